@@ -1,0 +1,127 @@
+"""The contracts every part of sre-agent shares: resource ids, root-cause categories and the
+investigation result. The lab, the evaluation harness, the graph and the CLI all import these
+from here, so there is one definition of each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class RootCauseCategory(StrEnum):
+    """The closed list of root causes. Extend it here and nowhere else.
+
+    The root-cause *resource* rule, shared by the scenario catalog and the evaluation harness:
+    point at the one object whose change makes the fault clear --
+      * the workload (Deployment, StatefulSet, DaemonSet, Job) whose pod template or whose own
+        dependency reference is wrong (bad_image, crash_missing_config, missing_config_ref,
+        oom_killed, memory_leak, cpu_throttling, unschedulable, probe_misconfig,
+        bad_deploy_regression);
+      * the Service whose selector matches nothing (service_selector_mismatch);
+      * the upstream workload when a dependency fails (dependency_failure), never the alarmed
+        downstream service;
+      * the Node for a node fault (node_failure);
+      * the PersistentVolumeClaim for storage (pvc_pending);
+      * the ResourceQuota for quota (quota_exceeded);
+      * nothing (resource "") for `none`.
+    """
+
+    BAD_IMAGE = "bad_image"
+    CRASH_MISSING_CONFIG = "crash_missing_config"
+    MISSING_CONFIG_REF = "missing_config_ref"
+    OOM_KILLED = "oom_killed"
+    MEMORY_LEAK = "memory_leak"
+    CPU_THROTTLING = "cpu_throttling"
+    UNSCHEDULABLE = "unschedulable"
+    PROBE_MISCONFIG = "probe_misconfig"
+    SERVICE_SELECTOR_MISMATCH = "service_selector_mismatch"
+    DEPENDENCY_FAILURE = "dependency_failure"
+    BAD_DEPLOY_REGRESSION = "bad_deploy_regression"
+    NODE_FAILURE = "node_failure"
+    PVC_PENDING = "pvc_pending"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    NONE = "none"
+
+
+CATEGORIES: tuple[str, ...] = tuple(c.value for c in RootCauseCategory)
+
+CLUSTER_SCOPED_KINDS = frozenset(
+    {"Node", "Namespace", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding"}
+)
+
+
+def resource_id(kind: str, name: str, namespace: str | None = None) -> str:
+    """`namespace/Kind/name`, or `Kind/name` for cluster-scoped kinds."""
+    if kind in CLUSTER_SCOPED_KINDS or not namespace:
+        return f"{kind}/{name}"
+    return f"{namespace}/{kind}/{name}"
+
+
+def parse_resource_id(rid: str) -> tuple[str | None, str, str]:
+    """Inverse of resource_id: returns (namespace or None, kind, name).
+
+    Raises ValueError naming the id and the expected shape."""
+    parts = rid.split("/")
+    if len(parts) == 3 and all(parts):
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2 and all(parts):
+        return None, parts[0], parts[1]
+    raise ValueError(
+        f"resource id {rid!r} is not of the form namespace/Kind/name or Kind/name "
+        "(e.g. shop/Deployment/payment-api, Node/node-3)"
+    )
+
+
+IncidentStatus = Literal["remediated", "escalated", "answered", "healthy"]
+Risk = Literal["low", "medium", "high"]
+
+
+class Evidence(BaseModel):
+    id: str
+    source_tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    excerpt: str = ""
+
+
+class Diagnosis(BaseModel):
+    category: RootCauseCategory = RootCauseCategory.NONE
+    resource: str = ""
+    summary: str = ""
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Action(BaseModel):
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    risk: Risk = "low"
+    approved_by: str | None = None
+    dry_run: bool = False
+    result: str = ""
+    verified: bool = False
+
+
+class LlmUsage(BaseModel):
+    brain: str = "offline"
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class InvestigationResult(BaseModel):
+    """What `sre-agent investigate --json` prints, the API returns and the eval harness reads."""
+
+    incident_id: str
+    status: IncidentStatus
+    diagnosis: Diagnosis = Field(default_factory=Diagnosis)
+    actions: list[Action] = Field(default_factory=list)
+    agents_invoked: list[str] = Field(default_factory=list)
+    tool_calls: int = 0
+    llm: LlmUsage = Field(default_factory=LlmUsage)
+    duration_s: float = 0.0
+    time_to_diagnosis_s: float | None = None
+    trace_id: str | None = None
+    report_path: str | None = None
