@@ -1,0 +1,40 @@
+"""CronJob analyzer, ported from k8sgpt pkg/analyzer/cronjob.go: suspended CronJobs; otherwise
+an invalid schedule (robfig/cron rules) and a negative startingDeadlineSeconds. Plus the
+job template's references to missing ConfigMaps/Secrets, which would fail every run."""
+
+from __future__ import annotations
+
+from .base import Finding, make_finding
+from .cron_schedule import cron_schedule_error
+from .view import ClusterView, name_of, spec_of
+from .workload_template import TEMPLATE_READS, pod_template_findings
+
+
+class CronJobAnalyzer:
+    kind = "CronJob"
+    reads: frozenset[str] = TEMPLATE_READS
+
+    def analyze(self, view: ClusterView) -> list[Finding]:
+        findings: list[Finding] = []
+        for cronjob in view.of_kind("CronJob"):
+            name = name_of(cronjob)
+            spec = spec_of(cronjob)
+            if spec.get("suspend"):
+                findings.append(make_finding("CronJob", cronjob, "info", "Suspended", f"CronJob {name} is suspended",
+                                             ["spec.suspend=true"]))
+            else:
+                error = cron_schedule_error(spec.get("schedule"))
+                if error:
+                    findings.append(make_finding("CronJob", cronjob, "warning", "InvalidSchedule",
+                                                 f"CronJob {name} has an invalid schedule: {error}",
+                                                 [f"spec.schedule={spec.get('schedule') or ''!r}"]))
+                deadline = spec.get("startingDeadlineSeconds")
+                if deadline is not None and deadline < 0:
+                    findings.append(make_finding("CronJob", cronjob, "warning", "InvalidStartingDeadline",
+                                                 f"CronJob {name} has a negative starting deadline",
+                                                 [f"spec.startingDeadlineSeconds={deadline}"]))
+            job_spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
+            pod_spec = (job_spec.get("template") or {}).get("spec") or {}
+            findings += pod_template_findings(view, "CronJob", cronjob, pod_spec,
+                                              template_path="spec.jobTemplate.spec.template.spec")
+        return findings

@@ -1,0 +1,52 @@
+"""Job analyzer, ported from k8sgpt pkg/analyzer/job.go: suspended Jobs and Jobs with failed
+pods. Also: the Failed condition's reason (BackoffLimitExceeded, DeadlineExceeded) makes it
+critical; a Job that completed after a failed attempt is not reported (k8sgpt reports it)."""
+
+from __future__ import annotations
+
+from .base import Finding, make_finding
+from .view import ClusterView, name_of, spec_of, status_of
+from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
+
+DEFAULT_BACKOFF_LIMIT = 6
+
+
+def _condition(job: dict, condition_type: str) -> dict | None:
+    return next(
+        (c for c in status_of(job).get("conditions") or [] if c.get("type") == condition_type and c.get("status") == "True"),
+        None,
+    )
+
+
+class JobAnalyzer:
+    kind = "Job"
+    reads: frozenset[str] = frozenset({"CronJob"}) | TEMPLATE_READS
+
+    def analyze(self, view: ClusterView) -> list[Finding]:
+        findings: list[Finding] = []
+        for job in view.of_kind("Job"):
+            name = name_of(job)
+            spec, status = spec_of(job), status_of(job)
+            owner = view.controller_of(job)
+            if spec.get("suspend"):
+                findings.append(make_finding("Job", job, "info", "Suspended", f"Job {name} is suspended",
+                                             ["spec.suspend=true"], owner))
+            failed = status.get("failed") or 0
+            if failed > 0 and _condition(job, "Complete") is None:
+                failure = _condition(job, "Failed")
+                evidence = [f"status.failed={failed}", f"status.succeeded={status.get('succeeded') or 0}"]
+                if failure is not None:
+                    evidence.append(f"status.conditions[Failed]: reason={failure.get('reason')} message={failure.get('message') or ''}")
+                    findings.append(make_finding(
+                        "Job", job, "critical", "JobFailed",
+                        f"Job {name} has failed: {failure.get('reason') or 'Failed'}: {failure.get('message') or ''}".rstrip(": "),
+                        evidence, owner,
+                    ))
+                else:
+                    limit = spec.get("backoffLimit", DEFAULT_BACKOFF_LIMIT)
+                    findings.append(make_finding(
+                        "Job", job, "warning", "JobFailed",
+                        f"Job {name} has failed {failed} time(s) so far (backoffLimit {limit})", evidence, owner,
+                    ))
+            findings += pod_template_findings(view, "Job", job, template_pod_spec(job), owner=owner)
+        return findings

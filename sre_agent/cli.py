@@ -1,0 +1,22 @@
+"""The `sre-agent` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from .lab.cli import app as lab_app
+
+app = typer.Typer(
+    help="sre-agent: a LangGraph multi-agent SRE incident responder (Kubernetes, CloudWatch, SSM over MCP).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(lab_app, name="lab")
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail to stderr.")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")

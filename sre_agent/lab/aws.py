@@ -1,0 +1,320 @@
+"""The lab's AWS: moto in server mode on loopback, fed by the world.
+
+Every simulated minute the feed samples the world into CloudWatch series in the Container Insights
+shape (per workload, node, service and cluster) plus application metrics (requests, 5xx, latency),
+ships the containers' log lines to CloudWatch Logs (one group per application, one stream per
+pod/container), and evaluates the lab's alarms the way CloudWatch would (N of the last periods
+breaching) -- moto stores alarms but never evaluates them. Everything is written with boto3 over
+HTTP, exactly as a real agent would see it."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from .world import World
+
+REGION = "us-east-1"
+CI_NAMESPACE = "ContainerInsights"
+APP_NAMESPACE = "Application"
+ALARM_TOPIC = "sre-lab-alarms"
+LOG_GROUP_PREFIX = "/sre-lab"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    """moto's own ThreadedMotoServer on a free loopback port."""
+
+    def __init__(self, port: int | None = None) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = port or free_port()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def aws_env(endpoint_url: str) -> dict[str, str]:
+    """What a client needs to reach the lab's AWS (moto accepts any credentials)."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+def client(service: str, endpoint_url: str):
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    name: str
+    description: str
+    metric_namespace: str
+    metric_name: str
+    dimensions: tuple[tuple[str, str], ...]
+    statistic: str = "Sum"
+    period: int = 60
+    evaluation_periods: int = 3
+    datapoints_to_alarm: int | None = None
+    threshold: float = 0.0
+    comparison: str = "GreaterThanThreshold"
+
+    def breaches(self, value: float) -> bool:
+        return {
+            "GreaterThanThreshold": value > self.threshold,
+            "GreaterThanOrEqualToThreshold": value >= self.threshold,
+            "LessThanThreshold": value < self.threshold,
+            "LessThanOrEqualToThreshold": value <= self.threshold,
+        }[self.comparison]
+
+
+SeriesKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _noise(key: SeriesKey, minute: datetime) -> float:
+    seed = int(hashlib.sha256(f"{key}|{minute.isoformat()}".encode()).hexdigest()[:12], 16)
+    return random.Random(seed).gauss(0, 1)
+
+
+class AwsFeed:
+    """Samples the world each simulated minute and ships metrics, logs and alarm states to moto."""
+
+    def __init__(self, world: "World", endpoint_url: str) -> None:
+        self.world = world
+        self.endpoint_url = endpoint_url
+        self.cloudwatch = client("cloudwatch", endpoint_url)
+        self.logs = client("logs", endpoint_url)
+        self.sns = client("sns", endpoint_url)
+        self.series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
+        self._pending_metrics: list[dict] = []
+        self._restarts_seen: dict[str, int] = {}
+        self._log_groups: set[str] = set()
+        self._log_streams: set[tuple[str, str]] = set()
+        self.alarms: dict[str, AlarmSpec] = {}
+        self.alarm_states: dict[str, str] = {}
+        self._pending_alarm_states: dict[str, tuple[str, str]] = {}
+        self.topic_arn: str | None = None
+        self.last_sample: datetime | None = None
+
+    # --- setup ----------------------------------------------------------------------------
+    def create_topic(self) -> str:
+        self.topic_arn = self.sns.create_topic(Name=ALARM_TOPIC)["TopicArn"]
+        return self.topic_arn
+
+    def add_alarm(self, spec: AlarmSpec) -> None:
+        self.alarms[spec.name] = spec
+        self.alarm_states[spec.name] = "INSUFFICIENT_DATA"
+        self.cloudwatch.put_metric_alarm(
+            AlarmName=spec.name, AlarmDescription=spec.description, Namespace=spec.metric_namespace,
+            MetricName=spec.metric_name, Dimensions=[{"Name": k, "Value": v} for k, v in spec.dimensions],
+            Statistic=spec.statistic, Period=spec.period, EvaluationPeriods=spec.evaluation_periods,
+            DatapointsToAlarm=spec.datapoints_to_alarm or spec.evaluation_periods,
+            Threshold=spec.threshold, ComparisonOperator=spec.comparison, TreatMissingData="notBreaching",
+            AlarmActions=[self.topic_arn] if self.topic_arn else [], ActionsEnabled=True,
+        )
+
+    # --- sampling -------------------------------------------------------------------------
+    def _put(self, namespace: str, name: str, dims: dict[str, str], value: float, at: datetime, unit: str,
+             noise: float = 0.0) -> None:
+        key: SeriesKey = (namespace, name, tuple(sorted(dims.items())))
+        if noise:
+            value = max(0.0, value * (1 + noise * _noise(key, at)))
+        value = round(value, 4)
+        self.series[key].append((at, value))
+        self._pending_metrics.append({"Namespace": namespace, "MetricName": name,
+                                      "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                                      "Timestamp": at, "Value": value, "Unit": unit})
+
+    def sample(self, at: datetime) -> None:
+        """One 1-minute sample of everything, stamped `at` (a minute boundary)."""
+        world, model = self.world, self.world.traffic_model
+        cluster = {"ClusterName": world.cluster_name}
+        nodes = world.store.list("Node")
+        node_alloc = {}
+        from .quantity import cpu_millicores, memory_mib
+
+        for node in nodes:
+            name = node["metadata"]["name"]
+            allocatable = (node.get("status") or {}).get("allocatable") or {}
+            node_alloc[name] = (cpu_millicores(allocatable.get("cpu", "1")) / 1000, memory_mib(allocatable.get("memory", "1Gi")))
+        failed_nodes = 0
+        pods_per_node: dict[str, int] = defaultdict(int)
+        for pod in world.pods_in(None):
+            if pod["status"].get("phase") == "Running" and pod["spec"].get("nodeName"):
+                pods_per_node[pod["spec"]["nodeName"]] += 1
+        for node in nodes:
+            name = node["metadata"]["name"]
+            dims = {**cluster, "NodeName": name}
+            ready = name not in world.node_faults
+            failed_nodes += 0 if ready else 1
+            self._put(CI_NAMESPACE, "node_status_condition_ready", dims, 1.0 if ready else 0.0, at, "Count")
+            if ready:
+                cpu, mem = model.node_usage.get(name, (0.15, 600.0))
+                cores, mib = node_alloc[name]
+                self._put(CI_NAMESPACE, "node_cpu_utilization", dims, 100 * cpu / max(cores, 0.001), at, "Percent", 0.03)
+                self._put(CI_NAMESPACE, "node_memory_utilization", dims, 100 * mem / max(mib, 1), at, "Percent", 0.01)
+                self._put(CI_NAMESPACE, "node_number_of_running_pods", dims, pods_per_node.get(name, 0), at, "Count")
+        self._put(CI_NAMESPACE, "cluster_failed_node_count", cluster, failed_nodes, at, "Count")
+        self._put(CI_NAMESPACE, "cluster_node_count", cluster, len(nodes), at, "Count")
+        # Per workload (Container Insights' PodName dimension is the workload name).
+        workloads: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for pod in world.pods_in(None):
+            workloads[(pod["metadata"]["namespace"], workload_name(pod))].append(pod)
+        for (namespace, workload), pods in workloads.items():
+            dims = {**cluster, "Namespace": namespace, "PodName": workload}
+            usages = [model.pod_usage.get(p["metadata"]["uid"]) for p in pods]
+            usages = [u for u in usages if u is not None]
+            restarts_now = sum(world.pod_restarts(p) for p in pods)
+            key = f"{namespace}/{workload}"
+            restarts_delta = max(0, restarts_now - self._restarts_seen.get(key, restarts_now))
+            self._restarts_seen[key] = restarts_now
+            self._put(CI_NAMESPACE, "pod_number_of_container_restarts", dims, restarts_delta, at, "Count")
+            running = sum(1 for p in pods if world.pod_ready(p))
+            self._put(CI_NAMESPACE, "pod_number_of_running_containers", dims, running, at, "Count")
+            if not usages:
+                continue
+            cpu = sum(u.cpu_m for u in usages) / len(usages)
+            mem = sum(u.memory_mib for u in usages) / len(usages)
+            node_cores = max(node_alloc.values(), default=(4.0, 16384.0))
+            self._put(CI_NAMESPACE, "pod_cpu_utilization", dims, 100 * cpu / 1000 / node_cores[0], at, "Percent")
+            self._put(CI_NAMESPACE, "pod_memory_utilization", dims, 100 * mem / node_cores[1], at, "Percent")
+            self._put(CI_NAMESPACE, "pod_memory_working_set", dims, mem * 2**20, at, "Bytes")
+            cpu_limits = [u for u in usages if u.cpu_limit_m]
+            if cpu_limits:
+                self._put(CI_NAMESPACE, "pod_cpu_utilization_over_pod_limit", dims,
+                          100 * sum(u.cpu_m / u.cpu_limit_m for u in cpu_limits) / len(cpu_limits), at, "Percent")
+                self._put(CI_NAMESPACE, "container_cpu_throttled_ratio", dims,
+                          100 * max(0.0, 1 - 1 / max(u.throttle for u in cpu_limits)), at, "Percent")
+            mem_limits = [u for u in usages if u.memory_limit_mib]
+            if mem_limits:
+                self._put(CI_NAMESPACE, "pod_memory_utilization_over_pod_limit", dims,
+                          100 * sum(u.memory_mib / u.memory_limit_mib for u in mem_limits) / len(mem_limits), at, "Percent")
+        for deploy in world.store.list("Deployment"):
+            dims = {**cluster, "Namespace": deploy["metadata"]["namespace"], "PodName": deploy["metadata"]["name"]}
+            status = deploy.get("status") or {}
+            self._put(CI_NAMESPACE, "deployment_status_replicas_unavailable", dims,
+                      status.get("unavailableReplicas", 0), at, "Count")
+        for key, stats in model.services.items():
+            dims = {**cluster, "Namespace": stats.namespace, "Service": stats.name}
+            self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
+            if stats.rps <= 0 and key not in world.external_traffic:
+                continue
+            requests = stats.rps * 60 if stats.ready_pods else 0.0
+            self._put(APP_NAMESPACE, "RequestCount", dims, requests, at, "Count", 0.05)
+            self._put(APP_NAMESPACE, "5xxCount", dims, requests * stats.error_rate, at, "Count", 0.1)
+            if stats.ready_pods:
+                self._put(APP_NAMESPACE, "LatencyP50", dims, stats.latency_p50_ms, at, "Milliseconds", 0.05)
+                self._put(APP_NAMESPACE, "LatencyP99", dims, stats.latency_p99_ms, at, "Milliseconds", 0.08)
+        self.last_sample = at
+        self._evaluate_alarms(at)
+
+    def _evaluate_alarms(self, at: datetime) -> None:
+        for name, spec in self.alarms.items():
+            key: SeriesKey = (spec.metric_namespace, spec.metric_name, spec.dimensions)
+            points = self.series.get(key, [])
+            recent = [v for t, v in points if t > at - timedelta(seconds=spec.period * spec.evaluation_periods)]
+            if not recent:
+                state, reason = "OK", "No datapoints: treated as not breaching"
+            else:
+                breaching = [v for v in recent if spec.breaches(v)]
+                needed = spec.datapoints_to_alarm or spec.evaluation_periods
+                state = "ALARM" if len(breaching) >= needed else "OK"
+                shown = ", ".join(f"{v:g}" for v in recent[-spec.evaluation_periods:])
+                word = "greater than" if spec.comparison.startswith("Greater") else "less than"
+                reason = (f"Threshold Crossed: {len(breaching)} out of the last {len(recent)} datapoints [{shown}] "
+                          f"{'were' if state == 'ALARM' else 'were not'} {word} the threshold ({spec.threshold:g}).")
+            if state != self.alarm_states.get(name):
+                self.alarm_states[name] = state
+                self._pending_alarm_states[name] = (state, reason)
+
+    # --- shipping -------------------------------------------------------------------------
+    def collect_logs(self) -> list[tuple[str, str, int, str]]:
+        lines = []
+        for pod in self.world.pods_in(None):
+            runtime = self.world.runtimes.get(pod["metadata"]["uid"])
+            if runtime is None:
+                continue
+            group = f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}"
+            for rt in runtime.containers:
+                stream = f"{pod['metadata']['name']}/{rt.name}"
+                for at, text in rt.outbox:
+                    lines.append((group, stream, int(at.timestamp() * 1000), text))
+                rt.outbox.clear()
+        return lines
+
+    def flush(self, log_lines: list[tuple[str, str, int, str]] | None = None) -> None:
+        """Ship pending metrics, logs and alarm state changes to moto."""
+        pending, self._pending_metrics = self._pending_metrics, []
+        by_namespace: dict[str, list[dict]] = defaultdict(list)
+        for datum in pending:
+            by_namespace[datum.pop("Namespace")].append(datum)
+        for namespace, data in by_namespace.items():
+            for start in range(0, len(data), 1000):
+                self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 1000])
+        streams: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for group, stream, ts, text in log_lines if log_lines is not None else self.collect_logs():
+            streams[(group, stream)].append({"timestamp": ts, "message": text})
+        for (group, stream), events in streams.items():
+            if group not in self._log_groups:
+                try:
+                    self.logs.create_log_group(logGroupName=group)
+                except self.logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+                self._log_groups.add(group)
+            if (group, stream) not in self._log_streams:
+                self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                self._log_streams.add((group, stream))
+            events.sort(key=lambda e: e["timestamp"])
+            for start in range(0, len(events), 5000):
+                self.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[start:start + 5000])
+        pending_states, self._pending_alarm_states = self._pending_alarm_states, {}
+        for name, (state, reason) in pending_states.items():
+            self.cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+            if state == "ALARM" and self.topic_arn:
+                self.sns.publish(TopicArn=self.topic_arn, Subject=f"ALARM: {name}"[:99],
+                                 Message=f'{{"AlarmName": "{name}", "NewStateValue": "ALARM", "NewStateReason": "{reason}"}}')
+
+
+def workload_name(pod: dict) -> str:
+    """The controller's name: Deployment for ReplicaSet-owned pods, else the owner, else the pod."""
+    refs = pod["metadata"].get("ownerReferences") or []
+    if not refs:
+        return pod["metadata"]["name"]
+    owner = refs[0]
+    if owner["kind"] == "ReplicaSet":
+        hash_label = (pod["metadata"].get("labels") or {}).get("pod-template-hash")
+        if hash_label and owner["name"].endswith(f"-{hash_label}"):
+            return owner["name"][: -len(hash_label) - 1]
+    return owner["name"]
+
+
+def minute_floor(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(second=0, microsecond=0)

@@ -1,0 +1,164 @@
+"""`sre-agent lab ...`: run the offline world, list and validate scenarios, inject faults."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .images import load_catalog
+from .scenario import ScenarioError, load_scenario_file, load_scenarios
+
+app = typer.Typer(help="The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios.",
+                  no_args_is_help=True)
+
+ScenarioDirs = Annotated[Optional[list[Path]], typer.Option(
+    "--scenarios", help="Directory of scenario YAML files (repeatable). Default: the built-in catalog.")]
+DEFAULT_ENV_FILE = Path(".sre-agent/lab.env")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def up(
+    scenario: Annotated[Optional[str], typer.Option(help="Scenario id to load (history replayed, fault active).")] = None,
+    scenarios: ScenarioDirs = None,
+    env_file: Annotated[Path, typer.Option(help="Where to write KUBECONFIG / AWS_* for other shells.")] = DEFAULT_ENV_FILE,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second while running.")] = 1.0,
+    history_minutes: Annotated[int, typer.Option(help="Minutes of metric/log history to build.")] = 180,
+) -> None:
+    """Run the lab in the foreground until Ctrl-C. Prints the endpoints and writes an env file:
+
+        sre-agent lab up --scenario bad-image &
+        source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
+    """
+    from .admin import LabAdminServer
+    from .lab import Lab
+
+    lab = Lab(scenario_dirs=scenarios, history_minutes=history_minutes, speed=speed,
+              state_dir=env_file.parent.resolve() / "lab")
+    started = time.monotonic()
+    lab.start()
+    admin = LabAdminServer(lab)
+    admin.start()
+    try:
+        lab.load(scenario or "healthy-baseline")
+    except Exception as exc:
+        lab.stop()
+        _fail(f"could not load scenario: {exc}")
+    lab.run_clock(speed)
+    env = {**lab.env(), "SRE_LAB_ADMIN_URL": admin.url}
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    env_file.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
+    typer.echo(f"lab up in {time.monotonic() - started:.1f}s  scenario={lab.scenario.scenario.id}")
+    typer.echo(f"  kubernetes API  {lab.api.url}   (KUBECONFIG={lab.kubeconfig})")
+    typer.echo(f"  AWS (moto)      {lab.moto.url}   region us-east-1")
+    typer.echo(f"  env file        {env_file}   (source it in another shell)")
+    typer.echo("Ctrl-C to stop.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    admin.stop()
+    lab.stop()
+    typer.echo("lab stopped")
+
+
+@app.command("scenarios")
+def list_scenarios(scenarios: ScenarioDirs = None,
+                   as_json: Annotated[bool, typer.Option("--json", help="A JSON list of {id, title, tags}.")] = False) -> None:
+    """List the scenario catalog (never the truth)."""
+    try:
+        loaded = load_scenarios(load_catalog(), scenarios)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    rows = [item.scenario.summary() for item in loaded.values()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r["id"]) for r in rows), default=10)
+    for row in rows:
+        typer.echo(f"{row['id']:<{width}}  {row['title']}  [{', '.join(row['tags'])}]")
+
+
+@app.command()
+def validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Scenario files or directories.")] = None) -> None:
+    """Validate scenario files against the schema and check every reference; exit 1 on any error."""
+    from .scenario import SCENARIO_DIR
+
+    catalog = load_catalog()
+    files: list[Path] = []
+    for path in paths or [SCENARIO_DIR]:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    errors = 0
+    for file in files:
+        try:
+            load_scenario_file(file, catalog)
+            typer.echo(f"ok      {file}")
+        except ScenarioError as exc:
+            errors += 1
+            typer.secho(f"invalid {exc}", fg=typer.colors.RED, err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+def _admin_url(env_file: Path) -> str:
+    if not env_file.exists():
+        _fail(f"{env_file} not found: is `sre-agent lab up` running (it writes that file)?")
+    for line in env_file.read_text().splitlines():
+        if line.startswith("export SRE_LAB_ADMIN_URL="):
+            return line.split("=", 1)[1]
+    _fail(f"{env_file} has no SRE_LAB_ADMIN_URL; restart `sre-agent lab up`")
+    return ""
+
+
+def _call(url: str, method: str = "GET") -> dict:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        _fail(json.loads(exc.read() or b"{}").get("error", str(exc)))
+    except urllib.error.URLError as exc:
+        _fail(f"cannot reach the lab at {url}: {exc.reason}. Is `sre-agent lab up` still running?")
+    return {}
+
+
+@app.command()
+def inject(scenario_id: Annotated[str, typer.Argument(help="Scenario whose fault to apply now.")],
+           env_file: Annotated[Path, typer.Option(help="The env file `lab up` wrote.")] = DEFAULT_ENV_FILE) -> None:
+    """Apply a scenario's fault to a running lab."""
+    _call(f"{_admin_url(env_file)}/inject?scenario={scenario_id}", "POST")
+    typer.echo(f"injected {scenario_id}")
+
+
+@app.command()
+def status(env_file: Annotated[Path, typer.Option(help="The env file `lab up` wrote.")] = DEFAULT_ENV_FILE,
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Summarise the running lab's world: nodes, unhealthy pods, alarms."""
+    data = _call(f"{_admin_url(env_file)}/status")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"scenario {data['scenario']}  at {data['now']}  pods {data['pods']}")
+    for node, state in data["nodes"].items():
+        typer.echo(f"  node {node}: {state}")
+    for line in data["unhealthy_pods"] or ["(all pods healthy)"]:
+        typer.echo(f"  {line}")
+    for alarm, state in data["alarms"].items():
+        typer.echo(f"  alarm {alarm}: {state}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,153 @@
+"""The catalog of container images the lab knows, and how each one behaves.
+
+An image's behaviour is data (catalog/images.yaml, or a scenario's own `images:`), so a new
+scenario never needs code: what env vars it must have, how much memory it needs and how fast that
+grows, how much CPU a request costs, which ports and probe paths it serves, which services it calls
+and what it logs when things go right or wrong. The kubelet and telemetry derive everything a
+client sees from these fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CATALOG_PATH = Path(__file__).with_name("catalog") / "images.yaml"
+
+
+class Dependency(BaseModel):
+    """A service this image calls; `env` names the variable holding its URL (http://name.ns:port)."""
+
+    model_config = ConfigDict(extra="forbid")
+    env: str
+    calls_per_request: float = 1.0
+    # Share of this image's requests that fail when the dependency has no ready endpoints.
+    error_fraction_when_down: float = 1.0
+    # Some apps report not-ready when a hard dependency is gone; most keep serving errors.
+    readiness_requires: bool = False
+
+
+class LogTemplates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    startup: list[str] = Field(default_factory=lambda: ["starting {app} version={version}"])
+    ready: str = "listening on :{port}"
+    request: str = 'INFO {method} {path} status={status} duration_ms={latency_ms} request_id={request_id}'
+    request_error: str = 'ERROR {method} {path} status={status} duration_ms={latency_ms} request_id={request_id} error="{error}"'
+    missing_env: str = "FATAL configuration error: required environment variable {var} is not set"
+    dependency_down: str = 'ERROR upstream call failed: dial tcp {host}:{port}: connect: connection refused dependency={dependency}'
+    shutdown: str = "received SIGTERM, shutting down"
+    slow: str = "WARN slow request path={path} duration_ms={latency_ms}"
+
+
+class VersionBehaviour(BaseModel):
+    """Per-tag overrides: a regression is a tag whose latency or error rate is worse."""
+
+    model_config = ConfigDict(extra="forbid")
+    latency_p50_ms: float | None = None
+    latency_p99_ms: float | None = None
+    error_rate: float | None = None
+    memory_mib: float | None = None
+    memory_growth_mib_per_hour: float | None = None
+    cpu_per_rps_m: float | None = None
+    requires_env: list[str] | None = None
+    error_message: str | None = None
+
+
+class ImageBehaviour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repository: str
+    description: str = ""
+    tags: dict[str, VersionBehaviour] = Field(min_length=1)
+    role: Literal["service", "worker", "batch"] = "service"
+    ports: list[int] = Field(default_factory=lambda: [8080])
+    http_paths: list[str] = Field(default_factory=lambda: ["/", "/healthz", "/ready", "/metrics"])
+    request_paths: list[str] = Field(default_factory=lambda: ["/api"])
+    requires_env: list[str] = Field(default_factory=list)
+    exit_code_on_config_error: int = 1
+    memory_mib: float = 128
+    memory_growth_mib_per_hour: float = 0.0
+    cpu_idle_m: float = 5
+    cpu_per_rps_m: float = 2.0
+    startup_seconds: float = 5
+    run_seconds: float = 60  # batch images: how long a run takes
+    latency_p50_ms: float = 20
+    latency_p99_ms: float = 80
+    error_rate: float = 0.001
+    error_message: str = "internal error"
+    depends_on: list[Dependency] = Field(default_factory=list)
+    logs: LogTemplates = Field(default_factory=LogTemplates)
+
+    def version(self, tag: str) -> "ResolvedImage":
+        overrides = self.tags[tag].model_dump(exclude_none=True)
+        return ResolvedImage(tag=tag, **{**self.model_dump(exclude={"tags"}), **overrides})
+
+
+class ResolvedImage(ImageBehaviour):
+    """One tag of an image, with its overrides applied."""
+
+    tags: dict[str, VersionBehaviour] = Field(default_factory=dict)
+    tag: str
+
+
+def split_image_ref(ref: str) -> tuple[str, str]:
+    """'repo/name:tag' -> (repo/name, tag); no tag means 'latest' as a container runtime does."""
+    if "@" in ref:
+        repo, digest = ref.split("@", 1)
+        return repo, digest
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, tag = ref.rsplit(":", 1)
+        return repo, tag
+    return ref, "latest"
+
+
+class ImageCatalog:
+    def __init__(self, images: list[ImageBehaviour]) -> None:
+        self._by_repo: dict[str, ImageBehaviour] = {}
+        for image in images:
+            self._by_repo[image.repository] = image
+
+    def merged(self, extra: list[ImageBehaviour]) -> "ImageCatalog":
+        return ImageCatalog([*self._by_repo.values(), *extra])
+
+    def resolve(self, ref: str) -> ResolvedImage | None:
+        """The behaviour of an image reference, or None when no registry has it (pull fails)."""
+        repo, tag = split_image_ref(ref)
+        image = self._by_repo.get(repo)
+        if image is None or tag not in image.tags:
+            return None
+        return image.version(tag)
+
+    def knows_repository(self, ref: str) -> bool:
+        return split_image_ref(ref)[0] in self._by_repo
+
+    def __contains__(self, ref: str) -> bool:
+        return self.resolve(ref) is not None
+
+    def __len__(self) -> int:
+        return len(self._by_repo)
+
+
+class ImageCatalogError(ValueError):
+    pass
+
+
+def parse_images(raw: object, where: str) -> list[ImageBehaviour]:
+    if not isinstance(raw, list):
+        raise ImageCatalogError(f"{where}: `images` must be a list of image behaviours")
+    images = []
+    for index, item in enumerate(raw):
+        try:
+            images.append(ImageBehaviour.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            path = ".".join(str(p) for p in first["loc"])
+            raise ImageCatalogError(f"{where}: images[{index}].{path}: {first['msg']}") from None
+    return images
+
+
+def load_catalog(path: Path = CATALOG_PATH) -> ImageCatalog:
+    data = yaml.safe_load(path.read_text())
+    return ImageCatalog(parse_images((data or {}).get("images"), str(path)))

@@ -1,0 +1,370 @@
+"""The Lab: a Kubernetes API emulator and moto's AWS on loopback, driven by one world model.
+
+    lab = Lab(); lab.start(); lab.load("bad-image")      # 3 h of history replayed, fault active
+    lab.env()  -> KUBECONFIG, AWS_ENDPOINT_URL, region and credentials for any client
+    lab.advance(300)                                      # five simulated minutes pass
+    lab.stop()
+
+Loading a scenario rewinds the clock by `history_minutes`, builds the healthy world, then steps
+minute by minute through the scenario's timeline -- sampling metrics, writing logs, evaluating
+alarms -- so the series and logs clients read are the world's own history, with the fault's onset
+where it happened."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import controllers as ctl
+from .apiserver import KubeApiServer
+from .aws import AlarmSpec, AwsFeed, MotoServer, aws_env, minute_floor
+from .clock import SimClock
+from .images import ImageCatalog, load_catalog
+from .kubeconfig import write_kubeconfig
+from .patch import json_merge_patch, strategic_merge_patch
+from .scenario import APPLY_ORDER, LoadedScenario, Step, load_scenario_file, load_scenarios, node_manifest, scenario_files
+from .store import ApiError, ObjectStore
+from .world import World
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HISTORY_MINUTES = 180
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def instance_id_of(node: dict) -> str:
+    return node["spec"].get("providerID", "").rsplit("/", 1)[-1]
+
+
+class Lab:
+    def __init__(self, *, scenario_dirs: list[Path] | None = None, history_minutes: int = DEFAULT_HISTORY_MINUTES,
+                 speed: float = 0.0, state_dir: Path | None = None, cluster_name: str = "sre-lab") -> None:
+        self.scenario_dirs = scenario_dirs
+        self.history_minutes = history_minutes
+        self.speed = speed
+        self.cluster_name = cluster_name
+        self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="sre-lab-")
+        self.state_dir = Path(state_dir or self._tmp.name)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog: ImageCatalog = load_catalog()
+        self.clock = SimClock(speed=0.0)
+        self.store = ObjectStore(self.clock.now)
+        self.world = World(self.store, self.clock, self.catalog, cluster_name)
+        self.scenario: LoadedScenario | None = None
+        self.moto: MotoServer | None = None
+        self.api: KubeApiServer | None = None
+        self.feed: AwsFeed | None = None
+        self.kubeconfig = self.state_dir / "kubeconfig"
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
+        self._ssm_seen = 0
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> "Lab":
+        self.moto = MotoServer()
+        self.moto.start()
+        self.api = KubeApiServer(self.store, self.world)
+        self.api.start()
+        write_kubeconfig(self.kubeconfig, self.api.url)
+        self.feed = AwsFeed(self.world, self.moto.url)
+        self.feed.create_topic()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._ticker:
+            self._ticker.join(timeout=5)
+        if self.api:
+            self.api.stop()
+        if self.moto:
+            self.moto.stop()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> "Lab":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def env(self) -> dict[str, str]:
+        assert self.moto and self.api, "start() the lab first"
+        return {"KUBECONFIG": str(self.kubeconfig), **aws_env(self.moto.url), "SRE_LAB_CLUSTER": self.cluster_name}
+
+    # --- scenarios --------------------------------------------------------------------------
+    def find_scenario(self, scenario_id: str) -> LoadedScenario:
+        for path in scenario_files(self.scenario_dirs):
+            if path.stem == scenario_id:
+                loaded = load_scenario_file(path, self.catalog)
+                if loaded.scenario.id == scenario_id:
+                    return loaded
+        loaded = load_scenarios(self.catalog, self.scenario_dirs)
+        if scenario_id not in loaded:
+            raise LabError(f"no scenario {scenario_id!r}; known: {', '.join(sorted(loaded))} "
+                           "(sre-agent lab scenarios lists them)")
+        return loaded[scenario_id]
+
+    def load(self, scenario: str | LoadedScenario, *, with_fault: bool = True) -> LoadedScenario:
+        """Build the scenario's world with its history; the fault is active at 'now' when it has one."""
+        loaded = self.find_scenario(scenario) if isinstance(scenario, str) else scenario
+        if self.scenario is not None:
+            raise LabError("this lab already holds a scenario; start a fresh Lab for another one")
+        self.scenario = loaded
+        self.world.catalog = self.catalog.merged(loaded.scenario.images)
+        started = time.monotonic()
+        now = minute_floor(datetime.now(UTC))
+        start = now - timedelta(minutes=self.history_minutes)
+        self.clock.set(start)
+        self._apply_baseline(loaded)
+        changes = sorted(((now - timedelta(minutes=c.minutes_ago), c.steps) for c in
+                          (loaded.scenario.fault.timeline if loaded.scenario.fault and with_fault else [])),
+                         key=lambda item: item[0])
+        alarm = loaded.scenario.alarm
+        if alarm:
+            self.feed.add_alarm(AlarmSpec(
+                name=alarm.name, description=alarm.description, metric_namespace=alarm.metric.namespace,
+                metric_name=alarm.metric.name,
+                dimensions=tuple(sorted({"ClusterName": self.cluster_name, **alarm.metric.dimensions}.items())),
+                statistic=alarm.statistic, period=alarm.period, evaluation_periods=alarm.evaluation_periods,
+                datapoints_to_alarm=alarm.datapoints_to_alarm, threshold=alarm.threshold, comparison=alarm.comparison))
+        minute = start
+        while minute < now:
+            minute += timedelta(minutes=1)
+            # Changes land inside the minute they are due, so the next sample already shows them.
+            for when, steps in [c for c in changes if minute - timedelta(minutes=1) <= c[0] < minute]:
+                self.clock.set(when)
+                self.world.sync()
+                for step in steps:
+                    self.apply_step(step)
+            for offset in (20, 40):  # sub-minute syncs so restarts and rollouts step like a real cluster
+                self.clock.set(minute - timedelta(seconds=60 - offset))
+                self.world.sync()
+            self.clock.set(minute)
+            self.world.sync()
+            self.feed.sample(minute)
+        self.feed.flush()
+        self.clock.set(now)
+        self.clock.run_at(self.speed)
+        log.info("loaded scenario %s in %.2fs", loaded.scenario.id, time.monotonic() - started)
+        return loaded
+
+    def _apply_baseline(self, loaded: LoadedScenario) -> None:
+        with self.store.lock:
+            for index, node in enumerate(loaded.cluster.nodes):
+                self.store.create(node_manifest(node, index))
+            ordered = sorted(loaded.cluster.manifests, key=lambda m: APPLY_ORDER.get(m.get("kind"), 50))
+            namespaces = {m["metadata"].get("namespace") for m in ordered if m["metadata"].get("namespace")}
+            declared = {m["metadata"]["name"] for m in ordered if m.get("kind") == "Namespace"}
+            for namespace in sorted(namespaces - declared - {None}):
+                self.store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+            for manifest in ordered:
+                self.store.create(copy.deepcopy(manifest))
+            self.world.external_traffic = dict(loaded.cluster.traffic)
+        self.world.sync()
+
+    def inject(self, scenario: str | LoadedScenario | None = None) -> None:
+        """Apply a scenario's fault steps to the running world now (all of them, in order)."""
+        loaded = self.find_scenario(scenario) if isinstance(scenario, str) else (scenario or self.scenario)
+        if loaded is None or loaded.scenario.fault is None:
+            raise LabError("that scenario has no fault to inject")
+        self.world.catalog = self.world.catalog.merged(loaded.scenario.images)
+        for change in sorted(loaded.scenario.fault.timeline, key=lambda c: -c.minutes_ago):
+            for step in change.steps:
+                self.apply_step(step)
+        self.tick()
+
+    # --- changing the world -----------------------------------------------------------------
+    def apply_step(self, step: Step) -> None:
+        """Make one change through the store, as kubectl or a node failure would."""
+        with self.store.lock:
+            self._apply_step(step)
+        self.world.sync()
+
+    def _apply_step(self, step: Step) -> None:
+        store = self.store
+        if step.action == "apply":
+            manifest = copy.deepcopy(step.manifest)
+            kind, meta = manifest["kind"], manifest["metadata"]
+            existing = store.try_get(kind, meta.get("namespace"), meta["name"])
+            if existing is None:
+                store.create(manifest)
+            else:
+                manifest["metadata"] = {**existing["metadata"], **meta}
+                manifest["metadata"].pop("resourceVersion", None)
+                store.replace(manifest)
+            return
+        if step.action in ("node_down", "node_up", "cordon", "uncordon"):
+            node = store.get("Node", None, step.node)
+            if step.action == "node_down":
+                self.world.node_faults[step.node] = self.clock.now()
+            elif step.action == "node_up":
+                self.world.node_faults.pop(step.node, None)
+            else:
+                node["spec"]["unschedulable"] = step.action == "cordon"
+                node["metadata"].pop("resourceVersion", None)
+                store.replace(node)
+            return
+        if step.action == "traffic":
+            self.world.external_traffic[step.service] = float(step.rps)
+            return
+        namespace, kind, name = _split(step.resource)
+        if step.action == "delete":
+            store.delete(kind, namespace, name)
+            return
+        obj = store.get(kind, namespace, name)
+        obj["metadata"].pop("resourceVersion", None)
+        if step.action == "patch":
+            merge = strategic_merge_patch if step.patch_type == "strategic" else json_merge_patch
+            store.replace(merge(obj, step.patch))
+        elif step.action == "scale":
+            obj["spec"]["replicas"] = step.replicas
+            store.replace(obj)
+        elif step.action in ("set_image", "set_resources"):
+            container = _container(obj, step.container)
+            if step.action == "set_image":
+                container["image"] = step.image
+            else:
+                resources = container.setdefault("resources", {})
+                if step.requests:
+                    resources.setdefault("requests", {}).update(step.requests)
+                if step.limits:
+                    resources.setdefault("limits", {}).update(step.limits)
+            store.replace(obj)
+        elif step.action == "rollout_restart":
+            annotations = obj["spec"]["template"].setdefault("metadata", {}).setdefault("annotations", {})
+            annotations["kubectl.kubernetes.io/restartedAt"] = self.clock.now().isoformat()
+            store.replace(obj)
+        elif step.action == "rollout_undo":
+            obj["spec"]["template"] = previous_template(store, obj, step.to_revision)
+            store.replace(obj)
+
+    # --- time -----------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Sync the world to now, sample every minute boundary crossed, ship to AWS."""
+        with self._tick_lock:
+            self._watch_ssm_commands()
+            now = self.clock.now()
+            last = self.feed.last_sample or minute_floor(now)
+            minute = last + timedelta(minutes=1)
+            while minute <= now:
+                self.world.sync()
+                self.feed.sample(minute)
+                minute += timedelta(minutes=1)
+            self.world.sync()
+            self.feed.flush()
+
+    def advance(self, seconds: float, step_seconds: float = 20.0) -> None:
+        """Let simulated time pass (in small steps so restarts and rollouts progress realistically)."""
+        target = self.clock.now() + timedelta(seconds=seconds)
+        while True:
+            nxt = min(target, self.clock.now() + timedelta(seconds=step_seconds))
+            self.clock.set(nxt)
+            self.tick()
+            if nxt >= target:
+                break
+
+    def run_clock(self, speed: float | None = None, interval_s: float = 0.5) -> None:
+        """Let time flow in the background (speed x real time) until stop()."""
+        self.clock.run_at(speed if speed is not None else max(self.speed, 1.0))
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick_forever, args=(interval_s,), daemon=True, name="lab-clock")
+            self._ticker.start()
+
+    def _tick_forever(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                self.tick()
+            except Exception:  # the clock must keep running; the next tick retries
+                log.exception("lab tick failed")
+
+    def _watch_ssm_commands(self) -> None:
+        """A `systemctl restart kubelet` sent through SSM Run Command brings that node's kubelet back."""
+        if not self.world.node_faults:
+            return
+        try:
+            from moto.core import DEFAULT_ACCOUNT_ID
+            from moto.ssm.models import ssm_backends
+
+            commands = ssm_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._commands
+        except Exception:  # moto internals moved: the fault simply stays until node_up
+            return
+        by_instance = {instance_id_of(n): n["metadata"]["name"] for n in self.store.list("Node")}
+        for command in commands[self._ssm_seen:]:
+            text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for v in (command.parameters or {}).values())
+            if "kubelet" in text and "restart" in text:
+                for instance in command.instance_ids or []:
+                    node = by_instance.get(instance)
+                    if node:
+                        self.world.node_faults.pop(node, None)
+        self._ssm_seen = len(commands)
+
+    # --- reading the world (for humans and the evaluation harness) ------------------------------
+    def alarm_state(self, name: str) -> str:
+        return self.feed.alarm_states.get(name, "INSUFFICIENT_DATA")
+
+    def status(self) -> dict[str, Any]:
+        self.world.sync()
+        pods = self.store.list("Pod")
+        unhealthy = []
+        for pod in pods:
+            for status in pod["status"].get("containerStatuses") or []:
+                waiting = (status.get("state") or {}).get("waiting")
+                if waiting or not status.get("ready"):
+                    unhealthy.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: "
+                                     f"{(waiting or {}).get('reason') or 'not ready'}")
+                    break
+            else:
+                if pod["status"].get("phase") == "Pending":
+                    unhealthy.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: Pending")
+        return {
+            "scenario": self.scenario.scenario.id if self.scenario else None,
+            "now": self.clock.now().isoformat(),
+            "objects": self.store.counts(),
+            "nodes": {n["metadata"]["name"]: "NotReady" if n["metadata"]["name"] in self.world.node_faults else "Ready"
+                      for n in self.store.list("Node")},
+            "pods": len(pods),
+            "unhealthy_pods": unhealthy,
+            "alarms": dict(self.feed.alarm_states) if self.feed else {},
+        }
+
+
+def _split(resource: str) -> tuple[str | None, str, str]:
+    from ..models import parse_resource_id
+
+    return parse_resource_id(resource)
+
+
+def _container(obj: dict, name: str) -> dict:
+    spec = obj["spec"]["template"]["spec"] if "template" in obj["spec"] else obj["spec"]
+    for container in spec.get("containers") or []:
+        if container["name"] == name:
+            return container
+    raise ApiError(422, "Invalid", f"no container {name!r} in {obj['kind']}/{obj['metadata']['name']}")
+
+
+def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None = None) -> dict:
+    """kubectl rollout undo: the template of the wanted (default: previous) revision."""
+    owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if ctl.owned_by(rs, deploy)]
+    revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(ctl.REVISION, 0)), rs) for rs in owned),
+                       key=lambda item: item[0])
+    if len(revisions) < 2 and to_revision is None:
+        raise ApiError(400, "BadRequest", f'no rollout history found for deployment "{deploy["metadata"]["name"]}"')
+    if to_revision is None:
+        target = revisions[-2][1]
+    else:
+        target = next((rs for rev, rs in revisions if rev == to_revision), None)
+        if target is None:
+            raise ApiError(404, "NotFound", f"unable to find specified revision {to_revision} in history")
+    template = copy.deepcopy(target["spec"]["template"])
+    (template.get("metadata") or {}).get("labels", {}).pop(ctl.TEMPLATE_HASH, None)
+    return template

@@ -1,0 +1,345 @@
+"""The lab's world: the store plus everything a real cluster computes from it.
+
+`World.sync()` brings the cluster up to the clock's `now`: controllers create and scale
+ReplicaSets and pods, the scheduler places them, each pod's kubelet runs its containers' state
+machines, Endpoints follow readiness, and the traffic model turns the result into request rates,
+errors, latency, CPU and memory. The API server calls `sync()` before every request, so whatever a
+client reads is derived from the spec at that moment -- never scripted."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import controllers as ctl
+from .clock import SimClock, parse_rfc3339, rfc3339
+from .events import EventRecorder
+from .images import ImageCatalog
+from .kubelet import ConfigSource, ContainerDriver, ContainerRuntime, container_status, plan_container
+from .scheduler import Scheduler
+from .store import ApiError, ObjectStore
+from .telemetry import TrafficModel
+
+
+@dataclass
+class PodRuntime:
+    uid: str
+    containers: list[ContainerRuntime] = field(default_factory=list)
+    ip: str | None = None
+    started_at: datetime | None = None
+
+
+class World:
+    def __init__(self, store: ObjectStore, clock: SimClock, catalog: ImageCatalog, cluster_name: str = "sre-lab") -> None:
+        self.store = store
+        self.clock = clock
+        self.catalog = catalog
+        self.cluster_name = cluster_name
+        self.events = EventRecorder(store)
+        self.scheduler = Scheduler(self)
+        self.traffic_model = TrafficModel(self)
+        self.runtimes: dict[str, PodRuntime] = {}
+        self.node_faults: dict[str, datetime] = {}
+        self.external_traffic: dict[str, float] = {}  # "namespace/service" -> requests per second
+        self.replicaset_failures: dict[str, str] = {}
+        self.deployment_progress: dict[str, datetime] = {}
+        self.last_failed_scheduling: dict[str, datetime] = {}
+        self.minute_tick = False
+        self._serial = itertools.count(1)
+        self._ip_serial = itertools.count(10)
+        self._pods_cache: dict[str, list[dict]] | None = None
+        self._synced_at: datetime | None = None
+        self._sync_lock = threading.RLock()
+
+    # --- hooks for the API server ---------------------------------------------------------
+    def sync(self) -> None:
+        with self._sync_lock, self.store.lock:
+            self._reconcile(self.clock.now())
+
+    def after_write(self, obj: dict) -> None:
+        self.sync()
+
+    def pod_log(self, namespace: str, name: str, container: str | None, previous: bool,
+                tail_lines: int | None, since_seconds: int | None, timestamps: bool) -> str:
+        pod = self.store.get("Pod", namespace, name)
+        names = [c["name"] for c in pod["spec"].get("containers") or []]
+        if container is None:
+            if len(names) != 1:
+                raise ApiError(400, "BadRequest", f"a container name must be specified for pod {name}, "
+                                                  f"choose one of: [{' '.join(names)}]")
+            container = names[0]
+        if container not in names:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
+        runtime = self.runtimes.get(pod["metadata"]["uid"])
+        rt = next((c for c in runtime.containers if c.name == container), None) if runtime else None
+        if rt is None or (not rt.ever_started):
+            reason = rt.reason if rt else "ContainerCreating"
+            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        if previous:
+            if rt.restart_count == 0 or not rt.previous_log:
+                raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" not found')
+            lines = list(rt.previous_log)
+        else:
+            lines = list(rt.log)
+        if since_seconds is not None:
+            cutoff = self.clock.now() - timedelta(seconds=since_seconds)
+            lines = [entry for entry in lines if entry[0] >= cutoff]
+        if tail_lines is not None:
+            lines = lines[-tail_lines:] if tail_lines > 0 else []
+        if timestamps:
+            return "".join(f"{at.strftime('%Y-%m-%dT%H:%M:%S.%f')}000Z {text}\n" for at, text in lines)
+        return "".join(f"{text}\n" for _, text in lines)
+
+    def pod_metrics(self, namespace: str | None) -> list[dict]:
+        usage = self.traffic_model.pod_usage
+        now = rfc3339(self.clock.now())
+        items = []
+        for pod in self.store.list("Pod", namespace):
+            sample = usage.get(pod["metadata"]["uid"])
+            if sample is None or pod["status"].get("phase") != "Running":
+                continue
+            items.append({
+                "apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
+                "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
+                             "labels": pod["metadata"].get("labels", {})},
+                "timestamp": now, "window": "30s",
+                "containers": [{"name": name, "usage": {"cpu": f"{int(cpu * 1e6)}n", "memory": f"{int(mem * 1024)}Ki"}}
+                               for name, cpu, mem in sample.containers],
+            })
+        return items
+
+    def node_metrics(self) -> list[dict]:
+        now = rfc3339(self.clock.now())
+        items = []
+        for node in self.store.list("Node"):
+            name = node["metadata"]["name"]
+            if name in self.node_faults:
+                continue
+            cpu, mem = self.traffic_model.node_usage.get(name, (0.0, 0.0))
+            items.append({"apiVersion": "metrics.k8s.io/v1beta1", "kind": "NodeMetrics",
+                          "metadata": {"name": name, "labels": node["metadata"].get("labels", {})},
+                          "timestamp": now, "window": "30s",
+                          "usage": {"cpu": f"{int(cpu * 1e6)}n", "memory": f"{int(mem * 1024)}Ki"}})
+        return items
+
+    # --- queries the controllers use --------------------------------------------------------
+    def pods_in(self, namespace: str | None) -> list[dict]:
+        if self._pods_cache is None:
+            self._pods_cache = {}
+            for pod in self.store.list("Pod"):
+                self._pods_cache.setdefault(pod["metadata"]["namespace"], []).append(pod)
+        if namespace is None:
+            return [p for pods in self._pods_cache.values() for p in pods]
+        return self._pods_cache.get(namespace, [])
+
+    def pod_ready(self, pod: dict) -> bool:
+        runtime = self.runtimes.get(pod["metadata"]["uid"])
+        if runtime is None or not runtime.containers or pod["spec"].get("nodeName") in self.node_faults:
+            return False
+        now = self.clock.now()
+        return all(self.container_ready(pod, rt, now) for rt in runtime.containers)
+
+    def pod_restarts(self, pod: dict) -> int:
+        runtime = self.runtimes.get(pod["metadata"]["uid"])
+        return sum(rt.restart_count for rt in runtime.containers) if runtime else 0
+
+    def container_ready(self, pod: dict, rt: ContainerRuntime, now: datetime) -> bool:
+        plan = rt.plan
+        if rt.state != "running" or plan is None or plan.readiness_failure or rt.started_at is None:
+            return False
+        if (now - rt.started_at).total_seconds() < plan.ready_after_s:
+            return False
+        if plan.image and plan.image.role == "batch":
+            return True
+        for dep in plan.image.depends_on if plan.image else []:
+            if dep.readiness_requires and not self.traffic_model.dependency_up(pod["metadata"]["namespace"], plan.env.get(dep.env, "")):
+                return False
+        return True
+
+    def next_serial(self) -> int:
+        return next(self._serial)
+
+    def delete_pod(self, pod: dict) -> None:
+        try:
+            self.store.delete("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        except ApiError:
+            pass
+        self.runtimes.pop(pod["metadata"]["uid"], None)
+        self._pods_cache = None
+
+    # --- the reconcile loop -----------------------------------------------------------------
+    def _reconcile(self, now: datetime) -> None:
+        previous = self._synced_at
+        self.minute_tick = previous is None or now.replace(second=0, microsecond=0) != previous.replace(second=0, microsecond=0)
+        ctl.reconcile_nodes(self, now)
+        ctl.reconcile_pvcs(self, now)
+        for _ in range(6):  # passes until the cluster settles (a rollout steps once per pass)
+            self._pods_cache = None
+            changed = ctl.evict_from_unreachable_nodes(self, now)
+            self._pods_cache = None
+            for deploy in self.store.list("Deployment"):
+                changed |= ctl.reconcile_deployment(self, deploy, now)
+            for rs in self.store.list("ReplicaSet"):
+                self._pods_cache = None
+                changed |= ctl.reconcile_replicaset(self, rs, now)
+            for kind, reconcile in (("StatefulSet", ctl.reconcile_statefulset), ("DaemonSet", ctl.reconcile_daemonset),
+                                    ("Job", ctl.reconcile_job)):
+                for obj in self.store.list(kind):
+                    self._pods_cache = None
+                    changed |= reconcile(self, obj, now)
+            self._pods_cache = None
+            changed |= self.scheduler.schedule(now)
+            self._pods_cache = None
+            self._run_kubelets(now)
+            ctl.reconcile_endpoints(self)
+            self.traffic_model.update(now)
+            if not changed:
+                break
+        self._pods_cache = None
+        self._garbage_collect()
+        for rs in self.store.list("ReplicaSet"):
+            ctl.sync_replicaset_status(self, rs)
+        for deploy in self.store.list("Deployment"):
+            ctl.sync_deployment_status(self, deploy, now)
+        for sts in self.store.list("StatefulSet"):
+            ctl.sync_statefulset_status(self, sts)
+        for ds in self.store.list("DaemonSet"):
+            ctl.sync_daemonset_status(self, ds)
+        for job in self.store.list("Job"):
+            ctl.sync_job_status(self, job, now)
+        ctl.sync_quota_status(self)
+        self.traffic_model.write_request_logs(previous, now)
+        self._synced_at = now
+
+    def _garbage_collect(self) -> None:
+        """Owners deleted -> dependents deleted (foreground GC, simplified); runtimes of gone pods dropped."""
+        uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
+                for obj in self.store.list(kind)}
+        for kind in ("ReplicaSet", "Pod"):
+            for obj in self.store.list(kind):
+                refs = obj["metadata"].get("ownerReferences") or []
+                if refs and not any(ref.get("uid") in uids for ref in refs):
+                    try:
+                        self.store.delete(kind, obj["metadata"]["namespace"], obj["metadata"]["name"])
+                    except ApiError:
+                        pass
+        live = {p["metadata"]["uid"] for p in self.store.list("Pod")}
+        for uid in list(self.runtimes):
+            if uid not in live:
+                del self.runtimes[uid]
+        self._pods_cache = None
+
+    def _config_source(self) -> ConfigSource:
+        return ConfigSource(
+            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.store.list("ConfigMap")},
+            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.store.list("Secret")},
+        )
+
+    def _run_kubelets(self, now: datetime) -> None:
+        config = self._config_source()
+        nodes = {n["metadata"]["name"]: n for n in self.store.list("Node")}
+        for pod in self.store.list("Pod"):
+            node_name = pod["spec"].get("nodeName")
+            if not node_name or node_name not in nodes:
+                continue
+            uid = pod["metadata"]["uid"]
+            runtime = self.runtimes.get(uid)
+            if runtime is None:
+                if node_name in self.node_faults:
+                    continue
+                scheduled_at = max(parse_rfc3339(pod["metadata"]["creationTimestamp"]), now - timedelta(seconds=1))
+                runtime = PodRuntime(uid=uid, ip=self._pod_ip(nodes[node_name]), started_at=scheduled_at,
+                                     containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
+                                                                  next_attempt_at=scheduled_at)
+                                                 for c in pod["spec"].get("containers") or []])
+                self.runtimes[uid] = runtime
+            if node_name not in self.node_faults and not ctl.is_terminating(pod):
+                self._advance_pod(pod, runtime, nodes[node_name], config, now)
+            self._write_pod_status(pod, runtime, nodes[node_name], now)
+
+    def _pod_ip(self, node: dict) -> str:
+        index = sorted(n["metadata"]["name"] for n in self.store.list("Node")).index(node["metadata"]["name"])
+        serial = next(self._ip_serial)
+        return f"10.244.{index}.{serial % 250 + 2}"
+
+    def _advance_pod(self, pod: dict, runtime: PodRuntime, node: dict, config: ConfigSource, now: datetime) -> None:
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        containers = {c["name"]: c for c in pod["spec"].get("containers") or []}
+        driver = ContainerDriver(name, namespace, pod["metadata"]["uid"], pod["spec"].get("restartPolicy", "Always"))
+        for rt in runtime.containers:
+            spec = containers.get(rt.name)
+            if spec is None:
+                continue
+            events = driver.advance(rt, now, lambda spec=spec: plan_container(spec, pod["spec"], namespace, self.catalog, config))
+            for event in events:
+                self.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
+                                   type_=event.type_, host=node["metadata"]["name"], count=event.count)
+            plan = rt.plan
+            if plan and plan.readiness_failure and rt.state == "running" and self.minute_tick:
+                readiness = spec.get("readinessProbe") or {}
+                per_minute = max(1, int(60 / float(readiness.get("periodSeconds", 10))))
+                self.events.record(pod, "Unhealthy", f"Readiness probe failed: {plan.readiness_failure}".replace("{ip}", runtime.ip or ""),
+                                   now, type_="Warning", host=node["metadata"]["name"], count=per_minute)
+
+    def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> None:
+        node_lost = node["metadata"]["name"] in self.node_faults
+        statuses = []
+        for rt in runtime.containers:
+            ready = (not node_lost) and self.container_ready(pod, rt, now)
+            statuses.append(container_status(rt, ready))
+        all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+        restart_policy = pod["spec"].get("restartPolicy", "Always")
+        states = [rt.state for rt in runtime.containers]
+        if runtime.containers and all(s == "terminated" for s in states) and restart_policy != "Always":
+            phase = "Succeeded" if all((rt.exit_code or 0) == 0 for rt in runtime.containers) else "Failed"
+        elif any(rt.ever_started for rt in runtime.containers):
+            phase = "Running"
+        else:
+            phase = "Pending"
+        started = rfc3339(runtime.started_at) if runtime.started_at else None
+        conditions = [
+            {"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": started},
+            {"type": "Initialized", "status": "True", "lastTransitionTime": started},
+            {"type": "Ready", "status": "True" if all_ready else "False", "lastTransitionTime": started,
+             **({} if all_ready else {"reason": "ContainersNotReady" if not node_lost else "NodeLost",
+                                      "message": "containers with unready status: [" + " ".join(
+                                          s["name"] for s in statuses if not s["ready"]) + "]"})},
+            {"type": "ContainersReady", "status": "True" if all_ready else "False", "lastTransitionTime": started},
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": started},
+        ]
+        status = {
+            "phase": phase,
+            "conditions": conditions,
+            "hostIP": _node_ip(node),
+            "podIP": runtime.ip,
+            "podIPs": [{"ip": runtime.ip}] if runtime.ip else [],
+            "startTime": started,
+            "containerStatuses": statuses,
+            "qosClass": _qos_class(pod),
+        }
+        if ctl.is_terminating(pod) and node_lost:
+            status["reason"] = "NodeLost"
+            status["message"] = f"Node {node['metadata']['name']} which was running pod {pod['metadata']['name']} is unresponsive"
+        if pod.get("status") != status:
+            pod["status"] = status
+            self.store.update_status(pod)
+            self._pods_cache = None
+
+
+def _node_ip(node: dict) -> str | None:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return address.get("address")
+    return None
+
+
+def _qos_class(pod: dict) -> str:
+    containers = pod["spec"].get("containers") or []
+    resources = [c.get("resources") or {} for c in containers]
+    if not any(r.get("requests") or r.get("limits") for r in resources):
+        return "BestEffort"
+    if all((r.get("limits") or {}).get("cpu") and (r.get("limits") or {}).get("memory") for r in resources):
+        return "Guaranteed"
+    return "Burstable"
