@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from .moto_backend import LabAccount, MotoBackends
+
 if TYPE_CHECKING:
     from .world import World
 
@@ -56,20 +58,21 @@ class MotoServer:
         self._server.stop()
 
 
-def aws_env(endpoint_url: str) -> dict[str, str]:
-    """What a client needs to reach the lab's AWS (moto accepts any credentials)."""
+def aws_env(endpoint_url: str, account: LabAccount | None = None) -> dict[str, str]:
+    """What a client needs to reach the lab's AWS: the credentials pick the lab's own account."""
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": account.access_key_id if account else "testing",
+        "AWS_SECRET_ACCESS_KEY": account.secret_access_key if account else "testing",
     }
 
 
-def client(service: str, endpoint_url: str):
+def client(service: str, endpoint_url: str, account: LabAccount | None = None):
     return boto3.client(service, endpoint_url=endpoint_url, region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        aws_access_key_id=account.access_key_id if account else "testing",
+                        aws_secret_access_key=account.secret_access_key if account else "testing",
                         config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
 
 
@@ -107,17 +110,15 @@ def _noise(key: SeriesKey, minute: datetime) -> float:
 class AwsFeed:
     """Samples the world each simulated minute and ships metrics, logs and alarm states to moto."""
 
-    def __init__(self, world: "World", endpoint_url: str) -> None:
+    def __init__(self, world: "World", endpoint_url: str, account: LabAccount) -> None:
         self.world = world
         self.endpoint_url = endpoint_url
-        self.cloudwatch = client("cloudwatch", endpoint_url)
-        self.logs = client("logs", endpoint_url)
-        self.sns = client("sns", endpoint_url)
+        self.cloudwatch = client("cloudwatch", endpoint_url, account)
+        self.sns = client("sns", endpoint_url, account)
+        self.backends = MotoBackends(account.account_id)  # bulk metrics and logs (see moto_backend.py)
         self.series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
         self._pending_metrics: list[dict] = []
         self._restarts_seen: dict[str, int] = {}
-        self._log_groups: set[str] = set()
-        self._log_streams: set[tuple[str, str]] = set()
         self.alarms: dict[str, AlarmSpec] = {}
         self.alarm_states: dict[str, str] = {}
         self._pending_alarm_states: dict[str, tuple[str, str]] = {}
@@ -157,7 +158,7 @@ class AwsFeed:
         """One 1-minute sample of everything, stamped `at` (a minute boundary)."""
         world, model = self.world, self.world.traffic_model
         cluster = {"ClusterName": world.cluster_name}
-        nodes = world.store.list("Node")
+        nodes = world.list("Node")
         node_alloc = {}
         from .quantity import cpu_millicores, memory_mib
 
@@ -217,7 +218,7 @@ class AwsFeed:
             if mem_limits:
                 self._put(CI_NAMESPACE, "pod_memory_utilization_over_pod_limit", dims,
                           100 * sum(u.memory_mib / u.memory_limit_mib for u in mem_limits) / len(mem_limits), at, "Percent")
-        for deploy in world.store.list("Deployment"):
+        for deploy in world.list("Deployment"):
             dims = {**cluster, "Namespace": deploy["metadata"]["namespace"], "PodName": deploy["metadata"]["name"]}
             status = deploy.get("status") or {}
             self._put(CI_NAMESPACE, "deployment_status_replicas_unavailable", dims,
@@ -277,24 +278,13 @@ class AwsFeed:
         for datum in pending:
             by_namespace[datum.pop("Namespace")].append(datum)
         for namespace, data in by_namespace.items():
-            for start in range(0, len(data), 1000):
-                self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 1000])
+            self.backends.put_metric_data(namespace, data)
         streams: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for group, stream, ts, text in log_lines if log_lines is not None else self.collect_logs():
             streams[(group, stream)].append({"timestamp": ts, "message": text})
         for (group, stream), events in streams.items():
-            if group not in self._log_groups:
-                try:
-                    self.logs.create_log_group(logGroupName=group)
-                except self.logs.exceptions.ResourceAlreadyExistsException:
-                    pass
-                self._log_groups.add(group)
-            if (group, stream) not in self._log_streams:
-                self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
-                self._log_streams.add((group, stream))
             events.sort(key=lambda e: e["timestamp"])
-            for start in range(0, len(events), 5000):
-                self.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[start:start + 5000])
+            self.backends.put_log_events(group, stream, events)
         pending_states, self._pending_alarm_states = self._pending_alarm_states, {}
         for name, (state, reason) in pending_states.items():
             self.cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)

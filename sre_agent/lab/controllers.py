@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+try:  # hashing templates is on the reconcile hot path; orjson comes with langgraph
+    import orjson
+
+    def _canonical(obj: dict) -> bytes:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+except ImportError:  # pragma: no cover
+    import json
+
+    def _canonical(obj: dict) -> bytes:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 from .clock import parse_rfc3339, rfc3339
 from .quantity import cpu_millicores, memory_mib, parse_quantity
@@ -27,7 +37,7 @@ EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
 
 
 def template_hash(template: dict) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(_canonical(template)).hexdigest()
     alphabet = "bcdfghjklmnpqrstvwxz2456789"
     value = int(digest[:16], 16)
     out = ""
@@ -122,7 +132,7 @@ def quota_usage(world: "World", namespace: str) -> dict[str, float]:
 
 def quota_rejection(world: "World", namespace: str, pod: dict) -> str | None:
     """The API server's 403 message when creating `pod` would exceed a ResourceQuota, else None."""
-    quotas = world.store.list("ResourceQuota", namespace)
+    quotas = world.list("ResourceQuota", namespace)
     if not quotas:
         return None
     used = quota_usage(world, namespace)
@@ -148,7 +158,7 @@ def quota_rejection(world: "World", namespace: str, pod: dict) -> str | None:
 
 
 def sync_quota_status(world: "World") -> None:
-    for quota in world.store.list("ResourceQuota"):
+    for quota in world.list("ResourceQuota"):
         namespace = quota["metadata"]["namespace"]
         hard = (quota.get("spec") or {}).get("hard") or {}
         used = quota_usage(world, namespace)
@@ -219,11 +229,12 @@ def _write_status(world: "World", obj: dict, status: dict) -> None:
 
 
 def _strip_hash(template: dict) -> dict:
-    stripped = copy.deepcopy(template)
-    labels = (stripped.get("metadata") or {}).get("labels")
-    if labels:
-        labels.pop(TEMPLATE_HASH, None)
-    return stripped
+    """The template without the pod-template-hash label (shallow copies: hashing only reads it)."""
+    meta = template.get("metadata") or {}
+    labels = meta.get("labels")
+    if not labels or TEMPLATE_HASH not in labels:
+        return template
+    return {**template, "metadata": {**meta, "labels": {k: v for k, v in labels.items() if k != TEMPLATE_HASH}}}
 
 
 def _rolling_params(deploy: dict, desired: int) -> tuple[int, int]:
@@ -249,7 +260,7 @@ def reconcile_deployment(world: "World", deploy: dict, now: datetime) -> bool:
     desired = int(deploy["spec"].get("replicas", 1))
     template = deploy["spec"]["template"]
     wanted_hash = template_hash(_strip_hash(template))
-    owned = [rs for rs in world.store.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
+    owned = [rs for rs in world.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
     current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
     max_revision = max((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)) for rs in owned), default=0)
     changed = False
@@ -343,7 +354,7 @@ def _scale_rs(world: "World", rs: dict, replicas: int, deploy: dict, now: dateti
 def sync_deployment_status(world: "World", deploy: dict, now: datetime) -> None:
     namespace = deploy["metadata"]["namespace"]
     desired = int(deploy["spec"].get("replicas", 1))
-    owned = [rs for rs in world.store.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
+    owned = [rs for rs in world.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
     wanted_hash = template_hash(_strip_hash(deploy["spec"]["template"]))
     pods = [p for rs in owned for p in live_pods_of(world, rs)]
     ready = sum(1 for p in pods if world.pod_ready(p))
@@ -412,7 +423,7 @@ def reconcile_statefulset(world: "World", sts: dict, now: datetime) -> bool:
         if pod is None:
             for claim in sts["spec"].get("volumeClaimTemplates") or []:
                 claim_name = f"{claim['metadata']['name']}-{pod_name}"
-                if world.store.try_get("PersistentVolumeClaim", namespace, claim_name) is None:
+                if world.informer.get("PersistentVolumeClaim", namespace, claim_name) is None:
                     world.store.create({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
                                         "metadata": {"name": claim_name, "namespace": namespace,
                                                      "labels": dict(sts["spec"]["selector"].get("matchLabels") or {})},
@@ -466,7 +477,7 @@ def reconcile_daemonset(world: "World", ds: dict, now: datetime) -> bool:
     template = ds["spec"]["template"]
     pods_by_node = {p["spec"].get("nodeName"): p for p in world.pods_in(namespace) if owned_by(p, ds)}
     changed = False
-    for node in world.store.list("Node"):
+    for node in world.list("Node"):
         node_name = node["metadata"]["name"]
         fits = world.scheduler.node_accepts(node, template.get("spec") or {}, daemon=True) is None
         pod = pods_by_node.get(node_name)
@@ -532,10 +543,10 @@ def sync_job_status(world: "World", job: dict, now: datetime) -> None:
 # --- PVCs ------------------------------------------------------------------------------------
 
 def reconcile_pvcs(world: "World", now: datetime) -> None:
-    classes = {sc["metadata"]["name"]: sc for sc in world.store.list("StorageClass")}
+    classes = {sc["metadata"]["name"]: sc for sc in world.list("StorageClass")}
     default = next((n for n, sc in classes.items()
                     if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true"), None)
-    for pvc in world.store.list("PersistentVolumeClaim"):
+    for pvc in world.list("PersistentVolumeClaim"):
         if (pvc.get("status") or {}).get("phase") == "Bound":
             continue
         class_name = pvc["spec"].get("storageClassName") or default
@@ -564,7 +575,7 @@ def reconcile_pvcs(world: "World", now: datetime) -> None:
 # --- nodes -------------------------------------------------------------------------------------
 
 def reconcile_nodes(world: "World", now: datetime) -> None:
-    for node in world.store.list("Node"):
+    for node in world.list("Node"):
         name = node["metadata"]["name"]
         fault = world.node_faults.get(name)
         taints = [t for t in node["spec"].get("taints") or [] if t.get("key") != UNREACHABLE_TAINT]
@@ -601,7 +612,7 @@ def reconcile_nodes(world: "World", now: datetime) -> None:
 def evict_from_unreachable_nodes(world: "World", now: datetime) -> bool:
     """The node lifecycle controller: pods on a node gone for > tolerationSeconds are marked for deletion."""
     changed = False
-    for pod in world.store.list("Pod"):
+    for pod in world.list("Pod"):
         node = pod["spec"].get("nodeName")
         fault = world.node_faults.get(node) if node else None
         if fault is None:
@@ -632,7 +643,7 @@ def _owner_kind(obj: dict) -> str | None:
 # --- Endpoints ---------------------------------------------------------------------------------
 
 def reconcile_endpoints(world: "World") -> None:
-    for service in world.store.list("Service"):
+    for service in world.list("Service"):
         selector = service["spec"].get("selector")
         if not selector:
             continue
@@ -660,7 +671,7 @@ def reconcile_endpoints(world: "World") -> None:
             if not_ready:
                 subset["notReadyAddresses"] = sorted(not_ready, key=lambda a: a["ip"])
             subsets.append(subset)
-        existing = world.store.try_get("Endpoints", namespace, name)
+        existing = world.informer.get("Endpoints", namespace, name)
         body = {"apiVersion": "v1", "kind": "Endpoints",
                 "metadata": {"name": name, "namespace": namespace, "labels": dict(service["metadata"].get("labels") or {})},
                 "subsets": subsets}

@@ -24,6 +24,7 @@ from typing import Any
 from . import controllers as ctl
 from .apiserver import KubeApiServer
 from .aws import AlarmSpec, AwsFeed, MotoServer, aws_env, minute_floor
+from .moto_backend import LabAccount, claim_account, release_account
 from .clock import SimClock
 from .images import ImageCatalog, load_catalog
 from .kubeconfig import write_kubeconfig
@@ -63,6 +64,7 @@ class Lab:
         self.moto: MotoServer | None = None
         self.api: KubeApiServer | None = None
         self.feed: AwsFeed | None = None
+        self.account: LabAccount | None = None
         self.kubeconfig = self.state_dir / "kubeconfig"
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
@@ -73,10 +75,11 @@ class Lab:
     def start(self) -> "Lab":
         self.moto = MotoServer()
         self.moto.start()
+        self.account = claim_account()
         self.api = KubeApiServer(self.store, self.world)
         self.api.start()
         write_kubeconfig(self.kubeconfig, self.api.url)
-        self.feed = AwsFeed(self.world, self.moto.url)
+        self.feed = AwsFeed(self.world, self.moto.url, self.account)
         self.feed.create_topic()
         return self
 
@@ -88,6 +91,9 @@ class Lab:
             self.api.stop()
         if self.moto:
             self.moto.stop()
+        if self.account:
+            release_account(self.account)
+            self.account = None
         if self._tmp:
             self._tmp.cleanup()
 
@@ -99,7 +105,7 @@ class Lab:
 
     def env(self) -> dict[str, str]:
         assert self.moto and self.api, "start() the lab first"
-        return {"KUBECONFIG": str(self.kubeconfig), **aws_env(self.moto.url), "SRE_LAB_CLUSTER": self.cluster_name}
+        return {"KUBECONFIG": str(self.kubeconfig), **aws_env(self.moto.url, self.account), "SRE_LAB_CLUSTER": self.cluster_name}
 
     # --- scenarios --------------------------------------------------------------------------
     def find_scenario(self, scenario_id: str) -> LoadedScenario:
@@ -292,11 +298,9 @@ class Lab:
         if not self.world.node_faults:
             return
         try:
-            from moto.core import DEFAULT_ACCOUNT_ID
-            from moto.ssm.models import ssm_backends
-
-            commands = ssm_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._commands
+            commands = self.feed.backends.ssm_commands()
         except Exception:  # moto internals moved: the fault simply stays until node_up
+            log.warning("cannot read SSM commands from moto; a node fault stays until node_up", exc_info=True)
             return
         by_instance = {instance_id_of(n): n["metadata"]["name"] for n in self.store.list("Node")}
         for command in commands[self._ssm_seen:]:

@@ -72,13 +72,13 @@ class Scheduler:
         from .controllers import pod_requests  # local: controllers imports scheduler helpers too
 
         world = self.world
-        pending = [p for p in world.store.list("Pod") if not p["spec"].get("nodeName")
+        pending = [p for p in world.list("Pod") if not p["spec"].get("nodeName")
                    and not p["metadata"].get("deletionTimestamp")]
         if not pending:
             return False
-        nodes = world.store.list("Node")
+        nodes = world.list("Node")
         usage: dict[str, dict[str, float]] = {n["metadata"]["name"]: {"cpu": 0.0, "memory": 0.0} for n in nodes}
-        for pod in world.store.list("Pod"):
+        for pod in world.list("Pod"):
             node_name = pod["spec"].get("nodeName")
             if node_name in usage and pod["status"].get("phase") not in ("Succeeded", "Failed"):
                 req = pod_requests(pod)
@@ -128,7 +128,7 @@ class Scheduler:
         for volume in pod["spec"].get("volumes") or []:
             claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
             if claim:
-                pvc = self.world.store.try_get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim)
+                pvc = self.world.informer.get("PersistentVolumeClaim", pod["metadata"]["namespace"], claim)
                 if pvc is None or (pvc.get("status") or {}).get("phase") != "Bound":
                     return claim
         return None

@@ -89,7 +89,7 @@ class TrafficModel:
         ready_pods_by_service: dict[str, list[dict]] = {}
         pods_by_uid = {p["metadata"]["uid"]: p for p in world.pods_in(None)}
         self.pod_service = {}
-        for endpoints in world.store.list("Endpoints"):
+        for endpoints in world.list("Endpoints"):
             key = f"{endpoints['metadata']['namespace']}/{endpoints['metadata']['name']}"
             pods = []
             for subset in endpoints.get("subsets") or []:
@@ -102,7 +102,7 @@ class TrafficModel:
                     if uid:
                         self.pod_service.setdefault(uid, key)
             ready_pods_by_service[key] = pods
-        services = {f"{s['metadata']['namespace']}/{s['metadata']['name']}": s for s in world.store.list("Service")}
+        services = {f"{s['metadata']['namespace']}/{s['metadata']['name']}": s for s in world.list("Service")}
         stats = {key: ServiceStats(namespace=key.split("/")[0], name=key.split("/")[1],
                                    ready_pods=len(ready_pods_by_service.get(key, [])))
                  for key in services}

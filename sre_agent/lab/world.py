@@ -17,6 +17,7 @@ from . import controllers as ctl
 from .clock import SimClock, parse_rfc3339, rfc3339
 from .events import EventRecorder
 from .images import ImageCatalog
+from .informer import Informer
 from .kubelet import ConfigSource, ContainerDriver, ContainerRuntime, container_status, plan_container
 from .scheduler import Scheduler
 from .store import ApiError, ObjectStore
@@ -37,6 +38,7 @@ class World:
         self.clock = clock
         self.catalog = catalog
         self.cluster_name = cluster_name
+        self.informer = Informer(store)
         self.events = EventRecorder(store)
         self.scheduler = Scheduler(self)
         self.traffic_model = TrafficModel(self)
@@ -49,7 +51,6 @@ class World:
         self.minute_tick = False
         self._serial = itertools.count(1)
         self._ip_serial = itertools.count(10)
-        self._pods_cache: dict[str, list[dict]] | None = None
         self._synced_at: datetime | None = None
         self._sync_lock = threading.RLock()
 
@@ -96,7 +97,7 @@ class World:
         usage = self.traffic_model.pod_usage
         now = rfc3339(self.clock.now())
         items = []
-        for pod in self.store.list("Pod", namespace):
+        for pod in self.list("Pod", namespace):
             sample = usage.get(pod["metadata"]["uid"])
             if sample is None or pod["status"].get("phase") != "Running":
                 continue
@@ -105,7 +106,7 @@ class World:
                 "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
                              "labels": pod["metadata"].get("labels", {})},
                 "timestamp": now, "window": "30s",
-                "containers": [{"name": name, "usage": {"cpu": f"{int(cpu * 1e6)}n", "memory": f"{int(mem * 1024)}Ki"}}
+                "containers": [{"name": name, "usage": {"cpu": f"{int(cpu * 1e9)}n", "memory": f"{int(mem * 1024)}Ki"}}
                                for name, cpu, mem in sample.containers],
             })
         return items
@@ -113,7 +114,7 @@ class World:
     def node_metrics(self) -> list[dict]:
         now = rfc3339(self.clock.now())
         items = []
-        for node in self.store.list("Node"):
+        for node in self.list("Node"):
             name = node["metadata"]["name"]
             if name in self.node_faults:
                 continue
@@ -121,18 +122,16 @@ class World:
             items.append({"apiVersion": "metrics.k8s.io/v1beta1", "kind": "NodeMetrics",
                           "metadata": {"name": name, "labels": node["metadata"].get("labels", {})},
                           "timestamp": now, "window": "30s",
-                          "usage": {"cpu": f"{int(cpu * 1e6)}n", "memory": f"{int(mem * 1024)}Ki"}})
+                          "usage": {"cpu": f"{int(cpu * 1e9)}n", "memory": f"{int(mem * 1024)}Ki"}})
         return items
 
     # --- queries the controllers use --------------------------------------------------------
+    def list(self, kind: str, namespace: str | None = None) -> list[dict]:
+        """The world's cached view of a kind (shared objects: change one only to write it back)."""
+        return self.informer.list(kind, namespace)
+
     def pods_in(self, namespace: str | None) -> list[dict]:
-        if self._pods_cache is None:
-            self._pods_cache = {}
-            for pod in self.store.list("Pod"):
-                self._pods_cache.setdefault(pod["metadata"]["namespace"], []).append(pod)
-        if namespace is None:
-            return [p for pods in self._pods_cache.values() for p in pods]
-        return self._pods_cache.get(namespace, [])
+        return self.informer.list("Pod", namespace)
 
     def pod_ready(self, pod: dict) -> bool:
         runtime = self.runtimes.get(pod["metadata"]["uid"])
@@ -167,7 +166,6 @@ class World:
         except ApiError:
             pass
         self.runtimes.pop(pod["metadata"]["uid"], None)
-        self._pods_cache = None
 
     # --- the reconcile loop -----------------------------------------------------------------
     def _reconcile(self, now: datetime) -> None:
@@ -176,38 +174,31 @@ class World:
         ctl.reconcile_nodes(self, now)
         ctl.reconcile_pvcs(self, now)
         for _ in range(6):  # passes until the cluster settles (a rollout steps once per pass)
-            self._pods_cache = None
             changed = ctl.evict_from_unreachable_nodes(self, now)
-            self._pods_cache = None
-            for deploy in self.store.list("Deployment"):
+            for deploy in self.list("Deployment"):
                 changed |= ctl.reconcile_deployment(self, deploy, now)
-            for rs in self.store.list("ReplicaSet"):
-                self._pods_cache = None
+            for rs in self.list("ReplicaSet"):
                 changed |= ctl.reconcile_replicaset(self, rs, now)
             for kind, reconcile in (("StatefulSet", ctl.reconcile_statefulset), ("DaemonSet", ctl.reconcile_daemonset),
                                     ("Job", ctl.reconcile_job)):
-                for obj in self.store.list(kind):
-                    self._pods_cache = None
+                for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
-            self._pods_cache = None
             changed |= self.scheduler.schedule(now)
-            self._pods_cache = None
             self._run_kubelets(now)
             ctl.reconcile_endpoints(self)
             self.traffic_model.update(now)
             if not changed:
                 break
-        self._pods_cache = None
         self._garbage_collect()
-        for rs in self.store.list("ReplicaSet"):
+        for rs in self.list("ReplicaSet"):
             ctl.sync_replicaset_status(self, rs)
-        for deploy in self.store.list("Deployment"):
+        for deploy in self.list("Deployment"):
             ctl.sync_deployment_status(self, deploy, now)
-        for sts in self.store.list("StatefulSet"):
+        for sts in self.list("StatefulSet"):
             ctl.sync_statefulset_status(self, sts)
-        for ds in self.store.list("DaemonSet"):
+        for ds in self.list("DaemonSet"):
             ctl.sync_daemonset_status(self, ds)
-        for job in self.store.list("Job"):
+        for job in self.list("Job"):
             ctl.sync_job_status(self, job, now)
         ctl.sync_quota_status(self)
         self.traffic_model.write_request_logs(previous, now)
@@ -216,31 +207,30 @@ class World:
     def _garbage_collect(self) -> None:
         """Owners deleted -> dependents deleted (foreground GC, simplified); runtimes of gone pods dropped."""
         uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
-                for obj in self.store.list(kind)}
+                for obj in self.list(kind)}
         for kind in ("ReplicaSet", "Pod"):
-            for obj in self.store.list(kind):
+            for obj in self.list(kind):
                 refs = obj["metadata"].get("ownerReferences") or []
                 if refs and not any(ref.get("uid") in uids for ref in refs):
                     try:
                         self.store.delete(kind, obj["metadata"]["namespace"], obj["metadata"]["name"])
                     except ApiError:
                         pass
-        live = {p["metadata"]["uid"] for p in self.store.list("Pod")}
+        live = {p["metadata"]["uid"] for p in self.list("Pod")}
         for uid in list(self.runtimes):
             if uid not in live:
                 del self.runtimes[uid]
-        self._pods_cache = None
 
     def _config_source(self) -> ConfigSource:
         return ConfigSource(
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.store.list("ConfigMap")},
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.store.list("Secret")},
+            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("ConfigMap")},
+            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("Secret")},
         )
 
     def _run_kubelets(self, now: datetime) -> None:
         config = self._config_source()
-        nodes = {n["metadata"]["name"]: n for n in self.store.list("Node")}
-        for pod in self.store.list("Pod"):
+        nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
+        for pod in self.list("Pod"):
             node_name = pod["spec"].get("nodeName")
             if not node_name or node_name not in nodes:
                 continue
@@ -260,7 +250,7 @@ class World:
             self._write_pod_status(pod, runtime, nodes[node_name], now)
 
     def _pod_ip(self, node: dict) -> str:
-        index = sorted(n["metadata"]["name"] for n in self.store.list("Node")).index(node["metadata"]["name"])
+        index = sorted(n["metadata"]["name"] for n in self.list("Node")).index(node["metadata"]["name"])
         serial = next(self._ip_serial)
         return f"10.244.{index}.{serial % 250 + 2}"
 
@@ -325,7 +315,6 @@ class World:
         if pod.get("status") != status:
             pod["status"] = status
             self.store.update_status(pod)
-            self._pods_cache = None
 
 
 def _node_ip(node: dict) -> str | None:

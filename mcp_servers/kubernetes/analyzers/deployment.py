@@ -6,8 +6,8 @@ a ResourceQuota), and pod-template references to ConfigMaps/Secrets that do not 
 from __future__ import annotations
 
 from .base import Finding, make_finding, quote
-from .pod_status import describe_event
-from .resourcequota import failed_create_message
+from .describe import describe_condition, describe_event
+from .resourcequota import failed_create_message, rejection_text
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
 
@@ -20,8 +20,8 @@ def replica_failure_messages(rs: KubeObject, view: ClusterView) -> list[tuple[st
         if c.get("type") == "ReplicaFailure" and c.get("reason") == "FailedCreate" and c.get("message")
     ]
     event = view.latest_event("ReplicaSet", name_of(rs), namespace_of(rs), reasons=("FailedCreate",), warning_only=True)
-    if event is not None and event.get("message") and all(event["message"] != m for m, _ in found):
-        found.append((event["message"], f"ReplicaSet {name_of(rs)} {describe_event(event)}"))
+    if event is not None and event.get("message"):
+        found.append((event["message"], f"ReplicaSet {name_of(rs)} {describe_event(event, with_message=False)}"))
     return found
 
 
@@ -34,7 +34,7 @@ class DeploymentAnalyzer:
         for deployment in view.of_kind("Deployment"):
             findings += self.replicas(deployment)
             findings += self.conditions(deployment)
-            findings += self.replica_sets(view, deployment)
+            findings += self.failed_creates(view, deployment)
             findings += pod_template_findings(view, "Deployment", deployment, template_pod_spec(deployment))
         return findings
 
@@ -65,31 +65,32 @@ class DeploymentAnalyzer:
     def conditions(deployment: KubeObject) -> list[Finding]:
         findings = []
         for condition in status_of(deployment).get("conditions") or []:
-            evidence = [f"status.conditions[{condition.get('type')}]: status={condition.get('status')} "
-                        f"reason={condition.get('reason')} message={condition.get('message') or ''}"]
             if (condition.get("type") == "Progressing" and condition.get("status") == "False"
                     and condition.get("reason") == "ProgressDeadlineExceeded"):
                 findings.append(make_finding(
                     "Deployment", deployment, "critical", "ProgressDeadlineExceeded",
-                    f"Deployment rollout is stuck: {condition.get('message') or 'progress deadline exceeded'}", evidence,
-                ))
-            elif condition.get("type") == "ReplicaFailure" and condition.get("status") == "True":
-                findings.append(make_finding(
-                    "Deployment", deployment, "critical", "FailedCreate",
-                    failed_create_message("Deployment", condition.get("message") or condition.get("reason") or ""),
-                    evidence,
+                    f"Deployment rollout is stuck: {condition.get('message') or 'progress deadline exceeded'}",
+                    [describe_condition(condition)],
                 ))
         return findings
 
     @staticmethod
-    def replica_sets(view: ClusterView, deployment: KubeObject) -> list[Finding]:
-        findings = []
+    def failed_creates(view: ClusterView, deployment: KubeObject) -> list[Finding]:
+        """Pod creation failures, from the Deployment's ReplicaFailure condition and from its
+        current ReplicaSets' conditions and events -- the same rejection told once."""
+        sources: list[tuple[str, str]] = [
+            (c.get("message") or c.get("reason") or "", f"status.conditions[ReplicaFailure]: reason={c.get('reason') or ''}")
+            for c in status_of(deployment).get("conditions") or []
+            if c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+        ]
         for rs in view.owned_by("ReplicaSet", "Deployment", name_of(deployment), namespace_of(deployment)):
-            if not spec_of(rs).get("replicas"):
-                continue  # an old ReplicaSet scaled to zero; its failures are history
-            for message, evidence in replica_failure_messages(rs, view):
-                findings.append(make_finding(
-                    "Deployment", deployment, "critical", "FailedCreate",
-                    failed_create_message(f"ReplicaSet {name_of(rs)}", message), [evidence, quote(message)],
-                ))
-        return findings
+            if spec_of(rs).get("replicas"):  # an old ReplicaSet scaled to zero: its failures are history
+                sources += replica_failure_messages(rs, view)
+        by_rejection: dict[str, list[str]] = {}
+        for message, evidence in sources:
+            by_rejection.setdefault(rejection_text(message), []).append(f"{evidence}: {quote(rejection_text(message))}")
+        return [
+            make_finding("Deployment", deployment, "critical", "FailedCreate",
+                         failed_create_message("Deployment", rejection), evidence)
+            for rejection, evidence in by_rejection.items()
+        ]

@@ -5,6 +5,7 @@ critical; a Job that completed after a failed attempt is not reported (k8sgpt re
 from __future__ import annotations
 
 from .base import Finding, make_finding
+from .describe import describe_condition
 from .view import ClusterView, name_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
 
@@ -36,7 +37,7 @@ class JobAnalyzer:
                 failure = _condition(job, "Failed")
                 evidence = [f"status.failed={failed}", f"status.succeeded={status.get('succeeded') or 0}"]
                 if failure is not None:
-                    evidence.append(f"status.conditions[Failed]: reason={failure.get('reason')} message={failure.get('message') or ''}")
+                    evidence.append(describe_condition(failure))
                     findings.append(make_finding(
                         "Job", job, "critical", "JobFailed",
                         f"Job {name} has failed: {failure.get('reason') or 'Failed'}: {failure.get('message') or ''}".rstrip(": "),

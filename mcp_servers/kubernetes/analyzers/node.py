@@ -6,6 +6,7 @@ bad, as k8sgpt does, at the risk of a false positive). Beyond k8sgpt: a cordoned
 from __future__ import annotations
 
 from .base import Finding, make_finding, reason_code
+from .describe import describe_condition
 from .view import ClusterView, name_of, spec_of, status_of
 
 PRESSURE_CONDITIONS = frozenset({"MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"})
@@ -26,8 +27,8 @@ class NodeAnalyzer:
                 text = f"{name} has condition of type {kind}, status {status}"
                 text += f", reason {condition['reason']}" if condition.get("reason") else ""
                 text += f": {condition['message']}" if condition.get("message") else ""
-                evidence = [f"status.conditions[{kind}]: status={status} reason={condition.get('reason') or ''} "
-                            f"lastHeartbeatTime={condition.get('lastHeartbeatTime') or ''}"]
+                evidence = [describe_condition(condition) + (
+                    f" lastHeartbeatTime={condition['lastHeartbeatTime']}" if condition.get("lastHeartbeatTime") else "")]
                 if kind == "Ready":
                     if status != "True":
                         if status == "Unknown":

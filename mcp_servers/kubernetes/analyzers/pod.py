@@ -22,7 +22,8 @@ import re
 from typing import Any
 
 from .base import Finding, Severity, make_finding, reason_code
-from .pod_status import container_statuses, describe_event, describe_probe, event_container
+from .describe import describe_event, describe_probe
+from .pod_status import container_statuses, event_container
 from .pod_template import container_spec
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 

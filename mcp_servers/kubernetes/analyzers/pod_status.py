@@ -1,4 +1,4 @@
-"""Reading a pod's status: readiness, terminal phases, container states, probe events."""
+"""Reading a pod's status: readiness, terminal phases, container states, which container an event is about."""
 
 from __future__ import annotations
 
@@ -49,38 +49,3 @@ def event_container(event: KubeObject) -> str | None:
     if "{" in field_path and field_path.endswith("}"):
         return field_path[field_path.index("{") + 1 : -1]
     return None
-
-
-def describe_event(event: KubeObject) -> str:
-    """`event Warning/Unhealthy x12 (last 2024-05-01T10:00:00Z): Readiness probe failed: ...`"""
-    count = event.get("count")
-    when = event.get("lastTimestamp") or event.get("eventTime") or ""
-    parts = [f"event {event.get('type') or 'Normal'}/{event.get('reason') or '?'}"]
-    if count and count > 1:
-        parts.append(f"x{count}")
-    if when:
-        parts.append(f"(last {when})")
-    return " ".join(parts) + f": {event.get('message') or ''}"
-
-
-def describe_probe(kind: str, probe: dict[str, Any] | None) -> str | None:
-    """`readinessProbe httpGet /healthz port 8080` -- what the kubelet is checking."""
-    if not probe:
-        return None
-    if probe.get("httpGet"):
-        check = probe["httpGet"]
-        target = f"httpGet {check.get('path', '/')} port {check.get('port')}"
-    elif probe.get("tcpSocket"):
-        target = f"tcpSocket port {probe['tcpSocket'].get('port')}"
-    elif probe.get("exec"):
-        target = "exec " + " ".join(str(a) for a in probe["exec"].get("command") or [])
-    elif probe.get("grpc"):
-        target = f"grpc port {probe['grpc'].get('port')}"
-    else:
-        target = "(no handler)"
-    timing = ", ".join(
-        f"{field}={probe[field]}"
-        for field in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold")
-        if field in probe
-    )
-    return f"{kind} {target}" + (f" ({timing})" if timing else "")

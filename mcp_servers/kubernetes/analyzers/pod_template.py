@@ -84,10 +84,22 @@ def _keys_of(kind: ConfigKind, obj: dict[str, Any]) -> set[str] | None:
     return {*(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})}
 
 
-def missing_config_references(view: ClusterView, namespace: str, pod_spec: dict[str, Any]) -> list[tuple[ConfigReference, str]]:
-    """Non-optional references to ConfigMaps/Secrets (or keys) that do not exist, each with a
-    sentence saying what is missing. Kinds the snapshot did not fetch are not judged."""
-    problems: list[tuple[ConfigReference, str]] = []
+@dataclass(frozen=True)
+class MissingReference:
+    ref: ConfigReference
+    missing_key: bool  # the object exists but lacks ref.key
+
+    @property
+    def problem(self) -> str:
+        if self.missing_key:
+            return f"{self.ref.kind} {self.ref.name} has no key {self.ref.key}"
+        return f"{self.ref.kind} {self.ref.name} does not exist"
+
+
+def missing_config_references(view: ClusterView, namespace: str, pod_spec: dict[str, Any]) -> list[MissingReference]:
+    """Non-optional references to ConfigMaps/Secrets (or their keys) that do not exist. Kinds the
+    snapshot did not fetch are not judged."""
+    missing: list[MissingReference] = []
     seen: set[tuple[str, str, str | None]] = set()
     for ref in config_references(pod_spec):
         if ref.optional or not view.has_kind(ref.kind) or (ref.kind, ref.name, ref.key) in seen:
@@ -95,14 +107,12 @@ def missing_config_references(view: ClusterView, namespace: str, pod_spec: dict[
         seen.add((ref.kind, ref.name, ref.key))
         obj = view.get(ref.kind, ref.name, namespace)
         if obj is None:
-            problems.append((ref, f"{ref.kind} {ref.name} does not exist"))
-            continue
-        if ref.key is None:
-            continue
-        keys = _keys_of(ref.kind, obj)
-        if keys is not None and ref.key not in keys:
-            problems.append((ref, f"{ref.kind} {ref.name} has no key {ref.key}"))
-    return problems
+            missing.append(MissingReference(ref, missing_key=False))
+        elif ref.key is not None:
+            keys = _keys_of(ref.kind, obj)
+            if keys is not None and ref.key not in keys:
+                missing.append(MissingReference(ref, missing_key=True))
+    return missing
 
 
 def configmaps_used(pod_spec: dict[str, Any]) -> set[str]:

@@ -8,7 +8,7 @@ for its first consumer (WaitForFirstConsumer)."""
 from __future__ import annotations
 
 from .base import Finding, make_finding
-from .pod_status import describe_event
+from .describe import describe_event
 from .view import ClusterView, name_of, namespace_of, spec_of, status_of
 
 

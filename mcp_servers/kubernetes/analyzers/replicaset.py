@@ -5,8 +5,8 @@ whose latest Warning FailedCreate event says why (a quota admitting some pods bu
 from __future__ import annotations
 
 from .base import Finding, make_finding
-from .pod_status import describe_event
-from .resourcequota import failed_create_message
+from .describe import describe_event
+from .resourcequota import failed_create_message, rejection_text
 from .view import ClusterView, name_of, namespace_of, spec_of, status_of
 
 
@@ -28,7 +28,7 @@ class ReplicaSetAnalyzer:
                 for condition in status.get("conditions") or []:
                     if condition.get("type") == "ReplicaFailure" and condition.get("reason") == "FailedCreate":
                         message = condition.get("message") or ""
-                        reported.add(message)
+                        reported.add(rejection_text(message))
                         findings.append(make_finding(
                             "ReplicaSet", rs, "critical", "FailedCreate", failed_create_message("ReplicaSet", message),
                             [f"status.replicas=0, status.conditions[ReplicaFailure]: reason=FailedCreate message={message}"],
@@ -36,7 +36,7 @@ class ReplicaSetAnalyzer:
                         ))
             if desired > current:
                 event = view.latest_event("ReplicaSet", name, namespace, reasons=("FailedCreate",), warning_only=True)
-                if event is not None and event.get("message") and event["message"] not in reported:
+                if event is not None and event.get("message") and rejection_text(event["message"]) not in reported:
                     findings.append(make_finding(
                         "ReplicaSet", rs, "critical" if current == 0 else "warning", "FailedCreate",
                         failed_create_message("ReplicaSet", event["message"]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .base import Finding, make_finding, quote
-from .pod_status import describe_event
+from .describe import describe_event
 from .quantity import parse_quantity
 from .view import ClusterView, KubeObject, event_time, name_of, namespace_of, spec_of, status_of
 
@@ -20,11 +20,18 @@ def quota_named_in(message: str | None) -> str | None:
     return match["name"] if match else None
 
 
+def rejection_text(message: str | None) -> str:
+    """A pod-creation failure without the controller's "Error creating: " prefix, so the same
+    rejection read from an event and from a condition is recognised as one."""
+    text = (message or "").strip()
+    return text[len("Error creating: "):] if text.startswith("Error creating: ") else text
+
+
 def failed_create_message(subject: str, message: str) -> str:
-    """`ReplicaSet web-7d cannot create pods (rejected by ResourceQuota compute): ...`"""
+    """`ReplicaSet cannot create pods (rejected by ResourceQuota compute): pods "x" is forbidden: ...`"""
     quota = quota_named_in(message)
     cause = f" (rejected by ResourceQuota {quota})" if quota else ""
-    return f"{subject} cannot create pods{cause}: {quote(message)}"
+    return f"{subject} cannot create pods{cause}: {quote(rejection_text(message))}"
 
 
 def exhausted_resources(quota: KubeObject) -> list[str]:

@@ -3,9 +3,11 @@ empty ("no endpoints, expected label k=v"), Endpoints with not-ready addresses, 
 events about the Service; leader-election Endpoints are skipped.
 
 On top, an empty Service is told apart by looking at the pods themselves:
-  * SelectorMismatch -- no pod in the namespace carries the selector's labels; the finding says
-    which label no pod has and what values the pods do carry for that key;
-  * NoEndpoints -- pods match but none is ready (they are failing; see their own findings).
+  * SelectorMismatch -- no pod in the namespace carries the selector's labels, and no workload's
+    pod template would create one; the finding says which label no pod has and what values the
+    pods do carry for that key;
+  * NoEndpoints -- pods match but none is ready, or a workload would create matching pods but
+    has none (it is failing, or its pods are rejected; see that workload's findings).
 Pods are matched through the view's per-namespace label index, never by scanning every pod
 for every Service.
 """
@@ -16,12 +18,15 @@ from typing import Any
 
 from .base import Finding, make_finding, reason_code
 from .labels import equality_selector
-from .pod_status import describe_event, pod_is_ready, pod_is_terminal, pod_state_summary
+from .describe import describe_event
+from .pod_status import pod_is_ready, pod_is_terminal, pod_state_summary
 from .view import ClusterView, KubeObject, annotations_of, name_of, namespace_of, spec_of
 
 # Endpoints used as a leader-election lock (old controller-manager style) hold no addresses by design.
 LEADER_ELECTION_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
 MAX_PODS_LISTED = 5
+# Workloads whose pod templates say which labels their pods will carry.
+TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
 
 def _addresses(endpoints: KubeObject | None, field: str) -> list[dict[str, Any]]:
@@ -44,9 +49,21 @@ def _label_hints(view: ClusterView, namespace: str, selector: dict[str, str]) ->
     return hints or ["every label is carried by some pod, but no single pod carries all of them"]
 
 
+def _workloads_selected(view: ClusterView, namespace: str, selector: dict[str, str]) -> list[str]:
+    """Workloads whose pod template carries every selector label: the selector is right, the
+    pods are just not there. Only consulted for Services without endpoints, so a scan is cheap."""
+    selected = []
+    for kind in TEMPLATE_KINDS:
+        for workload in view.of_kind(kind, namespace):
+            template_labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+            if all(template_labels.get(key) == value for key, value in selector.items()):
+                selected.append(f"{kind}/{name_of(workload)}")
+    return selected
+
+
 class ServiceAnalyzer:
     kind = "Service"
-    reads: frozenset[str] = frozenset({"Endpoints", "Pod"})
+    reads: frozenset[str] = frozenset({"Endpoints", "Pod", *TEMPLATE_KINDS})
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         services = {(namespace_of(s), name_of(s)): s for s in view.of_kind("Service")}
@@ -94,6 +111,13 @@ class ServiceAnalyzer:
                                  f"Service has no endpoints, expected label {expected}",
                                  [f"spec.selector: {expected}", endpoints_evidence])]
         matching = view.pods_matching(namespace, equality_selector(selector))
+        if not matching and (workloads := _workloads_selected(view, namespace, selector)):
+            return [make_finding(
+                "Service", service, "critical", "NoEndpoints",
+                f"Service has no endpoints, expected label {expected}: no pod is running with these labels, "
+                f"although {', '.join(workloads)} would create matching pods (see its findings)",
+                [f"spec.selector: {expected}", endpoints_evidence, f"pod template matches: {', '.join(workloads)}"],
+            )]
         if not matching:
             hints = _label_hints(view, namespace, selector)
             return [make_finding(

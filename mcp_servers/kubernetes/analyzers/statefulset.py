@@ -8,7 +8,8 @@ pod-template references to missing ConfigMaps/Secrets."""
 from __future__ import annotations
 
 from .base import Finding, make_finding, reason_code
-from .pod_status import describe_event, pod_is_ready, pod_state_summary
+from .describe import describe_event
+from .pod_status import pod_is_ready, pod_state_summary
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
 

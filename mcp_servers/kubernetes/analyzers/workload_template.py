@@ -24,14 +24,16 @@ def pod_template_findings(
 ) -> list[Finding]:
     namespace, name = namespace_of(workload), name_of(workload)
     findings = []
-    for ref, problem in missing_config_references(view, namespace, pod_spec):
+    for missing in missing_config_references(view, namespace, pod_spec):
+        ref = missing.ref
         target = f"{ref.kind} {ref.name}" + (f" key {ref.key}" if ref.key else "")
         findings.append(
             make_finding(
                 kind, workload, "critical", "ConfigRefMissing",
-                f"{kind} {namespace}/{name} pod template references a missing object: {problem}; "
+                f"{kind} {namespace}/{name} pod template references a missing object: {missing.problem}; "
                 "its pods cannot start until it exists or the reference is removed",
-                [f"{template_path}.{ref.path} -> {target}", f"{namespace}: {problem}"],
+                [f"{template_path}.{ref.path} -> {target}",
+                 f"{ref.kind} {namespace}/{ref.name}: {'has no key ' + str(ref.key) if missing.missing_key else 'not found'}"],
                 owner,
             )
         )

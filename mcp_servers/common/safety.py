@@ -1,0 +1,82 @@
+"""Write gating and audit, shared by every server that can change the world.
+
+Writes are off unless the server was started with --allow-writes; each write names a namespace
+that must be on the --namespaces allow-list; every attempt -- allowed, refused, dry-run or real --
+is appended to the audit log (JSON lines) with who, what, why and the result. The policy comes
+from the server's own command line, never from a tool argument, so nothing a model reads (logs,
+events) can widen it."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mcp.server.fastmcp.exceptions import ToolError
+
+
+@dataclass
+class WritePolicy:
+    allow_writes: bool = False
+    namespaces: frozenset[str] = field(default_factory=frozenset)  # empty = no namespace allowed
+
+    def check(self, tool: str, namespace: str | None) -> None:
+        if not self.allow_writes:
+            raise ToolError(f"{tool}: writes are disabled on this server; start it with --allow-writes "
+                            "(and --namespaces) to permit changes")
+        if namespace is None:
+            if "*" not in self.namespaces:
+                raise ToolError(f"{tool}: cluster-scoped writes need '*' in --namespaces")
+            return
+        if "*" not in self.namespaces and namespace not in self.namespaces:
+            allowed = ", ".join(sorted(self.namespaces)) or "(none)"
+            raise ToolError(f"{tool}: namespace {namespace!r} is not in this server's allow-list [{allowed}]; "
+                            "restart the server with --namespaces including it")
+
+
+class AuditLog:
+    """Append-only JSON lines; one record per write attempt."""
+
+    def __init__(self, path: Path | None, server: str) -> None:
+        self.path = path
+        self.server = server
+        self._lock = threading.Lock()
+        self.records: list[dict[str, Any]] = []  # kept in memory too, so a session can read its own trail
+
+    def write(self, *, tool: str, args: dict[str, Any], reason: str, dry_run: bool, outcome: str,
+              detail: str = "", actor: str | None = None) -> dict[str, Any]:
+        record = {
+            "ts": datetime.now(UTC).isoformat(),
+            "server": self.server,
+            "actor": actor or os.environ.get("SRE_MCP_ACTOR", "sre-agent"),
+            "tool": tool,
+            "args": args,
+            "reason": reason,
+            "dry_run": dry_run,
+            "outcome": outcome,  # applied | dry_run_ok | refused | failed
+            "detail": detail[:2000],
+        }
+        with self._lock:
+            self.records.append(record)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a") as handle:
+                    handle.write(json.dumps(record, default=str) + "\n")
+        return record
+
+
+def redact_value(name: str, value: str) -> str:
+    """Mask values whose names look secret (PASSWORD, TOKEN, KEY, SECRET, CREDENTIAL, DSN with a password)."""
+    upper = name.upper()
+    if any(word in upper for word in ("PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "PRIVATE", "AUTH")):
+        return "***redacted***"
+    if "://" in value and "@" in value.split("://", 1)[1]:
+        scheme, rest = value.split("://", 1)
+        creds, host = rest.split("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return value

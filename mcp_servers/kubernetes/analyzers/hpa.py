@@ -1,0 +1,86 @@
+"""HorizontalPodAutoscaler analyzer, ported from k8sgpt pkg/analyzer/hpa.go: the scale target
+must be a supported kind and exist, its pods must declare resources, and unhealthy status
+conditions are reported with their message.
+
+Two deliberate differences, both to stop false positives:
+  * conditions are read by meaning -- AbleToScale=False, ScalingActive=False and
+    ScalingLimited=True are problems; k8sgpt flags every condition that is not True, which
+    includes the healthy ScalingLimited=False;
+  * "resources configured" means resource *requests*, which utilization targets are computed
+    from; k8sgpt also demands limits, which an HPA never reads. Targets scaled only on
+    custom or external metrics need neither.
+"""
+
+from __future__ import annotations
+
+from .base import Finding, make_finding
+from .describe import describe_condition
+from .view import ClusterView, KubeObject, namespace_of, spec_of, status_of
+from .workload_template import template_pod_spec
+
+SUPPORTED_TARGETS = ("Deployment", "ReplicationController", "ReplicaSet", "StatefulSet")
+RESOURCE_METRIC_TYPES = frozenset({"Resource", "ContainerResource"})
+
+
+def _condition_findings(hpa: KubeObject) -> list[Finding]:
+    findings = []
+    for condition in status_of(hpa).get("conditions") or []:
+        kind, status = condition.get("type"), condition.get("status")
+        detail = condition.get("message") or condition.get("reason") or ""
+        evidence = [describe_condition(condition)]
+        if kind == "AbleToScale" and status == "False":
+            findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning", "HPAUnableToScale",
+                                         f"HorizontalPodAutoscaler cannot scale: {detail}", evidence))
+        elif kind == "ScalingActive" and status == "False":
+            findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning", "HPAScalingInactive",
+                                         f"HorizontalPodAutoscaler cannot compute a replica count: {detail}", evidence))
+        elif kind == "ScalingLimited" and status == "True":
+            # At maxReplicas under load is a capacity problem; at minReplicas it is just quiet.
+            severity = "warning" if condition.get("reason") == "TooManyReplicas" else "info"
+            findings.append(make_finding("HorizontalPodAutoscaler", hpa, severity, "HPAScalingLimited",
+                                         f"HorizontalPodAutoscaler is limited: {detail}", evidence))
+    return findings
+
+
+def _needs_requests(hpa: KubeObject) -> bool:
+    """Utilization targets divide usage by requests; autoscaling/v1 and an HPA without metrics
+    default to CPU utilization."""
+    metrics = spec_of(hpa).get("metrics")
+    return not metrics or any(m.get("type") in RESOURCE_METRIC_TYPES for m in metrics)
+
+
+class HorizontalPodAutoscalerAnalyzer:
+    kind = "HorizontalPodAutoscaler"
+    reads: frozenset[str] = frozenset(SUPPORTED_TARGETS)
+
+    def analyze(self, view: ClusterView) -> list[Finding]:
+        findings: list[Finding] = []
+        for hpa in view.of_kind("HorizontalPodAutoscaler"):
+            findings += _condition_findings(hpa)
+            findings += self.scale_target(view, hpa)
+        return findings
+
+    @staticmethod
+    def scale_target(view: ClusterView, hpa: KubeObject) -> list[Finding]:
+        namespace = namespace_of(hpa)
+        target = spec_of(hpa).get("scaleTargetRef") or {}
+        kind, name = target.get("kind") or "", target.get("name") or ""
+        evidence = [f"spec.scaleTargetRef: kind={kind} name={name}"]
+        if kind not in SUPPORTED_TARGETS:
+            return [make_finding("HorizontalPodAutoscaler", hpa, "warning", "ScaleTargetUnsupported",
+                                 f"HorizontalPodAutoscaler uses {kind or '(no kind)'} as ScaleTargetRef which is not an option.",
+                                 evidence)]
+        if not view.has_kind(kind):
+            return []
+        workload = view.get(kind, name, namespace)
+        if workload is None:
+            return [make_finding("HorizontalPodAutoscaler", hpa, "critical", "ScaleTargetMissing",
+                                 f"HorizontalPodAutoscaler uses {kind}/{name} as ScaleTargetRef which does not exist.",
+                                 evidence + [f"{kind} {namespace}/{name}: not found"])]
+        containers = template_pod_spec(workload).get("containers") or []
+        if _needs_requests(hpa) and containers and not any((c.get("resources") or {}).get("requests") for c in containers):
+            return [make_finding("HorizontalPodAutoscaler", hpa, "warning", "ResourcesNotConfigured",
+                                 f"{kind} {namespace}/{name} does not have resource configured.",
+                                 evidence + [f"{kind} {name}: no container sets resources.requests, so utilization "
+                                             "cannot be computed"])]
+        return []

@@ -1,0 +1,138 @@
+"""Talking to a Kubernetes API with the official client.
+
+Reads go through `ApiClient.call_api` with `_preload_content=False`, so lists arrive as the API's
+own JSON (camelCase, exactly what the analyzers expect) without building thousands of typed
+model objects; writes use the typed APIs with server-side dry run. Every call has a timeout."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+REQUEST_TIMEOUT_S = float(os.environ.get("SRE_MCP_K8S_TIMEOUT", "10"))
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    group: str  # "" for core
+    version: str
+    plural: str
+    namespaced: bool
+
+    def path(self, namespace: str | None = None, name: str | None = None, sub: str | None = None) -> str:
+        base = "/api/v1" if not self.group else f"/apis/{self.group}/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        if name:
+            base += f"/{name}"
+        if sub:
+            base += f"/{sub}"
+        return base
+
+
+KINDS: dict[str, Kind] = {k.kind: k for k in [
+    Kind("Namespace", "", "v1", "namespaces", False),
+    Kind("Node", "", "v1", "nodes", False),
+    Kind("Pod", "", "v1", "pods", True),
+    Kind("Service", "", "v1", "services", True),
+    Kind("Endpoints", "", "v1", "endpoints", True),
+    Kind("ConfigMap", "", "v1", "configmaps", True),
+    Kind("Secret", "", "v1", "secrets", True),
+    Kind("Event", "", "v1", "events", True),
+    Kind("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", True),
+    Kind("PersistentVolume", "", "v1", "persistentvolumes", False),
+    Kind("ResourceQuota", "", "v1", "resourcequotas", True),
+    Kind("ServiceAccount", "", "v1", "serviceaccounts", True),
+    Kind("Deployment", "apps", "v1", "deployments", True),
+    Kind("ReplicaSet", "apps", "v1", "replicasets", True),
+    Kind("StatefulSet", "apps", "v1", "statefulsets", True),
+    Kind("DaemonSet", "apps", "v1", "daemonsets", True),
+    Kind("Job", "batch", "v1", "jobs", True),
+    Kind("CronJob", "batch", "v1", "cronjobs", True),
+    Kind("Ingress", "networking.k8s.io", "v1", "ingresses", True),
+    Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True),
+    Kind("StorageClass", "storage.k8s.io", "v1", "storageclasses", False),
+    Kind("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", True),
+    Kind("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", True),
+    Kind("PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True),
+    Kind("NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False),
+]}
+
+# metrics.k8s.io kinds are reached through `top`, never by their plural (which is also "pods"/"nodes").
+_ALIASES = {k.plural: k.kind for k in KINDS.values() if k.group != "metrics.k8s.io"}
+_ALIASES.update({k.kind.lower(): k.kind for k in KINDS.values()})
+_ALIASES.update({"po": "Pod", "svc": "Service", "ep": "Endpoints", "cm": "ConfigMap", "ns": "Namespace",
+                 "no": "Node", "deploy": "Deployment", "rs": "ReplicaSet", "sts": "StatefulSet", "ds": "DaemonSet",
+                 "pvc": "PersistentVolumeClaim", "pv": "PersistentVolume", "hpa": "HorizontalPodAutoscaler",
+                 "pdb": "PodDisruptionBudget", "ing": "Ingress", "netpol": "NetworkPolicy", "sc": "StorageClass",
+                 "quota": "ResourceQuota", "cj": "CronJob", "ev": "Event", "events": "Event"})
+
+
+def resolve_kind(name: str) -> Kind:
+    key = _ALIASES.get(name.lower()) or (name if name in KINDS else None)
+    if key is None:
+        raise ValueError(f"unknown kind {name!r}; known: {', '.join(sorted(k for k in KINDS if 'Metrics' not in k))}")
+    return KINDS[key]
+
+
+class KubeClient:
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
+        configuration = client.Configuration()
+        if kubeconfig or os.environ.get("KUBECONFIG") or os.path.exists(os.path.expanduser("~/.kube/config")):
+            config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
+        else:
+            config.load_incluster_config(client_configuration=configuration)
+        configuration.retries = 1
+        self.api = client.ApiClient(configuration)
+        self.core = client.CoreV1Api(self.api)
+        self.apps = client.AppsV1Api(self.api)
+        self.server = configuration.host
+
+    def _get_json(self, path: str, query: list[tuple[str, Any]] | None = None) -> dict:
+        method, url, headers, _, _ = self.api.param_serialize(
+            "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"])
+        response = self.api.call_api(method, url, header_params=headers, _request_timeout=REQUEST_TIMEOUT_S)
+        raw = response.read()
+        if not 200 <= response.status < 300:
+            raise ApiException.from_response(http_resp=response, body=raw.decode(errors="replace"), data=None)
+        return json.loads(raw)
+
+    def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None, limit: int | None = None) -> list[dict]:
+        spec = resolve_kind(kind)
+        query: list[tuple[str, Any]] = []
+        if label_selector:
+            query.append(("labelSelector", label_selector))
+        if field_selector:
+            query.append(("fieldSelector", field_selector))
+        if limit:
+            query.append(("limit", limit))
+        items = self._get_json(spec.path(namespace if spec.namespaced else None), query).get("items") or []
+        for item in items:
+            item.setdefault("kind", spec.kind)
+        return items
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict:
+        spec = resolve_kind(kind)
+        obj = self._get_json(spec.path(namespace if spec.namespaced else None, name))
+        obj.setdefault("kind", spec.kind)
+        return obj
+
+    def pod_log(self, namespace: str, name: str, container: str | None, previous: bool,
+                tail_lines: int | None, since_seconds: int | None) -> str:
+        kwargs: dict[str, Any] = {"previous": previous, "_request_timeout": REQUEST_TIMEOUT_S}
+        if container:
+            kwargs["container"] = container
+        if tail_lines is not None:
+            kwargs["tail_lines"] = tail_lines
+        if since_seconds is not None:
+            kwargs["since_seconds"] = since_seconds
+        return self.core.read_namespaced_pod_log(name, namespace, **kwargs)

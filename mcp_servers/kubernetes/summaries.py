@@ -1,0 +1,158 @@
+"""Compact, safe views of Kubernetes objects for an agent's context.
+
+`summarize` gives the one-line facts `kubectl get -o wide` would show per kind; `sanitize` gives
+the object for `describe` minus managedFields, with Secret values and secret-looking env values
+masked: secret material never leaves the server."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from ..common.safety import redact_value
+
+
+def _age(timestamp: str | None) -> str:
+    if not timestamp:
+        return ""
+    try:
+        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    seconds = int((datetime.now(UTC) - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 0)}s"
+
+
+def _images(pod_spec: dict) -> list[str]:
+    return [c.get("image", "") for c in pod_spec.get("containers") or []]
+
+
+def pod_summary(pod: dict) -> dict[str, Any]:
+    status = pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    ready = sum(1 for s in statuses if s.get("ready"))
+    restarts = sum(s.get("restartCount", 0) for s in statuses)
+    reason = status.get("reason")
+    problems = []
+    for s in statuses:
+        waiting = (s.get("state") or {}).get("waiting")
+        if waiting:
+            problems.append(f"{s['name']}: {waiting.get('reason')}")
+            reason = reason or waiting.get("reason")
+        last = (s.get("lastState") or {}).get("terminated")
+        if last and last.get("reason") in ("OOMKilled", "Error") and s.get("restartCount"):
+            problems.append(f"{s['name']}: last exit {last.get('reason')} ({last.get('exitCode')})")
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
+            reason = reason or condition.get("reason")
+    meta = pod.get("metadata") or {}
+    phase = "Terminating" if meta.get("deletionTimestamp") else status.get("phase")
+    summary = {
+        "name": meta.get("name"), "namespace": meta.get("namespace"),
+        "status": reason or phase, "ready": f"{ready}/{len(pod.get('spec', {}).get('containers') or [])}",
+        "restarts": restarts, "node": pod.get("spec", {}).get("nodeName"), "age": _age(meta.get("creationTimestamp")),
+        "owner": next((f"{r['kind']}/{r['name']}" for r in meta.get("ownerReferences") or []), None),
+    }
+    if problems:
+        summary["problems"] = problems
+    return summary
+
+
+def _workload(obj: dict) -> dict[str, Any]:
+    spec, status, meta = obj.get("spec") or {}, obj.get("status") or {}, obj.get("metadata") or {}
+    template = (spec.get("template") or {}).get("spec") or {}
+    desired = spec.get("replicas", status.get("desiredNumberScheduled"))
+    summary = {
+        "name": meta.get("name"), "namespace": meta.get("namespace"),
+        "ready": f"{status.get('readyReplicas', status.get('numberReady', 0)) or 0}/{desired if desired is not None else '?'}",
+        "images": _images(template), "age": _age(meta.get("creationTimestamp")),
+    }
+    if "updatedReplicas" in status:
+        summary["up_to_date"] = status.get("updatedReplicas")
+    revision = (meta.get("annotations") or {}).get("deployment.kubernetes.io/revision")
+    if revision:
+        summary["revision"] = int(revision)
+    bad = [c for c in status.get("conditions") or [] if (c.get("type") in ("Available", "Progressing") and c.get("status") != "True")
+           or (c.get("type") == "ReplicaFailure" and c.get("status") == "True")]
+    if bad:
+        summary["conditions"] = [f"{c['type']}={c['status']}: {c.get('reason', '')} {c.get('message', '')}".strip() for c in bad]
+    return summary
+
+
+def summarize(kind: str, obj: dict) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    base = {"name": meta.get("name")}
+    if meta.get("namespace"):
+        base["namespace"] = meta["namespace"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    if kind == "Pod":
+        return pod_summary(obj)
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        return _workload(obj)
+    if kind == "Service":
+        return {**base, "type": spec.get("type", "ClusterIP"), "selector": spec.get("selector"),
+                "ports": [f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []]}
+    if kind == "Endpoints":
+        subsets = obj.get("subsets") or []
+        return {**base, "ready": sum(len(s.get("addresses") or []) for s in subsets),
+                "not_ready": sum(len(s.get("notReadyAddresses") or []) for s in subsets)}
+    if kind == "Node":
+        ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), "Unknown")
+        return {**base, "ready": ready, "unschedulable": bool(spec.get("unschedulable")),
+                "taints": [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []],
+                "cpu": (status.get("allocatable") or {}).get("cpu"), "memory": (status.get("allocatable") or {}).get("memory"),
+                "age": _age(meta.get("creationTimestamp"))}
+    if kind == "Event":
+        return event_summary(obj)
+    if kind == "Secret":
+        return {**base, "type": obj.get("type"), "keys": sorted((obj.get("data") or {}).keys())}
+    if kind == "ConfigMap":
+        return {**base, "keys": sorted((obj.get("data") or {}).keys())}
+    if kind == "PersistentVolumeClaim":
+        return {**base, "phase": status.get("phase"), "storageClass": spec.get("storageClassName"),
+                "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage")}
+    if kind == "ResourceQuota":
+        return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
+    if kind == "Job":
+        return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0), "failed": status.get("failed", 0)}
+    return {**base, "age": _age(meta.get("creationTimestamp"))}
+
+
+def event_summary(event: dict) -> dict[str, Any]:
+    involved = event.get("involvedObject") or {}
+    return {
+        "type": event.get("type"), "reason": event.get("reason"), "object": f"{involved.get('kind')}/{involved.get('name')}",
+        "namespace": involved.get("namespace"), "message": event.get("message"), "count": event.get("count", 1),
+        "first": event.get("firstTimestamp"), "last": event.get("lastTimestamp") or event.get("eventTime"),
+    }
+
+
+def _mask_env(pod_spec: dict) -> None:
+    for container in (pod_spec.get("containers") or []) + (pod_spec.get("initContainers") or []):
+        for var in container.get("env") or []:
+            if "value" in var and var["value"] is not None:
+                var["value"] = redact_value(var["name"], str(var["value"]))
+
+
+def sanitize(kind: str, obj: dict) -> dict:
+    """The object as describe shows it: no managedFields, no secret values."""
+    clean = copy.deepcopy(obj)
+    meta = clean.get("metadata") or {}
+    meta.pop("managedFields", None)
+    annotations = meta.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if kind == "Secret":
+        clean["data"] = {k: "***redacted***" for k in (clean.get("data") or {})}
+        clean.pop("stringData", None)
+    spec = clean.get("spec") or {}
+    if kind == "Pod":
+        _mask_env(spec)
+    elif "template" in spec:
+        _mask_env((spec.get("template") or {}).get("spec") or {})
+    if kind == "ConfigMap":
+        clean["data"] = {k: redact_value(k, str(v)) for k, v in (clean.get("data") or {}).items()}
+    return clean

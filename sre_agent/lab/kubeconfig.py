@@ -1,0 +1,38 @@
+"""A kubeconfig for the lab's API server, so every Kubernetes client (the official Python
+client, the Kubernetes MCP server, kubectl) reaches the lab the way it reaches any cluster."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+# The lab server does not authenticate; a token is still written because clients expect a user.
+LAB_TOKEN = "sre-lab-token"
+
+
+def write_kubeconfig(path: str | os.PathLike[str], server_url: str, context: str = "sre-lab",
+                     namespace: str = "default", token: str = LAB_TOKEN) -> Path:
+    """Write a single-context kubeconfig pointing at `server_url` and return its path.
+
+    The file is created with mode 0600 (kubectl warns about group/world-readable configs)."""
+    if not server_url.startswith(("http://", "https://")):
+        raise ValueError(f"server_url {server_url!r} must be an http:// or https:// URL, e.g. KubeApiServer.url")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    user = f"{context}-admin"
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "clusters": [{"name": context, "cluster": {"server": server_url}}],
+        "users": [{"name": user, "user": {"token": token}}],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": user, "namespace": namespace}}],
+        "current-context": context,
+    }
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False)
+    os.chmod(target, 0o600)  # O_CREAT's mode does not apply to an existing file
+    return target

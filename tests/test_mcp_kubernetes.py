@@ -1,0 +1,222 @@
+"""The Kubernetes MCP server, driven through real MCP client sessions (stdio and HTTP) against the
+lab's Kubernetes API emulator holding the bad-image scenario."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from kubernetes import client, config
+
+from mcp_harness import HttpServerProcess, stdio_client_for
+from mcp_servers.kubernetes.summaries import sanitize
+from sre_agent.lab.kubeconfig import write_kubeconfig
+from sre_agent.lab.lab import Lab
+
+MODULE = "mcp_servers.kubernetes"
+TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = Lab(history_minutes=30).start()
+    lab.load("bad-image")
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def audit_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit") / "audit.jsonl"
+
+
+@pytest.fixture(scope="module")
+def mcp(lab, audit_path):
+    session = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "shop", "--audit-log", str(audit_path)], lab.env())
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def http_server(lab):
+    # Read-only server, with a small result cap so truncation is easy to provoke.
+    server = HttpServerProcess(MODULE, ["--token", TOKEN], {**lab.env(), "SRE_MCP_MAX_RESULT_CHARS": "3000"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def apps(lab):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    return client.AppsV1Api(client.ApiClient(cfg))
+
+
+def test_lists_read_and_write_tools(mcp):
+    names = {tool.name for tool in mcp.list_tools()}
+    assert {"get_resources", "describe", "pod_logs", "events", "rollout_history", "top", "find_resource",
+            "ownership", "analyze"} <= names
+    assert {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
+            "uncordon"} <= names
+
+
+def test_get_resources_shows_pull_failures(mcp):
+    result = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=catalog"})
+    assert not result.is_error, result.text
+    pods = result.json()["items"]
+    assert len(pods) == 2
+    assert all(p["status"] in ("ImagePullBackOff", "ErrImagePull") and p["ready"] == "0/1" for p in pods)
+
+
+def test_describe_pod_includes_its_events(mcp):
+    pod = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=catalog"}).json()["items"][0]
+    result = mcp.call("describe", {"kind": "Pod", "name": pod["name"], "namespace": "shop"}).json()
+    assert result["resource"] == f"shop/Pod/{pod['name']}"
+    assert any("Failed to pull image" in e["message"] for e in result["events"])
+    assert "managedFields" not in result["object"]["metadata"]
+
+
+def test_pod_logs_tail_and_grep(mcp):
+    pod = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=frontend"}).json()["items"][0]
+    logs = mcp.call("pod_logs", {"namespace": "shop", "name": pod["name"], "tail": 5}).json()
+    assert 0 < len(logs["lines"]) <= 5
+    grepped = mcp.call("pod_logs", {"namespace": "shop", "name": pod["name"], "grep": "status=", "tail": 1000}).json()
+    assert grepped["lines"] and all("status=" in line for line in grepped["lines"])
+    previous = mcp.call("pod_logs", {"namespace": "shop", "name": pod["name"], "previous": True})
+    assert previous.is_error and "previous terminated container" in previous.text
+
+
+def test_events_warnings_for_one_object(mcp):
+    result = mcp.call("events", {"namespace": "shop", "kind": "Deployment", "name": "catalog", "warnings_only": False}).json()
+    assert result["events"] and all(e["object"] == "Deployment/catalog" for e in result["events"])
+    assert any(e["reason"] == "ScalingReplicaSet" for e in result["events"])
+
+
+def test_rollout_history_lists_both_revisions(mcp):
+    history = mcp.call("rollout_history", {"namespace": "shop", "name": "catalog"}).json()
+    assert history["current_revision"] == 2
+    images = {r["revision"]: r["images"] for r in history["revisions"]}
+    assert images[1] == ["ghcr.io/acme-shop/catalog:3.1.0"] and images[2] == ["ghcr.io/acme-shop/catalog:3.3.0"]
+
+
+def test_top_reports_usage(mcp):
+    rows = mcp.call("top", {"kind": "pods", "namespace": "shop", "sort_by": "memory"}).json()["items"]
+    assert rows and rows[0]["memory_mib"] >= rows[-1]["memory_mib"] > 0
+    assert any(r["cpu_m"] > 0 for r in rows)
+    nodes = mcp.call("top", {"kind": "nodes"}).json()["items"]
+    assert len(nodes) == 3
+
+
+def test_find_resource_across_namespaces(mcp):
+    matches = mcp.call("find_resource", {"name": "ledger"}).json()["matches"]
+    resources = {m["resource"] for m in matches}
+    assert "payments/Deployment/ledger" in resources and "payments/StatefulSet/ledger-db" in resources
+
+
+def test_ownership_walks_dependencies(mcp):
+    service = mcp.call("ownership", {"kind": "Service", "name": "catalog", "namespace": "shop"}).json()
+    assert service["ready_endpoints"] == 0 and service["called_by"] == ["shop/Deployment/frontend"]
+    frontend = mcp.call("ownership", {"kind": "Deployment", "name": "frontend", "namespace": "shop"}).json()
+    calls = {c["service"]: c for c in frontend["calls"]}
+    assert calls["shop/Service/catalog"]["ready_endpoints"] == 0
+    assert calls["shop/Service/checkout"]["ready_endpoints"] == 3
+    pod = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=catalog"}).json()["items"][0]
+    chain = mcp.call("ownership", {"kind": "Pod", "name": pod["name"], "namespace": "shop"}).json()
+    assert chain["owners"][-1] == "shop/Deployment/catalog"
+
+
+def test_analyze_finds_the_broken_rollout(mcp):
+    findings = mcp.call("analyze", {"namespace": "shop"}).json()["findings"]
+    flagged = {f["resource"] for f in findings}
+    assert "shop/Deployment/catalog" in flagged
+    assert any(f["reason"] in ("ImagePullBackOff", "ErrImagePull") for f in findings)
+    assert not any(f["resource"].startswith("shop/Deployment/search") for f in findings)
+
+
+def test_bad_input_is_a_clear_tool_error(mcp):
+    negative = mcp.call("get_resources", {"kind": "pods", "limit": -1})
+    assert negative.is_error and "limit" in negative.text
+    unknown_ns = mcp.call("get_resources", {"kind": "pods", "namespace": "nope"})
+    assert unknown_ns.is_error and "not found" in unknown_ns.text
+    unknown_kind = mcp.call("get_resources", {"kind": "Gadget"})
+    assert unknown_kind.is_error and "unknown kind" in unknown_kind.text
+    missing_pod = mcp.call("pod_logs", {"namespace": "shop", "name": "no-such-pod"})
+    assert missing_pod.is_error and 'pods "no-such-pod" not found' in missing_pod.text
+    assert "Traceback" not in missing_pod.text
+
+
+def test_secret_values_never_leave_the_server(mcp):
+    described = mcp.call("describe", {"kind": "Secret", "name": "checkout-db", "namespace": "shop"})
+    assert "s3cr3t-pw" not in described.text and described.json()["object"]["data"] == {"DATABASE_URL": "***redacted***"}
+    listed = mcp.call("get_resources", {"kind": "Secret", "namespace": "payments"})
+    assert "sk_live" not in listed.text and "keys" in listed.text
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "env": [
+        {"name": "API_TOKEN", "value": "abc"}, {"name": "DB_URL", "value": "postgres://u:pw@db:5432/x"},
+        {"name": "MODE", "value": "fast"}]}]}}
+    env = sanitize("Pod", pod)["spec"]["containers"][0]["env"]
+    assert [v["value"] for v in env] == ["***redacted***", "postgres://u:***@db:5432/x", "fast"]
+
+
+def test_writes_outside_the_allow_list_are_refused_and_audited(mcp, audit_path):
+    refused = mcp.call("scale", {"namespace": "payments", "name": "payments", "replicas": 0, "reason": "testing the gate"})
+    assert refused.is_error and "allow-list" in refused.text
+    records = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert records[-1]["outcome"] == "refused" and records[-1]["tool"] == "scale"
+
+
+def test_dry_run_changes_nothing(mcp, apps, audit_path):
+    before = apps.read_namespaced_deployment("catalog", "shop").spec.template.spec.containers[0].image
+    result = mcp.call("rollout_undo", {"namespace": "shop", "name": "catalog", "reason": "image tag missing", "dry_run": True})
+    assert not result.is_error, result.text
+    assert result.json()["dry_run"] is True and "revision 2 to 1" in result.json()["result"]
+    assert apps.read_namespaced_deployment("catalog", "shop").spec.template.spec.containers[0].image == before
+    assert json.loads(audit_path.read_text().splitlines()[-1])["outcome"] == "dry_run_ok"
+
+
+def test_http_requires_the_token(http_server):
+    with pytest.raises(Exception):
+        http_server.client(token="wrong").call("events", {})
+    session = http_server.client(token=TOKEN)
+    try:
+        assert not session.call("get_resources", {"kind": "nodes"}).is_error
+        # the HTTP server was started read-only
+        refused = session.call("scale", {"namespace": "shop", "name": "search", "replicas": 3, "reason": "more capacity"})
+        assert refused.is_error and "writes are disabled" in refused.text
+        # results over the cap are cut with a notice
+        big = session.call("events", {"warnings_only": False, "limit": 1000}).json()
+        assert big["truncated"]["omitted"] > 0 and "hint" in big["truncated"]
+    finally:
+        session.close()
+
+
+def test_http_without_token_refuses_to_start_off_loopback():
+    proc = subprocess.run([sys.executable, "-m", MODULE, "--http", "--host", "0.0.0.0", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "refusing to serve HTTP without authentication" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", MODULE, "--http", "--host", "0.0.0.0", "--port", "0", "--insecure-localhost"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "only applies to 127.0.0.1" in proc.stderr
+
+
+def test_unreachable_cluster_fails_fast_with_a_clear_message(tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:9")  # nothing listens on port 9
+    session = stdio_client_for(MODULE, [], {"KUBECONFIG": str(kubeconfig)})
+    try:
+        started = time.monotonic()
+        result = session.call("get_resources", {"kind": "pods"})
+        assert result.is_error and "unreachable" in result.text
+        assert time.monotonic() - started < 30
+    finally:
+        session.close()
+
+
+def test_rollout_undo_fixes_the_scenario(mcp, apps, lab):
+    result = mcp.call("rollout_undo", {"namespace": "shop", "name": "catalog", "reason": "3.3.0 was never pushed"})
+    assert not result.is_error, result.text
+    assert apps.read_namespaced_deployment("catalog", "shop").spec.template.spec.containers[0].image.endswith(":3.1.0")
+    lab.advance(120)
+    deploy = apps.read_namespaced_deployment("catalog", "shop")
+    assert deploy.status.ready_replicas == 2
