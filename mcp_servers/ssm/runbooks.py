@@ -133,18 +133,42 @@ class _Call(_Strict):
         return _check_args(args)
 
 
-class DiagnosisCheck(_Call):
+_READ_TOOLS = frozenset(get_args(ReadTool))
+_WRITE_TOOLS = frozenset(get_args(WriteTool))
+
+
+class _ReadCall(_Call):
     tool: ReadTool
+
+    @field_validator("tool", mode="before")
+    @classmethod
+    def _not_a_write(cls, tool: Any) -> Any:
+        if tool in _WRITE_TOOLS:
+            raise ValueError(f"{tool} is a write tool; diagnosis and verification only read -- move it to remediation")
+        return tool
+
+
+class _WriteCall(_Call):
+    tool: WriteTool
+
+    @field_validator("tool", mode="before")
+    @classmethod
+    def _not_a_read(cls, tool: Any) -> Any:
+        if tool in _READ_TOOLS:
+            raise ValueError(f"{tool} is a read tool; remediation steps and undos must change something")
+        return tool
+
+
+class DiagnosisCheck(_ReadCall):
     look_for: str = Field(min_length=10)
 
 
-class UndoCall(_Call):
-    tool: WriteTool
+class UndoCall(_WriteCall):
+    pass
 
 
-class RemediationStep(_Call):
+class RemediationStep(_WriteCall):
     name: str = Field(min_length=5)
-    tool: WriteTool
     risk: Risk
     when: str = Field(min_length=10)
     undo: UndoCall | None = None
@@ -157,8 +181,7 @@ class RemediationStep(_Call):
         return self
 
 
-class VerificationCheck(_Call):
-    tool: ReadTool
+class VerificationCheck(_ReadCall):
     expect: str = Field(min_length=10)
 
 
@@ -246,18 +269,12 @@ def load_runbooks(directory: str | Path) -> list[Runbook]:
         raise RunbookError([f"{root}: not a directory; pass the runbook library, e.g. infra/runbooks"])
     runbooks: list[Runbook] = []
     problems: list[str] = []
-    first_file: dict[str, str] = {}
+    # ids are unique because each must equal its file name
     for path in sorted(root.glob("*.yaml")):
         try:
-            runbook = load_runbook_file(path)
+            runbooks.append(load_runbook_file(path))
         except RunbookError as exc:
             problems += exc.problems
-            continue
-        if runbook.id in first_file:
-            problems.append(f"{path.name}: id: {runbook.id!r} is already used by {first_file[runbook.id]}")
-            continue
-        first_file[runbook.id] = path.name
-        runbooks.append(runbook)
     if problems:
         raise RunbookError(problems)
     return sorted(runbooks, key=lambda r: r.id)

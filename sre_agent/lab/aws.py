@@ -9,8 +9,6 @@ HTTP, exactly as a real agent would see it."""
 
 from __future__ import annotations
 
-import hashlib
-import random
 import socket
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from . import noise
 from .moto_backend import LabAccount, MotoBackends
 
 if TYPE_CHECKING:
@@ -103,8 +102,7 @@ SeriesKey = tuple[str, str, tuple[tuple[str, str], ...]]
 
 
 def _noise(key: SeriesKey, minute: datetime) -> float:
-    seed = int(hashlib.sha256(f"{key}|{minute.isoformat()}".encode()).hexdigest()[:12], 16)
-    return random.Random(seed).gauss(0, 1)
+    return noise.gauss(key, minute)
 
 
 class AwsFeed:

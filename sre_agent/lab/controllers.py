@@ -533,7 +533,7 @@ def sync_job_status(world: "World", job: dict, now: datetime) -> None:
                     "startTime": job["metadata"]["creationTimestamp"]}
     if succeeded >= int(job["spec"].get("completions", 1)):
         status["conditions"] = [{"type": "Complete", "status": "True"}]
-        status["completionTime"] = rfc3339(now)
+        status["completionTime"] = (job.get("status") or {}).get("completionTime") or rfc3339(now)
     elif failed_restarts > int(job["spec"].get("backoffLimit", 6)):
         status["conditions"] = [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
                                  "message": "Job has reached the specified backoff limit"}]
@@ -594,7 +594,8 @@ def reconcile_nodes(world: "World", now: datetime) -> None:
                                     component="kubelet", host=name)
         status = dict(node.get("status") or {})
         conditions = []
-        heartbeat = rfc3339(fault if fault else now)
+        # Node status is posted about once a minute (nodeStatusReportFrequency), not on every sync.
+        heartbeat = rfc3339(fault if fault else now.replace(second=0, microsecond=0))
         for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
             conditions.append({"type": ctype, "status": "Unknown" if fault else "False",
                                "reason": "NodeStatusUnknown" if fault else f"KubeletHas{'No' if ctype != 'PIDPressure' else 'Sufficient'}{ctype.replace('Pressure', '') if ctype != 'PIDPressure' else 'PID'}",
@@ -642,7 +643,9 @@ def _owner_kind(obj: dict) -> str | None:
 
 # --- Endpoints ---------------------------------------------------------------------------------
 
-def reconcile_endpoints(world: "World") -> None:
+def reconcile_endpoints(world: "World") -> bool:
+    """Endpoints follow Service selectors and pod readiness; True when any Endpoints changed."""
+    changed = False
     for service in world.list("Service"):
         selector = service["spec"].get("selector")
         if not selector:
@@ -677,7 +680,10 @@ def reconcile_endpoints(world: "World") -> None:
                 "subsets": subsets}
         if existing is None:
             world.store.create(body)
+            changed = True
         elif existing.get("subsets") != subsets:
             existing["subsets"] = subsets
             existing["metadata"].pop("resourceVersion", None)
             world.store.replace(existing)
+            changed = True
+    return changed

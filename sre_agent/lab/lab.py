@@ -146,17 +146,12 @@ class Lab:
         minute = start
         while minute < now:
             minute += timedelta(minutes=1)
-            # Changes land inside the minute they are due, so the next sample already shows them.
+            # Changes land at their own moment inside the minute, so the next sample already shows them.
             for when, steps in [c for c in changes if minute - timedelta(minutes=1) <= c[0] < minute]:
-                self.clock.set(when)
-                self.world.sync()
+                self.world.run_until(when)
                 for step in steps:
                     self.apply_step(step)
-            for offset in (20, 40):  # sub-minute syncs so restarts and rollouts step like a real cluster
-                self.clock.set(minute - timedelta(seconds=60 - offset))
-                self.world.sync()
-            self.clock.set(minute)
-            self.world.sync()
+            self.world.run_until(minute)
             self.feed.sample(minute)
         self.feed.flush()
         self.clock.set(now)
@@ -269,15 +264,19 @@ class Lab:
             self.world.sync()
             self.feed.flush()
 
-    def advance(self, seconds: float, step_seconds: float = 20.0) -> None:
-        """Let simulated time pass (in small steps so restarts and rollouts progress realistically)."""
-        target = self.clock.now() + timedelta(seconds=seconds)
-        while True:
-            nxt = min(target, self.clock.now() + timedelta(seconds=step_seconds))
-            self.clock.set(nxt)
-            self.tick()
-            if nxt >= target:
-                break
+    def advance(self, seconds: float) -> None:
+        """Let simulated time pass: the world reacts at every moment it changes on its own, and
+        every minute boundary crossed is sampled into CloudWatch."""
+        with self._tick_lock:
+            self._watch_ssm_commands()
+            target = self.clock.now() + timedelta(seconds=seconds)
+            minute = (self.feed.last_sample or minute_floor(self.clock.now())) + timedelta(minutes=1)
+            while minute <= target:
+                self.world.run_until(minute)
+                self.feed.sample(minute)
+                minute += timedelta(minutes=1)
+            self.world.run_until(target)
+            self.feed.flush()
 
     def run_clock(self, speed: float | None = None, interval_s: float = 0.5) -> None:
         """Let time flow in the background (speed x real time) until stop()."""

@@ -9,13 +9,13 @@ CloudWatch series and the apps' request logs."""
 
 from __future__ import annotations
 
-import hashlib
-import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from . import noise
 from .quantity import cpu_millicores, memory_mib
 
 if TYPE_CHECKING:
@@ -47,10 +47,7 @@ class PodUsage:
     containers: list[tuple[str, float, float]]  # (name, cpu cores, memory MiB)
 
 
-def _rng(*parts: object) -> random.Random:
-    return random.Random(int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16], 16))
-
-
+@lru_cache(maxsize=4096)  # the same few URLs are resolved on every sync
 def parse_service_host(value: str, namespace: str) -> tuple[str, str, int | None] | None:
     """'http://ledger.payments.svc.cluster.local:8080/x' -> ('payments', 'ledger', 8080)."""
     if not value:
@@ -231,9 +228,9 @@ class TrafficModel:
             memory = image.memory_mib * min(1.0, 0.6 + rt.uptime_s(now) / 120) + image.memory_growth_mib_per_hour * uptime_h
             if mem_limit:
                 memory = min(memory, mem_limit * 0.999)
-            jitter = _rng(pod["metadata"]["uid"], rt.name, now.replace(second=0, microsecond=0).isoformat())
-            used_cpu *= 1 + jitter.gauss(0, 0.04)
-            memory *= 1 + jitter.gauss(0, 0.005)
+            cpu_noise, memory_noise = noise.gaussians(pod["metadata"]["uid"], rt.name, now.replace(second=0, microsecond=0))
+            used_cpu *= 1 + 0.04 * cpu_noise
+            memory *= 1 + 0.005 * memory_noise
             containers.append((rt.name, max(0.0, used_cpu) / 1000, max(1.0, memory)))
             total_cpu += max(0.0, used_cpu)
             total_mem += memory
@@ -276,9 +273,9 @@ class TrafficModel:
         namespace = pod["metadata"]["namespace"]
         app = image.repository.rsplit("/", 1)[-1]
         step = seconds / count
+        rng = noise.stream(pod["metadata"]["uid"], rt.name, start)
         for index in range(count):
             at = start + timedelta(seconds=step * (index + 1))
-            rng = _rng(pod["metadata"]["uid"], rt.name, at.isoformat())
             path = rng.choice(image.request_paths)
             method = "POST" if rng.random() < 0.3 else "GET"
             request_id = f"{rng.getrandbits(48):012x}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from . import controllers as ctl
 from .clock import SimClock, parse_rfc3339, rfc3339
@@ -30,6 +30,11 @@ class PodRuntime:
     containers: list[ContainerRuntime] = field(default_factory=list)
     ip: str | None = None
     started_at: datetime | None = None
+
+
+# Even when nothing is due, reconcile everything this often: a safety net for a moment the world
+# forgot to schedule, at the price of one full pass per few simulated minutes.
+FULL_RESYNC_S = 300.0
 
 
 class World:
@@ -52,12 +57,16 @@ class World:
         self._serial = itertools.count(1)
         self._ip_serial = itertools.count(10)
         self._synced_at: datetime | None = None
+        self._last_full: datetime | None = None
+        self._settled: tuple | None = None
+        self._wakeup: datetime = datetime.min.replace(tzinfo=UTC)
+        self._ready_memo: dict[str, bool] = {}
         self._sync_lock = threading.RLock()
 
     # --- hooks for the API server ---------------------------------------------------------
     def sync(self) -> None:
         with self._sync_lock, self.store.lock:
-            self._reconcile(self.clock.now())
+            self._sync(self.clock.now())
 
     def after_write(self, obj: dict) -> None:
         self.sync()
@@ -134,11 +143,18 @@ class World:
         return self.informer.list("Pod", namespace)
 
     def pod_ready(self, pod: dict) -> bool:
-        runtime = self.runtimes.get(pod["metadata"]["uid"])
+        uid = pod["metadata"]["uid"]
+        known = self._ready_memo.get(uid)
+        if known is not None:  # cleared whenever containers, endpoints or the clock move
+            return known
+        runtime = self.runtimes.get(uid)
         if runtime is None or not runtime.containers or pod["spec"].get("nodeName") in self.node_faults:
-            return False
-        now = self.clock.now()
-        return all(self.container_ready(pod, rt, now) for rt in runtime.containers)
+            ready = False
+        else:
+            now = self.clock.now()
+            ready = all(self.container_ready(pod, rt, now) for rt in runtime.containers)
+        self._ready_memo[uid] = ready
+        return ready
 
     def pod_restarts(self, pod: dict) -> int:
         runtime = self.runtimes.get(pod["metadata"]["uid"])
@@ -168,12 +184,52 @@ class World:
         self.runtimes.pop(pod["metadata"]["uid"], None)
 
     # --- the reconcile loop -----------------------------------------------------------------
-    def _reconcile(self, now: datetime) -> None:
+    def _sync(self, now: datetime) -> None:
+        """Full reconcile when anything could have changed, else only the once-a-minute chores.
+
+        Between two syncs only three things can change the cluster: a write to the store (a
+        client, a scenario step), a change to the world outside the store (a node's kubelet dies,
+        traffic shifts, the image catalog grows), or time reaching a moment the world already knows
+        (a container's back-off expires, its app becomes ready or gets OOM-killed, a node's pods
+        reach their eviction deadline). `_next_wakeup` knows all the moments; when none of the
+        three happened the full reconcile would change nothing, so it is skipped. This keeps a
+        three-hour replay to about a second and makes a read through the API cheap."""
         previous = self._synced_at
         self.minute_tick = previous is None or now.replace(second=0, microsecond=0) != previous.replace(second=0, microsecond=0)
+        quiet = (self._settled == self._fingerprint() and now < self._wakeup
+                 and self._last_full is not None and (now - self._last_full).total_seconds() < FULL_RESYNC_S)
+        if not quiet:
+            self._reconcile(now)
+        elif self.minute_tick:
+            self._minute_chores(now)
+        else:
+            return
+        self._ready_memo.clear()
+        self.traffic_model.write_request_logs(previous, now)
+        self._synced_at = now
+        self._settled = self._fingerprint()
+        self._wakeup = self._next_wakeup(now)
+
+    def _fingerprint(self) -> tuple:
+        """Everything outside the clock that the derived state depends on."""
+        return (self.informer.generation, tuple(sorted(self.node_faults.items())),
+                tuple(sorted(self.external_traffic.items())), id(self.catalog))
+
+    def _minute_chores(self, now: datetime) -> None:
+        """What real components repeat while nothing changes: node heartbeats, retries that fail
+        the same way again (scheduling, provisioning), failing readiness probes; and the traffic
+        model, whose memory and CPU drift with time."""
         ctl.reconcile_nodes(self, now)
         ctl.reconcile_pvcs(self, now)
-        for _ in range(6):  # passes until the cluster settles (a rollout steps once per pass)
+        self.scheduler.schedule(now)
+        self._record_readiness_failures(now)
+        self.traffic_model.update(now)
+
+    def _reconcile(self, now: datetime) -> None:
+        ctl.reconcile_nodes(self, now)
+        ctl.reconcile_pvcs(self, now)
+        for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
+            self._ready_memo.clear()
             changed = ctl.evict_from_unreachable_nodes(self, now)
             for deploy in self.list("Deployment"):
                 changed |= ctl.reconcile_deployment(self, deploy, now)
@@ -184,11 +240,17 @@ class World:
                 for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
             changed |= self.scheduler.schedule(now)
+            self._ready_memo.clear()
             self._run_kubelets(now)
-            ctl.reconcile_endpoints(self)
+            self._ready_memo.clear()
+            # Endpoints moving changes what callers see (a dependency's readiness): another pass.
+            changed |= ctl.reconcile_endpoints(self)
             self.traffic_model.update(now)
+            self._ready_memo.clear()
             if not changed:
                 break
+        if self.minute_tick:
+            self._record_readiness_failures(now)
         self._garbage_collect()
         for rs in self.list("ReplicaSet"):
             ctl.sync_replicaset_status(self, rs)
@@ -201,8 +263,68 @@ class World:
         for job in self.list("Job"):
             ctl.sync_job_status(self, job, now)
         ctl.sync_quota_status(self)
-        self.traffic_model.write_request_logs(previous, now)
-        self._synced_at = now
+        self._last_full = now
+
+    def _next_wakeup(self, now: datetime) -> datetime:
+        """The next moment at which time alone changes the cluster (see `_sync`)."""
+        moments = []
+        for pod in self.pods_in(None):
+            runtime = self.runtimes.get(pod["metadata"]["uid"])
+            if runtime is None or pod["spec"].get("nodeName") in self.node_faults:
+                continue
+            for rt in runtime.containers:
+                plan = rt.plan
+                if rt.state == "running" and plan is not None and rt.started_at is not None:
+                    if plan.terminate_after_s is not None:
+                        moments.append(rt.started_at + timedelta(seconds=plan.terminate_after_s))
+                    ready_at = rt.started_at + timedelta(seconds=plan.ready_after_s)
+                    if ready_at > now:
+                        moments.append(ready_at)
+                elif rt.next_attempt_at is not None:
+                    moments.append(rt.next_attempt_at)
+        for fault in self.node_faults.values():
+            moments.append(fault + timedelta(seconds=ctl.EVICTION_AFTER_S))
+        for deploy in self.list("Deployment"):
+            started = self.deployment_progress.get(deploy["metadata"]["uid"])
+            if started is not None:
+                moments.append(started + timedelta(seconds=int(deploy["spec"].get("progressDeadlineSeconds", 600)) + 1))
+        if self.replicaset_failures:  # the ReplicaSet controller retries a rejected create
+            moments.append(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+        future = [m for m in moments if m > now]
+        return min(future, default=now + timedelta(days=365))
+
+    def next_wakeup(self) -> datetime:
+        return self._wakeup
+
+    def run_until(self, target: datetime) -> None:
+        """Move the clock to `target`, stopping at every moment the world changes on its own, so
+        that controllers react when a real cluster would (a rollout steps as each pod turns ready)."""
+        for _ in range(10_000):
+            self.sync()
+            wakeup = self._wakeup
+            if wakeup >= target:
+                break
+            self.clock.set(max(wakeup, self.clock.now() + timedelta(milliseconds=500)))
+        self.clock.set(target)
+        self.sync()
+
+    def _record_readiness_failures(self, now: datetime) -> None:
+        """A readiness probe that keeps failing: the kubelet's Unhealthy event, counted per minute."""
+        nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
+        for pod in self.pods_in(None):
+            runtime = self.runtimes.get(pod["metadata"]["uid"])
+            node = pod["spec"].get("nodeName")
+            if runtime is None or node in self.node_faults or node not in nodes or ctl.is_terminating(pod):
+                continue
+            specs = {c["name"]: c for c in pod["spec"].get("containers") or []}
+            for rt in runtime.containers:
+                plan = rt.plan
+                if plan is None or not plan.readiness_failure or rt.state != "running":
+                    continue
+                readiness = (specs.get(rt.name) or {}).get("readinessProbe") or {}
+                per_minute = max(1, int(60 / float(readiness.get("periodSeconds", 10))))
+                self.events.record(pod, "Unhealthy", f"Readiness probe failed: {plan.readiness_failure}".replace("{ip}", runtime.ip or ""),
+                                   now, type_="Warning", host=node, count=per_minute)
 
     def _garbage_collect(self) -> None:
         """Owners deleted -> dependents deleted (foreground GC, simplified); runtimes of gone pods dropped."""
@@ -266,12 +388,6 @@ class World:
             for event in events:
                 self.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
                                    type_=event.type_, host=node["metadata"]["name"], count=event.count)
-            plan = rt.plan
-            if plan and plan.readiness_failure and rt.state == "running" and self.minute_tick:
-                readiness = spec.get("readinessProbe") or {}
-                per_minute = max(1, int(60 / float(readiness.get("periodSeconds", 10))))
-                self.events.record(pod, "Unhealthy", f"Readiness probe failed: {plan.readiness_failure}".replace("{ip}", runtime.ip or ""),
-                                   now, type_="Warning", host=node["metadata"]["name"], count=per_minute)
 
     def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> None:
         node_lost = node["metadata"]["name"] in self.node_faults

@@ -38,11 +38,9 @@ class JobAnalyzer:
                 evidence = [f"status.failed={failed}", f"status.succeeded={status.get('succeeded') or 0}"]
                 if failure is not None:
                     evidence.append(describe_condition(failure))
-                    findings.append(make_finding(
-                        "Job", job, "critical", "JobFailed",
-                        f"Job {name} has failed: {failure.get('reason') or 'Failed'}: {failure.get('message') or ''}".rstrip(": "),
-                        evidence, owner,
-                    ))
+                    detail = ": ".join(part for part in (failure.get("reason"), failure.get("message")) if part)
+                    findings.append(make_finding("Job", job, "critical", "JobFailed",
+                                                 f"Job {name} has failed: {detail or 'Failed'}", evidence, owner))
                 else:
                     limit = spec.get("backoffLimit", DEFAULT_BACKOFF_LIMIT)
                     findings.append(make_finding(

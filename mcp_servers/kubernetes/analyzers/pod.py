@@ -19,6 +19,7 @@ message; an Evicted pod is reported once, without its containers' consequential 
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 from .base import Finding, Severity, make_finding, reason_code
@@ -52,6 +53,10 @@ def describe_missing_config(message: str) -> str | None:
     return None
 
 
+def _container_label(field: str) -> str:
+    return "Init container" if field.startswith("init") else "Container"
+
+
 class _PodCheck:
     """Everything wrong with one pod; one instance per pod keeps the per-pod context in one place."""
 
@@ -64,14 +69,15 @@ class _PodCheck:
         self.status = status_of(pod)
         self.phase = self.status.get("phase") or ""
         self.findings: list[Finding] = []
-        self._owner: str | None | bool = False  # resolved on the first finding only
+
+    @cached_property
+    def owner(self) -> str | None:
+        """Resolved only for pods with findings: most pods in a big cluster are healthy."""
+        return self.view.controller_of(self.pod)
 
     def add(self, severity: Severity, reason: str, message: str, evidence: list[str | None]) -> None:
-        if self._owner is False:
-            self._owner = self.view.controller_of(self.pod)
-        owner = self._owner if isinstance(self._owner, str) else None
         self.findings.append(
-            make_finding("Pod", self.pod, severity, reason, message, [e for e in evidence if e], owner)
+            make_finding("Pod", self.pod, severity, reason, message, [e for e in evidence if e], self.owner)
         )
 
     def events(self, reason: str) -> list[KubeObject]:
@@ -101,7 +107,7 @@ class _PodCheck:
     def evicted(self) -> None:
         message = self.status.get("message") or "The pod has been evicted"
         self.add("warning", "Evicted", f"Pod was evicted: {message.strip()}",
-                 ["status.reason=Evicted", f"status.message={self.status.get('message') or ''}"])
+                 ["status.reason=Evicted", self.status.get("message") and f"status.message={self.status['message']}"])
 
     def scheduling(self) -> None:
         condition_messages = [
@@ -132,7 +138,7 @@ class _PodCheck:
 
     def waiting(self, field: str, cs: dict[str, Any], waiting: dict[str, Any]) -> None:
         name = cs.get("name", "")
-        label = "Init container" if field.startswith("init") else "Container"
+        label = _container_label(field)
         reason = waiting.get("reason") or ""
         message = waiting.get("message") or ""
         where = f"status.{field}[{name}].state.waiting: reason={reason}" + (f" message={message}" if message else "")
@@ -166,7 +172,7 @@ class _PodCheck:
 
     def crash_loop(self, field: str, cs: dict[str, Any], where: str, waiting_message: str) -> None:
         name = cs.get("name", "")
-        label = "Init container" if field.startswith("init") else "Container"
+        label = _container_label(field)
         restarts = cs.get("restartCount", 0)
         last = (cs.get("lastState") or {}).get("terminated")
         evidence: list[str | None] = [where, f"status.{field}[{name}].restartCount={restarts}"]
@@ -187,12 +193,13 @@ class _PodCheck:
         liveness = self.latest_unhealthy(name, "liveness")
         if liveness is not None:
             message += f"; liveness probe failing: {liveness['message']}"
-            evidence += [describe_event(liveness), describe_probe("livenessProbe", container_spec(self.spec, name).get("livenessProbe"))]
+            probe = container_spec(self.spec, name).get("livenessProbe")
+            evidence += [describe_event(liveness), describe_probe("livenessProbe", probe)]
         self.add("critical", "CrashLoopBackOff", message, evidence)
 
     def failed(self, field: str, cs: dict[str, Any], terminated: dict[str, Any]) -> None:
         name = cs.get("name", "")
-        label = "Init container" if field.startswith("init") else "Container"
+        label = _container_label(field)
         code = terminated.get("exitCode")
         evidence: list[str | None] = [self.termination_evidence(field, name, terminated, state="state")]
         if terminated.get("reason") == "OOMKilled":
@@ -200,14 +207,15 @@ class _PodCheck:
             self.add("warning", "OOMKilled",
                      f"{label} {name} was OOMKilled (exit code {code}), {self.limit_phrase(limit)}", evidence)
         else:
+            reason = terminated.get("reason") or "unknown"
             self.add("warning", "ContainerFailed",
-                     f"{label} {name} terminated with exit code {code} (termination reason is {terminated.get('reason') or 'unknown'})",
-                     evidence)
+                     f"{label} {name} terminated with exit code {code} (termination reason is {reason})", evidence)
 
     def running(self, field: str, cs: dict[str, Any]) -> None:
         name = cs.get("name", "")
-        label = "Init container" if field.startswith("init") else "Container"
-        if not cs.get("ready") and self.phase == "Running":
+        label = _container_label(field)
+        completed = (cs.get("state") or {}).get("terminated") is not None  # exit 0: an init container done
+        if not cs.get("ready") and self.phase == "Running" and not completed:
             event = self.latest_unhealthy(name)
             if event is not None:
                 probe_field = next(

@@ -5,11 +5,13 @@ StatefulSets that fail to create pods against it."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from .base import Finding, make_finding, quote
-from .describe import describe_event
+from .describe import describe_condition, describe_event
 from .quantity import parse_quantity
-from .view import ClusterView, KubeObject, event_time, name_of, namespace_of, spec_of, status_of
+from .view import ClusterView, KubeObject, event_time, name_of, namespace_of, parse_time, spec_of, status_of
 
 _EXCEEDED_QUOTA = re.compile(r"exceeded quota: (?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")
 
@@ -48,6 +50,34 @@ def exhausted_resources(quota: KubeObject) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """One pod-creation attempt a quota turned down."""
+
+    workload: str  # "ReplicaSet/web-7d4b9c"
+    message: str
+    evidence: str
+    at: datetime
+
+
+def rejections_by(view: ClusterView, quota: KubeObject) -> list[Rejection]:
+    """FailedCreate events and ReplicaFailure conditions in the quota's namespace that name it."""
+    namespace, name = namespace_of(quota), name_of(quota)
+    found = []
+    for event in view.events_with_reason("FailedCreate", namespace):
+        if quota_named_in(event.get("message")) == name:
+            involved = event.get("involvedObject") or {}
+            found.append(Rejection(f"{involved.get('kind')}/{involved.get('name')}", event["message"],
+                                   describe_event(event), event_time(event)))
+    for rs in view.of_kind("ReplicaSet", namespace):
+        for condition in status_of(rs).get("conditions") or []:
+            if condition.get("type") == "ReplicaFailure" and quota_named_in(condition.get("message")) == name:
+                found.append(Rejection(f"ReplicaSet/{name_of(rs)}", condition["message"],
+                                       f"ReplicaSet {name_of(rs)} {describe_condition(condition)}",
+                                       parse_time(condition.get("lastTransitionTime"))))
+    return found
+
+
 class ResourceQuotaAnalyzer:
     kind = "ResourceQuota"
     reads: frozenset[str] = frozenset({"ReplicaSet"})
@@ -55,37 +85,22 @@ class ResourceQuotaAnalyzer:
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings = []
         for quota in view.of_kind("ResourceQuota"):
-            namespace, name = namespace_of(quota), name_of(quota)
-            rejections = [
-                event
-                for event in view.events_with_reason("FailedCreate", namespace)
-                if quota_named_in(event.get("message")) == name
-            ]
-            conditions = [
-                (rs, condition)
-                for rs in view.of_kind("ReplicaSet", namespace)
-                for condition in status_of(rs).get("conditions") or []
-                if condition.get("type") == "ReplicaFailure" and quota_named_in(condition.get("message")) == name
-            ]
-            usage = exhausted_resources(quota)
-            if rejections or conditions:
-                rejected = sorted(
-                    {f"{(e.get('involvedObject') or {}).get('kind')}/{(e.get('involvedObject') or {}).get('name')}" for e in rejections}
-                    | {f"ReplicaSet/{name_of(rs)}" for rs, _ in conditions}
-                )
-                latest = max(rejections, key=event_time) if rejections else None
-                detail = latest.get("message") if latest else conditions[-1][1].get("message")
-                evidence = [describe_event(latest) if latest else f"ReplicaSet {name_of(conditions[-1][0])} condition "
-                            f"ReplicaFailure: {conditions[-1][1].get('message')}"]
-                evidence += [f"status: {line}" for line in usage]
+            name = name_of(quota)
+            usage = [f"status: {line}" for line in exhausted_resources(quota)]
+            rejections = rejections_by(view, quota)
+            if rejections:
+                latest = max(rejections, key=lambda r: r.at)
+                workloads = ", ".join(sorted({r.workload for r in rejections}))
                 findings.append(make_finding(
                     "ResourceQuota", quota, "critical", "QuotaExceeded",
-                    f"ResourceQuota {name} is rejecting pods of {', '.join(rejected)}: {quote(detail)}", evidence,
+                    f"ResourceQuota {name} is rejecting pods of {workloads}: {quote(rejection_text(latest.message))}",
+                    [latest.evidence, *usage],
                 ))
             elif usage:
                 findings.append(make_finding(
                     "ResourceQuota", quota, "warning", "QuotaExhausted",
-                    f"ResourceQuota {name} is fully used ({'; '.join(usage)}); new pods that request it will be rejected",
-                    [f"status: {line}" for line in usage],
+                    f"ResourceQuota {name} is fully used ({'; '.join(u.removeprefix('status: ') for u in usage)}); "
+                    "new pods that request it will be rejected",
+                    usage,
                 ))
         return findings

@@ -198,13 +198,13 @@ class ClusterView:
 
     def get(self, kind: str, name: str, namespace: str = "") -> KubeObject | None:
         """One object by name; namespace is ignored for cluster-scoped kinds."""
+        cluster_scoped = kind in CLUSTER_SCOPED_KINDS
         index = self._by_name.get(kind)
         if index is None:
-            index = {(namespace_of(obj), name_of(obj)): obj for obj in self._objects.get(kind, [])}
+            # A cluster-scoped object's metadata.namespace, if any, means nothing (fakes set it).
+            index = {("" if cluster_scoped else namespace_of(obj), name_of(obj)): obj for obj in self._objects.get(kind, [])}
             self._by_name[kind] = index
-        if kind in CLUSTER_SCOPED_KINDS:
-            return index.get(("", name)) or next((o for (_, n), o in index.items() if n == name), None)
-        return index.get((namespace, name))
+        return index.get(("" if cluster_scoped else namespace, name))
 
     def in_namespace(self, namespace: str) -> ClusterView:
         """The same snapshot limited to one namespace. Cluster-scoped objects stay (a namespace's

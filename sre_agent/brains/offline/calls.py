@@ -1,0 +1,39 @@
+"""A specialist's handle on its MCP server: call a tool, keep the record as evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...graph.state import Finding, ToolCallRecord
+from ...graph.toolbox import Toolbox
+from ...models import parse_resource_id
+
+
+class Calls:
+    def __init__(self, toolbox: Toolbox, agent: str, server: str) -> None:
+        self.toolbox = toolbox
+        self.agent = agent
+        self.server = server
+        self.records: list[ToolCallRecord] = []
+        self.findings: list[Finding] = []
+
+    async def __call__(self, tool: str, **args: Any) -> tuple[Any, str]:
+        """(parsed result or None on a tool error, evidence id)."""
+        args = {k: v for k, v in args.items() if v is not None}
+        outcome = await self.toolbox.call(self.agent, self.server, tool, args)
+        self.records.append(outcome.record)
+        return (outcome.data if outcome.error is None else None), outcome.record.id
+
+    def find(self, resource: str, signal: str, summary: str, evidence: list[str] | str, *,
+             severity: str = "warning", **details: Any) -> Finding:
+        finding = Finding(agent=self.agent, resource=resource, signal=signal, summary=summary, severity=severity,
+                          details=details, evidence=[evidence] if isinstance(evidence, str) else list(evidence))
+        self.findings.append(finding)
+        return finding
+
+
+def split_target(target: str) -> tuple[str | None, str | None, str | None]:
+    """'shop/Service/x' -> ('shop', 'Service', 'x'); 'Node/n' -> (None, 'Node', 'n'); 'shop' -> ('shop', None, None)."""
+    if "/" not in target:
+        return (None if target == "cluster" else target), None, None
+    return parse_resource_id(target)

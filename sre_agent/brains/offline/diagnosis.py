@@ -1,0 +1,133 @@
+"""From findings to a root cause: a table of signal -> category rules, then a ranking that prefers
+the most specific explanation, corroborated by other agents.
+
+Every rule reads only Finding.signal / .resource / .details, i.e. what tools returned. Nothing here
+knows a scenario; a new fault that produces the same Kubernetes signals is diagnosed the same way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...graph.state import Finding, Hypothesis
+from ...models import Diagnosis, Evidence, RootCauseCategory as C
+
+# Generic explanations lose to specific ones when both fit.
+SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}
+LEAK_AFTER_S = 600  # an OOM after ten minutes of running is growth, not a limit below the working set
+
+
+@dataclass(frozen=True)
+class Rule:
+    signal: str
+    category: C
+    confidence: float
+    applies: Callable[[Finding, list[Finding]], bool] = lambda f, all_: True
+    resource: Callable[[Finding, list[Finding]], str | None] = lambda f, all_: f.resource
+
+
+def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
+    return any(f.resource == resource and f.signal in signals for f in findings)
+
+
+def _leaking(f: Finding, all_: list[Finding]) -> bool:
+    ran = f.details.get("ran_seconds")
+    return (ran is not None and ran >= LEAK_AFTER_S) or _has(all_, f.resource, "MemoryRamp")
+
+
+def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:
+    if "/ResourceQuota/" in f.resource:
+        return f.resource
+    match = re.search(r"exceeded quota: ([a-z0-9.-]+)", f.summary)
+    namespace = f.resource.split("/")[0]
+    return f"{namespace}/ResourceQuota/{match.group(1)}" if match else None
+
+
+def _regression(f: Finding, all_: list[Finding]) -> bool:
+    # A rollout in the window, pods healthy, and the workload's service got slower or started failing.
+    broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
+                  "LivenessProbeFailing", "FailedScheduling")
+    degraded = _has(all_, f.resource, "LatencyAnomaly", "ErrorAnomaly", "NewErrorTemplate")
+    return degraded and not broken
+
+
+RULES: list[Rule] = [
+    Rule("ImagePullBackOff", C.BAD_IMAGE, 0.92),
+    Rule("ErrImagePull", C.BAD_IMAGE, 0.85),
+    Rule("InvalidImageName", C.BAD_IMAGE, 0.85),
+    Rule("CreateContainerConfigError", C.MISSING_CONFIG_REF, 0.9),
+    Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.8),
+    Rule("FailedMount", C.MISSING_CONFIG_REF, 0.75),
+    Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
+    Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
+         lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),
+    Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
+    Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
+    Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),
+    Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
+    Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6),
+    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9),
+    Rule("PVCPending", C.PVC_PENDING, 0.92),
+    Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
+    Rule("QuotaExhausted", C.QUOTA_EXCEEDED, 0.7, resource=_quota_resource),
+    Rule("FailedCreate", C.QUOTA_EXCEEDED, 0.88, lambda f, a: "exceeded quota" in f.summary, _quota_resource),
+    Rule("ServiceSelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.92),
+    Rule("SelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.7),
+    Rule("NodeNotReady", C.NODE_FAILURE, 0.9),
+    Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
+    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression),
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),
+    Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
+]
+
+
+def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
+    merged: dict[tuple[C, str], Hypothesis] = {}
+    for finding in findings:
+        for rule in RULES:
+            if rule.signal != finding.signal or not rule.applies(finding, findings):
+                continue
+            resource = rule.resource(finding, findings)
+            if not resource:
+                continue
+            key = (rule.category, resource)
+            current = merged.get(key)
+            if current is None:
+                merged[key] = Hypothesis(category=rule.category, resource=resource, confidence=rule.confidence,
+                                         reasons=[finding.summary], evidence=list(finding.evidence))
+            else:
+                current.confidence = min(0.99, max(current.confidence, rule.confidence) + 0.02)
+                if finding.summary not in current.reasons:
+                    current.reasons.append(finding.summary)
+                current.evidence.extend(e for e in finding.evidence if e not in current.evidence)
+    # Other agents' findings about the same resource corroborate it.
+    for hypothesis in merged.values():
+        agents = {f.agent for f in findings if f.resource == hypothesis.resource}
+        hypothesis.confidence = min(0.99, hypothesis.confidence + 0.03 * (len(agents) - 1))
+    return sorted(merged.values(), key=lambda h: (h.confidence, SPECIFICITY.get(h.category, 5)), reverse=True)
+
+
+def best(hypotheses_: list[Hypothesis]) -> Hypothesis | None:
+    if not hypotheses_:
+        return None
+    top = max(h.confidence for h in hypotheses_)
+    # Among near-equally confident explanations, the more specific one wins.
+    close = [h for h in hypotheses_ if h.confidence >= top - 0.1]
+    return max(close, key=lambda h: (SPECIFICITY.get(h.category, 5), h.confidence))
+
+
+def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence | None]) -> tuple[Diagnosis, list[Hypothesis]]:
+    ranked = hypotheses(findings)
+    chosen = best(ranked)
+    if chosen is None:
+        checked = sorted({f.resource for f in findings} | set())
+        summary = "No fault found: every check came back healthy." if not findings else (
+            "No root cause among the observations: " + "; ".join(f.summary for f in findings[:3]))
+        evidence = [e for e in (evidence_lookup(i) for f in findings for i in f.evidence) if e][:5]
+        return Diagnosis(category=C.NONE, resource="", summary=summary, confidence=0.8 if not checked else 0.7,
+                         evidence=evidence), ranked
+    evidence = [e for e in (evidence_lookup(i) for i in chosen.evidence) if e]
+    summary = f"{chosen.category.value} on {chosen.resource}: " + "; ".join(chosen.reasons[:3])
+    return Diagnosis(category=chosen.category, resource=chosen.resource, summary=summary,
+                     confidence=round(chosen.confidence, 2), evidence=evidence), ranked

@@ -1,0 +1,266 @@
+"""The offline Kubernetes specialist: what an SRE does with kubectl, as a fixed procedure over
+whatever the target turns out to be.
+
+Service -> who backs it (selected pods, endpoints) and who calls it; workload -> its pods, their
+container states and events, the services it calls, its last rollout, the nodes it runs on;
+Node -> its conditions and what runs there; namespace -> analyzer findings. Every fact becomes a
+Finding with a stable signal code; the diagnosis rules read only those."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ...graph.state import Investigation, Task
+from .calls import Calls, split_target
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
+# Analyzer reasons worth carrying over as signals (the rest are restatements of these).
+ANALYZER_SIGNALS = {
+    "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "ConfigRefMissing",
+    "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
+    "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
+    "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
+}
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
+    namespace, kind, name = split_target(task.target)
+    if task.question.startswith("locate"):
+        await _locate(task.question.split()[1:], calls)
+    elif kind is None:
+        await _namespace_sweep(namespace, calls)
+    elif kind == "Node":
+        await _node(name, calls)
+    elif kind == "Service":
+        workloads = await _service(namespace, name, calls)
+        for workload in workloads:
+            await _workload(workload, state, calls)
+    elif kind in WORKLOADS:
+        await _workload(task.target, state, calls)
+    elif kind == "Pod":
+        data, ev = await calls("ownership", kind="Pod", name=name, namespace=namespace)
+        owners = (data or {}).get("owners") or []
+        if owners:
+            await _workload(owners[-1], state, calls)
+    else:
+        await _namespace_sweep(namespace, calls)
+
+
+async def _locate(words: list[str], calls: Calls) -> None:
+    """Chat questions name things loosely: find the Service (or workload) each word names."""
+    for word in words[:6]:
+        found, ev = await calls("find_resource", name=word, kinds=["Service", *WORKLOADS])
+        exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")]
+        if exact:
+            chosen = next((r for r in exact if "/Service/" in r), exact[0])
+            calls.find(chosen, "Located", f"the question mentions {word!r}: {chosen}", ev, severity="info")
+
+
+async def _namespace_sweep(namespace: str | None, calls: Calls) -> None:
+    data, ev = await calls("analyze", namespace=namespace)
+    for item in (data or {}).get("findings") or []:
+        if item["reason"] in ANALYZER_SIGNALS:
+            calls.find(item.get("owner") or item["resource"], item["reason"], item["message"], ev,
+                       severity=item["severity"], object=item["resource"], source="analyzer")
+
+
+async def _node(name: str, calls: Calls) -> None:
+    data, ev = await calls("describe", kind="Node", name=name)
+    if data is None:
+        return
+    node = data["object"]
+    conditions = {c["type"]: c for c in (node.get("status") or {}).get("conditions") or []}
+    ready = conditions.get("Ready", {})
+    if ready.get("status") != "True":
+        pods, ev2 = await calls("ownership", kind="Node", name=name)
+        calls.find(f"Node/{name}", "NodeNotReady", f"node {name} Ready={ready.get('status')}: {ready.get('message', '')}",
+                   [ev, ev2], severity="critical", since=ready.get("lastTransitionTime"),
+                   pods=len((pods or {}).get("pods") or []),
+                   instance=(node.get("spec") or {}).get("providerID", "").rsplit("/", 1)[-1])
+    for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
+        if conditions.get(ctype, {}).get("status") == "True":
+            calls.find(f"Node/{name}", ctype, f"node {name} reports {ctype}", ev)
+    if (node.get("spec") or {}).get("unschedulable"):
+        calls.find(f"Node/{name}", "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
+
+
+async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
+    """The workloads behind a Service (or the one its selector should match)."""
+    rid = f"{namespace}/Service/{name}"
+    data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
+    if data is None:
+        return []
+    workloads: list[str] = []
+    if data.get("selected_pods"):
+        owner, ev2 = await calls("ownership", kind="Pod", name=data["selected_pods"][0], namespace=namespace)
+        owners = (owner or {}).get("owners") or []
+        if owners:
+            workloads.append(owners[-1])
+        if data.get("ready_endpoints", 0) == 0:
+            calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
+                       [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
+        return workloads
+    # Nothing selected: look for the workload the Service was meant for and compare labels.
+    found, ev2 = await calls("find_resource", name=name, kinds=list(WORKLOADS))
+    candidates = [m["resource"] for m in (found or {}).get("matches") or [] if m["resource"].startswith(f"{namespace}/")]
+    for candidate in candidates[:2]:
+        _, kind, wname = split_target(candidate)
+        described, ev3 = await calls("describe", kind=kind, name=wname, namespace=namespace, events_limit=0)
+        labels = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
+        selector = data.get("selector") or {}
+        mismatched = {k: v for k, v in selector.items() if labels.get(k) != v}
+        if mismatched:
+            calls.find(rid, "ServiceSelectorMismatch",
+                       f"Service {rid} selects {selector} but {candidate}'s pods are labelled {labels}",
+                       [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels)
+        workloads.append(candidate)
+    if not candidates:
+        calls.find(rid, "NoReadyEndpoints", f"Service {rid} selects no pods at all", [ev, ev2], severity="critical")
+    return workloads
+
+
+async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
+    namespace, kind, name = split_target(workload)
+    own, ev_own = await calls("ownership", kind=kind, name=name, namespace=namespace)
+    if own is None:
+        return
+    for dep in own.get("calls") or []:
+        if not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
+            calls.find(workload, "DependencyDown",
+                       f"{workload} calls {dep['service']} (via {dep['env']}) which has no ready endpoints",
+                       ev_own, severity="critical", dependency=dep["service"])
+    analysis, ev_an = await calls("analyze", namespace=namespace)
+    pod_findings: dict[str, list[dict]] = {}
+    for item in (analysis or {}).get("findings") or []:
+        if item.get("owner") == workload or item["resource"] == workload:
+            if item["reason"] in ANALYZER_SIGNALS:
+                pod_findings.setdefault(item["resource"], []).append(item)
+        elif item["kind"] == "ResourceQuota" or item["reason"] in ("QuotaExceeded", "QuotaExhausted"):
+            calls.find(item["resource"], item["reason"], item["message"], ev_an, severity=item["severity"], source="analyzer")
+    pods = own.get("pods") or []
+    unhealthy = [p for p in pods if not p.get("ready")]
+    for pod in unhealthy[:2]:
+        await _pod(namespace, pod["pod"], workload, calls)
+    if not pods and kind == "Deployment":
+        described, ev = await calls("describe", kind=kind, name=name, namespace=namespace)
+        spec = ((described or {}).get("object") or {}).get("spec") or {}
+        if spec.get("replicas", 1) == 0:
+            calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev, severity="critical")
+    for resource, items in pod_findings.items():
+        for item in items:
+            calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
+                       source="analyzer")
+    if kind == "Deployment":
+        await _rollout(namespace, name, workload, state, calls)
+    nodes = sorted({p.get("node") for p in pods if p.get("node")})
+    if unhealthy and nodes:
+        listed, ev_nodes = await calls("get_resources", kind="Node")
+        for node in (listed or {}).get("items") or []:
+            if node["name"] in nodes and node.get("ready") != "True":
+                calls.find(f"Node/{node['name']}", "NodeNotReady", f"node {node['name']} hosting {workload}'s pods is not Ready",
+                           ev_nodes, severity="critical", workload=workload)
+
+
+async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
+    described, ev = await calls("describe", kind="Pod", name=pod, namespace=namespace)
+    if described is None:
+        return
+    obj = described["object"]
+    status = obj.get("status") or {}
+    events = described.get("events") or []
+    for container in status.get("containerStatuses") or []:
+        waiting = (container.get("state") or {}).get("waiting") or {}
+        last = (container.get("lastState") or {}).get("terminated") or {}
+        reason = waiting.get("reason")
+        if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+            calls.find(workload, "ImagePullBackOff", f"{pod}: cannot pull {container.get('image')}: {waiting.get('message', '')}",
+                       ev, severity="critical", image=container.get("image"), container=container["name"])
+        elif reason in ("CreateContainerConfigError", "CreateContainerError"):
+            calls.find(workload, "CreateContainerConfigError", f"{pod}: {waiting.get('message', '')}", ev, severity="critical",
+                       container=container["name"], message=waiting.get("message", ""))
+        if last:
+            ran = None
+            started, finished = _parse_time(last.get("startedAt")), _parse_time(last.get("finishedAt"))
+            if started and finished:
+                ran = (finished - started).total_seconds()
+            if last.get("reason") == "OOMKilled" or last.get("exitCode") == 137 and not _liveness_kill(events):
+                calls.find(workload, "OOMKilled", f"{pod}/{container['name']} was OOMKilled (exit {last.get('exitCode')}) "
+                           f"after running {ran:.0f}s" if ran is not None else f"{pod} was OOMKilled", ev,
+                           severity="critical", ran_seconds=ran, restarts=container.get("restartCount", 0),
+                           container=container["name"])
+            elif container.get("restartCount", 0) > 0 and not _liveness_kill(events):
+                logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container["name"],
+                                            previous=True, tail=20)
+                lines = (logs or {}).get("lines") or []
+                fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+                calls.find(workload, "CrashLoopBackOff",
+                           f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],
+                           severity="critical", exit_code=last.get("exitCode"), last_log=fatal,
+                           config_error=bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran, container=container["name"])
+    for event in events:
+        message = event.get("message") or ""
+        if event.get("reason") == "Unhealthy" and message.startswith("Liveness"):
+            calls.find(workload, "LivenessProbeFailing", f"{pod}: {message} (x{event.get('count', 1)})", ev,
+                       severity="critical", message=message, count=event.get("count", 1))
+        elif event.get("reason") == "Unhealthy" and message.startswith("Readiness"):
+            calls.find(workload, "ReadinessProbeFailing", f"{pod}: {message}", ev, message=message)
+        elif event.get("reason") == "FailedScheduling":
+            signal = "UnboundPVC" if "PersistentVolumeClaim" in message else "FailedScheduling"
+            calls.find(workload, signal, f"{pod}: {message}", ev, severity="critical", message=message)
+            if signal == "UnboundPVC":
+                await _claims(namespace, obj, calls)
+        elif event.get("reason") == "FailedMount":
+            calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
+    if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
+        node = (obj.get("spec") or {}).get("nodeName")
+        calls.find(f"Node/{node}", "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
+                   severity="critical", workload=workload)
+
+
+def _liveness_kill(events: list[dict]) -> bool:
+    return any(e.get("reason") == "Killing" and "liveness" in (e.get("message") or "") for e in events)
+
+
+async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim:
+            continue
+        described, ev = await calls("describe", kind="PersistentVolumeClaim", name=claim, namespace=namespace)
+        if described is None:
+            continue
+        phase = ((described["object"].get("status") or {}).get("phase"))
+        if phase != "Bound":
+            messages = [e.get("message", "") for e in described.get("events") or []]
+            calls.find(f"{namespace}/PersistentVolumeClaim/{claim}", "PVCPending",
+                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", ev, severity="critical",
+                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"))
+
+
+async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> None:
+    history, ev = await calls("rollout_history", namespace=namespace, name=name)
+    revisions = (history or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    if current is None or len(revisions) < 2:
+        return
+    created = _parse_time(current.get("created"))
+    previous = max((r for r in revisions if r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
+    if created and created >= state.incident.window_start:
+        calls.find(workload, "RecentRollout",
+                   f"{workload} rolled out revision {current['revision']} at {current['created']} "
+                   f"({previous['images'] if previous else '?'} -> {current['images']})", ev, severity="info",
+                   revision=current["revision"], previous_revision=previous["revision"] if previous else None,
+                   created=current["created"], images=current["images"],
+                   previous_images=previous["images"] if previous else None,
+                   ready=current.get("ready"), replicas=current.get("replicas"))

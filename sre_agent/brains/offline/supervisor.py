@@ -1,0 +1,82 @@
+"""The offline supervisor: after every specialist, decide from the findings what to ask next.
+
+The order of questions is the one an SRE follows: look at the alarmed thing; walk to what it
+depends on when a dependency is down, to the node when pods sit on a dead node; corroborate the
+leading hypothesis with metrics and logs of the resource it names; find the runbook. A question
+already asked is never asked again, so the loop ends by construction."""
+
+from __future__ import annotations
+
+import re
+
+from ...graph.state import Investigation, Task
+from ...models import RootCauseCategory
+from .diagnosis import best, hypotheses
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+# Corroboration worth the calls: these categories are told apart by metrics/logs.
+NEEDS_METRICS = {RootCauseCategory.OOM_KILLED, RootCauseCategory.MEMORY_LEAK, RootCauseCategory.CPU_THROTTLING,
+                 RootCauseCategory.BAD_DEPLOY_REGRESSION, RootCauseCategory.DEPENDENCY_FAILURE}
+STOPWORDS = {"is", "the", "a", "an", "in", "of", "are", "what", "why", "how", "right", "now", "service", "namespace",
+             "healthy", "ok", "we", "want", "to", "ship", "release", "check", "there", "any", "issue", "issues", "with",
+             "and", "for", "on", "it", "this", "that", "does", "do", "pods", "pod", "deployment", "cluster", "please"}
+
+
+def initial_tasks(state: Investigation) -> list[Task]:
+    incident = state.incident
+    if incident.affected:
+        target = incident.affected[0]
+        return [Task(agent="kubernetes", target=target, question="triage", reason=f"the incident points at {target}")]
+    if incident.question:
+        words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", incident.question.lower()) if w not in STOPWORDS]
+        return [Task(agent="kubernetes", target="cluster", question="locate " + " ".join(dict.fromkeys(words)),
+                     reason="find what the question is about")]
+    return [Task(agent="kubernetes", target="cluster", question="sweep", reason="scheduled health sweep")]
+
+
+def next_task(state: Investigation) -> Task | None:
+    for task in _candidates(state):
+        if not state.asked(task):
+            return task
+    return None
+
+
+def _candidates(state: Investigation) -> list[Task]:
+    tasks = initial_tasks(state)
+    findings = state.findings
+    # Located resources (chat) become triage targets.
+    for finding in findings:
+        if finding.signal == "Located":
+            tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))
+    # Walks: dependencies that are down, nodes that are not ready.
+    for finding in findings:
+        if finding.signal == "DependencyDown":
+            dependency = finding.details["dependency"]
+            tasks.append(Task(agent="kubernetes", target=dependency, question="triage",
+                              reason=f"{finding.resource} depends on it and it has no ready endpoints"))
+        elif finding.signal == "NodeNotReady" and finding.resource.startswith("Node/"):
+            tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
+                              reason=f"pods of {finding.details.get('workload', 'the workload')} run there"))
+    leading = best(hypotheses(findings))
+    alarm_target = state.incident.affected[0] if state.incident.affected else None
+    if state.incident.alarm and alarm_target:
+        tasks.append(Task(agent="metrics", target=alarm_target, question="alarm",
+                          reason="when did the alarmed metric change, and how"))
+    focus = leading.resource if leading else _workload_of_alarm(state)
+    if focus and any(kind in focus for kind in WORKLOAD_KINDS):
+        if leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
+            tasks.append(Task(agent="metrics", target=focus, question="workload",
+                              reason="memory, CPU and restarts of the leading suspect"))
+        tasks.append(Task(agent="logs", target=focus, question="patterns",
+                          reason="new or surging error templates of the leading suspect"))
+    if leading and state.incident.source != "chat" and state.remediation_mode != "off":
+        tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
+                          reason="the runbook and remediation for the leading hypothesis"))
+    return tasks
+
+
+def _workload_of_alarm(state: Investigation) -> str | None:
+    for finding in state.findings:
+        if finding.agent == "kubernetes" and any(f"/{kind}/" in finding.resource for kind in WORKLOAD_KINDS):
+            return finding.resource
+    return None

@@ -1,0 +1,138 @@
+"""The investigation's state: typed models the graph's nodes read and partially update.
+
+List fields that several nodes append to (tool calls, findings, tasks, actions) carry an `add`
+reducer, so a node returns only what it added and LangGraph merges it into the checkpointed
+state."""
+
+from __future__ import annotations
+
+import operator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..models import Action, Diagnosis, IncidentStatus, RootCauseCategory
+
+Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
+SPECIALISTS: tuple[Agent, ...] = ("kubernetes", "metrics", "logs", "runbooks")
+
+
+class Incident(BaseModel):
+    id: str
+    source: Literal["alarm", "chat", "sweep"] = "alarm"
+    title: str
+    severity: Literal["critical", "high", "medium", "low"] = "high"
+    started_at: datetime
+    window_start: datetime
+    window_end: datetime
+    # Where the symptom was seen: "shop/Service/frontend", "Node/x", or a namespace "shop".
+    affected: list[str] = Field(default_factory=list)
+    alarm: dict[str, Any] | None = None
+    question: str | None = None
+
+
+class ToolCallRecord(BaseModel):
+    """One MCP tool call and what it returned: the evidence every conclusion points back to."""
+
+    id: str  # "ev-3"
+    agent: str
+    server: str
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    ok: bool = True
+    excerpt: str = ""
+    duration_ms: float = 0.0
+    brain: str = "offline"
+
+
+class Finding(BaseModel):
+    """A fact a specialist established, in terms the diagnosis rules and the report understand."""
+
+    agent: str
+    resource: str  # the resource the fact is about
+    signal: str  # a stable code: ImagePullBackOff, OOMKilled, dependency_down, metric_anomaly, new_error_template, ...
+    summary: str
+    severity: Literal["critical", "warning", "info"] = "warning"
+    details: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)  # ToolCallRecord ids
+
+
+class Task(BaseModel):
+    """A question the supervisor puts to one specialist; never asked twice."""
+
+    agent: Agent
+    target: str  # resource id, namespace or "cluster"
+    question: str
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.agent}:{self.target}:{self.question}"
+
+
+class Hypothesis(BaseModel):
+    category: RootCauseCategory
+    resource: str
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class RemediationPlan(BaseModel):
+    runbook: str | None = None
+    server: str
+    tool: str
+    args: dict[str, Any]
+    risk: Literal["low", "medium", "high"]
+    rationale: str = ""
+    undo: dict[str, Any] | None = None  # {"tool": ..., "args": ...}
+
+
+class ApprovalDecision(BaseModel):
+    decision: Literal["approved", "rejected", "timeout", "auto", "not_needed"]
+    by: str | None = None
+    note: str = ""
+
+
+class Budget(BaseModel):
+    max_steps: int = 16
+    max_seconds: float = 300.0
+    max_tokens: int = 200_000
+    max_cost_usd: float = 2.0
+
+
+class Usage(BaseModel):
+    steps: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Investigation(BaseModel):
+    incident: Incident
+    brain: str = "offline"
+    remediation_mode: Literal["auto", "approve", "off"] = "approve"
+    budget: Budget = Field(default_factory=Budget)
+    usage: Usage = Field(default_factory=Usage)
+    started_monotonic: float = 0.0
+    tasks: Annotated[list[Task], operator.add] = Field(default_factory=list)
+    pending: Task | None = None
+    tool_calls: Annotated[list[ToolCallRecord], operator.add] = Field(default_factory=list)
+    findings: Annotated[list[Finding], operator.add] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    diagnosis: Diagnosis | None = None
+    diagnosed_after_s: float | None = None
+    plan: RemediationPlan | None = None
+    approval: ApprovalDecision | None = None
+    actions: Annotated[list[Action], operator.add] = Field(default_factory=list)
+    status: IncidentStatus | None = None
+    answer: str | None = None
+    escalation_reason: str | None = None
+    notes: Annotated[list[str], operator.add] = Field(default_factory=list)  # which brain did what, fallbacks
+
+    def asked(self, task: Task) -> bool:
+        return any(t.key == task.key for t in self.tasks)
+
+    def findings_for(self, resource: str) -> list[Finding]:
+        return [f for f in self.findings if f.resource == resource]

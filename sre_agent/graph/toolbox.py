@@ -1,0 +1,127 @@
+"""The responder's only way to the world: MCP sessions to the kubernetes, cloudwatch and ssm servers.
+
+Sessions are opened once per investigation through langchain-mcp-adapters (stdio by default, HTTP
+when configured) and kept open, so a tool call costs a round trip, not a process start. Every call
+-- from the offline brain or from an LLM agent -- is recorded as evidence, reported as progress
+and traced."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from langchain_mcp_adapters.tools import load_mcp_tools
+from pydantic import BaseModel, Field
+
+from .state import ToolCallRecord
+
+SERVER_OF_AGENT = {"kubernetes": "kubernetes", "metrics": "cloudwatch", "logs": "cloudwatch", "runbooks": "ssm"}
+EXCERPT_CHARS = 600
+
+
+class ServerConnection(BaseModel):
+    """How to reach one MCP server."""
+
+    transport: str = "stdio"  # stdio | streamable_http
+    module: str | None = None  # stdio: python -m <module>
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    url: str | None = None  # streamable_http
+    token: str | None = None
+
+    def adapter_config(self) -> dict[str, Any]:
+        if self.transport == "stdio":
+            return {"transport": "stdio", "command": sys.executable, "args": ["-m", self.module, *self.args],
+                    "env": {**os.environ, **self.env}}
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {"transport": "streamable_http", "url": self.url, "headers": headers}
+
+
+def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str],
+                  audit_log: str | None = None, runbooks_dir: str | None = None) -> dict[str, ServerConnection]:
+    """The three servers as child processes, with writes gated by the servers' own flags."""
+    writes: list[str] = []
+    if allow_writes:
+        writes = ["--allow-writes", "--namespaces", ",".join(namespaces) or "-"]
+        if audit_log:
+            writes += ["--audit-log", audit_log]
+    ssm_args = ["--runbooks-dir", runbooks_dir] if runbooks_dir else []
+    return {
+        "kubernetes": ServerConnection(module="mcp_servers.kubernetes", args=writes, env=env),
+        "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", env=env),
+        "ssm": ServerConnection(module="mcp_servers.ssm", args=[*ssm_args, *(writes if allow_writes else [])], env=env),
+    }
+
+
+class ToolOutcome(BaseModel):
+    record: ToolCallRecord
+    data: Any = None  # parsed JSON when the tool succeeded
+    error: str | None = None
+
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class Toolbox:
+    def __init__(self, servers: dict[str, ServerConnection], *, on_progress: ProgressCallback | None = None,
+                 tracer: Any = None) -> None:
+        self.servers = servers
+        self.client = MultiServerMCPClient({name: conn.adapter_config() for name, conn in servers.items()})
+        self.sessions: dict[str, Any] = {}
+        self.langchain_tools: dict[str, list] = {}
+        self.on_progress = on_progress
+        self.tracer = tracer
+        self._stack: AsyncExitStack | None = None
+        self._counter = 0
+
+    async def __aenter__(self) -> "Toolbox":
+        self._stack = AsyncExitStack()
+        for name in self.servers:
+            session = await self._stack.enter_async_context(self.client.session(name))
+            self.sessions[name] = session
+            self.langchain_tools[name] = await load_mcp_tools(session, server_name=name)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._stack:
+            await self._stack.aclose()
+
+    def start_numbering_at(self, count: int) -> None:
+        """Evidence ids continue across checkpoint resumes."""
+        self._counter = max(self._counter, count)
+
+    async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline") -> ToolOutcome:
+        self._counter += 1
+        evidence_id = f"ev-{self._counter}"
+        started = time.monotonic()
+        span = self.tracer.tool_span(server, tool) if self.tracer else None
+        error: str | None = None
+        text = ""
+        try:
+            result = await self.sessions[server].call_tool(tool, args)
+            text = "".join(getattr(block, "text", "") for block in result.content)
+            if result.isError:
+                error = text or "tool error"
+        except Exception as exc:  # a dead server or broken pipe is evidence too, not a crash
+            error = f"{type(exc).__name__}: {exc}"
+        elapsed_ms = (time.monotonic() - started) * 1000
+        if span is not None:
+            span.close(error=error)
+        data = None
+        if error is None:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = text
+        record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
+                                excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain)
+        if self.on_progress:
+            self.on_progress({"kind": "tool", "agent": agent, "server": server, "tool": tool, "ok": error is None,
+                              "ms": round(elapsed_ms, 1), "evidence": evidence_id})
+        return ToolOutcome(record=record, data=data, error=error)
