@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,7 @@ class FakeWorld:
     writes: list[tuple[str, str | None, str]] = field(default_factory=list)
     log_calls: list[dict] = field(default_factory=list)
     fail_sync: bool = False
+    fail_after_write: bool = False
 
     def sync(self) -> None:
         self.syncs += 1
@@ -38,6 +40,8 @@ class FakeWorld:
 
     def after_write(self, obj: dict) -> None:
         self.writes.append((obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]))
+        if self.fail_after_write:
+            raise RuntimeError("controller exploded")
 
     def pod_log(self, namespace, name, container, previous, tail_lines, since_seconds, timestamps) -> str:
         self.log_calls.append(dict(namespace=namespace, name=name, container=container, previous=previous,
@@ -492,6 +496,50 @@ def test_server_survives_a_failing_world(lab, ns):
     finally:
         lab.world.fail_sync = False
     assert lab.core.list_namespaced_pod(ns).items == []
+
+
+def test_a_failing_after_write_does_not_undo_the_write(lab, ns):
+    lab.world.fail_after_write = True
+    try:
+        made = lab.core.create_namespaced_config_map(ns, {"metadata": {"name": "kept"}})
+    finally:
+        lab.world.fail_after_write = False
+    assert lab.core.read_namespaced_config_map("kept", ns).metadata.uid == made.metadata.uid
+
+
+def test_a_world_with_its_own_lock_cannot_deadlock_the_server(tmp_path):
+    """The world takes its lock, then the store's; another thread syncs it while clients write.
+    The server must never hold the store lock while calling into the world."""
+    store = ObjectStore(lambda: T0)
+    store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+
+    class LockingWorld(FakeWorld):
+        world_lock = threading.RLock()
+
+        def sync(self) -> None:
+            with self.world_lock, store.lock:
+                time.sleep(0.0005)
+
+        def after_write(self, obj: dict) -> None:
+            self.sync()
+
+    world, stop = LockingWorld(), threading.Event()
+    ticker = threading.Thread(target=lambda: [world.sync() for _ in iter(stop.is_set, True)], daemon=True)
+    with KubeApiServer(store, world) as server:
+        api = _client(write_kubeconfig(tmp_path / "config", server.url))
+        api.configuration.retries = 0
+        core = client.CoreV1Api(api)
+        ticker.start()
+        try:
+            for i in range(25):
+                core.create_namespaced_config_map("default", {"metadata": {"name": f"cm-{i}"}},
+                                                  _request_timeout=10)
+                core.list_namespaced_config_map("default", _request_timeout=10)
+        finally:
+            stop.set()
+            ticker.join(timeout=5)
+            api.close()
+    assert len(store.list("ConfigMap")) == 25
 
 
 # --- dry run, hooks, logs, metrics, eviction, cascades -----------------------------------------

@@ -101,5 +101,5 @@ def test_tokens_are_normalised_the_same_for_runbooks_and_incidents():
 
 
 def test_duplicate_ids_are_refused():
-    with pytest.raises(ValueError, match="duplicated: bad_image"):
-        RunbookIndex([RUNBOOKS[0], *RUNBOOKS], backend="python")
+    with pytest.raises(ValueError, match=f"duplicated: {RUNBOOKS[3].id}$"):
+        RunbookIndex([*RUNBOOKS, RUNBOOKS[3]], backend="python")

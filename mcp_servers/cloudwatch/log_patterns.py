@@ -60,11 +60,19 @@ MASKING_RULES: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?!\w|\.\w)"),
 )
 _ANY_RULE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in MASKING_RULES))
-_fullmatch_rule = _ANY_RULE.fullmatch
+# For a whole token only the priorities HEX > ID and DUR > ID matter (no other pair can match the
+# same whole token), so the most frequent kinds of unseen token are tried first.
+_VALUE_ORDER = ("TS", "HEX", "NUM", "IP", "DUR", "UUID", "TIME", "DATE", "ID")
+_fullmatch_rule = re.compile(
+    "|".join(f"(?P<{name}>{dict(MASKING_RULES)[name]})" for name in _VALUE_ORDER)
+).fullmatch
+# Most lines start with a timestamp, always a new token: mask it before splitting the line.
+_LEADING_TS = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)")
 _HAS_DIGIT = re.compile(r"\d")
 # Values that rarely repeat: caching their tokens would only churn the token cache.
 _UNIQUE_KINDS = frozenset({"TS", "TIME", "HEX", "UUID", "IP", "ID"})
 _TRAILING_PUNCTUATION = ".,;:)]}'"
+_HEX_CHARS = "0123456789abcdefABCDEF"
 
 # Quoted strings are masked -- except the values of keys that carry the message itself. Masking
 # `msg="..."` in logfmt or `"error":"..."` in JSON would fold every line of a service into one
@@ -137,21 +145,33 @@ def mask_token(token: str) -> tuple[str, str | None]:
 
     The second item names the rule when one rule masked the whole value, else None."""
     # Most variable tokens are a bare value, `key=value` or a path ending in an id, perhaps with
-    # trailing punctuation (`137.`, `10.0.0.7:5432:`): one anchored match on the value is several
+    # trailing punctuation (`137.`, `10.0.0.7:5432:`). Classifying that value alone is several
     # times cheaper than scanning the token with every rule.
     head, sep, value = token.rpartition("=")
     core = value.rstrip(_TRAILING_PUNCTUATION)
-    match = _fullmatch_rule(core)
-    if match is not None:
-        return f"{head}{sep}<{match.lastgroup}>{value[len(core):]}", match.lastgroup
+    if "/" in core:
+        path, slash, last = core.rpartition("/")
+        if last and not _HAS_DIGIT.search(path):
+            head, sep, core = f"{head}{sep}{path}", slash, last
+    suffix = value[len(core):] if len(core) < len(value) else ""
+    kind = _value_kind(core)
+    if kind is not None:
+        return f"{head}{sep}<{kind}>{suffix}", kind
     if not _HAS_DIGIT.search(token):  # every rule needs a digit; most words have none
         return token, None
-    head, sep, value = token.rpartition("/")
-    if sep and not _HAS_DIGIT.search(head):
-        match = _fullmatch_rule(value)
-        if match is not None:
-            return f"{head}{sep}<{match.lastgroup}>", match.lastgroup
     return _ANY_RULE.sub(_mask_rule_name, token), None
+
+
+def _value_kind(value: str) -> str | None:
+    """The rule that matches all of `value`, if one does."""
+    # Plain numbers and hex ids are most unseen values; str methods decide them without a regex,
+    # exactly as the NUM and HEX rules would (decimal digits; 8+ hex chars mixing both).
+    if value.isdecimal():
+        return "NUM"
+    if len(value) >= 8 and not value.strip(_HEX_CHARS) and not value.isalpha():
+        return "HEX"
+    match = _fullmatch_rule(value)
+    return match.lastgroup if match is not None else None
 
 
 class LineMasker:
@@ -166,10 +186,15 @@ class LineMasker:
         self._max_tokens = max_tokens
 
     def mask(self, line: str) -> str:
-        if line[:1] == "{":
+        first = line[:1]
+        if first == "{":
             rendered = render_json_line(line)
             if rendered is not None:
                 line = rendered
+        elif first.isdigit():
+            stamp = _LEADING_TS.match(line)
+            if stamp is not None:
+                line = "<TS>" + line[stamp.end():]
         if '"' in line:
             line = _QUOTED.sub(_mask_quoted, line)
         get = self._tokens.get

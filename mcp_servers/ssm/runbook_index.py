@@ -109,9 +109,8 @@ class RunbookIndex:
 
     def __init__(self, runbooks: Iterable[Runbook], backend: Backend = "auto") -> None:
         self._docs = [_Document(r) for r in runbooks]
-        ids = [d.runbook.id for d in self._docs]
-        if len(set(ids)) != len(ids):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(d.runbook.id for d in self._docs).items() if n > 1)
+        if duplicates:
             raise ValueError(f"runbook ids must be unique; duplicated: {', '.join(duplicates)}")
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None

@@ -115,7 +115,7 @@ class Investigation(BaseModel):
     remediation_mode: Literal["auto", "approve", "off"] = "approve"
     budget: Budget = Field(default_factory=Budget)
     usage: Usage = Field(default_factory=Usage)
-    started_monotonic: float = 0.0
+    started_epoch: float = 0.0  # wall clock, so budgets survive a crash and resume
     tasks: Annotated[list[Task], operator.add] = Field(default_factory=list)
     pending: Task | None = None
     tool_calls: Annotated[list[ToolCallRecord], operator.add] = Field(default_factory=list)
@@ -126,6 +126,8 @@ class Investigation(BaseModel):
     plan: RemediationPlan | None = None
     approval: ApprovalDecision | None = None
     actions: Annotated[list[Action], operator.add] = Field(default_factory=list)
+    verified: bool = False
+    verification: str = ""
     status: IncidentStatus | None = None
     answer: str | None = None
     escalation_reason: str | None = None

@@ -75,6 +75,7 @@ class Toolbox:
         self.client = MultiServerMCPClient({name: conn.adapter_config() for name, conn in servers.items()})
         self.sessions: dict[str, Any] = {}
         self.langchain_tools: dict[str, list] = {}
+        self.parameters: dict[tuple[str, str], set[str]] = {}
         self.on_progress = on_progress
         self.tracer = tracer
         self._stack: AsyncExitStack | None = None
@@ -86,6 +87,8 @@ class Toolbox:
             session = await self._stack.enter_async_context(self.client.session(name))
             self.sessions[name] = session
             self.langchain_tools[name] = await load_mcp_tools(session, server_name=name)
+            for tool in (await session.list_tools()).tools:
+                self.parameters[(name, tool.name)] = set((tool.inputSchema or {}).get("properties", {}))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -104,6 +107,8 @@ class Toolbox:
         error: str | None = None
         text = ""
         try:
+            if server not in self.sessions:
+                raise LookupError(f"no MCP server {server!r} is connected to this run")
             result = await self.sessions[server].call_tool(tool, args)
             text = "".join(getattr(block, "text", "") for block in result.content)
             if result.isError:

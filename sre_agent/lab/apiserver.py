@@ -9,9 +9,11 @@ log and eviction subresources; metrics.k8s.io from the world hooks. Not served: 
 server-side apply (415), exec/attach/port-forward (405), protobuf and Table output (JSON is
 answered instead, which every client accepts).
 
-Every request runs `world.sync()` first, under the store lock, so a read always sees the world
-as of the simulated clock's now; every successful write through HTTP is reported with
-`world.after_write(obj)` so the world can react (create pods for a new ReplicaSet, ...).
+Every request runs `world.sync()` first, so a read sees the world as of the simulated clock's
+now; every successful write through HTTP is then reported with `world.after_write(obj)` so the
+world can react (create pods for a new ReplicaSet, ...). Neither hook is called with the store
+lock held: the world takes its own locks and then the store's, and calling it from inside the
+store lock would invert that order and deadlock against any other thread syncing the world.
 Errors are always Kubernetes Status objects; nothing a client sends can crash the server.
 """
 
@@ -24,7 +26,7 @@ import socket
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -113,6 +115,7 @@ class Request:
     query: dict[str, list[str]]
     headers: Mapping[str, str]
     body: bytes
+    writes: list[dict] = field(default_factory=list)  # committed objects, for world.after_write
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -250,9 +253,16 @@ class KubeApiServer:
         if discovery is not None:
             return discovery
         route = self._route(req.path, segments)
-        with self.store.lock:  # a request sees, and writes to, the world as of one instant
-            self.world.sync()
-            return self._serve(req, route)
+        self.world.sync()
+        with self.store.lock:  # read-modify-write sequences (patch, scale, cascades) are atomic
+            response = self._serve(req, route)
+        for obj in req.writes:
+            try:
+                self.world.after_write(obj)
+            except Exception:  # the write is committed; a world bug must not turn it into an error
+                log.exception("world.after_write failed for %s %s/%s", obj.get("kind"),
+                              obj["metadata"].get("namespace", ""), obj["metadata"].get("name"))
+        return response
 
     def _discovery(self, req: Request, segments: list[str]) -> Response | None:
         doc: Any = None
@@ -421,25 +431,26 @@ class KubeApiServer:
             meta["namespace"] = route.namespace
         return body
 
-    def _written(self, obj: dict, dry_run: bool) -> dict:
+    @staticmethod
+    def _written(req: Request, obj: dict, dry_run: bool) -> dict:
         if not dry_run:
-            self.world.after_write(obj)
+            req.writes.append(obj)
         return obj
 
     def _create(self, req: Request, route: Route) -> Response:
         body = self._envelope(req, route, req.object_body(), check_name=False)
         dry_run = req.dry_run
-        return _json(201, self._written(self.store.create(body, dry_run=dry_run), dry_run))
+        return _json(201, self._written(req, self.store.create(body, dry_run=dry_run), dry_run))
 
     def _replace(self, req: Request, route: Route) -> Response:
         body = self._envelope(req, route, req.object_body(), check_name=True)
         dry_run = req.dry_run
-        return _json(200, self._written(self.store.replace(body, dry_run=dry_run, as_client=True), dry_run))
+        return _json(200, self._written(req, self.store.replace(body, dry_run=dry_run, as_client=True), dry_run))
 
     def _replace_status(self, req: Request, route: Route) -> Response:
         body = self._envelope(req, route, req.object_body(), check_name=True)
         dry_run = req.dry_run
-        return _json(200, self._written(self.store.update_status(body, dry_run=dry_run), dry_run))
+        return _json(200, self._written(req, self.store.update_status(body, dry_run=dry_run), dry_run))
 
     def _patched(self, req: Request, current: dict) -> dict:
         media = req.media_type
@@ -472,7 +483,7 @@ class KubeApiServer:
             result = self.store.update_status(patched, dry_run=dry_run)
         else:
             result = self.store.replace(patched, dry_run=dry_run, as_client=True)
-        return _json(200, self._written(result, dry_run))
+        return _json(200, self._written(req, result, dry_run))
 
     def _delete(self, req: Request, route: Route) -> Response:
         options = req.document(required=False) or {}
@@ -485,7 +496,7 @@ class KubeApiServer:
         rtype = route.rtype
         deleted = self.store.delete(rtype.kind, route.namespace, route.name or "", dry_run=dry_run,
                                     propagation=propagation, preconditions=options.get("preconditions"))
-        self._written(deleted, dry_run)
+        self._written(req, deleted, dry_run)
         if rtype.delete_returns_object:
             return _json(200, deleted)
         return _json(200, _success(rtype, deleted))
@@ -499,7 +510,7 @@ class KubeApiServer:
             meta = obj["metadata"]
             if self.store.try_get(rtype.kind, meta.get("namespace"), meta["name"]) is None:
                 continue  # taken by the cascade of an earlier victim
-            deleted.append(self._written(self.store.delete(rtype.kind, meta.get("namespace"), meta["name"],
+            deleted.append(self._written(req, self.store.delete(rtype.kind, meta.get("namespace"), meta["name"],
                                                            dry_run=dry_run), dry_run))
         return _json(200, {"kind": rtype.list_kind, "apiVersion": rtype.api_version,
                            "metadata": {"resourceVersion": self.store.resource_version}, "items": deleted})
@@ -536,7 +547,7 @@ class KubeApiServer:
         updated.setdefault("spec", {})["replicas"] = replicas
         updated["metadata"]["resourceVersion"] = wanted_version or current["metadata"]["resourceVersion"]
         dry_run = req.dry_run
-        result = self._written(self.store.replace(updated, dry_run=dry_run, as_client=True), dry_run)
+        result = self._written(req, self.store.replace(updated, dry_run=dry_run, as_client=True), dry_run)
         return _json(200, self._scale_of(result))
 
     def _put_scale(self, req: Request, route: Route) -> Response:
@@ -608,7 +619,7 @@ class KubeApiServer:
         self._check_disruption_budgets(pod)
         options = body.get("deleteOptions") or {}
         dry_run = req.dry_run or "All" in (options.get("dryRun") or [])
-        self._written(self.store.delete("Pod", namespace, name, dry_run=dry_run,
+        self._written(req, self.store.delete("Pod", namespace, name, dry_run=dry_run,
                                         preconditions=options.get("preconditions")), dry_run)
         return _json(201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})
 

@@ -9,10 +9,12 @@ HTTP, exactly as a real agent would see it."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import boto3
@@ -101,8 +103,27 @@ class AlarmSpec:
 SeriesKey = tuple[str, str, tuple[tuple[str, str], ...]]
 
 
+@dataclass(frozen=True)
+class AlarmTransition:
+    alarm: str
+    state: str
+    reason: str
+    reason_data: str
+    at: datetime
+
+
+def _aggregate(statistic: str, values: list[float]) -> float:
+    return {"Sum": sum, "Maximum": max, "Minimum": min, "SampleCount": len,
+            "Average": lambda v: sum(v) / len(v)}[statistic](values)
+
+
+@lru_cache(maxsize=8192)
+def _series_key(key: SeriesKey) -> int:
+    return noise.key(key)
+
+
 def _noise(key: SeriesKey, minute: datetime) -> float:
-    return noise.gauss(key, minute)
+    return noise.gaussians_at(_series_key(key), int(minute.timestamp()) // 60)[0]
 
 
 class AwsFeed:
@@ -119,7 +140,7 @@ class AwsFeed:
         self._restarts_seen: dict[str, int] = {}
         self.alarms: dict[str, AlarmSpec] = {}
         self.alarm_states: dict[str, str] = {}
-        self._pending_alarm_states: dict[str, tuple[str, str]] = {}
+        self._alarm_transitions: list[AlarmTransition] = []
         self.topic_arn: str | None = None
         self.last_sample: datetime | None = None
 
@@ -148,9 +169,7 @@ class AwsFeed:
             value = max(0.0, value * (1 + noise * _noise(key, at)))
         value = round(value, 4)
         self.series[key].append((at, value))
-        self._pending_metrics.append({"Namespace": namespace, "MetricName": name,
-                                      "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
-                                      "Timestamp": at, "Value": value, "Unit": unit})
+        self._pending_metrics.append((key, at, value, unit))
 
     def sample(self, at: datetime) -> None:
         """One 1-minute sample of everything, stamped `at` (a minute boundary)."""
@@ -236,23 +255,38 @@ class AwsFeed:
         self._evaluate_alarms(at)
 
     def _evaluate_alarms(self, at: datetime) -> None:
+        """CloudWatch's evaluation: aggregate each of the last `evaluation_periods` periods with the
+        alarm's statistic, ALARM when at least `datapoints_to_alarm` of them breach; missing data is
+        not breaching (the lab's alarms are created with TreatMissingData=notBreaching)."""
         for name, spec in self.alarms.items():
-            key: SeriesKey = (spec.metric_namespace, spec.metric_name, spec.dimensions)
-            points = self.series.get(key, [])
-            recent = [v for t, v in points if t > at - timedelta(seconds=spec.period * spec.evaluation_periods)]
-            if not recent:
-                state, reason = "OK", "No datapoints: treated as not breaching"
+            points = self.series.get((spec.metric_namespace, spec.metric_name, spec.dimensions), [])
+            window = points[-(spec.period // 60 * spec.evaluation_periods + 2):]  # the feed samples once a minute
+            periods: list[float] = []
+            for index in range(spec.evaluation_periods, 0, -1):
+                end = at - timedelta(seconds=spec.period * (index - 1))
+                begin = end - timedelta(seconds=spec.period)
+                values = [v for t, v in window if begin < t <= end]
+                if values:
+                    periods.append(_aggregate(spec.statistic, values))
+            breaching = [v for v in periods if spec.breaches(v)]
+            needed = spec.datapoints_to_alarm or spec.evaluation_periods
+            state = "ALARM" if len(breaching) >= needed else "OK"
+            if not periods:
+                reason = "Threshold Crossed: no datapoints were received for the evaluation periods (treated as not breaching)."
             else:
-                breaching = [v for v in recent if spec.breaches(v)]
-                needed = spec.datapoints_to_alarm or spec.evaluation_periods
-                state = "ALARM" if len(breaching) >= needed else "OK"
-                shown = ", ".join(f"{v:g}" for v in recent[-spec.evaluation_periods:])
+                shown = ", ".join(f"{v:g}" for v in periods)
                 word = "greater than" if spec.comparison.startswith("Greater") else "less than"
-                reason = (f"Threshold Crossed: {len(breaching)} out of the last {len(recent)} datapoints [{shown}] "
-                          f"{'were' if state == 'ALARM' else 'were not'} {word} the threshold ({spec.threshold:g}).")
+                reason = (f"Threshold Crossed: {len(breaching)} out of the last {len(periods)} datapoints [{shown}] "
+                          f"{'was' if len(breaching) == 1 else 'were'}{'' if state == 'ALARM' else ' not'} "
+                          f"{word}{' or equal to' if 'OrEqual' in spec.comparison else ''} the threshold ({spec.threshold:g}).")
             if state != self.alarm_states.get(name):
                 self.alarm_states[name] = state
-                self._pending_alarm_states[name] = (state, reason)
+                data = {"version": "1.0", "queryDate": at.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                        "statistic": spec.statistic, "period": spec.period, "recentDatapoints": periods,
+                        "threshold": spec.threshold, "evaluatedDatapoints": [
+                            {"timestamp": (at - timedelta(seconds=spec.period * i)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                             "value": v} for i, v in enumerate(reversed(periods))]}
+                self._alarm_transitions.append(AlarmTransition(name, state, reason, json.dumps(data), at))
 
     # --- shipping -------------------------------------------------------------------------
     def collect_logs(self) -> list[tuple[str, str, int, str]]:
@@ -272,23 +306,29 @@ class AwsFeed:
     def flush(self, log_lines: list[tuple[str, str, int, str]] | None = None) -> None:
         """Ship pending metrics, logs and alarm state changes to moto."""
         pending, self._pending_metrics = self._pending_metrics, []
-        by_namespace: dict[str, list[dict]] = defaultdict(list)
-        for datum in pending:
-            by_namespace[datum.pop("Namespace")].append(datum)
-        for namespace, data in by_namespace.items():
-            self.backends.put_metric_data(namespace, data)
+        self.backends.put_datapoints(pending)
         streams: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for group, stream, ts, text in log_lines if log_lines is not None else self.collect_logs():
             streams[(group, stream)].append({"timestamp": ts, "message": text})
         for (group, stream), events in streams.items():
             events.sort(key=lambda e: e["timestamp"])
             self.backends.put_log_events(group, stream, events)
-        pending_states, self._pending_alarm_states = self._pending_alarm_states, {}
-        for name, (state, reason) in pending_states.items():
-            self.cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
-            if state == "ALARM" and self.topic_arn:
-                self.sns.publish(TopicArn=self.topic_arn, Subject=f"ALARM: {name}"[:99],
-                                 Message=f'{{"AlarmName": "{name}", "NewStateValue": "ALARM", "NewStateReason": "{reason}"}}')
+        transitions, self._alarm_transitions = self._alarm_transitions, []
+        for change in transitions:  # in order, so an alarm that fired and recovered did both
+            self.backends.set_alarm_state(change.alarm, change.state, change.reason, change.reason_data, change.at)
+            if change.state == "ALARM" and self.topic_arn:
+                spec = self.alarms[change.alarm]
+                self.sns.publish(TopicArn=self.topic_arn, Subject=f'ALARM: "{change.alarm}" in US East (N. Virginia)'[:99],
+                                 Message=json.dumps({
+                                     "AlarmName": change.alarm, "AlarmDescription": spec.description,
+                                     "NewStateValue": "ALARM", "NewStateReason": change.reason,
+                                     "StateChangeTime": change.at.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                                     "Region": "US East (N. Virginia)", "OldStateValue": "OK",
+                                     "Trigger": {"MetricName": spec.metric_name, "Namespace": spec.metric_namespace,
+                                                 "Statistic": spec.statistic.upper(), "Period": spec.period,
+                                                 "EvaluationPeriods": spec.evaluation_periods,
+                                                 "ComparisonOperator": spec.comparison, "Threshold": spec.threshold,
+                                                 "Dimensions": [{"name": k, "value": v} for k, v in spec.dimensions]}}))
 
 
 def workload_name(pod: dict) -> str:

@@ -594,8 +594,8 @@ def reconcile_nodes(world: "World", now: datetime) -> None:
                                     component="kubelet", host=name)
         status = dict(node.get("status") or {})
         conditions = []
-        # Node status is posted about once a minute (nodeStatusReportFrequency), not on every sync.
-        heartbeat = rfc3339(fault if fault else now.replace(second=0, microsecond=0))
+        # With node leases a kubelet re-posts an unchanged status every 5 minutes (nodeStatusReportFrequency).
+        heartbeat = rfc3339(fault if fault else now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0))
         for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
             conditions.append({"type": ctype, "status": "Unknown" if fault else "False",
                                "reason": "NodeStatusUnknown" if fault else f"KubeletHas{'No' if ctype != 'PIDPressure' else 'Sufficient'}{ctype.replace('Pressure', '') if ctype != 'PIDPressure' else 'PID'}",

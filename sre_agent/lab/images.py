@@ -149,5 +149,5 @@ def parse_images(raw: object, where: str) -> list[ImageBehaviour]:
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> ImageCatalog:
-    data = yaml.safe_load(path.read_text())
+    data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return ImageCatalog(parse_images((data or {}).get("images"), str(path)))

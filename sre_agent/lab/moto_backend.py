@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 REGION = "us-east-1"
@@ -80,6 +81,10 @@ def release_account(account: LabAccount) -> None:
         _in_use.discard(account.account_id)
 
 
+def _naive_utc(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 class MotoBackends:
     """Bulk writes straight into one account's CloudWatch and CloudWatch Logs backends."""
 
@@ -94,39 +99,42 @@ class MotoBackends:
         self._fast_datum: bool | None = None
         self._dimensions: dict[tuple, list] = {}
 
-    def put_metric_data(self, namespace: str, data: list[dict[str, Any]]) -> None:
-        """`data` in PutMetricData's shape (MetricName, Dimensions [{Name, Value}], Timestamp (aware
-        datetime), Value, Unit)."""
-        if not data:
+    def put_datapoints(self, points: list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], Any, float, str]]) -> None:
+        """Datapoints as ((namespace, metric name, ((dimension, value), ...)), timestamp, value, unit),
+        the timestamp an aware datetime: what PutMetricData would store."""
+        if not points:
             return
+        # moto keeps timestamps as naive UTC (that is what its request parser produces).
+        points = [(key, _naive_utc(at), value, unit) for key, at, value, unit in points]
         if self._fast_datum is None:
-            self._fast_datum = self._check_fast_path(namespace, data[0])
-            data = data[1:]
-        if not self._fast_datum:
-            self._cloudwatch.put_metric_data(namespace, data)
-            return
+            (namespace, name, dims), at, value, unit = points[0]
+            self._cloudwatch.put_metric_data(namespace, [{
+                "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+                "Timestamp": at, "Value": value, "Unit": unit}])
+            reference = self._cloudwatch.metric_data[-1]
+            # If moto's datum ever grows other fields, every write takes the public (slower) path.
+            self._fast_datum = set(vars(reference)) == {"namespace", "name", "timestamp", "dimensions", "unit", "value"}
+            points = points[1:]
         from moto.cloudwatch.models import Dimension, MetricDatum
 
         store = self._cloudwatch.metric_data
-        for item in data:
+        for key, at, value, unit in points:
+            namespace, name, dims = key
+            if not self._fast_datum:
+                self._cloudwatch.put_metric_data(namespace, [{
+                    "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+                    "Timestamp": at, "Value": value, "Unit": unit}])
+                continue
             # moto's constructor re-creates the Dimension objects and registers every datum for
-            # its introspection API; the lab writes ~35,000 datapoints per load, so it builds the
-            # same object directly and shares one dimension list per series.
-            key = (item["MetricName"], tuple((d["Name"], d["Value"]) for d in item["Dimensions"]))
+            # its introspection API; a load writes ~35,000 datapoints, so build the same object
+            # directly, sharing one dimension list per series.
             dimensions = self._dimensions.get(key)
             if dimensions is None:
-                dimensions = self._dimensions[key] = [Dimension(n, v) for n, v in key[1]]
+                dimensions = self._dimensions[key] = [Dimension(k, v) for k, v in dims]
             datum = object.__new__(MetricDatum)
-            datum.__dict__.update(namespace=namespace, name=item["MetricName"], timestamp=item["Timestamp"],
-                                  dimensions=dimensions, unit=item.get("Unit"), value=float(item["Value"]))
+            datum.__dict__.update(namespace=namespace, name=name, timestamp=at, dimensions=dimensions,
+                                  unit=unit, value=float(value))
             store.append(datum)
-
-    def _check_fast_path(self, namespace: str, sample: dict[str, Any]) -> bool:
-        """Write one datum the public way and check ours would build the same object; if moto's
-        model changed, every write takes the public (slower) path."""
-        self._cloudwatch.put_metric_data(namespace, [sample])
-        reference = self._cloudwatch.metric_data[-1]
-        return set(vars(reference)) == {"namespace", "name", "timestamp", "dimensions", "unit", "value"}
 
     def put_log_events(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         """Creates the group and stream when needed; `events` sorted by timestamp (ms)."""
@@ -135,6 +143,13 @@ class MotoBackends:
         if stream not in self._logs.groups[group].streams:
             self._logs.create_log_stream(group, stream)
         self._logs.put_log_events(group, stream, events)
+
+    def set_alarm_state(self, alarm: str, state: str, reason: str, reason_data: str, at: Any) -> None:
+        """SetAlarmState, stamped with the simulated moment it happened rather than the wall clock."""
+        self._cloudwatch.set_alarm_state(alarm, reason, reason_data, state)
+        record = self._cloudwatch.alarms.get(alarm)
+        if record is not None and hasattr(record, "state_updated_timestamp"):
+            record.state_updated_timestamp = _naive_utc(at)
 
     def ssm_commands(self) -> list[Any]:
         """Run Command invocations sent to this account (moto's Command objects), oldest first."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 
 
+@lru_cache(maxsize=1024)  # a cluster uses a handful of distinct quantities, parsed on every sync
 def parse_quantity(value: str | int | float | None) -> float:
     """A quantity in base units (cores for CPU, bytes for memory). Raises ValueError on junk."""
     if value is None:

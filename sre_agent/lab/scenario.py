@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..models import RootCauseCategory, parse_resource_id
 from .images import ImageBehaviour, ImageCatalog, split_image_ref
 
+# libyaml's loader parses the shop world ~10x faster than the pure-Python one (same safe subset).
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 WORLDS_DIR = SCENARIO_DIR / "worlds"
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
@@ -170,7 +173,7 @@ def _format_error(where: str, exc: ValidationError) -> ScenarioError:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -493,6 +493,25 @@ def _update_rules(rtype: ResourceType, old: dict, new: dict) -> list[dict]:
     return []
 
 
+_TOP_ORDER = ("kind", "apiVersion", "metadata")
+_META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
+               "labels", "annotations", "ownerReferences", "finalizers")
+
+
+def _canonical_order(obj: dict) -> dict:
+    """Key order as kube-apiserver writes it (kind, apiVersion, metadata, spec..., status last), so
+    raw JSON read by people and LLMs looks like Kubernetes output."""
+    meta = obj["metadata"]
+    ordered_meta = {k: meta[k] for k in _META_ORDER if k in meta}
+    ordered_meta.update((k, v) for k, v in meta.items() if k not in ordered_meta)
+    ordered = {k: obj[k] for k in _TOP_ORDER if k in obj}
+    ordered["metadata"] = ordered_meta
+    ordered.update((k, v) for k, v in obj.items() if k not in ordered and k != "status")
+    if "status" in obj:
+        ordered["status"] = obj["status"]
+    return ordered
+
+
 # --- the store -------------------------------------------------------------------------------
 
 Key = tuple[str, str, str]  # (kind, namespace or "" for cluster-scoped, name)
@@ -630,7 +649,7 @@ class ObjectStore:
             for transient in ("deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"):
                 meta.pop(transient, None)
             if dry_run:
-                return new
+                return _canonical_order(new)
             return self._commit("ADDED", rtype, ns, new, old=None)
 
     def replace(self, obj: dict, *, dry_run: bool = False, as_client: bool = False) -> dict:
@@ -835,13 +854,14 @@ class ObjectStore:
         if new == old.obj:  # a no-op write: no new resourceVersion, no event (as Kubernetes)
             return loads(old.raw)
         if dry_run:
-            return new
+            return _canonical_order(new)
         ns = meta.get("namespace", "") if rtype.namespaced else ""
         return self._commit("MODIFIED", rtype, ns, new, old=old.obj)
 
     def _commit(self, event: str, rtype: ResourceType, ns: str, new: dict, old: dict | None) -> dict:
         self._rv += 1
         new["metadata"]["resourceVersion"] = str(self._rv)
+        new = _canonical_order(new)
         raw = dumps(new)
         key = (rtype.kind, ns, new["metadata"]["name"])
         self._data[rtype.kind].setdefault(ns, {})[key[2]] = _Entry(new, raw)

@@ -47,6 +47,11 @@ class PodUsage:
     containers: list[tuple[str, float, float]]  # (name, cpu cores, memory MiB)
 
 
+@lru_cache(maxsize=4096)
+def _container_key(pod_uid: str, container: str) -> int:
+    return noise.key(pod_uid, container)
+
+
 @lru_cache(maxsize=4096)  # the same few URLs are resolved on every sync
 def parse_service_host(value: str, namespace: str) -> tuple[str, str, int | None] | None:
     """'http://ledger.payments.svc.cluster.local:8080/x' -> ('payments', 'ledger', 8080)."""
@@ -228,7 +233,8 @@ class TrafficModel:
             memory = image.memory_mib * min(1.0, 0.6 + rt.uptime_s(now) / 120) + image.memory_growth_mib_per_hour * uptime_h
             if mem_limit:
                 memory = min(memory, mem_limit * 0.999)
-            cpu_noise, memory_noise = noise.gaussians(pod["metadata"]["uid"], rt.name, now.replace(second=0, microsecond=0))
+            cpu_noise, memory_noise = noise.gaussians_at(_container_key(pod["metadata"]["uid"], rt.name),
+                                                         int(now.timestamp()) // 60)
             used_cpu *= 1 + 0.04 * cpu_noise
             memory *= 1 + 0.005 * memory_noise
             containers.append((rt.name, max(0.0, used_cpu) / 1000, max(1.0, memory)))

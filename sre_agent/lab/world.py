@@ -33,8 +33,8 @@ class PodRuntime:
 
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
-# forgot to schedule, at the price of one full pass per few simulated minutes.
-FULL_RESYNC_S = 300.0
+# forgot to schedule, at the price of one full reconcile per ten simulated minutes.
+FULL_RESYNC_S = 600.0
 
 
 class World:

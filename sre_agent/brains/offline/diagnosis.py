@@ -127,7 +127,15 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
         evidence = [e for e in (evidence_lookup(i) for f in findings for i in f.evidence) if e][:5]
         return Diagnosis(category=C.NONE, resource="", summary=summary, confidence=0.8 if not checked else 0.7,
                          evidence=evidence), ranked
-    evidence = [e for e in (evidence_lookup(i) for i in chosen.evidence) if e]
-    summary = f"{chosen.category.value} on {chosen.resource}: " + "; ".join(chosen.reasons[:3])
+    evidence = []
+    for evidence_id in chosen.evidence:
+        item = evidence_lookup(evidence_id)
+        if item is None:
+            continue
+        # The excerpt quotes what the tool showed that matters: the finding drawn from it.
+        facts = [f.summary for f in findings if evidence_id in f.evidence and f.resource == chosen.resource]
+        evidence.append(item.model_copy(update={"excerpt": ("; ".join(dict.fromkeys(facts)) or item.excerpt)[:400]}))
+    reasons = list(dict.fromkeys(chosen.reasons))
+    summary = f"{chosen.category.value} on {chosen.resource}: " + "; ".join(reasons[:2])
     return Diagnosis(category=chosen.category, resource=chosen.resource, summary=summary,
                      confidence=round(chosen.confidence, 2), evidence=evidence), ranked

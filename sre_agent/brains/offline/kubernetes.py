@@ -135,6 +135,14 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
     own, ev_own = await calls("ownership", kind=kind, name=name, namespace=namespace)
     if own is None:
         return
+    described, ev_spec = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
+    spec = ((described or {}).get("object") or {}).get("spec") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    if containers:
+        limits = (containers[0].get("resources") or {}).get("limits") or {}
+        calls.find(workload, "WorkloadSpec", f"{workload}: {spec.get('replicas', 1)} replicas, container "
+                   f"{containers[0]['name']} limits {limits}", ev_spec, severity="info", container=containers[0]["name"],
+                   replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"))
     for dep in own.get("calls") or []:
         if not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
             calls.find(workload, "DependencyDown",
@@ -152,17 +160,16 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
     unhealthy = [p for p in pods if not p.get("ready")]
     for pod in unhealthy[:2]:
         await _pod(namespace, pod["pod"], workload, calls)
-    if not pods and kind == "Deployment":
-        described, ev = await calls("describe", kind=kind, name=name, namespace=namespace)
-        spec = ((described or {}).get("object") or {}).get("spec") or {}
-        if spec.get("replicas", 1) == 0:
-            calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev, severity="critical")
+    if not pods and spec.get("replicas", 1) == 0:
+        calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev_spec, severity="critical")
     for resource, items in pod_findings.items():
         for item in items:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
                        source="analyzer")
     if kind == "Deployment":
         await _rollout(namespace, name, workload, state, calls)
+        if unhealthy or any(f.resource == workload for f in calls.findings):
+            await _last_scale(namespace, name, workload, calls)
     nodes = sorted({p.get("node") for p in pods if p.get("node")})
     if unhealthy and nodes:
         listed, ev_nodes = await calls("get_resources", kind="Node")
@@ -172,6 +179,20 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
                            ev_nodes, severity="critical", workload=workload)
 
 
+SCALED = re.compile(r"Scaled (?:up|down) replica set \S+ from (\d+) to (\d+)")
+
+
+async def _last_scale(namespace: str, name: str, workload: str, calls: Calls) -> None:
+    """A recent scale-up (visible in the Deployment's events) and the count before it."""
+    data, ev = await calls("events", namespace=namespace, kind="Deployment", name=name, warnings_only=False, limit=20)
+    for event in (data or {}).get("events") or []:
+        match = SCALED.search(event.get("message") or "") if event.get("reason") == "ScalingReplicaSet" else None
+        if match and 0 < int(match.group(1)) < int(match.group(2)):  # 0 -> N is a rollout, not a scale
+            calls.find(workload, "RecentScaleUp", f"{workload} was scaled up ({event['message']}) at {event.get('last')}",
+                       ev, severity="info", previous_replicas=int(match.group(1)), replicas=int(match.group(2)))
+            return
+
+
 async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
     described, ev = await calls("describe", kind="Pod", name=pod, namespace=namespace)
     if described is None:
@@ -179,6 +200,7 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
     obj = described["object"]
     status = obj.get("status") or {}
     events = described.get("events") or []
+    limits = {c["name"]: ((c.get("resources") or {}).get("limits") or {}) for c in (obj.get("spec") or {}).get("containers") or []}
     for container in status.get("containerStatuses") or []:
         waiting = (container.get("state") or {}).get("waiting") or {}
         last = (container.get("lastState") or {}).get("terminated") or {}
@@ -198,7 +220,7 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
                 calls.find(workload, "OOMKilled", f"{pod}/{container['name']} was OOMKilled (exit {last.get('exitCode')}) "
                            f"after running {ran:.0f}s" if ran is not None else f"{pod} was OOMKilled", ev,
                            severity="critical", ran_seconds=ran, restarts=container.get("restartCount", 0),
-                           container=container["name"])
+                           container=container["name"], memory_limit=limits.get(container["name"], {}).get("memory"))
             elif container.get("restartCount", 0) > 0 and not _liveness_kill(events):
                 logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container["name"],
                                             previous=True, tail=20)

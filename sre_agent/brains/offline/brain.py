@@ -1,0 +1,41 @@
+"""The offline brain: a deterministic diagnostic policy that reasons only from tool results."""
+
+from __future__ import annotations
+
+from ...graph.state import Investigation, RemediationPlan, Task
+from ...graph.toolbox import SERVER_OF_AGENT, Toolbox
+from ...models import Diagnosis, Evidence
+from . import kubernetes, logs, metrics, runbooks
+from .calls import Calls
+from .diagnosis import diagnose
+from .supervisor import next_task
+
+PROCEDURES = {"kubernetes": kubernetes.investigate, "metrics": metrics.investigate, "logs": logs.investigate,
+              "runbooks": runbooks.investigate}
+
+
+class OfflineBrain:
+    name = "offline"
+
+    async def next_task(self, state: Investigation) -> Task | None:
+        return next_task(state)
+
+    async def investigate(self, task: Task, state: Investigation, toolbox: Toolbox) -> Calls:
+        calls = Calls(toolbox, task.agent, SERVER_OF_AGENT[task.agent])
+        await PROCEDURES[task.agent](task, state, calls)
+        return calls
+
+    async def diagnose(self, state: Investigation):
+        records = {r.id: r for r in state.tool_calls}
+
+        def lookup(evidence_id: str) -> Evidence | None:
+            record = records.get(evidence_id)
+            if record is None:
+                return None
+            return Evidence(id=record.id, source_tool=f"{record.server}.{record.tool}", args=record.args,
+                            excerpt=record.excerpt[:300])
+
+        return diagnose(state.findings, lookup)
+
+    async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
+        return runbooks.plan_from_findings(state)

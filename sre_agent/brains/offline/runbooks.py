@@ -1,0 +1,152 @@
+"""The offline runbooks specialist: find the runbook for the leading hypothesis, then turn its
+remediation steps into one concrete tool call whose placeholders the evidence can fill.
+
+A step is only chosen when its precondition is visible in the findings (a rollout undo needs a
+rollout in the incident window; a resource bump needs the current limit), so the plan is never a
+guess dressed up as an action."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...graph.state import Finding, Investigation, RemediationPlan, Task
+from ...models import parse_resource_id
+from ..offline.calls import Calls
+
+KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon"}
+SSM_WRITES = {"send_command", "start_automation"}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
+    category = task.question
+    _, kind, _ = parse_resource_id(task.target) if "/" in task.target else (None, None, None)
+    signals = sorted({f.signal for f in state.findings if f.resource == task.target})
+    symptoms = " ".join(signals + [f.summary for f in state.findings if f.resource == task.target][:5])
+    found, ev = await calls("search_runbooks", symptoms=symptoms[:2000], category=category, resource_kind=kind, limit=3)
+    ranked = _items(found)
+    if not ranked:
+        return
+    top = ranked[0]
+    runbook, ev2 = await calls("get_runbook", runbook_id=top.get("id"))
+    if not isinstance(runbook, dict):
+        return
+    runbook = runbook.get("runbook", runbook)
+    calls.find(task.target, "RunbookMatched", f"runbook {runbook.get('id')}: {runbook.get('title')}", [ev, ev2],
+               severity="info", runbook=runbook.get("id"), category=runbook.get("category"),
+               remediation=runbook.get("remediation") or [], verification=runbook.get("verification") or [],
+               score=top.get("score"))
+
+
+def _items(found: Any) -> list[dict]:
+    if isinstance(found, list):
+        return found
+    if isinstance(found, dict):
+        for key in ("results", "runbooks", "items", "matches"):
+            if isinstance(found.get(key), list):
+                return found[key]
+    return []
+
+
+def _context(state: Investigation, resource: str) -> dict[str, Any]:
+    """Values for runbook placeholders, all taken from findings."""
+    namespace, kind, name = parse_resource_id(resource)
+    ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name}
+    if kind == "Node":
+        ctx["node"] = name
+    for finding in state.findings:
+        if finding.resource != resource:
+            continue
+        details = finding.details
+        if details.get("container"):
+            ctx.setdefault("container", details["container"])
+        if finding.signal == "RecentRollout":
+            ctx["recent_rollout"] = True
+            ctx["revision"] = details.get("revision")
+            ctx["previous_revision"] = details.get("previous_revision")
+            images = details.get("previous_images") or []
+            if images:
+                ctx["previous_image"] = images[0]
+            if details.get("images"):
+                ctx["image"] = details["images"][0]
+        if finding.signal == "NodeNotReady" and details.get("instance"):
+            ctx["instance_id"] = details["instance"]
+        if details.get("memory_limit"):
+            ctx["new_memory_limit"] = _double(details["memory_limit"])
+        if details.get("cpu_limit"):
+            ctx["new_cpu_limit"] = _double(details["cpu_limit"])
+        if details.get("previous_replicas") is not None:
+            ctx["previous_replicas"] = details["previous_replicas"]
+    return ctx
+
+
+def _double(quantity: str) -> str:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Za-z]*)", str(quantity))
+    if not match:
+        return str(quantity)
+    number, unit = float(match.group(1)), match.group(2)
+    doubled = number * 2
+    return f"{int(doubled) if doubled.is_integer() else doubled}{unit}"
+
+
+def _fill(value: Any, ctx: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole:
+            return ctx.get(whole.group(1), _Missing)
+        return PLACEHOLDER.sub(lambda m: str(ctx.get(m.group(1), "{" + m.group(1) + "}")), value)
+    if isinstance(value, dict):
+        return {k: _fill(v, ctx) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ctx) for v in value]
+    return value
+
+
+class _Missing:
+    pass
+
+
+def _complete(value: Any) -> bool:
+    if value is _Missing:
+        return False
+    if isinstance(value, str):
+        return not PLACEHOLDER.search(value)
+    if isinstance(value, dict):
+        return all(_complete(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_complete(v) for v in value)
+    return True
+
+
+def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
+    tool = step.get("tool")
+    if tool == "rollout_undo":
+        return bool(ctx.get("recent_rollout")) and ctx.get("kind") == "Deployment"
+    if tool == "rollout_restart":
+        return False  # restarting does not fix a wrong spec; a human decides when it buys time
+    return True
+
+
+def plan_from_findings(state: Investigation) -> RemediationPlan | None:
+    diagnosis = state.diagnosis
+    if diagnosis is None or not diagnosis.resource:
+        return None
+    matched = next((f for f in state.findings if f.signal == "RunbookMatched" and f.resource == diagnosis.resource), None)
+    if matched is None:
+        return None
+    ctx = _context(state, diagnosis.resource)
+    for step in matched.details.get("remediation") or []:
+        if step.get("tool") not in KUBERNETES_WRITES | SSM_WRITES or not _applicable(step, ctx):
+            continue
+        args = _fill(step.get("args") or {}, ctx)
+        if not _complete(args):
+            continue
+        undo = step.get("undo")
+        undo_args = _fill((undo or {}).get("args") or {}, ctx) if undo else None
+        return RemediationPlan(
+            runbook=matched.details.get("runbook"), server="kubernetes" if step["tool"] in KUBERNETES_WRITES else "ssm",
+            tool=step["tool"], args=args, risk=step.get("risk", "high"),
+            rationale=f"{step.get('name', step['tool'])} -- when {step.get('when', '')}",
+            undo={"tool": undo["tool"], "args": undo_args} if undo and _complete(undo_args) else None)
+    return None

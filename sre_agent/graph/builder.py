@@ -1,0 +1,33 @@
+"""The investigation graph, on one screen."""
+
+from __future__ import annotations
+
+from langgraph.graph import END, StateGraph
+
+from .escalation import escalate
+from .remediation import after_remediate, remediate
+from .report import finish
+from .specialists import specialist
+from .state import SPECIALISTS, Investigation
+from .supervisor import next_step, supervise
+from .verification import verdict, verify
+
+
+def build_graph(checkpointer=None):
+    graph = StateGraph(Investigation)
+    graph.add_node("supervisor", supervise)
+    for name in SPECIALISTS:                      # kubernetes, metrics, logs, runbooks
+        graph.add_node(name, specialist(name))
+        graph.add_edge(name, "supervisor")
+    graph.add_node("remediate", remediate)
+    graph.add_node("verify", verify)
+    graph.add_node("escalate", escalate)
+    graph.add_node("finish", finish)
+    graph.set_entry_point("supervisor")
+    graph.add_conditional_edges("supervisor", next_step,
+                                [*SPECIALISTS, "remediate", "escalate", "finish"])
+    graph.add_conditional_edges("remediate", after_remediate, ["verify", "escalate"])
+    graph.add_conditional_edges("verify", verdict, ["finish", "escalate"])
+    graph.add_edge("escalate", "finish")
+    graph.add_edge("finish", END)
+    return graph.compile(checkpointer=checkpointer)

@@ -1,0 +1,51 @@
+"""The remediation policy, in code: what may run unattended, what waits for a human, what never runs.
+
+The policy reads the plan (tool, namespace, risk) and the incident's own findings -- never a
+tool's free text -- so nothing in a log line or an event can widen what the responder may do."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .state import Investigation, RemediationPlan
+
+Gate = Literal["auto", "approval", "forbidden"]
+# The only actions that may run without a human, each under the condition in `_unattended_ok`.
+UNATTENDED_TOOLS = {"rollout_undo", "delete_pod", "rollout_restart", "scale"}
+
+
+class RemediationPolicy(BaseModel):
+    mode: Literal["auto", "approve", "off"] = "approve"
+    namespaces: list[str] = Field(default_factory=list, description="namespaces the responder may change ('*' = all)")
+    allow_node_actions: bool = False
+    approval_timeout_s: float = 300.0
+
+    def gate(self, plan: RemediationPlan, state: Investigation) -> tuple[Gate, str]:
+        if self.mode == "off":
+            return "forbidden", "remediation is off: diagnose only"
+        namespace = plan.args.get("namespace")
+        if namespace is None and plan.tool in ("cordon", "uncordon", "send_command", "start_automation"):
+            if not self.allow_node_actions:
+                return "forbidden", f"{plan.tool} acts on a node/instance and node actions are not allowed by policy"
+        elif "*" not in self.namespaces and namespace not in self.namespaces:
+            return "forbidden", f"namespace {namespace!r} is not in the policy's allowed namespaces {self.namespaces}"
+        if self.mode == "auto" and self._unattended_ok(plan, state):
+            return "auto", f"low-risk {plan.tool} allowed unattended by policy"
+        return "approval", f"{plan.risk}-risk {plan.tool} needs a human's approval"
+
+    def _unattended_ok(self, plan: RemediationPlan, state: Investigation) -> bool:
+        if plan.risk != "low" or plan.tool not in UNATTENDED_TOOLS:
+            return False
+        resource = state.diagnosis.resource if state.diagnosis else ""
+        signals = {f.signal for f in state.findings if f.resource == resource}
+        if plan.tool == "rollout_undo":
+            return "RecentRollout" in signals  # a rollout made within the incident window
+        if plan.tool in ("delete_pod", "rollout_restart"):
+            return "CrashLoopBackOff" in signals  # restart of a crash-looping pod
+        if plan.tool == "scale":
+            previous = next((f.details.get("previous_replicas") for f in state.findings
+                             if f.resource == resource and f.signal == "RecentScaleUp"), None)
+            return previous is not None and plan.args.get("replicas") == previous  # back to the previous count
+        return False

@@ -1,0 +1,101 @@
+"""The finish node (terminal status, the answer to a chat question) and the report: markdown for
+people, the InvestigationResult JSON for machines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from langchain_core.runnables import RunnableConfig
+
+from ..models import InvestigationResult, LlmUsage, RootCauseCategory
+from .runtime import runtime_of
+from .state import Investigation
+
+
+def _answer(state: Investigation) -> str:
+    diagnosis = state.diagnosis
+    looked_at = sorted({t.target for t in state.tasks if t.agent == "kubernetes" and t.target != "cluster"})
+    if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
+        checks = ", ".join(looked_at) or "the cluster"
+        warnings = [f.summary for f in state.findings if f.severity != "info"]
+        if warnings:
+            return f"No root cause found for {checks}, but note: " + "; ".join(warnings[:3])
+        return f"Healthy: {checks} checked -- pods ready, no warning events, no failing dependencies."
+    return f"Not healthy: {diagnosis.summary}"
+
+
+async def finish(state: Investigation, config: RunnableConfig) -> dict:
+    rt = runtime_of(config)
+    if state.status:
+        status = state.status
+    elif state.incident.source == "chat":
+        status = "answered"
+    elif state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE:
+        status = "healthy"
+    else:
+        status = "escalated"
+    rt.emit("done", status=status)
+    return {"status": status, "answer": _answer(state)}
+
+
+def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, report_path: str | None) -> InvestigationResult:
+    actions = [a.model_copy(update={"verified": state.verified}) if i == 0 else a for i, a in enumerate(state.actions)]
+    return InvestigationResult(
+        incident_id=state.incident.id, status=state.status or "escalated",
+        diagnosis=state.diagnosis or InvestigationResult.model_fields["diagnosis"].default_factory(),
+        actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
+        tool_calls=len(state.tool_calls),
+        llm=LlmUsage(brain=state.brain, input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
+                     cost_usd=round(state.usage.cost_usd, 6)),
+        duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
+        report_path=report_path)
+
+
+def render_markdown(state: Investigation, result: InvestigationResult) -> str:
+    incident, diagnosis = state.incident, result.diagnosis
+    out = [f"# Incident {incident.id}: {incident.title}", "",
+           f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
+           f"**Source:** {incident.source}  ", f"**Brain:** {state.brain}  ",
+           f"**Duration:** {result.duration_s:.1f}s (diagnosis after {result.time_to_diagnosis_s or 0:.1f}s), "
+           f"{result.tool_calls} tool calls  ", f"**Generated:** {datetime.now(UTC).isoformat(timespec='seconds')}", ""]
+    out += ["## Summary", "", state.answer or diagnosis.summary or "-", ""]
+    out += ["## Root cause", "", f"- Category: `{diagnosis.category.value}`",
+            f"- Resource: `{diagnosis.resource or '-'}`", f"- Confidence: {diagnosis.confidence:.2f}",
+            f"- {diagnosis.summary}", ""]
+    if len(state.hypotheses) > 1:
+        out += ["Other hypotheses considered:", ""]
+        out += [f"- `{h.category.value}` on `{h.resource}` ({h.confidence:.2f})" for h in state.hypotheses[1:4]] + [""]
+    out += ["## Evidence", ""]
+    cited = {e.id for e in diagnosis.evidence}
+    for finding in state.findings:
+        if finding.severity == "info" and not cited.intersection(finding.evidence):
+            continue
+        refs = ", ".join(finding.evidence)
+        out.append(f"- **{finding.signal}** `{finding.resource}` ({finding.agent}): {finding.summary} [{refs}]")
+    out += ["", "### Tool calls", "", "| id | agent | tool | args | ok |", "|---|---|---|---|---|"]
+    for record in state.tool_calls:
+        args = ", ".join(f"{k}={v}" for k, v in record.args.items())[:90].replace("|", "/")
+        out.append(f"| {record.id} | {record.agent} | {record.server}.{record.tool} | {args} | {'yes' if record.ok else 'no'} |")
+    out += ["", "## Timeline", ""]
+    out += [f"{i}. {t.agent}: {t.question} `{t.target}` -- {t.reason}" for i, t in enumerate(state.tasks, 1)]
+    out += ["", "## Actions", ""]
+    if not result.actions:
+        out.append("- none")
+    for action in result.actions:
+        out.append(f"- `{action.tool}` {action.args} (risk {action.risk}, approved by {action.approved_by or '-'}): "
+                   f"{action.result}; verified: {action.verified}")
+    if state.verification:
+        out.append(f"- verification: {state.verification}")
+    out += ["", "## What to do next", ""]
+    if result.status == "remediated":
+        out.append("- Watch the alarm for the next hour; open a follow-up to fix the change that caused this for good.")
+    elif result.status == "escalated":
+        out.append(f"- Escalated because: {state.escalation_reason or 'the fix did not verify'}.")
+        if state.plan:
+            out.append(f"- Proposed fix: `{state.plan.tool}` {state.plan.args} (runbook `{state.plan.runbook}`).")
+    else:
+        out.append("- Nothing to do.")
+    for note in state.notes:
+        out.append(f"- Note: {note}")
+    return "\n".join(out) + "\n"
+

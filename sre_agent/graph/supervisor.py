@@ -1,0 +1,53 @@
+"""The supervisor node: ask the brain for the next question, or conclude; and the routing that follows."""
+
+from __future__ import annotations
+
+import time
+
+from langchain_core.runnables import RunnableConfig
+
+from ..models import RootCauseCategory
+from .runtime import runtime_of
+from .state import Investigation
+
+
+def _over_budget(state: Investigation) -> str | None:
+    budget, usage = state.budget, state.usage
+    elapsed = time.time() - state.started_epoch
+    if usage.steps >= budget.max_steps:
+        return f"step budget spent ({usage.steps}/{budget.max_steps} questions)"
+    if elapsed > budget.max_seconds:
+        return f"time budget spent ({elapsed:.0f}s > {budget.max_seconds:.0f}s)"
+    if usage.input_tokens + usage.output_tokens > budget.max_tokens:
+        return f"token budget spent ({usage.input_tokens + usage.output_tokens} > {budget.max_tokens})"
+    if usage.cost_usd > budget.max_cost_usd:
+        return f"cost budget spent (${usage.cost_usd:.2f} > ${budget.max_cost_usd:.2f})"
+    return None
+
+
+async def supervise(state: Investigation, config: RunnableConfig) -> dict:
+    rt = runtime_of(config)
+    exhausted = _over_budget(state)
+    task = None if exhausted else await rt.brain.next_task(state)
+    if task is not None:
+        rt.emit("route", agent=task.agent, target=task.target, question=task.question, reason=task.reason)
+        return {"pending": task, "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})}
+    diagnosis, hypotheses = await rt.brain.diagnose(state)
+    update: dict = {"pending": None, "diagnosis": diagnosis, "hypotheses": hypotheses,
+                    "diagnosed_after_s": round(time.time() - state.started_epoch, 3)}
+    rt.emit("diagnosis", category=diagnosis.category.value, resource=diagnosis.resource,
+            confidence=diagnosis.confidence)
+    if exhausted:
+        update["escalation_reason"] = f"{exhausted}; escalating with what is known"
+    return update
+
+
+def next_step(state: Investigation) -> str:
+    if state.pending is not None:
+        return state.pending.agent
+    if state.escalation_reason:
+        return "escalate"
+    diagnosis = state.diagnosis
+    if state.incident.source == "chat" or diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
+        return "finish"
+    return "remediate"

@@ -1,0 +1,90 @@
+"""Turning what arrives -- a CloudWatch alarm (raw, via SNS or EventBridge), an Alertmanager
+webhook, a chat question, a sweep -- into an Incident. The alarm's own dimensions say where to
+look first; nothing else about the alarm is trusted to steer the investigation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..graph.state import Incident
+
+LOOKBACK = timedelta(hours=1)
+
+
+class IntakeError(ValueError):
+    pass
+
+
+def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
+    """SNS envelope -> alarm; EventBridge 'CloudWatch Alarm State Change' -> alarm-like dict."""
+    if "Records" in payload and payload["Records"]:
+        payload = payload["Records"][0].get("Sns", payload["Records"][0])
+    if "Message" in payload and isinstance(payload["Message"], str):
+        try:
+            payload = json.loads(payload["Message"])
+        except ValueError:
+            raise IntakeError("SNS message body is not JSON; expected a CloudWatch alarm notification") from None
+    if payload.get("detail-type") == "CloudWatch Alarm State Change":
+        detail = payload.get("detail", {})
+        metric = ((detail.get("configuration") or {}).get("metrics") or [{}])[0].get("metricStat", {}).get("metric", {})
+        payload = {"AlarmName": detail.get("alarmName"), "NewStateValue": (detail.get("state") or {}).get("value"),
+                   "NewStateReason": (detail.get("state") or {}).get("reason"),
+                   "StateChangeTime": payload.get("time"),
+                   "Trigger": {"MetricName": metric.get("name"), "Namespace": metric.get("namespace"),
+                               "Dimensions": [{"name": k, "value": v} for k, v in (metric.get("dimensions") or {}).items()]}}
+    return payload
+
+
+def affected_from_dimensions(dimensions: dict[str, str]) -> list[str]:
+    namespace = dimensions.get("Namespace")
+    if namespace and dimensions.get("Service"):
+        return [f"{namespace}/Service/{dimensions['Service']}"]
+    if namespace and dimensions.get("PodName"):
+        return [f"{namespace}/Deployment/{dimensions['PodName']}"]
+    if dimensions.get("NodeName"):
+        return [f"Node/{dimensions['NodeName']}"]
+    if namespace:
+        return [namespace]
+    return []
+
+
+def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) -> Incident:
+    alarm = _unwrap(payload)
+    name = alarm.get("AlarmName")
+    if not name:
+        raise IntakeError("not a CloudWatch alarm: no AlarmName (expected raw alarm JSON, an SNS notification, "
+                          "or an EventBridge 'CloudWatch Alarm State Change' event)")
+    trigger = alarm.get("Trigger") or {}
+    dims = {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in trigger.get("Dimensions") or []}
+    now = now or datetime.now(UTC)
+    changed = alarm.get("StateChangeTime")
+    try:
+        started = datetime.fromisoformat(changed.replace("Z", "+00:00")) if changed else now
+    except ValueError:
+        started = now
+    digest = hashlib.sha1(f"{name}|{started.isoformat()}".encode()).hexdigest()[:8]
+    return Incident(
+        id=f"inc-{started.strftime('%Y%m%d-%H%M')}-{digest}", source="alarm", title=f"{name}: {alarm.get('AlarmDescription') or trigger.get('MetricName', '')}".strip(": "),
+        severity=alarm.get("Severity", "high") if alarm.get("Severity") in ("critical", "high", "medium", "low") else "high",
+        started_at=started, window_start=started - LOOKBACK, window_end=now, affected=affected_from_dimensions(dims),
+        alarm={"AlarmName": name, "NewStateValue": alarm.get("NewStateValue"), "NewStateReason": alarm.get("NewStateReason"),
+               "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims}})
+
+
+def incident_from_question(question: str, now: datetime | None = None) -> Incident:
+    question = question.strip()
+    if not question:
+        raise IntakeError("the question is empty")
+    now = now or datetime.now(UTC)
+    digest = hashlib.sha1(f"{question}|{now.isoformat()}".encode()).hexdigest()[:8]
+    return Incident(id=f"chat-{now.strftime('%Y%m%d-%H%M%S')}-{digest}", source="chat", title=question[:120],
+                    severity="low", started_at=now, window_start=now - LOOKBACK, window_end=now, question=question)
+
+
+def incident_for_sweep(now: datetime | None = None) -> Incident:
+    now = now or datetime.now(UTC)
+    return Incident(id=f"sweep-{now.strftime('%Y%m%d-%H%M%S')}", source="sweep", title="scheduled cluster health sweep",
+                    severity="low", started_at=now, window_start=now - LOOKBACK, window_end=now)
