@@ -6,13 +6,19 @@ import logging
 
 import typer
 
+from .commands import investigate as investigate_commands
 from .lab.cli import app as lab_app
 
 app = typer.Typer(
-    help="sre-agent: a LangGraph multi-agent SRE incident responder (Kubernetes, CloudWatch, SSM over MCP).",
+    help="sre-agent: a LangGraph multi-agent SRE incident responder (Kubernetes, CloudWatch, SSM over MCP).\n\n"
+         "Start with `sre-agent demo` (offline lab, no cloud, no LLM).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(investigate_commands.investigate)
+app.command()(investigate_commands.demo)
+app.command()(investigate_commands.chat)
+app.command()(investigate_commands.sweep)
 app.add_typer(lab_app, name="lab")
 
 

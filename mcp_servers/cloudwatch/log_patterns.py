@@ -149,11 +149,11 @@ def mask_token(token: str) -> tuple[str, str | None]:
     # times cheaper than scanning the token with every rule.
     head, sep, value = token.rpartition("=")
     core = value.rstrip(_TRAILING_PUNCTUATION)
+    suffix = value[len(core):]
     if "/" in core:
         path, slash, last = core.rpartition("/")
         if last and not _HAS_DIGIT.search(path):
             head, sep, core = f"{head}{sep}{path}", slash, last
-    suffix = value[len(core):] if len(core) < len(value) else ""
     kind = _value_kind(core)
     if kind is not None:
         return f"{head}{sep}<{kind}>{suffix}", kind

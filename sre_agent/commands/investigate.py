@@ -1,0 +1,219 @@
+"""`sre-agent investigate | demo | chat | sweep`: run the responder, show live progress and the report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..graph.runner import RunSettings, load_alarm_file, run_investigation
+from ..graph.state import Incident
+from ..service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+
+Remediation = Annotated[str, typer.Option(help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only.")]
+Brain = Annotated[str, typer.Option(help="offline (deterministic, no LLM), bedrock, anthropic or openai.")]
+StateDir = Annotated[Path, typer.Option(help="Checkpoints, audit log and reports go here.")]
+ScenarioDirs = Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Extra scenario directories for --scenario.")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+class ProgressPrinter:
+    """One line per agent step and tool call, with the elapsed time: what a 3 a.m. user watches."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        elapsed = time.monotonic() - self.started
+        kind = event["kind"]
+        if kind == "route":
+            line = f"supervisor -> {event['agent']}: {event['question']} {event['target']}  ({event['reason']})"
+        elif kind == "tool":
+            mark = "ok" if event["ok"] else "ERROR"
+            line = f"   {event['agent']:<10} {event['server']}.{event['tool']}  {event['ms']:.0f} ms {mark}"
+        elif kind == "finding":
+            line = f"   finding  {event['signal']} on {event['resource']}"
+        elif kind == "diagnosis":
+            line = f"diagnosis: {event['category']} on {event['resource'] or '-'} (confidence {event['confidence']:.2f})"
+        elif kind == "plan":
+            line = f"remediation: {event['tool']} {event['args']} -- {event['risk']} risk, {event['gate']} ({event['why']})"
+        elif kind == "action":
+            line = f"action {event['tool']}: {'done' if event['ok'] else 'FAILED'} -- {event['result']}"
+        elif kind == "verify":
+            line = f"verify: {'healthy' if event['ok'] else 'not yet'} -- {event['detail']}"
+        elif kind == "escalate":
+            line = f"escalated: {event['reason']}"
+        elif kind == "done":
+            line = f"finished: {event['status']}"
+        else:
+            return
+        print(f"[{elapsed:6.2f}s] {line}", file=self.stream, flush=True)
+
+
+def _terminal_approver(enabled: bool):
+    if not enabled or not sys.stdin.isatty():
+        return None
+
+    async def approve(request: dict[str, Any]) -> dict[str, Any]:
+        plan = request["plan"]
+        prompt = (f"\nApprove {plan['tool']} {plan['args']} ({plan['risk']} risk, runbook {plan.get('runbook')})?\n"
+                  f"  because: {request['why']}\n  [y]es / [N]o: ")
+        answer = await asyncio.to_thread(input, prompt)
+        if answer.strip().lower() in ("y", "yes"):
+            return {"decision": "approved", "by": "cli-user"}
+        return {"decision": "rejected", "by": "cli-user", "note": "declined at the terminal"}
+
+    return approve
+
+
+@contextlib.contextmanager
+def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
+    """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
+    from ..lab.lab import Lab, LabError
+
+    lab = Lab(scenario_dirs=dirs)
+    lab.start()
+    try:
+        try:
+            loaded = lab.load(scenario)
+        except (LabError, ValueError) as exc:
+            _fail(str(exc))
+        lab.run_clock(speed)
+        yield lab, _trigger(lab, loaded.scenario)
+    finally:
+        lab.stop()
+
+
+def _trigger(lab, scenario) -> Incident:
+    """What reaches the responder: the alarm as CloudWatch reports it, or the SRE's question."""
+    if scenario.question:
+        return incident_from_question(scenario.question)
+    from ..lab.aws import client
+
+    cloudwatch = client("cloudwatch", lab.moto.url)
+    alarm = next((a for a in cloudwatch.describe_alarms(AlarmNames=[scenario.alarm.name])["MetricAlarms"]), None)
+    if alarm is None:
+        _fail(f"the scenario's alarm {scenario.alarm.name} does not exist in the lab")
+    payload = {"AlarmName": alarm["AlarmName"], "AlarmDescription": alarm.get("AlarmDescription"),
+               "NewStateValue": alarm["StateValue"], "NewStateReason": alarm.get("StateReason"),
+               "StateChangeTime": alarm["StateUpdatedTimestamp"].isoformat(), "Severity": scenario.alarm.severity,
+               "Trigger": {"MetricName": alarm["MetricName"], "Namespace": alarm["Namespace"],
+                           "Dimensions": [{"name": d["Name"], "value": d["Value"]} for d in alarm["Dimensions"]]}}
+    return incident_from_alarm(payload)
+
+
+def _lab_namespaces(lab) -> list[str]:
+    return sorted(n["metadata"]["name"] for n in lab.store.list("Namespace")
+                  if not n["metadata"]["name"].startswith("kube-"))
+
+
+def _run(incident: Incident, settings: RunSettings, as_json: bool, approve_at_terminal: bool) -> None:
+    printer = ProgressPrinter()
+    print(f"investigating {incident.id}: {incident.title}", file=sys.stderr)
+    result, state = asyncio.run(run_investigation(incident, settings, on_progress=printer,
+                                                  approver=_terminal_approver(approve_at_terminal)))
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(Path(result.report_path).read_text())
+        print(f"report: {result.report_path}", file=sys.stderr)
+
+
+def investigate(
+    alarm_file: Annotated[Optional[Path], typer.Option(help="CloudWatch alarm JSON (raw, SNS or EventBridge).")] = None,
+    prompt: Annotated[Optional[str], typer.Option(help="A question, as an SRE would ask it in chat.")] = None,
+    scenario: Annotated[Optional[str], typer.Option(help="Start an embedded lab with this scenario and fire its alarm.")] = None,
+    scenarios: ScenarioDirs = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the investigation result JSON instead of the report.")] = False,
+    remediation: Remediation = "approve",
+    brain: Brain = "offline",
+    namespaces: Annotated[Optional[str], typer.Option(help="Comma-separated namespaces fixes may touch (lab: all).")] = None,
+    state_dir: StateDir = Path(".sre-agent"),
+    checkpoint_dsn: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_CHECKPOINT_DSN", help="postgresql://... (default SQLite in the state dir).")] = None,
+    lab_speed: Annotated[float, typer.Option(help="Embedded lab: simulated seconds per real second.")] = 60.0,
+) -> None:
+    """Investigate an alarm, a question, or a lab scenario; prints live progress, then the report.
+
+    Examples:
+      sre-agent investigate --scenario bad-image --remediation auto
+      sre-agent investigate --alarm-file alarm.json --json
+      sre-agent investigate --prompt "why is checkout slow?"
+    """
+    if sum(x is not None for x in (alarm_file, prompt, scenario)) != 1:
+        _fail("give exactly one of --alarm-file, --prompt or --scenario")
+    if remediation not in ("auto", "approve", "off"):
+        _fail(f"--remediation must be auto, approve or off (got {remediation!r})")
+    if brain not in ("offline", "bedrock", "anthropic", "openai"):
+        _fail(f"--brain must be offline, bedrock, anthropic or openai (got {brain!r})")
+    settings = RunSettings(brain=brain, remediation=remediation, state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
+                           namespaces=[n for n in (namespaces or "").split(",") if n])
+    if scenario:
+        with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
+            settings.env = lab.env()
+            settings.namespaces = settings.namespaces or _lab_namespaces(lab)
+            settings.escalation_sns_topic_arn = lab.feed.topic_arn
+            _run(incident, settings, as_json, remediation != "off")
+        return
+    try:
+        incident = incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file else incident_from_question(prompt or "")
+    except (IntakeError, ValueError) as exc:
+        _fail(str(exc))
+    _run(incident, settings, as_json, remediation != "off")
+
+
+def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to investigate.")] = "bad-image",
+         state_dir: StateDir = Path(".sre-agent/demo")) -> None:
+    """Start the offline lab, break it, and watch the responder find and fix the fault (no cloud, no LLM)."""
+    print(f"starting the lab with scenario {scenario!r} (3 h of history replayed)...", file=sys.stderr)
+    started = time.monotonic()
+    with _embedded_lab(scenario, None, 60.0) as (lab, incident):
+        print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
+        settings = RunSettings(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=_lab_namespaces(lab),
+                               escalation_sns_topic_arn=lab.feed.topic_arn)
+        _run(incident, settings, False, False)
+
+
+def chat(question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
+         kubeconfig_env: Annotated[bool, typer.Option(help="Use KUBECONFIG/AWS_* from the environment.")] = True,
+         brain: Brain = "offline", state_dir: StateDir = Path(".sre-agent")) -> None:
+    """Ask the responder about the cluster (read-only: chat never changes anything)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k.startswith(("KUBECONFIG", "AWS_"))} if kubeconfig_env else {}
+    settings = RunSettings(brain=brain, remediation="off", state_dir=state_dir, env=env)
+    questions = [question] if question else iter(lambda: input("sre-agent> "), "exit")
+    for text in questions:
+        if not text.strip():
+            continue
+        asyncio.run(_answer(text, settings))
+
+
+async def _answer(text: str, settings: RunSettings) -> None:
+    result, state = await run_investigation(incident_from_question(text), settings, on_progress=ProgressPrinter())
+    print(state.answer)
+
+
+def sweep(state_dir: StateDir = Path(".sre-agent"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One scheduled health sweep of the whole cluster (read-only); exit 1 when something is wrong."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k.startswith(("KUBECONFIG", "AWS_"))}
+    settings = RunSettings(remediation="off", state_dir=state_dir, env=env)
+    result, state = asyncio.run(run_investigation(incident_for_sweep(), settings, on_progress=ProgressPrinter()))
+    if as_json:
+        print(json.dumps({"result": result.model_dump(mode="json"),
+                          "findings": [f.model_dump() for f in state.findings if f.severity != "info"]}, indent=2))
+    else:
+        print(Path(result.report_path).read_text())
+    raise typer.Exit(0 if result.status == "healthy" else 1)
