@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from .commands import evaluate as evaluate_commands
 from .commands import investigate as investigate_commands
 from .lab.cli import app as lab_app
 
@@ -19,6 +20,7 @@ app.command()(investigate_commands.investigate)
 app.command()(investigate_commands.demo)
 app.command()(investigate_commands.chat)
 app.command()(investigate_commands.sweep)
+app.command(name="eval")(evaluate_commands.evaluate)
 app.add_typer(lab_app, name="lab")
 
 

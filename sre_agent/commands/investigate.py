@@ -14,6 +14,7 @@ import typer
 
 from ..graph.runner import RunSettings, load_alarm_file, run_investigation
 from ..graph.state import Incident
+from ..lab.trigger import lab_namespaces
 from ..service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
 
 Remediation = Annotated[str, typer.Option(help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only.")]
@@ -81,6 +82,7 @@ def _terminal_approver(enabled: bool):
 def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
     """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
     from ..lab.lab import Lab, LabError
+    from ..lab.trigger import incident_for
 
     lab = Lab(scenario_dirs=dirs)
     lab.start()
@@ -90,32 +92,9 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
         except (LabError, ValueError) as exc:
             _fail(str(exc))
         lab.run_clock(speed)
-        yield lab, _trigger(lab, loaded.scenario)
+        yield lab, incident_for(lab)
     finally:
         lab.stop()
-
-
-def _trigger(lab, scenario) -> Incident:
-    """What reaches the responder: the alarm as CloudWatch reports it, or the SRE's question."""
-    if scenario.question:
-        return incident_from_question(scenario.question)
-    from ..lab.aws import client
-
-    cloudwatch = client("cloudwatch", lab.moto.url)
-    alarm = next((a for a in cloudwatch.describe_alarms(AlarmNames=[scenario.alarm.name])["MetricAlarms"]), None)
-    if alarm is None:
-        _fail(f"the scenario's alarm {scenario.alarm.name} does not exist in the lab")
-    payload = {"AlarmName": alarm["AlarmName"], "AlarmDescription": alarm.get("AlarmDescription"),
-               "NewStateValue": alarm["StateValue"], "NewStateReason": alarm.get("StateReason"),
-               "StateChangeTime": alarm["StateUpdatedTimestamp"].isoformat(), "Severity": scenario.alarm.severity,
-               "Trigger": {"MetricName": alarm["MetricName"], "Namespace": alarm["Namespace"],
-                           "Dimensions": [{"name": d["Name"], "value": d["Value"]} for d in alarm["Dimensions"]]}}
-    return incident_from_alarm(payload)
-
-
-def _lab_namespaces(lab) -> list[str]:
-    return sorted(n["metadata"]["name"] for n in lab.store.list("Namespace")
-                  if not n["metadata"]["name"].startswith("kube-"))
 
 
 def _run(incident: Incident, settings: RunSettings, as_json: bool, approve_at_terminal: bool) -> None:
@@ -161,7 +140,7 @@ def investigate(
     if scenario:
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
             settings.env = lab.env()
-            settings.namespaces = settings.namespaces or _lab_namespaces(lab)
+            settings.namespaces = settings.namespaces or lab_namespaces(lab)
             settings.escalation_sns_topic_arn = lab.feed.topic_arn
             _run(incident, settings, as_json, remediation != "off")
         return
@@ -179,7 +158,7 @@ def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to inves
     started = time.monotonic()
     with _embedded_lab(scenario, None, 60.0) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
-        settings = RunSettings(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=_lab_namespaces(lab),
+        settings = RunSettings(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=lab_namespaces(lab),
                                escalation_sns_topic_arn=lab.feed.topic_arn)
         _run(incident, settings, False, False)
 

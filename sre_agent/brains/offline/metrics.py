@@ -1,10 +1,135 @@
-"""The offline metrics specialist (being written: waits for the CloudWatch server's tool shapes)."""
+"""The offline metrics specialist: when did the alarmed metric change, and what do the suspect
+workload's own series say (memory climbing towards its limit, CPU throttled, latency or errors
+off their baseline)?
+
+It discovers exact dimensions with list_metrics instead of assuming a cluster name, and reads
+anomalies from the server's detector rather than eyeballing thresholds."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from ...graph.state import Investigation, Task
-from .calls import Calls
+from .calls import Calls, split_target
+
+CONTAINER_INSIGHTS = "ContainerInsights"
+RECENT = timedelta(minutes=20)  # an anomaly interval ending this close to now is still going on
+THROTTLED_PERCENT = 25.0
+MEMORY_RAMP_POINTS = 25.0  # percentage points of the limit gained over the window
+
+
+def _parse(ts: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
+    except ValueError:
+        return None
+
+
+def _intervals(report: Any) -> list[dict]:
+    if not isinstance(report, dict):
+        return []
+    for key in ("intervals", "anomalies", "anomalous_intervals"):
+        if isinstance(report.get(key), list):
+            return report[key]
+    return []
+
+
+def _ongoing(intervals: list[dict], now: datetime) -> dict | None:
+    recent = [i for i in intervals if (_parse(i.get("end")) or now) >= now - RECENT]
+    return max(recent, key=lambda i: i.get("peak_score", i.get("score", 0)), default=None)
+
+
+def _signal_for(metric: str) -> str:
+    lowered = metric.lower()
+    if "latency" in lowered or "duration" in lowered:
+        return "LatencyAnomaly"
+    if "5xx" in lowered or "error" in lowered or "fault" in lowered:
+        return "ErrorAnomaly"
+    return "MetricAnomaly"
 
 
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
-    return None
+    if task.question == "alarm":
+        await _alarm(task, state, calls)
+    else:
+        await _workload(task.target, calls)
+
+
+def _workloads_named(state: Investigation, namespace: str, name: str) -> list[str]:
+    """Workloads the kubernetes agent tied to a Service of that name (same name is the convention it checks)."""
+    return sorted({f.resource for f in state.findings if f.agent == "kubernetes" and f.resource.startswith(f"{namespace}/")
+                   and f.resource.split("/")[-1] == name and f.resource.split("/")[1] in ("Deployment", "StatefulSet")})
+
+
+async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
+    alarm_name = (state.incident.alarm or {}).get("AlarmName")
+    data, ev = await calls("describe_alarms", name_prefix=alarm_name)
+    alarms = [a for a in (data or {}).get("alarms") or [] if a.get("name") == alarm_name]
+    if not alarms:
+        return
+    alarm = alarms[0]
+    namespace, _, name = split_target(task.target)
+    if alarm.get("state") != "ALARM":
+        calls.find(task.target, "AlarmRecovered", f"alarm {alarm_name} is {alarm.get('state')} now: {alarm.get('reason', '')}",
+                   ev, severity="info", state=alarm.get("state"))
+    metric = alarm.get("metric") or {}
+    if not metric.get("name"):
+        return
+    report, ev2 = await calls("detect_anomalies", namespace=metric["namespace"], metric_name=metric["name"],
+                              dimensions=alarm.get("dimensions") or {}, start="-3h", statistic=metric.get("statistic") or "Average")
+    now = datetime.now(UTC)
+    intervals = _intervals(report)
+    ongoing = _ongoing(intervals, now)
+    if ongoing:
+        summary = (f"{metric['name']} anomalous since {ongoing.get('start')} (baseline "
+                   f"{(report or {}).get('baseline', {})})")
+        for resource in [task.target, *_workloads_named(state, namespace, name)]:
+            calls.find(resource, _signal_for(metric["name"]), summary, [ev, ev2], onset=ongoing.get("start"),
+                       metric=metric["name"])
+    elif intervals:
+        last = intervals[-1]
+        calls.find(task.target, "PastAnomaly", f"{metric['name']} was anomalous {last.get('start')} .. {last.get('end')} "
+                   "and is back to its baseline", [ev, ev2], severity="info", start=last.get("start"), end=last.get("end"))
+
+
+async def _workload(workload: str, calls: Calls) -> None:
+    namespace, _, name = split_target(workload)
+    listed, ev = await calls("list_metrics", namespace=CONTAINER_INSIGHTS, dimensions={"Namespace": namespace, "PodName": name},
+                             max_results=200)
+    series = {m["metric"]: m["dimensions"] for m in (listed or {}).get("metrics") or []
+              if set(m["dimensions"]) - {"ClusterName", "Namespace", "PodName"} == set()}
+    if "pod_memory_utilization_over_pod_limit" in series:
+        data, ev2 = await calls("get_metric_data", namespace=CONTAINER_INSIGHTS, metric_name="pod_memory_utilization_over_pod_limit",
+                                dimensions=series["pod_memory_utilization_over_pod_limit"], start="-3h", period=300,
+                                statistics=["Maximum"])
+        values = (((data or {}).get("series") or {}).get("Maximum") or {}).get("values") or []
+        if len(values) >= 6:
+            third = max(1, len(values) // 3)
+            early, late = sum(values[:third]) / third, max(values[-third:])
+            if late - early >= MEMORY_RAMP_POINTS:
+                calls.find(workload, "MemoryRamp", f"{workload} memory rose from {early:.0f}% to {late:.0f}% of its limit "
+                           "over 3 h", [ev, ev2], early_percent=round(early, 1), late_percent=round(late, 1))
+    if "container_cpu_throttled_ratio" in series:
+        data, ev3 = await calls("get_metric_data", namespace=CONTAINER_INSIGHTS, metric_name="container_cpu_throttled_ratio",
+                                dimensions=series["container_cpu_throttled_ratio"], start="-30m", period=60,
+                                statistics=["Average"])
+        values = (((data or {}).get("series") or {}).get("Average") or {}).get("values") or []
+        recent = values[-10:]
+        if recent and sum(recent) / len(recent) >= THROTTLED_PERCENT:
+            calls.find(workload, "CpuThrottled", f"{workload} CPU throttled {sum(recent) / len(recent):.0f}% of the time "
+                       "in the last 10 minutes", [ev, ev3], severity="critical", throttled_percent=round(sum(recent) / len(recent), 1))
+    # The workload's service, as the app reports it: latency and 5xx.
+    service_dims = None
+    app, ev4 = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
+    for metric in (app or {}).get("metrics") or []:
+        service_dims = metric["dimensions"]
+        if metric["metric"] not in ("LatencyP99", "5xxCount"):
+            continue
+        statistic = "Sum" if metric["metric"] == "5xxCount" else "Average"
+        report, ev5 = await calls("detect_anomalies", namespace="Application", metric_name=metric["metric"],
+                                  dimensions=service_dims, start="-3h", statistic=statistic)
+        ongoing = _ongoing(_intervals(report), datetime.now(UTC))
+        if ongoing:
+            calls.find(workload, _signal_for(metric["metric"]), f"{name} {metric['metric']} anomalous since {ongoing.get('start')}",
+                       [ev4, ev5], onset=ongoing.get("start"), metric=metric["metric"])

@@ -1,0 +1,60 @@
+"""`sre-agent eval`: score the responder on a catalog of scenarios (ours or anyone's)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
+from ..lab.images import load_catalog
+from ..lab.scenario import ScenarioError, load_scenarios
+
+
+def evaluate(
+    scenarios: Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Scenario directories (repeatable); default: the built-in catalog.")] = None,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Run just these scenario ids.")] = None,
+    brain: Annotated[str, typer.Option(help="offline, bedrock, anthropic or openai.")] = "offline",
+    repeat: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario.")] = 1,
+    approvals: Annotated[str, typer.Option(help="all: the stand-in on-call approves every proposal; none: rejects all.")] = "all",
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
+    markdown_out: Annotated[Optional[Path], typer.Option("--markdown", help="Write the results table as markdown here.")] = None,
+) -> None:
+    """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
+
+    Exits 0 whatever the scores (it measures); non-zero only when it could not run.
+    """
+    if approvals not in ("all", "none"):
+        typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    try:
+        catalog = load_scenarios(load_catalog(), scenarios)
+    except ScenarioError as exc:
+        typer.secho(f"cannot load scenarios:\n{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    chosen = [catalog[i] for i in only] if only else list(catalog.values())
+    missing = [i for i in only or [] if i not in catalog]
+    if missing:
+        typer.secho(f"unknown scenario ids: {missing}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    rows = []
+    for index, loaded in enumerate(chosen * repeat, 1):
+        started = time.monotonic()
+        print(f"[{index}/{len(chosen) * repeat}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
+        row = run_scenario(loaded, brain=brain, approvals=approvals)
+        verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
+        print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}) {time.monotonic() - started:.1f}s",
+              file=sys.stderr)
+        rows.append(row)
+    report = EvalReport(brain=brain, repeat=repeat, scenarios=rows, totals=totals(rows))
+    table = markdown_table(report)
+    print(table)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(report.model_dump_json(indent=2))
+    if markdown_out:
+        markdown_out.parent.mkdir(parents=True, exist_ok=True)
+        markdown_out.write_text(table)

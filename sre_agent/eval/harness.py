@@ -1,0 +1,181 @@
+"""The evaluation harness: run the full responder on scenarios and score it against their truth.
+
+Per scenario: a fresh lab, the scenario loaded, its alarm fired (or question asked), the responder
+run with `remediation: auto` and an approver standing in for the on-call human (who approves the
+proposals by default: the score then measures whether the proposals were right). Scored as the
+field scores agents (AIOpsLab / ITBench): detection, root-cause category and resource, mitigation
+verified in the lab's world state, false actions, time to diagnosis and mitigation, steps, tool
+calls, tokens and cost. This module is the only reader of a scenario's `truth`."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from ..graph.runner import RunSettings, run_investigation
+from ..lab.lab import Lab
+from ..lab.scenario import LoadedScenario
+from ..lab.trigger import incident_for, lab_namespaces
+from ..models import InvestigationResult, RootCauseCategory, parse_resource_id
+from .world_check import fault_cleared
+
+
+class ScenarioScore(BaseModel):
+    id: str
+    title: str
+    expected_category: str
+    expected_resource: str
+    category: str | None = None
+    resource: str | None = None
+    status: str | None = None
+    detection: bool = False
+    root_cause_category: bool = False
+    root_cause_resource: bool = False
+    mitigation: bool | None = None  # None: nothing to mitigate (no-fault scenario)
+    mitigation_detail: str = ""
+    false_actions: int = 0
+    actions: list[str] = []
+    time_to_diagnosis_s: float | None = None
+    time_to_mitigation_s: float | None = None
+    steps: int = 0
+    tool_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    error: str | None = None
+
+
+class Totals(BaseModel):
+    scenarios: int
+    detection: float
+    root_cause: float
+    root_cause_category: float
+    root_cause_resource: float
+    mitigation: float | None
+    false_actions: int
+    median_time_to_diagnosis_s: float | None
+    errors: int
+
+
+class EvalReport(BaseModel):
+    brain: str
+    repeat: int
+    scenarios: list[ScenarioScore]
+    totals: Totals
+
+
+def _target_of(action_args: dict[str, Any], lab: Lab) -> str | None:
+    """Which resource a write touched, for the false-action check."""
+    if "node" in action_args:
+        return f"Node/{action_args['node']}"
+    for instance in action_args.get("instance_ids") or []:
+        for node in lab.store.list("Node"):
+            if node["spec"].get("providerID", "").endswith(instance):
+                return f"Node/{node['metadata']['name']}"
+    if "namespace" in action_args and "name" in action_args:
+        return f"{action_args['namespace']}/{action_args['name']}"
+    return None
+
+
+def _same_target(target: str | None, truth: str) -> bool:
+    if target is None or not truth:
+        return False
+    namespace, kind, name = parse_resource_id(truth)
+    return target in (f"{kind}/{name}", f"{namespace}/{name}")
+
+
+def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: int) -> ScenarioScore:
+    truth = loaded.scenario.truth
+    fault = truth.category != RootCauseCategory.NONE
+    diagnosis = result.diagnosis
+    got_fault = diagnosis.category != RootCauseCategory.NONE
+    writes = [a for a in result.actions if not a.dry_run and not a.result.startswith("not repeated")]
+    false_actions = sum(1 for a in writes if not fault or not _same_target(_target_of(a.args, lab), truth.resource))
+    mitigation, detail = (None, "no fault")
+    if fault:
+        deadline = time.monotonic() + 15
+        mitigation, detail = fault_cleared(lab, truth.resource)
+        while not mitigation and writes and time.monotonic() < deadline:
+            time.sleep(1)
+            lab.tick()
+            mitigation, detail = fault_cleared(lab, truth.resource)
+    return ScenarioScore(
+        id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
+        expected_resource=truth.resource, category=diagnosis.category.value, resource=diagnosis.resource,
+        status=result.status, detection=got_fault == fault,
+        root_cause_category=diagnosis.category == truth.category,
+        root_cause_resource=(diagnosis.resource == truth.resource) if fault else not got_fault,
+        mitigation=mitigation, mitigation_detail=detail, false_actions=false_actions,
+        actions=[f"{a.tool} {a.args}" for a in writes], time_to_diagnosis_s=result.time_to_diagnosis_s,
+        time_to_mitigation_s=result.duration_s if mitigation and result.status == "remediated" else None,
+        steps=steps, tool_calls=result.tool_calls, tokens=result.llm.input_tokens + result.llm.output_tokens,
+        cost_usd=result.llm.cost_usd)
+
+
+async def _approve_all(request: dict[str, Any]) -> dict[str, Any]:
+    return {"decision": "approved", "by": "eval-harness", "note": "the harness approves every proposal"}
+
+
+async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
+    return {"decision": "rejected", "by": "eval-harness", "note": "the harness rejects every proposal"}
+
+
+def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: Literal["all", "none"] = "all",
+                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0) -> ScenarioScore:
+    lab = Lab()
+    lab.start()
+    try:
+        lab.load(loaded)
+        lab.run_clock(lab_speed)
+        incident = incident_for(lab)
+        with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
+            settings = RunSettings(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
+                                   state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
+            approver = _approve_all if approvals == "all" else _approve_none
+            result, state = asyncio.run(run_investigation(incident, settings, approver=approver))
+        return score(loaded, result, lab, steps=state.usage.steps)
+    except Exception as exc:  # one broken scenario is a row with the error, not a dead run
+        truth = loaded.scenario.truth
+        return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
+                             expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        lab.stop()
+
+
+def totals(rows: list[ScenarioScore]) -> Totals:
+    n = len(rows) or 1
+    fault_rows = [r for r in rows if r.mitigation is not None]
+    ttd = [r.time_to_diagnosis_s for r in rows if r.time_to_diagnosis_s is not None]
+    return Totals(
+        scenarios=len(rows), detection=round(sum(r.detection for r in rows) / n, 4),
+        root_cause=round(sum(r.root_cause_category and r.root_cause_resource for r in rows) / n, 4),
+        root_cause_category=round(sum(r.root_cause_category for r in rows) / n, 4),
+        root_cause_resource=round(sum(r.root_cause_resource for r in rows) / n, 4),
+        mitigation=round(sum(bool(r.mitigation) for r in fault_rows) / len(fault_rows), 4) if fault_rows else None,
+        false_actions=sum(r.false_actions for r in rows),
+        median_time_to_diagnosis_s=round(statistics.median(ttd), 3) if ttd else None,
+        errors=sum(1 for r in rows if r.error))
+
+
+def markdown_table(report: EvalReport) -> str:
+    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | false actions | TTD s | tool calls |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in report.scenarios:
+        got = f"{r.category} `{r.resource or '-'}`" if not r.error else f"error: {r.error[:60]}"
+        mitigated = "-" if r.mitigation is None else ("yes" if r.mitigation else "no")
+        ttd = f"{r.time_to_diagnosis_s:.2f}" if r.time_to_diagnosis_s is not None else "-"
+        lines.append(f"| {r.id} | {r.expected_category} `{r.expected_resource or '-'}` | {got} | {r.status or '-'} | "
+                     f"{'yes' if r.root_cause_category and r.root_cause_resource else 'no'} | {mitigated} | "
+                     f"{r.false_actions} | {ttd} | {r.tool_calls} |")
+    t = report.totals
+    mitigation = f"{t.mitigation:.0%}" if t.mitigation is not None else "-"
+    lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`): detection {t.detection:.0%}, "
+              f"root cause {t.root_cause:.0%} (category {t.root_cause_category:.0%}, resource {t.root_cause_resource:.0%}), "
+              f"mitigation {mitigation}, false actions {t.false_actions}, "
+              f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
+    return "\n".join(lines) + "\n"

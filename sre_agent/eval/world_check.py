@@ -1,0 +1,56 @@
+"""Did the fault really clear? The evaluation harness asks the lab's world directly (it is the
+judge, not the responder): the root-cause resource is healthy and the scenario's alarm is OK."""
+
+from __future__ import annotations
+
+from ..lab.lab import Lab
+from ..models import parse_resource_id
+
+
+def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
+    lab.world.sync()
+    namespace, kind, name = parse_resource_id(resource)
+    store = lab.store
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        obj = store.try_get(kind, namespace, name)
+        if obj is None:
+            return False, f"{resource} no longer exists"
+        status = obj.get("status") or {}
+        desired = obj["spec"].get("replicas", status.get("desiredNumberScheduled", 1))
+        ready = status.get("readyReplicas", status.get("numberReady", 0)) or 0
+        pods = [p for p in lab.world.pods_in(namespace) if any(r.get("name", "").startswith(name) for r in
+                                                              p["metadata"].get("ownerReferences") or [])]
+        waiting = [p["metadata"]["name"] for p in pods for s in (p["status"].get("containerStatuses") or [])
+                   if (s.get("state") or {}).get("waiting")]
+        ok = ready >= desired and not waiting and (kind != "Deployment" or status.get("updatedReplicas", 0) >= desired)
+        return ok, f"{resource}: {ready}/{desired} ready, waiting containers {waiting}"
+    if kind == "Node":
+        down = name in lab.world.node_faults
+        return not down, f"node {name} {'NotReady' if down else 'Ready'}"
+    if kind == "PersistentVolumeClaim":
+        pvc = store.try_get(kind, namespace, name)
+        phase = ((pvc or {}).get("status") or {}).get("phase")
+        return phase == "Bound", f"PVC {name} {phase}"
+    if kind == "Service":
+        endpoints = store.try_get("Endpoints", namespace, name) or {}
+        ready = sum(len(s.get("addresses") or []) for s in endpoints.get("subsets") or [])
+        return ready > 0, f"Service {name}: {ready} ready endpoints"
+    if kind == "ResourceQuota":
+        failing = [rs["metadata"]["name"] for rs in store.list("ReplicaSet", namespace)
+                   if rs["metadata"]["uid"] in lab.world.replicaset_failures]
+        return not failing, f"ReplicaSets still refused by quota: {failing}"
+    return False, f"no health check for kind {kind}"
+
+
+def alarm_ok(lab: Lab) -> tuple[bool, str]:
+    alarm = lab.scenario.scenario.alarm if lab.scenario else None
+    if alarm is None:
+        return True, "no alarm"
+    state = lab.alarm_state(alarm.name)
+    return state == "OK", f"alarm {alarm.name} {state}"
+
+
+def fault_cleared(lab: Lab, resource: str) -> tuple[bool, str]:
+    healthy, detail = resource_healthy(lab, resource)
+    quiet, alarm_detail = alarm_ok(lab)
+    return healthy and quiet, f"{detail}; {alarm_detail}"
