@@ -60,12 +60,21 @@ MASKING_RULES: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?!\w|\.\w)"),
 )
 _ANY_RULE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in MASKING_RULES))
-# For a whole token only the priorities HEX > ID and DUR > ID matter (no other pair can match the
-# same whole token), so the most frequent kinds of unseen token are tried first.
-_VALUE_ORDER = ("TS", "HEX", "NUM", "IP", "DUR", "UUID", "TIME", "DATE", "ID")
-_fullmatch_rule = re.compile(
-    "|".join(f"(?P<{name}>{dict(MASKING_RULES)[name]})" for name in _VALUE_ORDER)
-).fullmatch
+# The same rules for one whole value (a fullmatch): boundaries are implied, so the lookarounds
+# go, except those that test content. Numbers and hex ids never get here (see _value_kind), and
+# only HEX > ID and DUR > ID remain as priorities, so the commonest kinds are tried first.
+_VALUE_RULES: tuple[tuple[str, str], ...] = (
+    ("TS", r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"),
+    ("IP", r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?"),
+    ("NUM", r"[-+]?\d+(?:\.\d+)?"),
+    ("DUR", r"\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)"),
+    ("HEX", r"0[xX][0-9a-fA-F]+"),
+    ("UUID", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    ("TIME", r"\d\d:\d\d:\d\d(?:[.,]\d+)?"),
+    ("DATE", r"\d{4}[-/]\d\d[-/]\d\d"),
+    ("ID", r"(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{5,}"),
+)
+_fullmatch_rule = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VALUE_RULES)).fullmatch
 # Most lines start with a timestamp, always a new token: mask it before splitting the line.
 _LEADING_TS = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)")
 _HAS_DIGIT = re.compile(r"\d")

@@ -39,3 +39,35 @@ class ActionLedger:
     def count(self, incident: str) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM actions WHERE incident=?", (incident,)).fetchone()[0]
+
+
+class PostgresActionLedger:
+    """The same ledger in PostgreSQL, for responders running as several replicas on one database.
+    The primary key makes the claim atomic across replicas: only one INSERT wins."""
+
+    def __init__(self, dsn: str) -> None:
+        import psycopg
+
+        self._lock = threading.Lock()
+        self._db = psycopg.connect(dsn, autocommit=True)
+        self._db.execute("CREATE TABLE IF NOT EXISTS sre_agent_actions (incident TEXT, key TEXT, state TEXT, result TEXT, "
+                         "PRIMARY KEY (incident, key))")
+
+    def claim(self, incident: str, key: str) -> str | None:
+        with self._lock:
+            inserted = self._db.execute("INSERT INTO sre_agent_actions VALUES (%s, %s, 'started', NULL) "
+                                        "ON CONFLICT DO NOTHING RETURNING key", (incident, key)).fetchone()
+            if inserted:
+                return None
+            row = self._db.execute("SELECT state, result FROM sre_agent_actions WHERE incident=%s AND key=%s",
+                                   (incident, key)).fetchone()
+            return f"{row[0]}: {row[1] or 'no result recorded (the run stopped during the call)'}"
+
+    def finish(self, incident: str, key: str, result: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE sre_agent_actions SET state='done', result=%s WHERE incident=%s AND key=%s",
+                             (result, incident, key))
+
+    def count(self, incident: str) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM sre_agent_actions WHERE incident=%s", (incident,)).fetchone()[0]

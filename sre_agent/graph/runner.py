@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from ..models import InvestigationResult
 from ..service.notifications import Notifier
 from .builder import build_graph
-from .ledger import ActionLedger
+from .ledger import ActionLedger, PostgresActionLedger
 from .policy import RemediationPolicy
 from .report import render_markdown, to_result
 from .runtime import Runtime
@@ -87,7 +87,8 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
                           progress=on_progress or (lambda event: None), tracer=tracer,
                           notifier=Notifier(settings.escalation_sns_topic_arn, settings.escalation_webhook_url),
                           verify_timeout_s=settings.verify_timeout_s, verify_poll_s=settings.verify_poll_s,
-                          ledger=ActionLedger(settings.state_dir / "actions.sqlite"))
+                          ledger=PostgresActionLedger(settings.checkpoint_dsn) if settings.checkpoint_dsn
+                          else ActionLedger(settings.state_dir / "actions.sqlite"))
         config = {"configurable": {"thread_id": incident.id, "runtime": runtime}, "recursion_limit": 200}
         if resume:
             values = await graph.ainvoke(None, config)

@@ -98,6 +98,7 @@ class MotoBackends:
         self._region = region
         self._fast_datum: bool | None = None
         self._dimensions: dict[tuple, list] = {}
+        self.index = MetricIndex(self._cloudwatch)
 
     def put_datapoints(self, points: list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], Any, float, str]]) -> None:
         """Datapoints as ((namespace, metric name, ((dimension, value), ...)), timestamp, value, unit),
@@ -112,6 +113,7 @@ class MotoBackends:
                 "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
                 "Timestamp": at, "Value": value, "Unit": unit}])
             reference = self._cloudwatch.metric_data[-1]
+            self.index.add(points[0][0], reference)
             # If moto's datum ever grows other fields, every write takes the public (slower) path.
             self._fast_datum = set(vars(reference)) == {"namespace", "name", "timestamp", "dimensions", "unit", "value"}
             points = points[1:]
@@ -124,6 +126,7 @@ class MotoBackends:
                 self._cloudwatch.put_metric_data(namespace, [{
                     "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
                     "Timestamp": at, "Value": value, "Unit": unit}])
+                self.index.add(key, self._cloudwatch.metric_data[-1])
                 continue
             # moto's constructor re-creates the Dimension objects and registers every datum for
             # its introspection API; a load writes ~35,000 datapoints, so build the same object
@@ -135,6 +138,7 @@ class MotoBackends:
             datum.__dict__.update(namespace=namespace, name=name, timestamp=at, dimensions=dimensions,
                                   unit=unit, value=float(value))
             store.append(datum)
+            self.index.add(key, datum)
 
     def put_log_events(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         """Creates the group and stream when needed; `events` sorted by timestamp (ms)."""
@@ -156,3 +160,81 @@ class MotoBackends:
         from moto.ssm.models import ssm_backends
 
         return list(ssm_backends[self.account_id][self._region]._commands)
+
+
+class MetricIndex:
+    """Series index for moto's CloudWatch reads, installed on the lab account's backend only.
+
+    moto keeps every datapoint in one flat list and scans it for every read: GetMetricData is
+    O(periods x datapoints) and ListMetrics O(datapoints^2) -- with three hours of a cluster's
+    metrics a ListMetrics took over a minute. The index groups datapoints by series as they are
+    written, and the read handlers below hand moto's own query code just the series a request
+    names, so results (shapes, statistics, metric math) are moto's, only fast. If anything wrote
+    datapoints the index has not seen (a client's PutMetricData), reads fall back to moto's scan."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self._series: dict[tuple, list[Any]] = {}  # (namespace, name, dims) -> datums in time order
+        self._by_name: dict[str, list[tuple]] = {}
+        self._count = 0
+        cls = type(backend)
+        backend.get_metric_data = self._wrap(cls.get_metric_data, self._for_metric_data)
+        backend.get_metric_statistics = self._wrap(cls.get_metric_statistics, self._for_statistics)
+        backend.get_filtered_metrics = self._filtered_metrics
+
+    def add(self, key: tuple, datum: Any) -> None:
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = []
+            self._by_name.setdefault(key[1], []).append(key)
+        series.append(datum)
+        self._count += 1
+
+    def _complete(self) -> bool:
+        return self._count == len(self._backend.metric_data) and not self._backend.aws_metric_data
+
+    def _wrap(self, original: Any, select: Any) -> Any:
+        def handler(*args: Any, **kwargs: Any) -> Any:
+            datums = select(*args, **kwargs) if self._complete() else None
+            if datums is None:
+                return original(self._backend, *args, **kwargs)
+            return original(_OnlyThese(self._backend, datums), *args, **kwargs)
+        return handler
+
+    def _for_metric_data(self, queries: list[dict[str, Any]], *args: Any, **kwargs: Any) -> list[Any] | None:
+        if any("MetricStat" not in q and str(q.get("Expression", "")).startswith("SELECT") for q in queries):
+            return None  # Metrics Insights reads everything
+        chosen: dict[tuple, None] = {}
+        for query in queries:
+            metric = (query.get("MetricStat") or {}).get("Metric")
+            if not metric:
+                continue
+            wanted = {(d["Name"], d.get("Value")) for d in metric.get("Dimensions") or []}
+            for key in self._by_name.get(metric.get("MetricName", ""), []):
+                if not wanted or set(key[2]) == wanted:
+                    chosen[key] = None
+        return [d for key in chosen for d in self._series[key]]
+
+    def _for_statistics(self, namespace: str, metric_name: str, *args: Any, **kwargs: Any) -> list[Any]:
+        return [d for key in self._by_name.get(metric_name, []) if key[0] == namespace for d in self._series[key]]
+
+    def _filtered_metrics(self, metric_name: str, namespace: str, dimensions: list[dict[str, str]]) -> list[Any]:
+        """ListMetrics: one datum per series (what moto returns), filtered by moto's own rules."""
+        if not self._complete():
+            return type(self._backend).get_filtered_metrics(self._backend, metric_name, namespace, dimensions)
+        return [series[0] for series in self._series.values()
+                if series[0].filter(namespace=namespace, name=metric_name, dimensions=dimensions)]
+
+
+class _OnlyThese:
+    """The backend as moto's query code sees it, holding only the datapoints a request can match."""
+
+    def __init__(self, backend: Any, datums: list[Any]) -> None:
+        self._backend = backend
+        self._datums = datums
+
+    def get_all_metrics(self) -> list[Any]:
+        return self._datums
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)

@@ -1,0 +1,293 @@
+"""Paginated reads from CloudWatch, CloudWatch Logs and X-Ray, shaped into compact rows.
+
+Plain functions over boto3 clients: the server calls them through call_backend (deadline, clear
+errors), and each pagination loop is bounded, in case a backend keeps returning a token."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .timewindow import Window, iso
+from .traces import segment_names, services_of
+
+MAX_PAGES = 100
+
+
+def dimension_filters(dimensions: dict[str, str] | None, *, wildcard: bool) -> list[dict[str, str]]:
+    """boto3's [{Name, Value}] form; with `wildcard`, a value of "*" or "" matches any value."""
+    out = []
+    for name, value in (dimensions or {}).items():
+        out.append({"Name": name} if wildcard and value in ("*", "") else {"Name": name, "Value": value})
+    return out
+
+
+def dims_dict(dimensions: list[dict[str, Any]] | None) -> dict[str, str]:
+    return {d["Name"]: d.get("Value", "") for d in dimensions or []}
+
+
+def unsupported(exc: ClientError) -> bool:
+    """The endpoint does not implement this call (moto, some emulators) -- not a caller mistake."""
+    error = exc.response.get("Error", {})
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    text = f"{error.get('Code', '')} {error.get('Message', '')}".lower()
+    return status in (500, 501) and ("not implemented" in text or error.get("Code") in ("500", "501", "NotImplemented"))
+
+
+# --- metrics ----------------------------------------------------------------------------------
+def list_metric_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: int) -> tuple[list[dict[str, Any]], bool]:
+    """Distinct metrics (some backends list one row per datapoint) and whether more exist."""
+    seen: dict[tuple, dict[str, Any]] = {}
+    token = None
+    for _ in range(MAX_PAGES):
+        response = cloudwatch.list_metrics(**kwargs, **({"NextToken": token} if token else {}))
+        for metric in response.get("Metrics", []):
+            dims = dims_dict(metric.get("Dimensions"))
+            key = (metric["Namespace"], metric["MetricName"], tuple(sorted(dims.items())))
+            seen.setdefault(key, {"namespace": key[0], "metric": key[1], "dimensions": dims})
+        token = response.get("NextToken")
+        if not token or len(seen) > max_results:
+            break
+    rows = sorted(seen.values(), key=lambda m: (m["namespace"], m["metric"], sorted(m["dimensions"].items())))
+    return rows[:max_results], bool(token) or len(rows) > max_results
+
+
+def fetch_metric_series(cloudwatch: Any, namespace: str, metric_name: str, dimensions: dict[str, str],
+                        window: Window, period: int, statistics: list[str]) -> dict[str, tuple[list[datetime], list[float]]]:
+    """GetMetricData for one metric and several statistics -> {stat: (timestamps, values)}, ascending."""
+    metric = {"Namespace": namespace, "MetricName": metric_name,
+              "Dimensions": dimension_filters(dimensions, wildcard=False)}
+    queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}, "ReturnData": True}
+               for i, stat in enumerate(statistics)]
+    points: dict[str, dict[datetime, float]] = {f"m{i}": {} for i in range(len(statistics))}
+    token = None
+    for _ in range(MAX_PAGES):
+        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": window.start, "EndTime": window.end,
+                                  "ScanBy": "TimestampAscending"}
+        if token:
+            kwargs["NextToken"] = token
+        response = cloudwatch.get_metric_data(**kwargs)
+        for result in response.get("MetricDataResults", []):
+            series = points.setdefault(result["Id"], {})
+            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", [])):
+                series[stamp.astimezone(UTC)] = value
+        token = response.get("NextToken")
+        if not token:
+            break
+    out = {}
+    for i, stat in enumerate(statistics):
+        ordered = sorted(points[f"m{i}"].items())
+        out[stat] = ([t for t, _ in ordered], [v for _, v in ordered])
+    return out
+
+
+def series_summary(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"min": None, "max": None, "mean": None, "last": None}
+    return {"min": round(min(values), 6), "max": round(max(values), 6),
+            "mean": round(sum(values) / len(values), 6), "last": round(values[-1], 6)}
+
+
+# --- alarms -----------------------------------------------------------------------------------
+def describe_alarm_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    token = None
+    for _ in range(MAX_PAGES):
+        page = {**kwargs, **({"NextToken": token} if token else {})}
+        if "AlarmNames" not in page:
+            page["MaxRecords"] = 100
+        response = cloudwatch.describe_alarms(**page)
+        rows += [metric_alarm_row(a) for a in response.get("MetricAlarms", [])]
+        rows += [composite_alarm_row(a) for a in response.get("CompositeAlarms", [])]
+        token = response.get("NextToken")
+        if not token or len(rows) >= max_results:
+            break
+    order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
+    rows.sort(key=lambda a: a.get("updated") or "", reverse=True)
+    rows.sort(key=lambda a: order.get(a["state"], 3))  # stable: ALARM first, newest change first within a state
+    return rows[:max_results]
+
+
+def metric_alarm_row(alarm: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": alarm["AlarmName"],
+        "state": alarm.get("StateValue"),
+        "reason": alarm.get("StateReason"),
+        "updated": iso(alarm["StateUpdatedTimestamp"]) if alarm.get("StateUpdatedTimestamp") else None,
+        "description": alarm.get("AlarmDescription"),
+        "threshold": alarm.get("Threshold"),
+        "comparison": alarm.get("ComparisonOperator"),
+        "evaluation_periods": alarm.get("EvaluationPeriods"),
+        "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
+    }
+    if alarm.get("MetricName"):
+        row["metric"] = {"namespace": alarm.get("Namespace"), "name": alarm["MetricName"],
+                         "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"), "period": alarm.get("Period")}
+        row["dimensions"] = dims_dict(alarm.get("Dimensions"))
+    elif alarm.get("Metrics"):  # a metric math alarm: list the metrics it reads
+        row["metrics"] = [{"id": m.get("Id"), "expression": m.get("Expression"),
+                           **({"namespace": m["MetricStat"]["Metric"].get("Namespace"),
+                               "name": m["MetricStat"]["Metric"].get("MetricName"),
+                               "dimensions": dims_dict(m["MetricStat"]["Metric"].get("Dimensions"))}
+                              if m.get("MetricStat") else {})} for m in alarm["Metrics"]]
+    if alarm.get("ThresholdMetricId"):
+        row["threshold_metric"] = alarm["ThresholdMetricId"]
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def composite_alarm_row(alarm: dict[str, Any]) -> dict[str, Any]:
+    row = {"name": alarm["AlarmName"], "type": "composite", "state": alarm.get("StateValue"),
+           "reason": alarm.get("StateReason"), "rule": alarm.get("AlarmRule"),
+           "updated": iso(alarm["StateUpdatedTimestamp"]) if alarm.get("StateUpdatedTimestamp") else None,
+           "description": alarm.get("AlarmDescription")}
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def alarm_history_items(cloudwatch: Any, name: str, window: Window, history_type: str,
+                        max_results: int) -> list[dict[str, Any]] | None:
+    """History rows newest first; None when the endpoint does not implement DescribeAlarmHistory."""
+    kwargs: dict[str, Any] = {"AlarmName": name, "StartDate": window.start, "EndDate": window.end,
+                              "ScanBy": "TimestampDescending", "MaxRecords": min(100, max_results)}
+    if history_type != "all":
+        kwargs["HistoryItemType"] = history_type
+    items: list[dict[str, Any]] = []
+    token = None
+    try:
+        for _ in range(MAX_PAGES):
+            response = cloudwatch.describe_alarm_history(**kwargs, **({"NextToken": token} if token else {}))
+            items += response.get("AlarmHistoryItems", [])
+            token = response.get("NextToken")
+            if not token or len(items) >= max_results:
+                break
+    except ClientError as exc:
+        if unsupported(exc):
+            return None
+        raise
+    return [history_row(item) for item in items[:max_results]]
+
+
+def history_row(item: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"timestamp": iso(item["Timestamp"]), "type": item.get("HistoryItemType"),
+                           "summary": item.get("HistorySummary")}
+    try:
+        data = json.loads(item.get("HistoryData") or "{}")
+    except ValueError:
+        data = {}
+    if isinstance(data, dict):
+        old, new = data.get("oldState") or {}, data.get("newState") or {}
+        if old.get("stateValue"):
+            row["old_state"] = old["stateValue"]
+        if new.get("stateValue"):
+            row["new_state"] = new["stateValue"]
+            row["reason"] = new.get("stateReason")
+    return row
+
+
+# --- logs -------------------------------------------------------------------------------------
+def list_log_groups(logs: Any, prefix: str | None, max_results: int) -> tuple[list[dict[str, Any]], bool]:
+    groups: list[dict[str, Any]] = []
+    token = None
+    for _ in range(MAX_PAGES):
+        kwargs: dict[str, Any] = {"limit": 50}
+        if prefix:
+            kwargs["logGroupNamePrefix"] = prefix
+        if token:
+            kwargs["nextToken"] = token
+        response = logs.describe_log_groups(**kwargs)
+        groups += response.get("logGroups", [])
+        token = response.get("nextToken")
+        if not token or len(groups) >= max_results:
+            break
+    return groups[:max_results], bool(token) or len(groups) > max_results
+
+
+def fetch_log_events(logs: Any, group: str, window: Window, pattern: str | None, limit: int,
+                     stream_prefix: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """FilterLogEvents pages until `limit` events; returns (events oldest first, more_available)."""
+    events: list[dict[str, Any]] = []
+    token = None
+    kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_ms, "endTime": window.end_ms}
+    if pattern:
+        kwargs["filterPattern"] = pattern
+    if stream_prefix:
+        kwargs["logStreamNamePrefix"] = stream_prefix
+    more = False
+    for _ in range(10 * MAX_PAGES):  # a page may be empty while CloudWatch scans; the token moves on
+        page = {**kwargs, "limit": min(10_000, limit + 1 - len(events))}  # one extra says whether more exist
+        if token:
+            page["nextToken"] = token
+        response = logs.filter_log_events(**page)
+        events.extend(response.get("events", []))
+        if len(events) > limit:
+            more = True
+            break
+        new_token = response.get("nextToken")
+        if not new_token or new_token == token:
+            break
+        token = new_token
+    else:
+        more = True  # the page cap was reached with a token still outstanding
+    return events[:limit], more
+
+
+def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str | None,
+                    max_events: int) -> tuple[list[tuple[int, str]], int, bool]:
+    """(timestamp_ms, message) of every group in a window, at most `max_events` in all.
+
+    Events come oldest first, so a capped read covers the window only up to the last event read:
+    the second value is that covered end, so rates are computed over what was actually read."""
+    events: list[tuple[int, str]] = []
+    covered_end = window.end_ms
+    capped = False
+    budget = max_events
+    for group in groups:
+        found, more = fetch_log_events(logs, group, window, pattern, budget)
+        events += [(e["timestamp"], e.get("message", "")) for e in found]
+        budget -= len(found)
+        if more or budget <= 0:
+            capped = True
+            covered_end = min(covered_end, found[-1]["timestamp"] if found else window.start_ms)
+            if budget <= 0:
+                break
+    return events, covered_end, capped
+
+
+# --- traces -----------------------------------------------------------------------------------
+def fetch_trace_summaries(xray: Any, window: Window, expression: str | None,
+                          max_traces: int) -> tuple[list[dict[str, Any]], bool] | None:
+    """Trace summaries and whether more exist; None when the endpoint cannot filter by `expression`."""
+    rows: list[dict[str, Any]] = []
+    token = None
+    try:
+        for _ in range(MAX_PAGES * 2):
+            kwargs: dict[str, Any] = {"StartTime": window.start, "EndTime": window.end, "Sampling": False}
+            if expression:
+                kwargs["FilterExpression"] = expression
+            if token:
+                kwargs["NextToken"] = token
+            response = xray.get_trace_summaries(**kwargs)
+            rows += response.get("TraceSummaries", [])
+            token = response.get("NextToken")
+            if not token or len(rows) >= max_traces:
+                break
+    except ClientError as exc:
+        if expression and unsupported(exc):
+            return None
+        raise
+    return rows[:max_traces], bool(token) or len(rows) > max_traces
+
+
+def traces_of_service(xray: Any, summaries: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+    """The summaries whose trace touches `service`: from ServiceIds where the backend fills them,
+    else from the segment documents (BatchGetTraces takes 5 ids per call)."""
+    matched = {s["Id"] for s in summaries if service in services_of(s)}
+    unknown = [s["Id"] for s in summaries if not services_of(s)]
+    for i in range(0, len(unknown), 5):
+        response = xray.batch_get_traces(TraceIds=unknown[i:i + 5])
+        for trace in response.get("Traces", []):
+            if service in segment_names(trace):
+                matched.add(trace["Id"])
+    return [s for s in summaries if s["Id"] in matched]
