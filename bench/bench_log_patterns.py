@@ -77,7 +77,7 @@ def _line(rng: random.Random, ms: int, incident: bool) -> str:
         return f"{_iso(ms)} INFO session {uuid.UUID(int=rng.getrandbits(128))} refreshed for \"{rng.choice(USERS)}\""
     if r < 0.83:
         return f"{_iso(ms)} DEBUG pod {_pod(rng)} on node ip-{_ip(rng).replace('.', '-')} heartbeat ok in {rng.randint(1, 40)}ms"
-    if r < 0.87 or (incident and r < 0.95):
+    if r < 0.87 or (incident and r < 0.97):  # retries surge during the incident
         return (f"{_iso(ms)} WARN upstream {rng.choice(['inventory', 'pricing'])}:8080 slow response "
                 f"after {rng.uniform(1, 9):.1f}s (attempt {rng.randint(1, 3)}/3)")
     if r < 0.90:
@@ -107,12 +107,16 @@ def main() -> None:
     baseline = generate(args.lines // 2, t0, hour, incident=False, seed=1)
     window = generate(args.lines - len(baseline), t0 + hour, hour, incident=True, seed=2)
 
-    best, report = float("inf"), None
+    # Best of N, in wall time and in CPU time: on a shared machine other processes inflate wall
+    # time, CPU time shows what the code costs.
+    best_wall, best_cpu, report = float("inf"), float("inf"), None
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         report = mine_log_patterns(window, baseline, window=(t0 + hour, t0 + 2 * hour), baseline_window=(t0, t0 + hour))
-        best = min(best, time.perf_counter() - started)
-    lines_per_s = args.lines / best
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    lines_per_s = args.lines / best_wall
+    cpu_lines_per_s = args.lines / best_cpu
 
     sample = (baseline + window)[: args.drain3_lines]
     miner = TemplateMiner(config=drain3_config())
@@ -126,10 +130,13 @@ def main() -> None:
     result = {
         "benchmark": "log_patterns",
         "lines": args.lines,
-        "seconds": round(best, 4),
+        "seconds": round(best_wall, 4),
         "lines_per_s": round(lines_per_s),
+        "cpu_seconds": round(best_cpu, 4),
+        "cpu_lines_per_s": round(cpu_lines_per_s),
         "target_lines_per_s": TARGET_LINES_PER_S,
         "meets_target": lines_per_s > TARGET_LINES_PER_S,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "templates_in_window": report.template_count,
         "stock_drain3_lines_per_s": round(drain3_lines_per_s),
         "stock_drain3_templates": len(miner.drain.clusters),
@@ -137,9 +144,9 @@ def main() -> None:
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
     }
-    print(f"log_patterns: {lines_per_s:,.0f} lines/s over {args.lines:,} lines "
-          f"(target {TARGET_LINES_PER_S:,}; stock Drain3 {drain3_lines_per_s:,.0f} lines/s), "
-          f"{report.template_count} templates in the window")
+    print(f"log_patterns: {lines_per_s:,.0f} lines/s wall, {cpu_lines_per_s:,.0f} lines/s CPU over "
+          f"{args.lines:,} lines (target {TARGET_LINES_PER_S:,}; stock Drain3 {drain3_lines_per_s:,.0f} lines/s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs), {report.template_count} templates in the window")
     print("\n".join(top))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from mcp_servers.cloudwatch.log_patterns import (
+    _ANY_RULE,
+    _RULE_NAMES,
+    MASKING_RULES,
     LineMasker,
+    _value_kind,
     guess_severity,
     mine_log_patterns,
 )
@@ -90,6 +94,8 @@ def test_few_lines_are_not_a_surge_whatever_the_ratio():
         (["req 3bab6c39-8d88-448a-9eed-8d14f06d3fef done", "req a5cd95e7-1cf3-4179-8e07-50ea92484194 done"], "req <UUID> done"),
         (["trace=7ed4d57b1e2feb89 ok", "trace=0x1f ok"], "trace=<HEX> ok"),
         (["retry in 250ms", "retry in 1.5s"], "retry in <DUR>"),
+        (["GC heap 478M->230M", "GC heap 1.5GB->980Mi"], "GC heap <SIZE>-><SIZE>"),
+        (["build 2024.05.01-rc7 ok", "build 2023.11.30-rc12 ok"], "build <NUM>.<NUM>.<ID> ok"),
         (["user \"alice\" not found", "user \"bob o'brien\" not found"], "user <STR> not found"),
         (["pod payment-api-7d9f8c6b5-x2x7k started", "pod payment-api-5c4b9d7f2-q9w8e started"], "pod <ID> started"),
         (["2024-05-01T12:00:00.123Z exit code 137.", "2024-05-02T01:02:03Z exit code 1."], "<TS> exit code <NUM>."),
@@ -101,6 +107,21 @@ def test_few_lines_are_not_a_surge_whatever_the_ratio():
 def test_masking_collapses_variable_fields(lines, expected):
     masker = LineMasker()
     assert {masker.mask(line) for line in lines} == {expected}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0", "137", "-5", "3.14", "12345678", "7ed4d57b1e2feb89", "123456789abc", "0x1F", "deadbeef", "10.0.0.7",
+     "10.0.0.7:5432", "250ms", "1500ms", "1.5s", "3m", "512Mi", "1.5GB", "478M", "3bab6c39-8d88-448a-9eed-8d14f06d3fef",
+     "12:00:01.5", "2024-05-01", "2024-05-01T12:00:00Z", "node-3", "payment-api-7d9f8c6b5-x2x7k", "req_8f3a2b",
+     "http2", "v1.2.3", "abc", "1e10", "x86_64"],
+)
+def test_the_fast_value_classifier_names_values_as_the_masking_rules_do(value):
+    # The token stage classifies whole values with str methods and a second regex; stock Drain3
+    # uses MASKING_RULES. Both must give one value one name.
+    assert _ANY_RULE.groups == len(MASKING_RULES)
+    match = _ANY_RULE.fullmatch(value)
+    assert _value_kind(value) == (_RULE_NAMES[match.lastindex - 1] if match else None)
 
 
 def test_masking_keeps_the_message_of_logfmt_and_json_lines():
@@ -179,6 +200,13 @@ def test_bad_arguments_say_what_to_pass():
         ("raise ValueError: bad", "error"),
         ("WARN slow query", "warning"),
         ("GET /healthz 200 errors=0 error_rate=0", "info"),
+        ("level=info msg=retrying error=<nil>", "info"),
+        ('{"level":"info","error":null}', "info"),
+        ("severity=WARNING msg=disk at 85%", "warning"),
+        ("E<NUM> <TIME> <NUM> reflector.go:<NUM>] failed to list", "error"),
+        ("I<NUM> <TIME> <NUM> reflector.go:<NUM>] Watch close", "info"),
+        ("level=verbose something", "info"),
+        ("level=<STR> panic: nil map", "error"),
     ],
 )
 def test_severity_guess(line, severity):

@@ -83,6 +83,7 @@ def test_limit_and_unknown_category(index):
     assert len(index.search("Pending FailedScheduling ProvisioningFailed error", limit=2)) == 2
     with pytest.raises(ValueError, match="unknown category 'oom'; use one of bad_image, .* or leave it out"):
         index.search("x", category="oom")
+    assert index.search("ImagePullBackOff", category="none") == index.search("ImagePullBackOff")
 
 
 def test_both_backends_score_alike():

@@ -8,14 +8,15 @@ look like errors come first: that is usually where an incident's story starts.
 Pure logic, no boto3: the server fetches events and hands them here as `(timestamp_ms, message)`.
 
 Why not just `drain3.TemplateMiner` with masking instructions? It runs every masking regex over
-every line and walks the Drain tree for every line: about 15k lines/s on the 2-core reference
-machine, too slow for the window of a busy service. So two cheap stages sit in front of Drain:
+every line and walks the Drain tree for every line: 8-15k lines/s on the 2-core reference machine,
+too slow for the window of a busy service. So two cheap stages sit in front of Drain:
   1. `LineMasker` masks variable fields token by token with a token cache (`status=200` or `GET`
      is masked once, not once per line) and one anchored match for an unseen token, instead of
      nine regex scans over every line; JSON lines are parsed and rendered as `key=value`;
   2. an exact cache from masked line to template, so Drain sees each distinct masked line once.
      Once masked, most lines of a service are repeats of a few hundred strings.
-`drain3_config()` is the equivalent stock configuration; bench/bench_log_patterns.py compares both.
+`drain3_config()` is the closest stock configuration (same rules, no JSON or quoted-string
+handling); bench/bench_log_patterns.py compares the two.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ SAMPLES_PER_TEMPLATE = 3
 
 # Order is priority: a UUID is masked before its groups look like hex or numbers, a timestamp
 # before its parts, a duration before its number. Each pattern carries its own boundaries, so it
-# works on a whole line (stock Drain3, the benchmark) and as a fullmatch on one token.
+# works on a whole line (stock Drain3) as well as inside one token.
 MASKING_RULES: tuple[tuple[str, str], ...] = (
     ("UUID", r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"),
     ("TS", r"(?<!\w)\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?!\w)"),
@@ -53,21 +54,29 @@ MASKING_RULES: tuple[tuple[str, str], ...] = (
     ("TIME", r"(?<![\w:])\d\d:\d\d:\d\d(?:[.,]\d+)?(?![\w:])"),
     ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?!\w|\.\w)"),
     ("DUR", r"(?<![\w.])\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?!\w)"),
+    ("SIZE", r"(?<![\w.])\d+(?:\.\d+)?(?:[KMGTPE]i?B?|[kK][bB]|B|bytes)(?!\w)"),
     ("HEX", r"(?<!\w)(?:0[xX][0-9a-fA-F]+|(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,})(?!\w)"),
     # A token of 6+ word characters mixing letters and digits: req_8f3a2b, node-3, us-east-1,
     # payment-api-7d9f8c6b5-x2x7k. Short ones (v1, http2, k8s) stay words.
     ("ID", r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{5,}(?![\w-])"),
     ("NUM", r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?!\w|\.\w)"),
+    # Last resort: digit runs the rules above left (a format nobody foresaw) would make every
+    # line its own template. Single digits stay: http2, k8s, ipv4 are words.
+    ("NUM", r"\d{2,}"),
 )
-_ANY_RULE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in MASKING_RULES))
+# One alternation, groups numbered in rule order (the names repeat, so lastindex picks them).
+_ANY_RULE = re.compile("|".join(f"({pattern})" for _, pattern in MASKING_RULES))
+_RULE_NAMES = tuple(name for name, _ in MASKING_RULES)
 # The same rules for one whole value (a fullmatch): boundaries are implied, so the lookarounds
 # go, except those that test content. Numbers and hex ids never get here (see _value_kind), and
-# only HEX > ID and DUR > ID remain as priorities, so the commonest kinds are tried first.
+# only HEX, DUR, SIZE > ID remain as priorities, so the commonest kinds are tried first.
+# tests/test_log_patterns.py checks that both rule sets name every value alike.
 _VALUE_RULES: tuple[tuple[str, str], ...] = (
     ("TS", r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"),
     ("IP", r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?"),
     ("NUM", r"[-+]?\d+(?:\.\d+)?"),
     ("DUR", r"\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)"),
+    ("SIZE", r"\d+(?:\.\d+)?(?:[KMGTPE]i?B?|[kK][bB]|B|bytes)"),
     ("HEX", r"0[xX][0-9a-fA-F]+"),
     ("UUID", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     ("TIME", r"\d\d:\d\d:\d\d(?:[.,]\d+)?"),
@@ -78,8 +87,9 @@ _fullmatch_rule = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern
 # Most lines start with a timestamp, always a new token: mask it before splitting the line.
 _LEADING_TS = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?=\s|$)")
 _HAS_DIGIT = re.compile(r"\d")
-# Values that rarely repeat: caching their tokens would only churn the token cache.
-_UNIQUE_KINDS = frozenset({"TS", "TIME", "HEX", "UUID", "IP", "ID"})
+# Values that rarely repeat: caching their tokens would only churn the token cache. (IDs stay
+# cached: pod names, nodes and regions recur on every line.)
+_UNIQUE_KINDS = frozenset({"TS", "TIME", "HEX", "UUID", "IP"})
 _TRAILING_PUNCTUATION = ".,;:)]}'"
 _HEX_CHARS = "0123456789abcdefABCDEF"
 
@@ -146,7 +156,7 @@ def render_json_line(line: str) -> str | None:
 
 
 def _mask_rule_name(match: re.Match[str]) -> str:
-    return f"<{match.lastgroup}>"
+    return f"<{_RULE_NAMES[match.lastindex - 1]}>"  # type: ignore[operator]
 
 
 def mask_token(token: str) -> tuple[str, str | None]:
@@ -245,8 +255,16 @@ def drain3_config(sim_th: float = 0.5) -> TemplateMinerConfig:
 # Severity
 # ---------------------------------------------------------------------------------------------
 
-# `error\b` and `exception\b` without a leading boundary so ValueError and
-# NullPointerException count; `errors=0` and `error_rate` do not.
+# An explicit level field decides: `level=info`, `"level":"error"`, `severity=WARNING`, and klog's
+# prefix letter (E0501 12:00:00 ... -- masked to E<NUM>). Otherwise look for words:
+# `error\b` and `exception\b` without a leading boundary so ValueError and NullPointerException
+# count; `errors=0` and `error_rate` do not.
+_LEVEL_FIELD = re.compile(r'(?i)\b(?:level|lvl|severity|loglevel)"?\s*[=:]\s*"?([a-z]+)|^([IWEF])<NUM>\s')
+_LEVELS: dict[str, Severity] = {
+    **dict.fromkeys(("error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert", "e", "f"), "error"),
+    **dict.fromkeys(("warn", "warning", "w"), "warning"),
+    **dict.fromkeys(("info", "debug", "trace", "notice", "verbose", "i"), "info"),
+}
 _ERROR_WORDS = re.compile(
     r"(?i)\b(?:fatal|panic|critical|crit|emerg|err|traceback|segfault)\b|error\b|exception\b"
 )
@@ -256,7 +274,13 @@ _CHANGE_RANK: dict[str, int] = {"new": 0, "surged": 1, "steady": 2, "unknown": 3
 
 
 def guess_severity(text: str) -> Severity:
-    """A guess from level words and exception markers: logs share no severity field."""
+    """The line's level field when it has one, else a guess from level words and exception
+    markers: logs share no severity field."""
+    field = _LEVEL_FIELD.search(text)
+    if field is not None:
+        level = _LEVELS.get((field.group(1) or field.group(2)).lower())
+        if level is not None:
+            return level
     if _ERROR_WORDS.search(text):
         return "error"
     if _WARNING_WORDS.search(text):

@@ -105,6 +105,8 @@ def describe_alarm_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: in
         token = response.get("NextToken")
         if not token or len(rows) >= max_results:
             break
+    if kwargs.get("StateValue"):  # applied again here: not every endpoint combines it with a name prefix (moto)
+        rows = [r for r in rows if r["state"] == kwargs["StateValue"]]
     order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
     rows.sort(key=lambda a: a.get("updated") or "", reverse=True)
     rows.sort(key=lambda a: order.get(a["state"], 3))  # stable: ALARM first, newest change first within a state

@@ -11,40 +11,57 @@ Works against any AWS account with the standard credential chain. Times are ISO-
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from botocore.exceptions import ClientError
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
-from pydantic import Field
+from pydantic import AliasChoices, BeforeValidator, Field
 
 from ..common.aws import AwsClients, add_aws_args, clients_from_args
 from ..common.errors import call_backend
 from ..common.results import compact
 from ..common.serve import base_parser, preflight, run
 from ..common.tools import blocking_tools
+from . import reads
+from .anomaly_report import anomaly_report
 from .log_patterns import mine_log_patterns
 from .timewindow import TimeWindowError, Window, iso, iso_ms, resolve_window
-from .traces import segment_names, service_filter, services_of, summarize_traces
+from .traces import service_filter, summarize_traces
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
 
 # --- argument types ---------------------------------------------------------------------------
+# Aliases accept the spellings the runbook library uses (stat, period_s, log_group); the schema
+# shows one name per argument.
 TimeArg = Annotated[str, Field(min_length=1, max_length=40,
                                description="ISO-8601 (2026-01-31T12:00:00Z), relative (-3h, -30m, now-1d) or now")]
 Namespace = Annotated[str, Field(min_length=1, max_length=255, description="metric namespace, e.g. AWS/EC2, ContainerInsights")]
 MetricName = Annotated[str, Field(min_length=1, max_length=255, description="metric name, e.g. CPUUtilization")]
-Dimensions = Annotated[dict[str, str], Field(max_length=30, description='dimension name -> value, e.g. {"ClusterName": "prod"}')]
-Period = Annotated[int, Field(ge=1, le=86400, description="seconds per datapoint: 1, 5, 10, 30 or a multiple of 60")]
-LogGroup = Annotated[str, Field(min_length=1, max_length=512, description="log group name, e.g. /aws/eks/prod/app")]
-Statistic = Annotated[str, Field(min_length=2, max_length=20,
+Dimensions = Annotated[dict[str, str], Field(max_length=30, description='dimension name -> value, e.g. {"ClusterName": "prod"}; '
+                                                                        "every dimension of the series must be given")]
+Period = Annotated[int, Field(ge=1, le=86400, validation_alias=AliasChoices("period", "period_s"),
+                              description="seconds per datapoint: 1, 5, 10, 30 or a multiple of 60")]
+Statistic = Annotated[str, Field(min_length=2, max_length=20, validation_alias=AliasChoices("statistic", "stat"),
                                  description="Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99")]
+Statistics = Annotated[list[Annotated[str, Field(min_length=2, max_length=20)]], BeforeValidator(_one_or_many),
+                       Field(min_length=1, max_length=5, validation_alias=AliasChoices("statistics", "stat", "statistic"),
+                             description="e.g. [\"Average\", \"Maximum\", \"p99\"]")]
+LogGroup = Annotated[str, Field(min_length=1, max_length=512, validation_alias=AliasChoices("log_group", "group"),
+                                description="log group name, e.g. /aws/eks/prod/app")]
+LogGroups = Annotated[list[Annotated[str, Field(min_length=1, max_length=512)]], BeforeValidator(_one_or_many),
+                      Field(min_length=1, max_length=20, validation_alias=AliasChoices("log_groups", "log_group", "groups"),
+                            description="log group names")]
+Limit = Annotated[int, Field(ge=1, le=10000, description="most rows to return")]
 
 _STATISTIC = re.compile(r"^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d{1,2})?|p100)$")
-MAX_POINTS_PER_SERIES = 1440  # a day of minutes: more than any agent reads, and GetMetricData's cost grows with it
+MAX_POINTS_PER_SERIES = 1440  # a day of minutes: more than an agent reads, and GetMetricData's cost grows with it
 MAX_METRIC_SPAN = timedelta(days=15)
 MAX_LOG_SPAN = timedelta(days=30)
 MAX_TRACE_SPAN = timedelta(hours=24)  # GetTraceSummaries refuses longer ranges
@@ -52,52 +69,35 @@ MAX_MESSAGE_CHARS = 2000
 INSIGHTS_TERMINAL = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _window(start: str, end: str, max_span: timedelta, what: str = "window") -> Window:
     try:
-        return resolve_window(start, end, _now(), max_span=max_span, what=what)
+        return resolve_window(start, end, datetime.now(UTC), max_span=max_span, what=what)
     except TimeWindowError as exc:
         raise ToolError(str(exc)) from None
 
 
-def _dimension_filters(dimensions: dict[str, str] | None, *, wildcard: bool) -> list[dict[str, str]]:
-    """boto3's [{Name, Value}] form; with `wildcard`, a value of "*" or "" matches any value."""
-    out = []
-    for name, value in (dimensions or {}).items():
-        if wildcard and value in ("*", ""):
-            out.append({"Name": name})
-        else:
-            out.append({"Name": name, "Value": value})
-    return out
-
-
-def _dims_dict(dimensions: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {d["Name"]: d.get("Value", "") for d in dimensions or []}
-
-
-def _check_period(period: int) -> None:
+def _metric_window(start: str, end: str, period: int) -> Window:
+    """A window for metric reads: aligned to the period, so datapoints land on period boundaries
+    (12:05:00, not 12:05:14) whatever second the call was made, as CloudWatch recommends."""
     if period not in (1, 5, 10, 30) and period % 60:
         raise ToolError(f"period {period}s is not allowed; CloudWatch takes 1, 5, 10, 30 or a multiple of 60 seconds")
-
-
-def _check_points(window: Window, period: int) -> int:
-    points = math.ceil(window.seconds / period)
+    window = _window(start, end, MAX_METRIC_SPAN)
+    start_s = math.floor(window.start.timestamp() / period) * period
+    end_s = math.ceil(window.end.timestamp() / period) * period
+    aligned = Window(datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC))
+    points = (end_s - start_s) // period
     if points > MAX_POINTS_PER_SERIES:
         suggested = math.ceil(window.seconds / MAX_POINTS_PER_SERIES / 60) * 60
         raise ToolError(f"a {int(window.seconds)}s window at period {period}s is {points} datapoints per statistic; "
                         f"the limit is {MAX_POINTS_PER_SERIES} -- use period={suggested} or a shorter window")
-    return points
+    return aligned
 
 
-def _unsupported(exc: ClientError) -> bool:
-    """The endpoint does not implement this call (moto, some emulators) -- not a caller mistake."""
-    error = exc.response.get("Error", {})
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    text = f"{error.get('Code', '')} {error.get('Message', '')}".lower()
-    return status in (500, 501) and ("not implemented" in text or error.get("Code") in ("500", "501", "NotImplemented"))
+def _check_statistics(statistics: list[str]) -> list[str]:
+    bad = [s for s in statistics if not _STATISTIC.match(s)]
+    if bad:
+        raise ToolError(f"unknown statistic(s) {bad}; use Average, Sum, Minimum, Maximum, SampleCount or pNN (p99)")
+    return list(dict.fromkeys(statistics))
 
 
 def _cut(message: str) -> str:
@@ -105,59 +105,6 @@ def _cut(message: str) -> str:
     if len(message) <= MAX_MESSAGE_CHARS:
         return message
     return message[:MAX_MESSAGE_CHARS] + f"... [{len(message) - MAX_MESSAGE_CHARS} chars cut]"
-
-
-# --- backend reads (plain functions over boto3 clients, called through call_backend) ----------
-def fetch_metric_series(cloudwatch: Any, namespace: str, metric_name: str, dimensions: dict[str, str],
-                        window: Window, period: int, statistics: list[str]) -> dict[str, tuple[list[datetime], list[float]]]:
-    """GetMetricData for one metric and several statistics -> {stat: (timestamps, values)}, ascending."""
-    metric = {"Namespace": namespace, "MetricName": metric_name,
-              "Dimensions": _dimension_filters(dimensions, wildcard=False)}
-    queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}, "ReturnData": True}
-               for i, stat in enumerate(statistics)]
-    points: dict[str, dict[datetime, float]] = {f"m{i}": {} for i in range(len(statistics))}
-    token = None
-    for _ in range(100):  # pages; a bounded loop, in case a backend keeps returning a token
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": window.start, "EndTime": window.end,
-                                  "ScanBy": "TimestampAscending"}
-        if token:
-            kwargs["NextToken"] = token
-        response = cloudwatch.get_metric_data(**kwargs)
-        for result in response.get("MetricDataResults", []):
-            series = points.setdefault(result["Id"], {})
-            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", [])):
-                series[stamp.astimezone(UTC)] = value
-        token = response.get("NextToken")
-        if not token:
-            break
-    out = {}
-    for i, stat in enumerate(statistics):
-        ordered = sorted(points[f"m{i}"].items())
-        out[stat] = ([t for t, _ in ordered], [v for _, v in ordered])
-    return out
-
-
-def fetch_log_events(logs: Any, group: str, window: Window, pattern: str | None, limit: int,
-                     stream_prefix: str | None = None) -> tuple[list[dict[str, Any]], bool]:
-    """FilterLogEvents pages until `limit` events; returns (events oldest first, more_available)."""
-    events: list[dict[str, Any]] = []
-    token = None
-    kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_ms, "endTime": window.end_ms}
-    if pattern:
-        kwargs["filterPattern"] = pattern
-    if stream_prefix:
-        kwargs["logStreamNamePrefix"] = stream_prefix
-    while len(events) < limit:
-        page_kwargs = {**kwargs, "limit": min(10_000, limit - len(events))}
-        if token:
-            page_kwargs["nextToken"] = token
-        response = logs.filter_log_events(**page_kwargs)
-        events.extend(response.get("events", []))
-        new_token = response.get("nextToken")
-        if not new_token or new_token == token:
-            return events[:limit], len(events) > limit
-        token = new_token
-    return events[:limit], True
 
 
 def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
@@ -190,26 +137,9 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         if metric_name:
             kwargs["MetricName"] = metric_name
         if dimensions:
-            kwargs["Dimensions"] = _dimension_filters(dimensions, wildcard=True)
-
-        def read() -> tuple[list[dict[str, Any]], bool]:
-            seen: dict[tuple, dict[str, Any]] = {}
-            token = None
-            for _ in range(50):
-                response = cloudwatch.list_metrics(**kwargs, **({"NextToken": token} if token else {}))
-                for metric in response.get("Metrics", []):
-                    dims = _dims_dict(metric.get("Dimensions"))
-                    # Some backends list one row per datapoint: the key removes the repeats.
-                    key = (metric["Namespace"], metric["MetricName"], tuple(sorted(dims.items())))
-                    seen.setdefault(key, {"namespace": key[0], "metric": key[1], "dimensions": dims})
-                token = response.get("NextToken")
-                if not token or len(seen) > max_results:
-                    break
-            return list(seen.values()), bool(token) or len(seen) > max_results
-
-        metrics, more = backend(read, f"list_metrics {kwargs}")
-        metrics.sort(key=lambda m: (m["namespace"], m["metric"], sorted(m["dimensions"].items())))
-        return compact({"count": min(len(metrics), max_results), "more": more, "metrics": metrics[:max_results]},
+            kwargs["Dimensions"] = reads.dimension_filters(dimensions, wildcard=True)
+        metrics, more = backend(lambda: reads.list_metric_rows(cloudwatch, kwargs, max_results), f"list_metrics {kwargs}")
+        return compact({"count": len(metrics), "more": more, "metrics": metrics},
                        hint="filter by namespace, metric_name or dimensions")
 
     @tool
@@ -220,110 +150,24 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         start: TimeArg = "-3h",
         end: TimeArg = "now",
         period: Period = 60,
-        statistics: Annotated[list[Statistic], Field(min_length=1, max_length=5)] = ["Average"],  # noqa: B006 (pydantic copies)
+        statistics: Statistics = ["Average"],  # noqa: B006 -- pydantic copies defaults
     ) -> str:
-        """One metric's datapoints per statistic over a window: timestamps and values, oldest first."""
-        bad = [s for s in statistics if not _STATISTIC.match(s)]
-        if bad:
-            raise ToolError(f"unknown statistic(s) {bad}; use Average, Sum, Minimum, Maximum, SampleCount or pNN (p99)")
-        _check_period(period)
-        window = _window(start, end, MAX_METRIC_SPAN)
-        _check_points(window, period)
-        series = backend(lambda: fetch_metric_series(cloudwatch, namespace, metric_name, dimensions or {}, window, period,
-                                                     list(dict.fromkeys(statistics))),
+        """One metric's datapoints per statistic over a window: timestamps and values, oldest first,
+        with min/max/mean/last per statistic."""
+        stats = _check_statistics(statistics)
+        window = _metric_window(start, end, period)
+        series = backend(lambda: reads.fetch_metric_series(cloudwatch, namespace, metric_name, dimensions or {},
+                                                           window, period, stats),
                          f"get_metric_data {namespace}/{metric_name} {dimensions or {}}")
-        out: dict[str, Any] = {}
-        for stat, (stamps, values) in series.items():
-            out[stat] = {"timestamps": [iso(t) for t in stamps], "values": [round(v, 6) for v in values],
-                         "summary": _summary(values)}
-        empty = all(not stamps for stamps, _ in series.values())
+        out = {stat: {"timestamps": [iso(t) for t in stamps], "values": [round(v, 6) for v in values],
+                      "summary": reads.series_summary(values)}
+               for stat, (stamps, values) in series.items()}
         payload: dict[str, Any] = {"namespace": namespace, "metric": metric_name, "dimensions": dimensions or {},
                                    "period": period, "window": window.describe(), "series": out}
-        if empty:
-            payload["note"] = ("no datapoints: check the dimensions with list_metrics (every dimension must match "
-                               "exactly) or widen the window")
+        if all(not stamps for stamps, _ in series.values()):
+            payload["note"] = ("no datapoints: check the dimensions with list_metrics (every dimension of the series "
+                               "must be given, exactly) or widen the window")
         return compact(payload, hint="use a larger period or a shorter window")
-
-    @tool
-    def describe_alarms(
-        state: Annotated[Literal["OK", "ALARM", "INSUFFICIENT_DATA"] | None, Field(description="only alarms in this state")] = None,
-        name_prefix: Annotated[str | None, Field(max_length=255)] = None,
-        max_results: Annotated[int, Field(ge=1, le=1000)] = 100,
-    ) -> str:
-        """Alarms with state, reason, metric, threshold and dimensions; ALARM first, newest change first."""
-        kwargs: dict[str, Any] = {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
-        if state:
-            kwargs["StateValue"] = state
-        if name_prefix:
-            kwargs["AlarmNamePrefix"] = name_prefix
-
-        def read() -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            token = None
-            for _ in range(50):
-                response = cloudwatch.describe_alarms(**kwargs, MaxRecords=100, **({"NextToken": token} if token else {}))
-                rows += [_metric_alarm(a) for a in response.get("MetricAlarms", [])]
-                rows += [_composite_alarm(a) for a in response.get("CompositeAlarms", [])]
-                token = response.get("NextToken")
-                if not token or len(rows) >= max_results:
-                    break
-            return rows
-
-        alarms = backend(read, "describe_alarms")
-        order = {"ALARM": 0, "INSUFFICIENT_DATA": 1, "OK": 2}
-        alarms.sort(key=lambda a: a.get("updated") or "", reverse=True)
-        alarms.sort(key=lambda a: order.get(a["state"], 3))
-        return compact({"count": len(alarms[:max_results]), "alarms": alarms[:max_results]},
-                       hint="filter by state or name_prefix")
-
-    @tool
-    def alarm_history(
-        name: Annotated[str, Field(min_length=1, max_length=255, description="exact alarm name")],
-        start: TimeArg = "-24h",
-        end: TimeArg = "now",
-        history_type: Literal["StateUpdate", "ConfigurationUpdate", "Action", "all"] = "StateUpdate",
-        max_results: Annotated[int, Field(ge=1, le=500)] = 50,
-    ) -> str:
-        """An alarm's state changes (or configuration updates / actions) in a window, newest first."""
-        window = _window(start, end, timedelta(days=14))
-
-        def read() -> list[dict[str, Any]] | None:
-            kwargs: dict[str, Any] = {"AlarmName": name, "StartDate": window.start, "EndDate": window.end,
-                                      "ScanBy": "TimestampDescending", "MaxRecords": min(100, max_results)}
-            if history_type != "all":
-                kwargs["HistoryItemType"] = history_type
-            items: list[dict[str, Any]] = []
-            token = None
-            try:
-                for _ in range(20):
-                    response = cloudwatch.describe_alarm_history(**kwargs, **({"NextToken": token} if token else {}))
-                    items += response.get("AlarmHistoryItems", [])
-                    token = response.get("NextToken")
-                    if not token or len(items) >= max_results:
-                        break
-            except ClientError as exc:
-                if _unsupported(exc):
-                    return None
-                raise
-            return items
-
-        items = backend(read, f"alarm_history {name!r}")
-        if items is None:
-            # The endpoint has no history API (moto): the alarm's last transition is the best we can do.
-            alarms = backend(lambda: cloudwatch.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm", "CompositeAlarm"]),
-                             f"describe alarm {name!r}")
-            found = (alarms.get("MetricAlarms") or []) + (alarms.get("CompositeAlarms") or [])
-            if not found:
-                raise ToolError(f"alarm_history: no alarm named {name!r}; describe_alarms lists the alarms")
-            alarm = found[0]
-            rows = [{"timestamp": iso(alarm["StateUpdatedTimestamp"]), "type": "StateUpdate", "new_state": alarm["StateValue"],
-                     "summary": f"Alarm is {alarm['StateValue']}", "reason": alarm.get("StateReason")}]
-            return compact({"alarm": name, "window": window.describe(), "items": rows,
-                            "note": "this endpoint does not implement DescribeAlarmHistory; showing the current state's "
-                                    "last transition only"})
-        rows = [_history_row(item) for item in items[:max_results]]
-        return compact({"alarm": name, "window": window.describe(), "count": len(rows), "items": rows},
-                       hint="narrow the window or pick one history_type")
 
     @tool
     def detect_anomalies(
@@ -335,21 +179,68 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         period: Period = 60,
         statistic: Statistic = "Average",
     ) -> str:
-        """When a metric left its normal range: anomalous intervals with scores, the baseline, and the method."""
-        if not _STATISTIC.match(statistic):
-            raise ToolError(f"unknown statistic {statistic!r}; use Average, Sum, Minimum, Maximum, SampleCount or pNN")
-        _check_period(period)
-        window = _window(start, end, MAX_METRIC_SPAN)
-        _check_points(window, period)
-        series = backend(lambda: fetch_metric_series(cloudwatch, namespace, metric_name, dimensions or {}, window, period,
-                                                     [statistic]),
+        """When a metric left its normal range: anomalous intervals (start, end, peak, score, direction),
+        the baseline it was judged against, and the method used."""
+        stat = _check_statistics([statistic])[0]
+        window = _metric_window(start, end, period)
+        series = backend(lambda: reads.fetch_metric_series(cloudwatch, namespace, metric_name, dimensions or {},
+                                                           window, period, [stat]),
                          f"detect_anomalies {namespace}/{metric_name} {dimensions or {}}")
-        stamps, values = series[statistic]
+        stamps, values = series[stat]
         payload: dict[str, Any] = {"namespace": namespace, "metric": metric_name, "dimensions": dimensions or {},
-                                   "statistic": statistic, "period": period, "window": window.describe(),
-                                   "points": len(values)}
-        payload.update(_anomaly_report(stamps, values, period))
+                                   "statistic": stat, "period": period, "window": window.describe(), "points": len(values)}
+        payload.update(anomaly_report(stamps, values, period))
         return compact(payload, hint="a shorter window gives fewer intervals")
+
+    # --- alarms --------------------------------------------------------------------------------
+    @tool
+    def describe_alarms(
+        state: Annotated[Literal["OK", "ALARM", "INSUFFICIENT_DATA"] | None, Field(description="only alarms in this state")] = None,
+        name_prefix: Annotated[str | None, Field(max_length=255)] = None,
+        alarm_names: Annotated[list[str] | None, Field(max_length=100, description="exact alarm names")] = None,
+        max_results: Annotated[int, Field(ge=1, le=1000)] = 100,
+    ) -> str:
+        """Alarms with state, reason, metric, threshold and dimensions; ALARM first, newest change first."""
+        if name_prefix and alarm_names:
+            raise ToolError("describe_alarms: pass name_prefix or alarm_names, not both")
+        kwargs: dict[str, Any] = {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}
+        if state:
+            kwargs["StateValue"] = state
+        if name_prefix:
+            kwargs["AlarmNamePrefix"] = name_prefix
+        if alarm_names:
+            kwargs["AlarmNames"] = alarm_names
+        alarms = backend(lambda: reads.describe_alarm_rows(cloudwatch, kwargs, max_results), "describe_alarms")
+        return compact({"count": len(alarms), "alarms": alarms}, hint="filter by state or name_prefix")
+
+    @tool
+    def alarm_history(
+        name: Annotated[str, Field(min_length=1, max_length=255, validation_alias=AliasChoices("name", "alarm_name"),
+                                   description="exact alarm name")],
+        start: TimeArg = "-24h",
+        end: TimeArg = "now",
+        history_type: Literal["StateUpdate", "ConfigurationUpdate", "Action", "all"] = "StateUpdate",
+        max_results: Annotated[int, Field(ge=1, le=500)] = 50,
+    ) -> str:
+        """An alarm's state changes (or configuration updates / actions) in a window, newest first."""
+        window = _window(start, end, timedelta(days=14))
+        items = backend(lambda: reads.alarm_history_items(cloudwatch, name, window, history_type, max_results),
+                        f"alarm_history {name!r}")
+        if items is not None:
+            return compact({"alarm": name, "window": window.describe(), "count": len(items), "items": items},
+                           hint="narrow the window or pick one history_type")
+        # The endpoint has no history API (moto): the alarm's last transition is the best there is.
+        found = backend(lambda: reads.describe_alarm_rows(cloudwatch, {"AlarmNames": [name],
+                                                                      "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}, 1),
+                        f"describe alarm {name!r}")
+        if not found:
+            raise ToolError(f"alarm_history: no alarm named {name!r}; describe_alarms lists the alarms")
+        alarm = found[0]
+        rows = [{"timestamp": alarm.get("updated"), "type": "StateUpdate", "new_state": alarm["state"],
+                 "summary": f"Alarm is {alarm['state']}", "reason": alarm.get("reason")}]
+        return compact({"alarm": name, "window": window.describe(), "count": 1, "items": rows,
+                        "note": "this endpoint does not implement DescribeAlarmHistory; showing the current state's "
+                                "last transition only"})
 
     # --- logs ----------------------------------------------------------------------------------
     @tool
@@ -358,70 +249,52 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         max_results: Annotated[int, Field(ge=1, le=1000)] = 100,
     ) -> str:
         """Log groups (name, stored bytes, retention, created), optionally by name prefix."""
-
-        def read() -> tuple[list[dict[str, Any]], bool]:
-            groups: list[dict[str, Any]] = []
-            token = None
-            for _ in range(50):
-                kwargs: dict[str, Any] = {"limit": 50}
-                if prefix:
-                    kwargs["logGroupNamePrefix"] = prefix
-                if token:
-                    kwargs["nextToken"] = token
-                response = logs.describe_log_groups(**kwargs)
-                groups += response.get("logGroups", [])
-                token = response.get("nextToken")
-                if not token or len(groups) >= max_results:
-                    break
-            return groups, bool(token) or len(groups) > max_results
-
-        groups, more = backend(read, f"describe_log_groups prefix={prefix!r}")
+        groups, more = backend(lambda: reads.list_log_groups(logs, prefix, max_results), f"describe_log_groups prefix={prefix!r}")
         rows = [{"name": g["logGroupName"], "stored_bytes": g.get("storedBytes"),
                  "retention_days": g.get("retentionInDays"),
                  "created": iso_ms(g["creationTime"]) if g.get("creationTime") else None,
-                 **({"class": g["logGroupClass"]} if g.get("logGroupClass") else {})}
-                for g in groups[:max_results]]
+                 **({"class": g["logGroupClass"]} if g.get("logGroupClass") else {})} for g in groups]
         return compact({"count": len(rows), "more": more, "log_groups": rows}, hint="use a longer prefix")
 
     @tool
     def filter_log_events(
-        group: LogGroup,
-        pattern: Annotated[str | None, Field(max_length=1024,
+        log_group: LogGroup,
+        pattern: Annotated[str | None, Field(max_length=1024, validation_alias=AliasChoices("pattern", "filter_pattern"),
                                              description='CloudWatch filter pattern: ERROR, "connection refused", '
                                                          '{ $.level = "error" }, ?ERROR ?WARN')] = None,
         start: TimeArg = "-1h",
         end: TimeArg = "now",
-        limit: Annotated[int, Field(ge=1, le=10000)] = 100,
+        limit: Limit = 100,
         stream_prefix: Annotated[str | None, Field(max_length=512, description="only streams starting with this")] = None,
     ) -> str:
         """Log events of one group matching a filter pattern in a window, oldest first (stream, time, message)."""
         window = _window(start, end, MAX_LOG_SPAN)
-        events, more = backend(lambda: fetch_log_events(logs, group, window, pattern, limit, stream_prefix),
-                               f"filter_log_events {group!r}")
+        events, more = backend(lambda: reads.fetch_log_events(logs, log_group, window, pattern, limit, stream_prefix),
+                               f"filter_log_events {log_group!r}")
         rows = [{"stream": e.get("logStreamName"), "time": iso_ms(e["timestamp"]), "message": _cut(e.get("message", ""))}
                 for e in events]
-        payload: dict[str, Any] = {"group": group, "pattern": pattern, "window": window.describe(), "count": len(rows),
-                                   "more": more, "events": rows}
+        payload: dict[str, Any] = {"log_group": log_group, "pattern": pattern, "window": window.describe(),
+                                   "count": len(rows), "more": more, "events": rows}
         if more:
-            payload["hint"] = "more events match: narrow the window (a later start) or the pattern, or raise limit"
+            payload["hint"] = "more events match: use a later start or a narrower pattern, or raise limit"
         return compact(payload, hint="narrow the window or the pattern, or lower limit")
 
     @tool
     def logs_insights_query(
-        groups: Annotated[list[LogGroup], Field(min_length=1, max_length=50)],
+        log_groups: LogGroups,
         query: Annotated[str, Field(min_length=3, max_length=10000,
                                     description="Logs Insights query, e.g. fields @timestamp, @message | filter @message "
                                                 "like /ERROR/ | stats count(*) by bin(5m)")],
         start: TimeArg = "-1h",
         end: TimeArg = "now",
-        limit: Annotated[int, Field(ge=1, le=10000)] = 100,
+        limit: Limit = 100,
         timeout_s: Annotated[float, Field(ge=1, le=300, description="how long to wait for the query")] = 30.0,
     ) -> str:
         """Run a Logs Insights query over log groups and wait for its rows (field -> value)."""
         window = _window(start, end, MAX_LOG_SPAN)
-        started = backend(lambda: logs.start_query(logGroupNames=groups, startTime=int(window.start.timestamp()),
+        started = backend(lambda: logs.start_query(logGroupNames=log_groups, startTime=int(window.start.timestamp()),
                                                    endTime=int(window.end.timestamp()), queryString=query, limit=limit),
-                          f"logs_insights_query start on {groups}")
+                          f"logs_insights_query start on {log_groups}")
         query_id = started["queryId"]
         deadline = time.monotonic() + timeout_s
         delay = 0.1
@@ -430,14 +303,15 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
             status = response.get("status", "Unknown")
             if status in INSIGHTS_TERMINAL:
                 break
-            if time.monotonic() + delay > deadline:
-                try:  # do not leave a query scanning (and billing) after we stop waiting
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                try:  # do not leave a query scanning (and billing) after we stop waiting for it
                     backend(lambda: logs.stop_query(queryId=query_id), f"stop query {query_id}", timeout_s=5)
                 except ToolError:
                     pass
                 raise ToolError(f"logs_insights_query: query {query_id} still {status} after {timeout_s:g}s and was "
                                 "stopped; narrow the window or the groups, or raise timeout_s")
-            time.sleep(delay)
+            time.sleep(min(delay, remaining))
             delay = min(delay * 2, 1.0)
         if status != "Complete":
             raise ToolError(f"logs_insights_query: query {query_id} ended {status}; check the query syntax "
@@ -451,61 +325,45 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
 
     @tool
     def log_patterns(
-        groups: Annotated[list[LogGroup], Field(min_length=1, max_length=20)],
+        log_groups: LogGroups,
         start: TimeArg = "-30m",
         end: TimeArg = "now",
         baseline_start: Annotated[str | None, Field(max_length=40, description="default: the same length just before start")] = None,
         baseline_end: Annotated[str | None, Field(max_length=40, description="default: start")] = None,
-        pattern: Annotated[str | None, Field(max_length=1024, description="CloudWatch filter pattern applied to both windows")] = None,
+        pattern: Annotated[str | None, Field(max_length=1024, description="CloudWatch filter pattern for both windows")] = None,
         max_events: Annotated[int, Field(ge=100, le=200_000, description="events read per window")] = 20_000,
         max_templates: Annotated[int, Field(ge=1, le=200)] = 30,
     ) -> str:
-        """Log templates (Drain3) of a window vs a baseline window: which are new, surged or steady.
+        """Log templates (Drain3) of a window against a baseline window: each new, surged or steady.
         New or surged error templates come first -- usually where an incident's story starts."""
         window = _window(start, end, timedelta(days=2))
         if baseline_start is None and baseline_end is None:
             baseline = window.before()
         else:
-            baseline = _window(baseline_start or "-1h", baseline_end or start, timedelta(days=7), what="baseline window")
+            baseline = _window(baseline_start or "-7d", baseline_end or start, timedelta(days=7), what="baseline window")
             if baseline.end > window.start:
-                raise ToolError("log_patterns: the baseline window must end at or before the window's start")
-
-        def read(win: Window) -> tuple[list[tuple[int, str]], int, bool]:
-            events: list[tuple[int, str]] = []
-            covered_end = win.end_ms
-            capped = False
-            budget = max_events
-            for group in groups:
-                found, more = fetch_log_events(logs, group, win, pattern, budget)
-                events += [(e["timestamp"], e.get("message", "")) for e in found]
-                budget -= len(found)
-                if more or budget <= 0:
-                    # Events come oldest first: what was read covers the window only up to the last one.
-                    capped = True
-                    covered_end = min(covered_end, found[-1]["timestamp"] if found else win.start_ms)
-                    if budget <= 0:
-                        break
-            return events, covered_end, capped
-
-        events, w_end, w_capped = backend(lambda: read(window), f"log_patterns window {groups}", timeout_s=call_timeout * 2)
-        base_events, b_end, b_capped = backend(lambda: read(baseline), f"log_patterns baseline {groups}",
-                                               timeout_s=call_timeout * 2)
+                raise ToolError(f"log_patterns: the baseline window must end at or before the window's start "
+                                f"({iso(window.start)}); it ends {iso(baseline.end)}")
+        events, w_end, w_capped = backend(lambda: reads.read_log_window(logs, log_groups, window, pattern, max_events),
+                                          f"log_patterns window of {log_groups}", timeout_s=call_timeout * 2)
+        base_events, b_end, b_capped = backend(lambda: reads.read_log_window(logs, log_groups, baseline, pattern, max_events),
+                                               f"log_patterns baseline of {log_groups}", timeout_s=call_timeout * 2)
         report = mine_log_patterns(events, base_events, window=(window.start_ms, max(w_end, window.start_ms + 1000)),
                                    baseline_window=(baseline.start_ms, max(b_end, baseline.start_ms + 1000)),
                                    max_templates=max_templates)
         payload = report.model_dump()
         for template in payload["templates"]:
-            template["first_seen"] = iso_ms(template["first_seen"]) if template.get("first_seen") else None
-            template["last_seen"] = iso_ms(template["last_seen"]) if template.get("last_seen") else None
+            for key in ("first_seen", "last_seen"):
+                template[key] = iso_ms(template[key]) if template.get(key) else None
         for key in ("window", "baseline"):
             if payload.get(key):
                 payload[key]["start"] = iso_ms(payload[key].pop("start_ms"))
                 payload[key]["end"] = iso_ms(payload[key].pop("end_ms"))
-        payload["groups"] = groups
+        payload["log_groups"] = log_groups
         notes = []
         if w_capped or b_capped:
             notes.append(f"more than max_events={max_events} events in a window: rates use the span actually read "
-                         "(see window/baseline end); narrow the window or add a pattern")
+                         "(see the window and baseline ends); narrow the window or add a pattern")
         if not events:
             notes.append("no events in the window: check the group names with describe_log_groups")
         if notes:
@@ -518,8 +376,8 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         service: Annotated[str | None, Field(max_length=200, description="X-Ray service name as in the service map")] = None,
         start: TimeArg = "-1h",
         end: TimeArg = "now",
-        filter_expression: Annotated[str | None, Field(max_length=2000, description='extra X-Ray filter, e.g. responsetime > 2')] = None,
-        slowest: Annotated[int, Field(ge=0, le=100)] = 10,
+        filter_expression: Annotated[str | None, Field(max_length=2000, description="extra X-Ray filter, e.g. responsetime > 2")] = None,
+        slowest: Annotated[int, Field(ge=0, le=100, description="how many of the slowest traces to list")] = 10,
         max_traces: Annotated[int, Field(ge=1, le=10000)] = 1000,
     ) -> str:
         """X-Ray traces of a service in a window: error (4xx), fault (5xx) and throttle counts, response-time
@@ -529,38 +387,15 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
             expression = service_filter(service, filter_expression)
         except ValueError as exc:
             raise ToolError(str(exc)) from None
-
-        def read(expr: str | None) -> tuple[list[dict[str, Any]], bool] | None:
-            rows: list[dict[str, Any]] = []
-            token = None
-            try:
-                for _ in range(200):
-                    kwargs: dict[str, Any] = {"StartTime": window.start, "EndTime": window.end, "Sampling": False}
-                    if expr:
-                        kwargs["FilterExpression"] = expr
-                    if token:
-                        kwargs["NextToken"] = token
-                    response = xray.get_trace_summaries(**kwargs)
-                    rows += response.get("TraceSummaries", [])
-                    token = response.get("NextToken")
-                    if not token or len(rows) >= max_traces:
-                        break
-            except ClientError as exc:
-                if expr and _unsupported(exc):
-                    return None
-                raise
-            return rows[:max_traces], bool(token) or len(rows) > max_traces
-
-        got = backend(lambda: read(expression), f"trace_summaries {expression or '(all)'}")
+        got = backend(lambda: reads.fetch_trace_summaries(xray, window, expression, max_traces),
+                      f"trace_summaries {expression or '(all)'}")
         note = None
         if got is None:
             if filter_expression:
                 raise ToolError("trace_summaries: this endpoint does not implement X-Ray filter expressions; "
-                                "drop filter_expression (a service alone is filtered here)")
-            # Filter by service ourselves: from ServiceIds where the backend fills them, else from the
-            # segment documents (BatchGetTraces takes 5 ids per call).
-            rows, more = backend(lambda: read(None), "trace_summaries (all)")
-            rows = backend(lambda: _traces_of_service(xray, rows, service or ""), f"trace_summaries segments of {service!r}")
+                                "drop filter_expression (a service alone is matched client-side)")
+            rows, more = backend(lambda: reads.fetch_trace_summaries(xray, window, None, max_traces), "trace_summaries")
+            rows = backend(lambda: reads.traces_of_service(xray, rows, service or ""), f"trace_summaries of {service!r}")
             got = (rows, more)
             note = "this endpoint does not implement filter expressions; the service was matched client-side"
         summaries, more = got
@@ -575,83 +410,6 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
     return mcp
 
 
-def _traces_of_service(xray: Any, summaries: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
-    by_id = {s["Id"]: s for s in summaries}
-    unknown = [s["Id"] for s in summaries if not services_of(s)]
-    matched = {s["Id"] for s in summaries if service in services_of(s)}
-    for i in range(0, len(unknown), 5):
-        response = xray.batch_get_traces(TraceIds=unknown[i:i + 5])
-        for trace in response.get("Traces", []):
-            if service in segment_names(trace):
-                matched.add(trace["Id"])
-    return [by_id[i] for i in by_id if i in matched]
-
-
-def _summary(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"min": None, "max": None, "mean": None, "last": None}
-    return {"min": round(min(values), 6), "max": round(max(values), 6),
-            "mean": round(sum(values) / len(values), 6), "last": round(values[-1], 6)}
-
-
-def _metric_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "name": alarm["AlarmName"],
-        "state": alarm.get("StateValue"),
-        "reason": alarm.get("StateReason"),
-        "updated": iso(alarm["StateUpdatedTimestamp"]) if alarm.get("StateUpdatedTimestamp") else None,
-        "description": alarm.get("AlarmDescription"),
-        "threshold": alarm.get("Threshold"),
-        "comparison": alarm.get("ComparisonOperator"),
-        "evaluation_periods": alarm.get("EvaluationPeriods"),
-        "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
-    }
-    if alarm.get("MetricName"):
-        row["metric"] = {"namespace": alarm.get("Namespace"), "name": alarm["MetricName"],
-                         "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic"), "period": alarm.get("Period")}
-        row["dimensions"] = _dims_dict(alarm.get("Dimensions"))
-    elif alarm.get("Metrics"):  # metric math alarm: list the metrics it reads
-        row["metrics"] = [{"id": m.get("Id"), "expression": m.get("Expression"),
-                           **({"namespace": m["MetricStat"]["Metric"].get("Namespace"),
-                               "name": m["MetricStat"]["Metric"].get("MetricName"),
-                               "dimensions": _dims_dict(m["MetricStat"]["Metric"].get("Dimensions"))}
-                              if m.get("MetricStat") else {})} for m in alarm["Metrics"]]
-    if alarm.get("ThresholdMetricId"):
-        row["threshold_metric"] = alarm["ThresholdMetricId"]
-    return {k: v for k, v in row.items() if v is not None}
-
-
-def _composite_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
-    row = {"name": alarm["AlarmName"], "type": "composite", "state": alarm.get("StateValue"),
-           "reason": alarm.get("StateReason"), "rule": alarm.get("AlarmRule"),
-           "updated": iso(alarm["StateUpdatedTimestamp"]) if alarm.get("StateUpdatedTimestamp") else None,
-           "description": alarm.get("AlarmDescription")}
-    return {k: v for k, v in row.items() if v is not None}
-
-
-def _history_row(item: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"timestamp": iso(item["Timestamp"]), "type": item.get("HistoryItemType"),
-                           "summary": item.get("HistorySummary")}
-    try:
-        data = json.loads(item.get("HistoryData") or "{}")
-    except ValueError:
-        data = {}
-    if isinstance(data, dict):
-        old, new = data.get("oldState") or {}, data.get("newState") or {}
-        if old.get("stateValue"):
-            row["old_state"] = old["stateValue"]
-        if new.get("stateValue"):
-            row["new_state"] = new["stateValue"]
-            row["reason"] = new.get("stateReason")
-    return row
-
-
-def _anomaly_report(stamps: list[datetime], values: list[float], period: int) -> dict[str, Any]:
-    from .anomaly import detect_anomalies
-
-    raise NotImplementedError  # adapted once anomaly.py lands
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = base_parser("sre-mcp-cloudwatch", __doc__, writes=False)
     add_aws_args(parser)
@@ -661,8 +419,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     preflight(args)
-    aws = clients_from_args(args)
-    run(build_server(aws, call_timeout=args.call_timeout), args)
+    run(build_server(clients_from_args(args), call_timeout=args.call_timeout), args)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,8 @@ class RunbookIndex:
         """Runbooks for an incident, best first. A runbook is listed when its text matches or it
         is of the hinted category; when nothing is, the generic triage runbook is returned so
         the caller always has a next step."""
+        if category in ("", "none"):  # "no root cause" is no hint
+            category = None
         if category is not None and category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)} or leave it out")
         query = list(dict.fromkeys(tokens(symptoms)))[:MAX_QUERY_TERMS]

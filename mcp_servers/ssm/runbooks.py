@@ -70,8 +70,8 @@ PLACEHOLDERS = frozenset({
     # the resource under investigation
     "namespace", "kind", "name", "selector", "pod", "container", "service", "node", "instance_id",
     "pvc", "storage_class", "quota", "cluster", "log_group",
-    # the alarm and the time window
-    "alarm_name", "metric_namespace", "metric_name", "metric_dimensions", "onset",
+    # the alarm, what was collected so far and the time window
+    "alarm_name", "metric_namespace", "metric_name", "metric_dimensions", "symptoms", "onset",
     "window_start", "window_end", "baseline_start", "baseline_end",
     # the state before the action, and the value to set
     "image", "previous_image", "revision", "replicas", "previous_replicas", "new_replicas",

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, StateGraph
 
+from ..tracing import node_span
 from .escalation import escalate
 from .remediation import after_remediate, remediate
 from .report import finish
+from .runtime import runtime_of
 from .specialists import specialist
 from .state import SPECIALISTS, Investigation
 from .supervisor import next_step, supervise
 from .verification import verdict, verify
 
 
+def traced(name: str, node):
+    """The node inside an X-Ray subsegment when the run is traced (specialists open their own)."""
+    async def run(state: Investigation, config: RunnableConfig) -> dict:
+        with node_span(runtime_of(config).tracer, name):
+            return await node(state, config)
+    return run
+
+
 def build_graph(checkpointer=None):
     graph = StateGraph(Investigation)
-    graph.add_node("supervisor", supervise)
+    graph.add_node("supervisor", traced("supervisor", supervise))
     for name in SPECIALISTS:                      # kubernetes, metrics, logs, runbooks
         graph.add_node(name, specialist(name))
         graph.add_edge(name, "supervisor")
-    graph.add_node("remediate", remediate)
-    graph.add_node("verify", verify)
-    graph.add_node("escalate", escalate)
-    graph.add_node("finish", finish)
+    graph.add_node("remediate", traced("remediate", remediate))
+    graph.add_node("verify", traced("verify", verify))
+    graph.add_node("escalate", traced("escalate", escalate))
+    graph.add_node("finish", traced("finish", finish))
     graph.set_entry_point("supervisor")
     graph.add_conditional_edges("supervisor", next_step,
                                 [*SPECIALISTS, "remediate", "escalate", "finish"])

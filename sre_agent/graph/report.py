@@ -45,8 +45,8 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
         diagnosis=state.diagnosis or InvestigationResult.model_fields["diagnosis"].default_factory(),
         actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
         tool_calls=len(state.tool_calls),
-        llm=LlmUsage(brain=state.brain, input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
-                     cost_usd=round(state.usage.cost_usd, 6)),
+        llm=LlmUsage(brain=state.brain, model=state.usage.model, input_tokens=state.usage.input_tokens,
+                     output_tokens=state.usage.output_tokens, cost_usd=round(state.usage.cost_usd, 6)),
         duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
         report_path=report_path)
 

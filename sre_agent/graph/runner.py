@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..models import InvestigationResult
 from ..service.notifications import Notifier
+from ..tracing import tracer_from_env
 from .builder import build_graph
 from .ledger import ActionLedger, PostgresActionLedger
 from .policy import RemediationPolicy
@@ -79,8 +81,13 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
     servers = settings.servers or stdio_servers(
         settings.env, allow_writes=settings.remediation != "off", namespaces=settings.namespaces or ["-"],
         audit_log=str(settings.state_dir / "audit.jsonl"))
+    tracer = tracer if tracer is not None else tracer_from_env({**os.environ, **settings.env})
     async with AsyncExitStack() as stack:
-        toolbox = await stack.enter_async_context(Toolbox(servers, on_progress=on_progress, tracer=tracer))
+        # Entered first, so it closes last: the segment ends (and is sent) after the MCP sessions close.
+        await stack.enter_async_context(tracer.investigation(incident_id=incident.id, severity=incident.severity,
+                                                             brain=settings.brain, source=incident.source))
+        with tracer.node_span("connect"):  # starting the MCP servers is often most of a short run
+            toolbox = await stack.enter_async_context(Toolbox(servers, on_progress=on_progress, tracer=tracer))
         checkpointer = await _checkpointer(settings, stack)
         graph = build_graph(checkpointer)
         runtime = Runtime(brain=make_brain(settings.brain), toolbox=toolbox, policy=policy,
@@ -104,6 +111,7 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
             decision = await _ask(approver, interrupts[0].value, settings.approval_timeout_s)
             values = await graph.ainvoke(Command(resume=decision), config)
         state = Investigation.model_validate(snapshot.values if snapshot.values else values)
+        tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
     reports = settings.state_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     report_path = reports / f"{incident.id}.md"

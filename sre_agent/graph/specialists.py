@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_core.runnables import RunnableConfig
 
+from .brain import with_spend
 from .runtime import runtime_of
 from .state import Agent, Investigation
 
@@ -22,7 +23,8 @@ def specialist(agent: Agent):
         for finding in result.findings:
             if finding.severity != "info":
                 rt.emit("finding", agent=agent, resource=finding.resource, signal=finding.signal, summary=finding.summary)
-        return {"tasks": [task], "pending": None, "tool_calls": result.records, "findings": result.findings}
+        return with_spend(rt.brain, state, {"tasks": [task], "pending": None, "tool_calls": result.records,
+                                            "findings": result.findings})
 
     node.__name__ = f"{agent}_agent"
     return node

@@ -107,6 +107,7 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    model: str | None = None  # the LLM(s) that answered, for the result's llm.model
 
 
 class Investigation(BaseModel):

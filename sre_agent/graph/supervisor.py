@@ -7,6 +7,7 @@ import time
 from langchain_core.runnables import RunnableConfig
 
 from ..models import RootCauseCategory
+from .brain import with_spend
 from .runtime import runtime_of
 from .state import Investigation
 
@@ -31,7 +32,8 @@ async def supervise(state: Investigation, config: RunnableConfig) -> dict:
     task = None if exhausted else await rt.brain.next_task(state)
     if task is not None:
         rt.emit("route", agent=task.agent, target=task.target, question=task.question, reason=task.reason)
-        return {"pending": task, "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})}
+        return with_spend(rt.brain, state,
+                          {"pending": task, "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})})
     diagnosis, hypotheses = await rt.brain.diagnose(state)
     update: dict = {"pending": None, "diagnosis": diagnosis, "hypotheses": hypotheses,
                     "diagnosed_after_s": round(time.time() - state.started_epoch, 3)}
@@ -39,7 +41,7 @@ async def supervise(state: Investigation, config: RunnableConfig) -> dict:
             confidence=diagnosis.confidence)
     if exhausted:
         update["escalation_reason"] = f"{exhausted}; escalating with what is known"
-    return update
+    return with_spend(rt.brain, state, update)
 
 
 def next_step(state: Investigation) -> str:

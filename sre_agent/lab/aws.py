@@ -21,7 +21,9 @@ import boto3
 from botocore.config import Config
 
 from . import noise
+from .controllers import workload_name
 from .moto_backend import LabAccount, MotoBackends
+from .world import LOG_GROUP_PREFIX
 
 if TYPE_CHECKING:
     from .world import World
@@ -30,7 +32,6 @@ REGION = "us-east-1"
 CI_NAMESPACE = "ContainerInsights"
 APP_NAMESPACE = "Application"
 ALARM_TOPIC = "sre-lab-alarms"
-LOG_GROUP_PREFIX = "/sre-lab"
 
 
 def free_port() -> int:
@@ -245,7 +246,9 @@ class AwsFeed:
             self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
             if stats.rps <= 0 and key not in world.external_traffic:
                 continue
-            requests = stats.rps * 60 if stats.ready_pods else 0.0
+            # With no ready pods an internal service's own instrumentation goes silent, but requests
+            # from outside still reach its load balancer, which answers each one with a 503.
+            requests = stats.rps * 60 if stats.ready_pods or key in world.external_traffic else 0.0
             self._put(APP_NAMESPACE, "RequestCount", dims, requests, at, "Count", 0.05)
             self._put(APP_NAMESPACE, "5xxCount", dims, requests * stats.error_rate, at, "Count", 0.1)
             if stats.ready_pods:
@@ -275,10 +278,12 @@ class AwsFeed:
                 reason = "Threshold Crossed: no datapoints were received for the evaluation periods (treated as not breaching)."
             else:
                 shown = ", ".join(f"{v:g}" for v in periods)
-                word = "greater than" if spec.comparison.startswith("Greater") else "less than"
-                reason = (f"Threshold Crossed: {len(breaching)} out of the last {len(periods)} datapoints [{shown}] "
-                          f"{'was' if len(breaching) == 1 else 'were'}{'' if state == 'ALARM' else ' not'} "
-                          f"{word}{' or equal to' if 'OrEqual' in spec.comparison else ''} the threshold ({spec.threshold:g}).")
+                word = ("greater than" if spec.comparison.startswith("Greater") else "less than") + \
+                    (" or equal to" if "OrEqual" in spec.comparison else "")
+                count = len(breaching) if state == "ALARM" else len(periods) - len(breaching)
+                verb = ("was" if count == 1 else "were") + ("" if state == "ALARM" else " not")
+                reason = (f"Threshold Crossed: {count} out of the last {len(periods)} datapoints [{shown}] {verb} "
+                          f"{word} the threshold ({spec.threshold:g}) (minimum {needed} datapoints for OK -> ALARM transition).")
             if state != self.alarm_states.get(name):
                 self.alarm_states[name] = state
                 data = {"version": "1.0", "queryDate": at.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
@@ -290,16 +295,16 @@ class AwsFeed:
 
     # --- shipping -------------------------------------------------------------------------
     def collect_logs(self) -> list[tuple[str, str, int, str]]:
-        lines = []
-        for pod in self.world.pods_in(None):
-            runtime = self.world.runtimes.get(pod["metadata"]["uid"])
-            if runtime is None:
-                continue
-            group = f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}"
+        """(group, stream, epoch ms, line) for everything containers wrote since the last flush,
+        including pods deleted meanwhile."""
+        lines = [(group, stream, int(at.timestamp() * 1000), text) for group, stream, at, text in self.world.retired_log_lines]
+        self.world.retired_log_lines.clear()
+        for runtime in self.world.runtimes.values():
             for rt in runtime.containers:
-                stream = f"{pod['metadata']['name']}/{rt.name}"
-                for at, text in rt.outbox:
-                    lines.append((group, stream, int(at.timestamp() * 1000), text))
+                if not rt.outbox:
+                    continue
+                stream = f"{runtime.pod_name}/{rt.name}"
+                lines.extend((runtime.log_group, stream, int(at.timestamp() * 1000), text) for at, text in rt.outbox)
                 rt.outbox.clear()
         return lines
 
@@ -329,19 +334,6 @@ class AwsFeed:
                                                  "EvaluationPeriods": spec.evaluation_periods,
                                                  "ComparisonOperator": spec.comparison, "Threshold": spec.threshold,
                                                  "Dimensions": [{"name": k, "value": v} for k, v in spec.dimensions]}}))
-
-
-def workload_name(pod: dict) -> str:
-    """The controller's name: Deployment for ReplicaSet-owned pods, else the owner, else the pod."""
-    refs = pod["metadata"].get("ownerReferences") or []
-    if not refs:
-        return pod["metadata"]["name"]
-    owner = refs[0]
-    if owner["kind"] == "ReplicaSet":
-        hash_label = (pod["metadata"].get("labels") or {}).get("pod-template-hash")
-        if hash_label and owner["name"].endswith(f"-{hash_label}"):
-            return owner["name"][: -len(hash_label) - 1]
-    return owner["name"]
 
 
 def minute_floor(when: datetime) -> datetime:

@@ -77,6 +77,19 @@ def is_terminating(pod: dict) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp"))
 
 
+def workload_name(pod: dict) -> str:
+    """The controller's name: Deployment for ReplicaSet-owned pods, else the owner, else the pod."""
+    refs = pod["metadata"].get("ownerReferences") or []
+    if not refs:
+        return pod["metadata"]["name"]
+    owner = refs[0]
+    if owner["kind"] == "ReplicaSet":
+        hash_label = (pod["metadata"].get("labels") or {}).get("pod-template-hash")
+        if hash_label and owner["name"].endswith(f"-{hash_label}"):
+            return owner["name"][: -len(hash_label) - 1]
+    return owner["name"]
+
+
 def pod_requests(pod: dict) -> dict[str, float]:
     """Sums of requests and limits over the pod's containers (cpu in millicores, memory in MiB)."""
     total = {"requests.cpu": 0.0, "requests.memory": 0.0, "limits.cpu": 0.0, "limits.memory": 0.0}

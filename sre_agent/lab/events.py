@@ -1,5 +1,6 @@
 """Kubernetes Events as the real components write them: one object per (object, reason, message),
-its `count` and `lastTimestamp` bumped when the same thing happens again."""
+its `count` and `lastTimestamp` bumped when the same thing happens again; more than ten different
+messages for one (object, reason) within ten minutes are combined, as client-go's correlator does."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from .clock import rfc3339
 from .store import ObjectStore
 
 
+SIMILAR_EVENTS_BEFORE_COMBINING = 10
+SIMILAR_WINDOW_S = 600
+
+
 class EventRecorder:
     def __init__(self, store: ObjectStore) -> None:
         self._store = store
         self._names: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._similar: dict[tuple[str, str], dict[str, datetime]] = {}  # (object, reason) -> message -> last seen
 
     def record(
         self,
@@ -31,7 +37,19 @@ class EventRecorder:
             return
         meta = involved["metadata"]
         namespace = meta.get("namespace") or "default"
-        key = (meta.get("uid", meta["name"]), reason, message)
+        uid = meta.get("uid", meta["name"])
+        similar = self._similar.setdefault((uid, reason), {})
+        similar[message] = at
+        for seen, when in list(similar.items()):
+            if (at - when).total_seconds() > SIMILAR_WINDOW_S:
+                del similar[seen]
+        if len(similar) > SIMILAR_EVENTS_BEFORE_COMBINING:
+            # client-go's EventCorrelator: the same thing happening with a different message each
+            # time (a new pod name per failed create) becomes one event that keeps counting.
+            key = (uid, reason, "(combined)")
+            message = f"(combined from similar events): {message}"
+        else:
+            key = (uid, reason, message)
         stamp = rfc3339(at)
         known = self._names.get(key)
         if known is not None:
@@ -39,6 +57,7 @@ class EventRecorder:
             if existing is not None:
                 existing["count"] = existing.get("count", 1) + count
                 existing["lastTimestamp"] = stamp
+                existing["message"] = message
                 existing["metadata"].pop("resourceVersion", None)
                 self._store.replace(existing)
                 return

@@ -84,11 +84,37 @@ class ImageBehaviour(BaseModel):
         return ResolvedImage(tag=tag, **{**self.model_dump(exclude={"tags"}), **overrides})
 
 
+# A process starts at this share of its steady working set and reaches it after WARMUP_S
+# (caches fill, pools open): one memory curve, used by the kubelet to decide when a container is
+# OOM-killed and by telemetry to draw the memory series, so the two always agree.
+WARM_START_SHARE = 0.6
+WARMUP_S = 120.0
+
+
 class ResolvedImage(ImageBehaviour):
     """One tag of an image, with its overrides applied."""
 
     tags: dict[str, VersionBehaviour] = Field(default_factory=dict)
     tag: str
+
+    def memory_at(self, uptime_s: float) -> float:
+        """Working set (MiB) after `uptime_s` of running: the warm-up ramp plus any leak."""
+        warm = self.memory_mib * min(1.0, WARM_START_SHARE + uptime_s / WARMUP_S)
+        return warm + self.memory_growth_mib_per_hour * uptime_s / 3600
+
+    def seconds_until_memory(self, limit_mib: float) -> float | None:
+        """When the working set first reaches `limit_mib`, or None if it never does."""
+        start = self.memory_mib * WARM_START_SHARE
+        if start >= limit_mib:
+            return 0.0
+        leak_per_s = self.memory_growth_mib_per_hour / 3600
+        warm_end = (1 - WARM_START_SHARE) * WARMUP_S
+        during_warmup = (limit_mib - start) / (self.memory_mib / WARMUP_S + leak_per_s)
+        if during_warmup <= warm_end:
+            return during_warmup
+        if leak_per_s <= 0:
+            return None
+        return (limit_mib - self.memory_mib) / leak_per_s
 
 
 def split_image_ref(ref: str) -> tuple[str, str]:

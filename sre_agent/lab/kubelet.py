@@ -38,6 +38,7 @@ class ContainerPlan:
     crash_log: list[str] = field(default_factory=list)
     ready_after_s: float = 0.0
     readiness_failure: str | None = None  # probe message while never ready
+    readiness_probe: bool = False  # without one the kubelet reports ready as soon as the app runs
     liveness_failure: str | None = None  # probe message before a liveness kill
     env: dict[str, str] = field(default_factory=dict)
 
@@ -223,13 +224,11 @@ def plan_container(
         plan.crash_log.append(image.logs.missing_env.format(var=missing[0]))
         return plan
     limit = memory_mib(((container.get("resources") or {}).get("limits") or {}).get("memory"))
-    if limit and image.memory_mib > limit:
-        plan.terminate_after_s = min(image.startup_seconds, 3.0)
-        plan.exit_code, plan.termination_reason = 137, "OOMKilled"
-        plan.crash_log = [line.format(app=_app(image), version=image.tag) for line in image.logs.startup]
-        return plan
-    if limit and image.memory_growth_mib_per_hour > 0:
-        plan.terminate_after_s = (limit - image.memory_mib) / image.memory_growth_mib_per_hour * 3600
+    oom_after = image.seconds_until_memory(limit) if limit else None
+    if oom_after is not None:
+        # The kernel kills the container when its working set reaches the cgroup limit: at once for
+        # a limit below the process's start-up footprint, while warming up, or when a leak gets there.
+        plan.terminate_after_s = max(1.0, oom_after)
         plan.exit_code, plan.termination_reason = 137, "OOMKilled"
     liveness = container.get("livenessProbe")
     failure = _probe_failure(liveness, container, image)
@@ -245,6 +244,7 @@ def plan_container(
             plan.exit_code, plan.termination_reason = 137, "Error"
             plan.liveness_failure = failure
     readiness = container.get("readinessProbe")
+    plan.readiness_probe = bool(readiness)
     readiness_failure = _probe_failure(readiness, container, image)
     if readiness_failure:
         plan.readiness_failure = readiness_failure
@@ -351,7 +351,7 @@ class ContainerDriver:
         if plan.crash_log:
             for line in plan.crash_log[len(image.logs.startup):]:
                 rt.emit(at + timedelta(seconds=0.5), line)
-        elif image.role == "service":
+        elif image.role == "service" and (plan.terminate_after_s is None or plan.terminate_after_s > image.startup_seconds):
             rt.emit(at + timedelta(seconds=image.startup_seconds), image.logs.ready.format(app=app, port=port, version=image.tag))
 
     def _terminate(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:

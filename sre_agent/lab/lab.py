@@ -164,7 +164,9 @@ class Lab:
             for index, node in enumerate(loaded.cluster.nodes):
                 self.store.create(node_manifest(node, index))
             ordered = sorted(loaded.cluster.manifests, key=lambda m: APPLY_ORDER.get(m.get("kind"), 50))
-            namespaces = {m["metadata"].get("namespace") for m in ordered if m["metadata"].get("namespace")}
+            # Every cluster has these; events about cluster-scoped objects (nodes) land in default.
+            namespaces = {"default", "kube-system", "kube-public", "kube-node-lease"}
+            namespaces |= {m["metadata"].get("namespace") for m in ordered if m["metadata"].get("namespace")}
             declared = {m["metadata"]["name"] for m in ordered if m.get("kind") == "Namespace"}
             for namespace in sorted(namespaces - declared - {None}):
                 self.store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
@@ -217,6 +219,10 @@ class Lab:
             return
         if step.action == "traffic":
             self.world.external_traffic[step.service] = float(step.rps)
+            return
+        if step.action == "delete" and step.selector is not None:
+            for obj in store.list(step.kind, step.namespace, label_selector=step.selector):
+                store.delete(step.kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])
             return
         namespace, kind, name = _split(step.resource)
         if step.action == "delete":

@@ -51,6 +51,10 @@ class Step(BaseModel):
     action: Literal["apply", "patch", "delete", "scale", "set_image", "set_resources", "rollout_undo",
                     "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic"]
     resource: str | None = Field(None, description="namespace/Kind/name or Kind/name")
+    kind: str | None = Field(None, description="delete by selector: the kind of the objects (e.g. Pod)")
+    namespace: str | None = Field(None, description="delete by selector: their namespace")
+    selector: dict[str, str] | None = Field(None, description="delete by selector: labels they all carry, "
+                                                              "as `kubectl delete pods -l app=x` does")
     manifest: dict[str, Any] | None = None
     patch: dict[str, Any] | None = None
     patch_type: Literal["strategic", "merge"] = "strategic"
@@ -67,7 +71,8 @@ class Step(BaseModel):
     @model_validator(mode="after")
     def _fields_for_action(self) -> "Step":
         need = {
-            "apply": ["manifest"], "patch": ["resource", "patch"], "delete": ["resource"],
+            "apply": ["manifest"], "patch": ["resource", "patch"],
+            "delete": ["resource"] if self.selector is None else ["kind", "namespace"],
             "scale": ["resource", "replicas"], "set_image": ["resource", "container", "image"],
             "set_resources": ["resource", "container"], "rollout_undo": ["resource"],
             "rollout_restart": ["resource"], "node_down": ["node"], "node_up": ["node"], "cordon": ["node"],
@@ -78,6 +83,8 @@ class Step(BaseModel):
             raise ValueError(f"action {self.action!r} needs {', '.join(missing)}")
         if self.resource:
             parse_resource_id(self.resource)
+        if self.selector is not None and (self.action != "delete" or self.resource):
+            raise ValueError("`selector` is for action 'delete' without `resource` (delete every match)")
         return self
 
 

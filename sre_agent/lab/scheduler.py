@@ -109,8 +109,15 @@ class Scheduler:
                                f"preemption: 0/{len(nodes)} nodes are available: {len(nodes)} Preemption is not helpful for scheduling.")
                 else:
                     parts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+                    # Evicting lower-priority pods can only free resources: for a node the pod may
+                    # never run on (selector, taint, cordon) the scheduler says so.
+                    fits_elsewhere = sum(c for r, c in reasons.items() if r.startswith("Insufficient"))
+                    hopeless = len(nodes) - fits_elsewhere
+                    preemption = ", ".join(
+                        part for part in (f"{fits_elsewhere} No preemption victims found for incoming pod" if fits_elsewhere else "",
+                                          f"{hopeless} Preemption is not helpful for scheduling" if hopeless else "") if part)
                     message = (f"0/{len(nodes)} nodes are available: {parts}. preemption: 0/{len(nodes)} nodes are available: "
-                               f"{len(nodes)} No preemption victims found for incoming pod.")
+                               f"{preemption}.")
                 self._mark_unschedulable(pod, message, now)
                 continue
             node_name = chosen["metadata"]["name"]

@@ -229,8 +229,7 @@ class TrafficModel:
             used_cpu = min(need, cpu_limit) if cpu_limit else need
             if cpu_limit and need > cpu_limit:
                 throttle = max(throttle, need / cpu_limit)
-            uptime_h = rt.uptime_s(now) / 3600
-            memory = image.memory_mib * min(1.0, 0.6 + rt.uptime_s(now) / 120) + image.memory_growth_mib_per_hour * uptime_h
+            memory = image.memory_at(rt.uptime_s(now))
             if mem_limit:
                 memory = min(memory, mem_limit * 0.999)
             cpu_noise, memory_noise = noise.gaussians_at(_container_key(pod["metadata"]["uid"], rt.name),
@@ -262,8 +261,29 @@ class TrafficModel:
                 start = rt.logged_until or rt.started_at
                 if start is None or start >= now:
                     continue
-                self._write_lines(pod, rt, plan, stats, start, now)
+                if stats is not None and self.world.pod_ready(pod):
+                    self._write_lines(pod, rt, plan, stats, start, now)
+                else:
+                    self._write_unready_lines(pod, rt, plan, start, now)
                 rt.logged_until = now
+
+    def _write_unready_lines(self, pod: dict, rt, plan, start: datetime, now: datetime) -> None:
+        """A pod out of its Service gets no requests; an app whose hard dependency is gone keeps
+        retrying it and says so about once a minute."""
+        url = self.world.missing_hard_dependency(pod, plan)
+        target = parse_service_host(url, pod["metadata"]["namespace"]) if url else None
+        if target is None:
+            return
+        image = plan.image
+        app = image.repository.rsplit("/", 1)[-1]
+        first = start + timedelta(seconds=(60 - start.second) % 60 or 60)
+        at = first.replace(microsecond=0)
+        for _ in range(MAX_LOG_LINES_PER_SYNC):
+            if at > now:
+                break
+            rt.emit(at, image.logs.dependency_down.format(host=f"{target[1]}.{target[0]}.svc.cluster.local",
+                                                          port=target[2] or 80, dependency=target[1], app=app))
+            at += timedelta(minutes=1)
 
     def _write_lines(self, pod: dict, rt, plan, stats: ServiceStats | None, start: datetime, now: datetime) -> None:
         image = plan.image

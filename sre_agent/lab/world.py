@@ -30,7 +30,12 @@ class PodRuntime:
     containers: list[ContainerRuntime] = field(default_factory=list)
     ip: str | None = None
     started_at: datetime | None = None
+    log_group: str = ""  # where a log shipper sends this pod's lines: one group per workload
+    pod_name: str = ""
 
+
+LOG_GROUP_PREFIX = "/sre-lab"
+EVENT_TTL_S = 3600
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
 # forgot to schedule, at the price of one full reconcile per ten simulated minutes.
@@ -48,6 +53,7 @@ class World:
         self.scheduler = Scheduler(self)
         self.traffic_model = TrafficModel(self)
         self.runtimes: dict[str, PodRuntime] = {}
+        self.retired_log_lines: list[tuple[str, str, datetime, str]] = []  # (group, stream, at, line) of gone pods
         self.node_faults: dict[str, datetime] = {}
         self.external_traffic: dict[str, float] = {}  # "namespace/service" -> requests per second
         self.replicaset_failures: dict[str, str] = {}
@@ -168,10 +174,15 @@ class World:
             return False
         if plan.image and plan.image.role == "batch":
             return True
+        return not (plan.readiness_probe and self.missing_hard_dependency(pod, plan))
+
+    def missing_hard_dependency(self, pod: dict, plan) -> str | None:
+        """The service (namespace/name) an app's readiness endpoint reports as unreachable, if any."""
         for dep in plan.image.depends_on if plan.image else []:
-            if dep.readiness_requires and not self.traffic_model.dependency_up(pod["metadata"]["namespace"], plan.env.get(dep.env, "")):
-                return False
-        return True
+            url = plan.env.get(dep.env, "")
+            if dep.readiness_requires and not self.traffic_model.dependency_up(pod["metadata"]["namespace"], url):
+                return url
+        return None
 
     def next_serial(self) -> int:
         return next(self._serial)
@@ -181,7 +192,7 @@ class World:
             self.store.delete("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
         except ApiError:
             pass
-        self.runtimes.pop(pod["metadata"]["uid"], None)
+        self._retire(pod["metadata"]["uid"])
 
     # --- the reconcile loop -----------------------------------------------------------------
     def _sync(self, now: datetime) -> None:
@@ -223,11 +234,11 @@ class World:
         ctl.reconcile_pvcs(self, now)
         self.scheduler.schedule(now)
         self._record_readiness_failures(now)
+        self._expire_events(now)
         self.traffic_model.update(now)
 
     def _reconcile(self, now: datetime) -> None:
         ctl.reconcile_nodes(self, now)
-        ctl.reconcile_pvcs(self, now)
         for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
             self._ready_memo.clear()
             changed = ctl.evict_from_unreachable_nodes(self, now)
@@ -239,6 +250,7 @@ class World:
                                     ("Job", ctl.reconcile_job)):
                 for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
+            ctl.reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()
             self._run_kubelets(now)
@@ -251,6 +263,7 @@ class World:
                 break
         if self.minute_tick:
             self._record_readiness_failures(now)
+            self._expire_events(now)
         self._garbage_collect()
         for rs in self.list("ReplicaSet"):
             ctl.sync_replicaset_status(self, rs)
@@ -308,6 +321,16 @@ class World:
         self.clock.set(target)
         self.sync()
 
+    def _expire_events(self, now: datetime) -> None:
+        """The API server keeps an Event for an hour after it last happened (--event-ttl=1h)."""
+        cutoff = rfc3339(now - timedelta(seconds=EVENT_TTL_S))
+        for event in self.list("Event"):
+            if (event.get("lastTimestamp") or "") < cutoff:  # RFC 3339 in UTC sorts as text
+                try:
+                    self.store.delete("Event", event["metadata"]["namespace"], event["metadata"]["name"])
+                except ApiError:
+                    pass
+
     def _record_readiness_failures(self, now: datetime) -> None:
         """A readiness probe that keeps failing: the kubelet's Unhealthy event, counted per minute."""
         nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
@@ -319,11 +342,17 @@ class World:
             specs = {c["name"]: c for c in pod["spec"].get("containers") or []}
             for rt in runtime.containers:
                 plan = rt.plan
-                if plan is None or not plan.readiness_failure or rt.state != "running":
+                if plan is None or rt.state != "running" or not plan.readiness_probe:
+                    continue
+                failure = plan.readiness_failure
+                if failure is None and rt.started_at and (now - rt.started_at).total_seconds() >= plan.ready_after_s \
+                        and self.missing_hard_dependency(pod, plan):
+                    failure = "HTTP probe failed with statuscode: 503"  # the app's /ready says its database is gone
+                if failure is None:
                     continue
                 readiness = (specs.get(rt.name) or {}).get("readinessProbe") or {}
                 per_minute = max(1, int(60 / float(readiness.get("periodSeconds", 10))))
-                self.events.record(pod, "Unhealthy", f"Readiness probe failed: {plan.readiness_failure}".replace("{ip}", runtime.ip or ""),
+                self.events.record(pod, "Unhealthy", f"Readiness probe failed: {failure}".replace("{ip}", runtime.ip or ""),
                                    now, type_="Warning", host=node, count=per_minute)
 
     def _garbage_collect(self) -> None:
@@ -341,7 +370,18 @@ class World:
         live = {p["metadata"]["uid"] for p in self.list("Pod")}
         for uid in list(self.runtimes):
             if uid not in live:
-                del self.runtimes[uid]
+                self._retire(uid)
+
+    def _retire(self, uid: str) -> None:
+        """A pod is gone: what its containers logged but nobody shipped yet still reaches CloudWatch
+        (the log shipper tails the files until they are removed)."""
+        runtime = self.runtimes.pop(uid, None)
+        if runtime is None:
+            return
+        for rt in runtime.containers:
+            stream = f"{runtime.pod_name}/{rt.name}"
+            self.retired_log_lines.extend((runtime.log_group, stream, at, text) for at, text in rt.outbox)
+            rt.outbox.clear()
 
     def _config_source(self) -> ConfigSource:
         return ConfigSource(
@@ -363,6 +403,8 @@ class World:
                     continue
                 scheduled_at = max(parse_rfc3339(pod["metadata"]["creationTimestamp"]), now - timedelta(seconds=1))
                 runtime = PodRuntime(uid=uid, ip=self._pod_ip(nodes[node_name]), started_at=scheduled_at,
+                                     log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{ctl.workload_name(pod)}",
+                                     pod_name=pod["metadata"]["name"],
                                      containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
                                                                   next_attempt_at=scheduled_at)
                                                  for c in pod["spec"].get("containers") or []])

@@ -1,0 +1,405 @@
+"""Metric anomaly detection for CloudWatch series: pure Python + numpy, no backend access.
+
+Method — a *tail-surprise ensemble*
+===================================
+Every new point is described by a handful of statistics, each of which asks one question:
+
+* **level** — is the value, or the median of the last 5 / 24 points, outside what this metric
+  has shown over its history? (catches spikes, drops and level shifts; medians make steps
+  count after a few points while ignoring one-point blips);
+* **local** — is the value (or the 5-point median) extreme compared with the last day only?
+  (catches a burst after a quiet spell on a metric whose long history is bursty);
+* **shape** — how far is the last 12 / 24 points' *shape* from its nearest neighbour among all
+  earlier windows of the same length (a streaming "discord", also on log1p values so that
+  multiplicative metrics such as bytes count fairly)? (catches new patterns: oscillation,
+  a burst of unusual form, a seasonal spike at the wrong moment);
+* **volatility** — is the mean absolute first difference of the last 12 points unusual in
+  either direction? (catches a metric that suddenly becomes jittery, or goes flat).
+
+Raw statistics live on incomparable scales (bytes, percent, distances), so none is
+thresholded directly. Each is turned into a **surprise**, ``-log10 P(statistic at least this
+extreme)``, estimated from that statistic's *own* past values (the last ``history`` points):
+the empirical rank in the body of the distribution, and beyond its ``1 - tail_fraction``
+quantile a generalised Pareto tail fitted by the method of moments (peaks-over-threshold,
+as in SPOT, Siffer et al. 2017), with the shape clipped at 0 so the tail never ends and a
+value far beyond anything seen keeps getting more surprising. A surprise of 3 means "a
+once-in-a-thousand-points event for this very metric", whatever its units or noise.
+
+The surprises are **summed** (Fisher's way of combining p-values, ignoring their correlation):
+a real incident usually moves several statistics at once, noise rarely does, and summing
+separates the two far better than taking the maximum. ``level = 1 - exp(-S / decades)`` maps
+the sum ``S`` to [0, 1).
+
+For alerting (the streaming ``AnomalyScorer.score``), one incident should raise one alert, not
+one per point while it lasts. A point therefore alerts only when its surprise is a **new
+maximum** over the previous ``refractory`` points and stays the peak for ``confirm`` more
+points; the alert is emitted ``confirm`` points late. This costs a few minutes of latency
+and removes the runs of alerts a rising or persisting anomaly would otherwise produce.
+
+Everything is causal: a score depends only on the points before it (NAB's requirement), and
+statistics learn continuously, so a new normal (a shifted level) stops being surprising once
+it has been seen long enough to fill the tail of its history.
+
+Parameters (``DetectorParams``): ``history`` (2000 points, about a week of 5-minute data),
+``local_history`` (288, a day), ``tail_fraction`` (2%: how much of a history is "tail"),
+``min_tail`` (10 points at least in the tail; below 2x that the detector stays silent),
+``warmup`` (points before anything is scored), the window lengths of each statistic,
+``decades`` (score scaling), ``confirm`` and ``refractory`` (alert de-duplication). One
+parameter set serves every metric: see docs/benchmarks-anomalies.md for its NAB score.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from pydantic import BaseModel
+
+METHOD = "tail-surprise ensemble (level, local, shape, volatility; GPD tails; summed surprise)"
+
+# Surprise is capped per statistic so one degenerate statistic (e.g. a flat metric's first
+# non-zero value) cannot dominate the sum on its own.
+MAX_SURPRISE_PER_STATISTIC = 50.0
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    history: int = 2000
+    local_history: int = 288
+    tail_fraction: float = 0.02
+    min_tail: int = 10
+    warmup: int = 30
+    level_windows: tuple[int, ...] = (1, 5, 24)
+    local_windows: tuple[int, ...] = (1, 5)
+    shape_windows: tuple[int, ...] = (12, 24)
+    log_shape_windows: tuple[int, ...] = (12,)
+    volatility_window: int = 12
+    decades: float = 10.0
+    confirm: int = 3
+    refractory: int = 60
+
+    def __post_init__(self) -> None:
+        if self.history < 4 * self.min_tail or self.local_history < 2 * self.min_tail:
+            raise ValueError(
+                f"DetectorParams: history ({self.history}) must be >= 4*min_tail and local_history "
+                f"({self.local_history}) >= 2*min_tail (min_tail={self.min_tail})"
+            )
+        if not 0.0 < self.tail_fraction < 0.5:
+            raise ValueError(f"DetectorParams: tail_fraction must be in (0, 0.5), got {self.tail_fraction}")
+        if self.decades <= 0 or self.confirm < 0 or self.refractory < 0:
+            raise ValueError("DetectorParams: decades must be > 0, confirm and refractory >= 0")
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+
+class _SortedWindow:
+    """The last ``maxlen`` values, kept both in arrival order and sorted (for ranks/quantiles)."""
+
+    def __init__(self, maxlen: int) -> None:
+        self.maxlen = maxlen
+        self.order: deque[float] = deque()
+        self.sorted: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def push(self, value: float) -> None:
+        if len(self.order) == self.maxlen:
+            oldest = self.order.popleft()
+            del self.sorted[bisect.bisect_left(self.sorted, oldest)]
+        self.order.append(value)
+        bisect.insort(self.sorted, value)
+
+
+def _gpd_log10_survival(excesses: list[float], excess: float) -> float:
+    """log10 P(Y > excess) for a generalised Pareto fitted to ``excesses`` by moments (shape >= 0)."""
+    # Plain Python: the tail holds a few dozen points, where numpy's call overhead dominates.
+    mean = sum(excesses) / len(excesses)
+    if mean <= 0.0:
+        # Every tail point sits on the threshold: anything beyond it has never been seen.
+        return -6.0
+    var = sum((e - mean) ** 2 for e in excesses) / len(excesses)
+    shape = 0.5 * (1.0 - mean * mean / var) if var > 0 else 0.0
+    # A negative shape means a bounded tail; data this short cannot support "impossible",
+    # so fall back to the exponential tail with the same mean.
+    shape = max(shape, 0.0)
+    scale = mean * (1.0 - shape)
+    if shape < 1e-6:
+        return -excess / scale / math.log(10.0)
+    return -math.log10(1.0 + shape * excess / scale) / shape
+
+
+class _TailModel:
+    """Surprise of a statistic against its own recent values (empirical body, GPD tail)."""
+
+    def __init__(self, maxlen: int, params: DetectorParams, two_sided: bool) -> None:
+        self.window = _SortedWindow(maxlen)
+        self.params = params
+        self.two_sided = two_sided
+
+    def surprise(self, value: float) -> float:
+        """-log10 P(at least as extreme), then remember the value. 0 until enough history."""
+        log_p = self._log10_tail(value, upper=True)
+        if self.two_sided:
+            log_p = min(log_p, self._log10_tail(value, upper=False))
+        self.window.push(value)
+        return min(-log_p, MAX_SURPRISE_PER_STATISTIC)
+
+    def _log10_tail(self, value: float, *, upper: bool) -> float:
+        s = self.window.sorted
+        n = len(s)
+        k = max(self.params.min_tail, int(n * self.params.tail_fraction))
+        if n < 2 * k:
+            return 0.0
+        if upper:
+            threshold = s[n - k - 1]
+            if value <= threshold:
+                return math.log10((n - bisect.bisect_left(s, value) + 1) / (n + 1))
+            excesses = [v - threshold for v in s[n - k:]]
+            excess = value - threshold
+        else:
+            threshold = s[k]
+            if value >= threshold:
+                return math.log10((bisect.bisect_right(s, value) + 1) / (n + 1))
+            excesses = [threshold - v for v in s[:k]]
+            excess = threshold - value
+        return math.log10(k / (n + 1)) + _gpd_log10_survival(excesses, excess)
+
+
+class _ShapeNovelty:
+    """Distance from the last ``width`` points to their nearest earlier, non-overlapping window.
+
+    Windows are compared by lag: for lag L the squared distance between the window ending now
+    and the one ending L points ago is the sum of the last ``width`` terms (x_s - x_{s-L})^2.
+    Keeping those sums per lag makes each update O(history) instead of O(history * width).
+    """
+
+    # Recompute the running sums from their terms this often, so rounding cannot drift.
+    RESYNC_EVERY = 256
+
+    def __init__(self, width: int, history: int) -> None:
+        self.width = width
+        self.max_lag = history
+        # Double-written ring buffer: the last `history` values are always one contiguous slice.
+        self.values = np.zeros(2 * history)
+        self.terms = np.zeros((width, history + 1))  # the last `width` term vectors, by lag
+        self.sums = np.zeros(history + 1)
+        self.count = 0
+
+    def push_and_measure(self, value: float) -> float | None:
+        t, lags = self.count, self.max_lag
+        pos = t % lags
+        newest_first = self.values[pos + 1:pos + lags + 1][::-1]  # x_{t-1}, x_{t-2}, ..., x_{t-lags}
+        term = np.empty(lags + 1)
+        term[0] = 0.0
+        np.subtract(value, newest_first, out=term[1:])
+        np.square(term, out=term)
+        slot = t % self.width
+        self.sums += term - self.terms[slot]
+        self.terms[slot] = term
+        if t % self.RESYNC_EVERY == self.RESYNC_EVERY - 1:
+            self.sums = self.terms.sum(axis=0)
+        self.values[pos] = self.values[pos + lags] = value
+        self.count += 1
+        # A lag is usable once both windows lie wholly inside the data and do not overlap.
+        usable = min(lags, t - self.width + 1)
+        if self.count < 3 * self.width or usable < self.width:
+            return None
+        return math.sqrt(max(float(self.sums[self.width:usable + 1].min()), 0.0))
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+# ----------------------------------------------------------------------------- streaming scorer
+
+
+@dataclass(frozen=True)
+class PointScore:
+    level: float  # ungated anomaly level in [0, 1): how unusual this point is
+    alert: float  # NAB-style alert score: non-zero only on a confirmed new peak (see module doc)
+    surprise: float  # summed surprise S in decades (-log10 p)
+    components: dict[str, float]
+
+
+class AnomalyScorer:
+    """Streaming scorer: feed points in time order; each score depends only on the past."""
+
+    def __init__(self, params: DetectorParams | None = None) -> None:
+        self.params = p = params or DetectorParams()
+        longest = max((*p.level_windows, *p.local_windows, p.volatility_window + 1))
+        self._recent: deque[float] = deque(maxlen=longest)
+        self._level = {w: _TailModel(p.history, p, two_sided=True) for w in p.level_windows}
+        self._local = {
+            w: (_TailModel(p.local_history, p, two_sided=True), _TailModel(p.history, p, two_sided=False))
+            for w in p.local_windows
+        }
+        self._shape = {
+            f"shape{w}": (_ShapeNovelty(w, p.history), _TailModel(p.history, p, two_sided=False), False)
+            for w in p.shape_windows
+        }
+        self._shape.update({
+            f"logshape{w}": (_ShapeNovelty(w, p.history), _TailModel(p.history, p, two_sided=False), True)
+            for w in p.log_shape_windows
+        })
+        self._volatility = _TailModel(p.history, p, two_sided=True)
+        self._surprises: deque[float] = deque(maxlen=p.confirm + p.refractory + 1)
+        self._seen = 0
+
+    def score(self, timestamp: datetime | None, value: float) -> float:
+        """NAB-compatible alert score in [0, 1] for the next point (the timestamp is not used)."""
+        return self.update(value).alert
+
+    def update(self, value: float) -> PointScore:
+        if not math.isfinite(value):
+            raise ValueError(f"AnomalyScorer: point {self._seen} is {value!r}; drop missing points before scoring")
+        p = self.params
+        self._seen += 1
+        self._recent.append(value)
+        recent = list(self._recent)
+        parts: dict[str, float] = {}
+
+        for w, model in self._level.items():
+            if len(recent) >= w:
+                parts[f"level{w}"] = model.surprise(value if w == 1 else _median(recent[-w:]))
+        for w, (local, calibration) in self._local.items():
+            if len(recent) >= w:
+                local_surprise = local.surprise(value if w == 1 else _median(recent[-w:]))
+                parts[f"local{w}"] = calibration.surprise(local_surprise)
+        for name, (novelty, calibration, use_log) in self._shape.items():
+            distance = novelty.push_and_measure(math.log1p(max(value, 0.0)) if use_log else value)
+            if distance is not None:
+                parts[name] = calibration.surprise(distance)
+        vw = p.volatility_window
+        if len(recent) > vw:
+            jitter = sum(abs(b - a) for a, b in zip(recent[-vw - 1:-1], recent[-vw:])) / vw
+            parts["volatility"] = self._volatility.surprise(jitter)
+
+        surprise = sum(parts.values()) if self._seen > p.warmup else 0.0
+        self._surprises.append(surprise)
+        return PointScore(
+            level=self._to_score(surprise), alert=self._confirmed_peak(), surprise=surprise, components=parts
+        )
+
+    def _to_score(self, surprise: float) -> float:
+        return 1.0 - math.exp(-surprise / self.params.decades)
+
+    def _confirmed_peak(self) -> float:
+        """Score of the point ``confirm`` back if it is a new peak that has held since, else 0."""
+        p = self.params
+        history = list(self._surprises)
+        j = len(history) - 1 - p.confirm
+        if j < 0:
+            return 0.0
+        candidate = history[j]
+        if candidate <= 0.0 or any(later > candidate for later in history[j + 1:]):
+            return 0.0
+        if any(earlier >= candidate for earlier in history[max(0, j - p.refractory):j]):
+            return 0.0
+        return self._to_score(candidate)
+
+
+# ----------------------------------------------------------------------------- batch API
+
+
+class Baseline(BaseModel):
+    median: float
+    mad: float  # median absolute deviation, unscaled
+    points: int  # how many points (outside anomalous intervals) it was computed from
+
+
+class AnomalousInterval(BaseModel):
+    start: str  # ISO timestamps of the first and last anomalous point
+    end: str
+    points: int
+    peak_score: float
+    peak_at: str
+    max_value: float  # the value furthest from the baseline median within the interval
+    deviation_mads: float  # (max_value - median) / MAD; inf if the baseline is flat
+
+
+class AnomalyReport(BaseModel):
+    method: str
+    threshold: float
+    points: int
+    warmup_points: int
+    anomalous: bool
+    intervals: list[AnomalousInterval]
+    baseline: Baseline
+
+
+DEFAULT_THRESHOLD = 0.85
+DEFAULT_MIN_GAP = 5
+
+
+def detect_anomalies(
+    timestamps: Sequence[datetime | str],
+    values: Sequence[float],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_gap: int = DEFAULT_MIN_GAP,
+    params: DetectorParams | None = None,
+) -> AnomalyReport:
+    """Score a whole series and report the intervals whose anomaly level reaches ``threshold``.
+
+    Runs closer than ``min_gap`` points are merged into one interval. The baseline is the
+    median/MAD of every point outside the intervals (the "normal" part of the window).
+    """
+    if len(timestamps) != len(values):
+        raise ValueError(f"detect_anomalies: {len(timestamps)} timestamps but {len(values)} values")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"detect_anomalies: threshold must be in (0, 1), got {threshold}")
+    if min_gap < 1:
+        raise ValueError(f"detect_anomalies: min_gap must be >= 1, got {min_gap}")
+    labels = [t.isoformat() if isinstance(t, datetime) else str(t) for t in timestamps]
+    data = np.asarray(values, dtype=float)
+    finite = np.isfinite(data)
+    if not finite.all():
+        raise ValueError(f"detect_anomalies: value at {labels[int(np.argmin(finite))]} is not a finite number")
+
+    scorer = AnomalyScorer(params)
+    levels = np.array([scorer.update(float(v)).level for v in data])
+    runs = _merge_runs(np.flatnonzero(levels >= threshold), min_gap)
+
+    normal = np.ones(data.size, dtype=bool)
+    for start, end in runs:
+        normal[start:end + 1] = False
+    reference = data[normal] if normal.any() else data
+    median = float(np.median(reference)) if reference.size else 0.0
+    mad = float(np.median(np.abs(reference - median))) if reference.size else 0.0
+
+    intervals = []
+    for start, end in runs:
+        segment = data[start:end + 1]
+        far = start + int(np.argmax(np.abs(segment - median)))
+        peak = start + int(np.argmax(levels[start:end + 1]))
+        deviation = (data[far] - median) / mad if mad > 0 else math.copysign(math.inf, data[far] - median)
+        intervals.append(AnomalousInterval(
+            start=labels[start], end=labels[end], points=end - start + 1,
+            peak_score=round(float(levels[peak]), 4), peak_at=labels[peak],
+            max_value=float(data[far]), deviation_mads=round(float(deviation), 2),
+        ))
+    return AnomalyReport(
+        method=METHOD, threshold=threshold, points=int(data.size),
+        warmup_points=min(int(data.size), scorer.params.warmup),
+        anomalous=bool(intervals), intervals=intervals,
+        baseline=Baseline(median=median, mad=mad, points=int(reference.size)),
+    )
+
+
+def _merge_runs(indices: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for i in indices.tolist():
+        if runs and i - runs[-1][1] <= min_gap:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs

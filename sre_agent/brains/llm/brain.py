@@ -1,0 +1,97 @@
+"""The LLM brain: the graph's four questions answered by a chat model, each with a way down.
+
+    next_task          structured routing (supervisor.py)         -> offline supervisor on failure
+    investigate        tool-calling specialist (specialist.py)    -> offline specialist on failure
+    diagnose           structured diagnosis (diagnosis.py)        -> offline diagnosis on failure
+    plan_remediation   the offline planner, always: runbook-driven and checked in code; the model
+                       never writes a write call
+
+"Failure" is a provider that stays down through retries and the fallback model (ModelUnavailable)
+or an answer that breaks a contract (InvalidAnswer). Either way the step is still answered, and the
+notes -- handed to the graph with the token counts through take_spend() -- say who answered it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...graph.brain import BrainSpend
+from ...graph.state import Finding, Investigation, RemediationPlan, Task, ToolCallRecord
+from ...graph.toolbox import Toolbox
+from ..offline.brain import OfflineBrain
+from .diagnosis import conclude
+from .providers import ModelHandle
+from .resilience import InvalidAnswer, ModelChain, ModelUnavailable
+from .settings import LlmSettings
+from .specialist import SpecialistRun
+from .supervisor import route
+from .usage import PriceTable, UsageMeter
+
+
+@dataclass
+class LlmSpecialistResult:
+    records: list[ToolCallRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ModelUnavailable):
+        return f"no model answered ({exc.failures[-1] if exc.failures else 'none configured'})"
+    return str(exc)
+
+
+class LlmBrain:
+    def __init__(self, name: str, models: list[ModelHandle], settings: LlmSettings, *,
+                 prices: PriceTable | None = None, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+        self.name = name
+        self.settings = settings
+        self.meter = UsageMeter(prices)
+        self.chain = ModelChain(models, settings, self.meter, sleep)
+        self.offline = OfflineBrain()
+
+    def take_spend(self) -> BrainSpend:
+        return self.meter.take()
+
+    async def next_task(self, state: Investigation) -> Task | None:
+        try:
+            task, notes = await route(self.chain, state, self.settings)
+        except (ModelUnavailable, InvalidAnswer) as exc:
+            task = await self.offline.next_task(state)
+            chosen = f"asked {task.agent} about {task.target}" if task else "concluded"
+            self.meter.note(f"supervisor: {_why(exc)}; the offline supervisor {chosen}")
+            return task
+        for note in notes:
+            self.meter.note(note)
+        return task
+
+    async def investigate(self, task: Task, state: Investigation, toolbox: Toolbox) -> LlmSpecialistResult:
+        run = SpecialistRun(task, state, toolbox, self.chain, self.settings)
+        try:
+            await run.execute()
+        except (ModelUnavailable, InvalidAnswer) as exc:
+            # What the model already called is real evidence: keep it, and let the offline procedure answer.
+            offline = await self.offline.investigate(task, state, toolbox)
+            self.meter.note(f"{task.agent}: {_why(exc)} after {len(run.records)} llm tool call(s); the offline "
+                            f"{task.agent} specialist answered ({len(offline.records)} call(s), "
+                            f"{len(offline.findings)} finding(s))")
+            return LlmSpecialistResult(records=[*run.records, *offline.records], findings=list(offline.findings))
+        for note in run.notes:
+            self.meter.note(note)
+        return LlmSpecialistResult(records=run.records, findings=run.findings)
+
+    async def diagnose(self, state: Investigation):
+        try:
+            diagnosis, hypotheses, notes = await conclude(self.chain, state, self.settings)
+        except (ModelUnavailable, InvalidAnswer) as exc:
+            diagnosis, hypotheses = await self.offline.diagnose(state)
+            self.meter.note(f"diagnosis: {_why(exc)}; used the offline diagnosis ({diagnosis.category.value}"
+                            + (f" on {diagnosis.resource})" if diagnosis.resource else ")"))
+            return diagnosis, hypotheses
+        for note in notes:
+            self.meter.note(note)
+        return diagnosis, hypotheses
+
+    async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
+        return await self.offline.plan_remediation(state)

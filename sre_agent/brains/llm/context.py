@@ -1,0 +1,66 @@
+"""The investigation as the models read it: short plain-text blocks built from the state.
+
+Only what the graph established goes in (incident, questions asked, findings, evidence ids), in a
+bounded size, so a long investigation does not grow the prompt without limit."""
+
+from __future__ import annotations
+
+import json
+
+from ...graph.state import Finding, Investigation, Task, ToolCallRecord
+
+MAX_FINDINGS = 60
+MAX_EVIDENCE = 80
+
+
+def incident_block(state: Investigation) -> str:
+    incident = state.incident
+    lines = [f"Incident {incident.id} ({incident.source}, severity {incident.severity}): {incident.title}",
+             f"Started {incident.started_at.isoformat()}; look at {incident.window_start.isoformat()} .. "
+             f"{incident.window_end.isoformat()}"]
+    if incident.affected:
+        lines.append("Where the symptom was seen: " + ", ".join(incident.affected))
+    if incident.question:
+        lines.append(f"The SRE asks: {incident.question}")
+    if incident.alarm:
+        lines.append("Alarm: " + json.dumps(incident.alarm, default=str)[:800])
+    return "\n".join(lines)
+
+
+def finding_line(finding: Finding) -> str:
+    refs = ",".join(finding.evidence)
+    return f"- [{finding.agent}] {finding.resource} {finding.signal} ({finding.severity}): {finding.summary[:240]} [{refs}]"
+
+
+def findings_block(findings: list[Finding]) -> str:
+    if not findings:
+        return "Findings so far: none."
+    shown = findings[-MAX_FINDINGS:]
+    head = f"Findings so far ({len(findings)}" + (f", last {len(shown)} shown" if len(shown) < len(findings) else "") + "):"
+    return "\n".join([head, *map(finding_line, shown)])
+
+
+def tasks_block(tasks: list[Task]) -> str:
+    if not tasks:
+        return "Questions already asked: none."
+    return "\n".join(["Questions already asked (never ask one again):",
+                      *(f"- {t.agent} | {t.target} | {t.question}" for t in tasks)])
+
+
+def evidence_line(record: ToolCallRecord, excerpt_chars: int = 0) -> str:
+    args = json.dumps(record.args, default=str, sort_keys=True)[:200]
+    line = f"[{record.id}] {record.server}.{record.tool} {args}{'' if record.ok else ' (FAILED)'}"
+    if excerpt_chars:
+        line += f"\n    {record.excerpt[:excerpt_chars]}"
+    return line
+
+
+def evidence_block(records: list[ToolCallRecord]) -> str:
+    if not records:
+        return "Tool calls so far: none."
+    shown = records[-MAX_EVIDENCE:]
+    return "\n".join(["Tool calls so far (cite these ids as evidence):", *map(evidence_line, shown)])
+
+
+def task_block(task: Task) -> str:
+    return f"Your question: {task.question}\nTarget: {task.target}\nWhy the supervisor asks: {task.reason or '-'}"

@@ -1,0 +1,52 @@
+"""Prompts are data: markdown files in the repository's prompts/ directory (or SRE_AGENT_PROMPTS_DIR),
+one per agent. `{{name}}` placeholders are filled from facts the code owns -- the category list,
+the known signal codes, the tool budget -- so a prompt never goes stale against the code."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ...models import CATEGORIES, RootCauseCategory
+from ..offline.diagnosis import RULES
+from ..offline.kubernetes import ANALYZER_SIGNALS
+
+PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+# Signals the offline specialists emit besides the rule table's: the same vocabulary lets the
+# offline diagnosis and planner read what an LLM specialist found, when they have to take over.
+EXTRA_SIGNALS = {"RecentRollout", "RecentScaleUp", "DependencyDown", "NoReadyEndpoints", "ReadinessProbeFailing",
+                 "UnboundPVC", "MemoryPressure", "DiskPressure", "NodeCordoned", "WorkloadSpec", "RunbookMatched",
+                 "MetricAnomaly", "LatencyAnomaly", "ErrorAnomaly", "PastAnomaly", "AlarmRecovered", "MemoryRamp",
+                 "CpuThrottled", "NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "Healthy"}
+
+
+def prompts_dir() -> Path:
+    configured = os.environ.get("SRE_AGENT_PROMPTS_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "prompts"
+
+
+def known_signals() -> list[str]:
+    return sorted({rule.signal for rule in RULES} | ANALYZER_SIGNALS | EXTRA_SIGNALS)
+
+
+def facts(max_tool_calls: int) -> dict[str, str]:
+    return {
+        "categories": ", ".join(CATEGORIES),
+        "root_cause_rule": (RootCauseCategory.__doc__ or "").strip(),
+        "signals": ", ".join(known_signals()),
+        "max_tool_calls": str(max_tool_calls),
+    }
+
+
+def load_prompt(name: str, values: dict[str, str]) -> str:
+    path = prompts_dir() / f"{name}.md"
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise FileNotFoundError(f"prompt {name!r} not found at {path} ({exc.strerror}); set SRE_AGENT_PROMPTS_DIR "
+                                "to the directory holding supervisor.md, kubernetes.md, ...") from None
+    missing = sorted({m for m in PLACEHOLDER.findall(text) if m not in values})
+    if missing:
+        raise ValueError(f"prompt {path} uses unknown placeholder(s) {missing}; known: {sorted(values)}")
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)

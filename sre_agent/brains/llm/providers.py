@@ -1,0 +1,133 @@
+"""Chat models by provider: Bedrock (the default), Anthropic, and any OpenAI-compatible endpoint.
+
+Each provider is an entry in PROVIDERS: which env var names its model, the default model, and how
+to build the LangChain chat model. Building checks the configuration first and fails with what is
+missing and how to set it; nothing here runs at import time. Provider SDKs are imported only when
+that provider is built, so a Bedrock user needs no OpenAI package and the other way round."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+
+class ProviderConfigError(ValueError):
+    """An LLM provider cannot be built from this configuration; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    model_env: str  # env var naming the model id
+    default_model: str | None  # None: the user must always name one
+    build: Callable[[str, Mapping[str, str]], BaseChatModel]
+    # Extra with_structured_output arguments. Tool calling is the one method every provider and
+    # most local servers support; OpenAI's default json_schema mode is not.
+    structured_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelHandle:
+    """One configured model: what to call it in notes and prices, and the chat model itself."""
+
+    provider: str
+    model_id: str
+    model: BaseChatModel
+    structured_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}:{self.model_id}"
+
+
+def _require_package(module: str, package: str, provider: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise ProviderConfigError(f"the {provider} provider needs the {package} package: "
+                                  f"pip install {package}") from None
+
+
+def _build_bedrock(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+    import boto3
+
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or boto3.Session().region_name
+    if not region:
+        raise ProviderConfigError("the bedrock provider needs an AWS region: set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
+                                  "or a region in your AWS profile")
+    if boto3.Session().get_credentials() is None:
+        raise ProviderConfigError("the bedrock provider found no AWS credentials: set AWS_PROFILE, or "
+                                  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with an IAM role allowed to call "
+                                  "bedrock:InvokeModel / bedrock:Converse")
+    from langchain_aws import ChatBedrockConverse
+
+    return ChatBedrockConverse(model=model_id, region_name=region, temperature=0)
+
+
+def _build_anthropic(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+    if not env.get("ANTHROPIC_API_KEY"):
+        raise ProviderConfigError("the anthropic provider needs an API key: export ANTHROPIC_API_KEY=sk-ant-... "
+                                  "(from console.anthropic.com)")
+    _require_package("langchain_anthropic", "langchain-anthropic", "anthropic")
+    from langchain_anthropic import ChatAnthropic
+
+    return ChatAnthropic(model=model_id, api_key=env["ANTHROPIC_API_KEY"], temperature=0, max_tokens=4096)
+
+
+def _build_openai(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+    base_url = env.get("OPENAI_BASE_URL")
+    api_key = env.get("OPENAI_API_KEY")
+    if not base_url and not api_key:
+        raise ProviderConfigError("the openai provider needs OPENAI_API_KEY (for api.openai.com) or OPENAI_BASE_URL "
+                                  "(any OpenAI-compatible endpoint, e.g. export OPENAI_BASE_URL=http://localhost:8000/v1 "
+                                  "for a local server)")
+    if base_url and model_id == PROVIDERS["openai"].default_model and not env.get("SRE_AGENT_OPENAI_MODEL"):
+        raise ProviderConfigError(f"OPENAI_BASE_URL points at {base_url}: name the model it serves, "
+                                  "e.g. export SRE_AGENT_OPENAI_MODEL=llama3.1:70b")
+    _require_package("langchain_openai", "langchain-openai", "openai")
+    from langchain_openai import ChatOpenAI
+
+    # Local servers usually take any key; the client still insists on one.
+    return ChatOpenAI(model=model_id, base_url=base_url or None, api_key=api_key or "not-needed", temperature=0)
+
+
+PROVIDERS: dict[str, Provider] = {
+    "bedrock": Provider("bedrock", "SRE_AGENT_BEDROCK_MODEL", "us.anthropic.claude-sonnet-4-20250514-v1:0", _build_bedrock),
+    "anthropic": Provider("anthropic", "SRE_AGENT_ANTHROPIC_MODEL", "claude-sonnet-4-20250514", _build_anthropic),
+    "openai": Provider("openai", "SRE_AGENT_OPENAI_MODEL", "gpt-4o", _build_openai,
+                       structured_kwargs={"method": "function_calling"}),
+}
+
+
+def _provider(name: str) -> Provider:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        raise ProviderConfigError(f"unknown LLM provider {name!r}; choose one of {', '.join(PROVIDERS)}") from None
+
+
+def build_model(provider_name: str, model_id: str | None = None, env: Mapping[str, str] | None = None) -> ModelHandle:
+    env = os.environ if env is None else env
+    provider = _provider(provider_name)
+    model_id = model_id or env.get(provider.model_env) or provider.default_model
+    if not model_id:
+        raise ProviderConfigError(f"the {provider.name} provider needs a model name: export {provider.model_env}=<model> "
+                                  "(the name your endpoint serves)")
+    return ModelHandle(provider.name, model_id, provider.build(model_id, env), dict(provider.structured_kwargs))
+
+
+def parse_model_spec(spec: str, default_provider: str) -> tuple[str, str | None]:
+    """'anthropic:claude-x' -> ('anthropic', 'claude-x'); 'anthropic' -> ('anthropic', None: its default
+    model); a bare id belongs to the primary provider. Bedrock ids contain ':' themselves ('...-v1:0'),
+    so only a known provider name counts as a prefix."""
+    spec = spec.strip()
+    if spec in PROVIDERS:
+        return spec, None
+    head, sep, rest = spec.partition(":")
+    if sep and head in PROVIDERS and rest:
+        return head, rest
+    return default_provider, spec

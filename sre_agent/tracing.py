@@ -1,0 +1,389 @@
+"""X-Ray tracing of investigations, built on aws-xray-sdk's own Segment/Subsegment entities.
+
+One investigation is one segment named "sre-agent" (annotated with incident_id, severity, brain,
+and at the end status and category); each graph node is a subsegment of it; each MCP tool call and
+each LLM call is a subsegment of the node that made it. The documents are sent when the run ends,
+either to the X-Ray daemon over UDP (the production sidecar) or straight to the PutTraceSegments
+API with boto3 (the lab's default: it lands in moto).
+
+Why entities and not the SDK's global `xray_recorder`: the recorder keeps the "current segment" in
+process-global context, which leaks between runs, breaks across LangGraph's tasks and logs "no
+segment found" whenever a span is asked for outside it. Here each Tracer owns its segment, the
+current node lives in a ContextVar (LangGraph runs each node in its own task, so parallel nodes
+never see each other's), and a run without tracing gets a NullTracer that does nothing at all."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import platform
+import time
+import traceback
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol
+
+from langgraph.errors import GraphBubbleUp
+
+# aws_xray_sdk is imported where it is used: importing aws_xray_sdk.core builds the SDK's global
+# recorder (two botocore clients, ~0.4 s), which a run with tracing off should not pay for.
+if TYPE_CHECKING:
+    from aws_xray_sdk.core.models.entity import Entity
+    from aws_xray_sdk.core.models.segment import Segment
+    from aws_xray_sdk.core.models.subsegment import Subsegment
+
+log = logging.getLogger(__name__)
+
+SEGMENT_NAME = "sre-agent"
+METADATA_NAMESPACE = "sre_agent"
+TRACING_ENV = "SRE_AGENT_TRACING"  # off | auto (default) | api | daemon
+# X-Ray rejects documents over 64 KB (API and daemon alike); leave room for the UDP header.
+MAX_DOCUMENT_BYTES = 60_000
+PUT_BATCH = 50  # documents per PutTraceSegments call
+CAUSE_CHARS = 1000
+
+
+class Emitter(Protocol):
+    """Where finished segment documents go."""
+
+    description: str
+
+    def send(self, entities: Sequence[Entity]) -> None: ...
+
+
+class DaemonEmitter:
+    """The X-Ray daemon sidecar over UDP, through the SDK's own (non-blocking, fire-and-forget) emitter.
+
+    The SDK lets AWS_XRAY_DAEMON_ADDRESS in the process environment win over `address`."""
+
+    def __init__(self, address: str | None = None) -> None:
+        from aws_xray_sdk.core.emitters.udp_emitter import DEFAULT_DAEMON_ADDRESS, UDPEmitter
+
+        self._udp = UDPEmitter(address or DEFAULT_DAEMON_ADDRESS)
+        self.description = f"the X-Ray daemon at udp://{self._udp.ip}:{self._udp.port}"
+
+    def send(self, entities: Sequence[Entity]) -> None:
+        for entity in entities:
+            self._udp.send_entity(entity)
+
+
+class ApiEmitter:
+    """PutTraceSegments with boto3: no daemon needed. The client is made at send time, so a
+    missing region or credentials costs a warning at the end of a run, never the run itself."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, client: Any = None) -> None:
+        self._env = dict(env or {})
+        self._client = client
+        endpoint = self._endpoint()
+        self.description = f"PutTraceSegments at {endpoint}" if endpoint else "PutTraceSegments (AWS X-Ray)"
+
+    def _endpoint(self) -> str | None:
+        return self._env.get("AWS_ENDPOINT_URL_XRAY") or self._env.get("AWS_ENDPOINT_URL")
+
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            env = self._env
+            self._client = boto3.session.Session().client(  # not the default session: no state shared between runs
+                "xray", endpoint_url=self._endpoint(),
+                region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+                aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+                aws_session_token=env.get("AWS_SESSION_TOKEN"),
+                config=Config(retries={"total_max_attempts": 2}, connect_timeout=3, read_timeout=10))
+        return self._client
+
+    def send(self, entities: Sequence[Entity]) -> None:
+        documents = [entity.serialize() for entity in entities]
+        for start in range(0, len(documents), PUT_BATCH):
+            answer = self.client().put_trace_segments(TraceSegmentDocuments=documents[start:start + PUT_BATCH])
+            for bad in answer.get("UnprocessedTraceSegments", []):
+                log.warning("X-Ray did not accept segment %s: %s %s", bad.get("Id"), bad.get("ErrorCode"),
+                            bad.get("Message"))
+
+
+class ToolCallError(Exception):
+    """Stands for an MCP tool's error in a subsegment's cause (X-Ray causes are exceptions)."""
+
+
+class Span:
+    """One open subsegment. close() ends it; closing twice is harmless. As a context manager it
+    records an exception as a fault, and a LangGraph interrupt (a pause for approval) as a pause."""
+
+    def __init__(self, tracer: "Tracer", subsegment: Subsegment, kind: str, previous_node: Subsegment | None = None) -> None:
+        self._tracer = tracer
+        self.subsegment = subsegment
+        self.kind = kind  # node | tool | llm
+        self._previous_node = previous_node
+        self.closed = False
+
+    def close(self, error: str | None = None, **metadata: Any) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        sub = self.subsegment
+        if sub.in_progress:  # the tracer may have closed it already at the end of the run
+            ended = time.time()
+            for key, value in {**metadata, "duration_ms": round((ended - sub.start_time) * 1000, 1)}.items():
+                sub.put_metadata(key, value, METADATA_NAMESPACE)
+            if error is not None:
+                from aws_xray_sdk.core.models.throwable import Throwable
+
+                sub.add_error_flag()
+                sub.cause = {"working_directory": os.getcwd(),
+                             "exceptions": [Throwable(ToolCallError(error[:CAUSE_CHARS]), None, remote=self.kind != "node")]}
+            sub.close(ended)
+        self._tracer._span_closed(self, error, metadata)
+
+    def __enter__(self) -> "Span":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            self.close()
+        elif isinstance(exc, GraphBubbleUp):  # an interrupt: the node re-runs from the start on resume
+            self.close(paused="waiting for a human decision; the node re-runs when the run resumes")
+        elif not isinstance(exc, Exception):  # cancelled or interrupted: not the node's fault
+            self.close(cancelled=type(exc).__name__)
+        else:
+            if self.subsegment.in_progress:
+                self.subsegment.add_exception(exc, traceback.extract_tb(tb))
+            self.close()
+
+
+class _NullSpan:
+    kind = "none"
+    closed = True
+
+    def close(self, error: str | None = None, **metadata: Any) -> None:
+        pass
+
+    def __enter__(self) -> "_NullSpan":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+NULL_SPAN = _NullSpan()
+
+# The node span open in the current asyncio task; tool and LLM spans nest under it.
+_current_node: ContextVar[Subsegment | None] = ContextVar("sre_agent_current_node", default=None)
+
+
+class Tracer:
+    """Traces one investigation: begin() (or `with investigation(...)`), spans, annotate(), end()."""
+
+    def __init__(self, emitter: Emitter, *, name: str = SEGMENT_NAME) -> None:
+        self.emitter = emitter
+        self.name = name
+        self.segment: Segment | None = None
+        self._open: list[Span] = []
+        self._counts = {"tool_calls": 0, "tool_errors": 0, "llm_calls": 0, "input_tokens": 0, "output_tokens": 0}
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def trace_id(self) -> str | None:
+        return self.segment.trace_id if self.segment else None
+
+    # --- the investigation's segment ------------------------------------------------------
+    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None) -> "Tracer":
+        if self.segment is not None:
+            raise RuntimeError("this Tracer already traced an investigation; make one Tracer per run")
+        from aws_xray_sdk.core.models.segment import Segment
+        from aws_xray_sdk.version import VERSION as XRAY_SDK_VERSION
+
+        segment = Segment(self.name)
+        for key, value in {"incident_id": incident_id, "severity": severity, "brain": brain, "source": source}.items():
+            if value is not None:
+                segment.put_annotation(key, value)
+        segment.set_service({"runtime": platform.python_implementation(),
+                             "runtime_version": platform.python_version(), "version": _package_version()})
+        segment.set_aws({"xray": {"sdk": "X-Ray for Python", "sdk_version": XRAY_SDK_VERSION}})
+        self.segment = segment
+        return self
+
+    @contextlib.asynccontextmanager
+    async def investigation(self, **fields: Any) -> AsyncIterator["Tracer"]:
+        """begin() now, end() on the way out -- recording the exception if the run failed. Sending
+        happens in a worker thread: a slow or unreachable endpoint must not stall the event loop
+        that other investigations (the service) share."""
+        self.begin(**fields)
+        try:
+            yield self
+        except BaseException as exc:
+            self.end(error=exc)  # failing or cancelled: send now, without awaiting anything
+            raise
+        await asyncio.to_thread(self.end)
+
+    def annotate(self, **values: str | int | float | bool | None) -> None:
+        """Indexed annotations on the segment (status, category, ...); None values are skipped."""
+        if self.segment is None or not self.segment.in_progress:
+            return
+        for key, value in values.items():
+            if value is not None:
+                self.segment.put_annotation(key, value)
+
+    def end(self, error: BaseException | None = None) -> None:
+        """Close what is still open, close the segment and send it. Sending never raises: a lost
+        trace is logged, the investigation's result stands."""
+        segment = self.segment
+        if segment is None or not segment.in_progress:
+            return
+        for span in reversed(list(self._open)):  # a node that raised before closing its span
+            span.subsegment.put_metadata("unfinished", True, METADATA_NAMESPACE)
+            span.close()
+        segment.put_metadata("counts", dict(self._counts), METADATA_NAMESPACE)
+        if error is not None and isinstance(error, Exception) and not isinstance(error, GraphBubbleUp):
+            segment.add_exception(error, traceback.extract_tb(error.__traceback__))
+        segment.close()
+        entities = split_for_sending(segment)
+        try:
+            self.emitter.send(entities)
+        except Exception as exc:  # noqa: BLE001 -- any transport failure only costs the trace
+            log.warning("could not send trace %s to %s: %s: %s (the investigation is unaffected; check the "
+                        "endpoint, region and credentials, or set %s=off)", segment.trace_id,
+                        self.emitter.description, type(exc).__name__, exc, TRACING_ENV)
+
+    # --- spans ----------------------------------------------------------------------------
+    def node_span(self, name: str) -> Span | _NullSpan:
+        if not self._open_for_spans():
+            return NULL_SPAN
+        sub = _subsegment(name, "local", self.segment)
+        self.segment.add_subsegment(sub)
+        sub.put_annotation("node", name)
+        span = Span(self, sub, "node", previous_node=_current_node.get())
+        _current_node.set(sub)
+        self._open.append(span)
+        return span
+
+    def tool_span(self, server: str, tool: str) -> Span | _NullSpan:
+        span = self._child_span(f"{server}.{tool}", "tool")
+        if isinstance(span, Span):
+            span.subsegment.put_annotation("server", server)
+            span.subsegment.put_annotation("tool", tool)
+        return span
+
+    def llm_span(self, model: str) -> Span | _NullSpan:
+        span = self._child_span(f"llm {model}", "llm")
+        if isinstance(span, Span):
+            span.subsegment.put_annotation("model", model)
+        return span
+
+    def _child_span(self, name: str, kind: str) -> Span | _NullSpan:
+        if not self._open_for_spans():
+            return NULL_SPAN
+        node = _current_node.get()
+        # Only a node of this run that is still open can be a parent; anything else hangs off the segment.
+        parent = node if node is not None and node.parent_segment is self.segment and node.in_progress else self.segment
+        sub = _subsegment(name, "remote", self.segment)
+        parent.add_subsegment(sub)
+        span = Span(self, sub, kind)
+        self._open.append(span)
+        return span
+
+    def _open_for_spans(self) -> bool:
+        return self.segment is not None and self.segment.in_progress
+
+    def _span_closed(self, span: Span, error: str | None, metadata: dict[str, Any]) -> None:
+        if span in self._open:
+            self._open.remove(span)
+        if span.kind == "node" and _current_node.get() is span.subsegment:
+            _current_node.set(span._previous_node)
+        elif span.kind == "tool":
+            self._counts["tool_calls"] += 1
+            self._counts["tool_errors"] += error is not None
+        elif span.kind == "llm":
+            self._counts["llm_calls"] += 1
+            self._counts["input_tokens"] += int(metadata.get("input_tokens") or 0)
+            self._counts["output_tokens"] += int(metadata.get("output_tokens") or 0)
+
+
+class NullTracer:
+    """Tracing off: falsy (so `if tracer:` hooks skip it), no segment, no trace id, spans do nothing."""
+
+    trace_id = None
+    segment = None
+
+    def __bool__(self) -> bool:
+        return False
+
+    def begin(self, **fields: Any) -> "NullTracer":
+        return self
+
+    def investigation(self, **fields: Any) -> contextlib.AbstractAsyncContextManager:
+        return contextlib.nullcontext(self)
+
+    def annotate(self, **values: Any) -> None:
+        pass
+
+    def end(self, error: BaseException | None = None) -> None:
+        pass
+
+    def node_span(self, name: str) -> _NullSpan:
+        return NULL_SPAN
+
+    def tool_span(self, server: str, tool: str) -> _NullSpan:
+        return NULL_SPAN
+
+    def llm_span(self, model: str) -> _NullSpan:
+        return NULL_SPAN
+
+
+def _subsegment(name: str, namespace: str, segment: "Segment") -> "Subsegment":
+    from aws_xray_sdk.core.models.subsegment import Subsegment
+
+    return Subsegment(name, namespace, segment)
+
+
+def node_span(tracer: Tracer | NullTracer | None, name: str) -> Span | _NullSpan:
+    """A node's span when the run is traced, else a no-op (for `with node_span(rt.tracer, name):`)."""
+    return tracer.node_span(name) if tracer else NULL_SPAN
+
+
+def split_for_sending(entity: Entity) -> list[Entity]:
+    """The entity as one document when it fits X-Ray's size limit; otherwise its children are
+    detached and sent as independent subsegments (they carry trace_id and parent_id, which is how
+    X-Ray and `sre-agent trace` put them back together), recursively."""
+    if not entity.subsegments or len(entity.serialize()) <= MAX_DOCUMENT_BYTES:
+        return [entity]
+    detached: list[Entity] = []
+    for child in list(entity.subsegments):
+        entity.remove_subsegment(child)
+        detached += split_for_sending(child)
+    return [entity, *detached]
+
+
+def tracer_from_env(env: Mapping[str, str]) -> Tracer | NullTracer:
+    """The tracer a run's configuration asks for.
+
+    SRE_AGENT_TRACING=off|auto|api|daemon (default auto). auto: the daemon when
+    AWS_XRAY_DAEMON_ADDRESS is set (the production sidecar), else PutTraceSegments when
+    AWS_ENDPOINT_URL is set (the lab's moto, or a local X-Ray-compatible endpoint), else off --
+    so nothing is sent to a real account unless someone asked for it. AWS_XRAY_SDK_ENABLED=false
+    (the SDK's own switch) also turns it off."""
+    mode = (env.get(TRACING_ENV) or "auto").strip().lower()
+    if mode in ("off", "false", "0", "no", "none") or env.get("AWS_XRAY_SDK_ENABLED", "").lower() == "false":
+        return NullTracer()
+    if mode not in ("auto", "api", "daemon"):
+        log.warning("%s=%r is not one of off, auto, api, daemon; tracing is off for this run", TRACING_ENV, mode)
+        return NullTracer()
+    if mode == "daemon" or (mode == "auto" and env.get("AWS_XRAY_DAEMON_ADDRESS")):
+        return Tracer(DaemonEmitter(env.get("AWS_XRAY_DAEMON_ADDRESS")))
+    if mode == "api" or (mode == "auto" and (env.get("AWS_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_XRAY"))):
+        return Tracer(ApiEmitter(env))
+    return NullTracer()
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sre-agent")
+    except PackageNotFoundError:
+        return "dev"

@@ -1,0 +1,338 @@
+"""The CloudWatch MCP server, driven through real MCP client sessions (stdio and HTTP) against the
+lab's moto holding the bad-image scenario: catalog's image tag does not exist, so the storefront
+(frontend) fails most requests from the fault's onset on; payments' ledger is a bystander."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import httpx
+import pytest
+
+from mcp_harness import HttpServerProcess, stdio_client_for
+from sre_agent.lab.lab import Lab
+
+MODULE = "mcp_servers.cloudwatch"
+TOKEN = "cw-test-token-0123456789"
+FRONTEND = {"ClusterName": "sre-lab", "Namespace": "shop", "Service": "frontend"}
+LEDGER = {"ClusterName": "sre-lab", "Namespace": "payments", "Service": "ledger"}
+FRONTEND_LOGS = "/sre-lab/shop/frontend"
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+@pytest.fixture(scope="module")
+def world():
+    """The lab, a stdio session and an HTTP server. Both servers start (an interpreter each) while
+    the lab replays its three hours of history: they need only its endpoint until the first call."""
+    lab = Lab().start()
+    env = lab.env()
+    with ThreadPoolExecutor(2) as pool:
+        stdio = pool.submit(stdio_client_for, MODULE, [], env)
+        # A small result cap so truncation is easy to provoke.
+        http = pool.submit(HttpServerProcess, MODULE, ["--token", TOKEN], {**env, "SRE_MCP_MAX_RESULT_CHARS": "4000"})
+        lab.load("bad-image")
+        _seed_traces(env)
+        session, server = stdio.result(), http.result()
+    yield lab, session, server
+    session.close()
+    server.stop()
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(world):
+    return world[0]
+
+
+@pytest.fixture(scope="module")
+def mcp(world):
+    return world[1]
+
+
+@pytest.fixture(scope="module")
+def http_server(world):
+    return world[2]
+
+
+@pytest.fixture(scope="module")
+def onset(lab) -> datetime:
+    """When the fault was injected (the scenario's timeline; the server never sees this)."""
+    minutes_ago = lab.scenario.scenario.fault.timeline[0].minutes_ago
+    return lab.clock.now() - timedelta(minutes=minutes_ago)
+
+
+def _seed_traces(env: dict[str, str]) -> None:
+    """X-Ray segments: 20 frontend requests (4 faults, 2 errors, 1 throttle, one slow) and 5 ledger ones."""
+    xray = boto3.client("xray", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    now = time.time()
+    docs = []
+    for i in range(25):
+        service = "frontend" if i < 20 else "ledger"
+        start = now - 600 + i * 10
+        duration = 9.0 if i == 7 else 0.2 + (i % 3) * 0.1
+        segment = {"name": service, "id": f"{i + 1:016x}", "trace_id": f"1-{int(start):08x}-{i + 1:024x}",
+                   "start_time": start, "end_time": start + duration,
+                   "http": {"request": {"method": "GET", "url": f"http://{service}/"}, "response": {"status": 200}}}
+        if service == "frontend" and i % 5 == 0:
+            segment["fault"] = True
+        elif service == "frontend" and i in (3, 9):
+            segment["error"] = True
+        elif service == "frontend" and i == 11:
+            segment["throttle"] = True
+        docs.append(json.dumps(segment))
+    xray.put_trace_segments(TraceSegmentDocuments=docs)
+
+
+@pytest.fixture(scope="module")
+def http(http_server):
+    session = http_server.client(TOKEN)
+    yield session
+    session.close()
+
+
+def call_ok(session, tool: str, args: dict) -> dict:
+    result = session.call(tool, args)
+    assert not result.is_error, result.text
+    return result.json()
+
+
+def call_error(session, tool: str, args: dict) -> str:
+    result = session.call(tool, args)
+    assert result.is_error, f"{tool} {args} should fail: {result.text[:300]}"
+    return result.text
+
+
+# --- tools over stdio ---------------------------------------------------------------------------
+def test_lists_every_tool(mcp):
+    names = {tool.name for tool in mcp.list_tools()}
+    assert names == {"list_metrics", "get_metric_data", "describe_alarms", "alarm_history", "detect_anomalies",
+                     "describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns", "trace_summaries"}
+
+
+def test_alarm_in_alarm_is_listed_with_its_metric(mcp):
+    data = call_ok(mcp, "describe_alarms", {"state": "ALARM"})
+    alarm = next(a for a in data["alarms"] if a["name"] == "shop-frontend-5xx")
+    assert alarm["state"] == "ALARM" and "Threshold Crossed" in alarm["reason"]
+    assert alarm["metric"] == {"namespace": "Application", "name": "5xxCount", "statistic": "Sum", "period": 60}
+    assert alarm["dimensions"] == FRONTEND and alarm["threshold"] == 50.0
+    assert call_ok(mcp, "describe_alarms", {"state": "OK", "name_prefix": "shop-frontend"})["alarms"] == []
+    assert [a["name"] for a in call_ok(mcp, "describe_alarms", {"alarm_names": ["shop-frontend-5xx"]})["alarms"]] == \
+        ["shop-frontend-5xx"]
+
+
+def test_alarm_history_shows_the_transition_to_alarm(mcp):
+    data = call_ok(mcp, "alarm_history", {"name": "shop-frontend-5xx", "start": "-3h"})
+    assert data["items"][0]["new_state"] == "ALARM"
+    assert "note" in data  # moto has no DescribeAlarmHistory: the server says it fell back
+    assert "no alarm named" in call_error(mcp, "alarm_history", {"name": "no-such-alarm"})
+
+
+def test_list_metrics_dedupes_and_filters_by_dimension(mcp):
+    data = call_ok(mcp, "list_metrics", {"namespace": "Application", "metric_name": "5xxCount",
+                                         "dimensions": {"Namespace": "shop", "Service": "*"}})
+    services = sorted(m["dimensions"]["Service"] for m in data["metrics"])
+    assert "frontend" in services and "ledger" not in services
+    assert len(services) == len(set(services)), "one row per series, not per datapoint"
+
+
+def test_metric_data_shows_the_onset(mcp, onset):
+    data = call_ok(mcp, "get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "dimensions": FRONTEND,
+                                            "start": "-3h", "statistics": ["Sum", "Maximum"]})
+    series = data["series"]["Sum"]
+    stamps = [_parse(t) for t in series["timestamps"]]
+    assert stamps == sorted(stamps) and len(stamps) >= 170
+    assert all(t.second == 0 for t in stamps), "datapoints sit on period boundaries"
+    first_breach = next(t for t, v in zip(stamps, series["values"]) if v > 50)
+    assert abs((first_breach - onset).total_seconds()) <= 5 * 60
+    before = [v for t, v in zip(stamps, series["values"]) if t < onset - timedelta(minutes=2)]
+    assert max(before) < 50 < series["summary"]["last"]
+    assert set(data["series"]) == {"Sum", "Maximum"}
+
+
+def test_detect_anomalies_finds_the_onset_and_a_bystander_stays_quiet(mcp, onset):
+    report = call_ok(mcp, "detect_anomalies", {"namespace": "Application", "metric_name": "5xxCount",
+                                               "dimensions": FRONTEND, "statistic": "Sum", "start": "-3h"})
+    assert report["method"] and report["baseline"]
+    intervals = report["intervals"]
+    assert intervals, report
+    first = min(intervals, key=lambda i: i["start"])
+    assert abs((_parse(first["start"]) - onset).total_seconds()) <= 5 * 60
+    assert first["direction"] == "up" and first["peak_score"] > 0
+    quiet = call_ok(mcp, "detect_anomalies", {"namespace": "Application", "metric_name": "5xxCount",
+                                              "dimensions": LEDGER, "statistic": "Sum", "start": "-3h"})
+    assert quiet["intervals"] == [], quiet
+
+
+def test_log_patterns_flag_the_faults_error_template(mcp, onset):
+    minutes = int((datetime.now(UTC) - onset).total_seconds() // 60) + 1
+    report = call_ok(mcp, "log_patterns", {"log_groups": [FRONTEND_LOGS], "start": f"-{minutes}m", "max_templates": 10})
+    top = report["templates"][0]
+    assert top["severity"] == "error" and top["change"] in ("new", "surged")
+    assert "catalog" in " ".join(top["samples"])
+    assert report["baseline"]["lines"] > 0 and report["window"]["lines"] > 0
+    steady = [t for t in report["templates"] if t["severity"] == "info"]
+    assert steady and all(t["change"] != "new" for t in steady), "healthy chatter is not new"
+
+
+def test_filter_log_events_with_a_pattern(mcp):
+    data = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "pattern": "ERROR", "start": "-20m", "limit": 5})
+    assert data["count"] == 5 and data["more"] is True
+    now = datetime.now(UTC)
+    for event in data["events"]:
+        assert "ERROR" in event["message"] and event["stream"].endswith("/frontend")
+        assert now - timedelta(minutes=21) <= _parse(event["time"]) <= now
+    groups = call_ok(mcp, "describe_log_groups", {"prefix": "/sre-lab/shop/"})["log_groups"]
+    assert FRONTEND_LOGS in {g["name"] for g in groups}
+
+
+def test_logs_insights_query_returns_rows(mcp):
+    # moto's Insights engine is partial (its `filter` is unreliable), so this checks the plumbing:
+    # the query runs to Complete and rows come back as field -> value, without @ptr, within limit.
+    data = call_ok(mcp, "logs_insights_query", {"log_groups": [FRONTEND_LOGS], "start": "-30m",
+                                                "query": "fields @timestamp, @message | sort @timestamp desc | limit 5"})
+    assert data["status"] == "Complete" and 0 < data["count"] <= 5
+    assert all(set(row) == {"@timestamp", "@message"} for row in data["rows"])
+
+
+def test_logs_insights_query_that_never_finishes_is_stopped():
+    """In-process, with a fake Logs client whose query stays Running: the tool gives up at
+    timeout_s, stops the query (so it does not keep scanning), and says what to do."""
+    import asyncio
+
+    from mcp.server.fastmcp.exceptions import ToolError
+
+    from mcp_servers.cloudwatch.server import build_server
+
+    class Logs:
+        stopped: list[str] = []
+
+        def start_query(self, **kwargs):
+            return {"queryId": "q-1"}
+
+        def get_query_results(self, queryId):
+            return {"status": "Running", "results": []}
+
+        def stop_query(self, queryId):
+            self.stopped.append(queryId)
+            return {"success": True}
+
+    class Clients:
+        def client(self, service):
+            return Logs() if service == "logs" else object()
+
+    server = build_server(Clients(), call_timeout=5)
+    started = time.monotonic()
+    with pytest.raises(ToolError, match="still Running after 1s and was stopped; narrow"):
+        asyncio.run(server.call_tool("logs_insights_query", {"log_groups": ["/g"], "query": "fields @message",
+                                                             "timeout_s": 1}))
+    assert 0.9 < time.monotonic() - started < 4
+    assert Logs.stopped == ["q-1"]
+
+
+def test_trace_summaries_count_faults_of_one_service(mcp):
+    data = call_ok(mcp, "trace_summaries", {"service": "frontend", "start": "-30m", "slowest": 3})
+    assert (data["traces"], data["faults"], data["errors"], data["throttles"]) == (20, 4, 2, 1)
+    assert len(data["slowest"]) == 3 and data["slowest"][0]["duration_s"] >= 9
+    assert call_ok(mcp, "trace_summaries", {"service": "ledger", "start": "-30m"})["traces"] == 5
+    assert "characters" in call_error(mcp, "trace_summaries", {"service": 'x") OR service("y'})
+
+
+# --- validation -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("tool", "args", "says"), [
+    ("filter_log_events", {"log_group": FRONTEND_LOGS, "limit": -1}, "greater than or equal to 1"),
+    ("filter_log_events", {"log_group": FRONTEND_LOGS, "start": "+1h"}, "future"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "start": "-1h", "end": "-2h"}, "not before"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "end": "2999-01-01T00:00:00Z"}, "future"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "start": "yesterday"}, "not a time"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "period": 45}, "multiple of 60"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "start": "-7d", "period": 60}, "period="),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "statistics": ["Median"]}, "unknown statistic"),
+    ("get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "stats": ["Sum"]}, "stats"),
+    ("describe_alarms", {"max_results": "lots"}, "valid integer"),
+    ("log_patterns", {"log_groups": [FRONTEND_LOGS], "baseline_start": "-10m", "baseline_end": "-5m", "start": "-20m"}, "baseline"),
+])
+def test_bad_arguments_are_clear_tool_errors(mcp, tool, args, says):
+    assert says in call_error(mcp, tool, args)
+
+
+def test_runbook_argument_spellings_are_accepted(mcp):
+    # The runbook library writes stat / period_s / log_group; they mean the documented arguments.
+    data = call_ok(mcp, "get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "dimensions": FRONTEND,
+                                            "stat": "Maximum", "period_s": 300, "start": "-1h"})
+    assert data["period"] == 300 and list(data["series"]) == ["Maximum"]
+    assert call_ok(mcp, "log_patterns", {"log_group": FRONTEND_LOGS, "start": "-10m"})["log_groups"] == [FRONTEND_LOGS]
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+def test_http_with_token_answers_like_stdio(http):
+    alarms = call_ok(http, "describe_alarms", {"state": "ALARM"})["alarms"]
+    assert [a["name"] for a in alarms] == ["shop-frontend-5xx"]
+
+
+def test_big_result_is_truncated_with_a_notice(http):
+    text = http.call("filter_log_events", {"log_group": FRONTEND_LOGS, "start": "-3h", "limit": 2000}).text
+    data = json.loads(text)  # still valid JSON
+    assert len(text) <= 4000
+    notice = data["truncated"]
+    assert notice["field"] == "events" and notice["omitted"] > 0 and notice["kept"] == len(data["events"])
+    assert "narrow" in notice["hint"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}])
+def test_http_without_the_token_is_refused(http_server, headers):
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    response = httpx.post(http_server.url, json=body, headers={"Accept": "application/json, text/event-stream", **headers})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("extra", [[], ["--insecure-localhost"]])
+def test_http_on_a_public_address_without_a_token_refuses_to_start(monkeypatch, capsys, extra):
+    """main() itself, in-process (an interpreter start costs seconds): it must exit before serving."""
+    from mcp_servers.cloudwatch import server
+
+    monkeypatch.delenv("SRE_MCP_TOKEN", raising=False)
+    monkeypatch.setattr(server, "run", lambda *a: pytest.fail("the server started without a token on 0.0.0.0"))
+    with pytest.raises(SystemExit) as exited:
+        server.main(["--http", "--host", "0.0.0.0", "--port", "0", "--region", "us-east-1", *extra])
+    assert exited.value.code == 2
+    assert "refusing to serve HTTP without" in capsys.readouterr().err
+
+
+# --- backend failures ---------------------------------------------------------------------------
+def test_unreachable_backend_is_a_fast_clear_error():
+    """The server built from its own command line (in-process, to skip an interpreter start),
+    pointed at a port nothing listens on: a clear tool error within seconds, not a hang."""
+    import asyncio
+
+    from mcp.server.fastmcp.exceptions import ToolError
+
+    from mcp_servers.cloudwatch.server import build_server, parse_args
+    from mcp_servers.common.aws import clients_from_args
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    args = parse_args(["--endpoint-url", f"http://127.0.0.1:{closed_port}", "--region", "us-east-1"])
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")  # botocore signs before it connects
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    server = build_server(clients_from_args(args), call_timeout=args.call_timeout)
+    for tool, tool_args in [("describe_alarms", {}), ("filter_log_events", {"log_group": "/g"})]:
+        started = time.monotonic()
+        with pytest.raises(ToolError) as caught:
+            asyncio.run(server.call_tool(tool, tool_args))
+        assert time.monotonic() - started < 10
+        text = str(caught.value)
+        assert "unreachable" in text and tool in text and "AWS_ENDPOINT_URL" in text and "Traceback" not in text
