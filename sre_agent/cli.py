@@ -8,6 +8,7 @@ import typer
 
 from .commands import evaluate as evaluate_commands
 from .commands import investigate as investigate_commands
+from .commands import trace as trace_commands
 from .lab.cli import app as lab_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.command()(investigate_commands.demo)
 app.command()(investigate_commands.chat)
 app.command()(investigate_commands.sweep)
 app.command(name="eval")(evaluate_commands.evaluate)
+app.command()(trace_commands.trace)
 app.add_typer(lab_app, name="lab")
 
 

@@ -9,8 +9,9 @@ API with boto3 (the lab's default: it lands in moto).
 Why entities and not the SDK's global `xray_recorder`: the recorder keeps the "current segment" in
 process-global context, which leaks between runs, breaks across LangGraph's tasks and logs "no
 segment found" whenever a span is asked for outside it. Here each Tracer owns its segment, the
-current node lives in a ContextVar (LangGraph runs each node in its own task, so parallel nodes
-never see each other's), and a run without tracing gets a NullTracer that does nothing at all."""
+open node lives in a ContextVar (so concurrent investigations in one service, each in its own
+asyncio task, never nest under each other's nodes), and a run without tracing gets a NullTracer
+that does nothing at all."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ class DaemonEmitter:
         for entity in entities:
             self._udp.send_entity(entity)
 
+    def close(self) -> None:
+        self._udp._socket.close()  # the SDK's emitter has no close(); one emitter lives for one run
+
 
 class ApiEmitter:
     """PutTraceSegments with boto3: no daemon needed. The client is made at send time, so a
@@ -113,7 +117,8 @@ class Span:
     """One open subsegment. close() ends it; closing twice is harmless. As a context manager it
     records an exception as a fault, and a LangGraph interrupt (a pause for approval) as a pause."""
 
-    def __init__(self, tracer: "Tracer", subsegment: Subsegment, kind: str, previous_node: Subsegment | None = None) -> None:
+    def __init__(self, tracer: "Tracer", subsegment: Subsegment, kind: str,
+                 previous_node: Subsegment | None = None) -> None:
         self._tracer = tracer
         self.subsegment = subsegment
         self.kind = kind  # node | tool | llm
@@ -133,8 +138,8 @@ class Span:
                 from aws_xray_sdk.core.models.throwable import Throwable
 
                 sub.add_error_flag()
-                sub.cause = {"working_directory": os.getcwd(),
-                             "exceptions": [Throwable(ToolCallError(error[:CAUSE_CHARS]), None, remote=self.kind != "node")]}
+                cause = Throwable(ToolCallError(error[:CAUSE_CHARS]), None, remote=self.kind != "node")
+                sub.cause = {"working_directory": os.getcwd(), "exceptions": [cause]}
             sub.close(ended)
         self._tracer._span_closed(self, error, metadata)
 
@@ -175,7 +180,8 @@ _current_node: ContextVar[Subsegment | None] = ContextVar("sre_agent_current_nod
 
 
 class Tracer:
-    """Traces one investigation: begin() (or `with investigation(...)`), spans, annotate(), end()."""
+    """Traces one investigation: begin() (or `async with investigation(...)`), spans, annotate(),
+    end(). One Tracer per run; it owns its emitter."""
 
     def __init__(self, emitter: Emitter, *, name: str = SEGMENT_NAME) -> None:
         self.emitter = emitter
@@ -239,8 +245,10 @@ class Tracer:
             span.subsegment.put_metadata("unfinished", True, METADATA_NAMESPACE)
             span.close()
         segment.put_metadata("counts", dict(self._counts), METADATA_NAMESPACE)
-        if error is not None and isinstance(error, Exception) and not isinstance(error, GraphBubbleUp):
+        if isinstance(error, Exception) and not isinstance(error, GraphBubbleUp):
             segment.add_exception(error, traceback.extract_tb(error.__traceback__))
+        elif error is not None:
+            segment.put_metadata("cancelled", type(error).__name__, METADATA_NAMESPACE)
         segment.close()
         entities = split_for_sending(segment)
         try:
@@ -249,6 +257,9 @@ class Tracer:
             log.warning("could not send trace %s to %s: %s: %s (the investigation is unaffected; check the "
                         "endpoint, region and credentials, or set %s=off)", segment.trace_id,
                         self.emitter.description, type(exc).__name__, exc, TRACING_ENV)
+        finally:
+            if hasattr(self.emitter, "close"):  # the Tracer owns its emitter: one per run
+                self.emitter.close()
 
     # --- spans ----------------------------------------------------------------------------
     def node_span(self, name: str) -> Span | _NullSpan:

@@ -5,3 +5,24 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def lab_factory():
+    """`lab_factory(**Lab kwargs)` -> a started Lab, stopped after the test (one per scenario:
+    a lab holds a single scenario)."""
+    from sre_agent.lab.lab import Lab
+
+    labs = []
+
+    def make(**kwargs):
+        lab = Lab(**kwargs).start()
+        labs.append(lab)
+        return lab
+
+    yield make
+    for lab in labs:
+        lab.stop()

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from llm_fakes import (ScriptedChatModel, always_failing, answer, call, evidence_of, prompt_text, structured,
-                       tool_results)
+from llm_fakes import ScriptedChatModel, always_failing, answer, call, evidence_of, prompt_text, structured, tool_results
 from mcp_harness import HttpServerProcess
+
 from sre_agent.brains.llm import PROVIDERS, LlmSettings, ProviderConfigError, make_llm_brain
 from sre_agent.brains.llm.grounding import Grounding
 from sre_agent.brains.llm.providers import ModelHandle, parse_model_spec
@@ -24,7 +24,7 @@ from sre_agent.brains.llm.schemas import ReportedFinding
 from sre_agent.brains.llm.specialist import WRITE_TOOLS, read_only
 from sre_agent.brains.llm.usage import UsageMeter, load_prices
 from sre_agent.graph.runner import RunSettings, run_investigation
-from sre_agent.graph.state import Incident, Investigation, Task, ToolCallRecord
+from sre_agent.graph.state import Incident, Investigation, ToolCallRecord
 from sre_agent.graph.toolbox import ServerConnection
 from sre_agent.lab.lab import Lab
 
@@ -74,8 +74,9 @@ class ScriptedSre:
             if done == 0:
                 return answer(call("ownership", kind="Service", name="frontend", namespace="shop"),
                               call("analyze", namespace="shop"))
-            if done == 2:
-                return answer(call("get_resources", kind="pods", namespace="shop", label_selector="app=catalog"))
+            if done == 2:  # and a write tool it was never given, as a confused or injected model might
+                return answer(call("get_resources", kind="pods", namespace="shop", label_selector="app=catalog"),
+                              call("rollout_undo", namespace="shop", name="catalog", reason="fix it"))
             return answer(text="catalog's pods cannot pull their image")
         raise AssertionError(f"unexpected request (bound tools {bound})")
 
@@ -83,21 +84,27 @@ class ScriptedSre:
 # --- the lab, one Kubernetes MCP server over HTTP, and one investigation per brain setup ---------------
 
 @pytest.fixture(scope="module")
-def lab():
+def kubernetes_server():
+    """The lab with bad-image loaded, and its Kubernetes MCP server over HTTP. The server process
+    starts while the lab replays its history: both take seconds, and the server only needs the
+    kubeconfig, which exists once the lab has started."""
     lab = Lab(history_minutes=30).start()
-    lab.load("bad-image")
-    lab.run_clock(60)
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def kubernetes_server(lab):
+    started: dict = {}
     # Writes enabled so the server lists its write tools: the specialist must still never see them.
-    server = HttpServerProcess("mcp_servers.kubernetes", ["--token", TOKEN, "--allow-writes", "--namespaces", "shop"],
-                               lab.env())
-    yield server
-    server.stop()
+    starter = threading.Thread(target=lambda: started.update(server=HttpServerProcess(
+        "mcp_servers.kubernetes", ["--token", TOKEN, "--allow-writes", "--namespaces", "shop"], lab.env())))
+    starter.start()
+    try:
+        lab.load("bad-image")
+        lab.run_clock(60)
+    finally:
+        starter.join()
+    if "server" not in started:
+        lab.stop()
+        pytest.fail("the Kubernetes MCP server did not start (see stderr)")
+    yield started["server"]
+    started["server"].stop()
+    lab.stop()
 
 
 @dataclass
@@ -167,7 +174,7 @@ def test_specialist_tool_calls_run_over_mcp_and_are_recorded_as_llm_evidence(llm
     assert llm_run.result.tool_calls == 3
 
 
-def test_specialist_sees_only_read_tools_of_its_own_server(llm_run, kubernetes_server):
+def test_specialist_sees_only_read_tools_and_a_write_call_is_refused(llm_run, kubernetes_server):
     client = kubernetes_server.client(TOKEN)
     listed = {tool.name for tool in client.list_tools()}
     client.close()
@@ -175,6 +182,9 @@ def test_specialist_sees_only_read_tools_of_its_own_server(llm_run, kubernetes_s
     bound = {name for names, _ in llm_run.primary.log if "describe" in names for name in names}
     assert bound and not bound & WRITE_TOOLS  # ... the specialist never gets them
     assert bound == listed - WRITE_TOOLS
+    refused = [m for _, messages in llm_run.primary.log for m in tool_results(messages) if m.name == "rollout_undo"]
+    assert refused and "is not a tool you have" in refused[0].text
+    assert "rollout_undo" not in {r.tool for r in llm_run.state.tool_calls}
 
 
 def test_reported_findings_are_grounded_in_the_cited_tool_output(llm_run):
@@ -250,14 +260,19 @@ def test_an_invalid_category_falls_back_to_the_offline_diagnosis_for_that_step(k
     ("openai", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "SRE_AGENT_OPENAI_MODEL"),
     ("bedrock", {}, "AWS_REGION"),
     ("gemini", {}, "bedrock, anthropic, openai"),
-    ("openai", {"OPENAI_API_KEY": "k", "SRE_AGENT_FALLBACK_MODEL": "anthropic"}, "SRE_AGENT_FALLBACK_MODEL='anthropic'"),
 ])
 def test_construction_fails_saying_what_to_set(name, env, says, monkeypatch):
-    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"):
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")  # no region from a profile either
     with pytest.raises(ProviderConfigError, match=re.escape(says)):
         make_llm_brain(name, env=env)
+
+
+def test_a_fallback_that_cannot_be_built_fails_construction():
+    primary = ScriptedChatModel(respond=always_failing(THROTTLED))
+    with pytest.raises(ProviderConfigError, match=r"SRE_AGENT_FALLBACK_MODEL='anthropic' cannot be built: .*ANTHROPIC_API_KEY"):
+        make_llm_brain("openai", model=primary, env={"SRE_AGENT_FALLBACK_MODEL": "anthropic"})
 
 
 def test_openai_provider_talks_to_any_compatible_endpoint():
@@ -316,7 +331,7 @@ def test_retry_backoff_doubles_and_permanent_errors_skip_to_the_fallback():
     delays.clear()
     denied = ModelChain([handle("a", always_failing(Forbidden("AccessDenied"))), handle("b", always_failing(THROTTLED))],
                         LlmSettings(retries=1, backoff_s=0.5), UsageMeter(), sleep)
-    with pytest.raises(ModelUnavailable) as failed:
+    with pytest.raises(ModelUnavailable, match="AccessDenied"):
         asyncio.run(ask(denied))
     assert len(denied.models[0].model.log) == 1 and len(denied.models[1].model.log) == 2
     assert delays == [0.5]
@@ -351,7 +366,8 @@ def test_preconditions_are_confirmed_from_the_cited_output_and_details_come_from
                 ReportedFinding(resource="Node/worker-1", signal="Node Not-Ready", summary="down", evidence=["ev-1"])]
     findings, notes = Grounding("kubernetes", _state(start), records, data, "bedrock:m").accept(reported)
     by_signal = {f.signal: f for f in findings}
-    assert by_signal["RecentRollout"].details | {} >= {"revision": 4, "previous_revision": 3, "previous_images": ["api:1"]}
+    assert by_signal["RecentRollout"].details.items() >= {"revision": 4, "previous_revision": 3,
+                                                          "previous_images": ["api:1"]}.items()
     assert "UnconfirmedCrashLoopBackOff" in by_signal  # a log line is not cluster state
     assert by_signal["RunbookMatched"].details["remediation"] == [{"tool": "rollout_undo"}]
     assert "OOMKilled" not in by_signal and any("cites no tool call" in n for n in notes)
@@ -363,12 +379,12 @@ def test_preconditions_are_confirmed_from_the_cited_output_and_details_come_from
 
 
 def test_supervisor_answer_outside_the_contract_hands_the_step_to_the_offline_supervisor():
-    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    state = _state(start).model_copy(update={"incident": _state(start).incident.model_copy(update={"affected": ["ns/Service/web"]})})
+    state = _state(datetime(2026, 1, 1, 12, tzinfo=UTC))
+    state.incident.affected = ["ns/Service/web"]
     model = ScriptedChatModel(respond=lambda m, b: structured("RouteDecision", done=False, agent="database", target="db"))
     brain = make_llm_brain("bedrock", model=model, settings=LlmSettings())
     task = asyncio.run(brain.next_task(state))
-    assert task == Task(agent="kubernetes", target="ns/Service/web", question="triage", reason="the incident points at ns/Service/web")
+    assert (task.agent, task.target) == ("kubernetes", "ns/Service/web")
     spend = brain.take_spend()
     assert any("routed to 'database'" in n and "offline supervisor asked kubernetes" in n for n in spend.notes)
     assert spend.input_tokens == 1000  # the answer was paid for even though it was not used

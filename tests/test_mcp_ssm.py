@@ -252,11 +252,14 @@ def test_every_write_attempt_gets_one_audit_record(mcp, audit_path):
     # moto does not implement StartAutomationExecution: the attempt fails cleanly and is audited.
     failed = call_error(mcp, "start_automation", {"document_name": "AWS-RestartEC2Instance", "reason": "reboot",
                                                   "parameters": {"InstanceId": [ALLOWED]}})
-    assert "start_automation" in failed and "Traceback" not in failed
+    assert "does not implement StartAutomationExecution" in failed and "nothing was started" in failed
+    assert "not EC2 or managed-instance ids" in call_error(mcp, "send_command", {
+        "instance_ids": ["node-3"], "reason": "malformed", "parameters": {"commands": ["uptime"]}})
     new = audit_records(audit_path)[before:]
     assert [(r["tool"], r["outcome"], r["reason"]) for r in new] == [
         ("send_command", "refused", "outside"), ("send_command", "dry_run_ok", "dry"),
-        ("send_command", "applied", "real"), ("start_automation", "failed", "reboot")]
+        ("send_command", "applied", "real"), ("start_automation", "failed", "reboot"),
+        ("send_command", "failed", "malformed")]
     assert all(r["server"] == "ssm" and r["args"]["document_name"] for r in new)
     assert json.loads(new[2]["detail"])["command_id"]
 

@@ -195,16 +195,18 @@ class _ShapeNovelty:
     def push_and_measure(self, value: float) -> float | None:
         t, lags = self.count, self.max_lag
         pos = t % lags
-        newest_first = self.values[pos + 1:pos + lags + 1][::-1]  # x_{t-1}, x_{t-2}, ..., x_{t-lags}
-        term = np.empty(lags + 1)
-        term[0] = 0.0
-        np.subtract(value, newest_first, out=term[1:])
-        np.square(term, out=term)
-        slot = t % self.width
-        self.sums += term - self.terms[slot]
-        self.terms[slot] = term
-        if t % self.RESYNC_EVERY == self.RESYNC_EVERY - 1:
-            self.sums = self.terms.sum(axis=0)
+        known = min(t, lags)  # lags that reach back to a real point; the rest stay zero
+        if known:
+            # values[pos:pos + lags] holds x_{t-lags} .. x_{t-1}; reversed, entry i is lag i + 1.
+            newest_first = self.values[pos + lags - known:pos + lags][::-1]
+            term = np.zeros(lags + 1)
+            np.subtract(value, newest_first, out=term[1:known + 1])
+            np.square(term, out=term)
+            slot = t % self.width
+            self.sums += term - self.terms[slot]
+            self.terms[slot] = term
+            if t % self.RESYNC_EVERY == self.RESYNC_EVERY - 1:
+                self.sums = self.terms.sum(axis=0)
         self.values[pos] = self.values[pos + lags] = value
         self.count += 1
         # A lag is usable once both windows lie wholly inside the data and do not overlap.

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..common.aws import unsupported
 from .timewindow import Window, iso
 from .traces import segment_names, services_of
 
@@ -27,14 +28,6 @@ def dimension_filters(dimensions: dict[str, str] | None, *, wildcard: bool) -> l
 
 def dims_dict(dimensions: list[dict[str, Any]] | None) -> dict[str, str]:
     return {d["Name"]: d.get("Value", "") for d in dimensions or []}
-
-
-def unsupported(exc: ClientError) -> bool:
-    """The endpoint does not implement this call (moto, some emulators) -- not a caller mistake."""
-    error = exc.response.get("Error", {})
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    text = f"{error.get('Code', '')} {error.get('Message', '')}".lower()
-    return status in (500, 501) and ("not implemented" in text or error.get("Code") in ("500", "501", "NotImplemented"))
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -55,32 +48,37 @@ def list_metric_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: int) 
     return rows[:max_results], bool(token) or len(rows) > max_results
 
 
+STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
+
+
 def fetch_metric_series(cloudwatch: Any, namespace: str, metric_name: str, dimensions: dict[str, str],
                         window: Window, period: int, statistics: list[str]) -> dict[str, tuple[list[datetime], list[float]]]:
-    """GetMetricData for one metric and several statistics -> {stat: (timestamps, values)}, ascending."""
-    metric = {"Namespace": namespace, "MetricName": metric_name,
-              "Dimensions": dimension_filters(dimensions, wildcard=False)}
-    queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}, "ReturnData": True}
-               for i, stat in enumerate(statistics)]
-    points: dict[str, dict[datetime, float]] = {f"m{i}": {} for i in range(len(statistics))}
-    token = None
-    for _ in range(MAX_PAGES):
-        kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": window.start, "EndTime": window.end,
-                                  "ScanBy": "TimestampAscending"}
-        if token:
-            kwargs["NextToken"] = token
-        response = cloudwatch.get_metric_data(**kwargs)
-        for result in response.get("MetricDataResults", []):
-            series = points.setdefault(result["Id"], {})
-            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", [])):
-                series[stamp.astimezone(UTC)] = value
-        token = response.get("NextToken")
-        if not token:
-            break
-    out = {}
-    for i, stat in enumerate(statistics):
-        ordered = sorted(points[f"m{i}"].items())
-        out[stat] = ([t for t, _ in ordered], [v for _, v in ordered])
+    """One metric's statistics -> {stat: (timestamps, values)}, ascending.
+
+    GetMetricStatistics rather than GetMetricData: one metric, every statistic (percentiles as
+    ExtendedStatistics) in one call, no pagination, since the caller keeps a series within its
+    1,440-datapoint limit. (Emulators also answer it far faster: moto scans every stored
+    datapoint once per period for GetMetricData.)"""
+    standard = [s for s in statistics if s in STANDARD_STATISTICS]
+    extended = [s for s in statistics if s not in STANDARD_STATISTICS]
+    kwargs: dict[str, Any] = {"Namespace": namespace, "MetricName": metric_name,
+                              "Dimensions": dimension_filters(dimensions, wildcard=False),
+                              "StartTime": window.start, "EndTime": window.end, "Period": period}
+    if standard:
+        kwargs["Statistics"] = standard
+    if extended:
+        kwargs["ExtendedStatistics"] = extended
+    datapoints = sorted(cloudwatch.get_metric_statistics(**kwargs).get("Datapoints", []), key=lambda d: d["Timestamp"])
+    out: dict[str, tuple[list[datetime], list[float]]] = {}
+    for stat in statistics:
+        stamps: list[datetime] = []
+        values: list[float] = []
+        for point in datapoints:
+            value = point.get(stat) if stat in STANDARD_STATISTICS else (point.get("ExtendedStatistics") or {}).get(stat)
+            if value is not None:
+                stamps.append(point["Timestamp"].astimezone(UTC))
+                values.append(float(value))
+        out[stat] = (stamps, values)
     return out
 
 

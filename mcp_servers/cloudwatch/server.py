@@ -61,7 +61,7 @@ LogGroups = Annotated[list[Annotated[str, Field(min_length=1, max_length=512)]],
 Limit = Annotated[int, Field(ge=1, le=10000, description="most rows to return")]
 
 _STATISTIC = re.compile(r"^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d{1,2})?|p100)$")
-MAX_POINTS_PER_SERIES = 1440  # a day of minutes: more than an agent reads, and GetMetricData's cost grows with it
+MAX_POINTS_PER_SERIES = 1440  # GetMetricStatistics' limit per call; a day of minutes is more than an agent reads
 MAX_METRIC_SPAN = timedelta(days=15)
 MAX_LOG_SPAN = timedelta(days=30)
 MAX_TRACE_SPAN = timedelta(hours=24)  # GetTraceSummaries refuses longer ranges
@@ -82,15 +82,15 @@ def _metric_window(start: str, end: str, period: int) -> Window:
     if period not in (1, 5, 10, 30) and period % 60:
         raise ToolError(f"period {period}s is not allowed; CloudWatch takes 1, 5, 10, 30 or a multiple of 60 seconds")
     window = _window(start, end, MAX_METRIC_SPAN)
-    start_s = math.floor(window.start.timestamp() / period) * period
-    end_s = math.ceil(window.end.timestamp() / period) * period
-    aligned = Window(datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC))
-    points = (end_s - start_s) // period
+    points = math.ceil(window.seconds / period)
     if points > MAX_POINTS_PER_SERIES:
         suggested = math.ceil(window.seconds / MAX_POINTS_PER_SERIES / 60) * 60
         raise ToolError(f"a {int(window.seconds)}s window at period {period}s is {points} datapoints per statistic; "
                         f"the limit is {MAX_POINTS_PER_SERIES} -- use period={suggested} or a shorter window")
-    return aligned
+    end_s = math.ceil(window.end.timestamp() / period) * period
+    # Aligning may add a period (-1d at 60 s is 1,441 boundaries): then start one period later.
+    start_s = max(math.floor(window.start.timestamp() / period) * period, end_s - MAX_POINTS_PER_SERIES * period)
+    return Window(datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC))
 
 
 def _check_statistics(statistics: list[str]) -> list[str]:
@@ -178,9 +178,11 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         end: TimeArg = "now",
         period: Period = 60,
         statistic: Statistic = "Average",
+        threshold: Annotated[float, Field(gt=0.5, lt=1.0, description="anomaly level an interval must reach; "
+                                                                       "higher = fewer, surer intervals")] = 0.85,
     ) -> str:
-        """When a metric left its normal range: anomalous intervals (start, end, peak, score, direction),
-        the baseline it was judged against, and the method used."""
+        """When a metric left its normal range: anomalous intervals (start, end, peak score, direction,
+        ongoing), the baseline they were judged against, and the method. Give it a few hours of history."""
         stat = _check_statistics([statistic])[0]
         window = _metric_window(start, end, period)
         series = backend(lambda: reads.fetch_metric_series(cloudwatch, namespace, metric_name, dimensions or {},
@@ -189,7 +191,7 @@ def build_server(aws: AwsClients, call_timeout: float = 30.0) -> FastMCP:
         stamps, values = series[stat]
         payload: dict[str, Any] = {"namespace": namespace, "metric": metric_name, "dimensions": dimensions or {},
                                    "statistic": stat, "period": period, "window": window.describe(), "points": len(values)}
-        payload.update(anomaly_report(stamps, values, period))
+        payload.update(anomaly_report(stamps, values, period, threshold))
         return compact(payload, hint="a shorter window gives fewer intervals")
 
     # --- alarms --------------------------------------------------------------------------------

@@ -65,3 +65,15 @@ def clients_from_args(args: argparse.Namespace) -> AwsClients:
                     retries={"mode": "standard", "max_attempts": max(1, args.max_attempts)},
                     user_agent_extra="sre-agent-mcp")
     return AwsClients(session=session, endpoint_url=args.endpoint_url, config=config)
+
+
+def unsupported(exc: Exception) -> bool:
+    """True when an AWS endpoint answered that it does not implement the call (moto and other
+    emulators return a bare 500/501) -- a limit of the endpoint, not the caller's mistake."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    error = response.get("Error", {})
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    text = f"{error.get('Code', '')} {error.get('Message', '')}".lower()
+    return status in (500, 501) and ("not implemented" in text or error.get("Code") in ("500", "501", "NotImplemented"))

@@ -81,6 +81,7 @@ PLACEHOLDERS = frozenset({
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",
 })
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: ~10x faster
 _WHOLE_PLACEHOLDER = re.compile(r"\{(\w+)\}\Z")
 
 
@@ -249,7 +250,7 @@ def parse_runbook(data: Any, source: str) -> Runbook:
 
 def load_runbook_file(path: Path) -> Runbook:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(YAML)"

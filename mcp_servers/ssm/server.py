@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import difflib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+from botocore.exceptions import ClientError
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import AliasChoices, Field
 
-from ..common.aws import AwsClients, add_aws_args, clients_from_args
+from ..common.aws import AwsClients, add_aws_args, clients_from_args, unsupported
 from ..common.errors import call_backend
 from ..common.results import compact, dumps
 from ..common.safety import AuditLog, WritePolicy, redact_value
@@ -164,6 +165,12 @@ def build_server(aws: AwsClients, policy: WritePolicy, audit: AuditLog, runbooks
         return compact({"tool": tool_name, "dry_run": dry_run, "result": result,
                         "audit": {"ts": record["ts"], "actor": record["actor"]}})
 
+    def _malformed(tool_name: str, args: dict[str, Any], reason: str, dry_run: bool, exc: Exception) -> NoReturn:
+        """A request that cannot even be checked against its document: audited, then refused."""
+        message = f"{tool_name}: {exc}"
+        audit.write(tool=tool_name, args=args, reason=reason, dry_run=dry_run, outcome="failed", detail=message)
+        raise ToolError(message) from None
+
     def _validated(tool_name: str, document_name: str, expected_type: str, params: dict[str, list[str]]) -> dict[str, Any]:
         document = _get_document(document_name)
         problems = check_request(document, expected_type, params)
@@ -185,12 +192,13 @@ def build_server(aws: AwsClients, policy: WritePolicy, audit: AuditLog, runbooks
     ) -> str:
         """Run an SSM Command document (e.g. AWS-RunShellScript) on instances. Gated: --allow-writes and every
         instance on the target allow-list. dry_run checks the document and parameters and runs nothing."""
+        args = {"document_name": document_name, "instance_ids": instance_ids, "parameters": parameters or {}}
         try:
             check_instance_ids(instance_ids)
             params = normalise_parameters(parameters)
         except RequestError as exc:
-            raise ToolError(f"send_command: {exc}") from None
-        args = {"document_name": document_name, "instance_ids": instance_ids, "parameters": params}
+            _malformed("send_command", args, reason, dry_run, exc)
+        args["parameters"] = params
 
         def execute() -> dict[str, Any]:
             response = backend(lambda: ssm.send_command(
@@ -212,18 +220,27 @@ def build_server(aws: AwsClients, policy: WritePolicy, audit: AuditLog, runbooks
     ) -> str:
         """Start an SSM Automation runbook (e.g. AWS-RestartEC2Instance). Gated: --allow-writes, and the instances
         it names (InstanceId parameter) on the target allow-list; one naming none needs '*'. dry_run validates only."""
+        args = {"document_name": document_name, "parameters": parameters or {}}
         try:
             params = normalise_parameters(parameters)
             targets = automation_targets(params)
             if targets:
                 check_instance_ids(targets)
         except RequestError as exc:
-            raise ToolError(f"start_automation: {exc}") from None
-        args = {"document_name": document_name, "parameters": params}
+            _malformed("start_automation", args, reason, dry_run, exc)
+        args["parameters"] = params
+
+        def start() -> dict[str, Any]:
+            try:
+                return ssm.start_automation_execution(DocumentName=document_name, Parameters=params)
+            except ClientError as exc:
+                if unsupported(exc):
+                    raise ToolError("start_automation: this SSM endpoint does not implement StartAutomationExecution "
+                                    "(an emulator?); nothing was started") from None
+                raise
 
         def execute() -> dict[str, Any]:
-            response = backend(lambda: ssm.start_automation_execution(DocumentName=document_name, Parameters=params),
-                               f"start_automation {document_name}")
+            response = backend(start, f"start_automation {document_name}")
             return {"execution_id": response["AutomationExecutionId"], "document": document_name}
 
         return _write("start_automation", args, targets, reason, dry_run,

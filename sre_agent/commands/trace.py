@@ -116,6 +116,10 @@ def _label(node: SpanNode) -> str:
         notes.append(f"tokens in={node.metadata.get('input_tokens', 0)} out={node.metadata.get('output_tokens', 0)}")
     if node.metadata.get("paused"):
         notes.append("paused for approval")
+    if node.metadata.get("unfinished"):
+        notes.append("never closed: the run ended or failed inside it")
+    if node.metadata.get("cancelled"):
+        notes.append(f"cancelled ({node.metadata['cancelled']})")
     if node.end is None:
         notes.append("IN PROGRESS")
     if node.failed:
@@ -242,17 +246,18 @@ def render_traces(traces: dict[str, list[dict[str, Any]]], width: int) -> str:
 
 
 def trace(
-    incident_id: Annotated[str, typer.Argument(help="The incident whose investigation to show (e.g. INC-...).")],
+    incident_id: Annotated[str, typer.Argument(help="The incident whose investigation to show (e.g. inc-20240101-0930-ab12cd34).")],
     hours: Annotated[float, typer.Option(min=0.1, max=MAX_HOURS, help="How far back to search, in hours.")] = 24.0,
-    endpoint_url: Annotated[Optional[str], typer.Option(envvar="AWS_ENDPOINT_URL", help="X-Ray endpoint (the lab's moto); default AWS.")] = None,
+    endpoint_url: Annotated[Optional[str], typer.Option(
+        envvar="AWS_ENDPOINT_URL", help="X-Ray endpoint (the lab's moto); default AWS.")] = None,
     region: Annotated[Optional[str], typer.Option(envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")] = None,
     width: Annotated[int, typer.Option(min=10, max=200, help="Width of the timeline, in characters.")] = 40,
 ) -> None:
     """Show an investigation's X-Ray trace as a waterfall: agents, tool calls and LLM calls, with errors.
 
     Examples:
-      sre-agent trace INC-20240101-abc123
-      sre-agent trace INC-20240101-abc123 --hours 72
+      sre-agent trace inc-20240101-0930-ab12cd34
+      sre-agent trace inc-20240101-0930-ab12cd34 --hours 72
     """
     try:
         traces = lookup(incident_id, hours, endpoint_url, region)

@@ -40,6 +40,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -512,8 +513,19 @@ def run_detector(detector_factory: Callable[[], StreamingDetector], nab_file: Na
 def run_detector_benchmark(
     data_dir: str | Path | None,
     detector_factory: Callable[[], StreamingDetector],
+    *,
+    workers: int = 1,
 ) -> NabResult:
-    """Stream every corpus file through a fresh detector and score the outputs (thresholds optimised)."""
+    """Stream every corpus file through a fresh detector and score the outputs (thresholds optimised).
+
+    ``workers > 1`` runs files in parallel processes; ``detector_factory`` must then be picklable
+    (a class, or ``functools.partial`` of one — not a lambda).
+    """
     corpus = load_corpus(data_dir)
-    scores = {key: run_detector(detector_factory, nab_file) for key, nab_file in corpus.items()}
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {key: pool.submit(run_detector, detector_factory, f) for key, f in corpus.items()}
+            scores = {key: future.result() for key, future in futures.items()}
+    else:
+        scores = {key: run_detector(detector_factory, nab_file) for key, nab_file in corpus.items()}
     return score_corpus(corpus, scores)

@@ -44,17 +44,31 @@ class RunSettings(BaseModel):
     escalation_webhook_url: str | None = None
 
 
+def _serde():
+    """Checkpoints hold our own pydantic state types; say so, rather than rely on unchecked deserialisation."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from .. import models
+    from . import state
+
+    allowed = [(module.__name__, name) for module in (state, models) for name, value in vars(module).items()
+               if isinstance(value, type) and getattr(value, "__module__", None) == module.__name__]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
 async def _checkpointer(settings: RunSettings, stack):
     if settings.checkpoint_dsn:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        saver = await stack.enter_async_context(AsyncPostgresSaver.from_conn_string(settings.checkpoint_dsn))
+        saver = await stack.enter_async_context(AsyncPostgresSaver.from_conn_string(settings.checkpoint_dsn, serde=_serde()))
         await saver.setup()
         return saver
+    import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    return await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(settings.state_dir / "checkpoints.sqlite")))
+    conn = await stack.enter_async_context(aiosqlite.connect(str(settings.state_dir / "checkpoints.sqlite")))
+    return AsyncSqliteSaver(conn, serde=_serde())
 
 
 def make_brain(name: str):

@@ -9,8 +9,10 @@ HTTP, exactly as a real agent would see it."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import socket
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,6 +60,24 @@ class MotoServer:
 
     def stop(self) -> None:
         self._server.stop()
+
+    @classmethod
+    def shared(cls) -> "MotoServer":
+        """One server per process, shared by every lab in it: each lab has its own moto account
+        (moto_backend.claim_account), so they never see each other's data, and a lab starts and
+        stops in a fraction of a second instead of paying for a server each time."""
+        global _shared_server
+        with _shared_lock:
+            if _shared_server is None:
+                server = cls()
+                server.start()
+                atexit.register(server.stop)
+                _shared_server = server
+            return _shared_server
+
+
+_shared_server: MotoServer | None = None
+_shared_lock = threading.Lock()
 
 
 def aws_env(endpoint_url: str, account: LabAccount | None = None) -> dict[str, str]:

@@ -73,8 +73,7 @@ class Lab:
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Lab":
-        self.moto = MotoServer()
-        self.moto.start()
+        self.moto = MotoServer.shared()
         self.account = claim_account()
         self.api = KubeApiServer(self.store, self.world)
         self.api.start()
@@ -89,9 +88,7 @@ class Lab:
             self._ticker.join(timeout=5)
         if self.api:
             self.api.stop()
-        if self.moto:
-            self.moto.stop()
-        if self.account:
+        if self.account:  # the shared moto server stays up for the next lab in this process
             release_account(self.account)
             self.account = None
         if self._tmp:

@@ -10,7 +10,9 @@ a silently different world."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -189,6 +191,12 @@ def _read_yaml(path: Path) -> Any:
         raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+@lru_cache(maxsize=16)
+def _read_world(path: Path, mtime_ns: int) -> Any:
+    """A shared world is read by every scenario built on it: parse it once per version of the file."""
+    return _read_yaml(path)
+
+
 def _resource_key(manifest: dict) -> tuple[str, str | None, str]:
     meta = manifest.get("metadata") or {}
     return manifest.get("kind", ""), meta.get("namespace"), meta.get("name", "")
@@ -210,7 +218,7 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
             raise ScenarioError(f"{where}: cluster.world: no world named {scenario.cluster.world!r} "
                                 f"(looked in {', '.join(str(d) for d in worlds_dirs)})")
         try:
-            base = Cluster.model_validate(_read_yaml(path) or {})
+            base = Cluster.model_validate(copy.deepcopy(_read_world(path, path.stat().st_mtime_ns)) or {})
         except ValidationError as exc:
             raise _format_error(str(path), exc) from None
         nodes = list(base.nodes)
@@ -359,7 +367,8 @@ APPLY_ORDER = {"Namespace": 0, "StorageClass": 1, "ResourceQuota": 2, "ConfigMap
 
 
 def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:
-    instance_id = f"i-0{index + 1:02d}{abs(hash(spec.name)) % 16**13:013x}"[:19]
+    # Stable across runs (str hash() is salted per process): runbooks and recordings can name it.
+    instance_id = "i-0" + hashlib.sha256(spec.name.encode()).hexdigest()[:16]
     labels = {
         "kubernetes.io/hostname": spec.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
         "topology.kubernetes.io/zone": spec.zone, "topology.kubernetes.io/region": spec.zone[:-1],

@@ -10,7 +10,7 @@ from .lab import Lab, LabError
 
 
 def alarm_payload(lab: Lab, alarm_name: str) -> dict:
-    cloudwatch = client("cloudwatch", lab.moto.url)
+    cloudwatch = client("cloudwatch", lab.moto.url, lab.account)
     alarms = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
     if not alarms:
         raise LabError(f"the scenario's alarm {alarm_name} does not exist in the lab")

@@ -73,9 +73,9 @@ class LlmBrain:
         except (ModelUnavailable, InvalidAnswer) as exc:
             # What the model already called is real evidence: keep it, and let the offline procedure answer.
             offline = await self.offline.investigate(task, state, toolbox)
-            self.meter.note(f"{task.agent}: {_why(exc)} after {len(run.records)} llm tool call(s); the offline "
-                            f"{task.agent} specialist answered ({len(offline.records)} call(s), "
-                            f"{len(offline.findings)} finding(s))")
+            kept = f" after {len(run.records)} llm tool call(s)" if run.records else ""
+            self.meter.note(f"{task.agent}: {_why(exc)}{kept}; the offline {task.agent} specialist answered "
+                            f"({len(offline.records)} call(s), {len(offline.findings)} finding(s))")
             return LlmSpecialistResult(records=[*run.records, *offline.records], findings=list(offline.findings))
         for note in run.notes:
             self.meter.note(note)

@@ -80,7 +80,7 @@ class ModelChain:
         """`call` runs one request on one model and returns (value, the raw AIMessage for usage)."""
         failures: list[str] = []
         if not self.available:
-            raise ModelUnavailable(step, [f"every model was given up on earlier in this run ({', '.join(self.down)})"])
+            raise ModelUnavailable(step, ["every model was given up on earlier in this run"])
         for index, handle in enumerate(self.available):
             error = ""
             for attempt in range(self.settings.retries + 1):

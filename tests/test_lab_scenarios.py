@@ -1,0 +1,450 @@
+"""Every scenario in the catalog, end to end through the official clients.
+
+For each scenario file (parametrized from the directory, so a new file is covered without touching
+this one): load it into a fresh lab, check that the symptom a real cluster would show is visible
+through the kubernetes client (pod states, restarts, events by field selector, container logs,
+Endpoints) and through boto3 against the lab's moto (the alarm's state, its metric's onset, the
+logs), then carry out the truth's remediations through the same APIs and let simulated minutes
+pass until the fault has cleared -- or, for a scenario with no fault, check that nothing changes.
+
+What to look for comes from the truth's *category* (the SYMPTOMS table), never from a scenario's
+id: a new scenario of a known category is checked without new code."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from lab_client import (LabClients, advance_until, alarm, apply_remediation, clients_for, events_about, log_events,
+                        metric_series, pod_is_ready, pods_of, rollout_undo, services_without_endpoints, unhealthy_pods)
+from sre_agent.lab.aws import CI_NAMESPACE
+from sre_agent.lab.images import load_catalog
+from sre_agent.lab.scenario import (SCENARIO_DIR, SCHEMA_PATH, LoadedScenario, ScenarioError, load_scenario_file,
+                                    load_scenarios, scenario_json_schema)
+from sre_agent.lab.world import LOG_GROUP_PREFIX
+from sre_agent.models import RootCauseCategory as C
+from sre_agent.models import parse_resource_id
+
+SCENARIO_IDS = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
+
+
+class View:
+    """One loaded scenario as the tests look at it: through the clients, plus the scenario file."""
+
+    def __init__(self, lab, loaded: LoadedScenario) -> None:
+        self.lab = lab
+        self.scenario = loaded.scenario
+        self.truth = loaded.scenario.truth
+        self.clients: LabClients = clients_for(lab)
+        self.now = lab.clock.now()
+        timeline = loaded.scenario.fault.timeline if loaded.scenario.fault else []
+        self.onset = self.now - timedelta(minutes=max((c.minutes_ago for c in timeline), default=0))
+
+    @property
+    def resource(self) -> tuple[str | None, str, str]:
+        return parse_resource_id(self.truth.resource)
+
+    def pods(self) -> list[dict]:
+        return pods_of(self.clients, self.truth.resource)
+
+    def statuses(self) -> list[tuple[dict, dict]]:
+        return [(pod, status) for pod in self.pods() for status in pod["status"].get("containerStatuses") or []]
+
+    def pod_events(self, pod: dict) -> list[dict]:
+        return events_about(self.clients, pod["metadata"]["namespace"], "Pod", pod["metadata"]["name"])
+
+    def image(self, ref: str):
+        """The image's published behaviour (the lab's registry data, as a vendor's docs would be)."""
+        return self.lab.world.catalog.resolve(ref)
+
+    def workload_logs(self, since, pattern=None) -> list[dict]:
+        namespace, _, name = self.resource
+        return log_events(self.clients, f"{LOG_GROUP_PREFIX}/{namespace}/{name}", since, pattern)
+
+    def series(self, namespace: str, name: str, dimensions: dict, stat: str = "Maximum", period: int = 60,
+               minutes: int = 180) -> list[tuple]:
+        dims = {"ClusterName": self.lab.cluster_name, **dimensions}
+        return metric_series(self.clients, namespace, name, dims, stat, period,
+                             self.now - timedelta(minutes=minutes), self.now + timedelta(seconds=1))
+
+    def workload_series(self, name: str, stat: str = "Maximum", minutes: int = 180) -> list[float]:
+        namespace, _, workload = self.resource
+        return [v for _, v in self.series(CI_NAMESPACE, name, {"Namespace": namespace, "PodName": workload},
+                                          stat, minutes=minutes)]
+
+
+# --- what each root cause looks like through the APIs -------------------------------------------
+
+def waiting_reasons(view: View) -> set[str]:
+    return {s["state"]["waiting"].get("reason") for _, s in view.statuses() if (s.get("state") or {}).get("waiting")}
+
+
+def pending_pods(view: View) -> list[dict]:
+    return [p for p in view.pods() if p["status"].get("phase") == "Pending" and not p["metadata"].get("deletionTimestamp")
+            and any(c["type"] == "PodScheduled" and c["status"] == "False" for c in p["status"].get("conditions") or [])]
+
+
+def event_reasons(view: View, pod: dict) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for event in view.pod_events(pod):
+        found.setdefault(event["reason"], []).append(event["message"])
+    return found
+
+
+def check_bad_image(view: View) -> None:
+    assert waiting_reasons(view) & {"ErrImagePull", "ImagePullBackOff"}, waiting_reasons(view)
+    pod = next(p for p, s in view.statuses() if (s.get("state") or {}).get("waiting"))
+    assert any("Failed to pull image" in m for m in event_reasons(view, pod).get("Failed", [])), event_reasons(view, pod)
+
+
+def check_crash_missing_config(view: View) -> None:
+    crashing = [(p, s) for p, s in view.statuses() if (s["state"].get("waiting") or {}).get("reason") == "CrashLoopBackOff"]
+    assert crashing, f"no container of {view.truth.resource} is in CrashLoopBackOff: {waiting_reasons(view)}"
+    pod, status = crashing[0]
+    image = view.image(status["image"])
+    assert status["restartCount"] > 0
+    assert status["lastState"]["terminated"]["exitCode"] == image.exit_code_on_config_error
+    fatal = image.logs.missing_env.split("{var}")[0]  # the app's own words for a missing variable
+    previous = view.clients.core.read_namespaced_pod_log(pod["metadata"]["name"], pod["metadata"]["namespace"],
+                                                          container=status["name"], previous=True)
+    assert fatal in previous, previous
+    shipped = view.workload_logs(view.onset)
+    assert any(fatal in event["message"] for event in shipped), "the FATAL line never reached CloudWatch Logs"
+
+
+def check_missing_config_ref(view: View) -> None:
+    stuck = [(p, s) for p, s in view.statuses()
+             if (s["state"].get("waiting") or {}).get("reason") == "CreateContainerConfigError"]
+    assert stuck, waiting_reasons(view)
+    pod, status = stuck[0]
+    message = status["state"]["waiting"]["message"]
+    assert "not found" in message or "couldn't find key" in message, message
+    assert f"Error: {message}" in event_reasons(view, pod).get("Failed", [])
+
+
+def check_oom_killed(view: View) -> None:
+    killed = [s for _, s in view.statuses() if (s.get("lastState") or {}).get("terminated", {}).get("reason") == "OOMKilled"]
+    assert killed and all(s["lastState"]["terminated"]["exitCode"] == 137 for s in killed)
+    assert max(s["restartCount"] for s in killed) > 1, "an OOM-killed crash loop restarts again and again"
+    assert max(view.workload_series("pod_memory_utilization_over_pod_limit", minutes=60)) > 95
+
+
+def check_memory_leak(view: View) -> None:
+    killed = [s for _, s in view.statuses() if (s.get("lastState") or {}).get("terminated", {}).get("reason") == "OOMKilled"]
+    assert killed, "a leaking app has been OOM-killed at least once"
+    # Since the last kill the working set has only grown: the leak's ramp.
+    since_kill = view.workload_series("pod_memory_working_set", stat="Average", minutes=30)
+    rising = sum(1 for a, b in zip(since_kill, since_kill[1:]) if b > a)
+    assert since_kill[-1] > since_kill[0] * 1.2 and rising >= 0.8 * (len(since_kill) - 1), since_kill
+    assert all(pod_is_ready(p) for p in view.pods()), "between kills the pods look healthy"
+
+
+def check_cpu_throttling(view: View) -> None:
+    throttled = view.workload_series("container_cpu_throttled_ratio", minutes=10)
+    assert throttled and min(throttled) > 25, throttled
+    assert all(pod_is_ready(p) for p in view.pods()) and all(s["restartCount"] == 0 for _, s in view.statuses())
+
+
+def check_unschedulable(view: View) -> None:
+    pending = pending_pods(view)
+    assert pending, f"no Pending pod for {view.truth.resource}"
+    condition = next(c for c in pending[0]["status"]["conditions"] if c["type"] == "PodScheduled")
+    assert condition["reason"] == "Unschedulable"
+    messages = event_reasons(view, pending[0]).get("FailedScheduling", [])
+    assert messages and all("nodes are available" in m for m in messages), messages
+
+
+def check_probe_misconfig(view: View) -> None:
+    restarted = [(p, s) for p, s in view.statuses() if s["restartCount"] > 0]
+    assert restarted
+    reasons = event_reasons(view, restarted[0][0])
+    assert any(m.startswith("Liveness probe failed") for m in reasons.get("Unhealthy", [])), reasons
+    assert any("failed liveness probe" in m for m in reasons.get("Killing", [])), reasons
+
+
+def check_service_selector_mismatch(view: View) -> None:
+    namespace, _, name = view.resource
+    assert f"{namespace}/{name}" in services_without_endpoints(view.clients)
+    assert view.pods() == [], "the Service's selector matches no pod"
+
+
+def check_dependency_failure(view: View) -> None:
+    namespace, kind, name = view.resource
+    status = view.clients.as_dict(view.clients.call("read", kind, namespace, name=name))["status"]
+    assert not status.get("readyReplicas"), status
+    empty = services_without_endpoints(view.clients)
+    assert any(s.startswith(f"{namespace}/") for s in empty), empty
+
+
+def check_bad_deploy_regression(view: View) -> None:
+    namespace, _, name = view.resource
+    assert view.pods() and all(pod_is_ready(p) for p in view.pods()), "a regression rolls out cleanly"
+    assert all(s["restartCount"] == 0 for _, s in view.statuses())
+    deploy = view.clients.apps.read_namespaced_deployment(name, namespace)
+    assert int(deploy.metadata.annotations["deployment.kubernetes.io/revision"]) >= 2, "there was a rollout"
+    errors = view.workload_logs(view.onset, "ERROR")
+    assert errors, "the new release logs errors"
+    before = view.workload_logs(view.onset - timedelta(minutes=60), "ERROR")
+    assert len(errors) > 3 * (len(before) - len(errors)), "errors started with the rollout"
+
+
+def check_node_failure(view: View) -> None:
+    _, _, node_name = view.resource
+    node = view.clients.as_dict(view.clients.core.read_node(node_name))
+    ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["status"] == "Unknown" and ready["reason"] == "NodeStatusUnknown", ready
+    on_node = [view.clients.as_dict(p) for p in view.clients.core.list_pod_for_all_namespaces(
+        field_selector=f"spec.nodeName={node_name}").items]
+    assert any(p["metadata"].get("deletionTimestamp") for p in on_node), "evicted pods are stuck terminating"
+    failed = [v for _, v in view.series(CI_NAMESPACE, "cluster_failed_node_count", {}, minutes=5)]
+    assert failed and failed[-1] >= 1
+
+
+def check_pvc_pending(view: View) -> None:
+    namespace, _, name = view.resource
+    claim = view.clients.core.read_namespaced_persistent_volume_claim(name, namespace)
+    assert claim.status.phase == "Pending"
+    events = events_about(view.clients, namespace, "PersistentVolumeClaim", name)
+    assert any(e["reason"] == "ProvisioningFailed" for e in events), events
+    waiting = [p for p in view.clients.core.list_namespaced_pod(namespace).items
+               if any(v.persistent_volume_claim and v.persistent_volume_claim.claim_name == name for v in p.spec.volumes or [])]
+    assert waiting and all(p.status.phase == "Pending" for p in waiting)
+    messages = [m for p in waiting for m in event_reasons(view, view.clients.as_dict(p)).get("FailedScheduling", [])]
+    assert any("unbound immediate PersistentVolumeClaims" in m for m in messages), messages
+
+
+def check_quota_exceeded(view: View) -> None:
+    namespace, _, name = view.resource
+    rejections = [e for e in view.clients.core.list_namespaced_event(namespace, field_selector="reason=FailedCreate").items
+                  if f"exceeded quota: {name}" in e.message]
+    assert rejections and rejections[0].involved_object.kind == "ReplicaSet"
+    quota = view.clients.core.read_namespaced_resource_quota(name, namespace)
+    assert quota.status.used and quota.status.hard
+
+
+def check_nothing_wrong(view: View) -> None:
+    assert unhealthy_pods(view.clients) == []
+    assert services_without_endpoints(view.clients) == []
+
+
+SYMPTOMS = {
+    C.BAD_IMAGE: check_bad_image,
+    C.CRASH_MISSING_CONFIG: check_crash_missing_config,
+    C.MISSING_CONFIG_REF: check_missing_config_ref,
+    C.OOM_KILLED: check_oom_killed,
+    C.MEMORY_LEAK: check_memory_leak,
+    C.CPU_THROTTLING: check_cpu_throttling,
+    C.UNSCHEDULABLE: check_unschedulable,
+    C.PROBE_MISCONFIG: check_probe_misconfig,
+    C.SERVICE_SELECTOR_MISMATCH: check_service_selector_mismatch,
+    C.DEPENDENCY_FAILURE: check_dependency_failure,
+    C.BAD_DEPLOY_REGRESSION: check_bad_deploy_regression,
+    C.NODE_FAILURE: check_node_failure,
+    C.PVC_PENDING: check_pvc_pending,
+    C.QUOTA_EXCEEDED: check_quota_exceeded,
+    C.NONE: check_nothing_wrong,
+}
+
+
+def test_every_category_has_a_symptom_check():
+    assert set(SYMPTOMS) == set(C)
+
+
+# --- the alarm, its metric and the logs through boto3 --------------------------------------------
+
+def breaches(alarm_def, value: float) -> bool:
+    t = alarm_def.threshold
+    return {"GreaterThanThreshold": value > t, "GreaterThanOrEqualToThreshold": value >= t,
+            "LessThanThreshold": value < t, "LessThanOrEqualToThreshold": value <= t}[alarm_def.comparison]
+
+
+def alarm_points(view: View) -> list[tuple]:
+    spec = view.scenario.alarm
+    return view.series(spec.metric.namespace, spec.metric.name, spec.metric.dimensions, spec.statistic, spec.period)
+
+
+def check_alarm_and_onset(view: View) -> None:
+    spec = view.scenario.alarm
+    state = alarm(view.clients, spec.name)
+    points = alarm_points(view)
+    assert points, f"no datapoints for {spec.metric.name}"
+    if view.truth.category == C.NONE:
+        assert state["StateValue"] == "OK", state["StateReason"]
+        assert any(breaches(spec, v) for _, v in points), "a self-healed alarm did fire earlier"
+        return
+    assert state["StateValue"] == "ALARM", state["StateReason"]
+    before = [v for t, v in points if t.timestamp() < view.onset.timestamp() - spec.period]
+    assert before and not any(breaches(spec, v) for v in before), "the metric was healthy before the fault"
+    recent = [v for _, v in points[-spec.evaluation_periods:]]
+    assert sum(breaches(spec, v) for v in recent) >= (spec.datapoints_to_alarm or spec.evaluation_periods), recent
+    namespace, service = spec.metric.dimensions.get("Namespace"), spec.metric.dimensions.get("Service")
+    if spec.metric.name == "5xxCount" and service and view.resource[2] != service:
+        # A healthy service failing because of something else says why in its own logs.
+        errors = log_events(view.clients, f"{LOG_GROUP_PREFIX}/{namespace}/{service}", view.onset, "ERROR")
+        assert errors, f"{service} answers 5xx but its logs show no errors since the onset"
+
+
+# --- the end-to-end test ---------------------------------------------------------------------
+
+def snapshot(clients: LabClients) -> dict:
+    pods = {f"{p.metadata.namespace}/{p.metadata.name}": sum(s.restart_count for s in p.status.container_statuses or [])
+            for p in clients.core.list_pod_for_all_namespaces().items}
+    generations = {f"{d.metadata.namespace}/{d.metadata.name}": d.metadata.generation
+                   for d in clients.apps.list_deployment_for_all_namespaces().items}
+    return {"pods": pods, "deployments": generations}
+
+
+def fault_cleared(view: View) -> bool:
+    if unhealthy_pods(view.clients) or services_without_endpoints(view.clients):
+        return False
+    return view.scenario.alarm is None or alarm(view.clients, view.scenario.alarm.name)["StateValue"] == "OK"
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIO_IDS)
+def test_scenario_shows_its_symptom_and_its_remediation_clears_it(lab_factory, scenario_id):
+    lab = lab_factory()
+    view = View(lab, lab.load(scenario_id))
+    SYMPTOMS[view.truth.category](view)
+    if view.scenario.alarm:
+        check_alarm_and_onset(view)
+
+    if view.truth.category == C.NONE:
+        before = snapshot(view.clients)
+        lab.advance(300)
+        assert snapshot(view.clients) == before, "with no fault, five quiet minutes change nothing"
+        assert fault_cleared(view)
+        return
+
+    for step in view.truth.remediations:
+        apply_remediation(view.clients, step)
+    minutes = advance_until(lab, lambda: fault_cleared(view), max_minutes=20)
+    assert unhealthy_pods(view.clients) == [], f"still unhealthy {minutes} min after the remediation"
+    assert services_without_endpoints(view.clients) == []
+    if view.scenario.alarm:
+        state = alarm(view.clients, view.scenario.alarm.name)
+        assert state["StateValue"] == "OK", f"alarm still {state['StateValue']} after {minutes} min: {state['StateReason']}"
+
+
+# --- the catalog as files ----------------------------------------------------------------------
+
+def test_committed_schema_is_generated_from_the_models():
+    assert json.loads(SCHEMA_PATH.read_text()) == scenario_json_schema(), \
+        "scenario.schema.json is stale: run python -c 'from sre_agent.lab.scenario import write_schema; write_schema()'"
+
+
+def test_every_catalog_scenario_validates_against_the_committed_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+    for path in SCENARIO_DIR.glob("*.yaml"):
+        errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert not errors, f"{path}: {errors}"
+
+
+MINIMAL = {
+    "id": "custom", "title": "a custom scenario", "cluster": {"world": "shop"},
+    "alarm": {"name": "x", "metric": {"namespace": "Application", "name": "5xxCount",
+                                      "dimensions": {"Namespace": "shop", "Service": "frontend"}}, "threshold": 1},
+    "truth": {"category": "none"},
+}
+
+
+def write_scenario(directory: Path, body: dict, name: str | None = None) -> Path:
+    path = directory / f"{name or body['id']}.yaml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+def test_a_malformed_scenario_names_the_file_the_path_inside_it_and_the_problem(tmp_path):
+    body = {**MINIMAL, "truth": {"category": "gremlins"},
+            "fault": {"description": "x", "timeline": [{"minutes_ago": 5, "steps": [{"action": "scale"}]}]}}
+    path = write_scenario(tmp_path, body)
+    with pytest.raises(ScenarioError) as failure:
+        load_scenario_file(path, load_catalog())
+    lines = str(failure.value).splitlines()
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    assert any("truth.category: Input should be 'bad_image'" in line for line in lines), lines
+    assert any("fault.timeline.0.steps.0: " in line and "action 'scale' needs resource, replicas" in line for line in lines), lines
+
+
+def test_broken_yaml_reports_line_and_column(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: broken\ntitle: [unclosed\n")
+    with pytest.raises(ScenarioError, match=r"broken.yaml: line \d+, column \d+: not valid YAML"):
+        load_scenario_file(path, load_catalog())
+
+
+def test_an_unknown_image_and_a_dangling_reference_fail_at_load(tmp_path):
+    body = {**MINIMAL, "cluster": {"world": "shop", "manifests": [{
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ghost", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "ghost"}}, "template": {
+            "metadata": {"labels": {"app": "ghost"}}, "spec": {"containers": [{"name": "g", "image": "example.com/nope:1"}]}}}}]},
+        "fault": {"description": "x", "timeline": [{"minutes_ago": 5, "steps": [
+            {"action": "scale", "resource": "shop/Deployment/does-not-exist", "replicas": 1}]}]}}
+    path = write_scenario(tmp_path, body)
+    with pytest.raises(ScenarioError) as failure:
+        load_scenario_file(path, load_catalog())
+    message = str(failure.value)
+    assert "cluster.manifests[" in message and "unknown image 'example.com/nope:1'" in message
+    assert "fault.timeline[0].steps[0].resource: shop/Deployment/does-not-exist does not exist" in message
+
+
+def test_scenarios_load_from_a_directory_outside_the_repo_with_their_own_image(tmp_path, lab_factory):
+    body = {
+        **MINIMAL, "id": "own-image", "alarm": None, "question": "Is the reports service healthy?",
+        "images": [{"repository": "registry.example.com/team/reports", "tags": {"2.0.1": {}},
+                    "logs": {"startup": ["reports {version} booting"]}}],
+        "cluster": {"world": "shop", "manifests": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "reports", "namespace": "shop"},
+             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "reports"}}, "template": {
+                 "metadata": {"labels": {"app": "reports"}},
+                 "spec": {"containers": [{"name": "reports", "image": "registry.example.com/team/reports:2.0.1",
+                                          "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}}}]}}}}]},
+    }
+    write_scenario(tmp_path, {k: v for k, v in body.items() if v is not None})
+    assert set(load_scenarios(load_catalog(), [tmp_path])) == {"own-image"}
+    lab = lab_factory(scenario_dirs=[tmp_path])
+    lab.load("own-image")
+    clients = clients_for(lab)
+    pods = clients.core.list_namespaced_pod("shop", label_selector="app=reports").items
+    assert len(pods) == 1 and pod_is_ready(clients.as_dict(pods[0]))
+    log = clients.core.read_namespaced_pod_log(pods[0].metadata.name, "shop")
+    assert "reports 2.0.1 booting" in log
+
+
+def test_the_scenario_listing_never_contains_the_truth():
+    from sre_agent.lab.cli import app  # mounted as `sre-agent lab`
+
+    result = CliRunner().invoke(app, ["scenarios", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert sorted(item["id"] for item in listed) == SCENARIO_IDS
+    assert all(set(item) == {"id", "title", "tags"} for item in listed)
+    text = result.output
+    assert "truth" not in text and "remediations" not in text and "category" not in text
+    for loaded in load_scenarios(load_catalog()).values():
+        if loaded.scenario.truth.notes:
+            assert loaded.scenario.truth.notes not in text
+
+
+def test_rollout_undo_with_the_clients_patch_restores_the_previous_template(lab_factory):
+    lab = lab_factory(history_minutes=20)
+    lab.load("healthy-baseline")
+    clients = clients_for(lab)
+    original = clients.as_dict(clients.apps.read_namespaced_deployment("checkout", "shop").spec.template)
+    clients.apps.patch_namespaced_deployment("checkout", "shop", {"spec": {"template": {"spec": {
+        "containers": [{"name": "checkout", "image": "ghcr.io/acme-shop/checkout:2.4.0",
+                        "env": [{"name": "FEATURE_SUMMARY_V2", "value": "on"}]}]}}}})
+    lab.advance(120)
+    rollout_undo(clients, "shop", "checkout")
+    lab.advance(120)
+    deploy = clients.apps.read_namespaced_deployment("checkout", "shop")
+    assert clients.as_dict(deploy.spec.template) == original, "undo puts back the old template exactly (env included)"
+    assert deploy.metadata.annotations["deployment.kubernetes.io/revision"] == "3"
+    images = {c.image for p in clients.core.list_namespaced_pod("shop", label_selector="app=checkout").items
+              for c in p.spec.containers}
+    assert images == {"ghcr.io/acme-shop/checkout:2.3.0"}
