@@ -126,12 +126,14 @@ def unhealthy_pods(clients: LabClients) -> list[str]:
 
 
 def services_without_endpoints(clients: LabClients) -> list[str]:
+    """Services with a selector but no ready address behind them."""
+    endpoints = {(e.metadata.namespace, e.metadata.name): e for e in clients.core.list_endpoints_for_all_namespaces().items}
     empty = []
     for service in clients.core.list_service_for_all_namespaces().items:
         if not service.spec.selector:
             continue
-        endpoints = clients.core.read_namespaced_endpoints(service.metadata.name, service.metadata.namespace)
-        if not any(subset.addresses for subset in endpoints.subsets or []):
+        found = endpoints.get((service.metadata.namespace, service.metadata.name))
+        if found is None or not any(subset.addresses for subset in found.subsets or []):
             empty.append(f"{service.metadata.namespace}/{service.metadata.name}")
     return empty
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, always_failing, answer, call, evidence_of, prompt_text, structured, tool_results
 from mcp_harness import HttpServerProcess
 
@@ -24,8 +25,8 @@ from sre_agent.brains.llm.schemas import ReportedFinding
 from sre_agent.brains.llm.specialist import WRITE_TOOLS, read_only
 from sre_agent.brains.llm.usage import UsageMeter, load_prices
 from sre_agent.graph.runner import RunSettings, run_investigation
-from sre_agent.graph.state import Incident, Investigation, ToolCallRecord
-from sre_agent.graph.toolbox import ServerConnection
+from sre_agent.graph.state import Incident, Investigation, Task, ToolCallRecord
+from sre_agent.graph.toolbox import ServerConnection, ToolOutcome
 from sre_agent.lab.lab import Lab
 
 PRIMARY_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
@@ -388,3 +389,30 @@ def test_supervisor_answer_outside_the_contract_hands_the_step_to_the_offline_su
     spend = brain.take_spend()
     assert any("routed to 'database'" in n and "offline supervisor asked kubernetes" in n for n in spend.notes)
     assert spend.input_tokens == 1000  # the answer was paid for even though it was not used
+
+
+class RecordingToolbox:
+    """Stands in for the MCP toolbox where only the calls matter: every call fails, and is kept."""
+
+    def __init__(self, server: str, tool_names: list[str]) -> None:
+        self.langchain_tools = {server: [StructuredTool.from_function(lambda **_: "", name=name, description=name,
+                                                                      args_schema={"type": "object", "properties": {}})
+                                         for name in tool_names]}
+        self.calls: list[tuple[str, dict]] = []
+
+    async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
+        self.calls.append((tool, args))
+        record = ToolCallRecord(id=f"ev-{len(self.calls)}", agent=agent, server=server, tool=tool, args=args, ok=False,
+                                brain=brain)
+        return ToolOutcome(record=record, error="unavailable in this test")
+
+
+def test_a_runbooks_step_handed_to_the_offline_specialist_gets_the_category_the_question_names():
+    toolbox = RecordingToolbox("ssm", ["search_runbooks", "get_runbook", "send_command"])
+    brain = make_llm_brain("bedrock", model=ScriptedChatModel(respond=always_failing(THROTTLED)),
+                           settings=LlmSettings(retries=0))
+    task = Task(agent="runbooks", target="ns/Deployment/api", question="Which runbook fixes the bad_image fault on api?")
+    result = asyncio.run(brain.investigate(task, _state(datetime(2026, 1, 1, 12, tzinfo=UTC)), toolbox))
+    assert [(tool, args.get("category")) for tool, args in toolbox.calls] == [("search_runbooks", "bad_image")]
+    assert [r.brain for r in result.records] == ["offline"]
+    assert any("the offline runbooks specialist answered" in n for n in brain.take_spend().notes)

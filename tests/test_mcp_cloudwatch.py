@@ -342,3 +342,35 @@ def test_unreachable_backend_is_a_fast_clear_error():
         assert time.monotonic() - started < 10
         text = str(caught.value)
         assert "unreachable" in text and tool in text and "AWS_ENDPOINT_URL" in text and "Traceback" not in text
+
+
+# --- time windows (pure) ----------------------------------------------------------------------------
+NOW = datetime(2026, 1, 31, 12, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("now", NOW),
+    ("-3h", NOW - timedelta(hours=3)),
+    ("now-90m", NOW - timedelta(minutes=90)),
+    ("-1.5d", NOW - timedelta(hours=36)),
+    ("2026-01-31T10:00:00Z", datetime(2026, 1, 31, 10, tzinfo=UTC)),
+    ("2026-01-31T11:00:00+01:00", datetime(2026, 1, 31, 10, tzinfo=UTC)),
+    ("2026-01-31 10:00:00", datetime(2026, 1, 31, 10, tzinfo=UTC)),  # no zone: UTC, as CloudWatch shows times
+    ("1769853600", datetime(2026, 1, 31, 10, tzinfo=UTC)),  # epoch seconds
+    ("1769853600000", datetime(2026, 1, 31, 10, tzinfo=UTC)),  # epoch milliseconds, as Logs writes them
+])
+def test_times_parse_in_every_accepted_form(text, expected):
+    from mcp_servers.cloudwatch.timewindow import parse_time
+
+    assert parse_time(text, NOW) == expected
+
+
+def test_windows_tolerate_clock_skew_but_not_the_future():
+    from mcp_servers.cloudwatch.timewindow import TimeWindowError, resolve_window
+
+    skewed = resolve_window("-1h", "+1m", NOW)
+    assert skewed.end == NOW and skewed.before().end == skewed.start
+    with pytest.raises(TimeWindowError, match="ends in the future"):
+        resolve_window("-1h", "+10m", NOW)
+    with pytest.raises(TimeWindowError, match="limit is 1d"):
+        resolve_window("-2d", "now", NOW, max_span=timedelta(days=1))

@@ -33,8 +33,9 @@ from .library import RunbookLibrary, ssm_runbooks
 
 DocumentName = Annotated[str, Field(min_length=3, max_length=200, validation_alias=AliasChoices("document_name", "document"),
                                     description="SSM document name, e.g. AWS-RunShellScript, AWS-RestartEC2Instance")]
-Parameters = Annotated[dict[str, list[str] | str], Field(max_length=50, description='document parameters, e.g. '
-                                                                                    '{"commands": ["systemctl restart kubelet"]}')]
+Scalar = str | bool | int | float  # SSM wants strings; numbers and booleans are converted, not refused
+Parameters = Annotated[dict[str, list[Scalar] | Scalar], Field(max_length=50, description='document parameters, e.g. '
+                                                                                        '{"commands": ["systemctl restart kubelet"]}')]
 Reason = Annotated[str, Field(min_length=3, max_length=500, description="why this is run (goes to the audit log)")]
 DryRun = Annotated[bool, Field(description="validate the document and parameters without executing anything")]
 MASK = "***masked***"

@@ -20,12 +20,19 @@ How NAB scores a detector (Lavin & Ahmad 2015; NAB commit ea702d75):
 * Raw scores are **normalised** so the null detector (never alarms) scores 0 and the perfect
   detector 100: ``100 * (raw - null) / (perfect - null)``.
 
-About ``perfect``: we use ``tpWeight * sigma(-1) * windows`` (29.598 for the 30 windows of
-realAWSCloudwatch) — the figure the data README quotes and that its table of published
-per-category results is normalised with. NAB's own ``runner.normalize()`` instead uses
-``tpWeight * len(combined_labels)`` (31 labels here, because two labels of one file share a
-window); each ``ProfileScore`` carries ``raw``, ``null`` and ``perfect`` so either convention can
-be recomputed.
+What "perfect" means is a convention, and the sources disagree (``perfect=`` selects one):
+
+* ``"max_tp"`` (default): ``tpWeight * sigma(-1) * windows`` — 29.598 for the 30 windows of
+  realAWSCloudwatch. The data README quotes this figure and normalises its table of published
+  per-category scores (Numenta HTM 73.9, ...) with it, so only this convention compares with it.
+  Its flaw: NAB's sweeper pays exactly ``tpWeight`` for a detection on a window's first record,
+  so an ideal detector scores ``100 / sigma(-1)`` ~ 100.7 on the standard profile.
+* ``"windows"``: ``tpWeight * windows`` — what that ideal detector really earns; it scores 100.
+* ``"labels"``: ``tpWeight * labels`` — NAB's ``runner.normalize()`` literally, counting
+  ``combined_labels.json`` (31 labels here: two labels of one file share a window).
+
+Every ``ProfileScore`` carries ``raw``, ``null`` and ``perfect``, so any convention can be
+recomputed from a result.
 
 Data layout (see the NAB data dir's README): ``<dir>/combined_windows.json``,
 ``<dir>/<category>/<file>.csv`` (``timestamp,value``), and optionally
@@ -44,7 +51,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -85,6 +92,9 @@ MAX_TP = scaled_sigmoid(-1.0)
 # ----------------------------------------------------------------------------- data
 
 
+PerfectConvention = Literal["max_tp", "windows", "labels"]
+
+
 @dataclass(frozen=True)
 class NabFile:
     """One data file: its label key, records, and windows as inclusive index ranges."""
@@ -93,6 +103,7 @@ class NabFile:
     timestamps: tuple[datetime, ...]
     values: np.ndarray
     windows: tuple[tuple[int, int], ...]
+    labels: int  # anomaly labels in combined_labels.json (several may share one window)
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -150,6 +161,8 @@ def load_corpus(data_dir: str | Path | None = None) -> dict[str, NabFile]:
     """
     root = resolve_nab_dir(data_dir)
     windows_by_key: dict[str, list[list[str]]] = json.loads((root / "combined_windows.json").read_text())
+    labels_path = root / "combined_labels.json"
+    labels_by_key: dict[str, list[str]] = json.loads(labels_path.read_text()) if labels_path.is_file() else {}
     corpus: dict[str, NabFile] = {}
     for key in sorted(windows_by_key):
         path = root / key
@@ -168,7 +181,13 @@ def load_corpus(data_dir: str | Path | None = None) -> dict[str, NabFile]:
                     "start and end on timestamps present in the data file; relabel or fix the data."
                 )
             windows.append((index_of[start], index_of[end]))
-        corpus[key] = NabFile(key, tuple(timestamps), values, tuple(sorted(windows)))
+        windows.sort()
+        for (_, prev_end), (start_i, _) in zip(windows, windows[1:]):
+            if start_i <= prev_end:
+                raise ValueError(f"combined_windows.json: windows of {key} overlap at record {start_i}; "
+                                 "NAB merges overlapping windows when it builds the file — merge them")
+        n_labels = len(labels_by_key.get(key, windows))
+        corpus[key] = NabFile(key, tuple(timestamps), values, tuple(windows), n_labels)
     if not corpus:
         raise FileNotFoundError(
             f"{root}: none of the data files named in combined_windows.json exist "
@@ -373,9 +392,9 @@ class FileScore(BaseModel):
 
 
 class ProfileScore(BaseModel):
-    score: float  # normalised: null detector 0, perfect 100
+    score: float  # normalised: null detector 0, perfect 100 (see the module doc on "perfect")
     raw: float
-    null: float
+    null: float  # raw score of the null detector, thresholds optimised like any detector's
     perfect: float
     threshold: float
     tp: int
@@ -390,6 +409,7 @@ class NabResult(BaseModel):
     standard: float
     reward_low_FP_rate: float
     reward_low_FN_rate: float
+    perfect_convention: str
     profiles: dict[str, ProfileScore]
     per_file: dict[str, dict[str, FileScore]]
 
@@ -413,7 +433,7 @@ def score_detector(
     scores_by_file: Mapping[str, Sequence[float] | np.ndarray],
     *,
     thresholds: Mapping[str, float] | None = None,
-    profiles: Mapping[str, CostMatrix] = PROFILES,
+    perfect: PerfectConvention = "max_tp",
     probation_percent: float = PROBATION_PERCENT,
 ) -> NabResult:
     """Score one detector's per-record anomaly scores (``{label key: scores}``) on the corpus.
@@ -422,7 +442,7 @@ def score_detector(
     (``{profile: threshold}``) the given thresholds are used, as NAB's ``--score`` step does
     with ``config/thresholds.json``.
     """
-    return score_corpus(load_corpus(data_dir), scores_by_file, thresholds=thresholds, profiles=profiles,
+    return score_corpus(load_corpus(data_dir), scores_by_file, thresholds=thresholds, perfect=perfect,
                         probation_percent=probation_percent)
 
 
@@ -431,7 +451,7 @@ def score_corpus(
     scores_by_file: Mapping[str, Sequence[float] | np.ndarray],
     *,
     thresholds: Mapping[str, float] | None = None,
-    profiles: Mapping[str, CostMatrix] = PROFILES,
+    perfect: PerfectConvention = "max_tp",
     probation_percent: float = PROBATION_PERCENT,
 ) -> NabResult:
     """``score_detector`` on an already loaded corpus."""
@@ -442,43 +462,49 @@ def score_corpus(
             "scores_by_file must have exactly one entry per corpus file (keys like "
             f"'realAWSCloudwatch/<file>.csv'); missing: {missing or 'none'}; unknown: {unknown or 'none'}"
         )
+    if thresholds is not None and set(PROFILES) - set(thresholds):
+        raise ValueError(f"thresholds must name every profile {sorted(PROFILES)}; got {sorted(thresholds)}")
     null_scores = {key: np.zeros(len(f)) for key, f in corpus.items()}
 
     profile_scores: dict[str, ProfileScore] = {}
     per_file: dict[str, dict[str, FileScore]] = {key: {} for key in corpus}
-    for name, cost in profiles.items():
-        per_file_points = {k: sweep_points(f, scores_by_file[k], cost, probation_percent) for k, f in corpus.items()}
-        table = score_by_threshold(SweepPoints.concat(list(per_file_points.values())), cost)
+    for name, cost in PROFILES.items():
+        points = {key: sweep_points(f, scores_by_file[key], cost, probation_percent) for key, f in corpus.items()}
         if thresholds is None:
-            threshold, _ = table.best()
+            threshold, _ = score_by_threshold(SweepPoints.concat(list(points.values())), cost).best()
         else:
-            if name not in thresholds:
-                raise ValueError(f"thresholds has no entry for profile {name!r} (got {sorted(thresholds)})")
             threshold = float(thresholds[name])
-        for key, points in per_file_points.items():
-            per_file[key][name] = _file_score(points, cost, threshold)
-        files = per_file.values()
-        raw = sum(f[name].raw for f in files)
+        for key, file_points in points.items():
+            per_file[key][name] = _file_score(file_points, cost, threshold)
+        files = [per_file[key][name] for key in corpus]
+        raw = sum(f.raw for f in files)
         null = _optimised_raw(corpus, null_scores, cost, probation_percent)
-        n_windows = sum(p.n_windows for p in per_file_points.values())
-        perfect = cost.tp * MAX_TP * n_windows
+        best = perfect_score(cost, sum(p.n_windows for p in points.values()), sum(f.labels for f in corpus.values()),
+                             perfect)
         profile_scores[name] = ProfileScore(
-            score=normalise(raw, null, perfect), raw=raw, null=null, perfect=perfect, threshold=threshold,
-            tp=sum(f[name].tp for f in files), fp=sum(f[name].fp for f in files),
-            fn=sum(f[name].fn for f in files), tn=sum(f[name].tn for f in files),
+            score=normalise(raw, null, best), raw=raw, null=null, perfect=best, threshold=threshold,
+            tp=sum(f.tp for f in files), fp=sum(f.fp for f in files),
+            fn=sum(f.fn for f in files), tn=sum(f.tn for f in files),
         )
     return NabResult(
-        standard=profile_scores["standard"].score if "standard" in profile_scores else float("nan"),
-        reward_low_FP_rate=profile_scores.get("reward_low_FP_rate", _nan_profile()).score,
-        reward_low_FN_rate=profile_scores.get("reward_low_FN_rate", _nan_profile()).score,
+        standard=profile_scores["standard"].score,
+        reward_low_FP_rate=profile_scores["reward_low_FP_rate"].score,
+        reward_low_FN_rate=profile_scores["reward_low_FN_rate"].score,
+        perfect_convention=perfect,
         profiles=profile_scores,
         per_file=per_file,
     )
 
 
-def _nan_profile() -> ProfileScore:
-    nan = float("nan")
-    return ProfileScore(score=nan, raw=nan, null=nan, perfect=nan, threshold=nan, tp=0, fp=0, fn=0, tn=0)
+def perfect_score(cost: CostMatrix, windows: int, labels: int, convention: PerfectConvention) -> float:
+    """The raw score normalisation maps to 100 (see the module doc for the three conventions)."""
+    if convention == "max_tp":
+        return cost.tp * MAX_TP * windows
+    if convention == "windows":
+        return cost.tp * windows
+    if convention == "labels":
+        return cost.tp * labels
+    raise ValueError(f"unknown perfect-score convention {convention!r}; use 'max_tp', 'windows' or 'labels'")
 
 
 def _optimised_raw(corpus: Mapping[str, NabFile], scores: Mapping[str, np.ndarray], cost: CostMatrix,

@@ -368,7 +368,8 @@ APPLY_ORDER = {"Namespace": 0, "StorageClass": 1, "ResourceQuota": 2, "ConfigMap
 
 def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:
     # Stable across runs (str hash() is salted per process): runbooks and recordings can name it.
-    instance_id = "i-0" + hashlib.sha256(spec.name.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(spec.name.encode()).hexdigest()
+    instance_id = "i-0" + digest[:16]
     labels = {
         "kubernetes.io/hostname": spec.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
         "topology.kubernetes.io/zone": spec.zone, "topology.kubernetes.io/region": spec.zone[:-1],
@@ -386,8 +387,10 @@ def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:
             "capacity": capacity, "allocatable": dict(capacity),
             "addresses": [{"type": "InternalIP", "address": f"10.0.{index}.10"},
                           {"type": "Hostname", "address": spec.name}],
-            "nodeInfo": {"kubeletVersion": "v1.30.4-eks-a737599", "containerRuntimeVersion": "containerd://1.7.20",
-                         "osImage": "Amazon Linux 2023", "kernelVersion": "6.1.102", "operatingSystem": "linux",
-                         "architecture": "amd64"},
+            "nodeInfo": {"kubeletVersion": "v1.30.4-eks-a737599", "kubeProxyVersion": "v1.30.4-eks-a737599",
+                         "containerRuntimeVersion": "containerd://1.7.20", "osImage": "Amazon Linux 2023",
+                         "kernelVersion": "6.1.102-111.182.amzn2023.x86_64", "operatingSystem": "linux",
+                         "architecture": "amd64", "machineID": f"ec2{digest[:29]}", "systemUUID": f"ec2{digest[29:37]}-{digest[37:41]}-{digest[41:45]}-{digest[45:49]}-{digest[49:61]}",
+                         "bootID": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"},
         },
     }

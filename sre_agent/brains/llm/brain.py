@@ -20,6 +20,7 @@ from typing import Any
 from ...graph.brain import BrainSpend
 from ...graph.state import Finding, Investigation, RemediationPlan, Task, ToolCallRecord
 from ...graph.toolbox import Toolbox
+from ...models import CATEGORIES
 from ..offline.brain import OfflineBrain
 from .diagnosis import conclude
 from .providers import ModelHandle
@@ -34,6 +35,16 @@ from .usage import PriceTable, UsageMeter
 class LlmSpecialistResult:
     records: list[ToolCallRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+
+def _for_offline(task: Task) -> Task:
+    """The offline procedures read `question` as a keyword -- the runbooks one as a category -- while
+    the model's question is prose; hand them the category the prose names."""
+    if task.agent == "runbooks" and task.question not in CATEGORIES:
+        category = next((c for c in CATEGORIES if c in task.question.lower()), None)
+        if category:
+            return task.model_copy(update={"question": category})
+    return task
 
 
 def _why(exc: Exception) -> str:
@@ -72,7 +83,7 @@ class LlmBrain:
             await run.execute()
         except (ModelUnavailable, InvalidAnswer) as exc:
             # What the model already called is real evidence: keep it, and let the offline procedure answer.
-            offline = await self.offline.investigate(task, state, toolbox)
+            offline = await self.offline.investigate(_for_offline(task), state, toolbox)
             kept = f" after {len(run.records)} llm tool call(s)" if run.records else ""
             self.meter.note(f"{task.agent}: {_why(exc)}{kept}; the offline {task.agent} specialist answered "
                             f"({len(offline.records)} call(s), {len(offline.findings)} finding(s))")
