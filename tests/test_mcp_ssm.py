@@ -299,3 +299,13 @@ def test_document_content_round_trips_every_runbook():
         assert content["schemaVersion"] == ("2.2" if document_type(runbook) == "Command" else "0.3")
         assert content["mainSteps"]
         assert runbook_from_content(json.dumps(content), runbook.id) == runbook
+
+
+def test_a_shell_only_runbook_becomes_a_command_document():
+    node = {r.id: r for r in load_runbooks(LIBRARY)}["node_failure"]
+    shell_only = node.model_copy(update={"remediation": [s for s in node.remediation if s.tool == "send_command"]})
+    content = document_content(shell_only)
+    assert document_type(shell_only) == "Command" and content["schemaVersion"] == "2.2"
+    assert content["mainSteps"][0]["action"] == "aws:runShellScript"
+    assert content["mainSteps"][0]["inputs"]["runCommand"] == ["systemctl restart kubelet", "systemctl is-active kubelet"]
+    assert runbook_from_content(json.dumps(content), "node_failure") == shell_only

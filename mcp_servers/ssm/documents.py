@@ -40,9 +40,9 @@ def document_parameters(content: str | dict[str, Any]) -> dict[str, dict[str, An
     """The `parameters` block of a document's content (JSON or YAML) -- where allowedPattern and
     allowedValues live; DescribeDocument reports only names, types and defaults."""
     if isinstance(content, str):
-        import yaml
+        from .publish import parse_content
 
-        content = yaml.safe_load(content) or {}  # YAML is a superset of JSON: one parser for both formats
+        content = parse_content(content) or {}
     params = content.get("parameters") if isinstance(content, dict) else None
     return params if isinstance(params, dict) else {}
 

@@ -72,12 +72,23 @@ def document_content(runbook: Runbook) -> dict[str, Any]:
                                           "resume this execution when they are done."}]}
 
 
+def parse_content(text: str) -> Any:
+    """Document content as SSM stores it: JSON, or YAML for documents written in YAML."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"neither JSON nor YAML: {exc}") from None
+
+
 def runbook_from_content(content: str | dict[str, Any], source: str) -> Runbook:
     """The Runbook carried by a published document's content (JSON or YAML text, or parsed)."""
     if isinstance(content, str):
-        import yaml
-
-        content = yaml.safe_load(content)  # YAML is a superset of JSON: one parser for both formats
+        content = parse_content(content)
     description = (content or {}).get("description") or ""
     match = _BLOCK.search(description)
     if not match:

@@ -297,6 +297,10 @@ def default_runbooks_dir(value: str | None) -> Path | None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = base_parser("sre-mcp-ssm", __doc__, writes=True)
+    for action in parser._actions:  # the shared flag, with what it means here
+        if action.dest == "namespaces":
+            action.help = ("comma-separated write targets: EC2 / managed instance ids, or '*' for any; "
+                           "required with --allow-writes")
     add_aws_args(parser)
     parser.add_argument("--runbooks-dir", default=None,
                         help="directory of runbook YAML files, merged with the published ones (default: ./infra/runbooks)")

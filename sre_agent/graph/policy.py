@@ -46,6 +46,6 @@ class RemediationPolicy(BaseModel):
             return "CrashLoopBackOff" in signals  # restart of a crash-looping pod
         if plan.tool == "scale":
             previous = next((f.details.get("previous_replicas") for f in state.findings
-                             if f.resource == resource and f.signal == "RecentScaleUp"), None)
+                             if f.resource == resource and f.signal in ("RecentScaleUp", "RecentScaleDown")), None)
             return previous is not None and plan.args.get("replicas") == previous  # back to the previous count
         return False

@@ -138,6 +138,11 @@ def _aggregate(statistic: str, values: list[float]) -> float:
             "Average": lambda v: sum(v) / len(v)}[statistic](values)
 
 
+def _dimensions(dims: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """A series' dimensions in one canonical order (built once per entity, shared by its metrics)."""
+    return tuple(sorted(dims.items()))
+
+
 @lru_cache(maxsize=8192)
 def _series_key(key: SeriesKey) -> int:
     return noise.key(key)
@@ -183,9 +188,9 @@ class AwsFeed:
         )
 
     # --- sampling -------------------------------------------------------------------------
-    def _put(self, namespace: str, name: str, dims: dict[str, str], value: float, at: datetime, unit: str,
-             noise: float = 0.0) -> None:
-        key: SeriesKey = (namespace, name, tuple(sorted(dims.items())))
+    def _put(self, namespace: str, name: str, dims: dict[str, str] | tuple[tuple[str, str], ...], value: float,
+             at: datetime, unit: str, noise: float = 0.0) -> None:
+        key: SeriesKey = (namespace, name, dims if isinstance(dims, tuple) else tuple(sorted(dims.items())))
         if noise:
             value = max(0.0, value * (1 + noise * _noise(key, at)))
         value = round(value, 4)
@@ -211,7 +216,7 @@ class AwsFeed:
                 pods_per_node[pod["spec"]["nodeName"]] += 1
         for node in nodes:
             name = node["metadata"]["name"]
-            dims = {**cluster, "NodeName": name}
+            dims = _dimensions({**cluster, "NodeName": name})
             ready = name not in world.node_faults
             failed_nodes += 0 if ready else 1
             self._put(CI_NAMESPACE, "node_status_condition_ready", dims, 1.0 if ready else 0.0, at, "Count")
@@ -228,7 +233,7 @@ class AwsFeed:
         for pod in world.pods_in(None):
             workloads[(pod["metadata"]["namespace"], workload_name(pod))].append(pod)
         for (namespace, workload), pods in workloads.items():
-            dims = {**cluster, "Namespace": namespace, "PodName": workload}
+            dims = _dimensions({**cluster, "Namespace": namespace, "PodName": workload})
             usages = [model.pod_usage.get(p["metadata"]["uid"]) for p in pods]
             usages = [u for u in usages if u is not None]
             restarts_now = sum(world.pod_restarts(p) for p in pods)
@@ -257,12 +262,12 @@ class AwsFeed:
                 self._put(CI_NAMESPACE, "pod_memory_utilization_over_pod_limit", dims,
                           100 * sum(u.memory_mib / u.memory_limit_mib for u in mem_limits) / len(mem_limits), at, "Percent")
         for deploy in world.list("Deployment"):
-            dims = {**cluster, "Namespace": deploy["metadata"]["namespace"], "PodName": deploy["metadata"]["name"]}
+            dims = _dimensions({**cluster, "Namespace": deploy["metadata"]["namespace"], "PodName": deploy["metadata"]["name"]})
             status = deploy.get("status") or {}
             self._put(CI_NAMESPACE, "deployment_status_replicas_unavailable", dims,
                       status.get("unavailableReplicas", 0), at, "Count")
         for key, stats in model.services.items():
-            dims = {**cluster, "Namespace": stats.namespace, "Service": stats.name}
+            dims = _dimensions({**cluster, "Namespace": stats.namespace, "Service": stats.name})
             self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
             if stats.rps <= 0 and key not in world.external_traffic:
                 continue

@@ -184,7 +184,7 @@ def sync_quota_status(world: "World") -> None:
 # --- ReplicaSets and Deployments -----------------------------------------------------------
 
 def live_pods_of(world: "World", owner: dict) -> list[dict]:
-    return [p for p in world.pods_in(owner["metadata"]["namespace"]) if owned_by(p, owner) and not is_terminating(p)]
+    return [p for p in world.informer.owned_by("Pod", owner["metadata"]["uid"]) if not is_terminating(p)]
 
 
 def reconcile_replicaset(world: "World", rs: dict, now: datetime) -> bool:
@@ -273,7 +273,7 @@ def reconcile_deployment(world: "World", deploy: dict, now: datetime) -> bool:
     desired = int(deploy["spec"].get("replicas", 1))
     template = deploy["spec"]["template"]
     wanted_hash = template_hash(_strip_hash(template))
-    owned = [rs for rs in world.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
+    owned = list(world.informer.owned_by("ReplicaSet", deploy["metadata"]["uid"]))
     current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
     max_revision = max((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)) for rs in owned), default=0)
     changed = False
@@ -367,7 +367,7 @@ def _scale_rs(world: "World", rs: dict, replicas: int, deploy: dict, now: dateti
 def sync_deployment_status(world: "World", deploy: dict, now: datetime) -> None:
     namespace = deploy["metadata"]["namespace"]
     desired = int(deploy["spec"].get("replicas", 1))
-    owned = [rs for rs in world.list("ReplicaSet", namespace) if owned_by(rs, deploy)]
+    owned = world.informer.owned_by("ReplicaSet", deploy["metadata"]["uid"])
     wanted_hash = template_hash(_strip_hash(deploy["spec"]["template"]))
     pods = [p for rs in owned for p in live_pods_of(world, rs)]
     ready = sum(1 for p in pods if world.pod_ready(p))
@@ -428,7 +428,7 @@ def reconcile_statefulset(world: "World", sts: dict, now: datetime) -> bool:
     namespace, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
     desired = int(sts["spec"].get("replicas", 1))
     revision = template_hash(sts["spec"]["template"])
-    pods = {p["metadata"]["name"]: p for p in world.pods_in(namespace) if owned_by(p, sts)}
+    pods = {p["metadata"]["name"]: p for p in world.informer.owned_by("Pod", sts["metadata"]["uid"])}
     changed = False
     for ordinal in range(desired):
         pod_name = f"{name}-{ordinal}"
@@ -488,7 +488,7 @@ def sync_statefulset_status(world: "World", sts: dict) -> None:
 def reconcile_daemonset(world: "World", ds: dict, now: datetime) -> bool:
     namespace = ds["metadata"]["namespace"]
     template = ds["spec"]["template"]
-    pods_by_node = {p["spec"].get("nodeName"): p for p in world.pods_in(namespace) if owned_by(p, ds)}
+    pods_by_node = {p["spec"].get("nodeName"): p for p in world.informer.owned_by("Pod", ds["metadata"]["uid"])}
     changed = False
     for node in world.list("Node"):
         node_name = node["metadata"]["name"]
@@ -518,7 +518,7 @@ def reconcile_job(world: "World", job: dict, now: datetime) -> bool:
     completions = int(job["spec"].get("completions", 1))
     parallelism = int(job["spec"].get("parallelism", 1))
     backoff_limit = int(job["spec"].get("backoffLimit", 6))
-    pods = [p for p in world.pods_in(namespace) if owned_by(p, job)]
+    pods = list(world.informer.owned_by("Pod", job["metadata"]["uid"]))
     succeeded = sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
     failed = sum(world.pod_restarts(p) for p in pods) + sum(1 for p in pods if p["status"].get("phase") == "Failed")
     active = [p for p in pods if p["status"].get("phase") not in ("Succeeded", "Failed")]
@@ -538,7 +538,7 @@ def reconcile_job(world: "World", job: dict, now: datetime) -> bool:
 
 
 def sync_job_status(world: "World", job: dict, now: datetime) -> None:
-    pods = [p for p in world.pods_in(job["metadata"]["namespace"]) if owned_by(p, job)]
+    pods = list(world.informer.owned_by("Pod", job["metadata"]["uid"]))
     succeeded = sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
     failed_restarts = sum(world.pod_restarts(p) for p in pods)
     active = sum(1 for p in pods if p["status"].get("phase") not in ("Succeeded", "Failed"))

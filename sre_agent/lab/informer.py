@@ -24,6 +24,8 @@ class Informer:
         self._sorted: dict[str, list[dict]] = {}  # kind -> objects sorted by key (rebuilt after a change)
         self._by_namespace: dict[str, dict[str, list[dict]]] = {}
         self.generation = 0  # bumps on every committed write, of any kind
+        self._kind_versions: dict[str, int] = {}
+        self._owned: dict[str, tuple[int, dict[str, list[dict]]]] = {}  # kind -> (version, owner uid -> objects)
         store.subscribe(self._on_change)
 
     def close(self) -> None:
@@ -32,6 +34,7 @@ class Informer:
     def _on_change(self, event: str, obj: dict) -> None:
         self.generation += 1
         kind = obj.get("kind", "")
+        self._kind_versions[kind] = self._kind_versions.get(kind, 0) + 1
         cache = self._objects.get(kind)
         if cache is None:
             return  # nobody has read this kind yet: the first read fills it from the store
@@ -71,3 +74,16 @@ class Informer:
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict | None:
         return self._cache(kind).get((namespace or "", name))
+
+    def owned_by(self, kind: str, owner_uid: str) -> list[dict]:
+        """Objects of `kind` whose ownerReferences name `owner_uid` (the garbage collector's
+        dependents index): controllers ask this for every owner on every pass."""
+        version = self._kind_versions.get(kind, 0)
+        cached = self._owned.get(kind)
+        if cached is None or cached[0] != version:
+            index: dict[str, list[dict]] = {}
+            for obj in self.list(kind):
+                for ref in obj["metadata"].get("ownerReferences") or []:
+                    index.setdefault(ref.get("uid"), []).append(obj)
+            cached = self._owned[kind] = (version, index)
+        return cached[1].get(owner_uid, [])

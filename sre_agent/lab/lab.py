@@ -150,6 +150,7 @@ class Lab:
                     self.apply_step(step)
             self.world.run_until(minute)
             self.feed.sample(minute)
+        self.world.flush_logs()
         self.feed.flush()
         self.clock.set(now)
         self.clock.run_at(self.speed)
@@ -265,6 +266,7 @@ class Lab:
                 self.feed.sample(minute)
                 minute += timedelta(minutes=1)
             self.world.sync()
+            self.world.flush_logs()
             self.feed.flush()
 
     def advance(self, seconds: float) -> None:
@@ -279,6 +281,7 @@ class Lab:
                 self.feed.sample(minute)
                 minute += timedelta(minutes=1)
             self.world.run_until(target)
+            self.world.flush_logs()
             self.feed.flush()
 
     def run_clock(self, speed: float | None = None, interval_s: float = 0.5) -> None:

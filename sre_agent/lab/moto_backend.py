@@ -96,49 +96,12 @@ class MotoBackends:
         self._cloudwatch = cloudwatch_backends[account_id][region]
         self._logs = logs_backends[account_id][region]
         self._region = region
-        self._fast_datum: bool | None = None
-        self._dimensions: dict[tuple, list] = {}
         self.index = MetricIndex(self._cloudwatch)
 
-    def put_datapoints(self, points: list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], Any, float, str]]) -> None:
-        """Datapoints as ((namespace, metric name, ((dimension, value), ...)), timestamp, value, unit),
-        the timestamp an aware datetime: what PutMetricData would store."""
-        if not points:
-            return
-        # moto keeps timestamps as naive UTC (that is what its request parser produces).
-        points = [(key, _naive_utc(at), value, unit) for key, at, value, unit in points]
-        if self._fast_datum is None:
-            (namespace, name, dims), at, value, unit = points[0]
-            self._cloudwatch.put_metric_data(namespace, [{
-                "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
-                "Timestamp": at, "Value": value, "Unit": unit}])
-            reference = self._cloudwatch.metric_data[-1]
-            self.index.add(points[0][0], reference)
-            # If moto's datum ever grows other fields, every write takes the public (slower) path.
-            self._fast_datum = set(vars(reference)) == {"namespace", "name", "timestamp", "dimensions", "unit", "value"}
-            points = points[1:]
-        from moto.cloudwatch.models import Dimension, MetricDatum
-
-        store = self._cloudwatch.metric_data
-        for key, at, value, unit in points:
-            namespace, name, dims = key
-            if not self._fast_datum:
-                self._cloudwatch.put_metric_data(namespace, [{
-                    "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
-                    "Timestamp": at, "Value": value, "Unit": unit}])
-                self.index.add(key, self._cloudwatch.metric_data[-1])
-                continue
-            # moto's constructor re-creates the Dimension objects and registers every datum for
-            # its introspection API; a load writes ~35,000 datapoints, so build the same object
-            # directly, sharing one dimension list per series.
-            dimensions = self._dimensions.get(key)
-            if dimensions is None:
-                dimensions = self._dimensions[key] = [Dimension(k, v) for k, v in dims]
-            datum = object.__new__(MetricDatum)
-            datum.__dict__.update(namespace=namespace, name=name, timestamp=at, dimensions=dimensions,
-                                  unit=unit, value=float(value))
-            store.append(datum)
-            self.index.add(key, datum)
+    def put_datapoints(self, points: list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], datetime, float, str]]) -> None:
+        """Datapoints as ((namespace, metric name, ((dimension, value), ...)), aware timestamp,
+        value, unit): stored in the lab's series index, readable through every CloudWatch read."""
+        self.index.add(points)
 
     def put_log_events(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         """Creates the group and stream when needed; `events` sorted by timestamp (ms)."""
@@ -163,47 +126,73 @@ class MotoBackends:
 
 
 class MetricIndex:
-    """Series index for moto's CloudWatch reads, installed on the lab account's backend only.
+    """The lab's datapoints, kept by series and served through moto's own read handlers.
 
-    moto keeps every datapoint in one flat list and scans it for every read: GetMetricData is
-    O(periods x datapoints) and ListMetrics O(datapoints^2) -- with three hours of a cluster's
-    metrics a ListMetrics took over a minute. The index groups datapoints by series as they are
-    written, and the read handlers below hand moto's own query code just the series a request
-    names, so results (shapes, statistics, metric math) are moto's, only fast. If anything wrote
-    datapoints the index has not seen (a client's PutMetricData), reads fall back to moto's scan."""
+    moto keeps every datapoint as an object in one flat list and scans it on every read:
+    GetMetricData is O(periods x datapoints), ListMetrics O(datapoints^2) -- with three hours of
+    a cluster's metrics a ListMetrics took over a minute, and building the 35,000 objects took a
+    second of every scenario load. The index stores plain (timestamp, value, unit) rows per series
+    and turns a series into moto's datum objects only when a request names it; the handlers below
+    hand moto's query code those datums plus anything clients wrote with PutMetricData, so results
+    (shapes, statistics, metric math) are moto's own."""
+
+    _FIELDS = {"namespace", "name", "timestamp", "dimensions", "unit", "value"}
 
     def __init__(self, backend: Any) -> None:
         self._backend = backend
-        self._series: dict[tuple, list[Any]] = {}  # (namespace, name, dims) -> datums in time order
+        self._rows: dict[tuple, list[tuple[datetime, float, str]]] = {}  # series key -> rows in time order
+        self._datums: dict[tuple, list[Any]] = {}  # series key -> moto datums built so far
+        self._dimensions: dict[tuple, list[Any]] = {}
         self._by_name: dict[str, list[tuple]] = {}
-        self._count = 0
+        self._fast: bool | None = None
         cls = type(backend)
         backend.get_metric_data = self._wrap(cls.get_metric_data, self._for_metric_data)
         backend.get_metric_statistics = self._wrap(cls.get_metric_statistics, self._for_statistics)
         backend.get_filtered_metrics = self._filtered_metrics
 
-    def add(self, key: tuple, datum: Any) -> None:
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = []
-            self._by_name.setdefault(key[1], []).append(key)
-        series.append(datum)
-        self._count += 1
+    def add(self, points: list[tuple[tuple, datetime, float, str]]) -> None:
+        for key, at, value, unit in points:
+            rows = self._rows.get(key)
+            if rows is None:
+                rows = self._rows[key] = []
+                self._by_name.setdefault(key[1], []).append(key)
+            rows.append((_naive_utc(at), float(value), unit))  # moto compares naive UTC timestamps
 
-    def _complete(self) -> bool:
-        return self._count == len(self._backend.metric_data) and not self._backend.aws_metric_data
+    def datums(self, key: tuple) -> list[Any]:
+        """moto MetricDatum objects for one series (built on first use, extended as it grows)."""
+        from moto.cloudwatch.models import Dimension, MetricDatum
+
+        built = self._datums.setdefault(key, [])
+        rows = self._rows[key]
+        namespace, name, dims = key
+        dimensions = self._dimensions.get(key)
+        if dimensions is None:
+            dimensions = self._dimensions[key] = [Dimension(k, v) for k, v in dims]
+        for at, value, unit in rows[len(built):]:
+            if self._fast is None:
+                reference = MetricDatum(namespace, name, value, [{"Name": k, "Value": v} for k, v in dims], at, unit)
+                # Build the same object without moto's constructor (which registers every datum for
+                # its introspection API) -- unless moto's datum has grown other fields.
+                self._fast = set(vars(reference)) == self._FIELDS
+            if self._fast:
+                datum = object.__new__(MetricDatum)
+                datum.__dict__ = {"namespace": namespace, "name": name, "timestamp": at, "dimensions": dimensions,
+                                  "unit": unit, "value": value}
+            else:
+                datum = MetricDatum(namespace, name, value, [{"Name": k, "Value": v} for k, v in dims], at, unit)
+            built.append(datum)
+        return built
 
     def _wrap(self, original: Any, select: Any) -> Any:
         def handler(*args: Any, **kwargs: Any) -> Any:
-            datums = select(*args, **kwargs) if self._complete() else None
-            if datums is None:
-                return original(self._backend, *args, **kwargs)
+            keys = select(*args, **kwargs)
+            datums = [d for key in keys for d in self.datums(key)] + list(self._backend.metric_data)
             return original(_OnlyThese(self._backend, datums), *args, **kwargs)
         return handler
 
-    def _for_metric_data(self, queries: list[dict[str, Any]], *args: Any, **kwargs: Any) -> list[Any] | None:
+    def _for_metric_data(self, queries: list[dict[str, Any]], *args: Any, **kwargs: Any) -> list[tuple]:
         if any("MetricStat" not in q and str(q.get("Expression", "")).startswith("SELECT") for q in queries):
-            return None  # Metrics Insights reads everything
+            return list(self._rows)  # Metrics Insights reads everything
         chosen: dict[tuple, None] = {}
         for query in queries:
             metric = (query.get("MetricStat") or {}).get("Metric")
@@ -213,17 +202,18 @@ class MetricIndex:
             for key in self._by_name.get(metric.get("MetricName", ""), []):
                 if not wanted or set(key[2]) == wanted:
                     chosen[key] = None
-        return [d for key in chosen for d in self._series[key]]
+        return list(chosen)
 
-    def _for_statistics(self, namespace: str, metric_name: str, *args: Any, **kwargs: Any) -> list[Any]:
-        return [d for key in self._by_name.get(metric_name, []) if key[0] == namespace for d in self._series[key]]
+    def _for_statistics(self, namespace: str, metric_name: str, *args: Any, **kwargs: Any) -> list[tuple]:
+        return [key for key in self._by_name.get(metric_name, []) if key[0] == namespace]
 
     def _filtered_metrics(self, metric_name: str, namespace: str, dimensions: list[dict[str, str]]) -> list[Any]:
-        """ListMetrics: one datum per series (what moto returns), filtered by moto's own rules."""
-        if not self._complete():
-            return type(self._backend).get_filtered_metrics(self._backend, metric_name, namespace, dimensions)
-        return [series[0] for series in self._series.values()
-                if series[0].filter(namespace=namespace, name=metric_name, dimensions=dimensions)]
+        """ListMetrics: one datum per series (what moto returns), filtered by moto's own rules,
+        then whatever clients wrote themselves."""
+        found = [self.datums(key)[0] for key in self._rows]
+        found = [d for d in found if d.filter(namespace=namespace, name=metric_name, dimensions=dimensions)]
+        theirs = type(self._backend).get_filtered_metrics(self._backend, metric_name, namespace, dimensions)
+        return found + theirs
 
 
 class _OnlyThese:

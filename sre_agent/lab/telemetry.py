@@ -140,24 +140,7 @@ class TrafficModel:
             for key in stats:
                 stats[key].rps = incoming[key]
         # Pod resource use (needs rps per pod) and throttling.
-        self.pod_usage = {}
-        throttle_by_service: dict[str, float] = {}
-        for pod in world.pods_in(None):
-            usage = self._pod_usage(pod, stats, now)
-            if usage is not None:
-                self.pod_usage[pod["metadata"]["uid"]] = usage
-                key = self.pod_service.get(pod["metadata"]["uid"])
-                if key and world.pod_ready(pod):
-                    throttle_by_service[key] = max(throttle_by_service.get(key, 1.0), usage.throttle)
-        node_usage: dict[str, list[float]] = {}
-        for pod in world.pods_in(None):
-            usage = self.pod_usage.get(pod["metadata"]["uid"])
-            node = pod["spec"].get("nodeName")
-            if usage and node:
-                total = node_usage.setdefault(node, [0.0, 0.0])
-                total[0] += usage.cpu_m / 1000
-                total[1] += usage.memory_mib
-        self.node_usage = {k: (v[0] + 0.15, v[1] + 600.0) for k, v in node_usage.items()}  # + system daemons
+        throttle_by_service = self.update_usage(now)
         # Errors and latency flow back from dependencies to callers.
         done: dict[str, tuple[float, float, float]] = {}
 
@@ -197,6 +180,32 @@ class TrafficModel:
         for key in stats:
             error, p50, p99 = resolve(key, frozenset())
             stats[key].error_rate, stats[key].latency_p50_ms, stats[key].latency_p99_ms = error, p50, p99
+
+    def update_usage(self, now: datetime) -> dict[str, float]:
+        """CPU and memory of every pod and node at `now` (memory drifts with uptime, usage jitters
+        by the minute) with the service graph as last computed; returns each service's worst CPU
+        throttling (need / limit) among its ready pods. Cheap: the once-a-minute chores call only
+        this, since nothing that shapes the graph changed."""
+        world = self.world
+        self.pod_usage = {}
+        throttle_by_service: dict[str, float] = {}
+        node_usage: dict[str, list[float]] = {}
+        for pod in world.pods_in(None):
+            usage = self._pod_usage(pod, self.services, now)
+            if usage is None:
+                continue
+            uid = pod["metadata"]["uid"]
+            self.pod_usage[uid] = usage
+            key = self.pod_service.get(uid)
+            if key and world.pod_ready(pod):
+                throttle_by_service[key] = max(throttle_by_service.get(key, 1.0), usage.throttle)
+            node = pod["spec"].get("nodeName")
+            if node:
+                total = node_usage.setdefault(node, [0.0, 0.0])
+                total[0] += usage.cpu_m / 1000
+                total[1] += usage.memory_mib
+        self.node_usage = {k: (v[0] + 0.15, v[1] + 600.0) for k, v in node_usage.items()}  # + system daemons
+        return throttle_by_service
 
     def _first_plan(self, pods: list[dict]):
         for pod in pods:
@@ -246,9 +255,13 @@ class TrafficModel:
         return PodUsage(total_cpu, total_mem, limit_cpu, limit_mem, throttle, containers)
 
     # --- request logs -------------------------------------------------------------------------
-    def write_request_logs(self, since: datetime | None, now: datetime) -> None:
-        """Each running service container writes request lines for the time since the last sync."""
+    def write_request_logs(self, now: datetime, batch_s: float = 0.0, uids: set[str] | None = None) -> None:
+        """Each running service container writes its request lines up to `now`, as the world has
+        been since it last wrote; a container that wrote less than `batch_s` ago waits (lines are
+        stamped with their own times either way, so batching changes nothing a reader sees)."""
         for pod in self.world.pods_in(None):
+            if uids is not None and pod["metadata"]["uid"] not in uids:
+                continue
             runtime = self.world.runtimes.get(pod["metadata"]["uid"])
             if runtime is None or pod["spec"].get("nodeName") in self.world.node_faults:
                 continue
@@ -259,7 +272,7 @@ class TrafficModel:
                 if rt.state != "running" or plan is None or plan.image is None or plan.image.role != "service":
                     continue
                 start = rt.logged_until or rt.started_at
-                if start is None or start >= now:
+                if start is None or (now - start).total_seconds() <= batch_s:
                     continue
                 if stats is not None and self.world.pod_ready(pod):
                     self._write_lines(pod, rt, plan, stats, start, now)

@@ -36,6 +36,7 @@ class PodRuntime:
 
 LOG_GROUP_PREFIX = "/sre-lab"
 EVENT_TTL_S = 3600
+LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
 # forgot to schedule, at the price of one full reconcile per ten simulated minutes.
@@ -77,9 +78,15 @@ class World:
     def after_write(self, obj: dict) -> None:
         self.sync()
 
+    def flush_logs(self) -> None:
+        """Every container's log lines up to now (they are otherwise written in batches)."""
+        with self._sync_lock, self.store.lock:
+            self.traffic_model.write_request_logs(self.clock.now())
+
     def pod_log(self, namespace: str, name: str, container: str | None, previous: bool,
                 tail_lines: int | None, since_seconds: int | None, timestamps: bool) -> str:
         pod = self.store.get("Pod", namespace, name)
+        self.traffic_model.write_request_logs(self.clock.now(), uids={pod["metadata"]["uid"]})
         names = [c["name"] for c in pod["spec"].get("containers") or []]
         if container is None:
             if len(names) != 1:
@@ -210,13 +217,14 @@ class World:
         quiet = (self._settled == self._fingerprint() and now < self._wakeup
                  and self._last_full is not None and (now - self._last_full).total_seconds() < FULL_RESYNC_S)
         if not quiet:
+            self.traffic_model.write_request_logs(now)  # the time up to now, as the world was until now
             self._reconcile(now)
         elif self.minute_tick:
+            self.traffic_model.write_request_logs(now, batch_s=LOG_BATCH_S)
             self._minute_chores(now)
         else:
             return
         self._ready_memo.clear()
-        self.traffic_model.write_request_logs(previous, now)
         self._synced_at = now
         self._settled = self._fingerprint()
         self._wakeup = self._next_wakeup(now)
@@ -235,7 +243,7 @@ class World:
         self.scheduler.schedule(now)
         self._record_readiness_failures(now)
         self._expire_events(now)
-        self.traffic_model.update(now)
+        self.traffic_model.update_usage(now)
 
     def _reconcile(self, now: datetime) -> None:
         ctl.reconcile_nodes(self, now)

@@ -48,7 +48,9 @@ def _regression(f: Finding, all_: list[Finding]) -> bool:
     # A rollout in the window, pods healthy, and the workload's service got slower or started failing.
     broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
                   "LivenessProbeFailing", "FailedScheduling")
-    degraded = _has(all_, f.resource, "LatencyAnomaly", "ErrorAnomaly", "NewErrorTemplate")
+    services = {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
+    degraded = any(x.signal in ("LatencyAnomaly", "ErrorAnomaly", "NewErrorTemplate") and
+                   (x.resource == f.resource or x.resource in services) for x in all_)
     return degraded and not broken
 
 

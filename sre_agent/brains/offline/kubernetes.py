@@ -107,23 +107,29 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
         owners = (owner or {}).get("owners") or []
         if owners:
             workloads.append(owners[-1])
+            calls.find(owners[-1], "Backs", f"{owners[-1]} backs {rid}", [ev, ev2], severity="info", service=rid)
         if data.get("ready_endpoints", 0) == 0:
             calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
                        [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
         return workloads
-    # Nothing selected: look for the workload the Service was meant for and compare labels.
+    # Nothing selected: find the workload the Service was meant for (same name first) and compare labels.
     found, ev2 = await calls("find_resource", name=name, kinds=list(WORKLOADS))
-    candidates = [m["resource"] for m in (found or {}).get("matches") or [] if m["resource"].startswith(f"{namespace}/")]
-    for candidate in candidates[:2]:
+    matches = [m for m in (found or {}).get("matches") or [] if m["resource"].startswith(f"{namespace}/")]
+    candidates = [m["resource"] for m in matches if m.get("exact")] or [m["resource"] for m in matches][:1]
+    selector = data.get("selector") or {}
+    for candidate in candidates:
         _, kind, wname = split_target(candidate)
         described, ev3 = await calls("describe", kind=kind, name=wname, namespace=namespace, events_limit=0)
-        labels = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
-        selector = data.get("selector") or {}
+        template = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {})
+        labels = (template.get("metadata") or {}).get("labels") or {}
         mismatched = {k: v for k, v in selector.items() if labels.get(k) != v}
         if mismatched:
             calls.find(rid, "ServiceSelectorMismatch",
                        f"Service {rid} selects {selector} but {candidate}'s pods are labelled {labels}",
                        [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels)
+        else:
+            calls.find(candidate, "Backs", f"{candidate} backs {rid} but has no pods", [ev, ev2, ev3], severity="info",
+                       service=rid)
         workloads.append(candidate)
     if not candidates:
         calls.find(rid, "NoReadyEndpoints", f"Service {rid} selects no pods at all", [ev, ev2], severity="critical")
@@ -148,6 +154,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
             calls.find(workload, "DependencyDown",
                        f"{workload} calls {dep['service']} (via {dep['env']}) which has no ready endpoints",
                        ev_own, severity="critical", dependency=dep["service"])
+        else:
+            calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
+                       ev_own, severity="info", dependency=dep["service"])
     analysis, ev_an = await calls("analyze", namespace=namespace)
     pod_findings: dict[str, list[dict]] = {}
     for item in (analysis or {}).get("findings") or []:
@@ -167,9 +176,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
                        source="analyzer")
     if kind == "Deployment":
-        await _rollout(namespace, name, workload, state, calls)
-        if unhealthy or any(f.resource == workload for f in calls.findings):
-            await _last_scale(namespace, name, workload, calls)
+        current_rs = await _rollout(namespace, name, workload, state, calls)
+        if unhealthy or not pods or any(f.resource == workload and f.severity != "info" for f in calls.findings):
+            await _last_scale(namespace, name, workload, current_rs, calls)
     nodes = sorted({p.get("node") for p in pods if p.get("node")})
     if unhealthy and nodes:
         listed, ev_nodes = await calls("get_resources", kind="Node")
@@ -179,18 +188,23 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
                            ev_nodes, severity="critical", workload=workload)
 
 
-SCALED = re.compile(r"Scaled (?:up|down) replica set \S+ from (\d+) to (\d+)")
+SCALED = re.compile(r"Scaled (up|down) replica set (\S+) from (\d+) to (\d+)")
 
 
-async def _last_scale(namespace: str, name: str, workload: str, calls: Calls) -> None:
-    """A recent scale-up (visible in the Deployment's events) and the count before it."""
+async def _last_scale(namespace: str, name: str, workload: str, current_rs: str | None, calls: Calls) -> None:
+    """The last scale of the current ReplicaSet (a rollout moves replicas between ReplicaSets instead)."""
     data, ev = await calls("events", namespace=namespace, kind="Deployment", name=name, warnings_only=False, limit=20)
     for event in (data or {}).get("events") or []:
         match = SCALED.search(event.get("message") or "") if event.get("reason") == "ScalingReplicaSet" else None
-        if match and 0 < int(match.group(1)) < int(match.group(2)):  # 0 -> N is a rollout, not a scale
-            calls.find(workload, "RecentScaleUp", f"{workload} was scaled up ({event['message']}) at {event.get('last')}",
-                       ev, severity="info", previous_replicas=int(match.group(1)), replicas=int(match.group(2)))
-            return
+        if not match:
+            continue
+        direction, replicaset, before, after = match.group(1), match.group(2), int(match.group(3)), int(match.group(4))
+        if before == 0 or (current_rs and replicaset != current_rs):
+            continue
+        signal = "RecentScaleUp" if direction == "up" else "RecentScaleDown"
+        calls.find(workload, signal, f"{workload} was scaled {direction} ({event['message']}) at {event.get('last')}",
+                   ev, severity="info", previous_replicas=before, replicas=after)
+        return
 
 
 async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
@@ -270,12 +284,12 @@ async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
                        storage_class=(described["object"].get("spec") or {}).get("storageClassName"))
 
 
-async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> None:
+async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
     history, ev = await calls("rollout_history", namespace=namespace, name=name)
     revisions = (history or {}).get("revisions") or []
     current = next((r for r in revisions if r.get("current")), None)
     if current is None or len(revisions) < 2:
-        return
+        return current.get("replicaset") if current else None
     created = _parse_time(current.get("created"))
     previous = max((r for r in revisions if r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
     if created and created >= state.incident.window_start:
@@ -286,3 +300,4 @@ async def _rollout(namespace: str, name: str, workload: str, state: Investigatio
                    created=current["created"], images=current["images"],
                    previous_images=previous["images"] if previous else None,
                    ready=current.get("ready"), replicas=current.get("replicas"))
+    return current.get("replicaset")

@@ -52,8 +52,16 @@ def _signal_for(metric: str) -> str:
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     if task.question == "alarm":
         await _alarm(task, state, calls)
+    elif task.question == "service":
+        await _service(task.target, calls)
     else:
         await _workload(task.target, calls)
+
+
+async def _service(service: str, calls: Calls) -> None:
+    """Is this (dependency) service itself failing or slow, as its own metrics say?"""
+    namespace, _, name = split_target(service)
+    await _app_anomalies(service, namespace, name, calls)
 
 
 def _workloads_named(state: Investigation, namespace: str, name: str) -> list[str]:
@@ -120,16 +128,18 @@ async def _workload(workload: str, calls: Calls) -> None:
             calls.find(workload, "CpuThrottled", f"{workload} CPU throttled {sum(recent) / len(recent):.0f}% of the time "
                        "in the last 10 minutes", [ev, ev3], severity="critical", throttled_percent=round(sum(recent) / len(recent), 1))
     # The workload's service, as the app reports it: latency and 5xx.
-    service_dims = None
-    app, ev4 = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
+    await _app_anomalies(workload, namespace, name, calls)
+
+
+async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls) -> None:
+    app, ev = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
     for metric in (app or {}).get("metrics") or []:
-        service_dims = metric["dimensions"]
         if metric["metric"] not in ("LatencyP99", "5xxCount"):
             continue
         statistic = "Sum" if metric["metric"] == "5xxCount" else "Average"
-        report, ev5 = await calls("detect_anomalies", namespace="Application", metric_name=metric["metric"],
-                                  dimensions=service_dims, start="-3h", statistic=statistic)
+        report, ev2 = await calls("detect_anomalies", namespace="Application", metric_name=metric["metric"],
+                                  dimensions=metric["dimensions"], start="-3h", statistic=statistic)
         ongoing = _ongoing(_intervals(report), datetime.now(UTC))
         if ongoing:
-            calls.find(workload, _signal_for(metric["metric"]), f"{name} {metric['metric']} anomalous since {ongoing.get('start')}",
-                       [ev4, ev5], onset=ongoing.get("start"), metric=metric["metric"])
+            calls.find(resource, _signal_for(metric["metric"]), f"{name} {metric['metric']} anomalous since {ongoing.get('start')}",
+                       [ev, ev2], onset=ongoing.get("start"), metric=metric["metric"])

@@ -52,7 +52,9 @@ def _items(found: Any) -> list[dict]:
 def _context(state: Investigation, resource: str) -> dict[str, Any]:
     """Values for runbook placeholders, all taken from findings."""
     namespace, kind, name = parse_resource_id(resource)
-    ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name}
+    ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name,
+                           # dependency runbooks name the failing upstream; by the root-cause rule it is the resource
+                           "upstream_namespace": namespace, "upstream_kind": kind, "upstream_name": name}
     if kind == "Node":
         ctx["node"] = name
     for finding in state.findings:
@@ -78,6 +80,7 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
             ctx["new_cpu_limit"] = _double(details["cpu_limit"])
         if details.get("previous_replicas") is not None:
             ctx["previous_replicas"] = details["previous_replicas"]
+            ctx["replicas"] = details.get("replicas")
     return ctx
 
 

@@ -14,6 +14,7 @@ from ...models import RootCauseCategory
 from .diagnosis import best, hypotheses
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+DEGRADED = {"ErrorAnomaly", "LatencyAnomaly"}
 # Corroboration worth the calls: these categories are told apart by metrics/logs.
 NEEDS_METRICS = {RootCauseCategory.OOM_KILLED, RootCauseCategory.MEMORY_LEAK, RootCauseCategory.CPU_THROTTLING,
                  RootCauseCategory.BAD_DEPLOY_REGRESSION, RootCauseCategory.DEPENDENCY_FAILURE}
@@ -62,6 +63,20 @@ def _candidates(state: Investigation) -> list[Task]:
     if state.incident.alarm and alarm_target:
         tasks.append(Task(agent="metrics", target=alarm_target, question="alarm",
                           reason="when did the alarmed metric change, and how"))
+    # Walk along healthy-looking dependencies when the symptom is unexplained: a dependency whose own
+    # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
+    if leading is None or leading.confidence < 0.8 or leading.category == RootCauseCategory.DEPENDENCY_FAILURE:
+        degraded = {f.resource for f in findings if f.signal in DEGRADED}
+        backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
+        checked = {t.target for t in state.tasks if t.agent == "metrics" and t.question == "service"}
+        for finding in findings:
+            if finding.signal == "DependsOn" and (finding.resource in degraded or backs.get(finding.resource) in degraded):
+                tasks.append(Task(agent="metrics", target=finding.details["dependency"], question="service",
+                                  reason=f"{finding.resource} is degraded; is its dependency?"))
+        for finding in findings:
+            if finding.signal in DEGRADED and finding.resource in checked:
+                tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
+                                  reason="a dependency of the degraded service is degraded itself"))
     focus = leading.resource if leading else _workload_of_alarm(state)
     if focus and any(kind in focus for kind in WORKLOAD_KINDS):
         if leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
