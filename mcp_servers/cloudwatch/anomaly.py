@@ -22,7 +22,7 @@ extreme)``, estimated from that statistic's *own* past values (the last ``histor
 the empirical rank in the body of the distribution, and beyond its ``1 - tail_fraction``
 quantile a generalised Pareto tail fitted by the method of moments (peaks-over-threshold,
 as in SPOT, Siffer et al. 2017), with the shape clipped at 0 so the tail never ends and a
-value far beyond anything seen keeps getting more surprising. A surprise of 3 means "a
+value far beyond anything seen keeps getting more surprising. With history to learn from, a surprise of 3 means "a
 once-in-a-thousand-points event for this very metric", whatever its units or noise.
 
 The surprises are **summed** (Fisher's way of combining p-values, ignoring their correlation):
@@ -43,6 +43,9 @@ it has been seen long enough to fill the tail of its history.
 Parameters (``DetectorParams``): ``history`` (2000 points, about a week of 5-minute data),
 ``local_history`` (288, a day), ``tail_fraction`` (2%: how much of a history is "tail"),
 ``min_tail`` (10 points at least in the tail; below 2x that a statistic stays silent),
+``shape_prior`` (10: the fitted tail shape is shrunk towards the exponential tail as if that
+many pseudo-points had shown one — a 10-point tail cannot tell heavy from light, and an
+over-heavy fit would make a real 6-sigma step look ordinary),
 ``warmup`` (points before anything is scored), the window lengths of each statistic,
 ``decades`` (score scaling), ``confirm`` and ``refractory`` (alert de-duplication). One
 parameter set serves every metric: see docs/benchmarks-anomalies.md for its NAB score
@@ -83,7 +86,7 @@ class DetectorParams:
     local_history: int = 288
     tail_fraction: float = 0.02
     min_tail: int = 10
-    shape_prior: float = 0.0
+    shape_prior: float = 10.0
     warmup: int = 30
     level_windows: tuple[int, ...] = (1, 5, 24)
     local_windows: tuple[int, ...] = (1, 5)
@@ -339,7 +342,9 @@ class AnomalousInterval(BaseModel):
     peak_score: float
     peak_at: str
     max_value: float  # the value furthest from the baseline median within the interval
-    deviation_mads: float  # (max_value - median) / MAD; inf if the baseline is flat
+    # (max_value - median) / MAD; +/-inf when the baseline is flat (MAD 0) — callers that emit
+    # JSON must map it (anomaly_report.py reports null plus flat_baseline).
+    deviation_mads: float
 
 
 class AnomalyReport(BaseModel):
@@ -356,6 +361,9 @@ class AnomalyReport(BaseModel):
 # stationary noise series quiet; 0.85 would catch 3-sigma steps more often at ~10% false alarms.
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_MIN_GAP = 5
+# An interval lasts while values stay this many (scaled) MADs from the baseline: the detector
+# learns a new level within a dozen points, so its score alone would end a step's interval early.
+PERSISTENCE_MADS = 3.0
 
 
 def detect_anomalies(
@@ -368,8 +376,10 @@ def detect_anomalies(
 ) -> AnomalyReport:
     """Score a whole series and report the intervals whose anomaly level reaches ``threshold``.
 
-    Runs closer than ``min_gap`` points are merged into one interval. The baseline is the
-    median/MAD of every point outside the intervals (the "normal" part of the window).
+    Runs closer than ``min_gap`` points are merged into one interval, and an interval goes on
+    while values stay ``PERSISTENCE_MADS`` from the level before it (so a step that persists is
+    reported until it ends, not only at its onset). The baseline is the median/MAD of every point
+    outside the intervals (the "normal" part of the window).
     """
     if len(timestamps) != len(values):
         raise ValueError(f"detect_anomalies: {len(timestamps)} timestamps but {len(values)} values")
@@ -386,24 +396,25 @@ def detect_anomalies(
     scorer = AnomalyScorer(params)
     levels = np.array([scorer.update(float(v)).level for v in data])
     runs = _merge_runs(np.flatnonzero(levels >= threshold), min_gap)
+    runs = _extend_while_deviating(data, runs, min_gap)
 
     normal = np.ones(data.size, dtype=bool)
     for start, end in runs:
         normal[start:end + 1] = False
     reference = data[normal] if normal.any() else data
-    median = float(np.median(reference)) if reference.size else 0.0
-    mad = float(np.median(np.abs(reference - median))) if reference.size else 0.0
+    median, mad = _median_mad(reference)
 
     intervals = []
     for start, end in runs:
         segment = data[start:end + 1]
         far = start + int(np.argmax(np.abs(segment - median)))
         peak = start + int(np.argmax(levels[start:end + 1]))
-        deviation = (data[far] - median) / mad if mad > 0 else math.copysign(math.inf, data[far] - median)
+        offset = float(data[far] - median)
+        deviation = round(offset / mad, 2) if mad > 0 else math.copysign(math.inf, offset)
         intervals.append(AnomalousInterval(
             start=labels[start], end=labels[end], points=end - start + 1,
             peak_score=round(float(levels[peak]), 4), peak_at=labels[peak],
-            max_value=float(data[far]), deviation_mads=round(float(deviation), 2),
+            max_value=float(data[far]), deviation_mads=deviation,
         ))
     return AnomalyReport(
         method=METHOD, threshold=threshold, points=int(data.size),
@@ -411,6 +422,35 @@ def detect_anomalies(
         anomalous=bool(intervals), intervals=intervals,
         baseline=Baseline(median=median, mad=mad, points=int(reference.size)),
     )
+
+
+def _median_mad(values: np.ndarray) -> tuple[float, float]:
+    if values.size == 0:
+        return 0.0, 0.0
+    median = float(np.median(values))
+    return median, float(np.median(np.abs(values - median)))
+
+
+def _extend_while_deviating(data: np.ndarray, runs: list[tuple[int, int]], min_gap: int) -> list[tuple[int, int]]:
+    """Stretch each run over the following points that stay far from the level before it."""
+    extended: list[tuple[int, int]] = []
+    for start, end in runs:
+        before = data[extended[-1][1] + 1 if extended else 0:start]
+        median, mad = _median_mad(before)
+        if before.size >= 10 and mad > 0:
+            far = np.abs(data - median) > PERSISTENCE_MADS * 1.4826 * mad
+            quiet = 0
+            i = end + 1
+            while i < data.size and quiet < min_gap:
+                quiet = 0 if far[i] else quiet + 1
+                if far[i]:
+                    end = i
+                i += 1
+        if extended and start - extended[-1][1] <= min_gap:
+            extended[-1] = (extended[-1][0], max(end, extended[-1][1]))
+        else:
+            extended.append((start, end))
+    return extended
 
 
 def _merge_runs(indices: np.ndarray, min_gap: int) -> list[tuple[int, int]]:

@@ -249,16 +249,51 @@ def build_server(kube: KubeClient, policy: WritePolicy, audit: AuditLog) -> Fast
         result["calls"] = _dependencies_of(pod_spec, namespace)
         return compact(result)
 
+    SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)")
+
+    def _env_values(pod_spec: dict, namespace: str) -> list[tuple[str, str]]:
+        """(env var, value) including values from ConfigMaps and Secrets. Used only to find service
+        hosts inside this server: the values themselves are never returned to the client."""
+        cache: dict[tuple[str, str], dict] = {}
+
+        def source(kind: str, name: str) -> dict:
+            if (kind, name) not in cache:
+                try:
+                    data = kube.get(kind, namespace, name).get("data") or {}
+                except Exception:
+                    data = {}
+                if kind == "Secret":
+                    import base64
+
+                    data = {k: base64.b64decode(v).decode(errors="replace") for k, v in data.items()}
+                cache[(kind, name)] = data
+            return cache[(kind, name)]
+
+        values = []
+        for container in pod_spec.get("containers") or []:
+            for ref in container.get("envFrom") or []:
+                for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                    if ref.get(key):
+                        values.extend(source(kind, ref[key]["name"]).items())
+            for var in container.get("env") or []:
+                if var.get("value") is not None:
+                    values.append((var["name"], str(var["value"])))
+                    continue
+                value_from = var.get("valueFrom") or {}
+                for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                    ref = value_from.get(key)
+                    if ref:
+                        values.append((var["name"], str(source(kind, ref["name"]).get(ref["key"], ""))))
+        return values
+
     def _service_refs(pod_spec: dict, namespace: str) -> list[tuple[str, str, str]]:
         """(env var, service namespace, service name) for env values that name in-cluster services."""
         found = []
-        for container in pod_spec.get("containers") or []:
-            for var in container.get("env") or []:
-                value = str(var.get("value") or "")
-                match = re.search(r"(?:^|//|@)([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)", value)
-                if match:
-                    found.append((var["name"], match.group(2) if match.group(2) and match.group(2) != "svc" else namespace,
-                                  match.group(1)))
+        for name, value in _env_values(pod_spec, namespace):
+            match = SERVICE_HOST.search(value)
+            if match:
+                found.append((name, match.group(2) if match.group(2) and match.group(2) != "svc" else namespace,
+                              match.group(1)))
         return found
 
     def _dependencies_of(pod_spec: dict, namespace: str) -> list[dict]:

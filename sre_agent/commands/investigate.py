@@ -141,6 +141,7 @@ def investigate(
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
             settings.env = lab.env()
             settings.namespaces = settings.namespaces or lab_namespaces(lab)
+            settings.allow_node_actions, settings.ssm_targets = True, ["*"]  # the lab is a sandbox
             settings.escalation_sns_topic_arn = lab.feed.topic_arn
             _run(incident, settings, as_json, remediation != "off")
         return
@@ -159,7 +160,7 @@ def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to inves
     with _embedded_lab(scenario, None, 60.0) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
         settings = RunSettings(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=lab_namespaces(lab),
-                               escalation_sns_topic_arn=lab.feed.topic_arn)
+                               allow_node_actions=True, ssm_targets=["*"], escalation_sns_topic_arn=lab.feed.topic_arn)
         _run(incident, settings, False, False)
 
 

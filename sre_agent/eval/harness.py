@@ -135,6 +135,7 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: L
         incident = incident_for(lab)
         with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
             settings = RunSettings(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
+                                   allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox
                                    state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
             approver = _approve_all if approvals == "all" else _approve_none
             result, state = asyncio.run(run_investigation(incident, settings, approver=approver))

@@ -32,6 +32,7 @@ class RunSettings(BaseModel):
     remediation: Literal["auto", "approve", "off"] = "approve"
     namespaces: list[str] = Field(default_factory=list)
     allow_node_actions: bool = False
+    ssm_targets: list[str] = Field(default_factory=list, description="instance ids SSM writes may target ('*' = any)")
     state_dir: Path = Path(".sre-agent")
     checkpoint_dsn: str | None = None  # postgresql://... ; default SQLite in state_dir
     servers: dict[str, ServerConnection] | None = None  # default: the three servers over stdio
@@ -93,7 +94,8 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
                                approval_timeout_s=settings.approval_timeout_s)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     servers = settings.servers or stdio_servers(
-        settings.env, allow_writes=settings.remediation != "off", namespaces=settings.namespaces or ["-"],
+        settings.env, allow_writes=settings.remediation != "off", namespaces=settings.namespaces,
+        ssm_targets=settings.ssm_targets if settings.allow_node_actions else [],
         audit_log=str(settings.state_dir / "audit.jsonl"))
     tracer = tracer if tracer is not None else tracer_from_env({**os.environ, **settings.env})
     async with AsyncExitStack() as stack:

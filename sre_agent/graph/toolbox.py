@@ -43,19 +43,21 @@ class ServerConnection(BaseModel):
         return {"transport": "streamable_http", "url": self.url, "headers": headers}
 
 
-def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str],
+def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str], ssm_targets: list[str] | None = None,
                   audit_log: str | None = None, runbooks_dir: str | None = None) -> dict[str, ServerConnection]:
-    """The three servers as child processes, with writes gated by the servers' own flags."""
-    writes: list[str] = []
-    if allow_writes:
-        writes = ["--allow-writes", "--namespaces", ",".join(namespaces) or "-"]
-        if audit_log:
-            writes += ["--audit-log", audit_log]
+    """The three servers as child processes, with writes gated by the servers' own flags: Kubernetes
+    writes limited to `namespaces`, SSM writes to `ssm_targets` (instance ids; none = no SSM writes)."""
+
+    def writes(allowed: list[str]) -> list[str]:
+        if not allow_writes or not allowed:
+            return []
+        return ["--allow-writes", "--namespaces", ",".join(allowed), *(["--audit-log", audit_log] if audit_log else [])]
+
     ssm_args = ["--runbooks-dir", runbooks_dir] if runbooks_dir else []
     return {
-        "kubernetes": ServerConnection(module="mcp_servers.kubernetes", args=writes, env=env),
+        "kubernetes": ServerConnection(module="mcp_servers.kubernetes", args=writes(namespaces), env=env),
         "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", env=env),
-        "ssm": ServerConnection(module="mcp_servers.ssm", args=[*ssm_args, *(writes if allow_writes else [])], env=env),
+        "ssm": ServerConnection(module="mcp_servers.ssm", args=[*ssm_args, *writes(ssm_targets or [])], env=env),
     }
 
 

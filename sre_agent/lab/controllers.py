@@ -36,7 +36,24 @@ UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
 
 
+_hashes: dict[int, tuple[dict, str]] = {}
+
+
 def template_hash(template: dict) -> str:
+    """The pod-template-hash of a template. Templates read through the informer are the same
+    object until written again, so each is hashed once (the cache keeps the object, so its id
+    cannot be reused while cached)."""
+    cached = _hashes.get(id(template))
+    if cached is not None and cached[0] is template:
+        return cached[1]
+    value = _template_hash(template)
+    if len(_hashes) > 4096:
+        _hashes.clear()
+    _hashes[id(template)] = (template, value)
+    return value
+
+
+def _template_hash(template: dict) -> str:
     digest = hashlib.sha256(_canonical(template)).hexdigest()
     alphabet = "bcdfghjklmnpqrstvwxz2456789"
     value = int(digest[:16], 16)

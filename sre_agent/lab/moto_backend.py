@@ -183,6 +183,18 @@ class MetricIndex:
             built.append(datum)
         return built
 
+    def _first(self, key: tuple) -> Any:
+        """One datum standing for its series (ListMetrics), without building the whole series."""
+        built = self._datums.get(key)
+        if not built:
+            rows = self._rows[key]
+            self._rows[key] = rows[:1]  # build just the first row, then put the rest back
+            try:
+                built = self.datums(key)
+            finally:
+                self._rows[key] = rows
+        return built[0]
+
     def _wrap(self, original: Any, select: Any) -> Any:
         def handler(*args: Any, **kwargs: Any) -> Any:
             keys = select(*args, **kwargs)
@@ -210,7 +222,7 @@ class MetricIndex:
     def _filtered_metrics(self, metric_name: str, namespace: str, dimensions: list[dict[str, str]]) -> list[Any]:
         """ListMetrics: one datum per series (what moto returns), filtered by moto's own rules,
         then whatever clients wrote themselves."""
-        found = [self.datums(key)[0] for key in self._rows]
+        found = [self._first(key) for key in self._rows]
         found = [d for d in found if d.filter(namespace=namespace, name=metric_name, dimensions=dimensions)]
         theirs = type(self._backend).get_filtered_metrics(self._backend, metric_name, namespace, dimensions)
         return found + theirs

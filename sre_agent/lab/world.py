@@ -32,6 +32,7 @@ class PodRuntime:
     started_at: datetime | None = None
     log_group: str = ""  # where a log shipper sends this pod's lines: one group per workload
     pod_name: str = ""
+    status_signature: tuple | None = None  # what the stored status was derived from
 
 
 LOG_GROUP_PREFIX = "/sre-lab"
@@ -441,10 +442,14 @@ class World:
 
     def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> None:
         node_lost = node["metadata"]["name"] in self.node_faults
-        statuses = []
-        for rt in runtime.containers:
-            ready = (not node_lost) and self.container_ready(pod, rt, now)
-            statuses.append(container_status(rt, ready))
+        readiness = [(not node_lost) and self.container_ready(pod, rt, now) for rt in runtime.containers]
+        # Everything the status below is built from: unchanged means the stored status is current.
+        signature = (pod["metadata"].get("resourceVersion"), node_lost, tuple(readiness),
+                     tuple((rt.state, rt.reason, rt.message, rt.restart_count, rt.started_at, rt.exit_code)
+                           for rt in runtime.containers))
+        if runtime.status_signature == signature:
+            return
+        statuses = [container_status(rt, ready) for rt, ready in zip(runtime.containers, readiness)]
         all_ready = bool(statuses) and all(s["ready"] for s in statuses)
         restart_policy = pod["spec"].get("restartPolicy", "Always")
         states = [rt.state for rt in runtime.containers]
@@ -480,7 +485,9 @@ class World:
             status["message"] = f"Node {node['metadata']['name']} which was running pod {pod['metadata']['name']} is unresponsive"
         if pod.get("status") != status:
             pod["status"] = status
-            self.store.update_status(pod)
+            pod = self.store.update_status(pod)
+        signature = (pod["metadata"].get("resourceVersion"), *signature[1:])
+        runtime.status_signature = signature
 
 
 def _node_ip(node: dict) -> str | None:

@@ -68,7 +68,8 @@ RULES: list[Rule] = [
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),
     Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
-    Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6),
+    # A probe that 404s or hits a closed port is misconfigured; one that answers 503 reports a real problem.
+    Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary))),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
