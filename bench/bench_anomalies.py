@@ -1,17 +1,22 @@
 """Benchmark the CloudWatch metric anomaly detector on NAB's realAWSCloudwatch corpus.
 
-    python bench/bench_anomalies.py [OUTPUT.json] [--data-dir DIR] [--workers N]
+    python bench/bench_anomalies.py [OUTPUT.json] [--data-dir DIR] [--workers N] [--seeds N]
 
 Streams every NAB file through a fresh ``AnomalyScorer`` (one global parameter set, no labels),
 scores the outputs with NAB's method (thresholds optimised per profile by the sweep), writes
 the JSON result and prints a table next to NAB's published Numenta HTM outputs, scored by the
 same code at NAB's published thresholds.
+
+Then the short-window check: what ``detect_anomalies`` (default threshold) does on synthetic
+180-point series like one MCP call fetches — how often pure noise raises an interval, and how
+often a fault starting 20 points before the end is found (and nothing is flagged before it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 import platform
 import sys
 import time
@@ -22,7 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without installing the package
     sys.path.insert(0, str(REPO_ROOT))
 
-from mcp_servers.cloudwatch.anomaly import METHOD, AnomalyScorer, DetectorParams  # noqa: E402
+import numpy as np  # noqa: E402
+
+from mcp_servers.cloudwatch.anomaly import METHOD, AnomalyScorer, DetectorParams, detect_anomalies  # noqa: E402
 from sre_agent.eval import nab  # noqa: E402
 
 PROFILE_NAMES = list(nab.PROFILES)
@@ -33,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", nargs="?", default=str(REPO_ROOT / "bench" / "results" / "anomalies.json"))
     parser.add_argument("--data-dir", default=None, help=f"NAB data dir (default: ${nab.NAB_DIR_ENV} or ../shared/nab)")
     parser.add_argument("--workers", type=int, default=2, help="files scored in parallel processes")
+    parser.add_argument("--seeds", type=int, default=40, help="synthetic series per case in the short-window "
+                                                             "check (0 skips it)")
     args = parser.parse_args(argv)
 
     try:
@@ -45,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     result = nab.run_detector_benchmark(data_dir, AnomalyScorer, workers=args.workers)
     elapsed = time.perf_counter() - started
     reference = _numenta_reference(data_dir)
+    short = short_window_check(args.seeds) if args.seeds > 0 else None
 
     payload = {
         "benchmark": "NAB realAWSCloudwatch",
@@ -55,12 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(elapsed, 1),
         **result.model_dump(),
         "numenta_reference": reference.model_dump(exclude={"per_file"}) if reference else None,
+        "short_windows": short,
     }
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(payload, indent=2) + "\n")
 
     _print_table(result, reference)
+    if short:
+        _print_short(short)
     print(f"\n{len(result.per_file)} files in {elapsed:.1f}s; written to {output}")
     return 0
 
@@ -87,6 +100,64 @@ def _print_table(result: nab.NabResult, reference: nab.NabResult | None) -> None
     for key, profiles in result.per_file.items():
         s = profiles["standard"]
         print(f"{Path(key).name:<44}{s.raw:>8.3f}{f'{s.windows_detected}/{s.windows}':>10}{s.fp:>9}")
+
+
+# ----------------------------------------------------------------------------- short windows
+
+SHORT_N, SHORT_ONSET = 180, 160
+_Generator = Callable[[np.random.Generator], np.ndarray]
+
+
+def _ar1(rng: np.random.Generator) -> np.ndarray:
+    x = np.zeros(SHORT_N)
+    shocks = 5.0 * rng.standard_normal(SHORT_N)
+    for i in range(1, SHORT_N):
+        x[i] = 0.7 * x[i - 1] + shocks[i]
+    return 50.0 + x
+
+
+NOISE: dict[str, _Generator] = {
+    "gaussian": lambda rng: 50.0 + 5.0 * rng.standard_normal(SHORT_N),
+    "ar1 (phi 0.7)": _ar1,
+    "poisson counts": lambda rng: rng.poisson(20, SHORT_N).astype(float),
+    "laplace (heavy tail)": lambda rng: 50.0 + 5.0 * rng.laplace(size=SHORT_N),
+    "sparse bursts": lambda rng: np.where(rng.random(SHORT_N) < 0.05, rng.exponential(100.0, SHORT_N), 0.0),
+}
+_TAIL = SHORT_N - SHORT_ONSET
+FAULTS: dict[str, np.ndarray] = {  # added to gaussian noise (sigma 5) from the onset on
+    "step +3 sigma": np.r_[np.zeros(SHORT_ONSET), np.full(_TAIL, 15.0)],
+    "step +5 sigma": np.r_[np.zeros(SHORT_ONSET), np.full(_TAIL, 25.0)],
+    "drop -5 sigma": np.r_[np.zeros(SHORT_ONSET), np.full(_TAIL, -25.0)],
+    "one-point spike +8 sigma": np.r_[np.zeros(SHORT_ONSET), 40.0, np.zeros(_TAIL - 1)],
+    "ramp to +8 sigma": np.r_[np.zeros(SHORT_ONSET), np.linspace(0.0, 40.0, _TAIL)],
+}
+
+
+def short_window_check(seeds: int) -> dict[str, dict[str, float]]:
+    """Rates over ``seeds`` synthetic series per case (fixed seeds: the figures reproduce)."""
+    times = [f"t{i:03d}" for i in range(SHORT_N)]
+
+    def starts(series: np.ndarray) -> list[int]:
+        return [times.index(iv.start) for iv in detect_anomalies(times, series).intervals]
+
+    noise = {name: float(np.mean([bool(starts(make(np.random.default_rng(seed)))) for seed in range(seeds)]))
+             for name, make in NOISE.items()}
+    found, early = {}, {}
+    for name, fault in FAULTS.items():
+        runs = [starts(NOISE["gaussian"](np.random.default_rng(seed)) + fault) for seed in range(seeds)]
+        found[name] = float(np.mean([any(s >= SHORT_ONSET for s in r) for r in runs]))
+        early[name] = float(np.mean([any(s < SHORT_ONSET for s in r) for r in runs]))
+    return {"false_alarm_rate_on_noise": noise, "fault_found_rate": found, "flagged_before_onset_rate": early}
+
+
+def _print_short(short: dict[str, dict[str, float]]) -> None:
+    print(f"\nshort windows ({SHORT_N} points, default threshold): noise series raising an interval")
+    for name, rate in short["false_alarm_rate_on_noise"].items():
+        print(f"  {name:<28}{rate:>7.0%}")
+    print(f"fault starting {SHORT_N - SHORT_ONSET} points before the end (on gaussian noise): found / "
+          "something flagged before it")
+    for name, rate in short["fault_found_rate"].items():
+        print(f"  {name:<28}{rate:>7.0%}{short['flagged_before_onset_rate'][name]:>8.0%}")
 
 
 if __name__ == "__main__":

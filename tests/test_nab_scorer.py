@@ -183,3 +183,12 @@ def test_reproduces_nab_published_numenta_figures_on_realawscloudwatch() -> None
     assert standard.perfect == pytest.approx(29.598, abs=5e-4)
     assert standard.score == pytest.approx(73.9, abs=0.05)
     assert math.isclose(standard.score, 100 * (14.051419 + 30) / (29.598429 + 30), abs_tol=1e-3)
+
+
+def test_fixed_thresholds_outside_the_score_range_detect_everything_or_nothing(toy: Path) -> None:
+    scores = {KEY: np.full(N, 0.3)}
+    everything = nab.score_detector(toy, scores, thresholds={name: 0.1 for name in nab.PROFILES})
+    nothing = nab.score_detector(toy, scores, thresholds={name: 1.5 for name in nab.PROFILES})
+    assert everything.profiles["standard"].tp == WINDOW[1] - WINDOW[0] + 1
+    assert nothing.profiles["standard"].raw == pytest.approx(-1.0)
+    assert nothing.profiles["standard"].tp == nothing.profiles["standard"].fp == 0

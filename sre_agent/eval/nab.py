@@ -337,8 +337,9 @@ class ThresholdScores:
     def row_at(self, threshold: float) -> int:
         """Row NAB's ``scoreDataSet`` reads for ``threshold``: the lowest listed threshold >= it."""
         candidates = np.flatnonzero(self.thresholds >= threshold)
-        # Below every anomaly score everything is detected: that is the last row.
-        return int(candidates[-1]) if candidates.size else len(self.thresholds) - 1
+        # Only a threshold above 1.1, the "nothing detected" row, has no row at or above it; NAB
+        # would crash there (and below the lowest score, which is the last row here).
+        return int(candidates[-1]) if candidates.size else 0
 
 
 def score_by_threshold(points: SweepPoints, cost: CostMatrix) -> ThresholdScores:

@@ -38,7 +38,11 @@ class RemediationPolicy(BaseModel):
     def _unattended_ok(self, plan: RemediationPlan, state: Investigation) -> bool:
         if plan.risk != "low" or plan.tool not in UNATTENDED_TOOLS:
             return False
-        resource = state.diagnosis.resource if state.diagnosis else ""
+        # The resource the action touches (for a quota, the workload that scaled past it).
+        namespace, name = plan.args.get("namespace"), plan.args.get("name")
+        resource = next((f.resource for f in state.findings if namespace and name
+                         and f.resource.startswith(f"{namespace}/") and f.resource.endswith(f"/{name}")),
+                        state.diagnosis.resource if state.diagnosis else "")
         signals = {f.signal for f in state.findings if f.resource == resource}
         if plan.tool == "rollout_undo":
             return "RecentRollout" in signals  # a rollout made within the incident window

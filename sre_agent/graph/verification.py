@@ -59,9 +59,21 @@ async def _alarm_ok(rt: Runtime, state: Investigation) -> tuple[bool, str]:
     return state_value == "OK", f"alarm {name} is {state_value}"
 
 
+def _checked_resource(state: Investigation) -> str:
+    """What must be healthy: the root-cause resource, or -- when the fix acted on a workload because
+    the root cause itself is not one (a quota, a claim) -- that workload."""
+    resource = state.diagnosis.resource if state.diagnosis else ""
+    plan = state.plan
+    if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
+        _, kind, _ = parse_resource_id(resource)
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):
+            return f"{plan.args['namespace']}/{plan.args.get('kind', 'Deployment')}/{plan.args['name']}"
+    return resource
+
+
 async def verify(state: Investigation, config: RunnableConfig) -> dict:
     rt = runtime_of(config)
-    resource = state.diagnosis.resource if state.diagnosis else ""
+    resource = _checked_resource(state)
     deadline = time.monotonic() + rt.verify_timeout_s
     streak, detail = 0, ""
     while time.monotonic() < deadline:

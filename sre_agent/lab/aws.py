@@ -16,7 +16,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import boto3
@@ -143,15 +142,6 @@ def _dimensions(dims: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(dims.items()))
 
 
-@lru_cache(maxsize=8192)
-def _series_key(key: SeriesKey) -> int:
-    return noise.key(key)
-
-
-def _noise(key: SeriesKey, minute: datetime) -> float:
-    return noise.gaussians_at(_series_key(key), int(minute.timestamp()) // 60)[0]
-
-
 class AwsFeed:
     """Samples the world each simulated minute and ships metrics, logs and alarm states to moto."""
 
@@ -164,6 +154,8 @@ class AwsFeed:
         self.series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
         self._pending_metrics: list[dict] = []
         self._restarts_seen: dict[str, int] = {}
+        self._noise_keys: dict[SeriesKey, int] = {}
+        self._minute_index = 0
         self.alarms: dict[str, AlarmSpec] = {}
         self.alarm_states: dict[str, str] = {}
         self._alarm_transitions: list[AlarmTransition] = []
@@ -188,11 +180,16 @@ class AwsFeed:
         )
 
     # --- sampling -------------------------------------------------------------------------
-    def _put(self, namespace: str, name: str, dims: dict[str, str] | tuple[tuple[str, str], ...], value: float,
-             at: datetime, unit: str, noise: float = 0.0) -> None:
-        key: SeriesKey = (namespace, name, dims if isinstance(dims, tuple) else tuple(sorted(dims.items())))
-        if noise:
-            value = max(0.0, value * (1 + noise * _noise(key, at)))
+    def _put(self, namespace: str, name: str, dims: tuple[tuple[str, str], ...], value: float,
+             at: datetime, unit: str, jitter: float = 0.0) -> None:
+        """One datapoint; `jitter` is the relative noise real measurements have (deterministic per
+        series and minute, so a scenario replays identically)."""
+        key: SeriesKey = (namespace, name, dims)
+        if jitter:
+            seed = self._noise_keys.get(key)
+            if seed is None:
+                seed = self._noise_keys[key] = noise.key(key)
+            value = max(0.0, value * (1 + jitter * noise.gaussians_at(seed, self._minute_index)[0]))
         value = round(value, 4)
         self.series[key].append((at, value))
         self._pending_metrics.append((key, at, value, unit))
@@ -200,6 +197,7 @@ class AwsFeed:
     def sample(self, at: datetime) -> None:
         """One 1-minute sample of everything, stamped `at` (a minute boundary)."""
         world, model = self.world, self.world.traffic_model
+        self._minute_index = int(at.timestamp()) // 60
         cluster = {"ClusterName": world.cluster_name}
         nodes = world.list("Node")
         node_alloc = {}
@@ -226,8 +224,8 @@ class AwsFeed:
                 self._put(CI_NAMESPACE, "node_cpu_utilization", dims, 100 * cpu / max(cores, 0.001), at, "Percent", 0.03)
                 self._put(CI_NAMESPACE, "node_memory_utilization", dims, 100 * mem / max(mib, 1), at, "Percent", 0.01)
                 self._put(CI_NAMESPACE, "node_number_of_running_pods", dims, pods_per_node.get(name, 0), at, "Count")
-        self._put(CI_NAMESPACE, "cluster_failed_node_count", cluster, failed_nodes, at, "Count")
-        self._put(CI_NAMESPACE, "cluster_node_count", cluster, len(nodes), at, "Count")
+        self._put(CI_NAMESPACE, "cluster_failed_node_count", _dimensions(cluster), failed_nodes, at, "Count")
+        self._put(CI_NAMESPACE, "cluster_node_count", _dimensions(cluster), len(nodes), at, "Count")
         # Per workload (Container Insights' PodName dimension is the workload name).
         workloads: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for pod in world.pods_in(None):

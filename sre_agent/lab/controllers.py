@@ -208,6 +208,9 @@ def reconcile_replicaset(world: "World", rs: dict, now: datetime) -> bool:
     desired = int(rs["spec"].get("replicas", 1))
     pods = live_pods_of(world, rs)
     changed = False
+    if len(pods) >= desired:
+        # Nothing left to create (scaled back, or created since): the ReplicaFailure condition clears.
+        world.replicaset_failures.pop(rs["metadata"]["uid"], None)
     if len(pods) < desired:
         for index in range(desired - len(pods)):
             name = f"{rs['metadata']['name']}-{_suffix(rs['metadata']['uid'] + str(world.next_serial()))}"

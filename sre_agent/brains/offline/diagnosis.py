@@ -32,8 +32,12 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
 
 
 def _leaking(f: Finding, all_: list[Finding]) -> bool:
+    # How long the container ran before the kill is the direct evidence; the memory series decides
+    # only when the kubelet did not say (a leak takes a while, a limit below the working set does not).
     ran = f.details.get("ran_seconds")
-    return (ran is not None and ran >= LEAK_AFTER_S) or _has(all_, f.resource, "MemoryRamp")
+    if ran is not None:
+        return ran >= LEAK_AFTER_S
+    return _has(all_, f.resource, "MemoryRamp")
 
 
 def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:

@@ -114,8 +114,13 @@ async def _workload(workload: str, calls: Calls) -> None:
         values = (((data or {}).get("series") or {}).get("Maximum") or {}).get("values") or []
         if len(values) >= 6:
             third = max(1, len(values) // 3)
-            early, late = sum(values[:third]) / third, max(values[-third:])
-            if late - early >= MEMORY_RAMP_POINTS:
+            early = sum(values[:third]) / third
+            middle = sum(values[third:2 * third]) / third
+            late = max(values[-third:])
+            rise = late - early
+            # A leak climbs through the whole window; a step (a lowered limit, a new release) does not.
+            gradual = rise > 0 and 0.2 * rise <= middle - early <= 0.8 * rise
+            if rise >= MEMORY_RAMP_POINTS and gradual:
                 calls.find(workload, "MemoryRamp", f"{workload} memory rose from {early:.0f}% to {late:.0f}% of its limit "
                            "over 3 h", [ev, ev2], early_percent=round(early, 1), late_percent=round(late, 1))
     if "container_cpu_throttled_ratio" in series:

@@ -49,8 +49,26 @@ def _items(found: Any) -> list[dict]:
     return []
 
 
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def _acting_workload(state: Investigation, resource: str) -> str:
+    """For a root cause that is not a workload (a quota, a claim), the workload runbook steps act on:
+    the one in the same namespace with the most problem findings."""
+    namespace, kind, _ = parse_resource_id(resource)
+    if kind in WORKLOAD_KINDS or kind == "Node":
+        return resource
+    counts: dict[str, int] = {}
+    for finding in state.findings:
+        parts = finding.resource.split("/")
+        if len(parts) == 3 and parts[0] == namespace and parts[1] in WORKLOAD_KINDS and finding.severity != "info":
+            counts[finding.resource] = counts.get(finding.resource, 0) + 1
+    return max(counts, key=counts.get) if counts else resource
+
+
 def _context(state: Investigation, resource: str) -> dict[str, Any]:
     """Values for runbook placeholders, all taken from findings."""
+    resource = _acting_workload(state, resource)
     namespace, kind, name = parse_resource_id(resource)
     ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name,
                            # dependency runbooks name the failing upstream; by the root-cause rule it is the resource
