@@ -131,8 +131,10 @@ def test_a_missing_directory_says_what_to_pass(tmp_path):
 
 def test_parse_runbook_names_the_source_it_was_given():
     data = yaml.safe_load((LIBRARY / "node_failure.yaml").read_text())
-    data["remediation"][0]["risk"] = "low"  # cordon must be high
-    with pytest.raises(rb.RunbookError, match=r"^ssm:sre-node_failure: remediation\[0\]: risk 'low' is below the floor for cordon"):
+    index = next(i for i, step in enumerate(data["remediation"]) if step["tool"] == "cordon")
+    data["remediation"][index]["risk"] = "low"  # cordon must be high
+    with pytest.raises(rb.RunbookError,
+                       match=rf"^ssm:sre-node_failure: remediation\[{index}\]: risk 'low' is below the floor for cordon"):
         rb.parse_runbook(data, "ssm:sre-node_failure")
 
 

@@ -1,0 +1,153 @@
+"""The graph's control paths against the lab through the real MCP servers: approval interrupts
+(approve, reject, timeout), budgets, crash-and-resume without repeating an action, and durable
+checkpoints in PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sre_agent.eval.world_check import resource_healthy
+from sre_agent.graph.runner import RunSettings, run_investigation
+from sre_agent.graph.state import Budget
+from sre_agent.graph.toolbox import Toolbox
+from sre_agent.lab.lab import Lab
+from sre_agent.lab.trigger import incident_for, lab_namespaces
+
+CATALOG = "shop/Deployment/catalog"
+
+
+def _lab() -> Lab:
+    lab = Lab().start()
+    lab.load("bad-image")
+    lab.run_clock(120)
+    return lab
+
+
+@pytest.fixture(scope="module")
+def shared_lab():
+    """For runs that must not change the world (rejected, timed out, over budget)."""
+    lab = _lab()
+    yield lab
+    lab.stop()
+
+
+def _settings(lab: Lab, tmp_path: Path, **overrides) -> RunSettings:
+    values = dict(remediation="approve", namespaces=lab_namespaces(lab), state_dir=tmp_path, env=lab.env(),
+                  verify_timeout_s=60, verify_poll_s=1.0)
+    values.update(overrides)
+    return RunSettings(**values)
+
+
+def _audit(tmp_path: Path) -> list[dict]:
+    path = tmp_path / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_approved_action_runs_and_is_verified(tmp_path):
+    lab = _lab()
+    asked = []
+
+    async def approve(request):
+        asked.append(request)
+        return {"decision": "approved", "by": "alice"}
+
+    try:
+        result, state = asyncio.run(run_investigation(incident_for(lab), _settings(lab, tmp_path), approver=approve))
+        assert len(asked) == 1 and asked[0]["plan"]["tool"] == "rollout_undo"
+        assert result.status == "remediated"
+        assert result.actions[0].approved_by == "alice" and result.actions[0].verified
+        assert resource_healthy(lab, CATALOG)[0]
+        assert [r["outcome"] for r in _audit(tmp_path)] == ["applied"]
+    finally:
+        lab.stop()
+
+
+def test_rejected_action_escalates_and_changes_nothing(shared_lab, tmp_path):
+    async def reject(request):
+        return {"decision": "rejected", "by": "bob", "note": "change freeze"}
+
+    result, state = asyncio.run(run_investigation(incident_for(shared_lab), _settings(shared_lab, tmp_path), approver=reject))
+    assert result.status == "escalated" and not result.actions
+    assert "rejected by bob" in state.escalation_reason and "change freeze" in state.escalation_reason
+    assert result.diagnosis.category == "bad_image" and result.diagnosis.resource == CATALOG
+    assert _audit(tmp_path) == []
+    assert not resource_healthy(shared_lab, CATALOG)[0]
+    assert "Escalated because" in Path(result.report_path).read_text()
+
+
+def test_unanswered_approval_times_out_and_escalates(shared_lab, tmp_path):
+    async def never(request):
+        await asyncio.sleep(60)
+
+    settings = _settings(shared_lab, tmp_path, approval_timeout_s=1.0)
+    result, state = asyncio.run(run_investigation(incident_for(shared_lab), settings, approver=never))
+    assert result.status == "escalated" and "timeout" in state.escalation_reason
+    assert _audit(tmp_path) == []
+
+
+def test_spent_budget_escalates_with_partial_findings(shared_lab, tmp_path):
+    settings = _settings(shared_lab, tmp_path, budget=Budget(max_steps=1))
+    result, state = asyncio.run(run_investigation(incident_for(shared_lab), settings))
+    assert result.status == "escalated"
+    assert "step budget spent" in state.escalation_reason
+    assert state.findings and result.tool_calls > 0
+    assert result.agents_invoked == ["kubernetes"]
+
+
+class Crash(RuntimeError):
+    """Stands for the process dying right after a write landed, before the checkpoint was written."""
+
+
+def test_crash_after_the_write_then_resume_does_not_repeat_it(tmp_path, monkeypatch):
+    lab = _lab()
+    original = Toolbox.call
+
+    async def crashing_call(self, agent, server, tool, args, brain="offline"):
+        outcome = await original(self, agent, server, tool, args, brain)
+        if agent == "remediation":
+            raise Crash(f"died after {tool}")
+        return outcome
+
+    try:
+        settings = _settings(lab, tmp_path, remediation="auto")
+        incident = incident_for(lab)
+        monkeypatch.setattr(Toolbox, "call", crashing_call)
+        with pytest.raises(Crash):
+            asyncio.run(run_investigation(incident, settings))
+        monkeypatch.setattr(Toolbox, "call", original)
+        result, state = asyncio.run(run_investigation(incident, settings, resume=True))
+        applied = [r for r in _audit(tmp_path) if r["outcome"] == "applied"]
+        assert [r["tool"] for r in applied] == ["rollout_undo"], "the write ran more than once"
+        assert result.actions and result.actions[0].result.startswith("not repeated")
+        assert result.status == "remediated" and resource_healthy(lab, CATALOG)[0]
+    finally:
+        lab.stop()
+
+
+POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_DSN, reason="set SRE_AGENT_TEST_POSTGRES_DSN=postgresql://... to run the PostgreSQL "
+                                             "checkpointer test (CI does)")
+def test_postgres_checkpoints_and_ledger(tmp_path):
+    import psycopg
+
+    lab = _lab()
+    try:
+        incident = incident_for(lab)
+        settings = _settings(lab, tmp_path, remediation="auto", checkpoint_dsn=POSTGRES_DSN)
+        result, state = asyncio.run(run_investigation(incident, settings))
+        assert result.status == "remediated"
+        with psycopg.connect(POSTGRES_DSN) as conn:
+            checkpoints = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (incident.id,)).fetchone()[0]
+            actions = conn.execute("SELECT state FROM sre_agent_actions WHERE incident = %s", (incident.id,)).fetchall()
+        assert checkpoints > 3
+        assert actions == [("done",)]
+    finally:
+        lab.stop()
