@@ -91,9 +91,22 @@ class KubeClient:
             config.load_incluster_config(client_configuration=configuration)
         configuration.retries = 1
         self.api = client.ApiClient(configuration)
-        self.core = client.CoreV1Api(self.api)
-        self.apps = client.AppsV1Api(self.api)
         self.server = configuration.host
+        self._core: client.CoreV1Api | None = None
+        self._apps: client.AppsV1Api | None = None
+
+    # The typed APIs cost about a second to build (their modules are large); reads never need them.
+    @property
+    def core(self) -> client.CoreV1Api:
+        if self._core is None:
+            self._core = client.CoreV1Api(self.api)
+        return self._core
+
+    @property
+    def apps(self) -> client.AppsV1Api:
+        if self._apps is None:
+            self._apps = client.AppsV1Api(self.api)
+        return self._apps
 
     def _get_json(self, path: str, query: list[tuple[str, Any]] | None = None) -> dict:
         method, url, headers, _, _ = self.api.param_serialize(

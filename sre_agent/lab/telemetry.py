@@ -275,10 +275,10 @@ class TrafficModel:
                 if start is None or (now - start).total_seconds() <= batch_s:
                     continue
                 if stats is not None and self.world.pod_ready(pod):
-                    self._write_lines(pod, rt, plan, stats, start, now)
+                    rt.logged_until = self._write_lines(pod, rt, plan, stats, start, now)
                 else:
                     self._write_unready_lines(pod, rt, plan, start, now)
-                rt.logged_until = now
+                    rt.logged_until = now
 
     def _write_unready_lines(self, pod: dict, rt, plan, start: datetime, now: datetime) -> None:
         """A pod out of its Service gets no requests; an app whose hard dependency is gone keeps
@@ -298,20 +298,22 @@ class TrafficModel:
                                                           port=target[2] or 80, dependency=target[1], app=app))
             at += timedelta(minutes=1)
 
-    def _write_lines(self, pod: dict, rt, plan, stats: ServiceStats | None, start: datetime, now: datetime) -> None:
+    def _write_lines(self, pod: dict, rt, plan, stats: ServiceStats, start: datetime, now: datetime) -> datetime:
+        """A sample of a serving container's request log (one line per LOG_LINE_EVERY_S) from
+        `start` to `now`; returns how far it got (a remainder shorter than the cadence waits for
+        the next call, a span longer than the cap is sampled more thinly)."""
         image = plan.image
         seconds = (now - start).total_seconds()
-        count = min(MAX_LOG_LINES_PER_SYNC, int(seconds / LOG_LINE_EVERY_S))
+        count = int(seconds / LOG_LINE_EVERY_S)
         if count <= 0:
-            return
-        serving = stats is not None and self.world.pod_ready(pod)
-        error_rate = stats.error_rate if serving else 0.0
-        latency = stats.latency_p50_ms if serving else image.latency_p50_ms
-        p99 = stats.latency_p99_ms if serving else image.latency_p99_ms
-        failing = stats.failing_dependencies if serving else []
+            return start
+        covered = now if count > MAX_LOG_LINES_PER_SYNC else start + timedelta(seconds=count * LOG_LINE_EVERY_S)
+        count = min(count, MAX_LOG_LINES_PER_SYNC)
+        error_rate, latency, p99 = stats.error_rate, stats.latency_p50_ms, stats.latency_p99_ms
+        failing = stats.failing_dependencies
         namespace = pod["metadata"]["namespace"]
         app = image.repository.rsplit("/", 1)[-1]
-        step = seconds / count
+        step = (covered - start).total_seconds() / count
         rng = noise.stream(pod["metadata"]["uid"], rt.name, start)
         for index in range(count):
             at = start + timedelta(seconds=step * (index + 1))
