@@ -82,11 +82,29 @@ def _target_of(action_args: dict[str, Any], lab: Lab) -> str | None:
     return None
 
 
-def _same_target(target: str | None, truth: str) -> bool:
-    if target is None or not truth:
+def _fix_resources(truth) -> list[str]:
+    """Where a correct fix may write: the root cause, what the truth's remediations touch, and what
+    the scenario says a fix may also change."""
+    resources = [truth.resource, *truth.fix_may_touch]
+    for step in truth.remediations:
+        if step.resource:
+            resources.append(step.resource)
+        if step.node:
+            resources.append(f"Node/{step.node}")
+        if step.manifest:
+            meta = step.manifest.get("metadata") or {}
+            resources.append(f"{meta.get('namespace')}/{step.manifest.get('kind')}/{meta.get('name')}")
+    return [r for r in resources if r]
+
+
+def _same_target(target: str | None, resources: list[str]) -> bool:
+    if target is None:
         return False
-    namespace, kind, name = parse_resource_id(truth)
-    return target in (f"{kind}/{name}", f"{namespace}/{name}")
+    for resource in resources:
+        namespace, kind, name = parse_resource_id(resource)
+        if target in (f"{kind}/{name}", f"{namespace}/{name}"):
+            return True
+    return False
 
 
 def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: int) -> ScenarioScore:
@@ -95,7 +113,8 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
     diagnosis = result.diagnosis
     got_fault = diagnosis.category != RootCauseCategory.NONE
     writes = [a for a in result.actions if not a.dry_run and not a.result.startswith("not repeated")]
-    false_actions = sum(1 for a in writes if not fault or not _same_target(_target_of(a.args, lab), truth.resource))
+    allowed = _fix_resources(truth)
+    false_actions = sum(1 for a in writes if not fault or not _same_target(_target_of(a.args, lab), allowed))
     mitigation, detail = (None, "no fault")
     if fault:
         deadline = time.monotonic() + 15

@@ -12,8 +12,14 @@ from .runtime import runtime_of
 from .state import Investigation
 
 
-def _answer(state: Investigation) -> str:
+def _answer(state: Investigation, status: str) -> str:
     diagnosis = state.diagnosis
+    if state.incident.source != "chat" and diagnosis and diagnosis.category != RootCauseCategory.NONE:
+        cause = f"Root cause: {diagnosis.category.value} on {diagnosis.resource} -- {diagnosis.summary.split(': ', 1)[-1]}"
+        if status == "remediated" and state.actions:
+            action = state.actions[0]
+            return f"{cause}. Fixed with {action.tool} ({action.result}); verified: {state.verification}."
+        return f"{cause}. Escalated: {state.escalation_reason or 'the fix did not verify'}."
     looked_at = sorted({t.target for t in state.tasks if t.agent == "kubernetes" and t.target != "cluster"})
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         checks = ", ".join(looked_at) or "the cluster"
@@ -35,7 +41,7 @@ async def finish(state: Investigation, config: RunnableConfig) -> dict:
     else:
         status = "escalated"
     rt.emit("done", status=status)
-    return {"status": status, "answer": _answer(state)}
+    return {"status": status, "answer": _answer(state, status)}
 
 
 def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, report_path: str | None) -> InvestigationResult:

@@ -4,8 +4,10 @@ Every simulated minute the feed samples the world into CloudWatch series in the 
 shape (per workload, node, service and cluster) plus application metrics (requests, 5xx, latency),
 ships the containers' log lines to CloudWatch Logs (one group per application, one stream per
 pod/container), and evaluates the lab's alarms the way CloudWatch would (N of the last periods
-breaching) -- moto stores alarms but never evaluates them. Everything is written with boto3 over
-HTTP, exactly as a real agent would see it."""
+breaching) -- moto stores alarms but never evaluates them. Alarms, topics and notifications go
+through boto3 over HTTP; the bulk history (datapoints, log lines) is written into the lab account's
+moto backends directly (moto_backend.py). Every reader goes through boto3 over HTTP and sees
+exactly what a real agent would."""
 
 from __future__ import annotations
 

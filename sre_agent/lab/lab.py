@@ -5,10 +5,15 @@
     lab.advance(300)                                      # five simulated minutes pass
     lab.stop()
 
-Loading a scenario rewinds the clock by `history_minutes`, builds the healthy world, then steps
-minute by minute through the scenario's timeline -- sampling metrics, writing logs, evaluating
-alarms -- so the series and logs clients read are the world's own history, with the fault's onset
-where it happened."""
+Loading a scenario rewinds the clock by `history_minutes`, builds the healthy world, then replays
+the scenario's timeline: the world moves from one moment that changes it to the next (a step, a
+back-off expiring, a pod turning ready), and every minute boundary is sampled into CloudWatch
+(metrics, logs, alarm evaluation) -- so the series and logs clients read are the world's own
+history, with the fault's onset where it happened. A load takes about a second
+(bench/bench_lab.py).
+
+Labs in one process share one moto server, each in its own AWS account (moto_backend.py), so a
+test session or a parallel evaluation can run many labs without them seeing each other's data."""
 
 from __future__ import annotations
 

@@ -4,8 +4,9 @@ Why: a scenario replays three hours of history, about 35,000 datapoints and thou
 Sending those through boto3 -> HTTP -> moto's request parser took 20 s per load; writing them into
 the same backend objects moto's HTTP handlers use takes milliseconds, and every reader (the
 responder, the tests, the CLI) still goes through boto3 over HTTP and sees exactly what it would
-have seen. Only bulk history takes this path; alarms, topics and everything a client might
-configure still go through the public API.
+have seen. Only the feed's own output takes this path (datapoints, log lines, and alarm state
+changes, so they carry the simulated moment they happened); alarms, topics and anything a client
+might configure go through the public API.
 
 moto keeps its state per process and per account. So that two labs in one process (a test
 session, a parallel evaluation) never see each other's alarms and logs, each lab gets its own

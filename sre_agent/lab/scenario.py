@@ -139,6 +139,9 @@ class Truth(BaseModel):
     category: RootCauseCategory
     resource: str = ""
     remediations: list[Step] = Field(default_factory=list)
+    fix_may_touch: list[str] = Field(default_factory=list, description=(
+        "other resources a correct fix may change (e.g. scaling back the workload that ran into a quota); "
+        "a write anywhere else counts as a false action"))
     notes: str = ""
 
     @model_validator(mode="after")

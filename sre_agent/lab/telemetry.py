@@ -343,3 +343,4 @@ class TrafficModel:
                                                   request_id=request_id, app=app))
             if observed > max(1000.0, image.latency_p99_ms * 3):
                 rt.emit(at, image.logs.slow.format(path=path, latency_ms=int(observed), app=app))
+        return covered

@@ -142,7 +142,8 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
         # The excerpt quotes what the tool showed that matters: the finding drawn from it.
         facts = [f.summary for f in findings if evidence_id in f.evidence and f.resource == chosen.resource]
         evidence.append(item.model_copy(update={"excerpt": ("; ".join(dict.fromkeys(facts)) or item.excerpt)[:400]}))
-    reasons = list(dict.fromkeys(chosen.reasons))
+    # The same fact seen on several pods reads once: drop the "<pod>: " prefix before de-duplicating.
+    reasons = list(dict.fromkeys(re.sub(r"^[a-z0-9-]+(/[a-z0-9-]+)?: ", "", r) for r in chosen.reasons))
     summary = f"{chosen.category.value} on {chosen.resource}: " + "; ".join(reasons[:2])
     return Diagnosis(category=chosen.category, resource=chosen.resource, summary=summary,
                      confidence=round(chosen.confidence, 2), evidence=evidence), ranked

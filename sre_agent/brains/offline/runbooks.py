@@ -50,6 +50,10 @@ def _items(found: Any) -> list[dict]:
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+# Root causes that are not workloads, and the workload actions that really clear them: scaling back
+# the workload that ran into a quota ends the violation; nothing a workload does binds a claim or
+# fixes a Service's selector (those need content only a human has).
+CLEARED_BY = {"ResourceQuota": {"scale"}, "PersistentVolumeClaim": set(), "Service": set()}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -157,9 +161,12 @@ def plan_from_findings(state: Investigation) -> RemediationPlan | None:
     if matched is None:
         return None
     ctx = _context(state, diagnosis.resource)
+    _, kind, _ = parse_resource_id(diagnosis.resource)
     for step in matched.details.get("remediation") or []:
         if step.get("tool") not in KUBERNETES_WRITES | SSM_WRITES or not _applicable(step, ctx):
             continue
+        if kind in CLEARED_BY and step["tool"] not in CLEARED_BY[kind]:
+            continue  # acting on a workload would hide the symptom but leave this root cause in place
         args = _fill(step.get("args") or {}, ctx)
         if not _complete(args):
             continue
