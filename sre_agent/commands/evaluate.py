@@ -35,11 +35,11 @@ def evaluate(
     except ScenarioError as exc:
         typer.secho(f"cannot load scenarios:\n{exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
-    chosen = [catalog[i] for i in only] if only else list(catalog.values())
     missing = [i for i in only or [] if i not in catalog]
     if missing:
-        typer.secho(f"unknown scenario ids: {missing}", fg=typer.colors.RED, err=True)
+        typer.secho(f"unknown scenario ids: {missing}; known: {', '.join(sorted(catalog))}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    chosen = [catalog[i] for i in only] if only else list(catalog.values())
     rows = []
     for index, loaded in enumerate(chosen * repeat, 1):
         started = time.monotonic()

@@ -26,7 +26,6 @@ from botocore.config import Config
 from . import noise
 from .controllers import workload_name
 from .moto_backend import LabAccount, MotoBackends
-from .world import LOG_GROUP_PREFIX
 
 if TYPE_CHECKING:
     from .world import World
