@@ -24,26 +24,6 @@ ALLOWED = "i-0123456789abcdef0"
 OTHER = "i-0fedcba9876543210"
 PUBLISHED = ("bad_image", "node_failure")
 
-# moto ships none of AWS's own documents; these are the parts of AWS-RunShellScript and
-# AWS-RestartEC2Instance the server validates against (parameters, types, defaults).
-RUN_SHELL_SCRIPT = {
-    "schemaVersion": "2.2", "description": "Run a shell script or specify the commands to run.",
-    "parameters": {
-        "commands": {"type": "StringList", "description": "(Required) Specify a shell script or a command to run."},
-        "workingDirectory": {"type": "String", "default": "", "description": "(Optional) The path to the working directory."},
-        "executionTimeout": {"type": "String", "default": "3600", "allowedPattern": "^[1-9][0-9]{0,5}$",
-                             "description": "(Optional) The time in seconds for a command to complete."}},
-    "mainSteps": [{"action": "aws:runShellScript", "name": "runShellScript",
-                   "inputs": {"runCommand": "{{ commands }}", "workingDirectory": "{{ workingDirectory }}",
-                              "timeoutSeconds": "{{ executionTimeout }}"}}]}
-RESTART_INSTANCE = {
-    "schemaVersion": "0.3", "description": "Restart EC2 instances.",
-    "parameters": {"InstanceId": {"type": "StringList", "description": "(Required) EC2 instances to restart"},
-                   "AutomationAssumeRole": {"type": "String", "default": "", "description": "(Optional) role ARN"}},
-    "mainSteps": [{"name": "stopInstances", "action": "aws:changeInstanceState",
-                   "inputs": {"InstanceIds": "{{ InstanceId }}", "DesiredState": "stopped"}}]}
-
-
 @pytest.fixture(scope="module")
 def lab():
     lab = Lab().start()  # moto is all this server needs; no scenario
@@ -56,10 +36,7 @@ def ssm(lab):
     env = lab.env()
     client = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
                           aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    client.create_document(Name="AWS-RunShellScript", Content=json.dumps(RUN_SHELL_SCRIPT), DocumentType="Command",
-                           DocumentFormat="JSON")
-    client.create_document(Name="AWS-RestartEC2Instance", Content=json.dumps(RESTART_INSTANCE),
-                           DocumentType="Automation", DocumentFormat="JSON")
+    # AWS-RunShellScript and AWS-RestartEC2Instance come with the lab (sre_agent/lab/ssm_documents.py).
     client.put_parameter(Name="/shop/db/password", Value="hunter2-s3cret", Type="SecureString")
     client.put_parameter(Name="/shop/feature/new-checkout", Value="enabled", Type="String")
     client.put_parameter(Name="/shop/payments/api_key", Value="sk-live-123", Type="String")

@@ -28,11 +28,12 @@ from typing import Any
 
 from . import controllers as ctl
 from .apiserver import KubeApiServer
-from .aws import AlarmSpec, AwsFeed, MotoServer, aws_env, minute_floor
+from .aws import AlarmSpec, AwsFeed, MotoServer, aws_env, client, minute_floor
 from .moto_backend import LabAccount, claim_account, release_account
 from .clock import SimClock
 from .images import ImageCatalog, load_catalog
 from .kubeconfig import write_kubeconfig
+from .ssm_documents import create_aws_managed_documents
 from .patch import json_merge_patch, strategic_merge_patch
 from .scenario import APPLY_ORDER, LoadedScenario, Step, load_scenario_file, load_scenarios, node_manifest, scenario_files
 from .store import ApiError, ObjectStore
@@ -85,6 +86,7 @@ class Lab:
         write_kubeconfig(self.kubeconfig, self.api.url)
         self.feed = AwsFeed(self.world, self.moto.url, self.account)
         self.feed.create_topic()
+        create_aws_managed_documents(client("ssm", self.moto.url, self.account))
         return self
 
     def stop(self) -> None:
