@@ -48,7 +48,8 @@ class RootCauseCategory(StrEnum):
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in RootCauseCategory)
 
 CLUSTER_SCOPED_KINDS = frozenset(
-    {"Node", "Namespace", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding"}
+    {"Node", "Namespace", "StorageClass", "IngressClass", "PersistentVolume", "PriorityClass", "ClusterRole",
+     "ClusterRoleBinding", "CustomResourceDefinition"}
 )
 
 

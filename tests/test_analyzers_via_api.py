@@ -8,12 +8,11 @@ serves them": defaulting (replicas, protocols, imagePullPolicy), quantities turn
 list items without `kind`, objects sorted by name, system metadata, and kinds the server cannot
 list at all.
 
-Writes go the way they go against a real cluster: namespaces first, then every object with its
-typed `create_*` call; for kinds with a status subresource the case's status is then written
-with the typed `replace_*_status` call, as a controller would. (The lab store happens to keep
-`status` on create, but a real kube-apiserver drops it there, so the test does not rely on it.)
-Responses are read with `_preload_content=False`: the cases' owner references carry made-up uids
-the client's models would not care about, but the point here is the wire JSON, not the models.
+Writes go the way they go against a real cluster: namespaces first, then every object with the
+official client's typed `create_*` call for its kind; for kinds with a status subresource the
+create body carries no status (a real kube-apiserver drops it there; the lab store happens to keep
+it) and the case's status is then PUT to `/status`, as a controller would write it. Responses are
+read with `_preload_content=False`: what matters here is the wire JSON, not the client's models.
 
 One API server serves the whole module; each case starts from an empty store (all namespaces and
 cluster-scoped objects deleted through the API)."""
@@ -39,14 +38,14 @@ from sre_agent.lab.store import ObjectStore
 from tests.analyzer_cases import CASES, AnalyzerCase
 from tests.analyzer_cases.builders import T0 as CASE_T0
 
-T0 = datetime.fromisoformat(CASE_T0.replace("Z", "+00:00")).astimezone(timezone.utc)
+T0 = datetime.fromisoformat(CASE_T0.replace("Z", "+00:00")).astimezone(timezone.utc)  # the store's clock
 
 # Kinds the analyzers read that the MCP server cannot list: `kube.KINDS` has no entry for them
 # (and the lab emulator does not store them either), so `analyze` never sees them, on the lab or
 # on a real cluster. Their objects are left out here, which is exactly the server's view; checks
-# that need them are skipped by the analyzers (the kind counts as not fetched).
-NOT_LISTED_BY_SERVER = frozenset(kinds_to_fetch()) - KINDS.keys()  # IngressClass, ReplicationController
-
+# that need them are skipped by the analyzers (the kind counts as not fetched). So the HPA case
+# whose target is a ReplicationController passes only because the target check is skipped.
+NOT_LISTED_BY_SERVER = frozenset(kinds_to_fetch()) - KINDS.keys()  # ReplicationController
 
 
 @dataclass(frozen=True)
@@ -61,20 +60,9 @@ class Gap:
     unexpected: frozenset[tuple[str, str, str]] = frozenset()
 
 
-_INGRESS_CLASS_UNLISTED = ("KubeClient cannot list IngressClass (no entry in kube.KINDS; the emulator does not "
-                           "store it either), so the MCP server's analyze never sees one")
-KNOWN_GAPS: dict[str, Gap] = {
-    "k8sgpt/TestIngressAnalyzerGKEIngressClass/Non-existent ingress class should report error": Gap(
-        _INGRESS_CLASS_UNLISTED + ": the check for a missing class is skipped, IngressClassNotFound never fires",
-        missing=frozenset({("default/Ingress/custom-ingress", "IngressClassNotFound", "warning")})),
-    # A false positive in production: the case marks IngressClass nginx as the default class, the
-    # server cannot see it, and IngressAnalyzer reports IngressClassMissing without asking
-    # view.has_kind("IngressClass") first (it does ask before IngressClassNotFound).
-    **{case_id: Gap(
-        _INGRESS_CLASS_UNLISTED + ": the default class is invisible, so a class-less Ingress is reported",
-        unexpected=frozenset({("shop/Ingress/web-legacy", "IngressClassMissing", "warning")}))
-       for case_id in ("healthy/whole-cluster", "healthy/shop-namespace-only")},
-}
+# No known gaps today: IngressClass is listed by the server and stored by the emulator. A gap in
+# what the server can see goes here, with the case id and what differs.
+KNOWN_GAPS: dict[str, Gap] = {}
 
 API_CLASSES = {
     "v1": client.CoreV1Api,
@@ -246,4 +234,4 @@ def test_known_gaps_name_api_valid_cases() -> None:
 
 def test_only_the_known_kinds_are_out_of_the_servers_reach() -> None:
     """A new analyzer reading a kind KubeClient cannot list would silently lose its checks."""
-    assert NOT_LISTED_BY_SERVER == {"IngressClass", "ReplicationController"}
+    assert NOT_LISTED_BY_SERVER == {"ReplicationController"}

@@ -58,6 +58,7 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
     Kind("CronJob", "batch", "v1", "cronjobs", True),
     Kind("Ingress", "networking.k8s.io", "v1", "ingresses", True),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True),
+    Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", False),
     Kind("StorageClass", "storage.k8s.io", "v1", "storageclasses", False),
     Kind("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", True),
     Kind("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", True),

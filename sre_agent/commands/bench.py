@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "lab": ("bench_lab.py", [], "lab start and scenario load time"),
     "lab_api": ("bench_lab_api.py", [], "5,000 pods on 200 nodes: full-cluster pod list latency and memory"),
     "mcp_roundtrip": ("bench_mcp_roundtrip.py", [], "MCP tool round trip over stdio and HTTP, server start"),
+    "analyze": ("bench_analyze.py", [], "the kubernetes server's analyze tool on a 5,000-pod cluster"),
     "log_patterns": ("bench_log_patterns.py", [], "log template mining throughput"),
     "anomalies": ("bench_anomalies.py", [], "anomaly detector on NAB realAWSCloudwatch"),
     "graph": ("bench_graph.py", [], "graph overhead per node transition, peak memory"),

@@ -95,6 +95,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     # networking.k8s.io/v1
     _r("Ingress", "networking.k8s.io", "v1", "ingresses", True, has_status=True, short_names=("ing",)),
     _r("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, short_names=("netpol",)),
+    _r("IngressClass", "networking.k8s.io", "v1", "ingressclasses", False),
     # storage.k8s.io/v1
     _r("StorageClass", "storage.k8s.io", "v1", "storageclasses", False, short_names=("sc",),
        delete_returns_object=True),

@@ -51,7 +51,8 @@ class IngressAnalyzer:
         namespace, name = namespace_of(ingress), name_of(ingress)
         class_name = spec_of(ingress).get("ingressClassName") or annotations_of(ingress).get(LEGACY_CLASS_ANNOTATION)
         if not class_name:
-            if has_default_class:
+            # Without the IngressClasses (not fetched, no RBAC) a default class may exist unseen.
+            if has_default_class or not view.has_kind("IngressClass"):
                 return []
             return [make_finding("Ingress", ingress, "warning", "IngressClassMissing",
                                  f"Ingress {namespace}/{name} does not specify an Ingress class.",
