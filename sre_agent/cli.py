@@ -10,6 +10,7 @@ from .commands import bench as bench_commands
 from .commands import evaluate as evaluate_commands
 from .commands import investigate as investigate_commands
 from .commands import runbooks as runbooks_commands
+from .commands import serve as serve_commands
 from .commands import trace as trace_commands
 from .lab.cli import app as lab_app
 
@@ -25,6 +26,7 @@ app.command()(investigate_commands.chat)
 app.command()(investigate_commands.sweep)
 app.command(name="eval")(evaluate_commands.evaluate)
 app.command()(trace_commands.trace)
+app.command()(serve_commands.serve)
 app.add_typer(lab_app, name="lab")
 app.add_typer(bench_commands.app, name="bench")
 app.add_typer(runbooks_commands.app, name="runbooks")

@@ -1,0 +1,119 @@
+"""`sre-agent serve` over real HTTP: an alarm in, the approval interrupt answered through the API,
+the verified result out; deduplication; auth; bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from sre_agent.lab.lab import Lab
+from sre_agent.lab.trigger import alarm_payload, lab_namespaces
+
+TOKEN = "api-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = Lab().start()
+    lab.load("bad-image")
+    lab.run_clock(120)
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture(scope="module")
+def service(lab, tmp_path_factory):
+    state = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", TOKEN,
+                             "--remediation", "approve", "--namespaces", ",".join(lab_namespaces(lab)),
+                             "--state-dir", str(state)],
+                            env={**os.environ, **lab.env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/v1/incidents", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+
+
+def test_an_alarm_is_investigated_approved_over_the_api_and_remediated(lab, service):
+    alarm = alarm_payload(lab, lab.scenario.scenario.alarm.name)
+    sns = {"Type": "Notification", "Message": json.dumps(alarm)}  # as an SNS HTTPS subscription delivers it
+    with _client() as client:
+        created = client.post(f"{service}/v1/incidents", json=sns)
+        assert created.status_code == 202, created.text
+        incident_id = created.json()["incident_id"]
+        again = client.post(f"{service}/v1/incidents", json=alarm)
+        assert again.status_code == 200 and again.json()["deduplicated"] and again.json()["incident_id"] == incident_id
+        pending = _wait(client, f"{service}/v1/incidents/{incident_id}", lambda v: v["pending_approval"])
+        assert pending["status"] == "awaiting_approval" and pending["pending_approval"]["plan"]["tool"] == "rollout_undo"
+        refused = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved"})
+        assert refused.status_code == 422 and "by" in refused.text
+        answered = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved", "by": "carol"})
+        assert answered.status_code == 202
+        done = _wait(client, f"{service}/v1/incidents/{incident_id}", lambda v: v["result"] or v["error"], timeout=120)
+        assert done["error"] is None and done["status"] == "remediated"
+        assert done["result"]["actions"][0]["approved_by"] == "carol"
+        late = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved", "by": "carol"})
+        assert late.status_code == 409
+
+
+def _wait(client: httpx.Client, url: str, ready, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = client.get(url).json()
+        if ready(view):
+            return view
+        time.sleep(0.5)
+    raise AssertionError(f"not ready after {timeout}s: {view}")
+
+
+def test_requests_without_the_token_are_refused(service):
+    assert httpx.get(f"{service}/v1/incidents").status_code == 401
+    assert httpx.get(f"{service}/v1/incidents", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+@pytest.mark.parametrize("body, status, message", [
+    ({"hello": "world"}, 422, "not a CloudWatch alarm"),
+    ({"question": "   "}, 422, "the question is empty"),
+])
+def test_bad_input_is_refused_with_a_reason(service, body, status, message):
+    with _client() as client:
+        response = client.post(f"{service}/v1/incidents", json=body)
+    assert response.status_code == status and message in response.json()["error"]
+
+
+def test_unknown_incident_is_404(service):
+    with _client() as client:
+        assert client.get(f"{service}/v1/incidents/nope").status_code == 404
+
+
+def test_serve_refuses_to_start_without_a_token_off_loopback():
+    proc = subprocess.run([sys.executable, "-m", "sre_agent.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and re.search("refusing to serve without authentication", proc.stderr)
