@@ -15,7 +15,7 @@ demo: $(BIN)/.installed  ## set up and run the demo investigation in the offline
 	$(BIN)/sre-agent demo
 
 test: $(BIN)/.installed  ## set up and run the test suite
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: $(BIN)/.installed ## run all benchmarks, writing bench/results/*.json and docs/benchmarks.md
 	$(BIN)/sre-agent bench all

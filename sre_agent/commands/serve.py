@@ -32,8 +32,8 @@ def serve(
     escalation_sns_topic_arn: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_ESCALATION_TOPIC")] = None,
     escalation_webhook_url: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_ESCALATION_WEBHOOK")] = None,
 ) -> None:
-    """Serve POST /v1/incidents (alarms, questions), GET /v1/incidents[/{id}] and
-    POST /v1/incidents/{id}/approval. Point an SNS HTTPS subscription or Alertmanager-to-JSON relay at it."""
+    """Serve the responder over HTTP: POST /v1/incidents (alarms, questions), GET /v1/incidents,
+    GET /v1/incidents/ID and POST /v1/incidents/ID/approval. Point an SNS HTTPS subscription at it."""
     import uvicorn
 
     from ..graph.runner import RunSettings
