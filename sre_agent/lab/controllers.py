@@ -53,25 +53,25 @@ def template_hash(template: dict) -> str:
     return value
 
 
-def _template_hash(template: dict) -> str:
-    digest = hashlib.sha256(_canonical(template)).hexdigest()
-    alphabet = "bcdfghjklmnpqrstvwxz2456789"
-    value = int(digest[:16], 16)
+# Kubernetes' "safe" alphabet for generated names (no vowels, no look-alike characters).
+SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def _safe_encode(digest_hex: str, length: int) -> str:
+    value = int(digest_hex, 16)
     out = ""
-    for _ in range(10):
-        value, rem = divmod(value, len(alphabet))
-        out += alphabet[rem]
+    for _ in range(length):
+        value, rem = divmod(value, len(SAFE_ALPHABET))
+        out += SAFE_ALPHABET[rem]
     return out
+
+
+def _template_hash(template: dict) -> str:
+    return _safe_encode(hashlib.sha256(_canonical(template)).hexdigest()[:16], 10)
 
 
 def _suffix(seed: str) -> str:
-    alphabet = "bcdfghjklmnpqrstvwxz2456789"
-    value = int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16)
-    out = ""
-    for _ in range(5):
-        value, rem = divmod(value, len(alphabet))
-        out += alphabet[rem]
-    return out
+    return _safe_encode(hashlib.sha256(seed.encode()).hexdigest()[:12], 5)
 
 
 def owner_ref(owner: dict) -> dict:
