@@ -19,6 +19,7 @@ app = typer.Typer(
          "Start with `sre-agent demo` (offline lab, no cloud, no LLM).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 app.command()(investigate_commands.investigate)
 app.command()(investigate_commands.demo)

@@ -125,9 +125,12 @@ def investigate(
     """Investigate an alarm, a question, or a lab scenario; prints live progress, then the report.
 
     Examples:
-      sre-agent investigate --scenario bad-image --remediation auto
-      sre-agent investigate --alarm-file alarm.json --json
-      sre-agent investigate --prompt "why is checkout slow?"
+
+    * sre-agent investigate --scenario bad-image --remediation auto
+
+    * sre-agent investigate --alarm-file alarm.json --json
+
+    * sre-agent investigate --prompt "why is checkout slow?"
     """
     if sum(x is not None for x in (alarm_file, prompt, scenario)) != 1:
         _fail("give exactly one of --alarm-file, --prompt or --scenario")

@@ -18,7 +18,7 @@ from .images import load_catalog
 from .scenario import ScenarioError, load_scenario_file, load_scenarios
 
 app = typer.Typer(help="The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode="markdown")
 
 ScenarioDirs = Annotated[Optional[list[Path]], typer.Option(
     "--scenarios", help="Directory of scenario YAML files (repeatable). Default: the built-in catalog.")]
@@ -38,10 +38,12 @@ def up(
     speed: Annotated[float, typer.Option(help="Simulated seconds per real second while running.")] = 1.0,
     history_minutes: Annotated[int, typer.Option(help="Minutes of metric/log history to build.")] = 180,
 ) -> None:
-    """Run the lab in the foreground until Ctrl-C. Prints the endpoints and writes an env file:
+    """Run the lab in the foreground until Ctrl-C. Prints the endpoints and writes an env file
+    for other shells:
 
-        sre-agent lab up --scenario bad-image &
-        source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
+    * sre-agent lab up --scenario bad-image
+
+    * (another shell) source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
     """
     from .admin import LabAdminServer
     from .lab import Lab
