@@ -88,7 +88,7 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
     lab.start()
     try:
         try:
-            loaded = lab.load(scenario)
+            lab.load(scenario)
         except (LabError, ValueError) as exc:
             _fail(str(exc))
         lab.run_clock(speed)
@@ -168,13 +168,10 @@ def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to inves
 
 
 def chat(question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
-         kubeconfig_env: Annotated[bool, typer.Option(help="Use KUBECONFIG/AWS_* from the environment.")] = True,
          brain: Brain = "offline", state_dir: StateDir = Path(".sre-agent")) -> None:
-    """Ask the responder about the cluster (read-only: chat never changes anything)."""
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k.startswith(("KUBECONFIG", "AWS_"))} if kubeconfig_env else {}
-    settings = RunSettings(brain=brain, remediation="off", state_dir=state_dir, env=env)
+    """Ask the responder about the cluster (read-only: chat never changes anything). The MCP servers
+    use KUBECONFIG and the AWS environment of this shell."""
+    settings = RunSettings(brain=brain, remediation="off", state_dir=state_dir)
     questions = [question] if question else iter(lambda: input("sre-agent> "), "exit")
     for text in questions:
         if not text.strip():
@@ -189,10 +186,7 @@ async def _answer(text: str, settings: RunSettings) -> None:
 
 def sweep(state_dir: StateDir = Path(".sre-agent"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One scheduled health sweep of the whole cluster (read-only); exit 1 when something is wrong."""
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k.startswith(("KUBECONFIG", "AWS_"))}
-    settings = RunSettings(remediation="off", state_dir=state_dir, env=env)
+    settings = RunSettings(remediation="off", state_dir=state_dir)
     result, state = asyncio.run(run_investigation(incident_for_sweep(), settings, on_progress=ProgressPrinter()))
     if as_json:
         print(json.dumps({"result": result.model_dump(mode="json"),

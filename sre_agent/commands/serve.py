@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,9 +45,9 @@ def serve(
     if remediation not in ("auto", "approve", "off"):
         typer.secho(f"--remediation must be auto, approve or off (got {remediation!r})", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
-    env = {k: v for k, v in os.environ.items() if k.startswith(("KUBECONFIG", "AWS_"))}
+    # The MCP servers run as child processes and inherit KUBECONFIG and the AWS environment.
     settings = RunSettings(brain=brain, remediation=remediation, namespaces=[n for n in namespaces.split(",") if n],
-                           state_dir=state_dir, checkpoint_dsn=checkpoint_dsn, env=env,
+                           state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
                            escalation_sns_topic_arn=escalation_sns_topic_arn, escalation_webhook_url=escalation_webhook_url)
     app = build_app(IncidentService(settings), token)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from langchain_core.runnables import RunnableConfig
 
-from ..models import InvestigationResult, LlmUsage, RootCauseCategory
+from ..models import Diagnosis, InvestigationResult, LlmUsage, RootCauseCategory
 from .runtime import runtime_of
 from .state import Investigation
 
@@ -48,7 +48,7 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
     actions = [a.model_copy(update={"verified": state.verified}) if i == 0 else a for i, a in enumerate(state.actions)]
     return InvestigationResult(
         incident_id=state.incident.id, status=state.status or "escalated",
-        diagnosis=state.diagnosis or InvestigationResult.model_fields["diagnosis"].default_factory(),
+        diagnosis=state.diagnosis or Diagnosis(),
         actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
         tool_calls=len(state.tool_calls),
         llm=LlmUsage(brain=state.brain, model=state.usage.model, input_tokens=state.usage.input_tokens,

@@ -89,6 +89,7 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
     from contextlib import AsyncExitStack
 
     started = time.monotonic()
+    brain = make_brain(settings.brain)  # a provider missing its settings fails here, before servers start
     policy = RemediationPolicy(mode=settings.remediation, namespaces=settings.namespaces,
                                allow_node_actions=settings.allow_node_actions,
                                approval_timeout_s=settings.approval_timeout_s)
@@ -106,7 +107,7 @@ async def run_investigation(incident: Incident, settings: RunSettings, *,
             toolbox = await stack.enter_async_context(Toolbox(servers, on_progress=on_progress, tracer=tracer))
         checkpointer = await _checkpointer(settings, stack)
         graph = build_graph(checkpointer)
-        runtime = Runtime(brain=make_brain(settings.brain), toolbox=toolbox, policy=policy,
+        runtime = Runtime(brain=brain, toolbox=toolbox, policy=policy,
                           progress=on_progress or (lambda event: None), tracer=tracer,
                           notifier=Notifier(settings.escalation_sns_topic_arn, settings.escalation_webhook_url),
                           verify_timeout_s=settings.verify_timeout_s, verify_poll_s=settings.verify_poll_s,

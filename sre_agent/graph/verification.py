@@ -14,13 +14,17 @@ from .runtime import Runtime, runtime_of
 from .state import Investigation
 
 
+def _items(outcome) -> list[dict]:
+    return (outcome.data or {}).get("items") or [] if isinstance(outcome.data, dict) else []
+
+
 async def _resource_healthy(rt: Runtime, resource: str) -> tuple[bool, str]:
     namespace, kind, name = parse_resource_id(resource)
     tools = rt.toolbox
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         out = await tools.call("verify", "kubernetes", "get_resources",
                                {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
-        items = (out.data or {}).get("items") or [] if isinstance(out.data, dict) else []
+        items = _items(out)
         if not items:
             return False, f"{resource} not found"
         ready, _, desired = items[0]["ready"].partition("/")
@@ -29,12 +33,12 @@ async def _resource_healthy(rt: Runtime, resource: str) -> tuple[bool, str]:
         return ok, f"{resource} ready {items[0]['ready']} (up to date {up_to_date})"
     if kind == "Node":
         out = await tools.call("verify", "kubernetes", "get_resources", {"kind": "Node", "field_selector": f"metadata.name={name}"})
-        items = (out.data or {}).get("items") or [] if isinstance(out.data, dict) else []
+        items = _items(out)
         return bool(items) and items[0].get("ready") == "True", f"node {name} ready={items[0].get('ready') if items else '?'}"
     if kind == "PersistentVolumeClaim":
         out = await tools.call("verify", "kubernetes", "get_resources",
                                {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
-        items = (out.data or {}).get("items") or [] if isinstance(out.data, dict) else []
+        items = _items(out)
         return bool(items) and items[0].get("phase") == "Bound", f"PVC {name} {items[0].get('phase') if items else '?'}"
     if kind == "Service":
         out = await tools.call("verify", "kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})

@@ -385,7 +385,6 @@ def _scale_rs(world: "World", rs: dict, replicas: int, deploy: dict, now: dateti
 
 
 def sync_deployment_status(world: "World", deploy: dict, now: datetime) -> None:
-    namespace = deploy["metadata"]["namespace"]
     desired = int(deploy["spec"].get("replicas", 1))
     owned = world.informer.owned_by("ReplicaSet", deploy["metadata"]["uid"])
     wanted_hash = template_hash(_strip_hash(deploy["spec"]["template"]))
@@ -506,7 +505,6 @@ def sync_statefulset_status(world: "World", sts: dict) -> None:
 
 
 def reconcile_daemonset(world: "World", ds: dict, now: datetime) -> bool:
-    namespace = ds["metadata"]["namespace"]
     template = ds["spec"]["template"]
     pods_by_node = {p["spec"].get("nodeName"): p for p in world.informer.owned_by("Pod", ds["metadata"]["uid"])}
     changed = False
@@ -534,7 +532,6 @@ def sync_daemonset_status(world: "World", ds: dict) -> None:
 
 
 def reconcile_job(world: "World", job: dict, now: datetime) -> bool:
-    namespace = job["metadata"]["namespace"]
     completions = int(job["spec"].get("completions", 1))
     parallelism = int(job["spec"].get("parallelism", 1))
     backoff_limit = int(job["spec"].get("backoffLimit", 6))

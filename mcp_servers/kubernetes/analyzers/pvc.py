@@ -29,7 +29,7 @@ class PersistentVolumeClaimAnalyzer:
                 findings.append(make_finding(
                     "PersistentVolumeClaim", pvc, "critical", "StorageClassMissing",
                     f"PersistentVolumeClaim is Pending: it requests storage class {storage_class}, which does not exist",
-                    [f"status.phase=Pending", f"spec.storageClassName={storage_class}",
+                    ["status.phase=Pending", f"spec.storageClassName={storage_class}",
                      f"StorageClass {storage_class}: not found", event_evidence],
                 ))
                 continue

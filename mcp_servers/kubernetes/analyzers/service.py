@@ -78,7 +78,7 @@ class ServiceAnalyzer:
     def check(self, view: ClusterView, service: KubeObject | None, endpoints: KubeObject | None) -> list[Finding]:
         subject = service if service is not None else endpoints
         assert subject is not None
-        namespace, name = namespace_of(subject), name_of(subject)
+        name = name_of(subject)
         if endpoints is not None and LEADER_ELECTION_ANNOTATION in annotations_of(endpoints):
             return []
         if service is not None and spec_of(service).get("type") == "ExternalName":

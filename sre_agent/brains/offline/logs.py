@@ -15,7 +15,7 @@ CONFIG = re.compile(r"environment variable|config|required|missing|not set", re.
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, _, name = split_target(task.target)
     groups, ev = await calls("describe_log_groups", max_results=500)
-    names = [g.get("name") or g.get("logGroupName") for g in (groups or {}).get("groups") or (groups or {}).get("log_groups") or []]
+    names = [g["name"] for g in (groups or {}).get("log_groups") or []]
     # Group naming differs between clusters; a group that ends with namespace/workload (or the workload) is this app's.
     ours = [g for g in names if g and (g.endswith(f"/{namespace}/{name}") or g.endswith(f"/{name}"))]
     if not ours:

@@ -8,7 +8,6 @@ anomalies from the server's detector rather than eyeballing thresholds."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
@@ -26,13 +25,8 @@ def _parse(ts: str | None) -> datetime | None:
         return None
 
 
-def _intervals(report: Any) -> list[dict]:
-    if not isinstance(report, dict):
-        return []
-    for key in ("intervals", "anomalies", "anomalous_intervals"):
-        if isinstance(report.get(key), list):
-            return report[key]
-    return []
+def _intervals(report: dict | None) -> list[dict]:
+    return (report or {}).get("intervals") or []
 
 
 def _ongoing(intervals: list[dict], now: datetime) -> dict | None:

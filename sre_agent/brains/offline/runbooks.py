@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...graph.state import Finding, Investigation, RemediationPlan, Task
+from ...graph.state import Investigation, RemediationPlan, Task
 from ...models import parse_resource_id
 from ..offline.calls import Calls
 
@@ -25,28 +25,18 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     signals = sorted({f.signal for f in state.findings if f.resource == task.target})
     symptoms = " ".join(signals + [f.summary for f in state.findings if f.resource == task.target][:5])
     found, ev = await calls("search_runbooks", symptoms=symptoms[:2000], category=category, resource_kind=kind, limit=3)
-    ranked = _items(found)
+    ranked = (found or {}).get("results") or []
     if not ranked:
         return
     top = ranked[0]
-    runbook, ev2 = await calls("get_runbook", runbook_id=top.get("id"))
-    if not isinstance(runbook, dict):
+    fetched, ev2 = await calls("get_runbook", runbook_id=top["id"])
+    if fetched is None:
         return
-    runbook = runbook.get("runbook", runbook)
+    runbook = fetched["runbook"]
     calls.find(task.target, "RunbookMatched", f"runbook {runbook.get('id')}: {runbook.get('title')}", [ev, ev2],
                severity="info", runbook=runbook.get("id"), category=runbook.get("category"),
                remediation=runbook.get("remediation") or [], verification=runbook.get("verification") or [],
                score=top.get("score"))
-
-
-def _items(found: Any) -> list[dict]:
-    if isinstance(found, list):
-        return found
-    if isinstance(found, dict):
-        for key in ("results", "runbooks", "items", "matches"):
-            if isinstance(found.get(key), list):
-                return found[key]
-    return []
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
