@@ -25,7 +25,7 @@ from sre_agent.graph.builder import build_graph  # noqa: E402
 from sre_agent.graph.policy import RemediationPolicy  # noqa: E402
 from sre_agent.graph.runtime import Runtime  # noqa: E402
 from sre_agent.graph.state import Incident, Investigation, Task  # noqa: E402
-from sre_agent.models import Diagnosis  # noqa: E402
+from sre_agent.contracts import Diagnosis  # noqa: E402
 
 
 class StubResult:

@@ -19,7 +19,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from sre_agent.lab.scenario import Step
-from sre_agent.models import parse_resource_id
+from sre_agent.contracts import parse_resource_id
 
 REVISION = "deployment.kubernetes.io/revision"
 TEMPLATE_HASH = "pod-template-hash"

@@ -27,8 +27,8 @@ from sre_agent.lab.images import load_catalog
 from sre_agent.lab.scenario import (SCENARIO_DIR, SCHEMA_PATH, LoadedScenario, ScenarioError, load_scenario_file,
                                     load_scenarios, scenario_json_schema)
 from sre_agent.lab.world import LOG_GROUP_PREFIX
-from sre_agent.models import RootCauseCategory as C
-from sre_agent.models import parse_resource_id
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.contracts import parse_resource_id
 
 SCENARIO_IDS = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from mcp_servers.ssm import runbooks as rb
-from sre_agent.models import CATEGORIES as MODEL_CATEGORIES
-from sre_agent.models import RootCauseCategory
+from sre_agent.contracts import CATEGORIES as MODEL_CATEGORIES
+from sre_agent.contracts import RootCauseCategory
 
 LIBRARY = Path(__file__).resolve().parent.parent / "infra" / "runbooks"
 SCHEMA = json.loads((LIBRARY / "runbook.schema.json").read_text())

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..graph.runner import RunSettings, load_alarm_file, run_investigation
-from ..graph.state import Incident
+from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
 from ..service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
 

@@ -22,7 +22,7 @@ from ..graph.runner import RunSettings, run_investigation
 from ..lab.lab import Lab
 from ..lab.scenario import LoadedScenario
 from ..lab.trigger import incident_for, lab_namespaces
-from ..models import InvestigationResult, RootCauseCategory, parse_resource_id
+from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id
 from .world_check import fault_cleared
 
 

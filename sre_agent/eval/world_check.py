@@ -4,7 +4,7 @@ judge, not the responder): the root-cause resource is healthy and the scenario's
 from __future__ import annotations
 
 from ..lab.lab import Lab
-from ..models import parse_resource_id
+from ..contracts import parse_resource_id
 
 
 def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:

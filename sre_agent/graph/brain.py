@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from ..models import Diagnosis
+from ..contracts import Diagnosis
 from .state import Finding, Hypothesis, Investigation, RemediationPlan, Task, ToolCallRecord
 from .toolbox import Toolbox
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import interrupt
 
-from ..models import Action
+from ..contracts import Action
 from .ledger import action_key
 from .runtime import runtime_of
 from .state import ApprovalDecision, Investigation

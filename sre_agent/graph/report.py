@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from langchain_core.runnables import RunnableConfig
 
-from ..models import Diagnosis, InvestigationResult, LlmUsage, RootCauseCategory
+from ..contracts import Diagnosis, InvestigationResult, LlmUsage, RootCauseCategory
 from .runtime import runtime_of
 from .state import Investigation
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
-from ..models import InvestigationResult
+from ..contracts import InvestigationResult
 from ..service.notifications import Notifier
 from ..tracing import tracer_from_env
 from .builder import build_graph
@@ -49,10 +49,10 @@ def _serde():
     """Checkpoints hold our own pydantic state types; say so, rather than rely on unchecked deserialisation."""
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-    from .. import models
+    from .. import contracts
     from . import state
 
-    allowed = [(module.__name__, name) for module in (state, models) for name, value in vars(module).items()
+    allowed = [(module.__name__, name) for module in (state, contracts) for name, value in vars(module).items()
                if isinstance(value, type) and getattr(value, "__module__", None) == module.__name__]
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
 

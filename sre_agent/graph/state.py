@@ -12,50 +12,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..models import Action, Diagnosis, IncidentStatus, RootCauseCategory
+from ..contracts import Action, Diagnosis, Finding, Incident, IncidentStatus, RootCauseCategory, ToolCallRecord
 
 Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
 SPECIALISTS: tuple[Agent, ...] = ("kubernetes", "metrics", "logs", "runbooks")
 
 
-class Incident(BaseModel):
-    id: str
-    source: Literal["alarm", "chat", "sweep"] = "alarm"
-    title: str
-    severity: Literal["critical", "high", "medium", "low"] = "high"
-    started_at: datetime
-    window_start: datetime
-    window_end: datetime
-    # Where the symptom was seen: "shop/Service/frontend", "Node/x", or a namespace "shop".
-    affected: list[str] = Field(default_factory=list)
-    alarm: dict[str, Any] | None = None
-    question: str | None = None
 
 
-class ToolCallRecord(BaseModel):
-    """One MCP tool call and what it returned: the evidence every conclusion points back to."""
-
-    id: str  # "ev-3"
-    agent: str
-    server: str
-    tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-    ok: bool = True
-    excerpt: str = ""
-    duration_ms: float = 0.0
-    brain: str = "offline"
 
 
-class Finding(BaseModel):
-    """A fact a specialist established, in terms the diagnosis rules and the report understand."""
-
-    agent: str
-    resource: str  # the resource the fact is about
-    signal: str  # a stable code: ImagePullBackOff, OOMKilled, dependency_down, metric_anomaly, new_error_template, ...
-    summary: str
-    severity: Literal["critical", "warning", "info"] = "warning"
-    details: dict[str, Any] = Field(default_factory=dict)
-    evidence: list[str] = Field(default_factory=list)  # ToolCallRecord ids
 
 
 class Task(BaseModel):

@@ -6,7 +6,7 @@ import time
 
 from langchain_core.runnables import RunnableConfig
 
-from ..models import RootCauseCategory
+from ..contracts import RootCauseCategory
 from .brain import with_spend
 from .runtime import runtime_of
 from .state import Investigation

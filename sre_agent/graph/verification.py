@@ -9,7 +9,7 @@ import time
 
 from langchain_core.runnables import RunnableConfig
 
-from ..models import Action, parse_resource_id
+from ..contracts import Action, parse_resource_id
 from .runtime import Runtime, runtime_of
 from .state import Investigation
 

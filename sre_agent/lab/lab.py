@@ -355,7 +355,7 @@ class Lab:
 
 
 def _split(resource: str) -> tuple[str | None, str, str]:
-    from ..models import parse_resource_id
+    from ..contracts import parse_resource_id
 
     return parse_resource_id(resource)
 

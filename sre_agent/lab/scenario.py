@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..models import RootCauseCategory, parse_resource_id
+from ..contracts import RootCauseCategory, parse_resource_id
 from .images import ImageBehaviour, ImageCatalog, split_image_ref
 
 # libyaml's loader parses the shop world ~10x faster than the pure-Python one (same safe subset).
@@ -252,7 +252,7 @@ def _images_in(manifest: dict) -> list[tuple[str, str]]:
 def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: ImageCatalog, where: str) -> None:
     problems: list[str] = []
     known: set[str] = set()
-    from ..models import resource_id
+    from ..contracts import resource_id
 
     for index, manifest in enumerate(cluster.manifests):
         kind, namespace, name = _resource_key(manifest)

@@ -3,7 +3,7 @@ from the lab's AWS), or its question. Only the alarm's public fields travel -- n
 
 from __future__ import annotations
 
-from ..graph.state import Incident
+from ..contracts import Incident
 from ..service.intake import incident_from_alarm, incident_from_question
 from .aws import client
 from .lab import Lab, LabError

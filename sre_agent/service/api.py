@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..graph.runner import RunSettings, run_investigation
-from ..graph.state import Incident
+from ..contracts import Incident
 from .intake import IntakeError, incident_from_alarm, incident_from_question
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..graph.state import Incident
+from ..contracts import Incident
 
 LOOKBACK = timedelta(hours=1)
 

@@ -20,7 +20,7 @@ from typing import Any
 from ...graph.brain import BrainSpend
 from ...graph.state import Finding, Investigation, RemediationPlan, Task, ToolCallRecord
 from ...graph.toolbox import Toolbox
-from ...models import CATEGORIES
+from ...contracts import CATEGORIES
 from ..offline.brain import OfflineBrain
 from .diagnosis import conclude
 from .providers import ModelHandle

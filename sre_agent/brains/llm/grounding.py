@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ...graph.state import Finding, Investigation, ToolCallRecord
-from ...models import parse_resource_id
+from ...contracts import parse_resource_id
 from ..offline.kubernetes import SCALED
 from .schemas import ReportedFinding
 

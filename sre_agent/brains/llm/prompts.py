@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from ...models import CATEGORIES, RootCauseCategory
+from ...contracts import CATEGORIES, RootCauseCategory
 from ..offline.diagnosis import RULES
 from ..offline.kubernetes import ANALYZER_SIGNALS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...graph.state import Investigation, RemediationPlan, Task
 from ...graph.toolbox import SERVER_OF_AGENT, Toolbox
-from ...models import Evidence
+from ...contracts import Evidence
 from . import kubernetes, logs, metrics, runbooks
 from .calls import Calls
 from .diagnosis import diagnose

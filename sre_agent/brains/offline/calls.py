@@ -6,7 +6,7 @@ from typing import Any
 
 from ...graph.state import Finding, ToolCallRecord
 from ...graph.toolbox import Toolbox
-from ...models import parse_resource_id
+from ...contracts import parse_resource_id
 
 
 class Calls:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...graph.state import Finding, Hypothesis
-from ...models import Diagnosis, Evidence, RootCauseCategory as C
+from ...contracts import Diagnosis, Evidence, RootCauseCategory as C
 
 # Generic explanations lose to specific ones when both fit.
 SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ...graph.state import Investigation, RemediationPlan, Task
-from ...models import parse_resource_id
+from ...contracts import parse_resource_id
 from ..offline.calls import Calls
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ...graph.state import Investigation, Task
-from ...models import RootCauseCategory
+from ...contracts import RootCauseCategory
 from .diagnosis import best, hypotheses
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")

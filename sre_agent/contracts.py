@@ -1,10 +1,11 @@
-"""The contracts every part of sre-agent shares: resource ids, root-cause categories and the
-investigation result. The lab, the evaluation harness, the graph and the CLI all import these
+"""The contracts every part of sre-agent shares: resource ids, root-cause categories, incidents,
+findings, tool-call evidence and the investigation result. The lab, the evaluation harness, the graph and the CLI all import these
 from here, so there is one definition of each."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -126,3 +127,40 @@ class InvestigationResult(BaseModel):
     time_to_diagnosis_s: float | None = None
     trace_id: str | None = None
     report_path: str | None = None
+
+class Incident(BaseModel):
+    id: str
+    source: Literal["alarm", "chat", "sweep"] = "alarm"
+    title: str
+    severity: Literal["critical", "high", "medium", "low"] = "high"
+    started_at: datetime
+    window_start: datetime
+    window_end: datetime
+    # Where the symptom was seen: "shop/Service/frontend", "Node/x", or a namespace "shop".
+    affected: list[str] = Field(default_factory=list)
+    alarm: dict[str, Any] | None = None
+    question: str | None = None
+
+class ToolCallRecord(BaseModel):
+    """One MCP tool call and what it returned: the evidence every conclusion points back to."""
+
+    id: str  # "ev-3"
+    agent: str
+    server: str
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    ok: bool = True
+    excerpt: str = ""
+    duration_ms: float = 0.0
+    brain: str = "offline"
+
+class Finding(BaseModel):
+    """A fact a specialist established, in terms the diagnosis rules and the report understand."""
+
+    agent: str
+    resource: str  # the resource the fact is about
+    signal: str  # a stable code: ImagePullBackOff, OOMKilled, dependency_down, metric_anomaly, new_error_template, ...
+    summary: str
+    severity: Literal["critical", "warning", "info"] = "warning"
+    details: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)  # ToolCallRecord ids
