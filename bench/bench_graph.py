@@ -21,11 +21,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from sre_agent.contracts import Diagnosis, Incident  # noqa: E402
 from sre_agent.graph.builder import build_graph  # noqa: E402
+from sre_agent.graph.context import RunContext  # noqa: E402
 from sre_agent.graph.policy import RemediationPolicy  # noqa: E402
-from sre_agent.graph.runtime import Runtime  # noqa: E402
-from sre_agent.graph.state import Incident, Investigation, Task  # noqa: E402
-from sre_agent.contracts import Diagnosis  # noqa: E402
+from sre_agent.graph.state import Investigation, Task  # noqa: E402
 
 
 class StubResult:
@@ -44,7 +44,7 @@ class StubBrain:
             return None
         return Task(agent="kubernetes", target=f"ns/Deployment/w{len(state.tasks)}", question="triage")
 
-    async def investigate(self, task, state, toolbox):
+    async def investigate(self, task, state, tools):
         return StubResult()
 
     async def diagnose(self, state):
@@ -54,11 +54,14 @@ class StubBrain:
         return None
 
 
-class StubToolbox:
+class StubTools:
     parameters: dict = {}
 
     def start_numbering_at(self, count: int) -> None:
         pass
+
+    def read_only_tools(self, server: str) -> list:
+        return []
 
 
 def incident() -> Incident:
@@ -67,11 +70,11 @@ def incident() -> Incident:
 
 
 async def run_once(graph, steps: int) -> float:
-    runtime = Runtime(brain=StubBrain(steps), toolbox=StubToolbox(), policy=RemediationPolicy())
+    context = RunContext(brain=StubBrain(steps), tools=StubTools(), policy=RemediationPolicy())
     inc = incident()
-    config = {"configurable": {"thread_id": inc.id, "runtime": runtime}, "recursion_limit": 10 * steps + 20}
+    config = {"configurable": {"thread_id": inc.id}, "recursion_limit": 10 * steps + 20}
     started = time.perf_counter()
-    await graph.ainvoke(Investigation(incident=inc, started_epoch=time.time()), config)
+    await graph.ainvoke(Investigation(incident=inc, started_epoch=time.time()), config, context=context)
     transitions = 2 * steps + 2  # supervisor/specialist per step, the final supervisor and finish
     return (time.perf_counter() - started) / transitions * 1000
 

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..graph.runner import RunSettings, load_alarm_file, run_investigation
+from ..app.options import RunOptions
+from ..app.runs import run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
 from ..service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
@@ -97,16 +98,25 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
         lab.stop()
 
 
-def _run(incident: Incident, settings: RunSettings, as_json: bool, approve_at_terminal: bool) -> None:
+def _run(incident: Incident, options: RunOptions, as_json: bool, approve_at_terminal: bool) -> None:
     printer = ProgressPrinter()
     print(f"investigating {incident.id}: {incident.title}", file=sys.stderr)
-    result, state = asyncio.run(run_investigation(incident, settings, on_progress=printer,
+    result, state = asyncio.run(run_investigation(incident, options, on_progress=printer,
                                                   approver=_terminal_approver(approve_at_terminal)))
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
         print(Path(result.report_path).read_text())
         print(f"report: {result.report_path}", file=sys.stderr)
+
+
+def load_alarm_file(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise ValueError(f"cannot read alarm file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ValueError(f"alarm file {path} is not JSON: {exc}") from None
 
 
 def investigate(
@@ -138,21 +148,21 @@ def investigate(
         _fail(f"--remediation must be auto, approve or off (got {remediation!r})")
     if brain not in ("offline", "bedrock", "anthropic", "openai"):
         _fail(f"--brain must be offline, bedrock, anthropic or openai (got {brain!r})")
-    settings = RunSettings(brain=brain, remediation=remediation, state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
-                           namespaces=[n for n in (namespaces or "").split(",") if n])
+    options = RunOptions(brain=brain, remediation=remediation, state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
+                         namespaces=[n for n in (namespaces or "").split(",") if n])
     if scenario:
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
-            settings.env = lab.env()
-            settings.namespaces = settings.namespaces or lab_namespaces(lab)
-            settings.allow_node_actions, settings.ssm_targets = True, ["*"]  # the lab is a sandbox
-            settings.escalation_sns_topic_arn = lab.feed.topic_arn
-            _run(incident, settings, as_json, remediation != "off")
+            options.env = lab.env()
+            options.namespaces = options.namespaces or lab_namespaces(lab)
+            options.allow_node_actions, options.ssm_targets = True, ["*"]  # the lab is a sandbox
+            options.escalation_sns_topic_arn = lab.feed.topic_arn
+            _run(incident, options, as_json, remediation != "off")
         return
     try:
         incident = incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file else incident_from_question(prompt or "")
     except (IntakeError, ValueError) as exc:
         _fail(str(exc))
-    _run(incident, settings, as_json, remediation != "off")
+    _run(incident, options, as_json, remediation != "off")
 
 
 def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to investigate.")] = "bad-image",
@@ -162,32 +172,32 @@ def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to inves
     started = time.monotonic()
     with _embedded_lab(scenario, None, 60.0) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
-        settings = RunSettings(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=lab_namespaces(lab),
-                               allow_node_actions=True, ssm_targets=["*"], escalation_sns_topic_arn=lab.feed.topic_arn)
-        _run(incident, settings, False, False)
+        options = RunOptions(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=lab_namespaces(lab),
+                             allow_node_actions=True, ssm_targets=["*"], escalation_sns_topic_arn=lab.feed.topic_arn)
+        _run(incident, options, False, False)
 
 
 def chat(question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
          brain: Brain = "offline", state_dir: StateDir = Path(".sre-agent")) -> None:
     """Ask the responder about the cluster (read-only: chat never changes anything). The MCP servers
     use KUBECONFIG and the AWS environment of this shell."""
-    settings = RunSettings(brain=brain, remediation="off", state_dir=state_dir)
+    options = RunOptions(brain=brain, remediation="off", state_dir=state_dir)
     questions = [question] if question else iter(lambda: input("sre-agent> "), "exit")
     for text in questions:
         if not text.strip():
             continue
-        asyncio.run(_answer(text, settings))
+        asyncio.run(_answer(text, options))
 
 
-async def _answer(text: str, settings: RunSettings) -> None:
-    result, state = await run_investigation(incident_from_question(text), settings, on_progress=ProgressPrinter())
+async def _answer(text: str, options: RunOptions) -> None:
+    result, state = await run_investigation(incident_from_question(text), options, on_progress=ProgressPrinter())
     print(state.answer)
 
 
 def sweep(state_dir: StateDir = Path(".sre-agent"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One scheduled health sweep of the whole cluster (read-only); exit 1 when something is wrong."""
-    settings = RunSettings(remediation="off", state_dir=state_dir)
-    result, state = asyncio.run(run_investigation(incident_for_sweep(), settings, on_progress=ProgressPrinter()))
+    options = RunOptions(remediation="off", state_dir=state_dir)
+    result, state = asyncio.run(run_investigation(incident_for_sweep(), options, on_progress=ProgressPrinter()))
     if as_json:
         print(json.dumps({"result": result.model_dump(mode="json"),
                           "findings": [f.model_dump() for f in state.findings if f.severity != "info"]}, indent=2))

@@ -35,7 +35,7 @@ def serve(
     GET /v1/incidents/ID and POST /v1/incidents/ID/approval. Point an SNS HTTPS subscription at it."""
     import uvicorn
 
-    from ..graph.runner import RunSettings
+    from ..app.options import RunOptions
     from ..service.api import IncidentService, build_app
 
     if not token and not (insecure_localhost and _loopback(host)):
@@ -46,8 +46,8 @@ def serve(
         typer.secho(f"--remediation must be auto, approve or off (got {remediation!r})", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     # The MCP servers run as child processes and inherit KUBECONFIG and the AWS environment.
-    settings = RunSettings(brain=brain, remediation=remediation, namespaces=[n for n in namespaces.split(",") if n],
-                           state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
-                           escalation_sns_topic_arn=escalation_sns_topic_arn, escalation_webhook_url=escalation_webhook_url)
-    app = build_app(IncidentService(settings), token)
+    options = RunOptions(brain=brain, remediation=remediation, namespaces=[n for n in namespaces.split(",") if n],
+                         state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
+                         escalation_sns_topic_arn=escalation_sns_topic_arn, escalation_webhook_url=escalation_webhook_url)
+    app = build_app(IncidentService(options), token)
     uvicorn.run(app, host=host, port=port, log_level="warning")

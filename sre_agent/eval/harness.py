@@ -18,11 +18,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..graph.runner import RunSettings, run_investigation
+from ..app.options import RunOptions
+from ..app.runs import run_investigation
 from ..lab.lab import Lab
 from ..lab.scenario import LoadedScenario
 from ..lab.trigger import incident_for, lab_namespaces
-from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id
+from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
 from .world_check import fault_cleared
 
 
@@ -72,11 +73,11 @@ class EvalReport(BaseModel):
 def _target_of(action_args: dict[str, Any], lab: Lab) -> str | None:
     """Which resource a write touched, for the false-action check."""
     if "node" in action_args:
-        return f"Node/{action_args['node']}"
+        return resource_id("Node", action_args["node"])
     for instance in action_args.get("instance_ids") or []:
         for node in lab.store.list("Node"):
             if node["spec"].get("providerID", "").endswith(instance):
-                return f"Node/{node['metadata']['name']}"
+                return resource_id("Node", node["metadata"]["name"])
     if "namespace" in action_args and "name" in action_args:
         return f"{action_args['namespace']}/{action_args['name']}"
     return None
@@ -90,10 +91,10 @@ def _fix_resources(truth) -> list[str]:
         if step.resource:
             resources.append(step.resource)
         if step.node:
-            resources.append(f"Node/{step.node}")
+            resources.append(resource_id("Node", step.node))
         if step.manifest:
             meta = step.manifest.get("metadata") or {}
-            resources.append(f"{meta.get('namespace')}/{step.manifest.get('kind')}/{meta.get('name')}")
+            resources.append(resource_id(step.manifest.get("kind"), meta.get("name"), meta.get("namespace")))
     return [r for r in resources if r]
 
 
@@ -153,11 +154,11 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: L
         lab.run_clock(lab_speed)
         incident = incident_for(lab)
         with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
-            settings = RunSettings(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
-                                   allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox
-                                   state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
+            options = RunOptions(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
+                                 allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox
+                                 state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
             approver = _approve_all if approvals == "all" else _approve_none
-            result, state = asyncio.run(run_investigation(incident, settings, approver=approver))
+            result, state = asyncio.run(run_investigation(incident, options, approver=approver))
         return score(loaded, result, lab, steps=state.usage.steps)
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
         truth = loaded.scenario.truth

@@ -1,15 +1,17 @@
-"""The investigation graph, on one screen."""
+"""The investigation graph, on one screen. Run-scoped dependencies (brain, tools, policy, ...)
+arrive per run as the RunContext; progress leaves through the custom stream."""
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, StateGraph
+from contextlib import nullcontext
 
-from ..tracing import node_span
+from langgraph.graph import END, StateGraph
+from langgraph.runtime import Runtime
+
+from .context import RunContext
 from .escalation import escalate
 from .remediation import after_remediate, remediate
 from .report import finish
-from .runtime import runtime_of
 from .specialists import specialist
 from .state import SPECIALISTS, Investigation
 from .supervisor import next_step, supervise
@@ -17,15 +19,16 @@ from .verification import verdict, verify
 
 
 def traced(name: str, node):
-    """The node inside an X-Ray subsegment when the run is traced (specialists open their own)."""
-    async def run(state: Investigation, config: RunnableConfig) -> dict:
-        with node_span(runtime_of(config).tracer, name):
-            return await node(state, config)
+    """The node inside a tracing span when the run is traced (specialists open their own)."""
+    async def run(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+        tracer = runtime.context.tracer
+        with tracer.node_span(name) if tracer else nullcontext():
+            return await node(state, runtime)
     return run
 
 
 def build_graph(checkpointer=None):
-    graph = StateGraph(Investigation)
+    graph = StateGraph(Investigation, context_schema=RunContext)
     graph.add_node("supervisor", traced("supervisor", supervise))
     for name in SPECIALISTS:                      # kubernetes, metrics, logs, runbooks
         graph.add_node(name, specialist(name))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 
-from .runtime import runtime_of
+from .context import RunContext, emit
 from .state import Investigation
 
 
@@ -22,9 +22,9 @@ def escalation_message(state: Investigation) -> str:
     return "\n".join(lines)
 
 
-async def escalate(state: Investigation, config: RunnableConfig) -> dict:
-    rt = runtime_of(config)
+async def escalate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    notifier = runtime.context.notifier
     message = escalation_message(state)
-    delivered = rt.notifier.send(subject=f"Escalated: {state.incident.title}"[:99], message=message) if rt.notifier else []
-    rt.emit("escalate", reason=state.escalation_reason, delivered=delivered)
+    delivered = notifier.send(subject=f"Escalated: {state.incident.title}"[:99], message=message) if notifier else []
+    emit(runtime, "escalate", reason=state.escalation_reason, delivered=delivered)
     return {"status": "escalated", "notes": [f"escalation delivered to: {', '.join(delivered) or 'no channel configured'}"]}

@@ -3,22 +3,22 @@ for a human where the policy says so), then act exactly once."""
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from ..contracts import Action
 from .ledger import action_key
-from .runtime import runtime_of
+from .context import RunContext, emit, tools_of
 from .state import ApprovalDecision, Investigation
 
 
-async def remediate(state: Investigation, config: RunnableConfig) -> dict:
-    rt = runtime_of(config)
-    plan = await rt.brain.plan_remediation(state)
+async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    context, tools = runtime.context, tools_of(runtime)
+    plan = await context.brain.plan_remediation(state)
     if plan is None:
         return {"escalation_reason": "no runbook remediation applies to what was found; a human must decide the fix"}
-    gate, why = rt.policy.gate(plan, state)
-    rt.emit("plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
+    gate, why = context.policy.gate(plan, state)
+    emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
     if gate == "forbidden":
         return {"plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
     if gate == "approval":
@@ -31,21 +31,21 @@ async def remediate(state: Investigation, config: RunnableConfig) -> dict:
                                          + (f" by {approval.by}" if approval.by else "") + (f": {approval.note}" if approval.note else "")}
     else:
         approval = ApprovalDecision(decision="auto", by="policy", note=why)
-    allowed = rt.toolbox.parameters.get((plan.server, plan.tool), set())
+    allowed = tools.parameters.get((plan.server, plan.tool), set())
     args = {k: v for k, v in plan.args.items() if not allowed or k in allowed}
     if "reason" in allowed:
         args["reason"] = f"incident {state.incident.id}: {state.diagnosis.summary if state.diagnosis else ''}"[:480]
     key = action_key(plan.tool, args | {"reason": None})
-    earlier = rt.ledger.claim(state.incident.id, key) if rt.ledger else None
+    earlier = context.ledger.claim(state.incident.id, key) if context.ledger else None
     if earlier is not None:
         action = Action(tool=plan.tool, args=args, risk=plan.risk, approved_by=approval.by,
                         result=f"not repeated: already attempted for this incident ({earlier})")
         return {"plan": plan, "approval": approval, "actions": [action]}
-    outcome = await rt.toolbox.call("remediation", plan.server, plan.tool, args)
+    outcome = await tools.call("remediation", plan.server, plan.tool, args)
     result = outcome.error or (outcome.data.get("result") if isinstance(outcome.data, dict) else str(outcome.data))
-    if rt.ledger:
-        rt.ledger.finish(state.incident.id, key, str(result))
-    rt.emit("action", tool=plan.tool, ok=outcome.error is None, result=result)
+    if context.ledger:
+        context.ledger.finish(state.incident.id, key, str(result))
+    emit(runtime, "action", tool=plan.tool, ok=outcome.error is None, result=result)
     action = Action(tool=plan.tool, args=args, risk=plan.risk, approved_by=approval.by, dry_run=False, result=str(result))
     update = {"plan": plan, "approval": approval, "actions": [action], "tool_calls": [outcome.record]}
     if outcome.error:

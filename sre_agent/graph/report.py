@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 
 from ..contracts import Diagnosis, InvestigationResult, LlmUsage, RootCauseCategory
-from .runtime import runtime_of
+from .context import RunContext, emit
 from .state import Investigation
 
 
@@ -30,8 +30,7 @@ def _answer(state: Investigation, status: str) -> str:
     return f"Not healthy: {diagnosis.summary}"
 
 
-async def finish(state: Investigation, config: RunnableConfig) -> dict:
-    rt = runtime_of(config)
+async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     if state.status:
         status = state.status
     elif state.incident.source == "chat":
@@ -40,7 +39,7 @@ async def finish(state: Investigation, config: RunnableConfig) -> dict:
         status = "healthy"
     else:
         status = "escalated"
-    rt.emit("done", status=status)
+    emit(runtime, "done", status=status)
     return {"status": status, "answer": _answer(state, status)}
 
 

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 
-from .brain import with_spend
-from .runtime import runtime_of
+from .context import RunContext, emit, tools_of
+from .spend import with_spend
 from .state import Agent, Investigation
 
 
 def specialist(agent: Agent):
-    async def node(state: Investigation, config: RunnableConfig) -> dict:
-        rt = runtime_of(config)
+    async def node(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+        brain, tracer = runtime.context.brain, runtime.context.tracer
         task = state.pending
         assert task is not None and task.agent == agent, f"{agent} node reached without a question for it"
-        rt.emit("agent", agent=agent, target=task.target, question=task.question)
-        rt.toolbox.start_numbering_at(len(state.tool_calls))
-        span = rt.tracer.node_span(agent) if rt.tracer else None
-        result = await rt.brain.investigate(task, state, rt.toolbox)
+        emit(runtime, "agent", agent=agent, target=task.target, question=task.question)
+        tools = tools_of(runtime)
+        tools.start_numbering_at(len(state.tool_calls))
+        span = tracer.node_span(agent) if tracer else None
+        result = await brain.investigate(task, state, tools)
         if span is not None:
             span.close()
         for finding in result.findings:
             if finding.severity != "info":
-                rt.emit("finding", agent=agent, resource=finding.resource, signal=finding.signal, summary=finding.summary)
-        return with_spend(rt.brain, state, {"tasks": [task], "pending": None, "tool_calls": result.records,
-                                            "findings": result.findings})
+                emit(runtime, "finding", agent=agent, resource=finding.resource, signal=finding.signal,
+                     summary=finding.summary)
+        return with_spend(brain, state, {"tasks": [task], "pending": None, "tool_calls": result.records,
+                                         "findings": result.findings})
 
     node.__name__ = f"{agent}_agent"
     return node

@@ -7,7 +7,6 @@ state."""
 from __future__ import annotations
 
 import operator
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -16,12 +15,9 @@ from ..contracts import Action, Diagnosis, Finding, Incident, IncidentStatus, Ro
 
 Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
 SPECIALISTS: tuple[Agent, ...] = ("kubernetes", "metrics", "logs", "runbooks")
-
-
-
-
-
-
+# Each specialist reaches its backend through its own MCP server, and no other.
+SERVER_OF_AGENT: dict[str, str] = {"kubernetes": "kubernetes", "metrics": "cloudwatch", "logs": "cloudwatch",
+                                   "runbooks": "ssm"}
 
 
 class Task(BaseModel):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 
 from ..contracts import RootCauseCategory
-from .brain import with_spend
-from .runtime import runtime_of
+from .context import RunContext, emit
+from .spend import with_spend
 from .state import Investigation
 
 
@@ -26,22 +26,22 @@ def _over_budget(state: Investigation) -> str | None:
     return None
 
 
-async def supervise(state: Investigation, config: RunnableConfig) -> dict:
-    rt = runtime_of(config)
+async def supervise(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    brain = runtime.context.brain
     exhausted = _over_budget(state)
-    task = None if exhausted else await rt.brain.next_task(state)
+    task = None if exhausted else await brain.next_task(state)
     if task is not None:
-        rt.emit("route", agent=task.agent, target=task.target, question=task.question, reason=task.reason)
-        return with_spend(rt.brain, state,
+        emit(runtime, "route", agent=task.agent, target=task.target, question=task.question, reason=task.reason)
+        return with_spend(brain, state,
                           {"pending": task, "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})})
-    diagnosis, hypotheses = await rt.brain.diagnose(state)
+    diagnosis, hypotheses = await brain.diagnose(state)
     update: dict = {"pending": None, "diagnosis": diagnosis, "hypotheses": hypotheses,
                     "diagnosed_after_s": round(time.time() - state.started_epoch, 3)}
-    rt.emit("diagnosis", category=diagnosis.category.value, resource=diagnosis.resource,
+    emit(runtime, "diagnosis", category=diagnosis.category.value, resource=diagnosis.resource,
             confidence=diagnosis.confidence)
     if exhausted:
         update["escalation_reason"] = f"{exhausted}; escalating with what is known"
-    return with_spend(rt.brain, state, update)
+    return with_spend(brain, state, update)
 
 
 def next_step(state: Investigation) -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
 
-from ..contracts import Action, parse_resource_id
-from .runtime import Runtime, runtime_of
+from ..contracts import Action, parse_resource_id, resource_id
+from .context import RunContext, emit, tools_of
+from .ports import Tools
 from .state import Investigation
 
 
@@ -18,9 +19,8 @@ def _items(outcome) -> list[dict]:
     return (outcome.data or {}).get("items") or [] if isinstance(outcome.data, dict) else []
 
 
-async def _resource_healthy(rt: Runtime, resource: str) -> tuple[bool, str]:
+async def _resource_healthy(tools: Tools, resource: str) -> tuple[bool, str]:
     namespace, kind, name = parse_resource_id(resource)
-    tools = rt.toolbox
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         out = await tools.call("verify", "kubernetes", "get_resources",
                                {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
@@ -50,12 +50,12 @@ async def _resource_healthy(rt: Runtime, resource: str) -> tuple[bool, str]:
     return not bad, f"{len(bad)} critical findings left in {namespace}"
 
 
-async def _alarm_ok(rt: Runtime, state: Investigation) -> tuple[bool, str]:
+async def _alarm_ok(tools: Tools, state: Investigation) -> tuple[bool, str]:
     alarm = state.incident.alarm or {}
     name = alarm.get("AlarmName")
     if not name:
         return True, "no alarm to check"
-    out = await rt.toolbox.call("verify", "cloudwatch", "describe_alarms", {"name_prefix": name})
+    out = await tools.call("verify", "cloudwatch", "describe_alarms", {"name_prefix": name})
     data = out.data if isinstance(out.data, dict) else {}
     alarms = data.get("alarms") or data.get("items") or []
     match = next((a for a in alarms if a.get("name") == name or a.get("AlarmName") == name), None)
@@ -71,29 +71,29 @@ def _checked_resource(state: Investigation) -> str:
     if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
         _, kind, _ = parse_resource_id(resource)
         if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):
-            return f"{plan.args['namespace']}/{plan.args.get('kind', 'Deployment')}/{plan.args['name']}"
+            return resource_id(plan.args.get("kind", "Deployment"), plan.args["name"], plan.args["namespace"])
     return resource
 
 
-async def verify(state: Investigation, config: RunnableConfig) -> dict:
-    rt = runtime_of(config)
+async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    context, tools = runtime.context, tools_of(runtime)
     resource = _checked_resource(state)
-    deadline = time.monotonic() + rt.verify_timeout_s
+    deadline = time.monotonic() + context.verify_timeout_s
     streak, detail = 0, ""
     while time.monotonic() < deadline:
-        healthy, resource_detail = await _resource_healthy(rt, resource)
-        alarm_ok, alarm_detail = await _alarm_ok(rt, state) if healthy else (False, "")
+        healthy, resource_detail = await _resource_healthy(tools, resource)
+        alarm_ok, alarm_detail = await _alarm_ok(tools, state) if healthy else (False, "")
         detail = f"{resource_detail}; {alarm_detail}".strip("; ")
-        rt.emit("verify", ok=healthy and alarm_ok, detail=detail)
+        emit(runtime, "verify", ok=healthy and alarm_ok, detail=detail)
         streak = streak + 1 if healthy and alarm_ok else 0
-        if streak >= rt.healthy_checks_needed:
+        if streak >= context.healthy_checks_needed:
             return {"verified": True, "verification": detail, "status": "remediated"}
-        await asyncio.sleep(rt.verify_poll_s)
+        await asyncio.sleep(context.verify_poll_s)
     update: dict = {"verified": False, "verification": detail,
-                    "escalation_reason": f"the fix did not verify within {rt.verify_timeout_s:.0f}s ({detail})"}
+                    "escalation_reason": f"the fix did not verify within {context.verify_timeout_s:.0f}s ({detail})"}
     undo = state.plan.undo if state.plan else None
     if undo:
-        outcome = await rt.toolbox.call("remediation", state.plan.server, undo["tool"],
+        outcome = await tools.call("remediation", state.plan.server, undo["tool"],
                                         {**undo["args"], "reason": f"undo: {state.plan.tool} did not verify"})
         update["actions"] = [Action(tool=undo["tool"], args=undo["args"], risk=state.plan.risk, approved_by="policy (undo)",
                                     result=outcome.error or "undone")]

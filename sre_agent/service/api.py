@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..graph.runner import RunSettings, run_investigation
+from ..app.options import RunOptions
+from ..app.runs import run_investigation
 from ..contracts import Incident
 from .intake import IntakeError, incident_from_alarm, incident_from_question
 
@@ -49,8 +50,8 @@ class Tracked:
 
 
 class IncidentService:
-    def __init__(self, settings: RunSettings) -> None:
-        self.settings = settings
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
         self.incidents: dict[str, Tracked] = {}
 
     def _open_for_alarm(self, alarm_name: str) -> Tracked | None:
@@ -82,7 +83,7 @@ class IncidentService:
                 tracked.status = "investigating"
 
         try:
-            result, _ = await run_investigation(tracked.incident, self.settings, approver=approver)
+            result, _ = await run_investigation(tracked.incident, self.options, approver=approver)
             tracked.result = result.model_dump(mode="json")
             tracked.status = result.status
         except Exception as exc:  # reported on the incident; the service keeps serving others

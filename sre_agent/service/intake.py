@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..contracts import Incident
+from ..contracts import Incident, resource_id
 
 LOOKBACK = timedelta(hours=1)
 
@@ -41,11 +41,11 @@ def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
 def affected_from_dimensions(dimensions: dict[str, str]) -> list[str]:
     namespace = dimensions.get("Namespace")
     if namespace and dimensions.get("Service"):
-        return [f"{namespace}/Service/{dimensions['Service']}"]
+        return [resource_id("Service", dimensions["Service"], namespace)]
     if namespace and dimensions.get("PodName"):
-        return [f"{namespace}/Deployment/{dimensions['PodName']}"]
+        return [resource_id("Deployment", dimensions["PodName"], namespace)]
     if dimensions.get("NodeName"):
-        return [f"Node/{dimensions['NodeName']}"]
+        return [resource_id("Node", dimensions["NodeName"])]
     if namespace:
         return [namespace]
     return []

@@ -17,10 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...graph.brain import BrainSpend
-from ...graph.state import Finding, Investigation, RemediationPlan, Task, ToolCallRecord
-from ...graph.toolbox import Toolbox
-from ...contracts import CATEGORIES
+from ...contracts import CATEGORIES, Finding, ToolCallRecord
+from ...graph.ports import BrainSpend, Tools
+from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.brain import OfflineBrain
 from .diagnosis import conclude
 from .providers import ModelHandle
@@ -77,13 +76,13 @@ class LlmBrain:
             self.meter.note(note)
         return task
 
-    async def investigate(self, task: Task, state: Investigation, toolbox: Toolbox) -> LlmSpecialistResult:
-        run = SpecialistRun(task, state, toolbox, self.chain, self.settings)
+    async def investigate(self, task: Task, state: Investigation, tools: Tools) -> LlmSpecialistResult:
+        run = SpecialistRun(task, state, tools, self.chain, self.settings)
         try:
             await run.execute()
         except (ModelUnavailable, InvalidAnswer) as exc:
             # What the model already called is real evidence: keep it, and let the offline procedure answer.
-            offline = await self.offline.investigate(_for_offline(task), state, toolbox)
+            offline = await self.offline.investigate(_for_offline(task), state, tools)
             kept = f" after {len(run.records)} llm tool call(s)" if run.records else ""
             self.meter.note(f"{task.agent}: {_why(exc)}{kept}; the offline {task.agent} specialist answered "
                             f"({len(offline.records)} call(s), {len(offline.findings)} finding(s))")

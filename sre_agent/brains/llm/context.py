@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 
-from ...graph.state import Finding, Investigation, Task, ToolCallRecord
+from ...contracts import Finding, ToolCallRecord
+from ...graph.state import Investigation, Task
 
 MAX_FINDINGS = 60
 MAX_EVIDENCE = 80

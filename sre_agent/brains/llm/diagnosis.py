@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from ...graph.state import Hypothesis, Investigation
 from ...contracts import CATEGORIES, Diagnosis, Evidence, RootCauseCategory
+from ...graph.state import Hypothesis, Investigation
 from .context import evidence_block, findings_block, incident_block
 from .grounding import valid_resource_id
 from .prompts import facts, load_prompt

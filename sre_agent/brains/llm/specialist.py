@@ -1,9 +1,11 @@
-"""An LLM specialist: a bounded tool-calling loop over the read tools of its own MCP server, then a
-structured report of what the calls showed.
+"""An LLM specialist: a bounded tool-calling loop over the read-only tools of its own MCP server,
+then a structured report of what the calls showed.
 
-The model only chooses calls; running them is the toolbox's job, so every call is recorded as
-evidence (brain="llm") exactly as the model phrased it, and a tool the model was not given --
-any write tool above all -- is refused here even if the model names it."""
+A model is given only the tools their server declares read-only (annotation readOnlyHint=True; a
+tool without annotations counts as one that may write). The model only chooses calls; running
+them is the toolbox's job, so every call is recorded as evidence (brain="llm") exactly as the
+model phrased it, and a tool the model was not given -- any write tool above all -- is refused
+here even if the model names it."""
 
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ import json
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.tools import BaseTool
 
-from ...graph.state import Finding, Investigation, Task, ToolCallRecord
-from ...graph.toolbox import SERVER_OF_AGENT, Toolbox
-from ..offline.runbooks import KUBERNETES_WRITES, SSM_WRITES
+from ...contracts import Finding, ToolCallRecord
+from ...graph.ports import Tools
+from ...graph.state import SERVER_OF_AGENT, Investigation, Task
 from .context import findings_block, incident_block, task_block
 from .grounding import Grounding
 from .prompts import facts, load_prompt
@@ -24,12 +25,7 @@ from .resilience import ModelChain, ask_structured
 from .schemas import FindingsReport
 from .settings import LlmSettings
 
-WRITE_TOOLS = KUBERNETES_WRITES | SSM_WRITES
 REPORT_EXCERPT_CHARS = 1500
-
-
-def read_only(tools: list[BaseTool]) -> list[BaseTool]:
-    return [tool for tool in tools if tool.name not in WRITE_TOOLS]
 
 
 def _render(data: Any, limit: int) -> str:
@@ -40,15 +36,15 @@ def _render(data: Any, limit: int) -> str:
 class SpecialistRun:
     """One question to one specialist. Records survive a failure part-way: they are evidence either way."""
 
-    def __init__(self, task: Task, state: Investigation, toolbox: Toolbox, chain: ModelChain, settings: LlmSettings) -> None:
+    def __init__(self, task: Task, state: Investigation, tools: Tools, chain: ModelChain, settings: LlmSettings) -> None:
         self.task = task
         self.state = state
-        self.toolbox = toolbox
+        self.toolbox = tools
         self.chain = chain
         self.settings = settings
         self.agent = task.agent
         self.server = SERVER_OF_AGENT[task.agent]
-        self.tools = read_only(toolbox.langchain_tools.get(self.server) or [])
+        self.tools = tools.read_only_tools(self.server)
         self.allowed = {tool.name for tool in self.tools}
         self.records: list[ToolCallRecord] = []
         self.data: dict[str, Any] = {}
@@ -58,7 +54,8 @@ class SpecialistRun:
 
     async def execute(self) -> "SpecialistRun":
         if not self.tools:
-            self.notes.append(f"{self.agent}: no MCP server {self.server!r} is connected to this run; question unanswered")
+            self.notes.append(f"{self.agent}: MCP server {self.server!r} offers no read-only tools to this run (not "
+                              "connected, or no tool declares readOnlyHint); question unanswered")
             return self
         values = facts(self.settings.max_tool_calls)
         messages: list[BaseMessage] = [

@@ -11,7 +11,7 @@ import yaml
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, Field
 
-from ...graph.brain import BrainSpend
+from ...graph.ports import BrainSpend
 
 PRICES_FILE = Path(__file__).resolve().parent.parent / "prices.yaml"
 

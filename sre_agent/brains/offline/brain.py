@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...graph.state import Investigation, RemediationPlan, Task
-from ...graph.toolbox import SERVER_OF_AGENT, Toolbox
 from ...contracts import Evidence
+from ...graph.ports import Tools
+from ...graph.state import SERVER_OF_AGENT, Investigation, RemediationPlan, Task
 from . import kubernetes, logs, metrics, runbooks
 from .calls import Calls
 from .diagnosis import diagnose
@@ -20,8 +20,8 @@ class OfflineBrain:
     async def next_task(self, state: Investigation) -> Task | None:
         return next_task(state)
 
-    async def investigate(self, task: Task, state: Investigation, toolbox: Toolbox) -> Calls:
-        calls = Calls(toolbox, task.agent, SERVER_OF_AGENT[task.agent])
+    async def investigate(self, task: Task, state: Investigation, tools: Tools) -> Calls:
+        calls = Calls(tools, task.agent, SERVER_OF_AGENT[task.agent])
         await PROCEDURES[task.agent](task, state, calls)
         return calls
 

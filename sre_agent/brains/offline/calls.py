@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...graph.state import Finding, ToolCallRecord
-from ...graph.toolbox import Toolbox
-from ...contracts import parse_resource_id
+from ...contracts import Finding, ToolCallRecord, parse_resource_id
+from ...graph.ports import Tools
 
 
 class Calls:
-    def __init__(self, toolbox: Toolbox, agent: str, server: str) -> None:
-        self.toolbox = toolbox
+    def __init__(self, tools: Tools, agent: str, server: str) -> None:
+        self.tools = tools
         self.agent = agent
         self.server = server
         self.records: list[ToolCallRecord] = []
@@ -20,7 +19,7 @@ class Calls:
     async def __call__(self, tool: str, **args: Any) -> tuple[Any, str]:
         """(parsed result or None on a tool error, evidence id)."""
         args = {k: v for k, v in args.items() if v is not None}
-        outcome = await self.toolbox.call(self.agent, self.server, tool, args)
+        outcome = await self.tools.call(self.agent, self.server, tool, args)
         self.records.append(outcome.record)
         return (outcome.data if outcome.error is None else None), outcome.record.id
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...graph.state import Finding, Hypothesis
-from ...contracts import Diagnosis, Evidence, RootCauseCategory as C
+from ...contracts import Diagnosis, Evidence, Finding, RootCauseCategory as C, resource_id
+from ...graph.state import Hypothesis
 
 # Generic explanations lose to specific ones when both fit.
 SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}
@@ -45,7 +45,7 @@ def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:
         return f.resource
     match = re.search(r"exceeded quota: ([a-z0-9.-]+)", f.summary)
     namespace = f.resource.split("/")[0]
-    return f"{namespace}/ResourceQuota/{match.group(1)}" if match else None
+    return resource_id("ResourceQuota", match.group(1), namespace) if match else None
 
 
 def _regression(f: Finding, all_: list[Finding]) -> bool:

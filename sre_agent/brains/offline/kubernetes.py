@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ...contracts import resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
@@ -84,20 +85,20 @@ async def _node(name: str, calls: Calls) -> None:
     ready = conditions.get("Ready", {})
     if ready.get("status") != "True":
         pods, ev2 = await calls("ownership", kind="Node", name=name)
-        calls.find(f"Node/{name}", "NodeNotReady", f"node {name} Ready={ready.get('status')}: {ready.get('message', '')}",
+        calls.find(resource_id("Node", name), "NodeNotReady", f"node {name} Ready={ready.get('status')}: {ready.get('message', '')}",
                    [ev, ev2], severity="critical", since=ready.get("lastTransitionTime"),
                    pods=len((pods or {}).get("pods") or []),
                    instance=(node.get("spec") or {}).get("providerID", "").rsplit("/", 1)[-1])
     for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
         if conditions.get(ctype, {}).get("status") == "True":
-            calls.find(f"Node/{name}", ctype, f"node {name} reports {ctype}", ev)
+            calls.find(resource_id("Node", name), ctype, f"node {name} reports {ctype}", ev)
     if (node.get("spec") or {}).get("unschedulable"):
-        calls.find(f"Node/{name}", "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
+        calls.find(resource_id("Node", name), "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
 
 
 async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     """The workloads behind a Service (or the one its selector should match)."""
-    rid = f"{namespace}/Service/{name}"
+    rid = resource_id("Service", name, namespace)
     data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
     if data is None:
         return []
@@ -184,7 +185,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
         listed, ev_nodes = await calls("get_resources", kind="Node")
         for node in (listed or {}).get("items") or []:
             if node["name"] in nodes and node.get("ready") != "True":
-                calls.find(f"Node/{node['name']}", "NodeNotReady", f"node {node['name']} hosting {workload}'s pods is not Ready",
+                calls.find(resource_id("Node", node["name"]), "NodeNotReady", f"node {node['name']} hosting {workload}'s pods is not Ready",
                            ev_nodes, severity="critical", workload=workload)
 
 
@@ -260,7 +261,7 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
         node = (obj.get("spec") or {}).get("nodeName")
-        calls.find(f"Node/{node}", "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
+        calls.find(resource_id("Node", node), "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
                    severity="critical", workload=workload)
 
 
@@ -279,7 +280,7 @@ async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
         phase = ((described["object"].get("status") or {}).get("phase"))
         if phase != "Bound":
             messages = [e.get("message", "") for e in described.get("events") or []]
-            calls.find(f"{namespace}/PersistentVolumeClaim/{claim}", "PVCPending",
+            calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
                        f"PVC {claim} is {phase}: {messages[0] if messages else ''}", ev, severity="critical",
                        storage_class=(described["object"].get("spec") or {}).get("storageClassName"))
 

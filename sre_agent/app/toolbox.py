@@ -2,8 +2,8 @@
 
 Sessions are opened once per investigation through langchain-mcp-adapters (stdio by default, HTTP
 when configured) and kept open, so a tool call costs a round trip, not a process start. Every call
--- from the offline brain or from an LLM agent -- is recorded as evidence, reported as progress
-and traced."""
+-- from the offline brain or from an LLM agent -- is recorded as evidence and traced; the graph
+reports it as progress."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -19,9 +18,9 @@ from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.tools import load_mcp_tools
 from pydantic import BaseModel, Field
 
-from .state import ToolCallRecord
+from ..contracts import ToolCallRecord
+from ..graph.ports import ToolOutcome
 
-SERVER_OF_AGENT = {"kubernetes": "kubernetes", "metrics": "cloudwatch", "logs": "cloudwatch", "runbooks": "ssm"}
 EXCERPT_CHARS = 600
 
 
@@ -61,24 +60,34 @@ def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[s
     }
 
 
-class ToolOutcome(BaseModel):
-    record: ToolCallRecord
-    data: Any = None  # parsed JSON when the tool succeeded
-    error: str | None = None
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+def result_data(structured: dict[str, Any] | None, text: str) -> Any:
+    """The parsed result of a successful call. Typed tools send their pydantic model's dump as
+    `structuredContent`; a tool that returns a str is wrapped by FastMCP as {"result": "<text>"},
+    whose text is our JSON; a server that sends no structured content is read from its text."""
+    if structured is None:
+        return _json_or_text(text)
+    if set(structured) == {"result"} and isinstance(structured["result"], str):
+        return _json_or_text(structured["result"])
+    return structured
 
 
 class Toolbox:
-    def __init__(self, servers: dict[str, ServerConnection], *, on_progress: ProgressCallback | None = None,
-                 tracer: Any = None) -> None:
+    """Implements the graph's Tools port over live MCP sessions."""
+
+    def __init__(self, servers: dict[str, ServerConnection], *, tracer: Any = None) -> None:
         self.servers = servers
         self.client = MultiServerMCPClient({name: conn.adapter_config() for name, conn in servers.items()})
         self.sessions: dict[str, Any] = {}
         self.langchain_tools: dict[str, list] = {}
         self.parameters: dict[tuple[str, str], set[str]] = {}
-        self.on_progress = on_progress
+        self.read_only: set[tuple[str, str]] = set()
         self.tracer = tracer
         self._stack: AsyncExitStack | None = None
         self._counter = 0
@@ -86,16 +95,25 @@ class Toolbox:
     async def __aenter__(self) -> "Toolbox":
         self._stack = AsyncExitStack()
         for name in self.servers:
-            session = await self._stack.enter_async_context(self.client.session(name))
-            self.sessions[name] = session
-            self.langchain_tools[name] = await load_mcp_tools(session, server_name=name)
-            for tool in (await session.list_tools()).tools:
-                self.parameters[(name, tool.name)] = set((tool.inputSchema or {}).get("properties", {}))
+            await self.adopt(name, await self._stack.enter_async_context(self.client.session(name)))
         return self
+
+    async def adopt(self, name: str, session: Any) -> None:
+        """Use an initialized MCP session as server `name`: learn its tools, arguments and annotations."""
+        self.sessions[name] = session
+        self.langchain_tools[name] = await load_mcp_tools(session, server_name=name)
+        for tool in (await session.list_tools()).tools:
+            self.parameters[(name, tool.name)] = set((tool.inputSchema or {}).get("properties", {}))
+            # Only a tool that says it is read-only counts as one: no annotation means "may write".
+            if tool.annotations is not None and tool.annotations.readOnlyHint is True:
+                self.read_only.add((name, tool.name))
 
     async def __aexit__(self, *exc: object) -> None:
         if self._stack:
             await self._stack.aclose()
+
+    def read_only_tools(self, server: str) -> list:
+        return [t for t in self.langchain_tools.get(server) or [] if (server, t.name) in self.read_only]
 
     def start_numbering_at(self, count: int) -> None:
         """Evidence ids continue across checkpoint resumes."""
@@ -107,12 +125,13 @@ class Toolbox:
         started = time.monotonic()
         span = self.tracer.tool_span(server, tool) if self.tracer else None
         error: str | None = None
-        text = ""
+        text, structured = "", None
         try:
             if server not in self.sessions:
                 raise LookupError(f"no MCP server {server!r} is connected to this run")
             result = await self.sessions[server].call_tool(tool, args)
             text = "".join(getattr(block, "text", "") for block in result.content)
+            structured = result.structuredContent
             if result.isError:
                 error = text or "tool error"
         except Exception as exc:  # a dead server or broken pipe is evidence too, not a crash
@@ -120,15 +139,9 @@ class Toolbox:
         elapsed_ms = (time.monotonic() - started) * 1000
         if span is not None:
             span.close(error=error)
-        data = None
-        if error is None:
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = text
+        data = None if error is not None else result_data(structured, text)
+        if not text and structured is not None:
+            text = json.dumps(structured, default=str)
         record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
                                 excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain)
-        if self.on_progress:
-            self.on_progress({"kind": "tool", "agent": agent, "server": server, "tool": tool, "ok": error is None,
-                              "ms": round(elapsed_ms, 1), "evidence": evidence_id})
         return ToolOutcome(record=record, data=data, error=error)

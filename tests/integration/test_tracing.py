@@ -292,16 +292,17 @@ def test_trace_command_errors_say_what_to_do(moto, trace_cli):
 
 
 def test_a_real_investigation_traces_its_kubernetes_tool_calls(tmp_path):
-    from sre_agent.graph.runner import RunSettings, run_investigation
-    from sre_agent.graph.toolbox import ServerConnection
+    from sre_agent.app.options import RunOptions
+    from sre_agent.app.runs import run_investigation
+    from sre_agent.app.toolbox import ServerConnection
     from sre_agent.lab.lab import Lab
     from sre_agent.lab.trigger import incident_for
 
     with Lab(history_minutes=30) as lab:
         lab.load("bad-image")
         incident = incident_for(lab)
-        settings = RunSettings(remediation="off", state_dir=tmp_path, env=lab.env(),
-                               servers={"kubernetes": ServerConnection(module="mcp_servers.kubernetes", env=lab.env())})
+        settings = RunOptions(remediation="off", state_dir=tmp_path, env=lab.env(),
+                              servers={"kubernetes": ServerConnection(module="mcp_servers.kubernetes", env=lab.env())})
         result, _ = asyncio.run(run_investigation(incident, settings))  # no tracer given: the lab env turns it on
         assert result.trace_id and XRAY_TRACE_ID.match(result.trace_id)
         segments = client("xray", lab.moto.url, lab.account).batch_get_traces(TraceIds=[result.trace_id])["Traces"]

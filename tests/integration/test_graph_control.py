@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from sre_agent.eval.world_check import resource_healthy
-from sre_agent.graph.runner import RunSettings, run_investigation
+from sre_agent.app.options import RunOptions
+from sre_agent.app.runs import resume_investigation, run_investigation
+from sre_agent.app.toolbox import Toolbox
 from sre_agent.graph.state import Budget
-from sre_agent.graph.toolbox import Toolbox
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import incident_for, lab_namespaces
 
@@ -36,11 +37,11 @@ def shared_lab():
     lab.stop()
 
 
-def _settings(lab: Lab, tmp_path: Path, **overrides) -> RunSettings:
+def _settings(lab: Lab, tmp_path: Path, **overrides) -> RunOptions:
     values = dict(remediation="approve", namespaces=lab_namespaces(lab), state_dir=tmp_path, env=lab.env(),
                   verify_timeout_s=60, verify_poll_s=1.0)
     values.update(overrides)
-    return RunSettings(**values)
+    return RunOptions(**values)
 
 
 def _audit(tmp_path: Path) -> list[dict]:
@@ -120,7 +121,7 @@ def test_crash_after_the_write_then_resume_does_not_repeat_it(tmp_path, monkeypa
         with pytest.raises(Crash):
             asyncio.run(run_investigation(incident, settings))
         monkeypatch.setattr(Toolbox, "call", original)
-        result, state = asyncio.run(run_investigation(incident, settings, resume=True))
+        result, state = asyncio.run(resume_investigation(incident, settings))
         applied = [r for r in _audit(tmp_path) if r["outcome"] == "applied"]
         assert [r["tool"] for r in applied] == ["rollout_undo"], "the write ran more than once"
         assert result.actions and result.actions[0].result.startswith("not repeated")

@@ -1,0 +1,93 @@
+"""From run options to a runnable graph: the brain, the MCP toolbox, the checkpointer, the action
+ledger, the notifier -- the one place that knows every concrete implementation behind the
+graph's ports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from ..graph.builder import build_graph
+from ..graph.context import RunContext
+from ..graph.ledger import ActionLedger, PostgresActionLedger
+from ..graph.policy import RemediationPolicy
+from ..graph.ports import Brain, Ledger
+from .notify import Notifier
+from .options import RunOptions
+from .toolbox import ServerConnection, Toolbox, stdio_servers
+
+
+def make_brain(name: str) -> Brain:
+    """The brain a run asks for; an LLM provider missing its settings fails here, before servers start."""
+    if name == "offline":
+        from ..brains.offline.brain import OfflineBrain
+
+        return OfflineBrain()
+    from ..brains.llm import make_llm_brain  # provider SDKs load only when an LLM brain is asked for
+
+    return make_llm_brain(name)
+
+
+def checkpoint_serde():
+    """Checkpoints hold our own pydantic state types; say so, rather than rely on unchecked deserialisation."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from .. import contracts
+    from ..graph import state
+
+    allowed = [(module.__name__, name) for module in (state, contracts) for name, value in vars(module).items()
+               if isinstance(value, type) and getattr(value, "__module__", None) == module.__name__]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+async def open_checkpointer(options: RunOptions, stack: AsyncExitStack):
+    """PostgreSQL when a DSN is given (several replicas share it), else SQLite in the state dir."""
+    if options.checkpoint_dsn:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        saver = await stack.enter_async_context(AsyncPostgresSaver.from_conn_string(options.checkpoint_dsn,
+                                                                                   serde=checkpoint_serde()))
+        await saver.setup()
+        return saver
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    conn = await stack.enter_async_context(aiosqlite.connect(str(options.state_dir / "checkpoints.sqlite")))
+    return AsyncSqliteSaver(conn, serde=checkpoint_serde())
+
+
+def make_policy(options: RunOptions) -> RemediationPolicy:
+    return RemediationPolicy(mode=options.remediation, namespaces=options.namespaces,
+                             allow_node_actions=options.allow_node_actions,
+                             approval_timeout_s=options.approval_timeout_s)
+
+
+def make_ledger(options: RunOptions) -> Ledger:
+    if options.checkpoint_dsn:
+        return PostgresActionLedger(options.checkpoint_dsn)
+    return ActionLedger(options.state_dir / "actions.sqlite")
+
+
+def server_connections(options: RunOptions) -> dict[str, ServerConnection]:
+    """The servers a run talks to: as configured, or the three over stdio with writes gated by policy."""
+    return options.servers or stdio_servers(
+        options.env, allow_writes=options.remediation != "off", namespaces=options.namespaces,
+        ssm_targets=options.ssm_targets if options.allow_node_actions else [],
+        audit_log=str(options.state_dir / "audit.jsonl"))
+
+
+@asynccontextmanager
+async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIterator[tuple[Any, RunContext]]:
+    """The compiled, checkpointed graph and the run's context, with MCP sessions open until exit."""
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    async with AsyncExitStack() as stack:
+        with tracer.node_span("connect"):  # starting the MCP servers is often most of a short run
+            toolbox = await stack.enter_async_context(Toolbox(server_connections(options), tracer=tracer))
+        graph = build_graph(await open_checkpointer(options, stack))
+        context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
+                             notifier=Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url),
+                             ledger=make_ledger(options), verify_timeout_s=options.verify_timeout_s,
+                             verify_poll_s=options.verify_poll_s)
+        yield graph, context

@@ -1,0 +1,67 @@
+"""What the graph's nodes need besides the state, for one run: LangGraph's `context_schema`.
+
+The application builds a RunContext per run and passes it as `graph.ainvoke(..., context=...)`;
+it is never checkpointed (a resumed run gets a fresh one). Nodes take `runtime: Runtime[RunContext]`
+and report progress through LangGraph's stream writer, which callers read with
+`stream_mode="custom"`: the event dicts are what the CLI's progress printer shows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from .policy import RemediationPolicy
+from .ports import Brain, Ledger, Notifier, ToolOutcome, Tools, Tracer
+
+
+@dataclass
+class RunContext:
+    brain: Brain
+    tools: Tools
+    policy: RemediationPolicy
+    tracer: Tracer | None = None
+    notifier: Notifier | None = None
+    ledger: Ledger | None = None
+    verify_timeout_s: float = 90.0
+    verify_poll_s: float = 2.0
+    healthy_checks_needed: int = 2
+    started: float = field(default_factory=time.monotonic)  # for the events' elapsed_s
+
+
+def emit(runtime: Runtime[RunContext], kind: str, **fields: Any) -> None:
+    """One progress event on the custom stream (a no-op when nobody streams it)."""
+    elapsed = round(time.monotonic() - runtime.context.started, 2)
+    runtime.stream_writer({"kind": kind, "elapsed_s": elapsed, **fields})
+
+
+class ReportedTools:
+    """The run's tools with every call reported as a "tool" event, whoever made it: a brain's
+    specialist, the remediation or the verification."""
+
+    def __init__(self, tools: Tools, write) -> None:
+        self._tools = tools
+        self._write = write
+
+    @property
+    def parameters(self):
+        return self._tools.parameters
+
+    def start_numbering_at(self, count: int) -> None:
+        self._tools.start_numbering_at(count)
+
+    def read_only_tools(self, server: str) -> list[Any]:
+        return self._tools.read_only_tools(server)
+
+    async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline") -> ToolOutcome:
+        outcome = await self._tools.call(agent, server, tool, args, brain)
+        record = outcome.record
+        self._write({"kind": "tool", "agent": agent, "server": server, "tool": tool, "ok": outcome.error is None,
+                     "ms": record.duration_ms, "evidence": record.id})
+        return outcome
+
+
+def tools_of(runtime: Runtime[RunContext]) -> ReportedTools:
+    return ReportedTools(runtime.context.tools, runtime.stream_writer)

@@ -1,0 +1,101 @@
+"""What the graph needs from the world, as small protocols. The application (sre_agent/app) plugs
+in the real things -- an offline or LLM brain, the MCP toolbox, an SNS/webhook notifier, an X-Ray
+tracer, a SQLite/Postgres action ledger -- and tests or benchmarks plug in stubs; the graph never
+imports any of them, so it stays a library that knows only these shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from ..contracts import Diagnosis, Finding, ToolCallRecord
+from .state import Hypothesis, Investigation, RemediationPlan, Task
+
+
+class ToolOutcome(BaseModel):
+    """One tool call: the evidence record, and the parsed result (a dict) or the error."""
+
+    record: ToolCallRecord
+    data: Any = None  # the parsed result when the tool succeeded
+    error: str | None = None
+
+
+class Tools(Protocol):
+    """The run's MCP tools, as the nodes and the brains use them."""
+
+    parameters: Mapping[tuple[str, str], set[str]]  # (server, tool) -> the argument names it accepts
+
+    async def call(self, agent: str, server: str, tool: str, args: dict[str, Any],
+                   brain: str = "offline") -> ToolOutcome:
+        """Call one tool; a failure is an outcome with `error`, never an exception."""
+
+    def start_numbering_at(self, count: int) -> None:
+        """Evidence ids continue from `count` (a resumed run keeps its earlier ids)."""
+
+    def read_only_tools(self, server: str) -> list[Any]:
+        """LangChain tools of `server` that declare readOnlyHint=True: all a model may be given."""
+
+
+class SpecialistResult(Protocol):
+    records: list[ToolCallRecord]
+    findings: list[Finding]
+
+
+class BrainSpend(BaseModel):
+    """What a brain spent since the graph last asked: tokens, dollars, and notes on which model (or
+    the offline policy, after a fallback) produced what. Brains that spend something expose
+    `take_spend() -> BrainSpend`; the offline brain spends nothing and need not."""
+
+    notes: list[str] = Field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    models: list[str] = Field(default_factory=list)  # the models that answered, first use first
+
+
+class Brain(Protocol):
+    """The four questions the graph asks. The offline policy and the LLM brains answer the same
+    ones, so the graph, the tools, the safety gates and the report never change with the brain."""
+
+    name: str
+
+    async def next_task(self, state: Investigation) -> Task | None:
+        """The next question for a specialist, or None when there is nothing left worth asking."""
+
+    async def investigate(self, task: Task, state: Investigation, tools: Tools) -> SpecialistResult:
+        """Answer one question with tool calls on the agent's own MCP server."""
+
+    async def diagnose(self, state: Investigation) -> tuple[Diagnosis, list[Hypothesis]]:
+        """The root cause the findings support (category `none` when nothing is wrong)."""
+
+    async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
+        """The concrete tool call that fixes the diagnosis, from the runbook the runbooks agent found."""
+
+
+class Span(Protocol):
+    def close(self, error: str | None = None, **metadata: Any) -> None: ...
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *exc: object) -> Any: ...
+
+
+class Tracer(Protocol):
+    """Where node timings go (X-Ray in sre_agent.tracing); falsy when tracing is off."""
+
+    def __bool__(self) -> bool: ...
+    def node_span(self, name: str) -> Span: ...
+
+
+class Notifier(Protocol):
+    def send(self, subject: str, message: str) -> list[str]:
+        """Page a human; returns the channels that took the message."""
+
+
+class Ledger(Protocol):
+    """At-most-once actions across crashes and replicas (graph/ledger.py has SQLite and Postgres)."""
+
+    def claim(self, incident: str, key: str) -> str | None:
+        """Record the intent; None if claimed now, else what the earlier attempt left."""
+
+    def finish(self, incident: str, key: str, result: str) -> None: ...
