@@ -1,11 +1,13 @@
-"""Prompts are data: markdown files in the repository's prompts/ directory (or SRE_AGENT_PROMPTS_DIR),
-one per agent. `{{name}}` placeholders are filled from facts the code owns -- the category list,
+"""Prompts are data: markdown files, one per agent, shipped as the package `sre_agent.prompts` (the
+repository's top-level prompts/ directory), or read from SRE_AGENT_PROMPTS_DIR when set. `{{name}}` placeholders are filled from facts the code owns -- the category list,
 the known signal codes, the tool budget -- so a prompt never goes stale against the code."""
 
 from __future__ import annotations
 
 import os
 import re
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ...contracts import CATEGORIES, RootCauseCategory
@@ -21,9 +23,10 @@ EXTRA_SIGNALS = {"RecentRollout", "RecentScaleUp", "DependencyDown", "NoReadyEnd
                  "CpuThrottled", "NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "Healthy"}
 
 
-def prompts_dir() -> Path:
+def prompts_dir() -> Traversable:
+    """Package data, so every entry point finds the prompts from any working directory."""
     configured = os.environ.get("SRE_AGENT_PROMPTS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "prompts"
+    return Path(configured) if configured else files("sre_agent.prompts")
 
 
 def known_signals() -> list[str]:
@@ -42,7 +45,7 @@ def facts(max_tool_calls: int) -> dict[str, str]:
 def load_prompt(name: str, values: dict[str, str]) -> str:
     path = prompts_dir() / f"{name}.md"
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FileNotFoundError(f"prompt {name!r} not found at {path} ({exc.strerror}); set SRE_AGENT_PROMPTS_DIR "
                                 "to the directory holding supervisor.md, kubernetes.md, ...") from None
