@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ...graph.state import Finding, Investigation, ToolCallRecord
-from ...contracts import parse_resource_id
+from ...contracts import Finding, ToolCallRecord, parse_resource_id
+from ...graph.state import Investigation
 from ..offline.kubernetes import SCALED
 from .schemas import ReportedFinding
 
@@ -73,8 +73,9 @@ def _recent_scale_up(resource: str, cited: list[Cited], state: Investigation) ->
             continue
         for event in item.data.get("events") or []:
             match = SCALED.search(str(event.get("message") or "")) if event.get("reason") == "ScalingReplicaSet" else None
-            if match and 0 < int(match.group(1)) < int(match.group(2)):  # 0 -> N is a rollout, not a scale
-                return {"previous_replicas": int(match.group(1)), "replicas": int(match.group(2))}
+            before, after = (int(match.group(3)), int(match.group(4))) if match else (0, 0)
+            if match and match.group(1) == "up" and 0 < before < after:  # 0 -> N is a rollout, not a scale
+                return {"previous_replicas": before, "replicas": after}
     return None
 
 

@@ -1,0 +1,61 @@
+"""The remediation policy gate: a table of plans and findings in, a gate out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory
+from sre_agent.graph.policy import RemediationPolicy
+from sre_agent.graph.state import Investigation, RemediationPlan
+
+API = "shop/Deployment/api"
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def state(*signals: str, **details) -> Investigation:
+    findings = [Finding(agent="kubernetes", resource=API, signal=s, summary=s, details=details) for s in signals]
+    return Investigation(incident=Incident(id="i", title="t", started_at=NOW, window_start=NOW, window_end=NOW),
+                         findings=findings,
+                         diagnosis=Diagnosis(category=RootCauseCategory.BAD_IMAGE, resource=API))
+
+
+def plan(tool: str, risk: str = "low", server: str = "kubernetes", **args) -> RemediationPlan:
+    args = {"namespace": "shop", "name": "api", **args}
+    return RemediationPlan(server=server, tool=tool, args={k: v for k, v in args.items() if v is not None}, risk=risk)
+
+
+CASES = [
+    # (case, policy, plan, findings' signals, details, gate, reason says)
+    ("off never acts", dict(mode="off", namespaces=["*"]), plan("rollout_undo"), ["RecentRollout"], {},
+     "forbidden", "remediation is off"),
+    ("namespace outside the allowed list", dict(mode="auto", namespaces=["web"]), plan("rollout_undo"),
+     ["RecentRollout"], {}, "forbidden", "not in the policy's allowed namespaces"),
+    ("node action without allow_node_actions", dict(mode="auto", namespaces=["*"]),
+     plan("cordon", namespace=None, name=None, node="n1"), [], {}, "forbidden", "node actions are not allowed"),
+    ("node action allowed still asks", dict(mode="auto", namespaces=["*"], allow_node_actions=True),
+     plan("cordon", namespace=None, name=None, node="n1"), [], {}, "approval", "needs a human"),
+    ("undo of a rollout in the window runs unattended", dict(mode="auto", namespaces=["shop"]),
+     plan("rollout_undo"), ["RecentRollout"], {}, "auto", "allowed unattended"),
+    ("undo without a recent rollout asks", dict(mode="auto", namespaces=["shop"]), plan("rollout_undo"),
+     ["ImagePullBackOff"], {}, "approval", "needs a human"),
+    ("approve mode always asks", dict(mode="approve", namespaces=["shop"]), plan("rollout_undo"),
+     ["RecentRollout"], {}, "approval", "needs a human"),
+    ("restart of a crash loop runs unattended", dict(mode="auto", namespaces=["*"]), plan("rollout_restart"),
+     ["CrashLoopBackOff"], {}, "auto", "allowed unattended"),
+    ("medium risk asks", dict(mode="auto", namespaces=["*"]), plan("rollout_restart", risk="medium"),
+     ["CrashLoopBackOff"], {}, "approval", "medium-risk"),
+    ("a tool outside the unattended list asks", dict(mode="auto", namespaces=["*"]), plan("set_image"),
+     ["RecentRollout"], {}, "approval", "needs a human"),
+    ("scale back to the previous count runs unattended", dict(mode="auto", namespaces=["*"]),
+     plan("scale", replicas=3), ["RecentScaleUp"], {"previous_replicas": 3}, "auto", "allowed unattended"),
+    ("scale to another count asks", dict(mode="auto", namespaces=["*"]), plan("scale", replicas=1),
+     ["RecentScaleUp"], {"previous_replicas": 3}, "approval", "needs a human"),
+]
+
+
+@pytest.mark.parametrize("case, policy, plan_, signals, details, gate, why", CASES, ids=[c[0] for c in CASES])
+def test_gate(case, policy, plan_, signals, details, gate, why):
+    got, reason = RemediationPolicy(**policy).gate(plan_, state(*signals, **details))
+    assert got == gate and why in reason, reason

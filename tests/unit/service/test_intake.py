@@ -1,0 +1,68 @@
+"""Alarm intake: every shape an alarm arrives in becomes the same Incident; what cannot be one is
+refused saying what was expected."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+RAW = {"AlarmName": "frontend-5xx", "AlarmDescription": "storefront errors", "NewStateValue": "ALARM",
+       "NewStateReason": "threshold crossed", "StateChangeTime": "2026-03-01T11:55:00.000+0000",
+       "Trigger": {"MetricName": "5xx", "Namespace": "Shop",
+                   "Dimensions": [{"name": "Namespace", "value": "shop"}, {"name": "Service", "value": "frontend"}]}}
+SNS = {"Records": [{"Sns": {"Message": json.dumps(RAW)}}]}
+EVENTBRIDGE = {"detail-type": "CloudWatch Alarm State Change", "time": "2026-03-01T11:55:00Z",
+               "detail": {"alarmName": "frontend-5xx", "state": {"value": "ALARM", "reason": "threshold crossed"},
+                          "configuration": {"metrics": [{"metricStat": {"metric": {
+                              "name": "5xx", "namespace": "Shop",
+                              "dimensions": {"Namespace": "shop", "Service": "frontend"}}}}]}}}
+
+
+def _dims(*pairs: tuple[str, str]) -> dict:
+    return {**RAW, "Trigger": {**RAW["Trigger"], "Dimensions": [{"Name": k, "Value": v} for k, v in pairs]}}
+
+
+@pytest.mark.parametrize("payload", [RAW, SNS, EVENTBRIDGE], ids=["raw", "sns", "eventbridge"])
+def test_every_envelope_gives_the_same_incident(payload):
+    incident = incident_from_alarm(payload, now=NOW)
+    assert incident.source == "alarm" and incident.alarm["AlarmName"] == "frontend-5xx"
+    assert incident.affected == ["shop/Service/frontend"]
+    assert incident.started_at == datetime(2026, 3, 1, 11, 55, tzinfo=UTC)
+    assert incident.id.startswith("inc-20260301-1155-") and incident.window_end == NOW
+
+
+@pytest.mark.parametrize("dimensions, affected", [
+    ([("Namespace", "shop"), ("Service", "frontend")], ["shop/Service/frontend"]),
+    ([("Namespace", "shop"), ("PodName", "catalog")], ["shop/Deployment/catalog"]),
+    ([("NodeName", "node-3")], ["Node/node-3"]),
+    ([("Namespace", "shop")], ["shop"]),
+    ([("ClusterName", "prod")], []),
+])
+def test_dimensions_say_where_to_look(dimensions, affected):
+    assert incident_from_alarm(_dims(*dimensions), now=NOW).affected == affected
+
+
+@pytest.mark.parametrize("payload, says", [
+    ({"hello": "world"}, "no AlarmName"),
+    ({"Records": [{"Sns": {"Message": "not json"}}]}, "SNS message body is not JSON"),
+])
+def test_what_is_not_an_alarm_is_refused_saying_what_was_expected(payload, says):
+    with pytest.raises(IntakeError, match=says):
+        incident_from_alarm(payload, now=NOW)
+
+
+def test_same_alarm_same_incident_id():
+    assert incident_from_alarm(RAW, now=NOW).id == incident_from_alarm(SNS, now=NOW).id
+
+
+def test_questions_and_sweeps():
+    chat = incident_from_question("  why is checkout slow?  ", now=NOW)
+    assert (chat.source, chat.question, chat.severity) == ("chat", "why is checkout slow?", "low")
+    with pytest.raises(IntakeError, match="empty"):
+        incident_from_question("   ")
+    assert incident_for_sweep(now=NOW).source == "sweep"
