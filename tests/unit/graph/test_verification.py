@@ -8,39 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory, ToolCallRecord
-from sre_agent.graph.ports import ToolOutcome
+from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory
 from sre_agent.graph.state import Investigation, RemediationPlan
 from sre_agent.graph.verification import _alarm_ok, _checked_resource, _resource_healthy
 
+from .fakes import FakeTools, items
+
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-
-class FakeTools:
-    """Answers (server, tool) with the data given; anything else is a tool error."""
-
-    parameters: dict = {}
-
-    def __init__(self, answers: dict[tuple[str, str], object]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, dict]] = []
-
-    def start_numbering_at(self, count: int) -> None:
-        pass
-
-    def read_only_tools(self, server: str) -> list:
-        return []
-
-    async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
-        self.calls.append((tool, args))
-        record = ToolCallRecord(id=f"ev-{len(self.calls)}", agent=agent, server=server, tool=tool, args=args)
-        if (server, tool) not in self.answers:
-            return ToolOutcome(record=record.model_copy(update={"ok": False}), error="not found")
-        return ToolOutcome(record=record, data=self.answers[(server, tool)])
-
-
-def items(*rows: dict) -> dict:
-    return {"items": list(rows)}
 
 
 RESOURCE_CASES = [

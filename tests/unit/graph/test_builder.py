@@ -1,0 +1,100 @@
+"""The graph as a library: a stub brain, fake tools and a fake notifier go in through the
+RunContext, and the progress events come out on LangGraph's custom stream -- no MCP, no lab."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory
+from sre_agent.graph.builder import build_graph
+from sre_agent.graph.context import RunContext
+from sre_agent.graph.policy import RemediationPolicy
+from sre_agent.graph.state import Investigation, RemediationPlan, Task
+
+from .fakes import FakeTools, items
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+API = "shop/Deployment/api"
+
+
+class StubResult:
+    def __init__(self, records, findings) -> None:
+        self.records, self.findings = records, findings
+
+
+class StubBrain:
+    """Asks kubernetes once, finds a crash loop, restarts the workload."""
+
+    name = "stub"
+
+    async def next_task(self, state):
+        return None if state.tasks else Task(agent="kubernetes", target=API, question="triage")
+
+    async def investigate(self, task, state, tools):
+        outcome = await tools.call("kubernetes", "kubernetes", "get_resources", {"kind": "Deployment"})
+        finding = Finding(agent="kubernetes", resource=API, signal="CrashLoopBackOff", summary="api crash-loops",
+                          evidence=[outcome.record.id])
+        return StubResult([outcome.record], [finding])
+
+    async def diagnose(self, state):
+        return Diagnosis(category=RootCauseCategory.CRASH_MISSING_CONFIG, resource=API, confidence=0.8), []
+
+    async def plan_remediation(self, state):
+        return RemediationPlan(server="kubernetes", tool="rollout_restart", args={"namespace": "shop", "name": "api"},
+                               risk="low")
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, subject: str, message: str) -> list[str]:
+        self.sent.append(subject)
+        return ["fake"]
+
+
+def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = None):
+    incident = Incident(id="inc-1", title="api down", started_at=NOW, window_start=NOW, window_end=NOW)
+    notifier = FakeNotifier()
+    context = RunContext(brain=StubBrain(), tools=FakeTools(answers), policy=policy, notifier=notifier,
+                         verify_timeout_s=5, verify_poll_s=0)
+    graph = build_graph(InMemorySaver())
+    config = {"configurable": {"thread_id": incident.id}}
+
+    async def stream(payload):
+        return [event async for event in graph.astream(payload, config, context=context, stream_mode="custom")]
+
+    events = asyncio.run(stream(Investigation(incident=incident, started_epoch=time.time())))
+    if resume_with is not None:
+        events += asyncio.run(stream(Command(resume=resume_with)))
+    state = Investigation.model_validate(asyncio.run(graph.aget_state(config)).values)
+    return state, events, notifier
+
+
+HEALTHY = {("kubernetes", "get_resources"): items({"ready": "2/2", "up_to_date": 2}),
+           ("kubernetes", "rollout_restart"): {"result": "restarted"}}
+
+
+def test_events_come_out_on_the_custom_stream_in_the_order_the_cli_prints_them():
+    state, events, notifier = run(RemediationPolicy(mode="auto", namespaces=["shop"]), HEALTHY)
+    assert [e["kind"] for e in events] == ["route", "agent", "tool", "finding", "diagnosis", "plan", "tool", "action",
+                                           "tool", "verify", "tool", "verify", "done"]
+    assert all("elapsed_s" in e for e in events if e["kind"] != "tool")
+    tool = events[2]
+    assert tool == {"kind": "tool", "agent": "kubernetes", "server": "kubernetes", "tool": "get_resources",
+                    "ok": True, "ms": 0.0, "evidence": "ev-1"}
+    assert events[5]["gate"] == "auto" and events[-1]["status"] == "remediated"
+    assert state.status == "remediated" and state.actions[0].result == "restarted" and not notifier.sent
+
+
+def test_an_approval_pauses_the_graph_and_a_rejection_escalates_through_the_notifier():
+    state, events, notifier = run(RemediationPolicy(mode="approve", namespaces=["shop"]), HEALTHY,
+                                  resume_with={"decision": "rejected", "by": "bob"})
+    assert state.status == "escalated" and "rejected by bob" in state.escalation_reason
+    assert not state.actions and notifier.sent == ["Escalated: api down"]
+    assert [e["kind"] for e in events][-2:] == ["escalate", "done"] and events[-2]["delivered"] == ["fake"]
