@@ -1,178 +1,32 @@
 """Scenarios: a healthy world, the change that breaks it, the alarm (or question) it produces, and
 a `truth` block that only the evaluation harness reads.
 
-A scenario is one YAML file (format: scenario.schema.json, generated from the models below). Its
-cluster may start from a shared world in `scenarios/worlds/` and add or override manifests; it may
-bring its own images. Loading checks every reference (images, resources named by steps, services
-named by traffic and alarms) so a typo fails at load with the file and the path inside it, never as
-a silently different world."""
+A scenario is one YAML file in this package (format: scenario.schema.json, generated from the
+models in schema.py). Its cluster may start from a shared world in `worlds/` and add or override
+manifests; it may bring its own images. Loading checks every reference (validation.py: images,
+resources named by steps, services named by traffic and alarms) so a typo fails at load with the
+file and the path inside it, never as a silently different world."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
-from ..contracts import RootCauseCategory, parse_resource_id
-from .images import ImageBehaviour, ImageCatalog, split_image_ref
+from ..world.images import ImageCatalog
+from .schema import Cluster, LoadedScenario, NodeSpec, ResolvedCluster, Scenario, ScenarioError
+from .validation import check_references, resource_key
 
 # libyaml's loader parses the shop world ~10x faster than the pure-Python one (same safe subset).
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SCENARIO_DIR = Path(__file__).with_name("scenarios")
+SCENARIO_DIR = Path(__file__).parent  # the scenario catalog is this package's YAML files
 WORLDS_DIR = SCENARIO_DIR / "worlds"
-SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be loaded: says which file, where inside it and what is wrong."""
-
-
-class NodeSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    cpu: str = "4"
-    memory: str = "16Gi"
-    zone: str = "us-east-1a"
-    instance_type: str = "m6i.xlarge"
-    labels: dict[str, str] = Field(default_factory=dict)
-    taints: list[dict[str, Any]] = Field(default_factory=list)
-    unschedulable: bool = False
-
-
-class Step(BaseModel):
-    """One change to the world, written the way an operator or CI would make it."""
-
-    model_config = ConfigDict(extra="forbid")
-    action: Literal["apply", "patch", "delete", "scale", "set_image", "set_resources", "rollout_undo",
-                    "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic"]
-    resource: str | None = Field(None, description="namespace/Kind/name or Kind/name")
-    kind: str | None = Field(None, description="delete by selector: the kind of the objects (e.g. Pod)")
-    namespace: str | None = Field(None, description="delete by selector: their namespace")
-    selector: dict[str, str] | None = Field(None, description="delete by selector: labels they all carry, "
-                                                              "as `kubectl delete pods -l app=x` does")
-    manifest: dict[str, Any] | None = None
-    patch: dict[str, Any] | None = None
-    patch_type: Literal["strategic", "merge"] = "strategic"
-    replicas: int | None = Field(None, ge=0)
-    container: str | None = None
-    image: str | None = None
-    requests: dict[str, str] | None = None
-    limits: dict[str, str] | None = None
-    node: str | None = None
-    service: str | None = Field(None, description="namespace/name of a Service, for traffic")
-    rps: float | None = Field(None, ge=0)
-    to_revision: int | None = None
-
-    @model_validator(mode="after")
-    def _fields_for_action(self) -> "Step":
-        need = {
-            "apply": ["manifest"], "patch": ["resource", "patch"],
-            "delete": ["resource"] if self.selector is None else ["kind", "namespace"],
-            "scale": ["resource", "replicas"], "set_image": ["resource", "container", "image"],
-            "set_resources": ["resource", "container"], "rollout_undo": ["resource"],
-            "rollout_restart": ["resource"], "node_down": ["node"], "node_up": ["node"], "cordon": ["node"],
-            "uncordon": ["node"], "traffic": ["service", "rps"],
-        }[self.action]
-        missing = [name for name in need if getattr(self, name) is None]
-        if missing:
-            raise ValueError(f"action {self.action!r} needs {', '.join(missing)}")
-        if self.resource:
-            parse_resource_id(self.resource)
-        if self.selector is not None and (self.action != "delete" or self.resource):
-            raise ValueError("`selector` is for action 'delete' without `resource` (delete every match)")
-        return self
-
-
-class Change(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    minutes_ago: float = Field(gt=0, le=170, description="when, before the scenario's 'now', the steps happen")
-    steps: list[Step] = Field(min_length=1)
-
-
-class Fault(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    description: str
-    timeline: list[Change] = Field(min_length=1)
-
-
-class Cluster(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    world: str | None = Field(None, description="a shared world in scenarios/worlds/ to start from")
-    nodes: list[NodeSpec] = Field(default_factory=list)
-    manifests: list[dict[str, Any]] = Field(default_factory=list)
-    traffic: dict[str, float] = Field(default_factory=dict, description="namespace/service -> requests per second")
-
-
-class MetricRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    namespace: str
-    name: str
-    dimensions: dict[str, str] = Field(default_factory=dict)
-
-
-class AlarmDef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    description: str = ""
-    severity: Literal["critical", "high", "medium", "low"] = "high"
-    metric: MetricRef
-    statistic: Literal["Sum", "Average", "Maximum", "Minimum", "SampleCount"] = "Sum"
-    period: int = Field(60, ge=60)
-    evaluation_periods: int = Field(3, ge=1)
-    datapoints_to_alarm: int | None = None
-    threshold: float
-    comparison: Literal["GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
-                        "LessThanOrEqualToThreshold"] = "GreaterThanThreshold"
-
-
-class Truth(BaseModel):
-    """Read by the evaluation harness only."""
-
-    model_config = ConfigDict(extra="forbid")
-    category: RootCauseCategory
-    resource: str = ""
-    remediations: list[Step] = Field(default_factory=list)
-    fix_may_touch: list[str] = Field(default_factory=list, description=(
-        "other resources a correct fix may change (e.g. scaling back the workload that ran into a quota); "
-        "a write anywhere else counts as a false action"))
-    notes: str = ""
-
-    @model_validator(mode="after")
-    def _resource_shape(self) -> "Truth":
-        if self.category != RootCauseCategory.NONE:
-            parse_resource_id(self.resource)
-        return self
-
-
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str
-    description: str = ""
-    tags: list[str] = Field(default_factory=list)
-    images: list[ImageBehaviour] = Field(default_factory=list)
-    cluster: Cluster
-    fault: Fault | None = None
-    alarm: AlarmDef | None = None
-    question: str | None = None
-    truth: Truth
-
-    @model_validator(mode="after")
-    def _has_trigger(self) -> "Scenario":
-        if self.alarm is None and not self.question:
-            raise ValueError("a scenario needs an `alarm` or a `question`")
-        return self
-
-    def summary(self) -> dict[str, Any]:
-        """What may be shown to anyone: never the truth."""
-        return {"id": self.id, "title": self.title, "tags": self.tags}
 
 
 def _format_error(where: str, exc: ValidationError) -> ScenarioError:
@@ -200,17 +54,6 @@ def _read_world(path: Path, mtime_ns: int) -> Any:
     return _read_yaml(path)
 
 
-def _resource_key(manifest: dict) -> tuple[str, str | None, str]:
-    meta = manifest.get("metadata") or {}
-    return manifest.get("kind", ""), meta.get("namespace"), meta.get("name", "")
-
-
-class ResolvedCluster(BaseModel):
-    nodes: list[NodeSpec]
-    manifests: list[dict[str, Any]]
-    traffic: dict[str, float]
-
-
 def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> ResolvedCluster:
     nodes: list[NodeSpec] = []
     manifests: dict[tuple, dict] = {}
@@ -225,100 +68,15 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
         except ValidationError as exc:
             raise _format_error(str(path), exc) from None
         nodes = list(base.nodes)
-        manifests = {_resource_key(m): m for m in base.manifests}
+        manifests = {resource_key(m): m for m in base.manifests}
         traffic = dict(base.traffic)
     by_name = {n.name: n for n in nodes}
     for node in scenario.cluster.nodes:
         by_name[node.name] = node
     for manifest in scenario.cluster.manifests:
-        manifests[_resource_key(manifest)] = manifest
+        manifests[resource_key(manifest)] = manifest
     traffic.update(scenario.cluster.traffic)
     return ResolvedCluster(nodes=list(by_name.values()), manifests=list(manifests.values()), traffic=traffic)
-
-
-def _images_in(manifest: dict) -> list[tuple[str, str]]:
-    """(json path, image) for every container image in a workload or pod manifest."""
-    spec = manifest.get("spec") or {}
-    pod_spec = spec.get("template", {}).get("spec") if "template" in spec else spec
-    if manifest.get("kind") == "CronJob":
-        pod_spec = spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
-    found = []
-    for key in ("initContainers", "containers"):
-        for index, container in enumerate((pod_spec or {}).get(key) or []):
-            found.append((f"{key}[{index}].image", container.get("image", "")))
-    return found
-
-
-def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: ImageCatalog, where: str) -> None:
-    problems: list[str] = []
-    known: set[str] = set()
-    from ..contracts import resource_id
-
-    for index, manifest in enumerate(cluster.manifests):
-        kind, namespace, name = _resource_key(manifest)
-        if not kind or not name:
-            problems.append(f"cluster.manifests[{index}]: needs kind and metadata.name")
-            continue
-        known.add(resource_id(kind, name, namespace))
-        for path, image in _images_in(manifest):
-            if catalog.resolve(image) is None:
-                problems.append(f"cluster.manifests[{index}] ({kind}/{name}).{path}: unknown image {image!r} "
-                                "(add it to the catalog or to the scenario's `images`)")
-    known.update(f"Node/{n.name}" for n in cluster.nodes)
-    services = {rid.replace("/Service/", "/") for rid in known if "/Service/" in rid}
-    node_names = {n.name for n in cluster.nodes}
-    for key in cluster.traffic:
-        if key not in services:
-            problems.append(f"cluster.traffic.{key}: no Service {key} in the cluster")
-    timeline = scenario.fault.timeline if scenario.fault else []
-    for c_index, change in enumerate(timeline):
-        for s_index, step in enumerate(change.steps):
-            path = f"fault.timeline[{c_index}].steps[{s_index}]"
-            problems.extend(_check_step(step, path, known, services, node_names, catalog, allow_unknown_tag=True))
-            if step.action == "apply" and step.manifest:
-                kind, namespace, name = _resource_key(step.manifest)
-                known.add(resource_id(kind, name, namespace))
-    for index, step in enumerate(scenario.truth.remediations):
-        problems.extend(_check_step(step, f"truth.remediations[{index}]", known, services, node_names, catalog,
-                                    allow_unknown_tag=False))
-    if scenario.truth.resource and scenario.truth.resource not in known:
-        problems.append(f"truth.resource: {scenario.truth.resource} is not in the cluster")
-    if scenario.alarm:
-        service = scenario.alarm.metric.dimensions.get("Service")
-        namespace = scenario.alarm.metric.dimensions.get("Namespace")
-        if service and f"{namespace}/{service}" not in services:
-            problems.append(f"alarm.metric.dimensions: no Service {namespace}/{service} in the cluster")
-    if problems:
-        raise ScenarioError("\n".join(f"{where}: {p}" for p in problems))
-
-
-def _check_step(step: Step, path: str, known: set[str], services: set[str], nodes: set[str],
-                catalog: ImageCatalog, allow_unknown_tag: bool) -> list[str]:
-    problems = []
-    if step.resource and step.action != "apply" and step.resource not in known:
-        problems.append(f"{path}.resource: {step.resource} does not exist at that point")
-    if step.node and step.node not in nodes:
-        problems.append(f"{path}.node: no node {step.node!r}")
-    if step.service and step.service not in services:
-        problems.append(f"{path}.service: no Service {step.service}")
-    images = [("image", step.image)] if step.image else []
-    if step.manifest:
-        images += _images_in(step.manifest)
-    for field_path, image in images:
-        if catalog.resolve(image) is not None:
-            continue
-        if allow_unknown_tag and catalog.knows_repository(image):
-            continue  # a tag that does not exist is exactly what a bad-image fault is
-        repo, _ = split_image_ref(image)
-        problems.append(f"{path}.{field_path}: unknown image {image!r} (repository {repo!r} is not in the catalog)")
-    return problems
-
-
-class LoadedScenario(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    scenario: Scenario
-    path: str
-    cluster: ResolvedCluster
 
 
 def load_scenario_file(path: Path, catalog: ImageCatalog, worlds_dirs: list[Path] | None = None) -> LoadedScenario:
@@ -352,17 +110,6 @@ def load_scenarios(catalog: ImageCatalog, dirs: list[Path] | None = None) -> dic
             raise ScenarioError(f"{path}: id: {item.scenario.id!r} is also used by {loaded[item.scenario.id].path}")
         loaded[item.scenario.id] = item
     return loaded
-
-
-def scenario_json_schema() -> dict[str, Any]:
-    schema = Scenario.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sre-agent lab scenario"
-    return schema
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> None:
-    path.write_text(json.dumps(scenario_json_schema(), indent=2) + "\n")
 
 
 APPLY_ORDER = {"Namespace": 0, "StorageClass": 1, "ResourceQuota": 2, "ConfigMap": 3, "Secret": 3,

@@ -8,7 +8,7 @@ import hashlib
 from datetime import datetime
 
 from .clock import rfc3339
-from .store import ObjectStore
+from ..kube.store import ObjectStore
 
 
 SIMILAR_EVENTS_BEFORE_COMBINING = 10
