@@ -32,6 +32,7 @@ from typing import Any
 from .codec import canonical_order, dumps, format_time, loads
 from .defaulting import apply_defaults, canonicalize_quantities, normalize
 from .errors import ApiError
+from .identity import assign_cluster_ip, generate_name, uuid4
 from .resources import ResourceType, find_kind, stored_kinds
 from .selectors import SelectorError, parse_field_selector, to_label_selector
 from .validation import check_envelope, check_name, update_rules, validate
@@ -58,15 +59,6 @@ class ListPage:
     resource_version: str
     continue_after: tuple[str, str] | None  # (namespace, name) of the last item when more remain
     remaining: int
-
-
-_GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' suffix alphabet (no vowels)
-
-
-def _uuid4(rng: random.Random) -> str:
-    """A version-4 UUID drawn from `rng`, so a seeded store hands out the same uids every run."""
-    h = f"{(rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60):032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class ObjectStore:
@@ -152,7 +144,7 @@ class ObjectStore:
             else:
                 meta.pop("namespace", None)
             if not meta.get("name"):
-                meta["name"] = self._generate_name(rtype, ns, meta)
+                meta["name"] = generate_name(meta["generateName"], self._rng, self._data[rtype.kind].get(ns, {}))
             name = meta["name"]
             if rtype.namespaced and ns not in self._data["Namespace"].get("", {}):
                 raise ApiError.not_found(find_kind("Namespace"), ns)  # type: ignore[arg-type]
@@ -160,7 +152,7 @@ class ObjectStore:
                 raise ApiError.already_exists(rtype, name)
             self._prepare(rtype, new, old=None, dry_run=dry_run)
             rng = random.Random() if dry_run else self._rng  # a dry run must not shift the seeded sequence
-            meta["uid"] = _uuid4(rng)
+            meta["uid"] = uuid4(rng)
             meta["creationTimestamp"] = format_time(self.now())
             if "spec" in new:
                 meta["generation"] = 1
@@ -284,17 +276,6 @@ class ObjectStore:
                                     "changes to the latest version and try again")
         return entry
 
-    def _generate_name(self, rtype: ResourceType, ns: str, meta: dict) -> str:
-        prefix = meta["generateName"]
-        if not isinstance(prefix, str):
-            raise ApiError.bad_request(f"metadata.generateName must be a string, got {prefix!r}")
-        taken = self._data[rtype.kind].get(ns, {})
-        for _ in range(100):
-            name = prefix + "".join(self._rng.choice(_GENERATE_ALPHABET) for _ in range(5))
-            if name not in taken:
-                return name
-        raise ApiError(500, "InternalError", f"could not generate a unique name from {prefix!r}")
-
     def _prepare(self, rtype: ResourceType, new: dict, old: dict | None, dry_run: bool) -> None:
         """Normalise, default and validate an object about to be written."""
         name = new["metadata"]["name"]
@@ -303,25 +284,11 @@ class ObjectStore:
             raise ApiError.invalid(rtype.kind, rtype.group, name, [bad_name])
         normalize(rtype, new)
         apply_defaults(rtype, new)
-        if rtype.kind == "Service":
-            self._assign_cluster_ip(new, old, dry_run)
+        if rtype.kind == "Service" and assign_cluster_ip(new, old, self._next_cluster_ip) and not dry_run:
+            self._next_cluster_ip += 1
         causes = validate(rtype, new)
         if causes:
             raise ApiError.invalid(rtype.kind, rtype.group, name, causes)
-
-    def _assign_cluster_ip(self, svc: dict, old: dict | None, dry_run: bool) -> None:
-        spec = svc.setdefault("spec", {})
-        if spec.get("type") == "ExternalName":
-            return
-        if not spec.get("clusterIP") and old is not None:
-            spec["clusterIP"] = (old.get("spec") or {}).get("clusterIP")
-        if not spec.get("clusterIP"):
-            n = self._next_cluster_ip
-            if not dry_run:
-                self._next_cluster_ip += 1
-            spec["clusterIP"] = f"10.96.{n // 256 % 256}.{n % 256}"
-        if spec["clusterIP"] != "None":
-            spec.setdefault("clusterIPs", [spec["clusterIP"]])
 
     def _write(self, rtype: ResourceType, new: dict, old: _Entry, dry_run: bool) -> dict:
         """Finish an update: carry system metadata over, detect no-ops, bump versions."""
