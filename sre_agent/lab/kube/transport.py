@@ -58,7 +58,7 @@ class HTTPServer(ThreadingHTTPServer):
             except OSError:
                 pass
 
-    def handleerror_response(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):  # a client hung up or idled out: routine
             log.debug("lab API server: connection from %s closed: %r", client_address, exc)

@@ -38,7 +38,6 @@ from .telemetry import TrafficModel
 
 
 LOG_GROUP_PREFIX = "/sre-lab"
-EVENT_TTL_S = 3600
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
@@ -99,6 +98,7 @@ class World:
     def node_metrics(self) -> list[dict]:
         return node_metrics_items(self.list("Node"), self.traffic_model.node_usage, self.node_faults,
                                   rfc3339(self.clock.now()))
+
     # --- queries the controllers use --------------------------------------------------------
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
         """The world's cached view of a kind (shared objects: change one only to write it back)."""
@@ -194,7 +194,7 @@ class World:
         reconcile_pvcs(self, now)
         self.scheduler.schedule(now)
         self._record_readiness_failures(now)
-        self._expire_events(now)
+        self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
 
     def _reconcile(self, now: datetime) -> None:
@@ -223,7 +223,7 @@ class World:
                 break
         if self.minute_tick:
             self._record_readiness_failures(now)
-            self._expire_events(now)
+            self.events.expire(self.list("Event"), now)
         self._garbage_collect()
         for rs in self.list("ReplicaSet"):
             sync_replicaset_status(self, rs)
@@ -277,16 +277,6 @@ class World:
             self.clock.set(max(wakeup, self.clock.now() + timedelta(milliseconds=500)))
         self.clock.set(target)
         self.sync()
-
-    def _expire_events(self, now: datetime) -> None:
-        """The API server keeps an Event for an hour after it last happened (--event-ttl=1h)."""
-        cutoff = rfc3339(now - timedelta(seconds=EVENT_TTL_S))
-        for event in self.list("Event"):
-            if (event.get("lastTimestamp") or "") < cutoff:  # RFC 3339 in UTC sorts as text
-                try:
-                    self.store.delete("Event", event["metadata"]["namespace"], event["metadata"]["name"])
-                except ApiError:
-                    pass
 
     def _record_readiness_failures(self, now: datetime) -> None:
         """A readiness probe that keeps failing: the kubelet's Unhealthy event, counted per minute."""
