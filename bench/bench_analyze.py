@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))  # tests.mcp_harness, when run as `python bench/be
 
 from mcp_servers.kubernetes.analyzers import ClusterView, kinds_to_fetch, run_analyzers  # noqa: E402
 from mcp_servers.kubernetes.kube import KINDS, KubeClient  # noqa: E402
-from sre_agent.lab.apiserver import KubeApiServer  # noqa: E402
-from sre_agent.lab.kubeconfig import write_kubeconfig  # noqa: E402
-from sre_agent.lab.store import ObjectStore  # noqa: E402
+from sre_agent.lab.kube.apiserver import KubeApiServer  # noqa: E402
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig  # noqa: E402
+from sre_agent.lab.kube.store import ObjectStore  # noqa: E402
 from tests.mcp_harness import stdio_client_for  # noqa: E402
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)

@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from sre_agent.lab.images import load_catalog  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
-from sre_agent.lab.scenario import load_scenarios  # noqa: E402
+from sre_agent.lab.scenarios.loader import load_scenarios  # noqa: E402
+from sre_agent.lab.world.images import load_catalog  # noqa: E402
 
 TARGET_LOAD_S = 1.0  # a scenario should load in about a second (the test suite loads every one)
 

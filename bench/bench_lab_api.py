@@ -31,9 +31,9 @@ from pathlib import Path
 
 from kubernetes import client, config
 
-from sre_agent.lab.apiserver import KubeApiServer
-from sre_agent.lab.kubeconfig import write_kubeconfig
-from sre_agent.lab.store import ObjectStore
+from sre_agent.lab.kube.apiserver import KubeApiServer
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig
+from sre_agent.lab.kube.store import ObjectStore
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -12,7 +12,7 @@ from .commands import investigate as investigate_commands
 from .commands import runbooks as runbooks_commands
 from .commands import serve as serve_commands
 from .commands import trace as trace_commands
-from .lab.cli import app as lab_app
+from .commands.lab import app as lab_app
 
 app = typer.Typer(
     help="sre-agent: a LangGraph multi-agent SRE incident responder (Kubernetes, CloudWatch, SSM over MCP).\n\n"

@@ -18,7 +18,7 @@ import boto3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from sre_agent.lab.scenario import Step
+from sre_agent.lab.scenarios.schema import Step
 from sre_agent.contracts import parse_resource_id
 
 REVISION = "deployment.kubernetes.io/revision"

@@ -32,9 +32,9 @@ from kubernetes.client.exceptions import ApiException
 
 from mcp_servers.kubernetes.analyzers import ClusterView, Finding, kinds_to_fetch, run_analyzers
 from mcp_servers.kubernetes.kube import KINDS, KubeClient
-from sre_agent.lab.apiserver import KubeApiServer
-from sre_agent.lab.kubeconfig import write_kubeconfig
-from sre_agent.lab.store import ObjectStore
+from sre_agent.lab.kube.apiserver import KubeApiServer
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig
+from sre_agent.lab.kube.store import ObjectStore
 from tests.analyzer_cases import CASES, AnalyzerCase
 from tests.analyzer_cases.builders import T0 as CASE_T0
 

@@ -13,7 +13,7 @@ from kubernetes import client, config
 
 from mcp_harness import HttpServerProcess, stdio_client_for
 from mcp_servers.kubernetes.summaries import sanitize
-from sre_agent.lab.kubeconfig import write_kubeconfig
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.lab import Lab
 
 MODULE = "mcp_servers.kubernetes"

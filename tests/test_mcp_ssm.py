@@ -36,7 +36,7 @@ def ssm(lab):
     env = lab.env()
     client = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
                           aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    # AWS-RunShellScript and AWS-RestartEC2Instance come with the lab (sre_agent/lab/ssm_documents.py).
+    # AWS-RunShellScript and AWS-RestartEC2Instance come with the lab (sre_agent/lab/aws/ssm_documents.py).
     client.put_parameter(Name="/shop/db/password", Value="hunter2-s3cret", Type="SecureString")
     client.put_parameter(Name="/shop/feature/new-checkout", Value="enabled", Type="String")
     client.put_parameter(Name="/shop/payments/api_key", Value="sk-live-123", Type="String")

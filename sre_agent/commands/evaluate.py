@@ -10,8 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
-from ..lab.images import load_catalog
-from ..lab.scenario import ScenarioError, load_scenarios
+from ..lab.scenarios.loader import load_scenarios
+from ..lab.scenarios.schema import ScenarioError
+from ..lab.world.images import load_catalog
 
 
 def evaluate(

@@ -16,7 +16,7 @@ from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
-from ..service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+from ..service.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
 
 Remediation = Annotated[str, typer.Option(help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only.")]
 Brain = Annotated[str, typer.Option(help="offline (deterministic, no LLM), bedrock, anthropic or openai.")]
@@ -83,7 +83,7 @@ def _terminal_approver(enabled: bool):
 def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
     """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
     from ..lab.lab import Lab, LabError
-    from ..lab.trigger import incident_for
+    from ..lab.trigger import scenario_trigger
 
     lab = Lab(scenario_dirs=dirs)
     lab.start()
@@ -93,7 +93,8 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
         except (LabError, ValueError) as exc:
             _fail(str(exc))
         lab.run_clock(speed)
-        yield lab, incident_for(lab)
+        trigger = scenario_trigger(lab)
+        yield lab, incident_for_trigger(trigger.alarm, trigger.question)
     finally:
         lab.stop()
 

@@ -21,9 +21,10 @@ from pydantic import BaseModel
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..lab.lab import Lab
-from ..lab.scenario import LoadedScenario
-from ..lab.trigger import incident_for, lab_namespaces
-from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
+from ..lab.scenarios.schema import LoadedScenario
+from ..lab.trigger import lab_namespaces, scenario_trigger
+from ..service.intake import incident_for_trigger
+from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id
 from .world_check import fault_cleared
 
 
@@ -152,7 +153,8 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: L
     try:
         lab.load(loaded)
         lab.run_clock(lab_speed)
-        incident = incident_for(lab)
+        trigger = scenario_trigger(lab)
+        incident = incident_for_trigger(trigger.alarm, trigger.question)
         with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
             options = RunOptions(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
                                  allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox

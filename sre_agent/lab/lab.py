@@ -12,7 +12,7 @@ back-off expiring, a pod turning ready), and every minute boundary is sampled in
 history, with the fault's onset where it happened. A load takes about a second
 (bench/bench_lab.py).
 
-Labs in one process share one moto server, each in its own AWS account (moto_backend.py), so a
+Labs in one process share one moto server, each in its own AWS account (aws/moto_backend.py), so a
 test session or a parallel evaluation can run many labs without them seeing each other's data."""
 
 from __future__ import annotations
@@ -26,18 +26,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import controllers as ctl
-from .apiserver import KubeApiServer
-from .aws import AlarmSpec, AwsFeed, MotoServer, aws_env, client, minute_floor
-from .moto_backend import LabAccount, claim_account, release_account
-from .clock import SimClock
-from .images import ImageCatalog, load_catalog
-from .kubeconfig import write_kubeconfig
-from .ssm_documents import create_aws_managed_documents
-from .patch import json_merge_patch, strategic_merge_patch
-from .scenario import APPLY_ORDER, LoadedScenario, Step, load_scenario_file, load_scenarios, node_manifest, scenario_files
-from .store import ApiError, ObjectStore
-from .world import World
+from ..contracts import parse_resource_id
+from .aws.feed import AlarmSpec, AwsFeed, minute_floor
+from .aws.moto_backend import LabAccount, claim_account, release_account
+from .aws.server import MotoServer, aws_env, client
+from .aws.ssm_documents import create_aws_managed_documents
+from .kube.apiserver import KubeApiServer
+from .kube.errors import ApiError
+from .kube.kubeconfig import write_kubeconfig
+from .kube.patch import json_merge_patch, strategic_merge_patch
+from .kube.store import ObjectStore
+from .scenarios.loader import APPLY_ORDER, load_scenario_file, load_scenarios, node_manifest, scenario_files
+from .scenarios.schema import LoadedScenario, Step
+from .world.clock import SimClock
+from .world.controllers.common import TEMPLATE_HASH, owned_by
+from .world.controllers.deployment import REVISION
+from .world.images import ImageCatalog, load_catalog
+from .world.world import World
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +360,6 @@ class Lab:
 
 
 def _split(resource: str) -> tuple[str | None, str, str]:
-    from ..contracts import parse_resource_id
-
     return parse_resource_id(resource)
 
 
@@ -370,8 +373,8 @@ def _container(obj: dict, name: str) -> dict:
 
 def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None = None) -> dict:
     """kubectl rollout undo: the template of the wanted (default: previous) revision."""
-    owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if ctl.owned_by(rs, deploy)]
-    revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(ctl.REVISION, 0)), rs) for rs in owned),
+    owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if owned_by(rs, deploy)]
+    revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)), rs) for rs in owned),
                        key=lambda item: item[0])
     if len(revisions) < 2 and to_revision is None:
         raise ApiError(400, "BadRequest", f'no rollout history found for deployment "{deploy["metadata"]["name"]}"')
@@ -382,5 +385,5 @@ def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None 
         if target is None:
             raise ApiError(404, "NotFound", f"unable to find specified revision {to_revision} in history")
     template = copy.deepcopy(target["spec"]["template"])
-    (template.get("metadata") or {}).get("labels", {}).pop(ctl.TEMPLATE_HASH, None)
+    (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
     return template

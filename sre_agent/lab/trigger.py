@@ -1,12 +1,23 @@
 """The moment a lab scenario reaches the responder: its alarm, as CloudWatch reports it (read back
-from the lab's AWS), or its question. Only the alarm's public fields travel -- never the truth."""
+from the lab's AWS), or its question. Only the alarm's public fields travel -- never the truth.
+The lab hands over a `ScenarioTrigger`; turning it into an Incident is the caller's business
+(service.intake), so the lab imports nothing from the responder."""
 
 from __future__ import annotations
 
-from ..contracts import Incident
-from ..service.intake import incident_from_alarm, incident_from_question
-from .aws import client
+from typing import Any
+
+from pydantic import BaseModel
+
+from .aws.server import client
 from .lab import Lab, LabError
+
+
+class ScenarioTrigger(BaseModel):
+    """What a loaded scenario sends the responder: exactly one of the two is set."""
+
+    alarm: dict[str, Any] | None = None  # the alarm payload as CloudWatch reports it, plus Severity
+    question: str | None = None
 
 
 def alarm_payload(lab: Lab, alarm_name: str) -> dict:
@@ -22,13 +33,13 @@ def alarm_payload(lab: Lab, alarm_name: str) -> dict:
                         "Dimensions": [{"name": d["Name"], "value": d["Value"]} for d in alarm["Dimensions"]]}}
 
 
-def incident_for(lab: Lab) -> Incident:
+def scenario_trigger(lab: Lab) -> ScenarioTrigger:
     scenario = lab.scenario.scenario
     if scenario.question:
-        return incident_from_question(scenario.question)
+        return ScenarioTrigger(question=scenario.question)
     payload = alarm_payload(lab, scenario.alarm.name)
     payload["Severity"] = scenario.alarm.severity
-    return incident_from_alarm(payload)
+    return ScenarioTrigger(alarm=payload)
 
 
 def lab_namespaces(lab: Lab) -> list[str]:

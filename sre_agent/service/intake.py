@@ -88,3 +88,12 @@ def incident_for_sweep(now: datetime | None = None) -> Incident:
     now = now or datetime.now(UTC)
     return Incident(id=f"sweep-{now.strftime('%Y%m%d-%H%M%S')}", source="sweep", title="scheduled cluster health sweep",
                     severity="low", started_at=now, window_start=now - LOOKBACK, window_end=now)
+
+
+def incident_for_trigger(alarm: dict[str, Any] | None, question: str | None) -> Incident:
+    """The Incident a lab scenario opens (sre_agent.lab.trigger.ScenarioTrigger): its alarm, else its question."""
+    if alarm is not None:
+        return incident_from_alarm(alarm)
+    if question is None:
+        raise IntakeError("a scenario trigger carries neither an alarm nor a question")
+    return incident_from_question(question)

@@ -17,9 +17,15 @@ from sre_agent.app.runs import resume_investigation, run_investigation
 from sre_agent.app.toolbox import Toolbox
 from sre_agent.graph.state import Budget
 from sre_agent.lab.lab import Lab
-from sre_agent.lab.trigger import incident_for, lab_namespaces
+from sre_agent.lab.trigger import lab_namespaces, scenario_trigger
+from sre_agent.service.intake import incident_for_trigger
 
 CATALOG = "shop/Deployment/catalog"
+
+
+def _incident(lab: Lab):
+    trigger = scenario_trigger(lab)
+    return incident_for_trigger(trigger.alarm, trigger.question)
 
 
 def _lab() -> Lab:
@@ -58,7 +64,7 @@ def test_approved_action_runs_and_is_verified(tmp_path):
         return {"decision": "approved", "by": "alice"}
 
     try:
-        result, state = asyncio.run(run_investigation(incident_for(lab), _settings(lab, tmp_path), approver=approve))
+        result, state = asyncio.run(run_investigation(_incident(lab), _settings(lab, tmp_path), approver=approve))
         assert len(asked) == 1 and asked[0]["plan"]["tool"] == "rollout_undo"
         assert result.status == "remediated"
         assert result.actions[0].approved_by == "alice" and result.actions[0].verified
@@ -72,7 +78,7 @@ def test_rejected_action_escalates_and_changes_nothing(shared_lab, tmp_path):
     async def reject(request):
         return {"decision": "rejected", "by": "bob", "note": "change freeze"}
 
-    result, state = asyncio.run(run_investigation(incident_for(shared_lab), _settings(shared_lab, tmp_path), approver=reject))
+    result, state = asyncio.run(run_investigation(_incident(shared_lab), _settings(shared_lab, tmp_path), approver=reject))
     assert result.status == "escalated" and not result.actions
     assert "rejected by bob" in state.escalation_reason and "change freeze" in state.escalation_reason
     assert result.diagnosis.category == "bad_image" and result.diagnosis.resource == CATALOG
@@ -86,14 +92,14 @@ def test_unanswered_approval_times_out_and_escalates(shared_lab, tmp_path):
         await asyncio.sleep(60)
 
     settings = _settings(shared_lab, tmp_path, approval_timeout_s=1.0)
-    result, state = asyncio.run(run_investigation(incident_for(shared_lab), settings, approver=never))
+    result, state = asyncio.run(run_investigation(_incident(shared_lab), settings, approver=never))
     assert result.status == "escalated" and "timeout" in state.escalation_reason
     assert _audit(tmp_path) == []
 
 
 def test_spent_budget_escalates_with_partial_findings(shared_lab, tmp_path):
     settings = _settings(shared_lab, tmp_path, budget=Budget(max_steps=1))
-    result, state = asyncio.run(run_investigation(incident_for(shared_lab), settings))
+    result, state = asyncio.run(run_investigation(_incident(shared_lab), settings))
     assert result.status == "escalated"
     assert "step budget spent" in state.escalation_reason
     assert state.findings and result.tool_calls > 0
@@ -116,7 +122,7 @@ def test_crash_after_the_write_then_resume_does_not_repeat_it(tmp_path, monkeypa
 
     try:
         settings = _settings(lab, tmp_path, remediation="auto")
-        incident = incident_for(lab)
+        incident = _incident(lab)
         monkeypatch.setattr(Toolbox, "call", crashing_call)
         with pytest.raises(Crash):
             asyncio.run(run_investigation(incident, settings))
@@ -141,7 +147,7 @@ def test_postgres_checkpoints_and_ledger(tmp_path):
 
     lab = _lab()
     try:
-        incident = incident_for(lab)
+        incident = _incident(lab)
         settings = _settings(lab, tmp_path, remediation="auto", checkpoint_dsn=POSTGRES_DSN)
         result, state = asyncio.run(run_investigation(incident, settings))
         assert result.status == "remediated"

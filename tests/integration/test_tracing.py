@@ -17,7 +17,7 @@ from langgraph.errors import GraphInterrupt
 from typer.testing import CliRunner
 
 from sre_agent.commands.trace import build_trees, render_waterfall, trace
-from sre_agent.lab.aws import MotoServer, aws_env, client
+from sre_agent.lab.aws.server import MotoServer, aws_env, client
 from sre_agent.tracing import (MAX_DOCUMENT_BYTES, ApiEmitter, DaemonEmitter, NullTracer, Tracer, node_span,
                                tracer_from_env)
 
@@ -296,11 +296,13 @@ def test_a_real_investigation_traces_its_kubernetes_tool_calls(tmp_path):
     from sre_agent.app.runs import run_investigation
     from sre_agent.app.toolbox import ServerConnection
     from sre_agent.lab.lab import Lab
-    from sre_agent.lab.trigger import incident_for
+    from sre_agent.lab.trigger import scenario_trigger
+    from sre_agent.service.intake import incident_for_trigger
 
     with Lab(history_minutes=30) as lab:
         lab.load("bad-image")
-        incident = incident_for(lab)
+        trigger = scenario_trigger(lab)
+        incident = incident_for_trigger(trigger.alarm, trigger.question)
         settings = RunOptions(remediation="off", state_dir=tmp_path, env=lab.env(),
                               servers={"kubernetes": ServerConnection(module="mcp_servers.kubernetes", env=lab.env())})
         result, _ = asyncio.run(run_investigation(incident, settings))  # no tracer given: the lab env turns it on

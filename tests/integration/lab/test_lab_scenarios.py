@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 
 from lab_client import (LabClients, advance_until, alarm, apply_remediation, clients_for, events_about, log_events,
                         metric_series, pod_is_ready, pods_of, rollout_undo, services_without_endpoints, unhealthy_pods)
-from sre_agent.lab.aws import CI_NAMESPACE
-from sre_agent.lab.images import load_catalog
-from sre_agent.lab.scenario import (SCENARIO_DIR, SCHEMA_PATH, LoadedScenario, ScenarioError, load_scenario_file,
-                                    load_scenarios, scenario_json_schema)
-from sre_agent.lab.world import LOG_GROUP_PREFIX
+from sre_agent.lab.aws.feed import CI_NAMESPACE
+from sre_agent.lab.scenarios.loader import SCENARIO_DIR, load_scenario_file, load_scenarios
+from sre_agent.lab.scenarios.schema import SCHEMA_PATH, LoadedScenario, ScenarioError, scenario_json_schema
+from sre_agent.lab.world.images import load_catalog
+from sre_agent.lab.world.world import LOG_GROUP_PREFIX
 from sre_agent.contracts import RootCauseCategory as C
 from sre_agent.contracts import parse_resource_id
 
@@ -334,7 +334,7 @@ def test_scenario_shows_its_symptom_and_its_remediation_clears_it(lab_factory, s
 
 def test_committed_schema_is_generated_from_the_models():
     assert json.loads(SCHEMA_PATH.read_text()) == scenario_json_schema(), \
-        "scenario.schema.json is stale: run python -c 'from sre_agent.lab.scenario import write_schema; write_schema()'"
+        "scenario.schema.json is stale: run python -c 'from sre_agent.lab.scenarios.schema import write_schema; write_schema()'"
 
 
 def test_every_catalog_scenario_validates_against_the_committed_schema():
@@ -417,7 +417,7 @@ def test_scenarios_load_from_a_directory_outside_the_repo_with_their_own_image(t
 
 
 def test_the_scenario_listing_never_contains_the_truth():
-    from sre_agent.lab.cli import app  # mounted as `sre-agent lab`
+    from sre_agent.commands.lab import app  # mounted as `sre-agent lab`
 
     result = CliRunner().invoke(app, ["scenarios", "--json"])
     assert result.exit_code == 0, result.output

@@ -16,9 +16,10 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client import ApiException
 
-from sre_agent.lab.apiserver import KubeApiServer
-from sre_agent.lab.kubeconfig import write_kubeconfig
-from sre_agent.lab.store import ApiError, ObjectStore
+from sre_agent.lab.kube.apiserver import KubeApiServer
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig
+from sre_agent.lab.kube.errors import ApiError
+from sre_agent.lab.kube.store import ObjectStore
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -5,14 +5,15 @@ messages for one (object, reason) within ten minutes are combined, as client-go'
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ..kube.errors import ApiError
+from ..kube.store import ObjectStore
 from .clock import rfc3339
-from .store import ObjectStore
-
 
 SIMILAR_EVENTS_BEFORE_COMBINING = 10
 SIMILAR_WINDOW_S = 600
+EVENT_TTL_S = 3600
 
 
 class EventRecorder:
@@ -85,3 +86,13 @@ class EventRecorder:
         }
         self._names[key] = (namespace, name)
         self._store.create(event)
+
+    def expire(self, events: list[dict], now: datetime) -> None:
+        """The API server keeps an Event for an hour after it last happened (--event-ttl=1h)."""
+        cutoff = rfc3339(now - timedelta(seconds=EVENT_TTL_S))
+        for event in events:
+            if (event.get("lastTimestamp") or "") < cutoff:  # RFC 3339 in UTC sorts as text
+                try:
+                    self._store.delete("Event", event["metadata"]["namespace"], event["metadata"]["name"])
+                except ApiError:
+                    pass

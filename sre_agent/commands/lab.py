@@ -14,8 +14,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .images import load_catalog
-from .scenario import ScenarioError, load_scenario_file, load_scenarios
+from ..lab.scenarios.loader import load_scenario_file, load_scenarios
+from ..lab.scenarios.schema import ScenarioError
+from ..lab.world.images import load_catalog
 
 app = typer.Typer(help="The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios.",
                   no_args_is_help=True, rich_markup_mode="markdown")
@@ -45,8 +46,8 @@ def up(
 
     * (another shell) source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
     """
-    from .admin import LabAdminServer
-    from .lab import Lab
+    from ..lab.admin import LabAdminServer
+    from ..lab.lab import Lab
 
     lab = Lab(scenario_dirs=scenarios, history_minutes=history_minutes, speed=speed,
               state_dir=env_file.parent.resolve() / "lab")
@@ -97,7 +98,7 @@ def list_scenarios(scenarios: ScenarioDirs = None,
 @app.command()
 def validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Scenario files or directories.")] = None) -> None:
     """Validate scenario files against the schema and check every reference; exit 1 on any error."""
-    from .scenario import SCENARIO_DIR
+    from ..lab.scenarios.loader import SCENARIO_DIR
 
     catalog = load_catalog()
     files: list[Path] = []

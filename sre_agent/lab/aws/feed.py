@@ -1,4 +1,4 @@
-"""The lab's AWS: moto in server mode on loopback, fed by the world.
+"""The lab's AWS feed: moto (server.py) fed by the world.
 
 Every simulated minute the feed samples the world into CloudWatch series in the Container Insights
 shape (per workload, node, service and cluster) plus application metrics (requests, 5xx, latency),
@@ -11,91 +11,23 @@ exactly what a real agent would."""
 
 from __future__ import annotations
 
-import atexit
 import json
-import socket
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
-from . import noise
-from .controllers import workload_name
+from ..world import noise
+from ..world.controllers.common import workload_name
 from .moto_backend import LabAccount, MotoBackends
+from .server import client
 
 if TYPE_CHECKING:
-    from .world import World
+    from ..world.world import World
 
-REGION = "us-east-1"
 CI_NAMESPACE = "ContainerInsights"
 APP_NAMESPACE = "Application"
 ALARM_TOPIC = "sre-lab-alarms"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class MotoServer:
-    """moto's own ThreadedMotoServer on a free loopback port."""
-
-    def __init__(self, port: int | None = None) -> None:
-        from moto.server import ThreadedMotoServer
-
-        self.port = port or free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    @classmethod
-    def shared(cls) -> "MotoServer":
-        """One server per process, shared by every lab in it: each lab has its own moto account
-        (moto_backend.claim_account), so they never see each other's data, and a lab starts and
-        stops in a fraction of a second instead of paying for a server each time."""
-        global _shared_server
-        with _shared_lock:
-            if _shared_server is None:
-                server = cls()
-                server.start()
-                atexit.register(server.stop)
-                _shared_server = server
-            return _shared_server
-
-
-_shared_server: MotoServer | None = None
-_shared_lock = threading.Lock()
-
-
-def aws_env(endpoint_url: str, account: LabAccount | None = None) -> dict[str, str]:
-    """What a client needs to reach the lab's AWS: the credentials pick the lab's own account."""
-    return {
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": account.access_key_id if account else "testing",
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key if account else "testing",
-    }
-
-
-def client(service: str, endpoint_url: str, account: LabAccount | None = None):
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=REGION,
-                        aws_access_key_id=account.access_key_id if account else "testing",
-                        aws_secret_access_key=account.secret_access_key if account else "testing",
-                        config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
 
 
 @dataclass(frozen=True)
@@ -202,7 +134,7 @@ class AwsFeed:
         cluster = {"ClusterName": world.cluster_name}
         nodes = world.list("Node")
         node_alloc = {}
-        from .quantity import cpu_millicores, memory_mib
+        from ..kube.quantity import cpu_millicores, memory_mib
 
         for node in nodes:
             name = node["metadata"]["name"]

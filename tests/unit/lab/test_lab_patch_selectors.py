@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from sre_agent.lab.patch import (
+from sre_agent.lab.kube.patch import (
     PatchError,
     apply_patch,
     json_merge_patch,
@@ -14,7 +14,7 @@ from sre_agent.lab.patch import (
     merge_key_for,
     strategic_merge_patch,
 )
-from sre_agent.lab.selectors import (
+from sre_agent.lab.kube.selectors import (
     SelectorError,
     field_value,
     label_selector_from_dict,

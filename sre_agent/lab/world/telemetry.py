@@ -12,14 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from . import noise
-from .quantity import cpu_millicores, memory_mib
-
-if TYPE_CHECKING:
-    from .world import World
+from ..kube.quantity import cpu_millicores, memory_mib
+from .context import TrafficContext
 
 MAX_LOG_LINES_PER_SYNC = 40
 LOG_LINE_EVERY_S = 15.0
@@ -71,7 +68,7 @@ def parse_service_host(value: str, namespace: str) -> tuple[str, str, int | None
 
 
 class TrafficModel:
-    def __init__(self, world: "World") -> None:
+    def __init__(self, world: TrafficContext) -> None:
         self.world = world
         self.services: dict[str, ServiceStats] = {}
         self.pod_usage: dict[str, PodUsage] = {}

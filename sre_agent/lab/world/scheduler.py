@@ -5,13 +5,11 @@ FailedScheduling message a real scheduler writes ("0/3 nodes are available: ..."
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from .quantity import cpu_millicores, memory_mib
-from .selectors import matches_labels
-
-if TYPE_CHECKING:
-    from .world import World
+from ..kube.quantity import cpu_millicores, memory_mib
+from ..kube.selectors import matches_labels
+from .context import ClusterContext
+from .controllers.common import pod_requests
 
 
 def _tolerates(tolerations: list[dict], taint: dict) -> bool:
@@ -36,41 +34,40 @@ def _node_affinity_ok(pod_spec: dict, labels: dict) -> bool:
     return any(matches_labels({"matchExpressions": term.get("matchExpressions") or []}, labels) for term in terms)
 
 
+def node_accepts(node: dict, pod_spec: dict, daemon: bool = False, usage: dict | None = None,
+                 requests: tuple[float, float] = (0.0, 0.0)) -> str | None:
+    """None when the pod may run on the node, else the scheduler's reason fragment."""
+    labels = node["metadata"].get("labels") or {}
+    tolerations = list(pod_spec.get("tolerations") or [])
+    if not daemon and node["spec"].get("unschedulable"):
+        return "node(s) were unschedulable"
+    for taint in node["spec"].get("taints") or []:
+        if taint.get("effect") not in ("NoSchedule", "NoExecute"):
+            continue
+        if daemon and taint.get("key", "").startswith("node.kubernetes.io/"):
+            continue  # DaemonSet pods get tolerations for node-condition taints automatically
+        if not _tolerates(tolerations, taint):
+            value = taint.get("value", "")
+            return f"node(s) had untolerated taint {{{taint.get('key')}: {value}}}"
+    selector = pod_spec.get("nodeSelector") or {}
+    if any(labels.get(k) != v for k, v in selector.items()) or not _node_affinity_ok(pod_spec, labels):
+        return "node(s) didn't match Pod's node affinity/selector"
+    if usage is not None:
+        allocatable = (node.get("status") or {}).get("allocatable") or {}
+        free_cpu = cpu_millicores(allocatable.get("cpu", "0")) - usage.get("cpu", 0.0)
+        free_mem = memory_mib(allocatable.get("memory", "0")) - usage.get("memory", 0.0)
+        if requests[0] > free_cpu:
+            return "Insufficient cpu"
+        if requests[1] > free_mem:
+            return "Insufficient memory"
+    return None
+
+
 class Scheduler:
-    def __init__(self, world: "World") -> None:
+    def __init__(self, world: ClusterContext) -> None:
         self.world = world
 
-    def node_accepts(self, node: dict, pod_spec: dict, daemon: bool = False, usage: dict | None = None,
-                     requests: tuple[float, float] = (0.0, 0.0)) -> str | None:
-        """None when the pod may run on the node, else the scheduler's reason fragment."""
-        labels = node["metadata"].get("labels") or {}
-        tolerations = list(pod_spec.get("tolerations") or [])
-        if not daemon and node["spec"].get("unschedulable"):
-            return "node(s) were unschedulable"
-        for taint in node["spec"].get("taints") or []:
-            if taint.get("effect") not in ("NoSchedule", "NoExecute"):
-                continue
-            if daemon and taint.get("key", "").startswith("node.kubernetes.io/"):
-                continue  # DaemonSet pods get tolerations for node-condition taints automatically
-            if not _tolerates(tolerations, taint):
-                value = taint.get("value", "")
-                return f"node(s) had untolerated taint {{{taint.get('key')}: {value}}}"
-        selector = pod_spec.get("nodeSelector") or {}
-        if any(labels.get(k) != v for k, v in selector.items()) or not _node_affinity_ok(pod_spec, labels):
-            return "node(s) didn't match Pod's node affinity/selector"
-        if usage is not None:
-            allocatable = (node.get("status") or {}).get("allocatable") or {}
-            free_cpu = cpu_millicores(allocatable.get("cpu", "0")) - usage.get("cpu", 0.0)
-            free_mem = memory_mib(allocatable.get("memory", "0")) - usage.get("memory", 0.0)
-            if requests[0] > free_cpu:
-                return "Insufficient cpu"
-            if requests[1] > free_mem:
-                return "Insufficient memory"
-        return None
-
     def schedule(self, now) -> bool:
-        from .controllers import pod_requests  # local: controllers imports scheduler helpers too
-
         world = self.world
         pending = [p for p in world.list("Pod") if not p["spec"].get("nodeName")
                    and not p["metadata"].get("deletionTimestamp")]
@@ -95,7 +92,7 @@ class Scheduler:
             if unbound is None:
                 candidates = []
                 for node in nodes:
-                    reason = self.node_accepts(node, pod["spec"], usage=usage[node["metadata"]["name"]], requests=requests)
+                    reason = node_accepts(node, pod["spec"], usage=usage[node["metadata"]["name"]], requests=requests)
                     if reason is None:
                         candidates.append(node)
                     else:

@@ -11,33 +11,33 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from . import controllers as ctl
+from ..kube.errors import ApiError
+from ..kube.informer import Informer
+from ..kube.store import ObjectStore
 from .clock import SimClock, parse_rfc3339, rfc3339
+from .container_plan import ConfigSource, plan_container
+from .controllers.common import is_terminating, workload_name
+from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
+from .controllers.deployment import reconcile_deployment, sync_deployment_status
+from .controllers.endpoints import reconcile_endpoints
+from .controllers.job import reconcile_job, sync_job_status
+from .controllers.node_lifecycle import EVICTION_AFTER_S, evict_from_unreachable_nodes, reconcile_nodes
+from .controllers.pvc import reconcile_pvcs
+from .controllers.quota import sync_quota_status
+from .controllers.replicaset import reconcile_replicaset, sync_replicaset_status
+from .controllers.statefulset import reconcile_statefulset, sync_statefulset_status
 from .events import EventRecorder
 from .images import ImageCatalog
-from .informer import Informer
-from .kubelet import ConfigSource, ContainerDriver, ContainerRuntime, container_status, plan_container
+from .kubelet import ContainerDriver, ContainerRuntime, PodRuntime
+from .pod_status import derive_pod_status
+from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
-from .store import ApiError, ObjectStore
 from .telemetry import TrafficModel
 
 
-@dataclass
-class PodRuntime:
-    uid: str
-    containers: list[ContainerRuntime] = field(default_factory=list)
-    ip: str | None = None
-    started_at: datetime | None = None
-    log_group: str = ""  # where a log shipper sends this pod's lines: one group per workload
-    pod_name: str = ""
-    status_signature: tuple | None = None  # what the stored status was derived from
-
-
 LOG_GROUP_PREFIX = "/sre-lab"
-EVENT_TTL_S = 3600
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
@@ -89,65 +89,15 @@ class World:
                 tail_lines: int | None, since_seconds: int | None, timestamps: bool) -> str:
         pod = self.store.get("Pod", namespace, name)
         self.traffic_model.write_request_logs(self.clock.now(), uids={pod["metadata"]["uid"]})
-        names = [c["name"] for c in pod["spec"].get("containers") or []]
-        if container is None:
-            if len(names) != 1:
-                raise ApiError(400, "BadRequest", f"a container name must be specified for pod {name}, "
-                                                  f"choose one of: [{' '.join(names)}]")
-            container = names[0]
-        if container not in names:
-            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
-        runtime = self.runtimes.get(pod["metadata"]["uid"])
-        rt = next((c for c in runtime.containers if c.name == container), None) if runtime else None
-        if rt is None or (not rt.ever_started):
-            reason = rt.reason if rt else "ContainerCreating"
-            raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-        if previous:
-            if rt.restart_count == 0 or not rt.previous_log:
-                raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" not found')
-            lines = list(rt.previous_log)
-        else:
-            lines = list(rt.log)
-        if since_seconds is not None:
-            cutoff = self.clock.now() - timedelta(seconds=since_seconds)
-            lines = [entry for entry in lines if entry[0] >= cutoff]
-        if tail_lines is not None:
-            lines = lines[-tail_lines:] if tail_lines > 0 else []
-        if timestamps:
-            return "".join(f"{at.strftime('%Y-%m-%dT%H:%M:%S.%f')}000Z {text}\n" for at, text in lines)
-        return "".join(f"{text}\n" for _, text in lines)
+        return pod_log_text(pod, self.runtimes.get(pod["metadata"]["uid"]), container, previous, tail_lines,
+                            since_seconds, timestamps, self.clock.now())
 
     def pod_metrics(self, namespace: str | None) -> list[dict]:
-        usage = self.traffic_model.pod_usage
-        now = rfc3339(self.clock.now())
-        items = []
-        for pod in self.list("Pod", namespace):
-            sample = usage.get(pod["metadata"]["uid"])
-            if sample is None or pod["status"].get("phase") != "Running":
-                continue
-            items.append({
-                "apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
-                "metadata": {"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
-                             "labels": pod["metadata"].get("labels", {})},
-                "timestamp": now, "window": "30s",
-                "containers": [{"name": name, "usage": {"cpu": f"{int(cpu * 1e9)}n", "memory": f"{int(mem * 1024)}Ki"}}
-                               for name, cpu, mem in sample.containers],
-            })
-        return items
+        return pod_metrics_items(self.list("Pod", namespace), self.traffic_model.pod_usage, rfc3339(self.clock.now()))
 
     def node_metrics(self) -> list[dict]:
-        now = rfc3339(self.clock.now())
-        items = []
-        for node in self.list("Node"):
-            name = node["metadata"]["name"]
-            if name in self.node_faults:
-                continue
-            cpu, mem = self.traffic_model.node_usage.get(name, (0.0, 0.0))
-            items.append({"apiVersion": "metrics.k8s.io/v1beta1", "kind": "NodeMetrics",
-                          "metadata": {"name": name, "labels": node["metadata"].get("labels", {})},
-                          "timestamp": now, "window": "30s",
-                          "usage": {"cpu": f"{int(cpu * 1e9)}n", "memory": f"{int(mem * 1024)}Ki"}})
-        return items
+        return node_metrics_items(self.list("Node"), self.traffic_model.node_usage, self.node_faults,
+                                  rfc3339(self.clock.now()))
 
     # --- queries the controllers use --------------------------------------------------------
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
@@ -240,52 +190,52 @@ class World:
         """What real components repeat while nothing changes: node heartbeats, retries that fail
         the same way again (scheduling, provisioning), failing readiness probes; and the traffic
         model, whose memory and CPU drift with time."""
-        ctl.reconcile_nodes(self, now)
-        ctl.reconcile_pvcs(self, now)
+        reconcile_nodes(self, now)
+        reconcile_pvcs(self, now)
         self.scheduler.schedule(now)
         self._record_readiness_failures(now)
-        self._expire_events(now)
+        self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
 
     def _reconcile(self, now: datetime) -> None:
-        ctl.reconcile_nodes(self, now)
+        reconcile_nodes(self, now)
         for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
             self._ready_memo.clear()
-            changed = ctl.evict_from_unreachable_nodes(self, now)
+            changed = evict_from_unreachable_nodes(self, now)
             for deploy in self.list("Deployment"):
-                changed |= ctl.reconcile_deployment(self, deploy, now)
+                changed |= reconcile_deployment(self, deploy, now)
             for rs in self.list("ReplicaSet"):
-                changed |= ctl.reconcile_replicaset(self, rs, now)
-            for kind, reconcile in (("StatefulSet", ctl.reconcile_statefulset), ("DaemonSet", ctl.reconcile_daemonset),
-                                    ("Job", ctl.reconcile_job)):
+                changed |= reconcile_replicaset(self, rs, now)
+            for kind, reconcile in (("StatefulSet", reconcile_statefulset), ("DaemonSet", reconcile_daemonset),
+                                    ("Job", reconcile_job)):
                 for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
-            ctl.reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
+            reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()
             self._run_kubelets(now)
             self._ready_memo.clear()
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
-            changed |= ctl.reconcile_endpoints(self)
+            changed |= reconcile_endpoints(self)
             self.traffic_model.update(now)
             self._ready_memo.clear()
             if not changed:
                 break
         if self.minute_tick:
             self._record_readiness_failures(now)
-            self._expire_events(now)
+            self.events.expire(self.list("Event"), now)
         self._garbage_collect()
         for rs in self.list("ReplicaSet"):
-            ctl.sync_replicaset_status(self, rs)
+            sync_replicaset_status(self, rs)
         for deploy in self.list("Deployment"):
-            ctl.sync_deployment_status(self, deploy, now)
+            sync_deployment_status(self, deploy, now)
         for sts in self.list("StatefulSet"):
-            ctl.sync_statefulset_status(self, sts)
+            sync_statefulset_status(self, sts)
         for ds in self.list("DaemonSet"):
-            ctl.sync_daemonset_status(self, ds)
+            sync_daemonset_status(self, ds)
         for job in self.list("Job"):
-            ctl.sync_job_status(self, job, now)
-        ctl.sync_quota_status(self)
+            sync_job_status(self, job, now)
+        sync_quota_status(self)
         self._last_full = now
 
     def _next_wakeup(self, now: datetime) -> datetime:
@@ -306,7 +256,7 @@ class World:
                 elif rt.next_attempt_at is not None:
                     moments.append(rt.next_attempt_at)
         for fault in self.node_faults.values():
-            moments.append(fault + timedelta(seconds=ctl.EVICTION_AFTER_S))
+            moments.append(fault + timedelta(seconds=EVICTION_AFTER_S))
         for deploy in self.list("Deployment"):
             started = self.deployment_progress.get(deploy["metadata"]["uid"])
             if started is not None:
@@ -328,23 +278,13 @@ class World:
         self.clock.set(target)
         self.sync()
 
-    def _expire_events(self, now: datetime) -> None:
-        """The API server keeps an Event for an hour after it last happened (--event-ttl=1h)."""
-        cutoff = rfc3339(now - timedelta(seconds=EVENT_TTL_S))
-        for event in self.list("Event"):
-            if (event.get("lastTimestamp") or "") < cutoff:  # RFC 3339 in UTC sorts as text
-                try:
-                    self.store.delete("Event", event["metadata"]["namespace"], event["metadata"]["name"])
-                except ApiError:
-                    pass
-
     def _record_readiness_failures(self, now: datetime) -> None:
         """A readiness probe that keeps failing: the kubelet's Unhealthy event, counted per minute."""
         nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
         for pod in self.pods_in(None):
             runtime = self.runtimes.get(pod["metadata"]["uid"])
             node = pod["spec"].get("nodeName")
-            if runtime is None or node in self.node_faults or node not in nodes or ctl.is_terminating(pod):
+            if runtime is None or node in self.node_faults or node not in nodes or is_terminating(pod):
                 continue
             specs = {c["name"]: c for c in pod["spec"].get("containers") or []}
             for rt in runtime.containers:
@@ -410,13 +350,13 @@ class World:
                     continue
                 scheduled_at = max(parse_rfc3339(pod["metadata"]["creationTimestamp"]), now - timedelta(seconds=1))
                 runtime = PodRuntime(uid=uid, ip=self._pod_ip(nodes[node_name]), started_at=scheduled_at,
-                                     log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{ctl.workload_name(pod)}",
+                                     log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}",
                                      pod_name=pod["metadata"]["name"],
                                      containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
                                                                   next_attempt_at=scheduled_at)
                                                  for c in pod["spec"].get("containers") or []])
                 self.runtimes[uid] = runtime
-            if node_name not in self.node_faults and not ctl.is_terminating(pod):
+            if node_name not in self.node_faults and not is_terminating(pod):
                 self._advance_pod(pod, runtime, nodes[node_name], config, now)
             self._write_pod_status(pod, runtime, nodes[node_name], now)
 
@@ -447,59 +387,10 @@ class World:
                            for rt in runtime.containers))
         if runtime.status_signature == signature:
             return
-        statuses = [container_status(rt, ready) for rt, ready in zip(runtime.containers, readiness)]
-        all_ready = bool(statuses) and all(s["ready"] for s in statuses)
-        restart_policy = pod["spec"].get("restartPolicy", "Always")
-        states = [rt.state for rt in runtime.containers]
-        if runtime.containers and all(s == "terminated" for s in states) and restart_policy != "Always":
-            phase = "Succeeded" if all((rt.exit_code or 0) == 0 for rt in runtime.containers) else "Failed"
-        elif any(rt.ever_started for rt in runtime.containers):
-            phase = "Running"
-        else:
-            phase = "Pending"
-        started = rfc3339(runtime.started_at) if runtime.started_at else None
-        conditions = [
-            {"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": started},
-            {"type": "Initialized", "status": "True", "lastTransitionTime": started},
-            {"type": "Ready", "status": "True" if all_ready else "False", "lastTransitionTime": started,
-             **({} if all_ready else {"reason": "ContainersNotReady" if not node_lost else "NodeLost",
-                                      "message": "containers with unready status: [" + " ".join(
-                                          s["name"] for s in statuses if not s["ready"]) + "]"})},
-            {"type": "ContainersReady", "status": "True" if all_ready else "False", "lastTransitionTime": started},
-            {"type": "PodScheduled", "status": "True", "lastTransitionTime": started},
-        ]
-        status = {
-            "phase": phase,
-            "conditions": conditions,
-            "hostIP": _node_ip(node),
-            "podIP": runtime.ip,
-            "podIPs": [{"ip": runtime.ip}] if runtime.ip else [],
-            "startTime": started,
-            "containerStatuses": statuses,
-            "qosClass": _qos_class(pod),
-        }
-        if ctl.is_terminating(pod) and node_lost:
-            status["reason"] = "NodeLost"
-            status["message"] = f"Node {node['metadata']['name']} which was running pod {pod['metadata']['name']} is unresponsive"
+        status = derive_pod_status(pod, runtime, node, readiness, node_lost)
         if pod.get("status") != status:
             pod["status"] = status
             pod = self.store.update_status(pod)
         signature = (pod["metadata"].get("resourceVersion"), *signature[1:])
         runtime.status_signature = signature
 
-
-def _node_ip(node: dict) -> str | None:
-    for address in (node.get("status") or {}).get("addresses") or []:
-        if address.get("type") == "InternalIP":
-            return address.get("address")
-    return None
-
-
-def _qos_class(pod: dict) -> str:
-    containers = pod["spec"].get("containers") or []
-    resources = [c.get("resources") or {} for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in resources):
-        return "BestEffort"
-    if all((r.get("limits") or {}).get("cpu") and (r.get("limits") or {}).get("memory") for r in resources):
-        return "Guaranteed"
-    return "Burstable"

@@ -1,0 +1,6 @@
+"""The Kubernetes API emulator, the bottom layer of the lab: an object store with kube-apiserver's
+storage semantics (store.py, with defaulting.py and validation.py), the REST surface over loopback
+HTTP that the official client talks to (apiserver.py: transport, routing, verb handlers,
+subresources), and the helpers both use (patch, selectors, resources, quantity, kubeconfig, and the
+informer the world reads through). It knows nothing of the world above it: the world plugs in
+through `hooks.WorldHooks`."""

@@ -1,0 +1,184 @@
+"""What kube-apiserver refuses on a write: malformed envelopes, invalid names, pods without
+containers, workload selectors that miss their template, out-of-range ports and replicas (422 with
+per-field causes), and -- for client updates only -- changes to fields that are immutable once set."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .codec import dumps, loads
+from .defaulting import WORKLOADS_WITH_SELECTOR, pod_specs
+from .errors import ApiError, duplicate, invalid_value, required
+from .resources import ResourceType, find_kind, stored_kinds
+from .selectors import SelectorError, to_label_selector
+
+_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                  "and must start and end with an alphanumeric character (e.g. 'example.com')")
+_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+              "start and end with an alphanumeric character (e.g. 'my-name'), at most 63 characters")
+_DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character (e.g. 'my-name'), at most 63 characters")
+
+
+def check_name(rtype: ResourceType, name: str) -> dict | None:
+    if rtype.kind == "Service":
+        ok, msg = len(name) <= 63 and bool(_DNS1035_RE.match(name)), _DNS1035_MSG
+    elif rtype.kind == "Namespace":
+        ok, msg = len(name) <= 63 and bool(_LABEL_RE.match(name)), _LABEL_MSG
+    else:
+        ok, msg = len(name) <= 253 and bool(_SUBDOMAIN_RE.match(name)), _SUBDOMAIN_MSG
+    return None if ok else invalid_value("metadata.name", name, msg)
+
+
+
+def check_envelope(obj: Any, *, creating: bool) -> tuple[ResourceType, dict]:
+    """Check the envelope (kind, apiVersion, metadata) and return a private JSON copy."""
+    if not isinstance(obj, dict):
+        raise ApiError.bad_request(f"an object must be a JSON object, got {type(obj).__name__}")
+    kind = obj.get("kind")
+    rtype = find_kind(kind) if isinstance(kind, str) else None
+    if rtype is None or not rtype.stored:
+        name = (obj.get("metadata") or {}).get("name", "") if isinstance(obj.get("metadata"), dict) else ""
+        raise ApiError.invalid(str(kind or ""), "", name, [{
+            "reason": "FieldValueNotSupported", "field": "kind",
+            "message": f"Unsupported value: {json.dumps(kind)}: supported values: "
+                       f"{', '.join(sorted(stored_kinds()))}"}])
+    api_version = obj.get("apiVersion")
+    if api_version is not None and api_version != rtype.api_version:
+        raise ApiError.bad_request(
+            f"apiVersion {api_version!r} is not served for kind {rtype.kind}; use {rtype.api_version!r}")
+    try:
+        new = loads(dumps(obj))  # private copy; also turns YAML datetimes into RFC 3339 strings
+    except TypeError as exc:
+        raise ApiError.bad_request(f"{rtype.kind} is not JSON-serialisable: {exc}") from None
+    new["apiVersion"] = rtype.api_version
+    meta = new.get("metadata")
+    if meta is None:
+        meta = new["metadata"] = {}
+    if not isinstance(meta, dict):
+        raise ApiError.bad_request(f"{rtype.kind}.metadata must be an object, got {type(meta).__name__}")
+    name = meta.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ApiError.bad_request(f"metadata.name must be a string, got {name!r}")
+    if not name and not (creating and meta.get("generateName")):
+        raise ApiError.invalid(rtype.kind, rtype.group, "", [required("metadata.name", "name or generateName is required")])
+    return rtype, new
+
+
+def validate(rtype: ResourceType, obj: dict) -> list[dict]:
+    """Field causes for a 422; empty when the object is acceptable."""
+    causes: list[dict] = []
+    kind, spec = rtype.kind, obj.get("spec")
+    for path, pod_spec, template_meta in pod_specs(kind, obj):
+        containers = pod_spec.get("containers")
+        if not isinstance(containers, list) or not containers:
+            causes.append(required(f"{path}.containers", "a pod needs at least one container"))
+        seen: set[str] = set()
+        for field in ("initContainers", "containers"):
+            for i, c in enumerate(pod_spec.get(field) or []):
+                where = f"{path}.{field}[{i}]"
+                if not isinstance(c, dict):
+                    causes.append(invalid_value(where, c, "must be an object"))
+                    continue
+                name = c.get("name")
+                if not isinstance(name, str) or not name:
+                    causes.append(required(f"{where}.name"))
+                elif not _LABEL_RE.match(name) or len(name) > 63:
+                    causes.append(invalid_value(f"{where}.name", name, _LABEL_MSG))
+                elif name in seen:
+                    causes.append(duplicate(f"{where}.name", name))
+                else:
+                    seen.add(name)
+                if not isinstance(c.get("image"), str) or not c["image"].strip():
+                    causes.append(required(f"{where}.image"))
+        if kind in ("Job", "CronJob") and pod_spec.get("restartPolicy") not in ("Never", "OnFailure"):
+            causes.append({"reason": "FieldValueRequired", "field": f"{path}.restartPolicy",
+                           "message": 'Required value: valid values: "OnFailure", "Never"'})
+        if kind in WORKLOADS_WITH_SELECTOR:
+            causes.extend(_validate_selector(spec, template_meta))
+    if isinstance(spec, dict) and "replicas" in spec:
+        replicas = spec["replicas"]
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            causes.append(invalid_value("spec.replicas", replicas, "must be greater than or equal to 0"))
+    if kind == "Service" and isinstance(spec, dict):
+        for i, port in enumerate(spec.get("ports") or []):
+            p = port.get("port") if isinstance(port, dict) else None
+            if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535:
+                causes.append(invalid_value(f"spec.ports[{i}].port", p, "must be between 1 and 65535, inclusive"))
+    if kind == "CronJob" and isinstance(spec, dict) and not spec.get("schedule"):
+        causes.append(required("spec.schedule"))
+    return causes
+
+
+def _validate_selector(spec: dict, template_meta: dict | None) -> list[dict]:
+    selector = spec.get("selector")
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return [invalid_value("spec.selector", selector, "empty selector is invalid for a workload; "
+                               "set spec.selector.matchLabels to the pod template's labels")]
+    try:
+        compiled = to_label_selector({k: v for k, v in selector.items() if k in ("matchLabels", "matchExpressions")})
+    except SelectorError as exc:
+        return [invalid_value("spec.selector", selector, str(exc))]
+    labels = (template_meta or {}).get("labels") or {}
+    if not compiled.matches(labels):
+        return [invalid_value("spec.template.metadata.labels", labels,
+                               f"`selector` does not match template `labels` (selector: {compiled})")]
+    return []
+
+
+def _without(spec: Any, *fields: str) -> Any:
+    return {k: v for k, v in spec.items() if k not in fields} if isinstance(spec, dict) else spec
+
+
+def _pod_spec_mutable_parts_removed(spec: Any) -> Any:
+    spec = _without(spec, "activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")
+    if isinstance(spec, dict):
+        for field in ("containers", "initContainers"):
+            if isinstance(spec.get(field), list):
+                spec[field] = [_without(c, "image") for c in spec[field]]
+    return spec
+
+
+def update_rules(rtype: ResourceType, old: dict, new: dict) -> list[dict]:
+    """Fields kube-apiserver refuses to change once set. Only client writes are held to these:
+    the world model plays scheduler and kubelet and may, for instance, bind a pod."""
+    kind, old_spec, new_spec = rtype.kind, old.get("spec") or {}, new.get("spec") or {}
+    forbidden = "Forbidden"
+    if kind == "Pod" and _pod_spec_mutable_parts_removed(old_spec) != _pod_spec_mutable_parts_removed(new_spec):
+        return [{"reason": "FieldValueForbidden", "field": "spec", "message": f"{forbidden}: pod updates may not "
+                 "change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, "
+                 "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or "
+                 "`spec.terminationGracePeriodSeconds`; change the owning workload's pod template instead"}]
+    if kind in WORKLOADS_WITH_SELECTOR and old_spec.get("selector") != new_spec.get("selector"):
+        return [invalid_value("spec.selector", new_spec.get("selector"), "field is immutable")]
+    if kind == "StatefulSet":
+        mutable = ("replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy",
+                   "minReadySeconds", "revisionHistoryLimit")
+        if _without(old_spec, *mutable) != _without(new_spec, *mutable):
+            return [{"reason": "FieldValueForbidden", "field": "spec", "message": f"{forbidden}: updates to "
+                     "statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
+                     "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"}]
+    if kind == "Job":
+        for field in ("template", "selector", "completions"):
+            if old_spec.get(field) != new_spec.get(field):
+                return [invalid_value(f"spec.{field}", new_spec.get(field), "field is immutable")]
+    if kind == "Service":
+        before, after = old_spec.get("clusterIP"), new_spec.get("clusterIP")
+        if before and after and before != after:
+            return [invalid_value("spec.clusterIP", after, "field is immutable")]
+    if kind == "PersistentVolumeClaim":
+        mutable = ("resources", "volumeAttributesClassName", "volumeName")
+        if _without(old_spec, *mutable) != _without(new_spec, *mutable):
+            return [{"reason": "FieldValueForbidden", "field": "spec", "message": f"{forbidden}: spec is "
+                     "immutable after creation except resources.requests and volumeAttributesClassName for bound "
+                     "claims; delete and recreate the claim to change it"}]
+    if kind in ("ConfigMap", "Secret") and old.get("immutable"):
+        if any(old.get(f) != new.get(f) for f in ("data", "binaryData", "immutable")):
+            return [{"reason": "FieldValueForbidden", "field": "data",
+                     "message": f"{forbidden}: field is immutable when `immutable` is set"}]
+    return []

@@ -1,0 +1,196 @@
+"""The Deployment controller: one ReplicaSet per pod template (its hash in the name), revision
+history and rollbacks, Recreate and RollingUpdate (maxSurge / maxUnavailable) rollouts, and the
+status conditions (Available, Progressing with its deadline, ReplicaFailure) a real one writes."""
+
+from __future__ import annotations
+
+import copy
+import math
+from datetime import datetime
+
+from ..clock import parse_rfc3339, rfc3339
+from ..context import ClusterContext
+from .common import TEMPLATE_HASH, live_pods_of, owner_ref, template_hash, write_status
+
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def _strip_hash(template: dict) -> dict:
+    """The template without the pod-template-hash label (shallow copies: hashing only reads it)."""
+    meta = template.get("metadata") or {}
+    labels = meta.get("labels")
+    if not labels or TEMPLATE_HASH not in labels:
+        return template
+    return {**template, "metadata": {**meta, "labels": {k: v for k, v in labels.items() if k != TEMPLATE_HASH}}}
+
+
+def _rolling_params(deploy: dict, desired: int) -> tuple[int, int]:
+    strategy = deploy["spec"].get("strategy") or {}
+    rolling = strategy.get("rollingUpdate") or {}
+
+    def resolve(value, default: str, round_up: bool) -> int:
+        value = default if value is None else value
+        if isinstance(value, str) and value.endswith("%"):
+            raw = desired * float(value[:-1]) / 100
+            return math.ceil(raw) if round_up else math.floor(raw)
+        return int(value)
+
+    surge = resolve(rolling.get("maxSurge"), "25%", True)
+    unavailable = resolve(rolling.get("maxUnavailable"), "25%", False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, unavailable
+
+
+def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> bool:
+    namespace = deploy["metadata"]["namespace"]
+    desired = int(deploy["spec"].get("replicas", 1))
+    template = deploy["spec"]["template"]
+    wanted_hash = template_hash(_strip_hash(template))
+    owned = list(world.informer.owned_by("ReplicaSet", deploy["metadata"]["uid"]))
+    current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
+    max_revision = max((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)) for rs in owned), default=0)
+    changed = False
+    if current is None:
+        rs_template = copy.deepcopy(template)
+        rs_template.setdefault("metadata", {}).setdefault("labels", {})[TEMPLATE_HASH] = wanted_hash
+        selector = copy.deepcopy(deploy["spec"]["selector"])
+        selector.setdefault("matchLabels", {})[TEMPLATE_HASH] = wanted_hash
+        current = world.store.create({
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{deploy['metadata']['name']}-{wanted_hash}",
+                "namespace": namespace,
+                "labels": {**(template.get("metadata") or {}).get("labels", {}), TEMPLATE_HASH: wanted_hash},
+                "annotations": {REVISION: str(max_revision + 1), "deployment.kubernetes.io/desired-replicas": str(desired)},
+                "ownerReferences": [owner_ref(deploy)],
+            },
+            "spec": {"replicas": 0, "selector": selector, "template": rs_template},
+        })
+        world.deployment_progress[deploy["metadata"]["uid"]] = now
+        owned.append(current)
+        changed = True
+    elif int(current["metadata"].get("annotations", {}).get(REVISION, 0)) < max_revision and not _is_latest(current, owned):
+        # A rollback to an old template reuses its ReplicaSet and gives it the next revision.
+        current["metadata"].setdefault("annotations", {})[REVISION] = str(max_revision + 1)
+        current["metadata"].pop("resourceVersion", None)
+        current = world.store.replace(current)
+        world.deployment_progress[deploy["metadata"]["uid"]] = now
+        changed = True
+    olds = [rs for rs in owned if rs["metadata"]["uid"] != current["metadata"]["uid"]]
+    if deploy["spec"].get("paused"):
+        return changed
+    strategy = (deploy["spec"].get("strategy") or {}).get("type", "RollingUpdate")
+    if strategy == "Recreate":
+        for rs in olds:
+            changed |= _scale_rs(world, rs, 0, deploy, now)
+        if not any(live_pods_of(world, rs) for rs in olds):
+            changed |= _scale_rs(world, current, desired, deploy, now)
+        return changed
+    surge, max_unavailable = _rolling_params(deploy, desired)
+    total_spec = sum(int(rs["spec"].get("replicas", 0)) for rs in owned)
+    new_replicas = int(current["spec"].get("replicas", 0))
+    if new_replicas > desired:
+        changed |= _scale_rs(world, current, desired, deploy, now)
+    elif new_replicas < desired:
+        allowed = max(0, desired + surge - total_spec)
+        target = new_replicas + min(allowed, desired - new_replicas)
+        if not olds:
+            target = desired
+        if target != new_replicas:
+            changed |= _scale_rs(world, current, target, deploy, now)
+    # Scale old ReplicaSets down only as far as availability allows.
+    min_available = desired - max_unavailable
+    all_ready = sum(sum(1 for p in live_pods_of(world, rs) if world.pod_ready(p)) for rs in owned)
+    new_unavailable = int(current["spec"].get("replicas", 0)) - sum(
+        1 for p in live_pods_of(world, current) if world.pod_ready(p))
+    budget = all_ready - min_available - max(0, new_unavailable)
+    for rs in sorted(olds, key=lambda r: int(r["metadata"].get("annotations", {}).get(REVISION, 0))):
+        replicas = int(rs["spec"].get("replicas", 0))
+        if replicas == 0:
+            continue
+        unhealthy = replicas - sum(1 for p in live_pods_of(world, rs) if world.pod_ready(p))
+        # Unhealthy old replicas can always go: they serve nothing.
+        drop = min(replicas, max(0, unhealthy) + max(0, budget))
+        if drop > 0:
+            budget -= max(0, drop - max(0, unhealthy))
+            changed |= _scale_rs(world, rs, replicas - drop, deploy, now)
+    return changed
+
+
+def _is_latest(rs: dict, owned: list[dict]) -> bool:
+    revision = int(rs["metadata"].get("annotations", {}).get(REVISION, 0))
+    return all(int(o["metadata"].get("annotations", {}).get(REVISION, 0)) <= revision for o in owned)
+
+
+def _scale_rs(world: ClusterContext, rs: dict, replicas: int, deploy: dict, now: datetime) -> bool:
+    if int(rs["spec"].get("replicas", 0)) == replicas:
+        return False
+    old = int(rs["spec"].get("replicas", 0))
+    rs["spec"]["replicas"] = replicas
+    rs["metadata"].pop("resourceVersion", None)
+    world.store.replace(rs)
+    verb = "up" if replicas > old else "down"
+    world.events.record(deploy, "ScalingReplicaSet",
+                        f"Scaled {verb} replica set {rs['metadata']['name']} from {old} to {replicas}", now,
+                        component="deployment-controller")
+    return True
+
+
+def sync_deployment_status(world: ClusterContext, deploy: dict, now: datetime) -> None:
+    desired = int(deploy["spec"].get("replicas", 1))
+    owned = world.informer.owned_by("ReplicaSet", deploy["metadata"]["uid"])
+    wanted_hash = template_hash(_strip_hash(deploy["spec"]["template"]))
+    pods = [p for rs in owned for p in live_pods_of(world, rs)]
+    ready = sum(1 for p in pods if world.pod_ready(p))
+    updated = [p for p in pods if p["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash]
+    updated_ready = sum(1 for p in updated if world.pod_ready(p))
+    _, max_unavailable = _rolling_params(deploy, desired)
+    started = world.deployment_progress.get(deploy["metadata"]["uid"]) or parse_rfc3339(
+        deploy["metadata"]["creationTimestamp"])
+    stamp = rfc3339(started)
+    complete = updated_ready >= desired and len(pods) == desired
+    deadline = int(deploy["spec"].get("progressDeadlineSeconds", 600))
+    current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
+    rs_name = current["metadata"]["name"] if current else ""
+    if complete:
+        progressing = {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+                       "message": f'ReplicaSet "{rs_name}" has successfully progressed.'}
+    elif (now - started).total_seconds() > deadline:
+        progressing = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                       "message": f'ReplicaSet "{rs_name}" has timed out progressing.'}
+    else:
+        progressing = {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+                       "message": f'ReplicaSet "{rs_name}" is progressing.'}
+    available = ready >= desired - max_unavailable
+    conditions = [
+        {"type": "Available", "status": "True" if available else "False",
+         "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
+         "message": "Deployment has minimum availability." if available else "Deployment does not have minimum availability.",
+         "lastTransitionTime": stamp, "lastUpdateTime": stamp},
+        {**progressing, "lastTransitionTime": stamp, "lastUpdateTime": stamp},
+    ]
+    failure = next((world.replicaset_failures[rs["metadata"]["uid"]] for rs in owned
+                    if rs["metadata"]["uid"] in world.replicaset_failures), None)
+    if failure:
+        conditions.append({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": failure,
+                           "lastTransitionTime": stamp, "lastUpdateTime": stamp})
+    status = {
+        "observedGeneration": deploy["metadata"].get("generation", 1),
+        "replicas": len(pods),
+        "updatedReplicas": len(updated),
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        # As the deployment controller counts it: every replica the ReplicaSets want, minus the available ones.
+        "unavailableReplicas": max(0, max(desired, sum(int(rs["spec"].get("replicas", 0)) for rs in owned)) - ready),
+        "conditions": conditions,
+    }
+    if current is not None:
+        revision = current["metadata"].get("annotations", {}).get(REVISION)
+        if deploy["metadata"].get("annotations", {}).get(REVISION) != revision:
+            deploy["metadata"].setdefault("annotations", {})[REVISION] = revision
+            deploy["metadata"].pop("resourceVersion", None)
+            deploy = world.store.replace(deploy)
+    write_status(world, deploy, status)

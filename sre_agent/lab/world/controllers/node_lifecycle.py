@@ -1,0 +1,77 @@
+"""The node lifecycle controller: a node whose kubelet stopped posting status gets the unreachable
+taints and Unknown conditions, and its pods are marked for deletion once their toleration runs out
+(DaemonSet pods excepted); when the kubelet is back it finishes those deletions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..clock import rfc3339
+from ..context import ClusterContext
+from .common import is_terminating, owner_kind, write_status
+
+
+UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
+
+
+def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
+    for node in world.list("Node"):
+        name = node["metadata"]["name"]
+        fault = world.node_faults.get(name)
+        taints = [t for t in node["spec"].get("taints") or [] if t.get("key") != UNREACHABLE_TAINT]
+        if fault is not None:
+            taints += [{"key": UNREACHABLE_TAINT, "effect": "NoSchedule", "timeAdded": rfc3339(fault)},
+                       {"key": UNREACHABLE_TAINT, "effect": "NoExecute", "timeAdded": rfc3339(fault)}]
+        if taints != (node["spec"].get("taints") or []):
+            node["spec"]["taints"] = taints
+            node["metadata"].pop("resourceVersion", None)
+            node = world.store.replace(node)
+            if fault is not None:
+                world.events.record(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", fault,
+                                    component="node-controller")
+            else:
+                world.events.record(node, "NodeReady", f"Node {name} status is now: NodeReady", now,
+                                    component="kubelet", host=name)
+        status = dict(node.get("status") or {})
+        conditions = []
+        # With node leases a kubelet re-posts an unchanged status every 5 minutes (nodeStatusReportFrequency).
+        heartbeat = rfc3339(fault if fault else now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0))
+        for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
+            conditions.append({"type": ctype, "status": "Unknown" if fault else "False",
+                               "reason": "NodeStatusUnknown" if fault else f"KubeletHas{'No' if ctype != 'PIDPressure' else 'Sufficient'}{ctype.replace('Pressure', '') if ctype != 'PIDPressure' else 'PID'}",
+                               "message": "Kubelet stopped posting node status." if fault else f"kubelet has no {ctype.lower()}",
+                               "lastHeartbeatTime": heartbeat})
+        conditions.append({"type": "Ready", "status": "Unknown" if fault else "True",
+                           "reason": "NodeStatusUnknown" if fault else "KubeletReady",
+                           "message": "Kubelet stopped posting node status." if fault else "kubelet is posting ready status",
+                           "lastHeartbeatTime": heartbeat,
+                           "lastTransitionTime": rfc3339(fault) if fault else node["metadata"]["creationTimestamp"]})
+        status["conditions"] = conditions
+        write_status(world, node, status)
+
+
+def evict_from_unreachable_nodes(world: ClusterContext, now: datetime) -> bool:
+    """The node lifecycle controller: pods on a node gone for > tolerationSeconds are marked for deletion."""
+    changed = False
+    for pod in world.list("Pod"):
+        node = pod["spec"].get("nodeName")
+        fault = world.node_faults.get(node) if node else None
+        if fault is None:
+            if node and is_terminating(pod) and pod["metadata"].get("annotations", {}).get("sre-lab/evicted-from") == node:
+                world.delete_pod(pod)  # the kubelet is back and finishes the deletion
+                changed = True
+            continue
+        if is_terminating(pod) or (now - fault).total_seconds() < EVICTION_AFTER_S:
+            continue
+        if owner_kind(pod) == "DaemonSet":
+            continue  # DaemonSet pods tolerate unreachable nodes
+        pod["metadata"]["deletionTimestamp"] = rfc3339(fault + timedelta(seconds=EVICTION_AFTER_S))
+        pod["metadata"]["deletionGracePeriodSeconds"] = 30
+        pod["metadata"].setdefault("annotations", {})["sre-lab/evicted-from"] = node
+        pod["metadata"].pop("resourceVersion", None)
+        world.store.replace(pod)
+        world.events.record(pod, "TaintManagerEviction", f"Marking for deletion Pod {pod['metadata']['namespace']}/{pod['metadata']['name']}",
+                            fault + timedelta(seconds=EVICTION_AFTER_S), component="taint-eviction-controller")
+        changed = True
+    return changed

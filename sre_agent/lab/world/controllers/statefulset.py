@@ -1,0 +1,73 @@
+"""The StatefulSet controller: ordinal pods created one at a time (OrderedReady), a claim per
+volumeClaimTemplate, scale-down from the highest ordinal, and rolling updates that replace the
+highest stale ordinal first."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from ..context import ClusterContext
+from .common import is_terminating, live_pods_of, new_pod, template_hash, write_status
+from .quota import quota_rejection
+
+
+def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bool:
+    namespace, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
+    desired = int(sts["spec"].get("replicas", 1))
+    revision = template_hash(sts["spec"]["template"])
+    pods = {p["metadata"]["name"]: p for p in world.informer.owned_by("Pod", sts["metadata"]["uid"])}
+    changed = False
+    for ordinal in range(desired):
+        pod_name = f"{name}-{ordinal}"
+        pod = pods.get(pod_name)
+        if pod is None:
+            for claim in sts["spec"].get("volumeClaimTemplates") or []:
+                claim_name = f"{claim['metadata']['name']}-{pod_name}"
+                if world.informer.get("PersistentVolumeClaim", namespace, claim_name) is None:
+                    world.store.create({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                                        "metadata": {"name": claim_name, "namespace": namespace,
+                                                     "labels": dict(sts["spec"]["selector"].get("matchLabels") or {})},
+                                        "spec": copy.deepcopy(claim.get("spec") or {})})
+            template = copy.deepcopy(sts["spec"]["template"])
+            for volume_claim in sts["spec"].get("volumeClaimTemplates") or []:
+                template.setdefault("spec", {}).setdefault("volumes", []).append(
+                    {"name": volume_claim["metadata"]["name"],
+                     "persistentVolumeClaim": {"claimName": f"{volume_claim['metadata']['name']}-{pod_name}"}})
+            pod = new_pod(sts, template, pod_name, {"controller-revision-hash": f"{name}-{revision}",
+                                                     "statefulset.kubernetes.io/pod-name": pod_name})
+            pod["spec"]["hostname"] = pod_name
+            rejection = quota_rejection(world, namespace, pod)
+            if rejection:
+                world.events.record(sts, "FailedCreate", f"create Pod {pod_name} in StatefulSet {name} failed error: {rejection}",
+                                    now, type_="Warning", component="statefulset-controller")
+                return changed
+            world.store.create(pod)
+            world.events.record(sts, "SuccessfulCreate", f"create Pod {pod_name} in StatefulSet {name} successful", now,
+                                component="statefulset-controller")
+            return True  # OrderedReady: one at a time
+        if is_terminating(pod):
+            return changed  # a stuck pod blocks its ordinal until it is really gone
+        if not world.pod_ready(pod):
+            return changed
+    for pod_name, pod in pods.items():
+        ordinal = int(pod_name.rsplit("-", 1)[-1]) if pod_name.rsplit("-", 1)[-1].isdigit() else -1
+        if ordinal >= desired:
+            world.delete_pod(pod)
+            changed = True
+    # Rolling update: replace the highest ordinal running an old revision, one at a time.
+    stale = [p for p in pods.values() if p["metadata"].get("labels", {}).get("controller-revision-hash") != f"{name}-{revision}"
+             and not is_terminating(p)]
+    if stale and not changed:
+        victim = max(stale, key=lambda p: p["metadata"]["name"])
+        world.delete_pod(victim)
+        changed = True
+    return changed
+
+
+def sync_statefulset_status(world: ClusterContext, sts: dict) -> None:
+    pods = live_pods_of(world, sts)
+    ready = sum(1 for p in pods if world.pod_ready(p))
+    write_status(world, sts, {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(pods),
+                               "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": len(pods),
+                               "updatedReplicas": len(pods)})
