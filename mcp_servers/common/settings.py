@@ -100,6 +100,7 @@ def cli_flags(parser: argparse.ArgumentParser, fields: tuple[str, ...], defaults
         shown = "***" if name == "token" and current else current
         kind = _scalar(info.annotation)
         parser.add_argument(flag_of(name), dest=name, type=kind, default=current,
+                            metavar=flag_of(name)[2:].upper().replace("-", "_"),
                             help=help_text + (f"; now {shown})" if shown not in (None, "") else ")"))
 
 

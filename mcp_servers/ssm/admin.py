@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("runbook_id")
     defaults = ServerSettings()
     for each in (publish, listing, show):
-        cli_flags(each, AWS, defaults)
+        cli_flags(each, tuple(f for f in AWS if f != "call_timeout"), defaults)
     args = parser.parse_args(argv)
     try:
         ssm = clients_from_settings(settings_from_args(args)).client("ssm")

@@ -197,3 +197,25 @@ def test_builtin_library_ships_the_schema():
     assert (directory / "runbook.schema.json").is_file()
     assert len(list(directory.glob("*.yaml"))) >= 10
     assert os.path.isabs(directory)
+
+
+def test_blocking_backend_calls_do_not_stall_the_server():
+    """Two calls into a backend that takes 1 s each finish together: tools run in worker threads,
+    not on the event loop (where one slow call used to stall every session)."""
+    import time
+
+    class SlowKube(FakeKube):
+        def list(self, *args, **kwargs):
+            time.sleep(1.0)
+            return super().list(*args, **kwargs)
+
+    server = build_kubernetes(SlowKube(), WritePolicy(), AuditLog(None, "kubernetes"))
+
+    async def steps(session):
+        started = time.monotonic()
+        results = await asyncio.gather(*(session.call_tool("get_resources", {"kind": "Pod"}) for _ in range(2)))
+        return time.monotonic() - started, results
+
+    elapsed, results = run(server, steps)
+    assert not any(r.isError for r in results)
+    assert elapsed < 1.8, f"two 1 s calls took {elapsed:.1f}s: they ran one after the other"
