@@ -219,3 +219,21 @@ def test_blocking_backend_calls_do_not_stall_the_server():
     elapsed, results = run(server, steps)
     assert not any(r.isError for r in results)
     assert elapsed < 1.8, f"two 1 s calls took {elapsed:.1f}s: they ran one after the other"
+
+
+def test_a_result_over_the_cap_is_cut_in_both_views(monkeypatch):
+    """structuredContent and text are cut alike, with the same `truncated` notice, and the cut
+    result still validates against the outputSchema."""
+    objects = {("Pod", "shop", f"web-{i}"): {"metadata": {"name": f"web-{i}", "namespace": "shop"},
+                                             "spec": {"containers": [{"name": "web", "image": "web:1"}]},
+                                             "status": {"phase": "Running"}} for i in range(200)}
+    monkeypatch.setattr(FakeKube, "OBJECTS", {**FakeKube.OBJECTS, **objects})
+    from mcp_servers.common import results
+
+    monkeypatch.setattr(results, "_max_chars", 3000)
+    tool, result = call(kubernetes_server(), "get_resources", {"kind": "Pod", "namespace": "shop"})
+    data = assert_typed(tool, result)
+    notice = data["truncated"]
+    assert notice["field"] == "items" and notice["kept"] == len(data["items"]) and notice["omitted"] > 0
+    assert "label_selector" in notice["hint"] and data["count"] == 200
+    assert len("".join(block.text for block in result.content)) <= 3000
