@@ -1,7 +1,8 @@
 """Paginated reads from CloudWatch, CloudWatch Logs and X-Ray, shaped into compact rows.
 
-Plain functions over boto3 clients: the server calls them through call_backend (deadline, clear
-errors), and each pagination loop is bounded, in case a backend keeps returning a token."""
+Plain functions over boto3 clients: the tools call them through call_backend (deadline, clear
+errors). Paging is boto3's paginators, stopped as soon as enough rows are read (botocore also
+refuses a backend that keeps returning the same token)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..common.aws import unsupported
+from ..common.aws import paginate, unsupported
 from .timewindow import Window, iso
 from .traces import segment_names, services_of
-
-MAX_PAGES = 100
-
 
 def dimension_filters(dimensions: dict[str, str] | None, *, wildcard: bool) -> list[dict[str, str]]:
     """boto3's [{Name, Value}] form; with `wildcard`, a value of "*" or "" matches any value."""
@@ -34,18 +32,17 @@ def dims_dict(dimensions: list[dict[str, Any]] | None) -> dict[str, str]:
 def list_metric_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: int) -> tuple[list[dict[str, Any]], bool]:
     """Distinct metrics (some backends list one row per datapoint) and whether more exist."""
     seen: dict[tuple, dict[str, Any]] = {}
-    token = None
-    for _ in range(MAX_PAGES):
-        response = cloudwatch.list_metrics(**kwargs, **({"NextToken": token} if token else {}))
-        for metric in response.get("Metrics", []):
+    stopped_early = False
+    for page in cloudwatch.get_paginator("list_metrics").paginate(**kwargs):
+        for metric in page.get("Metrics", []):
             dims = dims_dict(metric.get("Dimensions"))
             key = (metric["Namespace"], metric["MetricName"], tuple(sorted(dims.items())))
             seen.setdefault(key, {"namespace": key[0], "metric": key[1], "dimensions": dims})
-        token = response.get("NextToken")
-        if not token or len(seen) > max_results:
+        if len(seen) > max_results:
+            stopped_early = bool(page.get("NextToken"))
             break
     rows = sorted(seen.values(), key=lambda m: (m["namespace"], m["metric"], sorted(m["dimensions"].items())))
-    return rows[:max_results], bool(token) or len(rows) > max_results
+    return rows[:max_results], stopped_early or len(rows) > max_results
 
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
@@ -92,16 +89,11 @@ def series_summary(values: list[float]) -> dict[str, float | None]:
 # --- alarms -----------------------------------------------------------------------------------
 def describe_alarm_rows(cloudwatch: Any, kwargs: dict[str, Any], max_results: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    token = None
-    for _ in range(MAX_PAGES):
-        page = {**kwargs, **({"NextToken": token} if token else {})}
-        if "AlarmNames" not in page:
-            page["MaxRecords"] = 100
-        response = cloudwatch.describe_alarms(**page)
-        rows += [metric_alarm_row(a) for a in response.get("MetricAlarms", [])]
-        rows += [composite_alarm_row(a) for a in response.get("CompositeAlarms", [])]
-        token = response.get("NextToken")
-        if not token or len(rows) >= max_results:
+    config = {} if "AlarmNames" in kwargs else {"PageSize": 100}
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(**kwargs, PaginationConfig=config):
+        rows += [metric_alarm_row(a) for a in page.get("MetricAlarms", [])]
+        rows += [composite_alarm_row(a) for a in page.get("CompositeAlarms", [])]
+        if len(rows) >= max_results:
             break
     if kwargs.get("StateValue"):  # applied again here: not every endpoint combines it with a name prefix (moto)
         rows = [r for r in rows if r["state"] == kwargs["StateValue"]]
@@ -150,18 +142,11 @@ def alarm_history_items(cloudwatch: Any, name: str, window: Window, history_type
                         max_results: int) -> list[dict[str, Any]] | None:
     """History rows newest first; None when the endpoint does not implement DescribeAlarmHistory."""
     kwargs: dict[str, Any] = {"AlarmName": name, "StartDate": window.start, "EndDate": window.end,
-                              "ScanBy": "TimestampDescending", "MaxRecords": min(100, max_results)}
+                              "ScanBy": "TimestampDescending"}
     if history_type != "all":
         kwargs["HistoryItemType"] = history_type
-    items: list[dict[str, Any]] = []
-    token = None
     try:
-        for _ in range(MAX_PAGES):
-            response = cloudwatch.describe_alarm_history(**kwargs, **({"NextToken": token} if token else {}))
-            items += response.get("AlarmHistoryItems", [])
-            token = response.get("NextToken")
-            if not token or len(items) >= max_results:
-                break
+        items, _ = paginate(cloudwatch, "describe_alarm_history", max_results, "AlarmHistoryItems", **kwargs)
     except ClientError as exc:
         if unsupported(exc):
             return None
@@ -188,49 +173,21 @@ def history_row(item: dict[str, Any]) -> dict[str, Any]:
 
 # --- logs -------------------------------------------------------------------------------------
 def list_log_groups(logs: Any, prefix: str | None, max_results: int) -> tuple[list[dict[str, Any]], bool]:
-    groups: list[dict[str, Any]] = []
-    token = None
-    for _ in range(MAX_PAGES):
-        kwargs: dict[str, Any] = {"limit": 50}
-        if prefix:
-            kwargs["logGroupNamePrefix"] = prefix
-        if token:
-            kwargs["nextToken"] = token
-        response = logs.describe_log_groups(**kwargs)
-        groups += response.get("logGroups", [])
-        token = response.get("nextToken")
-        if not token or len(groups) >= max_results:
-            break
-    return groups[:max_results], bool(token) or len(groups) > max_results
+    kwargs: dict[str, Any] = {"logGroupNamePrefix": prefix} if prefix else {}
+    return paginate(logs, "describe_log_groups", max_results, "logGroups", **kwargs)
 
 
 def fetch_log_events(logs: Any, group: str, window: Window, pattern: str | None, limit: int,
                      stream_prefix: str | None = None) -> tuple[list[dict[str, Any]], bool]:
-    """FilterLogEvents pages until `limit` events; returns (events oldest first, more_available)."""
-    events: list[dict[str, Any]] = []
-    token = None
+    """FilterLogEvents pages until `limit` events; returns (events oldest first, more_available).
+    A page may be empty while CloudWatch scans; the paginator follows the token on."""
     kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_ms, "endTime": window.end_ms}
     if pattern:
         kwargs["filterPattern"] = pattern
     if stream_prefix:
         kwargs["logStreamNamePrefix"] = stream_prefix
-    more = False
-    for _ in range(10 * MAX_PAGES):  # a page may be empty while CloudWatch scans; the token moves on
-        page = {**kwargs, "limit": min(10_000, limit + 1 - len(events))}  # one extra says whether more exist
-        if token:
-            page["nextToken"] = token
-        response = logs.filter_log_events(**page)
-        events.extend(response.get("events", []))
-        if len(events) > limit:
-            more = True
-            break
-        new_token = response.get("nextToken")
-        if not new_token or new_token == token:
-            break
-        token = new_token
-    else:
-        more = True  # the page cap was reached with a token still outstanding
-    return events[:limit], more
+    events, _ = paginate(logs, "filter_log_events", limit + 1, "events", **kwargs)  # one extra says whether more exist
+    return events[:limit], len(events) > limit
 
 
 def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str | None,
@@ -259,25 +216,15 @@ def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str |
 def fetch_trace_summaries(xray: Any, window: Window, expression: str | None,
                           max_traces: int) -> tuple[list[dict[str, Any]], bool] | None:
     """Trace summaries and whether more exist; None when the endpoint cannot filter by `expression`."""
-    rows: list[dict[str, Any]] = []
-    token = None
+    kwargs: dict[str, Any] = {"StartTime": window.start, "EndTime": window.end, "Sampling": False}
+    if expression:
+        kwargs["FilterExpression"] = expression
     try:
-        for _ in range(MAX_PAGES * 2):
-            kwargs: dict[str, Any] = {"StartTime": window.start, "EndTime": window.end, "Sampling": False}
-            if expression:
-                kwargs["FilterExpression"] = expression
-            if token:
-                kwargs["NextToken"] = token
-            response = xray.get_trace_summaries(**kwargs)
-            rows += response.get("TraceSummaries", [])
-            token = response.get("NextToken")
-            if not token or len(rows) >= max_traces:
-                break
+        return paginate(xray, "get_trace_summaries", max_traces, "TraceSummaries", **kwargs)
     except ClientError as exc:
         if expression and unsupported(exc):
             return None
         raise
-    return rows[:max_traces], bool(token) or len(rows) > max_traces
 
 
 def traces_of_service(xray: Any, summaries: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:

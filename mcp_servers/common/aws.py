@@ -3,33 +3,18 @@
 Every client gets explicit connect/read timeouts and botocore's `standard` retry mode: without
 them a black-holed endpoint holds a tool call for a minute per attempt, and a throttled one fails
 on the first 429 instead of backing off. Region and endpoint come from the standard environment
-(AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, profiles) unless --region / --endpoint-url
+(AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, profiles) unless the --region / --endpoint-url settings
 override them, so a server runs unchanged against AWS, LocalStack or moto."""
 
 from __future__ import annotations
 
-import argparse
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-
-def add_aws_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--region", default=None, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)")
-    parser.add_argument("--endpoint-url", default=None,
-                        help="AWS endpoint override, e.g. a moto or LocalStack URL (default: AWS_ENDPOINT_URL if set)")
-    parser.add_argument("--profile", default=None, help="AWS profile name (default: AWS_PROFILE)")
-    parser.add_argument("--connect-timeout", type=float, default=float(os.environ.get("SRE_MCP_AWS_CONNECT_TIMEOUT", "3")),
-                        help="seconds to wait for a TCP connection to AWS (default 3)")
-    parser.add_argument("--read-timeout", type=float, default=float(os.environ.get("SRE_MCP_AWS_READ_TIMEOUT", "15")),
-                        help="seconds to wait for an AWS response (default 15)")
-    parser.add_argument("--max-attempts", type=int, default=3,
-                        help="attempts per AWS call, with standard retry backoff (default 3)")
-    parser.add_argument("--call-timeout", type=float, default=float(os.environ.get("SRE_MCP_CALL_TIMEOUT", "30")),
-                        help="hard deadline in seconds for one tool's backend call, retries included (default 30)")
+from .settings import ServerSettings
 
 
 @dataclass
@@ -56,15 +41,32 @@ class AwsClients:
         return found
 
 
-def clients_from_args(args: argparse.Namespace) -> AwsClients:
-    """Clients for the server's command line; exits with a clear message when no region is known."""
-    session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+def clients_from_settings(settings: ServerSettings) -> AwsClients:
+    """Clients for the server's settings; exits with a clear message when no region is known."""
+    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
     if not session.region_name:
         raise SystemExit("error: no AWS region configured; pass --region or set AWS_REGION (e.g. us-east-1)")
-    config = Config(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
-                    retries={"mode": "standard", "max_attempts": max(1, args.max_attempts)},
+    config = Config(connect_timeout=settings.aws_connect_timeout, read_timeout=settings.aws_read_timeout,
+                    retries={"mode": "standard", "max_attempts": max(1, settings.aws_max_attempts)},
                     user_agent_extra="sre-agent-mcp")
-    return AwsClients(session=session, endpoint_url=args.endpoint_url, config=config)
+    return AwsClients(session=session, endpoint_url=settings.endpoint_url, config=config)
+
+
+def paginate(client: Any, operation: str, limit: int, items_key: str, **kwargs: Any) -> tuple[list[dict], bool]:
+    """Up to `limit` items of a paginated AWS call through boto3's paginator, and whether more
+    remain. The paginator stops at `limit` items (MaxItems), so a large account is never read whole."""
+    paginator = client.get_paginator(operation)
+    pages = paginator.paginate(**kwargs, PaginationConfig={"MaxItems": limit})
+    items: list[dict] = []
+    more = False
+    for page in pages:
+        items.extend(page.get(items_key) or [])
+    if len(items) > limit:
+        items = items[:limit]
+        more = True
+    elif pages.resume_token:
+        more = True
+    return items, more
 
 
 def unsupported(exc: Exception) -> bool:

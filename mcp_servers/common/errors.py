@@ -4,7 +4,6 @@ where, and what to do -- never a stack trace, never a hung call."""
 from __future__ import annotations
 
 import concurrent.futures
-import functools
 import logging
 import socket
 import time
@@ -83,22 +82,3 @@ def call_backend(fn: Callable[[], T], what: str, timeout_s: float = DEFAULT_TIME
     except Exception as exc:  # every backend failure is reported, none escapes as a stack trace
         log.debug("backend call failed after %.2fs", time.monotonic() - started, exc_info=True)
         raise ToolError(describe_exception(exc, what)) from None
-
-
-def tool_errors(what: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Decorator: any unexpected exception inside a tool becomes a ToolError naming the tool."""
-
-    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        @functools.wraps(fn)
-        def inner(*args: Any, **kwargs: Any) -> T:
-            try:
-                return fn(*args, **kwargs)
-            except ToolError:
-                raise
-            except Exception as exc:
-                log.debug("tool %s failed", what, exc_info=True)
-                raise ToolError(describe_exception(exc, what)) from None
-
-        return inner
-
-    return wrap

@@ -9,7 +9,6 @@ events) can widen it."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from mcp.server.fastmcp.exceptions import ToolError
+
+from .registry import Row
 
 
 @dataclass
@@ -38,12 +39,20 @@ class WritePolicy:
                             "restart the server with --namespaces including it")
 
 
+class AuditStamp(Row):
+    """Where a write's audit record can be found: when, and who the log names as the actor."""
+
+    ts: str
+    actor: str
+
+
 class AuditLog:
     """Append-only JSON lines; one record per write attempt."""
 
-    def __init__(self, path: Path | None, server: str) -> None:
+    def __init__(self, path: Path | None, server: str, actor: str = "sre-agent") -> None:
         self.path = path
         self.server = server
+        self.actor = actor
         self._lock = threading.Lock()
         self.records: list[dict[str, Any]] = []  # kept in memory too, so a session can read its own trail
 
@@ -52,7 +61,7 @@ class AuditLog:
         record = {
             "ts": datetime.now(UTC).isoformat(),
             "server": self.server,
-            "actor": actor or os.environ.get("SRE_MCP_ACTOR", "sre-agent"),
+            "actor": actor or self.actor,
             "tool": tool,
             "args": args,
             "reason": reason,

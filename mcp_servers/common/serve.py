@@ -1,6 +1,6 @@
 """Running a FastMCP server: stdio by default, streamable HTTP with bearer-token auth on request.
 
-Over HTTP a token is required (--token or the server's TOKEN env var). Without one the server
+Over HTTP a token is required (--token or SRE_MCP_TOKEN). Without one the server
 refuses to start, unless it is bound to loopback and started with --insecure-localhost -- the one
 case where only local processes can reach it."""
 
@@ -10,40 +10,51 @@ import argparse
 import hmac
 import ipaddress
 import logging
-import os
 import sys
-from pathlib import Path
+from collections.abc import Callable
 
 from mcp.server.fastmcp import FastMCP
 
+from .results import set_max_chars
 from .safety import AuditLog, WritePolicy
+from .settings import USED_BY, ServerSettings, cli_flags, settings_from_args
 
 log = logging.getLogger(__name__)
 
 
-def base_parser(prog: str, description: str, *, writes: bool) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=description,
+def server_parser(server: str, description: str) -> argparse.ArgumentParser:
+    """The server's command line: one flag per setting it uses, each defaulting to its SRE_MCP_*
+    environment variable (see settings.py); a server adds its own flags before parsing."""
+    parser = argparse.ArgumentParser(prog=f"sre-mcp-{server}", description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000; 0 = any free port)")
-    parser.add_argument("--token", default=None, help="bearer token clients must send over HTTP (or env SRE_MCP_TOKEN)")
-    parser.add_argument("--insecure-localhost", action="store_true",
-                        help="allow HTTP without a token, only when bound to a loopback address")
-    parser.add_argument("--log-level", default=os.environ.get("SRE_MCP_LOG_LEVEL", "WARNING"))
-    if writes:
-        parser.add_argument("--allow-writes", action="store_true", help="enable write tools (off by default)")
-        parser.add_argument("--namespaces", default="",
-                            help="comma-separated namespaces writes may touch ('*' = all); required with --allow-writes")
-        parser.add_argument("--audit-log", type=Path, default=os.environ.get("SRE_MCP_AUDIT_LOG"),
-                            help="append-only JSON-lines audit file for every write attempt")
+    cli_flags(parser, USED_BY[server], ServerSettings())
     return parser
 
 
-def policy_from_args(args: argparse.Namespace, server: str) -> tuple[WritePolicy, AuditLog]:
-    namespaces = frozenset(n.strip() for n in (getattr(args, "namespaces", "") or "").split(",") if n.strip())
-    policy = WritePolicy(allow_writes=bool(getattr(args, "allow_writes", False)), namespaces=namespaces)
-    return policy, AuditLog(getattr(args, "audit_log", None), server)
+def policy_from_settings(settings: ServerSettings, server: str) -> tuple[WritePolicy, AuditLog]:
+    """The write policy and audit log from the server's own settings (never from a tool argument).
+    Exits with a clear message when writes are allowed without an allow-list."""
+    namespaces = frozenset(n.strip() for n in settings.namespaces.split(",") if n.strip())
+    if settings.allow_writes and not namespaces:
+        what = ("the instance ids writes may target (comma-separated), or '*' for any" if server == "ssm"
+                else "the namespaces writes may touch (comma-separated), or '*' for all")
+        raise SystemExit(f"error: --allow-writes needs --namespaces: {what}")
+    policy = WritePolicy(allow_writes=settings.allow_writes, namespaces=namespaces)
+    return policy, AuditLog(settings.audit_log, server, actor=settings.actor)
+
+
+def serve_main(server: str, description: str, argv: list[str] | None,
+               build: Callable[[ServerSettings], FastMCP],
+               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """Every server's main(): parse flags over the environment, check logging and HTTP auth before
+    touching a backend, build the server from the settings, serve until stopped."""
+    parser = server_parser(server, description)
+    if add_arguments is not None:
+        add_arguments(parser)
+    settings = settings_from_args(parser.parse_args(argv))
+    preflight(settings)
+    set_max_chars(settings.max_result_chars)
+    run(build(settings), settings)
 
 
 def _is_loopback(host: str) -> bool:
@@ -59,9 +70,9 @@ class HttpAuthError(SystemExit):
     pass
 
 
-def check_http_auth(args: argparse.Namespace) -> str | None:
+def check_http_auth(args: ServerSettings) -> str | None:
     """The token to require, or None for insecure loopback; exits with a clear message otherwise."""
-    token = args.token or os.environ.get("SRE_MCP_TOKEN")
+    token = args.token
     if token:
         return token
     if args.insecure_localhost and _is_loopback(args.host):
@@ -91,7 +102,7 @@ def bearer_middleware(app, token: str):
     return middleware
 
 
-def preflight(args: argparse.Namespace) -> str | None:
+def preflight(args: ServerSettings) -> str | None:
     """Checks that must pass before a server touches its backend: logging, and HTTP auth."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -104,10 +115,10 @@ def preflight(args: argparse.Namespace) -> str | None:
         raise SystemExit(2) from None
 
 
-def run(mcp: FastMCP, args: argparse.Namespace) -> None:
-    """Serve until stopped. Servers call preflight() before connecting to their backend too, so a
-    misconfigured HTTP server fails before it touches anything; calling it again here is harmless."""
-    token = preflight(args)
+def run(mcp: FastMCP, args: ServerSettings) -> None:
+    """Serve until stopped (preflight() has run: a misconfigured HTTP server fails before it touches
+    its backend)."""
+    token = check_http_auth(args) if args.http else None
     if not args.http:
         mcp.run("stdio")
         return

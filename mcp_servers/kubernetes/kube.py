@@ -7,14 +7,13 @@ model objects; writes use the typed APIs with server-side dry run. Every call ha
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-REQUEST_TIMEOUT_S = float(os.environ.get("SRE_MCP_K8S_TIMEOUT", "10"))
+DEFAULT_REQUEST_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,16 @@ def resolve_kind(name: str) -> Kind:
 
 
 class KubeClient:
-    def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S) -> None:
+        self.request_timeout = request_timeout
         configuration = client.Configuration()
-        if kubeconfig or os.environ.get("KUBECONFIG") or os.path.exists(os.path.expanduser("~/.kube/config")):
+        try:  # --kubeconfig, else the client's own lookup: $KUBECONFIG, then ~/.kube/config
             config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
-        else:
-            config.load_incluster_config(client_configuration=configuration)
+        except config.ConfigException:
+            if kubeconfig or context:
+                raise
+            config.load_incluster_config(client_configuration=configuration)  # running in a pod
         configuration.retries = 1
         self.api = client.ApiClient(configuration)
         self.server = configuration.host
@@ -113,7 +116,7 @@ class KubeClient:
         method, url, headers, _, _ = self.api.param_serialize(
             "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"])
-        response = self.api.call_api(method, url, header_params=headers, _request_timeout=REQUEST_TIMEOUT_S)
+        response = self.api.call_api(method, url, header_params=headers, _request_timeout=self.request_timeout)
         raw = response.read()
         if not 200 <= response.status < 300:
             raise ApiException.from_response(http_resp=response, body=raw.decode(errors="replace"), data=None)
@@ -142,7 +145,7 @@ class KubeClient:
 
     def pod_log(self, namespace: str, name: str, container: str | None, previous: bool,
                 tail_lines: int | None, since_seconds: int | None) -> str:
-        kwargs: dict[str, Any] = {"previous": previous, "_request_timeout": REQUEST_TIMEOUT_S}
+        kwargs: dict[str, Any] = {"previous": previous, "_request_timeout": self.request_timeout}
         if container:
             kwargs["container"] = container
         if tail_lines is not None:

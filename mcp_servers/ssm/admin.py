@@ -1,10 +1,11 @@
 """Runbook library administration, as a standalone program (the `sre-agent runbooks` commands run it):
 
-    python -m mcp_servers.ssm.admin publish [--dir infra/runbooks]   # create/update SSM documents
+    python -m mcp_servers.ssm.admin publish [--dir DIR]   # create/update SSM documents (default: the built-in library)
     python -m mcp_servers.ssm.admin list [--json]                    # runbooks published in SSM
     python -m mcp_servers.ssm.admin show ID
 
-Uses the standard AWS environment (AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL)."""
+Uses the standard AWS environment (AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL) and the servers'
+SRE_MCP_* settings (--region, --endpoint-url, ... win over them)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..common.aws import add_aws_args, clients_from_args
-from .library import ssm_runbooks
+from ..common.aws import clients_from_settings
+from ..common.settings import AWS, ServerSettings, cli_flags, settings_from_args
+from .library import builtin_runbooks_dir, ssm_runbooks
 from .publish import publish_runbooks
 from .runbooks import RunbookError, load_runbooks
 
@@ -23,19 +25,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbooks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     publish = sub.add_parser("publish", help="create or update every runbook as an SSM document (tagged sre-agent:runbook)")
-    publish.add_argument("--dir", type=Path, default=Path("infra/runbooks"), help="runbook library directory")
+    publish.add_argument("--dir", type=Path, default=None,
+                         help="runbook library directory (default: the built-in library shipped with the server)")
     listing = sub.add_parser("list", help="runbooks published in SSM")
     listing.add_argument("--json", action="store_true")
     show = sub.add_parser("show", help="one published runbook")
     show.add_argument("runbook_id")
+    defaults = ServerSettings()
     for each in (publish, listing, show):
-        add_aws_args(each)
+        cli_flags(each, tuple(f for f in AWS if f != "call_timeout"), defaults)
     args = parser.parse_args(argv)
     try:
-        ssm = clients_from_args(args).client("ssm")
+        ssm = clients_from_settings(settings_from_args(args)).client("ssm")
         if args.command == "publish":
-            names = publish_runbooks(ssm, load_runbooks(args.dir))
-            print(f"published {len(names)} runbooks from {args.dir}: {', '.join(names)}")
+            directory = args.dir or builtin_runbooks_dir()
+            names = publish_runbooks(ssm, load_runbooks(directory))
+            print(f"published {len(names)} runbooks from {directory}: {', '.join(names)}")
             return 0
         found, problems = ssm_runbooks(ssm)
         for problem in problems:

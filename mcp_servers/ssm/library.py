@@ -1,5 +1,7 @@
 """The runbooks the SSM server serves: published SSM documents tagged as runbooks, merged with a
-local directory so the server works before anything is published.
+runbook directory -- by default the built-in library that ships in the package
+(`mcp_servers.ssm.runbook_library`), so the server works from any directory before anything is
+published.
 
 A published runbook wins over a file with the same id (it is what the organisation approved).
 A broken document or file is skipped and reported, never fatal: one bad runbook must not take
@@ -8,6 +10,7 @@ documents costs one call per page plus one per document."""
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 import threading
 import time
@@ -21,6 +24,12 @@ from .runbook_index import RunbookIndex
 from .runbooks import Runbook, RunbookError, load_runbook_file
 
 log = logging.getLogger(__name__)
+BUILTIN_PACKAGE = "mcp_servers.ssm.runbook_library"
+
+
+def builtin_runbooks_dir() -> Path:
+    """The built-in runbook library (YAML files and runbook.schema.json), wherever the package is installed."""
+    return Path(str(importlib.resources.files(BUILTIN_PACKAGE)))
 
 
 @dataclass
@@ -41,16 +50,13 @@ def ssm_runbooks(ssm: Any, max_documents: int = 500) -> tuple[dict[str, tuple[Ru
     """Runbooks from documents owned by this account and tagged sre-agent:runbook=true."""
     filters = [{"Key": "Owner", "Values": ["Self"]}, {"Key": f"tag:{TAG_KEY}", "Values": ["true"]}]
     names: list[str] = []
-    token = None
-    for _ in range(100):
-        response = ssm.list_documents(Filters=filters, MaxResults=50, **({"NextToken": token} if token else {}))
-        for ident in response.get("DocumentIdentifiers", []):
+    for page in ssm.get_paginator("list_documents").paginate(Filters=filters, PaginationConfig={"PageSize": 50}):
+        for ident in page.get("DocumentIdentifiers", []):
             # Checked here as well: not every endpoint applies tag filters (moto does not).
             tags = {t["Key"]: t["Value"] for t in ident.get("Tags") or []}
             if tags.get(TAG_KEY, "").lower() == "true":
                 names.append(ident["Name"])
-        token = response.get("NextToken")
-        if not token or len(names) >= max_documents:
+        if len(names) >= max_documents:
             break
     found: dict[str, tuple[Runbook, str]] = {}
     problems = []

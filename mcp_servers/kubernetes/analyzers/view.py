@@ -20,34 +20,12 @@ from datetime import datetime, timezone
 from functools import reduce
 from typing import Any
 
+from ..ids import CLUSTER_SCOPED_KINDS, resource_id
 from .labels import selector_matches
 
 KubeObject = dict[str, Any]
 
-# Mirrors the resource-id contract in sre_agent/models.py; copied because MCP servers are
-# standalone programs and never import sre_agent.
-CLUSTER_SCOPED_KINDS = frozenset(
-    {
-        "Node",
-        "Namespace",
-        "StorageClass",
-        "IngressClass",
-        "PersistentVolume",
-        "PriorityClass",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-    }
-)
-
 _NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
-
-
-def resource_id(kind: str, name: str, namespace: str | None = None) -> str:
-    """`namespace/Kind/name`, or `Kind/name` for cluster-scoped kinds."""
-    if kind in CLUSTER_SCOPED_KINDS or not namespace:
-        return f"{kind}/{name}"
-    return f"{namespace}/{kind}/{name}"
 
 
 def metadata_of(obj: KubeObject) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from mcp_servers.kubernetes.analyzers import ClusterView, Finding, kinds_to_fetc
 from mcp_servers.kubernetes.analyzers.base import merge_findings, quote
 from mcp_servers.kubernetes.analyzers.cron_schedule import cron_schedule_error
 from mcp_servers.kubernetes.analyzers.labels import describe_selector, selector_matches
-from mcp_servers.kubernetes.analyzers.quantity import parse_quantity
+from mcp_servers.kubernetes.quantity import parse_quantity
 from tests.analyzer_cases.builders import (
     condition,
     container,

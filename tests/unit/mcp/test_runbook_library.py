@@ -13,11 +13,12 @@ import jsonschema
 import pytest
 import yaml
 
+from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm import runbooks as rb
 from sre_agent.contracts import CATEGORIES as MODEL_CATEGORIES
 from sre_agent.contracts import RootCauseCategory
 
-LIBRARY = Path(__file__).resolve().parent.parent / "infra" / "runbooks"
+LIBRARY = builtin_runbooks_dir()  # the packaged library (infra/runbooks in a checkout)
 SCHEMA = json.loads((LIBRARY / "runbook.schema.json").read_text())
 FILES = sorted(LIBRARY.glob("*.yaml"))
 

@@ -3,14 +3,14 @@ right runbook first -- on SQLite FTS5 and on the pure-Python fallback alike."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm.runbook_index import RunbookIndex, tokens
 from mcp_servers.ssm.runbooks import load_runbooks
 
-LIBRARY = Path(__file__).resolve().parent.parent / "infra" / "runbooks"
+LIBRARY = builtin_runbooks_dir()  # the packaged library (infra/runbooks in a checkout)
 RUNBOOKS = load_runbooks(LIBRARY)
 BACKENDS = ["fts5", "python"]
 

@@ -308,9 +308,10 @@ def test_http_without_the_token_is_refused(http_server, headers):
 def test_http_on_a_public_address_without_a_token_refuses_to_start(monkeypatch, capsys, extra):
     """main() itself, in-process (an interpreter start costs seconds): it must exit before serving."""
     from mcp_servers.cloudwatch import server
+    from mcp_servers.common import serve
 
     monkeypatch.delenv("SRE_MCP_TOKEN", raising=False)
-    monkeypatch.setattr(server, "run", lambda *a: pytest.fail("the server started without a token on 0.0.0.0"))
+    monkeypatch.setattr(serve, "run", lambda *a: pytest.fail("the server started without a token on 0.0.0.0"))
     with pytest.raises(SystemExit) as exited:
         server.main(["--http", "--host", "0.0.0.0", "--port", "0", "--region", "us-east-1", *extra])
     assert exited.value.code == 2
@@ -325,16 +326,18 @@ def test_unreachable_backend_is_a_fast_clear_error():
 
     from mcp.server.fastmcp.exceptions import ToolError
 
-    from mcp_servers.cloudwatch.server import build_server, parse_args
-    from mcp_servers.common.aws import clients_from_args
+    from mcp_servers.cloudwatch.server import build_from_settings
+    from mcp_servers.common.serve import server_parser
+    from mcp_servers.common.settings import settings_from_args
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    args = parse_args(["--endpoint-url", f"http://127.0.0.1:{closed_port}", "--region", "us-east-1"])
+    args = server_parser("cloudwatch", "").parse_args(["--endpoint-url", f"http://127.0.0.1:{closed_port}",
+                                                       "--region", "us-east-1"])
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")  # botocore signs before it connects
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    server = build_server(clients_from_args(args), call_timeout=args.call_timeout)
+    server = build_from_settings(settings_from_args(args))
     for tool, tool_args in [("describe_alarms", {}), ("filter_log_events", {"log_group": "/g"})]:
         started = time.monotonic()
         with pytest.raises(ToolError) as caught:

@@ -13,13 +13,14 @@ import httpx
 import pytest
 
 from mcp_harness import HttpServerProcess, stdio_client_for
+from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm.publish import TAG_KEY, document_content, document_type, publish_runbooks, runbook_from_content
 from mcp_servers.ssm.runbooks import load_runbooks
 from sre_agent.lab.lab import Lab
 
 MODULE = "mcp_servers.ssm"
 TOKEN = "ssm-test-token-0123456789"
-LIBRARY = Path(__file__).resolve().parent.parent / "infra" / "runbooks"
+LIBRARY = builtin_runbooks_dir()  # the packaged library (infra/runbooks in a checkout)
 ALLOWED = "i-0123456789abcdef0"
 OTHER = "i-0fedcba9876543210"
 PUBLISHED = ("bad_image", "node_failure")

@@ -1,4 +1,5 @@
-"""Kubernetes resource quantities ("500m", "1Gi", "2", "1e3") as exact Decimals."""
+"""Kubernetes resource quantities ("500m", "1Gi", "2", "1.5", "1e3") -- the one parser of the
+MCP servers (analyzers and `top` alike)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k
 
 
 def parse_quantity(text: object) -> Decimal | None:
-    """The quantity's value, or None when it is not a Kubernetes quantity."""
+    """The quantity's exact value in base units (cores, bytes), or None when it is not a quantity."""
     if isinstance(text, (int, float)):
         return Decimal(str(text))
     if not isinstance(text, str) or not text.strip():
@@ -26,3 +27,15 @@ def parse_quantity(text: object) -> Decimal | None:
         return Decimal(value)  # plain number or exponent form such as "1e3"
     except InvalidOperation:
         return None
+
+
+def millicores(text: object) -> float:
+    """CPU in millicores ("250m" -> 250, "1.5" -> 1500, "120000n" -> 0.12); 0 when absent or invalid."""
+    value = parse_quantity(text)
+    return float(value * 1000) if value is not None else 0.0
+
+
+def mebibytes(text: object) -> float:
+    """Memory in MiB ("512Mi" -> 512, "1Gi" -> 1024, bytes -> bytes / 2**20); 0 when absent or invalid."""
+    value = parse_quantity(text)
+    return float(value / 2**20) if value is not None else 0.0

@@ -1,0 +1,131 @@
+"""One settings model for the three MCP servers: every option has a flag and an `SRE_MCP_*`
+environment variable, and the flag wins.
+
+    SRE_MCP_ALLOW_WRITES=true SRE_MCP_NAMESPACES=shop python -m mcp_servers.kubernetes
+    python -m mcp_servers.kubernetes --allow-writes --namespaces shop        # the same
+
+`ServerSettings` is read from the environment (pydantic-settings, prefix `SRE_MCP_`); each server's
+argument parser takes its defaults from it, so `--help` shows the value in force, and what the
+command line says replaces it. Only fields a server uses become its flags (`cli_flags`).
+`settings_reference_markdown()` renders the table docs/configuration.md includes.
+
+The AWS servers also read the standard AWS environment (AWS_REGION, AWS_PROFILE,
+AWS_ENDPOINT_URL, credentials) through boto3, and the Kubernetes server reads KUBECONFIG through
+the official client: those belong to their libraries and are not repeated here."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SRE_MCP_"
+
+
+class ServerSettings(BaseSettings):
+    """Options shared by the kubernetes, cloudwatch and ssm servers (each uses the ones that apply)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    # --- serving ---------------------------------------------------------------------------------
+    http: bool = Field(False, description="serve streamable HTTP instead of stdio")
+    host: str = Field("127.0.0.1", description="HTTP bind address")
+    port: int = Field(8000, ge=0, le=65535, description="HTTP port (0 = any free port; the bound address is printed)")
+    token: str | None = Field(None, description="bearer token HTTP clients must send; required for HTTP unless "
+                                                "--insecure-localhost on a loopback address")
+    insecure_localhost: bool = Field(False, description="allow HTTP without a token, only when bound to a loopback address")
+    log_level: str = Field("WARNING", description="log level of the server's stderr log (DEBUG, INFO, WARNING, ERROR)")
+    max_result_chars: int = Field(24000, ge=1000, description="size cap of one tool result; longer results are cut "
+                                                              "at a list boundary with a `truncated` notice")
+    # --- writes ----------------------------------------------------------------------------------
+    allow_writes: bool = Field(False, description="enable write tools (off by default)")
+    namespaces: str = Field("", description="comma-separated write allow-list: Kubernetes namespaces (kubernetes) or "
+                                            "target instance ids (ssm); '*' = any; required with --allow-writes")
+    audit_log: Path | None = Field(None, description="append-only JSON-lines file recording every write attempt")
+    actor: str = Field("sre-agent", description="who the audit log names as the actor of a write")
+    # --- backends --------------------------------------------------------------------------------
+    call_timeout: float | None = Field(None, gt=0, description="hard deadline in seconds for one tool's backend call, "
+                                      "retries included (default: 15 kubernetes, 30 cloudwatch and ssm)")
+    k8s_timeout: float = Field(10.0, gt=0, description="Kubernetes API request timeout in seconds")
+    kubeconfig: str | None = Field(None, description="kubeconfig path (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    context: str | None = Field(None, description="kubeconfig context")
+    region: str | None = Field(None, description="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)")
+    endpoint_url: str | None = Field(None, description="AWS endpoint override, e.g. a moto or LocalStack URL "
+                                                       "(default: AWS_ENDPOINT_URL if set)")
+    profile: str | None = Field(None, description="AWS profile name (default: AWS_PROFILE)")
+    aws_connect_timeout: float = Field(3.0, gt=0, description="seconds to wait for a TCP connection to AWS")
+    aws_read_timeout: float = Field(15.0, gt=0, description="seconds to wait for an AWS response")
+    aws_max_attempts: int = Field(3, ge=1, description="attempts per AWS call, with standard retry backoff")
+    # --- runbooks (ssm) --------------------------------------------------------------------------
+    runbooks_dir: Path | None = Field(None, description="directory of runbook YAML files replacing the built-in "
+                                                        "library; published SSM runbooks still win")
+    no_builtin_runbooks: bool = Field(False, description="serve only runbooks published in SSM (no built-in library)")
+    no_ssm_runbooks: bool = Field(False, description="serve only the built-in library (or --runbooks-dir); "
+                                                     "do not read runbook documents from SSM")
+
+
+# Flag spelling where it differs from the field name.
+_FLAG_NAMES = {"aws_connect_timeout": "--connect-timeout", "aws_read_timeout": "--read-timeout",
+               "aws_max_attempts": "--max-attempts"}
+SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "max_result_chars")
+WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
+AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
+KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout")
+RUNBOOKS = ("runbooks_dir", "no_builtin_runbooks", "no_ssm_runbooks")
+USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS,
+           "ssm": SERVING + WRITES + AWS + RUNBOOKS}
+
+
+def flag_of(field: str) -> str:
+    return _FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
+
+
+def env_of(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def cli_flags(parser: argparse.ArgumentParser, fields: tuple[str, ...], defaults: ServerSettings) -> None:
+    """Add one flag per field, defaulting to the environment's value: the flag wins over the env."""
+    for name in dict.fromkeys(fields):
+        info = ServerSettings.model_fields[name]
+        current = getattr(defaults, name)
+        help_text = f"{info.description} (env {env_of(name)}"
+        if info.annotation is bool:
+            parser.add_argument(flag_of(name), dest=name, action="store_true", default=current,
+                                help=help_text + ")")
+            continue
+        shown = "***" if name == "token" and current else current
+        kind = _scalar(info.annotation)
+        parser.add_argument(flag_of(name), dest=name, type=kind, default=current,
+                            metavar=flag_of(name)[2:].upper().replace("-", "_"),
+                            help=help_text + (f"; now {shown})" if shown not in (None, "") else ")"))
+
+
+def _scalar(annotation: Any) -> Any:
+    for candidate in (int, float, Path):
+        if annotation is candidate or candidate in getattr(annotation, "__args__", ()):
+            return candidate
+    return str
+
+
+def settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    """The settings in force: environment defaults overridden by the parsed flags."""
+    values = {name: getattr(args, name) for name in ServerSettings.model_fields if hasattr(args, name)}
+    return ServerSettings.model_validate({**ServerSettings().model_dump(), **values})
+
+
+def settings_reference_markdown() -> str:
+    """Every server setting as a markdown table: name, environment variable, flag, default, description."""
+    servers_of = {name: [s for s, fields in USED_BY.items() if name in fields] for name in ServerSettings.model_fields}
+    rows = ["| Setting | Environment variable | Flag | Default | Servers | Description |",
+            "|---|---|---|---|---|---|"]
+    for name, info in ServerSettings.model_fields.items():
+        default = info.default
+        shown = "(unset)" if default is None else ("(empty)" if default == "" else f"`{str(default).lower() if isinstance(default, bool) else default}`")
+        description = (info.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | `{env_of(name)}` | `{flag_of(name)}` | {shown} | {', '.join(servers_of[name])} | "
+                    f"{description} |")
+    return "\n".join(rows) + "\n"

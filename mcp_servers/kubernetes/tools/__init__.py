@@ -1,0 +1,16 @@
+"""The Kubernetes server's tools, one module per domain; each module's `register(mcp, ctx)` adds
+its tools through the shared registration path (mcp_servers.common.registry)."""
+
+from __future__ import annotations
+
+from mcp.server.fastmcp import FastMCP
+
+from . import analysis, logs_events, reads, rollouts, topology, writes
+from .context import KubeTools
+
+MODULES = (reads, logs_events, rollouts, topology, analysis, writes)
+
+
+def register_all(mcp: FastMCP, ctx: KubeTools) -> None:
+    for module in MODULES:
+        module.register(mcp, ctx)

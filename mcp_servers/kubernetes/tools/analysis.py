@@ -1,0 +1,53 @@
+"""k8sgpt-style analysis: every analyzer over one snapshot of the cluster (or a namespace)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
+from pydantic import Field
+
+from ...common.registry import ToolResult, tool_decorator
+from ..analyzers import ClusterView, Finding, kinds_to_fetch, run_analyzers
+from ..kube import KINDS
+from .context import KubeTools
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
+
+
+class Analysis(ToolResult):
+    scope: str = Field(description="the namespace analysed, or (cluster)")
+    count: int
+    findings: list[Finding]
+
+
+def register(mcp: FastMCP, ctx: KubeTools) -> None:
+    tool = tool_decorator(mcp)
+    kube = ctx.kube
+
+    @tool(title="Analyze the cluster for problems", read_only=True, destructive=False, idempotent=True,
+          open_world=True, hint="pass a namespace or fewer kinds")
+    def analyze(namespace: Annotated[str | None, Field(description="omit for the whole cluster")] = None,
+                kinds: Annotated[list[str] | None,
+                                 Field(description="analyzers to run, e.g. [Pod, Service]; default all")] = None,
+                min_severity: Literal["info", "warning", "critical"] = "warning") -> Analysis:
+        """k8sgpt-style analysis: structured findings {resource, kind, severity, reason, message, evidence}."""
+        ctx.check_namespace(namespace)
+        try:
+            fetch = kinds_to_fetch(kinds)
+        except ValueError as exc:
+            raise ToolError(str(exc)) from None
+        objects: dict[str, list[dict]] = {}
+        for kind in sorted(fetch):
+            if kind not in KINDS:
+                continue
+            scoped = namespace if KINDS[kind].namespaced else None
+            items = ctx.k8s(lambda kind=kind, scoped=scoped: kube.list(kind, scoped), f"list {kind}")
+            if kind == "Secret":  # analyzers need a Secret's keys, never its values
+                items = [{**s, "data": {k: "" for k in (s.get("data") or {})}} for s in items]
+            objects[kind] = items
+        findings = run_analyzers(ClusterView(objects), kinds, namespace)
+        rows = [f.model_dump() for f in findings
+                if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
+        return Analysis(scope=namespace or "(cluster)", count=len(rows), findings=rows)

@@ -1,0 +1,103 @@
+"""What every Kubernetes tool module shares: the cluster client behind deadlines, the write gate
+and audit, and the argument types tools declare."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from mcp.server.fastmcp.exceptions import ToolError
+from pydantic import Field
+
+from ...common.errors import call_backend
+from ...common.registry import Row, ToolResult
+from ...common.safety import AuditLog, AuditStamp, WritePolicy
+from ..kube import KubeClient
+from ..summaries import event_summary
+
+T = TypeVar("T")
+REVISION = "deployment.kubernetes.io/revision"
+
+Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                                 description="Kubernetes namespace")]
+Name = Annotated[str, Field(min_length=1, max_length=253, description="object name")]
+Reason = Annotated[str, Field(min_length=3, max_length=500, description="why this change is made (goes to the audit log)")]
+DryRun = Annotated[bool, Field(description="validate on the server (server-side dry run) without changing anything")]
+
+
+class EventRow(Row):
+    type: str | None
+    reason: str | None
+    object: str = Field(description="Kind/name of the involved object")
+    namespace: str | None
+    message: str | None
+    count: int | None
+    first: str | None
+    last: str | None
+
+
+class WriteResult(ToolResult):
+    """What a write did (or, with dry_run, would do), and its audit record."""
+
+    tool: str
+    dry_run: bool
+    result: str = Field(description="one sentence: what changed")
+    audit: AuditStamp
+
+
+@dataclass
+class KubeTools:
+    """The cluster, the write policy and the audit log, for the tools of one server."""
+
+    kube: KubeClient
+    policy: WritePolicy
+    audit: AuditLog
+    call_timeout: float = 15.0
+
+    def k8s(self, fn: Callable[[], T], what: str) -> T:
+        """A blocking API call with the server's deadline; failures become clear tool errors."""
+        return call_backend(fn, what, self.call_timeout)
+
+    def check_namespace(self, namespace: str | None) -> None:
+        if namespace:
+            self.k8s(lambda: self.kube.get("Namespace", None, namespace), f"namespace {namespace!r}")
+
+    def events_for(self, kind: str, name: str, namespace: str, warnings_only: bool = False) -> list[dict[str, Any]]:
+        """An object's events, newest first."""
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        if warnings_only:
+            selector += ",type=Warning"
+        items = self.k8s(lambda: self.kube.list("Event", namespace, field_selector=selector), f"events of {kind}/{name}")
+        items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+        return [event_summary(e) for e in items]
+
+    def owned_replicasets(self, namespace: str, deploy: dict) -> list[dict]:
+        """A Deployment's ReplicaSets, oldest revision first."""
+        uid = deploy["metadata"]["uid"]
+        sets = self.k8s(lambda: self.kube.list("ReplicaSet", namespace), "list ReplicaSets")
+        owned = [rs for rs in sets if any(r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or [])]
+        return sorted(owned, key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)))
+
+    def write(self, tool: str, namespace: str | None, args: dict, reason: str, dry_run: bool,
+              action: Callable[[], str]) -> WriteResult:
+        """Gate, run and audit one write: refused, failed, dry-run and applied attempts all leave a record."""
+        try:
+            self.policy.check(tool, namespace)
+        except ToolError as exc:
+            self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run, outcome="refused", detail=str(exc))
+            raise
+        try:
+            detail = self.k8s(action, f"{tool} {args}")
+        except ToolError as exc:
+            self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run, outcome="failed", detail=str(exc))
+            raise
+        record = self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run,
+                                  outcome="dry_run_ok" if dry_run else "applied", detail=detail)
+        return WriteResult(tool=tool, dry_run=dry_run, result=detail,
+                           audit=AuditStamp(ts=record["ts"], actor=record["actor"]))
+
+
+def dry(dry_run: bool) -> dict[str, str]:
+    """The typed API's server-side dry-run keyword."""
+    return {"dry_run": "All"} if dry_run else {}

@@ -1,0 +1,192 @@
+"""Walking the object graph: owners, selected pods, the Services in front of a workload and the
+in-cluster services it calls (found in its environment, whose values never leave the server)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Annotated, Any
+
+from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
+from pydantic import Field
+
+from ...common.registry import Row, ToolResult, tool_decorator
+from ..ids import resource_id
+from ..kube import KINDS, KubeClient, resolve_kind
+from .context import KubeTools, Name
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
+SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)")
+
+
+class PodPlacement(Row):
+    pod: str
+    node: str | None
+    ready: bool
+
+
+class Dependency(Row):
+    env: str = Field(description="the env var naming the service")
+    service: str = Field(description="resource id of the Service")
+    exists: bool
+    ready_endpoints: int | None = None
+    not_ready_endpoints: int | None = None
+
+
+class Ownership(ToolResult):
+    """Keys depend on the kind walked: a Pod has owners and node; a workload pods; a Service
+    selector, selected_pods, endpoints and called_by; a Node the pods on it."""
+
+    resource: str
+    owners: list[str] | None = Field(None, description="Pod: owner chain, nearest first")
+    node: str | None = Field(None, description="Pod: the node it runs on")
+    pods: list[PodPlacement] | list[str] | None = Field(None, description="workload: its pods; Node: resource ids of pods on it")
+    selector: dict[str, str] | None = None
+    selected_pods: list[str] | None = None
+    ready_endpoints: int | None = None
+    not_ready_endpoints: int | None = None
+    called_by: list[str] | None = Field(None, description="Service: workloads whose env names it")
+    selected_by_services: list[str] | None = None
+    calls: list[Dependency] | None = Field(None, description="in-cluster services named in the pod template's env")
+
+
+def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str]]:
+    """(env var, value) including values from ConfigMaps and Secrets. Used only to find service
+    hosts inside this server: the values themselves are never returned to the client."""
+    cache: dict[tuple[str, str], dict] = {}
+
+    def source(kind: str, name: str) -> dict:
+        if (kind, name) not in cache:
+            try:
+                data = kube.get(kind, namespace, name).get("data") or {}
+            except Exception:
+                data = {}
+            if kind == "Secret":
+                data = {k: base64.b64decode(v).decode(errors="replace") for k, v in data.items()}
+            cache[(kind, name)] = data
+        return cache[(kind, name)]
+
+    values = []
+    for container in pod_spec.get("containers") or []:
+        for ref in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if ref.get(key):
+                    values.extend(source(kind, ref[key]["name"]).items())
+        for var in container.get("env") or []:
+            if var.get("value") is not None:
+                values.append((var["name"], str(var["value"])))
+                continue
+            value_from = var.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = value_from.get(key)
+                if ref:
+                    values.append((var["name"], str(source(kind, ref["name"]).get(ref["key"], ""))))
+    return values
+
+
+def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str, str]]:
+    """(env var, service namespace, service name) for env values that name in-cluster services."""
+    found = []
+    for name, value in env_values(kube, pod_spec, namespace):
+        match = SERVICE_HOST.search(value)
+        if match:
+            found.append((name, match.group(2) if match.group(2) and match.group(2) != "svc" else namespace,
+                          match.group(1)))
+    return found
+
+
+def _selector(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in labels.items())
+
+
+def register(mcp: FastMCP, ctx: KubeTools) -> None:
+    tool = tool_decorator(mcp)
+    kube = ctx.kube
+
+    def dependencies_of(pod_spec: dict, namespace: str) -> list[Dependency]:
+        deps = []
+        for env_name, svc_ns, svc_name in service_refs(kube, pod_spec, namespace):
+            service = resource_id("Service", svc_name, svc_ns)
+            try:
+                endpoints = kube.get("Endpoints", svc_ns, svc_name)
+            except Exception:
+                deps.append(Dependency(env=env_name, service=service, exists=False))
+                continue
+            subsets = endpoints.get("subsets") or []
+            deps.append(Dependency(env=env_name, service=service, exists=True,
+                                   ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
+                                   not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets)))
+        return deps
+
+    def callers_of(service: str, namespace: str) -> list[str]:
+        callers = set()
+        for kind in WORKLOAD_KINDS:
+            for workload in ctx.k8s(lambda kind=kind: kube.list(kind), f"list {kind}"):
+                pod_spec = (workload["spec"].get("template") or {}).get("spec") or {}
+                for _, svc_ns, svc_name in service_refs(kube, pod_spec, workload["metadata"]["namespace"]):
+                    if (svc_ns, svc_name) == (namespace, service):
+                        callers.add(resource_id(kind, workload["metadata"]["name"], workload["metadata"]["namespace"]))
+        return sorted(callers)
+
+    @tool(title="Walk owners, pods and service dependencies", read_only=True, destructive=False, idempotent=True,
+          open_world=True)
+    def ownership(kind: str, name: Name,
+                  namespace: Annotated[str | None, Field(description="omit for Nodes")] = None) -> Ownership:
+        """Walk the object graph: pod -> ReplicaSet -> Deployment and its node; workload -> pods, the Services
+        selecting it and the in-cluster services it calls (from its env); Service -> selected pods, endpoints
+        and the workloads that call it; Node -> pods on it."""
+        try:
+            spec = resolve_kind(kind)
+        except ValueError as exc:
+            raise ToolError(str(exc)) from None
+        if spec.kind not in WALKABLE + ("Pod", "Service", "Node"):
+            raise ToolError(f"ownership: {spec.kind} is not walkable; use Pod, Deployment, StatefulSet, DaemonSet, "
+                            "ReplicaSet, Job, Service or Node")
+        obj = ctx.k8s(lambda: kube.get(spec.kind, namespace if spec.namespaced else None, name), f"{spec.kind} {name!r}")
+        result: dict[str, Any] = {"resource": resource_id(spec.kind, name, namespace)}
+        if spec.kind == "Node":
+            pods = ctx.k8s(lambda: kube.list("Pod", field_selector=f"spec.nodeName={name}"), f"pods on {name}")
+            result["pods"] = [resource_id("Pod", p["metadata"]["name"], p["metadata"]["namespace"]) for p in pods]
+            return Ownership(**result)
+        if spec.kind == "Service":
+            selector = obj["spec"].get("selector") or {}
+            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=_selector(selector)),
+                           "pods selected by the Service") if selector else []
+            endpoints = ctx.k8s(lambda: kube.get("Endpoints", namespace, name), f"Endpoints {name!r}")
+            subsets = endpoints.get("subsets") or []
+            return Ownership(**result, selector=selector, selected_pods=[p["metadata"]["name"] for p in pods],
+                             ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
+                             not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
+                             called_by=callers_of(name, namespace))
+        if spec.kind == "Pod":
+            chain, current = [], obj
+            while True:
+                refs = current["metadata"].get("ownerReferences") or []
+                if not refs:
+                    break
+                ref = refs[0]
+                chain.append(resource_id(ref["kind"], ref["name"], namespace))
+                if ref["kind"] not in KINDS:
+                    break
+                current = ctx.k8s(lambda ref=ref: kube.get(ref["kind"], namespace, ref["name"]),
+                                  f"owner {ref['kind']}/{ref['name']}")
+            result["owners"] = chain
+            result["node"] = obj["spec"].get("nodeName")
+            labels = obj["metadata"].get("labels") or {}
+            pod_spec = obj["spec"]
+        else:
+            selector = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
+            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=_selector(selector)), "pods of workload")
+            result["pods"] = [PodPlacement(pod=p["metadata"]["name"], node=p["spec"].get("nodeName"),
+                                           ready=all(s.get("ready") for s in
+                                                     (p.get("status") or {}).get("containerStatuses") or [{}]))
+                              for p in pods]
+            labels = ((obj["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+            pod_spec = (obj["spec"].get("template") or {}).get("spec") or {}
+        services = ctx.k8s(lambda: kube.list("Service", namespace), "list Services")
+        result["selected_by_services"] = [s["metadata"]["name"] for s in services if (s["spec"].get("selector") or {})
+                                          and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
+        result["calls"] = dependencies_of(pod_spec, namespace)
+        return Ownership(**result)
