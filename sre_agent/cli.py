@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 from .commands import bench as bench_commands
+from .commands import config as config_commands
 from .commands import evaluate as evaluate_commands
 from .commands import investigate as investigate_commands
 from .commands import runbooks as runbooks_commands
@@ -31,10 +34,15 @@ app.command()(serve_commands.serve)
 app.add_typer(lab_app, name="lab")
 app.add_typer(bench_commands.app, name="bench")
 app.add_typer(runbooks_commands.app, name="runbooks")
+app.add_typer(config_commands.app, name="config")
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail to stderr.")) -> None:
+def main(ctx: typer.Context,
+         verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail to stderr."),
+         config: Optional[Path] = typer.Option(None, "--config", envvar="SRE_AGENT_CONFIG", show_envvar=True,
+                                               help="YAML config file (see `sre-agent config example`).")) -> None:
+    ctx.obj = {"config_file": config}
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

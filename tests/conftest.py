@@ -26,3 +26,12 @@ def lab_factory():
     yield make
     for lab in labs:
         lab.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything under tests/integration/ starts a lab, a server or a subprocess: it is `slow`, and
+    `make test-fast` (-m "not slow") leaves it out of the edit-test loop."""
+    integration = Path(__file__).parent / "integration"
+    for item in items:
+        if integration in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)

@@ -1,0 +1,281 @@
+"""sre-agent's configuration: one pydantic-settings model, read once per command.
+
+Sources, strongest first: command-line flags (passed in as overrides), environment variables
+(`SRE_AGENT_<FIELD>`, and `SRE_AGENT_<SECTION>_<FIELD>` inside a section, e.g.
+`SRE_AGENT_LLM_RETRIES=3`), the YAML file named by `--config` or `SRE_AGENT_CONFIG`, then the
+defaults below. docs/configuration.md is generated from this module (tests fail when it is stale),
+so a field's description is its documentation.
+
+Credentials of other tools (AWS, Anthropic, OpenAI, kubeconfig) are never copied into this model:
+the SDKs read their own variables, listed in `EXTERNAL_ENV` so they are documented too."""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+
+ENV_PREFIX = "SRE_AGENT_"
+CONFIG_FILE_ENV = "SRE_AGENT_CONFIG"
+
+BrainName = Literal["offline", "bedrock", "anthropic", "openai"]
+RemediationMode = Literal["auto", "approve", "off"]
+TracingMode = Literal["off", "auto", "api", "daemon"]
+
+
+class Section(BaseModel):
+    # A typo in a config file must fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+# A list read from an env var or a flag as `a,b` (not JSON), or from YAML as a list.
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _comma_list(value: Any) -> Any:
+    """`a,b` from an env var or a flag, or a YAML list."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class KubernetesSettings(Section):
+    """Which cluster the kubernetes MCP server talks to (kubectl's conventions)."""
+
+    kubeconfig: Path | None = Field(None, description="kubeconfig file (default: KUBECONFIG, then ~/.kube/config, "
+                                                      "then in-cluster config)")
+    context: str | None = Field(None, description="kubeconfig context (default: the current context)")
+
+
+class AwsSettings(Section):
+    """Which AWS account and region the cloudwatch and ssm MCP servers use (the AWS CLI's conventions)."""
+
+    profile: str | None = Field(None, description="AWS profile (default: AWS_PROFILE, then the default chain)")
+    region: str | None = Field(None, description="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's)")
+
+
+class LlmSettings(Section):
+    """The LLM brains (`--brain bedrock|anthropic|openai`). Provider credentials come from the
+    providers' own variables (see the table of other tools' variables)."""
+
+    bedrock_model: str = Field("us.anthropic.claude-sonnet-4-20250514-v1:0",
+                               description="Bedrock model id or inference profile")
+    anthropic_model: str = Field("claude-sonnet-4-20250514", description="Anthropic model id")
+    openai_model: str | None = Field(None, description="model an OpenAI-compatible endpoint serves (default gpt-4o on "
+                                                       "api.openai.com; required with OPENAI_BASE_URL)")
+    fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "
+                                                         "tried when the primary model keeps failing")
+    max_tool_calls: int = Field(8, ge=1, le=50, description="tool calls one specialist may make for one question")
+    retries: int = Field(2, ge=0, le=6, description="retries per model after the first attempt, on provider errors")
+    backoff_s: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles per retry")
+    max_backoff_s: float = Field(20.0, ge=0, description="longest retry delay in seconds")
+    timeout_s: float = Field(120.0, gt=0, description="one model call, in seconds; a hung provider counts as an error")
+    tool_output_chars: int = Field(8000, ge=500, description="how much of one tool result the model reads")
+    prompts_dir: Path | None = Field(None, description="directory of prompt files overriding the packaged prompts/")
+
+
+class PolicySettings(Section):
+    """What the responder may change. Writes are off unless remediation is auto or approve AND the
+    target namespace is listed; node and instance actions need their own switch."""
+
+    remediation: RemediationMode = Field("approve", description="auto: low-risk fixes run unattended, the rest ask a "
+                                                                "human; approve: every fix asks; off: diagnose only")
+    namespaces: CommaList = Field(default_factory=list, description="namespaces fixes may touch, comma-separated "
+                                                                    "('*' = all); empty = none")
+    allow_node_actions: bool = Field(False, description="allow cordon/uncordon and SSM commands on nodes")
+    ssm_targets: CommaList = Field(default_factory=list, description="EC2/managed instance ids SSM writes may target "
+                                                                     "('*' = any), comma-separated")
+    approval_timeout_s: float = Field(300.0, gt=0, description="how long a proposed fix waits for a human, in seconds")
+    verify_timeout_s: float = Field(90.0, gt=0, description="how long verification waits for the fix to show, in seconds")
+    verify_poll_s: float = Field(2.0, gt=0, description="seconds between verification checks")
+
+    _split = field_validator("namespaces", "ssm_targets", mode="before")(_comma_list)
+
+
+class BudgetSettings(Section):
+    """Limits of one investigation; a run that reaches one escalates with what it knows."""
+
+    max_steps: int = Field(16, ge=1, description="questions the supervisor may ask the specialists")
+    max_seconds: float = Field(300.0, gt=0, description="wall-clock seconds")
+    max_tokens: int = Field(200_000, ge=0, description="LLM input + output tokens")
+    max_cost_usd: float = Field(2.0, ge=0, description="LLM spend in US dollars")
+
+
+class CheckpointSettings(Section):
+    """Where LangGraph checkpoints and the action ledger live."""
+
+    dsn: str | None = Field(None, description="postgresql://... for several replicas; default SQLite in the state dir")
+
+
+class EscalationSettings(Section):
+    """Where escalations are paged."""
+
+    sns_topic_arn: str | None = Field(None, description="SNS topic escalations are published to")
+    webhook_url: str | None = Field(None, description="URL escalations are POSTed to as JSON")
+
+
+class TracingSettings(Section):
+    """AWS X-Ray tracing of every run."""
+
+    mode: TracingMode = Field("auto", description="auto: the X-Ray daemon when AWS_XRAY_DAEMON_ADDRESS is set, else the "
+                                                  "PutTraceSegments API when an AWS endpoint is configured; off; api; daemon")
+
+
+class ServiceSettings(Section):
+    """`sre-agent serve`."""
+
+    host: str = Field("127.0.0.1", description="bind address")
+    port: int = Field(8080, ge=1, le=65535, description="port")
+    token: SecretStr | None = Field(None, description="bearer token callers must send (required unless bound to "
+                                                      "loopback with insecure_localhost)")
+    insecure_localhost: bool = Field(False, description="allow no token, only when bound to loopback")
+
+
+class EvalSettings(Section):
+    """`sre-agent eval` and `sre-agent bench`."""
+
+    nab_dir: Path | None = Field(None, description="NAB data directory (realAWSCloudwatch series and labels) for the "
+                                                   "anomaly benchmark; default ../shared/nab beside the checkout")
+
+
+class Settings(BaseSettings):
+    """Everything `sre-agent` can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="_", env_nested_max_split=1,
+                                      extra="forbid", nested_model_default_partial_update=True)
+
+    brain: BrainName = Field("offline", description="offline (deterministic, no LLM), bedrock, anthropic or openai")
+    state_dir: Path = Field(Path(".sre-agent"), description="checkpoints, the action ledger, the audit log and reports")
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    checkpoint: CheckpointSettings = Field(default_factory=CheckpointSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags, then the environment, then the config file (loaded by `load_settings`, passed as the
+        # lowest-priority source); no .env or secrets-dir magic.
+        return init_settings, env_settings, _FileSource(settings_cls)
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says what was wrong, where, and what to do."""
+
+
+# The config file's content during one `load_settings` call (sources are built per class, not per
+# call, so the file travels beside them).
+_FILE_CONTENT: ContextVar[dict[str, Any]] = ContextVar("sre_agent_config_file", default={})
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_CONTENT.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_CONTENT.get())
+
+
+def config_file_path(explicit: Path | None = None, env: dict[str, str] | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    if explicit is not None:
+        return explicit
+    named = env.get(CONFIG_FILE_ENV)
+    return Path(named) if named else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        content = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ConfigError(f"config file {path} must be a mapping of settings (see docs/configuration.md), "
+                          f"not a {type(content).__name__}")
+    return content
+
+
+def load_settings(overrides: dict[str, Any] | None = None, *, config_file: Path | None = None) -> Settings:
+    """The settings for one command: `overrides` are the flags the user gave (nested dicts for
+    sections, None values ignored), then the environment, then the config file, then defaults."""
+    path = config_file_path(config_file)
+    token = _FILE_CONTENT.set(read_config_file(path) if path else {})
+    try:
+        return Settings(**_drop_none(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, path)) from None
+    except SettingsError as exc:  # an env var that cannot be parsed at all
+        raise ConfigError(f"invalid configuration in the environment: {exc}") from None
+    finally:
+        _FILE_CONTENT.reset(token)
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = _drop_none(value)
+            if value:
+                kept[key] = value
+        elif value is not None:
+            kept[key] = value
+    return kept
+
+
+def env_var(*path: str) -> str:
+    """The environment variable for a field: env_var("llm", "retries") -> SRE_AGENT_LLM_RETRIES."""
+    return ENV_PREFIX + "_".join(path).upper()
+
+
+def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
+    where = f" (config file {path}, environment or flags)" if path else " (environment or flags)"
+    lines = [f"invalid configuration{where}:"]
+    for error in exc.errors():
+        location = [str(part) for part in error["loc"]]
+        dotted = ".".join(location)
+        hint = f"{dotted} / {env_var(*location)}" if location else "(top level)"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"  {hint}: unknown setting; see `sre-agent config show` for the known ones")
+        else:
+            lines.append(f"  {hint}: {error['msg']} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+# Variables of other tools that sre-agent (or the SDKs it drives) honours; documented beside ours.
+EXTERNAL_ENV: dict[str, str] = {
+    "KUBECONFIG": "kubeconfig path(s), as kubectl reads them; passed to the kubernetes MCP server",
+    "AWS_PROFILE": "AWS profile for the cloudwatch and ssm servers, X-Ray and Bedrock",
+    "AWS_REGION": "AWS region (also AWS_DEFAULT_REGION)",
+    "AWS_DEFAULT_REGION": "AWS region when AWS_REGION is not set",
+    "AWS_ACCESS_KEY_ID": "static AWS credentials (also AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
+    "AWS_SECRET_ACCESS_KEY": "static AWS credentials",
+    "AWS_SESSION_TOKEN": "temporary AWS credentials",
+    "AWS_ENDPOINT_URL": "a non-AWS endpoint for every AWS service (the lab's moto server sets it)",
+    "AWS_ENDPOINT_URL_XRAY": "a non-AWS endpoint for X-Ray only",
+    "AWS_XRAY_DAEMON_ADDRESS": "the X-Ray daemon (host:port); with tracing mode auto, traces go there",
+    "AWS_XRAY_SDK_ENABLED": "false turns tracing off, as in the X-Ray SDK",
+    "ANTHROPIC_API_KEY": "key for --brain anthropic",
+    "OPENAI_API_KEY": "key for --brain openai on api.openai.com",
+    "OPENAI_BASE_URL": "any OpenAI-compatible endpoint for --brain openai (set llm.openai_model too)",
+}
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as `config show` prints them: secrets masked, paths as strings."""
+    return settings.model_dump(mode="json")  # SecretStr dumps as '**********'
