@@ -16,7 +16,7 @@ from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
-from ..service.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
+from ..app.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
 
 Remediation = Annotated[str, typer.Option(help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only.")]
 Brain = Annotated[str, typer.Option(help="offline (deterministic, no LLM), bedrock, anthropic or openai.")]

@@ -23,7 +23,7 @@ from ..app.runs import run_investigation
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
-from ..service.intake import incident_for_trigger
+from ..app.intake import incident_for_trigger
 from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id
 from .world_check import fault_cleared
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..contracts import Incident
-from .intake import IntakeError, incident_from_alarm, incident_from_question
+from ..app.intake import IntakeError, incident_from_alarm, incident_from_question
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sre_agent.app.toolbox import Toolbox
 from sre_agent.graph.state import Budget
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import lab_namespaces, scenario_trigger
-from sre_agent.service.intake import incident_for_trigger
+from sre_agent.app.intake import incident_for_trigger
 
 CATALOG = "shop/Deployment/catalog"
 

@@ -24,10 +24,6 @@ RANK = {"contracts": 0, "tracing": 1, "graph": 2, "brains": 3, "app": 4, "servic
 LAB_USERS = {"app", "eval", "commands"}
 GRAPH_THIRD_PARTY = {"langgraph", "langchain_core", "pydantic",
                      "psycopg"}  # psycopg: the Postgres action ledger in graph/ledger.py, imported lazily
-# Edges the lab restructure removes: the lab's trigger stops building an Incident through the
-# service's intake, and the `lab` CLI group moves to commands/ like every other group. Delete each
-# here when it is gone: this test fails until you do, so the exceptions cannot outlive their reason.
-PENDING: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:
@@ -90,7 +86,7 @@ def _violation(source: str, target: str) -> str | None:
 
 
 def test_every_import_respects_the_layers():
-    offending, pending_seen = [], set()
+    offending: list[str] = []
     for path in sorted(PACKAGE.rglob("*.py")):
         source = _layer(_module_name(path))
         if source is None:  # sre_agent/__init__.py
@@ -100,12 +96,8 @@ def test_every_import_respects_the_layers():
             why = _violation(source, target)
             if why is None:
                 continue
-            if (relative, target) in PENDING:
-                pending_seen.add((relative, target))
-                continue
             offending.append(f"{relative}:{line}: imports {target} -- {why}")
     assert not offending, "imports that break the package layers:\n" + "\n".join(offending)
-    assert pending_seen == PENDING, f"these pending exceptions are gone; remove them from PENDING: {PENDING - pending_seen}"
 
 
 def test_the_checker_sees_imports_in_functions_and_under_type_checking():

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sre_agent.service.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+from sre_agent.app.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RAW = {"AlarmName": "frontend-5xx", "AlarmDescription": "storefront errors", "NewStateValue": "ALARM",
