@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ from sre_agent.lab.kube.kubeconfig import write_kubeconfig  # noqa: E402
 from sre_agent.lab.kube.store import ObjectStore  # noqa: E402
 from tests.mcp_harness import stdio_client_for  # noqa: E402
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 TARGET_S = 2.0
 NAMESPACES = 20
 PODS_PER_APP = 10

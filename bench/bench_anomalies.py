@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "NAB realAWSCloudwatch",
         "detector": METHOD,
         "params": DetectorParams().__dict__,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.system()}, python {platform.python_version()}",
         "seconds": round(elapsed, 1),
         **result.model_dump(),

@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from sre_agent.lab.kube.apiserver import KubeApiServer
 from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.kube.store import ObjectStore
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def rss_mb() -> float:

@@ -4,8 +4,8 @@ from here, so there is one definition of each."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field

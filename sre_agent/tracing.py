@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SEGMENT_NAME = "sre-agent"
 METADATA_NAMESPACE = "sre_agent"
-TRACING_ENV = "SRE_AGENT_TRACING"  # off | auto (default) | api | daemon
+TRACING_SETTING = "tracing.mode (SRE_AGENT_TRACING_MODE)"  # off | auto (default) | api | daemon
 # X-Ray rejects documents over 64 KB (API and daemon alike); leave room for the UDP header.
 MAX_DOCUMENT_BYTES = 60_000
 PUT_BATCH = 50  # documents per PutTraceSegments call
@@ -117,7 +117,7 @@ class Span:
     """One open subsegment. close() ends it; closing twice is harmless. As a context manager it
     records an exception as a fault, and a LangGraph interrupt (a pause for approval) as a pause."""
 
-    def __init__(self, tracer: "Tracer", subsegment: Subsegment, kind: str,
+    def __init__(self, tracer: Tracer, subsegment: Subsegment, kind: str,
                  previous_node: Subsegment | None = None) -> None:
         self._tracer = tracer
         self.subsegment = subsegment
@@ -143,7 +143,7 @@ class Span:
             sub.close(ended)
         self._tracer._span_closed(self, error, metadata)
 
-    def __enter__(self) -> "Span":
+    def __enter__(self) -> Span:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
@@ -166,7 +166,7 @@ class _NullSpan:
     def close(self, error: str | None = None, **metadata: Any) -> None:
         pass
 
-    def __enter__(self) -> "_NullSpan":
+    def __enter__(self) -> _NullSpan:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -198,7 +198,7 @@ class Tracer:
         return self.segment.trace_id if self.segment else None
 
     # --- the investigation's segment ------------------------------------------------------
-    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None) -> "Tracer":
+    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None) -> Tracer:
         if self.segment is not None:
             raise RuntimeError("this Tracer already traced an investigation; make one Tracer per run")
         from aws_xray_sdk.core.models.segment import Segment
@@ -215,7 +215,7 @@ class Tracer:
         return self
 
     @contextlib.asynccontextmanager
-    async def investigation(self, **fields: Any) -> AsyncIterator["Tracer"]:
+    async def investigation(self, **fields: Any) -> AsyncIterator[Tracer]:
         """begin() now, end() on the way out -- recording the exception if the run failed. Sending
         happens in a worker thread: a slow or unreachable endpoint must not stall the event loop
         that other investigations (the service) share."""
@@ -256,7 +256,7 @@ class Tracer:
         except Exception as exc:  # noqa: BLE001 -- any transport failure only costs the trace
             log.warning("could not send trace %s to %s: %s: %s (the investigation is unaffected; check the "
                         "endpoint, region and credentials, or set %s=off)", segment.trace_id,
-                        self.emitter.description, type(exc).__name__, exc, TRACING_ENV)
+                        self.emitter.description, type(exc).__name__, exc, TRACING_SETTING)
         finally:
             if hasattr(self.emitter, "close"):  # the Tracer owns its emitter: one per run
                 self.emitter.close()
@@ -324,7 +324,7 @@ class NullTracer:
     def __bool__(self) -> bool:
         return False
 
-    def begin(self, **fields: Any) -> "NullTracer":
+    def begin(self, **fields: Any) -> NullTracer:
         return self
 
     def investigation(self, **fields: Any) -> contextlib.AbstractAsyncContextManager:
@@ -346,7 +346,7 @@ class NullTracer:
         return NULL_SPAN
 
 
-def _subsegment(name: str, namespace: str, segment: "Segment") -> "Subsegment":
+def _subsegment(name: str, namespace: str, segment: Segment) -> Subsegment:
     from aws_xray_sdk.core.models.subsegment import Subsegment
 
     return Subsegment(name, namespace, segment)
@@ -370,19 +370,19 @@ def split_for_sending(entity: Entity) -> list[Entity]:
     return [entity, *detached]
 
 
-def tracer_from_env(env: Mapping[str, str]) -> Tracer | NullTracer:
+def tracer_for(mode: str, env: Mapping[str, str]) -> Tracer | NullTracer:
     """The tracer a run's configuration asks for.
 
-    SRE_AGENT_TRACING=off|auto|api|daemon (default auto). auto: the daemon when
+    `mode` is the tracing.mode setting: off|auto|api|daemon (default auto). auto: the daemon when
     AWS_XRAY_DAEMON_ADDRESS is set (the production sidecar), else PutTraceSegments when
     AWS_ENDPOINT_URL is set (the lab's moto, or a local X-Ray-compatible endpoint), else off --
     so nothing is sent to a real account unless someone asked for it. AWS_XRAY_SDK_ENABLED=false
     (the SDK's own switch) also turns it off."""
-    mode = (env.get(TRACING_ENV) or "auto").strip().lower()
+    mode = (mode or "auto").strip().lower()
     if mode in ("off", "false", "0", "no", "none") or env.get("AWS_XRAY_SDK_ENABLED", "").lower() == "false":
         return NullTracer()
     if mode not in ("auto", "api", "daemon"):
-        log.warning("%s=%r is not one of off, auto, api, daemon; tracing is off for this run", TRACING_ENV, mode)
+        log.warning("%s=%r is not one of off, auto, api, daemon; tracing is off for this run", TRACING_SETTING, mode)
         return NullTracer()
     if mode == "daemon" or (mode == "auto" and env.get("AWS_XRAY_DAEMON_ADDRESS")):
         return Tracer(DaemonEmitter(env.get("AWS_XRAY_DAEMON_ADDRESS")))

@@ -18,8 +18,8 @@ import boto3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from sre_agent.lab.scenarios.schema import Step
 from sre_agent.contracts import parse_resource_id
+from sre_agent.lab.scenarios.schema import Step
 
 REVISION = "deployment.kubernetes.io/revision"
 TEMPLATE_HASH = "pod-template-hash"

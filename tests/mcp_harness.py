@@ -15,9 +15,9 @@ import time
 from contextlib import AsyncExitStack
 from typing import Any
 
+import httpx
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-import httpx
 from mcp.client.streamable_http import streamable_http_client
 
 

@@ -16,6 +16,7 @@ from ..common.aws import paginate, unsupported
 from .timewindow import Window, iso
 from .traces import segment_names, services_of
 
+
 def dimension_filters(dimensions: dict[str, str] | None, *, wildcard: bool) -> list[dict[str, str]]:
     """boto3's [{Name, Value}] form; with `wildcard`, a value of "*" or "" matches any value."""
     out = []

@@ -129,3 +129,10 @@ def settings_reference_markdown() -> str:
         rows.append(f"| `{name}` | `{env_of(name)}` | `{flag_of(name)}` | {shown} | {', '.join(servers_of[name])} | "
                     f"{description} |")
     return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # `python -m mcp_servers.common.settings`: the servers' part of docs/configuration.md
+    print("## MCP servers (`sre-mcp-kubernetes`, `sre-mcp-cloudwatch`, `sre-mcp-ssm`)\n\n"
+          "Every server flag has an `SRE_MCP_*` environment variable; flags win. A server started by sre-agent "
+          "gets its flags from sre-agent's settings and never inherits `SRE_MCP_*` from sre-agent's environment.\n")
+    print(settings_reference_markdown(), end="")

@@ -1,19 +1,25 @@
 """What one run may do and where it keeps its state: the per-run options the CLI, the service and
-the evaluation harness fill in (the application's settings become these for each run)."""
+the evaluation harness fill in. `RunOptions.from_settings` turns the application's settings into
+these; a caller with a sandbox of its own (the lab, the evaluation harness) adjusts them per run."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from ..brains.llm.settings import LlmSettings
 from ..graph.state import Budget
 from .toolbox import ServerConnection
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 class RunOptions(BaseModel):
     brain: Literal["offline", "bedrock", "anthropic", "openai"] = "offline"
+    llm: LlmSettings = Field(default_factory=LlmSettings)
     remediation: Literal["auto", "approve", "off"] = "approve"
     namespaces: list[str] = Field(default_factory=list)
     allow_node_actions: bool = False
@@ -21,6 +27,7 @@ class RunOptions(BaseModel):
     state_dir: Path = Path(".sre-agent")
     checkpoint_dsn: str | None = None  # postgresql://... ; default SQLite in state_dir
     servers: dict[str, ServerConnection] | None = None  # default: the three servers over stdio
+    server_args: dict[str, list[str]] = Field(default_factory=dict)  # extra flags per stdio server (targeting)
     env: dict[str, str] = Field(default_factory=dict)  # KUBECONFIG / AWS_* for stdio servers
     budget: Budget = Field(default_factory=Budget)
     verify_timeout_s: float = 90.0
@@ -28,3 +35,25 @@ class RunOptions(BaseModel):
     approval_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None
+    tracing_mode: Literal["off", "auto", "api", "daemon"] = "auto"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunOptions:
+        policy = settings.policy
+        return cls(brain=settings.brain, llm=settings.llm, remediation=policy.remediation,
+                   namespaces=policy.namespaces, allow_node_actions=policy.allow_node_actions,
+                   ssm_targets=policy.ssm_targets, state_dir=settings.state_dir, checkpoint_dsn=settings.checkpoint.dsn,
+                   server_args=_targeting_flags(settings), budget=Budget(**settings.budget.model_dump()),
+                   verify_timeout_s=policy.verify_timeout_s, verify_poll_s=policy.verify_poll_s,
+                   approval_timeout_s=policy.approval_timeout_s,
+                   escalation_sns_topic_arn=settings.escalation.sns_topic_arn,
+                   escalation_webhook_url=settings.escalation.webhook_url, tracing_mode=settings.tracing.mode)
+
+
+def _targeting_flags(settings: Settings) -> dict[str, list[str]]:
+    """kubectl / AWS CLI targeting (--kubeconfig, --context, --profile, --region) as the servers' own flags."""
+    kube, aws = settings.kubernetes, settings.aws
+    kubernetes = [*(["--kubeconfig", str(kube.kubeconfig)] if kube.kubeconfig else []),
+                  *(["--context", kube.context] if kube.context else [])]
+    aws_flags = [*(["--profile", aws.profile] if aws.profile else []), *(["--region", aws.region] if aws.region else [])]
+    return {"kubernetes": kubernetes, "cloudwatch": aws_flags, "ssm": list(aws_flags)}

@@ -16,7 +16,7 @@ from ..contracts import Incident, InvestigationResult
 from ..graph.context import RunContext
 from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
-from ..tracing import tracer_from_env
+from ..tracing import tracer_for
 from .options import RunOptions
 from .wiring import make_brain, wired_run
 
@@ -42,8 +42,8 @@ async def resume_investigation(incident: Incident, options: RunOptions, *, on_pr
 async def _run(incident: Incident, options: RunOptions, on_progress: ProgressCallback | None,
                approver: Approver | None, tracer: Any, resume: bool) -> tuple[InvestigationResult, Investigation]:
     started = time.monotonic()
-    brain = make_brain(options.brain)
-    tracer = tracer if tracer is not None else tracer_from_env({**os.environ, **options.env})
+    brain = make_brain(options.brain, options.llm)
+    tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
     # Entered first, so it closes last: the segment ends (and is sent) after the MCP sessions close.
     async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
                                     source=incident.source):
@@ -83,7 +83,7 @@ async def _ask(approver: Approver | None, request: dict[str, Any], timeout_s: fl
         return {"decision": "timeout", "note": "no approver is attached to this run"}
     try:
         return await asyncio.wait_for(approver(request), timeout=timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return {"decision": "timeout", "note": f"no answer within {timeout_s:.0f}s"}
 
 

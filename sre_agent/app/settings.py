@@ -20,12 +20,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from ..brains.llm.settings import LlmSettings
+
 ENV_PREFIX = "SRE_AGENT_"
 CONFIG_FILE_ENV = "SRE_AGENT_CONFIG"
 
 BrainName = Literal["offline", "bedrock", "anthropic", "openai"]
 RemediationMode = Literal["auto", "approve", "off"]
 TracingMode = Literal["off", "auto", "api", "daemon"]
+
+
+def default_state_dir() -> Path:
+    """Per user, not per working directory: the same incidents whichever directory a command runs in."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "sre-agent"
 
 
 class Section(BaseModel):
@@ -58,25 +66,6 @@ class AwsSettings(Section):
     profile: str | None = Field(None, description="AWS profile (default: AWS_PROFILE, then the default chain)")
     region: str | None = Field(None, description="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's)")
 
-
-class LlmSettings(Section):
-    """The LLM brains (`--brain bedrock|anthropic|openai`). Provider credentials come from the
-    providers' own variables (see the table of other tools' variables)."""
-
-    bedrock_model: str = Field("us.anthropic.claude-sonnet-4-20250514-v1:0",
-                               description="Bedrock model id or inference profile")
-    anthropic_model: str = Field("claude-sonnet-4-20250514", description="Anthropic model id")
-    openai_model: str | None = Field(None, description="model an OpenAI-compatible endpoint serves (default gpt-4o on "
-                                                       "api.openai.com; required with OPENAI_BASE_URL)")
-    fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "
-                                                         "tried when the primary model keeps failing")
-    max_tool_calls: int = Field(8, ge=1, le=50, description="tool calls one specialist may make for one question")
-    retries: int = Field(2, ge=0, le=6, description="retries per model after the first attempt, on provider errors")
-    backoff_s: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles per retry")
-    max_backoff_s: float = Field(20.0, ge=0, description="longest retry delay in seconds")
-    timeout_s: float = Field(120.0, gt=0, description="one model call, in seconds; a hung provider counts as an error")
-    tool_output_chars: int = Field(8000, ge=500, description="how much of one tool result the model reads")
-    prompts_dir: Path | None = Field(None, description="directory of prompt files overriding the packaged prompts/")
 
 
 class PolicySettings(Section):
@@ -150,7 +139,9 @@ class Settings(BaseSettings):
                                       extra="forbid", nested_model_default_partial_update=True)
 
     brain: BrainName = Field("offline", description="offline (deterministic, no LLM), bedrock, anthropic or openai")
-    state_dir: Path = Field(Path(".sre-agent"), description="checkpoints, the action ledger, the audit log and reports")
+    state_dir: Path = Field(default_factory=lambda: default_state_dir(), json_schema_extra={"shown_default": "~/.local/state/sre-agent"},
+                            description="checkpoints, the action ledger, the audit log and reports "
+                                        "(default: $XDG_STATE_HOME/sre-agent, i.e. ~/.local/state/sre-agent)")
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
@@ -161,6 +152,11 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
+
+    @field_validator("state_dir", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -259,6 +255,7 @@ def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
 
 # Variables of other tools that sre-agent (or the SDKs it drives) honours; documented beside ours.
 EXTERNAL_ENV: dict[str, str] = {
+    "XDG_STATE_HOME": "base of the default state dir (~/.local/state when unset)",
     "KUBECONFIG": "kubeconfig path(s), as kubectl reads them; passed to the kubernetes MCP server",
     "AWS_PROFILE": "AWS profile for the cloudwatch and ssm servers, X-Ray and Bedrock",
     "AWS_REGION": "AWS region (also AWS_DEFAULT_REGION)",

@@ -14,6 +14,9 @@ from .settings import EXTERNAL_ENV, Settings, env_var
 
 
 def _default(field: FieldInfo) -> Any:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if "shown_default" in extra:  # computed per machine; the docs show the rule, not this machine's value
+        return extra["shown_default"]
     if field.default_factory is not None:
         value = field.default_factory()
         return value.model_dump(mode="json") if isinstance(value, BaseModel) else value

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -37,13 +38,26 @@ class ServerConnection(BaseModel):
     def adapter_config(self) -> dict[str, Any]:
         if self.transport == "stdio":
             return {"transport": "stdio", "command": sys.executable, "args": ["-m", self.module, *self.args],
-                    "env": {**os.environ, **self.env}}
+                    "env": {**server_environment(os.environ), **self.env}}
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {"transport": "streamable_http", "url": self.url, "headers": headers}
 
 
+# What a child server must not inherit from the responder's environment: SRE_MCP_* would override
+# the flags the responder chose (SRE_MCP_ALLOW_WRITES=true in a shell must not turn on writes that
+# policy left off), and LLM keys and sre-agent's own settings are none of a server's business.
+WITHHELD_FROM_SERVERS = ("SRE_MCP_", "SRE_AGENT_", "ANTHROPIC_", "OPENAI_")
+
+
+def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The responder's environment minus what a stdio server must not see (KUBECONFIG, AWS_* and
+    the rest pass through: the servers reach the same cluster and account the user does)."""
+    return {name: value for name, value in environ.items() if not name.startswith(WITHHELD_FROM_SERVERS)}
+
+
 def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str], ssm_targets: list[str] | None = None,
-                  audit_log: str | None = None, runbooks_dir: str | None = None) -> dict[str, ServerConnection]:
+                  audit_log: str | None = None, runbooks_dir: str | None = None,
+                  extra_args: dict[str, list[str]] | None = None) -> dict[str, ServerConnection]:
     """The three servers as child processes, with writes gated by the servers' own flags: Kubernetes
     writes limited to `namespaces`, SSM writes to `ssm_targets` (instance ids; none = no SSM writes)."""
 
@@ -52,11 +66,14 @@ def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[s
             return []
         return ["--allow-writes", "--namespaces", ",".join(allowed), *(["--audit-log", audit_log] if audit_log else [])]
 
+    extra = extra_args or {}
     ssm_args = ["--runbooks-dir", runbooks_dir] if runbooks_dir else []
     return {
-        "kubernetes": ServerConnection(module="mcp_servers.kubernetes", args=writes(namespaces), env=env),
-        "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", env=env),
-        "ssm": ServerConnection(module="mcp_servers.ssm", args=[*ssm_args, *writes(ssm_targets or [])], env=env),
+        "kubernetes": ServerConnection(module="mcp_servers.kubernetes",
+                                       args=[*extra.get("kubernetes", []), *writes(namespaces)], env=env),
+        "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", args=extra.get("cloudwatch", []), env=env),
+        "ssm": ServerConnection(module="mcp_servers.ssm",
+                                args=[*extra.get("ssm", []), *ssm_args, *writes(ssm_targets or [])], env=env),
     }
 
 
@@ -92,7 +109,7 @@ class Toolbox:
         self._stack: AsyncExitStack | None = None
         self._counter = 0
 
-    async def __aenter__(self) -> "Toolbox":
+    async def __aenter__(self) -> Toolbox:
         self._stack = AsyncExitStack()
         for name in self.servers:
             await self.adopt(name, await self._stack.enter_async_context(self.client.session(name)))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+from ..brains.llm.settings import LlmSettings
 from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.ledger import ActionLedger, PostgresActionLedger
@@ -18,15 +19,15 @@ from .options import RunOptions
 from .toolbox import ServerConnection, Toolbox, stdio_servers
 
 
-def make_brain(name: str) -> Brain:
+def make_brain(name: str, llm: LlmSettings | None = None) -> Brain:
     """The brain a run asks for; an LLM provider missing its settings fails here, before servers start."""
     if name == "offline":
         from ..brains.offline.brain import OfflineBrain
 
         return OfflineBrain()
-    from ..brains.llm import make_llm_brain  # provider SDKs load only when an LLM brain is asked for
+    from ..brains.llm.factory import make_llm_brain  # provider SDKs load only when an LLM brain is asked for
 
-    return make_llm_brain(name)
+    return make_llm_brain(name, settings=llm)
 
 
 def checkpoint_serde():
@@ -75,7 +76,7 @@ def server_connections(options: RunOptions) -> dict[str, ServerConnection]:
     return options.servers or stdio_servers(
         options.env, allow_writes=options.remediation != "off", namespaces=options.namespaces,
         ssm_targets=options.ssm_targets if options.allow_node_actions else [],
-        audit_log=str(options.state_dir / "audit.jsonl"))
+        audit_log=str(options.state_dir / "audit.jsonl"), extra_args=options.server_args)
 
 
 @asynccontextmanager

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
 
-from ..app.settings import CONFIG_FILE_ENV, ENV_PREFIX, ConfigError, Settings, config_file_path, env_var, load_settings
+from ..app.settings import CONFIG_FILE_ENV, ENV_PREFIX, Settings, config_file_path, env_var
 from ..app.settings_docs import example_yaml, reference_markdown
+from .common import config_file_of, settings_for
 
 app = typer.Typer(help="Show and check sre-agent's configuration (flags > environment > config file > defaults).",
                   no_args_is_help=True)
-
-
-def config_file_of(ctx: typer.Context) -> Path | None:
-    """The `--config FILE` given before the command (`sre-agent --config f.yaml ...`), if any."""
-    root = ctx.find_root()
-    return (root.obj or {}).get("config_file") if root is not None else None
-
-
-def settings_or_exit(ctx: typer.Context, overrides: dict | None = None) -> Settings:
-    """Load the settings for a command, or print what is wrong and exit 2 (never a traceback)."""
-    try:
-        return load_settings(overrides, config_file=config_file_of(ctx))
-    except ConfigError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
 
 
 def known_env_vars() -> set[str]:
@@ -46,7 +31,7 @@ def known_env_vars() -> set[str]:
 @app.command()
 def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON instead of YAML.")] = False) -> None:
     """Print the settings in effect (secrets masked)."""
-    values = settings_or_exit(ctx).model_dump(mode="json")
+    values = settings_for(ctx).model_dump(mode="json")
     print(json.dumps(values, indent=2) if as_json else yaml.safe_dump(values, sort_keys=False), end="" if not as_json else "\n")
 
 
@@ -55,7 +40,7 @@ def check(ctx: typer.Context) -> None:
     """Validate the config file and SRE_AGENT_* variables; exit 2 when something is wrong.
 
     Also warns about SRE_AGENT_* variables that configure nothing (a typo, or a name from an older release)."""
-    settings = settings_or_exit(ctx)
+    settings = settings_for(ctx)
     source = config_file_path(config_file_of(ctx))
     unknown = sorted(n for n in os.environ if n.startswith(ENV_PREFIX) and n not in known_env_vars()
                      and not n.startswith(f"{ENV_PREFIX}TEST_"))

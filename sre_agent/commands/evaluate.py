@@ -13,12 +13,14 @@ from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
 from ..lab.scenarios.loader import load_scenarios
 from ..lab.scenarios.schema import ScenarioError
 from ..lab.world.images import load_catalog
+from .common import Brain, settings_for
 
 
 def evaluate(
+    ctx: typer.Context,
     scenarios: Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Scenario directories (repeatable); default: the built-in catalog.")] = None,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Run just these scenario ids.")] = None,
-    brain: Annotated[str, typer.Option(help="offline, bedrock, anthropic or openai.")] = "offline",
+    brain: Brain = None,
     repeat: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario.")] = 1,
     approvals: Annotated[str, typer.Option(help="all: the stand-in on-call approves every proposal; none: rejects all.")] = "all",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
@@ -28,6 +30,7 @@ def evaluate(
 
     Exits 0 whatever the scores (it measures); non-zero only when it could not run.
     """
+    settings = settings_for(ctx, {"brain": brain})
     if approvals not in ("all", "none"):
         typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
@@ -45,12 +48,12 @@ def evaluate(
     for index, loaded in enumerate(chosen * repeat, 1):
         started = time.monotonic()
         print(f"[{index}/{len(chosen) * repeat}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
-        row = run_scenario(loaded, brain=brain, approvals=approvals)
+        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals)
         verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
         print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}) {time.monotonic() - started:.1f}s",
               file=sys.stderr)
         rows.append(row)
-    report = EvalReport(brain=brain, repeat=repeat, scenarios=rows, totals=totals(rows))
+    report = EvalReport(brain=settings.brain, repeat=repeat, scenarios=rows, totals=totals(rows))
     table = markdown_table(report)
     print(table)
     if json_out:

@@ -12,21 +12,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..app.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
-from ..app.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
+from .common import Brain, Kubeconfig, KubeContext, Profile, Region, Remediation, StateDir, fail, run_options, targeting
 
-Remediation = Annotated[str, typer.Option(help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only.")]
-Brain = Annotated[str, typer.Option(help="offline (deterministic, no LLM), bedrock, anthropic or openai.")]
-StateDir = Annotated[Path, typer.Option(help="Checkpoints, audit log and reports go here.")]
 ScenarioDirs = Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Extra scenario directories for --scenario.")]
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
 
 
 class ProgressPrinter:
@@ -91,7 +84,7 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
         try:
             lab.load(scenario)
         except (LabError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
         lab.run_clock(speed)
         trigger = scenario_trigger(lab)
         yield lab, incident_for_trigger(trigger.alarm, trigger.question)
@@ -121,16 +114,18 @@ def load_alarm_file(path: Path) -> dict[str, Any]:
 
 
 def investigate(
+    ctx: typer.Context,
     alarm_file: Annotated[Optional[Path], typer.Option(help="CloudWatch alarm JSON (raw, SNS or EventBridge).")] = None,
     prompt: Annotated[Optional[str], typer.Option(help="A question, as an SRE would ask it in chat.")] = None,
     scenario: Annotated[Optional[str], typer.Option(help="Start an embedded lab with this scenario and fire its alarm.")] = None,
     scenarios: ScenarioDirs = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the investigation result JSON instead of the report.")] = False,
-    remediation: Remediation = "approve",
-    brain: Brain = "offline",
+    remediation: Remediation = None,
+    brain: Brain = None,
     namespaces: Annotated[Optional[str], typer.Option(help="Comma-separated namespaces fixes may touch (lab: all).")] = None,
-    state_dir: StateDir = Path(".sre-agent"),
-    checkpoint_dsn: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_CHECKPOINT_DSN", help="postgresql://... (default SQLite in the state dir).")] = None,
+    state_dir: StateDir = None,
+    checkpoint_dsn: Annotated[Optional[str], typer.Option(help="postgresql://... (default SQLite in the state dir).")] = None,
+    context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
     lab_speed: Annotated[float, typer.Option(help="Embedded lab: simulated seconds per real second.")] = 60.0,
 ) -> None:
     """Investigate an alarm, a question, or a lab scenario; prints live progress, then the report.
@@ -141,48 +136,56 @@ def investigate(
 
     * sre-agent investigate --alarm-file alarm.json --json
 
-    * sre-agent investigate --prompt "why is checkout slow?"
+    * sre-agent investigate --prompt "why is checkout slow?" --context prod-eu --region eu-west-1
     """
     if sum(x is not None for x in (alarm_file, prompt, scenario)) != 1:
-        _fail("give exactly one of --alarm-file, --prompt or --scenario")
-    if remediation not in ("auto", "approve", "off"):
-        _fail(f"--remediation must be auto, approve or off (got {remediation!r})")
-    if brain not in ("offline", "bedrock", "anthropic", "openai"):
-        _fail(f"--brain must be offline, bedrock, anthropic or openai (got {brain!r})")
-    options = RunOptions(brain=brain, remediation=remediation, state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
-                         namespaces=[n for n in (namespaces or "").split(",") if n])
+        fail("give exactly one of --alarm-file, --prompt or --scenario")
+    options = run_options(ctx, {"brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
+                                "policy": {"remediation": remediation, "namespaces": namespaces},
+                                **targeting(context, kubeconfig, profile, region)})
     if scenario:
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
-            options.env = lab.env()
-            options.namespaces = options.namespaces or lab_namespaces(lab)
-            options.allow_node_actions, options.ssm_targets = True, ["*"]  # the lab is a sandbox
-            options.escalation_sns_topic_arn = lab.feed.topic_arn
-            _run(incident, options, as_json, remediation != "off")
+            _sandboxed(options, lab, keep_namespaces=namespaces is not None)
+            _run(incident, options, as_json, options.remediation != "off")
         return
     try:
         incident = incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file else incident_from_question(prompt or "")
     except (IntakeError, ValueError) as exc:
-        _fail(str(exc))
-    _run(incident, options, as_json, remediation != "off")
+        fail(str(exc))
+    _run(incident, options, as_json, options.remediation != "off")
 
 
-def demo(scenario: Annotated[str, typer.Option(help="Which lab scenario to investigate.")] = "bad-image",
-         state_dir: StateDir = Path(".sre-agent/demo")) -> None:
+def _sandboxed(options: RunOptions, lab, *, keep_namespaces: bool) -> None:
+    """The lab is a sandbox: its cluster and AWS, every namespace and node, escalations to its SNS."""
+    options.env = lab.env()
+    options.server_args = {}  # the lab's env names its cluster and account, whatever the settings target
+    if not keep_namespaces:
+        options.namespaces = lab_namespaces(lab)
+    options.allow_node_actions, options.ssm_targets = True, ["*"]
+    options.escalation_sns_topic_arn = lab.feed.topic_arn
+
+
+def demo(ctx: typer.Context, scenario: Annotated[str, typer.Option(help="Which lab scenario to investigate.")] = "bad-image",
+         state_dir: StateDir = None) -> None:
     """Start the offline lab, break it, and watch the responder find and fix the fault (no cloud, no LLM)."""
+    options = run_options(ctx, {"state_dir": state_dir})
+    options.state_dir = state_dir or options.state_dir / "demo"
+    options.remediation, options.brain = "auto", "offline"
     print(f"starting the lab with scenario {scenario!r} (3 h of history replayed)...", file=sys.stderr)
     started = time.monotonic()
     with _embedded_lab(scenario, None, 60.0) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
-        options = RunOptions(remediation="auto", state_dir=state_dir, env=lab.env(), namespaces=lab_namespaces(lab),
-                             allow_node_actions=True, ssm_targets=["*"], escalation_sns_topic_arn=lab.feed.topic_arn)
+        _sandboxed(options, lab, keep_namespaces=False)
         _run(incident, options, False, False)
 
 
-def chat(question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
-         brain: Brain = "offline", state_dir: StateDir = Path(".sre-agent")) -> None:
-    """Ask the responder about the cluster (read-only: chat never changes anything). The MCP servers
-    use KUBECONFIG and the AWS environment of this shell."""
-    options = RunOptions(brain=brain, remediation="off", state_dir=state_dir)
+def chat(ctx: typer.Context,
+         question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
+         brain: Brain = None, state_dir: StateDir = None,
+         context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
+    """Ask the responder about the cluster (read-only: chat never changes anything)."""
+    options = run_options(ctx, {"brain": brain, "state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
+    options.remediation = "off"
     questions = [question] if question else iter(lambda: input("sre-agent> "), "exit")
     for text in questions:
         if not text.strip():
@@ -195,9 +198,11 @@ async def _answer(text: str, options: RunOptions) -> None:
     print(state.answer)
 
 
-def sweep(state_dir: StateDir = Path(".sre-agent"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def sweep(ctx: typer.Context, state_dir: StateDir = None, as_json: Annotated[bool, typer.Option("--json")] = False,
+          context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
     """One scheduled health sweep of the whole cluster (read-only); exit 1 when something is wrong."""
-    options = RunOptions(remediation="off", state_dir=state_dir)
+    options = run_options(ctx, {"state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
+    options.remediation = "off"
     result, state = asyncio.run(run_investigation(incident_for_sweep(), options, on_progress=ProgressPrinter()))
     if as_json:
         print(json.dumps({"result": result.model_dump(mode="json"),

@@ -8,12 +8,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(help="The runbook library (infra/runbooks) published as SSM documents.", no_args_is_help=True)
-LIBRARY = Path(__file__).resolve().parents[2] / "infra" / "runbooks"
+app = typer.Typer(help="The runbook library (the built-in one, or your own directory) published as SSM documents.",
+                  no_args_is_help=True)
 
 
 def _admin(*args: str) -> None:
@@ -22,9 +22,10 @@ def _admin(*args: str) -> None:
 
 
 @app.command()
-def publish(directory: Annotated[Path, typer.Option("--dir", help="Runbook library to publish.")] = LIBRARY) -> None:
+def publish(directory: Annotated[Optional[Path], typer.Option(
+        "--dir", help="Runbook library to publish (default: the built-in library shipped with sre-agent).")] = None) -> None:
     """Create or update every runbook as an SSM document tagged sre-agent:runbook (AWS env, or the lab's env file)."""
-    _admin("publish", "--dir", str(directory))
+    _admin("publish", *(["--dir", str(directory)] if directory else []))
 
 
 @app.command("list")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from .common import Brain, Kubeconfig, KubeContext, Profile, Region, Remediation, StateDir, fail, settings_for, targeting
 
 
 def _loopback(host: str) -> bool:
@@ -19,35 +20,36 @@ def _loopback(host: str) -> bool:
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8080,
-    token: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_TOKEN", help="Bearer token callers must send.")] = None,
-    insecure_localhost: Annotated[bool, typer.Option(help="Allow no token, only when bound to loopback.")] = False,
-    remediation: Annotated[str, typer.Option(help="auto, approve or off.")] = "approve",
-    namespaces: Annotated[str, typer.Option(help="Comma-separated namespaces fixes may touch.")] = "",
-    brain: Annotated[str, typer.Option(help="offline, bedrock, anthropic or openai.")] = "offline",
-    state_dir: Annotated[Path, typer.Option(help="Checkpoints, audit log and reports.")] = Path(".sre-agent"),
-    checkpoint_dsn: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_CHECKPOINT_DSN", help="postgresql://... for several replicas.")] = None,
-    escalation_sns_topic_arn: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_ESCALATION_TOPIC")] = None,
-    escalation_webhook_url: Annotated[Optional[str], typer.Option(envvar="SRE_AGENT_ESCALATION_WEBHOOK")] = None,
+    ctx: typer.Context,
+    host: Annotated[Optional[str], typer.Option(help="Bind address. [default: 127.0.0.1, or service.host]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port. [default: 8080, or service.port]")] = None,
+    token: Annotated[Optional[str], typer.Option(help="Bearer token callers must send (or SRE_AGENT_SERVICE_TOKEN).")] = None,
+    insecure_localhost: Annotated[Optional[bool], typer.Option(help="Allow no token, only when bound to loopback.")] = None,
+    remediation: Remediation = None,
+    namespaces: Annotated[Optional[str], typer.Option(help="Comma-separated namespaces fixes may touch.")] = None,
+    brain: Brain = None,
+    state_dir: StateDir = None,
+    checkpoint_dsn: Annotated[Optional[str], typer.Option(help="postgresql://... for several replicas.")] = None,
+    context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
 ) -> None:
     """Serve the responder over HTTP: POST /v1/incidents (alarms, questions), GET /v1/incidents,
-    GET /v1/incidents/ID and POST /v1/incidents/ID/approval. Point an SNS HTTPS subscription at it."""
+    GET /v1/incidents/ID and POST /v1/incidents/ID/approval. Point an SNS HTTPS subscription at it.
+
+    Escalation targets, budgets and the rest come from the settings (`sre-agent config show`)."""
     import uvicorn
 
     from ..app.options import RunOptions
     from ..service.api import IncidentService, build_app
 
-    if not token and not (insecure_localhost and _loopback(host)):
-        typer.secho("refusing to serve without authentication: pass --token (or SRE_AGENT_TOKEN), or bind to "
-                    "127.0.0.1 with --insecure-localhost", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    if remediation not in ("auto", "approve", "off"):
-        typer.secho(f"--remediation must be auto, approve or off (got {remediation!r})", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    # The MCP servers run as child processes and inherit KUBECONFIG and the AWS environment.
-    options = RunOptions(brain=brain, remediation=remediation, namespaces=[n for n in namespaces.split(",") if n],
-                         state_dir=state_dir, checkpoint_dsn=checkpoint_dsn,
-                         escalation_sns_topic_arn=escalation_sns_topic_arn, escalation_webhook_url=escalation_webhook_url)
-    app = build_app(IncidentService(options), token)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    settings = settings_for(ctx, {
+        "brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
+        "policy": {"remediation": remediation, "namespaces": namespaces},
+        "service": {"host": host, "port": port, "token": token, "insecure_localhost": insecure_localhost},
+        **targeting(context, kubeconfig, profile, region)})
+    service = settings.service
+    secret = service.token.get_secret_value() if service.token else None
+    if not secret and not (service.insecure_localhost and _loopback(service.host)):
+        fail("refusing to serve without authentication: pass --token (or SRE_AGENT_SERVICE_TOKEN), or bind to "
+             "127.0.0.1 with --insecure-localhost")
+    app = build_app(IncidentService(RunOptions.from_settings(settings)), secret)
+    uvicorn.run(app, host=service.host, port=service.port, log_level="warning")

@@ -42,13 +42,13 @@ class SpanNode:
     cause: str | None = None
     annotations: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
-    children: list["SpanNode"] = field(default_factory=list)
+    children: list[SpanNode] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.error or self.fault
 
-    def walk(self, depth: int = 0) -> Iterator[tuple[int, "SpanNode"]]:
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, SpanNode]]:
         yield depth, self
         for child in sorted(self.children, key=lambda c: c.start):
             yield from child.walk(depth + 1)
@@ -204,8 +204,13 @@ def _xray_client(endpoint_url: str | None, region: str | None) -> Any:
 def lookup(incident_id: str, hours: float, endpoint_url: str | None, region: str | None,
            now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Fetch the incident's traces, turning the AWS client's failures into TraceLookupError."""
-    from botocore.exceptions import (ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError,
-                                     PartialCredentialsError)
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+    )
 
     end = now or datetime.now(UTC)
     start = end - timedelta(hours=hours)
@@ -231,7 +236,7 @@ def lookup(incident_id: str, hours: float, endpoint_url: str | None, region: str
             f"no trace for incident {incident_id} at {where} between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} "
             f"UTC (the last {hours:g} h). Widen the search with --hours (up to {MAX_HOURS}; X-Ray keeps traces 30 "
             "days); a trace is sent when the investigation ends, and only when tracing was on for that run "
-            "(AWS_XRAY_DAEMON_ADDRESS, AWS_ENDPOINT_URL or SRE_AGENT_TRACING=api).")
+            "(AWS_XRAY_DAEMON_ADDRESS, AWS_ENDPOINT_URL or SRE_AGENT_TRACING_MODE=api).")
     return traces
 
 

@@ -18,13 +18,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from ..app.intake import incident_for_trigger
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
+from ..brains.llm.settings import LlmSettings
+from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
-from ..app.intake import incident_for_trigger
-from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id
 from .world_check import fault_cleared
 
 
@@ -146,7 +147,8 @@ async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
     return {"decision": "rejected", "by": "eval-harness", "note": "the harness rejects every proposal"}
 
 
-def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: Literal["all", "none"] = "all",
+def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
+                 approvals: Literal["all", "none"] = "all",
                  lab_speed: float = 60.0, verify_timeout_s: float = 60.0) -> ScenarioScore:
     lab = Lab()
     lab.start()
@@ -156,7 +158,7 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", approvals: L
         trigger = scenario_trigger(lab)
         incident = incident_for_trigger(trigger.alarm, trigger.question)
         with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
-            options = RunOptions(brain=brain, remediation="auto", namespaces=lab_namespaces(lab),
+            options = RunOptions(brain=brain, llm=llm or LlmSettings(), remediation="auto", namespaces=lab_namespaces(lab),
                                  allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox
                                  state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
             approver = _approve_all if approvals == "all" else _approve_none

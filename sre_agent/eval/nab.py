@@ -56,7 +56,9 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel
 
-NAB_DIR_ENV = "SRE_AGENT_NAB_DIR"
+from ..app.settings import env_var
+
+NAB_DIR_ENV = env_var("eval", "nab_dir")  # the eval.nab_dir setting, read here without loading them all
 PROBATION_PERCENT = 0.15
 # NAB caps the probationary period at 15% of 5000 records, whatever the file length.
 PROBATION_CAP_RECORDS = 5000

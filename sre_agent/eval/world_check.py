@@ -3,8 +3,8 @@ judge, not the responder): the root-cause resource is healthy and the scenario's
 
 from __future__ import annotations
 
-from ..lab.lab import Lab
 from ..contracts import parse_resource_id
+from ..lab.lab import Lab
 
 
 def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:

@@ -7,8 +7,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from ..contracts import Action
-from .ledger import action_key
 from .context import RunContext, emit, tools_of
+from .ledger import action_key
 from .state import ApprovalDecision, Investigation
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class LabAdminServer:
-    def __init__(self, lab: "Lab", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, lab: Lab, host: str = "127.0.0.1", port: int = 0) -> None:
         lab_ref = lab
 
         class Handler(BaseHTTPRequestHandler):

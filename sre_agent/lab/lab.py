@@ -83,7 +83,7 @@ class Lab:
         self._ssm_seen = 0
 
     # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "Lab":
+    def start(self) -> Lab:
         self.moto = MotoServer.shared()
         self.account = claim_account()
         self.api = KubeApiServer(self.store, self.world)
@@ -106,7 +106,7 @@ class Lab:
         if self._tmp:
             self._tmp.cleanup()
 
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

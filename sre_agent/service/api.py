@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..app.intake import IntakeError, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..contracts import Incident
-from ..app.intake import IntakeError, incident_from_alarm, incident_from_question
 
 log = logging.getLogger(__name__)
 

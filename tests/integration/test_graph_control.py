@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from sre_agent.eval.world_check import resource_healthy
+from sre_agent.app.intake import incident_for_trigger
 from sre_agent.app.options import RunOptions
 from sre_agent.app.runs import resume_investigation, run_investigation
 from sre_agent.app.toolbox import Toolbox
+from sre_agent.eval.world_check import resource_healthy
 from sre_agent.graph.state import Budget
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import lab_namespaces, scenario_trigger
-from sre_agent.app.intake import incident_for_trigger
 
 CATALOG = "shop/Deployment/catalog"
 

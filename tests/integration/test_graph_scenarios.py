@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from sre_agent.contracts import RootCauseCategory
 from sre_agent.eval.harness import run_scenario
 from sre_agent.lab.scenarios.loader import load_scenarios
 from sre_agent.lab.world.images import load_catalog
-from sre_agent.contracts import RootCauseCategory
 
 CATALOG = load_scenarios(load_catalog())
 

@@ -22,7 +22,7 @@ from mcp_harness import HttpServerProcess
 from sre_agent.app.options import RunOptions
 from sre_agent.app.runs import run_investigation
 from sre_agent.app.toolbox import ServerConnection
-from sre_agent.brains.llm import PROVIDERS
+from sre_agent.brains.llm.providers import PROVIDERS
 from sre_agent.brains.llm.usage import load_prices
 from sre_agent.contracts import Incident
 from sre_agent.graph.state import Investigation

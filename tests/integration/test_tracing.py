@@ -18,8 +18,7 @@ from typer.testing import CliRunner
 
 from sre_agent.commands.trace import build_trees, render_waterfall, trace
 from sre_agent.lab.aws.server import MotoServer, aws_env, client
-from sre_agent.tracing import (MAX_DOCUMENT_BYTES, ApiEmitter, DaemonEmitter, NullTracer, Tracer, node_span,
-                               tracer_from_env)
+from sre_agent.tracing import MAX_DOCUMENT_BYTES, ApiEmitter, DaemonEmitter, NullTracer, Tracer, node_span, tracer_for
 
 XRAY_TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
@@ -79,7 +78,7 @@ def xray(moto):
 
 def test_segments_land_in_moto_and_parse_back_into_the_tree(moto, xray, caplog):
     caplog.set_level(logging.DEBUG, logger="aws_xray_sdk")
-    tracer = tracer_from_env(aws_env(moto.url))  # AWS_ENDPOINT_URL set: PutTraceSegments, the lab's default
+    tracer = tracer_for("auto", aws_env(moto.url))  # AWS_ENDPOINT_URL set: PutTraceSegments, the lab's default
     assert isinstance(tracer, Tracer) and isinstance(tracer.emitter, ApiEmitter)
     scripted_investigation(tracer)
     assert XRAY_TRACE_ID.match(tracer.trace_id)
@@ -133,7 +132,7 @@ def test_daemon_emitter_sends_a_segment_document_over_udp(monkeypatch):
     address = f"127.0.0.1:{daemon.getsockname()[1]}"
     monkeypatch.setenv("AWS_XRAY_DAEMON_ADDRESS", address)  # the SDK reads the process environment too
     try:
-        tracer = tracer_from_env({"AWS_XRAY_DAEMON_ADDRESS": address, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+        tracer = tracer_for("auto", {"AWS_XRAY_DAEMON_ADDRESS": address, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
         assert isinstance(tracer.emitter, DaemonEmitter)  # the daemon wins over the API when both are set
         scripted_investigation(tracer, "INC-udp")
         packet, _ = daemon.recvfrom(65535)
@@ -147,14 +146,14 @@ def test_daemon_emitter_sends_a_segment_document_over_udp(monkeypatch):
     assert [s["name"] for s in document["subsegments"]] == ["supervisor", "kubernetes", "metrics"]
 
 
-@pytest.mark.parametrize("env", [
-    {},
-    {"SRE_AGENT_TRACING": "off", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
-    {"AWS_XRAY_SDK_ENABLED": "false", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"},
-    {"SRE_AGENT_TRACING": "sometimes", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+@pytest.mark.parametrize("mode, env", [
+    ("auto", {}),
+    ("off", {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
+    ("auto", {"AWS_XRAY_SDK_ENABLED": "false", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"}),
+    ("sometimes", {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
 ], ids=["unconfigured", "off", "sdk-disabled", "unknown-mode"])
-def test_null_tracer_when_tracing_is_not_configured(env, caplog):
-    tracer = tracer_from_env(env)
+def test_null_tracer_when_tracing_is_not_configured(mode, env, caplog):
+    tracer = tracer_for(mode, env)
     assert isinstance(tracer, NullTracer) and not tracer and tracer.trace_id is None
 
     async def run() -> None:
@@ -165,8 +164,8 @@ def test_null_tracer_when_tracing_is_not_configured(env, caplog):
             tracer.annotate(status="healthy")
 
     asyncio.run(run())
-    if env.get("SRE_AGENT_TRACING") == "sometimes":
-        assert "SRE_AGENT_TRACING='sometimes' is not one of off, auto, api, daemon" in caplog.text
+    if mode == "sometimes":
+        assert "tracing.mode (SRE_AGENT_TRACING_MODE)='sometimes' is not one of off, auto, api, daemon" in caplog.text
 
 
 def test_spans_outside_a_traced_run_are_no_ops():
@@ -260,9 +259,9 @@ def trace_cli():
 
 
 def test_trace_command_draws_the_incident_from_moto(moto, trace_cli):
-    tracer = tracer_from_env(aws_env(moto.url))
+    tracer = tracer_for("auto", aws_env(moto.url))
     scripted_investigation(tracer, "INC-cli-1")
-    scripted_investigation(tracer_from_env(aws_env(moto.url)), "INC-cli-other")
+    scripted_investigation(tracer_for("auto", aws_env(moto.url)), "INC-cli-other")
     wait_for_next_second()
     result = trace_cli(["INC-cli-1"], aws_env(moto.url))
     assert result.exit_code == 0, result.output
@@ -292,12 +291,12 @@ def test_trace_command_errors_say_what_to_do(moto, trace_cli):
 
 
 def test_a_real_investigation_traces_its_kubernetes_tool_calls(tmp_path):
+    from sre_agent.app.intake import incident_for_trigger
     from sre_agent.app.options import RunOptions
     from sre_agent.app.runs import run_investigation
     from sre_agent.app.toolbox import ServerConnection
     from sre_agent.lab.lab import Lab
     from sre_agent.lab.trigger import scenario_trigger
-    from sre_agent.app.intake import incident_for_trigger
 
     with Lab(history_minutes=30) as lab:
         lab.load("bad-image")

@@ -7,8 +7,8 @@ older event-based version: a NoPods event means the selector matches nothing."""
 from __future__ import annotations
 
 from .base import Finding, make_finding
-from .labels import is_empty_selector
 from .describe import describe_condition, describe_event
+from .labels import is_empty_selector
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 
 _OPERATOR_WORDS = {"In": "in", "NotIn": "not in", "Exists": "exists", "DoesNotExist": "does not exist"}

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..quantity import parse_quantity
 from .base import Finding, make_finding, quote
 from .describe import describe_condition, describe_event
-from ..quantity import parse_quantity
 from .view import ClusterView, KubeObject, event_time, name_of, namespace_of, parse_time, spec_of, status_of
 
 _EXCEEDED_QUOTA = re.compile(r"exceeded quota: (?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")

@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Finding, make_finding, reason_code
-from .labels import equality_selector
 from .describe import describe_event
+from .labels import equality_selector
 from .pod_status import pod_is_ready, pod_is_terminal, pod_state_summary
 from .view import ClusterView, KubeObject, annotations_of, name_of, namespace_of, spec_of
 

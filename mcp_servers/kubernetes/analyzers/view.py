@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import reduce
 from typing import Any
 
@@ -25,7 +25,7 @@ from .labels import selector_matches
 
 KubeObject = dict[str, Any]
 
-_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def metadata_of(obj: KubeObject) -> dict[str, Any]:
@@ -64,14 +64,14 @@ def parse_time(value: Any) -> datetime:
     """API timestamps arrive as RFC 3339 strings ("...Z" from raw JSON, "+00:00" from the
     client's serializer) or, in tests, as datetimes; anything unparseable sorts first."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not value or not isinstance(value, str):
         return _NO_TIME
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return _NO_TIME
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def event_time(event: KubeObject) -> datetime:

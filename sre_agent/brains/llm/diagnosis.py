@@ -38,7 +38,7 @@ def _evidence(state: Investigation, ids: list[str], resource: str) -> list[Evide
 
 async def conclude(chain: ModelChain, state: Investigation,
                    settings: LlmSettings) -> tuple[Diagnosis, list[Hypothesis], list[str]]:
-    messages = [SystemMessage(load_prompt("diagnosis", facts(settings.max_tool_calls))),
+    messages = [SystemMessage(load_prompt("diagnosis", facts(settings.max_tool_calls), settings.prompts_dir)),
                 HumanMessage("\n\n".join([incident_block(state), findings_block(state.findings),
                                           evidence_block(state.tool_calls)]))]
     answer, handle = await ask_structured(chain, "diagnosis", DiagnosisAnswer, messages)

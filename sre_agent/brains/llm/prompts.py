@@ -1,10 +1,9 @@
 """Prompts are data: markdown files, one per agent, shipped as the package `sre_agent.prompts` (the
-repository's top-level prompts/ directory), or read from SRE_AGENT_PROMPTS_DIR when set. `{{name}}` placeholders are filled from facts the code owns -- the category list,
+repository's top-level prompts/ directory), or read from the `llm.prompts_dir` setting when set. `{{name}}` placeholders are filled from facts the code owns -- the category list,
 the known signal codes, the tool budget -- so a prompt never goes stale against the code."""
 
 from __future__ import annotations
 
-import os
 import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -23,9 +22,8 @@ EXTRA_SIGNALS = {"RecentRollout", "RecentScaleUp", "DependencyDown", "NoReadyEnd
                  "CpuThrottled", "NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "Healthy"}
 
 
-def prompts_dir() -> Traversable:
+def prompts_dir(configured: Path | None = None) -> Traversable:
     """Package data, so every entry point finds the prompts from any working directory."""
-    configured = os.environ.get("SRE_AGENT_PROMPTS_DIR")
     return Path(configured) if configured else files("sre_agent.prompts")
 
 
@@ -42,13 +40,13 @@ def facts(max_tool_calls: int) -> dict[str, str]:
     }
 
 
-def load_prompt(name: str, values: dict[str, str]) -> str:
-    path = prompts_dir() / f"{name}.md"
+def load_prompt(name: str, values: dict[str, str], directory: Path | None = None) -> str:
+    path = prompts_dir(directory) / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FileNotFoundError(f"prompt {name!r} not found at {path} ({exc.strerror}); set SRE_AGENT_PROMPTS_DIR "
-                                "to the directory holding supervisor.md, kubernetes.md, ...") from None
+        raise FileNotFoundError(f"prompt {name!r} not found at {path} ({exc.strerror}); set llm.prompts_dir "
+                                "(SRE_AGENT_LLM_PROMPTS_DIR) to the directory holding supervisor.md, kubernetes.md, ...") from None
     missing = sorted({m for m in PLACEHOLDER.findall(text) if m not in values})
     if missing:
         raise ValueError(f"prompt {path} uses unknown placeholder(s) {missing}; known: {sorted(values)}")

@@ -1,7 +1,7 @@
 """Chat models by provider: Bedrock (the default), Anthropic, and any OpenAI-compatible endpoint.
 
-Each provider is an entry in PROVIDERS: which env var names its model, the default model, and how
-to build the LangChain chat model. Building checks the configuration first and fails with what is
+Each provider is an entry in PROVIDERS: how to build the LangChain chat model (the model id comes
+from the `llm` settings: llm.bedrock_model, llm.anthropic_model, llm.openai_model). Building checks the configuration first and fails with what is
 missing and how to set it; nothing here runs at import time. Provider SDKs are imported only when
 that provider is built, so a Bedrock user needs no OpenAI package and the other way round."""
 
@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+OPENAI_DEFAULT_MODEL = "gpt-4o"
+
 
 class ProviderConfigError(ValueError):
     """An LLM provider cannot be built from this configuration; the message says what to set."""
@@ -22,8 +24,6 @@ class ProviderConfigError(ValueError):
 @dataclass(frozen=True)
 class Provider:
     name: str
-    model_env: str  # env var naming the model id
-    default_model: str | None  # None: the user must always name one
     build: Callable[[str, Mapping[str, str]], BaseChatModel]
     # Extra with_structured_output arguments. Tool calling is the one method every provider and
     # most local servers support; OpenAI's default json_schema mode is not.
@@ -85,9 +85,6 @@ def _build_openai(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
         raise ProviderConfigError("the openai provider needs OPENAI_API_KEY (for api.openai.com) or OPENAI_BASE_URL "
                                   "(any OpenAI-compatible endpoint, e.g. export OPENAI_BASE_URL=http://localhost:8000/v1 "
                                   "for a local server)")
-    if base_url and model_id == PROVIDERS["openai"].default_model and not env.get("SRE_AGENT_OPENAI_MODEL"):
-        raise ProviderConfigError(f"OPENAI_BASE_URL points at {base_url}: name the model it serves, "
-                                  "e.g. export SRE_AGENT_OPENAI_MODEL=llama3.1:70b")
     _require_package("langchain_openai", "langchain-openai", "openai")
     from langchain_openai import ChatOpenAI
 
@@ -96,9 +93,9 @@ def _build_openai(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
 
 
 PROVIDERS: dict[str, Provider] = {
-    "bedrock": Provider("bedrock", "SRE_AGENT_BEDROCK_MODEL", "us.anthropic.claude-sonnet-4-20250514-v1:0", _build_bedrock),
-    "anthropic": Provider("anthropic", "SRE_AGENT_ANTHROPIC_MODEL", "claude-sonnet-4-20250514", _build_anthropic),
-    "openai": Provider("openai", "SRE_AGENT_OPENAI_MODEL", "gpt-4o", _build_openai,
+    "bedrock": Provider("bedrock", _build_bedrock),
+    "anthropic": Provider("anthropic", _build_anthropic),
+    "openai": Provider("openai", _build_openai,
                        structured_kwargs={"method": "function_calling"}),
 }
 
@@ -110,13 +107,17 @@ def _provider(name: str) -> Provider:
         raise ProviderConfigError(f"unknown LLM provider {name!r}; choose one of {', '.join(PROVIDERS)}") from None
 
 
-def build_model(provider_name: str, model_id: str | None = None, env: Mapping[str, str] | None = None) -> ModelHandle:
+def build_model(provider_name: str, model_id: str | None, env: Mapping[str, str] | None = None) -> ModelHandle:
+    """The chat model `model_id` of a provider (None: the provider's default, where it has one)."""
     env = os.environ if env is None else env
     provider = _provider(provider_name)
-    model_id = model_id or env.get(provider.model_env) or provider.default_model
     if not model_id:
-        raise ProviderConfigError(f"the {provider.name} provider needs a model name: export {provider.model_env}=<model> "
-                                  "(the name your endpoint serves)")
+        if provider.name != "openai" or env.get("OPENAI_BASE_URL"):
+            where = f" ({env['OPENAI_BASE_URL']})" if provider.name == "openai" else ""
+            raise ProviderConfigError(f"the {provider.name} provider needs the name of the model it serves{where}: set "
+                                      f"llm.{provider.name}_model in the config file or SRE_AGENT_LLM_{provider.name.upper()}_MODEL, "
+                                      "e.g. llama3.1:70b")
+        model_id = OPENAI_DEFAULT_MODEL  # api.openai.com
     return ModelHandle(provider.name, model_id, provider.build(model_id, env), dict(provider.structured_kwargs))
 
 

@@ -89,7 +89,7 @@ class ModelChain:
                 except UnusableAnswer as exc:
                     self.meter.add(handle.label, handle.model_id, exc.raw)  # the tokens were spent anyway
                     error, permanent = str(exc), False
-                except asyncio.TimeoutError as exc:  # ours (no message) or the SDK's own
+                except TimeoutError as exc:  # ours (no message) or the SDK's own
                     error = describe(exc) if str(exc) else f"no answer within {self.settings.call_timeout_s:.0f}s"
                     permanent = False
                 except Exception as exc:  # provider SDKs raise their own types; all of them mean "no answer"

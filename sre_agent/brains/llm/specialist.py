@@ -52,18 +52,18 @@ class SpecialistRun:
         self.notes: list[str] = []
         self._bound: dict[str, Any] = {}
 
-    async def execute(self) -> "SpecialistRun":
+    async def execute(self) -> SpecialistRun:
         if not self.tools:
             self.notes.append(f"{self.agent}: MCP server {self.server!r} offers no read-only tools to this run (not "
                               "connected, or no tool declares readOnlyHint); question unanswered")
             return self
         values = facts(self.settings.max_tool_calls)
         messages: list[BaseMessage] = [
-            SystemMessage(load_prompt(self.agent, values)),
+            SystemMessage(load_prompt(self.agent, values, self.settings.prompts_dir)),
             HumanMessage("\n\n".join([incident_block(self.state), findings_block(self.state.findings), task_block(self.task)])),
         ]
         closing = await self._tool_loop(messages)
-        report_messages = [SystemMessage(load_prompt("report", values)),
+        report_messages = [SystemMessage(load_prompt("report", values, self.settings.prompts_dir)),
                            HumanMessage(self._transcript(closing))]
         report, handle = await ask_structured(self.chain, f"{self.agent} report", FindingsReport, report_messages)
         self.findings, notes = Grounding(self.agent, self.state, self.records, self.data, handle.label).accept(report.findings)

@@ -27,7 +27,7 @@ def valid_target(target: str) -> bool:
 
 def supervisor_messages(state: Investigation, settings: LlmSettings) -> list:
     budget = f"Questions used: {state.usage.steps} of {state.budget.max_steps}."
-    return [SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls))),
+    return [SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls), settings.prompts_dir)),
             HumanMessage("\n\n".join([incident_block(state), tasks_block(state.tasks), findings_block(state.findings),
                                       evidence_block(state.tool_calls), budget]))]
 

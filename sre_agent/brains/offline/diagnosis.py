@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...contracts import Diagnosis, Evidence, Finding, RootCauseCategory as C, resource_id
+from ...contracts import Diagnosis, Evidence, Finding, resource_id
+from ...contracts import RootCauseCategory as C
 from ...graph.state import Hypothesis
 
 # Generic explanations lose to specific ones when both fit.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...graph.state import Investigation, RemediationPlan, Task
 from ...contracts import parse_resource_id
+from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ...graph.state import Investigation, Task
 from ...contracts import RootCauseCategory
+from ...graph.state import Investigation, Task
 from .diagnosis import best, hypotheses
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")

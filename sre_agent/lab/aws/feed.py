@@ -78,7 +78,7 @@ def _dimensions(dims: dict[str, str]) -> tuple[tuple[str, str], ...]:
 class AwsFeed:
     """Samples the world each simulated minute and ships metrics, logs and alarm states to moto."""
 
-    def __init__(self, world: "World", endpoint_url: str, account: LabAccount) -> None:
+    def __init__(self, world: World, endpoint_url: str, account: LabAccount) -> None:
         self.world = world
         self.endpoint_url = endpoint_url
         self.cloudwatch = client("cloudwatch", endpoint_url, account)

@@ -42,7 +42,7 @@ class MotoServer:
         self._server.stop()
 
     @classmethod
-    def shared(cls) -> "MotoServer":
+    def shared(cls) -> MotoServer:
         """One server per process, shared by every lab in it: each lab has its own moto account
         (moto_backend.claim_account), so they never see each other's data, and a lab starts and
         stops in a fraction of a second instead of paying for a server each time."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 try:  # orjson is ~5x faster both ways; it comes with langgraph, but the store works without it
@@ -24,8 +24,8 @@ except ImportError:  # pragma: no cover - exercised only where orjson is absent
     def _json_default(value: Any) -> str:
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+                value = value.replace(tzinfo=UTC)
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
         if hasattr(value, "isoformat"):
             return value.isoformat()
         raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
@@ -40,8 +40,8 @@ except ImportError:  # pragma: no cover - exercised only where orjson is absent
 def format_time(moment: datetime) -> str:
     """RFC 3339 with a Z, second precision, as Kubernetes writes timestamps."""
     if moment.tzinfo is None:  # the clock contract is tz-aware UTC; tolerate naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 

@@ -58,7 +58,7 @@ class Step(BaseModel):
     to_revision: int | None = None
 
     @model_validator(mode="after")
-    def _fields_for_action(self) -> "Step":
+    def _fields_for_action(self) -> Step:
         need = {
             "apply": ["manifest"], "patch": ["resource", "patch"],
             "delete": ["resource"] if self.selector is None else ["kind", "namespace"],
@@ -132,7 +132,7 @@ class Truth(BaseModel):
     notes: str = ""
 
     @model_validator(mode="after")
-    def _resource_shape(self) -> "Truth":
+    def _resource_shape(self) -> Truth:
         if self.category != RootCauseCategory.NONE:
             parse_resource_id(self.resource)
         return self
@@ -152,7 +152,7 @@ class Scenario(BaseModel):
     truth: Truth
 
     @model_validator(mode="after")
-    def _has_trigger(self) -> "Scenario":
+    def _has_trigger(self) -> Scenario:
         if self.alarm is None and not self.question:
             raise ValueError("a scenario needs an `alarm` or a `question`")
         return self

@@ -79,7 +79,7 @@ class ImageBehaviour(BaseModel):
     depends_on: list[Dependency] = Field(default_factory=list)
     logs: LogTemplates = Field(default_factory=LogTemplates)
 
-    def version(self, tag: str) -> "ResolvedImage":
+    def version(self, tag: str) -> ResolvedImage:
         overrides = self.tags[tag].model_dump(exclude_none=True)
         return ResolvedImage(tag=tag, **{**self.model_dump(exclude={"tags"}), **overrides})
 
@@ -135,7 +135,7 @@ class ImageCatalog:
         for image in images:
             self._by_repo[image.repository] = image
 
-    def merged(self, extra: list[ImageBehaviour]) -> "ImageCatalog":
+    def merged(self, extra: list[ImageBehaviour]) -> ImageCatalog:
         return ImageCatalog([*self._by_repo.values(), *extra])
 
     def resolve(self, ref: str) -> ResolvedImage | None:

@@ -10,12 +10,12 @@ CloudWatch series and the apps' request logs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlparse
 
-from . import noise
 from ..kube.quantity import cpu_millicores, memory_mib
+from . import noise
 from .context import TrafficContext
 
 MAX_LOG_LINES_PER_SYNC = 40

@@ -36,7 +36,6 @@ from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
 from .telemetry import TrafficModel
 
-
 LOG_GROUP_PREFIX = "/sre-lab"
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 

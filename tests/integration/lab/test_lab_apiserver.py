@@ -9,7 +9,7 @@ import stat
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -17,11 +17,11 @@ from kubernetes import client, config
 from kubernetes.client import ApiException
 
 from sre_agent.lab.kube.apiserver import KubeApiServer
-from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.kube.errors import ApiError
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.kube.store import ObjectStore
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass

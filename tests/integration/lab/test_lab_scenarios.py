@@ -18,17 +18,30 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab_client import (
+    LabClients,
+    advance_until,
+    alarm,
+    apply_remediation,
+    clients_for,
+    events_about,
+    log_events,
+    metric_series,
+    pod_is_ready,
+    pods_of,
+    rollout_undo,
+    services_without_endpoints,
+    unhealthy_pods,
+)
 from typer.testing import CliRunner
 
-from lab_client import (LabClients, advance_until, alarm, apply_remediation, clients_for, events_about, log_events,
-                        metric_series, pod_is_ready, pods_of, rollout_undo, services_without_endpoints, unhealthy_pods)
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.contracts import parse_resource_id
 from sre_agent.lab.aws.feed import CI_NAMESPACE
 from sre_agent.lab.scenarios.loader import SCENARIO_DIR, load_scenario_file, load_scenarios
 from sre_agent.lab.scenarios.schema import SCHEMA_PATH, LoadedScenario, ScenarioError, scenario_json_schema
 from sre_agent.lab.world.images import load_catalog
 from sre_agent.lab.world.world import LOG_GROUP_PREFIX
-from sre_agent.contracts import RootCauseCategory as C
-from sre_agent.contracts import parse_resource_id
 
 SCENARIO_IDS = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
 

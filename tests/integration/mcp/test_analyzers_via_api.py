@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -38,7 +38,7 @@ from sre_agent.lab.kube.store import ObjectStore
 from tests.analyzer_cases import CASES, AnalyzerCase
 from tests.analyzer_cases.builders import T0 as CASE_T0
 
-T0 = datetime.fromisoformat(CASE_T0.replace("Z", "+00:00")).astimezone(timezone.utc)  # the store's clock
+T0 = datetime.fromisoformat(CASE_T0.replace("Z", "+00:00")).astimezone(UTC)  # the store's clock
 
 # Kinds the analyzers read that the MCP server cannot list: `kube.KINDS` has no entry for them
 # (and the lab emulator does not store them either), so `analyze` never sees them, on the lab or

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import httpx
 import pytest
-
 from mcp_harness import HttpServerProcess, stdio_client_for
+
 from sre_agent.lab.lab import Lab
 
 MODULE = "mcp_servers.cloudwatch"

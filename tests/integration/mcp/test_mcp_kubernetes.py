@@ -10,8 +10,8 @@ import time
 
 import pytest
 from kubernetes import client, config
-
 from mcp_harness import HttpServerProcess, stdio_client_for
+
 from mcp_servers.kubernetes.summaries import sanitize
 from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.lab import Lab

@@ -11,8 +11,8 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
-
 from mcp_harness import HttpServerProcess, stdio_client_for
+
 from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm.publish import TAG_KEY, document_content, document_type, publish_runbooks, runbook_from_content
 from mcp_servers.ssm.runbooks import load_runbooks

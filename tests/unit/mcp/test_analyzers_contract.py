@@ -4,12 +4,21 @@ them, and the small parsers (cron schedules, quantities, label selectors)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from kubernetes.client import ApiClient, V1Container, V1ContainerState, V1ContainerStateWaiting, V1ContainerStatus
-from kubernetes.client import V1ObjectMeta, V1Pod, V1PodSpec, V1PodStatus
+from kubernetes.client import (
+    ApiClient,
+    V1Container,
+    V1ContainerState,
+    V1ContainerStateWaiting,
+    V1ContainerStatus,
+    V1ObjectMeta,
+    V1Pod,
+    V1PodSpec,
+    V1PodStatus,
+)
 
 from mcp_servers.kubernetes.analyzers import ClusterView, Finding, kinds_to_fetch, run_analyzers
 from mcp_servers.kubernetes.analyzers.base import merge_findings, quote
@@ -135,7 +144,7 @@ def test_probe_failure_quotes_the_probe_being_checked() -> None:
 def test_objects_serialized_by_the_official_client_are_understood() -> None:
     """The MCP server lists with the kubernetes client and serializes with sanitize_for_serialization."""
     typed = V1Pod(
-        metadata=V1ObjectMeta(name="api", namespace="shop", creation_timestamp=datetime(2024, 5, 1, tzinfo=timezone.utc)),
+        metadata=V1ObjectMeta(name="api", namespace="shop", creation_timestamp=datetime(2024, 5, 1, tzinfo=UTC)),
         spec=V1PodSpec(containers=[V1Container(name="api", image="shop/api:v9.9")]),
         status=V1PodStatus(phase="Pending", container_statuses=[V1ContainerStatus(
             name="api", image="shop/api:v9.9", image_id="", ready=False, restart_count=0,

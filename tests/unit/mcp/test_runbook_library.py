@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm import runbooks as rb
+from mcp_servers.ssm.library import builtin_runbooks_dir
 from sre_agent.contracts import CATEGORIES as MODEL_CATEGORIES
 from sre_agent.contracts import RootCauseCategory
 

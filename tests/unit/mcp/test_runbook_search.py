@@ -3,7 +3,6 @@ right runbook first -- on SQLite FTS5 and on the pure-Python fallback alike."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from mcp_servers.ssm.library import builtin_runbooks_dir

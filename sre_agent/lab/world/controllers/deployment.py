@@ -12,7 +12,6 @@ from ..clock import parse_rfc3339, rfc3339
 from ..context import ClusterContext
 from .common import TEMPLATE_HASH, live_pods_of, owner_ref, template_hash, write_status
 
-
 REVISION = "deployment.kubernetes.io/revision"
 
 

@@ -10,7 +10,6 @@ from ..clock import rfc3339
 from ..context import ClusterContext
 from .common import is_terminating, owner_kind, write_status
 
-
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
 

@@ -8,7 +8,6 @@ from ...kube.quantity import parse_quantity
 from ..context import ClusterContext
 from .common import pod_requests
 
-
 _QUOTA_KEYS = {"requests.cpu": "cpu", "cpu": "cpu", "limits.cpu": "cpu", "requests.memory": "mem",
                "memory": "mem", "limits.memory": "mem", "pods": "count"}
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, always_failing, structured
 
-from sre_agent.brains.llm import LlmSettings, make_llm_brain
+from sre_agent.brains.llm.factory import make_llm_brain
+from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.contracts import Incident, ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Investigation, Task

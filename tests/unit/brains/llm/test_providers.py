@@ -7,8 +7,9 @@ import re
 import pytest
 from llm_fakes import ScriptedChatModel, always_failing
 
-from sre_agent.brains.llm import ProviderConfigError, make_llm_brain
-from sre_agent.brains.llm.providers import parse_model_spec
+from sre_agent.brains.llm.factory import make_llm_brain
+from sre_agent.brains.llm.providers import ProviderConfigError, parse_model_spec
+from sre_agent.brains.llm.settings import LlmSettings
 
 THROTTLED = RuntimeError("ThrottlingException: Rate exceeded")
 
@@ -16,7 +17,7 @@ THROTTLED = RuntimeError("ThrottlingException: Rate exceeded")
 @pytest.mark.parametrize("name, env, says", [
     ("anthropic", {}, "ANTHROPIC_API_KEY"),
     ("openai", {}, "OPENAI_BASE_URL"),
-    ("openai", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "SRE_AGENT_OPENAI_MODEL"),
+    ("openai", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "SRE_AGENT_LLM_OPENAI_MODEL"),
     ("bedrock", {}, "AWS_REGION"),
     ("gemini", {}, "bedrock, anthropic, openai"),
 ])
@@ -30,13 +31,13 @@ def test_construction_fails_saying_what_to_set(name, env, says, monkeypatch):
 
 def test_a_fallback_that_cannot_be_built_fails_construction():
     primary = ScriptedChatModel(respond=always_failing(THROTTLED))
-    with pytest.raises(ProviderConfigError, match=r"SRE_AGENT_FALLBACK_MODEL='anthropic' cannot be built: .*ANTHROPIC_API_KEY"):
-        make_llm_brain("openai", model=primary, env={"SRE_AGENT_FALLBACK_MODEL": "anthropic"})
+    with pytest.raises(ProviderConfigError, match=r"llm.fallback_model='anthropic' cannot be built: .*ANTHROPIC_API_KEY"):
+        make_llm_brain("openai", model=primary, settings=LlmSettings(fallback_model="anthropic"), env={})
 
 
 def test_openai_provider_talks_to_any_compatible_endpoint():
-    brain = make_llm_brain("openai", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "SRE_AGENT_OPENAI_MODEL": "qwen2.5",
-                                          "SRE_AGENT_FALLBACK_MODEL": "llama3.1"})
+    brain = make_llm_brain("openai", settings=LlmSettings(openai_model="qwen2.5", fallback_model="llama3.1"),
+                           env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     primary, fallback = brain.chain.models
     assert (primary.label, fallback.label) == ("openai:qwen2.5", "openai:llama3.1")
     assert primary.model.openai_api_base == "http://127.0.0.1:9/v1"

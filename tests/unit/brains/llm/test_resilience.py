@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from llm_fakes import ScriptedChatModel, always_failing, answer
 
-from sre_agent.brains.llm import LlmSettings
 from sre_agent.brains.llm.providers import ModelHandle
 from sre_agent.brains.llm.resilience import ModelChain, ModelUnavailable
+from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import UsageMeter
 
 THROTTLED = RuntimeError("ThrottlingException: Rate exceeded")

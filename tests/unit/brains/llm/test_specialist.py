@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, answer, call, evidence_of, prompt_text, structured, tool_results
 
-from sre_agent.brains.llm import LlmSettings, make_llm_brain
+from sre_agent.brains.llm.factory import make_llm_brain
+from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.contracts import Incident, ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Investigation, Task

@@ -1,0 +1,53 @@
+"""What every command shares: the settings (flags > environment > config file > defaults), the
+kubectl/AWS-CLI targeting flags, and errors that say what to do instead of a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+from ..app.options import RunOptions
+from ..app.settings import ConfigError, Settings, load_settings
+
+Remediation = Annotated[Optional[str], typer.Option(
+    help="auto: low-risk fixes run unattended, the rest ask; approve: every fix asks; off: diagnose only. "
+         "[default: approve, or policy.remediation]")]
+Brain = Annotated[Optional[str], typer.Option(
+    help="offline (deterministic, no LLM), bedrock, anthropic or openai. [default: offline, or brain]")]
+StateDir = Annotated[Optional[Path], typer.Option(
+    help="Checkpoints, audit log and reports go here. [default: ~/.local/state/sre-agent, or state_dir]")]
+KubeContext = Annotated[Optional[str], typer.Option("--context", help="kubeconfig context (default: the current one).")]
+Kubeconfig = Annotated[Optional[Path], typer.Option("--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).")]
+Profile = Annotated[Optional[str], typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
+Region = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: AWS_REGION, the profile's).")]
+
+
+def fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def config_file_of(ctx: typer.Context) -> Path | None:
+    """The `--config FILE` given before the command (`sre-agent --config f.yaml ...`), if any."""
+    root = ctx.find_root()
+    return (root.obj or {}).get("config_file") if root is not None else None
+
+
+def settings_for(ctx: typer.Context, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings for a command, or what is wrong with them and exit 2 (never a traceback)."""
+    try:
+        return load_settings(overrides, config_file=config_file_of(ctx))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def targeting(context: str | None = None, kubeconfig: Path | None = None, profile: str | None = None,
+              region: str | None = None) -> dict[str, Any]:
+    """The kubectl / AWS CLI flags as settings overrides."""
+    return {"kubernetes": {"context": context, "kubeconfig": kubeconfig}, "aws": {"profile": profile, "region": region}}
+
+
+def run_options(ctx: typer.Context, overrides: dict[str, Any]) -> RunOptions:
+    return RunOptions.from_settings(settings_for(ctx, overrides))
