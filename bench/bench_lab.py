@@ -13,6 +13,7 @@ machine other processes inflate wall time; CPU time shows what the code costs).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -49,7 +50,7 @@ def main() -> None:
     first_start = {}
     starts: list[tuple[float, float]] = []
     loads: dict[str, list[tuple[float, float]]] = {sid: [] for sid in scenario_ids}
-    for round_ in range(args.repeat):
+    for _ in range(args.repeat):
         for sid in scenario_ids:
             lab = Lab()
             wall, cpu = timed(lab.start)
@@ -58,7 +59,7 @@ def main() -> None:
             else:
                 starts.append((wall, cpu))
             try:
-                loads[sid].append(timed(lambda: lab.load(sid)))
+                loads[sid].append(timed(functools.partial(lab.load, sid)))
             finally:
                 lab.stop()
 

@@ -124,7 +124,8 @@ def settings_reference_markdown() -> str:
             "|---|---|---|---|---|---|"]
     for name, info in ServerSettings.model_fields.items():
         default = info.default
-        shown = "(unset)" if default is None else ("(empty)" if default == "" else f"`{str(default).lower() if isinstance(default, bool) else default}`")
+        shown = ("(unset)" if default is None else "(empty)" if default == ""
+                 else f"`{str(default).lower() if isinstance(default, bool) else default}`")
         description = (info.description or "").replace("|", "\\|")
         rows.append(f"| `{name}` | `{env_of(name)}` | `{flag_of(name)}` | {shown} | {', '.join(servers_of[name])} | "
                     f"{description} |")

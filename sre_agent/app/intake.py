@@ -67,7 +67,8 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
         started = now
     digest = hashlib.sha1(f"{name}|{started.isoformat()}".encode()).hexdigest()[:8]
     return Incident(
-        id=f"inc-{started.strftime('%Y%m%d-%H%M')}-{digest}", source="alarm", title=f"{name}: {alarm.get('AlarmDescription') or trigger.get('MetricName', '')}".strip(": "),
+        id=f"inc-{started.strftime('%Y%m%d-%H%M')}-{digest}", source="alarm",
+        title=f"{name}: {alarm.get('AlarmDescription') or trigger.get('MetricName', '')}".strip(": "),
         severity=alarm.get("Severity", "high") if alarm.get("Severity") in ("critical", "high", "medium", "low") else "high",
         started_at=started, window_start=started - LOOKBACK, window_end=now, affected=affected_from_dimensions(dims),
         alarm={"AlarmName": name, "NewStateValue": alarm.get("NewStateValue"), "NewStateReason": alarm.get("NewStateReason"),

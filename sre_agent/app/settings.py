@@ -12,8 +12,10 @@ the SDKs read their own variables, listed in `EXTERNAL_ENV` so they are document
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -172,8 +174,9 @@ class ConfigError(ValueError):
 
 
 # The config file's content during one `load_settings` call (sources are built per class, not per
-# call, so the file travels beside them).
-_FILE_CONTENT: ContextVar[dict[str, Any]] = ContextVar("sre_agent_config_file", default={})
+# call, so the file travels beside them). The default is a read-only empty mapping: a shared
+# mutable default would leak whatever one caller put into it into every other context.
+_FILE_CONTENT: ContextVar[Mapping[str, Any]] = ContextVar("sre_agent_config_file", default=MappingProxyType({}))
 
 
 class _FileSource(PydanticBaseSettingsSource):

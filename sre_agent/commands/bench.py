@@ -87,7 +87,8 @@ def run_all(only: Annotated[Optional[list[str]], typer.Option("--only", help=f"S
 
 @app.command()
 def anomalies(nab: Annotated[Path, typer.Option(help="NAB data dir (realAWSCloudwatch/, combined_windows.json).")],
-              json_out: Annotated[Optional[Path], typer.Option("--json", help="Write {standard, reward_low_FP_rate, reward_low_FN_rate, per_file}.")] = None) -> None:
+              json_out: Annotated[Optional[Path], typer.Option(
+                  "--json", help="Write {standard, reward_low_FP_rate, reward_low_FN_rate, per_file}.")] = None) -> None:
     """Score the CloudWatch server's anomaly detector with NAB's own scoring."""
     # The detector lives in the CloudWatch server; sre_agent never imports the servers, so the
     # benchmark script (which may) does the scoring.

@@ -18,7 +18,8 @@ from .common import Brain, settings_for
 
 def evaluate(
     ctx: typer.Context,
-    scenarios: Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Scenario directories (repeatable); default: the built-in catalog.")] = None,
+    scenarios: Annotated[Optional[list[Path]], typer.Option(
+        "--scenarios", help="Scenario directories (repeatable); default: the built-in catalog.")] = None,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Run just these scenario ids.")] = None,
     brain: Brain = None,
     repeat: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario.")] = 1,

@@ -8,6 +8,7 @@ and report progress through LangGraph's stream writer, which callers read with
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ class ReportedTools:
         self._write = write
 
     @property
-    def parameters(self):
+    def parameters(self) -> Mapping[tuple[str, str], set[str]]:
         return self._tools.parameters
 
     def start_numbering_at(self, count: int) -> None:

@@ -55,13 +55,16 @@ class PostgresActionLedger:
 
     def claim(self, incident: str, key: str) -> str | None:
         with self._lock:
-            inserted = self._db.execute("INSERT INTO sre_agent_actions VALUES (%s, %s, 'started', NULL) "
-                                        "ON CONFLICT DO NOTHING RETURNING key", (incident, key)).fetchone()
-            if inserted:
-                return None
-            row = self._db.execute("SELECT state, result FROM sre_agent_actions WHERE incident=%s AND key=%s",
-                                   (incident, key)).fetchone()
-            return f"{row[0]}: {row[1] or 'no result recorded (the run stopped during the call)'}"
+            while True:
+                inserted = self._db.execute("INSERT INTO sre_agent_actions VALUES (%s, %s, 'started', NULL) "
+                                            "ON CONFLICT DO NOTHING RETURNING key", (incident, key)).fetchone()
+                if inserted:
+                    return None
+                row = self._db.execute("SELECT state, result FROM sre_agent_actions WHERE incident=%s AND key=%s",
+                                       (incident, key)).fetchone()
+                if row:
+                    return f"{row[0]}: {row[1] or 'no result recorded (the run stopped during the call)'}"
+                # The row that beat our INSERT was deleted before the SELECT saw it: claim again.
 
     def finish(self, incident: str, key: str, result: str) -> None:
         with self._lock:
@@ -70,4 +73,5 @@ class PostgresActionLedger:
 
     def count(self, incident: str) -> int:
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM sre_agent_actions WHERE incident=%s", (incident,)).fetchone()[0]
+            row = self._db.execute("SELECT COUNT(*) FROM sre_agent_actions WHERE incident=%s", (incident,)).fetchone()
+            return row[0] if row else 0

@@ -25,7 +25,9 @@ class ToolOutcome(BaseModel):
 class Tools(Protocol):
     """The run's MCP tools, as the nodes and the brains use them."""
 
-    parameters: Mapping[tuple[str, str], set[str]]  # (server, tool) -> the argument names it accepts
+    @property
+    def parameters(self) -> Mapping[tuple[str, str], set[str]]:
+        """(server, tool) -> the argument names it accepts. Read-only: a plain attribute or a property."""
 
     async def call(self, agent: str, server: str, tool: str, args: dict[str, Any],
                    brain: str = "offline") -> ToolOutcome:

@@ -91,11 +91,12 @@ async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         await asyncio.sleep(context.verify_poll_s)
     update: dict = {"verified": False, "verification": detail,
                     "escalation_reason": f"the fix did not verify within {context.verify_timeout_s:.0f}s ({detail})"}
-    undo = state.plan.undo if state.plan else None
-    if undo:
-        outcome = await tools.call("remediation", state.plan.server, undo["tool"],
-                                        {**undo["args"], "reason": f"undo: {state.plan.tool} did not verify"})
-        update["actions"] = [Action(tool=undo["tool"], args=undo["args"], risk=state.plan.risk, approved_by="policy (undo)",
+    plan = state.plan
+    if plan and plan.undo:
+        undo = plan.undo
+        outcome = await tools.call("remediation", plan.server, undo["tool"],
+                                   {**undo["args"], "reason": f"undo: {plan.tool} did not verify"})
+        update["actions"] = [Action(tool=undo["tool"], args=undo["args"], risk=plan.risk, approved_by="policy (undo)",
                                     result=outcome.error or "undone")]
         update["tool_calls"] = [outcome.record]
     return update

@@ -194,7 +194,8 @@ CASES = [
                   "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
                   "3 No preemption victims found for incoming pod.", count=12),
         ],
-        [expect("data/Pod/analytics-0", "Unschedulable", "critical", "Pod cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory")],
+        [expect("data/Pod/analytics-0", "Unschedulable", "critical",
+                "Pod cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory")],
     ),
     _case(
         "rollout-past-its-progress-deadline",
@@ -269,7 +270,8 @@ CASES = [
                 conditions=[unschedulable("0/3 nodes are available: 3 node(s) had volume node affinity conflict.")]),
         ],
         [
-            expect("data/StatefulSet/db", "PodNotRunning", "warning", "Statefulset pod db-1 in the namespace data is not in running state."),
+            expect("data/StatefulSet/db", "PodNotRunning", "warning",
+                   "Statefulset pod db-1 in the namespace data is not in running state."),
             expect("data/Pod/db-1", "Unschedulable", "critical", "volume node affinity conflict", owner="data/StatefulSet/db"),
         ],
     ),

@@ -1,6 +1,7 @@
 """Prompts are data: markdown files, one per agent, shipped as the package `sre_agent.prompts` (the
-repository's top-level prompts/ directory), or read from the `llm.prompts_dir` setting when set. `{{name}}` placeholders are filled from facts the code owns -- the category list,
-the known signal codes, the tool budget -- so a prompt never goes stale against the code."""
+repository's top-level prompts/ directory), or read from the `llm.prompts_dir` setting when set.
+`{{name}}` placeholders are filled from facts the code owns -- the category list, the known signal
+codes, the tool budget -- so a prompt never goes stale against the code."""
 
 from __future__ import annotations
 

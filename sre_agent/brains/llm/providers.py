@@ -1,8 +1,9 @@
 """Chat models by provider: Bedrock (the default), Anthropic, and any OpenAI-compatible endpoint.
 
 Each provider is an entry in PROVIDERS: how to build the LangChain chat model (the model id comes
-from the `llm` settings: llm.bedrock_model, llm.anthropic_model, llm.openai_model). Building checks the configuration first and fails with what is
-missing and how to set it; nothing here runs at import time. Provider SDKs are imported only when
+from the `llm` settings: llm.bedrock_model, llm.anthropic_model, llm.openai_model). Building checks
+the configuration first and fails with what is missing and how to set it; nothing here runs at
+import time. Provider SDKs are imported only when
 that provider is built, so a Bedrock user needs no OpenAI package and the other way round."""
 
 from __future__ import annotations

@@ -140,7 +140,8 @@ def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:
             "nodeInfo": {"kubeletVersion": "v1.30.4-eks-a737599", "kubeProxyVersion": "v1.30.4-eks-a737599",
                          "containerRuntimeVersion": "containerd://1.7.20", "osImage": "Amazon Linux 2023",
                          "kernelVersion": "6.1.102-111.182.amzn2023.x86_64", "operatingSystem": "linux",
-                         "architecture": "amd64", "machineID": f"ec2{digest[:29]}", "systemUUID": f"ec2{digest[29:37]}-{digest[37:41]}-{digest[41:45]}-{digest[45:49]}-{digest[49:61]}",
+                         "architecture": "amd64", "machineID": f"ec2{digest[:29]}",
+                         "systemUUID": f"ec2{digest[29:37]}-{digest[37:41]}-{digest[41:45]}-{digest[45:49]}-{digest[49:61]}",
                          "bootID": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"},
         },
     }

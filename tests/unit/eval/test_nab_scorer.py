@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def _ts(i: int) -> str:
     return (START + i * STEP).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def write_corpus(root: Path, windows: list[tuple[int, int]] = [WINDOW], n: int = N) -> Path:
+def write_corpus(root: Path, windows: Sequence[tuple[int, int]] = (WINDOW,), n: int = N) -> Path:
     (root / "toy").mkdir(parents=True)
     rows = ["timestamp,value"] + [f"{_ts(i)},{float(i % 7)}" for i in range(n)]
     (root / KEY).write_text("\n".join(rows) + "\n")

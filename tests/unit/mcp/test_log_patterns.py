@@ -136,7 +136,8 @@ def test_masking_keeps_the_message_of_logfmt_and_json_lines():
 
 def test_lines_of_one_shape_become_one_template_and_stack_traces_one_line():
     window = [(WINDOW[0] + i * 1000, f"request {i} to 10.0.0.{i % 200}:80 took {i}ms status={200 + i % 3}") for i in range(500)]
-    window += [(WINDOW[0] + i, f'Traceback (most recent call last):\n  File "app.py", line {i}, in run\nKeyError: \'k{i}\'') for i in range(5)]
+    window += [(WINDOW[0] + i, f'Traceback (most recent call last):\n  File "app.py", line {i}, in run\nKeyError: \'k{i}\'')
+               for i in range(5)]
     report = mine_log_patterns(window, window=WINDOW)
     assert report.template_count == 2
     traceback = by_template(report, "Traceback")

@@ -12,6 +12,12 @@ from .common import is_terminating, owner_kind, write_status
 
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
+# A healthy kubelet's pressure conditions: (reason, message), as the kubelet words them.
+NO_PRESSURE = {
+    "MemoryPressure": ("KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    "DiskPressure": ("KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    "PIDPressure": ("KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+}
 
 
 def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
@@ -36,10 +42,10 @@ def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
         conditions = []
         # With node leases a kubelet re-posts an unchanged status every 5 minutes (nodeStatusReportFrequency).
         heartbeat = rfc3339(fault if fault else now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0))
-        for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
+        for ctype, (reason, message) in NO_PRESSURE.items():
             conditions.append({"type": ctype, "status": "Unknown" if fault else "False",
-                               "reason": "NodeStatusUnknown" if fault else f"KubeletHas{'No' if ctype != 'PIDPressure' else 'Sufficient'}{ctype.replace('Pressure', '') if ctype != 'PIDPressure' else 'PID'}",
-                               "message": "Kubelet stopped posting node status." if fault else f"kubelet has no {ctype.lower()}",
+                               "reason": "NodeStatusUnknown" if fault else reason,
+                               "message": "Kubelet stopped posting node status." if fault else message,
                                "lastHeartbeatTime": heartbeat})
         conditions.append({"type": "Ready", "status": "Unknown" if fault else "True",
                            "reason": "NodeStatusUnknown" if fault else "KubeletReady",
@@ -70,7 +76,8 @@ def evict_from_unreachable_nodes(world: ClusterContext, now: datetime) -> bool:
         pod["metadata"].setdefault("annotations", {})["sre-lab/evicted-from"] = node
         pod["metadata"].pop("resourceVersion", None)
         world.store.replace(pod)
-        world.events.record(pod, "TaintManagerEviction", f"Marking for deletion Pod {pod['metadata']['namespace']}/{pod['metadata']['name']}",
+        world.events.record(pod, "TaintManagerEviction",
+                            f"Marking for deletion Pod {pod['metadata']['namespace']}/{pod['metadata']['name']}",
                             fault + timedelta(seconds=EVICTION_AFTER_S), component="taint-eviction-controller")
         changed = True
     return changed

@@ -19,7 +19,7 @@ def reconcile_replicaset(world: ClusterContext, rs: dict, now: datetime) -> bool
         # Nothing left to create (scaled back, or created since): the ReplicaFailure condition clears.
         world.replicaset_failures.pop(rs["metadata"]["uid"], None)
     if len(pods) < desired:
-        for index in range(desired - len(pods)):
+        for _ in range(desired - len(pods)):
             name = f"{rs['metadata']['name']}-{name_suffix(rs['metadata']['uid'] + str(world.next_serial()))}"
             hash_label = {TEMPLATE_HASH: rs["metadata"].get("labels", {}).get(TEMPLATE_HASH, "")}
             pod = new_pod(rs, rs["spec"]["template"], name, hash_label)
