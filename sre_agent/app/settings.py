@@ -121,7 +121,7 @@ class ServiceSettings(Section):
     """`sre-agent serve`."""
 
     host: str = Field("127.0.0.1", description="bind address")
-    port: int = Field(8080, ge=1, le=65535, description="port")
+    port: int = Field(8080, ge=0, le=65535, description="port (0: any free port)")
     token: SecretStr | None = Field(None, description="bearer token callers must send (required unless bound to "
                                                       "loopback with insecure_localhost)")
     insecure_localhost: bool = Field(False, description="allow no token, only when bound to loopback")

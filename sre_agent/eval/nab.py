@@ -37,7 +37,7 @@ recomputed from a result.
 Data layout (see the NAB data dir's README): ``<dir>/combined_windows.json``,
 ``<dir>/<category>/<file>.csv`` (``timestamp,value``), and optionally
 ``<dir>/reference_detectors/<name>/<name>_<file>.csv`` plus ``reference_detectors/thresholds.json``.
-The directory defaults to ``../shared/nab`` next to the repository; ``SRE_AGENT_NAB_DIR`` overrides.
+The directory defaults to ``../shared/nab`` next to the repository; ``SRE_AGENT_EVAL_NAB_DIR`` (the eval.nab_dir setting) overrides.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class NabFile:
 
 
 def default_nab_dir() -> Path:
-    """``$SRE_AGENT_NAB_DIR`` if set, else ``../shared/nab`` relative to the repository root."""
+    """``$SRE_AGENT_EVAL_NAB_DIR`` if set, else ``../shared/nab`` relative to the repository root."""
     override = os.environ.get(NAB_DIR_ENV)
     if override:
         return Path(override)

@@ -46,7 +46,8 @@ def test_investigate_a_scenario_prints_the_result_json(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["investigate"], "give exactly one of --alarm-file, --prompt or --scenario"),
-    (["investigate", "--prompt", "x", "--remediation", "sometimes"], "--remediation must be auto, approve or off"),
+    (["investigate", "--prompt", "x", "--remediation", "sometimes"],
+     "policy.remediation / SRE_AGENT_POLICY_REMEDIATION: Input should be 'auto', 'approve' or 'off' (got 'sometimes')"),
     (["investigate", "--alarm-file", "/nonexistent/alarm.json"], "cannot read alarm file /nonexistent/alarm.json"),
     (["investigate", "--scenario", "no-such-scenario"], "no scenario 'no-such-scenario'"),
 ])

@@ -23,6 +23,7 @@ from sre_agent.app.options import RunOptions
 from sre_agent.app.runs import run_investigation
 from sre_agent.app.toolbox import ServerConnection
 from sre_agent.brains.llm.providers import PROVIDERS
+from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import load_prices
 from sre_agent.contracts import Incident
 from sre_agent.graph.state import Investigation
@@ -137,21 +138,18 @@ def investigate(server: HttpServerProcess, state_dir: Path, primary_respond, fal
 
     def builder(expected: str, model: ScriptedChatModel):
         def build(model_id, env):
-            assert model_id == expected, f"the model id comes from the environment, got {model_id}"
+            assert model_id == expected, f"the model id comes from the llm settings, got {model_id}"
             return model
         return build
 
+    llm = LlmSettings(bedrock_model=PRIMARY_ID, backoff_s=0.01,
+                      fallback_model=f"anthropic:{FALLBACK_ID}" if fallback is not None else None)
     with pytest.MonkeyPatch.context() as mp:  # the provider registry is how the runner's make_brain gets the fakes
-        mp.setenv("SRE_AGENT_BEDROCK_MODEL", PRIMARY_ID)
-        mp.setenv("SRE_AGENT_LLM_BACKOFF_S", "0.01")
         mp.setitem(PROVIDERS, "bedrock", replace(PROVIDERS["bedrock"], build=builder(PRIMARY_ID, primary)))
         if fallback is not None:
-            mp.setenv("SRE_AGENT_FALLBACK_MODEL", f"anthropic:{FALLBACK_ID}")
             mp.setitem(PROVIDERS, "anthropic", replace(PROVIDERS["anthropic"], build=builder(FALLBACK_ID, fallback)))
-        else:
-            mp.delenv("SRE_AGENT_FALLBACK_MODEL", raising=False)
         servers = {"kubernetes": ServerConnection(transport="streamable_http", url=server.url, token=TOKEN)}
-        settings = RunOptions(brain="bedrock", remediation="off", servers=servers, state_dir=state_dir)
+        settings = RunOptions(brain="bedrock", llm=llm, remediation="off", servers=servers, state_dir=state_dir)
         result, state = asyncio.run(run_investigation(incident(), settings))
     return Run(result, state, primary, fallback, Path(result.report_path).read_text())
 

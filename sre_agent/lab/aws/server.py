@@ -5,6 +5,7 @@ clients pointed at it."""
 from __future__ import annotations
 
 import atexit
+import logging
 import socket
 import threading
 
@@ -30,6 +31,9 @@ class MotoServer:
 
         self.port = port or free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # werkzeug sets its logger to INFO on first use, so every request moto serves would reach the
+        # CLI's stderr through the root handler: one line per AWS call, burying the progress output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,7 @@ import importlib.resources
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _listed() -> set[str]:
