@@ -29,29 +29,33 @@ if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without instal
 
 import numpy as np  # noqa: E402
 
-from mcp_servers.cloudwatch.anomaly import METHOD, AnomalyScorer, DetectorParams, detect_anomalies  # noqa: E402
-from sre_agent.eval import nab  # noqa: E402
+from mcp_servers.cloudwatch.anomaly_intervals import detect_anomalies  # noqa: E402
+from mcp_servers.cloudwatch.anomaly_scorer import METHOD, AnomalyScorer, DetectorParams  # noqa: E402
+from sre_agent.eval.nab.corpus import NAB_DIR_ENV, load_reference_scores, load_reference_thresholds, resolve_nab_dir  # noqa: E402
+from sre_agent.eval.nab.runner import run_detector_benchmark  # noqa: E402
+from sre_agent.eval.nab.scoring import NabResult, score_detector  # noqa: E402
+from sre_agent.eval.nab.sweep import PROFILES  # noqa: E402
 
-PROFILE_NAMES = list(nab.PROFILES)
+PROFILE_NAMES = list(PROFILES)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", nargs="?", default=str(REPO_ROOT / "bench" / "results" / "anomalies.json"))
-    parser.add_argument("--data-dir", default=None, help=f"NAB data dir (default: ${nab.NAB_DIR_ENV} or ../shared/nab)")
+    parser.add_argument("--data-dir", default=None, help=f"NAB data dir (default: ${NAB_DIR_ENV} or ../shared/nab)")
     parser.add_argument("--workers", type=int, default=2, help="files scored in parallel processes")
     parser.add_argument("--seeds", type=int, default=40, help="synthetic series per case in the short-window "
                                                              "check (0 skips it)")
     args = parser.parse_args(argv)
 
     try:
-        data_dir = nab.resolve_nab_dir(args.data_dir)
+        data_dir = resolve_nab_dir(args.data_dir)
     except FileNotFoundError as exc:
         print(f"bench_anomalies: {exc}", file=sys.stderr)
         return 2
 
     started = time.perf_counter()
-    result = nab.run_detector_benchmark(data_dir, AnomalyScorer, workers=args.workers)
+    result = run_detector_benchmark(data_dir, AnomalyScorer, workers=args.workers)
     elapsed = time.perf_counter() - started
     reference = _numenta_reference(data_dir)
     short = short_window_check(args.seeds) if args.seeds > 0 else None
@@ -78,17 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _numenta_reference(data_dir: Path) -> nab.NabResult | None:
+def _numenta_reference(data_dir: Path) -> NabResult | None:
     """NAB's published Numenta HTM outputs at NAB's thresholds, when the data dir ships them."""
     try:
-        scores = nab.load_reference_scores(data_dir, "numenta")
-        thresholds = nab.load_reference_thresholds(data_dir)["numenta"]
+        scores = load_reference_scores(data_dir, "numenta")
+        thresholds = load_reference_thresholds(data_dir)["numenta"]
     except (FileNotFoundError, KeyError):
         return None
-    return nab.score_detector(data_dir, scores, thresholds=thresholds)
+    return score_detector(data_dir, scores, thresholds=thresholds)
 
 
-def _print_table(result: nab.NabResult, reference: nab.NabResult | None) -> None:
+def _print_table(result: NabResult, reference: NabResult | None) -> None:
     print(f"{'detector':<26}" + "".join(f"{name:>20}" for name in PROFILE_NAMES))
     rows = [("sre-agent (this)", result)] + ([("Numenta HTM (NAB)", reference)] if reference else [])
     for label, res in rows:

@@ -1,4 +1,4 @@
-"""Throughput of log template mining (mcp_servers/cloudwatch/log_patterns.py).
+"""Throughput of log template mining (mcp_servers/cloudwatch/log_patterns.py and the modules it uses).
 
 Generates a realistic mix of service logs -- plain access logs, logfmt, JSON, klog, Java and
 Python stack traces, with ids, IPs, durations, UUIDs and quoted strings varying per line -- mines
@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from drain3 import TemplateMiner  # noqa: E402
 
-from mcp_servers.cloudwatch.log_patterns import drain3_config, mine_log_patterns  # noqa: E402
+from mcp_servers.cloudwatch.log_masking import drain3_config  # noqa: E402
+from mcp_servers.cloudwatch.log_patterns import mine_log_patterns  # noqa: E402
 
 TARGET_LINES_PER_S = 50_000
 PATHS = ["/api/orders", "/api/payments", "/api/users", "/healthz", "/api/cart/items", "/metrics"]

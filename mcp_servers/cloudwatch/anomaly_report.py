@@ -1,4 +1,4 @@
-"""Turning a CloudWatch series into the `detect_anomalies` tool's answer, with anomaly.py's detector.
+"""Turning a CloudWatch series into the `detect_anomalies` tool's answer, with anomaly_intervals.py's detector.
 
 The detector sees points, not time: CloudWatch leaves out periods without data, so the gaps are
 counted and reported (a sparse series makes "N points ago" mean less). Each interval gains a
@@ -12,7 +12,8 @@ import math
 from datetime import datetime
 from typing import Any
 
-from .anomaly import DEFAULT_THRESHOLD, METHOD, detect_anomalies
+from .anomaly_intervals import DEFAULT_THRESHOLD, detect_anomalies
+from .anomaly_scorer import METHOD
 from .timewindow import iso
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from mcp_servers.cloudwatch.anomaly import AnomalyScorer, DetectorParams, detect_anomalies
+from mcp_servers.cloudwatch.anomaly_intervals import detect_anomalies
+from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer, DetectorParams
 
 N = 180  # about what one MCP call fetches: 3 hours of 1-minute points
 ONSET = 160  # the fault starts 20 points before the end

@@ -1,19 +1,13 @@
-"""Log template mining (mcp_servers/cloudwatch/log_patterns.py): new / surged / steady, masking,
-ordering and edge cases. Synthetic windows of one minute per "period"; no backend."""
+"""Log template mining (mcp_servers/cloudwatch/log_patterns.py, log_masking.py, log_templates.py):
+new / surged / steady, masking, ordering and edge cases. Synthetic windows of one minute per "period"; no backend."""
 
 from __future__ import annotations
 
 import pytest
 
-from mcp_servers.cloudwatch.log_patterns import (
-    _ANY_RULE,
-    _RULE_NAMES,
-    MASKING_RULES,
-    LineMasker,
-    _value_kind,
-    guess_severity,
-    mine_log_patterns,
-)
+from mcp_servers.cloudwatch.log_masking import _ANY_RULE, _RULE_NAMES, MASKING_RULES, LineMasker, _value_kind
+from mcp_servers.cloudwatch.log_patterns import mine_log_patterns
+from mcp_servers.cloudwatch.log_templates import guess_severity
 
 MINUTE = 60_000
 T0 = 1_714_560_000_000
