@@ -29,11 +29,13 @@ def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
             raise IntakeError("SNS message body is not JSON; expected a CloudWatch alarm notification") from None
     if payload.get("detail-type") == "CloudWatch Alarm State Change":
         detail = payload.get("detail", {})
-        metric = ((detail.get("configuration") or {}).get("metrics") or [{}])[0].get("metricStat", {}).get("metric", {})
+        metric_stat = ((detail.get("configuration") or {}).get("metrics") or [{}])[0].get("metricStat", {})
+        metric = metric_stat.get("metric", {})
         payload = {"AlarmName": detail.get("alarmName"), "NewStateValue": (detail.get("state") or {}).get("value"),
                    "NewStateReason": (detail.get("state") or {}).get("reason"),
                    "StateChangeTime": payload.get("time"),
                    "Trigger": {"MetricName": metric.get("name"), "Namespace": metric.get("namespace"),
+                               "Period": metric_stat.get("period"),
                                "Dimensions": [{"name": k, "value": v} for k, v in (metric.get("dimensions") or {}).items()]}}
     return payload
 
@@ -72,7 +74,9 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
         severity=alarm.get("Severity", "high") if alarm.get("Severity") in ("critical", "high", "medium", "low") else "high",
         started_at=started, window_start=started - LOOKBACK, window_end=now, affected=affected_from_dimensions(dims),
         alarm={"AlarmName": name, "NewStateValue": alarm.get("NewStateValue"), "NewStateReason": alarm.get("NewStateReason"),
-               "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims}})
+               # Period and evaluation periods: how long the alarm needs to see a fix (verification waits that long).
+               "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims,
+                           "Period": trigger.get("Period"), "EvaluationPeriods": trigger.get("EvaluationPeriods")}})
 
 
 def incident_from_question(question: str, now: datetime | None = None) -> Incident:

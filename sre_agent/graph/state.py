@@ -48,7 +48,6 @@ class RemediationPlan(BaseModel):
     args: dict[str, Any]
     risk: Literal["low", "medium", "high"]
     rationale: str = ""
-    undo: dict[str, Any] | None = None  # {"tool": ..., "args": ...}
 
 
 class ApprovalDecision(BaseModel):

@@ -1,6 +1,11 @@
-"""The verify node: re-check the evidence after acting. `remediated` only when the root-cause
-resource is healthy and the alarm (if any) is back to OK on consecutive checks; otherwise undo the
-action where it has an undo, and escalate."""
+"""The verify node: re-check the evidence after acting. `remediated` only when the resource is
+healthy and the alarm (if any) is back to OK on consecutive checks.
+
+A verification timeout escalates; it never undoes. Undoing "relative to now" can roll a fixed
+workload back into the very fault it was fixed from, and would act outside the policy gate and the
+action ledger. So a fix that did not verify is kept and a human is told what was seen. When the
+resource is healthy and only the alarm lags (a slow alarm: 5-minute periods), the watch is extended
+to the time the alarm needs to see the fix before escalating."""
 
 from __future__ import annotations
 
@@ -9,97 +14,49 @@ import time
 
 from langgraph.runtime import Runtime
 
-from ..contracts import Action, parse_resource_id, resource_id
 from .context import RunContext, emit, tools_of
-from .ports import Tools
+from .health import AlarmReading, alarm_reading, checked_resource, resource_healthy
 from .state import Investigation
-
-
-def _items(outcome) -> list[dict]:
-    return (outcome.data or {}).get("items") or [] if isinstance(outcome.data, dict) else []
-
-
-async def _resource_healthy(tools: Tools, resource: str) -> tuple[bool, str]:
-    namespace, kind, name = parse_resource_id(resource)
-    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
-        out = await tools.call("verify", "kubernetes", "get_resources",
-                               {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
-        items = _items(out)
-        if not items:
-            return False, f"{resource} not found"
-        ready, _, desired = items[0]["ready"].partition("/")
-        up_to_date = items[0].get("up_to_date", desired)
-        ok = ready == desired and desired not in ("0", "?") and str(up_to_date) == desired
-        return ok, f"{resource} ready {items[0]['ready']} (up to date {up_to_date})"
-    if kind == "Node":
-        out = await tools.call("verify", "kubernetes", "get_resources", {"kind": "Node", "field_selector": f"metadata.name={name}"})
-        items = _items(out)
-        return bool(items) and items[0].get("ready") == "True", f"node {name} ready={items[0].get('ready') if items else '?'}"
-    if kind == "PersistentVolumeClaim":
-        out = await tools.call("verify", "kubernetes", "get_resources",
-                               {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
-        items = _items(out)
-        return bool(items) and items[0].get("phase") == "Bound", f"PVC {name} {items[0].get('phase') if items else '?'}"
-    if kind == "Service":
-        out = await tools.call("verify", "kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
-        ready = (out.data or {}).get("ready_endpoints", 0) if isinstance(out.data, dict) else 0
-        return ready > 0, f"Service {name} has {ready} ready endpoints"
-    out = await tools.call("verify", "kubernetes", "analyze", {"namespace": namespace})
-    findings = (out.data or {}).get("findings") or [] if isinstance(out.data, dict) else []
-    bad = [f for f in findings if f.get("severity") == "critical"]
-    return not bad, f"{len(bad)} critical findings left in {namespace}"
-
-
-async def _alarm_ok(tools: Tools, state: Investigation) -> tuple[bool, str]:
-    alarm = state.incident.alarm or {}
-    name = alarm.get("AlarmName")
-    if not name:
-        return True, "no alarm to check"
-    out = await tools.call("verify", "cloudwatch", "describe_alarms", {"name_prefix": name})
-    data = out.data if isinstance(out.data, dict) else {}
-    alarms = data.get("alarms") or data.get("items") or []
-    match = next((a for a in alarms if a.get("name") == name or a.get("AlarmName") == name), None)
-    state_value = (match or {}).get("state") or (match or {}).get("StateValue")
-    return state_value == "OK", f"alarm {name} is {state_value}"
-
-
-def _checked_resource(state: Investigation) -> str:
-    """What must be healthy: the root-cause resource, or -- when the fix acted on a workload because
-    the root cause itself is not one (a quota, a claim) -- that workload."""
-    resource = state.diagnosis.resource if state.diagnosis else ""
-    plan = state.plan
-    if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
-        _, kind, _ = parse_resource_id(resource)
-        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):
-            return resource_id(plan.args.get("kind", "Deployment"), plan.args["name"], plan.args["namespace"])
-    return resource
 
 
 async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     context, tools = runtime.context, tools_of(runtime)
-    resource = _checked_resource(state)
-    deadline = time.monotonic() + context.verify_timeout_s
-    streak, detail = 0, ""
-    while time.monotonic() < deadline:
-        healthy, resource_detail = await _resource_healthy(tools, resource)
-        alarm_ok, alarm_detail = await _alarm_ok(tools, state) if healthy else (False, "")
-        detail = f"{resource_detail}; {alarm_detail}".strip("; ")
-        emit(runtime, "verify", ok=healthy and alarm_ok, detail=detail)
-        streak = streak + 1 if healthy and alarm_ok else 0
+    resource = checked_resource(state)
+    started, watch_s, streak = time.monotonic(), context.verify_timeout_s, 0
+    while True:
+        healthy, resource_detail = await resource_healthy(tools, resource)
+        alarm = await alarm_reading(tools, state) if healthy else None
+        ok = healthy and alarm is not None and alarm.ok
+        detail = "; ".join(d for d in (resource_detail, alarm.detail if alarm else "") if d)
+        emit(runtime, "verify", ok=ok, detail=detail)
+        streak = streak + 1 if ok else 0
         if streak >= context.healthy_checks_needed:
             return {"verified": True, "verification": detail, "status": "remediated"}
+        waited = time.monotonic() - started
+        if waited >= watch_s:
+            # The resource is healthy -- no worse than the fault we acted on -- and only the alarm
+            # has not caught up: give it its own evaluation window once, then escalate.
+            window = alarm.clear_window_s if alarm else None
+            if not (healthy and window and window > watch_s):
+                return _kept_not_verified(state, resource, healthy, detail, alarm, waited)
+            watch_s = window
+            emit(runtime, "verify", ok=False, detail=f"{detail}; the resource is healthy, so watching the alarm "
+                                                     f"for up to {window:.0f}s (the alarm's period x its evaluation periods, plus one)")
         await asyncio.sleep(context.verify_poll_s)
-    update: dict = {"verified": False, "verification": detail,
-                    "escalation_reason": f"the fix did not verify within {context.verify_timeout_s:.0f}s ({detail})"}
-    plan = state.plan
-    if plan and plan.undo:
-        undo = plan.undo
-        outcome = await tools.call("remediation", plan.server, undo["tool"],
-                                   {**undo["args"], "reason": f"undo: {plan.tool} did not verify"})
-        update["actions"] = [Action(tool=undo["tool"], args=undo["args"], risk=plan.risk, approved_by="policy (undo)",
-                                    result=outcome.error or "undone")]
-        update["tool_calls"] = [outcome.record]
-    return update
+
+
+def _kept_not_verified(state: Investigation, resource: str, healthy: bool, detail: str,
+                       alarm: AlarmReading | None, waited: float) -> dict:
+    """Escalate with what was seen; the fix stays in place and nothing is written."""
+    if healthy and alarm is not None:
+        name = (state.incident.alarm or {}).get("AlarmName", "")
+        seen = f"{resource} healthy but alarm {name} still {alarm.state or 'unreadable'} after {waited:.0f}s"
+        advice = "look for a second cause, or for an alarm that needs longer to clear"
+    else:
+        seen = f"{resource} still not healthy after {waited:.0f}s ({detail})"
+        advice = "a human decides whether to fix forward or roll back"
+    return {"verified": False, "verification": detail,
+            "escalation_reason": f"fix applied; {seen}; not undone -- the fix is kept, {advice}"}
 
 
 def verdict(state: Investigation) -> str:

@@ -160,11 +160,8 @@ def plan_from_findings(state: Investigation) -> RemediationPlan | None:
         args = _fill(step.get("args") or {}, ctx)
         if not _complete(args):
             continue
-        undo = step.get("undo")
-        undo_args = _fill((undo or {}).get("args") or {}, ctx) if undo else None
         return RemediationPlan(
             runbook=matched.details.get("runbook"), server="kubernetes" if step["tool"] in KUBERNETES_WRITES else "ssm",
             tool=step["tool"], args=args, risk=step.get("risk", "high"),
-            rationale=f"{step.get('name', step['tool'])} -- when {step.get('when', '')}",
-            undo={"tool": undo["tool"], "args": undo_args} if undo and _complete(undo_args) else None)
+            rationale=f"{step.get('name', step['tool'])} -- when {step.get('when', '')}")
     return None

@@ -15,8 +15,7 @@ NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 def full_investigation() -> Investigation:
     task = Task(agent="kubernetes", target="shop/Service/frontend", question="triage", reason="alarm")
     plan = RemediationPlan(runbook="bad_image", server="kubernetes", tool="rollout_undo",
-                           args={"namespace": "shop", "name": "catalog", "to_revision": 3}, risk="low",
-                           undo={"tool": "rollout_undo", "args": {"to_revision": 4}})
+                           args={"namespace": "shop", "name": "catalog", "to_revision": 3}, risk="low")
     return Investigation(
         incident=Incident(id="inc-1", title="5xx", started_at=NOW, window_start=NOW, window_end=NOW,
                           affected=["shop/Service/frontend"], alarm={"AlarmName": "a", "Trigger": {"Dimensions": {}}}),

@@ -1,16 +1,22 @@
-"""Verification's health rules, read from tool results: a fake Tools answers each call from a
-table, so the rules are tested without a lab or an MCP server."""
+"""Verification's health rules, read from tool results, and the verify node's verdicts: a fake
+Tools answers each call from a table and a fake clock stands for the minutes a slow alarm takes,
+so both are tested without a lab or an MCP server."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
+from langgraph.runtime import Runtime
 
 from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory
+from sre_agent.graph import verification
+from sre_agent.graph.context import RunContext
+from sre_agent.graph.health import alarm_reading, checked_resource, resource_healthy
+from sre_agent.graph.policy import RemediationPolicy
 from sre_agent.graph.state import Investigation, RemediationPlan
-from sre_agent.graph.verification import _alarm_ok, _checked_resource, _resource_healthy
 
 from .fakes import FakeTools, items
 
@@ -47,7 +53,7 @@ RESOURCE_CASES = [
 
 @pytest.mark.parametrize("case, resource, answers, healthy, detail", RESOURCE_CASES, ids=[c[0] for c in RESOURCE_CASES])
 def test_resource_health(case, resource, answers, healthy, detail):
-    ok, why = asyncio.run(_resource_healthy(FakeTools(answers), resource))
+    ok, why = asyncio.run(resource_healthy(FakeTools(answers), resource))
     assert ok is healthy and detail in why, why
 
 
@@ -66,14 +72,113 @@ def _state(alarm: dict | None = None, diagnosis: str = "", plan: RemediationPlan
     ({"AlarmName": "web-5xx"}, {}, False, "is None"),
 ])
 def test_alarm_back_to_ok(alarm, answers, ok, detail):
-    got, why = asyncio.run(_alarm_ok(FakeTools(answers), _state(alarm)))
-    assert got is ok and detail in why
+    reading = asyncio.run(alarm_reading(FakeTools(answers), _state(alarm)))
+    assert reading.ok is ok and detail in reading.detail
+
+
+@pytest.mark.parametrize("trigger, row, window", [
+    ({}, {}, None),
+    ({"Period": 300, "EvaluationPeriods": 3}, {}, 1200),          # the notification's own description
+    ({}, {"metric": {"period": 60}, "evaluation_periods": 2}, 180),  # as CloudWatch describes it now
+    ({"Period": 300, "EvaluationPeriods": 3}, {"metric": {"period": 60}, "evaluation_periods": 1}, 120),
+    ({"Period": "300"}, {}, 600),
+    ({"Period": "soon"}, {}, None),
+])
+def test_how_long_an_alarm_needs_to_see_a_fix(trigger, row, window):
+    answers = {("cloudwatch", "describe_alarms"): {"alarms": [{"name": "slow", "state": "ALARM", **row}]}}
+    reading = asyncio.run(alarm_reading(FakeTools(answers), _state({"AlarmName": "slow", "Trigger": trigger})))
+    assert reading.clear_window_s == window
 
 
 def test_a_fix_on_a_workload_is_checked_on_that_workload():
     """The quota is the root cause, but the fix scaled a Deployment: the Deployment must be healthy."""
     plan = RemediationPlan(server="kubernetes", tool="scale", args={"namespace": "shop", "name": "api", "replicas": 2},
                            risk="low")
-    assert _checked_resource(_state(diagnosis="shop/ResourceQuota/q", plan=plan)) == "shop/Deployment/api"
-    assert _checked_resource(_state(diagnosis="shop/Deployment/web", plan=plan)) == "shop/Deployment/web"
-    assert _checked_resource(_state(diagnosis="shop/ResourceQuota/q")) == "shop/ResourceQuota/q"
+    assert checked_resource(_state(diagnosis="shop/ResourceQuota/q", plan=plan)) == "shop/Deployment/api"
+    assert checked_resource(_state(diagnosis="shop/Deployment/web", plan=plan)) == "shop/Deployment/web"
+    assert checked_resource(_state(diagnosis="shop/ResourceQuota/q")) == "shop/ResourceQuota/q"
+
+
+class FakeClock:
+    """Time passes only when the node sleeps: a ten-minute watch takes no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(verification, "time", SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(verification, "asyncio", SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "delete_pod", "patch", "cordon"}
+SLOW_ALARM = {"AlarmName": "api-5xx", "Trigger": {"Period": 300, "EvaluationPeriods": 1}}  # needs 600 s to clear
+FIXED = RemediationPlan(server="kubernetes", tool="rollout_undo", args={"namespace": "shop", "name": "api", "to_revision": 3},
+                        risk="low")
+
+
+def _verify(tools: FakeTools, alarm: dict | None) -> dict:
+    state = _state(alarm, diagnosis="shop/Deployment/api", plan=FIXED)
+    events: list[dict] = []
+    context = RunContext(brain=None, tools=tools, policy=RemediationPolicy(),  # type: ignore[arg-type]
+                         verify_timeout_s=90, verify_poll_s=10)
+    update = asyncio.run(verification.verify(state, Runtime(context=context, stream_writer=events.append)))
+    return update
+
+
+def _alarm(state: str) -> dict:
+    return {("cloudwatch", "describe_alarms"): {"alarms": [{"name": "api-5xx", "state": state}]}}
+
+
+def test_a_healthy_fix_whose_slow_alarm_stays_in_alarm_is_kept_and_escalated(clock):
+    tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")})
+    update = _verify(tools, SLOW_ALARM)
+    assert update["verified"] is False and "status" not in update
+    reason = update["escalation_reason"]
+    assert "shop/Deployment/api healthy but alarm api-5xx still ALARM after 600s" in reason, reason
+    assert "not undone" in reason and "the fix is kept" in reason
+    assert clock.now >= 600, "watched for the alarm's own window, not just the 90 s timeout"
+    assert not {tool for tool, _ in tools.calls} & WRITES, "verification never writes"
+    assert "actions" not in update and "tool_calls" not in update
+
+
+def test_a_slow_alarm_that_clears_within_its_window_is_remediated(clock):
+    answers = {("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")}
+    tools = FakeTools(answers)
+    original = tools.call
+
+    async def alarm_clears_after_five_minutes(agent, server, tool, args, brain="offline"):
+        if clock.now >= 300:
+            answers.update(_alarm("OK"))
+        return await original(agent, server, tool, args, brain)
+
+    tools.call = alarm_clears_after_five_minutes  # type: ignore[method-assign]
+    update = _verify(tools, SLOW_ALARM)
+    assert update["status"] == "remediated" and update["verified"] is True
+    assert 300 <= clock.now < 600
+
+
+def test_an_unhealthy_resource_escalates_at_the_timeout_without_a_write(clock):
+    tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "0/3", "up_to_date": 3}), **_alarm("ALARM")})
+    update = _verify(tools, SLOW_ALARM)
+    reason = update["escalation_reason"]
+    assert "shop/Deployment/api still not healthy after 90s" in reason and "ready 0/3" in reason, reason
+    assert "not undone" in reason and "the fix is kept" in reason
+    assert 90 <= clock.now < 600, "an unhealthy resource gets no extra watch"
+    assert [tool for tool, _ in tools.calls] == ["get_resources"] * len(tools.calls), "read the resource, wrote nothing"
+
+
+def test_without_the_alarm_period_the_configured_timeout_is_the_bound(clock):
+    tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")})
+    update = _verify(tools, {"AlarmName": "api-5xx"})
+    assert "still ALARM after 90s" in update["escalation_reason"]
+    assert not {tool for tool, _ in tools.calls} & WRITES

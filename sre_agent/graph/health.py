@@ -1,0 +1,100 @@
+"""What "healthy" means after an action, read from tool results: the resource's own readiness, and
+the alarm that opened the incident (its state, and how long CloudWatch needs to see it clear)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..contracts import parse_resource_id, resource_id
+from .ports import Tools
+from .state import Investigation
+
+
+def _items(outcome) -> list[dict]:
+    return (outcome.data or {}).get("items") or [] if isinstance(outcome.data, dict) else []
+
+
+async def resource_healthy(tools: Tools, resource: str) -> tuple[bool, str]:
+    namespace, kind, name = parse_resource_id(resource)
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        out = await tools.call("verify", "kubernetes", "get_resources",
+                               {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
+        items = _items(out)
+        if not items:
+            return False, f"{resource} not found"
+        ready, _, desired = items[0]["ready"].partition("/")
+        up_to_date = items[0].get("up_to_date", desired)
+        ok = ready == desired and desired not in ("0", "?") and str(up_to_date) == desired
+        return ok, f"{resource} ready {items[0]['ready']} (up to date {up_to_date})"
+    if kind == "Node":
+        out = await tools.call("verify", "kubernetes", "get_resources", {"kind": "Node", "field_selector": f"metadata.name={name}"})
+        items = _items(out)
+        return bool(items) and items[0].get("ready") == "True", f"node {name} ready={items[0].get('ready') if items else '?'}"
+    if kind == "PersistentVolumeClaim":
+        out = await tools.call("verify", "kubernetes", "get_resources",
+                               {"kind": kind, "namespace": namespace, "field_selector": f"metadata.name={name}"})
+        items = _items(out)
+        return bool(items) and items[0].get("phase") == "Bound", f"PVC {name} {items[0].get('phase') if items else '?'}"
+    if kind == "Service":
+        out = await tools.call("verify", "kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+        ready = (out.data or {}).get("ready_endpoints", 0) if isinstance(out.data, dict) else 0
+        return ready > 0, f"Service {name} has {ready} ready endpoints"
+    out = await tools.call("verify", "kubernetes", "analyze", {"namespace": namespace})
+    findings = (out.data or {}).get("findings") or [] if isinstance(out.data, dict) else []
+    bad = [f for f in findings if f.get("severity") == "critical"]
+    return not bad, f"{len(bad)} critical findings left in {namespace}"
+
+
+@dataclass(frozen=True)
+class AlarmReading:
+    ok: bool
+    state: str | None  # OK, ALARM, INSUFFICIENT_DATA; None when it could not be read
+    detail: str
+    # How long the alarm needs to see a fix before it can return to OK: period x (evaluation
+    # periods + 1) -- the extra period is the one the fix landed in, still half bad. None: unknown.
+    clear_window_s: float | None = None
+
+
+def _as_number(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def clear_window_s(period: Any, evaluation_periods: Any) -> float | None:
+    period_s, periods = _as_number(period), _as_number(evaluation_periods)
+    if not period_s or period_s <= 0:
+        return None
+    return period_s * ((periods or 1) + 1)
+
+
+async def alarm_reading(tools: Tools, state: Investigation) -> AlarmReading:
+    alarm = state.incident.alarm or {}
+    name = alarm.get("AlarmName")
+    if not name:
+        return AlarmReading(ok=True, state=None, detail="no alarm to check")
+    out = await tools.call("verify", "cloudwatch", "describe_alarms", {"name_prefix": name})
+    data = out.data if isinstance(out.data, dict) else {}
+    alarms = data.get("alarms") or data.get("items") or []
+    match = next((a for a in alarms if a.get("name") == name or a.get("AlarmName") == name), None) or {}
+    state_value = match.get("state") or match.get("StateValue")
+    # The alarm as CloudWatch describes it now, else as the notification described it.
+    trigger = alarm.get("Trigger") or {}
+    window = (clear_window_s((match.get("metric") or {}).get("period"), match.get("evaluation_periods"))
+              or clear_window_s(trigger.get("Period"), trigger.get("EvaluationPeriods")))
+    return AlarmReading(ok=state_value == "OK", state=state_value, detail=f"alarm {name} is {state_value}",
+                        clear_window_s=window)
+
+
+def checked_resource(state: Investigation) -> str:
+    """What must be healthy: the root-cause resource, or -- when the fix acted on a workload because
+    the root cause itself is not one (a quota, a claim) -- that workload."""
+    resource = state.diagnosis.resource if state.diagnosis else ""
+    plan = state.plan
+    if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
+        _, kind, _ = parse_resource_id(resource)
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):
+            return resource_id(plan.args.get("kind", "Deployment"), plan.args["name"], plan.args["namespace"])
+    return resource
