@@ -116,7 +116,8 @@ class LlmUsage(BaseModel):
 class InvestigationResult(BaseModel):
     """What `sre-agent investigate --json` prints, the API returns and the eval harness reads."""
 
-    incident_id: str
+    incident_id: str  # the grouping key: every run for one alarm shares it
+    run_id: str  # this investigation: its own LangGraph thread, report and result files
     status: IncidentStatus
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
     actions: list[Action] = Field(default_factory=list)

@@ -18,6 +18,17 @@ class IntakeError(ValueError):
     pass
 
 
+class AlarmResolved(IntakeError):
+    """The notification says an alarm returned to OK: it resolves or annotates an incident and never
+    starts a run. Callers that can say so nicely (the service, the CLI) catch it; any other caller
+    is refused rather than investigating a resolution."""
+
+    def __init__(self, alarm_name: str, reason: str | None, changed_at: str | None) -> None:
+        self.alarm_name, self.reason, self.changed_at = alarm_name, reason, changed_at
+        super().__init__(f"alarm {alarm_name} is back to OK{f' ({reason})' if reason else ''}: "
+                         "a resolution, not a new problem -- resolved/annotated, no investigation started")
+
+
 def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
     """SNS envelope -> alarm; EventBridge 'CloudWatch Alarm State Change' -> alarm-like dict."""
     if "Records" in payload and payload["Records"]:
@@ -54,11 +65,14 @@ def affected_from_dimensions(dimensions: dict[str, str]) -> list[str]:
 
 
 def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) -> Incident:
+    """The incident an alarm notification opens; AlarmResolved when its new state is OK."""
     alarm = _unwrap(payload)
     name = alarm.get("AlarmName")
     if not name:
         raise IntakeError("not a CloudWatch alarm: no AlarmName (expected raw alarm JSON, an SNS notification, "
                           "or an EventBridge 'CloudWatch Alarm State Change' event)")
+    if alarm.get("NewStateValue") == "OK":
+        raise AlarmResolved(name, alarm.get("NewStateReason"), alarm.get("StateChangeTime"))
     trigger = alarm.get("Trigger") or {}
     dims = {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in trigger.get("Dimensions") or []}
     now = now or datetime.now(UTC)

@@ -1,61 +1,92 @@
 """Running investigations: start one, resume one from its checkpoint, answer its approval
-interrupts, and write its report (markdown) and result (JSON) to the state dir."""
+interrupts, and write its report (markdown) and result (JSON) to the state dir.
+
+Every investigation is a *run* with its own id, used as its LangGraph thread and its file names;
+the incident id only groups the runs of one problem (and keys the action ledger)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from langgraph.types import Command
 
 from ..contracts import Incident, InvestigationResult
+from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
 from ..tracing import tracer_for
 from .options import RunOptions
-from .wiring import make_brain, wired_run
+from .wiring import make_brain, open_checkpointer, wired_run
 
 Approver = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
-async def run_investigation(incident: Incident, options: RunOptions, *, on_progress: ProgressCallback | None = None,
-                            approver: Approver | None = None,
+def new_run_id(now: datetime | None = None) -> str:
+    """A run's own id: the time it started (sortable) and enough randomness that two runs of the
+    same alarm in the same second never share a thread."""
+    now = now or datetime.now(UTC)
+    return f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
+
+
+async def run_investigation(incident: Incident, options: RunOptions, *, run_id: str | None = None,
+                            on_progress: ProgressCallback | None = None, approver: Approver | None = None,
                             tracer: Any = None) -> tuple[InvestigationResult, Investigation]:
-    """Investigate `incident` from the start, to a terminal status."""
-    return await _run(incident, options, on_progress, approver, tracer, resume=False)
+    """Investigate `incident` from the start, to a terminal status, as a new run: its own id (given,
+    or made here) and its own LangGraph thread. The same alarm investigated again is another run; it
+    never resumes or appends to an earlier one (the incident id only groups them)."""
+    first = Investigation(incident=incident, run_id=run_id or new_run_id(), brain=options.brain,
+                          remediation_mode=options.remediation, budget=options.budget, started_epoch=time.time())
+    return await _run(incident, first.run_id, first, options, on_progress, approver, tracer)
 
 
-async def resume_investigation(incident: Incident, options: RunOptions, *, on_progress: ProgressCallback | None = None,
+async def resume_investigation(run_id: str, options: RunOptions, *, on_progress: ProgressCallback | None = None,
                                approver: Approver | None = None,
                                tracer: Any = None) -> tuple[InvestigationResult, Investigation]:
-    """Carry on an investigation that stopped (a crash, a restart) from its last checkpoint; an
+    """Carry on run `run_id` where it stopped (a crash, a restart), from its last checkpoint; an
     action already attempted is found in the ledger and not repeated."""
-    return await _run(incident, options, on_progress, approver, tracer, resume=True)
+    stopped = await checkpointed_run(run_id, options)
+    return await _run(stopped.incident, run_id, None, options, on_progress, approver, tracer)
 
 
-async def _run(incident: Incident, options: RunOptions, on_progress: ProgressCallback | None,
-               approver: Approver | None, tracer: Any, resume: bool) -> tuple[InvestigationResult, Investigation]:
+async def checkpointed_run(run_id: str, options: RunOptions) -> Investigation:
+    """The last checkpointed state of run `run_id`; LookupError when there is none."""
+    async with AsyncExitStack() as stack:
+        graph = build_graph(await open_checkpointer(options, stack))
+        snapshot = await graph.aget_state({"configurable": {"thread_id": run_id}})
+    if not snapshot.values:
+        where = "the PostgreSQL checkpoints" if options.checkpoint_dsn else f"the checkpoints in {options.state_dir}"
+        raise LookupError(f"no run {run_id!r} in {where}; resume takes the run id a run was started with "
+                          "(run_id in its result, printed when it starts) and the same state dir or checkpoint DSN")
+    return Investigation.model_validate(snapshot.values)
+
+
+async def _run(incident: Incident, run_id: str, first: Investigation | None, options: RunOptions,
+               on_progress: ProgressCallback | None, approver: Approver | None,
+               tracer: Any) -> tuple[InvestigationResult, Investigation]:
     started = time.monotonic()
     brain = make_brain(options.brain, options.llm)
     tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
     # Entered first, so it closes last: the segment ends (and is sent) after the MCP sessions close.
     async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
                                     source=incident.source):
+        tracer.annotate(run_id=run_id)
         async with wired_run(options, brain, tracer) as (graph, context):
-            first = None if resume else Investigation(incident=incident, brain=options.brain,
-                                                      remediation_mode=options.remediation, budget=options.budget,
-                                                      started_epoch=time.time())
-            state = await _until_done(graph, first, incident.id, context, on_progress, approver,
+            state = await _until_done(graph, first, run_id, context, on_progress, approver,
                                       options.approval_timeout_s)
             tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
+    state = state if state.run_id else state.model_copy(update={"run_id": run_id})  # checkpointed before run ids
     result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
-                       report_path=str(_reports_dir(options) / f"{incident.id}.md"))
+                       report_path=str(_reports_dir(options) / f"{run_id}.md"))
     write_report(state, result, options)
     return result, state
 
@@ -92,8 +123,9 @@ def _reports_dir(options: RunOptions) -> Path:
 
 
 def write_report(state: Investigation, result: InvestigationResult, options: RunOptions) -> None:
-    """reports/<incident>.md for people, reports/<incident>.json (the InvestigationResult) for machines."""
+    """reports/<run>.md for people, reports/<run>.json (the InvestigationResult) for machines: one
+    pair per run, so a second run of the same incident never overwrites the first's."""
     reports = _reports_dir(options)
     reports.mkdir(parents=True, exist_ok=True)
-    (reports / f"{state.incident.id}.md").write_text(render_markdown(state, result))
-    (reports / f"{state.incident.id}.json").write_text(result.model_dump_json(indent=2))
+    (reports / f"{result.run_id}.md").write_text(render_markdown(state, result))
+    (reports / f"{result.run_id}.json").write_text(result.model_dump_json(indent=2))

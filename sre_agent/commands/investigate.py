@@ -12,9 +12,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..app.intake import IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
+from ..app.intake import AlarmResolved, IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
-from ..app.runs import run_investigation
+from ..app.runs import new_run_id, run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
 from .common import Brain, Kubeconfig, KubeContext, Profile, Region, Remediation, StateDir, fail, run_options, targeting
@@ -94,8 +94,9 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
 
 def _run(incident: Incident, options: RunOptions, as_json: bool, approve_at_terminal: bool) -> None:
     printer = ProgressPrinter()
-    print(f"investigating {incident.id}: {incident.title}", file=sys.stderr)
-    result, state = asyncio.run(run_investigation(incident, options, on_progress=printer,
+    run_id = new_run_id()
+    print(f"investigating {incident.id} as run {run_id}: {incident.title}", file=sys.stderr)
+    result, state = asyncio.run(run_investigation(incident, options, run_id=run_id, on_progress=printer,
                                                   approver=_terminal_approver(approve_at_terminal)))
     if as_json:
         print(result.model_dump_json(indent=2))
@@ -150,6 +151,9 @@ def investigate(
         return
     try:
         incident = incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file else incident_from_question(prompt or "")
+    except AlarmResolved as resolved:  # an OK notification is news, not a fault: nothing to start, nothing wrong
+        print(str(resolved))
+        raise typer.Exit(0) from None
     except (IntakeError, ValueError) as exc:
         fail(str(exc))
     _run(incident, options, as_json, options.remediation != "off")

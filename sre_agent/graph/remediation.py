@@ -22,7 +22,7 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     if gate == "forbidden":
         return {"plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
     if gate == "approval":
-        answer = interrupt({"incident_id": state.incident.id, "plan": plan.model_dump(), "why": why,
+        answer = interrupt({"incident_id": state.incident.id, "run_id": state.run_id, "plan": plan.model_dump(), "why": why,
                             "diagnosis": state.diagnosis.model_dump(mode="json") if state.diagnosis else None})
         approval = ApprovalDecision.model_validate(answer)
         if approval.decision != "approved":

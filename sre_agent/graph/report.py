@@ -46,7 +46,7 @@ async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
 def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, report_path: str | None) -> InvestigationResult:
     actions = [a.model_copy(update={"verified": state.verified}) if i == 0 else a for i, a in enumerate(state.actions)]
     return InvestigationResult(
-        incident_id=state.incident.id, status=state.status or "escalated",
+        incident_id=state.incident.id, run_id=state.run_id, status=state.status or "escalated",
         diagnosis=state.diagnosis or Diagnosis(),
         actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
         tool_calls=len(state.tool_calls),
@@ -59,7 +59,7 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
 def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     incident, diagnosis = state.incident, result.diagnosis
     out = [f"# Incident {incident.id}: {incident.title}", "",
-           f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
+           f"**Run:** {result.run_id}  ", f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
            f"**Source:** {incident.source}  ", f"**Brain:** {state.brain}  ",
            f"**Duration:** {result.duration_s:.1f}s (diagnosis after {result.time_to_diagnosis_s or 0:.1f}s), "
            f"{result.tool_calls} tool calls  ", f"**Generated:** {datetime.now(UTC).isoformat(timespec='seconds')}", ""]

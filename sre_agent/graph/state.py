@@ -73,6 +73,7 @@ class Usage(BaseModel):
 
 class Investigation(BaseModel):
     incident: Incident
+    run_id: str = ""  # this investigation's own id (the LangGraph thread); the incident groups runs
     brain: str = "offline"
     remediation_mode: Literal["auto", "approve", "off"] = "approve"
     budget: Budget = Field(default_factory=Budget)

@@ -6,7 +6,9 @@
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "by": "...", "note": "..."}
 
 An alarm that is already under investigation is deduplicated (same alarm name, investigation still
-running): the caller gets the existing incident. Approvals wait here -- the graph is paused on a
+running): the caller gets the existing incident. Each investigation is a run with its own run_id. An
+alarm back to OK starts nothing: it annotates the alarm's open incident, if any, and is answered
+"resolved". Approvals wait here -- the graph is paused on a
 LangGraph interrupt -- until a human answers or the policy's timeout escalates. Bearer-token auth,
 with the same rule as the MCP servers: no token only on loopback with --insecure-localhost."""
 
@@ -24,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..app.intake import IntakeError, incident_from_alarm, incident_from_question
+from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
-from ..app.runs import run_investigation
+from ..app.runs import new_run_id, run_investigation
 from ..contracts import Incident
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Tracked:
     incident: Incident
+    run_id: str = field(default_factory=new_run_id)
     status: str = "investigating"
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     approval_request: dict[str, Any] | None = None
@@ -42,10 +45,12 @@ class Tracked:
     result: dict[str, Any] | None = None
     error: str | None = None
     task: asyncio.Task | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. the alarm went back to OK while the run went on
 
     def view(self) -> dict[str, Any]:
-        return {"incident_id": self.incident.id, "title": self.incident.title, "source": self.incident.source,
-                "status": self.status, "received_at": self.received_at,
+        return {"incident_id": self.incident.id, "run_id": self.run_id, "title": self.incident.title,
+                "source": self.incident.source, "status": self.status, "received_at": self.received_at,
+                "notes": self.notes,
                 "pending_approval": self.approval_request, "result": self.result, "error": self.error}
 
 
@@ -71,6 +76,16 @@ class IncidentService:
         tracked.task = asyncio.get_running_loop().create_task(self._run(tracked))
         return tracked, False
 
+    def resolve(self, resolved: AlarmResolved) -> list[str]:
+        """An alarm back to OK: note it on the alarm's open incident (its run carries on and verifies
+        for itself); returns the incidents annotated. Never starts a run."""
+        open_incident = self._open_for_alarm(resolved.alarm_name)
+        if open_incident is None:
+            return []
+        open_incident.notes.append(f"alarm {resolved.alarm_name} back to OK at {resolved.changed_at or 'an unknown time'}"
+                                   + (f": {resolved.reason}" if resolved.reason else ""))
+        return [open_incident.incident.id]
+
     async def _run(self, tracked: Tracked) -> None:
         async def approver(request: dict[str, Any]) -> dict[str, Any]:
             tracked.approval_request = request
@@ -83,11 +98,11 @@ class IncidentService:
                 tracked.status = "investigating"
 
         try:
-            result, _ = await run_investigation(tracked.incident, self.options, approver=approver)
+            result, _ = await run_investigation(tracked.incident, self.options, run_id=tracked.run_id, approver=approver)
             tracked.result = result.model_dump(mode="json")
             tracked.status = result.status
         except Exception as exc:  # reported on the incident; the service keeps serving others
-            log.exception("investigation %s failed", tracked.incident.id)
+            log.exception("investigation %s (run %s) failed", tracked.incident.id, tracked.run_id)
             tracked.error = f"{type(exc).__name__}: {exc}"
             tracked.status = "failed"
 
@@ -108,6 +123,10 @@ def build_app(service: IncidentService, token: str | None) -> Starlette:
             return JSONResponse({"error": "the body must be a JSON object"}, 400)
         try:
             incident = incident_from_question(body["question"]) if "question" in body else incident_from_alarm(body)
+        except AlarmResolved as resolved:
+            annotated = service.resolve(resolved)
+            return JSONResponse({"resolved": True, "alarm": resolved.alarm_name, "investigation": None,
+                                 "annotated": annotated, "message": str(resolved)}, 200)
         except (IntakeError, ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, 422)
         tracked, duplicate = service.submit(incident)

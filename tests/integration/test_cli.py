@@ -34,12 +34,12 @@ def test_investigate_a_scenario_prints_the_result_json(tmp_path):
                  "--state-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(result.stdout)
-    assert set(data) >= {"incident_id", "status", "diagnosis", "actions", "agents_invoked", "tool_calls", "llm",
+    assert set(data) >= {"incident_id", "run_id", "status", "diagnosis", "actions", "agents_invoked", "tool_calls", "llm",
                          "duration_s", "time_to_diagnosis_s", "trace_id", "report_path"}
     assert data["status"] == "remediated"
     assert data["diagnosis"]["category"] == "crash_missing_config"
     assert data["diagnosis"]["evidence"] and all(e["source_tool"] for e in data["diagnosis"]["evidence"])
-    assert Path(data["report_path"]).exists()
+    assert Path(data["report_path"]).exists() and Path(data["report_path"]).name == f"{data['run_id']}.md"
     # live progress goes to stderr: agent, tool and elapsed time
     assert "supervisor -> kubernetes" in result.stderr and "kubernetes.describe" in result.stderr
 
@@ -62,6 +62,17 @@ def test_an_alarm_file_that_is_not_an_alarm_is_refused(tmp_path):
     alarm.write_text(json.dumps({"hello": "world"}))
     result = run("investigate", "--alarm-file", str(alarm), "--state-dir", str(tmp_path))
     assert result.returncode == 2 and "not a CloudWatch alarm: no AlarmName" in result.stderr
+
+
+def test_an_alarm_file_back_to_ok_starts_nothing(tmp_path):
+    alarm = tmp_path / "alarm.json"
+    alarm.write_text(json.dumps({"AlarmName": "frontend-5xx", "NewStateValue": "OK", "NewStateReason": "recovered"}))
+    state = tmp_path / "state"
+    result = run("investigate", "--alarm-file", str(alarm), "--state-dir", str(state), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "alarm frontend-5xx is back to OK (recovered)" in result.stdout
+    assert "resolved/annotated, no investigation started" in result.stdout
+    assert "investigating" not in result.stderr and not (state / "checkpoints.sqlite").exists()
 
 
 def test_eval_writes_the_scored_json(tmp_path):

@@ -1,6 +1,6 @@
 """The graph's control paths against the lab through the real MCP servers: approval interrupts
-(approve, reject, timeout), budgets, crash-and-resume without repeating an action, and durable
-checkpoints in PostgreSQL."""
+(approve, reject, timeout), budgets, one run per investigation, crash-and-resume without repeating
+an action, and durable checkpoints in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from sre_agent.app.intake import incident_for_trigger
 from sre_agent.app.options import RunOptions
-from sre_agent.app.runs import resume_investigation, run_investigation
+from sre_agent.app.runs import new_run_id, resume_investigation, run_investigation
 from sre_agent.app.toolbox import Toolbox
 from sre_agent.eval.world_check import resource_healthy
 from sre_agent.graph.state import Budget
@@ -106,6 +106,26 @@ def test_spent_budget_escalates_with_partial_findings(shared_lab, tmp_path):
     assert result.agents_invoked == ["kubernetes"]
 
 
+def test_the_same_alarm_twice_is_two_runs_each_with_its_own_verdict(shared_lab, tmp_path):
+    """Once, the incident id was the thread: the second run appended to the first (and reported
+    what the first did). Now each investigation is its own run, in one state dir."""
+    async def reject(request):
+        return {"decision": "rejected", "by": "bob", "note": f"run {request['run_id']}"}
+
+    incident = _incident(shared_lab)
+    settings = _settings(shared_lab, tmp_path)
+    first, first_state = asyncio.run(run_investigation(incident, settings, approver=reject))
+    second, second_state = asyncio.run(run_investigation(_incident(shared_lab), settings, approver=reject))
+    assert first.incident_id == second.incident_id == incident.id, "the incident id still groups them"
+    assert first.run_id != second.run_id and all(r.run_id.startswith("run-") for r in (first, second))
+    for result, state in ((first, first_state), (second, second_state)):
+        assert result.status == "escalated" and result.diagnosis.resource == CATALOG
+        assert f"run {result.run_id}" in state.escalation_reason, "each run was asked about its own action"
+        assert Path(result.report_path).name == f"{result.run_id}.md" and Path(result.report_path).exists()
+    assert len(second_state.tasks) == len(first_state.tasks), "the second run did not append to the first's thread"
+    assert second.tool_calls == len(second_state.tool_calls) < 2 * first.tool_calls
+
+
 class Crash(RuntimeError):
     """Stands for the process dying right after a write landed, before the checkpoint was written."""
 
@@ -122,12 +142,13 @@ def test_crash_after_the_write_then_resume_does_not_repeat_it(tmp_path, monkeypa
 
     try:
         settings = _settings(lab, tmp_path, remediation="auto")
-        incident = _incident(lab)
+        incident, run_id = _incident(lab), new_run_id()
         monkeypatch.setattr(Toolbox, "call", crashing_call)
         with pytest.raises(Crash):
-            asyncio.run(run_investigation(incident, settings))
+            asyncio.run(run_investigation(incident, settings, run_id=run_id))
         monkeypatch.setattr(Toolbox, "call", original)
-        result, state = asyncio.run(resume_investigation(incident, settings))
+        result, state = asyncio.run(resume_investigation(run_id, settings))
+        assert result.run_id == run_id and result.incident_id == incident.id
         applied = [r for r in _audit(tmp_path) if r["outcome"] == "applied"]
         assert [r["tool"] for r in applied] == ["rollout_undo"], "the write ran more than once"
         assert result.actions and result.actions[0].result.startswith("not repeated")
@@ -152,7 +173,7 @@ def test_postgres_checkpoints_and_ledger(tmp_path):
         result, state = asyncio.run(run_investigation(incident, settings))
         assert result.status == "remediated"
         with psycopg.connect(POSTGRES_DSN) as conn:
-            checkpoints = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (incident.id,)).fetchone()[0]
+            checkpoints = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (result.run_id,)).fetchone()[0]
             actions = conn.execute("SELECT state FROM sre_agent_actions WHERE incident = %s", (incident.id,)).fetchall()
         assert checkpoints > 3
         assert actions == [("done",)]

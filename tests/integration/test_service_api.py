@@ -78,6 +78,7 @@ def test_an_alarm_is_investigated_approved_over_the_api_and_remediated(lab, serv
         assert answered.status_code == 202
         done = _wait(client, f"{service}/v1/incidents/{incident_id}", lambda v: v["result"] or v["error"], timeout=120)
         assert done["error"] is None and done["status"] == "remediated"
+        assert done["run_id"] == done["result"]["run_id"] and done["result"]["incident_id"] == incident_id
         assert done["result"]["actions"][0]["approved_by"] == "carol"
         late = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved", "by": "carol"})
         assert late.status_code == 409
@@ -91,6 +92,15 @@ def _wait(client: httpx.Client, url: str, ready, timeout: float = 90) -> dict:
             return view
         time.sleep(0.5)
     raise AssertionError(f"not ready after {timeout}s: {view}")
+
+
+def test_an_alarm_back_to_ok_starts_no_investigation(lab, service):
+    resolved = {**alarm_payload(lab, lab.scenario.scenario.alarm.name), "NewStateValue": "OK"}
+    with _client() as client:
+        before = client.get(f"{service}/v1/incidents").json()["incidents"]
+        answer = client.post(f"{service}/v1/incidents", json={"Type": "Notification", "Message": json.dumps(resolved)})
+        assert answer.status_code == 200 and answer.json()["resolved"] and answer.json()["investigation"] is None
+        assert client.get(f"{service}/v1/incidents").json()["incidents"] == before
 
 
 def test_requests_without_the_token_are_refused(service):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sre_agent.app.intake import IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+from sre_agent.app.intake import AlarmResolved, IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RAW = {"AlarmName": "frontend-5xx", "AlarmDescription": "storefront errors", "NewStateValue": "ALARM",
@@ -54,6 +54,25 @@ def test_dimensions_say_where_to_look(dimensions, affected):
 def test_what_is_not_an_alarm_is_refused_saying_what_was_expected(payload, says):
     with pytest.raises(IntakeError, match=says):
         incident_from_alarm(payload, now=NOW)
+
+
+RESOLVED = {**RAW, "NewStateValue": "OK"}
+RESOLVED_EVENTBRIDGE = {**EVENTBRIDGE, "detail": {**EVENTBRIDGE["detail"], "state": {"value": "OK", "reason": "threshold crossed"}}}
+
+
+@pytest.mark.parametrize("payload", [RESOLVED, {"Records": [{"Sns": {"Message": json.dumps(RESOLVED)}}]}, RESOLVED_EVENTBRIDGE],
+                         ids=["raw", "sns", "eventbridge"])
+def test_an_ok_notification_is_a_resolution_and_opens_no_incident(payload):
+    with pytest.raises(AlarmResolved) as raised:
+        incident_from_alarm(payload, now=NOW)
+    assert raised.value.alarm_name == "frontend-5xx" and raised.value.reason == "threshold crossed"
+    assert "no investigation started" in str(raised.value)
+
+
+def test_the_alarm_says_how_long_it_needs_to_see_a_fix():
+    payload = {**RAW, "Trigger": {**RAW["Trigger"], "Period": 300, "EvaluationPeriods": 3}}
+    trigger = incident_from_alarm(payload, now=NOW).alarm["Trigger"]
+    assert (trigger["Period"], trigger["EvaluationPeriods"]) == (300, 3)
 
 
 def test_same_alarm_same_incident_id():
