@@ -82,7 +82,9 @@ class PolicySettings(Section):
     ssm_targets: CommaList = Field(default_factory=list, description="EC2/managed instance ids SSM writes may target "
                                                                      "('*' = any), comma-separated")
     approval_timeout_s: float = Field(300.0, gt=0, description="how long a proposed fix waits for a human, in seconds")
-    verify_timeout_s: float = Field(90.0, gt=0, description="how long verification waits for the fix to show, in seconds")
+    verify_timeout_s: float = Field(90.0, gt=0, description="how long verification waits for the fix to show, in seconds "
+                                    "(a healthy resource whose alarm lags gets the alarm's own window); "
+                                    "a fix that does not verify escalates, never undone")
     verify_poll_s: float = Field(2.0, gt=0, description="seconds between verification checks")
 
     _split = field_validator("namespaces", "ssm_targets", mode="before")(_comma_list)
