@@ -16,7 +16,9 @@ from .lab import Lab, LabError
 class ScenarioTrigger(BaseModel):
     """What a loaded scenario sends the responder: exactly one of the two is set."""
 
-    alarm: dict[str, Any] | None = None  # the alarm payload as CloudWatch reports it, plus Severity
+    # The alarm payload as CloudWatch reports it, plus Severity -- or, when the alarm has recovered
+    # since it fired, the ALARM notification it sent then.
+    alarm: dict[str, Any] | None = None
     question: str | None = None
 
 
@@ -38,6 +40,11 @@ def scenario_trigger(lab: Lab) -> ScenarioTrigger:
     if scenario.question:
         return ScenarioTrigger(question=scenario.question)
     payload = alarm_payload(lab, scenario.alarm.name)
+    fired = lab.feed.last_fired.get(scenario.alarm.name) if lab.feed else None
+    if payload["NewStateValue"] == "OK" and fired is not None:
+        # The alarm fired and has since recovered (a self-healed spike): the page the responder
+        # answers is the ALARM notification it sent then -- an OK notification starts no run.
+        payload.update(NewStateValue="ALARM", NewStateReason=fired.reason, StateChangeTime=fired.at.isoformat())
     payload["Severity"] = scenario.alarm.severity
     return ScenarioTrigger(alarm=payload)
 

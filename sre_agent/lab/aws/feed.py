@@ -92,6 +92,7 @@ class AwsFeed:
         self.alarms: dict[str, AlarmSpec] = {}
         self.alarm_states: dict[str, str] = {}
         self._alarm_transitions: list[AlarmTransition] = []
+        self.last_fired: dict[str, AlarmTransition] = {}  # per alarm, its last OK -> ALARM transition (its page)
         self.topic_arn: str | None = None
         self.last_sample: datetime | None = None
 
@@ -277,6 +278,8 @@ class AwsFeed:
         transitions, self._alarm_transitions = self._alarm_transitions, []
         for change in transitions:  # in order, so an alarm that fired and recovered did both
             self.backends.set_alarm_state(change.alarm, change.state, change.reason, change.reason_data, change.at)
+            if change.state == "ALARM":
+                self.last_fired[change.alarm] = change
             if change.state == "ALARM" and self.topic_arn:
                 spec = self.alarms[change.alarm]
                 self.sns.publish(TopicArn=self.topic_arn, Subject=f'ALARM: "{change.alarm}" in US East (N. Virginia)'[:99],
