@@ -310,6 +310,7 @@ def test_a_real_investigation_traces_its_kubernetes_tool_calls(tmp_path):
         [root] = build_trees([json.loads(s["Document"]) for s in segments[0]["Segments"]])
 
     assert root.annotations["incident_id"] == incident.id and root.annotations["status"] == result.status
+    assert root.annotations["run_id"] == result.run_id  # a second run of the incident is a second trace
     assert root.annotations["category"] == result.diagnosis.category.value
     spans = by_name(root)
     assert {"connect", "supervisor", "kubernetes", "finish"} <= set(spans)
