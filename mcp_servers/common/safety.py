@@ -20,6 +20,11 @@ from mcp.server.fastmcp.exceptions import ToolError
 from .registry import Row
 
 
+class WriteRefused(ToolError):
+    """A write refused before it reached the backend (policy or argument checks): audited as
+    `refused`, not `failed`, because nothing was attempted on the backend."""
+
+
 @dataclass
 class WritePolicy:
     allow_writes: bool = False
@@ -27,15 +32,15 @@ class WritePolicy:
 
     def check(self, tool: str, namespace: str | None) -> None:
         if not self.allow_writes:
-            raise ToolError(f"{tool}: writes are disabled on this server; start it with --allow-writes "
+            raise WriteRefused(f"{tool}: writes are disabled on this server; start it with --allow-writes "
                             "(and --namespaces) to permit changes")
         if namespace is None:
             if "*" not in self.namespaces:
-                raise ToolError(f"{tool}: cluster-scoped writes need '*' in --namespaces")
+                raise WriteRefused(f"{tool}: cluster-scoped writes need '*' in --namespaces")
             return
         if "*" not in self.namespaces and namespace not in self.namespaces:
             allowed = ", ".join(sorted(self.namespaces)) or "(none)"
-            raise ToolError(f"{tool}: namespace {namespace!r} is not in this server's allow-list [{allowed}]; "
+            raise WriteRefused(f"{tool}: namespace {namespace!r} is not in this server's allow-list [{allowed}]; "
                             "restart the server with --namespaces including it")
 
 
