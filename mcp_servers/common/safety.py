@@ -83,6 +83,41 @@ class AuditLog:
         return record
 
 
+def _bounded(args: dict[str, Any], limit: int = 500) -> dict[str, Any]:
+    """Arguments as the audit log keeps them: a refused call may carry anything, so long values are cut."""
+    kept: dict[str, Any] = {}
+    for key, value in list(args.items())[:50]:
+        text = json.dumps(value, default=str)
+        kept[str(key)[:100]] = value if len(text) <= limit else text[:limit] + "...(cut)"
+    return kept
+
+
+@dataclass
+class AuditedWriteGuard:
+    """The registry's WriteGuard for a server's write tools: with writes off, every call is refused
+    before its arguments are even read; calls whose arguments fail validation are audited too.
+    Both leave a `refused` record with the caller's arguments, reason and dry_run as sent."""
+
+    policy: WritePolicy
+    audit: AuditLog
+
+    def admit(self, tool: str, args: dict[str, Any]) -> None:
+        if not self.policy.allow_writes:
+            try:
+                self.policy.check(tool, None)
+            except WriteRefused as exc:
+                self._refused(tool, args, str(exc))
+                raise
+
+    def invalid(self, tool: str, args: dict[str, Any], message: str) -> None:
+        self._refused(tool, args, f"{tool}: arguments refused ({message}); nothing was done")
+
+    def _refused(self, tool: str, args: dict[str, Any], detail: str) -> None:
+        reason = args.get("reason")
+        self.audit.write(tool=tool, args=_bounded(args), reason=reason[:500] if isinstance(reason, str) else "",
+                         dry_run=args.get("dry_run") is True, outcome="refused", detail=detail)
+
+
 def redact_value(name: str, value: str) -> str:
     """Mask values whose names look secret (PASSWORD, TOKEN, KEY, SECRET, CREDENTIAL, DSN with a password)."""
     upper = name.upper()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mcp.server.fastmcp import FastMCP
 
+from ..common.registry import list_only_read_tools
 from ..common.safety import AuditLog, WritePolicy
 from ..common.serve import policy_from_settings, serve_main
 from ..common.settings import ServerSettings
@@ -22,13 +23,16 @@ INSTRUCTIONS = (
     "Read and diagnose a Kubernetes cluster: get_resources, describe, pod_logs, events, rollout_history, top, "
     "find_resource, ownership (owners, selected pods, dependents and dependencies of a workload), analyze "
     "(k8sgpt-style findings). Writes (rollout_undo, rollout_restart, scale, set_image, set_resources, delete_pod, "
-    "cordon, uncordon) are gated by the server's own --allow-writes and --namespaces and support dry_run.")
+    "cordon, uncordon) are gated by the server's own --allow-writes and --namespaces and support dry_run; "
+    "without --allow-writes they are not listed.")
 
 
 def build_server(kube: KubeClient, policy: WritePolicy, audit: AuditLog,
                  call_timeout: float = DEFAULT_CALL_TIMEOUT_S) -> FastMCP:
     mcp = FastMCP("sre-kubernetes", log_level="WARNING", instructions=INSTRUCTIONS)
     register_all(mcp, KubeTools(kube=kube, policy=policy, audit=audit, call_timeout=call_timeout))
+    if not policy.allow_writes:
+        list_only_read_tools(mcp)
     return mcp
 
 

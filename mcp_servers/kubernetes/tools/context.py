@@ -12,7 +12,7 @@ from pydantic import Field
 
 from ...common.errors import call_backend
 from ...common.registry import Row, ToolResult
-from ...common.safety import AuditLog, AuditStamp, WritePolicy, WriteRefused
+from ...common.safety import AuditedWriteGuard, AuditLog, AuditStamp, WritePolicy, WriteRefused
 from ..kube import KubeClient
 from ..summaries import event_summary
 
@@ -55,6 +55,11 @@ class KubeTools:
     policy: WritePolicy
     audit: AuditLog
     call_timeout: float = 15.0
+
+    @property
+    def guard(self) -> AuditedWriteGuard:
+        """What the registry tells about write calls refused before the tool runs (see registry.py)."""
+        return AuditedWriteGuard(self.policy, self.audit)
 
     def k8s(self, fn: Callable[[], T], what: str) -> T:
         """A blocking API call with the server's deadline; failures become clear tool errors."""

@@ -43,7 +43,7 @@ def patch_workload(ctx: KubeTools, kind: str, namespace: str, name: str, body: d
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
-    tool = tool_decorator(mcp)
+    tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
     @tool(title="Deployment rollout history", read_only=True, destructive=False, idempotent=True, open_world=True)

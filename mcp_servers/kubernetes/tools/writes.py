@@ -21,7 +21,7 @@ Replicas = Annotated[int, Field(description=f"desired replica count, 0 to {MAX_R
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
-    tool = tool_decorator(mcp)
+    tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
     def container_of(tool_name: str, kind: str, namespace: str, name: str, container: str) -> tuple[str, dict]:

@@ -131,3 +131,39 @@ def test_replica_bounds_are_in_the_schema():
                                              ("inf", None), ("NaN", None), ("1_000", None), ("", None), ("Mi", None)])
 def test_the_one_quantity_parser_follows_kubernetes_grammar(text, value):
     assert parse_quantity(text) == (None if value is None else Decimal(value))
+
+
+def list_names(server) -> set[str]:
+    async def steps():
+        async with create_connected_server_and_client_session(server._mcp_server) as session:
+            return {t.name for t in (await session.list_tools()).tools}
+    return asyncio.run(steps())
+
+
+def test_arguments_refused_before_the_tool_runs_are_audited(cluster):
+    server, kube, audit = cluster
+    bad = [({**BASE, "replicas": "many"}, "replicas"), ({**BASE, "replicas": 1, "dryRun": True}, "'dryRun'"),
+           ({**BASE, "replicas": 1, "namespace": "Not_A_Namespace"}, "namespace"), ({"namespace": "shop", "name": "web"}, "reason")]
+    for args, says in bad:
+        result = session_call(server, "scale", args)
+        assert result.isError and says in result.content[0].text
+        record = audit.records[-1]
+        assert (record["tool"], record["outcome"]) == ("scale", "refused") and says in record["detail"], record
+        assert record["args"] == args and record["reason"] == args.get("reason", "")
+    assert kube.calls == [] and len(audit.records) == len(bad)
+
+
+def test_a_server_without_writes_lists_only_reads_and_refuses_a_write_call_anyway():
+    kube, audit = FakeKube(), AuditLog(None, "kubernetes")
+    server = build_server(kube, WritePolicy(), audit)
+    names = list_names(server)
+    assert "get_resources" in names and not names & {"scale", "set_image", "set_resources", "delete_pod", "cordon",
+                                                      "uncordon", "rollout_undo", "rollout_restart"}
+    # hidden, not gone: a client that calls one anyway is told why, whatever its arguments, and it is audited
+    for args in ({**BASE, "replicas": 3}, {"replicas": "lots"}):
+        result = session_call(server, "scale", args)
+        assert result.isError and "writes are disabled" in result.content[0].text and "--allow-writes" in result.content[0].text
+        assert audit.records[-1]["outcome"] == "refused" and audit.records[-1]["args"] == args
+    assert kube.calls == []
+    writable = build_server(FakeKube(), WritePolicy(allow_writes=True, namespaces=frozenset({"shop"})), audit)
+    assert {"scale", "set_image", "set_resources"} <= list_names(writable)
