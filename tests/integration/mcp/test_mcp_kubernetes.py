@@ -208,6 +208,19 @@ def test_strict_writes_refuse_change_nothing_and_are_audited(mcp, apps, audit_pa
     assert record["args"]["name"] == "frontend" and record["dry_run"] is bool(args.get("dry_run"))
 
 
+def test_the_lab_refuses_what_a_lenient_client_sends_and_keeps_serving(mcp, apps):
+    # Written past the MCP server's checks, straight through the official client: the lab's own
+    # guard rails answer 422, and the world it simulates is not poisoned by the bad value.
+    app = apps.read_namespaced_deployment("frontend", "shop").spec.template.spec.containers[0].name
+    for body in ({"spec": {"template": {"spec": {"containers": [{"name": app, "resources": {"limits": {"memory": "512MB"}}}]}}}},
+                 {"spec": {"replicas": 100_000}}):
+        with pytest.raises(client.ApiException) as info:
+            apps.patch_namespaced_deployment("frontend", "shop", body)
+        assert info.value.status == 422 and json.loads(info.value.body)["reason"] == "Invalid"
+    pods = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=frontend"})
+    assert not pods.is_error and pods.json()["items"], pods.text
+
+
 def test_api_errors_are_audited_as_failed(mcp, audit_path):
     result = mcp.call("scale", {"namespace": "shop", "name": "no-such-deployment", "replicas": 1, "reason": "api error"})
     assert result.is_error and "not found" in result.text
