@@ -13,6 +13,8 @@ import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
 from mcp_servers.common.safety import AuditLog, WritePolicy
+from mcp_servers.common.serve import policy_from_settings
+from mcp_servers.common.settings import ServerSettings
 from mcp_servers.kubernetes.quantity import parse_quantity
 from mcp_servers.kubernetes.server import build_server
 
@@ -167,3 +169,14 @@ def test_a_server_without_writes_lists_only_reads_and_refuses_a_write_call_anywa
     assert kube.calls == []
     writable = build_server(FakeKube(), WritePolicy(allow_writes=True, namespaces=frozenset({"shop"})), audit)
     assert {"scale", "set_image", "set_resources"} <= list_names(writable)
+
+
+def test_a_server_with_writes_refuses_to_start_when_its_audit_log_cannot_be_written(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    settings = ServerSettings(allow_writes=True, namespaces="shop", audit_log=blocker / "audit.jsonl")
+    with pytest.raises(SystemExit, match="cannot be appended to"):
+        policy_from_settings(settings, "kubernetes")
+    policy, audit = policy_from_settings(ServerSettings(allow_writes=True, namespaces="shop",
+                                                        audit_log=tmp_path / "logs" / "audit.jsonl"), "kubernetes")
+    assert policy.allow_writes and (tmp_path / "logs" / "audit.jsonl").exists()
