@@ -71,7 +71,9 @@ class AuditLog:
             "args": args,
             "reason": reason,
             "dry_run": dry_run,
-            "outcome": outcome,  # applied | dry_run_ok | refused | failed
+            # applied | dry_run_ok | refused (policy or argument checks: nothing reached the backend)
+            # | failed (the backend answered with an error); `detail` says what happened or why not
+            "outcome": outcome,
             "detail": detail[:2000],
         }
         with self._lock:
