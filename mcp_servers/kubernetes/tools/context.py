@@ -18,7 +18,7 @@ from ..summaries import event_summary
 
 T = TypeVar("T")
 REVISION = "deployment.kubernetes.io/revision"
-MAX_REPLICAS = 1000  # `scale` refuses more: a count this large is a typo or a runaway plan, not a fix
+MAX_REPLICAS = 1000  # `scale` refuses more unless --max-replicas says otherwise: a typo or a runaway plan, not a fix
 
 Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
                                  description="Kubernetes namespace")]
@@ -55,6 +55,7 @@ class KubeTools:
     policy: WritePolicy
     audit: AuditLog
     call_timeout: float = 15.0
+    max_replicas: int = MAX_REPLICAS
 
     @property
     def guard(self) -> AuditedWriteGuard:

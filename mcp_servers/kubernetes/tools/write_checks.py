@@ -82,5 +82,6 @@ def check_replicas(tool: str, replicas: int, maximum: int) -> None:
     if replicas < 0:
         raise WriteRefused(f"{tool}: replicas {replicas} is below the minimum of 0. Nothing was changed")
     if replicas > maximum:
-        raise WriteRefused(f"{tool}: replicas {replicas} is above this server's maximum of {maximum}; a larger "
-                           "count is almost certainly a mistake. Nothing was changed")
+        raise WriteRefused(f"{tool}: replicas {replicas} is above this server's maximum of {maximum} (its "
+                           "--max-replicas / SRE_MCP_MAX_REPLICAS); a larger count is almost certainly a mistake. "
+                           "Nothing was changed")

@@ -10,14 +10,9 @@ from mcp.server.fastmcp import FastMCP
 from pydantic import Field
 
 from ...common.registry import tool_decorator
-from .context import MAX_REPLICAS, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
+from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .rollouts import WorkloadKind, patch_workload
 from .write_checks import check_replicas, check_requests_within_limits, check_resources, container_field, find_container
-
-# The bounds are advertised in the schema but enforced in code, so a refusal is audited and says
-# what to do (a schema violation would be refused before the audit trail sees it).
-Replicas = Annotated[int, Field(description=f"desired replica count, 0 to {MAX_REPLICAS} (this server's maximum)",
-                                json_schema_extra={"minimum": 0, "maximum": MAX_REPLICAS})]
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -30,12 +25,11 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         field = container_field(tool_name, f"{kind} {namespace}/{name}", workload, container)
         return field, find_container(workload, field, container)
 
-    @tool(title="Scale a workload", read_only=False, destructive=True, idempotent=True, open_world=True)
-    def scale(namespace: Namespace, name: Name, replicas: Replicas, reason: Reason,
+    def scale(namespace: Namespace, name: Name, replicas: int, reason: Reason,
               dry_run: DryRun = False, kind: Literal["Deployment", "StatefulSet"] = "Deployment") -> WriteResult:
         """Set a workload's replica count through its scale subresource."""
         def action() -> str:
-            check_replicas("scale", replicas, MAX_REPLICAS)
+            check_replicas("scale", replicas, ctx.max_replicas)
             apps = kube.apps
             fn = apps.patch_namespaced_deployment_scale if kind == "Deployment" else apps.patch_namespaced_stateful_set_scale
             before = kube.get(kind, namespace, name)["spec"].get("replicas")
@@ -44,6 +38,14 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
         return ctx.write("scale", namespace, {"kind": kind, "namespace": namespace, "name": name, "replicas": replicas},
                          reason, dry_run, action)
+
+    # The bounds come from the server's settings, so the annotation is set here rather than
+    # written in the signature. They are advertised in the schema but enforced in code: a refusal
+    # is then audited and says what to do (a schema violation is refused before the tool runs).
+    scale.__annotations__["replicas"] = Annotated[int, Field(
+        description=f"desired replica count, 0 to {ctx.max_replicas} (this server's maximum, --max-replicas)",
+        json_schema_extra={"minimum": 0, "maximum": ctx.max_replicas})]
+    tool(title="Scale a workload", read_only=False, destructive=True, idempotent=True, open_world=True)(scale)
 
     @tool(title="Set a container's image", read_only=False, destructive=True, idempotent=True, open_world=True)
     def set_image(namespace: Namespace, name: Name, container: Name, image: Annotated[str, Field(min_length=3, max_length=500)],

@@ -221,6 +221,19 @@ def test_the_lab_refuses_what_a_lenient_client_sends_and_keeps_serving(mcp, apps
     assert not pods.is_error and pods.json()["items"], pods.text
 
 
+def test_max_replicas_comes_from_the_server_flag(lab, apps):
+    session = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "shop", "--max-replicas", "3"], lab.env())
+    try:
+        schema = {t.name: t for t in session.list_tools()}["scale"].inputSchema["properties"]["replicas"]
+        assert schema["maximum"] == 3
+        before = apps.read_namespaced_deployment("search", "shop").spec.replicas
+        refused = session.call("scale", {"namespace": "shop", "name": "search", "replicas": 4, "reason": "too many"})
+        assert refused.is_error and "maximum of 3" in refused.text and "--max-replicas" in refused.text
+        assert apps.read_namespaced_deployment("search", "shop").spec.replicas == before
+    finally:
+        session.close()
+
+
 def test_api_errors_are_audited_as_failed(mcp, audit_path):
     result = mcp.call("scale", {"namespace": "shop", "name": "no-such-deployment", "replicas": 1, "reason": "api error"})
     assert result.is_error and "not found" in result.text

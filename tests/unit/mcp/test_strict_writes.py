@@ -122,10 +122,19 @@ def test_valid_writes_patch_exactly_what_was_asked(cluster, tool, args, body):
     assert audit.records[-1]["outcome"] == "dry_run_ok"
 
 
-def test_replica_bounds_are_in_the_schema():
+def test_replica_bounds_are_in_the_schema_and_follow_the_server_setting():
     server = build_server(FakeKube(), WritePolicy(), AuditLog(None, "kubernetes"))
     replicas = server._tool_manager.get_tool("scale").parameters["properties"]["replicas"]
     assert (replicas["minimum"], replicas["maximum"]) == (0, 1000) and "1000" in replicas["description"]
+
+    kube, audit = FakeKube(), AuditLog(None, "kubernetes")
+    small = build_server(kube, WritePolicy(allow_writes=True, namespaces=frozenset({"shop"})), audit, max_replicas=5)
+    replicas = small._tool_manager.get_tool("scale").parameters["properties"]["replicas"]
+    assert replicas["maximum"] == 5 and "--max-replicas" in replicas["description"]
+    result = session_call(small, "scale", {**BASE, "replicas": 6})
+    assert result.isError and "maximum of 5" in result.content[0].text and "SRE_MCP_MAX_REPLICAS" in result.content[0].text
+    assert kube.calls == [] and audit.records[-1]["outcome"] == "refused"
+    assert not session_call(small, "scale", {**BASE, "replicas": 5, "dry_run": True}).isError
 
 
 @pytest.mark.parametrize(("text", "value"), [("250m", "0.25"), ("1.5", "1.5"), ("512Mi", str(512 * 2**20)), ("1e3", "1E+3"),
