@@ -23,6 +23,14 @@ What registration does, so no tool has to:
   * **unknown arguments are refused** -- FastMCP drops them by default, so `{"dryRun": true}` sent
     to `scale` (whose parameter is `dry_run`) would perform the real write. A refused call names
     the argument and lists the accepted ones, and an agent corrects it on the next turn.
+  * **write attempts reach the audit trail even when their arguments do not validate** -- a
+    `WriteGuard` given to `tool_decorator` sees every call of a tool that is not read-only before
+    its arguments are checked (`admit`: a server with writes off refuses here, whatever the
+    arguments) and hears about arguments that fail (`invalid`), which FastMCP would otherwise
+    refuse before the tool -- and its audit -- ever ran.
+
+`list_only_read_tools(mcp)` hides the tools that are not read-only from `tools/list` (a server
+started without writes); they stay callable, so a call still gets the refusal and is audited.
 """
 
 from __future__ import annotations
@@ -31,12 +39,13 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from mcp.types import Tool as ToolInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .results import fit
 
@@ -73,14 +82,25 @@ class ToolResult(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-def tool_decorator(mcp: FastMCP) -> Callable[..., Callable[[Callable[..., R]], Callable[..., R]]]:
-    """`@tool(title=..., read_only=..., destructive=..., idempotent=..., open_world=...)` for `mcp`."""
+class WriteGuard(Protocol):
+    """Sees the raw arguments of every call of a write tool (one that is not read-only)."""
+
+    def admit(self, tool: str, args: dict[str, Any]) -> None:
+        """Before the arguments are checked: raise (a ToolError) to refuse the call outright."""
+
+    def invalid(self, tool: str, args: dict[str, Any], message: str) -> None:
+        """The arguments were refused with `message` (the call is refused after this returns)."""
+
+
+def tool_decorator(mcp: FastMCP, guard: WriteGuard | None = None) -> Callable[..., Callable[[Callable[..., R]], Callable[..., R]]]:
+    """`@tool(title=..., read_only=..., destructive=..., idempotent=..., open_world=...)` for `mcp`;
+    `guard` watches the calls of its write tools (see the module docstring)."""
 
     def tool(*, title: str, read_only: bool, destructive: bool, idempotent: bool, open_world: bool,
              hint: str = "narrow the call", max_chars: int | None = None) -> Callable[[Callable[..., R]], Callable[..., R]]:
         def decorate(fn: Callable[..., R]) -> Callable[..., R]:
             register(mcp, fn, title=title, read_only=read_only, destructive=destructive, idempotent=idempotent,
-                     open_world=open_world, hint=hint, max_chars=max_chars)
+                     open_world=open_world, hint=hint, max_chars=max_chars, guard=None if read_only else guard)
             return fn
 
         return decorate
@@ -89,7 +109,8 @@ def tool_decorator(mcp: FastMCP) -> Callable[..., Callable[[Callable[..., R]], C
 
 
 def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_only: bool, destructive: bool,
-             idempotent: bool, open_world: bool, hint: str = "narrow the call", max_chars: int | None = None) -> None:
+             idempotent: bool, open_world: bool, hint: str = "narrow the call", max_chars: int | None = None,
+             guard: WriteGuard | None = None) -> None:
     """Register the blocking function `fn` as a threaded, typed, annotated, strict tool."""
     signature = inspect.signature(fn, eval_str=True)  # tool modules use `from __future__ import annotations`
     result_type = signature.return_annotation
@@ -109,12 +130,28 @@ def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_on
     annotations = ToolAnnotations(title=title, readOnlyHint=read_only, destructiveHint=destructive,
                                   idempotentHint=idempotent, openWorldHint=open_world)
     mcp.add_tool(in_thread, title=title, annotations=annotations, structured_output=True)
-    _refuse_unknown_arguments(mcp, fn.__name__)
+    _refuse_unknown_arguments(mcp, fn.__name__, guard)
 
 
-def _refuse_unknown_arguments(mcp: FastMCP, name: str) -> None:
+def list_only_read_tools(mcp: FastMCP) -> None:
+    """Answer `tools/list` with the read-only tools alone: a client of a server whose writes are off
+    is not offered tools it cannot use. The others stay registered, so calling one anyway gets the
+    server's own refusal ("writes are disabled ...") and an audit record, not "unknown tool"."""
+    async def list_reads() -> list[ToolInfo]:
+        return [t for t in await mcp.list_tools() if t.annotations is not None and t.annotations.readOnlyHint is True]
+
+    mcp._mcp_server.list_tools()(list_reads)  # replaces FastMCP's handler; FastMCP has no filter hook
+
+
+def _validation_summary(exc: ValidationError) -> str:
+    """One line per bad argument ("replicas: Input should be a valid integer"), for the audit log."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+
+
+def _refuse_unknown_arguments(mcp: FastMCP, name: str, guard: WriteGuard | None = None) -> None:
     """Swap the tool's argument model for one that refuses unknown arguments by name (and says
-    `additionalProperties: false` in its JSON schema)."""
+    `additionalProperties: false` in its JSON schema), and -- for a write tool -- lets `guard` see
+    the call before and when its arguments fail."""
     tool = mcp._tool_manager.get_tool(name)  # FastMCP keeps no public handle on a registered tool
     base = tool.fn_metadata.arg_model
     accepted: set[str] = set()
@@ -135,10 +172,23 @@ def _refuse_unknown_arguments(mcp: FastMCP, name: str) -> None:
                                  f"accepted: {shown}. Nothing was done; call again with accepted names only")
         return data
 
-    strict_model = type(base.__name__, (base,), {
+    def guarded(cls: type[BaseModel], data: Any, handler: Any) -> Any:
+        raw = data if isinstance(data, dict) else {}
+        assert guard is not None
+        guard.admit(name, raw)  # a ToolError raised here is not a ValueError: pydantic lets it through as is
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            guard.invalid(name, raw, _validation_summary(exc))
+            raise
+
+    namespace: dict[str, Any] = {
         "__module__": base.__module__,
         "model_config": ConfigDict(**{**base.model_config, "extra": "forbid"}),
         "refuse_unknown_arguments": model_validator(mode="before")(refuse_unknown),
-    })
+    }
+    if guard is not None:  # defined after the before-validator, so it wraps it (and sees its refusals)
+        namespace["guard_write"] = model_validator(mode="wrap")(guarded)
+    strict_model = type(base.__name__, (base,), namespace)
     tool.fn_metadata = tool.fn_metadata.model_copy(update={"arg_model": strict_model})
     tool.parameters = strict_model.model_json_schema(by_alias=True)

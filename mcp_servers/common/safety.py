@@ -20,6 +20,11 @@ from mcp.server.fastmcp.exceptions import ToolError
 from .registry import Row
 
 
+class WriteRefused(ToolError):
+    """A write refused before it reached the backend (policy or argument checks): audited as
+    `refused`, not `failed`, because nothing was attempted on the backend."""
+
+
 @dataclass
 class WritePolicy:
     allow_writes: bool = False
@@ -27,15 +32,15 @@ class WritePolicy:
 
     def check(self, tool: str, namespace: str | None) -> None:
         if not self.allow_writes:
-            raise ToolError(f"{tool}: writes are disabled on this server; start it with --allow-writes "
+            raise WriteRefused(f"{tool}: writes are disabled on this server; start it with --allow-writes "
                             "(and --namespaces) to permit changes")
         if namespace is None:
             if "*" not in self.namespaces:
-                raise ToolError(f"{tool}: cluster-scoped writes need '*' in --namespaces")
+                raise WriteRefused(f"{tool}: cluster-scoped writes need '*' in --namespaces")
             return
         if "*" not in self.namespaces and namespace not in self.namespaces:
             allowed = ", ".join(sorted(self.namespaces)) or "(none)"
-            raise ToolError(f"{tool}: namespace {namespace!r} is not in this server's allow-list [{allowed}]; "
+            raise WriteRefused(f"{tool}: namespace {namespace!r} is not in this server's allow-list [{allowed}]; "
                             "restart the server with --namespaces including it")
 
 
@@ -66,7 +71,9 @@ class AuditLog:
             "args": args,
             "reason": reason,
             "dry_run": dry_run,
-            "outcome": outcome,  # applied | dry_run_ok | refused | failed
+            # applied | dry_run_ok | refused (policy or argument checks: nothing reached the backend)
+            # | failed (the backend answered with an error); `detail` says what happened or why not
+            "outcome": outcome,
             "detail": detail[:2000],
         }
         with self._lock:
@@ -76,6 +83,41 @@ class AuditLog:
                 with self.path.open("a") as handle:
                     handle.write(json.dumps(record, default=str) + "\n")
         return record
+
+
+def _bounded(args: dict[str, Any], limit: int = 500) -> dict[str, Any]:
+    """Arguments as the audit log keeps them: a refused call may carry anything, so long values are cut."""
+    kept: dict[str, Any] = {}
+    for key, value in list(args.items())[:50]:
+        text = json.dumps(value, default=str)
+        kept[str(key)[:100]] = value if len(text) <= limit else text[:limit] + "...(cut)"
+    return kept
+
+
+@dataclass
+class AuditedWriteGuard:
+    """The registry's WriteGuard for a server's write tools: with writes off, every call is refused
+    before its arguments are even read; calls whose arguments fail validation are audited too.
+    Both leave a `refused` record with the caller's arguments, reason and dry_run as sent."""
+
+    policy: WritePolicy
+    audit: AuditLog
+
+    def admit(self, tool: str, args: dict[str, Any]) -> None:
+        if not self.policy.allow_writes:
+            try:
+                self.policy.check(tool, None)
+            except WriteRefused as exc:
+                self._refused(tool, args, str(exc))
+                raise
+
+    def invalid(self, tool: str, args: dict[str, Any], message: str) -> None:
+        self._refused(tool, args, f"{tool}: arguments refused ({message}); nothing was done")
+
+    def _refused(self, tool: str, args: dict[str, Any], detail: str) -> None:
+        reason = args.get("reason")
+        self.audit.write(tool=tool, args=_bounded(args), reason=reason[:500] if isinstance(reason, str) else "",
+                         dry_run=args.get("dry_run") is True, outcome="refused", detail=detail)
 
 
 def redact_value(name: str, value: str) -> str:

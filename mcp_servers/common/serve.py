@@ -40,6 +40,14 @@ def policy_from_settings(settings: ServerSettings, server: str) -> tuple[WritePo
                 else "the namespaces writes may touch (comma-separated), or '*' for all")
         raise SystemExit(f"error: --allow-writes needs --namespaces: {what}")
     policy = WritePolicy(allow_writes=settings.allow_writes, namespaces=namespaces)
+    if settings.allow_writes and settings.audit_log is not None:
+        # Found out now, not after a write has been applied and its record cannot be kept.
+        try:
+            settings.audit_log.parent.mkdir(parents=True, exist_ok=True)
+            settings.audit_log.open("a").close()
+        except OSError as exc:
+            raise SystemExit(f"error: --audit-log {settings.audit_log} cannot be appended to ({exc.strerror}); "
+                             "choose a writable path or fix its permissions") from None
     return policy, AuditLog(settings.audit_log, server, actor=settings.actor)
 
 

@@ -46,6 +46,8 @@ class ServerSettings(BaseSettings):
                                             "target instance ids (ssm); '*' = any; required with --allow-writes")
     audit_log: Path | None = Field(None, description="append-only JSON-lines file recording every write attempt")
     actor: str = Field("sre-agent", description="who the audit log names as the actor of a write")
+    max_replicas: int = Field(1000, ge=1, description="largest replica count `scale` accepts; a larger request is "
+                                                     "refused (and audited) as a likely mistake")
     # --- backends --------------------------------------------------------------------------------
     call_timeout: float | None = Field(None, gt=0, description="hard deadline in seconds for one tool's backend call, "
                                       "retries included (default: 15 kubernetes, 30 cloudwatch and ssm)")
@@ -73,7 +75,7 @@ _FLAG_NAMES = {"aws_connect_timeout": "--connect-timeout", "aws_read_timeout": "
 SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "max_result_chars")
 WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
 AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
-KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout")
+KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas")
 RUNBOOKS = ("runbooks_dir", "no_builtin_runbooks", "no_ssm_runbooks")
 USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS,
            "ssm": SERVING + WRITES + AWS + RUNBOOKS}

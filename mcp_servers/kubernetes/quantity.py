@@ -3,12 +3,17 @@ MCP servers (analyzers and `top` alike)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": Decimal(10**3),
             "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12), "P": Decimal(10**15),
             "E": Decimal(10**18)}
+# Kubernetes' own grammar (apimachinery resource.Quantity): a decimal number and one suffix --
+# binary (Ki..Ei), decimal (n..E) or an exponent. Decimal() alone would also take "inf", "NaN"
+# and "1_000", which the API server refuses.
+_GRAMMAR = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
 
 
 def parse_quantity(text: object) -> Decimal | None:
@@ -18,6 +23,8 @@ def parse_quantity(text: object) -> Decimal | None:
     if not isinstance(text, str) or not text.strip():
         return None
     value = text.strip()
+    if not _GRAMMAR.match(value):
+        return None
     try:
         for suffix, factor in _BINARY.items():
             if value.endswith(suffix):

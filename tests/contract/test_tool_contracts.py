@@ -121,6 +121,8 @@ EXPECTED_TOOLS = {
     "ssm": {"list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "send_command", "start_automation",
             "command_status"},
 }
+KUBERNETES_WRITES = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
+                     "uncordon"}
 DESTRUCTIVE = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
                "send_command", "start_automation"}
 
@@ -142,6 +144,15 @@ def test_every_tool_is_typed_annotated_and_strict(server_name, aws):
         assert tool.outputSchema and tool.outputSchema.get("type") == "object", tool.name
         jsonschema.Draft202012Validator.check_schema(tool.outputSchema)
         assert tool.inputSchema.get("additionalProperties") is False, tool.name
+
+
+def test_kubernetes_without_writes_lists_only_read_tools():
+    # A server started without --allow-writes offers only what it can do; with writes, every tool
+    # is listed with its annotations (test above).
+    server = build_kubernetes(FakeKube(), WritePolicy(), AuditLog(None, "kubernetes"))
+    tools = list_tools(server)
+    assert {t.name for t in tools} == EXPECTED_TOOLS["kubernetes"] - KUBERNETES_WRITES
+    assert all(t.annotations.readOnlyHint is True for t in tools)
 
 
 def test_kubernetes_results_are_structured_and_redacted():

@@ -12,12 +12,13 @@ from pydantic import Field
 
 from ...common.errors import call_backend
 from ...common.registry import Row, ToolResult
-from ...common.safety import AuditLog, AuditStamp, WritePolicy
+from ...common.safety import AuditedWriteGuard, AuditLog, AuditStamp, WritePolicy, WriteRefused
 from ..kube import KubeClient
 from ..summaries import event_summary
 
 T = TypeVar("T")
 REVISION = "deployment.kubernetes.io/revision"
+MAX_REPLICAS = 1000  # `scale` refuses more unless --max-replicas says otherwise: a typo or a runaway plan, not a fix
 
 Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
                                  description="Kubernetes namespace")]
@@ -54,6 +55,12 @@ class KubeTools:
     policy: WritePolicy
     audit: AuditLog
     call_timeout: float = 15.0
+    max_replicas: int = MAX_REPLICAS
+
+    @property
+    def guard(self) -> AuditedWriteGuard:
+        """What the registry tells about write calls refused before the tool runs (see registry.py)."""
+        return AuditedWriteGuard(self.policy, self.audit)
 
     def k8s(self, fn: Callable[[], T], what: str) -> T:
         """A blocking API call with the server's deadline; failures become clear tool errors."""
@@ -81,14 +88,15 @@ class KubeTools:
 
     def write(self, tool: str, namespace: str | None, args: dict, reason: str, dry_run: bool,
               action: Callable[[], str]) -> WriteResult:
-        """Gate, run and audit one write: refused, failed, dry-run and applied attempts all leave a record."""
+        """Gate, run and audit one write: refused, failed, dry-run and applied attempts all leave a record.
+        `action` checks its arguments against the live object first and raises WriteRefused when
+        they do not fit: that is audited as refused (nothing reached the API), any other error as failed."""
         try:
             self.policy.check(tool, namespace)
-        except ToolError as exc:
+            detail = self.k8s(action, f"{tool} {args}")
+        except WriteRefused as exc:
             self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run, outcome="refused", detail=str(exc))
             raise
-        try:
-            detail = self.k8s(action, f"{tool} {args}")
         except ToolError as exc:
             self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run, outcome="failed", detail=str(exc))
             raise

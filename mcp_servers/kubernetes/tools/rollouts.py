@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from mcp.server.fastmcp import FastMCP
-from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
 from ...common.registry import Row, ToolResult, tool_decorator
+from ...common.safety import WriteRefused
 from ..ids import resource_id
 from .context import REVISION, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 
@@ -43,7 +43,7 @@ def patch_workload(ctx: KubeTools, kind: str, namespace: str, name: str, body: d
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
-    tool = tool_decorator(mcp)
+    tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
     @tool(title="Deployment rollout history", read_only=True, destructive=False, idempotent=True, open_world=True)
@@ -90,7 +90,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             revisions = {int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)): rs for rs in sets}
             target_rev = to_revision or max((r for r in revisions if r < current), default=None)
             if target_rev is None or target_rev not in revisions:
-                raise ToolError(f"rollout_undo: no revision {to_revision or 'before ' + str(current)} for "
+                raise WriteRefused(f"rollout_undo: no revision {to_revision or 'before ' + str(current)} for "
                                 f"Deployment {namespace}/{name} (revisions: {sorted(revisions)})")
             template = copy.deepcopy(revisions[target_rev]["spec"]["template"])
             (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)

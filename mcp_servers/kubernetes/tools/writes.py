@@ -7,25 +7,29 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.fastmcp import FastMCP
-from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
 from ...common.registry import tool_decorator
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .rollouts import WorkloadKind, patch_workload
-
-RESOURCE_NAMES = ("cpu", "memory", "ephemeral-storage")
+from .write_checks import check_replicas, check_requests_within_limits, check_resources, container_field, find_container
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
-    tool = tool_decorator(mcp)
+    tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
-    @tool(title="Scale a workload", read_only=False, destructive=True, idempotent=True, open_world=True)
-    def scale(namespace: Namespace, name: Name, replicas: Annotated[int, Field(ge=0, le=1000)], reason: Reason,
+    def container_of(tool_name: str, kind: str, namespace: str, name: str, container: str) -> tuple[str, dict]:
+        """(pod-template field, container) of the live workload; refused when it has no such container."""
+        workload = kube.get(kind, namespace, name)
+        field = container_field(tool_name, f"{kind} {namespace}/{name}", workload, container)
+        return field, find_container(workload, field, container)
+
+    def scale(namespace: Namespace, name: Name, replicas: int, reason: Reason,
               dry_run: DryRun = False, kind: Literal["Deployment", "StatefulSet"] = "Deployment") -> WriteResult:
         """Set a workload's replica count through its scale subresource."""
         def action() -> str:
+            check_replicas("scale", replicas, ctx.max_replicas)
             apps = kube.apps
             fn = apps.patch_namespaced_deployment_scale if kind == "Deployment" else apps.patch_namespaced_stateful_set_scale
             before = kube.get(kind, namespace, name)["spec"].get("replicas")
@@ -35,15 +39,23 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         return ctx.write("scale", namespace, {"kind": kind, "namespace": namespace, "name": name, "replicas": replicas},
                          reason, dry_run, action)
 
+    # The bounds come from the server's settings, so the annotation is set here rather than
+    # written in the signature. They are advertised in the schema but enforced in code: a refusal
+    # is then audited and says what to do (a schema violation is refused before the tool runs).
+    scale.__annotations__["replicas"] = Annotated[int, Field(
+        description=f"desired replica count, 0 to {ctx.max_replicas} (this server's maximum, --max-replicas)",
+        json_schema_extra={"minimum": 0, "maximum": ctx.max_replicas})]
+    tool(title="Scale a workload", read_only=False, destructive=True, idempotent=True, open_world=True)(scale)
+
     @tool(title="Set a container's image", read_only=False, destructive=True, idempotent=True, open_world=True)
     def set_image(namespace: Namespace, name: Name, container: Name, image: Annotated[str, Field(min_length=3, max_length=500)],
                   reason: Reason, dry_run: DryRun = False, kind: WorkloadKind = "Deployment") -> WriteResult:
-        """Change one container's image (kubectl set image)."""
-        body = {"spec": {"template": {"spec": {"containers": [{"name": container, "image": image}]}}}}
-
+        """Change one container's (or init container's) image (kubectl set image); the container must exist."""
         def action() -> str:
+            field, current = container_of("set_image", kind, namespace, name, container)
+            body = {"spec": {"template": {"spec": {field: [{"name": container, "image": image}]}}}}
             patch_workload(ctx, kind, namespace, name, body, dry_run)
-            return f"{kind}/{name} {container} -> {image}"
+            return f"{kind}/{name} {container} image {current.get('image')} -> {image}"
 
         return ctx.write("set_image", namespace, {"kind": kind, "namespace": namespace, "name": name,
                                                   "container": container, "image": image}, reason, dry_run, action)
@@ -51,24 +63,23 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     @tool(title="Set a container's resources", read_only=False, destructive=True, idempotent=True, open_world=True)
     def set_resources(namespace: Namespace, name: Name, container: Name, reason: Reason,
                       requests: Annotated[dict[str, str] | None,
-                                          Field(description='e.g. {"cpu": "250m", "memory": "512Mi"}')] = None,
-                      limits: Annotated[dict[str, str] | None, Field(description='e.g. {"memory": "1Gi"}')] = None,
+                                          Field(description='Kubernetes quantities, e.g. {"cpu": "250m", "memory": "512Mi"}')] = None,
+                      limits: Annotated[dict[str, str] | None, Field(description='e.g. {"memory": "1Gi"}; '
+                                                                     'each request must not exceed its limit')] = None,
                       dry_run: DryRun = False, kind: WorkloadKind = "Deployment") -> WriteResult:
-        """Change one container's resource requests/limits (kubectl set resources)."""
-        if not requests and not limits:
-            raise ToolError("set_resources: give requests and/or limits")
-        for key in list((requests or {}).keys()) + list((limits or {}).keys()):
-            if key not in RESOURCE_NAMES:
-                raise ToolError(f"set_resources: unknown resource {key!r}; use cpu, memory or ephemeral-storage")
-        resources = {k: v for k, v in (("requests", requests), ("limits", limits)) if v}
-        body = {"spec": {"template": {"spec": {"containers": [{"name": container, "resources": resources}]}}}}
-
+        """Change one container's resource requests/limits (kubectl set resources); the container must exist."""
         def action() -> str:
+            resources = check_resources("set_resources", requests, limits)
+            field, current = container_of("set_resources", kind, namespace, name, container)
+            check_requests_within_limits("set_resources", f"container {container!r} of {kind} {namespace}/{name}",
+                                         current.get("resources"), resources)
+            body = {"spec": {"template": {"spec": {field: [{"name": container, "resources": resources}]}}}}
             patch_workload(ctx, kind, namespace, name, body, dry_run)
             return f"{kind}/{name} {container} resources {resources}"
 
         return ctx.write("set_resources", namespace, {"kind": kind, "namespace": namespace, "name": name,
-                                                      "container": container, **resources}, reason, dry_run, action)
+                                                      "container": container, "requests": requests, "limits": limits},
+                         reason, dry_run, action)
 
     @tool(title="Delete a pod", read_only=False, destructive=True, idempotent=False, open_world=True)
     def delete_pod(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,

@@ -11,6 +11,7 @@ from .handlers import apply_request_patch, envelope, written
 from .hooks import Backend
 from .messages import Request, Response, Route, json_response
 from .selectors import SelectorError, label_selector_from_dict
+from .validation import check_replicas
 
 
 def _scale_of(obj: dict) -> dict:
@@ -35,10 +36,11 @@ def get_scale(api: Backend, req: Request, route: Route) -> Response:
 
 def _apply_scale(api: Backend, req: Request, route: Route, current: dict, scale: dict) -> Response:
     replicas = (scale.get("spec") or {}).get("replicas")
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+    bad = check_replicas(replicas)
+    if bad:
         raise ApiError.invalid("Scale", "autoscaling", route.name or "", [{
             "reason": "FieldValueInvalid", "field": "spec.replicas",
-            "message": f"Invalid value: {replicas!r}: must be a whole number greater than or equal to 0"}])
+            "message": f"Invalid value: {replicas!r}: {bad}"}])
     wanted_version = (scale.get("metadata") or {}).get("resourceVersion")
     updated = current
     updated.setdefault("spec", {})["replicas"] = replicas

@@ -1,6 +1,12 @@
 """What kube-apiserver refuses on a write: malformed envelopes, invalid names, pods without
-containers, workload selectors that miss their template, out-of-range ports and replicas (422 with
-per-field causes), and -- for client updates only -- changes to fields that are immutable once set."""
+containers, workload selectors that miss their template, container resources that are not
+quantities (or requests above limits), out-of-range ports and replicas (422 with per-field causes),
+and -- for client updates only -- changes to fields that are immutable once set.
+
+Two guard rails are the lab's own: a malformed quantity, which kube-apiserver refuses while
+decoding (400), is a 422 here with a cause naming the field; and replica counts above
+MAX_REPLICAS are refused, because the lab simulates every pod and one absurd count would stall
+it. Both keep junk out of the store, where the world model would trip over it on every request."""
 
 from __future__ import annotations
 
@@ -11,9 +17,13 @@ from typing import Any
 from .codec import dumps, loads
 from .defaulting import WORKLOADS_WITH_SELECTOR, pod_specs
 from .errors import ApiError, duplicate, invalid_value, required
+from .quantity import QUANTITY_RE, parse_quantity
 from .resources import ResourceType, find_kind, stored_kinds
 from .selectors import SelectorError, to_label_selector
 
+MAX_REPLICAS = 10_000
+_QUANTITY_MSG = ("quantities must match the regular expression "
+                 "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (e.g. 250m, 1.5, 512Mi, 2Gi)")
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -96,15 +106,16 @@ def validate(rtype: ResourceType, obj: dict) -> list[dict]:
                     seen.add(name)
                 if not isinstance(c.get("image"), str) or not c["image"].strip():
                     causes.append(required(f"{where}.image"))
+                causes.extend(_validate_resources(f"{where}.resources", c.get("resources")))
         if kind in ("Job", "CronJob") and pod_spec.get("restartPolicy") not in ("Never", "OnFailure"):
             causes.append({"reason": "FieldValueRequired", "field": f"{path}.restartPolicy",
                            "message": 'Required value: valid values: "OnFailure", "Never"'})
         if kind in WORKLOADS_WITH_SELECTOR:
             causes.extend(_validate_selector(spec, template_meta))
     if isinstance(spec, dict) and "replicas" in spec:
-        replicas = spec["replicas"]
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            causes.append(invalid_value("spec.replicas", replicas, "must be greater than or equal to 0"))
+        bad = check_replicas(spec["replicas"])
+        if bad:
+            causes.append(invalid_value("spec.replicas", spec["replicas"], bad))
     if kind == "Service" and isinstance(spec, dict):
         for i, port in enumerate(spec.get("ports") or []):
             p = port.get("port") if isinstance(port, dict) else None
@@ -112,6 +123,50 @@ def validate(rtype: ResourceType, obj: dict) -> list[dict]:
                 causes.append(invalid_value(f"spec.ports[{i}].port", p, "must be between 1 and 65535, inclusive"))
     if kind == "CronJob" and isinstance(spec, dict) and not spec.get("schedule"):
         causes.append(required("spec.schedule"))
+    return causes
+
+
+def check_replicas(replicas: Any) -> str | None:
+    """Why a replica count is refused, or None (shared by objects and the scale subresource)."""
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        return "must be greater than or equal to 0"
+    if replicas > MAX_REPLICAS:
+        return (f"must be less than or equal to {MAX_REPLICAS} in the lab (its guard rail: the lab simulates "
+                "every pod)")
+    return None
+
+
+def _validate_resources(path: str, resources: Any) -> list[dict]:
+    """A container's requests and limits: quantities, not negative, each request within its limit."""
+    if resources is None:
+        return []
+    if not isinstance(resources, dict):
+        return [invalid_value(path, resources, "must be an object with requests and/or limits")]
+    causes: list[dict] = []
+    parsed: dict[str, dict[str, float]] = {}
+    for section in ("limits", "requests"):
+        values = resources.get(section)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            causes.append(invalid_value(f"{path}.{section}", values, "must be a map of resource name to quantity"))
+            continue
+        parsed[section] = {}
+        for resource, quantity in values.items():
+            where = f"{path}.{section}[{resource}]"
+            if not isinstance(quantity, str) or not QUANTITY_RE.match(quantity.strip()):
+                causes.append(invalid_value(where, quantity, _QUANTITY_MSG))
+                continue
+            value = parse_quantity(quantity)
+            if value < 0:
+                causes.append(invalid_value(where, quantity, "must be greater than or equal to 0"))
+            else:
+                parsed[section][resource] = value
+    limits, requests = parsed.get("limits", {}), parsed.get("requests", {})
+    for resource in sorted(set(limits) & set(requests)):
+        if requests[resource] > limits[resource]:
+            causes.append(invalid_value(f"{path}.requests", resources["requests"][resource],
+                                        f"must be less than or equal to {resource} limit of {resources['limits'][resource]}"))
     return causes
 
 

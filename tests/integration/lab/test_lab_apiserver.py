@@ -487,6 +487,61 @@ def test_error_statuses(lab, ns):
     assert raw.status == 400 and body["reason"] == "BadRequest" and "not valid JSON" in body["message"]
 
 
+def _with_resources(obj: dict, resources: dict, template: bool = True) -> dict:
+    spec = obj["spec"]["template"]["spec"] if template else obj["spec"]
+    spec["containers"][0]["resources"] = resources
+    return obj
+
+
+TEMPLATE = "spec.template.spec.containers[0].resources"
+GUARD_RAILS = [  # (what is written, the field the 422 names, words of its message)
+    ("create_pod", lambda ns: _with_resources(pod("p"), {"limits": {"memory": "512MB"}}, template=False),
+     "spec.containers[0].resources.limits[memory]", "quantities must match"),
+    ("create_deployment", lambda ns: _with_resources(deployment("d1"), {"requests": {"cpu": "half"}}),
+     f"{TEMPLATE}.requests[cpu]", "quantities must match"),
+    ("create_deployment", lambda ns: _with_resources(deployment("d2"), {"requests": {"cpu": "-1"}}),
+     f"{TEMPLATE}.requests[cpu]", "greater than or equal to 0"),
+    ("create_deployment", lambda ns: _with_resources(deployment("d3"), {"requests": {"memory": "2Gi"},
+                                                                        "limits": {"memory": "1Gi"}}),
+     f"{TEMPLATE}.requests", "less than or equal to memory limit of 1Gi"),
+    ("create_deployment", lambda ns: deployment("d4", replicas=20_000), "spec.replicas", "less than or equal to 10000"),
+    ("create_deployment", lambda ns: deployment("d5", replicas=-1), "spec.replicas", "greater than or equal to 0"),
+    ("patch_template", {"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "resources": {"limits": {"memory": "lots"}}}]}}}}, f"{TEMPLATE}.limits[memory]", "quantities must match"),
+    ("patch_template", {"spec": {"replicas": 10_001}}, "spec.replicas", "less than or equal to 10000"),
+    ("patch_scale", {"spec": {"replicas": 50_000}}, "spec.replicas", "less than or equal to 10000"),
+]
+
+
+@pytest.mark.parametrize(("write", "body", "field", "says"), GUARD_RAILS, ids=[f"{w}-{i}" for i, (w, *_) in enumerate(GUARD_RAILS)])
+def test_invalid_quantities_and_absurd_replicas_are_422_and_the_server_keeps_serving(lab, ns, write, body, field, says):
+    lab.apps.create_namespaced_deployment(ns, deployment("web"))
+    before = lab.apps.read_namespaced_deployment("web", ns)
+    calls = {
+        "create_pod": lambda: lab.core.create_namespaced_pod(ns, body(ns)),
+        "create_deployment": lambda: lab.apps.create_namespaced_deployment(ns, body(ns)),
+        "patch_template": lambda: lab.apps.patch_namespaced_deployment("web", ns, body),
+        "patch_scale": lambda: lab.apps.patch_namespaced_deployment_scale("web", ns, body),
+    }
+    with pytest.raises(ApiException) as info:
+        calls[write]()
+    status = status_of(info.value)
+    assert (info.value.status, status["kind"], status["reason"]) == (422, "Status", "Invalid")
+    assert [c["field"] for c in status["details"]["causes"]] == [field] and says in status["message"]
+    # nothing was stored, and every later request is still served
+    after = lab.apps.read_namespaced_deployment("web", ns)
+    assert after.metadata.resource_version == before.metadata.resource_version
+    assert [d.metadata.name for d in lab.apps.list_namespaced_deployment(ns).items] == ["web"]
+    assert lab.core.list_namespaced_pod(ns).items == []
+
+
+def test_valid_quantities_and_large_replica_counts_are_accepted(lab, ns):
+    ok = _with_resources(deployment("web", replicas=10_000), {"requests": {"cpu": "250m", "memory": "1e3"},
+                                                              "limits": {"cpu": "1.5", "memory": "512Mi"}})
+    created = lab.apps.create_namespaced_deployment(ns, ok)
+    assert created.spec.replicas == 10_000 and created.spec.template.spec.containers[0].resources.limits["cpu"] == "1.5"
+
+
 def test_server_survives_a_failing_world(lab, ns):
     lab.world.fail_sync = True
     try:

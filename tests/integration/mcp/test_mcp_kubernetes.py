@@ -177,6 +177,80 @@ def test_dry_run_changes_nothing(mcp, apps, audit_path):
     assert json.loads(audit_path.read_text().splitlines()[-1])["outcome"] == "dry_run_ok"
 
 
+STRICT_REFUSALS = [
+    ("set_image", {"container": "sidecar", "image": "frontend:9"}, ["no container 'sidecar'", "containers: "]),
+    ("set_image", {"container": "sidecar", "image": "frontend:9", "dry_run": True}, ["no container 'sidecar'"]),
+    ("set_resources", {"container": "sidecar", "limits": {"memory": "1Gi"}}, ["no container 'sidecar'"]),
+    ("set_resources", {"container": "{app}", "limits": {"memory": "512MB"}}, ["limits.memory", "'512MB'", "512Mi"]),
+    ("set_resources", {"container": "{app}", "requests": {"cpu": "half"}}, ["requests.cpu", "'half'", "250m"]),
+    ("set_resources", {"container": "{app}", "requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}},
+     ["requests.memory 2Gi is above limits.memory 1Gi"]),
+    ("scale", {"replicas": 5000}, ["maximum of 1000"]),
+    ("scale", {"replicas": -3}, ["minimum of 0"]),
+    ("scale", {"replicas": "many"}, ["replicas"]),
+]
+
+
+@pytest.mark.parametrize(("tool", "args", "says"), STRICT_REFUSALS, ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(STRICT_REFUSALS)])
+def test_strict_writes_refuse_change_nothing_and_are_audited(mcp, apps, audit_path, tool, args, says):
+    before = apps.read_namespaced_deployment("frontend", "shop")
+    app = before.spec.template.spec.containers[0].name
+    args = {k: (v.format(app=app) if isinstance(v, str) else v) for k, v in args.items()}
+    call = {"namespace": "shop", "name": "frontend", "reason": "strict tools check", **args}
+    result = mcp.call(tool, call)
+    assert result.is_error and all(s in result.text for s in says), result.text
+    after = apps.read_namespaced_deployment("frontend", "shop")
+    assert after.metadata.generation == before.metadata.generation
+    assert after.spec.template.spec.to_dict() == before.spec.template.spec.to_dict() and after.spec.replicas == before.spec.replicas
+    record = json.loads(audit_path.read_text().splitlines()[-1])
+    assert (record["tool"], record["outcome"], record["reason"], record["actor"]) == (tool, "refused", "strict tools check",
+                                                                                   "sre-agent")
+    assert record["args"]["name"] == "frontend" and record["dry_run"] is bool(args.get("dry_run"))
+
+
+def test_the_lab_refuses_what_a_lenient_client_sends_and_keeps_serving(mcp, apps):
+    # Written past the MCP server's checks, straight through the official client: the lab's own
+    # guard rails answer 422, and the world it simulates is not poisoned by the bad value.
+    app = apps.read_namespaced_deployment("frontend", "shop").spec.template.spec.containers[0].name
+    for body in ({"spec": {"template": {"spec": {"containers": [{"name": app, "resources": {"limits": {"memory": "512MB"}}}]}}}},
+                 {"spec": {"replicas": 100_000}}):
+        with pytest.raises(client.ApiException) as info:
+            apps.patch_namespaced_deployment("frontend", "shop", body)
+        assert info.value.status == 422 and json.loads(info.value.body)["reason"] == "Invalid"
+    pods = mcp.call("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=frontend"})
+    assert not pods.is_error and pods.json()["items"], pods.text
+
+
+def test_max_replicas_comes_from_the_server_flag(lab, apps):
+    session = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "shop", "--max-replicas", "3"], lab.env())
+    try:
+        schema = {t.name: t for t in session.list_tools()}["scale"].inputSchema["properties"]["replicas"]
+        assert schema["maximum"] == 3
+        before = apps.read_namespaced_deployment("search", "shop").spec.replicas
+        refused = session.call("scale", {"namespace": "shop", "name": "search", "replicas": 4, "reason": "too many"})
+        assert refused.is_error and "maximum of 3" in refused.text and "--max-replicas" in refused.text
+        assert apps.read_namespaced_deployment("search", "shop").spec.replicas == before
+    finally:
+        session.close()
+
+
+def test_api_errors_are_audited_as_failed(mcp, audit_path):
+    result = mcp.call("scale", {"namespace": "shop", "name": "no-such-deployment", "replicas": 1, "reason": "api error"})
+    assert result.is_error and "not found" in result.text
+    record = json.loads(audit_path.read_text().splitlines()[-1])
+    assert (record["tool"], record["outcome"], record["reason"]) == ("scale", "failed", "api error")
+
+
+def test_a_read_only_server_lists_no_write_tools(http_server):
+    session = http_server.client(token=TOKEN)
+    try:
+        tools = session.list_tools()
+        assert "get_resources" in {t.name for t in tools}
+        assert all(t.annotations.readOnlyHint is True for t in tools)
+    finally:
+        session.close()
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}])
 def test_http_without_the_token_is_refused(http_server, headers):
     # Asked directly: through an MCP client the 401 surfaces only as a cancelled session.
