@@ -20,6 +20,7 @@ from pathlib import Path
 from mcp.server.fastmcp import FastMCP
 
 from ..common.aws import AwsClients, clients_from_settings
+from ..common.registry import list_only_read_tools
 from ..common.safety import AuditLog, WritePolicy
 from ..common.serve import policy_from_settings, serve_main
 from ..common.settings import ServerSettings
@@ -32,7 +33,7 @@ INSTRUCTIONS = (
     "get_runbook returns one (diagnosis checks, remediation steps with risk and undo, verification); "
     "list_runbooks lists them. get_parameter reads Parameter Store (SecureString values are never returned). "
     "send_command / start_automation run SSM documents, gated by the server's --allow-writes and target "
-    "allow-list, with dry_run; command_status follows a command.")
+    "allow-list, with dry_run (without --allow-writes they are not listed); command_status follows a command.")
 
 
 def build_server(aws: AwsClients, policy: WritePolicy, audit: AuditLog, runbooks_dir: Path | None,
@@ -41,6 +42,8 @@ def build_server(aws: AwsClients, policy: WritePolicy, audit: AuditLog, runbooks
     mcp = FastMCP("sre-ssm", log_level="WARNING", instructions=INSTRUCTIONS)
     register_all(mcp, SsmTools(aws=aws, policy=policy, audit=audit, runbooks_dir=runbooks_dir,
                                call_timeout=call_timeout, use_ssm_runbooks=use_ssm_runbooks))
+    if not policy.allow_writes:
+        list_only_read_tools(mcp)
     return mcp
 
 

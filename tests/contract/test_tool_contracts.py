@@ -75,8 +75,9 @@ def kubernetes_server():
     return build_kubernetes(FakeKube(), policy, AuditLog(None, "kubernetes"))
 
 
-def ssm_server(aws):
-    return build_ssm(aws, WritePolicy(), AuditLog(None, "ssm"), builtin_runbooks_dir())
+def ssm_server(aws, allow_writes: bool = True):
+    policy = WritePolicy(allow_writes=True, namespaces=frozenset({"*"})) if allow_writes else WritePolicy()
+    return build_ssm(aws, policy, AuditLog(None, "ssm"), builtin_runbooks_dir())
 
 
 async def _session_run(server, steps):
@@ -153,6 +154,30 @@ def test_kubernetes_without_writes_lists_only_read_tools():
     tools = list_tools(server)
     assert {t.name for t in tools} == EXPECTED_TOOLS["kubernetes"] - KUBERNETES_WRITES
     assert all(t.annotations.readOnlyHint is True for t in tools)
+
+
+def test_ssm_without_writes_lists_only_read_tools(aws):
+    tools = list_tools(ssm_server(aws, allow_writes=False))
+    assert {t.name for t in tools} == EXPECTED_TOOLS["ssm"] - {"send_command", "start_automation"}
+    assert all(t.annotations.readOnlyHint is True for t in tools)
+
+
+@pytest.mark.parametrize("args, writes", [
+    ({"instance_ids": ["i-0123456789abcdef0"], "reason": "restart kubelet"}, False),       # writes off
+    ({"instance_ids": ["i-0123456789abcdef0"], "reason": "restart kubelet", "dryRun": True}, True),  # a typo
+    ({"instance_ids": [], "reason": "restart kubelet"}, True),                              # invalid
+])
+def test_ssm_write_refusals_are_audited(aws, args, writes):
+    policy = WritePolicy(allow_writes=True, namespaces=frozenset({"*"})) if writes else WritePolicy()
+    audit = AuditLog(None, "ssm")
+    server = build_ssm(aws, policy, audit, builtin_runbooks_dir())
+
+    async def steps(session):
+        return await session.call_tool("send_command", args)
+
+    result = run(server, steps)
+    assert result.isError
+    assert [(r["tool"], r["outcome"]) for r in audit.records] == [("send_command", "refused")]
 
 
 def test_kubernetes_results_are_structured_and_redacted():

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from ...common.aws import unsupported
 from ...common.registry import Row, ToolResult, tool_decorator
+from ...common.safety import AuditedWriteGuard
 from ..documents import RequestError, automation_targets, check_instance_ids, check_request, normalise_parameters
 from .context import DocumentName, DryRun, Parameters, Reason, SsmTools, WriteResult
 
@@ -42,7 +43,9 @@ def tail(text: str, chars: int) -> str:
 
 
 def register(mcp: FastMCP, ctx: SsmTools) -> None:
-    tool = tool_decorator(mcp)
+    # Write calls are seen before their arguments are checked: with writes off, or with arguments
+    # that fail validation, the attempt is refused and audited all the same.
+    tool = tool_decorator(mcp, guard=AuditedWriteGuard(ctx.policy, ctx.audit))
     ssm = ctx.ssm
 
     def validated(tool_name: str, document_name: str, expected_type: str, params: dict[str, list[str]]) -> dict[str, Any]:
