@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ...common.registry import Row, ToolResult, tool_decorator
 from .. import reads
+from ..anomaly_intervals import DEFAULT_THRESHOLD
 from ..anomaly_report import anomaly_report
 from ..timewindow import iso
 from .context import (
@@ -146,7 +147,7 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
         period: Period = 60,
         statistic: Statistic = "Average",
         threshold: Annotated[float, Field(gt=0.5, lt=1.0, description="anomaly level an interval must reach; "
-                                                                       "higher = fewer, surer intervals")] = 0.85,
+                                                                       "higher = fewer, surer intervals")] = DEFAULT_THRESHOLD,
     ) -> AnomalyResult:
         """When a metric left its normal range: anomalous intervals (start, end, peak score, direction,
         ongoing), the baseline they were judged against, and the method. Give it a few hours of history."""
