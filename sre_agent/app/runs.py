@@ -81,6 +81,8 @@ async def _run(incident: Incident, run_id: str, first: Investigation | None, opt
                                     source=incident.source):
         tracer.annotate(run_id=run_id)
         async with wired_run(options, brain, tracer) as (graph, context):
+            if first is not None:  # the clock (time to diagnosis, the time budget) starts when the tools are up
+                first = first.model_copy(update={"started_epoch": time.time()})
             state = await _until_done(graph, first, run_id, context, on_progress, approver,
                                       options.approval_timeout_s)
             tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
