@@ -9,11 +9,13 @@ from typing import Optional
 import typer
 
 from .commands import bench as bench_commands
+from .commands import chat as chat_commands
 from .commands import config as config_commands
 from .commands import evaluate as evaluate_commands
 from .commands import investigate as investigate_commands
 from .commands import runbooks as runbooks_commands
 from .commands import serve as serve_commands
+from .commands import sweep as sweep_commands
 from .commands import trace as trace_commands
 from .commands.lab import app as lab_app
 
@@ -26,8 +28,8 @@ app = typer.Typer(
 )
 app.command()(investigate_commands.investigate)
 app.command()(investigate_commands.demo)
-app.command()(investigate_commands.chat)
-app.command()(investigate_commands.sweep)
+app.command()(chat_commands.chat)
+app.command()(sweep_commands.sweep)
 app.command(name="eval")(evaluate_commands.evaluate)
 app.command()(trace_commands.trace)
 app.command()(serve_commands.serve)

@@ -76,7 +76,27 @@ def parse_resource_id(rid: str) -> tuple[str | None, str, str]:
     )
 
 
-IncidentStatus = Literal["remediated", "escalated", "answered", "healthy"]
+# "healthy" is a verdict that needs positive evidence from every backend the question depends on;
+# "unknown" is what is said instead when one of them could not be reached, refused, or timed out.
+IncidentStatus = Literal["remediated", "escalated", "answered", "healthy", "unknown"]
+Backend = Literal["kubernetes", "cloudwatch", "ssm"]
+
+
+class BackendCheck(BaseModel):
+    """Whether one backend was actually seen: the evidence behind (or the hole in) a verdict."""
+
+    backend: str  # an MCP server name: kubernetes, cloudwatch, ssm
+    status: Literal["checked", "could_not_check", "not_asked"]
+    calls_ok: int = 0
+    calls_failed: int = 0
+    reason: str = ""  # could_not_check: the first error that says why (unreachable, refused, timed out)
+
+    def sentence(self) -> str:
+        if self.status == "checked":
+            return f"{self.backend}: checked ({self.calls_ok} calls)"
+        if self.status == "not_asked":
+            return f"{self.backend}: not asked"
+        return f"could not check {self.backend}: {self.reason}"
 Risk = Literal["low", "medium", "high"]
 
 
@@ -128,6 +148,7 @@ class InvestigationResult(BaseModel):
     time_to_diagnosis_s: float | None = None
     trace_id: str | None = None
     report_path: str | None = None
+    coverage: list[BackendCheck] = Field(default_factory=list)  # which backends the verdict rests on
 
 class Incident(BaseModel):
     id: str

@@ -1,4 +1,4 @@
-"""`sre-agent investigate | demo | chat | sweep`: run the responder, show live progress and the report."""
+"""`sre-agent investigate | demo`: run the responder, show live progress and the report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..app.intake import AlarmResolved, IntakeError, incident_for_sweep, incident_for_trigger, incident_from_alarm, incident_from_question
+from ..app.intake import AlarmResolved, IntakeError, incident_for_trigger, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
 from ..app.runs import new_run_id, run_investigation
 from ..contracts import Incident
@@ -181,36 +181,3 @@ def demo(ctx: typer.Context, scenario: Annotated[str, typer.Option(help="Which l
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
         _sandboxed(options, lab, keep_namespaces=False)
         _run(incident, options, False, False)
-
-
-def chat(ctx: typer.Context,
-         question: Annotated[Optional[str], typer.Argument(help="Ask once; omit for an interactive session.")] = None,
-         brain: Brain = None, state_dir: StateDir = None,
-         context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
-    """Ask the responder about the cluster (read-only: chat never changes anything)."""
-    options = run_options(ctx, {"brain": brain, "state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
-    options.remediation = "off"
-    questions = [question] if question else iter(lambda: input("sre-agent> "), "exit")
-    for text in questions:
-        if not text.strip():
-            continue
-        asyncio.run(_answer(text, options))
-
-
-async def _answer(text: str, options: RunOptions) -> None:
-    result, state = await run_investigation(incident_from_question(text), options, on_progress=ProgressPrinter())
-    print(state.answer)
-
-
-def sweep(ctx: typer.Context, state_dir: StateDir = None, as_json: Annotated[bool, typer.Option("--json")] = False,
-          context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
-    """One scheduled health sweep of the whole cluster (read-only); exit 1 when something is wrong."""
-    options = run_options(ctx, {"state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
-    options.remediation = "off"
-    result, state = asyncio.run(run_investigation(incident_for_sweep(), options, on_progress=ProgressPrinter()))
-    if as_json:
-        print(json.dumps({"result": result.model_dump(mode="json"),
-                          "findings": [f.model_dump() for f in state.findings if f.severity != "info"]}, indent=2))
-    else:
-        print(Path(result.report_path).read_text())
-    raise typer.Exit(0 if result.status == "healthy" else 1)
