@@ -21,6 +21,8 @@ StateDir = Annotated[Optional[Path], typer.Option(
 KubeContext = Annotated[Optional[str], typer.Option("--context", help="kubeconfig context (default: the current one).")]
 Kubeconfig = Annotated[Optional[Path], typer.Option("--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).")]
 Profile = Annotated[Optional[str], typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]
+Namespace = Annotated[Optional[str], typer.Option(
+    "--namespace", "-n", help="Only this namespace (default: every namespace).")]
 Region = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: AWS_REGION, the profile's).")]
 
 
