@@ -59,6 +59,10 @@ _NOT_SENT = re.compile(
     r"|baseline window must", re.IGNORECASE)
 
 
+# FastMCP's wrapper around a tool's own error sentence: noise in an answer.
+_MCP_WRAPPER = re.compile(r"^Error executing tool \w+: ")
+
+
 def classify_error(error: str) -> ErrorClass:
     """What a failed call's error says about its backend (see the module docstring)."""
     if _UNREACHABLE.search(error):
@@ -89,7 +93,7 @@ def backend_checks(calls: Iterable[ToolCallRecord], needed: Iterable[str]) -> li
             ok[call.server] = ok.get(call.server, 0) + 1
         elif kind == "unreachable":
             failed[call.server] = failed.get(call.server, 0) + 1
-            reason.setdefault(call.server, call.excerpt.strip() or f"{call.tool} failed")
+            reason.setdefault(call.server, _MCP_WRAPPER.sub("", call.excerpt).strip() or f"{call.tool} failed")
     order = list(dict.fromkeys([*needed, *ok, *failed]))
     checks = []
     for backend in order:
