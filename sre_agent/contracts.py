@@ -93,7 +93,7 @@ class BackendCheck(BaseModel):
 
     def sentence(self) -> str:
         if self.status == "checked":
-            return f"{self.backend}: checked ({self.calls_ok} calls)"
+            return f"{self.backend}: checked ({self.calls_ok} call{'s' if self.calls_ok != 1 else ''})"
         if self.status == "not_asked":
             return f"{self.backend}: not asked"
         return f"could not check {self.backend}: {self.reason}"
@@ -162,6 +162,7 @@ class Incident(BaseModel):
     affected: list[str] = Field(default_factory=list)
     alarm: dict[str, Any] | None = None
     question: str | None = None
+    namespace: str | None = None  # a question scoped to one namespace (`-n shop`); None: every namespace
 
 class ToolCallRecord(BaseModel):
     """One MCP tool call and what it returned: the evidence every conclusion points back to."""

@@ -89,10 +89,14 @@ class KubeClient:
         configuration = client.Configuration()
         try:  # --kubeconfig, else the client's own lookup: $KUBECONFIG, then ~/.kube/config
             config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
-        except config.ConfigException:
+        except config.ConfigException as no_kubeconfig:
             if kubeconfig or context:
                 raise
-            config.load_incluster_config(client_configuration=configuration)  # running in a pod
+            try:
+                config.load_incluster_config(client_configuration=configuration)  # running in a pod
+            except config.ConfigException as not_in_cluster:  # say both: the kubeconfig's problem comes first
+                raise config.ConfigException(f"{no_kubeconfig} (KUBECONFIG or ~/.kube/config); and not inside a cluster "
+                                             f"({not_in_cluster})") from None
         configuration.retries = 1
         self.api = client.ApiClient(configuration)
         self.server = configuration.host

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..contracts import Incident, resource_id
 
 LOOKBACK = timedelta(hours=1)
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 class IntakeError(ValueError):
@@ -93,14 +95,19 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
                            "Period": trigger.get("Period"), "EvaluationPeriods": trigger.get("EvaluationPeriods")}})
 
 
-def incident_from_question(question: str, now: datetime | None = None) -> Incident:
+def incident_from_question(question: str, now: datetime | None = None, namespace: str | None = None) -> Incident:
+    """A question as an incident; `namespace` scopes it (kubectl's -n), None asks about every namespace."""
     question = question.strip()
     if not question:
         raise IntakeError("the question is empty")
+    if namespace is not None and not _DNS_LABEL.fullmatch(namespace):
+        raise IntakeError(f"namespace {namespace!r} is not a Kubernetes namespace name (lowercase letters, digits and "
+                          "'-', at most 63 characters)")
     now = now or datetime.now(UTC)
     digest = hashlib.sha1(f"{question}|{now.isoformat()}".encode()).hexdigest()[:8]
     return Incident(id=f"chat-{now.strftime('%Y%m%d-%H%M%S')}-{digest}", source="chat", title=question[:120],
-                    severity="low", started_at=now, window_start=now - LOOKBACK, window_end=now, question=question)
+                    severity="low", started_at=now, window_start=now - LOOKBACK, window_end=now, question=question,
+                    namespace=namespace)
 
 
 def incident_for_sweep(now: datetime | None = None) -> Incident:

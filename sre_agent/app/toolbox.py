@@ -3,26 +3,37 @@
 Sessions are opened once per investigation through langchain-mcp-adapters (stdio by default, HTTP
 when configured) and kept open, so a tool call costs a round trip, not a process start. Every call
 -- from the offline brain or from an LLM agent -- is recorded as evidence and traced; the graph
-reports it as progress."""
+reports it as progress.
+
+A server that cannot start (a kubeconfig that does not load, no AWS region) or cannot be reached
+does not end the run: the run goes on with the servers that did start, and every call to the missing
+one fails with why it is missing -- a "could not check" for the honesty rule, never a traceback. A
+stdio server's stderr is kept in a temporary file, so that reason is the server's own error line; it
+is relayed to our stderr when the run ends only with -v (the useful part already is in the report)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+import tempfile
 import time
-from collections.abc import Mapping
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import IO, Any
 
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.tools import load_mcp_tools
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from pydantic import BaseModel, Field
 
 from ..contracts import ToolCallRecord
 from ..graph.ports import ToolOutcome
 
 EXCERPT_CHARS = 600
+log = logging.getLogger(__name__)
 
 
 class ServerConnection(BaseModel):
@@ -106,14 +117,38 @@ class Toolbox:
         self.parameters: dict[tuple[str, str], set[str]] = {}
         self.read_only: set[tuple[str, str]] = set()
         self.tracer = tracer
+        self.unavailable: dict[str, str] = {}  # server -> why it did not start or could not be reached
         self._stack: AsyncExitStack | None = None
+        self._stderr: dict[str, IO[str]] = {}
         self._counter = 0
 
     async def __aenter__(self) -> Toolbox:
         self._stack = AsyncExitStack()
         for name in self.servers:
-            await self.adopt(name, await self._stack.enter_async_context(self.client.session(name)))
+            try:
+                await self.adopt(name, await self._stack.enter_async_context(self._session(name)))
+            except Exception as exc:  # the run goes on without it; its calls say why (could not check)
+                self.unavailable[name] = self._why_not_started(name, exc)
+                log.warning("MCP server %s is unavailable: %s", name, self.unavailable[name])
         return self
+
+    def _session(self, name: str):
+        connection = self.servers[name]
+        if connection.transport != "stdio":
+            return self.client.session(name)
+        errlog = self._stderr[name] = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        return _stdio_session(connection, errlog)
+
+    def _why_not_started(self, name: str, exc: BaseException) -> str:
+        """The server's own last error line (stdio), else what the client saw."""
+        said = ""
+        errlog = self._stderr.get(name)
+        if errlog is not None:
+            errlog.flush()
+            errlog.seek(0)
+            lines = [line.strip() for line in errlog.read().splitlines() if line.strip()]
+            said = next((line for line in reversed(lines) if line.lower().startswith("error")), lines[-1] if lines else "")
+        return f"the {name} MCP server did not start: {said or _leaf_message(exc)}"
 
     async def adopt(self, name: str, session: Any) -> None:
         """Use an initialized MCP session as server `name`: learn its tools, arguments and annotations."""
@@ -126,8 +161,16 @@ class Toolbox:
                 self.read_only.add((name, tool.name))
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._stack:
-            await self._stack.aclose()
+        try:
+            if self._stack:
+                await self._stack.aclose()
+        finally:
+            for name, errlog in self._stderr.items():
+                if log.isEnabledFor(logging.DEBUG):
+                    errlog.seek(0)
+                    for line in errlog.read().splitlines():
+                        log.debug("[%s server] %s", name, line)
+                errlog.close()
 
     def read_only_tools(self, server: str) -> list:
         return [t for t in self.langchain_tools.get(server) or [] if (server, t.name) in self.read_only]
@@ -144,6 +187,8 @@ class Toolbox:
         error: str | None = None
         text, structured = "", None
         try:
+            if server in self.unavailable:
+                raise LookupError(self.unavailable[server])
             if server not in self.sessions:
                 raise LookupError(f"no MCP server {server!r} is connected to this run")
             result = await self.sessions[server].call_tool(tool, args)
@@ -151,6 +196,8 @@ class Toolbox:
             structured = result.structuredContent
             if result.isError:
                 error = text or "tool error"
+        except LookupError as exc:  # no such server in this run, or it did not start: the reason as said
+            error = str(exc)
         except Exception as exc:  # a dead server or broken pipe is evidence too, not a crash
             error = f"{type(exc).__name__}: {exc}"
         elapsed_ms = (time.monotonic() - started) * 1000
@@ -162,3 +209,20 @@ class Toolbox:
         record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
                                 excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain)
         return ToolOutcome(record=record, data=data, error=error)
+
+
+@asynccontextmanager
+async def _stdio_session(connection: ServerConnection, errlog: IO[str]) -> AsyncIterator[ClientSession]:
+    """A stdio server as a child process whose stderr goes to `errlog` (the adapter offers no errlog)."""
+    config = connection.adapter_config()
+    params = StdioServerParameters(command=config["command"], args=config["args"], env=config["env"])
+    async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+def _leaf_message(exc: BaseException) -> str:
+    """The innermost error of an exception group (anyio wraps a dead child's 'Connection closed')."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"

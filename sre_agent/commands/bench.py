@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "log_patterns": ("bench_log_patterns.py", [], "log template mining throughput"),
     "anomalies": ("bench_anomalies.py", [], "anomaly detector on NAB realAWSCloudwatch"),
     "graph": ("bench_graph.py", [], "graph overhead per node transition, peak memory"),
+    "cli_startup": ("bench_cli_startup.py", [], "sre-agent --help / --version / a command's --help, fresh process each"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

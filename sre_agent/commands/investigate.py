@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,12 @@ from ..app.options import RunOptions
 from ..app.runs import new_run_id, run_investigation
 from ..contracts import Incident
 from ..lab.trigger import lab_namespaces
-from .common import Brain, Kubeconfig, KubeContext, Profile, Region, Remediation, StateDir, fail, run_options, targeting
+from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, Remediation, StateDir, fail, run_options, targeting
+
+log = logging.getLogger(__name__)
+
+# The exit code says how the run ended, for scripts and CI: documented in `investigate --help`.
+EXIT_CODES: dict[str, int] = {"remediated": 0, "healthy": 0, "answered": 0, "escalated": 1, "unknown": 2}
 
 ScenarioDirs = Annotated[Optional[list[Path]], typer.Option("--scenarios", help="Extra scenario directories for --scenario.")]
 
@@ -92,17 +98,26 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
         lab.stop()
 
 
-def _run(incident: Incident, options: RunOptions, as_json: bool, approve_at_terminal: bool) -> None:
+def _run(incident: Incident, options: RunOptions, as_json: bool, approve_at_terminal: bool) -> str:
+    """Investigate, print the report (or the result JSON), and return the terminal status."""
     printer = ProgressPrinter()
     run_id = new_run_id()
     print(f"investigating {incident.id} as run {run_id}: {incident.title}", file=sys.stderr)
-    result, state = asyncio.run(run_investigation(incident, options, run_id=run_id, on_progress=printer,
-                                                  approver=_terminal_approver(approve_at_terminal)))
+    try:
+        result, state = asyncio.run(run_investigation(incident, options, run_id=run_id, on_progress=printer,
+                                                      approver=_terminal_approver(approve_at_terminal)))
+    except Exception as exc:  # what stopped the run, where, and what to do -- never a traceback
+        log.debug("run %s failed", run_id, exc_info=True)
+        fail(f"run {run_id} stopped: {type(exc).__name__}: {exc}. Run again with -v for the detail; the state dir "
+             f"{options.state_dir} must be writable and the checkpoint store reachable.")
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
         print(Path(result.report_path).read_text())
         print(f"report: {result.report_path}", file=sys.stderr)
+    if result.status == "unknown":
+        print(f"could not reach a verdict: {state.answer}", file=sys.stderr)
+    return result.status
 
 
 def load_alarm_file(path: Path) -> dict[str, Any]:
@@ -126,6 +141,7 @@ def investigate(
     namespaces: Annotated[Optional[str], typer.Option(help="Comma-separated namespaces fixes may touch (lab: all).")] = None,
     state_dir: StateDir = None,
     checkpoint_dsn: Annotated[Optional[str], typer.Option(help="postgresql://... (default SQLite in the state dir).")] = None,
+    namespace: Namespace = None,
     context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
     lab_speed: Annotated[float, typer.Option(help="Embedded lab: simulated seconds per real second.")] = 60.0,
 ) -> None:
@@ -138,25 +154,34 @@ def investigate(
     * sre-agent investigate --alarm-file alarm.json --json
 
     * sre-agent investigate --prompt "why is checkout slow?" --context prod-eu --region eu-west-1
+
+    * sre-agent investigate --prompt "is checkout healthy?" -n shop
+
+    Exit codes: 0 remediated, healthy or answered; 1 escalated to a human; 2 unknown (a backend
+    could not be checked: the report says which and why) or bad input.
     """
     if sum(x is not None for x in (alarm_file, prompt, scenario)) != 1:
         fail("give exactly one of --alarm-file, --prompt or --scenario")
+    if namespace is not None and prompt is None:
+        fail("-n/--namespace scopes a --prompt question; an alarm names its own resource, a scenario its own question")
     options = run_options(ctx, {"brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
                                 "policy": {"remediation": remediation, "namespaces": namespaces},
                                 **targeting(context, kubeconfig, profile, region)})
     if scenario:
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
             _sandboxed(options, lab, keep_namespaces=namespaces is not None)
-            _run(incident, options, as_json, options.remediation != "off")
-        return
+            status = _run(incident, options, as_json, options.remediation != "off")
+        raise typer.Exit(EXIT_CODES.get(status, 2))
     try:
-        incident = incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file else incident_from_question(prompt or "")
+        incident = (incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file
+                    else incident_from_question(prompt or "", namespace=namespace))
     except AlarmResolved as resolved:  # an OK notification is news, not a fault: nothing to start, nothing wrong
         print(str(resolved))
         raise typer.Exit(0) from None
     except (IntakeError, ValueError) as exc:
         fail(str(exc))
-    _run(incident, options, as_json, options.remediation != "off")
+    status = _run(incident, options, as_json, options.remediation != "off")
+    raise typer.Exit(EXIT_CODES.get(status, 2))
 
 
 def _sandboxed(options: RunOptions, lab, *, keep_namespaces: bool) -> None:

@@ -7,12 +7,43 @@ from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
 
-from ..contracts import Diagnosis, InvestigationResult, LlmUsage, RootCauseCategory
+from ..contracts import BackendCheck, Diagnosis, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
 from .context import RunContext, emit
+from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
 from .state import Investigation
+
+ACCESS_HINT = {"kubernetes": "KUBECONFIG, --kubeconfig, --context", "cloudwatch": "AWS_PROFILE, --profile, --region, "
+               "AWS_ENDPOINT_URL"}
+
+
+def coverage_of(state: Investigation) -> list[BackendCheck]:
+    """Which backends this run's verdict rests on (the honesty rule): every backend called, and the
+    ones a health verdict needs whether called or not."""
+    return backend_checks(state.tool_calls, HEALTH_BACKENDS)
+
+
+def _no_fault(state: Investigation) -> bool:
+    return state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _answer(state: Investigation, status: str) -> str:
+    coverage = coverage_of(state)
+    missing = holes(coverage, HEALTH_BACKENDS)
+    if _no_fault(state) and missing:  # no verdict: what could not be checked and what was, never "healthy"
+        return (f"{_first_upper(status)}: {_first_upper(could_not_check_sentence(missing))}. "
+                f"Checked: {checked_sentence(coverage)}. No verdict without evidence from "
+                f"{' and '.join(HEALTH_BACKENDS)}; restore access and ask again.")
+    # A root cause found stands on what was seen; say what could not be seen beside it.
+    failed = [c for c in coverage if c.status == "could_not_check"]
+    note = f" {_first_upper(could_not_check_sentence(failed))}." if failed else ""
+    return _verdict(state, status) + note
+
+
+def _verdict(state: Investigation, status: str) -> str:
     diagnosis = state.diagnosis
     if state.incident.source != "chat" and diagnosis and diagnosis.category != RootCauseCategory.NONE:
         cause = f"Root cause: {diagnosis.category.value} on {diagnosis.resource} -- {diagnosis.summary.split(': ', 1)[-1]}"
@@ -30,15 +61,21 @@ def _answer(state: Investigation, status: str) -> str:
     return f"Not healthy: {diagnosis.summary}"
 
 
-async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+def final_status(state: Investigation) -> IncidentStatus:
+    """The terminal status. Finding nothing is a verdict only when every backend it rests on was
+    seen: with a hole in kubernetes or cloudwatch it is `unknown`, never `healthy` (or a chat answer
+    that reads as one). A root cause found stands; the answer says what could not be checked."""
     if state.status:
-        status = state.status
-    elif state.incident.source == "chat":
-        status = "answered"
-    elif state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE:
-        status = "healthy"
-    else:
-        status = "escalated"
+        return state.status
+    if _no_fault(state) and holes(coverage_of(state), HEALTH_BACKENDS):
+        return "unknown"
+    if state.incident.source == "chat":
+        return "answered"
+    return "healthy" if _no_fault(state) else "escalated"
+
+
+async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    status = final_status(state)
     emit(runtime, "done", status=status)
     return {"status": status, "answer": _answer(state, status)}
 
@@ -53,7 +90,7 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
         llm=LlmUsage(brain=state.brain, model=state.usage.model, input_tokens=state.usage.input_tokens,
                      output_tokens=state.usage.output_tokens, cost_usd=round(state.usage.cost_usd, 6)),
         duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
-        report_path=report_path)
+        report_path=report_path, coverage=coverage_of(state))
 
 
 def render_markdown(state: Investigation, result: InvestigationResult) -> str:
@@ -70,6 +107,10 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     if len(state.hypotheses) > 1:
         out += ["Other hypotheses considered:", ""]
         out += [f"- `{h.category.value}` on `{h.resource}` ({h.confidence:.2f})" for h in state.hypotheses[1:4]] + [""]
+    out += ["## Coverage", "", "What the verdict rests on: a backend that could not be checked leaves the answer "
+            "open, never healthy.", ""]
+    out += [f"- {check.sentence()}" + (f", {check.calls_failed} failed" if check.calls_failed and check.calls_ok else "")
+            for check in result.coverage] + [""]
     out += ["## Evidence", ""]
     cited = {e.id for e in diagnosis.evidence}
     for finding in state.findings:
@@ -98,6 +139,13 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
         out.append(f"- Escalated because: {state.escalation_reason or 'the fix did not verify'}.")
         if state.plan:
             out.append(f"- Proposed fix: `{state.plan.tool}` {state.plan.args} (runbook `{state.plan.runbook}`).")
+    elif result.status == "unknown":
+        for check in holes(result.coverage, HEALTH_BACKENDS):
+            if check.status == "could_not_check":
+                out.append(f"- Restore access to {check.backend} ({ACCESS_HINT.get(check.backend, 'its endpoint')}) "
+                           f"and run again: {check.sentence()}.")
+            else:
+                out.append(f"- Nothing was asked of {check.backend}: name the service or namespace (-n) so it is consulted.")
     else:
         out.append("- Nothing to do.")
     for note in state.notes:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import socket
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..contracts import parse_resource_id
 from .aws.feed import AlarmSpec, AwsFeed, minute_floor
@@ -81,6 +82,7 @@ class Lab:
         self._stop = threading.Event()
         self._tick_lock = threading.Lock()
         self._ssm_seen = 0
+        self._dead: dict[str, socket.socket] = {}  # stopped backends: a bound, never-listening port each
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> Lab:
@@ -98,8 +100,11 @@ class Lab:
         self._stop.set()
         if self._ticker:
             self._ticker.join(timeout=5)
-        if self.api:
+        if self.api and "kubernetes" not in self._dead:
             self.api.stop()
+        for sock in self._dead.values():
+            sock.close()
+        self._dead.clear()
         if self.account:  # the shared moto server stays up for the next lab in this process
             release_account(self.account)
             self.account = None
@@ -114,7 +119,26 @@ class Lab:
 
     def env(self) -> dict[str, str]:
         assert self.moto and self.api, "start() the lab first"
-        return {"KUBECONFIG": str(self.kubeconfig), **aws_env(self.moto.url, self.account), "SRE_LAB_CLUSTER": self.cluster_name}
+        aws_url = _url_of(self._dead["aws"]) if "aws" in self._dead else self.moto.url
+        return {"KUBECONFIG": str(self.kubeconfig), **aws_env(aws_url, self.account), "SRE_LAB_CLUSTER": self.cluster_name}
+
+    def stop_backend(self, name: Literal["kubernetes", "aws"]) -> None:
+        """Take one backend away while the rest of the lab runs on: what a responder sees when the
+        cluster's API or AWS cannot be reached. `env()` stays valid and points at a loopback port
+        that refuses connections (bound, never listening, held until stop(), so nothing else can
+        take it): kubernetes stops the API emulator and rewrites the kubeconfig to that port; aws
+        points this lab's AWS_ENDPOINT_URL there (the moto server is shared by every lab in the
+        process, so it stays up, and this lab's world keeps recording into it). The world and its
+        clock go on; there is no way back short of a new Lab."""
+        if name not in ("kubernetes", "aws"):
+            raise LabError(f"no backend {name!r} to stop; the lab's backends are 'kubernetes' and 'aws'")
+        assert self.moto and self.api, "start() the lab first"
+        if name in self._dead:
+            return
+        self._dead[name] = _refusing_port()
+        if name == "kubernetes":
+            self.api.stop()
+            write_kubeconfig(self.kubeconfig, _url_of(self._dead[name]))
 
     # --- scenarios --------------------------------------------------------------------------
     def find_scenario(self, scenario_id: str) -> LoadedScenario:
@@ -357,6 +381,17 @@ class Lab:
             "unhealthy_pods": unhealthy,
             "alarms": dict(self.feed.alarm_states) if self.feed else {},
         }
+
+
+def _refusing_port() -> socket.socket:
+    """A loopback port that refuses every connection for as long as the socket stays open."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _url_of(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _split(resource: str) -> tuple[str | None, str, str]:

@@ -1,6 +1,7 @@
 """`sre-agent serve`: the responder as an HTTP service.
 
-    POST /v1/incidents                 an alarm (raw CloudWatch, SNS or EventBridge JSON) or {"question": "..."}
+    POST /v1/incidents                 an alarm (raw CloudWatch, SNS or EventBridge JSON) or {"question": "...",
+                                       "namespace": "shop" (optional: scope the question, like kubectl -n)}
     GET  /v1/incidents                 every incident this process knows, newest first
     GET  /v1/incidents/{id}            status, the pending approval request if any, the result when done
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "by": "...", "note": "..."}
@@ -9,7 +10,9 @@ An alarm that is already under investigation is deduplicated (same alarm name, i
 running): the caller gets the existing incident. Each investigation is a run with its own run_id. An
 alarm back to OK starts nothing: it annotates the alarm's open incident, if any, and is answered
 "resolved". Approvals wait here -- the graph is paused on a
-LangGraph interrupt -- until a human answers or the policy's timeout escalates. Bearer-token auth,
+LangGraph interrupt -- until a human answers or the policy's timeout escalates. A finished incident's
+status is its run's: remediated, escalated, answered, healthy, or unknown -- a backend (kubernetes,
+cloudwatch) could not be checked, so there is no verdict; result.coverage says which and why. Bearer-token auth,
 with the same rule as the MCP servers: no token only on loopback with --insecure-localhost."""
 
 from __future__ import annotations
@@ -122,7 +125,8 @@ def build_app(service: IncidentService, token: str | None) -> Starlette:
         if not isinstance(body, dict):
             return JSONResponse({"error": "the body must be a JSON object"}, 400)
         try:
-            incident = incident_from_question(body["question"]) if "question" in body else incident_from_alarm(body)
+            incident = (incident_from_question(body["question"], namespace=body.get("namespace")) if "question" in body
+                        else incident_from_alarm(body))
         except AlarmResolved as resolved:
             annotated = service.resolve(resolved)
             return JSONResponse({"resolved": True, "alarm": resolved.alarm_name, "investigation": None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ...contracts import Evidence
+from ...contracts import Diagnosis, Evidence, RootCauseCategory
+from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence
 from ...graph.ports import Tools
 from ...graph.state import SERVER_OF_AGENT, Investigation, RemediationPlan, Task
 from . import kubernetes, logs, metrics, runbooks
@@ -35,7 +36,21 @@ class OfflineBrain:
             return Evidence(id=record.id, source_tool=f"{record.server}.{record.tool}", args=record.args,
                             excerpt=record.excerpt[:300])
 
-        return diagnose(state.findings, lookup)
+        diagnosis, ranked = diagnose(state.findings, lookup)
+        return _unseen_is_not_healthy(diagnosis, state), ranked
 
     async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
         return runbooks.plan_from_findings(state)
+
+
+def _unseen_is_not_healthy(diagnosis: Diagnosis, state: Investigation) -> Diagnosis:
+    """No finding is not "nothing wrong" when a backend could not be reached: a failed listing reads
+    as an empty one to the procedures (they see None), so say the evidence is missing instead of
+    "every check came back healthy", with no confidence in the absence of a fault."""
+    if diagnosis.category != RootCauseCategory.NONE:
+        return diagnosis
+    failed = [c for c in backend_checks(state.tool_calls, HEALTH_BACKENDS) if c.status == "could_not_check"]
+    if not failed:
+        return diagnosis
+    return diagnosis.model_copy(update={"confidence": 0.0, "summary": "No root cause found, and the evidence is "
+                                        f"incomplete: {could_not_check_sentence(failed)}"})

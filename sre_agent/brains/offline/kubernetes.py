@@ -38,7 +38,7 @@ def _parse_time(text: str | None) -> datetime | None:
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, kind, name = split_target(task.target)
     if task.question.startswith("locate"):
-        await _locate(task.question.split()[1:], calls)
+        await _locate(task.question.split()[1:], calls, namespace)
     elif kind is None:
         await _namespace_sweep(namespace, calls)
     elif kind == "Node":
@@ -58,11 +58,13 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _namespace_sweep(namespace, calls)
 
 
-async def _locate(words: list[str], calls: Calls) -> None:
-    """Chat questions name things loosely: find the Service (or workload) each word names."""
+async def _locate(words: list[str], calls: Calls, namespace: str | None = None) -> None:
+    """Chat questions name things loosely: find the Service (or workload) each word names (in
+    `namespace` when the question is scoped to one)."""
     for word in words[:6]:
         found, ev = await calls("find_resource", name=word, kinds=["Service", *WORKLOADS])
-        exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")]
+        exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")
+                 and (namespace is None or m["resource"].startswith(f"{namespace}/"))]
         if exact:
             chosen = next((r for r in exact if "/Service/" in r), exact[0])
             calls.find(chosen, "Located", f"the question mentions {word!r}: {chosen}", ev, severity="info")

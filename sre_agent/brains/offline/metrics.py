@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ...contracts import resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
@@ -46,10 +47,32 @@ def _signal_for(metric: str) -> str:
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     if task.question == "alarm":
         await _alarm(task, state, calls)
+    elif task.question == "firing":
+        await _firing(task.target, calls)
     elif task.question == "service":
         await _service(task.target, calls)
     else:
         await _workload(task.target, calls)
+
+
+async def _firing(target: str, calls: Calls) -> None:
+    """Which alarms are in ALARM (in `target`'s namespace, by the alarm's Namespace dimension, when
+    the question is scoped to one): each is a warning worth telling; none is CloudWatch's evidence."""
+    namespace = None if target == "cluster" else target
+    data, ev = await calls("describe_alarms", state="ALARM")
+    if data is None:
+        return
+    firing = [a for a in data.get("alarms") or []
+              if namespace is None or (a.get("dimensions") or {}).get("Namespace") in (None, namespace)]
+    for alarm in firing:
+        dims = alarm.get("dimensions") or {}
+        where = (resource_id("Service", dims["Service"], dims["Namespace"]) if dims.get("Service") and dims.get("Namespace")
+                 else dims.get("Namespace") or target)
+        calls.find(where, "AlarmFiring", f"alarm {alarm.get('name')} is firing: {alarm.get('reason') or ''}".strip(), ev,
+                   alarm=alarm.get("name"))
+    if not firing:
+        calls.find(target, "NoAlarmsFiring", f"no CloudWatch alarm is firing{f' in {namespace}' if namespace else ''}", ev,
+                   severity="info")
 
 
 async def _service(service: str, calls: Calls) -> None:

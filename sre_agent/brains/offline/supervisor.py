@@ -30,8 +30,9 @@ def initial_tasks(state: Investigation) -> list[Task]:
         return [Task(agent="kubernetes", target=target, question="triage", reason=f"the incident points at {target}")]
     if incident.question:
         words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", incident.question.lower()) if w not in STOPWORDS]
-        return [Task(agent="kubernetes", target="cluster", question="locate " + " ".join(dict.fromkeys(words)),
-                     reason="find what the question is about")]
+        scope = incident.namespace or "cluster"
+        return [Task(agent="kubernetes", target=scope, question="locate " + " ".join(dict.fromkeys(words)),
+                     reason="find what the question is about" + (f" in namespace {scope}" if incident.namespace else ""))]
     return [Task(agent="kubernetes", target="cluster", question="sweep", reason="scheduled health sweep")]
 
 
@@ -49,6 +50,10 @@ def _candidates(state: Investigation) -> list[Task]:
     for finding in findings:
         if finding.signal == "Located":
             tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))
+    # A question scoped to a namespace that names nothing in it: look at the whole namespace.
+    if state.incident.namespace and state.tasks and not any(f.signal == "Located" for f in findings):
+        tasks.append(Task(agent="kubernetes", target=state.incident.namespace, question="triage",
+                          reason="nothing the question names was found; sweep the namespace"))
     # Walks: dependencies that are down, nodes that are not ready.
     for finding in findings:
         if finding.signal == "DependencyDown":
@@ -84,6 +89,11 @@ def _candidates(state: Investigation) -> list[Task]:
                               reason="memory, CPU and restarts of the leading suspect"))
         tasks.append(Task(agent="logs", target=focus, question="patterns",
                           reason="new or surging error templates of the leading suspect"))
+    # "Nothing wrong" rests on the telemetry too (the honesty rule): when no other question went to
+    # CloudWatch, ask which alarms are firing before concluding.
+    if not state.incident.alarm and not any(t.agent in ("metrics", "logs") for t in [*tasks, *state.tasks]):
+        tasks.append(Task(agent="metrics", target=state.incident.namespace or "cluster", question="firing",
+                          reason="which alarms are firing: the telemetry's side of 'is anything wrong?'"))
     if leading and state.incident.source != "chat" and state.remediation_mode != "off":
         tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
                           reason="the runbook and remediation for the leading hypothesis"))

@@ -1,0 +1,65 @@
+"""The offline supervisor scopes a question to its namespace (-n), sweeps that namespace when the
+question names nothing in it, and asks CloudWatch which alarms fire before concluding "nothing
+wrong" (a health verdict rests on both backends); an alarm's own metrics question makes that moot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.app.intake import IntakeError, incident_from_alarm, incident_from_question
+from sre_agent.brains.offline.supervisor import initial_tasks, next_task
+from sre_agent.contracts import Finding
+from sre_agent.graph.state import Investigation
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_namespace_scopes_the_locate_question():
+    incident = incident_from_question("is checkout healthy?", NOW, namespace="shop")
+    assert incident.namespace == "shop"
+    [task] = initial_tasks(Investigation(incident=incident))
+    assert task.target == "shop" and task.question.startswith("locate") and "checkout" in task.question
+    assert initial_tasks(Investigation(incident=incident_from_question("is checkout healthy?", NOW)))[0].target == "cluster"
+
+
+def test_a_bad_namespace_is_refused():
+    with pytest.raises(IntakeError, match="not a Kubernetes namespace name"):
+        incident_from_question("x", NOW, namespace="Shop_1")
+
+
+def test_nothing_located_sweeps_the_namespace_then_asks_which_alarms_fire():
+    state = Investigation(incident=incident_from_question("is zzz ok?", NOW, namespace="shop"))
+    first = next_task(state)
+    assert first is not None
+    state = state.model_copy(update={"tasks": [first]})
+    sweep = next_task(state)
+    assert sweep is not None and (sweep.agent, sweep.target, sweep.question) == ("kubernetes", "shop", "triage")
+    state = state.model_copy(update={"tasks": [first, sweep]})
+    firing = next_task(state)
+    assert firing is not None and (firing.agent, firing.target, firing.question) == ("metrics", "shop", "firing")
+    assert next_task(state.model_copy(update={"tasks": [first, sweep, firing]})) is None
+
+
+def test_located_things_are_triaged_and_alarms_checked_when_no_metrics_question_came_up():
+    state = Investigation(incident=incident_from_question("is checkout healthy?", NOW))
+    first = next_task(state)
+    assert first is not None
+    located = Finding(agent="kubernetes", resource="shop/Service/checkout", signal="Located", summary="s", severity="info")
+    state = state.model_copy(update={"tasks": [first], "findings": [located]})
+    triage = next_task(state)
+    assert triage is not None and triage.target == "shop/Service/checkout"
+    state = state.model_copy(update={"tasks": [first, triage]})
+    last = next_task(state)
+    assert last is not None and (last.agent, last.question) == ("metrics", "firing")
+
+
+def test_an_alarm_is_never_asked_the_firing_question():
+    alarm = {"AlarmName": "x", "NewStateValue": "ALARM", "Trigger": {"Dimensions": [{"name": "Namespace", "value": "shop"}]}}
+    state = Investigation(incident=incident_from_alarm(alarm, NOW))
+    asked = []
+    while (task := next_task(state)) is not None:
+        asked.append(task)
+        state = state.model_copy(update={"tasks": asked.copy()})
+    assert asked and all(t.question != "firing" for t in asked)

@@ -1,0 +1,66 @@
+"""The finish node's verdict table: finding nothing is "healthy" (or a chat answer) only when
+kubernetes and cloudwatch were both seen; a hole makes it "unknown" and the answer names it; a root
+cause found stands, with the hole named beside it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory, ToolCallRecord
+from sre_agent.graph.report import _answer, final_status, render_markdown, to_result
+from sre_agent.graph.state import Investigation
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+UNREACHABLE = "get_resources Pod: backend unreachable (connection refused); check the endpoint"
+OK, DOWN, NONE = "ok", "down", None
+
+
+def state(source: str, kube: str | None, cloudwatch: str | None, category=RootCauseCategory.NONE) -> Investigation:
+    incident = Incident(id="i", source=source, title="t", started_at=NOW, window_start=NOW, window_end=NOW,
+                        question="is checkout healthy?" if source == "chat" else None)
+    calls = [ToolCallRecord(id=f"ev-{i}", agent="a", server=server, tool="t", ok=how == OK,
+                            excerpt="{}" if how == OK else UNREACHABLE)
+             for i, (server, how) in enumerate([("kubernetes", kube), ("cloudwatch", cloudwatch)]) if how]
+    resource = "" if category == RootCauseCategory.NONE else "shop/Deployment/api"
+    return Investigation(incident=incident, tool_calls=calls,
+                         diagnosis=Diagnosis(category=category, resource=resource, summary=f"{category.value}: x"))
+
+
+@pytest.mark.parametrize("source, kube, cloudwatch, expected", [
+    ("chat", OK, OK, "answered"),
+    ("alarm", OK, OK, "healthy"),
+    ("chat", DOWN, OK, "unknown"),
+    ("chat", OK, DOWN, "unknown"),
+    ("chat", DOWN, DOWN, "unknown"),
+    ("alarm", OK, NONE, "unknown"),  # never asked is no evidence either
+    ("sweep", DOWN, OK, "unknown"),
+])
+def test_nothing_found_is_a_verdict_only_with_both_backends_seen(source, kube, cloudwatch, expected):
+    run = state(source, kube, cloudwatch)
+    status = final_status(run)
+    assert status == expected
+    answer = _answer(run, status)
+    if expected == "unknown":
+        assert "healthy" not in answer.lower() and answer.startswith("Unknown: Could not check ")
+        missing = [b for b, how in (("kubernetes", kube), ("cloudwatch", cloudwatch)) if how != OK]
+        assert all(f"could not check {b}" in answer.lower() for b in missing)
+    else:
+        assert "could not check" not in answer.lower()
+
+
+def test_a_root_cause_stands_and_the_hole_is_named():
+    run = state("alarm", OK, DOWN, RootCauseCategory.BAD_IMAGE)
+    assert final_status(run) == "escalated"
+    answer = _answer(run, "escalated")
+    assert answer.startswith("Root cause: bad_image on shop/Deployment/api") and "Could not check cloudwatch: " in answer
+
+
+def test_the_result_and_report_carry_the_coverage():
+    run = state("chat", DOWN, OK).model_copy(update={"status": "unknown", "answer": "a"})
+    result = to_result(run, duration_s=1.0, trace_id=None, report_path=None)
+    assert [(c.backend, c.status) for c in result.coverage] == [("kubernetes", "could_not_check"), ("cloudwatch", "checked")]
+    report = render_markdown(run, result)
+    assert "## Coverage" in report and f"could not check kubernetes: {UNREACHABLE}" in report
+    assert "Restore access to kubernetes" in report
