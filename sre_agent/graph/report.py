@@ -22,6 +22,11 @@ def coverage_of(state: Investigation) -> list[BackendCheck]:
     return backend_checks(state.tool_calls, HEALTH_BACKENDS)
 
 
+def unseen_backends(state: Investigation) -> list[BackendCheck]:
+    """The backends a health verdict needs that this run could not see (unreachable or never asked)."""
+    return holes(coverage_of(state), HEALTH_BACKENDS)
+
+
 def _no_fault(state: Investigation) -> bool:
     return state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE
 

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from ..contracts import RootCauseCategory
 from .context import RunContext, emit
+from .report import unseen_backends
 from .spend import with_spend
 from .state import Investigation
 
@@ -50,6 +51,9 @@ def next_step(state: Investigation) -> str:
     if state.escalation_reason:
         return "escalate"
     diagnosis = state.diagnosis
-    if state.incident.source == "chat" or diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
+    if state.incident.source == "chat":
         return "finish"
+    if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
+        # A firing alarm we could not see behind is a human's to look at: page, never "healthy".
+        return "escalate" if state.incident.source == "alarm" and unseen_backends(state) else "finish"
     return "remediate"

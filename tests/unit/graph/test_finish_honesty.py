@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory, ToolCallRecord
+from sre_agent.graph.escalation import escalation_reason
 from sre_agent.graph.report import _answer, final_status, render_markdown, to_result
 from sre_agent.graph.state import Investigation
+from sre_agent.graph.supervisor import next_step
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 UNREACHABLE = "get_resources Pod: backend unreachable (connection refused); check the endpoint"
@@ -64,3 +66,21 @@ def test_the_result_and_report_carry_the_coverage():
     report = render_markdown(run, result)
     assert "## Coverage" in report and f"could not check kubernetes: {UNREACHABLE}" in report
     assert "Restore access to kubernetes" in report
+
+
+@pytest.mark.parametrize("source, kube, cloudwatch, step", [
+    ("alarm", DOWN, OK, "escalate"),  # a firing alarm we could not see behind pages a human
+    ("alarm", OK, NONE, "escalate"),
+    ("alarm", OK, OK, "finish"),  # seen everywhere, nothing wrong: a verdict
+    ("chat", DOWN, OK, "finish"),  # a question is answered "unknown", nobody is paged
+    ("sweep", DOWN, OK, "finish"),
+])
+def test_an_alarm_with_nothing_found_and_a_backend_unseen_is_escalated(source, kube, cloudwatch, step):
+    run = state(source, kube, cloudwatch)
+    assert next_step(run) == step
+    if step == "escalate":
+        reason = escalation_reason(run)
+        assert reason.startswith("the alarm is firing and no root cause was found, but could not check ")
+        assert "could not check kubernetes" in reason if kube != OK else "could not check cloudwatch" in reason
+        escalated = run.model_copy(update={"status": "escalated", "escalation_reason": reason})
+        assert _answer(escalated, "escalated").startswith("Escalated: Could not check ")
