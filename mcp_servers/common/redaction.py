@@ -108,7 +108,7 @@ def _shape(name: str, pattern: str, group: int | str = 0, flags: int = 0) -> Sha
 SHAPES: tuple[Shape, ...] = (
     _shape("pem private key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?P<body>.*?)(?:-----END [A-Z0-9 ]*-----|\Z)",
            "body", re.DOTALL),
-    _shape("url user-info", r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://(?P<userinfo>[^\s/@:'\"<>]*(?::[^\s/@'\"<>]*)?)@", "userinfo"),
+    _shape("url user-info", r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://(?P<userinfo>[^\s/@:'\"]*(?::[^\s/@'\"]*)?)@", "userinfo"),
     _shape("jwt", r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"),
     _shape("bearer credentials", r"(?i)\bbearer\s+(?P<cred>(?!\*\*\*)[A-Za-z0-9\-._~+/]{8,}=*)", "cred"),
     # "basic" is common in prose: its credential must look encoded (a digit, +/=, or a capital mid-word)
@@ -126,9 +126,11 @@ SHAPES: tuple[Shape, ...] = (
 # secret_name. A bare value stops at whitespace or a delimiter -- except at the start of a line of a
 # file (.env, properties, YAML), where the rest of the line is the value.
 _QUOTED_VALUE = r"\"(?P<dq>(?:[^\"\\]|\\.)*)\"|'(?P<sq>[^']*)'"
+# The value sits in a lookahead: a match consumes only `key=`, so the search goes on inside a value
+# that is not secret (`error="rejected api_key=x"`, `dump: password=x`).
 _KEYED = re.compile(
     r"(?P<kq>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?(?P<sep>[ \t]*[:=][ \t]*)"
-    rf"(?!\*\*\*)(?!(?i:bearer|basic)\s)(?:{_QUOTED_VALUE}|(?P<bare>[^\s,;&\"'<>(){{}}\[\]]+))")
+    rf"(?=(?!\*\*\*)(?!(?i:bearer|basic)\s)(?:{_QUOTED_VALUE}|(?P<bare>[^\s,;&\"'<>(){{}}\[\]]+)))")
 _LINE = re.compile(
     r"^(?P<lead>[ \t]*(?:export[ \t]+|-[ \t]+)?)[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?(?P<sep>[ \t]*[:=][ \t]*)"
     rf"(?!\*\*\*)(?:{_QUOTED_VALUE}|(?P<bare>[^\s\"'|>].*?))[ \t]*,?[ \t]*$", re.MULTILINE)
@@ -215,18 +217,39 @@ def _is_secret_flag(item: str) -> bool:
     return item.startswith("-") and "=" not in item and " " not in item and secret_name(item.lstrip("-"))
 
 
-def _keyed_sub(match: re.Match[str], counter: list[int]) -> str:
+def _secret_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """Where the secret value of a `key=value` match is, or None when it holds none."""
     if not secret_name(match["key"]):
-        return match[0]
+        return None
     group = "dq" if match["dq"] is not None else "sq" if match["sq"] is not None else "bare"
     if group == "bare" and match.groupdict().get("kq"):
-        return match[0]  # `volume "creds" : secret "x"` is prose; a quoted key's secret value is quoted too (JSON)
+        return None  # `volume "creds" : secret "x"` is prose; a quoted key's secret value is quoted too (JSON)
     if not secret_value(match[group]):
+        return None
+    return match.span(group)
+
+
+def _keyed_sub(match: re.Match[str], counter: list[int]) -> str:
+    span = _secret_span(match)
+    if span is None:
         return match[0]
     counter[0] += 1
-    start, end = match.span(group)
     base = match.start()
-    return match[0][: start - base] + MASK + match[0][end - base:]
+    return match[0][: span[0] - base] + MASK + match[0][span[1] - base:]
+
+
+def _mask_keyed_values(text: str, counter: list[int]) -> str:
+    """_KEYED over `text`: its values are in a lookahead, so the spans are replaced here."""
+    pieces, done = [], 0
+    for match in _KEYED.finditer(text):
+        if match.start() < done:
+            continue  # inside a value already masked
+        span = _secret_span(match)
+        if span is not None:
+            pieces += [text[done:span[0]], MASK]
+            done = span[1]
+            counter[0] += 1
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def _shape_sub(shape: Shape, counter: list[int]) -> Callable[[re.Match[str]], str]:
@@ -249,7 +272,7 @@ def _redact_text(text: str) -> tuple[str, int]:
         text = _CONN_USER.sub(lambda m: _masked_group(m, "bare", counter), text)
     if "\n" in text:
         text = _LINE.sub(lambda m: _keyed_sub(m, counter), text)
-    text = _KEYED.sub(lambda m: _keyed_sub(m, counter), text)
+    text = _mask_keyed_values(text, counter)
     text = _FLAG_SPACE.sub(lambda m: _flag_sub(m, counter), text)
     return text, counter[0]
 
@@ -277,6 +300,16 @@ def redact_text(text: str) -> tuple[str, int]:
     """`text` with every secret-shaped value masked, and how many were."""
     redactor = Redactor()
     return redactor.text(text), redactor.count
+
+
+def redact_lines(events: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(timestamp, message) pairs with their messages redacted -- for a tool that derives text from
+    raw lines (log templates) before the result reaches the registry's layer. A no-op when the
+    server allows sensitive data."""
+    if _allow_sensitive_data:
+        return events
+    redactor = Redactor()
+    return [(ts, redactor.text(message)) for ts, message in events]
 
 
 def redact_payload(payload: dict[str, Any]) -> tuple[dict[str, Any], int]:

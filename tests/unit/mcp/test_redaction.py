@@ -42,6 +42,8 @@ CAUGHT_IN_TEXT = [
     ("GET /cb?code=1&access_token=qs-tok-1&state=x", "qs-tok-1", "state=x"),
     ("X-Amz-Credential=AKIDEXAMPLE/2024&X-Amz-Signature=abc123sig", "abc123sig", "X-Amz-Credential="),
     ("{'api_key': 'py-dict-key-1'}", "py-dict-key-1", "api_key"),
+    ("debug config dump: password=kv-in-prose-1 pool=8", "kv-in-prose-1", "pool=8"),
+    ('ERROR GET /x status=500 error="provider rejected api_key=nested-key-2"', "nested-key-2", "status=500"),
 ]
 
 # Text that must come back byte for byte.
