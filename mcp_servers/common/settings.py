@@ -43,7 +43,7 @@ class ServerSettings(BaseSettings):
     allow_sensitive_data_access: bool = Field(
         False, description="send tool results unredacted (off by default: secret-shaped values -- passwords, tokens, "
                            "keys, URL user-info, connection-string credentials -- are masked in every result); "
-                           "Kubernetes Secret values and SecureString plaintext are never read even then")
+                           "Kubernetes Secret values and SecureString plaintext are never returned even then")
     # --- writes ----------------------------------------------------------------------------------
     allow_writes: bool = Field(False, description="enable write tools (off by default)")
     namespaces: str = Field("", description="comma-separated write allow-list: Kubernetes namespaces (kubernetes) or "
