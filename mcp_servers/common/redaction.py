@@ -56,7 +56,7 @@ ABOUT_A_SECRET = frozenset({
 SECRET_INFIXES = ("password", "passwd", "passphrase", "apikey", "accesskey", "privatekey", "secretkey")
 CURSOR_WORDS = frozenset({"next", "page", "continuation", "pagination", "continue"})
 # Values under a secret name that are not secrets: empty, placeholders, references to elsewhere.
-_NOT_A_VALUE = re.compile(r"^(|\*+.*|<[^>]*>|\$\{?\w+\}?|\$\(\w+\)|\{\{.*\}\}|true|false|null|none|changeme-placeholder)$",
+_NOT_A_VALUE = re.compile(r"^(|\*+.*|<[^>]*>|\$\{?\w+\}?|\$\(\w+\)|\{\{.*\}\}|true|false|null|none)$",
                           re.IGNORECASE)
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])|([A-Z]+)([A-Z][a-z])")
