@@ -12,9 +12,12 @@ subclass, and registers them with `tool_decorator(mcp)`:
 
 What registration does, so no tool has to:
   * **typed results** -- the return annotation is the tool's `outputSchema`; a call answers with
-    `structuredContent` (the model, secret values already redacted where it was built) and one
-    text block: the same object as compact JSON, which is what an LLM reads. A result over the
-    size cap is cut at a list boundary in both, with a `truncated` notice saying how to narrow it.
+    `structuredContent` (the model) and one text block: the same object as compact JSON, which is
+    what an LLM reads. A result over the size cap is cut at a list boundary in both, with a
+    `truncated` notice saying how to narrow it.
+  * **redaction** -- every result, and every error message, passes through `redaction.py` before
+    it leaves (unless the server runs with --allow-sensitive-data-access): secret-shaped values are
+    masked wherever they sit, and the result's `redacted` field says how many were.
   * **annotations** -- a title and all four hints (readOnly, destructive, idempotent, openWorld)
     are required keywords: each tool states what it does to the world, and clients pick tools by them.
   * **worker threads** -- the function runs off the event loop (FastMCP would call a `def` tool on
@@ -43,10 +46,12 @@ from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp.types import Tool as ToolInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .redaction import redact_payload, redact_text, sensitive_data_allowed
 from .results import fit
 
 log = logging.getLogger(__name__)
@@ -77,6 +82,8 @@ class ToolResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     truncated: Truncation | None = Field(default=None, description="set when the result was cut to the size cap")
+    redacted: int = Field(default=0, description="how many secret-shaped values were masked in this result "
+                                                 "(***redacted***); 0 when the server allows sensitive data")
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -119,10 +126,22 @@ def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_on
     if read_only and destructive:
         raise ValueError(f"tool {fn.__name__}: a read-only tool cannot be destructive")
 
+    def call_and_redact(kwargs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            payload = fn(**kwargs).payload()
+        except Exception as exc:
+            _raise_redacted(exc)
+            raise
+        if sensitive_data_allowed():
+            return {**payload, "redacted": 0}
+        redacted, count = redact_payload(payload)
+        return {**redacted, "redacted": count}
+
     @functools.wraps(fn)  # keeps __name__, __doc__ and, via __wrapped__, the signature (so the schemas)
     async def in_thread(**kwargs: Any) -> CallToolResult:
-        result = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
-        structured, text = fit(result.payload(), max_chars=max_chars, hint=hint)
+        # In the worker thread too: redaction is CPU work, and a large result must not stall the loop.
+        payload = await anyio.to_thread.run_sync(call_and_redact, kwargs)
+        structured, text = fit(payload, max_chars=max_chars, hint=hint)
         return CallToolResult(content=[TextContent(type="text", text=text)], structuredContent=structured)
 
     in_thread.__signature__ = signature  # resolved types: FastMCP derives the input and output schemas from them
@@ -131,6 +150,16 @@ def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_on
                                   idempotentHint=idempotent, openWorldHint=open_world)
     mcp.add_tool(in_thread, title=title, annotations=annotations, structured_output=True)
     _refuse_unknown_arguments(mcp, fn.__name__, guard)
+
+
+def _raise_redacted(exc: Exception) -> None:
+    """An error can quote what the backend saw (an object, a log line): its message leaves redacted
+    too. Raises a ToolError with the redacted message when there was something to mask."""
+    if sensitive_data_allowed():
+        return
+    message, count = redact_text(str(exc))
+    if count:
+        raise ToolError(message) from None
 
 
 def list_only_read_tools(mcp: FastMCP) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from mcp.server.fastmcp.exceptions import ToolError
 
+from .redaction import redact_payload, sensitive_data_allowed
 from .registry import Row
 
 
@@ -63,7 +64,7 @@ class AuditLog:
 
     def write(self, *, tool: str, args: dict[str, Any], reason: str, dry_run: bool, outcome: str,
               detail: str = "", actor: str | None = None) -> dict[str, Any]:
-        record = {
+        record: dict[str, Any] = {
             "ts": datetime.now(UTC).isoformat(),
             "server": self.server,
             "actor": actor or self.actor,
@@ -76,6 +77,8 @@ class AuditLog:
             "outcome": outcome,
             "detail": detail[:2000],
         }
+        if not sensitive_data_allowed():  # a backend's answer in `detail` may quote what it holds
+            record, _ = redact_payload(record)
         with self._lock:
             self.records.append(record)
             if self.path is not None:
@@ -118,16 +121,3 @@ class AuditedWriteGuard:
         reason = args.get("reason")
         self.audit.write(tool=tool, args=_bounded(args), reason=reason[:500] if isinstance(reason, str) else "",
                          dry_run=args.get("dry_run") is True, outcome="refused", detail=detail)
-
-
-def redact_value(name: str, value: str) -> str:
-    """Mask values whose names look secret (PASSWORD, TOKEN, KEY, SECRET, CREDENTIAL, DSN with a password)."""
-    upper = name.upper()
-    if any(word in upper for word in ("PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "PRIVATE", "AUTH")):
-        return "***redacted***"
-    if "://" in value and "@" in value.split("://", 1)[1]:
-        scheme, rest = value.split("://", 1)
-        creds, host = rest.split("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return value

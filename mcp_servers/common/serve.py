@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from mcp.server.fastmcp import FastMCP
 
+from .redaction import set_allow_sensitive_data
 from .results import set_max_chars
 from .safety import AuditLog, WritePolicy
 from .settings import USED_BY, ServerSettings, cli_flags, settings_from_args
@@ -62,6 +63,9 @@ def serve_main(server: str, description: str, argv: list[str] | None,
     settings = settings_from_args(parser.parse_args(argv))
     preflight(settings)
     set_max_chars(settings.max_result_chars)
+    set_allow_sensitive_data(settings.allow_sensitive_data_access)
+    if settings.allow_sensitive_data_access:
+        log.warning("sre-mcp-%s: --allow-sensitive-data-access: tool results are NOT redacted", server)
     run(build(settings), settings)
 
 

@@ -40,6 +40,10 @@ class ServerSettings(BaseSettings):
     log_level: str = Field("WARNING", description="log level of the server's stderr log (DEBUG, INFO, WARNING, ERROR)")
     max_result_chars: int = Field(24000, ge=1000, description="size cap of one tool result; longer results are cut "
                                                               "at a list boundary with a `truncated` notice")
+    allow_sensitive_data_access: bool = Field(
+        False, description="send tool results unredacted (off by default: secret-shaped values -- passwords, tokens, "
+                           "keys, URL user-info, connection-string credentials -- are masked in every result); "
+                           "Kubernetes Secret values and SecureString plaintext are never returned even then")
     # --- writes ----------------------------------------------------------------------------------
     allow_writes: bool = Field(False, description="enable write tools (off by default)")
     namespaces: str = Field("", description="comma-separated write allow-list: Kubernetes namespaces (kubernetes) or "
@@ -72,7 +76,11 @@ class ServerSettings(BaseSettings):
 # Flag spelling where it differs from the field name.
 _FLAG_NAMES = {"aws_connect_timeout": "--connect-timeout", "aws_read_timeout": "--read-timeout",
                "aws_max_attempts": "--max-attempts"}
-SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "max_result_chars")
+# Other spellings a flag accepts: AWS Labs' servers say --allow-sensitive-data-access, our design doc
+# said --allow-sensitive-data; both work.
+_FLAG_ALIASES = {"allow_sensitive_data_access": ("--allow-sensitive-data",)}
+SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "max_result_chars",
+           "allow_sensitive_data_access")
 WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
 AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
 KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas")
@@ -96,7 +104,7 @@ def cli_flags(parser: argparse.ArgumentParser, fields: tuple[str, ...], defaults
         current = getattr(defaults, name)
         help_text = f"{info.description} (env {env_of(name)}"
         if info.annotation is bool:
-            parser.add_argument(flag_of(name), dest=name, action="store_true", default=current,
+            parser.add_argument(flag_of(name), *_FLAG_ALIASES.get(name, ()), dest=name, action="store_true", default=current,
                                 help=help_text + ")")
             continue
         shown = "***" if name == "token" and current else current

@@ -1,8 +1,10 @@
 """Compact, safe views of Kubernetes objects for an agent's context.
 
 `summarize` gives the one-line facts `kubectl get -o wide` would show per kind; `sanitize` gives
-the object for `describe` minus managedFields, with Secret values and secret-looking env values
-masked: secret material never leaves the server."""
+the object for `describe` minus managedFields and last-applied-configuration, with Secret values
+replaced -- always, even with --allow-sensitive-data-access: a diagnosis needs a Secret's keys, never
+its values. Everything else secret-shaped (env values, args, ConfigMap files, annotations) is masked
+by the redaction layer every result passes through (common/redaction.py, hooked in the registry)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from ..common.safety import redact_value
+SECRET_VALUE = "***redacted***"
 
 
 def _age(timestamp: str | None) -> str:
@@ -131,28 +133,15 @@ def event_summary(event: dict) -> dict[str, Any]:
     }
 
 
-def _mask_env(pod_spec: dict) -> None:
-    for container in (pod_spec.get("containers") or []) + (pod_spec.get("initContainers") or []):
-        for var in container.get("env") or []:
-            if "value" in var and var["value"] is not None:
-                var["value"] = redact_value(var["name"], str(var["value"]))
-
-
 def sanitize(kind: str, obj: dict) -> dict:
-    """The object as describe shows it: no managedFields, no secret values."""
+    """The object as describe shows it: no managedFields, no Secret values (the last applied
+    configuration goes too: for a Secret applied with kubectl it holds the values in clear)."""
     clean = copy.deepcopy(obj)
     meta = clean.get("metadata") or {}
     meta.pop("managedFields", None)
     annotations = meta.get("annotations") or {}
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     if kind == "Secret":
-        clean["data"] = {k: "***redacted***" for k in (clean.get("data") or {})}
+        clean["data"] = {k: SECRET_VALUE for k in (clean.get("data") or {})}
         clean.pop("stringData", None)
-    spec = clean.get("spec") or {}
-    if kind == "Pod":
-        _mask_env(spec)
-    elif "template" in spec:
-        _mask_env((spec.get("template") or {}).get("spec") or {})
-    if kind == "ConfigMap":
-        clean["data"] = {k: redact_value(k, str(v)) for k, v in (clean.get("data") or {}).items()}
     return clean

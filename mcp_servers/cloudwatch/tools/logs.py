@@ -11,6 +11,7 @@ from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import AliasChoices, Field
 
+from ...common.redaction import redact_lines
 from ...common.registry import Row, ToolResult, Truncation, tool_decorator
 from .. import reads
 from ..log_patterns import GoneTemplate, mine_log_patterns
@@ -208,6 +209,10 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
         base_events, b_end, b_capped = ctx.backend(
             lambda: reads.read_log_window(logs, log_groups, baseline, pattern, max_events),
             f"log_patterns baseline of {log_groups}", timeout_s=ctx.call_timeout * 2)
+        # Lines are redacted before they are mined, not only the templates after: masking variable
+        # fields (log_masking.py) cuts a secret's shape apart (`postgres://user:<ID>@host`), and the
+        # layer in the registry would no longer recognise what is left of it.
+        events, base_events = redact_lines(events), redact_lines(base_events)
         report = mine_log_patterns(events, base_events, window=(span.start_ms, max(w_end, span.start_ms + 1000)),
                                    baseline_window=(baseline.start_ms, max(b_end, baseline.start_ms + 1000)),
                                    max_templates=max_templates)

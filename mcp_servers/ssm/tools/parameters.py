@@ -1,5 +1,6 @@
-"""Parameter Store reads. SecureString values are never decrypted or returned, and values whose
-names look secret are masked."""
+"""Parameter Store reads. SecureString values are never decrypted or returned (even with
+--allow-sensitive-data-access); a String parameter's value is masked by the redaction layer when
+its name or its value looks secret (common/redaction.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from mcp.server.fastmcp import FastMCP
 from pydantic import Field
 
 from ...common.registry import ToolResult, tool_decorator
-from ...common.safety import redact_value
 from .context import SsmTools
 
 MASK = "***masked***"
@@ -18,7 +18,7 @@ MASK = "***masked***"
 class Parameter(ToolResult):
     name: str | None
     type: str | None = Field(description="String, StringList or SecureString")
-    value: str = Field(description="masked for SecureString and secret-looking names")
+    value: str = Field(description="never returned for SecureString; masked when the name or value looks secret")
     version: int | None
     last_modified: str | None
     data_type: str | None
@@ -33,7 +33,7 @@ def register(mcp: FastMCP, ctx: SsmTools) -> None:
         name: Annotated[str, Field(min_length=1, max_length=2048, description="parameter name, e.g. /prod/app/feature-x")],
     ) -> Parameter:
         """A Parameter Store parameter's type, version and value. SecureString values are never returned,
-        and values whose names look secret are masked."""
+        and secret-looking values are masked."""
         # Never WithDecryption: a SecureString's plaintext has no business in an agent's context.
         response = ctx.backend(lambda: ctx.ssm.get_parameter(Name=name, WithDecryption=False), f"get_parameter {name!r}")
         param = response["Parameter"]
@@ -41,7 +41,7 @@ def register(mcp: FastMCP, ctx: SsmTools) -> None:
         if kind == "SecureString":
             value = f"{MASK} (SecureString)"
         else:
-            value = redact_value(name.rsplit("/", 1)[-1], param.get("Value", ""))
+            value = param.get("Value", "")
         return Parameter(name=param.get("Name"), type=kind, value=value, version=param.get("Version"),
                          last_modified=str(param.get("LastModifiedDate")) if param.get("LastModifiedDate") else None,
                          data_type=param.get("DataType"))

@@ -13,6 +13,7 @@ import pytest
 from kubernetes import client, config
 from mcp_harness import HttpServerProcess, stdio_client_for
 
+from mcp_servers.common.redaction import redact_payload
 from mcp_servers.kubernetes.summaries import sanitize
 from sre_agent.lab.kube.kubeconfig import write_kubeconfig
 from sre_agent.lab.lab import Lab
@@ -157,8 +158,9 @@ def test_secret_values_never_leave_the_server(mcp):
     pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "env": [
         {"name": "API_TOKEN", "value": "abc"}, {"name": "DB_URL", "value": "postgres://u:pw@db:5432/x"},
         {"name": "MODE", "value": "fast"}]}]}}
-    env = sanitize("Pod", pod)["spec"]["containers"][0]["env"]
-    assert [v["value"] for v in env] == ["***redacted***", "postgres://u:***@db:5432/x", "fast"]
+    described, count = redact_payload(sanitize("Pod", pod))  # what the registry does to every result
+    env = described["spec"]["containers"][0]["env"]
+    assert [v["value"] for v in env] == ["***redacted***", "postgres://***redacted***@db:5432/x", "fast"] and count == 2
 
 
 def test_writes_outside_the_allow_list_are_refused_and_audited(mcp, audit_path):
