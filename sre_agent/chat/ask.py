@@ -79,7 +79,8 @@ def settle(answer: Answer, needs: tuple[str, ...]) -> Answer:
         answer.status = "unknown"
         answer.details.insert(0, f"(partial) {answer.headline}")
         answer.headline = could_not_check_sentence(missing)
-        answer.next_steps.insert(0, "Check that the backends are reachable (kubeconfig, AWS credentials) and ask again.")
+        # "nothing to do" followed a verdict that no longer stands
+        answer.next_steps = ["Check that the backends are reachable (kubeconfig, AWS credentials) and ask again."]
     elif missing or failed:
         gaps = [c for c in missing + failed if c.status == "could_not_check"]
         if gaps:
