@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import sys
 import threading
@@ -154,7 +155,7 @@ def repl(session: ChatSession, *, out: TextIO = sys.stdout, prompt: str = "sre-a
                     if not command(line, runner, out):
                         return 0
                     continue
-                answer = runner.run(lambda text=line: session.ask(text))
+                answer = runner.run(functools.partial(session.ask, line))
                 print(render(answer), file=out, flush=True)
             except Cancelled:
                 print("\ncancelled; the session goes on.", file=out, flush=True)
