@@ -34,6 +34,8 @@ CASES = [
     ("is it safe to roll back?", "rollback_safe", None, True),
     ("is it safe to roll back checkout?", "rollback_safe", "checkout", False),
     ("should we roll back checkout", "rollback_safe", "checkout", False),
+    ("is it safe to roll it back?", "rollback_safe", None, True),
+    ("can we roll checkout back", "rollback_safe", "checkout", False),
     ("roll it back", "rollback_request", None, True),
     ("roll back checkout", "rollback_request", "checkout", False),
     ("rollback", "rollback_request", None, True),
