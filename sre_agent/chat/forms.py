@@ -102,6 +102,18 @@ def candidate_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()))
 
 
+KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",
+              "statefulset": "StatefulSet", "daemonset": "DaemonSet", "node": "Node"}
+
+
+def _kind_named_after(text: str, subject: str | None) -> str | None:
+    """"the catalog service" -> Service: the kind word an SRE puts after a name says which object."""
+    if not subject:
+        return None
+    match = re.search(rf"\b{re.escape(subject)}\s+(\w+)", text, re.IGNORECASE)
+    return KIND_WORDS.get(match.group(1).lower()) if match else None
+
+
 def recognise(text: str) -> Recognised:
     """The first form (in forms.yaml order) one of whose patterns matches the question."""
     window, namespace = parse_window(text), parse_namespace(text)
@@ -118,8 +130,9 @@ def recognise(text: str) -> Recognised:
             if namespace and subject == namespace:
                 subject = None
             refers_back = spec.needs_subject and (subject is None or pronoun)
+            kind_hint = spec.kind_hint or _kind_named_after(text, subject)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
-                              needs_subject=spec.needs_subject, kind_hint=spec.kind_hint, window_s=window,
+                              needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
                               namespace=namespace, candidates=candidates)
     return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
 

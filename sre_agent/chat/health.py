@@ -14,6 +14,8 @@ from .models import Answer
 from .references import kind_of, name_of
 
 HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
+# Pod reasons that mean the pod is still in phase Pending (never scheduled, or never started).
+PENDING_REASONS = {"Unschedulable", "SchedulingGated", "ContainerCreating", "PodInitializing"}
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
@@ -80,6 +82,8 @@ def _pod_trouble(pod: dict) -> str | None:
     status = pod.get("status") or ""
     ready, _, total = str(pod.get("ready", "0/0")).partition("/")
     problems = pod.get("problems") or []
+    if status in PENDING_REASONS:
+        status = f"Pending ({status})"
     if status not in HEALTHY_POD_STATES:
         return f"{status}" + (f" ({'; '.join(problems)})" if problems else "")
     if status == "Running" and ready != total:
@@ -154,6 +158,11 @@ async def status(ask: Ask) -> Answer:
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
+        elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
+            fronted = (walk.data or {}).get("selected_by_services") or []
+            if fronted:
+                trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
         details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}")

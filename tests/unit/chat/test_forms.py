@@ -43,6 +43,7 @@ CASES = [
     ("is payments healthy?", "status", "payments", False),
     ("how is search doing?", "status", "search", False),
     ("status of grafana", "status", "grafana", False),
+    ("is the catalog service healthy?", "status", "catalog", False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),
@@ -78,3 +79,9 @@ def test_every_form_has_a_handler_and_every_pattern_compiles():
 
     forms = {spec.id for spec in catalog().forms}
     assert forms | {"unrecognised"} <= set(HANDLERS)
+
+
+def test_a_kind_word_after_the_name_says_which_object():
+    assert recognise("is the catalog service healthy?").kind_hint == "Service"
+    assert recognise("is catalog healthy?").kind_hint is None
+    assert recognise("roll back checkout").kind_hint == "Deployment"
