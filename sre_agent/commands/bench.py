@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "graph": ("bench_graph.py", [], "graph overhead per node transition, peak memory"),
     "cli_startup": ("bench_cli_startup.py", [], "sre-agent --help / --version / a command's --help, fresh process each"),
     "redaction": ("bench_redaction.py", [], "the redaction layer: what it masks per catalog scenario, cost per tool call"),
+    "chat": ("bench_chat.py", [], "chat: time to first answer and warm answer time per question form"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

@@ -26,12 +26,18 @@ def evaluate(
     approvals: Annotated[str, typer.Option(help="all: the stand-in on-call approves every proposal; none: rejects all.")] = "all",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
     markdown_out: Annotated[Optional[Path], typer.Option("--markdown", help="Write the results table as markdown here.")] = None,
+    chat: Annotated[bool, typer.Option("--chat", help="Score chat instead: the conversations in sre_agent/eval/chat_cases "
+                                                      "(or --chat-cases), each against a fresh lab of its world.")] = False,
+    chat_cases: Annotated[Optional[Path], typer.Option("--chat-cases", help="A directory of chat case files.")] = None,
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
 
     Exits 0 whatever the scores (it measures); non-zero only when it could not run.
     """
     settings = settings_for(ctx, {"brain": brain})
+    if chat:
+        _evaluate_chat(chat_cases, only, json_out, markdown_out)
+        return
     if approvals not in ("all", "none"):
         typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
@@ -63,3 +69,21 @@ def evaluate(
     if markdown_out:
         markdown_out.parent.mkdir(parents=True, exist_ok=True)
         markdown_out.write_text(table)
+
+
+def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Path | None, markdown_out: Path | None) -> None:
+    from ..eval.chat_eval import load_cases, markdown_summary, run_chat_eval
+
+    worlds = [w for w in load_cases(cases_dir) if not only or w.scenario in only]
+
+    def progress(turn) -> None:
+        print(f"[{turn.world}/{turn.conversation} {turn.turn}] {turn.ask!r}: {'ok' if turn.passed else 'FAIL'} "
+              f"({turn.status}, {turn.seconds:.1f}s)", file=sys.stderr)
+
+    report = run_chat_eval(worlds, on_turn=progress)
+    table = markdown_summary(report)
+    print(table)
+    for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)

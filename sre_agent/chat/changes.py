@@ -1,0 +1,111 @@
+"""What changed in a window: rollouts (new ReplicaSet revisions, with the image diff from the
+rollout history), scale changes (ScalingReplicaSet events outside a rollout), node events, config
+breakages the kubelet reported, and alarm state changes. "Nothing changed" rests on both backends."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .ask import Ask, handles
+from .models import Answer
+
+AGE = re.compile(r"^(\d+)([smhd])$")
+AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Event reasons that say a config object a workload needs changed or went missing.
+CONFIG_REASONS = {"FailedMount", "CreateContainerConfigError", "FailedAttachVolume", "FailedCreate"}
+MAX_ROLLOUTS = 8
+
+
+def age_seconds(age: str | None) -> int | None:
+    match = AGE.match(age or "")
+    return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "?"
+    minutes = int((now - when).total_seconds() // 60)
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+
+
+def _window_text(seconds: int) -> str:
+    return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds // 60} min"
+
+
+async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[list[str], set[str], list[str]]:
+    sets = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "limit": 5000, **scope})
+    lines, rolled, resources = [], set(), []
+    fresh = [rs for rs in (sets.data or {}).get("items") or []
+             if (rs.get("revision") or 0) > 1 and (age_seconds(rs.get("age")) or 10**9) <= window_s]
+    for rs in fresh[:MAX_ROLLOUTS]:
+        namespace, deployment = rs.get("namespace"), str(rs.get("name", "")).rsplit("-", 1)[0]
+        history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": deployment})
+        revisions = (history.data or {}).get("revisions") or []
+        new = next((r for r in revisions if r.get("revision") == rs.get("revision")), None)
+        old = max((r for r in revisions if r.get("revision", 0) < rs.get("revision", 0)), key=lambda r: r["revision"], default=None)
+        diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
+            "pod template changed (same images: env, resources or probes)"
+        lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
+                     f"{rs.get('revision')} {rs.get('age')} ago, {diff}; now {rs.get('ready')} ready")
+        rolled.add(f"{namespace}/{deployment}")
+        resources.append(f"{namespace}/Deployment/{deployment}")
+    return lines, rolled, resources
+
+
+@handles("changes", needs=("kubernetes", "cloudwatch"))
+async def changes(ask: Ask) -> Answer:
+    window_s = ask.recognised.window_s
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=window_s)
+    scope = {"namespace": ask.namespace} if ask.namespace else {}
+    lines, rolled, resources = await _rollouts(ask, scope, window_s)
+    events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
+    seen_scale: set[str] = set()
+    for event in reversed((events.data or {}).get("events") or []):  # oldest first
+        when = parse_time(event.get("last") or event.get("first"))
+        if when is None or when < since:
+            continue
+        kind, _, name = str(event.get("object", "")).partition("/")
+        namespace = event.get("namespace")
+        if event.get("reason") == "ScalingReplicaSet" and f"{namespace}/{name}" not in rolled:
+            key = f"{namespace}/{name}:{event.get('message')}"
+            if key not in seen_scale:
+                seen_scale.add(key)
+                lines.append(f"scale: {namespace}/Deployment/{name}: {event.get('message')} ({_ago(when, now)})")
+                resources.append(f"{namespace}/Deployment/{name}")
+        elif kind == "Node":
+            lines.append(f"node: Node/{name} {event.get('reason')}: {event.get('message')} ({_ago(when, now)})")
+            resources.append(f"Node/{name}")
+        elif event.get("reason") in CONFIG_REASONS and event.get("type") == "Warning":
+            lines.append(f"config: {namespace}/{kind}/{name} {event.get('reason')}: {(event.get('message') or '')[:200]} "
+                         f"({_ago(when, now)}, x{event.get('count', 1)})")
+    alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    for alarm in (alarms.data or {}).get("alarms") or []:
+        when = parse_time(alarm.get("updated"))
+        if when is not None and when >= since:
+            lines.append(f"alarm: {alarm.get('name')} went to {alarm.get('state')} ({_ago(when, now)})")
+    lines = list(dict.fromkeys(lines))
+    where = f" in namespace {ask.namespace}" if ask.namespace else " across all namespaces"
+    window = _window_text(window_s)
+    if not lines:
+        return ask.answer(f"Nothing changed in the last {window}{where}: no rollout, scale change, node event, config "
+                          "error or alarm transition", status="healthy",
+                          next_steps=["Nothing changed: look wider ('what changed in the last 6 hours?') or at "
+                                      "what's broken now."])
+    rollouts = sum(1 for line in lines if line.startswith("rollout"))
+    headline = f"{len(lines)} change(s) in the last {window}{where}" + (f", {rollouts} rollout(s)" if rollouts else "")
+    steps = ["If a rollout lines up with the trouble, ask 'is it safe to roll back <deployment>?'."] if rollouts else \
+        ["Correlate these with the alarms ('are any alarms firing?')."]
+    return ask.answer(headline, status="answered", details=lines, next_steps=steps,
+                      resources=list(dict.fromkeys(resources)))

@@ -1,0 +1,141 @@
+"""Recognising what an SRE is asking: the question forms in forms.yaml, the resource a question is
+about (or a pronoun pointing back into the conversation), the time window it names and the
+namespace it scopes to. Pure functions over text: no tools, no state."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, Field
+
+DEFAULT_WINDOW_S = 3600
+MAX_WINDOW_S = 7 * 86400
+UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hr": 3600, "hour": 3600,
+                "d": 86400, "day": 86400, "w": 604800, "week": 604800}
+_WINDOW = re.compile(r"\b(?:last|past|previous|since|in the last|within|over the last)\s+(?:(\d+|an?|one|two|few|couple of)\s*)?"
+                     r"(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b", re.IGNORECASE)
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "few": 3, "couple of": 2}
+_NAMESPACE = re.compile(r"\b(?:in|across)\s+(?:the\s+)?(?:namespace\s+([a-z0-9][a-z0-9-]*)|([a-z0-9][a-z0-9-]*)\s+namespace)\b",
+                        re.IGNORECASE)
+_RESOURCE_TOKEN = re.compile(r"[a-z0-9][a-z0-9./-]*[a-z0-9]|[a-z0-9]")
+
+
+class FormSpec(BaseModel):
+    id: str
+    patterns: list[str]
+    needs_subject: bool = False
+    kind_hint: str | None = None
+
+
+class FormCatalog(BaseModel):
+    pronouns: list[str]
+    stopwords: list[str]
+    forms: list[FormSpec]
+
+
+class Recognised(BaseModel):
+    """What a question asks: its form, the subject it names (None: none named; a pronoun: the
+    conversation's focus), the time window and namespace it scopes to."""
+
+    form: str  # a FormSpec id, or "unrecognised"
+    subject: str | None = None
+    refers_back: bool = False  # the subject is a pronoun (or missing where the form needs one)
+    needs_subject: bool = False
+    kind_hint: str | None = None
+    window_s: int = DEFAULT_WINDOW_S
+    namespace: str | None = None
+    candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> FormCatalog:
+    text = resources.files("sre_agent.chat").joinpath("forms.yaml").read_text()
+    return FormCatalog.model_validate(yaml.safe_load(text))
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> list[tuple[FormSpec, list[re.Pattern[str]]]]:
+    return [(spec, [re.compile(p, re.IGNORECASE) for p in spec.patterns]) for spec in catalog().forms]
+
+
+def parse_window(text: str) -> int:
+    """Seconds the question looks back: "last 2 hours" -> 7200, "past 30m" -> 1800; default one hour."""
+    match = _WINDOW.search(text)
+    if not match:
+        if re.search(r"\btoday\b|\bsince yesterday\b", text, re.IGNORECASE):
+            return 86400
+        return DEFAULT_WINDOW_S
+    count_text = (match.group(1) or "1").lower()
+    count = int(count_text) if count_text.isdigit() else _WORD_NUMBERS.get(count_text, 1)
+    unit = match.group(2).lower().rstrip("s") or "s"
+    seconds = UNIT_SECONDS.get(unit, UNIT_SECONDS.get(unit[:1], 3600))
+    return max(60, min(MAX_WINDOW_S, count * seconds))
+
+
+def parse_namespace(text: str) -> str | None:
+    match = _NAMESPACE.search(text)
+    return (match.group(1) or match.group(2)).lower() if match else None
+
+
+def clean_subject(raw: str | None) -> str | None:
+    """The resource word of a captured subject: no punctuation, no possessive, no stopword."""
+    if not raw:
+        return None
+    word = raw.strip().strip("?!.,:;'\"`").lower()
+    word = re.sub(r"'s$", "", word)
+    if not word or word in catalog().stopwords and word not in catalog().pronouns:
+        return None
+    return word
+
+
+def is_pronoun(word: str | None) -> bool:
+    return word is not None and word in catalog().pronouns
+
+
+def candidate_words(text: str) -> list[str]:
+    """Words of a question that could name a resource: not stopwords, at least 3 characters."""
+    stop = set(catalog().stopwords) | set(catalog().pronouns)
+    words = [w.strip("./-") for w in _RESOURCE_TOKEN.findall(text.lower())]
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()))
+
+
+KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",
+              "statefulset": "StatefulSet", "daemonset": "DaemonSet", "node": "Node"}
+
+
+def _kind_named_after(text: str, subject: str | None) -> str | None:
+    """"the catalog service" -> Service: the kind word an SRE puts after a name says which object."""
+    if not subject:
+        return None
+    match = re.search(rf"\b{re.escape(subject)}\s+(\w+)", text, re.IGNORECASE)
+    return KIND_WORDS.get(match.group(1).lower()) if match else None
+
+
+def recognise(text: str) -> Recognised:
+    """The first form (in forms.yaml order) one of whose patterns matches the question."""
+    window, namespace = parse_window(text), parse_namespace(text)
+    for spec, patterns in _compiled():
+        for pattern in patterns:
+            match = pattern.search(text)
+            if not match:
+                continue
+            candidates = candidate_words(text)
+            subject = clean_subject(match.groupdict().get("subject"))
+            pronoun = is_pronoun(subject)
+            if subject is None and spec.needs_subject and candidates:
+                subject = candidates[0]  # "logs for the checkout service": the pattern caught "the"
+            if namespace and subject == namespace:
+                subject = None
+            refers_back = spec.needs_subject and (subject is None or pronoun)
+            kind_hint = spec.kind_hint or _kind_named_after(text, subject)
+            return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
+                              needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
+                              namespace=namespace, candidates=candidates)
+    return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
+
+
+def form_ids() -> list[str]:
+    return [spec.id for spec in catalog().forms]

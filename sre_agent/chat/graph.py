@@ -1,0 +1,81 @@
+"""A chat session as a LangGraph thread: one node answers the question in the state with the
+session's tools, and appends the turn; the checkpointer keeps the turns, the focus (the resources
+discussed, most recent first: what "it" means) and the last diagnosis, so a session resumes where
+it stopped. The tools are run-scoped context, never checkpointed."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from ..graph.ports import Tools
+from . import alarms, changes, health, investigate, logs, meta, rollback, topology  # noqa: F401  (register the forms)
+from .ask import HANDLERS, Ask, settle
+from .forms import recognise
+from .models import Answer, Turn
+from .references import resolve
+
+MAX_FOCUS = 12
+
+
+class ChatState(TypedDict, total=False):
+    session_id: str
+    question: str
+    turns: Annotated[list[dict[str, Any]], operator.add]  # Turn dumps, oldest first
+    focus: list[str]
+    diagnosis: dict[str, Any] | None
+
+
+@dataclass
+class ChatContext:
+    tools: Tools
+    namespace: str | None = None  # -n: every question scoped to it unless the question names another
+    investigate: Callable[[str, str], Awaitable[dict]] | None = None
+
+
+async def answer_question(ask: Ask) -> Answer:
+    """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
+    registered = HANDLERS[ask.form]
+    if ask.recognised.needs_subject:
+        resolved = await resolve(ask)
+        if isinstance(resolved, Answer):
+            return settle(resolved, ())
+        ask.resource = resolved
+    return settle(await registered.handler(ask), registered.needs)
+
+
+async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+    question = state.get("question", "")
+    recognised = recognise(question)
+    focus = list(state.get("focus") or [])
+    ask = Ask(question=question, recognised=recognised, tools=runtime.context.tools,
+              namespace=recognised.namespace or runtime.context.namespace, focus=focus,
+              last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
+              recent=_recent_facts(state.get("turns") or []))
+    answer = await answer_question(ask)
+    turn = Turn(question=question, answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
+    new_focus = list(dict.fromkeys([*answer.resources, *focus]))[:MAX_FOCUS]
+    return {"turns": [turn.model_dump(mode="json")], "focus": new_focus,
+            "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
+
+
+def _recent_facts(turns: list[dict[str, Any]], keep: int = 3) -> list[str]:
+    facts = []
+    for turn in turns[-keep:]:
+        answer = turn.get("answer") or {}
+        facts += [answer.get("headline") or "", *(answer.get("details") or [])[:6]]
+    return [f for f in facts if f]
+
+
+def build_chat_graph(checkpointer: Any = None) -> Any:
+    graph = StateGraph(ChatState, context_schema=ChatContext)
+    graph.add_node("answer", answer_node)
+    graph.add_edge(START, "answer")
+    graph.add_edge("answer", END)
+    return graph.compile(checkpointer=checkpointer)

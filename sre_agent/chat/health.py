@@ -1,0 +1,195 @@
+"""Is anything broken, are pods failing, how is X: answers from the sweep report, the pod list, the
+analyzers and the alarms. A "healthy" here is only ever a candidate: `settle` turns it into "could
+not check" when a backend it needs did not answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..contracts import parse_resource_id
+from ..sweep.models import SweepReport
+from .ask import Ask, RecordingTools, handles
+from .models import Answer
+from .references import kind_of, name_of
+
+HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
+# Pod reasons that mean the pod is still in phase Pending (never scheduled, or never started).
+PENDING_REASONS = {"Unschedulable", "SchedulingGated", "ContainerCreating", "PodInitializing"}
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+async def sweep(ask: Ask) -> SweepReport:
+    """The sweep engine's report (sre_agent.sweep.engine); the in-branch stand-in until it lands."""
+    try:
+        from ..sweep.engine import run_sweep  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from .sweep_fallback import run_sweep
+    result: Any = run_sweep(RecordingTools(ask), ask.namespace)
+    if hasattr(result, "__await__"):
+        result = await result
+    return result
+
+
+@handles("broken_now", needs=("kubernetes", "cloudwatch"))
+async def broken_now(ask: Ask) -> Answer:
+    report = await sweep(ask)
+    scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
+    firing = [a for a in report.alarms if a.state == "ALARM"]
+    details = []
+    for problem in report.problems:
+        signals = ", ".join(dict.fromkeys(s.signal for s in problem.symptoms if s.signal))
+        details.append(f"[{problem.severity}] {problem.resource}: {problem.summary}" + (f" ({signals})" if signals else ""))
+        if problem.blast_radius:
+            details.append(f"    affects: {', '.join(problem.blast_radius)}")
+    for alarm in firing:
+        details.append(f"[alarm] {alarm.name} is in ALARM: {alarm.reason[:160]}")
+    for alarm in report.alarms:
+        if alarm.state == "INSUFFICIENT_DATA":
+            details.append(f"[no data] alarm {alarm.name} has INSUFFICIENT_DATA: it cannot tell either way")
+    next_steps = []
+    for problem in report.problems[:3]:
+        step = problem.next_step
+        if step.action:
+            next_steps.append(f"{problem.resource}: proposed action {step.action} (needs approval; chat does not write)")
+        if step.runbook:
+            next_steps.append(f"{problem.resource}: runbook {step.runbook}")
+    resources = [p.resource for p in report.problems]
+    if report.problems or firing:
+        worst = report.problems[0] if report.problems else None
+        headline = (f"{len(report.problems)} problem(s) in {scope}" + (f"; worst: {worst.resource}: {worst.summary}" if worst else "")
+                    + (f"; {len(firing)} alarm(s) firing" if firing else ""))
+        if worst:
+            next_steps.append(f"Ask 'why is {name_of(worst.resource)} failing?' for a full investigation of the worst one.")
+        else:
+            headline = (f"{len(firing)} alarm(s) firing in {scope} ({', '.join(a.name for a in firing)}) and no object in a "
+                        "failing state: the cause shows in metrics or logs, not in pod status")
+            next_steps.append("Ask 'are any alarms firing?' for which service each alarm watches, then "
+                              "'why is <that service> failing?'.")
+        return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
+    counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and no alarm firing" +
+                        (f" ({counted} looked at)" if counted else ""), status="healthy", details=details,
+                        next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
+    for check in report.coverage:  # the engine's own holes count too, whatever our calls showed
+        if check.status == "could_not_check":
+            answer.status = "unknown"
+            answer.headline = f"could not check {check.backend}: {check.reason}"
+    return answer
+
+
+def _pod_trouble(pod: dict) -> str | None:
+    status = pod.get("status") or ""
+    ready, _, total = str(pod.get("ready", "0/0")).partition("/")
+    problems = pod.get("problems") or []
+    if status in PENDING_REASONS:
+        status = f"Pending ({status})"
+    if status not in HEALTHY_POD_STATES:
+        return f"{status}" + (f" ({'; '.join(problems)})" if problems else "")
+    if status == "Running" and ready != total:
+        return f"Running but not ready ({pod.get('ready')})"
+    if problems and int(pod.get("restarts") or 0) > 0:
+        return f"restarted {pod.get('restarts')} times ({'; '.join(problems)})"
+    return None
+
+
+@handles("pod_problems", needs=("kubernetes",))
+async def pod_problems(ask: Ask) -> Answer:
+    args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
+    outcome = await ask.call("kubernetes", "get_resources", args)
+    pods = (outcome.data or {}).get("items") or []
+    troubled = [(pod, why) for pod in pods if (why := _pod_trouble(pod))]
+    scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
+    if not troubled:
+        return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
+                          status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
+    details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
+               for pod, why in troubled]
+    owners = list(dict.fromkeys(_owner_id(pod) for pod, _ in troubled))
+    crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
+    headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
+                (f", {len(crashloop)} in CrashLoopBackOff" if crashloop else ", none in CrashLoopBackOff") +
+                f"; owners: {', '.join(owners[:5])}")
+    return ask.answer(headline, status="problems", details=details, resources=owners,
+                      next_steps=[f"Ask 'why is {name_of(owners[0])} failing?' for the root cause, or "
+                                  f"'show me its logs' / 'its events'."])
+
+
+def _owner_id(pod: dict) -> str:
+    """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
+    owner = pod.get("owner") or ""
+    kind, _, name = owner.partition("/")
+    ns = pod.get("namespace")
+    if kind == "ReplicaSet" and "-" in name:
+        return f"{ns}/Deployment/{name.rsplit('-', 1)[0]}"
+    if kind:
+        return f"{ns}/{kind}/{name}"
+    return f"{ns}/Pod/{pod.get('name')}"
+
+
+def related(finding: dict, rid: str) -> bool:
+    """A finding is about X when it names X, X owns it, or it is one of X's generated children
+    (pods and ReplicaSets are named after their workload)."""
+    namespace, _, name = parse_resource_id(rid)
+    if finding.get("resource") == rid or finding.get("owner") == rid:
+        return True
+    fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
+    return fns == namespace and fkind in ("Pod", "ReplicaSet") and fname.startswith(name + "-")
+
+
+def alarm_mentions(alarm: dict, name: str) -> bool:
+    words = [alarm.get("name") or "", *[str(v) for v in (alarm.get("dimensions") or {}).values()]]
+    return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
+
+
+@handles("status", needs=("kubernetes", "cloudwatch"))
+async def status(ask: Ask) -> Answer:
+    rid = ask.resource or ""
+    namespace, kind, name = parse_resource_id(rid)
+    details: list[str] = []
+    trouble: list[str] = []
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    spec, state = obj.get("spec") or {}, obj.get("status") or {}
+    if kind in WORKLOADS:
+        desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
+        ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
+        images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
+        details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
+        if described.error is None and ready < (desired or 0):
+            trouble.append(f"only {ready} of {desired} replicas are ready")
+        elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
+            fronted = (walk.data or {}).get("selected_by_services") or []
+            if fronted:
+                trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+    elif kind == "Node":
+        cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
+        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}")
+        if cond.get("Ready") != "True" and described.error is None:
+            trouble.append(f"node Ready={cond.get('Ready', 'Unknown')}")
+    elif kind == "Service":
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+        data = walk.data or {}
+        details.append(f"{data.get('ready_endpoints', '?')} ready endpoints, {data.get('not_ready_endpoints', '?')} not ready; "
+                       f"selector {data.get('selector')}")
+        if walk.error is None and not data.get("ready_endpoints"):
+            trouble.append("the Service has no ready endpoints")
+    for event in ((described.data or {}).get("events") or [])[:5]:
+        if event.get("type") == "Warning":
+            details.append(f"event {event.get('reason')}: {event.get('message')}")
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace} if namespace else {})
+    for finding in (analysis.data or {}).get("findings") or []:
+        if related(finding, rid):
+            trouble.append(f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}")
+    alarms = await ask.call("cloudwatch", "describe_alarms", {})
+    for alarm in (alarms.data or {}).get("alarms") or []:
+        if alarm_mentions(alarm, name) and alarm.get("state") == "ALARM":
+            trouble.append(f"alarm {alarm.get('name')} is in ALARM")
+    if described.error and not trouble:
+        details.insert(0, f"describe failed: {described.error[:200]}")
+    if trouble:
+        return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
+                          next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
+    return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
+                      details=details, next_steps=["Nothing to do for it."] if kind_of(rid) else [])

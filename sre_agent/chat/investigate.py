@@ -1,0 +1,67 @@
+"""Why is X failing (the full multi-agent investigation, remediation off, summarised) and which
+runbook applies (the SSM runbook search, fed with what the conversation established)."""
+
+from __future__ import annotations
+
+from .ask import Ask, handles
+from .models import Answer
+from .references import name_of
+
+
+@handles("why_failing")
+async def why_failing(ask: Ask) -> Answer:
+    if ask.investigate is None:
+        return ask.answer("This session cannot start investigations.", status="answered")
+    summary = await ask.investigate(ask.question, ask.resource or "")
+    diagnosis = summary.get("diagnosis") or {}
+    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    details = [f"evidence {e.get('id')} {e.get('source_tool')}: {str(e.get('excerpt', ''))[:200]}"
+               for e in (diagnosis.get("evidence") or [])[:6]]
+    details += [f"proposed (not run, chat is read-only): {a.get('tool')} {a.get('args')}" for a in summary.get("actions") or []]
+    details += [f"{c.get('backend')}: {c.get('status')} {c.get('reason', '')}".strip() for c in summary.get("coverage") or []
+                if c.get("status") != "checked"]
+    details.append(f"{summary.get('tool_calls', 0)} tool calls by {', '.join(summary.get('agents_invoked') or [])}; "
+                   f"report {summary.get('report_path')}")
+    resources = list(dict.fromkeys(r for r in (ask.resource, culprit) if r))
+    if summary.get("status") == "unknown":
+        return ask.answer(f"Could not finish the investigation of {ask.resource}: "
+                          f"{diagnosis.get('summary') or 'a backend could not be checked'}", status="unknown",
+                          details=details, resources=resources, diagnosis=diagnosis,
+                          next_steps=["Check that every backend is reachable, then ask again."])
+    if category == "none":
+        return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
+                          status="answered", details=details, resources=resources, diagnosis=diagnosis,
+                          next_steps=["Ask 'what changed in the last hour?' or look at its logs."])
+    steps = []
+    if category in ("bad_deploy_regression", "bad_image", "crash_missing_config") and culprit:
+        steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
+    steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
+              f"Full report: {summary.get('report_path')}"]
+    culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
+    return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
+                      f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
+                      resources=resources, diagnosis=diagnosis, next_steps=steps)
+
+
+@handles("runbook", needs=("ssm",))
+async def runbook(ask: Ask) -> Answer:
+    diagnosis = ask.last_diagnosis or {}
+    # What the conversation established is the incident's text: the diagnosis, else the last answers' facts.
+    established = [diagnosis.get("summary"), diagnosis.get("category")] if diagnosis else ask.recent
+    symptoms = " ".join(filter(None, [*established, ask.question]))
+    args: dict = {"symptoms": symptoms[:20000], "limit": 3}
+    if diagnosis.get("category") and diagnosis["category"] != "none":
+        args["category"] = diagnosis["category"]
+    outcome = await ask.call("ssm", "search_runbooks", args)
+    hits = (outcome.data or {}).get("results") or []
+    if outcome.error is not None:
+        return ask.answer(f"Could not search the runbooks: {outcome.error[:200]}", status="unknown")
+    if not hits:
+        return ask.answer("No runbook matches what this conversation has established", status="answered",
+                          next_steps=["Ask 'why is <service> failing?' first: the diagnosis picks the runbook."])
+    lines = [f"{h.get('id')}: {h.get('title')} (score {h.get('score')}, category {h.get('category')})" for h in hits]
+    basis = f"the diagnosis ({diagnosis['category']})" if diagnosis.get("category") else \
+        ("what this conversation found" if ask.recent else "the question")
+    return ask.answer(f"Runbook for {basis}: {hits[0].get('id')} -- {hits[0].get('title')}", status="answered",
+                      details=lines, resources=list(ask.focus[:1]),
+                      next_steps=[f"Read it: sre-agent runbooks show {hits[0].get('id')}"])

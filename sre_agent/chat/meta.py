@@ -1,0 +1,56 @@
+"""Help, and questions the offline brain does not recognise: say plainly an LLM is needed, and still
+answer what can be answered (the status of a resource the question names)."""
+
+from __future__ import annotations
+
+from .ask import HANDLERS, Ask, handles, settle
+from .health import status
+from .models import Answer
+from .references import best_match
+
+EXAMPLES = [
+    ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
+    ("alarms", "are any alarms firing?"),
+    ("pod_problems", "any pods crashlooping?"),
+    ("changes", "what changed in the last 2 hours?"),
+    ("status", "is checkout healthy?"),
+    ("why_failing", "why is checkout failing?   (a full investigation, read-only)"),
+    ("logs", "show me checkout's logs   /   show me its logs"),
+    ("events", "events for checkout"),
+    ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
+    ("dependents", "what depends on ledger?"),
+    ("rollback_safe", "is it safe to roll back checkout?"),
+    ("rollback_request", "roll it back   (answered with the action to approve; chat never writes)"),
+    ("runbook", "which runbook applies?"),
+]
+COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's answers)  /exit (or Ctrl-D)"
+
+
+def help_text() -> list[str]:
+    return [f"  {text}" for _, text in EXAMPLES] + ["", f"Commands: {COMMANDS}",
+                                                    "Ctrl-C cancels the current answer; 'it' means the last resource discussed."]
+
+
+@handles("help")
+async def help_answer(ask: Ask) -> Answer:
+    return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text())
+
+
+@handles("unrecognised", needs=("kubernetes",))
+async def unrecognised(ask: Ask) -> Answer:
+    """Not a form the offline brain knows. If a word names a resource exactly, give its status."""
+    intro = ("That question needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers only the "
+             "question forms in /help.")
+    for word in ask.recognised.candidates[:4]:
+        found = await ask.call("kubernetes", "find_resource", {"name": word})
+        exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+        chosen = best_match(exact, namespace=ask.namespace, kind_hint=None)
+        if chosen:
+            ask.resource = chosen
+            answer = settle(await status(ask), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
+            answer.details.insert(0, f"({intro} Meanwhile, the status of {chosen}, which the question names:)")
+            answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
+            answer.form = "unrecognised"
+            return answer
+    return ask.answer(intro, status="needs_llm", details=help_text(),
+                      next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])

@@ -1,0 +1,154 @@
+"""Rollbacks: is it safe (the previous revision, whether it ran without an alarm firing, and what a
+rollback would change in the pod template), and "roll it back" -- answered with the exact pinned
+action and how to approve it, never with a write: chat is read-only."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ..contracts import parse_resource_id
+from .ask import Ask, handles
+from .changes import parse_time
+from .health import alarm_mentions
+from .models import Answer, ApprovalRequest
+
+COMPARED = ("image", "env", "envFrom", "resources", "livenessProbe", "readinessProbe", "command", "args")
+MAX_ALARMS = 6
+
+
+def template_diff(old: dict, new: dict) -> list[str]:
+    """What moving from `new` (current) back to `old` changes, container by container."""
+    def containers(template: dict) -> dict[str, dict]:
+        return {c.get("name"): c for c in ((template.get("spec") or {}).get("containers") or [])}
+
+    before, after = containers(new), containers(old)
+    lines = []
+    for name in dict.fromkeys([*before, *after]):
+        cur, target = before.get(name) or {}, after.get(name) or {}
+        for key in COMPARED:
+            if cur.get(key) != target.get(key):
+                if key == "env":
+                    lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
+                else:
+                    lines.append(f"container {name}: {key} {_short(cur.get(key))} -> {_short(target.get(key))}")
+    return lines
+
+
+def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
+    cur = {e.get("name"): e for e in current}
+    tgt = {e.get("name"): e for e in target}
+    lines = [f"container {container}: env {n} removed" for n in cur if n not in tgt]
+    lines += [f"container {container}: env {n} added" for n in tgt if n not in cur]
+    lines += [f"container {container}: env {n} changed" for n in cur if n in tgt and cur[n] != tgt[n]]
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]:
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind != "Deployment":
+        return None, None, ask.answer(f"{ask.resource} is a {kind}; rollbacks here are of Deployments (rollout history)",
+                                      next_steps=["Name the Deployment to roll back."])
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    if history.error is not None:
+        return None, None, ask.answer(f"Could not read the rollout history of {ask.resource}: {history.error[:200]}",
+                                      status="unknown", next_steps=["Check the cluster is reachable and ask again."])
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    previous = max((r for r in revisions if current and r["revision"] < current["revision"]),
+                   key=lambda r: r["revision"], default=None)
+    if current is None or previous is None:
+        return None, None, ask.answer(f"{ask.resource} has no earlier revision to roll back to "
+                                      f"(revisions: {[r.get('revision') for r in revisions]})",
+                                      next_steps=["A rollback cannot help; ask 'why is it failing?'."])
+    return current, previous, None
+
+
+async def _template(ask: Ask, namespace: str, replicaset: str) -> dict:
+    described = await ask.call("kubernetes", "describe", {"kind": "ReplicaSet", "name": replicaset, "namespace": namespace})
+    return (((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}
+
+
+async def _alarms_during(ask: Ask, namespace: str, name: str, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """Alarms about this workload or its namespace that went to ALARM while [start, end) (the previous
+    revision was current), and those that did after `end` (since the current one rolled out)."""
+    listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    relevant = [a for a in (listed.data or {}).get("alarms") or []
+                if alarm_mentions(a, name) or (a.get("dimensions") or {}).get("Namespace") == namespace]
+    during: list[str] = []
+    after: list[str] = []
+    hours = max(1, int((datetime.now(UTC) - start).total_seconds() // 3600) + 1)
+    for alarm in relevant[:MAX_ALARMS]:
+        history = await ask.call("cloudwatch", "alarm_history", {"name": alarm["name"], "start": f"-{min(hours, 336)}h"})
+        for item in (history.data or {}).get("items") or []:
+            when = parse_time(item.get("timestamp"))
+            if item.get("new_state") != "ALARM" or when is None:
+                continue
+            if start <= when < end:
+                during.append(f"{alarm['name']} at {item['timestamp']}")
+            elif when >= end:
+                after.append(f"{alarm['name']} at {item['timestamp']}")
+    return during, after
+
+
+@handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
+async def rollback_safe(ask: Ask) -> Answer:
+    current, previous, refusal = await _revisions(ask)
+    if refusal:
+        return refusal
+    assert current is not None and previous is not None
+    namespace_or_none, _, name = parse_resource_id(ask.resource or "")
+    namespace = namespace_or_none or ""
+    diff = template_diff(await _template(ask, namespace, previous["replicaset"]), await _template(ask, namespace, current["replicaset"]))
+    start, end = parse_time(previous.get("created")), parse_time(current.get("created"))
+    during, after = await _alarms_during(ask, namespace, name, start, end) if start and end else ([], [])
+    target = f"revision {previous['revision']} ({', '.join(str(i) for i in previous.get('images') or [])})"
+    ran = f"from {previous.get('created')} to {current.get('created')}"
+    details = [f"current: revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])}), "
+               f"created {current.get('created')}, {current.get('ready')}/{current.get('replicas')} ready",
+               f"rollback target: {target}, current {ran}",
+               *(f"would change: {line}" for line in diff or ["nothing in the containers (same template)"])]
+    details += [f"alarm while the target was current: {a}" for a in during]
+    details += [f"alarm since the current revision rolled out: {a}" for a in after]
+    steps = ["Say 'roll it back' for the exact action to approve (chat itself never writes)."]
+    if during:
+        return ask.answer(f"Rolling {ask.resource} back to {target} is NOT clearly safe: alarms fired while it was current "
+                          f"({'; '.join(during[:3])})", status="problems", details=details,
+                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps])
+    if not diff:
+        return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
+                          "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
+    suffix = f"; alarms fired only after the current revision rolled out ({'; '.join(after[:2])})" if after else ""
+    return ask.answer(f"Rolling {ask.resource} back to {target} looks safe: it ran {ran} with no alarm on "
+                      f"{name} or namespace {namespace} firing{suffix}", status="healthy", details=details, next_steps=steps)
+
+
+@handles("rollback_request", needs=("kubernetes",))
+async def rollback_request(ask: Ask) -> Answer:
+    current, previous, refusal = await _revisions(ask)
+    if refusal:
+        return refusal
+    assert current is not None and previous is not None
+    namespace_or_none, _, name = parse_resource_id(ask.resource or "")
+    namespace = namespace_or_none or ""
+    diff = template_diff(await _template(ask, namespace, previous["replicaset"]), await _template(ask, namespace, current["replicaset"]))
+    request = ApprovalRequest(
+        tool="rollout_undo", resource=ask.resource or "",
+        args={"namespace": namespace, "name": name, "to_revision": previous["revision"], "reason": ask.question[:200]},
+        precondition=f"current revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])})",
+        change="; ".join(diff) or "no container change",
+        how_to_approve=[
+            f"kubectl rollout undo deployment/{name} -n {namespace} --to-revision={previous['revision']}",
+            f"or let the responder do it with your approval: sre-agent investigate --prompt \"{ask.question} "
+            f"({ask.resource})\" --remediation approve   (it asks you to approve the pinned action at the terminal)"])
+    return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "
+                      f"{previous['revision']}. Chat is read-only and has changed nothing.", status="approval_required",
+                      details=[f"would change: {line}" for line in diff], approval=request,
+                      next_steps=[f"To approve, run: {request.how_to_approve[0]}", request.how_to_approve[1],
+                                  "Then ask 'how is it doing?' to verify."])

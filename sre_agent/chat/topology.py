@@ -1,0 +1,80 @@
+"""What X depends on and what depends on X, from the kubernetes `ownership` walk: the in-cluster
+services a workload's environment names (with their endpoints' readiness), and the workloads whose
+environment names the Services in front of X."""
+
+from __future__ import annotations
+
+from ..contracts import parse_resource_id, resource_id
+from .ask import Ask, handles
+from .models import Answer
+
+WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
+
+
+def _dependency_line(dep: dict) -> tuple[str, bool]:
+    if not dep.get("exists"):
+        return f"{dep.get('service')} (via {dep.get('env')}): MISSING -- the Service does not exist", False
+    ready, not_ready = dep.get("ready_endpoints") or 0, dep.get("not_ready_endpoints") or 0
+    healthy = ready > 0
+    state = "up" if healthy else "DOWN: no ready endpoint"
+    return f"{dep.get('service')} (via {dep.get('env')}): {state} ({ready} ready, {not_ready} not ready)", healthy
+
+
+@handles("dependencies", needs=("kubernetes",))
+async def dependencies(ask: Ask) -> Answer:
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind not in WALKABLE:
+        return ask.answer(f"Cannot walk the dependencies of a {kind}; ask about a workload, pod or Service.")
+    walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    if walk.error is not None:
+        return ask.answer(f"Could not walk {ask.resource}'s dependencies: {walk.error[:200]}", status="unknown")
+    data = walk.data or {}
+    if kind == "Service":
+        pods = data.get("selected_pods") or []
+        return ask.answer(f"{ask.resource} routes to {len(pods)} pod(s) ({data.get('ready_endpoints', 0)} ready endpoints) "
+                          f"selected by {data.get('selector')}", details=[f"pod {p}" for p in pods],
+                          next_steps=["Ask about the workload behind it for the services it calls."])
+    lines, down, deps = [], [], []
+    for dep in data.get("calls") or []:
+        line, healthy = _dependency_line(dep)
+        lines.append(line)
+        deps.append(dep.get("service"))
+        if not healthy:
+            down.append(dep.get("service"))
+    if data.get("selected_by_services"):
+        lines.append(f"fronted by Service(s): {', '.join(data['selected_by_services'])}")
+    resources = [ask.resource or "", *deps]
+    if not data.get("calls"):
+        return ask.answer(f"{ask.resource} calls no in-cluster service (none named in its environment)", details=lines,
+                          resources=resources, next_steps=["Its own pods and logs are where to look."])
+    if down:
+        return ask.answer(f"{ask.resource} depends on {len(deps)} service(s); DOWN: {', '.join(down)}", status="problems",
+                          details=lines, resources=[*down, *resources],
+                          next_steps=[f"The failing dependency is the likelier root cause: ask 'why is "
+                                      f"{parse_resource_id(down[0])[2]} failing?'."])
+    return ask.answer(f"{ask.resource} depends on {len(deps)} service(s), all with ready endpoints: {', '.join(deps)}",
+                      status="answered", details=lines, resources=resources,
+                      next_steps=["Its dependencies are up; look at its own pods, logs and recent changes."])
+
+
+@handles("dependents", needs=("kubernetes",))
+async def dependents(ask: Ask) -> Answer:
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    services = [name] if kind == "Service" else []
+    if kind != "Service":
+        walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+        if walk.error is not None:
+            return ask.answer(f"Could not walk {ask.resource}: {walk.error[:200]}", status="unknown")
+        services = (walk.data or {}).get("selected_by_services") or []
+    callers: dict[str, list[str]] = {}
+    for service in services:
+        svc = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service, "namespace": namespace})
+        callers[resource_id("Service", service, namespace)] = (svc.data or {}).get("called_by") or []
+    everyone = sorted({c for found in callers.values() for c in found})
+    lines = [f"{svc} is called by: {', '.join(found) or 'nothing in the cluster'}" for svc, found in callers.items()]
+    if not services:
+        return ask.answer(f"No Service selects {ask.resource}, so nothing in the cluster calls it by Service name",
+                          details=lines, next_steps=["Check ingresses or external callers."])
+    return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else ""),
+                      details=lines, resources=[ask.resource or "", *everyone],
+                      next_steps=["If it is failing, these are the blast radius: check their alarms."])

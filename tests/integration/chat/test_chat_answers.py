@@ -1,0 +1,124 @@
+"""Each question form against a catalog world, through the real MCP servers: the facts an SRE
+expects in the answer (from the scenario's description, not from what chat prints), and the
+honesty rule: a stopped world is "could not check", never "healthy"."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from sre_agent.app.options import RunOptions
+from sre_agent.chat.repl import SessionRunner
+from sre_agent.chat.session import ChatSession
+
+from .conftest import text_of
+
+
+@pytest.fixture(scope="module")
+def regression(chat_on):
+    return chat_on("bad-deploy-regression")  # checkout 2.3.0 -> 2.4.0 38 min ago; frontend latency alarm fires
+
+
+def test_alarms_name_the_firing_alarm(regression):
+    answer = regression.ask("are any alarms firing?")
+    assert answer.status == "problems"
+    assert "shop-frontend-latency-p99" in answer.headline
+    assert [c.status for c in answer.coverage if c.backend == "cloudwatch"] == ["checked"]
+    assert any(r.tool == "describe_alarms" for r in answer.evidence)
+
+
+def test_what_is_broken_is_never_healthy_in_a_broken_world(regression):
+    answer = regression.ask("what's broken right now?")
+    assert answer.status == "problems" and "healthy" not in answer.headline.lower()
+    assert answer.next_steps
+
+
+def test_what_changed_finds_the_rollout_and_its_image_change(regression):
+    answer = regression.ask("what changed in the last hour?")
+    text = text_of(answer)
+    assert "shop/Deployment/checkout" in text and "checkout:2.3.0" in text and "checkout:2.4.0" in text
+    assert answer.resources[0] == "shop/Deployment/checkout"
+    narrow = regression.ask("what changed in the last 10 minutes?")  # the rollout is older than that
+    assert "checkout:2.4.0" not in text_of(narrow)
+
+
+def test_rollback_safety_then_roll_it_back_is_an_approval_request_not_a_write(regression):
+    safe = regression.ask("is it safe to roll back checkout?")
+    text = text_of(safe)
+    assert "revision 1" in text and "checkout:2.3.0" in text and "image" in text
+    request = regression.ask("roll it back")  # "it": checkout, from the previous turn
+    assert request.status == "approval_required" and request.approval is not None
+    assert request.approval.tool == "rollout_undo"
+    assert request.approval.args["to_revision"] == 1 and request.approval.args["name"] == "checkout"
+    assert any("kubectl rollout undo deployment/checkout -n shop --to-revision=1" in s for s in request.next_steps)
+    images = [c["image"] for c in regression.lab.store.get("Deployment", "shop", "checkout")["spec"]["template"]["spec"]["containers"]]
+    assert images == ["ghcr.io/acme-shop/checkout:2.4.0"]  # chat changed nothing
+    assert not any(r.tool == "rollout_undo" for r in request.evidence)
+
+
+def test_follow_ups_use_the_previous_turns_resource(regression):
+    regression.ask("is checkout healthy?")
+    logs = regression.ask("show me its logs")
+    assert logs.resources[0] == "shop/Deployment/checkout"
+    assert "order summary" in text_of(logs)  # the 2.4.0 regression's error, from its logs
+    deps = regression.ask("and its dependencies?")
+    assert deps.resources[0] == "shop/Deployment/checkout" and "shop/Service/inventory" in text_of(deps)
+    callers = regression.ask("what depends on it?")
+    assert "shop/Deployment/frontend" in text_of(callers)
+
+
+def test_status_of_the_alarmed_service_is_not_healthy(regression):
+    answer = regression.ask("is frontend healthy?")
+    assert answer.status == "problems" and "shop-frontend-latency-p99" in text_of(answer)
+
+
+def test_why_is_it_failing_runs_the_investigation_and_the_runbook_follows(regression):
+    answer = regression.ask("why is checkout failing?")
+    assert answer.status == "problems" and answer.diagnosis
+    assert answer.diagnosis["category"] == "bad_deploy_regression"
+    assert answer.diagnosis["resource"] == "shop/Deployment/checkout"
+    runbook = regression.ask("which runbook applies?")
+    assert "bad_deploy_regression" in text_of(runbook)
+
+
+def test_an_unrecognised_question_says_it_needs_an_llm_and_still_answers_what_it_can(regression):
+    answer = regression.ask("tell me a story about checkout")
+    assert answer.status == "needs_llm" and "LLM" in text_of(answer)
+    assert "shop/Deployment/checkout" in text_of(answer)
+    assert regression.ask("help").status == "answered"
+
+
+def test_crashlooping_pods_and_their_events(chat_on):
+    chat = chat_on("crash-missing-env")  # payments 1.9.0 refuses to start without its webhook secret
+    pods = chat.ask("any pods crashlooping?")
+    assert pods.status == "problems" and "CrashLoopBackOff" in text_of(pods)
+    assert "payments/Deployment/payments" in pods.resources
+    events = chat.ask("events for payments")
+    assert events.status == "problems" and "BackOff" in text_of(events)
+
+
+def test_a_healthy_world_is_healthy_with_every_backend_checked(chat_on):
+    chat = chat_on("healthy-baseline")
+    for question in ("what's broken right now?", "are any alarms firing?", "any pods crashlooping?"):
+        answer = chat.ask(question)
+        assert answer.status == "healthy", (question, text_of(answer))
+        assert all(c.status == "checked" for c in answer.coverage), answer.coverage
+
+
+def test_a_stopped_world_is_could_not_check_never_healthy(lab_process, tmp_path):
+    lab = lab_process("healthy-baseline")
+    options = RunOptions(env=lab.env, state_dir=tmp_path, tracing_mode="off")
+    runner = SessionRunner(session := ChatSession(options))
+    runner.start()
+    try:
+        assert runner.run(functools.partial(session.ask, "is checkout healthy?")).status == "healthy"
+        lab.stop()  # the world goes away under a running session
+        for question in ("are any alarms firing?", "what's broken right now?", "any pods crashlooping?",
+                         "what changed in the last hour?", "is it healthy?"):
+            answer = runner.run(functools.partial(session.ask, question))
+            assert answer.status == "unknown", (question, text_of(answer))
+            assert "could not check" in answer.headline
+            assert "healthy" not in answer.headline.lower() and "nothing" not in answer.headline.lower()
+    finally:
+        runner.close()

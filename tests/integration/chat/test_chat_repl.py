@@ -1,0 +1,84 @@
+"""The chat REPL as an on-call engineer meets it: a real pseudo-terminal (pexpect), the real CLI, the
+real MCP servers, a lab in another process. A follow-up uses the previous turn's resource, Ctrl-C
+cancels an answer but not the session, /help works, Ctrl-D exits 0, and no traceback is ever shown."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+PROMPT = "sre-agent> "
+
+
+def _spawn(env: dict[str, str], state_dir, *args: str):
+    child = pexpect.spawn(sys.executable, ["-m", "sre_agent.cli", "chat", "--state-dir", str(state_dir), *args],
+                          env={**os.environ, **env, "TERM": "dumb"}, encoding="utf-8", timeout=240,
+                          dimensions=(50, 400))
+    child.expect_exact(PROMPT)
+    return child
+
+
+def test_a_conversation_with_follow_ups_cancel_help_and_ctrl_d(lab_process, tmp_path):
+    lab = lab_process("bad-deploy-regression")
+    child = _spawn(lab.env, tmp_path)
+    transcript = [child.before]
+
+    def ask(line: str) -> str:
+        child.sendline(line)
+        child.expect_exact(PROMPT)
+        transcript.append(child.before)
+        return child.before
+
+    assert "/help" in transcript[0] and "read-only" in transcript[0]
+    first = ask("is it safe to roll back checkout?")
+    assert "shop/Deployment/checkout" in first and "checkout:2.3.0" in first
+    follow_up = ask("roll it back")  # "it" is the previous turn's deployment
+    assert "rollout_undo shop/Deployment/checkout" in follow_up and "--to-revision=1" in follow_up
+    assert "has changed nothing" in follow_up
+
+    child.sendline("why is checkout failing?")  # a full investigation: seconds of work to interrupt
+    time.sleep(1.5)  # not a timed assertion: only so the interrupt lands mid-answer rather than before it
+    child.sendintr()
+    child.expect_exact("cancelled; the session goes on.")
+    child.expect_exact(PROMPT)
+    transcript.append(child.before)
+    after = ask("show me its logs")  # the session, its servers and its memory survived the Ctrl-C
+    assert "Logs of shop/Deployment/checkout" in after
+
+    helped = ask("/help")
+    assert "what's broken right now?" in helped and "/history" in helped
+    history = ask("/history")
+    assert "roll it back" in history and "show me its logs" in history
+
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in "".join(transcript) + (child.before or "")
+
+
+def test_resuming_a_session_keeps_its_memory(lab_process, tmp_path):
+    lab = lab_process("bad-deploy-regression")
+    child = _spawn(lab.env, tmp_path)
+    session_id = child.before.split("session ", 1)[1].split()[0]
+    child.sendline("what changed in the last hour?")
+    child.expect_exact(PROMPT)
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    child = _spawn(lab.env, tmp_path, "--session", session_id)
+    assert f"resumed {session_id}" in child.before
+    child.sendline("is it safe to roll it back?")  # "it": the rollout found before the restart
+    child.expect_exact(PROMPT)
+    assert "shop/Deployment/checkout" in child.before and "Traceback" not in child.before
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

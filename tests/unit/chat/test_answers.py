@@ -1,0 +1,109 @@
+"""The pure parts of answering: which match a name means, following the conversation's focus, the
+honesty rule on an answer, what a rollback changes, which log group is a workload's."""
+
+import asyncio
+
+from sre_agent.chat.ask import Ask, settle
+from sre_agent.chat.changes import age_seconds
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.logs import log_groups_for
+from sre_agent.chat.models import Answer
+from sre_agent.chat.references import best_match, resolve
+from sre_agent.chat.rollback import template_diff
+from sre_agent.contracts import ToolCallRecord
+
+
+class NoTools:
+    """Resolution from the conversation must not ask any backend; a call here fails the test."""
+
+    parameters: dict = {}
+
+    async def call(self, *args, **kwargs):
+        raise AssertionError(f"unexpected tool call {args}")
+
+
+def _ask(question, focus=()):
+    return Ask(question=question, recognised=recognise(question), tools=NoTools(), focus=list(focus))
+
+
+def test_exact_workloads_win_over_services_and_pods():
+    matches = [{"resource": "shop/Pod/checkout-abc-1", "exact": False}, {"resource": "shop/Service/checkout", "exact": True},
+               {"resource": "shop/Deployment/checkout", "exact": True}]
+    assert best_match(matches, namespace=None, kind_hint=None) == "shop/Deployment/checkout"
+
+
+def test_the_namespace_asked_about_breaks_ties():
+    matches = [{"resource": "a/Deployment/api", "exact": True}, {"resource": "b/Deployment/api", "exact": True}]
+    assert best_match(matches, namespace="b", kind_hint=None) == "b/Deployment/api"
+    assert best_match([], namespace=None, kind_hint=None) is None
+
+
+def test_a_pronoun_means_the_last_resource_discussed():
+    assert asyncio.run(resolve(_ask("show me its logs", ["shop/Deployment/checkout", "shop/Service/frontend"]))) == \
+        "shop/Deployment/checkout"
+
+
+def test_roll_it_back_picks_the_deployment_from_the_focus():
+    focus = ["payments/Service/ledger-db", "shop/Deployment/checkout"]
+    assert asyncio.run(resolve(_ask("roll it back", focus))) == "shop/Deployment/checkout"
+
+
+def test_a_pronoun_with_nothing_discussed_asks_which():
+    answer = asyncio.run(resolve(_ask("show me its logs")))
+    assert isinstance(answer, Answer) and answer.status == "needs_subject" and "Which resource" in answer.headline
+
+
+def _record(server, ok, excerpt=""):
+    return ToolCallRecord(id="ev-1", agent="chat", server=server, tool="t", ok=ok, excerpt=excerpt)
+
+
+def test_healthy_with_an_unreachable_backend_becomes_could_not_check():
+    answer = Answer(question="q", form="alarms", status="healthy", headline="No alarms firing",
+                    evidence=[_record("cloudwatch", False, "EndpointConnectionError: could not connect")],
+                    next_steps=["Nothing to do."])
+    settled = settle(answer, ("cloudwatch",))
+    assert settled.status == "unknown"
+    assert settled.headline.startswith("could not check cloudwatch: EndpointConnectionError")
+    assert "Nothing to do." not in settled.next_steps
+    assert "healthy" not in settled.headline.lower()
+
+
+def test_healthy_with_a_backend_never_asked_is_not_healthy():
+    answer = Answer(question="q", form="broken_now", status="healthy", headline="Nothing is broken",
+                    evidence=[_record("kubernetes", True)])
+    settled = settle(answer, ("kubernetes", "cloudwatch"))
+    assert settled.status == "unknown" and "could not check cloudwatch" in settled.headline
+
+
+def test_healthy_stands_when_every_backend_answered():
+    answer = Answer(question="q", form="alarms", status="healthy", headline="No alarms firing",
+                    evidence=[_record("cloudwatch", True)])
+    assert settle(answer, ("cloudwatch",)).status == "healthy"
+
+
+def test_problems_keep_their_facts_and_name_the_hole():
+    answer = Answer(question="q", form="broken_now", status="problems", headline="2 problems",
+                    evidence=[_record("kubernetes", True), _record("cloudwatch", False, "timed out after 10s")])
+    settled = settle(answer, ("kubernetes", "cloudwatch"))
+    assert settled.status == "problems" and settled.headline == "2 problems"
+    assert any("could not check cloudwatch: timed out" in d for d in settled.details)
+
+
+def test_a_rollback_diff_names_image_and_env_changes():
+    current = {"spec": {"containers": [{"name": "app", "image": "app:2", "env": [{"name": "A", "value": "1"},
+                                                                                   {"name": "NEW", "value": "x"}]}]}}
+    previous = {"spec": {"containers": [{"name": "app", "image": "app:1", "env": [{"name": "A", "value": "1"}]}]}}
+    diff = template_diff(previous, current)
+    assert "container app: image app:2 -> app:1" in diff
+    assert "container app: env NEW removed" in diff
+    assert template_diff(current, current) == []
+
+
+def test_a_workloads_log_group_is_the_one_whose_path_names_it():
+    groups = [{"name": "/lab/shop/checkout"}, {"name": "/lab/other/checkout"}, {"name": "/lab/shop/checkout-worker"}]
+    assert log_groups_for(groups, "shop", "checkout") == ["/lab/shop/checkout", "/lab/other/checkout"]
+    assert log_groups_for(groups, "shop", "cart") == []
+
+
+def test_kubectl_ages_in_seconds():
+    assert [age_seconds(a) for a in ("45s", "39m", "3h", "2d", "", None)] == [45, 2340, 10800, 172800, None, None]

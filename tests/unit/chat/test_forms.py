@@ -1,0 +1,87 @@
+"""Question forms as an SRE types them: which form, which subject (or a pronoun pointing back into
+the conversation), which window and namespace. The phrasings here are written from how on-call
+engineers ask, not from the patterns."""
+
+import pytest
+
+from sre_agent.chat.forms import DEFAULT_WINDOW_S, catalog, parse_window, recognise
+
+# (question, form, subject, refers_back)
+CASES = [
+    ("what's broken right now?", "broken_now", None, False),
+    ("is anything down?", "broken_now", None, False),
+    ("is everything ok in namespace shop?", "broken_now", None, False),
+    ("any problems?", "broken_now", None, False),
+    ("are any alarms firing?", "alarms", None, False),
+    ("what's alerting", "alarms", None, False),
+    ("any pods crashlooping?", "pod_problems", None, False),
+    ("are there pods stuck in pending", "pod_problems", None, False),
+    ("what changed in the last hour?", "changes", None, False),
+    ("was there a deploy recently", "changes", None, False),
+    ("who deployed something", "changes", None, False),
+    ("why is checkout failing?", "why_failing", "checkout", False),
+    ("what's wrong with payments", "why_failing", "payments", False),
+    ("why are orders erroring", "why_failing", "orders", False),
+    ("show me its logs", "logs", None, True),
+    ("show me the logs for the checkout service", "logs", "checkout", False),
+    ("checkout's logs", "logs", "checkout", False),
+    ("events for catalog", "events", "catalog", False),
+    ("and its events?", "events", None, True),
+    ("what does checkout depend on?", "dependencies", "checkout", False),
+    ("and its dependencies?", "dependencies", None, True),
+    ("what depends on ledger?", "dependents", "ledger", False),
+    ("what's the blast radius of ledger", "dependents", "ledger", False),
+    ("is it safe to roll back?", "rollback_safe", None, True),
+    ("is it safe to roll back checkout?", "rollback_safe", "checkout", False),
+    ("should we roll back checkout", "rollback_safe", "checkout", False),
+    ("is it safe to roll it back?", "rollback_safe", None, True),
+    ("can we roll checkout back", "rollback_safe", "checkout", False),
+    ("roll it back", "rollback_request", None, True),
+    ("roll back checkout", "rollback_request", "checkout", False),
+    ("rollback", "rollback_request", None, True),
+    ("which runbook applies?", "runbook", None, False),
+    ("is payments healthy?", "status", "payments", False),
+    ("how is search doing?", "status", "search", False),
+    ("status of grafana", "status", "grafana", False),
+    ("is the catalog service healthy?", "status", "catalog", False),
+    ("help", "help", None, False),
+    ("/help", "help", None, False),
+    ("tell me a joke about kubernetes", "unrecognised", None, False),
+    ("quit", "unrecognised", None, False),
+]
+
+
+@pytest.mark.parametrize("question, form, subject, refers_back", CASES)
+def test_forms_are_recognised(question, form, subject, refers_back):
+    got = recognise(question)
+    assert (got.form, got.subject, got.refers_back) == (form, subject, refers_back)
+
+
+@pytest.mark.parametrize("question, seconds", [
+    ("what changed in the last hour?", 3600), ("what changed in the last 2 hours", 7200),
+    ("anything deployed in the past 30 minutes", 1800), ("changes in the last 15m", 900),
+    ("what changed today", 86400), ("what changed in the last 3 days", 3 * 86400),
+    ("what changed", DEFAULT_WINDOW_S), ("what changed in the last 90 weeks", 7 * 86400),
+])
+def test_the_window_comes_from_the_question(question, seconds):
+    assert parse_window(question) == seconds
+
+
+def test_a_namespace_named_in_the_question_scopes_it():
+    assert recognise("what's broken in namespace payments?").namespace == "payments"
+    assert recognise("what changed in the shop namespace").namespace == "shop"
+    assert recognise("what changed").namespace is None
+
+
+def test_every_form_has_a_handler_and_every_pattern_compiles():
+    from sre_agent.chat.ask import HANDLERS
+    from sre_agent.chat.graph import build_chat_graph  # noqa: F401  (registers the handlers)
+
+    forms = {spec.id for spec in catalog().forms}
+    assert forms | {"unrecognised"} <= set(HANDLERS)
+
+
+def test_a_kind_word_after_the_name_says_which_object():
+    assert recognise("is the catalog service healthy?").kind_hint == "Service"
+    assert recognise("is catalog healthy?").kind_hint is None
+    assert recognise("roll back checkout").kind_hint == "Deployment"
