@@ -59,6 +59,9 @@ class Registered:
 HANDLERS: dict[str, Registered] = {}
 
 
+RESTORE_ACCESS = "Check that the backends are reachable (kubeconfig, AWS credentials) and ask again."
+
+
 def handles(*forms: str, needs: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         for form in forms:
@@ -80,11 +83,13 @@ def settle(answer: Answer, needs: tuple[str, ...]) -> Answer:
         answer.details.insert(0, f"(partial) {answer.headline}")
         answer.headline = could_not_check_sentence(missing)
         # "nothing to do" followed a verdict that no longer stands
-        answer.next_steps = ["Check that the backends are reachable (kubeconfig, AWS credentials) and ask again."]
+        answer.next_steps = [RESTORE_ACCESS]
     elif missing or failed:
         gaps = [c for c in missing + failed if c.status == "could_not_check"]
         if gaps:
             answer.details.append(could_not_check_sentence(gaps))
+    if answer.status == "unknown":  # "nothing to do" never follows a verdict that could not be reached
+        answer.next_steps = [s for s in answer.next_steps if not s.lower().startswith("nothing to do")] or [RESTORE_ACCESS]
     return answer
 
 

@@ -18,13 +18,19 @@ MAX_LINES = 8
 
 
 def log_groups_for(groups: list[dict], namespace: str | None, name: str) -> list[str]:
-    """Groups whose path has the workload's name as a segment; those also naming its namespace first."""
+    """Groups that name the workload: its name as the last path segment first (the usual
+    /<cluster>/<namespace>/<app> layout; those also naming its namespace before others), then its name
+    elsewhere in the path -- but never a segment that only matches because the namespace has the same
+    name (payments/Deployment/payments must not read /cluster/payments/ledger)."""
     hits = []
     for group in groups:
         segments = str(group.get("name", "")).strip("/").split("/")
-        if name in segments:
-            hits.append((namespace not in segments if namespace else False, group["name"]))
-    return [name for _, name in sorted(hits)]
+        in_namespace = bool(namespace) and namespace in segments[:-1]
+        if segments and segments[-1] == name:
+            hits.append((0 if in_namespace or not namespace else 1, group["name"]))
+        elif name in segments[:-1] and name != namespace:
+            hits.append((2, group["name"]))
+    return [group for _, group in sorted(hits)]
 
 
 async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s: int) -> tuple[list[str], str | None]:
@@ -70,8 +76,12 @@ async def _pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[lis
 async def logs(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
     lines, source = await _cloudwatch_logs(ask, namespace, name, ask.recognised.window_s)
-    if source is None and namespace and kind != "Node":
-        lines, source = await _pod_logs(ask, namespace, kind, name)
+    if namespace and kind != "Node" and (source is None or not any(ERROR_LINE.search(line) for line in lines)):
+        # Nothing notable shipped (or nowhere shipped): the pods' own output -- a crashing container's
+        # last words are in its previous instance, which log shipping may never have sent.
+        pod_lines, pod_source = await _pod_logs(ask, namespace, kind, name)
+        if pod_source is not None:
+            lines, source = lines + pod_lines, f"{source} and {pod_source}" if source else pod_source
     if source is None:
         return ask.answer(f"No logs found for {ask.resource}: no CloudWatch log group names it and no pod of it "
                           "returned logs", status="answered",

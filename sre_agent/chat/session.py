@@ -13,9 +13,9 @@ from typing import Any
 from ..app.intake import incident_from_question
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
-from ..app.toolbox import ServerConnection, Toolbox, stdio_servers
+from ..app.toolbox import Toolbox, stdio_servers
 from ..app.wiring import open_checkpointer
-from ..graph.ports import ToolOutcome, Tools
+from ..graph.ports import Tools
 from .graph import ChatContext, build_chat_graph
 from .models import Answer, Turn
 
@@ -30,41 +30,6 @@ def new_session_id(now: datetime | None = None) -> str:
 def read_only(options: RunOptions) -> RunOptions:
     """The same targeting, with every write off: chat never changes anything."""
     return options.model_copy(update={"remediation": "off", "allow_node_actions": False})
-
-
-def _leaf(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
-
-
-class TolerantToolbox(Toolbox):
-    """A toolbox that opens what it can: a server that does not start (no kubeconfig, no credentials)
-    leaves a hole the answers name -- "could not check kubernetes: ..." -- instead of no chat at all."""
-
-    down: dict[str, str]
-
-    async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline") -> ToolOutcome:
-        outcome = await super().call(agent, server, tool, args, brain)
-        if server in self.down and outcome.error is not None:
-            reason = f"the {server} MCP server did not start ({self.down[server]}; its own error is on stderr)"
-            outcome.error = reason
-            outcome.record.excerpt = reason
-        return outcome
-
-
-async def open_tolerant_toolbox(servers: dict[str, ServerConnection], stack: AsyncExitStack) -> TolerantToolbox:
-    toolbox = TolerantToolbox(servers)
-    toolbox.down = {}
-    for name in servers:
-        try:
-            session = await stack.enter_async_context(toolbox.client.session(name))
-            await toolbox.adopt(name, session)
-        except Exception as exc:
-            leaf = _leaf(exc)
-            toolbox.down[name] = f"{type(leaf).__name__}: {leaf}"
-            log.warning("MCP server %s did not start: %s", name, toolbox.down[name])
-    return toolbox
 
 
 class ChatSession:
@@ -85,7 +50,9 @@ class ChatSession:
             if self.tools is None:
                 servers = self.options.servers or stdio_servers(self.options.env, allow_writes=False, namespaces=[],
                                                                 extra_args=self.options.server_args)
-                self.tools = await open_tolerant_toolbox(servers, self._stack)
+                # A server that does not start leaves a hole the answers name ("could not check
+                # kubernetes: <its own error line>") instead of no chat at all.
+                self.tools = await self._stack.enter_async_context(Toolbox(servers))
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
         except BaseException:
             await self._stack.aclose()

@@ -107,3 +107,11 @@ def test_a_workloads_log_group_is_the_one_whose_path_names_it():
 
 def test_kubectl_ages_in_seconds():
     assert [age_seconds(a) for a in ("45s", "39m", "3h", "2d", "", None)] == [45, 2340, 10800, 172800, None, None]
+
+
+def test_a_namespace_named_like_the_workload_does_not_pick_a_neighbours_log_group():
+    groups = [{"name": "/lab/payments/ledger"}, {"name": "/lab/payments/payments"}, {"name": "/aws/payments/app/x"}]
+    assert log_groups_for(groups, "payments", "payments") == ["/lab/payments/payments"]
+    assert log_groups_for([{"name": "/lab/payments/ledger"}], "payments", "payments") == []
+    # the name elsewhere in the path still counts when it is not just the namespace
+    assert log_groups_for([{"name": "/aws/checkout/application"}], "shop", "checkout") == ["/aws/checkout/application"]
