@@ -75,7 +75,9 @@ class Collector:
             *[self.call("kubernetes", "get_resources", {"kind": kind, **scoped, "limit": 5000}) for kind in WORKLOAD_KINDS],
         ])
         ev.findings = (analysis or {}).get("findings") or []
-        ev.alarms = [a for a in (alarms or {}).get("alarms") or [] if in_scope(a.get("dimensions") or {}, ns)]
+        # Every alarm says which metrics the operators care about; only those of the scope are reported.
+        self.all_alarms: list[dict[str, Any]] = (alarms or {}).get("alarms") or []
+        ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
         self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []]
         for event in (events or {}).get("events") or []:
@@ -93,7 +95,7 @@ class Collector:
     async def _anomalies(self, ev: SweepEvidence) -> None:
         """Series of the metrics the alarms watch (same dimension names), alarmed ones first."""
         families: dict[tuple[str, str, frozenset[str]], dict[str, Any]] = {}
-        for alarm in sorted(ev.alarms, key=lambda a: a.get("state") != "ALARM"):
+        for alarm in sorted(self.all_alarms, key=lambda a: a.get("state") != "ALARM"):
             metric, dims = alarm.get("metric") or {}, alarm.get("dimensions") or {}
             comparison = alarm.get("comparison") or ""
             direction = "up" if "Greater" in comparison else "down" if "Less" in comparison else None
