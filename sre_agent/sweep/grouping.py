@@ -191,4 +191,7 @@ def group(ev: SweepEvidence) -> list[Group]:
         entry.symptoms.append(item)
         if item.anchor != root:
             entry.folded.add(item.anchor)
+            backing = ev.service_backing.get(item.anchor)
+            if backing and backing != root:  # the workload behind a folded Service is what is affected
+                entry.folded.add(backing)
     return list(groups.values())
