@@ -18,7 +18,7 @@ from ..contracts import ToolCallRecord, resource_id
 from ..graph.ports import ToolOutcome
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
-from .mapping import in_scope, workload_for_log_group, workload_for_service_name
+from .mapping import NAMESPACE_KEYS, SERVICE_KEYS, WORKLOAD_KEYS, in_scope, workload_for_log_group, workload_for_service_name
 
 AGENT = "sweep"
 MAX_METRIC_FAMILIES = 8
@@ -39,6 +39,10 @@ class Collector:
         self.counts: dict[str, int] = {}
         self.progress = progress or (lambda _message: None)
         self._gate = asyncio.Semaphore(CONCURRENCY)
+        self.walk_budget = MAX_WALKS
+        self.selectors: dict[str, dict[str, dict[str, str]]] = {}  # namespace -> Service -> selector
+        self.all_alarms: list[dict[str, Any]] = []
+        self.log_groups: list[str] = []
 
     async def call(self, server: str, tool: str, args: dict[str, Any]) -> Any:
         async with self._gate:
@@ -53,10 +57,12 @@ class Collector:
         ev = SweepEvidence(scope=self.namespace or "(cluster)")
         self.progress("reading analyzers, alarms, workloads, events and runbooks")
         await self._round_one(ev)
-        self.progress(f"{len(ev.findings)} findings, {len(ev.alarms)} alarms; looking for metric anomalies")
-        await self._anomalies(ev)
-        self.progress("walking ownership and dependencies of what looks wrong")
+        self.progress(f"{len(ev.findings)} findings, {len(ev.alarms)} alarms; walking ownership and dependencies")
         await self._walks(ev)
+        self.progress("looking for anomalies in the alarmed metrics of the suspects and what they call")
+        await self._anomalies(ev)
+        await self._walks(ev)  # what the anomalies pointed at
+        await self._finish_walks(ev)
         self.progress("reading log templates of the workloads under suspicion")
         await self._logs(ev)
         return ev
@@ -76,7 +82,7 @@ class Collector:
         ])
         ev.findings = (analysis or {}).get("findings") or []
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
-        self.all_alarms: list[dict[str, Any]] = (alarms or {}).get("alarms") or []
+        self.all_alarms = (alarms or {}).get("alarms") or []
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
         self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []]
@@ -103,21 +109,25 @@ class Collector:
                 continue
             key = (metric["namespace"], metric["name"], frozenset(dims))
             families.setdefault(key, {"statistic": metric.get("statistic") or "Average", "period": metric.get("period") or 60,
-                                      "direction": direction, "dims": [], "fixed": {}})
+                                      "direction": direction, "dims": []})
             families[key]["dims"].append(dims)
         chosen = list(families.items())[:MAX_METRIC_FAMILIES]
-        listed = await self.gather([self.call("cloudwatch", "list_metrics", {"namespace": ns, "metric_name": name,
-                                                                              "max_results": 500})
-                                    for (ns, name, _), _family in chosen])
+        services, workloads = self._suspects(ev)
         series: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
-        for ((ns, name, keys), family), found in zip(chosen, listed, strict=True):
-            alarmed = list(family["dims"])
-            cluster = {d.get("ClusterName") for d in alarmed} - {None}
-            rows = [m["dimensions"] for m in (found or {}).get("metrics") or []
-                    if frozenset(m["dimensions"]) == keys and in_scope(m["dimensions"], self.namespace)
-                    and (not cluster or m["dimensions"].get("ClusterName") in cluster)]
-            rows.sort(key=lambda d: d not in alarmed)
-            series.extend((ns, name, d, family) for d in rows)
+        for (ns, name, _keys), family in chosen:
+            series.extend((ns, name, d, family) for d in family["dims"] if in_scope(d, self.namespace))
+        for (ns, name, _keys), family in chosen:
+            # The same metric for the suspects and their upstreams: the alarm's dimensions with the object swapped.
+            template = family["dims"][0]
+            for object_key, candidates in ((next((k for k in SERVICE_KEYS if k in template), None), services),
+                                           (next((k for k in WORKLOAD_KEYS if k in template), None), workloads)):
+                namespace_key = next((k for k in NAMESPACE_KEYS if k in template), None)
+                if object_key is None or namespace_key is None:
+                    continue
+                for rid in candidates:
+                    dims = {**template, namespace_key: namespace_of(rid) or "", object_key: rid.rsplit("/", 1)[1]}
+                    if in_scope(dims, self.namespace) and all(dims != d for _, _, d, _ in series):
+                        series.append((ns, name, dims, family))
         series = series[:MAX_ANOMALY_SERIES]
         results = await self.gather([self.call("cloudwatch", "detect_anomalies", {
             "namespace": ns, "metric_name": name, "dimensions": dims, "statistic": family["statistic"],
@@ -126,6 +136,16 @@ class Collector:
             if result:
                 ev.anomalies.append({**result, "bad_direction": family["direction"]})
         self.counts["metric_series"] = len(series)
+
+    def _suspects(self, ev: SweepEvidence) -> tuple[list[str], list[str]]:
+        """Services and workloads under suspicion: the walked ones, what they call and the Services selecting them."""
+        services: list[str] = [r for r in ev.walks if kind_of(r) == "Service"]
+        workloads: list[str] = [r for r in ev.walks if kind_of(r) in WORKLOAD_KINDS]
+        for workload in workloads:
+            walk = ev.walks[workload]
+            services += [dep["service"] for dep in walk.get("calls") or [] if dep.get("service")]
+            services += [resource_id("Service", name, namespace_of(workload)) for name in walk.get("selected_by_services") or []]
+        return list(dict.fromkeys(services)), workloads
 
     def _service_backing_from_findings(self, ev: SweepEvidence, service: str) -> str | None:
         for item in ev.findings:
@@ -136,27 +156,41 @@ class Collector:
                         return resource_id(match.group(1), match.group(2), namespace_of(service))
         return None
 
+    async def _selectors(self, namespaces: list[str]) -> None:
+        """Each namespace's Services and their selectors, listed once per sweep."""
+        todo = [n for n in dict.fromkeys(namespaces) if n not in self.selectors]
+        listed = await self.gather([self.call("kubernetes", "get_resources", {"kind": "Service", "namespace": n, "limit": 5000})
+                                    for n in todo])
+        for namespace, result in zip(todo, listed, strict=True):
+            self.selectors[namespace] = {row["name"]: row.get("selector") or {} for row in (result or {}).get("items") or []}
+
     async def _walk_services(self, ev: SweepEvidence, services: list[str]) -> list[str]:
-        """Service -> the workload whose pods it selects; returns the workloads found."""
-        walked = await self.gather([self.call("kubernetes", "ownership", {
-            "kind": "Service", "name": s.rsplit("/", 1)[1], "namespace": namespace_of(s)}) for s in services])
-        pods: list[tuple[str, str]] = []
-        for service, walk in zip(services, walked, strict=True):
-            ev.walks[service] = walk or {}
-            if walk and walk.get("selected_pods"):
-                pods.append((service, walk["selected_pods"][0]))
-            else:
-                backing = self._service_backing_from_findings(ev, service)
-                if backing is None and walk is None:  # no such Service: the name may be the workload's
-                    backing = workload_for_service_name(service, ev.workloads)
-                if backing:
-                    ev.service_backing[service] = backing
-        owners = await self.gather([self.call("kubernetes", "ownership", {
-            "kind": "Pod", "name": pod, "namespace": namespace_of(service)}) for service, pod in pods])
-        for (service, _), owner in zip(pods, owners, strict=True):
+        """Service -> the workload whose pods it selects (one selected pod's owner chain); returns the workloads."""
+        await self._selectors([namespace_of(s) or "" for s in services])
+        chosen: list[tuple[str, str]] = []
+        for service in services:
+            namespace, name = namespace_of(service) or "", service.rsplit("/", 1)[1]
+            selector = self.selectors.get(namespace, {}).get(name)
+            ev.walks[service] = {"selector": selector}
+            if selector:
+                chosen.append((service, ",".join(f"{k}={v}" for k, v in selector.items())))
+        pods = await self.gather([self.call("kubernetes", "get_resources", {
+            "kind": "Pod", "namespace": namespace_of(s), "label_selector": sel, "limit": 1}) for s, sel in chosen])
+        first = {s: rows[0]["name"] for (s, _), found in zip(chosen, pods, strict=True) if (rows := (found or {}).get("items"))}
+        owners = await self.gather([self.call("kubernetes", "ownership", {"kind": "Pod", "name": pod, "namespace": namespace_of(s)})
+                                    for s, pod in first.items()])
+        for service, owner in zip(first, owners, strict=True):
             chain = (owner or {}).get("owners") or []
             if chain and kind_of(chain[-1]) in WORKLOAD_KINDS:
                 ev.service_backing[service] = chain[-1]
+        for service in services:
+            if service in ev.service_backing:
+                continue
+            backing = self._service_backing_from_findings(ev, service)
+            if backing is None and ev.walks[service].get("selector") is None:  # no such Service: the name may be the workload's
+                backing = workload_for_service_name(service, ev.workloads)
+            if backing:
+                ev.service_backing[service] = backing
         return [ev.service_backing[s] for s in services if s in ev.service_backing]
 
     async def _walk_workloads(self, ev: SweepEvidence, workloads: list[str]) -> None:
@@ -172,7 +206,7 @@ class Collector:
             signals.setdefault(item.anchor, set()).add(item.symptom.signal)
         services = [a for a in signals if kind_of(a) == "Service" and not signals[a] & SERVICE_FAULTS]
         workloads = [a for a in signals if kind_of(a) in WORKLOAD_KINDS]
-        budget = MAX_WALKS
+        budget = self.walk_budget
         for _depth in range(4):  # anchors, then the upstreams they call, and theirs
             services = [s for s in dict.fromkeys(services) if s not in ev.walks][:budget]
             budget -= len(services)
@@ -186,6 +220,12 @@ class Collector:
                         if dep.get("service") and (not dep.get("exists") or not dep.get("ready_endpoints")
                                                    or dep["service"] in signals)]
             workloads = []
+        self.walk_budget = max(budget, 0)
+
+    async def _finish_walks(self, ev: SweepEvidence) -> None:
+        signals: dict[str, set[str]] = {}
+        for item in observations(ev):
+            signals.setdefault(item.anchor, set()).add(item.symptom.signal)
         nodes = [a for a in signals if kind_of(a) == "Node" and "NodeNotReady" in signals[a]][:5]
         node_walks = await self.gather([self.call("kubernetes", "ownership", {"kind": "Node", "name": n.split("/", 1)[1]})
                                         for n in nodes])
