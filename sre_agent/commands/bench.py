@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "log_patterns": ("bench_log_patterns.py", [], "log template mining throughput"),
     "anomalies": ("bench_anomalies.py", [], "anomaly detector on NAB realAWSCloudwatch"),
     "graph": ("bench_graph.py", [], "graph overhead per node transition, peak memory"),
+    "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)
