@@ -5,9 +5,9 @@ not check" when a backend it needs did not answer."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..contracts import parse_resource_id
+from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
@@ -20,15 +20,8 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 async def sweep(ask: Ask) -> SweepReport:
-    """The sweep engine's report (sre_agent.sweep.engine); the in-branch stand-in until it lands."""
-    try:
-        from ..sweep.engine import run_sweep  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from .sweep_fallback import run_sweep
-    result: Any = run_sweep(RecordingTools(ask), ask.namespace)
-    if hasattr(result, "__await__"):
-        result = await result
-    return result
+    """What's broken now: the sweep engine's report, its tool calls recorded as this answer's evidence."""
+    return await run_sweep(RecordingTools(ask), ask.namespace)
 
 
 @handles("broken_now", needs=("kubernetes", "cloudwatch"))

@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "cli_startup": ("bench_cli_startup.py", [], "sre-agent --help / --version / a command's --help, fresh process each"),
     "redaction": ("bench_redaction.py", [], "the redaction layer: what it masks per catalog scenario, cost per tool call"),
     "chat": ("bench_chat.py", [], "chat: time to first answer and warm answer time per question form"),
+    "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

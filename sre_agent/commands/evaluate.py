@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
+from ..eval.sweep_eval import SweepScore, sweep_markdown, sweep_scenario, sweep_totals
 from ..lab.scenarios.loader import load_scenarios
 from ..lab.scenarios.schema import ScenarioError
 from ..lab.world.images import load_catalog
@@ -26,8 +28,11 @@ def evaluate(
     approvals: Annotated[str, typer.Option(help="all: the stand-in on-call approves every proposal; none: rejects all.")] = "all",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
     markdown_out: Annotated[Optional[Path], typer.Option("--markdown", help="Write the results table as markdown here.")] = None,
-    chat: Annotated[bool, typer.Option("--chat", help="Score chat instead: the conversations in sre_agent/eval/chat_cases "
-                                                      "(or --chat-cases), each against a fresh lab of its world.")] = False,
+    entry: Annotated[Literal["alarm", "sweep", "chat", "all"], typer.Option(
+        "--entry", help="alarm: investigate each scenario's alarm; sweep: one `sre-agent sweep` per scenario "
+                        "(truth's root found? rank? false problems?); chat: the conversations in "
+                        "sre_agent/eval/chat_cases (or --chat-cases), scored by the facts each answer must and must "
+                        "not contain; all: the three.")] = "all",
     chat_cases: Annotated[Optional[Path], typer.Option("--chat-cases", help="A directory of chat case files.")] = None,
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
@@ -35,7 +40,7 @@ def evaluate(
     Exits 0 whatever the scores (it measures); non-zero only when it could not run.
     """
     settings = settings_for(ctx, {"brain": brain})
-    if chat:
+    if entry == "chat":
         _evaluate_chat(chat_cases, only, json_out, markdown_out)
         return
     if approvals not in ("all", "none"):
@@ -52,7 +57,7 @@ def evaluate(
         raise typer.Exit(2)
     chosen = [catalog[i] for i in only] if only else list(catalog.values())
     rows = []
-    for index, loaded in enumerate(chosen * repeat, 1):
+    for index, loaded in enumerate(chosen * repeat if entry != "sweep" else [], 1):
         started = time.monotonic()
         print(f"[{index}/{len(chosen) * repeat}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
         row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals)
@@ -60,15 +65,29 @@ def evaluate(
         print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}) {time.monotonic() - started:.1f}s",
               file=sys.stderr)
         rows.append(row)
+    sweep_rows: list[SweepScore] = []
+    for index, loaded in enumerate(chosen if entry != "alarm" else [], 1):
+        print(f"[sweep {index}/{len(chosen)}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
+        sweep_row = sweep_scenario(loaded)
+        print(f" {sweep_row.error or f'rank {sweep_row.rank}, {sweep_row.problems} problem(s), {sweep_row.status}'}",
+              file=sys.stderr)
+        sweep_rows.append(sweep_row)
     report = EvalReport(brain=settings.brain, repeat=repeat, scenarios=rows, totals=totals(rows))
-    table = markdown_table(report)
+    table = (markdown_table(report) + "\n" if rows else "") + (sweep_markdown(sweep_rows) if sweep_rows else "")
     print(table)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(report.model_dump_json(indent=2))
+        if rows:
+            json_out.write_text(report.model_dump_json(indent=2))
+        if sweep_rows:  # beside the alarm report: <name>.sweep.json (the alarm report's shape is unchanged)
+            json_out.with_suffix(".sweep.json").write_text(json.dumps(
+                {"scenarios": [r.model_dump() for r in sweep_rows], "totals": sweep_totals(sweep_rows).model_dump()}, indent=2))
     if markdown_out:
         markdown_out.parent.mkdir(parents=True, exist_ok=True)
         markdown_out.write_text(table)
+    if entry == "all":  # beside the others: <name>.chat.json / <name>.chat.md
+        _evaluate_chat(chat_cases, only, json_out and json_out.with_suffix(".chat.json"),
+                       markdown_out and markdown_out.with_suffix(".chat.md"))
 
 
 def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Path | None, markdown_out: Path | None) -> None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from ..contracts import BackendCheck
 
 Severity = Literal["critical", "warning"]
+Status = Literal["healthy", "problems", "unknown"]
 
 
 class Symptom(BaseModel):
@@ -55,7 +56,7 @@ class SweepReport(BaseModel):
     started_at: datetime
     duration_s: float = 0.0
     # healthy: every backend answered and nothing is wrong; problems: something is; unknown: a backend could not be checked
-    status: Literal["healthy", "problems", "unknown"]
+    status: Status
     problems: list[Problem] = Field(default_factory=list)  # ranked, worst first
     alarms: list[AlarmSeen] = Field(default_factory=list)  # those not OK
     coverage: list[BackendCheck] = Field(default_factory=list)

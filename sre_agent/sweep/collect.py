@@ -1,0 +1,287 @@
+"""Gathering a sweep's evidence through the MCP tools, with a bounded number of calls.
+
+Round 1 (in parallel, one call per question): every analyzer, every alarm, the workload index,
+warning events, the runbook list and the log groups. Round 2: anomaly detection on the series of
+the metrics the alarms watch (the operators' own key metrics), siblings included, capped. Round 3:
+ownership walks from the anchors (Services to the workloads they select, workloads to their pods,
+nodes and the upstreams they call), capped. Round 4: log templates of the workloads under
+suspicion, capped. Every call's record is kept: the coverage verdict rests on them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..contracts import ToolCallRecord, resource_id
+from ..graph.ports import ToolOutcome
+from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
+from .grouping import INTRINSIC, SERVICE_FAULTS, observations
+from .mapping import NAMESPACE_KEYS, SERVICE_KEYS, WORKLOAD_KEYS, in_scope, workload_for_log_group, workload_for_service_name
+
+AGENT = "sweep"
+MAX_METRIC_FAMILIES = 8
+MAX_ANOMALY_SERIES = 30
+MAX_WALKS = 40
+MAX_LOG_GROUPS = 10
+# Calls in flight per server: the servers run tools in a few threads, and an API server answering big
+# lists gains nothing from more at once (measured: 4 concurrent 5,000-pod lists time out on the emulator).
+CONCURRENCY = {"kubernetes": 2, "cloudwatch": 4, "ssm": 2}
+TEMPLATE_MATCH = re.compile(r"pod template matches: (Deployment|StatefulSet|DaemonSet)/([a-z0-9][a-z0-9.-]*)")
+
+Progress = Callable[[str], None]
+
+
+class Collector:
+    def __init__(self, tools: Any, namespace: str | None, progress: Progress | None = None) -> None:
+        self.tools = tools
+        self.namespace = namespace
+        self.records: list[ToolCallRecord] = []
+        self.counts: dict[str, int] = {}
+        self.progress = progress or (lambda _message: None)
+        self._gates = {server: asyncio.Semaphore(n) for server, n in CONCURRENCY.items()}
+        self.walk_budget = MAX_WALKS
+        self.selectors: dict[str, dict[str, dict[str, str]]] = {}  # namespace -> Service -> selector
+        self.all_alarms: list[dict[str, Any]] = []
+        self.log_groups: list[str] = []
+
+    async def call(self, server: str, tool: str, args: dict[str, Any]) -> Any:
+        async with self._gates.setdefault(server, asyncio.Semaphore(2)):
+            outcome: ToolOutcome = await self.tools.call(AGENT, server, tool, args)
+        self.records.append(outcome.record)
+        return outcome.data if outcome.error is None else None
+
+    async def gather(self, calls: list[Awaitable[Any]]) -> list[Any]:
+        return list(await asyncio.gather(*calls))
+
+    async def collect(self) -> SweepEvidence:
+        ev = SweepEvidence(scope=self.namespace or "(cluster)")
+        self.progress("reading analyzers, alarms, workloads, events and runbooks")
+        await self._round_one(ev)
+        self.progress(f"{len(ev.findings)} findings, {len(ev.alarms)} alarms; walking ownership and dependencies")
+        await self._walks(ev)
+        self.progress("looking for anomalies in the alarmed metrics of the suspects and what they call")
+        await self._anomalies(ev)
+        await self._walks(ev)  # what the anomalies pointed at
+        await self._finish_walks(ev)
+        self.progress("reading log templates of the workloads under suspicion")
+        await self._logs(ev)
+        return ev
+
+    async def _round_one(self, ev: SweepEvidence) -> None:
+        ns = self.namespace
+        scoped = {"namespace": ns} if ns else {}
+        (analysis, alarms, runbooks, groups, events, *workloads) = await self.gather([
+            self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"}),
+            self.call("cloudwatch", "describe_alarms", {"max_results": 1000}),
+            self.call("ssm", "list_runbooks", {}),
+            self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
+            self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
+            *[self.call("kubernetes", "get_resources", {"kind": kind, **scoped, "limit": 5000}) for kind in WORKLOAD_KINDS],
+        ])
+        ev.findings = (analysis or {}).get("findings") or []
+        # Every alarm says which metrics the operators care about; only those of the scope are reported.
+        self.all_alarms = (alarms or {}).get("alarms") or []
+        ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
+        ev.runbooks = (runbooks or {}).get("runbooks") or []
+        self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []]
+        for event in (events or {}).get("events") or []:
+            if event.get("object") and event.get("first"):
+                kind, _, name = event["object"].partition("/")
+                rid = resource_id(kind, name, event.get("namespace"))
+                if event["first"] < ev.first_seen.get(rid, "~"):
+                    ev.first_seen[rid] = event["first"]
+        for kind, listed in zip(WORKLOAD_KINDS, workloads, strict=True):
+            for row in (listed or {}).get("items") or []:
+                ev.workloads[f"{row.get('namespace')}/{row['name']}"] = kind
+        # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
+        self.counts = {"findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
+
+    async def _anomalies(self, ev: SweepEvidence) -> None:
+        """Series of the metrics the alarms watch (same dimension names), alarmed ones first."""
+        families: dict[tuple[str, str, frozenset[str]], dict[str, Any]] = {}
+        for alarm in sorted(self.all_alarms, key=lambda a: a.get("state") != "ALARM"):
+            metric, dims = alarm.get("metric") or {}, alarm.get("dimensions") or {}
+            comparison = alarm.get("comparison") or ""
+            direction = "up" if "Greater" in comparison else "down" if "Less" in comparison else None
+            if not metric.get("namespace") or not metric.get("name") or direction is None:
+                continue
+            key = (metric["namespace"], metric["name"], frozenset(dims))
+            families.setdefault(key, {"statistic": metric.get("statistic") or "Average", "period": metric.get("period") or 60,
+                                      "direction": direction, "dims": []})
+            families[key]["dims"].append(dims)
+        chosen = list(families.items())[:MAX_METRIC_FAMILIES]
+        services, workloads = self._suspects(ev)
+        series: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
+        for (ns, name, _keys), family in chosen:
+            series.extend((ns, name, d, family) for d in family["dims"] if in_scope(d, self.namespace))
+        for (ns, name, _keys), family in chosen:
+            # The same metric for the suspects and their upstreams: the alarm's dimensions with the object swapped.
+            template = family["dims"][0]
+            for object_key, candidates in ((next((k for k in SERVICE_KEYS if k in template), None), services),
+                                           (next((k for k in WORKLOAD_KEYS if k in template), None), workloads)):
+                namespace_key = next((k for k in NAMESPACE_KEYS if k in template), None)
+                if object_key is None or namespace_key is None:
+                    continue
+                for rid in candidates:
+                    dims = {**template, namespace_key: namespace_of(rid) or "", object_key: rid.rsplit("/", 1)[1]}
+                    if in_scope(dims, self.namespace) and all(dims != d for _, _, d, _ in series):
+                        series.append((ns, name, dims, family))
+        series = series[:MAX_ANOMALY_SERIES]
+        results = await self.gather([self.call("cloudwatch", "detect_anomalies", {
+            "namespace": ns, "metric_name": name, "dimensions": dims, "statistic": family["statistic"],
+            "period": family["period"], "start": "-3h"}) for ns, name, dims, family in series])
+        for (_, _, _, family), result in zip(series, results, strict=True):
+            if result:
+                ev.anomalies.append({**result, "bad_direction": family["direction"]})
+        self.counts["metric_series"] = len(series)
+
+    def _suspects(self, ev: SweepEvidence) -> tuple[list[str], list[str]]:
+        """Services and workloads under suspicion: the walked ones, what they call and the Services selecting them."""
+        services: list[str] = [r for r in ev.walks if kind_of(r) == "Service"]
+        workloads: list[str] = [r for r in ev.walks if kind_of(r) in WORKLOAD_KINDS]
+        for workload in workloads:
+            walk = ev.walks[workload]
+            services += [dep["service"] for dep in walk.get("calls") or [] if dep.get("service")]
+            services += [resource_id("Service", name, namespace_of(workload)) for name in walk.get("selected_by_services") or []]
+        return list(dict.fromkeys(services)), workloads
+
+    def _service_backing_from_findings(self, ev: SweepEvidence, service: str) -> str | None:
+        for item in ev.findings:
+            if item["resource"] == service:
+                for line in item.get("evidence") or []:
+                    match = TEMPLATE_MATCH.search(line)
+                    if match:
+                        return resource_id(match.group(1), match.group(2), namespace_of(service))
+        return None
+
+    async def _selectors(self, namespaces: list[str]) -> None:
+        """Each namespace's Services and their selectors, listed once per sweep."""
+        todo = [n for n in dict.fromkeys(namespaces) if n not in self.selectors]
+        listed = await self.gather([self.call("kubernetes", "get_resources", {"kind": "Service", "namespace": n, "limit": 5000})
+                                    for n in todo])
+        for namespace, result in zip(todo, listed, strict=True):
+            self.selectors[namespace] = {row["name"]: row.get("selector") or {} for row in (result or {}).get("items") or []}
+
+    async def _walk_services(self, ev: SweepEvidence, services: list[str]) -> list[str]:
+        """Service -> the workload whose pods it selects (one selected pod's owner chain); returns the workloads."""
+        await self._selectors([namespace_of(s) or "" for s in services])
+        chosen: list[tuple[str, str]] = []
+        for service in services:
+            namespace, name = namespace_of(service) or "", service.rsplit("/", 1)[1]
+            selector = self.selectors.get(namespace, {}).get(name)
+            ev.walks[service] = {"selector": selector}
+            if selector:
+                chosen.append((service, ",".join(f"{k}={v}" for k, v in selector.items())))
+        pods = await self.gather([self.call("kubernetes", "get_resources", {
+            "kind": "Pod", "namespace": namespace_of(s), "label_selector": sel, "limit": 1}) for s, sel in chosen])
+        first = {s: rows[0]["name"] for (s, _), found in zip(chosen, pods, strict=True) if (rows := (found or {}).get("items"))}
+        owners = await self.gather([self.call("kubernetes", "ownership", {"kind": "Pod", "name": pod, "namespace": namespace_of(s)})
+                                    for s, pod in first.items()])
+        for service, owner in zip(first, owners, strict=True):
+            chain = (owner or {}).get("owners") or []
+            if chain and kind_of(chain[-1]) in WORKLOAD_KINDS:
+                ev.service_backing[service] = chain[-1]
+        for service in services:
+            if service in ev.service_backing:
+                continue
+            backing = self._service_backing_from_findings(ev, service)
+            if backing is None and ev.walks[service].get("selector") is None:  # no such Service: the name may be the workload's
+                backing = workload_for_service_name(service, ev.workloads)
+            if backing:
+                ev.service_backing[service] = backing
+        return [ev.service_backing[s] for s in services if s in ev.service_backing]
+
+    async def _walk_workloads(self, ev: SweepEvidence, workloads: list[str]) -> None:
+        walked = await self.gather([self.call("kubernetes", "ownership", {
+            "kind": kind_of(w), "name": w.rsplit("/", 1)[1], "namespace": namespace_of(w)}) for w in workloads])
+        for workload, walk in zip(workloads, walked, strict=True):
+            ev.walks[workload] = walk or {}
+
+    async def _walks(self, ev: SweepEvidence) -> None:
+        anchored = observations(ev)
+        signals: dict[str, set[str]] = {}
+        for item in anchored:
+            signals.setdefault(item.anchor, set()).add(item.symptom.signal)
+        services = [a for a in signals if kind_of(a) == "Service" and not signals[a] & SERVICE_FAULTS]
+        workloads = [a for a in signals if kind_of(a) in WORKLOAD_KINDS]
+        budget = self.walk_budget
+        for _depth in range(4):  # anchors, then the upstreams they call, and theirs
+            services = [s for s in dict.fromkeys(services) if s not in ev.walks][:budget]
+            budget -= len(services)
+            workloads += await self._walk_services(ev, services) if services else []
+            workloads = [w for w in dict.fromkeys(workloads) if w not in ev.walks][:max(budget, 0)]
+            budget -= len(workloads)
+            if not workloads or budget <= 0:
+                break
+            await self._walk_workloads(ev, workloads)
+            services = [dep["service"] for w in workloads for dep in (ev.walks[w].get("calls") or [])
+                        if dep.get("service") and (not dep.get("exists") or not dep.get("ready_endpoints")
+                                                   or dep["service"] in signals)]
+            workloads = []
+        self.walk_budget = max(budget, 0)
+
+    async def _finish_walks(self, ev: SweepEvidence) -> None:
+        signals: dict[str, set[str]] = {}
+        for item in observations(ev):
+            signals.setdefault(item.anchor, set()).add(item.symptom.signal)
+        nodes = [a for a in signals if kind_of(a) == "Node" and "NodeNotReady" in signals[a]][:5]
+        node_walks = await self.gather([self.call("kubernetes", "ownership", {"kind": "Node", "name": n.split("/", 1)[1]})
+                                        for n in nodes])
+        for node, walk in zip(nodes, node_walks, strict=True):
+            ev.walks[node] = walk or {}
+        await self._claims_and_rollouts(ev, signals)
+
+    async def _claims_and_rollouts(self, ev: SweepEvidence, signals: dict[str, set[str]]) -> None:
+        """Claims mounted by suspects where a claim is broken; rollouts of suspects with no fault of their own."""
+        claim_namespaces = {namespace_of(a) for a in signals if kind_of(a) == "PersistentVolumeClaim"}
+        suspects = [w for w in ev.walks if kind_of(w) in WORKLOAD_KINDS]
+        described = [w for w in suspects if namespace_of(w) in claim_namespaces][:10]
+        quiet = [w for w in suspects if kind_of(w) == "Deployment" and not signals.get(w, set()) & INTRINSIC][:10]
+        results = await self.gather(
+            [self.call("kubernetes", "describe", {"kind": kind_of(w), "name": w.rsplit("/", 1)[1],
+                                                  "namespace": namespace_of(w), "events_limit": 0}) for w in described]
+            + [self.call("kubernetes", "rollout_history", {"namespace": namespace_of(w), "name": w.rsplit("/", 1)[1]})
+               for w in quiet])
+        for workload, result in zip(described, results[:len(described)], strict=True):
+            template = ((((result or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+            ev.claims[workload] = [resource_id("PersistentVolumeClaim", v["persistentVolumeClaim"]["claimName"],
+                                               namespace_of(workload))
+                                   for v in template.get("volumes") or [] if (v.get("persistentVolumeClaim") or {}).get("claimName")]
+        for workload, result in zip(quiet, results[len(described):], strict=True):
+            if result:
+                ev.rollouts[workload] = result
+
+    async def _logs(self, ev: SweepEvidence) -> None:
+        suspects = {w for w in ev.walks if kind_of(w) in WORKLOAD_KINDS} | set(ev.service_backing.values())
+        groups = [(g, w) for g in self.log_groups if (w := workload_for_log_group(g, ev.workloads)) in suspects]
+        groups = groups[:MAX_LOG_GROUPS]
+        results = await self.gather([self.call("cloudwatch", "log_patterns", {"log_groups": [g], "max_templates": 20})
+                                     for g, _ in groups])
+        for (_, workload), result in zip(groups, results, strict=True):
+            templates = [t for t in (result or {}).get("templates") or [] if t.get("change") in ("new", "surged")]
+            if templates:
+                ev.log_templates.setdefault(workload, []).extend(templates)
+
+    async def runbooks(self, ev: SweepEvidence, categories: set[str], unsure: dict[str, str]) -> None:
+        """The runbooks the problems need: by category, or searched by symptoms when the category is unsure."""
+        ids = sorted({r["id"] for r in ev.runbooks if r.get("category") in categories})
+        unsure_items = list(unsure.items())[:5]
+        results = await self.gather(
+            [self.call("ssm", "get_runbook", {"runbook_id": rid}) for rid in ids]
+            + [self.call("ssm", "search_runbooks", {"symptoms": text[:4000], "limit": 3,
+                                                 **({"resource_kind": kind_of(root)} if kind_of(root) else {})})
+               for root, text in unsure_items])
+        for rid, doc in zip(ids, results[:len(ids)], strict=True):
+            if doc:
+                ev.runbook_docs[rid] = doc.get("runbook") or {}
+        hit_ids: set[str] = set()
+        for (root, _), found in zip(unsure_items, results[len(ids):], strict=True):
+            ev.runbook_hits[root] = (found or {}).get("results") or []
+            hit_ids.update(h["id"] for h in ev.runbook_hits[root][:1])
+        extra = sorted(hit_ids - set(ev.runbook_docs))
+        docs = await self.gather([self.call("ssm", "get_runbook", {"runbook_id": rid}) for rid in extra])
+        for rid, doc in zip(extra, docs, strict=True):
+            if doc:
+                ev.runbook_docs[rid] = doc.get("runbook") or {}

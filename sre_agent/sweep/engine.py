@@ -1,0 +1,42 @@
+"""`run_sweep`: one read-only pass over the cluster and its alarms, as a ranked report of problems.
+
+The honesty rule decides the status: `unknown` when Kubernetes or CloudWatch could not be checked
+(whatever else was seen), `problems` when anything is wrong, `healthy` only with evidence from both."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from ..graph.coverage import backend_checks, holes
+from .collect import Collector, Progress
+from .evidence import parse_time
+from .grouping import group
+from .models import AlarmSeen, Status, SweepReport
+from .triage import rank, to_problem
+
+NEEDED = ("kubernetes", "cloudwatch")
+
+
+async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progress | None = None) -> SweepReport:
+    """Sweep the cluster (or one namespace) through `tools` (the graph's Tools port). Never writes."""
+    started_at, started = datetime.now(UTC), time.monotonic()
+    collector = Collector(tools, namespace, progress)
+    ev = await collector.collect()
+    groups = group(ev)
+    problems = [to_problem(g, ev) for g in groups]
+    # Runbooks: by category where the signals named one, by search where they did not.
+    unsure = {p.resource: " ".join(f"{s.signal} {s.message}" for s in p.symptoms) for p in problems if not p.category}
+    if problems:
+        if progress:
+            progress(f"{len(problems)} problem(s); finding their runbooks")
+        await collector.runbooks(ev, {p.category for p in problems if p.category}, unsure)
+        problems = [to_problem(g, ev) for g in groups]
+    coverage = backend_checks(collector.records, NEEDED)
+    status: Status = "unknown" if holes(coverage, NEEDED) else "problems" if problems else "healthy"
+    alarms = [AlarmSeen(name=a["name"], state=a["state"], reason=a.get("reason") or "", since=parse_time(a.get("updated")))
+              for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]
+    counts = {**collector.counts, "tool_calls": len(collector.records)}
+    return SweepReport(scope=namespace or "(cluster)", started_at=started_at, duration_s=round(time.monotonic() - started, 3),
+                       status=status, problems=rank(problems), alarms=alarms, coverage=coverage, counts=counts)

@@ -1,0 +1,89 @@
+"""A sweep for people: a ranked table in the terminal, or Markdown for a ticket or a chat message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from .history import SweepDiff
+from .models import SweepReport
+
+VERDICT = {"healthy": "healthy: every backend answered and nothing is wrong",
+           "problems": "problems found", "unknown": "UNKNOWN: could not check everything"}
+
+
+def holes_lines(report: SweepReport) -> list[str]:
+    return [c.sentence() for c in report.coverage if c.status == "could_not_check"] + \
+           [f"could not check {c.backend}: nothing was asked of it" for c in report.coverage
+            if c.status == "not_asked" and c.backend in ("kubernetes", "cloudwatch")]
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def print_report(report: SweepReport, changes: SweepDiff | None, console: Console) -> None:
+    for line in holes_lines(report):
+        console.print(f"[bold red]{line}[/]")
+    table = Table(title=f"sweep of {report.scope}: {VERDICT[report.status]}", show_lines=True)
+    for column in ("#", "severity", "problem", "category", "since", "symptoms", "blast radius", "next step"):
+        table.add_column(column, overflow="fold")
+    new = set(changes.new if changes and changes.previous_started_at else [])
+    for i, p in enumerate(report.problems, 1):
+        colour = "red" if p.severity == "critical" else "yellow"
+        symptoms = "\n".join(f"{s.source}: {s.signal} {s.resource}" for s in p.symptoms[:6])
+        if len(p.symptoms) > 6:
+            symptoms += f"\n(+{len(p.symptoms) - 6} more)"
+        step = "\n".join(x for x in (f"runbook {p.next_step.runbook}" if p.next_step.runbook else "",
+                                     f"propose: {p.next_step.action}" if p.next_step.action else "", p.next_step.note) if x)
+        table.add_row(str(i), f"[{colour}]{p.severity}[/]", p.resource + (" [bold](new)[/]" if p.resource in new else ""),
+                      p.category or "?", _when(p.since), symptoms, "\n".join(p.blast_radius[:6]) or "-", step)
+    if report.problems:
+        console.print(table)
+    else:
+        console.print(f"[bold]{table.title}[/]")
+    for alarm in report.alarms:
+        if alarm.state == "INSUFFICIENT_DATA":
+            console.print(f"alarm {alarm.name}: INSUFFICIENT_DATA (not enough datapoints to judge; not counted as a fault)")
+    if changes is not None:
+        for line in diff_lines(changes):
+            console.print(line)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    console.print(f"looked at {counts} in {report.duration_s:.1f} s; " +
+                  "; ".join(c.sentence() for c in report.coverage))
+
+
+def diff_lines(changes: SweepDiff) -> list[str]:
+    if changes.previous_started_at is None:
+        return ["no earlier sweep of this scope to compare with"]
+    since = changes.previous_started_at.strftime("%Y-%m-%d %H:%M UTC")
+    return [f"since the sweep of {since}: {len(changes.new)} new, {len(changes.resolved)} resolved, "
+            f"{len(changes.ongoing)} ongoing",
+            *(f"  new: {r}" for r in changes.new), *(f"  resolved: {r}" for r in changes.resolved),
+            *(f"  worse: {r}" for r in changes.worse)]
+
+
+def markdown(report: SweepReport, changes: SweepDiff | None) -> str:
+    lines = [f"# Sweep of {report.scope}: {VERDICT[report.status]}", "",
+             f"{report.started_at.strftime('%Y-%m-%d %H:%M UTC')}, {report.duration_s:.1f} s", ""]
+    lines += [f"**{line}**" for line in holes_lines(report)]
+    if report.problems:
+        lines += ["| # | severity | problem | category | since | blast radius | next step |", "|---|---|---|---|---|---|---|"]
+        for i, p in enumerate(report.problems, 1):
+            step = " ".join(x for x in (f"runbook `{p.next_step.runbook}`" if p.next_step.runbook else "",
+                                        f"propose `{p.next_step.action}`" if p.next_step.action else "") if x) or p.next_step.note
+            lines.append(f"| {i} | {p.severity} | `{p.resource}` | {p.category or '?'} | {_when(p.since)} | "
+                         f"{', '.join(f'`{r}`' for r in p.blast_radius[:5]) or '-'} | {step} |")
+        lines.append("")
+        for i, p in enumerate(report.problems, 1):
+            lines += [f"## {i}. `{p.resource}`", "", p.summary, ""]
+            lines += [f"- {s.source} `{s.signal}` on `{s.resource}`: {s.message}" for s in p.symptoms]
+            lines.append("")
+    alarms = [a for a in report.alarms if a.state == "INSUFFICIENT_DATA"]
+    lines += [f"- alarm `{a.name}`: INSUFFICIENT_DATA (not counted as a fault)" for a in alarms]
+    if changes is not None:
+        lines += ["", *diff_lines(changes)]
+    lines += ["", "Coverage: " + "; ".join(c.sentence() for c in report.coverage)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,153 @@
+"""A group becomes a Problem: its likely category (by the general signal under it), severity,
+blast radius, since-when, the runbook and the action a human could approve -- and the ranking.
+
+Categories are read from signals, never from names: ImagePullBackOff is a bad image wherever it
+appears; a crash whose logs ask for configuration is missing configuration; a latency or error
+departure that began after a new revision rolled out is a regression. "" when the signals do not
+say: a wrong category sends a human down the wrong runbook."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..contracts import RootCauseCategory as C
+from ..contracts import parse_resource_id
+from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, parse_time
+from .grouping import INTRINSIC, SEVERITY_RANK, Group
+from .models import NextStep, Problem, Severity, Symptom
+
+CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
+ROLLOUT_LEAD = timedelta(minutes=30)  # a rollout this long before the onset (or after it) is a suspect
+ROOT_KINDS = {"Node": C.NODE_FAILURE, "PersistentVolumeClaim": C.PVC_PENDING, "ResourceQuota": C.QUOTA_EXCEEDED}
+
+
+def _has(symptoms: list[Symptom], *signals: str) -> list[Symptom]:
+    return [s for s in symptoms if s.signal in signals]
+
+
+def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
+    symptoms = [a.symptom for a in group.symptoms]
+    kind = kind_of(group.root)
+    if kind in ROOT_KINDS:
+        return ROOT_KINDS[kind].value
+    if kind == "Service" and _has(symptoms, "SelectorMismatch"):
+        return C.SERVICE_SELECTOR_MISMATCH.value
+    if _has(symptoms, "ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+        return C.BAD_IMAGE.value
+    if _has(symptoms, "ConfigRefMissing", "CreateContainerConfigError"):
+        return C.MISSING_CONFIG_REF.value
+    oom = _has(symptoms, "OOMKilled")
+    if oom:
+        # Crash-looping on OOM = the limit is below what the process needs at start; OOM after running a
+        # while (restarted, not crash-looping) with memory still climbing = growth, i.e. a leak.
+        looping = any("CrashLoopBackOff" in s.message for s in oom)
+        return (C.OOM_KILLED if looping else C.MEMORY_LEAK).value
+    crash = _has(symptoms, "CrashLoopBackOff")
+    if crash:
+        if any("liveness" in s.message.lower() for s in crash):
+            return C.PROBE_MISCONFIG.value
+        logs = [s for s in symptoms if s.source == "logs"]
+        if any(CONFIG_WORDS.search(s.message) for s in logs + crash):
+            return C.CRASH_MISSING_CONFIG.value
+        return ""
+    if _has(symptoms, "Unschedulable", "FailedScheduling"):
+        return C.UNSCHEDULABLE.value
+    if any(s.source == "anomaly" and "throttl" in s.signal.lower() for s in symptoms):
+        return C.CPU_THROTTLING.value
+    if _recent_rollout(group.root, ev, since):
+        return C.BAD_DEPLOY_REGRESSION.value
+    callers = [r for r in group.folded if kind_of(r) in WORKLOAD_KINDS]  # not its own Services: other workloads
+    if callers and kind in WORKLOAD_KINDS and not any(s.signal in INTRINSIC for s in symptoms):
+        return C.DEPENDENCY_FAILURE.value  # others fail because of it and it shows no fault of its own
+    return ""
+
+
+def _recent_rollout(root: str, ev: SweepEvidence, since: datetime | None) -> bool:
+    history = ev.rollouts.get(root) or {}
+    revisions = history.get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    if current is None or len(revisions) < 2 or since is None:
+        return False
+    created = parse_time(current.get("created"))
+    return created is not None and created >= since - ROLLOUT_LEAD
+
+
+def blast_radius(group: Group, ev: SweepEvidence) -> list[str]:
+    """What depends on the root: what was folded into it, the Services selecting it, the pods on a node."""
+    out = set(group.folded)
+    walk = ev.walks.get(group.root) or {}
+    namespace = parse_resource_id(group.root)[0]
+    for service in walk.get("selected_by_services") or []:
+        out.add(f"{namespace}/Service/{service}")
+    for caller in walk.get("called_by") or []:
+        out.add(caller)
+    if kind_of(group.root) == "Node":
+        out.update(p for p in walk.get("pods") or [] if isinstance(p, str))
+    out.discard(group.root)
+    return sorted(out)
+
+
+def _action_target(root: str, blast: list[str]) -> str | None:
+    """Where a runbook's remediation lands: the workload or node itself; for a claim or a quota, the
+    workload it blocks (the runbooks act on workloads); a Service's fix needs a human's eye (None)."""
+    kind = kind_of(root)
+    if kind in WORKLOAD_KINDS or kind == "Node":
+        return root
+    blocked = [r for r in blast if kind_of(r) in WORKLOAD_KINDS]
+    return blocked[0] if kind in ROOT_KINDS and blocked else None
+
+
+def next_step(category: str, root: str, ev: SweepEvidence, blast: list[str]) -> NextStep:
+    """The runbook for the category (or the best search hit) and its first remediation, named for a human."""
+    runbook = next((r for r in ev.runbooks if category and r.get("category") == category), None)
+    hits = ev.runbook_hits.get(root) or []
+    runbook_id = runbook["id"] if runbook else (hits[0]["id"] if hits else None)
+    if runbook_id is None:
+        return NextStep(note=f"no runbook matched; describe {root} and its events to see why it is unhealthy")
+    doc = ev.runbook_docs.get(runbook_id) or {}
+    steps = doc.get("remediation") or []
+    if not steps:
+        return NextStep(runbook=runbook_id, note=f"follow runbook {runbook_id}'s diagnosis steps for {root}")
+    first = steps[0]
+    others = "; or: " + "; ".join(s.get("name", s.get("tool", "")) for s in steps[1:3]) if len(steps) > 1 else ""
+    target = _action_target(root, blast)
+    action = f"{first.get('tool')} {target}" if target else None
+    where = "" if target else f" -- on what {root} should serve"
+    return NextStep(runbook=runbook_id, action=action,
+                    note=f"{first.get('name', '')}{where} (proposed for approval; a sweep never runs it){others}")
+
+
+def _summary(root: str, category: str, symptoms: list[Symptom], folded: int) -> str:
+    worst = sorted(symptoms, key=lambda s: (-SEVERITY_RANK[s.severity], s.source != "analyzer"))[0]
+    head = f"{root}: {category.replace('_', ' ')}" if category else f"{root}"
+    tail = f"; {folded} dependent object(s) affected" if folded else ""
+    return f"{head} -- {worst.signal}: {worst.message[:160]}{tail}"
+
+
+def to_problem(group: Group, ev: SweepEvidence) -> Problem:
+    symptoms = [a.symptom for a in group.symptoms]
+    times = [a.since for a in group.symptoms if a.since is not None]
+    since = min(times) if times else None
+    category = categorize(group, ev, since)
+    severity: Severity = "critical" if any(s.severity == "critical" for s in symptoms) else "warning"
+    unique: dict[tuple[str, str, str], Symptom] = {}
+    for s in symptoms:
+        unique.setdefault((s.resource, s.source, s.signal), s)
+    ordered = sorted(unique.values(), key=lambda s: (-SEVERITY_RANK[s.severity], s.source, s.resource))
+    blast = blast_radius(group, ev)
+    return Problem(resource=group.root, severity=severity, category=category,
+                   summary=_summary(group.root, category, ordered, len(group.folded)), symptoms=ordered,
+                   blast_radius=blast, since=since, next_step=next_step(category, group.root, ev, blast))
+
+
+def rank_key(problem: Problem) -> tuple[Any, ...]:
+    """Worst first: critical before warning, then what it takes down, then how much it shows, then alarms."""
+    alarms = sum(1 for s in problem.symptoms if s.source == "alarm")
+    return (-SEVERITY_RANK[problem.severity], -len(problem.blast_radius), -alarms,
+            -sum(SEVERITY_RANK[s.severity] for s in problem.symptoms), problem.resource)
+
+
+def rank(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=rank_key)
