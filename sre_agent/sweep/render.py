@@ -24,26 +24,55 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
+def _short_when(value: datetime | None) -> str:
+    return value.strftime("%m-%d %H:%M") if value else "-"
+
+
 def print_report(report: SweepReport, changes: SweepDiff | None, console: Console) -> None:
+    """A ranked table that fits an 80-column terminal (one line per problem), then each problem's
+    symptoms, blast radius and next step as plain lines: wrapping details inside table cells makes
+    a resource id unreadable at 3 a.m."""
     for line in holes_lines(report):
         console.print(f"[bold red]{line}[/]")
-    table = Table(title=f"sweep of {report.scope}: {VERDICT[report.status]}", show_lines=True)
-    for column in ("#", "severity", "problem", "category", "since", "symptoms", "blast radius", "next step"):
-        table.add_column(column, overflow="fold")
     new = set(changes.new if changes and changes.previous_started_at else [])
-    for i, p in enumerate(report.problems, 1):
-        colour = "red" if p.severity == "critical" else "yellow"
-        symptoms = "\n".join(f"{s.source}: {s.signal} {s.resource}" for s in p.symptoms[:6])
-        if len(p.symptoms) > 6:
-            symptoms += f"\n(+{len(p.symptoms) - 6} more)"
-        step = "\n".join(x for x in (f"runbook {p.next_step.runbook}" if p.next_step.runbook else "",
-                                     f"propose: {p.next_step.action}" if p.next_step.action else "", p.next_step.note) if x)
-        table.add_row(str(i), f"[{colour}]{p.severity}[/]", p.resource + (" [bold](new)[/]" if p.resource in new else ""),
-                      p.category or "?", _when(p.since), symptoms, "\n".join(p.blast_radius[:6]) or "-", step)
-    if report.problems:
-        console.print(table)
+    title = f"sweep of {report.scope}: {VERDICT[report.status]}"
+    if not report.problems:
+        console.print(f"[bold]{title}[/]")
+    elif console.width < 110:  # a narrow terminal (or a pipe): one ranked line per problem, never a squeezed table
+        console.print(f"[bold]{title}[/]")
+        for i, p in enumerate(report.problems, 1):
+            colour = "red" if p.severity == "critical" else "yellow"
+            console.print(f"{i:>2}. [{colour}]{p.severity:<8}[/] {p.resource}{' (new)' if p.resource in new else ''}  "
+                          f"{p.category or '?'}  since {_short_when(p.since)}  {len(p.symptoms)} symptoms, "
+                          f"{len(p.blast_radius)} depend on it", soft_wrap=True)
     else:
-        console.print(f"[bold]{table.title}[/]")
+        table = Table(title=title)
+        table.add_column("#", justify="right")
+        table.add_column("severity", no_wrap=True)
+        table.add_column("problem", no_wrap=True, overflow="ellipsis", max_width=60)
+        table.add_column("category", no_wrap=True, overflow="ellipsis", max_width=26)
+        table.add_column("since", no_wrap=True)
+        table.add_column("symptoms", justify="right", no_wrap=True)
+        table.add_column("deps", justify="right", no_wrap=True)
+        for i, p in enumerate(report.problems, 1):
+            colour = "red" if p.severity == "critical" else "yellow"
+            table.add_row(str(i), f"[{colour}]{p.severity}[/]", p.resource + (" (new)" if p.resource in new else ""),
+                          p.category or "?", _short_when(p.since), str(len(p.symptoms)), str(len(p.blast_radius)))
+        console.print(table)
+    for i, p in enumerate(report.problems, 1):
+        summary = p.summary.removeprefix(f"{p.resource}: ")
+        console.print(f"[bold]{i}. {p.resource}[/]: {summary}", soft_wrap=True)
+        for symptom in p.symptoms[:6]:
+            console.print(f"   - {symptom.source} {symptom.signal} on {symptom.resource}", soft_wrap=True)
+        if len(p.symptoms) > 6:
+            console.print(f"   - (+{len(p.symptoms) - 6} more; --json or --markdown lists them all)")
+        if p.blast_radius:
+            console.print(f"   depend on it (deps): {', '.join(p.blast_radius[:6])}"
+                          + (f" (+{len(p.blast_radius) - 6})" if len(p.blast_radius) > 6 else ""), soft_wrap=True)
+        steps = [x for x in (f"runbook {p.next_step.runbook}" if p.next_step.runbook else "",
+                             f"propose {p.next_step.action}" if p.next_step.action else "", p.next_step.note) if x]
+        if steps:
+            console.print(f"   next: {'; '.join(steps)}", soft_wrap=True)
     for alarm in report.alarms:
         if alarm.state == "INSUFFICIENT_DATA":
             console.print(f"alarm {alarm.name}: INSUFFICIENT_DATA (not enough datapoints to judge; not counted as a fault)")
@@ -52,7 +81,7 @@ def print_report(report: SweepReport, changes: SweepDiff | None, console: Consol
             console.print(line)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     console.print(f"looked at {counts} in {report.duration_s:.1f} s; " +
-                  "; ".join(c.sentence() for c in report.coverage))
+                  "; ".join(c.sentence() for c in report.coverage), soft_wrap=True)
 
 
 def diff_lines(changes: SweepDiff) -> list[str]:
