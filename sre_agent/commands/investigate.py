@@ -48,7 +48,8 @@ class ProgressPrinter:
         elif kind == "diagnosis":
             line = f"diagnosis: {event['category']} on {event['resource'] or '-'} (confidence {event['confidence']:.2f})"
         elif kind == "plan":
-            line = f"remediation: {event['tool']} {event['args']} -- {event['risk']} risk, {event['gate']} ({event['why']})"
+            pinned = f" [{event['action_id']}, only while {event.get('precondition') or '-'}]" if event.get("action_id") else ""
+            line = f"remediation: {event['tool']} {event['args']}{pinned} -- {event['risk']} risk, {event['gate']} ({event['why']})"
         elif kind == "action":
             line = f"action {event['tool']}: {'done' if event['ok'] else 'FAILED'} -- {event['result']}"
         elif kind == "verify":
@@ -67,13 +68,15 @@ def _terminal_approver(enabled: bool):
         return None
 
     async def approve(request: dict[str, Any]) -> dict[str, Any]:
-        plan = request["plan"]
-        prompt = (f"\nApprove {plan['tool']} {plan['args']} ({plan['risk']} risk, runbook {plan.get('runbook')})?\n"
-                  f"  because: {request['why']}\n  [y]es / [N]o: ")
+        plan, pinned = request["plan"], request.get("pinned") or {}
+        prompt = (f"\nApprove action {request.get('action_id')}: {plan['tool']} {plan['args']} on {pinned.get('resource')}\n"
+                  f"  only while {pinned.get('precondition') or '(no precondition)'} -- {pinned.get('why', '')}\n"
+                  f"  ({plan['risk']} risk, runbook {plan.get('runbook')}) because: {request['why']}\n  [y]es / [N]o: ")
         answer = await asyncio.to_thread(input, prompt)
+        # The answer names the action it was given for: the graph refuses an approval for any other.
         if answer.strip().lower() in ("y", "yes"):
-            return {"decision": "approved", "by": "cli-user"}
-        return {"decision": "rejected", "by": "cli-user", "note": "declined at the terminal"}
+            return {"decision": "approved", "by": "cli-user", "action_id": request.get("action_id")}
+        return {"decision": "rejected", "by": "cli-user", "note": "declined at the terminal", "action_id": request.get("action_id")}
 
     return approve
 

@@ -140,7 +140,8 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
 
 
 async def _approve_all(request: dict[str, Any]) -> dict[str, Any]:
-    return {"decision": "approved", "by": "eval-harness", "note": "the harness approves every proposal"}
+    return {"decision": "approved", "by": "eval-harness", "note": "the harness approves every proposal",
+            "action_id": request.get("action_id")}
 
 
 async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from .context import RunContext
 from .escalation import escalate
-from .remediation import after_remediate, remediate
+from .remediation import act, after_act, after_approve, after_remediate, approve, remediate
 from .report import finish
 from .specialists import specialist
 from .state import SPECIALISTS, Investigation
@@ -33,14 +33,18 @@ def build_graph(checkpointer=None):
     for name in SPECIALISTS:                      # kubernetes, metrics, logs, runbooks
         graph.add_node(name, specialist(name))
         graph.add_edge(name, "supervisor")
-    graph.add_node("remediate", traced("remediate", remediate))
+    graph.add_node("remediate", traced("remediate", remediate))  # plan, pin, gate
+    graph.add_node("approve", approve)                             # the interrupt: a human names the action id
+    graph.add_node("act", traced("act", act))                      # once per fault (the ledger), precondition checked
     graph.add_node("verify", traced("verify", verify))
     graph.add_node("escalate", traced("escalate", escalate))
     graph.add_node("finish", traced("finish", finish))
     graph.set_entry_point("supervisor")
     graph.add_conditional_edges("supervisor", next_step,
                                 [*SPECIALISTS, "remediate", "escalate", "finish"])
-    graph.add_conditional_edges("remediate", after_remediate, ["verify", "escalate"])
+    graph.add_conditional_edges("remediate", after_remediate, ["approve", "act", "escalate"])
+    graph.add_conditional_edges("approve", after_approve, ["act", "escalate"])
+    graph.add_conditional_edges("act", after_act, ["verify", "remediate", "escalate"])  # a stale plan: re-pin once
     graph.add_conditional_edges("verify", verdict, ["finish", "escalate"])
     graph.add_edge("escalate", "finish")
     graph.add_edge("finish", END)

@@ -6,11 +6,12 @@ imports any of them, so it stays a library that knows only these shapes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from ..contracts import Diagnosis, Finding, ToolCallRecord
+from .ledger import LedgerKey, LedgerOwner, LedgerRecord
 from .state import Hypothesis, Investigation, RemediationPlan, Task
 
 
@@ -95,9 +96,10 @@ class Notifier(Protocol):
 
 
 class Ledger(Protocol):
-    """At-most-once actions across crashes and replicas (graph/ledger.py has SQLite and Postgres)."""
+    """One action per fault across incidents, runs, crashes and replicas, keyed by (resource, action,
+    target) (graph/ledger.py has SQLite and Postgres)."""
 
-    def claim(self, incident: str, key: str) -> str | None:
-        """Record the intent; None if claimed now, else what the earlier attempt left."""
+    def claim(self, key: LedgerKey, owner: LedgerOwner) -> LedgerRecord | None:
+        """Record the intent; None if claimed now, else the record of whoever holds this action."""
 
-    def finish(self, incident: str, key: str, result: str) -> None: ...
+    def finish(self, key: LedgerKey, result: str, state: Literal["done", "refused"] = "done") -> None: ...

@@ -1,5 +1,11 @@
-"""The remediate node: plan from the runbook, gate through the policy (a LangGraph interrupt waits
-for a human where the policy says so), then act exactly once."""
+"""Remediation in three nodes: `remediate` plans from the runbook, pins the plan (graph/pinning.py)
+and gates it through the policy; `approve` waits on a LangGraph interrupt for a human who must name
+the pinned plan's action id; `act` acts once per fault (the ledger) with the plan's precondition.
+
+The pinned plan is checkpointed before the interrupt, so what a human approves is exactly what is
+sent -- and when the object changed while the approval waited, the server refuses the stale
+precondition, nothing is written, and the run re-pins once from fresh reads (asking a human again)
+or escalates. It never acts on the stale plan."""
 
 from __future__ import annotations
 
@@ -8,50 +14,106 @@ from langgraph.types import interrupt
 
 from ..contracts import Action
 from .context import RunContext, emit, tools_of
-from .ledger import action_key
+from .ledger import LedgerKey, LedgerOwner
+from .pinning import pin_plan
 from .state import ApprovalDecision, Investigation
+
+MAX_REPLANS = 1
+STALE = "precondition failed"  # how the MCP servers say a pinned plan no longer holds
 
 
 async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     context, tools = runtime.context, tools_of(runtime)
     plan = await context.brain.plan_remediation(state)
+    reset = {"stale_plan": None, "approval": None}
     if plan is None:
-        return {"escalation_reason": "no runbook remediation applies to what was found; a human must decide the fix"}
+        return {**reset, "escalation_reason": "no runbook remediation applies to what was found; a human must decide the fix"}
     gate, why = context.policy.gate(plan, state)
-    emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
     if gate == "forbidden":
-        return {"plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
-    if gate == "approval":
-        answer = interrupt({"incident_id": state.incident.id, "run_id": state.run_id, "plan": plan.model_dump(), "why": why,
-                            "diagnosis": state.diagnosis.model_dump(mode="json") if state.diagnosis else None})
-        approval = ApprovalDecision.model_validate(answer)
-        if approval.decision != "approved":
-            return {"plan": plan, "approval": approval,
-                    "escalation_reason": f"{plan.tool} was {approval.decision}"
-                                         + (f" by {approval.by}" if approval.by else "") + (f": {approval.note}" if approval.note else "")}
-    else:
-        approval = ApprovalDecision(decision="auto", by="policy", note=why)
+        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
+        return {**reset, "plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
+    pinned = await pin_plan(plan, state, tools)
+    update: dict = {**reset, "tool_calls": pinned.records}
+    if pinned.plan is None:
+        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="forbidden", why=pinned.refused)
+        return {**update, "plan": plan, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
+    plan = pinned.plan
+    if gate == "auto" and state.replans:
+        gate, why = "approval", f"the first plan went stale before it ran ({state.replans} re-plan): a human confirms the re-pinned one"
+    emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why, action_id=plan.action_id,
+         precondition=plan.precondition, pin=plan.pin)
+    if gate == "auto":
+        update["approval"] = ApprovalDecision(decision="auto", by="policy", note=why, action_id=plan.action_id)
+    return {**update, "plan": plan.model_copy(update={"gate_why": why}), "notes": [f"pinned {plan.action_id}: {plan.pin}"]}
+
+
+def after_remediate(state: Investigation) -> str:
+    if state.escalation_reason:
+        return "escalate"
+    return "act" if state.approval is not None else "approve"
+
+
+async def approve(state: Investigation) -> dict:
+    """Nothing but the interrupt: the node re-runs from the top on resume, so it reads no tool."""
+    plan = state.plan
+    assert plan is not None, "approve follows remediate, which sets the plan"
+    pinned = {"tool": plan.tool, "resource": plan.resource, "args": plan.args, "precondition": plan.precondition, "why": plan.pin}
+    answer = interrupt({"incident_id": state.incident.id, "run_id": state.run_id, "action_id": plan.action_id,
+                        "pinned": pinned, "plan": plan.model_dump(), "why": plan.gate_why,
+                        "diagnosis": state.diagnosis.model_dump(mode="json") if state.diagnosis else None})
+    approval = ApprovalDecision.model_validate(answer)
+    if approval.decision == "approved" and approval.action_id != plan.action_id:
+        named = approval.action_id or "no action id"
+        return {"approval": approval.model_copy(update={"decision": "rejected"}),
+                "escalation_reason": f"approval refused: it names {named}, but the pending action is {plan.action_id} "
+                                     f"({plan.tool} {plan.args}); nothing was done"}
+    if approval.decision != "approved":
+        return {"approval": approval,
+                "escalation_reason": f"{plan.tool} was {approval.decision}" + (f" by {approval.by}" if approval.by else "")
+                                     + (f": {approval.note}" if approval.note else "")}
+    return {"approval": approval}
+
+
+def after_approve(state: Investigation) -> str:
+    return "escalate" if state.escalation_reason else "act"
+
+
+async def act(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    context, tools = runtime.context, tools_of(runtime)
+    plan, approval = state.plan, state.approval
+    assert plan is not None and approval is not None, "act follows an approved or auto-gated plan"
     allowed = tools.parameters.get((plan.server, plan.tool), set())
-    args = {k: v for k, v in plan.args.items() if not allowed or k in allowed}
+    args = {k: v for k, v in (plan.args | plan.precondition).items() if not allowed or k in allowed}
     if "reason" in allowed:
         args["reason"] = f"incident {state.incident.id}: {state.diagnosis.summary if state.diagnosis else ''}"[:480]
-    key = action_key(plan.tool, args | {"reason": None})
-    earlier = context.ledger.claim(state.incident.id, key) if context.ledger else None
+    key = LedgerKey.of(plan)
+    owner = LedgerOwner(incident=state.incident.id, run_id=state.run_id, action_id=plan.action_id)
+    earlier = context.ledger.claim(key, owner) if context.ledger else None
     if earlier is not None:
-        action = Action(tool=plan.tool, args=args, risk=plan.risk, approved_by=approval.by,
-                        result=f"not repeated: already attempted for this incident ({earlier})")
-        return {"plan": plan, "approval": approval, "actions": [action]}
+        said = (f"not repeated: already attempted by this run ({earlier.sentence()})" if earlier.run_id == state.run_id
+                else f"attached to {earlier.sentence()}")
+        emit(runtime, "action", tool=plan.tool, ok=True, result=said, action_id=plan.action_id)
+        return {"actions": [Action(tool=plan.tool, args=args, risk=plan.risk, approved_by=approval.by, result=said)]}
     outcome = await tools.call("remediation", plan.server, plan.tool, args)
     result = outcome.error or (outcome.data.get("result") if isinstance(outcome.data, dict) else str(outcome.data))
+    stale = outcome.error is not None and STALE in outcome.error
     if context.ledger:
-        context.ledger.finish(state.incident.id, key, str(result))
-    emit(runtime, "action", tool=plan.tool, ok=outcome.error is None, result=result)
+        context.ledger.finish(key, str(result), "refused" if stale else "done")
+    emit(runtime, "action", tool=plan.tool, ok=outcome.error is None, result=result, action_id=plan.action_id)
+    if stale:
+        if state.replans < MAX_REPLANS:
+            return {"tool_calls": [outcome.record], "stale_plan": str(result), "replans": state.replans + 1,
+                    "notes": [f"{plan.action_id} refused by the server, nothing written: {result}; re-planning from fresh reads"]}
+        return {"tool_calls": [outcome.record],
+                "escalation_reason": f"{plan.tool} refused again after re-planning, nothing written: {result}"}
     action = Action(tool=plan.tool, args=args, risk=plan.risk, approved_by=approval.by, dry_run=False, result=str(result))
-    update = {"plan": plan, "approval": approval, "actions": [action], "tool_calls": [outcome.record]}
+    update: dict = {"actions": [action], "tool_calls": [outcome.record]}
     if outcome.error:
         update["escalation_reason"] = f"{plan.tool} failed: {outcome.error}"
     return update
 
 
-def after_remediate(state: Investigation) -> str:
+def after_act(state: Investigation) -> str:
+    if state.stale_plan:
+        return "remediate"
     return "escalate" if state.escalation_reason else "verify"

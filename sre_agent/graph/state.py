@@ -6,6 +6,8 @@ state."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import operator
 from typing import Annotated, Any, Literal
 
@@ -41,19 +43,43 @@ class Hypothesis(BaseModel):
     evidence: list[str] = Field(default_factory=list)
 
 
+# Arguments that say where or how a write runs, not what it sets: the rest are its target.
+PLACEMENT_ARGS = frozenset({"namespace", "name", "kind", "node", "reason", "dry_run"})
+
+
 class RemediationPlan(BaseModel):
+    """One write. Once pinned (graph/pinning.py) its args name the exact target (a revision, a count,
+    a container and image) and `precondition` holds what was observed at planning (expect_* arguments
+    the server checks before writing); its action id names exactly that, for approvals and the ledger."""
+
     runbook: str | None = None
     server: str
     tool: str
     args: dict[str, Any]
     risk: Literal["low", "medium", "high"]
     rationale: str = ""
+    resource: str = ""  # the object written, as a resource id (pinned plans)
+    precondition: dict[str, Any] = Field(default_factory=dict)
+    pin: str = ""  # the evidence behind the target and the precondition, in a sentence
+    gate_why: str = ""  # what the policy said about it (why it runs unattended, or waits for a human)
+
+    @property
+    def target(self) -> dict[str, Any]:
+        return {k: v for k, v in self.args.items() if k not in PLACEMENT_ARGS and not k.startswith("expect_")}
+
+    @property
+    def action_id(self) -> str:
+        """Stable id of this pinned plan: tool, arguments and precondition (not the free-text reason)."""
+        args = {k: v for k, v in self.args.items() if k != "reason"}
+        blob = json.dumps([self.server, self.tool, args, self.precondition], sort_keys=True, default=str)
+        return "act-" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 class ApprovalDecision(BaseModel):
     decision: Literal["approved", "rejected", "timeout", "auto", "not_needed"]
     by: str | None = None
     note: str = ""
+    action_id: str | None = None  # the pinned plan a human answered for; approving another id is refused
 
 
 class Budget(BaseModel):
@@ -89,6 +115,8 @@ class Investigation(BaseModel):
     plan: RemediationPlan | None = None
     approval: ApprovalDecision | None = None
     actions: Annotated[list[Action], operator.add] = Field(default_factory=list)
+    replans: int = 0  # times the plan was re-pinned after the server found its precondition stale
+    stale_plan: str | None = None  # set by `act` when the server refused a stale plan: plan again from fresh reads
     verified: bool = False
     verification: str = ""
     status: IncidentStatus | None = None

@@ -4,7 +4,9 @@
                                        "namespace": "shop" (optional: scope the question, like kubectl -n)}
     GET  /v1/incidents                 every incident this process knows, newest first
     GET  /v1/incidents/{id}            status, the pending approval request if any, the result when done
-    POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "by": "...", "note": "..."}
+    POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...", "by": "...", "note": "..."}
+                                       action_id: the pending approval's (GET shows it with the pinned plan); an
+                                       approval naming another id -- a stale or a different plan -- is refused (409)
 
 An alarm that is already under investigation is deduplicated (same alarm name, investigation still
 running): the caller gets the existing incident. Each investigation is a run with its own run_id. An
@@ -113,6 +115,13 @@ class IncidentService:
         tracked = self.incidents[incident_id]
         if tracked.approval_answer is None or tracked.approval_answer.done():
             raise LookupError(f"incident {incident_id} is not waiting for an approval (status {tracked.status})")
+        pending = (tracked.approval_request or {}).get("action_id")
+        named = decision.get("action_id")
+        # Approving names the pinned plan it approves; a rejection may name none (refusing is always safe).
+        if (decision["decision"] == "approved" or named) and named != pending:
+            raise LookupError(f"the approval names action {named or '(none)'}, but incident {incident_id} is waiting on "
+                              f"action {pending}: read the pending approval (GET /v1/incidents/{incident_id}) and answer "
+                              "for that action id")
         tracked.approval_answer.set_result(decision)
 
 
@@ -155,14 +164,16 @@ def build_app(service: IncidentService, token: str | None) -> Starlette:
         except ValueError:
             body = None
         if not isinstance(body, dict) or body.get("decision") not in ("approved", "rejected"):
-            return JSONResponse({"error": 'send {"decision": "approved"|"rejected", "by": "<who>", "note": "..."}'}, 422)
+            return JSONResponse({"error": 'send {"decision": "approved"|"rejected", "action_id": "<the pending action id>", '
+                                          '"by": "<who>", "note": "..."}'}, 422)
         if not body.get("by"):
             return JSONResponse({"error": "say who decides: \"by\" is required (it goes to the audit log)"}, 422)
         try:
-            service.answer(incident_id, {"decision": body["decision"], "by": str(body["by"]), "note": str(body.get("note", ""))})
+            service.answer(incident_id, {"decision": body["decision"], "by": str(body["by"]), "note": str(body.get("note", "")),
+                                         "action_id": str(body["action_id"]) if body.get("action_id") else None})
         except LookupError as exc:
             return JSONResponse({"error": str(exc)}, 409)
-        return JSONResponse({"incident_id": incident_id, "decision": body["decision"]}, 202)
+        return JSONResponse({"incident_id": incident_id, "decision": body["decision"], "action_id": body.get("action_id")}, 202)
 
     app = Starlette(routes=[
         Route("/v1/incidents", create, methods=["POST"]),

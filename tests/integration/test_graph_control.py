@@ -61,11 +61,12 @@ def test_approved_action_runs_and_is_verified(tmp_path):
 
     async def approve(request):
         asked.append(request)
-        return {"decision": "approved", "by": "alice"}
+        return {"decision": "approved", "by": "alice", "action_id": request["action_id"]}
 
     try:
         result, state = asyncio.run(run_investigation(_incident(lab), _settings(lab, tmp_path), approver=approve))
         assert len(asked) == 1 and asked[0]["plan"]["tool"] == "rollout_undo"
+        assert asked[0]["pinned"]["args"]["to_revision"] == 1 and asked[0]["pinned"]["precondition"] == {"expect_revision": 2}
         assert result.status == "remediated"
         assert result.actions[0].approved_by == "alice" and result.actions[0].verified
         assert resource_healthy(lab, CATALOG)[0]
@@ -136,7 +137,7 @@ def test_crash_after_the_write_then_resume_does_not_repeat_it(tmp_path, monkeypa
 
     async def crashing_call(self, agent, server, tool, args, brain="offline"):
         outcome = await original(self, agent, server, tool, args, brain)
-        if agent == "remediation":
+        if agent == "remediation" and tool == "rollout_undo":  # the write, not the reads that pinned it
             raise Crash(f"died after {tool}")
         return outcome
 
@@ -174,7 +175,8 @@ def test_postgres_checkpoints_and_ledger(tmp_path):
         assert result.status == "remediated"
         with psycopg.connect(POSTGRES_DSN) as conn:
             checkpoints = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (result.run_id,)).fetchone()[0]
-            actions = conn.execute("SELECT state FROM sre_agent_actions WHERE incident = %s", (incident.id,)).fetchall()
+            actions = conn.execute("SELECT state FROM sre_agent_action_ledger WHERE incident = %s AND run_id = %s",
+                                   (incident.id, result.run_id)).fetchall()
         assert checkpoints > 3
         assert actions == [("done",)]
     finally:

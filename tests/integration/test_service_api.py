@@ -74,13 +74,22 @@ def test_an_alarm_is_investigated_approved_over_the_api_and_remediated(lab, serv
         assert pending["status"] == "awaiting_approval" and pending["pending_approval"]["plan"]["tool"] == "rollout_undo"
         refused = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved"})
         assert refused.status_code == 422 and "by" in refused.text
-        answered = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved", "by": "carol"})
+        action_id = pending["pending_approval"]["action_id"]
+        assert action_id.startswith("act-") and pending["pending_approval"]["pinned"]["precondition"] == {"expect_revision": 2}
+        assert pending["pending_approval"]["pinned"]["args"]["to_revision"] == 1
+        for named in (None, "act-0000000000000000"):  # no id, or a stale / different plan's id: refused, still waiting
+            stale = client.post(f"{service}/v1/incidents/{incident_id}/approval",
+                                json={"decision": "approved", "by": "carol", **({"action_id": named} if named else {})})
+            assert stale.status_code == 409 and action_id in stale.text, stale.text
+        answered = client.post(f"{service}/v1/incidents/{incident_id}/approval",
+                               json={"decision": "approved", "by": "carol", "action_id": action_id})
         assert answered.status_code == 202
         done = _wait(client, f"{service}/v1/incidents/{incident_id}", lambda v: v["result"] or v["error"], timeout=120)
         assert done["error"] is None and done["status"] == "remediated"
         assert done["run_id"] == done["result"]["run_id"] and done["result"]["incident_id"] == incident_id
         assert done["result"]["actions"][0]["approved_by"] == "carol"
-        late = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved", "by": "carol"})
+        late = client.post(f"{service}/v1/incidents/{incident_id}/approval",
+                           json={"decision": "approved", "by": "carol", "action_id": action_id})
         assert late.status_code == 409
 
 

@@ -13,6 +13,7 @@ from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
 from .context import REVISION, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
+from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
 
 TEMPLATE_HASH = "pod-template-hash"
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet"]
@@ -35,11 +36,27 @@ class RolloutHistory(ToolResult):
     revisions: list[Revision] = Field(description="oldest first")
 
 
-def patch_workload(ctx: KubeTools, kind: str, namespace: str, name: str, body: dict, dry_run: bool) -> None:
+def patch_workload(ctx: KubeTools, kind: str, namespace: str, name: str, body: dict, dry_run: bool,
+                   locked_to: dict | None = None, tool: str = "write") -> None:
+    """Strategic-merge `body` into the workload; with `locked_to` (the object a precondition was
+    checked on) the patch carries its resourceVersion, so a change made since is refused, not overwritten."""
     apps = ctx.kube.apps
     fn = {"Deployment": apps.patch_namespaced_deployment, "StatefulSet": apps.patch_namespaced_stateful_set,
           "DaemonSet": apps.patch_namespaced_daemon_set}[kind]
-    fn(name, namespace, body, _request_timeout=10, **dry(dry_run))
+    if locked_to is None:
+        fn(name, namespace, body, _request_timeout=10, **dry(dry_run))
+        return
+    locked = {**body, **resource_version_lock(locked_to)}
+    conflict_is_stale(tool, f"{kind} {namespace}/{name}", lambda: fn(name, namespace, locked, _request_timeout=10, **dry(dry_run)))
+
+
+def _expect_generation(tool: str, ctx: KubeTools, kind: str, namespace: str, name: str, generation: int | None) -> dict | None:
+    """The live workload when `generation` is pinned (checked against it), else None (no lock)."""
+    if generation is None:
+        return None
+    workload = ctx.kube.get(kind, namespace, name)
+    expect(tool, f"{kind} {namespace}/{name}", "generation", generation, (workload.get("metadata") or {}).get("generation"))
+    return workload
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -66,27 +83,30 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     # Restarting replaces every pod: not destructive to the spec, but every pod is killed.
     @tool(title="Restart a workload's pods", read_only=False, destructive=True, idempotent=False, open_world=True)
     def rollout_restart(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,
-                        kind: WorkloadKind = "Deployment") -> WriteResult:
+                        kind: WorkloadKind = "Deployment", expect_generation: ExpectGeneration = None) -> WriteResult:
         """Restart a workload's pods (kubectl rollout restart: stamps restartedAt on the pod template)."""
         body = {"spec": {"template": {"metadata": {"annotations": {
             "kubectl.kubernetes.io/restartedAt": datetime.now(UTC).isoformat()}}}}}
 
         def action() -> str:
-            patch_workload(ctx, kind, namespace, name, body, dry_run)
+            seen = _expect_generation("rollout_restart", ctx, kind, namespace, name, expect_generation)
+            patch_workload(ctx, kind, namespace, name, body, dry_run, locked_to=seen, tool="rollout_restart")
             return f"restarted {kind}/{name}"
 
-        return ctx.write("rollout_restart", namespace, {"kind": kind, "namespace": namespace, "name": name},
-                         reason, dry_run, action)
+        return ctx.write("rollout_restart", namespace, {"kind": kind, "namespace": namespace, "name": name,
+                                                        "expect_generation": expect_generation}, reason, dry_run, action)
 
     @tool(title="Roll a Deployment back", read_only=False, destructive=True, idempotent=False, open_world=True)
     def rollout_undo(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,
-                     to_revision: Annotated[int | None, Field(ge=1, description="default: the previous revision")] = None,
-                     ) -> WriteResult:
-        """Roll a Deployment back to a previous revision (kubectl rollout undo)."""
+                     to_revision: Annotated[int | None, Field(ge=1, description=(
+                         "the revision to return to (pin it: the default is whichever revision precedes the current one)"))] = None,
+                     expect_revision: ExpectRevision = None) -> WriteResult:
+        """Roll a Deployment back to a revision (kubectl rollout undo); with expect_revision, only if it is still at that revision."""
         def action() -> str:
             deploy = kube.get("Deployment", namespace, name)
-            sets = ctx.owned_replicasets(namespace, deploy)
             current = int((deploy["metadata"].get("annotations") or {}).get(REVISION, 0))
+            expect("rollout_undo", f"Deployment {namespace}/{name}", "revision", expect_revision, current)
+            sets = ctx.owned_replicasets(namespace, deploy)
             revisions = {int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)): rs for rs in sets}
             target_rev = to_revision or max((r for r in revisions if r < current), default=None)
             if target_rev is None or target_rev not in revisions:
@@ -95,9 +115,13 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             template = copy.deepcopy(revisions[target_rev]["spec"]["template"])
             (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
             ops = [{"op": "replace", "path": "/spec/template", "value": template}]
-            kube.apps.patch_namespaced_deployment(name, namespace, ops, _request_timeout=10, **dry(dry_run))
+            version = deploy["metadata"].get("resourceVersion")
+            if expect_revision is not None and version:  # the check and the write as one: a change since is a 409
+                ops.append({"op": "replace", "path": "/metadata/resourceVersion", "value": version})
+            conflict_is_stale("rollout_undo", f"Deployment {namespace}/{name}", lambda: kube.apps.patch_namespaced_deployment(
+                name, namespace, ops, _request_timeout=10, **dry(dry_run)))
             images = [c.get("image") for c in template["spec"].get("containers") or []]
             return f"Deployment {namespace}/{name} rolled back from revision {current} to {target_rev} (images {images})"
 
-        return ctx.write("rollout_undo", namespace, {"namespace": namespace, "name": name, "to_revision": to_revision},
-                         reason, dry_run, action)
+        return ctx.write("rollout_undo", namespace, {"namespace": namespace, "name": name, "to_revision": to_revision,
+                                                     "expect_revision": expect_revision}, reason, dry_run, action)

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ...common.registry import tool_decorator
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
+from .preconditions import ExpectGeneration, ExpectImage, ExpectReplicas, conflict_is_stale, expect, resource_version_lock
 from .rollouts import WorkloadKind, patch_workload
 from .write_checks import check_replicas, check_requests_within_limits, check_resources, container_field, find_container
 
@@ -19,25 +20,24 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
-    def container_of(tool_name: str, kind: str, namespace: str, name: str, container: str) -> tuple[str, dict]:
-        """(pod-template field, container) of the live workload; refused when it has no such container."""
-        workload = kube.get(kind, namespace, name)
-        field = container_field(tool_name, f"{kind} {namespace}/{name}", workload, container)
-        return field, find_container(workload, field, container)
-
     def scale(namespace: Namespace, name: Name, replicas: int, reason: Reason,
-              dry_run: DryRun = False, kind: Literal["Deployment", "StatefulSet"] = "Deployment") -> WriteResult:
-        """Set a workload's replica count through its scale subresource."""
+              dry_run: DryRun = False, kind: Literal["Deployment", "StatefulSet"] = "Deployment",
+              expect_replicas: ExpectReplicas = None) -> WriteResult:
+        """Set a workload's replica count through its scale subresource; with expect_replicas, only from that count."""
         def action() -> str:
             check_replicas("scale", replicas, ctx.max_replicas)
             apps = kube.apps
             fn = apps.patch_namespaced_deployment_scale if kind == "Deployment" else apps.patch_namespaced_stateful_set_scale
-            before = kube.get(kind, namespace, name)["spec"].get("replicas")
-            fn(name, namespace, {"spec": {"replicas": replicas}}, _request_timeout=10, **dry(dry_run))
+            workload = kube.get(kind, namespace, name)
+            before = workload["spec"].get("replicas")
+            expect("scale", f"{kind} {namespace}/{name}", "replicas", expect_replicas, before)
+            body = {"spec": {"replicas": replicas}, **(resource_version_lock(workload) if expect_replicas is not None else {})}
+            conflict_is_stale("scale", f"{kind} {namespace}/{name}",
+                              lambda: fn(name, namespace, body, _request_timeout=10, **dry(dry_run)))
             return f"{kind} {namespace}/{name} scaled from {before} to {replicas}"
 
-        return ctx.write("scale", namespace, {"kind": kind, "namespace": namespace, "name": name, "replicas": replicas},
-                         reason, dry_run, action)
+        return ctx.write("scale", namespace, {"kind": kind, "namespace": namespace, "name": name, "replicas": replicas,
+                                              "expect_replicas": expect_replicas}, reason, dry_run, action)
 
     # The bounds come from the server's settings, so the annotation is set here rather than
     # written in the signature. They are advertised in the schema but enforced in code: a refusal
@@ -49,16 +49,23 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
     @tool(title="Set a container's image", read_only=False, destructive=True, idempotent=True, open_world=True)
     def set_image(namespace: Namespace, name: Name, container: Name, image: Annotated[str, Field(min_length=3, max_length=500)],
-                  reason: Reason, dry_run: DryRun = False, kind: WorkloadKind = "Deployment") -> WriteResult:
-        """Change one container's (or init container's) image (kubectl set image); the container must exist."""
+                  reason: Reason, dry_run: DryRun = False, kind: WorkloadKind = "Deployment",
+                  expect_image: ExpectImage = None) -> WriteResult:
+        """Change one container's (or init container's) image (kubectl set image); the container must exist;
+        with expect_image, only while it still runs that image."""
         def action() -> str:
-            field, current = container_of("set_image", kind, namespace, name, container)
+            workload = kube.get(kind, namespace, name)
+            field = container_field("set_image", f"{kind} {namespace}/{name}", workload, container)
+            current = find_container(workload, field, container)
+            expect("set_image", f"container {container!r} of {kind} {namespace}/{name}", "image", expect_image,
+                   current.get("image"))
             body = {"spec": {"template": {"spec": {field: [{"name": container, "image": image}]}}}}
-            patch_workload(ctx, kind, namespace, name, body, dry_run)
+            patch_workload(ctx, kind, namespace, name, body, dry_run, locked_to=workload if expect_image is not None else None,
+                           tool="set_image")
             return f"{kind}/{name} {container} image {current.get('image')} -> {image}"
 
-        return ctx.write("set_image", namespace, {"kind": kind, "namespace": namespace, "name": name,
-                                                  "container": container, "image": image}, reason, dry_run, action)
+        return ctx.write("set_image", namespace, {"kind": kind, "namespace": namespace, "name": name, "container": container,
+                                                  "image": image, "expect_image": expect_image}, reason, dry_run, action)
 
     @tool(title="Set a container's resources", read_only=False, destructive=True, idempotent=True, open_world=True)
     def set_resources(namespace: Namespace, name: Name, container: Name, reason: Reason,
@@ -66,19 +73,27 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                                           Field(description='Kubernetes quantities, e.g. {"cpu": "250m", "memory": "512Mi"}')] = None,
                       limits: Annotated[dict[str, str] | None, Field(description='e.g. {"memory": "1Gi"}; '
                                                                      'each request must not exceed its limit')] = None,
-                      dry_run: DryRun = False, kind: WorkloadKind = "Deployment") -> WriteResult:
-        """Change one container's resource requests/limits (kubectl set resources); the container must exist."""
+                      dry_run: DryRun = False, kind: WorkloadKind = "Deployment",
+                      expect_generation: ExpectGeneration = None) -> WriteResult:
+        """Change one container's resource requests/limits (kubectl set resources); the container must exist;
+        with expect_generation, only while the workload's spec is unchanged since it was seen."""
         def action() -> str:
             resources = check_resources("set_resources", requests, limits)
-            field, current = container_of("set_resources", kind, namespace, name, container)
+            workload = kube.get(kind, namespace, name)
+            expect("set_resources", f"{kind} {namespace}/{name}", "generation", expect_generation,
+                   (workload.get("metadata") or {}).get("generation"))
+            field = container_field("set_resources", f"{kind} {namespace}/{name}", workload, container)
+            current = find_container(workload, field, container)
             check_requests_within_limits("set_resources", f"container {container!r} of {kind} {namespace}/{name}",
                                          current.get("resources"), resources)
             body = {"spec": {"template": {"spec": {field: [{"name": container, "resources": resources}]}}}}
-            patch_workload(ctx, kind, namespace, name, body, dry_run)
+            patch_workload(ctx, kind, namespace, name, body, dry_run,
+                           locked_to=workload if expect_generation is not None else None, tool="set_resources")
             return f"{kind}/{name} {container} resources {resources}"
 
         return ctx.write("set_resources", namespace, {"kind": kind, "namespace": namespace, "name": name,
-                                                      "container": container, "requests": requests, "limits": limits},
+                                                      "container": container, "requests": requests, "limits": limits,
+                                                      "expect_generation": expect_generation},
                          reason, dry_run, action)
 
     @tool(title="Delete a pod", read_only=False, destructive=True, idempotent=False, open_world=True)

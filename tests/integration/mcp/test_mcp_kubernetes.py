@@ -210,6 +210,37 @@ def test_strict_writes_refuse_change_nothing_and_are_audited(mcp, apps, audit_pa
     assert record["args"]["name"] == "frontend" and record["dry_run"] is bool(args.get("dry_run"))
 
 
+STALE_PRECONDITIONS = [  # catalog is at revision 2 (3.3.0), 2 replicas; each pin names a world that has moved on
+    ("rollout_undo", {"to_revision": 1, "expect_revision": 1}, "expected revision 1, found 2"),
+    ("set_image", {"container": "catalog", "image": "ghcr.io/acme-shop/catalog:3.1.0", "expect_image": "ghcr.io/acme-shop/catalog:3.2.0"},
+     "expected image ghcr.io/acme-shop/catalog:3.2.0, found ghcr.io/acme-shop/catalog:3.3.0"),
+    ("scale", {"replicas": 3, "expect_replicas": 5}, "expected replicas 5, found 2"),
+    ("set_resources", {"container": "catalog", "limits": {"memory": "1Gi"}, "expect_generation": 999}, "expected generation 999"),
+    ("rollout_restart", {"expect_generation": 999}, "expected generation 999"),
+]
+
+
+@pytest.mark.parametrize(("tool", "args", "says"), STALE_PRECONDITIONS, ids=[t for t, _, _ in STALE_PRECONDITIONS])
+def test_a_stale_precondition_is_refused_changes_nothing_and_is_audited(mcp, apps, audit_path, tool, args, says):
+    before = apps.read_namespaced_deployment("catalog", "shop")
+    result = mcp.call(tool, {"namespace": "shop", "name": "catalog", "reason": "pinned plan", **args})
+    assert result.is_error and "precondition failed" in result.text and says in result.text and "re-plan" in result.text, result.text
+    after = apps.read_namespaced_deployment("catalog", "shop")
+    assert after.metadata.resource_version == before.metadata.resource_version, "the Deployment was written"
+    record = json.loads(audit_path.read_text().splitlines()[-1])
+    assert (record["tool"], record["outcome"]) == (tool, "refused") and "precondition failed" in record["detail"]
+    assert {k: record["args"][k] for k in args if k.startswith("expect_")} == {k: v for k, v in args.items() if k.startswith("expect_")}
+
+
+def test_a_precondition_that_holds_lets_the_pinned_write_through(mcp, apps):
+    result = mcp.call("rollout_undo", {"namespace": "shop", "name": "catalog", "reason": "pinned plan", "dry_run": True,
+                                       "to_revision": 1, "expect_revision": 2})
+    assert not result.is_error and "revision 2 to 1" in result.json()["result"], result.text
+    scaled = mcp.call("scale", {"namespace": "shop", "name": "catalog", "replicas": 2, "expect_replicas": 2,
+                                "reason": "pinned plan", "dry_run": True})
+    assert not scaled.is_error, scaled.text
+
+
 def test_the_lab_refuses_what_a_lenient_client_sends_and_keeps_serving(mcp, apps):
     # Written past the MCP server's checks, straight through the official client: the lab's own
     # guard rails answer 422, and the world it simulates is not poisoned by the bad value.

@@ -77,18 +77,20 @@ def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = Non
 
 
 HEALTHY = {("kubernetes", "get_resources"): items({"ready": "2/2", "up_to_date": 2}),
+           ("kubernetes", "describe"): {"object": {"metadata": {"generation": 7}, "spec": {"replicas": 2}}},
            ("kubernetes", "rollout_restart"): {"result": "restarted"}}
 
 
 def test_events_come_out_on_the_custom_stream_in_the_order_the_cli_prints_them():
     state, events, notifier = run(RemediationPolicy(mode="auto", namespaces=["shop"]), HEALTHY)
-    assert [e["kind"] for e in events] == ["route", "agent", "tool", "finding", "diagnosis", "plan", "tool", "action",
+    assert [e["kind"] for e in events] == ["route", "agent", "tool", "finding", "diagnosis", "tool", "plan", "tool", "action",
                                            "tool", "verify", "tool", "verify", "done"]
     assert all("elapsed_s" in e for e in events if e["kind"] != "tool")
     tool = events[2]
     assert tool == {"kind": "tool", "agent": "kubernetes", "server": "kubernetes", "tool": "get_resources",
                     "ok": True, "ms": 0.0, "evidence": "ev-1"}
-    assert events[5]["gate"] == "auto" and events[-1]["status"] == "remediated"
+    assert events[6]["gate"] == "auto" and events[-1]["status"] == "remediated"
+    assert events[6]["precondition"] == {"expect_generation": 7}, "the plan is pinned to the generation it read"
     assert state.status == "remediated" and state.actions[0].result == "restarted" and not notifier.sent
 
 
@@ -98,3 +100,31 @@ def test_an_approval_pauses_the_graph_and_a_rejection_escalates_through_the_noti
     assert state.status == "escalated" and "rejected by bob" in state.escalation_reason
     assert not state.actions and notifier.sent == ["Escalated: api down"]
     assert [e["kind"] for e in events][-2:] == ["escalate", "done"] and events[-2]["delivered"] == ["fake"]
+
+
+def _pending_action_id() -> str:
+    plan = RemediationPlan(server="kubernetes", tool="rollout_restart", args={"namespace": "shop", "name": "api"}, risk="low",
+                           resource="shop/Deployment/api", precondition={"expect_generation": 7})
+    return plan.action_id
+
+
+def test_an_approval_must_name_the_pending_action_id():
+    policy = RemediationPolicy(mode="approve", namespaces=["shop"])
+    for named in (None, "act-0000000000000000"):  # no id, or a stale / different plan's id
+        answer = {"decision": "approved", "by": "bob", **({"action_id": named} if named else {})}
+        state, events, _ = run(policy, HEALTHY, resume_with=answer)
+        assert state.status == "escalated" and "approval refused" in state.escalation_reason, state.escalation_reason
+        assert _pending_action_id() in state.escalation_reason and not state.actions
+    state, events, _ = run(policy, HEALTHY, resume_with={"decision": "approved", "by": "bob", "action_id": _pending_action_id()})
+    assert state.status == "remediated" and state.actions[0].approved_by == "bob"
+    assert state.actions[0].args["expect_generation"] == 7, "the write carries the precondition that was approved"
+
+
+def test_the_action_id_names_tool_target_and_precondition_not_the_reason():
+    base = RemediationPlan(server="kubernetes", tool="rollout_undo", args={"namespace": "shop", "name": "api", "to_revision": 1},
+                           risk="low", precondition={"expect_revision": 2})
+    same = base.model_copy(update={"args": {**base.args, "reason": "other words"}, "rationale": "x"})
+    assert same.action_id == base.action_id
+    for changed in ({"args": {**base.args, "to_revision": 2}}, {"precondition": {"expect_revision": 3}},
+                    {"tool": "rollout_restart"}):
+        assert base.model_copy(update=changed).action_id != base.action_id, changed

@@ -1,0 +1,118 @@
+"""Pin a plan before anyone approves it: read the object it writes, fill in the exact target (a
+rollback's revision from the evidence, the container a new image goes to) and record what was seen
+as the write's precondition (`expect_*` arguments the MCP server checks before it writes).
+
+Whatever the brain proposed, nothing is acted on that is not pinned: a plan whose object cannot be
+read, whose container does not exist, whose target is where the object already is, or whose
+revision is not the one the evidence points at is dropped here with the reason -- and escalated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..contracts import ToolCallRecord, resource_id
+from .pins import pinned_revision, symptom_seen
+from .ports import Tools
+from .state import Investigation, RemediationPlan
+
+# Workload writes whose precondition is the workload's spec generation (any spec change moves it).
+GENERATION_PINNED = {"set_resources", "rollout_restart"}
+NODE_TOOLS = {"cordon", "uncordon"}
+
+
+class Pinned(BaseModel):
+    plan: RemediationPlan | None = None
+    refused: str = ""  # why the plan could not be pinned
+    records: list[ToolCallRecord] = []
+
+
+def written_resource(plan: RemediationPlan) -> str:
+    args = plan.args
+    if plan.tool in NODE_TOOLS:
+        return resource_id("Node", str(args.get("node")))
+    if plan.tool == "delete_pod":
+        return resource_id("Pod", str(args.get("name")), args.get("namespace"))
+    if plan.server == "kubernetes":
+        return resource_id(str(args.get("kind") or "Deployment"), str(args.get("name")), args.get("namespace"))
+    targets = args.get("instance_ids") or args.get("targets") or args.get("document_name") or "?"
+    return f"ssm/{plan.tool}/{targets}"
+
+
+async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) -> Pinned:
+    records: list[ToolCallRecord] = []
+
+    async def read(tool: str, args: dict[str, Any]) -> tuple[dict | None, str]:
+        outcome = await tools.call("remediation", "kubernetes", tool, args)
+        records.append(outcome.record)
+        return (outcome.data if isinstance(outcome.data, dict) else None), outcome.error or ""
+
+    plan = plan.model_copy(update={"resource": written_resource(plan)})
+    namespace, name = plan.args.get("namespace"), plan.args.get("name")
+    kind = str(plan.args.get("kind") or "Deployment")
+    if plan.tool == "rollout_undo":
+        history, error = await read("rollout_history", {"namespace": namespace, "name": name})
+        if history is None:
+            return Pinned(refused=f"could not read the rollout history of {plan.resource} to pin the rollback: {error}",
+                          records=records)
+        seen, because = symptom_seen(state.findings, state.incident)
+        pin = pinned_revision(history.get("revisions") or [], history.get("current_revision"), seen, because)
+        if pin.to_revision is None:
+            return Pinned(refused=f"no revision to roll {plan.resource} back to: {pin.why}", records=records)
+        asked = plan.args.get("to_revision")
+        if asked not in (None, "") and int(asked) != pin.to_revision:
+            return Pinned(refused=f"the plan rolls {plan.resource} back to revision {asked}, but the evidence points at "
+                                  f"{pin.to_revision}: {pin.why}", records=records)
+        return Pinned(plan=plan.model_copy(update={
+            "args": {**plan.args, "to_revision": pin.to_revision},
+            "precondition": {"expect_revision": history.get("current_revision")},
+            "pin": f"{pin.why}; {plan.resource} is at revision {history.get('current_revision')}"}), records=records)
+    if plan.server != "kubernetes" or plan.tool in NODE_TOOLS or plan.tool == "delete_pod":
+        return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} names its target; it takes no precondition"}),
+                      records=records)
+    described, error = await read("describe", {"kind": kind, "namespace": namespace, "name": name, "events_limit": 0})
+    workload = (described or {}).get("object")
+    if not isinstance(workload, dict):
+        return Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
+                      records=records)
+    return _pin_workload_write(plan, workload, records)
+
+
+def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:
+    spec = workload.get("spec") or {}
+    if plan.tool == "scale":
+        try:
+            replicas = int(plan.args.get("replicas"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return Pinned(refused=f"scale of {plan.resource} names no replica count ({plan.args.get('replicas')!r})",
+                          records=records)
+        current = spec.get("replicas", 1)
+        if replicas == current:
+            return Pinned(refused=f"{plan.resource} already runs {current} replicas: scaling changes nothing", records=records)
+        return Pinned(plan=plan.model_copy(update={"args": {**plan.args, "replicas": replicas},
+                                                   "precondition": {"expect_replicas": current},
+                                                   "pin": f"{plan.resource} from {current} to {replicas} replicas"}),
+                      records=records)
+    if plan.tool in ("set_image", "set_resources"):
+        containers = [c for field in ("containers", "initContainers")
+                      for c in ((spec.get("template") or {}).get("spec") or {}).get(field) or [] if isinstance(c, dict)]
+        names = [c.get("name") for c in containers]
+        container = plan.args.get("container") or (names[0] if len(names) == 1 else None)
+        if container not in names:
+            return Pinned(refused=f"{plan.tool} on {plan.resource} names container {plan.args.get('container')!r}; "
+                                  f"it has {names}", records=records)
+        plan = plan.model_copy(update={"args": {**plan.args, "container": container}})
+        if plan.tool == "set_image":
+            image = next(c.get("image") for c in containers if c.get("name") == container)
+            if plan.args.get("image") == image:
+                return Pinned(refused=f"container {container!r} of {plan.resource} already runs {image}", records=records)
+            return Pinned(plan=plan.model_copy(update={"precondition": {"expect_image": image},
+                                                       "pin": f"container {container!r} of {plan.resource} from {image} "
+                                                              f"to {plan.args.get('image')}"}), records=records)
+    generation = (workload.get("metadata") or {}).get("generation")
+    if plan.tool in GENERATION_PINNED and generation is not None:
+        return Pinned(plan=plan.model_copy(update={"precondition": {"expect_generation": generation},
+                                                   "pin": f"{plan.resource} at spec generation {generation}"}), records=records)
+    return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} on {plan.resource}: no precondition observed"}),
+                  records=records)

@@ -1,0 +1,88 @@
+"""Where a rollback goes, from the evidence: the last revision *before* the one that introduced the
+symptom -- never "whatever precedes the current revision".
+
+Two facts decide it. When the symptom was first seen: the earliest anomaly onset the metrics showed
+(plus the metric's period, since an onset is the start of the first bad datapoint's bucket and a
+rollout inside that bucket may have caused it), and at the latest the alarm's own state change.
+And when each revision went live: a revision's ReplicaSet creation time, but never earlier than the
+revision before it went live -- a rollback re-uses an old ReplicaSet (old creation time) under a new
+revision number, and revision numbers are the order in which templates went live. The revision
+that introduced the symptom is the last one live when the symptom was seen; the pin is the highest
+revision below it. Pure functions: a table test holds histories and times."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..contracts import Finding, Incident
+
+DEFAULT_PERIOD_S = 60  # detect_anomalies' default period, for an onset that does not say its own
+
+
+class RevisionPin(BaseModel):
+    """The revision to return to, or why there is none (`to_revision` None)."""
+
+    to_revision: int | None
+    culprit: int | None = None  # the revision that introduced the symptom
+    current: int | None = None
+    why: str
+
+
+def parse_time(text: Any) -> datetime | None:
+    if isinstance(text, datetime):
+        return text
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def symptom_seen(findings: list[Finding], incident: Incident) -> tuple[datetime, str]:
+    """The latest time by which the evidence shows the symptom had started, and what says so."""
+    seen, source = incident.started_at, f"the alarm fired at {incident.started_at.isoformat()}"
+    for finding in findings:
+        onset = parse_time(finding.details.get("onset"))
+        if onset is None or finding.severity == "info":
+            continue
+        period = finding.details.get("period") or DEFAULT_PERIOD_S
+        bound = onset + timedelta(seconds=float(period))
+        if bound.tzinfo is None and seen.tzinfo is not None:
+            bound = bound.replace(tzinfo=seen.tzinfo)
+        if bound < seen:
+            seen, source = bound, f"{finding.signal} on {finding.resource} from {onset.isoformat()} ({period}s datapoints)"
+    return seen, source
+
+
+def went_live(revisions: list[dict[str, Any]]) -> list[tuple[int, datetime | None]]:
+    """(revision, the earliest it can have gone live), oldest revision first."""
+    out: list[tuple[int, datetime | None]] = []
+    floor: datetime | None = None
+    for row in sorted(revisions, key=lambda r: int(r.get("revision") or 0)):
+        created = parse_time(row.get("created"))
+        live = max(created, floor) if created and floor else created or floor
+        out.append((int(row.get("revision") or 0), live))
+        floor = live
+    return out
+
+
+def pinned_revision(revisions: list[dict[str, Any]], current: int | None, seen: datetime, seen_because: str = "") -> RevisionPin:
+    timeline = [(rev, live) for rev, live in went_live(revisions) if rev > 0]
+    live_by_then = [rev for rev, live in timeline if live is not None and live <= seen]
+    if not live_by_then:
+        return RevisionPin(to_revision=None, current=current,
+                           why=f"no revision in the history was live when the symptom was seen ({seen.isoformat()})")
+    culprit = live_by_then[-1]
+    earlier = [rev for rev, _ in timeline if rev < culprit]
+    if not earlier:
+        return RevisionPin(to_revision=None, culprit=culprit, current=current,
+                           why=f"revision {culprit} was live when the symptom was seen and the history holds no earlier revision")
+    target = earlier[-1]
+    because = f" ({seen_because})" if seen_because else ""
+    return RevisionPin(to_revision=target, culprit=culprit, current=current,
+                       why=f"revision {culprit} was the last to go live before the symptom was seen at {seen.isoformat()}"
+                           f"{because}; {target} is the last revision before it")
