@@ -35,11 +35,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_analyze import CRASHING_EVERY, NAMESPACES, PODS_PER_APP, seed  # noqa: E402
 
-from sre_agent.app.toolbox import stdio_servers  # noqa: E402
+from sre_agent.app.toolbox import Toolbox, stdio_servers  # noqa: E402
 from sre_agent.lab.aws.server import client  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
 from sre_agent.sweep.engine import run_sweep  # noqa: E402
-from sre_agent.sweep.servers import open_tools  # noqa: E402
 
 TARGET_S = 5.0
 MAX_ALARMED_APPS = 10
@@ -90,7 +89,7 @@ def seed_cloudwatch(lab: Lab, pods: int) -> int:
 
 async def sweeps(env: dict[str, str], count: int) -> dict[str, Any]:
     started = time.perf_counter()
-    async with open_tools(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
+    async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
         server_start_s = time.perf_counter() - started
         await run_sweep(tools)  # warm-up: the servers' first requests, caches
         durations, last, timed = [], None, Timed(tools)

@@ -14,13 +14,12 @@ import typer
 from rich.console import Console
 
 from ..app.options import RunOptions
-from ..app.toolbox import stdio_servers
+from ..app.toolbox import Toolbox, stdio_servers
 from ..sweep.engine import run_sweep
 from ..sweep.history import HistoryError, SweepDiff, diff, last_saved, read, save
 from ..sweep.incidents import at_or_above, open_incidents
 from ..sweep.models import SweepReport
 from ..sweep.render import diff_lines, holes_lines, markdown, print_report
-from ..sweep.servers import open_tools
 from .common import Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, targeting
 from .investigate import ProgressPrinter
 
@@ -40,7 +39,7 @@ class Progress:
 async def _sweep(options: RunOptions, namespace: str | None, progress: Progress) -> SweepReport:
     servers = options.servers or stdio_servers(options.env, allow_writes=False, namespaces=[], extra_args=options.server_args)
     progress("starting the kubernetes, cloudwatch and ssm MCP servers (read-only)")
-    async with open_tools(servers) as tools:
+    async with Toolbox(servers) as tools:
         return await run_sweep(tools, namespace, progress=progress)
 
 

@@ -9,13 +9,12 @@ import statistics
 
 from pydantic import BaseModel
 
-from ..app.toolbox import stdio_servers
+from ..app.toolbox import Toolbox, stdio_servers
 from ..contracts import RootCauseCategory
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
 from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
-from ..sweep.servers import open_tools
 
 
 class SweepScore(BaseModel):
@@ -58,7 +57,7 @@ def score_sweep(loaded: LoadedScenario, report: SweepReport) -> SweepScore:
 
 def sweep_scenario(loaded: LoadedScenario) -> SweepScore:
     async def go(env: dict[str, str]) -> SweepReport:
-        async with open_tools(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
+        async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
             return await run_sweep(tools)
 
     try:

@@ -16,14 +16,13 @@ import sys
 
 import pytest
 
-from sre_agent.app.toolbox import stdio_servers
+from sre_agent.app.toolbox import Toolbox, stdio_servers
 from sre_agent.contracts import RootCauseCategory
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.scenarios.loader import load_scenarios
 from sre_agent.lab.world.images import load_catalog
 from sre_agent.sweep.engine import run_sweep
 from sre_agent.sweep.models import SweepReport
-from sre_agent.sweep.servers import open_tools
 
 CATALOG = load_scenarios(load_catalog())
 CLI = [sys.executable, "-m", "sre_agent.cli"]
@@ -31,7 +30,7 @@ CLI = [sys.executable, "-m", "sre_agent.cli"]
 
 def sweep_over(env: dict[str, str], namespace: str | None = None) -> SweepReport:
     async def go() -> SweepReport:
-        async with open_tools(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
+        async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
             return await run_sweep(tools, namespace)
     return asyncio.run(go())
 
