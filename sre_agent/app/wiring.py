@@ -14,6 +14,7 @@ from ..graph.context import RunContext
 from ..graph.ledger import ActionLedger, PostgresActionLedger
 from ..graph.policy import RemediationPolicy
 from ..graph.ports import Brain, Ledger
+from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
 from .toolbox import ServerConnection, Toolbox, stdio_servers
@@ -66,9 +67,11 @@ def make_policy(options: RunOptions) -> RemediationPolicy:
 
 
 def make_ledger(options: RunOptions) -> Ledger:
+    """One action per fault *per cluster*: the ledger is scoped by the cluster the run acts on."""
+    scope = cluster_identity(options)
     if options.checkpoint_dsn:
-        return PostgresActionLedger(options.checkpoint_dsn)
-    return ActionLedger(options.state_dir / "actions.sqlite")
+        return PostgresActionLedger(options.checkpoint_dsn, scope=scope)
+    return ActionLedger(options.state_dir / "actions.sqlite", scope=scope)
 
 
 def server_connections(options: RunOptions) -> dict[str, ServerConnection]:

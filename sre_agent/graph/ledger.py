@@ -66,8 +66,10 @@ class _SqlLedger:
     table = "action_ledger"
     placeholder = "?"
 
-    def __init__(self, db: Any, attach_window_s: float = ATTACH_WINDOW_S) -> None:
+    def __init__(self, db: Any, attach_window_s: float = ATTACH_WINDOW_S, scope: str = "") -> None:
         self._db = db
+        # Resource ids repeat across clusters: rows are keyed by "<cluster> <resource>" (see app/cluster.py).
+        self.scope = scope
         self._lock = threading.Lock()
         self.attach_window_s = attach_window_s
         self._sql(f"CREATE TABLE IF NOT EXISTS {self.table} (resource TEXT NOT NULL, action TEXT NOT NULL, "
@@ -77,9 +79,12 @@ class _SqlLedger:
     def _sql(self, statement: str, params: tuple = ()) -> Any:
         return self._db.execute(statement.replace("?", self.placeholder), params)
 
+    def _resource(self, resource: str) -> str:
+        return f"{self.scope} {resource}" if self.scope else resource
+
     def claim(self, key: LedgerKey, owner: LedgerOwner) -> LedgerRecord | None:
         """Record the intent: None when claimed now, else the record of whoever holds the action."""
-        where = (key.resource, key.action, key.target)
+        where = (self._resource(key.resource), key.action, key.target)
         with self._lock:
             while True:
                 now = time.time()
@@ -104,12 +109,12 @@ class _SqlLedger:
         """`refused`: the server wrote nothing (a stale precondition), so the claim no longer blocks anyone."""
         with self._lock:
             self._sql(f"UPDATE {self.table} SET state=?, result=? WHERE resource=? AND action=? AND target=?",
-                      (state, result, key.resource, key.action, key.target))
+                      (state, result, self._resource(key.resource), key.action, key.target))
 
     def records(self, resource: str) -> list[LedgerRecord]:
         with self._lock:
             rows = self._sql(f"SELECT action_id, incident, run_id, state, result FROM {self.table} WHERE resource=? "
-                             "ORDER BY claimed_at", (resource,)).fetchall()
+                             "ORDER BY claimed_at", (self._resource(resource),)).fetchall()
         return [LedgerRecord(action_id=r[0] or "", incident=r[1] or "", run_id=r[2] or "", state=r[3] or "", result=r[4])
                 for r in rows]
 
@@ -117,9 +122,9 @@ class _SqlLedger:
 class ActionLedger(_SqlLedger):
     """SQLite, in the state dir: one process, or several on one host (SQLite's file lock serialises the claims)."""
 
-    def __init__(self, path: Path | str, attach_window_s: float = ATTACH_WINDOW_S) -> None:
+    def __init__(self, path: Path | str, attach_window_s: float = ATTACH_WINDOW_S, scope: str = "") -> None:
         super().__init__(sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30),
-                         attach_window_s)
+                         attach_window_s, scope)
 
 
 class PostgresActionLedger(_SqlLedger):
@@ -129,7 +134,7 @@ class PostgresActionLedger(_SqlLedger):
     table = "sre_agent_action_ledger"
     placeholder = "%s"
 
-    def __init__(self, dsn: str, attach_window_s: float = ATTACH_WINDOW_S) -> None:
+    def __init__(self, dsn: str, attach_window_s: float = ATTACH_WINDOW_S, scope: str = "") -> None:
         import psycopg
 
-        super().__init__(psycopg.connect(dsn, autocommit=True), attach_window_s)
+        super().__init__(psycopg.connect(dsn, autocommit=True), attach_window_s, scope)

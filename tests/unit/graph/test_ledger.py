@@ -82,3 +82,17 @@ def test_an_action_older_than_the_attach_window_is_history(ledger, rid):
     assert ledger.claim(key, owner("inc-a", "run-1", pinned)) is None
     ledger.finish(key, "done long ago")
     assert ledger.claim(key, owner("inc-b", "run-2", pinned)) is None, "the fault came back: it gets its own action"
+
+
+def test_the_same_resource_on_two_clusters_is_two_faults(tmp_path, rid):
+    """Resource ids repeat across clusters (and across fresh labs): the ledger is scoped by the cluster."""
+    def on(scope: str):
+        if POSTGRES_DSN:
+            return PostgresActionLedger(POSTGRES_DSN, scope=scope)
+        return ActionLedger(tmp_path / "actions.sqlite", scope=scope)
+
+    pinned = plan(rid)
+    assert on("https://prod-eu:6443").claim(LedgerKey.of(pinned), owner("inc-1", "run-1", pinned)) is None
+    assert on("https://prod-us:6443").claim(LedgerKey.of(pinned), owner("inc-2", "run-2", pinned)) is None
+    again = on("https://prod-eu:6443").claim(LedgerKey.of(pinned), owner("inc-3", "run-3", pinned))
+    assert again is not None and again.incident == "inc-1"
