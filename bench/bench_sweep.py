@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_analyze import CRASHING_EVERY, NAMESPACES, PODS_PER_APP, seed  # noqa: E402
 
-from sre_agent.app.toolbox import Toolbox, stdio_servers  # noqa: E402
+from sre_agent.app.servers import stdio_servers  # noqa: E402
+from sre_agent.app.toolbox import Toolbox  # noqa: E402
 from sre_agent.lab.aws.server import client  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
 from sre_agent.sweep.engine import run_sweep  # noqa: E402

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ..brains.llm.settings import LlmSettings
 from ..graph.state import Budget
-from .toolbox import ServerConnection
+from .servers import ServerConnection
 
 if TYPE_CHECKING:
     from .settings import Settings

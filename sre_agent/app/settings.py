@@ -262,6 +262,7 @@ def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
 EXTERNAL_ENV: dict[str, str] = {
     "XDG_STATE_HOME": "base of the default state dir (~/.local/state when unset)",
     "KUBECONFIG": "kubeconfig path(s), as kubectl reads them; passed to the kubernetes MCP server",
+    "KUBERNETES_SERVICE_HOST": "set inside a pod: no kubeconfig means the in-cluster API (it names the cluster for the action ledger)",
     "AWS_PROFILE": "AWS profile for the cloudwatch and ssm servers, X-Ray and Bedrock",
     "AWS_REGION": "AWS region (also AWS_DEFAULT_REGION)",
     "AWS_DEFAULT_REGION": "AWS region when AWS_REGION is not set",

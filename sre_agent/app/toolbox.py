@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import IO, Any
 
@@ -27,65 +25,13 @@ from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.tools import load_mcp_tools
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from pydantic import BaseModel, Field
 
 from ..contracts import ToolCallRecord
 from ..graph.ports import ToolOutcome
+from .servers import ServerConnection
 
 EXCERPT_CHARS = 600
 log = logging.getLogger(__name__)
-
-
-class ServerConnection(BaseModel):
-    """How to reach one MCP server."""
-
-    transport: str = "stdio"  # stdio | streamable_http
-    module: str | None = None  # stdio: python -m <module>
-    args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
-    url: str | None = None  # streamable_http
-    token: str | None = None
-
-    def adapter_config(self) -> dict[str, Any]:
-        if self.transport == "stdio":
-            return {"transport": "stdio", "command": sys.executable, "args": ["-m", self.module, *self.args],
-                    "env": {**server_environment(os.environ), **self.env}}
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return {"transport": "streamable_http", "url": self.url, "headers": headers}
-
-
-# What a child server must not inherit from the responder's environment: SRE_MCP_* would override
-# the flags the responder chose (SRE_MCP_ALLOW_WRITES=true in a shell must not turn on writes that
-# policy left off), and LLM keys and sre-agent's own settings are none of a server's business.
-WITHHELD_FROM_SERVERS = ("SRE_MCP_", "SRE_AGENT_", "ANTHROPIC_", "OPENAI_")
-
-
-def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The responder's environment minus what a stdio server must not see (KUBECONFIG, AWS_* and
-    the rest pass through: the servers reach the same cluster and account the user does)."""
-    return {name: value for name, value in environ.items() if not name.startswith(WITHHELD_FROM_SERVERS)}
-
-
-def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str], ssm_targets: list[str] | None = None,
-                  audit_log: str | None = None, runbooks_dir: str | None = None,
-                  extra_args: dict[str, list[str]] | None = None) -> dict[str, ServerConnection]:
-    """The three servers as child processes, with writes gated by the servers' own flags: Kubernetes
-    writes limited to `namespaces`, SSM writes to `ssm_targets` (instance ids; none = no SSM writes)."""
-
-    def writes(allowed: list[str]) -> list[str]:
-        if not allow_writes or not allowed:
-            return []
-        return ["--allow-writes", "--namespaces", ",".join(allowed), *(["--audit-log", audit_log] if audit_log else [])]
-
-    extra = extra_args or {}
-    ssm_args = ["--runbooks-dir", runbooks_dir] if runbooks_dir else []
-    return {
-        "kubernetes": ServerConnection(module="mcp_servers.kubernetes",
-                                       args=[*extra.get("kubernetes", []), *writes(namespaces)], env=env),
-        "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", args=extra.get("cloudwatch", []), env=env),
-        "ssm": ServerConnection(module="mcp_servers.ssm",
-                                args=[*extra.get("ssm", []), *ssm_args, *writes(ssm_targets or [])], env=env),
-    }
 
 
 def _json_or_text(text: str) -> Any:

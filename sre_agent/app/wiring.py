@@ -17,7 +17,8 @@ from ..graph.ports import Brain, Ledger
 from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
-from .toolbox import ServerConnection, Toolbox, stdio_servers
+from .servers import ServerConnection, stdio_servers
+from .toolbox import Toolbox
 
 
 def make_brain(name: str, llm: LlmSettings | None = None) -> Brain:

@@ -13,7 +13,8 @@ from typing import Any
 from ..app.intake import incident_from_question
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
-from ..app.toolbox import Toolbox, stdio_servers
+from ..app.servers import stdio_servers
+from ..app.toolbox import Toolbox
 from ..app.wiring import open_checkpointer
 from ..graph.ports import Tools
 from .graph import ChatContext, build_chat_graph

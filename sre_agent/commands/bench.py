@@ -74,6 +74,33 @@ def render(results: dict[str, dict | None]) -> str:
     return "\n".join(lines)
 
 
+def _sections(text: str) -> tuple[str, dict[str, str]]:
+    """(the part before the first bench section, {bench name: its section text})."""
+    head, sections, current = [], {}, None
+    for line in text.splitlines(keepends=True):
+        name = line[3:].split(":", 1)[0] if line.startswith("## ") and ":" in line else None
+        if name in BENCHMARKS:
+            current = name
+            sections[current] = ""
+        if current is None:
+            head.append(line)
+        else:
+            sections[current] += line
+    return "".join(head), sections
+
+
+def merge_sections(old: str, new: str) -> str:
+    """The old document with the re-run benches' sections replaced: their fresh JSON after the
+    reading someone wrote above the old JSON (the prose stays; the figures are new)."""
+    old_head, old_sections = _sections(old)
+    new_head, new_sections = _sections(new)
+    merged = dict(old_sections)
+    for name, section in new_sections.items():
+        prose = old_sections.get(name, "").split("```json", 1)[0] if "```json" in old_sections.get(name, "") else ""
+        merged[name] = (prose + "```json" + section.split("```json", 1)[1]) if prose else section
+    return new_head + "".join(merged[name] for name in BENCHMARKS if name in merged)
+
+
 @app.command("all")
 def run_all(only: Annotated[Optional[list[str]], typer.Option("--only", help=f"Subset of: {', '.join(BENCHMARKS)}")] = None,
             markdown: Annotated[Path, typer.Option(help="Where to write the summary.")] = REPO_ROOT / "docs" / "benchmarks.md") -> None:
@@ -85,7 +112,10 @@ def run_all(only: Annotated[Optional[list[str]], typer.Option("--only", help=f"S
         raise typer.Exit(2)
     results = {name: run_one(name) for name in names}
     markdown.parent.mkdir(parents=True, exist_ok=True)
-    markdown.write_text(render(results))
+    fresh = render(results)
+    if only and markdown.exists():  # a subset re-run replaces its own sections, never the others'
+        fresh = merge_sections(markdown.read_text(), fresh)
+    markdown.write_text(fresh)
     typer.echo(f"wrote {markdown}")
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..chat.models import Answer
-from ..chat.render import render
-from ..chat.session import ChatSession
 from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, targeting
+
+# The session (LangGraph, the MCP client) is imported when chat runs: `chat --help` answers at once.
+if TYPE_CHECKING:
+    from ..chat.models import Answer
+    from ..chat.session import ChatSession
 
 # One question's exit code, as the sweep's: 0 answered or healthy, 1 problems found, 2 could not check.
 EXIT_CODES = {"problems": 1, "unknown": 2}
@@ -32,6 +34,9 @@ def chat(ctx: typer.Context,
     * sre-agent chat "what's broken right now?"
     * sre-agent chat --session chat-...  "roll it back"
     """
+    from ..chat.render import render
+    from ..chat.session import ChatSession
+
     options = run_options(ctx, {"brain": brain, "state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
     chat_session = ChatSession(options, session_id=session, namespace=namespace)
     if question is None:

@@ -6,16 +6,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
-from ..eval.sweep_eval import SweepScore, sweep_markdown, sweep_scenario, sweep_totals
-from ..lab.scenarios.loader import load_scenarios
-from ..lab.scenarios.schema import ScenarioError
-from ..lab.world.images import load_catalog
 from .common import Brain, settings_for
+
+# The harness (the lab, the responder) is imported when the evaluation runs: `eval --help` answers at once.
+if TYPE_CHECKING:
+    from ..eval.sweep_eval import SweepScore
 
 
 def evaluate(
@@ -39,6 +38,12 @@ def evaluate(
 
     Exits 0 whatever the scores (it measures); non-zero only when it could not run.
     """
+    from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
+    from ..eval.sweep_eval import sweep_markdown, sweep_scenario, sweep_totals
+    from ..lab.scenarios.loader import load_scenarios
+    from ..lab.scenarios.schema import ScenarioError
+    from ..lab.world.images import load_catalog
+
     settings = settings_for(ctx, {"brain": brain})
     if entry == "chat":
         _evaluate_chat(chat_cases, only, json_out, markdown_out)

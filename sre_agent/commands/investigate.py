@@ -9,16 +9,17 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from ..app.intake import AlarmResolved, IntakeError, incident_for_trigger, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
-from ..app.runs import new_run_id, run_investigation
-from ..contracts import Incident
-from ..lab.trigger import lab_namespaces
 from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, Remediation, StateDir, fail, run_options, targeting
+
+# The responder (LangGraph, the MCP client, the lab) is imported inside the commands, not here:
+# `sre-agent investigate --help` must answer at once (bench/bench_cli_startup.py).
+if TYPE_CHECKING:
+    from ..contracts import Incident
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def _terminal_approver(enabled: bool):
 @contextlib.contextmanager
 def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
     """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
+    from ..app.intake import incident_for_trigger
     from ..lab.lab import Lab, LabError
     from ..lab.trigger import scenario_trigger
 
@@ -102,6 +104,8 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
 
 
 def _run(incident: Incident, options: RunOptions, as_json: bool, approve_at_terminal: bool) -> str:
+    from ..app.runs import new_run_id, run_investigation
+
     """Investigate, print the report (or the result JSON), and return the terminal status."""
     printer = ProgressPrinter()
     run_id = new_run_id()
@@ -175,6 +179,8 @@ def investigate(
             _sandboxed(options, lab, keep_namespaces=namespaces is not None)
             status = _run(incident, options, as_json, options.remediation != "off")
         raise typer.Exit(EXIT_CODES.get(status, 2))
+    from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
+
     try:
         incident = (incident_from_alarm(load_alarm_file(alarm_file)) if alarm_file
                     else incident_from_question(prompt or "", namespace=namespace))
@@ -188,6 +194,8 @@ def investigate(
 
 
 def _sandboxed(options: RunOptions, lab, *, keep_namespaces: bool) -> None:
+    from ..lab.trigger import lab_namespaces
+
     """The lab is a sandbox: its cluster and AWS, every namespace and node, escalations to its SNS."""
     options.env = lab.env()
     options.server_args = {}  # the lab's env names its cluster and account, whatever the settings target

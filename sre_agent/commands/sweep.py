@@ -8,20 +8,18 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
-from rich.console import Console
 
 from ..app.options import RunOptions
-from ..app.toolbox import Toolbox, stdio_servers
-from ..sweep.engine import run_sweep
-from ..sweep.history import HistoryError, SweepDiff, diff, last_saved, read, save
-from ..sweep.incidents import at_or_above, open_incidents
-from ..sweep.models import SweepReport
-from ..sweep.render import diff_lines, holes_lines, markdown, print_report
 from .common import Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, targeting
 from .investigate import ProgressPrinter
+
+# The engine (the MCP client, rich) is imported when the sweep runs: `sweep --help` answers at once.
+if TYPE_CHECKING:
+    from ..sweep.history import SweepDiff
+    from ..sweep.models import SweepReport
 
 EXIT = {"healthy": 0, "problems": 1, "unknown": 2}
 Diff = Annotated[Optional[Path], typer.Option(
@@ -37,6 +35,10 @@ class Progress:
 
 
 async def _sweep(options: RunOptions, namespace: str | None, progress: Progress) -> SweepReport:
+    from ..app.servers import stdio_servers
+    from ..app.toolbox import Toolbox
+    from ..sweep.engine import run_sweep
+
     servers = options.servers or stdio_servers(options.env, allow_writes=False, namespaces=[], extra_args=options.server_args)
     progress("starting the kubernetes, cloudwatch and ssm MCP servers (read-only)")
     async with Toolbox(servers) as tools:
@@ -54,6 +56,11 @@ def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir =
           context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
     """A read-only health sweep: every analyzer, every alarm, anomalies and new error logs, grouped into
     ranked problems. Exit 0 healthy, 1 problems, 2 could not check (a backend was unreachable)."""
+    from rich.console import Console
+
+    from ..sweep.history import HistoryError, diff, last_saved, read, save
+    from ..sweep.render import diff_lines, holes_lines, markdown, print_report
+
     options = run_options(ctx, {"state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
     baseline: SweepReport | None = None
     if previous is not None:
@@ -93,6 +100,8 @@ def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir =
 
 def _open(report: SweepReport, changes: SweepDiff, options: RunOptions, minimum: Literal["critical", "warning"],
           to_stderr: bool) -> None:
+    from ..sweep.incidents import at_or_above, open_incidents
+
     new = set(changes.new)
     chosen = [p for p in report.problems if p.resource in new and at_or_above(p, minimum)]
     out = sys.stderr if to_stderr else sys.stdout

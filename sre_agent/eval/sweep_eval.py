@@ -9,7 +9,8 @@ import statistics
 
 from pydantic import BaseModel
 
-from ..app.toolbox import Toolbox, stdio_servers
+from ..app.servers import stdio_servers
+from ..app.toolbox import Toolbox
 from ..contracts import RootCauseCategory
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario

@@ -21,7 +21,7 @@ from mcp_harness import HttpServerProcess
 
 from sre_agent.app.options import RunOptions
 from sre_agent.app.runs import run_investigation
-from sre_agent.app.toolbox import ServerConnection
+from sre_agent.app.servers import ServerConnection
 from sre_agent.brains.llm.providers import PROVIDERS
 from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import load_prices

@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from sre_agent.app.toolbox import Toolbox, stdio_servers
+from sre_agent.app.servers import stdio_servers
+from sre_agent.app.toolbox import Toolbox
 from sre_agent.contracts import RootCauseCategory
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.scenarios.loader import load_scenarios

@@ -294,7 +294,7 @@ def test_a_real_investigation_traces_its_kubernetes_tool_calls(tmp_path):
     from sre_agent.app.intake import incident_for_trigger
     from sre_agent.app.options import RunOptions
     from sre_agent.app.runs import run_investigation
-    from sre_agent.app.toolbox import ServerConnection
+    from sre_agent.app.servers import ServerConnection
     from sre_agent.lab.lab import Lab
     from sre_agent.lab.trigger import scenario_trigger
 
