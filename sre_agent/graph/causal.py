@@ -122,7 +122,7 @@ def grounded(resource: str, findings: list[Finding], records: list[ToolCallRecor
     """A finding about `resource` (or about an owner of it: a pod's workload) citing a real call about that resource."""
     by_id = {r.id: r for r in records}
     about = owners_of(resource, links)
-    for finding in findings:
+    for finding in sorted(findings, key=lambda f: f.severity == "info"):  # a problem finding names the grounds best
         if finding.resource not in about:
             continue
         if any(e in by_id and call_is_about(by_id[e], finding.resource, links) for e in finding.evidence):
