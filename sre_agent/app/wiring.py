@@ -37,9 +37,9 @@ def checkpoint_serde():
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
     from .. import contracts
-    from ..graph import state
+    from ..graph import state, topology
 
-    allowed = [(module.__name__, name) for module in (state, contracts) for name, value in vars(module).items()
+    allowed = [(module.__name__, name) for module in (state, topology, contracts) for name, value in vars(module).items()
                if isinstance(value, type) and getattr(value, "__module__", None) == module.__name__]
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
 

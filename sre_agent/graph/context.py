@@ -16,6 +16,7 @@ from langgraph.runtime import Runtime
 
 from .policy import RemediationPolicy
 from .ports import Brain, Ledger, Notifier, ToolOutcome, Tools, Tracer
+from .topology import Link, links_from_result
 
 
 @dataclass
@@ -40,11 +41,13 @@ def emit(runtime: Runtime[RunContext], kind: str, **fields: Any) -> None:
 
 class ReportedTools:
     """The run's tools with every call reported as a "tool" event, whoever made it: a brain's
-    specialist, the remediation or the verification."""
+    specialist, the remediation or the verification. The ownership and dependency links each result
+    shows are collected here, from the structured result itself, so no brain can add or drop one."""
 
     def __init__(self, tools: Tools, write) -> None:
         self._tools = tools
         self._write = write
+        self.links: list[Link] = []
 
     @property
     def parameters(self) -> Mapping[tuple[str, str], set[str]]:
@@ -59,6 +62,8 @@ class ReportedTools:
     async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline") -> ToolOutcome:
         outcome = await self._tools.call(agent, server, tool, args, brain)
         record = outcome.record
+        if outcome.error is None:
+            self.links.extend(links_from_result(record, outcome.data))
         self._write({"kind": "tool", "agent": agent, "server": server, "tool": tool, "ok": outcome.error is None,
                      "ms": record.duration_ms, "evidence": record.id})
         return outcome

@@ -1,7 +1,10 @@
 """The remediation policy, in code: what may run unattended, what waits for a human, what never runs.
 
 The policy reads the plan (tool, namespace, risk) and the incident's own findings -- never a
-tool's free text -- so nothing in a log line or an event can widen what the responder may do."""
+tool's free text -- so nothing in a log line or an event can widen what the responder may do. And
+an action runs unattended only on the evidence path from the alarmed resource (graph/causal.py):
+a brain that names a healthy object elsewhere -- misled by planted text, or just wrong -- gets a
+human, with the missing link named."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .causal import causal_link
+from .pinning import written_resource
 from .state import Investigation, RemediationPlan
 
 Gate = Literal["auto", "approval", "forbidden"]
@@ -32,7 +37,11 @@ class RemediationPolicy(BaseModel):
         elif "*" not in self.namespaces and namespace not in self.namespaces:
             return "forbidden", f"namespace {namespace!r} is not in the policy's allowed namespaces {self.namespaces}"
         if self.mode == "auto" and self._unattended_ok(plan, state):
-            return "auto", f"low-risk {plan.tool} allowed unattended by policy"
+            target = plan.resource or written_resource(plan)
+            link = causal_link(target, state.incident.affected, state.findings, state.tool_calls, state.links)
+            if not link.linked:
+                return "approval", f"{plan.tool} on {target} needs a human's approval: {link.why}"
+            return "auto", f"low-risk {plan.tool} allowed unattended by policy ({link.why})"
         return "approval", f"{plan.risk}-risk {plan.tool} needs a human's approval"
 
     def _unattended_ok(self, plan: RemediationPlan, state: Investigation) -> bool:

@@ -26,7 +26,7 @@ def specialist(agent: Agent):
                 emit(runtime, "finding", agent=agent, resource=finding.resource, signal=finding.signal,
                      summary=finding.summary)
         return with_spend(brain, state, {"tasks": [task], "pending": None, "tool_calls": result.records,
-                                         "findings": result.findings})
+                                         "findings": result.findings, "links": tools.links})
 
     node.__name__ = f"{agent}_agent"
     return node

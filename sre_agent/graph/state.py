@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from ..contracts import Action, Diagnosis, Finding, Incident, IncidentStatus, RootCauseCategory, ToolCallRecord
+from .topology import Link
 
 Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
 SPECIALISTS: tuple[Agent, ...] = ("kubernetes", "metrics", "logs", "runbooks")
@@ -109,6 +110,8 @@ class Investigation(BaseModel):
     pending: Task | None = None
     tool_calls: Annotated[list[ToolCallRecord], operator.add] = Field(default_factory=list)
     findings: Annotated[list[Finding], operator.add] = Field(default_factory=list)
+    # Ownership and dependency edges the tools returned (graph/topology.py): the causal rule walks these.
+    links: Annotated[list[Link], operator.add] = Field(default_factory=list)
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     diagnosis: Diagnosis | None = None
     diagnosed_after_s: float | None = None

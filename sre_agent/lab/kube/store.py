@@ -35,7 +35,7 @@ from .errors import ApiError
 from .identity import assign_cluster_ip, generate_name, uuid4
 from .resources import ResourceType, find_kind, stored_kinds
 from .selectors import SelectorError, parse_field_selector, to_label_selector
-from .validation import check_envelope, check_name, update_rules, validate
+from .validation import check_envelope, check_name, update_rules, validate, validate_quantity_maps
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,9 @@ class ObjectStore:
             else:
                 new.pop("status", None)
             canonicalize_quantities(rtype.kind, new)
+            causes = validate_quantity_maps(rtype.kind, new, "status")  # the scheduler reads a Node's capacity
+            if causes:
+                raise ApiError.invalid(rtype.kind, rtype.group, new["metadata"]["name"], causes)
             return self._write(rtype, new, old, dry_run)
 
     def delete(self, kind: str, namespace: str | None, name: str, *, dry_run: bool = False,

@@ -3,8 +3,9 @@ containers, workload selectors that miss their template, container resources tha
 quantities (or requests above limits), out-of-range ports and replicas (422 with per-field causes),
 and -- for client updates only -- changes to fields that are immutable once set.
 
-Two guard rails are the lab's own: a malformed quantity, which kube-apiserver refuses while
-decoding (400), is a 422 here with a cause naming the field; and replica counts above
+Two guard rails are the lab's own: a malformed quantity (in a container's resources, a quota's
+hard limits, a claim's size, a LimitRange, a pod's overhead, a Node's capacity), which
+kube-apiserver refuses while decoding (400), is a 422 here with a cause naming the field; and replica counts above
 MAX_REPLICAS are refused, because the lab simulates every pod and one absurd count would stall
 it. Both keep junk out of the store, where the world model would trip over it on every request."""
 
@@ -123,6 +124,7 @@ def validate(rtype: ResourceType, obj: dict) -> list[dict]:
                 causes.append(invalid_value(f"spec.ports[{i}].port", p, "must be between 1 and 65535, inclusive"))
     if kind == "CronJob" and isinstance(spec, dict) and not spec.get("schedule"):
         causes.append(required("spec.schedule"))
+    causes.extend(validate_quantity_maps(kind, obj))
     return causes
 
 
@@ -151,22 +153,66 @@ def _validate_resources(path: str, resources: Any) -> list[dict]:
         if not isinstance(values, dict):
             causes.append(invalid_value(f"{path}.{section}", values, "must be a map of resource name to quantity"))
             continue
-        parsed[section] = {}
-        for resource, quantity in values.items():
-            where = f"{path}.{section}[{resource}]"
-            if not isinstance(quantity, str) or not QUANTITY_RE.match(quantity.strip()):
-                causes.append(invalid_value(where, quantity, _QUANTITY_MSG))
-                continue
-            value = parse_quantity(quantity)
-            if value < 0:
-                causes.append(invalid_value(where, quantity, "must be greater than or equal to 0"))
-            else:
-                parsed[section][resource] = value
+        bad, parsed[section] = _quantities(f"{path}.{section}", values)
+        causes.extend(bad)
     limits, requests = parsed.get("limits", {}), parsed.get("requests", {})
     for resource in sorted(set(limits) & set(requests)):
         if requests[resource] > limits[resource]:
             causes.append(invalid_value(f"{path}.requests", resources["requests"][resource],
                                         f"must be less than or equal to {resource} limit of {resources['limits'][resource]}"))
+    return causes
+
+
+def _quantities(path: str, values: dict) -> tuple[list[dict], dict[str, float]]:
+    """Each value of a resource-name -> quantity map: parses, and is not negative (field path[name])."""
+    causes: list[dict] = []
+    parsed: dict[str, float] = {}
+    for resource, quantity in values.items():
+        where = f"{path}[{resource}]"
+        if not isinstance(quantity, str) or not QUANTITY_RE.match(quantity.strip()):
+            causes.append(invalid_value(where, quantity, _QUANTITY_MSG))
+            continue
+        value = parse_quantity(quantity)
+        if value < 0:
+            causes.append(invalid_value(where, quantity, "must be greater than or equal to 0"))
+        else:
+            parsed[resource] = value
+    return causes, parsed
+
+
+def _quantity_maps(kind: str, obj: dict, part: str) -> list[tuple[str, Any]]:
+    """(field path, map) of the quantity maps outside containers that the world reads: a quota's hard
+    limits (the quota controller), a claim's size, a LimitRange's bounds, a pod's overhead, a Node's
+    capacity (the scheduler). `part` is "spec" for object writes, "status" for status writes."""
+    spec, status = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}, obj.get("status")
+    status = status if isinstance(status, dict) else {}
+    if part == "status":
+        return [(f"status.{f}", status.get(f)) for f in ("capacity", "allocatable")] if kind == "Node" else []
+    if kind == "ResourceQuota":
+        return [("spec.hard", spec.get("hard"))]
+    if kind == "PersistentVolumeClaim":
+        resources = spec.get("resources") if isinstance(spec.get("resources"), dict) else {}
+        return [(f"spec.resources.{f}", resources.get(f)) for f in ("requests", "limits")]
+    if kind == "PersistentVolume":
+        return [("spec.capacity", spec.get("capacity"))]
+    if kind == "Pod":
+        return [("spec.overhead", spec.get("overhead"))]
+    if kind == "LimitRange":
+        return [(f"spec.limits[{i}].{f}", item.get(f)) for i, item in enumerate(spec.get("limits") or [])
+                if isinstance(item, dict) for f in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")]
+    return []
+
+
+def validate_quantity_maps(kind: str, obj: dict, part: str = "spec") -> list[dict]:
+    """422 causes for quantity maps outside containers (see _quantity_maps); shared by status writes."""
+    causes: list[dict] = []
+    for path, values in _quantity_maps(kind, obj, part):
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            causes.append(invalid_value(path, values, "must be a map of resource name to quantity"))
+            continue
+        causes.extend(_quantities(path, values)[0])
     return causes
 
 

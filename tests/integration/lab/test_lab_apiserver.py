@@ -510,6 +510,18 @@ GUARD_RAILS = [  # (what is written, the field the 422 names, words of its messa
         {"name": "app", "resources": {"limits": {"memory": "lots"}}}]}}}}, f"{TEMPLATE}.limits[memory]", "quantities must match"),
     ("patch_template", {"spec": {"replicas": 10_001}}, "spec.replicas", "less than or equal to 10000"),
     ("patch_scale", {"spec": {"replicas": 50_000}}, "spec.replicas", "less than or equal to 10000"),
+    ("patch_json", [{"op": "replace", "path": "/spec/replicas", "value": -3}], "spec.replicas", "greater than or equal to 0"),
+    # quantity maps outside containers, each read by a world controller (quota, claims, limits, scheduler)
+    ("create_quota", {"metadata": {"name": "q"}, "spec": {"hard": {"requests.cpu": "lots"}}},
+     "spec.hard[requests.cpu]", "quantities must match"),
+    ("create_quota", {"metadata": {"name": "q"}, "spec": {"hard": {"limits.memory": "-1Gi"}}},
+     "spec.hard[limits.memory]", "greater than or equal to 0"),
+    ("create_claim", {"metadata": {"name": "c"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                           "resources": {"requests": {"storage": "ten"}}}},
+     "spec.resources.requests[storage]", "quantities must match"),
+    ("create_limit_range", {"metadata": {"name": "l"}, "spec": {"limits": [{"type": "Container", "default": {"memory": "512MB"}}]}},
+     "spec.limits[0].default[memory]", "quantities must match"),
+    ("patch_node_status", {"status": {"capacity": {"memory": "half"}}}, "status.capacity[memory]", "quantities must match"),
 ]
 
 
@@ -522,7 +534,14 @@ def test_invalid_quantities_and_absurd_replicas_are_422_and_the_server_keeps_ser
         "create_deployment": lambda: lab.apps.create_namespaced_deployment(ns, body(ns)),
         "patch_template": lambda: lab.apps.patch_namespaced_deployment("web", ns, body),
         "patch_scale": lambda: lab.apps.patch_namespaced_deployment_scale("web", ns, body),
+        "patch_json": lambda: lab.apps.patch_namespaced_deployment("web", ns, body),
+        "create_quota": lambda: lab.core.create_namespaced_resource_quota(ns, body),
+        "create_claim": lambda: lab.core.create_namespaced_persistent_volume_claim(ns, body),
+        "create_limit_range": lambda: lab.core.create_namespaced_limit_range(ns, body),
+        "patch_node_status": lambda: lab.core.patch_node_status(node, body),
     }
+    node = f"node-{ns}"
+    lab.core.create_node({"metadata": {"name": node}, "status": {"capacity": {"cpu": "4", "memory": "8Gi"}}})
     with pytest.raises(ApiException) as info:
         calls[write]()
     status = status_of(info.value)
@@ -533,6 +552,9 @@ def test_invalid_quantities_and_absurd_replicas_are_422_and_the_server_keeps_ser
     assert after.metadata.resource_version == before.metadata.resource_version
     assert [d.metadata.name for d in lab.apps.list_namespaced_deployment(ns).items] == ["web"]
     assert lab.core.list_namespaced_pod(ns).items == []
+    assert lab.core.list_namespaced_resource_quota(ns).items == [] and lab.core.list_namespaced_limit_range(ns).items == []
+    assert lab.core.read_node(node).status.capacity == {"cpu": "4", "memory": "8Gi"}
+    lab.core.delete_node(node)
 
 
 def test_valid_quantities_and_large_replica_counts_are_accepted(lab, ns):

@@ -36,7 +36,8 @@ class StubBrain:
         return None if state.tasks else Task(agent="kubernetes", target=API, question="triage")
 
     async def investigate(self, task, state, tools):
-        outcome = await tools.call("kubernetes", "kubernetes", "get_resources", {"kind": "Deployment"})
+        # A call about api itself: the policy runs a fix unattended only on a finding grounded in one.
+        outcome = await tools.call("kubernetes", "kubernetes", "describe", {"kind": "Deployment", "namespace": "shop", "name": "api"})
         finding = Finding(agent="kubernetes", resource=API, signal="CrashLoopBackOff", summary="api crash-loops",
                           evidence=[outcome.record.id])
         return StubResult([outcome.record], [finding])
@@ -59,7 +60,7 @@ class FakeNotifier:
 
 
 def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = None):
-    incident = Incident(id="inc-1", title="api down", started_at=NOW, window_start=NOW, window_end=NOW)
+    incident = Incident(id="inc-1", title="api down", started_at=NOW, window_start=NOW, window_end=NOW, affected=[API])
     notifier = FakeNotifier()
     context = RunContext(brain=StubBrain(), tools=FakeTools(answers), policy=policy, notifier=notifier,
                          verify_timeout_s=5, verify_poll_s=0)
@@ -87,7 +88,7 @@ def test_events_come_out_on_the_custom_stream_in_the_order_the_cli_prints_them()
                                            "tool", "verify", "tool", "verify", "done"]
     assert all("elapsed_s" in e for e in events if e["kind"] != "tool")
     tool = events[2]
-    assert tool == {"kind": "tool", "agent": "kubernetes", "server": "kubernetes", "tool": "get_resources",
+    assert tool == {"kind": "tool", "agent": "kubernetes", "server": "kubernetes", "tool": "describe",
                     "ok": True, "ms": 0.0, "evidence": "ev-1"}
     assert events[6]["gate"] == "auto" and events[-1]["status"] == "remediated"
     assert events[6]["precondition"] == {"expect_generation": 7}, "the plan is pinned to the generation it read"

@@ -6,18 +6,28 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory
+from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory, ToolCallRecord
 from sre_agent.graph.policy import RemediationPolicy
 from sre_agent.graph.state import Investigation, RemediationPlan
+from sre_agent.graph.topology import Link
 
 API = "shop/Deployment/api"
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+# The alarm is on the Service in front of api; the tools showed the Service selecting api's pod template.
+SEEN = [Link(source="shop/Service/api", relation="selector", labels={"app": "api"}, evidence="ev-1"),
+        Link(source=API, relation="labels", labels={"app": "api"}, evidence="ev-2")]
+CALLS = [ToolCallRecord(id="ev-1", agent="kubernetes", server="kubernetes", tool="ownership",
+                        args={"kind": "Service", "namespace": "shop", "name": "api"}),
+         ToolCallRecord(id="ev-2", agent="kubernetes", server="kubernetes", tool="describe",
+                        args={"kind": "Deployment", "namespace": "shop", "name": "api"})]
 
 
-def state(*signals: str, **details) -> Investigation:
-    findings = [Finding(agent="kubernetes", resource=API, signal=s, summary=s, details=details) for s in signals]
-    return Investigation(incident=Incident(id="i", title="t", started_at=NOW, window_start=NOW, window_end=NOW),
-                         findings=findings,
+def state(*signals: str, affected: tuple[str, ...] = ("shop/Service/api",), links: list[Link] = SEEN, **details) -> Investigation:
+    findings = [Finding(agent="kubernetes", resource=API, signal=s, summary=s, details=details, evidence=["ev-2"])
+                for s in signals]
+    return Investigation(incident=Incident(id="i", title="t", started_at=NOW, window_start=NOW, window_end=NOW,
+                                           affected=list(affected)),
+                         findings=findings, tool_calls=CALLS, links=links,
                          diagnosis=Diagnosis(category=RootCauseCategory.BAD_IMAGE, resource=API))
 
 
@@ -58,4 +68,21 @@ CASES = [
 @pytest.mark.parametrize("case, policy, plan_, signals, details, gate, why", CASES, ids=[c[0] for c in CASES])
 def test_gate(case, policy, plan_, signals, details, gate, why):
     got, reason = RemediationPolicy(**policy).gate(plan_, state(*signals, **details))
+    assert got == gate and why in reason, reason
+
+
+CAUSAL = [
+    # (case, state, gate, reason says)
+    ("on the evidence path from the alarm", state("RecentRollout"), "auto", "on the evidence path shop/Service/api -> "),
+    ("no link seen from the alarmed Service", state("RecentRollout", links=[]), "approval",
+     "shop/Deployment/api is not on the evidence path from shop/Service/api"),
+    ("the alarm is on another workload", state("RecentRollout", affected=("shop/Deployment/web",)), "approval",
+     "no causal link"),
+    ("the alarm names no resource", state("RecentRollout", affected=()), "approval", "names no resource"),
+]
+
+
+@pytest.mark.parametrize("case, state_, gate, why", CAUSAL, ids=[c[0] for c in CAUSAL])
+def test_unattended_needs_a_causal_link(case, state_, gate, why):
+    got, reason = RemediationPolicy(mode="auto", namespaces=["*"]).gate(plan("rollout_undo"), state_)
     assert got == gate and why in reason, reason
