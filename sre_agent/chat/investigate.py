@@ -3,7 +3,10 @@ runbook applies (the SSM runbook search, fed with what the conversation establis
 
 from __future__ import annotations
 
+from typing import Any
+
 from .ask import Ask, handles
+from .health import sweep
 from .models import Answer
 from .references import name_of
 
@@ -43,9 +46,42 @@ async def why_failing(ask: Ask) -> Answer:
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
 
 
+def _problem_asked_about(problems: list, focus: list[str], words: list[str]) -> Any:
+    """The problem a runbook question means: one whose root the question names, else the one the
+    conversation is about (its focus, most recent first), else the worst."""
+    for problem in problems:
+        if name_of(problem.resource) in words:
+            return problem
+    for rid in focus:
+        for problem in problems:
+            if problem.resource == rid or name_of(problem.resource) == name_of(rid) or rid in problem.blast_radius:
+                return problem
+    return problems[0] if problems else None
+
+
+async def _runbook_from_sweep(ask: Ask) -> Answer | None:
+    """With no diagnosis yet, what is broken now decides: the sweep picks each problem's runbook from its
+    signals (category, symptoms), which says more than the few words of a conversation."""
+    report = await sweep(ask)
+    chosen = _problem_asked_about([p for p in report.problems if p.next_step.runbook], ask.focus, ask.recognised.candidates)
+    if chosen is None:
+        return None
+    others = [f"{p.next_step.runbook}: for {p.resource} ({p.category or 'uncategorised'}: {p.summary})"
+              for p in report.problems if p is not chosen and p.next_step.runbook]
+    return ask.answer(f"Runbook for {chosen.resource} ({chosen.category or 'its symptoms'}): {chosen.next_step.runbook}",
+                      status="answered", resources=[chosen.resource],
+                      details=[f"{chosen.resource}: {chosen.summary}", *others],
+                      next_steps=[f"Read it: sre-agent runbooks show {chosen.next_step.runbook}",
+                                  f"Ask 'why is {name_of(chosen.resource)} failing?' to confirm the diagnosis first."])
+
+
 @handles("runbook", needs=("ssm",))
 async def runbook(ask: Ask) -> Answer:
     diagnosis = ask.last_diagnosis or {}
+    if not diagnosis.get("category") or diagnosis.get("category") == "none":
+        from_sweep = await _runbook_from_sweep(ask)
+        if from_sweep is not None:
+            return from_sweep
     # What the conversation established is the incident's text: the diagnosis, else the last answers' facts.
     established = [diagnosis.get("summary"), diagnosis.get("category")] if diagnosis else ask.recent
     symptoms = " ".join(filter(None, [*established, ask.question]))
