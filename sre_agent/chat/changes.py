@@ -23,6 +23,24 @@ CONFIG_MISSING = re.compile(r"\b(configmaps?|secrets?)\b.*\b(not found|couldn.?t
                             r"\bcouldn.?t find key\b", re.IGNORECASE)
 
 
+_CONFIG_NAMED = re.compile(r"\b(?:in|from)\s+(Secret|ConfigMap)\s+(?:([a-z0-9-]+)/)?([a-z0-9.-]+)|"
+                           r"\b(secret|configmap)\s+\"([a-z0-9.-]+)\"", re.IGNORECASE)
+
+
+def config_objects(message: str, namespace: str | None) -> list[str]:
+    """The Secrets and ConfigMaps a kubelet warning names ("couldn't find key K in Secret ns/x",
+    "configmap \"x\" not found"): what "that secret" means in the next question."""
+    found = []
+    for match in _CONFIG_NAMED.finditer(message):
+        if match.group(1):
+            kind = "Secret" if match.group(1).lower() == "secret" else "ConfigMap"
+            found.append(f"{match.group(2) or namespace}/{kind}/{match.group(3)}")
+        else:
+            kind = "Secret" if match.group(4).lower() == "secret" else "ConfigMap"
+            found.append(f"{namespace}/{kind}/{match.group(5)}")
+    return found
+
+
 def age_seconds(age: str | None) -> int | None:
     match = AGE.match(age or "")
     return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
@@ -100,6 +118,7 @@ async def changes(ask: Ask) -> Answer:
                                                  or CONFIG_MISSING.search(str(event.get("message") or ""))):
             lines.append(f"config: {namespace}/{kind}/{name} {event.get('reason')}: {(event.get('message') or '')[:200]} "
                          f"({_ago(when, now)}, x{event.get('count', 1)})")
+            resources += config_objects(str(event.get("message") or ""), namespace)
     alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
     for alarm in (alarms.data or {}).get("alarms") or []:
         when = parse_time(alarm.get("updated"))

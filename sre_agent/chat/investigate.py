@@ -59,13 +59,20 @@ def _problem_asked_about(problems: list, focus: list[str], words: list[str]) -> 
     return problems[0] if problems else None
 
 
-async def _runbook_from_sweep(ask: Ask) -> Answer | None:
+async def _runbook_from_sweep(ask: Ask) -> Answer | dict | None:
     """With no diagnosis yet, what is broken now decides: the sweep picks each problem's runbook from its
-    signals (category, symptoms), which says more than the few words of a conversation."""
+    signals (category, symptoms), which says more than the few words of a conversation. When the sweep
+    cannot tell the problem's category (only a symptom, such as a latency alarm), the problem is
+    investigated and its diagnosis (a dict) picks the runbook instead."""
     report = await sweep(ask)
     chosen = _problem_asked_about([p for p in report.problems if p.next_step.runbook], ask.focus, ask.recognised.candidates)
     if chosen is None:
         return None
+    if not chosen.category and ask.investigate is not None:
+        summary = await ask.investigate(f"which runbook applies to {chosen.resource}? {chosen.summary}", chosen.resource)
+        diagnosis = summary.get("diagnosis") or {}
+        if diagnosis.get("category") and diagnosis["category"] != "none":
+            return diagnosis
     others = [f"{p.next_step.runbook}: for {p.resource} ({p.category or 'uncategorised'}: {p.summary})"
               for p in report.problems if p is not chosen and p.next_step.runbook]
     return ask.answer(f"Runbook for {chosen.resource} ({chosen.category or 'its symptoms'}): {chosen.next_step.runbook}",
@@ -78,10 +85,13 @@ async def _runbook_from_sweep(ask: Ask) -> Answer | None:
 @handles("runbook", needs=("ssm",))
 async def runbook(ask: Ask) -> Answer:
     diagnosis = ask.last_diagnosis or {}
+    found: dict | None = None
     if not diagnosis.get("category") or diagnosis.get("category") == "none":
         from_sweep = await _runbook_from_sweep(ask)
-        if from_sweep is not None:
+        if isinstance(from_sweep, Answer):
             return from_sweep
+        if from_sweep is not None:
+            diagnosis = found = from_sweep
     # What the conversation established is the incident's text: the diagnosis, else the last answers' facts.
     established = [diagnosis.get("summary"), diagnosis.get("category")] if diagnosis else ask.recent
     symptoms = " ".join(filter(None, [*established, ask.question]))
@@ -98,6 +108,7 @@ async def runbook(ask: Ask) -> Answer:
     lines = [f"{h.get('id')}: {h.get('title')} (score {h.get('score')}, category {h.get('category')})" for h in hits]
     basis = f"the diagnosis ({diagnosis['category']})" if diagnosis.get("category") else \
         ("what this conversation found" if ask.recent else "the question")
+    resources = [found["resource"]] if found and found.get("resource") else list(ask.focus[:1])
     return ask.answer(f"Runbook for {basis}: {hits[0].get('id')} -- {hits[0].get('title')}", status="answered",
-                      details=lines, resources=list(ask.focus[:1]),
+                      details=lines, resources=resources, diagnosis=found,
                       next_steps=[f"Read it: sre-agent runbooks show {hits[0].get('id')}"])

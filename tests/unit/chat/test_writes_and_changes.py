@@ -67,3 +67,25 @@ def test_a_runbook_question_means_the_named_problem_then_the_focus_then_the_wors
     assert _problem_asked_about([worst, other], ["a/Deployment/web"], []) is other
     assert _problem_asked_about([worst, other], [], []) is worst
     assert _problem_asked_about([], [], []) is None
+
+
+@pytest.mark.parametrize("message, namespace, objects", [
+    ("Error: couldn't find key DB_URL in Secret ns/db-creds", "ns", ["ns/Secret/db-creds"]),
+    ('Error: configmap "app-config" not found', "ns", ["ns/ConfigMap/app-config"]),
+    ("Back-off restarting failed container", "ns", []),
+])
+def test_a_config_warning_names_the_object_that_is_then_what_that_secret_means(message, namespace, objects):
+    from sre_agent.chat.changes import config_objects
+
+    assert config_objects(message, namespace) == objects
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("what keys are in that secret now", None), ("which keys are in the db-creds secret", "db-creds"),
+    ("what keys does configmap app-config have", "app-config"),
+])
+def test_config_key_questions(question, subject):
+    from sre_agent.chat.forms import recognise
+
+    got = recognise(question)
+    assert (got.form, got.subject) == ("config_keys", subject)
