@@ -5,10 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .health import sweep
 from .models import Answer
 from .references import name_of
+from .templates import template_diff, template_of
+
+
+async def _latest_rollout_change(ask: Ask, rid: str) -> list[str]:
+    """What the workload's latest rollout changed in its pod template (nodeSelector, resources, probes,
+    image, env): when a fault follows a rollout, that change is the evidence an SRE acts on."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if kind != "Deployment" or not namespace:
+        return []
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    previous = max((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
+    if not current or not previous or not current.get("replicaset") or not previous.get("replicaset"):
+        return []
+    changed = template_diff(await template_of(ask, namespace, current["replicaset"]),
+                            await template_of(ask, namespace, previous["replicaset"]))
+    return [f"its latest rollout (revision {previous['revision']} -> {current['revision']}, {current.get('created')}) changed: {line}"
+            for line in changed[:6]]
 
 
 @handles("why_failing")
@@ -40,6 +63,7 @@ async def why_failing(ask: Ask) -> Answer:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
               f"Full report: {summary.get('report_path')}"]
+    details += await _latest_rollout_change(ask, culprit or ask.resource or "")
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
