@@ -10,12 +10,35 @@ from typing import Any
 
 from .ask import Ask, handles
 from .models import Answer
+from .templates import template_diff, template_of
 
 AGE = re.compile(r"^(\d+)([smhd])$")
 AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Event reasons that say a config object a workload needs changed or went missing.
 CONFIG_REASONS = {"FailedMount", "CreateContainerConfigError", "FailedAttachVolume", "FailedCreate"}
 MAX_ROLLOUTS = 8
+# A warning whose message says a config object (or a key in one) a workload references is gone: the
+# kubelet reports it as reason Failed ("configmap \"x\" not found", "couldn't find key K in Secret ns/x").
+CONFIG_MISSING = re.compile(r"\b(configmaps?|secrets?)\b.*\b(not found|couldn.?t find|missing|does not exist)\b|"
+                            r"\bcouldn.?t find key\b", re.IGNORECASE)
+
+
+_CONFIG_NAMED = re.compile(r"\b(?:in|from)\s+(Secret|ConfigMap)\s+(?:([a-z0-9-]+)/)?([a-z0-9.-]+)|"
+                           r"\b(secret|configmap)\s+\"([a-z0-9.-]+)\"", re.IGNORECASE)
+
+
+def config_objects(message: str, namespace: str | None) -> list[str]:
+    """The Secrets and ConfigMaps a kubelet warning names ("couldn't find key K in Secret ns/x",
+    "configmap \"x\" not found"): what "that secret" means in the next question."""
+    found = []
+    for match in _CONFIG_NAMED.finditer(message):
+        if match.group(1):
+            kind = "Secret" if match.group(1).lower() == "secret" else "ConfigMap"
+            found.append(f"{match.group(2) or namespace}/{kind}/{match.group(3)}")
+        else:
+            kind = "Secret" if match.group(4).lower() == "secret" else "ConfigMap"
+            found.append(f"{namespace}/{kind}/{match.group(5)}")
+    return found
 
 
 def age_seconds(age: str | None) -> int | None:
@@ -55,9 +78,13 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
         new = next((r for r in revisions if r.get("revision") == rs.get("revision")), None)
         old = max((r for r in revisions if r.get("revision", 0) < rs.get("revision", 0)), key=lambda r: r["revision"], default=None)
         diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
-            "pod template changed (same images: env, resources or probes)"
+            "pod template changed (same images)"
         lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
                      f"{rs.get('revision')} {rs.get('age')} ago, {diff}; now {rs.get('ready')} ready")
+        if old and new and old.get("replicaset") and new.get("replicaset"):  # what in the template changed
+            changed = template_diff(await template_of(ask, namespace, new["replicaset"]),
+                                    await template_of(ask, namespace, old["replicaset"]))
+            lines += [f"    changed in {deployment}'s template: {line}" for line in changed[:8]]
         rolled.add(f"{namespace}/{deployment}")
         resources.append(f"{namespace}/Deployment/{deployment}")
     return lines, rolled, resources
@@ -87,9 +114,11 @@ async def changes(ask: Ask) -> Answer:
         elif kind == "Node":
             lines.append(f"node: Node/{name} {event.get('reason')}: {event.get('message')} ({_ago(when, now)})")
             resources.append(f"Node/{name}")
-        elif event.get("reason") in CONFIG_REASONS and event.get("type") == "Warning":
+        elif event.get("type") == "Warning" and (event.get("reason") in CONFIG_REASONS
+                                                 or CONFIG_MISSING.search(str(event.get("message") or ""))):
             lines.append(f"config: {namespace}/{kind}/{name} {event.get('reason')}: {(event.get('message') or '')[:200]} "
                          f"({_ago(when, now)}, x{event.get('count', 1)})")
+            resources += config_objects(str(event.get("message") or ""), namespace)
     alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
     for alarm in (alarms.data or {}).get("alarms") or []:
         when = parse_time(alarm.get("updated"))

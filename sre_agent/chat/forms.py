@@ -21,6 +21,17 @@ _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "few": 3, "couple of": 2}
 _NAMESPACE = re.compile(r"\b(?:in|across)\s+(?:the\s+)?(?:namespace\s+([a-z0-9][a-z0-9-]*)|([a-z0-9][a-z0-9-]*)\s+namespace)\b",
                         re.IGNORECASE)
 _RESOURCE_TOKEN = re.compile(r"[a-z0-9][a-z0-9./-]*[a-z0-9]|[a-z0-9]")
+# Contractions typed without their apostrophe ("whats broken", "cant", "isnt"); "its" is left alone:
+# it is a possessive as often as not.
+_BARE_CONTRACTION = re.compile(r"\b(what|who|where|how|that|there|here)s\b|"
+                               r"\b(can|don|doesn|isn|aren|won|didn|hasn|haven|wasn|weren|shouldn|couldn|wouldn)t\b",
+                               re.IGNORECASE)
+# Where a question's own clause starts after a context clause ("paged for X 5xx. whats broken",
+# "do it, roll back X"): a sentence or clause break.
+_CLAUSE_BREAK = re.compile(r"[.;:!?,]+\s+|\s+-+\s+")
+# Words that open a clause without changing what it asks ("ok roll it back", "so, why").
+_FILLER = re.compile(r"^(?:(?:ok|okay|alright|all right|right|yes|yeah|yep|sure|fine|so|then|now|and|well|hmm|hey|hi|"
+                     r"please|pls|just|cool|great|thanks|do it|go ahead(?: and)?)\b[\s,.!]*)+", re.IGNORECASE)
 
 
 class FormSpec(BaseModel):
@@ -48,6 +59,7 @@ class Recognised(BaseModel):
     window_s: int = DEFAULT_WINDOW_S
     namespace: str | None = None
     candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
+    guessed: bool = False  # the subject is the question's first candidate word, not a word the form's pattern placed
 
 
 @lru_cache(maxsize=1)
@@ -114,26 +126,51 @@ def _kind_named_after(text: str, subject: str | None) -> str | None:
     return KIND_WORDS.get(match.group(1).lower()) if match else None
 
 
+def normalise(text: str) -> str:
+    """The question as the patterns expect it: contractions with their apostrophe, one space between words."""
+    text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clauses(text: str) -> list[str]:
+    """The question, then each tail of it that starts at a clause break, with leading filler words
+    removed: a form may be asked after a context clause ("payments-5xx firing. what changed ...")
+    and patterns anchored at the start of a request must still find it."""
+    variants = [text]
+    for match in _CLAUSE_BREAK.finditer(text):
+        variants.append(text[match.end():])
+    out = []
+    for variant in variants:
+        stripped = _FILLER.sub("", variant).strip()
+        out += [v for v in (variant, stripped) if v]
+    return list(dict.fromkeys(out))
+
+
 def recognise(text: str) -> Recognised:
-    """The first form (in forms.yaml order) one of whose patterns matches the question."""
+    """The first form (in forms.yaml order) one of whose patterns matches the question or one of its
+    clauses."""
+    text = normalise(text)
     window, namespace = parse_window(text), parse_namespace(text)
+    variants = clauses(text)
     for spec, patterns in _compiled():
         for pattern in patterns:
-            match = pattern.search(text)
+            match = next((m for v in variants if (m := pattern.search(v))), None)
             if not match:
                 continue
             candidates = candidate_words(text)
             subject = clean_subject(match.groupdict().get("subject"))
             pronoun = is_pronoun(subject)
+            guessed = False
             if subject is None and spec.needs_subject and candidates:
                 subject = candidates[0]  # "logs for the checkout service": the pattern caught "the"
+                guessed = True
             if namespace and subject == namespace:
                 subject = None
             refers_back = spec.needs_subject and (subject is None or pronoun)
             kind_hint = spec.kind_hint or _kind_named_after(text, subject)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
-                              namespace=namespace, candidates=candidates)
+                              namespace=namespace, candidates=candidates, guessed=guessed)
     return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
 
 

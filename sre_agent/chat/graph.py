@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import alarms, changes, health, investigate, logs, meta, rollback, topology  # noqa: F401  (register the forms)
+from . import alarms, changes, health, investigate, logs, meta, rollback, topology, writes  # noqa: F401  (register the forms)
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn

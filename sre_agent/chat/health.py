@@ -108,6 +108,21 @@ async def pod_problems(ask: Ask) -> Answer:
                                   f"'show me its logs' / 'its events'."])
 
 
+async def _pods_of(ask: Ask, rid: str) -> list[str]:
+    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
+    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
+    namespace = parse_resource_id(rid)[0]
+    scope = {"namespace": namespace} if namespace else {}
+    outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
+    pods = [p for p in (outcome.data or {}).get("items") or [] if _owner_id(p) == rid]
+    lines = []
+    for pod in pods:
+        why = _pod_trouble(pod)
+        lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
+                                                          f"{pod.get('restarts') or 0} restarts"))
+    return lines
+
+
 def _owner_id(pod: dict) -> str:
     """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
     owner = pod.get("owner") or ""
@@ -149,6 +164,7 @@ async def status(ask: Ask) -> Answer:
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
         images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
+        details += await _pods_of(ask, rid)
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it

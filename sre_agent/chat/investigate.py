@@ -3,9 +3,35 @@ runbook applies (the SSM runbook search, fed with what the conversation establis
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..contracts import parse_resource_id
 from .ask import Ask, handles
+from .health import sweep
 from .models import Answer
 from .references import name_of
+from .templates import template_diff, template_of
+
+
+async def _latest_rollout_change(ask: Ask, rid: str) -> list[str]:
+    """What the workload's latest rollout changed in its pod template (nodeSelector, resources, probes,
+    image, env): when a fault follows a rollout, that change is the evidence an SRE acts on."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if kind != "Deployment" or not namespace:
+        return []
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    previous = max((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
+    if not current or not previous or not current.get("replicaset") or not previous.get("replicaset"):
+        return []
+    changed = template_diff(await template_of(ask, namespace, current["replicaset"]),
+                            await template_of(ask, namespace, previous["replicaset"]))
+    return [f"its latest rollout (revision {previous['revision']} -> {current['revision']}, {current.get('created')}) changed: {line}"
+            for line in changed[:6]]
 
 
 @handles("why_failing")
@@ -37,15 +63,59 @@ async def why_failing(ask: Ask) -> Answer:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
               f"Full report: {summary.get('report_path')}"]
+    details += await _latest_rollout_change(ask, culprit or ask.resource or "")
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
 
 
+def _problem_asked_about(problems: list, focus: list[str], words: list[str]) -> Any:
+    """The problem a runbook question means: one whose root the question names, else the one the
+    conversation is about (its focus, most recent first), else the worst."""
+    for problem in problems:
+        if name_of(problem.resource) in words:
+            return problem
+    for rid in focus:
+        for problem in problems:
+            if problem.resource == rid or name_of(problem.resource) == name_of(rid) or rid in problem.blast_radius:
+                return problem
+    return problems[0] if problems else None
+
+
+async def _runbook_from_sweep(ask: Ask) -> Answer | dict | None:
+    """With no diagnosis yet, what is broken now decides: the sweep picks each problem's runbook from its
+    signals (category, symptoms), which says more than the few words of a conversation. When the sweep
+    cannot tell the problem's category (only a symptom, such as a latency alarm), the problem is
+    investigated and its diagnosis (a dict) picks the runbook instead."""
+    report = await sweep(ask)
+    chosen = _problem_asked_about([p for p in report.problems if p.next_step.runbook], ask.focus, ask.recognised.candidates)
+    if chosen is None:
+        return None
+    if not chosen.category and ask.investigate is not None:
+        summary = await ask.investigate(f"which runbook applies to {chosen.resource}? {chosen.summary}", chosen.resource)
+        diagnosis = summary.get("diagnosis") or {}
+        if diagnosis.get("category") and diagnosis["category"] != "none":
+            return diagnosis
+    others = [f"{p.next_step.runbook}: for {p.resource} ({p.category or 'uncategorised'}: {p.summary})"
+              for p in report.problems if p is not chosen and p.next_step.runbook]
+    return ask.answer(f"Runbook for {chosen.resource} ({chosen.category or 'its symptoms'}): {chosen.next_step.runbook}",
+                      status="answered", resources=[chosen.resource],
+                      details=[f"{chosen.resource}: {chosen.summary}", *others],
+                      next_steps=[f"Read it: sre-agent runbooks show {chosen.next_step.runbook}",
+                                  f"Ask 'why is {name_of(chosen.resource)} failing?' to confirm the diagnosis first."])
+
+
 @handles("runbook", needs=("ssm",))
 async def runbook(ask: Ask) -> Answer:
     diagnosis = ask.last_diagnosis or {}
+    found: dict | None = None
+    if not diagnosis.get("category") or diagnosis.get("category") == "none":
+        from_sweep = await _runbook_from_sweep(ask)
+        if isinstance(from_sweep, Answer):
+            return from_sweep
+        if from_sweep is not None:
+            diagnosis = found = from_sweep
     # What the conversation established is the incident's text: the diagnosis, else the last answers' facts.
     established = [diagnosis.get("summary"), diagnosis.get("category")] if diagnosis else ask.recent
     symptoms = " ".join(filter(None, [*established, ask.question]))
@@ -62,6 +132,7 @@ async def runbook(ask: Ask) -> Answer:
     lines = [f"{h.get('id')}: {h.get('title')} (score {h.get('score')}, category {h.get('category')})" for h in hits]
     basis = f"the diagnosis ({diagnosis['category']})" if diagnosis.get("category") else \
         ("what this conversation found" if ask.recent else "the question")
+    resources = [found["resource"]] if found and found.get("resource") else list(ask.focus[:1])
     return ask.answer(f"Runbook for {basis}: {hits[0].get('id')} -- {hits[0].get('title')}", status="answered",
-                      details=lines, resources=list(ask.focus[:1]),
+                      details=lines, resources=resources, diagnosis=found,
                       next_steps=[f"Read it: sre-agent runbooks show {hits[0].get('id')}"])

@@ -54,3 +54,11 @@ async def unrecognised(ask: Ask) -> Answer:
             return answer
     return ask.answer(intro, status="needs_llm", details=help_text(),
                       next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])
+
+
+@handles("compose")
+async def compose(ask: Ask) -> Answer:
+    """A writing task (postmortem, status-page update, summary): an LLM's job, never a status answer."""
+    return ask.answer("Writing that needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers "
+                      "only the question forms in /help, from tool results.", status="needs_llm", details=help_text(),
+                      next_steps=["Start chat with an LLM brain, or '/report' for this session's answers as markdown."])

@@ -39,11 +39,28 @@ def best_match(matches: list[dict], *, namespace: str | None, kind_hint: str | N
     return ranked[0]["resource"] if ranked else None
 
 
+async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
+    """A resource one of the question's own words names exactly: the antecedent of "it" in a context
+    clause ("woke up to a search latency page, is it still a problem?"), or the word a pattern should
+    have caught ("search is one replica short, what's going on")."""
+    for word in [w for w in ask.recognised.candidates if w != skip][:5]:
+        found = await ask.call("kubernetes", "find_resource", {"name": word})
+        exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+        chosen = best_match(exact, namespace=ask.namespace, kind_hint=ask.recognised.kind_hint)
+        if chosen:
+            return chosen
+    return None
+
+
 async def resolve(ask: Ask) -> str | Answer:
     """The resource id the question is about, or the answer to give instead (which one? not found?
     could not check?)."""
     rec = ask.recognised
     subject = rec.subject
+    if subject is None and not ask.focus and rec.candidates:
+        named = await _named_in_question(ask)
+        if named:
+            return named
     if subject is None:
         if not ask.focus:
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
@@ -65,6 +82,8 @@ async def resolve(ask: Ask) -> str | Answer:
                           next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
     matches = (outcome.data or {}).get("matches") or []
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint)
+    if chosen is None and outcome.error is None:
+        chosen = await _named_in_question(ask, skip=subject)
     if chosen is None:
         return ask.answer(f"Found no Deployment, StatefulSet, DaemonSet, Service, Pod or Node whose name contains "
                           f"{subject!r}.", status="answered",

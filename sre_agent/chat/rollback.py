@@ -4,50 +4,17 @@ action and how to approve it, never with a write: chat is read-only."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.coverage import backend_checks, could_not_check_sentence, holes
 from .ask import Ask, handles
 from .changes import parse_time
 from .health import alarm_mentions
 from .models import Answer, ApprovalRequest
+from .templates import template_diff, template_of
 
-COMPARED = ("image", "env", "envFrom", "resources", "livenessProbe", "readinessProbe", "command", "args")
 MAX_ALARMS = 6
-
-
-def template_diff(old: dict, new: dict) -> list[str]:
-    """What moving from `new` (current) back to `old` changes, container by container."""
-    def containers(template: dict) -> dict[str, dict]:
-        return {c.get("name"): c for c in ((template.get("spec") or {}).get("containers") or [])}
-
-    before, after = containers(new), containers(old)
-    lines = []
-    for name in dict.fromkeys([*before, *after]):
-        cur, target = before.get(name) or {}, after.get(name) or {}
-        for key in COMPARED:
-            if cur.get(key) != target.get(key):
-                if key == "env":
-                    lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
-                else:
-                    lines.append(f"container {name}: {key} {_short(cur.get(key))} -> {_short(target.get(key))}")
-    return lines
-
-
-def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
-    cur = {e.get("name"): e for e in current}
-    tgt = {e.get("name"): e for e in target}
-    lines = [f"container {container}: env {n} removed" for n in cur if n not in tgt]
-    lines += [f"container {container}: env {n} added" for n in tgt if n not in cur]
-    lines += [f"container {container}: env {n} changed" for n in cur if n in tgt and cur[n] != tgt[n]]
-    return lines
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]:
@@ -68,11 +35,6 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
                                       f"(revisions: {[r.get('revision') for r in revisions]})",
                                       next_steps=["A rollback cannot help; ask 'why is it failing?'."])
     return current, previous, None
-
-
-async def _template(ask: Ask, namespace: str, replicaset: str) -> dict:
-    described = await ask.call("kubernetes", "describe", {"kind": "ReplicaSet", "name": replicaset, "namespace": namespace})
-    return (((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}
 
 
 async def _alarms_during(ask: Ask, namespace: str, name: str, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
@@ -105,7 +67,8 @@ async def rollback_safe(ask: Ask) -> Answer:
     assert current is not None and previous is not None
     namespace_or_none, _, name = parse_resource_id(ask.resource or "")
     namespace = namespace_or_none or ""
-    diff = template_diff(await _template(ask, namespace, previous["replicaset"]), await _template(ask, namespace, current["replicaset"]))
+    diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
+                         await template_of(ask, namespace, current["replicaset"]))
     start, end = parse_time(previous.get("created")), parse_time(current.get("created"))
     during, after = await _alarms_during(ask, namespace, name, start, end) if start and end else ([], [])
     target = f"revision {previous['revision']} ({', '.join(str(i) for i in previous.get('images') or [])})"
@@ -125,8 +88,15 @@ async def rollback_safe(ask: Ask) -> Answer:
         return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
                           "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
     suffix = f"; alarms fired only after the current revision rolled out ({'; '.join(after[:2])})" if after else ""
+    # "Safe to roll back" is information about a change, not a health verdict on the workload: answered --
+    # unless the alarm history it rests on could not be read, when "safe" would be a guess.
+    missing = holes(backend_checks(ask.records, ("kubernetes", "cloudwatch")), ("kubernetes", "cloudwatch"))
+    if missing:
+        return ask.answer(f"Cannot say whether rolling {ask.resource} back to {target} is safe: "
+                          f"{could_not_check_sentence(missing)}", status="unknown", details=details,
+                          next_steps=["Check that the backends are reachable, then ask again."])
     return ask.answer(f"Rolling {ask.resource} back to {target} looks safe: it ran {ran} with no alarm on "
-                      f"{name} or namespace {namespace} firing{suffix}", status="healthy", details=details, next_steps=steps)
+                      f"{name} or namespace {namespace} firing{suffix}", status="answered", details=details, next_steps=steps)
 
 
 @handles("rollback_request", needs=("kubernetes",))
@@ -137,7 +107,8 @@ async def rollback_request(ask: Ask) -> Answer:
     assert current is not None and previous is not None
     namespace_or_none, _, name = parse_resource_id(ask.resource or "")
     namespace = namespace_or_none or ""
-    diff = template_diff(await _template(ask, namespace, previous["replicaset"]), await _template(ask, namespace, current["replicaset"]))
+    diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
+                         await template_of(ask, namespace, current["replicaset"]))
     request = ApprovalRequest(
         tool="rollout_undo", resource=ask.resource or "",
         args={"namespace": namespace, "name": name, "to_revision": previous["revision"], "reason": ask.question[:200]},

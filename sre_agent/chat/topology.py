@@ -4,6 +4,8 @@ environment names the Services in front of X."""
 
 from __future__ import annotations
 
+import re
+
 from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
 from .models import Answer
@@ -78,3 +80,34 @@ async def dependents(ask: Ask) -> Answer:
     return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else ""),
                       details=lines, resources=[ask.resource or "", *everyone],
                       next_steps=["If it is failing, these are the blast radius: check their alarms."])
+
+
+@handles("config_keys", needs=("kubernetes",))
+async def config_keys(ask: Ask) -> Answer:
+    """Which keys a Secret or ConfigMap holds now (the tools mask Secret values; chat names keys only):
+    the one the question names, else the last one the conversation mentioned."""
+    kind = "ConfigMap" if re.search(r"config\s*map", ask.question, re.IGNORECASE) else "Secret"
+    subject = ask.recognised.subject
+    rid = next((r for r in ask.focus if parse_resource_id(r)[1] == kind), None) if subject is None else None
+    if subject is not None:
+        found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": [kind]})
+        matches = (found.data or {}).get("matches") or []
+        ranked = sorted(matches, key=lambda m: (not m.get("exact"),
+                                                bool(ask.namespace) and parse_resource_id(m["resource"])[0] != ask.namespace))
+        rid = ranked[0]["resource"] if ranked else None
+        if rid is None:
+            return ask.answer(f"Found no {kind} whose name contains {subject!r}.", status="answered",
+                              next_steps=[f"Check the name (kubectl get {kind.lower()} -A)."])
+    if rid is None:
+        return ask.answer(f"Which {kind} do you mean? Name it; nothing earlier in this conversation names one.",
+                          status="needs_subject", next_steps=[f"Ask e.g. 'what keys are in {kind.lower()} <name>'."])
+    namespace, _, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
+    if described.error is not None:
+        return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="problems" if "not found" in described.error.lower()
+                          else "unknown", resources=[rid], next_steps=["Check it exists: it may have been deleted."])
+    obj = (described.data or {}).get("object") or {}
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})})
+    return ask.answer(f"{rid} holds {len(keys)} key(s): {', '.join(keys) or '(none)'}", status="answered", resources=[rid],
+                      details=["(key names only: values are never shown)"],
+                      next_steps=["Compare with the keys its workloads reference (their events say which is missing)."])

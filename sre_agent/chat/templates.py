@@ -1,0 +1,58 @@
+"""Pod templates: a ReplicaSet's template as the kubernetes tools describe it, and what differs between two
+of them (what a rollout changed, what a rollback would change) -- image, env, resources, probes, and the
+pod-level fields that decide where and how pods run (nodeSelector, affinity, tolerations, volumes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .ask import Ask
+
+COMPARED = ("image", "env", "envFrom", "resources", "livenessProbe", "readinessProbe", "command", "args")
+
+
+# Pod-level fields a rollout can change besides the containers (where pods may run, what they mount).
+POD_COMPARED = ("nodeSelector", "affinity", "tolerations", "volumes", "serviceAccountName", "priorityClassName",
+                "hostNetwork", "runtimeClassName")
+
+
+def template_diff(old: dict, new: dict) -> list[str]:
+    """What moving from `new` (current) back to `old` changes: the pod-level fields, then container by container."""
+    def containers(template: dict) -> dict[str, dict]:
+        return {c.get("name"): c for c in ((template.get("spec") or {}).get("containers") or [])}
+
+    before, after = containers(new), containers(old)
+    lines = []
+    cur_pod, tgt_pod = new.get("spec") or {}, old.get("spec") or {}
+    for key in POD_COMPARED:
+        if cur_pod.get(key) != tgt_pod.get(key):
+            lines.append(f"pod {key} {_short(cur_pod.get(key))} -> {_short(tgt_pod.get(key))}")
+    for name in dict.fromkeys([*before, *after]):
+        cur, target = before.get(name) or {}, after.get(name) or {}
+        for key in COMPARED:
+            if cur.get(key) != target.get(key):
+                if key == "env":
+                    lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
+                else:
+                    lines.append(f"container {name}: {key} {_short(cur.get(key))} -> {_short(target.get(key))}")
+    return lines
+
+
+def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
+    cur = {e.get("name"): e for e in current}
+    tgt = {e.get("name"): e for e in target}
+    lines = [f"container {container}: env {n} removed" for n in cur if n not in tgt]
+    lines += [f"container {container}: env {n} added" for n in tgt if n not in cur]
+    lines += [f"container {container}: env {n} changed" for n in cur if n in tgt and cur[n] != tgt[n]]
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+async def template_of(ask: Ask, namespace: str, replicaset: str) -> dict:
+    described = await ask.call("kubernetes", "describe", {"kind": "ReplicaSet", "name": replicaset, "namespace": namespace})
+    return (((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}

@@ -1,0 +1,69 @@
+"""Questions as they are typed at 3 a.m.: no apostrophes, a context clause before the question, filler
+words before a request, casual synonyms, bare one-word follow-ups, and change requests of every kind
+(which chat answers with an action to approve, never with a status)."""
+
+import pytest
+
+from sre_agent.chat.forms import clauses, normalise, recognise
+
+# (question, form, subject, refers_back)
+CASES = [
+    # missing apostrophes
+    ("whats broken", "broken_now", None, False),
+    ("hows it looking, whats failing", "broken_now", None, False),
+    ("whats on fire in the cluster", "broken_now", None, False),
+    # a context clause before the question
+    ("paged for api 5xx. whats broken", "broken_now", None, False),
+    ("orders-5xx firing. what changed in the orders namespace in the last hour?", "changes", None, False),
+    ("woke up to a billing latency page, is it still a problem?", "status", None, True),
+    # casual change words
+    ("anything deployed in the last 20 min?", "changes", None, False),
+    ("did anyone deploy anything in the last hour", "changes", None, False),
+    ("did anything get deployed to api in the last 2 hours", "changes", None, False),
+    ("has someone touched the config", "changes", None, False),
+    # a symptom and a why-word anywhere
+    ("api keeps restarting, why", "why_failing", "api", False),
+    ("has it been restarting? why", "why_failing", None, True),
+    ("worker has been dead for like an hour, why", "why_failing", "worker", False),
+    ("api is 5xxing on orders. root cause?", "why_failing", "api", False),
+    ("billing failing most charges, whats going on", "why_failing", "billing", False),
+    ("why can't ledger start", "why_failing", "ledger", False),
+    # bare follow-ups
+    ("events?", "events", None, True),
+    ("and the logs?", "logs", None, True),
+    # rollback requests behind filler or with a namespace
+    ("ok roll it back", "rollback_request", None, True),
+    ("do it, roll back api", "rollback_request", "api", False),
+    ("roll back worker in batch", "rollback_request", "worker", False),
+    # every other write
+    ("restart it", "write_request", None, True),
+    ("please bounce api", "write_request", "api", False),
+    ("scale it to 6 replicas just in case", "write_request", None, True),
+    ("scale up api to 4", "write_request", "api", False),
+    ("bump its cpu limit to 1500m", "write_request", None, True),
+    ("raise the memory limit of worker to 1Gi", "write_request", "worker", False),
+    ("set api's image to repo/api:1.2.3", "write_request", "api", False),
+    ("cordon node ip-10-0-1-5", "node_or_pod_write", "ip-10-0-1-5", False),
+    # writing tasks need an LLM, whatever words they contain
+    ("draft a customer-facing status page update about the payment failures", "compose", None, False),
+    ("write me a postmortem for this incident", "compose", None, False),
+    # questions about a write stay questions
+    ("why did api restart?", "why_failing", "api", False),
+    ("is it safe to roll it back?", "rollback_safe", None, True),
+]
+
+
+@pytest.mark.parametrize("question, form, subject, refers_back", CASES)
+def test_tolerant_forms(question, form, subject, refers_back):
+    got = recognise(question)
+    assert (got.form, got.subject, got.refers_back) == (form, subject, refers_back)
+
+
+def test_bare_contractions_get_their_apostrophe_but_its_stays_a_possessive():
+    assert normalise("whats up, cant see it") == "what's up, can't see it"
+    assert normalise("show me its logs") == "show me its logs"
+
+
+def test_clauses_drop_context_and_filler():
+    assert "roll it back" in clauses("ok, so roll it back")
+    assert "what changed?" in clauses("alarm firing. what changed?")

@@ -1,0 +1,91 @@
+"""Pure parts of the answers added for held-out phrasings: the action a change request pins (tool, args,
+precondition, kubectl), the config breakages a "what changed" answer reports, what in a pod template a
+rollout changed, and which problem a runbook question means."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from sre_agent.chat.changes import CONFIG_MISSING
+from sre_agent.chat.investigate import _problem_asked_about
+from sre_agent.chat.templates import template_diff
+from sre_agent.chat.writes import Plan, plan_for
+
+DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"spec": {"containers": [
+    {"name": "api", "image": "repo/api:1.0", "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}}]}}}}
+
+
+@pytest.mark.parametrize("question, tool, args, kubectl", [
+    ("restart it", "rollout_restart", {"expect_generation": 4}, "kubectl rollout restart deployment/api -n ns"),
+    ("scale it to 6 replicas just in case", "scale", {"replicas": 6, "expect_replicas": 2},
+     "kubectl scale deployment/api -n ns --replicas=6"),
+    ("scale it up by 3", "scale", {"replicas": 5}, "--replicas=5"),
+    ("bump its cpu limit to 1500m", "set_resources", {"limits": {"cpu": "1500m"}, "container": "api"},
+     "kubectl set resources deployment/api -n ns -c api --limits=cpu=1500m"),
+    ("raise the memory request of api to 1gi", "set_resources", {"requests": {"memory": "1Gi"}}, "--requests=memory=1Gi"),
+    ("set its image to repo/api:1.1", "set_image", {"image": "repo/api:1.1", "expect_image": "repo/api:1.0"},
+     "kubectl set image deployment/api -n ns api=repo/api:1.1"),
+])
+def test_a_change_request_pins_the_exact_action(question, tool, args, kubectl):
+    plan = plan_for(question, "ns/Deployment/api", DEPLOY)
+    assert isinstance(plan, Plan) and plan.tool == tool and kubectl in plan.kubectl
+    assert args.items() <= plan.args.items()
+
+
+def test_a_change_that_cannot_be_pinned_says_what_is_missing():
+    assert "how many replicas" in str(plan_for("scale it up", "ns/Deployment/api", DEPLOY))
+    assert "Node" in plan_for("cordon it", "ns/Deployment/api", DEPLOY)
+    assert plan_for("cordon node n1", "Node/n1", {"spec": {}}).tool == "cordon"
+
+
+@pytest.mark.parametrize("message, missing", [
+    ('Error: configmap "app-config" not found', True),
+    ("Error: couldn't find key DB_URL in Secret ns/db", True),
+    ('secret "tls" not found', True),
+    ("Back-off restarting failed container", False),
+    ("Liveness probe failed: HTTP probe failed with statuscode: 404", False),
+])
+def test_a_warning_naming_a_missing_config_object_is_a_config_change(message, missing):
+    assert bool(CONFIG_MISSING.search(message)) is missing
+
+
+def test_a_rollout_diff_names_pod_level_fields_and_probes():
+    old = {"spec": {"nodeSelector": {"pool": "a"}, "containers": [{"name": "c", "livenessProbe": {"path": "/healthz"}}]}}
+    new = {"spec": {"nodeSelector": {"pool": "b"}, "containers": [{"name": "c", "livenessProbe": {"path": "/health"}}]}}
+    lines = template_diff(new, old)  # from old to new: what the rollout changed
+    assert any("nodeSelector" in line and '"pool": "a"' in line and '"pool": "b"' in line for line in lines)
+    assert any("livenessProbe" in line and "/health\"" in line for line in lines)
+
+
+def _problem(resource, runbook="rb", blast=()):
+    return SimpleNamespace(resource=resource, next_step=SimpleNamespace(runbook=runbook), blast_radius=list(blast))
+
+
+def test_a_runbook_question_means_the_named_problem_then_the_focus_then_the_worst():
+    worst, other = _problem("a/Deployment/db"), _problem("a/Deployment/api", blast=["a/Deployment/web"])
+    assert _problem_asked_about([worst, other], [], ["api"]) is other
+    assert _problem_asked_about([worst, other], ["a/Deployment/web"], []) is other
+    assert _problem_asked_about([worst, other], [], []) is worst
+    assert _problem_asked_about([], [], []) is None
+
+
+@pytest.mark.parametrize("message, namespace, objects", [
+    ("Error: couldn't find key DB_URL in Secret ns/db-creds", "ns", ["ns/Secret/db-creds"]),
+    ('Error: configmap "app-config" not found', "ns", ["ns/ConfigMap/app-config"]),
+    ("Back-off restarting failed container", "ns", []),
+])
+def test_a_config_warning_names_the_object_that_is_then_what_that_secret_means(message, namespace, objects):
+    from sre_agent.chat.changes import config_objects
+
+    assert config_objects(message, namespace) == objects
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("what keys are in that secret now", None), ("which keys are in the db-creds secret", "db-creds"),
+    ("what keys does configmap app-config have", "app-config"),
+])
+def test_config_key_questions(question, subject):
+    from sre_agent.chat.forms import recognise
+
+    got = recognise(question)
+    assert (got.form, got.subject) == ("config_keys", subject)
