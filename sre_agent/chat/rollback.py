@@ -59,8 +59,9 @@ async def _alarms_during(ask: Ask, namespace: str, name: str, start: datetime, e
     return during, after
 
 
-@handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
-async def rollback_safe(ask: Ask) -> Answer:
+async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[str]]:
+    """(current revision, the one a rollback goes to, namespace, name, what the rollback would change),
+    or the answer that says why there is nothing to roll back to."""
     current, previous, refusal = await _revisions(ask)
     if refusal:
         return refusal
@@ -69,6 +70,15 @@ async def rollback_safe(ask: Ask) -> Answer:
     namespace = namespace_or_none or ""
     diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
                          await template_of(ask, namespace, current["replicaset"]))
+    return current, previous, namespace, name, diff
+
+
+@handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
+async def rollback_safe(ask: Ask) -> Answer:
+    view = await _rollback_view(ask)
+    if isinstance(view, Answer):
+        return view
+    current, previous, namespace, name, diff = view
     start, end = parse_time(previous.get("created")), parse_time(current.get("created"))
     during, after = await _alarms_during(ask, namespace, name, start, end) if start and end else ([], [])
     target = f"revision {previous['revision']} ({', '.join(str(i) for i in previous.get('images') or [])})"
@@ -101,14 +111,10 @@ async def rollback_safe(ask: Ask) -> Answer:
 
 @handles("rollback_request", needs=("kubernetes",))
 async def rollback_request(ask: Ask) -> Answer:
-    current, previous, refusal = await _revisions(ask)
-    if refusal:
-        return refusal
-    assert current is not None and previous is not None
-    namespace_or_none, _, name = parse_resource_id(ask.resource or "")
-    namespace = namespace_or_none or ""
-    diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
-                         await template_of(ask, namespace, current["replicaset"]))
+    view = await _rollback_view(ask)
+    if isinstance(view, Answer):
+        return view
+    current, previous, namespace, name, diff = view
     request = ApprovalRequest(
         tool="rollout_undo", resource=ask.resource or "",
         args={"namespace": namespace, "name": name, "to_revision": previous["revision"], "reason": ask.question[:200]},
