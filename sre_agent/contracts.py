@@ -4,7 +4,7 @@ from here, so there is one definition of each."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -78,6 +78,22 @@ def parse_resource_id(rid: str) -> tuple[str | None, str, str]:
 
 # "healthy" is a verdict that needs positive evidence from every backend the question depends on;
 # "unknown" is what is said instead when one of them could not be reached, refused, or timed out.
+def parse_time(value: Any) -> datetime | None:
+    """A timestamp from a tool result: RFC 3339 ("...Z" or "+00:00") or a datetime, always
+    timezone-aware (a naive one is UTC, as the Kubernetes and AWS APIs mean it); None when absent
+    or unparseable -- evidence with a bad timestamp is evidence without a time, not an error."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 IncidentStatus = Literal["remediated", "escalated", "answered", "healthy", "unknown"]
 Backend = Literal["kubernetes", "cloudwatch", "ssm"]
 

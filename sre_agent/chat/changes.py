@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..contracts import parse_time
 from .ask import Ask, handles
 from .models import Answer
 from .templates import template_diff, template_of
@@ -44,15 +45,6 @@ def config_objects(message: str, namespace: str | None) -> list[str]:
 def age_seconds(age: str | None) -> int | None:
     match = AGE.match(age or "")
     return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _ago(when: datetime | None, now: datetime) -> str:

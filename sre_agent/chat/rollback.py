@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..contracts import parse_resource_id
+from ..contracts import parse_resource_id, parse_time
 from ..graph.coverage import backend_checks, could_not_check_sentence, holes
 from .ask import Ask, handles
-from .changes import parse_time
 from .health import alarm_mentions
 from .models import Answer, ApprovalRequest
 from .templates import template_diff, template_of

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..contracts import Finding, Incident
+from ..contracts import Finding, Incident, parse_time
 
 DEFAULT_PERIOD_S = 60  # detect_anomalies' default period, for an onset that does not say its own
 
@@ -29,17 +29,6 @@ class RevisionPin(BaseModel):
     culprit: int | None = None  # the revision that introduced the symptom
     current: int | None = None
     why: str
-
-
-def parse_time(text: Any) -> datetime | None:
-    if isinstance(text, datetime):
-        return text
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def symptom_seen(findings: list[Finding], incident: Incident) -> tuple[datetime, str]:

@@ -9,9 +9,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from ..contracts import parse_time
 from ..graph.coverage import backend_checks, holes
 from .collect import Collector, Progress
-from .evidence import parse_time
 from .grouping import group
 from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem

@@ -47,13 +47,3 @@ def namespace_of(rid: str) -> str | None:
         return parse_resource_id(rid)[0]
     except ValueError:
         return None
-
-
-def parse_time(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

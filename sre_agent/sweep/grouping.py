@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..contracts import resource_id
-from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of, parse_time
+from ..contracts import parse_time, resource_id
+from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .mapping import resource_for_alarm, resource_for_dimensions
 from .models import Severity, Symptom
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..contracts import RootCauseCategory as C
-from ..contracts import parse_resource_id
-from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, parse_time
+from ..contracts import parse_resource_id, parse_time
+from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of
 from .grouping import INTRINSIC, SEVERITY_RANK, Group
 from .models import NextStep, Problem, Severity, Symptom
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from ...contracts import Finding, ToolCallRecord, parse_resource_id
+from ...contracts import Finding, ToolCallRecord, parse_resource_id, parse_time
 from ...graph.state import Investigation
 from ..offline.kubernetes import SCALED
 from .schemas import ReportedFinding
@@ -41,13 +40,6 @@ def valid_resource_id(resource: str) -> bool:
     return bool(KIND.match(kind))
 
 
-def _parse_time(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _recent_rollout(resource: str, cited: list[Cited], state: Investigation) -> dict[str, Any] | None:
     for item in cited:
         data = item.data
@@ -55,7 +47,7 @@ def _recent_rollout(resource: str, cited: list[Cited], state: Investigation) -> 
             continue
         revisions = [r for r in data.get("revisions") or [] if isinstance(r, dict)]
         current = next((r for r in revisions if r.get("current")), None)
-        created = _parse_time(current.get("created")) if current else None
+        created = parse_time(current.get("created")) if current else None
         if current is None or len(revisions) < 2 or created is None or created < state.incident.window_start:
             continue
         previous = max((r for r in revisions if r.get("revision", 0) < current.get("revision", 0)),

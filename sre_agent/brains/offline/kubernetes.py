@@ -9,9 +9,8 @@ Finding with a stable signal code; the diagnosis rules read only those."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-from ...contracts import resource_id
+from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
@@ -24,15 +23,6 @@ ANALYZER_SIGNALS = {
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
 }
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
@@ -230,7 +220,7 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
                        container=container["name"], message=waiting.get("message", ""))
         if last:
             ran = None
-            started, finished = _parse_time(last.get("startedAt")), _parse_time(last.get("finishedAt"))
+            started, finished = parse_time(last.get("startedAt")), parse_time(last.get("finishedAt"))
             if started and finished:
                 ran = (finished - started).total_seconds()
             if last.get("reason") == "OOMKilled" or last.get("exitCode") == 137 and not _liveness_kill(events):
@@ -293,7 +283,7 @@ async def _rollout(namespace: str, name: str, workload: str, state: Investigatio
     current = next((r for r in revisions if r.get("current")), None)
     if current is None or len(revisions) < 2:
         return current.get("replicaset") if current else None
-    created = _parse_time(current.get("created"))
+    created = parse_time(current.get("created"))
     previous = max((r for r in revisions if r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
     if created and created >= state.incident.window_start:
         calls.find(workload, "RecentRollout",

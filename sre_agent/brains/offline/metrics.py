@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ...contracts import resource_id
+from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
@@ -19,19 +19,12 @@ THROTTLED_PERCENT = 25.0
 MEMORY_RAMP_POINTS = 25.0  # percentage points of the limit gained over the window
 
 
-def _parse(ts: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
-    except ValueError:
-        return None
-
-
 def _intervals(report: dict | None) -> list[dict]:
     return (report or {}).get("intervals") or []
 
 
 def _ongoing(intervals: list[dict], now: datetime) -> dict | None:
-    recent = [i for i in intervals if (_parse(i.get("end")) or now) >= now - RECENT]
+    recent = [i for i in intervals if (parse_time(i.get("end")) or now) >= now - RECENT]
     return max(recent, key=lambda i: i.get("peak_score", i.get("score", 0)), default=None)
 
 

@@ -50,7 +50,7 @@ def test_recent_rollout_before_the_onset_is_a_regression():
         {"revision": 4, "current": False, "created": "2030-01-01T08:00:00Z"},
         {"revision": 5, "current": True, "created": "2030-01-01T09:45:00Z"}]}})
     group = Group(root="web/Deployment/api", symptoms=[sym("Errors", source="anomaly", severity="warning")])
-    from sre_agent.sweep.evidence import parse_time
+    from sre_agent.contracts import parse_time
     assert categorize(group, ev, parse_time("2030-01-01T09:50:00Z")) == "bad_deploy_regression"
     assert categorize(group, ev, parse_time("2030-01-01T12:00:00Z")) == ""  # long before the onset: not a suspect
 
