@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..contracts import parse_resource_id
-from .ask import Ask, handles
+from .ask import RESTORE_ACCESS, Ask, handles
 from .health import sweep
 from .models import Answer
 from .references import name_of
@@ -53,7 +53,7 @@ async def why_failing(ask: Ask) -> Answer:
         return ask.answer(f"Could not finish the investigation of {ask.resource}: "
                           f"{diagnosis.get('summary') or 'a backend could not be checked'}", status="unknown",
                           details=details, resources=resources, diagnosis=diagnosis,
-                          next_steps=["Check that every backend is reachable, then ask again."])
+                          next_steps=[RESTORE_ACCESS])
     if category == "none":
         return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,

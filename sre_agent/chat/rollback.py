@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from ..contracts import parse_resource_id, parse_time
 from ..graph.coverage import backend_checks, could_not_check_sentence, holes
-from .ask import Ask, handles
+from .ask import RESTORE_ACCESS, Ask, handles
 from .health import alarm_mentions
 from .models import Answer, ApprovalRequest
 from .templates import template_diff, template_of
@@ -103,7 +103,7 @@ async def rollback_safe(ask: Ask) -> Answer:
     if missing:
         return ask.answer(f"Cannot say whether rolling {ask.resource} back to {target} is safe: "
                           f"{could_not_check_sentence(missing)}", status="unknown", details=details,
-                          next_steps=["Check that the backends are reachable, then ask again."])
+                          next_steps=[RESTORE_ACCESS])
     return ask.answer(f"Rolling {ask.resource} back to {target} looks safe: it ran {ran} with no alarm on "
                       f"{name} or namespace {namespace} firing{suffix}", status="answered", details=details, next_steps=steps)
 

@@ -72,7 +72,7 @@ def final_status(state: Investigation) -> IncidentStatus:
     that reads as one). A root cause found stands; the answer says what could not be checked."""
     if state.status:
         return state.status
-    if _no_fault(state) and holes(coverage_of(state), HEALTH_BACKENDS):
+    if _no_fault(state) and unseen_backends(state):
         return "unknown"
     if state.incident.source == "chat":
         return "answered"
