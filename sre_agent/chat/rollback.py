@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..contracts import parse_resource_id, parse_time
-from ..graph.coverage import backend_checks, could_not_check_sentence, holes
+from ..graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from .ask import RESTORE_ACCESS, Ask, handles
 from .health import alarm_mentions
 from .models import Answer, ApprovalRequest
@@ -99,7 +99,7 @@ async def rollback_safe(ask: Ask) -> Answer:
     suffix = f"; alarms fired only after the current revision rolled out ({'; '.join(after[:2])})" if after else ""
     # "Safe to roll back" is information about a change, not a health verdict on the workload: answered --
     # unless the alarm history it rests on could not be read, when "safe" would be a guess.
-    missing = holes(backend_checks(ask.records, ("kubernetes", "cloudwatch")), ("kubernetes", "cloudwatch"))
+    missing = holes(backend_checks(ask.records, HEALTH_BACKENDS), HEALTH_BACKENDS)
     if missing:
         return ask.answer(f"Cannot say whether rolling {ask.resource} back to {target} is safe: "
                           f"{could_not_check_sentence(missing)}", status="unknown", details=details,

@@ -10,13 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..contracts import parse_time
-from ..graph.coverage import backend_checks, holes
+from ..graph.coverage import HEALTH_BACKENDS, backend_checks, holes
 from .collect import Collector, Progress
 from .grouping import group
 from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem
-
-NEEDED = ("kubernetes", "cloudwatch")
 
 
 async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progress | None = None) -> SweepReport:
@@ -33,8 +31,8 @@ async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progr
             progress(f"{len(problems)} problem(s); finding their runbooks")
         await collector.runbooks(ev, {p.category for p in problems if p.category}, unsure)
         problems = [to_problem(g, ev) for g in groups]
-    coverage = backend_checks(collector.records, NEEDED)
-    status: Status = "unknown" if holes(coverage, NEEDED) else "problems" if problems else "healthy"
+    coverage = backend_checks(collector.records, HEALTH_BACKENDS)
+    status: Status = "unknown" if holes(coverage, HEALTH_BACKENDS) else "problems" if problems else "healthy"
     alarms = [AlarmSeen(name=a["name"], state=a["state"], reason=a.get("reason") or "", since=parse_time(a.get("updated")))
               for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]
     counts = {**collector.counts, "tool_calls": len(collector.records)}

@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
+from ..graph.coverage import HEALTH_BACKENDS
 from .history import SweepDiff
 from .models import SweepReport
 
@@ -17,7 +18,7 @@ VERDICT = {"healthy": "healthy: every backend answered and nothing is wrong",
 def holes_lines(report: SweepReport) -> list[str]:
     return [c.sentence() for c in report.coverage if c.status == "could_not_check"] + \
            [f"could not check {c.backend}: nothing was asked of it" for c in report.coverage
-            if c.status == "not_asked" and c.backend in ("kubernetes", "cloudwatch")]
+            if c.status == "not_asked" and c.backend in HEALTH_BACKENDS]
 
 
 def _when(value: datetime | None) -> str:
