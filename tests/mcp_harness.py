@@ -120,3 +120,11 @@ class HttpServerProcess:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def raw_initialize(url: str, headers: dict[str, str]) -> httpx.Response:
+    """An MCP `initialize` POSTed directly: through an MCP client a 401 surfaces only as a cancelled
+    session, so auth is checked on the HTTP answer itself."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    return httpx.post(url, json=body, headers={"Accept": "application/json, text/event-stream", **headers})

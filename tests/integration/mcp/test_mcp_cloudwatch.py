@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import httpx
 import pytest
-from mcp_harness import HttpServerProcess, stdio_client_for
+from mcp_harness import HttpServerProcess, raw_initialize, stdio_client_for
 
 from sre_agent.lab.lab import Lab
 
@@ -302,10 +301,7 @@ def test_big_result_is_truncated_with_a_notice(http):
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}])
 def test_http_without_the_token_is_refused(http_server, headers):
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
-    response = httpx.post(http_server.url, json=body, headers={"Accept": "application/json, text/event-stream", **headers})
-    assert response.status_code == 401
+    assert raw_initialize(http_server.url, headers).status_code == 401
 
 
 @pytest.mark.parametrize("extra", [[], ["--insecure-localhost"]])

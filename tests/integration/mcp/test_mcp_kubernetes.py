@@ -8,10 +8,9 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
 from kubernetes import client, config
-from mcp_harness import HttpServerProcess, stdio_client_for
+from mcp_harness import HttpServerProcess, raw_initialize, stdio_client_for
 
 from mcp_servers.common.redaction import redact_payload
 from mcp_servers.kubernetes.summaries import sanitize
@@ -286,11 +285,7 @@ def test_a_read_only_server_lists_no_write_tools(http_server):
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}])
 def test_http_without_the_token_is_refused(http_server, headers):
-    # Asked directly: through an MCP client the 401 surfaces only as a cancelled session.
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
-    response = httpx.post(http_server.url, json=body, headers={"Accept": "application/json, text/event-stream", **headers})
-    assert response.status_code == 401
+    assert raw_initialize(http_server.url, headers).status_code == 401
 
 
 def test_http_with_the_token(http_server):
