@@ -179,6 +179,9 @@ class Incident(BaseModel):
     alarm: dict[str, Any] | None = None
     question: str | None = None
     namespace: str | None = None  # a question scoped to one namespace (`-n shop`); None: every namespace
+    # What groups the notifications of one problem into one incident: "cloudwatch:<alarm>|<dims>",
+    # "alertmanager:<fingerprint>", "sweep:<problem>". None: never grouped (a question).
+    correlation_key: str | None = None
 
 class ToolCallRecord(BaseModel):
     """One MCP tool call and what it returned: the evidence every conclusion points back to."""

@@ -25,8 +25,10 @@ class AlarmResolved(IntakeError):
     starts a run. Callers that can say so nicely (the service, the CLI) catch it; any other caller
     is refused rather than investigating a resolution."""
 
-    def __init__(self, alarm_name: str, reason: str | None, changed_at: str | None) -> None:
+    def __init__(self, alarm_name: str, reason: str | None, changed_at: str | None,
+                 correlation_key: str | None = None) -> None:
         self.alarm_name, self.reason, self.changed_at = alarm_name, reason, changed_at
+        self.correlation_key = correlation_key or alarm_correlation_key(alarm_name, {})
         super().__init__(f"alarm {alarm_name} is back to OK{f' ({reason})' if reason else ''}: "
                          "a resolution, not a new problem -- resolved/annotated, no investigation started")
 
@@ -53,6 +55,18 @@ def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+def alarm_correlation_key(alarm_name: str, dimensions: dict[str, str]) -> str:
+    """One CloudWatch alarm on one set of dimensions is one problem: its notifications (ALARM again,
+    OK) belong to the same open incident."""
+    dims = ",".join(f"{k}={v}" for k, v in sorted(dimensions.items()) if k)
+    return f"cloudwatch:{alarm_name}|{dims}"
+
+
+def _dimensions(trigger: dict[str, Any]) -> dict[str, str]:
+    return {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in trigger.get("Dimensions") or []
+            if isinstance(d, dict)}
+
+
 def affected_from_dimensions(dimensions: dict[str, str]) -> list[str]:
     namespace = dimensions.get("Namespace")
     if namespace and dimensions.get("Service"):
@@ -73,10 +87,11 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
     if not name:
         raise IntakeError("not a CloudWatch alarm: no AlarmName (expected raw alarm JSON, an SNS notification, "
                           "or an EventBridge 'CloudWatch Alarm State Change' event)")
-    if alarm.get("NewStateValue") == "OK":
-        raise AlarmResolved(name, alarm.get("NewStateReason"), alarm.get("StateChangeTime"))
     trigger = alarm.get("Trigger") or {}
-    dims = {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in trigger.get("Dimensions") or []}
+    dims = _dimensions(trigger)
+    if alarm.get("NewStateValue") == "OK":
+        raise AlarmResolved(name, alarm.get("NewStateReason"), alarm.get("StateChangeTime"),
+                            correlation_key=alarm_correlation_key(name, dims))
     now = now or datetime.now(UTC)
     changed = alarm.get("StateChangeTime")
     try:
@@ -89,6 +104,7 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
         title=f"{name}: {alarm.get('AlarmDescription') or trigger.get('MetricName', '')}".strip(": "),
         severity=alarm.get("Severity", "high") if alarm.get("Severity") in ("critical", "high", "medium", "low") else "high",
         started_at=started, window_start=started - LOOKBACK, window_end=now, affected=affected_from_dimensions(dims),
+        correlation_key=alarm_correlation_key(name, dims),
         alarm={"AlarmName": name, "NewStateValue": alarm.get("NewStateValue"), "NewStateReason": alarm.get("NewStateReason"),
                # Period and evaluation periods: how long the alarm needs to see a fix (verification waits that long).
                "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims,
