@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..contracts import Incident, resource_id
+from ..contracts import Incident, parse_time, resource_id
 
 LOOKBACK = timedelta(hours=1)
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -94,10 +94,7 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
                             correlation_key=alarm_correlation_key(name, dims))
     now = now or datetime.now(UTC)
     changed = alarm.get("StateChangeTime")
-    try:
-        started = datetime.fromisoformat(changed.replace("Z", "+00:00")) if changed else now
-    except ValueError:
-        started = now
+    started = parse_time(changed) or now  # no zone: UTC, as CloudWatch means it
     digest = hashlib.sha1(f"{name}|{started.isoformat()}".encode()).hexdigest()[:8]
     return Incident(
         id=f"inc-{started.strftime('%Y%m%d-%H%M')}-{digest}", source="alarm",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.types import Command
+from pydantic import BaseModel
 
 from ..contracts import Incident, InvestigationResult
 from ..graph.builder import build_graph
@@ -98,17 +99,68 @@ async def _until_done(graph, first: Investigation | None, thread_id: str, contex
                       approval_timeout_s: float) -> Investigation:
     """Stream the graph (progress events on the custom stream) until it ends, answering each
     approval interrupt it pauses on."""
-    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
     payload: Investigation | Command | None = first
     while True:
-        async for event in graph.astream(payload, config, context=context, stream_mode="custom"):
-            if on_progress:
-                on_progress(event)
-        snapshot = await graph.aget_state(config)
-        interrupts = [i for task in snapshot.tasks for i in task.interrupts]
-        if not interrupts:
-            return Investigation.model_validate(snapshot.values)
-        payload = Command(resume=await _ask(approver, interrupts[0].value, approval_timeout_s))
+        state, request = await _advance(graph, payload, thread_id, context, on_progress)
+        if request is None:
+            return state
+        payload = Command(resume=await _ask(approver, request, approval_timeout_s))
+
+
+async def _advance(graph, payload: Investigation | Command | None, thread_id: str, context: RunContext,
+                   on_progress: ProgressCallback | None) -> tuple[Investigation, dict[str, Any] | None]:
+    """Run the graph until it ends or pauses: the state, and the approval request it paused on (None: it ended)."""
+    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+    async for event in graph.astream(payload, config, context=context, stream_mode="custom"):
+        if on_progress:
+            on_progress(event)
+    snapshot = await graph.aget_state(config)
+    interrupts = [i for task in snapshot.tasks for i in task.interrupts]
+    return Investigation.model_validate(snapshot.values), (interrupts[0].value if interrupts else None)
+
+
+class RunStep(BaseModel):
+    """Where one step of a run stopped: paused on an approval request, or finished with a result."""
+
+    approval_request: dict[str, Any] | None = None
+    result: InvestigationResult | None = None
+    report_markdown: str | None = None
+    tool_calls: list[tuple[str, str, bool]] = []  # (server, tool, ok) of the calls made in this step
+
+
+async def step_run(run_id: str, options: RunOptions, *, incident: Incident | None = None,
+                   resume: dict[str, Any] | None = None, on_progress: ProgressCallback | None = None,
+                   tracer: Any = None) -> RunStep:
+    """One step of a run that may pause for a human without holding anything while it waits (the
+    service's workers): start it (`incident` given), hand its paused graph an answer (`resume`), or
+    carry it on from its last checkpoint after a crash (neither). Returns at the first approval
+    interrupt -- the graph waits in its checkpoint -- or at the end, with the result and report written."""
+    started = time.monotonic()
+    if incident is None:
+        incident = (await checkpointed_run(run_id, options)).incident
+    brain = make_brain(options.brain, options.llm)
+    tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
+    payload: Investigation | Command | None = None
+    async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
+                                    source=incident.source):
+        tracer.annotate(run_id=run_id)
+        async with wired_run(options, brain, tracer) as (graph, context):
+            checkpoint = (await graph.aget_state({"configurable": {"thread_id": run_id}})).values
+            before = len(checkpoint.get("tool_calls", [])) if checkpoint else 0
+            if resume is not None:
+                payload = Command(resume=resume)
+            elif not checkpoint:
+                payload = Investigation(incident=incident, run_id=run_id, brain=options.brain,
+                                        remediation_mode=options.remediation, budget=options.budget,
+                                        started_epoch=time.time())
+            state, request = await _advance(graph, payload, run_id, context, on_progress)
+            tracer.annotate(status=state.status if request is None else "awaiting_approval")
+    calls = [(c.server, c.tool, c.ok) for c in state.tool_calls[before:]]
+    if request is not None:
+        return RunStep(approval_request=request, tool_calls=calls)
+    result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
+                       report_path=str(_reports_dir(options) / f"{run_id}.md"))
+    return RunStep(result=result, report_markdown=write_report(state, result, options), tool_calls=calls)
 
 
 async def _ask(approver: Approver | None, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -124,10 +176,12 @@ def _reports_dir(options: RunOptions) -> Path:
     return options.state_dir / "reports"
 
 
-def write_report(state: Investigation, result: InvestigationResult, options: RunOptions) -> None:
+def write_report(state: Investigation, result: InvestigationResult, options: RunOptions) -> str:
     """reports/<run>.md for people, reports/<run>.json (the InvestigationResult) for machines: one
     pair per run, so a second run of the same incident never overwrites the first's."""
     reports = _reports_dir(options)
     reports.mkdir(parents=True, exist_ok=True)
-    (reports / f"{result.run_id}.md").write_text(render_markdown(state, result))
+    markdown = render_markdown(state, result)
+    (reports / f"{result.run_id}.md").write_text(markdown)
     (reports / f"{result.run_id}.json").write_text(result.model_dump_json(indent=2))
+    return markdown

@@ -127,6 +127,12 @@ class ServiceSettings(Section):
     token: SecretStr | None = Field(None, description="bearer token callers must send (required unless bound to "
                                                       "loopback with insecure_localhost)")
     insecure_localhost: bool = Field(False, description="allow no token, only when bound to loopback")
+    workers: int | None = Field(None, ge=1, le=64, description="investigations run at once (default: 2 per core, 2..8); "
+                                                             "a run waiting for an approval holds none")
+    max_queue: int = Field(200, ge=1, description="investigations waiting for a worker before new alarms get 429 + "
+                                                  "Retry-After (notifications for an open incident are always taken)")
+    public_url: str | None = Field(None, description="the URL people reach the service at, for links in approval "
+                                                     "requests (e.g. https://sre-agent.example.com)")
 
 
 class EvalSettings(Section):

@@ -1,196 +1,171 @@
-"""`sre-agent serve`: the responder as an HTTP service.
+"""`sre-agent serve`: the responder as an HTTP service (FastAPI; the OpenAPI document is at
+/openapi.json).
 
+    POST /v1/alarms/eventbridge        an EventBridge "CloudWatch Alarm State Change" event
     POST /v1/incidents                 an alarm (raw CloudWatch, SNS or EventBridge JSON) or {"question": "...",
                                        "namespace": "shop" (optional: scope the question, like kubectl -n)}
-    GET  /v1/incidents                 every incident this process knows, newest first
-    GET  /v1/incidents/{id}            status, the pending approval request if any, the result when done
-    POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...", "by": "...", "note": "..."}
-                                       action_id: the pending approval's (GET shows it with the pinned plan); an
-                                       approval naming another id -- a stale or a different plan -- is refused (409)
+    GET  /v1/incidents                 incidents, newest first (?limit=)
+    GET  /v1/incidents/{id}            status, notifications grouped, the pending approval, the result when done
+    GET  /v1/incidents/{id}/report     the last run's report (markdown)
+    POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...",
+                                       "approval_id": "apr-...", "by": "...", "note": "..."}
+    GET  /healthz  /readyz  /metrics
 
-An alarm that is already under investigation is deduplicated (same alarm name, investigation still
-running): the caller gets the existing incident. Each investigation is a run with its own run_id. An
-alarm back to OK starts nothing: it annotates the alarm's open incident, if any, and is answered
-"resolved". Approvals wait here -- the graph is paused on a
-LangGraph interrupt -- until a human answers or the policy's timeout escalates. A finished incident's
-status is its run's: remediated, escalated, answered, healthy, or unknown -- a backend (kubernetes,
-cloudwatch) could not be checked, so there is no verdict; result.coverage says which and why. Bearer-token auth,
-with the same rule as the MCP servers: no token only on loopback with --insecure-localhost."""
+Every notification is persisted before it is acknowledged (202: a run was queued; 200: it joined an
+open incident, resolved one, or was ignored). Notifications of one problem -- the same alarm on the
+same dimensions -- are one incident while it is open; an OK resolves it and never starts a run. A
+full queue answers 429 with Retry-After, having persisted nothing. Approvals are durable: a restart
+shows them again, and their deadline still escalates."""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import logging
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from contextlib import asynccontextmanager
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
 
-from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
-from ..app.options import RunOptions
-from ..app.runs import new_run_id, run_investigation
-from ..contracts import Incident
-
-log = logging.getLogger(__name__)
+from .core import Backpressure, IncidentService, IntakeError
+from .payloads import ApprovalAnswer, Question, loads
+from .store import IntakeOutcome
 
 
-@dataclass
-class Tracked:
-    incident: Incident
-    run_id: str = field(default_factory=new_run_id)
-    status: str = "investigating"
-    received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
-    approval_request: dict[str, Any] | None = None
-    approval_answer: asyncio.Future | None = None
-    result: dict[str, Any] | None = None
-    error: str | None = None
-    task: asyncio.Task | None = None
-    notes: list[str] = field(default_factory=list)  # e.g. the alarm went back to OK while the run went on
-
-    def view(self) -> dict[str, Any]:
-        return {"incident_id": self.incident.id, "run_id": self.run_id, "title": self.incident.title,
-                "source": self.incident.source, "status": self.status, "received_at": self.received_at,
-                "notes": self.notes,
-                "pending_approval": self.approval_request, "result": self.result, "error": self.error}
+def error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status, headers=extra.pop("headers", None))
 
 
-class IncidentService:
-    def __init__(self, options: RunOptions) -> None:
-        self.options = options
-        self.incidents: dict[str, Tracked] = {}
+def _fields(exc: ValidationError | RequestValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "(body)", "problem": e.get("msg", "")}
+            for e in exc.errors()]
 
-    def _open_for_alarm(self, alarm_name: str) -> Tracked | None:
-        for tracked in self.incidents.values():
-            alarm = tracked.incident.alarm or {}
-            if alarm.get("AlarmName") == alarm_name and tracked.result is None and tracked.error is None:
-                return tracked
-        return None
 
-    def submit(self, incident: Incident) -> tuple[Tracked, bool]:
-        name = (incident.alarm or {}).get("AlarmName")
-        existing = self._open_for_alarm(name) if name else None
-        if existing:
-            return existing, True
-        tracked = Tracked(incident=incident)
-        self.incidents[incident.id] = tracked
-        tracked.task = asyncio.get_running_loop().create_task(self._run(tracked))
-        return tracked, False
+def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
+    fields = _fields(exc)
+    summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields[:5])
+    return JSONResponse({"error": f"invalid request: {summary}", "fields": fields}, 422)
 
-    def resolve(self, resolved: AlarmResolved) -> list[str]:
-        """An alarm back to OK: note it on the alarm's open incident (its run carries on and verifies
-        for itself); returns the incidents annotated. Never starts a run."""
-        open_incident = self._open_for_alarm(resolved.alarm_name)
-        if open_incident is None:
-            return []
-        open_incident.notes.append(f"alarm {resolved.alarm_name} back to OK at {resolved.changed_at or 'an unknown time'}"
-                                   + (f": {resolved.reason}" if resolved.reason else ""))
-        return [open_incident.incident.id]
 
-    async def _run(self, tracked: Tracked) -> None:
-        async def approver(request: dict[str, Any]) -> dict[str, Any]:
-            tracked.approval_request = request
-            tracked.status = "awaiting_approval"
-            tracked.approval_answer = asyncio.get_running_loop().create_future()
-            try:
-                return await tracked.approval_answer
-            finally:
-                tracked.approval_request, tracked.approval_answer = None, None
-                tracked.status = "investigating"
+async def json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IntakeError(f"the body is not JSON ({exc}); send an alarm notification or {{\"question\": \"...\"}}") from None
+    if not isinstance(body, dict):
+        raise IntakeError("the body must be a JSON object")
+    return body
 
+
+def acknowledged(outcome: IntakeOutcome, service: IncidentService) -> JSONResponse:
+    view = service.incident_view(outcome.incident_id) if outcome.incident_id else None
+    status = 202 if outcome.run_id else 200
+    return JSONResponse({**(view or {}), "incident_id": outcome.incident_id, "run_id": outcome.run_id,
+                         "disposition": outcome.disposition, "deduplicated": outcome.disposition == "attached"}, status)
+
+
+def build_app(service: IncidentService) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await service.start()
         try:
-            result, _ = await run_investigation(tracked.incident, self.options, run_id=tracked.run_id, approver=approver)
-            tracked.result = result.model_dump(mode="json")
-            tracked.status = result.status
-        except Exception as exc:  # reported on the incident; the service keeps serving others
-            log.exception("investigation %s (run %s) failed", tracked.incident.id, tracked.run_id)
-            tracked.error = f"{type(exc).__name__}: {exc}"
-            tracked.status = "failed"
+            yield
+        finally:
+            await service.stop()
 
-    def answer(self, incident_id: str, decision: dict[str, Any]) -> None:
-        tracked = self.incidents[incident_id]
-        if tracked.approval_answer is None or tracked.approval_answer.done():
-            raise LookupError(f"incident {incident_id} is not waiting for an approval (status {tracked.status})")
-        pending = (tracked.approval_request or {}).get("action_id")
-        named = decision.get("action_id")
-        # Approving names the pinned plan it approves; a rejection may name none (refusing is always safe).
-        if (decision["decision"] == "approved" or named) and named != pending:
-            raise LookupError(f"the approval names action {named or '(none)'}, but incident {incident_id} is waiting on "
-                              f"action {pending}: read the pending approval (GET /v1/incidents/{incident_id}) and answer "
-                              "for that action id")
-        tracked.approval_answer.set_result(decision)
+    app = FastAPI(title="sre-agent", summary="Alarm-triggered incident investigation, approvals and results",
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
 
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        service.metrics.rejected.labels("invalid").inc()
+        return invalid(exc)
 
-def build_app(service: IncidentService, token: str | None) -> Starlette:
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(request: Request, exc: ValidationError) -> JSONResponse:
+        service.metrics.rejected.labels("invalid").inc()
+        return invalid(exc)
+
+    @app.exception_handler(IntakeError)
+    async def _intake_refused(request: Request, exc: IntakeError) -> JSONResponse:
+        service.metrics.rejected.labels("invalid").inc()
+        return error(422, str(exc))
+
+    @app.exception_handler(Backpressure)
+    async def _full(request: Request, exc: Backpressure) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, 429, headers={"Retry-After": str(exc.retry_after_s)})
+
+    async def persist(call, *args) -> JSONResponse:
+        # The store's writes are short; off the event loop so that one slow fsync never stalls other requests.
+        return acknowledged(await asyncio.to_thread(call, *args), service)
+
+    @app.post("/v1/incidents", status_code=202, summary="An alarm notification (raw, SNS or EventBridge) or a question")
     async def create(request: Request) -> JSONResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON; send an alarm notification or {\"question\": \"...\"}"}, 400)
-        if not isinstance(body, dict):
-            return JSONResponse({"error": "the body must be a JSON object"}, 400)
-        try:
-            incident = (incident_from_question(body["question"], namespace=body.get("namespace")) if "question" in body
-                        else incident_from_alarm(body))
-        except AlarmResolved as resolved:
-            annotated = service.resolve(resolved)
-            return JSONResponse({"resolved": True, "alarm": resolved.alarm_name, "investigation": None,
-                                 "annotated": annotated, "message": str(resolved)}, 200)
-        except (IntakeError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, 422)
-        tracked, duplicate = service.submit(incident)
-        return JSONResponse({**tracked.view(), "deduplicated": duplicate}, 200 if duplicate else 202)
+        body = await json_object(request)
+        if "question" in body:
+            question = Question.model_validate(body)
+            return await persist(service.receive_question, question.question, question.namespace)
+        return await persist(service.receive_alarm, body, "api")
 
-    async def index(request: Request) -> JSONResponse:
-        rows = sorted((t.view() for t in service.incidents.values()), key=lambda r: r["received_at"], reverse=True)
-        return JSONResponse({"incidents": rows})
+    @app.post("/v1/alarms/eventbridge", status_code=202, summary="An EventBridge CloudWatch Alarm State Change event")
+    async def eventbridge(request: Request) -> JSONResponse:
+        body = await json_object(request)
+        if "detail-type" not in body:
+            raise IntakeError("not an EventBridge event: no detail-type (expected 'CloudWatch Alarm State Change')")
+        return await persist(service.receive_alarm, body, "eventbridge")
 
-    async def show(request: Request) -> JSONResponse:
-        tracked = service.incidents.get(request.path_params["incident_id"])
-        if tracked is None:
-            return JSONResponse({"error": f"no incident {request.path_params['incident_id']}"}, 404)
-        return JSONResponse(tracked.view())
+    @app.get("/v1/incidents", summary="Incidents, newest first")
+    async def index(limit: int = 100) -> dict[str, Any]:
+        records = await asyncio.to_thread(service.store.incidents, max(1, min(limit, 1000)))
+        return {"incidents": [service.view(r) for r in records]}
 
-    async def approve(request: Request) -> JSONResponse:
-        incident_id = request.path_params["incident_id"]
-        if incident_id not in service.incidents:
-            return JSONResponse({"error": f"no incident {incident_id}"}, 404)
+    @app.get("/v1/incidents/{incident_id}", summary="One incident: status, pending approval, result")
+    async def show(incident_id: str) -> JSONResponse:
+        view = await asyncio.to_thread(service.incident_view, incident_id)
+        return JSONResponse(view) if view else error(404, f"no incident {incident_id}")
+
+    @app.get("/v1/incidents/{incident_id}/report", summary="The last run's report, in markdown")
+    async def report(incident_id: str) -> Response:
+        markdown = await asyncio.to_thread(service.report, incident_id)
+        if markdown is None:
+            return error(404, f"no report for incident {incident_id} (yet): a report is written when a run ends")
+        return PlainTextResponse(markdown, media_type="text/markdown")
+
+    @app.post("/v1/incidents/{incident_id}/approval", status_code=202, summary="Approve or reject the pending action")
+    async def approve(incident_id: str, answer: ApprovalAnswer) -> JSONResponse:
+        if service.store.incident(incident_id) is None:
+            return error(404, f"no incident {incident_id}")
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or body.get("decision") not in ("approved", "rejected"):
-            return JSONResponse({"error": 'send {"decision": "approved"|"rejected", "action_id": "<the pending action id>", '
-                                          '"by": "<who>", "note": "..."}'}, 422)
-        if not body.get("by"):
-            return JSONResponse({"error": "say who decides: \"by\" is required (it goes to the audit log)"}, 422)
-        try:
-            service.answer(incident_id, {"decision": body["decision"], "by": str(body["by"]), "note": str(body.get("note", "")),
-                                         "action_id": str(body["action_id"]) if body.get("action_id") else None})
+            run = await asyncio.to_thread(service.answer, incident_id, answer.model_dump())
         except LookupError as exc:
-            return JSONResponse({"error": str(exc)}, 409)
-        return JSONResponse({"incident_id": incident_id, "decision": body["decision"], "action_id": body.get("action_id")}, 202)
+            return error(409, str(exc))
+        return JSONResponse({"incident_id": incident_id, "run_id": run.run_id, "decision": answer.decision,
+                             "action_id": answer.action_id}, 202)
 
-    app = Starlette(routes=[
-        Route("/v1/incidents", create, methods=["POST"]),
-        Route("/v1/incidents", index, methods=["GET"]),
-        Route("/v1/incidents/{incident_id}", show, methods=["GET"]),
-        Route("/v1/incidents/{incident_id}/approval", approve, methods=["POST"]),
-    ])
-    if token is None:
-        return app
-    expected = f"Bearer {token}".encode()
+    @app.get("/healthz", summary="The process is serving")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
 
-    async def guarded(scope, receive, send):
-        if scope["type"] == "http" and not hmac.compare_digest(dict(scope.get("headers") or []).get(b"authorization", b""), expected):
-            response = JSONResponse({"error": "unauthorized: send Authorization: Bearer <token>"}, 401,
-                                    headers={"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
-            return
-        await app(scope, receive, send)
+    @app.get("/readyz", summary="The store, the MCP servers and the workers are ready")
+    async def readyz() -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            await asyncio.to_thread(service.store.ping)
+            checks["store"] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 -- any failure means not ready; say which
+            checks["store"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if service.servers is not None:
+            checks["mcp_servers"] = {name: h for name, h in service.servers.health().items()}
+            checks["mcp_servers_ok"] = all(h["up"] for h in checks["mcp_servers"].values())
+        backlog = await asyncio.to_thread(service.store.backlog)
+        checks["queue"] = {"ok": backlog < service.max_queue, "depth": backlog, "limit": service.max_queue}
+        ready = checks["store"]["ok"] and checks.get("mcp_servers_ok", True) and checks["queue"]["ok"]
+        return JSONResponse({"ready": ready, "checks": checks}, 200 if ready else 503)
 
-    return guarded
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        body = await asyncio.to_thread(service.metrics.render)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return app

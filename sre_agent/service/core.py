@@ -1,0 +1,191 @@
+"""The incident service: notifications in (persisted before they are acknowledged), correlated into
+incidents, investigated by a bounded pool of workers over shared MCP servers, approvals answered,
+views out. The HTTP layer (api.py) and the SQS consumer both come through `receive_*`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
+from ..app.options import RunOptions
+from ..contracts import Incident
+from .metrics import ServiceMetrics
+from .payloads import alarm_in
+from .store import IncidentRecord, IntakeOutcome, RunRecord, open_store
+from .workers import Workers, default_workers
+
+log = logging.getLogger(__name__)
+
+
+class Backpressure(Exception):
+    """The queue is full: the caller should retry after `retry_after_s` (nothing was persisted)."""
+
+    def __init__(self, backlog: int, retry_after_s: int) -> None:
+        self.backlog, self.retry_after_s = backlog, retry_after_s
+        super().__init__(f"{backlog} investigations are waiting for a worker; retry in {retry_after_s}s")
+
+
+class IncidentService:
+    def __init__(self, options: RunOptions, *, workers: int | None = None, max_queue: int = 200,
+                 shared_servers: bool = True, notifier: Any = None, public_url: str | None = None) -> None:
+        self.options = options
+        self.store = open_store(options.state_dir, options.checkpoint_dsn)
+        self.metrics = ServiceMetrics()
+        self.max_queue = max_queue
+        self.servers = None
+        if shared_servers and options.servers is None:
+            from .servers import SharedServers
+
+            self.servers = SharedServers(options)
+        self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
+                               on_event=self._on_event)
+        self.metrics.watch(self.store, self.workers)
+        self.notifier = notifier
+        self.public_url = public_url
+        self.started_at: float | None = None
+
+    async def start(self) -> None:
+        """Start the MCP servers and the workers; runs left running or queued by a previous process
+        (a crash, a restart) are picked up again -- from their checkpoints -- by the workers."""
+        if self.servers is not None:
+            await self.servers.start()
+        self.workers.start()
+        self.started_at = time.time()
+
+    async def stop(self) -> None:
+        await self.workers.stop()
+        if self.servers is not None:
+            await self.servers.stop()
+
+    # --- intake --------------------------------------------------------------------------------
+    def _admit(self) -> None:
+        backlog = self.store.backlog()
+        if backlog >= self.max_queue:
+            self.metrics.rejected.labels("queue_full").inc()
+            # Roughly one queue's worth of steps at ~10 s each, spread over the workers.
+            raise Backpressure(backlog, max(5, min(300, backlog * 10 // max(1, self.workers.size))))
+
+    def receive_alarm(self, body: dict[str, Any], source: str) -> IntakeOutcome:
+        """A CloudWatch alarm notification (raw, SNS or EventBridge). pydantic.ValidationError or
+        IntakeError for a body that is not one; Backpressure when the queue is full."""
+        alarm = alarm_in(body)
+        try:
+            incident = incident_from_alarm(alarm)
+        except AlarmResolved as resolved:
+            return self.receive_resolution(resolved.correlation_key, str(resolved), body, source)
+        if (alarm.get("NewStateValue") or (alarm.get("detail") or {}).get("state", {}).get("value")) == "INSUFFICIENT_DATA":
+            self.metrics.notifications.labels(source, "ignored").inc()
+            return IntakeOutcome(incident_id=None, run_id=None, disposition="ignored")
+        return self.receive_incident(incident, body, source)
+
+    def receive_incident(self, incident: Incident, payload: Any, source: str) -> IntakeOutcome:
+        if not self._joins_open_incident(incident):
+            self._admit()
+        outcome = self.store.intake(incident, payload, source)
+        self.metrics.notifications.labels(source, outcome.disposition).inc()
+        if outcome.run_id:
+            self.workers.wake()
+        return outcome
+
+    def _joins_open_incident(self, incident: Incident) -> bool:
+        # A notification for a problem already open costs no queue slot: it is never refused for load.
+        return bool(incident.correlation_key) and self.store.has_open(incident.correlation_key)
+
+    def receive_resolution(self, correlation_key: str, note: str, payload: Any, source: str) -> IntakeOutcome:
+        outcome = self.store.resolve(correlation_key, note, payload, source)
+        self.metrics.notifications.labels(source, outcome.disposition).inc()
+        return outcome
+
+    def receive_question(self, question: str, namespace: str | None, source: str = "api") -> IntakeOutcome:
+        incident = incident_from_question(question, namespace=namespace)
+        return self.receive_incident(incident, {"question": question, "namespace": namespace}, source)
+
+    # --- approvals -----------------------------------------------------------------------------
+    def answer(self, incident_id: str, decision: dict[str, Any]) -> RunRecord:
+        """Hand a human's answer to the incident's paused run. LookupError (-> 409) when it is not
+        waiting, or the answer names another action or approval."""
+        pending = self.pending_run(incident_id)
+        if pending is None:
+            raise LookupError(f"incident {incident_id} is not waiting for an approval")
+        approval = pending.approval or {}
+        named = decision.get("action_id")
+        # Approving names the pinned plan it approves; a rejection may name none (refusing is always safe).
+        if (decision["decision"] == "approved" or named) and named != approval.get("action_id"):
+            raise LookupError(f"the approval names action {named or '(none)'}, but incident {incident_id} is waiting on "
+                              f"action {approval.get('action_id')}: read the pending approval (GET /v1/incidents/"
+                              f"{incident_id}) and answer for that action id")
+        if decision.get("approval_id") != approval.get("approval_id"):
+            raise LookupError(f"approval_id does not match the approval incident {incident_id} is waiting on: read it "
+                              f"again (GET /v1/incidents/{incident_id}); it changes every time the run asks")
+        answer = {k: decision.get(k) for k in ("decision", "by", "note", "action_id")}
+        if not self.store.answer(pending.run_id, answer, approval.get("approval_id")):
+            raise LookupError(f"incident {incident_id}'s approval was answered already (by someone else, or its deadline)")
+        self.workers.wake()
+        return pending
+
+    def pending_run(self, incident_id: str) -> RunRecord | None:
+        return next((r for r in reversed(self.store.runs_of(incident_id)) if r.state == "awaiting_approval"), None)
+
+    # --- views ---------------------------------------------------------------------------------
+    def view(self, record: IncidentRecord) -> dict[str, Any]:
+        runs = self.store.runs_of(record.incident_id)
+        last = runs[-1] if runs else None
+        status = ("investigating" if last and last.state in ("queued", "running") else
+                  "awaiting_approval" if last and last.state == "awaiting_approval" else
+                  (last.status or last.state) if last else record.state)
+        return {"incident_id": record.incident_id, "run_id": last.run_id if last else None, "title": record.title,
+                "source": record.source, "severity": record.severity, "status": status, "state": record.state,
+                "correlation_key": record.correlation_key, "notifications": record.notifications,
+                "received_at": _iso(record.created_at), "resolved_at": _iso(record.resolved_at) if record.resolved_at else None,
+                "notes": record.notes,
+                "pending_approval": last.approval if last and last.state == "awaiting_approval" else None,
+                "approval_deadline": _iso(last.approval_deadline) if last and last.approval_deadline else None,
+                "result": last.result if last else None, "error": last.error if last else None,
+                "runs": [{"run_id": r.run_id, "state": r.state, "status": r.status, "claims": r.claims,
+                          "created_at": _iso(r.created_at)} for r in runs]}
+
+    def incident_view(self, incident_id: str) -> dict[str, Any] | None:
+        record = self.store.incident(incident_id)
+        return self.view(record) if record else None
+
+    def report(self, incident_id: str) -> str | None:
+        runs = [r for r in self.store.runs_of(incident_id) if r.report]
+        return runs[-1].report if runs else None
+
+    # --- events from the workers ---------------------------------------------------------------
+    async def _on_event(self, event: str, run: RunRecord, detail: dict[str, Any]) -> None:
+        if "duration_s" in detail:
+            self.metrics.run_seconds.observe(detail["duration_s"])
+        if "step" in detail:
+            self.metrics.observe_step(detail["step"])
+        if event == "finished":
+            self.metrics.finished.labels(detail["status"]).inc()
+        if self.notifier is None:
+            return
+        record = self.store.incident(run.incident_id)
+        title = record.title if record else run.incident_id
+        if event == "awaiting_approval":
+            request = detail["request"]
+            pending = self.store.run(run.run_id)
+            approval_id = (pending.approval or {}).get("approval_id") if pending else None
+            hint = (f"POST {self.public_url or ''}/v1/incidents/{run.incident_id}/approval with "
+                    f'{{"decision": "approved", "action_id": "{request.get("action_id")}", '
+                    f'"approval_id": "{approval_id}", "by": "<you>"}}')
+            await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title,
+                                    str(request.get("plan", {}).get("tool", "an action")), str(request.get("action_id")),
+                                    hint)
+        elif event == "finished":
+            await asyncio.to_thread(self.notifier.finished, run.incident_id, title, detail["status"],
+                                    f"run {run.run_id} finished {detail['status']}")
+
+
+def _iso(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+__all__ = ["Backpressure", "IncidentService", "IntakeError"]

@@ -1,0 +1,369 @@
+"""The service's durable state: every notification received, the incidents they open, the runs that
+investigate them, pending approvals and results -- written before a caller is acknowledged, so a
+crash or a restart loses nothing. SQLite in the state dir by default; PostgreSQL when several
+replicas share one database (the same SQL, `?` placeholders rewritten for psycopg).
+
+The store is also the work queue: a run is `queued` until a worker claims it with a lease;
+`running` while the worker renews the lease; `awaiting_approval` while the graph is paused in its
+checkpoint (no worker holds it); `queued` again with a resume value once a human (or the approval
+deadline) answers; `done` or `failed`. A run whose worker died (its lease ran out) is claimed again
+and resumes from its last checkpoint -- the action ledger keeps it from acting twice.
+
+Correlation: an incident groups the notifications of one problem (its correlation key) while it is
+open; at most one open incident per key, enforced by a partial unique index, so two replicas
+receiving the same alarm at once open one incident."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..contracts import Incident
+
+RunState = Literal["queued", "running", "awaiting_approval", "done", "failed"]
+Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored"]
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS sre_incidents (incident_id TEXT PRIMARY KEY, correlation_key TEXT, state TEXT NOT NULL, "
+    "source TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL, incident TEXT NOT NULL, "
+    "notifications INTEGER NOT NULL DEFAULT 1, notes TEXT NOT NULL DEFAULT '[]', created_at DOUBLE PRECISION NOT NULL, "
+    "updated_at DOUBLE PRECISION NOT NULL, resolved_at DOUBLE PRECISION)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS sre_incidents_open_key ON sre_incidents (correlation_key) "
+    "WHERE state = 'open' AND correlation_key IS NOT NULL",
+    "CREATE TABLE IF NOT EXISTS sre_runs (run_id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, state TEXT NOT NULL, "
+    "status TEXT, started INTEGER NOT NULL DEFAULT 0, resume TEXT, owner TEXT, lease_until DOUBLE PRECISION, "
+    "approval TEXT, approval_deadline DOUBLE PRECISION, result TEXT, report TEXT, error TEXT, "
+    "claims INTEGER NOT NULL DEFAULT 0, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS sre_runs_by_state ON sre_runs (state, created_at)",
+    "CREATE INDEX IF NOT EXISTS sre_runs_by_incident ON sre_runs (incident_id, created_at)",
+    "CREATE TABLE IF NOT EXISTS sre_notifications (received_at DOUBLE PRECISION NOT NULL, source TEXT NOT NULL, "
+    "correlation_key TEXT, incident_id TEXT, disposition TEXT NOT NULL, payload TEXT NOT NULL)",
+]
+RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "
+               "result, report, error, claims, created_at, updated_at")
+INCIDENT_COLUMNS = ("incident_id, correlation_key, state, source, title, severity, incident, notifications, notes, "
+                    "created_at, updated_at, resolved_at")
+
+
+def new_incident_id(now: datetime | None = None) -> str:
+    """Sortable by time, and unguessable: knowing when an alarm fired is not enough to name its incident."""
+    now = now or datetime.now(UTC)
+    return f"inc-{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(6)}"
+
+
+class RunRecord(BaseModel):
+    run_id: str
+    incident_id: str
+    state: RunState
+    status: str | None = None  # the run's verdict once done: remediated, escalated, answered, healthy, unknown
+    started: bool = False  # the graph has a checkpoint: continue it rather than start afresh
+    resume: dict[str, Any] | None = None  # the answer to hand the paused graph (an approval decision)
+    owner: str | None = None
+    lease_until: float | None = None
+    approval: dict[str, Any] | None = None
+    approval_deadline: float | None = None
+    result: dict[str, Any] | None = None
+    report: str | None = None
+    error: str | None = None
+    claims: int = 0  # how many times a worker took it: > 1 means it was resumed after a crash or a pause
+    created_at: float
+    updated_at: float
+
+
+class IncidentRecord(BaseModel):
+    incident_id: str
+    correlation_key: str | None
+    state: Literal["open", "resolved"]
+    source: str
+    title: str
+    severity: str
+    incident: Incident
+    notifications: int
+    notes: list[str] = Field(default_factory=list)
+    created_at: float
+    updated_at: float
+    resolved_at: float | None = None
+
+
+class IntakeOutcome(BaseModel):
+    incident_id: str | None
+    run_id: str | None  # the run this notification started; None when it joined an open incident
+    disposition: Disposition
+
+
+def _run(row: tuple) -> RunRecord:
+    values = dict(zip([c.strip() for c in RUN_COLUMNS.split(",")], row, strict=True))
+    for name in ("resume", "approval", "result"):
+        values[name] = json.loads(values[name]) if values[name] else None
+    values["started"] = bool(values["started"])
+    return RunRecord.model_validate(values)
+
+
+def _incident(row: tuple) -> IncidentRecord:
+    values = dict(zip([c.strip() for c in INCIDENT_COLUMNS.split(",")], row, strict=True))
+    values["incident"] = Incident.model_validate_json(values["incident"])
+    values["notes"] = json.loads(values["notes"])
+    return IncidentRecord.model_validate(values)
+
+
+class _SqlStore:
+    placeholder = "?"
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self._lock = threading.RLock()  # one connection, shared by the event loop's callers and worker threads
+        with self._lock:
+            for statement in SCHEMA:
+                self._sql(statement)
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _sql(self, statement: str, params: tuple = ()) -> Any:
+        return self._db.execute(statement.replace("?", self.placeholder), params)
+
+    @contextmanager
+    def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
+        raise NotImplementedError
+
+    def ping(self) -> None:
+        with self._lock:
+            self._sql("SELECT 1").fetchone()
+
+    # --- intake --------------------------------------------------------------------------------
+    def intake(self, incident: Incident, payload: Any, source: str) -> IntakeOutcome:
+        """Persist a notification and the work it causes, in one transaction: a new incident and its
+        first run; or, when an incident for the same problem is open, the notification joins it --
+        with a fresh run only when its last run said `remediated` (the fix did not hold)."""
+        now = time.time()
+        with self._lock, self._transaction(incident.correlation_key):
+            open_row = (self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents WHERE correlation_key=? AND state='open'",
+                                  (incident.correlation_key,)).fetchone() if incident.correlation_key else None)
+            if open_row is None:
+                incident_id = new_incident_id()
+                stored = incident.model_copy(update={"id": incident_id})
+                self._sql(f"INSERT INTO sre_incidents ({INCIDENT_COLUMNS}) VALUES (?, ?, 'open', ?, ?, ?, ?, 1, '[]', ?, ?, NULL)",
+                          (incident_id, incident.correlation_key, incident.source, incident.title, incident.severity,
+                           stored.model_dump_json(), now, now))
+                run_id, disposition = self._queue_run(incident_id, now), "opened"
+            else:
+                existing = _incident(open_row)
+                incident_id = existing.incident_id
+                self._sql("UPDATE sre_incidents SET notifications = notifications + 1, updated_at=? WHERE incident_id=?",
+                          (now, incident_id))
+                last = self._sql("SELECT state, status FROM sre_runs WHERE incident_id=? ORDER BY created_at DESC LIMIT 1",
+                                 (incident_id,)).fetchone()
+                if last and last[0] == "done" and last[1] == "remediated":
+                    run_id, disposition = self._queue_run(incident_id, now), "reinvestigating"
+                else:
+                    run_id, disposition = None, "attached"
+            self._record(now, source, incident.correlation_key, incident_id, disposition, payload)
+        return IntakeOutcome(incident_id=incident_id, run_id=run_id, disposition=disposition)
+
+    def resolve(self, correlation_key: str, note: str, payload: Any, source: str) -> IntakeOutcome:
+        """An OK / resolved notification: the open incident for the problem is resolved (a run still
+        going carries on and verifies for itself). Never starts a run."""
+        now = time.time()
+        with self._lock, self._transaction(correlation_key):
+            row = self._sql("SELECT incident_id, notes FROM sre_incidents WHERE correlation_key=? AND state='open'",
+                            (correlation_key,)).fetchone()
+            incident_id = row[0] if row else None
+            if row:
+                notes = [*json.loads(row[1]), note]
+                self._sql("UPDATE sre_incidents SET state='resolved', resolved_at=?, updated_at=?, notes=? WHERE incident_id=?",
+                          (now, now, json.dumps(notes), incident_id))
+            self._record(now, source, correlation_key, incident_id, "resolved" if row else "ignored", payload)
+        return IntakeOutcome(incident_id=incident_id, run_id=None, disposition="resolved" if row else "ignored")
+
+    def has_open(self, correlation_key: str) -> bool:
+        with self._lock:
+            return self._sql("SELECT 1 FROM sre_incidents WHERE correlation_key=? AND state='open'",
+                             (correlation_key,)).fetchone() is not None
+
+    def _queue_run(self, incident_id: str, now: float) -> str:
+        from ..app.runs import new_run_id
+
+        run_id = new_run_id()
+        self._sql(f"INSERT INTO sre_runs ({RUN_COLUMNS}) VALUES (?, ?, 'queued', NULL, 0, NULL, NULL, NULL, NULL, NULL, "
+                  "NULL, NULL, NULL, 0, ?, ?)", (run_id, incident_id, now, now))
+        return run_id
+
+    def _record(self, now: float, source: str, key: str | None, incident_id: str | None, disposition: str,
+                payload: Any) -> None:
+        self._sql("INSERT INTO sre_notifications (received_at, source, correlation_key, incident_id, disposition, payload) "
+                  "VALUES (?, ?, ?, ?, ?, ?)", (now, source, key, incident_id, disposition, json.dumps(payload, default=str)))
+
+    # --- the work queue ------------------------------------------------------------------------
+    def backlog(self) -> int:
+        """Runs waiting for a worker (queued, or running on a lease that ran out)."""
+        with self._lock:
+            row = self._sql("SELECT COUNT(*) FROM sre_runs WHERE state='queued' OR (state='running' AND lease_until < ?)",
+                            (time.time(),)).fetchone()
+        return int(row[0])
+
+    def claim_next(self, owner: str, lease_s: float) -> RunRecord | None:
+        """The oldest run waiting for a worker, leased to `owner`; None when there is none. One run per
+        incident at a time: a queued run waits while another run of its incident is running."""
+        now = time.time()
+        with self._lock, self._transaction():
+            row = self._sql(
+                "SELECT run_id FROM sre_runs r WHERE (r.state='queued' OR (r.state='running' AND r.lease_until < ?)) "
+                "AND NOT EXISTS (SELECT 1 FROM sre_runs o WHERE o.incident_id=r.incident_id AND o.run_id<>r.run_id "
+                "AND o.state='running' AND o.lease_until >= ?) ORDER BY r.created_at LIMIT 1" + self._skip_locked,
+                (now, now)).fetchone()
+            if row is None:
+                return None
+            self._sql("UPDATE sre_runs SET state='running', owner=?, lease_until=?, claims=claims+1, updated_at=? "
+                      "WHERE run_id=?", (owner, now + lease_s, now, row[0]))
+            return self.run(row[0])
+
+    _skip_locked = ""
+
+    def renew(self, run_id: str, owner: str, lease_s: float) -> bool:
+        """Extend the lease; False when the run is no longer ours (another worker took it over)."""
+        with self._lock:
+            cursor = self._sql("UPDATE sre_runs SET lease_until=? WHERE run_id=? AND owner=? AND state='running'",
+                               (time.time() + lease_s, run_id, owner))
+        return cursor.rowcount == 1
+
+    def mark_started(self, run_id: str, owner: str) -> None:
+        with self._lock:
+            self._sql("UPDATE sre_runs SET started=1, resume=NULL, updated_at=? WHERE run_id=? AND owner=?",
+                      (time.time(), run_id, owner))
+
+    def pause(self, run_id: str, owner: str, approval: dict[str, Any], deadline: float) -> None:
+        """The graph is waiting for a human: no worker holds the run; the approval and its deadline are durable."""
+        approval = {**approval, "approval_id": "apr-" + secrets.token_urlsafe(16)}
+        with self._lock:
+            self._sql("UPDATE sre_runs SET state='awaiting_approval', owner=NULL, lease_until=NULL, approval=?, "
+                      "approval_deadline=?, updated_at=? WHERE run_id=? AND owner=?",
+                      (json.dumps(approval, default=str), deadline, time.time(), run_id, owner))
+
+    def answer(self, run_id: str, decision: dict[str, Any], approval_id: str | None) -> bool:
+        """Queue the paused run with the answer; False when it is not waiting on that approval (answered
+        already, by another replica or the deadline). `approval_id` None: the deadline answering."""
+        with self._lock, self._transaction():
+            row = self._sql("SELECT approval FROM sre_runs WHERE run_id=? AND state='awaiting_approval'" + self._for_update,
+                            (run_id,)).fetchone()
+            if row is None or (approval_id is not None and json.loads(row[0]).get("approval_id") != approval_id):
+                return False
+            self._sql("UPDATE sre_runs SET state='queued', resume=?, approval=NULL, approval_deadline=NULL, updated_at=? "
+                      "WHERE run_id=?", (json.dumps(decision), time.time(), run_id))
+        return True
+
+    _for_update = ""
+
+    def overdue_approvals(self) -> list[RunRecord]:
+        with self._lock:
+            rows = self._sql(f"SELECT {RUN_COLUMNS} FROM sre_runs WHERE state='awaiting_approval' AND approval_deadline < ?",
+                             (time.time(),)).fetchall()
+        return [_run(r) for r in rows]
+
+    def finish(self, run_id: str, owner: str, status: str, result: dict[str, Any], report: str | None) -> None:
+        with self._lock:
+            self._sql("UPDATE sre_runs SET state='done', status=?, result=?, report=?, owner=NULL, lease_until=NULL, "
+                      "updated_at=? WHERE run_id=? AND owner=?",
+                      (status, json.dumps(result, default=str), report, time.time(), run_id, owner))
+
+    def fail(self, run_id: str, owner: str, error: str) -> None:
+        with self._lock:
+            self._sql("UPDATE sre_runs SET state='failed', status='failed', error=?, owner=NULL, lease_until=NULL, "
+                      "updated_at=? WHERE run_id=? AND owner=?", (error, time.time(), run_id, owner))
+
+    # --- reading -------------------------------------------------------------------------------
+    def run(self, run_id: str) -> RunRecord | None:
+        with self._lock:
+            row = self._sql(f"SELECT {RUN_COLUMNS} FROM sre_runs WHERE run_id=?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def runs_of(self, incident_id: str) -> list[RunRecord]:
+        with self._lock:
+            rows = self._sql(f"SELECT {RUN_COLUMNS} FROM sre_runs WHERE incident_id=? ORDER BY created_at",
+                             (incident_id,)).fetchall()
+        return [_run(r) for r in rows]
+
+    def incident(self, incident_id: str) -> IncidentRecord | None:
+        with self._lock:
+            row = self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents WHERE incident_id=?", (incident_id,)).fetchone()
+        return _incident(row) if row else None
+
+    def incidents(self, limit: int = 100) -> list[IncidentRecord]:
+        with self._lock:
+            rows = self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents ORDER BY created_at DESC LIMIT ?",
+                             (limit,)).fetchall()
+        return [_incident(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Runs by state, for /metrics."""
+        with self._lock:
+            rows = self._sql("SELECT state, COUNT(*) FROM sre_runs GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
+
+    def notifications(self, incident_id: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._sql("SELECT received_at, source, correlation_key, incident_id, disposition FROM sre_notifications "
+                             + ("WHERE incident_id=? " if incident_id else "") + "ORDER BY received_at",
+                             (incident_id,) if incident_id else ()).fetchall()
+        return [dict(zip(("received_at", "source", "correlation_key", "incident_id", "disposition"), r, strict=True))
+                for r in rows]
+
+
+class SqliteStore(_SqlStore):
+    """SQLite in the state dir: one service process (WAL, so readers never wait on the writer)."""
+
+    def __init__(self, path: Path | str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a committed intake survives a process crash
+        super().__init__(db)
+
+    @contextmanager
+    def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+class PostgresStore(_SqlStore):
+    """PostgreSQL, shared by several replicas: a transaction-scoped advisory lock per correlation key
+    serialises the intake of one problem across replicas, and SKIP LOCKED hands each queued run to
+    one worker."""
+
+    placeholder = "%s"
+    _skip_locked = " FOR UPDATE SKIP LOCKED"
+    _for_update = " FOR UPDATE"
+
+    def __init__(self, dsn: str, schema: str | None = None) -> None:
+        import psycopg
+        from psycopg import sql
+
+        self._conn = psycopg.connect(dsn, autocommit=True)
+        if schema:  # a schema of its own (tests; several services in one database)
+            self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        super().__init__(self._conn)
+
+    @contextmanager
+    def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
+        with self._conn.transaction():
+            if lock_key:
+                self._sql("SELECT pg_advisory_xact_lock(hashtext(?))", (lock_key,))
+            yield
+
+
+def open_store(state_dir: Path, dsn: str | None) -> _SqlStore:
+    """PostgreSQL when a DSN is configured (the checkpoints' database), else SQLite in the state dir."""
+    return PostgresStore(dsn) if dsn else SqliteStore(state_dir / "service.sqlite")
