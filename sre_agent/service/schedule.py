@@ -1,0 +1,250 @@
+"""Scheduled health sweeps inside `sre-agent serve`: each entry of the config's `service.sweeps` list
+runs a read-only sweep at its cron times, archives the report, and opens an incident for each problem
+that is new since the previous sweep.
+
+What "new" is compared with (the honesty rule: "could not check" is never "no problems"). A sweep
+with a hole (status `unknown`: Kubernetes or CloudWatch could not be checked) is archived like any
+other, but it is no evidence that what it did not list is gone. So the baseline a sweep is compared
+with (`baseline`) is the newest archived sweep of that schedule that saw everything, plus the
+problems every holed sweep archived after it did see (those were announced when seen, so they are not
+new again). A problem that was there before a hole is still in the baseline after it: it does not
+come back as new; a problem that appeared during a hole and was never seen counts as new at the first
+sweep that sees it; a holed sweep opens incidents only for new problems it saw, with evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from croniter import CroniterBadDateError, croniter
+from pydantic import BaseModel, Field, model_validator
+
+from ..contracts import Incident
+from ..sweep.history import HistoryError, read, sweeps_dir
+from ..sweep.incidents import incident_for_problem as _problem_incident
+from ..sweep.models import Problem, SweepReport
+
+log = logging.getLogger(__name__)
+
+CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
+MAX_WAIT = timedelta(minutes=1)  # re-read the clock at least this often (a suspended host, a clock step)
+
+
+class ScheduledSweep(BaseModel):
+    """One entry of the config file's `service.sweeps` list."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=63)  # also its archive folder
+    cron: str  # 5 fields: minute hour day-of-month month day-of-week, in `timezone`
+    namespace: str | None = None  # None: every namespace
+    open_incidents: bool = True  # a problem new since the previous sweep opens an incident
+    severity: Literal["critical", "high", "medium", "low"] = "medium"  # of the incidents it opens
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _check(self) -> ScheduledSweep:
+        where = f"sweep {self.name!r}"
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"{where}: unknown timezone {self.timezone!r} (an IANA name, e.g. UTC, Europe/Paris)") from None
+        fields = self.cron.split()
+        if len(fields) != 5:
+            raise ValueError(f"{where}: cron {self.cron!r} has {len(fields)} field(s); expected 5: {' '.join(CRON_FIELDS)}")
+        for i, (label, value) in enumerate(zip(CRON_FIELDS, fields, strict=True)):
+            alone = " ".join(value if j == i else "*" for j in range(5))
+            if not croniter.is_valid(alone):
+                raise ValueError(f"{where}: cron {self.cron!r}: the {label} field {value!r} is not valid")
+        if not croniter.is_valid(self.cron):
+            raise ValueError(f"{where}: cron {self.cron!r} is not valid")
+        try:  # e.g. "0 0 30 2 *" parses but never fires
+            croniter(self.cron, datetime(2000, 1, 1, tzinfo=zone)).get_next(datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"{where}: cron {self.cron!r} never fires") from None
+        return self
+
+
+def parse_schedules(entries: Iterable[Any]) -> list[ScheduledSweep]:
+    """The config's `service.sweeps` list, validated; a ValueError names a repeated name."""
+    schedules = [e if isinstance(e, ScheduledSweep) else ScheduledSweep.model_validate(e) for e in entries]
+    _unique(schedules)
+    return schedules
+
+
+def _unique(schedules: list[ScheduledSweep]) -> None:
+    seen: set[str] = set()
+    for s in schedules:
+        if s.name in seen:
+            raise ValueError(f"sweep {s.name!r} is defined twice: each scheduled sweep needs its own name")
+        seen.add(s.name)
+
+
+def next_fire(schedule: ScheduledSweep, after: datetime) -> datetime:
+    """The first cron time strictly after `after` (naive = UTC), in UTC."""
+    after = after if after.tzinfo else after.replace(tzinfo=UTC)
+    local = after.astimezone(ZoneInfo(schedule.timezone))
+    return croniter(schedule.cron, local).get_next(datetime).astimezone(UTC)
+
+
+def problem_key(problem: Problem) -> str:
+    """What identifies a problem across sweeps: its root resource (namespace/Kind/name) and category,
+    never its free-text summary or messages."""
+    return f"{problem.resource}|{problem.category or 'uncategorized'}"
+
+
+def new_problems(previous: SweepReport | None, current: SweepReport) -> list[Problem]:
+    """The problems of `current` whose key is not in `previous` (a `baseline`), in current's order;
+    with no previous, all of them."""
+    known = {problem_key(p) for p in previous.problems} if previous else set()
+    return [p for p in current.problems if problem_key(p) not in known]
+
+
+def baseline(history: Iterable[SweepReport]) -> SweepReport | None:
+    """What a new sweep is compared with (see the module docstring), from a schedule's archived sweeps
+    newest first: the newest one that saw everything, plus what the holed ones after it saw. With no
+    complete sweep at all: the union of the holed ones (what was announced). None: no history."""
+    carried: list[Problem] = []
+    newest_holed: SweepReport | None = None
+    for report in history:
+        if report.status != "unknown":
+            keys = {problem_key(p) for p in report.problems}
+            extra = [p for p in carried if problem_key(p) not in keys]
+            return report.model_copy(update={"problems": report.problems + extra}) if extra else report
+        newest_holed = newest_holed or report
+        keys = {problem_key(p) for p in carried}
+        carried += [p for p in report.problems if problem_key(p) not in keys]
+    return newest_holed.model_copy(update={"problems": carried}) if newest_holed else None
+
+
+def incident_for_problem(problem: Problem, sweep: ScheduledSweep, now: datetime) -> Incident:
+    """The sweep's Incident (sweep.incidents') with the schedule's severity, an id naming the schedule
+    (two schedules may find one problem in the same second) and the key that groups repeats of it."""
+    base = _problem_incident(problem, now)
+    return base.model_copy(update={"id": base.id.replace("sweep-", f"sweep-{sweep.name}-", 1), "severity": sweep.severity,
+                                   "correlation_key": f"sweep:{problem_key(problem)}"})
+
+
+class SweepArchive(Protocol):
+    def save(self, name: str, report: SweepReport) -> str:
+        """Keep a schedule's report; returns where (or an id)."""
+        ...
+
+    def previous(self, name: str) -> SweepReport | None:
+        """What the next sweep of `name` is compared with: the `baseline` of what is saved."""
+        ...
+
+
+class FileSweepArchive:
+    """state_dir/sweeps/<name>/<UTC start time>.json, the newest `keep` of each schedule (and always
+    the newest complete one: it is the baseline). Beside the CLI's sweeps/<time>-<scope>.json, unmixed."""
+
+    def __init__(self, state_dir: Path, keep: int = 200) -> None:
+        if keep < 1:
+            raise ValueError("keep must be at least 1")
+        self.root, self.keep = sweeps_dir(Path(state_dir)), keep
+
+    def _folder(self, name: str) -> Path:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+            raise ValueError(f"sweep name {name!r} is not [a-z0-9-]")
+        return self.root / name
+
+    def _reports(self, name: str) -> Iterable[tuple[Path, SweepReport]]:
+        """Newest first; an unreadable file (half written) is not history: skipped."""
+        folder = self._folder(name)
+        for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+            try:
+                yield path, read(path)
+            except HistoryError:
+                continue
+
+    def save(self, name: str, report: SweepReport) -> str:
+        folder = self._folder(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{report.started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(report.model_dump_json(indent=2))
+        tmp.replace(path)
+        self._prune(name)
+        return str(path)
+
+    def previous(self, name: str) -> SweepReport | None:
+        return baseline(report for _, report in self._reports(name))
+
+    def _prune(self, name: str) -> None:
+        old = sorted(self._folder(name).glob("*.json"), reverse=True)[self.keep:]
+        if not old:
+            return
+        anchor = next((path for path, report in self._reports(name) if report.status != "unknown"), None)
+        for path in old:
+            if path != anchor:
+                path.unlink(missing_ok=True)
+
+
+async def run_schedules(schedules: list[ScheduledSweep], sweep: Callable[[ScheduledSweep], Awaitable[SweepReport]],
+                        archive: SweepArchive, open_incident: Callable[[Incident], Awaitable[Any]], stop: asyncio.Event,
+                        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                        on_error: Callable[[str, Exception], None] | None = None) -> None:
+    """Run each schedule at its cron times until `stop` is set. Fires missed while the service was down
+    (or while another sweep ran) are not replayed: one sweep, then the next fire after it finished.
+    Schedules due together run one after another, so a sweep never overlaps itself. A sweep (or its
+    archiving, or an incident) that raises goes to `on_error(name, exc)` and the loop goes on. Setting
+    `stop` cancels a sweep under way and returns."""
+    _unique(schedules)
+    report_error = on_error or (lambda name, exc: log.error("scheduled sweep %s failed: %s", name, exc, exc_info=exc))
+    due_at = {s.name: next_fire(s, now()) for s in schedules}
+    while schedules and not stop.is_set():
+        moment = now()
+        due = sorted((s for s in schedules if due_at[s.name] <= moment), key=lambda s: due_at[s.name])
+        if not due:
+            wait = min(min(due_at.values()) - moment, MAX_WAIT).total_seconds()
+            if await _stopped(stop, asyncio.sleep(max(wait, 0))):
+                return
+            continue
+        for schedule in due:
+            if stop.is_set():
+                return
+            try:
+                if await _stopped(stop, _run_one(schedule, sweep, archive, open_incident, now)):
+                    return
+            except Exception as exc:
+                report_error(schedule.name, exc)
+            due_at[schedule.name] = next_fire(schedule, now())
+
+
+async def _stopped(stop: asyncio.Event, work: Awaitable[Any]) -> bool:
+    """Await `work` unless `stop` is set first (then cancel it): True when stopped. Work's error propagates."""
+    task, stopping = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopping):
+            if not pending.done():
+                pending.cancel()
+    if not task.done():
+        await asyncio.gather(task, return_exceptions=True)
+        return True
+    task.result()
+    return False
+
+
+async def _run_one(schedule: ScheduledSweep, sweep: Callable[[ScheduledSweep], Awaitable[SweepReport]],
+                   archive: SweepArchive, open_incident: Callable[[Incident], Awaitable[Any]],
+                   now: Callable[[], datetime]) -> None:
+    report = await sweep(schedule)
+    before = archive.previous(schedule.name)  # read before this report is saved: it is not its own baseline
+    archive.save(schedule.name, report)
+    if not schedule.open_incidents:
+        return
+    errors: list[Exception] = []
+    for problem in new_problems(before, report):
+        try:
+            await open_incident(incident_for_problem(problem, schedule, now()))
+        except Exception as exc:  # the others still open; the first failure is reported
+            errors.append(exc)
+    if errors:
+        raise errors[0]
