@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from ..brains.llm.settings import LlmSettings
 from ..graph.state import Budget
@@ -35,19 +35,26 @@ class RunOptions(BaseModel):
     approval_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None
+    escalation_slack_webhook_url: SecretStr | None = None
+    escalation_teams_webhook_url: SecretStr | None = None
+    escalation_notify_finished: bool = False
+    escalation_retries: int = 3
     tracing_mode: Literal["off", "auto", "api", "daemon"] = "auto"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunOptions:
-        policy = settings.policy
+        policy, escalation = settings.policy, settings.escalation
         return cls(brain=settings.brain, llm=settings.llm, remediation=policy.remediation,
                    namespaces=policy.namespaces, allow_node_actions=policy.allow_node_actions,
                    ssm_targets=policy.ssm_targets, state_dir=settings.state_dir, checkpoint_dsn=settings.checkpoint.dsn,
                    server_args=_targeting_flags(settings), budget=Budget(**settings.budget.model_dump()),
                    verify_timeout_s=policy.verify_timeout_s, verify_poll_s=policy.verify_poll_s,
                    approval_timeout_s=policy.approval_timeout_s,
-                   escalation_sns_topic_arn=settings.escalation.sns_topic_arn,
-                   escalation_webhook_url=settings.escalation.webhook_url, tracing_mode=settings.tracing.mode)
+                   escalation_sns_topic_arn=escalation.sns_topic_arn, escalation_webhook_url=escalation.webhook_url,
+                   escalation_slack_webhook_url=escalation.slack_webhook_url,
+                   escalation_teams_webhook_url=escalation.teams_webhook_url,
+                   escalation_notify_finished=escalation.notify_finished, escalation_retries=escalation.retries,
+                   tracing_mode=settings.tracing.mode)
 
 
 def _targeting_flags(settings: Settings) -> dict[str, list[str]]:

@@ -106,10 +106,17 @@ class CheckpointSettings(Section):
 
 
 class EscalationSettings(Section):
-    """Where escalations are paged."""
+    """Where escalations (and approval requests) are paged: every channel set here gets each message."""
 
     sns_topic_arn: str | None = Field(None, description="SNS topic escalations are published to")
-    webhook_url: str | None = Field(None, description="URL escalations are POSTed to as JSON")
+    webhook_url: str | None = Field(None, description="URL escalations are POSTed to as JSON {\"text\": ...}")
+    slack_webhook_url: SecretStr | None = Field(None, description="Slack incoming webhook URL (a secret: it carries "
+                                                                  "the token)")
+    teams_webhook_url: SecretStr | None = Field(None, description="Microsoft Teams Workflows webhook URL (a secret: it "
+                                                                  "carries the signature); gets an Adaptive Card")
+    notify_finished: bool = Field(False, description="also notify when a run finishes, whatever its status")
+    retries: int = Field(3, ge=1, le=10, description="attempts per channel and message (1 = no retry); connection "
+                                                     "errors, timeouts, HTTP 429 and 5xx are retried with backoff")
 
 
 class TracingSettings(Section):

@@ -92,7 +92,11 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
             toolbox = await stack.enter_async_context(Toolbox(server_connections(options), tracer=tracer))
         graph = build_graph(await open_checkpointer(options, stack))
         context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
-                             notifier=Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url),
+                             notifier=Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url,
+                                               slack_webhook_url=options.escalation_slack_webhook_url,
+                                               teams_webhook_url=options.escalation_teams_webhook_url,
+                                               notify_finished=options.escalation_notify_finished,
+                                               attempts=options.escalation_retries),
                              ledger=make_ledger(options), verify_timeout_s=options.verify_timeout_s,
                              verify_poll_s=options.verify_poll_s)
         yield graph, context

@@ -56,7 +56,7 @@ class ProgressPrinter:
         elif kind == "verify":
             line = f"verify: {'healthy' if event['ok'] else 'not yet'} -- {event['detail']}"
         elif kind == "escalate":
-            line = f"escalated: {event['reason']}"
+            line = f"escalated: {event['reason']}" + (f" -- {event['delivery']}" if event.get("delivery") else "")
         elif kind == "done":
             line = f"finished: {event['status']}"
         else:

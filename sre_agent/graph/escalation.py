@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from langgraph.runtime import Runtime
 
 from .context import RunContext, emit
 from .coverage import could_not_check_sentence
+from .ports import Delivery
 from .report import unseen_backends
 from .state import Investigation
 
@@ -33,11 +37,28 @@ def escalation_reason(state: Investigation) -> str:
     return "the fix was not verified"
 
 
+def delivery_note(deliveries: Sequence[Delivery]) -> str:
+    """Exactly what happened to the page: where it went, where it did not and why, or that nowhere is configured."""
+    if not deliveries:
+        return "no escalation channel is configured (escalation.* settings)"
+    delivered = [d.channel for d in deliveries if d.delivered]
+    failed = "; ".join(f"{d.channel} ({d.error or 'not delivered'})" for d in deliveries if not d.delivered)
+    if not failed:
+        return f"escalation delivered to: {', '.join(delivered)}"
+    if not delivered:
+        return f"escalation NOT delivered: {failed}; no other channel configured"
+    return f"escalation delivered to: {', '.join(delivered)}; NOT delivered: {failed}"
+
+
 async def escalate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     notifier = runtime.context.notifier
     state = state.model_copy(update={"escalation_reason": escalation_reason(state)})
     message = escalation_message(state)
-    delivered = notifier.send(subject=f"Escalated: {state.incident.title}"[:99], message=message) if notifier else []
-    emit(runtime, "escalate", reason=state.escalation_reason, delivered=delivered)
-    return {"status": "escalated", "escalation_reason": state.escalation_reason,
-            "notes": [f"escalation delivered to: {', '.join(delivered) or 'no channel configured'}"]}
+    # Sending blocks (bounded retries per channel): off the event loop, so a service keeps serving meanwhile.
+    deliveries = list(await asyncio.to_thread(notifier.escalation, state.incident.id, state.incident.title, message)
+                      if notifier else [])
+    note = delivery_note(deliveries)
+    emit(runtime, "escalate", reason=state.escalation_reason, delivery=note,
+         delivered=[d.channel for d in deliveries if d.delivered],
+         not_delivered=[{"channel": d.channel, "error": d.error} for d in deliveries if not d.delivered])
+    return {"status": "escalated", "escalation_reason": state.escalation_reason, "notes": [note]}

@@ -5,7 +5,7 @@ imports any of them, so it stays a library that knows only these shapes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -90,9 +90,20 @@ class Tracer(Protocol):
     def node_span(self, name: str) -> Span: ...
 
 
+class Delivery(Protocol):
+    """One channel's outcome of a notification (sre_agent/app/notify's Delivery is one)."""
+
+    @property
+    def channel(self) -> str: ...  # "slack", "sns:<arn>", "webhook:<url without query>": safe to show
+    @property
+    def delivered(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...  # why not, as a sentence
+
+
 class Notifier(Protocol):
-    def send(self, subject: str, message: str) -> list[str]:
-        """Page a human; returns the channels that took the message."""
+    def escalation(self, incident_id: str, title: str, message: str) -> Sequence[Delivery]:
+        """Page a human: one outcome per configured channel, [] when none is configured; never raises."""
 
 
 class Ledger(Protocol):

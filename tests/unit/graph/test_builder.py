@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
@@ -50,18 +52,27 @@ class StubBrain:
                                risk="low")
 
 
+@dataclass
+class FakeDelivery:
+    channel: str
+    delivered: bool
+    error: str | None = None
+
+
 class FakeNotifier:
-    def __init__(self) -> None:
+    def __init__(self, deliveries: list[FakeDelivery] | None = None) -> None:
         self.sent: list[str] = []
+        self.deliveries = [FakeDelivery("fake", True)] if deliveries is None else deliveries
 
-    def send(self, subject: str, message: str) -> list[str]:
-        self.sent.append(subject)
-        return ["fake"]
+    def escalation(self, incident_id: str, title: str, message: str) -> list[FakeDelivery]:
+        self.sent.append(f"{incident_id}: {title}")
+        return self.deliveries
 
 
-def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = None):
+def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = None,
+        notifier: FakeNotifier | None = None):
     incident = Incident(id="inc-1", title="api down", started_at=NOW, window_start=NOW, window_end=NOW, affected=[API])
-    notifier = FakeNotifier()
+    notifier = notifier or FakeNotifier()
     context = RunContext(brain=StubBrain(), tools=FakeTools(answers), policy=policy, notifier=notifier,
                          verify_timeout_s=5, verify_poll_s=0)
     graph = build_graph(InMemorySaver())
@@ -99,8 +110,26 @@ def test_an_approval_pauses_the_graph_and_a_rejection_escalates_through_the_noti
     state, events, notifier = run(RemediationPolicy(mode="approve", namespaces=["shop"]), HEALTHY,
                                   resume_with={"decision": "rejected", "by": "bob"})
     assert state.status == "escalated" and "rejected by bob" in state.escalation_reason
-    assert not state.actions and notifier.sent == ["Escalated: api down"]
+    assert not state.actions and notifier.sent == ["inc-1: api down"]
     assert [e["kind"] for e in events][-2:] == ["escalate", "done"] and events[-2]["delivered"] == ["fake"]
+    assert state.notes[-1] == events[-2]["delivery"] == "escalation delivered to: fake"
+
+
+@pytest.mark.parametrize("deliveries, note", [
+    ([], "no escalation channel is configured (escalation.* settings)"),
+    ([FakeDelivery("slack", True), FakeDelivery("sns:arn:aws:sns:us-east-1:1:pages", True)],
+     "escalation delivered to: slack, sns:arn:aws:sns:us-east-1:1:pages"),
+    ([FakeDelivery("slack", False, "HTTP 500: oops")], "escalation NOT delivered: slack (HTTP 500: oops); no other channel configured"),
+    ([FakeDelivery("slack", False, "HTTP 500: oops"), FakeDelivery("teams", True)],
+     "escalation delivered to: teams; NOT delivered: slack (HTTP 500: oops)"),
+])
+def test_the_escalation_note_and_event_say_exactly_where_the_page_went(deliveries, note):
+    state, events, _ = run(RemediationPolicy(mode="approve", namespaces=["shop"]), HEALTHY,
+                           resume_with={"decision": "rejected", "by": "bob"}, notifier=FakeNotifier(deliveries))
+    escalate = next(e for e in events if e["kind"] == "escalate")
+    assert state.notes[-1] == escalate["delivery"] == note
+    assert escalate["delivered"] == [d.channel for d in deliveries if d.delivered]
+    assert escalate["not_delivered"] == [{"channel": d.channel, "error": d.error} for d in deliveries if not d.delivered]
 
 
 def _pending_action_id() -> str:
