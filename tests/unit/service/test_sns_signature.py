@@ -171,7 +171,7 @@ def test_a_signature_of_the_other_version_does_not_verify(identity):
     ("Subject", "OK: frontend-5xx"),
     ("Timestamp", (datetime.now(UTC) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")),
     ("TopicArn", OTHER_TOPIC),  # also allowed, so only the signature can catch it
-])
+], ids=["Message", "MessageId", "Subject", "Timestamp", "TopicArn"])
 def test_changing_any_signed_field_breaks_the_signature(identity, field, value):
     verifier = OfflineVerifier(pem(identity.certificate), topics=(TOPIC, OTHER_TOPIC))
     body = identity.sign(notification(CERT_URL), "2") | {field: value}
