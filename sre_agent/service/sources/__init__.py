@@ -1,0 +1,1 @@
+"""Where alarms come from besides a raw POST: Amazon SNS HTTP/S deliveries and Alertmanager webhooks."""
