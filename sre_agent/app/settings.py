@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from ..brains.llm.settings import LlmSettings
+from .schedules import ScheduledSweep, unique_names
 
 ENV_PREFIX = "SRE_AGENT_"
 CONFIG_FILE_ENV = "SRE_AGENT_CONFIG"
@@ -140,6 +141,28 @@ class ServiceSettings(Section):
                                                   "Retry-After (notifications for an open incident are always taken)")
     public_url: str | None = Field(None, description="the URL people reach the service at, for links in approval "
                                                      "requests (e.g. https://sre-agent.example.com)")
+    allowed_hosts: CommaList = Field(default_factory=list, description="Host header values accepted (DNS-rebinding "
+                                     "defence); default: loopback names when bound to loopback, else any ('*')")
+    allowed_origins: CommaList = Field(default_factory=list, description="browser Origins allowed to POST (e.g. a "
+                                       "console's https://console.example.com); any other cross-site POST is refused")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body accepted (413 above it)")
+    sns_topic_arns: CommaList = Field(default_factory=list, description="SNS topics whose signed notifications "
+                                      "POST /v1/alarms/sns accepts (none configured: that route refuses everything)")
+    sqs_queue_url: str | None = Field(None, description="consume alarm notifications from this SQS queue (several "
+                                                        "replicas may share it)")
+    sqs_dead_letter_queue_url: str | None = Field(None, description="where SQS messages that can never be an alarm "
+                                                                    "go at once (others: the queue's RedrivePolicy)")
+    sweeps: list[ScheduledSweep] = Field(default_factory=list, description="scheduled health sweeps: [{name, cron, "
+                                         "namespace, open_incidents, severity, timezone}]; a problem new since the "
+                                         "previous sweep opens an incident")
+
+    _lists = field_validator("allowed_hosts", "allowed_origins", "sns_topic_arns", mode="before")(_comma_list)
+
+    @field_validator("sweeps", mode="after")
+    @classmethod
+    def _unique_sweeps(cls, value: list[ScheduledSweep]) -> list[ScheduledSweep]:
+        unique_names(value)
+        return value
 
 
 class EvalSettings(Section):

@@ -61,6 +61,13 @@ async def open_checkpointer(options: RunOptions, stack: AsyncExitStack):
     return AsyncSqliteSaver(conn, serde=checkpoint_serde())
 
 
+def make_notifier(options: RunOptions) -> Notifier:
+    return Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url,
+                    slack_webhook_url=options.escalation_slack_webhook_url,
+                    teams_webhook_url=options.escalation_teams_webhook_url,
+                    notify_finished=options.escalation_notify_finished, attempts=options.escalation_retries)
+
+
 def make_policy(options: RunOptions) -> RemediationPolicy:
     return RemediationPolicy(mode=options.remediation, namespaces=options.namespaces,
                              allow_node_actions=options.allow_node_actions,
@@ -92,11 +99,7 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
             toolbox = await stack.enter_async_context(Toolbox(server_connections(options), tracer=tracer))
         graph = build_graph(await open_checkpointer(options, stack))
         context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
-                             notifier=Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url,
-                                               slack_webhook_url=options.escalation_slack_webhook_url,
-                                               teams_webhook_url=options.escalation_teams_webhook_url,
-                                               notify_finished=options.escalation_notify_finished,
-                                               attempts=options.escalation_retries),
+                             notifier=make_notifier(options),
                              ledger=make_ledger(options), verify_timeout_s=options.verify_timeout_s,
                              verify_poll_s=options.verify_poll_s)
         yield graph, context

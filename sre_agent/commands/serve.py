@@ -27,6 +27,10 @@ def serve(
     insecure_localhost: Annotated[Optional[bool], typer.Option(help="Allow no token, only when bound to loopback.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Investigations run at once. [default: 2 per core, 2..8]")] = None,
     max_queue: Annotated[Optional[int], typer.Option(help="Queued investigations before new alarms get 429. [default: 200]")] = None,
+    sqs_queue_url: Annotated[Optional[str], typer.Option(help="Also consume alarms from this SQS queue (replicas may "
+                                                               "share it).")] = None,
+    agentcore: Annotated[bool, typer.Option(help="Bedrock AgentCore Runtime: POST /invocations without the bearer "
+                                                 "token (the runtime authenticates callers).")] = False,
     remediation: Remediation = None,
     namespaces: Annotated[Optional[str], typer.Option(help="Comma-separated namespaces fixes may touch.")] = None,
     brain: Brain = None,
@@ -35,45 +39,61 @@ def serve(
                                                                  "queue shared by several replicas.")] = None,
     context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
 ) -> None:
-    """Serve the responder over HTTP: alarms in (POST /v1/incidents, /v1/alarms/eventbridge), incidents
-    and approvals (GET /v1/incidents, POST /v1/incidents/ID/approval), /healthz, /readyz, /metrics and
-    the OpenAPI document at /openapi.json.
+    """Serve the responder over HTTP: alarms in (POST /v1/alarms/sns -- point an SNS HTTPS subscription
+    at it and list the topic in service.sns_topic_arns --, /v1/alarms/eventbridge, /v1/alarms/alertmanager,
+    /v1/incidents; or --sqs-queue-url), incidents and approvals (GET /v1/incidents, POST
+    /v1/incidents/ID/approval), /healthz, /readyz, /metrics, the OpenAPI document at /openapi.json, and
+    AgentCore's POST /invocations and GET /ping.
 
     Every alarm is stored before it is acknowledged (SQLite in the state dir, or PostgreSQL with
     --checkpoint-dsn); a restart resumes runs from their checkpoints and shows pending approvals again.
     The MCP servers start once and every run shares them. Escalation targets, budgets and the rest come
     from the settings (`sre-agent config show`)."""
     from ..app.options import RunOptions
+    from ..app.wiring import make_notifier
     from ..service.api import build_app
     from ..service.core import IncidentService
+    from ..service.guard import GuardSettings, guard
 
     settings = settings_for(ctx, {
         "brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
         "policy": {"remediation": remediation, "namespaces": namespaces},
         "service": {"host": host, "port": port, "token": token, "insecure_localhost": insecure_localhost,
-                    "workers": workers, "max_queue": max_queue},
+                    "workers": workers, "max_queue": max_queue, "sqs_queue_url": sqs_queue_url},
         **targeting(context, kubeconfig, profile, region)})
     service = settings.service
     secret = service.token.get_secret_value() if service.token else None
     if not secret and not (service.insecure_localhost and _loopback(service.host)):
         fail("refusing to serve without authentication: pass --token (or SRE_AGENT_SERVICE_TOKEN), or bind to "
              "127.0.0.1 with --insecure-localhost")
+    options = RunOptions.from_settings(settings)
     try:
-        incidents = IncidentService(RunOptions.from_settings(settings), workers=service.workers,
-                                    max_queue=service.max_queue, public_url=service.public_url)
+        incidents = IncidentService(options, workers=service.workers, max_queue=service.max_queue,
+                                    public_url=service.public_url, notifier=make_notifier(options),
+                                    sns_topic_arns=service.sns_topic_arns, sqs_queue_url=service.sqs_queue_url,
+                                    sqs_dead_letter_queue_url=service.sqs_dead_letter_queue_url, sweeps=service.sweeps)
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")
-    _run_server(build_app(incidents), secret, service.host, service.port)
+    guard_settings = GuardSettings(
+        token=secret, max_body_bytes=service.max_body_bytes,
+        allowed_hosts=service.allowed_hosts or (LOOPBACK_HOSTS if _loopback(service.host) else ["*"]),
+        allowed_origins=service.allowed_origins,
+        signature_auth_paths=["/v1/alarms/sns", *(["/invocations"] if agentcore else [])])
+    _run_server(guard(build_app(incidents), guard_settings), service.host, service.port)
 
 
-def _run_server(app, token: str | None, host: str, port: int) -> None:
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def _run_server(app, host: str, port: int) -> None:
     import sys
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(_bearer(app, token) if token else app, host=host, port=port,
-                                           log_level="warning"))
+    from ..service.timeouts import uvicorn_config
+
+    server = uvicorn.Server(uvicorn_config(app, host, port, log_level="warning"))
     original_startup = server.startup
 
     async def startup(sockets=None):  # print the bound address once listening (port 0 picks a free one)
@@ -86,19 +106,3 @@ def _run_server(app, token: str | None, host: str, port: int) -> None:
     server.startup = startup  # type: ignore[method-assign]
     server.run()
 
-
-def _bearer(app, token: str):
-    import hmac
-
-    from starlette.responses import JSONResponse
-
-    async def guarded(scope, receive, send):
-        if scope["type"] == "http" and scope["path"] not in ("/healthz", "/readyz"):
-            scheme, _, given = dict(scope.get("headers") or []).get(b"authorization", b"").partition(b" ")
-            if scheme.lower() != b"bearer" or not hmac.compare_digest(given, token.encode()):
-                await JSONResponse({"error": "unauthorized: send Authorization: Bearer <token>"}, 401,
-                                   headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
-                return
-        await app(scope, receive, send)
-
-    return guarded

@@ -1,7 +1,9 @@
 """`sre-agent serve`: the responder as an HTTP service (FastAPI; the OpenAPI document is at
 /openapi.json).
 
+    POST /v1/alarms/sns                an SNS HTTP/S delivery (signature-verified; see routes.py)
     POST /v1/alarms/eventbridge        an EventBridge "CloudWatch Alarm State Change" event
+    POST /v1/alarms/alertmanager       an Alertmanager webhook (v4)
     POST /v1/incidents                 an alarm (raw CloudWatch, SNS or EventBridge JSON) or {"question": "...",
                                        "namespace": "shop" (optional: scope the question, like kubectl -n)}
     GET  /v1/incidents                 incidents, newest first (?limit=)
@@ -10,6 +12,7 @@
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...",
                                        "approval_id": "apr-...", "by": "...", "note": "..."}
     GET  /healthz  /readyz  /metrics
+    POST /invocations  GET /ping       the Bedrock AgentCore Runtime contract (routes.py)
 
 Every notification is persisted before it is acknowledged (202: a run was queued; 200: it joined an
 open incident, resolved one, or was ignored). Notifications of one problem -- the same alarm on the
@@ -65,7 +68,12 @@ def acknowledged(outcome: IntakeOutcome, service: IncidentService) -> JSONRespon
                          "disposition": outcome.disposition, "deduplicated": outcome.disposition == "attached"}, status)
 
 
-def build_app(service: IncidentService) -> FastAPI:
+def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
+    """The FastAPI app; `sns_verifier` (a SnsVerifier) for POST /v1/alarms/sns, default: one for
+    service.sns_topic_arns (none: that route refuses every delivery, saying how to allow a topic)."""
+    from .routes import add_agentcore_routes, add_alarm_routes
+    from .sources.sns import SnsVerifier
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await service.start()
@@ -168,4 +176,6 @@ def build_app(service: IncidentService) -> FastAPI:
         body = await asyncio.to_thread(service.metrics.render)
         return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
+    add_alarm_routes(app, service, sns_verifier or SnsVerifier(service.sns_topic_arns))
+    add_agentcore_routes(app, service)
     return app

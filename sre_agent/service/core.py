@@ -30,7 +30,9 @@ class Backpressure(Exception):
 
 class IncidentService:
     def __init__(self, options: RunOptions, *, workers: int | None = None, max_queue: int = 200,
-                 shared_servers: bool = True, notifier: Any = None, public_url: str | None = None) -> None:
+                 shared_servers: bool = True, notifier: Any = None, public_url: str | None = None,
+                 sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
+                 sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.metrics = ServiceMetrics()
@@ -45,17 +47,33 @@ class IncidentService:
         self.metrics.watch(self.store, self.workers)
         self.notifier = notifier
         self.public_url = public_url
+        self.sns_topic_arns = sns_topic_arns or []
+        self.sqs_queue_url, self.sqs_dead_letter_queue_url = sqs_queue_url, sqs_dead_letter_queue_url
+        self.sqs_stats: Any = None
+        self.sweeps = sweeps or []
+        self._stop = asyncio.Event()
+        self._feeds: list[asyncio.Task] = []
         self.started_at: float | None = None
 
     async def start(self) -> None:
         """Start the MCP servers and the workers; runs left running or queued by a previous process
         (a crash, a restart) are picked up again -- from their checkpoints -- by the workers."""
+        from .feeds import consume_sqs, run_sweeps
+
         if self.servers is not None:
             await self.servers.start()
         self.workers.start()
+        loop = asyncio.get_running_loop()
+        if self.sqs_queue_url:
+            self._feeds.append(loop.create_task(consume_sqs(self, self.sqs_queue_url, self._stop,
+                                                            dead_letter_queue_url=self.sqs_dead_letter_queue_url)))
+        if self.sweeps:
+            self._feeds.append(loop.create_task(run_sweeps(self, self.sweeps, self._stop)))
         self.started_at = time.time()
 
     async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._feeds, return_exceptions=True)
         await self.workers.stop()
         if self.servers is not None:
             await self.servers.stop()

@@ -12,14 +12,13 @@ from pydantic import ValidationError
 
 from sre_agent.contracts import BackendCheck
 from sre_agent.service import schedule as sched
+from sre_agent.app.schedules import ScheduledSweep, parse_schedules
 from sre_agent.service.schedule import (
     FileSweepArchive,
-    ScheduledSweep,
     baseline,
     incident_for_problem,
     new_problems,
     next_fire,
-    parse_schedules,
     problem_key,
     run_schedules,
 )

@@ -1,0 +1,70 @@
+"""What feeds the service besides HTTP: an SQS queue several replicas share (`serve --sqs-queue-url`)
+and the scheduled sweeps of the config file (service.sweeps). Both come in through the same intake
+as an HTTP notification, so correlation, persistence and backpressure are the same."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..app.intake import IntakeError
+from .payloads import loads
+from .schedule import FileSweepArchive, ScheduledSweep, run_schedules
+from .sqs import Permanent, SqsConsumer
+
+if TYPE_CHECKING:
+    from ..sweep.models import SweepReport
+    from .core import IncidentService
+
+log = logging.getLogger(__name__)
+SWEEP_TIMEOUT_S = 900.0  # a sweep that hangs must not hold every later schedule
+
+
+def sqs_handler(service: IncidentService):
+    async def handle(body: str) -> None:
+        """Persist one queued notification; a body that can never be one is Permanent (dead-lettered);
+        a full queue or a store error raises, so SQS redelivers it later -- nothing is lost."""
+        try:
+            payload = loads(body.encode())
+            if not isinstance(payload, dict):
+                raise IntakeError("the message is not a JSON object")
+            await asyncio.to_thread(service.receive_alarm, payload, "sqs")
+        except (IntakeError, ValidationError, ValueError) as exc:
+            raise Permanent(f"not an alarm notification: {exc}") from exc
+
+    return handle
+
+
+async def consume_sqs(service: IncidentService, queue_url: str, stop: asyncio.Event, *, client: Any = None,
+                      dead_letter_queue_url: str | None = None, wait_time_s: int = 20) -> None:
+    consumer = SqsConsumer(queue_url, sqs_handler(service), client=client, wait_time_s=wait_time_s,
+                           dead_letter_queue_url=dead_letter_queue_url,
+                           on_error=lambda where, exc: log.warning("SQS %s: %s", where, exc))
+    service.sqs_stats = consumer.stats
+    await consumer.run(stop)
+
+
+async def run_sweeps(service: IncidentService, schedules: list[ScheduledSweep], stop: asyncio.Event) -> None:
+    """Each schedule at its cron times, over the service's shared MCP servers; a problem new since the
+    previous sweep opens an incident (correlated like any other: one open incident per problem)."""
+
+    async def sweep(schedule: ScheduledSweep) -> SweepReport:
+        from ..app.toolbox import Toolbox
+        from ..sweep.engine import run_sweep
+
+        servers = await service.servers.connections() if service.servers is not None else None
+        if servers is None:
+            from ..app.wiring import server_connections
+
+            servers = server_connections(service.options)
+        async with Toolbox(servers) as tools:
+            return await asyncio.wait_for(run_sweep(tools, schedule.namespace), SWEEP_TIMEOUT_S)
+
+    async def open_incident(incident) -> None:
+        await asyncio.to_thread(service.receive_incident, incident, {"sweep": incident.title}, "sweep")
+
+    await run_schedules(schedules, sweep, FileSweepArchive(service.options.state_dir), open_incident, stop,
+                        on_error=lambda name, exc: log.warning("scheduled sweep %s failed: %s", name, exc))

@@ -1,0 +1,101 @@
+"""The alarm sources that authenticate or batch differently from POST /v1/incidents, and the
+Bedrock AgentCore Runtime contract:
+
+    POST /v1/alarms/sns           an SNS HTTP/S delivery: signature-verified (not bearer-token
+                                  authenticated), subscriptions confirmed, only service.sns_topic_arns
+    POST /v1/alarms/alertmanager  an Alertmanager webhook (v4): each firing alert is an incident (grouped
+                                  by its fingerprint), each resolved alert resolves its incident
+    POST /invocations             AgentCore: {"prompt": "..."} answers as chat does (the
+                                  X-Amzn-Bedrock-AgentCore-Runtime-Session-Id header is the chat session),
+                                  an alarm payload is taken in as an alarm
+    GET  /ping                    AgentCore's health check"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..app.intake import IntakeError
+from .api import acknowledged, error, json_object
+from .core import IncidentService
+from .payloads import Question, loads
+from .sources.alertmanager import alertmanager_batch
+from .sources.sns import SnsRejected, SnsVerifier
+
+log = logging.getLogger(__name__)
+SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
+_SESSION_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifier) -> None:
+    @app.post("/v1/alarms/sns", summary="An SNS HTTP/S delivery (signature-verified)")
+    async def sns(request: Request) -> JSONResponse:
+        raw = await request.body()
+        try:
+            message = await verifier.verify(raw)
+        except SnsRejected as exc:
+            service.metrics.rejected.labels("sns_signature").inc()
+            return error(403, str(exc))
+        if message.Type == "SubscriptionConfirmation":
+            try:
+                await verifier.confirm_subscription(message)
+            except SnsRejected as exc:
+                return error(502, f"could not confirm the subscription to {message.TopicArn}: {exc}")
+            log.warning("confirmed the SNS subscription to %s", message.TopicArn)
+            return JSONResponse({"confirmed": True, "topic": message.TopicArn})
+        if message.Type == "UnsubscribeConfirmation":
+            log.warning("unsubscribed from %s", message.TopicArn)
+            return JSONResponse({"unsubscribed": True, "topic": message.TopicArn})
+        try:
+            alarm = loads(message.Message.encode())
+        except ValueError:
+            raise IntakeError("the SNS Message is not JSON; expected a CloudWatch alarm notification") from None
+        if not isinstance(alarm, dict):
+            raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
+        return acknowledged(await asyncio.to_thread(service.receive_alarm, alarm, "sns"), service)
+
+    @app.post("/v1/alarms/alertmanager", summary="A Prometheus Alertmanager webhook (version 4)")
+    async def alertmanager(request: Request) -> JSONResponse:
+        batch = alertmanager_batch(await json_object(request))
+        outcomes = []
+        for incident in batch.firing:
+            outcomes.append(await asyncio.to_thread(service.receive_incident, incident, incident.alarm, "alertmanager"))
+        for resolved in batch.resolved:
+            note = f"alert {resolved.alert_name} resolved at {resolved.resolved_at.isoformat()}: {resolved.reason}"
+            outcomes.append(await asyncio.to_thread(service.receive_resolution, resolved.correlation_key, note,
+                                                    resolved.model_dump(mode="json"), "alertmanager"))
+        rows = [o.model_dump() for o in outcomes]
+        return JSONResponse({"alerts": rows}, 202 if any(o.run_id for o in outcomes) else 200)
+
+
+def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
+    @app.get("/ping", summary="AgentCore Runtime health check")
+    async def ping() -> dict[str, Any]:
+        busy = service.workers.busy >= service.workers.size
+        return {"status": "HealthyBusy" if busy else "Healthy"}
+
+    @app.post("/invocations", summary="AgentCore Runtime: a prompt (chat) or an alarm payload")
+    async def invocations(request: Request) -> JSONResponse:
+        body = await json_object(request)
+        if "prompt" not in body:
+            return acknowledged(await asyncio.to_thread(service.receive_alarm, body, "agentcore"), service)
+        question = Question.model_validate({"question": body["prompt"], "namespace": body.get("namespace")})
+        session = request.headers.get(SESSION_HEADER)
+        answer, session_id = await _chat(service, question, session)
+        return JSONResponse({"session_id": session_id, **answer.model_dump(mode="json")})
+
+
+async def _chat(service: IncidentService, question: Question, session: str | None):
+    from ..chat.session import ChatSession
+
+    options = service.options
+    if service.servers is not None:
+        options = options.model_copy(update={"servers": await service.servers.connections()})
+    session_id = f"agentcore-{_SESSION_CHARS.sub('-', session)[:100]}" if session else None
+    async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
+        return await chat.ask(question.question), chat.session_id
