@@ -55,8 +55,11 @@ def result_data(structured: dict[str, Any] | None, text: str) -> Any:
 class Toolbox:
     """Implements the graph's Tools port over live MCP sessions."""
 
-    def __init__(self, servers: dict[str, ServerConnection], *, tracer: Any = None) -> None:
+    def __init__(self, servers: dict[str, ServerConnection], *, tracer: Any = None, reads_only: bool = False) -> None:
         self.servers = servers
+        # Chat over the service's shared servers (which may allow writes for remediation): this toolbox
+        # itself refuses every tool that does not declare itself read-only.
+        self.reads_only = reads_only
         self.client = MultiServerMCPClient({name: conn.adapter_config() for name, conn in servers.items()})
         self.sessions: dict[str, Any] = {}
         self.langchain_tools: dict[str, list] = {}
@@ -137,12 +140,14 @@ class Toolbox:
                 raise LookupError(self.unavailable[server])
             if server not in self.sessions:
                 raise LookupError(f"no MCP server {server!r} is connected to this run")
+            if self.reads_only and (server, tool) not in self.read_only:
+                raise PermissionError(f"{server}.{tool} may write, and this session is read-only: nothing was called")
             result = await self.sessions[server].call_tool(tool, args)
             text = "".join(getattr(block, "text", "") for block in result.content)
             structured = result.structuredContent
             if result.isError:
                 error = text or "tool error"
-        except LookupError as exc:  # no such server in this run, or it did not start: the reason as said
+        except (LookupError, PermissionError) as exc:  # no such server, it did not start, or refused here: as said
             error = str(exc)
         except Exception as exc:  # a dead server or broken pipe is evidence too, not a crash
             error = f"{type(exc).__name__}: {exc}"

@@ -53,7 +53,7 @@ class ChatSession:
                                                                 extra_args=self.options.server_args)
                 # A server that does not start leaves a hole the answers name ("could not check
                 # kubernetes: <its own error line>") instead of no chat at all.
-                self.tools = await self._stack.enter_async_context(Toolbox(servers))
+                self.tools = await self._stack.enter_async_context(Toolbox(servers, reads_only=True))
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
         except BaseException:
             await self._stack.aclose()

@@ -155,3 +155,18 @@ def test_serve_refuses_to_start_without_a_token_off_loopback():
     proc = subprocess.run([sys.executable, "-m", "sre_agent.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and re.search("refusing to serve without authentication", proc.stderr)
+
+
+def test_agentcore_invocations_answer_a_prompt_in_a_session(service):
+    headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "session-0123456789-0123456789-0123456789"}
+    with _client() as client:
+        assert client.get(f"{service}/ping").json()["status"] in ("Healthy", "HealthyBusy")
+        first = client.post(f"{service}/invocations", json={"prompt": "what is broken in shop?"}, headers=headers,
+                            timeout=120)
+        assert first.status_code == 200, first.text
+        answer = first.json()
+        assert answer["session_id"].startswith("agentcore-session-0123456789")
+        # bad-image is loaded: chat finds the broken Deployment, through the service's shared servers
+        assert answer["status"] == "problems" and any("catalog" in r for r in answer["resources"]), answer
+        follow_up = client.post(f"{service}/invocations", json={"prompt": "and its logs?"}, headers=headers, timeout=120)
+        assert follow_up.status_code == 200 and follow_up.json()["session_id"] == answer["session_id"]

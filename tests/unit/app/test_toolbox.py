@@ -100,3 +100,18 @@ def test_only_tools_that_declare_read_only_are_offered_to_a_model():
 ])
 def test_result_data(structured, text, data):
     assert result_data(structured, text) == data
+
+
+def test_a_read_only_toolbox_refuses_tools_that_may_write_without_calling_them():
+    async def run():
+        async with create_connected_server_and_client_session(server()._mcp_server) as session:
+            toolbox = Toolbox({}, reads_only=True)
+            await toolbox.adopt("kubernetes", session)
+            return (await toolbox.call("chat", "kubernetes", "restart", {"name": "api"}),
+                    await toolbox.call("chat", "kubernetes", "text_pods", {"namespace": "shop"}),
+                    await toolbox.call("chat", "kubernetes", "typed_pods", {"namespace": "shop"}))
+
+    restart, unannotated, read = asyncio.run(run())
+    assert restart.data is None and "read-only: nothing was called" in restart.error
+    assert unannotated.error and "may write" in unannotated.error  # no annotation: assumed to write
+    assert read.error is None and read.data == PODS
