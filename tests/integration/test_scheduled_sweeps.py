@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sre_agent.app.schedules import ScheduledSweep
 from sre_agent.app.servers import stdio_servers
 from sre_agent.app.toolbox import Toolbox
 from sre_agent.contracts import Incident
 from sre_agent.lab.lab import Lab
-from sre_agent.app.schedules import ScheduledSweep
 from sre_agent.service.schedule import FileSweepArchive, new_problems, run_schedules
 from sre_agent.sweep.engine import run_sweep
 from sre_agent.sweep.models import SweepReport

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from sre_agent.app.schedules import ScheduledSweep, parse_schedules
 from sre_agent.contracts import BackendCheck
 from sre_agent.service import schedule as sched
-from sre_agent.app.schedules import ScheduledSweep, parse_schedules
 from sre_agent.service.schedule import (
     FileSweepArchive,
     baseline,
