@@ -68,15 +68,44 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
             "args": {**plan.args, "to_revision": pin.to_revision},
             "precondition": {"expect_revision": history.get("current_revision")},
             "pin": f"{pin.why}; {plan.resource} is at revision {history.get('current_revision')}"}), records=records)
-    if plan.server != "kubernetes" or plan.tool in NODE_TOOLS or plan.tool == "delete_pod":
-        return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} names its target; it takes no precondition"}),
+    if plan.server != "kubernetes":
+        return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} names its targets; SSM takes no precondition"}),
                       records=records)
+    if plan.tool in NODE_TOOLS or plan.tool == "delete_pod":
+        return await _pin_pod_or_node_write(plan, read, records)
     described, error = await read("describe", {"kind": kind, "namespace": namespace, "name": name, "events_limit": 0})
     workload = (described or {}).get("object")
     if not isinstance(workload, dict):
         return Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
                       records=records)
     return _pin_workload_write(plan, workload, records)
+
+
+async def _pin_pod_or_node_write(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """delete_pod: that very pod (its uid), never a replacement created under the same name since;
+    cordon/uncordon: from the schedulability seen, and not at all when the node is already there."""
+    if plan.tool == "delete_pod":
+        described, error = await read("describe", {"kind": "Pod", "namespace": plan.args.get("namespace"),
+                                                   "name": plan.args.get("name"), "events_limit": 0})
+        uid = (((described or {}).get("object") or {}).get("metadata") or {}).get("uid")
+        if not uid:
+            return Pinned(refused=f"could not read {plan.resource} to pin its deletion: {error or 'no uid returned'}",
+                          records=records)
+        return Pinned(plan=plan.model_copy(update={"precondition": {"expect_uid": uid},
+                                                   "pin": f"{plan.resource} with uid {uid}"}), records=records)
+    node = plan.args.get("node")
+    described, error = await read("describe", {"kind": "Node", "name": node, "events_limit": 0})
+    obj = (described or {}).get("object")
+    if not isinstance(obj, dict):
+        return Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
+                      records=records)
+    unschedulable = bool((obj.get("spec") or {}).get("unschedulable"))
+    if unschedulable == (plan.tool == "cordon"):
+        return Pinned(refused=f"{plan.resource} is already {'cordoned' if unschedulable else 'schedulable'}: "
+                              f"{plan.tool} changes nothing", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_unschedulable": unschedulable},
+                                               "pin": f"{plan.resource} seen {'un' if unschedulable else ''}schedulable"}),
+                  records=records)
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

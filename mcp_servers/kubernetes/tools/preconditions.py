@@ -27,6 +27,11 @@ ExpectImage = Annotated[str | None, Field(min_length=1, max_length=500, descript
 ExpectReplicas = Annotated[int | None, Field(ge=0, description="refuse unless the workload's current spec.replicas is this")]
 ExpectGeneration = Annotated[int | None, Field(ge=1, description="refuse unless the workload's metadata.generation is this "
                                                                  "(it moves on every spec change)")]
+ExpectUid = Annotated[str | None, Field(min_length=1, max_length=64, description="refuse unless the pod's metadata.uid is "
+                                                                            "this (the pod seen when the deletion was "
+                                                                            "planned -- never its replacement)")]
+ExpectUnschedulable = Annotated[bool | None, Field(description="refuse unless the node's spec.unschedulable is this "
+                                                               "(what was seen when the change was planned)")]
 
 
 class PreconditionFailed(WriteRefused):

@@ -11,7 +11,16 @@ from pydantic import Field
 
 from ...common.registry import tool_decorator
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
-from .preconditions import ExpectGeneration, ExpectImage, ExpectReplicas, conflict_is_stale, expect, resource_version_lock
+from .preconditions import (
+    ExpectGeneration,
+    ExpectImage,
+    ExpectReplicas,
+    ExpectUid,
+    ExpectUnschedulable,
+    conflict_is_stale,
+    expect,
+    resource_version_lock,
+)
 from .rollouts import WorkloadKind, patch_workload
 from .write_checks import check_replicas, check_requests_within_limits, check_resources, container_field, find_container
 
@@ -98,29 +107,52 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
     @tool(title="Delete a pod", read_only=False, destructive=True, idempotent=False, open_world=True)
     def delete_pod(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,
-                   grace_period_seconds: Annotated[int | None, Field(ge=0, le=3600)] = None) -> WriteResult:
-        """Delete one pod (its controller replaces it)."""
+                   grace_period_seconds: Annotated[int | None, Field(ge=0, le=3600)] = None,
+                   expect_uid: ExpectUid = None) -> WriteResult:
+        """Delete one pod (its controller replaces it); with expect_uid, only that very pod -- a pod
+        recreated under the same name since the plan was made is left alone."""
         def action() -> str:
-            kwargs = {"grace_period_seconds": grace_period_seconds} if grace_period_seconds is not None else {}
-            kube.core.delete_namespaced_pod(name, namespace, _request_timeout=10, **dry(dry_run), **kwargs)
+            where = f"pod {namespace}/{name}"
+            kwargs: dict = {"grace_period_seconds": grace_period_seconds} if grace_period_seconds is not None else {}
+            if expect_uid is not None:
+                pod = kube.core.read_namespaced_pod(name, namespace, _request_timeout=10)
+                expect("delete_pod", where, "uid", expect_uid, pod.metadata.uid)
+                # The API server checks the uid again at deletion time: the check and the delete are one step.
+                kwargs["body"] = {"preconditions": {"uid": expect_uid}}
+            conflict_is_stale("delete_pod", where, lambda: kube.core.delete_namespaced_pod(
+                name, namespace, _request_timeout=10, **dry(dry_run), **kwargs))
             return f"pod {namespace}/{name} deleted"
 
-        return ctx.write("delete_pod", namespace, {"namespace": namespace, "name": name}, reason, dry_run, action)
+        return ctx.write("delete_pod", namespace, {"namespace": namespace, "name": name, "expect_uid": expect_uid},
+                         reason, dry_run, action)
 
-    def set_unschedulable(node: str, unschedulable: bool, reason: str, dry_run: bool) -> WriteResult:
+    def set_unschedulable(node: str, unschedulable: bool, reason: str, dry_run: bool,
+                          expect_unschedulable: bool | None) -> WriteResult:
+        tool_name = "cordon" if unschedulable else "uncordon"
+
         def action() -> str:
-            kube.core.patch_node(node, {"spec": {"unschedulable": unschedulable}}, _request_timeout=10, **dry(dry_run))
+            body: dict = {"spec": {"unschedulable": unschedulable}}
+            if expect_unschedulable is not None:
+                live = kube.core.read_node(node, _request_timeout=10)
+                expect(tool_name, f"node {node}", "unschedulable", expect_unschedulable, bool(live.spec.unschedulable))
+                version = live.metadata.resource_version
+                body.update({"metadata": {"resourceVersion": version}} if version else {})
+            conflict_is_stale(tool_name, f"node {node}",
+                              lambda: kube.core.patch_node(node, body, _request_timeout=10, **dry(dry_run)))
             return f"node {node} {'cordoned' if unschedulable else 'uncordoned'}"
 
-        return ctx.write("cordon" if unschedulable else "uncordon", None, {"node": node}, reason, dry_run, action)
+        return ctx.write(tool_name, None, {"node": node, "expect_unschedulable": expect_unschedulable}, reason, dry_run,
+                         action)
 
     @tool(title="Cordon a node", read_only=False, destructive=True, idempotent=True, open_world=True)
-    def cordon(node: Name, reason: Reason, dry_run: DryRun = False) -> WriteResult:
+    def cordon(node: Name, reason: Reason, dry_run: DryRun = False,
+               expect_unschedulable: ExpectUnschedulable = None) -> WriteResult:
         """Mark a node unschedulable (cluster-scoped: needs '*' in the server's --namespaces)."""
-        return set_unschedulable(node, True, reason, dry_run)
+        return set_unschedulable(node, True, reason, dry_run, expect_unschedulable)
 
     # Uncordoning only lets the scheduler use a node again: additive, not destructive.
     @tool(title="Uncordon a node", read_only=False, destructive=False, idempotent=True, open_world=True)
-    def uncordon(node: Name, reason: Reason, dry_run: DryRun = False) -> WriteResult:
+    def uncordon(node: Name, reason: Reason, dry_run: DryRun = False,
+                 expect_unschedulable: ExpectUnschedulable = None) -> WriteResult:
         """Mark a node schedulable again (cluster-scoped: needs '*' in the server's --namespaces)."""
-        return set_unschedulable(node, False, reason, dry_run)
+        return set_unschedulable(node, False, reason, dry_run, expect_unschedulable)

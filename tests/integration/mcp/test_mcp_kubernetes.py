@@ -330,3 +330,32 @@ def test_rollout_undo_fixes_the_scenario(mcp, apps, lab):
     lab.advance(120)
     deploy = apps.read_namespaced_deployment("catalog", "shop")
     assert deploy.status.ready_replicas == 2
+
+
+def _core(lab) -> client.CoreV1Api:
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    return client.CoreV1Api(client.ApiClient(cfg))
+
+
+def test_delete_pod_pinned_to_a_uid_never_deletes_a_replacement(lab, mcp, audit_path):
+    core = _core(lab)
+    pod = next(p for p in core.list_namespaced_pod("shop").items if p.metadata.name.startswith("frontend"))
+    stale = mcp.call("delete_pod", {"namespace": "shop", "name": pod.metadata.name, "reason": "pinned plan",
+                                    "expect_uid": "00000000-0000-0000-0000-000000000000"})
+    assert stale.is_error and "precondition failed" in stale.text and pod.metadata.uid in stale.text, stale.text
+    assert core.read_namespaced_pod(pod.metadata.name, "shop").metadata.uid == pod.metadata.uid  # still there
+    record = json.loads(audit_path.read_text().splitlines()[-1])
+    assert (record["tool"], record["outcome"], record["args"]["expect_uid"]) == ("delete_pod", "refused",
+                                                                                  "00000000-0000-0000-0000-000000000000")
+    held = mcp.call("delete_pod", {"namespace": "shop", "name": pod.metadata.name, "reason": "pinned plan",
+                                   "expect_uid": pod.metadata.uid, "dry_run": True})
+    assert not held.is_error, held.text
+
+
+def test_cordon_is_refused_without_the_cluster_wide_allow_list_and_its_precondition_is_in_the_schema(lab, mcp):
+    node = _core(lab).list_node().items[0].metadata.name
+    refused = mcp.call("cordon", {"node": node, "reason": "pinned plan", "expect_unschedulable": False})
+    assert refused.is_error and "'*'" in refused.text, refused.text  # this server allows writes in 'shop' only
+    schema = {t.name: t.inputSchema for t in mcp.list_tools()}
+    assert "expect_unschedulable" in schema["cordon"]["properties"] and "expect_uid" in schema["delete_pod"]["properties"]
