@@ -120,7 +120,10 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
     if kind == "ResourceQuota":
         return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
     if kind == "Job":
-        return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0), "failed": status.get("failed", 0)}
+        owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
+        return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
+                "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
+                **({"cronjob": owner} if owner else {})}
     return {**base, "age": _age(meta.get("creationTimestamp"))}
 
 

@@ -15,6 +15,10 @@ from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
+# Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
+# Deployment's pods as often as a StatefulSet's, a DaemonSet's or a Job's; never assume the kind.
+ANY_WORKLOAD = (*WALKABLE[:-1], "CronJob", "Pod")
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 # Analyzer reasons worth carrying over as signals (the rest are restatements of these).
 ANALYZER_SIGNALS = {
@@ -37,15 +41,71 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         workloads = await _service(namespace, name, calls)
         for workload in workloads:
             await _workload(workload, state, calls)
-    elif kind in WORKLOADS:
+    elif kind in WALKABLE:
         await _workload(task.target, state, calls)
     elif kind == "Pod":
-        data, ev = await calls("ownership", kind="Pod", name=name, namespace=namespace)
-        owners = (data or {}).get("owners") or []
-        if owners:
-            await _workload(owners[-1], state, calls)
+        await _pod_target(namespace, name, task.target, state, calls)
+    elif kind == "CronJob":
+        await _cronjob(namespace, name, task.target, state, calls)
     else:
         await _namespace_sweep(namespace, calls)
+
+
+async def _pod_target(namespace: str, name: str, target: str, state: Investigation, calls: Calls) -> None:
+    """A pod: investigate what owns it, or the pod itself when nothing does (a bare pod)."""
+    data, ev = await calls("ownership", kind="Pod", name=name, namespace=namespace)
+    if data is None:
+        await _look_wider(target, state, calls)
+        return
+    owners = data.get("owners") or []
+    if owners and owners[-1].split("/")[1] in WALKABLE:
+        await _workload(owners[-1], state, calls)
+    else:
+        calls.find(target, "BarePod", f"{target} has no controller: nothing recreates it", ev, severity="info")
+        await _pod(namespace, name, target, calls)
+
+
+async def _cronjob(namespace: str, name: str, target: str, state: Investigation, calls: Calls) -> None:
+    """A CronJob: its most recent Jobs carry the failures."""
+    listed, ev = await calls("get_resources", kind="Job", namespace=namespace)
+    jobs = sorted((j for j in (listed or {}).get("items") or [] if j.get("cronjob") == name),
+                  key=lambda j: str(j.get("created") or ""), reverse=True)
+    if not jobs:
+        calls.find(target, "NoRecentJobs", f"{target} has no Jobs in {namespace}", ev, severity="info")
+        await _namespace_sweep(namespace, calls)
+    for job in jobs[:2]:
+        await _workload(resource_id("Job", job["name"], namespace), state, calls)
+
+
+async def _look_wider(target: str, state: Investigation, calls: Calls) -> bool:
+    """The target as named does not exist (an alarm's dimension names a StatefulSet's pods, a Job,
+    a bare pod...): find what the name does name, in any workload kind of that namespace, and
+    investigate that. Nothing found: sweep the namespace -- a failed lookup is never a healthy answer."""
+    namespace, kind, name = split_target(target)
+    if not name:
+        return False
+    found, ev = await calls("find_resource", name=name, kinds=list(ANY_WORKLOAD))
+    in_ns = [m for m in (found or {}).get("matches") or [] if namespace is None or m["resource"].startswith(f"{namespace}/")]
+    # Exact names first (a workload before a pod); else the pods whose names start with it (its pods).
+    exact = sorted((m["resource"] for m in in_ns if m.get("exact")), key=lambda r: r.split("/")[1] == "Pod")
+    prefixed = [m["resource"] for m in in_ns if not m.get("exact") and m["resource"].split("/")[-1].startswith(f"{name}-")]
+    chosen = next((r for r in exact if r != target), None) or (prefixed[0] if prefixed else None)
+    if chosen is None:
+        calls.find(target, "TargetNotFound", f"no {kind or 'object'} named {name!r} exists"
+                   f"{f' in {namespace}' if namespace else ''}, nor any workload or pod by that name: looking at the "
+                   "whole namespace instead", ev, severity="warning")
+        await _namespace_sweep(namespace, calls)
+        return False
+    calls.find(chosen, "TargetResolved", f"{target} does not exist; {name!r} names {chosen}", ev, severity="info",
+               asked=target)
+    _, chosen_kind, chosen_name = split_target(chosen)
+    if chosen_kind == "Pod":
+        await _pod_target(namespace or "", chosen_name or "", chosen, state, calls)
+    elif chosen_kind == "CronJob":
+        await _cronjob(namespace or "", chosen_name or "", chosen, state, calls)
+    else:
+        await _workload(chosen, state, calls, wider=False)
+    return True
 
 
 async def _locate(words: list[str], calls: Calls, namespace: str | None = None) -> None:
@@ -129,10 +189,12 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     return workloads
 
 
-async def _workload(workload: str, state: Investigation, calls: Calls) -> None:
+async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True) -> None:
     namespace, kind, name = split_target(workload)
     own, ev_own = await calls("ownership", kind=kind, name=name, namespace=namespace)
     if own is None:
+        if wider:
+            await _look_wider(workload, state, calls)
         return
     described, ev_spec = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
     spec = ((described or {}).get("object") or {}).get("spec") or {}

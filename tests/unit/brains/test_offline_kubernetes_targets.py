@@ -1,0 +1,118 @@
+"""The offline Kubernetes specialist never assumes what kind of thing a name is: an alarm whose
+dimension names a StatefulSet's (or a Job's) pods is resolved to that workload; a bare pod is read
+itself; a name that names nothing sweeps the namespace and says so -- a failed lookup is never a
+healthy answer. Table tests over scripted tool results (what the MCP server would answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sre_agent.brains.offline.calls import Calls
+from sre_agent.brains.offline.kubernetes import investigate
+from sre_agent.contracts import Incident, ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+from sre_agent.graph.state import Investigation, Task
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+STATE = Investigation(incident=Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW))
+NOT_FOUND = "kubernetes API: 404 Not Found"
+
+
+class Scripted:
+    """Answers (tool, kind) or tool from a table; anything unscripted is a 404, as for a missing object."""
+
+    def __init__(self, answers: dict[Any, Any]) -> None:
+        self.answers, self.calls = answers, []
+
+    async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
+        self.calls.append((tool, args.get("kind"), args.get("name")))
+        answer = self.answers.get((tool, args.get("kind"), args.get("name")), self.answers.get((tool, args.get("kind")),
+                                                                                                 self.answers.get(tool)))
+        record = ToolCallRecord(id=f"ev-{len(self.calls)}", agent=agent, server=server, tool=tool, args=args,
+                                ok=answer is not None)
+        return ToolOutcome(record=record, data=answer, error=None if answer is not None else NOT_FOUND)
+
+
+def run(target: str, answers: dict) -> tuple[Calls, Scripted]:
+    tools = Scripted(answers)
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target=target, question="triage"), STATE, calls))
+    return calls, tools
+
+
+def signals(calls: Calls) -> dict[str, str]:
+    return {f.signal: f.resource for f in calls.findings}
+
+
+CRASHING_POD = {"object": {"metadata": {"name": "ledger-db-0"}, "spec": {"containers": [{"name": "db"}]},
+                           "status": {"containerStatuses": [{"name": "db", "image": "postgres:99", "restartCount": 0,
+                                                             "state": {"waiting": {"reason": "ImagePullBackOff",
+                                                                                   "message": "not found"}}}]}},
+                "events": []}
+
+
+def test_an_alarm_naming_a_statefulsets_pods_is_resolved_to_the_statefulset():
+    calls, tools = run("payments/Deployment/ledger-db", {
+        "find_resource": {"matches": [{"resource": "payments/StatefulSet/ledger-db", "exact": True},
+                                      {"resource": "payments/Pod/ledger-db-0", "exact": False}]},
+        ("ownership", "StatefulSet"): {"pods": [{"pod": "ledger-db-0", "node": "n1", "ready": False}], "calls": []},
+        ("describe", "StatefulSet"): {"object": {"spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "db"}]}}}}},
+        ("describe", "Pod"): CRASHING_POD,
+        "analyze": {"findings": []},
+    })
+    found = signals(calls)
+    assert found["TargetResolved"] == "payments/StatefulSet/ledger-db"
+    assert found["ImagePullBackOff"] == "payments/StatefulSet/ledger-db"
+    assert ("ownership", "StatefulSet", "ledger-db") in tools.calls and ("describe", "Pod", "ledger-db-0") in tools.calls
+
+
+def test_a_name_that_only_prefixes_pods_resolves_to_those_pods_and_their_owner():
+    calls, _ = run("payments/Deployment/settle", {
+        "find_resource": {"matches": [{"resource": "payments/Pod/settle-28391-abcde", "exact": False}]},
+        ("ownership", "Pod"): {"owners": ["payments/Job/settle-28391"], "node": "n1"},
+        ("ownership", "Job"): {"pods": [{"pod": "settle-28391-abcde", "node": "n1", "ready": False}], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "settle"}]}}}}},
+        ("describe", "Pod"): CRASHING_POD,
+        "analyze": {"findings": []},
+    })
+    found = signals(calls)
+    assert found["TargetResolved"] == "payments/Pod/settle-28391-abcde"
+    assert found["ImagePullBackOff"] == "payments/Job/settle-28391"
+
+
+def test_a_bare_pod_is_read_itself():
+    calls, tools = run("payments/Pod/debug-shell", {
+        ("ownership", "Pod"): {"owners": [], "node": "n1"},
+        ("describe", "Pod"): CRASHING_POD,
+    })
+    found = signals(calls)
+    assert found["BarePod"] == "payments/Pod/debug-shell" and found["ImagePullBackOff"] == "payments/Pod/debug-shell"
+
+
+def test_a_name_that_names_nothing_sweeps_the_namespace_and_says_so():
+    calls, tools = run("payments/Deployment/ghost", {
+        "find_resource": {"matches": [{"resource": "other/Deployment/ghost", "exact": True}]},  # another namespace
+        "analyze": {"findings": [{"resource": "payments/Pod/fx-1", "owner": "payments/Deployment/fx", "kind": "Pod",
+                                  "reason": "CrashLoopBackOff", "message": "fx-1 restarting", "severity": "critical"}]},
+    })
+    found = signals(calls)
+    assert found["TargetNotFound"] == "payments/Deployment/ghost"
+    assert found["CrashLoopBackOff"] == "payments/Deployment/fx"  # the sweep found what is actually broken
+    not_found = next(f for f in calls.findings if f.signal == "TargetNotFound")
+    assert not_found.severity == "warning" and "ghost" in not_found.summary
+
+
+def test_a_cronjob_is_investigated_through_its_latest_jobs():
+    calls, tools = run("payments/CronJob/nightly", {
+        ("get_resources", "Job"): {"items": [
+            {"name": "nightly-1", "cronjob": "nightly", "created": "2026-03-01T00:00:00Z", "failed": 0},
+            {"name": "nightly-2", "cronjob": "nightly", "created": "2026-03-02T00:00:00Z", "failed": 4},
+            {"name": "other-1", "created": "2026-03-02T00:00:00Z"}]},
+        ("ownership", "Job"): {"pods": [], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}},
+        "analyze": {"findings": []},
+    })
+    walked = [name for tool, kind, name in tools.calls if tool == "ownership"]
+    assert walked == ["nightly-2", "nightly-1"]
