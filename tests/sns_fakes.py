@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography import x509
@@ -104,3 +107,48 @@ def subscription_confirmation(cert_url: str, subscribe_url: str, *, topic: str =
             "Message": f"You have chosen to subscribe to the topic {topic}.\nTo confirm the subscription, visit the SubscribeURL "
                        "included in this message.", "SubscribeURL": subscribe_url,
             "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "SigningCertURL": cert_url}
+
+
+class StandIn:
+    """An HTTPS server on 127.0.0.1 serving /cert.pem and /confirm, recording every path it is asked for."""
+
+    def __init__(self, tls: LocalhostTls, tmp_path, certificate_pem: bytes) -> None:
+        self.paths: list[str] = []
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 -- http.server's name
+                stand_in.paths.append(self.path)
+                if self.path == "/cert.pem":
+                    self._answer(200, certificate_pem)
+                elif self.path.startswith("/confirm?"):
+                    self._answer(200, b"<ConfirmSubscriptionResponse/>")
+                else:
+                    self._answer(404, b"not found")
+
+            def _answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        (tmp_path / "server.pem").write_bytes(tls.server_cert_pem)
+        (tmp_path / "server.key").write_bytes(tls.server_key_pem)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str, host: str = "localhost") -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

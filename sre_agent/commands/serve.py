@@ -53,7 +53,7 @@ def serve(
     from ..app.wiring import make_notifier
     from ..service.api import build_app
     from ..service.core import IncidentService
-    from ..service.guard import GuardSettings, guard
+    from ..service.guard import guard
 
     settings = settings_for(ctx, {
         "brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
@@ -75,15 +75,24 @@ def serve(
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")
-    guard_settings = GuardSettings(
+    _run_server(guard(build_app(incidents), guard_settings(service, secret, agentcore=agentcore)),
+                service.host, service.port)
+
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def guard_settings(service, secret: str | None, *, agentcore: bool = False):
+    """The HTTP guard's rules for `service` (ServiceSettings): the token, the hosts (loopback names when
+    bound to loopback and none are configured), the origins, the body limit; SNS deliveries -- and, with
+    --agentcore, /invocations -- authenticate themselves instead of by bearer token."""
+    from ..service.guard import GuardSettings
+
+    return GuardSettings(
         token=secret, max_body_bytes=service.max_body_bytes,
         allowed_hosts=service.allowed_hosts or (LOOPBACK_HOSTS if _loopback(service.host) else ["*"]),
         allowed_origins=service.allowed_origins,
         signature_auth_paths=["/v1/alarms/sns", *(["/invocations"] if agentcore else [])])
-    _run_server(guard(build_app(incidents), guard_settings), service.host, service.port)
-
-
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def _run_server(app, host: str, port: int) -> None:

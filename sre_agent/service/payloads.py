@@ -83,6 +83,15 @@ class Question(BaseModel):
     namespace: str | None = Field(None, max_length=63, description="scope the question to one namespace (kubectl -n)")
 
 
+class AgentCorePrompt(BaseModel):
+    """An AgentCore Runtime invocation asking a question: its field is `prompt` (a 422 names that, not
+    `question`); anything else the runtime adds is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    prompt: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    namespace: str | None = Field(None, max_length=63, description="scope the question to one namespace (kubectl -n)")
+
+
 class ApprovalAnswer(BaseModel):
     """A human's answer to a pending approval: names the pinned action it approves and the approval it answers."""
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from ..app.intake import IntakeError
 from .api import acknowledged, error, json_object
 from .core import IncidentService
-from .payloads import Question, loads
+from .payloads import AgentCorePrompt, Question, loads
 from .sources.alertmanager import alertmanager_batch
 from .sources.sns import SnsRejected, SnsVerifier
 
@@ -84,7 +84,8 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
         body = await json_object(request)
         if "prompt" not in body:
             return acknowledged(await asyncio.to_thread(service.receive_alarm, body, "agentcore"), service)
-        question = Question.model_validate({"question": body["prompt"], "namespace": body.get("namespace")})
+        prompt = AgentCorePrompt.model_validate(body)
+        question = Question(question=prompt.prompt, namespace=prompt.namespace)
         session = request.headers.get(SESSION_HEADER)
         answer, session_id = await _chat(service, question, session)
         return JSONResponse({"session_id": session_id, **answer.model_dump(mode="json")})
