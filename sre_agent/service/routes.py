@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from ..app.intake import IntakeError
 from .api import acknowledged, error, json_object
-from .core import IncidentService
+from .core import Backpressure, IncidentService
 from .payloads import AgentCorePrompt, Question, loads
 from .sources.alertmanager import alertmanager_batch
 from .sources.sns import SnsRejected, SnsVerifier
@@ -57,7 +57,11 @@ def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifi
             raise IntakeError("the SNS Message is not JSON; expected a CloudWatch alarm notification") from None
         if not isinstance(alarm, dict):
             raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
-        return acknowledged(await asyncio.to_thread(service.receive_alarm, alarm, "sns"), service)
+        try:
+            outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns")
+        except Backpressure as exc:  # SNS retries 5xx only: a 429 would be taken as delivered, and the alarm lost
+            return JSONResponse({"error": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after_s)})
+        return acknowledged(outcome, service)
 
     @app.post("/v1/alarms/alertmanager", summary="A Prometheus Alertmanager webhook (version 4)")
     async def alertmanager(request: Request) -> JSONResponse:

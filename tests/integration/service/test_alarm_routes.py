@@ -182,6 +182,16 @@ def test_an_sns_alarm_opens_an_incident_a_repeat_joins_it_and_ok_resolves_it(ser
     assert stand_in.paths == ["/cert.pem"]  # fetched once, cached for the rest
 
 
+def test_a_full_queue_answers_sns_503_so_that_sns_retries(tmp_path, verifier, stand_in, identity):
+    service = IncidentService(RunOptions(state_dir=tmp_path), shared_servers=False, sns_topic_arns=[TOPIC], max_queue=1)
+    with Served(service, verifier, token=TOKEN) as served:
+        assert post_sns(served.client, signed_alarm(identity, stand_in, ALARM)).status_code == 202
+        other = {**ALARM, "AlarmName": "cart-5xx"}
+        full = post_sns(served.client, signed_alarm(identity, stand_in, other))
+        assert full.status_code == 503 and int(full.headers["Retry-After"]) > 0, full.text
+        assert len(service.store.incidents()) == 1  # nothing persisted: SNS delivers it again later
+
+
 @pytest.mark.parametrize("attack", ["forged", "unsigned", "foreign_topic", "bearer_token_only"])
 def test_a_forged_unsigned_or_foreign_sns_delivery_is_refused_and_nothing_persisted(served, stand_in, identity, attack):
     if attack == "forged":  # a real signature, a different alarm
