@@ -11,6 +11,7 @@
     GET  /v1/incidents/{id}/report     the last run's report (markdown)
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...",
                                        "approval_id": "apr-...", "by": "...", "note": "..."}
+    POST /v1/incidents/{id}/resolve    {"by": "...", "note": "..."}: close an open incident by hand
     GET  /healthz  /readyz  /metrics
     POST /invocations  GET /ping       the Bedrock AgentCore Runtime contract (routes.py)
 
@@ -32,7 +33,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 
 from .core import Backpressure, IncidentService, IntakeError
-from .payloads import ApprovalAnswer, Question, loads
+from .payloads import ApprovalAnswer, Question, Resolution, loads
 from .store import IntakeOutcome
 
 
@@ -150,6 +151,15 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
             return error(409, str(exc))
         return JSONResponse({"incident_id": incident_id, "run_id": run.run_id, "decision": answer.decision,
                              "action_id": answer.action_id}, 202)
+
+    @app.post("/v1/incidents/{incident_id}/resolve", summary="Resolve an open incident by hand")
+    async def resolve(incident_id: str, resolution: Resolution) -> JSONResponse:
+        note = f"resolved by {resolution.by}" + (f": {resolution.note}" if resolution.note else "")
+        if not await asyncio.to_thread(service.store.resolve_incident, incident_id, note):
+            if service.store.incident(incident_id) is None:
+                return error(404, f"no incident {incident_id}")
+            return error(409, f"incident {incident_id} is resolved already")
+        return JSONResponse(service.incident_view(incident_id))
 
     @app.get("/healthz", summary="The process is serving")
     async def healthz() -> dict[str, str]:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..app.intake import IntakeError
+from ..app.schedules import ScheduledSweep
 from .payloads import loads
-from .schedule import FileSweepArchive, ScheduledSweep, run_schedules
+from .schedule import FileSweepArchive, problem_key, run_schedules
 from .sqs import Permanent, SqsConsumer
 
 if TYPE_CHECKING:
@@ -47,6 +48,21 @@ async def consume_sqs(service: IncidentService, queue_url: str, stop: asyncio.Ev
     await consumer.run(stop)
 
 
+def resolve_gone(service: IncidentService, schedule: ScheduledSweep, report: SweepReport) -> list[str]:
+    """The open sweep incidents in this schedule's scope whose problem a complete sweep no longer finds
+    are resolved (never the incidents alarms opened: their OK resolves them). A sweep with a hole
+    (status unknown) resolves nothing: what it did not list, it did not see."""
+    if report.status == "unknown":
+        return []
+    present = {f"sweep:{problem_key(p)}" for p in report.problems}
+    scope = f"sweep:{schedule.namespace}/" if schedule.namespace else "sweep:"
+    gone = [key for key in service.store.open_keys(scope) if key not in present]
+    for key in gone:
+        service.receive_resolution(key, f"scheduled sweep {schedule.name} no longer finds it "
+                                        f"({report.started_at.isoformat()})", {"sweep": schedule.name}, "sweep")
+    return gone
+
+
 async def run_sweeps(service: IncidentService, schedules: list[ScheduledSweep], stop: asyncio.Event) -> None:
     """Each schedule at its cron times, over the service's shared MCP servers; a problem new since the
     previous sweep opens an incident (correlated like any other: one open incident per problem)."""
@@ -60,8 +76,10 @@ async def run_sweeps(service: IncidentService, schedules: list[ScheduledSweep], 
             from ..app.wiring import server_connections
 
             servers = server_connections(service.options)
-        async with Toolbox(servers) as tools:
-            return await asyncio.wait_for(run_sweep(tools, schedule.namespace), SWEEP_TIMEOUT_S)
+        async with Toolbox(servers, reads_only=True) as tools:
+            report = await asyncio.wait_for(run_sweep(tools, schedule.namespace), SWEEP_TIMEOUT_S)
+        await asyncio.to_thread(resolve_gone, service, schedule, report)
+        return report
 
     async def open_incident(incident) -> None:
         await asyncio.to_thread(service.receive_incident, incident, {"sweep": incident.title}, "sweep")

@@ -103,6 +103,14 @@ class ApprovalAnswer(BaseModel):
     note: str = Field("", max_length=2000)
 
 
+class Resolution(BaseModel):
+    """A human closes an incident: a problem fixed by hand, a false alarm."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=200, description="who resolves it")
+    note: str = Field("", max_length=2000)
+
+
 def no_nan(value: Any, depth: int = 0) -> None:
     """JSON that Python accepts but no alarm contains: NaN/Infinity, or nesting deeper than any notification."""
     if depth > 32:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from ..contracts import Incident
 
 RunState = Literal["queued", "running", "awaiting_approval", "done", "failed"]
-Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored"]
+Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored", "duplicate"]
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sre_incidents (incident_id TEXT PRIMARY KEY, correlation_key TEXT, state TEXT NOT NULL, "
@@ -47,7 +47,10 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS sre_runs_by_state ON sre_runs (state, created_at)",
     "CREATE INDEX IF NOT EXISTS sre_runs_by_incident ON sre_runs (incident_id, created_at)",
     "CREATE TABLE IF NOT EXISTS sre_notifications (received_at DOUBLE PRECISION NOT NULL, source TEXT NOT NULL, "
-    "correlation_key TEXT, incident_id TEXT, disposition TEXT NOT NULL, payload TEXT NOT NULL)",
+    "correlation_key TEXT, incident_id TEXT, disposition TEXT NOT NULL, payload TEXT NOT NULL, message_id TEXT)",
+    # A sender's own message id (SNS MessageId): a redelivered or replayed message is recognised, never acted on twice.
+    "CREATE UNIQUE INDEX IF NOT EXISTS sre_notifications_message ON sre_notifications (message_id) "
+    "WHERE message_id IS NOT NULL",
 ]
 RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "
                "result, report, error, claims, created_at, updated_at")
@@ -139,12 +142,15 @@ class _SqlStore:
             self._sql("SELECT 1").fetchone()
 
     # --- intake --------------------------------------------------------------------------------
-    def intake(self, incident: Incident, payload: Any, source: str) -> IntakeOutcome:
+    def intake(self, incident: Incident, payload: Any, source: str, message_id: str | None = None) -> IntakeOutcome:
         """Persist a notification and the work it causes, in one transaction: a new incident and its
         first run; or, when an incident for the same problem is open, the notification joins it --
         with a fresh run only when its last run said `remediated` (the fix did not hold)."""
         now = time.time()
         with self._lock, self._transaction(incident.correlation_key):
+            seen = self._seen(message_id)
+            if seen is not None:
+                return seen
             open_row = (self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents WHERE correlation_key=? AND state='open'",
                                   (incident.correlation_key,)).fetchone() if incident.correlation_key else None)
             if open_row is None:
@@ -165,14 +171,18 @@ class _SqlStore:
                     run_id, disposition = self._queue_run(incident_id, now), "reinvestigating"
                 else:
                     run_id, disposition = None, "attached"
-            self._record(now, source, incident.correlation_key, incident_id, disposition, payload)
+            self._record(now, source, incident.correlation_key, incident_id, disposition, payload, message_id)
         return IntakeOutcome(incident_id=incident_id, run_id=run_id, disposition=disposition)
 
-    def resolve(self, correlation_key: str, note: str, payload: Any, source: str) -> IntakeOutcome:
+    def resolve(self, correlation_key: str, note: str, payload: Any, source: str,
+                message_id: str | None = None) -> IntakeOutcome:
         """An OK / resolved notification: the open incident for the problem is resolved (a run still
         going carries on and verifies for itself). Never starts a run."""
         now = time.time()
         with self._lock, self._transaction(correlation_key):
+            seen = self._seen(message_id)
+            if seen is not None:
+                return seen
             row = self._sql("SELECT incident_id, notes FROM sre_incidents WHERE correlation_key=? AND state='open'",
                             (correlation_key,)).fetchone()
             incident_id = row[0] if row else None
@@ -180,8 +190,43 @@ class _SqlStore:
                 notes = [*json.loads(row[1]), note]
                 self._sql("UPDATE sre_incidents SET state='resolved', resolved_at=?, updated_at=?, notes=? WHERE incident_id=?",
                           (now, now, json.dumps(notes), incident_id))
-            self._record(now, source, correlation_key, incident_id, "resolved" if row else "ignored", payload)
+            self._record(now, source, correlation_key, incident_id, "resolved" if row else "ignored", payload, message_id)
         return IntakeOutcome(incident_id=incident_id, run_id=None, disposition="resolved" if row else "ignored")
+
+    def record(self, source: str, disposition: Disposition, payload: Any, correlation_key: str | None = None,
+               message_id: str | None = None) -> IntakeOutcome:
+        """A notification that changes nothing (INSUFFICIENT_DATA): kept like every other, nothing started."""
+        with self._lock, self._transaction(correlation_key):
+            seen = self._seen(message_id)
+            if seen is not None:
+                return seen
+            self._record(time.time(), source, correlation_key, None, disposition, payload, message_id)
+        return IntakeOutcome(incident_id=None, run_id=None, disposition=disposition)
+
+    def resolve_incident(self, incident_id: str, note: str) -> bool:
+        """A human closes an incident (a sweep problem fixed by hand, a false alarm); False when not open."""
+        now = time.time()
+        with self._lock, self._transaction():
+            row = self._sql("SELECT notes FROM sre_incidents WHERE incident_id=? AND state='open'" + self._for_update,
+                            (incident_id,)).fetchone()
+            if row is None:
+                return False
+            self._sql("UPDATE sre_incidents SET state='resolved', resolved_at=?, updated_at=?, notes=? WHERE incident_id=?",
+                      (now, now, json.dumps([*json.loads(row[0]), note]), incident_id))
+        return True
+
+    def open_keys(self, prefix: str) -> list[str]:
+        """Correlation keys of the open incidents whose key starts with `prefix` (e.g. a sweep's scope)."""
+        with self._lock:
+            rows = self._sql("SELECT correlation_key FROM sre_incidents WHERE state='open' AND correlation_key IS NOT NULL "
+                             "AND substr(correlation_key, 1, ?) = ?", (len(prefix), prefix)).fetchall()
+        return [r[0] for r in rows]
+
+    def _seen(self, message_id: str | None) -> IntakeOutcome | None:
+        if not message_id:
+            return None
+        row = self._sql("SELECT incident_id FROM sre_notifications WHERE message_id=?", (message_id,)).fetchone()
+        return None if row is None else IntakeOutcome(incident_id=row[0], run_id=None, disposition="duplicate")
 
     def has_open(self, correlation_key: str) -> bool:
         with self._lock:
@@ -197,9 +242,10 @@ class _SqlStore:
         return run_id
 
     def _record(self, now: float, source: str, key: str | None, incident_id: str | None, disposition: str,
-                payload: Any) -> None:
-        self._sql("INSERT INTO sre_notifications (received_at, source, correlation_key, incident_id, disposition, payload) "
-                  "VALUES (?, ?, ?, ?, ?, ?)", (now, source, key, incident_id, disposition, json.dumps(payload, default=str)))
+                payload: Any, message_id: str | None = None) -> None:
+        self._sql("INSERT INTO sre_notifications (received_at, source, correlation_key, incident_id, disposition, payload, "
+                  "message_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (now, source, key, incident_id, disposition, json.dumps(payload, default=str), message_id))
 
     # --- the work queue ------------------------------------------------------------------------
     def backlog(self) -> int:

@@ -105,3 +105,14 @@ def test_the_openapi_document_names_the_routes(tmp_path):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/incidents", "/v1/incidents/{incident_id}", "/v1/incidents/{incident_id}/approval",
             "/v1/alarms/eventbridge", "/healthz", "/readyz", "/metrics"} <= set(paths)
+
+
+def test_an_incident_is_resolved_by_hand_once(tmp_path):
+    client, _ = _client(tmp_path)
+    incident_id = client.post("/v1/incidents", json=ALARM).json()["incident_id"]
+    done = client.post(f"/v1/incidents/{incident_id}/resolve", json={"by": "carol", "note": "restarted by hand"})
+    assert done.status_code == 200 and done.json()["state"] == "resolved"
+    assert done.json()["notes"] == ["resolved by carol: restarted by hand"]
+    assert client.post(f"/v1/incidents/{incident_id}/resolve", json={"by": "carol"}).status_code == 409
+    assert client.post("/v1/incidents/inc-nope/resolve", json={"by": "carol"}).status_code == 404
+    assert client.post(f"/v1/incidents/{incident_id}/resolve", json={}).status_code == 422

@@ -130,3 +130,27 @@ def test_everything_survives_reopening_the_store(tmp_path):
     reopened = SqliteStore(path)
     assert reopened.incident(queued.incident_id).incident.alarm["AlarmName"] == "catalog-5xx"
     assert reopened.claim_next("after-restart", 30).run_id == queued.run_id
+
+
+def test_a_redelivered_message_is_recognised_by_its_id_and_changes_nothing(store):
+    first = store.intake(incident_from_alarm(alarm()), {}, "sns", message_id="m-1")
+    store.resolve(incident_from_alarm(alarm()).correlation_key, "OK", {}, "sns", message_id="m-2")
+    replayed = store.intake(incident_from_alarm(alarm(minute=40)), {}, "sns", message_id="m-1")
+    assert replayed.disposition == "duplicate" and replayed.incident_id == first.incident_id and replayed.run_id is None
+    assert store.resolve("any", "OK", {}, "sns", message_id="m-2").disposition == "duplicate"
+    assert len(store.incidents()) == 1  # the replay did not reopen anything
+    assert store.record("sns", "ignored", {}, message_id="m-1").disposition == "duplicate"
+
+
+def test_a_human_resolves_an_open_incident_once(store):
+    opened = store.intake(incident_from_alarm(alarm()), {}, "sns")
+    assert store.resolve_incident(opened.incident_id, "resolved by carol: fixed by hand") is True
+    assert store.resolve_incident(opened.incident_id, "again") is False
+    assert store.incident(opened.incident_id).notes == ["resolved by carol: fixed by hand"]
+
+
+def test_open_keys_by_prefix(store):
+    for name in ("a", "b"):
+        store.intake(incident_from_alarm(alarm(name=name)), {}, "sns")
+    assert sorted(store.open_keys("cloudwatch:a|")) == ["cloudwatch:a|Namespace=shop,Service=catalog"]
+    assert len(store.open_keys("cloudwatch:")) == 2 and store.open_keys("sweep:") == []
