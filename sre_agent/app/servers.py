@@ -4,6 +4,7 @@ command, even for `--help` -- do not import the MCP client."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Mapping
@@ -27,7 +28,27 @@ class ServerConnection(BaseModel):
             return {"transport": "stdio", "command": sys.executable, "args": ["-m", self.module, *self.args],
                     "env": {**server_environment(os.environ), **self.env}}
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return {"transport": "streamable_http", "url": self.url, "headers": headers}
+        return {"transport": "streamable_http", "url": self.url, "headers": headers,
+                "httpx_client_factory": mcp_http_client}
+
+
+@functools.cache
+def _ssl_context() -> Any:
+    import httpx
+
+    return httpx.create_ssl_context()  # what httpx builds for verify=True (certifi; SSL_CERT_FILE/DIR honoured)
+
+
+def mcp_http_client(headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None) -> Any:
+    """The MCP client's httpx.AsyncClient (mcp.shared._httpx_utils.create_mcp_http_client: same timeouts,
+    no redirects) with one TLS context for the process. httpx builds a fresh one per client -- it loads
+    the CA bundle, 30-70 ms of CPU on the event loop -- and every run opens a client per server: in
+    `serve` that stalled intake and the other runs ~0.2 s per run (bench/bench_service.py)."""
+    import httpx
+    from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
+
+    return httpx.AsyncClient(headers=headers, auth=auth, verify=_ssl_context(),
+                             timeout=timeout or httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT))
 
 
 # What a child server must not inherit from the responder's environment: SRE_MCP_* would override
