@@ -24,7 +24,8 @@ def _format_quota(key: str, value: float) -> str:
 def quota_usage(world: ClusterContext, namespace: str) -> dict[str, float]:
     used: dict[str, float] = {"pods": 0.0}
     for pod in world.pods_in(namespace):
-        if pod["status"].get("phase") in ("Succeeded", "Failed"):
+        # A pod written straight from a scenario's manifests (a bare pod) has no status until the kubelet runs.
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
             continue
         used["pods"] += 1
         for key, value in pod_requests(pod).items():
