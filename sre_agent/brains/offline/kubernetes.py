@@ -112,11 +112,12 @@ async def _locate(words: list[str], calls: Calls, namespace: str | None = None) 
     """Chat questions name things loosely: find the Service (or workload) each word names (in
     `namespace` when the question is scoped to one)."""
     for word in words[:6]:
-        found, ev = await calls("find_resource", name=word, kinds=["Service", *WORKLOADS])
+        found, ev = await calls("find_resource", name=word, kinds=["Service", *ANY_WORKLOAD])
         exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")
                  and (namespace is None or m["resource"].startswith(f"{namespace}/"))]
         if exact:
-            chosen = next((r for r in exact if "/Service/" in r), exact[0])
+            # A Service first (its callers and backends), then a workload, a bare pod last.
+            chosen = min(exact, key=lambda r: (r.split("/")[1] != "Service", r.split("/")[1] == "Pod"))
             calls.find(chosen, "Located", f"the question mentions {word!r}: {chosen}", ev, severity="info")
 
 

@@ -24,10 +24,11 @@ class Scripted:
     """Answers (tool, kind) or tool from a table; anything unscripted is a 404, as for a missing object."""
 
     def __init__(self, answers: dict[Any, Any]) -> None:
-        self.answers, self.calls = answers, []
+        self.answers, self.calls, self.args = answers, [], []
 
     async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
         self.calls.append((tool, args.get("kind"), args.get("name")))
+        self.args.append(args)
         answer = self.answers.get((tool, args.get("kind"), args.get("name")), self.answers.get((tool, args.get("kind")),
                                                                                                  self.answers.get(tool)))
         record = ToolCallRecord(id=f"ev-{len(self.calls)}", agent=agent, server=server, tool=tool, args=args,
@@ -116,3 +117,20 @@ def test_a_cronjob_is_investigated_through_its_latest_jobs():
     })
     walked = [name for tool, kind, name in tools.calls if tool == "ownership"]
     assert walked == ["nightly-2", "nightly-1"]
+
+
+def test_a_question_locates_a_job_or_a_cronjob_by_name_not_only_deployments_and_services():
+    tools = Scripted({"find_resource": {"matches": [{"resource": "clearing/Pod/settle-1-abcde", "exact": False},
+                                                    {"resource": "clearing/Job/settle-1", "exact": True}]}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate settle-1"), STATE, calls))
+    assert signals(calls)["Located"] == "clearing/Job/settle-1"
+    assert {"Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"} <= set(tools.args[0]["kinds"])
+
+
+def test_a_located_service_wins_over_a_workload_of_the_same_name():
+    tools = Scripted({"find_resource": {"matches": [{"resource": "t/Deployment/fx", "exact": True},
+                                                    {"resource": "t/Service/fx", "exact": True}]}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate fx"), STATE, calls))
+    assert signals(calls)["Located"] == "t/Service/fx"
