@@ -155,6 +155,9 @@ class ServiceSettings(Section):
     sweeps: list[ScheduledSweep] = Field(default_factory=list, description="scheduled health sweeps: [{name, cron, "
                                          "namespace, open_incidents, severity, timezone}]; a problem new since the "
                                          "previous sweep opens an incident")
+    lease_s: float = Field(60.0, ge=5, le=3600, description="advanced: how long a worker's claim on a run lasts "
+                           "without renewal (renewed every third of it); a run whose replica died is carried on by "
+                           "another worker this long after its last renewal")
 
     _lists = field_validator("allowed_hosts", "allowed_origins", "sns_topic_arns", mode="before")(_comma_list)
 

@@ -71,7 +71,8 @@ def serve(
         incidents = IncidentService(options, workers=service.workers, max_queue=service.max_queue,
                                     public_url=service.public_url, notifier=make_notifier(options),
                                     sns_topic_arns=service.sns_topic_arns, sqs_queue_url=service.sqs_queue_url,
-                                    sqs_dead_letter_queue_url=service.sqs_dead_letter_queue_url, sweeps=service.sweeps)
+                                    sqs_dead_letter_queue_url=service.sqs_dead_letter_queue_url, sweeps=service.sweeps,
+                                    lease_s=service.lease_s)
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")

@@ -15,7 +15,7 @@ from ..contracts import Incident
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
 from .store import IncidentRecord, IntakeOutcome, RunRecord, open_store
-from .workers import Workers, default_workers
+from .workers import LEASE_S, Workers, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ class IncidentService:
     def __init__(self, options: RunOptions, *, workers: int | None = None, max_queue: int = 200,
                  shared_servers: bool = True, notifier: Any = None, public_url: str | None = None,
                  sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
-                 sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None) -> None:
+                 sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
+                 lease_s: float = LEASE_S) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.metrics = ServiceMetrics()
@@ -43,7 +44,7 @@ class IncidentService:
 
             self.servers = SharedServers(options)
         self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
-                               on_event=self._on_event)
+                               on_event=self._on_event, lease_s=lease_s)
         self.metrics.watch(self.store, self.workers)
         self.notifier = notifier
         self.public_url = public_url
@@ -60,6 +61,8 @@ class IncidentService:
         (a crash, a restart) are picked up again -- from their checkpoints -- by the workers."""
         from .feeds import consume_sqs, run_sweeps
 
+        if self.options.checkpoint_dsn:
+            await self._create_postgres_tables()
         if self.servers is not None:
             await self.servers.start()
         self.workers.start()
@@ -70,6 +73,28 @@ class IncidentService:
         if self.sweeps:
             self._feeds.append(loop.create_task(run_sweeps(self, self.sweeps, self._stop)))
         self.started_at = time.time()
+
+    async def _create_postgres_tables(self) -> None:
+        """The checkpointer's and the action ledger's tables, created now under the store's schema lock:
+        left to the first run of each replica, replicas starting together on a fresh database race
+        (concurrent CREATE TABLE IF NOT EXISTS, the checkpointer's migrations) and the loser's run fails."""
+        from contextlib import AsyncExitStack
+
+        import psycopg
+
+        from ..app.wiring import make_ledger, open_checkpointer
+        from .store import schema_lock
+
+        def create() -> None:  # on a connection of its own: the lock is polled (store.schema_lock says why)
+            with psycopg.connect(self.options.checkpoint_dsn, autocommit=True) as conn, schema_lock(conn):
+                asyncio.run(setup_checkpointer())
+                make_ledger(self.options)._db.close()  # its CREATE TABLE IF NOT EXISTS
+
+        async def setup_checkpointer() -> None:
+            async with AsyncExitStack() as stack:
+                await open_checkpointer(self.options, stack)  # runs the checkpointer's setup()
+
+        await asyncio.to_thread(create)
 
     async def stop(self) -> None:
         self._stop.set()

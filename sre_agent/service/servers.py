@@ -5,7 +5,11 @@ processes and 6 GB). Each run opens cheap HTTP sessions to them.
 Each server gets its own random bearer token, is bound to 127.0.0.1 and prints the address it bound
 (port 0: a free one). A server that exits is started again the next time a run asks for the
 connections; /readyz reports one that is down. Writes are gated by the same flags a stdio server
-gets (stdio_servers): the policy, not a tool argument, decides."""
+gets (stdio_servers): the policy, not a tool argument, decides.
+
+The servers die with the service: on Linux each is started with PR_SET_PDEATHSIG, so even a SIGKILL of
+the service (the OOM killer, `kill -9`) takes them down instead of leaving them serving, holding ports
+and able to write -- the restarted service starts its own."""
 
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ import logging
 import os
 import re
 import secrets
+import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..app.options import RunOptions
@@ -42,6 +48,28 @@ class _Server:
         return self.process is not None and self.process.returncode is None and self.url is not None
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the child, between fork and exec: SIGTERM when this process dies, however it dies (Linux's
+    PR_SET_PDEATHSIG; it fires when the forking *thread* ends -- here the event loop's, which lives as
+    long as the service). Elsewhere None: a server outlives a killed service (a clean stop() ends them)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork: nothing to load after it
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the service died between the fork and prctl: no signal will come
+            os._exit(1)
+
+    return preexec
+
+
 class SharedServers:
     """Start with `await servers.start()`; `connections()` for RunOptions.servers; `stop()` at shutdown."""
 
@@ -63,7 +91,7 @@ class SharedServers:
         server.url, server.stderr_tail = None, []
         server.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", server.module, *args, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with_parent())
         try:
             server.url = await asyncio.wait_for(self._bound_url(server), self.start_timeout_s)
             server.last_error = None

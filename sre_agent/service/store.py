@@ -52,6 +52,10 @@ SCHEMA = [
     "CREATE UNIQUE INDEX IF NOT EXISTS sre_notifications_message ON sre_notifications (message_id) "
     "WHERE message_id IS NOT NULL",
 ]
+# PostgreSQL: concurrent CREATE TABLE IF NOT EXISTS of one table fails (a unique violation in pg_type), so
+# replicas starting together on a fresh database create their tables one at a time under this advisory lock.
+SCHEMA_LOCK = "sre_agent.schema"
+SCHEMA_LOCK_TIMEOUT_S = 300.0
 RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "
                "result, report, error, claims, created_at, updated_at")
 INCIDENT_COLUMNS = ("incident_id, correlation_key, state, source, title, severity, incident, notifications, notes, "
@@ -397,10 +401,11 @@ class PostgresStore(_SqlStore):
         from psycopg import sql
 
         self._conn = psycopg.connect(dsn, autocommit=True)
-        if schema:  # a schema of its own (tests; several services in one database)
-            self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-            self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        super().__init__(self._conn)
+        with schema_lock(self._conn):
+            if schema:  # a schema of its own (tests; several services in one database)
+                self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+                self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            super().__init__(self._conn)
 
     @contextmanager
     def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
@@ -408,6 +413,23 @@ class PostgresStore(_SqlStore):
             if lock_key:
                 self._sql("SELECT pg_advisory_xact_lock(hashtext(?))", (lock_key,))
             yield
+
+
+@contextmanager
+def schema_lock(conn: Any, timeout_s: float = SCHEMA_LOCK_TIMEOUT_S) -> Iterator[None]:
+    """SCHEMA_LOCK, as a session lock on `conn` (autocommit). Polled with pg_try_advisory_lock, never
+    waited for in a statement: a session blocked in pg_advisory_lock holds a snapshot, and the
+    checkpointer's CREATE INDEX CONCURRENTLY in the lock holder waits for every such snapshot -- a
+    deadlock PostgreSQL cannot see (the two sessions of the holder meet in its client)."""
+    deadline = time.monotonic() + timeout_s
+    while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (SCHEMA_LOCK,)).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"another replica held the schema lock for {timeout_s:.0f}s")
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (SCHEMA_LOCK,))
 
 
 def open_store(state_dir: Path, dsn: str | None) -> _SqlStore:
