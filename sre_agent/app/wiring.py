@@ -13,7 +13,7 @@ from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.ledger import ActionLedger, PostgresActionLedger
 from ..graph.policy import RemediationPolicy
-from ..graph.ports import Brain, Ledger
+from ..graph.ports import Brain
 from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
@@ -74,7 +74,7 @@ def make_policy(options: RunOptions) -> RemediationPolicy:
                              approval_timeout_s=options.approval_timeout_s)
 
 
-def make_ledger(options: RunOptions) -> Ledger:
+def make_ledger(options: RunOptions) -> ActionLedger | PostgresActionLedger:
     """One action per fault *per cluster*: the ledger is scoped by the cluster the run acts on."""
     scope = cluster_identity(options)
     if options.checkpoint_dsn:
@@ -98,8 +98,10 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
         with tracer.node_span("connect"):  # starting the MCP servers is often most of a short run
             toolbox = await stack.enter_async_context(Toolbox(server_connections(options), tracer=tracer))
         graph = build_graph(await open_checkpointer(options, stack))
+        ledger = make_ledger(options)
+        stack.callback(ledger.close)
         context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
                              notifier=make_notifier(options),
-                             ledger=make_ledger(options), verify_timeout_s=options.verify_timeout_s,
+                             ledger=ledger, verify_timeout_s=options.verify_timeout_s,
                              verify_poll_s=options.verify_poll_s)
         yield graph, context

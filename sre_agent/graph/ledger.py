@@ -79,6 +79,11 @@ class _SqlLedger:
     def _sql(self, statement: str, params: tuple = ()) -> Any:
         return self._db.execute(statement.replace("?", self.placeholder), params)
 
+    def close(self) -> None:
+        """A run's ledger lives as long as the run step: a long-lived service must not leak a connection per step."""
+        with self._lock:
+            self._db.close()
+
     def _resource(self, resource: str) -> str:
         return f"{self.scope} {resource}" if self.scope else resource
 

@@ -111,23 +111,28 @@ class IncidentService:
             # Roughly one queue's worth of steps at ~10 s each, spread over the workers.
             raise Backpressure(backlog, max(5, min(300, backlog * 10 // max(1, self.workers.size))))
 
-    def receive_alarm(self, body: dict[str, Any], source: str) -> IntakeOutcome:
+    def receive_alarm(self, body: dict[str, Any], source: str, message_id: str | None = None) -> IntakeOutcome:
         """A CloudWatch alarm notification (raw, SNS or EventBridge). pydantic.ValidationError or
-        IntakeError for a body that is not one; Backpressure when the queue is full."""
+        IntakeError for a body that is not one; Backpressure when the queue is full. `message_id`
+        (default: an SNS envelope's MessageId) recognises a redelivery: it changes nothing."""
+        if message_id is None and isinstance(body.get("MessageId"), str) and "Type" in body:
+            message_id = f"sns:{body['MessageId']}"
         alarm = alarm_in(body)
         try:
             incident = incident_from_alarm(alarm)
         except AlarmResolved as resolved:
-            return self.receive_resolution(resolved.correlation_key, str(resolved), body, source)
+            return self.receive_resolution(resolved.correlation_key, str(resolved), body, source, message_id)
         if (alarm.get("NewStateValue") or (alarm.get("detail") or {}).get("state", {}).get("value")) == "INSUFFICIENT_DATA":
-            self.metrics.notifications.labels(source, "ignored").inc()
-            return IntakeOutcome(incident_id=None, run_id=None, disposition="ignored")
-        return self.receive_incident(incident, body, source)
+            # Kept like every notification (what arrived, when), but no data is not a problem: nothing starts.
+            outcome = self.store.record(source, "ignored", body, incident.correlation_key, message_id)
+            self.metrics.notifications.labels(source, outcome.disposition).inc()
+            return outcome
+        return self.receive_incident(incident, body, source, message_id)
 
-    def receive_incident(self, incident: Incident, payload: Any, source: str) -> IntakeOutcome:
+    def receive_incident(self, incident: Incident, payload: Any, source: str, message_id: str | None = None) -> IntakeOutcome:
         if not self._joins_open_incident(incident):
             self._admit()
-        outcome = self.store.intake(incident, payload, source)
+        outcome = self.store.intake(incident, payload, source, message_id)
         self.metrics.notifications.labels(source, outcome.disposition).inc()
         if outcome.run_id:
             self.workers.wake()
@@ -137,8 +142,9 @@ class IncidentService:
         # A notification for a problem already open costs no queue slot: it is never refused for load.
         return bool(incident.correlation_key) and self.store.has_open(incident.correlation_key)
 
-    def receive_resolution(self, correlation_key: str, note: str, payload: Any, source: str) -> IntakeOutcome:
-        outcome = self.store.resolve(correlation_key, note, payload, source)
+    def receive_resolution(self, correlation_key: str, note: str, payload: Any, source: str,
+                           message_id: str | None = None) -> IntakeOutcome:
+        outcome = self.store.resolve(correlation_key, note, payload, source, message_id)
         self.metrics.notifications.labels(source, outcome.disposition).inc()
         return outcome
 

@@ -58,7 +58,7 @@ def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifi
         if not isinstance(alarm, dict):
             raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
         try:
-            outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns")
+            outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns", f"sns:{message.MessageId}")
         except Backpressure as exc:  # SNS retries 5xx only: a 429 would be taken as delivered, and the alarm lost
             return JSONResponse({"error": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after_s)})
         return acknowledged(outcome, service)

@@ -182,6 +182,22 @@ def test_an_sns_alarm_opens_an_incident_a_repeat_joins_it_and_ok_resolves_it(ser
     assert stand_in.paths == ["/cert.pem"]  # fetched once, cached for the rest
 
 
+def test_a_redelivered_sns_message_changes_nothing(served, stand_in, identity):
+    message = signed_alarm(identity, stand_in, ALARM)
+    assert post_sns(served.client, message).status_code == 202
+    again = post_sns(served.client, message)  # SNS retried: the same MessageId, the same signature
+    assert again.status_code == 200 and again.json()["disposition"] == "duplicate"
+    assert [n["disposition"] for n in served.service.store.notifications()] == ["opened"]
+
+
+def test_insufficient_data_is_kept_and_starts_nothing(served):
+    insufficient = {**ALARM, "NewStateValue": "INSUFFICIENT_DATA"}
+    answer = served.client.post("/v1/incidents", json=insufficient, headers=AUTH)
+    assert answer.status_code == 200 and answer.json()["disposition"] == "ignored" and answer.json()["run_id"] is None
+    assert [n["disposition"] for n in served.service.store.notifications()] == ["ignored"]
+    assert served.service.store.incidents() == []
+
+
 def test_a_full_queue_answers_sns_503_so_that_sns_retries(tmp_path, verifier, stand_in, identity):
     service = IncidentService(RunOptions(state_dir=tmp_path), shared_servers=False, sns_topic_arns=[TOPIC], max_queue=1)
     with Served(service, verifier, token=TOKEN) as served:
