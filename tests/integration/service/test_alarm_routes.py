@@ -397,3 +397,26 @@ def test_metrics_count_notifications_by_source_and_disposition_and_rejections(se
     assert rejected[(("reason", "sns_signature"),)] == 1.0 and rejected[(("reason", "invalid"),)] == 1.0
     assert _samples(text, "sre_agent_runs")[(("state", "queued"),)] == 2.0
     assert "sre_agent_queue_depth 2.0" in text
+
+
+def test_a_storm_of_alarms_is_persisted_and_correlated_without_a_5xx(served):
+    """300 notifications of 30 distinct alarms, 30 in flight over real sockets: every one persisted,
+    30 incidents, 10 notifications each, no 5xx (bench/bench_service.py measures the rate)."""
+    import asyncio as aio
+
+    distinct = [{**ALARM, "AlarmName": f"storm-{i:02d}"} for i in range(30)]
+    base = str(served.client.base_url)
+
+    async def storm() -> list[int]:
+        limit = aio.Semaphore(30)
+        async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S, headers=AUTH) as client:
+            async def send(body: dict) -> int:
+                async with limit:
+                    return (await client.post("/v1/incidents", json=body)).status_code
+            return await aio.gather(*(send(distinct[i % 30]) for i in range(300)))
+
+    codes = aio.run(storm())
+    assert all(code < 500 for code in codes) and codes.count(202) == 30 and codes.count(200) == 270, sorted(set(codes))
+    incidents = served.service.store.incidents(limit=1000)
+    assert len(incidents) == 30 and sorted(i.notifications for i in incidents) == [10] * 30
+    assert len(served.service.store.notifications()) == 300
