@@ -5,9 +5,10 @@ as the Kubernetes MCP server) works unmodified through an ordinary kubeconfig.
 Served: discovery (/version, /api, /apis, /api/v1, /apis/{group}/{version}); get, list (label
 and field selectors, limit/continue paging), create, replace, the three patch types, delete and
 deletecollection for every kind in `resources.RESOURCES`, with `dryRun=All`; the status, scale,
-log and eviction subresources; metrics.k8s.io from the world hooks. Not served: watch (405),
-server-side apply (415), exec/attach/port-forward (405), protobuf and Table output (JSON is
-answered instead, which every client accepts).
+log and eviction subresources; metrics.k8s.io from the world hooks; server-side Table output for
+`kubectl get` (tables.py). Not served: watch (405), server-side apply (415),
+exec/attach/port-forward (405), protobuf (a protobuf body is 415 so clients retry as JSON; a
+protobuf-first Accept is answered with JSON).
 
 Every request runs `world.sync()` first, so a read sees the world as of the simulated clock's
 now; every successful write through HTTP is then reported with `world.after_write(obj)` so the
@@ -25,7 +26,7 @@ import threading
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import routing
+from . import routing, tables
 from .errors import ApiError
 from .hooks import NoWorld, WorldHooks
 from .messages import Request, Response, error_response
@@ -89,6 +90,8 @@ class KubeApiServer:
                                            f"{type(exc).__name__}: {exc} (the server log has the traceback)"))
 
     def _dispatch(self, req: Request) -> Response:
+        if req.body:
+            tables.refuse_protobuf_body(req.headers.get("Content-Type"))
         segments = [unquote(s) for s in req.path.split("/") if s]
         host, port = self._httpd.server_address[:2]
         discovery = routing.discovery(req, segments, f"{host}:{port}")

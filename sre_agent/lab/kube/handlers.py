@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from typing import Any
 
 from .codec import dumps, loads
@@ -15,10 +16,25 @@ from .hooks import Backend
 from .messages import Request, Response, Route, json_response, method_not_allowed, success_status
 from .patch import APPLY_PATCH, SUPPORTED_PATCH_TYPES, PatchError, apply_patch
 from .selectors import SelectorError, parse_field_selector, to_label_selector
+from .tables import build_table, negotiate
+
+
+def _now(api: Backend) -> datetime:
+    """The world's clock (simulated, possibly frozen) when it has one, so AGE agrees with the
+    timestamps the world writes; wall-clock time for a bare store."""
+    clock = getattr(api.world, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 def get(api: Backend, req: Request, route: Route) -> Response:
-    return Response(200, api.store.get_serialized(route.rtype.kind, route.namespace, route.name or ""))
+    table = negotiate(req.headers.get("Accept"))
+    raw = api.store.get_serialized(route.rtype.kind, route.namespace, route.name or "")
+    if table is None or route.subresource is not None:
+        return Response(200, raw)
+    obj = loads(raw)
+    meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+    return json_response(200, build_table(route.rtype, [obj], _now(api), include_object=req.param("includeObject"),
+                                          list_meta=meta, table_version=table))
 
 
 def list_objects(api: Backend, req: Request, route: Route) -> Response:
@@ -34,6 +50,11 @@ def list_objects(api: Backend, req: Request, route: Route) -> Response:
     if page.continue_after is not None:
         meta["continue"] = _encode_continue(page.continue_after)
         meta["remainingItemCount"] = page.remaining
+    table = negotiate(req.headers.get("Accept"))
+    if table is not None:
+        return json_response(200, build_table(rtype, [loads(raw) for raw in page.items], _now(api),
+                                              include_object=req.param("includeObject"), list_meta=meta,
+                                              table_version=table))
     head = b'{"kind":"%s","apiVersion":"%s","metadata":%s,"items":[' % (
         rtype.list_kind.encode(), rtype.api_version.encode(), dumps(meta))
     return Response(200, head + b",".join(page.items) + b"]}")

@@ -1,0 +1,117 @@
+"""The real `kubectl` binary against a started lab: what a person (or an agent shelling out to
+kubectl) sees must be what a real cluster shows -- server-side Table columns with the computed
+STATUS, `-o wide`, `get all`, `auth can-i`, `apply` with client-side validation on, `explain`.
+
+Skipped when no kubectl is installed. Each call gets its own discovery cache directory, so a
+cache written by an earlier lab on a reused port cannot hide what this lab serves."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from sre_agent.contracts import parse_resource_id
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(KUBECTL is None, reason="the kubectl binary is not installed (not on PATH)")]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from sre_agent.lab.lab import Lab
+
+    lab = Lab().start()
+    lab.load("bad-image")
+    lab.kube_cache = tmp_path_factory.mktemp("kube-cache")
+    yield lab
+    lab.stop()
+
+
+def kubectl(lab, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
+    done = subprocess.run([KUBECTL, f"--cache-dir={lab.kube_cache}", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+    if check:
+        assert done.returncode == 0, f"kubectl {' '.join(args)} failed ({done.returncode}): {done.stderr}"
+    return done.stdout + done.stderr if not check else done.stdout
+
+
+def header(out: str) -> list[str]:
+    return re.split(r"\s{2,}", out.splitlines()[0].strip())
+
+
+def rows(out: str) -> list[list[str]]:
+    return [re.split(r"\s{2,}", line.strip()) for line in out.splitlines()[1:] if line.strip()]
+
+
+def broken_namespace_and_deployment(lab) -> tuple[str, str]:
+    namespace, _, name = parse_resource_id(lab.find_scenario("bad-image").scenario.truth.resource)
+    assert namespace is not None
+    return namespace, name
+
+
+def test_get_pods_shows_ready_status_restarts_and_the_broken_pods_status(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "pods", "-n", namespace)
+    assert header(out) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    broken = [r for r in rows(out) if r[0].startswith(name + "-")]
+    assert broken, out
+    assert all(r[1] == "0/1" and r[2] in ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff") for r in broken), out
+    assert any(r[2] == "Running" and r[1] == "1/1" for r in rows(out)), out
+
+
+def test_get_pods_wide_and_all_namespaces(lab):
+    namespace, _ = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "pods", "-n", namespace, "-o", "wide")
+    assert header(out) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE",
+                           "READINESS GATES"]
+    assert all(re.fullmatch(r"10\.\d+\.\d+\.\d+", r[5]) for r in rows(out)), out
+    out = kubectl(lab, "get", "pods", "-A")
+    assert header(out) == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert {r[0] for r in rows(out)} >= {namespace}
+
+
+def test_get_deployments_services_nodes_columns(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "deploy", "-n", namespace)
+    assert header(out) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert [r for r in rows(out) if r[0] == name][0][1].startswith("0/"), out
+    out = kubectl(lab, "get", "svc", "-n", namespace)
+    assert header(out) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert all(r[1] == "ClusterIP" and re.fullmatch(r"\d+/TCP(,.*)?", r[4]) for r in rows(out)), out
+    out = kubectl(lab, "get", "nodes")
+    assert header(out) == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert all(r[1] == "Ready" for r in rows(out)), out
+    out = kubectl(lab, "get", "rs,sts,ds,cm,ns", "-A")
+    for columns in ("DESIRED   CURRENT   READY", "DATA", "STATUS"):
+        assert columns in out
+
+
+def test_output_formats_that_need_the_full_object_still_work(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    assert kubectl(lab, "get", "deploy", name, "-n", namespace, "-o", "jsonpath={.kind}") == "Deployment"
+    out = kubectl(lab, "get", "pods", "-n", namespace, "--sort-by=.metadata.name", "--show-labels")
+    assert header(out)[-1] == "LABELS"
+    names = [r[0] for r in rows(out)]
+    assert names == sorted(names)
+
+
+def test_protobuf_bodies_are_415_and_protobuf_first_accept_gets_json(lab):
+    import urllib.error
+    import urllib.request
+
+    url = lab.api.url + "/api/v1/namespaces/default/configmaps"
+    request = urllib.request.Request(url, data=b"k8s\x00", method="POST",
+                                     headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(request, timeout=10)
+    assert exc.value.code == 415
+    request = urllib.request.Request(url, headers={"Accept": "application/vnd.kubernetes.protobuf, */*"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Content-Type"] == "application/json"
+        assert b'"kind":"ConfigMapList"' in answer.read()
