@@ -6,7 +6,8 @@ Served: discovery (/version, /api, /apis, /api/v1, /apis/{group}/{version}); get
 and field selectors, limit/continue paging), create, replace, the three patch types, delete and
 deletecollection for every kind in `resources.RESOURCES`, with `dryRun=All`; the status, scale,
 log and eviction subresources; metrics.k8s.io from the world hooks; server-side Table output for
-`kubectl get` (tables.py). Not served: watch (405), server-side apply (415),
+`kubectl get` (tables.py); OpenAPI v2/v3 documents generated from the client's models
+(openapi.py) and `fieldValidation=Strict` (fieldvalidation.py). Not served: watch (405), server-side apply (415),
 exec/attach/port-forward (405), protobuf (a protobuf body is 415 so clients retry as JSON; a
 protobuf-first Accept is answered with JSON).
 

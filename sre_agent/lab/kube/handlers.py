@@ -10,6 +10,7 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 
+from . import fieldvalidation
 from .codec import dumps, loads
 from .errors import ApiError
 from .hooks import Backend
@@ -126,18 +127,21 @@ def written(req: Request, obj: dict, dry_run: bool) -> dict:
 
 def create(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=False)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(201, written(req, api.store.create(body, dry_run=dry_run), dry_run))
 
 
 def replace(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=True)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(200, written(req, api.store.replace(body, dry_run=dry_run, as_client=True), dry_run))
 
 
 def replace_status(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=True)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(200, written(req, api.store.update_status(body, dry_run=dry_run), dry_run))
 
@@ -170,6 +174,8 @@ def patch(api: Backend, req: Request, route: Route) -> Response:
                 "message": f"Invalid value: {meta.get(field)!r}: field is immutable"}])
     if patched.get("kind") != rtype.kind or patched.get("apiVersion") != rtype.api_version:
         raise ApiError.bad_request(f"a patch may not change kind or apiVersion of {rtype.kind} {route.name}")
+    # the patched object, not the patch: a JSON patch names paths rather than fields
+    fieldvalidation.check(req.param("fieldValidation"), rtype, patched)
     if route.subresource == "status":
         result = api.store.update_status(patched, dry_run=dry_run)
     else:

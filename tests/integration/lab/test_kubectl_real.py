@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import textwrap
 
 import pytest
 
@@ -115,3 +116,44 @@ def test_protobuf_bodies_are_415_and_protobuf_first_accept_gets_json(lab):
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.headers["Content-Type"] == "application/json"
         assert b'"kind":"ConfigMapList"' in answer.read()
+
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: hello
+      namespace: default
+    spec:
+      replicas: {replicas}
+      selector:
+        matchLabels: {{app: hello}}
+      template:
+        metadata:
+          labels: {{app: hello}}
+        spec:
+          containers:
+          - name: hello
+            image: nginx:1.27
+    """)
+
+
+def test_apply_with_validation_on_creates_updates_and_refuses_unknown_fields(lab):
+    assert kubectl(lab, "apply", "-f", "-", stdin=DEPLOYMENT.format(replicas=1)).strip() == \
+        "deployment.apps/hello created"
+    assert kubectl(lab, "apply", "-f", "-", stdin=DEPLOYMENT.format(replicas=2)).strip() == \
+        "deployment.apps/hello configured"
+    assert kubectl(lab, "get", "deploy", "hello", "-n", "default", "-o", "jsonpath={.spec.replicas}") == "2"
+    typo = DEPLOYMENT.format(replicas=3).replace("replicas:", "replicaz:")
+    out = kubectl(lab, "apply", "-f", "-", stdin=typo, check=False)
+    assert 'strict decoding error: unknown field "spec.replicaz"' in out
+    assert kubectl(lab, "get", "deploy", "hello", "-n", "default", "-o", "jsonpath={.spec.replicas}") == "2"
+    kubectl(lab, "delete", "deploy", "hello", "-n", "default")
+
+
+def test_explain_reads_the_openapi_documents(lab):
+    out = kubectl(lab, "explain", "deployment.spec.replicas")
+    assert "KIND:       Deployment" in out and "FIELD: replicas <integer>" in out
+    assert "Number of desired pods" in out
+    out = kubectl(lab, "explain", "pods.spec.containers")
+    assert "<[]Container>" in out and "image\t<string>" in out
