@@ -91,14 +91,14 @@ class KubeApiServer:
                                            f"{type(exc).__name__}: {exc} (the server log has the traceback)"))
 
     def _dispatch(self, req: Request) -> Response:
-        if req.body:
-            tables.refuse_protobuf_body(req.headers.get("Content-Type"))
         segments = [unquote(s) for s in req.path.split("/") if s]
         host, port = self._httpd.server_address[:2]
         discovery = routing.discovery(req, segments, f"{host}:{port}")
         if discovery is not None:
             return discovery
         route = routing.route(req.path, segments)
+        if req.body and not route.rtype.review:  # reviews read the few protobuf fields they need
+            tables.refuse_protobuf_body(req.headers.get("Content-Type"))
         self.world.sync()
         with self.store.lock:  # read-modify-write sequences (patch, scale, cascades) are atomic
             response = routing.serve(self, req, route)

@@ -135,6 +135,8 @@ def _paths(rtype: ResourceType, ref: str | None) -> dict[str, dict]:
         f"{prefix}/{rtype.plural}"
     base = [_NS_PARAM] if rtype.namespaced else []
     one = base + [_NAME_PARAM]
+    if rtype.review:
+        return {collection: {"post": _operation(rtype, "post", ref, base)}}
     if not rtype.stored:
         return {collection: {"get": _operation(rtype, "list", None, base)},
                 f"{collection}/{{name}}": {"get": _operation(rtype, "get", ref, one)}}

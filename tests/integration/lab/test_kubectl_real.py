@@ -157,3 +157,20 @@ def test_explain_reads_the_openapi_documents(lab):
     assert "Number of desired pods" in out
     out = kubectl(lab, "explain", "pods.spec.containers")
     assert "<[]Container>" in out and "image\t<string>" in out
+
+
+def test_get_all_expands_the_all_category(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "all", "-n", namespace)
+    for prefix in ("pod/", "service/", "deployment.apps/", "replicaset.apps/"):
+        assert any(line.startswith(prefix) for line in out.splitlines()), (prefix, out)
+    assert f"deployment.apps/{name} " in out
+    assert "ImagePullBackOff" in out or "ErrImagePull" in out
+
+
+def test_auth_can_i_and_whoami(lab):
+    assert kubectl(lab, "auth", "can-i", "get", "pods").strip() == "yes"
+    assert kubectl(lab, "auth", "can-i", "delete", "deployments", "-n", "shop").strip() == "yes"
+    assert "*.*" in kubectl(lab, "auth", "can-i", "--list")
+    out = kubectl(lab, "auth", "whoami")
+    assert header(out) == ["ATTRIBUTE", "VALUE"] and "sre-lab-admin" in out
