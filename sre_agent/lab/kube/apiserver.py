@@ -7,7 +7,7 @@ and field selectors, limit/continue paging), create, replace, the three patch ty
 deletecollection for every kind in `resources.RESOURCES`, with `dryRun=All`; the status, scale,
 log and eviction subresources; metrics.k8s.io from the world hooks; server-side Table output for
 `kubectl get` (tables.py); OpenAPI v2/v3 documents generated from the client's models
-(openapi.py) and `fieldValidation=Strict` (fieldvalidation.py). Not served: watch (405), server-side apply (415),
+(openapi.py) and `fieldValidation=Strict` (fieldvalidation.py). Watch streams changes (watch.py). Not served: server-side apply (415),
 exec/attach/port-forward (405), protobuf (a protobuf body is 415 so clients retry as JSON; a
 protobuf-first Accept is answered with JSON).
 
@@ -33,6 +33,7 @@ from .hooks import NoWorld, WorldHooks
 from .messages import Request, Response, error_response
 from .store import ObjectStore
 from .transport import Handler, HTTPServer
+from .watch import WatchHub
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class KubeApiServer:
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store
         self.world: WorldHooks = world or NoWorld()
+        self.watches = WatchHub(store)
         self._httpd = HTTPServer((host, port), Handler, self)
         self._thread: threading.Thread | None = None
 
@@ -61,6 +63,7 @@ class KubeApiServer:
         return self
 
     def stop(self) -> None:
+        self.watches.close()  # open watches end within a poll interval
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)

@@ -10,11 +10,11 @@ import binascii
 from datetime import UTC, datetime
 from typing import Any
 
-from . import fieldvalidation
+from . import fieldvalidation, watch
 from .codec import dumps, loads
 from .errors import ApiError
 from .hooks import Backend
-from .messages import Request, Response, Route, json_response, method_not_allowed, success_status
+from .messages import Request, Response, Route, json_response, success_status
 from .patch import APPLY_PATCH, SUPPORTED_PATCH_TYPES, PatchError, apply_patch
 from .selectors import SelectorError, parse_field_selector, to_label_selector
 from .tables import build_table, negotiate
@@ -41,8 +41,7 @@ def get(api: Backend, req: Request, route: Route) -> Response:
 def list_objects(api: Backend, req: Request, route: Route) -> Response:
     rtype = route.rtype
     if req.flag("watch"):
-        raise method_not_allowed("GET", f"{rtype.plural} with watch=true: the lab API server has no watch; "
-                                  "poll with list instead")
+        return watch_objects(api, req, route)
     page = api.store.list_serialized(
         rtype.kind, route.namespace, req.param("labelSelector") or None, req.param("fieldSelector") or None,
         limit=req.int_param("limit", minimum=0), after=_decode_continue(req.param("continue")),
@@ -59,6 +58,31 @@ def list_objects(api: Backend, req: Request, route: Route) -> Response:
     head = b'{"kind":"%s","apiVersion":"%s","metadata":%s,"items":[' % (
         rtype.list_kind.encode(), rtype.api_version.encode(), dumps(meta))
     return Response(200, head + b",".join(page.items) + b"]}")
+
+
+def watch_objects(api: Backend, req: Request, route: Route) -> Response:
+    """A watch stream (runs under the store lock only to register; streams after it is released)."""
+    rtype = route.rtype
+    table = negotiate(req.headers.get("Accept"))
+    include = req.param("includeObject")
+    timeout = req.int_param("timeoutSeconds", minimum=0)
+    watcher, start = api.watches.open(rtype, route.namespace, req.param("resourceVersion"))
+
+    def encode(obj: dict, first: bool) -> dict:
+        if table is None:
+            return obj
+        rows = build_table(rtype, [obj], _now(api), include_object=include,
+                           list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                           table_version=table)
+        if not first:  # as kube-apiserver: column definitions only with the first event
+            rows["columnDefinitions"] = []
+        return rows
+
+    events = watch.stream(api.watches, watcher, start, label_selector=req.param("labelSelector") or None,
+                          field_selector=req.param("fieldSelector") or None,
+                          timeout_s=timeout if timeout else watch.DEFAULT_TIMEOUT_S, sync=api.world.sync,
+                          encode=encode)
+    return Response(200, b"", stream=events)
 
 
 def metrics(api: Backend, req: Request, route: Route) -> Response:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# The verbs every stored resource answers (watch is deliberately absent: the lab has no watch).
-_STORED_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update")
+# The verbs every stored resource answers.
+_STORED_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import textwrap
+import time
 
 import pytest
 
@@ -174,3 +175,36 @@ def test_auth_can_i_and_whoami(lab):
     assert "*.*" in kubectl(lab, "auth", "can-i", "--list")
     out = kubectl(lab, "auth", "whoami")
     assert header(out) == ["ATTRIBUTE", "VALUE"] and "sre-lab-admin" in out
+
+
+def test_get_watch_and_rollout_status_follow_the_world(lab):
+    """`get -w` prints changes as Table rows under one header; `rollout status` returns once the
+    simulated clock has moved far enough for the new pod to become ready."""
+    manifest = DEPLOYMENT.format(replicas=1).replace("name: hello", "name: watched").replace(
+        "app: hello", "app: watched").replace("nginx:1.27", "docker.io/grafana/grafana:11.2.0")
+    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
+    base = [KUBECTL, f"--cache-dir={lab.kube_cache}", "-n", "default"]
+    watcher = subprocess.Popen([*base, "get", "pods", "-l", "app=watched", "-w", "--request-timeout=0"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rollout = None
+    try:
+        kubectl(lab, "apply", "-f", "-", stdin=manifest)
+        rollout = subprocess.Popen([*base, "rollout", "status", "deploy/watched", "--timeout=60s"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(1.0)
+        assert rollout.poll() is None  # the clock is frozen: the pod cannot be ready yet
+        lab.advance(180)
+        out, _ = rollout.communicate(timeout=30)
+        assert rollout.returncode == 0, out
+        assert 'deployment "watched" successfully rolled out' in out
+    finally:
+        if rollout is not None and rollout.poll() is None:
+            rollout.kill()
+        watcher.terminate()
+        printed, _ = watcher.communicate(timeout=10)
+        kubectl(lab, "delete", "deploy", "watched", "-n", "default", check=False)
+    lines = [line for line in printed.splitlines() if line.strip()]
+    assert header(printed) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], printed
+    assert sum(line.startswith("NAME") for line in lines) == 1, printed
+    assert any(re.match(r"watched-\S+\s+0/1\s+(Pending|ContainerCreating|Running)", line) for line in lines), printed
+    assert any(re.match(r"watched-\S+\s+1/1\s+Running", line) for line in lines), printed
