@@ -16,6 +16,7 @@ from typing import Any
 from . import printers as p
 from .errors import ApiError
 from .resources import ResourceType
+from .tables_extra import EXTRA_PRINTERS
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 _TABLE_GROUPS = ("meta.k8s.io",)
@@ -179,6 +180,7 @@ PRINTERS: dict[str, tuple[tuple[Column, ...], Row]] = {
                                _s("StorageClass"), _s("VolumeAttributesClass"), _AGE, _s("VolumeMode", 1)), _pvc),
     "Namespace": ((_NAME, _s("Status"), _AGE), _namespace),
 }
+PRINTERS.update(EXTRA_PRINTERS)
 _GENERIC: tuple[tuple[Column, ...], Row] = ((_NAME, _AGE), _generic)
 
 

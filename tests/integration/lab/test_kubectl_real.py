@@ -89,6 +89,9 @@ def test_get_deployments_services_nodes_columns(lab):
     out = kubectl(lab, "get", "nodes")
     assert header(out) == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
     assert all(r[1] == "Ready" for r in rows(out)), out
+    out = kubectl(lab, "get", "endpoints", "-n", namespace)
+    assert header(out) == ["NAME", "ENDPOINTS", "AGE"]
+    assert all(re.fullmatch(r"(\d+\.\d+\.\d+\.\d+:\d+,?)+( \+ \d+ more\.\.\.)?|<none>", r[1]) for r in rows(out)), out
     out = kubectl(lab, "get", "rs,sts,ds,cm,ns", "-A")
     for columns in ("DESIRED   CURRENT   READY", "DATA", "STATUS"):
         assert columns in out

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sre_agent.lab.kube import printers as p
+from sre_agent.lab.kube import tables_extra
 from sre_agent.lab.kube.errors import ApiError
 from sre_agent.lab.kube.resources import by_kind
 from sre_agent.lab.kube.tables import build_table, negotiate, refuse_protobuf_body
@@ -196,3 +197,39 @@ def test_protobuf_only_is_not_acceptable_and_a_protobuf_body_is_415():
     assert exc.value.code == 415
     refuse_protobuf_body("application/json")
     refuse_protobuf_body("application/strategic-merge-patch+json")
+
+
+@pytest.mark.parametrize("subsets, text", [
+    ([], "<none>"),
+    ([{"notReadyAddresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}], "<none>"),
+    ([{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}], "ports": [{"port": 80}]}], "10.0.0.1:80,10.0.0.2:80"),
+    ([{"addresses": [{"ip": f"10.0.0.{i}"} for i in range(5)], "ports": [{"port": 80}]}],
+     "10.0.0.0:80,10.0.0.1:80,10.0.0.2:80 + 2 more..."),
+    ([{"addresses": [{"ip": "10.0.0.1"}]}], "10.0.0.1"),
+])
+def test_endpoints_column(subsets, text):
+    assert tables_extra.endpoints_text({"subsets": subsets}) == text
+
+
+def test_quota_hpa_pdb_and_revision_cells():
+    quota = {"status": {"hard": {"requests.cpu": "3", "limits.memory": "8Gi", "pods": "30"},
+                        "used": {"requests.cpu": "2900m", "pods": "15"}}}
+    assert tables_extra.quota_columns(quota) == ("pods: 15/30, requests.cpu: 2900m/3", "limits.memory: 0/8Gi")
+    hpa = {"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5, "metrics": [
+        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}},
+        {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "1Gi"}}}]},
+        "status": {"currentReplicas": 2, "currentMetrics": [
+            {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 45}}}]}}
+    assert tables_extra.hpa_targets(hpa) == "cpu: 45%/80%, memory: <unknown>/1Gi"
+    table = build_table(by_kind("HorizontalPodAutoscaler"), [{"metadata": {"name": "web"}, **hpa}], NOW,
+                        include_object="None", list_meta=None)
+    assert table["rows"][0]["cells"][:6] == ["web", "Deployment/web", "cpu: 45%/80%, memory: <unknown>/1Gi", 1, 5, 2]
+    pdb = build_table(by_kind("PodDisruptionBudget"), [{"metadata": {"name": "b"}, "spec": {"minAvailable": 1},
+                                                        "status": {"disruptionsAllowed": 0}}], NOW,
+                      include_object="None", list_meta=None)
+    assert pdb["rows"][0]["cells"][:4] == ["b", "1", "N/A", 0]
+    revision = {"metadata": {"name": "db-1", "ownerReferences": [
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db", "controller": True}]}, "revision": 3}
+    cells = build_table(by_kind("ControllerRevision"), [revision], NOW, include_object="None",
+                        list_meta=None)["rows"][0]["cells"]
+    assert cells[:3] == ["db-1", "statefulset.apps/db", 3]
