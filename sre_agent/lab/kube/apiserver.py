@@ -5,9 +5,11 @@ as the Kubernetes MCP server) works unmodified through an ordinary kubeconfig.
 Served: discovery (/version, /api, /apis, /api/v1, /apis/{group}/{version}); get, list (label
 and field selectors, limit/continue paging), create, replace, the three patch types, delete and
 deletecollection for every kind in `resources.RESOURCES`, with `dryRun=All`; the status, scale,
-log and eviction subresources; metrics.k8s.io from the world hooks. Not served: watch (405),
-server-side apply (415), exec/attach/port-forward (405), protobuf and Table output (JSON is
-answered instead, which every client accepts).
+log and eviction subresources; metrics.k8s.io from the world hooks; server-side Table output for
+`kubectl get` (tables.py); OpenAPI v2/v3 documents generated from the client's models
+(openapi.py) and `fieldValidation=Strict` (fieldvalidation.py). Watch streams changes (watch.py). Not served: server-side apply (415),
+exec/attach/port-forward (405), protobuf (a protobuf body is 415 so clients retry as JSON; a
+protobuf-first Accept is answered with JSON).
 
 Every request runs `world.sync()` first, so a read sees the world as of the simulated clock's
 now; every successful write through HTTP is then reported with `world.after_write(obj)` so the
@@ -25,12 +27,13 @@ import threading
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import routing
+from . import routing, tables
 from .errors import ApiError
 from .hooks import NoWorld, WorldHooks
 from .messages import Request, Response, error_response
 from .store import ObjectStore
 from .transport import Handler, HTTPServer
+from .watch import WatchHub
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class KubeApiServer:
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store
         self.world: WorldHooks = world or NoWorld()
+        self.watches = WatchHub(store)
         self._httpd = HTTPServer((host, port), Handler, self)
         self._thread: threading.Thread | None = None
 
@@ -59,6 +63,7 @@ class KubeApiServer:
         return self
 
     def stop(self) -> None:
+        self.watches.close()  # open watches end within a poll interval
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
@@ -95,6 +100,8 @@ class KubeApiServer:
         if discovery is not None:
             return discovery
         route = routing.route(req.path, segments)
+        if req.body and not route.rtype.review:  # reviews read the few protobuf fields they need
+            tables.refuse_protobuf_body(req.headers.get("Content-Type"))
         self.world.sync()
         with self.store.lock:  # read-modify-write sequences (patch, scale, cascades) are atomic
             response = routing.serve(self, req, route)

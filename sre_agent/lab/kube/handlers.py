@@ -7,25 +7,41 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from typing import Any
 
+from . import fieldvalidation, watch
 from .codec import dumps, loads
 from .errors import ApiError
 from .hooks import Backend
-from .messages import Request, Response, Route, json_response, method_not_allowed, success_status
+from .messages import Request, Response, Route, json_response, success_status
 from .patch import APPLY_PATCH, SUPPORTED_PATCH_TYPES, PatchError, apply_patch
 from .selectors import SelectorError, parse_field_selector, to_label_selector
+from .tables import build_table, negotiate
+
+
+def _now(api: Backend) -> datetime:
+    """The world's clock (simulated, possibly frozen) when it has one, so AGE agrees with the
+    timestamps the world writes; wall-clock time for a bare store."""
+    clock = getattr(api.world, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 def get(api: Backend, req: Request, route: Route) -> Response:
-    return Response(200, api.store.get_serialized(route.rtype.kind, route.namespace, route.name or ""))
+    table = negotiate(req.headers.get("Accept"))
+    raw = api.store.get_serialized(route.rtype.kind, route.namespace, route.name or "")
+    if table is None or route.subresource is not None:
+        return Response(200, raw)
+    obj = loads(raw)
+    meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+    return json_response(200, build_table(route.rtype, [obj], _now(api), include_object=req.param("includeObject"),
+                                          list_meta=meta, table_version=table))
 
 
 def list_objects(api: Backend, req: Request, route: Route) -> Response:
     rtype = route.rtype
     if req.flag("watch"):
-        raise method_not_allowed("GET", f"{rtype.plural} with watch=true: the lab API server has no watch; "
-                                  "poll with list instead")
+        return watch_objects(api, req, route)
     page = api.store.list_serialized(
         rtype.kind, route.namespace, req.param("labelSelector") or None, req.param("fieldSelector") or None,
         limit=req.int_param("limit", minimum=0), after=_decode_continue(req.param("continue")),
@@ -34,9 +50,39 @@ def list_objects(api: Backend, req: Request, route: Route) -> Response:
     if page.continue_after is not None:
         meta["continue"] = _encode_continue(page.continue_after)
         meta["remainingItemCount"] = page.remaining
+    table = negotiate(req.headers.get("Accept"))
+    if table is not None:
+        return json_response(200, build_table(rtype, [loads(raw) for raw in page.items], _now(api),
+                                              include_object=req.param("includeObject"), list_meta=meta,
+                                              table_version=table))
     head = b'{"kind":"%s","apiVersion":"%s","metadata":%s,"items":[' % (
         rtype.list_kind.encode(), rtype.api_version.encode(), dumps(meta))
     return Response(200, head + b",".join(page.items) + b"]}")
+
+
+def watch_objects(api: Backend, req: Request, route: Route) -> Response:
+    """A watch stream (runs under the store lock only to register; streams after it is released)."""
+    rtype = route.rtype
+    table = negotiate(req.headers.get("Accept"))
+    include = req.param("includeObject")
+    timeout = req.int_param("timeoutSeconds", minimum=0)
+    watcher, start = api.watches.open(rtype, route.namespace, req.param("resourceVersion"))
+
+    def encode(obj: dict, first: bool) -> dict:
+        if table is None:
+            return obj
+        rows = build_table(rtype, [obj], _now(api), include_object=include,
+                           list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                           table_version=table)
+        if not first:  # as kube-apiserver: column definitions only with the first event
+            rows["columnDefinitions"] = []
+        return rows
+
+    events = watch.stream(api.watches, watcher, start, label_selector=req.param("labelSelector") or None,
+                          field_selector=req.param("fieldSelector") or None,
+                          timeout_s=timeout if timeout else watch.DEFAULT_TIMEOUT_S, sync=api.world.sync,
+                          encode=encode)
+    return Response(200, b"", stream=events)
 
 
 def metrics(api: Backend, req: Request, route: Route) -> Response:
@@ -105,18 +151,21 @@ def written(req: Request, obj: dict, dry_run: bool) -> dict:
 
 def create(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=False)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(201, written(req, api.store.create(body, dry_run=dry_run), dry_run))
 
 
 def replace(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=True)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(200, written(req, api.store.replace(body, dry_run=dry_run, as_client=True), dry_run))
 
 
 def replace_status(api: Backend, req: Request, route: Route) -> Response:
     body = envelope(req, route, req.object_body(), check_name=True)
+    fieldvalidation.check(req.param("fieldValidation"), route.rtype, body)
     dry_run = req.dry_run
     return json_response(200, written(req, api.store.update_status(body, dry_run=dry_run), dry_run))
 
@@ -149,6 +198,8 @@ def patch(api: Backend, req: Request, route: Route) -> Response:
                 "message": f"Invalid value: {meta.get(field)!r}: field is immutable"}])
     if patched.get("kind") != rtype.kind or patched.get("apiVersion") != rtype.api_version:
         raise ApiError.bad_request(f"a patch may not change kind or apiVersion of {rtype.kind} {route.name}")
+    # the patched object, not the patch: a JSON patch names paths rather than fields
+    fieldvalidation.check(req.param("fieldValidation"), rtype, patched)
     if route.subresource == "status":
         result = api.store.update_status(patched, dry_run=dry_run)
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from .store import ObjectStore
+from .watch import WatchHub
 
 
 class WorldHooks(Protocol):
@@ -54,3 +55,4 @@ class Backend(Protocol):
 
     store: ObjectStore
     world: WorldHooks
+    watches: WatchHub

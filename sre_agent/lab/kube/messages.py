@@ -5,7 +5,7 @@ resource does not serve)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ class Response:
     status: int
     body: bytes
     content_type: str = "application/json"
+    stream: Iterator[bytes] | None = None  # a watch: sent chunk by chunk after `body`, until it ends
 
 
 def json_response(status: int, obj: Any) -> Response:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# The verbs every stored resource answers (watch is deliberately absent: the lab has no watch).
-_STORED_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update")
+# The verbs every stored resource answers.
+_STORED_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,11 @@ class ResourceType:
     # for the others. Mirrors each registry's ReturnDeletedObject in kube-apiserver.
     delete_returns_object: bool = False
     stored: bool = True  # False: answered from the world hooks (metrics.k8s.io), never stored
+    # Discovery categories: `kubectl get all` expands to every resource in the "all" category.
+    categories: tuple[str, ...] = ()
+    # A create-only review (SelfSubjectAccessReview, ...): answered from the request, never
+    # stored, as kube-apiserver answers them.
+    review: bool = False
 
     @property
     def api_version(self) -> str:
@@ -53,7 +58,12 @@ class ResourceType:
 
     @property
     def verbs(self) -> tuple[str, ...]:
+        if self.review:
+            return ("create",)
         return _STORED_VERBS if self.stored else ("get", "list")
+
+
+_ALL = ("all",)  # kube-apiserver puts these kinds in the "all" category
 
 
 def _r(kind: str, group: str, version: str, plural: str, namespaced: bool, **kw: object) -> ResourceType:
@@ -63,10 +73,11 @@ def _r(kind: str, group: str, version: str, plural: str, namespaced: bool, **kw:
 RESOURCES: tuple[ResourceType, ...] = (
     # core/v1
     _r("Namespace", "", "v1", "namespaces", False, has_status=True, short_names=("ns",)),
-    _r("Pod", "", "v1", "pods", True, has_status=True, short_names=("po",), delete_returns_object=True),
+    _r("Pod", "", "v1", "pods", True, has_status=True, short_names=("po",), delete_returns_object=True,
+       categories=_ALL),
     _r("Event", "", "v1", "events", True, short_names=("ev",)),
     _r("Service", "", "v1", "services", True, has_status=True, short_names=("svc",),
-       delete_returns_object=True),
+       delete_returns_object=True, categories=_ALL),
     _r("Endpoints", "", "v1", "endpoints", True, short_names=("ep",)),
     _r("Node", "", "v1", "nodes", False, has_status=True, short_names=("no",)),
     _r("ConfigMap", "", "v1", "configmaps", True, short_names=("cm",)),
@@ -82,16 +93,16 @@ RESOURCES: tuple[ResourceType, ...] = (
     _r("LimitRange", "", "v1", "limitranges", True, short_names=("limits",)),
     # apps/v1
     _r("Deployment", "apps", "v1", "deployments", True, has_status=True, has_scale=True,
-       short_names=("deploy",)),
+       short_names=("deploy",), categories=_ALL),
     _r("ReplicaSet", "apps", "v1", "replicasets", True, has_status=True, has_scale=True,
-       short_names=("rs",)),
+       short_names=("rs",), categories=_ALL),
     _r("StatefulSet", "apps", "v1", "statefulsets", True, has_status=True, has_scale=True,
-       short_names=("sts",)),
-    _r("DaemonSet", "apps", "v1", "daemonsets", True, has_status=True, short_names=("ds",)),
+       short_names=("sts",), categories=_ALL),
+    _r("DaemonSet", "apps", "v1", "daemonsets", True, has_status=True, short_names=("ds",), categories=_ALL),
     _r("ControllerRevision", "apps", "v1", "controllerrevisions", True),
     # batch/v1
-    _r("Job", "batch", "v1", "jobs", True, has_status=True),
-    _r("CronJob", "batch", "v1", "cronjobs", True, has_status=True, short_names=("cj",)),
+    _r("Job", "batch", "v1", "jobs", True, has_status=True, categories=_ALL),
+    _r("CronJob", "batch", "v1", "cronjobs", True, has_status=True, short_names=("cj",), categories=_ALL),
     # networking.k8s.io/v1
     _r("Ingress", "networking.k8s.io", "v1", "ingresses", True, has_status=True, short_names=("ing",)),
     _r("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, short_names=("netpol",)),
@@ -101,13 +112,20 @@ RESOURCES: tuple[ResourceType, ...] = (
        delete_returns_object=True),
     # autoscaling/v2
     _r("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", True,
-       has_status=True, short_names=("hpa",)),
+       has_status=True, short_names=("hpa",), categories=_ALL),
     # policy/v1
     _r("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", True, has_status=True,
        short_names=("pdb",)),
     # metrics.k8s.io/v1beta1: derived by the world on every request, never stored
     _r("PodMetrics", "metrics.k8s.io", "v1beta1", "pods", True, stored=False),
     _r("NodeMetrics", "metrics.k8s.io", "v1beta1", "nodes", False, stored=False),
+    # authorization.k8s.io/authentication.k8s.io: what `kubectl auth can-i` and `auth whoami` ask
+    _r("SelfSubjectAccessReview", "authorization.k8s.io", "v1", "selfsubjectaccessreviews", False,
+       stored=False, review=True),
+    _r("SelfSubjectRulesReview", "authorization.k8s.io", "v1", "selfsubjectrulesreviews", False,
+       stored=False, review=True),
+    _r("SelfSubjectReview", "authentication.k8s.io", "v1", "selfsubjectreviews", False, stored=False,
+       review=True),
 )
 
 _BY_KIND: dict[str, ResourceType] = {r.kind: r for r in RESOURCES}
@@ -188,6 +206,8 @@ def _resource_entry(r: ResourceType) -> dict:
     }
     if r.short_names:
         entry["shortNames"] = list(r.short_names)
+    if r.categories:
+        entry["categories"] = list(r.categories)
     return entry
 
 

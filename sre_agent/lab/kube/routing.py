@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import handlers, resources, subresources
+from . import handlers, openapi, resources, reviews, subresources
+from .errors import ApiError
 from .hooks import Backend
 from .messages import Request, Response, Route, error_response, json_response, method_not_allowed, not_found_path
 
@@ -25,6 +26,8 @@ def discovery(req: Request, segments: list[str], address: str) -> Response | Non
     elif segments in (["healthz"], ["readyz"], ["livez"]):
         return Response(200, b"ok", "text/plain; charset=utf-8") if req.method == "GET" else \
             error_response(method_not_allowed(req.method, req.path))
+    elif segments[:1] == ["openapi"]:
+        return _openapi(req, segments)
     elif segments == ["api"]:
         doc = resources.core_api_versions(address)
     elif segments == ["api", "v1"]:
@@ -44,6 +47,20 @@ def discovery(req: Request, segments: list[str], address: str) -> Response | Non
     if req.method != "GET":
         raise method_not_allowed(req.method, f"the discovery document {req.path}")
     return json_response(200, doc)
+
+
+def _openapi(req: Request, segments: list[str]) -> Response:
+    if req.method != "GET":
+        raise method_not_allowed(req.method, f"the OpenAPI document {req.path}")
+    accept = (req.headers.get("Accept") or "").lower()
+    if accept and "json" not in accept and "*/*" not in accept:
+        # /openapi/v2 as protobuf (what kubectl's client-side validation asks for): 406 says
+        # "ask again for JSON"; the lab never speaks protobuf
+        raise ApiError(406, "NotAcceptable", "the lab serves OpenAPI documents as application/json only")
+    body = openapi.document_for(segments)
+    if body is None:
+        raise not_found_path(req.path)
+    return Response(200, body)
 
 
 def route(path: str, segments: list[str]) -> Route:
@@ -74,6 +91,10 @@ def route(path: str, segments: list[str]) -> Route:
 def serve(api: Backend, req: Request, route: Route) -> Response:
     """Pick the handler for a verb on a resource (or one of its subresources) and run it."""
     rtype, method, sub = route.rtype, req.method, route.subresource
+    if rtype.review:
+        if method != "POST" or route.name is not None:
+            raise method_not_allowed(method, f"{rtype.group_resource} (reviews are create-only)")
+        return reviews.create_review(req, route)
     if not rtype.stored:
         if method != "GET" or sub is not None:
             raise method_not_allowed(method, f"{rtype.group_resource} (metrics are read-only)")

@@ -105,6 +105,9 @@ class Handler(BaseHTTPRequestHandler):
                 response = error_response(method_not_allowed(method, self.path))
             else:
                 response = self.server.api.handle(method, self.path, self.headers, body)
+        if response.stream is not None:
+            self._send_stream(response)
+            return
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
@@ -115,6 +118,28 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _send_stream(self, response: Response) -> None:
+        """A watch: chunked, each event flushed as it comes; the connection closes at the end."""
+        assert response.stream is not None
+        self.close_connection = True
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Cache-Control", "no-cache, private")
+            self.end_headers()
+            self.wfile.flush()
+            for chunk in response.stream:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+            pass  # the client went away
+        finally:
+            close = getattr(response.stream, "close", None)
+            if close is not None:
+                close()  # unregisters the watcher
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -471,9 +471,9 @@ def test_error_statuses(lab, ns):
                                              _content_type="application/apply-patch+yaml")
     assert info.value.status == 415 and status_of(info.value)["reason"] == "UnsupportedMediaType"
 
-    with pytest.raises(ApiException) as info:
-        lab.core.list_namespaced_pod(ns, watch=True)
-    assert info.value.status == 405 and status_of(info.value)["reason"] == "MethodNotAllowed"
+    with pytest.raises(ApiException) as info:  # a watch from a resourceVersion this server never issued
+        lab.core.list_namespaced_pod(ns, watch=True, resource_version="not-a-version")
+    assert info.value.status == 400 and status_of(info.value)["reason"] == "BadRequest"
 
     with pytest.raises(ApiException) as info:  # an API the server does not have
         lab.custom.list_namespaced_custom_object("example.com", "v1", ns, "widgets")
@@ -807,3 +807,20 @@ def test_5000_pod_list_round_trip(tmp_path):
     assert len(items) == 5000 and items[0]["kind"] == "Pod" and items[-1]["metadata"]["name"] == "web-4999"
     print(f"\n5000-pod list ({len(body) / 1e6:.1f} MB): HTTP round trip {http_ms:.0f} ms, client json.loads "
           f"{parse_ms:.0f} ms (typed V1PodList timings: bench/bench_lab_api.py)")
+
+
+def test_watch_streams_changes_to_the_official_client(lab, ns):
+    from kubernetes import watch
+
+    listed = lab.core.list_namespaced_config_map(ns)
+    lab.core.create_namespaced_config_map(ns, {"metadata": {"name": "w1", "labels": {"app": "w"}}, "data": {"a": "1"}})
+    lab.core.patch_namespaced_config_map("w1", ns, {"data": {"a": "2"}})
+    lab.core.create_namespaced_config_map(ns, {"metadata": {"name": "other"}})
+    lab.core.delete_namespaced_config_map("w1", ns)
+    seen = [(e["type"], e["object"].metadata.name, (e["object"].data or {}).get("a"))
+            for e in watch.Watch().stream(lab.core.list_namespaced_config_map, ns, label_selector="app=w",
+                                           resource_version=listed.metadata.resource_version, timeout_seconds=1)]
+    assert seen == [("ADDED", "w1", "1"), ("MODIFIED", "w1", "2"), ("DELETED", "w1", "2")]
+    now = [(e["type"], e["object"].metadata.name)
+           for e in watch.Watch().stream(lab.core.list_namespaced_config_map, ns, timeout_seconds=1)]
+    assert now == [("ADDED", "other")]

@@ -1,0 +1,213 @@
+"""The real `kubectl` binary against a started lab: what a person (or an agent shelling out to
+kubectl) sees must be what a real cluster shows -- server-side Table columns with the computed
+STATUS, `-o wide`, `get all`, `auth can-i`, `apply` with client-side validation on, `explain`.
+
+Skipped when no kubectl is installed. Each call gets its own discovery cache directory, so a
+cache written by an earlier lab on a reused port cannot hide what this lab serves."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from sre_agent.contracts import parse_resource_id
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(KUBECTL is None, reason="the kubectl binary is not installed (not on PATH)")]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from sre_agent.lab.lab import Lab
+
+    lab = Lab().start()
+    lab.load("bad-image")
+    lab.kube_cache = tmp_path_factory.mktemp("kube-cache")
+    yield lab
+    lab.stop()
+
+
+def kubectl(lab, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
+    done = subprocess.run([KUBECTL, f"--cache-dir={lab.kube_cache}", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+    if check:
+        assert done.returncode == 0, f"kubectl {' '.join(args)} failed ({done.returncode}): {done.stderr}"
+    return done.stdout + done.stderr if not check else done.stdout
+
+
+def header(out: str) -> list[str]:
+    return re.split(r"\s{2,}", out.splitlines()[0].strip())
+
+
+def rows(out: str) -> list[list[str]]:
+    return [re.split(r"\s{2,}", line.strip()) for line in out.splitlines()[1:] if line.strip()]
+
+
+def broken_namespace_and_deployment(lab) -> tuple[str, str]:
+    namespace, _, name = parse_resource_id(lab.find_scenario("bad-image").scenario.truth.resource)
+    assert namespace is not None
+    return namespace, name
+
+
+def test_get_pods_shows_ready_status_restarts_and_the_broken_pods_status(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "pods", "-n", namespace)
+    assert header(out) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    broken = [r for r in rows(out) if r[0].startswith(name + "-")]
+    assert broken, out
+    assert all(r[1] == "0/1" and r[2] in ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff") for r in broken), out
+    assert any(r[2] == "Running" and r[1] == "1/1" for r in rows(out)), out
+
+
+def test_get_pods_wide_and_all_namespaces(lab):
+    namespace, _ = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "pods", "-n", namespace, "-o", "wide")
+    assert header(out) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE",
+                           "READINESS GATES"]
+    assert all(re.fullmatch(r"10\.\d+\.\d+\.\d+", r[5]) for r in rows(out)), out
+    out = kubectl(lab, "get", "pods", "-A")
+    assert header(out) == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert {r[0] for r in rows(out)} >= {namespace}
+
+
+def test_get_deployments_services_nodes_columns(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "deploy", "-n", namespace)
+    assert header(out) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert [r for r in rows(out) if r[0] == name][0][1].startswith("0/"), out
+    out = kubectl(lab, "get", "svc", "-n", namespace)
+    assert header(out) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    assert all(r[1] == "ClusterIP" and re.fullmatch(r"\d+/TCP(,.*)?", r[4]) for r in rows(out)), out
+    out = kubectl(lab, "get", "nodes")
+    assert header(out) == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert all(r[1] == "Ready" for r in rows(out)), out
+    out = kubectl(lab, "get", "endpoints", "-n", namespace)
+    assert header(out) == ["NAME", "ENDPOINTS", "AGE"]
+    assert all(re.fullmatch(r"(\d+\.\d+\.\d+\.\d+:\d+,?)+( \+ \d+ more\.\.\.)?|<none>", r[1]) for r in rows(out)), out
+    out = kubectl(lab, "get", "rs,sts,ds,cm,ns", "-A")
+    for columns in ("DESIRED   CURRENT   READY", "DATA", "STATUS"):
+        assert columns in out
+
+
+def test_output_formats_that_need_the_full_object_still_work(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    assert kubectl(lab, "get", "deploy", name, "-n", namespace, "-o", "jsonpath={.kind}") == "Deployment"
+    out = kubectl(lab, "get", "pods", "-n", namespace, "--sort-by=.metadata.name", "--show-labels")
+    assert header(out)[-1] == "LABELS"
+    names = [r[0] for r in rows(out)]
+    assert names == sorted(names)
+
+
+def test_protobuf_bodies_are_415_and_protobuf_first_accept_gets_json(lab):
+    import urllib.error
+    import urllib.request
+
+    url = lab.api.url + "/api/v1/namespaces/default/configmaps"
+    request = urllib.request.Request(url, data=b"k8s\x00", method="POST",
+                                     headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(request, timeout=10)
+    assert exc.value.code == 415
+    request = urllib.request.Request(url, headers={"Accept": "application/vnd.kubernetes.protobuf, */*"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Content-Type"] == "application/json"
+        assert b'"kind":"ConfigMapList"' in answer.read()
+
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: hello
+      namespace: default
+    spec:
+      replicas: {replicas}
+      selector:
+        matchLabels: {{app: hello}}
+      template:
+        metadata:
+          labels: {{app: hello}}
+        spec:
+          containers:
+          - name: hello
+            image: nginx:1.27
+    """)
+
+
+def test_apply_with_validation_on_creates_updates_and_refuses_unknown_fields(lab):
+    assert kubectl(lab, "apply", "-f", "-", stdin=DEPLOYMENT.format(replicas=1)).strip() == \
+        "deployment.apps/hello created"
+    assert kubectl(lab, "apply", "-f", "-", stdin=DEPLOYMENT.format(replicas=2)).strip() == \
+        "deployment.apps/hello configured"
+    assert kubectl(lab, "get", "deploy", "hello", "-n", "default", "-o", "jsonpath={.spec.replicas}") == "2"
+    typo = DEPLOYMENT.format(replicas=3).replace("replicas:", "replicaz:")
+    out = kubectl(lab, "apply", "-f", "-", stdin=typo, check=False)
+    assert 'strict decoding error: unknown field "spec.replicaz"' in out
+    assert kubectl(lab, "get", "deploy", "hello", "-n", "default", "-o", "jsonpath={.spec.replicas}") == "2"
+    kubectl(lab, "delete", "deploy", "hello", "-n", "default")
+
+
+def test_explain_reads_the_openapi_documents(lab):
+    out = kubectl(lab, "explain", "deployment.spec.replicas")
+    assert "KIND:       Deployment" in out and "FIELD: replicas <integer>" in out
+    assert "Number of desired pods" in out
+    out = kubectl(lab, "explain", "pods.spec.containers")
+    assert "<[]Container>" in out and "image\t<string>" in out
+
+
+def test_get_all_expands_the_all_category(lab):
+    namespace, name = broken_namespace_and_deployment(lab)
+    out = kubectl(lab, "get", "all", "-n", namespace)
+    for prefix in ("pod/", "service/", "deployment.apps/", "replicaset.apps/"):
+        assert any(line.startswith(prefix) for line in out.splitlines()), (prefix, out)
+    assert f"deployment.apps/{name} " in out
+    assert "ImagePullBackOff" in out or "ErrImagePull" in out
+
+
+def test_auth_can_i_and_whoami(lab):
+    assert kubectl(lab, "auth", "can-i", "get", "pods").strip() == "yes"
+    assert kubectl(lab, "auth", "can-i", "delete", "deployments", "-n", "shop").strip() == "yes"
+    assert "*.*" in kubectl(lab, "auth", "can-i", "--list")
+    out = kubectl(lab, "auth", "whoami")
+    assert header(out) == ["ATTRIBUTE", "VALUE"] and "sre-lab-admin" in out
+
+
+def test_get_watch_and_rollout_status_follow_the_world(lab):
+    """`get -w` prints changes as Table rows under one header; `rollout status` returns once the
+    simulated clock has moved far enough for the new pod to become ready."""
+    manifest = DEPLOYMENT.format(replicas=1).replace("name: hello", "name: watched").replace(
+        "app: hello", "app: watched").replace("nginx:1.27", "docker.io/grafana/grafana:11.2.0")
+    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
+    base = [KUBECTL, f"--cache-dir={lab.kube_cache}", "-n", "default"]
+    watcher = subprocess.Popen([*base, "get", "pods", "-l", "app=watched", "-w", "--request-timeout=0"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rollout = None
+    try:
+        kubectl(lab, "apply", "-f", "-", stdin=manifest)
+        rollout = subprocess.Popen([*base, "rollout", "status", "deploy/watched", "--timeout=60s"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(1.0)
+        assert rollout.poll() is None  # the clock is frozen: the pod cannot be ready yet
+        lab.advance(180)
+        out, _ = rollout.communicate(timeout=30)
+        assert rollout.returncode == 0, out
+        assert 'deployment "watched" successfully rolled out' in out
+    finally:
+        if rollout is not None and rollout.poll() is None:
+            rollout.kill()
+        watcher.terminate()
+        printed, _ = watcher.communicate(timeout=10)
+        kubectl(lab, "delete", "deploy", "watched", "-n", "default", check=False)
+    lines = [line for line in printed.splitlines() if line.strip()]
+    assert header(printed) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], printed
+    assert sum(line.startswith("NAME") for line in lines) == 1, printed
+    assert any(re.match(r"watched-\S+\s+0/1\s+(Pending|ContainerCreating|Running)", line) for line in lines), printed
+    assert any(re.match(r"watched-\S+\s+1/1\s+Running", line) for line in lines), printed
