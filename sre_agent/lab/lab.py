@@ -259,6 +259,9 @@ class Lab:
                 store.delete(step.kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])
             return
         namespace, kind, name = _split(step.resource)
+        if step.action == "log":
+            self.world.print_log(namespace, kind, name, step.container, step.line, step.every_minutes)
+            return
         if step.action == "delete":
             store.delete(kind, namespace, name)
             return

@@ -33,12 +33,16 @@ class NodeSpec(BaseModel):
     unschedulable: bool = False
 
 
+# What a 'log' step may name: objects whose pods run an application that prints lines.
+LOG_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
+
+
 class Step(BaseModel):
     """One change to the world, written the way an operator or CI would make it."""
 
     model_config = ConfigDict(extra="forbid")
     action: Literal["apply", "patch", "delete", "scale", "set_image", "set_resources", "rollout_undo",
-                    "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic"]
+                    "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic", "log"]
     resource: str | None = Field(None, description="namespace/Kind/name or Kind/name")
     kind: str | None = Field(None, description="delete by selector: the kind of the objects (e.g. Pod)")
     namespace: str | None = Field(None, description="delete by selector: their namespace")
@@ -56,6 +60,13 @@ class Step(BaseModel):
     service: str | None = Field(None, description="namespace/name of a Service, for traffic")
     rps: float | None = Field(None, ge=0)
     to_revision: int | None = None
+    line: str | None = Field(None, min_length=1, description=(
+        "log: one line the workload's application prints at that moment (every running container "
+        "`container` -- optional when the pod has one -- of its pods writes it, after the lines before "
+        "it); it reaches container logs and CloudWatch Logs like any line the app writes"))
+    every_minutes: int | None = Field(None, ge=1, description=(
+        "log: print the line again this often (in the workload's pods of the moment) for as long as the "
+        "workload exists -- a client that keeps sending the same request"))
 
     @model_validator(mode="after")
     def _fields_for_action(self) -> Step:
@@ -65,7 +76,7 @@ class Step(BaseModel):
             "scale": ["resource", "replicas"], "set_image": ["resource", "container", "image"],
             "set_resources": ["resource", "container"], "rollout_undo": ["resource"],
             "rollout_restart": ["resource"], "node_down": ["node"], "node_up": ["node"], "cordon": ["node"],
-            "uncordon": ["node"], "traffic": ["service", "rps"],
+            "uncordon": ["node"], "traffic": ["service", "rps"], "log": ["resource", "line"],
         }[self.action]
         missing = [name for name in need if getattr(self, name) is None]
         if missing:
@@ -74,6 +85,14 @@ class Step(BaseModel):
             parse_resource_id(self.resource)
         if self.selector is not None and (self.action != "delete" or self.resource):
             raise ValueError("`selector` is for action 'delete' without `resource` (delete every match)")
+        if (self.line is not None or self.every_minutes is not None) and self.action != "log":
+            raise ValueError("`line` and `every_minutes` are for action 'log'")
+        if self.action == "log":
+            if "\n" in self.line or "\r" in self.line:
+                raise ValueError("a 'log' step prints one line: write one step per line")
+            kind = parse_resource_id(self.resource)[1]
+            if kind not in LOG_KINDS:
+                raise ValueError(f"action 'log' needs a workload or a pod ({', '.join(LOG_KINDS)}), not {kind}")
         return self
 
 
@@ -135,6 +154,8 @@ class Truth(BaseModel):
     def _resource_shape(self) -> Truth:
         if self.category != RootCauseCategory.NONE:
             parse_resource_id(self.resource)
+        if any(step.action == "log" for step in self.remediations):
+            raise ValueError("remediations: a 'log' step prints a line, it changes nothing a fix could")
         return self
 
 

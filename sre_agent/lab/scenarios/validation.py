@@ -28,15 +28,23 @@ def _images_in(manifest: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _container_names(manifest: dict) -> list[str]:
+    spec = manifest.get("spec") or {}
+    pod_spec = spec.get("template", {}).get("spec") if "template" in spec else spec
+    return [c.get("name", "") for c in (pod_spec or {}).get("containers") or []]
+
+
 def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: ImageCatalog, where: str) -> None:
     problems: list[str] = []
     known: set[str] = set()
+    containers: dict[str, list[str]] = {}  # resource id -> its pods' container names
     for index, manifest in enumerate(cluster.manifests):
         kind, namespace, name = resource_key(manifest)
         if not kind or not name:
             problems.append(f"cluster.manifests[{index}]: needs kind and metadata.name")
             continue
         known.add(resource_id(kind, name, namespace))
+        containers[resource_id(kind, name, namespace)] = _container_names(manifest)
         for path, image in _images_in(manifest):
             if catalog.resolve(image) is None:
                 problems.append(f"cluster.manifests[{index}] ({kind}/{name}).{path}: unknown image {image!r} "
@@ -52,9 +60,12 @@ def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: Imag
         for s_index, step in enumerate(change.steps):
             path = f"fault.timeline[{c_index}].steps[{s_index}]"
             problems.extend(_check_step(step, path, known, services, node_names, catalog, allow_unknown_tag=True))
+            if step.action == "log" and step.resource in known:
+                problems.extend(_check_log_container(step, path, containers.get(step.resource, [])))
             if step.action == "apply" and step.manifest:
                 kind, namespace, name = resource_key(step.manifest)
                 known.add(resource_id(kind, name, namespace))
+                containers[resource_id(kind, name, namespace)] = _container_names(step.manifest)
     for index, step in enumerate(scenario.truth.remediations):
         problems.extend(_check_step(step, f"truth.remediations[{index}]", known, services, node_names, catalog,
                                     allow_unknown_tag=False))
@@ -67,6 +78,15 @@ def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: Imag
             problems.append(f"alarm.metric.dimensions: no Service {namespace}/{service} in the cluster")
     if problems:
         raise ScenarioError("\n".join(f"{where}: {p}" for p in problems))
+
+
+def _check_log_container(step: Step, path: str, names: list[str]) -> list[str]:
+    """A 'log' step's container, as `kubectl logs` asks for it: named when the pod has several."""
+    if step.container is None and len(names) > 1:
+        return [f"{path}.container: {step.resource} runs several containers ({', '.join(names)}): say which prints the line"]
+    if step.container is not None and step.container not in names:
+        return [f"{path}.container: {step.resource} has no container {step.container!r} ({', '.join(names) or 'none'})"]
+    return []
 
 
 def _check_step(step: Step, path: str, known: set[str], services: set[str], nodes: set[str],

@@ -461,3 +461,47 @@ def test_rollout_undo_with_the_clients_patch_restores_the_previous_template(lab_
     images = {c.image for p in clients.core.list_namespaced_pod("shop", label_selector="app=checkout").items
               for c in p.spec.containers}
     assert images == {"ghcr.io/acme-shop/checkout:2.3.0"}
+
+
+def test_a_log_step_is_printed_by_every_pod_of_the_workload_in_time_order(tmp_path, lab_factory):
+    line = 'WARN coupon rejected code="SPRING24" reason=expired'
+    body = {**MINIMAL, "id": "printed-line", "fault": {"description": "the storefront prints one line", "timeline": [
+        {"minutes_ago": 5, "steps": [{"action": "log", "resource": "shop/Deployment/frontend", "line": line}]}]}}
+    write_scenario(tmp_path, body)
+    lab = lab_factory(scenario_dirs=[tmp_path], history_minutes=20)
+    lab.load("printed-line")
+    clients = clients_for(lab)
+    pods = pods_of(clients, "shop/Deployment/frontend")
+    assert len(pods) > 1
+    for pod in pods:
+        text = clients.core.read_namespaced_pod_log(pod["metadata"]["name"], "shop", timestamps=True)
+        entries = [entry.split(" ", 1) for entry in text.splitlines()]
+        assert [message for _, message in entries].count(line) == 1, text
+        stamps = [stamp for stamp, _ in entries]
+        assert stamps == sorted(stamps), "lines before the printed one were written first, none after it is older"
+        printed = next(stamp for stamp, message in entries if message == line)
+        assert any(stamp > printed for stamp in stamps), "the request log goes on after it"
+    shipped = log_events(clients, LOG_GROUP_PREFIX, lab.clock.now() - timedelta(minutes=10), '"coupon rejected"')
+    assert sorted(e["logStreamName"].split("/")[0] for e in shipped) == sorted(p["metadata"]["name"] for p in pods)
+
+
+def test_a_repeated_log_step_goes_on_printing_in_the_pods_of_the_moment(tmp_path, lab_factory):
+    line = "WARN login throttled user=mallory"
+    body = {**MINIMAL, "id": "repeated-line", "fault": {"description": "a client keeps retrying", "timeline": [
+        {"minutes_ago": 10, "steps": [{"action": "log", "resource": "shop/Deployment/frontend", "line": line,
+                                        "every_minutes": 3}]}]}}
+    write_scenario(tmp_path, body)
+    lab = lab_factory(scenario_dirs=[tmp_path], history_minutes=20)
+    lab.load("repeated-line")
+    clients = clients_for(lab)
+
+    def printed() -> dict[str, int]:
+        return {p["metadata"]["name"]: clients.core.read_namespaced_pod_log(p["metadata"]["name"], "shop").count(line)
+                for p in pods_of(clients, "shop/Deployment/frontend")}
+
+    assert set(printed().values()) == {4}, printed()  # 10, 7, 4 and 1 minutes ago
+    clients.apps.patch_namespaced_deployment("frontend", "shop", {"spec": {"template": {"metadata": {
+        "annotations": {"kubectl.kubernetes.io/restartedAt": lab.clock.now().isoformat()}}}}})
+    lab.advance(600)
+    counts = printed()
+    assert len(counts) == 3 and set(counts.values()) == {3}, counts  # new pods: 2, 5 and 8 minutes on
