@@ -139,20 +139,24 @@ def loads(raw: bytes) -> Any:
     return value
 
 
+def sns_message_body(message: str) -> dict[str, Any]:
+    """The JSON object an SNS notification's Message carries (an alarm); IntakeError when it is not one."""
+    try:
+        inner = loads(message.encode())
+    except ValueError:
+        raise IntakeError("the SNS Message is not JSON; expected a CloudWatch alarm notification") from None
+    if not isinstance(inner, dict):
+        raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
+    return inner
+
+
 def alarm_in(body: dict[str, Any]) -> dict[str, Any]:
     """Validate an alarm notification in any of its three shapes; returns the CloudWatch alarm as a
     dict (what app.intake reads). pydantic.ValidationError names the bad field."""
     if "Records" in body and isinstance(body["Records"], list) and body["Records"]:
         body = body["Records"][0].get("Sns", body["Records"][0]) if isinstance(body["Records"][0], dict) else body
     if "Message" in body and "Type" in body:
-        envelope = SnsEnvelope.model_validate(body)
-        try:
-            inner = loads(envelope.Message.encode())
-        except ValueError:
-            raise IntakeError("the SNS Message is not JSON; expected a CloudWatch alarm notification") from None
-        if not isinstance(inner, dict):
-            raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
-        body = inner
+        body = sns_message_body(SnsEnvelope.model_validate(body).Message)
     if "detail-type" in body:
         event = EventBridgeAlarmEvent.model_validate(body)
         return event.model_dump(by_alias=True)

@@ -20,10 +20,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..app.intake import IntakeError
 from .api import acknowledged, error, json_object
 from .core import Backpressure, IncidentService
-from .payloads import AgentCorePrompt, Question, loads
+from .payloads import AgentCorePrompt, Question, sns_message_body
 from .sources.alertmanager import alertmanager_batch
 from .sources.sns import SnsRejected, SnsVerifier
 
@@ -51,12 +50,7 @@ def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifi
         if message.Type == "UnsubscribeConfirmation":
             log.warning("unsubscribed from %s", message.TopicArn)
             return JSONResponse({"unsubscribed": True, "topic": message.TopicArn})
-        try:
-            alarm = loads(message.Message.encode())
-        except ValueError:
-            raise IntakeError("the SNS Message is not JSON; expected a CloudWatch alarm notification") from None
-        if not isinstance(alarm, dict):
-            raise IntakeError("the SNS Message is not a JSON object; expected a CloudWatch alarm notification")
+        alarm = sns_message_body(message.Message)
         try:
             outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns", f"sns:{message.MessageId}")
         except Backpressure as exc:  # SNS retries 5xx only: a 429 would be taken as delivered, and the alarm lost
