@@ -159,6 +159,7 @@ class InvestigationResult(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     agents_invoked: list[str] = Field(default_factory=list)
     tool_calls: int = 0
+    redacted: int = 0  # secret-shaped values the servers masked across the run's tool results
     llm: LlmUsage = Field(default_factory=LlmUsage)
     duration_s: float = 0.0
     time_to_diagnosis_s: float | None = None
@@ -195,6 +196,7 @@ class ToolCallRecord(BaseModel):
     excerpt: str = ""
     duration_ms: float = 0.0
     brain: str = "offline"
+    redacted: int = 0  # secret-shaped values the server masked in this result (its `redacted` count)
 
 class Finding(BaseModel):
     """A fact a specialist established, in terms the diagnosis rules and the report understand."""

@@ -157,8 +157,10 @@ class Toolbox:
         data = None if error is not None else result_data(structured, text)
         if not text and structured is not None:
             text = json.dumps(structured, default=str)
+        masked = data.get("redacted") if isinstance(data, dict) else None
         record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
-                                excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain)
+                                excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain,
+                                redacted=masked if isinstance(masked, int) else 0)
         return ToolOutcome(record=record, data=data, error=error)
 
 

@@ -43,6 +43,8 @@ class ScenarioScore(BaseModel):
     mitigation: bool | None = None  # None: nothing to mitigate (no-fault scenario)
     mitigation_detail: str = ""
     false_actions: int = 0
+    double_actions: int = 0  # the same write on the same target more than once in one run
+    redacted: int = 0  # secret-shaped values the servers masked in the run's tool results
     actions: list[str] = []
     time_to_diagnosis_s: float | None = None
     time_to_mitigation_s: float | None = None
@@ -61,6 +63,7 @@ class Totals(BaseModel):
     root_cause_resource: float
     mitigation: float | None
     false_actions: int
+    double_actions: int = 0
     median_time_to_diagnosis_s: float | None
     errors: int
 
@@ -118,6 +121,8 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
     writes = [a for a in result.actions if not a.dry_run and not a.result.startswith("not repeated")]
     allowed = _fix_resources(truth)
     false_actions = sum(1 for a in writes if not fault or not _same_target(_target_of(a.args, lab), allowed))
+    targets = [(a.tool, _target_of(a.args, lab)) for a in writes]
+    double_actions = len(targets) - len(set(targets))
     mitigation, detail = (None, "no fault")
     if fault:
         deadline = time.monotonic() + 15
@@ -132,7 +137,8 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
         status=result.status, detection=got_fault == fault,
         root_cause_category=diagnosis.category == truth.category,
         root_cause_resource=(diagnosis.resource == truth.resource) if fault else not got_fault,
-        mitigation=mitigation, mitigation_detail=detail, false_actions=false_actions,
+        mitigation=mitigation, mitigation_detail=detail, false_actions=false_actions, double_actions=double_actions,
+        redacted=result.redacted,
         actions=[f"{a.tool} {a.args}" for a in writes], time_to_diagnosis_s=result.time_to_diagnosis_s,
         time_to_mitigation_s=result.duration_s if mitigation and result.status == "remediated" else None,
         steps=steps, tool_calls=result.tool_calls, tokens=result.llm.input_tokens + result.llm.output_tokens,
@@ -183,25 +189,25 @@ def totals(rows: list[ScenarioScore]) -> Totals:
         root_cause_category=round(sum(r.root_cause_category for r in rows) / n, 4),
         root_cause_resource=round(sum(r.root_cause_resource for r in rows) / n, 4),
         mitigation=round(sum(bool(r.mitigation) for r in fault_rows) / len(fault_rows), 4) if fault_rows else None,
-        false_actions=sum(r.false_actions for r in rows),
+        false_actions=sum(r.false_actions for r in rows), double_actions=sum(r.double_actions for r in rows),
         median_time_to_diagnosis_s=round(statistics.median(ttd), 3) if ttd else None,
         errors=sum(1 for r in rows if r.error))
 
 
 def markdown_table(report: EvalReport) -> str:
-    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | false actions | TTD s | tool calls |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | false actions | TTD s | tool calls | redacted |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in report.scenarios:
         got = f"{r.category} `{r.resource or '-'}`" if not r.error else f"error: {r.error[:60]}"
         mitigated = "-" if r.mitigation is None else ("yes" if r.mitigation else "no")
         ttd = f"{r.time_to_diagnosis_s:.2f}" if r.time_to_diagnosis_s is not None else "-"
         lines.append(f"| {r.id} | {r.expected_category} `{r.expected_resource or '-'}` | {got} | {r.status or '-'} | "
                      f"{'yes' if r.root_cause_category and r.root_cause_resource else 'no'} | {mitigated} | "
-                     f"{r.false_actions} | {ttd} | {r.tool_calls} |")
+                     f"{r.false_actions} | {ttd} | {r.tool_calls} | {r.redacted} |")
     t = report.totals
     mitigation = f"{t.mitigation:.0%}" if t.mitigation is not None else "-"
     lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`): detection {t.detection:.0%}, "
               f"root cause {t.root_cause:.0%} (category {t.root_cause_category:.0%}, resource {t.root_cause_resource:.0%}), "
-              f"mitigation {mitigation}, false actions {t.false_actions}, "
+              f"mitigation {mitigation}, false actions {t.false_actions}, double actions {t.double_actions}, "
               f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
     return "\n".join(lines) + "\n"

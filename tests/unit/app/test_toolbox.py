@@ -115,3 +115,20 @@ def test_a_read_only_toolbox_refuses_tools_that_may_write_without_calling_them()
     assert restart.data is None and "read-only: nothing was called" in restart.error
     assert unannotated.error and "may write" in unannotated.error  # no annotation: assumed to write
     assert read.error is None and read.data == PODS
+
+
+def test_the_servers_redaction_count_is_kept_on_the_evidence_record():
+    masking = FastMCP("masking")
+
+    @masking.tool(annotations=ToolAnnotations(readOnlyHint=True))
+    def describe(name: str) -> str:
+        return json.dumps({"object": {"env": [{"name": "DB_PASSWORD", "value": "***"}]}, "redacted": 2})
+
+    async def run():
+        async with create_connected_server_and_client_session(masking._mcp_server) as session:
+            toolbox = Toolbox({})
+            await toolbox.adopt("kubernetes", session)
+            return await toolbox.call("kubernetes", "kubernetes", "describe", {"name": "api"})
+
+    outcome = asyncio.run(run())
+    assert outcome.record.redacted == 2 and outcome.data["redacted"] == 2
