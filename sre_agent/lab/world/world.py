@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..kube.errors import ApiError
 from ..kube.informer import Informer
-from ..kube.selectors import matches_labels
 from ..kube.store import ObjectStore
 from .clock import SimClock, parse_rfc3339, rfc3339
 from .container_plan import ConfigSource, plan_container
@@ -34,6 +32,7 @@ from .events import EventRecorder
 from .images import ImageCatalog
 from .kubelet import ContainerDriver, ContainerRuntime, PodRuntime
 from .pod_status import derive_pod_status
+from .printed_lines import RepeatedLine, print_due, print_line
 from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
 from .telemetry import TrafficModel
@@ -44,17 +43,6 @@ LOG_BATCH_S = 300  # while nothing changes, request log lines are written five m
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
 # forgot to schedule, at the price of one full reconcile per ten simulated minutes.
 FULL_RESYNC_S = 600.0
-
-
-@dataclass
-class RepeatedLine:
-    namespace: str
-    kind: str
-    name: str
-    container: str | None
-    line: str
-    every_minutes: int
-    next_at: datetime
 
 
 class World:
@@ -107,58 +95,13 @@ class World:
 
     def print_log(self, namespace: str, kind: str, name: str, container: str | None, line: str,
                   every_minutes: int | None = None) -> int:
-        """The application in `kind`/`name` (a workload, or one pod) prints `line` now: every running
-        container `container` (the pod's only one when None) of its pods. With `every_minutes` it
-        prints it again that often, in whichever pods the workload has then, until the workload is
-        gone. Returns how many containers printed it now."""
+        """The application in `kind`/`name` (a workload, or one pod) prints `line` now (printed_lines.py)."""
         with self._sync_lock, self.store.lock:
-            printed = self._print_log(namespace, kind, name, container, line)
+            printed = print_line(self, namespace, kind, name, container, line)
             if every_minutes:
                 self.repeated_lines.append(RepeatedLine(namespace, kind, name, container, line, every_minutes,
                                                         self.clock.now() + timedelta(minutes=every_minutes)))
             return printed
-
-    def _print_log(self, namespace: str, kind: str, name: str, container: str | None, line: str) -> int:
-        owner = self.store.get(kind, namespace, name)
-        if kind == "Pod":
-            pods = [owner]
-        else:
-            selector = (owner.get("spec") or {}).get("selector")
-            pods = [p for p in self.pods_in(namespace) if selector and not is_terminating(p)
-                    and matches_labels(selector, p["metadata"].get("labels"))]
-        now = self.clock.now()
-        printed = 0
-        for pod in pods:
-            names = [c["name"] for c in pod["spec"].get("containers") or []]
-            wanted = container or (names[0] if len(names) == 1 else None)
-            if wanted is None:
-                raise ApiError(400, "BadRequest", f"a container name must be specified for pod "
-                                                  f"{pod['metadata']['name']}, choose one of: [{' '.join(names)}]")
-            if wanted not in names:
-                raise ApiError(400, "BadRequest", f"container {wanted} is not valid for pod {pod['metadata']['name']}")
-            runtime = self.runtimes.get(pod["metadata"]["uid"])
-            rt = next((c for c in runtime.containers if c.name == wanted), None) if runtime else None
-            if rt is None or rt.state != "running":
-                continue  # a container that is not running prints nothing
-            # Its request log is written up to now first (a sample, one line per LOG_LINE_EVERY_S,
-            # that may stop short of now); the line is stamped where that sample ends, so every
-            # line before it is older and every request line after it newer.
-            self.traffic_model.write_request_logs(now, uids={pod["metadata"]["uid"]})
-            rt.emit(min(rt.logged_until or now, now), line)
-            printed += 1
-        return printed
-
-    def _print_due(self, now: datetime) -> None:
-        """Lines a scenario prints repeatedly, when their moment has come (checked every minute)."""
-        for repeat in list(self.repeated_lines):
-            if repeat.next_at > now:
-                continue
-            try:
-                self._print_log(repeat.namespace, repeat.kind, repeat.name, repeat.container, repeat.line)
-            except ApiError:
-                self.repeated_lines.remove(repeat)  # the workload is gone, or no longer has that container
-                continue
-            repeat.next_at = now + timedelta(minutes=repeat.every_minutes)
 
     def pod_metrics(self, namespace: str | None) -> list[dict]:
         return pod_metrics_items(self.list("Pod", namespace), self.traffic_model.pod_usage, rfc3339(self.clock.now()))
@@ -245,7 +188,7 @@ class World:
         else:
             return
         if self.repeated_lines:
-            self._print_due(now)
+            print_due(self, now)
         self._ready_memo.clear()
         self._synced_at = now
         self._settled = self._fingerprint()
