@@ -10,8 +10,8 @@ import asyncio
 import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,23 +75,35 @@ async def _run(incident: Incident, run_id: str, first: Investigation | None, opt
                on_progress: ProgressCallback | None, approver: Approver | None,
                tracer: Any) -> tuple[InvestigationResult, Investigation]:
     started = time.monotonic()
+    async with _traced(incident, run_id, options, tracer) as (graph, context, tracer):
+        if first is not None:  # the clock (time to diagnosis, the time budget) starts when the tools are up
+            first = first.model_copy(update={"started_epoch": time.time()})
+        state = await _until_done(graph, first, run_id, context, on_progress, approver, options.approval_timeout_s)
+        tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
+    state = state if state.run_id else state.model_copy(update={"run_id": run_id})  # checkpointed before run ids
+    result, _ = _finished(state, run_id, started, tracer, options)
+    return result, state
+
+
+@asynccontextmanager
+async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: Any) -> AsyncIterator[tuple]:
+    """The run's X-Ray segment around its wired graph: (graph, context, tracer). The segment is entered
+    first, so it closes last: it ends (and is sent) after the MCP sessions close."""
     brain = make_brain(options.brain, options.llm)
     tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
-    # Entered first, so it closes last: the segment ends (and is sent) after the MCP sessions close.
     async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
                                     source=incident.source):
         tracer.annotate(run_id=run_id)
         async with wired_run(options, brain, tracer) as (graph, context):
-            if first is not None:  # the clock (time to diagnosis, the time budget) starts when the tools are up
-                first = first.model_copy(update={"started_epoch": time.time()})
-            state = await _until_done(graph, first, run_id, context, on_progress, approver,
-                                      options.approval_timeout_s)
-            tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
-    state = state if state.run_id else state.model_copy(update={"run_id": run_id})  # checkpointed before run ids
+            yield graph, context, tracer
+
+
+def _finished(state: Investigation, run_id: str, started: float, tracer: Any,
+              options: RunOptions) -> tuple[InvestigationResult, str]:
+    """The result of a run that ended, its report (markdown and JSON) written to the state dir."""
     result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
                        report_path=str(_reports_dir(options) / f"{run_id}.md"))
-    write_report(state, result, options)
-    return result, state
+    return result, write_report(state, result, options)
 
 
 async def _until_done(graph, first: Investigation | None, thread_id: str, context: RunContext,
@@ -138,29 +150,23 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
     started = time.monotonic()
     if incident is None:
         incident = (await checkpointed_run(run_id, options)).incident
-    brain = make_brain(options.brain, options.llm)
-    tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
     payload: Investigation | Command | None = None
-    async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
-                                    source=incident.source):
-        tracer.annotate(run_id=run_id)
-        async with wired_run(options, brain, tracer) as (graph, context):
-            checkpoint = (await graph.aget_state({"configurable": {"thread_id": run_id}})).values
-            before = len(checkpoint.get("tool_calls", [])) if checkpoint else 0
-            if resume is not None:
-                payload = Command(resume=resume)
-            elif not checkpoint:
-                payload = Investigation(incident=incident, run_id=run_id, brain=options.brain,
-                                        remediation_mode=options.remediation, budget=options.budget,
-                                        started_epoch=time.time())
-            state, request = await _advance(graph, payload, run_id, context, on_progress)
-            tracer.annotate(status=state.status if request is None else "awaiting_approval")
+    async with _traced(incident, run_id, options, tracer) as (graph, context, tracer):
+        checkpoint = (await graph.aget_state({"configurable": {"thread_id": run_id}})).values
+        before = len(checkpoint.get("tool_calls", [])) if checkpoint else 0
+        if resume is not None:
+            payload = Command(resume=resume)
+        elif not checkpoint:
+            payload = Investigation(incident=incident, run_id=run_id, brain=options.brain,
+                                    remediation_mode=options.remediation, budget=options.budget,
+                                    started_epoch=time.time())
+        state, request = await _advance(graph, payload, run_id, context, on_progress)
+        tracer.annotate(status=state.status if request is None else "awaiting_approval")
     calls = [(c.server, c.tool, c.ok) for c in state.tool_calls[before:]]
     if request is not None:
         return RunStep(approval_request=request, tool_calls=calls)
-    result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
-                       report_path=str(_reports_dir(options) / f"{run_id}.md"))
-    return RunStep(result=result, report_markdown=write_report(state, result, options), tool_calls=calls)
+    result, markdown = _finished(state, run_id, started, tracer, options)
+    return RunStep(result=result, report_markdown=markdown, tool_calls=calls)
 
 
 async def _ask(approver: Approver | None, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:

@@ -62,8 +62,9 @@ async def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def acknowledged(outcome: IntakeOutcome, service: IncidentService) -> JSONResponse:
-    view = service.incident_view(outcome.incident_id) if outcome.incident_id else None
+async def acknowledged(outcome: IntakeOutcome, service: IncidentService) -> JSONResponse:
+    """The acknowledgement: the incident as it now stands (read off the event loop, like the write)."""
+    view = await asyncio.to_thread(service.incident_view, outcome.incident_id) if outcome.incident_id else None
     status = 202 if outcome.run_id else 200
     return JSONResponse({**(view or {}), "incident_id": outcome.incident_id, "run_id": outcome.run_id,
                          "disposition": outcome.disposition, "deduplicated": outcome.disposition == "attached"}, status)
@@ -107,7 +108,7 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
 
     async def persist(call, *args) -> JSONResponse:
         # The store's writes are short; off the event loop so that one slow fsync never stalls other requests.
-        return acknowledged(await asyncio.to_thread(call, *args), service)
+        return await acknowledged(await asyncio.to_thread(call, *args), service)
 
     @app.post("/v1/incidents", status_code=202, summary="An alarm notification (raw, SNS or EventBridge) or a question")
     async def create(request: Request) -> JSONResponse:

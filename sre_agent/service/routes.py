@@ -55,7 +55,7 @@ def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifi
             outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns", f"sns:{message.MessageId}")
         except Backpressure as exc:  # SNS retries 5xx only: a 429 would be taken as delivered, and the alarm lost
             return JSONResponse({"error": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after_s)})
-        return acknowledged(outcome, service)
+        return await acknowledged(outcome, service)
 
     @app.post("/v1/alarms/alertmanager", summary="A Prometheus Alertmanager webhook (version 4)")
     async def alertmanager(request: Request) -> JSONResponse:
@@ -81,7 +81,7 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
     async def invocations(request: Request) -> JSONResponse:
         body = await json_object(request)
         if "prompt" not in body:
-            return acknowledged(await asyncio.to_thread(service.receive_alarm, body, "agentcore"), service)
+            return await acknowledged(await asyncio.to_thread(service.receive_alarm, body, "agentcore"), service)
         prompt = AgentCorePrompt.model_validate(body)
         question = Question(question=prompt.prompt, namespace=prompt.namespace)
         session = request.headers.get(SESSION_HEADER)
