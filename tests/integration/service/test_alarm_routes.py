@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-from sns_fakes import OTHER_TOPIC, TOPIC, LocalhostTls, SigningIdentity, StandIn, notification, pem, subscription_confirmation
+from sns_fakes import OTHER_TOPIC, TOPIC, SigningIdentity, StandIn, notification, subscription_confirmation
+from uvicorn_thread import ThreadedUvicorn
 
 from sre_agent.app.options import RunOptions
 from sre_agent.app.settings import ServiceSettings
@@ -71,46 +69,17 @@ class Served:
         settings = ServiceSettings(host="127.0.0.1", token=token, insecure_localhost=token is None)
         secret = settings.token.get_secret_value() if settings.token else None
         app = guard(build_app(service, sns_verifier=verifier), guard_settings(settings, secret, agentcore=agentcore))
-        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="routes-uvicorn")
+        self.uvicorn = ThreadedUvicorn(uvicorn_config(app, "127.0.0.1", 0, log_level="warning", lifespan="off"),
+                                       name="routes-uvicorn")
 
     def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
+        port = self.uvicorn.start()
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT_S)
         return self
 
     def __exit__(self, *exc) -> None:
         self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
-
-
-@pytest.fixture(scope="module")
-def tls() -> LocalhostTls:
-    return LocalhostTls.new()
-
-
-@pytest.fixture(scope="module")
-def identity() -> SigningIdentity:
-    return SigningIdentity.new()
-
-
-@pytest.fixture
-def stand_in(tls, identity, tmp_path) -> Iterator[StandIn]:
-    server = StandIn(tls, tmp_path, pem(identity.certificate))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def verifier(tls, stand_in) -> SnsVerifier:
-    trust = ssl.create_default_context(cadata=tls.ca_pem.decode())
-    return SnsVerifier([TOPIC], cert_host=re.compile(r"^localhost$"), ssl_context=trust, ports=(stand_in.port,))
+        self.uvicorn.stop()
 
 
 def _service(path) -> IncidentService:

@@ -7,17 +7,16 @@ from __future__ import annotations
 import contextlib
 import selectors
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from uvicorn_thread import ThreadedUvicorn
 
 from sre_agent.service.guard import GuardSettings, guard
 from sre_agent.service.timeouts import uvicorn_config
@@ -81,22 +80,15 @@ class Served:
                                  signature_auth_paths=["/sns"])
         config = uvicorn_config(guard(_app(seen), settings), "127.0.0.1", 0, header_timeout_s=HEADER_TIMEOUT_S,
                                 log_level="warning", timeout_keep_alive=30)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="guarded-uvicorn")
+        self.uvicorn = ThreadedUvicorn(config, name="guarded-uvicorn")
 
     def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.port = self.uvicorn.start()
         self.url = f"http://127.0.0.1:{self.port}"
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
+        self.uvicorn.stop()
 
 
 @pytest.fixture(scope="module")

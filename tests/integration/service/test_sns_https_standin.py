@@ -10,32 +10,9 @@ import re
 import ssl
 
 import pytest
-from sns_fakes import OTHER_TOPIC, TOPIC, LocalhostTls, SigningIdentity, StandIn, notification, pem, subscription_confirmation
+from sns_fakes import OTHER_TOPIC, TOPIC, notification, subscription_confirmation
 
 from sre_agent.service.sources.sns import SnsRejected, SnsVerifier
-
-
-@pytest.fixture(scope="module")
-def tls() -> LocalhostTls:
-    return LocalhostTls.new()
-
-
-@pytest.fixture(scope="module")
-def identity() -> SigningIdentity:
-    return SigningIdentity.new()
-
-
-@pytest.fixture
-def stand_in(tls, identity, tmp_path):
-    server = StandIn(tls, tmp_path, pem(identity.certificate))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def verifier(tls, stand_in) -> SnsVerifier:
-    trust = ssl.create_default_context(cadata=tls.ca_pem.decode())
-    return SnsVerifier([TOPIC], cert_host=re.compile(r"^localhost$"), ssl_context=trust, ports=(stand_in.port,))
 
 
 def refused(verifier: SnsVerifier, body) -> str:
