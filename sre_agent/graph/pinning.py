@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..contracts import ToolCallRecord, resource_id
+from .defects import same_defect
 from .pins import pinned_revision, symptom_seen
 from .ports import Tools
 from .state import Investigation, RemediationPlan
@@ -60,6 +61,10 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
         pin = pinned_revision(history.get("revisions") or [], history.get("current_revision"), seen, because)
         if pin.to_revision is None:
             return Pinned(refused=f"no revision to roll {plan.resource} back to: {pin.why}", records=records)
+        target: dict = next((r for r in history.get("revisions") or [] if r.get("revision") == pin.to_revision), {})
+        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource)
+        if defect:
+            return Pinned(refused=f"no rollback of {plan.resource} can help: {defect}", records=records)
         asked = plan.args.get("to_revision")
         if asked not in (None, "") and int(asked) != pin.to_revision:
             return Pinned(refused=f"the plan rolls {plan.resource} back to revision {asked}, but the evidence points at "

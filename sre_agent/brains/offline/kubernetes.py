@@ -312,12 +312,29 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
             calls.find(workload, signal, f"{pod}: {message}", ev, severity="critical", message=message)
             if signal == "UnboundPVC":
                 await _claims(namespace, obj, calls)
+            elif UNTOLERATED.search(message):
+                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
         node = (obj.get("spec") or {}).get("nodeName")
         calls.find(resource_id("Node", node), "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
                    severity="critical", workload=workload)
+
+
+UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
+
+
+async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls) -> None:
+    """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it."""
+    listed, ev = await calls("get_resources", kind="Node")
+    for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
+        carried = [(node["name"], t) for node in (listed or {}).get("items") or [] for t in node.get("taints") or []
+                   if t.split(":")[0] in (f"{key}={value}", key)]
+        if carried:
+            calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
+                       f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
+                       nodes=[n for n, _ in carried])
 
 
 def _liveness_kill(events: list[dict]) -> bool:
@@ -335,9 +352,11 @@ async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
         phase = ((described["object"].get("status") or {}).get("phase"))
         if phase != "Bound":
             messages = [e.get("message", "") for e in described.get("events") or []]
+            classes, ev_classes = await calls("get_resources", kind="StorageClass")
             calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
-                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", ev, severity="critical",
-                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"))
+                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
+                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
+                       storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
 
 
 async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:

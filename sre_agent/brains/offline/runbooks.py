@@ -93,6 +93,10 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         if details.get("previous_replicas") is not None:
             ctx["previous_replicas"] = details["previous_replicas"]
             ctx["replicas"] = details.get("replicas")
+    if "previous_replicas" not in ctx and any(f.resource == resource and f.signal == "ScaledToZero" for f in state.findings):
+        # Scaled to zero with no record of the count before (a StatefulSet keeps no ReplicaSet history):
+        # one replica is the least that serves. Not the recorded count, so the policy asks a human.
+        ctx["previous_replicas"], ctx["replicas"] = 1, 0
     return ctx
 
 
