@@ -374,5 +374,8 @@ async def _rollout(namespace: str, name: str, workload: str, state: Investigatio
                    revision=current["revision"], previous_revision=previous["revision"] if previous else None,
                    created=current["created"], images=current["images"],
                    previous_images=previous["images"] if previous else None,
-                   ready=current.get("ready"), replicas=current.get("replicas"))
+                   ready=current.get("ready"), replicas=current.get("replicas"),
+                   # what the rollout changed (image, env, config_refs, probes, labels...) and the labels either side
+                   changed=current.get("changed"), labels=current.get("labels"),
+                   previous_labels=previous.get("labels") if previous else None)
     return current.get("replicaset")

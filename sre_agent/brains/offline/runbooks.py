@@ -41,9 +41,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # Root causes that are not workloads, and the workload actions that really clear them: scaling back
-# the workload that ran into a quota ends the violation; nothing a workload does binds a claim or
-# fixes a Service's selector (those need content only a human has).
-CLEARED_BY = {"ResourceQuota": {"scale"}, "PersistentVolumeClaim": set(), "Service": set()}
+# the workload that ran into a quota ends the violation; undoing the rollout that relabelled a Service's
+# pods restores its selection (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
+# selector (those need content only a human has: graph/fixes.py proposes them).
+CLEARED_BY = {"ResourceQuota": {"scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -52,6 +53,9 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     namespace, kind, _ = parse_resource_id(resource)
     if kind in WORKLOAD_KINDS or kind == "Node":
         return resource
+    if kind == "Service":  # the workload whose pods the Service was compared with
+        return next((f.details["workload"] for f in state.findings if f.resource == resource
+                     and f.signal == "ServiceSelectorMismatch" and f.details.get("workload")), resource)
     counts: dict[str, int] = {}
     for finding in state.findings:
         parts = finding.resource.split("/")
@@ -60,8 +64,21 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     return max(counts, key=counts.get) if counts else resource
 
 
+def _relabelled(state: Investigation, service: str, workload: str) -> bool:
+    """The workload's last rollout changed its pod labels, and the labels before it matched what the
+    Service selects: undoing that rollout restores the selection."""
+    selector = next((f.details.get("selector") or {} for f in state.findings if f.resource == service
+                     and f.signal == "ServiceSelectorMismatch"), {})
+    for finding in state.findings:
+        if finding.resource == workload and finding.signal == "RecentRollout" and "labels" in (finding.details.get("changed") or []):
+            before = finding.details.get("previous_labels") or {}
+            return bool(selector) and all(before.get(k) == v for k, v in selector.items())
+    return False
+
+
 def _context(state: Investigation, resource: str) -> dict[str, Any]:
     """Values for runbook placeholders, all taken from findings."""
+    root = resource
     resource = _acting_workload(state, resource)
     namespace, kind, name = parse_resource_id(resource)
     ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name,
@@ -69,6 +86,8 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
                            "upstream_namespace": namespace, "upstream_kind": kind, "upstream_name": name}
     if kind == "Node":
         ctx["node"] = name
+    ctx["root_kind"] = parse_resource_id(root)[1]
+    ctx["relabelled"] = ctx["root_kind"] == "Service" and _relabelled(state, root, resource)
     for finding in state.findings:
         if finding.resource != resource:
             continue
@@ -141,6 +160,8 @@ def _complete(value: Any) -> bool:
 def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     tool = step.get("tool")
     if tool == "rollout_undo":
+        if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels the Service selects
+            return bool(ctx.get("relabelled")) and ctx.get("kind") == "Deployment"
         return bool(ctx.get("recent_rollout")) and ctx.get("kind") == "Deployment"
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time
