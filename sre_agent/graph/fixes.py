@@ -81,7 +81,7 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
 
 def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
     namespace, kind, name = _ref(workload)
-    crashes = [f for f in _about(state, workload, "CrashLoopBackOff") if f.details.get("config_error")]
+    crashes = [f for f in _about(state, workload, "CrashLoopBackOff", "ContainerFailed") if f.details.get("config_error")]
     if not crashes:
         return []
     line = str(crashes[0].details.get("last_log") or crashes[0].summary)
@@ -159,6 +159,27 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
     return fixes
 
 
+def _image(state: Investigation, workload: str) -> list[ProposedFix]:
+    """Back to the image that ran before the rollout (or the revision before), else a tag that exists."""
+    namespace, kind, name = _ref(workload)
+    pulls = _about(state, workload, "ImagePullBackOff", "ErrImagePull", "InvalidImageName")
+    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return []
+    image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
+    container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
+    rollout = next(iter(_about(state, workload, "RecentRollout")), None)
+    previous = next(iter((rollout.details.get("previous_images") or []) if rollout else []), None)
+    word = KUBECTL_KIND[kind]
+    if previous and container and previous != image:
+        commands = [f"kubectl {_ns(namespace)}set image {word}/{name} {container}={previous}"]
+    else:
+        commands = [f"kubectl {_ns(namespace)}rollout history {word}/{name}",
+                    f"kubectl {_ns(namespace)}rollout undo {word}/{name}"]
+    return [ProposedFix(resource=workload, summary=f"{workload} cannot pull {image}: go back to the image that ran "
+                                                  "before it (or push the missing tag)",
+                        commands=commands, evidence=_evidence(pulls))]
+
+
 def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
     """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
     args = plan.args
@@ -183,6 +204,7 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.MISSING_CONFIG_REF: [_config_fixes],
     C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],
     C.PVC_PENDING: [_pvc],
+    C.BAD_IMAGE: [_image],
     C.SERVICE_SELECTOR_MISMATCH: [_selector],
     C.UNSCHEDULABLE: [_unschedulable],
 }

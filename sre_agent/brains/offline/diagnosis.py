@@ -69,6 +69,9 @@ RULES: list[Rule] = [
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
          lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),
+    # A container that ended for good (a Job's, restartPolicy Never) reads like one crash of a loop.
+    Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
+    Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.55, lambda f, a: not f.details.get("config_error")),
     Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),

@@ -26,6 +26,7 @@ ANALYZER_SIGNALS = {
     "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
+    "JobFailed",
 }
 
 
@@ -110,8 +111,13 @@ async def _look_wider(target: str, state: Investigation, calls: Calls) -> bool:
 
 async def _locate(words: list[str], calls: Calls, namespace: str | None = None) -> None:
     """Chat questions name things loosely: find the Service (or workload) each word names (in
-    `namespace` when the question is scoped to one)."""
-    for word in words[:6]:
+    `namespace` when the question is scoped to one), and the namespaces it names ("in the clearing
+    namespace") -- where to look wider when no word names an object."""
+    listed, ev_ns = await calls("get_resources", kind="Namespace")
+    namespaces = {item.get("name") for item in (listed or {}).get("items") or []}
+    for word in dict.fromkeys(w for w in words if w in namespaces):
+        calls.find(word, "NamespaceMentioned", f"the question mentions namespace {word!r}", ev_ns, severity="info")
+    for word in [w for w in words if w not in namespaces][:6]:
         found, ev = await calls("find_resource", name=word, kinds=["Service", *ANY_WORKLOAD])
         exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")
                  and (namespace is None or m["resource"].startswith(f"{namespace}/"))]
@@ -274,6 +280,11 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
     for container in status.get("containerStatuses") or []:
         waiting = (container.get("state") or {}).get("waiting") or {}
         last = (container.get("lastState") or {}).get("terminated") or {}
+        ended = (container.get("state") or {}).get("terminated") or {}
+        if not last and ended.get("exitCode") and ended.get("reason") != "OOMKilled":
+            # Ended for good (restartPolicy Never: a Job's or a bare pod's container is not restarted).
+            await _failed_container(namespace, pod, workload, container["name"], ended, calls, ev)
+            continue
         reason = waiting.get("reason")
         if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
             calls.find(workload, "ImagePullBackOff", f"{pod}: cannot pull {container.get('image')}: {waiting.get('message', '')}",
@@ -335,6 +346,16 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
             calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
                        f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
                        nodes=[n for n, _ in carried])
+
+
+async def _failed_container(namespace: str, pod: str, workload: str, container: str, ended: dict, calls: Calls,
+                            ev: str) -> None:
+    logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container, tail=20)
+    lines = (logs or {}).get("lines") or []
+    fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+    calls.find(workload, "ContainerFailed", f"{pod}/{container} exited with code {ended.get('exitCode')}: {fatal}",
+               [ev, ev_logs], severity="critical", exit_code=ended.get("exitCode"), last_log=fatal,
+               config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
 
 
 def _liveness_kill(events: list[dict]) -> bool:
