@@ -183,7 +183,8 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
 def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
     """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
     args = plan.args
-    namespace, name, kind = args.get("namespace", ""), args.get("name", ""), str(args.get("kind") or "Deployment")
+    namespace, name = args.get("namespace", ""), args.get("name", "")
+    kind = "ResourceQuota" if plan.tool == "raise_quota" else str(args.get("kind") or "Deployment")
     word = KUBECTL_KIND.get(kind, kind.lower())
     command = {
         "rollout_undo": f"kubectl {_ns(namespace)}rollout undo {word}/{name}"
@@ -193,6 +194,8 @@ def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
         "set_image": f"kubectl {_ns(namespace)}set image {word}/{name} {args.get('container')}={args.get('image')}",
         "delete_pod": f"kubectl {_ns(namespace)}delete pod {name}",
         "cordon": f"kubectl cordon {args.get('node')}", "uncordon": f"kubectl uncordon {args.get('node')}",
+        "raise_quota": f"kubectl {_ns(namespace)}patch resourcequota {name} --type merge -p "
+                       f"'{json.dumps({'spec': {'hard': args.get('hard')}})}'",
     }.get(plan.tool)
     if command is None:
         return []

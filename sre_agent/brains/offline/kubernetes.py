@@ -210,7 +210,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         limits = (containers[0].get("resources") or {}).get("limits") or {}
         calls.find(workload, "WorkloadSpec", f"{workload}: {spec.get('replicas', 1)} replicas, container "
                    f"{containers[0]['name']} limits {limits}", ev_spec, severity="info", container=containers[0]["name"],
-                   replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"))
+                   replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
+                   pods=len(own.get("pods") or []))
     for dep in own.get("calls") or []:
         if not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
             calls.find(workload, "DependencyDown",

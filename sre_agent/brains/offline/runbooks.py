@@ -13,8 +13,10 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
+from .quota import raised_limits
 
-KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon"}
+KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
+                     "raise_quota"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -44,7 +46,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # the workload that ran into a quota ends the violation; undoing the rollout that relabelled a Service's
 # pods restores its selection (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
 # selector (those need content only a human has: graph/fixes.py proposes them).
-CLEARED_BY = {"ResourceQuota": {"scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
+CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -76,6 +78,20 @@ def _relabelled(state: Investigation, service: str, workload: str) -> bool:
     return False
 
 
+def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:
+    """The quota's name, and the hard limits that admit the acting workload's refused pods."""
+    spec = next((f.details for f in state.findings if f.resource == workload and f.signal == "WorkloadSpec"), {})
+    missing = int(spec.get("replicas") or 0) - int(spec.get("pods") or 0)
+    ctx: dict[str, Any] = {"quota": parse_resource_id(quota)[2]}
+    for finding in state.findings:
+        if finding.signal in ("QuotaExceeded", "FailedCreate") and (raised := raised_limits(finding.summary, missing)):
+            name, hard, current = raised
+            if name == ctx["quota"]:
+                ctx.update(quota_hard=hard, quota_hard_before=current)
+                break
+    return ctx
+
+
 def _context(state: Investigation, resource: str) -> dict[str, Any]:
     """Values for runbook placeholders, all taken from findings."""
     root = resource
@@ -87,6 +103,8 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
     if kind == "Node":
         ctx["node"] = name
     ctx["root_kind"] = parse_resource_id(root)[1]
+    if ctx["root_kind"] == "ResourceQuota":
+        ctx.update(_quota_context(state, root, resource))
     ctx["relabelled"] = ctx["root_kind"] == "Service" and _relabelled(state, root, resource)
     for finding in state.findings:
         if finding.resource != resource:

@@ -91,3 +91,14 @@ def test_what_the_analyzers_flag_critical_on_a_workload_is_triaged_like_an_alarm
         state = state.model_copy(update={"tasks": [*state.tasks, task]})
     triaged = [t.target for t in tasks if t.question == "triage"]
     assert "clearing/Job/run-1" in triaged and "clearing/Deployment/w" not in triaged  # critical only
+
+
+@pytest.mark.parametrize("series, expected_h", [
+    ([50 + i for i in range(36)], (100 - 85) / 1 * 300 / 3600),  # +1 point per 5 min from 85%: 15 points -> 1.25 h
+    ([60.0] * 36, None),                                          # flat: no exhaustion
+    ([90 - i * 0.5 for i in range(36)], None),                     # falling
+])
+def test_time_to_exhaustion_extrapolates_the_recent_climb(series, expected_h):
+    from sre_agent.brains.offline.metrics import hours_to_limit
+    got = hours_to_limit(series, period_s=300)
+    assert got == pytest.approx(expected_h) if expected_h is not None else got is None

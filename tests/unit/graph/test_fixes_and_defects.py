@@ -130,3 +130,41 @@ def test_every_diagnosed_fault_gets_a_next_step_and_no_fault_gets_none():
     assert proposed_fixes(state(C.NONE, "")) == []
     fixes = proposed_fixes(state(C.CPU_THROTTLING, W))
     assert fixes and fixes[0].resource == W and fixes[0].commands == ["kubectl -n pay describe deployment api"]
+
+
+def _pin(plan: RemediationPlan, answers: dict) -> tuple:
+    tools = FakeTools(answers)
+    return asyncio.run(pin_plan(plan, state(C.QUOTA_EXCEEDED, "pay/ResourceQuota/q"), tools)), tools.calls
+
+
+def test_a_quota_raise_is_pinned_to_the_limits_seen():
+    plan = RemediationPlan(server="kubernetes", tool="raise_quota", risk="high",
+                           args={"namespace": "pay", "name": "q", "hard": {"requests.cpu": "3500m"}})
+    pinned, _ = _pin(plan, {("kubernetes", "describe"): {"object": {"spec": {"hard": {"requests.cpu": "3", "pods": "30"}}}}})
+    assert pinned.plan.resource == "pay/ResourceQuota/q" and pinned.plan.precondition == {"expect_hard": {"requests.cpu": "3"}}
+    refused, _ = _pin(plan, {("kubernetes", "describe"): {"object": {"spec": {"hard": {"pods": "30"}}}}})
+    assert refused.plan is None and "does not cap" in refused.refused
+
+
+@pytest.mark.parametrize("replicas, ready, hpa, refused", [
+    (3, 5, None, "would cut the 5 replicas serving now"),   # scaling back below what serves
+    (5, 5, None, ""),                                          # down to what serves: allowed
+    (8, 5, {"name": "api", "target": "Deployment/api", "min": 2, "max": 6}, "owns pay/Deployment/api's replica count"),
+])
+def test_a_scale_never_cuts_serving_replicas_nor_fights_an_autoscaler(replicas, ready, hpa, refused):
+    plan = RemediationPlan(server="kubernetes", tool="scale", risk="low",
+                           args={"namespace": "pay", "name": "api", "kind": "Deployment", "replicas": replicas})
+    answers = {("kubernetes", "describe"): {"object": {"spec": {"replicas": 6}, "status": {"readyReplicas": ready}}},
+               ("kubernetes", "get_resources"): {"items": [hpa] if hpa else []}}
+    pinned, _ = _pin(plan, answers)
+    assert (pinned.plan is None and refused in pinned.refused) if refused else pinned.plan.precondition == {"expect_replicas": 6}
+
+
+def test_a_plan_that_was_not_run_is_offered_as_its_command():
+    st = state(C.QUOTA_EXCEEDED, "pay/ResourceQuota/q")
+    st = st.model_copy(update={"plan": RemediationPlan(server="kubernetes", tool="raise_quota", risk="high", pin="seen",
+                                                       resource="pay/ResourceQuota/q", runbook="quota_exceeded",
+                                                       args={"namespace": "pay", "name": "q", "hard": {"requests.cpu": "4"}})})
+    [fix] = proposed_fixes(st)
+    assert fix.resource == "pay/ResourceQuota/q"
+    assert fix.commands == ["""kubectl -n pay patch resourcequota q --type merge -p '{"spec": {"hard": {"requests.cpu": "4"}}}'"""]
