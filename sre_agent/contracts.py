@@ -149,6 +149,19 @@ class LlmUsage(BaseModel):
     cost_usd: float = 0.0
 
 
+class ProposedFix(BaseModel):
+    """A fix for a human to make: one the responder's write tools cannot express (it needs content only
+    a human has -- a Secret's value, the intended selector -- or a write no tool offers), or one that
+    was not run. Exactly which object it changes, and the commands, with `<...>` only where a human
+    must supply something (`needs` says what)."""
+
+    resource: str  # the object the fix changes, as a resource id
+    summary: str
+    commands: list[str] = Field(default_factory=list)
+    needs: str = ""  # what only a human can supply; "" when the commands are complete as written
+    evidence: list[str] = Field(default_factory=list)  # ToolCallRecord ids the fix rests on
+
+
 class InvestigationResult(BaseModel):
     """What `sre-agent investigate --json` prints, the API returns and the eval harness reads."""
 
@@ -166,6 +179,7 @@ class InvestigationResult(BaseModel):
     trace_id: str | None = None
     report_path: str | None = None
     coverage: list[BackendCheck] = Field(default_factory=list)  # which backends the verdict rests on
+    proposed_fixes: list[ProposedFix] = Field(default_factory=list)  # what a human should do, when nothing was fixed
 
 class Incident(BaseModel):
     id: str

@@ -23,7 +23,7 @@ DEFAULT_CALL_TIMEOUT_S = 15.0
 INSTRUCTIONS = (
     "Read and diagnose a Kubernetes cluster: get_resources, describe, pod_logs, events, rollout_history, top, "
     "find_resource, ownership (owners, selected pods, dependents and dependencies of a workload), analyze "
-    "(k8sgpt-style findings). Writes (rollout_undo, rollout_restart, scale, set_image, set_resources, delete_pod, "
+    "(k8sgpt-style findings). Writes (rollout_undo, rollout_restart, scale, set_image, set_resources, delete_pod, raise_quota, "
     "cordon, uncordon) are gated by the server's own --allow-writes and --namespaces and support dry_run; "
     "without --allow-writes they are not listed.")
 

@@ -119,6 +119,11 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage")}
     if kind == "ResourceQuota":
         return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
+    if kind == "HorizontalPodAutoscaler":
+        target = spec.get("scaleTargetRef") or {}
+        return {**base, "target": f"{target.get('kind')}/{target.get('name')}", "min": spec.get("minReplicas", 1),
+                "max": spec.get("maxReplicas"), "current": status.get("currentReplicas"),
+                "desired": status.get("desiredReplicas")}
     if kind == "Job":
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),

@@ -49,7 +49,7 @@ ReadTool = Literal[
 WriteTool = Literal[
     # kubernetes
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
-    "cordon", "uncordon",
+    "cordon", "uncordon", "raise_quota",
     # ssm
     "start_automation", "send_command",
 ]
@@ -58,6 +58,7 @@ _RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 # A runbook may rate a step riskier than this, never less risky.
 MIN_RISK: dict[str, Risk] = {
     "cordon": "high",
+    "raise_quota": "high",
     "send_command": "high",
     "set_image": "medium",
     "set_resources": "medium",
@@ -70,6 +71,7 @@ PLACEHOLDERS = frozenset({
     # the resource under investigation
     "namespace", "kind", "name", "selector", "pod", "container", "service", "node", "instance_id",
     "pvc", "storage_class", "quota", "cluster", "log_group",
+    "quota_hard",  # a quota's hard limits raised to admit what was asked for
     # the alarm, what was collected so far and the time window
     "alarm_name", "metric_namespace", "metric_name", "metric_dimensions", "symptoms", "onset",
     "window_start", "window_end", "baseline_start", "baseline_end",

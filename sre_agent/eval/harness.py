@@ -42,6 +42,10 @@ class ScenarioScore(BaseModel):
     root_cause_resource: bool = False
     mitigation: bool | None = None  # None: nothing to mitigate (no-fault scenario)
     mitigation_detail: str = ""
+    # Not mitigated, but the run named the fix a human makes on an object a correct fix changes
+    # (the proposed fix's resource is the root cause or one the truth's remediation touches).
+    fix_proposed: bool | None = None
+    proposed_fixes: list[str] = []
     false_actions: int = 0
     double_actions: int = 0  # the same write on the same target more than once in one run
     redacted: int = 0  # secret-shaped values the servers masked in the run's tool results
@@ -62,6 +66,7 @@ class Totals(BaseModel):
     root_cause_category: float
     root_cause_resource: float
     mitigation: float | None
+    mitigation_or_fix: float | None = None  # mitigated, or the right fix proposed to a human
     false_actions: int
     double_actions: int = 0
     median_time_to_diagnosis_s: float | None
@@ -103,14 +108,25 @@ def _fix_resources(truth) -> list[str]:
     return [r for r in resources if r]
 
 
-def _same_target(target: str | None, resources: list[str]) -> bool:
+def _same_target(target: str | None, resources: list[str], *, pod: bool = False) -> bool:
+    """Is `target` (`namespace/name`, or `Kind/name` for a node) one of `resources` -- or, for a pod,
+    one of a listed workload's pods (named after it, as its controller names them)?"""
     if target is None:
         return False
     for resource in resources:
         namespace, kind, name = parse_resource_id(resource)
         if target in (f"{kind}/{name}", f"{namespace}/{name}"):
             return True
+        if pod and kind in OWNING_KINDS and target.startswith(f"{namespace}/{name}-"):
+            return True
     return False
+
+
+OWNING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")
+
+
+def _fix_proposed(result: InvestigationResult, allowed: list[str]) -> bool:
+    return any(fix.resource in allowed for fix in result.proposed_fixes)
 
 
 def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: int) -> ScenarioScore:
@@ -120,7 +136,8 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
     got_fault = diagnosis.category != RootCauseCategory.NONE
     writes = [a for a in result.actions if not a.dry_run and not a.result.startswith("not repeated")]
     allowed = _fix_resources(truth)
-    false_actions = sum(1 for a in writes if not fault or not _same_target(_target_of(a.args, lab), allowed))
+    false_actions = sum(1 for a in writes
+                        if not fault or not _same_target(_target_of(a.args, lab), allowed, pod=a.tool == "delete_pod"))
     targets = [(a.tool, _target_of(a.args, lab)) for a in writes]
     double_actions = len(targets) - len(set(targets))
     mitigation, detail = (None, "no fault")
@@ -137,7 +154,11 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
         status=result.status, detection=got_fault == fault,
         root_cause_category=diagnosis.category == truth.category,
         root_cause_resource=(diagnosis.resource == truth.resource) if fault else not got_fault,
-        mitigation=mitigation, mitigation_detail=detail, false_actions=false_actions, double_actions=double_actions,
+        mitigation=mitigation, mitigation_detail=detail,
+        fix_proposed=None if not fault or mitigation else _fix_proposed(result, allowed),
+        proposed_fixes=[f"{fix.resource}: {' && '.join(c for c in fix.commands if not c.startswith('#'))}"[:300]
+                        for fix in result.proposed_fixes],
+        false_actions=false_actions, double_actions=double_actions,
         redacted=result.redacted,
         actions=[f"{a.tool} {a.args}" for a in writes], time_to_diagnosis_s=result.time_to_diagnosis_s,
         time_to_mitigation_s=result.duration_s if mitigation and result.status == "remediated" else None,
@@ -189,25 +210,30 @@ def totals(rows: list[ScenarioScore]) -> Totals:
         root_cause_category=round(sum(r.root_cause_category for r in rows) / n, 4),
         root_cause_resource=round(sum(r.root_cause_resource for r in rows) / n, 4),
         mitigation=round(sum(bool(r.mitigation) for r in fault_rows) / len(fault_rows), 4) if fault_rows else None,
+        mitigation_or_fix=round(sum(bool(r.mitigation or r.fix_proposed) for r in fault_rows) / len(fault_rows), 4)
+        if fault_rows else None,
         false_actions=sum(r.false_actions for r in rows), double_actions=sum(r.double_actions for r in rows),
         median_time_to_diagnosis_s=round(statistics.median(ttd), 3) if ttd else None,
         errors=sum(1 for r in rows if r.error))
 
 
 def markdown_table(report: EvalReport) -> str:
-    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | false actions | TTD s | tool calls | redacted |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | fix proposed | false actions | TTD s | tool calls "
+             "| redacted |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report.scenarios:
         got = f"{r.category} `{r.resource or '-'}`" if not r.error else f"error: {r.error[:60]}"
         mitigated = "-" if r.mitigation is None else ("yes" if r.mitigation else "no")
         ttd = f"{r.time_to_diagnosis_s:.2f}" if r.time_to_diagnosis_s is not None else "-"
         lines.append(f"| {r.id} | {r.expected_category} `{r.expected_resource or '-'}` | {got} | {r.status or '-'} | "
                      f"{'yes' if r.root_cause_category and r.root_cause_resource else 'no'} | {mitigated} | "
+                     f"{'-' if r.fix_proposed is None else ('yes' if r.fix_proposed else 'no')} | "
                      f"{r.false_actions} | {ttd} | {r.tool_calls} | {r.redacted} |")
     t = report.totals
     mitigation = f"{t.mitigation:.0%}" if t.mitigation is not None else "-"
+    fixed = f"{t.mitigation_or_fix:.0%}" if t.mitigation_or_fix is not None else "-"
     lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`): detection {t.detection:.0%}, "
               f"root cause {t.root_cause:.0%} (category {t.root_cause_category:.0%}, resource {t.root_cause_resource:.0%}), "
-              f"mitigation {mitigation}, false actions {t.false_actions}, double actions {t.double_actions}, "
+              f"mitigation {mitigation} (or the right fix proposed: {fixed}), "
+              f"false actions {t.false_actions}, double actions {t.double_actions}, "
               f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
     return "\n".join(lines) + "\n"

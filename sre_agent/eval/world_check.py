@@ -24,6 +24,23 @@ def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
                    if (s.get("state") or {}).get("waiting")]
         ok = ready >= desired and not waiting and (kind != "Deployment" or status.get("updatedReplicas", 0) >= desired)
         return ok, f"{resource}: {ready}/{desired} ready, waiting containers {waiting}"
+    if kind == "Job":
+        return _job_healthy(store.try_get("Job", namespace, name), resource)
+    if kind == "CronJob":
+        # Fixed when the newest Job it started completes (a failed or running one is not a fix yet).
+        jobs = [j for j in store.list("Job", namespace)
+                if any(r.get("kind") == "CronJob" and r.get("name") == name for r in j["metadata"].get("ownerReferences") or [])]
+        if not jobs:
+            return False, f"{resource} has started no Job"
+        newest = max(jobs, key=lambda j: j["metadata"].get("creationTimestamp") or "")
+        return _job_healthy(newest, f"{resource}'s newest Job {newest['metadata']['name']}")
+    if kind == "Pod":
+        pod = store.try_get("Pod", namespace, name)
+        if pod is None:
+            return False, f"{resource} no longer exists"
+        statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        ready = bool(statuses) and all(s.get("ready") for s in statuses)
+        return ready, f"{resource}: phase {(pod.get('status') or {}).get('phase')}, containers ready {ready}"
     if kind == "Node":
         down = name in lab.world.node_faults
         return not down, f"node {name} {'NotReady' if down else 'Ready'}"
@@ -40,6 +57,15 @@ def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
                    if rs["metadata"]["uid"] in lab.world.replicaset_failures]
         return not failing, f"ReplicaSets still refused by quota: {failing}"
     return False, f"no health check for kind {kind}"
+
+
+def _job_healthy(job: dict | None, what: str) -> tuple[bool, str]:
+    """A Job is fixed when it completes (a re-created Job counts: the work got done)."""
+    if job is None:
+        return False, f"{what} no longer exists"
+    conditions = {c.get("type"): c.get("status") for c in (job.get("status") or {}).get("conditions") or []}
+    done = conditions.get("Complete") == "True"
+    return done, f"{what}: {'Complete' if done else 'not complete'} (conditions {conditions})"
 
 
 def alarm_ok(lab: Lab) -> tuple[bool, str]:

@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from .context import RunContext, emit
 from .coverage import could_not_check_sentence
+from .fixes import proposed_fixes
 from .ports import Delivery
 from .report import unseen_backends
 from .state import Investigation
@@ -23,7 +24,11 @@ def escalation_message(state: Investigation) -> str:
                      f"(confidence {diagnosis.confidence:.2f}): {diagnosis.summary}")
     for action in state.actions:
         lines.append(f"action: {action.tool} {action.args} -> {action.result}")
-    if state.plan and not state.actions:
+    fixes = proposed_fixes(state)
+    for fix in fixes:
+        lines.append(f"fix {fix.resource}: {fix.summary}" + (f" (needs: {fix.needs})" if fix.needs else ""))
+        lines += [f"  $ {command}" for command in fix.commands if not command.startswith("#")]
+    if state.plan and not state.actions and not fixes:
         lines.append(f"proposed: {state.plan.tool} {state.plan.args} ({state.plan.risk} risk, runbook {state.plan.runbook})")
     return "\n".join(lines)
 

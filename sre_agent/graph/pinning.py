@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..contracts import ToolCallRecord, resource_id
+from .defects import same_defect
 from .pins import pinned_revision, symptom_seen
 from .ports import Tools
 from .state import Investigation, RemediationPlan
@@ -34,6 +35,8 @@ def written_resource(plan: RemediationPlan) -> str:
         return resource_id("Node", str(args.get("node")))
     if plan.tool == "delete_pod":
         return resource_id("Pod", str(args.get("name")), args.get("namespace"))
+    if plan.tool == "raise_quota":
+        return resource_id("ResourceQuota", str(args.get("name")), args.get("namespace"))
     if plan.server == "kubernetes":
         return resource_id(str(args.get("kind") or "Deployment"), str(args.get("name")), args.get("namespace"))
     targets = args.get("instance_ids") or args.get("targets") or args.get("document_name") or "?"
@@ -60,6 +63,10 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
         pin = pinned_revision(history.get("revisions") or [], history.get("current_revision"), seen, because)
         if pin.to_revision is None:
             return Pinned(refused=f"no revision to roll {plan.resource} back to: {pin.why}", records=records)
+        target: dict = next((r for r in history.get("revisions") or [] if r.get("revision") == pin.to_revision), {})
+        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource)
+        if defect:
+            return Pinned(refused=f"no rollback of {plan.resource} can help: {defect}", records=records)
         asked = plan.args.get("to_revision")
         if asked not in (None, "") and int(asked) != pin.to_revision:
             return Pinned(refused=f"the plan rolls {plan.resource} back to revision {asked}, but the evidence points at "
@@ -73,11 +80,21 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
                       records=records)
     if plan.tool in NODE_TOOLS or plan.tool == "delete_pod":
         return await _pin_pod_or_node_write(plan, read, records)
+    if plan.tool == "raise_quota":
+        return await _pin_quota(plan, read, records)
     described, error = await read("describe", {"kind": kind, "namespace": namespace, "name": name, "events_limit": 0})
     workload = (described or {}).get("object")
     if not isinstance(workload, dict):
         return Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
                       records=records)
+    if plan.tool == "scale":
+        # An autoscaler owns the replica count of what it targets: a hand-set count is undone at its next sync.
+        hpas, _ = await read("get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace})
+        owner = next((h for h in (hpas or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
+        if owner is not None:
+            return Pinned(refused=f"HorizontalPodAutoscaler {namespace}/{owner.get('name')} owns {plan.resource}'s replica "
+                                  f"count ({owner.get('min')}..{owner.get('max')}): change its bounds, not the count",
+                          records=records)
     return _pin_workload_write(plan, workload, records)
 
 
@@ -108,6 +125,22 @@ async def _pin_pod_or_node_write(plan: RemediationPlan, read, records: list[Tool
                   records=records)
 
 
+async def _pin_quota(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """raise_quota: from the hard limits seen, and only when every new limit is above them."""
+    described, error = await read("describe", {"kind": "ResourceQuota", "namespace": plan.args.get("namespace"),
+                                               "name": plan.args.get("name"), "events_limit": 0})
+    hard = ((((described or {}).get("object") or {}).get("spec") or {}).get("hard")) or {}
+    wanted = plan.args.get("hard") or {}
+    if not hard or not isinstance(wanted, dict) or not wanted:
+        return Pinned(refused=f"could not read {plan.resource}'s limits to pin the raise: {error or 'no hard limits'}",
+                      records=records)
+    seen = {k: str(hard.get(k)) for k in wanted}
+    if any(hard.get(k) is None for k in wanted):
+        return Pinned(refused=f"{plan.resource} does not cap {sorted(set(wanted) - set(hard))}", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_hard": seen},
+                                               "pin": f"{plan.resource} hard {seen} -> {wanted}"}), records=records)
+
+
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:
     spec = workload.get("spec") or {}
     if plan.tool == "scale":
@@ -119,6 +152,12 @@ def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[Too
         current = spec.get("replicas", 1)
         if replicas == current:
             return Pinned(refused=f"{plan.resource} already runs {current} replicas: scaling changes nothing", records=records)
+        serving = ((workload.get("status") or {}).get("readyReplicas")) or 0
+        if replicas < min(current, serving):
+            # Capacity that serves now is never taken away during an incident: the fix is elsewhere
+            # (a quota raised, an autoscaler capped), and a human decides a scale-down.
+            return Pinned(refused=f"scaling {plan.resource} to {replicas} would cut the {serving} replicas serving now",
+                          records=records)
         return Pinned(plan=plan.model_copy(update={"args": {**plan.args, "replicas": replicas},
                                                    "precondition": {"expect_replicas": current},
                                                    "pin": f"{plan.resource} from {current} to {replicas} replicas"}),

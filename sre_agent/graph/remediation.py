@@ -36,7 +36,8 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     update: dict = {**reset, "tool_calls": pinned.records}
     if pinned.plan is None:
         emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="forbidden", why=pinned.refused)
-        return {**update, "plan": plan, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
+        # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
+        return {**update, "plan": None, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
     plan = pinned.plan
     if gate == "auto" and state.replans:
         gate, why = "approval", f"the first plan went stale before it ran ({state.replans} re-plan): a human confirms the re-pinned one"

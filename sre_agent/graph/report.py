@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 from ..contracts import BackendCheck, Diagnosis, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
 from .context import RunContext, emit
 from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
+from .fixes import proposed_fixes
 from .state import Investigation
 
 ACCESS_HINT = {"kubernetes": "KUBECONFIG, --kubeconfig, --context", "cloudwatch": "AWS_PROFILE, --profile, --region, "
@@ -45,7 +46,10 @@ def _answer(state: Investigation, status: str) -> str:
     # A root cause found stands on what was seen; say what could not be seen beside it.
     failed = [c for c in coverage if c.status == "could_not_check"]
     note = f" {_first_upper(could_not_check_sentence(failed))}." if failed else ""
-    return _verdict(state, status) + note
+    fixes = [] if _no_fault(state) or status == "remediated" else proposed_fixes(state)
+    step = next((c for c in (fixes[0].commands if fixes else []) if not c.startswith("#")), None)
+    next_step = f" Next: {fixes[0].summary.split(';')[0]} -- `{step}`." if step else ""
+    return _verdict(state, status) + note + next_step
 
 
 def _verdict(state: Investigation, status: str) -> str:
@@ -95,7 +99,17 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
         llm=LlmUsage(brain=state.brain, model=state.usage.model, input_tokens=state.usage.input_tokens,
                      output_tokens=state.usage.output_tokens, cost_usd=round(state.usage.cost_usd, 6)),
         duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
-        report_path=report_path, coverage=coverage_of(state))
+        report_path=report_path, coverage=coverage_of(state),
+        proposed_fixes=[] if state.status == "remediated" else proposed_fixes(state))
+
+
+def fix_lines(fixes) -> list[str]:
+    """The proposed fixes as markdown: what to change, the commands, what a human must supply."""
+    out = []
+    for fix in fixes:
+        out.append(f"- Fix `{fix.resource}`: {fix.summary}" + (f" (needs: {fix.needs})" if fix.needs else ""))
+        out += [f"  - `{command}`" for command in fix.commands]
+    return out
 
 
 def render_markdown(state: Investigation, result: InvestigationResult) -> str:
@@ -142,8 +156,6 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
         out.append("- Watch the alarm for the next hour; open a follow-up to fix the change that caused this for good.")
     elif result.status == "escalated":
         out.append(f"- Escalated because: {state.escalation_reason or 'the fix did not verify'}.")
-        if state.plan:
-            out.append(f"- Proposed fix: `{state.plan.tool}` {state.plan.args} (runbook `{state.plan.runbook}`).")
     elif result.status == "unknown":
         for check in holes(result.coverage, HEALTH_BACKENDS):
             if check.status == "could_not_check":
@@ -151,8 +163,12 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
                            f"and run again: {check.sentence()}.")
             else:
                 out.append(f"- Nothing was asked of {check.backend}: name the service or namespace (-n) so it is consulted.")
-    else:
-        out.append("- Nothing to do.")
+    if result.proposed_fixes:
+        out += fix_lines(result.proposed_fixes)
+    elif result.status == "escalated" and state.plan:
+        out.append(f"- Proposed fix: `{state.plan.tool}` {state.plan.args} (runbook `{state.plan.runbook}`).")
+    elif result.status in ("healthy", "answered"):
+        out.append("- Nothing to do." if _no_fault(state) else f"- Follow the `{result.diagnosis.category.value}` runbook.")
     for note in state.notes:
         out.append(f"- Note: {note}")
     return "\n".join(out) + "\n"

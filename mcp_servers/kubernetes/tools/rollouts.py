@@ -12,6 +12,7 @@ from pydantic import Field
 from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
+from ..template_facts import changed_aspects, config_refs, pod_labels
 from .context import REVISION, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
 
@@ -28,6 +29,12 @@ class Revision(Row):
     ready: int | None
     change_cause: str | None
     current: bool
+    config_refs: list[str] = Field(default_factory=list, description=(
+        "ConfigMaps/Secrets the template requires: Kind/name:key, or Kind/name for a whole object"))
+    labels: dict[str, str] = Field(default_factory=dict, description="the pod template's labels (hash labels left out)")
+    changed: list[str] | None = Field(default=None, description=(
+        "what this revision changed from the one before it: image, env, config_refs, probes, labels, resources, "
+        "command, placement, volumes (empty: nothing but the hash; absent for the first revision)"))
 
 
 class RolloutHistory(ToolResult):
@@ -69,14 +76,21 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         deploy = ctx.k8s(lambda: kube.get("Deployment", namespace, name), f"Deployment {name!r} in {namespace!r}")
         current = (deploy["metadata"].get("annotations") or {}).get(REVISION)
         rows = []
-        for rs in ctx.owned_replicasets(namespace, deploy):
+        previous: dict | None = None
+        sets = sorted(ctx.owned_replicasets(namespace, deploy),
+                      key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)))
+        for rs in sets:
             annotations = rs["metadata"].get("annotations") or {}
+            template = rs["spec"]["template"]
             rows.append(Revision(
                 revision=int(annotations.get(REVISION, 0)), replicaset=rs["metadata"]["name"],
-                images=[c.get("image") for c in rs["spec"]["template"]["spec"].get("containers") or []],
+                images=[c.get("image") for c in template["spec"].get("containers") or []],
                 created=rs["metadata"].get("creationTimestamp"), replicas=rs["spec"].get("replicas", 0),
                 ready=(rs.get("status") or {}).get("readyReplicas", 0),
-                change_cause=annotations.get("kubernetes.io/change-cause"), current=annotations.get(REVISION) == current))
+                change_cause=annotations.get("kubernetes.io/change-cause"), current=annotations.get(REVISION) == current,
+                config_refs=config_refs(template), labels=pod_labels(template),
+                changed=changed_aspects(previous, template) if previous is not None else None))
+            previous = template
         return RolloutHistory(deployment=resource_id("Deployment", name, namespace), current_revision=int(current or 0),
                               revisions=rows)
 

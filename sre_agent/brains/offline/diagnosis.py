@@ -49,8 +49,16 @@ def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:
     return resource_id("ResourceQuota", match.group(1), namespace) if match else None
 
 
+# What a rollout must change to change what the app does with a request. A rollout that changed only
+# probes, labels or placement cannot make the app slower or fail requests (its own signals say what broke).
+BEHAVIOUR_CHANGES = {"image", "env", "config_refs", "command", "volumes", "resources"}
+
+
 def _regression(f: Finding, all_: list[Finding]) -> bool:
     # A rollout in the window, pods healthy, and the workload's service got slower or started failing.
+    changed = f.details.get("changed")
+    if changed is not None and not BEHAVIOUR_CHANGES & set(changed):
+        return False
     broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
                   "LivenessProbeFailing", "FailedScheduling")
     services = {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
@@ -69,12 +77,20 @@ RULES: list[Rule] = [
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
          lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),
+    # A container that ended for good (a Job's, restartPolicy Never) reads like one crash of a loop.
+    Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
+    Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.55, lambda f, a: not f.details.get("config_error")),
     Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),
     Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
     # A probe that 404s or hits a closed port is misconfigured; one that answers 503 reports a real problem.
     Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary))),
+    Rule("ReadinessProbeFailing", C.PROBE_MISCONFIG, 0.6,
+         lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary, re.I))),
+    # The probes changed in the last rollout and now fail: the change, not the app, is the fault.
+    Rule("RecentRollout", C.PROBE_MISCONFIG, 0.93, lambda f, a: "probes" in (f.details.get("changed") or [])
+         and _has(a, f.resource, "LivenessProbeFailing", "ReadinessProbeFailing", "ProbeFailing")),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),

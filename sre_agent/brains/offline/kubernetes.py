@@ -26,6 +26,7 @@ ANALYZER_SIGNALS = {
     "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
+    "JobFailed",
 }
 
 
@@ -110,8 +111,13 @@ async def _look_wider(target: str, state: Investigation, calls: Calls) -> bool:
 
 async def _locate(words: list[str], calls: Calls, namespace: str | None = None) -> None:
     """Chat questions name things loosely: find the Service (or workload) each word names (in
-    `namespace` when the question is scoped to one)."""
-    for word in words[:6]:
+    `namespace` when the question is scoped to one), and the namespaces it names ("in the clearing
+    namespace") -- where to look wider when no word names an object."""
+    listed, ev_ns = await calls("get_resources", kind="Namespace")
+    namespaces = {item.get("name") for item in (listed or {}).get("items") or []}
+    for word in dict.fromkeys(w for w in words if w in namespaces):
+        calls.find(word, "NamespaceMentioned", f"the question mentions namespace {word!r}", ev_ns, severity="info")
+    for word in [w for w in words if w not in namespaces][:6]:
         found, ev = await calls("find_resource", name=word, kinds=["Service", *ANY_WORKLOAD])
         exact = [m["resource"] for m in (found or {}).get("matches") or [] if m.get("exact")
                  and (namespace is None or m["resource"].startswith(f"{namespace}/"))]
@@ -204,7 +210,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         limits = (containers[0].get("resources") or {}).get("limits") or {}
         calls.find(workload, "WorkloadSpec", f"{workload}: {spec.get('replicas', 1)} replicas, container "
                    f"{containers[0]['name']} limits {limits}", ev_spec, severity="info", container=containers[0]["name"],
-                   replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"))
+                   replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
+                   pods=len(own.get("pods") or []))
     for dep in own.get("calls") or []:
         if not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
             calls.find(workload, "DependencyDown",
@@ -274,6 +281,11 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
     for container in status.get("containerStatuses") or []:
         waiting = (container.get("state") or {}).get("waiting") or {}
         last = (container.get("lastState") or {}).get("terminated") or {}
+        ended = (container.get("state") or {}).get("terminated") or {}
+        if not last and ended.get("exitCode") and ended.get("reason") != "OOMKilled":
+            # Ended for good (restartPolicy Never: a Job's or a bare pod's container is not restarted).
+            await _failed_container(namespace, pod, workload, container["name"], ended, calls, ev)
+            continue
         reason = waiting.get("reason")
         if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
             calls.find(workload, "ImagePullBackOff", f"{pod}: cannot pull {container.get('image')}: {waiting.get('message', '')}",
@@ -312,12 +324,39 @@ async def _pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
             calls.find(workload, signal, f"{pod}: {message}", ev, severity="critical", message=message)
             if signal == "UnboundPVC":
                 await _claims(namespace, obj, calls)
+            elif UNTOLERATED.search(message):
+                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
         node = (obj.get("spec") or {}).get("nodeName")
         calls.find(resource_id("Node", node), "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
                    severity="critical", workload=workload)
+
+
+UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
+
+
+async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls) -> None:
+    """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it."""
+    listed, ev = await calls("get_resources", kind="Node")
+    for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
+        carried = [(node["name"], t) for node in (listed or {}).get("items") or [] for t in node.get("taints") or []
+                   if t.split(":")[0] in (f"{key}={value}", key)]
+        if carried:
+            calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
+                       f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
+                       nodes=[n for n, _ in carried])
+
+
+async def _failed_container(namespace: str, pod: str, workload: str, container: str, ended: dict, calls: Calls,
+                            ev: str) -> None:
+    logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container, tail=20)
+    lines = (logs or {}).get("lines") or []
+    fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+    calls.find(workload, "ContainerFailed", f"{pod}/{container} exited with code {ended.get('exitCode')}: {fatal}",
+               [ev, ev_logs], severity="critical", exit_code=ended.get("exitCode"), last_log=fatal,
+               config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
 
 
 def _liveness_kill(events: list[dict]) -> bool:
@@ -335,9 +374,11 @@ async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
         phase = ((described["object"].get("status") or {}).get("phase"))
         if phase != "Bound":
             messages = [e.get("message", "") for e in described.get("events") or []]
+            classes, ev_classes = await calls("get_resources", kind="StorageClass")
             calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
-                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", ev, severity="critical",
-                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"))
+                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
+                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
+                       storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
 
 
 async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
@@ -355,5 +396,8 @@ async def _rollout(namespace: str, name: str, workload: str, state: Investigatio
                    revision=current["revision"], previous_revision=previous["revision"] if previous else None,
                    created=current["created"], images=current["images"],
                    previous_images=previous["images"] if previous else None,
-                   ready=current.get("ready"), replicas=current.get("replicas"))
+                   ready=current.get("ready"), replicas=current.get("replicas"),
+                   # what the rollout changed (image, env, config_refs, probes, labels...) and the labels either side
+                   changed=current.get("changed"), labels=current.get("labels"),
+                   previous_labels=previous.get("labels") if previous else None)
     return current.get("replicaset")

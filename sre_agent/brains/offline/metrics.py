@@ -105,6 +105,14 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         for resource in [task.target, *_workloads_named(state, namespace, name)]:
             calls.find(resource, _signal_for(metric["name"]), summary, [ev, ev2], onset=ongoing.get("start"),
                        metric=metric["name"])
+    elif intervals and alarm.get("state") == "ALARM":
+        # The detector's interval ended (it adapts to a level it has seen for a while) but the alarm still
+        # fires: a level shift that is still in place, not a recovery.
+        first = intervals[0]
+        summary = f"{metric['name']} shifted at {first.get('start')} and has not come back: alarm {alarm_name} is still firing"
+        for resource in [task.target, *_workloads_named(state, namespace, name)]:
+            calls.find(resource, _signal_for(metric["name"]), summary, [ev, ev2], onset=first.get("start"),
+                       metric=metric["name"], still_shifted=True)
     elif intervals:
         last = intervals[-1]
         calls.find(task.target, "PastAnomaly", f"{metric['name']} was anomalous {last.get('start')} .. {last.get('end')} "
@@ -131,8 +139,11 @@ async def _workload(workload: str, calls: Calls) -> None:
             # A leak climbs through the whole window; a step (a lowered limit, a new release) does not.
             gradual = rise > 0 and 0.2 * rise <= middle - early <= 0.8 * rise
             if rise >= MEMORY_RAMP_POINTS and gradual:
+                exhaustion = hours_to_limit(values, period_s=300)
+                when = f"; at this rate it reaches the limit in about {exhaustion:.1f} h" if exhaustion is not None else ""
                 calls.find(workload, "MemoryRamp", f"{workload} memory rose from {early:.0f}% to {late:.0f}% of its limit "
-                           "over 3 h", [ev, ev2], early_percent=round(early, 1), late_percent=round(late, 1))
+                           f"over 3 h{when}", [ev, ev2], early_percent=round(early, 1), late_percent=round(late, 1),
+                           exhaustion_in_h=round(exhaustion, 2) if exhaustion is not None else None)
     if "container_cpu_throttled_ratio" in series:
         data, ev3 = await calls("get_metric_data", namespace=CONTAINER_INSIGHTS, metric_name="container_cpu_throttled_ratio",
                                 dimensions=series["container_cpu_throttled_ratio"], start="-30m", period=60,
@@ -144,6 +155,18 @@ async def _workload(workload: str, calls: Calls) -> None:
                        "in the last 10 minutes", [ev, ev3], severity="critical", throttled_percent=round(sum(recent) / len(recent), 1))
     # The workload's service, as the app reports it: latency and 5xx.
     await _app_anomalies(workload, namespace, name, calls)
+
+
+def hours_to_limit(percent_of_limit: list[float], *, period_s: int) -> float | None:
+    """Time to exhaustion: the least-squares slope of the last third of the series (percent of the limit
+    per datapoint), extrapolated to 100%. None when it is not climbing."""
+    recent = percent_of_limit[-max(3, len(percent_of_limit) // 3):]
+    n = len(recent)
+    mean_x, mean_y = (n - 1) / 2, sum(recent) / n
+    slope = sum((i - mean_x) * (y - mean_y) for i, y in enumerate(recent)) / sum((i - mean_x) ** 2 for i in range(n))
+    if slope <= 0:
+        return None
+    return max(0.0, (100.0 - recent[-1]) / slope) * period_s / 3600
 
 
 async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls) -> None:

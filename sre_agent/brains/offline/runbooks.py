@@ -13,8 +13,10 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
+from .quota import raised_limits
 
-KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon"}
+KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
+                     "raise_quota"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -41,9 +43,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # Root causes that are not workloads, and the workload actions that really clear them: scaling back
-# the workload that ran into a quota ends the violation; nothing a workload does binds a claim or
-# fixes a Service's selector (those need content only a human has).
-CLEARED_BY = {"ResourceQuota": {"scale"}, "PersistentVolumeClaim": set(), "Service": set()}
+# the workload that ran into a quota ends the violation; undoing the rollout that relabelled a Service's
+# pods restores its selection (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
+# selector (those need content only a human has: graph/fixes.py proposes them).
+CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -52,6 +55,9 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     namespace, kind, _ = parse_resource_id(resource)
     if kind in WORKLOAD_KINDS or kind == "Node":
         return resource
+    if kind == "Service":  # the workload whose pods the Service was compared with
+        return next((f.details["workload"] for f in state.findings if f.resource == resource
+                     and f.signal == "ServiceSelectorMismatch" and f.details.get("workload")), resource)
     counts: dict[str, int] = {}
     for finding in state.findings:
         parts = finding.resource.split("/")
@@ -60,8 +66,35 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     return max(counts, key=counts.get) if counts else resource
 
 
+def _relabelled(state: Investigation, service: str, workload: str) -> bool:
+    """The workload's last rollout changed its pod labels, and the labels before it matched what the
+    Service selects: undoing that rollout restores the selection."""
+    selector = next((f.details.get("selector") or {} for f in state.findings if f.resource == service
+                     and f.signal == "ServiceSelectorMismatch"), {})
+    for finding in state.findings:
+        if finding.resource == workload and finding.signal == "RecentRollout" and "labels" in (finding.details.get("changed") or []):
+            before = finding.details.get("previous_labels") or {}
+            return bool(selector) and all(before.get(k) == v for k, v in selector.items())
+    return False
+
+
+def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:
+    """The quota's name, and the hard limits that admit the acting workload's refused pods."""
+    spec = next((f.details for f in state.findings if f.resource == workload and f.signal == "WorkloadSpec"), {})
+    missing = int(spec.get("replicas") or 0) - int(spec.get("pods") or 0)
+    ctx: dict[str, Any] = {"quota": parse_resource_id(quota)[2]}
+    for finding in state.findings:
+        if finding.signal in ("QuotaExceeded", "FailedCreate") and (raised := raised_limits(finding.summary, missing)):
+            name, hard, current = raised
+            if name == ctx["quota"]:
+                ctx.update(quota_hard=hard, quota_hard_before=current)
+                break
+    return ctx
+
+
 def _context(state: Investigation, resource: str) -> dict[str, Any]:
     """Values for runbook placeholders, all taken from findings."""
+    root = resource
     resource = _acting_workload(state, resource)
     namespace, kind, name = parse_resource_id(resource)
     ctx: dict[str, Any] = {"namespace": namespace, "kind": kind, "name": name,
@@ -69,6 +102,10 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
                            "upstream_namespace": namespace, "upstream_kind": kind, "upstream_name": name}
     if kind == "Node":
         ctx["node"] = name
+    ctx["root_kind"] = parse_resource_id(root)[1]
+    if ctx["root_kind"] == "ResourceQuota":
+        ctx.update(_quota_context(state, root, resource))
+    ctx["relabelled"] = ctx["root_kind"] == "Service" and _relabelled(state, root, resource)
     for finding in state.findings:
         if finding.resource != resource:
             continue
@@ -93,6 +130,10 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         if details.get("previous_replicas") is not None:
             ctx["previous_replicas"] = details["previous_replicas"]
             ctx["replicas"] = details.get("replicas")
+    if "previous_replicas" not in ctx and any(f.resource == resource and f.signal == "ScaledToZero" for f in state.findings):
+        # Scaled to zero with no record of the count before (a StatefulSet keeps no ReplicaSet history):
+        # one replica is the least that serves. Not the recorded count, so the policy asks a human.
+        ctx["previous_replicas"], ctx["replicas"] = 1, 0
     return ctx
 
 
@@ -137,6 +178,8 @@ def _complete(value: Any) -> bool:
 def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     tool = step.get("tool")
     if tool == "rollout_undo":
+        if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels the Service selects
+            return bool(ctx.get("relabelled")) and ctx.get("kind") == "Deployment"
         return bool(ctx.get("recent_rollout")) and ctx.get("kind") == "Deployment"
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time

@@ -14,6 +14,8 @@ from ...graph.state import Investigation, Task
 from .diagnosis import best, hypotheses
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+SWEEP_FOLLOW_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob", "Pod")
+MAX_SWEEP_FOLLOW = 3  # the first few flagged workloads: enough to explain, bounded for a broken cluster
 DEGRADED = {"ErrorAnomaly", "LatencyAnomaly"}
 # Corroboration worth the calls: these categories are told apart by metrics/logs.
 NEEDS_METRICS = {RootCauseCategory.OOM_KILLED, RootCauseCategory.MEMORY_LEAK, RootCauseCategory.CPU_THROTTLING,
@@ -50,10 +52,21 @@ def _candidates(state: Investigation) -> list[Task]:
     for finding in findings:
         if finding.signal == "Located":
             tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))
-    # A question scoped to a namespace that names nothing in it: look at the whole namespace.
-    if state.incident.namespace and state.tasks and not any(f.signal == "Located" for f in findings):
-        tasks.append(Task(agent="kubernetes", target=state.incident.namespace, question="triage",
-                          reason="nothing the question names was found; sweep the namespace"))
+    # A question that names no object: look wider -- the namespace it is scoped to or mentions, else the
+    # whole cluster. A lookup that found nothing is never a reason to answer "healthy".
+    located = any(f.signal == "Located" for f in findings)
+    if state.incident.question and state.tasks and not located:
+        mentioned = [f.resource for f in findings if f.signal == "NamespaceMentioned"]
+        for scope in ([state.incident.namespace] if state.incident.namespace else mentioned) or ["cluster"]:
+            tasks.append(Task(agent="kubernetes", target=scope, question="triage",
+                              reason=f"nothing the question names was found; sweep {scope}"))
+    # What a sweep's analyzers flagged on a workload is investigated like an alarmed workload
+    # (its pods, logs, rollouts): an analyzer's one-line reason is where an SRE starts, not the answer.
+    flagged = [f.resource for f in findings if f.details.get("source") == "analyzer" and f.severity == "critical"
+               and f.resource.count("/") == 2 and f.resource.split("/")[1] in SWEEP_FOLLOW_KINDS]
+    for resource in list(dict.fromkeys(flagged))[:MAX_SWEEP_FOLLOW]:
+        tasks.append(Task(agent="kubernetes", target=resource, question="triage",
+                          reason="the namespace's analyzers flagged it"))
     # Walks: dependencies that are down, nodes that are not ready.
     for finding in findings:
         if finding.signal == "DependencyDown":

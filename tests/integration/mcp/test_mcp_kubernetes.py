@@ -359,3 +359,23 @@ def test_cordon_is_refused_without_the_cluster_wide_allow_list_and_its_precondit
     assert refused.is_error and "'*'" in refused.text, refused.text  # this server allows writes in 'shop' only
     schema = {t.name: t.inputSchema for t in mcp.list_tools()}
     assert "expect_unschedulable" in schema["cordon"]["properties"] and "expect_uid" in schema["delete_pod"]["properties"]
+
+
+def test_raise_quota_only_raises_a_limit_the_quota_already_caps(mcp, lab, audit_path):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    core = client.CoreV1Api(client.ApiClient(cfg))
+    core.create_namespaced_resource_quota("shop", {"metadata": {"name": "raise-me"}, "spec": {"hard": {"requests.cpu": "3"}}})
+    lowered = mcp.call("raise_quota", {"namespace": "shop", "name": "raise-me", "hard": {"requests.cpu": "2"}, "reason": "quota test"})
+    assert lowered.is_error and "would lower" in lowered.text, lowered.text
+    invented = mcp.call("raise_quota", {"namespace": "shop", "name": "raise-me", "hard": {"pods": "9"}, "reason": "quota test"})
+    assert invented.is_error and "does not cap 'pods'" in invented.text, invented.text
+    stale = mcp.call("raise_quota", {"namespace": "shop", "name": "raise-me", "hard": {"requests.cpu": "4"}, "reason": "quota test",
+                                     "expect_hard": {"requests.cpu": "2"}})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    raised = mcp.call("raise_quota", {"namespace": "shop", "name": "raise-me", "hard": {"requests.cpu": "3500m"},
+                                      "reason": "quota test", "expect_hard": {"requests.cpu": "3"}})
+    assert not raised.is_error, raised.text
+    assert core.read_namespaced_resource_quota("raise-me", "shop").spec.hard["requests.cpu"] == "3500m"
+    record = json.loads(audit_path.read_text().splitlines()[-1])
+    assert (record["tool"], record["outcome"]) == ("raise_quota", "applied")

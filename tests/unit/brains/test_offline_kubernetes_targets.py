@@ -125,7 +125,18 @@ def test_a_question_locates_a_job_or_a_cronjob_by_name_not_only_deployments_and_
     calls = Calls(tools, "kubernetes", "kubernetes")
     asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate settle-1"), STATE, calls))
     assert signals(calls)["Located"] == "clearing/Job/settle-1"
-    assert {"Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"} <= set(tools.args[0]["kinds"])
+    finds = [args for args in tools.args if "kinds" in args]
+    assert {"Service", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"} <= set(finds[0]["kinds"])
+
+
+def test_a_question_that_names_a_namespace_is_looked_at_there_when_no_word_names_an_object():
+    tools = Scripted({("get_resources", "Namespace"): {"items": [{"name": "clearing"}, {"name": "treasury"}]},
+                      "find_resource": {"matches": []}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate manual settlement clearing"),
+                            STATE, calls))
+    assert signals(calls)["NamespaceMentioned"] == "clearing" and "Located" not in signals(calls)
+    assert [a["name"] for a in tools.args if "kinds" in a] == ["manual", "settlement"]  # a namespace is not an object name
 
 
 def test_a_located_service_wins_over_a_workload_of_the_same_name():
@@ -134,3 +145,20 @@ def test_a_located_service_wins_over_a_workload_of_the_same_name():
     calls = Calls(tools, "kubernetes", "kubernetes")
     asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate fx"), STATE, calls))
     assert signals(calls)["Located"] == "t/Service/fx"
+
+
+def test_a_container_that_ended_for_good_is_read_from_its_own_logs_not_a_previous_instance():
+    failed_pod = {"object": {"metadata": {"name": "run-1-abcde"}, "spec": {"containers": [{"name": "batch"}]},
+                             "status": {"phase": "Failed", "containerStatuses": [
+                                 {"name": "batch", "restartCount": 0, "state": {"terminated": {"exitCode": 2}}}]}},
+                  "events": []}
+    calls, tools = run("clearing/Job/run-1", {
+        ("ownership", "Job"): {"pods": [{"pod": "run-1-abcde", "ready": False}], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "batch"}]}}}}},
+        ("describe", "Pod"): failed_pod,
+        "pod_logs": {"lines": ["starting", "fatal: SETTLEMENT_BIC is not set"]},
+        "analyze": {"findings": []},
+    })
+    [failed] = [f for f in calls.findings if f.signal == "ContainerFailed"]
+    assert failed.resource == "clearing/Job/run-1" and failed.details["config_error"] and failed.details["exit_code"] == 2
+    assert [a for a in tools.args if a.get("name") == "run-1-abcde" and "tail" in a][0].get("previous") is None

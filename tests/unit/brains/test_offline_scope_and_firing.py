@@ -63,3 +63,42 @@ def test_an_alarm_is_never_asked_the_firing_question():
         asked.append(task)
         state = state.model_copy(update={"tasks": asked.copy()})
     assert asked and all(t.question != "firing" for t in asked)
+
+
+def _after_locate(question: str, *findings: Finding) -> Investigation:
+    state = Investigation(incident=incident_from_question(question, NOW))
+    first = next_task(state)
+    assert first is not None
+    return state.model_copy(update={"tasks": [first], "findings": list(findings)})
+
+
+def test_nothing_located_sweeps_the_namespace_the_question_mentions_else_the_cluster():
+    mentioned = Finding(agent="kubernetes", resource="clearing", signal="NamespaceMentioned", summary="s", severity="info")
+    sweep = next_task(_after_locate("did the manual run in clearing fail?", mentioned))
+    assert sweep is not None and (sweep.agent, sweep.target, sweep.question) == ("kubernetes", "clearing", "triage")
+    sweep = next_task(_after_locate("why does the new node send no logs?"))
+    assert sweep is not None and (sweep.agent, sweep.target, sweep.question) == ("kubernetes", "cluster", "triage")
+
+
+def test_what_the_analyzers_flag_critical_on_a_workload_is_triaged_like_an_alarmed_one():
+    def flagged(resource: str, severity: str = "critical") -> Finding:
+        return Finding(agent="kubernetes", resource=resource, signal="JobFailed", summary="s", severity=severity,
+                       details={"source": "analyzer"})
+    state = _after_locate("what's wrong in clearing?", flagged("clearing/Job/run-1"), flagged("clearing/Deployment/w", "warning"))
+    tasks = []
+    while (task := next_task(state)) is not None and len(tasks) < 6:
+        tasks.append(task)
+        state = state.model_copy(update={"tasks": [*state.tasks, task]})
+    triaged = [t.target for t in tasks if t.question == "triage"]
+    assert "clearing/Job/run-1" in triaged and "clearing/Deployment/w" not in triaged  # critical only
+
+
+@pytest.mark.parametrize("series, expected_h", [
+    ([50 + i for i in range(36)], (100 - 85) / 1 * 300 / 3600),  # +1 point per 5 min from 85%: 15 points -> 1.25 h
+    ([60.0] * 36, None),                                          # flat: no exhaustion
+    ([90 - i * 0.5 for i in range(36)], None),                     # falling
+])
+def test_time_to_exhaustion_extrapolates_the_recent_climb(series, expected_h):
+    from sre_agent.brains.offline.metrics import hours_to_limit
+    got = hours_to_limit(series, period_s=300)
+    assert got == pytest.approx(expected_h) if expected_h is not None else got is None

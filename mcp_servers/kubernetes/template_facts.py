@@ -1,0 +1,82 @@
+"""What a pod template says, in the terms change correlation needs: the config objects it references
+(ConfigMaps and Secrets, by key where it names one), its pod labels, and -- between two templates --
+which aspects a rollout changed (image, env, config references, probes, labels, resources, command,
+placement, volumes). Pure functions over template dicts; rollout_history returns them per revision so a
+caller can tell *what* each rollout changed and whether an older revision carries the same defect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATE_HASH_LABELS = ("pod-template-hash", "controller-revision-hash", "pod-template-generation")
+PLACEMENT = ("nodeSelector", "affinity", "tolerations", "nodeName", "priorityClassName", "topologySpreadConstraints")
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _containers(template: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = template.get("spec") or {}
+    return [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+
+
+def config_refs(template: dict[str, Any]) -> list[str]:
+    """`ConfigMap/<name>:<key>` for a key reference, `ConfigMap/<name>` for a whole-object one (envFrom,
+    a volume); the same for Secrets. Optional references are left out: they never stop a pod."""
+    refs: list[str] = []
+    for container in _containers(template):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for kind, field in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                ref = source.get(field)
+                if ref and not ref.get("optional"):
+                    refs.append(f"{kind}/{ref.get('name')}:{ref.get('key')}")
+        for env_from in container.get("envFrom") or []:
+            for kind, field in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                ref = env_from.get(field)
+                if ref and not ref.get("optional"):
+                    refs.append(f"{kind}/{ref.get('name')}")
+    for volume in (template.get("spec") or {}).get("volumes") or []:
+        if (volume.get("configMap") or {}).get("name") and not volume["configMap"].get("optional"):
+            refs.append(f"ConfigMap/{volume['configMap']['name']}")
+        if (volume.get("secret") or {}).get("secretName") and not volume["secret"].get("optional"):
+            refs.append(f"Secret/{volume['secret']['secretName']}")
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            if (source.get("configMap") or {}).get("name"):
+                refs.append(f"ConfigMap/{source['configMap']['name']}")
+            if (source.get("secret") or {}).get("name"):
+                refs.append(f"Secret/{source['secret']['name']}")
+    return sorted(set(refs))
+
+
+def pod_labels(template: dict[str, Any]) -> dict[str, str]:
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    return {k: v for k, v in labels.items() if k not in TEMPLATE_HASH_LABELS}
+
+
+def env_names(template: dict[str, Any]) -> list[str]:
+    return sorted({e.get("name") for c in _containers(template) for e in c.get("env") or [] if e.get("name")})
+
+
+def changed_aspects(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Which aspects differ from `before` to `after`, in a fixed order (empty: only the hash moved)."""
+    def per_container(key: str, template: dict[str, Any]) -> dict[str, Any]:
+        return {c.get("name"): c.get(key) for c in _containers(template)}
+
+    def env_values(template: dict[str, Any]) -> dict[str, Any]:
+        # Plain values only: a change to a reference is a config_refs change.
+        return {c.get("name"): sorted((e.get("name"), str(e.get("value"))) for e in c.get("env") or [] if "valueFrom" not in e)
+                for c in _containers(template)}
+
+    old_spec, new_spec = before.get("spec") or {}, after.get("spec") or {}
+    checks = {
+        "image": per_container("image", before) != per_container("image", after),
+        "env": env_values(before) != env_values(after) or env_names(before) != env_names(after),
+        "config_refs": config_refs(before) != config_refs(after),
+        "probes": any(per_container(p, before) != per_container(p, after) for p in PROBES),
+        "labels": pod_labels(before) != pod_labels(after),
+        "resources": per_container("resources", before) != per_container("resources", after),
+        "command": any(per_container(k, before) != per_container(k, after) for k in ("command", "args", "ports")),
+        "placement": any(old_spec.get(k) != new_spec.get(k) for k in PLACEMENT),
+        "volumes": old_spec.get("volumes") != new_spec.get("volumes")
+                   or per_container("volumeMounts", before) != per_container("volumeMounts", after),
+    }
+    return [aspect for aspect, differs in checks.items() if differs]

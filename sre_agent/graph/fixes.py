@@ -1,0 +1,235 @@
+"""The fix a human makes when the responder did not fix it: for the diagnosed fault, which object to
+change and the kubectl commands that change it -- never "nothing to do" about a problem.
+
+Each builder reads the findings' structured details and the API's own wording (graph/defects.py),
+so the fix names the exact ConfigMap key, Secret, StorageClass, taint or selector the evidence
+showed. Where the fix needs content the responder cannot know (a Secret's value, which pods a
+Service should select), the command carries a `<placeholder>` and `needs` says what a human supplies.
+Pure functions of the state: table tests feed findings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
+from .defects import missing_refs
+from .state import Investigation, RemediationPlan
+
+C = RootCauseCategory
+KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
+                "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
+                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota"}
+ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
+UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^}]*)\}")
+
+
+def _ref(resource: str) -> tuple[str, str, str]:
+    namespace, kind, name = parse_resource_id(resource)
+    return namespace or "", kind, name
+
+
+def _ns(namespace: str) -> str:
+    return f"-n {namespace} " if namespace else ""
+
+
+def _about(state: Investigation, resource: str, *signals: str) -> list[Finding]:
+    return [f for f in state.findings if f.resource == resource and (not signals or f.signal in signals)]
+
+
+def _evidence(findings: list[Finding]) -> list[str]:
+    return list(dict.fromkeys(e for f in findings for e in f.evidence))
+
+
+def _rollback(state: Investigation, workload: str) -> list[str]:
+    """`kubectl rollout undo` to the revision before the last rollout, when the last rollout changed
+    what the fault is about (its template, not only a hash)."""
+    namespace, kind, name = _ref(workload)
+    rollout = next((f for f in _about(state, workload, "RecentRollout")), None)
+    if rollout is None or kind not in ("Deployment", "StatefulSet", "DaemonSet") or not rollout.details.get("previous_revision"):
+        return []
+    return [f"kubectl {_ns(namespace)}rollout undo {KUBECTL_KIND[kind]}/{name} "
+            f"--to-revision={rollout.details['previous_revision']}"]
+
+
+def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
+    namespace, kind, name = _ref(workload)
+    fixes = []
+    for ref in missing_refs(state.findings, workload):
+        obj = resource_id(ref.kind, ref.name, namespace)
+        kind_word = "configmap" if ref.kind == "ConfigMap" else "secret"
+        if ref.key:
+            data = "data" if ref.kind == "ConfigMap" else "stringData"
+            patch = json.dumps({data: {ref.key: "<value>"}})
+            commands = [f"kubectl {_ns(namespace)}patch {kind_word} {ref.name} --type merge -p '{patch}'"]
+            summary = f"add key {ref.key} to {ref.kind} {namespace}/{ref.name}, which {workload} requires"
+        else:
+            create = "configmap" if ref.kind == "ConfigMap" else "secret generic"
+            commands = [f"kubectl {_ns(namespace)}create {create} {ref.name} --from-literal=<KEY>=<value>"]
+            summary = f"re-create {ref.kind} {namespace}/{ref.name}, which {workload} requires"
+        fixes.append(ProposedFix(
+            resource=obj, summary=summary + f"; its pods start once it exists (or remove the reference from {workload})",
+            commands=commands + [f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND.get(kind, kind.lower())}/{name}"
+                                 if kind in ("Deployment", "StatefulSet", "DaemonSet") else
+                                 f"kubectl {_ns(namespace)}get pods -w"],
+            needs=f"the {'value' if ref.key else 'keys and values'} from where {ref.kind}s are kept (the chart, "
+                  "GitOps repository or secret store)",
+            evidence=_evidence(_about(state, workload, "CreateContainerConfigError", "ConfigRefMissing", "FailedMount"))))
+    return fixes
+
+
+def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
+    namespace, kind, name = _ref(workload)
+    crashes = [f for f in _about(state, workload, "CrashLoopBackOff", "ContainerFailed") if f.details.get("config_error")]
+    if not crashes:
+        return []
+    line = str(crashes[0].details.get("last_log") or crashes[0].summary)
+    names = [n for n in ENV_VAR.findall(line) if n not in ("ERROR", "FATAL", "WARN", "INFO", "DEBUG")]
+    var = names[0] if names else "<VAR>"
+    container = crashes[0].details.get("container") or "<container>"
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        commands = [f"kubectl {_ns(namespace)}set env {KUBECTL_KIND[kind]}/{name} -c {container} {var}=<value>"]
+        commands += [c + "   # or: back to the revision before the change" for c in _rollback(state, workload)]
+    else:  # a Job's or a bare Pod's template cannot be changed in place: re-create it
+        word = KUBECTL_KIND.get(kind, kind.lower())
+        commands = [f"kubectl {_ns(namespace)}get {word} {name} -o yaml > {name}.yaml",
+                    f"# add env {var} to container {container} in {name}.yaml (drop status and generated fields)",
+                    f"kubectl {_ns(namespace)}replace --force -f {name}.yaml"]
+    return [ProposedFix(resource=workload, summary=f"{workload} exits at start-up: {line[:160]} -- set {var}",
+                        commands=commands, needs=f"the value of {var}" if names else "which setting the log names",
+                        evidence=_evidence(crashes))]
+
+
+def _pvc(state: Investigation, claim: str) -> list[ProposedFix]:
+    namespace, _, name = _ref(claim)
+    pending = _about(state, claim, "PVCPending", "StorageClassMissing", "ProvisioningFailed")
+    if not pending:
+        return []
+    wanted = next((f.details.get("storage_class") for f in pending if f.details.get("storage_class")), None)
+    classes = next((f.details.get("storage_classes") for f in pending if f.details.get("storage_classes")), None) or []
+    target = next(iter(classes), "<existing-storage-class>")
+    return [ProposedFix(
+        resource=claim, summary=f"claim {claim} asks for StorageClass {wanted or '?'}, which cannot provision it; "
+                                f"re-create the claim on an existing class ({', '.join(classes) or 'kubectl get storageclass'})"
+                                " -- a Pending claim holds no data",
+        commands=[f"kubectl {_ns(namespace)}get pvc {name} -o yaml > {name}.yaml",
+                  f"# set spec.storageClassName: {target} in {name}.yaml (drop status, uid, resourceVersion)",
+                  f"kubectl {_ns(namespace)}delete pvc {name} && kubectl apply -f {name}.yaml"],
+        needs="" if classes else "which StorageClass the claim should use", evidence=_evidence(pending))]
+
+
+def _selector(state: Investigation, service: str) -> list[ProposedFix]:
+    namespace, _, name = _ref(service)
+    mismatch = _about(state, service, "ServiceSelectorMismatch", "SelectorMismatch")
+    details = next((f.details for f in mismatch if f.details.get("labels")), None)
+    if details is None:
+        return []
+    selector, labels, workload = details.get("selector") or {}, details["labels"], details.get("workload", "")
+    wanted = {k: labels[k] for k in selector if k in labels} or labels
+    patch = json.dumps({"spec": {"selector": wanted}})
+    commands = [f"kubectl {_ns(namespace)}patch service {name} --type merge -p '{patch}'"]
+    changed = next((f for f in _about(state, workload, "RecentRollout") if "labels" in (f.details.get("changed") or [])), None)
+    if changed is not None:  # the rollout moved the labels: undoing it restores what the Service selects
+        commands = _rollback(state, workload) + [f"# or: {commands[0]}"]
+    return [ProposedFix(resource=service if changed is None else workload,
+                        summary=f"Service {service} selects {selector}; {workload}'s pods carry {labels}",
+                        commands=commands, needs="" if changed is not None else "confirm the pods the Service should select",
+                        evidence=_evidence(mismatch))]
+
+
+def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
+    failing = _about(state, workload, "FailedScheduling")
+    taints = [f.details for f in _about(state, workload, "UntoleratedTaint")]
+    fixes = []
+    for details in taints:
+        for node in details.get("nodes") or []:
+            fixes.append(ProposedFix(
+                resource=resource_id("Node", node), summary=f"node {node} carries taint {details.get('taint')} that "
+                f"{workload}'s pods do not tolerate; remove it if its reason (maintenance, a drain) is over",
+                commands=[f"kubectl taint nodes {node} {str(details.get('taint')).replace('=:', ':')}-"],
+                evidence=_evidence(failing)))
+    if not fixes and failing:
+        namespace, kind, name = _ref(workload)
+        fixes.append(ProposedFix(resource=workload, summary=f"{workload}'s pods cannot be placed: {failing[0].summary[:200]}",
+                                 commands=_rollback(state, workload) or [f"kubectl {_ns(namespace)}edit "
+                                                                         f"{KUBECTL_KIND.get(kind, kind.lower())} {name}"],
+                                 needs="" if _rollback(state, workload) else "which placement rule to relax",
+                                 evidence=_evidence(failing)))
+    return fixes
+
+
+def _image(state: Investigation, workload: str) -> list[ProposedFix]:
+    """Back to the image that ran before the rollout (or the revision before), else a tag that exists."""
+    namespace, kind, name = _ref(workload)
+    pulls = _about(state, workload, "ImagePullBackOff", "ErrImagePull", "InvalidImageName")
+    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return []
+    image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
+    container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
+    rollout = next(iter(_about(state, workload, "RecentRollout")), None)
+    previous = next(iter((rollout.details.get("previous_images") or []) if rollout else []), None)
+    word = KUBECTL_KIND[kind]
+    if previous and container and previous != image:
+        commands = [f"kubectl {_ns(namespace)}set image {word}/{name} {container}={previous}"]
+    else:
+        commands = [f"kubectl {_ns(namespace)}rollout history {word}/{name}",
+                    f"kubectl {_ns(namespace)}rollout undo {word}/{name}"]
+    return [ProposedFix(resource=workload, summary=f"{workload} cannot pull {image}: go back to the image that ran "
+                                                  "before it (or push the missing tag)",
+                        commands=commands, evidence=_evidence(pulls))]
+
+
+def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
+    """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
+    args = plan.args
+    namespace, name = args.get("namespace", ""), args.get("name", "")
+    kind = "ResourceQuota" if plan.tool == "raise_quota" else str(args.get("kind") or "Deployment")
+    word = KUBECTL_KIND.get(kind, kind.lower())
+    command = {
+        "rollout_undo": f"kubectl {_ns(namespace)}rollout undo {word}/{name}"
+                        + (f" --to-revision={args['to_revision']}" if args.get("to_revision") else ""),
+        "rollout_restart": f"kubectl {_ns(namespace)}rollout restart {word}/{name}",
+        "scale": f"kubectl {_ns(namespace)}scale {word}/{name} --replicas={args.get('replicas')}",
+        "set_image": f"kubectl {_ns(namespace)}set image {word}/{name} {args.get('container')}={args.get('image')}",
+        "delete_pod": f"kubectl {_ns(namespace)}delete pod {name}",
+        "cordon": f"kubectl cordon {args.get('node')}", "uncordon": f"kubectl uncordon {args.get('node')}",
+        "raise_quota": f"kubectl {_ns(namespace)}patch resourcequota {name} --type merge -p "
+                       f"'{json.dumps({'spec': {'hard': args.get('hard')}})}'",
+    }.get(plan.tool)
+    if command is None:
+        return []
+    return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
+                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}", commands=[command])]
+
+
+BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
+    C.MISSING_CONFIG_REF: [_config_fixes],
+    C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],
+    C.PVC_PENDING: [_pvc],
+    C.BAD_IMAGE: [_image],
+    C.SERVICE_SELECTOR_MISMATCH: [_selector],
+    C.UNSCHEDULABLE: [_unschedulable],
+}
+
+
+def proposed_fixes(state: Investigation) -> list[ProposedFix]:
+    """What a human should do about the diagnosed fault, most direct first (empty: nothing diagnosed)."""
+    diagnosis = state.diagnosis
+    if diagnosis is None or diagnosis.category == C.NONE or not diagnosis.resource:
+        return []
+    fixes = [fix for build in BUILDERS.get(diagnosis.category, []) for fix in build(state, diagnosis.resource)]
+    if state.plan is not None and state.plan.pin and not state.actions:  # pinned, never run (rejected, not allowed)
+        fixes += _from_plan(state.plan)
+    if not fixes:
+        namespace, kind, name = _ref(diagnosis.resource)
+        commands = _rollback(state, diagnosis.resource)
+        fixes.append(ProposedFix(
+            resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: "
+                                                 "see the runbook for this category",
+            commands=commands or [f"kubectl {_ns(namespace)}describe {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
+            needs="" if commands else "the change to make, from the evidence above"))
+    unique: dict[tuple[str, str], ProposedFix] = {}
+    for fix in fixes:
+        unique.setdefault((fix.resource, " ".join(fix.commands)), fix)
+    return list(unique.values())

@@ -1,0 +1,170 @@
+"""The fix a human makes, named exactly (graph/fixes.py), and the defect a rollback target must not carry
+(graph/defects.py): table tests over findings shaped as the tools' words and the brain's details."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.contracts import Diagnosis, Finding, Incident
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.graph.defects import missing_refs, same_defect
+from sre_agent.graph.fixes import proposed_fixes
+from sre_agent.graph.pinning import pin_plan
+from sre_agent.graph.state import Investigation, RemediationPlan
+
+from .fakes import FakeTools
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+W = "pay/Deployment/api"
+
+
+def state(category: C, resource: str, *findings: Finding) -> Investigation:
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW)
+    return Investigation(incident=incident, diagnosis=Diagnosis(category=category, resource=resource),
+                         findings=list(findings))
+
+
+def f(signal: str, summary: str, resource: str = W, **details) -> Finding:
+    return Finding(agent="kubernetes", resource=resource, signal=signal, summary=summary, details=details, evidence=["ev-1"])
+
+
+@pytest.mark.parametrize("summary, expected", [
+    ("api-1: couldn't find key DB_URL in ConfigMap pay/api-config", ["ConfigMap/api-config:DB_URL"]),
+    ('api-1: secret "api-keys" not found', ["Secret/api-keys"]),
+    ('MountVolume.SetUp failed for volume "cfg" : configmap "api-files" not found', ["ConfigMap/api-files"]),
+    ("pod template references a missing object: ConfigMap api-config has no key TZ; ...", ["ConfigMap/api-config:TZ"]),
+    ("pod template references a missing object: Secret api-keys does not exist", ["Secret/api-keys"]),
+    ("api-1: Back-off pulling image", []),
+])
+def test_missing_refs_read_the_api_servers_and_the_analyzers_words(summary, expected):
+    signal = "FailedMount" if "MountVolume" in summary else "CreateContainerConfigError"
+    assert [r.ref for r in missing_refs([f(signal, summary)], W)] == expected
+
+
+@pytest.mark.parametrize("revision, findings, refused", [
+    ({"revision": 1, "config_refs": ["ConfigMap/api-config:DB_URL"], "images": ["api:1"]},
+     [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], "same missing"),
+    ({"revision": 1, "config_refs": ["ConfigMap/api-config"], "images": ["api:1"]},  # a whole-object ref needs every key
+     [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], "same missing"),
+    ({"revision": 1, "config_refs": ["ConfigMap/other:DB_URL"], "images": ["api:1"]},
+     [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], None),
+    ({"revision": 2, "config_refs": [], "images": ["api:9-typo"]},
+     [f("ImagePullBackOff", "cannot pull", image="api:9-typo")], "same unpullable image"),
+    ({"revision": 2, "config_refs": [], "images": ["api:8"]}, [f("ImagePullBackOff", "cannot pull", image="api:9-typo")], None),
+])
+def test_a_rollback_target_with_the_same_defect_is_named(revision, findings, refused):
+    why = same_defect(revision, findings, W)
+    assert (why is None) if refused is None else (refused in why)
+
+
+def test_pinning_refuses_a_rollback_to_a_revision_that_carries_the_same_missing_key():
+    history = {"current_revision": 2, "revisions": [
+        {"revision": 1, "created": "2026-03-01T09:00:00Z", "images": ["api:1"], "config_refs": ["ConfigMap/api-config:DB_URL"]},
+        {"revision": 2, "created": "2026-03-01T11:30:00Z", "images": ["api:1"], "config_refs": ["ConfigMap/api-config:DB_URL"]}]}
+    st = state(C.MISSING_CONFIG_REF, W, f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config"))
+    plan = RemediationPlan(server="kubernetes", tool="rollout_undo", risk="low", args={"namespace": "pay", "name": "api"})
+    pinned = asyncio.run(pin_plan(plan, st, FakeTools({("kubernetes", "rollout_history"): history})))
+    assert pinned.plan is None and "references the same missing ConfigMap/api-config:DB_URL" in pinned.refused
+
+
+def test_a_missing_key_is_fixed_on_the_configmap_with_the_value_left_to_a_human():
+    fixes = proposed_fixes(state(C.MISSING_CONFIG_REF, W,
+                                 f("CreateContainerConfigError", "api-1: couldn't find key DB_URL in ConfigMap pay/api-config")))
+    assert fixes[0].resource == "pay/ConfigMap/api-config"
+    assert fixes[0].commands[0] == """kubectl -n pay patch configmap api-config --type merge -p '{"data": {"DB_URL": "<value>"}}'"""
+    assert "value" in fixes[0].needs and fixes[0].evidence == ["ev-1"]
+
+
+def test_a_missing_secret_is_recreated():
+    fixes = proposed_fixes(state(C.MISSING_CONFIG_REF, W, f("CreateContainerConfigError", 'api-1: secret "api-keys" not found')))
+    assert fixes[0].resource == "pay/Secret/api-keys"
+    assert fixes[0].commands[0].startswith("kubectl -n pay create secret generic api-keys --from-literal=")
+
+
+@pytest.mark.parametrize("resource, first_command", [
+    (W, "kubectl -n pay set env deployment/api -c api PAYOUT_BIC=<value>"),
+    ("pay/Pod/bridge", "kubectl -n pay get pod bridge -o yaml > bridge.yaml"),  # a bare pod is re-created
+    ("pay/Job/run-1", "kubectl -n pay get job run-1 -o yaml > run-1.yaml"),
+])
+def test_a_missing_env_var_is_named_from_the_crash_log(resource, first_command):
+    crash = f("CrashLoopBackOff", "exits 1", resource, config_error=True, container="api",
+              last_log="FATAL: PAYOUT_BIC is not set")
+    fixes = proposed_fixes(state(C.CRASH_MISSING_CONFIG, resource, crash))
+    assert fixes[0].resource == resource and fixes[0].commands[0] == first_command and "PAYOUT_BIC" in fixes[0].needs
+
+
+def test_a_pending_claim_is_recreated_on_a_storage_class_that_exists():
+    claim = "pay/PersistentVolumeClaim/data"
+    fixes = proposed_fixes(state(C.PVC_PENDING, claim, f("PVCPending", "Pending", claim, storage_class="gp9",
+                                                          storage_classes=["gp3", "standard"])))
+    assert fixes[0].resource == claim and "set spec.storageClassName: gp3" in fixes[0].commands[1] and not fixes[0].needs
+
+
+def test_a_selector_typo_is_patched_to_the_workloads_labels():
+    svc = "pay/Service/api"
+    fixes = proposed_fixes(state(C.SERVICE_SELECTOR_MISMATCH, svc, f(
+        "ServiceSelectorMismatch", "mismatch", svc, selector={"app": "api_"}, workload=W, labels={"app": "api", "tier": "web"})))
+    assert fixes[0].resource == svc
+    assert fixes[0].commands == ["""kubectl -n pay patch service api --type merge -p '{"spec": {"selector": {"app": "api"}}}'"""]
+
+
+def test_a_label_change_in_the_last_rollout_is_undone_on_the_workload():
+    svc = "pay/Service/api"
+    fixes = proposed_fixes(state(C.SERVICE_SELECTOR_MISMATCH, svc,
+                                 f("ServiceSelectorMismatch", "m", svc, selector={"app": "api"}, workload=W, labels={"name": "api"}),
+                                 f("RecentRollout", "rolled", W, previous_revision=3, changed=["labels"])))
+    assert fixes[0].resource == W and fixes[0].commands[0] == "kubectl -n pay rollout undo deployment/api --to-revision=3"
+
+
+def test_an_untolerated_taint_is_removed_from_the_nodes_that_carry_it():
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", "untolerated taint {maint: }"),
+                                 f("UntoleratedTaint", "t", taint="maint=:NoExecute", nodes=["n1", "n2"])))
+    assert [(x.resource, x.commands) for x in fixes] == [("Node/n1", ["kubectl taint nodes n1 maint:NoExecute-"]),
+                                                         ("Node/n2", ["kubectl taint nodes n2 maint:NoExecute-"])]
+
+
+def test_every_diagnosed_fault_gets_a_next_step_and_no_fault_gets_none():
+    assert proposed_fixes(state(C.NONE, "")) == []
+    fixes = proposed_fixes(state(C.CPU_THROTTLING, W))
+    assert fixes and fixes[0].resource == W and fixes[0].commands == ["kubectl -n pay describe deployment api"]
+
+
+def _pin(plan: RemediationPlan, answers: dict) -> tuple:
+    tools = FakeTools(answers)
+    return asyncio.run(pin_plan(plan, state(C.QUOTA_EXCEEDED, "pay/ResourceQuota/q"), tools)), tools.calls
+
+
+def test_a_quota_raise_is_pinned_to_the_limits_seen():
+    plan = RemediationPlan(server="kubernetes", tool="raise_quota", risk="high",
+                           args={"namespace": "pay", "name": "q", "hard": {"requests.cpu": "3500m"}})
+    pinned, _ = _pin(plan, {("kubernetes", "describe"): {"object": {"spec": {"hard": {"requests.cpu": "3", "pods": "30"}}}}})
+    assert pinned.plan.resource == "pay/ResourceQuota/q" and pinned.plan.precondition == {"expect_hard": {"requests.cpu": "3"}}
+    refused, _ = _pin(plan, {("kubernetes", "describe"): {"object": {"spec": {"hard": {"pods": "30"}}}}})
+    assert refused.plan is None and "does not cap" in refused.refused
+
+
+@pytest.mark.parametrize("replicas, ready, hpa, refused", [
+    (3, 5, None, "would cut the 5 replicas serving now"),   # scaling back below what serves
+    (5, 5, None, ""),                                          # down to what serves: allowed
+    (8, 5, {"name": "api", "target": "Deployment/api", "min": 2, "max": 6}, "owns pay/Deployment/api's replica count"),
+])
+def test_a_scale_never_cuts_serving_replicas_nor_fights_an_autoscaler(replicas, ready, hpa, refused):
+    plan = RemediationPlan(server="kubernetes", tool="scale", risk="low",
+                           args={"namespace": "pay", "name": "api", "kind": "Deployment", "replicas": replicas})
+    answers = {("kubernetes", "describe"): {"object": {"spec": {"replicas": 6}, "status": {"readyReplicas": ready}}},
+               ("kubernetes", "get_resources"): {"items": [hpa] if hpa else []}}
+    pinned, _ = _pin(plan, answers)
+    assert (pinned.plan is None and refused in pinned.refused) if refused else pinned.plan.precondition == {"expect_replicas": 6}
+
+
+def test_a_plan_that_was_not_run_is_offered_as_its_command():
+    st = state(C.QUOTA_EXCEEDED, "pay/ResourceQuota/q")
+    st = st.model_copy(update={"plan": RemediationPlan(server="kubernetes", tool="raise_quota", risk="high", pin="seen",
+                                                       resource="pay/ResourceQuota/q", runbook="quota_exceeded",
+                                                       args={"namespace": "pay", "name": "q", "hard": {"requests.cpu": "4"}})})
+    [fix] = proposed_fixes(st)
+    assert fix.resource == "pay/ResourceQuota/q"
+    assert fix.commands == ["""kubectl -n pay patch resourcequota q --type merge -p '{"spec": {"hard": {"requests.cpu": "4"}}}'"""]
