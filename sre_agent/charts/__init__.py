@@ -45,7 +45,11 @@ def charts_for(state: Investigation, trace: dict[str, Any] | None = None, *, now
         _add(drawn, "path", "dependency path to the root cause", lambda: path.path_svg(route), path.caption(route))
     spans = waterfall.from_trace(trace, now=now) if trace else waterfall.from_tool_calls(state.tool_calls)
     if spans.spans:
-        _add(drawn, "waterfall", "run waterfall", lambda: waterfall.waterfall_svg(spans), waterfall.caption(spans))
+        note = waterfall.caption(spans)
+        if trace and state.approval is not None and state.approval.decision in ("approved", "rejected"):
+            # The service steps a run twice around a human's answer, each step its own trace.
+            note += " -- the step after the approval; the investigation before it is a trace of its own"
+        _add(drawn, "waterfall", "run waterfall", lambda: waterfall.waterfall_svg(spans), note)
     return drawn
 
 
