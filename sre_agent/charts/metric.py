@@ -5,7 +5,7 @@ anomaly-<n>, threshold, onset, action."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
@@ -14,6 +14,7 @@ from .models import MetricEvidence
 from .svg import ACTION, ALARM, BAND, MUTED, ONSET, SERIES, render
 
 MAD_TO_SIGMA = 1.4826  # a normal distribution's standard deviation is 1.4826 MADs
+MARGIN = timedelta(minutes=10)  # at least this much axis before the first marker when there is no series
 
 
 def caption(evidence: MetricEvidence) -> str:
@@ -32,10 +33,18 @@ def caption(evidence: MetricEvidence) -> str:
 
 
 def _span(evidence: MetricEvidence) -> tuple[datetime | None, datetime | None]:
-    moments = [p.at for p in [*evidence.points, *evidence.alarm_points]] + [
-        m for m in (evidence.window_start, evidence.window_end, evidence.onset, evidence.action_at) if m is not None]
-    moments += [i.start for i in evidence.intervals] + [i.end for i in evidence.intervals]
-    return (min(moments), max(moments)) if moments else (None, None)
+    """The time axis: the incident window with a series to show; without one, the markers and a margin
+    before the first (three hours of empty axis would squeeze what is known into the right edge)."""
+    marks = [p.at for p in evidence.alarm_points] + [m for m in (evidence.onset, evidence.action_at) if m is not None]
+    marks += [i.start for i in evidence.intervals] + [i.end for i in evidence.intervals]
+    if evidence.points:
+        marks += [p.at for p in evidence.points] + [m for m in (evidence.window_start, evidence.window_end) if m is not None]
+    elif marks:
+        margin = max((max(marks) - min(marks)) * 0.25, MARGIN)
+        return min(marks) - margin, max(marks) + margin / 4
+    else:
+        marks = [m for m in (evidence.window_start, evidence.window_end) if m is not None]
+    return (min(marks), max(marks)) if marks else (None, None)
 
 
 def draw_metric(figure: Figure, evidence: MetricEvidence) -> None:

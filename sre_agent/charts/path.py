@@ -37,7 +37,7 @@ def draw_path(figure: Figure, path: PathEvidence) -> None:
         namespace, _, short = node.resource.rpartition("/")
         label = axes.text(index, 0.05, f"{namespace}/\n{short}" if namespace else short, ha="center", va="center",
                           fontsize=7.5, color=colour, wrap=True)
-        label.set_gid(f"node-{index}-label")
+        label.set_gid("root-cause-label" if node.role == "root_cause" else f"node-{index}-label")
         role = {"alarmed": "alarmed", "root_cause": "ROOT CAUSE", "hop": ""}[node.role]
         note = ", ".join([*([role] if role else []), *node.signals[:2]])
         if note:
