@@ -19,6 +19,7 @@ class ConsoleBackend(Protocol):
     options: RunOptions
     store: IncidentStore
     sweeps: list[Any]
+    servers: Any  # SharedServers (connections()), or None when the options name the servers
 
     def view(self, record: Any) -> dict[str, Any]: ...
 

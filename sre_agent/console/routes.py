@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field, ValidationError
 from starlette.staticfiles import StaticFiles
 
+from . import chat
+from .chat import valid_session
 from .events import incident_events
 from .pages import incident_page, row_of
 from .ports import ConsoleBackend
@@ -145,6 +147,23 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
     @router.get("/sweeps")
     async def sweeps(request: Request) -> Response:
         return page("sweeps.html", request, sweeps=await asyncio.to_thread(sweeps_page, service))
+
+    @router.get("/chat")
+    async def chat_page(request: Request, session: str = "") -> Response:
+        session_id = valid_session(session)
+        turns = await chat.history(service, session_id) if session_id else []
+        return page("chat.html", request, session_id=session_id, turns=turns)
+
+    @router.post("/chat")
+    async def chat_turn(request: Request) -> Response:
+        form = form_of(await request.body())
+        question = form.get("question", "").strip()
+        if not question:
+            return page("chat.html", request, 422, session_id=valid_session(form.get("session")), turns=[],
+                        flash="Ask a question first.", flash_kind="error")
+        session_id = await chat.ask(service, valid_session(form.get("session")), question,
+                                    form.get("namespace", "").strip() or None)
+        return redirect(f"{prefix}/chat?session={session_id}")
 
     @router.get("/events")
     async def events(request: Request) -> StreamingResponse:

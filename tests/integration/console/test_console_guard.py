@@ -7,77 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from starlette.testclient import TestClient
 
-from sre_agent.app.options import RunOptions
-from sre_agent.console import mount_console
 from sre_agent.console.events import incident_events
 from sre_agent.console.session import COOKIE, SessionKeys
-from sre_agent.service.guard import GuardSettings, guard
 
-TOKEN = "console-test-token"
-BASE = "http://127.0.0.1:8080"
-PENDING = {"action_id": "act-0123456789abcdef", "approval_id": "apr-xyz", "why": "medium risk needs a human",
-           "plan": {"tool": "set_resources", "risk": "medium", "runbook": "memory_leak", "args": {"name": "catalog"}},
-           "pinned": {"tool": "set_resources", "resource": "shop/Deployment/catalog", "args": {"name": "catalog"},
-                      "precondition": {"expect_generation": 2}, "why": "generation 2 at planning"}}
-
-
-class StandInService:
-    """What the console asks of IncidentService (console/ports.py), with one paused incident."""
-
-    def __init__(self, options: RunOptions) -> None:
-        self.options, self.sweeps, self.store = options, [], self
-        self.answers: list[tuple[str, dict[str, Any]]] = []
-        self.status = "awaiting_approval"
-
-    def incidents(self, limit: int = 100) -> list[str]:
-        return ["inc-1"]
-
-    def incident(self, incident_id: str) -> str | None:
-        return incident_id if incident_id == "inc-1" else None
-
-    def view(self, record: str) -> dict[str, Any]:
-        return {"incident_id": record, "run_id": "run-1", "title": "shop-catalog-memory-high <b>bold</b>",
-                "status": self.status, "severity": "medium", "source": "alarm", "state": "open",
-                "received_at": "2026-11-22T18:00:00+00:00", "notifications": 1, "result": None, "error": None,
-                "pending_approval": PENDING if self.status == "awaiting_approval" else None}
-
-    def incident_view(self, incident_id: str) -> dict[str, Any] | None:
-        return self.view(incident_id) if incident_id == "inc-1" else None
-
-    def answer(self, incident_id: str, decision: dict[str, Any]) -> None:
-        if decision["action_id"] != PENDING["action_id"] or decision["approval_id"] != PENDING["approval_id"]:
-            raise LookupError("the approval names another action")
-        self.answers.append((incident_id, decision))
-        self.status = "investigating"
-
-    def report(self, incident_id: str) -> str | None:
-        return None
-
-
-@pytest.fixture
-def service(tmp_path) -> StandInService:
-    return StandInService(RunOptions(state_dir=tmp_path))
-
-
-@pytest.fixture
-def client(service):
-    api = FastAPI()
-
-    @api.get("/v1/incidents")
-    async def incidents() -> dict:
-        return {"incidents": []}
-
-    mount_console(api, service)
-    app = guard(api, GuardSettings(token=TOKEN, allowed_hosts=["127.0.0.1"]))
-    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
-        yield client
+from .standin import BASE, PENDING, TOKEN
 
 
 def _login(client: httpx.Client) -> str:
