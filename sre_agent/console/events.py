@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,8 +19,22 @@ from .ports import ConsoleBackend
 
 POLL_S = 1.0
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies from closing an idle stream
-STREAM_S = 300.0  # then the stream ends and EventSource reconnects: no request lives forever
+STREAM_S = 120.0  # then the stream ends and EventSource reconnects: no request lives forever
 WATCHED = 50  # the newest incidents
+
+# uvicorn's graceful shutdown waits for every open response, and an event stream never ends by
+# itself: the server sets this first (commands/serve.py) so that the streams end within a poll.
+_closing = threading.Event()
+
+
+def end_event_streams() -> None:
+    """Ask every open event stream of this process to end (the server is shutting down)."""
+    _closing.set()
+
+
+def open_event_streams() -> None:
+    """Streams may run again (a server started in this process)."""
+    _closing.clear()
 
 
 async def progress_of(view: dict[str, Any], service: ConsoleBackend) -> str:
@@ -50,7 +65,7 @@ async def incident_events(service: ConsoleBackend, request: Any, *, poll_s: floa
     seen: dict[str, dict[str, Any]] = {}
     started = last_sent = time.monotonic()
     yield "retry: 2000\n\n"
-    while time.monotonic() - started < stream_s and not await request.is_disconnected():
+    while time.monotonic() - started < stream_s and not _closing.is_set() and not await request.is_disconnected():
         current = await snapshot(service)
         for incident_id, item in current.items():
             if seen.get(incident_id) != item:
