@@ -39,6 +39,8 @@ def draw_path(figure: Figure, path: PathEvidence) -> None:
                           fontsize=7.5, color=colour, wrap=True)
         label.set_gid("root-cause-label" if node.role == "root_cause" else f"node-{index}-label")
         role = {"alarmed": "alarmed", "root_cause": "ROOT CAUSE", "hop": ""}[node.role]
+        if index == 0 and node.role == "root_cause":  # the alarm is on the root cause itself
+            role = "alarmed, ROOT CAUSE"
         note = ", ".join([*([role] if role else []), *node.signals[:2]])
         if note:
             axes.text(index, -0.45, note, ha="center", va="top", fontsize=7, color=colour)
@@ -52,4 +54,5 @@ def draw_path(figure: Figure, path: PathEvidence) -> None:
 
 
 def path_svg(path: PathEvidence) -> str:
-    return render(lambda figure: draw_path(figure, path), max(4.0, 2.2 * len(path.nodes)), 2.0)
+    return render(lambda figure: draw_path(figure, path), max(4.0, 2.2 * len(path.nodes)), 2.0,
+                  {"left": 0.01, "right": 0.99, "top": 0.85, "bottom": 0.02})

@@ -97,4 +97,6 @@ def draw_waterfall(figure: Figure, waterfall: Waterfall) -> None:
 
 def waterfall_svg(waterfall: Waterfall) -> str:
     rows = min(len(waterfall.spans), MAX_SPANS)
-    return render(lambda figure: draw_waterfall(figure, waterfall), 7.5, 1.0 + 0.16 * max(rows, 3))
+    height = 1.0 + 0.16 * max(rows, 3)
+    return render(lambda figure: draw_waterfall(figure, waterfall), 7.5, height,
+                  {"left": 0.03, "top": 1 - 0.35 / height, "bottom": 0.5 / height})
