@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's headless chromium driven by Playwright), against a real
 `sre-agent serve` on a lab whose fix needs a human (bad-image, remediation "approve"):
 
-an alarm comes in; the browser logs in with the token, sees the incident listed, opens it, sees its
+an alarm comes in; the browser logs in with the token, sees the incident listed, asks the chat what is
+broken while the run investigates, opens the incident, sees its
 charts (the metric with threshold and onset, the path with the root cause), and waits for the
 approval form; a page on another site posts the approval form at the service and is refused, with
 nothing changed; then the Approve button is pressed, and the page (kept live by server-sent events)
@@ -156,6 +157,16 @@ def test_list_open_see_charts_refuse_a_cross_site_post_approve_and_watch_it_reme
             page.click("button[type=submit]")
             row = page.locator(f"#row-{incident_id}")
             expect(row).to_be_visible()
+
+            # While the run investigates: a question in the chat page, answered over the same servers.
+            chat = context.new_page()
+            chat.set_default_timeout(RUN_S * 1000)
+            chat.goto(f"{serve.url}/ui/chat")
+            chat.fill("input[name=question]", "what's broken in shop?")
+            chat.click("form.chat button")
+            expect(chat.locator("section.turn")).to_have_count(1)
+            assert "catalog" in chat.locator("section.turn").inner_text() and "session=chat-" in chat.url
+            chat.close()
 
             # Open it; the page reloads itself (server-sent events) when the run pauses on the approval.
             row.locator("a").click()
