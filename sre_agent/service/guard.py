@@ -132,6 +132,25 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
                 return 415, f"send the body as JSON with Content-Type: application/json (this request had {got})", []
         return None
 
+    async def whole_body(receive: Receive, send: Send, headers: dict[bytes, bytes]) -> bytes | None:
+        """The request's body, or None when it was refused here (413, 408, 400: answered) or the client left."""
+        try:
+            declared = int(headers[b"content-length"]) if b"content-length" in headers else None
+        except ValueError:  # uvicorn's parsers refuse these first; another server might not
+            await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
+            return None
+        if declared is not None and declared > limit:
+            # Refused before a byte is read; the connection closes so the body is never read at all.
+            await _respond(send, 413, _too_large(limit), close=True)
+            return None
+        body = await _read_body(receive, limit, body_timeout)
+        if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
+            too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
+                        "send the whole body at once, or check the network between you and the service")
+            await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
+            return None
+        return body  # None: the client went away, nobody to answer
+
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -152,22 +171,8 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
             drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
             await _respond(send, status, message, close=not drained, extra=extra)
             return
-        try:
-            declared = int(headers[b"content-length"]) if b"content-length" in headers else None
-        except ValueError:  # uvicorn's parsers refuse these first; another server might not
-            await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
-            return
-        if declared is not None and declared > limit:
-            # Refused before a byte is read; the connection closes so the body is never read at all.
-            await _respond(send, 413, _too_large(limit), close=True)
-            return
-        body = await _read_body(receive, limit, body_timeout)
-        if body is None:  # the client went away: nobody to answer
-            return
-        if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
-            too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
-                        "send the whole body at once, or check the network between you and the service")
-            await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
+        body = await whole_body(receive, send, headers)
+        if body is None:
             return
         await app(scope, _replay(body, receive), send)
 
@@ -211,12 +216,8 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
             drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
             await _respond(send, status, message, close=not drained, extra=extra)
             return
-        body = await _read_body(receive, limit, body_timeout)
+        body = await whole_body(receive, send, headers)
         if body is None:
-            return
-        if isinstance(body, int):
-            await _respond(send, body, _too_large(limit) if body == 413 else "the request body did not arrive in time",
-                           close=True)
             return
         login = scope["path"] == f"{console}/login"
         if scope["method"] in STATE_CHANGING and session is not None and not login and not keys.csrf_matches(
