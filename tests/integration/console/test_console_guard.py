@@ -118,3 +118,29 @@ def test_the_event_stream_reports_a_status_change(service):
     chunks = asyncio.run(collect())
     events = [c for c in chunks if c.startswith("event: incident")]
     assert '"awaiting_approval"' in events[0] and '"remediated"' in events[-1]
+
+
+def test_a_console_body_over_the_limit_is_refused_before_it_is_read(client):
+    csrf = _login(client)
+    response = client.post("/ui/incidents/inc-1/approval", content=b"x" * 1_100_000, headers={
+        "Origin": BASE, "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf})
+    assert response.status_code == 413
+
+
+def test_without_a_token_every_local_browser_shares_one_session_and_forms_still_need_its_csrf_token(service):
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from sre_agent.console import mount_console
+    from sre_agent.service.guard import GuardSettings, guard
+
+    api = FastAPI()
+    mount_console(api, service)
+    app = guard(api, GuardSettings(token=None, allowed_hosts=["127.0.0.1"]))
+    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
+        assert client.get("/ui/login").status_code == 303  # nothing to log in with
+        page = client.get("/ui/incidents/inc-1")
+        assert page.status_code == 200 and "Log out" not in page.text
+        assert _approve(client, None).status_code == 403 and service.answers == []
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        assert _approve(client, csrf).status_code == 303 and len(service.answers) == 1
