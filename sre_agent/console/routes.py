@@ -7,7 +7,6 @@ CSRF token of every request that reaches these handlers; the session rides in th
 from __future__ import annotations
 
 import asyncio
-from importlib.resources import as_file, files
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
@@ -42,8 +41,7 @@ def form_of(body: bytes) -> dict[str, str]:
 
 
 def static_files() -> StaticFiles:
-    with as_file(files("sre_agent.console") / "static") as folder:  # a real directory for an installed package
-        return StaticFiles(directory=str(folder))
+    return StaticFiles(packages=[("sre_agent.console", "static")])  # found through the package, wherever it is installed
 
 
 def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
