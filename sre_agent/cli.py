@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "Run the full responder on each scenario in a fresh lab and score it against the scenario's truth."),
     "trace": ("sre_agent.commands.trace", "trace",
               "Show an investigation's X-Ray trace as a waterfall: agents, tool calls and LLM calls, with errors."),
+    "report": ("sre_agent.commands.report", "report",
+               "Write an incident's report: markdown, or --html a self-contained page with its charts inline."),
     "serve": ("sre_agent.commands.serve", "serve",
               "Serve the responder over HTTP: POST /v1/incidents (alarms, questions), GET /v1/incidents, approvals."),
     "lab": ("sre_agent.commands.lab", "app", "The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios."),

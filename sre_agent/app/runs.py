@@ -7,6 +7,8 @@ the incident id only groups the runs of one problem (and keys the action ledger)
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import secrets
 import time
@@ -30,6 +32,7 @@ from .wiring import make_brain, open_checkpointer, wired_run
 
 Approver = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 ProgressCallback = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -80,8 +83,9 @@ async def _run(incident: Incident, run_id: str, first: Investigation | None, opt
             first = first.model_copy(update={"started_epoch": time.time()})
         state = await _until_done(graph, first, run_id, context, on_progress, approver, options.approval_timeout_s)
         tracer.annotate(status=state.status, category=state.diagnosis.category.value if state.diagnosis else None)
+        trace = trace_document(tracer)
     state = state if state.run_id else state.model_copy(update={"run_id": run_id})  # checkpointed before run ids
-    result, _ = _finished(state, run_id, started, tracer, options)
+    result, _ = await asyncio.to_thread(_finished, state, run_id, started, tracer, options, trace)
     return result, state
 
 
@@ -98,12 +102,27 @@ async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: 
             yield graph, context, tracer
 
 
-def _finished(state: Investigation, run_id: str, started: float, tracer: Any,
-              options: RunOptions) -> tuple[InvestigationResult, str]:
-    """The result of a run that ended, its report (markdown and JSON) written to the state dir."""
+def _finished(state: Investigation, run_id: str, started: float, tracer: Any, options: RunOptions,
+              trace: dict[str, Any] | None = None) -> tuple[InvestigationResult, str]:
+    """The result of a run that ended, its report (markdown, JSON and charts) written to the state dir.
+    Called in a worker thread: drawing the charts takes a few hundred milliseconds of CPU, which the
+    event loop other runs share (the service) should not wait on."""
     result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
                        report_path=str(_reports_dir(options) / f"{run_id}.md"))
-    return result, write_report(state, result, options)
+    return result, write_report(state, result, options, trace)
+
+
+def trace_document(tracer: Any) -> dict[str, Any] | None:
+    """The run's X-Ray segment as a document (its subsegments inline), taken before the tracer sends
+    it, so the report's waterfall and action time need no call to X-Ray; None when tracing is off."""
+    segment = getattr(tracer, "segment", None)
+    if segment is None:
+        return None
+    try:
+        return json.loads(segment.serialize())
+    except (TypeError, ValueError) as exc:  # an unserialisable annotation: the charts do without the trace
+        log.warning("the run's trace could not be read for its charts: %s", exc)
+        return None
 
 
 async def _until_done(graph, first: Investigation | None, thread_id: str, context: RunContext,
@@ -162,10 +181,11 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
                                     started_epoch=time.time())
         state, request = await _advance(graph, payload, run_id, context, on_progress)
         tracer.annotate(status=state.status if request is None else "awaiting_approval")
+        trace = trace_document(tracer) if request is None else None
     calls = [(c.server, c.tool, c.ok) for c in state.tool_calls[before:]]
     if request is not None:
         return RunStep(approval_request=request, tool_calls=calls)
-    result, markdown = _finished(state, run_id, started, tracer, options)
+    result, markdown = await asyncio.to_thread(_finished, state, run_id, started, tracer, options, trace)
     return RunStep(result=result, report_markdown=markdown, tool_calls=calls)
 
 
@@ -182,12 +202,33 @@ def _reports_dir(options: RunOptions) -> Path:
     return options.state_dir / "reports"
 
 
-def write_report(state: Investigation, result: InvestigationResult, options: RunOptions) -> str:
-    """reports/<run>.md for people, reports/<run>.json (the InvestigationResult) for machines: one
-    pair per run, so a second run of the same incident never overwrites the first's."""
+def write_report(state: Investigation, result: InvestigationResult, options: RunOptions,
+                 trace: dict[str, Any] | None = None) -> str:
+    """reports/<run>.md for people, reports/<run>.json (the InvestigationResult) for machines, and the
+    run's charts beside them (reports/<run>.<chart>.svg, linked from the markdown): one set per run,
+    so a second run of the same incident never overwrites the first's."""
     reports = _reports_dir(options)
     reports.mkdir(parents=True, exist_ok=True)
-    markdown = render_markdown(state, result)
+    markdown = render_markdown(state, result) + _chart_section(state, result.run_id, reports, trace)
     (reports / f"{result.run_id}.md").write_text(markdown)
     (reports / f"{result.run_id}.json").write_text(result.model_dump_json(indent=2))
     return markdown
+
+
+def _chart_section(state: Investigation, run_id: str, reports: Path, trace: dict[str, Any] | None) -> str:
+    """The charts written beside the report, as a markdown section linking them; a chart that fails is
+    a warning in the log, never a lost report."""
+    from ..charts import charts_for, write_charts
+
+    try:
+        charts = charts_for(state, trace, now=time.time())
+        write_charts(reports, run_id, charts)
+    except Exception as exc:  # noqa: BLE001 -- the report matters more than its pictures
+        log.warning("the charts of run %s were not drawn: %s: %s", run_id, type(exc).__name__, exc)
+        return ""
+    if not charts:
+        return ""
+    lines = ["", "## Charts", ""]
+    for chart in charts:
+        lines += [f"![{chart.title}]({run_id}.{chart.name}.svg)", "", f"*{chart.caption}*", ""]
+    return "\n".join(lines)

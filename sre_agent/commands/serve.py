@@ -101,6 +101,7 @@ def _run_server(app, host: str, port: int) -> None:
 
     import uvicorn
 
+    from ..console.events import end_event_streams, open_event_streams
     from ..service.timeouts import uvicorn_config
 
     server = uvicorn.Server(uvicorn_config(app, host, port, log_level="warning"))
@@ -114,5 +115,13 @@ def _run_server(app, host: str, port: int) -> None:
                 print(f"sre-agent serving on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
 
     server.startup = startup  # type: ignore[method-assign]
+    original_shutdown = server.shutdown
+
+    async def shutdown(sockets=None):  # the console's event streams end first: uvicorn waits for open responses
+        end_event_streams()
+        await original_shutdown(sockets)
+
+    server.shutdown = shutdown  # type: ignore[method-assign]
+    open_event_streams()
     server.run()
 

@@ -13,6 +13,7 @@
                                        "approval_id": "apr-...", "by": "...", "note": "..."}
     POST /v1/incidents/{id}/resolve    {"by": "...", "note": "..."}: close an open incident by hand
     GET  /healthz  /readyz  /metrics
+    GET  /ui                           the web console (console/; docs/console.md): session cookie + CSRF
     POST /invocations  GET /ping       the Bedrock AgentCore Runtime contract (routes.py)
 
 Every notification is persisted before it is acknowledged (202: a run was queued; 200: it joined an
@@ -35,6 +36,8 @@ from pydantic import ValidationError
 from .core import Backpressure, IncidentService, IntakeError
 from .payloads import ApprovalAnswer, Question, Resolution, loads
 from .store import IntakeOutcome
+
+CONSOLE_PREFIX = "/ui"  # the guard's GuardSettings.console_prefix default: the two must agree
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -189,4 +192,7 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
 
     add_alarm_routes(app, service, sns_verifier or SnsVerifier(service.sns_topic_arns))
     add_agentcore_routes(app, service)
+    from ..console import mount_console
+
+    mount_console(app, service, CONSOLE_PREFIX)
     return app

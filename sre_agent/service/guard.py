@@ -19,6 +19,15 @@ For every http request, in this order (lifespan and websocket scopes pass throug
    not complete within `body_timeout_s` is refused (408). The app then gets the body in one message,
    so it never sees more than the limit and never waits on a slow client.
 
+The web console (`console_prefix`, /ui) is the same service for a browser, with the same rules in
+browser terms: the bearer token is exchanged once for a session cookie (POST /ui/login; the cookie
+is HttpOnly, SameSite=Strict, signed with a key derived from the token -- console/session.py), and
+a page without a session is redirected to the login form (303). A state-changing console request
+must come from the service's own origin (or `allowed_origins`), never marked cross-site, as a form
+or JSON, and carry the session's CSRF token (form field `csrf_token` or header X-CSRF-Token) --
+checked here, after the body is read. The session and the key ride to the console in the request's
+scope state (`console_session`, `console_sessions`); the console never sees the token.
+
 Every refusal is a JSON `{"error": "..."}` that says what was wrong and what to send instead; none
 echoes configuration or internals (no token, no list of allowed hosts)."""
 
@@ -27,9 +36,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+from urllib.parse import parse_qs, quote
 
 from pydantic import BaseModel, Field, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..console.session import CSRF_FIELD, CSRF_HEADER, ConsoleSession, SessionKeys, cookie_from
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A refused request's unread body is drained (read and dropped) for at most this long so that the
@@ -47,6 +59,8 @@ class GuardSettings(BaseModel):
     allowed_origins: list[str] = []  # Origin values accepted on state-changing requests
     public_paths: list[str] = ["/healthz", "/readyz", "/ping"]  # no auth, GET/HEAD only
     signature_auth_paths: list[str] = []  # authenticated by the handler: no bearer token, no JSON content-type rule
+    # The web console's paths (api.py mounts it at /ui): session cookie + CSRF instead of the bearer token.
+    console_prefix: str | None = "/ui"
 
     @field_validator("token")
     @classmethod
@@ -77,8 +91,10 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
     signed = frozenset(settings.signature_auth_paths)
     limit, body_timeout = settings.max_body_bytes, settings.body_timeout_s
 
-    def refusal(scope: Scope, headers: dict[bytes, bytes], host_values: list[bytes]) -> tuple[int, str, list] | None:
-        method, path = scope["method"], scope["path"]
+    console = settings.console_prefix.rstrip("/") if settings.console_prefix else None
+    keys = SessionKeys(settings.token) if console else None
+
+    def host_refusal(host_values: list[bytes]) -> tuple[int, str, list] | None:
         if not any_host:
             if not host_values:
                 return 400, "the request has no Host header: send one naming this service (host or host:port)", []
@@ -86,6 +102,13 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
                 if not _host_allowed(_text(value).strip().lower(), hosts):
                     return 421, (f"host {_shown(value)!r} is not served here: to serve it under that name, add it to "
                                  "service.allowed_hosts (host or host:port); otherwise call the service by its configured name"), []
+        return None
+
+    def refusal(scope: Scope, headers: dict[bytes, bytes], host_values: list[bytes]) -> tuple[int, str, list] | None:
+        method, path = scope["method"], scope["path"]
+        wrong_host = host_refusal(host_values)
+        if wrong_host is not None:
+            return wrong_host
         if token is not None and path not in signed and not (method in ("GET", "HEAD") and path in public):
             scheme, _, credentials = headers.get(b"authorization", b"").strip().partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(credentials.strip(), token):
@@ -109,6 +132,25 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
                 return 415, f"send the body as JSON with Content-Type: application/json (this request had {got})", []
         return None
 
+    async def whole_body(receive: Receive, send: Send, headers: dict[bytes, bytes]) -> bytes | None:
+        """The request's body, or None when it was refused here (413, 408, 400: answered) or the client left."""
+        try:
+            declared = int(headers[b"content-length"]) if b"content-length" in headers else None
+        except ValueError:  # uvicorn's parsers refuse these first; another server might not
+            await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
+            return None
+        if declared is not None and declared > limit:
+            # Refused before a byte is read; the connection closes so the body is never read at all.
+            await _respond(send, 413, _too_large(limit), close=True)
+            return None
+        body = await _read_body(receive, limit, body_timeout)
+        if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
+            too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
+                        "send the whole body at once, or check the network between you and the service")
+            await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
+            return None
+        return body  # None: the client went away, nobody to answer
+
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -119,32 +161,83 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
             headers.setdefault(name, value)  # a repeated header: the first counts (Host: all of them, below)
             if name == b"host":
                 host_values.append(value)
+        path = scope["path"]
+        if console and keys and (path == console or path.startswith(console + "/")):
+            await _console_request(scope, receive, send, headers, host_values)
+            return
         refused = refusal(scope, headers, host_values)
         if refused is not None:
             status, message, extra = refused
             drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
             await _respond(send, status, message, close=not drained, extra=extra)
             return
-        try:
-            declared = int(headers[b"content-length"]) if b"content-length" in headers else None
-        except ValueError:  # uvicorn's parsers refuse these first; another server might not
-            await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
-            return
-        if declared is not None and declared > limit:
-            # Refused before a byte is read; the connection closes so the body is never read at all.
-            await _respond(send, 413, _too_large(limit), close=True)
-            return
-        body = await _read_body(receive, limit, body_timeout)
-        if body is None:  # the client went away: nobody to answer
-            return
-        if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
-            too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
-                        "send the whole body at once, or check the network between you and the service")
-            await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
+        body = await whole_body(receive, send, headers)
+        if body is None:
             return
         await app(scope, _replay(body, receive), send)
 
+    def console_refusal(scope: Scope, headers: dict[bytes, bytes], host_values: list[bytes],
+                        session: ConsoleSession | None) -> tuple[int, str, list] | None:
+        assert console is not None
+        method, path = scope["method"], scope["path"]
+        wrong_host = host_refusal(host_values)
+        if wrong_host is not None:
+            return wrong_host
+        public = path == f"{console}/login" or path.startswith(f"{console}/static/")
+        if session is None and not public and not _bearer_ok(headers):
+            if method in ("GET", "HEAD"):
+                return 303, "log in first", [(b"location", f"{console}/login?next={quote(path)}".encode())]
+            return 401, f"unauthorized: no console session; log in at {console}/login (or send Authorization: Bearer)", []
+        if method in STATE_CHANGING:
+            origin = headers.get(b"origin")
+            own = f"{scope.get('scheme', 'http')}://{_text(host_values[0]).strip().lower()}" if host_values else ""
+            seen = _text(origin).strip().lower().rstrip("/") if origin is not None else None
+            if seen is not None and seen != own and seen not in origins:
+                return 403, (f"cross-origin request refused: Origin {_shown(origin or b'')!r} may not change anything here; "
+                             "use the console from the service's own address"), []
+            if headers.get(b"sec-fetch-site", b"").strip().lower() == b"cross-site":
+                return 403, "cross-site request refused: the browser marked this request cross-site (Sec-Fetch-Site)", []
+            kind = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
+            if kind not in (b"application/x-www-form-urlencoded", b"application/json"):
+                return 415, "send the console's forms as application/x-www-form-urlencoded (or JSON)", []
+        return None
+
+    def _bearer_ok(headers: dict[bytes, bytes]) -> bool:
+        scheme, _, credentials = headers.get(b"authorization", b"").strip().partition(b" ")
+        return token is not None and scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), token)
+
+    async def _console_request(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes],
+                               host_values: list[bytes]) -> None:
+        assert keys is not None and console is not None
+        session = keys.session(cookie_from(headers.get(b"cookie", b"")))
+        refused = console_refusal(scope, headers, host_values, session)
+        if refused is not None:
+            status, message, extra = refused
+            drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
+            await _respond(send, status, message, close=not drained, extra=extra)
+            return
+        body = await whole_body(receive, send, headers)
+        if body is None:
+            return
+        login = scope["path"] == f"{console}/login"
+        if scope["method"] in STATE_CHANGING and session is not None and not login and not keys.csrf_matches(
+                session, _offered_csrf(headers, body)):
+            await _respond(send, 403, "the form's CSRF token is missing or not this session's: reload the page and "
+                                      "submit again", close=False)
+            return
+        state = {**(scope.get("state") or {}), "console_sessions": keys, "console_session": session}
+        await app({**scope, "state": state}, _replay(body, receive), send)
+
     return guarded
+
+
+def _offered_csrf(headers: dict[bytes, bytes], body: bytes) -> str | None:
+    if CSRF_HEADER in headers:
+        return _text(headers[CSRF_HEADER]).strip()
+    if headers.get(b"content-type", b"").partition(b";")[0].strip().lower() == b"application/x-www-form-urlencoded":
+        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+        return values[0] if values else None
+    return None
 
 
 async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes | int | None:

@@ -1,7 +1,10 @@
 """The packages of sre_agent form layers, each importing only the layers below it, so there is no
 import cycle and a newcomer can read the code bottom up:
 
-    contracts < tracing < graph < brains < app < sweep < chat < {service, eval} < commands < cli
+    contracts < tracing < graph < {charts, brains} < app < sweep < chat < console < {service, eval} < commands < cli
+
+(charts draws a run's evidence and is written beside the report by app; the console is served by the
+service, which mounts it, and reaches the service through the protocol in console/ports.py.)
 
 The lab is its own stack: it may import only contracts, and only app, eval and commands may import
 it. Nothing imports mcp_servers (the responder speaks MCP to them). The graph is a library: of
@@ -19,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sre_agent"
 
-RANK = {"contracts": 0, "tracing": 1, "graph": 2, "brains": 3, "app": 4, "sweep": 5, "chat": 6, "service": 7,
-        "eval": 7, "commands": 8, "cli": 9}
+RANK = {"contracts": 0, "tracing": 1, "graph": 2, "charts": 3, "brains": 3, "app": 4, "sweep": 5, "chat": 6,
+        "console": 6.5, "service": 7, "eval": 7, "commands": 8, "cli": 9}
 LAB_USERS = {"app", "eval", "commands"}
 GRAPH_THIRD_PARTY = {"langgraph", "langchain_core", "pydantic",
                      "psycopg"}  # psycopg: the Postgres action ledger in graph/ledger.py, imported lazily

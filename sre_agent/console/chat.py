@@ -1,0 +1,43 @@
+"""Chat in the console: a conversation (a chat session: one LangGraph thread, chat/session.py) kept
+across page loads by its id in the URL. Each question is one turn over the service's shared MCP
+servers, read-only (the chat toolbox refuses every write, whatever the servers allow); the answers
+are the chat's own models, rendered by the template."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..chat.models import Turn
+from ..chat.session import ChatSession, new_session_id
+from .ports import ConsoleBackend
+
+SESSION_ID = re.compile(r"chat-\d{8}T\d{6}Z-[0-9a-f]{8}")
+MAX_QUESTION = 500
+
+
+class _NoTools:
+    """Reading a conversation's history needs its checkpoint, not the MCP servers: a ChatSession given
+    this opens none, and a tool call through it (none is made) would say why."""
+
+    async def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("this chat session only reads its history")
+
+
+def valid_session(session_id: str | None) -> str | None:
+    return session_id if session_id and SESSION_ID.fullmatch(session_id) else None
+
+
+async def history(service: ConsoleBackend, session_id: str) -> list[Turn]:
+    async with ChatSession(service.options, session_id=session_id, tools=_NoTools()) as chat:  # type: ignore[arg-type]
+        return await chat.history()
+
+
+async def ask(service: ConsoleBackend, session_id: str | None, question: str, namespace: str | None) -> str:
+    """One turn of `session_id` (a new conversation when None); returns the session id."""
+    options = service.options
+    if getattr(service, "servers", None) is not None:  # the service's shared servers, as its runs use them
+        options = options.model_copy(update={"servers": await service.servers.connections()})
+    async with ChatSession(options, session_id=session_id or new_session_id(), namespace=namespace) as chat:
+        await chat.ask(question[:MAX_QUESTION])
+        return chat.session_id
