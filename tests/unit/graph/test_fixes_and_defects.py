@@ -168,3 +168,21 @@ def test_a_plan_that_was_not_run_is_offered_as_its_command():
     [fix] = proposed_fixes(st)
     assert fix.resource == "pay/ResourceQuota/q"
     assert fix.commands == ["""kubectl -n pay patch resourcequota q --type merge -p '{"spec": {"hard": {"requests.cpu": "4"}}}'"""]
+
+
+@pytest.mark.parametrize("target_placement, refused", [
+    ({"nodeSelector": {"pool": "gpu"}}, True),   # the same rules: its pods cannot be placed either
+    ({}, False),                                  # the revision before the selector was added
+])
+def test_a_rollback_keeping_the_placement_that_fails_scheduling_is_named(target_placement, refused):
+    current = {"revision": 3, "placement": {"nodeSelector": {"pool": "gpu"}}, "current": True}
+    target = {"revision": 2, "placement": target_placement, "config_refs": [], "images": []}
+    why = same_defect(target, [f("FailedScheduling", "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector")],
+                      W, current)
+    assert (why is not None and "same placement" in why) if refused else why is None
+
+
+def test_pods_refused_for_lack_of_cpu_may_fit_a_revision_with_the_same_placement():
+    current = {"revision": 3, "placement": {}, "current": True}
+    assert same_defect({"revision": 2, "placement": {}}, [f("FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu")],
+                       W, current) is None
