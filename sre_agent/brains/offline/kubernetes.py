@@ -266,7 +266,7 @@ async def _last_scale(namespace: str, name: str, workload: str, current_rs: str 
             continue
         signal = "RecentScaleUp" if direction == "up" else "RecentScaleDown"
         calls.find(workload, signal, f"{workload} was scaled {direction} ({event['message']}) at {event.get('last')}",
-                   ev, severity="info", previous_replicas=before, replicas=after)
+                   ev, severity="info", previous_replicas=before, replicas=after, at=event.get("last"))
         return
 
 
