@@ -52,6 +52,12 @@ def pod_labels(template: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if k not in TEMPLATE_HASH_LABELS}
 
 
+def placement(template: dict[str, Any]) -> dict[str, Any]:
+    """The fields that decide where pods may run (nodeSelector, affinity, tolerations...), as set."""
+    spec = template.get("spec") or {}
+    return {k: spec[k] for k in PLACEMENT if spec.get(k)}
+
+
 def env_names(template: dict[str, Any]) -> list[str]:
     return sorted({e.get("name") for c in _containers(template) for e in c.get("env") or [] if e.get("name")})
 

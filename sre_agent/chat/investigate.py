@@ -59,6 +59,10 @@ async def why_failing(ask: Ask) -> Answer:
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=["Ask 'what changed in the last hour?' or look at its logs."])
     steps = []
+    for fix in (summary.get("proposed_fixes") or [])[:2]:  # the fix itself first: what to change, and how
+        command = next((c for c in fix.get("commands") or [] if not c.startswith("#")), "")
+        needs = f" (you supply: {fix['needs']})" if fix.get("needs") else ""
+        steps.append(f"Fix {fix.get('resource')}: {fix.get('summary', '')[:160]}{needs}" + (f" -- `{command}`" if command else ""))
     if category in ("bad_deploy_regression", "bad_image", "crash_missing_config") and culprit:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",

@@ -70,8 +70,17 @@ def unpullable_images(findings: Iterable[Finding], resource: str) -> set[str]:
             if f.resource == resource and f.signal in IMAGE_SIGNALS and f.details.get("image")}
 
 
-def same_defect(revision: dict, findings: list[Finding], resource: str) -> str | None:
-    """Why rolling `resource` back to `revision` (a rollout_history row) cannot clear the fault, or None."""
+def same_defect(revision: dict, findings: list[Finding], resource: str, current: dict | None = None) -> str | None:
+    """Why rolling `resource` back to `revision` (a rollout_history row) cannot clear the fault, or None.
+    `current` is the live revision's row: pods that cannot be placed stay unplaceable on a revision
+    with the same placement rules."""
+    # Placement-caused only: pods refused for lack of CPU or memory may fit a revision that asks for less.
+    unplaceable = any(f.resource == resource and f.signal == "FailedScheduling"
+                      and re.search(r"affinity|selector|taint", f.summary) for f in findings)
+    if unplaceable and current is not None and "placement" in revision and \
+            revision.get("placement") == current.get("placement") and revision.get("revision") != current.get("revision"):
+        return (f"revision {revision.get('revision')} has the same placement rules "
+                f"({revision.get('placement') or 'none'}): its pods could not be placed either")
     carried = [r.ref for r in missing_refs(findings, resource) if r.carried_by(revision.get("config_refs") or [])]
     if carried:
         return (f"revision {revision.get('revision')} references the same missing {', '.join(carried)}: "

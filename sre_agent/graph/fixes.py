@@ -63,7 +63,10 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
             data = "data" if ref.kind == "ConfigMap" else "stringData"
             patch = json.dumps({data: {ref.key: "<value>"}})
             commands = [f"kubectl {_ns(namespace)}patch {kind_word} {ref.name} --type merge -p '{patch}'"]
-            summary = f"add key {ref.key} to {ref.kind} {namespace}/{ref.name}, which {workload} requires"
+            held = next((f.details.get("existing_keys") for f in _about(state, workload, "CreateContainerConfigError")
+                         if f.details.get("existing_keys") is not None), None)
+            summary = (f"add key {ref.key} to {ref.kind} {namespace}/{ref.name}, which {workload} requires"
+                       + (f" (it holds {', '.join(held) or 'no keys'}: renamed?)" if held is not None else ""))
         else:
             create = "configmap" if ref.kind == "ConfigMap" else "secret generic"
             commands = [f"kubectl {_ns(namespace)}create {create} {ref.name} --from-literal=<KEY>=<value>"]

@@ -93,6 +93,10 @@ def checked_resource(state: Investigation) -> str:
     the root cause itself is not one (a quota, a claim) -- that workload."""
     resource = state.diagnosis.resource if state.diagnosis else ""
     plan = state.plan
+    if plan and plan.tool == "raise_quota":  # the quota itself was raised: the workload it refused must recover
+        return next((f.resource for f in state.findings if f.signal == "FailedCreate"
+                     and f.resource.split("/")[0] == plan.args.get("namespace")
+                     and f.resource.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")), resource)
     if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
         _, kind, _ = parse_resource_id(resource)
         if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):

@@ -64,7 +64,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
         if pin.to_revision is None:
             return Pinned(refused=f"no revision to roll {plan.resource} back to: {pin.why}", records=records)
         target: dict = next((r for r in history.get("revisions") or [] if r.get("revision") == pin.to_revision), {})
-        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource)
+        current = next((r for r in history.get("revisions") or [] if r.get("current")), None)
+        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource, current)
         if defect:
             return Pinned(refused=f"no rollback of {plan.resource} can help: {defect}", records=records)
         asked = plan.args.get("to_revision")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from langgraph.runtime import Runtime
 
 from ..contracts import BackendCheck, Diagnosis, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
+from .changes import ranked_changes
 from .context import RunContext, emit
 from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
 from .fixes import proposed_fixes
@@ -126,6 +127,13 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     if len(state.hypotheses) > 1:
         out += ["Other hypotheses considered:", ""]
         out += [f"- `{h.category.value}` on `{h.resource}` ({h.confidence:.2f})" for h in state.hypotheses[1:4]] + [""]
+    changes, onset = ranked_changes(state)
+    if changes:
+        out += ["## Changes before the symptom", "", f"Ranked by how close each came before the onset ({onset}).", ""]
+        out += [f"- {c.at.isoformat(timespec='seconds')} `{c.resource}`: {c.what} -- "
+                + (f"{c.before_onset_s / 60:.0f} min before the onset" if c.before_onset_s >= 0
+                   else f"{-c.before_onset_s / 60:.0f} min after the onset (not its cause)") + f" [{', '.join(c.evidence)}]"
+                for c in changes[:8]] + [""]
     out += ["## Coverage", "", "What the verdict rests on: a backend that could not be checked leaves the answer "
             "open, never healthy.", ""]
     out += [f"- {check.sentence()}" + (f", {check.calls_failed} failed" if check.calls_failed and check.calls_ok else "")

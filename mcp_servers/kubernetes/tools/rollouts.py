@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.fastmcp import FastMCP
 from pydantic import Field
@@ -12,7 +12,7 @@ from pydantic import Field
 from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
-from ..template_facts import changed_aspects, config_refs, pod_labels
+from ..template_facts import changed_aspects, config_refs, placement, pod_labels
 from .context import REVISION, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
 
@@ -32,6 +32,8 @@ class Revision(Row):
     config_refs: list[str] = Field(default_factory=list, description=(
         "ConfigMaps/Secrets the template requires: Kind/name:key, or Kind/name for a whole object"))
     labels: dict[str, str] = Field(default_factory=dict, description="the pod template's labels (hash labels left out)")
+    placement: dict[str, Any] = Field(default_factory=dict, description=(
+        "where its pods may run: nodeSelector, affinity, tolerations, ... (only the fields set)"))
     changed: list[str] | None = Field(default=None, description=(
         "what this revision changed from the one before it: image, env, config_refs, probes, labels, resources, "
         "command, placement, volumes (empty: nothing but the hash; absent for the first revision)"))
@@ -88,7 +90,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 created=rs["metadata"].get("creationTimestamp"), replicas=rs["spec"].get("replicas", 0),
                 ready=(rs.get("status") or {}).get("readyReplicas", 0),
                 change_cause=annotations.get("kubernetes.io/change-cause"), current=annotations.get(REVISION) == current,
-                config_refs=config_refs(template), labels=pod_labels(template),
+                config_refs=config_refs(template), labels=pod_labels(template), placement=placement(template),
                 changed=changed_aspects(previous, template) if previous is not None else None))
             previous = template
         return RolloutHistory(deployment=resource_id("Deployment", name, namespace), current_revision=int(current or 0),

@@ -102,7 +102,7 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
     if ongoing:
         summary = (f"{metric['name']} anomalous since {ongoing.get('start')} (baseline "
                    f"{(report or {}).get('baseline', {})})")
-        for resource in [task.target, *_workloads_named(state, namespace, name)]:
+        for resource in dict.fromkeys([task.target, *_workloads_named(state, namespace, name)]):
             calls.find(resource, _signal_for(metric["name"]), summary, [ev, ev2], onset=ongoing.get("start"),
                        metric=metric["name"])
     elif intervals and alarm.get("state") == "ALARM":
@@ -110,7 +110,7 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         # fires: a level shift that is still in place, not a recovery.
         first = intervals[0]
         summary = f"{metric['name']} shifted at {first.get('start')} and has not come back: alarm {alarm_name} is still firing"
-        for resource in [task.target, *_workloads_named(state, namespace, name)]:
+        for resource in dict.fromkeys([task.target, *_workloads_named(state, namespace, name)]):
             calls.find(resource, _signal_for(metric["name"]), summary, [ev, ev2], onset=first.get("start"),
                        metric=metric["name"], still_shifted=True)
     elif intervals:

@@ -162,3 +162,19 @@ def test_a_container_that_ended_for_good_is_read_from_its_own_logs_not_a_previou
     [failed] = [f for f in calls.findings if f.signal == "ContainerFailed"]
     assert failed.resource == "clearing/Job/run-1" and failed.details["config_error"] and failed.details["exit_code"] == 2
     assert [a for a in tools.args if a.get("name") == "run-1-abcde" and "tail" in a][0].get("previous") is None
+
+
+def test_a_missing_key_names_the_keys_the_object_does_hold():
+    pod = {"object": {"metadata": {"name": "w-1"}, "spec": {"containers": [{"name": "w"}]},
+                      "status": {"containerStatuses": [{"name": "w", "restartCount": 0, "state": {"waiting": {
+                          "reason": "CreateContainerConfigError",
+                          "message": "couldn't find key DATABASE_URL in Secret pay/ledger-db"}}}]}}, "events": []}
+    calls, tools = run("pay/Deployment/w", {
+        ("ownership", "Deployment"): {"pods": [{"pod": "w-1", "ready": False}], "calls": []},
+        ("describe", "Deployment"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "w"}]}}}}},
+        ("describe", "Pod"): pod, ("get_resources", "Secret"): {"items": [{"name": "ledger-db", "keys": ["url"]}]},
+        "analyze": {"findings": []}, "rollout_history": {"revisions": []}, "events": {"events": []},
+    })
+    [found] = [f for f in calls.findings if f.signal == "CreateContainerConfigError"]
+    assert found.details["existing_keys"] == ["url"]
+    assert {"kind": "Secret", "namespace": "pay", "field_selector": "metadata.name=ledger-db"} in tools.args

@@ -168,3 +168,34 @@ def test_a_plan_that_was_not_run_is_offered_as_its_command():
     [fix] = proposed_fixes(st)
     assert fix.resource == "pay/ResourceQuota/q"
     assert fix.commands == ["""kubectl -n pay patch resourcequota q --type merge -p '{"spec": {"hard": {"requests.cpu": "4"}}}'"""]
+
+
+@pytest.mark.parametrize("target_placement, refused", [
+    ({"nodeSelector": {"pool": "gpu"}}, True),   # the same rules: its pods cannot be placed either
+    ({}, False),                                  # the revision before the selector was added
+])
+def test_a_rollback_keeping_the_placement_that_fails_scheduling_is_named(target_placement, refused):
+    current = {"revision": 3, "placement": {"nodeSelector": {"pool": "gpu"}}, "current": True}
+    target = {"revision": 2, "placement": target_placement, "config_refs": [], "images": []}
+    why = same_defect(target, [f("FailedScheduling", "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector")],
+                      W, current)
+    assert (why is not None and "same placement" in why) if refused else why is None
+
+
+def test_pods_refused_for_lack_of_cpu_may_fit_a_revision_with_the_same_placement():
+    current = {"revision": 3, "placement": {}, "current": True}
+    assert same_defect({"revision": 2, "placement": {}}, [f("FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu")],
+                       W, current) is None
+
+
+def test_changes_are_ranked_by_how_close_they_came_before_the_onset():
+    from sre_agent.graph.changes import ranked_changes
+    st = state(C.BAD_DEPLOY_REGRESSION, W,
+               f("ErrorAnomaly", "5xx", W, onset="2026-03-01T11:40:00Z", period=60),
+               f("RecentRollout", "r", W, created="2026-03-01T11:38:00Z", revision=4, changed=["image", "env"]),
+               f("RecentScaleUp", "scaled", "pay/Deployment/web", at="2026-03-01T10:00:00Z"),
+               f("RecentScaleDown", "scaled down", "pay/Deployment/batch", at="2026-03-01T11:50:00Z"))
+    changes, because = ranked_changes(st)
+    assert [c.resource for c in changes] == [W, "pay/Deployment/web", "pay/Deployment/batch"]
+    assert changes[0].what == "rollout to revision 4 changed image, env" and changes[0].before_onset_s == 180
+    assert changes[-1].before_onset_s < 0 and "ErrorAnomaly" in because

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from langgraph.runtime import Runtime
 
-from sre_agent.contracts import Diagnosis, Incident, RootCauseCategory
+from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory
 from sre_agent.graph import verification
 from sre_agent.graph.context import RunContext
 from sre_agent.graph.health import alarm_reading, checked_resource, resource_healthy
@@ -182,3 +182,11 @@ def test_without_the_alarm_period_the_configured_timeout_is_the_bound(clock):
     update = _verify(tools, {"AlarmName": "api-5xx"})
     assert "still ALARM after 90s" in update["escalation_reason"]
     assert not {tool for tool, _ in tools.calls} & WRITES
+
+
+def test_a_raised_quota_is_checked_on_the_workload_it_refused():
+    plan = RemediationPlan(server="kubernetes", tool="raise_quota", risk="high",
+                           args={"namespace": "shop", "name": "q", "hard": {"requests.cpu": "4"}})
+    refused = Finding(agent="kubernetes", resource="shop/Deployment/frontend", signal="FailedCreate", summary="exceeded quota")
+    state = _state(diagnosis="shop/ResourceQuota/q", plan=plan).model_copy(update={"findings": [refused]})
+    assert checked_resource(state) == "shop/Deployment/frontend"

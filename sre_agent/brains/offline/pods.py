@@ -1,0 +1,140 @@
+"""The offline Kubernetes specialist's look at one pod, as `kubectl describe pod` and `kubectl logs`
+read it: why each container is waiting or ended (image, config reference, crash, OOM, probe), what
+the scheduler said (and which nodes carry the taint it names, which StorageClasses exist for a claim
+that cannot bind). Every fact becomes a Finding on the workload that owns the pod."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_time, resource_id
+from .calls import Calls
+
+CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
+
+
+async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
+    described, ev = await calls("describe", kind="Pod", name=pod, namespace=namespace)
+    if described is None:
+        return
+    obj = described["object"]
+    status = obj.get("status") or {}
+    events = described.get("events") or []
+    limits = {c["name"]: ((c.get("resources") or {}).get("limits") or {}) for c in (obj.get("spec") or {}).get("containers") or []}
+    for container in status.get("containerStatuses") or []:
+        waiting = (container.get("state") or {}).get("waiting") or {}
+        last = (container.get("lastState") or {}).get("terminated") or {}
+        ended = (container.get("state") or {}).get("terminated") or {}
+        if not last and ended.get("exitCode") and ended.get("reason") != "OOMKilled":
+            # Ended for good (restartPolicy Never: a Job's or a bare pod's container is not restarted).
+            await _failed_container(namespace, pod, workload, container["name"], ended, calls, ev)
+            continue
+        reason = waiting.get("reason")
+        if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+            calls.find(workload, "ImagePullBackOff", f"{pod}: cannot pull {container.get('image')}: {waiting.get('message', '')}",
+                       ev, severity="critical", image=container.get("image"), container=container["name"])
+        elif reason in ("CreateContainerConfigError", "CreateContainerError"):
+            message = waiting.get("message", "")
+            keys, ev_keys = await _keys_held(namespace, message, calls)
+            calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", [ev, *ev_keys], severity="critical",
+                       container=container["name"], message=message, **({"existing_keys": keys} if keys is not None else {}))
+        if last:
+            ran = None
+            started, finished = parse_time(last.get("startedAt")), parse_time(last.get("finishedAt"))
+            if started and finished:
+                ran = (finished - started).total_seconds()
+            if last.get("reason") == "OOMKilled" or last.get("exitCode") == 137 and not _liveness_kill(events):
+                calls.find(workload, "OOMKilled", f"{pod}/{container['name']} was OOMKilled (exit {last.get('exitCode')}) "
+                           f"after running {ran:.0f}s" if ran is not None else f"{pod} was OOMKilled", ev,
+                           severity="critical", ran_seconds=ran, restarts=container.get("restartCount", 0),
+                           container=container["name"], memory_limit=limits.get(container["name"], {}).get("memory"))
+            elif container.get("restartCount", 0) > 0 and not _liveness_kill(events):
+                logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container["name"],
+                                            previous=True, tail=20)
+                lines = (logs or {}).get("lines") or []
+                fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+                calls.find(workload, "CrashLoopBackOff",
+                           f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],
+                           severity="critical", exit_code=last.get("exitCode"), last_log=fatal,
+                           config_error=bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran, container=container["name"])
+    for event in events:
+        message = event.get("message") or ""
+        if event.get("reason") == "Unhealthy" and message.startswith("Liveness"):
+            calls.find(workload, "LivenessProbeFailing", f"{pod}: {message} (x{event.get('count', 1)})", ev,
+                       severity="critical", message=message, count=event.get("count", 1))
+        elif event.get("reason") == "Unhealthy" and message.startswith("Readiness"):
+            calls.find(workload, "ReadinessProbeFailing", f"{pod}: {message}", ev, message=message)
+        elif event.get("reason") == "FailedScheduling":
+            signal = "UnboundPVC" if "PersistentVolumeClaim" in message else "FailedScheduling"
+            calls.find(workload, signal, f"{pod}: {message}", ev, severity="critical", message=message)
+            if signal == "UnboundPVC":
+                await _claims(namespace, obj, calls)
+            elif UNTOLERATED.search(message):
+                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
+        elif event.get("reason") == "FailedMount":
+            calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
+    if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
+        node = (obj.get("spec") or {}).get("nodeName")
+        calls.find(resource_id("Node", node), "NodeNotReady", f"{pod} is stuck terminating on unresponsive node {node}", ev,
+                   severity="critical", workload=workload)
+
+
+UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
+
+
+async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls) -> None:
+    """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it."""
+    listed, ev = await calls("get_resources", kind="Node")
+    for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
+        carried = [(node["name"], t) for node in (listed or {}).get("items") or [] for t in node.get("taints") or []
+                   if t.split(":")[0] in (f"{key}={value}", key)]
+        if carried:
+            calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
+                       f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
+                       nodes=[n for n, _ in carried])
+
+
+async def _failed_container(namespace: str, pod: str, workload: str, container: str, ended: dict, calls: Calls,
+                            ev: str) -> None:
+    logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container, tail=20)
+    lines = (logs or {}).get("lines") or []
+    fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+    calls.find(workload, "ContainerFailed", f"{pod}/{container} exited with code {ended.get('exitCode')}: {fatal}",
+               [ev, ev_logs], severity="critical", exit_code=ended.get("exitCode"), last_log=fatal,
+               config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
+
+
+MISSING_KEY = re.compile(r"couldn't find key \S+ in (ConfigMap|Secret) (?:[\w.-]+/)?([\w.-]+)")
+
+
+async def _keys_held(namespace: str, message: str, calls: Calls) -> tuple[list[str] | None, list[str]]:
+    """A key missing from an object that exists: which keys it does hold (renamed? a typo?) -- names only."""
+    match = MISSING_KEY.search(message)
+    if not match:
+        return None, []
+    listed, ev = await calls("get_resources", kind=match.group(1), namespace=namespace,
+                             field_selector=f"metadata.name={match.group(2)}")
+    items = (listed or {}).get("items") or []
+    return (items[0].get("keys") if items else None), [ev]
+
+
+def _liveness_kill(events: list[dict]) -> bool:
+    return any(e.get("reason") == "Killing" and "liveness" in (e.get("message") or "") for e in events)
+
+
+async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim:
+            continue
+        described, ev = await calls("describe", kind="PersistentVolumeClaim", name=claim, namespace=namespace)
+        if described is None:
+            continue
+        phase = ((described["object"].get("status") or {}).get("phase"))
+        if phase != "Bound":
+            messages = [e.get("message", "") for e in described.get("events") or []]
+            classes, ev_classes = await calls("get_resources", kind="StorageClass")
+            calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
+                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
+                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
+                       storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
