@@ -275,9 +275,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         for item in items:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
                        source="analyzer")
-    if kind == "Deployment":
-        current_rs = await _rollout(namespace, name, workload, state, calls)
-        if unhealthy or not pods or any(f.resource == workload and f.severity != "info" for f in calls.findings):
+    if kind in WORKLOADS:
+        current_rs = await _rollout(namespace, kind, name, workload, state, calls)
+        if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"
+                                                                  for f in calls.findings)):
             await _last_scale(namespace, name, workload, current_rs, calls)
     nodes = sorted({p.get("node") for p in pods if p.get("node")})
     if unhealthy and nodes:
@@ -307,8 +308,9 @@ async def _last_scale(namespace: str, name: str, workload: str, current_rs: str 
         return
 
 
-async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
-    history, ev = await calls("rollout_history", namespace=namespace, name=name)
+async def _rollout(namespace: str, kind: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
+    history, ev = await calls("rollout_history", namespace=namespace, name=name,
+                              kind=None if kind == "Deployment" else kind)
     revisions = (history or {}).get("revisions") or []
     current = next((r for r in revisions if r.get("current")), None)
     if current is None or len(revisions) < 2:

@@ -180,8 +180,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     tool = step.get("tool")
     if tool == "rollout_undo":
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels the Service selects
-            return bool(ctx.get("relabelled")) and ctx.get("kind") == "Deployment"
-        return bool(ctx.get("recent_rollout")) and ctx.get("kind") == "Deployment"
+            return bool(ctx.get("relabelled")) and ctx.get("kind") in WORKLOAD_KINDS
+        return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time
     return True
