@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
     Kind("ReplicaSet", "apps", "v1", "replicasets", True),
     Kind("StatefulSet", "apps", "v1", "statefulsets", True),
     Kind("DaemonSet", "apps", "v1", "daemonsets", True),
+    Kind("ControllerRevision", "apps", "v1", "controllerrevisions", True),
     Kind("Job", "batch", "v1", "jobs", True),
     Kind("CronJob", "batch", "v1", "cronjobs", True),
     Kind("Ingress", "networking.k8s.io", "v1", "ingresses", True),

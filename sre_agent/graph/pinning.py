@@ -55,7 +55,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
     namespace, name = plan.args.get("namespace"), plan.args.get("name")
     kind = str(plan.args.get("kind") or "Deployment")
     if plan.tool == "rollout_undo":
-        history, error = await read("rollout_history", {"namespace": namespace, "name": name})
+        history, error = await read("rollout_history", {"namespace": namespace, "name": name,
+                                                        **({"kind": kind} if kind != "Deployment" else {})})
         if history is None:
             return Pinned(refused=f"could not read the rollout history of {plan.resource} to pin the rollback: {error}",
                           records=records)

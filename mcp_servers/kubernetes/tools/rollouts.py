@@ -13,10 +13,10 @@ from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
 from ..template_facts import changed_aspects, config_refs, placement, pod_labels
-from .context import REVISION, DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
+from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
+from .revisions import restorable, revisions_of
 
-TEMPLATE_HASH = "pod-template-hash"
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet"]
 
 
@@ -40,7 +40,7 @@ class Revision(Row):
 
 
 class RolloutHistory(ToolResult):
-    deployment: str = Field(description="resource id of the Deployment")
+    deployment: str = Field(description="resource id of the workload (the field keeps its first name for clients)")
     current_revision: int
     revisions: list[Revision] = Field(description="oldest first")
 
@@ -72,29 +72,25 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
 
-    @tool(title="Deployment rollout history", read_only=True, destructive=False, idempotent=True, open_world=True)
-    def rollout_history(namespace: Namespace, name: Name) -> RolloutHistory:
-        """A Deployment's revisions (from its ReplicaSets): revision, images, when, replicas, change cause."""
-        deploy = ctx.k8s(lambda: kube.get("Deployment", namespace, name), f"Deployment {name!r} in {namespace!r}")
-        current = (deploy["metadata"].get("annotations") or {}).get(REVISION)
+    @tool(title="Rollout history", read_only=True, destructive=False, idempotent=True, open_world=True)
+    def rollout_history(namespace: Namespace, name: Name, kind: WorkloadKind = "Deployment") -> RolloutHistory:
+        """A workload's revisions (a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
+        ControllerRevisions): revision, images, when, what it changed, config refs, labels, placement."""
+        workload = ctx.k8s(lambda: kube.get(kind, namespace, name), f"{kind} {name!r} in {namespace!r}")
+        revisions, current = revisions_of(ctx, kind, namespace, workload)
         rows = []
         previous: dict | None = None
-        sets = sorted(ctx.owned_replicasets(namespace, deploy),
-                      key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)))
-        for rs in sets:
-            annotations = rs["metadata"].get("annotations") or {}
-            template = rs["spec"]["template"]
+        for rev in revisions:
+            template = rev.template
             rows.append(Revision(
-                revision=int(annotations.get(REVISION, 0)), replicaset=rs["metadata"]["name"],
-                images=[c.get("image") for c in template["spec"].get("containers") or []],
-                created=rs["metadata"].get("creationTimestamp"), replicas=rs["spec"].get("replicas", 0),
-                ready=(rs.get("status") or {}).get("readyReplicas", 0),
-                change_cause=annotations.get("kubernetes.io/change-cause"), current=annotations.get(REVISION) == current,
+                revision=rev.revision, replicaset=rev.name,
+                images=[c.get("image") for c in (template.get("spec") or {}).get("containers") or []],
+                created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
+                current=rev.revision == current,
                 config_refs=config_refs(template), labels=pod_labels(template), placement=placement(template),
                 changed=changed_aspects(previous, template) if previous is not None else None))
             previous = template
-        return RolloutHistory(deployment=resource_id("Deployment", name, namespace), current_revision=int(current or 0),
-                              revisions=rows)
+        return RolloutHistory(deployment=resource_id(kind, name, namespace), current_revision=current, revisions=rows)
 
     # Restarting replaces every pod: not destructive to the spec, but every pod is killed.
     @tool(title="Restart a workload's pods", read_only=False, destructive=True, idempotent=False, open_world=True)
@@ -112,32 +108,35 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         return ctx.write("rollout_restart", namespace, {"kind": kind, "namespace": namespace, "name": name,
                                                         "expect_generation": expect_generation}, reason, dry_run, action)
 
-    @tool(title="Roll a Deployment back", read_only=False, destructive=True, idempotent=False, open_world=True)
+    @tool(title="Roll a workload back", read_only=False, destructive=True, idempotent=False, open_world=True)
     def rollout_undo(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,
                      to_revision: Annotated[int | None, Field(ge=1, description=(
                          "the revision to return to (pin it: the default is whichever revision precedes the current one)"))] = None,
-                     expect_revision: ExpectRevision = None) -> WriteResult:
-        """Roll a Deployment back to a revision (kubectl rollout undo); with expect_revision, only if it is still at that revision."""
+                     expect_revision: ExpectRevision = None, kind: WorkloadKind = "Deployment") -> WriteResult:
+        """Roll a Deployment, StatefulSet or DaemonSet back to a revision (kubectl rollout undo); with
+        expect_revision, only if it is still at that revision."""
         def action() -> str:
-            deploy = kube.get("Deployment", namespace, name)
-            current = int((deploy["metadata"].get("annotations") or {}).get(REVISION, 0))
-            expect("rollout_undo", f"Deployment {namespace}/{name}", "revision", expect_revision, current)
-            sets = ctx.owned_replicasets(namespace, deploy)
-            revisions = {int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)): rs for rs in sets}
-            target_rev = to_revision or max((r for r in revisions if r < current), default=None)
-            if target_rev is None or target_rev not in revisions:
+            workload = kube.get(kind, namespace, name)
+            revisions, current = revisions_of(ctx, kind, namespace, workload)
+            expect("rollout_undo", f"{kind} {namespace}/{name}", "revision", expect_revision, current)
+            by_number = {r.revision: r for r in revisions}
+            target_rev = to_revision or max((r for r in by_number if r < current), default=None)
+            if target_rev is None or target_rev not in by_number:
                 raise WriteRefused(f"rollout_undo: no revision {to_revision or 'before ' + str(current)} for "
-                                f"Deployment {namespace}/{name} (revisions: {sorted(revisions)})")
-            template = copy.deepcopy(revisions[target_rev]["spec"]["template"])
-            (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
+                                   f"{kind} {namespace}/{name} (revisions: {sorted(by_number)})")
+            template = restorable(copy.deepcopy(by_number[target_rev].template))
             ops = [{"op": "replace", "path": "/spec/template", "value": template}]
-            version = deploy["metadata"].get("resourceVersion")
+            version = workload["metadata"].get("resourceVersion")
             if expect_revision is not None and version:  # the check and the write as one: a change since is a 409
                 ops.append({"op": "replace", "path": "/metadata/resourceVersion", "value": version})
-            conflict_is_stale("rollout_undo", f"Deployment {namespace}/{name}", lambda: kube.apps.patch_namespaced_deployment(
-                name, namespace, ops, _request_timeout=10, **dry(dry_run)))
-            images = [c.get("image") for c in template["spec"].get("containers") or []]
-            return f"Deployment {namespace}/{name} rolled back from revision {current} to {target_rev} (images {images})"
+            patch = {"Deployment": kube.apps.patch_namespaced_deployment,
+                     "StatefulSet": kube.apps.patch_namespaced_stateful_set,
+                     "DaemonSet": kube.apps.patch_namespaced_daemon_set}[kind]
+            conflict_is_stale("rollout_undo", f"{kind} {namespace}/{name}",
+                              lambda: patch(name, namespace, ops, _request_timeout=10, **dry(dry_run)))
+            images = [c.get("image") for c in (template.get("spec") or {}).get("containers") or []]
+            return f"{kind} {namespace}/{name} rolled back from revision {current} to {target_rev} (images {images})"
 
-        return ctx.write("rollout_undo", namespace, {"namespace": namespace, "name": name, "to_revision": to_revision,
-                                                     "expect_revision": expect_revision}, reason, dry_run, action)
+        return ctx.write("rollout_undo", namespace, {"kind": kind, "namespace": namespace, "name": name,
+                                                     "to_revision": to_revision, "expect_revision": expect_revision},
+                         reason, dry_run, action)

@@ -9,6 +9,7 @@ Finding with a stable signal code; the diagnosis rules read only those."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
@@ -172,16 +173,18 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
             calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
                        [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
         return workloads
-    # Nothing selected: find the workload the Service was meant for (same name first) and compare labels.
+    # Nothing selected: find the workload the Service was meant for (same name first, else the namespace's
+    # workload whose pod labels come closest to the selector) and compare labels.
     found, ev2 = await calls("find_resource", name=name, kinds=list(WORKLOADS))
     matches = [m for m in (found or {}).get("matches") or [] if m["resource"].startswith(f"{namespace}/")]
-    candidates = [m["resource"] for m in matches if m.get("exact")] or [m["resource"] for m in matches][:1]
     selector = data.get("selector") or {}
+    exact = [m["resource"] for m in matches if m.get("exact")]
+    described_labels = {c: await _template_labels(c, calls) for c in exact}
+    if not exact:
+        described_labels = await _closest_workload(namespace, name, selector, calls)
+    candidates = list(described_labels)
     for candidate in candidates:
-        _, kind, wname = split_target(candidate)
-        described, ev3 = await calls("describe", kind=kind, name=wname, namespace=namespace, events_limit=0)
-        template = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {})
-        labels = (template.get("metadata") or {}).get("labels") or {}
+        labels, ev3 = described_labels[candidate]
         mismatched = {k: v for k, v in selector.items() if labels.get(k) != v}
         if mismatched:
             calls.find(rid, "ServiceSelectorMismatch",
@@ -194,6 +197,40 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     if not candidates:
         calls.find(rid, "NoReadyEndpoints", f"Service {rid} selects no pods at all", [ev, ev2], severity="critical")
     return workloads
+
+
+async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str], str]:
+    namespace, kind, name = split_target(workload)
+    described, ev = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
+    template = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {})
+    return (template.get("metadata") or {}).get("labels") or {}, ev
+
+
+MAX_SELECTOR_CANDIDATES = 8  # workloads described when a Service's name matches none: enough for a namespace
+
+
+async def _closest_workload(namespace: str, service: str, selector: dict[str, str],
+                            calls: Calls) -> dict[str, tuple[dict[str, str], str]]:
+    """The namespace's workload a selector was most likely meant for: the most selector labels carried
+    with the same value, then the same key, then the closest name. Empty when none shares anything."""
+    names = []
+    for kind in WORKLOADS:
+        listed, _ = await calls("get_resources", kind=kind, namespace=namespace)
+        names += [resource_id(kind, item["name"], namespace) for item in (listed or {}).get("items") or [] if item.get("name")]
+    names.sort(key=lambda r: -SequenceMatcher(None, service, r.rsplit("/", 1)[-1]).ratio())
+    scored = []
+    for candidate in names[:MAX_SELECTOR_CANDIDATES]:
+        labels, ev = await _template_labels(candidate, calls)
+        same = sum(labels.get(k) == v for k, v in selector.items())
+        keys = sum(k in labels for k in selector)
+        # A typo in a key or a value still leaves one side close to what the pods carry.
+        closeness = max((SequenceMatcher(None, v, value).ratio() for v in selector.values() for value in labels.values()),
+                        default=0.0)
+        scored.append(((same, keys, closeness), candidate, labels, ev))
+    best = max(scored, key=lambda row: row[0], default=None)
+    if best is None or best[0] == (0, 0, 0.0):
+        return {}
+    return {best[1]: (best[2], best[3])}
 
 
 async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True) -> None:
@@ -238,9 +275,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         for item in items:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
                        source="analyzer")
-    if kind == "Deployment":
-        current_rs = await _rollout(namespace, name, workload, state, calls)
-        if unhealthy or not pods or any(f.resource == workload and f.severity != "info" for f in calls.findings):
+    if kind in WORKLOADS:
+        current_rs = await _rollout(namespace, kind, name, workload, state, calls)
+        if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"
+                                                                  for f in calls.findings)):
             await _last_scale(namespace, name, workload, current_rs, calls)
     nodes = sorted({p.get("node") for p in pods if p.get("node")})
     if unhealthy and nodes:
@@ -270,8 +308,9 @@ async def _last_scale(namespace: str, name: str, workload: str, current_rs: str 
         return
 
 
-async def _rollout(namespace: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
-    history, ev = await calls("rollout_history", namespace=namespace, name=name)
+async def _rollout(namespace: str, kind: str, name: str, workload: str, state: Investigation, calls: Calls) -> str | None:
+    history, ev = await calls("rollout_history", namespace=namespace, name=name,
+                              kind=None if kind == "Deployment" else kind)
     revisions = (history or {}).get("revisions") or []
     current = next((r for r in revisions if r.get("current")), None)
     if current is None or len(revisions) < 2:

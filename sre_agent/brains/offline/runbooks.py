@@ -81,7 +81,8 @@ def _relabelled(state: Investigation, service: str, workload: str) -> bool:
 def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:
     """The quota's name, and the hard limits that admit the acting workload's refused pods."""
     spec = next((f.details for f in state.findings if f.resource == workload and f.signal == "WorkloadSpec"), {})
-    missing = int(spec.get("replicas") or 0) - int(spec.get("pods") or 0)
+    # At least the one pod the refusal names (a rollout's surge pod is refused while every replica still runs).
+    missing = max(1, int(spec.get("replicas") or 0) - int(spec.get("pods") or 0))
     ctx: dict[str, Any] = {"quota": parse_resource_id(quota)[2]}
     for finding in state.findings:
         if finding.signal in ("QuotaExceeded", "FailedCreate") and (raised := raised_limits(finding.summary, missing)):
@@ -179,8 +180,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     tool = step.get("tool")
     if tool == "rollout_undo":
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels the Service selects
-            return bool(ctx.get("relabelled")) and ctx.get("kind") == "Deployment"
-        return bool(ctx.get("recent_rollout")) and ctx.get("kind") == "Deployment"
+            return bool(ctx.get("relabelled")) and ctx.get("kind") in WORKLOAD_KINDS
+        return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time
     return True

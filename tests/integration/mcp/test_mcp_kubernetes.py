@@ -379,3 +379,31 @@ def test_raise_quota_only_raises_a_limit_the_quota_already_caps(mcp, lab, audit_
     assert core.read_namespaced_resource_quota("raise-me", "shop").spec.hard["requests.cpu"] == "3500m"
     record = json.loads(audit_path.read_text().splitlines()[-1])
     assert (record["tool"], record["outcome"]) == ("raise_quota", "applied")
+
+
+def test_a_statefulset_rolls_back_through_its_controller_revisions(mcp, lab):
+    """The history and the undo of a StatefulSet come from its ControllerRevisions, as kubectl reads them."""
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    api = client.ApiClient(cfg)
+    apps = client.AppsV1Api(api)
+
+    def template(image: str) -> dict:
+        return {"metadata": {"labels": {"app": "kv"}}, "spec": {"containers": [{"name": "kv", "image": image}]}}
+    sts = apps.create_namespaced_stateful_set("shop", {
+        "metadata": {"name": "kv"}, "spec": {"replicas": 1, "serviceName": "kv", "selector": {"matchLabels": {"app": "kv"}},
+                                             "template": template("redis:7.2")}})
+    owner = [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "kv", "uid": sts.metadata.uid, "controller": True}]
+    for revision, image in ((1, "redis:7.0"), (2, "redis:7.2")):
+        apps.create_namespaced_controller_revision("shop", {
+            "metadata": {"name": f"kv-{revision}", "ownerReferences": owner}, "revision": revision,
+            "data": {"spec": {"template": template(image)}}})
+    history = mcp.call("rollout_history", {"namespace": "shop", "name": "kv", "kind": "StatefulSet"})
+    assert not history.is_error, history.text
+    rows = history.json()["revisions"]
+    assert [(r["revision"], r["images"], r["current"]) for r in rows] == [(1, ["redis:7.0"], False), (2, ["redis:7.2"], True)]
+    assert rows[1]["changed"] == ["image"]
+    undone = mcp.call("rollout_undo", {"namespace": "shop", "name": "kv", "kind": "StatefulSet", "to_revision": 1,
+                                       "expect_revision": 2, "reason": "back to the image before"})
+    assert not undone.is_error and "from revision 2 to 1" in undone.text, undone.text
+    assert apps.read_namespaced_stateful_set("kv", "shop").spec.template.spec.containers[0].image == "redis:7.0"

@@ -178,3 +178,21 @@ def test_a_missing_key_names_the_keys_the_object_does_hold():
     [found] = [f for f in calls.findings if f.signal == "CreateContainerConfigError"]
     assert found.details["existing_keys"] == ["url"]
     assert {"kind": "Secret", "namespace": "pay", "field_selector": "metadata.name=ledger-db"} in tools.args
+
+
+def test_a_service_named_unlike_any_workload_is_compared_with_the_closest_workload_in_its_namespace():
+    template = {("describe", "Deployment", "booking-api"): {"object": {"spec": {"template": {"metadata": {
+                    "labels": {"app": "booking-api", "tier": "web"}}}}}},
+                ("describe", "Deployment", "pricing"): {"object": {"spec": {"template": {"metadata": {
+                    "labels": {"app": "pricing", "tier": "web"}}}}}}}
+    calls, tools = run("freight/Service/booking", {
+        ("ownership", "Service"): {"selected_pods": [], "selector": {"app": "bookng-api", "tier": "web"}},
+        "find_resource": {"matches": []},
+        ("get_resources", "Deployment"): {"items": [{"name": "pricing"}, {"name": "booking-api"}]},
+        ("ownership", "Deployment"): {"pods": [], "calls": []},
+        "analyze": {"findings": []}, "rollout_history": {"revisions": []}, "events": {"events": []},
+        **template,
+    })
+    [mismatch] = [f for f in calls.findings if f.signal == "ServiceSelectorMismatch"]
+    assert mismatch.details["workload"] == "freight/Deployment/booking-api"
+    assert mismatch.details["labels"] == {"app": "booking-api", "tier": "web"}
