@@ -26,7 +26,8 @@ class RequestRecorder:
 
     def __init__(self, api: Any) -> None:
         self.api = api
-        self.seen: list[tuple[str, str, int]] = []  # (method, target, status)
+        self.seen: list[tuple[str, str, str]] = []  # (tool being called, method, target)
+        self.current_tool = ""
         self._lock = threading.Lock()
         self._original: Callable | None = None
 
@@ -34,10 +35,9 @@ class RequestRecorder:
         self._original = self.api.handle
 
         def recording(method: str, target: str, headers: Any, body: bytes) -> Any:
-            response = self._original(method, target, headers, body)
             with self._lock:
-                self.seen.append((method, target, response.status))
-            return response
+                self.seen.append((self.current_tool, method, target))
+            return self._original(method, target, headers, body)
 
         self.api.handle = recording
         return self
@@ -45,36 +45,39 @@ class RequestRecorder:
     def __exit__(self, *exc: object) -> None:
         self.api.handle = self._original
 
-    def attributes(self) -> list[RequestAttributes]:
+    def attributes(self) -> list[tuple[str, RequestAttributes]]:
+        """(tool, attributes) of every request recorded."""
         with self._lock:
-            return [request_attributes(method, target) for method, target, _ in self.seen]
+            return [(tool, request_attributes(method, target)) for tool, method, target in self.seen]
 
 
-def one_of(client: SyncMcpClient, kind: str, namespace: str | None = None, label_selector: str | None = None) -> dict:
-    args = {"kind": kind, **({"namespace": namespace} if namespace else {}),
-            **({"label_selector": label_selector} if label_selector else {})}
-    items = client.call("get_resources", args).json()["items"]
-    assert items, f"the lab has no {kind} {label_selector or ''} in {namespace or 'any namespace'}: the probe needs one"
-    return items[0]
-
-
-def exercise_every_tool(client: SyncMcpClient) -> set[str]:
+def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set[str]:
     """Call every tool (each write for every workload kind it takes, as a dry run) and return the
     names called, so the caller can check that none was left out."""
     called: set[str] = set()
 
-    def call(tool: str, args: dict) -> None:
+    def call(tool: str, args: dict) -> Any:
+        recorder.current_tool = tool
         result = client.call(tool, args)
-        # A 404 (describe of a kind the lab has no object of) still made the authorized request.
+        recorder.current_tool = ""
+        # A 404 (describe of a kind the lab has no object of) still made the request RBAC would check.
         assert not result.is_error or "not found" in result.text.lower(), f"{tool} {args}: {result.text}"
         called.add(tool)
+        return result
+
+    def one_of(kind: str, namespace: str | None = None, label_selector: str | None = None) -> dict:
+        args = {"kind": kind, **({"namespace": namespace} if namespace else {}),
+                **({"label_selector": label_selector} if label_selector else {})}
+        items = call("get_resources", args).json()["items"]
+        assert items, f"the lab has no {kind} {label_selector or ''} in {namespace or 'any namespace'}: the probe needs one"
+        return items[0]
 
     for kind in sorted(k for k, spec in KINDS.items() if spec.group != "metrics.k8s.io"):
         call("get_resources", {"kind": kind})
         namespace = {"namespace": "shop"} if KINDS[kind].namespaced else {}
         call("describe", {"kind": kind, "name": "rbac-probe", **namespace})
-    pod = one_of(client, "Pod", "shop", "app=checkout")["name"]  # a running pod: it has logs
-    node = one_of(client, "Node")["name"]
+    pod = one_of("Pod", "shop", "app=checkout")["name"]  # a running pod: it has logs
+    node = one_of("Node")["name"]
     call("pod_logs", {"namespace": "shop", "name": pod, "tail": 5})
     call("events", {"namespace": "shop"})
     call("events", {})
@@ -94,7 +97,7 @@ def exercise_every_tool(client: SyncMcpClient) -> set[str]:
     workloads = {"Deployment": ("shop", "checkout"), "StatefulSet": ("payments", "ledger-db"),
                  "DaemonSet": ("platform", "fluent-bit")}
     for kind, (namespace, name) in workloads.items():
-        described = client.call("describe", {"kind": kind, "name": name, "namespace": namespace}).json()
+        described = call("describe", {"kind": kind, "name": name, "namespace": namespace}).json()
         container = described["object"]["spec"]["template"]["spec"]["containers"][0]["name"]
         target = {"namespace": namespace, "name": name, "kind": kind, **dry}
         call("rollout_restart", target)
@@ -109,13 +112,13 @@ def exercise_every_tool(client: SyncMcpClient) -> set[str]:
     return called
 
 
-def record_tool_requests(lab: Any) -> tuple[set[str], set[str], list[RequestAttributes]]:
-    """(tools the server lists, tools called, the attributes of every request they made)."""
+def record_tool_requests(lab: Any) -> tuple[set[str], set[str], list[tuple[str, RequestAttributes]]]:
+    """(tools the server lists, tools called, (tool, attributes) of every request they made)."""
     client = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "*"], lab.env())
     try:
         listed = {tool.name for tool in client.list_tools()}
         with RequestRecorder(lab.api) as recorder:
-            called = exercise_every_tool(client)
+            called = exercise_every_tool(client, recorder)
         return listed, called, recorder.attributes()
     finally:
         client.close()
