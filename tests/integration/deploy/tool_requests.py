@@ -14,18 +14,23 @@ from typing import Any
 from mcp_harness import SyncMcpClient, stdio_client_for
 
 from mcp_servers.kubernetes.kube import KINDS
+from sre_agent.lab.kube.errors import ApiError
+from sre_agent.lab.kube.messages import error_response
 
-from ...unit.infra.rbac_model import RequestAttributes, request_attributes
+from ...unit.infra.rbac_model import Authorizer, RequestAttributes, request_attributes
 
 MODULE = "mcp_servers.kubernetes"
 REASON = "rbac coverage probe"
 
 
 class RequestRecorder:
-    """Wraps `KubeApiServer.handle` (the one door every HTTP request goes through) while installed."""
+    """Wraps `KubeApiServer.handle` (the one door every HTTP request goes through) while installed.
+    With `enforce`, a request its authorizer does not allow is answered as kube-apiserver's
+    RBAC authorizer answers it (403 Forbidden), so the tools can be run under the manifests' grants."""
 
-    def __init__(self, api: Any) -> None:
+    def __init__(self, api: Any, enforce: Authorizer | None = None) -> None:
         self.api = api
+        self.enforce = enforce
         self.seen: list[tuple[str, str, str]] = []  # (tool being called, method, target)
         self.current_tool = ""
         self._lock = threading.Lock()
@@ -37,6 +42,12 @@ class RequestRecorder:
         def recording(method: str, target: str, headers: Any, body: bytes) -> Any:
             with self._lock:
                 self.seen.append((self.current_tool, method, target))
+            attributes = request_attributes(method, target)
+            permission = attributes.permission
+            if self.enforce is not None and permission is not None and not self.enforce.allows(attributes):
+                return error_response(ApiError(403, "Forbidden", f'{permission.resource} is forbidden: User '
+                                               f'"system:serviceaccount:sre-agent:sre-agent" cannot {permission.verb} '
+                                               f'resource "{permission.resource}" in API group "{permission.group}"'))
             return self._original(method, target, headers, body)
 
         self.api.handle = recording

@@ -96,3 +96,24 @@ def rules_of(role: dict) -> list[PolicyRule]:
 def granted(roles: Iterable[dict]) -> set[Permission]:
     """Every (group, resource, verb) the roles grant, rules expanded."""
     return {p for role in roles for rule in rules_of(role) for p in rule.permissions()}
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    """RBAC's answer for a set of roles: a ClusterRole's rules hold everywhere (bound by a
+    ClusterRoleBinding), a Role's only in its own namespace."""
+
+    cluster_wide: frozenset[Permission]
+    by_namespace: frozenset[tuple[str, Permission]]
+
+    @classmethod
+    def of(cls, roles: Iterable[dict]) -> Authorizer:
+        roles = list(roles)
+        cluster = frozenset(granted(r for r in roles if r["kind"] == "ClusterRole"))
+        scoped = frozenset((r["metadata"]["namespace"], p) for r in roles if r["kind"] == "Role" for p in granted([r]))
+        return cls(cluster, scoped)
+
+    def allows(self, attributes: RequestAttributes) -> bool:
+        if attributes.permission is None:  # discovery: every authenticated identity may read it
+            return True
+        return attributes.permission in self.cluster_wide or (attributes.namespace, attributes.permission) in self.by_namespace

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .rbac_model import Permission, PolicyRule, RequestAttributes, granted, request_attributes
+from .rbac_model import Authorizer, Permission, PolicyRule, RequestAttributes, granted, request_attributes
 
 CASES = [
     ("GET", "/api/v1/pods", Permission("", "pods", "list"), None),
@@ -52,3 +52,15 @@ def test_a_misspelt_rule_field_is_an_error_naming_the_role():
 
 def test_wildcards_are_reported():
     assert PolicyRule(apiGroups=["*"], resources=["pods"], verbs=["*"]).wildcards() == ["*", "*"]
+
+
+def test_a_role_allows_only_in_its_namespace_a_cluster_role_everywhere():
+    roles = [{"kind": "ClusterRole", "metadata": {"name": "read"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
+             {"kind": "Role", "metadata": {"name": "fix", "namespace": "shop"},
+              "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}]}]
+    authorizer = Authorizer.of(roles)
+    assert authorizer.allows(request_attributes("GET", "/api/v1/namespaces/payments/pods/p"))
+    assert authorizer.allows(request_attributes("DELETE", "/api/v1/namespaces/shop/pods/p"))
+    assert not authorizer.allows(request_attributes("DELETE", "/api/v1/namespaces/payments/pods/p"))
+    assert not authorizer.allows(request_attributes("PATCH", "/api/v1/nodes/n1"))
+    assert authorizer.allows(request_attributes("GET", "/version"))
