@@ -1,9 +1,10 @@
-"""Read infra/docker/Dockerfile as data (the final stage's ENV, USER, EXPOSE, ENTRYPOINT, CMD and
+"""Read infra/docker/Dockerfile as data (each stage's ENV, USER, EXPOSE, ENTRYPOINT, CMD and
 HEALTHCHECK), and build a venv the way its build stage does: a wheel of the repository, installed
 into a fresh venv. No Docker engine runs here, so the tests run the image's commands in that venv."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shlex
@@ -19,7 +20,7 @@ DOCKERFILE = ROOT / "infra" / "docker" / "Dockerfile"
 
 
 @dataclass
-class FinalStage:
+class Stage:
     env: dict[str, str] = field(default_factory=dict)
     user: str = ""
     expose: list[int] = field(default_factory=list)
@@ -41,11 +42,17 @@ def instructions(text: str) -> list[tuple[str, str]]:
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in joined]
 
 
-def final_stage(path: Path = DOCKERFILE) -> FinalStage:
-    stage = FinalStage()
+def stages(path: Path = DOCKERFILE) -> dict[str, Stage]:
+    """Every stage by its name (`AS name`), a stage built `FROM` another inheriting its settings;
+    the last stage is also under "" (what `docker build` without --target produces)."""
+    found: dict[str, Stage] = {}
+    stage = Stage()
     for name, args in instructions(path.read_text()):
         if name == "FROM":
-            stage = FinalStage()  # only the last stage is the image
+            image, _, alias = args.partition(" AS ")
+            parent = found.get(image.strip())
+            stage = copy.deepcopy(parent) if parent else Stage()
+            found[alias.strip() or f"#{len(found)}"] = stage
         elif name == "ENV":
             stage.env.update(pair.split("=", 1) for pair in shlex.split(args))
         elif name == "USER":
@@ -56,7 +63,8 @@ def final_stage(path: Path = DOCKERFILE) -> FinalStage:
             setattr(stage, name.lower(), json.loads(args))  # exec form only: a shell form would hide signals
         elif name == "HEALTHCHECK":
             stage.healthcheck = json.loads(args[args.index("CMD") + 3:])
-    return stage
+    found[""] = stage
+    return found
 
 
 class BuildUnavailable(RuntimeError):

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from .dockerfile import DOCKERFILE, BuildUnavailable, build_image_venv, final_stage
+from .dockerfile import DOCKERFILE, BuildUnavailable, build_image_venv, stages
 
-STAGE = final_stage()
+STAGES = stages()
+STAGE = STAGES[""]  # the default target
 HADOLINT = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
 SERVERS = ("kubernetes", "cloudwatch", "ssm")
 
@@ -58,9 +59,17 @@ def test_the_image_runs_as_a_numeric_non_root_user_on_its_service_port():
     assert STAGE.entrypoint == ["sre-agent"] and STAGE.cmd == ["serve"]
 
 
+def test_the_agentcore_target_is_the_service_with_the_agentcore_contract():
+    agentcore = STAGES["agentcore"]
+    assert agentcore.cmd == ["serve", "--agentcore"]
+    assert (agentcore.entrypoint, agentcore.user, agentcore.env, agentcore.healthcheck) == \
+        (STAGE.entrypoint, STAGE.user, STAGE.env, STAGE.healthcheck)
+    assert agentcore.env["SRE_AGENT_SERVICE_PORT"] == "8080", "AgentCore calls port 8080"
+
+
 def test_every_entry_point_of_the_image_answers_help(venv, tmp_path):
     env = image_env(venv)
-    commands = [STAGE.entrypoint + STAGE.cmd + ["--help"]]
+    commands = [STAGE.entrypoint + STAGE.cmd + ["--help"], STAGES["agentcore"].entrypoint + STAGES["agentcore"].cmd + ["--help"]]
     commands += [[f"sre-mcp-{server}", "--help"] for server in SERVERS]
     commands += [["python", "-m", "mcp_servers.kubernetes", "--help"]]  # the sidecar form docs/deploy.md shows
     for command in commands:
