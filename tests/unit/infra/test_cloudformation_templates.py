@@ -119,7 +119,7 @@ def test_alarm_chain_cloudwatch_sns_sqs_service_with_dead_letters():
 def test_the_responders_own_health_is_alarmed_and_on_a_dashboard():
     alarms = resources_of_type(ECS, "AWS::CloudWatch::Alarm")
     text = json.dumps(alarms)
-    for watched in ("ApproximateAgeOfOldestMessage", "AlarmDeadLetterQueue", "ErrorLogLines", "EscalatedRuns", "HealthyHostCount"):
+    for watched in ("ApproximateAgeOfOldestMessage", "AlarmDeadLetterQueue", "ErrorLogLines", "EscalationTopic", "HealthyHostCount"):
         assert watched in text, f"no alarm on {watched}"
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "ResponderHealthTopic"}], name
@@ -136,10 +136,14 @@ def test_the_container_is_hardened_and_checked_like_the_image():
     assert container["HealthCheck"]["Command"] == ["CMD", *stages()[""].healthcheck]
 
 
-def test_the_sweep_schedule_runs_a_diagnose_only_sweep():
-    schedule = ECS["Resources"]["SweepSchedule"]["Properties"]["Target"]
-    body = schedule["Input"]["Fn::Sub"][0]
-    assert '"sweep"' in body and '"SRE_AGENT_POLICY_REMEDIATION", "value": "off"' in body
+def test_the_sweep_schedule_runs_a_diagnose_only_sweep_task():
+    target = ECS["Resources"]["SweepSchedule"]["Properties"]["Target"]
+    assert target["EcsParameters"]["TaskDefinitionArn"] == {"Ref": "SweepTaskDefinition"}
+    container = ECS["Resources"]["SweepTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    assert "sweep --open-incidents" in json.dumps(container["Command"]).replace('", "', " ")
+    assert {"Name": "SRE_AGENT_POLICY_REMEDIATION", "Value": "off"} in container["Environment"]
+    run_task = [g for g in grants(ECS) if "ecs:RunTask" in g.actions]
+    assert [g.resources for g in run_task] == [[{"Ref": "SweepTaskDefinition"}]]
 
 
 def setting_exists(variable: str) -> bool:
@@ -154,7 +158,8 @@ def setting_exists(variable: str) -> bool:
 
 def test_every_sre_agent_variable_the_templates_set_is_a_real_setting():
     container = ECS["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
-    names = re.findall(r'"(SRE_AGENT_[A-Z_]+)"', json.dumps([container, ECS["Resources"]["SweepSchedule"]]))
+    sweep = ECS["Resources"]["SweepTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    names = re.findall(r'"(SRE_AGENT_[A-Z_]+)"', json.dumps([container, sweep]))
     names += [n for n in resources_of_type(AGENTCORE, "AWS::BedrockAgentCore::Runtime")["Runtime"]["Properties"]
               ["EnvironmentVariables"] if n.startswith("SRE_AGENT_")]
     assert len(set(names)) >= 10
