@@ -1,70 +1,18 @@
-"""Read infra/docker/Dockerfile as data (each stage's ENV, USER, EXPOSE, ENTRYPOINT, CMD and
-HEALTHCHECK), and build a venv the way its build stage does: a wheel of the repository, installed
-into a fresh venv. No Docker engine runs here, so the tests run the image's commands in that venv."""
+"""Build a venv the way infra/docker/Dockerfile's build stage does: a wheel of exactly what the stage
+COPYs, installed into a fresh venv. No Docker engine runs here, so the tests run the image's commands
+in that venv."""
 
 from __future__ import annotations
 
-import copy
-import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-DOCKERFILE = ROOT / "infra" / "docker" / "Dockerfile"
-
-
-@dataclass
-class Stage:
-    env: dict[str, str] = field(default_factory=dict)
-    user: str = ""
-    expose: list[int] = field(default_factory=list)
-    entrypoint: list[str] = field(default_factory=list)
-    cmd: list[str] = field(default_factory=list)
-    healthcheck: list[str] = field(default_factory=list)
-
-
-def instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    joined, current = [], ""
-    for line in text.splitlines():
-        if not current and (not line.strip() or line.lstrip().startswith("#")):
-            continue
-        current += line.rstrip("\\").strip() + " " if line.rstrip().endswith("\\") else line.strip()
-        if not line.rstrip().endswith("\\"):
-            joined.append(current)
-            current = ""
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in joined]
-
-
-def stages(path: Path = DOCKERFILE) -> dict[str, Stage]:
-    """Every stage by its name (`AS name`), a stage built `FROM` another inheriting its settings;
-    the last stage is also under "" (what `docker build` without --target produces)."""
-    found: dict[str, Stage] = {}
-    stage = Stage()
-    for name, args in instructions(path.read_text()):
-        if name == "FROM":
-            image, _, alias = args.partition(" AS ")
-            parent = found.get(image.strip())
-            stage = copy.deepcopy(parent) if parent else Stage()
-            found[alias.strip() or f"#{len(found)}"] = stage
-        elif name == "ENV":
-            stage.env.update(pair.split("=", 1) for pair in shlex.split(args))
-        elif name == "USER":
-            stage.user = args.strip()
-        elif name == "EXPOSE":
-            stage.expose += [int(port.split("/")[0]) for port in args.split()]
-        elif name in ("ENTRYPOINT", "CMD"):
-            setattr(stage, name.lower(), json.loads(args))  # exec form only: a shell form would hide signals
-        elif name == "HEALTHCHECK":
-            stage.healthcheck = json.loads(args[args.index("CMD") + 3:])
-    found[""] = stage
-    return found
+from ...unit.infra.dockerfile import DOCKERFILE, instructions
+from ...unit.infra.manifests import ROOT
 
 
 class BuildUnavailable(RuntimeError):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from .dockerfile import DOCKERFILE, BuildUnavailable, build_image_venv, stages
+from ...unit.infra.dockerfile import DOCKERFILE, stages
+from .dockerfile import BuildUnavailable, build_image_venv
 
 STAGES = stages()
 STAGE = STAGES[""]  # the default target

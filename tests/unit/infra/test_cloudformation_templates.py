@@ -14,6 +14,7 @@ from sre_agent.app.settings import Settings
 
 from .aws_calls import called_actions
 from .cloudformation import AGENTCORE_TEMPLATE, ECS_TEMPLATE, grants, load, resources_of_type
+from .dockerfile import stages
 
 ECS = load(ECS_TEMPLATE)
 AGENTCORE = load(AGENTCORE_TEMPLATE)
@@ -128,8 +129,6 @@ def test_the_responders_own_health_is_alarmed_and_on_a_dashboard():
 
 
 def test_the_container_is_hardened_and_checked_like_the_image():
-    from ...integration.deploy.dockerfile import stages
-
     container = ECS["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
     assert container["ReadonlyRootFilesystem"] is True and container["User"] == stages()[""].user
     assert {m["ContainerPath"] for m in container["MountPoints"]} == {"/var/lib/sre-agent", "/tmp"}
