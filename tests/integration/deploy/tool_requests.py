@@ -1,0 +1,135 @@
+"""Run every tool of the Kubernetes MCP server against a lab and record the API requests the lab's
+API server serves meanwhile: the measured ground truth for the RBAC manifests.
+
+The server runs as its own process (stdio, writes allowed in every namespace, every write a
+server-side dry run), exactly as the responder starts it; the recorder wraps the lab API server's
+request entry point, so what is recorded is what went over HTTP, not what the tools' code says."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from mcp_harness import SyncMcpClient, stdio_client_for
+
+from mcp_servers.kubernetes.kube import KINDS
+from sre_agent.lab.kube.errors import ApiError
+from sre_agent.lab.kube.messages import error_response
+
+from ...unit.infra.rbac_model import Authorizer, RequestAttributes, request_attributes
+
+MODULE = "mcp_servers.kubernetes"
+REASON = "rbac coverage probe"
+
+
+class RequestRecorder:
+    """Wraps `KubeApiServer.handle` (the one door every HTTP request goes through) while installed.
+    With `enforce`, a request its authorizer does not allow is answered as kube-apiserver's
+    RBAC authorizer answers it (403 Forbidden), so the tools can be run under the manifests' grants."""
+
+    def __init__(self, api: Any, enforce: Authorizer | None = None) -> None:
+        self.api = api
+        self.enforce = enforce
+        self.seen: list[tuple[str, str, str]] = []  # (tool being called, method, target)
+        self.current_tool = ""
+        self._lock = threading.Lock()
+        self._original: Callable | None = None
+
+    def __enter__(self) -> RequestRecorder:
+        self._original = self.api.handle
+
+        def recording(method: str, target: str, headers: Any, body: bytes) -> Any:
+            with self._lock:
+                self.seen.append((self.current_tool, method, target))
+            attributes = request_attributes(method, target)
+            permission = attributes.permission
+            if self.enforce is not None and permission is not None and not self.enforce.allows(attributes):
+                return error_response(ApiError(403, "Forbidden", f'{permission.resource} is forbidden: User '
+                                               f'"system:serviceaccount:sre-agent:sre-agent" cannot {permission.verb} '
+                                               f'resource "{permission.resource}" in API group "{permission.group}"'))
+            return self._original(method, target, headers, body)
+
+        self.api.handle = recording
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.api.handle = self._original
+
+    def attributes(self) -> list[tuple[str, RequestAttributes]]:
+        """(tool, attributes) of every request recorded."""
+        with self._lock:
+            return [(tool, request_attributes(method, target)) for tool, method, target in self.seen]
+
+
+def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set[str]:
+    """Call every tool (each write for every workload kind it takes, as a dry run) and return the
+    names called, so the caller can check that none was left out."""
+    called: set[str] = set()
+
+    def call(tool: str, args: dict) -> Any:
+        recorder.current_tool = tool
+        result = client.call(tool, args)
+        recorder.current_tool = ""
+        # A 404 (describe of a kind the lab has no object of) still made the request RBAC would check.
+        assert not result.is_error or "not found" in result.text.lower(), f"{tool} {args}: {result.text}"
+        called.add(tool)
+        return result
+
+    def one_of(kind: str, namespace: str | None = None, label_selector: str | None = None) -> dict:
+        args = {"kind": kind, **({"namespace": namespace} if namespace else {}),
+                **({"label_selector": label_selector} if label_selector else {})}
+        items = call("get_resources", args).json()["items"]
+        assert items, f"the lab has no {kind} {label_selector or ''} in {namespace or 'any namespace'}: the probe needs one"
+        return items[0]
+
+    for kind in sorted(k for k, spec in KINDS.items() if spec.group != "metrics.k8s.io"):
+        call("get_resources", {"kind": kind})
+        namespace = {"namespace": "shop"} if KINDS[kind].namespaced else {}
+        call("describe", {"kind": kind, "name": "rbac-probe", **namespace})
+    pod = one_of("Pod", "shop", "app=checkout")["name"]  # a running pod: it has logs
+    node = one_of("Node")["name"]
+    call("pod_logs", {"namespace": "shop", "name": pod, "tail": 5})
+    call("events", {"namespace": "shop"})
+    call("events", {})
+    call("rollout_history", {"namespace": "shop", "name": "catalog"})
+    call("top", {"kind": "pods", "namespace": "shop"})
+    call("top", {"kind": "nodes"})
+    call("find_resource", {"name": "catalog"})
+    call("find_resource", {"name": "catalog", "kinds": sorted(k for k, s in KINDS.items() if s.group != "metrics.k8s.io")})
+    for kind, name, namespace in (("Pod", pod, "shop"), ("Deployment", "checkout", "shop"), ("Service", "catalog", "shop"),
+                                  ("Node", node, None), ("StatefulSet", "ledger-db", "payments"),
+                                  ("DaemonSet", "fluent-bit", "platform"), ("ReplicaSet", "rbac-probe", "shop")):
+        call("ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    call("analyze", {})
+    call("analyze", {"namespace": "shop", "min_severity": "info"})
+
+    dry = {"reason": REASON, "dry_run": True}
+    workloads = {"Deployment": ("shop", "checkout"), "StatefulSet": ("payments", "ledger-db"),
+                 "DaemonSet": ("platform", "fluent-bit")}
+    for kind, (namespace, name) in workloads.items():
+        described = call("describe", {"kind": kind, "name": name, "namespace": namespace}).json()
+        container = described["object"]["spec"]["template"]["spec"]["containers"][0]["name"]
+        target = {"namespace": namespace, "name": name, "kind": kind, **dry}
+        call("rollout_restart", target)
+        call("set_image", {**target, "container": container, "image": "registry.example/probe:1"})
+        call("set_resources", {**target, "container": container, "requests": {"cpu": "100m"}})
+        if kind != "DaemonSet":
+            call("scale", {**target, "replicas": 2})
+    call("rollout_undo", {"namespace": "shop", "name": "catalog", **dry})
+    call("delete_pod", {"namespace": "shop", "name": pod, **dry})
+    call("cordon", {"node": node, **dry})
+    call("uncordon", {"node": node, **dry})
+    return called
+
+
+def record_tool_requests(lab: Any) -> tuple[set[str], set[str], list[tuple[str, RequestAttributes]]]:
+    """(tools the server lists, tools called, (tool, attributes) of every request they made)."""
+    client = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "*"], lab.env())
+    try:
+        listed = {tool.name for tool in client.list_tools()}
+        with RequestRecorder(lab.api) as recorder:
+            called = exercise_every_tool(client, recorder)
+        return listed, called, recorder.attributes()
+    finally:
+        client.close()
