@@ -215,9 +215,16 @@ def write_report(state: Investigation, result: InvestigationResult, options: Run
     return markdown
 
 
+def keep_caches_in(state_dir: Path) -> None:
+    """matplotlib keeps its font cache in ~/.cache and ~/.config unless told otherwise: the responder
+    writes only under its state dir (a container's HOME may be read-only). Call before charts are imported."""
+    os.environ.setdefault("MPLCONFIGDIR", str(state_dir / "cache" / "matplotlib"))
+
+
 def _chart_section(state: Investigation, run_id: str, reports: Path, trace: dict[str, Any] | None) -> str:
     """The charts written beside the report, as a markdown section linking them; a chart that fails is
     a warning in the log, never a lost report."""
+    keep_caches_in(reports.parent)
     from ..charts import charts_for, write_charts
 
     try:

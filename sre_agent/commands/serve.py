@@ -50,6 +50,7 @@ def serve(
     The MCP servers start once and every run shares them. Escalation targets, budgets and the rest come
     from the settings (`sre-agent config show`)."""
     from ..app.options import RunOptions
+    from ..app.runs import keep_caches_in
     from ..app.wiring import make_notifier
     from ..service.api import build_app
     from ..service.core import IncidentService
@@ -67,6 +68,7 @@ def serve(
         fail("refusing to serve without authentication: pass --token (or SRE_AGENT_SERVICE_TOKEN), or bind to "
              "127.0.0.1 with --insecure-localhost")
     options = RunOptions.from_settings(settings)
+    keep_caches_in(options.state_dir)  # before the console imports the charts
     try:
         incidents = IncidentService(options, workers=service.workers, max_queue=service.max_queue,
                                     public_url=service.public_url, notifier=make_notifier(options),

@@ -93,6 +93,7 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("events", {"namespace": "shop"})
     call("events", {})
     call("rollout_history", {"namespace": "shop", "name": "catalog"})
+    call("rollout_history", {"namespace": "payments", "name": "ledger-db", "kind": "StatefulSet"})  # ControllerRevisions
     call("top", {"kind": "pods", "namespace": "shop"})
     call("top", {"kind": "nodes"})
     call("find_resource", {"name": "catalog"})
@@ -117,14 +118,31 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
         if kind != "DaemonSet":
             call("scale", {**target, "replicas": 2})
     call("rollout_undo", {"namespace": "shop", "name": "catalog", **dry})
+    call("raise_quota", {"namespace": "shop", "name": PROBE_QUOTA, "hard": {"requests.cpu": "40"}, **dry})
     call("delete_pod", {"namespace": "shop", "name": pod, **dry})
     call("cordon", {"node": node, **dry})
     call("uncordon", {"node": node, **dry})
     return called
 
 
+PROBE_QUOTA = "rbac-probe-quota"
+
+
+def _create_probe_quota(lab: Any) -> None:
+    """raise_quota patches an existing quota: give it one to (dry-run) raise."""
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    core = client.CoreV1Api(client.ApiClient(cfg))
+    if PROBE_QUOTA not in {q.metadata.name for q in core.list_namespaced_resource_quota("shop").items}:
+        core.create_namespaced_resource_quota("shop", {"metadata": {"name": PROBE_QUOTA},
+                                                       "spec": {"hard": {"requests.cpu": "20"}}})
+
+
 def record_tool_requests(lab: Any) -> tuple[set[str], set[str], list[tuple[str, RequestAttributes]]]:
     """(tools the server lists, tools called, (tool, attributes) of every request they made)."""
+    _create_probe_quota(lab)  # before recording: the probe's own setup is not a request the tools make
     client = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "*"], lab.env())
     try:
         listed = {tool.name for tool in client.list_tools()}
