@@ -63,6 +63,7 @@ class World:
         self.replicaset_failures: dict[str, str] = {}
         self.deployment_progress: dict[str, datetime] = {}
         self.last_failed_scheduling: dict[str, datetime] = {}
+        self.wakeups: dict[str, datetime] = {}  # a controller's own next moment (a Job's back-off, a cron time)
         self.minute_tick = False
         self._serial = itertools.count(1)
         self._ip_serial = itertools.count(10)
@@ -226,7 +227,7 @@ class World:
             reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()
-            self._run_kubelets(now)
+            changed |= self._run_kubelets(now)  # a pod that finished: its Job counts it at once
             self._ready_memo.clear()
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
             changed |= reconcile_endpoints(self)
@@ -276,6 +277,7 @@ class World:
                 moments.append(started + timedelta(seconds=int(deploy["spec"].get("progressDeadlineSeconds", 600)) + 1))
         if self.replicaset_failures:  # the ReplicaSet controller retries a rejected create
             moments.append(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+        moments.extend(self.wakeups.values())
         future = [m for m in moments if m > now]
         return min(future, default=now + timedelta(days=365))
 
@@ -349,8 +351,10 @@ class World:
             {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("Secret")},
         )
 
-    def _run_kubelets(self, now: datetime) -> None:
+    def _run_kubelets(self, now: datetime) -> bool:
+        """Every kubelet runs its pods to `now`; True when a pod reached Succeeded or Failed."""
         config = self._config_source()
+        finished = False
         nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
         for pod in self.list("Pod"):
             node_name = pod["spec"].get("nodeName")
@@ -371,7 +375,8 @@ class World:
                 self.runtimes[uid] = runtime
             if node_name not in self.node_faults and not is_terminating(pod):
                 self._advance_pod(pod, runtime, nodes[node_name], config, now)
-            self._write_pod_status(pod, runtime, nodes[node_name], now)
+            finished |= self._write_pod_status(pod, runtime, nodes[node_name], now)
+        return finished
 
     def _pod_ip(self, node: dict) -> str:
         index = sorted(n["metadata"]["name"] for n in self.list("Node")).index(node["metadata"]["name"])
@@ -391,7 +396,8 @@ class World:
                 self.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
                                    type_=event.type_, host=node["metadata"]["name"], count=event.count)
 
-    def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> None:
+    def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> bool:
+        """Write the pod's status when it changed; True when its phase just became terminal."""
         node_lost = node["metadata"]["name"] in self.node_faults
         readiness = [(not node_lost) and self.container_ready(pod, rt, now) for rt in runtime.containers]
         # Everything the status below is built from: unchanged means the stored status is current.
@@ -399,11 +405,13 @@ class World:
                      tuple((rt.state, rt.reason, rt.message, rt.restart_count, rt.started_at, rt.exit_code)
                            for rt in runtime.containers))
         if runtime.status_signature == signature:
-            return
+            return False
         status = derive_pod_status(pod, runtime, node, readiness, node_lost)
+        was = (pod.get("status") or {}).get("phase")
         if pod.get("status") != status:
             pod["status"] = status
             pod = self.store.update_status(pod)
         signature = (pod["metadata"].get("resourceVersion"), *signature[1:])
         runtime.status_signature = signature
+        return was != status["phase"] and status["phase"] in ("Succeeded", "Failed")
 
