@@ -122,10 +122,31 @@ def validate(rtype: ResourceType, obj: dict) -> list[dict]:
             p = port.get("port") if isinstance(port, dict) else None
             if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 65535:
                 causes.append(invalid_value(f"spec.ports[{i}].port", p, "must be between 1 and 65535, inclusive"))
-    if kind == "CronJob" and isinstance(spec, dict) and not spec.get("schedule"):
-        causes.append(required("spec.schedule"))
+    if kind == "CronJob" and isinstance(spec, dict):
+        causes.extend(_validate_cronjob(spec))
     causes.extend(validate_quantity_maps(kind, obj))
     return causes
+
+
+def _validate_cronjob(spec: dict) -> list[dict]:
+    """kube-apiserver parses the schedule and the time zone at write time (the controller never sees junk)."""
+    schedule = spec.get("schedule")
+    if not schedule:
+        return [required("spec.schedule")]
+    from croniter import croniter  # only CronJob writes pay for the import
+
+    if not isinstance(schedule, str) or not croniter.is_valid(schedule):
+        return [invalid_value("spec.schedule", schedule, "unparseable schedule: expected exactly 5 fields, "
+                              "or a descriptor such as @hourly")]
+    zone = spec.get("timeZone")
+    if zone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            return [invalid_value("spec.timeZone", zone, f"unknown time zone {zone}")]
+    return []
 
 
 def check_replicas(replicas: Any) -> str | None:

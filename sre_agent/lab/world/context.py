@@ -29,6 +29,7 @@ class ClusterContext(Protocol):
     replicaset_failures: dict[str, str]  # ReplicaSet uid -> why its last pod create was refused
     deployment_progress: dict[str, datetime]  # Deployment uid -> when its current rollout started
     last_failed_scheduling: dict[str, datetime]  # pod uid -> last FailedScheduling event
+    cron_considered: dict[str, datetime]  # CronJob uid -> the last scheduled time it acted on
     wakeups: dict[str, datetime]  # controller key -> the next moment it acts without a write (cron, back-off)
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict]: ...

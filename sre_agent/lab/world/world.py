@@ -19,6 +19,7 @@ from ..kube.store import ObjectStore
 from .clock import SimClock, parse_rfc3339, rfc3339
 from .container_plan import ConfigSource, plan_container
 from .controllers.common import is_terminating, workload_name
+from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
 from .controllers.endpoints import reconcile_endpoints
@@ -64,6 +65,7 @@ class World:
         self.deployment_progress: dict[str, datetime] = {}
         self.last_failed_scheduling: dict[str, datetime] = {}
         self.wakeups: dict[str, datetime] = {}  # a controller's own next moment (a Job's back-off, a cron time)
+        self.cron_considered: dict[str, datetime] = {}  # CronJob uid -> the last scheduled time it acted on
         self.minute_tick = False
         self._serial = itertools.count(1)
         self._ip_serial = itertools.count(10)
@@ -221,7 +223,7 @@ class World:
             for rs in self.list("ReplicaSet"):
                 changed |= reconcile_replicaset(self, rs, now)
             for kind, reconcile in (("StatefulSet", reconcile_statefulset), ("DaemonSet", reconcile_daemonset),
-                                    ("Job", reconcile_job)):
+                                    ("CronJob", reconcile_cronjob), ("Job", reconcile_job)):
                 for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
             reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
@@ -319,9 +321,9 @@ class World:
 
     def _garbage_collect(self) -> None:
         """Owners deleted -> dependents deleted (foreground GC, simplified); runtimes of gone pods dropped."""
-        uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
-                for obj in self.list(kind)}
-        for kind in ("ReplicaSet", "Pod"):
+        uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
+                                                     "CronJob") for obj in self.list(kind)}
+        for kind in ("ReplicaSet", "Job", "Pod"):
             for obj in self.list(kind):
                 refs = obj["metadata"].get("ownerReferences") or []
                 if refs and not any(ref.get("uid") in uids for ref in refs):

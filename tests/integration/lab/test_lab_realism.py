@@ -1,0 +1,92 @@
+"""Lab realism (issue 15) through the real HTTP API: what the official kubernetes client and the real
+kubectl binary read after the world's controllers ran -- CronJobs scheduling Jobs, Jobs failing
+for good, DaemonSet rolling updates and their history, init containers, readiness-only failures,
+Service target ports and the HPA. One lab (the healthy baseline) serves every test; each test
+writes into its own namespace."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from kubernetes import client, config
+
+BATCH = "ghcr.io/acme-shop/report-builder:2.0.0"
+CRASHER = "ghcr.io/acme-shop/checkout:2.3.0"  # exits 1 at once: its required env is not set
+KUBECTL = shutil.which("kubectl")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    from sre_agent.lab.lab import Lab
+
+    lab = Lab(history_minutes=5).start()
+    lab.load("healthy-baseline")
+    lab.kube_cache = tmp_path_factory.mktemp("kube-cache")
+    api = config.new_client_from_config(lab.env()["KUBECONFIG"])
+    lab.core, lab.apps, lab.batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
+    lab.autoscaling = client.AutoscalingV2Api(api)
+    lab.autoscaling_v1 = client.AutoscalingV1Api(api)
+    yield lab
+    lab.stop()
+
+
+def namespace(lab, name: str) -> str:
+    lab.core.create_namespace({"metadata": {"name": name}})
+    return name
+
+
+def kubectl(lab, *args: str) -> str:
+    if KUBECTL is None:
+        pytest.skip("the kubectl binary is not installed (not on PATH)")
+    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
+    done = subprocess.run([KUBECTL, f"--cache-dir={lab.kube_cache}", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, f"kubectl {' '.join(args)} failed ({done.returncode}): {done.stderr}"
+    return done.stdout
+
+
+def table_row(out: str, index: int = 0) -> dict[str, str]:
+    """One row of `kubectl get` as {COLUMN: value}."""
+    lines = [line for line in out.splitlines() if line.strip()]
+    header, row = (re.split(r"\s{2,}", line.strip()) for line in (lines[0], lines[1 + index]))
+    return dict(zip(header, row))
+
+
+def pod_template(image: str, restart_policy: str = "Never", **extra) -> dict:
+    return {"spec": {"restartPolicy": restart_policy, "containers": [{"name": "main", "image": image}], **extra}}
+
+
+def test_a_cronjob_schedules_jobs_on_the_world_clock(lab):
+    ns = namespace(lab, "cron")
+    lab.batch.create_namespaced_cron_job(ns, {
+        "metadata": {"name": "report"},
+        "spec": {"schedule": "*/5 * * * *", "successfulJobsHistoryLimit": 2,
+                 "jobTemplate": {"spec": {"template": pod_template(BATCH)}}}})
+    lab.advance(31 * 60)
+    cronjob = lab.batch.read_namespaced_cron_job("report", ns)
+    jobs = lab.batch.list_namespaced_job(ns).items
+    assert cronjob.status.last_schedule_time is not None and cronjob.status.last_successful_time is not None
+    assert len(jobs) in (2, 3)  # two finished kept, and the latest one if it still runs
+    assert all(j.metadata.owner_references[0].kind == "CronJob" for j in jobs)
+    done = [j for j in jobs if j.status.completion_time]
+    assert len(done) == 2 and all(j.status.succeeded == 1 for j in done)
+    columns = table_row(kubectl(lab, "get", "cronjob", "report", "-n", ns))
+    assert columns["SCHEDULE"] == "*/5 * * * *" and columns["LAST SCHEDULE"] != "<none>"
+
+
+def test_a_failing_job_stops_at_its_backoff_limit(lab):
+    ns = namespace(lab, "jobs")
+    lab.batch.create_namespaced_job(ns, {"metadata": {"name": "settle"},
+                                         "spec": {"backoffLimit": 2, "template": pod_template(CRASHER)}})
+    lab.advance(10 * 60)
+    job = lab.batch.read_namespaced_job("settle", ns)
+    [failed] = [c for c in job.status.conditions if c.type == "Failed"]
+    assert (failed.status, failed.reason, job.status.failed, job.status.active) == ("True", "BackoffLimitExceeded", 3, 0)
+    pods = lab.core.list_namespaced_pod(ns, label_selector="batch.kubernetes.io/job-name=settle").items
+    assert len(pods) == 3 and {p.status.phase for p in pods} == {"Failed"}
+    assert "Failed" in kubectl(lab, "get", "job", "settle", "-n", ns)
+    assert kubectl(lab, "get", "pods", "-n", ns).count("Error") == 3
