@@ -90,3 +90,29 @@ def test_a_failing_job_stops_at_its_backoff_limit(lab):
     assert len(pods) == 3 and {p.status.phase for p in pods} == {"Failed"}
     assert "Failed" in kubectl(lab, "get", "job", "settle", "-n", ns)
     assert kubectl(lab, "get", "pods", "-n", ns).count("Error") == 3
+
+
+def test_a_daemonset_rollout_stalls_on_a_bad_image_and_kubectl_undoes_it(lab):
+    ns = namespace(lab, "agents")
+    lab.apps.create_namespaced_daemon_set(ns, {
+        "metadata": {"name": "exporter"},
+        "spec": {"selector": {"matchLabels": {"app": "exporter"}},
+                 "template": {"metadata": {"labels": {"app": "exporter"}},
+                              "spec": {"containers": [{"name": "exporter", "image": "quay.io/prometheus/node-exporter:v1.8.2"}]}}}})
+    lab.advance(120)
+    nodes = len(lab.core.list_node().items)
+    lab.apps.patch_namespaced_daemon_set("exporter", ns, {"spec": {"template": {"spec": {"containers": [
+        {"name": "exporter", "image": "quay.io/prometheus/node-exporter:v1.9.0"}]}}}})  # never pushed
+    lab.advance(600)
+    status = lab.apps.read_namespaced_daemon_set("exporter", ns).status
+    assert (status.desired_number_scheduled, status.updated_number_scheduled, status.number_unavailable) == (nodes, 1, 1)
+    pods = lab.core.list_namespaced_pod(ns).items
+    assert sorted(p.spec.containers[0].image.rsplit(":", 1)[1] for p in pods) == sorted(["v1.8.2"] * (nodes - 1) + ["v1.9.0"])
+    history = kubectl(lab, "rollout", "history", "daemonset/exporter", "-n", ns)
+    assert [line.split()[0] for line in history.splitlines() if line[:1].isdigit()] == ["1", "2"]
+    kubectl(lab, "rollout", "undo", "daemonset/exporter", "-n", ns)
+    lab.advance(180)
+    status = lab.apps.read_namespaced_daemon_set("exporter", ns).status
+    assert (status.updated_number_scheduled, status.number_available) == (nodes, nodes)
+    assert {p.spec.containers[0].image for p in lab.core.list_namespaced_pod(ns).items} == {
+        "quay.io/prometheus/node-exporter:v1.8.2"}
