@@ -257,7 +257,7 @@ class AwsFeed:
         lines = [(group, stream, int(at.timestamp() * 1000), text) for group, stream, at, text in self.world.retired_log_lines]
         self.world.retired_log_lines.clear()
         for runtime in self.world.runtimes.values():
-            for rt in runtime.containers:
+            for rt in (*runtime.init_containers, *runtime.containers):
                 if not rt.outbox:
                     continue
                 stream = f"{runtime.pod_name}/{rt.name}"

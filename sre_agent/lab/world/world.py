@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from ..kube.errors import ApiError
 from ..kube.informer import Informer
 from ..kube.store import ObjectStore
-from .clock import SimClock, parse_rfc3339, rfc3339
-from .container_plan import ConfigSource, plan_container
-from .controllers.common import is_terminating, workload_name
+from .clock import SimClock, rfc3339
+from .controllers.common import is_terminating
 from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
@@ -31,14 +30,13 @@ from .controllers.replicaset import reconcile_replicaset, sync_replicaset_status
 from .controllers.statefulset import reconcile_statefulset, sync_statefulset_status
 from .events import EventRecorder
 from .images import ImageCatalog
-from .kubelet import ContainerDriver, ContainerRuntime, PodRuntime
-from .pod_status import derive_pod_status
+from .kubelet import ContainerRuntime, PodRuntime
+from .kubelets import LOG_GROUP_PREFIX, Kubelets  # noqa: F401  (LOG_GROUP_PREFIX: where tests read pod logs)
 from .printed_lines import RepeatedLine, print_due, print_line
 from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
 from .telemetry import TrafficModel
 
-LOG_GROUP_PREFIX = "/sre-lab"
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
@@ -55,6 +53,7 @@ class World:
         self.informer = Informer(store)
         self.events = EventRecorder(store)
         self.scheduler = Scheduler(self)
+        self.kubelets = Kubelets(self)
         self.traffic_model = TrafficModel(self)
         self.runtimes: dict[str, PodRuntime] = {}
         self.retired_log_lines: list[tuple[str, str, datetime, str]] = []  # (group, stream, at, line) of gone pods
@@ -68,7 +67,6 @@ class World:
         self.cron_considered: dict[str, datetime] = {}  # CronJob uid -> the last scheduled time it acted on
         self.minute_tick = False
         self._serial = itertools.count(1)
-        self._ip_serial = itertools.count(10)
         self._synced_at: datetime | None = None
         self._last_full: datetime | None = None
         self._settled: tuple | None = None
@@ -229,7 +227,7 @@ class World:
             reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()
-            changed |= self._run_kubelets(now)  # a pod that finished: its Job counts it at once
+            changed |= self.kubelets.run(now)  # a pod that finished: its Job counts it at once
             self._ready_memo.clear()
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
             changed |= reconcile_endpoints(self)
@@ -261,7 +259,7 @@ class World:
             runtime = self.runtimes.get(pod["metadata"]["uid"])
             if runtime is None or pod["spec"].get("nodeName") in self.node_faults:
                 continue
-            for rt in runtime.containers:
+            for rt in (*runtime.init_containers, *runtime.containers):
                 plan = rt.plan
                 if rt.state == "running" and plan is not None and rt.started_at is not None:
                     if plan.terminate_after_s is not None:
@@ -342,78 +340,7 @@ class World:
         runtime = self.runtimes.pop(uid, None)
         if runtime is None:
             return
-        for rt in runtime.containers:
+        for rt in (*runtime.init_containers, *runtime.containers):
             stream = f"{runtime.pod_name}/{rt.name}"
             self.retired_log_lines.extend((runtime.log_group, stream, at, text) for at, text in rt.outbox)
             rt.outbox.clear()
-
-    def _config_source(self) -> ConfigSource:
-        return ConfigSource(
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("ConfigMap")},
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("Secret")},
-        )
-
-    def _run_kubelets(self, now: datetime) -> bool:
-        """Every kubelet runs its pods to `now`; True when a pod reached Succeeded or Failed."""
-        config = self._config_source()
-        finished = False
-        nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
-        for pod in self.list("Pod"):
-            node_name = pod["spec"].get("nodeName")
-            if not node_name or node_name not in nodes:
-                continue
-            uid = pod["metadata"]["uid"]
-            runtime = self.runtimes.get(uid)
-            if runtime is None:
-                if node_name in self.node_faults:
-                    continue
-                scheduled_at = max(parse_rfc3339(pod["metadata"]["creationTimestamp"]), now - timedelta(seconds=1))
-                runtime = PodRuntime(uid=uid, ip=self._pod_ip(nodes[node_name]), started_at=scheduled_at,
-                                     log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}",
-                                     pod_name=pod["metadata"]["name"],
-                                     containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
-                                                                  next_attempt_at=scheduled_at)
-                                                 for c in pod["spec"].get("containers") or []])
-                self.runtimes[uid] = runtime
-            if node_name not in self.node_faults and not is_terminating(pod):
-                self._advance_pod(pod, runtime, nodes[node_name], config, now)
-            finished |= self._write_pod_status(pod, runtime, nodes[node_name], now)
-        return finished
-
-    def _pod_ip(self, node: dict) -> str:
-        index = sorted(n["metadata"]["name"] for n in self.list("Node")).index(node["metadata"]["name"])
-        serial = next(self._ip_serial)
-        return f"10.244.{index}.{serial % 250 + 2}"
-
-    def _advance_pod(self, pod: dict, runtime: PodRuntime, node: dict, config: ConfigSource, now: datetime) -> None:
-        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-        containers = {c["name"]: c for c in pod["spec"].get("containers") or []}
-        driver = ContainerDriver(name, namespace, pod["metadata"]["uid"], pod["spec"].get("restartPolicy", "Always"))
-        for rt in runtime.containers:
-            spec = containers.get(rt.name)
-            if spec is None:
-                continue
-            events = driver.advance(rt, now, lambda spec=spec: plan_container(spec, pod["spec"], namespace, self.catalog, config))
-            for event in events:
-                self.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
-                                   type_=event.type_, host=node["metadata"]["name"], count=event.count)
-
-    def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> bool:
-        """Write the pod's status when it changed; True when its phase just became terminal."""
-        node_lost = node["metadata"]["name"] in self.node_faults
-        readiness = [(not node_lost) and self.container_ready(pod, rt, now) for rt in runtime.containers]
-        # Everything the status below is built from: unchanged means the stored status is current.
-        signature = (pod["metadata"].get("resourceVersion"), node_lost, tuple(readiness),
-                     tuple((rt.state, rt.reason, rt.message, rt.restart_count, rt.started_at, rt.exit_code)
-                           for rt in runtime.containers))
-        if runtime.status_signature == signature:
-            return False
-        status = derive_pod_status(pod, runtime, node, readiness, node_lost)
-        was = (pod.get("status") or {}).get("phase")
-        if pod.get("status") != status:
-            pod["status"] = status
-            pod = self.store.update_status(pod)
-        signature = (pod["metadata"].get("resourceVersion"), *signature[1:])
-        runtime.status_signature = signature
-        return was != status["phase"] and status["phase"] in ("Succeeded", "Failed")
-

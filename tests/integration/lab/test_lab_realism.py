@@ -116,3 +116,22 @@ def test_a_daemonset_rollout_stalls_on_a_bad_image_and_kubectl_undoes_it(lab):
     assert (status.updated_number_scheduled, status.number_available) == (nodes, nodes)
     assert {p.spec.containers[0].image for p in lab.core.list_namespaced_pod(ns).items} == {
         "quay.io/prometheus/node-exporter:v1.8.2"}
+
+
+def test_init_containers_hold_the_pod_and_kubectl_prints_their_status(lab):
+    ns = namespace(lab, "inits")
+    app = {"name": "app", "image": "ghcr.io/acme-shop/search:1.12.0"}
+    for name, init_image in (("migrated", BATCH), ("pull", "ghcr.io/acme-shop/report-builder:9.9.9"),
+                             ("crash", CRASHER)):
+        lab.core.create_namespaced_pod(ns, {"metadata": {"name": name}, "spec": {
+            "initContainers": [{"name": "init", "image": init_image}], "containers": [app]}})
+    lab.advance(400)  # the report builder runs 4 minutes
+    statuses = {row["NAME"]: row["STATUS"] for row in
+                (table_row(kubectl(lab, "get", "pods", "-n", ns), i) for i in range(3))}
+    assert statuses == {"migrated": "Running", "pull": "Init:ImagePullBackOff", "crash": "Init:CrashLoopBackOff"}
+    crash = lab.core.read_namespaced_pod("crash", ns).status
+    assert crash.phase == "Pending" and crash.init_container_statuses[0].restart_count >= 2
+    assert crash.container_statuses[0].state.waiting.reason == "PodInitializing"
+    migrated = lab.core.read_namespaced_pod("migrated", ns).status
+    assert migrated.init_container_statuses[0].state.terminated.exit_code == 0
+    assert "panic: config: required key" in lab.core.read_namespaced_pod_log("crash", ns, container="init")
