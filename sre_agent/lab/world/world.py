@@ -22,6 +22,7 @@ from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
 from .controllers.endpoints import reconcile_endpoints
+from .controllers.hpa import reconcile_hpa
 from .controllers.job import reconcile_job, sync_job_status
 from .controllers.node_lifecycle import EVICTION_AFTER_S, evict_from_unreachable_nodes, reconcile_nodes
 from .controllers.pvc import reconcile_pvcs
@@ -64,6 +65,7 @@ class World:
         self.deployment_progress: dict[str, datetime] = {}
         self.last_failed_scheduling: dict[str, datetime] = {}
         self.wakeups: dict[str, datetime] = {}  # a controller's own next moment (a Job's back-off, a cron time)
+        self.hpa_state: dict[str, dict] = {}  # HPA uid -> its last sync and recent recommendations
         self.cron_considered: dict[str, datetime] = {}  # CronJob uid -> the last scheduled time it acted on
         self.minute_tick = False
         self._serial = itertools.count(1)
@@ -132,6 +134,11 @@ class World:
             ready = all(self.container_ready(pod, rt, now) for rt in runtime.containers)
         self._ready_memo[uid] = ready
         return ready
+
+    def pod_usage(self, pod: dict) -> tuple[float, float] | None:
+        """(CPU millicores, memory MiB) the pod uses now, as metrics.k8s.io reports it; None without a sample."""
+        usage = self.traffic_model.pod_usage.get(pod["metadata"]["uid"])
+        return (usage.cpu_m, usage.memory_mib) if usage else None
 
     def pod_restarts(self, pod: dict) -> int:
         runtime = self.runtimes.get(pod["metadata"]["uid"])
@@ -210,12 +217,31 @@ class World:
         self._record_readiness_failures(now)
         self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
+        if self._oom_kill(now):
+            self._reconcile(now)
+
+    def _oom_kill(self, now: datetime) -> bool:
+        """Containers whose load-driven working set reached their memory limit are OOM-killed now
+        (the kubelet plays the kill out on the next pass: exit 137, OOMKilled, restart with back-off)."""
+        killed = False
+        for uid, name in self.traffic_model.oom_due:
+            runtime = self.runtimes.get(uid)
+            rt = next((c for c in runtime.containers if c.name == name), None) if runtime else None
+            if rt is None or rt.state != "running" or rt.plan is None or rt.started_at is None:
+                continue
+            rt.plan.terminate_after_s = max(0.0, (now - rt.started_at).total_seconds())
+            rt.plan.exit_code, rt.plan.termination_reason, rt.plan.liveness_failure = 137, "OOMKilled", None
+            killed = True
+        self.traffic_model.oom_due = set()
+        return killed
 
     def _reconcile(self, now: datetime) -> None:
         reconcile_nodes(self, now)
         for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
             self._ready_memo.clear()
             changed = evict_from_unreachable_nodes(self, now)
+            for hpa in self.list("HorizontalPodAutoscaler"):
+                changed |= reconcile_hpa(self, hpa, now)
             for deploy in self.list("Deployment"):
                 changed |= reconcile_deployment(self, deploy, now)
             for rs in self.list("ReplicaSet"):
@@ -232,6 +258,7 @@ class World:
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
             changed |= reconcile_endpoints(self)
             self.traffic_model.update(now)
+            changed |= self._oom_kill(now)
             self._ready_memo.clear()
             if not changed:
                 break
