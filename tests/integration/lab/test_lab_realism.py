@@ -135,3 +135,54 @@ def test_init_containers_hold_the_pod_and_kubectl_prints_their_status(lab):
     migrated = lab.core.read_namespaced_pod("migrated", ns).status
     assert migrated.init_container_statuses[0].state.terminated.exit_code == 0
     assert "panic: config: required key" in lab.core.read_namespaced_pod_log("crash", ns, container="init")
+
+
+def test_readiness_only_failures_and_a_wrong_target_port_as_clients_see_them(lab):
+    ns = namespace(lab, "ports")
+    container = {"name": "catalog", "image": "ghcr.io/acme-shop/catalog:3.1.0",
+                 "ports": [{"name": "http", "containerPort": 8080}]}
+    for name, probe_path in (("unready", "/readyz"), ("catalog", "/ready")):
+        lab.apps.create_namespaced_deployment(ns, {"metadata": {"name": name}, "spec": {
+            "replicas": 2, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [
+                {**container, "readinessProbe": {"httpGet": {"path": probe_path, "port": "http"}}}]}}}})
+    lab.core.create_namespaced_service(ns, {"metadata": {"name": "unready"}, "spec": {
+        "selector": {"app": "unready"}, "ports": [{"port": 80, "targetPort": "http"}]}})
+    lab.core.create_namespaced_service(ns, {"metadata": {"name": "catalog"}, "spec": {
+        "selector": {"app": "catalog"}, "ports": [{"name": "web", "port": 80, "targetPort": "web"}]}})  # no such name
+    lab.advance(180)
+    unready = lab.core.list_namespaced_pod(ns, label_selector="app=unready").items
+    assert {p.status.phase for p in unready} == {"Running"}
+    assert all(not p.status.container_statuses[0].ready for p in unready)
+    [subset] = lab.core.read_namespaced_endpoints("unready", ns).subsets
+    assert subset.addresses is None and len(subset.not_ready_addresses) == 2 and subset.ports[0].port == 8080
+    ready = lab.core.list_namespaced_pod(ns, label_selector="app=catalog").items
+    assert all(p.status.container_statuses[0].ready for p in ready)
+    assert not lab.core.read_namespaced_endpoints("catalog", ns).subsets  # no pod has a port named web
+
+
+def test_an_hpa_scales_on_cpu_and_reads_as_v2_and_v1(lab):
+    ns = namespace(lab, "scaling")
+    lab.apps.create_namespaced_deployment(ns, {"metadata": {"name": "search"}, "spec": {
+        "replicas": 2, "selector": {"matchLabels": {"app": "search"}},
+        "template": {"metadata": {"labels": {"app": "search"}}, "spec": {"containers": [
+            {"name": "search", "image": "ghcr.io/acme-shop/search:1.12.0", "resources": {"requests": {"cpu": "200m"}}}]}}}})
+    lab.core.create_namespaced_service(ns, {"metadata": {"name": "search"}, "spec": {
+        "selector": {"app": "search"}, "ports": [{"port": 8080}]}})
+    lab.world.external_traffic[f"{ns}/search"] = 20.0
+    lab.autoscaling.create_namespaced_horizontal_pod_autoscaler(ns, {"metadata": {"name": "search"}, "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "search"},
+        "minReplicas": 1, "maxReplicas": 4,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization",
+                                                                                "averageUtilization": 50}}}]}})
+    lab.advance(300)
+    assert lab.apps.read_namespaced_deployment("search", ns).spec.replicas == 4
+    hpa = lab.autoscaling.read_namespaced_horizontal_pod_autoscaler("search", ns)
+    assert (hpa.status.current_replicas, hpa.status.desired_replicas) == (4, 4)
+    assert {c.type: c.reason for c in hpa.status.conditions}["ScalingLimited"] == "TooManyReplicas"
+    assert hpa.status.current_metrics[0].resource.current.average_utilization > 50
+    v1 = lab.autoscaling_v1.read_namespaced_horizontal_pod_autoscaler("search", ns)
+    assert v1.spec.target_cpu_utilization_percentage == 50 and v1.status.current_replicas == 4
+    assert v1.status.current_cpu_utilization_percentage > 50
+    row = table_row(kubectl(lab, "get", "hpa", "search", "-n", ns))
+    assert row["REPLICAS"] == "4" and row["TARGETS"].startswith("cpu: ") and row["TARGETS"].endswith("/50%")

@@ -136,3 +136,16 @@ def test_memory_grows_with_load_and_a_traffic_rise_ooms_the_container():
     [pod] = world.list("Pod")
     last = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]
     assert (last["reason"], last["exitCode"]) == ("OOMKilled", 137)
+
+
+def test_the_v1_view_carries_the_cpu_target_current_value_and_conditions():
+    from sre_agent.lab.kube.versions import hpa_v2_to_v1
+
+    world = scaled_world(search(requests={"cpu": "200m"}), hpa(cpu(50), max_replicas=3), 20, seconds=120)
+    v2 = world.get("HorizontalPodAutoscaler", "search")
+    v1 = hpa_v2_to_v1(v2)
+    assert v1["apiVersion"] == "autoscaling/v1" and v1["spec"]["targetCPUUtilizationPercentage"] == 50
+    assert v1["status"]["currentCPUUtilizationPercentage"] == \
+        v2["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"]
+    assert "TooManyReplicas" in v1["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/conditions"]
+    assert "metrics" not in v1["spec"] and "annotations" not in v2["metadata"]
