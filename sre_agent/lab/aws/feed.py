@@ -198,6 +198,13 @@ class AwsFeed:
             status = deploy.get("status") or {}
             self._put(CI_NAMESPACE, "deployment_status_replicas_unavailable", dims,
                       status.get("unavailableReplicas", 0), at, "Count")
+        for ds in world.list("DaemonSet"):  # Container Insights (enhanced observability) per DaemonSet
+            dims = _dimensions({**cluster, "Namespace": ds["metadata"]["namespace"], "PodName": ds["metadata"]["name"]})
+            status = ds.get("status") or {}
+            for metric, field in (("daemonset_status_desired_number_scheduled", "desiredNumberScheduled"),
+                                  ("daemonset_status_number_available", "numberAvailable"),
+                                  ("daemonset_status_number_unavailable", "numberUnavailable")):
+                self._put(CI_NAMESPACE, metric, dims, status.get(field, 0), at, "Count")
         for key, stats in model.services.items():
             dims = _dimensions({**cluster, "Namespace": stats.namespace, "Service": stats.name})
             self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")

@@ -10,9 +10,12 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
 from kubernetes import client, config
+
+from tests.lab_client import clients_for
 
 BATCH = "ghcr.io/acme-shop/report-builder:2.0.0"
 CRASHER = "ghcr.io/acme-shop/checkout:2.3.0"  # exits 1 at once: its required env is not set
@@ -108,6 +111,14 @@ def test_a_daemonset_rollout_stalls_on_a_bad_image_and_kubectl_undoes_it(lab):
     assert (status.desired_number_scheduled, status.updated_number_scheduled, status.number_unavailable) == (nodes, 1, 1)
     pods = lab.core.list_namespaced_pod(ns).items
     assert sorted(p.spec.containers[0].image.rsplit(":", 1)[1] for p in pods) == sorted(["v1.8.2"] * (nodes - 1) + ["v1.9.0"])
+    cloudwatch = clients_for(lab).cloudwatch
+    points = cloudwatch.get_metric_statistics(
+        Namespace="ContainerInsights", MetricName="daemonset_status_number_unavailable",
+        Dimensions=[{"Name": "ClusterName", "Value": lab.cluster_name}, {"Name": "Namespace", "Value": ns},
+                    {"Name": "PodName", "Value": "exporter"}],
+        StartTime=lab.clock.now() - timedelta(minutes=5), EndTime=lab.clock.now(), Period=60,
+        Statistics=["Maximum"])["Datapoints"]
+    assert points and max(p["Maximum"] for p in points) == 1  # the stalled node, per minute in Container Insights
     history = kubectl(lab, "rollout", "history", "daemonset/exporter", "-n", ns)
     assert [line.split()[0] for line in history.splitlines() if line[:1].isdigit()] == ["1", "2"]
     kubectl(lab, "rollout", "undo", "daemonset/exporter", "-n", ns)
