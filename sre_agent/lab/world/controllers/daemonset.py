@@ -16,7 +16,9 @@ longer fit."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
+import uuid
 from datetime import datetime
 
 from ..context import ClusterContext
@@ -109,7 +111,7 @@ def sync_revisions(world: ClusterContext, ds: dict, current: str) -> bool:
                          "ownerReferences": [owner_ref(ds)]},
             "data": {"spec": {"template": {**template, "$patch": "replace"}}},
             "revision": highest + 1,
-        })
+        }, uid=str(uuid.UUID(hashlib.sha256(f"{ds['metadata']['uid']}/{current}".encode()).hexdigest()[:32])))
     _trim_revisions(world, ds, current)
     return True
 
