@@ -217,7 +217,8 @@ class World:
         self._record_readiness_failures(now)
         self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
-        if self._oom_kill(now):
+        rescaled = any([reconcile_hpa(self, hpa, now) for hpa in self.list("HorizontalPodAutoscaler")])
+        if self._oom_kill(now) or rescaled:
             self._reconcile(now)
 
     def _oom_kill(self, now: datetime) -> bool:

@@ -1,5 +1,6 @@
-"""The HorizontalPodAutoscaler controller (autoscaling/v2), every 15 s on the world clock, reading
-the world's own CPU and memory use (the numbers metrics.k8s.io serves).
+"""The HorizontalPodAutoscaler controller (autoscaling/v2) on the world clock -- every 15 s while a
+scale is under way, once a minute (and on every change) while steady -- reading the world's own CPU
+and memory use (the numbers metrics.k8s.io serves).
 
 For each Resource metric it computes what kube-controller-manager computes: utilisation = the
 pods' summed usage over their summed requests (Utilization targets) or usage per pod
@@ -107,7 +108,9 @@ def reconcile_hpa(world: ClusterContext, hpa: dict, now: datetime) -> bool:
         return False
     state = world.hpa_state.setdefault(uid, {"recommendations": []})
     state["synced"] = now
-    world.wakeups[key] = now + timedelta(seconds=SYNC_PERIOD_S)
+    # Woken every period only while scaling is under way (see the end); a steady HPA is re-checked
+    # by the world's once-a-minute chores and on every change, which is all a steady one needs.
+    world.wakeups.pop(key, None)
     spec = hpa["spec"]
     ref = spec.get("scaleTargetRef") or {}
     namespace = hpa["metadata"]["namespace"]
@@ -171,4 +174,6 @@ def reconcile_hpa(world: ClusterContext, hpa: dict, now: datetime) -> bool:
         _condition("ScalingLimited", limited[0] != "DesiredWithinRange", limited[0], limited[1], now, previous),
     ]
     write_status(world, hpa, status)
+    if changed or any(n < current for _, n in state["recommendations"]):
+        world.wakeups[key] = now + timedelta(seconds=SYNC_PERIOD_S)  # in motion, or a scale-down held back
     return changed
