@@ -102,7 +102,8 @@ def test_a_missed_start_past_the_deadline_is_skipped():
 
 @pytest.mark.parametrize(("schedule", "zone", "field"), [("every 5 minutes", None, "spec.schedule"),
                                                          ("*/5 * * *", None, "spec.schedule"),
-                                                         ("0 2 * * *", "Mars/Olympus", "spec.timeZone")])
+                                                         ("0 2 * * *", "Mars/Olympus", "spec.timeZone"),
+                                                         ("CRON_TZ=Mars/Olympus 0 2 * * *", None, "spec.schedule")])
 def test_the_api_server_refuses_a_schedule_it_cannot_parse(schedule, zone, field):
     from sre_agent.lab.kube.errors import ApiError
 
@@ -116,5 +117,12 @@ def test_the_api_server_refuses_a_schedule_it_cannot_parse(schedule, zone, field
 def test_a_time_zone_moves_the_schedule():
     world = TinyWorld()
     world.apply(cronjob("30 10 * * *", timeZone="Europe/Berlin"))  # 10:30 in Berlin is 09:30 UTC in March
+    world.run(40 * 60)
+    assert scheduled_minutes(world) == [30]
+
+
+def test_a_cron_tz_prefix_is_accepted_as_older_clusters_did():
+    world = TinyWorld()
+    world.apply(cronjob("CRON_TZ=Europe/Berlin 30 10 * * *"))  # 09:30 UTC in March
     world.run(40 * 60)
     assert scheduled_minutes(world) == [30]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
+from ...kube.validation import split_cron_zone
 from ..clock import parse_rfc3339, rfc3339
 from ..context import ClusterContext
 from .common import owner_ref, write_status
@@ -29,7 +30,7 @@ SCHEDULED_AT = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 
 
 def _zone(cronjob: dict) -> ZoneInfo | None:
-    name = cronjob["spec"].get("timeZone")
+    name = cronjob["spec"].get("timeZone") or split_cron_zone(cronjob["spec"].get("schedule", ""))[0]
     if not name:
         return None
     try:
@@ -65,7 +66,7 @@ def reconcile_cronjob(world: ClusterContext, cronjob: dict, now: datetime) -> bo
     jobs = [j for j in jobs if world.informer.get("Job", j["metadata"]["namespace"], j["metadata"]["name"])]
     active = [j for j in jobs if not job_finished(j)]
     zone = _zone(cronjob)
-    schedule = spec.get("schedule", "")
+    schedule = split_cron_zone(spec.get("schedule", ""))[1]
     if not croniter.is_valid(schedule):
         world.wakeups.pop(key, None)
         world.events.record(cronjob, "UnparseableSchedule", f"unparseable schedule: {schedule!r}", now,
