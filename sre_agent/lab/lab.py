@@ -365,6 +365,8 @@ class Lab:
         pods = self.store.list("Pod")
         unhealthy = []
         for pod in pods:
+            if pod["status"].get("phase") == "Succeeded":
+                continue  # a Job's finished pod: done, not unhealthy
             for status in pod["status"].get("containerStatuses") or []:
                 waiting = (status.get("state") or {}).get("waiting")
                 if waiting or not status.get("ready"):

@@ -4,6 +4,7 @@ runs on and whether that node is lost. Pure: the world decides when to write it.
 
 from __future__ import annotations
 
+from ..kube.quantity import parse_quantity
 from .clock import rfc3339
 from .controllers.common import is_terminating
 from .kubelet import PodRuntime, container_status, init_succeeded
@@ -68,10 +69,16 @@ def _node_ip(node: dict) -> str | None:
 
 
 def _qos_class(pod: dict) -> str:
-    containers = pod["spec"].get("containers") or []
+    """Kubernetes' QoS class: Guaranteed when every container's cpu and memory requests equal its
+    limits (a request left out defaults to the limit), BestEffort when none sets any, else Burstable."""
+    containers = [*(pod["spec"].get("initContainers") or []), *(pod["spec"].get("containers") or [])]
     resources = [c.get("resources") or {} for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in resources):
+    if not any((r.get(part) or {}).get(name) for r in resources for part in ("requests", "limits")
+               for name in ("cpu", "memory")):
         return "BestEffort"
-    if all((r.get("limits") or {}).get("cpu") and (r.get("limits") or {}).get("memory") for r in resources):
-        return "Guaranteed"
-    return "Burstable"
+    for r in resources:
+        limits, requests = r.get("limits") or {}, r.get("requests") or {}
+        for name in ("cpu", "memory"):
+            if not limits.get(name) or parse_quantity(requests.get(name, limits[name])) != parse_quantity(limits[name]):
+                return "Burstable"
+    return "Guaranteed"

@@ -68,3 +68,16 @@ def test_the_app_starts_after_the_last_init_container_exits():
     assert app_started >= init_done
     names = [e["message"] for e in sorted(world.events("Started"), key=lambda e: e["firstTimestamp"])]
     assert names == ["Started container init-0", "Started container app"]
+
+
+@pytest.mark.parametrize(("resources", "qos"), [
+    ({}, "BestEffort"),
+    ({"limits": {"cpu": "1", "memory": "1Gi"}}, "Guaranteed"),  # requests default to the limits
+    ({"requests": {"cpu": "1000m", "memory": "1024Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}, "Guaranteed"),
+    ({"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}, "Burstable"),
+    ({"requests": {"cpu": "100m"}}, "Burstable"),
+])
+def test_the_qos_class_follows_kubernetes_rules(resources, qos):
+    from sre_agent.lab.world.pod_status import _qos_class
+
+    assert _qos_class({"spec": {"containers": [{"name": "app", "resources": resources}]}}) == qos
