@@ -365,6 +365,8 @@ class Lab:
         pods = self.store.list("Pod")
         unhealthy = []
         for pod in pods:
+            if pod["status"].get("phase") == "Succeeded":
+                continue  # a Job's finished pod: done, not unhealthy
             for status in pod["status"].get("containerStatuses") or []:
                 waiting = (status.get("state") or {}).get("waiting")
                 if waiting or not status.get("ready"):
@@ -410,12 +412,19 @@ def _container(obj: dict, name: str) -> dict:
 
 
 def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None = None) -> dict:
-    """kubectl rollout undo: the template of the wanted (default: previous) revision."""
-    owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if owned_by(rs, deploy)]
-    revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)), rs) for rs in owned),
-                       key=lambda item: item[0])
+    """kubectl rollout undo: the template of the wanted (default: previous) revision -- a
+    Deployment's ReplicaSets, a DaemonSet's ControllerRevisions."""
+    if deploy["kind"] == "DaemonSet":
+        owned = [cr for cr in store.list("ControllerRevision", deploy["metadata"]["namespace"]) if owned_by(cr, deploy)]
+        revisions = sorted(((int(cr.get("revision", 0)), {"spec": {"template": {
+            k: v for k, v in cr["data"]["spec"]["template"].items() if k != "$patch"}}}) for cr in owned),
+            key=lambda item: item[0])
+    else:
+        owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if owned_by(rs, deploy)]
+        revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)), rs) for rs in owned),
+                           key=lambda item: item[0])
     if len(revisions) < 2 and to_revision is None:
-        raise ApiError(400, "BadRequest", f'no rollout history found for deployment "{deploy["metadata"]["name"]}"')
+        raise ApiError(400, "BadRequest", f'no rollout history found for {deploy["kind"].lower()} "{deploy["metadata"]["name"]}"')
     if to_revision is None:
         target = revisions[-2][1]
     else:

@@ -198,6 +198,13 @@ class AwsFeed:
             status = deploy.get("status") or {}
             self._put(CI_NAMESPACE, "deployment_status_replicas_unavailable", dims,
                       status.get("unavailableReplicas", 0), at, "Count")
+        for ds in world.list("DaemonSet"):  # Container Insights (enhanced observability) per DaemonSet
+            dims = _dimensions({**cluster, "Namespace": ds["metadata"]["namespace"], "PodName": ds["metadata"]["name"]})
+            status = ds.get("status") or {}
+            for metric, field in (("daemonset_status_desired_number_scheduled", "desiredNumberScheduled"),
+                                  ("daemonset_status_number_available", "numberAvailable"),
+                                  ("daemonset_status_number_unavailable", "numberUnavailable")):
+                self._put(CI_NAMESPACE, metric, dims, status.get(field, 0), at, "Count")
         for key, stats in model.services.items():
             dims = _dimensions({**cluster, "Namespace": stats.namespace, "Service": stats.name})
             self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
@@ -257,7 +264,7 @@ class AwsFeed:
         lines = [(group, stream, int(at.timestamp() * 1000), text) for group, stream, at, text in self.world.retired_log_lines]
         self.world.retired_log_lines.clear()
         for runtime in self.world.runtimes.values():
-            for rt in runtime.containers:
+            for rt in (*runtime.init_containers, *runtime.containers):
                 if not rt.outbox:
                     continue
                 stream = f"{runtime.pod_name}/{rt.name}"

@@ -155,7 +155,9 @@ def _gv_key(group: str, version: str) -> str:
 
 
 def _served_gvs() -> list[tuple[str, str]]:
-    return [("", "v1"), *resources.group_versions()]
+    """Group versions with stored kinds (a read-only view such as autoscaling/v1 has no document)."""
+    stored = {(r.group, r.version) for r in resources.RESOURCES}
+    return [("", "v1"), *(gv for gv in resources.group_versions() if gv in stored)]
 
 
 @functools.lru_cache(maxsize=32)

@@ -38,6 +38,8 @@ class ResourceType:
     # A create-only review (SelfSubjectAccessReview, ...): answered from the request, never
     # stored, as kube-apiserver answers them.
     review: bool = False
+    # An older version served as a read-only view of the stored kind (versions.py converts it).
+    view: bool = False
 
     @property
     def api_version(self) -> str:
@@ -60,6 +62,8 @@ class ResourceType:
     def verbs(self) -> tuple[str, ...]:
         if self.review:
             return ("create",)
+        if self.view:
+            return ("get", "list")
         return _STORED_VERBS if self.stored else ("get", "list")
 
 
@@ -128,8 +132,15 @@ RESOURCES: tuple[ResourceType, ...] = (
        review=True),
 )
 
+# Older versions of stored kinds, served read-only (converted in versions.py); after RESOURCES so
+# discovery keeps the stored version preferred.
+VIEWS: tuple[ResourceType, ...] = (
+    _r("HorizontalPodAutoscaler", "autoscaling", "v1", "horizontalpodautoscalers", True, has_status=True,
+       short_names=("hpa",), view=True),
+)
+
 _BY_KIND: dict[str, ResourceType] = {r.kind: r for r in RESOURCES}
-_BY_PATH: dict[tuple[str, str, str], ResourceType] = {(r.group, r.version, r.plural): r for r in RESOURCES}
+_BY_PATH: dict[tuple[str, str, str], ResourceType] = {(r.group, r.version, r.plural): r for r in (*RESOURCES, *VIEWS)}
 assert len(_BY_KIND) == len(RESOURCES), "two resources share a kind; the store indexes by kind"
 
 
@@ -158,7 +169,7 @@ def stored_kinds() -> list[str]:
 def group_versions() -> list[tuple[str, str]]:
     """(group, version) pairs served under /apis, in registration order."""
     seen: dict[tuple[str, str], None] = {}
-    for r in RESOURCES:
+    for r in (*RESOURCES, *VIEWS):
         if r.group:
             seen.setdefault((r.group, r.version), None)
     return list(seen)
@@ -213,7 +224,7 @@ def _resource_entry(r: ResourceType) -> dict:
 
 def _subresource_entries(r: ResourceType) -> Iterable[dict]:
     base = {"singularName": "", "namespaced": r.namespaced}
-    if r.has_status:
+    if r.has_status and not r.view:
         yield {**base, "name": f"{r.plural}/status", "kind": r.kind, "verbs": ["get", "patch", "update"]}
     if r.has_scale:
         yield {**base, "name": f"{r.plural}/scale", "group": "autoscaling", "version": "v1",
@@ -226,7 +237,7 @@ def _subresource_entries(r: ResourceType) -> Iterable[dict]:
 
 def api_resource_list(group: str, version: str) -> dict | None:
     """`GET /api/v1` (group "") or `GET /apis/{group}/{version}`; None when not served."""
-    served = [r for r in RESOURCES if r.group == group and r.version == version]
+    served = [r for r in (*RESOURCES, *VIEWS) if r.group == group and r.version == version]
     if not served:
         return None
     resources: list[dict] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import handlers, openapi, resources, reviews, subresources
+from . import handlers, openapi, resources, reviews, subresources, versions
 from .errors import ApiError
 from .hooks import Backend
 from .messages import Request, Response, Route, error_response, json_response, method_not_allowed, not_found_path
@@ -91,6 +91,8 @@ def route(path: str, segments: list[str]) -> Route:
 def serve(api: Backend, req: Request, route: Route) -> Response:
     """Pick the handler for a verb on a resource (or one of its subresources) and run it."""
     rtype, method, sub = route.rtype, req.method, route.subresource
+    if rtype.view:
+        return versions.serve_view(api, req, route)
     if rtype.review:
         if method != "POST" or route.name is not None:
             raise method_not_allowed(method, f"{rtype.group_resource} (reviews are create-only)")

@@ -134,7 +134,9 @@ class ObjectStore:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def create(self, obj: dict, *, dry_run: bool = False) -> dict:
+    def create(self, obj: dict, *, dry_run: bool = False, uid: str | None = None) -> dict:
+        """Store a new object. `uid`: one the caller derived itself (the world's bookkeeping objects,
+        so creating them does not shift the seeded uids -- and the names -- of everything after)."""
         with self.lock:
             rtype, new = check_envelope(obj, creating=True)
             meta = new["metadata"]
@@ -152,7 +154,7 @@ class ObjectStore:
                 raise ApiError.already_exists(rtype, name)
             self._prepare(rtype, new, old=None, dry_run=dry_run)
             rng = random.Random() if dry_run else self._rng  # a dry run must not shift the seeded sequence
-            meta["uid"] = uuid4(rng)
+            meta["uid"] = uid or uuid4(rng)
             meta["creationTimestamp"] = format_time(self.now())
             if "spec" in new:
                 meta["generation"] = 1

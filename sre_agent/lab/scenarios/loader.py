@@ -67,11 +67,11 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
             base = Cluster.model_validate(copy.deepcopy(_read_world(path, path.stat().st_mtime_ns)) or {})
         except ValidationError as exc:
             raise _format_error(str(path), exc) from None
-        nodes = list(base.nodes)
+        nodes = [*base.nodes, *(n for group in base.node_groups for n in group.nodes())]
         manifests = {resource_key(m): m for m in base.manifests}
         traffic = dict(base.traffic)
     by_name = {n.name: n for n in nodes}
-    for node in scenario.cluster.nodes:
+    for node in [*scenario.cluster.nodes, *(n for group in scenario.cluster.node_groups for n in group.nodes())]:
         by_name[node.name] = node
     for manifest in scenario.cluster.manifests:
         manifests[resource_key(manifest)] = manifest
@@ -123,10 +123,11 @@ def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:
     labels = {
         "kubernetes.io/hostname": spec.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
         "topology.kubernetes.io/zone": spec.zone, "topology.kubernetes.io/region": spec.zone[:-1],
-        "node.kubernetes.io/instance-type": spec.instance_type, "eks.amazonaws.com/nodegroup": "general",
+        "node.kubernetes.io/instance-type": spec.instance_type, "eks.amazonaws.com/nodegroup": spec.nodegroup,
         **spec.labels,
     }
-    capacity = {"cpu": spec.cpu, "memory": spec.memory, "pods": "110", "ephemeral-storage": "80Gi"}
+    capacity = {"cpu": spec.cpu, "memory": spec.memory, "pods": "110", "ephemeral-storage": "80Gi",
+                **spec.extended_resources}
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": spec.name, "labels": labels,

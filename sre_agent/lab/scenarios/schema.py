@@ -31,6 +31,31 @@ class NodeSpec(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
     taints: list[dict[str, Any]] = Field(default_factory=list)
     unschedulable: bool = False
+    nodegroup: str = Field("general", description="the EKS node group (label eks.amazonaws.com/nodegroup)")
+    extended_resources: dict[str, str] = Field(default_factory=dict, description=(
+        "extra capacity and allocatable, e.g. {nvidia.com/gpu: '4'}: pods request them like cpu"))
+
+
+class NodeGroup(BaseModel):
+    """`count` nodes alike, named <name>-0, <name>-1, ...: spread over `zones` in turn, all with the
+    group's labels and taints (the eks.amazonaws.com/nodegroup label is the group's name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    count: int = Field(ge=1, le=200)
+    cpu: str = "4"
+    memory: str = "16Gi"
+    zones: list[str] = Field(default_factory=lambda: ["us-east-1a"], min_length=1)
+    instance_type: str = "m6i.xlarge"
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[dict[str, Any]] = Field(default_factory=list)
+    extended_resources: dict[str, str] = Field(default_factory=dict)
+
+    def nodes(self) -> list[NodeSpec]:
+        return [NodeSpec(name=f"{self.name}-{i}", cpu=self.cpu, memory=self.memory, zone=self.zones[i % len(self.zones)],
+                         instance_type=self.instance_type, labels=dict(self.labels), taints=list(self.taints),
+                         nodegroup=self.name, extended_resources=dict(self.extended_resources))
+                for i in range(self.count)]
 
 
 # What a 'log' step may name: objects whose pods run an application that prints lines.
@@ -112,6 +137,7 @@ class Cluster(BaseModel):
     model_config = ConfigDict(extra="forbid")
     world: str | None = Field(None, description="a shared world in scenarios/worlds/ to start from")
     nodes: list[NodeSpec] = Field(default_factory=list)
+    node_groups: list[NodeGroup] = Field(default_factory=list, description="groups of alike nodes, after `nodes`")
     manifests: list[dict[str, Any]] = Field(default_factory=list)
     traffic: dict[str, float] = Field(default_factory=dict, description="namespace/service -> requests per second")
 

@@ -29,6 +29,9 @@ class ClusterContext(Protocol):
     replicaset_failures: dict[str, str]  # ReplicaSet uid -> why its last pod create was refused
     deployment_progress: dict[str, datetime]  # Deployment uid -> when its current rollout started
     last_failed_scheduling: dict[str, datetime]  # pod uid -> last FailedScheduling event
+    hpa_state: dict[str, dict]  # HPA uid -> {"synced": last sync, "recommendations": [(at, replicas)]}
+    cron_considered: dict[str, datetime]  # CronJob uid -> the last scheduled time it acted on
+    wakeups: dict[str, datetime]  # controller key -> the next moment it acts without a write (cron, back-off)
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict]: ...
 
@@ -37,6 +40,8 @@ class ClusterContext(Protocol):
     def pod_ready(self, pod: dict) -> bool: ...
 
     def pod_restarts(self, pod: dict) -> int: ...
+
+    def pod_usage(self, pod: dict) -> tuple[float, float] | None: ...
 
     def delete_pod(self, pod: dict) -> None: ...
 

@@ -50,6 +50,7 @@ class VersionBehaviour(BaseModel):
     error_rate: float | None = None
     memory_mib: float | None = None
     memory_growth_mib_per_hour: float | None = None
+    memory_per_rps_mib: float | None = None
     cpu_per_rps_m: float | None = None
     requires_env: list[str] | None = None
     error_message: str | None = None
@@ -68,6 +69,9 @@ class ImageBehaviour(BaseModel):
     exit_code_on_config_error: int = 1
     memory_mib: float = 128
     memory_growth_mib_per_hour: float = 0.0
+    # Working set that comes with load (buffers, sessions, in-flight requests): MiB per request per
+    # second the pod serves. Past the memory limit the kernel OOM-kills the container.
+    memory_per_rps_mib: float = 0.0
     cpu_idle_m: float = 5
     cpu_per_rps_m: float = 2.0
     startup_seconds: float = 5

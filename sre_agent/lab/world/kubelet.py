@@ -68,6 +68,7 @@ class PodRuntime:
 
     uid: str
     containers: list[ContainerRuntime] = field(default_factory=list)
+    init_containers: list[ContainerRuntime] = field(default_factory=list)  # run in order before `containers`
     ip: str | None = None
     started_at: datetime | None = None
     log_group: str = ""  # where a log shipper sends this pod's lines: one group per workload
@@ -201,6 +202,11 @@ class ContainerDriver:
             "BackOff", f"Back-off restarting failed container {rt.name} in pod {self.pod_name}_{self.namespace}({self.pod_uid})",
             at, "Warning",
         ))
+
+
+def init_succeeded(rt: ContainerRuntime) -> bool:
+    """An init container that has exited 0 for good: the next one (or the app) may start."""
+    return rt.state == "terminated" and rt.exit_code == 0 and rt.next_attempt_at is None
 
 
 def container_status(rt: ContainerRuntime, ready: bool) -> dict:

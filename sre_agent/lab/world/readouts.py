@@ -16,14 +16,16 @@ def pod_log_text(pod: dict, runtime: PodRuntime | None, container: str | None, p
     """The log text of one container of `pod`; ApiError 400 as the kubelet answers it."""
     name = pod["metadata"]["name"]
     names = [c["name"] for c in pod["spec"].get("containers") or []]
+    init_names = [c["name"] for c in pod["spec"].get("initContainers") or []]
     if container is None:
         if len(names) != 1:
             raise ApiError(400, "BadRequest", f"a container name must be specified for pod {name}, "
                                               f"choose one of: [{' '.join(names)}]")
         container = names[0]
-    if container not in names:
+    if container not in names and container not in init_names:
         raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
-    rt = next((c for c in runtime.containers if c.name == container), None) if runtime else None
+    every = (*runtime.init_containers, *runtime.containers) if runtime else ()
+    rt = next((c for c in every if c.name == container), None)
     if rt is None or (not rt.ever_started):
         reason = rt.reason if rt else "ContainerCreating"
         raise ApiError(400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}')

@@ -1,5 +1,6 @@
 """The default scheduler's filters: node readiness, cordons, taints and tolerations, nodeSelector,
-required node affinity, resource requests against allocatable, and bound PVCs -- with the
+required node affinity, resource requests against allocatable (extended resources such as
+nvidia.com/gpu too), inter-pod affinity and anti-affinity (affinity.py), and bound PVCs -- with the
 FailedScheduling message a real scheduler writes ("0/3 nodes are available: ...")."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections import Counter
 
 from ..kube.quantity import cpu_millicores, memory_mib
 from ..kube.selectors import matches_labels
+from .affinity import ANTI_AFFINITY, EXISTING_ANTI_AFFINITY, Placement, extended_requests, extended_shortage
 from .context import ClusterContext
 from .controllers.common import pod_requests
 
@@ -75,31 +77,43 @@ class Scheduler:
             return False
         nodes = world.list("Node")
         usage: dict[str, dict[str, float]] = {n["metadata"]["name"]: {"cpu": 0.0, "memory": 0.0} for n in nodes}
+        extended: dict[str, dict[str, float]] = {name: {} for name in usage}  # nvidia.com/gpu, ... in use
+        running = []
         for pod in world.list("Pod"):
             node_name = pod["spec"].get("nodeName")
             if node_name in usage and pod["status"].get("phase") not in ("Succeeded", "Failed"):
                 req = pod_requests(pod)
                 usage[node_name]["cpu"] += req["requests.cpu"]
                 usage[node_name]["memory"] += req["requests.memory"]
+                for name, amount in extended_requests(pod).items():
+                    extended[node_name][name] = extended[node_name].get(name, 0.0) + amount
+                if not pod["metadata"].get("deletionTimestamp"):
+                    running.append(pod)
+        placement = Placement(nodes, running)
         changed = False
         for pod in sorted(pending, key=lambda p: p["metadata"]["creationTimestamp"]):
             namespace = pod["metadata"]["namespace"]
             unbound = self._unbound_claim(pod)
             req = pod_requests(pod)
             requests = (req["requests.cpu"], req["requests.memory"])
+            wanted = extended_requests(pod)
             reasons: Counter[str] = Counter()
             chosen = None
             if unbound is None:
                 candidates = []
                 for node in nodes:
-                    reason = node_accepts(node, pod["spec"], usage=usage[node["metadata"]["name"]], requests=requests)
+                    name = node["metadata"]["name"]
+                    reason = (node_accepts(node, pod["spec"], usage=usage[name], requests=requests)
+                              or extended_shortage(node, extended[name], wanted) or placement.reason(pod, node))
                     if reason is None:
                         candidates.append(node)
                     else:
                         reasons[reason] += 1
                 if candidates:
-                    # Spread: the node with the most free CPU after placement, as LeastAllocated scores.
-                    chosen = min(candidates, key=lambda n: (usage[n["metadata"]["name"]]["cpu"], n["metadata"]["name"]))
+                    # Preferred inter-pod affinity first, then spread: the node with the most free CPU
+                    # after placement, as LeastAllocated scores.
+                    chosen = min(candidates, key=lambda n: (-placement.score(pod, n), usage[n["metadata"]["name"]]["cpu"],
+                                                            n["metadata"]["name"]))
             if chosen is None:
                 if unbound is not None:
                     message = (f"0/{len(nodes)} nodes are available: pod has unbound immediate PersistentVolumeClaims. "
@@ -108,7 +122,8 @@ class Scheduler:
                     parts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
                     # Evicting lower-priority pods can only free resources: for a node the pod may
                     # never run on (selector, taint, cordon) the scheduler says so.
-                    fits_elsewhere = sum(c for r, c in reasons.items() if r.startswith("Insufficient"))
+                    fits_elsewhere = sum(c for r, c in reasons.items() if r.startswith("Insufficient")
+                                         or r in (ANTI_AFFINITY, EXISTING_ANTI_AFFINITY))
                     hopeless = len(nodes) - fits_elsewhere
                     preemption = ", ".join(
                         part for part in (f"{fits_elsewhere} No preemption victims found for incoming pod" if fits_elsewhere else "",
@@ -120,6 +135,9 @@ class Scheduler:
             node_name = chosen["metadata"]["name"]
             usage[node_name]["cpu"] += requests[0]
             usage[node_name]["memory"] += requests[1]
+            for name, amount in wanted.items():
+                extended[node_name][name] = extended[node_name].get(name, 0.0) + amount
+            placement.add(node_name, pod)
             pod["spec"]["nodeName"] = node_name
             pod["metadata"].pop("resourceVersion", None)
             pod = world.store.replace(pod)

@@ -74,6 +74,8 @@ class TrafficModel:
         self.pod_usage: dict[str, PodUsage] = {}
         self.node_usage: dict[str, tuple[float, float]] = {}
         self.pod_service: dict[str, str] = {}  # pod uid -> "ns/service" it serves
+        self.service_ports: dict[str, set[int]] = {}  # "ns/service" -> its ports
+        self.oom_due: set[tuple[str, str]] = set()  # (pod uid, container) whose load-driven memory hit the limit
 
     # --- topology -------------------------------------------------------------------------
     def dependency_up(self, namespace: str, url: str) -> bool:
@@ -81,7 +83,19 @@ class TrafficModel:
         if target is None:
             return True  # not an in-cluster service: outside the lab's world
         stats = self.services.get(f"{target[0]}/{target[1]}")
-        return stats is not None and stats.ready_pods > 0
+        return stats is not None and stats.ready_pods > 0 and self._port_open(target)
+
+    def _port_open(self, target: tuple[str, str, int | None]) -> bool:
+        """A caller's URL names a port the Service has (one without a port is taken as right)."""
+        ports = self.service_ports.get(f"{target[0]}/{target[1]}")
+        return target[2] is None or not ports or target[2] in ports
+
+    def _listens(self, pod: dict, ports: list[int]) -> bool:
+        """Some running container of the pod serves one of the endpoint's ports (else: connection refused)."""
+        runtime = self.world.runtimes.get(pod["metadata"]["uid"])
+        plans = [rt.plan for rt in runtime.containers if rt.plan is not None and rt.plan.image is not None] \
+            if runtime else []
+        return not ports or not plans or any(port in plan.image.ports for plan in plans for port in ports)
 
     def update(self, now: datetime) -> None:
         world = self.world
@@ -92,9 +106,10 @@ class TrafficModel:
             key = f"{endpoints['metadata']['namespace']}/{endpoints['metadata']['name']}"
             pods = []
             for subset in endpoints.get("subsets") or []:
+                ports = [p["port"] for p in subset.get("ports") or [] if p.get("protocol", "TCP") == "TCP"]
                 for address in subset.get("addresses") or []:
                     pod = pods_by_uid.get((address.get("targetRef") or {}).get("uid"))
-                    if pod is not None:
+                    if pod is not None and self._listens(pod, ports):
                         pods.append(pod)
                 for address in (subset.get("addresses") or []) + (subset.get("notReadyAddresses") or []):
                     uid = (address.get("targetRef") or {}).get("uid")
@@ -102,11 +117,13 @@ class TrafficModel:
                         self.pod_service.setdefault(uid, key)
             ready_pods_by_service[key] = pods
         services = {f"{s['metadata']['namespace']}/{s['metadata']['name']}": s for s in world.list("Service")}
+        self.service_ports = {key: {p.get("port") for p in s["spec"].get("ports") or []} for key, s in services.items()}
         stats = {key: ServiceStats(namespace=key.split("/")[0], name=key.split("/")[1],
                                    ready_pods=len(ready_pods_by_service.get(key, [])))
                  for key in services}
         self.services = stats
         edges: dict[str, list[tuple[str, object]]] = {}
+        closed: set[tuple[str, str]] = set()  # (caller, service) whose URL names a port the Service lacks
         profile: dict[str, object] = {}
         for key, pods in ready_pods_by_service.items():
             if key not in stats:
@@ -120,6 +137,8 @@ class TrafficModel:
                 target = parse_service_host(plan.env.get(dep.env, ""), namespace)
                 if target is not None:
                     edges.setdefault(key, []).append((f"{target[0]}/{target[1]}", dep))
+                    if not self._port_open(target):
+                        closed.add((key, f"{target[0]}/{target[1]}"))
         # Request rates flow from callers to dependencies (relaxation; the graph is small and acyclic in practice).
         for key, rps in world.external_traffic.items():
             if key in stats:
@@ -130,7 +149,7 @@ class TrafficModel:
                 if stats[caller].ready_pods == 0:
                     continue
                 for target, dep in deps:
-                    if target in incoming:
+                    if target in incoming and (caller, target) not in closed:
                         incoming[target] += stats[caller].rps * dep.calls_per_request
             if all(abs(incoming[k] - stats[k].rps) < 1e-9 for k in stats):
                 break
@@ -160,7 +179,7 @@ class TrafficModel:
             failing = []
             for target, dep in edges.get(key, []):
                 target_stats = stats.get(target)
-                if target_stats is None or target_stats.ready_pods == 0:
+                if target_stats is None or target_stats.ready_pods == 0 or (key, target) in closed:
                     error += dep.error_fraction_when_down
                     failing.append(target)
                     continue
@@ -185,6 +204,7 @@ class TrafficModel:
         this, since nothing that shapes the graph changed."""
         world = self.world
         self.pod_usage = {}
+        self.oom_due = set()
         throttle_by_service: dict[str, float] = {}
         node_usage: dict[str, list[float]] = {}
         for pod in world.pods_in(None):
@@ -235,7 +255,9 @@ class TrafficModel:
             used_cpu = min(need, cpu_limit) if cpu_limit else need
             if cpu_limit and need > cpu_limit:
                 throttle = max(throttle, need / cpu_limit)
-            memory = image.memory_at(rt.uptime_s(now))
+            memory = image.memory_at(rt.uptime_s(now)) + image.memory_per_rps_mib * rps_per_pod
+            if mem_limit and image.memory_per_rps_mib and memory >= mem_limit:
+                self.oom_due.add((pod["metadata"]["uid"], rt.name))  # load pushed it past the cgroup limit
             if mem_limit:
                 memory = min(memory, mem_limit * 0.999)
             cpu_noise, memory_noise = noise.gaussians_at(_container_key(pod["metadata"]["uid"], rt.name),
@@ -271,7 +293,7 @@ class TrafficModel:
                 start = rt.logged_until or rt.started_at
                 if start is None or (now - start).total_seconds() <= batch_s:
                     continue
-                if stats is not None and self.world.pod_ready(pod):
+                if stats is not None and stats.ready_pods > 0 and self.world.pod_ready(pod):  # 0: connections refused
                     rt.logged_until = self._write_lines(pod, rt, plan, stats, start, now)
                 else:
                     self._write_unready_lines(pod, rt, plan, start, now)

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from ..kube.errors import ApiError
 from ..kube.informer import Informer
 from ..kube.store import ObjectStore
-from .clock import SimClock, parse_rfc3339, rfc3339
-from .container_plan import ConfigSource, plan_container
-from .controllers.common import is_terminating, workload_name
+from .clock import SimClock, rfc3339
+from .controllers.common import is_terminating
+from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
 from .controllers.endpoints import reconcile_endpoints
+from .controllers.hpa import reconcile_hpa
 from .controllers.job import reconcile_job, sync_job_status
 from .controllers.node_lifecycle import EVICTION_AFTER_S, evict_from_unreachable_nodes, reconcile_nodes
 from .controllers.pvc import reconcile_pvcs
@@ -30,14 +31,13 @@ from .controllers.replicaset import reconcile_replicaset, sync_replicaset_status
 from .controllers.statefulset import reconcile_statefulset, sync_statefulset_status
 from .events import EventRecorder
 from .images import ImageCatalog
-from .kubelet import ContainerDriver, ContainerRuntime, PodRuntime
-from .pod_status import derive_pod_status
+from .kubelet import ContainerRuntime, PodRuntime
+from .kubelets import LOG_GROUP_PREFIX, Kubelets  # noqa: F401  (LOG_GROUP_PREFIX: where tests read pod logs)
 from .printed_lines import RepeatedLine, print_due, print_line
 from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
 from .telemetry import TrafficModel
 
-LOG_GROUP_PREFIX = "/sre-lab"
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
 # Even when nothing is due, reconcile everything this often: a safety net for a moment the world
@@ -54,6 +54,7 @@ class World:
         self.informer = Informer(store)
         self.events = EventRecorder(store)
         self.scheduler = Scheduler(self)
+        self.kubelets = Kubelets(self)
         self.traffic_model = TrafficModel(self)
         self.runtimes: dict[str, PodRuntime] = {}
         self.retired_log_lines: list[tuple[str, str, datetime, str]] = []  # (group, stream, at, line) of gone pods
@@ -63,9 +64,11 @@ class World:
         self.replicaset_failures: dict[str, str] = {}
         self.deployment_progress: dict[str, datetime] = {}
         self.last_failed_scheduling: dict[str, datetime] = {}
+        self.wakeups: dict[str, datetime] = {}  # a controller's own next moment (a Job's back-off, a cron time)
+        self.hpa_state: dict[str, dict] = {}  # HPA uid -> its last sync and recent recommendations
+        self.cron_considered: dict[str, datetime] = {}  # CronJob uid -> the last scheduled time it acted on
         self.minute_tick = False
         self._serial = itertools.count(1)
-        self._ip_serial = itertools.count(10)
         self._synced_at: datetime | None = None
         self._last_full: datetime | None = None
         self._settled: tuple | None = None
@@ -131,6 +134,11 @@ class World:
             ready = all(self.container_ready(pod, rt, now) for rt in runtime.containers)
         self._ready_memo[uid] = ready
         return ready
+
+    def pod_usage(self, pod: dict) -> tuple[float, float] | None:
+        """(CPU millicores, memory MiB) the pod uses now, as metrics.k8s.io reports it; None without a sample."""
+        usage = self.traffic_model.pod_usage.get(pod["metadata"]["uid"])
+        return (usage.cpu_m, usage.memory_mib) if usage else None
 
     def pod_restarts(self, pod: dict) -> int:
         runtime = self.runtimes.get(pod["metadata"]["uid"])
@@ -209,28 +217,49 @@ class World:
         self._record_readiness_failures(now)
         self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
+        rescaled = any([reconcile_hpa(self, hpa, now) for hpa in self.list("HorizontalPodAutoscaler")])
+        if self._oom_kill(now) or rescaled:
+            self._reconcile(now)
+
+    def _oom_kill(self, now: datetime) -> bool:
+        """Containers whose load-driven working set reached their memory limit are OOM-killed now
+        (the kubelet plays the kill out on the next pass: exit 137, OOMKilled, restart with back-off)."""
+        killed = False
+        for uid, name in self.traffic_model.oom_due:
+            runtime = self.runtimes.get(uid)
+            rt = next((c for c in runtime.containers if c.name == name), None) if runtime else None
+            if rt is None or rt.state != "running" or rt.plan is None or rt.started_at is None:
+                continue
+            rt.plan.terminate_after_s = max(0.0, (now - rt.started_at).total_seconds())
+            rt.plan.exit_code, rt.plan.termination_reason, rt.plan.liveness_failure = 137, "OOMKilled", None
+            killed = True
+        self.traffic_model.oom_due = set()
+        return killed
 
     def _reconcile(self, now: datetime) -> None:
         reconcile_nodes(self, now)
         for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
             self._ready_memo.clear()
             changed = evict_from_unreachable_nodes(self, now)
+            for hpa in self.list("HorizontalPodAutoscaler"):
+                changed |= reconcile_hpa(self, hpa, now)
             for deploy in self.list("Deployment"):
                 changed |= reconcile_deployment(self, deploy, now)
             for rs in self.list("ReplicaSet"):
                 changed |= reconcile_replicaset(self, rs, now)
             for kind, reconcile in (("StatefulSet", reconcile_statefulset), ("DaemonSet", reconcile_daemonset),
-                                    ("Job", reconcile_job)):
+                                    ("CronJob", reconcile_cronjob), ("Job", reconcile_job)):
                 for obj in self.list(kind):
                     changed |= reconcile(self, obj, now)
             reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()
-            self._run_kubelets(now)
+            changed |= self.kubelets.run(now)  # a pod that finished: its Job counts it at once
             self._ready_memo.clear()
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
             changed |= reconcile_endpoints(self)
             self.traffic_model.update(now)
+            changed |= self._oom_kill(now)
             self._ready_memo.clear()
             if not changed:
                 break
@@ -258,7 +287,7 @@ class World:
             runtime = self.runtimes.get(pod["metadata"]["uid"])
             if runtime is None or pod["spec"].get("nodeName") in self.node_faults:
                 continue
-            for rt in runtime.containers:
+            for rt in (*runtime.init_containers, *runtime.containers):
                 plan = rt.plan
                 if rt.state == "running" and plan is not None and rt.started_at is not None:
                     if plan.terminate_after_s is not None:
@@ -276,6 +305,7 @@ class World:
                 moments.append(started + timedelta(seconds=int(deploy["spec"].get("progressDeadlineSeconds", 600)) + 1))
         if self.replicaset_failures:  # the ReplicaSet controller retries a rejected create
             moments.append(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+        moments.extend(self.wakeups.values())
         future = [m for m in moments if m > now]
         return min(future, default=now + timedelta(days=365))
 
@@ -317,9 +347,9 @@ class World:
 
     def _garbage_collect(self) -> None:
         """Owners deleted -> dependents deleted (foreground GC, simplified); runtimes of gone pods dropped."""
-        uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
-                for obj in self.list(kind)}
-        for kind in ("ReplicaSet", "Pod"):
+        uids = {obj["metadata"]["uid"] for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job",
+                                                     "CronJob") for obj in self.list(kind)}
+        for kind in ("ReplicaSet", "Job", "Pod"):
             for obj in self.list(kind):
                 refs = obj["metadata"].get("ownerReferences") or []
                 if refs and not any(ref.get("uid") in uids for ref in refs):
@@ -338,72 +368,7 @@ class World:
         runtime = self.runtimes.pop(uid, None)
         if runtime is None:
             return
-        for rt in runtime.containers:
+        for rt in (*runtime.init_containers, *runtime.containers):
             stream = f"{runtime.pod_name}/{rt.name}"
             self.retired_log_lines.extend((runtime.log_group, stream, at, text) for at, text in rt.outbox)
             rt.outbox.clear()
-
-    def _config_source(self) -> ConfigSource:
-        return ConfigSource(
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("ConfigMap")},
-            {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in self.list("Secret")},
-        )
-
-    def _run_kubelets(self, now: datetime) -> None:
-        config = self._config_source()
-        nodes = {n["metadata"]["name"]: n for n in self.list("Node")}
-        for pod in self.list("Pod"):
-            node_name = pod["spec"].get("nodeName")
-            if not node_name or node_name not in nodes:
-                continue
-            uid = pod["metadata"]["uid"]
-            runtime = self.runtimes.get(uid)
-            if runtime is None:
-                if node_name in self.node_faults:
-                    continue
-                scheduled_at = max(parse_rfc3339(pod["metadata"]["creationTimestamp"]), now - timedelta(seconds=1))
-                runtime = PodRuntime(uid=uid, ip=self._pod_ip(nodes[node_name]), started_at=scheduled_at,
-                                     log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}",
-                                     pod_name=pod["metadata"]["name"],
-                                     containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
-                                                                  next_attempt_at=scheduled_at)
-                                                 for c in pod["spec"].get("containers") or []])
-                self.runtimes[uid] = runtime
-            if node_name not in self.node_faults and not is_terminating(pod):
-                self._advance_pod(pod, runtime, nodes[node_name], config, now)
-            self._write_pod_status(pod, runtime, nodes[node_name], now)
-
-    def _pod_ip(self, node: dict) -> str:
-        index = sorted(n["metadata"]["name"] for n in self.list("Node")).index(node["metadata"]["name"])
-        serial = next(self._ip_serial)
-        return f"10.244.{index}.{serial % 250 + 2}"
-
-    def _advance_pod(self, pod: dict, runtime: PodRuntime, node: dict, config: ConfigSource, now: datetime) -> None:
-        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-        containers = {c["name"]: c for c in pod["spec"].get("containers") or []}
-        driver = ContainerDriver(name, namespace, pod["metadata"]["uid"], pod["spec"].get("restartPolicy", "Always"))
-        for rt in runtime.containers:
-            spec = containers.get(rt.name)
-            if spec is None:
-                continue
-            events = driver.advance(rt, now, lambda spec=spec: plan_container(spec, pod["spec"], namespace, self.catalog, config))
-            for event in events:
-                self.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
-                                   type_=event.type_, host=node["metadata"]["name"], count=event.count)
-
-    def _write_pod_status(self, pod: dict, runtime: PodRuntime, node: dict, now: datetime) -> None:
-        node_lost = node["metadata"]["name"] in self.node_faults
-        readiness = [(not node_lost) and self.container_ready(pod, rt, now) for rt in runtime.containers]
-        # Everything the status below is built from: unchanged means the stored status is current.
-        signature = (pod["metadata"].get("resourceVersion"), node_lost, tuple(readiness),
-                     tuple((rt.state, rt.reason, rt.message, rt.restart_count, rt.started_at, rt.exit_code)
-                           for rt in runtime.containers))
-        if runtime.status_signature == signature:
-            return
-        status = derive_pod_status(pod, runtime, node, readiness, node_lost)
-        if pod.get("status") != status:
-            pod["status"] = status
-            pod = self.store.update_status(pod)
-        signature = (pod["metadata"].get("resourceVersion"), *signature[1:])
-        runtime.status_signature = signature
-

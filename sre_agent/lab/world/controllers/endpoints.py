@@ -1,10 +1,30 @@
 """The Endpoints controller: each Service's Endpoints follow its selector and its pods'
-readiness (ready and not-ready addresses, target ports resolved)."""
+readiness (ready and not-ready addresses), with target ports resolved per pod as the real
+controller does: a numeric targetPort is listed as it is (whether anything listens there is found
+out at connect time), a named one is looked up in the pod's container ports -- a pod without that
+name is left out -- and pods that resolve to different numbers land in different subsets."""
 
 from __future__ import annotations
 
 from ..context import ClusterContext
 from .common import is_terminating
+
+
+def resolve_ports(service: dict, pod: dict) -> tuple[tuple[str | None, int, str], ...] | None:
+    """(name, port, protocol) of each Service port for this pod; None when a named port is missing."""
+    named = {(p.get("name"), p.get("protocol", "TCP")): p.get("containerPort")
+             for c in pod["spec"].get("containers") or [] for p in c.get("ports") or [] if p.get("name")}
+    resolved = []
+    for port in service["spec"].get("ports") or []:
+        target, protocol = port.get("targetPort", port.get("port")), port.get("protocol", "TCP")
+        if isinstance(target, str) and not target.isdigit():
+            number = named.get((target, protocol))
+            if number is None:
+                return None  # the endpoints controller: "Failed to find port for service"
+        else:
+            number = int(target)
+        resolved.append((port.get("name"), int(number), protocol))
+    return tuple(resolved)
 
 
 def reconcile_endpoints(world: ClusterContext) -> bool:
@@ -15,24 +35,23 @@ def reconcile_endpoints(world: ClusterContext) -> bool:
         if not selector:
             continue
         namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
-        ready, not_ready = [], []
+        groups: dict[tuple, tuple[list, list]] = {}
         for pod in world.pods_in(namespace):
             if is_terminating(pod) or not pod["status"].get("podIP"):
                 continue
             if any((pod["metadata"].get("labels") or {}).get(k) != v for k, v in selector.items()):
                 continue
+            ports = resolve_ports(service, pod)
+            if ports is None:
+                continue
             address = {"ip": pod["status"]["podIP"], "nodeName": pod["spec"].get("nodeName"),
                        "targetRef": {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": namespace,
                                      "uid": pod["metadata"]["uid"]}}
+            ready, not_ready = groups.setdefault(ports, ([], []))
             (ready if world.pod_ready(pod) else not_ready).append(address)
-        ports = []
-        for port in service["spec"].get("ports") or []:
-            target = port.get("targetPort", port.get("port"))
-            ports.append({"name": port.get("name"), "port": target if isinstance(target, int) else port.get("port"),
-                          "protocol": port.get("protocol", "TCP")})
         subsets = []
-        if ready or not_ready:
-            subset: dict = {"ports": ports}
+        for ports, (ready, not_ready) in sorted(groups.items(), key=lambda item: [p[1] for p in item[0]]):
+            subset: dict = {"ports": [{"name": n, "port": number, "protocol": protocol} for n, number, protocol in ports]}
             if ready:
                 subset["addresses"] = sorted(ready, key=lambda a: a["ip"])
             if not_ready:
