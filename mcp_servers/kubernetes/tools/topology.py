@@ -18,7 +18,9 @@ from .context import KubeTools, Name
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
-SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)")
+# A Service name is a DNS-1035 label: it starts with a letter -- so a time ("22:00") or an address
+# ("10.0.0.5:5432") is not read as a call to a Service.
+SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z][a-z0-9-]*)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)")
 
 
 class PodPlacement(Row):

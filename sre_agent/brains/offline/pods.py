@@ -23,9 +23,9 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
     limits = {c["name"]: ((c.get("resources") or {}).get("limits") or {}) for c in (obj.get("spec") or {}).get("containers") or []}
     for container in status.get("containerStatuses") or []:
         waiting = (container.get("state") or {}).get("waiting") or {}
-        last = (container.get("lastState") or {}).get("terminated") or {}
         ended = (container.get("state") or {}).get("terminated") or {}
-        if not last and ended.get("exitCode") and ended.get("reason") != "OOMKilled":
+        last = (container.get("lastState") or {}).get("terminated") or ended
+        if ended.get("exitCode") and ended.get("reason") != "OOMKilled" and container.get("restartCount", 0) == 0:
             # Ended for good (restartPolicy Never: a Job's or a bare pod's container is not restarted).
             await _failed_container(namespace, pod, workload, container["name"], ended, calls, ev)
             continue
