@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, answer, call, evidence_of, prompt_text, structured, tool_results
 
@@ -47,7 +48,7 @@ class ReadOnlyTools:
 
 
 def sre(messages, bound):
-    if "FindingsReport" in bound:
+    if bound == ["FindingsReport"]:
         pods = evidence_of(prompt_text(messages), "get_resources")
         return structured("FindingsReport", findings=[
             {"resource": "shop/Deployment/catalog", "signal": "ImagePullBackOff", "severity": "critical",
@@ -66,11 +67,17 @@ def test_only_read_only_tools_are_bound_and_a_write_is_refused():
     task = Task(agent="kubernetes", target="shop/Service/frontend", question="why 5xx")
     result = asyncio.run(brain.investigate(task, state, tools))
 
-    assert {name for names, _ in model.log if "FindingsReport" not in names for name in names} == {"get_resources",
-                                                                                                 "describe"}
+    # Every turn offers the same tools (the cached prefix): the read-only ones and the report; the
+    # report turn is made to call FindingsReport.
+    assert {tuple(names) for names, _ in model.log} == {("get_resources", "describe", "FindingsReport"), ("FindingsReport",)}
     assert tools.calls == ["get_resources"]  # rollout_undo never reached the tools
     refused = [m for _, messages in model.log for m in tool_results(messages) if m.name == "rollout_undo"]
-    assert refused and "is not a tool you have" in refused[0].text
+    assert refused and "is not a tool you have" in refused[0].text and refused[0].status == "error"
+    ran = [m for _, messages in model.log for m in tool_results(messages) if m.name == "get_resources"]
+    assert ran and ran[0].status == "success"
+    # The report is asked in the same conversation: the model reads the tool results it was shown.
+    report_request = model.log[-1][1]
+    assert any(isinstance(m, ToolMessage) and "ImagePullBackOff" in m.text for m in report_request)
     assert [(r.tool, r.brain, r.args) for r in result.records] == [("get_resources", "llm",
                                                                    {"kind": "pods", "namespace": "shop"})]
     [finding] = result.findings

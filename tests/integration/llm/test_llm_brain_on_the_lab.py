@@ -54,9 +54,11 @@ class ScriptedSre:
             # The same question every time: the brain must take the repeat as "done".
             return structured("RouteDecision", done=False, agent="kubernetes", target="shop/Service/frontend",
                               question="why does the storefront fail", reason="the alarm is on it")
-        if "FindingsReport" in bound:
+        if bound == ["FindingsReport"]:
             pods = evidence_of(text, "get_resources")
-            pulling = re.search(r'"status": "(ImagePullBackOff|ErrImagePull)"', text)
+            # The report is asked in the conversation the tools answered in: the results are right there.
+            shown = "\n".join(m.text for m in tool_results(messages))
+            pulling = re.search(r'"status": "(ImagePullBackOff|ErrImagePull)"', shown)
             findings = [{"resource": "catalog", "signal": "Broken", "summary": "not a resource id", "evidence": pods}]
             if pods and pulling:
                 findings += [
@@ -137,9 +139,9 @@ def investigate(server: HttpServerProcess, state_dir: Path, primary_respond, fal
     fallback = ScriptedChatModel(respond=fallback_respond, model_id=FALLBACK_ID) if fallback_respond else None
 
     def builder(expected: str, model: ScriptedChatModel):
-        def build(model_id, env):
+        def build(model_id, env, limits):
             assert model_id == expected, f"the model id comes from the llm settings, got {model_id}"
-            return model
+            return model_id, model
         return build
 
     llm = LlmSettings(bedrock_model=PRIMARY_ID, backoff_s=0.01,
@@ -192,7 +194,7 @@ def test_specialist_sees_only_read_tools_and_a_write_call_is_refused(annotated, 
     assert {"rollout_undo", "set_image"} <= listed  # the server offers writes ...
     bound = {name for names, _ in llm_run.primary.log if "describe" in names for name in names}
     assert bound and not bound & {"rollout_undo", "set_image"}  # ... the specialist never gets them
-    assert bound == read_only
+    assert bound == read_only | {"FindingsReport"}
     refused = [m for _, messages in llm_run.primary.log for m in tool_results(messages) if m.name == "rollout_undo"]
     assert refused and "is not a tool you have" in refused[0].text
     assert "rollout_undo" not in {r.tool for r in llm_run.state.tool_calls}
@@ -266,8 +268,8 @@ def test_an_invalid_category_falls_back_to_the_offline_diagnosis_for_that_step(a
 def test_without_read_only_annotations_the_specialist_gets_no_tools(llm_run, listed_tools):
     """The safe default: a tool that does not say it is read-only may write, so it is never given."""
     listed, read_only = listed_tools
-    bound = {name for names, _ in llm_run.primary.log if "FindingsReport" not in names for name in names}
-    assert not bound - read_only - {"RouteDecision", "DiagnosisAnswer"}
+    bound = {name for names, _ in llm_run.primary.log for name in names}
+    assert not bound - read_only - {"RouteDecision", "DiagnosisAnswer", "FindingsReport"}
     if not read_only:
         assert not llm_run.state.tool_calls
         assert any("offers no read-only tools" in n for n in llm_run.state.notes)

@@ -1,0 +1,50 @@
+"""Prompt caching: marking the stable prefix of a request so the provider reads it from its cache.
+
+Providers cache a request's prefix in the order tools -> system -> messages. A mark on the system
+prompt caches the tool definitions and the instructions (static for a specialist); a mark on the
+last message caches the conversation so far, so each turn of a tool loop pays full price only for
+what the previous turn added. Anthropic takes `cache_control` on a content block; Bedrock Converse a
+`cachePoint` block after it; OpenAI-compatible servers cache prefixes on their own and need no mark.
+Both providers allow four marks per request; two are used here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+
+ANTHROPIC_MARK = {"type": "ephemeral"}
+BEDROCK_MARK = {"cachePoint": {"type": "default"}}
+
+
+def _blocks(content: str | list) -> list[Any]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def _marked(message: BaseMessage, provider: str) -> BaseMessage:
+    if not message.content:
+        return message
+    blocks = _blocks(message.content)
+    if provider == "anthropic":
+        last = blocks[-1]
+        if not isinstance(last, dict):
+            return message
+        blocks[-1] = {**last, "cache_control": ANTHROPIC_MARK}
+    elif provider == "bedrock":
+        blocks.append(dict(BEDROCK_MARK))  # langchain-aws lifts it out of a tool result, beside the toolResult
+    else:
+        return message
+    return message.model_copy(update={"content": blocks})
+
+
+def with_cache_marks(messages: list[BaseMessage], provider: str, enabled: bool = True) -> list[BaseMessage]:
+    """A copy of `messages` as sent: the system prompt and the last message marked cacheable. The
+    conversation itself keeps plain content, so a fallback to another provider starts unmarked."""
+    if not enabled or provider not in ("anthropic", "bedrock") or not messages:
+        return messages
+    out = list(messages)
+    if isinstance(out[0], SystemMessage):
+        out[0] = _marked(out[0], provider)
+    if len(out) > 2 and not isinstance(out[-1], AIMessage):  # a first question is not worth a cache write
+        out[-1] = _marked(out[-1], provider)
+    return out
