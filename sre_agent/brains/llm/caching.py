@@ -13,6 +13,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
+from .redaction import redact_messages
+
 ANTHROPIC_MARK = {"type": "ephemeral"}
 BEDROCK_MARK = {"cachePoint": {"type": "default"}}
 
@@ -35,6 +37,11 @@ def _marked(message: BaseMessage, provider: str) -> BaseMessage:
     else:
         return message
     return message.model_copy(update={"content": blocks})
+
+
+def outgoing(messages: list[BaseMessage], provider: str, caching: bool = True) -> list[BaseMessage]:
+    """The request as sent: secret shapes masked (the last pass), then cache marks."""
+    return with_cache_marks(redact_messages(messages), provider, caching)
 
 
 def with_cache_marks(messages: list[BaseMessage], provider: str, enabled: bool = True) -> list[BaseMessage]:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage
 
 from ...tracing import active_tracer
-from .caching import with_cache_marks
+from .caching import outgoing
 from .providers import ModelHandle
 from .repair import repair_request
 from .settings import LlmSettings
@@ -210,7 +210,7 @@ async def ask_structured(chain: ModelChain, step: str, schema: type[T], messages
 
     async def call(handle: ModelHandle) -> tuple[T, AIMessage]:
         runnable = handle.model.with_structured_output(schema, include_raw=True, **handle.structured_kwargs)
-        out = await runnable.ainvoke(with_cache_marks(messages, handle.provider, chain.settings.prompt_caching))
+        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching))
         raw, parsed = out.get("raw"), out.get("parsed")
         if out.get("parsing_error") is not None or not isinstance(parsed, schema):
             why = out.get("parsing_error") or "no structured answer"

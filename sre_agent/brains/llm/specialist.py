@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ...contracts import Finding, ToolCallRecord
 from ...graph.ports import Tools
 from ...graph.state import SERVER_OF_AGENT, Investigation, Task
-from .caching import with_cache_marks
+from .caching import outgoing
 from .context import evidence_line, findings_block, incident_block, task_block
 from .grounding import Grounding
 from .prompts import facts, load_prompt
@@ -76,7 +76,7 @@ class SpecialistRun:
         return self
 
     def _send(self, handle: ModelHandle, messages: list[BaseMessage]) -> list[BaseMessage]:
-        return with_cache_marks(messages, handle.provider, self.settings.prompt_caching)
+        return outgoing(messages, handle.provider, self.settings.prompt_caching)
 
     def _bind(self, handle: ModelHandle) -> Any:
         # One binding per model, the same tool list for every turn and the report: a changed tool list

@@ -61,3 +61,21 @@ def test_trimming_keeps_the_question_and_recent_turns_and_cuts_long_results():
     assert all(len(m.text) < TRIMMED_TOOL_RESULT_CHARS + 100 for m in trimmed if isinstance(m, ToolMessage))
     repair_request(messages)  # in place: the request closure holds this very list
     assert len(messages) == 2 + 2 * 6
+
+
+def test_secret_shapes_are_masked_in_everything_sent_but_diagnostic_ids_survive():
+    from sre_agent.brains.llm.caching import outgoing
+
+    alarm = ("Alarm: db connection postgres://app:hunter2@db:5432/x failed; token Bearer abcdefghijklmnop1234; "
+             "key AKIAABCDEFGHIJKLMNOP; image sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08; "
+             "trace 1-5f84c7a3-6c1d2e3f4a5b6c7d8e9f0a1b")
+    messages = [SystemMessage("s"), HumanMessage(alarm),
+                AIMessage("", tool_calls=[{"name": "t", "args": {"q": "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"}, "id": "c1"}]),
+                ToolMessage("ok", tool_call_id="c1")]
+    sent = outgoing(messages, "anthropic")
+    text = sent[1].text
+    assert "hunter2" not in text and "abcdefghijklmnop1234" not in text and "AKIAABCDEFGHIJKLMNOP" not in text
+    assert "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" in text
+    assert "1-5f84c7a3-6c1d2e3f4a5b6c7d8e9f0a1b" in text
+    assert sent[2].tool_calls[0]["args"] == {"q": "***redacted***"}
+    assert "hunter2" in messages[1].text  # the conversation itself is left as it was; only what is sent is masked
