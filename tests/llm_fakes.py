@@ -43,7 +43,8 @@ class ScriptedChatModel(BaseChatModel):
 
     def bind_tools(self, tools, *, tool_choice=None, **kwargs):
         """A tool_choice naming one tool leaves the model only that tool to answer with, so `bound` is just it."""
-        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
+        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools
+                 if not (isinstance(t, dict) and "cachePoint" in t)]  # a Bedrock cache mark, not a tool
         return self.model_copy(update={"bound": [tool_choice] if tool_choice in names else names})
 
 

@@ -37,9 +37,14 @@ ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 4
                     500: "api_error", 529: "overloaded_error"}
 
 
+# A segment that keys the cache but is not sent as tokens: the tool choice. Changing it (the forced
+# report turn) invalidates the cached messages, not the tools and system prompt, as Anthropic documents.
+UNCOUNTED = "\x00"
+
+
 def count_tokens(text: str) -> int:
     """About four characters a token: the providers' own rule of thumb (no tokenizer files offline)."""
-    return -(-len(text) // 4)
+    return 0 if text.startswith(UNCOUNTED) else -(-len(text) // 4)
 
 
 @dataclass
@@ -105,6 +110,7 @@ def _anthropic(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[s
     blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system
     conversation = [{"role": "system", "content": "".join(b.get("text", "") for b in blocks)}] if blocks else []
     segments += [(b.get("text", ""), "cache_control" in b) for b in blocks]
+    segments.append((UNCOUNTED + json.dumps(body.get("tool_choice"), sort_keys=True), False))
     for message in body.get("messages") or []:
         content = message.get("content")
         content = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
@@ -143,6 +149,7 @@ def _bedrock(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str
             system_text.append(block["text"])
             segments.append((block["text"], False))
     conversation = [{"role": "system", "content": "".join(system_text)}] if system_text else []
+    segments.append((UNCOUNTED + json.dumps(config.get("toolChoice"), sort_keys=True), False))
     for message in body.get("messages") or []:
         text, calls = [], []
         for block in message.get("content") or []:
@@ -204,25 +211,32 @@ class PromptCache:
         self.lock = threading.Lock()
 
     def usage(self, segments: list[tuple[str, bool]], automatic: bool) -> tuple[int, int, int]:
-        """(tokens sent, read from the cache, written to it)."""
+        """(tokens sent, read from the cache, written to it). As Anthropic and Bedrock do it, a mark
+        writes the prefix up to it, and a lookup also finds a prefix written earlier at any block
+        boundary before the last mark (up to 20 blocks back from it): last turn's mark is found from
+        this turn's."""
         counts = [count_tokens(text) for text, _ in segments]
         total = sum(counts)
         digest = hashlib.sha256()
-        marks: list[tuple[str, int]] = []  # (prefix hash, tokens up to and including this segment)
+        boundaries: list[tuple[str, int, bool]] = []  # (prefix hash, tokens up to here, marked here)
         running = 0
         for (text, marked), tokens in zip(segments, counts, strict=True):
             digest.update(text.encode())
             running += tokens
-            if marked or automatic:
-                marks.append((digest.copy().hexdigest(), running))
+            boundaries.append((digest.copy().hexdigest(), running, marked or automatic))
+        marked_at = [i for i, (_, _, marked) in enumerate(boundaries) if marked]
+        if not marked_at:
+            return total, 0, 0
+        lookable = {i for m in marked_at for i in range(max(0, m - 20), m + 1)}
         with self.lock:
-            read = max((tokens for key, tokens in marks if key in self.prefixes), default=0)
+            read = max((boundaries[i][1] for i in lookable if boundaries[i][0] in self.prefixes), default=0)
             if automatic:
                 read = read // 128 * 128 if read >= self.min_cacheable else 0
-                self.prefixes.update(key for key, _ in marks)
+                self.prefixes.update(key for key, _, _ in boundaries)
                 return total, read, 0
             written = 0
-            for key, tokens in marks:
+            for i in marked_at:
+                key, tokens, _ = boundaries[i]
                 if tokens >= self.min_cacheable and tokens > read and key not in self.prefixes:
                     self.prefixes.add(key)
                     written = max(written, tokens - read)

@@ -1,11 +1,12 @@
 """Prompt caching: marking the stable prefix of a request so the provider reads it from its cache.
 
-Providers cache a request's prefix in the order tools -> system -> messages. A mark on the system
-prompt caches the tool definitions and the instructions (static for a specialist); a mark on the
+Providers cache a request's prefix in the order tools -> system -> messages. A mark after the tool
+definitions lets two specialists of one server (metrics and logs share CloudWatch's tools) share
+them; a mark on the system prompt caches the instructions (static per specialist); a mark on the
 last message caches the conversation so far, so each turn of a tool loop pays full price only for
-what the previous turn added. Anthropic takes `cache_control` on a content block; Bedrock Converse a
-`cachePoint` block after it; OpenAI-compatible servers cache prefixes on their own and need no mark.
-Both providers allow four marks per request; two are used here."""
+what the previous turn added. Anthropic takes `cache_control` on a content block or tool; Bedrock
+Converse a `cachePoint` block after it; OpenAI-compatible servers cache prefixes on their own and
+need no mark. Both providers allow four marks per request; three are used here."""
 
 from __future__ import annotations
 
@@ -55,3 +56,18 @@ def with_cache_marks(messages: list[BaseMessage], provider: str, enabled: bool =
     if len(out) > 2 and not isinstance(out[-1], AIMessage):  # a first question is not worth a cache write
         out[-1] = _marked(out[-1], provider)
     return out
+
+
+def cacheable_tools(tools: list[Any], provider: str, enabled: bool = True) -> list[Any]:
+    """The tool list to bind, with a cache mark after the last definition."""
+    if not enabled or not tools:
+        return tools
+    if provider == "bedrock":
+        return [*tools, dict(BEDROCK_MARK)]
+    if provider == "anthropic":
+        from langchain_anthropic.chat_models import convert_to_anthropic_tool
+
+        converted = [dict(convert_to_anthropic_tool(tool)) for tool in tools]
+        converted[-1]["cache_control"] = ANTHROPIC_MARK
+        return converted
+    return tools

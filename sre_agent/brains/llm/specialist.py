@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ...contracts import Finding, ToolCallRecord
 from ...graph.ports import Tools
 from ...graph.state import SERVER_OF_AGENT, Investigation, Task
-from .caching import outgoing
+from .caching import cacheable_tools, outgoing
 from .context import evidence_line, findings_block, incident_block, task_block
 from .grounding import Grounding
 from .prompts import facts, load_prompt
@@ -82,8 +82,11 @@ class SpecialistRun:
         # One binding per model, the same tool list for every turn and the report: a changed tool list
         # would change the cached prefix.
         if handle.label not in self._bound:
-            self._bound[handle.label] = handle.model.bind_tools([*self.tools, FindingsReport])
+            self._bound[handle.label] = handle.model.bind_tools(self._tools_for(handle))
         return self._bound[handle.label]
+
+    def _tools_for(self, handle: ModelHandle) -> list[Any]:
+        return cacheable_tools([*self.tools, FindingsReport], handle.provider, self.settings.prompt_caching)
 
     async def _report(self, messages: list[BaseMessage], values: dict[str, str]) -> tuple[FindingsReport, ModelHandle]:
         index = [f"You are the {self.agent} agent. Your tool calls (cite these ids as evidence):",
@@ -92,7 +95,7 @@ class SpecialistRun:
         messages.append(HumanMessage("\n".join(index) + "\n\n" + load_prompt("report", values, self.settings.prompts_dir)))
 
         async def call(handle: ModelHandle) -> tuple[FindingsReport, AIMessage]:
-            bound = handle.model.bind_tools([*self.tools, FindingsReport], tool_choice="FindingsReport")
+            bound = handle.model.bind_tools(self._tools_for(handle), tool_choice="FindingsReport")
             raw = await bound.ainvoke(self._send(handle, messages))
             chosen = next((c for c in raw.tool_calls if c["name"] == "FindingsReport"), None)
             if chosen is None:
