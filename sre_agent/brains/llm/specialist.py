@@ -75,8 +75,8 @@ class SpecialistRun:
                           f"reported {len(self.findings)} finding(s)" + (f"; {closing}" if closing.startswith("(") else ""))
         return self
 
-    def _send(self, handle: ModelHandle, messages: list[BaseMessage]) -> list[BaseMessage]:
-        return outgoing(messages, handle.provider, self.settings.prompt_caching)
+    def _send(self, handle: ModelHandle, messages: list[BaseMessage], last_turn: bool = False) -> list[BaseMessage]:
+        return outgoing(messages, handle.provider, self.settings.prompt_caching, last_turn=last_turn)
 
     def _bind(self, handle: ModelHandle) -> Any:
         # One binding per model, the same tool list for every turn and the report: a changed tool list
@@ -96,7 +96,8 @@ class SpecialistRun:
 
         async def call(handle: ModelHandle) -> tuple[FindingsReport, AIMessage]:
             bound = handle.model.bind_tools(self._tools_for(handle), tool_choice="FindingsReport")
-            raw = await bound.ainvoke(self._send(handle, messages))
+            # Its forced tool_choice invalidates the cached conversation anyway, and nothing follows it.
+            raw = await bound.ainvoke(self._send(handle, messages, last_turn=True))
             chosen = next((c for c in raw.tool_calls if c["name"] == "FindingsReport"), None)
             if chosen is None:
                 raise UnusableAnswer("the answer is not a FindingsReport call", raw)
