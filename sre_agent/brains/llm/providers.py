@@ -109,11 +109,21 @@ def _build_bedrock(model_id: str | None, env: Mapping[str, str], limits: ModelLi
                                   "bedrock:InvokeModel / bedrock:Converse")
     from langchain_aws import ChatBedrockConverse
 
-    # The endpoint override is read from `env` (not only by boto3 from os.environ), so a run's own
-    # environment -- the lab's, a test's -- decides where SigV4-signed Converse requests go.
     return model_id, ChatBedrockConverse(model=model_id, region_name=region, temperature=0, max_tokens=limits.max_tokens,
-                                         endpoint_url=env.get(BEDROCK_ENDPOINT_VARIABLE) or None,
-                                         config=botocore_config(limits))
+                                         endpoint_url=bedrock_endpoint(env, region), config=botocore_config(limits))
+
+
+def bedrock_endpoint(env: Mapping[str, str], region: str) -> str | None:
+    """Where SigV4-signed Converse requests go: AWS_ENDPOINT_URL_BEDROCK_RUNTIME when set (a VPC endpoint,
+    a gateway, a test server), read from `env` so a run's own environment decides. The catch-all
+    AWS_ENDPOINT_URL is not followed: it points every AWS client at the lab's moto server, which has
+    no Bedrock -- a run there stalled on it and fell back to the offline brain -- so with it set,
+    Bedrock goes to its regional endpoint."""
+    if env.get(BEDROCK_ENDPOINT_VARIABLE):
+        return env[BEDROCK_ENDPOINT_VARIABLE]
+    if env.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL"):
+        return f"https://bedrock-runtime.{region}.amazonaws.com"
+    return None
 
 
 def _build_anthropic(model_id: str | None, env: Mapping[str, str], limits: ModelLimits) -> tuple[str, BaseChatModel]:

@@ -51,6 +51,7 @@ def test_an_explicit_bedrock_model_is_used_as_given(aws_credentials):
     assert handle.model_id == "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
+@pytest.mark.slow  # imports both SDKs (seconds on a busy machine); the wire tests build them too
 def test_anthropic_and_openai_clients_do_not_retry_on_their_own():
     limits = LlmSettings(call_timeout_s=30, max_tokens=1024)
     anthropic = build_model("anthropic", "claude-sonnet-4-5-20250929",
@@ -59,3 +60,12 @@ def test_anthropic_and_openai_clients_do_not_retry_on_their_own():
     assert anthropic.anthropic_api_url == "http://127.0.0.1:9"
     openai = build_model("openai", "qwen2.5", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, limits).model
     assert (openai.max_retries, openai.max_tokens, openai.request_timeout) == (0, 1024, 30)
+
+
+def test_the_labs_catch_all_aws_endpoint_does_not_capture_bedrock(aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")  # the lab's moto server
+    model = build_model("bedrock", None, {"AWS_REGION": "us-east-1"}).model
+    assert model.bedrock_client.meta.endpoint_url == "https://bedrock-runtime.us-east-1.amazonaws.com"
+    gateway = build_model("bedrock", None, {"AWS_REGION": "us-east-1",
+                                            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://127.0.0.1:9"}).model
+    assert gateway.bedrock_client.meta.endpoint_url == "http://127.0.0.1:9"
