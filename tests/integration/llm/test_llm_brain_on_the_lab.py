@@ -273,3 +273,33 @@ def test_without_read_only_annotations_the_specialist_gets_no_tools(llm_run, lis
     if not read_only:
         assert not llm_run.state.tool_calls
         assert any("offers no read-only tools" in n for n in llm_run.state.notes)
+
+
+# --- the whole run over a provider's real wire ---------------------------------------------------------
+
+def test_a_bedrock_run_on_the_lab_over_the_converse_wire_is_counted_cached_and_grounded(annotated, kubernetes_server,
+                                                                                        tmp_path, monkeypatch):
+    """The graph, the Kubernetes MCP server and the Bedrock client for real; only the model's choices
+    are scripted (wire_sre.py), behind SigV4-signed Converse on loopback."""
+    from provider_wire import ScriptedProviderServer
+
+    from .wire_sre import wire_sre
+
+    with ScriptedProviderServer(wire_sre) as provider:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIALABWIRE")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "lab-wire-secret")
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", provider.base_url)
+        servers = {"kubernetes": ServerConnection(transport="streamable_http", url=kubernetes_server.url, token=TOKEN)}
+        options = RunOptions(brain="bedrock", llm=LlmSettings(), remediation="off", servers=servers, state_dir=tmp_path)
+        result, state = asyncio.run(run_investigation(incident(), options))
+    answered = [e for e in provider.exchanges if e.status == 200]
+    assert answered and not provider.errors and {e.protocol for e in provider.exchanges} == {"bedrock"}
+    assert result.llm.model == "bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert result.llm.input_tokens == sum(e.input_tokens for e in answered)
+    assert result.llm.output_tokens == sum(e.output_tokens for e in answered)
+    assert state.tool_calls and all(r.brain == "llm" for r in state.tool_calls)
+    assert any(f.agent == "kubernetes" and f.details.get("brain") == "llm" for f in state.findings)
+    kubernetes_turns = [e for e in answered if "toolConfig" in e.body and len(e.body["toolConfig"]["tools"]) > 3]
+    assert kubernetes_turns[1].cache_read >= kubernetes_turns[0].cache_write > 0  # the second turn reads the first's prefix
+    assert any(n.startswith("llm usage:") for n in state.notes)
