@@ -63,12 +63,15 @@ class SpecialistRun:
                               "connected, or no tool declares readOnlyHint); question unanswered")
             return self
         values = facts(self.settings.max_tool_calls)
+        # The findings rules are part of the (static, cached) system prompt: the model may end its loop
+        # with the FindingsReport call itself, which saves the separate report turn.
+        instructions = "\n\n".join(load_prompt(name, values, self.settings.prompts_dir) for name in (self.agent, "report"))
         messages: list[BaseMessage] = [
-            SystemMessage(load_prompt(self.agent, values, self.settings.prompts_dir)),
+            SystemMessage(instructions),
             HumanMessage("\n\n".join([incident_block(self.state), findings_block(self.state.findings), task_block(self.task)])),
         ]
-        closing = await self._tool_loop(messages)
-        report, handle = await self._report(messages, values)
+        closing, early = await self._tool_loop(messages)
+        report, handle = early or await self._report(messages)
         self.findings, notes = Grounding(self.agent, self.state, self.records, self.data, handle.label).accept(report.findings)
         self.notes += notes
         self.notes.append(f"{self.agent}: llm ({handle.label}) made {len(self.records)} tool call(s), "
@@ -88,11 +91,13 @@ class SpecialistRun:
     def _tools_for(self, handle: ModelHandle) -> list[Any]:
         return cacheable_tools([*self.tools, FindingsReport], handle.provider, self.settings.prompt_caching)
 
-    async def _report(self, messages: list[BaseMessage], values: dict[str, str]) -> tuple[FindingsReport, ModelHandle]:
+    async def _report(self, messages: list[BaseMessage]) -> tuple[FindingsReport, ModelHandle]:
+        """The model stopped without a FindingsReport: ask for it, in the same conversation."""
         index = [f"You are the {self.agent} agent. Your tool calls (cite these ids as evidence):",
                  *(evidence_line(record) for record in self.records)] if self.records else \
                 [f"You are the {self.agent} agent. You made no tool calls."]
-        messages.append(HumanMessage("\n".join(index) + "\n\n" + load_prompt("report", values, self.settings.prompts_dir)))
+        messages.append(HumanMessage("\n".join(index) + "\n\nYour tool calls are done. Call `FindingsReport` now "
+                                     "(and no other tool), following the findings rules in your instructions."))
 
         async def call(handle: ModelHandle) -> tuple[FindingsReport, AIMessage]:
             bound = handle.model.bind_tools(self._tools_for(handle), tool_choice="FindingsReport")
@@ -108,8 +113,9 @@ class SpecialistRun:
 
         return await self.chain.ask(f"{self.agent} report", call, repair=lambda: repair_request(messages))
 
-    async def _tool_loop(self, messages: list[BaseMessage]) -> str:
-        """Let the model call tools until it stops or the budget is spent; returns its closing words."""
+    async def _tool_loop(self, messages: list[BaseMessage]) -> tuple[str, tuple[FindingsReport, ModelHandle] | None]:
+        """Let the model call tools until it reports, stops or the budget is spent: (its closing
+        words, the FindingsReport it ended with, if any)."""
 
         async def turn(handle: ModelHandle) -> tuple[AIMessage, AIMessage]:
             answer = await self._bind(handle).ainvoke(self._send(handle, messages))
@@ -117,29 +123,34 @@ class SpecialistRun:
 
         # Refused calls do not use the tool budget, so turns are capped separately.
         for _ in range(self.settings.max_tool_calls + 2):
-            answer, _handle = await self.chain.ask(f"{self.agent} agent", turn, repair=lambda: repair_request(messages))
+            answer, handle = await self.chain.ask(f"{self.agent} agent", turn, repair=lambda: repair_request(messages))
             for index, call in enumerate([*answer.tool_calls, *answer.invalid_tool_calls]):
                 call["id"] = call.get("id") or f"call-{len(messages)}-{index}"  # some local servers omit ids
             messages.append(answer)
             if not answer.tool_calls and not answer.invalid_tool_calls:
-                return answer.text
+                return answer.text, None
+            report = next((c for c in answer.tool_calls if c["name"] == FindingsReport.__name__), None)
+            if report is not None:
+                try:  # the conversation ends here, so the answer's other calls (if any) need no results
+                    return "", (FindingsReport.model_validate(report["args"]), handle)
+                except ValidationError as exc:
+                    self.notes.append(f"{self.agent}: the model's FindingsReport did not validate; asked again")
+                    invalid = f"error: this FindingsReport is not valid ({str(exc)[:300]}); call it again, corrected"
             for bad in answer.invalid_tool_calls:
                 why = bad.get("error") or "malformed arguments"
                 messages.append(ToolMessage(content=f"error: the call could not be read ({why}); send the arguments "
                                             "as one JSON object", status="error", tool_call_id=bad["id"],
                                             name=bad.get("name") or "unknown"))
             for call in answer.tool_calls:
-                content, ok = await self._run(call["name"], call.get("args"))
+                content, ok = (invalid, False) if call is report else await self._run(call["name"], call.get("args"))
                 messages.append(ToolMessage(content=content, tool_call_id=call["id"], name=call["name"],
                                             status="success" if ok else "error"))
             if len(self.records) >= self.settings.max_tool_calls:
-                return f"(stopped: the budget of {self.settings.max_tool_calls} tool calls is spent)"
-        return "(stopped: too many turns without a conclusion)"
+                return f"(stopped: the budget of {self.settings.max_tool_calls} tool calls is spent)", None
+        return "(stopped: too many turns without a conclusion)", None
 
     async def _run(self, name: str, args: Any) -> tuple[str, bool]:
         """What the model reads back for one call, and whether the call ran and succeeded."""
-        if name == FindingsReport.__name__:
-            return "error: not yet -- you will be asked for the FindingsReport when you stop calling tools", False
         if name not in self.allowed:
             return (f"error: {name!r} is not a tool you have. Your tools (read-only, server {self.server}): "
                     f"{', '.join(sorted(self.allowed))}"), False

@@ -44,7 +44,8 @@ def measure(scenario_id: str, provider: str, caching: bool) -> dict:
         os.environ.setdefault("AWS_REGION", "us-east-1")
         try:
             llm = LlmSettings(bedrock_model=MODELS["bedrock"], anthropic_model=MODELS["anthropic"],
-                              openai_model=MODELS["openai"], prompt_caching=caching, retries=0)
+                              openai_model=MODELS["openai"], prompt_caching=caching, retries=0,
+                              prompts_dir=HERE.parents[2] / "prompts")  # this checkout's prompts
             row = run_scenario(loaded, brain=provider, llm=llm, lab_speed=120, verify_timeout_s=20)
         finally:
             os.environ.clear()

@@ -84,11 +84,11 @@ def specialist(messages: list[dict], tools: list[str]) -> Reply:
         plan = plan + ([("get_runbook", {"runbook_id": hits[0]})] if hits else [])
     if turn < len(plan):
         return Reply(calls=[plan[turn]])
-    return Reply(text="that is what the tools show")
+    return report(messages)  # ends its loop with the report, as the instructions ask
 
 
 def report(messages: list[dict]) -> Reply:
-    findings = []
+    findings: list[dict] = []
     target = re.search(r"^Target: (\S+)", _users(messages), re.M)
     for evidence, data in _results(messages):
         if not isinstance(data, dict):

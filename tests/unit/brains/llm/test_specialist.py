@@ -5,6 +5,7 @@ other tool is refused, and its report is grounded in what the calls returned."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from datetime import UTC, datetime
 
 from langchain_core.messages import ToolMessage
@@ -91,3 +92,25 @@ def test_a_server_without_read_only_tools_leaves_the_question_unanswered_and_say
     result = asyncio.run(brain.investigate(Task(agent="metrics", target="shop", question="q"), state, ReadOnlyTools()))
     assert not result.records and not model.log
     assert any("offers no read-only tools" in n for n in brain.take_spend().notes)
+
+
+def test_a_model_that_ends_its_loop_with_the_report_saves_the_report_turn():
+    def reporting_sre(messages, bound):
+        if not tool_results(messages):
+            return answer(call("get_resources", kind="pods", namespace="shop"))
+        evidence = [m.text.split("]")[0].lstrip("[") for m in tool_results(messages)]
+        return structured("FindingsReport", findings=[{"resource": "shop/Deployment/catalog", "signal": "ImagePullBackOff",
+                                                       "summary": "catalog pods cannot pull", "evidence": evidence}])
+
+    model = ScriptedChatModel(respond=reporting_sre)
+    # This checkout's prompts (a shared editable install may map the package to another checkout's).
+    prompts = Path(__file__).resolve().parents[4] / "prompts"
+    brain = make_llm_brain("bedrock", model=model, settings=LlmSettings(prompts_dir=prompts))
+    state = Investigation(incident=Incident(id="i", title="t", started_at=NOW, window_start=NOW, window_end=NOW))
+    result = asyncio.run(brain.investigate(Task(agent="kubernetes", target="shop", question="q"), state, ReadOnlyTools()))
+    assert len(model.log) == 2  # one tool turn, then the report in the loop: no forced report turn
+    assert all(names != ["FindingsReport"] for names, _ in model.log)
+    [finding] = result.findings
+    assert (finding.signal, finding.evidence) == ("ImagePullBackOff", ["ev-1"])
+    system = model.log[0][1][0].text
+    assert "call `FindingsReport`" in system  # the findings rules travel in the cached system prompt
