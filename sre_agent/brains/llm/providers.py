@@ -62,21 +62,25 @@ def _require_package(module: str, package: str, provider: str) -> None:
                                   f"pip install {package}") from None
 
 
-# The geography's inference-profile prefix per region family: Claude 4 models are served on demand
-# only through a cross-region inference profile, and a `us.` profile is rejected outside the US.
-GEO_PREFIXES = (("us-gov-", "us-gov"), ("us-", "us"), ("eu-", "eu"), ("ap-", "apac"))
-BEDROCK_BASE_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+# The inference-profile prefix of a region's geography: Claude 4.x models are served on demand only
+# through a cross-region inference profile, and a `us.` profile is rejected outside the US. Regions
+# without a geography profile of their own get the `global.` profile (it may route the request to
+# any commercial region: set llm.bedrock_model to keep data in a geography). GovCloud and China have
+# neither: they need an explicit id.
+GEO_PREFIXES = (("us-gov-", None), ("cn-", None), ("us-", "us"), ("eu-", "eu"), ("ap-northeast-1", "jp"),
+                ("ap-northeast-3", "jp"), ("ap-southeast-2", "au"), ("ap-southeast-4", "au"))
+BEDROCK_BASE_MODEL = "anthropic.claude-sonnet-4-6"
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 
 
 def bedrock_default_model(region: str) -> str:
-    """Claude Sonnet 4 through the inference profile of `region`'s geography."""
-    for family, prefix in GEO_PREFIXES:
-        if region.startswith(family):
-            return f"{prefix}.{BEDROCK_BASE_MODEL}"
-    raise ProviderConfigError(f"no default Bedrock model for region {region}: set llm.bedrock_model "
-                              "(SRE_AGENT_LLM_BEDROCK_MODEL) to a model id or inference profile enabled in that region "
-                              "(aws bedrock list-inference-profiles --region " + region + ")")
+    """Claude Sonnet 4.6 through the inference profile of `region`'s geography (else the global one)."""
+    prefix = next((prefix for family, prefix in GEO_PREFIXES if region.startswith(family)), "global")
+    if prefix is None:
+        raise ProviderConfigError(f"no default Bedrock model for region {region}: set llm.bedrock_model "
+                                  "(SRE_AGENT_LLM_BEDROCK_MODEL) to a model id or inference profile enabled in that region "
+                                  f"(aws bedrock list-inference-profiles --region {region})")
+    return f"{prefix}.{BEDROCK_BASE_MODEL}"
 
 
 def bedrock_region(env: Mapping[str, str]) -> str:

@@ -16,11 +16,11 @@ class LlmSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bedrock_model: str | None = Field(None, description="Bedrock model id or inference profile (default: Claude Sonnet 4.5 "
-                                                        "through the inference profile of the region's geography, "
-                                                        "us./eu./apac.; required in other regions)")
-    # Claude Sonnet 4 (20250514) reached end of life on 2026-06-15: the defaults are Sonnet 4.5.
-    anthropic_model: str = Field("claude-sonnet-4-5-20250929", description="Anthropic model id")
+    bedrock_model: str | None = Field(None, description="Bedrock model id or inference profile (default: Claude Sonnet 4.6 "
+                                                        "through the inference profile of the region's geography -- us., "
+                                                        "eu., jp., au. -- else global.; required in GovCloud and China)")
+    # Claude Sonnet 4 reached end of life on 2026-06-15 and Sonnet 4.5 does on 2026-11-30: the default is 4.6.
+    anthropic_model: str = Field("claude-sonnet-4-6", description="Anthropic model id")
     openai_model: str | None = Field(None, description="model an OpenAI-compatible endpoint serves (default gpt-4o on "
                                                        "api.openai.com; required with OPENAI_BASE_URL)")
     fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "

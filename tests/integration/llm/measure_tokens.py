@@ -26,7 +26,7 @@ from sre_agent.eval.harness import run_scenario  # noqa: E402
 from sre_agent.lab.scenarios.loader import load_scenarios  # noqa: E402
 from sre_agent.lab.world.images import load_catalog  # noqa: E402
 
-MODELS = {"bedrock": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic": "claude-sonnet-4-5-20250929",
+MODELS = {"bedrock": "us.anthropic.claude-sonnet-4-6", "anthropic": "claude-sonnet-4-6",
           "openai": "gpt-4o"}
 
 

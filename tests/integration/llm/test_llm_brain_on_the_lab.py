@@ -295,7 +295,7 @@ def test_a_bedrock_run_on_the_lab_over_the_converse_wire_is_counted_cached_and_g
         result, state = asyncio.run(run_investigation(incident(), options))
     answered = [e for e in provider.exchanges if e.status == 200]
     assert answered and not provider.errors and {e.protocol for e in provider.exchanges} == {"bedrock"}
-    assert result.llm.model == "bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert result.llm.model == "bedrock:us.anthropic.claude-sonnet-4-6"
     assert result.llm.input_tokens == sum(e.input_tokens for e in answered)
     assert result.llm.output_tokens == sum(e.output_tokens for e in answered)
     assert state.tool_calls and all(r.brain == "llm" for r in state.tool_calls)

@@ -27,7 +27,7 @@ from sre_agent.graph.state import Investigation  # noqa: E402
 
 BEDROCK_KEY = "llm-katan-bedrock-key"  # llm-katan's default expected keys with --validate-keys
 OPENAI_KEY = "llm-katan-openai-key"
-MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL = "us.anthropic.claude-sonnet-4-6"
 
 
 def free_port() -> int:

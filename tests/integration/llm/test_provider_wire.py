@@ -25,8 +25,8 @@ from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Budget, Investigation
 from sre_agent.tracing import Tracer
 
-BEDROCK_MODEL = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
-ANTHROPIC_MODEL = "claude-sonnet-4-5-20250929"
+BEDROCK_MODEL = "eu.anthropic.claude-sonnet-4-6"
+ANTHROPIC_MODEL = "claude-sonnet-4-6"
 OPENAI_MODEL = "gpt-4o"
 PODS = {"items": [{"name": "catalog-7d9f-abcde", "status": "ImagePullBackOff", "image": "shop/catalog:v2-typo"}]}
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -13,7 +13,7 @@ from sre_agent.contracts import Incident
 from sre_agent.graph.spend import budget_spent
 from sre_agent.graph.state import Budget, Investigation, Usage
 
-SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET = "us.anthropic.claude-sonnet-4-6"
 
 
 def cached_answer(total: int, read: int, written: int, output: int = 100) -> AIMessage:

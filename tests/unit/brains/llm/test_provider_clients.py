@@ -11,19 +11,22 @@ from sre_agent.brains.llm.settings import LlmSettings
 
 
 @pytest.mark.parametrize("region, model", [
-    ("us-east-1", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("us-west-2", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("us-gov-west-1", "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("eu-central-1", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-    ("ap-southeast-2", "apac.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("us-east-1", "us.anthropic.claude-sonnet-4-6"),
+    ("us-west-2", "us.anthropic.claude-sonnet-4-6"),
+    ("eu-central-1", "eu.anthropic.claude-sonnet-4-6"),
+    ("ap-northeast-1", "jp.anthropic.claude-sonnet-4-6"),
+    ("ap-southeast-2", "au.anthropic.claude-sonnet-4-6"),
+    ("ap-south-1", "global.anthropic.claude-sonnet-4-6"),  # no geography profile of its own
+    ("sa-east-1", "global.anthropic.claude-sonnet-4-6"),
 ])
 def test_the_default_bedrock_model_is_the_inference_profile_of_the_regions_geography(region, model):
     assert bedrock_default_model(region) == model
 
 
-def test_a_region_without_a_known_profile_asks_for_an_explicit_model():
-    with pytest.raises(ProviderConfigError, match=r"no default Bedrock model for region sa-east-1: set llm.bedrock_model"):
-        bedrock_default_model("sa-east-1")
+@pytest.mark.parametrize("region", ["us-gov-west-1", "cn-north-1"])
+def test_a_partition_without_a_known_profile_asks_for_an_explicit_model(region):
+    with pytest.raises(ProviderConfigError, match=rf"no default Bedrock model for region {region}: set llm.bedrock_model"):
+        bedrock_default_model(region)
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def test_bedrock_client_retries_once_with_timeouts_max_tokens_and_the_endpoint_f
     handle = build_model("bedrock", None, {"AWS_REGION": "eu-west-3",
                                            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://127.0.0.1:9"}, limits)
     model = handle.model
-    assert handle.model_id == "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert handle.model_id == "eu.anthropic.claude-sonnet-4-6"
     assert (model.max_tokens, model.endpoint_url, model.region_name) == (2048, "http://127.0.0.1:9", "eu-west-3")
     config = model.bedrock_client.meta.config
     assert (config.connect_timeout, config.read_timeout) == (3, 45)
@@ -47,14 +50,14 @@ def test_bedrock_client_retries_once_with_timeouts_max_tokens_and_the_endpoint_f
 
 
 def test_an_explicit_bedrock_model_is_used_as_given(aws_credentials):
-    handle = build_model("bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", {"AWS_REGION": "sa-east-1"})
-    assert handle.model_id == "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    handle = build_model("bedrock", "us.anthropic.claude-sonnet-4-6", {"AWS_REGION": "us-gov-west-1"})
+    assert handle.model_id == "us.anthropic.claude-sonnet-4-6"
 
 
 @pytest.mark.slow  # imports both SDKs (seconds on a busy machine); the wire tests build them too
 def test_anthropic_and_openai_clients_do_not_retry_on_their_own():
     limits = LlmSettings(call_timeout_s=30, max_tokens=1024)
-    anthropic = build_model("anthropic", "claude-sonnet-4-5-20250929",
+    anthropic = build_model("anthropic", "claude-sonnet-4-6",
                             {"ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}, limits).model
     assert (anthropic.max_retries, anthropic.max_tokens, anthropic.default_request_timeout) == (0, 1024, 30)
     assert anthropic.anthropic_api_url == "http://127.0.0.1:9"

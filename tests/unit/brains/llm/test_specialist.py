@@ -5,8 +5,8 @@ other tool is refused, and its report is grounded in what the calls returned."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import StructuredTool
