@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, answer, call, evidence_of, prompt_text, structured, tool_results
 
@@ -114,3 +114,20 @@ def test_a_model_that_ends_its_loop_with_the_report_saves_the_report_turn():
     assert (finding.signal, finding.evidence) == ("ImagePullBackOff", ["ev-1"])
     system = model.log[0][1][0].text
     assert "call `FindingsReport`" in system  # the findings rules travel in the cached system prompt
+
+
+def test_a_malformed_call_gets_an_error_result_so_the_conversation_stays_valid():
+    def garbling_sre(messages, bound):
+        if bound == ["FindingsReport"]:
+            return structured("FindingsReport", findings=[])
+        if not tool_results(messages):  # arguments that are not JSON: LangChain files the call under invalid_tool_calls
+            return AIMessage(content="", invalid_tool_calls=[{"name": "get_resources", "args": "{kind: pods",
+                                                              "id": "bad-1", "error": "JSONDecodeError", "type": "invalid_tool_call"}])
+        return answer(text="nothing more to check")
+
+    model = ScriptedChatModel(respond=garbling_sre)
+    brain = make_llm_brain("bedrock", model=model, settings=LlmSettings())
+    state = Investigation(incident=Incident(id="i", title="t", started_at=NOW, window_start=NOW, window_end=NOW))
+    asyncio.run(brain.investigate(Task(agent="kubernetes", target="shop", question="q"), state, ReadOnlyTools()))
+    [reply] = [m for m in model.log[1][1] if isinstance(m, ToolMessage)]
+    assert (reply.tool_call_id, reply.status) == ("bad-1", "error") and "could not be read" in reply.text
