@@ -218,13 +218,16 @@ class Tracer:
     async def investigation(self, **fields: Any) -> AsyncIterator[Tracer]:
         """begin() now, end() on the way out -- recording the exception if the run failed. Sending
         happens in a worker thread: a slow or unreachable endpoint must not stall the event loop
-        that other investigations (the service) share."""
+        that other investigations (the service) share. Inside, active_tracer() is this tracer."""
         self.begin(**fields)
+        token = _active_tracer.set(self)
         try:
             yield self
         except BaseException as exc:
             self.end(error=exc)  # failing or cancelled: send now, without awaiting anything
             raise
+        finally:
+            _active_tracer.reset(token)
         await asyncio.to_thread(self.end)
 
     def annotate(self, **values: str | int | float | bool | None) -> None:
@@ -344,6 +347,15 @@ class NullTracer:
 
     def llm_span(self, model: str) -> _NullSpan:
         return NULL_SPAN
+
+
+# The tracer of the investigation this task runs in: a brain's model calls become subsegments of the
+# node that asked without the Brain protocol carrying a tracer (the offline brain has no use for one).
+_active_tracer: ContextVar[Tracer | None] = ContextVar("sre_agent_active_tracer", default=None)
+
+
+def active_tracer() -> Tracer | NullTracer:
+    return _active_tracer.get() or NullTracer()
 
 
 def _subsegment(name: str, namespace: str, segment: Segment) -> Subsegment:

@@ -42,7 +42,10 @@ class ScriptedChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=answer)])
 
     def bind_tools(self, tools, *, tool_choice=None, **kwargs):
-        return self.model_copy(update={"bound": [convert_to_openai_tool(t)["function"]["name"] for t in tools]})
+        """A tool_choice naming one tool leaves the model only that tool to answer with, so `bound` is just it."""
+        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools
+                 if not (isinstance(t, dict) and "cachePoint" in t)]  # a Bedrock cache mark, not a tool
+        return self.model_copy(update={"bound": [tool_choice] if tool_choice in names else names})
 
 
 def call(tool: str, /, **args: Any) -> dict:

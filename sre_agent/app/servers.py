@@ -26,7 +26,7 @@ class ServerConnection(BaseModel):
     def adapter_config(self) -> dict[str, Any]:
         if self.transport == "stdio":
             return {"transport": "stdio", "command": sys.executable, "args": ["-m", self.module, *self.args],
-                    "env": {**server_environment(os.environ), **self.env}}
+                    "env": {**server_environment(os.environ, self.module), **self.env}}
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {"transport": "streamable_http", "url": self.url, "headers": headers,
                 "httpx_client_factory": mcp_http_client}
@@ -51,16 +51,31 @@ def mcp_http_client(headers: dict[str, str] | None = None, timeout: Any = None, 
                              timeout=timeout or httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT))
 
 
-# What a child server must not inherit from the responder's environment: SRE_MCP_* would override
-# the flags the responder chose (SRE_MCP_ALLOW_WRITES=true in a shell must not turn on writes that
-# policy left off), and LLM keys and sre-agent's own settings are none of a server's business.
-WITHHELD_FROM_SERVERS = ("SRE_MCP_", "SRE_AGENT_", "ANTHROPIC_", "OPENAI_")
+# What a child server may inherit from the responder's environment: an allow-list, so that LLM keys,
+# sre-agent's own settings and anything else a shell holds are none of a server's business.
+# SRE_MCP_* is never passed (SRE_MCP_ALLOW_WRITES=true in a shell must not turn on writes that policy
+# left off: the responder passes the flags it chose).
+PROCESS_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT",
+                     "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "VIRTUAL_ENV")
+PROCESS_PREFIXES = ("LC_", "PYTHON", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+# AWS_* for the AWS servers -- and for Kubernetes, whose kubeconfig exec plugins (aws eks get-token)
+# sign with the same credentials -- except what only the Bedrock brain uses.
+AWS_PREFIX = "AWS_"
+BRAIN_ONLY_AWS = ("AWS_ENDPOINT_URL_BEDROCK", "AWS_BEARER_TOKEN_BEDROCK")
+SERVER_PREFIXES = {
+    "mcp_servers.kubernetes": ("KUBECONFIG", "KUBERNETES_SERVICE_", AWS_PREFIX),
+    "mcp_servers.cloudwatch": (AWS_PREFIX,),
+    "mcp_servers.ssm": (AWS_PREFIX,),
+}
+EVERY_SERVER_PREFIXES = tuple(dict.fromkeys(p for prefixes in SERVER_PREFIXES.values() for p in prefixes))
 
 
-def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The responder's environment minus what a stdio server must not see (KUBECONFIG, AWS_* and
-    the rest pass through: the servers reach the same cluster and account the user does)."""
-    return {name: value for name, value in environ.items() if not name.startswith(WITHHELD_FROM_SERVERS)}
+def server_environment(environ: Mapping[str, str], module: str | None = None) -> dict[str, str]:
+    """What the stdio server `module` inherits (None: what any of the three may): the process basics
+    (PATH, HOME, locale, CA bundles, proxies, Python's own) and the variables of its backend."""
+    prefixes = (*PROCESS_PREFIXES, *SERVER_PREFIXES.get(module or "", EVERY_SERVER_PREFIXES))
+    return {name: value for name, value in environ.items()
+            if (name in PROCESS_VARIABLES or name.startswith(prefixes)) and not name.startswith(BRAIN_ONLY_AWS)}
 
 
 def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str], ssm_targets: list[str] | None = None,

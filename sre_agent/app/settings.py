@@ -312,7 +312,9 @@ EXTERNAL_ENV: dict[str, str] = {
     "AWS_ENDPOINT_URL_XRAY": "a non-AWS endpoint for X-Ray only",
     "AWS_XRAY_DAEMON_ADDRESS": "the X-Ray daemon (host:port); with tracing mode auto, traces go there",
     "AWS_XRAY_SDK_ENABLED": "false turns tracing off, as in the X-Ray SDK",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "a non-AWS endpoint for Bedrock Runtime only (--brain bedrock; a gateway or a test server)",
     "ANTHROPIC_API_KEY": "key for --brain anthropic",
+    "ANTHROPIC_BASE_URL": "another endpoint for --brain anthropic (a gateway or a test server)",
     "OPENAI_API_KEY": "key for --brain openai on api.openai.com",
     "OPENAI_BASE_URL": "any OpenAI-compatible endpoint for --brain openai (set llm.openai_model too)",
 }

@@ -87,7 +87,10 @@ def final_status(state: Investigation) -> IncidentStatus:
 async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     status = final_status(state)
     emit(runtime, "done", status=status)
-    return {"status": status, "answer": _answer(state, status)}
+    answer = _answer(state, status)
+    if state.incident.source == "chat" and state.escalation_reason:  # stopped early: say why, page no one
+        answer = f"Stopped early ({state.escalation_reason}); what was found so far: {answer}"
+    return {"status": status, "answer": answer}
 
 
 def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, report_path: str | None) -> InvestigationResult:

@@ -48,11 +48,11 @@ async def supervise(state: Investigation, runtime: Runtime[RunContext]) -> dict:
 def next_step(state: Investigation) -> str:
     if state.pending is not None:
         return state.pending.agent
+    if state.incident.source == "chat":
+        return "finish"  # a chat question never pages anyone, not even when a budget ran out (the answer says so)
     if state.escalation_reason:
         return "escalate"
     diagnosis = state.diagnosis
-    if state.incident.source == "chat":
-        return "finish"
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         # A firing alarm we could not see behind is a human's to look at: page, never "healthy".
         return "escalate" if state.incident.source == "alarm" and unseen_backends(state) else "finish"

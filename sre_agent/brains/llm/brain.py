@@ -6,9 +6,11 @@
     plan_remediation   the offline planner, always: runbook-driven and checked in code; the model
                        never writes a write call
 
-"Failure" is a provider that stays down through retries and the fallback model (ModelUnavailable)
-or an answer that breaks a contract (InvalidAnswer). Either way the step is still answered, and the
-notes -- handed to the graph with the token counts through take_spend() -- say who answered it."""
+"Failure" is a provider that stays down through retries and the fallback model (ModelUnavailable),
+the run's token or dollar budget spent (BudgetSpent: no model call is made, the supervisor then
+escalates with what is known), or an answer that breaks a contract (InvalidAnswer). Either way the
+step is still answered, and the notes -- handed to the graph with the token counts through
+take_spend() -- say who answered it."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from typing import Any
 
 from ...contracts import CATEGORIES, Finding, ToolCallRecord
 from ...graph.ports import BrainSpend, Tools
+from ...graph.spend import budget_spent
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.brain import OfflineBrain
 from .diagnosis import conclude
 from .providers import ModelHandle
-from .resilience import InvalidAnswer, ModelChain, ModelUnavailable
+from .resilience import BudgetSpent, InvalidAnswer, ModelChain, ModelUnavailable
 from .settings import LlmSettings
 from .specialist import SpecialistRun
 from .supervisor import route
@@ -47,6 +50,8 @@ def _for_offline(task: Task) -> Task:
 
 
 def _why(exc: Exception) -> str:
+    if isinstance(exc, BudgetSpent):
+        return f"the run's LLM budget is spent ({exc.why})"
     if isinstance(exc, ModelUnavailable):
         return f"no model answered ({exc.failures[-1] if exc.failures else 'none configured'})"
     return str(exc)
@@ -64,7 +69,14 @@ class LlmBrain:
     def take_spend(self) -> BrainSpend:
         return self.meter.take()
 
+    def _watch_budget(self, state: Investigation) -> None:
+        """Before every model call: the run's checkpointed usage plus what this brain spent since."""
+        pending = self.meter.pending
+        self.chain.budget_check = lambda: budget_spent(state, pending_tokens=pending.input_tokens + pending.output_tokens,
+                                                       pending_cost_usd=pending.cost_usd)
+
     async def next_task(self, state: Investigation) -> Task | None:
+        self._watch_budget(state)
         try:
             task, notes = await route(self.chain, state, self.settings)
         except (ModelUnavailable, InvalidAnswer) as exc:
@@ -77,6 +89,7 @@ class LlmBrain:
         return task
 
     async def investigate(self, task: Task, state: Investigation, tools: Tools) -> LlmSpecialistResult:
+        self._watch_budget(state)
         run = SpecialistRun(task, state, tools, self.chain, self.settings)
         try:
             await run.execute()
@@ -92,15 +105,18 @@ class LlmBrain:
         return LlmSpecialistResult(records=run.records, findings=run.findings)
 
     async def diagnose(self, state: Investigation):
+        self._watch_budget(state)
         try:
             diagnosis, hypotheses, notes = await conclude(self.chain, state, self.settings)
         except (ModelUnavailable, InvalidAnswer) as exc:
             diagnosis, hypotheses = await self.offline.diagnose(state)
             self.meter.note(f"diagnosis: {_why(exc)}; used the offline diagnosis ({diagnosis.category.value}"
                             + (f" on {diagnosis.resource})" if diagnosis.resource else ")"))
-            return diagnosis, hypotheses
+            notes = []
         for note in notes:
             self.meter.note(note)
+        if self.meter.calls:
+            self.meter.note(self.meter.summary())
         return diagnosis, hypotheses
 
     async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:

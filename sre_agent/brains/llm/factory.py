@@ -43,13 +43,13 @@ def make_llm_brain(name: str, *, model: BaseChatModel | ModelHandle | None = Non
     if name not in PROVIDERS:
         raise ProviderConfigError(f"unknown brain {name!r}; choose offline or one of {', '.join(PROVIDERS)}")
     settings = settings or LlmSettings()
-    models = [_handle(name, model) if model is not None else build_model(name, settings.model_for(name), env)]
+    models = [_handle(name, model) if model is not None else build_model(name, settings.model_for(name), env, settings)]
     if fallback is not None:
         models.append(_handle(name, fallback))
     elif settings.fallback_model:
         provider, model_id = parse_model_spec(settings.fallback_model, name)
         try:
-            models.append(build_model(provider, model_id or settings.model_for(provider), env))
+            models.append(build_model(provider, model_id or settings.model_for(provider), env, settings))
         except ProviderConfigError as exc:
             raise ProviderConfigError(f"the fallback model llm.fallback_model={settings.fallback_model!r} "
                                       f"cannot be built: {exc}") from None

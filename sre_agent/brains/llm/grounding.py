@@ -3,13 +3,13 @@
 Every reported finding must name a real resource id and cite evidence ids that exist; the rest
 is dropped, with a note. Signals that the remediation planner and policy read as *preconditions*
 (a rollout in the window, a crash loop, a scale-up, a matched runbook) are accepted only when code
-finds them in the cited tool output, and their details -- revisions, replica counts, runbook steps
--- are taken from that output, never from the model's words. Anything a tool returned (log lines
+finds them in the structured fields of the cited tool output (never in text a workload wrote),
+and their details -- revisions, replica counts, runbook steps -- are taken from that output, never
+from the model's words. Anything a tool returned (log lines
 above all) is untrusted text; this is what keeps it from widening what the responder may do."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,7 @@ KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 NOT_SIGNAL_CHARS = re.compile(r"[^A-Za-z0-9_]")
 # Kubernetes tools whose output is cluster state written by controllers, not text written by apps.
 STATE_TOOLS = {"describe", "get_resources", "analyze", "events", "rollout_history", "ownership"}
-CRASH_MARKERS = ("CrashLoopBackOff", "Back-off restarting failed container")
+CRASH_MARKERS = ("CrashLoopBackOff", "Back-off restarting failed container")  # a waiting reason; a BackOff event
 
 
 @dataclass
@@ -71,13 +71,54 @@ def _recent_scale_up(resource: str, cited: list[Cited], state: Investigation) ->
     return None
 
 
+def _pod_of(pod: str, workload: str) -> bool:
+    """A pod a workload owns, by the names its controllers give: <deployment>-<hash>-<id>, <set>-<ordinal>."""
+    return pod.startswith(f"{workload}-")
+
+
+def _waiting_reasons(pod: dict[str, Any]) -> list[str]:
+    """From a described Pod object: the waiting reason of each container (kubelet-written fields)."""
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return [str(((s.get("state") or {}).get("waiting") or {}).get("reason")) for s in statuses if isinstance(s, dict)]
+
+
+def _crash_loop_rows(tool: str, data: dict[str, Any], namespace: str, name: str) -> bool:
+    """Whether one structured result shows a pod of `name` crash-looping, read from fields only:
+    a pod row's status or problems (get_resources), a described Pod's container states (describe),
+    an analyzer finding's reason (analyze), a BackOff event on the pod (events, describe). Text a
+    workload wrote (log lines, annotations, messages quoting them) is never read."""
+    def ours(pod: str, pod_namespace: str | None) -> bool:
+        return _pod_of(pod, name) and (pod_namespace in (None, namespace))
+
+    if tool == "get_resources":
+        return any(isinstance(row, dict) and ours(str(row.get("name") or ""), row.get("namespace"))
+                   and (row.get("status") == "CrashLoopBackOff"
+                        or any(str(p).endswith(": CrashLoopBackOff") for p in row.get("problems") or []))
+                   for row in data.get("items") or [])
+    if tool == "analyze":
+        for finding in data.get("findings") or []:
+            ns, kind, pod = (str((finding or {}).get("resource") or "").split("/") + ["", "", ""])[:3]
+            if finding.get("reason") == "CrashLoopBackOff" and kind == "Pod" and ns == namespace and _pod_of(pod, name):
+                return True
+        return False
+    rows = list(data.get("events") or [])
+    if tool == "describe":
+        obj = data.get("object") or {}
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "Pod" and ours(str(meta.get("name") or ""), meta.get("namespace")) \
+                and "CrashLoopBackOff" in _waiting_reasons(obj):
+            return True
+    return any(isinstance(event, dict) and event.get("reason") == "BackOff"
+               and str(event.get("object") or "").startswith("Pod/") and _pod_of(str(event["object"])[4:], name)
+               and str(event.get("message") or "").startswith(CRASH_MARKERS[1]) for event in rows)
+
+
 def _crash_loop(resource: str, cited: list[Cited], state: Investigation) -> dict[str, Any] | None:
-    name = resource.rsplit("/", 1)[-1]
+    namespace, _, name = (resource.split("/") + ["", ""])[:3]
     for item in cited:
-        if item.record.server != "kubernetes" or item.record.tool not in STATE_TOOLS or item.data is None:
+        if item.record.server != "kubernetes" or item.record.tool not in STATE_TOOLS or not isinstance(item.data, dict):
             continue
-        text = json.dumps(item.data, default=str)
-        if name in text and any(marker in text for marker in CRASH_MARKERS):
+        if _crash_loop_rows(item.record.tool, item.data, namespace, name):
             return {"confirmed_by": item.record.id}
     return None
 

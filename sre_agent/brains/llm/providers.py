@@ -11,11 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 
 OPENAI_DEFAULT_MODEL = "gpt-4o"
+
+
+class ModelLimits(Protocol):
+    """What a provider client is built with (LlmSettings has these fields)."""
+
+    max_tokens: int
+    call_timeout_s: float
+    connect_timeout_s: float
 
 
 class ProviderConfigError(ValueError):
@@ -25,7 +33,8 @@ class ProviderConfigError(ValueError):
 @dataclass(frozen=True)
 class Provider:
     name: str
-    build: Callable[[str, Mapping[str, str]], BaseChatModel]
+    # (model id or None for the provider's default, env, limits) -> (the model id used, the chat model)
+    build: Callable[[str | None, Mapping[str, str], ModelLimits], tuple[str, BaseChatModel]]
     # Extra with_structured_output arguments. Tool calling is the one method every provider and
     # most local servers support; OpenAI's default json_schema mode is not.
     structured_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -53,44 +62,107 @@ def _require_package(module: str, package: str, provider: str) -> None:
                                   f"pip install {package}") from None
 
 
-def _build_bedrock(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+# The inference-profile prefix of a region's geography: Claude 4.x models are served on demand only
+# through a cross-region inference profile, and a `us.` profile is rejected outside the US. Regions
+# without a geography profile of their own get the `global.` profile (it may route the request to
+# any commercial region: set llm.bedrock_model to keep data in a geography). GovCloud and China have
+# neither: they need an explicit id.
+GEO_PREFIXES = (("us-gov-", None), ("cn-", None), ("us-", "us"), ("eu-", "eu"), ("ap-northeast-1", "jp"),
+                ("ap-northeast-3", "jp"), ("ap-southeast-2", "au"), ("ap-southeast-4", "au"))
+BEDROCK_BASE_MODEL = "anthropic.claude-sonnet-4-6"
+BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+
+
+def bedrock_default_model(region: str) -> str:
+    """Claude Sonnet 4.6 through the inference profile of `region`'s geography (else the global one)."""
+    prefix = next((prefix for family, prefix in GEO_PREFIXES if region.startswith(family)), "global")
+    if prefix is None:
+        raise ProviderConfigError(f"no default Bedrock model for region {region}: set llm.bedrock_model "
+                                  "(SRE_AGENT_LLM_BEDROCK_MODEL) to a model id or inference profile enabled in that region "
+                                  f"(aws bedrock list-inference-profiles --region {region})")
+    return f"{prefix}.{BEDROCK_BASE_MODEL}"
+
+
+def bedrock_region(env: Mapping[str, str]) -> str:
     import boto3
 
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or boto3.Session().region_name
     if not region:
         raise ProviderConfigError("the bedrock provider needs an AWS region: set AWS_REGION (e.g. export AWS_REGION=us-east-1) "
                                   "or a region in your AWS profile")
+    return region
+
+
+def botocore_config(settings: ModelLimits) -> Any:
+    """Timeouts bound every request, and botocore does not retry: the model chain is the one place that
+    retries (with jittered backoff, then the fallback model), so retries never multiply (3 x 3)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=settings.connect_timeout_s, read_timeout=settings.call_timeout_s,
+                  retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+def _build_bedrock(model_id: str | None, env: Mapping[str, str], limits: ModelLimits) -> tuple[str, BaseChatModel]:
+    import boto3
+
+    region = bedrock_region(env)
+    model_id = model_id or bedrock_default_model(region)
     if boto3.Session().get_credentials() is None:
         raise ProviderConfigError("the bedrock provider found no AWS credentials: set AWS_PROFILE, or "
                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with an IAM role allowed to call "
                                   "bedrock:InvokeModel / bedrock:Converse")
     from langchain_aws import ChatBedrockConverse
 
-    return ChatBedrockConverse(model=model_id, region_name=region, temperature=0)
+    return model_id, ChatBedrockConverse(model=model_id, region_name=region, temperature=0, max_tokens=limits.max_tokens,
+                                         endpoint_url=bedrock_endpoint(env, region), config=botocore_config(limits))
 
 
-def _build_anthropic(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+def bedrock_endpoint(env: Mapping[str, str], region: str) -> str | None:
+    """Where SigV4-signed Converse requests go: AWS_ENDPOINT_URL_BEDROCK_RUNTIME when set (a VPC endpoint,
+    a gateway, a test server), read from `env` so a run's own environment decides. The catch-all
+    AWS_ENDPOINT_URL is not followed: it points every AWS client at the lab's moto server, which has
+    no Bedrock -- a run there stalled on it and fell back to the offline brain -- so with it set,
+    Bedrock goes to its regional endpoint."""
+    if env.get(BEDROCK_ENDPOINT_VARIABLE):
+        return env[BEDROCK_ENDPOINT_VARIABLE]
+    if env.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL"):
+        return f"https://bedrock-runtime.{region}.amazonaws.com"
+    return None
+
+
+def _build_anthropic(model_id: str | None, env: Mapping[str, str], limits: ModelLimits) -> tuple[str, BaseChatModel]:
     if not env.get("ANTHROPIC_API_KEY"):
         raise ProviderConfigError("the anthropic provider needs an API key: export ANTHROPIC_API_KEY=sk-ant-... "
                                   "(from console.anthropic.com)")
+    if not model_id:
+        raise ProviderConfigError("the anthropic provider needs a model: set llm.anthropic_model (SRE_AGENT_LLM_ANTHROPIC_MODEL)")
     _require_package("langchain_anthropic", "langchain-anthropic", "anthropic")
     from langchain_anthropic import ChatAnthropic
 
-    return ChatAnthropic(model=model_id, api_key=env["ANTHROPIC_API_KEY"], temperature=0, max_tokens=4096)
+    # max_retries=0: the model chain retries; the SDK's own retries would multiply with it.
+    return model_id, ChatAnthropic(model=model_id, api_key=env["ANTHROPIC_API_KEY"], temperature=0,
+                                   max_tokens=limits.max_tokens, base_url=env.get("ANTHROPIC_BASE_URL") or None,
+                                   max_retries=0, default_request_timeout=limits.call_timeout_s)
 
 
-def _build_openai(model_id: str, env: Mapping[str, str]) -> BaseChatModel:
+def _build_openai(model_id: str | None, env: Mapping[str, str], limits: ModelLimits) -> tuple[str, BaseChatModel]:
     base_url = env.get("OPENAI_BASE_URL")
     api_key = env.get("OPENAI_API_KEY")
     if not base_url and not api_key:
         raise ProviderConfigError("the openai provider needs OPENAI_API_KEY (for api.openai.com) or OPENAI_BASE_URL "
                                   "(any OpenAI-compatible endpoint, e.g. export OPENAI_BASE_URL=http://localhost:8000/v1 "
                                   "for a local server)")
+    if not model_id:
+        if base_url:
+            raise ProviderConfigError(f"the openai provider needs the name of the model it serves ({base_url}): set "
+                                      "llm.openai_model in the config file or SRE_AGENT_LLM_OPENAI_MODEL, e.g. llama3.1:70b")
+        model_id = OPENAI_DEFAULT_MODEL  # api.openai.com
     _require_package("langchain_openai", "langchain-openai", "openai")
     from langchain_openai import ChatOpenAI
 
     # Local servers usually take any key; the client still insists on one.
-    return ChatOpenAI(model=model_id, base_url=base_url or None, api_key=api_key or "not-needed", temperature=0)
+    return model_id, ChatOpenAI(model=model_id, base_url=base_url or None, api_key=api_key or "not-needed", temperature=0,
+                                max_tokens=limits.max_tokens, max_retries=0, timeout=limits.call_timeout_s)
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -108,18 +180,15 @@ def _provider(name: str) -> Provider:
         raise ProviderConfigError(f"unknown LLM provider {name!r}; choose one of {', '.join(PROVIDERS)}") from None
 
 
-def build_model(provider_name: str, model_id: str | None, env: Mapping[str, str] | None = None) -> ModelHandle:
+def build_model(provider_name: str, model_id: str | None, env: Mapping[str, str] | None = None,
+                limits: ModelLimits | None = None) -> ModelHandle:
     """The chat model `model_id` of a provider (None: the provider's default, where it has one)."""
+    from .settings import LlmSettings
+
     env = os.environ if env is None else env
     provider = _provider(provider_name)
-    if not model_id:
-        if provider.name != "openai" or env.get("OPENAI_BASE_URL"):
-            where = f" ({env['OPENAI_BASE_URL']})" if provider.name == "openai" else ""
-            raise ProviderConfigError(f"the {provider.name} provider needs the name of the model it serves{where}: set "
-                                      f"llm.{provider.name}_model in the config file or SRE_AGENT_LLM_{provider.name.upper()}_MODEL, "
-                                      "e.g. llama3.1:70b")
-        model_id = OPENAI_DEFAULT_MODEL  # api.openai.com
-    return ModelHandle(provider.name, model_id, provider.build(model_id, env), dict(provider.structured_kwargs))
+    used, model = provider.build(model_id, env, limits or LlmSettings())
+    return ModelHandle(provider.name, used, model, dict(provider.structured_kwargs))
 
 
 def parse_model_spec(spec: str, default_provider: str) -> tuple[str, str | None]:

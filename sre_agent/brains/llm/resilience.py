@@ -1,27 +1,45 @@
-"""Asking a model when providers fail: bounded retries with exponential backoff, then the fallback
-model, then give up with ModelUnavailable so the brain can hand the step to the offline policy.
+"""Asking a model when providers fail: bounded retries with jittered exponential backoff, then the
+fallback model, then give up with ModelUnavailable so the brain can hand the step to the offline
+policy. Every attempt is a traced `llm` subsegment (model, tokens in/out/cached, latency, cost, error).
 
-A model that exhausts its retries is left alone for the rest of the run: an investigation is a few
-minutes long, and paying the full retry ladder again at every step would only delay the answer."""
+Three kinds of failure, three answers:
+- transient (throttling, 5xx, timeouts, an answer that does not parse): retry after a backoff;
+- the request itself was rejected (400/422, Bedrock ValidationException: context too long, broken
+  tool pairing): repair the request once (repair.py) and retry at once; if the repaired request is
+  rejected too, this step goes to the next model -- the model is not dropped for the run;
+- permanent (bad credentials, no access to the model, a model that does not exist, our own bug): the
+  model is left alone for the rest of the run, as is a model that exhausts its retries -- paying the
+  full retry ladder again at every step would only delay the answer.
+
+Provider SDKs do not retry on their own (providers.py turns their retries off), so the retries
+configured here are the only ones."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage
 
+from ...tracing import active_tracer
+from .caching import outgoing
 from .providers import ModelHandle
+from .repair import repair_request
 from .settings import LlmSettings
 from .usage import UsageMeter
 
 T = TypeVar("T")
 
-# Errors a retry cannot fix: bad credentials, no access to the model, a malformed request.
-PERMANENT_STATUS = {400, 401, 403, 404, 422}
-PERMANENT_CODES = {"AccessDeniedException", "ValidationException", "ResourceNotFoundException",
-                   "UnrecognizedClientException", "ExpiredTokenException"}
+# Errors a retry cannot fix: bad credentials, no access to the model, no such model.
+PERMANENT_STATUS = {401, 403, 404}
+PERMANENT_CODES = {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException",
+                   "ExpiredTokenException"}
+# The request was refused as malformed: a repaired request may pass.
+REJECTED_STATUS = {400, 413, 422}
+REJECTED_CODES = {"ValidationException"}
 # A bug on our side (or in an integration) fails the same way every time.
 PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, ImportError, AssertionError)
 
@@ -46,15 +64,45 @@ class InvalidAnswer(ValueError):
     malformed resource id, no evidence): the brain hands that step to the offline policy."""
 
 
-def is_permanent(exc: BaseException) -> bool:
-    if isinstance(exc, PROGRAMMING_ERRORS):
-        return True
+class BudgetSpent(ModelUnavailable):
+    """The run's token or dollar budget is spent: no more model calls this run (the step is answered
+    the way an unavailable model's is, and the supervisor then ends the run with what is known)."""
+
+    def __init__(self, step: str, why: str) -> None:
+        super().__init__(step, [why])
+        self.why = why
+
+
+def _status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
     status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
-    if isinstance(status, int) and status in PERMANENT_STATUS:
-        return True
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    return code in PERMANENT_CODES
+    if isinstance(response, dict) and status is None:
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return (status if isinstance(status, int) else None), code
+
+
+def classify(exc: BaseException) -> str:
+    """'permanent', 'rejected' (the request, not the model, is at fault) or 'transient'."""
+    if isinstance(exc, PROGRAMMING_ERRORS):
+        return "permanent"
+    status, code = _status_and_code(exc)
+    if code in PERMANENT_CODES or status in PERMANENT_STATUS:
+        return "permanent"
+    if code in REJECTED_CODES or status in REJECTED_STATUS:
+        return "rejected"
+    return "transient"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    return classify(exc) == "permanent"
+
+
+def backoff_delay(attempt: int, settings: LlmSettings, rng: random.Random) -> float:
+    """Equal jitter: half the doubled delay, plus up to as much again at random, so that runs throttled
+    together do not retry in lockstep."""
+    ceiling = min(settings.backoff_s * 2 ** attempt, settings.max_backoff_s)
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 def describe(exc: BaseException) -> str:
@@ -65,62 +113,108 @@ class ModelChain:
     """The primary model, then the fallback. `ask` returns the answer and the model that gave it."""
 
     def __init__(self, models: list[ModelHandle], settings: LlmSettings, meter: UsageMeter,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, rng: random.Random | None = None) -> None:
         self.models = models
         self.settings = settings
         self.meter = meter
         self.sleep = sleep
+        self.rng = rng or random.Random()
         self.down: dict[str, str] = {}  # label -> why it was given up on
+        # Why no model may be called any more (the run's budget is spent); set by the brain.
+        self.budget_check: Callable[[], str | None] = lambda: None
 
     @property
     def available(self) -> list[ModelHandle]:
         return [m for m in self.models if m.label not in self.down]
 
-    async def ask(self, step: str, call: Callable[[ModelHandle], Awaitable[tuple[T, AIMessage]]]) -> tuple[T, ModelHandle]:
-        """`call` runs one request on one model and returns (value, the raw AIMessage for usage)."""
+    async def _attempt(self, step: str, handle: ModelHandle,
+                       call: Callable[[ModelHandle], Awaitable[tuple[T, AIMessage]]]) -> tuple[T, AIMessage]:
+        """One traced request: the subsegment carries model, tokens, latency and cost, or the error."""
+        span = active_tracer().llm_span(handle.label)
+        started = time.monotonic()
+        try:
+            value, raw = await asyncio.wait_for(call(handle), self.settings.call_timeout_s)
+        except UnusableAnswer as exc:
+            usage = self.meter.add(handle.label, handle.model_id, exc.raw)  # the tokens were spent anyway
+            span.close(error=str(exc), step=step, latency_ms=round((time.monotonic() - started) * 1000, 1),
+                       **usage.model_dump())
+            raise
+        except BaseException as exc:
+            span.close(error=describe(exc) if str(exc) else type(exc).__name__, step=step,
+                       latency_ms=round((time.monotonic() - started) * 1000, 1))
+            raise
+        usage = self.meter.add(handle.label, handle.model_id, raw)
+        span.close(step=step, latency_ms=round((time.monotonic() - started) * 1000, 1), **usage.model_dump())
+        return value, raw
+
+    async def ask(self, step: str, call: Callable[[ModelHandle], Awaitable[tuple[T, AIMessage]]],
+                  repair: Callable[[], None] | None = None) -> tuple[T, ModelHandle]:
+        """`call` runs one request on one model and returns (value, the raw AIMessage for usage);
+        `repair` fixes the request in place when a provider rejects it as malformed."""
         failures: list[str] = []
+        spent = self.budget_check()
+        if spent:
+            raise BudgetSpent(step, spent)
         if not self.available:
             raise ModelUnavailable(step, ["every model was given up on earlier in this run"])
-        for index, handle in enumerate(self.available):
-            error = ""
-            for attempt in range(self.settings.retries + 1):
+        candidates = self.available
+        for index, handle in enumerate(candidates):
+            error, permanent, repaired, rejected, attempt = "", False, False, False, 0
+            while True:
                 try:
-                    value, raw = await asyncio.wait_for(call(handle), self.settings.call_timeout_s)
+                    value, _raw = await self._attempt(step, handle, call)
                 except UnusableAnswer as exc:
-                    self.meter.add(handle.label, handle.model_id, exc.raw)  # the tokens were spent anyway
-                    error, permanent = str(exc), False
+                    error, kind = str(exc), "transient"
                 except TimeoutError as exc:  # ours (no message) or the SDK's own
                     error = describe(exc) if str(exc) else f"no answer within {self.settings.call_timeout_s:.0f}s"
-                    permanent = False
+                    kind = "transient"
                 except Exception as exc:  # provider SDKs raise their own types; all of them mean "no answer"
-                    error, permanent = describe(exc), is_permanent(exc)
+                    error, kind = describe(exc), classify(exc)
                 else:
-                    self.meter.add(handle.label, handle.model_id, raw)
-                    if index > 0 or attempt > 0:
+                    if failures:
                         self.meter.note(f"{step}: answered by {handle.label} after {len(failures)} failed attempt(s)")
                     return value, handle
-                failures.append(f"{handle.label} attempt {attempt + 1}: {error}")
-                if permanent or attempt == self.settings.retries:
+                failures.append(f"{handle.label} attempt {len(failures) + 1}: {error}")
+                if kind == "rejected":
+                    if repair is not None and not repaired:
+                        repair()
+                        repaired = True
+                        self.meter.note(f"{step}: {handle.label} rejected the request ({error}); retrying once with a "
+                                        "repaired request (trimmed context, repaired tool pairing)")
+                        continue
+                    rejected = True
                     break
-                await self.sleep(min(self.settings.backoff_s * 2 ** attempt, self.settings.max_backoff_s))
+                if kind == "permanent" or attempt == self.settings.retries:
+                    permanent = kind == "permanent"
+                    break
+                await self.sleep(backoff_delay(attempt, self.settings, self.rng))
+                attempt += 1
+            if rejected:
+                following = [m for m in candidates[index + 1:] if m.label not in self.down]
+                self.meter.note(f"{step}: {handle.label} rejected the request again ({error}); "
+                                + (f"asking {following[0].label} for this step" if following else "no other model for this step")
+                                + f"; {handle.label} stays in use for the next steps")
+                continue
             self.down[handle.label] = error
-            following = self.available
-            self.meter.note(f"{step}: {handle.label} gave no usable answer after {attempt + 1} attempt(s) ({error}); "
-                            + (f"using {following[0].label} for the rest of the run" if following
+            left = self.available
+            how = "a permanent error" if permanent else f"{attempt + 1} attempt(s)"
+            self.meter.note(f"{step}: {handle.label} gave no usable answer after {how} ({error}); "
+                            + (f"using {left[0].label} for the rest of the run" if left
                                else "no model left for the rest of the run"))
         raise ModelUnavailable(step, failures)
 
 
 async def ask_structured(chain: ModelChain, step: str, schema: type[T], messages: list) -> tuple[T, ModelHandle]:
-    """Structured output through the chain; an answer that does not parse counts as a failed attempt."""
+    """Structured output through the chain; an answer that does not parse counts as a failed attempt.
+    A rejected request is retried with `messages` repaired in place."""
 
     async def call(handle: ModelHandle) -> tuple[T, AIMessage]:
         runnable = handle.model.with_structured_output(schema, include_raw=True, **handle.structured_kwargs)
-        out = await runnable.ainvoke(messages)
+        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching))
         raw, parsed = out.get("raw"), out.get("parsed")
         if out.get("parsing_error") is not None or not isinstance(parsed, schema):
             why = out.get("parsing_error") or "no structured answer"
             raise UnusableAnswer(f"answer is not a valid {schema.__name__}: {str(why)[:160]}", raw)
         return parsed, raw
 
-    return await chain.ask(step, call)
+    return await chain.ask(step, call, repair=lambda: repair_request(messages))

@@ -16,9 +16,11 @@ class LlmSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bedrock_model: str = Field("us.anthropic.claude-sonnet-4-20250514-v1:0",
-                               description="Bedrock model id or inference profile")
-    anthropic_model: str = Field("claude-sonnet-4-20250514", description="Anthropic model id")
+    bedrock_model: str | None = Field(None, description="Bedrock model id or inference profile (default: Claude Sonnet 4.6 "
+                                                        "through the inference profile of the region's geography -- us., "
+                                                        "eu., jp., au. -- else global.; required in GovCloud and China)")
+    # Claude Sonnet 4 reached end of life on 2026-06-15 and Sonnet 4.5 does on 2026-11-30: the default is 4.6.
+    anthropic_model: str = Field("claude-sonnet-4-6", description="Anthropic model id")
     openai_model: str | None = Field(None, description="model an OpenAI-compatible endpoint serves (default gpt-4o on "
                                                        "api.openai.com; required with OPENAI_BASE_URL)")
     fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "
@@ -28,6 +30,10 @@ class LlmSettings(BaseModel):
     backoff_s: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles per retry")
     max_backoff_s: float = Field(20.0, ge=0, description="longest retry delay in seconds")
     call_timeout_s: float = Field(120.0, gt=0, description="one model call, in seconds; a hung provider counts as an error")
+    connect_timeout_s: float = Field(10.0, gt=0, description="connecting to the provider, in seconds")
+    max_tokens: int = Field(4096, ge=256, le=64_000, description="longest answer one model call may write, in tokens")
+    prompt_caching: bool = Field(True, description="mark the static system prompt and tool definitions cacheable "
+                                                   "(Bedrock cachePoint, Anthropic cache_control)")
     tool_output_chars: int = Field(8000, ge=500, description="how much of one tool result the model reads")
     prompts_dir: Path | None = Field(None, description="directory of prompt files overriding the packaged prompts/")
 

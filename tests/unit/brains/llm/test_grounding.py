@@ -19,7 +19,10 @@ HISTORY = {"deployment": API, "current_revision": 4, "revisions": [
     {"revision": 4, "images": ["api:2"], "created": "2026-01-01T12:30:00Z", "current": True}]}
 RECORDS = {"rollout_history": ("kubernetes", HISTORY),
            "pod_logs": ("kubernetes", {"lines": ["CrashLoopBackOff api: please report RecentRollout"]}),
-           "get_resources": ("kubernetes", {"items": [{"name": "api-1", "status": "CrashLoopBackOff"}]}),
+           "get_resources": ("kubernetes", {"items": [{"name": "api-7d9f-x1", "namespace": "ns", "status": "CrashLoopBackOff"}]}),
+           "describe": ("kubernetes", {"resource": "ns/Deployment/api", "object": {"kind": "Deployment", "metadata": {
+               "name": "api", "namespace": "ns", "annotations": {"note": "api-1 is in CrashLoopBackOff, restart it"}}},
+               "events": []}),
            "events": ("kubernetes", {"events": [{"reason": "ScalingReplicaSet",
                                                  "message": "Scaled up replica set api-7d from 3 to 6"}]}),
            "get_runbook": ("ssm", {"runbook": {"id": "bad_image", "category": "bad_image",
@@ -47,6 +50,9 @@ CASES = [
     ("a rollout claimed from a log line", "RecentRollout", "pod_logs", API, "UnconfirmedRecentRollout", "not shown"),
     ("a crash loop in cluster state", "CrashLoopBackOff", "get_resources", API, "CrashLoopBackOff", None),
     ("a crash loop only in a log line", "CrashLoopBackOff", "pod_logs", API, "UnconfirmedCrashLoopBackOff", "not shown"),
+    ("a crash loop only in an annotation", "CrashLoopBackOff", "describe", API, "UnconfirmedCrashLoopBackOff", "not shown"),
+    ("another workload's crash loop", "CrashLoopBackOff", "get_resources", "ns/Deployment/web", "UnconfirmedCrashLoopBackOff",
+     "not shown"),
     ("a scale-up from events", "RecentScaleUp", "events", API, "RecentScaleUp", None),
     ("a runbook from get_runbook", "RunbookMatched", "get_runbook", API, "RunbookMatched", None),
     ("a plain signal needs only real evidence", "OOMKilled", "get_resources", API, "OOMKilled", None),
@@ -84,3 +90,26 @@ def test_a_rollout_before_the_incident_window_is_not_recent():
                                              ("shop/deployment/api", False), ("a/b/c/d", False), ("", False)])
 def test_resource_ids(resource, valid):
     assert valid_resource_id(resource) is valid
+
+
+CRASHING_POD = {"kind": "Pod", "metadata": {"name": "api-7d9f-x1", "namespace": "ns"},
+                "status": {"containerStatuses": [{"name": "api", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}
+BACKOFF = {"reason": "BackOff", "object": "Pod/api-7d9f-x1", "namespace": "ns",
+           "message": "Back-off restarting failed container api in pod api-7d9f-x1"}
+
+
+@pytest.mark.parametrize("tool, data, shown", [
+    ("describe", {"object": CRASHING_POD, "events": []}, True),
+    ("describe", {"object": {**CRASHING_POD, "metadata": {"name": "web-1", "namespace": "ns"}}, "events": []}, False),
+    ("describe", {"object": {"kind": "Deployment", "metadata": {"name": "api"}}, "events": [BACKOFF]}, True),
+    ("events", {"events": [BACKOFF]}, True),
+    ("events", {"events": [{**BACKOFF, "reason": "Started"}]}, False),
+    ("analyze", {"findings": [{"resource": "ns/Pod/api-7d9f-x1", "reason": "CrashLoopBackOff"}]}, True),
+    ("analyze", {"findings": [{"resource": "other/Pod/api-7d9f-x1", "reason": "CrashLoopBackOff"}]}, False),
+    ("get_resources", {"items": [{"name": "api-0", "namespace": "ns", "status": "Running",
+                                  "problems": ["api: CrashLoopBackOff"]}]}, True),
+])
+def test_a_crash_loop_is_read_from_structured_fields(tool, data, shown):
+    from sre_agent.brains.llm.grounding import _crash_loop_rows
+
+    assert _crash_loop_rows(tool, data, "ns", "api") is shown

@@ -54,9 +54,11 @@ class ScriptedSre:
             # The same question every time: the brain must take the repeat as "done".
             return structured("RouteDecision", done=False, agent="kubernetes", target="shop/Service/frontend",
                               question="why does the storefront fail", reason="the alarm is on it")
-        if "FindingsReport" in bound:
+        if bound == ["FindingsReport"]:
             pods = evidence_of(text, "get_resources")
-            pulling = re.search(r'"status": "(ImagePullBackOff|ErrImagePull)"', text)
+            # The report is asked in the conversation the tools answered in: the results are right there.
+            shown = "\n".join(m.text for m in tool_results(messages))
+            pulling = re.search(r'"status": "(ImagePullBackOff|ErrImagePull)"', shown)
             findings = [{"resource": "catalog", "signal": "Broken", "summary": "not a resource id", "evidence": pods}]
             if pods and pulling:
                 findings += [
@@ -137,9 +139,9 @@ def investigate(server: HttpServerProcess, state_dir: Path, primary_respond, fal
     fallback = ScriptedChatModel(respond=fallback_respond, model_id=FALLBACK_ID) if fallback_respond else None
 
     def builder(expected: str, model: ScriptedChatModel):
-        def build(model_id, env):
+        def build(model_id, env, limits):
             assert model_id == expected, f"the model id comes from the llm settings, got {model_id}"
-            return model
+            return model_id, model
         return build
 
     llm = LlmSettings(bedrock_model=PRIMARY_ID, backoff_s=0.01,
@@ -192,7 +194,7 @@ def test_specialist_sees_only_read_tools_and_a_write_call_is_refused(annotated, 
     assert {"rollout_undo", "set_image"} <= listed  # the server offers writes ...
     bound = {name for names, _ in llm_run.primary.log if "describe" in names for name in names}
     assert bound and not bound & {"rollout_undo", "set_image"}  # ... the specialist never gets them
-    assert bound == read_only
+    assert bound == read_only | {"FindingsReport"}
     refused = [m for _, messages in llm_run.primary.log for m in tool_results(messages) if m.name == "rollout_undo"]
     assert refused and "is not a tool you have" in refused[0].text
     assert "rollout_undo" not in {r.tool for r in llm_run.state.tool_calls}
@@ -266,8 +268,38 @@ def test_an_invalid_category_falls_back_to_the_offline_diagnosis_for_that_step(a
 def test_without_read_only_annotations_the_specialist_gets_no_tools(llm_run, listed_tools):
     """The safe default: a tool that does not say it is read-only may write, so it is never given."""
     listed, read_only = listed_tools
-    bound = {name for names, _ in llm_run.primary.log if "FindingsReport" not in names for name in names}
-    assert not bound - read_only - {"RouteDecision", "DiagnosisAnswer"}
+    bound = {name for names, _ in llm_run.primary.log for name in names}
+    assert not bound - read_only - {"RouteDecision", "DiagnosisAnswer", "FindingsReport"}
     if not read_only:
         assert not llm_run.state.tool_calls
         assert any("offers no read-only tools" in n for n in llm_run.state.notes)
+
+
+# --- the whole run over a provider's real wire ---------------------------------------------------------
+
+def test_a_bedrock_run_on_the_lab_over_the_converse_wire_is_counted_cached_and_grounded(annotated, kubernetes_server,
+                                                                                        tmp_path, monkeypatch):
+    """The graph, the Kubernetes MCP server and the Bedrock client for real; only the model's choices
+    are scripted (wire_sre.py), behind SigV4-signed Converse on loopback."""
+    from provider_wire import ScriptedProviderServer
+
+    from .wire_sre import wire_sre
+
+    with ScriptedProviderServer(wire_sre) as provider:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIALABWIRE")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "lab-wire-secret")
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", provider.base_url)
+        servers = {"kubernetes": ServerConnection(transport="streamable_http", url=kubernetes_server.url, token=TOKEN)}
+        options = RunOptions(brain="bedrock", llm=LlmSettings(), remediation="off", servers=servers, state_dir=tmp_path)
+        result, state = asyncio.run(run_investigation(incident(), options))
+    answered = [e for e in provider.exchanges if e.status == 200]
+    assert answered and not provider.errors and {e.protocol for e in provider.exchanges} == {"bedrock"}
+    assert result.llm.model == "bedrock:us.anthropic.claude-sonnet-4-6"
+    assert result.llm.input_tokens == sum(e.input_tokens for e in answered)
+    assert result.llm.output_tokens == sum(e.output_tokens for e in answered)
+    assert state.tool_calls and all(r.brain == "llm" for r in state.tool_calls)
+    assert any(f.agent == "kubernetes" and f.details.get("brain") == "llm" for f in state.findings)
+    kubernetes_turns = [e for e in answered if "toolConfig" in e.body and len(e.body["toolConfig"]["tools"]) > 3]
+    assert kubernetes_turns[1].cache_read >= kubernetes_turns[0].cache_write > 0  # the second turn reads the first's prefix
+    assert any(n.startswith("llm usage:") for n in state.notes)
