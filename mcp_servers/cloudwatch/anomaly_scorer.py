@@ -310,19 +310,41 @@ class AnomalyScorer:
         )
 
     def _to_score(self, surprise: float) -> float:
-        return 1.0 - math.exp(-surprise / self.params.decades)
+        return surprise_to_score(surprise, self.params)
 
     def _confirmed_peak(self) -> float:
         """Score of the point ``confirm`` back if it is a new peak that has held since, else 0."""
-        p = self.params
         history = list(self._surprises)
-        j = len(history) - 1 - p.confirm
-        if j < 0:
-            return 0.0
-        candidate = history[j]
-        if candidate <= 0.0 or any(later > candidate for later in history[j + 1:]):
-            return 0.0
-        if any(earlier >= candidate for earlier in history[max(0, j - p.refractory):j]):
-            return 0.0
-        return self._to_score(candidate)
+        return _peak_alert(history, len(history) - 1 - self.params.confirm, self.params)
+
+
+def surprise_to_score(surprise: float, params: DetectorParams) -> float:
+    """The anomaly level in [0, 1) of a summed surprise (``1 - exp(-S / decades)``)."""
+    return 1.0 - math.exp(-surprise / params.decades)
+
+
+def _peak_alert(history: Sequence[float], j: int, params: DetectorParams) -> float:
+    """Alert score of ``history[j]``: non-zero only if it tops the ``refractory`` points before it
+    and nothing after it (up to ``confirm`` points) exceeds it."""
+    if j < 0:
+        return 0.0
+    candidate = history[j]
+    if candidate <= 0.0 or any(later > candidate for later in history[j + 1:j + 1 + params.confirm]):
+        return 0.0
+    if any(earlier >= candidate for earlier in history[max(0, j - params.refractory):j]):
+        return 0.0
+    return surprise_to_score(candidate, params)
+
+
+def alerts_from_surprises(surprises: Sequence[float], params: DetectorParams | None = None) -> np.ndarray:
+    """The alert scores ``AnomalyScorer.score`` emits, from its summed-surprise sequence.
+
+    The alert stage (``confirm``, ``refractory``, ``decades``) reads nothing but the surprises, so a
+    parameter sweep over it needs the statistics computed once (bench/bench_anomalies.py's
+    cross-validation does this); the result equals streaming the series through a scorer with
+    those parameters (tests/unit/mcp/test_anomaly_detector.py checks it)."""
+    p = params or DetectorParams()
+    values = [float(s) for s in surprises]
+    # The alert for point j is emitted `confirm` points later, when its confirmation is complete.
+    return np.array([_peak_alert(values, t - p.confirm, p) for t in range(len(values))])
 
