@@ -67,7 +67,7 @@ class NabResult(BaseModel):
     per_file: dict[str, dict[str, FileScore]]
 
 
-def _file_score(points: SweepPoints, cost: CostMatrix, threshold: float) -> FileScore:
+def file_score(points: SweepPoints, cost: CostMatrix, threshold: float) -> FileScore:
     table = score_by_threshold(points, cost)
     row = table.row_at(threshold)
     in_window = points.window >= 0
@@ -128,10 +128,10 @@ def score_corpus(
         else:
             threshold = float(thresholds[name])
         for key, file_points in points.items():
-            per_file[key][name] = _file_score(file_points, cost, threshold)
+            per_file[key][name] = file_score(file_points, cost, threshold)
         files = [per_file[key][name] for key in corpus]
         raw = sum(f.raw for f in files)
-        null = _optimised_raw(corpus, null_scores, cost, probation_percent)
+        null = optimised_raw(corpus, null_scores, cost, probation_percent)
         best = perfect_score(cost, sum(p.n_windows for p in points.values()), sum(f.labels for f in corpus.values()),
                              perfect)
         profile_scores[name] = ProfileScore(
@@ -160,7 +160,7 @@ def perfect_score(cost: CostMatrix, windows: int, labels: int, convention: Perfe
     raise ValueError(f"unknown perfect-score convention {convention!r}; use 'max_tp', 'windows' or 'labels'")
 
 
-def _optimised_raw(corpus: Mapping[str, NabFile], scores: Mapping[str, np.ndarray], cost: CostMatrix,
+def optimised_raw(corpus: Mapping[str, NabFile], scores: Mapping[str, np.ndarray], cost: CostMatrix,
                    probation_percent: float) -> float:
     points = SweepPoints.concat([sweep_points(f, scores[k], cost, probation_percent) for k, f in corpus.items()])
     return score_by_threshold(points, cost).best()[1]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mcp_servers.cloudwatch.anomaly_intervals import detect_anomalies
-from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer, DetectorParams
+from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer, DetectorParams, alerts_from_surprises
 
 N = 180  # about what one MCP call fetches: 3 hours of 1-minute points
 ONSET = 160  # the fault starts 20 points before the end
@@ -105,3 +105,29 @@ def test_rejects_bad_input_with_a_clear_message() -> None:
         detect_anomalies(TIMES[:3], [1.0, 1.0, 2.0], threshold=1.5)
     with pytest.raises(ValueError, match="tail_fraction"):
         DetectorParams(tail_fraction=0.7)
+
+
+def test_alert_stage_replayed_from_recorded_surprises_equals_streaming() -> None:
+    # The NAB cross-validation sweeps refractory/confirm from one pass of the statistics; that
+    # is only honest if the replay is exactly what the streaming scorer emits.
+    series = noise(6, "ar1") + FAULTS["step up 6 sigma"] + after_onset(0.0, 0.0, 0.0, 60.0)
+    for params in (DetectorParams(), DetectorParams(confirm=0, refractory=5), DetectorParams(confirm=6, refractory=40)):
+        scorer = AnomalyScorer(params)
+        points = [scorer.update(float(v)) for v in series]
+        replayed = alerts_from_surprises([p.alert_surprise for p in points], params)
+        assert replayed.tolist() == [p.alert for p in points]
+        assert any(p.alert > 0 for p in points)
+
+
+def test_alert_weights_reweight_the_alert_sum_but_not_the_level() -> None:
+    series = noise(7) + FAULTS["ramp"]
+    plain = AnomalyScorer(DetectorParams(alert_weights=()))
+    weighted = AnomalyScorer(DetectorParams(alert_weights=(("shape12", 0.0), ("level24", 2.0))))
+    for value in series:
+        a, b = plain.update(float(value)), weighted.update(float(value))
+        assert a.level == b.level and a.surprise == b.surprise  # what the short-window intervals read
+        assert a.alert_surprise == pytest.approx(a.surprise)
+        expected = a.surprise - a.components.get("shape12", 0.0) + a.components.get("level24", 0.0)
+        assert b.alert_surprise == pytest.approx(expected if a.surprise > 0 else 0.0)
+    with pytest.raises(ValueError, match="alert_weights"):
+        DetectorParams(alert_weights=(("level1", -1.0),))
