@@ -106,18 +106,19 @@ async def sweeps(env: dict[str, str], count: int) -> dict[str, Any]:
     async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
         server_start_s = time.perf_counter() - started
         await run_sweep(tools)  # warm-up: the servers' first requests, caches
-        durations, last, timed = [], None, Timed(tools)
+        durations, last, timed, phases = [], None, Timed(tools), []
         for _ in range(count):
             timed = Timed(tools)
             began = time.perf_counter()
-            last = await run_sweep(timed)
+            phases = []  # (seconds into the sweep, the phase the sweep says it starts)
+            last = await run_sweep(timed, progress=lambda m, b=began, p=phases: p.append((round(time.perf_counter() - b, 2), m)))
             durations.append(time.perf_counter() - began)
     assert last is not None
     return {"server_start_s": round(server_start_s, 2), "sweep_s": {"median": round(statistics.median(durations), 3),
                                                                     "max": round(max(durations), 3), "sweeps": count},
             "status": last.status, "problems": len(last.problems), "tool_calls": last.counts.get("tool_calls"),
             "counts": last.counts, "per_tool_s": {k: round(v, 3) for k, v in sorted(timed.spent.items(), key=lambda kv: -kv[1])},
-            "per_tool_calls": dict(timed.calls)}
+            "per_tool_calls": dict(timed.calls), "phases_started_s": phases}
 
 
 def run(pods: int, nodes: int, count: int) -> dict[str, Any]:
