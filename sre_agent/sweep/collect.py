@@ -128,8 +128,8 @@ class Collector:
         series = (self.planned + siblings)[:MAX_ANOMALY_SERIES]
         early = self._early_anomalies or asyncio.ensure_future(self._detect([]))
         self._early_anomalies = None
-        late = asyncio.ensure_future(self._detect(series[len(self.planned):]))
-        results = [*await early, *await late]
+        from_alarms, from_suspects = await asyncio.gather(early, self._detect(series[len(self.planned):]))
+        results = [*from_alarms, *from_suspects]
         for (_, _, _, family), result in zip(series, results, strict=True):
             if result:
                 ev.anomalies.append({**result, "bad_direction": family["direction"]})
