@@ -15,8 +15,9 @@ Two emulator costs are kept out, because no real backend has them and they dwarf
     the cluster, and on a busy machine every Kubernetes call of the first sweeps timed out;
   * datapoints go in through the lab's own series index (MotoBackends.put_datapoints, the path the
     lab's world writes its metrics by), not PutMetricData, which moto keeps in one flat list and
-    scans on every read. The three servers run as their own
-processes over stdio, as the CLI runs them. Reported per size: the median and max of the timed
+    scans on every read.
+
+The three servers run as their own processes over stdio, as the CLI runs them. Reported per size: the median and max of the timed
 sweeps (server start-up excluded: it is the same at any size), tool calls, problems, and the time
 per tool (summed over a sweep) to say where it goes.
 
