@@ -17,9 +17,10 @@ Two emulator costs are kept out, because no real backend has them and they dwarf
     lab's world writes its metrics by), not PutMetricData, which moto keeps in one flat list and
     scans on every read.
 
-The three servers run as their own processes over stdio, as the CLI runs them. Reported per size: the median and max of the timed
-sweeps (server start-up excluded: it is the same at any size), tool calls, problems, and the time
-per tool (summed over a sweep) to say where it goes.
+The three servers run as their own processes over stdio, as the CLI runs them. Reported per size:
+the median and max of the timed sweeps (server start-up excluded: it is the same at any size), tool
+calls, problems, the time per tool (summed over a sweep) to say where it goes, and when each phase
+of the last sweep started.
 
     python bench/bench_sweep.py [bench/results/sweep.json] [--sizes 100:10,1000:40,5000:200 --sweeps 3]
 
