@@ -1,14 +1,26 @@
 """Benchmark: `sre-agent sweep`'s engine (run_sweep) over the real MCP servers at 100 / 1,000 /
 5,000 pods (200 nodes at 5,000).
 
-Each size: a lab (the Kubernetes API emulator and moto on loopback) whose store is seeded with
-bench_analyze's synthetic cluster (Deployments -> ReplicaSets -> pods with Services, Endpoints,
-ConfigMaps and events; one app in 20 crash-looping, one Service in 25 selecting nothing, 2 nodes
-NotReady), plus CloudWatch alarms in ALARM on the broken apps' error metric with 3 h of datapoints
-for every app's series, so the anomaly round has work. The three servers run as their own
-processes over stdio, as the CLI runs them. Reported per size: the median and max of the timed
-sweeps (server start-up excluded: it is the same at any size), tool calls, problems, and the time
-per tool (summed over a sweep) to say where it goes.
+Each size: bench_analyze's synthetic cluster (Deployments -> ReplicaSets -> pods with Services,
+Endpoints, ConfigMaps and events; one app in 20 crash-looping, one Service in 25 selecting nothing,
+2 nodes NotReady) served by the lab's Kubernetes API emulator, plus CloudWatch alarms in ALARM on
+the broken apps' error metric with 3 h of datapoints for every app's series in the lab's moto, so
+the anomaly round has work.
+
+Two emulator costs are kept out, because no real backend has them and they dwarfed the sweep:
+  * the cluster is served as stored (an API server without the lab's world simulation, as
+    bench_analyze serves it). Behind a Lab's World, the first request made the world's controllers
+    adopt the foreign objects -- a new ReplicaSet and pods for all 500 Deployments, 26,000 events,
+    minutes of work under the store lock -- so the "5,000-pod sweep" swept the world's rewrite of
+    the cluster, and on a busy machine every Kubernetes call of the first sweeps timed out;
+  * datapoints go in through the lab's own series index (MotoBackends.put_datapoints, the path the
+    lab's world writes its metrics by), not PutMetricData, which moto keeps in one flat list and
+    scans on every read.
+
+The three servers run as their own processes over stdio, as the CLI runs them. Reported per size:
+the median and max of the timed sweeps (server start-up excluded: it is the same at any size), tool
+calls, problems, the time per tool (summed over a sweep) to say where it goes, and when each phase
+of the last sweep started.
 
     python bench/bench_sweep.py [bench/results/sweep.json] [--sizes 100:10,1000:40,5000:200 --sweeps 3]
 
@@ -33,11 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_analyze import CRASHING_EVERY, NAMESPACES, PODS_PER_APP, seed  # noqa: E402
+from bench_analyze import CRASHING_EVERY, NAMESPACES, PODS_PER_APP, T0, seed  # noqa: E402
 
 from sre_agent.app.servers import stdio_servers  # noqa: E402
 from sre_agent.app.toolbox import Toolbox  # noqa: E402
 from sre_agent.lab.aws.server import client  # noqa: E402
+from sre_agent.lab.kube.apiserver import KubeApiServer  # noqa: E402
+from sre_agent.lab.kube.kubeconfig import write_kubeconfig  # noqa: E402
+from sre_agent.lab.kube.store import ObjectStore  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
 from sre_agent.sweep.engine import run_sweep  # noqa: E402
 
@@ -64,7 +79,7 @@ class Timed:
 
 def seed_cloudwatch(lab: Lab, pods: int) -> int:
     """An error metric per app (3 h, per minute) and an alarm in ALARM on the first broken apps."""
-    assert lab.moto is not None
+    assert lab.moto is not None and lab.feed is not None
     cw = client("cloudwatch", lab.moto.url, lab.account)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     apps = -(-pods // PODS_PER_APP)
@@ -74,10 +89,10 @@ def seed_cloudwatch(lab: Lab, pods: int) -> int:
         broken = a % CRASHING_EVERY == 0
         dims = [{"Name": "ClusterName", "Value": "bench"}, {"Name": "Namespace", "Value": namespace},
                 {"Name": "Service", "Value": app}]
-        points = [{"MetricName": "5xxCount", "Dimensions": dims, "Timestamp": now - timedelta(minutes=m),
-                   "Value": (40.0 + m % 3 if broken and m < 30 else 1.0 + (m * 7 % 5) / 5)} for m in range(180)]
-        for start in range(0, len(points), 500):
-            cw.put_metric_data(Namespace="Application", MetricData=points[start:start + 500])
+        series = ("Application", "5xxCount", tuple((d["Name"], d["Value"]) for d in dims))
+        lab.feed.backends.put_datapoints([
+            (series, now - timedelta(minutes=m), 40.0 + m % 3 if broken and m < 30 else 1.0 + (m * 7 % 5) / 5, "None")
+            for m in range(179, -1, -1)])  # oldest first: the index keeps each series in time order
         if broken and alarmed < MAX_ALARMED_APPS:
             name = f"{namespace}-{app}-5xx"
             cw.put_metric_alarm(AlarmName=name, Namespace="Application", MetricName="5xxCount", Dimensions=dims,
@@ -93,29 +108,34 @@ async def sweeps(env: dict[str, str], count: int) -> dict[str, Any]:
     async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
         server_start_s = time.perf_counter() - started
         await run_sweep(tools)  # warm-up: the servers' first requests, caches
-        durations, last, timed = [], None, Timed(tools)
+        durations, last, timed, phases = [], None, Timed(tools), []
         for _ in range(count):
             timed = Timed(tools)
             began = time.perf_counter()
-            last = await run_sweep(timed)
+            phases = []  # (seconds into the sweep, the phase the sweep says it starts)
+            last = await run_sweep(timed, progress=lambda m, b=began, p=phases: p.append((round(time.perf_counter() - b, 2), m)))
             durations.append(time.perf_counter() - began)
     assert last is not None
     return {"server_start_s": round(server_start_s, 2), "sweep_s": {"median": round(statistics.median(durations), 3),
                                                                     "max": round(max(durations), 3), "sweeps": count},
             "status": last.status, "problems": len(last.problems), "tool_calls": last.counts.get("tool_calls"),
             "counts": last.counts, "per_tool_s": {k: round(v, 3) for k, v in sorted(timed.spent.items(), key=lambda kv: -kv[1])},
-            "per_tool_calls": dict(timed.calls)}
+            "per_tool_calls": dict(timed.calls), "phases_started_s": phases}
 
 
 def run(pods: int, nodes: int, count: int) -> dict[str, Any]:
-    lab = Lab().start()
+    lab = Lab().start()  # moto (CloudWatch, Logs, SSM) in an account of its own; its cluster stays unused
+    store = ObjectStore(lambda: T0)
+    api = KubeApiServer(store).start()  # the emulator without a world: the cluster as seeded (docstring)
     try:
         began = time.perf_counter()
-        objects = seed(lab.store, pods, nodes)
+        objects = seed(store, pods, nodes)
         alarms = seed_cloudwatch(lab, pods)
         seeded_s = time.perf_counter() - began
-        result = asyncio.run(sweeps(lab.env(), count))
+        kubeconfig = write_kubeconfig(lab.state_dir / "bench-kubeconfig", api.url)
+        result = asyncio.run(sweeps({**lab.env(), "KUBECONFIG": str(kubeconfig)}, count))
     finally:
+        api.stop()
         lab.stop()
     return {"pods": pods, "nodes": nodes, "objects": sum(objects.values()), "alarms": alarms,
             "seed_s": round(seeded_s, 1), **result}

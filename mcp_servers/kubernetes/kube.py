@@ -10,10 +10,21 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
+
+
+def parse_json(raw: bytes) -> Any:
+    """An API response body. orjson: decoding a 5,000-pod list with the json module was a quarter of
+    the server's CPU in a sweep. It refuses what the json module accepts in a few corners (integers
+    beyond 64 bits, lone surrogates), so those bodies take the slow path rather than failing."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,7 @@ class KubeClient:
         raw = response.read()
         if not 200 <= response.status < 300:
             raise ApiException.from_response(http_resp=response, body=raw.decode(errors="replace"), data=None)
-        return json.loads(raw)
+        return parse_json(raw)
 
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None, limit: int | None = None) -> list[dict]:

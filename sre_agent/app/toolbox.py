@@ -28,6 +28,7 @@ from mcp.client.stdio import stdio_client
 
 from ..contracts import ToolCallRecord
 from ..graph.ports import ToolOutcome
+from .schema_checks import cache_schema_checks
 from .servers import ServerConnection
 
 EXCERPT_CHARS = 600
@@ -101,6 +102,7 @@ class Toolbox:
 
     async def adopt(self, name: str, session: Any) -> None:
         """Use an initialized MCP session as server `name`: learn its tools, arguments and annotations."""
+        cache_schema_checks(session)  # one output-schema validator per tool, not one per call
         self.sessions[name] = session
         self.langchain_tools[name] = await load_mcp_tools(session, server_name=name)
         for tool in (await session.list_tools()).tools:

@@ -2,10 +2,11 @@
 
 Round 1 (in parallel, one call per question): every analyzer, every alarm, the workload index,
 warning events, the runbook list and the log groups. Round 2: anomaly detection on the series of
-the metrics the alarms watch (the operators' own key metrics), siblings included, capped. Round 3:
-ownership walks from the anchors (Services to the workloads they select, workloads to their pods,
-nodes and the upstreams they call), capped. Round 4: log templates of the workloads under
-suspicion, capped. Every call's record is kept: the coverage verdict rests on them."""
+the metrics the alarms watch (the operators' own key metrics), siblings included, capped
+(anomaly_plan.py); the alarms' own series start as soon as the alarms are read, alongside round 1
+and the walks, since they need no walk. Round 3: ownership walks from the anchors (Services to the
+workloads they select, workloads to their pods, nodes and the upstreams they call), capped.
+Round 4: log templates of the workloads under suspicion, capped. Every call's record is kept: the coverage verdict rests on them."""
 
 from __future__ import annotations
 
@@ -16,13 +17,12 @@ from typing import Any
 
 from ..contracts import ToolCallRecord, resource_id
 from ..graph.ports import ToolOutcome
+from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_series, metric_families, sibling_series
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
-from .mapping import NAMESPACE_KEYS, SERVICE_KEYS, WORKLOAD_KEYS, in_scope, workload_for_log_group, workload_for_service_name
+from .mapping import in_scope, workload_for_log_group, workload_for_service_name
 
 AGENT = "sweep"
-MAX_METRIC_FAMILIES = 8
-MAX_ANOMALY_SERIES = 30
 MAX_WALKS = 40
 MAX_LOG_GROUPS = 10
 # Calls in flight per server: the servers run tools in a few threads, and an API server answering big
@@ -44,6 +44,9 @@ class Collector:
         self.walk_budget = MAX_WALKS
         self.selectors: dict[str, dict[str, dict[str, str]]] = {}  # namespace -> Service -> selector
         self.all_alarms: list[dict[str, Any]] = []
+        self.families: list[tuple[FamilyKey, Family]] = []
+        self.planned: list[Series] = []  # the alarms' own series
+        self._early_anomalies: asyncio.Future[list[Any]] | None = None
         self.log_groups: list[str] = []
 
     async def call(self, server: str, tool: str, args: dict[str, Any]) -> Any:
@@ -58,9 +61,14 @@ class Collector:
     async def collect(self) -> SweepEvidence:
         ev = SweepEvidence(scope=self.namespace or "(cluster)")
         self.progress("reading analyzers, alarms, workloads, events and runbooks")
-        await self._round_one(ev)
-        self.progress(f"{len(ev.findings)} findings, {len(ev.alarms)} alarms; walking ownership and dependencies")
-        await self._walks(ev)
+        try:
+            await self._round_one(ev)  # starts anomaly detection on the alarms' own series as soon as they are read
+            self.progress(f"{len(ev.findings)} findings, {len(ev.alarms)} alarms; walking ownership and dependencies")
+            await self._walks(ev)
+        except BaseException:
+            if self._early_anomalies is not None:
+                self._early_anomalies.cancel()
+            raise
         self.progress("looking for anomalies in the alarmed metrics of the suspects and what they call")
         await self._anomalies(ev)
         await self._walks(ev)  # what the anomalies pointed at
@@ -69,12 +77,15 @@ class Collector:
         await self._logs(ev)
         return ev
 
+    async def _alarms_then_anomalies(self) -> Any:
+        return self._start_alarm_anomalies(await self.call("cloudwatch", "describe_alarms", {"max_results": 1000}))
+
     async def _round_one(self, ev: SweepEvidence) -> None:
         ns = self.namespace
         scoped = {"namespace": ns} if ns else {}
         (analysis, alarms, runbooks, groups, events, *workloads) = await self.gather([
             self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"}),
-            self.call("cloudwatch", "describe_alarms", {"max_results": 1000}),
+            self._alarms_then_anomalies(),
             self.call("ssm", "list_runbooks", {}),
             self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
             self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
@@ -82,7 +93,6 @@ class Collector:
         ])
         ev.findings = (analysis or {}).get("findings") or []
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
-        self.all_alarms = (alarms or {}).get("alarms") or []
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
         self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []]
@@ -98,40 +108,28 @@ class Collector:
         # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
         self.counts = {"findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
 
-    async def _anomalies(self, ev: SweepEvidence) -> None:
-        """Series of the metrics the alarms watch (same dimension names), alarmed ones first."""
-        families: dict[tuple[str, str, frozenset[str]], dict[str, Any]] = {}
-        for alarm in sorted(self.all_alarms, key=lambda a: a.get("state") != "ALARM"):
-            metric, dims = alarm.get("metric") or {}, alarm.get("dimensions") or {}
-            comparison = alarm.get("comparison") or ""
-            direction = "up" if "Greater" in comparison else "down" if "Less" in comparison else None
-            if not metric.get("namespace") or not metric.get("name") or direction is None:
-                continue
-            key = (metric["namespace"], metric["name"], frozenset(dims))
-            families.setdefault(key, {"statistic": metric.get("statistic") or "Average", "period": metric.get("period") or 60,
-                                      "direction": direction, "dims": []})
-            families[key]["dims"].append(dims)
-        chosen = list(families.items())[:MAX_METRIC_FAMILIES]
-        services, workloads = self._suspects(ev)
-        series: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
-        for (ns, name, _keys), family in chosen:
-            series.extend((ns, name, d, family) for d in family["dims"] if in_scope(d, self.namespace))
-        for (ns, name, _keys), family in chosen:
-            # The same metric for the suspects and their upstreams: the alarm's dimensions with the object swapped.
-            template = family["dims"][0]
-            for object_key, candidates in ((next((k for k in SERVICE_KEYS if k in template), None), services),
-                                           (next((k for k in WORKLOAD_KEYS if k in template), None), workloads)):
-                namespace_key = next((k for k in NAMESPACE_KEYS if k in template), None)
-                if object_key is None or namespace_key is None:
-                    continue
-                for rid in candidates:
-                    dims = {**template, namespace_key: namespace_of(rid) or "", object_key: rid.rsplit("/", 1)[1]}
-                    if in_scope(dims, self.namespace) and all(dims != d for _, _, d, _ in series):
-                        series.append((ns, name, dims, family))
-        series = series[:MAX_ANOMALY_SERIES]
-        results = await self.gather([self.call("cloudwatch", "detect_anomalies", {
+    def _start_alarm_anomalies(self, alarms: Any) -> Any:
+        """Once the alarms are read: start detecting on their own series (no walk needed for those)."""
+        self.all_alarms = (alarms or {}).get("alarms") or []
+        self.families = metric_families(self.all_alarms)
+        self.planned = alarm_series(self.families, self.namespace)
+        self._early_anomalies = asyncio.ensure_future(self._detect(self.planned[:MAX_ANOMALY_SERIES]))
+        return alarms
+
+    async def _detect(self, series: list[Series]) -> list[Any]:
+        return await self.gather([self.call("cloudwatch", "detect_anomalies", {
             "namespace": ns, "metric_name": name, "dimensions": dims, "statistic": family["statistic"],
             "period": family["period"], "start": "-3h"}) for ns, name, dims, family in series])
+
+    async def _anomalies(self, ev: SweepEvidence) -> None:
+        """The alarms' series (started with round one), then the same metrics for the suspects and their upstreams."""
+        services, workloads = self._suspects(ev)
+        siblings = sibling_series(self.families, self.namespace, services, workloads, self.planned)
+        series = (self.planned + siblings)[:MAX_ANOMALY_SERIES]
+        early = self._early_anomalies or asyncio.ensure_future(self._detect([]))
+        self._early_anomalies = None
+        from_alarms, from_suspects = await asyncio.gather(early, self._detect(series[len(self.planned):]))
+        results = [*from_alarms, *from_suspects]
         for (_, _, _, family), result in zip(series, results, strict=True):
             if result:
                 ev.anomalies.append({**result, "bad_direction": family["direction"]})
