@@ -85,6 +85,7 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
 def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
     namespace, kind, name = _ref(workload)
     crashes = [f for f in _about(state, workload, "CrashLoopBackOff", "ContainerFailed") if f.details.get("config_error")]
+    crashes += _about(state, workload, "ConfigErrorLog")  # the same words, read from the log store
     if not crashes:
         return []
     line = str(crashes[0].details.get("last_log") or crashes[0].summary)

@@ -80,6 +80,9 @@ RULES: list[Rule] = [
     # A container that ended for good (a Job's, restartPolicy Never) reads like one crash of a loop.
     Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("ContainerFailed", C.CRASH_MISSING_CONFIG, 0.55, lambda f, a: not f.details.get("config_error")),
+    # A workload that failed, and whose logs say a setting is missing: the log line is the crash's reason.
+    Rule("ConfigErrorLog", C.CRASH_MISSING_CONFIG, 0.8,
+         lambda f, a: _has(a, f.resource, "JobFailed", "CrashLoopBackOff", "ContainerFailed")),
     Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),

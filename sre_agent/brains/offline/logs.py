@@ -20,7 +20,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     ours = [g for g in names if g and (g.endswith(f"/{namespace}/{name}") or g.endswith(f"/{name}"))]
     if not ours:
         return
-    report, ev2 = await calls("log_patterns", groups=ours[:3], start="-30m", max_templates=20)
+    # A Job's lines can be hours old by the time someone asks why it failed; a service's story is recent.
+    _, kind, _ = split_target(task.target)
+    report, ev2 = await calls("log_patterns", groups=ours[:3], start="-3h" if kind in ("Job", "CronJob") else "-30m",
+                              max_templates=20)
     for template in (report or {}).get("templates") or []:
         if template.get("change") not in ("new", "surged") or template.get("severity") not in ("error", "critical", "fatal", "warning"):
             continue

@@ -96,6 +96,10 @@ def _candidates(state: Investigation) -> list[Task]:
                 tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
                                   reason="a dependency of the degraded service is degraded itself"))
     focus = leading.resource if leading else _workload_of_alarm(state)
+    if not leading and (failed := _finished_and_failed(state)):
+        # A Job that failed and whose pods are gone (or say nothing): its lines are in the log store.
+        tasks.append(Task(agent="logs", target=failed, question="patterns",
+                          reason="it failed and its pods cannot tell why: what its logs said"))
     if focus and any(kind in focus for kind in WORKLOAD_KINDS):
         if leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
             tasks.append(Task(agent="metrics", target=focus, question="workload",
@@ -111,6 +115,10 @@ def _candidates(state: Investigation) -> list[Task]:
         tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
                           reason="the runbook and remediation for the leading hypothesis"))
     return tasks
+
+
+def _finished_and_failed(state: Investigation) -> str | None:
+    return next((f.resource for f in state.findings if f.signal == "JobFailed" and "/Job/" in f.resource), None)
 
 
 def _workload_of_alarm(state: Investigation) -> str | None:

@@ -102,3 +102,20 @@ def test_time_to_exhaustion_extrapolates_the_recent_climb(series, expected_h):
     from sre_agent.brains.offline.metrics import hours_to_limit
     got = hours_to_limit(series, period_s=300)
     assert got == pytest.approx(expected_h) if expected_h is not None else got is None
+
+
+def test_a_failed_job_with_nothing_else_to_go_on_is_read_from_its_logs_and_its_config_error_explains_it():
+    from sre_agent.brains.offline.diagnosis import hypotheses
+    failed = Finding(agent="kubernetes", resource="billing/Job/export-1", signal="JobFailed", severity="critical",
+                     summary="Job export-1 has failed: BackoffLimitExceeded", details={"source": "analyzer"})
+    state = _after_locate("why did export-1 fail?", failed)
+    tasks = []
+    while (task := next_task(state)) is not None and len(tasks) < 8:
+        tasks.append(task)
+        state = state.model_copy(update={"tasks": [*state.tasks, task]})
+    assert ("logs", "billing/Job/export-1", "patterns") in [(t.agent, t.target, t.question) for t in tasks]
+    said = Finding(agent="logs", resource="billing/Job/export-1", signal="ConfigErrorLog", summary="new log template x3: "
+                   "fatal: missing required setting EXPORT_BUCKET")
+    [top, *_] = hypotheses([failed, said])
+    assert (top.category.value, top.resource) == ("crash_missing_config", "billing/Job/export-1")
+    assert hypotheses([said]) == []  # a config complaint alone, with nothing failing, explains nothing
