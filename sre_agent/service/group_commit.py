@@ -91,11 +91,12 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
-            with self.store.batch():
+            with self.store.atomic():
                 for pending in batch:
                     try:
-                        pending.result = pending.work()
-                    except Exception as exc:  # this intake's savepoint is undone; the others go on
+                        with self.store.atomic():  # a savepoint: all of this intake, or none of it
+                            pending.result = pending.work()
+                    except Exception as exc:  # its savepoint is undone; the others go on
                         pending.error = exc
         except BaseException as exc:  # the commit failed: none of the batch is durable, none acknowledged
             log.error("group commit of %d notifications failed: %s: %s", len(batch), type(exc).__name__, exc)

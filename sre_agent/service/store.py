@@ -151,10 +151,10 @@ class _SqlStore:
         raise NotImplementedError
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        """One transaction around several intakes (group commit): each intake inside runs in a savepoint
-        of its own, so one that fails undoes only its own writes; nothing is durable before the batch
-        commits, and a failed commit fails every intake in it."""
+    def atomic(self) -> Iterator[None]:
+        """A transaction -- or, inside one, a savepoint. Group commit (group_commit.py) holds a batch of
+        intakes in one transaction and each intake in a savepoint of its own, so one that fails undoes
+        only its own writes; nothing is durable before the batch commits."""
         with self._lock, self._transaction():
             yield
 
