@@ -79,6 +79,10 @@ class ServiceApp(FastAPI):
 
     intake_service: IncidentService
 
+    def guard_refused(self, reason: str) -> None:
+        """The guard (guard.py) found this app's `guard_refused`: its refusals go to /metrics."""
+        self.intake_service.metrics.guard_refusals.labels(reason).inc()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in INTAKE_PATHS:
             await serve_intake(self.intake_service, scope, receive, send)
