@@ -8,7 +8,7 @@ a deadline, counted from the connection (or, on a keep-alive connection, from th
 first byte), by which its headers must all have arrived; it closes the connection otherwise.
 
 Two parsers carry the same deadline: uvicorn's httptools protocol (the C parser, llhttp -- chosen
-when httptools is installed: about a third less CPU per request than h11, see docs/benchmarks.md's
+when httptools is installed: about a quarter less CPU per request than h11, see docs/benchmarks.md's
 service section) and its h11 protocol (pure Python, the fallback). Only public hooks of
 asyncio.Protocol (connection_made, data_received, connection_lost), the parser's own callbacks and the
 h11 connection state are used, so the subclasses do not depend on uvicorn internals that move between
