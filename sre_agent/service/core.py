@@ -17,7 +17,7 @@ from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
 from .store import IncidentHeader, IntakeOutcome, RunRecord, open_store
-from .workers import LEASE_S, Workers, default_workers
+from .workers import LEASE_S, StepLoop, Workers, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class IncidentService:
         self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
                                on_event=self._on_event, lease_s=lease_s)
         self.metrics.watch(self.store, self.workers)
+        # AgentCore's chat prompts (POST /invocations) run here: neither on the loop that acknowledges
+        # alarms and answers /ping, nor in the investigation workers (a full queue never delays a prompt).
+        self.chat_loop = StepLoop("agentcore-chat")
         self.notifier = notifier
         self.public_url = public_url
         self.sns_topic_arns = sns_topic_arns or []
@@ -121,6 +124,7 @@ class IncidentService:
         self._stop.set()
         await asyncio.gather(*self._feeds, return_exceptions=True)
         await self.workers.stop()
+        await asyncio.to_thread(self.chat_loop.stop)
         await asyncio.to_thread(self.intake_writer.stop)
         if self.servers is not None:
             await self.servers.stop()

@@ -7,6 +7,7 @@ Bedrock AgentCore Runtime contract:
                                   by its fingerprint), each resolved alert resolves its incident
     POST /invocations             AgentCore: {"prompt": "..."} answers as chat does (the
                                   X-Amzn-Bedrock-AgentCore-Runtime-Session-Id header is the chat session),
+                                  on a loop of its own (IncidentService.chat_loop), outside the workers;
                                   an alarm payload is taken in as an alarm
     GET  /ping                    AgentCore's health check"""
 
@@ -95,5 +96,11 @@ async def _chat(service: IncidentService, question: Question, session: str | Non
     if service.servers is not None:
         options = options.model_copy(update={"servers": await service.servers.connections()})
     session_id = f"agentcore-{_SESSION_CHARS.sub('-', session)[:100]}" if session else None
-    async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
-        return await chat.ask(question.question), chat.session_id
+
+    async def ask():
+        async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
+            return await chat.ask(question.question), chat.session_id
+
+    # On the chat's own loop (IncidentService.chat_loop): a chat's synchronous stretches never stall the
+    # acknowledgements or /ping, and it takes no investigation worker.
+    return await service.chat_loop.run(ask())
