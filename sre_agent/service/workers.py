@@ -62,10 +62,25 @@ class StepLoop:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
 
     def stop(self, timeout_s: float = 30.0) -> None:
+        """Cancel the steps still running and let them close what they opened (MCP sessions, the
+        checkpointer's connection) -- cancelling the caller's wait does not wait for that -- then end."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
         self._loop = self._thread = None
+
+        async def wind_down() -> None:
+            steps = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for step in steps:
+                step.cancel()
+            if steps:
+                await asyncio.wait(steps, timeout=timeout_s)
+            await loop.shutdown_asyncgens()
+
+        try:
+            asyncio.run_coroutine_threadsafe(wind_down(), loop).result(timeout_s + 5)
+        except Exception:  # noqa: BLE001 -- a step that will not wind down must not keep the service up
+            log.warning("run steps did not wind down within %ss; stopping their loop anyway", timeout_s)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout_s)
         if not thread.is_alive():
