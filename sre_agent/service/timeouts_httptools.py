@@ -31,7 +31,7 @@ class HeaderTimeoutHttpToolsProtocol(HttpToolsProtocol):
     _awaiting_headers = True  # from the connection's start, and from each request's first byte
     _header_bytes = 0
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._header_timer = None
         self._awaiting_headers, self._header_bytes = True, 0
