@@ -129,6 +129,83 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 # --- the storm client (its own process) --------------------------------------------------------
+class RawHttp:
+    """One keep-alive HTTP/1.1 connection over asyncio streams: the storm's default sender. httpx spends
+    ~1.2 ms of CPU per request (measured on this machine) -- twice what serve now spends answering it --
+    and on a 2-core machine the client's CPU is taken from the server it measures. Sends what httpx sent
+    (Host, Content-Type, Content-Length); reads the status line, the headers and a Content-Length body
+    (serve always sends one)."""
+
+    def __init__(self, url: str) -> None:
+        match = re.match(r"http://([^:/]+):(\d+)", url)
+        if not match:
+            raise SystemExit(f"the raw client speaks plain http://host:port only, not {url}")
+        self.host, self.port = match.group(1), int(match.group(2))
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        self.writer.write(head + body)
+        headers = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(headers[9:12])
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", headers)
+        if length is None:
+            raise RuntimeError(f"no Content-Length in the answer to {method} {path}: {headers[:200]!r}")
+        await self.reader.readexactly(int(length.group(1)))
+        if re.search(rb"(?im)^connection:\s*close", headers):
+            await self.aclose()
+        return status
+
+    async def aclose(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def raw_storm(url: str, bodies: list[dict[str, Any]], concurrency: int, go: Any = None) -> dict[str, Any]:
+    """storm(), with RawHttp senders: one connection each, `concurrency` in flight."""
+    latencies: list[float] = []
+    codes: dict[str, int] = {}
+    errors: list[str] = []
+    queue = [json.dumps(body).encode() for body in reversed(bodies)]
+    clients = [RawHttp(url) for _ in range(concurrency)]
+    try:
+        await asyncio.gather(*(client.request("GET", "/healthz") for client in clients))  # connections up first
+        if go is not None:
+            print("ready", flush=True)
+            await asyncio.to_thread(go)
+
+        async def sender(client: RawHttp) -> None:
+            while queue:
+                body = queue.pop()
+                began = time.perf_counter()
+                try:
+                    code = str(await client.request("POST", "/v1/incidents", body))
+                except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError) as exc:
+                    code = "error"
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    await client.aclose()
+                latencies.append(time.perf_counter() - began)
+                codes[code] = codes.get(code, 0) + 1
+
+        cpu0, began = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(sender(client) for client in clients))
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    ms = sorted(x * 1000 for x in latencies)
+    return {"client": "raw", "requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
+            "ack_ms": {"p50": round(percentile(ms, 0.50), 1), "p95": round(percentile(ms, 0.95), 1),
+                       "p99": round(percentile(ms, 0.99), 1), "max": round(ms[-1], 1),
+                       "mean": round(statistics.fmean(ms), 1)},
+            "status_codes": dict(sorted(codes.items())), "client_cpu_s": round(cpu, 2), "errors": errors[:5]}
+
+
 async def probe(url: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
     """Acknowledgement latency with one request in flight (no queueing in front of the service)."""
     import httpx
@@ -188,7 +265,7 @@ async def storm(url: str, bodies: list[dict[str, Any]], concurrency: int,
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     ms = sorted(x * 1000 for x in latencies)
-    return {"requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
+    return {"client": "httpx", "requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
             "ack_ms": {"p50": round(percentile(ms, 0.50), 1), "p95": round(percentile(ms, 0.95), 1),
                        "p99": round(percentile(ms, 0.99), 1), "max": round(ms[-1], 1),
                        "mean": round(statistics.fmean(ms), 1)},
@@ -211,12 +288,15 @@ def storm_bodies(template: dict[str, Any], namespace: str, services: list[str], 
 
 
 # --- serve -------------------------------------------------------------------------------------
-def start_serve(env: dict[str, str], state_dir: str, workers: int, namespaces: list[str]) -> tuple[subprocess.Popen, str, float]:
+def start_serve(env: dict[str, str], state_dir: str, workers: int, namespaces: list[str],
+                root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """`sre-agent serve` from the checkout at `root` (this one, or --baseline's)."""
     began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", "0", "--insecure-localhost",
                              "--state-dir", state_dir, "--workers", str(workers), "--remediation", "off",
                              "--namespaces", ",".join(namespaces)],
-                            env={**os.environ, **env, "SRE_AGENT_TRACING_MODE": "off"}, cwd=str(ROOT),
+                            env={**os.environ, **env, "SRE_AGENT_TRACING_MODE": "off", "PYTHONPATH": str(root)},
+                            cwd=str(root),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url, tail = "", []
     while not url:
@@ -259,7 +339,7 @@ def run_counts(url: str) -> dict[str, int]:
     return counts
 
 
-def intake_and_memory(lab: Any, args: argparse.Namespace) -> dict[str, Any]:
+def intake_and_memory(lab: Any, args: argparse.Namespace, root: Path = ROOT) -> dict[str, Any]:
     import httpx
 
     from sre_agent.lab.trigger import alarm_payload, lab_namespaces  # noqa: F401 -- alarm_payload: the template's shape
@@ -271,7 +351,7 @@ def intake_and_memory(lab: Any, args: argparse.Namespace) -> dict[str, Any]:
                 "Trigger": {"MetricName": "5xxCount", "Namespace": "Application", "Period": 60, "EvaluationPeriods": 3}}
     bodies = storm_bodies(template, "shop", services, args.alarms, args.distinct)
     with tempfile.TemporaryDirectory(prefix="sre-bench-serve-") as state_dir:
-        proc, url, listening_s = start_serve(lab.env(), state_dir, args.workers, namespaces)
+        proc, url, listening_s = start_serve(lab.env(), state_dir, args.workers, namespaces, root)
         try:
             ready_began = time.perf_counter()
             readyz = wait_ready(url)
@@ -283,7 +363,7 @@ def intake_and_memory(lab: Any, args: argparse.Namespace) -> dict[str, Any]:
             bodies_file.write_text(json.dumps(bodies))
             with Sampler(proc.pid, 0.5) as sampler:
                 client = subprocess.Popen([sys.executable, __file__, "--storm-client", url, "--bodies", str(bodies_file),
-                                           "--concurrency", str(args.concurrency)],
+                                           "--concurrency", str(args.concurrency), "--client", args.client],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
                 assert client.stdin is not None and client.stdout is not None
                 if client.stdout.readline().strip() != "ready":
@@ -334,6 +414,48 @@ def intake_and_memory(lab: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"serve": {"start_to_listening_s": round(listening_s, 2), "start_to_ready_s": round(ready_s, 2),
                       "mcp_servers": readyz.get("checks", {}).get("mcp_servers_ok")},
             "storm": result, "memory": memory}
+
+
+# --- before / after, in the same run ------------------------------------------------------------
+COMPARED = {  # figure -> where it is in one intake_and_memory() result
+    "alarms_per_s": ("storm", "alarms_per_s"), "ack_p50_ms": ("storm", "ack_ms", "p50"),
+    "ack_p99_ms": ("storm", "ack_ms", "p99"), "serve_cpu_ms_per_alarm": ("storm", "serve_cpu_ms_per_alarm"),
+    "one_in_flight_p50_ms": ("storm", "one_in_flight", "ack_ms", "p50"),
+    "serve_rss_rest_mb": ("memory", "rest", "process_mb"), "serve_rss_peak_mb": ("memory", "peak", "process_mb"),
+}
+
+
+def _pick(result: dict[str, Any], path: tuple[str, ...]) -> float:
+    value: Any = result
+    for key in path:
+        value = value[key]
+    return float(value)
+
+
+def compare_with_baseline(lab: Any, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Storm --baseline's serve and this one's, alternating (B A, A B, ...) so that the machine's load
+    drifts over both alike; medians per side and current / baseline ratios. Returns the comparison and
+    this checkout's last full result (the report's main figures)."""
+    baseline = args.baseline.resolve()
+    if not (baseline / "sre_agent" / "cli.py").is_file():
+        raise SystemExit(f"--baseline {baseline}: not a checkout (no sre_agent/cli.py)")
+    rounds: list[dict[str, Any]] = []
+    last: dict[str, Any] = {}
+    for i in range(args.rounds):
+        for side in (("baseline", "current") if i % 2 == 0 else ("current", "baseline")):
+            result = intake_and_memory(lab, args, baseline if side == "baseline" else ROOT)
+            figures = {name: _pick(result, path) for name, path in COMPARED.items()}
+            figures["nothing_lost"] = result["storm"]["store"]["nothing_lost"]
+            figures["server_5xx"] = result["storm"]["server_5xx"]
+            rounds.append({"round": i + 1, "side": side, "load_1m": round(os.getloadavg()[0], 2), **figures})
+            print(f"   round {i + 1} {side}: {figures}", file=sys.stderr, flush=True)
+            if side == "current":
+                last = result
+    medians = {side: {name: round(statistics.median(r[name] for r in rounds if r["side"] == side), 2)
+                      for name in COMPARED} for side in ("baseline", "current")}
+    ratios = {name: round(medians["current"][name] / medians["baseline"][name], 2)
+              for name in COMPARED if medians["baseline"][name]}
+    return {"baseline_checkout": str(baseline), "rounds": rounds, "median": medians, "ratios": ratios}, last
 
 
 # --- one stdio set, runs per minute -------------------------------------------------------------
@@ -399,12 +521,18 @@ def main() -> None:
     parser.add_argument("--after-s", type=float, default=15.0, help="keep sampling memory this long after the storm")
     parser.add_argument("--probe", type=int, default=200, help="acknowledgements timed one at a time after the storm")
     parser.add_argument("--runs", type=int, default=6, help="investigations per mode for runs per minute")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="the storm's senders: raw asyncio HTTP/1.1 (cheap) or httpx (~1.2 ms CPU a request)")
+    parser.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive <commit> | tar -x -C DIR`): "
+                        "its serve is stormed in the same run, alternating with this one's, and the ratios reported")
+    parser.add_argument("--rounds", type=int, default=2, help="storms per side with --baseline")
     parser.add_argument("--storm-client", help=argparse.SUPPRESS)  # internal: the storm's own process
     parser.add_argument("--bodies", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.storm_client:
         bodies = json.loads(Path(args.bodies).read_text())
-        print(json.dumps(asyncio.run(storm(args.storm_client, bodies, args.concurrency, go=sys.stdin.readline))))
+        run_storm = raw_storm if args.client == "raw" else storm
+        print(json.dumps(asyncio.run(run_storm(args.storm_client, bodies, args.concurrency, go=sys.stdin.readline))))
         return
 
     from sre_agent.lab.lab import Lab
@@ -416,7 +544,11 @@ def main() -> None:
         lab.run_clock(60)
         print(f"service bench: storm of {args.alarms} alarms ({args.distinct} distinct), {args.concurrency} in flight ...",
               file=sys.stderr, flush=True)
-        intake = intake_and_memory(lab, args)
+        comparison = None
+        if args.baseline:
+            comparison, intake = compare_with_baseline(lab, args)
+        else:
+            intake = intake_and_memory(lab, args)
         storm_load = os.getloadavg()
         s = intake["storm"]
         print(f"   {s['alarms_per_s']} alarms/s, ack p50 {s['ack_ms']['p50']} p95 {s['ack_ms']['p95']} p99 "
@@ -447,9 +579,11 @@ def main() -> None:
            "load_average_after_storm": [round(x, 2) for x in storm_load],
            "load_average_after": [round(x, 2) for x in os.getloadavg()],
            "aim": {"alarms_per_s": AIM_RATE, "ack_p99_ms": AIM_P99_MS},
-           **intake, "runs_per_minute": rpm}
+           **intake, "runs_per_minute": rpm, **({"comparison": comparison} if comparison else {})}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    if comparison:
+        print(json.dumps({"ratios_current_over_baseline": comparison["ratios"]}))
     print(json.dumps({"alarms_per_s": out["storm"]["alarms_per_s"], "ack_ms": out["storm"]["ack_ms"],
                       "meets_aim": out["storm"]["meets_aim"], "memory_rest_mb": memory["rest"]["total_mb"],
                       "memory_peak_mb": memory["peak"]["total_mb"], "runs_per_min": {

@@ -32,10 +32,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 
-from .core import Backpressure, IncidentService, IntakeError
-from .payloads import ApprovalAnswer, Question, Resolution, loads
-from .store import IntakeOutcome
+from .core import Acknowledgement, Backpressure, IncidentService, IntakeError
+from .intake_path import INTAKE_PATHS, IntakeAnswer, answer_intake, dumps, json_object_of, serve_intake
+from .payloads import ApprovalAnswer, Resolution
 
 CONSOLE_PREFIX = "/ui"  # the guard's GuardSettings.console_prefix default: the two must agree
 
@@ -49,28 +50,44 @@ def _fields(exc: ValidationError | RequestValidationError) -> list[dict[str, str
             for e in exc.errors()]
 
 
-def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
+def validation_body(exc: ValidationError | RequestValidationError) -> dict[str, Any]:
     fields = _fields(exc)
     summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields[:5])
-    return JSONResponse({"error": f"invalid request: {summary}", "fields": fields}, 422)
+    return {"error": f"invalid request: {summary}", "fields": fields}
+
+
+def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
+    return JSONResponse(validation_body(exc), 422)
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise IntakeError(f"the body is not JSON ({exc}); send an alarm notification or {{\"question\": \"...\"}}") from None
-    if not isinstance(body, dict):
-        raise IntakeError("the body must be a JSON object")
-    return body
+    return json_object_of(await request.body())
 
 
-async def acknowledged(outcome: IntakeOutcome, service: IncidentService) -> JSONResponse:
-    """The acknowledgement: the incident as it now stands (read off the event loop, like the write)."""
-    view = await asyncio.to_thread(service.incident_view, outcome.incident_id) if outcome.incident_id else None
-    status = 202 if outcome.run_id else 200
-    return JSONResponse({**(view or {}), "incident_id": outcome.incident_id, "run_id": outcome.run_id,
-                         "disposition": outcome.disposition, "deduplicated": outcome.disposition == "attached"}, status)
+def answered(answer: IntakeAnswer) -> Response:
+    return Response(dumps(answer.body), answer.status, headers=answer.headers, media_type="application/json")
+
+
+def acknowledged(ack: Acknowledgement) -> Response:
+    """The acknowledgement: the outcome and the incident as it now stands (read in the write's transaction)."""
+    return answered(IntakeAnswer(ack.status, ack.body(), {}))
+
+
+class ServiceApp(FastAPI):
+    """FastAPI, with the alarm intake's hot path (intake_path.py) taken before FastAPI's own request
+    handling; everything else -- the other routes, the console, lifespan -- is FastAPI's."""
+
+    intake_service: IncidentService
+
+    def guard_refused(self, reason: str) -> None:
+        """The guard (guard.py) found this app's `guard_refused`: its refusals go to /metrics."""
+        self.intake_service.metrics.guard_refusals.labels(reason).inc()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in INTAKE_PATHS:
+            await serve_intake(self.intake_service, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
@@ -87,8 +104,9 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
         finally:
             await service.stop()
 
-    app = FastAPI(title="sre-agent", summary="Alarm-triggered incident investigation, approvals and results",
+    app = ServiceApp(title="sre-agent", summary="Alarm-triggered incident investigation, approvals and results",
                   lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.intake_service = service
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,24 +127,14 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
     async def _full(request: Request, exc: Backpressure) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, 429, headers={"Retry-After": str(exc.retry_after_s)})
 
-    async def persist(call, *args) -> JSONResponse:
-        # The store's writes are short; off the event loop so that one slow fsync never stalls other requests.
-        return await acknowledged(await asyncio.to_thread(call, *args), service)
-
+    # The same answers as the hot path (ServiceApp.__call__ takes these two paths before FastAPI does).
     @app.post("/v1/incidents", status_code=202, summary="An alarm notification (raw, SNS or EventBridge) or a question")
-    async def create(request: Request) -> JSONResponse:
-        body = await json_object(request)
-        if "question" in body:
-            question = Question.model_validate(body)
-            return await persist(service.receive_question, question.question, question.namespace)
-        return await persist(service.receive_alarm, body, "api")
+    async def create(request: Request) -> Response:
+        return answered(await answer_intake(service, "/v1/incidents", await request.body()))
 
     @app.post("/v1/alarms/eventbridge", status_code=202, summary="An EventBridge CloudWatch Alarm State Change event")
-    async def eventbridge(request: Request) -> JSONResponse:
-        body = await json_object(request)
-        if "detail-type" not in body:
-            raise IntakeError("not an EventBridge event: no detail-type (expected 'CloudWatch Alarm State Change')")
-        return await persist(service.receive_alarm, body, "eventbridge")
+    async def eventbridge(request: Request) -> Response:
+        return answered(await answer_intake(service, "/v1/alarms/eventbridge", await request.body()))
 
     @app.get("/v1/incidents", summary="Incidents, newest first")
     async def index(limit: int = 100) -> dict[str, Any]:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
 from ..contracts import Incident
+from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
-from .store import IncidentRecord, IntakeOutcome, RunRecord, open_store
-from .workers import LEASE_S, Workers, default_workers
+from .store import IncidentHeader, IntakeOutcome, RunRecord, open_store
+from .workers import LEASE_S, StepLoop, Workers, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,24 @@ class Backpressure(Exception):
         super().__init__(f"{backlog} investigations are waiting for a worker; retry in {retry_after_s}s")
 
 
+class Acknowledgement:
+    """What a notification's request is answered with: the outcome, and the incident as it now stands."""
+
+    __slots__ = ("outcome", "view")
+
+    def __init__(self, outcome: IntakeOutcome, view: dict[str, Any] | None) -> None:
+        self.outcome, self.view = outcome, view
+
+    @property
+    def status(self) -> int:
+        return 202 if self.outcome.run_id else 200  # 202: a run was queued
+
+    def body(self) -> dict[str, Any]:
+        outcome = self.outcome
+        return {**(self.view or {}), "incident_id": outcome.incident_id, "run_id": outcome.run_id,
+                "disposition": outcome.disposition, "deduplicated": outcome.disposition == "attached"}
+
+
 class IncidentService:
     def __init__(self, options: RunOptions, *, workers: int | None = None, max_queue: int = 200,
                  shared_servers: bool = True, notifier: Any = None, public_url: str | None = None,
@@ -36,6 +56,7 @@ class IncidentService:
                  lease_s: float = LEASE_S) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
+        self.intake_writer = GroupCommit(self.store)
         self.metrics = ServiceMetrics()
         self.max_queue = max_queue
         self.servers = None
@@ -46,6 +67,9 @@ class IncidentService:
         self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
                                on_event=self._on_event, lease_s=lease_s)
         self.metrics.watch(self.store, self.workers)
+        # AgentCore's chat prompts (POST /invocations) run here: neither on the loop that acknowledges
+        # alarms and answers /ping, nor in the investigation workers (a full queue never delays a prompt).
+        self.chat_loop = StepLoop("agentcore-chat")
         self.notifier = notifier
         self.public_url = public_url
         self.sns_topic_arns = sns_topic_arns or []
@@ -100,6 +124,8 @@ class IncidentService:
         self._stop.set()
         await asyncio.gather(*self._feeds, return_exceptions=True)
         await self.workers.stop()
+        await asyncio.to_thread(self.chat_loop.stop)
+        await asyncio.to_thread(self.intake_writer.stop)
         if self.servers is not None:
             await self.servers.stop()
 
@@ -115,27 +141,39 @@ class IncidentService:
         """A CloudWatch alarm notification (raw, SNS or EventBridge). pydantic.ValidationError or
         IntakeError for a body that is not one; Backpressure when the queue is full. `message_id`
         (default: an SNS envelope's MessageId) recognises a redelivery: it changes nothing."""
+        return self._alarm_intake(body, source, message_id)()
+
+    def _alarm_intake(self, body: dict[str, Any], source: str, message_id: str | None = None) -> Callable[[], IntakeOutcome]:
+        """Validate and parse now (raising for a body that is not an alarm); returns the store's part --
+        persist, correlate, admit -- to run now or in a group commit."""
         if message_id is None and isinstance(body.get("MessageId"), str) and "Type" in body:
             message_id = f"sns:{body['MessageId']}"
         alarm = alarm_in(body)
         try:
             incident = incident_from_alarm(alarm)
         except AlarmResolved as resolved:
-            return self.receive_resolution(resolved.correlation_key, str(resolved), body, source, message_id)
+            key, note = resolved.correlation_key, str(resolved)
+            return lambda: self.receive_resolution(key, note, body, source, message_id)
         if (alarm.get("NewStateValue") or (alarm.get("detail") or {}).get("state", {}).get("value")) == "INSUFFICIENT_DATA":
-            # Kept like every notification (what arrived, when), but no data is not a problem: nothing starts.
-            outcome = self.store.record(source, "ignored", body, incident.correlation_key, message_id)
-            self.metrics.notifications.labels(source, outcome.disposition).inc()
-            return outcome
-        return self.receive_incident(incident, body, source, message_id)
+            def ignored() -> IntakeOutcome:
+                # Kept like every notification (what arrived, when), but no data is not a problem: nothing starts.
+                outcome = self.store.record(source, "ignored", body, incident.correlation_key, message_id)
+                self.metrics.notifications.labels(source, outcome.disposition).inc()
+                return outcome
+            return ignored
+        return lambda: self._persist_incident(incident, body, source, message_id)
 
     def receive_incident(self, incident: Incident, payload: Any, source: str, message_id: str | None = None) -> IntakeOutcome:
+        outcome = self._persist_incident(incident, payload, source, message_id)
+        if outcome.run_id:
+            self.workers.wake()
+        return outcome
+
+    def _persist_incident(self, incident: Incident, payload: Any, source: str, message_id: str | None) -> IntakeOutcome:
         if not self._joins_open_incident(incident):
             self._admit()
         outcome = self.store.intake(incident, payload, source, message_id)
         self.metrics.notifications.labels(source, outcome.disposition).inc()
-        if outcome.run_id:
-            self.workers.wake()
         return outcome
 
     def _joins_open_incident(self, incident: Incident) -> bool:
@@ -147,6 +185,33 @@ class IncidentService:
         outcome = self.store.resolve(correlation_key, note, payload, source, message_id)
         self.metrics.notifications.labels(source, outcome.disposition).inc()
         return outcome
+
+    # --- intake over HTTP: group commit, answered with the incident as it now stands -------------------
+    async def accept_alarm(self, body: dict[str, Any], source: str, message_id: str | None = None) -> Acknowledgement:
+        """receive_alarm for a request: parsed on the event loop, persisted in the writer's next group
+        commit, acknowledged (with the incident's view, read in the same transaction) once committed."""
+        return await self._accept(self._alarm_intake(body, source, message_id))
+
+    async def accept_incident(self, incident: Incident, payload: Any, source: str) -> Acknowledgement:
+        return await self._accept(lambda: self._persist_incident(incident, payload, source, None))
+
+    async def accept_resolution(self, correlation_key: str, note: str, payload: Any, source: str) -> Acknowledgement:
+        return await self._accept(lambda: self.receive_resolution(correlation_key, note, payload, source))
+
+    async def accept_question(self, question: str, namespace: str | None, source: str = "api") -> Acknowledgement:
+        incident = incident_from_question(question, namespace=namespace)
+        return await self.accept_incident(incident, {"question": question, "namespace": namespace}, source)
+
+    async def _accept(self, persist: Callable[[], IntakeOutcome]) -> Acknowledgement:
+        def persist_and_view() -> Acknowledgement:
+            outcome = persist()
+            header = self.store.incident_header(outcome.incident_id) if outcome.incident_id else None
+            return Acknowledgement(outcome, self.view(header) if header else None)
+
+        ack = await self.intake_writer.submit(persist_and_view)
+        if ack.outcome.run_id:
+            self.workers.wake()  # here, on the loop: an asyncio.Event is not to be set from the writer thread
+        return ack
 
     def receive_question(self, question: str, namespace: str | None, source: str = "api") -> IntakeOutcome:
         incident = incident_from_question(question, namespace=namespace)
@@ -179,7 +244,7 @@ class IncidentService:
         return next((r for r in reversed(self.store.runs_of(incident_id)) if r.state == "awaiting_approval"), None)
 
     # --- views ---------------------------------------------------------------------------------
-    def view(self, record: IncidentRecord) -> dict[str, Any]:
+    def view(self, record: IncidentHeader) -> dict[str, Any]:
         runs = self.store.runs_of(record.incident_id)
         last = runs[-1] if runs else None
         status = ("investigating" if last and last.state in ("queued", "running") else
@@ -237,4 +302,4 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
-__all__ = ["Backpressure", "IncidentService", "IntakeError"]
+__all__ = ["Acknowledgement", "Backpressure", "IncidentService", "IntakeError"]

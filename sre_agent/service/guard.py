@@ -29,13 +29,16 @@ checked here, after the body is read. The session and the key ride to the consol
 scope state (`console_session`, `console_sessions`); the console never sees the token.
 
 Every refusal is a JSON `{"error": "..."}` that says what was wrong and what to send instead; none
-echoes configuration or internals (no token, no list of allowed hosts)."""
+echoes configuration or internals (no token, no list of allowed hosts). Each API refusal is also
+reported, by reason (REFUSAL_REASONS), to `on_refusal` -- by default the wrapped app's
+`guard_refused` when it has one (the service counts them in /metrics)."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import json
+from collections.abc import Callable
 from urllib.parse import parse_qs, quote
 
 from pydantic import BaseModel, Field, field_validator
@@ -49,6 +52,9 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # may then see "connection reset" instead of the refusal that explains itself.
 DRAIN_S = 2.0
 _SHOWN = 80  # at most this many characters of a client's header value are echoed back in an error
+# Why the guard refused, by the status it answered (each status has one cause here): /metrics's reason label.
+REFUSAL_REASONS = {400: "bad_header", 401: "unauthorized", 403: "cross_origin", 408: "body_timeout",
+                   413: "body_too_large", 415: "content_type", 421: "wrong_host"}
 
 
 class GuardSettings(BaseModel):
@@ -81,8 +87,17 @@ class GuardSettings(BaseModel):
         return [origin.strip().lower().rstrip("/") for origin in origins]
 
 
-def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
-    """`app` behind the rules above (module docstring)."""
+def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], None] | None = None) -> ASGIApp:
+    """`app` behind the rules above (module docstring). `on_refusal(reason)` is told of every API
+    refusal; default: the app's own `guard_refused`, if it has one."""
+    report: Callable[[str], None] | None = on_refusal or getattr(app, "guard_refused", None)
+
+    def refused_for(status: int) -> None:
+        if report is not None:
+            try:
+                report(REFUSAL_REASONS.get(status, str(status)))
+            except Exception:  # noqa: BLE001 -- counting never changes the answer
+                pass
     token = settings.token.encode() if settings.token is not None else None
     any_host = "*" in settings.allowed_hosts
     hosts = frozenset(settings.allowed_hosts)
@@ -137,16 +152,19 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
         try:
             declared = int(headers[b"content-length"]) if b"content-length" in headers else None
         except ValueError:  # uvicorn's parsers refuse these first; another server might not
+            refused_for(400)
             await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
             return None
         if declared is not None and declared > limit:
             # Refused before a byte is read; the connection closes so the body is never read at all.
+            refused_for(413)
             await _respond(send, 413, _too_large(limit), close=True)
             return None
         body = await _read_body(receive, limit, body_timeout)
         if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
             too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
                         "send the whole body at once, or check the network between you and the service")
+            refused_for(body)
             await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
             return None
         return body  # None: the client went away, nobody to answer
@@ -168,6 +186,7 @@ def guard(app: ASGIApp, settings: GuardSettings) -> ASGIApp:
         refused = refusal(scope, headers, host_values)
         if refused is not None:
             status, message, extra = refused
+            refused_for(status)
             drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
             await _respond(send, status, message, close=not drained, extra=extra)
             return

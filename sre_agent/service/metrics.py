@@ -35,6 +35,8 @@ class ServiceMetrics:
                                      "and what became of them", ["source", "disposition"], registry=self.registry)
         self.rejected = Counter("sre_agent_requests_rejected", "Requests refused, by reason", ["reason"],
                                 registry=self.registry)
+        self.guard_refusals = Counter("sre_agent_guard_refusals", "Requests the HTTP guard refused before the app, by "
+                                      "reason (guard.REFUSAL_REASONS)", ["reason"], registry=self.registry)
         self.finished = Counter("sre_agent_incident_runs_finished", "Runs finished, by final status", ["status"],
                                 registry=self.registry)
         self.run_seconds = Histogram("sre_agent_run_step_seconds", "Duration of one run step (to its end or its approval pause)",

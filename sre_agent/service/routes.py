@@ -7,18 +7,18 @@ Bedrock AgentCore Runtime contract:
                                   by its fingerprint), each resolved alert resolves its incident
     POST /invocations             AgentCore: {"prompt": "..."} answers as chat does (the
                                   X-Amzn-Bedrock-AgentCore-Runtime-Session-Id header is the chat session),
+                                  on a loop of its own (IncidentService.chat_loop), outside the workers;
                                   an alarm payload is taken in as an alarm
     GET  /ping                    AgentCore's health check"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from .api import acknowledged, error, json_object
 from .core import Backpressure, IncidentService
@@ -33,7 +33,7 @@ _SESSION_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 
 def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifier) -> None:
     @app.post("/v1/alarms/sns", summary="An SNS HTTP/S delivery (signature-verified)")
-    async def sns(request: Request) -> JSONResponse:
+    async def sns(request: Request) -> Response:
         raw = await request.body()
         try:
             message = await verifier.verify(raw)
@@ -52,21 +52,21 @@ def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifi
             return JSONResponse({"unsubscribed": True, "topic": message.TopicArn})
         alarm = sns_message_body(message.Message)
         try:
-            outcome = await asyncio.to_thread(service.receive_alarm, alarm, "sns", f"sns:{message.MessageId}")
+            ack = await service.accept_alarm(alarm, "sns", f"sns:{message.MessageId}")
         except Backpressure as exc:  # SNS retries 5xx only: a 429 would be taken as delivered, and the alarm lost
             return JSONResponse({"error": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after_s)})
-        return await acknowledged(outcome, service)
+        return acknowledged(ack)
 
     @app.post("/v1/alarms/alertmanager", summary="A Prometheus Alertmanager webhook (version 4)")
     async def alertmanager(request: Request) -> JSONResponse:
         batch = alertmanager_batch(await json_object(request))
         outcomes = []
         for incident in batch.firing:
-            outcomes.append(await asyncio.to_thread(service.receive_incident, incident, incident.alarm, "alertmanager"))
+            outcomes.append((await service.accept_incident(incident, incident.alarm, "alertmanager")).outcome)
         for resolved in batch.resolved:
             note = f"alert {resolved.alert_name} resolved at {resolved.resolved_at.isoformat()}: {resolved.reason}"
-            outcomes.append(await asyncio.to_thread(service.receive_resolution, resolved.correlation_key, note,
-                                                    resolved.model_dump(mode="json"), "alertmanager"))
+            outcomes.append((await service.accept_resolution(resolved.correlation_key, note,
+                                                             resolved.model_dump(mode="json"), "alertmanager")).outcome)
         rows = [o.model_dump() for o in outcomes]
         return JSONResponse({"alerts": rows}, 202 if any(o.run_id for o in outcomes) else 200)
 
@@ -78,10 +78,10 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
         return {"status": "HealthyBusy" if busy else "Healthy"}
 
     @app.post("/invocations", summary="AgentCore Runtime: a prompt (chat) or an alarm payload")
-    async def invocations(request: Request) -> JSONResponse:
+    async def invocations(request: Request) -> Response:
         body = await json_object(request)
         if "prompt" not in body:
-            return await acknowledged(await asyncio.to_thread(service.receive_alarm, body, "agentcore"), service)
+            return acknowledged(await service.accept_alarm(body, "agentcore"))
         prompt = AgentCorePrompt.model_validate(body)
         question = Question(question=prompt.prompt, namespace=prompt.namespace)
         session = request.headers.get(SESSION_HEADER)
@@ -96,5 +96,11 @@ async def _chat(service: IncidentService, question: Question, session: str | Non
     if service.servers is not None:
         options = options.model_copy(update={"servers": await service.servers.connections()})
     session_id = f"agentcore-{_SESSION_CHARS.sub('-', session)[:100]}" if session else None
-    async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
-        return await chat.ask(question.question), chat.session_id
+
+    async def ask():
+        async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
+            return await chat.ask(question.question), chat.session_id
+
+    # On the chat's own loop (IncidentService.chat_loop): a chat's synchronous stretches never stall the
+    # acknowledgements or /ping, and it takes no investigation worker.
+    return await service.chat_loop.run(ask())

@@ -22,16 +22,24 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from ..contracts import Incident
-
-RunState = Literal["queued", "running", "awaiting_approval", "done", "failed"]
-Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored", "duplicate"]
+from .records import (  # noqa: F401 -- the records are the store's vocabulary: importable from here too
+    HEADER_COLUMNS,
+    INCIDENT_COLUMNS,
+    RUN_COLUMNS,
+    Disposition,
+    IncidentHeader,
+    IncidentRecord,
+    IntakeOutcome,
+    RunRecord,
+    RunState,
+    _incident,
+    _run,
+    new_incident_id,
+)
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sre_incidents (incident_id TEXT PRIMARY KEY, correlation_key TEXT, state TEXT NOT NULL, "
@@ -56,75 +64,10 @@ SCHEMA = [
 # replicas starting together on a fresh database create their tables one at a time under this advisory lock.
 SCHEMA_LOCK = "sre_agent.schema"
 SCHEMA_LOCK_TIMEOUT_S = 300.0
-RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "
-               "result, report, error, claims, created_at, updated_at")
-INCIDENT_COLUMNS = ("incident_id, correlation_key, state, source, title, severity, incident, notifications, notes, "
-                    "created_at, updated_at, resolved_at")
-
-
-def new_incident_id(now: datetime | None = None) -> str:
-    """Sortable by time, and unguessable: knowing when an alarm fired is not enough to name its incident."""
-    now = now or datetime.now(UTC)
-    return f"inc-{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(6)}"
-
-
-class RunRecord(BaseModel):
-    run_id: str
-    incident_id: str
-    state: RunState
-    status: str | None = None  # the run's verdict once done: remediated, escalated, answered, healthy, unknown
-    started: bool = False  # the graph has a checkpoint: continue it rather than start afresh
-    resume: dict[str, Any] | None = None  # the answer to hand the paused graph (an approval decision)
-    owner: str | None = None
-    lease_until: float | None = None
-    approval: dict[str, Any] | None = None
-    approval_deadline: float | None = None
-    result: dict[str, Any] | None = None
-    report: str | None = None
-    error: str | None = None
-    claims: int = 0  # how many times a worker took it: > 1 means it was resumed after a crash or a pause
-    created_at: float
-    updated_at: float
-
-
-class IncidentRecord(BaseModel):
-    incident_id: str
-    correlation_key: str | None
-    state: Literal["open", "resolved"]
-    source: str
-    title: str
-    severity: str
-    incident: Incident
-    notifications: int
-    notes: list[str] = Field(default_factory=list)
-    created_at: float
-    updated_at: float
-    resolved_at: float | None = None
-
-
-class IntakeOutcome(BaseModel):
-    incident_id: str | None
-    run_id: str | None  # the run this notification started; None when it joined an open incident
-    disposition: Disposition
-
-
-def _run(row: tuple) -> RunRecord:
-    values = dict(zip([c.strip() for c in RUN_COLUMNS.split(",")], row, strict=True))
-    for name in ("resume", "approval", "result"):
-        values[name] = json.loads(values[name]) if values[name] else None
-    values["started"] = bool(values["started"])
-    return RunRecord.model_validate(values)
-
-
-def _incident(row: tuple) -> IncidentRecord:
-    values = dict(zip([c.strip() for c in INCIDENT_COLUMNS.split(",")], row, strict=True))
-    values["incident"] = Incident.model_validate_json(values["incident"])
-    values["notes"] = json.loads(values["notes"])
-    return IncidentRecord.model_validate(values)
-
-
 class _SqlStore:
     placeholder = "?"
+    # Notifications one group commit may hold (service/group_commit.py); 1: each in a transaction of its own.
+    group_commit_limit = 1
 
     def __init__(self, db: Any) -> None:
         self._db = db
@@ -141,6 +84,14 @@ class _SqlStore:
     def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
         raise NotImplementedError
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A transaction -- or, inside one, a savepoint. Group commit (group_commit.py) holds a batch of
+        intakes in one transaction and each intake in a savepoint of its own, so one that fails undoes
+        only its own writes; nothing is durable before the batch commits."""
+        with self._lock, self._transaction():
+            yield
+
     def ping(self) -> None:
         with self._lock:
             self._sql("SELECT 1").fetchone()
@@ -155,7 +106,7 @@ class _SqlStore:
             seen = self._seen(message_id)
             if seen is not None:
                 return seen
-            open_row = (self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents WHERE correlation_key=? AND state='open'",
+            open_row = (self._sql("SELECT incident_id FROM sre_incidents WHERE correlation_key=? AND state='open'",
                                   (incident.correlation_key,)).fetchone() if incident.correlation_key else None)
             if open_row is None:
                 incident_id = new_incident_id()
@@ -165,8 +116,7 @@ class _SqlStore:
                            stored.model_dump_json(), now, now))
                 run_id, disposition = self._queue_run(incident_id, now), "opened"
             else:
-                existing = _incident(open_row)
-                incident_id = existing.incident_id
+                incident_id = open_row[0]
                 self._sql("UPDATE sre_incidents SET notifications = notifications + 1, updated_at=? WHERE incident_id=?",
                           (now, incident_id))
                 last = self._sql("SELECT state, status FROM sre_runs WHERE incident_id=? ORDER BY created_at DESC LIMIT 1",
@@ -345,6 +295,15 @@ class _SqlStore:
             row = self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents WHERE incident_id=?", (incident_id,)).fetchone()
         return _incident(row) if row else None
 
+    def incident_header(self, incident_id: str) -> IncidentHeader | None:
+        with self._lock:
+            row = self._sql(f"SELECT {HEADER_COLUMNS} FROM sre_incidents WHERE incident_id=?", (incident_id,)).fetchone()
+        if row is None:
+            return None
+        values = dict(zip([c.strip() for c in HEADER_COLUMNS.split(",")], row, strict=True))
+        values["notes"] = json.loads(values["notes"])
+        return IncidentHeader.model_validate(values)
+
     def incidents(self, limit: int = 100) -> list[IncidentRecord]:
         with self._lock:
             rows = self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents ORDER BY created_at DESC LIMIT ?",
@@ -369,22 +328,48 @@ class _SqlStore:
 class SqliteStore(_SqlStore):
     """SQLite in the state dir: one service process (WAL, so readers never wait on the writer)."""
 
+    # One writer (this process's connection): notifications arriving together share one commit.
+    group_commit_limit = 128
+
     def __init__(self, path: Path | str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a committed intake survives a process crash
+        self._depth = 0  # transactions open on the connection (under the store's lock): > 1 are savepoints
         super().__init__(db)
 
     @contextmanager
     def _transaction(self, lock_key: str | None = None) -> Iterator[None]:
+        if self._depth:  # inside a batch (group commit): a savepoint, so a failure undoes this intake alone
+            savepoint = f"sre_intake_{self._depth}"
+            self._db.execute(f"SAVEPOINT {savepoint}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute(f"ROLLBACK TO {savepoint}")
+                self._db.execute(f"RELEASE {savepoint}")
+                raise
+            finally:
+                self._depth -= 1
+            self._db.execute(f"RELEASE {savepoint}")
+            return
         self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:  # not committed (disk full, I/O error): nothing of it may be acknowledged
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
 
 class PostgresStore(_SqlStore):

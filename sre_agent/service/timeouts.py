@@ -7,15 +7,18 @@ a slot in `limit_concurrency` -- for as long as it likes. HeaderTimeoutH11Protoc
 a deadline, counted from the connection (or, on a keep-alive connection, from the next request's
 first byte), by which its headers must all have arrived; it closes the connection otherwise.
 
-Only public hooks of asyncio.Protocol (connection_made, data_received, connection_lost) and the h11
-connection state are used, so the subclass does not depend on uvicorn internals that move between
+Two parsers carry the same deadline: uvicorn's httptools protocol (the C parser, llhttp -- chosen
+when httptools is installed: about a quarter less CPU per request than h11, see docs/benchmarks.md's
+service section) and its h11 protocol (pure Python, the fallback). Only public hooks of
+asyncio.Protocol (connection_made, data_received, connection_lost), the parser's own callbacks and the
+h11 connection state are used, so the subclasses do not depend on uvicorn internals that move between
 versions (checked against uvicorn 0.31 .. 0.54)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import h11
 import uvicorn
@@ -78,16 +81,40 @@ class HeaderTimeoutH11Protocol(H11Protocol):
         self.transport.close()
 
 
+Parser = Literal["auto", "httptools", "h11"]
+
+
+def httptools_available() -> bool:
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def uvicorn_config(app: Any, host: str, port: int, *, header_timeout_s: float = 10.0, limit_concurrency: int | None = None,
-                   h11_max_incomplete_event_size: int = MAX_HEADER_BYTES, **kw: Any) -> uvicorn.Config:
-    """A uvicorn.Config serving `app` with the h11 protocol and a request-header deadline of
-    `header_timeout_s`. `limit_concurrency` (uvicorn's: connections + tasks above it get 503) stays
-    off by default: half-open connections count towards it until the header deadline reaps them.
-    Other keywords go to uvicorn.Config as they are (timeout_keep_alive, log_level, ...)."""
+                   h11_max_incomplete_event_size: int = MAX_HEADER_BYTES, parser: Parser = "auto",
+                   **kw: Any) -> uvicorn.Config:
+    """A uvicorn.Config serving `app` with a request-header deadline of `header_timeout_s` and at most
+    `h11_max_incomplete_event_size` bytes of request line + headers (the name is uvicorn's; both
+    parsers obey it). `parser`: "auto" is httptools when installed, else h11. `limit_concurrency`
+    (uvicorn's: connections + tasks above it get 503) stays off by default: half-open connections
+    count towards it until the header deadline reaps them. Other keywords go to uvicorn.Config as they
+    are (timeout_keep_alive, log_level, ...); the event loop is uvicorn's "auto" (uvloop when installed)."""
     if header_timeout_s <= 0:
         raise ValueError(f"header_timeout_s must be > 0 seconds, not {header_timeout_s}")
     if "http" in kw:
-        raise TypeError("uvicorn_config() chooses the HTTP protocol itself (h11 with a header timeout); do not pass http=")
-    protocol = type("HeaderTimeoutH11Protocol", (HeaderTimeoutH11Protocol,), {"header_timeout_s": float(header_timeout_s)})
+        raise TypeError("uvicorn_config() chooses the HTTP protocol itself (a parser with a header timeout); "
+                        "do not pass http= (pass parser='h11' or 'httptools')")
+    if parser not in ("auto", "httptools", "h11"):
+        raise ValueError(f"parser must be auto, httptools or h11, not {parser!r}")
+    if parser == "httptools" or (parser == "auto" and httptools_available()):
+        from .timeouts_httptools import HeaderTimeoutHttpToolsProtocol
+
+        base: type = HeaderTimeoutHttpToolsProtocol
+    else:
+        base = HeaderTimeoutH11Protocol
+    protocol = type(base.__name__, (base,), {"header_timeout_s": float(header_timeout_s),
+                                             "max_header_bytes": int(h11_max_incomplete_event_size)})
     return uvicorn.Config(app, host=host, port=port, http=protocol, limit_concurrency=limit_concurrency,
                           h11_max_incomplete_event_size=h11_max_incomplete_event_size, **kw)

@@ -5,7 +5,13 @@ runs, its lease is renewed; a worker that dies lets the lease run out and anothe
 replica or another) carries the run on from its checkpoint.
 
 The approval clock lives here too: an approval whose deadline passed is answered "timeout" through
-the store, exactly as a human's answer is, so it escalates even after a restart."""
+the store, exactly as a human's answer is, so it escalates even after a restart.
+
+A step itself (the graph, its MCP sessions, its checkpointer) runs on an event loop of its own, in a
+thread (StepLoop): a step's synchronous stretches -- graph building, schema checks of tool results --
+would otherwise stall the service's loop, and with it every alarm being acknowledged (docs/benchmarks.md,
+service section: the intake's p99 during a storm was the runs). The claim, the lease, the events and
+the wake-ups stay on the service's loop; only the step moves."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +38,55 @@ def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
+class StepLoop:
+    """An event loop in a thread of its own, where run steps execute; `run(coro)` awaits one from the
+    service's loop (cancelling the wait cancels the step)."""
+
+    def __init__(self, name: str = "run-steps") -> None:
+        self._name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._loop is not None:
+            return
+        loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
+        self._loop = loop
+        self._thread.start()
+
+    async def run(self, coro: Any) -> Any:
+        if self._loop is None:
+            self.start()
+        assert self._loop is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Cancel the steps still running and let them close what they opened (MCP sessions, the
+        checkpointer's connection) -- cancelling the caller's wait does not wait for that -- then end."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        self._loop = self._thread = None
+
+        async def wind_down() -> None:
+            steps = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for step in steps:
+                step.cancel()
+            if steps:
+                await asyncio.wait(steps, timeout=timeout_s)
+            await loop.shutdown_asyncgens()
+
+        try:
+            asyncio.run_coroutine_threadsafe(wind_down(), loop).result(timeout_s + 5)
+        except Exception:  # noqa: BLE001 -- a step that will not wind down must not keep the service up
+            log.warning("run steps did not wind down within %ss; stopping their loop anyway", timeout_s)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout_s)
+        if not thread.is_alive():
+            loop.close()
+
+
 class Workers:
     def __init__(self, store: Any, options: RunOptions, *, size: int, servers: Any = None,
                  on_event: Callable[[str, RunRecord, dict[str, Any]], Awaitable[None] | None] | None = None,
@@ -43,9 +99,11 @@ class Workers:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self.steps = StepLoop()
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
+        self.steps.start()
         self._tasks = [loop.create_task(self._worker(i), name=f"worker-{i}") for i in range(self.size)]
         self._tasks.append(loop.create_task(self._approval_clock(), name="approval-clock"))
 
@@ -58,6 +116,7 @@ class Workers:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.to_thread(self.steps.stop)
 
     async def _worker(self, index: int) -> None:
         while not self._stopping:
@@ -84,7 +143,8 @@ class Workers:
         started = time.monotonic()
         try:
             self.store.mark_started(run.run_id, self.owner)
-            step = await step_run(run.run_id, options, incident=record.incident if record else None, resume=run.resume)
+            step = await self.steps.run(step_run(run.run_id, options, incident=record.incident if record else None,
+                                                 resume=run.resume))
         except Exception as exc:  # reported on the run; the worker goes on with the next
             log.exception("run %s of incident %s failed", run.run_id, run.incident_id)
             self.store.fail(run.run_id, self.owner, f"{type(exc).__name__}: {exc}")

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from uvicorn_thread import ThreadedUvicorn
 
 from sre_agent.service.guard import GuardSettings, guard
-from sre_agent.service.timeouts import uvicorn_config
+from sre_agent.service.timeouts import MAX_HEADER_BYTES, uvicorn_config
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +74,12 @@ def _app(seen: Seen):
 
 
 class Served:
-    def __init__(self, seen: Seen) -> None:
+    def __init__(self, seen: Seen, parser: str = "auto") -> None:
         settings = GuardSettings(token=TOKEN, max_body_bytes=MAX, body_timeout_s=BODY_TIMEOUT_S,
                                  allowed_hosts=["127.0.0.1", "localhost"], allowed_origins=[ALLOWED_ORIGIN],
                                  signature_auth_paths=["/sns"])
         config = uvicorn_config(guard(_app(seen), settings), "127.0.0.1", 0, header_timeout_s=HEADER_TIMEOUT_S,
-                                log_level="warning", timeout_keep_alive=30)
+                                log_level="warning", timeout_keep_alive=30, parser=parser)
         self.uvicorn = ThreadedUvicorn(config, name="guarded-uvicorn")
 
     def __enter__(self) -> Served:
@@ -96,9 +96,10 @@ def seen() -> Seen:
     return Seen()
 
 
-@pytest.fixture(scope="module")
-def served(seen) -> Iterator[Served]:
-    with Served(seen) as served:
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def served(seen, request) -> Iterator[Served]:
+    # Both parsers uvicorn_config() may pick (httptools when installed, h11 otherwise) obey every rule.
+    with Served(seen, request.param) as served:
         yield served
 
 
@@ -358,6 +359,17 @@ def test_the_header_timeout_applies_again_to_the_next_request_on_a_keep_alive_co
         sock.sendall(b"GET /priv")  # timeout_keep_alive is 30 s in this server: the header deadline must close it
         assert _wait_closed([sock], started + HEADER_TIMEOUT_S + SLACK_S) == []
         assert time.monotonic() - started < 30
+
+
+def test_request_headers_over_the_cap_are_refused_and_the_connection_closed(served):
+    with _connect(served) as sock:
+        sock.sendall(f"GET /private HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n".encode())
+        sock.sendall(b"X-Padding: " + b"a" * (MAX_HEADER_BYTES + 1024))  # one header line that never ends
+        answer = b""
+        sock.settimeout(SLACK_S)
+        while chunk := sock.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
 
 
 def test_lifespan_passes_through_the_guard(served, seen):
