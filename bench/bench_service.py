@@ -124,6 +124,17 @@ class Sampler:
         return max(self.samples, key=lambda s: s["total_mb"])
 
 
+def _storm_summary(client: str, latencies: list[float], wall: float, cpu: float, codes: dict[str, int],
+                   errors: list[str]) -> dict:
+    """One storm's figures, whichever client sent it."""
+    ms = sorted(x * 1000 for x in latencies)
+    return {"client": client, "requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
+            "ack_ms": {"p50": round(percentile(ms, 0.50), 1), "p95": round(percentile(ms, 0.95), 1),
+                       "p99": round(percentile(ms, 0.99), 1), "max": round(ms[-1], 1),
+                       "mean": round(statistics.fmean(ms), 1)},
+            "status_codes": dict(sorted(codes.items())), "client_cpu_s": round(cpu, 2), "errors": errors[:5]}
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -198,12 +209,7 @@ async def raw_storm(url: str, bodies: list[dict[str, Any]], concurrency: int, go
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
-    ms = sorted(x * 1000 for x in latencies)
-    return {"client": "raw", "requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
-            "ack_ms": {"p50": round(percentile(ms, 0.50), 1), "p95": round(percentile(ms, 0.95), 1),
-                       "p99": round(percentile(ms, 0.99), 1), "max": round(ms[-1], 1),
-                       "mean": round(statistics.fmean(ms), 1)},
-            "status_codes": dict(sorted(codes.items())), "client_cpu_s": round(cpu, 2), "errors": errors[:5]}
+    return _storm_summary("raw", latencies, wall, cpu, codes, errors)
 
 
 async def probe(url: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -264,12 +270,7 @@ async def storm(url: str, bodies: list[dict[str, Any]], concurrency: int,
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
-    ms = sorted(x * 1000 for x in latencies)
-    return {"client": "httpx", "requests": len(ms), "wall_s": round(wall, 3), "alarms_per_s": round(len(ms) / wall, 1),
-            "ack_ms": {"p50": round(percentile(ms, 0.50), 1), "p95": round(percentile(ms, 0.95), 1),
-                       "p99": round(percentile(ms, 0.99), 1), "max": round(ms[-1], 1),
-                       "mean": round(statistics.fmean(ms), 1)},
-            "status_codes": dict(sorted(codes.items())), "client_cpu_s": round(cpu, 2), "errors": errors[:5]}
+    return _storm_summary("httpx", latencies, wall, cpu, codes, errors)
 
 
 def storm_bodies(template: dict[str, Any], namespace: str, services: list[str], alarms: int, distinct: int,

@@ -21,13 +21,11 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from waiting import until as _until
 
 CHROMIUM = os.environ.get("SRE_AGENT_TEST_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,19 +40,6 @@ pytestmark = pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) or shutil.whic
                                 reason=f"no chromium at {CHROMIUM}: apt-get install -y chromium (or set SRE_AGENT_TEST_CHROMIUM)")
 
 
-def _until(condition: Callable[[], Any], what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-        except httpx.HTTPError as exc:  # a busy service answering slowly: ask again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
 
 
 class Serve:

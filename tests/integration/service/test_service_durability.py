@@ -27,13 +27,13 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from waiting import until as _until
 
 from sre_agent.lab.aws.server import client as aws_client
 from sre_agent.lab.lab import Lab
@@ -53,19 +53,6 @@ needs_postgres = pytest.mark.skipif(not POSTGRES_DSN, reason="set SRE_AGENT_TEST
 
 # --- helpers -------------------------------------------------------------------------------------
 
-def _until(condition: Callable[[], Any], what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-        except httpx.HTTPError as exc:  # a busy service answering slowly: ask again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r}")
 
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:
