@@ -22,6 +22,8 @@ class Analysis(ToolResult):
     scope: str = Field(description="the namespace analysed, or (cluster)")
     count: int
     findings: list[Finding]
+    not_read: list[str] | None = Field(default=None, description=(
+        "kinds this identity may not list (403, e.g. Secrets under a least-privilege role): their checks were left out"))
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -40,9 +42,14 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             fetch = kinds_to_fetch(kinds)
         except ValueError as exc:
             raise ToolError(str(exc)) from None
-        def listed(kind: str) -> list[dict]:
+        def listed(kind: str) -> list[dict] | None:
             scoped = namespace if KINDS[kind].namespaced else None
-            items = ctx.k8s(lambda: kube.list(kind, scoped), f"list {kind}")
+            try:
+                items = ctx.k8s(lambda: kube.list(kind, scoped), f"list {kind}")
+            except ToolError as exc:
+                if kind == "Secret" and ("forbidden" in str(exc) or "access denied" in str(exc)):
+                    return None  # a role without Secret reads (deploy's ClusterRole): leave the Secret checks out
+                raise
             if kind == "Secret":  # analyzers need a Secret's keys, never its values
                 items = [{**s, "data": {k: "" for k in (s.get("data") or {})}} for s in items]
             return items
@@ -53,8 +60,11 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         kinds_listed = [kind for kind in sorted(fetch) if kind in KINDS]
         with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY, thread_name_prefix="analyze-list") as pool:
             futures = {kind: pool.submit(listed, kind) for kind in kinds_listed}
-            objects: dict[str, list[dict]] = {kind: futures[kind].result() for kind in kinds_listed}
+            results = {kind: futures[kind].result() for kind in kinds_listed}
+        objects: dict[str, list[dict]] = {kind: items for kind, items in results.items() if items is not None}
         findings = run_analyzers(ClusterView(objects), kinds, namespace)
         rows = [f.model_dump() for f in findings
                 if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
-        return Analysis(scope=namespace or "(cluster)", count=len(rows), findings=rows)
+        not_read = sorted(kind for kind, items in results.items() if items is None)
+        return Analysis(scope=namespace or "(cluster)", count=len(rows), findings=rows,
+                        **({"not_read": not_read} if not_read else {}))
