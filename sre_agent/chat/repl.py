@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import functools
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine
@@ -123,6 +124,10 @@ def command(line: str, runner: SessionRunner, out: TextIO) -> bool:
 
 def repl(session: ChatSession, *, out: TextIO = sys.stdout, prompt: str = "sre-agent> ") -> int:
     """The interactive loop; returns the exit code."""
+    # Ctrl-C cancels an answer: that needs SIGINT, which a shell leaves ignored for a program it started in the
+    # background (`cmd &` without job control) -- and a child inherits. An interactive REPL takes it back.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     runner = SessionRunner(session)
     print("starting the MCP servers (kubernetes, cloudwatch, ssm)...", file=sys.stderr, flush=True)
     try:
