@@ -22,7 +22,6 @@ KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "Daemo
                 "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
                 "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota"}
 ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
-UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^}]*)\}")
 
 
 def _ref(resource: str) -> tuple[str, str, str]:
@@ -155,10 +154,10 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
                 evidence=_evidence(failing)))
     if not fixes and failing:
         namespace, kind, name = _ref(workload)
+        rollback = _rollback(state, workload)
         fixes.append(ProposedFix(resource=workload, summary=f"{workload}'s pods cannot be placed: {failing[0].summary[:200]}",
-                                 commands=_rollback(state, workload) or [f"kubectl {_ns(namespace)}edit "
-                                                                         f"{KUBECTL_KIND.get(kind, kind.lower())} {name}"],
-                                 needs="" if _rollback(state, workload) else "which placement rule to relax",
+                                 commands=rollback or [f"kubectl {_ns(namespace)}edit {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
+                                 needs="" if rollback else "which placement rule to relax",
                                  evidence=_evidence(failing)))
     return fixes
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_time, resource_id
+from ...graph.defects import KEY_MISSING  # the kubelet's wording, read in one place
 from .calls import Calls
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
@@ -104,16 +105,13 @@ async def _failed_container(namespace: str, pod: str, workload: str, container: 
                config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
 
 
-MISSING_KEY = re.compile(r"couldn't find key \S+ in (ConfigMap|Secret) (?:[\w.-]+/)?([\w.-]+)")
-
-
 async def _keys_held(namespace: str, message: str, calls: Calls) -> tuple[list[str] | None, list[str]]:
     """A key missing from an object that exists: which keys it does hold (renamed? a typo?) -- names only."""
-    match = MISSING_KEY.search(message)
+    match = KEY_MISSING.search(message)
     if not match:
         return None, []
-    listed, ev = await calls("get_resources", kind=match.group(1), namespace=namespace,
-                             field_selector=f"metadata.name={match.group(2)}")
+    listed, ev = await calls("get_resources", kind=match.group("kind"), namespace=namespace,
+                             field_selector=f"metadata.name={match.group('name')}")
     items = (listed or {}).get("items") or []
     return (items[0].get("keys") if items else None), [ev]
 
