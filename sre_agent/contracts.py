@@ -21,6 +21,8 @@ class RootCauseCategory(StrEnum):
         oom_killed, memory_leak, cpu_throttling, unschedulable, probe_misconfig,
         bad_deploy_regression);
       * the Service whose selector matches nothing (service_selector_mismatch);
+      * the Service whose port does not reach what its pods listen on -- a targetPort (number or
+        name) no selected container serves (service_port_mismatch);
       * the upstream workload when a dependency fails (dependency_failure), never the alarmed
         downstream service;
       * the Node for a node fault (node_failure);
@@ -38,6 +40,7 @@ class RootCauseCategory(StrEnum):
     UNSCHEDULABLE = "unschedulable"
     PROBE_MISCONFIG = "probe_misconfig"
     SERVICE_SELECTOR_MISMATCH = "service_selector_mismatch"
+    SERVICE_PORT_MISMATCH = "service_port_mismatch"
     DEPENDENCY_FAILURE = "dependency_failure"
     BAD_DEPLOY_REGRESSION = "bad_deploy_regression"
     NODE_FAILURE = "node_failure"
