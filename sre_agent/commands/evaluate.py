@@ -46,7 +46,7 @@ def evaluate(
 
     settings = settings_for(ctx, {"brain": brain})
     if entry == "chat":
-        _evaluate_chat(chat_cases, only, json_out, markdown_out)
+        _evaluate_chat(chat_cases, only, json_out, markdown_out, scenarios)
         return
     if approvals not in ("all", "none"):
         typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
@@ -92,10 +92,11 @@ def evaluate(
         markdown_out.write_text(table)
     if entry == "all":  # beside the others: <name>.chat.json / <name>.chat.md
         _evaluate_chat(chat_cases, only, json_out and json_out.with_suffix(".chat.json"),
-                       markdown_out and markdown_out.with_suffix(".chat.md"))
+                       markdown_out and markdown_out.with_suffix(".chat.md"), scenarios)
 
 
-def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Path | None, markdown_out: Path | None) -> None:
+def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Path | None, markdown_out: Path | None,
+                   scenario_dirs: list[Path] | None = None) -> None:
     from ..eval.chat_eval import load_cases, markdown_summary, run_chat_eval
 
     worlds = [w for w in load_cases(cases_dir) if not only or w.scenario in only]
@@ -104,7 +105,7 @@ def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Pat
         print(f"[{turn.world}/{turn.conversation} {turn.turn}] {turn.ask!r}: {'ok' if turn.passed else 'FAIL'} "
               f"({turn.status}, {turn.seconds:.1f}s)", file=sys.stderr)
 
-    report = run_chat_eval(worlds, on_turn=progress)
+    report = run_chat_eval(worlds, on_turn=progress, scenario_dirs=scenario_dirs)
     table = markdown_summary(report)
     print(table)
     for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):

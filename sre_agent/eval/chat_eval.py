@@ -98,10 +98,12 @@ async def _run_world(world: WorldCases, lab: Lab, state_dir: Path) -> list[TurnS
     return scores
 
 
-def run_chat_eval(worlds: list[WorldCases], *, on_turn: Callable[[TurnScore], None] | None = None) -> ChatEvalReport:
+def run_chat_eval(worlds: list[WorldCases], *, on_turn: Callable[[TurnScore], None] | None = None,
+                  scenario_dirs: list[Path] | None = None) -> ChatEvalReport:
+    """scenario_dirs: where the cases' worlds are besides the built-in catalog (cases over a held-out world)."""
     turns: list[TurnScore] = []
     for world in worlds:
-        lab = Lab().start()
+        lab = Lab(scenario_dirs=scenario_dirs).start()
         try:
             lab.load(world.scenario)
             with tempfile.TemporaryDirectory(prefix="sre-chat-eval-") as state:
