@@ -1,7 +1,7 @@
 """What a pod template says, in the terms change correlation needs: the config objects it references
 (ConfigMaps and Secrets, by key where it names one), its pod labels, and -- between two templates --
 which aspects a rollout changed (image, env, config references, probes, labels, resources, command,
-placement, volumes). Pure functions over template dicts; rollout_history returns them per revision so a
+ports, placement, volumes). Pure functions over template dicts; rollout_history returns them per revision so a
 caller can tell *what* each rollout changed and whether an older revision carries the same defect."""
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ def pod_labels(template: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if k not in TEMPLATE_HASH_LABELS}
 
 
+def container_ports(template: dict[str, Any]) -> list[str]:
+    """The ports the app containers declare, `name:port/PROTOCOL` (or `port/PROTOCOL` when unnamed): what a
+    Service's targetPort must name or number to reach them."""
+    ports = []
+    for container in (template.get("spec") or {}).get("containers") or []:
+        for port in container.get("ports") or []:
+            number = f"{port.get('containerPort')}/{port.get('protocol') or 'TCP'}"
+            ports.append(f"{port['name']}:{number}" if port.get("name") else number)
+    return ports
+
+
 def placement(template: dict[str, Any]) -> dict[str, Any]:
     """The fields that decide where pods may run (nodeSelector, affinity, tolerations...), as set."""
     spec = template.get("spec") or {}
@@ -80,7 +91,8 @@ def changed_aspects(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         "probes": any(per_container(p, before) != per_container(p, after) for p in PROBES),
         "labels": pod_labels(before) != pod_labels(after),
         "resources": per_container("resources", before) != per_container("resources", after),
-        "command": any(per_container(k, before) != per_container(k, after) for k in ("command", "args", "ports")),
+        "command": any(per_container(k, before) != per_container(k, after) for k in ("command", "args")),
+        "ports": per_container("ports", before) != per_container("ports", after),
         "placement": any(old_spec.get(k) != new_spec.get(k) for k in PLACEMENT),
         "volumes": old_spec.get("volumes") != new_spec.get("volumes")
                    or per_container("volumeMounts", before) != per_container("volumeMounts", after),

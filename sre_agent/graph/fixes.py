@@ -141,6 +141,35 @@ def _selector(state: Investigation, service: str) -> list[ProposedFix]:
                         evidence=_evidence(mismatch))]
 
 
+def _declared_number(declared: list[str], target: str) -> str | None:
+    """The port a Service should target: the one declared port (name:port/PROTO) -- or the number behind
+    a name -- when the pods leave no choice; None when a human has to pick."""
+    numbers = {d.split(":")[-1].split("/")[0] for d in declared}
+    return next(iter(numbers)) if len(numbers) == 1 and target not in numbers else None
+
+
+def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
+    namespace, _, name = _ref(service)
+    mismatch = _about(state, service, "ServicePortMismatch", "TargetPortMismatch")
+    details = next((f.details for f in mismatch if "target_port" in f.details), None)
+    if details is None:
+        return []
+    declared, workload = details.get("declared") or [], details.get("workload") or ""
+    number = _declared_number(declared, str(details["target_port"]))
+    patch = json.dumps({"spec": {"ports": [{"port": details.get("port"), "targetPort": int(number) if number else
+                                            "<container port>"}]}})
+    # A strategic-merge patch (kubectl's default) merges Service ports by their `port`: the others stay.
+    commands = [f"kubectl {_ns(namespace)}patch service {name} -p '{patch}'"]
+    moved = next((f for f in _about(state, workload, "RecentRollout") if "ports" in (f.details.get("changed") or [])), None)
+    if moved is not None:  # the rollout moved the container port: undoing it restores what the Service reaches
+        commands = _rollback(state, workload) + [f"# or: {commands[0]}"]
+    return [ProposedFix(resource=service if moved is None else workload,
+                        summary=f"Service {service} port {details.get('port')} targets {details['target_port']}; its pods "
+                                f"declare {', '.join(declared) or 'no ports'}",
+                        commands=commands, needs="" if (number or moved is not None) else "which container port to target",
+                        evidence=_evidence(mismatch))]
+
+
 def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
     failing = _about(state, workload, "FailedScheduling")
     taints = [f.details for f in _about(state, workload, "UntoleratedTaint")]
@@ -212,6 +241,7 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.PVC_PENDING: [_pvc],
     C.BAD_IMAGE: [_image],
     C.SERVICE_SELECTOR_MISMATCH: [_selector],
+    C.SERVICE_PORT_MISMATCH: [_service_port],
     C.UNSCHEDULABLE: [_unschedulable],
 }
 

@@ -28,8 +28,8 @@ INTRINSIC = frozenset({
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "OOMKilled", "ConfigRefMissing",
     "CreateContainerConfigError", "Unschedulable", "FailedScheduling", "FailedCreate", "FailedMount",
 })
-# A Service whose selector matches nothing is itself the thing to fix.
-SERVICE_FAULTS = frozenset({"SelectorMismatch"})
+# A Service whose selector matches nothing, or whose targetPort reaches no pod's port, is itself the thing to fix.
+SERVICE_FAULTS = frozenset({"SelectorMismatch", "TargetPortMismatch"})
 NODE_FAULTS = frozenset({"NodeNotReady"})
 QUOTA = re.compile(r"exceeded quota: ([a-z0-9][a-z0-9.-]*)")
 LAST_SEEN = re.compile(r"\(last (\d{4}-\d\d-\d\dT[\d:]+Z)\)")

@@ -34,6 +34,8 @@ def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
         return ROOT_KINDS[kind].value
     if kind == "Service" and _has(symptoms, "SelectorMismatch"):
         return C.SERVICE_SELECTOR_MISMATCH.value
+    if kind == "Service" and _has(symptoms, "TargetPortMismatch"):
+        return C.SERVICE_PORT_MISMATCH.value
     if _has(symptoms, "ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
         return C.BAD_IMAGE.value
     if _has(symptoms, "ConfigRefMissing", "CreateContainerConfigError"):

@@ -197,8 +197,9 @@ def cronjob(name: str, namespace: str = "default", *, schedule: str = "*/1 * * *
 
 # --- networking ------------------------------------------------------------------------------
 
-def service(name: str, namespace: str = "default", *, selector: dict | None = None, type_: str | None = None) -> Obj:
-    spec: Obj = {"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}
+def service(name: str, namespace: str = "default", *, selector: dict | None = None, type_: str | None = None,
+            target_port: int | str = 8080) -> Obj:
+    spec: Obj = {"ports": [{"name": "http", "port": 80, "targetPort": target_port}]}
     if selector:
         spec["selector"] = dict(selector)
     if type_:

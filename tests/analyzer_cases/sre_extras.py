@@ -251,6 +251,41 @@ CASES = [
                 "no pod carries app=payment-api (pods carry app=payment-api-v2)")],
     ),
     _case(
+        "service-named-target-port-no-pod-declares",
+        [
+            service("catalog", "shop", selector={"app": "catalog"}, target_port="http"),
+            endpoints("catalog", "shop"),
+            pod("catalog-1", "shop", labels={"app": "catalog"}, ready=True, statuses=[running("api")],
+                containers=[container("api", ports=[{"name": "web", "containerPort": 8080}])]),
+        ],
+        [expect("shop/Service/catalog", "TargetPortMismatch", "critical",
+                "names targetPort http/TCP, which no selected pod declares (they declare web:8080/TCP): "
+                "the Service has no endpoints although its pods are Ready")],
+        note="the endpoints controller leaves out a pod without the named port, so Ready pods serve nothing",
+    ),
+    _case(
+        "service-numeric-target-port-no-container-declares",
+        [
+            service("catalog", "shop", selector={"app": "catalog"}, target_port=8081),
+            endpoints("catalog", "shop", ready=[address("catalog-1")]),
+            pod("catalog-1", "shop", labels={"app": "catalog"}, ready=True, statuses=[running("api")],
+                containers=[container("api", ports=[{"name": "http", "containerPort": 8080}])]),
+        ],
+        [expect("shop/Service/catalog", "TargetPortMismatch", "warning",
+                "targets targetPort 8081/TCP, which no selected pod declares (they declare http:8080/TCP)")],
+        note="listed as an endpoint, but nothing declared listens there; a warning: declaring ports is optional",
+    ),
+    _case(
+        "service-numeric-target-port-pods-declare-nothing",
+        [
+            service("catalog", "shop", selector={"app": "catalog"}, target_port=8081),
+            endpoints("catalog", "shop", ready=[address("catalog-1")]),
+            pod("catalog-1", "shop", labels={"app": "catalog"}, ready=True, statuses=[running("api")]),
+        ],
+        [],
+        note="pods that declare no ports give no verdict on a numeric targetPort",
+    ),
+    _case(
         "service-pods-match-but-none-ready",
         [
             service("cart", "shop", selector={"app": "cart"}),

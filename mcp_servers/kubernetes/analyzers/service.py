@@ -7,7 +7,10 @@ On top, an empty Service is told apart by looking at the pods themselves:
     pod template would create one; the finding says which label no pod has and what values the
     pods do carry for that key;
   * NoEndpoints -- pods match but none is ready, or a workload would create matching pods but
-    has none (it is failing, or its pods are rejected; see that workload's findings).
+    has none (it is failing, or its pods are rejected; see that workload's findings);
+  * TargetPortMismatch -- the selected pods run, but a targetPort reaches none of their declared
+    ports (service_ports.py): critical when a named port leaves the Service without endpoints,
+    a warning when a number is listed that no container declares (declaring ports is optional).
 Pods are matched through the view's per-namespace label index, never by scanning every pod
 for every Service.
 """
@@ -20,6 +23,7 @@ from .base import Finding, make_finding, reason_code
 from .describe import describe_event
 from .labels import equality_selector
 from .pod_status import pod_is_ready, pod_is_terminal, pod_state_summary
+from .service_ports import port_reach
 from .view import ClusterView, KubeObject, annotations_of, name_of, namespace_of, spec_of
 
 # Endpoints used as a leader-election lock (old controller-manager style) hold no addresses by design.
@@ -84,7 +88,7 @@ class ServiceAnalyzer:
         if service is not None and spec_of(service).get("type") == "ExternalName":
             return self.warning_events(view, subject)  # a DNS alias: no endpoints expected
         ready, not_ready = _addresses(endpoints, "addresses"), _addresses(endpoints, "notReadyAddresses")
-        findings = []
+        findings = self.port_mismatch(view, service, bool(ready)) if service is not None else []
         if not ready and not not_ready:
             selector = spec_of(service).get("selector") if service is not None else None
             if selector:  # a Service without a selector manages its Endpoints by hand
@@ -134,6 +138,27 @@ class ServiceAnalyzer:
             "Service", service, "critical", "NoEndpoints",
             f"Service has no ready endpoints: {len(matching)} pod(s) match selector {expected} but none is ready: {states}",
             [f"spec.selector: {expected}", endpoints_evidence, f"matching pods: {states}"],
+        )]
+
+    @staticmethod
+    def port_mismatch(view: ClusterView, service: KubeObject, has_ready: bool) -> list[Finding]:
+        selector = spec_of(service).get("selector")
+        if not selector or not view.has_kind("Pod"):
+            return []
+        live = [p for p in view.pods_matching(namespace_of(service), equality_selector(selector)) if not pod_is_terminal(p)]
+        if not any(pod_is_ready(p) for p in live):
+            return []  # nothing serves yet: the pods' own state is the finding, not the port
+        missed = [r for r in port_reach(service, [spec_of(p) for p in live]) if r.reached is False]
+        if not missed:
+            return []
+        named = any(not r.target_port.isdigit() for r in missed)
+        service_id = f"{namespace_of(service)}/{name_of(service)}"
+        return [make_finding(
+            "Service", service, "critical" if named or not has_ready else "warning", "TargetPortMismatch",
+            "; ".join(r.sentence(service_id) for r in missed)
+            + ("" if has_ready else ": the Service has no endpoints although its pods are Ready"),
+            [f"spec.ports: {r.port} -> targetPort {r.target_port}/{r.protocol}" for r in missed]
+            + [f"selected pods ({len(live)}) declare: {', '.join(missed[0].declared)}"],
         )]
 
     @staticmethod

@@ -12,7 +12,7 @@ from pydantic import Field
 from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
-from ..template_facts import changed_aspects, config_refs, placement, pod_labels
+from ..template_facts import changed_aspects, config_refs, container_ports, placement, pod_labels
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
 from .revisions import restorable, revisions_of
@@ -32,11 +32,12 @@ class Revision(Row):
     config_refs: list[str] = Field(default_factory=list, description=(
         "ConfigMaps/Secrets the template requires: Kind/name:key, or Kind/name for a whole object"))
     labels: dict[str, str] = Field(default_factory=dict, description="the pod template's labels (hash labels left out)")
+    ports: list[str] = Field(default_factory=list, description="the containers' ports: name:port/PROTOCOL")
     placement: dict[str, Any] = Field(default_factory=dict, description=(
         "where its pods may run: nodeSelector, affinity, tolerations, ... (only the fields set)"))
     changed: list[str] | None = Field(default=None, description=(
         "what this revision changed from the one before it: image, env, config_refs, probes, labels, resources, "
-        "command, placement, volumes (empty: nothing but the hash; absent for the first revision)"))
+        "command, ports, placement, volumes (empty: nothing but the hash; absent for the first revision)"))
 
 
 class RolloutHistory(ToolResult):
@@ -75,7 +76,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     @tool(title="Rollout history", read_only=True, destructive=False, idempotent=True, open_world=True)
     def rollout_history(namespace: Namespace, name: Name, kind: WorkloadKind = "Deployment") -> RolloutHistory:
         """A workload's revisions (a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
-        ControllerRevisions): revision, images, when, what it changed, config refs, labels, placement."""
+        ControllerRevisions): revision, images, when, what it changed, config refs, labels, ports, placement."""
         workload = ctx.k8s(lambda: kube.get(kind, namespace, name), f"{kind} {name!r} in {namespace!r}")
         revisions, current = revisions_of(ctx, kind, namespace, workload)
         rows = []
@@ -87,7 +88,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 images=[c.get("image") for c in (template.get("spec") or {}).get("containers") or []],
                 created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
                 current=rev.revision == current,
-                config_refs=config_refs(template), labels=pod_labels(template), placement=placement(template),
+                config_refs=config_refs(template), labels=pod_labels(template), ports=container_ports(template),
+                placement=placement(template),
                 changed=changed_aspects(previous, template) if previous is not None else None))
             previous = template
         return RolloutHistory(deployment=resource_id(kind, name, namespace), current_revision=current, revisions=rows)

@@ -12,6 +12,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
 from ...common.registry import Row, ToolResult, tool_decorator
+from ..analyzers.service_ports import port_reach
 from ..ids import resource_id
 from ..kube import KINDS, KubeClient, resolve_kind
 from .context import KubeTools, Name
@@ -20,7 +21,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
 # A Service name is a DNS-1035 label: it starts with a letter -- so a time ("22:00") or an address
 # ("10.0.0.5:5432") is not read as a call to a Service.
-SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z][a-z0-9-]*)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::\d+)")
+SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z][a-z0-9-]*)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::(\d+))")
 
 
 class PodPlacement(Row):
@@ -35,6 +36,17 @@ class Dependency(Row):
     exists: bool
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
+    port_problem: str | None = Field(None, description=(
+        "why connections to it are refused although it has endpoints, or why it has none although its pods are "
+        "Ready: a port the caller names that the Service does not expose, or a targetPort no selected pod declares"))
+
+
+class ServicePort(Row):
+    port: int | None
+    target_port: str = Field(description="as the Service says it: a number or a port name")
+    protocol: str
+    reached: bool | None = Field(description="a selected pod declares it (None: the pods declare no ports, or none runs)")
+    declared: list[str] = Field(description="the ports the selected pods declare, name:port/PROTOCOL")
 
 
 class Ownership(ToolResult):
@@ -52,6 +64,7 @@ class Ownership(ToolResult):
     called_by: list[str] | None = Field(None, description="Service: workloads whose env names it")
     selected_by_services: list[str] | None = None
     calls: list[Dependency] | None = Field(None, description="in-cluster services named in the pod template's env")
+    ports: list[ServicePort] | None = Field(None, description="Service: each port's targetPort against what its pods declare")
 
 
 def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str]]:
@@ -88,15 +101,24 @@ def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[s
     return values
 
 
-def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str, str]]:
-    """(env var, service namespace, service name) for env values that name in-cluster services."""
+def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str, str, int]]:
+    """(env var, service namespace, service name, port) for env values that name in-cluster services."""
     found = []
     for name, value in env_values(kube, pod_spec, namespace):
         match = SERVICE_HOST.search(value)
         if match:
             found.append((name, match.group(2) if match.group(2) and match.group(2) != "svc" else namespace,
-                          match.group(1)))
+                          match.group(1), int(match.group(3))))
     return found
+
+
+def _unreached(reach: list, service_id: str) -> str | None:
+    missed = [r for r in reach if r.reached is False]
+    return "; ".join(r.sentence(service_id) for r in missed) or None
+
+
+def _pod_ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def _selector(labels: dict[str, str]) -> str:
@@ -109,7 +131,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
     def dependencies_of(pod_spec: dict, namespace: str) -> list[Dependency]:
         deps = []
-        for env_name, svc_ns, svc_name in service_refs(kube, pod_spec, namespace):
+        for env_name, svc_ns, svc_name, port in service_refs(kube, pod_spec, namespace):
             service = resource_id("Service", svc_name, svc_ns)
             try:
                 endpoints = kube.get("Endpoints", svc_ns, svc_name)
@@ -119,15 +141,34 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             subsets = endpoints.get("subsets") or []
             deps.append(Dependency(env=env_name, service=service, exists=True,
                                    ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
-                                   not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets)))
+                                   not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
+                                   port_problem=port_problem(svc_ns, svc_name, service, port)))
         return deps
+
+    def port_problem(namespace: str, name: str, service_id: str, port: int) -> str | None:
+        """Connections the caller makes that cannot reach the app: a port the Service does not expose, or
+        a targetPort its Ready pods do not declare. None when it reaches them, or when nothing says."""
+        try:
+            service = kube.get("Service", namespace, name)
+        except Exception:
+            return None
+        exposed = [p.get("port") for p in service["spec"].get("ports") or []]
+        headless = service["spec"].get("clusterIP") == "None"  # DNS names the pods: the caller uses their ports
+        if exposed and port not in exposed and not headless:
+            return f"the caller connects to port {port}; Service {service_id} exposes {', '.join(map(str, exposed))}"
+        selector = service["spec"].get("selector") or {}
+        pods = [p for p in kube.list("Pod", namespace, label_selector=_selector(selector)) if _pod_ready(p)] if selector else []
+        wanted = [p for p in service["spec"].get("ports") or [] if p.get("port") == port]
+        if headless and not wanted:
+            wanted = [{"port": port, "targetPort": port}]
+        return _unreached(port_reach({"spec": {"ports": wanted}}, [p["spec"] for p in pods]), service_id)
 
     def callers_of(service: str, namespace: str) -> list[str]:
         callers = set()
         for kind in WORKLOAD_KINDS:
             for workload in ctx.k8s(lambda kind=kind: kube.list(kind), f"list {kind}"):
                 pod_spec = (workload["spec"].get("template") or {}).get("spec") or {}
-                for _, svc_ns, svc_name in service_refs(kube, pod_spec, workload["metadata"]["namespace"]):
+                for _, svc_ns, svc_name, _ in service_refs(kube, pod_spec, workload["metadata"]["namespace"]):
                     if (svc_ns, svc_name) == (namespace, service):
                         callers.add(resource_id(kind, workload["metadata"]["name"], workload["metadata"]["namespace"]))
         return sorted(callers)
@@ -158,10 +199,13 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                            "pods selected by the Service") if selector else []
             endpoints = ctx.k8s(lambda: kube.get("Endpoints", namespace, name), f"Endpoints {name!r}")
             subsets = endpoints.get("subsets") or []
+            reach = port_reach(obj, [p["spec"] for p in pods if _pod_ready(p)])
             return Ownership(**result, selector=selector, selected_pods=[p["metadata"]["name"] for p in pods],
                              ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
                              not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
-                             called_by=callers_of(name, namespace))
+                             called_by=callers_of(name, namespace),
+                             ports=[ServicePort(port=r.port, target_port=r.target_port, protocol=r.protocol,
+                                                reached=r.reached, declared=r.declared) for r in reach])
         if spec.kind == "Pod":
             chain, current = [], obj
             while True:

@@ -101,6 +101,8 @@ RULES: list[Rule] = [
     Rule("FailedCreate", C.QUOTA_EXCEEDED, 0.88, lambda f, a: "exceeded quota" in f.summary, _quota_resource),
     Rule("ServiceSelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.92),
     Rule("SelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.7),
+    Rule("ServicePortMismatch", C.SERVICE_PORT_MISMATCH, 0.93),
+    Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
     Rule("NodeNotReady", C.NODE_FAILURE, 0.9),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression),

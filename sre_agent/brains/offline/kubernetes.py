@@ -26,6 +26,7 @@ ANALYZER_SIGNALS = {
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "ConfigRefMissing",
     "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
+    "TargetPortMismatch",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
     "JobFailed",
 }
@@ -169,7 +170,15 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
         if owners:
             workloads.append(owners[-1])
             calls.find(owners[-1], "Backs", f"{owners[-1]} backs {rid}", [ev, ev2], severity="info", service=rid)
-        if data.get("ready_endpoints", 0) == 0:
+        # A targetPort no Ready pod declares: the pods serve, the Service does not reach them.
+        missed = [p for p in data.get("ports") or [] if p.get("reached") is False]
+        for port in missed:
+            calls.find(rid, "ServicePortMismatch",
+                       f"Service {rid} port {port['port']} targets {port['target_port']}/{port['protocol']}, which no "
+                       f"Ready pod declares (they declare {', '.join(port['declared']) or 'no ports'})", [ev, ev2],
+                       severity="critical", port=port["port"], target_port=port["target_port"],
+                       declared=port["declared"], workload=owners[-1] if owners else None)
+        if data.get("ready_endpoints", 0) == 0 and not missed:
             calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
                        [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
         return workloads
@@ -250,7 +259,11 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                    replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
                    pods=len(own.get("pods") or []))
     for dep in own.get("calls") or []:
-        if not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
+        if dep.get("port_problem"):  # endpoints or not, the caller's connections cannot reach the app
+            calls.find(workload, "DependencyDown", f"{workload} calls {dep['service']} (via {dep['env']}): "
+                       f"{dep['port_problem']}", ev_own, severity="critical", dependency=dep["service"],
+                       port_problem=dep["port_problem"])
+        elif not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
             calls.find(workload, "DependencyDown",
                        f"{workload} calls {dep['service']} (via {dep['env']}) which has no ready endpoints",
                        ev_own, severity="critical", dependency=dep["service"])
@@ -327,5 +340,6 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
                    ready=current.get("ready"), replicas=current.get("replicas"),
                    # what the rollout changed (image, env, config_refs, probes, labels...) and the labels either side
                    changed=current.get("changed"), labels=current.get("labels"),
-                   previous_labels=previous.get("labels") if previous else None)
+                   previous_labels=previous.get("labels") if previous else None,
+                   ports=current.get("ports"), previous_ports=previous.get("ports") if previous else None)
     return current.get("replicaset")

@@ -44,7 +44,7 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # Root causes that are not workloads, and the workload actions that really clear them: scaling back
 # the workload that ran into a quota ends the violation; undoing the rollout that relabelled a Service's
-# pods restores its selection (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
+# pods (or moved their ports) restores what it reaches (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
 # selector (those need content only a human has: graph/fixes.py proposes them).
 CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
 
@@ -57,7 +57,7 @@ def _acting_workload(state: Investigation, resource: str) -> str:
         return resource
     if kind == "Service":  # the workload whose pods the Service was compared with
         return next((f.details["workload"] for f in state.findings if f.resource == resource
-                     and f.signal == "ServiceSelectorMismatch" and f.details.get("workload")), resource)
+                     and f.signal in SERVICE_FAULTS and f.details.get("workload")), resource)
     counts: dict[str, int] = {}
     for finding in state.findings:
         parts = finding.resource.split("/")
@@ -66,16 +66,27 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     return max(counts, key=counts.get) if counts else resource
 
 
-def _relabelled(state: Investigation, service: str, workload: str) -> bool:
-    """The workload's last rollout changed its pod labels, and the labels before it matched what the
-    Service selects: undoing that rollout restores the selection."""
-    selector = next((f.details.get("selector") or {} for f in state.findings if f.resource == service
-                     and f.signal == "ServiceSelectorMismatch"), {})
-    for finding in state.findings:
-        if finding.resource == workload and finding.signal == "RecentRollout" and "labels" in (finding.details.get("changed") or []):
-            before = finding.details.get("previous_labels") or {}
-            return bool(selector) and all(before.get(k) == v for k, v in selector.items())
-    return False
+# The Service findings whose cause may be the workload's last rollout rather than the Service itself.
+SERVICE_FAULTS = ("ServiceSelectorMismatch", "ServicePortMismatch")
+
+
+def _rollout_broke_service(state: Investigation, service: str, workload: str) -> bool:
+    """The workload's last rollout changed what the Service relies on -- its pod labels, or its container
+    ports -- and the revision before it matched the Service: undoing that rollout restores it."""
+    fault = next((f for f in state.findings if f.resource == service and f.signal in SERVICE_FAULTS), None)
+    rollout = next((f for f in state.findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    if fault is None or rollout is None:
+        return False
+    changed = rollout.details.get("changed") or []
+    if fault.signal == "ServiceSelectorMismatch":
+        selector = fault.details.get("selector") or {}
+        before = rollout.details.get("previous_labels") or {}
+        return "labels" in changed and bool(selector) and all(before.get(k) == v for k, v in selector.items())
+    target = str(fault.details.get("target_port") or "")
+    # previous_ports: name:port/PROTO or port/PROTO -- the target is a name or a number
+    served_before = {part for p in rollout.details.get("previous_ports") or []
+                     for part in (p.split(":")[0] if ":" in p else "", p.split(":")[-1].split("/")[0]) if part}
+    return "ports" in changed and target in served_before
 
 
 def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:
@@ -106,7 +117,7 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
     ctx["root_kind"] = parse_resource_id(root)[1]
     if ctx["root_kind"] == "ResourceQuota":
         ctx.update(_quota_context(state, root, resource))
-    ctx["relabelled"] = ctx["root_kind"] == "Service" and _relabelled(state, root, resource)
+    ctx["rollout_broke_service"] = ctx["root_kind"] == "Service" and _rollout_broke_service(state, root, resource)
     for finding in state.findings:
         if finding.resource != resource:
             continue
@@ -179,8 +190,8 @@ def _complete(value: Any) -> bool:
 def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     tool = step.get("tool")
     if tool == "rollout_undo":
-        if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels the Service selects
-            return bool(ctx.get("relabelled")) and ctx.get("kind") in WORKLOAD_KINDS
+        if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels or ports the Service relies on
+            return bool(ctx.get("rollout_broke_service")) and ctx.get("kind") in WORKLOAD_KINDS
         return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -117,6 +118,28 @@ def test_a_label_change_in_the_last_rollout_is_undone_on_the_workload():
                                  f("ServiceSelectorMismatch", "m", svc, selector={"app": "api"}, workload=W, labels={"name": "api"}),
                                  f("RecentRollout", "rolled", W, previous_revision=3, changed=["labels"])))
     assert fixes[0].resource == W and fixes[0].commands[0] == "kubectl -n pay rollout undo deployment/api --to-revision=3"
+
+
+@pytest.mark.parametrize("target, declared, patched_to, needs", [
+    ("8081", ["http:8080/TCP"], 8080, ""),                   # a typo'd number: the one port the pods declare
+    ("http", ["web:8080/TCP"], 8080, ""),                    # a name the pods no longer declare
+    ("8081", ["http:8080/TCP", "admin:9090/TCP"], "<container port>", "which container port to target"),
+])
+def test_a_target_port_is_patched_to_the_port_the_pods_declare(target, declared, patched_to, needs):
+    svc = "pay/Service/api"
+    fixes = proposed_fixes(state(C.SERVICE_PORT_MISMATCH, svc, f(
+        "ServicePortMismatch", "m", svc, port=80, target_port=target, declared=declared, workload=W)))
+    assert fixes[0].resource == svc and fixes[0].needs == needs
+    assert fixes[0].commands == [f"""kubectl -n pay patch service api -p '{{"spec": {{"ports": [{{"port": 80, "targetPort": {json.dumps(patched_to)}}}]}}}}'"""]
+
+
+def test_a_port_moved_by_the_last_rollout_is_undone_on_the_workload():
+    svc = "pay/Service/api"
+    fixes = proposed_fixes(state(C.SERVICE_PORT_MISMATCH, svc,
+                                 f("ServicePortMismatch", "m", svc, port=80, target_port="http", declared=["web:8080/TCP"],
+                                   workload=W),
+                                 f("RecentRollout", "rolled", W, previous_revision=4, changed=["ports", "probes"])))
+    assert fixes[0].resource == W and fixes[0].commands[0] == "kubectl -n pay rollout undo deployment/api --to-revision=4"
 
 
 def test_an_untolerated_taint_is_removed_from_the_nodes_that_carry_it():

@@ -1,9 +1,8 @@
-"""run_analyzers on a 5,000-pod cluster must stay well under 2 s: every lookup an analyzer makes
-per object (events, owners, pods behind a Service) goes through an index built once per view."""
+"""run_analyzers on a 5,000-pod cluster finds what is wrong in it and nothing else. How long it takes is
+measured in bench/bench_analyze.py (never in a test: tests must pass on a busy machine); every lookup an
+analyzer makes per object (events, owners, pods behind a Service) goes through an index built once per view."""
 
 from __future__ import annotations
-
-import time
 
 from mcp_servers.kubernetes.analyzers import ClusterView, kinds_to_fetch, run_analyzers
 from tests.analyzer_cases.builders import (
@@ -29,12 +28,11 @@ from tests.analyzer_cases.builders import (
 NAMESPACES = 20
 APPS_PER_NAMESPACE = 25
 PODS_PER_APP = 10  # 20 x 25 x 10 = 5,000 pods
-BUDGET_SECONDS = 2.0
 
 
 def synthetic_cluster() -> ClusterView:
     """5,000 pods behind 500 Deployments and Services, with the events, configs, policies and
-    nodes that come with them; one app in ten crashing, one Service in 25 mis-selecting."""
+    nodes that come with them; apps 0, 10 and 20 of each namespace crashing, one Service in 25 mis-selecting."""
     objects: list[dict] = [node(f"node-{i:02d}", conditions=[condition("Ready", "True")]) for i in range(50)]
     for n in range(NAMESPACES):
         namespace = f"team-{n:02d}"
@@ -71,15 +69,16 @@ def synthetic_cluster() -> ClusterView:
     return ClusterView.from_objects(objects, fetched_kinds=kinds_to_fetch())
 
 
-def test_five_thousand_pods_analyze_well_under_two_seconds() -> None:
+def test_five_thousand_pods_yield_the_planted_faults() -> None:
     view = synthetic_cluster()
     assert len(view.of_kind("Pod")) == 5000
-
-    started = time.perf_counter()
-    findings = run_analyzers(view)  # cold: every index is built inside the timed call
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < BUDGET_SECONDS, f"run_analyzers took {elapsed:.2f}s on 5,000 pods"
-    reasons = {f.reason for f in findings}
-    assert {"CrashLoopBackOff", "ReplicasMismatch", "EndpointsNotReady", "SelectorMismatch"} <= reasons
-    print(f"\nrun_analyzers on 5,000 pods: {elapsed * 1000:.0f} ms, {len(findings)} findings")
+    findings = run_analyzers(view)
+    by_reason: dict[str, set[str]] = {}
+    for finding in findings:
+        by_reason.setdefault(finding.reason, set()).add(finding.resource)
+    # 60 crashing apps (app-00, -10, -20 in each namespace), 20 mis-selecting Services (one per namespace); pods declare no ports,
+    # so no targetPort verdict is possible and none is given.
+    assert len({r.split("/")[0] + "/" + r.split("/")[2].rsplit("-", 2)[0] for r in by_reason["CrashLoopBackOff"]}) == 60
+    assert len(by_reason["SelectorMismatch"]) == NAMESPACES
+    assert len(by_reason["EndpointsNotReady"]) == 60
+    assert "TargetPortMismatch" not in by_reason and "ReplicasMismatch" in by_reason

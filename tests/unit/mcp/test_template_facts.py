@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from mcp_servers.kubernetes.template_facts import changed_aspects, config_refs, pod_labels
+from mcp_servers.kubernetes.template_facts import changed_aspects, config_refs, container_ports, pod_labels
 
 BASE = {"metadata": {"labels": {"app": "api", "pod-template-hash": "abc"}},
         "spec": {"containers": [{"name": "api", "image": "api:1", "env": [
@@ -28,6 +28,13 @@ def test_config_refs_are_required_objects_and_keys_optional_ones_left_out():
     assert config_refs(BASE) == ["ConfigMap/api-config:DB_URL", "ConfigMap/api-files", "Secret/api-keys"]
 
 
+def test_container_ports_name_number_and_protocol():
+    template = {"spec": {"containers": [{"ports": [{"name": "http", "containerPort": 8080},
+                                                   {"containerPort": 9090, "protocol": "UDP"}]}]}}
+    assert container_ports(template) == ["http:8080/TCP", "9090/UDP"]
+    assert container_ports(BASE) == []
+
+
 def test_pod_labels_leave_the_controllers_hash_out():
     assert pod_labels(BASE) == {"app": "api"}
 
@@ -41,6 +48,8 @@ def test_pod_labels_leave_the_controllers_hash_out():
     (lambda t: t["metadata"]["labels"].update({"pod-template-hash": "def"}), []),
     (lambda t: t["spec"].update(nodeSelector={"pool": "batch"}), ["placement"]),
     (lambda t: t["spec"]["containers"][0].update(resources={"limits": {"cpu": "1"}}), ["resources"]),
+    (lambda t: t["spec"]["containers"][0].update(ports=[{"name": "web", "containerPort": 8080}]), ["ports"]),
+    (lambda t: t["spec"]["containers"][0].update(args=["--verbose"]), ["command"]),
 ])
 def test_what_a_rollout_changed(mutate, aspects):
     assert changed(mutate) == aspects
