@@ -130,7 +130,8 @@ def test_a_target_port_is_patched_to_the_port_the_pods_declare(target, declared,
     fixes = proposed_fixes(state(C.SERVICE_PORT_MISMATCH, svc, f(
         "ServicePortMismatch", "m", svc, port=80, target_port=target, declared=declared, workload=W)))
     assert fixes[0].resource == svc and fixes[0].needs == needs
-    assert fixes[0].commands == [f"""kubectl -n pay patch service api -p '{{"spec": {{"ports": [{{"port": 80, "targetPort": {json.dumps(patched_to)}}}]}}}}'"""]
+    patch = json.dumps({"spec": {"ports": [{"port": 80, "targetPort": patched_to}]}})
+    assert fixes[0].commands == [f"kubectl -n pay patch service api -p '{patch}'"]
 
 
 def test_a_port_moved_by_the_last_rollout_is_undone_on_the_workload():
