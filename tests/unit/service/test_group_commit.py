@@ -87,10 +87,11 @@ def test_the_hot_path_refuses_bad_bodies_as_fastapi_did(tmp_path):
 def test_a_failing_intake_undoes_only_its_own_writes(tmp_path):
     service = _service(tmp_path)
     store = service.store
-    release = threading.Event()
+    release, holding = threading.Event(), threading.Event()
     from sre_agent.app.intake import incident_from_alarm
 
     def first():
+        holding.set()
         release.wait(30)  # holds the writer while the next two queue up: they commit together
         return store.intake(incident_from_alarm(_alarm("kept-1")), {}, "test")
 
@@ -104,7 +105,8 @@ def test_a_failing_intake_undoes_only_its_own_writes(tmp_path):
     async def main():
         writer = GroupCommit(store)
         one = asyncio.ensure_future(writer.submit(first))
-        await asyncio.sleep(0.05)
+        while not holding.is_set():  # the writer is inside the first batch (however busy the machine is)
+            await asyncio.sleep(0.01)
         rest = [asyncio.ensure_future(writer.submit(w)) for w in (failing, second)]
         await asyncio.sleep(0)
         release.set()
