@@ -40,7 +40,7 @@ from mcp_servers.cloudwatch.anomaly_scorer import (  # noqa: E402
     DetectorParams,
     alerts_from_surprises,
 )
-from sre_agent.eval.nab.corpus import NAB_DIR_ENV, load_corpus, load_reference_scores, load_reference_thresholds, resolve_nab_dir  # noqa: E402
+from sre_agent.eval.nab.corpus import NAB_DIR_ENV, NabFile, load_corpus, load_reference_scores, load_reference_thresholds, resolve_nab_dir  # noqa: E402
 from sre_agent.eval.nab.crossval import CrossValidationResult, cross_validate  # noqa: E402
 from sre_agent.eval.nab.runner import run_candidates, run_detector_benchmark  # noqa: E402
 from sre_agent.eval.nab.scoring import NabResult, score_detector  # noqa: E402
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result = run_detector_benchmark(data_dir, AnomalyScorer, workers=args.workers)
     elapsed = time.perf_counter() - started
+    corpus = load_corpus(data_dir)
+    records = sum(len(f) for f in corpus.values())
+    throughput = single_process_throughput(corpus)
     reference = _numenta_reference(data_dir)
     cross = run_grid_cross_validation(data_dir, workers=args.workers, k=args.folds) if args.cross_validate else None
     short = short_window_check(args.seeds) if args.seeds > 0 else None
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.system()}, python {platform.python_version()}",
         "seconds": round(elapsed, 1),
+        "records": records,
+        "points_per_second_single_process": round(throughput),
         **result.model_dump(),
         "numenta_reference": reference.model_dump(exclude={"per_file"}) if reference else None,
         "cross_validation": cross.model_dump() if cross else None,
@@ -95,8 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         print_cross_validation(cross)
     if short:
         _print_short(short)
-    print(f"\n{len(result.per_file)} files in {elapsed:.1f}s; written to {output}")
+    print(f"\n{len(result.per_file)} files ({records} records) in {elapsed:.1f}s with {args.workers} workers; "
+          f"one scorer in one process: {throughput:.0f} points/s; written to {output}")
     return 0
+
+
+def single_process_throughput(corpus: dict[str, NabFile]) -> float:
+    """Points per second of one ``AnomalyScorer`` fed the longest file in this process (the cost
+    the CloudWatch server pays per point; on a shared machine, a lower bound)."""
+    longest = max(corpus.values(), key=len)
+    scorer = AnomalyScorer()
+    started = time.perf_counter()
+    for value in longest.values:
+        scorer.update(float(value))
+    return len(longest) / (time.perf_counter() - started)
 
 
 def _numenta_reference(data_dir: Path) -> NabResult | None:
