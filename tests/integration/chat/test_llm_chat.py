@@ -21,6 +21,7 @@ from lab_client import clients_for
 from provider_wire import Reply, ScriptedProviderServer
 
 from sre_agent.app.options import RunOptions
+from sre_agent.app.servers import stdio_servers
 from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.chat.models import Answer
 from sre_agent.chat.repl import SessionRunner
@@ -89,11 +90,11 @@ class ObedientSre:
             return Reply(calls=[("ChatReply", {"status": "healthy", "headline": "search is healthy",
                                                "details": [f"its pods run ({', '.join(evidence)})"],
                                                "resources": ["shop/Deployment/search"]})])
-        if question.startswith("any alarms"):
+        if question.startswith("any alarms") and tools != ["ChatReply"]:
             if len(results) < 3:
                 return Reply(calls=[("describe_alarms", {"state": "ALARM"})])
             return Reply(text="the frontend latency alarm fires")  # prose: the closing ChatReply is asked for
-        if tools == ["ChatReply"]:
+        if question.startswith("any alarms"):
             return Reply(calls=[("ChatReply", {"status": "problems", "headline": "shop-frontend-latency-p99 fires",
                                                "details": [f"seen in {', '.join(evidence) or 'the alarms'}"],
                                                "next_steps": ["Ask why frontend is slow"]})])
@@ -123,7 +124,7 @@ class LlmChat:
     """A chat session with `brain` on the lab, its model a scripted provider server."""
 
     def __init__(self, brain: str, lab: Lab, state_dir: Path, patch: pytest.MonkeyPatch, script: Any,
-                 budget: Budget | None = None, **llm: Any) -> None:
+                 budget: Budget | None = None, writes_allowed: bool = False, **llm: Any) -> None:
         self.server = ScriptedProviderServer(script, min_cacheable=256).__enter__()
         patch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", self.server.base_url)
         patch.setenv("ANTHROPIC_API_KEY", self.server.anthropic_key)
@@ -131,8 +132,10 @@ class LlmChat:
         patch.setenv("OPENAI_API_KEY", self.server.openai_key)
         patch.setenv("OPENAI_BASE_URL", self.server.openai_url)
         settings = LlmSettings(prompts_dir=ROOT / "prompts", retries=0, backoff_s=0, **MODELS[brain], **llm)
+        # Servers that allow writes (as the service's shared servers may): the session must still offer none.
+        servers = stdio_servers(lab.env(), allow_writes=True, namespaces=["shop"]) if writes_allowed else {}
         options = RunOptions(brain=brain, llm=settings, env=lab.env(), state_dir=state_dir, tracing_mode="off",
-                             budget=budget or Budget())
+                             budget=budget or Budget(), servers=servers)
         self.session = ChatSession(options)
         self.runner = SessionRunner(self.session)
         self.runner.start()
@@ -172,7 +175,7 @@ def text_of(answer: Answer) -> str:
 def test_a_conversation_where_the_model_calls_tools_and_a_follow_up_uses_the_previous_turn(brain, chat, lab):
     before = {name: generation_and_image(lab, name) for name in ("search", "checkout")}
     model = ObedientSre()
-    session = chat(brain, model)
+    session = chat(brain, model, writes_allowed=True)
 
     first = session.ask("how is the frontend doing?")
     assert first.form == "llm" and first.status == "problems", text_of(first)
@@ -207,13 +210,13 @@ def test_a_conversation_where_the_model_calls_tools_and_a_follow_up_uses_the_pre
 
 def test_only_tools_that_declare_read_only_are_offered(chat):
     model = ObedientSre()
-    session = chat("anthropic", model)
+    session = chat("anthropic", model, writes_allowed=True)
     session.ask("how is the frontend doing?")
     toolbox = session.session.tools
     declared = {tool for (_, tool) in toolbox.read_only}
     every = {tool for (_, tool) in toolbox.parameters}
     assert set(model.offered[0]) == declared | {"ChatReply"}
-    assert every - declared, "the servers list write tools too (they are simply never offered)"
+    assert {"rollout_undo", "set_image", "cordon"} <= every - declared, "the servers list their write tools too"
 
 
 def test_healthy_without_the_telemetry_it_rests_on_becomes_could_not_check(chat):
