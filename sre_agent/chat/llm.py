@@ -5,7 +5,8 @@ applied to it (`settle`), and a next step whenever it reports a problem.
 
 What code decides, whatever the model says:
 - change requests ("roll it back", "restart it") never reach the model: the offline chat's pinned
-  approval path answers them. A change the model names is planned the same way only when the SRE's
+  approval path answers them ("why is X failing?" keeps its path too: the investigation, with the
+  session's brain). A change the model names is planned the same way only when the SRE's
   own question asks for a change (an instruction in a log line never does);
 - the session's LLM budget (the run budget's tokens and dollars, counted over the session's turns
   and kept in its checkpoint) is checked before every model call; once spent, and when every model
@@ -30,9 +31,10 @@ from ..graph.state import Budget
 from .ask import HANDLERS, Ask, settle
 from .models import Answer, ChatUsage
 
-# Answered by the offline chat whatever the brain: writes are planned in code, never by a model.
+# Answered on their own path whatever the brain: changes are planned in code, never by a model, and
+# "why is X failing?" is the full multi-agent investigation (which runs with the session's brain).
 WRITE_FORMS = frozenset({"rollback_request", "write_request", "node_or_pod_write"})
-OFFLINE_FORMS = WRITE_FORMS | {"help"}
+OWN_PATH_FORMS = WRITE_FORMS | {"help", "why_failing"}
 # What makes a question a change request: only then may the model's `requested_change` be planned.
 CHANGE_VERBS = re.compile(r"\b(roll(ed|ing)?\s*(it|them|\w+)?\s*back|rollback|revert|undo|restart|bounce|recycle|redeploy|"
                           r"scale|delete|kill|cordon|uncordon|drain|set\s+(its|the)?\s*\w*\s*(image|limit|request)|"
@@ -104,7 +106,7 @@ class LlmChat:
         self.instructions = load_prompt("chat", values, brain.settings.prompts_dir)  # a broken prompt fails at start
 
     def answers(self, form: str) -> bool:
-        return form not in OFFLINE_FORMS
+        return form not in OWN_PATH_FORMS
 
     async def answer(self, ask: Ask, turns: list[dict[str, Any]], used: dict[str, Any], offline: Any) -> tuple[Answer, dict]:
         """(the answer, the session's LLM usage after it). `offline(ask)` answers the way the offline chat does."""

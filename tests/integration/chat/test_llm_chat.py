@@ -90,6 +90,13 @@ class ObedientSre:
             return Reply(calls=[("ChatReply", {"status": "healthy", "headline": "search is healthy",
                                                "details": [f"its pods run ({', '.join(evidence)})"],
                                                "resources": ["shop/Deployment/search"]})])
+        if question.startswith("is checkout healthy"):
+            if not results:  # the cluster and its telemetry: what a health verdict rests on
+                return Reply(calls=[("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=checkout"}),
+                                    ("describe_alarms", {"state": "ALARM"})])
+            return Reply(calls=[("ChatReply", {"status": "healthy", "headline": "checkout is healthy",
+                                               "details": [f"pods run, no alarm fires ({', '.join(evidence)})"],
+                                               "resources": ["shop/Deployment/checkout"]})])
         if question.startswith("any alarms") and tools != ["ChatReply"]:
             if len(results) < 3:
                 return Reply(calls=[("describe_alarms", {"state": "ALARM"})])
@@ -123,7 +130,7 @@ def provider_env():
 class LlmChat:
     """A chat session with `brain` on the lab, its model a scripted provider server."""
 
-    def __init__(self, brain: str, lab: Lab, state_dir: Path, patch: pytest.MonkeyPatch, script: Any,
+    def __init__(self, brain: str, env: dict[str, str], state_dir: Path, patch: pytest.MonkeyPatch, script: Any,
                  budget: Budget | None = None, writes_allowed: bool = False, **llm: Any) -> None:
         self.server = ScriptedProviderServer(script, min_cacheable=256).__enter__()
         patch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", self.server.base_url)
@@ -133,8 +140,8 @@ class LlmChat:
         patch.setenv("OPENAI_BASE_URL", self.server.openai_url)
         settings = LlmSettings(prompts_dir=ROOT / "prompts", retries=0, backoff_s=0, **MODELS[brain], **llm)
         # Servers that allow writes (as the service's shared servers may): the session must still offer none.
-        servers = stdio_servers(lab.env(), allow_writes=True, namespaces=["shop"]) if writes_allowed else {}
-        options = RunOptions(brain=brain, llm=settings, env=lab.env(), state_dir=state_dir, tracing_mode="off",
+        servers = stdio_servers(env, allow_writes=True, namespaces=["shop"]) if writes_allowed else {}
+        options = RunOptions(brain=brain, llm=settings, env=env, state_dir=state_dir, tracing_mode="off",
                              budget=budget or Budget(), servers=servers)
         self.session = ChatSession(options)
         self.runner = SessionRunner(self.session)
@@ -153,7 +160,7 @@ def chat(lab, provider_env, tmp_path):
     opened: list[LlmChat] = []
 
     def make(brain: str, script: Any, **kwargs: Any) -> LlmChat:
-        opened.append(LlmChat(brain, lab, tmp_path / f"state-{len(opened)}", provider_env, script, **kwargs))
+        opened.append(LlmChat(brain, lab.env(), tmp_path / f"state-{len(opened)}", provider_env, script, **kwargs))
         return opened[-1]
 
     yield make
@@ -224,6 +231,21 @@ def test_healthy_without_the_telemetry_it_rests_on_becomes_could_not_check(chat)
     answer = session.ask("is search healthy?")
     assert answer.status == "unknown", text_of(answer)
     assert "could not check cloudwatch" in answer.headline
+
+
+def test_a_world_that_went_away_is_could_not_check_never_healthy(lab_process, provider_env, tmp_path):
+    world = lab_process("healthy-baseline")
+    session = LlmChat("anthropic", world.env, tmp_path, provider_env, ObedientSre())
+    try:
+        seen = session.ask("is checkout healthy?")
+        assert seen.status == "healthy", text_of(seen)
+        world.stop()  # the cluster and AWS go away under a running session; the model still says "healthy"
+        unseen = session.ask("is checkout healthy?")
+        assert unseen.status == "unknown", text_of(unseen)
+        assert "could not check kubernetes" in unseen.headline and "could not check cloudwatch" in unseen.headline
+        assert unseen.next_steps and not any(s.lower().startswith("nothing to do") for s in unseen.next_steps)
+    finally:
+        session.close()
 
 
 def test_prose_answers_are_closed_with_a_chat_reply(chat):
