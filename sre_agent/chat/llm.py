@@ -24,6 +24,7 @@ from ..brains.llm.brain import LlmBrain
 from ..brains.llm.chat_agent import ChatAgent, ChatReply, ChatToolset, ChatTurn
 from ..brains.llm.prompts import facts, load_prompt
 from ..brains.llm.resilience import BudgetSpent, ModelChain
+from ..brains.llm.settings import LlmSettings
 from ..contracts import parse_resource_id
 from ..graph.coverage import HEALTH_BACKENDS
 from ..graph.ports import Tools
@@ -51,6 +52,13 @@ def budget_left(budget: Budget, used: dict[str, Any], pending_tokens: int, pendi
     if cost >= budget.max_cost_usd:
         return f"cost budget spent (${cost:.2f} of ${budget.max_cost_usd:.2f})"
     return None
+
+
+def chat_prompt(settings: LlmSettings) -> str:
+    """prompts/chat.md with its placeholders filled from code facts."""
+    values = {**facts(settings.max_tool_calls), "tools_per_turn": str(settings.max_tool_calls),
+              "health_backends": ", ".join(HEALTH_BACKENDS)}
+    return load_prompt("chat", values, settings.prompts_dir)
 
 
 def history_messages(turns: list[dict[str, Any]], keep: int = HISTORY_TURNS) -> list[BaseMessage]:
@@ -101,9 +109,7 @@ class LlmChat:
         self.brain = brain
         self.budget = budget
         self.toolset = ChatToolset(tools)  # chosen once per session, by annotation
-        values = {**facts(brain.settings.max_tool_calls), "tools_per_turn": str(brain.settings.max_tool_calls),
-                  "health_backends": ", ".join(HEALTH_BACKENDS)}
-        self.instructions = load_prompt("chat", values, brain.settings.prompts_dir)  # a broken prompt fails at start
+        self.instructions = chat_prompt(brain.settings)  # a missing or broken prompt fails the session's start
 
     def answers(self, form: str) -> bool:
         return form not in OWN_PATH_FORMS

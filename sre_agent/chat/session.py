@@ -15,7 +15,7 @@ from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..app.servers import stdio_servers
 from ..app.toolbox import Toolbox
-from ..app.wiring import make_brain, open_checkpointer
+from ..app.wiring import open_checkpointer
 from ..graph.ports import Tools
 from .graph import ChatContext, build_chat_graph
 from .models import Answer, Turn
@@ -56,9 +56,11 @@ class ChatSession:
                 # kubernetes: <its own error line>") instead of no chat at all.
                 self.tools = await self._stack.enter_async_context(Toolbox(servers, reads_only=True))
             if self.options.brain != "offline":
-                from .llm import LlmChat  # provider SDKs load only when an LLM brain is asked for
+                from ..brains.llm.factory import make_llm_brain  # provider SDKs load only when an LLM brain is asked for
+                from .llm import LlmChat
 
-                self.llm = LlmChat(make_brain(self.options.brain, self.options.llm), self.tools, self.options.budget)
+                self.llm = LlmChat(make_llm_brain(self.options.brain, settings=self.options.llm), self.tools,
+                                   self.options.budget)
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
         except BaseException:
             await self._stack.aclose()

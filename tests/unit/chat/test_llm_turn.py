@@ -5,6 +5,7 @@ whole thing over the providers' wires, against the lab: tests/integration/chat/t
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
@@ -16,7 +17,7 @@ from sre_agent.brains.llm.providers import ModelHandle
 from sre_agent.brains.llm.resilience import ModelChain
 from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import UsageMeter
-from sre_agent.chat.llm import CHANGE_VERBS, budget_left, history_messages
+from sre_agent.chat.llm import CHANGE_VERBS, budget_left, chat_prompt, history_messages
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Budget
@@ -151,3 +152,10 @@ def test_a_model_named_change_is_planned_only_when_the_question_asks_for_one(que
 ])
 def test_the_session_budget_counts_the_checkpointed_usage_and_what_this_turn_spent(used, pending, spent):
     assert budget_left(Budget(max_tokens=1000, max_cost_usd=0.5), used, *pending) == spent
+
+
+def test_the_chat_prompt_is_filled_from_code_facts():
+    prompts = Path(__file__).resolve().parents[3] / "prompts"  # the worktree's: the installed package may lag
+    text = chat_prompt(LlmSettings(prompts_dir=prompts, max_tool_calls=5))
+    assert "{{" not in text and "at most 5 calls a question" in text and "(kubernetes, cloudwatch)" in text
+    assert "bad_deploy_regression" in text
