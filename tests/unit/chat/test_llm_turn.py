@@ -13,11 +13,15 @@ from langchain_core.tools import StructuredTool
 from llm_fakes import ScriptedChatModel, answer, call
 
 from sre_agent.brains.llm.chat_agent import ChatAgent, ChatToolset
+from sre_agent.brains.llm.factory import make_llm_brain
 from sre_agent.brains.llm.providers import ModelHandle
 from sre_agent.brains.llm.resilience import ModelChain
 from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import UsageMeter
-from sre_agent.chat.llm import CHANGE_VERBS, budget_left, chat_prompt, history_messages
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.graph import answer_question
+from sre_agent.chat.llm import CHANGE_VERBS, LlmChat, budget_left, chat_prompt, history_messages
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Budget
@@ -159,3 +163,47 @@ def test_the_chat_prompt_is_filled_from_code_facts():
     text = chat_prompt(LlmSettings(prompts_dir=prompts, max_tool_calls=5))
     assert "{{" not in text and "at most 5 calls a question" in text and "(kubernetes, cloudwatch)" in text
     assert "bad_deploy_regression" in text
+
+
+class Cluster(ReadOnlyTools):
+    """describe answers with checkout's Deployment, as the kubernetes server's tool does."""
+
+    DEPLOYMENT = {"object": {"kind": "Deployment", "metadata": {"name": "checkout", "namespace": "shop", "generation": 3},
+                             "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "checkout"}]}}}}}
+
+    async def call(self, agent, server, name, args, brain="offline") -> ToolOutcome:
+        self.calls.append((server, name))
+        record = ToolCallRecord(id=f"ev-{len(self.calls)}", agent=agent, server=server, tool=name, args=args, brain=brain,
+                                excerpt="checkout")
+        return ToolOutcome(record=record, data=self.DEPLOYMENT)
+
+
+def llm_chat_answer(question: str, change: dict):
+    def respond(messages, bound):
+        return answer(call("ChatReply", status="answered", headline="planned", resources=[change["resource"]],
+                           requested_change=change))
+
+    prompts = Path(__file__).resolve().parents[3] / "prompts"
+    brain = make_llm_brain("anthropic", model=ScriptedChatModel(respond=respond),
+                           settings=LlmSettings(prompts_dir=prompts, retries=0, backoff_s=0))
+    tools = Cluster()
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    reply, usage = asyncio.run(LlmChat(brain, tools, Budget()).answer(ask, [], {}, offline=answer_question))
+    return reply, usage, tools
+
+
+def test_a_change_the_question_asks_for_in_words_the_forms_miss_becomes_the_offline_approval_request():
+    reply, usage, tools = llm_chat_answer("please increase checkout replicas to 4",
+                                          {"resource": "shop/Deployment/checkout", "change": "scale to 4"})
+    assert reply.status == "approval_required" and reply.approval is not None
+    assert reply.approval.tool == "scale" and reply.approval.args["replicas"] == 4
+    assert reply.approval.args["expect_replicas"] == 2, "pinned to what was read, not to what the model said"
+    assert tools.calls == [("kubernetes", "describe")] and reply.question == "please increase checkout replicas to 4"
+    assert reply.llm is not None and reply.llm.input_tokens == 1000 and usage["input_tokens"] == 1000
+
+
+def test_a_change_the_question_did_not_ask_for_is_not_planned():
+    reply, _, tools = llm_chat_answer("what is going on with checkout?",
+                                      {"resource": "shop/Deployment/search", "change": "roll back"})
+    assert reply.status == "answered" and reply.approval is None and not tools.calls
+    assert "nothing was planned" in reply.details[-1]
