@@ -9,7 +9,7 @@ import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -21,6 +21,9 @@ from .forms import recognise
 from .models import Answer, Turn
 from .references import resolve
 
+if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
+    from .llm import LlmChat
+
 MAX_FOCUS = 12
 
 
@@ -30,6 +33,7 @@ class ChatState(TypedDict, total=False):
     turns: Annotated[list[dict[str, Any]], operator.add]  # Turn dumps, oldest first
     focus: list[str]
     diagnosis: dict[str, Any] | None
+    llm_usage: dict[str, Any]  # the session's LLM tokens and dollars so far (its budget survives a resume)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class ChatContext:
     tools: Tools
     namespace: str | None = None  # -n: every question scoped to it unless the question names another
     investigate: Callable[[str, str], Awaitable[dict]] | None = None
+    llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
 
 
 async def answer_question(ask: Ask) -> Answer:
@@ -58,10 +63,16 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []))
-    answer = await answer_question(ask)
+    update: dict[str, Any] = {}
+    llm = runtime.context.llm
+    if llm is not None and llm.answers(recognised.form):
+        answer, update["llm_usage"] = await llm.answer(ask, state.get("turns") or [], state.get("llm_usage") or {},
+                                                       offline=answer_question)
+    else:
+        answer = await answer_question(ask)
     turn = Turn(question=question, answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     new_focus = list(dict.fromkeys([*answer.resources, *focus]))[:MAX_FOCUS]
-    return {"turns": [turn.model_dump(mode="json")], "focus": new_focus,
+    return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
 
 

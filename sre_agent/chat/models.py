@@ -27,6 +27,18 @@ class ApprovalRequest(BaseModel):
     how_to_approve: list[str] = Field(default_factory=list)
 
 
+class ChatUsage(BaseModel):
+    """The LLM side of one answer: who answered, what it cost, and what happened on the way."""
+
+    brain: str
+    models: list[str] = Field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    tools_offered: int = 0
+    notes: list[str] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     question: str
     form: str
@@ -40,6 +52,7 @@ class Answer(BaseModel):
     approval: ApprovalRequest | None = None
     diagnosis: dict | None = None  # why_failing: the investigation's diagnosis (category, resource, summary)
     duration_s: float = 0.0
+    llm: ChatUsage | None = None  # answered with an LLM brain: its models, tokens and cost for this answer
 
 
 class Turn(BaseModel):

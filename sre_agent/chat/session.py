@@ -43,6 +43,7 @@ class ChatSession:
         self.namespace = namespace
         self.tools = tools
         self.graph: Any = None
+        self.llm: Any = None  # LlmChat, with an LLM brain
         self._stack: AsyncExitStack | None = None
 
     async def __aenter__(self) -> ChatSession:
@@ -54,6 +55,12 @@ class ChatSession:
                 # A server that does not start leaves a hole the answers name ("could not check
                 # kubernetes: <its own error line>") instead of no chat at all.
                 self.tools = await self._stack.enter_async_context(Toolbox(servers, reads_only=True))
+            if self.options.brain != "offline":
+                from ..brains.llm.factory import make_llm_brain  # provider SDKs load only when an LLM brain is asked for
+                from .llm import LlmChat
+
+                self.llm = LlmChat(make_llm_brain(self.options.brain, settings=self.options.llm), self.tools,
+                                   self.options.budget)
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
         except BaseException:
             await self._stack.aclose()
@@ -70,7 +77,7 @@ class ChatSession:
     async def ask(self, question: str) -> Answer:
         """One turn: the answer, with the earlier turns of this session as its context."""
         assert self.tools is not None, "use ChatSession as an async context manager"
-        context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate)
+        context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm)
         try:
             state = await self.graph.ainvoke({"question": question, "session_id": self.session_id}, self._config(),
                                              context=context)
