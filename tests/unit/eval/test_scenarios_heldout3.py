@@ -1,0 +1,50 @@
+"""The third blind held-out scenario set (sre_agent/eval/scenarios_heldout3, the larkspur world)
+stays loadable with every reference checked, keeps its mix of entries, and its per-scenario image
+blocks stay copies of images.yml (a world file cannot carry images, so every scenario repeats them;
+sync_images.py writes them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+from sre_agent.contracts import RootCauseCategory
+from sre_agent.lab.scenarios.loader import load_scenarios
+from sre_agent.lab.world.images import load_catalog
+
+SET_DIR = Path(__file__).resolve().parents[3] / "sre_agent" / "eval" / "scenarios_heldout3"
+
+
+def _sync_module():
+    spec = importlib.util.spec_from_file_location("sync_images_heldout3", SET_DIR / "sync_images.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_scenario_loads_with_its_references_checked():
+    loaded = load_scenarios(load_catalog(), [SET_DIR])
+    assert len(loaded) == 22
+    assert all(item.scenario.cluster.world == "larkspur" for item in loaded.values())
+    no_fault = sorted(sid for sid, item in loaded.items() if item.scenario.truth.category == RootCauseCategory.NONE)
+    assert no_fault == ["ls19-gateway-reconnect-burst-passed", "ls20-backup-job-ok", "ls21-grid-namespace-healthy"]
+    questions = sorted(sid for sid, item in loaded.items() if item.scenario.alarm is None)
+    assert questions == ["ls04-settlement-export-runs-failing", "ls09-solar-nowcast-pending",
+                         "ls15-statement-archive-claim-pending", "ls17-debug-pod-image", "ls20-backup-job-ok",
+                         "ls21-grid-namespace-healthy"]
+
+
+def test_fault_scenarios_carry_the_fix_that_clears_them_and_no_fault_ones_none():
+    for sid, item in load_scenarios(load_catalog(), [SET_DIR]).items():
+        truth = item.scenario.truth
+        if truth.category == RootCauseCategory.NONE:
+            assert truth.resource == "" and not truth.remediations, sid
+        else:
+            assert truth.remediations, f"{sid}: a fault scenario needs the remediation that clears it"
+
+
+def test_image_blocks_match_images_yml(tmp_path):
+    copy = tmp_path / "set"
+    shutil.copytree(SET_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert _sync_module().sync(copy) == [], "run sync_images.py after editing images.yml"
