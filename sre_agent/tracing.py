@@ -198,13 +198,16 @@ class Tracer:
         return self.segment.trace_id if self.segment else None
 
     # --- the investigation's segment ------------------------------------------------------
-    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None) -> Tracer:
+    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None,
+              trace_id: str | None = None) -> Tracer:
+        """Open the run's segment; `trace_id` continues an earlier step's trace (a run resumed after
+        an approval is one trace of several segments, one per step)."""
         if self.segment is not None:
             raise RuntimeError("this Tracer already traced an investigation; make one Tracer per run")
         from aws_xray_sdk.core.models.segment import Segment
         from aws_xray_sdk.version import VERSION as XRAY_SDK_VERSION
 
-        segment = Segment(self.name)
+        segment = Segment(self.name, traceid=trace_id)
         for key, value in {"incident_id": incident_id, "severity": severity, "brain": brain, "source": source}.items():
             if value is not None:
                 segment.put_annotation(key, value)

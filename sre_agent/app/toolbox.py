@@ -28,6 +28,7 @@ from mcp.client.stdio import stdio_client
 
 from ..contracts import ToolCallRecord
 from ..graph.ports import ToolOutcome
+from .evidence_series import series_in
 from .schema_checks import cache_schema_checks
 from .servers import ServerConnection
 
@@ -162,7 +163,7 @@ class Toolbox:
         masked = data.get("redacted") if isinstance(data, dict) else None
         record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
                                 excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain,
-                                redacted=masked if isinstance(masked, int) else 0)
+                                redacted=masked if isinstance(masked, int) else 0, series=series_in(data))
         return ToolOutcome(record=record, data=data, error=error)
 
 
