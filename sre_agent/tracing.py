@@ -372,6 +372,15 @@ def node_span(tracer: Tracer | NullTracer | None, name: str) -> Span | _NullSpan
     return tracer.node_span(name) if tracer else NULL_SPAN
 
 
+def wait_span(tracer: Tracer | NullTracer | None, what: str) -> Span | _NullSpan:
+    """A span for time the run spends waiting on someone (a human's approval) rather than working:
+    a node-level span annotated `wait`, which the waterfall draws as a wait."""
+    span = node_span(tracer, f"waiting for {what}")
+    if isinstance(span, Span):
+        span.subsegment.put_annotation("wait", what)
+    return span
+
+
 def split_for_sending(entity: Entity) -> list[Entity]:
     """The entity as one document when it fits X-Ray's size limit; otherwise its children are
     detached and sent as independent subsegments (they carry trace_id and parent_id, which is how

@@ -26,7 +26,7 @@ from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
-from ..tracing import tracer_for
+from ..tracing import tracer_for, wait_span
 from .options import RunOptions
 from .step_traces import earlier_steps, forget_steps, keep_step, trace_id_of
 from .wiring import make_brain, open_checkpointer, wired_run
@@ -138,7 +138,10 @@ async def _until_done(graph, first: Investigation | None, thread_id: str, contex
         state, request = await _advance(graph, payload, thread_id, context, on_progress)
         if request is None:
             return state
-        payload = Command(resume=await _ask(approver, request, approval_timeout_s))
+        with wait_span(context.tracer, "approval") as waited:  # the waterfall shows the wait for the human
+            answer = await _ask(approver, request, approval_timeout_s)
+            waited.close(decision=answer.get("decision"), by=answer.get("by"))
+        payload = Command(resume=answer)
 
 
 async def _advance(graph, payload: Investigation | Command | None, thread_id: str, context: RunContext,

@@ -5,12 +5,12 @@ From the run's X-Ray segments when it was traced -- the tracer's own segment, se
 otherwise from the evidence: each tool call's duration, laid end to end in the order the calls were
 made (the run records no start times), said so in the caption.
 
-A run that paused for a human is drawn whole. Run in one process (the CLI), it is one segment whose
-node closed "paused" when the graph interrupted: the wait is the time from that node's end to the
-next node's start. Stepped by the service, it is one segment per step (app/step_traces.py keeps the
-earlier ones, in the same X-Ray trace): each step is a row of its own, and the gap between two steps
-is the wait -- for the human when the step before ended paused, else the run was stopped and
-carried on from its checkpoint."""
+A run that paused for a human is drawn whole. Run in one process (the CLI), it is one segment with
+a span for the wait (tracing.wait_span). Stepped by the service, it is one segment per step
+(app/step_traces.py keeps the earlier ones, all in one X-Ray trace): each step is a row of its own,
+and the gap between two steps is the wait -- for the human when the step before ended awaiting
+approval (its segment's status annotation), else the run was stopped and carried on from its
+checkpoint."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from ..contracts import ToolCallRecord
 from .models import Waterfall, WaterfallSpan
@@ -33,6 +34,8 @@ def _kind(document: dict[str, Any], depth: int) -> str:
     annotations = document.get("annotations") or {}
     if depth == 0:
         return "run"
+    if "wait" in annotations:
+        return "wait"
     if "tool" in annotations:
         return "tool"
     if "model" in annotations:
@@ -41,7 +44,12 @@ def _kind(document: dict[str, Any], depth: int) -> str:
 
 
 def _paused(document: dict[str, Any]) -> bool:
+    """A node the graph interrupted while its span was open (the span says so in its metadata)."""
     return any(isinstance(ns, dict) and ns.get("paused") for ns in (document.get("metadata") or {}).values())
+
+
+def _ended_awaiting_approval(step: dict[str, Any]) -> bool:
+    return (step.get("annotations") or {}).get("status") == "awaiting_approval"
 
 
 def _end(document: dict[str, Any], now: float | None) -> float:
@@ -66,23 +74,21 @@ def from_trace(documents: dict[str, Any] | Sequence[dict[str, Any]], *, now: flo
 
     def visit(doc: dict[str, Any], depth: int, name: str | None = None) -> None:
         start, end = float(doc["start_time"]), _end(doc, now)
-        spans.append(WaterfallSpan(name=name or doc.get("name", "?"), kind=_kind(doc, depth), depth=depth,
-                                   start_s=start - origin, duration_s=max(0.0, end - start),
+        kind = _kind(doc, depth)
+        spans.append(WaterfallSpan(name=waited if kind == "wait" else name or doc.get("name", "?"), kind=kind,
+                                   depth=depth, start_s=start - origin, duration_s=max(0.0, end - start),
                                    failed=bool(doc.get("error") or doc.get("fault")),
                                    detail="paused for approval" if _paused(doc) else ""))
-        children = sorted(doc.get("subsegments") or [], key=lambda d: float(d["start_time"]))
-        for index, child in enumerate(children):
+        for child in sorted(doc.get("subsegments") or [], key=lambda d: float(d["start_time"])):
             visit(child, depth + 1)
-            if _paused(child):  # one process: the graph resumed in this same segment when the human answered
-                following = children[index + 1]["start_time"] if index + 1 < len(children) else end
-                wait(_end(child, now), float(following), depth + 1, waited)
 
     for index, step in enumerate(steps):
         if index:
             before = steps[index - 1]
-            paused = any(_paused(child) for child in before.get("subsegments") or [])
-            wait(_end(before, now), float(step["start_time"]), 0, waited if paused else STOPPED_WAIT)
+            wait(_end(before, now), float(step["start_time"]), 0, waited if _ended_awaiting_approval(before) else STOPPED_WAIT)
         visit(step, 0, f"{step.get('name', '?')} step {index + 1}" if len(steps) > 1 else None)
+    if _ended_awaiting_approval(steps[-1]) and now is not None:  # paused now: the wait so far
+        wait(_end(steps[-1], now), now, 0, f"{APPROVAL_WAIT} (still waiting)")
     return Waterfall(source="trace", trace_id=steps[-1].get("trace_id"), spans=spans, steps=len(steps))
 
 
@@ -162,8 +168,6 @@ def shown_spans(spans: list[WaterfallSpan]) -> list[WaterfallSpan]:
 
 
 def draw_waterfall(figure: Figure, waterfall: Waterfall) -> None:
-    from matplotlib.ticker import FuncFormatter
-
     axes = figure.add_subplot()
     spans = shown_spans(waterfall.spans)
     axis = TimeAxis(spans)
@@ -181,14 +185,17 @@ def draw_waterfall(figure: Figure, waterfall: Waterfall) -> None:
     axes.set_yticks([])
     axes.invert_yaxis()
     axes.set_xlabel("seconds since the run started" if waterfall.source == "trace" else "seconds (durations end to end)")
-    if axis.cuts:
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{axis.real(x):.0f}"))
     axes.set_facecolor(BAND if not spans else "white")
     axes.set_title("run waterfall" + (" (from the trace)" if waterfall.source == "trace" else " (from tool-call durations)"),
                    loc="left")
     if spans:
         end = max(axis.shown(s.start_s + s.duration_s) for s in spans)
         axes.set_xlim(0, end * 1.45 or 1)  # room on the right for the labels
+    if axis.cuts:  # ticks in real seconds, none inside a shortened wait, one where each ends
+        cut = [(axis.shown(start), axis.shown(stop)) for start, stop in axis.cuts]
+        ticks = [x for x in MaxNLocator(nbins=8).tick_values(0, end) if 0 <= x <= end and not any(a < x < b for a, b in cut)]
+        axes.xaxis.set_major_locator(FixedLocator(sorted({*ticks, *(b for _, b in cut)})))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{axis.real(x):.0f}"))
 
 
 def waterfall_svg(waterfall: Waterfall) -> str:

@@ -97,7 +97,10 @@ def test_an_approved_run_has_one_waterfall_from_both_sides_of_the_pause(lab_of, 
     caption, svg = _charts(tmp_path / "reports", run_id)["waterfall"]
     assert "in 2 steps" in caption and "waiting for approval: approved by chart-test" in caption, caption
     assert any(i.startswith("wait-") for i in _ids(svg))
-    labels = " ".join(re.findall(r">([^<>]+)</text>", svg))
-    assert "sre-agent step 1" in labels and "sre-agent step 2" in labels, labels
-    # The investigation before the pause and the action after it, on one axis.
-    assert "supervisor" in labels and "act " in labels and "kubernetes.rollout_undo" in labels or "kubernetes." in labels
+    labels = [label.strip() for label in re.findall(r">([^<>]+)</text>", svg) if re.search(r"\d (ms|s|min)\b", label)]
+    second = next(i for i, label in enumerate(labels) if label.startswith("sre-agent step 2"))
+    waited = next(i for i, label in enumerate(labels) if label.startswith("waiting for approval"))
+    # The investigation before the pause, the wait, and the action after it, on one axis.
+    assert labels[0].startswith("sre-agent step 1") and waited < second, labels
+    assert any(label.startswith("supervisor") for label in labels[:waited]), labels
+    assert any(label.startswith("act ") for label in labels[second:]), labels
