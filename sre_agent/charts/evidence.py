@@ -132,10 +132,22 @@ def fetched_series(state: Investigation, resource: str) -> list[str]:
     return list(dict.fromkeys(s.metric for c in state.tool_calls if c.ok for s in c.series if _names_resource(s, resource)))
 
 
+def _alarm_dimensions(state: Investigation) -> dict[str, str]:
+    """The alarm's dimensions: a dict, or CloudWatch's notification list of {name, value}."""
+    dimensions = ((state.incident.alarm or {}).get("Trigger") or {}).get("Dimensions") or {}
+    if isinstance(dimensions, list):
+        dimensions = {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in dimensions if isinstance(d, dict)}
+    return {str(k): str(v) for k, v in dimensions.items() if k and v is not None} if isinstance(dimensions, dict) else {}
+
+
 def _series_records(state: Investigation, evidence: MetricEvidence) -> list[tuple[ToolCallRecord, MetricSeries]]:
-    """Every kept series of this metric, those about the chart's resource first (the last fetch of it wins)."""
-    found = [(c, s) for c in state.tool_calls if c.ok for s in c.series if s.metric == evidence.metric]
-    return sorted(found, key=lambda pair: not _names_resource(pair[1], evidence.resource))
+    """The kept series of this metric about the chart's resource -- its dimensions name the resource,
+    or (the alarmed metric) include the alarm's own -- the latest fetch first: a series of another
+    service's same metric is never drawn as this one's."""
+    alarm = _alarm_dimensions(state) if evidence.role == "alarmed" else {}
+    found = [(c, s) for c in state.tool_calls if c.ok for s in c.series if s.metric == evidence.metric and (
+        _names_resource(s, evidence.resource) or (alarm and alarm.items() <= s.dimensions.items()))]
+    return found[::-1]
 
 
 def _series(state: Investigation, evidence: MetricEvidence) -> None:

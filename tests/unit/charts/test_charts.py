@@ -34,8 +34,9 @@ ANOMALIES = {"namespace": "Application", "metric": "5xxCount", "window": {"start
              "intervals": [{"start": "2026-11-22T18:10:00Z", "end": "2026-11-22T18:30:00Z", "points": 21,
                             "peak_score": 1.0, "max_value": 95.5}],
              "baseline": {"median": 2.4, "mad": 0.2, "points": 159}}
-SERIES = {"metric": "5xxCount", "series": {"Sum": {"timestamps": [f"2026-11-22T18:{m:02d}:00Z" for m in range(0, 31, 5)],
-                                                   "values": [2, 2.5, 40, 70, 80, 90, 95]}}}
+SERIES = {"metric": "5xxCount", "dimensions": {"Namespace": "shop", "Service": "frontend"},
+          "series": {"Sum": {"timestamps": [f"2026-11-22T18:{m:02d}:00Z" for m in range(0, 31, 5)],
+                             "values": [2, 2.5, 40, 70, 80, 90, 95]}}}
 
 
 def _call(number: int, tool: str, args: dict, result: dict, *, cut: int | None = None) -> ToolCallRecord:

@@ -86,6 +86,20 @@ def test_a_series_fetched_for_another_workload_is_not_the_root_causes():
     assert [e.metric for e in metric_evidence(_oom_run(fetched_for="catalog"))] == ["5xxCount"]
 
 
+def test_the_alarmed_metric_draws_only_its_own_series_the_latest_fetch_first():
+    run = _oom_run()
+    other = {"metric": "5xxCount", "dimensions": {"Namespace": "shop", "Service": "catalog"},
+             "series": {"Sum": {"timestamps": _stamps(3), "values": [9.0, 9.0, 9.0]}}}
+    own = [{**other, "dimensions": {"ClusterName": "lab", "Namespace": "shop", "Service": "search"},
+            "series": {"Sum": {"timestamps": _stamps(3), "values": [value] * 3}}} for value in (1.0, 2.0)]
+    calls = [ToolCallRecord(id=f"ev-{n}", agent="metrics", server="cloudwatch", tool="get_metric_data", excerpt="{",
+                            series=series_in(result)) for n, result in ((2, own[0]), (3, own[1]), (4, other))]
+    alarmed = metric_evidence(run.model_copy(update={"tool_calls": [*run.tool_calls, *calls]}))[0]
+    assert [p.value for p in alarmed.points] == [2.0] * 3 and alarmed.evidence[-1] == "ev-3"
+    only_other = metric_evidence(run.model_copy(update={"tool_calls": [*run.tool_calls, calls[2]]}))[0]
+    assert only_other.points == []
+
+
 # --- the waterfall of a run that paused ----------------------------------------------------------
 T0 = 1_795_000_000.0
 
