@@ -9,9 +9,10 @@ them): a complete excerpt is parsed as JSON, a cut one is read field by field. A
 what was read -- the series when the run fetched it, and the detector's baseline and anomalous
 intervals and the datapoints the alarm quoted -- and says which in its caption.
 
-Which metrics: the alarmed one; then those findings name on the root-cause resource; then the series
-the run fetched for the root-cause resource (its dimensions name it: same namespace and name), in
-the order they were fetched -- at most MAX_METRIC_CHARTS in all."""
+Which metrics: the alarmed one; then the root cause's -- series the run fetched for the root-cause
+resource (its dimensions name it: same namespace and name) that a finding about it cites, metrics
+findings about it name, the other series fetched for it in the order they were fetched -- at most
+MAX_METRIC_CHARTS in all."""
 
 from __future__ import annotations
 
@@ -179,8 +180,13 @@ def metric_evidence(state: Investigation, action_at: datetime | None = None, act
     alarmed = alarmed_metric(state)
     if alarmed:
         wanted.append((alarmed, "alarmed", (state.incident.affected or [""])[0]))
-    named = [f.details.get("metric") for f in state.findings if f.resource == root]
-    for metric in [*named, *(fetched_series(state, root) if root else [])]:
+    on_root = [f for f in state.findings if root and f.resource == root]
+    cited = {e for f in on_root if f.severity != "info" for e in f.evidence}
+    fetched = fetched_series(state, root) if root else []
+    # The root cause's key metrics: series a finding about it cites (CpuThrottled cites the throttling
+    # series it read), metrics findings name, then the other series the run fetched for it.
+    key = [s.metric for c in state.tool_calls if c.id in cited for s in c.series if s.metric in fetched]
+    for metric in [*key, *(f.details.get("metric") for f in on_root), *fetched]:
         if metric and metric not in [w[0] for w in wanted]:
             wanted.append((metric, "root_cause", root))
     charts: list[MetricEvidence] = []

@@ -82,6 +82,17 @@ def test_a_series_the_run_fetched_for_the_root_cause_is_charted_with_the_alarms_
     assert {"series", "onset"} <= {e.get("id") for e in ET.fromstring(svg).iter()}
 
 
+def test_a_series_a_finding_about_the_root_cause_cites_comes_before_the_other_fetched_series():
+    run = _oom_run()
+    fetched = [_metric_data(metric, "search", [1.0, 2.0]) for metric in ("net_rx", "disk_io", "cpu_throttled")]
+    calls = [ToolCallRecord(id=f"ev-{n}", agent="metrics", server="cloudwatch", tool="get_metric_data", excerpt="{",
+                            series=series_in(result)) for n, result in enumerate(fetched, start=2)]
+    throttled = Finding(agent="metrics", resource="shop/Deployment/search", signal="CpuThrottled", summary="throttled",
+                        severity="critical", evidence=["ev-4"])
+    run = run.model_copy(update={"tool_calls": [*run.tool_calls, *calls], "findings": [*run.findings, throttled]})
+    assert [e.metric for e in metric_evidence(run)] == ["5xxCount", "cpu_throttled", "pod_memory_utilization_over_pod_limit"]
+
+
 def test_a_series_fetched_for_another_workload_is_not_the_root_causes():
     assert [e.metric for e in metric_evidence(_oom_run(fetched_for="catalog"))] == ["5xxCount"]
 
