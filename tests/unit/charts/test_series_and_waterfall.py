@@ -202,3 +202,15 @@ def test_step_traces_are_kept_read_back_in_order_and_forgotten(tmp_path):
     assert kept["end_time"] == T0 + 12.5 and trace_id_of([kept]) == "1-abc-def"
     forget_steps(tmp_path, "run-1")
     assert earlier_steps(tmp_path, "run-1") == []
+
+
+def test_the_console_draws_a_paused_runs_waterfall_from_the_step_it_kept(tmp_path):
+    import asyncio
+
+    from sre_agent.app.options import RunOptions
+    from sre_agent.console.pages import charts_of
+
+    keep_step(tmp_path, "run-paused-console", STEP_1)
+    charts = asyncio.run(charts_of("run-paused-console", _oom_run(), RunOptions(state_dir=tmp_path), finished=False))
+    chart = next(c for c in charts if c.name == "waterfall")
+    assert "X-Ray trace 1-abc-def" in chart.caption and "waiting for approval (still waiting)" in chart.caption
