@@ -230,6 +230,7 @@ class ToolCallRecord(BaseModel):
     brain: str = "offline"
     redacted: int = 0  # secret-shaped values the server masked in this result (its `redacted` count)
     series: list[MetricSeries] = Field(default_factory=list)  # metric tools: the datapoints, bounded, for charts
+    started_at: datetime | None = None  # when the call was made: the charts' action time and waterfall without a trace
 
 
 class Finding(BaseModel):

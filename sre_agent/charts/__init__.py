@@ -34,11 +34,16 @@ def _steps(trace: Trace | Sequence[Trace] | None) -> list[Trace]:
     return [] if trace is None else [trace] if isinstance(trace, dict) else [t for t in trace if t]
 
 
-def action_time(trace: Trace | Sequence[Trace] | None) -> datetime | None:
-    """When the run's `act` node last started, from its trace (the run's evidence holds no action times)."""
+def action_time(trace: Trace | Sequence[Trace] | None, state: Investigation | None = None) -> datetime | None:
+    """When the run acted: its `act` node's last start in the trace, else (tracing off) when the
+    evidence's last call of the action's tool was made."""
     starts = [float(child["start_time"]) for step in _steps(trace) for child in step.get("subsegments") or []
               if child.get("name") == ACTION_NODE and child.get("start_time") is not None]
-    return datetime.fromtimestamp(max(starts), UTC) if starts else None
+    if starts:
+        return datetime.fromtimestamp(max(starts), UTC)
+    if state is None or not state.actions:
+        return None
+    return next((c.started_at for c in reversed(state.tool_calls) if c.tool == state.actions[0].tool and c.started_at), None)
 
 
 def charts_for(state: Investigation, trace: Trace | Sequence[Trace] | None = None, *,
@@ -48,7 +53,7 @@ def charts_for(state: Investigation, trace: Trace | Sequence[Trace] | None = Non
     steps = _steps(trace)
     label = state.actions[0].tool if state.actions else ""
     drawn: list[Chart] = []
-    for index, evidence in enumerate(metric_evidence(state, action_time(steps) if state.actions else None, label)):
+    for index, evidence in enumerate(metric_evidence(state, action_time(steps, state) if state.actions else None, label)):
         _add(drawn, f"metric-{index}", f"{evidence.metric} over the incident window", lambda e=evidence: metric.metric_svg(e),
              metric.caption(evidence))
     route = path_evidence(state)

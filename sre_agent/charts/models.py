@@ -76,7 +76,9 @@ class WaterfallSpan(BaseModel):
 
 
 class Waterfall(BaseModel):
-    source: Literal["trace", "tool_calls"]  # the X-Ray segment of the run, or (tracing off) the evidence's durations
+    # the run's X-Ray segments; tracing off, the evidence's calls at their start times, or (older
+    # evidence without them) their durations end to end
+    source: Literal["trace", "tool_calls", "tool_durations"]
     trace_id: str | None = None
     spans: list[WaterfallSpan] = Field(default_factory=list)
     steps: int = 1  # segments the run was traced in: one per step the service ran it in (start, after approval...)

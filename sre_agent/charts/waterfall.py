@@ -2,8 +2,9 @@
 
 From the run's X-Ray segments when it was traced -- the tracer's own segment, serialised in memory
 (sre_agent/tracing.py), the same document `sre-agent trace` fetches, so no backend is called -- and
-otherwise from the evidence: each tool call's duration, laid end to end in the order the calls were
-made (the run records no start times), said so in the caption.
+otherwise from the evidence: each tool call when it was made (ToolCallRecord.started_at) for its
+own duration -- or, in evidence from before records kept start times, laid end to end in the order
+the calls were made, said so in the caption.
 
 A run that paused for a human is drawn whole. Run in one process (the CLI), it is one segment with
 a span for the wait (tracing.wait_span). Stepped by the service, it is one segment per step
@@ -93,15 +94,19 @@ def from_trace(documents: dict[str, Any] | Sequence[dict[str, Any]], *, now: flo
 
 
 def from_tool_calls(records: list[ToolCallRecord]) -> Waterfall:
-    """Tracing off: each agent's tool calls end to end (durations are real, start offsets are not)."""
+    """Tracing off: each tool call at the time it was made, for its own duration -- or, evidence from
+    before records kept their start times, laid end to end in order (durations real, offsets not)."""
     spans: list[WaterfallSpan] = []
+    timed = bool(records) and all(r.started_at is not None for r in records)
+    origin = min(r.started_at for r in records if r.started_at is not None) if timed else None
     clock = 0.0
     for record in records:
         seconds = record.duration_ms / 1000
+        start = (record.started_at - origin).total_seconds() if origin is not None and record.started_at else clock
         spans.append(WaterfallSpan(name=f"{record.agent}: {record.server}.{record.tool}", kind="tool", depth=1,
-                                   start_s=clock, duration_s=seconds, failed=not record.ok, detail=record.id))
+                                   start_s=start, duration_s=seconds, failed=not record.ok, detail=record.id))
         clock += seconds
-    return Waterfall(source="tool_calls", spans=spans)
+    return Waterfall(source="tool_calls" if timed else "tool_durations", spans=spans)
 
 
 def caption(waterfall: Waterfall) -> str:
@@ -114,8 +119,10 @@ def caption(waterfall: Waterfall) -> str:
         waited = "; " + ", ".join(f"{s.name} {_seconds(s.duration_s)}" for s in waits) if waits else ""
         return (f"from the run's X-Ray trace {waterfall.trace_id or ''}{steps}: agents, tool and LLM calls"
                 f"{waited}{more}").replace("  ", " ")
+    if waterfall.source == "tool_calls":
+        return f"tracing was off: the tool calls from the evidence, when each was made and how long it took{more}"
     return ("tracing was off: the tool calls' own durations, laid end to end in the order they were made "
-            f"(the run records no start times){more}")
+            f"(this evidence records no start times){more}")
 
 
 def _seconds(value: float) -> str:
@@ -184,10 +191,10 @@ def draw_waterfall(figure: Figure, waterfall: Waterfall) -> None:
         axes.text(right, row, " " + label, va="center", fontsize=6.5, color=ALARM if span.failed else SERIES)
     axes.set_yticks([])
     axes.invert_yaxis()
-    axes.set_xlabel("seconds since the run started" if waterfall.source == "trace" else "seconds (durations end to end)")
+    axes.set_xlabel("seconds (durations end to end)" if waterfall.source == "tool_durations" else "seconds since the run started")
     axes.set_facecolor(BAND if not spans else "white")
-    axes.set_title("run waterfall" + (" (from the trace)" if waterfall.source == "trace" else " (from tool-call durations)"),
-                   loc="left")
+    axes.set_title("run waterfall" + {"trace": " (from the trace)", "tool_calls": " (from the tool calls)",
+                                      "tool_durations": " (from tool-call durations)"}[waterfall.source], loc="left")
     if spans:
         end = max(axis.shown(s.start_s + s.duration_s) for s in spans)
         axes.set_xlim(0, end * 1.45 or 1)  # room on the right for the labels

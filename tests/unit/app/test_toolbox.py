@@ -160,6 +160,7 @@ def test_a_metric_series_longer_than_the_excerpt_is_kept_typed_and_bounded():
 
     record = asyncio.run(run()).record
     assert len(record.excerpt) == EXCERPT_CHARS  # the excerpt alone holds about a tenth of the series
+    assert record.started_at is not None and record.started_at.tzinfo is not None  # when the call was made
     [series] = record.series
     assert (series.metric, series.statistic, series.period_s, series.points) == ("pod_memory", "Maximum", 60, 180)
     assert series.dimensions == {"Namespace": "shop", "PodName": "search"}

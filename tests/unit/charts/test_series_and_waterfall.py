@@ -214,3 +214,26 @@ def test_the_console_draws_a_paused_runs_waterfall_from_the_step_it_kept(tmp_pat
     charts = asyncio.run(charts_of("run-paused-console", _oom_run(), RunOptions(state_dir=tmp_path), finished=False))
     chart = next(c for c in charts if c.name == "waterfall")
     assert "X-Ray trace 1-abc-def" in chart.caption and "waiting for approval (still waiting)" in chart.caption
+
+
+def test_tracing_off_the_action_time_and_the_waterfall_come_from_the_calls_start_times():
+    from sre_agent.charts import action_time
+    from sre_agent.charts.waterfall import caption as waterfall_caption
+    from sre_agent.charts.waterfall import from_tool_calls
+    from sre_agent.contracts import Action
+
+    acted_at = START + timedelta(hours=3, minutes=2)
+    calls = [ToolCallRecord(id="ev-1", agent="kubernetes", server="kubernetes", tool="describe", duration_ms=500,
+                            started_at=acted_at - timedelta(seconds=30)),
+             ToolCallRecord(id="ev-2", agent="remediation", server="kubernetes", tool="rollout_undo", duration_ms=2000,
+                            started_at=acted_at)]
+    run = _oom_run().model_copy(update={"tool_calls": calls, "actions": [Action(tool="rollout_undo")]})
+    assert action_time(None, run) == acted_at and action_time(None, _oom_run()) is None
+    timed = from_tool_calls(calls)
+    assert timed.source == "tool_calls" and [(s.start_s, s.duration_s) for s in timed.spans] == [(0, 0.5), (30, 2)]
+    assert "when each was made" in waterfall_caption(timed)
+    older = from_tool_calls([c.model_copy(update={"started_at": None}) for c in calls])  # evidence kept before start times
+    assert older.source == "tool_durations" and [s.start_s for s in older.spans] == [0, 0.5]
+    assert "end to end" in waterfall_caption(older)
+    svg = next(c.svg for c in charts_for(run) if c.name == "metric-0")
+    assert "action" in {e.get("id") for e in ET.fromstring(svg).iter()}
