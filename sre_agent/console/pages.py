@@ -100,7 +100,7 @@ async def checkpoint_of(run_id: str, options: RunOptions) -> Investigation | Non
 async def charts_of(run_id: str, state: Investigation | None, options: RunOptions, finished: bool) -> list[Chart]:
     """The charts written beside the run's report; before it ends (or on a replica without that file),
     drawn from its checkpoint and the traces of its steps so far (a run paused for approval: the
-    investigation up to the pause); with no step traced yet, the waterfall is the tool calls' durations."""
+    investigation up to the pause); with no step traced yet, the waterfall is its tool calls so far."""
     written = await asyncio.to_thread(read_charts, options.state_dir / "reports", run_id)
     if written or state is None:
         return written
