@@ -2,9 +2,10 @@
 a run's charts takes.
 
 Evidence size: catalog runs of the offline brain over the lab (remediation auto, every proposal
-approved); for each, the bytes of the run's tool-call evidence as JSON with the kept series
-(ToolCallRecord.series) and without them (the same records, the field left out: what a run held
-before), the checkpointed state's bytes, and the result JSON's bytes (it holds counts, not evidence).
+approved); for each, the bytes of the run's tool-call evidence as JSON as a record held it before
+(the kept series and start times left out), with the series (ToolCallRecord.series), and now (with
+ToolCallRecord.started_at too), the checkpointed state's bytes, and the result JSON's bytes (it
+holds counts, not evidence).
 
 Render time: the same runs' charts drawn again from their state and trace, each chart REPEAT times
 (median and max, seconds), and the whole set -- plus a run stepped around an approval (bad-image,
@@ -92,14 +93,16 @@ def _render_times(state, trace) -> dict[str, Any]:
 
 
 def _sizes(state, result) -> dict[str, int]:
-    calls = [c.model_dump(mode="json") for c in state.tool_calls]
-    without = [c.model_dump(mode="json", exclude={"series"}) for c in state.tool_calls]
+    def size(exclude: set[str]) -> int:
+        return len(json.dumps([c.model_dump(mode="json", exclude=exclude) for c in state.tool_calls], separators=(",", ":")))
+
     kept = [s for c in state.tool_calls for s in c.series]
-    return {"tool_calls": len(calls), "calls_with_series": sum(1 for c in state.tool_calls if c.series),
+    return {"tool_calls": len(state.tool_calls), "calls_with_series": sum(1 for c in state.tool_calls if c.series),
             "series_kept": len(kept), "points_kept": sum(len(s.values) for s in kept),
             "points_returned": sum(s.points for s in kept),
-            "evidence_bytes_with_series": len(json.dumps(calls, separators=(",", ":"))),
-            "evidence_bytes_without_series": len(json.dumps(without, separators=(",", ":"))),
+            "evidence_bytes_before": size({"series", "started_at"}),  # what a record held before these fields
+            "evidence_bytes_with_series": size({"started_at"}),
+            "evidence_bytes_now": size(set()),
             "state_bytes": len(state.model_dump_json()), "result_json_bytes": len(result.model_dump_json(indent=2))}
 
 
