@@ -201,6 +201,7 @@ class Incident(BaseModel):
     # "alertmanager:<fingerprint>", "sweep:<problem>". None: never grouped (a question).
     correlation_key: str | None = None
 
+
 class MetricSeries(BaseModel):
     """One metric series a tool returned, kept typed beside the excerpt (which cuts long results short)
     so the run's charts can draw it: whole up to a bound, beyond it the lowest and highest value of
