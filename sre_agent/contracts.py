@@ -201,6 +201,22 @@ class Incident(BaseModel):
     # "alertmanager:<fingerprint>", "sweep:<problem>". None: never grouped (a question).
     correlation_key: str | None = None
 
+
+class MetricSeries(BaseModel):
+    """One metric series a tool returned, kept typed beside the excerpt (which cuts long results short)
+    so the run's charts can draw it: whole up to a bound, beyond it the lowest and highest value of
+    each time bucket in time order, so a spike or a dip survives (app/evidence_series.py)."""
+
+    metric: str
+    statistic: str
+    namespace: str = ""
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    period_s: int | None = None
+    timestamps: list[datetime] = Field(default_factory=list)  # oldest first
+    values: list[float] = Field(default_factory=list)
+    points: int = 0  # how many datapoints the tool returned; more than len(values) when downsampled
+
+
 class ToolCallRecord(BaseModel):
     """One MCP tool call and what it returned: the evidence every conclusion points back to."""
 
@@ -214,6 +230,9 @@ class ToolCallRecord(BaseModel):
     duration_ms: float = 0.0
     brain: str = "offline"
     redacted: int = 0  # secret-shaped values the server masked in this result (its `redacted` count)
+    series: list[MetricSeries] = Field(default_factory=list)  # metric tools: the datapoints, bounded, for charts
+    started_at: datetime | None = None  # when the call was made: the charts' action time and waterfall without a trace
+
 
 class Finding(BaseModel):
     """A fact a specialist established, in terms the diagnosis rules and the report understand."""

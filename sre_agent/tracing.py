@@ -198,13 +198,16 @@ class Tracer:
         return self.segment.trace_id if self.segment else None
 
     # --- the investigation's segment ------------------------------------------------------
-    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None) -> Tracer:
+    def begin(self, *, incident_id: str, severity: str, brain: str, source: str | None = None,
+              trace_id: str | None = None) -> Tracer:
+        """Open the run's segment; `trace_id` continues an earlier step's trace (a run resumed after
+        an approval is one trace of several segments, one per step)."""
         if self.segment is not None:
             raise RuntimeError("this Tracer already traced an investigation; make one Tracer per run")
         from aws_xray_sdk.core.models.segment import Segment
         from aws_xray_sdk.version import VERSION as XRAY_SDK_VERSION
 
-        segment = Segment(self.name)
+        segment = Segment(self.name, traceid=trace_id)
         for key, value in {"incident_id": incident_id, "severity": severity, "brain": brain, "source": source}.items():
             if value is not None:
                 segment.put_annotation(key, value)
@@ -367,6 +370,15 @@ def _subsegment(name: str, namespace: str, segment: Segment) -> Subsegment:
 def node_span(tracer: Tracer | NullTracer | None, name: str) -> Span | _NullSpan:
     """A node's span when the run is traced, else a no-op (for `with node_span(rt.tracer, name):`)."""
     return tracer.node_span(name) if tracer else NULL_SPAN
+
+
+def wait_span(tracer: Tracer | NullTracer | None, what: str) -> Span | _NullSpan:
+    """A span for time the run spends waiting on someone (a human's approval) rather than working:
+    a node-level span annotated `wait`, which the waterfall draws as a wait."""
+    span = node_span(tracer, f"waiting for {what}")
+    if isinstance(span, Span):
+        span.subsegment.put_annotation("wait", what)
+    return span
 
 
 def split_for_sending(entity: Entity) -> list[Entity]:

@@ -26,8 +26,9 @@ from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
-from ..tracing import tracer_for
+from ..tracing import tracer_for, wait_span
 from .options import RunOptions
+from .step_traces import earlier_steps, forget_steps, keep_step, trace_id_of
 from .wiring import make_brain, open_checkpointer, wired_run
 
 Approver = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -90,20 +91,22 @@ async def _run(incident: Incident, run_id: str, first: Investigation | None, opt
 
 
 @asynccontextmanager
-async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: Any) -> AsyncIterator[tuple]:
+async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: Any,
+                  trace_id: str | None = None) -> AsyncIterator[tuple]:
     """The run's X-Ray segment around its wired graph: (graph, context, tracer). The segment is entered
-    first, so it closes last: it ends (and is sent) after the MCP sessions close."""
+    first, so it closes last: it ends (and is sent) after the MCP sessions close. `trace_id`: the
+    trace an earlier step of this run opened (the segment joins it)."""
     brain = make_brain(options.brain, options.llm)
     tracer = tracer if tracer is not None else tracer_for(options.tracing_mode, {**os.environ, **options.env})
     async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
-                                    source=incident.source):
+                                    source=incident.source, trace_id=trace_id):
         tracer.annotate(run_id=run_id)
         async with wired_run(options, brain, tracer) as (graph, context):
             yield graph, context, tracer
 
 
 def _finished(state: Investigation, run_id: str, started: float, tracer: Any, options: RunOptions,
-              trace: dict[str, Any] | None = None) -> tuple[InvestigationResult, str]:
+              trace: dict[str, Any] | list[dict[str, Any]] | None = None) -> tuple[InvestigationResult, str]:
     """The result of a run that ended, its report (markdown, JSON and charts) written to the state dir.
     Called in a worker thread: drawing the charts takes a few hundred milliseconds of CPU, which the
     event loop other runs share (the service) should not wait on."""
@@ -135,7 +138,10 @@ async def _until_done(graph, first: Investigation | None, thread_id: str, contex
         state, request = await _advance(graph, payload, thread_id, context, on_progress)
         if request is None:
             return state
-        payload = Command(resume=await _ask(approver, request, approval_timeout_s))
+        with wait_span(context.tracer, "approval") as waited:  # the waterfall shows the wait for the human
+            answer = await _ask(approver, request, approval_timeout_s)
+            waited.close(decision=answer.get("decision"), by=answer.get("by"))
+        payload = Command(resume=answer)
 
 
 async def _advance(graph, payload: Investigation | Command | None, thread_id: str, context: RunContext,
@@ -165,12 +171,15 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
     """One step of a run that may pause for a human without holding anything while it waits (the
     service's workers): start it (`incident` given), hand its paused graph an answer (`resume`), or
     carry it on from its last checkpoint after a crash (neither). Returns at the first approval
-    interrupt -- the graph waits in its checkpoint -- or at the end, with the result and report written."""
+    interrupt -- the graph waits in its checkpoint -- or at the end, with the result and report written.
+    Each step is a segment of the run's one trace; the documents of the steps before the last are kept
+    (app/step_traces.py) so the report's waterfall shows the whole run, the wait for the human included."""
     started = time.monotonic()
     if incident is None:
         incident = (await checkpointed_run(run_id, options)).incident
     payload: Investigation | Command | None = None
-    async with _traced(incident, run_id, options, tracer) as (graph, context, tracer):
+    earlier = earlier_steps(options.state_dir, run_id)
+    async with _traced(incident, run_id, options, tracer, trace_id_of(earlier)) as (graph, context, tracer):
         checkpoint = (await graph.aget_state({"configurable": {"thread_id": run_id}})).values
         before = len(checkpoint.get("tool_calls", [])) if checkpoint else 0
         if resume is not None:
@@ -181,11 +190,14 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
                                     started_epoch=time.time())
         state, request = await _advance(graph, payload, run_id, context, on_progress)
         tracer.annotate(status=state.status if request is None else "awaiting_approval")
-        trace = trace_document(tracer) if request is None else None
+        trace = trace_document(tracer)
     calls = [(c.server, c.tool, c.ok) for c in state.tool_calls[before:]]
     if request is not None:
+        keep_step(options.state_dir, run_id, trace)
         return RunStep(approval_request=request, tool_calls=calls)
-    result, markdown = await asyncio.to_thread(_finished, state, run_id, started, tracer, options, trace)
+    steps = [*earlier, trace] if trace else earlier
+    result, markdown = await asyncio.to_thread(_finished, state, run_id, started, tracer, options, steps)
+    forget_steps(options.state_dir, run_id)
     return RunStep(result=result, report_markdown=markdown, tool_calls=calls)
 
 
@@ -203,7 +215,7 @@ def _reports_dir(options: RunOptions) -> Path:
 
 
 def write_report(state: Investigation, result: InvestigationResult, options: RunOptions,
-                 trace: dict[str, Any] | None = None) -> str:
+                 trace: dict[str, Any] | list[dict[str, Any]] | None = None) -> str:
     """reports/<run>.md for people, reports/<run>.json (the InvestigationResult) for machines, and the
     run's charts beside them (reports/<run>.<chart>.svg, linked from the markdown): one set per run,
     so a second run of the same incident never overwrites the first's."""
@@ -221,7 +233,8 @@ def keep_caches_in(state_dir: Path) -> None:
     os.environ.setdefault("MPLCONFIGDIR", str(state_dir / "cache" / "matplotlib"))
 
 
-def _chart_section(state: Investigation, run_id: str, reports: Path, trace: dict[str, Any] | None) -> str:
+def _chart_section(state: Investigation, run_id: str, reports: Path,
+                   trace: dict[str, Any] | list[dict[str, Any]] | None) -> str:
     """The charts written beside the report, as a markdown section linking them; a chart that fails is
     a warning in the log, never a lost report."""
     keep_caches_in(reports.parent)

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from langchain_mcp_adapters.client import MultiServerMCPClient
@@ -28,6 +29,7 @@ from mcp.client.stdio import stdio_client
 
 from ..contracts import ToolCallRecord
 from ..graph.ports import ToolOutcome
+from .evidence_series import series_in
 from .schema_checks import cache_schema_checks
 from .servers import ServerConnection
 
@@ -133,6 +135,7 @@ class Toolbox:
     async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline") -> ToolOutcome:
         self._counter += 1
         evidence_id = f"ev-{self._counter}"
+        started_at = datetime.now(UTC)
         started = time.monotonic()
         span = self.tracer.tool_span(server, tool) if self.tracer else None
         error: str | None = None
@@ -162,7 +165,8 @@ class Toolbox:
         masked = data.get("redacted") if isinstance(data, dict) else None
         record = ToolCallRecord(id=evidence_id, agent=agent, server=server, tool=tool, args=args, ok=error is None,
                                 excerpt=(error or text)[:EXCERPT_CHARS], duration_ms=round(elapsed_ms, 1), brain=brain,
-                                redacted=masked if isinstance(masked, int) else 0)
+                                redacted=masked if isinstance(masked, int) else 0, series=series_in(data),
+                                started_at=started_at)
         return ToolOutcome(record=record, data=data, error=error)
 
 

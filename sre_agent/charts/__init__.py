@@ -3,7 +3,8 @@
     metric-<n>   the alarmed metric (and the root cause's metrics) over the incident window, with the
                  threshold, the detector's onset and the action's time (charts/metric.py)
     path         the dependency path from the alarmed resource to the root cause (charts/path.py)
-    waterfall    agents, tool calls and LLM calls over time, from the run's trace (charts/waterfall.py)
+    waterfall    agents, tool calls and LLM calls over time, from the run's trace -- every step of it,
+                 with the wait for a human between them (charts/waterfall.py)
 
 `charts_for(state, trace)` renders them; `write_charts` puts them beside the run's markdown report
 (reports/<run>.<name>.svg). A chart that cannot be drawn (a bad value in the evidence) is left out
@@ -12,6 +13,7 @@ with a logged warning: a report without a picture is better than no report."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,31 +27,44 @@ log = logging.getLogger(__name__)
 ACTION_NODE = "act"
 
 
-def action_time(trace: dict[str, Any] | None) -> datetime | None:
-    """When the run's `act` node started, from its trace (the run's evidence holds no action times)."""
-    for child in (trace or {}).get("subsegments") or []:
-        if child.get("name") == ACTION_NODE and child.get("start_time") is not None:
-            return datetime.fromtimestamp(float(child["start_time"]), UTC)
-    return None
+Trace = dict[str, Any]
 
 
-def charts_for(state: Investigation, trace: dict[str, Any] | None = None, *, now: float | None = None) -> list[Chart]:
-    """Every chart this run's evidence supports; `trace` is the run's X-Ray segment document, if traced."""
+def _steps(trace: Trace | Sequence[Trace] | None) -> list[Trace]:
+    return [] if trace is None else [trace] if isinstance(trace, dict) else [t for t in trace if t]
+
+
+def action_time(trace: Trace | Sequence[Trace] | None, state: Investigation | None = None) -> datetime | None:
+    """When the run acted: its `act` node's last start in the trace, else (tracing off) when the
+    evidence's last call of the action's tool was made."""
+    starts = [float(child["start_time"]) for step in _steps(trace) for child in step.get("subsegments") or []
+              if child.get("name") == ACTION_NODE and child.get("start_time") is not None]
+    if starts:
+        return datetime.fromtimestamp(max(starts), UTC)
+    if state is None or not state.actions:
+        return None
+    return next((c.started_at for c in reversed(state.tool_calls) if c.tool == state.actions[0].tool and c.started_at), None)
+
+
+def charts_for(state: Investigation, trace: Trace | Sequence[Trace] | None = None, *,
+               now: float | None = None) -> list[Chart]:
+    """Every chart this run's evidence supports. `trace` is the run's X-Ray segment document, if
+    traced -- or its documents, one per step, when the service ran it in steps around an approval."""
+    steps = _steps(trace)
     label = state.actions[0].tool if state.actions else ""
     drawn: list[Chart] = []
-    for index, evidence in enumerate(metric_evidence(state, action_time(trace) if state.actions else None, label)):
+    for index, evidence in enumerate(metric_evidence(state, action_time(steps, state) if state.actions else None, label)):
         _add(drawn, f"metric-{index}", f"{evidence.metric} over the incident window", lambda e=evidence: metric.metric_svg(e),
              metric.caption(evidence))
     route = path_evidence(state)
     if route is not None:
         _add(drawn, "path", "dependency path to the root cause", lambda: path.path_svg(route), path.caption(route))
-    spans = waterfall.from_trace(trace, now=now) if trace else waterfall.from_tool_calls(state.tool_calls)
+    answer = state.approval
+    answered = f"{answer.decision}{f' by {answer.by}' if answer.by else ''}" if answer is not None else ""
+    spans = (waterfall.from_trace(steps, now=now, approval=answered) if steps
+             else waterfall.from_tool_calls(state.tool_calls))
     if spans.spans:
-        note = waterfall.caption(spans)
-        if trace and state.approval is not None and state.approval.decision in ("approved", "rejected"):
-            # The service steps a run twice around a human's answer, each step its own trace.
-            note += " -- the step after the approval; the investigation before it is a trace of its own"
-        _add(drawn, "waterfall", "run waterfall", lambda: waterfall.waterfall_svg(spans), note)
+        _add(drawn, "waterfall", "run waterfall", lambda: waterfall.waterfall_svg(spans), waterfall.caption(spans))
     return drawn
 
 

@@ -2,10 +2,17 @@
 (onset, metric names), the tool-call evidence (excerpts of describe_alarms, detect_anomalies and
 get_metric_data) and the links (ownership and dependency edges). No backend is called.
 
-An excerpt is the first characters of a tool's result (app/toolbox.py cuts them), so a long series
-is usually cut short: a complete excerpt is parsed as JSON, a cut one is read field by field, and a
-chart draws only what was read -- the series when it is whole, otherwise the detector's baseline and
-anomalous intervals and the datapoints the alarm quoted -- and says which in its caption."""
+A metric tool's series is kept typed in its record (ToolCallRecord.series, bounded by
+app/evidence_series.py), so a chart draws the datapoints the run read however long the result was.
+Everything else comes from excerpts -- the first characters of a tool's result (app/toolbox.py cuts
+them): a complete excerpt is parsed as JSON, a cut one is read field by field. A chart draws only
+what was read -- the series when the run fetched it, and the detector's baseline and anomalous
+intervals and the datapoints the alarm quoted -- and says which in its caption.
+
+Which metrics: the alarmed one; then the root cause's -- series the run fetched for the root-cause
+resource (its dimensions name it: same namespace and name) that a finding about it cites, metrics
+findings about it name, the other series fetched for it in the order they were fetched -- at most
+MAX_METRIC_CHARTS in all."""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..contracts import ToolCallRecord, parse_time
+from ..contracts import MetricSeries, ToolCallRecord, parse_resource_id, parse_time
 from ..graph.causal import path_between
 from ..graph.state import Investigation
 from .models import AnomalyInterval, MetricEvidence, MetricPoint, PathEvidence, PathNode
@@ -108,17 +115,59 @@ def _detector_facts(state: Investigation, evidence: MetricEvidence) -> None:
         evidence.evidence.append(call.id)
 
 
+def _names_resource(series: MetricSeries, resource: str) -> bool:
+    """The series' dimensions point at `resource`: its namespace, and its name as another dimension's
+    value (PodName, Service, ... -- CloudWatch names the same workload under several dimensions)."""
+    try:
+        namespace, _, name = parse_resource_id(resource)
+    except ValueError:  # no resource (a question without one)
+        return False
+    if namespace is None:  # a cluster-scoped resource (a Node): its series carry no Namespace
+        return name in series.dimensions.values()
+    others = {v for k, v in series.dimensions.items() if k != "Namespace"}
+    return series.dimensions.get("Namespace") == namespace and name in others
+
+
+def fetched_series(state: Investigation, resource: str) -> list[str]:
+    """The metrics whose series the run fetched for `resource`, in the order it fetched them."""
+    return list(dict.fromkeys(s.metric for c in state.tool_calls if c.ok for s in c.series if _names_resource(s, resource)))
+
+
+def _alarm_dimensions(state: Investigation) -> dict[str, str]:
+    """The alarm's dimensions: a dict, or CloudWatch's notification list of {name, value}."""
+    dimensions = ((state.incident.alarm or {}).get("Trigger") or {}).get("Dimensions") or {}
+    if isinstance(dimensions, list):
+        dimensions = {d.get("name") or d.get("Name"): d.get("value") or d.get("Value") for d in dimensions if isinstance(d, dict)}
+    return {str(k): str(v) for k, v in dimensions.items() if k and v is not None} if isinstance(dimensions, dict) else {}
+
+
+def _series_records(state: Investigation, evidence: MetricEvidence) -> list[tuple[ToolCallRecord, MetricSeries]]:
+    """The kept series of this metric about the chart's resource -- its dimensions name the resource,
+    or (the alarmed metric) include the alarm's own -- the latest fetch first: a series of another
+    service's same metric is never drawn as this one's."""
+    alarm = _alarm_dimensions(state) if evidence.role == "alarmed" else {}
+    found = [(c, s) for c in state.tool_calls if c.ok for s in c.series if s.metric == evidence.metric and (
+        _names_resource(s, evidence.resource) or (alarm and alarm.items() <= s.dimensions.items()))]
+    return found[::-1]
+
+
 def _series(state: Investigation, evidence: MetricEvidence) -> None:
-    """The series itself, from a get_metric_data excerpt that holds it whole (a short window)."""
+    """The series itself: from a record's kept series, else (a checkpoint older than them) from an
+    excerpt that holds it whole."""
+    for call, series in _series_records(state, evidence)[:1]:
+        evidence.points = [MetricPoint(at=at, value=v) for at, v in zip(series.timestamps, series.values)]
+        evidence.statistic, evidence.points_fetched = series.statistic, series.points
+        evidence.evidence.append(call.id)
+        return
     for call in _calls(state, "get_metric_data", evidence.metric):
         data = _parsed(call)
         if data is None:
             continue
-        for series in (data.get("series") or {}).values():
+        for statistic, series in (data.get("series") or {}).items():
             stamps, values = series.get("timestamps") or [], series.get("values") or []
             points = [MetricPoint(at=t, value=v) for t, v in zip(stamps, values) if parse_time(t) and _float(v) is not None]
             if points:
-                evidence.points = points
+                evidence.points, evidence.statistic, evidence.points_fetched = points, statistic, len(points)
                 evidence.evidence.append(call.id)
                 return
 
@@ -131,11 +180,16 @@ def metric_evidence(state: Investigation, action_at: datetime | None = None, act
     alarmed = alarmed_metric(state)
     if alarmed:
         wanted.append((alarmed, "alarmed", (state.incident.affected or [""])[0]))
-    for finding in state.findings:
-        metric = finding.details.get("metric")
-        if metric and finding.resource == root and metric not in [w[0] for w in wanted]:
+    on_root = [f for f in state.findings if root and f.resource == root]
+    cited = {e for f in on_root if f.severity != "info" for e in f.evidence}
+    fetched = fetched_series(state, root) if root else []
+    # The root cause's key metrics: series a finding about it cites (CpuThrottled cites the throttling
+    # series it read), metrics findings name, then the other series the run fetched for it.
+    key = [s.metric for c in state.tool_calls if c.id in cited for s in c.series if s.metric in fetched]
+    for metric in [*key, *(f.details.get("metric") for f in on_root), *fetched]:
+        if metric and metric not in [w[0] for w in wanted]:
             wanted.append((metric, "root_cause", root))
-    charts = []
+    charts: list[MetricEvidence] = []
     for metric, role, resource in wanted[:MAX_METRIC_CHARTS]:
         evidence = MetricEvidence(metric=metric, role=role, resource=resource, window_start=state.incident.window_start,
                                   window_end=state.incident.window_end, action_at=action_at, action_label=action_label)
@@ -146,6 +200,9 @@ def metric_evidence(state: Investigation, action_at: datetime | None = None, act
         onsets = [parse_time(f.details.get("onset")) for f in state.findings if f.details.get("metric") == metric]
         evidence.onset = next((o for o in onsets if o is not None), None) or (
             evidence.intervals[-1].start if evidence.intervals else None)
+        if evidence.onset is None and charts and charts[0].role == "alarmed" and charts[0].onset is not None:
+            # A root-cause metric with no onset of its own: mark when the alarmed metric went wrong.
+            evidence.onset, evidence.onset_of = charts[0].onset, charts[0].metric
         charts.append(evidence)
     return charts
 

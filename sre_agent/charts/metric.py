@@ -20,14 +20,18 @@ MARGIN = timedelta(minutes=10)  # at least this much axis before the first marke
 def caption(evidence: MetricEvidence) -> str:
     """What the chart shows and where it came from, in a sentence (the series is often not in the evidence)."""
     if evidence.points:
-        shown = "the series from the run's get_metric_data evidence"
+        shown = f"the {evidence.statistic or ''} series the run fetched".replace("  ", " ")
+        if evidence.points_fetched > len(evidence.points):
+            shown += f" ({len(evidence.points)} of its {evidence.points_fetched} points: each interval's lowest and highest)"
     elif evidence.has_shape:
         parts = [part for part, present in (("the detector's baseline", evidence.baseline_median is not None),
                                             ("its anomalous intervals", bool(evidence.intervals)),
                                             ("the datapoints the alarm quoted", bool(evidence.alarm_points))) if present]
-        shown = "the series itself is not in the run's evidence (tool excerpts are cut short); shown: " + ", ".join(parts)
+        shown = "the run did not fetch the series itself; shown: " + ", ".join(parts)
     else:
         shown = "no values of this metric are in the run's evidence; shown: the markers only"
+    if evidence.onset_of:
+        shown += f"; the onset marked is {evidence.onset_of}'s"
     sources = f" [{', '.join(evidence.evidence)}]" if evidence.evidence else ""
     return f"{evidence.metric} ({evidence.role.replace('_', ' ')}): {shown}{sources}"
 
@@ -52,7 +56,7 @@ def draw_metric(figure: Figure, evidence: MetricEvidence) -> None:
     start, end = _span(evidence)
     if evidence.points:
         (line,) = axes.plot([p.at for p in evidence.points], [p.value for p in evidence.points], color=SERIES, lw=1.4,
-                            label=evidence.metric)
+                            label=f"{evidence.metric} ({evidence.statistic})" if evidence.statistic else evidence.metric)
         line.set_gid("series")
     if evidence.baseline_median is not None and start is not None:
         spread = MAD_TO_SIGMA * (evidence.baseline_mad or 0.0) * 3
@@ -77,7 +81,8 @@ def draw_metric(figure: Figure, evidence: MetricEvidence) -> None:
         threshold = axes.axhline(evidence.threshold, color=ALARM, ls="--", lw=1.2, label=f"threshold {evidence.threshold:g}")
         threshold.set_gid("threshold")
     if evidence.onset is not None:
-        onset = axes.axvline(evidence.onset, color=ONSET, lw=1.5, label=f"onset {evidence.onset:%H:%M}")
+        whose = f" of {evidence.onset_of}" if evidence.onset_of else ""
+        onset = axes.axvline(evidence.onset, color=ONSET, lw=1.5, label=f"onset{whose} {evidence.onset:%H:%M}")
         onset.set_gid("onset")
     if evidence.action_at is not None:
         action = axes.axvline(evidence.action_at, color=ACTION, lw=1.5,

@@ -28,13 +28,16 @@ class MetricEvidence(BaseModel):
     resource: str = ""
     window_start: datetime | None = None
     window_end: datetime | None = None
-    points: list[MetricPoint] = Field(default_factory=list)  # the series, when an excerpt held it whole
+    points: list[MetricPoint] = Field(default_factory=list)  # the series, when the run fetched it
+    statistic: str | None = None  # the series' statistic (Average, Maximum, ...)
+    points_fetched: int = 0  # datapoints the tool returned; more than len(points) when the evidence downsampled them
     alarm_points: list[MetricPoint] = Field(default_factory=list)  # the datapoints the alarm quoted when it fired
     threshold: float | None = None
     comparison: str | None = None  # GreaterThanThreshold, ...
     baseline_median: float | None = None
     baseline_mad: float | None = None
     onset: datetime | None = None  # the anomaly detector's onset
+    onset_of: str | None = None  # set when the onset marked is another metric's (the alarmed one's)
     intervals: list[AnomalyInterval] = Field(default_factory=list)
     action_at: datetime | None = None  # when the run's action ran (from its trace)
     action_label: str = ""
@@ -64,7 +67,7 @@ class PathEvidence(BaseModel):
 
 class WaterfallSpan(BaseModel):
     name: str
-    kind: Literal["run", "node", "tool", "llm"] = "node"
+    kind: Literal["run", "node", "tool", "llm", "wait"] = "node"  # wait: the run paused (for a human) or stopped
     depth: int = 0
     start_s: float  # offset from the run's start
     duration_s: float
@@ -73,9 +76,12 @@ class WaterfallSpan(BaseModel):
 
 
 class Waterfall(BaseModel):
-    source: Literal["trace", "tool_calls"]  # the X-Ray segment of the run, or (tracing off) the evidence's durations
+    # the run's X-Ray segments; tracing off, the evidence's calls at their start times, or (older
+    # evidence without them) their durations end to end
+    source: Literal["trace", "tool_calls", "tool_durations"]
     trace_id: str | None = None
     spans: list[WaterfallSpan] = Field(default_factory=list)
+    steps: int = 1  # segments the run was traced in: one per step the service ran it in (start, after approval...)
 
 
 class Chart(BaseModel):

@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "chat_llm": ("bench_chat_llm.py", [], "chat with an LLM brain over each provider's wire (scripted model): time, tokens, cache"),
     "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
+    "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

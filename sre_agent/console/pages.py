@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..app.options import RunOptions
+from ..app.step_traces import earlier_steps
 from ..charts import Chart, charts_for, read_charts
 from ..contracts import Finding, ToolCallRecord
 from ..graph.state import Investigation
@@ -98,14 +99,16 @@ async def checkpoint_of(run_id: str, options: RunOptions) -> Investigation | Non
 
 async def charts_of(run_id: str, state: Investigation | None, options: RunOptions, finished: bool) -> list[Chart]:
     """The charts written beside the run's report; before it ends (or on a replica without that file),
-    drawn from its checkpoint -- without a trace, so the waterfall is the tool calls' durations."""
+    drawn from its checkpoint and the traces of its steps so far (a run paused for approval: the
+    investigation up to the pause); with no step traced yet, the waterfall is its tool calls so far."""
     written = await asyncio.to_thread(read_charts, options.state_dir / "reports", run_id)
     if written or state is None:
         return written
     cached = _chart_cache.get(run_id)
     if cached and cached[1] == len(state.tool_calls) and (finished or time.monotonic() - cached[0] < CHART_CACHE_S):
         return cached[2]
-    drawn = await asyncio.to_thread(charts_for, state)
+    steps = await asyncio.to_thread(earlier_steps, options.state_dir, run_id)
+    drawn = await asyncio.to_thread(charts_for, state, steps, now=time.time())
     _chart_cache[run_id] = (time.monotonic(), len(state.tool_calls), drawn)
     while len(_chart_cache) > CHART_CACHE_RUNS:  # the oldest entry first (dicts keep insertion order)
         _chart_cache.pop(next(iter(_chart_cache)))

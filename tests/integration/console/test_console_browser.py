@@ -183,7 +183,10 @@ def test_list_open_see_charts_refuse_a_cross_site_post_approve_and_watch_it_reme
             page.click("button.approve")
             expect(page.locator(".flash")).to_contain_text("approved")
             expect(page.locator("#incident-status")).to_have_text("remediated", timeout=RUN_S * 1000)
-            assert "action" in _svg_ids(_charts(page)["metric-0"])  # the finished run's chart marks when it acted
+            finished = _charts(page)
+            assert "action" in _svg_ids(finished["metric-0"])  # the finished run's chart marks when it acted
+            # One waterfall for the whole run: the step before the pause, the wait for the human, the step after.
+            assert any(i.startswith("wait-") for i in _svg_ids(finished["waterfall"])), _svg_ids(finished["waterfall"])
 
             report = context.request.get(f"{serve.url}/ui/incidents/{incident_id}/report.html")
             assert report.ok and "data:image/svg+xml;base64," in report.text() and "<script" not in report.text()

@@ -132,3 +132,37 @@ def test_the_servers_redaction_count_is_kept_on_the_evidence_record():
 
     outcome = asyncio.run(run())
     assert outcome.record.redacted == 2 and outcome.data["redacted"] == 2
+
+
+def test_a_metric_series_longer_than_the_excerpt_is_kept_typed_and_bounded():
+    from datetime import UTC, datetime, timedelta
+
+    from sre_agent.app.evidence_series import MAX_SERIES_POINTS
+    from sre_agent.app.toolbox import EXCERPT_CHARS
+
+    start = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    values = [40.0 + (i % 7) for i in range(180)]
+    values[97] = 99.5  # a one-minute spike a plain thinning would step over
+    stamps = [(start + timedelta(minutes=i)).isoformat().replace("+00:00", "Z") for i in range(180)]
+    metrics = FastMCP("metrics")
+
+    @metrics.tool(annotations=ToolAnnotations(readOnlyHint=True))
+    def get_metric_data(metric_name: str) -> str:
+        return json.dumps({"namespace": "ContainerInsights", "metric": metric_name, "period": 60,
+                           "dimensions": {"Namespace": "shop", "PodName": "search"},
+                           "series": {"Maximum": {"timestamps": stamps, "values": values}}})
+
+    async def run():
+        async with create_connected_server_and_client_session(metrics._mcp_server) as session:
+            toolbox = Toolbox({})
+            await toolbox.adopt("cloudwatch", session)
+            return await toolbox.call("metrics", "cloudwatch", "get_metric_data", {"metric_name": "pod_memory"})
+
+    record = asyncio.run(run()).record
+    assert len(record.excerpt) == EXCERPT_CHARS  # the excerpt alone holds about a tenth of the series
+    assert record.started_at is not None and record.started_at.tzinfo is not None  # when the call was made
+    [series] = record.series
+    assert (series.metric, series.statistic, series.period_s, series.points) == ("pod_memory", "Maximum", 60, 180)
+    assert series.dimensions == {"Namespace": "shop", "PodName": "search"}
+    assert len(series.values) <= MAX_SERIES_POINTS and max(series.values) == 99.5 and min(series.values) == 40.0
+    assert series.timestamps == sorted(series.timestamps) and series.timestamps[0] == start

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sre_agent.app.evidence_series import series_in
 from sre_agent.charts import action_time, charts_for, read_charts, write_charts
 from sre_agent.charts.evidence import metric_evidence, path_evidence
 from sre_agent.charts.metric import metric_svg
@@ -33,14 +34,16 @@ ANOMALIES = {"namespace": "Application", "metric": "5xxCount", "window": {"start
              "intervals": [{"start": "2026-11-22T18:10:00Z", "end": "2026-11-22T18:30:00Z", "points": 21,
                             "peak_score": 1.0, "max_value": 95.5}],
              "baseline": {"median": 2.4, "mad": 0.2, "points": 159}}
-SERIES = {"metric": "5xxCount", "series": {"Sum": {"timestamps": [f"2026-11-22T18:{m:02d}:00Z" for m in range(0, 31, 5)],
-                                                   "values": [2, 2.5, 40, 70, 80, 90, 95]}}}
+SERIES = {"metric": "5xxCount", "dimensions": {"Namespace": "shop", "Service": "frontend"},
+          "series": {"Sum": {"timestamps": [f"2026-11-22T18:{m:02d}:00Z" for m in range(0, 31, 5)],
+                             "values": [2, 2.5, 40, 70, 80, 90, 95]}}}
 
 
 def _call(number: int, tool: str, args: dict, result: dict, *, cut: int | None = None) -> ToolCallRecord:
+    """A record as the toolbox makes it: the excerpt (cut where asked) and the series kept beside it."""
     text = json.dumps(result, separators=(",", ":"))
     return ToolCallRecord(id=f"ev-{number}", agent="metrics", server="cloudwatch", tool=tool, args=args,
-                          excerpt=text[:cut] if cut else text, duration_ms=40.0 + number)
+                          excerpt=text[:cut] if cut else text, duration_ms=40.0 + number, series=series_in(result))
 
 
 def _run(*, cut_detector: bool = False, series: bool = True, acted: bool = True) -> Investigation:
@@ -105,7 +108,7 @@ def test_the_metric_chart_marks_threshold_onset_action_and_draws_the_series(trac
     assert {"threshold", "onset", "action", "series", "anomaly-0", "alarm-datapoints", "baseline"} <= _ids(metric.svg)
     labels = _texts(metric.svg)
     assert "threshold 50" in labels and "onset 18:10" in labels and "action rollout_undo 18:32" in labels
-    assert "get_metric_data" in metric.caption and "ev-3" in metric.caption
+    assert "the Sum series the run fetched" in metric.caption and "ev-3" in metric.caption
 
 
 def test_a_detector_excerpt_cut_mid_json_still_gives_the_interval_and_the_caption_says_the_series_is_missing():
@@ -119,7 +122,7 @@ def test_a_detector_excerpt_cut_mid_json_still_gives_the_interval_and_the_captio
     assert "series" not in _ids(svg) and {"threshold", "onset", "anomaly-0"} <= _ids(svg)
     from sre_agent.charts.metric import caption
 
-    assert "not in the run's evidence" in caption(evidence)
+    assert "the run did not fetch the series itself" in caption(evidence)
 
 
 def test_the_path_runs_from_the_alarm_to_the_root_cause_node_which_is_highlighted(untraced):
