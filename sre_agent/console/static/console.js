@@ -9,6 +9,10 @@
   var page = document.querySelector('[data-live="incident"]');
   if (!list && !page || !window.EventSource) { return; }
   var source = new EventSource(prefix + "/events");
+  // A form on its way to the server (an approval) owns the next page: a reload now would cancel it and
+  // drop the answer's confirmation -- the approval itself is what changes the status.
+  var submitting = false;
+  document.addEventListener("submit", function () { submitting = true; source.close(); });
   source.addEventListener("incident", function (message) {
     var item = JSON.parse(message.data);
     if (list) {
@@ -22,9 +26,10 @@
       var progress = document.getElementById("incident-progress");
       if (progress) { progress.textContent = item.progress || ""; }
       var typing = document.activeElement && document.activeElement.tagName === "INPUT";
-      if (item.status !== page.getAttribute("data-status") && !typing) {
+      if (item.status !== page.getAttribute("data-status") && !typing && !submitting) {
         source.close();
-        window.location.replace(window.location.pathname);
+        // keep the query (?answered=approved): the note that the answer reached the run stays on the page
+        window.location.replace(window.location.pathname + window.location.search);
       }
     }
   });
