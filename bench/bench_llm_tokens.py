@@ -7,7 +7,10 @@ the real provider clients send real requests over HTTP; the server counts what e
 usage fields, prompt caching included. A scripted SRE (tests/integration/llm/wire_sre.py) plays the
 model, so what is measured is what the brain sends, not how well a model reasons.
 
-Variants in the same run: prompt caching on/off, and stale tool results trimmed or kept whole.
+Variants in the same run: the tool binding as it is (each specialist its part of its server, compact
+schemas, compact results) with prompt caching on and off, and the binding as it was before
+(`--variants` ... `before`: every read-only tool of the server, schemas and results as served),
+restored in this process only by swapping the three binding functions back.
 
     python bench/bench_llm_tokens.py OUT.json [--cases DIR] [--only ID ...] [--providers bedrock,anthropic,openai]
 """
@@ -33,8 +36,8 @@ from sre_agent.eval.replay_case import case_dirs, load_case  # noqa: E402
 
 MODELS = {"bedrock": "us.anthropic.claude-sonnet-4-6", "anthropic": "claude-sonnet-4-6", "openai": "gpt-4o"}
 DEFAULT_CASES = ROOT / "sre_agent" / "eval" / "replay_cases"
-# (name, caching, keep_tool_results): keep_tool_results None = every result stays whole
-VARIANTS = [("cached+trimmed", True, 2), ("cached", True, None), ("uncached", False, None)]
+# (name, prompt caching, compact binding)
+VARIANTS = [("cached", True, True), ("uncached", False, True), ("before", True, False)]
 
 
 def provider_environment(server: ScriptedProviderServer) -> dict[str, str]:
@@ -44,16 +47,37 @@ def provider_environment(server: ScriptedProviderServer) -> dict[str, str]:
             "OPENAI_API_KEY": server.openai_key, "OPENAI_BASE_URL": server.openai_url}
 
 
-def measure(case_dir: Path, provider: str, caching: bool, keep: int | None) -> dict:
+def uncompacted_binding() -> None:
+    """The binding before the token cuts: all of a server's read-only tools, as served, results as plain JSON."""
+    from sre_agent.brains.llm import specialist
+
+    specialist.offered_tools = lambda agent, tools: tools
+    specialist.compact_tool = lambda tool: tool
+    specialist.render_result = _plain_result
+
+
+def _plain_result(data: object, limit: int) -> str:
+    text = data if isinstance(data, str) else json.dumps(data, default=str)
+    return text if len(text) <= limit else text[:limit] + f" ... [truncated, {len(text) - limit} more chars]"
+
+
+def compact_binding() -> None:
+    from sre_agent.brains.llm import specialist, tool_binding
+
+    specialist.offered_tools = tool_binding.offered_tools
+    specialist.compact_tool = tool_binding.compact_tool
+    specialist.render_result = tool_binding.render_result
+
+
+def measure(case_dir: Path, provider: str, caching: bool) -> dict:
     loaded = load_case(case_dir)
     with ScriptedProviderServer(wire_sre) as server:
         saved = dict(os.environ)
         os.environ.update(provider_environment(server))
         try:
-            extra = {"keep_tool_results": keep} if keep is not None and "keep_tool_results" in LlmSettings.model_fields else {}
             llm = LlmSettings(bedrock_model=MODELS["bedrock"], anthropic_model=MODELS["anthropic"],
                               openai_model=MODELS["openai"], prompt_caching=caching, retries=0,
-                              prompts_dir=ROOT / "prompts", **extra)
+                              prompts_dir=ROOT / "prompts")
             row = replay_case(loaded, brain=provider, llm=llm)
         finally:
             os.environ.clear()
@@ -92,6 +116,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--providers", default="bedrock,anthropic,openai")
     parser.add_argument("--variants", default=",".join(v[0] for v in VARIANTS))
+    parser.add_argument("--variant-providers", default="bedrock",
+                        help="providers for the uncached and before variants (cached runs on every provider)")
     args = parser.parse_args()
     wanted = args.variants.split(",")
     directories = case_dirs(args.cases, args.only)
@@ -99,12 +125,14 @@ def main() -> None:
                                "of each request (about 4 characters a token); a scripted SRE plays the model",
                      "cases": [d.name for d in directories], "aim": "under 20k input tokens per investigation, "
                      "at least half of them cached after the first call", "variants": {}}
-    for name, caching, keep in VARIANTS:
+    for name, caching, compact in VARIANTS:
         if name not in wanted:
             continue
+        compact_binding() if compact else uncompacted_binding()
         per_provider = {}
-        for provider in args.providers.split(","):
-            rows = [measure(d, provider, caching, keep) for d in directories]
+        providers = args.providers if name == "cached" else args.variant_providers
+        for provider in providers.split(","):
+            rows = [measure(d, provider, caching) for d in directories]
             per_provider[provider] = {"summary": summarise(rows), "rows": rows}
             print(f"{name:15} {provider:9} {json.dumps(per_provider[provider]['summary'])}", file=sys.stderr, flush=True)
         results["variants"][name] = per_provider

@@ -30,6 +30,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "chat": ("bench_chat.py", [], "chat: time to first answer and warm answer time per question form"),
     "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
+    "llm_tokens": ("bench_llm_tokens.py", [], "LLM brains: input/output/cached tokens per investigation on each provider's wire, "
+                   "replayed catalog cases, caching on/off and the tool binding before/after the token cuts"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

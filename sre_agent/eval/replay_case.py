@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from ..app.replay_tools import RecordedCall, RecordedTool, Recording
 from ..contracts import Incident
 
+CATALOG_CASES = Path(__file__).parent / "replay_cases"  # the built-in catalog, recorded
 CASE_FILE = "case.json"
 CALLS_FILE = "calls.json"
 TOOLS_FILE = "tools.json"

@@ -3,10 +3,11 @@
 Tool definitions are re-sent with every request of a tool loop, so they are most of what an
 investigation sends. Two cuts, neither changing what a tool does or accepts:
 
-- Each specialist is offered its own part of its server: the metrics and logs specialists share the
-  CloudWatch server, and their prompts already split it (metrics: alarms, metrics, anomalies; logs:
-  log groups, log queries, templates, traces). A tool of a shared server that no list names is
-  offered to every specialist of that server, so a new tool is never hidden.
+- Each specialist is offered its own part of its server, as its prompt already describes it: the
+  metrics and logs specialists share the CloudWatch server (metrics: alarms, metrics, anomalies;
+  logs: log groups, log queries, templates, traces) -- a CloudWatch tool neither list names goes to
+  both, so a new tool is never hidden; the runbooks specialist reads runbooks, not SSM parameters
+  or Run Command output.
 - Each definition is sent as a compact JSON schema: the same names, types, constraints, enums,
   defaults and descriptions, without what pydantic adds for its own use (`title` on every field, an
   `anyOf` with `null` and `default: null` for an optional argument -- optional already means "may be
@@ -17,13 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Agents that share a server, and the tools of it each one is offered (the rest of the server's
-# read-only tools go to both).
+# The tools of its server each agent is offered; an agent not listed gets all of its server's read tools.
 AGENT_TOOLS: dict[str, frozenset[str]] = {
+    "runbooks": frozenset({"list_runbooks", "search_runbooks", "get_runbook"}),
     "metrics": frozenset({"describe_alarms", "alarm_history", "list_metrics", "get_metric_data", "detect_anomalies"}),
     "logs": frozenset({"describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns",
                        "trace_summaries"}),
 }
+SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
 
@@ -33,8 +35,10 @@ def offered_tools(agent: str, tools: list[Any]) -> list[Any]:
     mine = AGENT_TOOLS.get(agent)
     if mine is None:
         return tools
-    others = frozenset().union(*(names for other, names in AGENT_TOOLS.items() if other != agent))
-    return [tool for tool in tools if tool.name in mine or tool.name not in others]
+    if agent not in SHARING:
+        return [tool for tool in tools if tool.name in mine]
+    named = frozenset().union(*(AGENT_TOOLS[other] for other in SHARING))
+    return [tool for tool in tools if tool.name in mine or tool.name not in named]
 
 
 def _without_null(options: list[Any]) -> list[Any]:

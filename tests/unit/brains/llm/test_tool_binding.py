@@ -25,10 +25,15 @@ CLOUDWATCH = [_tool(n) for n in ("describe_alarms", "detect_anomalies", "log_pat
 @pytest.mark.parametrize(("agent", "expected"), [
     ("metrics", ["describe_alarms", "detect_anomalies", "new_tool"]),
     ("logs", ["log_patterns", "trace_summaries", "new_tool"]),      # a tool no list names goes to both
-    ("kubernetes", [t.name for t in CLOUDWATCH]),                     # a server of its own: everything
+    ("kubernetes", [t.name for t in CLOUDWATCH]),                     # no list: everything its server has
 ])
 def test_offered_tools(agent, expected):
     assert [t.name for t in offered_tools(agent, CLOUDWATCH)] == expected
+
+
+def test_the_runbooks_agent_reads_runbooks_only():
+    ssm = [_tool(n) for n in ("list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "command_status")]
+    assert [t.name for t in offered_tools("runbooks", ssm)] == ["list_runbooks", "search_runbooks", "get_runbook"]
 
 
 def test_compact_schema_keeps_what_a_call_needs():
