@@ -124,18 +124,17 @@ def main() -> None:
     results: dict = {"method": "replayed catalog cases; tokens counted by the scripted provider server from the bytes "
                                "of each request (about 4 characters a token); a scripted SRE plays the model",
                      "cases": [d.name for d in directories], "aim": "under 20k input tokens per investigation, "
-                     "at least half of them cached after the first call", "variants": {}}
+                     "at least half of them cached after the first call", "summary": {}, "rows": {}}
     for name, caching, compact in VARIANTS:
         if name not in wanted:
             continue
         compact_binding() if compact else uncompacted_binding()
-        per_provider = {}
         providers = args.providers if name == "cached" else args.variant_providers
         for provider in providers.split(","):
             rows = [measure(d, provider, caching) for d in directories]
-            per_provider[provider] = {"summary": summarise(rows), "rows": rows}
-            print(f"{name:15} {provider:9} {json.dumps(per_provider[provider]['summary'])}", file=sys.stderr, flush=True)
-        results["variants"][name] = per_provider
+            key = f"{name} {provider}"
+            results["summary"][key], results["rows"][key] = summarise(rows), rows
+            print(f"{key:20} {json.dumps(results['summary'][key])}", file=sys.stderr, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
 

@@ -259,6 +259,8 @@ class RecordingToolbox:
     async def call(self, agent: str, server: str, tool: str, args: dict[str, Any], brain: str = "offline",
                    *, by: str = "run") -> ToolOutcome:
         outcome = await self.live.call(agent, server, tool, args, brain)
+        if (server, tool) not in self.live.read_only:  # a replay never serves a write (not even a dry run)
+            return outcome
         self.calls.append(RecordedCall(server=server, tool=tool, args=dict(args), data=outcome.data,
                                        error=outcome.error, by=by))
         return outcome

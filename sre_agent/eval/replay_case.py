@@ -77,15 +77,15 @@ def write_case(directory: Path, case: ReplayCase, recording: Recording) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CASE_FILE).write_text(case.model_dump_json(indent=1, exclude_none=True) + "\n")
     # One call per line: a re-recorded case diffs call by call, and the file stays compact.
-    lines = [json.dumps(call.model_dump(exclude_none=True), sort_keys=True, default=str)
-             for call in without_repeats(recording.calls)]
+    # Keys in the order the server sent them: a brain may render a result as it came (no sort_keys).
+    lines = [json.dumps(call.model_dump(exclude_none=True), default=str) for call in without_repeats(recording.calls)]
     (directory / CALLS_FILE).write_text('{"recorded_at": ' + json.dumps(recording.recorded_at.isoformat())
                                         + ', "calls": [\n' + ",\n".join(lines) + "\n]}\n")
 
 
 def write_tools(directory: Path, tools: list[RecordedTool]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(tool.model_dump(), sort_keys=True) for tool in tools]
+    lines = [json.dumps(tool.model_dump()) for tool in tools]
     (directory / TOOLS_FILE).write_text("[\n" + ",\n".join(lines) + "\n]\n")
 
 
