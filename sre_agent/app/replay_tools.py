@@ -153,6 +153,11 @@ class ReplayToolbox:
             self._exact.setdefault(exact_key(moved.server, moved.tool, moved.args), []).append(moved)
             schema = self.schemas.get((moved.server, moved.tool), {})
             self._near.setdefault(near_key(moved.server, moved.tool, moved.args, schema), []).append(moved)
+        # A call the run itself made is answered with what the run got, in order; the recorder's standard
+        # reads (made before the run, on a world that has moved on since) answer only calls it never made.
+        for index in (self._exact, self._near):
+            for key, answers in index.items():
+                index[key] = [a for a in answers if a.by == "run"] or answers
         self._served: dict[str, int] = {}
         self.misses: list[ToolCallRecord] = []
         self.attempted_writes: list[ToolCallRecord] = []

@@ -26,6 +26,7 @@ EVENTS_SCHEMA = {"type": "object", "properties": {
 TOOLS = [
     RecordedTool(server="kubernetes", name="events", description="Events, newest first.", input_schema=EVENTS_SCHEMA,
                  read_only=True),
+    RecordedTool(server="kubernetes", name="analyze", read_only=True),
     RecordedTool(server="kubernetes", name="rollout_undo", input_schema={"properties": {"name": {}}}, read_only=False),
     RecordedTool(server="cloudwatch", name="detect_anomalies", input_schema={"properties": {"start": {}, "end": {}}},
                  read_only=True),
@@ -71,6 +72,14 @@ def test_repeated_calls_get_the_recorded_answers_in_order_then_the_last():
     box = toolbox(RecordedCall(server="kubernetes", tool="events", args={}, data={"count": 1}),
                   RecordedCall(server="kubernetes", tool="events", args={}, data={"count": 2}))
     assert [call(box, "kubernetes", "events", {}).data["count"] for _ in range(3)] == [1, 2, 2]
+
+
+def test_a_call_the_run_made_gets_the_runs_answer_not_the_recorders_earlier_read():
+    box = toolbox(RecordedCall(server="kubernetes", tool="events", args={}, data={"count": 1}, by="recorder"),
+                  RecordedCall(server="kubernetes", tool="events", args={}, data={"count": 2}),
+                  RecordedCall(server="kubernetes", tool="analyze", args={}, data={"count": 3}, by="recorder"))
+    assert [call(box, "kubernetes", "events", {}).data["count"] for _ in range(2)] == [2, 2]
+    assert call(box, "kubernetes", "analyze", {}).data == {"count": 3}  # only the recorder read it: served
 
 
 def test_writes_are_never_executed_and_are_kept_for_judging():
@@ -119,5 +128,5 @@ def test_shift_times_keeps_each_format():
 
 def test_offered_tools_are_the_read_only_ones_with_their_schema():
     offered = toolbox().read_only_tools("kubernetes")
-    assert [t.name for t in offered] == ["events"]
+    assert [t.name for t in offered] == ["events", "analyze"]
     assert offered[0].args_schema == EVENTS_SCHEMA and offered[0].description == "Events, newest first."
