@@ -86,6 +86,13 @@ class StandardReadsRecorder(RecordingToolbox):
         return self
 
 
+def _instances_of(lab: Lab, resources: list[str]) -> list[str]:
+    """The EC2 instance ids (from providerID) of the Nodes among `resources`: an SSM write names an instance."""
+    nodes = {r.split("/", 1)[1] for r in resources if r.startswith("Node/")}
+    return sorted(node["spec"].get("providerID", "").rsplit("/", 1)[-1] for node in lab.store.list("Node")
+                  if node["metadata"]["name"] in nodes and node["spec"].get("providerID"))
+
+
 async def _reject_all(request: dict[str, Any]) -> dict[str, Any]:
     return {"decision": "rejected", "by": "eval-recorder", "note": "nothing is written while recording"}
 
@@ -106,6 +113,7 @@ def record_scenario(loaded: LoadedScenario, cases_dir: Path, *, lab_speed: float
             return recorders[-1]
 
         namespaces = lab_namespaces(lab)
+        instances = _instances_of(lab, _fix_resources(loaded.scenario.truth))
         token = toolbox_override.set(recorder)
         recorded_at = datetime.now(UTC)
         try:
@@ -123,7 +131,8 @@ def record_scenario(loaded: LoadedScenario, cases_dir: Path, *, lab_speed: float
     case = ReplayCase(
         id=loaded.scenario.id, title=loaded.scenario.title, entry=incident, namespaces=namespaces,
         expected=Expected(category=truth.category.value, resource=truth.resource,
-                          fix_resources=_fix_resources(truth) if fault else []),
+                          fix_resources=_fix_resources(truth) if fault else [],
+                          fix_instances=instances if fault else []),
         live=LiveOutcome(brain="offline", category=result.diagnosis.category.value, resource=result.diagnosis.resource,
                          status=result.status, tool_calls=result.tool_calls))
     write_case(cases_dir / case.id, case, Recording(recorded_at=recorded_at, calls=recorders[-1].calls))

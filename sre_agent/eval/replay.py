@@ -22,7 +22,7 @@ from ..app.replay_tools import ReplayToolbox, shift_times, toolbox_override
 from ..app.runs import run_investigation
 from ..brains.llm.settings import LlmSettings
 from ..contracts import Incident, InvestigationResult, ToolCallRecord, parse_resource_id
-from .replay_case import LoadedCase, load_case
+from .replay_case import Expected, LoadedCase, load_case
 
 
 class ReplayScore(BaseModel):
@@ -70,7 +70,11 @@ def _write_target(args: dict[str, Any]) -> str | None:
     return None
 
 
-def _lands_on_fix(args: dict[str, Any], fix_resources: list[str], tool: str) -> bool:
+def _lands_on_fix(args: dict[str, Any], expected: Expected, tool: str) -> bool:
+    instances = args.get("instance_ids") or []
+    if instances:
+        return set(instances) <= set(expected.fix_instances)
+    fix_resources = expected.fix_resources
     target = _write_target(args)
     if target is None:
         return False
@@ -125,7 +129,7 @@ def replay_case(loaded: LoadedCase, *, brain: str = "offline", llm: LlmSettings 
     row.near_matches = replay.near_matches
     row.attempted_writes = [_call_line(r) for r in replay.attempted_writes]
     row.false_writes = sum(1 for r in replay.attempted_writes
-                           if not fault or not _lands_on_fix(r.args, expected.fix_resources, r.tool))
+                           if not fault or not _lands_on_fix(r.args, expected, r.tool))
     row.input_tokens, row.output_tokens = result.llm.input_tokens, result.llm.output_tokens
     return row
 

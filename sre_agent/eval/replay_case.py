@@ -30,6 +30,7 @@ class Expected(BaseModel):
     category: str
     resource: str = ""
     fix_resources: list[str] = Field(default_factory=list)  # where a correct write may land
+    fix_instances: list[str] = Field(default_factory=list)  # EC2 instance ids of the Nodes among them (SSM writes)
     facts: list[str] = Field(default_factory=list)  # words the diagnosis (summary or findings) must contain
 
 
