@@ -17,6 +17,7 @@ from ..graph.ports import Brain
 from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
+from .replay_tools import toolbox_override
 from .servers import ServerConnection, stdio_servers
 from .toolbox import Toolbox
 
@@ -90,13 +91,20 @@ def server_connections(options: RunOptions) -> dict[str, ServerConnection]:
         audit_log=str(options.state_dir / "audit.jsonl"), extra_args=options.server_args)
 
 
+def live_toolbox(options: RunOptions, tracer: Any) -> Toolbox:
+    """The MCP toolbox over the run's servers (entered as an async context manager)."""
+    return Toolbox(server_connections(options), tracer=tracer)
+
+
 @asynccontextmanager
 async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIterator[tuple[Any, RunContext]]:
     """The compiled, checkpointed graph and the run's context, with MCP sessions open until exit."""
     options.state_dir.mkdir(parents=True, exist_ok=True)
     async with AsyncExitStack() as stack:
         with tracer.node_span("connect"):  # starting the MCP servers is often most of a short run
-            toolbox = await stack.enter_async_context(Toolbox(server_connections(options), tracer=tracer))
+            # A recorder or a replayer (app/replay_tools.py) may stand in for the live toolbox.
+            opened = (toolbox_override.get() or live_toolbox)(options, tracer)
+            toolbox = await stack.enter_async_context(opened)
         graph = build_graph(await open_checkpointer(options, stack))
         ledger = make_ledger(options)
         stack.callback(ledger.close)

@@ -33,6 +33,12 @@ def evaluate(
                         "sre_agent/eval/chat_cases (or --chat-cases), scored by the facts each answer must and must "
                         "not contain; all: the three.")] = "all",
     chat_cases: Annotated[Optional[Path], typer.Option("--chat-cases", help="A directory of chat case files.")] = None,
+    record: Annotated[Optional[Path], typer.Option(
+        "--record", help="Run each scenario in the lab (offline brain, nothing written) and write a replay case per "
+                         "scenario into this directory: the entry, the expected answer, every tool call's result.")] = None,
+    replay: Annotated[Optional[Path], typer.Option(
+        "--replay", help="Score --brain on recorded cases (a directory of cases, or one case) without a lab: tool "
+                         "calls are answered from the recordings; calls they lack are reported as replay misses.")] = None,
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
 
@@ -45,6 +51,13 @@ def evaluate(
     from ..lab.world.images import load_catalog
 
     settings = settings_for(ctx, {"brain": brain})
+    if record is not None and replay is not None:
+        typer.secho("--record and --replay are separate steps: record once, replay as often as you like",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if replay is not None:
+        _replay(replay, only, settings, json_out, markdown_out)
+        return
     if entry == "chat":
         _evaluate_chat(chat_cases, only, json_out, markdown_out, scenarios)
         return
@@ -61,6 +74,9 @@ def evaluate(
         typer.secho(f"unknown scenario ids: {missing}; known: {', '.join(sorted(catalog))}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     chosen = [catalog[i] for i in only] if only else list(catalog.values())
+    if record is not None:
+        _record(record, chosen)
+        return
     rows = []
     for index, loaded in enumerate(chosen * repeat if entry != "sweep" else [], 1):
         started = time.monotonic()
@@ -107,6 +123,46 @@ def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Pat
 
     report = run_chat_eval(worlds, on_turn=progress, scenario_dirs=scenario_dirs)
     table = markdown_summary(report)
+    print(table)
+    for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+
+def _record(directory: Path, chosen: list) -> None:
+    from ..eval.record import record_scenario
+    from ..eval.replay_case import write_tools
+
+    tools = None
+    for index, loaded in enumerate(chosen, 1):
+        started = time.monotonic()
+        print(f"[record {index}/{len(chosen)}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
+        case, tools = record_scenario(loaded, directory)
+        calls = len(json.loads((directory / case.id / "calls.json").read_text())["calls"])
+        print(f" {calls} calls, live {case.live.category} {case.live.resource or '-'} "
+              f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+    if tools is not None:
+        write_tools(directory, tools)
+    print(f"recorded {len(chosen)} case(s) into {directory}")
+
+
+def _replay(directory: Path, only: list[str] | None, settings, json_out: Path | None, markdown_out: Path | None) -> None:
+    from ..eval.replay import replay_all, replay_markdown
+    from ..eval.replay_case import case_dirs
+
+    directories = case_dirs(directory, only)
+    if not directories:
+        typer.secho(f"no replay cases (*/case.json) in {directory}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+
+    def progress(row) -> None:
+        verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
+        print(f"[replay] {row.id}: {verdict} ({row.category} {row.resource or '-'}, {row.status}; "
+              f"{len(row.misses)} replay miss(es))", file=sys.stderr)
+
+    report = replay_all(directories, brain=settings.brain, llm=settings.llm, on_case=progress)
+    table = replay_markdown(report)
     print(table)
     for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):
         if path:

@@ -108,7 +108,7 @@ def obedient_sre(messages: list[dict], tools: list[str]) -> Reply:
             return Reply(calls=[("search_runbooks", {"symptoms": "latency and errors up after a rollout",
                                                      "category": "bad_deploy_regression"})])
         if len(done) == 1:
-            found = re.search(r'"id": "([^"]+)"', done[0])
+            found = re.search(r'"id": ?"([^"]+)"', done[0])
             return Reply(calls=[("get_runbook", {"runbook_id": found.group(1) if found else "bad_deploy_regression"})])
         return Reply(text="the runbook says: roll the Deployment back")
     if "describe" in tools:  # the kubernetes specialist
@@ -116,7 +116,7 @@ def obedient_sre(messages: list[dict], tools: list[str]) -> Reply:
             return Reply(calls=[("ownership", {"kind": "Service", "name": "frontend", "namespace": "shop"}),
                                 ("describe", {"kind": "Deployment", "name": "frontend", "namespace": "shop", "events_limit": 0})])
         if len(done) == 2:  # the alarmed Service's pods: read what one of them has been printing
-            pods = re.search(r'"selected_pods": \[([^\]]*)\]', done[0])
+            pods = re.search(r'"selected_pods": ?\[([^\]]*)\]', done[0])
             names = re.findall(r'"([^"]+)"', pods.group(1)) if pods else []
             assert names, f"no pods in the frontend Service's ownership: {done[0][:500]}"
             return Reply(calls=[("pod_logs", {"namespace": "shop", "name": names[0], "tail": 50})])

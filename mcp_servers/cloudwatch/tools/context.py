@@ -27,7 +27,7 @@ def _one_or_many(value: Any) -> Any:
 # Aliases accept the spellings the runbook library uses (stat, period_s, log_group); the schema
 # shows one name per argument.
 TimeArg = Annotated[str, Field(min_length=1, max_length=40,
-                               description="ISO-8601 (2026-01-31T12:00:00Z), relative (-3h, -30m, now-1d) or now")]
+                               description="ISO-8601, -3h, now-1d or now")]
 Namespace = Annotated[str, Field(min_length=1, max_length=255, description="metric namespace, e.g. AWS/EC2, ContainerInsights")]
 MetricName = Annotated[str, Field(min_length=1, max_length=255, description="metric name, e.g. CPUUtilization")]
 Dimensions = Annotated[dict[str, str], Field(max_length=30, description='dimension name -> value, e.g. {"ClusterName": "prod"}; '

@@ -58,7 +58,7 @@ class ScriptedSre:
             pods = evidence_of(text, "get_resources")
             # The report is asked in the conversation the tools answered in: the results are right there.
             shown = "\n".join(m.text for m in tool_results(messages))
-            pulling = re.search(r'"status": "(ImagePullBackOff|ErrImagePull)"', shown)
+            pulling = re.search(r'"status": ?"(ImagePullBackOff|ErrImagePull)"', shown)
             findings = [{"resource": "catalog", "signal": "Broken", "summary": "not a resource id", "evidence": pods}]
             if pods and pulling:
                 findings += [

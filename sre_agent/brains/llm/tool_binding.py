@@ -1,0 +1,99 @@
+"""What a specialist's model is offered, and in how few tokens.
+
+Tool definitions are re-sent with every request of a tool loop, so they are most of what an
+investigation sends. Two cuts, neither changing what a tool does or accepts:
+
+- Each specialist is offered its own part of its server, as its prompt already describes it: the
+  metrics and logs specialists share the CloudWatch server (metrics: alarms, metrics, anomalies;
+  logs: log groups, log queries, templates, traces) -- a CloudWatch tool neither list names goes to
+  both, so a new tool is never hidden; the runbooks specialist reads runbooks, not SSM parameters
+  or Run Command output.
+- Each definition is sent as a compact JSON schema: the same names, types, constraints, enums,
+  defaults and descriptions, without what pydantic adds for its own use (`title` on every field, an
+  `anyOf` with `null` and `default: null` for an optional argument -- optional already means "may be
+  left out", which is what `required` says)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# The tools of its server each agent is offered; an agent not listed gets all of its server's read tools.
+AGENT_TOOLS: dict[str, frozenset[str]] = {
+    "runbooks": frozenset({"list_runbooks", "search_runbooks", "get_runbook"}),
+    "metrics": frozenset({"describe_alarms", "alarm_history", "list_metrics", "get_metric_data", "detect_anomalies"}),
+    "logs": frozenset({"describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns",
+                       "trace_summaries"}),
+}
+SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
+SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
+
+
+def offered_tools(agent: str, tools: list[Any]) -> list[Any]:
+    """The tools of the agent's server this agent is offered (see the module docstring)."""
+    mine = AGENT_TOOLS.get(agent)
+    if mine is None:
+        return tools
+    if agent not in SHARING:
+        return [tool for tool in tools if tool.name in mine]
+    named = frozenset().union(*(AGENT_TOOLS[other] for other in SHARING))
+    return [tool for tool in tools if tool.name in mine or tool.name not in named]
+
+
+def _without_null(options: list[Any]) -> list[Any]:
+    return [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+
+
+def compact_schema(schema: Any) -> Any:
+    """`schema` without field titles and with optional-argument nulls folded away; everything a
+    model needs to call the tool right (types, enums, bounds, patterns, defaults, descriptions) stays."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title":
+            continue
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: compact_schema(sub) for name, sub in value.items()}
+        elif key in SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [compact_schema(sub) for sub in value]
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            out[key] = compact_schema(value)
+        else:
+            out[key] = value
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) != len(_without_null(options)):
+        kept = _without_null(options)
+        del out["anyOf"]
+        if len(kept) == 1 and isinstance(kept[0], dict) and not set(kept[0]) & set(out):
+            out.update(kept[0])  # {"anyOf": [{"type": "string"}, {"type": "null"}]} -> {"type": "string"}
+        elif kept:
+            out["anyOf"] = kept
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    return out
+
+
+def compact_tool(tool: Any) -> dict[str, Any]:
+    """A LangChain tool as the function definition every provider binding accepts, compacted."""
+    schema = tool.args_schema if isinstance(tool.args_schema, dict) else tool.tool_call_schema.model_json_schema()
+    # A docstring's line breaks and indentation are tokens that say nothing.
+    return {"type": "function", "function": {"name": tool.name, "description": " ".join((tool.description or "").split()),
+                                             "parameters": compact_schema(schema)}}
+
+
+def _pruned(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {key: _pruned(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item is not None}
+    if isinstance(value, list):
+        return [_pruned(item) for item in value]
+    return value
+
+
+def render_result(data: Any, limit: int) -> str:
+    """A tool result as the model reads it: compact JSON without null fields (an empty list stays: "no
+    findings" is an answer), cut at `limit` characters with a note of how much was left out."""
+    text = data if isinstance(data, str) else json.dumps(_pruned(data), default=str, separators=(",", ":"))
+    return text if len(text) <= limit else text[:limit] + f" ... [truncated, {len(text) - limit} more chars]"

@@ -1,0 +1,73 @@
+"""What a specialist's model is offered: its own part of a shared server, in compact schemas that
+keep everything a call needs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langchain_core.tools import StructuredTool
+
+from sre_agent.brains.llm.tool_binding import compact_schema, compact_tool, offered_tools, render_result
+
+
+def _tool(name: str, schema: dict | None = None, description: str = "d") -> StructuredTool:
+    async def run(**_: object) -> str:
+        return ""
+
+    return StructuredTool(name=name, description=description, args_schema=schema or {"type": "object", "properties": {}},
+                          coroutine=run)
+
+
+CLOUDWATCH = [_tool(n) for n in ("describe_alarms", "detect_anomalies", "log_patterns", "trace_summaries", "new_tool")]
+
+
+@pytest.mark.parametrize(("agent", "expected"), [
+    ("metrics", ["describe_alarms", "detect_anomalies", "new_tool"]),
+    ("logs", ["log_patterns", "trace_summaries", "new_tool"]),      # a tool no list names goes to both
+    ("kubernetes", [t.name for t in CLOUDWATCH]),                     # no list: everything its server has
+])
+def test_offered_tools(agent, expected):
+    assert [t.name for t in offered_tools(agent, CLOUDWATCH)] == expected
+
+
+def test_the_runbooks_agent_reads_runbooks_only():
+    ssm = [_tool(n) for n in ("list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "command_status")]
+    assert [t.name for t in offered_tools("runbooks", ssm)] == ["list_runbooks", "search_runbooks", "get_runbook"]
+
+
+def test_compact_schema_keeps_what_a_call_needs():
+    schema = {"title": "eventsArguments", "type": "object", "additionalProperties": False, "required": ["kind"],
+              "properties": {
+                  "title": {"title": "Title", "type": "string"},  # an argument named "title" stays
+                  "kind": {"title": "Kind", "type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
+                  "namespace": {"title": "Namespace", "anyOf": [{"type": "string", "maxLength": 63}, {"type": "null"}],
+                                "default": None, "description": "omit for all"},
+                  "limit": {"title": "Limit", "type": "integer", "minimum": 1, "default": 50},
+                  "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}], "default": None},
+                  "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]}}}
+    assert compact_schema(schema) == {
+        "type": "object", "additionalProperties": False, "required": ["kind"],
+        "properties": {
+            "title": {"type": "string"},
+            "kind": {"type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
+            "namespace": {"type": "string", "maxLength": 63, "description": "omit for all"},
+            "limit": {"type": "integer", "minimum": 1, "default": 50},
+            "either": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+            "names": {"type": "array", "items": {"type": "string"}}}}
+
+
+def test_compact_tool_is_a_function_definition_with_one_line_description():
+    tool = _tool("events", {"type": "object", "properties": {"ns": {"title": "Ns", "type": "string"}}},
+                 description="Events, newest first;\n        by object.")
+    assert compact_tool(tool) == {"type": "function", "function": {
+        "name": "events", "description": "Events, newest first; by object.",
+        "parameters": {"type": "object", "properties": {"ns": {"type": "string"}}}}}
+
+
+def test_render_result_drops_nulls_keeps_empty_answers_and_says_what_was_cut():
+    data = {"count": 0, "findings": [], "next": None, "items": [{"a": 1, "b": None}]}
+    assert render_result(data, 1000) == '{"count":0,"findings":[],"items":[{"a":1}]}'
+    long = render_result({"x": "y" * 100}, 20)
+    assert long.startswith('{"x":"yyyyyyyyyyyyyy') and long.endswith("[truncated, 88 more chars]")
+    assert json.loads(render_result({"k": "v"}, 100)) == {"k": "v"}
