@@ -25,6 +25,9 @@ from .mapping import in_scope, workload_for_log_group, workload_for_service_name
 AGENT = "sweep"
 MAX_WALKS = 40
 MAX_LOG_GROUPS = 10
+# analyze answers a big cluster's findings in pages (~19,000 characters each under the default result cap):
+# 500 pages is ~10 MB of findings, far past any cluster a sweep finishes in minutes; past it the sweep says so.
+MAX_ANALYSIS_PAGES = 500
 # Calls in flight per server: the servers run tools in a few threads, and an API server answering big
 # lists gains nothing from more at once (measured: 4 concurrent 5,000-pod lists time out on the emulator).
 CONCURRENCY = {"kubernetes": 2, "cloudwatch": 4, "ssm": 2}
@@ -48,6 +51,7 @@ class Collector:
         self.planned: list[Series] = []  # the alarms' own series
         self._early_anomalies: asyncio.Future[list[Any]] | None = None
         self.log_groups: list[str] = []
+        self.incomplete: dict[str, str] = {}  # backend -> why what it answered is not the whole picture
 
     async def call(self, server: str, tool: str, args: dict[str, Any]) -> Any:
         async with self._gates.setdefault(server, asyncio.Semaphore(2)):
@@ -84,14 +88,14 @@ class Collector:
         ns = self.namespace
         scoped = {"namespace": ns} if ns else {}
         (analysis, alarms, runbooks, groups, events, *workloads) = await self.gather([
-            self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"}),
+            self._analysis(scoped),
             self._alarms_then_anomalies(),
             self.call("ssm", "list_runbooks", {}),
             self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
             self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
             *[self.call("kubernetes", "get_resources", {"kind": kind, **scoped, "limit": 5000}) for kind in WORKLOAD_KINDS],
         ])
-        ev.findings = (analysis or {}).get("findings") or []
+        ev.findings = analysis
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
@@ -106,7 +110,27 @@ class Collector:
             for row in (listed or {}).get("items") or []:
                 ev.workloads[f"{row.get('namespace')}/{row['name']}"] = kind
         # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
-        self.counts = {"findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
+        self.counts = {**self.counts, "findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
+
+    async def _analysis(self, scoped: dict[str, str]) -> list[dict[str, Any]]:
+        """Every analyzer finding: the first answer, then each page its cursor points at. A sweep that
+        could not read them all says how many it missed and why (a hole in the verdict, not a cut list)."""
+        page = await self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"})
+        if page is None:
+            return []  # the failed call's record is the hole
+        findings: list[dict[str, Any]] = list(page.get("findings") or [])
+        total, pages, cut = int(page.get("count", len(findings))), 1, bool(page.get("truncated"))
+        while page is not None and page.get("next_cursor") and pages < MAX_ANALYSIS_PAGES:
+            page = await self.call("kubernetes", "analyze", {"cursor": page["next_cursor"]})
+            findings += (page or {}).get("findings") or []
+            pages += 1
+            cut = cut or bool((page or {}).get("truncated"))
+        self.counts = {**self.counts, "analysis_pages": pages}
+        if len(findings) < total:
+            why = ("a page was cut to the result cap" if cut else f"stopped after {pages} pages" if page is not None
+                   else f"page {pages} failed")
+            self.incomplete["kubernetes"] = f"analyze: read {len(findings)} of {total} findings ({why})"
+        return findings
 
     def _start_alarm_anomalies(self, alarms: Any) -> Any:
         """Once the alarms are read: start detecting on their own series (no walk needed for those)."""
