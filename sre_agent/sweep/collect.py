@@ -127,8 +127,8 @@ class Collector:
             cut = cut or bool((page or {}).get("truncated"))
         self.counts = {**self.counts, "analysis_pages": pages}
         if len(findings) < total:
-            why = ("a page was cut to the result cap" if cut else f"stopped after {pages} pages" if page is not None
-                   else f"page {pages} failed")
+            why = ("a page was cut to the result cap" if cut else f"page {pages} failed" if page is None
+                   else f"stopped at {pages} pages" if page.get("next_cursor") else "the pages ended before the count")
             self.incomplete["kubernetes"] = f"analyze: read {len(findings)} of {total} findings ({why})"
         return findings
 
