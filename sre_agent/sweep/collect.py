@@ -21,13 +21,11 @@ from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_s
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
 from .mapping import in_scope, workload_for_log_group, workload_for_service_name
+from .whole_reads import read_analysis, read_workloads
 
 AGENT = "sweep"
 MAX_WALKS = 40
 MAX_LOG_GROUPS = 10
-# analyze answers a big cluster's findings in pages (~19,000 characters each under the default result cap):
-# 500 pages is ~10 MB of findings, far past any cluster a sweep finishes in minutes; past it the sweep says so.
-MAX_ANALYSIS_PAGES = 500
 # Calls in flight per server: the servers run tools in a few threads, and an API server answering big
 # lists gains nothing from more at once (measured: 4 concurrent 5,000-pod lists time out on the emulator).
 CONCURRENCY = {"kubernetes": 2, "cloudwatch": 4, "ssm": 2}
@@ -87,15 +85,17 @@ class Collector:
     async def _round_one(self, ev: SweepEvidence) -> None:
         ns = self.namespace
         scoped = {"namespace": ns} if ns else {}
-        (analysis, alarms, runbooks, groups, events, *workloads) = await self.gather([
-            self._analysis(scoped),
+        ((findings, pages, partial), alarms, runbooks, groups, events, (workloads, unlisted)) = await self.gather([
+            read_analysis(self.call, scoped),
             self._alarms_then_anomalies(),
             self.call("ssm", "list_runbooks", {}),
             self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
             self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
-            *[self.call("kubernetes", "get_resources", {"kind": kind, **scoped, "limit": 5000}) for kind in WORKLOAD_KINDS],
+            read_workloads(self.call, scoped),
         ])
-        ev.findings = analysis
+        if partial:
+            self.incomplete["kubernetes"] = partial
+        ev.findings = findings
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
@@ -106,31 +106,10 @@ class Collector:
                 rid = resource_id(kind, name, event.get("namespace"))
                 if event["first"] < ev.first_seen.get(rid, "~"):
                     ev.first_seen[rid] = event["first"]
-        for kind, listed in zip(WORKLOAD_KINDS, workloads, strict=True):
-            for row in (listed or {}).get("items") or []:
-                ev.workloads[f"{row.get('namespace')}/{row['name']}"] = kind
+        ev.workloads = workloads
         # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
-        self.counts = {**self.counts, "findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
-
-    async def _analysis(self, scoped: dict[str, str]) -> list[dict[str, Any]]:
-        """Every analyzer finding: the first answer, then each page its cursor points at. A sweep that
-        could not read them all says how many it missed and why (a hole in the verdict, not a cut list)."""
-        page = await self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"})
-        if page is None:
-            return []  # the failed call's record is the hole
-        findings: list[dict[str, Any]] = list(page.get("findings") or [])
-        total, pages, cut = int(page.get("count", len(findings))), 1, bool(page.get("truncated"))
-        while page is not None and page.get("next_cursor") and pages < MAX_ANALYSIS_PAGES:
-            page = await self.call("kubernetes", "analyze", {"cursor": page["next_cursor"]})
-            findings += (page or {}).get("findings") or []
-            pages += 1
-            cut = cut or bool((page or {}).get("truncated"))
-        self.counts = {**self.counts, "analysis_pages": pages}
-        if len(findings) < total:
-            why = ("a page was cut to the result cap" if cut else f"page {pages} failed" if page is None
-                   else f"stopped at {pages} pages" if page.get("next_cursor") else "the pages ended before the count")
-            self.incomplete["kubernetes"] = f"analyze: read {len(findings)} of {total} findings ({why})"
-        return findings
+        self.counts = {"findings": len(ev.findings), "analysis_pages": pages, "alarms": len(ev.alarms),
+                       "workloads": len(ev.workloads), **({"workloads_not_listed": unlisted} if unlisted else {})}
 
     def _start_alarm_anomalies(self, alarms: Any) -> Any:
         """Once the alarms are read: start detecting on their own series (no walk needed for those)."""

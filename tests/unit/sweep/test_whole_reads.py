@@ -1,6 +1,7 @@
-"""The sweep reads every page of a paged analysis (analyze's next_cursor), and a read it could not
-finish is a hole in the verdict that says how much was missed -- never a shorter list of problems
-reported as the whole picture. The tool's paging itself: tests/unit/mcp/test_analysis_pages.py."""
+"""The sweep reads answers whole (sweep/whole_reads.py): every page of a paged analysis (analyze's
+next_cursor), a read it could not finish is a hole in the verdict that says how much was missed --
+never a shorter list of problems reported as the whole picture -- and a workload list cut at the
+result cap is read again namespace by namespace. The tool's paging: tests/unit/mcp/test_analysis_pages.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.sweep.engine import run_sweep
+from sre_agent.sweep.whole_reads import read_workloads
 
 
 def node_down(name: str) -> dict[str, Any]:
@@ -78,3 +80,48 @@ def test_pages_that_end_short_of_the_count_are_a_hole_not_a_smaller_cluster():
     assert report.status == "unknown"
     kube = next(c for c in report.coverage if c.backend == "kubernetes")
     assert kube.status == "could_not_check" and kube.reason.startswith("analyze: read 2 of 3 findings")
+
+
+def deployments(namespace: str, count: int) -> list[dict[str, Any]]:
+    return [{"name": f"app-{i}", "namespace": namespace} for i in range(count)]
+
+
+class Listing:
+    """get_resources as the server answers it: `count` is every object, `items` what fit under the cap."""
+
+    def __init__(self, cap: int, per_namespace: dict[str, int], failing: set[str] = frozenset()) -> None:
+        self.cap, self.per_namespace, self.failing = cap, per_namespace, failing
+        self.asked: list[dict[str, Any]] = []
+
+    async def __call__(self, server: str, tool: str, args: dict[str, Any]) -> Any:
+        self.asked.append(args)
+        if args["kind"] == "Namespace":
+            return {"count": len(self.per_namespace), "items": [{"name": n} for n in self.per_namespace]}
+        if args.get("namespace") in self.failing:
+            return None
+        if args["kind"] != "Deployment":
+            return {"count": 0, "items": []}
+        names = [args["namespace"]] if args.get("namespace") else list(self.per_namespace)
+        rows = [row for n in names for row in deployments(n, self.per_namespace[n])]
+        return {"count": len(rows), "items": rows[:self.cap]}
+
+
+def test_a_workload_list_cut_at_the_cap_is_read_again_per_namespace():
+    listing = Listing(cap=30, per_namespace={"a": 25, "b": 25, "c": 10})
+    index, missing = asyncio.run(read_workloads(listing, {}))
+    assert len(index) == 60 and missing == 0 and index["c/app-9"] == "Deployment"
+    assert {a.get("namespace") for a in listing.asked if a["kind"] == "Deployment"} == {None, "a", "b", "c"}
+    assert not any(a.get("namespace") for a in listing.asked if a["kind"] == "StatefulSet")  # only the cut kind
+
+
+def test_what_still_does_not_fit_is_counted_not_hidden():
+    index, missing = asyncio.run(read_workloads(Listing(cap=30, per_namespace={"a": 45, "b": 5}), {}))
+    assert len(index) == 35 and missing == 15
+    failed = asyncio.run(read_workloads(Listing(cap=30, per_namespace={"a": 25, "b": 25}, failing={"b"}), {}))
+    assert failed == ({f"a/app-{i}": "Deployment" for i in range(25)} | {f"b/app-{i}": "Deployment" for i in range(5)}, 20)
+
+
+def test_a_list_that_fits_is_read_once():
+    listing = Listing(cap=100, per_namespace={"a": 25, "b": 25})
+    index, missing = asyncio.run(read_workloads(listing, {}))
+    assert len(index) == 50 and missing == 0 and len(listing.asked) == len(("Deployment", "StatefulSet", "DaemonSet", "Job"))
