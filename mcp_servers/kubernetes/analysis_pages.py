@@ -36,7 +36,6 @@ class Snapshot:
 
     namespace: str | None
     kinds: tuple[str, ...] | None
-    min_severity: str
     rows: list[dict[str, Any]]
     not_read: list[str]
     created: float = field(default_factory=time.monotonic)

@@ -87,7 +87,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         rows = [f.model_dump() for f in findings
                 if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
         not_read = sorted(kind for kind, items in results.items() if items is None)
-        snapshot = Snapshot(namespace, tuple(kinds) if kinds is not None else None, min_severity, rows, not_read)
+        snapshot = Snapshot(namespace, tuple(kinds) if kinds is not None else None, rows, not_read)
         return page_of(snapshot, None, 0)
 
     def page_of(snapshot: Snapshot, key: str | None, offset: int) -> Analysis:
@@ -99,10 +99,10 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             return Analysis(**base, findings=rows)
         envelope = {**base, "offset": offset, "by_reason": by_reason(rows)}
         end = page_end(rows, offset, page_budget(max_chars(), {**envelope, "next_cursor": "x" * 40}))
-        if end < len(rows) and key is None:
-            key = snapshots.keep(snapshot)  # kept only when a second page will be asked for
-        more = {"next_cursor": encode_cursor(key, end)} if end < len(rows) and key is not None else {}
-        return Analysis(**envelope, findings=rows[offset:end], **more)
+        if end < len(rows):
+            key = key or snapshots.keep(snapshot)  # kept only when there is a next page to ask for
+            envelope["next_cursor"] = encode_cursor(key, end)
+        return Analysis(**envelope, findings=rows[offset:end])
 
     def next_page(cursor: str, namespace: str | None, kinds: list[str] | None) -> Analysis:
         try:

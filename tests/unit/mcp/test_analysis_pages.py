@@ -49,7 +49,7 @@ def test_the_budget_leaves_room_for_the_rest_of_the_result():
 def test_snapshots_expire_and_are_bounded():
     now = [0.0]
     kept = Snapshots(ttl_s=60, limit=2, clock=lambda: now[0])
-    snap = Snapshot(None, None, "warning", ROWS, [], created=0.0)
+    snap = Snapshot(None, None, ROWS, [], created=0.0)
     first = kept.keep(snap)
     assert kept.get(first) is snap
     second, third = kept.keep(snap), kept.keep(snap)
