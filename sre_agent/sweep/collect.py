@@ -108,7 +108,7 @@ class Collector:
                     ev.first_seen[rid] = event["first"]
         ev.workloads = workloads
         # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
-        self.counts = {"findings": len(ev.findings), "analysis_pages": pages, "alarms": len(ev.alarms),
+        self.counts = {"findings": len(ev.findings), **({"analysis_pages": pages} if pages > 1 else {}), "alarms": len(ev.alarms),
                        "workloads": len(ev.workloads), **({"workloads_not_listed": unlisted} if unlisted else {})}
 
     def _start_alarm_anomalies(self, alarms: Any) -> Any:

@@ -29,7 +29,7 @@ async def read_analysis(call: Call, scoped: dict[str, str]) -> tuple[list[dict[s
     findings, the pages read, and why they fall short of the analysis' count (None when they do not)."""
     page = await call("kubernetes", "analyze", {**scoped, "min_severity": "warning"})
     if page is None:
-        return [], 1, None  # the failed call's record is the hole
+        return [], 0, None  # the failed call's record is the hole
     findings: list[dict[str, Any]] = list(page.get("findings") or [])
     total, pages, cut = int(page.get("count", len(findings))), 1, bool(page.get("truncated"))
     while page is not None and page.get("next_cursor") and pages < MAX_ANALYSIS_PAGES:
