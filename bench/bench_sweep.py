@@ -22,6 +22,11 @@ the median and max of the timed sweeps (server start-up excluded: it is the same
 calls, problems, the time per tool (summed over a sweep) to say where it goes, and when each phase
 of the last sweep started.
 
+And whether the sweep saw everything: `world` is the cluster's root problems as bench_analyze seeds
+them (each crash-looping app's Deployment, each Service selecting labels no pod carries, each
+NotReady node -- read from the seed's own rules, here in the bench, never by the sweep), compared
+with the problems the last sweep reported: found, missed, and reported but not in the world.
+
     python bench/bench_sweep.py [bench/results/sweep.json] [--sizes 100:10,1000:40,5000:200 --sweeps 3]
 
 The issue's target: a sweep of 5,000 pods in under 5 s.
@@ -45,7 +50,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_analyze import CRASHING_EVERY, NAMESPACES, PODS_PER_APP, T0, seed  # noqa: E402
+from bench_analyze import (  # noqa: E402
+    CRASHING_EVERY,
+    MIS_SELECTING_EVERY,
+    NAMESPACES,
+    NOT_READY_NODES,
+    PODS_PER_APP,
+    T0,
+    seed,
+)
 
 from sre_agent.app.servers import stdio_servers  # noqa: E402
 from sre_agent.app.toolbox import Toolbox  # noqa: E402
@@ -103,6 +116,25 @@ def seed_cloudwatch(lab: Lab, pods: int) -> int:
     return alarmed
 
 
+def world_problems(pods: int, nodes: int) -> set[str]:
+    """The root resources bench_analyze.seed breaks, by its own rules (see the module docstring)."""
+    roots = {f"Node/node-{n:03d}" for n in range(min(NOT_READY_NODES, nodes))}
+    for a in range(-(-pods // PODS_PER_APP)):
+        app, namespace = f"svc-{a // NAMESPACES:02d}", f"team-{a % NAMESPACES:02d}"
+        if a % CRASHING_EVERY == 0:
+            roots.add(f"{namespace}/Deployment/{app}")
+        if a % MIS_SELECTING_EVERY == 7:
+            roots.add(f"{namespace}/Service/{app}")
+    return roots
+
+
+def against_world(reported: list[str], world: set[str]) -> dict[str, Any]:
+    found = world & set(reported)
+    return {"world": len(world), "reported": len(reported), "found": len(found),
+            "missed": sorted(world - found)[:10], "missed_count": len(world - found),
+            "not_in_world": sorted(set(reported) - world)[:10], "not_in_world_count": len(set(reported) - world)}
+
+
 async def sweeps(env: dict[str, str], count: int) -> dict[str, Any]:
     started = time.perf_counter()
     async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
@@ -119,6 +151,7 @@ async def sweeps(env: dict[str, str], count: int) -> dict[str, Any]:
     return {"server_start_s": round(server_start_s, 2), "sweep_s": {"median": round(statistics.median(durations), 3),
                                                                     "max": round(max(durations), 3), "sweeps": count},
             "status": last.status, "problems": len(last.problems), "tool_calls": last.counts.get("tool_calls"),
+            "reported": [p.resource for p in last.problems],
             "counts": last.counts, "per_tool_s": {k: round(v, 3) for k, v in sorted(timed.spent.items(), key=lambda kv: -kv[1])},
             "per_tool_calls": dict(timed.calls), "phases_started_s": phases}
 
@@ -137,8 +170,9 @@ def run(pods: int, nodes: int, count: int) -> dict[str, Any]:
     finally:
         api.stop()
         lab.stop()
+    reported = result.pop("reported")
     return {"pods": pods, "nodes": nodes, "objects": sum(objects.values()), "alarms": alarms,
-            "seed_s": round(seeded_s, 1), **result}
+            "seed_s": round(seeded_s, 1), **result, "against_world": against_world(reported, world_problems(pods, nodes))}
 
 
 def main() -> None:
@@ -153,14 +187,15 @@ def main() -> None:
         print(f"sweep bench: {pods} pods on {nodes} nodes ...", file=sys.stderr, flush=True)
         rows.append(run(pods, nodes, args.sweeps))
         print(f"   median {rows[-1]['sweep_s']['median']} s, {rows[-1]['tool_calls']} calls, "
-              f"{rows[-1]['problems']} problems; top: {list(rows[-1]['per_tool_s'].items())[:4]}", file=sys.stderr, flush=True)
+              f"{rows[-1]['problems']} problems ({rows[-1]['against_world']['found']} of the world's "
+              f"{rows[-1]['against_world']['world']}); top: {list(rows[-1]['per_tool_s'].items())[:4]}", file=sys.stderr, flush=True)
     largest = rows[-1]
     out = {"benchmark": "sweep", "date": datetime.now(UTC).date().isoformat(),
            "machine": f"{platform.machine()}, Python {platform.python_version()}", "target_s": TARGET_S,
            "meets_target": largest["sweep_s"]["median"] < TARGET_S if largest["pods"] >= 5000 else None, "sizes": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
-    print(json.dumps({r["pods"]: r["sweep_s"] for r in rows}))
+    print(json.dumps({r["pods"]: {**r["sweep_s"], "status": r["status"], **r["against_world"]} for r in rows}))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ def set_max_chars(limit: int) -> None:
     _max_chars = limit
 
 
+def max_chars() -> int:
+    """This process's cap: a tool that pages its results sizes its pages to it."""
+    return _max_chars
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
 

@@ -21,6 +21,7 @@ from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_s
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
 from .mapping import in_scope, workload_for_log_group, workload_for_service_name
+from .whole_reads import read_analysis, read_workloads
 
 AGENT = "sweep"
 MAX_WALKS = 40
@@ -48,6 +49,7 @@ class Collector:
         self.planned: list[Series] = []  # the alarms' own series
         self._early_anomalies: asyncio.Future[list[Any]] | None = None
         self.log_groups: list[str] = []
+        self.incomplete: dict[str, str] = {}  # backend -> why what it answered is not the whole picture
 
     async def call(self, server: str, tool: str, args: dict[str, Any]) -> Any:
         async with self._gates.setdefault(server, asyncio.Semaphore(2)):
@@ -83,15 +85,17 @@ class Collector:
     async def _round_one(self, ev: SweepEvidence) -> None:
         ns = self.namespace
         scoped = {"namespace": ns} if ns else {}
-        (analysis, alarms, runbooks, groups, events, *workloads) = await self.gather([
-            self.call("kubernetes", "analyze", {**scoped, "min_severity": "warning"}),
+        ((findings, pages, partial), alarms, runbooks, groups, events, (workloads, unlisted)) = await self.gather([
+            read_analysis(self.call, scoped),
             self._alarms_then_anomalies(),
             self.call("ssm", "list_runbooks", {}),
             self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
             self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
-            *[self.call("kubernetes", "get_resources", {"kind": kind, **scoped, "limit": 5000}) for kind in WORKLOAD_KINDS],
+            read_workloads(self.call, scoped),
         ])
-        ev.findings = (analysis or {}).get("findings") or []
+        if partial:
+            self.incomplete["kubernetes"] = partial
+        ev.findings = findings
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
@@ -102,11 +106,10 @@ class Collector:
                 rid = resource_id(kind, name, event.get("namespace"))
                 if event["first"] < ev.first_seen.get(rid, "~"):
                     ev.first_seen[rid] = event["first"]
-        for kind, listed in zip(WORKLOAD_KINDS, workloads, strict=True):
-            for row in (listed or {}).get("items") or []:
-                ev.workloads[f"{row.get('namespace')}/{row['name']}"] = kind
+        ev.workloads = workloads
         # No pod count: listing every pod again only to count it doubles the sweep's load on a big cluster.
-        self.counts = {"findings": len(ev.findings), "alarms": len(ev.alarms), "workloads": len(ev.workloads)}
+        self.counts = {"findings": len(ev.findings), **({"analysis_pages": pages} if pages > 1 else {}), "alarms": len(ev.alarms),
+                       "workloads": len(ev.workloads), **({"workloads_not_listed": unlisted} if unlisted else {})}
 
     def _start_alarm_anomalies(self, alarms: Any) -> Any:
         """Once the alarms are read: start detecting on their own series (no walk needed for those)."""

@@ -31,7 +31,9 @@ async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progr
             progress(f"{len(problems)} problem(s); finding their runbooks")
         await collector.runbooks(ev, {p.category for p in problems if p.category}, unsure)
         problems = [to_problem(g, ev) for g in groups]
-    coverage = backend_checks(collector.records, HEALTH_BACKENDS)
+    coverage = [check if check.backend not in collector.incomplete or check.status != "checked" else
+                check.model_copy(update={"status": "could_not_check", "reason": collector.incomplete[check.backend]})
+                for check in backend_checks(collector.records, HEALTH_BACKENDS)]
     status: Status = "unknown" if holes(coverage, HEALTH_BACKENDS) else "problems" if problems else "healthy"
     alarms = [AlarmSeen(name=a["name"], state=a["state"], reason=a.get("reason") or "", since=parse_time(a.get("updated")))
               for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]

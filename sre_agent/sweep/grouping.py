@@ -6,7 +6,8 @@ The walk uses only edges seen in tool results:
   * Service -> the workload whose pods it selects (ownership), unless its selector is what is wrong;
   * workload -> the ResourceQuota that rejects its pods ("exceeded quota: <name>", the API server's words);
   * workload -> the PersistentVolumeClaim it mounts, when that claim has symptoms;
-  * workload -> the Node its not-ready pods run on, when that node is not Ready;
+  * workload -> the Node its not-ready pods run on, when that node is not Ready (every one of them:
+    a workload failing on healthy nodes too is its own root);
   * workload without a fault of its own -> the upstream it calls (env-named Service) when that
     upstream is broken: the caller's errors are the upstream's blast radius, not a second problem.
 """
@@ -158,10 +159,12 @@ class RootWalker:
             if self.broken(claim):
                 return claim
         walk = self.ev.walks.get(workload) or {}
-        for pod in walk.get("pods") or []:
-            node = pod.get("node") if isinstance(pod, dict) else None
-            if node and not pod.get("ready") and self.signals(resource_id("Node", node)) & NODE_FAULTS:
-                return resource_id("Node", node)
+        # A NotReady node explains a workload only when it explains every failing pod: pods failing on
+        # healthy nodes as well say the fault travels with the workload, wherever it is scheduled.
+        failing = [pod["node"] for pod in walk.get("pods") or [] if isinstance(pod, dict) and pod.get("node") and not pod.get("ready")]
+        on_down_nodes = [node for node in failing if self.signals(resource_id("Node", node)) & NODE_FAULTS]
+        if on_down_nodes and len(on_down_nodes) == len(failing):
+            return resource_id("Node", on_down_nodes[0])
         if self.signals(workload) & INTRINSIC:
             return workload
         upstreams = []

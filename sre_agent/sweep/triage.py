@@ -125,7 +125,8 @@ def _summary(root: str, category: str, symptoms: list[Symptom], folded: int) -> 
     worst = sorted(symptoms, key=lambda s: (-SEVERITY_RANK[s.severity], s.source != "analyzer"))[0]
     head = f"{root}: {category.replace('_', ' ')}" if category else f"{root}"
     tail = f"; {folded} dependent object(s) affected" if folded else ""
-    return f"{head} -- {worst.signal}: {worst.message[:160]}{tail}"
+    message = worst.message if len(worst.message) <= 160 else worst.message[:160].rsplit(" ", 1)[0] + " ..."
+    return f"{head} -- {worst.signal}: {message}{tail}"  # a cut says so: "(see its finding; 5 dependent" misread
 
 
 def to_problem(group: Group, ev: SweepEvidence) -> Problem:

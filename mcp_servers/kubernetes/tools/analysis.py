@@ -9,7 +9,9 @@ from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
-from ...common.registry import ToolResult, tool_decorator
+from ...common.registry import Row, ToolResult, tool_decorator
+from ...common.results import max_chars
+from ..analysis_pages import Snapshot, Snapshots, by_reason, decode_cursor, encode_cursor, page_budget, page_end
 from ..analyzers import ClusterView, Finding, kinds_to_fetch, run_analyzers
 from ..kube import KINDS
 from .context import KubeTools
@@ -18,10 +20,24 @@ SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
 LIST_CONCURRENCY = 3  # lists in flight per analyze: enough to overlap the API server's work with ours
 
 
+class ReasonCount(Row):
+    kind: str
+    reason: str
+    severity: str
+    count: int = Field(description="findings of this kind and reason in the whole analysis")
+    objects: int = Field(description="distinct objects they are about (a pod's owning workload counted once)")
+    examples: list[str] = Field(description="a few of those objects")
+
+
 class Analysis(ToolResult):
     scope: str = Field(description="the namespace analysed, or (cluster)")
-    count: int
-    findings: list[Finding]
+    count: int = Field(description="findings in the whole analysis (every page)")
+    findings: list[Finding] = Field(description="most severe first; one page of them when next_cursor is set")
+    offset: int | None = Field(default=None, description="index of this page's first finding, when paged")
+    next_cursor: str | None = Field(default=None, description=(
+        "set when findings remain: call analyze with cursor=this for the next page (nothing is dropped)"))
+    by_reason: list[ReasonCount] | None = Field(default=None, description=(
+        "when paged: every finding of the analysis counted by kind and reason"))
     not_read: list[str] | None = Field(default=None, description=(
         "kinds this identity may not list (403, e.g. Secrets under a least-privilege role): their checks were left out"))
 
@@ -29,14 +45,19 @@ class Analysis(ToolResult):
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
     tool = tool_decorator(mcp)
     kube = ctx.kube
+    snapshots = Snapshots()
 
     @tool(title="Analyze the cluster for problems", read_only=True, destructive=False, idempotent=True,
           open_world=True, hint="pass a namespace or fewer kinds")
     def analyze(namespace: Annotated[str | None, Field(description="omit for the whole cluster")] = None,
                 kinds: Annotated[list[str] | None,
                                  Field(description="analyzers to run, e.g. [Pod, Service]; default all")] = None,
-                min_severity: Literal["info", "warning", "critical"] = "warning") -> Analysis:
+                min_severity: Literal["info", "warning", "critical"] = "warning",
+                cursor: Annotated[str | None, Field(description=(
+                    "next_cursor of an earlier answer: the next page of that analysis"))] = None) -> Analysis:
         """k8sgpt-style analysis: structured findings {resource, kind, severity, reason, message, evidence}."""
+        if cursor is not None:
+            return next_page(cursor, namespace, kinds)
         ctx.check_namespace(namespace)
         try:
             fetch = kinds_to_fetch(kinds)
@@ -66,5 +87,35 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         rows = [f.model_dump() for f in findings
                 if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
         not_read = sorted(kind for kind, items in results.items() if items is None)
-        return Analysis(scope=namespace or "(cluster)", count=len(rows), findings=rows,
-                        **({"not_read": not_read} if not_read else {}))
+        snapshot = Snapshot(namespace, tuple(kinds) if kinds is not None else None, rows, not_read)
+        return page_of(snapshot, None, 0)
+
+    def page_of(snapshot: Snapshot, key: str | None, offset: int) -> Analysis:
+        """The page starting at `offset`; the whole analysis when it fits in one result."""
+        rows = snapshot.rows
+        base: dict = {"scope": snapshot.namespace or "(cluster)", "count": len(rows),
+                      **({"not_read": snapshot.not_read} if snapshot.not_read else {})}
+        if offset == 0 and page_end(rows, 0, page_budget(max_chars(), base)) == len(rows):
+            return Analysis(**base, findings=rows)
+        envelope = {**base, "offset": offset, "by_reason": by_reason(rows)}
+        end = page_end(rows, offset, page_budget(max_chars(), {**envelope, "next_cursor": "x" * 40}))
+        if end < len(rows):
+            key = key or snapshots.keep(snapshot)  # kept only when there is a next page to ask for
+            envelope["next_cursor"] = encode_cursor(key, end)
+        return Analysis(**envelope, findings=rows[offset:end])
+
+    def next_page(cursor: str, namespace: str | None, kinds: list[str] | None) -> Analysis:
+        try:
+            key, offset = decode_cursor(cursor)
+        except ValueError as exc:
+            raise ToolError(f"analyze: {exc}; call analyze without a cursor to start an analysis") from None
+        snapshot = snapshots.get(key)
+        if snapshot is None or offset > len(snapshot.rows):
+            raise ToolError("analyze: this cursor's analysis has expired (analyses are kept "
+                            f"{int(snapshots.ttl_s // 60)} minutes, {snapshots.limit} at most); "
+                            "call analyze again without a cursor")
+        asked = (namespace, tuple(kinds) if kinds is not None else None)
+        if (namespace is not None and asked[0] != snapshot.namespace) or (kinds is not None and asked[1] != snapshot.kinds):
+            raise ToolError("analyze: a cursor continues the analysis it came from; omit namespace and kinds "
+                            f"(that analysis: namespace={snapshot.namespace}, kinds={snapshot.kinds})")
+        return page_of(snapshot, key, offset)

@@ -407,3 +407,40 @@ def test_a_statefulset_rolls_back_through_its_controller_revisions(mcp, lab):
                                        "expect_revision": 2, "reason": "back to the image before"})
     assert not undone.is_error and "from revision 2 to 1" in undone.text, undone.text
     assert apps.read_namespaced_stateful_set("kv", "shop").spec.template.spec.containers[0].image == "redis:7.0"
+
+
+
+@pytest.fixture(scope="module")
+def small_cap(lab):
+    # A cap just under the whole cluster's findings (~2,300 characters), so analyze has to page.
+    session = stdio_client_for(MODULE, [], {**lab.env(), "SRE_MCP_MAX_RESULT_CHARS": "2000"})
+    yield session
+    session.close()
+
+
+def test_analyze_over_the_cap_answers_in_pages_and_drops_nothing(mcp, small_cap):
+    """Under a 2,000-character cap the whole cluster's findings come in pages, each under the cap,
+    with a summary of all of them on every page; following the cursors reads the same findings the
+    server with the default cap (24,000) answers at once."""
+    whole = mcp.call("analyze", {"min_severity": "info"}).json()
+    assert "next_cursor" not in whole and whole["count"] == len(whole["findings"])
+    assert len(json.dumps(whole["findings"])) > 2000, "the lab must hold more findings than one page"
+    page = small_cap.call("analyze", {"min_severity": "info"})
+    assert len(page.text) <= 2000
+    page = page.json()
+    first_cursor = page["next_cursor"]
+    assert page["count"] == whole["count"] and page["offset"] == 0
+    assert sum(group["count"] for group in page["by_reason"]) == page["count"]
+    read = list(page["findings"])
+    while "next_cursor" in page:
+        assert "truncated" not in page
+        answer = small_cap.call("analyze", {"cursor": page["next_cursor"]})
+        assert len(answer.text) <= 2000
+        page = answer.json()
+        assert page["offset"] == len(read)
+        read += page["findings"]
+    assert [(f["resource"], f["reason"]) for f in read] == [(f["resource"], f["reason"]) for f in whole["findings"]]
+    expired = small_cap.call("analyze", {"cursor": "no-such-analysis.3"})
+    assert expired.is_error and "call analyze again without a cursor" in expired.text
+    elsewhere = small_cap.call("analyze", {"cursor": first_cursor, "namespace": "kube-system"})
+    assert elsewhere.is_error and "continues the analysis it came from" in elsewhere.text

@@ -63,6 +63,15 @@ CASES = [
          finding("Node/n1", "NodeNotReady"), finding("ops/DaemonSet/agent", "ReplicasMismatch", "warning"),
          finding("web/Pod/cache-1", "OOMKilled", owner="web/Deployment/cache")]),
      {"Node/n1": {"Node/n1", "ops/DaemonSet/agent"}, "web/Deployment/cache": {"web/Deployment/cache"}}),
+    ("a workload failing on healthy nodes too is its own root, even with some failing pods on a NotReady node",
+     SweepEvidence(workloads=WORKLOADS, walks={
+         "web/Deployment/api": {"pods": [{"pod": "api-1", "node": "n1", "ready": False},
+                                         {"pod": "api-2", "node": "n2", "ready": False},
+                                         {"pod": "api-3", "node": None, "ready": False}]}}, findings=[
+         finding("Node/n1", "NodeNotReady"),
+         finding("web/Pod/api-1", "CrashLoopBackOff", owner="web/Deployment/api"),
+         finding("web/Pod/api-2", "CrashLoopBackOff", owner="web/Deployment/api")]),
+     {"Node/n1": {"Node/n1"}, "web/Deployment/api": {"web/Deployment/api"}}),
     ("a caller without a fault of its own folds into the broken upstream it calls, transitively",
      SweepEvidence(workloads=WORKLOADS, service_backing={"web/Service/db": "web/StatefulSet/db",
                                                          "web/Service/cache": "web/Deployment/cache",

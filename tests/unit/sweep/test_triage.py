@@ -103,3 +103,16 @@ def test_recorded_sweeps_rank_the_root_first(name, first, category, absorbed):
 def test_recorded_healthy_worlds_have_no_problem(name):
     from sre_agent.sweep.grouping import group
     assert group(load(name)) == []
+
+
+
+def test_a_long_symptom_is_cut_at_a_word_and_says_so():
+    long = "Service has no endpoints, expected label app=ledger: " + "no pod is running with these labels " * 6 + "(see its finding)"
+    folded = {f"payments/Deployment/caller-{i}" for i in range(5)}
+    problem = to_problem(Group(root="payments/Deployment/ledger", symptoms=[sym("NoEndpoints", long, resource="payments/Service/ledger")],
+                               folded=folded), SweepEvidence())
+    assert problem.summary.endswith(" these ...; 5 dependent object(s) affected"), problem.summary
+    assert "(see its" not in problem.summary
+    whole = to_problem(Group(root="Node/n1", symptoms=[sym("NodeNotReady", "kubelet stopped posting", resource="Node/n1")]),
+                       SweepEvidence())
+    assert whole.summary.endswith("NodeNotReady: kubelet stopped posting")
