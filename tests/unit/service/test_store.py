@@ -72,13 +72,17 @@ def test_incident_ids_are_not_computable_from_the_alarm(store):
     assert len(ids) == 5 and all(len(i.rsplit("-", 1)[-1]) == 12 for i in ids)
 
 
+# Long enough that a busy machine cannot let the lease run out between the claim and the next line.
+LEASE_S = 3.0
+
+
 def test_a_run_is_claimed_by_one_worker_and_reclaimed_when_its_lease_runs_out(store):
     queued = store.intake(incident_from_alarm(alarm()), {}, "sns")
-    run = store.claim_next("worker-a", lease_s=0.2)
+    run = store.claim_next("worker-a", lease_s=LEASE_S)
     assert run is not None and run.run_id == queued.run_id and run.state == "running" and run.claims == 1
     assert store.claim_next("worker-b", lease_s=30) is None  # leased
     assert store.backlog() == 0
-    time.sleep(0.3)  # worker-a died: its lease ran out
+    time.sleep(LEASE_S + 0.2)  # worker-a died: its lease ran out
     assert store.backlog() == 1
     taken = store.claim_next("worker-b", lease_s=30)
     assert taken is not None and taken.run_id == run.run_id and taken.owner == "worker-b" and taken.claims == 2
