@@ -96,6 +96,10 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         return
     report, ev2 = await calls("detect_anomalies", namespace=metric["namespace"], metric_name=metric["name"],
                               dimensions=alarm.get("dimensions") or {}, start="-3h", statistic=metric.get("statistic") or "Average")
+    # The alarmed series itself, read once: what fired is evidence an SRE looks at (the report's chart draws
+    # it), and detect_anomalies returns intervals, not the series.
+    await calls("get_metric_data", namespace=metric["namespace"], metric_name=metric["name"],
+                dimensions=alarm.get("dimensions") or {}, start="-3h", statistics=[metric.get("statistic") or "Average"])
     now = datetime.now(UTC)
     intervals = _intervals(report)
     ongoing = _ongoing(intervals, now)
