@@ -164,7 +164,8 @@ def log_events(clients: LabClients, group_prefix: str, since: datetime, pattern:
         kwargs = {"logGroupName": group["logGroupName"], "startTime": int(since.timestamp() * 1000)}
         if pattern:
             kwargs["filterPattern"] = pattern
-        events.extend(clients.logs.filter_log_events(**kwargs)["events"])
+        for page in clients.logs.get_paginator("filter_log_events").paginate(**kwargs):  # a shared group spans pages
+            events.extend(page["events"])
     return events
 
 
