@@ -29,4 +29,8 @@ AWS_MANAGED = {"AWS-RunShellScript": ("Command", RUN_SHELL_SCRIPT), "AWS-Restart
 
 def create_aws_managed_documents(ssm) -> None:
     for name, (doc_type, content) in AWS_MANAGED.items():
-        ssm.create_document(Name=name, Content=json.dumps(content), DocumentType=doc_type, DocumentFormat="JSON")
+        try:
+            ssm.create_document(Name=name, Content=json.dumps(content), DocumentType=doc_type, DocumentFormat="JSON")
+        except ssm.exceptions.DocumentAlreadyExists:
+            # On a loaded machine botocore's retry of a timed-out call finds the first attempt's document.
+            pass
