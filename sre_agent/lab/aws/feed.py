@@ -301,9 +301,9 @@ class AwsFeed:
     def collect_logs(self) -> list[ShippedEvent]:
         """(group, stream, epoch ms, message) for everything containers wrote since the last flush,
         including pods deleted meanwhile, in the cluster's shipping layouts."""
-        lines = list(self.world.retired_log_lines)
-        self.world.retired_log_lines.clear()
-        for runtime in self.world.runtimes.values():
+        lines, self.world.retired_log_lines = self.world.retired_log_lines, []
+        # A snapshot: the API server's threads may start or retire pods while the tick ships logs.
+        for runtime in list(self.world.runtimes.values()):
             lines.extend(runtime.take_outbox())
         return ship(lines, self.world.cluster_name, self.log_shipping)
 
