@@ -3,6 +3,7 @@ step away from one must be reported as the lasting shift it is, not as a one-poi
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from mcp_servers.cloudwatch.anomaly_intervals import detect_anomalies
@@ -10,8 +11,9 @@ from mcp_servers.cloudwatch.anomaly_intervals import detect_anomalies
 
 def test_a_step_from_a_quantised_count_baseline_persists_to_the_end():
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    baseline = [2.0, 2.0, 3.0, 2.0, 2.0, 2.0, 3.0, 2.0, 2.0, 2.0] * 15  # MAD 0
-    step = [700.0 + (i % 7) * 10 for i in range(30)]
+    rng = random.Random(7)
+    baseline = [2.0 if rng.random() < 0.7 else 3.0 for _ in range(164)]  # MAD 0
+    step = [float(round(700 * (1 + 0.1 * rng.gauss(0, 1)))) for _ in range(30)]  # errors jitter 10 % once failing
     values = baseline + step
     stamps = [start + timedelta(minutes=i) for i in range(len(values))]
     report = detect_anomalies(stamps, values)
