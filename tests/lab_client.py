@@ -10,6 +10,7 @@ subresource), and `node_up` is what fixes a dead kubelet on a real node: an SSM 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,7 +164,21 @@ def log_events(clients: LabClients, group_prefix: str, since: datetime, pattern:
         kwargs = {"logGroupName": group["logGroupName"], "startTime": int(since.timestamp() * 1000)}
         if pattern:
             kwargs["filterPattern"] = pattern
-        events.extend(clients.logs.filter_log_events(**kwargs)["events"])
+        for page in clients.logs.get_paginator("filter_log_events").paginate(**kwargs):  # a shared group spans pages
+            events.extend(page["events"])
+    return events
+
+
+def workload_log_events(clients: LabClients, cluster: str, namespace: str, workload: str, since: datetime,
+                        pattern: str | None = None) -> list[dict]:
+    """The workload's lines in Container Insights' application group, read as Fluent Bit wrote them:
+    each event's JSON record names its pod and namespace; `message` is the record's `log`."""
+    events = []
+    for event in log_events(clients, f"/aws/containerinsights/{cluster}/application", since, pattern):
+        record = json.loads(event["message"])
+        pod = record["kubernetes"]["pod_name"]
+        if record["kubernetes"]["namespace_name"] == namespace and (pod == workload or pod.startswith(f"{workload}-")):
+            events.append({**event, "message": record["log"].rstrip("\n"), "pod": pod})
     return events
 
 

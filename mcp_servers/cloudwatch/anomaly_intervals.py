@@ -134,6 +134,10 @@ def _extend_while_deviating(data: np.ndarray, runs: list[tuple[int, int]], min_g
     for start, end in runs:
         before = data[extended[-1][1] + 1 if extended else 0:start]
         median, mad = _median_mad(before)
+        if mad == 0 and before.size >= 10 and np.array_equal(before, np.round(before)):
+            # A count's resolution is one: a quantised baseline (2, 2, 3, 2, ...) has a MAD of 0, and a
+            # step away from it must persist as one from a noisy baseline does.
+            mad = 1.0
         if before.size >= 10 and mad > 0:
             far = np.abs(data - median) > PERSISTENCE_MADS * 1.4826 * mad
             quiet = 0

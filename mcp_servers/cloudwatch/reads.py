@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..common.aws import paginate, unsupported
+from .container_logs import WorkloadSelector, keep, read_line, stream_parts
 from .timewindow import Window, iso
 from .traces import segment_names, services_of
 
@@ -178,22 +179,58 @@ def list_log_groups(logs: Any, prefix: str | None, max_results: int) -> tuple[li
     return paginate(logs, "describe_log_groups", max_results, "logGroups", **kwargs)
 
 
+MAX_STREAMS_LISTED = 2000  # streams of a shared group looked at for a workload's, most recently written first
+STREAMS_PER_FILTER = 100  # FilterLogEvents takes at most 100 stream names
+
+
+def workload_streams(logs: Any, group: str, selector: WorkloadSelector) -> list[str] | None:
+    """The streams of `group` named after the selected workload's container log files; None when
+    no stream of the group is named after a container file (then every stream is read and the
+    records' own metadata decide)."""
+    streams, _ = paginate(logs, "describe_log_streams", MAX_STREAMS_LISTED, "logStreams", logGroupName=group,
+                          orderBy="LastEventTime", descending=True)
+    parsed = [(s["logStreamName"], stream_parts(s["logStreamName"])) for s in streams]
+    if not any(parts for _, parts in parsed):
+        return None
+    return [name for name, parts in parsed if parts and selector.matches(*parts)]
+
+
 def fetch_log_events(logs: Any, group: str, window: Window, pattern: str | None, limit: int,
-                     stream_prefix: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+                     stream_prefix: str | None = None,
+                     selector: WorkloadSelector = WorkloadSelector()) -> tuple[list[dict[str, Any]], bool]:
     """FilterLogEvents pages until `limit` events; returns (events oldest first, more_available).
-    A page may be empty while CloudWatch scans; the paginator follows the token on."""
+    A page may be empty while CloudWatch scans; the paginator follows the token on. With a
+    selector only the workload's streams are read and only its records kept; each event's
+    `message` is then the line itself, with the record's pod, namespace and container beside it."""
     kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_ms, "endTime": window.end_ms}
     if pattern:
         kwargs["filterPattern"] = pattern
     if stream_prefix:
         kwargs["logStreamNamePrefix"] = stream_prefix
-    events, _ = paginate(logs, "filter_log_events", limit + 1, "events", **kwargs)  # one extra says whether more exist
-    return events[:limit], len(events) > limit
+    streams = workload_streams(logs, group, selector) if selector and not stream_prefix else None
+    if streams is not None and not streams:
+        return [], False
+    batches = [streams[i:i + STREAMS_PER_FILTER] for i in range(0, len(streams), STREAMS_PER_FILTER)] if streams else [None]
+    events: list[dict[str, Any]] = []
+    more = False
+    for batch in batches:
+        found, _ = paginate(logs, "filter_log_events", limit + 1, "events",  # one extra says whether more exist
+                            **kwargs, **({"logStreamNames": batch} if batch else {}))
+        for event in found:
+            line = read_line(event.get("message", ""))
+            if keep(line, selector):
+                events.append({**event, "message": line.text, "pod": line.pod, "namespace": line.namespace,
+                               "container": line.container})
+        more = more or len(found) > limit
+    if len(batches) > 1:
+        events.sort(key=lambda e: e["timestamp"])
+    return events[:limit], more or len(events) > limit
 
 
-def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str | None,
-                    max_events: int) -> tuple[list[tuple[int, str]], int, bool]:
-    """(timestamp_ms, message) of every group in a window, at most `max_events` in all.
+def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str | None, max_events: int,
+                    selector: WorkloadSelector = WorkloadSelector()) -> tuple[list[tuple[int, str]], int, bool]:
+    """(timestamp_ms, line) of every group in a window, at most `max_events` in all (the `log`
+    of a shipper's JSON record, not the envelope).
 
     Events come oldest first, so a capped read covers the window only up to the last event read:
     the second value is that covered end, so rates are computed over what was actually read."""
@@ -202,7 +239,7 @@ def read_log_window(logs: Any, groups: list[str], window: Window, pattern: str |
     capped = False
     budget = max_events
     for group in groups:
-        found, more = fetch_log_events(logs, group, window, pattern, budget)
+        found, more = fetch_log_events(logs, group, window, pattern, budget, selector=selector)
         events += [(e["timestamp"], e.get("message", "")) for e in found]
         budget -= len(found)
         if more or budget <= 0:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.log_sources import is_application_group, workload_log_source
 from .ask import Ask, handles
 from .models import Answer
 
@@ -35,19 +36,25 @@ def log_groups_for(groups: list[dict], namespace: str | None, name: str) -> list
 
 async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s: int) -> tuple[list[str], str | None]:
     listed = await ask.call("cloudwatch", "describe_log_groups", {"max_results": 1000})
-    groups = log_groups_for((listed.data or {}).get("log_groups") or [], namespace, name)
-    if not groups:
-        return [], None
+    listed_groups = (listed.data or {}).get("log_groups") or []
+    groups = log_groups_for([g for g in listed_groups if not is_application_group(str(g.get("name")))], namespace, name)
+    selector: dict[str, Any] = {}
+    if not groups:  # no group of its own: its pods' lines in Container Insights' shared group
+        shared = workload_log_source([str(g.get("name")) for g in listed_groups], namespace, name)
+        if shared is None:
+            return [], None
+        groups, selector = shared.groups, shared.selector
     group = groups[0]
     lines: list[str] = []
     start = f"-{max(window_s // 2, 300)}s" if window_s <= 7200 else "-1h"
-    patterns = await ask.call("cloudwatch", "log_patterns", {"log_groups": [group], "start": start, "max_templates": 10})
+    patterns = await ask.call("cloudwatch", "log_patterns", {"log_groups": [group], "start": start, "max_templates": 10,
+                                                             **selector})
     for template in (patterns.data or {}).get("templates") or []:
         if template.get("change") in ("new", "surged") or template.get("severity") in ("error", "critical", "fatal"):
             lines.append(f"{template.get('change')} {template.get('severity')} template x{template.get('count')} "
                          f"(was {template.get('baseline_count')}): {str(template.get('template'))[:200]}")
     errors = await ask.call("cloudwatch", "filter_log_events",
-                            {"log_group": group, "start": f"-{min(window_s, 900)}s", "limit": 1000})
+                            {"log_group": group, "start": f"-{min(window_s, 900)}s", "limit": 1000, **selector})
     recent = [e for e in (errors.data or {}).get("events") or [] if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
     lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in recent]
     if errors.error is None and not recent:

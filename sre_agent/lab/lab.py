@@ -207,6 +207,8 @@ class Lab:
             for manifest in ordered:
                 self.store.create(copy.deepcopy(manifest))
             self.world.external_traffic = dict(loaded.cluster.traffic)
+            if self.feed is not None:
+                self.feed.log_shipping = loaded.cluster.log_shipping
         self.world.sync()
 
     def inject(self, scenario: str | LoadedScenario | None = None) -> None:

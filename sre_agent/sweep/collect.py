@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..contracts import ToolCallRecord, resource_id
+from ..graph.log_sources import is_application_group
 from ..graph.ports import ToolOutcome
 from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_series, metric_families, sibling_series
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
@@ -256,11 +257,18 @@ class Collector:
 
     async def _logs(self, ev: SweepEvidence) -> None:
         suspects = {w for w in ev.walks if kind_of(w) in WORKLOAD_KINDS} | set(ev.service_backing.values())
-        groups = [(g, w) for g in self.log_groups if (w := workload_for_log_group(g, ev.workloads)) in suspects]
+        groups: list[tuple[str, str, dict[str, str]]] = [
+            (g, w, {}) for g in self.log_groups if (w := workload_for_log_group(g, ev.workloads)) in suspects]
+        covered = {w for _, w, _ in groups}
+        shared = [g for g in self.log_groups if is_application_group(g)]
+        if shared:  # Container Insights: every suspect without a group of its own, read from the shared group
+            groups += [(shared[0], w, {"pod_prefix": w.rsplit("/", 1)[1], "namespace": namespace_of(w)})
+                       for w in sorted(suspects - covered)]
         groups = groups[:MAX_LOG_GROUPS]
-        results = await self.gather([self.call("cloudwatch", "log_patterns", {"log_groups": [g], "max_templates": 20})
-                                     for g, _ in groups])
-        for (_, workload), result in zip(groups, results, strict=True):
+        results = await self.gather([self.call("cloudwatch", "log_patterns",
+                                               {"log_groups": [g], "max_templates": 20, **selector})
+                                     for g, _, selector in groups])
+        for (_, workload, _), result in zip(groups, results, strict=True):
             templates = [t for t in (result or {}).get("templates") or [] if t.get("change") in ("new", "surged")]
             if templates:
                 ev.log_templates.setdefault(workload, []).extend(templates)

@@ -81,6 +81,8 @@ def _read_calls(clients: dict[str, SyncMcpClient]) -> dict[str, list[dict[str, A
     crashing, running = _pods(clients["kubernetes"])
     groups = [g["name"] for g in clients["cloudwatch"].call("describe_log_groups", {}).json()["log_groups"]]
     payments_groups = [g for g in groups if "payments" in g] or groups[:1]
+    # Container Insights' shared group holds every container: the payments pods' records are picked by their metadata.
+    payments_pods = {"namespace": "payments", "pod_prefix": "payments"}
     deploy = {"namespace": "payments", "name": "payments"}
     return {
         "get_resources": [{"kind": k, "namespace": "payments"} for k in ("pods", "Deployment", "ConfigMap", "Secret", "Event")],
@@ -106,9 +108,9 @@ def _read_calls(clients: dict[str, SyncMcpClient]) -> dict[str, list[dict[str, A
         "detect_anomalies": [{"namespace": "Application", "metric_name": "5xxCount",
                               "dimensions": {"Namespace": "payments", "Service": "payments"}}],
         "describe_log_groups": [{}],
-        "filter_log_events": [{"log_group": g, "limit": 500} for g in payments_groups],
+        "filter_log_events": [{"log_group": g, "limit": 500, **payments_pods} for g in payments_groups],
         "logs_insights_query": [{"log_groups": payments_groups, "query": "fields @timestamp, @message | limit 200"}],
-        "log_patterns": [{"log_groups": payments_groups}],
+        "log_patterns": [{"log_groups": payments_groups, **payments_pods}],
         "trace_summaries": [{}],
         "list_runbooks": [{}],
         "search_runbooks": [{"symptoms": "CrashLoopBackOff missing environment variable"}],
@@ -165,7 +167,9 @@ def test_with_allow_sensitive_data_the_canaries_come_back(lab):
         assert "cnry-props-pw-5Rt1" in config.text
         parameter = ssm.call("get_parameter", {"name": "/canary/payments/db_password"})
         assert parameter.json()["value"] == "cnry-ssm-pw-1Qq2"
-        logs = cloudwatch.call("filter_log_events", {"log_group": "/sre-lab/payments/payments", "pattern": "Authorization"})
+        logs = cloudwatch.call("filter_log_events", {"log_group": "/aws/containerinsights/sre-lab/application",
+                                                     "namespace": "payments", "pod_prefix": "payments",
+                                                     "pattern": "Authorization"})
         assert "cnry-bearer-Hq83kLm0Zx" in logs.text
         # Secret values are not sensitive data a flag unlocks: they are never returned (see README).
         secret = k8s.call("describe", {"kind": "Secret", "namespace": "payments", "name": "payments-provider"})

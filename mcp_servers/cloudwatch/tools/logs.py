@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field
 from ...common.redaction import redact_lines
 from ...common.registry import Row, ToolResult, Truncation, tool_decorator
 from .. import reads
+from ..container_logs import WorkloadSelector
 from ..log_patterns import GoneTemplate, mine_log_patterns
 from ..timewindow import iso, iso_ms
 from .context import CloudWatchTools, Limit, LogGroup, LogGroups, TimeArg, cut, window
@@ -41,6 +42,17 @@ class LogEvent(Row):
     stream: str | None
     time: str
     message: str = Field(description="untrusted text from the monitored system, cut to 2,000 characters")
+    pod: str | None = None
+    namespace: str | None = None
+    container: str | None = None
+
+
+# A workload's lines in a group shared by a cluster's containers (Container Insights' application
+# group): by the kubernetes metadata the log shipper put on each record.
+PodPrefix = Annotated[str | None, Field(max_length=253, description=(
+    "only this workload's pods: a pod name, or a workload name its pods' names extend"))]
+PodNamespace = Annotated[str | None, Field(max_length=63, description="only pods of this Kubernetes namespace")]
+ContainerName = Annotated[str | None, Field(max_length=63, description="only this container")]
 
 
 class LogEvents(ToolResult):
@@ -123,13 +135,18 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
         end: TimeArg = "now",
         limit: Limit = 100,
         stream_prefix: Annotated[str | None, Field(max_length=512, description="only streams starting with this")] = None,
+        pod_prefix: PodPrefix = None,
+        namespace: PodNamespace = None,
+        container: ContainerName = None,
     ) -> LogEvents:
         """Log events of one group matching a filter pattern in a window, oldest first (stream, time, message)."""
         span = window(start, end, MAX_LOG_SPAN)
-        events, more = ctx.backend(lambda: reads.fetch_log_events(logs, log_group, span, pattern, limit, stream_prefix),
-                                   f"filter_log_events {log_group!r}")
-        rows = [{"stream": e.get("logStreamName"), "time": iso_ms(e["timestamp"]), "message": cut(e.get("message", ""))}
-                for e in events]
+        selector = WorkloadSelector(pod_prefix, namespace, container)
+        events, more = ctx.backend(
+            lambda: reads.fetch_log_events(logs, log_group, span, pattern, limit, stream_prefix, selector),
+            f"filter_log_events {log_group!r}")
+        rows = [{"stream": e.get("logStreamName"), "time": iso_ms(e["timestamp"]), "message": cut(e.get("message", "")),
+                 **{k: e[k] for k in ("pod", "namespace", "container") if e.get(k)}} for e in events]
         result = LogEvents(log_group=log_group, pattern=pattern, window=span.describe(), count=len(rows), more=more,
                            events=rows)
         if more:
@@ -193,6 +210,9 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
         pattern: Annotated[str | None, Field(max_length=1024, description="CloudWatch filter pattern for both windows")] = None,
         max_events: Annotated[int, Field(ge=100, le=200_000, description="events read per window")] = 20_000,
         max_templates: Annotated[int, Field(ge=1, le=200)] = 30,
+        pod_prefix: PodPrefix = None,
+        namespace: PodNamespace = None,
+        container: ContainerName = None,
     ) -> LogPatterns:
         """Log templates (Drain3) of a window against a baseline window: each new, surged or steady.
         New or surged error templates come first -- usually where an incident's story starts."""
@@ -204,10 +224,12 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
             if baseline.end > span.start:
                 raise ToolError(f"log_patterns: the baseline window must end at or before the window's start "
                                 f"({iso(span.start)}); it ends {iso(baseline.end)}")
-        events, w_end, w_capped = ctx.backend(lambda: reads.read_log_window(logs, log_groups, span, pattern, max_events),
-                                              f"log_patterns window of {log_groups}", timeout_s=ctx.call_timeout * 2)
+        selector = WorkloadSelector(pod_prefix, namespace, container)
+        events, w_end, w_capped = ctx.backend(
+            lambda: reads.read_log_window(logs, log_groups, span, pattern, max_events, selector),
+            f"log_patterns window of {log_groups}", timeout_s=ctx.call_timeout * 2)
         base_events, b_end, b_capped = ctx.backend(
-            lambda: reads.read_log_window(logs, log_groups, baseline, pattern, max_events),
+            lambda: reads.read_log_window(logs, log_groups, baseline, pattern, max_events, selector),
             f"log_patterns baseline of {log_groups}", timeout_s=ctx.call_timeout * 2)
         # Lines are redacted before they are mined, not only the templates after: masking variable
         # fields (log_masking.py) cuts a secret's shape apart (`postgres://user:<ID>@host`), and the
@@ -230,7 +252,8 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
             notes.append(f"more than max_events={max_events} events in a window: rates use the span actually read "
                          "(see the window and baseline ends); narrow the window or add a pattern")
         if not events:
-            notes.append("no events in the window: check the group names with describe_log_groups")
+            notes.append("no events in the window: check the group names with describe_log_groups"
+                         + (" and the pod_prefix / namespace / container" if selector else ""))
         if notes:
             payload["notes"] = notes
         return LogPatterns.model_validate(payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ...graph.log_sources import workload_log_source
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 
@@ -16,14 +17,14 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, _, name = split_target(task.target)
     groups, ev = await calls("describe_log_groups", max_results=500)
     names = [g["name"] for g in (groups or {}).get("log_groups") or []]
-    # Group naming differs between clusters; a group that ends with namespace/workload (or the workload) is this app's.
-    ours = [g for g in names if g and (g.endswith(f"/{namespace}/{name}") or g.endswith(f"/{name}"))]
-    if not ours:
+    # A group per app (naming differs between clusters), else the workload's pods in Container Insights' shared group.
+    source = workload_log_source(names, namespace, name)
+    if source is None:
         return
     # A Job's lines can be hours old by the time someone asks why it failed; a service's story is recent.
     _, kind, _ = split_target(task.target)
-    report, ev2 = await calls("log_patterns", groups=ours[:3], start="-3h" if kind in ("Job", "CronJob") else "-30m",
-                              max_templates=20)
+    report, ev2 = await calls("log_patterns", groups=source.groups, start="-3h" if kind in ("Job", "CronJob") else "-30m",
+                              max_templates=20, **source.selector)
     for template in (report or {}).get("templates") or []:
         if template.get("change") not in ("new", "surged") or template.get("severity") not in ("error", "critical", "fatal", "warning"):
             continue

@@ -1,13 +1,16 @@
 """The lab's AWS feed: moto (server.py) fed by the world.
 
-Every simulated minute the feed samples the world into CloudWatch series in the Container Insights
-shape (per workload, node, service and cluster) plus application metrics (requests, 5xx, latency),
-ships the containers' log lines to CloudWatch Logs (one group per application, one stream per
-pod/container), and evaluates the lab's alarms the way CloudWatch would (N of the last periods
-breaching) -- moto stores alarms but never evaluates them. Alarms, topics and notifications go
-through boto3 over HTTP; the bulk history (datapoints, log lines) is written into the lab account's
-moto backends directly (moto_backend.py). Every reader goes through boto3 over HTTP and sees
-exactly what a real agent would."""
+Every simulated minute the feed samples the world into CloudWatch series the way the CloudWatch
+agent's Container Insights publishes them (namespace ContainerInsights; dimension sets [ClusterName],
+[ClusterName, Namespace], [ClusterName, Namespace, PodName] -- PodName is the workload's name --,
+[ClusterName, Namespace, Service] and [ClusterName, InstanceId, NodeName]), plus the applications'
+own metrics (requests, 5xx, latency) in namespace Application, as apps publish them through the
+embedded metric format: Container Insights has no request metrics. Counts are whole numbers and 5xx
+never exceed requests. It ships the containers' log lines to CloudWatch Logs (log_shipping.py), and
+evaluates the lab's alarms the way CloudWatch would (N of the last periods breaching) -- moto stores
+alarms but never evaluates them. Alarms, topics and notifications go through boto3 over HTTP; the
+bulk history (datapoints, log lines) is written into the lab account's moto backends directly
+(moto_backend.py). Every reader goes through boto3 over HTTP and sees exactly what a real agent would."""
 
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..kube.quantity import cpu_millicores, memory_mib
 from ..world import noise
 from ..world.controllers.common import workload_name
+from .log_shipping import DEFAULT_SHIPPING, LogShipping, ShippedEvent, ship
 from .moto_backend import LabAccount, MotoBackends
 from .server import client
 
@@ -75,6 +80,22 @@ def _dimensions(dims: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(dims.items()))
 
 
+def instance_id(node: dict) -> str:
+    """The EC2 instance behind a node: the last part of its providerID (aws:///us-east-1a/i-0abc...),
+    else one derived from its name (a node registered without a cloud provider)."""
+    provider = (node.get("spec") or {}).get("providerID") or ""
+    tail = provider.rsplit("/", 1)[-1]
+    return tail if tail.startswith("i-") else f"i-0{noise.key(node['metadata']['name']) % 16**16:016x}"
+
+
+def split_errors(requests: float, error_rate: float, jitter: float) -> tuple[int, int]:
+    """(requests, 5xx) as the whole numbers a counter reports: 5xx is the jittered share of the
+    requests, rounded, never more than the requests themselves."""
+    total = max(0, round(requests))
+    errors = max(0, round(total * min(1.0, error_rate) * (1 + jitter)))
+    return total, min(total, errors)
+
+
 class AwsFeed:
     """Samples the world each simulated minute and ships metrics, logs and alarm states to moto."""
 
@@ -95,6 +116,7 @@ class AwsFeed:
         self.last_fired: dict[str, AlarmTransition] = {}  # per alarm, its last OK -> ALARM transition (its page)
         self.topic_arn: str | None = None
         self.last_sample: datetime | None = None
+        self.log_shipping: tuple[LogShipping, ...] = DEFAULT_SHIPPING
 
     # --- setup ----------------------------------------------------------------------------
     def create_topic(self) -> str:
@@ -114,17 +136,21 @@ class AwsFeed:
         )
 
     # --- sampling -------------------------------------------------------------------------
+    def _noise(self, key: SeriesKey, jitter: float) -> float:
+        """The relative noise real measurements have, `jitter` wide (deterministic per series and
+        minute, so a scenario replays identically)."""
+        seed = self._noise_keys.get(key)
+        if seed is None:
+            seed = self._noise_keys[key] = noise.key(key)
+        return jitter * noise.gaussians_at(seed, self._minute_index)[0]
+
     def _put(self, namespace: str, name: str, dims: tuple[tuple[str, str], ...], value: float,
              at: datetime, unit: str, jitter: float = 0.0) -> None:
-        """One datapoint; `jitter` is the relative noise real measurements have (deterministic per
-        series and minute, so a scenario replays identically)."""
+        """One datapoint, with `jitter` relative noise; a Count is a whole number."""
         key: SeriesKey = (namespace, name, dims)
         if jitter:
-            seed = self._noise_keys.get(key)
-            if seed is None:
-                seed = self._noise_keys[key] = noise.key(key)
-            value = max(0.0, value * (1 + jitter * noise.gaussians_at(seed, self._minute_index)[0]))
-        value = round(value, 4)
+            value = max(0.0, value * (1 + self._noise(key, jitter)))
+        value = float(round(value)) if unit == "Count" else round(value, 4)
         self.series[key].append((at, value))
         self._pending_metrics.append((key, at, value, unit))
 
@@ -135,8 +161,6 @@ class AwsFeed:
         cluster = {"ClusterName": world.cluster_name}
         nodes = world.list("Node")
         node_alloc = {}
-        from ..kube.quantity import cpu_millicores, memory_mib
-
         for node in nodes:
             name = node["metadata"]["name"]
             allocatable = (node.get("status") or {}).get("allocatable") or {}
@@ -146,24 +170,38 @@ class AwsFeed:
         for pod in world.pods_in(None):
             if pod["status"].get("phase") == "Running" and pod["spec"].get("nodeName"):
                 pods_per_node[pod["spec"]["nodeName"]] += 1
+        ready_usage: list[tuple[float, float]] = []
         for node in nodes:
             name = node["metadata"]["name"]
-            dims = _dimensions({**cluster, "NodeName": name})
+            dims = _dimensions({**cluster, "InstanceId": instance_id(node), "NodeName": name})
             ready = name not in world.node_faults
             failed_nodes += 0 if ready else 1
             self._put(CI_NAMESPACE, "node_status_condition_ready", dims, 1.0 if ready else 0.0, at, "Count")
             if ready:
                 cpu, mem = model.node_usage.get(name, (0.15, 600.0))
                 cores, mib = node_alloc[name]
-                self._put(CI_NAMESPACE, "node_cpu_utilization", dims, 100 * cpu / max(cores, 0.001), at, "Percent", 0.03)
-                self._put(CI_NAMESPACE, "node_memory_utilization", dims, 100 * mem / max(mib, 1), at, "Percent", 0.01)
+                ready_usage.append((100 * cpu / max(cores, 0.001), 100 * mem / max(mib, 1)))
+                self._put(CI_NAMESPACE, "node_cpu_utilization", dims, ready_usage[-1][0], at, "Percent", 0.03)
+                self._put(CI_NAMESPACE, "node_memory_utilization", dims, ready_usage[-1][1], at, "Percent", 0.01)
                 self._put(CI_NAMESPACE, "node_number_of_running_pods", dims, pods_per_node.get(name, 0), at, "Count")
-        self._put(CI_NAMESPACE, "cluster_failed_node_count", _dimensions(cluster), failed_nodes, at, "Count")
-        self._put(CI_NAMESPACE, "cluster_node_count", _dimensions(cluster), len(nodes), at, "Count")
+        cluster_dims = _dimensions(cluster)
+        self._put(CI_NAMESPACE, "cluster_failed_node_count", cluster_dims, failed_nodes, at, "Count")
+        self._put(CI_NAMESPACE, "cluster_node_count", cluster_dims, len(nodes), at, "Count")
+        if ready_usage:  # the [ClusterName] roll-up of the node series
+            self._put(CI_NAMESPACE, "node_cpu_utilization", cluster_dims, sum(u[0] for u in ready_usage) / len(ready_usage),
+                      at, "Percent")
+            self._put(CI_NAMESPACE, "node_memory_utilization", cluster_dims,
+                      sum(u[1] for u in ready_usage) / len(ready_usage), at, "Percent")
         # Per workload (Container Insights' PodName dimension is the workload name).
         workloads: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for pod in world.pods_in(None):
             workloads[(pod["metadata"]["namespace"], workload_name(pod))].append(pod)
+        running_by_namespace: dict[str, int] = defaultdict(int)
+        for (namespace, _), pods in workloads.items():
+            running_by_namespace[namespace] += sum(1 for p in pods if p["status"].get("phase") == "Running")
+        for namespace, running in running_by_namespace.items():
+            self._put(CI_NAMESPACE, "namespace_number_of_running_pods", _dimensions({**cluster, "Namespace": namespace}),
+                      running, at, "Count")
         for (namespace, workload), pods in workloads.items():
             dims = _dimensions({**cluster, "Namespace": namespace, "PodName": workload})
             usages = [model.pod_usage.get(p["metadata"]["uid"]) for p in pods]
@@ -213,8 +251,10 @@ class AwsFeed:
             # With no ready pods an internal service's own instrumentation goes silent, but requests
             # from outside still reach its load balancer, which answers each one with a 503.
             requests = stats.rps * 60 if stats.ready_pods or key in world.external_traffic else 0.0
-            self._put(APP_NAMESPACE, "RequestCount", dims, requests, at, "Count", 0.05)
-            self._put(APP_NAMESPACE, "5xxCount", dims, requests * stats.error_rate, at, "Count", 0.1)
+            requests *= 1 + self._noise((APP_NAMESPACE, "RequestCount", dims), 0.05)
+            total, errors = split_errors(requests, stats.error_rate, self._noise((APP_NAMESPACE, "5xxCount", dims), 0.1))
+            self._put(APP_NAMESPACE, "RequestCount", dims, total, at, "Count")
+            self._put(APP_NAMESPACE, "5xxCount", dims, errors, at, "Count")
             if stats.ready_pods:
                 self._put(APP_NAMESPACE, "LatencyP50", dims, stats.latency_p50_ms, at, "Milliseconds", 0.05)
                 self._put(APP_NAMESPACE, "LatencyP99", dims, stats.latency_p99_ms, at, "Milliseconds", 0.08)
@@ -258,21 +298,16 @@ class AwsFeed:
                 self._alarm_transitions.append(AlarmTransition(name, state, reason, json.dumps(data), at))
 
     # --- shipping -------------------------------------------------------------------------
-    def collect_logs(self) -> list[tuple[str, str, int, str]]:
-        """(group, stream, epoch ms, line) for everything containers wrote since the last flush,
-        including pods deleted meanwhile."""
-        lines = [(group, stream, int(at.timestamp() * 1000), text) for group, stream, at, text in self.world.retired_log_lines]
-        self.world.retired_log_lines.clear()
-        for runtime in self.world.runtimes.values():
-            for rt in (*runtime.init_containers, *runtime.containers):
-                if not rt.outbox:
-                    continue
-                stream = f"{runtime.pod_name}/{rt.name}"
-                lines.extend((runtime.log_group, stream, int(at.timestamp() * 1000), text) for at, text in rt.outbox)
-                rt.outbox.clear()
-        return lines
+    def collect_logs(self) -> list[ShippedEvent]:
+        """(group, stream, epoch ms, message) for everything containers wrote since the last flush,
+        including pods deleted meanwhile, in the cluster's shipping layouts."""
+        lines, self.world.retired_log_lines = self.world.retired_log_lines, []
+        # A snapshot: the API server's threads may start or retire pods while the tick ships logs.
+        for runtime in list(self.world.runtimes.values()):
+            lines.extend(runtime.take_outbox())
+        return ship(lines, self.world.cluster_name, self.log_shipping)
 
-    def flush(self, log_lines: list[tuple[str, str, int, str]] | None = None) -> None:
+    def flush(self, log_lines: list[ShippedEvent] | None = None) -> None:
         """Ship pending metrics, logs and alarm state changes to moto."""
         pending, self._pending_metrics = self._pending_metrics, []
         self.backends.put_datapoints(pending)

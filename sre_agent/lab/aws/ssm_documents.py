@@ -32,5 +32,5 @@ def create_aws_managed_documents(ssm) -> None:
         try:
             ssm.create_document(Name=name, Content=json.dumps(content), DocumentType=doc_type, DocumentFormat="JSON")
         except ssm.exceptions.DocumentAlreadyExists:
-            # botocore retries a call whose answer timed out on a busy machine; the first attempt created it
-            continue
+            # On a loaded machine botocore's retry of a timed-out call finds the first attempt's document.
+            pass

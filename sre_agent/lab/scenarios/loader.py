@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..aws.log_shipping import DEFAULT_SHIPPING
 from ..world.images import ImageCatalog
 from .schema import Cluster, LoadedScenario, NodeSpec, ResolvedCluster, Scenario, ScenarioError
 from .validation import check_references, resource_key
@@ -58,6 +59,7 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
     nodes: list[NodeSpec] = []
     manifests: dict[tuple, dict] = {}
     traffic: dict[str, float] = {}
+    shipping = scenario.cluster.log_shipping
     if scenario.cluster.world:
         path = next((d / f"{scenario.cluster.world}.yaml" for d in worlds_dirs if (d / f"{scenario.cluster.world}.yaml").exists()), None)
         if path is None:
@@ -70,13 +72,15 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
         nodes = [*base.nodes, *(n for group in base.node_groups for n in group.nodes())]
         manifests = {resource_key(m): m for m in base.manifests}
         traffic = dict(base.traffic)
+        shipping = shipping or base.log_shipping
     by_name = {n.name: n for n in nodes}
     for node in [*scenario.cluster.nodes, *(n for group in scenario.cluster.node_groups for n in group.nodes())]:
         by_name[node.name] = node
     for manifest in scenario.cluster.manifests:
         manifests[resource_key(manifest)] = manifest
     traffic.update(scenario.cluster.traffic)
-    return ResolvedCluster(nodes=list(by_name.values()), manifests=list(manifests.values()), traffic=traffic)
+    return ResolvedCluster(nodes=list(by_name.values()), manifests=list(manifests.values()), traffic=traffic,
+                           log_shipping=tuple(dict.fromkeys(shipping)) if shipping else DEFAULT_SHIPPING)
 
 
 def load_scenario_file(path: Path, catalog: ImageCatalog, worlds_dirs: list[Path] | None = None) -> LoadedScenario:

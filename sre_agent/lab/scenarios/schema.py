@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...contracts import RootCauseCategory, parse_resource_id
+from ..aws.log_shipping import DEFAULT_SHIPPING, LogShipping
 from ..world.images import ImageBehaviour
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
@@ -140,6 +141,9 @@ class Cluster(BaseModel):
     node_groups: list[NodeGroup] = Field(default_factory=list, description="groups of alike nodes, after `nodes`")
     manifests: list[dict[str, Any]] = Field(default_factory=list)
     traffic: dict[str, float] = Field(default_factory=dict, description="namespace/service -> requests per second")
+    log_shipping: list[LogShipping] | None = Field(None, min_length=1, description=(
+        "where container logs go: container_insights (Fluent Bit JSON in /aws/containerinsights/<cluster>/application, "
+        "the default), per_app (plain text in /<cluster>/<namespace>/<workload>), or both"))
 
 
 class MetricRef(BaseModel):
@@ -213,6 +217,7 @@ class ResolvedCluster(BaseModel):
     nodes: list[NodeSpec]
     manifests: list[dict[str, Any]]
     traffic: dict[str, float]
+    log_shipping: tuple[LogShipping, ...] = DEFAULT_SHIPPING
 
 
 class LoadedScenario(BaseModel):

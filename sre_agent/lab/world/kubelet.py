@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .clock import rfc3339
 from .container_plan import ContainerPlan, app_name
@@ -62,17 +63,51 @@ def format_backoff(seconds: float) -> str:
     return f"{minutes}m{secs}s"
 
 
+@dataclass(frozen=True)
+class LogOrigin:
+    """Which pod a container's lines come from, as a log shipper (Fluent Bit's kubernetes filter)
+    tags them: the AWS feed decides from this which group, stream and envelope they ship in."""
+
+    namespace: str = ""
+    pod_name: str = ""
+    pod_uid: str = ""
+    workload: str = ""
+    node: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+class ContainerLine(NamedTuple):
+    """One line a container wrote, with what a log shipper knows about where it came from."""
+
+    origin: LogOrigin
+    container: str
+    image: str
+    at: datetime
+    text: str
+
+
 @dataclass
 class PodRuntime:
-    """The kubelet's view of one pod: its containers' state machines and where its logs go."""
+    """The kubelet's view of one pod: its containers' state machines and where its logs come from."""
 
     uid: str
     containers: list[ContainerRuntime] = field(default_factory=list)
     init_containers: list[ContainerRuntime] = field(default_factory=list)  # run in order before `containers`
     ip: str | None = None
     started_at: datetime | None = None
-    log_group: str = ""  # where a log shipper sends this pod's lines: one group per workload
-    pod_name: str = ""
+    origin: LogOrigin = field(default_factory=LogOrigin)
+
+    @property
+    def pod_name(self) -> str:
+        return self.origin.pod_name
+
+    def take_outbox(self) -> list[ContainerLine]:
+        """Every line its containers wrote since the last call (the shipper's read position moves on)."""
+        lines = []
+        for rt in (*self.init_containers, *self.containers):
+            lines.extend(ContainerLine(self.origin, rt.name, rt.image_ref, at, text) for at, text in rt.outbox)
+            rt.outbox.clear()
+        return lines
     status_signature: tuple | None = None  # what the stored status was derived from
 
 

@@ -19,10 +19,8 @@ from .container_plan import ConfigSource, plan_container
 from .controllers.common import is_terminating, workload_name
 from .events import EventRecorder
 from .images import ImageCatalog
-from .kubelet import ContainerDriver, ContainerRuntime, PodRuntime, init_succeeded
+from .kubelet import ContainerDriver, ContainerRuntime, LogOrigin, PodRuntime, init_succeeded
 from .pod_status import derive_pod_status
-
-LOG_GROUP_PREFIX = "/sre-lab"
 
 
 class KubeletContext(Protocol):
@@ -74,8 +72,9 @@ class Kubelets:
         inits = pod["spec"].get("initContainers") or []
         return PodRuntime(
             uid=pod["metadata"]["uid"], ip=self._pod_ip(node), started_at=scheduled_at,
-            log_group=f"{LOG_GROUP_PREFIX}/{pod['metadata']['namespace']}/{workload_name(pod)}",
-            pod_name=pod["metadata"]["name"],
+            origin=LogOrigin(namespace=pod["metadata"]["namespace"], pod_name=pod["metadata"]["name"],
+                             pod_uid=pod["metadata"]["uid"], workload=workload_name(pod), node=node["metadata"]["name"],
+                             labels=tuple(sorted((pod["metadata"].get("labels") or {}).items()))),
             init_containers=[ContainerRuntime(name=c["name"], image_ref=c.get("image", ""),
                                               next_attempt_at=scheduled_at if i == 0 else None,
                                               reason="PodInitializing" if i else "ContainerCreating")

@@ -31,8 +31,8 @@ from .controllers.replicaset import reconcile_replicaset, sync_replicaset_status
 from .controllers.statefulset import reconcile_statefulset, sync_statefulset_status
 from .events import EventRecorder
 from .images import ImageCatalog
-from .kubelet import ContainerRuntime, PodRuntime
-from .kubelets import LOG_GROUP_PREFIX, Kubelets  # noqa: F401  (LOG_GROUP_PREFIX: where tests read pod logs)
+from .kubelet import ContainerLine, ContainerRuntime, PodRuntime
+from .kubelets import Kubelets
 from .printed_lines import RepeatedLine, print_due, print_line
 from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
@@ -57,7 +57,7 @@ class World:
         self.kubelets = Kubelets(self)
         self.traffic_model = TrafficModel(self)
         self.runtimes: dict[str, PodRuntime] = {}
-        self.retired_log_lines: list[tuple[str, str, datetime, str]] = []  # (group, stream, at, line) of gone pods
+        self.retired_log_lines: list[ContainerLine] = []  # of gone pods, not shipped yet
         self.repeated_lines: list[RepeatedLine] = []  # what a scenario's `log` steps print again and again
         self.node_faults: dict[str, datetime] = {}
         self.external_traffic: dict[str, float] = {}  # "namespace/service" -> requests per second
@@ -368,7 +368,4 @@ class World:
         runtime = self.runtimes.pop(uid, None)
         if runtime is None:
             return
-        for rt in (*runtime.init_containers, *runtime.containers):
-            stream = f"{runtime.pod_name}/{rt.name}"
-            self.retired_log_lines.extend((runtime.log_group, stream, at, text) for at, text in rt.outbox)
-            rt.outbox.clear()
+        self.retired_log_lines.extend(runtime.take_outbox())

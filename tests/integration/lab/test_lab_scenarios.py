@@ -25,13 +25,13 @@ from lab_client import (
     apply_remediation,
     clients_for,
     events_about,
-    log_events,
     metric_series,
     pod_is_ready,
     pods_of,
     rollout_undo,
     services_without_endpoints,
     unhealthy_pods,
+    workload_log_events,
 )
 from typer.testing import CliRunner
 
@@ -41,7 +41,6 @@ from sre_agent.lab.aws.feed import CI_NAMESPACE
 from sre_agent.lab.scenarios.loader import SCENARIO_DIR, load_scenario_file, load_scenarios
 from sre_agent.lab.scenarios.schema import SCHEMA_PATH, LoadedScenario, ScenarioError, scenario_json_schema
 from sre_agent.lab.world.images import load_catalog
-from sre_agent.lab.world.world import LOG_GROUP_PREFIX
 
 SCENARIO_IDS = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
 
@@ -77,7 +76,7 @@ class View:
 
     def workload_logs(self, since, pattern=None) -> list[dict]:
         namespace, _, name = self.resource
-        return log_events(self.clients, f"{LOG_GROUP_PREFIX}/{namespace}/{name}", since, pattern)
+        return workload_log_events(self.clients, self.lab.cluster_name, namespace, name, since, pattern)
 
     def series(self, namespace: str, name: str, dimensions: dict, stat: str = "Maximum", period: int = 60,
                minutes: int = 180) -> list[tuple]:
@@ -298,7 +297,7 @@ def check_alarm_and_onset(view: View) -> None:
     namespace, service = spec.metric.dimensions.get("Namespace"), spec.metric.dimensions.get("Service")
     if spec.metric.name == "5xxCount" and service and view.resource[2] != service:
         # A healthy service failing because of something else says why in its own logs.
-        errors = log_events(view.clients, f"{LOG_GROUP_PREFIX}/{namespace}/{service}", view.onset, "ERROR")
+        errors = workload_log_events(view.clients, view.lab.cluster_name, namespace, service, view.onset, "ERROR")
         assert errors, f"{service} answers 5xx but its logs show no errors since the onset"
 
 
@@ -481,8 +480,9 @@ def test_a_log_step_is_printed_by_every_pod_of_the_workload_in_time_order(tmp_pa
         assert stamps == sorted(stamps), "lines before the printed one were written first, none after it is older"
         printed = next(stamp for stamp, message in entries if message == line)
         assert any(stamp > printed for stamp in stamps), "the request log goes on after it"
-    shipped = log_events(clients, LOG_GROUP_PREFIX, lab.clock.now() - timedelta(minutes=10), '"coupon rejected"')
-    assert sorted(e["logStreamName"].split("/")[0] for e in shipped) == sorted(p["metadata"]["name"] for p in pods)
+    shipped = workload_log_events(clients, lab.cluster_name, "shop", "frontend", lab.clock.now() - timedelta(minutes=10),
+                                  '"coupon rejected"')
+    assert sorted(e["pod"] for e in shipped) == sorted(p["metadata"]["name"] for p in pods)
 
 
 def test_a_repeated_log_step_goes_on_printing_in_the_pods_of_the_moment(tmp_path, lab_factory):

@@ -1,6 +1,8 @@
 """The CloudWatch MCP server, driven through real MCP client sessions (stdio and HTTP) against the
 lab's moto holding the bad-image scenario: catalog's image tag does not exist, so the storefront
-(frontend) fails most requests from the fault's onset on; payments' ledger is a bystander."""
+(frontend) fails most requests from the fault's onset on; payments' ledger is a bystander. The
+scenario's cluster ships its logs both ways real clusters do: Container Insights' Fluent Bit JSON
+records in one application group, and plain lines in a group per app."""
 
 from __future__ import annotations
 
@@ -13,15 +15,19 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+import yaml
 from mcp_harness import HttpServerProcess, raw_initialize, stdio_client_for
 
 from sre_agent.lab.lab import Lab
+from sre_agent.lab.scenarios.loader import SCENARIO_DIR
 
 MODULE = "mcp_servers.cloudwatch"
 TOKEN = "cw-test-token-0123456789"
 FRONTEND = {"ClusterName": "sre-lab", "Namespace": "shop", "Service": "frontend"}
 LEDGER = {"ClusterName": "sre-lab", "Namespace": "payments", "Service": "ledger"}
-FRONTEND_LOGS = "/sre-lab/shop/frontend"
+FRONTEND_LOGS = "/aws/containerinsights/sre-lab/application"
+FRONTEND_PODS = {"namespace": "shop", "pod_prefix": "frontend"}
+FRONTEND_APP_GROUP = "/sre-lab/shop/frontend"  # the per-app plain-text layout
 
 
 def _parse(ts: str) -> datetime:
@@ -29,10 +35,14 @@ def _parse(ts: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def world():
+def world(tmp_path_factory):
     """The lab, a stdio session and an HTTP server. Both servers start (an interpreter each) while
     the lab replays its three hours of history: they need only its endpoint until the first call."""
-    lab = Lab().start()
+    scenarios = tmp_path_factory.mktemp("scenarios")
+    body = yaml.safe_load((SCENARIO_DIR / "bad-image.yaml").read_text())
+    body["cluster"]["log_shipping"] = ["container_insights", "per_app"]
+    (scenarios / "bad-image.yaml").write_text(yaml.safe_dump(body))
+    lab = Lab(scenario_dirs=[scenarios]).start()
     env = lab.env()
     with ThreadPoolExecutor(2) as pool:
         stdio = pool.submit(stdio_client_for, MODULE, [], env)
@@ -178,7 +188,8 @@ def test_detect_anomalies_finds_the_onset_and_a_bystander_stays_quiet(mcp, onset
 
 def test_log_patterns_flag_the_faults_error_template(mcp, onset):
     minutes = int((datetime.now(UTC) - onset).total_seconds() // 60) + 1
-    report = call_ok(mcp, "log_patterns", {"log_groups": [FRONTEND_LOGS], "start": f"-{minutes}m", "max_templates": 10})
+    report = call_ok(mcp, "log_patterns", {"log_groups": [FRONTEND_LOGS], "start": f"-{minutes}m", "max_templates": 10,
+                                           **FRONTEND_PODS})
     top = report["templates"][0]
     assert top["severity"] == "error" and top["change"] in ("new", "surged")
     assert "catalog" in " ".join(top["samples"])
@@ -187,15 +198,73 @@ def test_log_patterns_flag_the_faults_error_template(mcp, onset):
     assert steady and all(t["change"] != "new" for t in steady), "healthy chatter is not new"
 
 
+def test_log_patterns_read_the_plain_per_app_group_the_same_way(mcp, onset):
+    minutes = int((datetime.now(UTC) - onset).total_seconds() // 60) + 1
+    report = call_ok(mcp, "log_patterns", {"log_groups": [FRONTEND_APP_GROUP], "start": f"-{minutes}m", "max_templates": 10})
+    top = report["templates"][0]
+    assert top["severity"] == "error" and top["change"] in ("new", "surged")
+    assert "catalog" in " ".join(top["samples"])
+
+
+def test_the_miner_mines_the_log_field_not_the_json_envelope(mcp):
+    report = call_ok(mcp, "log_patterns", {"log_groups": [FRONTEND_LOGS], "start": "-20m", **FRONTEND_PODS})
+    texts = [t["template"] for t in report["templates"]] + [s for t in report["templates"] for s in t["samples"]]
+    assert texts and not any("kubernetes" in text or "namespace_name" in text or text.startswith("{") for text in texts)
+
+
 def test_filter_log_events_with_a_pattern(mcp):
-    data = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "pattern": "ERROR", "start": "-20m", "limit": 5})
+    data = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "pattern": "ERROR", "start": "-20m", "limit": 5,
+                                              **FRONTEND_PODS})
     assert data["count"] == 5 and data["more"] is True
     now = datetime.now(UTC)
     for event in data["events"]:
-        assert "ERROR" in event["message"] and event["stream"].endswith("/frontend")
+        assert "ERROR" in event["message"] and not event["message"].startswith("{")
+        assert event["pod"].startswith("frontend-") and event["namespace"] == "shop" and event["container"] == "frontend"
+        assert "_shop_frontend-" in event["stream"]
         assert now - timedelta(minutes=21) <= _parse(event["time"]) <= now
-    groups = call_ok(mcp, "describe_log_groups", {"prefix": "/sre-lab/shop/"})["log_groups"]
-    assert FRONTEND_LOGS in {g["name"] for g in groups}
+    groups = {g["name"] for g in call_ok(mcp, "describe_log_groups", {"prefix": "/aws/containerinsights/"})["log_groups"]}
+    assert groups == {FRONTEND_LOGS}
+
+
+def test_a_workloads_lines_in_the_shared_group_are_only_its_own(mcp):
+    """catalog's pods cannot start; frontend and its neighbours write: the selector keeps one workload's."""
+    frontend = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "start": "-30m", "limit": 200, **FRONTEND_PODS})
+    everyone = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "start": "-30m", "limit": 200})
+    assert frontend["count"] > 0 and {e["pod"].rsplit("-", 2)[0] for e in frontend["events"]} == {"frontend"}
+    assert any(e["pod"].rsplit("-", 2)[0] != "frontend" for e in everyone["events"]), "the group is shared"
+    nobody = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_LOGS, "start": "-30m", "namespace": "shop",
+                                                "pod_prefix": "front"})
+    assert nobody["count"] == 0, "a prefix that is not the workload's whole name matches no pod"
+
+
+def test_filter_log_events_reads_the_plain_per_app_group(mcp):
+    data = call_ok(mcp, "filter_log_events", {"log_group": FRONTEND_APP_GROUP, "pattern": "ERROR", "start": "-20m",
+                                              "limit": 5})
+    assert data["count"] == 5
+    for event in data["events"]:
+        assert "ERROR" in event["message"] and event["stream"].endswith("/frontend") and "pod" not in event
+
+
+def test_node_metrics_carry_instance_id_and_are_found_by_node_name(mcp):
+    nodes = call_ok(mcp, "list_metrics", {"namespace": "ContainerInsights", "metric_name": "node_cpu_utilization"})
+    per_node = [m["dimensions"] for m in nodes["metrics"] if "NodeName" in m["dimensions"]]
+    assert per_node and all(set(d) == {"ClusterName", "InstanceId", "NodeName"} and d["InstanceId"].startswith("i-")
+                            for d in per_node)
+    assert {"ClusterName": "sre-lab"} in [m["dimensions"] for m in nodes["metrics"]]
+    node = per_node[0]["NodeName"]
+    found = call_ok(mcp, "list_metrics", {"namespace": "ContainerInsights", "dimensions": {"NodeName": node}})
+    assert {"node_cpu_utilization", "node_memory_utilization"} <= {m["metric"] for m in found["metrics"]}
+    data = call_ok(mcp, "get_metric_data", {"namespace": "ContainerInsights", "metric_name": "node_memory_utilization",
+                                            "dimensions": per_node[0], "start": "-30m"})
+    assert data["series"]["Average"]["values"]
+
+
+def test_a_workloads_container_insights_metrics_by_the_real_dimensions(mcp):
+    found = call_ok(mcp, "list_metrics", {"namespace": "ContainerInsights", "dimensions": {"Namespace": "shop",
+                                                                                           "PodName": "frontend"}})
+    assert {"pod_cpu_utilization", "pod_memory_utilization", "pod_number_of_container_restarts"} <= \
+        {m["metric"] for m in found["metrics"]}
+    assert all(set(m["dimensions"]) == {"ClusterName", "Namespace", "PodName"} for m in found["metrics"])
 
 
 def test_logs_insights_query_returns_rows(mcp):
@@ -281,7 +350,7 @@ def test_runbook_argument_spellings_are_accepted(mcp):
     data = call_ok(mcp, "get_metric_data", {"namespace": "Application", "metric_name": "5xxCount", "dimensions": FRONTEND,
                                             "stat": "Maximum", "period_s": 300, "start": "-1h"})
     assert data["period"] == 300 and list(data["series"]) == ["Maximum"]
-    assert call_ok(mcp, "log_patterns", {"log_group": FRONTEND_LOGS, "start": "-10m"})["log_groups"] == [FRONTEND_LOGS]
+    assert call_ok(mcp, "log_patterns", {"log_group": FRONTEND_APP_GROUP, "start": "-10m"})["log_groups"] == [FRONTEND_APP_GROUP]
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
