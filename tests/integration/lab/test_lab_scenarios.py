@@ -185,6 +185,20 @@ def check_service_selector_mismatch(view: View) -> None:
     assert view.pods() == [], "the Service's selector matches no pod"
 
 
+def check_service_port_mismatch(view: View) -> None:
+    """The pods serve (Running, Ready) but the Service does not reach them: either no endpoints (a named
+    targetPort none declares) or endpoints on a port none of their containers declares."""
+    namespace, _, name = view.resource
+    pods = view.pods()
+    assert pods and all(pod_is_ready(p) for p in pods), "the selected pods are Ready"
+    declared = {(port.get("name"), port["containerPort"]) for p in pods for c in p["spec"]["containers"]
+                for port in c.get("ports") or []}
+    endpoints = view.clients.as_dict(view.clients.core.read_namespaced_endpoints(name, namespace))
+    ports = {port["port"] for subset in endpoints.get("subsets") or [] if subset.get("addresses")
+             for port in subset.get("ports") or []}
+    assert not ports or not ports & {number for _, number in declared}, (ports, declared)
+
+
 def check_dependency_failure(view: View) -> None:
     namespace, kind, name = view.resource
     status = view.clients.as_dict(view.clients.call("read", kind, namespace, name=name))["status"]
@@ -254,6 +268,7 @@ SYMPTOMS = {
     C.UNSCHEDULABLE: check_unschedulable,
     C.PROBE_MISCONFIG: check_probe_misconfig,
     C.SERVICE_SELECTOR_MISMATCH: check_service_selector_mismatch,
+    C.SERVICE_PORT_MISMATCH: check_service_port_mismatch,
     C.DEPENDENCY_FAILURE: check_dependency_failure,
     C.BAD_DEPLOY_REGRESSION: check_bad_deploy_regression,
     C.NODE_FAILURE: check_node_failure,
