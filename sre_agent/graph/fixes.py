@@ -170,23 +170,56 @@ def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
                         evidence=_evidence(mismatch))]
 
 
+# The scheduler's verdict per node group: "0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had
+# untolerated taint {dedicated: stateful}, ..." -- how many nodes each reason rules out.
+SCHEDULER_VERDICT = re.compile(r"nodes are available: (.*?)(?:\. preemption:|\.?$)")
+SCHEDULER_REASON = re.compile(r"(\d+) (?:node\(s\) )?([^,]+)")
+INSUFFICIENT = re.compile(r"Insufficient (\S+)")
+
+
+def blockers(message: str) -> list[tuple[int, str]]:
+    """The reasons the scheduler gave, most nodes first."""
+    verdict = SCHEDULER_VERDICT.search(message)
+    reasons = [(int(n), reason.strip()) for n, reason in SCHEDULER_REASON.findall(verdict.group(1))] if verdict else []
+    return sorted(reasons, key=lambda r: -r[0])
+
+
 def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
+    """Fix what rules out the most nodes: a taint is removed only when taints are what keeps the pods off
+    most nodes -- nodes tainted for a dedicated group are not the fix for pods that ask for something no
+    node has (a GPU, more CPU than a node holds)."""
     failing = _about(state, workload, "FailedScheduling")
-    taints = [f.details for f in _about(state, workload, "UntoleratedTaint")]
+    namespace, kind, name = _ref(workload)
+    ranked = blockers(failing[0].summary) if failing else []
+    top = ranked[0][1] if ranked else ""
+    if (lacking := INSUFFICIENT.search(top)) is not None:
+        resource, nodes = lacking.group(1), ranked[0][0]
+        extended = "/" in resource  # nvidia.com/gpu and the like: offered only by nodes built for them
+        return [ProposedFix(
+            resource=workload,
+            summary=(f"{workload}'s pods request {resource}, which {nodes} node(s) do not have free"
+                     + ("; no node the pods may use offers it: drop the request (run without it) or add a node group "
+                        "that provides it" if extended else "; lower the request or add capacity")),
+            commands=[f"kubectl {_ns(namespace)}get {KUBECTL_KIND.get(kind, kind.lower())} {name} -o jsonpath="
+                      "'{.spec.template.spec.containers[*].resources}'",
+                      f"kubectl {_ns(namespace)}edit {KUBECTL_KIND.get(kind, kind.lower())} {name}  "
+                      f"# remove or lower resources.limits/requests {resource}"],
+            needs=f"whether the workload can run without {resource}, or a node group that offers it" if extended
+            else f"how much {resource} the workload really needs", evidence=_evidence(failing))]
     fixes = []
-    for details in taints:
-        for node in details.get("nodes") or []:
-            fixes.append(ProposedFix(
-                resource=resource_id("Node", node), summary=f"node {node} carries taint {details.get('taint')} that "
-                f"{workload}'s pods do not tolerate; remove it if its reason (maintenance, a drain) is over",
-                commands=[f"kubectl taint nodes {node} {str(details.get('taint')).replace('=:', ':')}-"],
-                evidence=_evidence(failing)))
+    if not top or "taint" in top:
+        for details in (f.details for f in _about(state, workload, "UntoleratedTaint")):
+            for node in details.get("nodes") or []:
+                fixes.append(ProposedFix(
+                    resource=resource_id("Node", node), summary=f"node {node} carries taint {details.get('taint')} that "
+                    f"{workload}'s pods do not tolerate; remove it if its reason (maintenance, a drain) is over",
+                    commands=[f"kubectl taint nodes {node} {str(details.get('taint')).replace('=:', ':')}-"],
+                    evidence=_evidence(failing)))
     if not fixes and failing:
-        namespace, kind, name = _ref(workload)
         rollback = _rollback(state, workload)
         fixes.append(ProposedFix(resource=workload, summary=f"{workload}'s pods cannot be placed: {failing[0].summary[:200]}",
                                  commands=rollback or [f"kubectl {_ns(namespace)}edit {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
-                                 needs="" if rollback else "which placement rule to relax",
+                                 needs="" if rollback else f"which placement rule to relax ({top or 'see the scheduler message'})",
                                  evidence=_evidence(failing)))
     return fixes
 

@@ -150,6 +150,32 @@ def test_an_untolerated_taint_is_removed_from_the_nodes_that_carry_it():
                                                          ("Node/n2", ["kubectl taint nodes n2 maint:NoExecute-"])]
 
 
+GPU_SHORT = ("0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had untolerated taint {dedicated: stateful}, "
+             "1 node(s) had untolerated taint {workload: batch}. preemption: 0/7 nodes are available: 4 No preemption victims")
+TAINTED = ("0/3 nodes are available: 2 node(s) had untolerated taint {maintenance: true}, 1 Insufficient cpu. "
+           "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+
+
+def test_the_scheduler_verdict_is_read_most_nodes_first():
+    from sre_agent.graph.fixes import blockers
+    assert blockers(GPU_SHORT) == [(4, "Insufficient nvidia.com/gpu"), (2, "had untolerated taint {dedicated: stateful}"),
+                                   (1, "had untolerated taint {workload: batch}")]
+    assert blockers("no verdict here") == []
+
+
+def test_pods_asking_for_a_resource_no_node_offers_are_fixed_on_the_workload_not_by_untainting_dedicated_nodes():
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", f"api-1: {GPU_SHORT}"),
+                                 f("UntoleratedTaint", "t", taint="dedicated=stateful:NoSchedule", nodes=["db-1", "db-2"])))
+    assert [x.resource for x in fixes] == [W]
+    assert "nvidia.com/gpu" in fixes[0].summary and "node group" in fixes[0].needs
+
+
+def test_taints_that_keep_the_pods_off_most_nodes_are_removed():
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", f"api-1: {TAINTED}"),
+                                 f("UntoleratedTaint", "t", taint="maintenance=true:NoSchedule", nodes=["n1", "n2"])))
+    assert [x.resource for x in fixes] == ["Node/n1", "Node/n2"]
+
+
 def test_every_diagnosed_fault_gets_a_next_step_and_no_fault_gets_none():
     assert proposed_fixes(state(C.NONE, "")) == []
     fixes = proposed_fixes(state(C.CPU_THROTTLING, W))
