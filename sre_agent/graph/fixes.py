@@ -91,8 +91,9 @@ def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
     names = [n for n in ENV_VAR.findall(line) if n not in ("ERROR", "FATAL", "WARN", "INFO", "DEBUG")]
     var = names[0] if names else "<VAR>"
     container = crashes[0].details.get("container") or "<container>"
-    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
-        commands = [f"kubectl {_ns(namespace)}set env {KUBECTL_KIND[kind]}/{name} -c {container} {var}=<value>"]
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):  # a template changed in place (a CronJob's next run)
+        only = f"-c {container} " if container != "<container>" else ""
+        commands = [f"kubectl {_ns(namespace)}set env {KUBECTL_KIND[kind]}/{name} {only}{var}=<value>"]
         commands += [c + "   # or: back to the revision before the change" for c in _rollback(state, workload)]
     else:  # a Job's or a bare Pod's template cannot be changed in place: re-create it
         word = KUBECTL_KIND.get(kind, kind.lower())

@@ -76,8 +76,15 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
     if not jobs:
         calls.find(target, "NoRecentJobs", f"{target} has no Jobs in {namespace}", ev, severity="info")
         await _namespace_sweep(namespace, calls)
-    for job in jobs[:2]:
-        await _workload(resource_id("Job", job["name"], namespace), state, calls)
+    runs = [resource_id("Job", job["name"], namespace) for job in jobs[:2]]
+    for run in runs:
+        await _workload(run, state, calls)
+    # Every run is made from the CronJob's jobTemplate: runs that failed are the template's failure, and fixing
+    # one Job would not fix the next run. The CronJob carries what its runs showed.
+    for finding in [f for f in calls.findings if f.resource in runs and f.signal in ("JobFailed", "ContainerFailed")]:
+        calls.find(target, finding.signal, f"run {finding.resource.rsplit('/', 1)[-1]}: {finding.summary}", finding.evidence,
+                   severity=finding.severity, run=finding.resource,
+                   **{k: v for k, v in finding.details.items() if k not in ("source", "run")})
 
 
 async def _look_wider(target: str, state: Investigation, calls: Calls) -> bool:

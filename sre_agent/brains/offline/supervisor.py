@@ -118,7 +118,9 @@ def _candidates(state: Investigation) -> list[Task]:
 
 
 def _finished_and_failed(state: Investigation) -> str | None:
-    return next((f.resource for f in state.findings if f.signal == "JobFailed" and "/Job/" in f.resource), None)
+    failed = [f.resource for f in state.findings if f.signal == "JobFailed" and ("/Job/" in f.resource or "/CronJob/" in f.resource)]
+    # A CronJob's logs are every run's (its pods share its name as a prefix); a single Job's, only its own.
+    return next((r for r in failed if "/CronJob/" in r), failed[0] if failed else None)
 
 
 def _workload_of_alarm(state: Investigation) -> str | None:

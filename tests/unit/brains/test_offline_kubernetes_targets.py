@@ -119,6 +119,18 @@ def test_a_cronjob_is_investigated_through_its_latest_jobs():
     assert walked == ["nightly-2", "nightly-1"]
 
 
+def test_a_cronjob_carries_what_its_failed_runs_showed():
+    calls, _ = run("payments/CronJob/nightly", {
+        ("get_resources", "Job"): {"items": [{"name": "nightly-2", "cronjob": "nightly", "created": "2026-03-02T00:00:00Z"}]},
+        ("ownership", "Job"): {"pods": [], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}},
+        "analyze": {"findings": [{"resource": "payments/Job/nightly-2", "kind": "Job", "severity": "critical",
+                                  "reason": "JobFailed", "message": "Job nightly-2 has failed: BackoffLimitExceeded"}]},
+    })
+    lifted = [f for f in calls.findings if f.resource == "payments/CronJob/nightly" and f.signal == "JobFailed"]
+    assert lifted and lifted[0].details["run"] == "payments/Job/nightly-2" and "BackoffLimitExceeded" in lifted[0].summary
+
+
 def test_a_question_locates_a_job_or_a_cronjob_by_name_not_only_deployments_and_services():
     tools = Scripted({"find_resource": {"matches": [{"resource": "clearing/Pod/settle-1-abcde", "exact": False},
                                                     {"resource": "clearing/Job/settle-1", "exact": True}]}})

@@ -89,6 +89,7 @@ def test_a_missing_secret_is_recreated():
     (W, "kubectl -n pay set env deployment/api -c api PAYOUT_BIC=<value>"),
     ("pay/Pod/bridge", "kubectl -n pay get pod bridge -o yaml > bridge.yaml"),  # a bare pod is re-created
     ("pay/Job/run-1", "kubectl -n pay get job run-1 -o yaml > run-1.yaml"),
+    ("pay/CronJob/nightly", "kubectl -n pay set env cronjob/nightly -c api PAYOUT_BIC=<value>"),  # the next run has it
 ])
 def test_a_missing_env_var_is_named_from_the_crash_log(resource, first_command):
     crash = f("CrashLoopBackOff", "exits 1", resource, config_error=True, container="api",
