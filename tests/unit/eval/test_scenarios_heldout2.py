@@ -1,25 +1,19 @@
 """The second blind held-out scenario set (sre_agent/eval/scenarios_heldout2) stays loadable and its
 per-scenario image blocks stay copies of images.yml (a world file cannot carry images, so every
-scenario repeats them; sync_images.py writes them)."""
+scenario repeats them; sre_agent/eval/scenario_images.py writes them)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 from sre_agent.contracts import RootCauseCategory
+from sre_agent.eval import scenario_images
 from sre_agent.lab.scenarios.loader import load_scenarios
 from sre_agent.lab.world.images import load_catalog
 
 SET_DIR = Path(__file__).resolve().parents[3] / "sre_agent" / "eval" / "scenarios_heldout2"
 
-
-def _sync_module():
-    spec = importlib.util.spec_from_file_location("sync_images", SET_DIR / "sync_images.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_scenario_loads_with_its_references_checked():
@@ -36,4 +30,4 @@ def test_every_scenario_loads_with_its_references_checked():
 def test_image_blocks_match_images_yml(tmp_path):
     copy = tmp_path / "set"
     shutil.copytree(SET_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert _sync_module().sync(copy) == [], "run sync_images.py after editing images.yml"
+    assert scenario_images.sync(copy) == [], "after editing images.yml: python -m sre_agent.eval.scenario_images <set dir>"
