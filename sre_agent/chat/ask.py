@@ -27,6 +27,7 @@ class Ask:
     focus: list[str] = field(default_factory=list)  # resources of earlier turns, most recent first
     last_diagnosis: dict | None = None
     recent: list[str] = field(default_factory=list)  # the last turns' headlines and facts: what was established
+    last_answer: dict | None = None  # the previous turn's answer: what "do it" refers to
     investigate: Callable[[str, str], Awaitable[dict]] | None = None  # (question, resource) -> summary (why_failing)
     resource: str | None = None  # the subject, once resolved to a resource id
     records: list[ToolCallRecord] = field(default_factory=list)

@@ -115,7 +115,25 @@ def candidate_words(text: str) -> list[str]:
 
 
 KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",
-              "statefulset": "StatefulSet", "daemonset": "DaemonSet", "node": "Node"}
+              "statefulset": "StatefulSet", "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
+              "node": "Node", "pvc": "PersistentVolumeClaim", "persistentvolumeclaim": "PersistentVolumeClaim",
+              "claim": "PersistentVolumeClaim", "job": "Job", "cronjob": "CronJob", "configmap": "ConfigMap",
+              "cm": "ConfigMap", "secret": "Secret", "quota": "ResourceQuota", "resourcequota": "ResourceQuota",
+              "storageclass": "StorageClass"}
+
+
+def kind_nouns(text: str) -> list[str]:
+    """The kinds the question's nouns name, in order: "events of the pvc" -> [PersistentVolumeClaim],
+    "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
+    found = []
+    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b|[a-z]+",
+                           text.lower()):
+        key = re.sub(r"\s+", "", word)
+        for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key):
+            if candidate in KIND_WORDS:
+                found.append(KIND_WORDS[candidate])
+                break
+    return list(dict.fromkeys(found))
 
 
 def _kind_named_after(text: str, subject: str | None) -> str | None:

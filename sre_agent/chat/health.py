@@ -71,7 +71,7 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-def _pod_trouble(pod: dict) -> str | None:
+def pod_trouble(pod: dict) -> str | None:
     status = pod.get("status") or ""
     ready, _, total = str(pod.get("ready", "0/0")).partition("/")
     problems = pod.get("problems") or []
@@ -91,14 +91,14 @@ async def pod_problems(ask: Ask) -> Answer:
     args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
     outcome = await ask.call("kubernetes", "get_resources", args)
     pods = (outcome.data or {}).get("items") or []
-    troubled = [(pod, why) for pod in pods if (why := _pod_trouble(pod))]
+    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
                           status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
     details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
                for pod, why in troubled]
-    owners = list(dict.fromkeys(_owner_id(pod) for pod, _ in troubled))
+    owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
     headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
                 (f", {len(crashloop)} in CrashLoopBackOff" if crashloop else ", none in CrashLoopBackOff") +
@@ -114,16 +114,16 @@ async def _pods_of(ask: Ask, rid: str) -> list[str]:
     namespace = parse_resource_id(rid)[0]
     scope = {"namespace": namespace} if namespace else {}
     outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
-    pods = [p for p in (outcome.data or {}).get("items") or [] if _owner_id(p) == rid]
+    pods = [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
     lines = []
     for pod in pods:
-        why = _pod_trouble(pod)
+        why = pod_trouble(pod)
         lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
                                                           f"{pod.get('restarts') or 0} restarts"))
     return lines
 
 
-def _owner_id(pod: dict) -> str:
+def owner_id(pod: dict) -> str:
     """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
     owner = pod.get("owner") or ""
     kind, _, name = owner.partition("/")
