@@ -61,13 +61,12 @@ def match_score(word: str, name: str) -> float:
 
 
 def best_names(words: list[str], names: list[str]) -> list[tuple[float, str]]:
-    """Every name some word matches, best first: (score, name)."""
+    """Every name some word matches, best first: (score, name). A name's score is the sum over the words that
+    match it: "settlement workers" names settlement-worker (two words) before settlement-config (one)."""
     scored: dict[str, float] = {}
-    for word in words:
-        if len(word) < 3:
-            continue
+    for word in dict.fromkeys(w for w in words if len(w) >= 3):
         for name in names:
             score = match_score(word, name)
-            if score > scored.get(name, 0.0):
-                scored[name] = score
+            if score > 0:
+                scored[name] = round(scored.get(name, 0.0) + score, 3)
     return sorted(((s, n) for n, s in scored.items()), key=lambda x: (-x[0], x[1]))
