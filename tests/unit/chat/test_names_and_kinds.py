@@ -6,7 +6,7 @@ import pytest
 
 from sre_agent.chat.followups import _proposed, _proposed_command
 from sre_agent.chat.forms import kind_nouns, recognise
-from sre_agent.chat.names import best_names, match_score, stems
+from sre_agent.chat.names import best_names, stems
 from sre_agent.chat.objects import images_of, references_config
 from sre_agent.chat.writes import BY_HAND, Plan, plan_for
 
