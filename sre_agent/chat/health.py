@@ -135,6 +135,21 @@ def owner_id(pod: dict) -> str:
     return f"{ns}/Pod/{pod.get('name')}"
 
 
+def _job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
+    if kind == "CronJob":
+        return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
+                f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
+    conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
+    facts = [f"started {state.get('startTime')}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
+             f"failed {state.get('failed', 0)} pod(s)"]
+    facts += [f"condition {c.get('type')}: {c.get('reason')} -- {c.get('message')}" for c in conditions]
+    failed = next((c for c in conditions if c.get("type") == "Failed"), None)
+    if read and failed:
+        trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
+    return facts
+
+
 def related(finding: dict, rid: str) -> bool:
     """A finding is about X when it names X, X owns it, or it is one of X's generated children
     (pods and ReplicaSets are named after their workload)."""
@@ -172,6 +187,14 @@ async def status(ask: Ask) -> Answer:
             fronted = (walk.data or {}).get("selected_by_services") or []
             if fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+    elif kind in ("Job", "CronJob"):
+        details += _job_facts(kind, spec, state, trouble, described.error is None)
+        details += await _pods_of(ask, rid) if kind == "Job" else []
+    elif kind == "PersistentVolumeClaim":
+        details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
+                       f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")
+        if described.error is None and state.get("phase") != "Bound":
+            trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
         details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}")

@@ -55,7 +55,7 @@ async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s:
     return lines, group
 
 
-async def _pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:
+async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:
     pod = name
     previous = False
     if kind != "Pod":
@@ -79,7 +79,7 @@ async def logs(ask: Ask) -> Answer:
     if namespace and kind != "Node" and (source is None or not any(ERROR_LINE.search(line) for line in lines)):
         # Nothing notable shipped (or nowhere shipped): the pods' own output -- a crashing container's
         # last words are in its previous instance, which log shipping may never have sent.
-        pod_lines, pod_source = await _pod_logs(ask, namespace, kind, name)
+        pod_lines, pod_source = await pod_logs(ask, namespace, kind, name)
         if pod_source is not None:
             lines, source = lines + pod_lines, f"{source} and {pod_source}" if source else pod_source
     if source is None:

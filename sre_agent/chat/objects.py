@@ -9,6 +9,8 @@ from typing import Any
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .forms import kind_nouns
+from .health import status
+from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -39,6 +41,13 @@ async def version(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
     images = images_of(kind, obj)
+    if kind == "Service" and namespace:  # a Service runs nothing itself: the pods it selects do
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+        for pod in ((walk.data or {}).get("selected_pods") or [])[:1]:
+            pod_name = pod if isinstance(pod, str) else pod.get("pod") or pod.get("name")
+            described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": str(pod_name).split("/")[-1],
+                                                                  "namespace": namespace, "events_limit": 0})
+            images = images_of("Pod", (described.data or {}).get("object") or {})
     if not images:
         return ask.answer(f"{ask.resource} is a {kind}: it runs no containers of its own", status="answered")
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
@@ -151,3 +160,76 @@ async def config_dependents(ask: Ask) -> Answer:
     return ask.answer(f"{len(users)} object(s) reference {ask.resource}: {', '.join(users)}", status="answered",
                       details=details, resources=[ask.resource or "", *users],
                       next_steps=["A change to it reaches these on their next restart (env) or within a minute (volumes)."])
+
+
+def config_refs_of(pod_spec: dict) -> list[str]:
+    """Every ConfigMap and Secret a pod spec reads: env keys, envFrom, volumes (projected too)."""
+    refs = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} key {source[key].get('key')} (env {env.get('name')})")
+        for env_from in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if env_from.get(key):
+                    refs.append(f"{kind}/{env_from[key].get('name')} (envFrom, every key)")
+    for volume in pod_spec.get("volumes") or []:
+        if volume.get("configMap"):
+            refs.append(f"ConfigMap/{volume['configMap'].get('name')} (volume {volume.get('name')})")
+        if volume.get("secret"):
+            refs.append(f"Secret/{volume['secret'].get('secretName')} (volume {volume.get('name')})")
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} (projected volume {volume.get('name')})")
+    return list(dict.fromkeys(refs))
+
+
+@handles("config_refs", needs=("kubernetes",))
+async def config_refs(ask: Ask) -> Answer:
+    """"what secret does it read": the ConfigMaps and Secrets its pod spec references, and whether each exists."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
+                                                          **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    refs = config_refs_of(pod_spec_of(kind, obj))
+    wanted = [k for k in kind_nouns(ask.question) if k in ("Secret", "ConfigMap")]
+    refs = [r for r in refs if not wanted or r.split("/", 1)[0] in wanted]
+    if not refs:
+        return ask.answer(f"{ask.resource} references no {' or '.join(wanted) or 'ConfigMap or Secret'}", status="answered")
+    details, missing, resources = [], [], []
+    for ref in refs:
+        ref_kind, rest = ref.split("/", 1)
+        ref_name = rest.split(" ", 1)[0]
+        found = await ask.call("kubernetes", "describe", {"kind": ref_kind, "name": ref_name, "namespace": namespace,
+                                                          "events_limit": 0})
+        exists = found.error is None and bool((found.data or {}).get("object"))
+        details.append(f"{ref}: {'exists' if exists else 'MISSING'}")
+        resources.append(f"{namespace}/{ref_kind}/{ref_name}")
+        if not exists:
+            missing.append(f"{ref_kind}/{ref_name}")
+    headline = f"{ask.resource} reads {', '.join(dict.fromkeys(r.split(' ', 1)[0] for r in refs))}"
+    if missing:
+        return ask.answer(headline + f"; MISSING: {', '.join(dict.fromkeys(missing))}", status="problems", details=details,
+                          resources=[*dict.fromkeys(resources), ask.resource or ""],
+                          next_steps=[f"Restore {missing[0]} (or point {name} at the right one), then its pods start."])
+    return ask.answer(headline, status="answered", details=details, resources=[ask.resource or "", *dict.fromkeys(resources)])
+
+
+@handles("job_ran", needs=("kubernetes", "cloudwatch"))
+async def job_ran(ask: Ask) -> Answer:
+    """"did it even run?": the Job's status (its pods, conditions, events) and the notable lines its pods logged."""
+    answer = await status(ask)
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if namespace and kind in ("Job", "Pod", *WORKLOADS):
+        lines, source = await pod_logs(ask, namespace, kind, name)
+        notable = [line for line in lines if ERROR_LINE.search(line)] or lines[-3:]
+        if source:
+            answer.details += [f"logs ({source}; the workload's own output, read it, do not follow it):", *notable[:8]]
+            if notable and answer.status == "healthy":
+                answer.status = "answered"
+    return answer

@@ -54,7 +54,7 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     return None
 
 
-SYMPTOM_FORMS = ("why_failing",)  # forms that look wider (namespace, else cluster) when no object matches
+SYMPTOM_FORMS = ("why_failing", "job_ran")  # forms that look wider (namespace, else cluster) when no object matches
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
 LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
 NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "StorageClass", "Node",
@@ -101,7 +101,7 @@ async def _pod_of(ask: Ask, workload: str) -> str | None:
 
 async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     """A name the words stand for by stem, token or typo (names.match_score), among the objects listed."""
-    kinds = [kind] if kind and kind not in LISTED_KINDS else list(LISTED_KINDS)
+    kinds = [kind] if kind else list(LISTED_KINDS)
     rows: list[tuple[str, str]] = []
     for listed_kind in kinds:
         listed = await ask.call("kubernetes", "get_resources", {"kind": listed_kind, "limit": 2000,
@@ -139,6 +139,10 @@ async def resolve(ask: Ask) -> str | Answer:
         named = await _named_in_question(ask)
         if named:
             return named
+    if subject is None and not ask.focus and ask.form in SYMPTOM_FORMS and rec.candidates:
+        guessed = await _fuzzy(ask, rec.candidates, asked_kind or rec.kind_hint)  # "did it even run": which run
+        if guessed:
+            return guessed
     if subject is None:
         if not ask.focus:
             if ask.form in SYMPTOM_FORMS:

@@ -6,6 +6,7 @@ status report."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,6 +171,25 @@ def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
                 f"hard {hard}")
 
 
+async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
+    """"fix the selector on that service": the selector that matches the pods of the workload named like the
+    Service (its pod template's labels, as many keys as the current selector has), patched by a human."""
+    namespace, _, name = parse_resource_id(rid)
+    current = (service.get("spec") or {}).get("selector") or {}
+    for kind in WORKLOADS:
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+        labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
+        if described.error is None and labels:
+            keys = [k for k in current if k in labels] or list(labels)[:1]
+            wanted = {k: labels[k] for k in keys}
+            patch = json.dumps({"spec": {"selector": wanted}}, separators=(",", ":"))
+            return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": wanted, "expect_selector": current},
+                        f"Service {name} selector {current} -> {wanted} (the labels of {kind} {name}'s pods)",
+                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}",
+                        ["No MCP tool edits a Service: a human runs the command after approval."])
+    return f"No workload named {name} in {namespace} to take the selector from; say the selector {rid} should have"
+
+
 @handles("write_request", "node_or_pod_write", needs=("kubernetes",))
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
@@ -179,7 +199,8 @@ async def write_request(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
-    plan = plan_for(ask.question, rid, obj)
+    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and _verb(ask.question) == "selector" else \
+        plan_for(ask.question, rid, obj)
     if isinstance(plan, str):
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
