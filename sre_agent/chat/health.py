@@ -197,7 +197,14 @@ async def status(ask: Ask) -> Answer:
             trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
-        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}")
+        taints = [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []]
+        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}, "
+                       f"taints {taints or 'none'}")
+        blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
+        if blocking and described.error is None:
+            trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
+        if spec.get("unschedulable") and described.error is None:
+            trouble.append("node is cordoned (unschedulable)")
         if cond.get("Ready") != "True" and described.error is None:
             trouble.append(f"node Ready={cond.get('Ready', 'Unknown')}")
     elif kind == "Service":
