@@ -136,7 +136,8 @@ async def rollback_safe(ask: Ask) -> Answer:
     if during:
         return ask.answer(f"Rolling {ask.resource} back to {target} is NOT clearly safe: alarms fired while it was current "
                           f"({'; '.join(during[:3])})", status="problems", details=details,
-                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps])
+                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps],
+                          proposal=undo_request(ask, current, previous, namespace, name, diff))
     if not diff:
         return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
                           "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
