@@ -76,6 +76,14 @@ def test_the_kind_a_noun_names(question, kinds):
     ("hows billing looking", "status", "billing", False),
     ("is node ip-10-0-0-1 ok", "status", "ip-10-0-0-1", False),
     ("status of node-agent", "status", "node-agent", False),
+    ("bump that quota to 4 cpu", "node_or_pod_write", "quota", False),
+    ("is rolling back to the old version safe", "rollback_safe", None, True),
+    ("describe that node", "status", "node", False),
+    ("why does it have no endpoints", "why_failing", None, True),
+    ("why does the invoice-api service have no endpoints", "why_failing", "invoice-api", False),
+    ("did it even run?", "job_ran", None, True),
+    ("what secret does it read", "config_refs", None, True),
+    ("which configmaps does billing-worker use", "config_refs", "billing-worker", False),
 ])
 def test_new_forms(question, form, subject, refers_back):
     got = recognise(question)
