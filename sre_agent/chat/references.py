@@ -3,6 +3,8 @@ by a list of known names), or -- for "it", "its logs", "roll it back" -- the con
 
 from __future__ import annotations
 
+import re
+
 from ..contracts import parse_resource_id
 from ..graph.coverage import reached_backend
 from .ask import Ask
@@ -54,6 +56,7 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     return None
 
 
+POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
 SYMPTOM_FORMS = ("why_failing", "job_ran")  # forms that look wider (namespace, else cluster) when no object matches
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
 LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
@@ -65,6 +68,8 @@ def _question_kind(ask: Ask) -> str | None:
     """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
     word a name might carry."""
     nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
+    if POSSESSED_PODS.search(ask.question):  # "restart its pods": the pods of the workload discussed, not a Pod
+        nouns = [k for k in nouns if k != "Pod"]
     return nouns[0] if nouns else None
 
 
