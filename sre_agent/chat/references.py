@@ -119,7 +119,10 @@ async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     top = ranked[0][0]
     names = {n for s, n in ranked if s == top}
     matches = [{"resource": rid, "exact": True} for _, rid in rows if name_of(rid) in names]
-    return best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
+    chosen = best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
+    if chosen:
+        ask.notes.append(f"(no object is named {words[0]!r}; took the question to mean {chosen}, the closest name)")
+    return chosen
 
 
 async def _is_namespace(ask: Ask, word: str) -> bool:
