@@ -39,6 +39,7 @@ class FormSpec(BaseModel):
     patterns: list[str]
     needs_subject: bool = False
     kind_hint: str | None = None
+    guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
 
 
 class FormCatalog(BaseModel):
@@ -179,7 +180,7 @@ def recognise(text: str) -> Recognised:
             subject = clean_subject(match.groupdict().get("subject"))
             pronoun = is_pronoun(subject)
             guessed = False
-            if subject is None and spec.needs_subject and candidates:
+            if subject is None and spec.needs_subject and spec.guess_subject and candidates:
                 subject = candidates[0]  # "logs for the checkout service": the pattern caught "the"
                 guessed = True
             if namespace and subject == namespace:

@@ -36,17 +36,27 @@ KUBECTL_KIND = {"PersistentVolumeClaim": "pvc", "Job": "job", "CronJob": "cronjo
                 "Service": "service", "ResourceQuota": "resourcequota", "Deployment": "deployment", "StatefulSet": "statefulset",
                 "DaemonSet": "daemonset"}
 BY_HAND = "(by hand: no MCP tool does this)"
+SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
+
 
 
 def _verb(question: str) -> str:
     text = question.lower()
     for verb, words in (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"),
                         ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
-                        ("image", r"\bimage\b"), ("resources", r"\b(cpu|memory|mem)\b"),
+                        ("image", r"\bimage\b"), ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"),
                         ("restart", r"restart|bounce|recycle|redeploy")):
         if re.search(words, text):
             return verb
     return "restart"
+
+
+def resource_named(question: str) -> str:
+    """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
+    if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
+            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
+        return "memory"
+    return "cpu"
 
 
 def _quantity(question: str, resource: str) -> str | None:
@@ -121,7 +131,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"container {cname}: image {container.get('image')} -> {image}",
                     f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
     if verb == "resources":
-        resource = "memory" if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) else "cpu"
+        resource = resource_named(question)
         which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
         quantity = _quantity(question, resource)
         current = ((container.get("resources") or {}).get(which) or {}).get(resource)
@@ -155,7 +165,7 @@ def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits)."""
     namespace, _, name = parse_resource_id(rid)
     hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
-    resource = "memory" if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) else "cpu"
+    resource = resource_named(question)
     keys = [k for k in hard if k.split(".")[-1] == resource]
     wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
     key = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
@@ -176,6 +186,13 @@ async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
     Service (its pod template's labels, as many keys as the current selector has), patched by a human."""
     namespace, _, name = parse_resource_id(rid)
     current = (service.get("spec") or {}).get("selector") or {}
+    asked = dict(SELECTOR_PAIR.findall(ask.question))
+    if asked:  # "put the selector back to app=catalog": the selector said
+        patch = json.dumps({"spec": {"selector": asked}}, separators=(",", ":"))
+        return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": asked, "expect_selector": current},
+                    f"Service {name} selector {current} -> {asked}",
+                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'",
+                    f"selector {current}", ["No MCP tool edits a Service: a human runs the command after approval."])
     for kind in WORKLOADS:
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
         labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
@@ -194,6 +211,8 @@ async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
+    if _verb(ask.question) == "selector" and kind != "Service":  # a selector is the Service's: the one named for it
+        kind, rid = "Service", f"{namespace}/Service/{name}"
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:

@@ -84,6 +84,8 @@ def test_the_kind_a_noun_names(question, kinds):
     ("did it even run?", "job_ran", None, True),
     ("what secret does it read", "config_refs", None, True),
     ("which configmaps does billing-worker use", "config_refs", "billing-worker", False),
+    ("bump the limit to 768Mi", "write_request", None, True),
+    ("put the selector back to app=gateway", "node_or_pod_write", None, True),
 ])
 def test_new_forms(question, form, subject, refers_back):
     got = recognise(question)
@@ -140,3 +142,10 @@ def test_do_it_takes_the_previous_answers_action_or_its_command():
     step = "Fix ns/Deployment/a: restore the key -- `kubectl create secret generic k -n ns`"
     assert _proposed_command({"next_steps": [step]}) == (step, "kubectl create secret generic k -n ns")
     assert _proposed_command({"next_steps": ["Ask 'why is it failing?'"]}) is None
+
+
+def test_a_limit_in_bytes_is_memory_and_a_selector_said_is_the_one_pinned():
+    deploy = {"metadata": {"generation": 1}, "spec": {"template": {"spec": {"containers": [
+        {"name": "s", "image": "x", "resources": {"limits": {"memory": "512Mi"}}}]}}}}
+    plan = plan_for("bump the limit to 768Mi", "ns/Deployment/search", deploy)
+    assert isinstance(plan, Plan) and plan.args["limits"] == {"memory": "768Mi"}
