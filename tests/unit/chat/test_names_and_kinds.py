@@ -144,7 +144,7 @@ def test_do_it_takes_the_previous_answers_action_or_its_command():
     assert _proposed_command({"next_steps": ["Ask 'why is it failing?'"]}) is None
 
 
-def test_a_limit_in_bytes_is_memory_and_a_selector_said_is_the_one_pinned():
+def test_a_limit_in_bytes_is_memory():
     deploy = {"metadata": {"generation": 1}, "spec": {"template": {"spec": {"containers": [
         {"name": "s", "image": "x", "resources": {"limits": {"memory": "512Mi"}}}]}}}}
     plan = plan_for("bump the limit to 768Mi", "ns/Deployment/search", deploy)
