@@ -57,6 +57,7 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
 
 
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
+ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
 SYMPTOM_FORMS = ("why_failing", "job_ran")  # forms that look wider (namespace, else cluster) when no object matches
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
 LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
@@ -68,8 +69,8 @@ def _question_kind(ask: Ask) -> str | None:
     """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
     word a name might carry."""
     nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
-    if POSSESSED_PODS.search(ask.question):  # "restart its pods": the pods of the workload discussed, not a Pod
-        nouns = [k for k in nouns if k != "Pod"]
+    if POSSESSED_PODS.search(ask.question) or not ONE_POD.search(ask.question):
+        nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods
     return nouns[0] if nouns else None
 
 
