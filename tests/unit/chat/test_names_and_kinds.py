@@ -149,3 +149,17 @@ def test_a_limit_in_bytes_is_memory():
         {"name": "s", "image": "x", "resources": {"limits": {"memory": "512Mi"}}}]}}}}
     plan = plan_for("bump the limit to 768Mi", "ns/Deployment/search", deploy)
     assert isinstance(plan, Plan) and plan.args["limits"] == {"memory": "768Mi"}
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("status of the search pods", None),      # plural: the workload's pods
+    ("restart its pods", None),
+    ("delete that pod", "Pod"),
+    ("events of the pvc", "PersistentVolumeClaim"),
+    ("remove the taint from that node", "Node"),
+])
+def test_the_kind_a_question_resolves_by(question, kind):
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.references import _question_kind
+
+    assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
