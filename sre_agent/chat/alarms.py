@@ -84,16 +84,17 @@ async def _alarm_resource(ask: Ask, alarm: dict) -> str:
         return resources[0]
     alarm_name = (alarm.get("name") or "").lower()
     dims = alarm.get("dimensions") or {}
-    matches = []
+    named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)
     for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service"):
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
                                                                 **({"namespace": dims["Namespace"]} if dims.get("Namespace") else {})})
         for item in (listed.data or {}).get("items") or []:
-            name = item.get("name") or ""
+            name = str(item.get("name") or "")
             if name and f"-{name}-" in f"-{alarm_name}-":
-                matches.append({"resource": f"{item.get('namespace')}/{kind}/{name}", "exact": True, "length": len(name)})
-    longest = max((m["length"] for m in matches), default=0)
-    return best_match([m for m in matches if m["length"] == longest], namespace=dims.get("Namespace"), kind_hint=None) or ""
+                named.append((len(name), f"{item.get('namespace')}/{kind}/{name}"))
+    longest = max((length for length, _ in named), default=0)
+    matches = [{"resource": rid, "exact": True} for length, rid in named if length == longest]
+    return best_match(matches, namespace=dims.get("Namespace"), kind_hint=None) or ""
 
 
 @handles("alarm_why", needs=("cloudwatch",))
