@@ -40,6 +40,7 @@ class FormSpec(BaseModel):
     needs_subject: bool = False
     kind_hint: str | None = None
     guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
+    noun_is_subject: bool = True  # a kind noun in the question names the subject's kind ("the pvc"); False: the answer's
 
 
 class FormCatalog(BaseModel):
@@ -61,6 +62,7 @@ class Recognised(BaseModel):
     namespace: str | None = None
     candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
     guessed: bool = False  # the subject is the question's first candidate word, not a word the form's pattern placed
+    noun_is_subject: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +191,8 @@ def recognise(text: str) -> Recognised:
             kind_hint = spec.kind_hint or _kind_named_after(text, subject)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
-                              namespace=namespace, candidates=candidates, guessed=guessed)
+                              namespace=namespace, candidates=candidates, guessed=guessed,
+                              noun_is_subject=spec.noun_is_subject)
     return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
 
 

@@ -68,6 +68,8 @@ NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret",
 def _question_kind(ask: Ask) -> str | None:
     """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
     word a name might carry."""
+    if not ask.recognised.noun_is_subject:
+        return None
     nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
     if POSSESSED_PODS.search(ask.question) or not ONE_POD.search(ask.question):
         nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods

@@ -163,3 +163,11 @@ def test_the_kind_a_question_resolves_by(question, kind):
     from sre_agent.chat.references import _question_kind
 
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
+
+
+def test_the_kind_asked_for_is_not_the_subject_of_a_what_does_it_read_question():
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.references import _question_kind
+
+    question = "what secret does it read"
+    assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) is None
