@@ -14,6 +14,8 @@ from .forms import kind_nouns
 from .models import Answer
 from .templates import template_diff, template_of
 
+# "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
+ABOUT_IT = re.compile(r"\bchang\w*\s+(in|to|on|with|about|for)\s+(it|that|this|them)\b", re.IGNORECASE)
 AGE = re.compile(r"^(\d+)([smhd])$")
 AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Event reasons that say a config object a workload needs changed or went missing.
@@ -119,6 +121,27 @@ async def _node_state(ask: Ask) -> tuple[list[str], list[str]]:
     return lines, resources
 
 
+async def _last_rollout_of_focus(ask: Ask, since: datetime) -> tuple[list[str], list[str]]:
+    """"what changed in it": the workload discussed's latest rollout, even when it is older than the window
+    (said so): the question is about that object, not about the window."""
+    workload = next((r for r in ask.focus if r.split("/")[1:2] and r.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")
+                     and r.count("/") == 2), None)
+    if workload is None:
+        return [], []
+    namespace, kind, name = workload.split("/")
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    revisions = (history.data or {}).get("revisions") or []
+    if len(revisions) < 2:
+        return [], []
+    old, new = revisions[-2], revisions[-1]
+    created = parse_time(new.get("created"))
+    when = "within the window" if created and created >= since else "before the window asked about"
+    diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
+        f"changed {new.get('changed') or 'its pod template'} (same images)"
+    return [f"rollout: {workload} revision {old.get('revision')} -> {new.get('revision')} at {new.get('created')} "
+            f"({when}), {diff}"], [workload]
+
+
 @handles("changes", needs=("kubernetes", "cloudwatch"))
 async def changes(ask: Ask) -> Answer:
     window_s = ask.recognised.window_s
@@ -128,6 +151,9 @@ async def changes(ask: Ask) -> Answer:
     lines, rolled, resources = await _rollouts(ask, scope, window_s)
     more, more_resources = await _controller_rollouts(ask, scope, since)
     lines, resources = lines + more, resources + more_resources
+    if ABOUT_IT.search(ask.question) and not more_resources and not rolled:
+        last, last_resources = await _last_rollout_of_focus(ask, since)
+        lines, resources = lines + last, resources + last_resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first

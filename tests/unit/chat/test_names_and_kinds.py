@@ -171,3 +171,12 @@ def test_the_kind_asked_for_is_not_the_subject_of_a_what_does_it_read_question()
 
     question = "what secret does it read"
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) is None
+
+
+@pytest.mark.parametrize("question, about_it", [
+    ("what changed in it", True), ("anything changed to that", True), ("what changed in the last hour", False),
+])
+def test_a_changes_question_about_the_object_discussed(question, about_it):
+    from sre_agent.chat.changes import ABOUT_IT
+
+    assert bool(ABOUT_IT.search(question)) == about_it
