@@ -50,8 +50,11 @@ async def version(ask: Ask) -> Answer:
             images = images_of("Pod", (described.data or {}).get("object") or {})
     if not images:
         return ask.answer(f"{ask.resource} is a {kind}: it runs no containers of its own", status="answered")
+    resources = [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
+                 f"limits {(c.get('resources') or {}).get('limits') or 'none'}"
+                 for c in (pod_spec_of(kind, obj).get("containers") or [])]
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
-    return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered",
+    return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])
 
 

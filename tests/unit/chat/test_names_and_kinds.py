@@ -85,6 +85,8 @@ def test_the_kind_a_noun_names(question, kinds):
     ("what secret does it read", "config_refs", None, True),
     ("which configmaps does billing-worker use", "config_refs", "billing-worker", False),
     ("bump the limit to 768Mi", "write_request", None, True),
+    ("whats its memory limit set to", "version", None, True),
+    ("what is the cpu request of invoice-api", "version", "invoice-api", False),
     ("put the selector back to app=gateway", "node_or_pod_write", None, True),
 ])
 def test_new_forms(question, form, subject, refers_back):
