@@ -135,6 +135,23 @@ def owner_id(pod: dict) -> str:
     return f"{ns}/Pod/{pod.get('name')}"
 
 
+def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """One Pod: its phase, node, the scheduler's reason when it is unplaced, and each container's waiting reason."""
+    phase = state.get("phase", "?")
+    facts = [f"phase {phase}, node {spec.get('nodeName') or 'none'}, images "
+             f"{', '.join(str(c.get('image')) for c in spec.get('containers') or [])}"]
+    reasons = [f"{c.get('type')}={c.get('status')}: {c.get('reason')} -- {c.get('message')}"
+               for c in state.get("conditions") or [] if c.get("status") != "True" and c.get("reason")]
+    waiting = [f"container {c.get('name')} waiting: {((c.get('state') or {}).get('waiting') or {}).get('reason')}"
+               for c in state.get("containerStatuses") or [] if (c.get("state") or {}).get("waiting")]
+    facts += reasons + waiting
+    if read and phase not in ("Running", "Succeeded"):
+        trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
+    elif read and waiting:
+        trouble.append(waiting[0])
+    return facts
+
+
 def _job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
     """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
     if kind == "CronJob":
@@ -190,6 +207,8 @@ async def status(ask: Ask) -> Answer:
     elif kind in ("Job", "CronJob"):
         details += _job_facts(kind, spec, state, trouble, described.error is None)
         details += await _pods_of(ask, rid) if kind == "Job" else []
+    elif kind == "Pod":
+        details += _pod_facts(spec, state, trouble, described.error is None)
     elif kind == "PersistentVolumeClaim":
         details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
                        f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")

@@ -63,6 +63,9 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
         pods: list[Any] = (walk.data or {}).get("pods") or []
         if not pods or isinstance(pods[0], str):
             return [], None
+        # Controllers name their pods after themselves: a selector the walk could not narrow (a Job's
+        # generated one) must not hand back another workload's pod.
+        pods = [p for p in pods if str(p.get("pod", "")).startswith(name + "-")] or pods
         chosen = sorted(pods, key=lambda p: bool(p.get("ready")))[0]  # the least healthy pod tells the most
         pod, previous = chosen["pod"], not chosen.get("ready")
     logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, "previous": previous})
