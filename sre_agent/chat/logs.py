@@ -15,6 +15,7 @@ from .models import Answer
 # filter-pattern dialects differ).
 ERROR_LINE = re.compile(r"\b(error|fatal|exception|panic|traceback|failed)\b", re.IGNORECASE)
 MAX_LINES = 8
+NO_ERRORS = "no error lines in"  # our own note, which must not count as an error line itself
 
 
 def log_groups_for(groups: list[dict], namespace: str | None, name: str) -> list[str]:
@@ -51,7 +52,7 @@ async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s:
     recent = [e for e in (errors.data or {}).get("events") or [] if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
     lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in recent]
     if errors.error is None and not recent:
-        lines.append(f"no error lines in {group} in the last {min(window_s, 900) // 60} min")
+        lines.append(f"{NO_ERRORS} {group} in the last {min(window_s, 900) // 60} min")
     return lines, group
 
 
@@ -79,7 +80,8 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
 async def logs(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
     lines, source = await _cloudwatch_logs(ask, namespace, name, ask.recognised.window_s)
-    if namespace and kind != "Node" and (source is None or not any(ERROR_LINE.search(line) for line in lines)):
+    shipped_errors = any(ERROR_LINE.search(line) for line in lines if not line.startswith(NO_ERRORS))
+    if namespace and kind != "Node" and (source is None or not shipped_errors):
         # Nothing notable shipped (or nowhere shipped): the pods' own output -- a crashing container's
         # last words are in its previous instance, which log shipping may never have sent.
         pod_lines, pod_source = await pod_logs(ask, namespace, kind, name)
