@@ -5,10 +5,7 @@ kubectl command a human runs) -- never a write."""
 
 from __future__ import annotations
 
-import pytest
-
 from .conftest import text_of
-
 
 
 def test_a_typo_and_a_kind_noun_resolve_and_a_pvc_delete_is_a_command_for_a_human(chat_on):
