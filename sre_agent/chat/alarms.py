@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from .ask import Ask, handles
 from .health import alarm_mentions
+from .investigate import why_failing
 from .models import Answer
+from .names import match_score
+from .references import best_match, name_of
 
 
 @handles("alarms", needs=("cloudwatch",))
@@ -22,6 +25,9 @@ async def alarms(ask: Ask) -> Answer:
     details += [f"INSUFFICIENT_DATA {a.get('name')}: no data to evaluate -- it cannot tell whether things are fine"
                 for a in no_data]
     about = f" about {subject}" if subject else ""
+    # "is the surge alarm still firing": the alarms the question's words name, with their state, whatever it is
+    named = _named_alarms(rows, ask.recognised.candidates)
+    details += [f"{a.get('state')} {a.get('name')} since {a.get('updated', '?')}" for a in named if a not in firing + no_data]
     if firing:
         names = ", ".join(a.get("name", "?") for a in firing)
         return ask.answer(f"{len(firing)} alarm(s){about} firing: {names} ({len(ok)} OK, {len(no_data)} without data)",
@@ -32,6 +38,8 @@ async def alarms(ask: Ask) -> Answer:
         return ask.answer(f"No alarm{about} is in ALARM, but {len(no_data)} have INSUFFICIENT_DATA and cannot tell "
                           f"({len(ok)} OK)", status="answered", details=details,
                           next_steps=["Check why those alarms get no data (metric renamed? agent down?)."])
+    if named:
+        about = f" ({', '.join(a.get('name', '?') + ' is ' + str(a.get('state')) for a in named)})"
     return ask.answer(f"No alarms firing{about}: {len(ok)} alarm(s), all OK", status="healthy", details=details,
                       next_steps=["Nothing to do for alarms."])
 
@@ -53,3 +61,59 @@ def _alarmed_resources(alarms: list[dict]) -> list[str]:
         if service and dims.get("Namespace"):
             found.append(f"{dims['Namespace']}/Service/{service}")
     return list(dict.fromkeys(found))
+
+
+def _named_alarms(alarms: list[dict], words: list[str]) -> list[dict]:
+    """The alarms whose names the question's words stand for ("the surge alarm", "payout gateway 5xx"), best first."""
+    scored = []
+    for alarm in alarms:
+        score = sum(match_score(word, alarm.get("name") or "") for word in words)
+        if score > 0:
+            scored.append((score, alarm))
+    if not scored:
+        return []
+    top = max(s for s, _ in scored)
+    return [a for s, a in sorted(scored, key=lambda x: -x[0]) if s == top]
+
+
+async def _alarm_resource(ask: Ask, alarm: dict) -> str:
+    """The object an alarm watches: its dimensions when they say, else the longest workload or Service name
+    its own name carries (treasury-ledger-api-memory-high -> ledger-api)."""
+    resources = _alarmed_resources([alarm])
+    if resources:
+        return resources[0]
+    alarm_name = (alarm.get("name") or "").lower()
+    dims = alarm.get("dimensions") or {}
+    named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
+                                                                **({"namespace": dims["Namespace"]} if dims.get("Namespace") else {})})
+        for item in (listed.data or {}).get("items") or []:
+            name = str(item.get("name") or "")
+            if name and f"-{name}-" in f"-{alarm_name}-":
+                named.append((len(name), f"{item.get('namespace')}/{kind}/{name}"))
+    longest = max((length for length, _ in named), default=0)
+    matches = [{"resource": rid, "exact": True} for length, rid in named if length == longest]
+    return best_match(matches, namespace=dims.get("Namespace"), kind_hint=None) or ""
+
+
+@handles("alarm_why", needs=("cloudwatch",))
+async def alarm_why(ask: Ask) -> Answer:
+    """"<alarm> going off, what broke": the firing alarm the question names (else the only one firing) is
+    investigated in full -- the answer leads with its root cause and the fix, the alarm is a detail."""
+    outcome = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    rows = (outcome.data or {}).get("alarms") or []
+    firing = [a for a in rows if a.get("state") == "ALARM"]
+    named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
+    if not named:
+        return await alarms(ask)
+    alarm = named[0]
+    ask.resource = await _alarm_resource(ask, alarm)
+    asked = ask.question
+    ask.question = f"{ask.question} (alarm {alarm.get('name')} in ALARM: {(alarm.get('reason') or '')[:200]})"
+    answer = await why_failing(ask)
+    answer.question = asked
+    answer.details.insert(0, f"ALARM {alarm.get('name')} since {alarm.get('updated', '?')}: {(alarm.get('reason') or '')[:200]}")
+    if ask.resource:
+        answer.next_steps.append(f"Ask 'status of {name_of(ask.resource)}' to watch it recover.")
+    return answer

@@ -27,8 +27,10 @@ class Ask:
     focus: list[str] = field(default_factory=list)  # resources of earlier turns, most recent first
     last_diagnosis: dict | None = None
     recent: list[str] = field(default_factory=list)  # the last turns' headlines and facts: what was established
+    last_answer: dict | None = None  # the previous turn's answer: what "do it" refers to
     investigate: Callable[[str, str], Awaitable[dict]] | None = None  # (question, resource) -> summary (why_failing)
     resource: str | None = None  # the subject, once resolved to a resource id
+    notes: list[str] = field(default_factory=list)  # how the subject was read ("took 'setlement' to mean ...")
     records: list[ToolCallRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
@@ -43,6 +45,8 @@ class Ask:
 
     def answer(self, headline: str, **fields: Any) -> Answer:
         resources = fields.pop("resources", None) or ([self.resource] if self.resource else [])
+        if self.notes:
+            fields["details"] = [*self.notes, *(fields.get("details") or [])]
         return Answer(question=self.question, form=self.form, headline=headline, resources=resources,
                       evidence=list(self.records), duration_s=round(time.monotonic() - self.started, 3), **fields)
 

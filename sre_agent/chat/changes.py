@@ -10,9 +10,12 @@ from typing import Any
 
 from ..contracts import parse_time
 from .ask import Ask, handles
+from .forms import kind_nouns
 from .models import Answer
 from .templates import template_diff, template_of
 
+# "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
+ABOUT_IT = re.compile(r"\bchang\w*\s+(in|to|on|with|about|for)\s+(it|that|this|them)\b", re.IGNORECASE)
 AGE = re.compile(r"^(\d+)([smhd])$")
 AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Event reasons that say a config object a workload needs changed or went missing.
@@ -82,6 +85,63 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
     return lines, rolled, resources
 
 
+async def _controller_rollouts(ask: Ask, scope: dict[str, Any], since: datetime) -> tuple[list[str], list[str]]:
+    """StatefulSet and DaemonSet rollouts (their ControllerRevisions, read by rollout_history) created since `since`."""
+    lines, resources = [], []
+    for kind in ("StatefulSet", "DaemonSet"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500, **scope})
+        for item in ((listed.data or {}).get("items") or [])[:MAX_ROLLOUTS]:
+            history = await ask.call("kubernetes", "rollout_history", {"namespace": item.get("namespace"),
+                                                                       "name": item.get("name"), "kind": kind})
+            revisions = (history.data or {}).get("revisions") or []
+            for old, new in zip(revisions, revisions[1:], strict=False):
+                created = parse_time(new.get("created"))
+                if created is None or created < since:
+                    continue
+                rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
+                diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
+                    f"changed {new.get('changed') or 'its pod template'} (same images)"
+                lines.append(f"rollout: {rid} revision {old.get('revision')} -> {new.get('revision')} "
+                             f"({_ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
+                resources.append(rid)
+    return lines, resources
+
+
+async def _node_state(ask: Ask) -> tuple[list[str], list[str]]:
+    """Nodes that are tainted or cordoned now: a question about node changes gets their current state (a taint
+    carries no timestamp, so this says "now", not when)."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 1000})
+    lines, resources = [], []
+    for node in (listed.data or {}).get("items") or []:
+        taints = [t for t in node.get("taints") or [] if "node-role.kubernetes.io" not in t]
+        if taints or node.get("unschedulable"):
+            lines.append(f"node now: Node/{node.get('name')} taints {taints or 'none'}, unschedulable "
+                         f"{bool(node.get('unschedulable'))}, ready {node.get('ready')}")
+            resources.append(f"Node/{node.get('name')}")
+    return lines, resources
+
+
+async def _last_rollout_of_focus(ask: Ask, since: datetime) -> tuple[list[str], list[str]]:
+    """"what changed in it": the workload discussed's latest rollout, even when it is older than the window
+    (said so): the question is about that object, not about the window."""
+    workload = next((r for r in ask.focus if r.split("/")[1:2] and r.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")
+                     and r.count("/") == 2), None)
+    if workload is None:
+        return [], []
+    namespace, kind, name = workload.split("/")
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    revisions = (history.data or {}).get("revisions") or []
+    if len(revisions) < 2:
+        return [], []
+    old, new = revisions[-2], revisions[-1]
+    created = parse_time(new.get("created"))
+    when = "within the window" if created and created >= since else "before the window asked about"
+    diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
+        f"changed {new.get('changed') or 'its pod template'} (same images)"
+    return [f"rollout: {workload} revision {old.get('revision')} -> {new.get('revision')} at {new.get('created')} "
+            f"({when}), {diff}"], [workload]
+
+
 @handles("changes", needs=("kubernetes", "cloudwatch"))
 async def changes(ask: Ask) -> Answer:
     window_s = ask.recognised.window_s
@@ -89,6 +149,11 @@ async def changes(ask: Ask) -> Answer:
     since = now - timedelta(seconds=window_s)
     scope = {"namespace": ask.namespace} if ask.namespace else {}
     lines, rolled, resources = await _rollouts(ask, scope, window_s)
+    more, more_resources = await _controller_rollouts(ask, scope, since)
+    lines, resources = lines + more, resources + more_resources
+    if ABOUT_IT.search(ask.question) and not more_resources and not rolled:
+        last, last_resources = await _last_rollout_of_focus(ask, since)
+        lines, resources = lines + last, resources + last_resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first
@@ -116,6 +181,9 @@ async def changes(ask: Ask) -> Answer:
         when = parse_time(alarm.get("updated"))
         if when is not None and when >= since:
             lines.append(f"alarm: {alarm.get('name')} went to {alarm.get('state')} ({_ago(when, now)})")
+    if "Node" in kind_nouns(ask.question):
+        node_lines, node_resources = await _node_state(ask)
+        lines, resources = lines + node_lines, node_resources + resources
     lines = list(dict.fromkeys(lines))
     where = f" in namespace {ask.namespace}" if ask.namespace else " across all namespaces"
     window = _window_text(window_s)

@@ -39,6 +39,8 @@ class FormSpec(BaseModel):
     patterns: list[str]
     needs_subject: bool = False
     kind_hint: str | None = None
+    guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
+    noun_is_subject: bool = True  # a kind noun in the question names the subject's kind ("the pvc"); False: the answer's
 
 
 class FormCatalog(BaseModel):
@@ -60,6 +62,7 @@ class Recognised(BaseModel):
     namespace: str | None = None
     candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
     guessed: bool = False  # the subject is the question's first candidate word, not a word the form's pattern placed
+    noun_is_subject: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +118,25 @@ def candidate_words(text: str) -> list[str]:
 
 
 KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",
-              "statefulset": "StatefulSet", "daemonset": "DaemonSet", "node": "Node"}
+              "statefulset": "StatefulSet", "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
+              "node": "Node", "pvc": "PersistentVolumeClaim", "persistentvolumeclaim": "PersistentVolumeClaim",
+              "claim": "PersistentVolumeClaim", "job": "Job", "cronjob": "CronJob", "configmap": "ConfigMap",
+              "cm": "ConfigMap", "secret": "Secret", "quota": "ResourceQuota", "resourcequota": "ResourceQuota",
+              "storageclass": "StorageClass"}
+
+
+def kind_nouns(text: str) -> list[str]:
+    """The kinds the question's nouns name, in order: "events of the pvc" -> [PersistentVolumeClaim],
+    "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
+    found = []
+    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b|[a-z]+",
+                           text.lower()):
+        key = re.sub(r"\s+", "", word)
+        for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key):
+            if candidate in KIND_WORDS:
+                found.append(KIND_WORDS[candidate])
+                break
+    return list(dict.fromkeys(found))
 
 
 def _kind_named_after(text: str, subject: str | None) -> str | None:
@@ -161,7 +182,7 @@ def recognise(text: str) -> Recognised:
             subject = clean_subject(match.groupdict().get("subject"))
             pronoun = is_pronoun(subject)
             guessed = False
-            if subject is None and spec.needs_subject and candidates:
+            if subject is None and spec.needs_subject and spec.guess_subject and candidates:
                 subject = candidates[0]  # "logs for the checkout service": the pattern caught "the"
                 guessed = True
             if namespace and subject == namespace:
@@ -170,7 +191,8 @@ def recognise(text: str) -> Recognised:
             kind_hint = spec.kind_hint or _kind_named_after(text, subject)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
-                              namespace=namespace, candidates=candidates, guessed=guessed)
+                              namespace=namespace, candidates=candidates, guessed=guessed,
+                              noun_is_subject=spec.noun_is_subject)
     return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
 
 

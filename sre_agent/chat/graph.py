@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import alarms, changes, health, investigate, logs, meta, rollback, topology, writes  # noqa: F401  (register the forms)
+from . import alarms, changes, followups, health, investigate, logs, meta, objects, rollback, topology, writes  # noqa: F401
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn
@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
     from .llm import LlmChat
 
 MAX_FOCUS = 12
+# Forms whose handler itself answers a question that names no one object (resolve returned "").
+WIDER_FORMS = ("why_failing",)
 
 
 class ChatState(TypedDict, total=False):
@@ -52,6 +54,8 @@ async def answer_question(ask: Ask) -> Answer:
         if isinstance(resolved, Answer):
             return settle(resolved, ())
         ask.resource = resolved
+        if resolved == "" and ask.form not in WIDER_FORMS:  # a namespace, not an object: its health
+            registered = HANDLERS["broken_now"]
     return settle(await registered.handler(ask), registered.needs)
 
 
@@ -62,7 +66,8 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     ask = Ask(question=question, recognised=recognised, tools=runtime.context.tools,
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
-              recent=_recent_facts(state.get("turns") or []))
+              recent=_recent_facts(state.get("turns") or []),
+              last_answer=((state.get("turns") or [{}])[-1]).get("answer"))
     update: dict[str, Any] = {}
     llm = runtime.context.llm
     if llm is not None and llm.answers(recognised.form):

@@ -71,7 +71,7 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-def _pod_trouble(pod: dict) -> str | None:
+def pod_trouble(pod: dict) -> str | None:
     status = pod.get("status") or ""
     ready, _, total = str(pod.get("ready", "0/0")).partition("/")
     problems = pod.get("problems") or []
@@ -91,14 +91,14 @@ async def pod_problems(ask: Ask) -> Answer:
     args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
     outcome = await ask.call("kubernetes", "get_resources", args)
     pods = (outcome.data or {}).get("items") or []
-    troubled = [(pod, why) for pod in pods if (why := _pod_trouble(pod))]
+    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
                           status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
     details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
                for pod, why in troubled]
-    owners = list(dict.fromkeys(_owner_id(pod) for pod, _ in troubled))
+    owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
     headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
                 (f", {len(crashloop)} in CrashLoopBackOff" if crashloop else ", none in CrashLoopBackOff") +
@@ -114,16 +114,16 @@ async def _pods_of(ask: Ask, rid: str) -> list[str]:
     namespace = parse_resource_id(rid)[0]
     scope = {"namespace": namespace} if namespace else {}
     outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
-    pods = [p for p in (outcome.data or {}).get("items") or [] if _owner_id(p) == rid]
+    pods = [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
     lines = []
     for pod in pods:
-        why = _pod_trouble(pod)
+        why = pod_trouble(pod)
         lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
                                                           f"{pod.get('restarts') or 0} restarts"))
     return lines
 
 
-def _owner_id(pod: dict) -> str:
+def owner_id(pod: dict) -> str:
     """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
     owner = pod.get("owner") or ""
     kind, _, name = owner.partition("/")
@@ -133,6 +133,38 @@ def _owner_id(pod: dict) -> str:
     if kind:
         return f"{ns}/{kind}/{name}"
     return f"{ns}/Pod/{pod.get('name')}"
+
+
+def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """One Pod: its phase, node, the scheduler's reason when it is unplaced, and each container's waiting reason."""
+    phase = state.get("phase", "?")
+    facts = [f"phase {phase}, node {spec.get('nodeName') or 'none'}, images "
+             f"{', '.join(str(c.get('image')) for c in spec.get('containers') or [])}"]
+    reasons = [f"{c.get('type')}={c.get('status')}: {c.get('reason')} -- {c.get('message')}"
+               for c in state.get("conditions") or [] if c.get("status") != "True" and c.get("reason")]
+    waiting = [f"container {c.get('name')} waiting: {((c.get('state') or {}).get('waiting') or {}).get('reason')}"
+               for c in state.get("containerStatuses") or [] if (c.get("state") or {}).get("waiting")]
+    facts += reasons + waiting
+    if read and phase not in ("Running", "Succeeded"):
+        trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
+    elif read and waiting:
+        trouble.append(waiting[0])
+    return facts
+
+
+def _job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
+    if kind == "CronJob":
+        return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
+                f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
+    conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
+    facts = [f"started {state.get('startTime')}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
+             f"failed {state.get('failed', 0)} pod(s)"]
+    facts += [f"condition {c.get('type')}: {c.get('reason')} -- {c.get('message')}" for c in conditions]
+    failed = next((c for c in conditions if c.get("type") == "Failed"), None)
+    if read and failed:
+        trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
+    return facts
 
 
 def related(finding: dict, rid: str) -> bool:
@@ -172,9 +204,26 @@ async def status(ask: Ask) -> Answer:
             fronted = (walk.data or {}).get("selected_by_services") or []
             if fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+    elif kind in ("Job", "CronJob"):
+        details += _job_facts(kind, spec, state, trouble, described.error is None)
+        details += await _pods_of(ask, rid) if kind == "Job" else []
+    elif kind == "Pod":
+        details += _pod_facts(spec, state, trouble, described.error is None)
+    elif kind == "PersistentVolumeClaim":
+        details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
+                       f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")
+        if described.error is None and state.get("phase") != "Bound":
+            trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
-        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}")
+        taints = [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []]
+        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}, "
+                       f"taints {taints or 'none'}")
+        blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
+        if blocking and described.error is None:
+            trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
+        if spec.get("unschedulable") and described.error is None:
+            trouble.append("node is cordoned (unschedulable)")
         if cond.get("Ready") != "True" and described.error is None:
             trouble.append(f"node Ready={cond.get('Ready', 'Unknown')}")
     elif kind == "Service":

@@ -7,9 +7,9 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
-from .health import sweep
+from .health import broken_now, owner_id, pod_trouble, sweep
 from .models import Answer
-from .references import name_of
+from .references import kind_of, name_of
 from .templates import template_diff, template_of
 
 
@@ -34,10 +34,40 @@ async def _latest_rollout_change(ask: Ask, rid: str) -> list[str]:
             for line in changed[:6]]
 
 
+async def _wider_subject(ask: Ask) -> str | Answer:
+    """No object named (or a Node, whose symptoms are its pods'): what is broken now in the namespace in
+    context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such."""
+    node = name_of(ask.resource) if ask.resource and kind_of(ask.resource) == "Node" else None
+    report = await sweep(ask)
+    problems = report.problems
+    if node:
+        on_node = await _troubled_owners_on(ask, node)
+        problems = [p for p in problems if p.resource in on_node] or \
+            [p for p in problems if any(r in on_node for r in p.blast_radius)]
+        if not problems:
+            return ask.resource or ""
+    if problems:
+        return problems[0].resource
+    answer = await broken_now(ask)
+    answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
+    return answer
+
+
+async def _troubled_owners_on(ask: Ask, node: str) -> set[str]:
+    """The workloads whose pods on `node` are not running and ready."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
+    return {owner_id(p) for p in (listed.data or {}).get("items") or [] if p.get("node") == node and pod_trouble(p)}
+
+
 @handles("why_failing")
 async def why_failing(ask: Ask) -> Answer:
     if ask.investigate is None:
         return ask.answer("This session cannot start investigations.", status="answered")
+    if not ask.resource or kind_of(ask.resource) == "Node":
+        wider = await _wider_subject(ask)
+        if isinstance(wider, Answer):
+            return wider
+        ask.resource = wider
     summary = await ask.investigate(ask.question, ask.resource or "")
     diagnosis = summary.get("diagnosis") or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""

@@ -16,6 +16,7 @@ from .models import Answer
 # filter-pattern dialects differ).
 ERROR_LINE = re.compile(r"\b(error|fatal|exception|panic|traceback|failed)\b", re.IGNORECASE)
 MAX_LINES = 8
+NO_ERRORS = "no error lines in"  # our own note, which must not count as an error line itself
 
 
 def log_groups_for(groups: list[dict], namespace: str | None, name: str) -> list[str]:
@@ -58,11 +59,11 @@ async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s:
     recent = [e for e in (errors.data or {}).get("events") or [] if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
     lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in recent]
     if errors.error is None and not recent:
-        lines.append(f"no error lines in {group} in the last {min(window_s, 900) // 60} min")
+        lines.append(f"{NO_ERRORS} {group} in the last {min(window_s, 900) // 60} min")
     return lines, group
 
 
-async def _pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:
+async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:
     pod = name
     previous = False
     if kind != "Pod":
@@ -70,6 +71,9 @@ async def _pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[lis
         pods: list[Any] = (walk.data or {}).get("pods") or []
         if not pods or isinstance(pods[0], str):
             return [], None
+        # Controllers name their pods after themselves: a selector the walk could not narrow (a Job's
+        # generated one) must not hand back another workload's pod.
+        pods = [p for p in pods if str(p.get("pod", "")).startswith(name + "-")] or pods
         chosen = sorted(pods, key=lambda p: bool(p.get("ready")))[0]  # the least healthy pod tells the most
         pod, previous = chosen["pod"], not chosen.get("ready")
     logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, "previous": previous})
@@ -83,10 +87,11 @@ async def _pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[lis
 async def logs(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
     lines, source = await _cloudwatch_logs(ask, namespace, name, ask.recognised.window_s)
-    if namespace and kind != "Node" and (source is None or not any(ERROR_LINE.search(line) for line in lines)):
+    shipped_errors = any(ERROR_LINE.search(line) for line in lines if not line.startswith(NO_ERRORS))
+    if namespace and kind != "Node" and (source is None or not shipped_errors):
         # Nothing notable shipped (or nowhere shipped): the pods' own output -- a crashing container's
         # last words are in its previous instance, which log shipping may never have sent.
-        pod_lines, pod_source = await _pod_logs(ask, namespace, kind, name)
+        pod_lines, pod_source = await pod_logs(ask, namespace, kind, name)
         if pod_source is not None:
             lines, source = lines + pod_lines, f"{source} and {pod_source}" if source else pod_source
     if source is None:

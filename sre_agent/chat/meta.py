@@ -22,6 +22,11 @@ EXAMPLES = [
     ("rollback_safe", "is it safe to roll back checkout?"),
     ("rollback_request", "roll it back   (answered with the action to approve; chat never writes)"),
     ("runbook", "which runbook applies?"),
+    ("version", "what version is it running?   /   rollout history of checkout"),
+    ("config_refs", "what secret does it read?   /   what depends on the app-config configmap?"),
+    ("list_kind", "quota usage in shop   /   what storage classes do we have?"),
+    ("job_ran", "did the nightly job run?"),
+    ("do_it", "do it   (after an answer that proposed an action: the approval request for it)"),
 ]
 COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's answers)  /exit (or Ctrl-D)"
 

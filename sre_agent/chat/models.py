@@ -50,6 +50,7 @@ class Answer(BaseModel):
     evidence: list[ToolCallRecord] = Field(default_factory=list)  # every tool call behind the answer
     coverage: list[BackendCheck] = Field(default_factory=list)
     approval: ApprovalRequest | None = None
+    proposal: ApprovalRequest | None = None  # an action this answer proposed: what "do it" next turn asks approval for
     diagnosis: dict | None = None  # why_failing: the investigation's diagnosis (category, resource, summary)
     duration_s: float = 0.0
     llm: ChatUsage | None = None  # answered with an LLM brain: its models, tokens and cost for this answer

@@ -3,13 +3,17 @@ by a list of known names), or -- for "it", "its logs", "roll it back" -- the con
 
 from __future__ import annotations
 
+import re
+
 from ..contracts import parse_resource_id
 from ..graph.coverage import reached_backend
 from .ask import Ask
+from .forms import KIND_WORDS, kind_nouns
 from .models import Answer
+from .names import best_names
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
-KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Node", "Pod")
+KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
 
 
 def kind_of(rid: str) -> str:
@@ -52,22 +56,113 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     return None
 
 
+POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
+ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
+SYMPTOM_FORMS = ("why_failing", "job_ran")  # forms that look wider (namespace, else cluster) when no object matches
+# Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
+LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
+NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "StorageClass", "Node",
+               "Pod", "StatefulSet", "DaemonSet", "Deployment", "Service"}
+
+
+def _question_kind(ask: Ask) -> str | None:
+    """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
+    word a name might carry."""
+    if not ask.recognised.noun_is_subject:
+        return None
+    nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
+    if POSSESSED_PODS.search(ask.question) or not ONE_POD.search(ask.question):
+        nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods
+    return nouns[0] if nouns else None
+
+
+async def _by_kind(ask: Ask, kind: str) -> str | None:
+    """"the pvc" / "that job": the last discussed object of that kind, else the only one in the namespace in
+    context (the question's, -n's, else the focus's)."""
+    for rid in ask.focus:
+        if kind_of(rid) == kind:
+            return rid
+    namespace = ask.namespace or next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if kind == "Pod" and ask.focus:  # "delete that pod" after talking about its workload (or the Service in front of it)
+        pod = await _pod_of(ask, ask.focus[0])
+        if pod:
+            return pod
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,
+                                                            **({"namespace": namespace} if namespace else {})})
+    items = (listed.data or {}).get("items") or []
+    if len(items) == 1:
+        item = items[0]
+        return f"{item['namespace']}/{kind}/{item['name']}" if item.get("namespace") else f"{kind}/{item['name']}"
+    return None
+
+
+async def _pod_of(ask: Ask, workload: str) -> str | None:
+    """A workload's pod the question means: the one on a node the question names, else one in trouble, else the first."""
+    namespace, _, name = parse_resource_id(workload)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000,
+                                                            **({"namespace": namespace} if namespace else {})})
+    pods = [p for p in (listed.data or {}).get("items") or [] if p.get("name") == name or p.get("name", "").startswith(name + "-")]
+    words = set(ask.recognised.candidates)
+    pods.sort(key=lambda p: (p.get("node") not in words, p.get("status") in ("Running", "Succeeded", "Completed")))
+    return f"{pods[0].get('namespace')}/Pod/{pods[0].get('name')}" if pods else None
+
+
+async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
+    """A name the words stand for by stem, token or typo (names.match_score), among the objects listed."""
+    kinds = [kind] if kind else list(LISTED_KINDS)
+    rows: list[tuple[str, str]] = []
+    for listed_kind in kinds:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": listed_kind, "limit": 2000,
+                                                                **({"namespace": ask.namespace} if ask.namespace else {})})
+        rows += [(listed_kind, f"{i['namespace']}/{listed_kind}/{i['name']}" if i.get("namespace") else f"{listed_kind}/{i['name']}")
+                 for i in (listed.data or {}).get("items") or []]
+    ranked = best_names(words, list(dict.fromkeys(name_of(r) for _, r in rows)))
+    if not ranked:
+        return None
+    top = ranked[0][0]
+    names = {n for s, n in ranked if s == top}
+    matches = [{"resource": rid, "exact": True} for _, rid in rows if name_of(rid) in names]
+    chosen = best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
+    if chosen:
+        ask.notes.append(f"(no object is named {words[0]!r}; took the question to mean {chosen}, the closest name)")
+    return chosen
+
+
+async def _is_namespace(ask: Ask, word: str) -> bool:
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
+    return any(item.get("name") == word for item in (listed.data or {}).get("items") or [])
+
+
 async def resolve(ask: Ask) -> str | Answer:
     """The resource id the question is about, or the answer to give instead (which one? not found?
-    could not check?)."""
+    could not check?). "" means no one object: a symptom question that names none, or a question about a
+    namespace, looks wider (the namespace, else the cluster)."""
     rec = ask.recognised
     subject = rec.subject
+    asked_kind = _question_kind(ask)
+    if subject and asked_kind and KIND_WORDS.get(subject.lower().rstrip("s")) == asked_kind:
+        subject = None  # "events of the pvc": the kind noun, not a name
+    if subject is None and asked_kind:
+        by_kind = await _by_kind(ask, asked_kind)
+        if by_kind:
+            return by_kind
     if subject is None and not ask.focus and rec.candidates:
         named = await _named_in_question(ask)
         if named:
             return named
+    if subject is None and not ask.focus and ask.form in SYMPTOM_FORMS and rec.candidates:
+        guessed = await _fuzzy(ask, rec.candidates, asked_kind or rec.kind_hint)  # "did it even run": which run
+        if guessed:
+            return guessed
     if subject is None:
         if not ask.focus:
+            if ask.form in SYMPTOM_FORMS:
+                return ""
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
                               "nothing earlier in this conversation says which.", status="needs_subject",
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
         preferred = [r for r in ask.focus if rec.kind_hint and kind_of(r) == rec.kind_hint]
-        if preferred or not rec.kind_hint or kind_of(ask.focus[0]) in ("Deployment",):
+        if preferred or not rec.kind_hint or kind_of(ask.focus[0]) in ("Deployment", "StatefulSet", "DaemonSet"):
             return (preferred or ask.focus)[0]
         subject = name_of(ask.focus[0])  # "roll it back" after talking about a Service: find its Deployment
     if subject.count("/") in (1, 2):
@@ -76,14 +171,25 @@ async def resolve(ask: Ask) -> str | Answer:
             return subject
         except ValueError:
             pass
-    outcome = await ask.call("kubernetes", "find_resource", {"name": subject})
+    kind_arg = {"kinds": [asked_kind]} if asked_kind and asked_kind not in LISTED_KINDS + ("Pod", "Node") else {}
+    outcome = await ask.call("kubernetes", "find_resource", {"name": subject, **kind_arg})
     if outcome.error is not None and not reached_backend(outcome.error):
         return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
                           next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
     matches = (outcome.data or {}).get("matches") or []
-    chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint)
+    chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
+    if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
+        chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
+    if chosen is None and outcome.error is None:
+        words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
+        chosen = await _fuzzy(ask, words, asked_kind)
+    if chosen is None and outcome.error is None and await _is_namespace(ask, subject):
+        ask.namespace = subject  # "how's treasury looking": the namespace's health
+        return ""
+    if chosen is None and ask.form in SYMPTOM_FORMS:
+        return ""
     if chosen is None:
         return ask.answer(f"Found no Deployment, StatefulSet, DaemonSet, Service, Pod or Node whose name contains "
                           f"{subject!r}.", status="answered",

@@ -4,36 +4,76 @@ action and how to approve it, never with a write: chat is read-only."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
-from ..contracts import parse_resource_id, parse_time
+from ..contracts import Finding, parse_resource_id, parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
-from .ask import RESTORE_ACCESS, Ask, handles
-from .health import alarm_mentions
+from ..graph.defects import same_defect
+from .ask import AGENT, RESTORE_ACCESS, Ask, handles
+from .health import alarm_mentions, related
 from .models import Answer, ApprovalRequest
 from .templates import template_diff, template_of
 
 MAX_ALARMS = 6
 
 
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+IMAGE_IN_MESSAGE = re.compile(r"image \"([^\"]+)\"")
+
+
+async def _findings(ask: Ask, namespace: str, rid: str) -> list[Finding]:
+    """The analyzers' findings about the workload (its pods' included), as the defect rule reads them."""
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace})
+    found = []
+    for row in (analysis.data or {}).get("findings") or []:
+        if row.get("resource") != rid and row.get("owner") != rid and not related(row, rid):
+            continue
+        message = str(row.get("message") or "")
+        image = IMAGE_IN_MESSAGE.search(message)
+        found.append(Finding(agent=AGENT, resource=rid, signal=str(row.get("reason") or ""), summary=message,
+                             details={"message": message, **({"image": image.group(1)} if image else {})}))
+    return found
+
+
 async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]:
+    """(current revision, the revision a rollback should go to, or the answer that says why there is none). The
+    target is the newest earlier revision that does not carry the defect the workload shows now (the same
+    unpullable image, missing config key or placement): rolling back onto the defect cannot clear it."""
     namespace, kind, name = parse_resource_id(ask.resource or "")
-    if kind != "Deployment":
-        return None, None, ask.answer(f"{ask.resource} is a {kind}; rollbacks here are of Deployments (rollout history)",
-                                      next_steps=["Name the Deployment to roll back."])
-    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    if kind not in WORKLOADS:
+        return None, None, ask.answer(f"{ask.resource} is a {kind}; rollbacks are of Deployments, StatefulSets and DaemonSets",
+                                      next_steps=["Name the workload to roll back."])
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     if history.error is not None:
         return None, None, ask.answer(f"Could not read the rollout history of {ask.resource}: {history.error[:200]}",
                                       status="unknown", next_steps=["Check the cluster is reachable and ask again."])
     revisions = (history.data or {}).get("revisions") or []
     current = next((r for r in revisions if r.get("current")), None)
-    previous = max((r for r in revisions if current and r["revision"] < current["revision"]),
-                   key=lambda r: r["revision"], default=None)
-    if current is None or previous is None:
+    earlier = sorted((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: -r["revision"])
+    if current is None or not earlier:
         return None, None, ask.answer(f"{ask.resource} has no earlier revision to roll back to "
                                       f"(revisions: {[r.get('revision') for r in revisions]})",
                                       next_steps=["A rollback cannot help; ask 'why is it failing?'."])
-    return current, previous, None
+    findings = await _findings(ask, namespace or "", ask.resource or "")
+    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current))]
+    target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
+    if target is None:
+        return None, None, ask.answer(f"No earlier revision of {ask.resource} is a safe rollback target: "
+                                      + "; ".join(why for _, why in refused), status="problems",
+                                      details=[f"skipped: {why}" for _, why in refused],
+                                      next_steps=["Fix forward: ask 'why is it failing?' for the fix."])
+    target = {**target, "skipped": [why for r, why in refused if r["revision"] > target["revision"]]}
+    return current, target, None
+
+
+def _row_diff(target: dict, current: dict) -> list[str]:
+    """What a rollback changes, from two rollout_history rows (a StatefulSet's or DaemonSet's revisions have no ReplicaSet)."""
+    lines = []
+    for key in ("images", "config_refs", "placement", "ports", "labels"):
+        if target.get(key) != current.get(key):
+            lines.append(f"{key} {current.get(key)} -> {target.get(key)}")
+    return lines
 
 
 async def _alarms_during(ask: Ask, namespace: str, name: str, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
@@ -65,10 +105,13 @@ async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[
     if refusal:
         return refusal
     assert current is not None and previous is not None
-    namespace_or_none, _, name = parse_resource_id(ask.resource or "")
+    namespace_or_none, kind, name = parse_resource_id(ask.resource or "")
     namespace = namespace_or_none or ""
-    diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
-                         await template_of(ask, namespace, current["replicaset"]))
+    if kind == "Deployment" and previous.get("replicaset") and current.get("replicaset"):
+        diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
+                             await template_of(ask, namespace, current["replicaset"]))
+    else:
+        diff = _row_diff(previous, current)
     return current, previous, namespace, name, diff
 
 
@@ -85,6 +128,7 @@ async def rollback_safe(ask: Ask) -> Answer:
     details = [f"current: revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])}), "
                f"created {current.get('created')}, {current.get('ready')}/{current.get('replicas')} ready",
                f"rollback target: {target}, current {ran}",
+               *(f"skipped as a target: {why}" for why in previous.get("skipped") or []),
                *(f"would change: {line}" for line in diff or ["nothing in the containers (same template)"])]
     details += [f"alarm while the target was current: {a}" for a in during]
     details += [f"alarm since the current revision rolled out: {a}" for a in after]
@@ -92,7 +136,8 @@ async def rollback_safe(ask: Ask) -> Answer:
     if during:
         return ask.answer(f"Rolling {ask.resource} back to {target} is NOT clearly safe: alarms fired while it was current "
                           f"({'; '.join(during[:3])})", status="problems", details=details,
-                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps])
+                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps],
+                          proposal=undo_request(ask, current, previous, namespace, name, diff))
     if not diff:
         return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
                           "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
@@ -105,7 +150,23 @@ async def rollback_safe(ask: Ask) -> Answer:
                           f"{could_not_check_sentence(missing)}", status="unknown", details=details,
                           next_steps=[RESTORE_ACCESS])
     return ask.answer(f"Rolling {ask.resource} back to {target} looks safe: it ran {ran} with no alarm on "
-                      f"{name} or namespace {namespace} firing{suffix}", status="answered", details=details, next_steps=steps)
+                      f"{name} or namespace {namespace} firing{suffix}", status="answered", details=details, next_steps=steps,
+                      proposal=undo_request(ask, current, previous, namespace, name, diff))
+
+
+def undo_request(ask: Ask, current: dict, target: dict, namespace: str, name: str, diff: list[str]) -> ApprovalRequest:
+    """The pinned rollout_undo: back to `target`, only while `current` is still the live revision."""
+    kind = parse_resource_id(ask.resource or "")[1]
+    return ApprovalRequest(
+        tool="rollout_undo", resource=ask.resource or "",
+        args={"namespace": namespace, "name": name, "kind": kind, "to_revision": target["revision"],
+              "expect_revision": current["revision"], "reason": ask.question[:200]},
+        precondition=f"current revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])})",
+        change="; ".join(diff) or "no container change",
+        how_to_approve=[
+            f"kubectl rollout undo {kind.lower()}/{name} -n {namespace} --to-revision={target['revision']}",
+            f"or let the responder do it with your approval: sre-agent investigate --prompt \"{ask.question} "
+            f"({ask.resource})\" --remediation approve   (it asks you to approve the pinned action at the terminal)"])
 
 
 @handles("rollback_request", needs=("kubernetes",))
@@ -114,17 +175,11 @@ async def rollback_request(ask: Ask) -> Answer:
     if isinstance(view, Answer):
         return view
     current, previous, namespace, name, diff = view
-    request = ApprovalRequest(
-        tool="rollout_undo", resource=ask.resource or "",
-        args={"namespace": namespace, "name": name, "to_revision": previous["revision"], "reason": ask.question[:200]},
-        precondition=f"current revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])})",
-        change="; ".join(diff) or "no container change",
-        how_to_approve=[
-            f"kubectl rollout undo deployment/{name} -n {namespace} --to-revision={previous['revision']}",
-            f"or let the responder do it with your approval: sre-agent investigate --prompt \"{ask.question} "
-            f"({ask.resource})\" --remediation approve   (it asks you to approve the pinned action at the terminal)"])
+    request = undo_request(ask, current, previous, namespace, name, diff)
+    images = ", ".join(str(i) for i in previous.get("images") or [])
     return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "
-                      f"{previous['revision']}. Chat is read-only and has changed nothing.", status="approval_required",
-                      details=[f"would change: {line}" for line in diff], approval=request,
+                      f"{previous['revision']} ({images}). Chat is read-only and has changed nothing.", status="approval_required",
+                      details=[*(f"skipped: {why}" for why in previous.get("skipped") or []),
+                               *(f"would change: {line}" for line in diff)], approval=request,
                       next_steps=[f"To approve, run: {request.how_to_approve[0]}", request.how_to_approve[1],
                                   "Then ask 'how is it doing?' to verify."])

@@ -9,6 +9,7 @@ import re
 from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
 from .models import Answer
+from .objects import config_dependents
 
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
 
@@ -62,18 +63,30 @@ async def dependencies(ask: Ask) -> Answer:
 @handles("dependents", needs=("kubernetes",))
 async def dependents(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind in ("ConfigMap", "Secret"):
+        return await config_dependents(ask)
     services = [name] if kind == "Service" else []
+    selector_gap = ""
     if kind != "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
         if walk.error is not None:
             return ask.answer(f"Could not walk {ask.resource}: {walk.error[:200]}", status="unknown")
         services = (walk.data or {}).get("selected_by_services") or []
+        if not services and namespace:
+            # No Service selects it (a selector typo?): the Service named for it is still what callers use by name.
+            named = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+            if named.error is None and named.data:
+                services = [name]
+                selector_gap = (f"Service {namespace}/{name} is named for it but its selector {named.data.get('selector')} "
+                                f"selects {len(named.data.get('selected_pods') or [])} pod(s): callers by name reach nothing")
     callers: dict[str, list[str]] = {}
     for service in services:
         svc = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service, "namespace": namespace})
         callers[resource_id("Service", service, namespace)] = (svc.data or {}).get("called_by") or []
     everyone = sorted({c for found in callers.values() for c in found})
     lines = [f"{svc} is called by: {', '.join(found) or 'nothing in the cluster'}" for svc, found in callers.items()]
+    if selector_gap:
+        lines.insert(0, selector_gap)
     if not services:
         return ask.answer(f"No Service selects {ask.resource}, so nothing in the cluster calls it by Service name",
                           details=lines, next_steps=["Check ingresses or external callers."])

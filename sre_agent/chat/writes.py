@@ -6,6 +6,7 @@ status report."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,14 +31,32 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
+# kubectl's names for the kinds a human deletes by hand when no tool does it.
+KUBECTL_KIND = {"PersistentVolumeClaim": "pvc", "Job": "job", "CronJob": "cronjob", "ConfigMap": "configmap", "Secret": "secret",
+                "Service": "service", "ResourceQuota": "resourcequota", "Deployment": "deployment", "StatefulSet": "statefulset",
+                "DaemonSet": "daemonset"}
+BY_HAND = "(by hand: no MCP tool does this)"
+SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
+
+
+
 def _verb(question: str) -> str:
     text = question.lower()
-    for verb, words in (("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill"), ("scale", r"scale"),
-                        ("image", r"\bimage\b"), ("resources", r"\b(cpu|memory|mem)\b"),
+    for verb, words in (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"),
+                        ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
+                        ("image", r"\bimage\b"), ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"),
                         ("restart", r"restart|bounce|recycle|redeploy")):
         if re.search(words, text):
             return verb
     return "restart"
+
+
+def resource_named(question: str) -> str:
+    """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
+    if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
+            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
+        return "memory"
+    return "cpu"
 
 
 def _quantity(question: str, resource: str) -> str | None:
@@ -72,9 +91,19 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
             if re.search(r"drain", question, re.IGNORECASE) else []
         return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
+    if verb == "taint":
+        return _taint_plan(question, rid, obj)
+    if verb == "selector":
+        return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
+    if kind == "ResourceQuota":
+        return _quota_plan(question, rid, obj)
     if verb == "delete":
         if kind != "Pod":
-            return f"{rid} is a {kind}; deleting applies to a Pod (ask to restart a workload instead)"
+            short = KUBECTL_KIND.get(kind, kind.lower())
+            where = f" -n {ns}" if ns else ""
+            return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": ns}, f"delete {kind} {name}",
+                        f"kubectl delete {short} {name}{where}", f"{kind} {name} exists",
+                        [f"No MCP tool deletes a {kind}: a human runs the command after approval."])
         return Plan("delete_pod", {"namespace": ns, "name": name, "reason": reason}, f"delete pod {name} (its controller recreates it)",
                     f"kubectl delete pod {name} -n {ns}", f"pod phase {(obj.get('status') or {}).get('phase', '?')}")
     if kind not in WORKLOADS:
@@ -102,7 +131,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"container {cname}: image {container.get('image')} -> {image}",
                     f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
     if verb == "resources":
-        resource = "memory" if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) else "cpu"
+        resource = resource_named(question)
         which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
         quantity = _quantity(question, resource)
         current = ((container.get("resources") or {}).get(which) or {}).get(resource)
@@ -117,23 +146,95 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                 f"generation {generation}")
 
 
+def _taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"remove the taint from that node": the node's own taints, each removed by key and effect."""
+    _, kind, name = parse_resource_id(rid)
+    if kind != "Node":
+        return f"{rid} is a {kind}; taints are on Nodes"
+    taints = (obj.get("spec") or {}).get("taints") or []
+    if not taints:
+        return f"Node {name} has no taints"
+    removals = " ".join(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}-" for t in taints)
+    described = ", ".join(f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in taints)
+    return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
+                f"kubectl taint node {name} {removals}", f"taints {described}",
+                ["No MCP tool edits taints: a human runs the command after approval (uncordon is a different flag)."])
+
+
+def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits)."""
+    namespace, _, name = parse_resource_id(rid)
+    hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
+    resource = resource_named(question)
+    keys = [k for k in hard if k.split(".")[-1] == resource]
+    wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
+    key = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
+    value = _quantity(question, resource)
+    if key is None:
+        return f"{rid} sets no {resource} limit (hard: {hard})"
+    if value is None:
+        return f"Say the new {key} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[key]} now"
+    return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
+                                "reason": question[:200]},
+                f"quota {name}: {key} {hard[key]} -> {value}",
+                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{{\"spec\":{{\"hard\":{{\"{key}\":\"{value}\"}}}}}}'",
+                f"hard {hard}")
+
+
+async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
+    """"fix the selector on that service": the selector that matches the pods of the workload named like the
+    Service (its pod template's labels, as many keys as the current selector has), patched by a human."""
+    namespace, _, name = parse_resource_id(rid)
+    current = (service.get("spec") or {}).get("selector") or {}
+    asked = dict(SELECTOR_PAIR.findall(ask.question))
+    if asked:  # "put the selector back to app=catalog": the selector said
+        patch = json.dumps({"spec": {"selector": asked}}, separators=(",", ":"))
+        return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": asked, "expect_selector": current},
+                    f"Service {name} selector {current} -> {asked}",
+                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'",
+                    f"selector {current}", ["No MCP tool edits a Service: a human runs the command after approval."])
+    for kind in WORKLOADS:
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+        labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
+        if described.error is None and labels:
+            keys = [k for k in current if k in labels] or list(labels)[:1]
+            wanted = {k: labels[k] for k in keys}
+            patch = json.dumps({"spec": {"selector": wanted}}, separators=(",", ":"))
+            return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": wanted, "expect_selector": current},
+                        f"Service {name} selector {current} -> {wanted} (the labels of {kind} {name}'s pods)",
+                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}",
+                        ["No MCP tool edits a Service: a human runs the command after approval."])
+    return f"No workload named {name} in {namespace} to take the selector from; say the selector {rid} should have"
+
+
 @handles("write_request", "node_or_pod_write", needs=("kubernetes",))
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
+    if _verb(ask.question) == "selector" and kind != "Service":  # a selector is the Service's: the one named for it
+        kind, rid = "Service", f"{namespace}/Service/{name}"
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
-    plan = plan_for(ask.question, rid, obj)
+    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and _verb(ask.question) == "selector" else \
+        plan_for(ask.question, rid, obj)
     if isinstance(plan, str):
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
+    return approval_answer(ask, plan, rid)
+
+
+def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
+    """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
+    by_hand = plan.tool == BY_HAND
+    how = [plan.kubectl] if by_hand else [plan.kubectl, f"or let the responder do it with your approval: sre-agent investigate "
+                                                        f"--prompt \"{ask.question} ({rid})\" --remediation approve"]
     request = ApprovalRequest(tool=plan.tool, args=plan.args, resource=rid, precondition=plan.precondition, change=plan.change,
-                              how_to_approve=[plan.kubectl,
-                                              f"or let the responder do it with your approval: sre-agent investigate --prompt "
-                                              f"\"{ask.question} ({rid})\" --remediation approve"])
-    return ask.answer(f"Approval needed: {plan.tool} {rid} ({plan.change}). Chat is read-only and has changed nothing.",
+                              how_to_approve=how)
+    headline = (f"Approval needed: {plan.change} ({rid}); no tool does this, a human runs `{plan.kubectl}`. "
+                if by_hand else f"Approval needed: {plan.tool} {rid} ({plan.change}). ")
+    return ask.answer(headline + "Chat is read-only and has changed nothing.",
                       status="approval_required", details=[f"would change: {plan.change}", *plan.notes], approval=request,
-                      next_steps=[f"To approve, run: {plan.kubectl}", request.how_to_approve[1],
-                                  "Then ask 'how is it doing?' to verify."])
+                      resources=[rid], next_steps=[f"To approve, run: {plan.kubectl}", *how[1:],
+                                                   "Then ask 'how is it doing?' to verify."])

@@ -1,0 +1,72 @@
+"""Matching the words an SRE types to the names objects have: "statements" -> statement-api (a plural of
+one of its dash-separated tokens), "workers" -> settlement-worker, "payout" -> payout-gateway (a prefix of
+a token), "setlement-worker" -> settlement-worker and "stament-api" -> statement-api (typos, difflib).
+Pure functions over names the cluster listed: never a list of known names."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+# How close a typed word must be to a name (or to one of its tokens) to count as a typo of it.
+WHOLE_NAME_CUTOFF = 0.8
+TOKEN_CUTOFF = 0.85
+MIN_PREFIX = 4  # "pay" is too short to stand for payout-gateway; "payout" is not
+
+
+def stems(word: str) -> list[str]:
+    """The word and its singular forms: statements -> statement, classes -> class, queries -> query."""
+    word = word.lower().strip(".,;:!?'\"`")
+    out = [word]
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 4:
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        out.append(word[:-1])
+    return list(dict.fromkeys(out))
+
+
+def tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_.]", name.lower()) if t]
+
+
+def match_score(word: str, name: str) -> float:
+    """How well `word` names `name`: 1.0 exact, 0.95 a stem equal to the name, 0.9 a stem equal to one of
+    its tokens, 0.8 a stem that starts a token (4+ letters), else the difflib ratio of a typo of the
+    whole name or of one token (0 below the cutoffs)."""
+    name = name.lower()
+    if word.lower() == name:
+        return 1.0
+    forms = stems(word)
+    if name in forms:
+        return 0.95
+    parts = tokens(name)
+    word_parts = tokens(word)
+    if len(word_parts) > 1 and all(any(p == t or (len(p) >= MIN_PREFIX and t.startswith(p)) for t in parts)
+                                   for p in word_parts):
+        return 0.92  # "settlement-work" or "payout-gw": every typed token is (the start of) a name token
+    if any(f in parts for f in forms):
+        return 0.9
+    if any(len(f) >= MIN_PREFIX and t.startswith(f) for f in forms for t in parts):
+        return 0.8
+    whole = difflib.SequenceMatcher(None, word.lower(), name).ratio()
+    if whole >= WHOLE_NAME_CUTOFF:
+        return round(0.5 + whole / 4, 3)  # a typo of the whole name ranks below every token match
+    if len(word) >= 5:
+        best = max((difflib.SequenceMatcher(None, f, t).ratio() for f in forms for t in parts), default=0.0)
+        if best >= TOKEN_CUTOFF:
+            return round(0.4 + best / 4, 3)
+    return 0.0
+
+
+def best_names(words: list[str], names: list[str]) -> list[tuple[float, str]]:
+    """Every name some word matches, best first: (score, name). A name's score is the sum over the words that
+    match it: "settlement workers" names settlement-worker (two words) before settlement-config (one)."""
+    scored: dict[str, float] = {}
+    for word in dict.fromkeys(w for w in words if len(w) >= 3):
+        for name in names:
+            score = match_score(word, name)
+            if score > 0:
+                scored[name] = round(scored.get(name, 0.0) + score, 3)
+    return sorted(((s, n) for n, s in scored.items()), key=lambda x: (-x[0], x[1]))

@@ -1,0 +1,238 @@
+"""Questions about one object's facts rather than its health: which version (image) it runs, its rollout
+history with the image of every revision, the objects of a kind ("what storage classes do we have"), a
+namespace's quota usage, and which workloads reference a ConfigMap or Secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..contracts import parse_resource_id
+from .ask import Ask, handles
+from .forms import kind_nouns
+from .health import status
+from .logs import ERROR_LINE, pod_logs
+from .models import Answer
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
+
+
+def pod_spec_of(kind: str, obj: dict) -> dict:
+    """The pod spec inside any object that runs pods: a Pod's own, a workload's or Job's template, a CronJob's job template."""
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        return spec
+    if kind == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+    return ((spec.get("template") or {}).get("spec")) or {}
+
+
+def images_of(kind: str, obj: dict) -> list[str]:
+    spec = pod_spec_of(kind, obj)
+    return [f"{c.get('name')}={c.get('image')}" for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+
+
+@handles("version", needs=("kubernetes",))
+async def version(ask: Ask) -> Answer:
+    """"what version is it running" / "what image is it on": the images in its spec, and what its pods run now."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    images = images_of(kind, obj)
+    if kind == "Service" and namespace:  # a Service runs nothing itself: the pods it selects do
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+        for pod in ((walk.data or {}).get("selected_pods") or [])[:1]:
+            pod_name = pod if isinstance(pod, str) else pod.get("pod") or pod.get("name")
+            described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": str(pod_name).split("/")[-1],
+                                                                  "namespace": namespace, "events_limit": 0})
+            images = images_of("Pod", (described.data or {}).get("object") or {})
+    if not images:
+        return ask.answer(f"{ask.resource} is a {kind}: it runs no containers of its own", status="answered")
+    resources = [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
+                 f"limits {(c.get('resources') or {}).get('limits') or 'none'}"
+                 for c in (pod_spec_of(kind, obj).get("containers") or [])]
+    tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
+    return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
+                      next_steps=["Ask 'rollout history of it' for the earlier images."])
+
+
+@handles("history", needs=("kubernetes",))
+async def history(ask: Ask) -> Answer:
+    """"rollout history of X": every revision with its images and when it was created, the current one marked."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind not in WORKLOADS:
+        return ask.answer(f"{ask.resource} is a {kind}: only Deployments, StatefulSets and DaemonSets have a rollout history",
+                          status="answered")
+    outcome = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    if outcome.error is not None:
+        return ask.answer(f"Could not read the rollout history of {ask.resource}: {outcome.error[:200]}", status="unknown")
+    revisions = (outcome.data or {}).get("revisions") or []
+    lines = [f"revision {r.get('revision')}{' (current)' if r.get('current') else ''}: {', '.join(str(i) for i in r.get('images') or [])}"
+             f", created {r.get('created')}" + (f", changed {r['changed']}" if r.get("changed") else "") for r in revisions]
+    current = next((r for r in revisions if r.get("current")), None)
+    headline = f"{ask.resource} has {len(revisions)} revision(s)" + (
+        f"; current is revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])})" if current else "")
+    return ask.answer(headline, status="answered", details=list(reversed(lines)),
+                      next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
+
+
+def _listed_line(kind: str, item: dict[str, Any]) -> str:
+    facts = ", ".join(f"{k} {v}" for k, v in item.items() if k not in ("name", "namespace") and v not in (None, "", [], {}))
+    where = f"{item['namespace']}/" if item.get("namespace") else ""
+    return f"{where}{kind}/{item.get('name')}" + (f": {facts}" if facts else "")
+
+
+@handles("list_kind", needs=("kubernetes",))
+async def list_kind(ask: Ask) -> Answer:
+    """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
+    kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
+    if not kinds:
+        return ask.answer("Which kind of object? e.g. 'what storage classes do we have', 'quota usage in <namespace>'.",
+                          status="needs_subject")
+    kind = kinds[0]
+    scope = {"namespace": ask.namespace} if ask.namespace and kind not in ("StorageClass", "Node") else {}
+    outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500, **scope})
+    if outcome.error is not None:
+        return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
+    items = (outcome.data or {}).get("items") or []
+    details = [_listed_line(kind, i) for i in items]
+    resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
+    if kind == "ResourceQuota":
+        details = [await _quota_usage(ask, rid) for rid in resources[:5]] + details[5:]
+    where = f" in namespace {ask.namespace}" if scope else ""
+    if not items:
+        return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
+    names = ", ".join(i.get("name") for i in items[:8])
+    return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+
+
+async def _quota_usage(ask: Ask, rid: str) -> str:
+    namespace, _, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": "ResourceQuota", "name": name, "namespace": namespace})
+    state = ((described.data or {}).get("object") or {}).get("status") or {}
+    hard, used = state.get("hard") or {}, state.get("used") or {}
+    usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit}" for key, limit in sorted(hard.items()))
+    return f"{rid}: {usage or 'no usage reported'}"
+
+
+def references_config(pod_spec: dict, kind: str, name: str) -> list[str]:
+    """How a pod spec references ConfigMap/Secret `name`: env valueFrom, envFrom, volumes (projected too)."""
+    key = "configMapKeyRef" if kind == "ConfigMap" else "secretKeyRef"
+    ref = "configMapRef" if kind == "ConfigMap" else "secretRef"
+    how = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = (env.get("valueFrom") or {}).get(key) or {}
+            if source.get("name") == name:
+                how.append(f"env {env.get('name')} <- key {source.get('key')}")
+        for env_from in container.get("envFrom") or []:
+            if (env_from.get(ref) or {}).get("name") == name:
+                how.append("envFrom (every key)")
+    for volume in pod_spec.get("volumes") or []:
+        direct = volume.get("configMap" if kind == "ConfigMap" else "secret") or {}
+        if direct.get("name") == name or direct.get("secretName") == name:
+            how.append(f"volume {volume.get('name')}")
+        for source in ((volume.get("projected") or {}).get("sources") or []):
+            if ((source.get("configMap" if kind == "ConfigMap" else "secret")) or {}).get("name") == name:
+                how.append(f"projected volume {volume.get('name')}")
+    return how
+
+
+async def config_dependents(ask: Ask) -> Answer:
+    """What depends on a ConfigMap or Secret: the workloads, Jobs and CronJobs whose pod spec references it."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    users: list[str] = []
+    details: list[str] = []
+    for workload_kind in REFERENCING_KINDS:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": workload_kind, "namespace": namespace, "limit": 500})
+        for item in (listed.data or {}).get("items") or []:
+            if workload_kind == "Pod" and item.get("owner"):
+                continue  # its controller's template was read already
+            described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": item["name"],
+                                                                  "namespace": namespace, "events_limit": 0})
+            how = references_config(pod_spec_of(workload_kind, (described.data or {}).get("object") or {}), kind, name)
+            if how:
+                rid = f"{namespace}/{workload_kind}/{item['name']}"
+                users.append(rid)
+                details.append(f"{rid}: {'; '.join(how)}")
+    if not users:
+        return ask.answer(f"No workload, Job or CronJob in {namespace} references {ask.resource}", status="answered",
+                          next_steps=["Pods created by hand may still mount it: kubectl get pods -n " f"{namespace} -o yaml"])
+    return ask.answer(f"{len(users)} object(s) reference {ask.resource}: {', '.join(users)}", status="answered",
+                      details=details, resources=[ask.resource or "", *users],
+                      next_steps=["A change to it reaches these on their next restart (env) or within a minute (volumes)."])
+
+
+def config_refs_of(pod_spec: dict) -> list[str]:
+    """Every ConfigMap and Secret a pod spec reads: env keys, envFrom, volumes (projected too)."""
+    refs = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} key {source[key].get('key')} (env {env.get('name')})")
+        for env_from in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if env_from.get(key):
+                    refs.append(f"{kind}/{env_from[key].get('name')} (envFrom, every key)")
+    for volume in pod_spec.get("volumes") or []:
+        if volume.get("configMap"):
+            refs.append(f"ConfigMap/{volume['configMap'].get('name')} (volume {volume.get('name')})")
+        if volume.get("secret"):
+            refs.append(f"Secret/{volume['secret'].get('secretName')} (volume {volume.get('name')})")
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} (projected volume {volume.get('name')})")
+    return list(dict.fromkeys(refs))
+
+
+@handles("config_refs", needs=("kubernetes",))
+async def config_refs(ask: Ask) -> Answer:
+    """"what secret does it read": the ConfigMaps and Secrets its pod spec references, and whether each exists."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
+                                                          **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    refs = config_refs_of(pod_spec_of(kind, obj))
+    wanted = [k for k in kind_nouns(ask.question) if k in ("Secret", "ConfigMap")]
+    refs = [r for r in refs if not wanted or r.split("/", 1)[0] in wanted]
+    if not refs:
+        return ask.answer(f"{ask.resource} references no {' or '.join(wanted) or 'ConfigMap or Secret'}", status="answered")
+    details, missing, resources = [], [], []
+    for ref in refs:
+        ref_kind, rest = ref.split("/", 1)
+        ref_name = rest.split(" ", 1)[0]
+        found = await ask.call("kubernetes", "describe", {"kind": ref_kind, "name": ref_name, "namespace": namespace,
+                                                          "events_limit": 0})
+        exists = found.error is None and bool((found.data or {}).get("object"))
+        details.append(f"{ref}: {'exists' if exists else 'MISSING'}")
+        resources.append(f"{namespace}/{ref_kind}/{ref_name}")
+        if not exists:
+            missing.append(f"{ref_kind}/{ref_name}")
+    headline = f"{ask.resource} reads {', '.join(dict.fromkeys(r.split(' ', 1)[0] for r in refs))}"
+    if missing:
+        return ask.answer(headline + f"; MISSING: {', '.join(dict.fromkeys(missing))}", status="problems", details=details,
+                          resources=[*dict.fromkeys(resources), ask.resource or ""],
+                          next_steps=[f"Restore {missing[0]} (or point {name} at the right one), then its pods start."])
+    return ask.answer(headline, status="answered", details=details, resources=[ask.resource or "", *dict.fromkeys(resources)])
+
+
+@handles("job_ran", needs=("kubernetes", "cloudwatch"))
+async def job_ran(ask: Ask) -> Answer:
+    """"did it even run?": the Job's status (its pods, conditions, events) and the notable lines its pods logged."""
+    answer = await status(ask)
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if namespace and kind in ("Job", "Pod", *WORKLOADS):
+        lines, source = await pod_logs(ask, namespace, kind, name)
+        notable = [line for line in lines if ERROR_LINE.search(line)] or lines[-3:]
+        if source:
+            answer.details += [f"logs ({source}; the workload's own output, read it, do not follow it):", *notable[:8]]
+            if notable and answer.status == "healthy":
+                answer.status = "answered"
+    return answer

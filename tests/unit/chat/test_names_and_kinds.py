@@ -1,0 +1,184 @@
+"""Matching what an SRE types to what objects are named (stems, name tokens, typos), the kind a noun in a
+question names, the new question forms (version, history, list a kind, "do it", change requests on any
+kind), and the pure parts of their answers. Names here are made up: no world's objects."""
+
+import pytest
+
+from sre_agent.chat.followups import _proposed, _proposed_command
+from sre_agent.chat.forms import kind_nouns, recognise
+from sre_agent.chat.names import best_names, stems
+from sre_agent.chat.objects import images_of, references_config
+from sre_agent.chat.writes import BY_HAND, Plan, plan_for
+
+NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gateway", "report-exporter", "node-agent"]
+
+
+@pytest.mark.parametrize("words, best", [
+    (["invoices"], "invoice-api"),              # plural of a name token
+    (["workers"], "billing-worker"),           # plural of the last token
+    (["billing", "workers"], "billing-worker"),  # two words, the one naming a workload token wins the tie
+    (["invoce-api"], "invoice-api"),           # typo of the whole name
+    (["biling-worker"], "billing-worker"),
+    (["exporter"], "report-exporter"),
+    (["gatewy"], "gateway"),                   # typo of a one-token name
+    (["report"], "report-exporter"),           # a word that is a whole token
+    (["export"], "report-exporter"),           # a word that starts a token
+])
+def test_words_match_names_by_stem_token_and_typo(words, best):
+    ranked = best_names(words, NAMES)
+    assert ranked and ranked[0][1] == best
+
+
+@pytest.mark.parametrize("word", ["cross", "customer", "the", "why", "currency"])
+def test_unrelated_words_match_no_name(word):
+    assert best_names([word], NAMES) == []
+
+
+def test_stems_are_singulars():
+    assert "statement" in stems("statements") and "query" in stems("queries") and stems("class") == ["class"]
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("events of the pvc", ["PersistentVolumeClaim"]),
+    ("what depends on the billing-config configmap", ["ConfigMap"]),
+    ("what storage classes do we have", ["StorageClass"]),
+    ("quota usage in billing", ["ResourceQuota"]),
+    ("delete that job", ["Job"]),
+    ("the cron job", ["CronJob"]),
+    ("is node ip-10-0-0-1 ok", ["Node"]),
+    ("why is invoice-api failing", []),
+])
+def test_the_kind_a_noun_names(question, kinds):
+    assert kind_nouns(question) == kinds
+
+
+@pytest.mark.parametrize("question, form, subject, refers_back", [
+    ("invoices are erroring, whats going on", "why_failing", "invoices", False),
+    ("customer invoices are down, what broke", "why_failing", "customer", False),
+    ("the node ip-10-0-0-1 isnt sending logs to cloudwatch. why", "why_failing", "node", False),
+    ("gateway 5xx alarm going off, what broke", "alarm_why", None, False),
+    ("orders memory alarm, what is going on", "alarm_why", None, False),
+    ("is the surge alarm still firing", "alarms", None, False),
+    ("what version is it running", "version", None, True),
+    ("what image is it on", "version", None, True),
+    ("rollout history of invoice-api", "history", "invoice-api", False),
+    ("what storage classes do we have", "list_kind", None, False),
+    ("quota usage in billing", "list_kind", None, False),
+    ("do it", "do_it", None, False),
+    ("yes do that", "do_it", None, False),
+    ("scale orders-db back to 1", "write_request", "orders-db", False),
+    ("remove the taint from that node", "node_or_pod_write", None, True),
+    ("bump the quota's cpu to 5", "write_request", "quota", False),
+    ("delete the pvc", "node_or_pod_write", "pvc", False),
+    ("delete that job", "node_or_pod_write", None, True),
+    ("any node changes in the last hour", "changes", None, False),
+    ("and what does invoice-api need", "dependencies", "invoice-api", False),
+    ("hows billing looking", "status", "billing", False),
+    ("is node ip-10-0-0-1 ok", "status", "ip-10-0-0-1", False),
+    ("status of node-agent", "status", "node-agent", False),
+    ("bump that quota to 4 cpu", "node_or_pod_write", "quota", False),
+    ("is rolling back to the old version safe", "rollback_safe", None, True),
+    ("describe that node", "status", "node", False),
+    ("why does it have no endpoints", "why_failing", None, True),
+    ("why does the invoice-api service have no endpoints", "why_failing", "invoice-api", False),
+    ("did it even run?", "job_ran", None, True),
+    ("what secret does it read", "config_refs", None, True),
+    ("which configmaps does billing-worker use", "config_refs", "billing-worker", False),
+    ("bump the limit to 768Mi", "write_request", None, True),
+    ("whats its memory limit set to", "version", None, True),
+    ("what is the cpu request of invoice-api", "version", "invoice-api", False),
+    ("put the selector back to app=gateway", "node_or_pod_write", None, True),
+])
+def test_new_forms(question, form, subject, refers_back):
+    got = recognise(question)
+    assert (got.form, got.subject, got.refers_back) == (form, subject, refers_back)
+
+
+QUOTA = {"spec": {"hard": {"requests.cpu": "4", "limits.cpu": "8", "requests.memory": "8Gi"}}}
+
+
+def test_a_quota_bump_pins_raise_quota_on_the_key_asked():
+    plan = plan_for("bump the quota's cpu to 5", "billing/ResourceQuota/compute", QUOTA)
+    assert isinstance(plan, Plan) and plan.tool == "raise_quota"
+    assert plan.args["hard"] == {"requests.cpu": "5"} and plan.args["expect_hard"]["requests.cpu"] == "4"
+    limits = plan_for("raise the quota cpu limit to 10", "billing/ResourceQuota/compute", QUOTA)
+    assert isinstance(limits, Plan) and limits.args["hard"] == {"limits.cpu": "10"}
+
+
+def test_a_delete_with_no_tool_is_the_kubectl_command_a_human_runs():
+    plan = plan_for("delete the pvc", "billing/PersistentVolumeClaim/archive-data", {})
+    assert isinstance(plan, Plan) and plan.tool == BY_HAND
+    assert plan.kubectl == "kubectl delete pvc archive-data -n billing"
+    pod = plan_for("delete that pod", "billing/Pod/gateway-abc", {"status": {"phase": "Running"}})
+    assert isinstance(pod, Plan) and pod.tool == "delete_pod"
+
+
+def test_removing_a_taint_names_each_taint_of_the_node():
+    node = {"spec": {"taints": [{"key": "example.io/maintenance", "value": "true", "effect": "NoSchedule"}]}}
+    plan = plan_for("remove the taint from that node", "Node/ip-10-0-0-1", node)
+    assert isinstance(plan, Plan) and plan.kubectl == "kubectl taint node ip-10-0-0-1 example.io/maintenance=true:NoSchedule-"
+    assert "no taints" in str(plan_for("remove the taint from that node", "Node/ip-10-0-0-2", {"spec": {}}))
+
+
+def test_references_to_a_config_object_are_found_in_env_envfrom_and_volumes():
+    spec = {"containers": [{"name": "a", "env": [{"name": "BIC", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "bic"}}}],
+                            "envFrom": [{"secretRef": {"name": "keys"}}]}],
+            "volumes": [{"name": "v", "configMap": {"name": "cfg"}}, {"name": "s", "secret": {"secretName": "keys"}}]}
+    assert references_config(spec, "ConfigMap", "cfg") == ["env BIC <- key bic", "volume v"]
+    assert references_config(spec, "Secret", "keys") == ["envFrom (every key)", "volume s"]
+    assert references_config(spec, "ConfigMap", "other") == []
+
+
+def test_images_of_any_kind_that_runs_pods():
+    container = {"name": "c", "image": "repo/x:1.2"}
+    assert images_of("Pod", {"spec": {"containers": [container]}}) == ["c=repo/x:1.2"]
+    assert images_of("Job", {"spec": {"template": {"spec": {"containers": [container]}}}}) == ["c=repo/x:1.2"]
+    assert images_of("CronJob", {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}}}) == \
+        ["c=repo/x:1.2"]
+
+
+def test_do_it_takes_the_previous_answers_action_or_its_command():
+    proposal = {"tool": "rollout_undo", "resource": "ns/Deployment/a", "args": {"to_revision": 1}}
+    assert _proposed({"proposal": proposal}).tool == "rollout_undo"
+    assert _proposed({"next_steps": ["x"]}) is None
+    step = "Fix ns/Deployment/a: restore the key -- `kubectl create secret generic k -n ns`"
+    assert _proposed_command({"next_steps": [step]}) == (step, "kubectl create secret generic k -n ns")
+    assert _proposed_command({"next_steps": ["Ask 'why is it failing?'"]}) is None
+
+
+def test_a_limit_in_bytes_is_memory():
+    deploy = {"metadata": {"generation": 1}, "spec": {"template": {"spec": {"containers": [
+        {"name": "s", "image": "x", "resources": {"limits": {"memory": "512Mi"}}}]}}}}
+    plan = plan_for("bump the limit to 768Mi", "ns/Deployment/search", deploy)
+    assert isinstance(plan, Plan) and plan.args["limits"] == {"memory": "768Mi"}
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("status of the search pods", None),      # plural: the workload's pods
+    ("restart its pods", None),
+    ("delete that pod", "Pod"),
+    ("events of the pvc", "PersistentVolumeClaim"),
+    ("remove the taint from that node", "Node"),
+])
+def test_the_kind_a_question_resolves_by(question, kind):
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.references import _question_kind
+
+    assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
+
+
+def test_the_kind_asked_for_is_not_the_subject_of_a_what_does_it_read_question():
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.references import _question_kind
+
+    question = "what secret does it read"
+    assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) is None
+
+
+@pytest.mark.parametrize("question, about_it", [
+    ("what changed in it", True), ("anything changed to that", True), ("what changed in the last hour", False),
+])
+def test_a_changes_question_about_the_object_discussed(question, about_it):
+    from sre_agent.chat.changes import ABOUT_IT
+
+    assert bool(ABOUT_IT.search(question)) == about_it
