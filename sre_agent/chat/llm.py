@@ -34,7 +34,7 @@ from .models import Answer, ChatUsage
 
 # Answered on their own path whatever the brain: changes are planned in code, never by a model, and
 # "why is X failing?" is the full multi-agent investigation (which runs with the session's brain).
-WRITE_FORMS = frozenset({"rollback_request", "write_request", "node_or_pod_write"})
+WRITE_FORMS = frozenset({"rollback_request", "write_request", "node_or_pod_write", "do_it"})
 OWN_PATH_FORMS = WRITE_FORMS | {"help", "why_failing"}
 # What makes a question a change request: only then may the model's `requested_change` be planned.
 CHANGE_VERBS = re.compile(r"\b(roll(ed|ing)?\s*(it|them|\w+)?\s*back|rollback|revert|undo|restart|bounce|recycle|redeploy|"

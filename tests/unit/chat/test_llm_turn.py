@@ -207,3 +207,10 @@ def test_a_change_the_question_did_not_ask_for_is_not_planned():
                                       {"resource": "shop/Deployment/search", "change": "roll back"})
     assert reply.status == "answered" and reply.approval is None and not tools.calls
     assert "nothing was planned" in reply.details[-1]
+
+
+@pytest.mark.parametrize("form", ["rollback_request", "write_request", "node_or_pod_write", "do_it", "help", "why_failing"])
+def test_changes_help_and_investigations_keep_their_own_path_whatever_the_brain(form):
+    # "do it" confirms the previous answer's proposal: an approval request planned in code, never by a model.
+    assert LlmChat.answers(object.__new__(LlmChat), form) is False
+    assert LlmChat.answers(object.__new__(LlmChat), "status") is True
