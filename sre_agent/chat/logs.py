@@ -119,8 +119,9 @@ async def events(ask: Ask) -> Answer:
     lines = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {str(e.get('message'))[:200]} "
              f"(x{e.get('count', 1)})" for e in (warnings + [e for e in rows if e.get("type") != "Warning"])[:12]]
     if not rows:
+        # No events is an absence, not evidence of health (events expire; a quiet failure writes none).
         return ask.answer(f"No events for {ask.resource} or its pods (events expire after about an hour)",
-                          status="healthy", next_steps=["Nothing in the events; try its logs."])
+                          status="answered", next_steps=[f"Ask 'is {name} healthy?' for a verdict, or for its logs."])
     status = "problems" if warnings else "answered"
     return ask.answer(f"{len(rows)} event(s) for {ask.resource} and its pods, {len(warnings)} warning(s)",
                       status=status, details=lines,
