@@ -412,16 +412,28 @@ def test_a_statefulset_rolls_back_through_its_controller_revisions(mcp, lab):
 
 @pytest.fixture(scope="module")
 def small_cap(lab):
-    # A cap just under the whole cluster's findings (~2,300 characters), so analyze has to page.
+    # A cap well under the cluster's findings (the test adds its own), so analyze has to page.
     session = stdio_client_for(MODULE, [], {**lab.env(), "SRE_MCP_MAX_RESULT_CHARS": "2000"})
     yield session
     session.close()
 
 
-def test_analyze_over_the_cap_answers_in_pages_and_drops_nothing(mcp, small_cap):
+def _services_selecting_nothing(lab, count: int) -> None:
+    """Findings of the test's own (a Service whose selector matches no pod is one each), so paging does not
+    depend on what the tests before it left broken or fixed in the shared world."""
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    core = client.CoreV1Api(client.ApiClient(cfg))
+    for i in range(count):
+        core.create_namespaced_service("shop", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"orphan-{i}"},
+                                                "spec": {"selector": {"app": f"gone-{i}"}, "ports": [{"port": 80}]}})
+
+
+def test_analyze_over_the_cap_answers_in_pages_and_drops_nothing(lab, mcp, small_cap):
     """Under a 2,000-character cap the whole cluster's findings come in pages, each under the cap,
     with a summary of all of them on every page; following the cursors reads the same findings the
     server with the default cap (24,000) answers at once."""
+    _services_selecting_nothing(lab, 8)
     whole = mcp.call("analyze", {"min_severity": "info"}).json()
     assert "next_cursor" not in whole and whole["count"] == len(whole["findings"])
     assert len(json.dumps(whole["findings"])) > 2000, "the lab must hold more findings than one page"
