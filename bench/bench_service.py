@@ -474,6 +474,13 @@ async def stdio_set_mb(env: dict[str, str]) -> dict[str, Any]:
             "each_mb": sorted(round(k / 1024, 1) for k in per)}
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: runs per minute needs at least one run per mode")
+    return value
+
+
 async def runs_per_minute(lab: Any, count: int, state_dir: Path) -> dict[str, Any]:
     from sre_agent.app.intake import incident_for_trigger
     from sre_agent.app.options import RunOptions
@@ -521,7 +528,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--after-s", type=float, default=15.0, help="keep sampling memory this long after the storm")
     parser.add_argument("--probe", type=int, default=200, help="acknowledgements timed one at a time after the storm")
-    parser.add_argument("--runs", type=int, default=6, help="investigations per mode for runs per minute")
+    parser.add_argument("--runs", type=_at_least_one, default=6, help="investigations per mode for runs per minute (>= 1)")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="the storm's senders: raw asyncio HTTP/1.1 (cheap) or httpx (~1.2 ms CPU a request)")
     parser.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive <commit> | tar -x -C DIR`): "
