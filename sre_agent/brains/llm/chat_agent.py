@@ -26,7 +26,7 @@ from ...graph.ports import Tools
 from .caching import cacheable_tools, outgoing
 from .providers import ModelHandle
 from .repair import repair_request
-from .resilience import ModelChain, ModelUnavailable, UnusableAnswer
+from .resilience import ModelChain, ModelUnavailable, forced_reply
 from .settings import LlmSettings
 
 CHAT_SERVERS = ("kubernetes", "cloudwatch", "ssm")
@@ -165,15 +165,8 @@ class ChatAgent:
                                      "answer, citing the evidence ids of the tool results above."))
 
         async def ask(handle: ModelHandle) -> tuple[ChatReply, AIMessage]:
-            bound = handle.model.bind_tools(self._tools_for(handle), tool_choice=ChatReply.__name__)
-            raw = await bound.ainvoke(outgoing(messages, handle.provider, self.settings.prompt_caching, last_turn=True))
-            chosen = next((c for c in raw.tool_calls if c["name"] == ChatReply.__name__), None)
-            if chosen is None:
-                raise UnusableAnswer("the answer is not a ChatReply call", raw)
-            try:
-                return ChatReply.model_validate(chosen["args"]), raw
-            except ValidationError as exc:
-                raise UnusableAnswer(f"answer is not a valid ChatReply: {str(exc)[:160]}", raw) from None
+            return await forced_reply(handle, self._tools_for(handle), ChatReply,
+                                      outgoing(messages, handle.provider, self.settings.prompt_caching, last_turn=True))
 
         return await self.chain.ask("chat reply", ask, repair=lambda: repair_request(messages))
 

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage
+from pydantic import BaseModel, ValidationError
 
 from ...tracing import active_tracer
 from .caching import outgoing
@@ -57,6 +58,23 @@ class UnusableAnswer(RuntimeError):
     def __init__(self, message: str, raw: AIMessage | None = None) -> None:
         super().__init__(message)
         self.raw = raw
+
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+async def forced_reply(handle: ModelHandle, tools: list[Any], schema: type[Reply], sent: list[Any]) -> tuple[Reply, AIMessage]:
+    """Ask for the structured answer `schema` (a tool the model is made to call) and validate it; an answer
+    that is not that call, or not a valid one, is UnusableAnswer -- the chain's retry-with-repair handles it."""
+    bound = handle.model.bind_tools(tools, tool_choice=schema.__name__)
+    raw = await bound.ainvoke(sent)
+    chosen = next((c for c in raw.tool_calls if c["name"] == schema.__name__), None)
+    if chosen is None:
+        raise UnusableAnswer(f"the answer is not a {schema.__name__} call", raw)
+    try:
+        return schema.model_validate(chosen["args"]), raw
+    except ValidationError as exc:
+        raise UnusableAnswer(f"answer is not a valid {schema.__name__}: {str(exc)[:160]}", raw) from None
 
 
 class InvalidAnswer(ValueError):

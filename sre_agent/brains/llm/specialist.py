@@ -27,7 +27,7 @@ from .grounding import Grounding
 from .prompts import facts, load_prompt
 from .providers import ModelHandle
 from .repair import repair_request
-from .resilience import ModelChain, UnusableAnswer
+from .resilience import ModelChain, forced_reply
 from .schemas import FindingsReport
 from .settings import LlmSettings
 from .tool_binding import compact_tool, offered_tools, render_result
@@ -96,16 +96,9 @@ class SpecialistRun:
                                      "(and no other tool), following the findings rules in your instructions."))
 
         async def call(handle: ModelHandle) -> tuple[FindingsReport, AIMessage]:
-            bound = handle.model.bind_tools(self._tools_for(handle), tool_choice="FindingsReport")
             # Its forced tool_choice invalidates the cached conversation anyway, and nothing follows it.
-            raw = await bound.ainvoke(self._send(handle, messages, last_turn=True))
-            chosen = next((c for c in raw.tool_calls if c["name"] == "FindingsReport"), None)
-            if chosen is None:
-                raise UnusableAnswer("the answer is not a FindingsReport call", raw)
-            try:
-                return FindingsReport.model_validate(chosen["args"]), raw
-            except ValidationError as exc:
-                raise UnusableAnswer(f"answer is not a valid FindingsReport: {str(exc)[:160]}", raw) from None
+            return await forced_reply(handle, self._tools_for(handle), FindingsReport,
+                                      self._send(handle, messages, last_turn=True))
 
         return await self.chain.ask(f"{self.agent} report", call, repair=lambda: repair_request(messages))
 
