@@ -13,6 +13,8 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +24,7 @@ from ..app.intake import incident_for_trigger
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
 from ..brains.llm.settings import LlmSettings
-from ..contracts import InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
+from ..contracts import Incident, InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
@@ -175,29 +177,42 @@ async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
     return {"decision": "rejected", "by": "eval-harness", "note": "the harness rejects every proposal"}
 
 
-def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
-                 approvals: Literal["all", "none"] = "all",
-                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0) -> ScenarioScore:
+@contextmanager
+def scenario_in_lab(loaded: LoadedScenario, lab_speed: float) -> Iterator[tuple[Lab, Incident]]:
+    """A fresh lab holding the scenario, its clock running, and the incident its alarm or question raises;
+    the lab stops on the way out. Shared by scoring a run and recording one."""
     lab = Lab()
     lab.start()
     try:
         lab.load(loaded)
         lab.run_clock(lab_speed)
         trigger = scenario_trigger(lab)
-        incident = incident_for_trigger(trigger.alarm, trigger.question)
-        with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
-            options = RunOptions(brain=brain, llm=llm or LlmSettings(), remediation="auto", namespaces=lab_namespaces(lab),
-                                 allow_node_actions=True, ssm_targets=["*"],  # the lab is a sandbox
-                                 state_dir=Path(state_dir), env=lab.env(), verify_timeout_s=verify_timeout_s)
-            approver = _approve_all if approvals == "all" else _approve_none
-            result, state = asyncio.run(run_investigation(incident, options, approver=approver))
-        return score(loaded, result, lab, steps=state.usage.steps)
+        yield lab, incident_for_trigger(trigger.alarm, trigger.question)
+    finally:
+        lab.stop()
+
+
+def sandbox_options(lab: Lab, state_dir: Path, **fields: Any) -> RunOptions:
+    """Run options for the lab: every namespace it holds, node and SSM actions allowed -- the lab is a sandbox."""
+    return RunOptions(namespaces=lab_namespaces(lab), allow_node_actions=True, ssm_targets=["*"], state_dir=state_dir,
+                      env=lab.env(), **fields)
+
+
+def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
+                 approvals: Literal["all", "none"] = "all",
+                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0) -> ScenarioScore:
+    try:
+        with scenario_in_lab(loaded, lab_speed) as (lab, incident):
+            with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
+                options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
+                                          verify_timeout_s=verify_timeout_s)
+                approver = _approve_all if approvals == "all" else _approve_none
+                result, state = asyncio.run(run_investigation(incident, options, approver=approver))
+            return score(loaded, result, lab, steps=state.usage.steps)
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
                              expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        lab.stop()
 
 
 def totals(rows: list[ScenarioScore]) -> Totals:

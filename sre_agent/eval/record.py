@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..app.intake import incident_for_trigger
 from ..app.options import RunOptions
 from ..app.replay_tools import RecordedTool, Recording, RecordingToolbox, toolbox_override
 from ..app.runs import run_investigation
@@ -29,8 +28,8 @@ from ..app.wiring import live_toolbox
 from ..contracts import Incident, RootCauseCategory, parse_resource_id
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
-from ..lab.trigger import lab_namespaces, scenario_trigger
-from .harness import _fix_resources
+from ..lab.trigger import lab_namespaces
+from .harness import _fix_resources, sandbox_options, scenario_in_lab
 from .replay_case import Expected, LiveOutcome, ReplayCase, write_case
 
 RECORDER = "recorder"
@@ -99,13 +98,7 @@ async def _reject_all(request: dict[str, Any]) -> dict[str, Any]:
 
 def record_scenario(loaded: LoadedScenario, cases_dir: Path, *, lab_speed: float = 60.0) -> tuple[ReplayCase, list[RecordedTool]]:
     """Record one scenario into `cases_dir/<id>/`: its case and its calls; returns the case and the tool list."""
-    lab = Lab()
-    lab.start()
-    try:
-        lab.load(loaded)
-        lab.run_clock(lab_speed)
-        trigger = scenario_trigger(lab)
-        incident = incident_for_trigger(trigger.alarm, trigger.question)
+    with scenario_in_lab(loaded, lab_speed) as (lab, incident):
         recorders: list[StandardReadsRecorder] = []
 
         def recorder(options: RunOptions, tracer: Any) -> StandardReadsRecorder:
@@ -118,14 +111,10 @@ def record_scenario(loaded: LoadedScenario, cases_dir: Path, *, lab_speed: float
         recorded_at = datetime.now(UTC)
         try:
             with tempfile.TemporaryDirectory(prefix="sre-record-") as state_dir:
-                options = RunOptions(brain="offline", remediation="approve", namespaces=namespaces,
-                                     allow_node_actions=True, ssm_targets=["*"], state_dir=Path(state_dir),
-                                     env=lab.env(), tracing_mode="off")
+                options = sandbox_options(lab, Path(state_dir), brain="offline", remediation="approve", tracing_mode="off")
                 result, _ = asyncio.run(run_investigation(incident, options, approver=_reject_all))
         finally:
             toolbox_override.reset(token)
-    finally:
-        lab.stop()
     truth = loaded.scenario.truth
     fault = truth.category != RootCauseCategory.NONE
     case = ReplayCase(
