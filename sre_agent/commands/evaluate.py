@@ -124,7 +124,12 @@ def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Pat
     report = run_chat_eval(worlds, on_turn=progress, scenario_dirs=scenario_dirs)
     table = markdown_summary(report)
     print(table)
-    for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):
+    _write_outputs(json_out, report.model_dump_json(indent=2), markdown_out, table)
+
+
+def _write_outputs(json_out: Path | None, as_json: str, markdown_out: Path | None, table: str) -> None:
+    """The report as JSON and its table as markdown, where the flags asked for them."""
+    for path, text in ((json_out, as_json), (markdown_out, table)):
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
@@ -164,7 +169,4 @@ def _replay(directory: Path, only: list[str] | None, settings, json_out: Path | 
     report = replay_all(directories, brain=settings.brain, llm=settings.llm, on_case=progress)
     table = replay_markdown(report)
     print(table)
-    for path, text in ((json_out, report.model_dump_json(indent=2)), (markdown_out, table)):
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+    _write_outputs(json_out, report.model_dump_json(indent=2), markdown_out, table)
