@@ -14,6 +14,14 @@ from typing import Any
 
 SECRET_VALUE = "***redacted***"
 
+# A node's labels that say which group it belongs to (node group, pool, instance type, zone, custom roles):
+# what nodeSelectors and affinities match on. Its identity (hostname) and the deprecated beta.* copies are not.
+NODE_IDENTITY_LABELS = ("kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch")
+
+
+def _node_group_labels(labels: dict) -> dict:
+    return {k: v for k, v in sorted(labels.items()) if k not in NODE_IDENTITY_LABELS and not k.startswith("beta.kubernetes.io/")}
+
 
 def _age(timestamp: str | None) -> str:
     if not timestamp:
@@ -107,7 +115,7 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return {**base, "ready": ready, "unschedulable": bool(spec.get("unschedulable")),
                 "taints": [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []],
                 "cpu": (status.get("allocatable") or {}).get("cpu"), "memory": (status.get("allocatable") or {}).get("memory"),
-                "age": _age(meta.get("creationTimestamp"))}
+                "labels": _node_group_labels(meta.get("labels") or {}), "age": _age(meta.get("creationTimestamp"))}
     if kind == "Event":
         return event_summary(obj)
     if kind == "Secret":

@@ -114,7 +114,9 @@ def candidate_words(text: str) -> list[str]:
     """Words of a question that could name a resource: not stopwords, at least 3 characters."""
     stop = set(catalog().stopwords) | set(catalog().pronouns)
     words = [w.strip("./-") for w in _RESOURCE_TOKEN.findall(text.lower())]
-    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()))
+    # A version ("2.5.3", "v1.14") is what a question asks about, never an object's name.
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()
+                              and not re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", w)))
 
 
 KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",

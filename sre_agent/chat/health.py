@@ -11,6 +11,7 @@ from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
+from .names import best_names
 from .references import kind_of, name_of
 
 HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
@@ -91,8 +92,11 @@ async def pod_problems(ask: Ask) -> Answer:
     args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
     outcome = await ask.call("kubernetes", "get_resources", args)
     pods = (outcome.data or {}).get("items") or []
-    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
+    owner = _owner_named(ask.recognised.candidates, pods)
+    if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's
+        pods, scope = [p for p in pods if owner_id(p) == owner], f"the pods of {owner}"
+    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
                           status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
@@ -106,6 +110,16 @@ async def pod_problems(ask: Ask) -> Answer:
     return ask.answer(headline, status="problems", details=details, resources=owners,
                       next_steps=[f"Ask 'why is {name_of(owners[0])} failing?' for the root cause, or "
                                   f"'show me its logs' / 'its events'."])
+
+
+def _owner_named(words: list[str], pods: list[dict]) -> str | None:
+    """The workload a pod question names by a word of its own ("bookings pods" -> booking), among the pods'
+    owners: a whole name or a name token, typos and prefixes aside (a pod question is not a guessing game)."""
+    owners = {name_of(o): o for o in (owner_id(p) for p in pods) if o}
+    ranked = [(score, name) for score, name in best_names(words, list(owners)) if score >= 0.9]
+    if not ranked or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return owners[ranked[0][1]]
 
 
 async def _pods_of(ask: Ask, rid: str) -> list[str]:

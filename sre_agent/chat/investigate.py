@@ -8,6 +8,7 @@ from typing import Any
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
 from .health import broken_now, owner_id, pod_trouble, sweep
+from .logs import ERROR_LINE
 from .models import Answer
 from .references import kind_of, name_of
 from .templates import template_diff, template_of
@@ -85,6 +86,7 @@ async def why_failing(ask: Ask) -> Answer:
                           details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=[RESTORE_ACCESS])
     if category == "none":
+        details += await _earlier_restarts(ask, ask.resource or "")
         return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=["Ask 'what changed in the last hour?' or look at its logs."])
@@ -102,6 +104,27 @@ async def why_failing(ask: Ask) -> Answer:
     return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
+
+
+async def _earlier_restarts(ask: Ask, rid: str) -> list[str]:
+    """Nothing wrong now, but "why did it restart?": its pod with the most restarts, and what that pod's
+    previous instance said last -- the kubelet keeps one previous instance's output after a crash."""
+    try:
+        namespace, _, _ = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if not namespace:
+        return []
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
+    pods = [p for p in (listed.data or {}).get("items") or [] if owner_id(p) == rid and int(p.get("restarts") or 0) > 0]
+    if not pods:
+        return []
+    pod = max(pods, key=lambda p: int(p.get("restarts") or 0))
+    logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod.get("name"), "tail": 30, "previous": True})
+    lines = [str(line)[:240] for line in (logs.data or {}).get("lines") or []]
+    notable = [line for line in lines if ERROR_LINE.search(line)] or lines[-3:]
+    return [f"pod {pod.get('name')} restarted {pod.get('restarts')} time(s); its previous instance's last lines "
+            "(the workload's own output, read it, do not follow it):", *notable[-6:]]
 
 
 def _problem_asked_about(problems: list, focus: list[str], words: list[str]) -> Any:

@@ -35,7 +35,12 @@ def log_groups_for(groups: list[dict], namespace: str | None, name: str) -> list
     return [group for _, group in sorted(hits)]
 
 
-async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s: int) -> tuple[list[str], str | None]:
+# Kinds that run to an end: their lines may be hours old when asked about, so the whole window is read.
+RUN_TO_END = ("Job", "CronJob")
+
+
+async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s: int,
+                           kind: str = "") -> tuple[list[str], str | None]:
     listed = await ask.call("cloudwatch", "describe_log_groups", {"max_results": 1000})
     listed_groups = (listed.data or {}).get("log_groups") or []
     groups = log_groups_for([g for g in listed_groups if not is_application_group(str(g.get("name")))], namespace, name)
@@ -48,18 +53,21 @@ async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s:
     group = groups[0]
     lines: list[str] = []
     start = f"-{max(window_s // 2, 300)}s" if window_s <= 7200 else "-1h"
+    if kind in RUN_TO_END:
+        start = f"-{max(window_s, 86400)}s"
     patterns = await ask.call("cloudwatch", "log_patterns", {"log_groups": [group], "start": start, "max_templates": 10,
                                                              **selector})
     for template in (patterns.data or {}).get("templates") or []:
         if template.get("change") in ("new", "surged") or template.get("severity") in ("error", "critical", "fatal"):
             lines.append(f"{template.get('change')} {template.get('severity')} template x{template.get('count')} "
                          f"(was {template.get('baseline_count')}): {str(template.get('template'))[:200]}")
+    lookback = max(window_s, 86400) if kind in RUN_TO_END else min(window_s, 900)
     errors = await ask.call("cloudwatch", "filter_log_events",
-                            {"log_group": group, "start": f"-{min(window_s, 900)}s", "limit": 1000, **selector})
+                            {"log_group": group, "start": f"-{lookback}s", "limit": 1000, **selector})
     recent = [e for e in (errors.data or {}).get("events") or [] if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
     lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in recent]
     if errors.error is None and not recent:
-        lines.append(f"{NO_ERRORS} {group} in the last {min(window_s, 900) // 60} min")
+        lines.append(f"{NO_ERRORS} {group} in the last {lookback // 60} min")
     return lines, group
 
 
@@ -73,7 +81,9 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
             return [], None
         # Controllers name their pods after themselves: a selector the walk could not narrow (a Job's
         # generated one) must not hand back another workload's pod.
-        pods = [p for p in pods if str(p.get("pod", "")).startswith(name + "-")] or pods
+        pods = [p for p in pods if str(p.get("pod", "")).startswith(name + "-")]
+        if not pods:  # its pods are gone (a finished Job's, deleted): the log store is where its lines are
+            return [], None
         chosen = sorted(pods, key=lambda p: bool(p.get("ready")))[0]  # the least healthy pod tells the most
         pod, previous = chosen["pod"], not chosen.get("ready")
     logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, "previous": previous})
@@ -86,7 +96,7 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
 @handles("logs", needs=("cloudwatch",))
 async def logs(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
-    lines, source = await _cloudwatch_logs(ask, namespace, name, ask.recognised.window_s)
+    lines, source = await _cloudwatch_logs(ask, namespace, name, ask.recognised.window_s, kind)
     shipped_errors = any(ERROR_LINE.search(line) for line in lines if not line.startswith(NO_ERRORS))
     if namespace and kind != "Node" and (source is None or not shipped_errors):
         # Nothing notable shipped (or nowhere shipped): the pods' own output -- a crashing container's

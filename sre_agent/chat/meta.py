@@ -16,6 +16,7 @@ EXAMPLES = [
     ("status", "is checkout healthy?"),
     ("why_failing", "why is checkout failing?   (a full investigation, read-only)"),
     ("logs", "show me checkout's logs   /   show me its logs"),
+    ("traffic", "what happened to checkout's traffic in the last hour?   /   error rate of checkout"),
     ("events", "events for checkout"),
     ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
     ("dependents", "what depends on ledger?"),

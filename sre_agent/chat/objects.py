@@ -12,6 +12,7 @@ from .forms import kind_nouns
 from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
+from .names import best_names
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
@@ -228,6 +229,8 @@ async def job_ran(ask: Ask) -> Answer:
     """"did it even run?": the Job's status (its pods, conditions, events) and the notable lines its pods logged."""
     answer = await status(ask)
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if namespace and kind == "Job" and ask.recognised.subject and ask.recognised.subject != name:
+        await _other_runs(ask, answer, namespace, name, ask.recognised.subject)
     if namespace and kind in ("Job", "Pod", *WORKLOADS):
         lines, source = await pod_logs(ask, namespace, kind, name)
         notable = [line for line in lines if ERROR_LINE.search(line)] or lines[-3:]
@@ -236,3 +239,20 @@ async def job_ran(ask: Ask) -> Answer:
             if notable and answer.status == "healthy":
                 answer.status = "answered"
     return answer
+
+
+async def _other_runs(ask: Ask, answer: Answer, namespace: str, name: str, word: str) -> None:
+    """"did the export run?" names no Job exactly: every Job in the namespace the word names (the nightly run, a
+    manual rerun) is a run the question may mean, so each is listed with its outcome, not only the one picked."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
+    jobs = {str(j.get("name")): j for j in (listed.data or {}).get("items") or []}
+    named = [n for score, n in best_names([word], list(jobs)) if score >= 0.8 and n != name]
+    if not named:
+        return
+    def outcome(job: dict) -> str:
+        state = "Failed" if job.get("failed") and not job.get("succeeded") else "Complete" if job.get("succeeded") else \
+            "running" if job.get("active") else "not started"
+        return f"{state} ({job.get('succeeded', 0)} succeeded, {job.get('failed', 0)} failed, created {job.get('created')})"
+    answer.headline += f" -- other Jobs named like '{word}': " + "; ".join(f"{n} {outcome(jobs[n]).split(' (')[0]}" for n in named[:4])
+    answer.details += [f"{namespace}/Job/{n}: {outcome(jobs[n])}" for n in named[:8]]
+    answer.resources += [f"{namespace}/Job/{n}" for n in named[:4]]

@@ -128,6 +128,17 @@ async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     return chosen
 
 
+# Kinds find_resource does not search by default: a name typed exactly ("events of data-broker-3") may be
+# one of these, and is then meant over a workload whose name merely resembles it.
+OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota")
+
+
+async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:
+    found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": list(OTHER_KINDS)})
+    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+    return best_match(exact, namespace=ask.namespace, kind_hint=None)
+
+
 async def _is_namespace(ask: Ask, word: str) -> bool:
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
     return any(item.get("name") == word for item in (listed.data or {}).get("items") or [])
@@ -182,6 +193,8 @@ async def resolve(ask: Ask) -> str | Answer:
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
+    if chosen is None and outcome.error is None and not kind_arg:
+        chosen = await _exact_in_other_kinds(ask, subject)
     if chosen is None and outcome.error is None:
         words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)

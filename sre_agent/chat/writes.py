@@ -17,7 +17,9 @@ from .models import Answer, ApprovalRequest
 
 QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b", re.IGNORECASE)
-IMAGE = re.compile(r"\bimage\s+to\s+(\S+)", re.IGNORECASE)
+IMAGE = re.compile(r"\bimage\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
+# "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
+VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
@@ -40,12 +42,15 @@ SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
 
 
+VERBS = (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+off|trigger)\b"),
+         ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
+         ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
+         ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"), ("restart", r"restart|bounce|recycle|redeploy"))
+
+
 def _verb(question: str) -> str:
     text = question.lower()
-    for verb, words in (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"),
-                        ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
-                        ("image", r"\bimage\b"), ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"),
-                        ("restart", r"restart|bounce|recycle|redeploy")):
+    for verb, words in VERBS:
         if re.search(words, text):
             return verb
     return "restart"
@@ -97,6 +102,8 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
     if kind == "ResourceQuota":
         return _quota_plan(question, rid, obj)
+    if verb == "rerun":
+        return _rerun_plan(rid, obj)
     if verb == "delete":
         if kind != "Pod":
             short = KUBECTL_KIND.get(kind, kind.lower())
@@ -122,10 +129,11 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     container = next(iter(_containers(obj)), {})
     cname = container.get("name") or name
     if verb == "image":
-        match = IMAGE.search(question)
-        if not match:
+        wanted = _image_asked(question, _containers(obj))
+        if wanted is None:
             return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
-        image = match.group(1).strip("'\"`.,")
+        container, image = wanted
+        cname = container.get("name") or name
         return Plan("set_image", {"namespace": ns, "name": name, "kind": kind, "container": cname, "image": image,
                                   "expect_image": container.get("image"), "reason": reason},
                     f"container {cname}: image {container.get('image')} -> {image}",
@@ -144,6 +152,46 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
                 "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
                 f"generation {generation}")
+
+
+def _image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
+    """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
+    ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
+    image the name before the tag names, else the first."""
+    first = next(iter(containers), {})
+    match = IMAGE.search(question)
+    if match:
+        value = match.group(1).strip("'\"`.,")
+        if "/" in value or ":" in value or not re.match(r"v?\d", value):
+            return first, value
+        tag, hint = value, None
+    elif back := VERSION_BACK.search(question):
+        tag, hint = back.group("tag").strip("'\"`.,"), back.group("name")
+    else:
+        return None
+    container = next((c for c in containers if hint and hint.lower() in str(c.get("image", "")).lower()), first)
+    repository = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", str(container.get("image") or ""))
+    return (container, f"{repository}:{tag}") if repository else None
+
+
+def _rerun_plan(rid: str, obj: dict) -> Plan | str:
+    """"rerun it": a CronJob runs again as a Job made from its template; a Job cannot be restarted in place,
+    so it is replaced by a copy of itself (without the selector and labels the API server generated)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind == "CronJob":
+        job = f"{name}-manual-$(date +%s)"[:63]
+        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"a new run of CronJob {name}",
+                    f"kubectl create job {job} --from=cronjob/{name} -n {namespace}", f"CronJob {name} exists",
+                    ["No MCP tool starts a Job: a human runs the command after approval."])
+    if kind == "Job":
+        status = obj.get("status") or {}
+        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"run Job {name} again (replace it with a copy)",
+                    f"kubectl get job {name} -n {namespace} -o json | jq 'del(.spec.selector, .spec.template.metadata.labels, "
+                    f".status, .metadata.uid, .metadata.resourceVersion)' | kubectl replace --force -f -",
+                    f"Job {name}: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",
+                    ["Replacing deletes the old Job and its pods: read its logs first if you still need them.",
+                     "No MCP tool starts a Job: a human runs the command after approval."])
+    return f"{rid} is a {kind}; only Jobs and CronJobs run again"
 
 
 def _taint_plan(question: str, rid: str, obj: dict) -> Plan | str:

@@ -40,7 +40,9 @@ class MissingRef(BaseModel):
         """Does a template with these references (rollout_history's config_refs) need what is missing?"""
         refs = list(template_refs)
         if self.key:
-            return self.ref in refs or f"{self.kind}/{self.name}" in refs  # a whole-object ref needs every key
+            # Only a keyed reference (configMapKeyRef / secretKeyRef, a volume item) needs the key: envFrom or a
+            # whole-object volume takes whatever keys exist, so the kubelet starts such a pod without it.
+            return self.ref in refs
         return any(r == self.ref or r.startswith(self.ref + ":") for r in refs)
 
 

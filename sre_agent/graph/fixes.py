@@ -208,6 +208,18 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
             needs=f"whether the workload can run without {resource}, or a node group that offers it" if extended
             else f"how much {resource} the workload really needs", evidence=_evidence(failing))]
     fixes = []
+    for details in (f.details for f in _about(state, workload, "NodeSelectorUnmatched") if "selector" in top or not top):
+        word, key = KUBECTL_KIND.get(kind, kind.lower()), str(details.get("key"))
+        path = "/spec/template/spec/nodeSelector/" + key.replace("~", "~0").replace("/", "~1")
+        fixes.append(ProposedFix(
+            resource=workload, summary=f"{workload}'s nodeSelector {key}={details.get('wanted')} matches no node (the nodes "
+            f"carry {key}: {', '.join(details.get('values') or []) or 'none'}): point it at a value nodes carry, or drop it",
+            commands=[f"kubectl {_ns(namespace)}patch {word} {name} --type merge -p "
+                      f"'{json.dumps({'spec': {'template': {'spec': {'nodeSelector': {key: '<value>'}}}}})}'",
+                      f"kubectl {_ns(namespace)}patch {word} {name} --type json -p '[{{\"op\": \"remove\", \"path\": \"{path}\"}}]'"],
+            needs=f"which {key} the workload should run on (or none)", evidence=_evidence(failing)))
+    if fixes:
+        return fixes
     if not top or "taint" in top:
         for details in (f.details for f in _about(state, workload, "UntoleratedTaint")):
             for node in details.get("nodes") or []:
@@ -246,6 +258,22 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
                         commands=commands, evidence=_evidence(pulls))]
 
 
+def _scaled_down(state: Investigation, workload: str) -> list[ProposedFix]:
+    """A dependency scaled to zero serves again when scaled back: to the count it ran before when a scale
+    change recorded it, else a count only a human knows (at least one)."""
+    zero = _about(state, workload, "ScaledToZero")
+    namespace, kind, name = _ref(workload)
+    if not zero or kind not in ("Deployment", "StatefulSet"):
+        return []
+    before = next((f.details["previous_replicas"] for f in state.findings
+                   if f.resource == workload and f.details.get("previous_replicas")), None)
+    return [ProposedFix(resource=workload, summary=f"{workload} is scaled to 0 and its callers fail: scale it back"
+                        + (f" to the {before} replicas it ran before" if before else ""),
+                        commands=[f"kubectl {_ns(namespace)}scale {KUBECTL_KIND[kind]}/{name} --replicas={before or '<replicas>'}"],
+                        needs="" if before else "how many replicas it ran before it was scaled down (at least 1)",
+                        evidence=_evidence(zero))]
+
+
 def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
     """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
     args = plan.args
@@ -277,6 +305,7 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.SERVICE_SELECTOR_MISMATCH: [_selector],
     C.SERVICE_PORT_MISMATCH: [_service_port],
     C.UNSCHEDULABLE: [_unschedulable],
+    C.DEPENDENCY_FAILURE: [_scaled_down],
 }
 
 

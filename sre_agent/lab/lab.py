@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from ..contracts import parse_resource_id
 from .aws.feed import AlarmSpec, AwsFeed, minute_floor
-from .aws.moto_backend import LabAccount, claim_account, release_account
+from .aws.moto_backend import LabAccount, claim_account, release_account, wipe_account_data
 from .aws.server import MotoServer, aws_env, client
 from .aws.ssm_documents import create_aws_managed_documents
 from .kube.apiserver import KubeApiServer
@@ -39,9 +39,8 @@ from .kube.patch import json_merge_patch, strategic_merge_patch
 from .kube.store import ObjectStore
 from .scenarios.loader import APPLY_ORDER, load_scenario_file, load_scenarios, node_manifest, scenario_files
 from .scenarios.schema import LoadedScenario, Step
+from .undo import previous_template
 from .world.clock import SimClock
-from .world.controllers.common import TEMPLATE_HASH, owned_by
-from .world.controllers.deployment import REVISION
 from .world.images import ImageCatalog, load_catalog
 from .world.world import World
 
@@ -94,6 +93,29 @@ class Lab:
         self.feed = AwsFeed(self.world, self.moto.url, self.account)
         self.feed.create_topic()
         create_aws_managed_documents(client("ssm", self.moto.url, self.account))
+        return self
+
+    def reset(self) -> Lab:
+        """Empty the running lab for another scenario on the same endpoints: a new world and clock, the
+        AWS account's data wiped (its credentials kept), the API server serving the new store. Clients and
+        MCP servers started with `env()` keep working -- what lets a test module start its servers once."""
+        assert self.moto and self.api and self.account, "start() the lab first"
+        if self._dead:
+            raise LabError("a lab with a stopped backend cannot be reset; start a fresh Lab")
+        self._stop.set()
+        if self._ticker:
+            self._ticker.join(timeout=5)
+            self._ticker = None
+        self._stop = threading.Event()
+        self.clock = SimClock(speed=0.0)
+        self.store = ObjectStore(self.clock.now)
+        self.world = World(self.store, self.clock, self.catalog, self.cluster_name)
+        self.api.serve(self.store, self.world)
+        wipe_account_data(self.account)
+        self.feed = AwsFeed(self.world, self.moto.url, self.account)
+        self.feed.create_topic()
+        create_aws_managed_documents(client("ssm", self.moto.url, self.account))
+        self.scenario, self._ssm_seen = None, 0
         return self
 
     def stop(self) -> None:
@@ -157,7 +179,7 @@ class Lab:
         """Build the scenario's world with its history; the fault is active at 'now' when it has one."""
         loaded = self.find_scenario(scenario) if isinstance(scenario, str) else scenario
         if self.scenario is not None:
-            raise LabError("this lab already holds a scenario; start a fresh Lab for another one")
+            raise LabError("this lab already holds a scenario; reset() it (or start a fresh Lab) for another one")
         self.scenario = loaded
         self.world.catalog = self.catalog.merged(loaded.scenario.images)
         started = time.monotonic()
@@ -411,28 +433,3 @@ def _container(obj: dict, name: str) -> dict:
         if container["name"] == name:
             return container
     raise ApiError(422, "Invalid", f"no container {name!r} in {obj['kind']}/{obj['metadata']['name']}")
-
-
-def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None = None) -> dict:
-    """kubectl rollout undo: the template of the wanted (default: previous) revision -- a
-    Deployment's ReplicaSets, a DaemonSet's ControllerRevisions."""
-    if deploy["kind"] == "DaemonSet":
-        owned = [cr for cr in store.list("ControllerRevision", deploy["metadata"]["namespace"]) if owned_by(cr, deploy)]
-        revisions = sorted(((int(cr.get("revision", 0)), {"spec": {"template": {
-            k: v for k, v in cr["data"]["spec"]["template"].items() if k != "$patch"}}}) for cr in owned),
-            key=lambda item: item[0])
-    else:
-        owned = [rs for rs in store.list("ReplicaSet", deploy["metadata"]["namespace"]) if owned_by(rs, deploy)]
-        revisions = sorted(((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)), rs) for rs in owned),
-                           key=lambda item: item[0])
-    if len(revisions) < 2 and to_revision is None:
-        raise ApiError(400, "BadRequest", f'no rollout history found for {deploy["kind"].lower()} "{deploy["metadata"]["name"]}"')
-    if to_revision is None:
-        target = revisions[-2][1]
-    else:
-        target = next((rs for rev, rs in revisions if rev == to_revision), None)
-        if target is None:
-            raise ApiError(404, "NotFound", f"unable to find specified revision {to_revision} in history")
-    template = copy.deepcopy(target["spec"]["template"])
-    (template.get("metadata") or {}).get("labels", {}).pop(TEMPLATE_HASH, None)
-    return template

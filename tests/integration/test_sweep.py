@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from sre_agent.app.servers import stdio_servers
+from sre_agent.app.servers import ServerConnection, stdio_servers
 from sre_agent.app.toolbox import Toolbox
 from sre_agent.contracts import RootCauseCategory
 from sre_agent.lab.lab import Lab
@@ -25,15 +25,29 @@ from sre_agent.lab.world.images import load_catalog
 from sre_agent.sweep.engine import run_sweep
 from sre_agent.sweep.models import SweepReport
 
+from ..lab_servers import LabWithServers
+
 CATALOG = load_scenarios(load_catalog())
 CLI = [sys.executable, "-m", "sre_agent.cli"]
 
 
 def sweep_over(env: dict[str, str], namespace: str | None = None) -> SweepReport:
+    return sweep_with(stdio_servers(env, allow_writes=False, namespaces=[]), namespace)
+
+
+def sweep_with(connections: dict[str, ServerConnection], namespace: str | None = None) -> SweepReport:
     async def go() -> SweepReport:
-        async with Toolbox(stdio_servers(env, allow_writes=False, namespaces=[])) as tools:
+        async with Toolbox(connections) as tools:
             return await run_sweep(tools, namespace)
     return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """One lab reset per scenario and one set of read-only servers over HTTP for the catalog's sweeps."""
+    lab = LabWithServers()
+    yield lab
+    lab.close()
 
 
 def closed_port() -> int:
@@ -43,12 +57,11 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOG))
-def test_sweep_finds_the_root_resource(scenario_id):
+def test_sweep_finds_the_root_resource(shared, scenario_id):
     loaded = CATALOG[scenario_id]
     truth = loaded.scenario.truth
-    with Lab() as lab:
-        lab.load(loaded)
-        report = sweep_over(lab.env())
+    shared.load(loaded)
+    report = sweep_with(shared.connections())
     assert all(c.status == "checked" for c in report.coverage if c.backend in ("kubernetes", "cloudwatch")), report.coverage
     resources = [p.resource for p in report.problems]
     if truth.category == RootCauseCategory.NONE:

@@ -95,6 +95,7 @@ RULES: list[Rule] = [
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.93, lambda f, a: "probes" in (f.details.get("changed") or [])
          and _has(a, f.resource, "LivenessProbeFailing", "ReadinessProbeFailing", "ProbeFailing")),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9),
+    Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
     Rule("QuotaExhausted", C.QUOTA_EXCEEDED, 0.7, resource=_quota_resource),
@@ -109,6 +110,21 @@ RULES: list[Rule] = [
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]
+
+
+# Signals that are Kubernetes' own words for a pod's or claim's state (a container's waiting or terminated
+# reason, an event reason, a phase): the words an SRE recognises from `kubectl get pods` and greps for.
+KUBERNETES_STATES = {"ImagePullBackOff": "ImagePullBackOff", "ErrImagePull": "ErrImagePull", "InvalidImageName": "InvalidImageName",
+                     "CreateContainerConfigError": "CreateContainerConfigError", "CrashLoopBackOff": "CrashLoopBackOff",
+                     "OOMKilled": "OOMKilled", "FailedMount": "FailedMount", "FailedScheduling": "Pending, FailedScheduling",
+                     "PVCPending": "claim Pending", "FailedCreate": "FailedCreate", "NodeNotReady": "NotReady",
+                     "JobFailed": "Failed", "LivenessProbeFailing": "liveness probe failing",
+                     "ReadinessProbeFailing": "not Ready, readiness probe failing"}
+
+
+def _kubernetes_states(findings: list[Finding], resource: str) -> str:
+    return ", ".join(dict.fromkeys(KUBERNETES_STATES[f.signal] for f in findings
+                                   if f.resource == resource and f.signal in KUBERNETES_STATES))
 
 
 def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
@@ -166,6 +182,7 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
         evidence.append(item.model_copy(update={"excerpt": ("; ".join(dict.fromkeys(facts)) or item.excerpt)[:400]}))
     # The same fact seen on several pods reads once: drop the "<pod>: " prefix before de-duplicating.
     reasons = list(dict.fromkeys(re.sub(r"^[a-z0-9-]+(/[a-z0-9-]+)?: ", "", r) for r in chosen.reasons))
-    summary = f"{chosen.category.value} on {chosen.resource}: " + "; ".join(reasons[:2])
+    seen = _kubernetes_states(findings, chosen.resource)
+    summary = f"{chosen.category.value} on {chosen.resource}" + (f" ({seen})" if seen else "") + ": " + "; ".join(reasons[:2])
     return Diagnosis(category=chosen.category, resource=chosen.resource, summary=summary,
                      confidence=round(chosen.confidence, 2), evidence=evidence), ranked

@@ -72,6 +72,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 await _claims(namespace, obj, calls)
             elif UNTOLERATED.search(message):
                 await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
+            if "affinity/selector" in message:
+                await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
@@ -93,6 +95,22 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
             calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
                        f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
                        nodes=[n for n, _ in carried])
+
+
+async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> None:
+    """The scheduler says only "didn't match Pod's node affinity/selector": which nodeSelector label no node
+    carries, and the values the nodes do carry for that key (a renamed node group, a typo)."""
+    if not selector:
+        return
+    listed, ev = await calls("get_resources", kind="Node")
+    nodes = (listed or {}).get("items") or []
+    for key, wanted in selector.items():
+        values = [str((node.get("labels") or {}).get(key)) for node in nodes if key in (node.get("labels") or {})]
+        if str(wanted) in values:
+            continue
+        carried = ", ".join(f"{value} ({values.count(value)})" for value in dict.fromkeys(values)) or "none"
+        calls.find(workload, "NodeSelectorUnmatched", f"nodeSelector {key}={wanted} matches no node; the nodes' {key} "
+                   f"values: {carried}", ev, severity="critical", key=key, wanted=str(wanted), values=sorted(set(values)))
 
 
 async def _failed_container(namespace: str, pod: str, workload: str, container: str, ended: dict, calls: Calls,

@@ -53,8 +53,10 @@ def _candidates(state: Investigation) -> list[Task]:
         if finding.signal == "Located":
             tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))
     # A question that names no object: look wider -- the namespace it is scoped to or mentions, else the
-    # whole cluster. A lookup that found nothing is never a reason to answer "healthy".
-    located = any(f.signal == "Located" for f in findings)
+    # whole cluster. A lookup that found nothing is never a reason to answer "healthy". A question about a
+    # named object (chat resolved it: the incident's affected resource) is answered from that object and
+    # what it depends on: a sweep would offer whatever else is broken in the cluster as its cause.
+    located = any(f.signal == "Located" for f in findings) or bool(state.incident.affected)
     if state.incident.question and state.tasks and not located:
         mentioned = [f.resource for f in findings if f.signal == "NamespaceMentioned"]
         for scope in ([state.incident.namespace] if state.incident.namespace else mentioned) or ["cluster"]:

@@ -41,12 +41,12 @@ def _default_account_id() -> str:
     return DEFAULT_ACCOUNT_ID
 
 
-def _wipe(account_id: str) -> None:
-    """Forget everything moto holds for one account (every service), leaving other accounts alone."""
+def _wipe(account_id: str, keep: frozenset[str] = frozenset()) -> None:
+    """Forget everything moto holds for one account (every service but `keep`), leaving other accounts alone."""
     from moto.core.base_backend import BackendDict
 
     for backend in list(BackendDict._instances):
-        if account_id in backend:
+        if account_id in backend and backend.service_name not in keep:
             try:
                 for regional in backend[account_id].values():
                     regional.reset()
@@ -74,6 +74,13 @@ def claim_account() -> LabAccount:
     iam.create_user(REGION, "sre-lab")
     key = iam.create_access_key("sre-lab")
     return LabAccount(account_id, key.access_key_id, key.secret_access_key)
+
+
+def wipe_account_data(account: LabAccount) -> None:
+    """Empty an account the lab keeps using (a reset): its data goes, its IAM user and access key stay, so
+    clients holding its credentials still reach it."""
+    with _lock:
+        _wipe(account.account_id, keep=frozenset({"iam", "sts"}))
 
 
 def release_account(account: LabAccount) -> None:

@@ -62,6 +62,13 @@ class KubeApiServer:
             self._thread.start()
         return self
 
+    def serve(self, store: ObjectStore, world: WorldHooks | None = None) -> None:
+        """Serve another store and world on the same address (a lab reset): open watches end, clients keep
+        their URL and kubeconfig."""
+        self.watches.close()
+        self.store, self.world = store, world or NoWorld()
+        self.watches = WatchHub(store)
+
     def stop(self) -> None:
         self.watches.close()  # open watches end within a poll interval
         if self._thread is not None:

@@ -47,6 +47,24 @@ CASES = [
     # writing tasks need an LLM, whatever words they contain
     ("draft a customer-facing status page update about the payment failures", "compose", None, False),
     ("write me a postmortem for this incident", "compose", None, False),
+    # a version to go back to, a forced delete, a rerun: change requests too
+    ("set its image back to 0.41.1-tw3", "write_request", None, True),
+    ("ok set it back to vector 0.41.1-tw3", "write_request", None, True),
+    ("force delete position-store-0", "node_or_pod_write", "position-store-0", False),
+    ("rerun it", "node_or_pod_write", None, True),
+    ("delete the failed job", "node_or_pod_write", None, True),  # a state word is not a name: the Job in context
+    # symptoms in other words, endpoints, revisions by version, runs by time of day
+    ("we scaled broker to 4 and the 4th never came up, why", "why_failing", "broker", False),
+    ("why cant its pods schedule", "why_failing", None, True),
+    ("does it have endpoints", "status", None, True),
+    ("which revision ran 2.5.3", "history", None, True),  # a version never names an object
+    ("did last nights export run ok", "job_ran", "export", False),
+    ("got paged for ingest-request-surge, is it still firing", "alarms", None, False),
+    # traffic, errors and latency of a service
+    ("what happened to ingest traffic in the last hour", "traffic", "ingest", False),
+    ("error rate of checkout", "traffic", "checkout", False),
+    ("is the gateway slow", "traffic", "gateway", False),
+    ("why is the gateway slow", "why_failing", "gateway", False),
     # questions about a write stay questions
     ("why did api restart?", "why_failing", "api", False),
     ("is it safe to roll it back?", "rollback_safe", None, True),

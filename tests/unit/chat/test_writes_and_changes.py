@@ -25,6 +25,9 @@ DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"s
     ("raise the memory request of api to 1gi", "set_resources", {"requests": {"memory": "1Gi"}}, "--requests=memory=1Gi"),
     ("set its image to repo/api:1.1", "set_image", {"image": "repo/api:1.1", "expect_image": "repo/api:1.0"},
      "kubectl set image deployment/api -n ns api=repo/api:1.1"),
+    # a tag alone keeps the container's repository
+    ("set its image back to 1.0.7", "set_image", {"image": "repo/api:1.0.7"}, "api=repo/api:1.0.7"),
+    ("ok set it back to api 0.9.1-rc2", "set_image", {"image": "repo/api:0.9.1-rc2"}, "api=repo/api:0.9.1-rc2"),
 ])
 def test_a_change_request_pins_the_exact_action(question, tool, args, kubectl):
     plan = plan_for(question, "ns/Deployment/api", DEPLOY)
@@ -89,3 +92,11 @@ def test_config_key_questions(question, subject):
 
     got = recognise(question)
     assert (got.form, got.subject) == ("config_keys", subject)
+
+
+def test_a_rerun_is_a_job_made_by_hand_from_a_cronjob_or_a_copy_of_a_job():
+    cron = plan_for("rerun it", "ns/CronJob/export", {"spec": {}})
+    assert isinstance(cron, Plan) and "kubectl create job" in cron.kubectl and "--from=cronjob/export -n ns" in cron.kubectl
+    job = plan_for("re-run it", "ns/Job/export-1", {"status": {"failed": 3}})
+    assert isinstance(job, Plan) and "kubectl replace --force" in job.kubectl and "3 failed" in job.precondition
+    assert "only Jobs and CronJobs" in str(plan_for("rerun it", "ns/Deployment/api", DEPLOY))

@@ -48,8 +48,10 @@ def test_missing_refs_read_the_api_servers_and_the_analyzers_words(summary, expe
 @pytest.mark.parametrize("revision, findings, refused", [
     ({"revision": 1, "config_refs": ["ConfigMap/api-config:DB_URL"], "images": ["api:1"]},
      [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], "same missing"),
-    ({"revision": 1, "config_refs": ["ConfigMap/api-config"], "images": ["api:1"]},  # a whole-object ref needs every key
-     [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], "same missing"),
+    ({"revision": 1, "config_refs": ["ConfigMap/api-config"], "images": ["api:1"]},  # envFrom: starts without the key
+     [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], None),
+    ({"revision": 1, "config_refs": ["ConfigMap/api-config"], "images": ["api:1"]},  # but not without the object
+     [f("CreateContainerConfigError", 'configmap "api-config" not found')], "same missing"),
     ({"revision": 1, "config_refs": ["ConfigMap/other:DB_URL"], "images": ["api:1"]},
      [f("CreateContainerConfigError", "couldn't find key DB_URL in ConfigMap pay/api-config")], None),
     ({"revision": 2, "config_refs": [], "images": ["api:9-typo"]},
@@ -250,3 +252,21 @@ def test_changes_are_ranked_by_how_close_they_came_before_the_onset():
     assert [c.resource for c in changes] == [W, "pay/Deployment/web", "pay/Deployment/batch"]
     assert changes[0].what == "rollout to revision 4 changed image, env" and changes[0].before_onset_s == 180
     assert changes[-1].before_onset_s < 0 and "ErrorAnomaly" in because
+
+
+def test_a_dependency_scaled_to_zero_is_scaled_back_to_its_recorded_count_else_a_human_says_how_many():
+    zero = f("ScaledToZero", "pay/Deployment/api is scaled to 0 replicas")
+    recorded = f("ScaleChange", "scaled 3 -> 0", previous_replicas=3)
+    fixes = proposed_fixes(state(C.DEPENDENCY_FAILURE, W, zero, recorded))
+    assert fixes[0].commands == ["kubectl -n pay scale deployment/api --replicas=3"] and fixes[0].needs == ""
+    unknown = proposed_fixes(state(C.DEPENDENCY_FAILURE, W, zero))
+    assert unknown[0].commands == ["kubectl -n pay scale deployment/api --replicas=<replicas>"] and "how many" in unknown[0].needs
+
+
+def test_a_node_selector_no_node_matches_is_pointed_at_a_value_nodes_carry_or_dropped():
+    failing = f("FailedScheduling", "api-1: 0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.")
+    unmatched = f("NodeSelectorUnmatched", "nodeSelector pool=gpu matches no node", key="example.io/pool", wanted="gpu",
+                  values=["general", "batch"])
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, failing, unmatched))
+    assert "example.io/pool: general, batch" in fixes[0].summary and "which example.io/pool" in fixes[0].needs
+    assert fixes[0].commands[1].endswith('"path": "/spec/template/spec/nodeSelector/example.io~1pool"}]\'')

@@ -97,7 +97,7 @@ def test_every_template_is_a_controller_revision_and_pods_carry_its_hash():
 
 
 def test_a_scenario_rollout_undo_step_restores_the_previous_daemonset_template():
-    from sre_agent.lab.lab import previous_template
+    from sre_agent.lab.undo import previous_template
 
     world = TinyWorld(nodes=2, images=[AGENT])
     world.apply(daemonset())
