@@ -82,6 +82,27 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                    severity="critical", workload=workload)
 
 
+PULL_FAILED = re.compile(r'Failed to pull image "([^"]+)"')
+
+
+async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) -> None:
+    """A Job whose pods are gone (deleted at its deadline or backoff limit): their events outlive them for
+    about an hour, and say why they never ran -- an image that could not be pulled, a missing config key."""
+    data, ev = await calls("events", namespace=namespace, warnings_only=True, limit=200)
+    seen: set[str] = set()
+    for event in (data or {}).get("events") or []:
+        obj, message = str(event.get("object") or ""), str(event.get("message") or "")
+        if not obj.startswith(f"Pod/{job}-") or message in seen:
+            continue
+        seen.add(message)
+        if (pulled := PULL_FAILED.search(message)) is not None:
+            calls.find(workload, "ImagePullBackOff", f"{obj.split('/', 1)[1]} (gone): {message}", ev, severity="critical",
+                       image=pulled.group(1), source="events")
+        elif KEY_MISSING.search(message) or re.search(r'(configmap|secret) "[^"]+" not found', message, re.I):
+            calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
+                       severity="critical", message=message, source="events")
+
+
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
 
 
