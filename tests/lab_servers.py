@@ -15,14 +15,16 @@ from .mcp_harness import HttpServerProcess
 
 
 class LabWithServers:
-    def __init__(self, *, allow_writes: bool = False, namespaces: list[str] | None = None) -> None:
+    def __init__(self, *, allow_writes: bool = False, namespaces: list[str] | None = None,
+                 ssm_targets: list[str] | None = None) -> None:
         self.lab = Lab().start()
         self._token = secrets.token_urlsafe(16)
         self._servers: dict[str, HttpServerProcess] = {}
         try:
             env = {**self.lab.env(), "SRE_MCP_TOKEN": self._token}
             # The same flags a run's stdio servers get: the policy, not the transport, gates writes.
-            for name, conn in stdio_servers(self.lab.env(), allow_writes=allow_writes, namespaces=namespaces or []).items():
+            for name, conn in stdio_servers(self.lab.env(), allow_writes=allow_writes, namespaces=namespaces or [],
+                                            ssm_targets=ssm_targets).items():
                 self._servers[name] = HttpServerProcess(str(conn.module), list(conn.args), env)
         except BaseException:
             self.close()

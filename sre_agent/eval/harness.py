@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from ..app.intake import incident_for_trigger
 from ..app.options import RunOptions
 from ..app.runs import run_investigation
+from ..app.servers import ServerConnection
 from ..brains.llm.settings import LlmSettings
 from ..contracts import Incident, InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
 from ..lab.lab import Lab
@@ -178,18 +179,20 @@ async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def scenario_in_lab(loaded: LoadedScenario, lab_speed: float) -> Iterator[tuple[Lab, Incident]]:
-    """A fresh lab holding the scenario, its clock running, and the incident its alarm or question raises;
-    the lab stops on the way out. Shared by scoring a run and recording one."""
-    lab = Lab()
-    lab.start()
+def scenario_in_lab(loaded: LoadedScenario, lab_speed: float, lab: Lab | None = None) -> Iterator[tuple[Lab, Incident]]:
+    """A lab holding the scenario, its clock running, and the incident its alarm or question raises: a fresh
+    lab that stops on the way out, or `lab` (started by the caller, who keeps it) reset for this scenario.
+    Shared by scoring a run and recording one."""
+    own = lab is None
+    lab = Lab().start() if lab is None else (lab.reset() if lab.scenario is not None else lab)
     try:
         lab.load(loaded)
         lab.run_clock(lab_speed)
         trigger = scenario_trigger(lab)
         yield lab, incident_for_trigger(trigger.alarm, trigger.question)
     finally:
-        lab.stop()
+        if own:
+            lab.stop()
 
 
 def sandbox_options(lab: Lab, state_dir: Path, **fields: Any) -> RunOptions:
@@ -200,12 +203,15 @@ def sandbox_options(lab: Lab, state_dir: Path, **fields: Any) -> RunOptions:
 
 def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
                  approvals: Literal["all", "none"] = "all",
-                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0) -> ScenarioScore:
+                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0, lab: Lab | None = None,
+                 servers: dict[str, ServerConnection] | None = None) -> ScenarioScore:
+    """One scenario scored: in a fresh lab over the run's own stdio servers, or in `lab` (reset) over `servers`
+    already started against it -- how the tests run the catalog without a lab and three servers per scenario."""
     try:
-        with scenario_in_lab(loaded, lab_speed) as (lab, incident):
+        with scenario_in_lab(loaded, lab_speed, lab) as (lab, incident):
             with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
-                                          verify_timeout_s=verify_timeout_s)
+                                          verify_timeout_s=verify_timeout_s, **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
             return score(loaded, result, lab, steps=state.usage.steps)

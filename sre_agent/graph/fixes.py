@@ -70,6 +70,17 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
             create = "configmap" if ref.kind == "ConfigMap" else "secret generic"
             commands = [f"kubectl {_ns(namespace)}create {create} {ref.name} --from-literal=<KEY>=<value>"]
             summary = f"re-create {ref.kind} {namespace}/{ref.name}, which {workload} requires"
+            successor = next((str(n) for f in _about(state, workload, "CreateContainerConfigError")
+                              for n in f.details.get("successors") or []), None)
+            if successor and kind in ("Deployment", "StatefulSet", "DaemonSet"):  # a rotation: point the reference at it
+                word = KUBECTL_KIND[kind]
+                fixes.append(ProposedFix(
+                    resource=workload, summary=f"{workload} references {ref.kind} {ref.name}, which is gone; {successor} "
+                    f"exists beside it (rotated?): point the reference at {successor}",
+                    commands=[f"kubectl {_ns(namespace)}get {word} {name} -o yaml | sed 's/\\b{ref.name}\\b/{successor}/g' "
+                              "| kubectl apply -f -"],
+                    needs=f"that {successor} holds the keys {workload} reads",
+                    evidence=_evidence(_about(state, workload, "CreateContainerConfigError"))))
         fixes.append(ProposedFix(
             resource=obj, summary=summary + f"; its pods start once it exists (or remove the reference from {workload})",
             commands=commands + [f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND.get(kind, kind.lower())}/{name}"
@@ -241,8 +252,14 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
     """Back to the image that ran before the rollout (or the revision before), else a tag that exists."""
     namespace, kind, name = _ref(workload)
     pulls = _about(state, workload, "ImagePullBackOff", "ErrImagePull", "InvalidImageName")
-    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
         return []
+    if kind == "CronJob":  # no rollout history: its next run takes whatever image its template names
+        image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
+        return [ProposedFix(resource=workload, summary=f"{workload}'s runs cannot pull {image}: point its job template at "
+                            "an image that exists (or push the missing tag)",
+                            commands=[f"kubectl {_ns(namespace)}set image cronjob/{name} <container>=<image that exists>"],
+                            needs="the image (a tag that exists in the registry)", evidence=_evidence(pulls))]
     image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
     container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
     rollout = next(iter(_about(state, workload, "RecentRollout")), None)

@@ -12,14 +12,28 @@ from sre_agent.eval.harness import run_scenario
 from sre_agent.lab.scenarios.loader import load_scenarios
 from sre_agent.lab.world.images import load_catalog
 
+from ..lab_servers import LabWithServers
+
 CATALOG = load_scenarios(load_catalog())
+# The sandbox's allow-list, as each scenario's run would have it (every namespace its world holds), for all of them.
+NAMESPACES = sorted({m["metadata"]["namespace"] for item in CATALOG.values() for m in item.cluster.manifests
+                     if m["metadata"].get("namespace")} | {m["metadata"]["name"] for item in CATALOG.values()
+                                                           for m in item.cluster.manifests if m.get("kind") == "Namespace"} | {"default"})
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """One lab, reset per scenario, and one set of write-enabled servers over HTTP for the whole catalog."""
+    lab = LabWithServers(allow_writes=True, namespaces=NAMESPACES, ssm_targets=["*"])
+    yield lab
+    lab.close()
 
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOG))
-def test_offline_brain_finds_and_handles_the_fault(scenario_id):
+def test_offline_brain_finds_and_handles_the_fault(shared, scenario_id):
     loaded = CATALOG[scenario_id]
     truth = loaded.scenario.truth
-    row = run_scenario(loaded, lab_speed=120, verify_timeout_s=45)
+    row = run_scenario(loaded, lab_speed=120, verify_timeout_s=45, lab=shared.lab, servers=shared.connections())
     assert row.error is None, row.error
     assert (row.category, row.resource) == (truth.category.value, truth.resource), row
     assert row.false_actions == 0, row.actions

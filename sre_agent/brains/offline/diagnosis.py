@@ -146,6 +146,11 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
                 if finding.summary not in current.reasons:
                     current.reasons.append(finding.summary)
                 current.evidence.extend(e for e in finding.evidence if e not in current.evidence)
+    # A run of a CronJob fails because of the template every run is made from: the CronJob is the root, not its Job.
+    cronjob_of = {str(f.details["run"]): f.resource for f in findings if "/CronJob/" in f.resource and f.details.get("run")}
+    for category, resource in list(merged):
+        if resource in cronjob_of and (category, cronjob_of[resource]) in merged:
+            del merged[(category, resource)]
     # Other agents' findings about the same resource corroborate it.
     for hypothesis in merged.values():
         agents = {f.agent for f in findings if f.resource == hypothesis.resource}

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
-from .pods import read_pod
+from .pods import read_gone_pods, read_pod
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -81,7 +81,8 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
         await _workload(run, state, calls)
     # Every run is made from the CronJob's jobTemplate: runs that failed are the template's failure, and fixing
     # one Job would not fix the next run. The CronJob carries what its runs showed.
-    for finding in [f for f in calls.findings if f.resource in runs and f.signal in ("JobFailed", "ContainerFailed")]:
+    lifted = ("JobFailed", "ContainerFailed", "ImagePullBackOff", "CreateContainerConfigError")
+    for finding in [f for f in calls.findings if f.resource in runs and f.signal in lifted]:
         calls.find(target, finding.signal, f"run {finding.resource.rsplit('/', 1)[-1]}: {finding.summary}", finding.evidence,
                    severity=finding.severity, run=finding.resource,
                    **{k: v for k, v in finding.details.items() if k not in ("source", "run")})
@@ -289,6 +290,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
     unhealthy = [p for p in pods if not p.get("ready")]
     for pod in unhealthy[:2]:
         await read_pod(namespace, pod["pod"], workload, calls)
+    failed = any(item["reason"] == "JobFailed" for items in pod_findings.values() for item in items)
+    if kind == "Job" and failed and not [p for p in pods if str(p.get("pod", "")).startswith(name + "-")]:
+        await read_gone_pods(namespace, name, workload, calls)
     if not pods and spec.get("replicas", 1) == 0:
         calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev_spec, severity="critical")
     for resource, items in pod_findings.items():

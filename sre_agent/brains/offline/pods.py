@@ -36,9 +36,9 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                        ev, severity="critical", image=container.get("image"), container=container["name"])
         elif reason in ("CreateContainerConfigError", "CreateContainerError"):
             message = waiting.get("message", "")
-            keys, ev_keys = await _keys_held(namespace, message, calls)
+            held, ev_keys = await _config_context(namespace, message, calls)
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", [ev, *ev_keys], severity="critical",
-                       container=container["name"], message=message, **({"existing_keys": keys} if keys is not None else {}))
+                       container=container["name"], message=message, **held)
         if last:
             ran = None
             started, finished = parse_time(last.get("startedAt")), parse_time(last.get("finishedAt"))
@@ -82,6 +82,27 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                    severity="critical", workload=workload)
 
 
+PULL_FAILED = re.compile(r'Failed to pull image "([^"]+)"')
+
+
+async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) -> None:
+    """A Job whose pods are gone (deleted at its deadline or backoff limit): their events outlive them for
+    about an hour, and say why they never ran -- an image that could not be pulled, a missing config key."""
+    data, ev = await calls("events", namespace=namespace, warnings_only=True, limit=200)
+    seen: set[str] = set()
+    for event in (data or {}).get("events") or []:
+        obj, message = str(event.get("object") or ""), str(event.get("message") or "")
+        if not obj.startswith(f"Pod/{job}-") or message in seen:
+            continue
+        seen.add(message)
+        if (pulled := PULL_FAILED.search(message)) is not None:
+            calls.find(workload, "ImagePullBackOff", f"{obj.split('/', 1)[1]} (gone): {message}", ev, severity="critical",
+                       image=pulled.group(1), source="events")
+        elif KEY_MISSING.search(message) or re.search(r'(configmap|secret) "[^"]+" not found', message, re.I):
+            calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
+                       severity="critical", message=message, source="events")
+
+
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
 
 
@@ -123,15 +144,41 @@ async def _failed_container(namespace: str, pod: str, workload: str, container: 
                config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
 
 
-async def _keys_held(namespace: str, message: str, calls: Calls) -> tuple[list[str] | None, list[str]]:
-    """A key missing from an object that exists: which keys it does hold (renamed? a typo?) -- names only."""
+OBJECT_GONE = re.compile(r'(?P<kind>configmap|secret) "(?P<name>[\w.-]+)" not found', re.I)
+
+
+async def _config_context(namespace: str, message: str, calls: Calls) -> tuple[dict, list[str]]:
+    """A key missing from an object that exists: which keys it does hold (`existing_keys`: renamed? a typo?) --
+    names only. An object missing altogether: the names of its kind in the namespace that share its stem
+    (`successors`: a rotation, pnr-creds-2025q3 -> pnr-creds-2025q4)."""
     match = KEY_MISSING.search(message)
+    if not match and (gone := OBJECT_GONE.search(message)) is not None:
+        kind = "ConfigMap" if gone.group("kind").lower() == "configmap" else "Secret"
+        listed, ev = await calls("get_resources", kind=kind, namespace=namespace)
+        names = [str(i.get("name")) for i in (listed or {}).get("items") or []]
+        found = successors(gone.group("name"), names)
+        return ({"successors": found} if found else {}), [ev]
     if not match:
-        return None, []
+        return {}, []
     listed, ev = await calls("get_resources", kind=match.group("kind"), namespace=namespace,
                              field_selector=f"metadata.name={match.group('name')}")
     items = (listed or {}).get("items") or []
-    return (items[0].get("keys") if items else None), [ev]
+    return ({"existing_keys": items[0].get("keys")} if items else {}), [ev]
+
+
+def successors(missing: str, names: list[str]) -> list[str]:
+    """Names that differ from `missing` only after a long shared stem (at least 60% of it, cut at a separator):
+    what a rotation or a versioned rename leaves behind."""
+    stem = missing
+    while True:
+        cut = max(stem.rfind("-"), stem.rfind("."), stem.rfind("_"))
+        if cut < 0.6 * len(missing):
+            break
+        stem = stem[:cut]
+        found = [n for n in names if n != missing and n.startswith(stem + missing[len(stem)])]
+        if found:
+            return sorted(found)
+    return []
 
 
 def _liveness_kill(events: list[dict]) -> bool:

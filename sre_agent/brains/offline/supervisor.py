@@ -97,6 +97,11 @@ def _candidates(state: Investigation) -> list[Task]:
             if finding.signal in DEGRADED and finding.resource in checked:
                 tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
                                   reason="a dependency of the degraded service is degraded itself"))
+        # A degraded dependency's own resources (CPU throttling, memory): where a slow chain often ends.
+        for finding in findings:
+            if finding.signal == "Backs" and finding.details.get("service") in degraded & checked:
+                tasks.append(Task(agent="metrics", target=finding.resource, question="workload",
+                                  reason=f"it backs {finding.details.get('service')}, a degraded dependency: its CPU and memory"))
     focus = leading.resource if leading else _workload_of_alarm(state)
     if not leading and (failed := _finished_and_failed(state)):
         # A Job that failed and whose pods are gone (or say nothing): its lines are in the log store.

@@ -16,10 +16,17 @@ SET_DIR = Path(__file__).resolve().parents[3] / "sre_agent" / "eval" / "scenario
 ALARMED = sorted(sid for sid, item in load_scenarios(load_catalog(), [SET_DIR]).items() if item.scenario.alarm)
 
 
+@pytest.fixture(scope="module")
+def lab():
+    with Lab(scenario_dirs=[SET_DIR]) as shared:  # reset per scenario: one lab start for the set
+        yield shared
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario_id", ALARMED)
-def test_alarm_state_at_load(scenario_id):
-    with Lab(scenario_dirs=[SET_DIR]) as lab:
-        loaded = lab.load(scenario_id)
-        expected = "OK" if loaded.scenario.truth.category == "none" else "ALARM"
-        assert lab.alarm_state(loaded.scenario.alarm.name) == expected
+def test_alarm_state_at_load(lab, scenario_id):
+    if lab.scenario is not None:
+        lab.reset()
+    loaded = lab.load(scenario_id)
+    expected = "OK" if loaded.scenario.truth.category == "none" else "ALARM"
+    assert lab.alarm_state(loaded.scenario.alarm.name) == expected

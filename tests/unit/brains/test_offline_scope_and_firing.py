@@ -119,3 +119,31 @@ def test_a_failed_job_with_nothing_else_to_go_on_is_read_from_its_logs_and_its_c
     [top, *_] = hypotheses([failed, said])
     assert (top.category.value, top.resource) == ("crash_missing_config", "billing/Job/export-1")
     assert hypotheses([said]) == []  # a config complaint alone, with nothing failing, explains nothing
+
+
+def test_a_cronjob_run_that_cannot_pull_is_the_cronjobs_fault_not_the_runs():
+    from sre_agent.brains.offline.diagnosis import best, hypotheses
+
+    run = "ops/Job/sync-29923320"
+    pulled = Finding(agent="kubernetes", resource=run, signal="ImagePullBackOff", severity="critical", summary="gone pod: "
+                     'Failed to pull image "r/sync:v9"', details={"image": "r/sync:v9", "source": "events"})
+    lifted = Finding(agent="kubernetes", resource="ops/CronJob/sync", signal="ImagePullBackOff", severity="critical",
+                     summary=f"run {run}: cannot pull", details={"image": "r/sync:v9", "run": run})
+    chosen = best(hypotheses([pulled, pulled, lifted]))
+    assert (chosen.category.value, chosen.resource) == ("bad_image", "ops/CronJob/sync")
+
+
+def test_a_degraded_dependencys_own_cpu_and_memory_are_read():
+    incident = incident_from_question("why is web slow?")
+    state = Investigation(incident=incident.model_copy(update={"affected": ["a/Service/web"]}), findings=[
+        Finding(agent="kubernetes", resource="a/Deployment/web", signal="DependsOn", summary="s", severity="info",
+                details={"dependency": "a/Service/api"}),
+        Finding(agent="metrics", resource="a/Deployment/web", signal="LatencyAnomaly", summary="s"),
+        Finding(agent="metrics", resource="a/Service/api", signal="LatencyAnomaly", summary="s"),
+        Finding(agent="kubernetes", resource="a/Deployment/api", signal="Backs", summary="s", severity="info",
+                details={"service": "a/Service/api"})])
+    from sre_agent.brains.offline.supervisor import _candidates
+    from sre_agent.graph.state import Task
+
+    state.tasks = [Task(agent="metrics", target="a/Service/api", question="service", reason="r")]
+    assert any(t.agent == "metrics" and t.target == "a/Deployment/api" and t.question == "workload" for t in _candidates(state))

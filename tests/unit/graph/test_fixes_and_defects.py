@@ -270,3 +270,22 @@ def test_a_node_selector_no_node_matches_is_pointed_at_a_value_nodes_carry_or_dr
     fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, failing, unmatched))
     assert "example.io/pool: general, batch" in fixes[0].summary and "which example.io/pool" in fixes[0].needs
     assert fixes[0].commands[1].endswith('"path": "/spec/template/spec/nodeSelector/example.io~1pool"}]\'')
+
+
+def test_a_gone_secret_with_a_rotated_successor_beside_it_is_fixed_by_pointing_the_reference_at_it():
+    gone = f("CreateContainerConfigError", 'api-1: secret "api-creds-2025q3" not found', successors=["api-creds-2025q4"])
+    fixes = proposed_fixes(state(C.MISSING_CONFIG_REF, W, gone))
+    assert fixes[0].resource == W and "api-creds-2025q4" in fixes[0].commands[0] and "api-creds-2025q3" in fixes[0].commands[0]
+    assert fixes[1].resource == "pay/Secret/api-creds-2025q3"  # re-creating it still works
+
+
+@pytest.mark.parametrize("missing, names, expected", [
+    ("pnr-db-credentials-2025q3", ["pnr-db-credentials-2025q4", "pnr-db-x", "other"], ["pnr-db-credentials-2025q4"]),
+    ("api-config-v1", ["api-config-v2", "api-config"], ["api-config-v2"]),
+    ("app-config", ["app-settings", "app-config-v2"], []),  # "app" is too short a stem to call a rename
+    ("ledger-keys", ["ledger-tls"], []),
+])
+def test_a_successor_shares_a_long_stem(missing, names, expected):
+    from sre_agent.brains.offline.pods import successors
+
+    assert successors(missing, names) == expected
