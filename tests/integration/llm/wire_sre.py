@@ -53,13 +53,18 @@ def _namespace(target: str) -> str | None:
 
 
 def route(text: str) -> Reply:
+    """Plans ahead as the supervisor prompt asks: the three backends not asked yet, then (asked again
+    once they have answered) the runbooks question, concluding after it."""
     asked = set(re.findall(r"^- (\w+) \|", text, re.M))
-    following = next((agent for agent in ORDER if agent not in asked), None)
-    if following is None:
+    following = [agent for agent in ORDER if agent not in asked]
+    if not following:
         return Reply(calls=[("RouteDecision", {"done": True, "reason": "every specialist has answered"})])
-    question = "bad_image" if following == "runbooks" else f"what does {following} show about the symptom"
-    return Reply(calls=[("RouteDecision", {"done": False, "agent": following, "target": _target(text),
-                                           "question": question, "reason": "the next backend to corroborate"})])
+    backends = [agent for agent in following if agent != "runbooks"]
+    questions = [{"agent": agent, "target": _target(text), "question": f"what does {agent} show about the symptom",
+                  "reason": "the next backend to corroborate"} for agent in backends] or \
+                [{"agent": "runbooks", "target": _target(text), "question": "bad_image", "reason": "the runbook to plan a fix"}]
+    first, *then = questions
+    return Reply(calls=[("RouteDecision", {"done": False, **first, "then": then, "conclude_after": not backends})])
 
 
 def specialist(messages: list[dict], tools: list[str]) -> Reply:

@@ -45,16 +45,20 @@ def test_compact_schema_keeps_what_a_call_needs():
                                 "default": None, "description": "omit for all"},
                   "limit": {"title": "Limit", "type": "integer", "minimum": 1, "default": 50},
                   "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}], "default": None},
-                  "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]}}}
+                  "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]},
+                  "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 9}},
+                  "maxLength": {"type": "integer"}}}  # an argument named like a dropped keyword stays
     assert compact_schema(schema) == {
-        "type": "object", "additionalProperties": False, "required": ["kind"],
+        "type": "object", "required": ["kind"],
         "properties": {
             "title": {"type": "string"},
             "kind": {"type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
-            "namespace": {"type": "string", "maxLength": 63, "description": "omit for all"},
+            "namespace": {"type": "string", "description": "omit for all"},
             "limit": {"type": "integer", "minimum": 1, "default": 50},
             "either": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-            "names": {"type": "array", "items": {"type": "string"}}}}
+            "names": {"type": "array", "items": {"type": "string"}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "maxLength": {"type": "integer"}}}
 
 
 def test_compact_tool_is_a_function_definition_with_one_line_description():
