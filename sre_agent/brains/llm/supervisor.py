@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from ...graph.state import SPECIALISTS, Investigation, Task
-from .context import evidence_block, findings_block, incident_block, tasks_block
+from .context import calls_summary, findings_block, incident_block, tasks_block
 from .grounding import valid_resource_id
 from .prompts import facts, load_prompt
 from .resilience import InvalidAnswer, ModelChain, ask_structured
@@ -72,7 +72,7 @@ def supervisor_messages(state: Investigation, settings: LlmSettings) -> list:
     budget = f"Questions used: {state.usage.steps} of {state.budget.max_steps}."
     return [SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls), settings.prompts_dir)),
             HumanMessage("\n\n".join([incident_block(state), tasks_block(state.tasks), findings_block(state.findings),
-                                      evidence_block(state.tool_calls), budget]))]
+                                      calls_summary(state.tool_calls), budget]))]
 
 
 def _task(question: PlannedQuestion) -> Task:
