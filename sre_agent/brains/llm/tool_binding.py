@@ -108,8 +108,28 @@ def _pruned(value: Any) -> Any:
     return value
 
 
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _tabled(value: Any) -> Any:
+    """Lists of objects (pods, events, findings, datapoints) as {"columns": [...], "rows": [[...]]}
+    when that is shorter: the same values, each key written once instead of once per row."""
+    if isinstance(value, dict):
+        return {key: _tabled(item) for key, item in value.items()}
+    if not isinstance(value, list):
+        return value
+    items = [_tabled(item) for item in value]
+    if len(items) < 2 or not all(isinstance(item, dict) for item in items):
+        return items
+    columns = list(dict.fromkeys(key for item in items for key in item))
+    table = {"columns": columns, "rows": [[item.get(column) for column in columns] for item in items]}
+    return table if len(_compact_json(table)) < len(_compact_json(items)) else items
+
+
 def render_result(data: Any, limit: int) -> str:
     """A tool result as the model reads it: compact JSON without null fields (an empty list stays: "no
-    findings" is an answer), cut at `limit` characters with a note of how much was left out."""
-    text = data if isinstance(data, str) else json.dumps(_pruned(data), default=str, separators=(",", ":"))
+    findings" is an answer), lists of objects as tables, cut at `limit` characters with a note of how
+    much was left out -- so more of a long listing fits in the limit."""
+    text = data if isinstance(data, str) else _compact_json(_tabled(_pruned(data)))
     return text if len(text) <= limit else text[:limit] + f" ... [truncated, {len(text) - limit} more chars]"

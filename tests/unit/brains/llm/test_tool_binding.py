@@ -75,3 +75,13 @@ def test_render_result_drops_nulls_keeps_empty_answers_and_says_what_was_cut():
     long = render_result({"x": "y" * 100}, 20)
     assert long.startswith('{"x":"yyyyyyyyyyyyyy') and long.endswith("[truncated, 88 more chars]")
     assert json.loads(render_result({"k": "v"}, 100)) == {"k": "v"}
+
+
+def test_render_result_writes_a_list_of_objects_as_a_table_when_that_is_shorter():
+    events = [{"reason": "BackOff", "object": "Pod/a", "count": 3}, {"reason": "Failed", "object": "Pod/b", "extra": None},
+              {"reason": "Pulled", "object": "Pod/c", "count": 1}]
+    assert json.loads(render_result({"events": events}, 1000)) == {"events": {
+        "columns": ["reason", "object", "count"], "rows": [["BackOff", "Pod/a", 3], ["Failed", "Pod/b", None], ["Pulled", "Pod/c", 1]]}}
+    # Objects with nothing in common stay objects: a table would be longer.
+    mixed = [{"alpha": 1}, {"beta": 2}]
+    assert json.loads(render_result(mixed, 1000)) == mixed
