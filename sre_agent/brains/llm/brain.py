@@ -1,6 +1,7 @@
 """The LLM brain: the graph's four questions answered by a chat model, each with a way down.
 
-    next_task          structured routing (supervisor.py)         -> offline supervisor on failure
+    next_task          structured routing (supervisor.py), the     -> offline supervisor on failure
+                       questions it planned ahead asked in turn
     investigate        tool-calling specialist (specialist.py)    -> offline specialist on failure
     diagnose           structured diagnosis (diagnosis.py)        -> offline diagnosis on failure
     plan_remediation   the offline planner, always: runbook-driven and checked in code; the model
@@ -29,7 +30,7 @@ from .providers import ModelHandle
 from .resilience import BudgetSpent, InvalidAnswer, ModelChain, ModelUnavailable
 from .settings import LlmSettings
 from .specialist import SpecialistRun
-from .supervisor import route
+from .supervisor import Plan, route
 from .usage import PriceTable, UsageMeter
 
 
@@ -65,6 +66,7 @@ class LlmBrain:
         self.meter = UsageMeter(prices)
         self.chain = ModelChain(models, settings, self.meter, sleep)
         self.offline = OfflineBrain()
+        self.plan: Plan | None = None  # the supervisor's questions planned ahead (supervisor.py)
 
     def take_spend(self) -> BrainSpend:
         return self.meter.take()
@@ -76,9 +78,16 @@ class LlmBrain:
                                                        pending_cost_usd=pending.cost_usd)
 
     async def next_task(self, state: Investigation) -> Task | None:
+        if self.plan is not None:
+            planned, task, note = self.plan.follow(state)
+            if note:
+                self.meter.note(note)
+            if planned:
+                return task
+            self.plan = None
         self._watch_budget(state)
         try:
-            task, notes = await route(self.chain, state, self.settings)
+            task, notes, self.plan = await route(self.chain, state, self.settings)
         except (ModelUnavailable, InvalidAnswer) as exc:
             task = await self.offline.next_task(state)
             chosen = f"asked {task.agent} about {task.target}" if task else "concluded"

@@ -43,8 +43,9 @@ def _marked(message: BaseMessage, provider: str) -> BaseMessage:
 def outgoing(messages: list[BaseMessage], provider: str, caching: bool = True, *,
              last_turn: bool = False) -> list[BaseMessage]:
     """The request as sent: secret shapes masked (the last pass), then cache marks. `last_turn`: no
-    request follows that could read this conversation back, so it is not written to the cache (a
-    write costs 1.25x the input price)."""
+    request follows that could read this conversation back (a structured answer, a forced report),
+    so it is not written to the cache (a write costs 1.25x the input price). A tool loop's first
+    question is marked: the loop's next turn reads it back."""
     return with_cache_marks(redact_messages(messages), provider, caching, mark_last=not last_turn)
 
 
@@ -57,7 +58,7 @@ def with_cache_marks(messages: list[BaseMessage], provider: str, enabled: bool =
     out = list(messages)
     if isinstance(out[0], SystemMessage):
         out[0] = _marked(out[0], provider)
-    if mark_last and len(out) > 2 and not isinstance(out[-1], AIMessage):  # a first question is not worth a write
+    if mark_last and len(out) > 1 and not isinstance(out[-1], AIMessage):
         out[-1] = _marked(out[-1], provider)
     return out
 

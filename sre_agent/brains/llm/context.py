@@ -6,9 +6,12 @@ bounded size, so a long investigation does not grow the prompt without limit."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from datetime import datetime
 
 from ...contracts import Finding, ToolCallRecord
 from ...graph.state import Investigation, Task
+from .tool_binding import render_result
 
 MAX_FINDINGS = 60
 MAX_EVIDENCE = 80
@@ -17,15 +20,19 @@ MAX_EVIDENCE = 80
 def incident_block(state: Investigation) -> str:
     incident = state.incident
     lines = [f"Incident {incident.id} ({incident.source}, severity {incident.severity}): {incident.title}",
-             f"Started {incident.started_at.isoformat()}; look at {incident.window_start.isoformat()} .. "
-             f"{incident.window_end.isoformat()}"]
+             f"Started {_time(incident.started_at)}; look at {_time(incident.window_start)} .. {_time(incident.window_end)}"]
     if incident.affected:
         lines.append("Where the symptom was seen: " + ", ".join(incident.affected))
     if incident.question:
         lines.append(f"The SRE asks: {incident.question}")
     if incident.alarm:
-        lines.append("Alarm: " + json.dumps(incident.alarm, default=str)[:800])
+        # Compact JSON without null fields: the alarm is in every request of the run.
+        lines.append("Alarm: " + render_result(incident.alarm, 800))
     return "\n".join(lines)
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")  # microseconds say nothing to an investigation
 
 
 def finding_line(finding: Finding) -> str:
@@ -61,6 +68,17 @@ def evidence_block(records: list[ToolCallRecord]) -> str:
         return "Tool calls so far: none."
     shown = records[-MAX_EVIDENCE:]
     return "\n".join(["Tool calls so far (cite these ids as evidence):", *map(evidence_line, shown)])
+
+
+def calls_summary(records: list[ToolCallRecord]) -> str:
+    """The tool calls as the supervisor needs them -- which backends answered, and every call that
+    failed in full -- not the index of ids the diagnosis cites."""
+    if not records:
+        return "Tool calls so far: none."
+    per_server = Counter(r.server for r in records)
+    failed = [r for r in records if not r.ok]
+    head = f"Tool calls so far: {len(records)} (" + ", ".join(f"{n} {server}" for server, n in per_server.items()) + ")"
+    return "\n".join([head + (", failed:" if failed else ", none failed"), *map(evidence_line, failed[-MAX_EVIDENCE:])])
 
 
 def task_block(task: Task) -> str:

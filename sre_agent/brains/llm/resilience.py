@@ -30,6 +30,7 @@ from .caching import outgoing
 from .providers import ModelHandle
 from .repair import repair_request
 from .settings import LlmSettings
+from .tool_binding import compact_model
 from .usage import UsageMeter
 
 T = TypeVar("T")
@@ -222,17 +223,24 @@ class ModelChain:
         raise ModelUnavailable(step, failures)
 
 
-async def ask_structured(chain: ModelChain, step: str, schema: type[T], messages: list) -> tuple[T, ModelHandle]:
+async def ask_structured(chain: ModelChain, step: str, schema: type[Reply], messages: list) -> tuple[Reply, ModelHandle]:
     """Structured output through the chain; an answer that does not parse counts as a failed attempt.
     A rejected request is retried with `messages` repaired in place."""
 
-    async def call(handle: ModelHandle) -> tuple[T, AIMessage]:
-        runnable = handle.model.with_structured_output(schema, include_raw=True, **handle.structured_kwargs)
-        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching))
+    # The schema goes out compacted (no titles, no null branches): it is part of every such request.
+    definition = compact_model(schema)["function"]
+
+    async def call(handle: ModelHandle) -> tuple[Reply, AIMessage]:
+        runnable = handle.model.with_structured_output(definition, include_raw=True, **handle.structured_kwargs)
+        # One request and done: nothing reads this conversation back, so only its static prefix is marked.
+        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching, last_turn=True))
         raw, parsed = out.get("raw"), out.get("parsed")
-        if out.get("parsing_error") is not None or not isinstance(parsed, schema):
+        if out.get("parsing_error") is not None or not isinstance(parsed, dict):
             why = out.get("parsing_error") or "no structured answer"
             raise UnusableAnswer(f"answer is not a valid {schema.__name__}: {str(why)[:160]}", raw)
-        return parsed, raw
+        try:
+            return schema.model_validate(parsed), raw
+        except ValidationError as exc:
+            raise UnusableAnswer(f"answer is not a valid {schema.__name__}: {str(exc)[:160]}", raw) from None
 
     return await chain.ask(step, call, repair=lambda: repair_request(messages))

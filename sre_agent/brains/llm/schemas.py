@@ -9,22 +9,32 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class PlannedQuestion(BaseModel):
+    agent: str
+    target: str
+    question: str
+    reason: str = ""
+
+
 class RouteDecision(BaseModel):
-    """The supervisor's next step: one question for one specialist, or done."""
+    """The supervisor's next step: one question for one specialist (and the ones to follow it), or done."""
 
     done: bool = Field(description="true when the findings are enough to conclude (or nothing more is worth asking)")
     agent: str | None = Field(None, description="kubernetes, metrics, logs or runbooks")
     target: str | None = Field(None, description="a resource id (namespace/Kind/name or Kind/name), a namespace, or 'cluster'")
     question: str | None = Field(None, description="what the specialist should find out, in one sentence")
     reason: str = Field("", description="why this question, from the findings so far")
+    then: list[PlannedQuestion] = Field(default_factory=list, description="the questions to ask after it, in order")
+    conclude_after: bool = Field(False, description="true: conclude once these are answered, without asking you again")
 
 
 class ReportedFinding(BaseModel):
-    resource: str = Field(description="the resource the fact is about: namespace/Kind/name, or Kind/name if cluster-scoped")
-    signal: str = Field(description="a short CamelCase code for the fact, from the known signal codes where one fits")
-    summary: str = Field(description="the fact in one sentence, quoting the decisive value (reason, image, message)")
+    # Each field is explained once, in the findings rules of the specialist's prompt (prompts/report.md).
+    resource: str
+    signal: str
+    summary: str
     severity: Literal["critical", "warning", "info"] = "warning"
-    evidence: list[str] = Field(default_factory=list, description="ids of the tool calls that show it, e.g. ev-3")
+    evidence: list[str] = Field(default_factory=list)
 
 
 class FindingsReport(BaseModel):

@@ -8,15 +8,19 @@ investigation sends. Two cuts, neither changing what a tool does or accepts:
   logs: log groups, log queries, templates, traces) -- a CloudWatch tool neither list names goes to
   both, so a new tool is never hidden; the runbooks specialist reads runbooks, not SSM parameters
   or Run Command output.
-- Each definition is sent as a compact JSON schema: the same names, types, constraints, enums,
-  defaults and descriptions, without what pydantic adds for its own use (`title` on every field, an
-  `anyOf` with `null` and `default: null` for an optional argument -- optional already means "may be
-  left out", which is what `required` says)."""
+- Each definition is sent as a compact JSON schema: the same names, types, enums, numeric bounds,
+  patterns, defaults and descriptions, without what pydantic adds for its own use (`title` on every
+  field, an `anyOf` with `null` and `default: null` for an optional argument -- optional already
+  means "may be left out", which is what `required` says), and without the checks a model never
+  trips and the server makes anyway (string length bounds on names and times,
+  `additionalProperties: false`: an unknown argument comes back as an error the model reads)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from pydantic import BaseModel
 
 # The tools of its server each agent is offered; an agent not listed gets all of its server's read tools.
 AGENT_TOOLS: dict[str, frozenset[str]] = {
@@ -28,6 +32,7 @@ AGENT_TOOLS: dict[str, frozenset[str]] = {
 SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
+DROPPED_KEYWORDS = ("title", "minLength", "maxLength")
 
 
 def offered_tools(agent: str, tools: list[Any]) -> list[Any]:
@@ -46,13 +51,14 @@ def _without_null(options: list[Any]) -> list[Any]:
 
 
 def compact_schema(schema: Any) -> Any:
-    """`schema` without field titles and with optional-argument nulls folded away; everything a
-    model needs to call the tool right (types, enums, bounds, patterns, defaults, descriptions) stays."""
+    """`schema` without field titles, string length bounds and `additionalProperties: false`, with
+    optional-argument nulls folded away; everything a model needs to call the tool right (types,
+    enums, numeric bounds, patterns, defaults, descriptions) stays."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "title":
+        if key in DROPPED_KEYWORDS or (key == "additionalProperties" and value is False):
             continue
         if key in SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: compact_schema(sub) for name, sub in value.items()}
@@ -75,12 +81,22 @@ def compact_schema(schema: Any) -> Any:
     return out
 
 
+def _function(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    # A docstring's line breaks and indentation are tokens that say nothing.
+    return {"type": "function", "function": {"name": name, "description": " ".join(description.split()),
+                                             "parameters": compact_schema(schema)}}
+
+
 def compact_tool(tool: Any) -> dict[str, Any]:
     """A LangChain tool as the function definition every provider binding accepts, compacted."""
     schema = tool.args_schema if isinstance(tool.args_schema, dict) else tool.tool_call_schema.model_json_schema()
-    # A docstring's line breaks and indentation are tokens that say nothing.
-    return {"type": "function", "function": {"name": tool.name, "description": " ".join((tool.description or "").split()),
-                                             "parameters": compact_schema(schema)}}
+    return _function(tool.name, tool.description or "", schema)
+
+
+def compact_model(model: type[BaseModel]) -> dict[str, Any]:
+    """A structured answer (FindingsReport, RouteDecision, ...) as a compact function definition; the
+    answer is validated against `model` itself."""
+    return _function(model.__name__, model.__doc__ or "", model.model_json_schema())
 
 
 def _pruned(value: Any) -> Any:
@@ -92,8 +108,28 @@ def _pruned(value: Any) -> Any:
     return value
 
 
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _tabled(value: Any) -> Any:
+    """Lists of objects (pods, events, findings, datapoints) as {"columns": [...], "rows": [[...]]}
+    when that is shorter: the same values, each key written once instead of once per row."""
+    if isinstance(value, dict):
+        return {key: _tabled(item) for key, item in value.items()}
+    if not isinstance(value, list):
+        return value
+    items = [_tabled(item) for item in value]
+    if len(items) < 2 or not all(isinstance(item, dict) for item in items):
+        return items
+    columns = list(dict.fromkeys(key for item in items for key in item))
+    table = {"columns": columns, "rows": [[item.get(column) for column in columns] for item in items]}
+    return table if len(_compact_json(table)) < len(_compact_json(items)) else items
+
+
 def render_result(data: Any, limit: int) -> str:
     """A tool result as the model reads it: compact JSON without null fields (an empty list stays: "no
-    findings" is an answer), cut at `limit` characters with a note of how much was left out."""
-    text = data if isinstance(data, str) else json.dumps(_pruned(data), default=str, separators=(",", ":"))
+    findings" is an answer), lists of objects as tables, cut at `limit` characters with a note of how
+    much was left out -- so more of a long listing fits in the limit."""
+    text = data if isinstance(data, str) else _compact_json(_tabled(_pruned(data)))
     return text if len(text) <= limit else text[:limit] + f" ... [truncated, {len(text) - limit} more chars]"

@@ -57,8 +57,9 @@ class ScriptedSre:
         if bound == ["FindingsReport"]:
             pods = evidence_of(text, "get_resources")
             # The report is asked in the conversation the tools answered in: the results are right there.
-            shown = "\n".join(m.text for m in tool_results(messages))
-            pulling = re.search(r'"status": ?"(ImagePullBackOff|ErrImagePull)"', shown)
+            # The pod listing it cites, as rendered (a table of columns and rows): a pod's status value.
+            shown = "\n".join(m.text for m in tool_results(messages) if m.name == "get_resources")
+            pulling = re.search(r'"(ImagePullBackOff|ErrImagePull)"', shown)
             findings = [{"resource": "catalog", "signal": "Broken", "summary": "not a resource id", "evidence": pods}]
             if pods and pulling:
                 findings += [

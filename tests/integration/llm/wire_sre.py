@@ -43,6 +43,13 @@ def _results(messages: list[dict]) -> list[tuple[str, Any]]:
     return out
 
 
+def _rows(value: Any) -> list[dict]:
+    """A list of objects as the brain renders it: a plain list, or a table (columns, rows)."""
+    if isinstance(value, dict) and set(value) == {"columns", "rows"}:
+        return [dict(zip(value["columns"], row)) for row in value["rows"]]
+    return [item for item in value or [] if isinstance(item, dict)]
+
+
 def _target(text: str) -> str:
     seen = re.search(r"Where the symptom was seen: (\S+)", text)
     return seen.group(1).rstrip(",") if seen else "cluster"
@@ -53,13 +60,18 @@ def _namespace(target: str) -> str | None:
 
 
 def route(text: str) -> Reply:
+    """Plans ahead as the supervisor prompt asks: the three backends not asked yet, then (asked again
+    once they have answered) the runbooks question, concluding after it."""
     asked = set(re.findall(r"^- (\w+) \|", text, re.M))
-    following = next((agent for agent in ORDER if agent not in asked), None)
-    if following is None:
+    following = [agent for agent in ORDER if agent not in asked]
+    if not following:
         return Reply(calls=[("RouteDecision", {"done": True, "reason": "every specialist has answered"})])
-    question = "bad_image" if following == "runbooks" else f"what does {following} show about the symptom"
-    return Reply(calls=[("RouteDecision", {"done": False, "agent": following, "target": _target(text),
-                                           "question": question, "reason": "the next backend to corroborate"})])
+    backends = [agent for agent in following if agent != "runbooks"]
+    questions = [{"agent": agent, "target": _target(text), "question": f"what does {agent} show about the symptom",
+                  "reason": "the next backend to corroborate"} for agent in backends] or \
+                [{"agent": "runbooks", "target": _target(text), "question": "bad_image", "reason": "the runbook to plan a fix"}]
+    first, *then = questions
+    return Reply(calls=[("RouteDecision", {"done": False, **first, "then": then, "conclude_after": not backends})])
 
 
 def specialist(messages: list[dict], tools: list[str]) -> Reply:
@@ -77,10 +89,10 @@ def specialist(messages: list[dict], tools: list[str]) -> Reply:
     }
     plan = next((steps for tool, steps in plans.items() if tool in tools), [])
     if "describe_log_groups" in tools and results:
-        groups = [g.get("name") for _, data in results if isinstance(data, dict) for g in data.get("groups") or []]
+        groups = [g.get("name") for _, data in results if isinstance(data, dict) for g in _rows(data.get("groups"))]
         plan = plan + ([("log_patterns", {"log_groups": groups[:1]})] if groups else [])
     if "search_runbooks" in tools and results:
-        hits = [r.get("id") for _, data in results if isinstance(data, dict) for r in data.get("results") or []]
+        hits = [r.get("id") for _, data in results if isinstance(data, dict) for r in _rows(data.get("results"))]
         plan = plan + ([("get_runbook", {"runbook_id": hits[0]})] if hits else [])
     if turn < len(plan):
         return Reply(calls=[plan[turn]])
@@ -93,7 +105,7 @@ def report(messages: list[dict]) -> Reply:
     for evidence, data in _results(messages):
         if not isinstance(data, dict):
             continue
-        for finding in (data.get("findings") or [])[:5]:
+        for finding in _rows(data.get("findings"))[:5]:
             findings.append({"resource": finding.get("resource", ""), "signal": finding.get("reason", "Finding"),
                              "summary": str(finding.get("message", ""))[:200], "severity": "critical",
                              "evidence": [evidence]})

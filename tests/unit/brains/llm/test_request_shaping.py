@@ -32,6 +32,12 @@ def test_bedrock_adds_cache_points_and_openai_needs_no_marks():
     assert with_cache_marks(plain, "bedrock", enabled=False) is plain
 
 
+def test_a_first_question_is_marked_unless_no_turn_reads_it_back():
+    first = conversation()[:2]
+    assert with_cache_marks(first, "anthropic")[-1].content[-1]["cache_control"] == {"type": "ephemeral"}
+    assert with_cache_marks(first, "anthropic", mark_last=False)[-1].content == "why 5xx?"
+
+
 def test_the_conversation_itself_stays_unmarked():
     messages = conversation()
     with_cache_marks(messages, "anthropic")

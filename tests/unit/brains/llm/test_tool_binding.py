@@ -45,16 +45,20 @@ def test_compact_schema_keeps_what_a_call_needs():
                                 "default": None, "description": "omit for all"},
                   "limit": {"title": "Limit", "type": "integer", "minimum": 1, "default": 50},
                   "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}], "default": None},
-                  "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]}}}
+                  "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]},
+                  "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 9}},
+                  "maxLength": {"type": "integer"}}}  # an argument named like a dropped keyword stays
     assert compact_schema(schema) == {
-        "type": "object", "additionalProperties": False, "required": ["kind"],
+        "type": "object", "required": ["kind"],
         "properties": {
             "title": {"type": "string"},
             "kind": {"type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
-            "namespace": {"type": "string", "maxLength": 63, "description": "omit for all"},
+            "namespace": {"type": "string", "description": "omit for all"},
             "limit": {"type": "integer", "minimum": 1, "default": 50},
             "either": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-            "names": {"type": "array", "items": {"type": "string"}}}}
+            "names": {"type": "array", "items": {"type": "string"}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "maxLength": {"type": "integer"}}}
 
 
 def test_compact_tool_is_a_function_definition_with_one_line_description():
@@ -71,3 +75,13 @@ def test_render_result_drops_nulls_keeps_empty_answers_and_says_what_was_cut():
     long = render_result({"x": "y" * 100}, 20)
     assert long.startswith('{"x":"yyyyyyyyyyyyyy') and long.endswith("[truncated, 88 more chars]")
     assert json.loads(render_result({"k": "v"}, 100)) == {"k": "v"}
+
+
+def test_render_result_writes_a_list_of_objects_as_a_table_when_that_is_shorter():
+    events = [{"reason": "BackOff", "object": "Pod/a", "count": 3}, {"reason": "Failed", "object": "Pod/b", "extra": None},
+              {"reason": "Pulled", "object": "Pod/c", "count": 1}]
+    assert json.loads(render_result({"events": events}, 1000)) == {"events": {
+        "columns": ["reason", "object", "count"], "rows": [["BackOff", "Pod/a", 3], ["Failed", "Pod/b", None], ["Pulled", "Pod/c", 1]]}}
+    # Objects with nothing in common stay objects: a table would be longer.
+    mixed = [{"alpha": 1}, {"beta": 2}]
+    assert json.loads(render_result(mixed, 1000)) == mixed
