@@ -46,19 +46,21 @@ if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without instal
 
 import numpy as np  # noqa: E402
 
-from bench.bench_anomaly_alert_variants import DAY, alert_surprise, alerts, line, record_corpus  # noqa: E402
+from bench.bench_anomalies import alert_surprise, record_corpus  # noqa: E402
+from bench.bench_anomaly_alert_variants import DAY, alerts, line  # noqa: E402
 from mcp_servers.cloudwatch.anomaly_scorer import DetectorParams, _TailModel  # noqa: E402
 from sre_agent.eval.nab.corpus import NabFile, load_corpus, resolve_nab_dir  # noqa: E402
 from sre_agent.eval.nab.crossval import cross_validate  # noqa: E402
 
 Statistic = list[float | None]  # one raw value per record, None while the view is not warm
-PARAMS = DetectorParams()
+# The detector as it was measured here: one 2000-point history (the ensemble came after).
+PARAMS = DetectorParams(histories=(2000,))
 
 
 def calibrate(raw: Statistic, *, two_sided: bool) -> np.ndarray:
     """The surprise the detector would give this statistic: its own tail model (the private class
     on purpose, so a view is calibrated exactly like the shipped statistics)."""
-    model = _TailModel(PARAMS.history, PARAMS, two_sided=two_sided)
+    model = _TailModel(PARAMS.histories[0], PARAMS, two_sided=two_sided)
     return np.array([0.0 if v is None else model.surprise(v) for v in raw])
 
 
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     corpus = load_corpus(resolve_nab_dir(args.data_dir))
-    defaults = DetectorParams()
+    defaults = PARAMS
     components = record_corpus(corpus, defaults, args.workers)
     base = {key: alert_surprise(c, dict(defaults.alert_weights), defaults.warmup) for key, c in components.items()}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -220,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     reshaped_statistics(components, fixed)
     alert_stage_variants(corpus, base, fixed)
     normalised_by_daily_peaks(corpus, base, fixed)
+    history_ensembles(corpus, base, args.workers, fixed)
     return 0
 
 
@@ -307,6 +310,37 @@ def normalised_by_daily_peaks(corpus: Mapping[str, NabFile], base: Mapping[str, 
     for label, betas in (("beta {0, 0.5, 1}", (0.0, 0.5, 1.0)), ("beta {0, 1}", (0.0, 1.0))):
         grid = {f"beta {b:g}": {key: alerts(_warm(normalised(key, b))) for key in corpus} for b in betas}
         print(line(f"grid: {label}", cross_validate(corpus, grid)), flush=True)
+
+
+# Memory lengths measured one by one and averaged (what DetectorParams.histories now does with
+# 1000/2000/4000, the first ensemble tried; the others check it is not a lucky choice).
+ENSEMBLES = (
+    (1000, 2000, 4000),
+    (1000, 2000),
+    (2000, 4000),
+    (1000, 4000),
+    (1000, 3000),
+    (1500, 3000),
+    (1500, 2000, 3000),
+    (1000, 2000, 3000),
+    (1500, 2000, 4000),
+    (1000, 1500, 2000, 3000, 4000),
+    (500, 1000, 2000),
+    (500, 2000, 4000),
+    (500, 1000, 2000, 4000),
+)
+
+
+def history_ensembles(corpus: Mapping[str, NabFile], base: Surprises, workers: int, fixed: Fixed) -> None:
+    """The alert surprise averaged over detectors that differ only in their history length."""
+    by_history = {PARAMS.histories[0]: base}
+    for history in sorted({h for ensemble in ENSEMBLES for h in ensemble} - set(by_history)):
+        params = DetectorParams(histories=(history,))
+        recorded = record_corpus(corpus, params, workers)
+        by_history[history] = {key: alert_surprise(c, dict(params.alert_weights), params.warmup) for key, c in recorded.items()}
+        fixed(f"history {history} alone", by_history[history])
+    for ensemble in ENSEMBLES:
+        fixed(f"mean over histories {ensemble}", {key: np.mean([by_history[h][key] for h in ensemble], axis=0) for key in corpus})
 
 
 if __name__ == "__main__":
