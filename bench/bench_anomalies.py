@@ -23,7 +23,8 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from mcp_servers.cloudwatch.anomaly_scorer import (  # noqa: E402
 )
 from sre_agent.eval.nab.corpus import NAB_DIR_ENV, NabFile, load_corpus, load_reference_scores, load_reference_thresholds, resolve_nab_dir  # noqa: E402
 from sre_agent.eval.nab.crossval import CrossValidationResult, cross_validate  # noqa: E402
-from sre_agent.eval.nab.runner import run_candidates, run_detector_benchmark  # noqa: E402
+from sre_agent.eval.nab.runner import run_detector_benchmark  # noqa: E402
 from sre_agent.eval.nab.scoring import NabResult, score_detector  # noqa: E402
 from sre_agent.eval.nab.sweep import PROFILES  # noqa: E402
 
@@ -143,10 +144,12 @@ def _print_table(result: NabResult, reference: NabResult | None) -> None:
 # ----------------------------------------------------------------------------- cross-validation
 
 # The grid, declared before the cross-validated run (docs/benchmarks-anomalies.md says how it
-# was arrived at): alert weights of the day-scale median (level24) and of the three shape
-# statistics, each needing its own pass over the corpus, x the refractory period, replayed from
-# the same pass's alert surprises (alerts_from_surprises). The parameters this detector had
-# before come first, so a tie keeps them. Nothing is chosen per file.
+# was arrived at): the memory lengths the statistics are calibrated against (one 2000-point
+# history, as before 2026-11-23, or the average over 1000/2000/4000), each needing one pass over
+# the corpus, x the alert weights of the day-scale median (level24) and of the three shape
+# statistics x the refractory period, both replayed from that pass's recorded surprises. The
+# parameters this detector had before come first, so a tie keeps them. Nothing is chosen per file.
+HISTORY_GRID: dict[str, tuple[int, ...]] = {"history 2000": (2000,), "histories 1000/2000/4000": (1000, 2000, 4000)}
 WEIGHT_GRID: dict[str, tuple[tuple[str, float], ...]] = {
     f"level24 x{level24:g}, shape x{shape:g}": (
         ("level24", level24), ("shape12", shape), ("shape24", shape), ("logshape12", shape),
@@ -155,35 +158,45 @@ WEIGHT_GRID: dict[str, tuple[tuple[str, float], ...]] = {
 }
 REFRACTORY_GRID = (60, 288)
 
+Components = dict[str, np.ndarray]  # statistic name -> its surprise at every record
 
-class SurpriseRecorder:
-    """A NAB streaming detector whose output is the scorer's weighted alert surprise (not in
-    [0, 1]: it is only turned into alert scores, never scored directly)."""
 
-    def __init__(self, params: DetectorParams) -> None:
-        self.scorer = AnomalyScorer(params)
+def record_components(nab_file: NabFile, params: DetectorParams) -> Components:
+    """Every statistic's surprise (``PointScore.components``) at every record of one file."""
+    scorer = AnomalyScorer(params)
+    rows = [scorer.update(float(v)).components for v in nab_file.values]
+    names = sorted({name for row in rows for name in row})
+    return {name: np.array([row.get(name, 0.0) for row in rows]) for name in names}
 
-    def score(self, timestamp: datetime, value: float) -> float:
-        return self.scorer.update(value).alert_surprise
+
+def record_corpus(corpus: Mapping[str, NabFile], params: DetectorParams, workers: int) -> dict[str, Components]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {key: pool.submit(record_components, f, params) for key, f in corpus.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+def alert_surprise(components: Components, weights: Mapping[str, float], warmup: int) -> np.ndarray:
+    """What ``PointScore.alert_surprise`` is: the weighted sum, zero during the warm-up."""
+    total = sum(weights.get(name, 1.0) * values for name, values in components.items())
+    total = np.asarray(total, dtype=float).copy()
+    total[:warmup] = 0.0
+    return total
 
 
 def run_grid_cross_validation(data_dir: Path, *, workers: int, k: int | None) -> CrossValidationResult:
     """Every grid candidate's alert scores on every file, cross-validated (and scored in-sample)."""
-    from functools import partial
-
-    surprises = run_candidates(
-        data_dir,
-        {name: partial(SurpriseRecorder, DetectorParams(alert_weights=weights)) for name, weights in WEIGHT_GRID.items()},
-        workers=workers,
-    )
+    corpus = load_corpus(data_dir)
     candidates: dict[str, dict[str, np.ndarray]] = {}
-    for refractory in REFRACTORY_GRID:
-        for name, weights in WEIGHT_GRID.items():
-            params = DetectorParams(alert_weights=weights, refractory=refractory)
-            candidates[f"{name}, refractory {refractory}"] = {
-                key: alerts_from_surprises(series, params) for key, series in surprises[name].items()
-            }
-    return cross_validate(load_corpus(data_dir), candidates, k=k)
+    for history_name, histories in HISTORY_GRID.items():
+        recorded = record_corpus(corpus, DetectorParams(histories=histories), workers)
+        for refractory in REFRACTORY_GRID:
+            for name, weights in WEIGHT_GRID.items():
+                params = DetectorParams(histories=histories, alert_weights=weights, refractory=refractory)
+                candidates[f"{history_name}, {name}, refractory {refractory}"] = {
+                    key: alerts_from_surprises(alert_surprise(c, dict(weights), params.warmup), params)
+                    for key, c in recorded.items()
+                }
+    return cross_validate(corpus, candidates, k=k)
 
 
 def print_cross_validation(cross: CrossValidationResult) -> None:

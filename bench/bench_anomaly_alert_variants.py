@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,36 +26,16 @@ if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without instal
 
 import numpy as np  # noqa: E402
 
-from bench.bench_anomalies import REFRACTORY_GRID, WEIGHT_GRID  # noqa: E402
-from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer, DetectorParams, alerts_from_surprises  # noqa: E402
+from bench.bench_anomalies import REFRACTORY_GRID, WEIGHT_GRID, alert_surprise, record_corpus  # noqa: E402
+from mcp_servers.cloudwatch.anomaly_scorer import DetectorParams, alerts_from_surprises  # noqa: E402
 from sre_agent.eval.nab.corpus import NabFile, load_corpus, load_reference_scores, resolve_nab_dir  # noqa: E402
 from sre_agent.eval.nab.crossval import CrossValidationResult, cross_validate  # noqa: E402
 from sre_agent.eval.nab.scoring import file_score, normalise, optimised_raw, perfect_score  # noqa: E402
 from sre_agent.eval.nab.sweep import PROFILES, SweepPoints, ThresholdScores, score_by_threshold, sweep_points  # noqa: E402
 
-Components = dict[str, np.ndarray]  # statistic name -> its surprise at every record
 DAY = 288  # 5-minute records
-
-
-def record_components(nab_file: NabFile, params: DetectorParams) -> Components:
-    scorer = AnomalyScorer(params)
-    rows = [scorer.update(float(v)).components for v in nab_file.values]
-    names = sorted({name for row in rows for name in row})
-    return {name: np.array([row.get(name, 0.0) for row in rows]) for name in names}
-
-
-def record_corpus(corpus: Mapping[str, NabFile], params: DetectorParams, workers: int) -> dict[str, Components]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {key: pool.submit(record_components, f, params) for key, f in corpus.items()}
-        return {key: future.result() for key, future in futures.items()}
-
-
-def alert_surprise(components: Components, weights: Mapping[str, float], warmup: int) -> np.ndarray:
-    """What ``PointScore.alert_surprise`` is: the weighted sum, zero during the warm-up."""
-    total = sum(weights.get(name, 1.0) * values for name, values in components.items())
-    total = np.asarray(total, dtype=float).copy()
-    total[:warmup] = 0.0
-    return total
+# The detector these variants were measured on (2026-11-22): one 2000-point history.
+SINGLE_HISTORY = DetectorParams(histories=(2000,))
 
 
 def daily_peak_normalised(surprise: np.ndarray, days: int, quantile: float, reference: float = 10.0) -> np.ndarray:
@@ -120,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = resolve_nab_dir(args.data_dir)
     corpus = load_corpus(data_dir)
-    defaults = DetectorParams()
+    defaults = SINGLE_HISTORY
     weights = dict(defaults.alert_weights)
     components = record_corpus(corpus, defaults, args.workers)
     base = {key: alert_surprise(c, weights, defaults.warmup) for key, c in components.items()}
@@ -139,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for label, overrides, extra in (("+ local24", {"local_windows": (1, 5, 24)}, ("local24",)),
                                     ("+ level12, level48", {"level_windows": (1, 5, 12, 24, 48)}, ("level12", "level48"))):
-        extra_components = record_corpus(corpus, DetectorParams(**overrides), args.workers)  # type: ignore[arg-type]
+        extra_components = record_corpus(corpus, DetectorParams(histories=SINGLE_HISTORY.histories, **overrides), args.workers)  # type: ignore[arg-type]
         for weight in (0.5, 1.0):
             extended = {**weights, **dict.fromkeys(extra, weight)}
             outputs = {key: alerts(alert_surprise(c, extended, defaults.warmup)) for key, c in extra_components.items()}

@@ -131,3 +131,31 @@ def test_alert_weights_reweight_the_alert_sum_but_not_the_level() -> None:
         assert b.alert_surprise == pytest.approx(expected if a.surprise > 0 else 0.0)
     with pytest.raises(ValueError, match="alert_weights"):
         DetectorParams(alert_weights=(("level1", -1.0),))
+
+
+def test_history_ensemble_averages_each_statistic_over_its_members() -> None:
+    # Short histories so members disagree within a test-sized series (a level shift at 300).
+    rng = np.random.default_rng(3)
+    series = np.r_[50.0 + 5.0 * rng.standard_normal(300), 70.0 + 5.0 * rng.standard_normal(300)]
+    members = [AnomalyScorer(DetectorParams(histories=(h,))) for h in (80, 160)]
+    ensemble = AnomalyScorer(DetectorParams(histories=(80, 160)))
+    disagreements = 0
+    for value in series:
+        parts = [m.update(float(value)).components for m in members]
+        point = ensemble.update(float(value))
+        assert point.components.keys() == parts[0].keys()
+        for name, surprise in point.components.items():
+            assert surprise == pytest.approx((parts[0][name] + parts[1][name]) / 2)
+        disagreements += parts[0] != parts[1]
+    assert disagreements > 100  # the members did differ, so the average was really tested
+
+
+def test_history_ensemble_changes_nothing_on_a_series_shorter_than_its_shortest_history() -> None:
+    # What the MCP server fetches is short: the ensemble must score it as one history does.
+    series = noise(11) + FAULTS["step up 6 sigma"]
+    single, ensemble = AnomalyScorer(DetectorParams(histories=(2000,))), AnomalyScorer()
+    assert min(DetectorParams().histories) > len(series)
+    for value in series:
+        a, b = single.update(float(value)), ensemble.update(float(value))
+        assert b.components == pytest.approx(a.components)  # equal members: the mean is the value, up to rounding
+        assert (b.level, b.alert, b.alert_surprise) == pytest.approx((a.level, a.alert, a.alert_surprise))
