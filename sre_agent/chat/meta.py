@@ -4,6 +4,7 @@ answer what can be answered (the status of a resource the question names)."""
 from __future__ import annotations
 
 from .ask import HANDLERS, Ask, handles, settle
+from .facts import object_facts
 from .health import status
 from .models import Answer
 from .references import best_match
@@ -47,17 +48,23 @@ async def unrecognised(ask: Ask) -> Answer:
     """Not a form the offline brain knows. If a word names a resource exactly, give its status."""
     intro = ("That question needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers only the "
              "question forms in /help.")
+    chosen, why = None, ""
     for word in ask.recognised.candidates[:4]:
         found = await ask.call("kubernetes", "find_resource", {"name": word})
         exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-        chosen = best_match(exact, namespace=ask.namespace, kind_hint=None)
-        if chosen:
-            ask.resource = chosen
-            answer = settle(await status(ask), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
-            answer.details.insert(0, f"({intro} Meanwhile, the status of {chosen}, which the question names:)")
-            answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
-            answer.form = "unrecognised"
-            return answer
+        if (chosen := best_match(exact, namespace=ask.namespace, kind_hint=None)) is not None:
+            why = "which the question names"
+            break
+    if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
+        chosen, why = ask.focus[0], "which this conversation is about"
+    if chosen:
+        ask.resource = chosen
+        answer = settle(await status(ask), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
+        answer.details.insert(0, f"({intro} Meanwhile, the status and facts of {chosen}, {why}:)")
+        answer.details += await object_facts(ask, chosen)
+        answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
+        answer.form = "unrecognised"
+        return answer
     return ask.answer(intro, status="needs_llm", details=help_text(),
                       next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])
 

@@ -115,3 +115,20 @@ def test_a_namespace_named_like_the_workload_does_not_pick_a_neighbours_log_grou
     assert log_groups_for([{"name": "/lab/payments/ledger"}], "payments", "payments") == []
     # the name elsewhere in the path still counts when it is not just the namespace
     assert log_groups_for([{"name": "/aws/checkout/application"}], "shop", "checkout") == ["/aws/checkout/application"]
+
+
+def test_an_objects_facts_show_what_describe_shows_per_container_and_placement():
+    from sre_agent.chat.facts import container_facts, placement_facts
+
+    spec = {"containers": [{"name": "api", "image": "r/api:1.2", "resources": {"limits": {"memory": "512Mi"}},
+                            "readinessProbe": {"httpGet": {"path": "/ready", "port": 8081}, "timeoutSeconds": 1},
+                            "ports": [{"name": "http", "containerPort": 8080}],
+                            "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+                            "envFrom": [{"configMapRef": {"name": "api-settings"}}]}],
+            "nodeSelector": {"pool": "general"}, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "api-data"}}]}
+    [line] = container_facts(spec)
+    for fact in ("r/api:1.2", "'memory': '512Mi'", "readinessProbe /ready:8081 (timeoutSeconds 1)", "http:8080",
+                 "DB_PASSWORD <- secretKeyRef db:password", "envFrom configMapRef api-settings"):
+        assert fact in line, fact
+    assert placement_facts(spec) == ["nodeSelector {'pool': 'general'}",
+                                     "volume data: {'persistentVolumeClaim': {'claimName': 'api-data'}}"]

@@ -1,0 +1,101 @@
+"""An object's facts as `kubectl describe` shows them -- per container its image, requests and limits, probes,
+ports, env names and config references; where its pods run and what places them; a claim's class and size;
+a Service's ports and selector; a ConfigMap's or Secret's keys (never values). What chat gives for a question
+about an object it has no form for ("what memory limit does it run with", "which node did it land on"): the
+facts the answer is among, read from the cluster, rather than nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..contracts import parse_resource_id
+from .ask import Ask
+from .objects import pod_spec_of
+
+RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
+
+
+def _probe(probe: dict[str, Any]) -> str:
+    how = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or probe.get("exec") or {}
+    where = f"{how.get('path', '')}:{how.get('port', '')}" if "port" in how else str(how.get("command", ""))
+    timing = ", ".join(f"{k} {probe[k]}" for k in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold")
+                       if k in probe)
+    return f"{where}" + (f" ({timing})" if timing else "")
+
+
+def container_facts(pod_spec: dict[str, Any]) -> list[str]:
+    lines = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        resources = container.get("resources") or {}
+        parts = [f"image {container.get('image')}",
+                 f"requests {resources.get('requests') or {}}", f"limits {resources.get('limits') or {}}"]
+        for name in ("readinessProbe", "livenessProbe", "startupProbe"):
+            if container.get(name):
+                parts.append(f"{name} {_probe(container[name])}")
+        if container.get("ports"):
+            parts.append("ports " + ", ".join(f"{p.get('name', '')}:{p.get('containerPort')}".lstrip(":") for p in container["ports"]))
+        env = [e.get("name") + (" <- " + ",".join(f"{k} {v.get('name')}:{v.get('key')}" for k, v in e["valueFrom"].items()
+                                                    if isinstance(v, dict))
+                                if e.get("valueFrom") else "") for e in container.get("env") or []]
+        if env:
+            parts.append("env " + "; ".join(env))
+        sources = [f"{k} {v.get('name')}" for f in container.get("envFrom") or [] for k, v in f.items() if isinstance(v, dict)]
+        if sources:
+            parts.append("envFrom " + ", ".join(sources))
+        lines.append(f"container {container.get('name')}: " + "; ".join(parts))
+    return lines
+
+
+def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
+    lines = []
+    for key in ("nodeSelector", "affinity", "tolerations", "nodeName"):
+        if pod_spec.get(key):
+            lines.append(f"{key} {pod_spec[key]}")
+    for volume in pod_spec.get("volumes") or []:
+        source = {k: v for k, v in volume.items() if k != "name"}
+        lines.append(f"volume {volume.get('name')}: {source}")
+    return lines
+
+
+async def object_facts(ask: Ask, rid: str) -> list[str]:
+    namespace, kind, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    spec = obj.get("spec") or {}
+    lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]
+    if kind in RUNS_PODS:
+        pod_spec = pod_spec_of(kind, obj)
+        lines += container_facts(pod_spec) + placement_facts(pod_spec)
+        if kind == "StatefulSet":
+            for template in spec.get("volumeClaimTemplates") or []:
+                claim = template.get("spec") or {}
+                size = ((claim.get("resources") or {}).get("requests") or {}).get("storage")
+                lines.append(f"volumeClaimTemplate {(template.get('metadata') or {}).get('name')}: class "
+                             f"{claim.get('storageClassName')}, request {size}")
+        if kind != "Pod":
+            lines += await _pods_and_nodes(ask, namespace, name)
+    elif kind == "PersistentVolumeClaim":
+        lines.append(f"storageClassName {spec.get('storageClassName')}, request "
+                     f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
+                     f"phase {(obj.get('status') or {}).get('phase')}")
+    elif kind == "Service":
+        lines.append(f"selector {spec.get('selector')}; ports " + ", ".join(
+            f"{p.get('name', '')} {p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []))
+    elif kind in ("ConfigMap", "Secret"):
+        keys = sorted((obj.get("data") or {}) | (obj.get("stringData") or {}))
+        lines.append(f"keys {', '.join(keys) or 'none'} (names only: values are never shown)")
+    elif kind == "ResourceQuota":
+        lines.append(f"hard {(obj.get('status') or {}).get('hard') or spec.get('hard')}, used {(obj.get('status') or {}).get('used')}")
+    elif kind == "Node":
+        meta = obj.get("metadata") or {}
+        lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
+                     f"labels {meta.get('labels') or {}}")
+    return lines
+
+
+async def _pods_and_nodes(ask: Ask, namespace: str | None, name: str) -> list[str]:
+    scope = {"namespace": namespace} if namespace else {}
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000, **scope})
+    pods = [p for p in (listed.data or {}).get("items") or [] if str(p.get("name", "")).startswith(name + "-")]
+    return [f"pod {p.get('name')}: {p.get('status')}, ready {p.get('ready')}, node {p.get('node') or '(none)'}, "
+            f"{p.get('restarts') or 0} restarts" for p in pods[:10]]
