@@ -42,7 +42,7 @@ SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
 
 
-VERBS = (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+off|trigger)\b"),
+VERBS = (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"), ("restart", r"restart|bounce|recycle|redeploy"))

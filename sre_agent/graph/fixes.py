@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
 from .defects import missing_refs
+from .pins import pinned_revision, symptom_seen
 from .state import Investigation, RemediationPlan
 
 C = RootCauseCategory
@@ -48,8 +49,12 @@ def _rollback(state: Investigation, workload: str) -> list[str]:
     rollout = next((f for f in _about(state, workload, "RecentRollout")), None)
     if rollout is None or kind not in ("Deployment", "StatefulSet", "DaemonSet") or not rollout.details.get("previous_revision"):
         return []
-    return [f"kubectl {_ns(namespace)}rollout undo {KUBECTL_KIND[kind]}/{name} "
-            f"--to-revision={rollout.details['previous_revision']}"]
+    target = rollout.details["previous_revision"]
+    if rollout.details.get("history"):  # the revision before the one live when the symptom began, not simply the previous
+        seen, because = symptom_seen(state.findings, state.incident)
+        pin = pinned_revision(rollout.details["history"], rollout.details.get("revision"), seen, because)
+        target = pin.to_revision or target
+    return [f"kubectl {_ns(namespace)}rollout undo {KUBECTL_KIND[kind]}/{name} --to-revision={target}"]
 
 
 def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:

@@ -352,5 +352,7 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
                    # what the rollout changed (image, env, config_refs, probes, labels...) and the labels either side
                    changed=current.get("changed"), labels=current.get("labels"),
                    previous_labels=previous.get("labels") if previous else None,
-                   ports=current.get("ports"), previous_ports=previous.get("ports") if previous else None)
+                   ports=current.get("ports"), previous_ports=previous.get("ports") if previous else None,
+                   # when each revision went live: a fix names the revision before the one the symptom began with
+                   history=[{"revision": r.get("revision"), "created": r.get("created")} for r in revisions])
     return current.get("replicaset")

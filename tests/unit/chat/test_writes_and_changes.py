@@ -25,6 +25,7 @@ DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"s
     ("raise the memory request of api to 1gi", "set_resources", {"requests": {"memory": "1Gi"}}, "--requests=memory=1Gi"),
     ("set its image to repo/api:1.1", "set_image", {"image": "repo/api:1.1", "expect_image": "repo/api:1.0"},
      "kubectl set image deployment/api -n ns api=repo/api:1.1"),
+    ("put api back to 1500m cpu limit", "set_resources", {"limits": {"cpu": "1500m"}}, "--limits=cpu=1500m"),
     # a tag alone keeps the container's repository
     ("set its image back to 1.0.7", "set_image", {"image": "repo/api:1.0.7"}, "api=repo/api:1.0.7"),
     ("ok set it back to api 0.9.1-rc2", "set_image", {"image": "repo/api:0.9.1-rc2"}, "api=repo/api:0.9.1-rc2"),

@@ -289,3 +289,13 @@ def test_a_successor_shares_a_long_stem(missing, names, expected):
     from sre_agent.brains.offline.pods import successors
 
     assert successors(missing, names) == expected
+
+
+def test_the_proposed_rollback_goes_before_the_revision_the_symptom_began_with_not_simply_back_one():
+    history = [{"revision": 1, "created": "2026-03-01T08:00:00Z"}, {"revision": 2, "created": "2026-03-01T09:30:00Z"},
+               {"revision": 3, "created": "2026-03-01T11:00:00Z"}]  # 2: the regression; 3: a config change on top
+    rollout = f("RecentRollout", "rolled out revision 3", revision=3, previous_revision=2, history=history,
+                changed=["env"], images=["api:2"], previous_images=["api:2"])
+    errors = f("ErrorAnomaly", "5xx anomalous", onset="2026-03-01T09:34:00Z")
+    fixes = proposed_fixes(state(C.BAD_DEPLOY_REGRESSION, W, rollout, errors))
+    assert "rollout undo deployment/api --to-revision=1" in fixes[0].commands[0]
