@@ -13,7 +13,9 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
+from .hand_edits import config_sources, env_change, env_plan, hpa_plan, service_port_plan
 from .models import Answer, ApprovalRequest
+from .objects import pod_spec_of
 
 QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b", re.IGNORECASE)
@@ -42,13 +44,17 @@ SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
 
 
-VERBS = (("taint", r"\btaints?\b"), ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
+VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
+         ("port", r"\btarget\s*port\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"), ("taint", r"\btaints?\b"),
+         ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"), ("restart", r"restart|bounce|recycle|redeploy"))
 
 
 def _verb(question: str) -> str:
+    if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
+        return "env"  # an environment variable typed as one (upper case), in a request to set it
     text = question.lower()
     for verb, words in VERBS:
         if re.search(words, text):
@@ -104,6 +110,10 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return _quota_plan(question, rid, obj)
     if verb == "rerun":
         return _rerun_plan(rid, obj)
+    if verb == "port" and kind == "Service":
+        return _by_hand(service_port_plan(question, rid, obj))
+    if verb == "env":
+        return _by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":
         if kind != "Pod":
             short = KUBECTL_KIND.get(kind, kind.lower())
@@ -152,6 +162,13 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
                 "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
                 f"generation {generation}")
+
+
+def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, note = planned
+    return Plan(BY_HAND, args, change, kubectl, precondition, [note])
 
 
 def _image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
@@ -259,8 +276,11 @@ async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
-    if _verb(ask.question) == "selector" and kind != "Service":  # a selector is the Service's: the one named for it
+    verb = _verb(ask.question)
+    if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
         kind, rid = "Service", f"{namespace}/Service/{name}"
+    if verb == "hpa":
+        return await _hpa_request(ask, rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
@@ -271,6 +291,22 @@ async def write_request(ask: Ask) -> Answer:
     if isinstance(plan, str):
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
+
+
+async def _hpa_request(ask: Ask, rid: str) -> Answer:
+    """The HPA that scales the workload asked about (its target), read from the namespace's autoscalers."""
+    namespace, kind, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    hpas = (listed.data or {}).get("items") or []
+    hpa = next((h for h in hpas if h.get("target") == f"{kind}/{name}"), None) or \
+        next((h for h in hpas if h.get("name") == name), None)
+    if hpa is None:
+        return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
+                          next_steps=["Ask 'scale it to N' to change its replicas directly."])
+    plan = _by_hand(hpa_plan(ask.question, hpa))
+    if isinstance(plan, str):
+        return ask.answer(plan, status="answered")
+    return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
 
 
 def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from langgraph.runtime import Runtime
 
+from ..contracts import RootCauseCategory
 from .context import RunContext, emit
 from .coverage import could_not_check_sentence
 from .fixes import proposed_fixes
@@ -39,6 +40,9 @@ def escalation_reason(state: Investigation) -> str:
     unseen = unseen_backends(state)
     if unseen:
         return f"the alarm is firing and no root cause was found, but {could_not_check_sentence(unseen)}"
+    firing = next((f for f in state.findings if f.signal == "AlarmFiring"), None)
+    if firing is not None and (state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE):
+        return f"no root cause was found, but {firing.summary}"
     return "the fix was not verified"
 
 

@@ -54,6 +54,8 @@ def next_step(state: Investigation) -> str:
         return "escalate"
     diagnosis = state.diagnosis
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
-        # A firing alarm we could not see behind is a human's to look at: page, never "healthy".
-        return "escalate" if state.incident.source == "alarm" and unseen_backends(state) else "finish"
+        # A firing alarm we could not see behind, or one still firing with no cause found, is a human's to look
+        # at: page, never "healthy".
+        still_firing = any(f.signal == "AlarmFiring" for f in state.findings)
+        return "escalate" if state.incident.source == "alarm" and (unseen_backends(state) or still_firing) else "finish"
     return "remediate"

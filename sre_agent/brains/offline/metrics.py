@@ -121,6 +121,11 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         last = intervals[-1]
         calls.find(task.target, "PastAnomaly", f"{metric['name']} was anomalous {last.get('start')} .. {last.get('end')} "
                    "and is back to its baseline", [ev, ev2], severity="info", start=last.get("start"), end=last.get("end"))
+    if alarm.get("state") == "ALARM" and not (ongoing or intervals):
+        # The alarm fires and the detector saw no change in its window (a level raised for most of it, a
+        # threshold set below normal): not a verdict of health -- the alarm is a fact a human must weigh.
+        calls.find(task.target, "AlarmFiring", f"alarm {alarm_name} is in ALARM ({alarm.get('reason') or 'no reason given'}) "
+                   f"but the detector found no change in {metric['name']} over 3 h", [ev, ev2], alarm=alarm_name)
 
 
 async def _workload(workload: str, calls: Calls) -> None:

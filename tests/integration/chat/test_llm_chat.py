@@ -62,7 +62,7 @@ class ObedientSre:
         if question.startswith("how is the frontend"):
             if not results:
                 return Reply(calls=[("get_resources", {"kind": "pods", "namespace": "shop", "label_selector": "app=frontend"})])
-            pods = sorted(set(re.findall(r'"name": "(frontend-[a-z0-9-]+)"', shown)))
+            pods = sorted(set(re.findall(r"\b(frontend-[a-z0-9]+-[a-z0-9]+)\b", shown)))  # JSON or a table
             return Reply(calls=[("ChatReply", {
                 "status": "problems", "headline": "frontend is slow: its latency alarm fires",
                 "details": [f"pod {pod} is running ({', '.join(evidence)})" for pod in pods],

@@ -79,6 +79,12 @@ CASES = [
     ("put load-forecast back to 1500m cpu limit", "write_request", "load-forecast", False),
     ("runbook for hitting a quota", "runbook", None, False),
     ("how much cpu and memory does each solar-nowcast pod request", "version", "solar-nowcast", False),
+    # edits no tool makes: a Service's targetPort, an HPA's bounds, an env var (typed as one)
+    ("point the meter-registry svc back at 8080", "node_or_pod_write", "meter-registry", False),
+    ("cap the meter-gateway hpa at 5 replicas instead", "node_or_pod_write", "meter-gateway", False),
+    ("set the HPA max to 5", "node_or_pod_write", None, True),
+    ("add MARKET_ID back to the export cronjob from that configmap", "node_or_pod_write", "export", False),
+    ("set LOG_LEVEL=debug", "node_or_pod_write", None, True),
     # questions about a write stay questions
     ("why did api restart?", "why_failing", "api", False),
     ("is it safe to roll it back?", "rollback_safe", None, True),

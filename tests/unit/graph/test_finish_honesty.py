@@ -84,3 +84,15 @@ def test_an_alarm_with_nothing_found_and_a_backend_unseen_is_escalated(source, k
         assert "could not check kubernetes" in reason if kube != OK else "could not check cloudwatch" in reason
         escalated = run.model_copy(update={"status": "escalated", "escalation_reason": reason})
         assert _answer(escalated, "escalated").startswith("Escalated: Could not check ")
+
+
+def test_an_alarm_still_firing_with_no_cause_found_pages_a_human_instead_of_saying_healthy():
+    from sre_agent.contracts import Finding
+
+    firing = Finding(agent="metrics", resource="shop/Service/api", signal="AlarmFiring", summary="alarm api-5xx is in ALARM "
+                     "(threshold crossed) but the detector found no change in 5xxCount over 3 h")
+    run = state("alarm", OK, OK)
+    assert next_step(run) == "finish"  # nothing firing: a verdict
+    run = run.model_copy(update={"findings": [*run.findings, firing]})
+    assert next_step(run) == "escalate"
+    assert escalation_reason(run) == "no root cause was found, but " + firing.summary

@@ -1,0 +1,113 @@
+"""Change requests no MCP tool makes -- a Service's targetPort, an HPA's bounds, an environment variable on a
+workload or CronJob, a key of a ConfigMap -- answered as the exact kubectl command a human runs after
+approval, with the state observed when it was planned (the precondition). Pure functions over the object
+read from the cluster; the caller turns a Plan into the approval answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..contracts import parse_resource_id
+
+# An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
+# given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
+ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\S+))?")
+PORT_TARGET = re.compile(r"\b(?:at|to)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
+HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
+BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
+KUBECTL_WORD = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob",
+                "Job": "job"}
+
+
+def env_change(question: str) -> tuple[str, str | None] | None:
+    """The variable a request names (and its value, when given as VAR=value)."""
+    match = ENV_ASSIGNMENT.search(question)
+    return (match.group("var"), match.group("value")) if match else None
+
+
+def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """(change, args, kubectl, precondition, note) for "point the svc back at 8080", or why it cannot be pinned."""
+    namespace, _, name = parse_resource_id(rid)
+    ports = (service.get("spec") or {}).get("ports") or []
+    match = PORT_TARGET.search(question)
+    if not ports:
+        return f"{rid} has no ports to point anywhere"
+    if match is None:
+        return f"Say the port to point {rid} at (a number, or a container port's name); now: " + \
+            ", ".join(f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in ports)
+    wanted: int | str = int(match.group("port")) if match.group("port").isdigit() else match.group("port")
+    index = next((i for i, p in enumerate(ports) if p.get("name") and re.search(rf"\b{re.escape(p['name'])}\b", question)), 0)
+    current = ports[index].get("targetPort", ports[index].get("port"))
+    patch = json.dumps([{"op": "replace", "path": f"/spec/ports/{index}/targetPort", "value": wanted}])
+    return (f"Service {name} port {ports[index].get('port')}: targetPort {current} -> {wanted}",
+            {"namespace": namespace or "", "service": name, "port_index": index, "target_port": wanted, "expect_target_port": current},
+            f"kubectl patch service {name} -n {namespace} --type json -p '{patch}'", f"targetPort {current}", BY_HAND_NOTE)
+
+
+def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"cap the gateway hpa at 5" (maxReplicas), "raise the hpa minimum to 3" (minReplicas)."""
+    name, namespace = hpa.get("name"), hpa.get("namespace")
+    match = HPA_BOUND.search(question)
+    if match is None:
+        return f"Say the bound (e.g. 'cap the hpa at 5'); HPA {name} scales {hpa.get('min')}..{hpa.get('max')} now"
+    field = "minReplicas" if re.search(r"\b(min(imum)?|floor|at least)\b", question, re.IGNORECASE) else "maxReplicas"
+    value = int(match.group("n"))
+    patch = json.dumps({"spec": {field: value}})
+    current = hpa.get("min") if field == "minReplicas" else hpa.get("max")
+    return (f"HPA {name} {field} {current} -> {value} (it targets {hpa.get('target')}; {hpa.get('current')} replicas now)",
+            {"namespace": namespace or "", "hpa": name, field: value, "expect": current},
+            f"kubectl patch hpa {name} -n {namespace} --type merge -p '{patch}'", f"{field} {current}", BY_HAND_NOTE)
+
+
+def env_plan(question: str, rid: str, obj: dict, config_refs: list[str]) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"add MARKET_ID back to the export cronjob from that configmap", "set LOG_LEVEL=debug on api": `kubectl set
+    env` on a workload or CronJob, or the key of a ConfigMap when the request names one as its object."""
+    namespace, kind, name = parse_resource_id(rid)
+    change = env_change(question)
+    if change is None:
+        return "Say the variable (e.g. 'set LOG_LEVEL=debug on it')"
+    var, value = change
+    if kind == "ConfigMap":
+        data = (obj.get("data") or {})
+        patch = json.dumps({"data": {var: value or "<value>"}})
+        return (f"ConfigMap {name}: key {var} {'set' if var in data else 'added'}",
+                {"namespace": namespace or "", "configmap": name, "key": var},
+                f"kubectl patch configmap {name} -n {namespace} --type merge -p '{patch}'",
+                f"keys {', '.join(sorted(data)) or 'none'}", BY_HAND_NOTE + (" (you supply the value)" if value is None else ""))
+    if kind not in KUBECTL_WORD:
+        return f"{rid} is a {kind}; environment variables are set on a workload, a Job or a CronJob"
+    target = f"{KUBECTL_WORD[kind]}/{name} -n {namespace}"
+    source = next((r for r in config_refs if re.search(r"\b(from|in|out of)\s+(that|the|its)\s+(configmap|secret)\b", question,
+                                                      re.IGNORECASE) and r.split("/")[0].lower() in question.lower()), None)
+    if value is None and source:
+        kind_word, source_name = source.split("/", 1)
+        command = f"kubectl set env {target} --from={kind_word.lower()}/{source_name.split(':')[0]} --keys={var}"
+    else:
+        command = f"kubectl set env {target} {var}={value or '<value>'}"
+    return (f"{kind} {name}: env {var}" + (f" from {source}" if source and value is None else f"={value or '<value>'}"),
+            {"namespace": namespace or "", "kind": kind, "name": name, "env": var},
+            command, f"generation {(obj.get('metadata') or {}).get('generation')}",
+            BY_HAND_NOTE + (" (you supply the value)" if value is None and not source else ""))
+
+
+def config_sources(pod_spec: dict) -> list[str]:
+    """The ConfigMaps and Secrets a pod spec reads, as `Kind/name` (env, envFrom, volumes)."""
+    found: list[str] = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                if (source.get(key) or {}).get("name"):
+                    found.append(f"{kind}/{source[key]['name']}")
+        for env_from in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if (env_from.get(key) or {}).get("name"):
+                    found.append(f"{kind}/{env_from[key]['name']}")
+    for volume in pod_spec.get("volumes") or []:
+        if (volume.get("configMap") or {}).get("name"):
+            found.append(f"ConfigMap/{volume['configMap']['name']}")
+        if (volume.get("secret") or {}).get("secretName"):
+            found.append(f"Secret/{volume['secret']['secretName']}")
+    return list(dict.fromkeys(found))

@@ -1,0 +1,41 @@
+"""Edits no MCP tool makes, pinned as the kubectl command a human runs: a Service's targetPort, an HPA's bounds,
+an environment variable on a workload or CronJob (or the key of a ConfigMap)."""
+
+import pytest
+
+from sre_agent.chat.hand_edits import config_sources, env_change, env_plan, hpa_plan, service_port_plan
+
+SERVICE = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8081}, {"name": "metrics", "port": 9090}]}}
+CRON = {"metadata": {"generation": 2}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+    {"name": "x", "envFrom": [{"configMapRef": {"name": "export-config"}}]}]}}}}}}
+
+
+def test_a_service_is_pointed_at_a_port_by_number_or_name_on_the_port_the_question_names():
+    change, args, kubectl, precondition, _ = service_port_plan("point the registry svc back at 8080", "m/Service/registry", SERVICE)
+    assert args["target_port"] == 8080 and args["expect_target_port"] == 8081 and precondition == "targetPort 8081"
+    assert '"path": "/spec/ports/0/targetPort", "value": 8080' in kubectl and kubectl.startswith("kubectl patch service registry -n m")
+    _, args, kubectl, _, _ = service_port_plan("point its metrics port to web", "m/Service/registry", SERVICE)
+    assert args["port_index"] == 1 and args["target_port"] == "web"
+    assert "Say the port" in service_port_plan("fix the svc port", "m/Service/registry", SERVICE)
+
+
+@pytest.mark.parametrize("question, field, value", [
+    ("cap the gateway hpa at 5 replicas", "maxReplicas", 5),
+    ("raise the hpa minimum to 3", "minReplicas", 3),
+])
+def test_an_hpa_bound_is_patched_on_the_field_the_question_means(question, field, value):
+    hpa = {"name": "gateway", "namespace": "m", "target": "Deployment/gateway", "min": 2, "max": 12, "current": 12}
+    change, args, kubectl, precondition, _ = hpa_plan(question, hpa)
+    assert args[field] == value and f'"{field}": {value}' in kubectl and "kubectl patch hpa gateway -n m" in kubectl
+
+
+def test_an_env_var_comes_from_the_config_it_names_or_takes_the_value_given_or_asks_for_one():
+    sources = config_sources(CRON["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+    assert sources == ["ConfigMap/export-config"]
+    *_, kubectl, _, _ = env_plan("add MARKET_ID back to the cronjob from that configmap", "b/CronJob/export", CRON, sources)
+    assert kubectl == "kubectl set env cronjob/export -n b --from=configmap/export-config --keys=MARKET_ID"
+    *_, kubectl, _, note = env_plan("set LOG_LEVEL=debug on it", "b/CronJob/export", CRON, sources)
+    assert kubectl.endswith("LOG_LEVEL=debug") and "you supply" not in note
+    *_, kubectl, _, _ = env_plan("add TABLE_VERSION=2026-11 back to the settings", "b/ConfigMap/settings", {"data": {}}, [])
+    assert kubectl == """kubectl patch configmap settings -n b --type merge -p '{"data": {"TABLE_VERSION": "2026-11"}}'"""
+    assert env_change("set the HPA max to 5") is None  # an acronym is not a variable
