@@ -39,6 +39,12 @@ class LabWithServers:
         return {name: ServerConnection(transport="streamable_http", url=server.url, token=self._token)
                 for name, server in self._servers.items()}
 
+    def __enter__(self) -> LabWithServers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         for server in self._servers.values():
             server.stop()

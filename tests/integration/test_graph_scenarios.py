@@ -24,9 +24,8 @@ NAMESPACES = sorted({m["metadata"]["namespace"] for item in CATALOG.values() for
 @pytest.fixture(scope="module")
 def shared():
     """One lab, reset per scenario, and one set of write-enabled servers over HTTP for the whole catalog."""
-    lab = LabWithServers(allow_writes=True, namespaces=NAMESPACES, ssm_targets=["*"])
-    yield lab
-    lab.close()
+    with LabWithServers(allow_writes=True, namespaces=NAMESPACES, ssm_targets=["*"]) as lab:
+        yield lab
 
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOG))

@@ -21,9 +21,8 @@ CATALOG = load_scenarios(load_catalog())
 @pytest.fixture(scope="module")
 def shared():
     """One lab reset per scenario and one set of read-only servers over HTTP for the catalog's sweeps."""
-    lab = LabWithServers()
-    yield lab
-    lab.close()
+    with LabWithServers() as lab:
+        yield lab
 
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOG))

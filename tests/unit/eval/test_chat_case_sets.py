@@ -1,0 +1,38 @@
+"""The blind held-out chat case sets load and are well formed: every file is a WorldCases over a scenario of
+its world that exists, conversation ids are unique, every turn checks something with statuses the case
+writers were told, no fact is both required and forbidden, and each set has the size its README states.
+Runs no lab and no chat. One row per set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sre_agent.eval.chat_eval import load_cases
+
+EVAL = Path(__file__).resolve().parents[3] / "sre_agent" / "eval"
+# The statuses a chat answer can have, as the case writers were told them (the brief, not the chat code).
+STATUSES = {"answered", "problems", "healthy", "unknown", "needs_llm", "approval_required", "needs_subject"}
+# cases dir: (the scenario set it runs over, files, turns at least)
+SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
+        "chat_cases_heldout4": ("scenarios_heldout2", 15, 119),
+        "chat_cases_heldout5": ("scenarios_heldout3", 17, 128)}
+
+
+@pytest.mark.parametrize("cases_dir", sorted(SETS))
+def test_a_case_set_is_well_formed_over_existing_scenarios(cases_dir):
+    scenarios, files, turns = SETS[cases_dir]
+    worlds = load_cases(EVAL / cases_dir)
+    assert [w.scenario for w in worlds] == sorted(p.stem for p in (EVAL / cases_dir).glob("*.yaml"))
+    assert [w.scenario for w in worlds if not (EVAL / scenarios / f"{w.scenario}.yaml").is_file()] == []
+    assert (len(worlds), sum(len(c.turns) for w in worlds for c in w.conversations)) == (files, turns)
+    for world in worlds:
+        ids = [c.id for c in world.conversations]
+        assert len(ids) == len(set(ids)), world.scenario
+        for conversation in world.conversations:
+            for turn in conversation.turns:
+                assert turn.ask.strip(), (world.scenario, conversation.id)
+                assert turn.must or turn.must_not or turn.status, (world.scenario, conversation.id, turn.ask)
+                assert set(turn.status) <= STATUSES, (world.scenario, turn.ask, turn.status)
+                assert not {m.lower() for m in turn.must} & {m.lower() for m in turn.must_not}, turn.ask

@@ -1,0 +1,56 @@
+"""The blind held-out scenario sets stay loadable with every reference checked, keep their mix of entries
+(which scenarios are no-fault, which are questions), carry the fix that clears each fault, and their
+per-scenario image blocks stay copies of the set's images.yml (a world file cannot carry images, so every
+scenario repeats them; sre_agent/eval/scenario_images.py writes them). One row per set."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sre_agent.contracts import RootCauseCategory
+from sre_agent.eval import scenario_images
+from sre_agent.lab.scenarios.loader import load_scenarios
+from sre_agent.lab.world.images import load_catalog
+
+EVAL = Path(__file__).resolve().parents[3] / "sre_agent" / "eval"
+# set dir: (world, scenarios, the no-fault ones, the question-entry ones)
+SETS = {
+    "scenarios_heldout2": ("tidewater", 18, ["tw17-ingest-surge-passed", "tw18-booking-after-scale-down"],
+                           ["tw07-broker-fourth-replica-missing", "tw16-invoice-export-manual-run",
+                            "tw18-booking-after-scale-down"]),
+    "scenarios_heldout3": ("larkspur", 22, ["ls19-gateway-reconnect-burst-passed", "ls20-backup-job-ok", "ls21-grid-namespace-healthy"],
+                           ["ls04-settlement-export-runs-failing", "ls09-solar-nowcast-pending",
+                            "ls15-statement-archive-claim-pending", "ls17-debug-pod-image", "ls20-backup-job-ok",
+                            "ls21-grid-namespace-healthy"]),
+    "scenarios_heldout4": ("meridian", 24, ["md12-checkin-rebooking-wave", "md21-legality-cpu-spike-passed",
+                                            "md22-passenger-namespace-healthy"],
+                           ["md02-notam-sync-runs-failing", "md09-route-optimizer-scaled-pending",
+                            "md19-position-store-member-claim-pending", "md22-passenger-namespace-healthy",
+                            "md23-why-boarding-pass-slow", "md24-pnr-migration-job-backoff"]),
+}
+
+
+@pytest.mark.parametrize("set_dir", sorted(SETS))
+def test_every_scenario_loads_with_its_references_checked_and_the_mix_holds(set_dir):
+    world, count, no_fault, questions = SETS[set_dir]
+    loaded = load_scenarios(load_catalog(), [EVAL / set_dir])
+    assert len(loaded) == count
+    assert all(item.scenario.cluster.world == world for item in loaded.values())
+    assert sorted(sid for sid, item in loaded.items() if item.scenario.truth.category == RootCauseCategory.NONE) == no_fault
+    assert sorted(sid for sid, item in loaded.items() if item.scenario.alarm is None) == questions
+    for sid, item in loaded.items():
+        truth = item.scenario.truth
+        if truth.category == RootCauseCategory.NONE:
+            assert truth.resource == "" and not truth.remediations, sid
+        else:
+            assert truth.remediations, f"{sid}: a fault scenario needs the remediation that clears it"
+
+
+@pytest.mark.parametrize("set_dir", sorted(SETS))
+def test_image_blocks_match_images_yml(tmp_path, set_dir):
+    copy = tmp_path / "set"
+    shutil.copytree(EVAL / set_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert scenario_images.sync(copy) == [], "after editing images.yml: python -m sre_agent.eval.scenario_images <set dir>"
