@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_time, resource_id
-from ...graph.defects import KEY_MISSING  # the kubelet's wording, read in one place
+from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
 from .calls import Calls
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
@@ -98,7 +98,7 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
         if (pulled := PULL_FAILED.search(message)) is not None:
             calls.find(workload, "ImagePullBackOff", f"{obj.split('/', 1)[1]} (gone): {message}", ev, severity="critical",
                        image=pulled.group(1), source="events")
-        elif KEY_MISSING.search(message) or re.search(r'(configmap|secret) "[^"]+" not found', message, re.I):
+        elif KEY_MISSING.search(message) or OBJECT_MISSING.search(message):
             calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
                        severity="critical", message=message, source="events")
 
@@ -144,15 +144,12 @@ async def _failed_container(namespace: str, pod: str, workload: str, container: 
                config_error=bool(CONFIG_WORDS.search(fatal)), container=container)
 
 
-OBJECT_GONE = re.compile(r'(?P<kind>configmap|secret) "(?P<name>[\w.-]+)" not found', re.I)
-
-
 async def _config_context(namespace: str, message: str, calls: Calls) -> tuple[dict, list[str]]:
     """A key missing from an object that exists: which keys it does hold (`existing_keys`: renamed? a typo?) --
     names only. An object missing altogether: the names of its kind in the namespace that share its stem
     (`successors`: a rotation, pnr-creds-2025q3 -> pnr-creds-2025q4)."""
     match = KEY_MISSING.search(message)
-    if not match and (gone := OBJECT_GONE.search(message)) is not None:
+    if not match and (gone := OBJECT_MISSING.search(message)) is not None:
         kind = "ConfigMap" if gone.group("kind").lower() == "configmap" else "Secret"
         listed, ev = await calls("get_resources", kind=kind, namespace=namespace)
         names = [str(i.get("name")) for i in (listed or {}).get("items") or []]
