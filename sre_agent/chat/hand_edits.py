@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.fixes import KUBECTL_KIND
 
 # An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
@@ -17,8 +18,7 @@ ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][
 PORT_TARGET = re.compile(r"\b(?:at|to)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
 HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
 BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
-KUBECTL_WORD = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob",
-                "Job": "job"}
+ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
 
 
 def env_change(question: str) -> tuple[str, str | None] | None:
@@ -76,9 +76,9 @@ def env_plan(question: str, rid: str, obj: dict, config_refs: list[str]) -> tupl
                 {"namespace": namespace or "", "configmap": name, "key": var},
                 f"kubectl patch configmap {name} -n {namespace} --type merge -p '{patch}'",
                 f"keys {', '.join(sorted(data)) or 'none'}", BY_HAND_NOTE + (" (you supply the value)" if value is None else ""))
-    if kind not in KUBECTL_WORD:
+    if kind not in ENV_KINDS:
         return f"{rid} is a {kind}; environment variables are set on a workload, a Job or a CronJob"
-    target = f"{KUBECTL_WORD[kind]}/{name} -n {namespace}"
+    target = f"{KUBECTL_KIND[kind]}/{name} -n {namespace}"
     source = next((r for r in config_refs if re.search(r"\b(from|in|out of)\s+(that|the|its)\s+(configmap|secret)\b", question,
                                                       re.IGNORECASE) and r.split("/")[0].lower() in question.lower()), None)
     if value is None and source:

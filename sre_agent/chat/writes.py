@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.fixes import KUBECTL_KIND
 from .ask import Ask, handles
 from .hand_edits import config_sources, env_change, env_plan, hpa_plan, service_port_plan
 from .models import Answer, ApprovalRequest
@@ -35,10 +36,6 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-# kubectl's names for the kinds a human deletes by hand when no tool does it.
-KUBECTL_KIND = {"PersistentVolumeClaim": "pvc", "Job": "job", "CronJob": "cronjob", "ConfigMap": "configmap", "Secret": "secret",
-                "Service": "service", "ResourceQuota": "resourcequota", "Deployment": "deployment", "StatefulSet": "statefulset",
-                "DaemonSet": "daemonset"}
 BY_HAND = "(by hand: no MCP tool does this)"
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 

@@ -19,9 +19,10 @@ from .pins import pinned_revision, symptom_seen
 from .state import Investigation, RemediationPlan
 
 C = RootCauseCategory
+# kubectl's word for each kind a command names (the fixes here, chat's by-hand commands).
 KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
                 "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
-                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota"}
+                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret"}
 ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
 
 
