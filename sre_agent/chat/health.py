@@ -122,15 +122,19 @@ def _owner_named(words: list[str], pods: list[dict]) -> str | None:
     return owners[ranked[0][1]]
 
 
-async def _pods_of(ask: Ask, rid: str) -> list[str]:
-    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
-    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
+async def workload_pods(ask: Ask, rid: str) -> list[dict]:
+    """The pod rows of the workload `rid` (owned by it, through its ReplicaSet for a Deployment)."""
     namespace = parse_resource_id(rid)[0]
     scope = {"namespace": namespace} if namespace else {}
     outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
-    pods = [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
+    return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
+
+
+async def _pods_of(ask: Ask, rid: str) -> list[str]:
+    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
+    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
     lines = []
-    for pod in pods:
+    for pod in await workload_pods(ask, rid):
         why = pod_trouble(pod)
         lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
                                                           f"{pod.get('restarts') or 0} restarts"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
-from .health import broken_now, owner_id, pod_trouble, sweep
+from .health import broken_now, owner_id, pod_trouble, sweep, workload_pods
 from .logs import ERROR_LINE
 from .models import Answer
 from .references import kind_of, name_of
@@ -115,8 +115,7 @@ async def _earlier_restarts(ask: Ask, rid: str) -> list[str]:
         return []
     if not namespace:
         return []
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
-    pods = [p for p in (listed.data or {}).get("items") or [] if owner_id(p) == rid and int(p.get("restarts") or 0) > 0]
+    pods = [p for p in await workload_pods(ask, rid) if int(p.get("restarts") or 0) > 0]
     if not pods:
         return []
     pod = max(pods, key=lambda p: int(p.get("restarts") or 0))
