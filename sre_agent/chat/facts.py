@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.ports import ToolOutcome
 from .ask import Ask
 from .objects import pod_spec_of
 
@@ -57,9 +58,9 @@ def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
     return lines
 
 
-async def object_facts(ask: Ask, rid: str) -> list[str]:
+async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
+    """The facts of `rid` from its describe (read once by the caller, who shows its status too)."""
     namespace, kind, name = parse_resource_id(rid)
-    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     spec = obj.get("spec") or {}
     lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ..contracts import parse_resource_id
+from ..graph.ports import ToolOutcome
 from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
@@ -200,13 +201,19 @@ def alarm_mentions(alarm: dict, name: str) -> bool:
     return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
 
 
+async def describe(ask: Ask, rid: str) -> ToolOutcome:
+    namespace, kind, name = parse_resource_id(rid)
+    return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+
+
 @handles("status", needs=("kubernetes", "cloudwatch"))
-async def status(ask: Ask) -> Answer:
+async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
+    """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
     details: list[str] = []
     trouble: list[str] = []
-    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    described = described or await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     spec, state = obj.get("spec") or {}, obj.get("status") or {}
     if kind in WORKLOADS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .ask import HANDLERS, Ask, handles, settle
 from .facts import object_facts
-from .health import status
+from .health import describe, status
 from .models import Answer
 from .references import best_match
 
@@ -59,9 +59,10 @@ async def unrecognised(ask: Ask) -> Answer:
         chosen, why = ask.focus[0], "which this conversation is about"
     if chosen:
         ask.resource = chosen
-        answer = settle(await status(ask), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
+        described = await describe(ask, chosen)
+        answer = settle(await status(ask, described), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
         answer.details.insert(0, f"({intro} Meanwhile, the status and facts of {chosen}, {why}:)")
-        answer.details += await object_facts(ask, chosen)
+        answer.details += await object_facts(ask, chosen, described)
         answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
         answer.form = "unrecognised"
         return answer
