@@ -5,9 +5,9 @@ with the intervals the anomaly detector finds in the three hours around it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from ..contracts import parse_resource_id
+from ..contracts import parse_resource_id, parse_time
 from .ask import Ask, handles
 from .models import Answer
 
@@ -30,16 +30,9 @@ def _moved(values: list[float], unit: str) -> str:
 
 
 def _intervals_in(report: dict, since: datetime) -> list[dict]:
-    out = []
-    for interval in report.get("intervals") or []:
-        end = interval.get("end")
-        try:
-            ended = datetime.fromisoformat(str(end).replace("Z", "+00:00")) if end else None
-        except ValueError:
-            ended = None
-        if interval.get("ongoing") or ended is None or ended >= since:
-            out.append(interval)
-    return out
+    """The detector's intervals that reach into the window: ongoing, ended after `since`, or with no readable end."""
+    return [interval for interval in report.get("intervals") or []
+            if interval.get("ongoing") or (ended := parse_time(interval.get("end"))) is None or ended >= since]
 
 
 @handles("traffic", needs=("cloudwatch",))
@@ -57,12 +50,12 @@ async def traffic(ask: Ask) -> Answer:
         return ask.answer(f"No request metrics for {name} in {namespace} (CloudWatch namespace {APP_NAMESPACE}, dimensions "
                           "Namespace and Service): it serves no HTTP traffic, or its app does not publish them",
                           status="answered", next_steps=[f"Ask 'how is {name} doing?' for its pods, or for its logs."])
-    since = datetime.now(UTC).timestamp() - window
+    since = datetime.now(UTC) - timedelta(seconds=window)
+    period = 60 if window <= 3 * 3600 else 300
     lines, moved, anomalous = [], [], []
     for metric, statistic, unit in APP_METRICS:
         if metric not in dimensions:
             continue
-        period = 60 if window <= 3 * 3600 else 300
         data = await ask.call("cloudwatch", "get_metric_data", {
             "namespace": APP_NAMESPACE, "metric_name": metric, "dimensions": dimensions[metric], "start": f"-{window}s",
             "period": period, "statistics": [statistic]})
@@ -73,7 +66,7 @@ async def traffic(ask: Ask) -> Answer:
         report = await ask.call("cloudwatch", "detect_anomalies", {
             "namespace": APP_NAMESPACE, "metric_name": metric, "dimensions": dimensions[metric],
             "start": f"-{max(window, DETECTOR_LOOKBACK_S)}s", "statistic": statistic})
-        for interval in _intervals_in(report.data or {}, datetime.fromtimestamp(since, UTC)):
+        for interval in _intervals_in(report.data or {}, since):
             when = "since " + str(interval.get("start")) + ", still ongoing" if interval.get("ongoing") else \
                 f"{interval.get('start')} .. {interval.get('end')}, back to baseline since"
             anomalous.append((metric, bool(interval.get("ongoing"))))

@@ -132,3 +132,17 @@ def test_an_objects_facts_show_what_describe_shows_per_container_and_placement()
         assert fact in line, fact
     assert placement_facts(spec) == ["nodeSelector {'pool': 'general'}",
                                      "volume data: {'persistentVolumeClaim': {'claimName': 'api-data'}}"]
+
+
+def test_traffic_keeps_the_detectors_intervals_that_reach_into_the_window():
+    from datetime import UTC, datetime
+
+    from sre_agent.chat.traffic import _intervals_in, _moved
+
+    since = datetime(2026, 3, 1, 11, tzinfo=UTC)
+    report = {"intervals": [{"start": "2026-03-01T09:00:00Z", "end": "2026-03-01T09:30:00Z"},  # over before the window
+                            {"start": "2026-03-01T10:50:00Z", "end": "2026-03-01T11:10:00Z"},
+                            {"start": "2026-03-01T11:40:00Z", "end": None, "ongoing": True}]}
+    assert [i["start"][11:16] for i in _intervals_in(report, since)] == ["10:50", "11:40"]
+    assert _moved([80.0, 120.0, 95.0], "requests/min") == "80 -> 95 requests/min (min 80, max 120)"
+    assert _moved([], "ms p99") == "no datapoints"
