@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..contracts import ToolCallRecord
 from ..graph.coverage import backend_checks, could_not_check_sentence, holes
@@ -66,8 +66,11 @@ HANDLERS: dict[str, Registered] = {}
 RESTORE_ACCESS = "Check that the backends are reachable (kubeconfig, AWS credentials) and ask again."
 
 
-def handles(*forms: str, needs: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
+AnyHandler = TypeVar("AnyHandler", bound=Handler)  # a handler keeps its own signature (optional arguments too)
+
+
+def handles(*forms: str, needs: tuple[str, ...] = ()) -> Callable[[AnyHandler], AnyHandler]:
+    def register(fn: AnyHandler) -> AnyHandler:
         for form in forms:
             HANDLERS[form] = Registered(fn, needs)
         return fn
