@@ -260,13 +260,12 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
     pulls = _about(state, workload, "ImagePullBackOff", "ErrImagePull", "InvalidImageName")
     if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
         return []
+    image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
     if kind == "CronJob":  # no rollout history: its next run takes whatever image its template names
-        image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
         return [ProposedFix(resource=workload, summary=f"{workload}'s runs cannot pull {image}: point its job template at "
                             "an image that exists (or push the missing tag)",
                             commands=[f"kubectl {_ns(namespace)}set image cronjob/{name} <container>=<image that exists>"],
                             needs="the image (a tag that exists in the registry)", evidence=_evidence(pulls))]
-    image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
     container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
     rollout = next(iter(_about(state, workload, "RecentRollout")), None)
     previous = next(iter((rollout.details.get("previous_images") or []) if rollout else []), None)
