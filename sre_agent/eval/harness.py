@@ -132,6 +132,13 @@ def _fix_proposed(result: InvestigationResult, allowed: list[str]) -> bool:
     return any(fix.resource in allowed for fix in result.proposed_fixes)
 
 
+def root_cause_hits(category: str, resource: str | None, expected_category: str, expected_resource: str) -> tuple[bool, bool]:
+    """(category right, resource right) by the root-cause rule: with no fault expected, the resource is right
+    when no fault was diagnosed either."""
+    fault = expected_category != RootCauseCategory.NONE
+    return category == expected_category, (resource == expected_resource) if fault else category == RootCauseCategory.NONE
+
+
 def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: int) -> ScenarioScore:
     truth = loaded.scenario.truth
     fault = truth.category != RootCauseCategory.NONE
@@ -151,12 +158,12 @@ def score(loaded: LoadedScenario, result: InvestigationResult, lab: Lab, steps: 
             time.sleep(1)
             lab.tick()
             mitigation, detail = fault_cleared(lab, truth.resource)
+    category_hit, resource_hit = root_cause_hits(diagnosis.category, diagnosis.resource, truth.category, truth.resource)
     return ScenarioScore(
         id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
         expected_resource=truth.resource, category=diagnosis.category.value, resource=diagnosis.resource,
         status=result.status, detection=got_fault == fault,
-        root_cause_category=diagnosis.category == truth.category,
-        root_cause_resource=(diagnosis.resource == truth.resource) if fault else not got_fault,
+        root_cause_category=category_hit, root_cause_resource=resource_hit,
         mitigation=mitigation, mitigation_detail=detail,
         fix_proposed=None if not fault or mitigation else _fix_proposed(result, allowed),
         proposed_fixes=[f"{fix.resource}: {' && '.join(c for c in fix.commands if not c.startswith('#'))}"[:300]

@@ -22,6 +22,7 @@ from ..app.replay_tools import ReplayToolbox, shift_times, toolbox_override
 from ..app.runs import run_investigation
 from ..brains.llm.settings import LlmSettings
 from ..contracts import Incident, InvestigationResult, ToolCallRecord, parse_resource_id
+from .harness import root_cause_hits
 from .replay_case import Expected, LoadedCase, load_case
 
 
@@ -120,8 +121,8 @@ def replay_case(loaded: LoadedCase, *, brain: str = "offline", llm: LlmSettings 
     fault = expected.category != "none"
     findings_text = "\n".join(f"{f.resource} {f.signal} {f.summary}" for f in state.findings)
     row.category, row.resource, row.status = diagnosis.category.value, diagnosis.resource, result.status
-    row.root_cause_category = row.category == expected.category
-    row.root_cause_resource = (row.resource == expected.resource) if fault else row.category == "none"
+    row.root_cause_category, row.root_cause_resource = root_cause_hits(row.category, row.resource, expected.category,
+                                                                       expected.resource)
     row.facts_missing = _facts_missing(expected.facts, result, findings_text)
     row.same_as_live = (row.category, row.resource or None) == (case.live.category, case.live.resource or None)
     row.tool_calls = result.tool_calls
