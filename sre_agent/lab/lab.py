@@ -68,9 +68,7 @@ class Lab:
         self.state_dir = Path(state_dir or self._tmp.name)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.catalog: ImageCatalog = load_catalog()
-        self.clock = SimClock(speed=0.0)
-        self.store = ObjectStore(self.clock.now)
-        self.world = World(self.store, self.clock, self.catalog, cluster_name)
+        self._new_world()
         self.scenario: LoadedScenario | None = None
         self.moto: MotoServer | None = None
         self.api: KubeApiServer | None = None
@@ -90,10 +88,21 @@ class Lab:
         self.api = KubeApiServer(self.store, self.world)
         self.api.start()
         write_kubeconfig(self.kubeconfig, self.api.url)
+        self._new_feed()
+        return self
+
+    def _new_world(self) -> None:
+        self.clock = SimClock(speed=0.0)
+        self.store = ObjectStore(self.clock.now)
+        self.world = World(self.store, self.clock, self.catalog, self.cluster_name)
+
+    def _new_feed(self) -> None:
+        """The world's telemetry into the lab's AWS account, with what every account has: its SNS topic, SSM's
+        AWS-managed documents."""
+        assert self.moto and self.account
         self.feed = AwsFeed(self.world, self.moto.url, self.account)
         self.feed.create_topic()
         create_aws_managed_documents(client("ssm", self.moto.url, self.account))
-        return self
 
     def reset(self) -> Lab:
         """Empty the running lab for another scenario on the same endpoints: a new world and clock, the
@@ -102,26 +111,23 @@ class Lab:
         assert self.moto and self.api and self.account, "start() the lab first"
         if self._dead:
             raise LabError("a lab with a stopped backend cannot be reset; start a fresh Lab")
+        self._stop_clock()
+        self._stop = threading.Event()
+        self._new_world()
+        self.api.serve(self.store, self.world)
+        wipe_account_data(self.account)
+        self._new_feed()
+        self.scenario, self._ssm_seen = None, 0
+        return self
+
+    def _stop_clock(self) -> None:
         self._stop.set()
         if self._ticker:
             self._ticker.join(timeout=5)
             self._ticker = None
-        self._stop = threading.Event()
-        self.clock = SimClock(speed=0.0)
-        self.store = ObjectStore(self.clock.now)
-        self.world = World(self.store, self.clock, self.catalog, self.cluster_name)
-        self.api.serve(self.store, self.world)
-        wipe_account_data(self.account)
-        self.feed = AwsFeed(self.world, self.moto.url, self.account)
-        self.feed.create_topic()
-        create_aws_managed_documents(client("ssm", self.moto.url, self.account))
-        self.scenario, self._ssm_seen = None, 0
-        return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._ticker:
-            self._ticker.join(timeout=5)
+        self._stop_clock()
         if self.api and "kubernetes" not in self._dead:
             self.api.stop()
         for sock in self._dead.values():
