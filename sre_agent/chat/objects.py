@@ -249,10 +249,14 @@ async def _other_runs(ask: Ask, answer: Answer, namespace: str, name: str, word:
     named = [n for score, n in best_names([word], list(jobs)) if score >= 0.8 and n != name]
     if not named:
         return
-    def outcome(job: dict) -> str:
-        state = "Failed" if job.get("failed") and not job.get("succeeded") else "Complete" if job.get("succeeded") else \
-            "running" if job.get("active") else "not started"
-        return f"{state} ({job.get('succeeded', 0)} succeeded, {job.get('failed', 0)} failed, created {job.get('created')})"
-    answer.headline += f" -- other Jobs named like '{word}': " + "; ".join(f"{n} {outcome(jobs[n]).split(' (')[0]}" for n in named[:4])
-    answer.details += [f"{namespace}/Job/{n}: {outcome(jobs[n])}" for n in named[:8]]
+    answer.headline += f" -- other Jobs named like '{word}': " + "; ".join(f"{n} {_job_state(jobs[n])}" for n in named[:4])
+    answer.details += [f"{namespace}/Job/{n}: {_job_state(jobs[n])} ({jobs[n].get('succeeded', 0)} succeeded, "
+                       f"{jobs[n].get('failed', 0)} failed, created {jobs[n].get('created')})" for n in named[:8]]
     answer.resources += [f"{namespace}/Job/{n}" for n in named[:4]]
+
+
+def _job_state(job: dict) -> str:
+    """A Job row's outcome from its pod counts."""
+    if job.get("failed") and not job.get("succeeded"):
+        return "Failed"
+    return "Complete" if job.get("succeeded") else "running" if job.get("active") else "not started"
