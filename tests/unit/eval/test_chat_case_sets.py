@@ -17,7 +17,8 @@ STATUSES = {"answered", "problems", "healthy", "unknown", "needs_llm", "approval
 # cases dir: (the scenario set it runs over, files, turns at least)
 SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout4": ("scenarios_heldout2", 15, 119),
-        "chat_cases_heldout5": ("scenarios_heldout3", 17, 128)}
+        "chat_cases_heldout5": ("scenarios_heldout3", 17, 128),
+        "chat_cases_heldout6": ("scenarios_heldout4", 17, 127)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
