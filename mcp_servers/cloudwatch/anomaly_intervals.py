@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .anomaly_scorer import METHOD, AnomalyScorer, DetectorParams
+from .level_shift import persistent_shifts
 
 
 class Baseline(BaseModel):
@@ -94,6 +95,9 @@ def detect_anomalies(
     levels = np.array([scorer.update(float(v)).level for v in data])
     runs = _merge_runs(np.flatnonzero(levels >= threshold), min_gap)
     runs = _extend_while_deviating(data, runs, min_gap)
+    # A step the streaming scorer learned as normal (it began in the warm-up, or early in a short
+    # window) but which the window still holds at its end: level_shift.py's whole-window split.
+    runs = _union(runs + [(at, data.size - 1) for at in persistent_shifts(data)])
 
     normal = np.ones(data.size, dtype=bool)
     for start, end in runs:
@@ -152,6 +156,16 @@ def _extend_while_deviating(data: np.ndarray, runs: list[tuple[int, int]], min_g
         else:
             extended.append((start, end))
     return extended
+
+
+def _union(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(runs):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _merge_runs(indices: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
