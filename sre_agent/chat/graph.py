@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import alarms, changes, followups, health, investigate, logs, meta, objects, rollback, topology, traffic, writes  # noqa: F401
+from . import alarms, causal, changes, followups, health, investigate, logs, meta, objects, rollback, topology, traffic, writes  # noqa: F401
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn

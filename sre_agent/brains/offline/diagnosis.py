@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from ...contracts import Diagnosis, Evidence, Finding, resource_id
+from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
+from ...graph.pins import DEFAULT_PERIOD_S, went_live
 from ...graph.state import Hypothesis
 
 # Generic explanations lose to specific ones when both fit.
@@ -26,6 +28,7 @@ class Rule:
     confidence: float
     applies: Callable[[Finding, list[Finding]], bool] = lambda f, all_: True
     resource: Callable[[Finding, list[Finding]], str | None] = lambda f, all_: f.resource
+    reason: Callable[[Finding, list[Finding]], str] = lambda f, all_: f.summary
 
 
 def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
@@ -54,17 +57,50 @@ def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:
 BEHAVIOUR_CHANGES = {"image", "env", "config_refs", "command", "volumes", "resources"}
 
 
+def _services(f: Finding, all_: list[Finding]) -> set:
+    return {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
+
+
+def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
+    """The revision of a RecentRollout's history that was live when the workload's symptom began (the
+    earliest anomaly onset on it or its Service), when that is not the current one: a release two
+    revisions back with a harmless rollout on top is the release's fault, not the top rollout's."""
+    history = f.details.get("history") or []
+    targets = {f.resource, *_services(f, all_)}
+    onsets = [(onset, x.details.get("period") or DEFAULT_PERIOD_S) for x in all_
+              if x.resource in targets and x.severity != "info" and (onset := parse_time(x.details.get("onset")))]
+    if not onsets or len(history) < 2:
+        return None
+    onset, period = min(onsets, key=lambda o: o[0])
+    seen = onset + timedelta(seconds=float(period))
+    live = [rev for rev, at in went_live(history) if rev > 0 and at is not None and at <= seen]
+    if not live or live[-1] == f.details.get("revision"):
+        return None
+    return next((r for r in history if r.get("revision") == live[-1]), None)
+
+
 def _regression(f: Finding, all_: list[Finding]) -> bool:
-    # A rollout in the window, pods healthy, and the workload's service got slower or started failing.
-    changed = f.details.get("changed")
+    # A rollout in the window, pods healthy, and the workload's service got slower or started failing --
+    # judged by the revision live when that began (the latest rollout may have come after it).
+    began_with = onset_revision(f, all_)
+    changed = began_with.get("changed") if began_with else f.details.get("changed")
     if changed is not None and not BEHAVIOUR_CHANGES & set(changed):
         return False
     broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
                   "LivenessProbeFailing", "FailedScheduling")
-    services = {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
+    services = _services(f, all_)
     degraded = any(x.signal in ("LatencyAnomaly", "ErrorAnomaly", "NewErrorTemplate") and
                    (x.resource == f.resource or x.resource in services) for x in all_)
     return degraded and not broken
+
+
+def _regression_reason(f: Finding, all_: list[Finding]) -> str:
+    began_with = onset_revision(f, all_)
+    if not began_with:
+        return f.summary
+    return (f"the symptom began with revision {began_with.get('revision')} (live from {began_with.get('created')}, "
+            f"changed {', '.join(began_with.get('changed') or ['?'])}: images {began_with.get('images')}); "
+            f"revision {f.details.get('revision')} came after it (changed {', '.join(f.details.get('changed') or ['?'])})")
 
 
 RULES: list[Rule] = [
@@ -106,7 +142,7 @@ RULES: list[Rule] = [
     Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
     Rule("NodeNotReady", C.NODE_FAILURE, 0.9),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
-    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression),
+    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]
@@ -138,13 +174,14 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
                 continue
             key = (rule.category, resource)
             current = merged.get(key)
+            reason = rule.reason(finding, findings)
             if current is None:
                 merged[key] = Hypothesis(category=rule.category, resource=resource, confidence=rule.confidence,
-                                         reasons=[finding.summary], evidence=list(finding.evidence))
+                                         reasons=[reason], evidence=list(finding.evidence))
             else:
                 current.confidence = min(0.99, max(current.confidence, rule.confidence) + 0.02)
-                if finding.summary not in current.reasons:
-                    current.reasons.append(finding.summary)
+                if reason not in current.reasons:
+                    current.reasons.append(reason)
                 current.evidence.extend(e for e in finding.evidence if e not in current.evidence)
     # A run of a CronJob fails because of the template every run is made from: the CronJob is the root, not its Job.
     cronjob_of = {str(f.details["run"]): f.resource for f in findings if "/CronJob/" in f.resource and f.details.get("run")}

@@ -354,5 +354,7 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
                    previous_labels=previous.get("labels") if previous else None,
                    ports=current.get("ports"), previous_ports=previous.get("ports") if previous else None,
                    # when each revision went live: a fix names the revision before the one the symptom began with
-                   history=[{"revision": r.get("revision"), "created": r.get("created")} for r in revisions])
+                   # and what each revision changed: the one live when the symptom began is the suspect
+                   history=[{"revision": r.get("revision"), "created": r.get("created"), "images": r.get("images"),
+                             "changed": r.get("changed")} for r in revisions])
     return current.get("replicaset")

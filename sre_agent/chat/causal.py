@@ -1,0 +1,256 @@
+"""Causal yes/no questions: "is the sampling change to blame?", "did 4.3.0 cause this?", "is invoice-api
+affected?". Each is answered from the investigation (the conversation's diagnosis, or a new one) and the
+evidence that ties the thing named to it: the revision a named change went out in against the revision
+the symptom began with, a named object against the root cause, a named workload's dependency walk
+against what is failing. A verdict is said first (yes / no / not shown), then the evidence behind it."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..contracts import parse_resource_id
+from .ask import Ask, handles
+from .forms import KIND_WORDS
+from .investigate import why_failing
+from .models import Answer
+from .names import match_score
+from .references import kind_of, name_of
+from .templates import template_diff, template_of
+
+# The thing a blame question names: the words between its verb and its blame words.
+_THING = [
+    re.compile(r"^\W*(?:so\s+)?(?:is|was|are|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:to\s+blame|the\s+(?:root\s+)?cause|"
+               r"responsible|the\s+culprit|the\s+problem|behind\s+(?:it|this|that|the\s+\w+)|why\b)", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
+               r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
+    re.compile(r"\b(?:because\s+of|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
+]
+# Words that say "a change" without saying which one.
+_CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy", "deployment", "update", "upgrade", "edit",
+                 "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
+                 "this", "config", "configuration", "setting", "settings", "env", "image", "tag", "build", "rev", "of", "to",
+                 "on", "in", "for", "yesterday", "today", "earlier", "morning", "afternoon", "evening", "night", "s"}
+_CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag", "configmap", "secret"}
+_VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
+_BEGAN = re.compile(r"began with revision (\d+)")
+
+
+def _short_images(text: str) -> str:
+    """An image by its repository's last part and tag: "<registry>/larkspur/reading-ingest:5.2.0" -> "reading-ingest:5.2.0"."""
+    return re.sub(r"[\w.-]+(?::\d+)?/(?:[\w.-]+/)*([\w.-]+:[\w.-]+)", r"\1", text)
+
+
+def blamed_thing(question: str) -> str:
+    for pattern in _THING:
+        match = pattern.search(question)
+        if match:
+            return re.sub(r"^(?:the|that|this|a|an|our|their)\s+", "", match.group("thing").strip(), flags=re.I)
+    return question
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9.]+", text.lower()) if w]
+
+
+def _alike(word: str, part: str) -> bool:
+    """"sampling" ~ OTEL_TRACES_SAMPLER_ARG's "sampler", "ttl" ~ "ttl": equal, or sharing a prefix of 4+
+    letters that is most of the shorter word."""
+    if word == part:
+        return True
+    common = len(os.path.commonprefix([word, part]))
+    return common >= 4 and common >= 0.6 * min(len(word), len(part))
+
+
+def _mentions(words: list[str], text: str) -> bool:
+    """Does a specific word of the thing (not a generic change word) name something in `text`?"""
+    parts = [p for p in re.split(r"[^a-z0-9]+", text.lower()) if p]
+    return any(_alike(word, part) for word in words if word not in _CHANGE_WORDS and len(word) >= 3 for part in parts)
+
+
+async def _revision_changes(ask: Ask, culprit: str) -> list[tuple[int, bool, list[str]]]:
+    """(revision, current?, what it changed from the revision before it), oldest first: a Deployment's history."""
+    namespace, kind, name = parse_resource_id(culprit)
+    if kind != "Deployment" or not namespace:
+        return []
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    revisions = sorted((history.data or {}).get("revisions") or [], key=lambda r: r.get("revision") or 0)
+    out, before = [], None
+    for row in revisions:
+        template = await template_of(ask, namespace, row["replicaset"]) if row.get("replicaset") else {}
+        # template_diff(old, new) reads "new -> old"; what this revision changed is previous -> this.
+        lines = template_diff(template, before) if before is not None else [f"images {row.get('images')}"]
+        lines += [f"images {row.get('images')}"] if before is not None else []
+        out.append((int(row.get("revision") or 0), bool(row.get("current")), lines))
+        before = template
+    return out
+
+
+def _began_with(diagnosis: dict, changes: list[tuple[int, bool, list[str]]]) -> int | None:
+    match = _BEGAN.search(diagnosis.get("summary") or "")
+    if match:
+        return int(match.group(1))
+    if diagnosis.get("category") == "bad_deploy_regression":
+        return next((rev for rev, current, _ in changes if current), None)
+    return None
+
+
+async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, list[str]] | None:
+    """The named change's revision against the revision the symptom began with, when the thing names one."""
+    culprit = diagnosis.get("resource") or ""
+    changes = await _revision_changes(ask, culprit)
+    if not changes:
+        return None
+    # The culprit's own name is in every revision's image: only the other words can pick one out.
+    own = set(re.split(r"[^a-z0-9]+", culprit.lower()))
+    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w and w not in own]
+    versions = [v for v in _VERSION.findall(thing)]
+    configish = bool(_CONFIG_WORDS & set(words))
+    latest = bool({"last", "latest", "recent", "newest"} & set(words))
+    words = [w for w in words if not _VERSION.fullmatch(w)]
+    if versions:  # the revision that brought the version in: its image moved *to* it (or the first revision ran it)
+        named = [rev for i, (rev, _, lines) in enumerate(changes)
+                 if any(re.search(rf"->\s*\S*{re.escape(v)}\b", line) or (i == 0 and v in line) for v in versions for line in lines)]
+    else:
+        named = [rev for rev, _, lines in changes if _mentions(words, " ".join(line for line in lines if not line.startswith("images ")))]
+    if not named and configish:
+        named = [rev for rev, _, lines in changes if any(re.search(r"\b(env|envFrom)\b", line) for line in lines)]
+    if not named and latest:
+        named = [rev for rev, current, _ in changes if current]
+    if not named:
+        return None
+    began = _began_with(diagnosis, changes)
+    lines_of = {rev: lines for rev, _, lines in changes}
+    said = named[0] if versions else named[-1]
+    lines_of = {rev: [_short_images(line) for line in lines if not line.startswith("images ")] or
+                [_short_images(line) for line in lines] for rev, lines in lines_of.items()}
+    evidence = [f"revision {rev}{' (current)' if current else ''}: {'; '.join(lines_of[rev])[:300]}" for rev, current, _ in changes]
+    what = f"'{thing}' is revision {said} of {culprit} ({'; '.join(lines_of[said])[:200]})"
+    if began is None:
+        return f"Not shown: {what}, but the investigation did not tie the symptom to a revision ({diagnosis.get('category')})", evidence
+    if began == said:
+        return f"Yes: {what}, and the symptom began with that revision", evidence
+    when = "after" if said > began else "before"
+    return (f"No: {what}, which went out {when} the revision the symptom began with -- revision {began} "
+            f"({'; '.join(lines_of.get(began, []))[:200]})"), evidence
+
+
+def _object_verdict(thing: str, diagnosis: dict) -> str | None:
+    """The thing names an object: the root cause itself (by name, or by kind -- "the node" when a node
+    failed), or another one."""
+    culprit = diagnosis.get("resource") or ""
+    words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
+    if not words or not culprit:
+        return None
+    category = diagnosis.get("category")
+    if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or \
+            any(KIND_WORDS.get(stem) == kind_of(culprit) for w in words for stem in (w, w.rstrip("s"))):
+        return f"Yes: {culprit} is the root cause ({category})"
+    return f"No: the root cause is {culprit} ({category}); '{thing}' is not it"
+
+
+@handles("blame", needs=("kubernetes", "cloudwatch"))
+async def blame(ask: Ask) -> Answer:
+    thing = blamed_thing(ask.question)
+    diagnosis = ask.last_diagnosis if (ask.last_diagnosis or {}).get("category") not in (None, "none") else None
+    base: Answer | None = None
+    if diagnosis is None:
+        if not ask.resource and ask.focus:
+            ask.resource = ask.focus[0]
+        base = await why_failing(ask)
+        if base.status == "unknown":
+            return base
+        diagnosis = base.diagnosis or {}
+    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    evidence: list[str] = []
+    cause = f"the investigation puts the root cause at {culprit} ({category}): {diagnosis.get('summary', '')[:300]}"
+    if category == "none":
+        verdict, evidence = f"No fault was found, so nothing to blame on '{thing}': {diagnosis.get('summary', '')[:200]}", []
+    else:
+        by_change = await _change_verdict(ask, thing, diagnosis)
+        by_object = _object_verdict(thing, diagnosis)
+        if by_change is not None:
+            verdict, evidence = by_change
+        elif by_object is not None:
+            verdict, evidence = by_object, []
+        else:
+            verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
+    details = [cause, *evidence, *((base.details if base else [])[:8])]
+    steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
+                                                 if culprit else ["Ask 'what changed in the last hour?'"])
+    return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
+                      resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+@handles("affected", needs=("kubernetes", "cloudwatch"))
+async def affected(ask: Ask) -> Answer:
+    """Is Y affected: Y's own state, and whether what it calls (two hops) is down or is the root cause."""
+    rid = ask.resource or ""
+    namespace, kind, name = parse_resource_id(rid)
+    culprit = (ask.last_diagnosis or {}).get("resource") or ""
+    own = await _own_trouble(ask, rid)
+    hops, down = await _downstream(ask, rid)
+    tied = [path for path in hops if culprit and path[-1] == culprit or any(name_of(p) in _words(ask.question) for p in path[1:])]
+    details = [f"{rid} -> {' -> '.join(path[1:])}" for path in hops] or [f"{rid} calls no in-cluster service"]
+    if own:
+        return ask.answer(f"Yes: {rid} itself is affected: {own}", status="problems", details=details, resources=[rid])
+    if down:
+        path = down[0]
+        return ask.answer(f"Yes: {rid} depends on {' -> '.join(path[1:])}, which has no ready endpoint", status="problems",
+                          details=details, resources=[rid, path[-1]])
+    if tied:
+        return ask.answer(f"Yes, through its calls: {rid} -> {' -> '.join(tied[0][1:])}; its own pods are ready",
+                          status="problems", details=details, resources=[rid, tied[0][-1]])
+    return ask.answer(f"No sign of it: {rid}'s pods are ready and nothing it calls (two hops) is down"
+                      + (f" or leads to {culprit}" if culprit else ""), status="answered", details=details, resources=[rid],
+                      next_steps=[f"Ask 'traffic of {name}' for its error rate and latency."])
+
+
+async def _own_trouble(ask: Ask, rid: str) -> str:
+    from .health import status  # the object's own state, as the status form reads it
+    answer = await status(ask)
+    return answer.headline if answer.status == "problems" else ""
+
+
+async def _downstream(ask: Ask, rid: str) -> tuple[list[list[str]], list[list[str]]]:
+    """Paths from `rid` through the services it calls and the workloads behind them, two services deep;
+    and the paths that end at a Service with no ready endpoint (or none at all)."""
+    paths: list[list[str]] = []
+    down: list[list[str]] = []
+    frontier = [[rid]]
+    for _ in range(2):
+        nxt = []
+        for path in frontier:
+            namespace, kind, name = parse_resource_id(path[-1])
+            scope = {"namespace": namespace} if namespace else {}
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **scope})
+            for dep in (walk.data or {}).get("calls") or []:
+                service = dep.get("service")
+                if not service or service in path:
+                    continue
+                step = [*path, service]
+                paths.append(step)
+                if not dep.get("exists") or not dep.get("ready_endpoints"):
+                    down.append(step)
+                    continue
+                behind = await _workload_behind(ask, service)
+                if behind:
+                    nxt.append([*step, behind])
+                    paths.append([*step, behind])
+        frontier = nxt
+    return paths, down
+
+
+async def _workload_behind(ask: Ask, service: str) -> str | None:
+    """The workload that owns the pods a Service selects (its first pod's owner chain, top-most)."""
+    namespace, _, name = parse_resource_id(service)
+    walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+    pods = (walk.data or {}).get("selected_pods") or []
+    if not pods:
+        return None
+    owned = await ask.call("kubernetes", "ownership", {"kind": "Pod", "name": pods[0], "namespace": namespace})
+    owners = (owned.data or {}).get("owners") or []
+    return owners[-1] if owners else None

@@ -1,0 +1,43 @@
+"""A release two revisions back with a harmless rollout on top: the revision live when the symptom began
+decides whether the fault is a regression, and the diagnosis names that revision -- not the latest one."""
+
+from __future__ import annotations
+
+from sre_agent.brains.offline.diagnosis import best, hypotheses, onset_revision
+from sre_agent.contracts import Finding
+
+WORKLOAD = "crew/Deployment/roster-api"
+HISTORY = [
+    {"revision": 1, "created": "2026-11-23T00:00:00Z", "images": ["r/roster-api:4.2.0"], "changed": None},
+    {"revision": 2, "created": "2026-11-23T01:30:00Z", "images": ["r/roster-api:4.3.0"], "changed": ["image"]},
+    {"revision": 3, "created": "2026-11-23T03:00:00Z", "images": ["r/roster-api:4.3.0"], "changed": ["annotations"]},
+]
+
+
+def rollout(changed: list[str]) -> Finding:
+    return Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
+                   summary=f"{WORKLOAD} rolled out revision 3", details={"revision": 3, "changed": changed, "history": HISTORY})
+
+
+def errors(onset: str) -> Finding:
+    return Finding(agent="metrics", resource=WORKLOAD, signal="ErrorAnomaly", severity="warning",
+                   summary="5xxCount anomalous", details={"onset": onset, "metric": "5xxCount"})
+
+
+def test_the_revision_live_at_the_onset_is_the_suspect_even_when_a_later_rollout_changed_nothing_behavioural():
+    found = [rollout(["annotations"]), errors("2026-11-23T01:31:00Z")]
+    assert onset_revision(found[0], found)["revision"] == 2
+    chosen = best(hypotheses(found))
+    assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)
+    assert "began with revision 2" in chosen.reasons[0]
+
+
+def test_an_onset_after_the_latest_rollout_judges_the_latest_rollout():
+    found = [rollout(["annotations"]), errors("2026-11-23T03:05:00Z")]
+    assert onset_revision(found[0], found) is None
+    assert hypotheses(found) == []  # an annotation cannot make the app fail requests
+
+
+def test_an_onset_before_every_revision_in_the_history_has_no_revision_to_blame():
+    found = [rollout(["image"]), errors("2026-11-22T23:00:00Z")]
+    assert onset_revision(found[0], found) is None

@@ -1,0 +1,66 @@
+"""Causal yes/no questions: recognised as such (not as a status or rollback question), the thing they name
+read out of them, and a named change matched to the revision that made it."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.chat.causal import _alike, _mentions, _short_images, blamed_thing
+from sre_agent.chat.forms import recognise
+
+# (question, form, the thing blamed)
+BLAME = [
+    ("is the sampling change to blame", "sampling change"),
+    ("was the TTL change the root cause?", "TTL change"),
+    ("did the 4.3.0 release cause this?", "4.3.0 release"),
+    ("could it be the node?", "node"),
+    ("is it because of the config change?", "config change"),
+    ("so is legality-engine responsible", "legality-engine"),
+    ("did the last rollout break it", "last rollout"),
+    ("was it 5.1.0?", "5.1.0"),
+]
+
+
+@pytest.mark.parametrize("question, thing", BLAME)
+def test_blame_questions_are_recognised_and_their_thing_read(question, thing):
+    assert recognise(question).form == "blame"
+    assert blamed_thing(question) == thing
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("is invoice-api affected", "invoice-api"),
+    ("is boarding-pass also impacted?", "boarding-pass"),
+    ("does this affect checkout", "checkout"),
+])
+def test_affected_questions_name_their_workload(question, subject):
+    got = recognise(question)
+    assert (got.form, got.subject) == ("affected", subject)
+
+
+@pytest.mark.parametrize("question, form", [
+    ("is it safe to roll back checkout?", "rollback_safe"),
+    ("is checkout healthy?", "status"),
+    ("why is checkout failing?", "why_failing"),
+])
+def test_other_forms_are_not_taken_for_blame(question, form):
+    assert recognise(question).form == form
+
+
+@pytest.mark.parametrize("word, part, alike", [
+    ("sampling", "sampler", True), ("ttl", "ttl", True), ("cache", "cache", True),
+    ("roster", "rotation", False), ("node", "notam", False), ("config", "configmap", True),
+])
+def test_words_name_the_parts_of_an_env_var_by_stem(word, part, alike):
+    assert _alike(word, part) is alike
+
+
+def test_a_named_change_is_found_in_a_revisions_diff_but_generic_change_words_are_not():
+    line = "container ingest: env OTEL_TRACES_SAMPLER_ARG changed"
+    assert _mentions(["sampling", "change"], line)
+    assert not _mentions(["the", "change", "release"], line)
+
+
+def test_images_are_said_by_their_last_path_part_and_tag():
+    registry = "3188.dkr.ecr.eu-north-1.amazonaws.com/larkspur"
+    text = f"image {registry}/reading-ingest:5.1.0 -> {registry}/reading-ingest:5.2.0"
+    assert _short_images(text) == "image reading-ingest:5.1.0 -> reading-ingest:5.2.0"
