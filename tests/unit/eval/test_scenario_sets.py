@@ -30,6 +30,11 @@ SETS = {
                            ["md02-notam-sync-runs-failing", "md09-route-optimizer-scaled-pending",
                             "md19-position-store-member-claim-pending", "md22-passenger-namespace-healthy",
                             "md23-why-boarding-pass-slow", "md24-pnr-migration-job-backoff"]),
+    "scenarios_heldout5": ("lakeshore", 24, ["lh21-imaging-viewer-traffic-passed", "lh22-pharmacy-namespace-healthy",
+                                             "lh23-ehr-reindex-job-ok"],
+                           ["lh11-why-identity-no-endpoints", "lh17-why-hl7-broker-3-pending",
+                            "lh20-why-ward-label-bridge-restarting", "lh22-pharmacy-namespace-healthy",
+                            "lh23-ehr-reindex-job-ok", "lh24-why-records-api-slow"]),
 }
 
 
