@@ -1,0 +1,92 @@
+"""A step process: runs investigation steps for `sre-agent serve`, started and fed by StepProcesses
+(step_processes.py), never by hand.
+
+    python -m sre_agent.service.step_worker
+
+It reads StepRequest frames on stdin and answers each with a frame on the protocol's own pipe (fd 1
+as it was at start; fd 1 itself is then pointed at stderr, so a library that prints cannot corrupt
+the frames). Frames are a 4-byte big-endian length and a pickle: both ends are this code, one the
+parent of the other. Several steps run at once on this process's event loop, each with its own
+store connection for checkpoints and its own MCP sessions to the service's long-lived servers.
+
+Signals: SIGINT and SIGTERM are ignored -- the service decides when a step ends (a cancel frame, or
+the end of stdin at shutdown), so a Ctrl-C or a systemd stop of the whole group never fails a run
+the service is about to hand back to the queue. The service starts this process with
+PR_SET_PDEATHSIG=SIGKILL: if the service dies, so does every step here, as they did in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import signal
+import struct
+import sys
+import traceback
+from typing import Any, BinaryIO
+
+HEADER = struct.Struct(">I")
+
+
+def write_frame(out: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(HEADER.pack(len(data)) + data)
+    out.flush()
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    """The next frame; EOFError when the stream ended."""
+    try:
+        (size,) = HEADER.unpack(await reader.readexactly(HEADER.size))
+        return pickle.loads(await reader.readexactly(size))
+    except asyncio.IncompleteReadError:
+        raise EOFError from None
+
+
+async def serve_steps(out: BinaryIO) -> None:
+    from ..app.runs import step_run
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2**26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    running: dict[int, asyncio.Task] = {}
+
+    async def one_step(step_id: int, request: Any) -> None:
+        try:
+            step = await step_run(request.run_id, request.options, incident=request.incident, resume=request.resume)
+            answer: dict[str, Any] = {"id": step_id, "step": step}
+        except asyncio.CancelledError:
+            answer = {"id": step_id, "cancelled": True}
+        except Exception as exc:  # the service reports it on the run, as it did an in-process step's
+            traceback.print_exc(file=sys.stderr)
+            answer = {"id": step_id, "error_type": type(exc).__name__, "error": str(exc)}
+        finally:
+            running.pop(step_id, None)
+        write_frame(out, answer)
+
+    while True:
+        try:
+            message = await read_frame(reader)
+        except EOFError:  # the service is stopping (or gone): end the steps, let them close what they opened
+            break
+        if message["kind"] == "step":
+            running[message["id"]] = loop.create_task(one_step(message["id"], message["request"]))
+        elif message["kind"] == "cancel" and message["id"] in running:
+            running[message["id"]].cancel()
+    for task in list(running.values()):
+        task.cancel()
+    if running:
+        await asyncio.wait(list(running.values()), timeout=30)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    asyncio.run(serve_steps(out))
+
+
+if __name__ == "__main__":
+    main()
