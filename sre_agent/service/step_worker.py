@@ -17,6 +17,7 @@ PR_SET_PDEATHSIG=SIGKILL: if the service dies, so does every step here, as they 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import pickle
 import signal
@@ -51,18 +52,20 @@ async def serve_steps(out: BinaryIO) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     running: dict[int, asyncio.Task] = {}
 
-    async def one_step(step_id: int, request: Any) -> None:
-        try:
-            step = await step_run(request.run_id, request.options, incident=request.incident, resume=request.resume)
-            answer: dict[str, Any] = {"id": step_id, "step": step}
-        except asyncio.CancelledError:
-            answer = {"id": step_id, "cancelled": True}
-        except Exception as exc:  # the service reports it on the run, as it did an in-process step's
-            traceback.print_exc(file=sys.stderr)
-            answer = {"id": step_id, "error_type": type(exc).__name__, "error": str(exc)}
-        finally:
-            running.pop(step_id, None)
-        write_frame(out, answer)
+    def answer(step_id: int, step: asyncio.Task) -> None:
+        """A step ended: its answer, from a done callback -- a step cancelled before it started runs no code."""
+        running.pop(step_id, None)
+        if step.cancelled():
+            write_frame(out, {"id": step_id, "cancelled": True})
+        elif (exc := step.exception()) is not None:  # the service reports it on the run, as it did an in-process step's
+            traceback.print_exception(exc, file=sys.stderr)
+            write_frame(out, {"id": step_id, "error_type": type(exc).__name__, "error": str(exc)})
+        else:
+            try:
+                write_frame(out, {"id": step_id, "step": step.result()})
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # never leave the service waiting
+                write_frame(out, {"id": step_id, "error_type": type(exc).__name__,
+                                  "error": f"the step's result could not be sent to the service: {exc}"})
 
     while True:
         try:
@@ -70,7 +73,11 @@ async def serve_steps(out: BinaryIO) -> None:
         except EOFError:  # the service is stopping (or gone): end the steps, let them close what they opened
             break
         if message["kind"] == "step":
-            running[message["id"]] = loop.create_task(one_step(message["id"], message["request"]))
+            request = message["request"]
+            step = loop.create_task(step_run(request.run_id, request.options, incident=request.incident,
+                                             resume=request.resume))
+            step.add_done_callback(functools.partial(answer, message["id"]))
+            running[message["id"]] = step
         elif message["kind"] == "cancel" and message["id"] in running:
             running[message["id"]].cancel()
     for task in list(running.values()):
