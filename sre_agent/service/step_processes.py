@@ -95,7 +95,8 @@ class _StepProcess:
 
     async def start(self, nice: int) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sre_agent.service.step_worker", stdin=asyncio.subprocess.PIPE,
+            sys.executable, "-m", "sre_agent.service.step_worker", str(logging.getLogger().getEffectiveLevel()),
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, preexec_fn=die_with_parent(signal.SIGKILL, nice=nice),
             limit=2**26)  # stderr: the service's own, so a step's log lines land where they always did
         self._reading = asyncio.get_running_loop().create_task(self._read(), name=f"step-process-{self.index}")

@@ -1,7 +1,7 @@
 """A step process: runs investigation steps for `sre-agent serve`, started and fed by StepProcesses
 (step_processes.py), never by hand.
 
-    python -m sre_agent.service.step_worker
+    python -m sre_agent.service.step_worker [LOG_LEVEL]
 
 It reads StepRequest frames on stdin and answers each with a frame on the protocol's own pipe (fd 1
 as it was at start; fd 1 itself is then pointed at stderr, so a library that prints cannot corrupt
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import pickle
 import signal
@@ -87,6 +88,9 @@ async def serve_steps(out: BinaryIO) -> None:
 
 
 def main() -> None:
+    # The service's log level (argv[1]) and format: a step's log lines read as they did in-process.
+    level = int(sys.argv[1]) if len(sys.argv) > 1 else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "wb")
