@@ -74,6 +74,18 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (stat fields 14 and 15)
 
 
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the threads of a process have spent runnable but waiting for a CPU (schedstat's second
+    field, summed over /proc/PID/task): how much of a storm's latency the machine's other work took."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
 def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -394,11 +406,12 @@ def intake_and_memory(lab: Any, args: argparse.Namespace, root: Path = ROOT) -> 
                 assert client.stdin is not None and client.stdout is not None
                 if client.stdout.readline().strip() != "ready":
                     raise SystemExit("storm client failed before the storm (see its output above)")
-                cpu_before = cpu_s(proc.pid)
+                cpu_before, waited_before = cpu_s(proc.pid), runqueue_wait_s(proc.pid)
                 client.stdin.write("go\n")
                 client.stdin.flush()
                 output = client.stdout.read()
                 serve_cpu = cpu_s(proc.pid) - cpu_before
+                serve_waited = runqueue_wait_s(proc.pid) - waited_before
                 if client.wait() != 0:
                     raise SystemExit("storm client failed (see its output above)")
                 result = json.loads(output)
@@ -426,6 +439,7 @@ def intake_and_memory(lab: Any, args: argparse.Namespace, root: Path = ROOT) -> 
         "rejected_429": codes.get("429", 0),
         "acknowledged": acknowledged,
         "serve_cpu_s": round(serve_cpu, 2),
+        "serve_runqueue_wait_ms": round(1000 * serve_waited, 1),  # its threads runnable, no CPU free
         "serve_cpu_ms_per_alarm": round(1000 * serve_cpu / max(1, result["requests"]), 2),
         "store": {"incidents": len(incidents), "notifications": notifications,
                   "nothing_lost": len(incidents) == args.distinct and notifications == acknowledged == args.alarms,
