@@ -137,6 +137,11 @@ class ServiceSettings(Section):
     insecure_localhost: bool = Field(False, description="allow no token, only when bound to loopback")
     workers: int | None = Field(None, ge=1, le=64, description="investigations run at once (default: 2 per core, 2..8); "
                                                              "a run waiting for an approval holds none")
+    step_processes: int | None = Field(None, ge=0, le=64, description="processes the investigation steps run in, "
+                                       "apart from the intake (default: half the cores, 1..workers); 0: a thread of "
+                                       "the serve process")
+    step_nice: int = Field(10, ge=0, le=19, description="CPU niceness added to the step processes, so that alarm "
+                           "intake wins the cores under load")
     max_queue: int = Field(200, ge=1, description="investigations waiting for a worker before new alarms get 429 + "
                                                   "Retry-After (notifications for an open incident are always taken)")
     public_url: str | None = Field(None, description="the URL people reach the service at, for links in approval "

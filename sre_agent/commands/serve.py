@@ -27,6 +27,8 @@ def serve(
     insecure_localhost: Annotated[Optional[bool], typer.Option(help="Allow no token, only when bound to loopback.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Investigations run at once. [default: 2 per core, 2..8]")] = None,
     max_queue: Annotated[Optional[int], typer.Option(help="Queued investigations before new alarms get 429. [default: 200]")] = None,
+    step_processes: Annotated[Optional[int], typer.Option(help="Processes the investigation steps run in; 0: a thread "
+                                                                "of this one. [default: half the cores, 1..workers]")] = None,
     sqs_queue_url: Annotated[Optional[str], typer.Option(help="Also consume alarms from this SQS queue (replicas may "
                                                                "share it).")] = None,
     agentcore: Annotated[bool, typer.Option(help="Bedrock AgentCore Runtime: POST /invocations without the bearer "
@@ -60,7 +62,8 @@ def serve(
         "brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
         "policy": {"remediation": remediation, "namespaces": namespaces},
         "service": {"host": host, "port": port, "token": token, "insecure_localhost": insecure_localhost,
-                    "workers": workers, "max_queue": max_queue, "sqs_queue_url": sqs_queue_url},
+                    "workers": workers, "max_queue": max_queue, "step_processes": step_processes,
+                    "sqs_queue_url": sqs_queue_url},
         **targeting(context, kubeconfig, profile, region)})
     service = settings.service
     secret = service.token.get_secret_value() if service.token else None
@@ -74,7 +77,8 @@ def serve(
                                     public_url=service.public_url, notifier=make_notifier(options),
                                     sns_topic_arns=service.sns_topic_arns, sqs_queue_url=service.sqs_queue_url,
                                     sqs_dead_letter_queue_url=service.sqs_dead_letter_queue_url, sweeps=service.sweeps,
-                                    lease_s=service.lease_s)
+                                    lease_s=service.lease_s, step_processes=service.step_processes,
+                                    step_nice=service.step_nice)
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")

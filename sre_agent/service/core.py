@@ -16,8 +16,9 @@ from ..contracts import Incident
 from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
+from .step_loop import StepLoop
 from .store import IncidentHeader, IntakeOutcome, RunRecord, open_store
-from .workers import LEASE_S, StepLoop, Workers, default_workers
+from .workers import LEASE_S, Workers, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class IncidentService:
                  shared_servers: bool = True, notifier: Any = None, public_url: str | None = None,
                  sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
                  sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
-                 lease_s: float = LEASE_S) -> None:
+                 lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.intake_writer = GroupCommit(self.store)
@@ -65,7 +66,8 @@ class IncidentService:
 
             self.servers = SharedServers(options)
         self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
-                               on_event=self._on_event, lease_s=lease_s)
+                               on_event=self._on_event, lease_s=lease_s, step_processes=step_processes,
+                               step_nice=step_nice)
         self.metrics.watch(self.store, self.workers)
         # AgentCore's chat prompts (POST /invocations) run here: neither on the loop that acknowledges
         # alarms and answers /ping, nor in the investigation workers (a full queue never delays a prompt).
@@ -279,11 +281,12 @@ class IncidentService:
             self.metrics.finished.labels(detail["status"]).inc()
         if self.notifier is None:
             return
-        record = self.store.incident(run.incident_id)
+        # In a thread: the intake's group commit holds the store's lock for a whole batch.
+        record = await asyncio.to_thread(self.store.incident, run.incident_id)
         title = record.title if record else run.incident_id
         if event == "awaiting_approval":
             request = detail["request"]
-            pending = self.store.run(run.run_id)
+            pending = await asyncio.to_thread(self.store.run, run.run_id)
             approval_id = (pending.approval or {}).get("approval_id") if pending else None
             hint = (f"POST {self.public_url or ''}/v1/incidents/{run.incident_id}/approval with "
                     f'{{"decision": "approved", "action_id": "{request.get("action_id")}", '

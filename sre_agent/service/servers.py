@@ -48,24 +48,30 @@ class _Server:
         return self.process is not None and self.process.returncode is None and self.url is not None
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """For the child, between fork and exec: SIGTERM when this process dies, however it dies (Linux's
+def die_with_parent(sig: int = signal.SIGTERM, nice: int = 0) -> Callable[[], None] | None:
+    """For the child, between fork and exec: `sig` when this process dies, however it dies (Linux's
     PR_SET_PDEATHSIG; it fires when the forking *thread* ends -- here the event loop's, which lives as
-    long as the service). Elsewhere None: a server outlives a killed service (a clean stop() ends them)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
+    long as the service), and `nice` added to its CPU niceness. Elsewhere the niceness only (None when
+    there is nothing to do): a server outlives a killed service (a clean stop() ends them)."""
+    prctl = None
+    if sys.platform.startswith("linux"):
+        import ctypes
 
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork: nothing to load after it
-    except (OSError, AttributeError):
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork: nothing to load after it
+        except (OSError, AttributeError):
+            prctl = None
+    if prctl is None and not nice:
         return None
     parent = os.getpid()
 
     def preexec() -> None:
-        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the service died between the fork and prctl: no signal will come
-            os._exit(1)
+        if nice:
+            os.nice(nice)
+        if prctl is not None:
+            prctl(1, int(sig))  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the service died between the fork and prctl: no signal will come
+                os._exit(1)
 
     return preexec
 
@@ -91,7 +97,7 @@ class SharedServers:
         server.url, server.stderr_tail = None, []
         server.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", server.module, *args, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with_parent())
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, preexec_fn=die_with_parent())
         try:
             server.url = await asyncio.wait_for(self._bound_url(server), self.start_timeout_s)
             server.last_error = None

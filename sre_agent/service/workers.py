@@ -7,11 +7,11 @@ replica or another) carries the run on from its checkpoint.
 The approval clock lives here too: an approval whose deadline passed is answered "timeout" through
 the store, exactly as a human's answer is, so it escalates even after a restart.
 
-A step itself (the graph, its MCP sessions, its checkpointer) runs on an event loop of its own, in a
-thread (StepLoop): a step's synchronous stretches -- graph building, schema checks of tool results --
-would otherwise stall the service's loop, and with it every alarm being acknowledged (docs/benchmarks.md,
-service section: the intake's p99 during a storm was the runs). The claim, the lease, the events and
-the wake-ups stay on the service's loop; only the step moves."""
+A step itself (the graph, its MCP sessions, its checkpointer) runs elsewhere: in a step process
+(step_processes.py) by default, so that it shares neither the GIL nor the CPU priority of the loop
+that acknowledges alarms. The claim, the lease, the store's run states, the events and the wake-ups
+stay on the service's loop -- and the store calls made here go to a thread, because the intake's
+group commit holds the store's lock for a whole batch (docs/benchmarks.md, service section)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,12 @@ import asyncio
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..app.options import RunOptions
-from ..app.runs import step_run
+from .step_processes import InProcessSteps, StepFailed, StepProcesses, StepRequest
 from .store import RunRecord
 
 log = logging.getLogger(__name__)
@@ -38,59 +37,17 @@ def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
-class StepLoop:
-    """An event loop in a thread of its own, where run steps execute; `run(coro)` awaits one from the
-    service's loop (cancelling the wait cancels the step)."""
-
-    def __init__(self, name: str = "run-steps") -> None:
-        self._name = name
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._loop is not None:
-            return
-        loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
-        self._loop = loop
-        self._thread.start()
-
-    async def run(self, coro: Any) -> Any:
-        if self._loop is None:
-            self.start()
-        assert self._loop is not None
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        """Cancel the steps still running and let them close what they opened (MCP sessions, the
-        checkpointer's connection) -- cancelling the caller's wait does not wait for that -- then end."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        self._loop = self._thread = None
-
-        async def wind_down() -> None:
-            steps = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for step in steps:
-                step.cancel()
-            if steps:
-                await asyncio.wait(steps, timeout=timeout_s)
-            await loop.shutdown_asyncgens()
-
-        try:
-            asyncio.run_coroutine_threadsafe(wind_down(), loop).result(timeout_s + 5)
-        except Exception:  # noqa: BLE001 -- a step that will not wind down must not keep the service up
-            log.warning("run steps did not wind down within %ss; stopping their loop anyway", timeout_s)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout_s)
-        if not thread.is_alive():
-            loop.close()
+def default_step_processes(workers: int) -> int:
+    """Half the cores, at most one per worker: steps mostly wait on tools, so a process runs several;
+    the other cores stay free for the intake."""
+    return max(1, min(workers, (os.cpu_count() or 2) // 2))
 
 
 class Workers:
     def __init__(self, store: Any, options: RunOptions, *, size: int, servers: Any = None,
                  on_event: Callable[[str, RunRecord, dict[str, Any]], Awaitable[None] | None] | None = None,
-                 lease_s: float = LEASE_S, poll_s: float = POLL_S) -> None:
+                 lease_s: float = LEASE_S, poll_s: float = POLL_S, step_processes: int | None = None,
+                 step_nice: int = 10) -> None:
         self.store, self.options, self.size, self.servers = store, options, size, servers
         self.on_event = on_event
         self.lease_s, self.poll_s = lease_s, poll_s
@@ -99,7 +56,9 @@ class Workers:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        self.steps = StepLoop()
+        processes = default_step_processes(size) if step_processes is None else step_processes
+        self.steps: StepProcesses | InProcessSteps = (StepProcesses(min(processes, size), nice=step_nice) if processes
+                                                      else InProcessSteps())
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -116,7 +75,7 @@ class Workers:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.to_thread(self.steps.stop)
+        await self.steps.stop()
 
     async def _worker(self, index: int) -> None:
         while not self._stopping:
@@ -135,32 +94,33 @@ class Workers:
                 self.busy -= 1
 
     async def _step(self, run: RunRecord) -> None:
-        record = self.store.incident(run.incident_id)
+        record = await asyncio.to_thread(self.store.incident, run.incident_id)
         options = self.options
         if self.servers is not None:
             options = options.model_copy(update={"servers": await self.servers.connections()})
         renewing = asyncio.get_running_loop().create_task(self._renew(run.run_id))
         started = time.monotonic()
         try:
-            self.store.mark_started(run.run_id, self.owner)
-            step = await self.steps.run(step_run(run.run_id, options, incident=record.incident if record else None,
-                                                 resume=run.resume))
+            await asyncio.to_thread(self.store.mark_started, run.run_id, self.owner)
+            step = await self.steps.run(StepRequest(run.run_id, options, incident=record.incident if record else None,
+                                                    resume=run.resume))
         except Exception as exc:  # reported on the run; the worker goes on with the next
             log.exception("run %s of incident %s failed", run.run_id, run.incident_id)
-            self.store.fail(run.run_id, self.owner, f"{type(exc).__name__}: {exc}")
+            kind = exc.kind if isinstance(exc, StepFailed) else type(exc).__name__  # its type in the step process
+            await asyncio.to_thread(self.store.fail, run.run_id, self.owner, f"{kind}: {exc}")
             await self._emit("failed", run, {"error": str(exc), "duration_s": time.monotonic() - started})
             return
         finally:
             renewing.cancel()
         if step.approval_request is not None:
             deadline = time.time() + self.options.approval_timeout_s
-            self.store.pause(run.run_id, self.owner, step.approval_request, deadline)
+            await asyncio.to_thread(self.store.pause, run.run_id, self.owner, step.approval_request, deadline)
             await self._emit("awaiting_approval", run, {"request": step.approval_request, "deadline": deadline, "step": step,
                                                         "duration_s": time.monotonic() - started})
             return
         assert step.result is not None
-        self.store.finish(run.run_id, self.owner, step.result.status, step.result.model_dump(mode="json"),
-                          step.report_markdown)
+        await asyncio.to_thread(self.store.finish, run.run_id, self.owner, step.result.status,
+                                step.result.model_dump(mode="json"), step.report_markdown)
         await self._emit("finished", run, {"status": step.result.status, "step": step,
                                            "duration_s": time.monotonic() - started})
 

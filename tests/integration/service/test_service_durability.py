@@ -3,7 +3,7 @@ real HTTP, a lab cluster with the bad-image fault, `kill -9`.
 
   - killed while an approval waits: the restarted service shows the same approval (same action and
     approval ids), takes the answer and remediates, with one rollout in the audit log;
-    and the killed service's MCP servers do not outlive it;
+    and the killed service's MCP servers and step processes do not outlive it;
   - killed while a run is running: the restarted service carries it on once its lease runs out
     (claims == 2), acting once;
   - killed while an approval waits, restarted after its deadline: the run is answered "timeout" and
@@ -80,6 +80,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _is_step_process(pid: int) -> bool:
+    """One of serve's step processes (python -m sre_agent.service.step_worker), not an MCP server."""
+    try:
+        return b"sre_agent.service.step_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 class Serve:
     """One `sre-agent serve` process on a free port; `url` once it listens (its MCP servers are up)."""
 
@@ -112,7 +120,7 @@ class Serve:
             return self.url is not None
 
         _until(listening, "serve to listen", START_S)
-        self.servers = _children(self.proc.pid)
+        self.servers = [pid for pid in _children(self.proc.pid) if not _is_step_process(pid)]
         assert len(self.servers) == 3, f"expected three MCP servers under serve, found {self.servers}"
         return self
 
@@ -121,18 +129,19 @@ class Serve:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
 
     def kill9(self) -> list[int]:
-        """SIGKILL the service (nothing of it runs on: no shutdown hook, no lease renewal); the MCP
-        servers it started still alive 30 s later are returned."""
+        """SIGKILL the service (nothing of it runs on: no shutdown hook, no lease renewal); the
+        processes it started (MCP servers, step processes) still alive 30 s later are returned."""
+        started = sorted({*self.servers, *_children(self.proc.pid)})
+        assert any(_is_step_process(p) for p in started), f"no step process under serve: {started}"
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
-        servers = self.servers or _children(self.proc.pid)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(_alive(p) for p in servers):
+        while time.monotonic() < deadline and any(_alive(p) for p in started):
             time.sleep(0.2)
-        return [p for p in servers if _alive(p)]
+        return [p for p in started if _alive(p)]
 
     def stop(self) -> None:
-        children = self.servers or (_children(self.proc.pid) if self.proc.poll() is None else [])
+        children = sorted({*self.servers, *(_children(self.proc.pid) if self.proc.poll() is None else [])})
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -221,7 +230,7 @@ def test_a_kill_while_an_approval_waits_loses_nothing_and_acts_once(lab, serves,
                      "the approval request", RUN_S)["pending_approval"]
 
     lingering = first.kill9()
-    assert not lingering, f"MCP servers {lingering} outlived the killed service"
+    assert not lingering, f"processes {lingering} (MCP servers or step processes) outlived the killed service"
 
     second = _serve(serves, lab, state, "--remediation", "approve").ready()
     [again] = _incidents(second)

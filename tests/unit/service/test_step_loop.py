@@ -1,4 +1,4 @@
-"""StepLoop (service/workers.py): run steps on a loop of their own; stopping it lets a cancelled step
+"""StepLoop (service/step_loop.py): run steps on a loop of their own; stopping it lets a cancelled step
 close what it opened."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sre_agent.service.workers import StepLoop
+from sre_agent.service.step_loop import StepLoop
 
 
 def test_a_step_runs_on_the_step_loop_and_returns_its_value():
