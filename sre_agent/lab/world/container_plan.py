@@ -184,8 +184,12 @@ def plan_container(
     if liveness and failure is None and not container.get("startupProbe"):
         # The app is still booting when the liveness budget runs out: killed before it is up.
         if image.startup_seconds > _probe_budget_s(liveness):
-            port = (liveness.get("httpGet") or liveness.get("tcpSocket") or {}).get("port", "")
-            failure = f'Get "http://{{ip}}:{port}": dial tcp {{ip}}:{port}: connect: connection refused'
+            check = liveness.get("httpGet") or liveness.get("tcpSocket") or {}
+            port = check.get("port", "")
+            # the kubelet reports the number a named port resolves to, never its name
+            named = {p.get("name"): p.get("containerPort") for p in container.get("ports") or [] if p.get("name")}
+            port = named.get(port, port) if isinstance(port, str) else port
+            failure = f'Get "http://{{ip}}:{port}{check.get("path", "")}": dial tcp {{ip}}:{port}: connect: connection refused'
     if failure:
         kill_after = _probe_budget_s(liveness)
         if plan.terminate_after_s is None or kill_after < plan.terminate_after_s:
