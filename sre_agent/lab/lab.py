@@ -434,7 +434,11 @@ def _split(resource: str) -> tuple[str | None, str, str]:
 
 
 def _container(obj: dict, name: str) -> dict:
-    spec = obj["spec"]["template"]["spec"] if "template" in obj["spec"] else obj["spec"]
+    """The named container of a workload's pod template (a CronJob's is its job template's), or a Pod's."""
+    spec = obj["spec"]
+    if "jobTemplate" in spec:
+        spec = spec["jobTemplate"]["spec"]
+    spec = spec["template"]["spec"] if "template" in spec else spec
     for container in spec.get("containers") or []:
         if container["name"] == name:
             return container
