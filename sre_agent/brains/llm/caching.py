@@ -6,13 +6,18 @@ them; a mark on the system prompt caches the instructions (static per specialist
 last message caches the conversation so far, so each turn of a tool loop pays full price only for
 what the previous turn added. Anthropic takes `cache_control` on a content block or tool; Bedrock
 Converse a `cachePoint` block after it; OpenAI-compatible servers cache prefixes on their own and
-need no mark. Both providers allow four marks per request; three are used here."""
+need no mark. Both providers allow four marks per request; three are used here.
+
+A cache is keyed by the bytes of the prefix, so a message must be sent the same way on every turn:
+marked, a tool result's content becomes a list of blocks, so on Anthropic every tool result is sent
+as blocks, marked or not -- sent as a plain string on the next turn, the result marked on this one
+would not match what was written, and the next turn would read only up to the turn before."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from .redaction import redact_messages
 
@@ -22,6 +27,12 @@ BEDROCK_MARK = {"cachePoint": {"type": "default"}}
 
 def _blocks(content: str | list) -> list[Any]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def _as_blocks(message: BaseMessage) -> BaseMessage:
+    if not isinstance(message.content, str) or not message.content:
+        return message
+    return message.model_copy(update={"content": _blocks(message.content)})
 
 
 def _marked(message: BaseMessage, provider: str) -> BaseMessage:
@@ -55,7 +66,7 @@ def with_cache_marks(messages: list[BaseMessage], provider: str, enabled: bool =
     conversation itself keeps plain content, so a fallback to another provider starts unmarked."""
     if not enabled or provider not in ("anthropic", "bedrock") or not messages:
         return messages
-    out = list(messages)
+    out = [_as_blocks(m) if provider == "anthropic" and isinstance(m, ToolMessage) else m for m in messages]
     if isinstance(out[0], SystemMessage):
         out[0] = _marked(out[0], provider)
     if mark_last and len(out) > 1 and not isinstance(out[-1], AIMessage):

@@ -8,12 +8,15 @@ investigation sends. Two cuts, neither changing what a tool does or accepts:
   logs: log groups, log queries, templates, traces) -- a CloudWatch tool neither list names goes to
   both, so a new tool is never hidden; the runbooks specialist reads runbooks, not SSM parameters
   or Run Command output.
-- Each definition is sent as a compact JSON schema: the same names, types, enums, numeric bounds,
-  patterns, defaults and descriptions, without what pydantic adds for its own use (`title` on every
-  field, an `anyOf` with `null` and `default: null` for an optional argument -- optional already
-  means "may be left out", which is what `required` says), and without the checks a model never
-  trips and the server makes anyway (string length bounds on names and times,
-  `additionalProperties: false`: an unknown argument comes back as an error the model reads)."""
+- Each definition is sent as a compact JSON schema: the same names, types, enums, defaults and
+  descriptions, without what pydantic adds for its own use (`title` on every field, an `anyOf` with
+  `null` and `default: null` for an optional argument -- optional already means "may be left out",
+  which is what `required` says), and without the checks the server makes anyway: length, numeric
+  and size bounds, patterns, `additionalProperties: false`. A call that breaks one comes back as an
+  error the model reads and corrects; the bounds cost tokens on every turn of every specialist.
+- A structured answer (FindingsReport, RouteDecision, ...) is a pydantic model: its docstring goes
+  once, as the function's description (not again as the schema's), and its nested models are
+  written in place instead of as `$defs` referred to by `$ref`."""
 
 from __future__ import annotations
 
@@ -32,7 +35,12 @@ AGENT_TOOLS: dict[str, frozenset[str]] = {
 SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
-DROPPED_KEYWORDS = ("title", "minLength", "maxLength")
+# What the server checks for itself (see the module docstring); pydantic's titles.
+DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+                              "exclusiveMaximum", "minItems", "maxItems", "minProperties", "maxProperties", "pattern"})
+# A structured answer is checked by our code, and a broken one costs a whole request again: its
+# numeric bounds (a confidence from 0 to 1) stay.
+ANSWER_DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength"})
 
 
 def offered_tools(agent: str, tools: list[Any]) -> list[Any]:
@@ -50,22 +58,22 @@ def _without_null(options: list[Any]) -> list[Any]:
     return [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
 
 
-def compact_schema(schema: Any) -> Any:
-    """`schema` without field titles, string length bounds and `additionalProperties: false`, with
-    optional-argument nulls folded away; everything a model needs to call the tool right (types,
-    enums, numeric bounds, patterns, defaults, descriptions) stays."""
+def compact_schema(schema: Any, dropped: frozenset[str] = DROPPED_KEYWORDS) -> Any:
+    """`schema` without field titles, the bounds and patterns the server checks and
+    `additionalProperties: false`, with optional-argument nulls folded away; what a model needs to
+    call the tool right (names, types, enums, defaults, descriptions) stays."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in DROPPED_KEYWORDS or (key == "additionalProperties" and value is False):
+        if key in dropped or (key == "additionalProperties" and value is False):
             continue
         if key in SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: compact_schema(sub) for name, sub in value.items()}
+            out[key] = {name: compact_schema(sub, dropped) for name, sub in value.items()}
         elif key in SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [compact_schema(sub) for sub in value]
+            out[key] = [compact_schema(sub, dropped) for sub in value]
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
-            out[key] = compact_schema(value)
+            out[key] = compact_schema(value, dropped)
         else:
             out[key] = value
     options = out.get("anyOf")
@@ -81,10 +89,11 @@ def compact_schema(schema: Any) -> Any:
     return out
 
 
-def _function(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+def _function(name: str, description: str, schema: dict[str, Any],
+              dropped: frozenset[str] = DROPPED_KEYWORDS) -> dict[str, Any]:
     # A docstring's line breaks and indentation are tokens that say nothing.
     return {"type": "function", "function": {"name": name, "description": " ".join(description.split()),
-                                             "parameters": compact_schema(schema)}}
+                                             "parameters": compact_schema(schema, dropped)}}
 
 
 def compact_tool(tool: Any) -> dict[str, Any]:
@@ -93,10 +102,25 @@ def compact_tool(tool: Any) -> dict[str, Any]:
     return _function(tool.name, tool.description or "", schema)
 
 
+def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
+    """`schema` with each `{"$ref": "#/$defs/X"}` replaced by X itself (the models here are not recursive)."""
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/") and len(schema) == 1:
+        return _inlined(definitions[reference.removeprefix("#/$defs/")], definitions)
+    return {key: _inlined(value, definitions) for key, value in schema.items() if key != "$defs"}
+
+
 def compact_model(model: type[BaseModel]) -> dict[str, Any]:
     """A structured answer (FindingsReport, RouteDecision, ...) as a compact function definition; the
     answer is validated against `model` itself."""
-    return _function(model.__name__, model.__doc__ or "", model.model_json_schema())
+    schema = model.model_json_schema()
+    schema.pop("description", None)  # the function's description already says it
+    return _function(model.__name__, model.__doc__ or "", _inlined(schema, schema.get("$defs", {})),
+                     ANSWER_DROPPED_KEYWORDS)
 
 
 def _pruned(value: Any) -> Any:
