@@ -28,15 +28,34 @@ def prompts_dir(configured: Path | None = None) -> Traversable:
     return Path(configured) if configured else files("sre_agent.prompts")
 
 
-def known_signals() -> list[str]:
-    return sorted({rule.signal for rule in RULES} | ANALYZER_SIGNALS | EXTRA_SIGNALS)
+# The signals only one backend shows, as the offline specialists of that backend emit them. Each
+# specialist's findings rules list its own signals (every known one for kubernetes, less these):
+# the list is in every turn of its tool loop, and a metrics specialist has no use for ErrImagePull.
+SIGNALS_OF_AGENT = {
+    "metrics": frozenset({"MetricAnomaly", "LatencyAnomaly", "ErrorAnomaly", "PastAnomaly", "AlarmRecovered",
+                          "MemoryRamp", "CpuThrottled", "Healthy"}),
+    "logs": frozenset({"NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "DependencyDown", "Healthy"}),
+    "runbooks": frozenset({"RunbookMatched"}),
+}
+SHARED_SIGNALS = frozenset({"DependencyDown", "Healthy"})
 
 
-def facts(max_tool_calls: int) -> dict[str, str]:
+def known_signals(agent: str | None = None) -> list[str]:
+    """Every signal code the rules and analyzers know, or the ones `agent`'s backend can show."""
+    every = {rule.signal for rule in RULES} | ANALYZER_SIGNALS | EXTRA_SIGNALS
+    if agent in SIGNALS_OF_AGENT:
+        return sorted(SIGNALS_OF_AGENT[agent])
+    if agent is None:
+        return sorted(every)
+    others = frozenset().union(*SIGNALS_OF_AGENT.values()) - SHARED_SIGNALS
+    return sorted(every - others)
+
+
+def facts(max_tool_calls: int, agent: str | None = None) -> dict[str, str]:
     return {
         "categories": ", ".join(CATEGORIES),
         "root_cause_rule": (RootCauseCategory.__doc__ or "").strip(),
-        "signals": ", ".join(known_signals()),
+        "signals": ", ".join(known_signals(agent)),
         "max_tool_calls": str(max_tool_calls),
     }
 

@@ -57,7 +57,7 @@ class SpecialistRun:
             self.notes.append(f"{self.agent}: MCP server {self.server!r} offers no read-only tools to this run (not "
                               "connected, or no tool declares readOnlyHint); question unanswered")
             return self
-        values = facts(self.settings.max_tool_calls)
+        values = facts(self.settings.max_tool_calls, self.agent)
         # The findings rules are part of the (static, cached) system prompt: the model may end its loop
         # with the FindingsReport call itself, which saves the separate report turn.
         instructions = "\n\n".join(load_prompt(name, values, self.settings.prompts_dir) for name in (self.agent, "report"))
