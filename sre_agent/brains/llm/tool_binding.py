@@ -5,9 +5,10 @@ investigation sends. Two cuts, neither changing what a tool does or accepts:
 
 - Each specialist is offered its own part of its server, as its prompt already describes it: the
   metrics and logs specialists share the CloudWatch server (metrics: alarms, metrics, anomalies;
-  logs: log groups, log queries, templates, traces) -- a CloudWatch tool neither list names goes to
+  logs: log groups, log lines, templates, traces) -- a CloudWatch tool neither list names goes to
   both, so a new tool is never hidden; the runbooks specialist reads runbooks, not SSM parameters
-  or Run Command output.
+  or Run Command output. A few read tools whose answer another tool gives better for an
+  investigation are offered to no specialist (NOT_OFFERED; chat still has them).
 - Each definition is sent as a compact JSON schema: the same names, types, enums, defaults and
   descriptions, without what pydantic adds for its own use (`title` on every field, an `anyOf` with
   `null` and `default: null` for an optional argument -- optional already means "may be left out",
@@ -27,10 +28,17 @@ from pydantic import BaseModel
 
 # The tools of its server each agent is offered; an agent not listed gets all of its server's read tools.
 AGENT_TOOLS: dict[str, frozenset[str]] = {
-    "runbooks": frozenset({"list_runbooks", "search_runbooks", "get_runbook"}),
+    "runbooks": frozenset({"search_runbooks", "get_runbook"}),
     "metrics": frozenset({"describe_alarms", "alarm_history", "list_metrics", "get_metric_data", "detect_anomalies"}),
-    "logs": frozenset({"describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns",
-                       "trace_summaries"}),
+    "logs": frozenset({"describe_log_groups", "filter_log_events", "log_patterns", "trace_summaries"}),
+}
+# Read tools no specialist's method needs, each with what answers its question instead. Left out by
+# name, so a tool the server adds later is still offered.
+NOT_OFFERED: dict[str, str] = {
+    "list_runbooks": "search_runbooks ranks every runbook against the symptoms, with a category filter",
+    "logs_insights_query": "log_patterns (templates against a baseline) and filter_log_events (the lines)",
+    "top": "describe (limits, OOMKilled states) and the metrics specialist (usage over time, not one sample)",
+    "find_resource": "the supervisor's target is a resource id, a namespace or the cluster; get_resources lists",
 }
 SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -45,6 +53,7 @@ ANSWER_DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength"})
 
 def offered_tools(agent: str, tools: list[Any]) -> list[Any]:
     """The tools of the agent's server this agent is offered (see the module docstring)."""
+    tools = [tool for tool in tools if tool.name not in NOT_OFFERED]
     mine = AGENT_TOOLS.get(agent)
     if mine is None:
         return tools
