@@ -48,6 +48,20 @@ def findings_block(findings: list[Finding]) -> str:
     return "\n".join([head, *map(finding_line, shown)])
 
 
+def finding_groups(findings: list[Finding]) -> list[str]:
+    """The findings shown (the last MAX_FINDINGS) as runs of one specialist's lines, oldest first.
+    A run is complete once another specialist has reported after it, so a later request that sends
+    the same runs as separate blocks repeats an earlier request's prefix block for block."""
+    groups: list[list[str]] = []
+    previous = None
+    for finding in findings[-MAX_FINDINGS:]:
+        if finding.agent != previous:
+            groups.append([])
+            previous = finding.agent
+        groups[-1].append(finding_line(finding))
+    return ["\n".join(lines) for lines in groups]
+
+
 def tasks_block(tasks: list[Task]) -> str:
     if not tasks:
         return "Questions already asked: none."
