@@ -30,7 +30,7 @@ from .repair import repair_request
 from .resilience import ModelChain, forced_reply
 from .schemas import FindingsReport
 from .settings import LlmSettings
-from .tool_binding import compact_model, compact_tool, offered_tools, render_result
+from .tool_binding import compact_model, compact_tool, described_once, offered_tools, render_result
 
 
 class SpecialistRun:
@@ -84,8 +84,8 @@ class SpecialistRun:
         return self._bound[handle.label]
 
     def _tools_for(self, handle: ModelHandle) -> list[Any]:
-        return cacheable_tools([*map(compact_tool, self.tools), compact_model(FindingsReport)], handle.provider,
-                               self.settings.prompt_caching)
+        return cacheable_tools(described_once([*map(compact_tool, self.tools), compact_model(FindingsReport)]),
+                               handle.provider, self.settings.prompt_caching)
 
     async def _report(self, messages: list[BaseMessage]) -> tuple[FindingsReport, ModelHandle]:
         """The model stopped without a FindingsReport: ask for it, in the same conversation."""

@@ -15,6 +15,8 @@ investigation sends. Two cuts, neither changing what a tool does or accepts:
   which is what `required` says), and without the checks the server makes anyway: length, numeric
   and size bounds, patterns, `additionalProperties: false`. A call that breaks one comes back as an
   error the model reads and corrects; the bounds cost tokens on every turn of every specialist.
+- An argument described word for word like the argument of the same name in an earlier tool of
+  the list is described there only (`described_once`).
 - A structured answer (FindingsReport, RouteDecision, ...) is a pydantic model: its docstring goes
   once, as the function's description (not again as the schema's), and its nested models are
   written in place instead of as `$defs` referred to by `$ref`."""
@@ -109,6 +111,35 @@ def compact_tool(tool: Any) -> dict[str, Any]:
     """A LangChain tool as the function definition every provider binding accepts, compacted."""
     schema = tool.args_schema if isinstance(tool.args_schema, dict) else tool.tool_call_schema.model_json_schema()
     return _function(tool.name, tool.description or "", schema)
+
+
+def described_once(definitions: list[Any]) -> list[Any]:
+    """Function definitions (compact_tool's) in which an argument described word for word like the
+    argument of the same name in an earlier definition of the list keeps its name, type and default
+    but not the description: CloudWatch's tools explain `start`, `end`, `namespace`, `dimensions`
+    ... the same way in each tool, and the model reads the list as a whole."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for definition in definitions:
+        function = definition.get("function") if isinstance(definition, dict) else None
+        if not isinstance(function, dict):  # a tool object bound as it is: nothing to share
+            out.append(definition)
+            continue
+        properties = (function.get("parameters") or {}).get("properties")
+        if not isinstance(properties, dict):
+            out.append(definition)
+            continue
+        kept = {}
+        for name, schema in properties.items():
+            description = schema.get("description") if isinstance(schema, dict) else None
+            if isinstance(description, str) and (name, description) in seen:
+                schema = {key: value for key, value in schema.items() if key != "description"}
+            elif isinstance(description, str):
+                seen.add((name, description))
+            kept[name] = schema
+        parameters = {**function["parameters"], "properties": kept}
+        out.append({**definition, "function": {**function, "parameters": parameters}})
+    return out
 
 
 def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
