@@ -19,7 +19,8 @@ MAX_EVIDENCE = 80
 
 def incident_block(state: Investigation) -> str:
     incident = state.incident
-    lines = [f"Incident {incident.id} ({incident.source}, severity {incident.severity}): {incident.title}",
+    # No incident id: nothing the models do needs it, and it is in every request of the run.
+    lines = [f"Incident ({incident.source}, severity {incident.severity}): {incident.title}",
              f"Started {_time(incident.started_at)}; look at {_time(incident.window_start)} .. {_time(incident.window_end)}"]
     if incident.affected:
         lines.append("Where the symptom was seen: " + ", ".join(incident.affected))
@@ -32,7 +33,9 @@ def incident_block(state: Investigation) -> str:
 
 
 def _time(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")  # microseconds say nothing to an investigation
+    # Microseconds say nothing to an investigation; UTC is written Z, as the tools write it.
+    text = moment.isoformat(timespec="seconds")
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
 def finding_line(finding: Finding) -> str:
