@@ -17,7 +17,9 @@ MAX_FINDINGS = 60
 MAX_EVIDENCE = 80
 
 
-def incident_block(state: Investigation) -> str:
+def incident_block(state: Investigation, alarm: bool = True) -> str:
+    """The incident as every request of the run carries it; `alarm=False` leaves out the alarm's payload
+    (for a reader who works from a target the supervisor chose with it, and from where it was seen)."""
     incident = state.incident
     # No incident id: nothing the models do needs it, and it is in every request of the run.
     lines = [f"Incident ({incident.source}, severity {incident.severity}): {incident.title}",
@@ -26,7 +28,7 @@ def incident_block(state: Investigation) -> str:
         lines.append("Where the symptom was seen: " + ", ".join(incident.affected))
     if incident.question:
         lines.append(f"The SRE asks: {incident.question}")
-    if incident.alarm:
+    if incident.alarm and alarm:
         # Compact JSON without null fields: the alarm is in every request of the run.
         lines.append("Alarm: " + render_result(incident.alarm, 800))
     return "\n".join(lines)

@@ -33,6 +33,12 @@ from .settings import LlmSettings
 from .tool_binding import compact_model, compact_tool, described_once, offered_tools, render_result
 
 
+# The specialists the alarm's payload is sent to, in every turn: its metric, dimensions and alarm name
+# are where CloudWatch's metrics and logs start. Kubernetes and runbooks work on the target the
+# supervisor chose from it, with where the symptom was seen and the findings so far.
+ALARM_READERS = frozenset({"metrics", "logs"})
+
+
 class SpecialistRun:
     """One question to one specialist. Records survive a failure part-way: they are evidence either way."""
 
@@ -63,7 +69,8 @@ class SpecialistRun:
         instructions = "\n\n".join(load_prompt(name, values, self.settings.prompts_dir) for name in (self.agent, "report"))
         messages: list[BaseMessage] = [
             SystemMessage(instructions),
-            HumanMessage("\n\n".join([incident_block(self.state), findings_block(self.state.findings), task_block(self.task)])),
+            HumanMessage("\n\n".join([incident_block(self.state, alarm=self.agent in ALARM_READERS),
+                                      findings_block(self.state.findings), task_block(self.task)])),
         ]
         closing, early = await self._tool_loop(messages)
         report, handle = early or await self._report(messages)
