@@ -5,6 +5,7 @@ codes, the tool budget -- so a prompt never goes stale against the code."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -51,10 +52,25 @@ def known_signals(agent: str | None = None) -> list[str]:
     return sorted(every - others)
 
 
+def root_cause_rule() -> str:
+    """The root-cause resource rule as the categories' docstring states it, without the note to
+    developers before it and without the docstring's indentation and line wrapping (tokens that say
+    nothing): one line per case."""
+    paragraphs = inspect.cleandoc(RootCauseCategory.__doc__ or "").split("\n\n")
+    rule = "\n\n".join(paragraphs[1:] or paragraphs)
+    lines: list[str] = []
+    for line in (raw.strip() for raw in rule.splitlines()):
+        if lines and line and not line.startswith("* "):
+            lines[-1] += " " + line
+        elif line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def facts(max_tool_calls: int, agent: str | None = None) -> dict[str, str]:
     return {
         "categories": ", ".join(CATEGORIES),
-        "root_cause_rule": (RootCauseCategory.__doc__ or "").strip(),
+        "root_cause_rule": root_cause_rule(),
         "signals": ", ".join(known_signals(agent)),
         "max_tool_calls": str(max_tool_calls),
     }

@@ -75,11 +75,13 @@ def supervisor_messages(state: Investigation, settings: LlmSettings) -> tuple[li
     they come last). Cached up to that block, the next request reads it back."""
     budget = f"Questions used: {state.usage.steps} of {state.budget.max_steps}."
     groups = finding_groups(state.findings)
-    head = incident_block(state) + ("\n\nFindings so far" + (":" if groups else ": none."))
+    if groups:  # the header goes with the first group: the incident's block is the same before and after
+        groups[0] = "Findings so far:\n" + groups[0]
     cut = [f"({len(state.findings)} findings in all: the last {MAX_FINDINGS} are above.)"] \
-        if len(state.findings) > MAX_FINDINGS else []
+        if len(state.findings) > MAX_FINDINGS else [] if groups else ["Findings so far: none."]
     rest = "\n\n".join([*cut, tasks_block(state.tasks), calls_summary(state.tool_calls), budget])
-    blocks = [{"type": "text", "text": text} for text in [head, *groups, rest]]
+    blocks = [{"type": "text", "text": text + "\n\n"} for text in [incident_block(state), *groups]]
+    blocks.append({"type": "text", "text": rest})
     system = SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls), settings.prompts_dir))
     return [system, HumanMessage(content=blocks)], len(groups)
 
