@@ -33,10 +33,11 @@ from .settings import LlmSettings
 from .tool_binding import compact_model, compact_tool, described_once, offered_tools, render_result
 
 
-# The specialists the alarm's payload is sent to, in every turn: its metric, dimensions and alarm name
-# are where CloudWatch's metrics and logs start. Kubernetes and runbooks work on the target the
-# supervisor chose from it, with where the symptom was seen and the findings so far.
-ALARM_READERS = frozenset({"metrics", "logs"})
+# The specialists the alarm's payload is sent to, in every turn: its alarm name, metric and dimensions
+# are where the metrics specialist starts. The others work on the target the supervisor chose from
+# it, with the incident's window, where the symptom was seen and the findings so far (the logs
+# specialist finds its log groups with describe_log_groups).
+ALARM_READERS = frozenset({"metrics"})
 
 
 class SpecialistRun:
