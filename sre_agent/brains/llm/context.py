@@ -22,7 +22,9 @@ def incident_block(state: Investigation, alarm: bool = True) -> str:
     (for a reader who works from a target the supervisor chose with it, and from where it was seen)."""
     incident = state.incident
     # No incident id: nothing the models do needs it, and it is in every request of the run.
-    lines = [f"Incident ({incident.source}, severity {incident.severity}): {incident.title}",
+    # A chat question is its incident's title too: said once, as the question.
+    title = "" if incident.question and incident.question.strip() == incident.title.strip() else f": {incident.title}"
+    lines = [f"Incident ({incident.source}, severity {incident.severity}){title}",
              f"Started {_time(incident.started_at)}; look at {_time(incident.window_start)} .. {_time(incident.window_end)}"]
     if incident.affected:
         lines.append("Where the symptom was seen: " + ", ".join(incident.affected))

@@ -32,12 +32,14 @@ from .schemas import FindingsReport
 from .settings import LlmSettings
 from .tool_binding import compact_model, compact_tool, described_once, offered_tools, render_result
 
-
 # The specialists the alarm's payload is sent to, in every turn: its alarm name, metric and dimensions
 # are where the metrics specialist starts. The others work on the target the supervisor chose from
 # it, with the incident's window, where the symptom was seen and the findings so far (the logs
 # specialist finds its log groups with describe_log_groups).
 ALARM_READERS = frozenset({"metrics"})
+
+
+OWN_FINDINGS_RULES = "# Your findings"
 
 
 class SpecialistRun:
@@ -64,12 +66,8 @@ class SpecialistRun:
             self.notes.append(f"{self.agent}: MCP server {self.server!r} offers no read-only tools to this run (not "
                               "connected, or no tool declares readOnlyHint); question unanswered")
             return self
-        values = facts(self.settings.max_tool_calls, self.agent)
-        # The findings rules are part of the (static, cached) system prompt: the model may end its loop
-        # with the FindingsReport call itself, which saves the separate report turn.
-        instructions = "\n\n".join(load_prompt(name, values, self.settings.prompts_dir) for name in (self.agent, "report"))
         messages: list[BaseMessage] = [
-            SystemMessage(instructions),
+            SystemMessage(self._instructions()),
             HumanMessage("\n\n".join([incident_block(self.state, alarm=self.agent in ALARM_READERS),
                                       findings_block(self.state.findings), task_block(self.task)])),
         ]
@@ -80,6 +78,17 @@ class SpecialistRun:
         self.notes.append(f"{self.agent}: llm ({handle.label}) made {len(self.records)} tool call(s), "
                           f"reported {len(self.findings)} finding(s)" + (f"; {closing}" if closing.startswith("(") else ""))
         return self
+
+    def _instructions(self) -> str:
+        """The agent's prompt and the findings rules (prompts/report.md), unless the prompt states its
+        own (a `# Your findings` section: the runbooks specialist reports one kind of finding). The
+        rules are part of the static, cached system prompt: the model may end its loop with the
+        FindingsReport call itself, which saves the separate report turn."""
+        values = facts(self.settings.max_tool_calls, self.agent)
+        own = load_prompt(self.agent, values, self.settings.prompts_dir)
+        if OWN_FINDINGS_RULES in own:
+            return own
+        return own + "\n\n" + load_prompt("report", values, self.settings.prompts_dir)
 
     def _send(self, handle: ModelHandle, messages: list[BaseMessage], last_turn: bool = False) -> list[BaseMessage]:
         return outgoing(messages, handle.provider, self.settings.prompt_caching, last_turn=last_turn)
