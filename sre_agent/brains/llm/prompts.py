@@ -67,11 +67,20 @@ def root_cause_rule() -> str:
     return "\n".join(lines)
 
 
+def signal_choice(agent: str | None) -> str:
+    """How a finding's signal code is chosen. The Kubernetes specialist reads the analyzers' codes in
+    `analyze`'s own answers (its `reason` column), so its list names only the codes no analyzer gives."""
+    if agent != "kubernetes":
+        return "one of these when it fits: " + ", ".join(known_signals(agent))
+    others = [signal for signal in known_signals(agent) if signal not in ANALYZER_SIGNALS]
+    return "the `reason` `analyze` gives for it, else one of these when it fits: " + ", ".join(others)
+
+
 def facts(max_tool_calls: int, agent: str | None = None) -> dict[str, str]:
     return {
         "categories": ", ".join(CATEGORIES),
         "root_cause_rule": root_cause_rule(),
-        "signals": ", ".join(known_signals(agent)),
+        "signals": signal_choice(agent),
         "max_tool_calls": str(max_tool_calls),
     }
 

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 # The tools of its server each agent is offered; an agent not listed gets all of its server's read tools.
 AGENT_TOOLS: dict[str, frozenset[str]] = {
     "runbooks": frozenset({"search_runbooks", "get_runbook"}),
-    "metrics": frozenset({"describe_alarms", "alarm_history", "list_metrics", "get_metric_data", "detect_anomalies"}),
+    "metrics": frozenset({"describe_alarms", "list_metrics", "get_metric_data", "detect_anomalies"}),
     "logs": frozenset({"describe_log_groups", "filter_log_events", "log_patterns", "trace_summaries"}),
 }
 # Read tools no specialist's method needs, each with what answers its question instead. Left out by
@@ -44,6 +44,7 @@ NOT_OFFERED: dict[str, str] = {
     "logs_insights_query": "log_patterns (templates against a baseline) and filter_log_events (the lines)",
     "top": "describe (limits, OOMKilled states) and the metrics specialist (usage over time, not one sample)",
     "find_resource": "the supervisor's target is a resource id, a namespace or the cluster; get_resources lists",
+    "alarm_history": "describe_alarms (state, reason, when it last changed) and detect_anomalies (the metric's onset)",
 }
 SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
