@@ -39,7 +39,7 @@ class ReportedFinding(BaseModel):
 
 
 class FindingsReport(BaseModel):
-    """A specialist's answer: the facts its tool calls established."""
+    """Your findings (the findings rules say how to write them)."""
 
     findings: list[ReportedFinding] = Field(default_factory=list)
 

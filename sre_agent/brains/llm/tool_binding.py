@@ -15,8 +15,8 @@ investigation sends. Two cuts, neither changing what a tool does or accepts:
   which is what `required` says), and without the checks the server makes anyway: length, numeric
   and size bounds, patterns, `additionalProperties: false`. A call that breaks one comes back as an
   error the model reads and corrects; the bounds cost tokens on every turn of every specialist.
-  Numeric defaults (row caps, a period, a threshold) go too: the server applies them to an argument
-  left out, and a model that wants another value names it. A string, boolean or enum default (a
+  Numeric defaults (row caps, a period, a threshold) go too (with the numeric bounds): the server
+  applies them to an argument left out, and a model that wants another value names it. A string, boolean or enum default (a
   time window, warnings only) says what a call does by default, and stays.
 - An argument described word for word like the argument of the same name in an earlier tool of
   the list is described there only (`described_once`).
@@ -53,8 +53,9 @@ SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
 DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
                               "exclusiveMaximum", "minItems", "maxItems", "minProperties", "maxProperties", "pattern"})
 # A structured answer is checked by our code, and a broken one costs a whole request again: its
-# numeric bounds (a confidence from 0 to 1) stay.
-ANSWER_DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength"})
+# numeric bounds (a confidence from 0 to 1) stay. Its defaults go: the model writes the answer, and
+# a field it leaves out takes its default in our validation all the same.
+ANSWER_DROPPED_KEYWORDS = frozenset({"title", "minLength", "maxLength", "default"})
 NUMERIC = ("integer", "number")
 
 
@@ -75,7 +76,6 @@ def _without_null(options: list[Any]) -> list[Any]:
 
 
 def compact_schema(schema: Any, dropped: frozenset[str] = DROPPED_KEYWORDS) -> Any:
-    numeric_defaults_dropped = dropped is DROPPED_KEYWORDS
     """`schema` without field titles, the bounds and patterns the server checks and
     `additionalProperties: false`, with optional-argument nulls folded away; what a model needs to
     call the tool right (names, types, enums, defaults, descriptions) stays."""
@@ -101,7 +101,8 @@ def compact_schema(schema: Any, dropped: frozenset[str] = DROPPED_KEYWORDS) -> A
             out.update(kept[0])  # {"anyOf": [{"type": "string"}, {"type": "null"}]} -> {"type": "string"}
         elif kept:
             out["anyOf"] = kept
-    if "default" in out and (out["default"] is None or (numeric_defaults_dropped and out.get("type") in NUMERIC)):
+    if "default" in out and (out["default"] is None or "default" in dropped
+                             or ("minimum" in dropped and out.get("type") in NUMERIC)):
         del out["default"]
     return out
 
