@@ -42,17 +42,20 @@ def _time(moment: datetime) -> str:
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
-def finding_line(finding: Finding) -> str:
+def finding_line(finding: Finding, who: bool = True) -> str:
     refs = ",".join(finding.evidence)
-    return f"- [{finding.agent}] {finding.resource} {finding.signal} ({finding.severity}): {finding.summary[:240]} [{refs}]"
+    agent = f"[{finding.agent}] " if who else ""
+    return f"- {agent}{finding.resource} {finding.signal} ({finding.severity}): {finding.summary[:240]} [{refs}]"
 
 
-def findings_block(findings: list[Finding]) -> str:
+def findings_block(findings: list[Finding], who: bool = True) -> str:
+    """The findings so far; `who=False` leaves out which specialist reported each (a specialist
+    reads them for what was found, and cites them by their evidence ids)."""
     if not findings:
         return "Findings so far: none."
     shown = findings[-MAX_FINDINGS:]
     head = f"Findings so far ({len(findings)}" + (f", last {len(shown)} shown" if len(shown) < len(findings) else "") + "):"
-    return "\n".join([head, *map(finding_line, shown)])
+    return "\n".join([head, *(finding_line(finding, who) for finding in shown)])
 
 
 def finding_groups(findings: list[Finding]) -> list[str]:

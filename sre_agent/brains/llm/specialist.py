@@ -69,7 +69,7 @@ class SpecialistRun:
         messages: list[BaseMessage] = [
             SystemMessage(self._instructions()),
             HumanMessage("\n\n".join([incident_block(self.state, alarm=self.agent in ALARM_READERS),
-                                      findings_block(self.state.findings), task_block(self.task)])),
+                                      findings_block(self.state.findings, who=False), task_block(self.task)])),
         ]
         closing, early = await self._tool_loop(messages)
         report, handle = early or await self._report(messages)
