@@ -7,12 +7,15 @@ the real provider clients send real requests over HTTP; the server counts what e
 usage fields, prompt caching included. A scripted SRE (tests/integration/llm/wire_sre.py) plays the
 model, so what is measured is what the brain sends, not how well a model reasons.
 
-Variants in the same run: the tool binding as it is (each specialist its part of its server, compact
-schemas, compact results) with prompt caching on and off, and the binding as it was before
-(`--variants` ... `before`: every read-only tool of the server, schemas and results as served),
-restored in this process only by swapping the three binding functions back.
+Variants in the same run: the brain as it is, with prompt caching on (every provider) and off, and
+`before`: the brain (sre_agent/ and prompts/) at BEFORE_REF -- the commit before the current round
+of token cuts -- extracted with `git archive` and replayed by this same script (`--code DIR`), so
+both are measured with the same scripted server, scripted SRE and cases. Each row also keeps the
+case's replayed diagnosis (category, resource, root-cause hits), so a cut that changed a conclusion
+shows up case by case.
 
     python bench/bench_llm_tokens.py OUT.json [--cases DIR] [--only ID ...] [--providers bedrock,anthropic,openai]
+        [--variants cached,uncached,before] [--before-ref REF] [--code DIR]
 """
 
 from __future__ import annotations
@@ -21,11 +24,21 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "integration" / "llm")]
+
+
+def _code_dir(argv: list[str]) -> Path:
+    """The tree whose brain is measured (`--code DIR`; this one by default), read before the imports below."""
+    return Path(argv[argv.index("--code") + 1]).resolve() if "--code" in argv else ROOT
+
+
+CODE = _code_dir(sys.argv)
+sys.path[:0] = [str(CODE), str(ROOT / "tests"), str(ROOT / "tests" / "integration" / "llm")]
 
 from provider_wire import ScriptedProviderServer  # noqa: E402
 from wire_sre import wire_sre  # noqa: E402
@@ -36,8 +49,9 @@ from sre_agent.eval.replay_case import case_dirs, load_case  # noqa: E402
 
 MODELS = {"bedrock": "us.anthropic.claude-sonnet-4-6", "anthropic": "claude-sonnet-4-6", "openai": "gpt-4o"}
 DEFAULT_CASES = ROOT / "sre_agent" / "eval" / "replay_cases"
-# (name, prompt caching, compact binding)
-VARIANTS = [("cached", True, True), ("uncached", False, True), ("before", True, False)]
+# The brain before this round of token cuts (issue 12's aim: under 20k input, half of it cached).
+BEFORE_REF = "f1da6e7b8b39dbb2ca2716665a5a70c4927ba5ad"
+VARIANTS = ("cached", "uncached", "before")
 
 
 def provider_environment(server: ScriptedProviderServer) -> dict[str, str]:
@@ -45,28 +59,6 @@ def provider_environment(server: ScriptedProviderServer) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_REGION": "us-east-1",
             "ANTHROPIC_API_KEY": server.anthropic_key, "ANTHROPIC_BASE_URL": server.base_url,
             "OPENAI_API_KEY": server.openai_key, "OPENAI_BASE_URL": server.openai_url}
-
-
-def uncompacted_binding() -> None:
-    """The binding before the token cuts: all of a server's read-only tools, as served, results as plain JSON."""
-    from sre_agent.brains.llm import specialist
-
-    specialist.offered_tools = lambda agent, tools: tools
-    specialist.compact_tool = lambda tool: tool
-    specialist.render_result = _plain_result
-
-
-def _plain_result(data: object, limit: int) -> str:
-    text = data if isinstance(data, str) else json.dumps(data, default=str)
-    return text if len(text) <= limit else text[:limit] + f" ... [truncated, {len(text) - limit} more chars]"
-
-
-def compact_binding() -> None:
-    from sre_agent.brains.llm import specialist, tool_binding
-
-    specialist.offered_tools = tool_binding.offered_tools
-    specialist.compact_tool = tool_binding.compact_tool
-    specialist.render_result = tool_binding.render_result
 
 
 def measure(case_dir: Path, provider: str, caching: bool) -> dict:
@@ -77,7 +69,7 @@ def measure(case_dir: Path, provider: str, caching: bool) -> dict:
         try:
             llm = LlmSettings(bedrock_model=MODELS["bedrock"], anthropic_model=MODELS["anthropic"],
                               openai_model=MODELS["openai"], prompt_caching=caching, retries=0,
-                              prompts_dir=ROOT / "prompts")
+                              prompts_dir=CODE / "prompts")
             row = replay_case(loaded, brain=provider, llm=llm)
         finally:
             os.environ.clear()
@@ -90,7 +82,8 @@ def measure(case_dir: Path, provider: str, caching: bool) -> dict:
             "cache_write": sum(e.cache_write for e in answered), "output": sum(e.output_tokens for e in answered),
             "cached_share_after_first": round(sum(e.cache_read for e in later) / max(1, sum(e.input_tokens for e in later)), 3),
             "largest_request": max((e.input_tokens for e in answered), default=0),
-            "error": row.error}
+            "category": row.category, "resource": row.resource, "root_cause_category": row.root_cause_category,
+            "root_cause_resource": row.root_cause_resource, "error": row.error}
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -109,15 +102,32 @@ def summarise(rows: list[dict]) -> dict:
             "replay_misses": sum(r["replay_misses"] for r in ok)}
 
 
+def before(args: argparse.Namespace, directories: list[Path]) -> dict:
+    """The cached variant of the brain at --before-ref, replayed by this script in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="llm-tokens-before-") as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before_ref, "sre_agent", "prompts"],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise SystemExit(f"before: cannot read {args.before_ref}: {archive.stderr.decode().strip()}")
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        out = Path(tmp) / "before.json"
+        only = ["--only", *[d.name for d in directories]]
+        subprocess.run([sys.executable, __file__, str(out), "--code", tmp, "--variants", "cached", "--cases",
+                        str(args.cases), "--providers", args.before_providers, *only], check=True)
+        return json.loads(out.read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--providers", default="bedrock,anthropic,openai")
-    parser.add_argument("--variants", default=",".join(v[0] for v in VARIANTS))
-    parser.add_argument("--variant-providers", default="bedrock",
-                        help="providers for the uncached and before variants (cached runs on every provider)")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--uncached-providers", default="bedrock", help="providers for the uncached variant")
+    parser.add_argument("--before-providers", default="bedrock,anthropic,openai", help="providers for the before variant")
+    parser.add_argument("--before-ref", default=BEFORE_REF)
+    parser.add_argument("--code", type=Path, default=ROOT, help="measure the brain of this tree (read at start-up)")
     args = parser.parse_args()
     wanted = args.variants.split(",")
     directories = case_dirs(args.cases, args.only)
@@ -125,18 +135,38 @@ def main() -> None:
                                "of each request (about 4 characters a token); a scripted SRE plays the model",
                      "cases": [d.name for d in directories], "aim": "under 20k input tokens per investigation, "
                      "at least half of them cached after the first call", "summary": {}, "rows": {}}
-    for name, caching, compact in VARIANTS:
+    for name, caching, providers in (("cached", True, args.providers), ("uncached", False, args.uncached_providers)):
         if name not in wanted:
             continue
-        compact_binding() if compact else uncompacted_binding()
-        providers = args.providers if name == "cached" else args.variant_providers
         for provider in providers.split(","):
             rows = [measure(d, provider, caching) for d in directories]
             key = f"{name} {provider}"
             results["summary"][key], results["rows"][key] = summarise(rows), rows
             print(f"{key:20} {json.dumps(results['summary'][key])}", file=sys.stderr, flush=True)
+    if "before" in wanted:
+        old = before(args, directories)
+        results["before_ref"] = args.before_ref
+        for key in old["summary"]:
+            renamed = key.replace("cached", "before", 1)
+            results["summary"][renamed], results["rows"][renamed] = old["summary"][key], old["rows"][key]
+        results["changed_diagnoses"] = changed_diagnoses(results["rows"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
+
+
+def changed_diagnoses(rows: dict[str, list[dict]]) -> list[str]:
+    """Cases whose replayed diagnosis differs between the brain now and before, per provider."""
+    changed = []
+    for key, now in rows.items():
+        if not key.startswith("cached "):
+            continue
+        then = {r["case"]: r for r in rows.get(key.replace("cached", "before", 1), [])}
+        for row in now:
+            old = then.get(row["case"])
+            if old is not None and (old["category"], old["resource"]) != (row["category"], row["resource"]):
+                changed.append(f"{key.split()[1]} {row['case']}: {old['category']} {old['resource']} -> "
+                               f"{row['category']} {row['resource']}")
+    return changed
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ What the server checks and reports, as the providers do:
   else 400 / ValidationException -- the rejection the brain must repair, not give up on.
 - usage counted from what was actually sent (about 4 characters a token over system, tool
   definitions and messages), with prompt caching: a prefix up to a cache mark (cache_control / cachePoint) of at
-  least 1,024 tokens is written once and read by later requests; OpenAI caches the longest seen
-  message prefix on its own (1,024 tokens or more, in 128-token steps).
+  least 1,024 tokens is written once and read by later requests; OpenAI caches the longest prefix
+  seen before on its own, at message and content-part boundaries (its cache is by token prefix;
+  1,024 tokens or more, in 128-token steps).
 - failure injection: `fail_next(status, times)` answers the next requests with that status."""
 
 from __future__ import annotations

@@ -118,7 +118,15 @@ def read_bedrock(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple
 def read_openai(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str, bool]], list[str], str | None]:
     tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
     segments = [(json.dumps(t, sort_keys=True), False) for t in tools]
-    segments += [(json.dumps(m, sort_keys=True), False) for m in body.get("messages") or []]
+    for message in body.get("messages") or []:
+        # OpenAI caches by token prefix, not by message: a message sent as content parts is cut at
+        # each part, so a request that repeats the first parts of a message reads them back.
+        content = message.get("content")
+        if not isinstance(content, list):
+            segments.append((json.dumps(message, sort_keys=True), False))
+            continue
+        segments.append((json.dumps({k: v for k, v in message.items() if k != "content"}, sort_keys=True), False))
+        segments += [(json.dumps(part, sort_keys=True), False) for part in content]
     conversation = [{**m, "content": message_text(m)} for m in body.get("messages") or []]
     choice = body.get("tool_choice")
     forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None

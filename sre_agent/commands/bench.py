@@ -33,7 +33,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
     "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
     "llm_tokens": ("bench_llm_tokens.py", [], "LLM brains: input/output/cached tokens per investigation on each provider's wire, "
-                   "replayed catalog cases, caching on/off and the tool binding before/after the token cuts"),
+                   "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

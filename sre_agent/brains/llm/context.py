@@ -17,35 +17,59 @@ MAX_FINDINGS = 60
 MAX_EVIDENCE = 80
 
 
-def incident_block(state: Investigation) -> str:
+def incident_block(state: Investigation, alarm: bool = True) -> str:
+    """The incident as every request of the run carries it; `alarm=False` leaves out the alarm's payload
+    (for a reader who works from a target the supervisor chose with it, and from where it was seen)."""
     incident = state.incident
-    lines = [f"Incident {incident.id} ({incident.source}, severity {incident.severity}): {incident.title}",
+    # No incident id: nothing the models do needs it, and it is in every request of the run.
+    # A chat question is its incident's title too: said once, as the question.
+    title = "" if incident.question and incident.question.strip() == incident.title.strip() else f": {incident.title}"
+    lines = [f"Incident ({incident.source}, severity {incident.severity}){title}",
              f"Started {_time(incident.started_at)}; look at {_time(incident.window_start)} .. {_time(incident.window_end)}"]
     if incident.affected:
         lines.append("Where the symptom was seen: " + ", ".join(incident.affected))
     if incident.question:
         lines.append(f"The SRE asks: {incident.question}")
-    if incident.alarm:
+    if incident.alarm and alarm:
         # Compact JSON without null fields: the alarm is in every request of the run.
         lines.append("Alarm: " + render_result(incident.alarm, 800))
     return "\n".join(lines)
 
 
 def _time(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")  # microseconds say nothing to an investigation
+    # Microseconds say nothing to an investigation; UTC is written Z, as the tools write it.
+    text = moment.isoformat(timespec="seconds")
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
-def finding_line(finding: Finding) -> str:
+def finding_line(finding: Finding, who: bool = True) -> str:
     refs = ",".join(finding.evidence)
-    return f"- [{finding.agent}] {finding.resource} {finding.signal} ({finding.severity}): {finding.summary[:240]} [{refs}]"
+    agent = f"[{finding.agent}] " if who else ""
+    return f"- {agent}{finding.resource} {finding.signal} ({finding.severity}): {finding.summary[:240]} [{refs}]"
 
 
-def findings_block(findings: list[Finding]) -> str:
+def findings_block(findings: list[Finding], who: bool = True) -> str:
+    """The findings so far; `who=False` leaves out which specialist reported each (a specialist
+    reads them for what was found, and cites them by their evidence ids)."""
     if not findings:
         return "Findings so far: none."
     shown = findings[-MAX_FINDINGS:]
     head = f"Findings so far ({len(findings)}" + (f", last {len(shown)} shown" if len(shown) < len(findings) else "") + "):"
-    return "\n".join([head, *map(finding_line, shown)])
+    return "\n".join([head, *(finding_line(finding, who) for finding in shown)])
+
+
+def finding_groups(findings: list[Finding]) -> list[str]:
+    """The findings shown (the last MAX_FINDINGS) as runs of one specialist's lines, oldest first.
+    A run is complete once another specialist has reported after it, so a later request that sends
+    the same runs as separate blocks repeats an earlier request's prefix block for block."""
+    groups: list[list[str]] = []
+    previous = None
+    for finding in findings[-MAX_FINDINGS:]:
+        if finding.agent != previous:
+            groups.append([])
+            previous = finding.agent
+        groups[-1].append(finding_line(finding))
+    return ["\n".join(lines) for lines in groups]
 
 
 def tasks_block(tasks: list[Task]) -> str:

@@ -38,8 +38,10 @@ def _evidence(state: Investigation, ids: list[str], resource: str) -> list[Evide
 
 async def conclude(chain: ModelChain, state: Investigation,
                    settings: LlmSettings) -> tuple[Diagnosis, list[Hypothesis], list[str]]:
+    # The incident without the alarm's payload: the supervisor and the metrics specialist read it, and
+    # what it showed is in their questions and findings; where the symptom was seen stays.
     messages = [SystemMessage(load_prompt("diagnosis", facts(settings.max_tool_calls), settings.prompts_dir)),
-                HumanMessage("\n\n".join([incident_block(state), findings_block(state.findings),
+                HumanMessage("\n\n".join([incident_block(state, alarm=False), findings_block(state.findings),
                                           evidence_block(state.tool_calls)]))]
     answer, handle = await ask_structured(chain, "diagnosis", DiagnosisAnswer, messages)
     category = _category(answer.category)

@@ -223,17 +223,21 @@ class ModelChain:
         raise ModelUnavailable(step, failures)
 
 
-async def ask_structured(chain: ModelChain, step: str, schema: type[Reply], messages: list) -> tuple[Reply, ModelHandle]:
+async def ask_structured(chain: ModelChain, step: str, schema: type[Reply], messages: list,
+                         stable_through: int | None = None) -> tuple[Reply, ModelHandle]:
     """Structured output through the chain; an answer that does not parse counts as a failed attempt.
-    A rejected request is retried with `messages` repaired in place."""
+    A rejected request is retried with `messages` repaired in place. `stable_through`: see
+    caching.outgoing (the block of the last message up to which the step's next request repeats it)."""
 
     # The schema goes out compacted (no titles, no null branches): it is part of every such request.
     definition = compact_model(schema)["function"]
 
     async def call(handle: ModelHandle) -> tuple[Reply, AIMessage]:
         runnable = handle.model.with_structured_output(definition, include_raw=True, **handle.structured_kwargs)
-        # One request and done: nothing reads this conversation back, so only its static prefix is marked.
-        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching, last_turn=True))
+        # One request and done: nothing reads this conversation back, so only its static prefix (and
+        # what the step's next request repeats, if any) is marked.
+        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching, last_turn=True,
+                                              stable_through=stable_through))
         raw, parsed = out.get("raw"), out.get("parsed")
         if out.get("parsing_error") is not None or not isinstance(parsed, dict):
             why = out.get("parsing_error") or "no structured answer"

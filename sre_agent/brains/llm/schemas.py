@@ -19,13 +19,14 @@ class PlannedQuestion(BaseModel):
 class RouteDecision(BaseModel):
     """The supervisor's next step: one question for one specialist (and the ones to follow it), or done."""
 
-    done: bool = Field(description="true when the findings are enough to conclude (or nothing more is worth asking)")
+    # Short descriptions: the supervisor prompt says when to stop and how to plan ahead.
+    done: bool = Field(description="true: conclude now")
     agent: str | None = Field(None, description="kubernetes, metrics, logs or runbooks")
-    target: str | None = Field(None, description="a resource id (namespace/Kind/name or Kind/name), a namespace, or 'cluster'")
-    question: str | None = Field(None, description="what the specialist should find out, in one sentence")
-    reason: str = Field("", description="why this question, from the findings so far")
-    then: list[PlannedQuestion] = Field(default_factory=list, description="the questions to ask after it, in order")
-    conclude_after: bool = Field(False, description="true: conclude once these are answered, without asking you again")
+    target: str | None = Field(None, description="a resource id, a namespace or 'cluster'")
+    question: str | None = Field(None, description="one sentence")
+    reason: str = Field("", description="why, from the findings")
+    then: list[PlannedQuestion] = Field(default_factory=list, description="questions to ask after it, in order")
+    conclude_after: bool = Field(False, description="true: conclude once they are answered")
 
 
 class ReportedFinding(BaseModel):
@@ -38,7 +39,7 @@ class ReportedFinding(BaseModel):
 
 
 class FindingsReport(BaseModel):
-    """A specialist's answer: the facts its tool calls established."""
+    """Your findings (the findings rules say how to write them)."""
 
     findings: list[ReportedFinding] = Field(default_factory=list)
 
@@ -53,9 +54,9 @@ class Alternative(BaseModel):
 class DiagnosisAnswer(BaseModel):
     """The root cause the findings support."""
 
-    category: str = Field(description="one of the root-cause categories listed in the instructions")
-    resource: str = Field(description="the root-cause resource id per the rule in the instructions; empty for none")
+    category: str = Field(description="one of the categories listed")
+    resource: str = Field(description="per the root-cause rule; empty for none")
     summary: str = Field(description="one or two sentences: what is wrong, on what, and what shows it")
     confidence: float = Field(ge=0, le=1)
-    evidence: list[str] = Field(default_factory=list, description="ids of the tool calls that prove it, e.g. ev-3")
+    evidence: list[str] = Field(default_factory=list, description="the ev-N ids that prove it")
     alternatives: list[Alternative] = Field(default_factory=list, description="other explanations considered, if any")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from ...graph.state import SPECIALISTS, Investigation, Task
-from .context import calls_summary, findings_block, incident_block, tasks_block
+from .context import MAX_FINDINGS, calls_summary, finding_groups, incident_block, tasks_block
 from .grounding import valid_resource_id
 from .prompts import facts, load_prompt
 from .resilience import InvalidAnswer, ModelChain, ask_structured
@@ -68,11 +68,22 @@ class Plan:
         return False, None, ""
 
 
-def supervisor_messages(state: Investigation, settings: LlmSettings) -> list:
+def supervisor_messages(state: Investigation, settings: LlmSettings) -> tuple[list, int]:
+    """The request, and the index of the last block of its question that the next supervisor request
+    of this investigation sends again unchanged: the incident, then the findings one block per
+    specialist's answer (the questions asked, the call counts and the budget change every time, so
+    they come last). Cached up to that block, the next request reads it back."""
     budget = f"Questions used: {state.usage.steps} of {state.budget.max_steps}."
-    return [SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls), settings.prompts_dir)),
-            HumanMessage("\n\n".join([incident_block(state), tasks_block(state.tasks), findings_block(state.findings),
-                                      calls_summary(state.tool_calls), budget]))]
+    groups = finding_groups(state.findings)
+    if groups:  # the header goes with the first group: the incident's block is the same before and after
+        groups[0] = "Findings so far:\n" + groups[0]
+    cut = [f"({len(state.findings)} findings in all: the last {MAX_FINDINGS} are above.)"] \
+        if len(state.findings) > MAX_FINDINGS else [] if groups else ["Findings so far: none."]
+    rest = "\n\n".join([*cut, tasks_block(state.tasks), calls_summary(state.tool_calls), budget])
+    blocks = [{"type": "text", "text": text + "\n\n"} for text in [incident_block(state), *groups]]
+    blocks.append({"type": "text", "text": rest})
+    system = SystemMessage(load_prompt("supervisor", facts(settings.max_tool_calls), settings.prompts_dir))
+    return [system, HumanMessage(content=blocks)], len(groups)
 
 
 def _task(question: PlannedQuestion) -> Task:
@@ -88,7 +99,8 @@ def _task(question: PlannedQuestion) -> Task:
 async def route(chain: ModelChain, state: Investigation,
                 settings: LlmSettings) -> tuple[Task | None, list[str], Plan | None]:
     """The model's next question (None: done), notes, and the questions it planned after it."""
-    decision, handle = await ask_structured(chain, "supervisor", RouteDecision, supervisor_messages(state, settings))
+    messages, stable_through = supervisor_messages(state, settings)
+    decision, handle = await ask_structured(chain, "supervisor", RouteDecision, messages, stable_through)
     who = f"llm ({handle.label})"
     if decision.done:
         return None, [f"supervisor: {who} concluded the investigation: {decision.reason or '-'}"], None

@@ -24,6 +24,7 @@ from sre_agent.app.runs import run_investigation
 from sre_agent.app.servers import ServerConnection
 from sre_agent.brains.llm.providers import PROVIDERS
 from sre_agent.brains.llm.settings import LlmSettings
+from sre_agent.brains.llm.tool_binding import NOT_OFFERED
 from sre_agent.brains.llm.usage import load_prices
 from sre_agent.contracts import Incident
 from sre_agent.graph.state import Investigation
@@ -195,7 +196,8 @@ def test_specialist_sees_only_read_tools_and_a_write_call_is_refused(annotated, 
     assert {"rollout_undo", "set_image"} <= listed  # the server offers writes ...
     bound = {name for names, _ in llm_run.primary.log if "describe" in names for name in names}
     assert bound and not bound & {"rollout_undo", "set_image"}  # ... the specialist never gets them
-    assert bound == read_only | {"FindingsReport"}
+    # Every read tool of its server but those another tool answers better (tool_binding.NOT_OFFERED).
+    assert bound == (read_only - set(NOT_OFFERED)) | {"FindingsReport"}
     refused = [m for _, messages in llm_run.primary.log for m in tool_results(messages) if m.name == "rollout_undo"]
     assert refused and "is not a tool you have" in refused[0].text
     assert "rollout_undo" not in {r.tool for r in llm_run.state.tool_calls}

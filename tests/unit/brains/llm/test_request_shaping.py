@@ -85,3 +85,26 @@ def test_secret_shapes_are_masked_in_everything_sent_but_diagnostic_ids_survive(
     assert "1-5f84c7a3-6c1d2e3f4a5b6c7d8e9f0a1b" in text
     assert sent[2].tool_calls[0]["args"] == {"q": "***redacted***"}
     assert "hunter2" in messages[1].text  # the conversation itself is left as it was; only what is sent is masked
+
+
+def test_anthropic_sends_every_tool_result_as_blocks_so_last_turns_mark_matches_this_turns_prefix():
+    # Marked, a result becomes a list of blocks; sent as a plain string on the next turn, it would not
+    # be the prefix the provider cached, and that turn would read only up to the turn before.
+    turn = conversation()
+    marked = with_cache_marks(turn, "anthropic")[-1].content
+    following = [*turn, AIMessage("", tool_calls=[{"name": "describe", "args": {}, "id": "c2"}]),
+                 ToolMessage("pod: Back-off pulling image", tool_call_id="c2")]
+    unmarked = with_cache_marks(following, "anthropic")[3].content
+    assert unmarked == [{"type": "text", "text": "pods: ImagePullBackOff"}]
+    assert [{k: v for k, v in block.items() if k != "cache_control"} for block in marked] == unmarked
+    assert with_cache_marks(following, "bedrock")[3].content == "pods: ImagePullBackOff"  # Bedrock: as it was
+
+
+def test_a_stable_block_is_marked_instead_of_the_end_of_a_one_request_step():
+    blocks = [{"type": "text", "text": "incident"}, {"type": "text", "text": "findings"}, {"type": "text", "text": "asked"}]
+    request = [SystemMessage("You lead the investigation."), HumanMessage(content=blocks)]
+    anthropic = with_cache_marks(request, "anthropic", mark_last=False, stable_through=1)[-1].content
+    assert [("cache_control" in block) for block in anthropic] == [False, True, False]
+    bedrock = with_cache_marks(request, "bedrock", mark_last=False, stable_through=1)[-1].content
+    assert bedrock[2] == {"cachePoint": {"type": "default"}} and bedrock[3] == blocks[2]
+    assert with_cache_marks(request, "anthropic", mark_last=False)[-1].content == blocks  # nothing stable: unmarked

@@ -7,8 +7,16 @@ import json
 
 import pytest
 from langchain_core.tools import StructuredTool
+from pydantic import BaseModel, Field
 
-from sre_agent.brains.llm.tool_binding import compact_schema, compact_tool, offered_tools, render_result
+from sre_agent.brains.llm.tool_binding import (
+    compact_model,
+    compact_schema,
+    compact_tool,
+    described_once,
+    offered_tools,
+    render_result,
+)
 
 
 def _tool(name: str, schema: dict | None = None, description: str = "d") -> StructuredTool:
@@ -33,7 +41,15 @@ def test_offered_tools(agent, expected):
 
 def test_the_runbooks_agent_reads_runbooks_only():
     ssm = [_tool(n) for n in ("list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "command_status")]
-    assert [t.name for t in offered_tools("runbooks", ssm)] == ["list_runbooks", "search_runbooks", "get_runbook"]
+    assert [t.name for t in offered_tools("runbooks", ssm)] == ["search_runbooks", "get_runbook"]
+
+
+def test_tools_another_tool_answers_better_are_offered_to_no_specialist_but_a_new_tool_is():
+    kubernetes = [_tool(n) for n in ("get_resources", "top", "find_resource", "describe", "new_read_tool")]
+    assert [t.name for t in offered_tools("kubernetes", kubernetes)] == ["get_resources", "describe", "new_read_tool"]
+    cloudwatch = [_tool(n) for n in ("describe_alarms", "alarm_history", "logs_insights_query", "log_patterns")]
+    assert [t.name for t in offered_tools("metrics", cloudwatch)] == ["describe_alarms"]
+    assert [t.name for t in offered_tools("logs", cloudwatch)] == ["log_patterns"]
 
 
 def test_compact_schema_keeps_what_a_call_needs():
@@ -43,7 +59,11 @@ def test_compact_schema_keeps_what_a_call_needs():
                   "kind": {"title": "Kind", "type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
                   "namespace": {"title": "Namespace", "anyOf": [{"type": "string", "maxLength": 63}, {"type": "null"}],
                                 "default": None, "description": "omit for all"},
-                  "limit": {"title": "Limit", "type": "integer", "minimum": 1, "default": 50},
+                  "limit": {"title": "Limit", "type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                  "ns": {"type": "string", "pattern": "^[a-z0-9-]+$", "description": "namespace"},
+                  "start": {"type": "string", "default": "-3h"},
+                  "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 20},
+                  "warnings_only": {"type": "boolean", "default": True},
                   "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}], "default": None},
                   "names": {"anyOf": [{"type": "array", "items": {"title": "N", "type": "string"}}, {"type": "null"}]},
                   "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 9}},
@@ -54,7 +74,11 @@ def test_compact_schema_keeps_what_a_call_needs():
             "title": {"type": "string"},
             "kind": {"type": "string", "enum": ["Pod", "Node"], "description": "which kind"},
             "namespace": {"type": "string", "description": "omit for all"},
-            "limit": {"type": "integer", "minimum": 1, "default": 50},
+            "limit": {"type": "integer"},  # bounds and a numeric default: the server applies and checks them
+            "ns": {"type": "string", "description": "namespace"},
+            "start": {"type": "string", "default": "-3h"},  # a default that says what the call does stays
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "warnings_only": {"type": "boolean", "default": True},
             "either": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
             "names": {"type": "array", "items": {"type": "string"}},
             "labels": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -85,3 +109,38 @@ def test_render_result_writes_a_list_of_objects_as_a_table_when_that_is_shorter(
     # Objects with nothing in common stay objects: a table would be longer.
     mixed = [{"alpha": 1}, {"beta": 2}]
     assert json.loads(render_result(mixed, 1000)) == mixed
+
+
+class _Item(BaseModel):
+    name: str
+    weight: float = Field(0.5, ge=0, le=1)
+
+
+class _Answer(BaseModel):
+    """An answer with nested items."""
+
+    items: list[_Item] = Field(default_factory=list, description="the items")
+
+
+def test_a_structured_answer_is_described_once_with_its_nested_models_in_place_and_its_bounds_kept():
+    function = compact_model(_Answer)["function"]
+    assert function["description"] == "An answer with nested items."
+    assert function["parameters"] == {"type": "object", "properties": {"items": {
+        "description": "the items", "type": "array", "items": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}, "weight": {"type": "number", "minimum": 0, "maximum": 1}}}}}}
+
+
+def test_an_argument_described_word_for_word_in_an_earlier_tool_is_described_there_only():
+    when = {"type": "string", "default": "-3h", "description": "ISO-8601, -3h or now"}
+    first = _tool("get_metric_data", {"type": "object", "properties": {"start": when, "period": {"type": "integer"}}})
+    second = _tool("detect_anomalies", {"type": "object", "properties": {
+        "start": when, "end": {**when, "default": "now"}, "statistic": {"type": "string", "description": "Average"}}})
+    third = _tool("filter_log_events", {"type": "object", "properties": {"start": {"type": "string", "description": "other"}}})
+    out = described_once([compact_tool(first), compact_tool(second), compact_tool(third), {"name": "bound as is"}])
+    properties = [d["function"]["parameters"]["properties"] for d in out[:3]]
+    assert properties[0]["start"]["description"] == "ISO-8601, -3h or now"
+    assert properties[1]["start"] == {"type": "string", "default": "-3h"}  # same name, same words: said once
+    assert properties[1]["end"]["description"] == "ISO-8601, -3h or now"  # another argument keeps its own
+    assert properties[2]["start"]["description"] == "other"
+    assert out[3] == {"name": "bound as is"}
