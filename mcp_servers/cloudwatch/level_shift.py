@@ -41,8 +41,12 @@ def persistent_shifts(values: np.ndarray) -> list[int]:
         # The level before a split is read back to the last step kept (splits between that were not steps
         # only cut one level into pieces), the level after it up to the next proposed split.
         lo = found[-1] if found else 0
-        hi = ordered[i + 1] if i + 1 < len(ordered) else data.size
-        at = _sharpen(data, lo, at, hi)
+        if at - lo < MIN_SIDE:
+            continue  # within the last step kept: the same step, proposed twice
+        at = _sharpen(data, lo, at)
+        # (a proposed split just after a step -- the last stretch of a window cut once more -- must not leave the
+        # step too few points to be judged on)
+        hi = max(next((o for o in ordered[i + 1:] if o > at), data.size), min(data.size, at + MIN_SIDE))
         # the levels the window held in the proposed segments before: a step back to one is a return, not a shift
         earlier = [float(np.median(data[a:b])) for a, b in zip([0, *ordered[:i]], ordered[:i]) if b - a >= MIN_SIDE]
         if _holds(data, lo, at, hi, earlier, whole_counts):
@@ -88,13 +92,16 @@ def _holds(data: np.ndarray, lo: int, at: int, hi: int, earlier: list[float], wh
     return bool(after_side.mean() >= SEPARATED and before_side.mean() >= SEPARATED and still.mean() >= SEPARATED)
 
 
-def _sharpen(data: np.ndarray, lo: int, at: int, hi: int) -> int:
+def _sharpen(data: np.ndarray, lo: int, at: int) -> int:
     """The CUSUM split lands within a few points of a step; move it to where the fewest points sit
     on the wrong side of the two levels' midpoint (the step's first point)."""
+    hi = min(data.size, at + 2 * MIN_SIDE)
     midpoint = (float(np.median(data[lo:at])) + float(np.median(data[at:hi]))) / 2
     up = np.median(data[at:hi]) > midpoint
     after_side = data[lo:hi] > midpoint if up else data[lo:hi] < midpoint
-    first, last = max(lo + MIN_SIDE, at - MIN_SIDE // 2), min(hi - MIN_SIDE, at + MIN_SIDE // 2)
+    first, last = max(lo + MIN_SIDE, at - MIN_SIDE // 2), min(data.size - MIN_SIDE, at + MIN_SIDE // 2)
+    if first > last:
+        return at
     # wrong[k]: points from lo to k on the after side plus points from k to hi on the before side
     wrong = [int(after_side[:k - lo].sum() + (~after_side[k - lo:]).sum()) for k in range(first, last + 1)]
     return first + int(np.argmin(wrong))
