@@ -5,7 +5,7 @@ begins inside its warm-up, or early enough in a short window that little "before
 unscored: the scorer learns the new level as normal. An investigation, though, sees the whole window
 and asks one question of it -- did the level move and stay moved? -- which a change-point split
 answers directly: binary segmentation on the mean (the CUSUM split) proposes the splits, and each is
-kept only if, between the splits either side of it, the level after it is far (in the noise of the
+kept only if, from the last split kept to the next one proposed, the level after it is far (in the noise of the
 level just before) from that level, is not a return to a level the window held earlier (so the way
 back from a passed spike or step is never a "shift"), the two sides barely overlap, and the end of
 the window is still on the shifted side.
@@ -28,8 +28,7 @@ def persistent_shifts(values: np.ndarray) -> list[int]:
     """Indices where the series stepped to a level it still holds at the end, earliest first.
 
     Binary segmentation proposes the splits (without judging them: a split over a window that holds
-    several levels mixes them, and only its neighbours' segments show each level alone); then each is
-    judged between the splits either side of it."""
+    several levels mixes them); then each is judged from the last split kept to the next one proposed."""
     data = np.asarray(values, dtype=float)
     if data.size < 2 * MIN_SIDE + TAIL:
         return []
@@ -37,12 +36,18 @@ def persistent_shifts(values: np.ndarray) -> list[int]:
     splits: set[int] = set()
     _propose(data, 0, data.size, DEPTH, splits)
     ordered = sorted(splits)
-    found = []
+    found: list[int] = []
     for i, at in enumerate(ordered):
-        lo = ordered[i - 1] if i else 0
-        hi = ordered[i + 1] if i + 1 < len(ordered) else data.size
-        at = _sharpen(data, lo, at, hi)
-        # the levels the window held before this segment: a step back to one of them is a return, not a shift
+        # The level before a split is read back to the last step kept (splits between that were not steps
+        # only cut one level into pieces), the level after it up to the next proposed split.
+        lo = found[-1] if found else 0
+        if at - lo < MIN_SIDE:
+            continue  # within the last step kept: the same step, proposed twice
+        at = _sharpen(data, lo, at)
+        # (a proposed split just after a step -- the last stretch of a window cut once more -- must not leave the
+        # step too few points to be judged on)
+        hi = max(next((o for o in ordered[i + 1:] if o > at), data.size), min(data.size, at + MIN_SIDE))
+        # the levels the window held in the proposed segments before: a step back to one is a return, not a shift
         earlier = [float(np.median(data[a:b])) for a, b in zip([0, *ordered[:i]], ordered[:i]) if b - a >= MIN_SIDE]
         if _holds(data, lo, at, hi, earlier, whole_counts):
             found.append(at)
@@ -87,13 +92,16 @@ def _holds(data: np.ndarray, lo: int, at: int, hi: int, earlier: list[float], wh
     return bool(after_side.mean() >= SEPARATED and before_side.mean() >= SEPARATED and still.mean() >= SEPARATED)
 
 
-def _sharpen(data: np.ndarray, lo: int, at: int, hi: int) -> int:
+def _sharpen(data: np.ndarray, lo: int, at: int) -> int:
     """The CUSUM split lands within a few points of a step; move it to where the fewest points sit
     on the wrong side of the two levels' midpoint (the step's first point)."""
+    hi = min(data.size, at + 2 * MIN_SIDE)
     midpoint = (float(np.median(data[lo:at])) + float(np.median(data[at:hi]))) / 2
     up = np.median(data[at:hi]) > midpoint
     after_side = data[lo:hi] > midpoint if up else data[lo:hi] < midpoint
-    first, last = max(lo + MIN_SIDE, at - MIN_SIDE // 2), min(hi - MIN_SIDE, at + MIN_SIDE // 2)
+    first, last = max(lo + MIN_SIDE, at - MIN_SIDE // 2), min(data.size - MIN_SIDE, at + MIN_SIDE // 2)
+    if first > last:
+        return at
     # wrong[k]: points from lo to k on the after side plus points from k to hi on the before side
     wrong = [int(after_side[:k - lo].sum() + (~after_side[k - lo:]).sum()) for k in range(first, last + 1)]
     return first + int(np.argmin(wrong))

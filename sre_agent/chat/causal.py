@@ -20,11 +20,16 @@ from .templates import template_diff, template_of
 
 # The thing a blame question names: the words between its verb and its blame words.
 _THING = [
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:or\s+.+?\s+)?(?:that.?s|thats|which.?s)"
+               r"\s+to\s+blame", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?P<thing>.+?)\s+(?:part\s+of\s+(?:the|this|it)|the\s+reason|related\s+to|"
+               r"connected\s+to)\b", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?P<thing>.+?)\s+(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+\S", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:is|was|are|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:to\s+blame|the\s+(?:root\s+)?cause|"
                r"responsible|the\s+culprit|the\s+problem|behind\s+(?:it|this|that|the\s+\w+)|why\b)", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
-    re.compile(r"\b(?:because\s+of|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
@@ -42,6 +47,49 @@ _BEGAN = re.compile(r"began with revision (\d+)")
 def _short_images(text: str) -> str:
     """An image by its repository's last part and tag: "<registry>/larkspur/reading-ingest:5.2.0" -> "reading-ingest:5.2.0"."""
     return re.sub(r"[\w.-]+(?::\d+)?/(?:[\w.-]+/)*([\w.-]+:[\w.-]+)", r"\1", text)
+
+
+# The workload a causal question asks about ("is ops-dashboard broken because of ...", "is X the reason
+# acars-decoder is falling over", "is the spike breaking boarding-pass"), when it names one.
+_VICTIM = [
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|does|did|was)\s+(?:the\s+)?(?P<victim>[\w./-]+)\s+(?:\w+\s+){0,2}?(?:because|due\s+to)\b", re.I),
+    re.compile(r"\bthe\s+reason\s+(?:the\s+)?(?P<victim>[\w./-]+)\b", re.I),
+    re.compile(r"\b(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+(?:the\s+)?(?P<victim>[\w./-]+)", re.I),
+]
+# A fault's kind in words: "running out of memory", "the node", "the image" -- against the diagnosis's category.
+CATEGORY_WORDS = [
+    (("memory", "oom", "ram", "leak"), ("oom_killed", "memory_leak")),
+    (("cpu", "throttl"), ("cpu_throttling",)),
+    (("image", "tag", "pull", "registry"), ("bad_image",)),
+    (("config", "configmap", "env", "key", "secret", "setting", "variable"), ("crash_missing_config", "missing_config_ref")),
+    (("node",), ("node_failure",)),
+    (("quota",), ("quota_exceeded",)),
+    (("disk", "volume", "claim", "storage", "pvc", "class"), ("pvc_pending",)),
+    (("probe", "liveness", "readiness", "health"), ("probe_misconfig",)),
+    (("selector", "label"), ("service_selector_mismatch",)),
+    (("port",), ("service_port_mismatch",)),
+    (("schedul", "capacity", "affinity", "taint"), ("unschedulable",)),
+]
+
+
+def victim_of(question: str) -> str | None:
+    for pattern in _VICTIM:
+        match = pattern.search(question)
+        if match and match.group("victim").lower() not in ("it", "this", "that", "them", "the", "a"):
+            return match.group("victim").lower()
+    return None
+
+
+def _category_verdict(thing: str, diagnosis: dict) -> str | None:
+    """The thing names a kind of fault: is the diagnosis of that kind?"""
+    words = re.split(r"[^a-z0-9]+", thing.lower())
+    named = [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
+    if not named:
+        return None
+    category, culprit = diagnosis.get("category"), diagnosis.get("resource")
+    if any(category in cats for cats in named):
+        return f"The fault is of that kind: {category} at {culprit}"
+    return f"No: the fault is {category} at {culprit}, not '{thing}'"
 
 
 def blamed_thing(question: str) -> str:
@@ -149,7 +197,14 @@ def _object_verdict(thing: str, diagnosis: dict) -> str | None:
     if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or \
             any(KIND_WORDS.get(stem) == kind_of(culprit) for w in words for stem in (w, w.rstrip("s"))):
         return f"Yes: {culprit} is the root cause ({category})"
-    return f"No: the root cause is {culprit} ({category}); '{thing}' is not it"
+    return None
+
+
+def _not_it(thing: str, diagnosis: dict) -> str | None:
+    words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
+    if not words or not diagnosis.get("resource"):
+        return None
+    return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); '{thing}' is not it"
 
 
 @handles("blame", needs=("kubernetes", "cloudwatch"))
@@ -157,6 +212,12 @@ async def blame(ask: Ask) -> Answer:
     thing = blamed_thing(ask.question)
     diagnosis = ask.last_diagnosis if (ask.last_diagnosis or {}).get("category") not in (None, "none") else None
     base: Answer | None = None
+    victim = victim_of(ask.question)
+    if victim:  # the question names what it asks about: its diagnosis, not the conversation's last one
+        found = await ask.call("kubernetes", "find_resource", {"name": victim})
+        exact = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+        if exact:
+            ask.resource, diagnosis = exact[0], None
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]
@@ -171,11 +232,11 @@ async def blame(ask: Ask) -> Answer:
         verdict, evidence = f"No fault was found, so nothing to blame on '{thing}': {diagnosis.get('summary', '')[:200]}", []
     else:
         by_change = await _change_verdict(ask, thing, diagnosis)
-        by_object = _object_verdict(thing, diagnosis)
+        by_words = _object_verdict(thing, diagnosis) or _category_verdict(thing, diagnosis) or _not_it(thing, diagnosis)
         if by_change is not None:
             verdict, evidence = by_change
-        elif by_object is not None:
-            verdict, evidence = by_object, []
+        elif by_words is not None:
+            verdict = by_words
         else:
             verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
     details = [cause, *evidence, *((base.details if base else [])[:8])]

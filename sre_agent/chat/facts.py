@@ -67,6 +67,9 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
     if kind in RUNS_PODS:
         pod_spec = pod_spec_of(kind, obj)
         lines += container_facts(pod_spec) + placement_facts(pod_spec)
+        strategy = spec.get("strategy") or spec.get("updateStrategy") or {}
+        if strategy:
+            lines.append(f"update strategy {strategy.get('type', 'RollingUpdate')} {strategy.get('rollingUpdate') or ''}".rstrip())
         if kind == "StatefulSet":
             for template in spec.get("volumeClaimTemplates") or []:
                 claim = template.get("spec") or {}
@@ -89,6 +92,9 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines.append(f"hard {(obj.get('status') or {}).get('hard') or spec.get('hard')}, used {(obj.get('status') or {}).get('used')}")
     elif kind == "Node":
         meta = obj.get("metadata") or {}
+        conditions = {c.get("type"): c.get("status") for c in (obj.get("status") or {}).get("conditions") or []}
+        lines.append(f"Ready={conditions.get('Ready', 'Unknown')}" + ("" if conditions.get("Ready") == "True" else " (NotReady)")
+                     + f", unschedulable={bool(spec.get('unschedulable'))}")
         lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
                      f"labels {meta.get('labels') or {}}")
     return lines

@@ -101,8 +101,8 @@ def clean_subject(raw: str | None) -> str | None:
         return None
     word = raw.strip().strip("?!.,:;'\"`").lower()
     word = re.sub(r"'s$", "", word)
-    if not word or word in catalog().stopwords and word not in catalog().pronouns:
-        return None
+    if len(word) < 2 or word in catalog().stopwords and word not in catalog().pronouns:
+        return None  # one letter is never a name ("whats" -> "what s")
     return word
 
 

@@ -6,6 +6,7 @@ it stopped. The tools are run-scoped context, never checkpointed."""
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import alarms, causal, changes, followups, health, investigate, logs, meta, objects, rollback, topology, traffic, writes  # noqa: F401
+from . import alarms, causal, changes, compare, followups, health, investigate, logs, meta, objects, rollback, topology, traffic, writes  # noqa: F401
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn
@@ -46,8 +47,39 @@ class ChatContext:
     llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
 
 
+# Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
+# that alarm firing": what it names is the alarm, not an object.
+ALARM_NAMED_FORMS = ("unrecognised", "why_failing", "broken_now", "status", "blame")
+_DASHED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b")
+
+
+async def _names_an_alarm(ask: Ask) -> bool:
+    for token in _DASHED.findall(ask.question.lower())[:3]:
+        found = await ask.call("cloudwatch", "describe_alarms", {"name_prefix": token})
+        if any(a.get("name", "").lower() == token for a in (found.data or {}).get("alarms") or []):
+            return True
+    return False
+
+
+_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
+
+
+async def _namespace_named(ask: Ask) -> str | None:
+    """"is anything wrong in passenger": a namespace named without the word "namespace"."""
+    words = [w.lower() for w in _IN_WORD.findall(ask.question)]
+    if not words:
+        return None
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
+    names = {item.get("name") for item in (listed.data or {}).get("items") or []}
+    return next((w for w in words if w in names), None)
+
+
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
+    if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
+        ask.namespace = await _namespace_named(ask) or ask.namespace
+    if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
+        ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
     registered = HANDLERS[ask.form]
     if ask.recognised.needs_subject:
         resolved = await resolve(ask)

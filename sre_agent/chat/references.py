@@ -203,6 +203,13 @@ async def resolve(ask: Ask) -> str | Answer:
         return ""
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
+    if chosen is None and outcome.error is None and ask.focus:
+        # No object has that name ("what image does it go back to", "how much memory does each replica ask
+        # for"): the word was not a name, and the conversation says what the question is about.
+        chosen = next((r for r in ask.focus if asked_kind and kind_of(r) == asked_kind), ask.focus[0])
+        ask.notes.append(f"(no object is named {subject!r}; took the question to be about {chosen}, which this "
+                         "conversation is about)")
+        return chosen
     if chosen is None:
         return ask.answer(f"Found no Deployment, StatefulSet, DaemonSet, Service, Pod or Node whose name contains "
                           f"{subject!r}.", status="answered",
