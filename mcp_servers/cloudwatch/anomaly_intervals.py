@@ -11,6 +11,10 @@ are found every time, an 8-sigma one-point spike 98% and a ramp to 8 sigma 85% o
 a 3-sigma step 62%. Heavy-tailed noise (Laplace, 15%) and sparse bursty metrics (mostly zero
 with occasional bursts, ~70%: each new burst height looks anomalous until a few have been
 seen) alarm more often; fetch a longer window for those.
+
+A step early in the window (inside the scorer's warm-up) is learnt as normal by a streaming
+scorer; level_shift.py's whole-window split adds the steps the window still holds at its end
+(docs/benchmarks-anomalies.md, "Steps the window still holds").
 """
 
 from __future__ import annotations
