@@ -142,6 +142,20 @@ async def _pods_of(ask: Ask, rid: str) -> list[str]:
     return lines
 
 
+async def _daemonset_gaps(ask: Ask, rid: str) -> list[str]:
+    """The nodes a DaemonSet has no ready pod on, with each node's own readiness: where it is missing, and why
+    that may be the node's fault rather than the DaemonSet's."""
+    pods = await workload_pods(ask, rid)
+    ready_on = {p.get("node") for p in pods if pod_trouble(p) is None and p.get("node")}
+    nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
+    gaps = sorted((n for n in (nodes.data or {}).get("items") or [] if n.get("name") not in ready_on),
+                  key=lambda n: str(n.get("ready")) == "True")  # a NotReady node first: the likelier reason
+    # (a tainted node may be one the DaemonSet does not tolerate: its taints are shown, not judged)
+    return [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
+            + (", NotReady" if str(n.get("ready")) != "True" else "")
+            + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
+
+
 def owner_id(pod: dict) -> str:
     """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
     owner = pod.get("owner") or ""
@@ -224,6 +238,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details += await _pods_of(ask, rid)
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
+            if kind == "DaemonSet":
+                details += await _daemonset_gaps(ask, rid)
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
             walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
             fronted = (walk.data or {}).get("selected_by_services") or []
