@@ -193,8 +193,11 @@ async def resolve(ask: Ask) -> str | Answer:
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
-    if chosen is None and outcome.error is None and not kind_arg:
-        chosen = await _exact_in_other_kinds(ask, subject)
+    exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)
+    if (chosen is None or not exact) and outcome.error is None and not kind_arg:
+        # a name typed exactly ("did the last notam-sync run work": the CronJob) is meant over an object whose
+        # name merely starts with it (one of its Jobs' pods)
+        chosen = await _exact_in_other_kinds(ask, subject) or chosen
     if chosen is None and outcome.error is None:
         words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)

@@ -120,6 +120,8 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                         [f"No MCP tool deletes a {kind}: a human runs the command after approval."])
         return Plan("delete_pod", {"namespace": ns, "name": name, "reason": reason}, f"delete pod {name} (its controller recreates it)",
                     f"kubectl delete pod {name} -n {ns}", f"pod phase {(obj.get('status') or {}).get('phase', '?')}")
+    if kind == "CronJob" and verb == "image":
+        return _cronjob_image_plan(question, rid, obj)
     if kind not in WORKLOADS:
         return f"{rid} is a {kind}; that change applies to a Deployment, StatefulSet or DaemonSet"
     target = f"{kind.lower()}/{name} -n {ns}"
@@ -161,6 +163,23 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                 f"generation {generation}")
 
 
+def _cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
+    kubectl a human runs after approval."""
+    namespace, _, name = parse_resource_id(rid)
+    job_template = ((obj.get("spec") or {}).get("jobTemplate") or {})
+    wanted = _image_asked(question, _containers(job_template))
+    if wanted is None:
+        return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
+    container, image = wanted
+    cname = container.get("name") or name
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
+                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
+                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
+                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
+                 "their image."])
+
+
 def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
     if isinstance(planned, str):
         return planned
@@ -176,9 +195,16 @@ def _image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | No
     match = IMAGE.search(question)
     if match:
         value = match.group(1).strip("'\"`.,")
-        if "/" in value or ":" in value or not re.match(r"v?\d", value):
+        short = re.fullmatch(r"([\w.-]+):([\w.-]+)", value)
+        named = short and next((c for c in containers if re.search(rf"(^|/){re.escape(short.group(1))}(:|@|$)",
+                                                                   str(c.get("image") or ""))), None)
+        if named and short:
+            # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
+            tag, hint = short.group(2), short.group(1)
+        elif "/" in value or ":" in value or not re.match(r"v?\d", value):
             return first, value
-        tag, hint = value, None
+        else:
+            tag, hint = value, None
     elif back := VERSION_BACK.search(question):
         tag, hint = back.group("tag").strip("'\"`.,"), back.group("name")
     else:

@@ -146,3 +146,24 @@ def test_traffic_keeps_the_detectors_intervals_that_reach_into_the_window():
     assert [i["start"][11:16] for i in _intervals_in(report, since)] == ["10:50", "11:40"]
     assert _moved([80.0, 120.0, 95.0], "requests/min") == "80 -> 95 requests/min (min 80, max 120)"
     assert _moved([], "ms p99") == "no datapoints"
+
+
+class FindsOnlyPrefixes:
+    """find_resource over the default kinds matches a Job's pod by prefix; over the other kinds, the CronJob exactly."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.graph.ports import ToolOutcome
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "find_resource" and args.get("kinds"):
+            return ToolOutcome(record=record, data={"matches": [{"resource": "ops/CronJob/notam-sync", "exact": True}]})
+        if tool == "find_resource":
+            return ToolOutcome(record=record, data={"matches": [{"resource": "ops/Pod/notam-sync-2992-x", "exact": False}]})
+        return ToolOutcome(record=record, data={"items": []})
+
+
+def test_a_name_typed_exactly_means_that_object_over_one_whose_name_only_starts_with_it():
+    question = "did the last notam-sync run work"
+    ask = Ask(question=question, recognised=recognise(question), tools=FindsOnlyPrefixes())
+    assert asyncio.run(resolve(ask)) == "ops/CronJob/notam-sync"

@@ -29,6 +29,8 @@ DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"s
     # a tag alone keeps the container's repository
     ("set its image back to 1.0.7", "set_image", {"image": "repo/api:1.0.7"}, "api=repo/api:1.0.7"),
     ("ok set it back to api 0.9.1-rc2", "set_image", {"image": "repo/api:0.9.1-rc2"}, "api=repo/api:0.9.1-rc2"),
+    # the repository's last part and a tag: the same repository
+    ("set the image back to api:0.9", "set_image", {"image": "repo/api:0.9"}, "api=repo/api:0.9"),
 ])
 def test_a_change_request_pins_the_exact_action(question, tool, args, kubectl):
     plan = plan_for(question, "ns/Deployment/api", DEPLOY)
@@ -101,3 +103,11 @@ def test_a_rerun_is_a_job_made_by_hand_from_a_cronjob_or_a_copy_of_a_job():
     job = plan_for("re-run it", "ns/Job/export-1", {"status": {"failed": 3}})
     assert isinstance(job, Plan) and "kubectl replace --force" in job.kubectl and "3 failed" in job.precondition
     assert "only Jobs and CronJobs" in str(plan_for("rerun it", "ns/Deployment/api", DEPLOY))
+
+
+def test_a_cronjobs_image_is_a_command_for_a_human_on_its_job_template():
+    cron = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+        {"name": "sync", "image": "reg.example/ops/notam-sync:v2.4.1"}]}}}}}}
+    plan = plan_for("set the cronjob image back to notam-sync:2.4.0", "ops/CronJob/notam-sync", cron)
+    assert isinstance(plan, Plan) and plan.tool.startswith("(by hand")
+    assert plan.kubectl == "kubectl set image cronjob/notam-sync sync=reg.example/ops/notam-sync:2.4.0 -n ops"
