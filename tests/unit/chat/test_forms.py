@@ -92,3 +92,10 @@ def test_a_kind_word_after_the_name_says_which_object():
     assert recognise("is the catalog service healthy?").kind_hint == "Service"
     assert recognise("is catalog healthy?").kind_hint is None
     assert recognise("roll back checkout").kind_hint == "Deployment"
+
+
+def test_every_help_example_is_recognised_as_the_form_it_shows():
+    from sre_agent.chat.meta import EXAMPLES
+    for form, text in EXAMPLES:
+        for example in text.split("   (")[0].split("   /   "):
+            assert recognise(example).form == form, (form, example)
