@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 
 from ..contracts import parse_resource_id
+from ..graph.pins import began_with_revision
 from .ask import Ask, handles
 from .forms import KIND_WORDS
+from .health import status
 from .investigate import why_failing
 from .models import Answer
 from .names import match_score
@@ -41,7 +44,6 @@ _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy",
                  "on", "in", "for", "yesterday", "today", "earlier", "morning", "afternoon", "evening", "night", "s"}
 _CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag", "configmap", "secret"}
 _VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
-_BEGAN = re.compile(r"began with revision (\d+)")
 
 
 def _short_images(text: str) -> str:
@@ -119,8 +121,16 @@ def _mentions(words: list[str], text: str) -> bool:
     return any(_alike(word, part) for word in words if word not in _CHANGE_WORDS and len(word) >= 3 for part in parts)
 
 
-async def _revision_changes(ask: Ask, culprit: str) -> list[tuple[int, bool, list[str]]]:
-    """(revision, current?, what it changed from the revision before it), oldest first: a Deployment's history."""
+@dataclass(frozen=True)
+class RevisionChange:
+    revision: int
+    current: bool
+    changed: list[str]  # what this revision changed from the one before it (template_diff); [] for the first
+    images: list[str]
+
+
+async def _revision_changes(ask: Ask, culprit: str) -> list[RevisionChange]:
+    """A Deployment's revisions, oldest first, each with what it changed from the revision before it."""
     namespace, kind, name = parse_resource_id(culprit)
     if kind != "Deployment" or not namespace:
         return []
@@ -130,65 +140,66 @@ async def _revision_changes(ask: Ask, culprit: str) -> list[tuple[int, bool, lis
     for row in revisions:
         template = await template_of(ask, namespace, row["replicaset"]) if row.get("replicaset") else {}
         # template_diff(old, new) reads "new -> old"; what this revision changed is previous -> this.
-        lines = template_diff(template, before) if before is not None else [f"images {row.get('images')}"]
-        lines += [f"images {row.get('images')}"] if before is not None else []
-        out.append((int(row.get("revision") or 0), bool(row.get("current")), lines))
+        changed: list[str] = template_diff(template, before) if before is not None else []
+        out.append(RevisionChange(int(row.get("revision") or 0), bool(row.get("current")), changed,
+                                  [str(i) for i in row.get("images") or []]))
         before = template
     return out
 
 
-def _began_with(diagnosis: dict, changes: list[tuple[int, bool, list[str]]]) -> int | None:
-    match = _BEGAN.search(diagnosis.get("summary") or "")
-    if match:
-        return int(match.group(1))
-    if diagnosis.get("category") == "bad_deploy_regression":
-        return next((rev for rev, current, _ in changes if current), None)
-    return None
+def _said(change: RevisionChange) -> str:
+    """What a revision is, in a line: what it changed, else (the first) the images it ran."""
+    return _short_images("; ".join(change.changed) or f"images {change.images}")
+
+
+def _began_with(diagnosis: dict, changes: list[RevisionChange]) -> int | None:
+    began = began_with_revision(diagnosis.get("summary") or "")
+    if began is None and diagnosis.get("category") == "bad_deploy_regression":
+        return next((c.revision for c in changes if c.current), None)
+    return began
+
+
+def _named_revisions(thing: str, culprit: str, changes: list[RevisionChange]) -> list[int]:
+    """The revisions the thing names: the one that brought a named version in (its image moved *to* it, or the
+    first revision ran it), else those whose changes a word names, else a config change, else the latest."""
+    # The culprit's own name is in every revision's image: only the other words can pick one out.
+    own = set(re.split(r"[^a-z0-9]+", culprit.lower()))
+    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w and w not in own]
+    versions = _VERSION.findall(thing)
+    if versions:
+        return [c.revision for i, c in enumerate(changes)
+                if any(re.search(rf"->\s*\S*{re.escape(v)}\b", line) for v in versions for line in c.changed)
+                or (i == 0 and any(v in image for v in versions for image in c.images))][:1]
+    named = [c.revision for c in changes if _mentions(words, " ".join(c.changed))]
+    if not named and _CONFIG_WORDS & set(words):
+        named = [c.revision for c in changes if any(re.search(r"\b(env|envFrom)\b", line) for line in c.changed)]
+    if not named and {"last", "latest", "recent", "newest"} & set(words):
+        named = [c.revision for c in changes if c.current]
+    return named[-1:]
 
 
 async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, list[str]] | None:
     """The named change's revision against the revision the symptom began with, when the thing names one."""
     culprit = diagnosis.get("resource") or ""
     changes = await _revision_changes(ask, culprit)
-    if not changes:
-        return None
-    # The culprit's own name is in every revision's image: only the other words can pick one out.
-    own = set(re.split(r"[^a-z0-9]+", culprit.lower()))
-    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w and w not in own]
-    versions = [v for v in _VERSION.findall(thing)]
-    configish = bool(_CONFIG_WORDS & set(words))
-    latest = bool({"last", "latest", "recent", "newest"} & set(words))
-    words = [w for w in words if not _VERSION.fullmatch(w)]
-    if versions:  # the revision that brought the version in: its image moved *to* it (or the first revision ran it)
-        named = [rev for i, (rev, _, lines) in enumerate(changes)
-                 if any(re.search(rf"->\s*\S*{re.escape(v)}\b", line) or (i == 0 and v in line) for v in versions for line in lines)]
-    else:
-        named = [rev for rev, _, lines in changes if _mentions(words, " ".join(line for line in lines if not line.startswith("images ")))]
-    if not named and configish:
-        named = [rev for rev, _, lines in changes if any(re.search(r"\b(env|envFrom)\b", line) for line in lines)]
-    if not named and latest:
-        named = [rev for rev, current, _ in changes if current]
+    named = _named_revisions(thing, culprit, changes)
     if not named:
         return None
-    began = _began_with(diagnosis, changes)
-    lines_of = {rev: lines for rev, _, lines in changes}
-    said = named[0] if versions else named[-1]
-    lines_of = {rev: [_short_images(line) for line in lines if not line.startswith("images ")] or
-                [_short_images(line) for line in lines] for rev, lines in lines_of.items()}
-    evidence = [f"revision {rev}{' (current)' if current else ''}: {'; '.join(lines_of[rev])[:300]}" for rev, current, _ in changes]
-    what = f"'{thing}' is revision {said} of {culprit} ({'; '.join(lines_of[said])[:200]})"
+    by_revision = {c.revision: c for c in changes}
+    said, began = named[0], _began_with(diagnosis, changes)
+    evidence = [f"revision {c.revision}{' (current)' if c.current else ''}: {_said(c)[:300]}" for c in changes]
+    what = f"'{thing}' is revision {said} of {culprit} ({_said(by_revision[said])[:200]})"
     if began is None:
         return f"Not shown: {what}, but the investigation did not tie the symptom to a revision ({diagnosis.get('category')})", evidence
     if began == said:
         return f"Yes: {what}, and the symptom began with that revision", evidence
     when = "after" if said > began else "before"
-    return (f"No: {what}, which went out {when} the revision the symptom began with -- revision {began} "
-            f"({'; '.join(lines_of.get(began, []))[:200]})"), evidence
+    began_said = _said(by_revision[began])[:200] if began in by_revision else ""
+    return f"No: {what}, which went out {when} the revision the symptom began with -- revision {began} ({began_said})", evidence
 
 
 def _object_verdict(thing: str, diagnosis: dict) -> str | None:
-    """The thing names an object: the root cause itself (by name, or by kind -- "the node" when a node
-    failed), or another one."""
+    """The thing names the root cause itself: by name, or by kind ("the node" when a node failed)."""
     culprit = diagnosis.get("resource") or ""
     words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
     if not words or not culprit:
@@ -250,7 +261,7 @@ async def blame(ask: Ask) -> Answer:
 async def affected(ask: Ask) -> Answer:
     """Is Y affected: Y's own state, and whether what it calls (two hops) is down or is the root cause."""
     rid = ask.resource or ""
-    namespace, kind, name = parse_resource_id(rid)
+    name = parse_resource_id(rid)[2]
     culprit = (ask.last_diagnosis or {}).get("resource") or ""
     own = await _own_trouble(ask, rid)
     hops, down = await _downstream(ask, rid)
@@ -271,7 +282,7 @@ async def affected(ask: Ask) -> Answer:
 
 
 async def _own_trouble(ask: Ask, rid: str) -> str:
-    from .health import status  # the object's own state, as the status form reads it
+    """The object's own state, as the status form reads it: its headline when that reports a problem."""
     answer = await status(ask)
     return answer.headline if answer.status == "problems" else ""
 

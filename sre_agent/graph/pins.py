@@ -12,6 +12,7 @@ revision below it. Pure functions: a table test holds histories and times."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,16 @@ from pydantic import BaseModel
 from ..contracts import Finding, Incident, parse_time
 
 DEFAULT_PERIOD_S = 60  # detect_anomalies' default period, for an onset that does not say its own
+# How a regression's diagnosis names the revision its symptom began with -- written by the offline brain's
+# diagnosis, read back by chat's causal answers (began_with_revision).
+BEGAN_WITH = "the symptom began with revision"
+_BEGAN_WITH = re.compile(re.escape(BEGAN_WITH) + r" (\d+)")
+
+
+def began_with_revision(summary: str) -> int | None:
+    """The revision a diagnosis summary says the symptom began with, if it says."""
+    match = _BEGAN_WITH.search(summary)
+    return int(match.group(1)) if match else None
 
 
 class RevisionPin(BaseModel):
@@ -31,20 +42,27 @@ class RevisionPin(BaseModel):
     why: str
 
 
-def symptom_seen(findings: list[Finding], incident: Incident) -> tuple[datetime, str]:
-    """The latest time by which the evidence shows the symptom had started, and what says so."""
-    seen, source = incident.started_at, f"the alarm fired at {incident.started_at.isoformat()}"
+def earliest_onset(findings: list[Finding]) -> tuple[datetime, str] | None:
+    """The earliest time by which a finding's anomaly onset shows the symptom had started (the onset plus
+    its datapoints' period), and what says so; None when no finding carries an onset."""
+    earliest: tuple[datetime, str] | None = None
     for finding in findings:
-        onset = parse_time(finding.details.get("onset"))
+        onset = parse_time(finding.details.get("onset"))  # always timezone-aware
         if onset is None or finding.severity == "info":
             continue
         period = finding.details.get("period") or DEFAULT_PERIOD_S
         bound = onset + timedelta(seconds=float(period))
-        if bound.tzinfo is None and seen.tzinfo is not None:
-            bound = bound.replace(tzinfo=seen.tzinfo)
-        if bound < seen:
-            seen, source = bound, f"{finding.signal} on {finding.resource} from {onset.isoformat()} ({period}s datapoints)"
-    return seen, source
+        if earliest is None or bound < earliest[0]:
+            earliest = bound, f"{finding.signal} on {finding.resource} from {onset.isoformat()} ({period}s datapoints)"
+    return earliest
+
+
+def symptom_seen(findings: list[Finding], incident: Incident) -> tuple[datetime, str]:
+    """The latest time by which the evidence shows the symptom had started, and what says so."""
+    earliest = earliest_onset(findings)
+    if earliest is not None and earliest[0] < incident.started_at:
+        return earliest
+    return incident.started_at, f"the alarm fired at {incident.started_at.isoformat()}"
 
 
 def went_live(revisions: list[dict[str, Any]]) -> list[tuple[int, datetime | None]]:

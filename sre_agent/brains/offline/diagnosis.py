@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
+from ...contracts import Diagnosis, Evidence, Finding, resource_id
 from ...contracts import RootCauseCategory as C
-from ...graph.pins import DEFAULT_PERIOD_S, went_live
+from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
 
 # Generic explanations lose to specific ones when both fit.
@@ -63,20 +62,18 @@ def _services(f: Finding, all_: list[Finding]) -> set:
 
 def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
     """The revision of a RecentRollout's history that was live when the workload's symptom began (the
-    earliest anomaly onset on it or its Service), when that is not the current one: a release two
-    revisions back with a harmless rollout on top is the release's fault, not the top rollout's."""
+    earliest anomaly onset on it or its Service; the pin's rule, graph/pins.py), when that is not the
+    current one: a release two revisions back with a harmless rollout on top is the release's fault, not
+    the top rollout's."""
     history = f.details.get("history") or []
     targets = {f.resource, *_services(f, all_)}
-    onsets = [(onset, x.details.get("period") or DEFAULT_PERIOD_S) for x in all_
-              if x.resource in targets and x.severity != "info" and (onset := parse_time(x.details.get("onset")))]
-    if not onsets or len(history) < 2:
+    earliest = earliest_onset([x for x in all_ if x.resource in targets])
+    if earliest is None or len(history) < 2:
         return None
-    onset, period = min(onsets, key=lambda o: o[0])
-    seen = onset + timedelta(seconds=float(period))
-    live = [rev for rev, at in went_live(history) if rev > 0 and at is not None and at <= seen]
-    if not live or live[-1] == f.details.get("revision"):
+    culprit = pinned_revision(history, f.details.get("revision"), earliest[0]).culprit
+    if culprit is None or culprit == f.details.get("revision"):
         return None
-    return next((r for r in history if r.get("revision") == live[-1]), None)
+    return next((r for r in history if r.get("revision") == culprit), None)
 
 
 def _regression(f: Finding, all_: list[Finding]) -> bool:
@@ -98,7 +95,7 @@ def _regression_reason(f: Finding, all_: list[Finding]) -> str:
     began_with = onset_revision(f, all_)
     if not began_with:
         return f.summary
-    return (f"the symptom began with revision {began_with.get('revision')} (live from {began_with.get('created')}, "
+    return (f"{BEGAN_WITH} {began_with.get('revision')} (live from {began_with.get('created')}, "
             f"changed {', '.join(began_with.get('changed') or ['?'])}: images {began_with.get('images')}); "
             f"revision {f.details.get('revision')} came after it (changed {', '.join(f.details.get('changed') or ['?'])})")
 

@@ -64,3 +64,18 @@ def test_images_are_said_by_their_last_path_part_and_tag():
     registry = "3188.dkr.ecr.eu-north-1.amazonaws.com/larkspur"
     text = f"image {registry}/reading-ingest:5.1.0 -> {registry}/reading-ingest:5.2.0"
     assert _short_images(text) == "image reading-ingest:5.1.0 -> reading-ingest:5.2.0"
+
+
+def test_a_named_change_or_version_picks_the_revision_that_made_it():
+    from sre_agent.chat.causal import RevisionChange, _named_revisions
+    culprit = "metering/Deployment/reading-ingest"
+    changes = [RevisionChange(1, False, [], ["r/reading-ingest:5.1.0"]),
+               RevisionChange(2, False, ["container ingest: image r/reading-ingest:5.1.0 -> r/reading-ingest:5.2.0"],
+                              ["r/reading-ingest:5.2.0"]),
+               RevisionChange(3, True, ["container ingest: env OTEL_TRACES_SAMPLER_ARG changed"], ["r/reading-ingest:5.2.0"])]
+    assert _named_revisions("5.2.0 release", culprit, changes) == [2]  # brought in by 2, still run by 3
+    assert _named_revisions("5.1.0", culprit, changes) == [1]
+    assert _named_revisions("sampling change", culprit, changes) == [3]
+    assert _named_revisions("config change", culprit, changes) == [3]
+    assert _named_revisions("last rollout", culprit, changes) == [3]
+    assert _named_revisions("reading-ingest", culprit, changes) == []  # its own name picks out no revision
