@@ -18,7 +18,7 @@ from .health import status
 from .investigate import why_failing
 from .models import Answer
 from .names import match_score
-from .references import kind_of, name_of
+from .references import kind_of, name_of, named_exactly
 from .templates import template_diff, template_of
 
 # The thing a blame question names: the words between its verb and its blame words.
@@ -224,11 +224,9 @@ async def blame(ask: Ask) -> Answer:
     diagnosis = ask.last_diagnosis if (ask.last_diagnosis or {}).get("category") not in (None, "none") else None
     base: Answer | None = None
     victim = victim_of(ask.question)
-    if victim:  # the question names what it asks about: its diagnosis, not the conversation's last one
-        found = await ask.call("kubernetes", "find_resource", {"name": victim})
-        exact = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-        if exact:
-            ask.resource, diagnosis = exact[0], None
+    named = await named_exactly(ask, victim) if victim else None
+    if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
+        ask.resource, diagnosis = named, None
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]

@@ -10,7 +10,7 @@ from .ask import Ask, handles
 from .facts import object_facts
 from .health import describe
 from .models import Answer
-from .references import best_match
+from .references import named_exactly
 
 _PAIR = [
     re.compile(r"\bcompare\s+(?:the\s+)?(?P<a>[\w./-]+)\s+(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?(?P<b>[\w./-]+)", re.I),
@@ -27,18 +27,12 @@ def compared_names(question: str) -> tuple[str, str] | None:
     return None
 
 
-async def _named(ask: Ask, word: str) -> str | None:
-    found = await ask.call("kubernetes", "find_resource", {"name": word})
-    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-    return best_match(exact, namespace=ask.namespace, kind_hint=None)
-
-
 @handles("compare", needs=("kubernetes",))
 async def compare(ask: Ask) -> Answer:
     names = compared_names(ask.question)
     if names is None:
         return ask.answer("Name the two objects to compare, e.g. 'compare checkout and payments'.", status="needs_subject")
-    resolved = [(word, await _named(ask, word)) for word in names]
+    resolved = [(word, await named_exactly(ask, word)) for word in names]
     missing = [word for word, rid in resolved if rid is None]
     if missing:
         return ask.answer(f"Found no object named {', '.join(repr(w) for w in missing)} to compare.", status="answered",

@@ -20,7 +20,7 @@ from . import alarms, causal, changes, compare, followups, health, investigate, 
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn
-from .references import resolve
+from .references import namespaces, resolve
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -69,8 +69,7 @@ async def _namespace_named(ask: Ask) -> str | None:
     words = [w.lower() for w in _IN_WORD.findall(ask.question)]
     if not words:
         return None
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
-    names = {item.get("name") for item in (listed.data or {}).get("items") or []}
+    names = await namespaces(ask)
     return next((w for w in words if w in names), None)
 
 

@@ -7,7 +7,7 @@ from .ask import HANDLERS, Ask, handles, settle
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
-from .references import best_match
+from .references import named_exactly
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -54,9 +54,7 @@ async def unrecognised(ask: Ask) -> Answer:
              "question forms in /help.")
     chosen, why = None, ""
     for word in ask.recognised.candidates[:4]:
-        found = await ask.call("kubernetes", "find_resource", {"name": word})
-        exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-        if (chosen := best_match(exact, namespace=ask.namespace, kind_hint=None)) is not None:
+        if (chosen := await named_exactly(ask, word)) is not None:
             why = "which the question names"
             break
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about

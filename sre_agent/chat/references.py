@@ -43,14 +43,20 @@ def best_match(matches: list[dict], *, namespace: str | None, kind_hint: str | N
     return ranked[0]["resource"] if ranked else None
 
 
+async def named_exactly(ask: Ask, word: str, *, kinds: list[str] | None = None, kind_hint: str | None = None) -> str | None:
+    """The object `word` is exactly the name of (find_resource's default kinds, or `kinds`), the best of them
+    when several are (best_match); None when only look-alikes match."""
+    found = await ask.call("kubernetes", "find_resource", {"name": word, **({"kinds": kinds} if kinds else {})})
+    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+    return best_match(exact, namespace=ask.namespace, kind_hint=kind_hint)
+
+
 async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     """A resource one of the question's own words names exactly: the antecedent of "it" in a context
     clause ("woke up to a search latency page, is it still a problem?"), or the word a pattern should
     have caught ("search is one replica short, what's going on")."""
     for word in [w for w in ask.recognised.candidates if w != skip][:5]:
-        found = await ask.call("kubernetes", "find_resource", {"name": word})
-        exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-        chosen = best_match(exact, namespace=ask.namespace, kind_hint=ask.recognised.kind_hint)
+        chosen = await named_exactly(ask, word, kind_hint=ask.recognised.kind_hint)
         if chosen:
             return chosen
     return None
@@ -134,14 +140,13 @@ OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret",
 
 
 async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:
-    found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": list(OTHER_KINDS)})
-    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-    return best_match(exact, namespace=ask.namespace, kind_hint=None)
+    return await named_exactly(ask, subject, kinds=list(OTHER_KINDS))
 
 
-async def _is_namespace(ask: Ask, word: str) -> bool:
+async def namespaces(ask: Ask) -> set[str]:
+    """The cluster's namespace names (a question may name one without the word "namespace")."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
-    return any(item.get("name") == word for item in (listed.data or {}).get("items") or [])
+    return {str(item.get("name")) for item in (listed.data or {}).get("items") or []}
 
 
 async def resolve(ask: Ask) -> str | Answer:
@@ -201,7 +206,7 @@ async def resolve(ask: Ask) -> str | Answer:
     if chosen is None and outcome.error is None:
         words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)
-    if chosen is None and outcome.error is None and await _is_namespace(ask, subject):
+    if chosen is None and outcome.error is None and subject in await namespaces(ask):
         ask.namespace = subject  # "how's treasury looking": the namespace's health
         return ""
     if chosen is None and ask.form in SYMPTOM_FORMS:

@@ -167,8 +167,7 @@ def _cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
     kubectl a human runs after approval."""
     namespace, _, name = parse_resource_id(rid)
-    job_template = ((obj.get("spec") or {}).get("jobTemplate") or {})
-    wanted = _image_asked(question, _containers(job_template))
+    wanted = _image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
     if wanted is None:
         return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
     container, image = wanted
