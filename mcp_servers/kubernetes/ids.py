@@ -17,3 +17,9 @@ def resource_id(kind: str, name: str, namespace: str | None = None) -> str:
     if kind in CLUSTER_SCOPED_KINDS or not namespace:
         return f"{kind}/{name}"
     return f"{namespace}/{kind}/{name}"
+
+
+def names_exactly(query: str, kind: str, name: str) -> bool:
+    """`query` is `name` typed whole -- or, for a Node, its hostname: nodes are named by their first DNS label as
+    often as by their full name (ip-10-0-1-5 for ip-10-0-1-5.eu-west-1.compute.internal)."""
+    return query == name or (kind == "Node" and name.split(".", 1)[0] == query)

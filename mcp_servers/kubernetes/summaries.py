@@ -136,6 +136,7 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
                 "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
+                "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
                 **({"cronjob": owner} if owner else {})}
     return {**base, "age": _age(meta.get("creationTimestamp"))}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from .ask import Ask, handles
-from .health import alarm_mentions
+from .health import alarm_mentions, broken_now
 from .investigate import why_failing
 from .models import Answer
 from .names import match_score
@@ -28,10 +30,12 @@ async def alarms(ask: Ask) -> Answer:
     # "is the surge alarm still firing": the alarms the question's words name, with their state, whatever it is
     named = _named_alarms(rows, ask.recognised.candidates)
     details += [f"{a.get('state')} {a.get('name')} since {a.get('updated', '?')}" for a in named if a not in firing + no_data]
+    # what the alarms the question names watch: "its cpu request" next is about that object
+    watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
     if firing:
         names = ", ".join(a.get("name", "?") for a in firing)
         return ask.answer(f"{len(firing)} alarm(s){about} firing: {names} ({len(ok)} OK, {len(no_data)} without data)",
-                          status="problems", details=details, resources=_alarmed_resources(firing),
+                          status="problems", details=details, resources=list(dict.fromkeys(watched + _alarmed_resources(firing))),
                           next_steps=[f"Ask 'why is {_service_of(firing[0]) or '<service>'} failing?' to investigate "
                                       f"{firing[0].get('name')}, or 'what changed in the last hour?'."])
     if no_data:
@@ -41,7 +45,7 @@ async def alarms(ask: Ask) -> Answer:
     if named:
         about = f" ({', '.join(a.get('name', '?') + ' is ' + str(a.get('state')) for a in named)})"
     return ask.answer(f"No alarms firing{about}: {len(ok)} alarm(s), all OK", status="healthy", details=details,
-                      next_steps=["Nothing to do for alarms."])
+                      resources=watched, next_steps=["Nothing to do for alarms."])
 
 
 def _service_of(alarm: dict) -> str | None:
@@ -97,6 +101,9 @@ async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     return best_match(matches, namespace=dims.get("Namespace"), kind_hint=None) or ""
 
 
+_ASKS_WHAT_IS_BROKEN = re.compile(r"\bwhat(\s+is|.?s)?\s+(broken|wrong|failing|down)\b|\bwhat\s+broke\b", re.IGNORECASE)
+
+
 @handles("alarm_why", needs=("cloudwatch",))
 async def alarm_why(ask: Ask) -> Answer:
     """"<alarm> going off, what broke": the firing alarm the question names (else the only one firing) is
@@ -105,8 +112,8 @@ async def alarm_why(ask: Ask) -> Answer:
     rows = (outcome.data or {}).get("alarms") or []
     firing = [a for a in rows if a.get("state") == "ALARM"]
     named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
-    if not named:
-        return await alarms(ask)
+    if not named:  # no one firing alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
+        return await (broken_now(ask) if _ASKS_WHAT_IS_BROKEN.search(ask.question) else alarms(ask))
     alarm = named[0]
     ask.resource = await _alarm_resource(ask, alarm)
     asked = ask.question

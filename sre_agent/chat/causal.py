@@ -261,12 +261,12 @@ async def affected(ask: Ask) -> Answer:
     rid = ask.resource or ""
     name = parse_resource_id(rid)[2]
     culprit = (ask.last_diagnosis or {}).get("resource") or ""
-    own = await _own_trouble(ask, rid)
+    own, own_details = await _own_trouble(ask, rid)
     hops, down = await _downstream(ask, rid)
     tied = [path for path in hops if culprit and path[-1] == culprit or any(name_of(p) in _words(ask.question) for p in path[1:])]
     details = [f"{rid} -> {' -> '.join(path[1:])}" for path in hops] or [f"{rid} calls no in-cluster service"]
     if own:
-        return ask.answer(f"Yes: {rid} itself is affected: {own}", status="problems", details=details, resources=[rid])
+        return ask.answer(f"Yes: {rid} itself is affected: {own}", status="problems", details=own_details + details, resources=[rid])
     if down:
         path = down[0]
         return ask.answer(f"Yes: {rid} depends on {' -> '.join(path[1:])}, which has no ready endpoint", status="problems",
@@ -279,10 +279,11 @@ async def affected(ask: Ask) -> Answer:
                       next_steps=[f"Ask 'traffic of {name}' for its error rate and latency."])
 
 
-async def _own_trouble(ask: Ask, rid: str) -> str:
-    """The object's own state, as the status form reads it: its headline when that reports a problem."""
+async def _own_trouble(ask: Ask, rid: str) -> tuple[str, list[str]]:
+    """The object's own state, as the status form reads it: its headline and facts when that reports a problem
+    (a DaemonSet's facts name the nodes it is missing from)."""
     answer = await status(ask)
-    return answer.headline if answer.status == "problems" else ""
+    return (answer.headline, answer.details[:12]) if answer.status == "problems" else ("", [])
 
 
 async def _downstream(ask: Ask, rid: str) -> tuple[list[list[str]], list[list[str]]]:

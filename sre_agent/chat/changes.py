@@ -8,10 +8,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..contracts import parse_time
+from ..contracts import parse_resource_id, parse_time
 from .ask import Ask, handles
 from .forms import kind_nouns
 from .models import Answer
+from .objects import pod_spec_of
+from .references import kind_of, named_exactly
 from .templates import template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
@@ -73,7 +75,7 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
         new = next((r for r in revisions if r.get("revision") == rs.get("revision")), None)
         old = max((r for r in revisions if r.get("revision", 0) < rs.get("revision", 0)), key=lambda r: r["revision"], default=None)
         diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
-            "pod template changed (same images)"
+            f"pod template changed (same images {rs.get('images')})"
         lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
                      f"{rs.get('revision')} {rs.get('age')} ago, {diff}; now {rs.get('ready')} ready")
         if old and new and old.get("replicaset") and new.get("replicaset"):  # what in the template changed
@@ -100,7 +102,7 @@ async def _controller_rollouts(ask: Ask, scope: dict[str, Any], since: datetime)
                     continue
                 rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
                 diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
-                    f"changed {new.get('changed') or 'its pod template'} (same images)"
+                    f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
                 lines.append(f"rollout: {rid} revision {old.get('revision')} -> {new.get('revision')} "
                              f"({_ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
                 resources.append(rid)
@@ -121,13 +123,9 @@ async def _node_state(ask: Ask) -> tuple[list[str], list[str]]:
     return lines, resources
 
 
-async def _last_rollout_of_focus(ask: Ask, since: datetime) -> tuple[list[str], list[str]]:
-    """"what changed in it": the workload discussed's latest rollout, even when it is older than the window
-    (said so): the question is about that object, not about the window."""
-    workload = next((r for r in ask.focus if r.split("/")[1:2] and r.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")
-                     and r.count("/") == 2), None)
-    if workload is None:
-        return [], []
+async def _last_rollout_of(ask: Ask, workload: str, since: datetime) -> tuple[list[str], list[str]]:
+    """"what changed in it" / "what changed on roster-api": that workload's latest rollout, even when it is older
+    than the window (said so): the question is about that object, not about the window."""
     namespace, kind, name = workload.split("/")
     history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     revisions = (history.data or {}).get("revisions") or []
@@ -137,9 +135,50 @@ async def _last_rollout_of_focus(ask: Ask, since: datetime) -> tuple[list[str], 
     created = parse_time(new.get("created"))
     when = "within the window" if created and created >= since else "before the window asked about"
     diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
-        f"changed {new.get('changed') or 'its pod template'} (same images)"
+        f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
     return [f"rollout: {workload} revision {old.get('revision')} -> {new.get('revision')} at {new.get('created')} "
             f"({when}), {diff}"], [workload]
+
+
+async def _object_asked_about(ask: Ask) -> str | None:
+    """The one object a "what changed" question is about: "it" (the conversation's workload), a name the question
+    types exactly ("what changed on roster-api"), or a kind noun for the conversation's object of that kind ("what
+    changed on the cronjob")."""
+    rollable = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+    if ABOUT_IT.search(ask.question):
+        return next((r for r in ask.focus if kind_of(r) in rollable and r.count("/") == 2), None)
+    for word in ask.recognised.candidates[:4]:
+        named = await named_exactly(ask, word, kinds=list(rollable))
+        if named:
+            return named
+    nouns = [k for k in kind_nouns(ask.question) if k in rollable]
+    return next((r for r in ask.focus if kind_of(r) in nouns), None)
+
+
+async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
+    """A CronJob keeps no revisions: its history is its runs. Each Job carries the template it was made from, so
+    where the runs' images change is where the CronJob was edited (between those two runs' start times), and a
+    template that differs from its last run's is an edit no run has picked up yet."""
+    namespace, _, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
+    runs = sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == name), key=lambda j: str(j.get("created")))
+    described = await ask.call("kubernetes", "describe", {"kind": "CronJob", "name": name, "namespace": namespace})
+    template = [c.get("image") for c in pod_spec_of("CronJob", (described.data or {}).get("object") or {}).get("containers") or []]
+    lines = []
+    for before, after in zip(runs, runs[1:], strict=False):
+        if before.get("images") != after.get("images"):
+            lines.append(f"cronjob: {rid} edited between runs {before.get('name')} ({before.get('created')}, images "
+                         f"{before.get('images')}) and {after.get('name')} ({after.get('created')}, images {after.get('images')})")
+    if runs and template and runs[-1].get("images") != template:
+        lines.append(f"cronjob: {rid} edited after its last run {runs[-1].get('name')}: template images now {template}")
+    last_edit = max((i for i in range(1, len(runs)) if runs[i].get("images") != runs[i - 1].get("images")), default=0)
+    since_change = runs[last_edit:]
+    outcome = ", ".join(f"{j.get('name')} {'failed' if j.get('failed') else 'succeeded' if j.get('succeeded') else 'running'}"
+                        for j in since_change[-6:])
+    lines.append(f"cronjob: {rid} template images {template}; {len(runs)} run(s) kept"
+                 + (f"; on these images: {outcome}" if outcome else "")
+                 + ("" if len(lines) else "; no edit shows between the kept runs"))
+    return lines, [f"{namespace}/Job/{j.get('name')}" for j in runs[-1:]]
 
 
 @handles("changes", needs=("kubernetes", "cloudwatch"))
@@ -151,9 +190,13 @@ async def changes(ask: Ask) -> Answer:
     lines, rolled, resources = await _rollouts(ask, scope, window_s)
     more, more_resources = await _controller_rollouts(ask, scope, since)
     lines, resources = lines + more, resources + more_resources
-    if ABOUT_IT.search(ask.question) and not more_resources and not rolled:
-        last, last_resources = await _last_rollout_of_focus(ask, since)
-        lines, resources = lines + last, resources + last_resources
+    about = await _object_asked_about(ask)
+    if about and kind_of(about) == "CronJob":
+        runs, run_resources = await _cronjob_runs(ask, about)
+        lines, resources = runs + lines, [about, *run_resources, *resources]
+    elif about and about not in resources:
+        last, last_resources = await _last_rollout_of(ask, about, since)
+        lines, resources = last + lines, last_resources + resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first

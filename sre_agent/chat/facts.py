@@ -66,6 +66,9 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
     lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]
     if kind in RUNS_PODS:
         pod_spec = pod_spec_of(kind, obj)
+        template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
+        if template_labels:  # what a Service's selector is matched against: the pods' labels, not the workload's
+            lines.append(f"pod labels {template_labels}")
         lines += container_facts(pod_spec) + placement_facts(pod_spec)
         strategy = spec.get("strategy") or spec.get("updateStrategy") or {}
         if strategy:

@@ -149,6 +149,23 @@ def _kind_named_after(text: str, subject: str | None) -> str | None:
     return KIND_WORDS.get(match.group(1).lower()) if match else None
 
 
+def _phrase_subject(phrase: str | None) -> str | None:
+    """A name typed as several words ("the pnr schema migration"): its words that could name something, dashed
+    (pnr-schema-migration), for the fuzzy lookup to match against pnr-schema-migrate-118. One word is a name as is."""
+    words = candidate_words(phrase or "")
+    if len(words) < 2:
+        return clean_subject(words[0]) if words else None
+    return "-".join(words)
+
+
+# Attributes only one kind has: "why does X have no endpoints" is about the Service X, whatever else is called X.
+_ATTRIBUTE_KIND = ((re.compile(r"\bendpoints?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)", re.IGNORECASE), "Service"),)
+
+
+def _kind_by_attribute(text: str) -> str | None:
+    return next((kind for pattern, kind in _ATTRIBUTE_KIND if pattern.search(text)), None)
+
+
 def normalise(text: str) -> str:
     """The question as the patterns expect it: contractions with their apostrophe, one space between words."""
     text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
@@ -181,7 +198,7 @@ def recognise(text: str) -> Recognised:
             if not match:
                 continue
             candidates = candidate_words(text)
-            subject = clean_subject(match.groupdict().get("subject"))
+            subject = clean_subject(match.groupdict().get("subject")) or _phrase_subject(match.groupdict().get("phrase"))
             pronoun = is_pronoun(subject)
             guessed = False
             if subject is None and spec.needs_subject and spec.guess_subject and candidates:
@@ -190,7 +207,7 @@ def recognise(text: str) -> Recognised:
             if namespace and subject == namespace:
                 subject = None
             refers_back = spec.needs_subject and (subject is None or pronoun)
-            kind_hint = spec.kind_hint or _kind_named_after(text, subject)
+            kind_hint = spec.kind_hint or _kind_named_after(text, subject) or _kind_by_attribute(text)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
                               namespace=namespace, candidates=candidates, guessed=guessed,

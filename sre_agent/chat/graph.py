@@ -16,7 +16,23 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import alarms, causal, changes, compare, followups, health, investigate, logs, meta, objects, rollback, topology, traffic, writes  # noqa: F401
+from . import (  # noqa: F401  # noqa: F401
+    alarms,
+    causal,
+    changes,
+    compare,
+    followups,
+    health,
+    investigate,
+    logs,
+    meta,
+    nodes,
+    objects,
+    rollback,
+    topology,
+    traffic,
+    writes,
+)
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
 from .models import Answer, Turn
@@ -107,9 +123,17 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     else:
         answer = await answer_question(ask)
     turn = Turn(question=question, answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
-    new_focus = list(dict.fromkeys([*answer.resources, *focus]))[:MAX_FOCUS]
+    new_focus = list(dict.fromkeys([*answer.resources, *_mentioned(answer), *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
+
+
+def _mentioned(answer: Answer) -> list[str]:
+    """Config objects an answer names in its text but not among its resources -- the ConfigMap a kubelet warning
+    names: what "that configmap" means next. After the resources: "it" stays the object the answer was about."""
+    text = "\n".join([answer.headline, *answer.details])
+    namespace = next((r.split("/")[0] for r in answer.resources if r.count("/") == 2), None)
+    return changes.config_objects(text, namespace)[:4]
 
 
 def _recent_facts(turns: list[dict[str, Any]], keep: int = 3) -> list[str]:

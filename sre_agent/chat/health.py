@@ -138,7 +138,8 @@ async def _pods_of(ask: Ask, rid: str) -> list[str]:
     for pod in await workload_pods(ask, rid):
         why = pod_trouble(pod)
         lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
-                                                          f"{pod.get('restarts') or 0} restarts"))
+                                                          f"{pod.get('restarts') or 0} restarts")
+                     + f", node {pod.get('node') or '(none)'}")
     return lines
 
 
@@ -156,6 +157,43 @@ async def _daemonset_gaps(ask: Ask, rid: str) -> list[str]:
             + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
 
 
+async def _latest_run(ask: Ask, rid: str, extra: list[str]) -> list[str]:
+    """A CronJob's latest run: its outcome and its pods (their waiting reasons and nodes) -- why the CronJob "fails"
+    is why its last Job did."""
+    namespace, _, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
+    runs = sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == name), key=lambda j: str(j.get("created")))
+    if not runs:
+        return ["no run of it is kept"]
+    last = runs[-1]
+    job = f"{namespace}/Job/{last.get('name')}"
+    extra.append(job)
+    outcome = "failed" if last.get("failed") and not last.get("succeeded") else "succeeded" if last.get("succeeded") else "running"
+    return [f"latest run {last.get('name')} (created {last.get('created')}): {outcome}, images {last.get('images')}",
+            *[f"  {line}" for line in await _pods_of(ask, job)]]
+
+
+async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:
+    """A Pending pod's claims that are not Bound, each with its class and the provisioner's warning: the scheduler
+    only says "unbound immediate PersistentVolumeClaims", the claim says why."""
+    lines = []
+    for volume in spec.get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim:
+            continue
+        read = await describe(ask, f"{namespace}/PersistentVolumeClaim/{claim}")
+        obj = (read.data or {}).get("object") or {}
+        phase = (obj.get("status") or {}).get("phase")
+        if read.error is not None or phase == "Bound":
+            continue
+        warnings = [f"{e.get('reason')}: {e.get('message')}" for e in (read.data or {}).get("events") or [] if e.get("type") == "Warning"]
+        line = (f"its claim {claim} is {phase or 'not bound'} (storage class {(obj.get('spec') or {}).get('storageClassName')})"
+                + (f": {warnings[0]}" if warnings else ""))
+        lines.append(line)
+        trouble.insert(0, line)
+    return lines
+
+
 def owner_id(pod: dict) -> str:
     """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
     owner = pod.get("owner") or ""
@@ -166,6 +204,20 @@ def owner_id(pod: dict) -> str:
     if kind:
         return f"{ns}/{kind}/{name}"
     return f"{ns}/Pod/{pod.get('name')}"
+
+
+def _rollout_state(spec: dict, state: dict) -> list[str]:
+    """A Deployment's rollout as its conditions say: [the trouble ("" if none), then the facts]. Progressing
+    False (ProgressDeadlineExceeded) means the controller gave up on the new ReplicaSet; it does not undo it."""
+    conditions = {c.get("type"): c for c in state.get("conditions") or []}
+    progressing = conditions.get("Progressing") or {}
+    facts = [f"rollout: {state.get('updatedReplicas', 0)} updated, {state.get('readyReplicas', 0)} ready, "
+             f"{state.get('unavailableReplicas', 0)} unavailable of {spec.get('replicas', '?')} replicas"]
+    facts += [f"condition {t}={c.get('status')}: {c.get('reason')} -- {c.get('message')}" for t, c in conditions.items()]
+    trouble = ""
+    if progressing.get("status") == "False":
+        trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"
+    return [trouble, *facts]
 
 
 def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
@@ -210,6 +262,19 @@ def related(finding: dict, rid: str) -> bool:
     return fns == namespace and fkind in ("Pod", "ReplicaSet") and fname.startswith(name + "-")
 
 
+# A metric that counts work arriving (requests, invocations, messages in, connections) and none that counts
+# failure or slowness: an alarm on it in ALARM says demand is high, which is not by itself a fault of the
+# workload (the alarm is still reported; the workload's own pods, errors and latency decide its health).
+_DEMAND = re.compile(r"request|invocation|incoming|arrival|connection|volume|throughput|traffic|\b[rq]ps\b", re.IGNORECASE)
+_FAILURE = re.compile(r"error|fault|fail|5xx|4xx|latency|duration|throttl|reject|drop|timeout|unavailable|restart|oom",
+                      re.IGNORECASE)
+
+
+def measures_demand(alarm: dict) -> bool:
+    metric = str((alarm.get("metric") or {}).get("name") or "")
+    return bool(metric) and bool(_DEMAND.search(metric)) and not _FAILURE.search(metric)
+
+
 def alarm_mentions(alarm: dict, name: str) -> bool:
     words = [alarm.get("name") or "", *[str(v) for v in (alarm.get("dimensions") or {}).values()]]
     return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
@@ -220,13 +285,14 @@ async def describe(ask: Ask, rid: str) -> ToolOutcome:
     return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
 
 
-@handles("status", needs=("kubernetes", "cloudwatch"))
+@handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
     details: list[str] = []
     trouble: list[str] = []
+    extra: list[str] = []  # objects the answer names besides the subject (a CronJob's last run, a DaemonSet's missing nodes)
     described = described or await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     spec, state = obj.get("spec") or {}, obj.get("status") or {}
@@ -236,10 +302,16 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         details += await _pods_of(ask, rid)
+        rollout = _rollout_state(spec, state) if kind == "Deployment" else []
+        details += rollout[1:]
+        if described.error is None and rollout and rollout[0]:
+            trouble.append(rollout[0])
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
             if kind == "DaemonSet":
-                details += await _daemonset_gaps(ask, rid)
+                gaps = await _daemonset_gaps(ask, rid)
+                details += gaps
+                extra += [f"Node/{line.removeprefix('no ready pod on node ').split(' ', 1)[0]}" for line in gaps]
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
             walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
             fronted = (walk.data or {}).get("selected_by_services") or []
@@ -247,9 +319,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
     elif kind in ("Job", "CronJob"):
         details += _job_facts(kind, spec, state, trouble, described.error is None)
-        details += await _pods_of(ask, rid) if kind == "Job" else []
+        details += await _pods_of(ask, rid) if kind == "Job" else await _latest_run(ask, rid, extra)
     elif kind == "Pod":
         details += _pod_facts(spec, state, trouble, described.error is None)
+        if state.get("phase") == "Pending":
+            details += await _unbound_claims(ask, namespace, spec, trouble)
     elif kind == "PersistentVolumeClaim":
         details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
                        f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")
@@ -284,11 +358,16 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     alarms = await ask.call("cloudwatch", "describe_alarms", {})
     for alarm in (alarms.data or {}).get("alarms") or []:
         if alarm_mentions(alarm, name) and alarm.get("state") == "ALARM":
-            trouble.append(f"alarm {alarm.get('name')} is in ALARM")
+            if measures_demand(alarm):
+                details.append(f"alarm {alarm.get('name')} is in ALARM on {alarm['metric'].get('name')}, a demand metric: "
+                               "traffic is high; that alone is not a fault (its pods, errors and latency say how it copes)")
+            else:
+                trouble.append(f"alarm {alarm.get('name')} is in ALARM")
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
     if trouble:
         return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
+                          resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
     return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
                       details=details, next_steps=["Nothing to do for it."] if kind_of(rid) else [])

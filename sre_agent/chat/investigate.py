@@ -7,9 +7,11 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
+from .facts import RUNS_PODS, container_facts
 from .health import broken_now, owner_id, pod_trouble, sweep, workload_pods
 from .logs import ERROR_LINE
 from .models import Answer
+from .objects import pod_spec_of
 from .references import kind_of, name_of
 from .templates import template_diff, template_of
 
@@ -100,10 +102,25 @@ async def why_failing(ask: Ask) -> Answer:
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
               f"Full report: {summary.get('report_path')}"]
     details += await _latest_rollout_change(ask, culprit or ask.resource or "")
+    details += await _containers_of(ask, culprit or ask.resource or "")
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
+
+
+async def _containers_of(ask: Ask, rid: str) -> list[str]:
+    """The root cause's containers as its spec says (image, requests, limits, probes): the figures a fix changes
+    (an OOM kill's limit, a throttled CPU limit, a probe's path) beside the diagnosis."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if kind not in RUNS_PODS:
+        return []
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    return [f"{name} spec: {line}" for line in container_facts(pod_spec_of(kind, obj))[:4]] if obj else []
 
 
 async def _earlier_restarts(ask: Ask, rid: str) -> list[str]:

@@ -42,18 +42,20 @@ async def version(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
     images = images_of(kind, obj)
+    runs = (kind, obj)  # what holds the containers: the object, or for a Service one of the pods it selects
     if kind == "Service" and namespace:  # a Service runs nothing itself: the pods it selects do
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         for pod in ((walk.data or {}).get("selected_pods") or [])[:1]:
             pod_name = pod if isinstance(pod, str) else pod.get("pod") or pod.get("name")
             described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": str(pod_name).split("/")[-1],
                                                                   "namespace": namespace, "events_limit": 0})
-            images = images_of("Pod", (described.data or {}).get("object") or {})
+            runs = ("Pod", (described.data or {}).get("object") or {})
+            images = images_of(*runs)
     if not images:
         return ask.answer(f"{ask.resource} is a {kind}: it runs no containers of its own", status="answered")
     resources = [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
                  f"limits {(c.get('resources') or {}).get('limits') or 'none'}"
-                 for c in (pod_spec_of(kind, obj).get("containers") or [])]
+                 for c in (pod_spec_of(*runs).get("containers") or [])]
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
     return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])

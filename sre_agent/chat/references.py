@@ -62,6 +62,10 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     return None
 
 
+WRITE_FORMS = ("write_request", "node_or_pod_write", "rollback_request")
+PRONOUN_SUBJECT = re.compile(r"\b(it|they|them)\b", re.IGNORECASE)
+PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeClaim": "(pvcs|claims)", "Secret": "secrets",
+               "ConfigMap": "config ?maps"}
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
 ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
 SYMPTOM_FORMS = ("why_failing", "job_ran")  # forms that look wider (namespace, else cluster) when no object matches
@@ -79,6 +83,10 @@ def _question_kind(ask: Ask) -> str | None:
     nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
     if POSSESSED_PODS.search(ask.question) or not ONE_POD.search(ask.question):
         nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods
+    if ask.form == "placement":
+        nouns = [k for k in nouns if k != "Node"]  # "which node is that pod on": the node is the answer
+    if PRONOUN_SUBJECT.search(ask.question):  # "why can't it go on the data nodes": "it" is the subject, the nodes a place
+        nouns = [k for k in nouns if not re.search(rf"\b{PLURAL_NOUN.get(k, '~')}\b", ask.question, re.IGNORECASE)]
     return nouns[0] if nouns else None
 
 
@@ -89,6 +97,8 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
         if kind_of(rid) == kind:
             return rid
     namespace = ask.namespace or next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if namespace is None and ask.form in WRITE_FORMS:
+        return None  # a change is never aimed by a cluster-wide guess ("raise the quota" cold: which one?)
     if kind == "Pod" and ask.focus:  # "delete that pod" after talking about its workload (or the Service in front of it)
         pod = await _pod_of(ask, ask.focus[0])
         if pod:

@@ -301,6 +301,11 @@ async def write_request(ask: Ask) -> Answer:
     verb = _verb(ask.question)
     if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
         kind, rid = "Service", f"{namespace}/Service/{name}"
+    if verb in ("cordon", "taint") and kind != "Node" and ask.recognised.subject is None:
+        # "cordon it" after talking about a node and what ran on it: the verb names the kind, "it" the last such object
+        node = next((r for r in ask.focus if r.startswith("Node/")), None)
+        if node:
+            rid, (namespace, kind, name) = node, parse_resource_id(node)
     if verb == "hpa":
         return await _hpa_request(ask, rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})

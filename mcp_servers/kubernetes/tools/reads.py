@@ -9,7 +9,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
 from ...common.registry import Row, ToolResult, tool_decorator
-from ..ids import resource_id
+from ..ids import names_exactly, resource_id
 from ..kube import Kind, resolve_kind
 from ..quantity import mebibytes, millicores
 from ..summaries import sanitize, summarize
@@ -123,6 +123,6 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 obj_name = obj["metadata"]["name"]
                 if name in obj_name:
                     matches.append(Match(resource=resource_id(kind, obj_name, obj["metadata"].get("namespace")),
-                                         exact=name == obj_name))
+                                         exact=names_exactly(name, kind, obj_name)))
         matches.sort(key=lambda m: not m.exact)
         return FindResult(query=name, matches=matches)

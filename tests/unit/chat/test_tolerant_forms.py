@@ -13,7 +13,7 @@ CASES = [
     ("hows it looking, whats failing", "broken_now", None, False),
     ("whats on fire in the cluster", "broken_now", None, False),
     # a context clause before the question
-    ("paged for api 5xx. whats broken", "broken_now", None, False),
+    ("paged for api 5xx. whats broken", "alarm_why", None, False),  # the firing alarm, else the sweep
     ("orders-5xx firing. what changed in the orders namespace in the last hour?", "changes", None, False),
     ("woke up to a billing latency page, is it still a problem?", "status", None, True),
     # casual change words
@@ -88,6 +88,30 @@ CASES = [
     # questions about a write stay questions
     ("why did api restart?", "why_failing", "api", False),
     ("is it safe to roll it back?", "rollback_safe", None, True),
+    # a pod state without the word pod, the rest of the cluster, how a workload copes
+    ("anything crashlooping in the cluster?", "pod_problems", None, False),
+    ("whats restarting right now", "pod_problems", None, False),
+    ("what about the rest of the cluster", "broken_now", None, False),
+    ("is pnr-db keeping up", "status", "pnr-db", False),
+    ("is the portal coping with the load", "status", "portal", False),
+    # where it runs, what runs on a node, a rollout's state
+    ("which node is the broken seat-map pod sitting on", "placement", "seat-map", False),
+    ("which node is the running one on", "placement", None, True),
+    ("where is pnr-db-0 running", "placement", "pnr-db-0", False),
+    ("what else was running on it", "node_pods", None, True),
+    ("which pods are on ip-10-42-27-140", "node_pods", "ip-10-42-27-140", False),
+    ("did the rollout give up or is it still going", "rollout_state", None, True),
+    ("is the seat-map rollout stuck", "rollout_state", "seat-map", False),
+    # a name of several words is looked up dashed
+    ("did the last pnr schema migration finish", "job_ran", "pnr-schema-migration", False),
+    # change requests in more shapes
+    ("raise the quota", "node_or_pod_write", "quota", False),
+    ("bump requests.memory on that quota to 9Gi", "node_or_pod_write", "quota", False),
+    ("set the weather-feed service targetPort to 9090", "node_or_pod_write", "weather-feed", False),
+    ("put legality-engine cpu back to 500m request / 1 limit", "write_request", "legality-engine", False),
+    # an alarm named with "what's broken" is that alarm's investigation; two objects compared in a sentence
+    ("ops-dashboard 5xx alarm, whats broken", "alarm_why", None, False),
+    ("what version is flight-state-2 on compared to flight-state-0", "compare", None, False),
 ]
 
 
@@ -105,3 +129,8 @@ def test_bare_contractions_get_their_apostrophe_but_its_stays_a_possessive():
 def test_clauses_drop_context_and_filler():
     assert "roll it back" in clauses("ok, so roll it back")
     assert "what changed?" in clauses("alarm firing. what changed?")
+
+
+def test_an_attribute_only_a_service_has_hints_the_service():
+    assert recognise("why does legality-engine have no endpoints").kind_hint == "Service"
+    assert recognise("why is legality-engine failing").kind_hint is None

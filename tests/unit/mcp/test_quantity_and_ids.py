@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mcp_servers.common.settings import ServerSettings
-from mcp_servers.kubernetes.ids import resource_id
+from mcp_servers.kubernetes.ids import names_exactly, resource_id
 from mcp_servers.kubernetes.quantity import mebibytes, millicores, parse_quantity
 from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm.server import runbooks_dir_of
@@ -49,3 +49,12 @@ def test_runbooks_default_to_the_builtin_library(tmp_path):
     assert runbooks_dir_of(ServerSettings(runbooks_dir=tmp_path)) == tmp_path
     with pytest.raises(SystemExit, match="not a directory"):
         runbooks_dir_of(ServerSettings(runbooks_dir=Path(tmp_path / "missing")))
+
+
+@pytest.mark.parametrize("query, kind, name, exact", [
+    ("checkout", "Deployment", "checkout", True), ("check", "Deployment", "checkout", False),
+    ("ip-10-0-1-5", "Node", "ip-10-0-1-5.eu-west-1.compute.internal", True),  # a node by its hostname
+    ("ip-10-0-1", "Node", "ip-10-0-1-5.eu-west-1.compute.internal", False),
+    ("api", "Deployment", "api.v2", False)])  # only a node's name is a DNS name with a hostname
+def test_a_name_typed_whole_or_a_nodes_hostname_names_it_exactly(query, kind, name, exact):
+    assert names_exactly(query, kind, name) is exact

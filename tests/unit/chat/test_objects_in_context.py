@@ -1,0 +1,111 @@
+"""Answers that follow an object the conversation reached sideways: the config objects an answer names become
+"that configmap" next; a node's pods; a CronJob's history from its runs; a Deployment's rollout
+state from its conditions; an alarm on a demand metric reported, not counted as the workload's fault."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.changes import _cronjob_runs
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.graph import _mentioned
+from sre_agent.chat.health import _rollout_state, measures_demand
+from sre_agent.chat.models import Answer
+from sre_agent.chat.nodes import node_pods
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+
+
+class Cluster:
+    """Answers get_resources by kind and describe by name from fixed rows; records every call."""
+
+    parameters: dict = {}
+
+    def __init__(self, items: dict[str, list[dict]], objects: dict[str, dict] | None = None) -> None:
+        self.items, self.objects, self.calls = items, objects or {}, []
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        self.calls.append((tool, args))
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "describe":
+            return ToolOutcome(record=record, data={"object": self.objects.get(args["name"], {}), "events": []})
+        return ToolOutcome(record=record, data={"items": self.items.get(args.get("kind"), [])})
+
+
+def _ask(question: str, tools: Cluster, resource: str | None = None, focus: list[str] | None = None) -> Ask:
+    return Ask(question=question, recognised=recognise(question), tools=tools, resource=resource, focus=focus or [])
+
+
+@pytest.mark.parametrize("metric, demand", [
+    ("RequestCount", True), ("Invocations", True), ("IncomingMessages", True), ("ActiveConnectionCount", True),
+    ("5xxCount", False), ("RequestLatencyP99", False), ("FailedRequestCount", False), ("pod_cpu_utilization", False),
+    ("", False)])
+def test_a_demand_metric_counts_work_arriving_not_failure(metric, demand):
+    assert measures_demand({"metric": {"name": metric}}) is demand
+
+
+def test_a_rollout_that_gave_up_is_the_trouble_and_its_conditions_are_facts():
+    state = {"updatedReplicas": 1, "readyReplicas": 3, "unavailableReplicas": 1, "conditions": [
+        {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok"},
+        {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "rs seat-map-2 timed out"}]}
+    trouble, *facts = _rollout_state({"replicas": 3}, state)
+    assert trouble == "the rollout gave up: Progressing=False, ProgressDeadlineExceeded -- rs seat-map-2 timed out"
+    assert facts[0] == "rollout: 1 updated, 3 ready, 1 unavailable of 3 replicas"
+    still_rolling = {"conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}]}
+    assert _rollout_state({"replicas": 3}, still_rolling)[0] == ""
+
+
+def _run(name, created, image, failed=0, succeeded=0):
+    return {"name": name, "namespace": "ops", "cronjob": "sync", "created": created, "images": [image],
+            "failed": failed, "succeeded": succeeded}
+
+
+def test_a_cronjob_edit_shows_where_its_runs_images_change():
+    runs = [_run("sync-3", "2026-11-23T03:00:00Z", "sync:v2.4.1", failed=1),
+            _run("sync-1", "2026-11-23T01:00:00Z", "sync:2.4.0", succeeded=1),
+            _run("sync-2", "2026-11-23T02:00:00Z", "sync:v2.4.1", failed=1), {"name": "other-1", "cronjob": "other", "images": ["x"]}]
+    cronjob = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "sync", "image": "sync:v2.4.1"}]}}}}}}
+    lines, resources = asyncio.run(_cronjob_runs(_ask("what changed on the cronjob", Cluster({"Job": runs}, {"sync": cronjob})),
+                                                 "ops/CronJob/sync"))
+    assert lines[0] == ("cronjob: ops/CronJob/sync edited between runs sync-1 (2026-11-23T01:00:00Z, images ['sync:2.4.0']) "
+                        "and sync-2 (2026-11-23T02:00:00Z, images ['sync:v2.4.1'])")
+    assert lines[-1] == ("cronjob: ops/CronJob/sync template images ['sync:v2.4.1']; 3 run(s) kept; "
+                         "on these images: sync-2 failed, sync-3 failed")
+    assert resources == ["ops/Job/sync-3"]
+
+
+def test_an_edit_no_run_has_picked_up_yet_is_said():
+    cronjob = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"image": "sync:2.5.0"}]}}}}}}
+    runs = [_run("sync-1", "2026-11-23T01:00:00Z", "sync:2.4.0", succeeded=1)]
+    ask = _ask("what changed on the cronjob", Cluster({"Job": runs}, {"sync": cronjob}))
+    lines, _ = asyncio.run(_cronjob_runs(ask, "ops/CronJob/sync"))
+    assert lines[0] == "cronjob: ops/CronJob/sync edited after its last run sync-1: template images now ['sync:2.5.0']"
+
+
+PODS = [{"name": "api-7d9f-abc", "namespace": "shop", "node": "ip-1", "status": "Unknown", "ready": "0/1", "owner": "ReplicaSet/api-7d9f"},
+        {"name": "fwd-x", "namespace": "platform", "node": "ip-1", "status": "Running", "ready": "1/1", "owner": "DaemonSet/fwd"},
+        {"name": "db-0", "namespace": "shop", "node": "ip-2", "status": "Running", "ready": "1/1", "owner": "StatefulSet/db"}]
+NOT_READY = {"status": {"conditions": [{"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown"}]}}
+
+
+def test_a_nodes_pods_are_listed_with_their_owners_and_the_node_comes_first_in_focus():
+    answer = asyncio.run(node_pods(_ask("what else was running on it", Cluster({"Pod": PODS}, {"ip-1": NOT_READY}), "Node/ip-1")))
+    assert answer.headline == ("2 pod(s) on node ip-1 (Ready=Unknown (NodeStatusUnknown)), 1 of them in trouble; workloads: api, fwd")
+    assert answer.resources == ["Node/ip-1", "shop/Deployment/api", "platform/DaemonSet/fwd"]
+    assert answer.status == "problems" and answer.next_steps[0].startswith("The node is not Ready: ask 'cordon ip-1'")
+
+
+def test_it_being_a_pod_means_the_node_it_runs_on():
+    answer = asyncio.run(node_pods(_ask("what else runs there", Cluster({"Pod": PODS}, {"ip-2": {}}), "shop/Pod/db-0")))
+    assert answer.headline.startswith("1 pod(s) on node ip-2 ")
+
+
+def test_the_config_objects_an_answer_names_join_the_focus():
+    answer = Answer(question="q", form="status", headline="crew/Deployment/portal is not healthy: 1 pod waiting",
+                    details=["pod portal-x: Running, ready 1/1, 0 restarts, node ip-10-42-27-140",
+                             "event Failed: couldn't find key sso_issuer in ConfigMap crew/crew-portal-config"],
+                    resources=["crew/Deployment/portal"])
+    assert _mentioned(answer) == ["crew/ConfigMap/crew-portal-config"]  # a pod's node is a fact, not the next "it"
