@@ -131,7 +131,7 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         target = spec.get("scaleTargetRef") or {}
         return {**base, "target": f"{target.get('kind')}/{target.get('name')}", "min": spec.get("minReplicas", 1),
                 "max": spec.get("maxReplicas"), "current": status.get("currentReplicas"),
-                "desired": status.get("desiredReplicas")}
+                "desired": status.get("desiredReplicas"), "metrics": _hpa_targets(spec)}
     if kind == "Job":
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
@@ -139,6 +139,23 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
                 **({"cronjob": owner} if owner else {})}
     return {**base, "age": _age(meta.get("creationTimestamp"))}
+
+
+def _hpa_targets(spec: dict) -> list[str]:
+    """What an HPA scales on, as kubectl shows it: "cpu 70%" (resource utilisation), "memory 500Mi" (average value);
+    autoscaling/v1's targetCPUUtilizationPercentage too."""
+    out = []
+    for metric in spec.get("metrics") or []:
+        source = metric.get("resource") or metric.get("containerResource") or {}
+        goal = source.get("target") or {}
+        if source:
+            value = f"{goal['averageUtilization']}%" if "averageUtilization" in goal else goal.get("averageValue") or goal.get("value")
+            out.append(f"{source.get('name')} {value}")
+        else:
+            out.append(str(metric.get("type")))
+    if spec.get("targetCPUUtilizationPercentage") is not None:
+        out.append(f"cpu {spec['targetCPUUtilizationPercentage']}%")
+    return out
 
 
 def event_summary(event: dict) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+from ..contracts import parse_time
 from .ask import Ask, handles
 from .health import alarm_mentions, broken_now
 from .investigate import why_failing
@@ -30,6 +32,11 @@ async def alarms(ask: Ask) -> Answer:
     # "is the surge alarm still firing": the alarms the question's words name, with their state, whatever it is
     named = _named_alarms(rows, ask.recognised.candidates)
     details += [f"{a.get('state')} {a.get('name')} since {a.get('updated', '?')}" for a in named if a not in firing + no_data]
+    if _ASKS_WHAT_FIRED.search(ask.question):  # "did anything fire in the last 2 hours": changes of state in the window
+        since = datetime.now(UTC) - timedelta(seconds=ask.recognised.window_s)
+        changed = [a for a in rows if a not in firing and (when := parse_time(a.get("updated"))) is not None and when >= since]
+        details += [f"{a.get('state')} {a.get('name')} since {a.get('updated')}: it changed state within the window "
+                    f"(fired and recovered, or had no data): {(a.get('reason') or '')[:160]}" for a in changed]
     # what the alarms the question names watch: "its cpu request" next is about that object
     watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
     if firing:
@@ -89,7 +96,7 @@ async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     alarm_name = (alarm.get("name") or "").lower()
     dims = alarm.get("dimensions") or {}
     named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)
-    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service"):
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob"):
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
                                                                 **({"namespace": dims["Namespace"]} if dims.get("Namespace") else {})})
         for item in (listed.data or {}).get("items") or []:
@@ -101,6 +108,7 @@ async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     return best_match(matches, namespace=dims.get("Namespace"), kind_hint=None) or ""
 
 
+_ASKS_WHAT_FIRED = re.compile(r"\b(fire[ds]?|went\s+off|go\s+off|trigger(ed)?|paged|in\s+the\s+(last|past))\b", re.IGNORECASE)
 _ASKS_WHAT_IS_BROKEN = re.compile(r"\bwhat(\s+is|.?s)?\s+(broken|wrong|failing|down)\b|\bwhat\s+broke\b", re.IGNORECASE)
 
 

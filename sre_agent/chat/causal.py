@@ -233,6 +233,13 @@ async def blame(ask: Ask) -> Answer:
         base = await why_failing(ask)
         if base.status == "unknown":
             return base
+        if (base.diagnosis or {}).get("category") in (None, "none") and not named and ask.resource:
+            # the object last discussed is fine ("which node is slots-db on", then "is the new image to blame?"):
+            # the question is about what is broken, so the worst problem is investigated instead
+            ask.resource = None
+            base = await why_failing(ask)
+            if base.status == "unknown":
+                return base
         diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
     evidence: list[str] = []

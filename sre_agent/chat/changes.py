@@ -14,6 +14,7 @@ from .forms import kind_nouns
 from .models import Answer
 from .objects import pod_spec_of
 from .references import kind_of, named_exactly
+from .runs import run_state, runs_of
 from .templates import template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
@@ -160,8 +161,7 @@ async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
     where the runs' images change is where the CronJob was edited (between those two runs' start times), and a
     template that differs from its last run's is an edit no run has picked up yet."""
     namespace, _, name = parse_resource_id(rid)
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
-    runs = sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == name), key=lambda j: str(j.get("created")))
+    runs = await runs_of(ask, namespace or "", name)
     described = await ask.call("kubernetes", "describe", {"kind": "CronJob", "name": name, "namespace": namespace})
     template = [c.get("image") for c in pod_spec_of("CronJob", (described.data or {}).get("object") or {}).get("containers") or []]
     lines = []
@@ -173,8 +173,7 @@ async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
         lines.append(f"cronjob: {rid} edited after its last run {runs[-1].get('name')}: template images now {template}")
     last_edit = max((i for i in range(1, len(runs)) if runs[i].get("images") != runs[i - 1].get("images")), default=0)
     since_change = runs[last_edit:]
-    outcome = ", ".join(f"{j.get('name')} {'failed' if j.get('failed') else 'succeeded' if j.get('succeeded') else 'running'}"
-                        for j in since_change[-6:])
+    outcome = ", ".join(f"{j.get('name')} {run_state(j)}" for j in since_change[-6:])
     lines.append(f"cronjob: {rid} template images {template}; {len(runs)} run(s) kept"
                  + (f"; on these images: {outcome}" if outcome else "")
                  + ("" if len(lines) else "; no edit shows between the kept runs"))

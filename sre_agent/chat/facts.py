@@ -79,8 +79,20 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
                 size = ((claim.get("resources") or {}).get("requests") or {}).get("storage")
                 lines.append(f"volumeClaimTemplate {(template.get('metadata') or {}).get('name')}: class "
                              f"{claim.get('storageClassName')}, request {size}")
-        if kind != "Pod":
+        if kind == "CronJob":
+            job = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+            lines.append(f"schedule {spec.get('schedule')}, concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, "
+                         f"suspend {bool(spec.get('suspend'))}; its jobs: activeDeadlineSeconds "
+                         f"{job.get('activeDeadlineSeconds', 'none')}, backoffLimit {job.get('backoffLimit', 6)}")
+        elif kind == "Job":
+            lines.append(f"activeDeadlineSeconds {spec.get('activeDeadlineSeconds', 'none')}, backoffLimit "
+                         f"{spec.get('backoffLimit', 6)}, completions {spec.get('completions', 1)}")
+        if kind == "Pod":
+            lines += _pod_state(obj.get("status") or {})
+        else:
             lines += await _pods_and_nodes(ask, namespace, name)
+        if kind in ("Deployment", "StatefulSet"):
+            lines += await _autoscalers(ask, namespace, kind, name)
     elif kind == "PersistentVolumeClaim":
         lines.append(f"storageClassName {spec.get('storageClassName')}, request "
                      f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
@@ -101,6 +113,25 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
                      f"labels {meta.get('labels') or {}}")
     return lines
+
+
+def _pod_state(state: dict[str, Any]) -> list[str]:
+    """A pod's phase and each container's state: what tells two members apart when one is broken."""
+    lines = [f"phase {state.get('phase')}"]
+    for container in state.get("containerStatuses") or []:
+        current = container.get("state") or {}
+        how = next(iter(current), "unknown")
+        reason = (current.get(how) or {}).get("reason")
+        lines.append(f"container {container.get('name')} {how}" + (f" ({reason})" if reason else "")
+                     + f", ready {container.get('ready')}, {container.get('restartCount', 0)} restarts")
+    return lines
+
+
+async def _autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    return [f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
+            f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
+            for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
 
 
 async def _pods_and_nodes(ask: Ask, namespace: str | None, name: str) -> list[str]:

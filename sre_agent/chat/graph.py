@@ -123,7 +123,9 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     else:
         answer = await answer_question(ask)
     turn = Turn(question=question, answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
-    new_focus = list(dict.fromkeys([*answer.resources, *_mentioned(answer), *focus]))[:MAX_FOCUS]
+    # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
+    discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/")]
+    new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
 

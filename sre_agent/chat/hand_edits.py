@@ -111,3 +111,41 @@ def config_sources(pod_spec: dict) -> list[str]:
         if (volume.get("secret") or {}).get("secretName"):
             found.append(f"Secret/{volume['secret']['secretName']}")
     return list(dict.fromkeys(found))
+
+
+PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)?\s+"
+                        r"(?P<field>initial\s*delay(\s*seconds)?|period(\s*seconds)?|timeout(\s*seconds)?|failure\s*threshold|"
+                        r"success\s*threshold|path|port)\b.*?\bto\s+(?P<value>\S+)", re.IGNORECASE)
+PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds", "timeout": "timeoutSeconds",
+                "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
+
+
+def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"set the liveness initialDelaySeconds to 120", "change the readiness path to /healthz": one field of one
+    probe of the first container that has it, as a JSON patch on the template (no MCP tool edits probes)."""
+    namespace, kind, name = parse_resource_id(rid)
+    match = PROBE_EDIT.search(question)
+    if match is None:
+        return "Say the probe field and its value (e.g. 'set the liveness initialDelaySeconds to 120')"
+    probe = f"{match.group('probe').lower()}Probe"
+    key = re.sub(r"\s+|seconds$", "", match.group("field").lower().replace("seconds", ""))
+    field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
+    raw = match.group("value").strip(".,;")
+    value: int | str = int(raw.rstrip("s")) if raw.rstrip("s").isdigit() else raw
+    containers = pod_spec.get("containers") or []
+    index = next((i for i, c in enumerate(containers) if c.get(probe)), None)
+    if index is None or not field:
+        return f"{rid} has no {probe} to change" if index is None else "Say which probe field to change"
+    current_probe = containers[index][probe]
+    handler = next((h for h in ("httpGet", "tcpSocket", "grpc") if h in current_probe), None)
+    inner = field in ("path", "port")
+    if inner and handler is None:
+        return f"{rid}'s {probe} runs a command: it has no {field}"
+    current = (current_probe.get(handler) or {}).get(field) if inner else current_probe.get(field)
+    base = "/spec/jobTemplate/spec/template/spec" if kind == "CronJob" else "/spec" if kind == "Pod" else "/spec/template/spec"
+    path = f"{base}/containers/{index}/{probe}/" + (f"{handler}/{field}" if inner else field)
+    patch = json.dumps([{"op": "replace" if current is not None else "add", "path": path, "value": value}])
+    short = KUBECTL_KIND.get(kind, kind.lower())
+    return (f"{kind} {name} container {containers[index].get('name')} {probe}.{field} {current} -> {value}",
+            {"namespace": namespace or "", "kind": kind, "name": name, "patch": patch},
+            f"kubectl patch {short} {name} -n {namespace} --type json -p '{patch}'", f"{probe}.{field} {current}", BY_HAND_NOTE)

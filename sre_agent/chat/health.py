@@ -14,6 +14,7 @@ from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
 from .references import kind_of, name_of
+from .runs import run_line, runs_of
 
 HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
 # Pod reasons that mean the pod is still in phase Pending (never scheduled, or never started).
@@ -161,16 +162,12 @@ async def _latest_run(ask: Ask, rid: str, extra: list[str]) -> list[str]:
     """A CronJob's latest run: its outcome and its pods (their waiting reasons and nodes) -- why the CronJob "fails"
     is why its last Job did."""
     namespace, _, name = parse_resource_id(rid)
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
-    runs = sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == name), key=lambda j: str(j.get("created")))
+    runs = await runs_of(ask, namespace or "", name)
     if not runs:
         return ["no run of it is kept"]
-    last = runs[-1]
-    job = f"{namespace}/Job/{last.get('name')}"
+    job = f"{namespace}/Job/{runs[-1].get('name')}"
     extra.append(job)
-    outcome = "failed" if last.get("failed") and not last.get("succeeded") else "succeeded" if last.get("succeeded") else "running"
-    return [f"latest run {last.get('name')} (created {last.get('created')}): {outcome}, images {last.get('images')}",
-            *[f"  {line}" for line in await _pods_of(ask, job)]]
+    return [f"latest {run_line(runs[-1])}", *[f"  {line}" for line in await _pods_of(ask, job)]]
 
 
 async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:

@@ -3,11 +3,13 @@ answer what can be answered (the status of a resource the question names)."""
 
 from __future__ import annotations
 
+import re
+
 from .ask import HANDLERS, Ask, handles, settle
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
-from .references import named_exactly
+from .references import kind_of, named_exactly
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -28,6 +30,9 @@ EXAMPLES = [
     ("rollback_request", "roll it back   (answered with the action to approve; chat never writes)"),
     ("runbook", "which runbook applies?"),
     ("version", "what version is it running?"),
+    ("placement", "which node is the broken checkout pod on?"),
+    ("node_pods", "what else was running on it?   (a node: its pods and their workloads)"),
+    ("rollout_state", "did the checkout rollout give up or is it still going?"),
     ("history", "rollout history of checkout"),
     ("config_refs", "what secret does it read?"),
     ("list_kind", "quota usage in shop   /   what storage classes do we have?"),
@@ -40,6 +45,16 @@ COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's 
 def help_text() -> list[str]:
     return [f"  {text}" for _, text in EXAMPLES] + ["", f"Commands: {COMMANDS}",
                                                     "Ctrl-C cancels the current answer; 'it' means the last resource discussed."]
+
+
+# What an attribute the question asks about belongs to: "whats the hpa max" is a workload's, "its schedule" a CronJob's.
+ATTRIBUTE_OWNERS = (
+    (re.compile(r"\b(hpa|autoscal\w*|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
+    (re.compile(r"\b(schedule|deadline|backoff|concurrency|suspend\w*)\b", re.IGNORECASE), ("CronJob", "Job")),
+    (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
+    (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
+    (re.compile(r"\b(taints?|allocatable|instance\s*type|capacity)\b", re.IGNORECASE), ("Node",)),
+)
 
 
 @handles("help")
@@ -58,7 +73,9 @@ async def unrecognised(ask: Ask) -> Answer:
             why = "which the question names"
             break
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
-        chosen, why = ask.focus[0], "which this conversation is about"
+        owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
+        chosen = next((r for r in ask.focus if kind_of(r) in owners), ask.focus[0])  # "the hpa max": a workload's
+        why = "which this conversation is about"
     if chosen:
         ask.resource = chosen
         described = await describe(ask, chosen)

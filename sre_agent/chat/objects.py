@@ -13,6 +13,7 @@ from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
+from .runs import run_line, run_state, runs_of
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
@@ -57,6 +58,8 @@ async def version(ask: Ask) -> Answer:
                  f"limits {(c.get('resources') or {}).get('limits') or 'none'}"
                  for c in (pod_spec_of(*runs).get("containers") or [])]
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
+    if kind == "CronJob" and namespace:  # "what image did the last good run use": each kept run ran its own template
+        resources += [run_line(j) for j in (await runs_of(ask, namespace, name))[-8:]]
     return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])
 
@@ -65,6 +68,11 @@ async def version(ask: Ask) -> Answer:
 async def history(ask: Ask) -> Answer:
     """"rollout history of X": every revision with its images and when it was created, the current one marked."""
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind == "CronJob" and namespace:  # no revisions: its runs, each with the images it ran, are its history
+        runs = await runs_of(ask, namespace, name)
+        return ask.answer(f"{ask.resource} has {len(runs)} run(s) kept" + (f"; the latest {run_line(runs[-1])}" if runs else ""),
+                          status="answered", details=[run_line(j) for j in reversed(runs)],
+                          next_steps=["Ask 'what changed on it' for where the runs' images change."])
     if kind not in WORKLOADS:
         return ask.answer(f"{ask.resource} is a {kind}: only Deployments, StatefulSets and DaemonSets have a rollout history",
                           status="answered")
@@ -251,14 +259,9 @@ async def _other_runs(ask: Ask, answer: Answer, namespace: str, name: str, word:
     named = [n for score, n in best_names([word], list(jobs)) if score >= 0.8 and n != name]
     if not named:
         return
-    answer.headline += f" -- other Jobs named like '{word}': " + "; ".join(f"{n} {_job_state(jobs[n])}" for n in named[:4])
-    answer.details += [f"{namespace}/Job/{n}: {_job_state(jobs[n])} ({jobs[n].get('succeeded', 0)} succeeded, "
+    answer.headline += f" -- other Jobs named like '{word}': " + "; ".join(f"{n} {run_state(jobs[n])}" for n in named[:4])
+    answer.details += [f"{namespace}/Job/{n}: {run_state(jobs[n])} ({jobs[n].get('succeeded', 0)} succeeded, "
                        f"{jobs[n].get('failed', 0)} failed, created {jobs[n].get('created')})" for n in named[:8]]
     answer.resources += [f"{namespace}/Job/{n}" for n in named[:4]]
 
 
-def _job_state(job: dict) -> str:
-    """A Job row's outcome from its pod counts."""
-    if job.get("failed") and not job.get("succeeded"):
-        return "Failed"
-    return "Complete" if job.get("succeeded") else "running" if job.get("active") else "not started"

@@ -112,6 +112,20 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
     return None
 
 
+ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+async def _owner_of(ask: Ask, pod: str) -> str | None:
+    """The workload a pod belongs to (a StatefulSet's member, a Deployment's replica), from its owner reference."""
+    namespace, _, name = parse_resource_id(pod)
+    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
+    owner = next(iter((((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []), {})
+    kind, owner_name = owner.get("kind"), str(owner.get("name") or "")
+    if kind == "ReplicaSet" and "-" in owner_name:
+        kind, owner_name = "Deployment", owner_name.rsplit("-", 1)[0]
+    return f"{namespace}/{kind}/{owner_name}" if kind in ROLLABLE else None
+
+
 async def _pod_of(ask: Ask, workload: str) -> str | None:
     """A workload's pod the question means: the one on a node the question names, else one in trouble, else the first."""
     namespace, _, name = parse_resource_id(workload)
@@ -125,7 +139,8 @@ async def _pod_of(ask: Ask, workload: str) -> str | None:
 
 async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     """A name the words stand for by stem, token or typo (names.match_score), among the objects listed."""
-    kinds = [kind] if kind else list(LISTED_KINDS)
+    # "the claims export job" is as often the CronJob as one of its runs: both are looked at, the CronJob first
+    kinds = (["CronJob", "Job"] if kind == "Job" else [kind]) if kind else list(LISTED_KINDS)
     rows: list[tuple[str, str]] = []
     for listed_kind in kinds:
         listed = await ask.call("kubernetes", "get_resources", {"kind": listed_kind, "limit": 2000,
@@ -187,8 +202,14 @@ async def resolve(ask: Ask) -> str | Answer:
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
                               "nothing earlier in this conversation says which.", status="needs_subject",
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
+        if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
+            return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         preferred = [r for r in ask.focus if rec.kind_hint and kind_of(r) == rec.kind_hint]
-        if preferred or not rec.kind_hint or kind_of(ask.focus[0]) in ("Deployment", "StatefulSet", "DaemonSet"):
+        if not preferred and rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Pod":
+            owner = await _owner_of(ask, ask.focus[0])  # "are the other members ok" after a member: its StatefulSet
+            if owner:
+                return owner
+        if preferred or not rec.kind_hint:
             return (preferred or ask.focus)[0]
         subject = name_of(ask.focus[0])  # "roll it back" after talking about a Service: find its Deployment
     if subject.count("/") in (1, 2):
@@ -206,6 +227,8 @@ async def resolve(ask: Ask) -> str | Answer:
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
+    elif chosen and asked_kind in ("Job", "CronJob") and kind_of(chosen) not in ("Job", "CronJob") and outcome.error is None:
+        chosen = await _fuzzy(ask, [subject], asked_kind) or chosen  # "rerun the reindex job": a Job, not a pod named so
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
     exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)
@@ -213,12 +236,12 @@ async def resolve(ask: Ask) -> str | Answer:
         # a name typed exactly ("did the last notam-sync run work": the CronJob) is meant over an object whose
         # name merely starts with it (one of its Jobs' pods)
         chosen = await _exact_in_other_kinds(ask, subject) or chosen
-    if chosen is None and outcome.error is None:
-        words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
-        chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and outcome.error is None and subject in await namespaces(ask):
         ask.namespace = subject  # "how's treasury looking": the namespace's health
         return ""
+    if chosen is None and outcome.error is None:
+        words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
+        chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
     if chosen is None and outcome.error is None and ask.focus:

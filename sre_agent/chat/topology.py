@@ -90,9 +90,25 @@ async def dependents(ask: Ask) -> Answer:
     if not services:
         return ask.answer(f"No Service selects {ask.resource}, so nothing in the cluster calls it by Service name",
                           details=lines, next_steps=["Check ingresses or external callers."])
-    return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else ""),
+    further = await _callers_of(ask, everyone, exclude={ask.resource or "", *everyone})
+    lines += [f"{caller} calls {via} (two hops: its failures reach {caller} too)" for caller, via in further]
+    indirect = list(dict.fromkeys(caller for caller, _ in further))
+    return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else "")
+                      + (f"; through them, {', '.join(indirect)}" if indirect else ""),
                       details=lines, resources=[ask.resource or "", *everyone],
                       next_steps=["If it is failing, these are the blast radius: check their alarms."])
+
+
+async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list[tuple[str, str]]:
+    """(caller, the workload it calls) one hop further up: who calls the callers, by the Services that select them."""
+    found: list[tuple[str, str]] = []
+    for workload in workloads[:6]:
+        namespace, kind, name = parse_resource_id(workload)
+        walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+        for service in (walk.data or {}).get("selected_by_services") or []:
+            svc = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service, "namespace": namespace})
+            found += [(caller, workload) for caller in (svc.data or {}).get("called_by") or [] if caller not in exclude]
+    return list(dict.fromkeys(found))
 
 
 @handles("config_keys", needs=("kubernetes",))

@@ -14,7 +14,7 @@ from typing import Any
 from ..contracts import parse_resource_id
 from ..graph.fixes import KUBECTL_KIND
 from .ask import Ask, handles
-from .hand_edits import config_sources, env_change, env_plan, hpa_plan, service_port_plan
+from .hand_edits import config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
 
@@ -45,6 +45,7 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("port", r"\btarget\s*port\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"), ("taint", r"\btaints?\b"),
          ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
+         ("probe", r"\b(liveness|readiness|startup)\b"),
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"), ("restart", r"restart|bounce|recycle|redeploy"))
 
@@ -109,6 +110,8 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return _rerun_plan(rid, obj)
     if verb == "port" and kind == "Service":
         return _by_hand(service_port_plan(question, rid, obj))
+    if verb == "probe":
+        return _by_hand(probe_plan(question, rid, obj, pod_spec_of(kind, obj)))
     if verb == "env":
         return _by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":

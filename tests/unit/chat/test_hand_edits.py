@@ -3,7 +3,7 @@ an environment variable on a workload or CronJob (or the key of a ConfigMap)."""
 
 import pytest
 
-from sre_agent.chat.hand_edits import config_sources, env_change, env_plan, hpa_plan, service_port_plan
+from sre_agent.chat.hand_edits import config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 
 SERVICE = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8081}, {"name": "metrics", "port": 9090}]}}
 CRON = {"metadata": {"generation": 2}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
@@ -39,3 +39,29 @@ def test_an_env_var_comes_from_the_config_it_names_or_takes_the_value_given_or_a
     *_, kubectl, _, _ = env_plan("add TABLE_VERSION=2026-11 back to the settings", "b/ConfigMap/settings", {"data": {}}, [])
     assert kubectl == """kubectl patch configmap settings -n b --type merge -p '{"data": {"TABLE_VERSION": "2026-11"}}'"""
     assert env_change("set the HPA max to 5") is None  # an acronym is not a variable
+
+
+PROBED = {"containers": [{"name": "side"}, {"name": "api", "livenessProbe": {"httpGet": {"path": "/live", "port": 8080},
+                                                                         "initialDelaySeconds": 5},
+                                            "readinessProbe": {"exec": {"command": ["true"]}}}]}
+
+
+@pytest.mark.parametrize("question, change, patch", [
+    ("set the liveness initialDelaySeconds to 120", "livenessProbe.initialDelaySeconds 5 -> 120",
+     '[{"op": "replace", "path": "/spec/template/spec/containers/1/livenessProbe/initialDelaySeconds", "value": 120}]'),
+    ("change its liveness path to /healthz", "livenessProbe.path /live -> /healthz",
+     '[{"op": "replace", "path": "/spec/template/spec/containers/1/livenessProbe/httpGet/path", "value": "/healthz"}]'),
+    ("bump the liveness probe's failure threshold to 5", "livenessProbe.failureThreshold None -> 5",
+     '[{"op": "add", "path": "/spec/template/spec/containers/1/livenessProbe/failureThreshold", "value": 5}]')])
+def test_a_probe_field_is_one_json_patch_on_the_container_that_has_the_probe(question, change, patch):
+    planned = probe_plan(question, "clinical/Deployment/orders-api", {}, PROBED)
+    assert not isinstance(planned, str)
+    assert planned[0] == f"Deployment orders-api container api {change}" and planned[1]["patch"] == patch
+    assert planned[2] == f"kubectl patch deployment orders-api -n clinical --type json -p '{patch}'"
+
+
+@pytest.mark.parametrize("question, why", [
+    ("set the startup initialDelaySeconds to 60", "clinical/Deployment/orders-api has no startupProbe to change"),
+    ("set the readiness path to /ready", "clinical/Deployment/orders-api's readinessProbe runs a command: it has no path")])
+def test_a_probe_that_is_not_there_or_has_no_such_field_is_said(question, why):
+    assert probe_plan(question, "clinical/Deployment/orders-api", {}, PROBED) == why

@@ -73,7 +73,7 @@ def test_a_cronjob_edit_shows_where_its_runs_images_change():
     assert lines[0] == ("cronjob: ops/CronJob/sync edited between runs sync-1 (2026-11-23T01:00:00Z, images ['sync:2.4.0']) "
                         "and sync-2 (2026-11-23T02:00:00Z, images ['sync:v2.4.1'])")
     assert lines[-1] == ("cronjob: ops/CronJob/sync template images ['sync:v2.4.1']; 3 run(s) kept; "
-                         "on these images: sync-2 failed, sync-3 failed")
+                         "on these images: sync-2 Failed, sync-3 Failed")
     assert resources == ["ops/Job/sync-3"]
 
 

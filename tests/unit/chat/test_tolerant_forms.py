@@ -112,6 +112,32 @@ CASES = [
     # an alarm named with "what's broken" is that alarm's investigation; two objects compared in a sentence
     ("ops-dashboard 5xx alarm, whats broken", "alarm_why", None, False),
     ("what version is flight-state-2 on compared to flight-state-0", "compare", None, False),
+    # where a rollback lands, rolling back a DaemonSet, runs and revisions
+    ("where does a rollback of terminology land", "rollback_safe", "terminology", False),
+    ("where does an undo land", "rollback_safe", None, True),
+    ("roll back the daemonset", "rollback_request", "daemonset", False),
+    ("show the cronjob run history", "history", "cronjob", False),
+    ("compare revisions 1 and 3 of imaging-viewer", "history", "imaging-viewer", False),
+    # its own state and what it calls; whether the conversation's fault reaches something
+    ("is appointments broken itself or just collateral", "affected", "appointments", False),
+    ("is that hurting pharmacy?", "affected", "pharmacy", False),
+    # health in a few words, a namespace's, a StatefulSet's members
+    ("dispensing-api ok?", "status", "dispensing-api", False),
+    ("claims-export cronjob runs ok?", "status", "claims-export", False),
+    ("is the clinical namespace ok", "status", "clinical", False),
+    ("are all the hl7-broker members up", "status", "hl7-broker", False),
+    ("are the other members ok", "status", None, True),
+    # more writes, writing tasks, a bare why, what broke, what fired
+    ("fix the selector", "node_or_pod_write", None, True),
+    ("patch the image to 2025.11.3", "write_request", None, True),
+    ("set the liveness initialDelaySeconds to 120", "write_request", None, True),
+    ("postmortem for the missed claim batches pls", "compose", None, False),
+    ("why", "why_failing", None, True),
+    ("what broke and what do i do", "why_failing", None, True),
+    ("platform-audit-shipper-unavailable is firing whats up", "alarm_why", None, False),
+    ("did anything fire in the last couple hours", "alarms", None, False),
+    ("what else calls med-formulary", "dependents", "med-formulary", False),
+    ("what keys does the ward-printing configmap have", "config_keys", "ward-printing", False),
 ]
 
 
