@@ -119,7 +119,8 @@ async def _owner_of(ask: Ask, pod: str) -> str | None:
     """The workload a pod belongs to (a StatefulSet's member, a Deployment's replica), from its owner reference."""
     namespace, _, name = parse_resource_id(pod)
     described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
-    owner = next(iter((((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []), {})
+    references: list[dict] = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
+    owner = references[0] if references else {}
     kind, owner_name = owner.get("kind"), str(owner.get("name") or "")
     if kind == "ReplicaSet" and "-" in owner_name:
         kind, owner_name = "Deployment", owner_name.rsplit("-", 1)[0]
