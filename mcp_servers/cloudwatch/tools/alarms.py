@@ -70,13 +70,16 @@ def register(mcp: FastMCP, ctx: CloudWatchTools) -> None:
         span = window(start, end, timedelta(days=14))
         items = ctx.backend(lambda: reads.alarm_history_items(cloudwatch, name, span, history_type, max_results),
                             f"alarm_history {name!r}")
-        if items is not None:
+        if items:
             return AlarmHistory(alarm=name, window=span.describe(), count=len(items), items=items)
-        # The endpoint has no history API (moto): the alarm's last transition is the best there is.
+        # No history: CloudWatch answers an empty list for a name it never knew, so say whether the alarm
+        # exists; and an endpoint without the history API (None) leaves the alarm's last transition.
         found = ctx.backend(lambda: reads.describe_alarm_rows(cloudwatch, {"AlarmNames": [name], "AlarmTypes": ALARM_TYPES}, 1),
                             f"describe alarm {name!r}")
         if not found:
             raise ToolError(f"alarm_history: no alarm named {name!r}; describe_alarms lists the alarms")
+        if items is not None:
+            return AlarmHistory(alarm=name, window=span.describe(), count=0, items=[])
         alarm = found[0]
         rows = [{"timestamp": alarm.get("updated"), "type": "StateUpdate", "new_state": alarm["state"],
                  "summary": f"Alarm is {alarm['state']}", "reason": alarm.get("reason")}]

@@ -104,7 +104,8 @@ class AwsFeed:
         self.endpoint_url = endpoint_url
         self.cloudwatch = client("cloudwatch", endpoint_url, account)
         self.sns = client("sns", endpoint_url, account)
-        self.backends = MotoBackends(account.account_id)  # bulk metrics and logs (see moto_backend.py)
+        # Bulk metrics and logs (see moto_backend.py); alarm history stamped with the world's clock.
+        self.backends = MotoBackends(account.account_id, clock=world.clock.now)
         self.series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
         self._pending_metrics: list[dict] = []
         self._restarts_seen: dict[str, int] = {}
@@ -324,7 +325,7 @@ class AwsFeed:
                 self.last_fired[change.alarm] = change
             if change.state == "ALARM" and self.topic_arn:
                 spec = self.alarms[change.alarm]
-                self.sns.publish(TopicArn=self.topic_arn, Subject=f'ALARM: "{change.alarm}" in US East (N. Virginia)'[:99],
+                published = self.sns.publish(TopicArn=self.topic_arn, Subject=f'ALARM: "{change.alarm}" in US East (N. Virginia)'[:99],
                                  Message=json.dumps({
                                      "AlarmName": change.alarm, "AlarmDescription": spec.description,
                                      "NewStateValue": "ALARM", "NewStateReason": change.reason,
@@ -335,6 +336,8 @@ class AwsFeed:
                                                  "EvaluationPeriods": spec.evaluation_periods,
                                                  "ComparisonOperator": spec.comparison, "Threshold": spec.threshold,
                                                  "Dimensions": [{"name": k, "value": v} for k, v in spec.dimensions]}}))
+                with self.backends.alarm_history.at(change.at):
+                    self.backends.alarm_history.record_action(change.alarm, self.topic_arn, published["MessageId"])
 
 
 def minute_floor(when: datetime) -> datetime:

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from .alarm_history import AlarmHistory, serve_alarm_history
 
 REGION = "us-east-1"
 
@@ -96,7 +99,7 @@ def _naive_utc(when: datetime) -> datetime:
 class MotoBackends:
     """Bulk writes straight into one account's CloudWatch and CloudWatch Logs backends."""
 
-    def __init__(self, account_id: str, region: str = REGION) -> None:
+    def __init__(self, account_id: str, region: str = REGION, clock: Callable[[], datetime] | None = None) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
         from moto.logs.models import logs_backends
 
@@ -105,6 +108,9 @@ class MotoBackends:
         self._logs = logs_backends[account_id][region]
         self._region = region
         self.index = MetricIndex(self._cloudwatch)
+        serve_alarm_history()
+        # Alarm changes are stamped with the lab's simulated clock (see alarm_history.py).
+        self.alarm_history = AlarmHistory.install(self._cloudwatch, clock or (lambda: datetime.now(UTC)))
 
     def put_datapoints(self, points: list[tuple[tuple[str, str, tuple[tuple[str, str], ...]], datetime, float, str]]) -> None:
         """Datapoints as ((namespace, metric name, ((dimension, value), ...)), aware timestamp,
@@ -121,7 +127,8 @@ class MotoBackends:
 
     def set_alarm_state(self, alarm: str, state: str, reason: str, reason_data: str, at: Any) -> None:
         """SetAlarmState, stamped with the simulated moment it happened rather than the wall clock."""
-        self._cloudwatch.set_alarm_state(alarm, reason, reason_data, state)
+        with self.alarm_history.at(at):
+            self._cloudwatch.set_alarm_state(alarm, reason, reason_data, state)
         record = self._cloudwatch.alarms.get(alarm)
         if record is not None and hasattr(record, "state_updated_timestamp"):
             record.state_updated_timestamp = _naive_utc(at)

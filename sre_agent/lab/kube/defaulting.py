@@ -176,6 +176,38 @@ def _pull_policy(image: str) -> str:
     return "Always" if tag in ("", "latest") else "IfNotPresent"
 
 
+JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")
+JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+JOB_SELECTOR_LABEL = "batch.kubernetes.io/controller-uid"
+
+
+def prepare_for_create(rtype: ResourceType, obj: dict) -> None:
+    """What kube-apiserver's create strategy adds once the object has its uid. A Job without
+    `manualSelector: true` gets a selector of its own uid and the pod template the labels it selects
+    (the Job registry's generateSelector), so `kubectl logs job/x` and the Job controller find only
+    that Job's pods -- never another workload's that happens to share an `app` label."""
+    spec = obj.get("spec")
+    if rtype.kind != "Job" or not isinstance(spec, dict) or spec.get("manualSelector") is True:
+        return
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    template["metadata"] = meta
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    meta["labels"] = labels
+    name, uid = obj["metadata"]["name"], obj["metadata"]["uid"]
+    for key in JOB_NAME_LABELS:
+        labels.setdefault(key, name)  # a label the writer set is kept; validation refuses a wrong one
+    for key in JOB_UID_LABELS:
+        labels.setdefault(key, uid)
+    selector = spec.get("selector") if isinstance(spec.get("selector"), dict) else {}
+    spec["selector"] = selector
+    match = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
+    selector["matchLabels"] = match
+    match.setdefault(JOB_SELECTOR_LABEL, uid)
+
+
 def apply_defaults(rtype: ResourceType, obj: dict) -> None:
     """The defaults kube-apiserver fills in that the world model and responders rely on."""
     kind, spec = rtype.kind, obj.get("spec")
@@ -218,6 +250,14 @@ def apply_defaults(rtype: ResourceType, obj: dict) -> None:
         spec.setdefault("updateStrategy",
                         {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
     elif kind == "Job":
+        template_labels = (spec.get("template") or {}).get("metadata", {}).get("labels") \
+            if isinstance(spec.get("template"), dict) and isinstance(spec["template"].get("metadata"), dict) else None
+        if not obj["metadata"].get("labels") and isinstance(template_labels, dict) and template_labels:
+            obj["metadata"]["labels"] = dict(template_labels)  # batch/v1 SetDefaults_Job: a Job without labels
+        spec.setdefault("completionMode", "NonIndexed")
+        spec.setdefault("suspend", False)
+        if "podFailurePolicy" not in spec:
+            spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
         if "parallelism" not in spec and "completions" not in spec:
             spec["completions"] = 1
         spec.setdefault("parallelism", 1)

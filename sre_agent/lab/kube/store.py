@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from .codec import canonical_order, dumps, format_time, loads
-from .defaulting import apply_defaults, canonicalize_quantities, normalize
+from .defaulting import apply_defaults, canonicalize_quantities, normalize, prepare_for_create
 from .errors import ApiError
 from .identity import assign_cluster_ip, generate_name, uuid4
 from .resources import ResourceType, find_kind, stored_kinds
@@ -152,9 +152,16 @@ class ObjectStore:
                 raise ApiError.not_found(find_kind("Namespace"), ns)  # type: ignore[arg-type]
             if name in self._data[rtype.kind].get(ns, {}):
                 raise ApiError.already_exists(rtype, name)
-            self._prepare(rtype, new, old=None, dry_run=dry_run)
             rng = random.Random() if dry_run else self._rng  # a dry run must not shift the seeded sequence
+            drawn_from = rng.getstate()
+            # The uid comes first: a Job's generated selector and pod labels are made of it.
             meta["uid"] = uid or uuid4(rng)
+            prepare_for_create(rtype, new)
+            try:
+                self._prepare(rtype, new, old=None, dry_run=dry_run)
+            except ApiError:
+                rng.setstate(drawn_from)  # a refused create leaves the seeded sequence as it was
+                raise
             meta["creationTimestamp"] = format_time(self.now())
             if "spec" in new:
                 meta["generation"] = 1

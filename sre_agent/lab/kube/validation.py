@@ -111,8 +111,10 @@ def validate(rtype: ResourceType, obj: dict) -> list[dict]:
         if kind in ("Job", "CronJob") and pod_spec.get("restartPolicy") not in ("Never", "OnFailure"):
             causes.append({"reason": "FieldValueRequired", "field": f"{path}.restartPolicy",
                            "message": 'Required value: valid values: "OnFailure", "Never"'})
-        if kind in WORKLOADS_WITH_SELECTOR:
+        if kind in WORKLOADS_WITH_SELECTOR or (kind == "Job" and spec.get("manualSelector") is True):
             causes.extend(_validate_selector(spec, template_meta))
+        elif kind == "Job":
+            causes.extend(_validate_generated_job_selector(obj, template_meta))
     if isinstance(spec, dict) and "replicas" in spec:
         bad = check_replicas(spec["replicas"])
         if bad:
@@ -266,6 +268,26 @@ def _validate_selector(spec: dict, template_meta: dict | None) -> list[dict]:
         return [invalid_value("spec.template.metadata.labels", labels,
                                f"`selector` does not match template `labels` (selector: {compiled})")]
     return []
+
+
+def _validate_generated_job_selector(job: dict, template_meta: dict | None) -> list[dict]:
+    """A Job whose selector the API server generated (no `manualSelector: true`): the selector must
+    be exactly its own uid and the template must carry its name and uid (the Job registry's
+    validateGeneratedSelector) -- a selector written by hand is refused, as on a real cluster."""
+    meta, spec = job.get("metadata") or {}, job.get("spec") or {}
+    uid = meta.get("uid")
+    if not uid:
+        return []
+    labels = (template_meta or {}).get("labels") or {}
+    causes = []
+    for key, want in (("controller-uid", uid), ("batch.kubernetes.io/controller-uid", uid),
+                      ("job-name", meta.get("name")), ("batch.kubernetes.io/job-name", meta.get("name"))):
+        if labels.get(key) != want:
+            causes.append(invalid_value(f"spec.template.metadata.labels[{key}]", labels.get(key),
+                                        f"must be '{want}'"))
+    if spec.get("selector") != {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}:
+        causes.append(invalid_value("spec.selector", spec.get("selector"), "`selector` not auto-generated"))
+    return causes
 
 
 def _without(spec: Any, *fields: str) -> Any:

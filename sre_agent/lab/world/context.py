@@ -27,7 +27,7 @@ class ClusterContext(Protocol):
     minute_tick: bool  # this sync crossed a minute boundary: repeat once-a-minute events
     node_faults: dict[str, datetime]  # node name -> when its kubelet stopped posting status
     replicaset_failures: dict[str, str]  # ReplicaSet uid -> why its last pod create was refused
-    deployment_progress: dict[str, datetime]  # Deployment uid -> when its current rollout started
+    new_replicasets: dict[str, str]  # Deployment uid -> the ReplicaSet its rollout just created (NewReplicaSetCreated)
     last_failed_scheduling: dict[str, datetime]  # pod uid -> last FailedScheduling event
     hpa_state: dict[str, dict]  # HPA uid -> {"synced": last sync, "recommendations": [(at, replicas)]}
     cron_considered: dict[str, datetime]  # CronJob uid -> the last scheduled time it acted on

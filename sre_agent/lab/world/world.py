@@ -21,6 +21,7 @@ from .controllers.common import is_terminating
 from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
+from .controllers.deployment_status import deadline_moment
 from .controllers.endpoints import reconcile_endpoints
 from .controllers.hpa import reconcile_hpa
 from .controllers.job import reconcile_job, sync_job_status
@@ -62,7 +63,7 @@ class World:
         self.node_faults: dict[str, datetime] = {}
         self.external_traffic: dict[str, float] = {}  # "namespace/service" -> requests per second
         self.replicaset_failures: dict[str, str] = {}
-        self.deployment_progress: dict[str, datetime] = {}
+        self.new_replicasets: dict[str, str] = {}  # Deployment uid -> the ReplicaSet its rollout just created
         self.last_failed_scheduling: dict[str, datetime] = {}
         self.wakeups: dict[str, datetime] = {}  # a controller's own next moment (a Job's back-off, a cron time)
         self.hpa_state: dict[str, dict] = {}  # HPA uid -> its last sync and recent recommendations
@@ -299,10 +300,10 @@ class World:
                     moments.append(rt.next_attempt_at)
         for fault in self.node_faults.values():
             moments.append(fault + timedelta(seconds=EVICTION_AFTER_S))
-        for deploy in self.list("Deployment"):
-            started = self.deployment_progress.get(deploy["metadata"]["uid"])
-            if started is not None:
-                moments.append(started + timedelta(seconds=int(deploy["spec"].get("progressDeadlineSeconds", 600)) + 1))
+        for deploy in self.list("Deployment"):  # a rollout that makes no progress times out
+            timeout = deadline_moment(deploy)
+            if timeout is not None:
+                moments.append(timeout)
         if self.replicaset_failures:  # the ReplicaSet controller retries a rejected create
             moments.append(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
         moments.extend(self.wakeups.values())

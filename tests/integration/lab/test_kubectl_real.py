@@ -211,3 +211,46 @@ def test_get_watch_and_rollout_status_follow_the_world(lab):
     assert sum(line.startswith("NAME") for line in lines) == 1, printed
     assert any(re.match(r"watched-\S+\s+0/1\s+(Pending|ContainerCreating|Running)", line) for line in lines), printed
     assert any(re.match(r"watched-\S+\s+1/1\s+Running", line) for line in lines), printed
+
+
+SHARED_LABEL_WORKLOADS = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: shared-web, namespace: default}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: shared}}
+      template:
+        metadata: {labels: {app: shared}}
+        spec:
+          containers: [{name: web, image: "docker.io/grafana/grafana:11.2.0"}]
+    ---
+    apiVersion: batch/v1
+    kind: Job
+    metadata: {name: shared-report, namespace: default}
+    spec:
+      template:
+        metadata: {labels: {app: shared}}
+        spec:
+          restartPolicy: Never
+          containers: [{name: report, image: "ghcr.io/acme-shop/report-builder:2.0.0"}]
+    """)
+
+
+def test_logs_of_a_job_reads_its_own_pod_not_another_workloads_with_the_same_labels(lab):
+    """The API server gives a Job a selector of its own uid (and its template the labels it selects),
+    so `kubectl logs job/x` finds the Job's one pod even when a Deployment's pods share its `app` label."""
+    kubectl(lab, "apply", "-f", "-", stdin=SHARED_LABEL_WORKLOADS)
+    try:
+        lab.advance(60)
+        uid = kubectl(lab, "get", "job", "shared-report", "-n", "default", "-o", "jsonpath={.metadata.uid}")
+        selector = kubectl(lab, "get", "job", "shared-report", "-n", "default", "-o",
+                           "jsonpath={.spec.selector.matchLabels.batch\\.kubernetes\\.io/controller-uid}")
+        assert selector == uid
+        pods = rows(kubectl(lab, "get", "pods", "-n", "default", "-l", f"controller-uid={uid},job-name=shared-report"))
+        assert len(pods) == 1
+        out = kubectl(lab, "logs", "job/shared-report", "-n", "default", check=False)
+        assert "Found" not in out and "shared-web" not in out, out
+        assert out == kubectl(lab, "logs", pods[0][0], "-n", "default", check=False)
+    finally:
+        kubectl(lab, "delete", "-f", "-", stdin=SHARED_LABEL_WORKLOADS, check=False)

@@ -140,9 +140,13 @@ def test_alarm_in_alarm_is_listed_with_its_metric(mcp):
 
 
 def test_alarm_history_shows_the_transition_to_alarm(mcp):
-    data = call_ok(mcp, "alarm_history", {"name": "shop-frontend-5xx", "start": "-3h"})
-    assert data["items"][0]["new_state"] == "ALARM"
-    assert "note" in data  # moto has no DescribeAlarmHistory: the server says it fell back
+    data = call_ok(mcp, "alarm_history", {"name": "shop-frontend-5xx", "start": "-4h"})
+    assert "note" not in data  # the lab serves DescribeAlarmHistory: real history, no fallback
+    assert (data["items"][0]["old_state"], data["items"][0]["new_state"]) == ("OK", "ALARM")
+    assert data["items"][0]["summary"] == "Alarm updated from OK to ALARM"
+    assert data["items"][-1]["new_state"] == "OK"  # oldest: the first evaluation after creation
+    every = call_ok(mcp, "alarm_history", {"name": "shop-frontend-5xx", "start": "-4h", "history_type": "all"})
+    assert {i["type"] for i in every["items"]} == {"StateUpdate", "Action", "ConfigurationUpdate"}
     assert "no alarm named" in call_error(mcp, "alarm_history", {"name": "no-such-alarm"})
 
 

@@ -1,6 +1,6 @@
 """The Deployment controller: one ReplicaSet per pod template (its hash in the name), revision
 history and rollbacks, Recreate and RollingUpdate (maxSurge / maxUnavailable) rollouts, and the
-status conditions (Available, Progressing with its deadline, ReplicaFailure) a real one writes."""
+status a real one writes (its conditions: deployment_status.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import copy
 import math
 from datetime import datetime
 
-from ..clock import parse_rfc3339, rfc3339
 from ..context import ClusterContext
 from .common import TEMPLATE_HASH, live_pods_of, owner_ref, template_hash, write_status
+from .deployment_status import rollout_conditions
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -51,6 +51,8 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
     current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
     max_revision = max((int(rs["metadata"].get("annotations", {}).get(REVISION, 0)) for rs in owned), default=0)
     changed = False
+    if current is None and deploy["spec"].get("paused"):
+        return False  # a paused Deployment makes no new ReplicaSet until it is resumed
     if current is None:
         rs_template = copy.deepcopy(template)
         rs_template.setdefault("metadata", {}).setdefault("labels", {})[TEMPLATE_HASH] = wanted_hash
@@ -68,7 +70,7 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
             },
             "spec": {"replicas": 0, "selector": selector, "template": rs_template},
         })
-        world.deployment_progress[deploy["metadata"]["uid"]] = now
+        world.new_replicasets[deploy["metadata"]["uid"]] = current["metadata"]["name"]  # Progressing: NewReplicaSetCreated
         owned.append(current)
         changed = True
     elif int(current["metadata"].get("annotations", {}).get(REVISION, 0)) < max_revision and not _is_latest(current, owned):
@@ -76,7 +78,6 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
         current["metadata"].setdefault("annotations", {})[REVISION] = str(max_revision + 1)
         current["metadata"].pop("resourceVersion", None)
         current = world.store.replace(current)
-        world.deployment_progress[deploy["metadata"]["uid"]] = now
         changed = True
     olds = [rs for rs in owned if rs["metadata"]["uid"] != current["metadata"]["uid"]]
     if deploy["spec"].get("paused"):
@@ -145,37 +146,8 @@ def sync_deployment_status(world: ClusterContext, deploy: dict, now: datetime) -
     pods = [p for rs in owned for p in live_pods_of(world, rs)]
     ready = sum(1 for p in pods if world.pod_ready(p))
     updated = [p for p in pods if p["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash]
-    updated_ready = sum(1 for p in updated if world.pod_ready(p))
-    _, max_unavailable = _rolling_params(deploy, desired)
-    started = world.deployment_progress.get(deploy["metadata"]["uid"]) or parse_rfc3339(
-        deploy["metadata"]["creationTimestamp"])
-    stamp = rfc3339(started)
-    complete = updated_ready >= desired and len(pods) == desired
-    deadline = int(deploy["spec"].get("progressDeadlineSeconds", 600))
     current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get(TEMPLATE_HASH) == wanted_hash), None)
     rs_name = current["metadata"]["name"] if current else ""
-    if complete:
-        progressing = {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                       "message": f'ReplicaSet "{rs_name}" has successfully progressed.'}
-    elif (now - started).total_seconds() > deadline:
-        progressing = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
-                       "message": f'ReplicaSet "{rs_name}" has timed out progressing.'}
-    else:
-        progressing = {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
-                       "message": f'ReplicaSet "{rs_name}" is progressing.'}
-    available = ready >= desired - max_unavailable
-    conditions = [
-        {"type": "Available", "status": "True" if available else "False",
-         "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
-         "message": "Deployment has minimum availability." if available else "Deployment does not have minimum availability.",
-         "lastTransitionTime": stamp, "lastUpdateTime": stamp},
-        {**progressing, "lastTransitionTime": stamp, "lastUpdateTime": stamp},
-    ]
-    failure = next((world.replicaset_failures[rs["metadata"]["uid"]] for rs in owned
-                    if rs["metadata"]["uid"] in world.replicaset_failures), None)
-    if failure:
-        conditions.append({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": failure,
-                           "lastTransitionTime": stamp, "lastUpdateTime": stamp})
     status = {
         "observedGeneration": deploy["metadata"].get("generation", 1),
         "replicas": len(pods),
@@ -184,8 +156,12 @@ def sync_deployment_status(world: ClusterContext, deploy: dict, now: datetime) -
         "availableReplicas": ready,
         # As the deployment controller counts it: every replica the ReplicaSets want, minus the available ones.
         "unavailableReplicas": max(0, max(desired, sum(int(rs["spec"].get("replicas", 0)) for rs in owned)) - ready),
-        "conditions": conditions,
     }
+    failure = next((world.replicaset_failures[rs["metadata"]["uid"]] for rs in owned
+                    if rs["metadata"]["uid"] in world.replicaset_failures), None)
+    created_rs = world.new_replicasets.pop(deploy["metadata"]["uid"], None) is not None
+    status["conditions"] = rollout_conditions(deploy, status, rs_name, created_rs, desired - _max_unavailable(deploy, desired),
+                                              failure, now)
     if current is not None:
         revision = current["metadata"].get("annotations", {}).get(REVISION)
         if deploy["metadata"].get("annotations", {}).get(REVISION) != revision:
@@ -193,3 +169,10 @@ def sync_deployment_status(world: ClusterContext, deploy: dict, now: datetime) -
             deploy["metadata"].pop("resourceVersion", None)
             deploy = world.store.replace(deploy)
     write_status(world, deploy, status)
+
+
+def _max_unavailable(deploy: dict, desired: int) -> int:
+    """deployment/util.MaxUnavailable: none for Recreate (or zero replicas), never more than the replicas."""
+    if (deploy["spec"].get("strategy") or {}).get("type", "RollingUpdate") != "RollingUpdate" or desired == 0:
+        return 0
+    return min(desired, _rolling_params(deploy, desired)[1])

@@ -9,7 +9,6 @@ Not modelled: podFailurePolicy, backoffLimitPerIndex, Indexed completion, suspen
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 
 from ..clock import parse_rfc3339, rfc3339
@@ -96,12 +95,8 @@ def reconcile_job(world: ClusterContext, job: dict, now: datetime) -> bool:
     changed = False
     while len(active) < min(parallelism, completions - succeeded):
         name = f"{job['metadata']['name']}-{name_suffix(job['metadata']['uid'] + str(world.next_serial()))}"
-        template = copy.deepcopy(spec["template"])
-        labels = template.setdefault("metadata", {}).setdefault("labels", {})
-        labels.update({"job-name": job["metadata"]["name"], "batch.kubernetes.io/job-name": job["metadata"]["name"],
-                       "controller-uid": job["metadata"]["uid"],
-                       "batch.kubernetes.io/controller-uid": job["metadata"]["uid"]})
-        pod = world.store.create(new_pod(job, template, name))
+        # The template already carries the job-name and controller-uid labels the API server gave it.
+        pod = world.store.create(new_pod(job, spec["template"], name))
         world.events.record(job, "SuccessfulCreate", f"Created pod: {name}", now, component="job-controller")
         active.append(pod)
         changed = True

@@ -39,21 +39,31 @@ def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
                 world.events.record(node, "NodeReady", f"Node {name} status is now: NodeReady", now,
                                     component="kubelet", host=name)
         status = dict(node.get("status") or {})
+        before = {c.get("type"): c for c in status.get("conditions") or []}
         conditions = []
         # With node leases a kubelet re-posts an unchanged status every 5 minutes (nodeStatusReportFrequency).
         heartbeat = rfc3339(fault if fault else now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0))
-        for ctype, (reason, message) in NO_PRESSURE.items():
-            conditions.append({"type": ctype, "status": "Unknown" if fault else "False",
-                               "reason": "NodeStatusUnknown" if fault else reason,
-                               "message": "Kubelet stopped posting node status." if fault else message,
-                               "lastHeartbeatTime": heartbeat})
-        conditions.append({"type": "Ready", "status": "Unknown" if fault else "True",
-                           "reason": "NodeStatusUnknown" if fault else "KubeletReady",
-                           "message": "Kubelet stopped posting node status." if fault else "kubelet is posting ready status",
-                           "lastHeartbeatTime": heartbeat,
-                           "lastTransitionTime": rfc3339(fault) if fault else node["metadata"]["creationTimestamp"]})
+        wanted = [(ctype, "Unknown" if fault else "False", "NodeStatusUnknown" if fault else reason,
+                   "Kubelet stopped posting node status." if fault else message)
+                  for ctype, (reason, message) in NO_PRESSURE.items()]
+        wanted.append(("Ready", "Unknown" if fault else "True", "NodeStatusUnknown" if fault else "KubeletReady",
+                       "Kubelet stopped posting node status." if fault else "kubelet is posting ready status"))
+        for ctype, cstatus, reason, message in wanted:
+            conditions.append({"type": ctype, "status": cstatus, "reason": reason, "message": message,
+                               "lastHeartbeatTime": heartbeat,
+                               "lastTransitionTime": _transition(before.get(ctype), cstatus, node, fault, now)})
         status["conditions"] = conditions
         write_status(world, node, status)
+
+
+def _transition(previous: dict | None, status: str, node: dict, fault: datetime | None, now: datetime) -> str:
+    """Every node condition carries lastTransitionTime (clients read a missing one as 0001-01-01): kept
+    while the status holds, else the moment it flipped -- the kubelet's silence, or its return."""
+    if previous and previous.get("status") == status and previous.get("lastTransitionTime"):
+        return previous["lastTransitionTime"]
+    if previous is None:
+        return rfc3339(fault) if fault else node["metadata"]["creationTimestamp"]
+    return rfc3339(fault if fault else now)
 
 
 def evict_from_unreachable_nodes(world: ClusterContext, now: datetime) -> bool:
