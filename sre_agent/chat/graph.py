@@ -70,11 +70,12 @@ _DASHED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b")
 
 
 async def _names_an_alarm(ask: Ask) -> bool:
-    for token in _DASHED.findall(ask.question.lower())[:3]:
-        found = await ask.call("cloudwatch", "describe_alarms", {"name_prefix": token})
-        if any(a.get("name", "").lower() == token for a in (found.data or {}).get("alarms") or []):
-            return True
-    return False
+    """Whether a dashed word of the question is an alarm's whole name: one listing answers for every such word."""
+    tokens = set(_DASHED.findall(ask.question.lower())[:3])
+    if not tokens:
+        return False
+    found = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    return any(a.get("name", "").lower() in tokens for a in (found.data or {}).get("alarms") or [])
 
 
 _IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)

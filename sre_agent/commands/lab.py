@@ -52,6 +52,9 @@ def up(
     lab = Lab(scenario_dirs=scenarios, history_minutes=history_minutes, speed=speed,
               state_dir=env_file.parent.resolve() / "lab")
     started = time.monotonic()
+    # A stale env file from an earlier lab would let another shell connect while this one still replays its
+    # history (a half-built world): it is written again, whole, once the scenario is loaded.
+    env_file.unlink(missing_ok=True)
     lab.start()
     admin = LabAdminServer(lab)
     admin.start()
@@ -63,7 +66,9 @@ def up(
     lab.run_clock(speed)
     env = {**lab.env(), "SRE_LAB_ADMIN_URL": admin.url}
     env_file.parent.mkdir(parents=True, exist_ok=True)
-    env_file.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
+    partial = env_file.with_name(env_file.name + ".partial")
+    partial.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
+    partial.replace(env_file)  # whole or not there: a reader never sources half a file
     typer.echo(f"lab up in {time.monotonic() - started:.1f}s  scenario={lab.scenario.scenario.id}")
     typer.echo(f"  kubernetes API  {lab.api.url}   (KUBECONFIG={lab.kubeconfig})")
     typer.echo(f"  AWS (moto)      {lab.moto.url}   region us-east-1")
