@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from ..contracts import parse_time
+from ..contracts import parse_resource_id, parse_time
 from .ask import Ask, handles
 from .health import alarm_mentions, broken_now
 from .investigate import why_failing
@@ -90,9 +90,17 @@ def _named_alarms(alarms: list[dict], words: list[str]) -> list[dict]:
 async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     """The object an alarm watches: its dimensions when they say, else the longest workload or Service name
     its own name carries (treasury-ledger-api-memory-high -> ledger-api)."""
-    resources = _alarmed_resources([alarm])
-    if resources:
-        return resources[0]
+    for rid in _alarmed_resources([alarm]):
+        namespace, _, name = parse_resource_id(rid)
+        found = await ask.call("kubernetes", "find_resource", {"name": name})
+        matches = (found.data or {}).get("matches") or []
+        exact = [m["resource"] for m in matches if m.get("exact") and m["resource"].startswith(f"{namespace}/")]
+        if rid in exact or found.error is not None:
+            return rid
+        # the dimension names a Service that does not exist: the workload of that name is what the alarm watches
+        workload = best_match([{"resource": r, "exact": True} for r in exact], namespace=namespace, kind_hint=None)
+        if workload:
+            return workload
     alarm_name = (alarm.get("name") or "").lower()
     dims = alarm.get("dimensions") or {}
     named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)

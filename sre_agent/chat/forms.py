@@ -131,8 +131,12 @@ def kind_nouns(text: str) -> list[str]:
     """The kinds the question's nouns name, in order: "events of the pvc" -> [PersistentVolumeClaim],
     "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
     found = []
-    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b|[a-z]+",
-                           text.lower()):
+    # a word of a dashed name is not a noun: "claims-export" names a CronJob, it says nothing of claims
+    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b"
+                           r"|[a-z0-9][\w.-]*", text.lower()):
+        word = word.strip(".")
+        if re.search(r"[-.\d]", word):
+            continue
         key = re.sub(r"\s+", "", word)
         for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key):
             if candidate in KIND_WORDS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..contracts import parse_resource_id
+from ..contracts import parse_resource_id, parse_time
 from ..graph.ports import ToolOutcome
 from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
@@ -240,7 +240,9 @@ def _job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: boo
         return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
                 f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
     conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
-    facts = [f"started {state.get('startTime')}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
+    started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
+    ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
+    facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
              f"failed {state.get('failed', 0)} pod(s)"]
     facts += [f"condition {c.get('type')}: {c.get('reason')} -- {c.get('message')}" for c in conditions]
     failed = next((c for c in conditions if c.get("type") == "Failed"), None)

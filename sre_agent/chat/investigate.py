@@ -8,7 +8,7 @@ from typing import Any
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
 from .facts import RUNS_PODS, container_facts
-from .health import broken_now, owner_id, pod_trouble, sweep, workload_pods
+from .health import broken_now, owner_id, pod_trouble, status, sweep, workload_pods
 from .logs import ERROR_LINE
 from .models import Answer
 from .objects import pod_spec_of
@@ -104,9 +104,29 @@ async def why_failing(ask: Ask) -> Answer:
     details += await _latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
+    unrelated = await _own_trouble_if_unrelated(ask, culprit, diagnosis)
+    if unrelated is not None:
+        own, own_details = unrelated
+        return ask.answer(f"{own}; the investigation's top finding is elsewhere and not tied to it: {category} at {culprit}",
+                          status="problems", details=[*own_details, *details], resources=resources, diagnosis=diagnosis,
+                          next_steps=[f"Ask 'events of {name_of(ask.resource or '')}' for what its controller reports.", *steps])
     return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
+
+
+async def _own_trouble_if_unrelated(ask: Ask, culprit: str, diagnosis: dict) -> tuple[str, list[str]] | None:
+    """The asked object's own trouble, when the investigation's root cause is another object that nothing in the
+    diagnosis ties to it (a crash-looping neighbour in the namespace, not why this claim is Pending): the question
+    was about this object, and its own state is the answer an SRE acts on first."""
+    asked = ask.resource or ""
+    if not culprit or culprit == asked or not asked or kind_of(asked) not in ("PersistentVolumeClaim", "Pod", "Job"):
+        return None
+    text = " ".join([diagnosis.get("summary") or "", *(str(e.get("excerpt", "")) for e in diagnosis.get("evidence") or [])])
+    if name_of(asked) in text or name_of(culprit) in name_of(asked):  # named in the evidence, or its owner (x -> x-7d9f-abc)
+        return None
+    own = await status(ask)
+    return (own.headline, own.details) if own.status == "problems" else None
 
 
 async def _containers_of(ask: Ask, rid: str) -> list[str]:

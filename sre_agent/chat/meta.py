@@ -9,7 +9,7 @@ from .ask import HANDLERS, Ask, handles, settle
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
-from .references import kind_of, named_exactly
+from .references import kind_of, name_of, named_exactly
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -74,8 +74,11 @@ async def unrecognised(ask: Ask) -> Answer:
             break
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
         owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
-        chosen = next((r for r in ask.focus if kind_of(r) in owners), ask.focus[0])  # "the hpa max": a workload's
-        why = "which this conversation is about"
+        chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's
+        for rid in ask.focus[:3] if owners and chosen is None else []:  # the portal-web Service -> its Deployment
+            if (chosen := await named_exactly(ask, name_of(rid), kinds=list(owners))) is not None:
+                break
+        chosen, why = chosen or ask.focus[0], "which this conversation is about"
     if chosen:
         ask.resource = chosen
         described = await describe(ask, chosen)

@@ -10,7 +10,7 @@ from ..graph.coverage import reached_backend
 from .ask import Ask
 from .forms import KIND_WORDS, kind_nouns
 from .models import Answer
-from .names import best_names
+from .names import best_names, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
 KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
@@ -152,7 +152,11 @@ async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     if not ranked:
         return None
     top = ranked[0][0]
-    names = {n for s, n in ranked if s == top}
+    tied = [n for s, n in ranked if s == top]
+    # Equal matches: the name with the fewest tokens no word stands for ("claims export" is claims-export, not its
+    # run claims-export-29923470)
+    spare = {n: sum(1 for t in tokens(n) if not any(match_score(w, t) for w in words)) for n in tied}
+    names = {n for n in tied if spare[n] == min(spare.values())}
     matches = [{"resource": rid, "exact": True} for _, rid in rows if name_of(rid) in names]
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
     if chosen:
