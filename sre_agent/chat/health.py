@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import re
 
-from ..contracts import parse_resource_id, parse_time
+from ..contracts import parse_resource_id
 from ..graph.ports import ToolOutcome
 from ..sweep.engine import run_sweep
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
+from .pods import owner_id, pod_lines, pod_trouble, workload_pods
 from .references import kind_of, name_of
-from .runs import run_line, runs_of
+from .runs import job_facts, latest_run, run_of
 
-HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
-# Pod reasons that mean the pod is still in phase Pending (never scheduled, or never started).
-PENDING_REASONS = {"Unschedulable", "SchedulingGated", "ContainerCreating", "PodInitializing"}
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
@@ -74,21 +72,6 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-def pod_trouble(pod: dict) -> str | None:
-    status = pod.get("status") or ""
-    ready, _, total = str(pod.get("ready", "0/0")).partition("/")
-    problems = pod.get("problems") or []
-    if status in PENDING_REASONS:
-        status = f"Pending ({status})"
-    if status not in HEALTHY_POD_STATES:
-        return f"{status}" + (f" ({'; '.join(problems)})" if problems else "")
-    if status == "Running" and ready != total:
-        return f"Running but not ready ({pod.get('ready')})"
-    if problems and int(pod.get("restarts") or 0) > 0:
-        return f"restarted {pod.get('restarts')} times ({'; '.join(problems)})"
-    return None
-
-
 @handles("pod_problems", needs=("kubernetes",))
 async def pod_problems(ask: Ask) -> Answer:
     args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
@@ -124,26 +107,6 @@ def _owner_named(words: list[str], pods: list[dict]) -> str | None:
     return owners[ranked[0][1]]
 
 
-async def workload_pods(ask: Ask, rid: str) -> list[dict]:
-    """The pod rows of the workload `rid` (owned by it, through its ReplicaSet for a Deployment)."""
-    namespace = parse_resource_id(rid)[0]
-    scope = {"namespace": namespace} if namespace else {}
-    outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
-    return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
-
-
-async def _pods_of(ask: Ask, rid: str) -> list[str]:
-    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
-    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
-    lines = []
-    for pod in await workload_pods(ask, rid):
-        why = pod_trouble(pod)
-        lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
-                                                          f"{pod.get('restarts') or 0} restarts")
-                     + f", node {pod.get('node') or '(none)'}")
-    return lines
-
-
 async def _daemonset_gaps(ask: Ask, rid: str) -> list[str]:
     """The nodes a DaemonSet has no ready pod on, with each node's own readiness: where it is missing, and why
     that may be the node's fault rather than the DaemonSet's."""
@@ -156,18 +119,6 @@ async def _daemonset_gaps(ask: Ask, rid: str) -> list[str]:
     return [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
             + (", NotReady" if str(n.get("ready")) != "True" else "")
             + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
-
-
-async def _latest_run(ask: Ask, rid: str, extra: list[str]) -> list[str]:
-    """A CronJob's latest run: its outcome and its pods (their waiting reasons and nodes) -- why the CronJob "fails"
-    is why its last Job did."""
-    namespace, _, name = parse_resource_id(rid)
-    runs = await runs_of(ask, namespace or "", name)
-    if not runs:
-        return ["no run of it is kept"]
-    job = f"{namespace}/Job/{runs[-1].get('name')}"
-    extra.append(job)
-    return [f"latest {run_line(runs[-1])}", *[f"  {line}" for line in await _pods_of(ask, job)]]
 
 
 async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:
@@ -189,18 +140,6 @@ async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: 
         lines.append(line)
         trouble.insert(0, line)
     return lines
-
-
-def owner_id(pod: dict) -> str:
-    """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
-    owner = pod.get("owner") or ""
-    kind, _, name = owner.partition("/")
-    ns = pod.get("namespace")
-    if kind == "ReplicaSet" and "-" in name:
-        return f"{ns}/Deployment/{name.rsplit('-', 1)[0]}"
-    if kind:
-        return f"{ns}/{kind}/{name}"
-    return f"{ns}/Pod/{pod.get('name')}"
 
 
 def _rollout_state(spec: dict, state: dict) -> list[str]:
@@ -231,23 +170,6 @@ def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[
         trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
     elif read and waiting:
         trouble.append(waiting[0])
-    return facts
-
-
-def _job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
-    """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
-    if kind == "CronJob":
-        return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
-                f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
-    conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
-    started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
-    ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
-    facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
-             f"failed {state.get('failed', 0)} pod(s)"]
-    facts += [f"condition {c.get('type')}: {c.get('reason')} -- {c.get('message')}" for c in conditions]
-    failed = next((c for c in conditions if c.get("type") == "Failed"), None)
-    if read and failed:
-        trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
     return facts
 
 
@@ -300,7 +222,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
         images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
-        details += await _pods_of(ask, rid)
+        details += await pod_lines(ask, rid)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if described.error is None and rollout and rollout[0]:
@@ -317,8 +239,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             if fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
     elif kind in ("Job", "CronJob"):
-        details += _job_facts(kind, spec, state, trouble, described.error is None)
-        details += await _pods_of(ask, rid) if kind == "Job" else await _latest_run(ask, rid, extra)
+        details += job_facts(kind, spec, state, trouble, described.error is None)
+        details += await run_of(ask, rid, spec) if kind == "Job" else await latest_run(ask, rid, extra)
     elif kind == "Pod":
         details += _pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":

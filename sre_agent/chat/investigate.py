@@ -8,10 +8,11 @@ from typing import Any
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
 from .facts import RUNS_PODS, container_facts
-from .health import broken_now, owner_id, pod_trouble, status, sweep, workload_pods
+from .health import broken_now, status, sweep
 from .logs import ERROR_LINE
 from .models import Answer
 from .objects import pod_spec_of
+from .pods import owner_id, pod_trouble, workload_pods
 from .references import kind_of, name_of
 from .templates import template_diff, template_of
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
-from .health import describe, owner_id, pod_trouble
+from .health import describe
 from .models import Answer
+from .pods import owner_id, pod_trouble
 
 
 async def _node_of(ask: Ask, rid: str) -> str | None:

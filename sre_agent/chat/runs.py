@@ -1,9 +1,12 @@
-"""A CronJob's runs: the Jobs it made, oldest first, each carrying the template it ran (its images) and its outcome.
-A CronJob keeps no revisions, so its runs are its history."""
+"""Jobs and their runs: a CronJob's runs (the Jobs it made, oldest first, each carrying the template it ran and its
+outcome -- a CronJob keeps no revisions, so its runs are its history), a Job's facts and its pods, or what their
+events say once they are gone."""
 
 from __future__ import annotations
 
+from ..contracts import parse_resource_id, parse_time
 from .ask import Ask
+from .pods import pod_lines
 
 
 async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
@@ -21,3 +24,49 @@ def run_state(job: dict) -> str:
 
 def run_line(job: dict) -> str:
     return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}, images {job.get('images')}"
+
+
+def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
+    if kind == "CronJob":
+        return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
+                f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
+    conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
+    started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
+    ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
+    facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
+             f"failed {state.get('failed', 0)} pod(s)"]
+    facts += [f"condition {c.get('type')}: {c.get('reason')} -- {c.get('message')}" for c in conditions]
+    failed = next((c for c in conditions if c.get("type") == "Failed"), None)
+    if read and failed:
+        trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
+    return facts
+
+
+async def run_of(ask: Ask, rid: str, spec: dict) -> list[str]:
+    """A Job's images and pods -- or, when its pods are gone (a Job past its deadline has them deleted), what their
+    events still say: where they were scheduled and why they failed. Events outlive the pods they are about."""
+    images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
+    pods = await pod_lines(ask, rid)
+    lines = [f"images {images}", *pods]
+    if pods:
+        return lines
+    namespace, _, name = parse_resource_id(rid)
+    events = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": False, "limit": 500})
+    about = [e for e in (events.data or {}).get("events") or [] if str(e.get("object", "")).startswith(f"Pod/{name}-")]
+    placed = [e for e in about if e.get("reason") == "Scheduled"][:1]
+    warned = [e for e in about if e.get("type") == "Warning"]
+    return lines + [f"its pods are gone; their events: {e.get('object')} {e.get('reason')}: {(e.get('message') or '')[:200]}"
+                    for e in (placed + list({e.get('reason'): e for e in warned}.values()))[:6]]
+
+
+async def latest_run(ask: Ask, rid: str, extra: list[str]) -> list[str]:
+    """A CronJob's latest run: its outcome and its pods (their waiting reasons and nodes) -- why the CronJob "fails"
+    is why its last Job did."""
+    namespace, _, name = parse_resource_id(rid)
+    runs = await runs_of(ask, namespace or "", name)
+    if not runs:
+        return ["no run of it is kept"]
+    job = f"{namespace}/Job/{runs[-1].get('name')}"
+    extra.append(job)
+    return [f"latest {run_line(runs[-1])}", *[f"  {line}" for line in await pod_lines(ask, job)]]

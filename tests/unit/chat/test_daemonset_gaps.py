@@ -27,7 +27,7 @@ class Cluster:
 
 
 def test_the_nodes_without_a_ready_pod_are_named_notready_first(monkeypatch):
-    monkeypatch.setattr("sre_agent.chat.health.owner_id", lambda pod: pod["owner"])
+    monkeypatch.setattr("sre_agent.chat.pods.owner_id", lambda pod: pod["owner"])
     ask = Ask(question="status of fwd", recognised=recognise("status of fwd"), tools=Cluster())
     lines = asyncio.run(_daemonset_gaps(ask, "platform/DaemonSet/fwd"))
     assert lines == ["no ready pod on node n3 (node Ready=Unknown, NotReady, taints ['node.kubernetes.io/unreachable=:NoExecute'])",

@@ -109,3 +109,30 @@ def test_the_config_objects_an_answer_names_join_the_focus():
                              "event Failed: couldn't find key sso_issuer in ConfigMap crew/crew-portal-config"],
                     resources=["crew/Deployment/portal"])
     assert _mentioned(answer) == ["crew/ConfigMap/crew-portal-config"]  # a pod's node is a fact, not the next "it"
+
+
+def test_a_word_of_a_dashed_name_is_no_kind_noun():
+    from sre_agent.chat.forms import kind_nouns
+    assert kind_nouns("claims-export cronjob runs ok?") == ["CronJob"]
+    assert kind_nouns("restart its pods.") == ["Pod"]
+
+
+def test_equal_matches_go_to_the_name_with_no_spare_tokens():
+    from sre_agent.chat.references import _fuzzy
+    cluster = Cluster({"CronJob": [{"name": "claims-export", "namespace": "billing"}],
+                       "Job": [{"name": "claims-export-29923470", "namespace": "billing"}]})
+    chosen = asyncio.run(_fuzzy(_ask("the claims export job, why is it failing", cluster), ["claims", "export"], "Job"))
+    assert chosen == "billing/CronJob/claims-export"
+
+
+def test_a_why_about_a_claim_leads_with_its_own_state_when_the_root_cause_is_an_unrelated_neighbour():
+    from sre_agent.chat.investigate import _own_trouble_if_unrelated
+    claim = {"spec": {"storageClassName": "fsx-lustre"}, "status": {"phase": "Pending"}}
+    cluster = Cluster({"Finding": []}, {"genomics-scratch": claim})
+    ask = _ask("why is genomics-scratch pending", cluster, "research/PersistentVolumeClaim/genomics-scratch")
+    neighbour = {"summary": "crash_missing_config on research/Deployment/cohort-notebook: exits with code 1", "evidence": []}
+    own, details = asyncio.run(_own_trouble_if_unrelated(ask, "research/Deployment/cohort-notebook", neighbour))
+    assert own.startswith("research/PersistentVolumeClaim/genomics-scratch is not healthy: the claim is Pending")
+    assert any("storage class fsx-lustre" in line for line in details)
+    tied = {"summary": "pvc_pending on research/PersistentVolumeClaim/genomics-scratch", "evidence": []}
+    assert asyncio.run(_own_trouble_if_unrelated(ask, "StorageClass/fsx-lustre", tied)) is None

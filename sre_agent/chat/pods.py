@@ -1,0 +1,58 @@
+"""A pod row as chat reads it: whether it is in trouble (and how), which workload owns it, a workload's pods and
+their one-line state with their node."""
+
+from __future__ import annotations
+
+from ..contracts import parse_resource_id
+from .ask import Ask
+
+HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
+# Pod reasons that mean the pod is still in phase Pending (never scheduled, or never started).
+PENDING_REASONS = {"Unschedulable", "SchedulingGated", "ContainerCreating", "PodInitializing"}
+
+
+def pod_trouble(pod: dict) -> str | None:
+    status = pod.get("status") or ""
+    ready, _, total = str(pod.get("ready", "0/0")).partition("/")
+    problems = pod.get("problems") or []
+    if status in PENDING_REASONS:
+        status = f"Pending ({status})"
+    if status not in HEALTHY_POD_STATES:
+        return f"{status}" + (f" ({'; '.join(problems)})" if problems else "")
+    if status == "Running" and ready != total:
+        return f"Running but not ready ({pod.get('ready')})"
+    if problems and int(pod.get("restarts") or 0) > 0:
+        return f"restarted {pod.get('restarts')} times ({'; '.join(problems)})"
+    return None
+
+
+def owner_id(pod: dict) -> str:
+    """The workload behind a pod row: owner ReplicaSet name minus its template hash (the controller's naming)."""
+    owner = pod.get("owner") or ""
+    kind, _, name = owner.partition("/")
+    ns = pod.get("namespace")
+    if kind == "ReplicaSet" and "-" in name:
+        return f"{ns}/Deployment/{name.rsplit('-', 1)[0]}"
+    if kind:
+        return f"{ns}/{kind}/{name}"
+    return f"{ns}/Pod/{pod.get('name')}"
+
+
+async def workload_pods(ask: Ask, rid: str) -> list[dict]:
+    """The pod rows of the workload `rid` (owned by it, through its ReplicaSet for a Deployment)."""
+    namespace = parse_resource_id(rid)[0]
+    scope = {"namespace": namespace} if namespace else {}
+    outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
+    return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
+
+
+async def pod_lines(ask: Ask, rid: str) -> list[str]:
+    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
+    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
+    lines = []
+    for pod in await workload_pods(ask, rid):
+        why = pod_trouble(pod)
+        lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
+                                                          f"{pod.get('restarts') or 0} restarts")
+                     + f", node {pod.get('node') or '(none)'}")
+    return lines
