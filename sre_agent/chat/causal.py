@@ -227,6 +227,9 @@ async def blame(ask: Ask) -> Answer:
     named = await named_exactly(ask, victim) if victim else None
     if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
         ask.resource, diagnosis = named, None
+    elif victim is None and (own := await _object_in(ask, thing)) and own != (diagnosis or {}).get("resource"):
+        # "is the ward-label-bridge image 1.2.0 to blame?": the object whose change is blamed is what is asked about
+        ask.resource, diagnosis = own, None
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]
@@ -260,6 +263,15 @@ async def blame(ask: Ask) -> Answer:
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+async def _object_in(ask: Ask, thing: str) -> str | None:
+    """A workload the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
+    for word in [w for w in re.split(r"[^\w.-]+", thing.lower()) if len(w) >= 3 and "-" in w][:3]:
+        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob"])
+        if found:
+            return found
+    return None
 
 
 @handles("affected", needs=("kubernetes", "cloudwatch"))

@@ -23,7 +23,8 @@ def run_state(job: dict) -> str:
 
 
 def run_line(job: dict) -> str:
-    return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}, images {job.get('images')}"
+    why = f" ({job['condition']})" if job.get("condition") else ""
+    return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"
 
 
 def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
