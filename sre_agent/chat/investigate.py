@@ -7,7 +7,7 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
-from .facts import RUNS_PODS, container_facts
+from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
 from .logs import ERROR_LINE
 from .models import Answer
@@ -104,6 +104,8 @@ async def why_failing(ask: Ask) -> Answer:
               f"Full report: {summary.get('report_path')}"]
     details += await _latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
+    if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
+        details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     unrelated = await _own_trouble_if_unrelated(ask, culprit, diagnosis)
     if unrelated is not None:
@@ -128,6 +130,17 @@ async def _own_trouble_if_unrelated(ask: Ask, culprit: str, diagnosis: dict) -> 
         return None
     own = await status(ask)
     return (own.headline, own.details) if own.status == "problems" else None
+
+
+async def _placement_of(ask: Ask, rid: str) -> list[str]:
+    """What constrains where a workload's pods run (nodeSelector, affinity, tolerations): with a node down or full,
+    a selector that pins the pods to that node's group is why they stay Pending."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in RUNS_PODS:
+        return []
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    return [f"{name} placement: {line}" for line in placement_facts(pod_spec_of(kind, obj)) if not line.startswith("volume ")]
 
 
 async def _containers_of(ask: Ask, rid: str) -> list[str]:
