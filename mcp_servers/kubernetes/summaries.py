@@ -115,6 +115,9 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return {**base, "ready": ready, "unschedulable": bool(spec.get("unschedulable")),
                 "taints": [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []],
                 "cpu": (status.get("allocatable") or {}).get("cpu"), "memory": (status.get("allocatable") or {}).get("memory"),
+                # extended resources (nvidia.com/gpu, vpc.amazonaws.com/pod-eni): what "any gpu nodes?" is answered from
+                **({"extended": extended} if (extended := {k: v for k, v in (status.get("allocatable") or {}).items() if "/" in k})
+                   else {}),
                 "labels": _node_group_labels(meta.get("labels") or {}), "age": _age(meta.get("creationTimestamp"))}
     if kind == "Event":
         return event_summary(obj)

@@ -265,8 +265,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     elif kind == "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         data = walk.data or {}
+        ports = ", ".join(f"{p.get('port')}->{p.get('target_port', p.get('targetPort'))}" for p in data.get("ports") or [])
         details.append(f"{data.get('ready_endpoints', '?')} ready endpoints, {data.get('not_ready_endpoints', '?')} not ready; "
-                       f"selector {data.get('selector')}")
+                       f"selector {data.get('selector')}" + (f"; ports {ports}" if ports else ""))
         if walk.error is None and not data.get("ready_endpoints"):
             trouble.append("the Service has no ready endpoints")
     for event in ((described.data or {}).get("events") or [])[:5]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..contracts import parse_resource_id
+from ..contracts import CATEGORIES, parse_resource_id
 from .ask import RESTORE_ACCESS, Ask, handles
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
@@ -217,7 +217,8 @@ async def _runbook_from_sweep(ask: Ask) -> Answer | dict | None:
 async def runbook(ask: Ask) -> Answer:
     diagnosis = ask.last_diagnosis or {}
     found: dict | None = None
-    if not diagnosis.get("category") or diagnosis.get("category") == "none":
+    named = next((c for c in CATEGORIES if c != "none" and c.replace("_", " ") in ask.question.lower().replace("-", " ")), None)
+    if not named and (not diagnosis.get("category") or diagnosis.get("category") == "none"):
         from_sweep = await _runbook_from_sweep(ask)
         if isinstance(from_sweep, Answer):
             return from_sweep
@@ -227,7 +228,9 @@ async def runbook(ask: Ask) -> Answer:
     established = [diagnosis.get("summary"), diagnosis.get("category")] if diagnosis else ask.recent
     symptoms = " ".join(filter(None, [*established, ask.question]))
     args: dict = {"symptoms": symptoms[:20000], "limit": 3}
-    if diagnosis.get("category") and diagnosis["category"] != "none":
+    if named:  # "runbook for cpu throttling?": the category the question names, whatever was diagnosed
+        args["category"] = named
+    elif diagnosis.get("category") and diagnosis["category"] != "none":
         args["category"] = diagnosis["category"]
     outcome = await ask.call("ssm", "search_runbooks", args)
     hits = (outcome.data or {}).get("results") or []

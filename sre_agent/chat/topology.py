@@ -10,6 +10,7 @@ from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
 from .models import Answer
 from .objects import config_dependents
+from .references import named_exactly
 
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
 
@@ -46,6 +47,11 @@ async def dependencies(ask: Ask) -> Answer:
             down.append(dep.get("service"))
     if data.get("selected_by_services"):
         lines.append(f"fronted by Service(s): {', '.join(data['selected_by_services'])}")
+    for service, further in await _calls_behind(ask, [d for d in deps if d]):  # "everything X depends on": a hop deeper
+        line, healthy = _dependency_line(further)
+        lines.append(f"through {service}: {line}")
+        if not healthy:
+            down.append(further.get("service"))
     resources = [ask.resource or "", *deps]
     if not data.get("calls"):
         return ask.answer(f"{ask.resource} calls no in-cluster service (none named in its environment)", details=lines,
@@ -97,6 +103,21 @@ async def dependents(ask: Ask) -> Answer:
                       + (f"; through them, {', '.join(indirect)}" if indirect else ""),
                       details=lines, resources=[ask.resource or "", *everyone],
                       next_steps=["If it is failing, these are the blast radius: check their alarms."])
+
+
+async def _calls_behind(ask: Ask, services: list[str]) -> list[tuple[str, dict]]:
+    """(service, a dependency of the workload behind it): what the dependencies themselves call, one hop further."""
+    found: list[tuple[str, dict]] = []
+    for service in services[:6]:
+        namespace, _, name = parse_resource_id(service)
+        # the workload behind a Service is the one of its name (the convention the ownership walk checks too)
+        workload = await named_exactly(ask, name, kinds=["Deployment", "StatefulSet"])
+        if workload is None or parse_resource_id(workload)[0] != namespace:
+            continue
+        w_ns, w_kind, w_name = parse_resource_id(workload)
+        walk = await ask.call("kubernetes", "ownership", {"kind": w_kind, "name": w_name, "namespace": w_ns})
+        found += [(service, dep) for dep in (walk.data or {}).get("calls") or [] if dep.get("service") not in services]
+    return found
 
 
 async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list[tuple[str, str]]:

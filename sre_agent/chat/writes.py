@@ -47,7 +47,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("probe", r"\b(liveness|readiness|startup)\b"),
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
-         ("resources", r"\b(cpu|memory|mem|limits?|requests?)\b"), ("restart", r"restart|bounce|recycle|redeploy"))
+         ("resources", r"\b(cpu|memory|mem|limits?|requests?|cores?|\d+(\.\d+)?\s*(m|mi|gi|ki))\b"),
+         ("restart", r"restart|bounce|recycle|redeploy"))
 
 
 def _verb(question: str) -> str:
