@@ -19,7 +19,8 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout4": ("scenarios_heldout2", 15, 119),
         "chat_cases_heldout5": ("scenarios_heldout3", 17, 128),
         "chat_cases_heldout6": ("scenarios_heldout4", 17, 127),
-        "chat_cases_heldout7": ("scenarios_heldout5", 17, 168)}
+        "chat_cases_heldout7": ("scenarios_heldout5", 17, 168),
+        "chat_cases_heldout8": ("scenarios_heldout3", 18, 253)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
