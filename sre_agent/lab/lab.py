@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..contracts import parse_resource_id
-from .aws.feed import AlarmSpec, AwsFeed, minute_floor
+from .aws.feed import AlarmSpec, AwsFeed, instance_id, minute_floor
 from .aws.moto_backend import LabAccount, claim_account, release_account, wipe_account_data
 from .aws.server import MotoServer, aws_env, client
 from .aws.ssm_documents import create_aws_managed_documents
@@ -51,10 +51,6 @@ DEFAULT_HISTORY_MINUTES = 180
 
 class LabError(RuntimeError):
     pass
-
-
-def instance_id_of(node: dict) -> str:
-    return node["spec"].get("providerID", "").rsplit("/", 1)[-1]
 
 
 class Lab:
@@ -145,6 +141,17 @@ class Lab:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _alarm_dimensions(self, namespace: str, dimensions: dict[str, str]) -> dict[str, str]:
+        """A scenario alarm's dimensions as the lab publishes the series: with the cluster's name and, for a node's
+        Container Insights metric, the node's instance id -- what a scenario author cannot know, and without which
+        the alarm would watch a series nobody publishes ([ClusterName, InstanceId, NodeName] is the node set)."""
+        dims = {"ClusterName": self.cluster_name, **dimensions}
+        if namespace == "ContainerInsights" and "NodeName" in dims and "InstanceId" not in dims:
+            node = next((n for n in self.store.list("Node") if n["metadata"]["name"] == dims["NodeName"]), None)
+            if node is not None:
+                dims["InstanceId"] = instance_id(node)
+        return dims
+
     def env(self) -> dict[str, str]:
         assert self.moto and self.api, "start() the lab first"
         aws_url = _url_of(self._dead["aws"]) if "aws" in self._dead else self.moto.url
@@ -201,7 +208,7 @@ class Lab:
             self.feed.add_alarm(AlarmSpec(
                 name=alarm.name, description=alarm.description, metric_namespace=alarm.metric.namespace,
                 metric_name=alarm.metric.name,
-                dimensions=tuple(sorted({"ClusterName": self.cluster_name, **alarm.metric.dimensions}.items())),
+                dimensions=tuple(sorted(self._alarm_dimensions(alarm.metric.namespace, alarm.metric.dimensions).items())),
                 statistic=alarm.statistic, period=alarm.period, evaluation_periods=alarm.evaluation_periods,
                 datapoints_to_alarm=alarm.datapoints_to_alarm, threshold=alarm.threshold, comparison=alarm.comparison))
         minute = start
@@ -376,7 +383,7 @@ class Lab:
         except Exception:  # moto internals moved: the fault simply stays until node_up
             log.warning("cannot read SSM commands from moto; a node fault stays until node_up", exc_info=True)
             return
-        by_instance = {instance_id_of(n): n["metadata"]["name"] for n in self.store.list("Node")}
+        by_instance = {instance_id(n): n["metadata"]["name"] for n in self.store.list("Node")}
         for command in commands[self._ssm_seen:]:
             text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for v in (command.parameters or {}).values())
             if "kubelet" in text and "restart" in text:
