@@ -163,7 +163,7 @@ def _phrase_subject(phrase: str | None) -> str | None:
 
 
 # Attributes only one kind has: "why does X have no endpoints" is about the Service X, whatever else is called X.
-_ATTRIBUTE_KIND = ((re.compile(r"\bendpoints?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)", re.IGNORECASE), "Service"),
+_ATTRIBUTE_KIND = ((re.compile(r"\bendp\w{0,3}i?n?ts?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)", re.IGNORECASE), "Service"),
                    (re.compile(r"\bmembers?\b|\bordinals?\b", re.IGNORECASE), "StatefulSet"))
 
 

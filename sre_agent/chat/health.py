@@ -16,6 +16,7 @@ from .names import best_names
 from .pods import owner_id, pod_lines, pod_trouble, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
+from .usage import resource_pressure
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -223,6 +224,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         details += await pod_lines(ask, rid)
+        if described.error is None:
+            details += await resource_pressure(ask, rid, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if described.error is None and rollout and rollout[0]:

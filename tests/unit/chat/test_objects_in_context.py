@@ -136,3 +136,32 @@ def test_a_why_about_a_claim_leads_with_its_own_state_when_the_root_cause_is_an_
     assert any("storage class fsx-lustre" in line for line in details)
     tied = {"summary": "pvc_pending on research/PersistentVolumeClaim/genomics-scratch", "evidence": []}
     assert asyncio.run(_own_trouble_if_unrelated(ask, "StorageClass/fsx-lustre", tied)) is None
+
+
+class Metrics:
+    """CloudWatch with two Container Insights series for one workload: throttling and memory against its limit."""
+
+    parameters: dict = {}
+
+    def __init__(self, throttled: list[float], memory: list[float]) -> None:
+        self.values = {"container_cpu_throttled_ratio": throttled, "pod_memory_utilization_over_pod_limit": memory}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        dims = {"ClusterName": "c", "Namespace": "grid", "PodName": "load-forecast"}
+        if tool == "list_metrics":
+            return ToolOutcome(record=record, data={"metrics": [{"metric": m, "dimensions": dims} for m in self.values]})
+        statistic = args["statistics"][0]
+        return ToolOutcome(record=record, data={"series": {statistic: {"values": self.values[args["metric_name"]]}}})
+
+
+def test_a_throttled_or_memory_bound_workload_is_not_ok_whatever_its_pods_say():
+    from sre_agent.chat.usage import resource_pressure
+    trouble: list[str] = []
+    ask = _ask("is load-forecast ok", Metrics([60, 70, 65], [40, 41]))
+    lines = asyncio.run(resource_pressure(ask, "grid/Deployment/load-forecast", trouble))
+    assert lines == ["CPU throttled 65% of the time in the last 10 minutes", "memory at 41% of its limit (max 41% in the last 10 minutes)"]
+    assert trouble == ["CPU throttled 65% of the time in the last 10 minutes: its CPU limit holds it back"]
+    calm: list[str] = []
+    asyncio.run(resource_pressure(_ask("is it ok", Metrics([2, 0], [95, 60])), "grid/Deployment/load-forecast", calm))
+    assert calm == ["memory reached 95% of its limit in the last 10 minutes"]

@@ -1,0 +1,43 @@
+"""How a workload copes, from its Container Insights series: CPU throttling in the last 10 minutes and memory
+against its limit. "Is X ok" needs these too -- a workload can have every pod Ready, no finding and no alarm of its
+own, and still be throttled into the latency its callers alarm on."""
+
+from __future__ import annotations
+
+from ..brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
+from ..contracts import parse_resource_id
+from .ask import Ask
+
+MEMORY_NEAR_LIMIT_PERCENT = 90.0  # a working set this close to the limit is one burst from an OOM kill
+
+
+async def _recent(ask: Ask, metric: str, dimensions: dict, statistic: str) -> list[float]:
+    data = await ask.call("cloudwatch", "get_metric_data", {"namespace": CONTAINER_INSIGHTS, "metric_name": metric,
+                                                            "dimensions": dimensions, "start": "-10m", "period": 60,
+                                                            "statistics": [statistic]})
+    return [float(v) for v in (((data.data or {}).get("series") or {}).get(statistic) or {}).get("values") or []]
+
+
+async def resource_pressure(ask: Ask, rid: str, trouble: list[str]) -> list[str]:
+    """Facts (and trouble, when over the line) about a workload's CPU throttling and memory use, last 10 minutes."""
+    namespace, _, name = parse_resource_id(rid)
+    listed = await ask.call("cloudwatch", "list_metrics", {"namespace": CONTAINER_INSIGHTS, "max_results": 200,
+                                                           "dimensions": {"Namespace": namespace, "PodName": name}})
+    series = {m["metric"]: m["dimensions"] for m in (listed.data or {}).get("metrics") or []
+              if set(m["dimensions"]) <= {"ClusterName", "Namespace", "PodName"}}
+    lines = []
+    if "container_cpu_throttled_ratio" in series:
+        values = await _recent(ask, "container_cpu_throttled_ratio", series["container_cpu_throttled_ratio"], "Average")
+        if values:
+            throttled = sum(values) / len(values)
+            lines.append(f"CPU throttled {throttled:.0f}% of the time in the last 10 minutes")
+            if throttled >= THROTTLED_PERCENT:
+                trouble.append(f"CPU throttled {throttled:.0f}% of the time in the last 10 minutes: its CPU limit holds it back")
+    if "pod_memory_utilization_over_pod_limit" in series:
+        values = await _recent(ask, "pod_memory_utilization_over_pod_limit", series["pod_memory_utilization_over_pod_limit"],
+                               "Maximum")
+        if values:
+            lines.append(f"memory at {values[-1]:.0f}% of its limit (max {max(values):.0f}% in the last 10 minutes)")
+            if max(values) >= MEMORY_NEAR_LIMIT_PERCENT:
+                trouble.append(f"memory reached {max(values):.0f}% of its limit in the last 10 minutes")
+    return lines
