@@ -223,6 +223,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
         images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
+        details += [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, limits "
+                    f"{(c.get('resources') or {}).get('limits') or 'none'}"
+                    for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
         details += await pod_lines(ask, rid)
         if described.error is None:
             details += await resource_pressure(ask, rid, trouble)
