@@ -237,7 +237,7 @@ async def resolve(ask: Ask) -> str | Answer:
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
     exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)
-    if not exact and outcome.error is None and subject in await namespaces(ask):
+    if not exact and ask.form not in WRITE_FORMS and outcome.error is None and subject in await namespaces(ask):
         ask.namespace = subject  # "what about billing": the namespace, not billing-db whose name merely contains it
         return ""
     if (chosen is None or not exact) and outcome.error is None and not kind_arg:

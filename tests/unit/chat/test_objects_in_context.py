@@ -165,3 +165,24 @@ def test_a_throttled_or_memory_bound_workload_is_not_ok_whatever_its_pods_say():
     calm: list[str] = []
     asyncio.run(resource_pressure(_ask("is it ok", Metrics([2, 0], [95, 60])), "grid/Deployment/load-forecast", calm))
     assert calm == ["memory reached 95% of its limit in the last 10 minutes"]
+
+
+class Names:
+    """find_resource that finds billing-db for "billing" (a part of its name), and a namespace named billing."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "find_resource":
+            return ToolOutcome(record=record, data={"matches": [{"resource": "billing/StatefulSet/billing-db", "exact": False}]})
+        items = [{"name": "billing"}, {"name": "grid"}] if args.get("kind") == "Namespace" else []
+        return ToolOutcome(record=record, data={"items": items})
+
+
+def test_a_namespaces_name_means_the_namespace_unless_a_change_is_asked():
+    from sre_agent.chat.references import resolve
+    ask = _ask("what about billing", Names())
+    assert asyncio.run(resolve(ask)) == "" and ask.namespace == "billing"
+    restart = _ask("restart billing", Names())
+    assert asyncio.run(resolve(restart)) == "billing/StatefulSet/billing-db"  # a write is never aimed at a namespace
