@@ -142,9 +142,8 @@ class Lab:
         self.stop()
 
     def _alarm_dimensions(self, namespace: str, dimensions: dict[str, str]) -> dict[str, str]:
-        """A scenario alarm's dimensions as the lab publishes the series: with the cluster's name and, for a node's
-        Container Insights metric, the node's instance id -- what a scenario author cannot know, and without which
-        the alarm would watch a series nobody publishes ([ClusterName, InstanceId, NodeName] is the node set)."""
+        """A scenario alarm's dimensions as the lab publishes its series: plus the cluster's name and, for a node's
+        Container Insights metric, the node's instance id (node series carry [ClusterName, InstanceId, NodeName])."""
         dims = {"ClusterName": self.cluster_name, **dimensions}
         if namespace == "ContainerInsights" and "NodeName" in dims and "InstanceId" not in dims:
             node = next((n for n in self.store.list("Node") if n["metadata"]["name"] == dims["NodeName"]), None)
