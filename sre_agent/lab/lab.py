@@ -146,8 +146,7 @@ class Lab:
         Container Insights metric, the node's instance id (node series carry [ClusterName, InstanceId, NodeName])."""
         dims = {"ClusterName": self.cluster_name, **dimensions}
         if namespace == "ContainerInsights" and "NodeName" in dims and "InstanceId" not in dims:
-            node = next((n for n in self.store.list("Node") if n["metadata"]["name"] == dims["NodeName"]), None)
-            if node is not None:
+            for node in (n for n in self.store.list("Node") if n["metadata"]["name"] == dims["NodeName"]):
                 dims["InstanceId"] = instance_id(node)
         return dims
 
