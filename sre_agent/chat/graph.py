@@ -16,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from ..graph.ports import Tools
-from . import (  # noqa: F401  # noqa: F401
+from . import (  # noqa: F401
     alarms,
     causal,
     changes,

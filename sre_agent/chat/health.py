@@ -13,7 +13,7 @@ from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
-from .pods import owner_id, pod_lines, pod_trouble, workload_pods
+from .pods import owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import resource_pressure
@@ -108,18 +108,18 @@ def _owner_named(words: list[str], pods: list[dict]) -> str | None:
     return owners[ranked[0][1]]
 
 
-async def _daemonset_gaps(ask: Ask, rid: str) -> list[str]:
-    """The nodes a DaemonSet has no ready pod on, with each node's own readiness: where it is missing, and why
-    that may be the node's fault rather than the DaemonSet's."""
-    pods = await workload_pods(ask, rid)
+async def _daemonset_gaps(ask: Ask, pods: list[dict]) -> tuple[list[str], list[str]]:
+    """The nodes a DaemonSet (whose pods are `pods`) has no ready pod on, with each node's own readiness: where it is
+    missing, and why that may be the node's fault rather than the DaemonSet's. (lines, those nodes' ids)"""
     ready_on = {p.get("node") for p in pods if pod_trouble(p) is None and p.get("node")}
     nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
     gaps = sorted((n for n in (nodes.data or {}).get("items") or [] if n.get("name") not in ready_on),
                   key=lambda n: str(n.get("ready")) == "True")  # a NotReady node first: the likelier reason
     # (a tainted node may be one the DaemonSet does not tolerate: its taints are shown, not judged)
-    return [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
-            + (", NotReady" if str(n.get("ready")) != "True" else "")
-            + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
+    lines = [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
+             + (", NotReady" if str(n.get("ready")) != "True" else "")
+             + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
+    return lines, [f"Node/{n.get('name')}" for n in gaps[:20]]
 
 
 async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:
@@ -221,12 +221,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     if kind in WORKLOADS:
         desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
-        images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
+        pod_spec = (spec.get("template") or {}).get("spec") or {}
+        images = [c.get("image") for c in pod_spec.get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
-        details += [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, limits "
-                    f"{(c.get('resources') or {}).get('limits') or 'none'}"
-                    for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
-        details += await pod_lines(ask, rid)
+        details += requests_and_limits(pod_spec)
+        pods = await workload_pods(ask, rid)
+        details += [pod_line(pod) for pod in pods]
         if described.error is None:
             details += await resource_pressure(ask, rid, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
@@ -236,9 +236,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
             if kind == "DaemonSet":
-                gaps = await _daemonset_gaps(ask, rid)
+                gaps, gap_nodes = await _daemonset_gaps(ask, pods)
                 details += gaps
-                extra += [f"Node/{line.removeprefix('no ready pod on node ').split(' ', 1)[0]}" for line in gaps]
+                extra += gap_nodes
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
             walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
             fronted = (walk.data or {}).get("selected_by_services") or []

@@ -132,29 +132,31 @@ async def _own_trouble_if_unrelated(ask: Ask, culprit: str, diagnosis: dict) -> 
     return (own.headline, own.details) if own.status == "problems" else None
 
 
+async def _pod_spec(ask: Ask, rid: str) -> tuple[str, dict] | None:
+    """(name, pod spec) of an object that runs pods, read with describe; None for anything else."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return None
+    if kind not in RUNS_PODS:
+        return None
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    return (name, pod_spec_of(kind, obj)) if obj else None
+
+
 async def _placement_of(ask: Ask, rid: str) -> list[str]:
     """What constrains where a workload's pods run (nodeSelector, affinity, tolerations): with a node down or full,
     a selector that pins the pods to that node's group is why they stay Pending."""
-    namespace, kind, name = parse_resource_id(rid)
-    if kind not in RUNS_PODS:
-        return []
-    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
-    obj = (described.data or {}).get("object") or {}
-    return [f"{name} placement: {line}" for line in placement_facts(pod_spec_of(kind, obj)) if not line.startswith("volume ")]
+    read = await _pod_spec(ask, rid)
+    return [f"{read[0]} placement: {line}" for line in placement_facts(read[1]) if not line.startswith("volume ")] if read else []
 
 
 async def _containers_of(ask: Ask, rid: str) -> list[str]:
     """The root cause's containers as its spec says (image, requests, limits, probes): the figures a fix changes
     (an OOM kill's limit, a throttled CPU limit, a probe's path) beside the diagnosis."""
-    try:
-        namespace, kind, name = parse_resource_id(rid)
-    except ValueError:
-        return []
-    if kind not in RUNS_PODS:
-        return []
-    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
-    obj = (described.data or {}).get("object") or {}
-    return [f"{name} spec: {line}" for line in container_facts(pod_spec_of(kind, obj))[:4]] if obj else []
+    read = await _pod_spec(ask, rid)
+    return [f"{read[0]} spec: {line}" for line in container_facts(read[1])[:4]] if read else []
 
 
 async def _earlier_restarts(ask: Ask, rid: str) -> list[str]:

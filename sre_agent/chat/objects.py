@@ -13,6 +13,7 @@ from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
+from .pods import requests_and_limits
 from .runs import run_line, run_state, runs_of
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -54,9 +55,7 @@ async def version(ask: Ask) -> Answer:
             images = images_of(*runs)
     if not images:
         return ask.answer(f"{ask.resource} is a {kind}: it runs no containers of its own", status="answered")
-    resources = [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
-                 f"limits {(c.get('resources') or {}).get('limits') or 'none'}"
-                 for c in (pod_spec_of(*runs).get("containers") or [])]
+    resources = requests_and_limits(pod_spec_of(*runs))
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
     if kind == "CronJob" and namespace:  # "what image did the last good run use": each kept run ran its own template
         resources += [run_line(j) for j in (await runs_of(ask, namespace, name))[-8:]]

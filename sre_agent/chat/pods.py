@@ -1,7 +1,9 @@
 """A pod row as chat reads it: whether it is in trouble (and how), which workload owns it, a workload's pods and
-their one-line state with their node."""
+their one-line state with their node; a pod spec's containers' requests and limits."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import Ask
@@ -46,13 +48,19 @@ async def workload_pods(ask: Ask, rid: str) -> list[dict]:
     return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
 
 
+def pod_line(pod: dict) -> str:
+    """A pod as a status answer names it: its phase and, when it is not running and ready, why (Pending:
+    Unschedulable; Waiting: CreateContainerConfigError; restarts), and its node."""
+    why = pod_trouble(pod)
+    return (f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, {pod.get('restarts') or 0} restarts")
+            + f", node {pod.get('node') or '(none)'}")
+
+
 async def pod_lines(ask: Ask, rid: str) -> list[str]:
-    """A workload's pods as a status answer names them: each pod's phase and, when it is not running
-    and ready, why (Pending: Unschedulable; Waiting: CreateContainerConfigError; restarts)."""
-    lines = []
-    for pod in await workload_pods(ask, rid):
-        why = pod_trouble(pod)
-        lines.append(f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, "
-                                                          f"{pod.get('restarts') or 0} restarts")
-                     + f", node {pod.get('node') or '(none)'}")
-    return lines
+    return [pod_line(pod) for pod in await workload_pods(ask, rid)]
+
+
+def requests_and_limits(pod_spec: dict[str, Any]) -> list[str]:
+    """Each container's requests and limits, a line each: the figures a capacity question asks about."""
+    return [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
+            f"limits {(c.get('resources') or {}).get('limits') or 'none'}" for c in pod_spec.get("containers") or []]

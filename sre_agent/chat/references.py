@@ -11,6 +11,7 @@ from .ask import Ask
 from .forms import KIND_WORDS, kind_nouns
 from .models import Answer
 from .names import best_names, match_score, tokens
+from .pods import owner_id
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
 KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
@@ -120,11 +121,10 @@ async def _owner_of(ask: Ask, pod: str) -> str | None:
     namespace, _, name = parse_resource_id(pod)
     described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
     references: list[dict] = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
-    owner = references[0] if references else {}
-    kind, owner_name = owner.get("kind"), str(owner.get("name") or "")
-    if kind == "ReplicaSet" and "-" in owner_name:
-        kind, owner_name = "Deployment", owner_name.rsplit("-", 1)[0]
-    return f"{namespace}/{kind}/{owner_name}" if kind in ROLLABLE else None
+    if not references:
+        return None
+    owner = owner_id({"namespace": namespace, "name": name, "owner": f"{references[0].get('kind')}/{references[0].get('name')}"})
+    return owner if kind_of(owner) in ROLLABLE else None
 
 
 async def _pod_of(ask: Ask, workload: str) -> str | None:

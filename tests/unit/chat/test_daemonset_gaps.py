@@ -26,9 +26,9 @@ class Cluster:
         return ToolOutcome(record=record, data={"items": NODES if args.get("kind") == "Node" else PODS})
 
 
-def test_the_nodes_without_a_ready_pod_are_named_notready_first(monkeypatch):
-    monkeypatch.setattr("sre_agent.chat.pods.owner_id", lambda pod: pod["owner"])
+def test_the_nodes_without_a_ready_pod_are_named_notready_first():
     ask = Ask(question="status of fwd", recognised=recognise("status of fwd"), tools=Cluster())
-    lines = asyncio.run(_daemonset_gaps(ask, "platform/DaemonSet/fwd"))
+    lines, nodes = asyncio.run(_daemonset_gaps(ask, PODS))
     assert lines == ["no ready pod on node n3 (node Ready=Unknown, NotReady, taints ['node.kubernetes.io/unreachable=:NoExecute'])",
                      "no ready pod on node gpu (node Ready=True, taints ['gpu=true:NoSchedule'])"]
+    assert nodes == ["Node/n3", "Node/gpu"]
