@@ -225,17 +225,27 @@ async def blame(ask: Ask) -> Answer:
     base: Answer | None = None
     victim = victim_of(ask.question)
     named = await named_exactly(ask, victim) if victim else None
+    own = None
     if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
         ask.resource, diagnosis = named, None
-    elif victim is None and (own := await _object_in(ask, thing)) and own != (diagnosis or {}).get("resource"):
-        # "is the ward-label-bridge image 1.2.0 to blame?": the object whose change is blamed is what is asked about
-        ask.resource, diagnosis = own, None
+    elif victim is None and diagnosis is None and (own := await _object_in(ask, thing)):
+        # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
+        # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
+        ask.resource = own
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]
         base = await why_failing(ask)
         if base.status == "unknown":
             return base
+        if own and (base.diagnosis or {}).get("category") in (None, "none") and \
+                (earlier := next((r for r in ask.focus if r != own), None)):
+            # the blamed object is fine ("is ehr-db to blame for the slowness?" after talking about terminology):
+            # the symptom is the conversation's object's, so that is what is investigated next
+            ask.resource = earlier
+            base = await why_failing(ask)
+            if base.status == "unknown":
+                return base
         if (base.diagnosis or {}).get("category") in (None, "none") and not named and ask.resource:
             # the object last discussed is fine ("which node is slots-db on", then "is the new image to blame?"):
             # the question is about what is broken, so the worst problem is investigated instead
@@ -266,9 +276,9 @@ async def blame(ask: Ask) -> Answer:
 
 
 async def _object_in(ask: Ask, thing: str) -> str | None:
-    """A workload the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
+    """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
     for word in [w for w in re.split(r"[^\w.-]+", thing.lower()) if len(w) >= 3 and "-" in w][:3]:
-        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob"])
+        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Pod"])
         if found:
             return found
     return None

@@ -171,6 +171,11 @@ def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[
         trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
     elif read and waiting:
         trouble.append(waiting[0])
+    elif read and phase == "Running" and any(c.get("type") == "Ready" and c.get("status") != "True"
+                                             for c in state.get("conditions") or []):
+        # Running is not serving: a pod its node lost or whose readiness probe fails gets no traffic
+        ready = next((r for r in reasons if r.startswith("Ready=")), "Ready=False")
+        trouble.append(f"the pod is Running but not Ready ({ready})")
     return facts
 
 

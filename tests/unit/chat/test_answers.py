@@ -3,6 +3,8 @@ honesty rule on an answer, what a rollback changes, which log group is a workloa
 
 import asyncio
 
+import pytest
+
 from sre_agent.chat.ask import Ask, settle
 from sre_agent.chat.changes import age_seconds
 from sre_agent.chat.forms import recognise
@@ -167,3 +169,23 @@ def test_a_name_typed_exactly_means_that_object_over_one_whose_name_only_starts_
     question = "did the last notam-sync run work"
     ask = Ask(question=question, recognised=recognise(question), tools=FindsOnlyPrefixes())
     assert asyncio.run(resolve(ask)) == "ops/CronJob/notam-sync"
+
+
+@pytest.mark.parametrize(("phase", "conditions", "waiting", "trouble"), [
+    ("Running", [{"type": "Ready", "status": "True"}], None, None),
+    ("Running", [{"type": "Ready", "status": "False", "reason": "NodeLost", "message": "node stopped posting"}], None,
+     "the pod is Running but not Ready (Ready=False: NodeLost -- node stopped posting)"),
+    ("Running", [{"type": "Ready", "status": "False"}], None, "the pod is Running but not Ready (Ready=False)"),
+    ("Running", [{"type": "Ready", "status": "False"}], "CrashLoopBackOff", "container app waiting: CrashLoopBackOff"),
+    ("Succeeded", [{"type": "Ready", "status": "False", "reason": "PodCompleted"}], None, None),
+    ("Pending", [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes"}], None,
+     "the pod is Pending: PodScheduled=False: Unschedulable -- 0/3 nodes"),
+])
+def test_a_pods_trouble_reads_its_phase_waiting_containers_and_readiness(phase, conditions, waiting, trouble):
+    from sre_agent.chat.health import _pod_facts
+
+    statuses = [{"name": "app", "state": {"waiting": {"reason": waiting}} if waiting else {"running": {}}}]
+    found: list[str] = []
+    _pod_facts({"nodeName": "n1", "containers": [{"image": "app:1"}]},
+               {"phase": phase, "conditions": conditions, "containerStatuses": statuses}, found, True)
+    assert found == ([trouble] if trouble else [])
