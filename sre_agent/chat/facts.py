@@ -12,6 +12,7 @@ from ..contracts import parse_resource_id
 from ..graph.ports import ToolOutcome
 from .ask import Ask
 from .objects import pod_spec_of
+from .pods import pod_lines
 
 RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
@@ -90,7 +91,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         if kind == "Pod":
             lines += _pod_state(obj.get("status") or {})
         else:
-            lines += await _pods_and_nodes(ask, namespace, name)
+            lines += (await pod_lines(ask, f"{namespace}/{kind}/{name}"))[:10]
         if kind in ("Deployment", "StatefulSet"):
             lines += await _autoscalers(ask, namespace, kind, name)
     elif kind == "PersistentVolumeClaim":
@@ -133,10 +134,3 @@ async def _autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) ->
             f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
             for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
 
-
-async def _pods_and_nodes(ask: Ask, namespace: str | None, name: str) -> list[str]:
-    scope = {"namespace": namespace} if namespace else {}
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000, **scope})
-    pods = [p for p in (listed.data or {}).get("items") or [] if str(p.get("name", "")).startswith(name + "-")]
-    return [f"pod {p.get('name')}: {p.get('status')}, ready {p.get('ready')}, node {p.get('node') or '(none)'}, "
-            f"{p.get('restarts') or 0} restarts" for p in pods[:10]]

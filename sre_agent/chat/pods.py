@@ -41,11 +41,13 @@ def owner_id(pod: dict) -> str:
 
 
 async def workload_pods(ask: Ask, rid: str) -> list[dict]:
-    """The pod rows of the workload `rid` (owned by it, through its ReplicaSet for a Deployment)."""
-    namespace = parse_resource_id(rid)[0]
+    """The pod rows of the workload `rid` (owned by it, through its ReplicaSet for a Deployment, through its
+    Jobs -- named <cronjob>-<scheduled time> by the controller -- for a CronJob)."""
+    namespace, kind, name = parse_resource_id(rid)
     scope = {"namespace": namespace} if namespace else {}
     outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000, **scope})
-    return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid]
+    runs = f"{namespace}/Job/{name}-" if kind == "CronJob" else None
+    return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid or runs and owner_id(p).startswith(runs)]
 
 
 def pod_line(pod: dict) -> str:
