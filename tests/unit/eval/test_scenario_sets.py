@@ -35,6 +35,11 @@ SETS = {
                            ["lh11-why-identity-no-endpoints", "lh17-why-hl7-broker-3-pending",
                             "lh20-why-ward-label-bridge-restarting", "lh22-pharmacy-namespace-healthy",
                             "lh23-ehr-reindex-job-ok", "lh24-why-records-api-slow"]),
+    "scenarios_heldout6": ("cobalt", 24, ["cf22-scan-ingest-burst-passed", "cf23-billing-namespace-healthy",
+                                          "cf24-invoice-export-last-night"],
+                           ["cf06-why-fx-rates-restarting", "cf14-why-tracking-store-3-pending",
+                            "cf20-why-route-optimizer-pod-not-running", "cf21-why-scan-ingest-pending",
+                            "cf23-billing-namespace-healthy", "cf24-invoice-export-last-night"]),
 }
 
 
