@@ -85,7 +85,7 @@ def _terminal_approver(enabled: bool):
 @contextlib.contextmanager
 def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
     """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
-    from ..app.intake import incident_for_trigger
+    from ..app.intake import AlarmResolved, incident_for_trigger
     from ..lab.lab import Lab, LabError
     from ..lab.trigger import scenario_trigger
 
@@ -98,7 +98,13 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
             fail(str(exc))
         lab.run_clock(speed)
         trigger = scenario_trigger(lab)
-        yield lab, incident_for_trigger(trigger.alarm, trigger.question)
+        try:
+            incident = incident_for_trigger(trigger.alarm, trigger.question)
+        except AlarmResolved as resolved:  # the scenario's alarm is not firing in this lab: nothing to investigate
+            print(f"{resolved}\nThe scenario {scenario!r} did not put its alarm in ALARM in this lab; "
+                  "nothing was investigated (check the scenario's alarm threshold against `sre-agent lab status`).")
+            raise typer.Exit(0) from None
+        yield lab, incident
     finally:
         lab.stop()
 

@@ -319,7 +319,31 @@ def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
                         summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}", commands=[command])]
 
 
+AT_MAX = re.compile(r"maxReplicas (\d+)")
+
+
+def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]:
+    """A workload whose HorizontalPodAutoscaler is pinned at maxReplicas cannot add pods for the load: the
+    cap is the fix (a hand-set replica count or a bigger limit per pod is undone or fought by the HPA)."""
+    fixes = []
+    for finding in _about(state, workload, "HPAScalingLimited"):
+        bound = AT_MAX.search(finding.summary)
+        hpa = str(finding.details.get("object") or "")
+        if not bound or "/HorizontalPodAutoscaler/" not in hpa:
+            continue
+        namespace, _, name = _ref(hpa)
+        raised = int(bound.group(1)) * 2
+        fixes.append(ProposedFix(
+            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {bound.group(1)} under this load: raise it "
+                                  f"to {raised}, once the namespace's quota and the node group have room for the pods",
+            commands=[f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
+                      f"'{json.dumps({'spec': {'maxReplicas': raised}})}'"],
+            evidence=_evidence([finding])))
+    return fixes
+
+
 BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
+    C.CPU_THROTTLING: [_autoscaler_at_max],
     C.MISSING_CONFIG_REF: [_config_fixes],
     C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],
     C.PVC_PENDING: [_pvc],

@@ -71,6 +71,13 @@ def _verdict(state: Investigation, status: str) -> str:
     return f"Not healthy: {diagnosis.summary}"
 
 
+def _why_escalated(state: Investigation) -> str:
+    if not _no_fault(state):
+        return "the fix did not verify"
+    down = [f"{f.signal} on {f.resource}" for f in state.findings if f.severity == "critical"]
+    return "no root cause was found, but something is down: " + "; ".join(down[:3]) + " -- look at it before closing"
+
+
 def final_status(state: Investigation) -> IncidentStatus:
     """The terminal status. Finding nothing is a verdict only when every backend it rests on was
     seen: with a hole in kubernetes or cloudwatch it is `unknown`, never `healthy` (or a chat answer
@@ -81,6 +88,9 @@ def final_status(state: Investigation) -> IncidentStatus:
         return "unknown"
     if state.incident.source == "chat":
         return "answered"
+    if _no_fault(state) and any(f.severity == "critical" for f in state.findings):
+        # no root cause, but something seen is down (a dependency without endpoints, a crash): a human looks
+        return "escalated"
     return "healthy" if _no_fault(state) else "escalated"
 
 
@@ -166,7 +176,7 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     if result.status == "remediated":
         out.append("- Watch the alarm for the next hour; open a follow-up to fix the change that caused this for good.")
     elif result.status == "escalated":
-        out.append(f"- Escalated because: {state.escalation_reason or 'the fix did not verify'}.")
+        out.append(f"- Escalated because: {state.escalation_reason or _why_escalated(state)}.")
     elif result.status == "unknown":
         for check in holes(result.coverage, HEALTH_BACKENDS):
             if check.status == "could_not_check":

@@ -13,6 +13,7 @@ from .builders import (
     deployment,
     endpoints,
     event,
+    hpa,
     job,
     last_terminated,
     node,
@@ -376,5 +377,14 @@ CASES = [
         [expect("jobs/Job/nightly-report-28533600", "JobFailed", "critical",
                 "has failed: BackoffLimitExceeded: Job has reached the specified backoff limit",
                 owner="jobs/CronJob/nightly-report")],
+    ),
+    _case(
+        "hpa-pinned-at-max-belongs-to-its-workload",
+        [hpa("api", "shop", target_name="api", conditions=[
+            condition("ScalingLimited", "True", "TooManyReplicas", "the desired replica count is more than the maximum replica count")]),
+         deployment("api", "shop", replicas=5, status={"replicas": 5, "availableReplicas": 5, "readyReplicas": 5},
+                    containers=[container("api", resources={"requests": {"cpu": "500m"}})])],
+        [expect("shop/HorizontalPodAutoscaler/api", "HPAScalingLimited", "warning",
+                "the desired replica count is more than the maximum replica count", owner="shop/Deployment/api")],
     ),
 ]

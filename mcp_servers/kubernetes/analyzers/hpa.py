@@ -23,6 +23,9 @@ RESOURCE_METRIC_TYPES = frozenset({"Resource", "ContainerResource"})
 
 
 def _condition_findings(hpa: KubeObject) -> list[Finding]:
+    # The workload it scales owns the finding: an HPA pinned at its max is that workload's capacity problem.
+    target = spec_of(hpa).get("scaleTargetRef") or {}
+    owner = f"{namespace_of(hpa)}/{target['kind']}/{target['name']}" if target.get("kind") and target.get("name") else None
     findings = []
     for condition in status_of(hpa).get("conditions") or []:
         kind, status = condition.get("type"), condition.get("status")
@@ -30,15 +33,16 @@ def _condition_findings(hpa: KubeObject) -> list[Finding]:
         evidence = [describe_condition(condition)]
         if kind == "AbleToScale" and status == "False":
             findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning", "HPAUnableToScale",
-                                         f"HorizontalPodAutoscaler cannot scale: {detail}", evidence))
+                                         f"HorizontalPodAutoscaler cannot scale: {detail}", evidence, owner))
         elif kind == "ScalingActive" and status == "False":
             findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning", "HPAScalingInactive",
-                                         f"HorizontalPodAutoscaler cannot compute a replica count: {detail}", evidence))
+                                         f"HorizontalPodAutoscaler cannot compute a replica count: {detail}", evidence, owner))
         elif kind == "ScalingLimited" and status == "True":
             # At maxReplicas under load is a capacity problem; at minReplicas it is just quiet.
-            severity = "warning" if condition.get("reason") == "TooManyReplicas" else "info"
-            findings.append(make_finding("HorizontalPodAutoscaler", hpa, severity, "HPAScalingLimited",
-                                         f"HorizontalPodAutoscaler is limited: {detail}", evidence))
+            at_max = condition.get("reason") == "TooManyReplicas"
+            bound = f" (maxReplicas {spec_of(hpa).get('maxReplicas')})" if at_max else ""
+            findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning" if at_max else "info", "HPAScalingLimited",
+                                         f"HorizontalPodAutoscaler is limited: {detail}{bound}", evidence, owner))
     return findings
 
 

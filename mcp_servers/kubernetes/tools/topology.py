@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
@@ -20,8 +21,35 @@ from .context import KubeTools, Name
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
 # A Service name is a DNS-1035 label: it starts with a letter -- so a time ("22:00") or an address
-# ("10.0.0.5:5432") is not read as a call to a Service.
-SERVICE_HOST = re.compile(r"(?:^|//|@)([a-z][a-z0-9-]*)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?(?::(\d+))")
+# ("10.0.0.5:5432") is not read as a call to a Service. A host is a Service when it is <name>,
+# <name>.<namespace> or <name>.<namespace>.svc[.cluster.local]; anything longer is outside the cluster.
+SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]*")
+BARE_HOST_PORT = re.compile(r"([a-z][a-z0-9.-]*):(\d+)")
+
+
+def service_host(value: str) -> tuple[str, str | None, int] | None:
+    """(service, namespace or None, port) of the first in-cluster Service an env value names. URLs are
+    parsed as URLs, so their credentials ("postgres://wms:1pass@db:5432") are never read as a host."""
+    for token in re.split(r"[\s,;]+", value.strip()):
+        host, port = None, None
+        if "://" in token:
+            try:
+                parts = urlsplit(token)
+                host, port = parts.hostname, parts.port
+            except ValueError:  # a port that is not a number, or out of range
+                continue
+        elif match := BARE_HOST_PORT.fullmatch(token):
+            host, port = match.group(1), int(match.group(2))
+        if not host or port is None:
+            continue
+        labels = host.split(".")
+        if labels[2:] not in ([], ["svc"], ["svc", "cluster", "local"]) or not SERVICE_NAME.fullmatch(labels[0]):
+            continue
+        namespace = labels[1] if len(labels) > 1 and labels[1] != "svc" else None
+        if namespace is not None and not SERVICE_NAME.fullmatch(namespace):
+            continue
+        return labels[0], namespace, port
+    return None
 
 
 class PodPlacement(Row):
@@ -105,10 +133,9 @@ def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple
     """(env var, service namespace, service name, port) for env values that name in-cluster services."""
     found = []
     for name, value in env_values(kube, pod_spec, namespace):
-        match = SERVICE_HOST.search(value)
-        if match:
-            found.append((name, match.group(2) if match.group(2) and match.group(2) != "svc" else namespace,
-                          match.group(1), int(match.group(3))))
+        host = service_host(value)
+        if host:
+            found.append((name, host[1] or namespace, host[0], host[2]))
     return found
 
 

@@ -26,7 +26,7 @@ ANALYZER_SIGNALS = {
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "ConfigRefMissing",
     "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
-    "TargetPortMismatch",
+    "TargetPortMismatch", "HPAScalingLimited",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
     "JobFailed",
 }

@@ -21,8 +21,12 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
     obj = described["object"]
     status = obj.get("status") or {}
     events = described.get("events") or []
-    limits = {c["name"]: ((c.get("resources") or {}).get("limits") or {}) for c in (obj.get("spec") or {}).get("containers") or []}
-    for container in status.get("containerStatuses") or []:
+    spec = obj.get("spec") or {}
+    limits = {c["name"]: ((c.get("resources") or {}).get("limits") or {})
+              for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]}
+    # An init container that cannot start or keeps failing (Init:ImagePullBackOff, Init:CrashLoopBackOff)
+    # holds the whole pod back: it is read exactly like an app container.
+    for container in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
         waiting = (container.get("state") or {}).get("waiting") or {}
         ended = (container.get("state") or {}).get("terminated") or {}
         last = (container.get("lastState") or {}).get("terminated") or ended

@@ -83,6 +83,12 @@ def _candidates(state: Investigation) -> list[Task]:
     if state.incident.alarm and alarm_target:
         tasks.append(Task(agent="metrics", target=alarm_target, question="alarm",
                           reason="when did the alarmed metric change, and how"))
+    # The alarmed service's own saturation (CPU throttled at its limit, memory near it, an HPA pinned at its
+    # max) is where an SRE looks before walking its dependencies: a slow service is most often a busy one.
+    own = next((f.resource for f in findings if f.signal == "Backs" and f.details.get("service") == alarm_target), None)
+    if state.incident.alarm and own and (leading is None or leading.confidence < 0.8):
+        tasks.append(Task(agent="metrics", target=own, question="workload",
+                          reason=f"it backs the alarmed {alarm_target}: its CPU, memory and restarts"))
     # Walk along healthy-looking dependencies when the symptom is unexplained: a dependency whose own
     # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
     if leading is None or leading.confidence < 0.8 or leading.category == RootCauseCategory.DEPENDENCY_FAILURE:

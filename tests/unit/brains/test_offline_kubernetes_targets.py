@@ -208,3 +208,26 @@ def test_a_service_named_unlike_any_workload_is_compared_with_the_closest_worklo
     [mismatch] = [f for f in calls.findings if f.signal == "ServiceSelectorMismatch"]
     assert mismatch.details["workload"] == "freight/Deployment/booking-api"
     assert mismatch.details["labels"] == {"app": "booking-api", "tier": "web"}
+
+
+def test_an_init_container_crash_loop_is_read_like_an_app_containers_with_its_logs():
+    init_crashing = {"object": {"metadata": {"name": "invoicing-1"},
+                                "spec": {"initContainers": [{"name": "migrate"}], "containers": [{"name": "app"}]},
+                                "status": {"phase": "Pending", "initContainerStatuses": [{
+                                    "name": "migrate", "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}],
+                                    "containerStatuses": [{"name": "app", "restartCount": 0,
+                                                           "state": {"waiting": {"reason": "PodInitializing"}}}]}},
+                     "events": []}
+    calls, tools = run("billing/Deployment/invoicing", {
+        "find_resource": {"matches": [{"resource": "billing/Deployment/invoicing", "exact": True}]},
+        ("ownership", "Deployment"): {"pods": [{"pod": "invoicing-1", "node": "n1", "ready": False}], "calls": []},
+        ("describe", "Deployment"): {"object": {"spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "app"}]}}}}},
+        ("describe", "Pod"): init_crashing,
+        "analyze": {"findings": []},
+        "pod_logs": {"lines": ["connecting", "ERROR: MIGRATE_DATABASE_URL is not set"]},
+    })
+    crash = next(f for f in calls.findings if f.signal == "CrashLoopBackOff")
+    assert crash.resource == "billing/Deployment/invoicing" and crash.details["container"] == "migrate"
+    assert crash.details["config_error"] and "MIGRATE_DATABASE_URL" in crash.summary
+    assert any(a.get("container") == "migrate" and a.get("previous") for a in tools.args)

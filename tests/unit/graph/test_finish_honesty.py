@@ -96,3 +96,16 @@ def test_an_alarm_still_firing_with_no_cause_found_pages_a_human_instead_of_sayi
     run = run.model_copy(update={"findings": [*run.findings, firing]})
     assert next_step(run) == "escalate"
     assert escalation_reason(run) == "no root cause was found, but " + firing.summary
+
+
+@pytest.mark.parametrize("severity, expected", [("critical", "escalated"), ("warning", "healthy"), ("info", "healthy")])
+def test_no_root_cause_with_something_down_is_escalated_not_healthy(severity, expected):
+    from sre_agent.contracts import Finding
+
+    run = state("alarm", OK, OK)
+    run.findings.append(Finding(agent="kubernetes", resource="shop/Deployment/api", signal="DependencyDown",
+                                summary="api calls ledger which has no ready endpoints", severity=severity))
+    assert final_status(run) == expected
+    answer = _answer(run, expected)
+    assert not answer.startswith("Healthy") and "ledger which has no ready endpoints" in answer if severity != "info" \
+        else answer.startswith("Healthy")

@@ -299,3 +299,14 @@ def test_the_proposed_rollback_goes_before_the_revision_the_symptom_began_with_n
     errors = f("ErrorAnomaly", "5xx anomalous", onset="2026-03-01T09:34:00Z")
     fixes = proposed_fixes(state(C.BAD_DEPLOY_REGRESSION, W, rollout, errors))
     assert "rollout undo deployment/api --to-revision=1" in fixes[0].commands[0]
+
+
+def test_a_throttled_workload_whose_autoscaler_is_pinned_at_max_gets_the_cap_raised():
+    pinned = f("HPAScalingLimited", "HorizontalPodAutoscaler is limited: the desired replica count is more than the maximum "
+               "replica count (maxReplicas 6)", severity="warning", object="pay/HorizontalPodAutoscaler/api")
+    fixes = proposed_fixes(state(C.CPU_THROTTLING, W, pinned))
+    assert fixes[0].resource == "pay/HorizontalPodAutoscaler/api" and not fixes[0].needs
+    assert fixes[0].commands == ["""kubectl -n pay patch hpa api --type merge -p '{"spec": {"maxReplicas": 12}}'"""]
+    quiet = f("HPAScalingLimited", "HorizontalPodAutoscaler is limited: the desired replica count is less than the minimum "
+              "replica count", object="pay/HorizontalPodAutoscaler/api")
+    assert all(fix.resource == W for fix in proposed_fixes(state(C.CPU_THROTTLING, W, quiet)))  # at its min: not the cap
