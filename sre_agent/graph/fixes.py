@@ -342,7 +342,21 @@ def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]
     return fixes
 
 
+def _leftover_taint(state: Investigation, node_id: str) -> list[ProposedFix]:
+    """A node that alone in its group carries a taint the pending pods do not tolerate: the taint goes."""
+    node = _ref(node_id)[2]
+    for finding in state.findings:
+        if finding.signal == "UntoleratedTaint" and node in (finding.details.get("odd_nodes") or []):
+            taint = str(finding.details.get("taint"))
+            return [ProposedFix(resource=node_id, summary=f"node {node} carries taint {taint}, which the other nodes of "
+                                                          "its group do not: remove it",
+                                commands=[f"kubectl taint nodes {node} {taint.replace('=:', ':')}-"],
+                                evidence=_evidence([finding]))]
+    return []
+
+
 BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
+    C.NODE_FAILURE: [_leftover_taint],
     C.CPU_THROTTLING: [_autoscaler_at_max],
     C.MISSING_CONFIG_REF: [_config_fixes],
     C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],

@@ -34,6 +34,11 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
     return any(f.resource == resource and f.signal in signals for f in findings)
 
 
+def _left_taint(f: Finding, all_: list[Finding]) -> bool:
+    """The workload's pods are kept off a node by a taint its group's other nodes do not carry."""
+    return any(x.resource == f.resource and x.signal == "UntoleratedTaint" and x.details.get("odd_nodes") for x in all_)
+
+
 def _leaking(f: Finding, all_: list[Finding]) -> bool:
     # How long the container ran before the kill is the direct evidence; the memory series decides
     # only when the kubelet did not say (a leak takes a while, a limit below the working set does not).
@@ -127,7 +132,8 @@ RULES: list[Rule] = [
     # The probes changed in the last rollout and now fail: the change, not the app, is the fault.
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.93, lambda f, a: "probes" in (f.details.get("changed") or [])
          and _has(a, f.resource, "LivenessProbeFailing", "ReadinessProbeFailing", "ProbeFailing")),
-    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9),
+    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
+    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
@@ -138,6 +144,10 @@ RULES: list[Rule] = [
     Rule("ServicePortMismatch", C.SERVICE_PORT_MISMATCH, 0.93),
     Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
     Rule("NodeNotReady", C.NODE_FAILURE, 0.9),
+    # A taint on one node that its group's other nodes do not carry (left after maintenance) is that node's
+    # fault: removing it is the change that clears the Pending pods, not anything in their template.
+    Rule("UntoleratedTaint", C.NODE_FAILURE, 0.92, lambda f, a: bool(f.details.get("odd_nodes")),
+         lambda f, a: f"Node/{f.details['odd_nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),

@@ -40,6 +40,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _namespace_sweep(namespace, calls)
     elif kind == "Node":
         await _node(name, calls)
+        if state.incident.alarm and (used := _resource_alarmed(state)):
+            await _node_consumers(name, used, calls)
     elif kind == "Service":
         workloads = await _service(namespace, name, calls)
         for workload in workloads:
@@ -163,6 +165,32 @@ async def _node(name: str, calls: Calls) -> None:
             calls.find(resource_id("Node", name), ctype, f"node {name} reports {ctype}", ev)
     if (node.get("spec") or {}).get("unschedulable"):
         calls.find(resource_id("Node", name), "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
+
+
+def _resource_alarmed(state: Investigation) -> str | None:
+    """Which resource a node alarm measures (memory or CPU), from its metric's name."""
+    metric = str(((state.incident.alarm or {}).get("Trigger") or {}).get("MetricName") or "").lower()
+    return next((word for word in ("memory", "cpu") if word in metric), None)
+
+
+async def _node_consumers(name: str, used: str, calls: Calls) -> None:
+    """A node whose memory (or CPU) is alarmed: which of its pods uses the most of it -- the workload that
+    drives the node's figure is where the investigation goes next (its trend, its logs)."""
+    placed, ev = await calls("ownership", kind="Node", name=name)
+    on_node = set((placed or {}).get("pods") or [])
+    top, ev_top = await calls("top", kind="pods", sort_by=used, limit=1000)
+    rows = [r for r in (top or {}).get("items") or [] if f"{r.get('namespace')}/Pod/{r.get('name')}" in on_node]
+    if not rows:
+        return
+    row = rows[0]
+    owned, ev_owner = await calls("ownership", kind="Pod", name=row["name"], namespace=row["namespace"])
+    owners = (owned or {}).get("owners") or []
+    workload = owners[-1] if owners and owners[-1].split("/")[1] in (*WALKABLE, "CronJob") else \
+        resource_id("Pod", row["name"], row["namespace"])
+    figure = f"{row.get('memory_mib')} MiB" if used == "memory" else f"{row.get('cpu_m')}m CPU"
+    calls.find(workload, "NodeTopConsumer", f"{row['name']} uses the most {used} on node {name} ({figure}; next: "
+               f"{', '.join(r['name'] for r in rows[1:3]) or 'no other pod'})", [ev, ev_top, ev_owner],
+               severity="warning", node=name, pod=row["name"], measure=used)
 
 
 async def _service(namespace: str, name: str, calls: Calls) -> list[str]:

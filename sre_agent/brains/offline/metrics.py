@@ -128,6 +128,14 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
                    f"but the detector found no change in {metric['name']} over 3 h", [ev, ev2], alarm=alarm_name)
 
 
+def still_climbing(tail: list[float], rise: float) -> bool:
+    """Memory rising through `tail` in many small steps (most steps up, none more than half the climb)."""
+    steps = [b - a for a, b in zip(tail, tail[1:], strict=False)]
+    span = tail[-1] - tail[0] if tail else 0.0
+    return bool(steps) and span >= 0.2 * rise and span > 0 and \
+        sum(1 for step in steps if step > 0) >= 0.6 * len(steps) and max(steps) <= 0.5 * span
+
+
 async def _workload(workload: str, calls: Calls) -> None:
     namespace, _, name = split_target(workload)
     listed, ev = await calls("list_metrics", namespace=CONTAINER_INSIGHTS, dimensions={"Namespace": namespace, "PodName": name},
@@ -145,8 +153,9 @@ async def _workload(workload: str, calls: Calls) -> None:
             middle = sum(values[third:2 * third]) / third
             late = max(values[-third:])
             rise = late - early
-            # A leak climbs through the whole window; a step (a lowered limit, a new release) does not.
-            gradual = rise > 0 and 0.2 * rise <= middle - early <= 0.8 * rise
+            # A leak climbs through the whole window, or -- begun with a release inside it -- through its last
+            # third; a step (a lowered limit, a new release's bigger footprint) jumps once and stays flat.
+            gradual = rise > 0 and (0.2 * rise <= middle - early <= 0.8 * rise or still_climbing(values[-third:], rise))
             if rise >= MEMORY_RAMP_POINTS and gradual:
                 exhaustion = hours_to_limit(values, period_s=300)
                 when = f"; at this rate it reaches the limit in about {exhaustion:.1f} h" if exhaustion is not None else ""

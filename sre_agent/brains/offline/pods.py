@@ -113,13 +113,33 @@ UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
 async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls) -> None:
     """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it."""
     listed, ev = await calls("get_resources", kind="Node")
+    items = (listed or {}).get("items") or []
     for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
-        carried = [(node["name"], t) for node in (listed or {}).get("items") or [] for t in node.get("taints") or []
+        carried = [(node["name"], t) for node in items for t in node.get("taints") or []
                    if t.split(":")[0] in (f"{key}={value}", key)]
         if carried:
+            odd = _odd_ones_out(items, key, [n for n, _ in carried])
             calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
-                       f"{', '.join(n for n, _ in carried)}", ev, severity="warning", taint=carried[0][1],
-                       nodes=[n for n, _ in carried])
+                       f"{', '.join(n for n, _ in carried)}" + (f"; the other nodes of {', '.join(odd)}'s group do not carry "
+                                                                  "it (left behind, e.g. after maintenance)" if odd else ""),
+                       ev, severity="warning", taint=carried[0][1], nodes=[n for n, _ in carried], odd_nodes=odd)
+
+
+def _group(node: dict) -> tuple:
+    # a node's group is its group labels (node group, pool, instance type) without where it sits (zone, region)
+    return tuple(sorted((k, v) for k, v in (node.get("labels") or {}).items() if "zone" not in k and "region" not in k))
+
+
+def _odd_ones_out(nodes: list[dict], key: str, tainted: list[str]) -> list[str]:
+    """Tainted nodes whose group peers (same group labels) do not carry the taint: a taint a group is
+    dedicated by is on every node of it; one on a single node of a group is that node's own state."""
+    odd = []
+    for name in tainted:
+        node = next((n for n in nodes if n["name"] == name), None)
+        peers = [n for n in nodes if node is not None and n["name"] != name and _group(n) == _group(node)]
+        if peers and not any(t.split("=")[0].split(":")[0] == key for peer in peers for t in peer.get("taints") or []):
+            odd.append(name)
+    return odd
 
 
 async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> None:

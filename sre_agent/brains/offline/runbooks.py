@@ -135,6 +135,8 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
                 ctx["image"] = details["images"][0]
         if finding.signal == "HPAScalingLimited" and finding.severity != "info":
             ctx["autoscaler_at_max"] = True
+        if finding.signal == "NodeNotReady":
+            ctx["node_not_ready"] = True
         if finding.signal == "NodeNotReady" and details.get("instance"):
             ctx["instance_id"] = details["instance"]
         if details.get("memory_limit"):
@@ -195,6 +197,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels or ports the Service relies on
             return bool(ctx.get("rollout_broke_service")) and ctx.get("kind") in WORKLOAD_KINDS
         return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
+    if ctx.get("kind") == "Node" and not ctx.get("node_not_ready"):
+        return False  # a Ready node (a taint left behind): restarting, cordoning or rebooting it fixes nothing
     if tool in ("scale", "set_resources") and ctx.get("autoscaler_at_max"):
         # the runbooks' escalate_when: an HPA pinned at its max owns the count and fights a hand-set one; its
         # cap (or the room for more pods) is the fix, proposed to a human (graph/fixes.py)

@@ -310,3 +310,9 @@ def test_a_throttled_workload_whose_autoscaler_is_pinned_at_max_gets_the_cap_rai
     quiet = f("HPAScalingLimited", "HorizontalPodAutoscaler is limited: the desired replica count is less than the minimum "
               "replica count", object="pay/HorizontalPodAutoscaler/api")
     assert all(fix.resource == W for fix in proposed_fixes(state(C.CPU_THROTTLING, W, quiet)))  # at its min: not the cap
+
+
+def test_a_taint_left_on_one_node_of_its_group_is_removed_from_that_node():
+    left = f("UntoleratedTaint", "left", taint="maint=kernel:NoSchedule", nodes=["n1"], odd_nodes=["n1"])
+    fixes = proposed_fixes(state(C.NODE_FAILURE, "Node/n1", left))
+    assert fixes[0].resource == "Node/n1" and fixes[0].commands == ["kubectl taint nodes n1 maint=kernel:NoSchedule-"]

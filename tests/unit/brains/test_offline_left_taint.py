@@ -1,0 +1,43 @@
+"""A taint on one node that its group's other nodes do not carry is that node's own state (left behind after
+maintenance): the root cause is the node and the fix removes the taint. A taint every node of a group carries
+dedicates the group: pods kept off it are the workload's to fix. Table tests over node rows and findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.brains.offline.diagnosis import best, hypotheses
+from sre_agent.brains.offline.pods import _odd_ones_out
+from sre_agent.contracts import Finding
+from sre_agent.contracts import RootCauseCategory as C
+
+MAINT = "maint=kernel:NoSchedule"
+
+
+def node(name: str, group: str, zone: str, *taints: str) -> dict:
+    return {"name": name, "labels": {"eks.amazonaws.com/nodegroup": group, "topology.kubernetes.io/zone": zone},
+            "taints": list(taints)}
+
+
+@pytest.mark.parametrize("nodes, tainted, odd", [
+    ([node("a", "highmem", "1a", MAINT), node("b", "highmem", "1b")], ["a"], ["a"]),          # peer without it
+    ([node("a", "highmem", "1a", MAINT), node("b", "highmem", "1b", MAINT)], ["a", "b"], []),  # the group's taint
+    ([node("a", "gpu", "1a", MAINT), node("b", "general", "1a")], ["a"], []),                 # alone in its group
+])
+def test_a_taint_is_a_nodes_own_only_when_its_group_peers_lack_it(nodes, tainted, odd):
+    assert _odd_ones_out(nodes, "maint", tainted) == odd
+
+
+def finding(signal: str, **details) -> Finding:
+    return Finding(agent="kubernetes", resource="d/Deployment/api", signal=signal, summary=signal, severity="warning",
+                   details=details, evidence=["ev-1"])
+
+
+@pytest.mark.parametrize("odd, category, resource", [
+    (["n1"], C.NODE_FAILURE, "Node/n1"),
+    ([], C.UNSCHEDULABLE, "d/Deployment/api"),
+])
+def test_a_left_taint_puts_the_root_cause_on_the_node(odd, category, resource):
+    chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),
+                              finding("UntoleratedTaint", taint=MAINT, nodes=["n1"], odd_nodes=odd)]))
+    assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
