@@ -147,3 +147,23 @@ def test_a_degraded_dependencys_own_cpu_and_memory_are_read():
 
     state.tasks = [Task(agent="metrics", target="a/Service/api", question="service", reason="r")]
     assert any(t.agent == "metrics" and t.target == "a/Deployment/api" and t.question == "workload" for t in _candidates(state))
+
+
+def test_an_unexplained_alarm_checks_its_own_workloads_saturation_before_walking_its_dependencies():
+    alarm = {"AlarmName": "api-latency", "NewStateValue": "ALARM",
+             "Trigger": {"MetricName": "LatencyP99", "Dimensions": [{"name": "Namespace", "value": "shop"},
+                                                                   {"name": "Service", "value": "api"}]}}
+    state = Investigation(incident=incident_from_alarm(alarm, NOW))
+    backs = Finding(agent="kubernetes", resource="shop/Deployment/api", signal="Backs", summary="s", severity="info",
+                    details={"service": state.incident.affected[0]})
+    calls_db = Finding(agent="kubernetes", resource="shop/Deployment/api", signal="DependsOn", summary="s", severity="info",
+                       details={"dependency": "shop/Service/db"})
+    slow = Finding(agent="metrics", resource="shop/Deployment/api", signal="LatencyAnomaly", summary="s")
+    asked = []
+    state = state.model_copy(update={"findings": [backs, calls_db, slow]})
+    while (task := next_task(state)) is not None and len(asked) < 10:
+        asked.append(task)
+        state = state.model_copy(update={"tasks": asked.copy()})
+    order = [(t.agent, t.target, t.question) for t in asked]
+    own = order.index(("metrics", "shop/Deployment/api", "workload"))
+    assert own < order.index(("metrics", "shop/Service/db", "service"))
