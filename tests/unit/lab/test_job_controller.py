@@ -14,9 +14,10 @@ BATCH = "ghcr.io/acme-shop/report-builder:2.0.0"  # exits 0 after run_seconds (2
 CRASHER = "ghcr.io/acme-shop/checkout:2.3.0"  # needs env it is not given: exits 1 at once
 
 
-def job(name: str, image: str, restart_policy: str = "Never", **spec) -> dict:
+def job(name: str, image: str, restart_policy: str = "Never", init: str | None = None, **spec) -> dict:
+    inits = {"initContainers": [{"name": "init", "image": init}]} if init else {}
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": "lab"},
-            "spec": {**spec, "template": {"spec": {"restartPolicy": restart_policy,
+            "spec": {**spec, "template": {"spec": {"restartPolicy": restart_policy, **inits,
                                                    "containers": [{"name": "main", "image": image}]}}}}
 
 
@@ -31,6 +32,11 @@ CASES = [  # (id, job, seconds to run, conditions, failed, succeeded, pods of th
     ("never-limit-zero", job("j", CRASHER, backoffLimit=0), 900, {"Failed": "BackoffLimitExceeded"}, 1, 0, 1, {"Failed"}),
     ("onfailure-restarts-count", job("j", CRASHER, "OnFailure", backoffLimit=2), 900,
      {"Failed": "BackoffLimitExceeded"}, 1, 0, 0, set()),
+    # the job controller's pastBackoffLimitOnFailure sums initContainerStatuses' restarts too
+    ("onfailure-init-restarts-count", job("j", BATCH, "OnFailure", init=CRASHER, backoffLimit=2), 900,
+     {"Failed": "BackoffLimitExceeded"}, 1, 0, 0, set()),
+    ("never-init-failure-fails-the-pod", job("j", BATCH, init=CRASHER, backoffLimit=1), 900,
+     {"Failed": "BackoffLimitExceeded"}, 2, 0, 2, {"Failed"}),
     ("success", job("j", BATCH), 600, {"Complete": ""}, 0, 1, 1, {"Succeeded"}),
     ("completions-3-parallel-2", job("j", BATCH, completions=3, parallelism=2), 900, {"Complete": ""}, 0, 3, 3,
      {"Succeeded"}),
