@@ -83,3 +83,20 @@ def test_a_running_job_reports_its_active_pod_and_start_time():
     pod = world.owned("Pod", world.get("Job", "j"))[0]
     assert pod["metadata"]["labels"]["job-name"] == "j"
     assert pod["metadata"]["labels"]["batch.kubernetes.io/job-name"] == "j"
+
+
+def test_lab_status_reports_a_jobs_failed_pod_as_failed_and_skips_a_succeeded_one():
+    """What `Lab.status()` / `sre-agent lab status` list: a finished pod is not "not ready" -- a
+    Succeeded one is done, a Failed one is reported as failed with the STATUS kubectl prints."""
+    from sre_agent.lab.world.health import unhealthy_pod_lines
+
+    world = TinyWorld()
+    world.apply(job("ok", BATCH))
+    world.apply(job("bad", CRASHER, backoffLimit=0))
+    world.apply(job("init", BATCH, init=CRASHER, backoffLimit=0))
+    world.run(600)
+    lines = unhealthy_pod_lines(world.list("Pod"), world.now)
+    by_job = {job_name: [line for line in lines if line.startswith(f"lab/{job_name}-")] for job_name in ("ok", "bad", "init")}
+    assert by_job["ok"] == []
+    assert [line.split(": ", 1)[1] for line in by_job["bad"]] == ["Failed (Error)"]
+    assert [line.split(": ", 1)[1] for line in by_job["init"]] == ["Failed (Init:Error)"]
