@@ -41,6 +41,7 @@ from .scenarios.loader import APPLY_ORDER, load_scenario_file, load_scenarios, n
 from .scenarios.schema import LoadedScenario, Step
 from .undo import previous_template
 from .world.clock import SimClock
+from .world.health import unhealthy_pod_lines
 from .world.images import ImageCatalog, load_catalog
 from .world.world import World
 
@@ -398,19 +399,6 @@ class Lab:
     def status(self) -> dict[str, Any]:
         self.world.sync()
         pods = self.store.list("Pod")
-        unhealthy = []
-        for pod in pods:
-            if pod["status"].get("phase") == "Succeeded":
-                continue  # a Job's finished pod: done, not unhealthy
-            for status in pod["status"].get("containerStatuses") or []:
-                waiting = (status.get("state") or {}).get("waiting")
-                if waiting or not status.get("ready"):
-                    unhealthy.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: "
-                                     f"{(waiting or {}).get('reason') or 'not ready'}")
-                    break
-            else:
-                if pod["status"].get("phase") == "Pending":
-                    unhealthy.append(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}: Pending")
         return {
             "scenario": self.scenario.scenario.id if self.scenario else None,
             "now": self.clock.now().isoformat(),
@@ -418,7 +406,7 @@ class Lab:
             "nodes": {n["metadata"]["name"]: "NotReady" if n["metadata"]["name"] in self.world.node_faults else "Ready"
                       for n in self.store.list("Node")},
             "pods": len(pods),
-            "unhealthy_pods": unhealthy,
+            "unhealthy_pods": unhealthy_pod_lines(pods, self.clock.now()),
             "alarms": dict(self.feed.alarm_states) if self.feed else {},
         }
 

@@ -12,8 +12,8 @@ from .world.controllers.deployment import REVISION
 
 def previous_template(store: ObjectStore, deploy: dict, to_revision: int | None = None) -> dict:
     """kubectl rollout undo: the template of the wanted (default: previous) revision -- a
-    Deployment's ReplicaSets, a DaemonSet's ControllerRevisions."""
-    if deploy["kind"] == "DaemonSet":
+    Deployment's ReplicaSets, a DaemonSet's or StatefulSet's ControllerRevisions."""
+    if deploy["kind"] in ("DaemonSet", "StatefulSet"):
         owned = [cr for cr in store.list("ControllerRevision", deploy["metadata"]["namespace"]) if owned_by(cr, deploy)]
         revisions = sorted(((int(cr.get("revision", 0)), {"spec": {"template": {
             k: v for k, v in cr["data"]["spec"]["template"].items() if k != "$patch"}}}) for cr in owned),

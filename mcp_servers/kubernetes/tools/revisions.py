@@ -57,7 +57,10 @@ def revisions_of(ctx: KubeTools, kind: str, namespace: str, workload: dict) -> t
 
 
 def restorable(template: dict[str, Any]) -> dict[str, Any]:
-    """A revision's template as it goes back onto the workload: without the controller's hash label."""
+    """A revision's template as it goes back onto the workload: without the controller's hash label, nor
+    the `$patch: replace` directive a ControllerRevision's data carries (a strategic-merge directive,
+    no field of a pod template)."""
+    template.pop("$patch", None)
     labels = (template.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(TEMPLATE_HASH, None)

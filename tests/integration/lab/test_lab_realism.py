@@ -1,6 +1,6 @@
 """Lab realism (issue 15) through the real HTTP API: what the official kubernetes client and the real
 kubectl binary read after the world's controllers ran -- CronJobs scheduling Jobs, Jobs failing
-for good, DaemonSet rolling updates and their history, init containers, readiness-only failures,
+for good, DaemonSet and StatefulSet rolling updates and their history, init containers, readiness-only failures,
 Service target ports and the HPA. One lab (the healthy baseline) serves every test; each test
 writes into its own namespace."""
 
@@ -127,6 +127,34 @@ def test_a_daemonset_rollout_stalls_on_a_bad_image_and_kubectl_undoes_it(lab):
     assert (status.updated_number_scheduled, status.number_available) == (nodes, nodes)
     assert {p.spec.containers[0].image for p in lab.core.list_namespaced_pod(ns).items} == {
         "quay.io/prometheus/node-exporter:v1.8.2"}
+
+
+def test_kubectl_rolls_a_statefulset_back_through_its_controller_revisions(lab):
+    ns = namespace(lab, "stateful")
+    app = {"name": "search", "image": "ghcr.io/acme-shop/search:1.12.0"}
+    lab.apps.create_namespaced_stateful_set(ns, {
+        "metadata": {"name": "index"},
+        "spec": {"replicas": 2, "serviceName": "index", "selector": {"matchLabels": {"app": "index"}},
+                 "template": {"metadata": {"labels": {"app": "index"}}, "spec": {"containers": [app]}}}})
+    lab.advance(120)
+    lab.apps.patch_namespaced_stateful_set("index", ns, {"spec": {"template": {"spec": {"containers": [
+        {**app, "env": [{"name": "SHARDS", "value": "4"}]}]}}}})
+    lab.advance(300)
+    status = lab.apps.read_namespaced_stateful_set("index", ns).status
+    assert status.current_revision == status.update_revision and status.updated_replicas == 2
+    history = kubectl(lab, "rollout", "history", "statefulset/index", "-n", ns)
+    assert [line.split()[0] for line in history.splitlines() if line[:1].isdigit()] == ["1", "2"]
+    assert "SHARDS" in kubectl(lab, "rollout", "history", "statefulset/index", "-n", ns, "--revision=2")
+    assert "rolled back" in kubectl(lab, "rollout", "undo", "statefulset/index", "-n", ns, "--to-revision=1")
+    lab.advance(300)
+    history = kubectl(lab, "rollout", "history", "statefulset/index", "-n", ns)
+    assert [line.split()[0] for line in history.splitlines() if line[:1].isdigit()] == ["2", "3"]
+    pods = lab.core.list_namespaced_pod(ns).items
+    assert len(pods) == 2 and all(not p.spec.containers[0].env for p in pods)
+    status = lab.apps.read_namespaced_stateful_set("index", ns).status
+    assert status.current_revision == status.update_revision and status.ready_replicas == 2
+    # the defaulted partition 0 makes kubectl report a "partitioned" rollout, as against a real cluster
+    assert "roll out complete: 2 new pods" in kubectl(lab, "rollout", "status", "statefulset/index", "-n", ns)
 
 
 def test_init_containers_hold_the_pod_and_kubectl_prints_their_status(lab):

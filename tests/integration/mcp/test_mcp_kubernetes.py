@@ -390,14 +390,12 @@ def test_a_statefulset_rolls_back_through_its_controller_revisions(mcp, lab):
 
     def template(image: str) -> dict:
         return {"metadata": {"labels": {"app": "kv"}}, "spec": {"containers": [{"name": "kv", "image": image}]}}
-    sts = apps.create_namespaced_stateful_set("shop", {
+    apps.create_namespaced_stateful_set("shop", {
         "metadata": {"name": "kv"}, "spec": {"replicas": 1, "serviceName": "kv", "selector": {"matchLabels": {"app": "kv"}},
-                                             "template": template("redis:7.2")}})
-    owner = [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "kv", "uid": sts.metadata.uid, "controller": True}]
-    for revision, image in ((1, "redis:7.0"), (2, "redis:7.2")):
-        apps.create_namespaced_controller_revision("shop", {
-            "metadata": {"name": f"kv-{revision}", "ownerReferences": owner}, "revision": revision,
-            "data": {"spec": {"template": template(image)}}})
+                                             "template": template("redis:7.0")}})
+    lab.advance(60)
+    apps.patch_namespaced_stateful_set("kv", "shop", {"spec": {"template": template("redis:7.2")}})
+    lab.advance(60)  # the lab's statefulset controller keeps a ControllerRevision per template
     history = mcp.call("rollout_history", {"namespace": "shop", "name": "kv", "kind": "StatefulSet"})
     assert not history.is_error, history.text
     rows = history.json()["revisions"]
@@ -407,6 +405,9 @@ def test_a_statefulset_rolls_back_through_its_controller_revisions(mcp, lab):
                                        "expect_revision": 2, "reason": "back to the image before"})
     assert not undone.is_error and "from revision 2 to 1" in undone.text, undone.text
     assert apps.read_namespaced_stateful_set("kv", "shop").spec.template.spec.containers[0].image == "redis:7.0"
+    lab.advance(60)
+    history = mcp.call("rollout_history", {"namespace": "shop", "name": "kv", "kind": "StatefulSet"}).json()["revisions"]
+    assert [(r["revision"], r["images"]) for r in history] == [(2, ["redis:7.2"]), (3, ["redis:7.0"])]
 
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sre_agent.lab.world.clock import parse_rfc3339, rfc3339
 from tests.unit.lab.world_harness import TinyWorld
 
@@ -145,3 +147,71 @@ def test_pausing_and_resuming():
     assert progressing["status"] == "True" and parse_rfc3339(progressing["lastUpdateTime"]) >= resumed_at
     world.run(400)
     assert condition(world, "Progressing")["reason"] == "ProgressDeadlineExceeded"
+
+
+def pods_by_revision(world: TinyWorld) -> tuple[int, int]:
+    """(live pods of the old ReplicaSets, of the newest) -- and each ReplicaSet runs what it asks for."""
+    counts = {"old": 0, "new": 0}
+    sets = sorted(world.list("ReplicaSet"), key=lambda rs: int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]))
+    for rs in sets:
+        live = [p for p in world.owned("Pod", rs) if not p["metadata"].get("deletionTimestamp")]
+        assert len(live) == rs["spec"]["replicas"], rs["metadata"]["name"]
+        counts["new" if rs is sets[-1] else "old"] += len(live)
+    return counts["old"], counts["new"]
+
+
+# A new image that never starts: where the rollout stops, as the deployment controller's rolloutRolling
+# takes it -- maxSurge rounds up, maxUnavailable down; old ReplicaSets go down by what availability allows
+# (desired - maxUnavailable available pods), then the new one fills the surge.
+@pytest.mark.parametrize(("replicas", "rolling", "stuck_at"), [
+    (4, None, (3, 2)),                                        # 25 %/25 %: 1 surge, 1 unavailable
+    (4, {"maxSurge": 0, "maxUnavailable": 1}, (3, 1)),        # one old pod replaced at a time
+    (4, {"maxSurge": 1, "maxUnavailable": 0}, (4, 1)),        # nothing old goes before a new pod is available
+    (10, None, (8, 5)),                                       # 3 surge, 2 unavailable
+    (2, None, (2, 1)),                                        # 1 surge, 0 unavailable
+    (4, {"maxSurge": "50%", "maxUnavailable": "50%"}, (2, 4)),
+])
+def test_a_broken_rollout_stops_where_the_deployment_controller_does(replicas, rolling, stuck_at):
+    strategy = {"type": "RollingUpdate", **({"rollingUpdate": rolling} if rolling else {})}
+    world = TinyWorld(nodes=3)
+    world.apply(deployment(GOOD, replicas=replicas, strategy=strategy))
+    world.run(600)
+    assert pods_by_revision(world) == (0, replicas)
+    set_image(world, MISSING)
+    world.run(900)
+    assert pods_by_revision(world) == stuck_at
+
+
+def test_a_stuck_rollout_switched_to_max_surge_0_keeps_its_pods():
+    """rolloutRolling with maxSurge 0 / maxUnavailable 1 over 3 old + 2 new (unavailable) pods: the
+    ReplicaSets already hold 5 > 4 + 0, so the new one does not grow, and 5 - 3 - 2 = 0 old may go."""
+    world = TinyWorld(nodes=3)
+    world.apply(deployment(GOOD, replicas=4))
+    world.run(600)
+    set_image(world, MISSING)
+    world.run(600)
+    assert pods_by_revision(world) == (3, 2)
+
+    def one_at_a_time(obj):
+        obj["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+    world.patch_spec("Deployment", "web", one_at_a_time)
+    world.run(600)
+    assert pods_by_revision(world) == (3, 2)
+    set_image(world, GOOD)  # back to the old template: its ReplicaSet takes the pods back
+    world.run(600)
+    assert pods_by_revision(world) == (0, 4)
+
+
+def test_a_max_surge_0_rollout_replaces_one_pod_at_a_time():
+    world = TinyWorld(images=[SLOW], nodes=3)
+    world.apply(deployment("registry.example.com/slow-start:1.0", replicas=4,
+                           strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}))
+    world.run(600)
+    set_image(world, "registry.example.com/slow-start:2.0")
+    world.run(30)  # the first new pod is starting
+    assert pods_by_revision(world) == (3, 1)
+    for _ in range(20):
+        world.run(15)
+        assert sum(pods_by_revision(world)) <= 4
+    world.run(600)
+    assert pods_by_revision(world) == (0, 4)

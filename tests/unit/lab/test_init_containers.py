@@ -58,6 +58,20 @@ def test_init_containers(inits, policy, seconds, printed, phase, initialized):
         assert all(s["state"]["terminated"]["exitCode"] == 0 for s in status["initContainerStatuses"])
 
 
+def test_init_restarts_are_in_init_container_statuses_not_in_the_container_insights_count():
+    """The kubelet counts an init container's restarts in initContainerStatuses; the CloudWatch agent's
+    pod_number_of_container_restarts sums containerStatuses only (its podstore), so an
+    Init:CrashLoopBackOff pod adds nothing to it -- the world's pod_restarts is that sum."""
+    world = TinyWorld(images=[MIGRATE])
+    world.apply(pod([CRASH_INIT]))
+    world.run(600)
+    got = world.get("Pod", "p")
+    assert pod_summary(got, datetime.now(UTC))[1] == "Init:CrashLoopBackOff"
+    assert got["status"]["initContainerStatuses"][0]["restartCount"] >= 4
+    assert got["status"]["containerStatuses"][0]["restartCount"] == 0
+    assert world.world.pod_restarts(got) == 0
+
+
 def test_the_app_starts_after_the_last_init_container_exits():
     world = TinyWorld(images=[MIGRATE])
     world.apply(pod([OK_INIT]))

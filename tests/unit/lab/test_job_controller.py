@@ -14,9 +14,10 @@ BATCH = "ghcr.io/acme-shop/report-builder:2.0.0"  # exits 0 after run_seconds (2
 CRASHER = "ghcr.io/acme-shop/checkout:2.3.0"  # needs env it is not given: exits 1 at once
 
 
-def job(name: str, image: str, restart_policy: str = "Never", **spec) -> dict:
+def job(name: str, image: str, restart_policy: str = "Never", init: str | None = None, **spec) -> dict:
+    inits = {"initContainers": [{"name": "init", "image": init}]} if init else {}
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": "lab"},
-            "spec": {**spec, "template": {"spec": {"restartPolicy": restart_policy,
+            "spec": {**spec, "template": {"spec": {"restartPolicy": restart_policy, **inits,
                                                    "containers": [{"name": "main", "image": image}]}}}}
 
 
@@ -31,6 +32,11 @@ CASES = [  # (id, job, seconds to run, conditions, failed, succeeded, pods of th
     ("never-limit-zero", job("j", CRASHER, backoffLimit=0), 900, {"Failed": "BackoffLimitExceeded"}, 1, 0, 1, {"Failed"}),
     ("onfailure-restarts-count", job("j", CRASHER, "OnFailure", backoffLimit=2), 900,
      {"Failed": "BackoffLimitExceeded"}, 1, 0, 0, set()),
+    # the job controller's pastBackoffLimitOnFailure sums initContainerStatuses' restarts too
+    ("onfailure-init-restarts-count", job("j", BATCH, "OnFailure", init=CRASHER, backoffLimit=2), 900,
+     {"Failed": "BackoffLimitExceeded"}, 1, 0, 0, set()),
+    ("never-init-failure-fails-the-pod", job("j", BATCH, init=CRASHER, backoffLimit=1), 900,
+     {"Failed": "BackoffLimitExceeded"}, 2, 0, 2, {"Failed"}),
     ("success", job("j", BATCH), 600, {"Complete": ""}, 0, 1, 1, {"Succeeded"}),
     ("completions-3-parallel-2", job("j", BATCH, completions=3, parallelism=2), 900, {"Complete": ""}, 0, 3, 3,
      {"Succeeded"}),
@@ -77,3 +83,20 @@ def test_a_running_job_reports_its_active_pod_and_start_time():
     pod = world.owned("Pod", world.get("Job", "j"))[0]
     assert pod["metadata"]["labels"]["job-name"] == "j"
     assert pod["metadata"]["labels"]["batch.kubernetes.io/job-name"] == "j"
+
+
+def test_lab_status_reports_a_jobs_failed_pod_as_failed_and_skips_a_succeeded_one():
+    """What `Lab.status()` / `sre-agent lab status` list: a finished pod is not "not ready" -- a
+    Succeeded one is done, a Failed one is reported as failed with the STATUS kubectl prints."""
+    from sre_agent.lab.world.health import unhealthy_pod_lines
+
+    world = TinyWorld()
+    world.apply(job("ok", BATCH))
+    world.apply(job("bad", CRASHER, backoffLimit=0))
+    world.apply(job("init", BATCH, init=CRASHER, backoffLimit=0))
+    world.run(600)
+    lines = unhealthy_pod_lines(world.list("Pod"), world.now)
+    by_job = {job_name: [line for line in lines if line.startswith(f"lab/{job_name}-")] for job_name in ("ok", "bad", "init")}
+    assert by_job["ok"] == []
+    assert [line.split(": ", 1)[1] for line in by_job["bad"]] == ["Failed (Error)"]
+    assert [line.split(": ", 1)[1] for line in by_job["init"]] == ["Failed (Init:Error)"]

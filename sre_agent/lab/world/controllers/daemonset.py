@@ -2,9 +2,9 @@
 node filter decides, with the tolerations DaemonSet pods get for node-condition taints), and
 template updates as the real controller makes them.
 
-Every template is a ControllerRevision (`<name>-<hash>`, the DaemonSet's labels, data = the
-strategic-merge patch that restores the template, as `kubectl rollout undo daemonset` applies
-it); pods carry its hash in `controller-revision-hash`. RollingUpdate (the default) deletes
+Every template is a ControllerRevision (revisions.py: `<name>-<hash>`, the DaemonSet's labels,
+data = the strategic-merge patch that restores the template, as `kubectl rollout undo daemonset`
+applies it); pods carry its hash in `controller-revision-hash`. RollingUpdate (the default) deletes
 old pods node by node -- unavailable old pods at once, available ones only while fewer than
 maxUnavailable nodes are without an available pod -- and the node gets a pod of the new
 template on the next pass; a new pod that cannot start stays unavailable, so the rollout stalls
@@ -15,17 +15,14 @@ longer fit."""
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import math
-import uuid
 from datetime import datetime
 
 from ..context import ClusterContext
 from ..scheduler import node_accepts
-from .common import is_terminating, live_pods_of, name_suffix, new_pod, owner_ref, template_hash, write_status
+from .common import is_terminating, live_pods_of, name_suffix, new_pod, template_hash, write_status
+from .revisions import REVISION_HASH, sync_revisions
 
-REVISION_HASH = "controller-revision-hash"
 COMPONENT = "daemonset-controller"
 
 
@@ -49,7 +46,7 @@ def _max_unavailable(ds: dict, desired: int) -> int:
 
 def reconcile_daemonset(world: ClusterContext, ds: dict, now: datetime) -> bool:
     current = _hash(ds)
-    changed = sync_revisions(world, ds, current)
+    changed = sync_revisions(world, ds, current, current)
     template = ds["spec"]["template"]
     pods_by_node: dict[str, dict] = {}
     for pod in world.informer.owned_by("Pod", ds["metadata"]["uid"]):
@@ -86,44 +83,6 @@ def reconcile_daemonset(world: ClusterContext, ds: dict, now: datetime) -> bool:
         world.events.record(ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", now, component=COMPONENT)
         changed = True
     return changed
-
-
-def sync_revisions(world: ClusterContext, ds: dict, current: str) -> bool:
-    """A ControllerRevision per template; the current one holds the highest revision number."""
-    namespace, name = ds["metadata"]["namespace"], ds["metadata"]["name"]
-    owned = list(world.informer.owned_by("ControllerRevision", ds["metadata"]["uid"]))
-    highest = max((int(r.get("revision", 0)) for r in owned), default=0)
-    mine = next((r for r in owned if (r["metadata"].get("labels") or {}).get(REVISION_HASH) == current), None)
-    if mine is not None and int(mine.get("revision", 0)) == highest:
-        return False
-    if mine is not None:  # back to an earlier template (an undo): that revision becomes the newest
-        mine = copy.deepcopy(mine)
-        mine["revision"] = highest + 1
-        mine["metadata"].pop("resourceVersion", None)
-        world.store.replace(mine)
-    else:
-        template = copy.deepcopy(ds["spec"]["template"])
-        world.store.create({
-            "apiVersion": "apps/v1", "kind": "ControllerRevision",
-            "metadata": {"name": f"{name}-{current}", "namespace": namespace,
-                         "labels": {**((template.get("metadata") or {}).get("labels") or {}), REVISION_HASH: current},
-                         "annotations": dict(ds["metadata"].get("annotations") or {}),
-                         "ownerReferences": [owner_ref(ds)]},
-            "data": {"spec": {"template": {**template, "$patch": "replace"}}},
-            "revision": highest + 1,
-        }, uid=str(uuid.UUID(hashlib.sha256(f"{ds['metadata']['uid']}/{current}".encode()).hexdigest()[:32])))
-    _trim_revisions(world, ds, current)
-    return True
-
-
-def _trim_revisions(world: ClusterContext, ds: dict, current: str) -> None:
-    """Keep revisionHistoryLimit old revisions (and any a live pod still runs)."""
-    limit = int(ds["spec"].get("revisionHistoryLimit", 10))
-    in_use = {(p["metadata"].get("labels") or {}).get(REVISION_HASH) for p in live_pods_of(world, ds)} | {current}
-    owned = sorted(world.informer.owned_by("ControllerRevision", ds["metadata"]["uid"]), key=lambda r: int(r.get("revision", 0)))
-    spare = [r for r in owned if (r["metadata"].get("labels") or {}).get(REVISION_HASH) not in in_use]
-    for revision in spare[: max(0, len(spare) - limit)]:
-        world.store.delete("ControllerRevision", revision["metadata"]["namespace"], revision["metadata"]["name"])
 
 
 def sync_daemonset_status(world: ClusterContext, ds: dict) -> None:

@@ -89,34 +89,56 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
         if not any(live_pods_of(world, rs) for rs in olds):
             changed |= _scale_rs(world, current, desired, deploy, now)
         return changed
+    return _roll(world, deploy, current, olds, desired, now) or changed
+
+
+def _available(world: ClusterContext, rs: dict) -> int:
+    return sum(1 for p in live_pods_of(world, rs) if world.pod_ready(p))
+
+
+def _roll(world: ClusterContext, deploy: dict, new: dict, olds: list[dict], desired: int, now: datetime) -> bool:
+    """One step of the deployment controller's rolloutRolling: scale the new ReplicaSet (up to
+    maxSurge over the desired count) and, only when it did not move, the old ones down as far as
+    maxUnavailable allows -- unhealthy old replicas first (cleanupUnhealthyReplicas), then available
+    ones down to desired - maxUnavailable available pods (scaleDownOldReplicaSetsForRollingUpdate)."""
     surge, max_unavailable = _rolling_params(deploy, desired)
-    total_spec = sum(int(rs["spec"].get("replicas", 0)) for rs in owned)
-    new_replicas = int(current["spec"].get("replicas", 0))
+    spec = lambda rs: int(rs["spec"].get("replicas", 0))  # noqa: E731
+    new_replicas = spec(new)
+    all_spec = spec(new) + sum(spec(rs) for rs in olds)
     if new_replicas > desired:
-        changed |= _scale_rs(world, current, desired, deploy, now)
-    elif new_replicas < desired:
-        allowed = max(0, desired + surge - total_spec)
-        target = new_replicas + min(allowed, desired - new_replicas)
-        if not olds:
-            target = desired
+        return _scale_rs(world, new, desired, deploy, now)
+    if new_replicas < desired:
+        # NewRSNewReplicas: fill what maxSurge leaves over the ReplicaSets' summed replicas.
+        target = new_replicas + min(max(0, desired + surge - all_spec), desired - new_replicas)
         if target != new_replicas:
-            changed |= _scale_rs(world, current, target, deploy, now)
-    # Scale old ReplicaSets down only as far as availability allows.
-    min_available = desired - max_unavailable
-    all_ready = sum(sum(1 for p in live_pods_of(world, rs) if world.pod_ready(p)) for rs in owned)
-    new_unavailable = int(current["spec"].get("replicas", 0)) - sum(
-        1 for p in live_pods_of(world, current) if world.pod_ready(p))
-    budget = all_ready - min_available - max(0, new_unavailable)
-    for rs in sorted(olds, key=lambda r: int(r["metadata"].get("annotations", {}).get(REVISION, 0))):
-        replicas = int(rs["spec"].get("replicas", 0))
-        if replicas == 0:
+            return _scale_rs(world, new, target, deploy, now)
+    if not any(spec(rs) for rs in olds):
+        return False
+    min_available = desired - min(desired, max_unavailable)
+    max_scaled_down = all_spec - min_available - (new_replicas - _available(world, new))
+    if max_scaled_down <= 0:
+        return False
+    # Oldest first, as the controller sorts them (ReplicaSetsByCreationTimestamp, then name).
+    olds = sorted(olds, key=lambda rs: (rs["metadata"].get("creationTimestamp") or "", rs["metadata"]["name"]))
+    changed = False
+    cleaned = 0
+    for rs in olds:
+        unhealthy = spec(rs) - _available(world, rs)
+        if spec(rs) == 0 or unhealthy <= 0 or cleaned >= max_scaled_down:
             continue
-        unhealthy = replicas - sum(1 for p in live_pods_of(world, rs) if world.pod_ready(p))
-        # Unhealthy old replicas can always go: they serve nothing.
-        drop = min(replicas, max(0, unhealthy) + max(0, budget))
-        if drop > 0:
-            budget -= max(0, drop - max(0, unhealthy))
-            changed |= _scale_rs(world, rs, replicas - drop, deploy, now)
+        drop = min(max_scaled_down - cleaned, unhealthy)
+        cleaned += drop
+        changed |= _scale_rs(world, rs, spec(rs) - drop, deploy, now)
+    available = _available(world, new) + sum(_available(world, rs) for rs in olds)
+    to_scale_down = available - min_available
+    for rs in olds:
+        if to_scale_down <= 0:
+            break
+        if spec(rs) == 0:
+            continue
+        drop = min(spec(rs), to_scale_down)
+        to_scale_down -= drop
+        changed |= _scale_rs(world, rs, spec(rs) - drop, deploy, now)
     return changed
 
 

@@ -33,8 +33,10 @@ def _phase(pod: dict) -> str:
 
 
 def _finished_at(pod: dict) -> datetime | None:
-    """When the pod's last container terminated (the start of the controller's back-off)."""
-    moments = [parse_rfc3339(t) for cs in (pod.get("status") or {}).get("containerStatuses") or []
+    """When the pod's last container terminated (the start of the controller's back-off) -- an init
+    container's end for a pod that failed initialising (its app containers never ran)."""
+    status = pod.get("status") or {}
+    moments = [parse_rfc3339(t) for cs in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
                for t in [((cs.get("state") or {}).get("terminated") or {}).get("finishedAt")] if t]
     return max(moments, default=None)
 
@@ -48,10 +50,15 @@ def _restart_policy(job: dict) -> str:
     return ((job["spec"].get("template") or {}).get("spec") or {}).get("restartPolicy", "Never")
 
 
+def _init_restarts(pod: dict) -> int:
+    return sum(int(s.get("restartCount", 0)) for s in (pod.get("status") or {}).get("initContainerStatuses") or [])
+
+
 def _failures(world: ClusterContext, job: dict, pods: list[dict]) -> int:
     failed = sum(1 for p in pods if _phase(p) == "Failed")
     if _restart_policy(job) == "OnFailure":
-        failed += sum(world.pod_restarts(p) for p in pods if _phase(p) not in TERMINAL)
+        # pastBackoffLimitOnFailure: restarts of every container of a live pod, init containers too.
+        failed += sum(world.pod_restarts(p) + _init_restarts(p) for p in pods if _phase(p) not in TERMINAL)
     return failed
 
 

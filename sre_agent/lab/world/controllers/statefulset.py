@@ -1,6 +1,11 @@
 """The StatefulSet controller: ordinal pods created one at a time (OrderedReady), a claim per
 volumeClaimTemplate, scale-down from the highest ordinal, and rolling updates that replace the
-highest stale ordinal first."""
+highest stale ordinal first -- only while every member is Ready, so a member that is not (a bad
+image, a crash) holds the update, even an undo, until someone deletes it; OnDelete replaces a pod
+only when someone deletes it. Every template is a ControllerRevision (revisions.py); pods carry
+the revision's name in `controller-revision-hash`, and the status names `currentRevision` (what
+the pods ran before the update) and `updateRevision` -- what `kubectl rollout history/undo
+statefulset` read."""
 
 from __future__ import annotations
 
@@ -10,14 +15,16 @@ from datetime import datetime
 from ..context import ClusterContext
 from .common import is_terminating, live_pods_of, new_pod, template_hash, write_status
 from .quota import quota_rejection
+from .revisions import REVISION_HASH, sync_revisions
 
 
 def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bool:
     namespace, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
     desired = int(sts["spec"].get("replicas", 1))
     revision = template_hash(sts["spec"]["template"])
+    update_revision = f"{name}-{revision}"
     pods = {p["metadata"]["name"]: p for p in world.informer.owned_by("Pod", sts["metadata"]["uid"])}
-    changed = False
+    changed = sync_revisions(world, sts, revision, update_revision)
     for ordinal in range(desired):
         pod_name = f"{name}-{ordinal}"
         pod = pods.get(pod_name)
@@ -34,7 +41,7 @@ def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bo
                 template.setdefault("spec", {}).setdefault("volumes", []).append(
                     {"name": volume_claim["metadata"]["name"],
                      "persistentVolumeClaim": {"claimName": f"{volume_claim['metadata']['name']}-{pod_name}"}})
-            pod = new_pod(sts, template, pod_name, {"controller-revision-hash": f"{name}-{revision}",
+            pod = new_pod(sts, template, pod_name, {REVISION_HASH: update_revision,
                                                      "statefulset.kubernetes.io/pod-name": pod_name})
             pod["spec"]["hostname"] = pod_name
             rejection = quota_rejection(world, namespace, pod)
@@ -55,8 +62,10 @@ def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bo
         if ordinal >= desired:
             world.delete_pod(pod)
             changed = True
+    if (sts["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate") != "RollingUpdate":
+        return changed  # OnDelete: a pod takes the new template only when someone deletes it
     # Rolling update: replace the highest ordinal running an old revision, one at a time.
-    stale = [p for p in pods.values() if p["metadata"].get("labels", {}).get("controller-revision-hash") != f"{name}-{revision}"
+    stale = [p for p in pods.values() if p["metadata"].get("labels", {}).get(REVISION_HASH) != update_revision
              and not is_terminating(p)]
     if stale and not changed:
         victim = max(stale, key=lambda p: p["metadata"]["name"])
@@ -68,6 +77,17 @@ def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bo
 def sync_statefulset_status(world: ClusterContext, sts: dict) -> None:
     pods = live_pods_of(world, sts)
     ready = sum(1 for p in pods if world.pod_ready(p))
+    update_revision = f"{sts['metadata']['name']}-{template_hash(sts['spec']['template'])}"
+    # currentRevision sticks to what the pods ran until every pod is updated and Ready.
+    current_revision = (sts.get("status") or {}).get("currentRevision")
+    if world.informer.get("ControllerRevision", sts["metadata"]["namespace"], current_revision or "") is None:
+        current_revision = update_revision
+    revisions = [(p["metadata"].get("labels") or {}).get(REVISION_HASH) for p in pods]
+    updated = revisions.count(update_revision)
+    if updated == len(pods) == ready:
+        current_revision = update_revision
     write_status(world, sts, {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(pods),
-                               "readyReplicas": ready, "availableReplicas": ready, "currentReplicas": len(pods),
-                               "updatedReplicas": len(pods)})
+                               "readyReplicas": ready, "availableReplicas": ready,
+                               "currentReplicas": revisions.count(current_revision), "updatedReplicas": updated,
+                               "currentRevision": current_revision, "updateRevision": update_revision,
+                               "collisionCount": 0})
