@@ -12,7 +12,7 @@ from ..contracts import parse_resource_id
 from ..graph.ports import ToolOutcome
 from .ask import Ask
 from .objects import pod_spec_of
-from .pods import pod_lines
+from .pods import autoscalers, pod_lines
 
 RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
@@ -93,7 +93,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         else:
             lines += (await pod_lines(ask, f"{namespace}/{kind}/{name}"))[:10]
         if kind in ("Deployment", "StatefulSet"):
-            lines += await _autoscalers(ask, namespace, kind, name)
+            lines += await autoscalers(ask, namespace, kind, name)
     elif kind == "PersistentVolumeClaim":
         lines.append(f"storageClassName {spec.get('storageClassName')}, request "
                      f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
@@ -126,11 +126,3 @@ def _pod_state(state: dict[str, Any]) -> list[str]:
         lines.append(f"container {container.get('name')} {how}" + (f" ({reason})" if reason else "")
                      + f", ready {container.get('ready')}, {container.get('restartCount', 0)} restarts")
     return lines
-
-
-async def _autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
-    return [f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
-            f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
-            for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
-

@@ -13,7 +13,7 @@ from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
-from .pods import owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
+from .pods import autoscalers, owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import resource_pressure
@@ -230,6 +230,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         images = [c.get("image") for c in pod_spec.get("containers") or []]
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         details += requests_and_limits(pod_spec)
+        if kind in ("Deployment", "StatefulSet"):
+            details += await autoscalers(ask, namespace, kind, name)
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
         if described.error is None:

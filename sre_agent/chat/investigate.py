@@ -63,6 +63,18 @@ async def _troubled_owners_on(ask: Ask, node: str) -> set[str]:
     return {owner_id(p) for p in (listed.data or {}).get("items") or [] if p.get("node") == node and pod_trouble(p)}
 
 
+@handles("fix_it")
+async def fix_it(ask: Ask) -> Answer:
+    """The fix first: the investigation's next step leads, its diagnosis stays as the reason."""
+    base = await why_failing(ask)
+    fixes = [step for step in base.next_steps if not step.startswith("Ask ")]
+    if base.status != "problems" or not fixes:
+        return base
+    base.details = [base.headline, *base.details]
+    base.headline = fixes[0]
+    return base
+
+
 @handles("why_failing")
 async def why_failing(ask: Ask) -> Answer:
     if ask.investigate is None:

@@ -66,3 +66,12 @@ def requests_and_limits(pod_spec: dict[str, Any]) -> list[str]:
     """Each container's requests and limits, a line each: the figures a capacity question asks about."""
     return [f"container {c.get('name')}: requests {(c.get('resources') or {}).get('requests') or 'none'}, "
             f"limits {(c.get('resources') or {}).get('limits') or 'none'}" for c in pod_spec.get("containers") or []]
+
+
+async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
+    """The HPAs scaling kind/name, a line each; one at its max says so (it cannot add pods for more load)."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    return [f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
+            f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
+            + (" -- at its max: it cannot add pods" if h.get("max") is not None and (h.get("current") or 0) >= h["max"] else "")
+            for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]

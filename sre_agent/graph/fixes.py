@@ -334,8 +334,8 @@ def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]
         namespace, _, name = _ref(hpa)
         raised = int(bound.group(1)) * 2
         fixes.append(ProposedFix(
-            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {bound.group(1)} under this load: raise it "
-                                  f"to {raised}, once the namespace's quota and the node group have room for the pods",
+            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {bound.group(1)} under this load: raise it to {raised} "
+                                  "(quota and nodes permitting)",
             commands=[f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
                       f"'{json.dumps({'spec': {'maxReplicas': raised}})}'"],
             evidence=_evidence([finding])))
