@@ -44,10 +44,21 @@ def lab_factory():
         lab.stop()
 
 
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """`-m "not slow"` (make test-fast) deselects everything under tests/integration/ (below): not even
+    importing it saves each worker about half of its collection (the kubernetes client's models, the
+    labs' and servers' modules)."""
+    if collection_path == INTEGRATION and (config.getoption("markexpr") or "").strip() == "not slow":
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     """Everything under tests/integration/ starts a lab, a server or a subprocess: it is `slow`, and
     `make test-fast` (-m "not slow") leaves it out of the edit-test loop."""
-    integration = Path(__file__).parent / "integration"
     for item in items:
-        if integration in Path(str(item.fspath)).parents:
+        if INTEGRATION in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.slow)
