@@ -210,15 +210,16 @@ def sandbox_options(lab: Lab, state_dir: Path, **fields: Any) -> RunOptions:
 
 def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
                  approvals: Literal["all", "none"] = "all",
-                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0, lab: Lab | None = None,
-                 servers: dict[str, ServerConnection] | None = None) -> ScenarioScore:
+                 lab_speed: float = 60.0, verify_timeout_s: float = 60.0, verify_poll_s: float = 2.0,
+                 lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None) -> ScenarioScore:
     """One scenario scored: in a fresh lab over the run's own stdio servers, or in `lab` (reset) over `servers`
     already started against it -- how the tests run the catalog without a lab and three servers per scenario."""
     try:
         with scenario_in_lab(loaded, lab_speed, lab) as (lab, incident):
             with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
-                                          verify_timeout_s=verify_timeout_s, **({"servers": servers} if servers else {}))
+                                          verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
+                                          **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
             return score(loaded, result, lab, steps=state.usage.steps)

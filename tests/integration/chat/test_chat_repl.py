@@ -15,6 +15,17 @@ pexpect = pytest.importorskip("pexpect")
 PROMPT = "sre-agent> "
 
 
+@pytest.fixture(scope="module")
+def lab():
+    """One lab process for the module: chat only reads (a write is an approval request it never runs),
+    so both REPL sessions can meet the same world, and it starts once."""
+    from .conftest import LabProcess
+
+    started = LabProcess("bad-deploy-regression")
+    yield started
+    started.stop()
+
+
 def _spawn(env: dict[str, str], state_dir, *args: str):
     child = pexpect.spawn(sys.executable, ["-m", "sre_agent.cli", "chat", "--state-dir", str(state_dir), *args],
                           env={**os.environ, **env, "TERM": "dumb"}, encoding="utf-8", timeout=240,
@@ -23,8 +34,7 @@ def _spawn(env: dict[str, str], state_dir, *args: str):
     return child
 
 
-def test_a_conversation_with_follow_ups_cancel_help_and_ctrl_d(lab_process, tmp_path):
-    lab = lab_process("bad-deploy-regression")
+def test_a_conversation_with_follow_ups_cancel_help_and_ctrl_d(lab, tmp_path):
     child = _spawn(lab.env, tmp_path)
     transcript = [child.before]
 
@@ -84,8 +94,7 @@ def _interrupt_an_answer(child, question: str, transcript: list[str], attempts: 
     pytest.fail(f"no interrupt landed mid-answer in {attempts} attempts (last delay {delay:.2f}s)")
 
 
-def test_resuming_a_session_keeps_its_memory(lab_process, tmp_path):
-    lab = lab_process("bad-deploy-regression")
+def test_resuming_a_session_keeps_its_memory(lab, tmp_path):
     child = _spawn(lab.env, tmp_path)
     session_id = child.before.split("session ", 1)[1].split()[0]
     child.sendline("what changed in the last hour?")

@@ -140,10 +140,17 @@ class Serve:
             time.sleep(0.2)
         return [p for p in started if _alive(p)]
 
-    def stop(self) -> None:
+    def terminate(self) -> list[int]:
+        """SIGTERM the service (a graceful stop: it finishes an SQS long poll first, up to 20 s); the
+        processes it started, for `stop` to make sure of."""
         children = sorted({*self.servers, *(_children(self.proc.pid) if self.proc.poll() is None else [])})
         if self.proc.poll() is None:
             self.proc.terminate()
+        return children
+
+    def stop(self, children: list[int] | None = None) -> None:
+        children = self.terminate() if children is None else children
+        if self.proc.poll() is None:
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -205,11 +212,13 @@ def lab():
 
 @pytest.fixture
 def serves():
-    """Serve processes a test starts; every one stopped (and its MCP servers with it) at the end."""
+    """Serve processes a test starts; every one stopped (and its MCP servers with it) at the end -- all
+    told at once, so two replicas' graceful stops (each finishing its SQS long poll) overlap."""
     started: list[Serve] = []
     yield started
-    for serve in started:
-        serve.stop()
+    children = [serve.terminate() for serve in started]
+    for serve, theirs in zip(started, children, strict=True):
+        serve.stop(theirs)
 
 
 def _serve(serves: list[Serve], *args: Any, **kwargs: Any) -> Serve:
