@@ -58,8 +58,8 @@ COMBINERS: dict[str, Combiner] = {
     "sre-agent alone": lambda a, c: a,
     "CAD alone": lambda a, c: c,
     "max(a, c)": np.maximum,
-    "max(a, c - 0.05)": lambda a, c: np.maximum(a, c - 0.05),
-    "max(a, c + 0.05)": lambda a, c: np.maximum(a, c + 0.05),
+    "max(a, c - 0.05)": lambda a, c: np.maximum(a, np.clip(c - 0.05, 0.0, 1.0)),
+    "max(a, c + 0.05)": lambda a, c: np.maximum(a, np.clip(c + 0.05, 0.0, 1.0)),  # NAB wants [0, 1]
     "mean(a, c)": lambda a, c: (a + c) / 2.0,
     "1 - (1 - a)(1 - c)": lambda a, c: 1.0 - (1.0 - a) * (1.0 - c),
 }
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", nargs="?", default=str(REPO_ROOT / "bench" / "results" / "anomaly_context.json"))
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cache", default=None, help="an .npz of the detectors' outputs: read if it exists, "
+                                                     "else written (re-scoring without re-running)")
     parser.add_argument("--nab-git", default=None, help="a clone of numenta/NAB (its published CAD OSE outputs, "
                                                        "for the reproduction check only)")
     args = parser.parse_args(argv)
@@ -77,9 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus(data_dir)
     started = time.perf_counter()
 
-    nab_style = run_nab_style(corpus, args.workers)
+    cache = Path(args.cache) if args.cache else None
+    if cache and cache.exists():
+        with np.load(cache) as stored:
+            runs = {name: {key: stored[f"{name}|{key}"] for key in corpus} for name in ("nab", "sre-agent", "CAD")}
+    else:
+        runs = {"nab": run_nab_style(corpus, args.workers),
+                **run_candidates(data_dir, {"sre-agent": AnomalyScorer, "CAD": ContextDetector}, workers=args.workers)}
+        if cache:
+            np.savez_compressed(cache, **{f"{name}|{key}": v for name, by_file in runs.items() for key, v in by_file.items()})
+    nab_style, outputs = runs["nab"], runs
     published = load_published(args.nab_git, corpus) if args.nab_git else None
-    outputs = run_candidates(data_dir, {"sre-agent": AnomalyScorer, "CAD": ContextDetector}, workers=args.workers)
     candidates = combined_candidates(outputs["sre-agent"], outputs["CAD"], COMBINERS)
     grid = cross_validate(corpus, candidates)
     alone = {name: cross_validate(corpus, {name: scores}) for name, scores in candidates.items()}
@@ -90,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = load_reference_thresholds(data_dir).get("contextOSE")
     reproduction = {
         "in_sample": score_corpus(corpus, nab_style),
-        "nab_thresholds": score_corpus(corpus, nab_style, thresholds=_per_profile(thresholds)) if thresholds else None,
-        "published_nab_thresholds": (score_corpus(corpus, published, thresholds=_per_profile(thresholds))
+        "nab_thresholds": score_corpus(corpus, nab_style, thresholds=thresholds) if thresholds else None,
+        "published_nab_thresholds": (score_corpus(corpus, published, thresholds=thresholds)
                                      if published and thresholds else None),
     }
     agreement = _agreement(nab_style, published) if published else None
@@ -113,10 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     _print(reproduction, agreement, nab_style_cv, grid, alone, cost)
     print(f"\n{elapsed:.0f} s with {args.workers} workers; written to {output}")
     return 0
-
-
-def _per_profile(thresholds: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    return {profile: float(entry["threshold"]) for profile, entry in thresholds.items()}
 
 
 def run_nab_style(corpus: Mapping[str, NabFile], workers: int) -> dict[str, np.ndarray]:
