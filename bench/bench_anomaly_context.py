@@ -156,7 +156,7 @@ def _agreement(ours: Mapping[str, np.ndarray], published: Mapping[str, np.ndarra
 def throughput(corpus: Mapping[str, NabFile]) -> dict[str, float]:
     """Points per second of each detector fed the longest file in this process, one after the other."""
     longest = max(corpus.values(), key=len)
-    rates = {}
+    rates: dict[str, float] = {}
     for name, detector in (("sre-agent", AnomalyScorer()), ("CAD", ContextDetector())):
         started = time.perf_counter()
         for t, v in zip(longest.timestamps, longest.values):
