@@ -37,6 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without installing the package
@@ -84,7 +85,7 @@ def a_candidates(recorded: Mapping[str, Mapping[str, Components]]) -> dict[str, 
             for w_name, weights in WEIGHT_GRID.items():
                 params = DetectorParams(histories=histories, alert_weights=weights, refractory=refractory)
                 out[f"{history_name}, {w_name}, refractory {refractory}"] = {
-                    key: alerts_from_surprises(alert_surprise(c, dict(weights), params.warmup), params)
+                    key: alerts_from_surprises(alert_surprise(c, dict(weights), params.warmup).tolist(), params)
                     for key, c in recorded[history_name].items()
                 }
     return out
@@ -124,10 +125,8 @@ def run_passes(corpus: Mapping[str, NabFile], cache_dir: Path, workers: int) -> 
             futures = {job: pool.submit(_timed, job[0], corpus[job[1]]) for job in todo}
             for (kind, key), future in futures.items():
                 result, took = future.result()
-                if isinstance(result, dict):
-                    np.savez_compressed(path(kind, key), seconds=took, **result)
-                else:
-                    np.savez_compressed(path(kind, key), seconds=took, scores=result)
+                arrays: dict[str, Any] = {"seconds": took, **(result if isinstance(result, dict) else {"scores": result})}
+                np.savez_compressed(path(kind, key), **arrays)
                 print(f"  {kind:<28}{key:<60}{len(corpus[key]):>7} points {took:7.1f} s", flush=True)
     recorded: dict[str, dict[str, Components]] = {k: {} for k in HISTORY_GRID}
     cad: dict[str, np.ndarray] = {}
