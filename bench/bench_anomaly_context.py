@@ -2,7 +2,7 @@
 
     python bench/bench_anomaly_context.py [OUTPUT.json] [--data-dir DIR] [--workers N] [--nab-git DIR]
 
-1. Reproduction: ``mcp_servers.cloudwatch.context_detector.ContextDetector`` run as NAB runs CAD
+1. Reproduction: ``sre_agent.eval.nab.context_detector.ContextDetector`` run as NAB runs CAD
    OSE (each file's min and max given up front, rest period = NAB's probation / 5), compared point
    by point with NAB's published CAD OSE outputs when ``--nab-git`` names a clone of
    numenta/NAB, and scored in-sample (thresholds optimised on the 17 files) and with NAB's
@@ -41,7 +41,7 @@ if str(REPO_ROOT) not in sys.path:  # runnable as a plain script, without instal
 import numpy as np  # noqa: E402
 
 from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer  # noqa: E402
-from mcp_servers.cloudwatch.context_detector import ContextDetector, ContextParams, nab_rest_period  # noqa: E402
+from sre_agent.eval.nab.context_detector import ContextDetector, ContextParams, nab_rest_period  # noqa: E402
 from sre_agent.eval.nab.corpus import NabFile, load_corpus, load_reference_thresholds, resolve_nab_dir  # noqa: E402
 from sre_agent.eval.nab.crossval import Combiner, CrossValidationResult, combined_candidates, cross_validate  # noqa: E402
 from sre_agent.eval.nab.runner import run_candidates, run_detector  # noqa: E402

@@ -56,7 +56,7 @@ from bench_anomalies import (  # noqa: E402
 from bench_anomaly_context import COMBINERS  # noqa: E402
 
 from mcp_servers.cloudwatch.anomaly_scorer import AnomalyScorer, DetectorParams, alerts_from_surprises  # noqa: E402
-from mcp_servers.cloudwatch.context_detector import ContextDetector  # noqa: E402
+from sre_agent.eval.nab.context_detector import ContextDetector  # noqa: E402
 from sre_agent.eval.nab.corpus import NabFile, load_corpus  # noqa: E402
 from sre_agent.eval.nab.crossval import cross_validate  # noqa: E402
 from sre_agent.eval.nab.runner import run_detector  # noqa: E402

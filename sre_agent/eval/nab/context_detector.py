@@ -1,4 +1,6 @@
-"""A second, unrelated detector family: the Contextual Anomaly Detector (CAD), open-source edition.
+"""A second, unrelated detector family for the NAB benchmark (bench/bench_anomaly_context.py, bench/bench_anomaly_holdout.py):
+the Contextual Anomaly Detector (CAD), open-source edition. Not shipped: it did not beat the CloudWatch server's
+scorer on the measured protocols (docs/benchmarks-anomalies.md).
 
 Credit: the algorithm is Mikhail Smirnov's "Contextual Anomaly Detector — Open Source Edition"
 (2016, https://github.com/smirmik/CAD), as run in the Numenta Anomaly Benchmark

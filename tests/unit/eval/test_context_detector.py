@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcp_servers.cloudwatch.context_detector import ContextDetector, ContextParams, nab_rest_period, python2_tuple_hash
+from sre_agent.eval.nab.context_detector import ContextDetector, ContextParams, nab_rest_period, python2_tuple_hash
 
 N, ONSET = 1500, 1200
 
