@@ -18,12 +18,14 @@ data README's convention by default). Labels are read only to score, never by th
 
 Candidate outputs are plain ``{candidate: {label key: scores}}`` mappings, computed once
 (``runner.run_candidates``); the folds only re-sweep them, so cross-validating costs little
-beyond running each candidate over the corpus once.
+beyond running each candidate over the corpus once. ``combined_candidates`` makes candidates out
+of two detectors' outputs (their maximum, mean, ...), so a combination rule is cross-validated
+by the same folds as a parameter set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -33,6 +35,8 @@ from .scoring import FileScore, PerfectConvention, file_score, normalise, optimi
 from .sweep import PROBATION_PERCENT, PROFILES, CostMatrix, SweepPoints, score_by_threshold, sweep_points
 
 ScoresByFile = Mapping[str, Sequence[float] | np.ndarray]
+# Two detectors' per-record scores on one file -> one combined score per record.
+Combiner = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class FoldChoice(BaseModel):
@@ -77,6 +81,21 @@ class CrossValidationResult(BaseModel):
     profiles: dict[str, CrossValidatedProfile]
     per_file: dict[str, dict[str, FileScore]]  # each file's score when it was held out
     in_sample: dict[str, InSampleProfile]
+
+
+def combined_candidates(first: ScoresByFile, second: ScoresByFile,
+                        combiners: Mapping[str, Combiner]) -> dict[str, dict[str, np.ndarray]]:
+    """Candidates made by combining two detectors' outputs record by record, one per combiner,
+    ready for ``cross_validate`` beside the detectors themselves: a combination rule is chosen per
+    fold exactly like a parameter set (no labels; the combiners see only the two score series)."""
+    missing = sorted(set(first) ^ set(second))
+    if missing:
+        raise ValueError(f"combined_candidates: files scored by only one detector: {missing}")
+    return {
+        name: {key: np.asarray(combine(np.asarray(first[key], dtype=float), np.asarray(second[key], dtype=float)),
+                               dtype=float) for key in first}
+        for name, combine in combiners.items()
+    }
 
 
 def file_folds(keys: Sequence[str], k: int | None = None) -> list[list[str]]:

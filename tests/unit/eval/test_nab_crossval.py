@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sre_agent.eval.nab.corpus import NAB_DIR_ENV, NabFile, default_nab_dir, load_corpus, load_reference_scores
-from sre_agent.eval.nab.crossval import cross_validate, file_folds
+from sre_agent.eval.nab.crossval import combined_candidates, cross_validate, file_folds
 from sre_agent.eval.nab.runner import run_candidates
 from sre_agent.eval.nab.scoring import score_corpus
 from sre_agent.eval.nab.sweep import MAX_TP, PROFILES
@@ -112,6 +112,19 @@ def test_bad_inputs_are_clear_errors() -> None:
         cross_validate(corpus, {"P": {"toy/a.csv": HIT}})
     with pytest.raises(ValueError, match="at least two files"):
         cross_validate(toy_corpus("a"), {"P": {"toy/a.csv": HIT}})
+
+
+def test_combined_candidates_are_chosen_per_fold_like_any_candidate() -> None:
+    corpus = toy_corpus("a", "b", "c")
+    first = {"toy/a.csv": HIT, "toy/b.csv": MISS, "toy/c.csv": MISS}  # each finds a different window
+    second = {"toy/a.csv": MISS, "toy/b.csv": HIT, "toy/c.csv": HIT}
+    combined = combined_candidates(first, second, {"first": lambda a, b: a, "max": np.maximum})
+    assert np.array_equal(combined["max"]["toy/a.csv"], HIT) and np.array_equal(combined["max"]["toy/b.csv"], HIT)
+    result = cross_validate(corpus, combined)
+    assert {fold.candidate for fold in result.profiles["standard"].folds} == {"max"}
+    assert result.profiles["standard"].windows_detected == 3
+    with pytest.raises(ValueError, match="only one detector"):
+        combined_candidates(first, {"toy/a.csv": HIT}, {"max": np.maximum})
 
 
 class _Echo:
