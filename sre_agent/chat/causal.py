@@ -29,7 +29,11 @@ _THING = [
                r"connected\s+to)\b", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?P<thing>.+?)\s+(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+\S", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:is|was|are|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:to\s+blame|the\s+(?:root\s+)?cause|"
-               r"responsible|the\s+culprit|the\s+problem|behind\s+(?:it|this|that|the\s+\w+)|why\b)", re.I),
+               r"responsible|the\s+culprit|the\s+(?:real\s+)?(?:problem|issue)|behind\s+(?:it|this|that|the\s+\w+)|why\b)", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:could|can|might|may)\s+(?!(?:it|this|that)\s+be\b)(?P<thing>.+?)\s+be\s+(?:the\s+|a\s+|part\s+of\s+the\s+)?"
+               r"(?:root\s+|real\s+)?(?:cause|problem|culprit|issue|reason)\b", re.I),
+    re.compile(r"^\W*(?:the\s+)?(?P<thing>[\w./-]+)\s+(?:is|are|was|keeps)\b.*\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b",
+               re.I),
     re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
     re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
@@ -37,6 +41,8 @@ _THING = [
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
 ]
+# "..., is it related?": is the object named before it part of the incident under way?
+_RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b", re.I)
 # Words that say "a change" without saying which one.
 _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy", "deployment", "update", "upgrade", "edit",
                  "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
@@ -226,9 +232,10 @@ async def blame(ask: Ask) -> Answer:
     victim = victim_of(ask.question)
     named = await named_exactly(ask, victim) if victim else None
     own = None
+    related = _RELATED.search(ask.question) is not None
     if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
         ask.resource, diagnosis = named, None
-    elif victim is None and diagnosis is None and (own := await _object_in(ask, thing)):
+    elif victim is None and diagnosis is None and not related and (own := await _object_in(ask, thing)):
         # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
         # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
         ask.resource = own
@@ -268,11 +275,33 @@ async def blame(ask: Ask) -> Answer:
             verdict = by_words
         else:
             verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
+    if verdict.startswith("No: the root cause is"):
+        verdict, evidence = await _own_fault(ask, thing, culprit, verdict, evidence)
     details = [cause, *evidence, *((base.details if base else [])[:8])]
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence: list[str]) -> tuple[str, list[str]]:
+    """The blamed object is not the root cause but is broken itself ("heatmap-renderer is crashlooping too, is it
+    related?"): say so, with its own diagnosis -- two faults, each with its own fix."""
+    other = await _object_in(ask, thing)
+    if not other or other == culprit:
+        return verdict, evidence
+    asked, ask.resource = ask.resource, other
+    try:
+        if (await status(ask)).status != "problems":
+            return verdict, evidence
+        own = await why_failing(ask)
+    finally:
+        ask.resource = asked
+    found = own.diagnosis or {}
+    if found.get("category") in (None, "none") or found.get("resource") == culprit:
+        return verdict, evidence
+    return (f"{verdict}; {other} has a fault of its own: {found.get('category')} at {found.get('resource')}",
+            [f"{other}: {str(found.get('summary', ''))[:300]}", *own.next_steps[:1], *evidence])
 
 
 async def _object_in(ask: Ask, thing: str) -> str | None:

@@ -13,7 +13,7 @@ from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
-from .pods import autoscalers, owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
+from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import resource_pressure
@@ -88,6 +88,7 @@ async def pod_problems(ask: Ask) -> Answer:
                           status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
     details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
                for pod, why in troubled]
+    details += await crash_lines(ask, [pod for pod, _ in troubled])
     owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
     headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
@@ -234,6 +235,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             details += await autoscalers(ask, namespace, kind, name)
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
+        details += await crash_lines(ask, pods, limit=1)
         if described.error is None:
             details += await resource_pressure(ask, rid, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []

@@ -11,7 +11,7 @@ from .ask import Ask
 from .forms import KIND_WORDS, kind_nouns
 from .models import Answer
 from .names import best_names, match_score, tokens
-from .pods import owner_id
+from .pods import owner_id, pod_trouble
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
 KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
@@ -134,7 +134,7 @@ async def _pod_of(ask: Ask, workload: str) -> str | None:
                                                             **({"namespace": namespace} if namespace else {})})
     pods = [p for p in (listed.data or {}).get("items") or [] if p.get("name") == name or p.get("name", "").startswith(name + "-")]
     words = set(ask.recognised.candidates)
-    pods.sort(key=lambda p: (p.get("node") not in words, p.get("status") in ("Running", "Succeeded", "Completed")))
+    pods.sort(key=lambda p: (p.get("node") not in words, pod_trouble(p) is None))  # Running-but-unready is trouble
     return f"{pods[0].get('namespace')}/Pod/{pods[0].get('name')}" if pods else None
 
 
