@@ -48,6 +48,7 @@ _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy",
                  "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
                  "this", "config", "configuration", "setting", "settings", "env", "image", "tag", "build", "rev", "of", "to",
                  "on", "in", "for", "yesterday", "today", "earlier", "morning", "afternoon", "evening", "night", "s"}
+_IMAGE_WORDS = {"image", "images", "tag", "build"}
 _CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag", "configmap", "secret"}
 _VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
 
@@ -188,6 +189,13 @@ async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, l
     """The named change's revision against the revision the symptom began with, when the thing names one."""
     culprit = diagnosis.get("resource") or ""
     changes = await _revision_changes(ask, culprit)
+    if _IMAGE_WORDS & set(_words(thing)) and not _VERSION.search(thing) and len(changes) > 1 and \
+            not any(re.search(r"\bimage\b", line) for c in changes[1:] for line in c.changed):
+        # "is the new image to blame?" when no rollout changed the image: the image is not what changed
+        current = next((c for c in changes if c.current), changes[-1])
+        return (f"No: no rollout changed {culprit}'s image -- all {len(changes)} revisions run "
+                f"{_short_images(', '.join(current.images))}; revision {current.revision} changed {_said(current)[:200]}",
+                [f"revision {c.revision}{' (current)' if c.current else ''}: {_said(c)[:300]}" for c in changes])
     named = _named_revisions(thing, culprit, changes)
     if not named:
         return None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from ..contracts import Finding, parse_resource_id, parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ..graph.defects import same_defect
+from ..graph.pins import began_with_revision
 from .ask import AGENT, RESTORE_ACCESS, Ask, handles
 from .health import alarm_mentions, related
 from .models import Answer, ApprovalRequest
@@ -56,15 +57,35 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
                                       f"(revisions: {[r.get('revision') for r in revisions]})",
                                       next_steps=["A rollback cannot help; ask 'why is it failing?'."])
     findings = await _findings(ask, namespace or "", ask.resource or "")
-    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current))]
+    began = _began_with(ask)
+    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began))]
     target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
     if target is None:
         return None, None, ask.answer(f"No earlier revision of {ask.resource} is a safe rollback target: "
                                       + "; ".join(why for _, why in refused), status="problems",
                                       details=[f"skipped: {why}" for _, why in refused],
                                       next_steps=["Fix forward: ask 'why is it failing?' for the fix."])
-    target = {**target, "skipped": [why for r, why in refused if r["revision"] > target["revision"]]}
+    # it was current until the next revision went out (not until the current one: others may lie between)
+    after = min((r for r in revisions if r["revision"] > target["revision"]), key=lambda r: r["revision"])
+    target = {**target, "skipped": [why for r, why in refused if r["revision"] > target["revision"]],
+              "until": after.get("created")}
     return current, target, None
+
+
+def _began_with(ask: Ask) -> int | None:
+    """The revision the conversation's diagnosis of this workload says the symptom began with."""
+    diagnosis = ask.last_diagnosis or {}
+    return began_with_revision(diagnosis.get("summary") or "") if diagnosis.get("resource") == ask.resource else None
+
+
+def _not_before(row: dict, began: int | None) -> str | None:
+    """A revision from the one the symptom began with onward carries the regression: never a rollback target."""
+    if began is None or row["revision"] < began:
+        return None
+    images = ", ".join(str(i).rsplit("/", 1)[-1] for i in row.get("images") or [])
+    if row["revision"] == began:
+        return f"revision {began} ({images}) is the one the symptom began with"
+    return f"revision {row['revision']} ({images}) came after revision {began}, the one the symptom began with"
 
 
 def _row_diff(target: dict, current: dict) -> list[str]:
@@ -121,17 +142,18 @@ async def rollback_safe(ask: Ask) -> Answer:
     if isinstance(view, Answer):
         return view
     current, previous, namespace, name, diff = view
-    start, end = parse_time(previous.get("created")), parse_time(current.get("created"))
+    until = previous.get("until") or current.get("created")
+    start, end = parse_time(previous.get("created")), parse_time(until)
     during, after = await _alarms_during(ask, namespace, name, start, end) if start and end else ([], [])
     target = f"revision {previous['revision']} ({', '.join(str(i) for i in previous.get('images') or [])})"
-    ran = f"from {previous.get('created')} to {current.get('created')}"
+    ran = f"from {previous.get('created')} to {until}"
     details = [f"current: revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])}), "
                f"created {current.get('created')}, {current.get('ready')}/{current.get('replicas')} ready",
                f"rollback target: {target}, current {ran}",
                *(f"skipped as a target: {why}" for why in previous.get("skipped") or []),
                *(f"would change: {line}" for line in diff or ["nothing in the containers (same template)"])]
     details += [f"alarm while the target was current: {a}" for a in during]
-    details += [f"alarm since the current revision rolled out: {a}" for a in after]
+    details += [f"alarm after the target was replaced ({until}): {a}" for a in after]
     steps = ["Say 'roll it back' for the exact action to approve (chat itself never writes)."]
     if during:
         return ask.answer(f"Rolling {ask.resource} back to {target} is NOT clearly safe: alarms fired while it was current "
@@ -141,7 +163,7 @@ async def rollback_safe(ask: Ask) -> Answer:
     if not diff:
         return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
                           "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
-    suffix = f"; alarms fired only after the current revision rolled out ({'; '.join(after[:2])})" if after else ""
+    suffix = f"; alarms fired only after it was replaced ({'; '.join(after[:2])})" if after else ""
     # "Safe to roll back" is information about a change, not a health verdict on the workload: answered --
     # unless the alarm history it rests on could not be read, when "safe" would be a guess.
     missing = holes(backend_checks(ask.records, HEALTH_BACKENDS), HEALTH_BACKENDS)

@@ -17,6 +17,7 @@ from .ask import Ask, handles
 from .hand_edits import config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
+from .rollback import rollback_request
 
 QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b", re.IGNORECASE)
@@ -320,8 +321,23 @@ async def write_request(ask: Ask) -> Answer:
     plan = await _selector_plan(ask, rid, obj) if kind == "Service" and _verb(ask.question) == "selector" else \
         plan_for(ask.question, rid, obj)
     if isinstance(plan, str):
+        if _fix_by_undo(ask, rid):
+            return await rollback_request(ask)
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
+
+
+# Faults a rollout brought in, which going back to the revision before it undoes.
+_UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
+_FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)
+
+
+def _fix_by_undo(ask: Ask, rid: str) -> bool:
+    """"fix the readiness probe port" says what is wrong, not the value to set: when the conversation's diagnosis
+    of this workload is a fault a rollout brought in, its fix is the rollback past that rollout (pinned as usual)."""
+    diagnosis = ask.last_diagnosis or {}
+    return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
+            and diagnosis.get("category") in _UNDONE_BY_ROLLBACK and parse_resource_id(rid)[1] in ("Deployment", "StatefulSet", "DaemonSet"))
 
 
 async def _hpa_request(ask: Ask, rid: str) -> Answer:

@@ -18,6 +18,11 @@ BLAME = [
     ("so is legality-engine responsible", "legality-engine"),
     ("did the last rollout break it", "last rollout"),
     ("was it 5.1.0?", "5.1.0"),
+    ("could meter-registry be the cause?", "meter-registry"),
+    ("might the node be the problem", "node"),
+    ("is tariff-engine the problem?", "tariff-engine"),
+    ("is the cache the real issue", "cache"),
+    ("heatmap-renderer is crashlooping too, is it related?", "heatmap-renderer"),
 ]
 
 

@@ -12,6 +12,7 @@ CASES = [
     ("is anything down?", "broken_now", None, False),
     ("is everything ok in namespace shop?", "broken_now", None, False),
     ("any problems?", "broken_now", None, False),
+    ("whats erroring in metering", "broken_now", None, False),
     ("are any alarms firing?", "alarms", None, False),
     ("what's alerting", "alarms", None, False),
     ("any pods crashlooping?", "pod_problems", None, False),
