@@ -337,7 +337,8 @@ def _fix_by_undo(ask: Ask, rid: str) -> bool:
     of this workload is a fault a rollout brought in, its fix is the rollback past that rollout (pinned as usual)."""
     diagnosis = ask.last_diagnosis or {}
     return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
-            and diagnosis.get("category") in _UNDONE_BY_ROLLBACK and parse_resource_id(rid)[1] in ("Deployment", "StatefulSet", "DaemonSet"))
+            and diagnosis.get("category") in _UNDONE_BY_ROLLBACK
+            and parse_resource_id(rid)[1] in ("Deployment", "StatefulSet", "DaemonSet"))
 
 
 async def _hpa_request(ask: Ask, rid: str) -> Answer:
