@@ -40,6 +40,11 @@ SETS = {
                            ["cf06-why-fx-rates-restarting", "cf14-why-tracking-store-3-pending",
                             "cf20-why-route-optimizer-pod-not-running", "cf21-why-scan-ingest-pending",
                             "cf23-billing-namespace-healthy", "cf24-invoice-export-last-night"]),
+    "scenarios_heldout7": ("kestrel", 24, ["ks22-beacon-ingest-rate-high", "ks23-playback-namespace-healthy",
+                                           "ks24-royalty-statements-last-night"],
+                           ["ks04-why-rights-api-never-ready", "ks09-why-event-kafka-3-pending",
+                            "ks15-why-subtitle-reindex-failed", "ks21-why-beacon-collector-pending",
+                            "ks23-playback-namespace-healthy", "ks24-royalty-statements-last-night"]),
 }
 
 
