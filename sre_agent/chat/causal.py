@@ -42,7 +42,8 @@ _THING = [
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
 ]
 # "..., is it related?": is the object named before it part of the incident under way?
-_RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b", re.I)
+_RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b|\b(?:related|connected|linked)\s+to\b|"
+                      r"\bpart\s+of\s+(?:this|it|the\s+(?:problem|issue|incident|outage))\b", re.I)
 # Words that say "a change" without saying which one.
 _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy", "deployment", "update", "upgrade", "edit",
                  "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
@@ -315,7 +316,7 @@ async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence:
 async def _object_in(ask: Ask, thing: str) -> str | None:
     """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
     for word in [w for w in re.split(r"[^\w.-]+", thing.lower()) if len(w) >= 3 and "-" in w][:3]:
-        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Pod"])
+        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"])
         if found:
             return found
     return None

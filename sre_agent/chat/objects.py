@@ -4,6 +4,7 @@ namespace's quota usage, and which workloads reference a ConfigMap or Secret."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..contracts import parse_resource_id
@@ -94,6 +95,10 @@ def _listed_line(kind: str, item: dict[str, Any]) -> str:
     return f"{where}{kind}/{item.get('name')}" + (f": {facts}" if facts else "")
 
 
+FAILED_ASKED = re.compile(r"\b(failed|failing)\b", re.IGNORECASE)
+OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
+
+
 @handles("list_kind", needs=("kubernetes",))
 async def list_kind(ask: Ask) -> Answer:
     """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
@@ -107,6 +112,10 @@ async def list_kind(ask: Ask) -> Answer:
     if outcome.error is not None:
         return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
     items = (outcome.data or {}).get("items") or []
+    if kind in ("Job", "CronJob") and FAILED_ASKED.search(ask.question):  # "any failed jobs": those that failed
+        items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
+        if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
+            items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
     details = [_listed_line(kind, i) for i in items]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
     if kind == "ResourceQuota":

@@ -68,14 +68,21 @@ _WHY_IT_EXITED = re.compile(r"\b(error|fatal|exception|panic|traceback|keyerror|
                            r"no such|cannot|can't|unable|refused|denied)\b", re.IGNORECASE)
 
 
+def _exited(pod: dict) -> bool:
+    """A pod whose container exited in error: crash-looping, or failed for good (a Job's pod, restartPolicy Never)."""
+    said = f"{pod.get('status')} {' '.join(str(p) for p in pod.get('problems') or [])}".lower()
+    return "crashloop" in said or str(pod.get("status")) in ("Error", "Failed")
+
+
 async def crash_lines(ask: Ask, pods: list[dict], limit: int = 3) -> list[str]:
-    """What crash-looping pods said before they last exited (`kubectl logs --previous`): the last line that says
-    why, per pod, for up to `limit` pods. Log text is the workload's own output: reported, never followed."""
+    """What crash-looping or failed pods said before they last exited (`kubectl logs [--previous]`): the last line
+    that says why, per pod, for up to `limit` pods. Log text is the workload's own output: reported, never followed."""
     lines = []
-    for pod in [p for p in pods if "crashloop" in str(p.get("problems") or p.get("status") or "").lower()][:limit]:
+    for pod in [p for p in pods if _exited(p)][:limit]:
         container = next((m.group(1) for problem in pod.get("problems") or []
-                          if (m := re.match(r"([\w.-]+): CrashLoopBackOff", str(problem)))), None)
-        args = {"namespace": pod.get("namespace"), "name": pod.get("name"), "previous": True, "tail": 20,
+                          if (m := re.match(r"([\w.-]+): (CrashLoopBackOff|Error|last exit)", str(problem)))), None)
+        # a restarted container's reason is in its previous instance; a Job's failed pod is not restarted
+        args = {"namespace": pod.get("namespace"), "name": pod.get("name"), "previous": int(pod.get("restarts") or 0) > 0, "tail": 20,
                 **({"container": container} if container else {})}
         logged = (await ask.call("kubernetes", "pod_logs", args)).data or {}
         said = [str(line) for line in logged.get("lines") or [] if str(line).strip()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..contracts import parse_resource_id, parse_time
 from .ask import Ask
-from .pods import pod_lines
+from .pods import crash_lines, pod_line, pod_lines, workload_pods
 
 
 async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
@@ -30,8 +30,11 @@ def run_line(job: dict) -> str:
 def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
     """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
     if kind == "CronJob":
-        return [f"schedule {spec.get('schedule')}, suspended {bool(spec.get('suspend'))}, last scheduled "
-                f"{state.get('lastScheduleTime')}, last successful {state.get('lastSuccessfulTime')}"]
+        run = (spec.get("jobTemplate") or {}).get("spec") or {}
+        limits = ", ".join(f"{key} {run[key]}" for key in ("activeDeadlineSeconds", "backoffLimit") if run.get(key) is not None)
+        return [f"schedule {spec.get('schedule')}, concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, suspended "
+                f"{bool(spec.get('suspend'))}, last scheduled {state.get('lastScheduleTime')}, last successful "
+                f"{state.get('lastSuccessfulTime')}" + (f"; each run: {limits}" if limits else "")]
     conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
     started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
     ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
@@ -48,10 +51,11 @@ async def run_of(ask: Ask, rid: str, spec: dict) -> list[str]:
     """A Job's images and pods -- or, when its pods are gone (a Job past its deadline has them deleted), what their
     events still say: where they were scheduled and why they failed. Events outlive the pods they are about."""
     images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
-    pods = await pod_lines(ask, rid)
+    rows = await workload_pods(ask, rid)
+    pods = [pod_line(pod) for pod in rows]
     lines = [f"images {images}", *pods]
     if pods:
-        return lines
+        return lines + await crash_lines(ask, rows, limit=1)
     namespace, _, name = parse_resource_id(rid)
     events = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": False, "limit": 500})
     about = [e for e in (events.data or {}).get("events") or [] if str(e.get("object", "")).startswith(f"Pod/{name}-")]

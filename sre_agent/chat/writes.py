@@ -14,7 +14,7 @@ from typing import Any
 from ..contracts import parse_resource_id
 from ..graph.fixes import KUBECTL_KIND
 from .ask import Ask, handles
-from .hand_edits import config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
+from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
 from .rollback import rollback_request
@@ -43,7 +43,8 @@ SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
 
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
-         ("port", r"\btarget\s*port\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"), ("taint", r"\btaints?\b"),
+         ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
+         ("taint", r"\btaints?\b"),
          ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("probe", r"\b(liveness|readiness|startup)\b"),
@@ -304,6 +305,11 @@ async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
     verb = _verb(ask.question)
+    culprit = (ask.last_diagnosis or {}).get("resource") or ""
+    if culprit and ask.recognised.subject is None and parse_resource_id(culprit)[1] == _VERB_KIND.get(verb) and culprit != rid:
+        # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
+        rid = culprit
+        namespace, kind, name = parse_resource_id(rid)
     if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
         kind, rid = "Service", f"{namespace}/Service/{name}"
     if verb in ("cordon", "taint") and kind != "Node" and ask.recognised.subject is None:
@@ -318,8 +324,9 @@ async def write_request(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
+    question = _with_declared_port(ask, rid, verb)
     plan = await _selector_plan(ask, rid, obj) if kind == "Service" and _verb(ask.question) == "selector" else \
-        plan_for(ask.question, rid, obj)
+        plan_for(question, rid, obj)
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
@@ -327,6 +334,23 @@ async def write_request(ask: Ask) -> Answer:
     return approval_answer(ask, plan, rid)
 
 
+# The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
+_DECLARED = re.compile(r"they declare ([\w-]+):(\d+)/\w+\)")
+
+
+def _with_declared_port(ask: Ask, rid: str, verb: str) -> str:
+    """"fix the targetPort" names no port: when the diagnosis of this Service is a port mismatch and its pods declare
+    exactly one port, that port (by name, as the pods declare it) is the one to point at."""
+    diagnosis = ask.last_diagnosis or {}
+    if verb != "port" or PORT_TARGET.search(ask.question) or diagnosis.get("resource") != rid or \
+            diagnosis.get("category") != "service_port_mismatch":
+        return ask.question
+    declared = set(_DECLARED.findall(diagnosis.get("summary") or ""))
+    return f"{ask.question} to {next(iter(declared))[0]}" if len(declared) == 1 else ask.question
+
+
+# The kind of object a change of this sort is made to.
+_VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node"}
 # Faults a rollout brought in, which going back to the revision before it undoes.
 _UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
 _FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)

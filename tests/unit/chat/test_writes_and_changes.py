@@ -111,3 +111,30 @@ def test_a_cronjobs_image_is_a_command_for_a_human_on_its_job_template():
     plan = plan_for("set the cronjob image back to notam-sync:2.4.0", "ops/CronJob/notam-sync", cron)
     assert isinstance(plan, Plan) and plan.tool.startswith("(by hand")
     assert plan.kubectl == "kubectl set image cronjob/notam-sync sync=reg.example/ops/notam-sync:2.4.0 -n ops"
+
+
+def _asked(question: str, diagnosis: dict) -> SimpleNamespace:
+    return SimpleNamespace(question=question, last_diagnosis=diagnosis)
+
+
+def test_fix_the_targetport_points_at_the_one_port_the_diagnosis_saw_the_pods_declare():
+    from sre_agent.chat.writes import _with_declared_port
+    mismatch = {"resource": "billing/Service/rate-quote", "category": "service_port_mismatch",
+                "summary": "Service billing/Service/rate-quote port 8080 targets http-api/TCP, which no Ready pod declares "
+                           "(they declare http:8080/TCP)"}
+    assert _with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/rate-quote", "port") == \
+        "fix the targetPort to http"
+    # a port said wins; another object, another fault, or two declared ports: nothing is guessed
+    assert _with_declared_port(_asked("point it at 9090", mismatch), "billing/Service/rate-quote", "port") == "point it at 9090"
+    assert _with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/other", "port") == "fix the targetPort"
+    two = {**mismatch, "summary": mismatch["summary"].replace("(they declare http:8080/TCP)",
+                                                              "(they declare http:8080/TCP, admin:9090/TCP)")}
+    assert _with_declared_port(_asked("fix the targetPort", two), "billing/Service/rate-quote", "port") == "fix the targetPort"
+
+
+def test_a_revision_from_the_one_the_symptom_began_with_is_never_a_rollback_target():
+    from sre_agent.chat.rollback import _not_before
+    row = {"revision": 2, "images": ["registry.example/metering/reading-ingest:5.2.0"]}
+    assert _not_before(row, 2) == "revision 2 (reading-ingest:5.2.0) is the one the symptom began with"
+    assert "came after revision 2" in _not_before({**row, "revision": 3}, 2)
+    assert _not_before({**row, "revision": 1}, 2) is None and _not_before(row, None) is None
