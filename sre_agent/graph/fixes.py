@@ -355,8 +355,20 @@ def _leftover_taint(state: Investigation, node_id: str) -> list[ProposedFix]:
     return []
 
 
+def _leftover_cordon(state: Investigation, node_id: str) -> list[ProposedFix]:
+    """The one node the pending pods may run on is cordoned: uncordon it (after checking why it was cordoned)."""
+    node = _ref(node_id)[2]
+    for finding in state.findings:
+        if finding.signal == "CordonedNodes" and finding.details.get("nodes") == [node]:
+            return [ProposedFix(resource=node_id, summary=f"node {node} is cordoned and is the only node "
+                                                          f"{finding.resource}'s pods may run on: uncordon it once its "
+                                                          "maintenance is over",
+                                commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))]
+    return []
+
+
 BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
-    C.NODE_FAILURE: [_leftover_taint],
+    C.NODE_FAILURE: [_leftover_taint, _leftover_cordon],
     C.CPU_THROTTLING: [_autoscaler_at_max],
     C.MISSING_CONFIG_REF: [_config_fixes],
     C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],

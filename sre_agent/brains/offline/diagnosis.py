@@ -35,8 +35,11 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
 
 
 def _left_taint(f: Finding, all_: list[Finding]) -> bool:
-    """The workload's pods are kept off a node by a taint its group's other nodes do not carry."""
-    return any(x.resource == f.resource and x.signal == "UntoleratedTaint" and x.details.get("odd_nodes") for x in all_)
+    """The workload's pods are kept off a node by a taint its group's other nodes do not carry, or by a cordon on the
+    one node they may use."""
+    return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and x.details.get("odd_nodes")
+                                             or x.signal == "CordonedNodes" and len(x.details.get("nodes") or []) == 1)
+               for x in all_)
 
 
 def _leaking(f: Finding, all_: list[Finding]) -> bool:
@@ -148,6 +151,9 @@ RULES: list[Rule] = [
     # fault: removing it is the change that clears the Pending pods, not anything in their template.
     Rule("UntoleratedTaint", C.NODE_FAILURE, 0.92, lambda f, a: bool(f.details.get("odd_nodes")),
          lambda f, a: f"Node/{f.details['odd_nodes'][0]}"),
+    # The one node the pods may use is cordoned: uncordoning it is the change that clears them.
+    Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: len(f.details.get("nodes") or []) == 1,
+         lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),

@@ -78,6 +78,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
+            if "were unschedulable" in message:
+                await _cordoned_nodes((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
@@ -140,6 +142,18 @@ def _odd_ones_out(nodes: list[dict], key: str, tainted: list[str]) -> list[str]:
         if peers and not any(t.split("=")[0].split(":")[0] == key for peer in peers for t in peer.get("taints") or []):
             odd.append(name)
     return odd
+
+
+async def _cordoned_nodes(selector: dict, workload: str, calls: Calls) -> None:
+    """The scheduler says "node(s) were unschedulable": cordoned nodes. When every node the pods may use (their
+    nodeSelector) is cordoned, the cordon -- left after maintenance, or never lifted -- is what keeps them Pending."""
+    listed, ev = await calls("get_resources", kind="Node")
+    eligible = [n for n in (listed or {}).get("items") or []
+                if all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
+    cordoned = [n["name"] for n in eligible if n.get("unschedulable")]
+    if cordoned and len(cordoned) == len(eligible):
+        calls.find(workload, "CordonedNodes", f"every node {workload}'s pods may run on is cordoned: {', '.join(cordoned)}",
+                   ev, severity="warning", nodes=cordoned)
 
 
 async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> None:

@@ -151,6 +151,21 @@ def test_a_question_that_names_a_namespace_is_looked_at_there_when_no_word_names
     assert [a["name"] for a in tools.args if "kinds" in a] == ["manual", "settlement"]  # a namespace is not an object name
 
 
+def test_a_word_that_begins_exactly_one_objects_name_locates_it_when_no_word_names_one_exactly():
+    # "did last night's royalty-statements run go ok" for Job royalty-statements-nightly (its pod aside)
+    tools = Scripted({"find_resource": {"matches": [{"resource": "billing/Job/royalty-statements-nightly", "exact": False},
+                                                    {"resource": "billing/Pod/royalty-statements-nightly-x1", "exact": False}]}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate royalty-statements"), STATE, calls))
+    assert signals(calls)["Located"] == "billing/Job/royalty-statements-nightly"
+    # two objects begin with it: nothing is picked
+    tools = Scripted({"find_resource": {"matches": [{"resource": "b/Job/royalty-statements-nightly", "exact": False},
+                                                    {"resource": "b/CronJob/royalty-statements-weekly", "exact": False}]}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate royalty-statements"), STATE, calls))
+    assert "Located" not in signals(calls)
+
+
 def test_a_located_service_wins_over_a_workload_of_the_same_name():
     tools = Scripted({"find_resource": {"matches": [{"resource": "t/Deployment/fx", "exact": True},
                                                     {"resource": "t/Service/fx", "exact": True}]}})

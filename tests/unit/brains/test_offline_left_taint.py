@@ -41,3 +41,13 @@ def test_a_left_taint_puts_the_root_cause_on_the_node(odd, category, resource):
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),
                               finding("UntoleratedTaint", taint=MAINT, nodes=["n1"], odd_nodes=odd)]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
+
+
+@pytest.mark.parametrize("cordoned, category, resource", [
+    (["n1"], C.NODE_FAILURE, "Node/n1"),                  # the one node the pods may use is cordoned: the node's
+    (["n1", "n2"], C.UNSCHEDULABLE, "d/Deployment/api"),  # several: no one node to name; the workload's Pending
+])
+def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cordoned, category, resource):
+    chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),
+                              finding("CordonedNodes", nodes=cordoned)]))
+    assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
