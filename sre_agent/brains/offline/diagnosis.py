@@ -84,6 +84,11 @@ def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
     return next((r for r in history if r.get("revision") == culprit), None)
 
 
+def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
+    return _has(all_, f.resource, "DependencyDown") and not _has(all_, f.resource, "CreateContainerConfigError", "FailedMount",
+                                                                 "CrashLoopBackOff", "ContainerFailed")
+
+
 def _regression(f: Finding, all_: list[Finding]) -> bool:
     # A rollout in the window, pods healthy, and the workload's service got slower or started failing --
     # judged by the revision live when that began (the latest rollout may have come after it).
@@ -113,7 +118,10 @@ RULES: list[Rule] = [
     Rule("ErrImagePull", C.BAD_IMAGE, 0.85),
     Rule("InvalidImageName", C.BAD_IMAGE, 0.85),
     Rule("CreateContainerConfigError", C.MISSING_CONFIG_REF, 0.9),
-    Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.8),
+    # A reference its running pods already resolved (they started before the key or object went) is latent: when a
+    # dependency of the workload is down and none of its own pods fails to start, the errors are the dependency's.
+    Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.8, lambda f, a: not _latent_ref(f, a)),
+    Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.5, _latent_ref),
     Rule("FailedMount", C.MISSING_CONFIG_REF, 0.75),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,

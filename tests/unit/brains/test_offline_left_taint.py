@@ -51,3 +51,4 @@ def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cord
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),
                               finding("CordonedNodes", nodes=cordoned)]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
+
