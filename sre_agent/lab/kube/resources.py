@@ -40,6 +40,8 @@ class ResourceType:
     review: bool = False
     # An older version served as a read-only view of the stored kind (versions.py converts it).
     view: bool = False
+    # Stored, but written only by the world's controllers: clients may get, list and watch.
+    read_only: bool = False
 
     @property
     def api_version(self) -> str:
@@ -64,6 +66,8 @@ class ResourceType:
             return ("create",)
         if self.view:
             return ("get", "list")
+        if self.read_only:
+            return ("get", "list", "watch")
         return _STORED_VERBS if self.stored else ("get", "list")
 
 
@@ -111,6 +115,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     _r("Ingress", "networking.k8s.io", "v1", "ingresses", True, has_status=True, short_names=("ing",)),
     _r("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, short_names=("netpol",)),
     _r("IngressClass", "networking.k8s.io", "v1", "ingressclasses", False),
+    # discovery.k8s.io/v1: mirrored from Endpoints by the world (controllers/endpointslices.py)
+    _r("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True, read_only=True),
     # storage.k8s.io/v1
     _r("StorageClass", "storage.k8s.io", "v1", "storageclasses", False, short_names=("sc",),
        delete_returns_object=True),

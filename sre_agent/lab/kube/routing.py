@@ -101,6 +101,8 @@ def serve(api: Backend, req: Request, route: Route) -> Response:
         if method != "GET" or sub is not None:
             raise method_not_allowed(method, f"{rtype.group_resource} (metrics are read-only)")
         return handlers.metrics(api, req, route)
+    if rtype.read_only and (method != "GET" or sub is not None):
+        raise method_not_allowed(method, f"{rtype.group_resource} (written by the lab's controllers only)")
     if route.name is None:
         if method == "GET":
             return handlers.list_objects(api, req, route)

@@ -1,5 +1,5 @@
 """Table columns for the kinds beyond pods and workloads that a diagnosis reads: Endpoints (a
-Service with `<none>` endpoints is the selector-mismatch symptom), ResourceQuota usage against
+Service with `<none>` endpoints is the selector-mismatch symptom) and EndpointSlices, ResourceQuota usage against
 hard limits, HPA targets, PDB allowed disruptions, PV/StorageClass binding, ServiceAccounts,
 Ingresses, NetworkPolicies and ControllerRevisions -- again with kube-apiserver's wording.
 Registered into tables.PRINTERS; kept apart so each module stays readable."""
@@ -42,6 +42,19 @@ def endpoints_text(obj: dict, limit: int = 3) -> str:
 
 def _endpoints(obj: dict, now: datetime) -> list[Any]:
     return [_name(obj), endpoints_text(obj), _age(obj, now)]
+
+
+def _listed(items: list[str], limit: int = 3) -> str:
+    """listWithMoreString: the first three, `+ N more...`, `<unset>` when empty."""
+    text = ",".join(items[:limit])
+    return f"{text} + {len(items) - limit} more..." if len(items) > limit else text or "<unset>"
+
+
+def _endpointslice(obj: dict, now: datetime) -> list[Any]:
+    ports = [str(port["port"]) if port.get("port") is not None else port.get("name") or "*"
+             for port in obj.get("ports") or []]
+    addresses = [a for endpoint in obj.get("endpoints") or [] for a in endpoint.get("addresses") or []]
+    return [_name(obj), obj.get("addressType", ""), _listed(ports), _listed(addresses), _age(obj, now)]
 
 
 def quota_columns(obj: dict) -> tuple[str, str]:
@@ -156,6 +169,7 @@ _AGE = _s("Age")
 
 EXTRA_PRINTERS: dict[str, tuple[tuple[Column, ...], Any]] = {
     "Endpoints": ((_NAME, _s("Endpoints"), _AGE), _endpoints),
+    "EndpointSlice": ((_NAME, _s("AddressType"), _s("Ports"), _s("Endpoints"), _AGE), _endpointslice),
     "ResourceQuota": ((_NAME, _AGE, _s("Request"), _s("Limit")), _quota),
     "HorizontalPodAutoscaler": ((_NAME, _s("Reference"), _s("Targets"), _i("MinPods"), _i("MaxPods"),
                                  _i("Replicas"), _AGE), _hpa),

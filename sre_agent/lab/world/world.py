@@ -23,6 +23,7 @@ from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
 from .controllers.deployment_status import deadline_moment
 from .controllers.endpoints import reconcile_endpoints
+from .controllers.endpointslices import reconcile_endpointslices
 from .controllers.hpa import reconcile_hpa
 from .controllers.job import reconcile_job, sync_job_status
 from .controllers.node_lifecycle import EVICTION_AFTER_S, evict_from_unreachable_nodes, reconcile_nodes
@@ -264,6 +265,7 @@ class World:
             self._ready_memo.clear()
             if not changed:
                 break
+        reconcile_endpointslices(self)  # mirrors Endpoints; nothing else in the world reads slices
         if self.minute_tick:
             self._record_readiness_failures(now)
             self.events.expire(self.list("Event"), now)
