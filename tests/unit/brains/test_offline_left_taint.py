@@ -1,6 +1,7 @@
 """A taint on one node that its group's other nodes do not carry is that node's own state (left behind after
 maintenance): the root cause is the node and the fix removes the taint. A taint every node of a group carries
-dedicates the group: pods kept off it are the workload's to fix. Table tests over node rows and findings."""
+dedicates the group: pods kept off it are the workload's to fix. A cordon on the one node a Pending workload may use
+is that node's the same way. Table tests over node rows and findings."""
 
 from __future__ import annotations
 
