@@ -325,7 +325,7 @@ async def write_request(ask: Ask) -> Answer:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
     question = _with_declared_port(ask, rid, verb)
-    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and _verb(ask.question) == "selector" else \
+    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
         plan_for(question, rid, obj)
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
@@ -362,7 +362,7 @@ def _fix_by_undo(ask: Ask, rid: str) -> bool:
     diagnosis = ask.last_diagnosis or {}
     return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
             and diagnosis.get("category") in _UNDONE_BY_ROLLBACK
-            and parse_resource_id(rid)[1] in ("Deployment", "StatefulSet", "DaemonSet"))
+            and parse_resource_id(rid)[1] in WORKLOADS)
 
 
 async def _hpa_request(ask: Ask, rid: str) -> Answer:

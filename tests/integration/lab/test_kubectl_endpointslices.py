@@ -5,38 +5,20 @@ them), and `get endpointslices` shows the server-side columns. Skipped when no k
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 
 import pytest
 
 from sre_agent.contracts import parse_resource_id
 
-KUBECTL = shutil.which("kubectl")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(KUBECTL is None, reason="the kubectl binary is not installed (not on PATH)")]
+from .kubectl_cli import NEEDS_KUBECTL, kubectl, started_lab
+
+pytestmark = NEEDS_KUBECTL
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    from sre_agent.lab.lab import Lab
-
-    lab = Lab().start()
-    lab.load("bad-image")
-    lab.kube_cache = tmp_path_factory.mktemp("kube-cache")
-    yield lab
-    lab.stop()
-
-
-def kubectl(lab, *args: str, check: bool = True) -> str:
-    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
-    done = subprocess.run([KUBECTL, f"--cache-dir={lab.kube_cache}", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
-    if check:
-        assert done.returncode == 0, f"kubectl {' '.join(args)} failed ({done.returncode}): {done.stderr}"
-    return done.stdout if check else done.stdout + done.stderr
+    yield from started_lab(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import textwrap
 import time
@@ -18,29 +17,14 @@ import pytest
 
 from sre_agent.contracts import parse_resource_id
 
-KUBECTL = shutil.which("kubectl")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(KUBECTL is None, reason="the kubectl binary is not installed (not on PATH)")]
+from .kubectl_cli import KUBECTL, NEEDS_KUBECTL, kubectl, started_lab
+
+pytestmark = NEEDS_KUBECTL
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    from sre_agent.lab.lab import Lab
-
-    lab = Lab().start()
-    lab.load("bad-image")
-    lab.kube_cache = tmp_path_factory.mktemp("kube-cache")
-    yield lab
-    lab.stop()
-
-
-def kubectl(lab, *args: str, stdin: str | None = None, check: bool = True) -> str:
-    env = {**os.environ, "KUBECONFIG": str(lab.kubeconfig)}
-    done = subprocess.run([KUBECTL, f"--cache-dir={lab.kube_cache}", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
-    if check:
-        assert done.returncode == 0, f"kubectl {' '.join(args)} failed ({done.returncode}): {done.stderr}"
-    return done.stdout + done.stderr if not check else done.stdout
+    yield from started_lab(tmp_path_factory)
 
 
 def header(out: str) -> list[str]:
