@@ -9,9 +9,10 @@ argument parser takes its defaults from it, so `--help` shows the value in force
 command line says replaces it. Only fields a server uses become its flags (`cli_flags`).
 `settings_reference_markdown()` renders the table docs/configuration.md includes.
 
-The AWS servers also read the standard AWS environment (AWS_REGION, AWS_PROFILE,
-AWS_ENDPOINT_URL, credentials) through boto3, and the Kubernetes server reads KUBECONFIG through
-the official client: those belong to their libraries and are not repeated here."""
+The AWS servers also read the standard AWS environment (AWS_PROFILE, AWS_ENDPOINT_URL, credentials)
+through boto3 -- and AWS_REGION through `aws.environment_region`, as boto3 reads only
+AWS_DEFAULT_REGION --, and the Kubernetes server reads KUBECONFIG through the official client: those
+belong to their libraries and are not repeated here."""
 
 from __future__ import annotations
 

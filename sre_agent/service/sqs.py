@@ -68,9 +68,12 @@ class SqsConsumer:
         if not 2 <= visibility_timeout_s <= 43200:
             raise ValueError(f"visibility_timeout_s must be 2..43200, not {visibility_timeout_s}")
         if client is None:
+            import os
+
             import boto3
 
-            client = boto3.client("sqs")
+            # boto3 reads AWS_DEFAULT_REGION, not AWS_REGION (which the AWS CLI v2 and other SDKs read first).
+            client = boto3.client("sqs", region_name=os.environ.get("AWS_REGION") or None)
         self.queue_url = queue_url
         self.handle = handle
         self.client = client

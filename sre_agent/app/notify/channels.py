@@ -5,6 +5,7 @@ not. A channel's `name` is what reports show: never a token-bearing URL in full.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import urllib.error
@@ -204,6 +205,7 @@ class SnsChannel:
 
             parts = self.topic_arn.split(":")
             region = parts[3] if len(parts) > 3 and parts[3] else None  # the topic's own region
+            region = region or os.environ.get("AWS_REGION") or None  # boto3 alone reads only AWS_DEFAULT_REGION
             self._client = boto3.client("sns", region_name=region, config=Config(
                 connect_timeout=timeout_s, read_timeout=timeout_s, retries={"total_max_attempts": 1}))
         return self._client
