@@ -45,6 +45,11 @@ SETS = {
                            ["ks04-why-rights-api-never-ready", "ks09-why-event-kafka-3-pending",
                             "ks15-why-subtitle-reindex-failed", "ks21-why-beacon-collector-pending",
                             "ks23-playback-namespace-healthy", "ks24-royalty-statements-last-night"]),
+    "scenarios_heldout8": ("heron", 24, ["hn22-inbox-api-request-rate-high", "hn23-coverage-namespace-healthy",
+                                         "hn24-claims-submission-last-night"],
+                           ["hn04-why-formulary-pod-never-ready", "hn09-why-results-import-failing",
+                            "hn17-why-notify-queue-3-pending", "hn21-why-media-relay-pods-pending",
+                            "hn23-coverage-namespace-healthy", "hn24-claims-submission-last-night"]),
 }
 
 
