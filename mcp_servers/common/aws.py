@@ -8,14 +8,13 @@ override them, so a server runs unchanged against AWS, LocalStack or moto."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from .settings import ServerSettings
+from .settings import ServerSettings, environment_region
 
 
 @dataclass
@@ -51,14 +50,6 @@ def clients_from_settings(settings: ServerSettings) -> AwsClients:
                     retries={"mode": "standard", "max_attempts": max(1, settings.aws_max_attempts)},
                     user_agent_extra="sre-agent-mcp")
     return AwsClients(session=session, endpoint_url=settings.endpoint_url, config=config)
-
-
-def environment_region(environ: dict[str, str] | None = None) -> str | None:
-    """AWS_REGION, then AWS_DEFAULT_REGION. boto3 itself reads only AWS_DEFAULT_REGION (and the
-    profile), while the AWS CLI v2 and the other SDKs read AWS_REGION first -- a shell that exports
-    only AWS_REGION must not leave the servers without a region. None lets the profile decide."""
-    environ = os.environ if environ is None else environ
-    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
 def paginate(client: Any, operation: str, limit: int, items_key: str, **kwargs: Any) -> tuple[list[dict], bool]:

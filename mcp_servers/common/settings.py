@@ -10,13 +10,14 @@ command line says replaces it. Only fields a server uses become its flags (`cli_
 `settings_reference_markdown()` renders the table docs/configuration.md includes.
 
 The AWS servers also read the standard AWS environment (AWS_PROFILE, AWS_ENDPOINT_URL, credentials)
-through boto3 -- and AWS_REGION through `aws.environment_region`, as boto3 reads only
+through boto3 -- and AWS_REGION through `environment_region`, as boto3 reads only
 AWS_DEFAULT_REGION --, and the Kubernetes server reads KUBECONFIG through the official client: those
 belong to their libraries and are not repeated here."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,14 @@ class ServerSettings(BaseSettings):
     no_builtin_runbooks: bool = Field(False, description="serve only runbooks published in SSM (no built-in library)")
     no_ssm_runbooks: bool = Field(False, description="serve only the built-in library (or --runbooks-dir); "
                                                      "do not read runbook documents from SSM")
+
+
+def environment_region(environ: dict[str, str] | None = None) -> str | None:
+    """AWS_REGION, then AWS_DEFAULT_REGION. boto3 itself reads only AWS_DEFAULT_REGION (and the
+    profile), while the AWS CLI v2 and the other SDKs read AWS_REGION first -- a shell that exports
+    only AWS_REGION must not leave the servers without a region. None lets the profile decide."""
+    environ = os.environ if environ is None else environ
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
 # Flag spelling where it differs from the field name.
