@@ -159,6 +159,22 @@ class KubeClient:
         obj.setdefault("kind", spec.kind)
         return obj
 
+    def merge_patch(self, kind: str, namespace: str | None, name: str, body: dict, dry_run: bool = False) -> dict:
+        """A JSON merge patch (RFC 7386: null removes a key, a list is replaced whole) on any kind the
+        typed APIs would need a module for (an HPA, a Service's selector); server-side dry run on request."""
+        spec = resolve_kind(kind)
+        query: list[tuple[str, Any]] = [("dryRun", "All")] if dry_run else []
+        method, url, headers, payload, _ = self.api.param_serialize(
+            "PATCH", spec.path(namespace if spec.namespaced else None, name), query_params=query,
+            header_params={"Accept": "application/json", "Content-Type": "application/merge-patch+json"},
+            body=body, auth_settings=["BearerToken"])
+        response = self.api.call_api(method, url, header_params=headers, body=payload,
+                                     _request_timeout=self.request_timeout)
+        raw = response.read()
+        if not 200 <= response.status < 300:
+            raise ApiException.from_response(http_resp=response, body=raw.decode(errors="replace"), data=None)
+        return parse_json(raw)
+
     def pod_log(self, namespace: str, name: str, container: str | None, previous: bool,
                 tail_lines: int | None, since_seconds: int | None) -> str:
         kwargs: dict[str, Any] = {"previous": previous, "_request_timeout": self.request_timeout}

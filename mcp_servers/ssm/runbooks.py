@@ -50,7 +50,8 @@ ReadTool = Literal[
 WriteTool = Literal[
     # kubernetes
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
-    "cordon", "uncordon", "raise_quota",
+    "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
+    "remove_node_taint",
     # ssm
     "start_automation", "send_command",
 ]
@@ -60,9 +61,13 @@ _RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 MIN_RISK: dict[str, Risk] = {
     "cordon": "high",
     "raise_quota": "high",
+    "raise_hpa_max": "medium",
+    "remove_node_taint": "medium",
     "send_command": "high",
     "set_image": "medium",
     "set_resources": "medium",
+    "set_service_selector": "medium",
+    "set_service_target_port": "medium",
     "start_automation": "medium",
 }
 
@@ -80,6 +85,7 @@ PLACEHOLDERS = frozenset({
     "image", "previous_image", "revision", "replicas", "previous_replicas", "new_replicas",
     "memory_limit", "new_memory_limit", "cpu_limit", "new_cpu_limit",
     "memory_request", "new_memory_request", "cpu_request", "new_cpu_request",
+    "new_selector", "port", "new_target_port", "hpa", "max_replicas", "new_max_replicas", "taint_key", "taint_effect",
     # the upstream of a failing dependency
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",
 })

@@ -1,7 +1,8 @@
-"""Change requests no MCP tool makes -- a Service's targetPort, an HPA's bounds, an environment variable on a
-workload or CronJob, a key of a ConfigMap -- answered as the exact kubectl command a human runs after
-approval, with the state observed when it was planned (the precondition). Pure functions over the object
-read from the cluster; the caller turns a Plan into the approval answer."""
+"""Change requests pinned from the object read -- a Service's targetPort, an HPA's bounds, an environment
+variable on a workload or CronJob, a key of a ConfigMap, a probe -- as the exact kubectl command, with the
+state observed when it was planned (the precondition). Pure functions; the caller turns one into a Plan:
+a tool's (set_service_target_port, raise_hpa_max) where one makes the change, else a human's command after
+approval (BY_HAND_NOTE)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict
     current = ports[index].get("targetPort", ports[index].get("port"))
     patch = json.dumps([{"op": "replace", "path": f"/spec/ports/{index}/targetPort", "value": wanted}])
     return (f"Service {name} port {ports[index].get('port')}: targetPort {current} -> {wanted}",
-            {"namespace": namespace or "", "service": name, "port_index": index, "target_port": wanted, "expect_target_port": current},
+            {"namespace": namespace or "", "name": name, "port": ports[index].get("port"), "target_port": wanted,
+             "expect_target_port": current},
             f"kubectl patch service {name} -n {namespace} --type json -p '{patch}'", f"targetPort {current}", BY_HAND_NOTE)
 
 
@@ -57,7 +59,7 @@ def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, s
     patch = json.dumps({"spec": {field: value}})
     current = hpa.get("min") if field == "minReplicas" else hpa.get("max")
     return (f"HPA {name} {field} {current} -> {value} (it targets {hpa.get('target')}; {hpa.get('current')} replicas now)",
-            {"namespace": namespace or "", "hpa": name, field: value, "expect": current},
+            {"namespace": namespace or "", "name": name, field: value, "expect": current},
             f"kubectl patch hpa {name} -n {namespace} --type merge -p '{patch}'", f"{field} {current}", BY_HAND_NOTE)
 
 

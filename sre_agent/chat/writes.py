@@ -112,7 +112,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     if verb == "rerun":
         return _rerun_plan(rid, obj)
     if verb == "port" and kind == "Service":
-        return _by_hand(service_port_plan(question, rid, obj))
+        return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
         return _by_hand(probe_plan(question, rid, obj, pod_spec_of(kind, obj)))
     if verb == "env":
@@ -185,6 +185,28 @@ def _cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
                  "their image."])
 
 
+def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | str, question: str) -> Plan | str:
+    """A pinned hand edit that an MCP tool makes: the tool's plan, the kubectl command beside it."""
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, _ = planned
+    return Plan(tool, {**args, "reason": question[:200]}, change, kubectl, precondition)
+
+
+def hpa_change(question: str, hpa: dict) -> Plan | str:
+    """A raised maxReplicas is raise_hpa_max; a lower cap or a new minimum is a human's command (no tool lowers
+    capacity)."""
+    planned = hpa_plan(question, hpa)
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, _ = planned
+    current, wanted = args.get("expect"), args.get("maxReplicas")
+    if isinstance(current, int) and isinstance(wanted, int) and wanted > current:
+        return Plan("raise_hpa_max", {"namespace": args["namespace"], "name": args["name"], "max_replicas": wanted,
+                                      "expect_max_replicas": current, "reason": question[:200]}, change, kubectl, precondition)
+    return _by_hand(planned)
+
+
 def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
     if isinstance(planned, str):
         return planned
@@ -247,11 +269,18 @@ def _taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
     taints = (obj.get("spec") or {}).get("taints") or []
     if not taints:
         return f"Node {name} has no taints"
+    named = [t for t in taints if re.search(rf"(?<![\w./-]){re.escape(str(t.get('key')))}(?![\w./-])", question)]
+    if len(named or taints) == 1:  # one taint: remove_node_taint takes it by key and effect
+        taint = (named or taints)[0]
+        shown = f"{taint.get('key')}{'=' + taint['value'] if taint.get('value') else ''}:{taint.get('effect')}"
+        return Plan("remove_node_taint", {"node": name, "key": taint.get("key"), "effect": taint.get("effect"),
+                                          "reason": question[:200]},
+                    f"remove taint {shown} from node {name}", f"kubectl taint node {name} {shown}-", f"taint {shown}")
     removals = " ".join(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}-" for t in taints)
     described = ", ".join(f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in taints)
     return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
                 f"kubectl taint node {name} {removals}", f"taints {described}",
-                ["No MCP tool edits taints: a human runs the command after approval (uncordon is a different flag)."])
+                ["remove_node_taint takes one taint: say which (by key), or a human runs this command after approval."])
 
 
 def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
@@ -276,16 +305,16 @@ def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
 
 async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
     """"fix the selector on that service": the selector that matches the pods of the workload named like the
-    Service (its pod template's labels, as many keys as the current selector has), patched by a human."""
+    Service (its pod template's labels, as many keys as the current selector has): set_service_selector after approval."""
     namespace, _, name = parse_resource_id(rid)
     current = (service.get("spec") or {}).get("selector") or {}
     asked = dict(SELECTOR_PAIR.findall(ask.question))
     if asked:  # "put the selector back to app=catalog": the selector said
         patch = json.dumps({"spec": {"selector": asked}}, separators=(",", ":"))
-        return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": asked, "expect_selector": current},
+        return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": asked,
+                                             "expect_selector": current, "reason": ask.question[:200]},
                     f"Service {name} selector {current} -> {asked}",
-                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'",
-                    f"selector {current}", ["No MCP tool edits a Service: a human runs the command after approval."])
+                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
     for kind in WORKLOADS:
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
         labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
@@ -293,10 +322,10 @@ async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
             keys = [k for k in current if k in labels] or list(labels)[:1]
             wanted = {k: labels[k] for k in keys}
             patch = json.dumps({"spec": {"selector": wanted}}, separators=(",", ":"))
-            return Plan(BY_HAND, {"namespace": namespace or "", "service": name, "selector": wanted, "expect_selector": current},
+            return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": wanted,
+                                                 "expect_selector": current, "reason": ask.question[:200]},
                         f"Service {name} selector {current} -> {wanted} (the labels of {kind} {name}'s pods)",
-                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}",
-                        ["No MCP tool edits a Service: a human runs the command after approval."])
+                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
     return f"No workload named {name} in {namespace} to take the selector from; say the selector {rid} should have"
 
 
@@ -375,7 +404,7 @@ async def _hpa_request(ask: Ask, rid: str) -> Answer:
     if hpa is None:
         return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
                           next_steps=["Ask 'scale it to N' to change its replicas directly."])
-    plan = _by_hand(hpa_plan(ask.question, hpa))
+    plan = hpa_change(ask.question, hpa)
     if isinstance(plan, str):
         return ask.answer(plan, status="answered")
     return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")

@@ -15,6 +15,17 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
 from .defects import missing_refs
+from .fix_values import (
+    autoscaler_caps,
+    declared_number,
+    leftover_cordon,
+    leftover_taint,
+    port_mismatch,
+    raised_cap,
+    selector_mismatches,
+    service_selector_fix,
+)
+from .pinning import OBJECT_OF
 from .pins import pinned_revision, symptom_seen
 from .state import Investigation, RemediationPlan
 
@@ -142,38 +153,31 @@ def _pvc(state: Investigation, claim: str) -> list[ProposedFix]:
 
 def _selector(state: Investigation, service: str) -> list[ProposedFix]:
     namespace, _, name = _ref(service)
-    mismatch = _about(state, service, "ServiceSelectorMismatch", "SelectorMismatch")
-    details = next((f.details for f in mismatch if f.details.get("labels")), None)
-    if details is None:
+    mismatch = selector_mismatches(state.findings, service)
+    if not mismatch:
         return []
+    details = mismatch[0].details
     selector, labels, workload = details.get("selector") or {}, details["labels"], details.get("workload", "")
-    wanted = {k: labels[k] for k in selector if k in labels} or labels
-    patch = json.dumps({"spec": {"selector": wanted}})
+    intended = service_selector_fix(state.findings, service)
+    patch = json.dumps({"spec": {"selector": intended or labels}})
     commands = [f"kubectl {_ns(namespace)}patch service {name} --type merge -p '{patch}'"]
     changed = next((f for f in _about(state, workload, "RecentRollout") if "labels" in (f.details.get("changed") or [])), None)
     if changed is not None:  # the rollout moved the labels: undoing it restores what the Service selects
         commands = _rollback(state, workload) + [f"# or: {commands[0]}"]
     return [ProposedFix(resource=service if changed is None else workload,
                         summary=f"Service {service} selects {selector}; {workload}'s pods carry {labels}",
-                        commands=commands, needs="" if changed is not None else "confirm the pods the Service should select",
-                        evidence=_evidence(mismatch))]
-
-
-def _declared_number(declared: list[str], target: str) -> str | None:
-    """The port a Service should target: the one declared port (name:port/PROTO) -- or the number behind
-    a name -- when the pods leave no choice; None when a human has to pick."""
-    numbers = {d.split(":")[-1].split("/")[0] for d in declared}
-    return next(iter(numbers)) if len(numbers) == 1 and target not in numbers else None
+                        commands=commands, needs="" if changed is not None or intended else
+                        "confirm the pods the Service should select", evidence=_evidence(mismatch))]
 
 
 def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
     namespace, _, name = _ref(service)
     mismatch = _about(state, service, "ServicePortMismatch", "TargetPortMismatch")
-    details = next((f.details for f in mismatch if "target_port" in f.details), None)
+    details = port_mismatch(state.findings, service)
     if details is None:
         return []
     declared, workload = details.get("declared") or [], details.get("workload") or ""
-    number = _declared_number(declared, str(details["target_port"]))
+    number = declared_number(declared, str(details["target_port"]))
     patch = json.dumps({"spec": {"ports": [{"port": details.get("port"), "targetPort": int(number) if number else
                                             "<container port>"}]}})
     # A strategic-merge patch (kubectl's default) merges Service ports by their `port`: the others stay.
@@ -300,7 +304,7 @@ def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
     """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
     args = plan.args
     namespace, name = args.get("namespace", ""), args.get("name", "")
-    kind = "ResourceQuota" if plan.tool == "raise_quota" else str(args.get("kind") or "Deployment")
+    kind = OBJECT_OF.get(plan.tool) or str(args.get("kind") or "Deployment")
     word = KUBECTL_KIND.get(kind, kind.lower())
     command = {
         "rollout_undo": f"kubectl {_ns(namespace)}rollout undo {word}/{name}"
@@ -312,6 +316,15 @@ def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
         "cordon": f"kubectl cordon {args.get('node')}", "uncordon": f"kubectl uncordon {args.get('node')}",
         "raise_quota": f"kubectl {_ns(namespace)}patch resourcequota {name} --type merge -p "
                        f"'{json.dumps({'spec': {'hard': args.get('hard')}})}'",
+        "raise_hpa_max": f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
+                         f"'{json.dumps({'spec': {'maxReplicas': args.get('max_replicas')}})}'",
+        "set_service_selector": f"kubectl {_ns(namespace)}patch service {name} --type merge -p "
+                                f"'{json.dumps({'spec': {'selector': args.get('selector')}})}'",
+        # a strategic-merge patch (kubectl's default) merges Service ports by `port`: the others stay
+        "set_service_target_port": f"kubectl {_ns(namespace)}patch service {name} -p '"
+                                   + json.dumps({"spec": {"ports": [{"port": args.get("port"),
+                                                                     "targetPort": args.get("target_port")}]}}) + "'",
+        "remove_node_taint": f"kubectl taint nodes {args.get('node')} {args.get('key')}:{args.get('effect')}-",
     }.get(plan.tool)
     if command is None:
         return []
@@ -319,22 +332,15 @@ def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
                         summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}", commands=[command])]
 
 
-AT_MAX = re.compile(r"maxReplicas (\d+)")
-
-
 def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]:
     """A workload whose HorizontalPodAutoscaler is pinned at maxReplicas cannot add pods for the load: the
     cap is the fix (a hand-set replica count or a bigger limit per pod is undone or fought by the HPA)."""
     fixes = []
-    for finding in _about(state, workload, "HPAScalingLimited"):
-        bound = AT_MAX.search(finding.summary)
-        hpa = str(finding.details.get("object") or "")
-        if not bound or "/HorizontalPodAutoscaler/" not in hpa:
-            continue
+    for hpa, cap, finding in autoscaler_caps(state.findings, workload):
         namespace, _, name = _ref(hpa)
-        raised = int(bound.group(1)) * 2
+        raised = raised_cap(cap)
         fixes.append(ProposedFix(
-            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {bound.group(1)} under this load: raise it to {raised} "
+            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {cap} under this load: raise it to {raised} "
                                   "(quota and nodes permitting)",
             commands=[f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
                       f"'{json.dumps({'spec': {'maxReplicas': raised}})}'"],
@@ -345,26 +351,25 @@ def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]
 def _leftover_taint(state: Investigation, node_id: str) -> list[ProposedFix]:
     """A node that alone in its group carries a taint the pending pods do not tolerate: the taint goes."""
     node = _ref(node_id)[2]
-    for finding in state.findings:
-        if finding.signal == "UntoleratedTaint" and node in (finding.details.get("odd_nodes") or []):
-            taint = str(finding.details.get("taint"))
-            return [ProposedFix(resource=node_id, summary=f"node {node} carries taint {taint}, which the other nodes of "
-                                                          "its group do not: remove it",
-                                commands=[f"kubectl taint nodes {node} {taint.replace('=:', ':')}-"],
-                                evidence=_evidence([finding]))]
-    return []
+    found = leftover_taint(state.findings, node)
+    if found is None:
+        return []
+    taint, finding = found
+    return [ProposedFix(resource=node_id, summary=f"node {node} carries taint {taint}, which the other nodes of "
+                                                  "its group do not: remove it",
+                        commands=[f"kubectl taint nodes {node} {taint.replace('=:', ':')}-"], evidence=_evidence([finding]))]
 
 
 def _leftover_cordon(state: Investigation, node_id: str) -> list[ProposedFix]:
     """The one node the pending pods may run on is cordoned: uncordon it (after checking why it was cordoned)."""
     node = _ref(node_id)[2]
-    for finding in state.findings:
-        if finding.signal == "CordonedNodes" and finding.details.get("nodes") == [node]:
-            return [ProposedFix(resource=node_id, summary=f"node {node} is cordoned and is the only node "
-                                                          f"{finding.resource}'s pods may run on: uncordon it once its "
-                                                          "maintenance is over",
-                                commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))]
-    return []
+    finding = leftover_cordon(state.findings, node)
+    if finding is None:
+        return []
+    return [ProposedFix(resource=node_id, summary=f"node {node} is cordoned and is the only node "
+                                                  f"{finding.resource}'s pods may run on: uncordon it once its "
+                                                  "maintenance is over",
+                        commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))]
 
 
 BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {

@@ -97,6 +97,10 @@ def checked_resource(state: Investigation) -> str:
         return next((f.resource for f in state.findings if f.signal == "FailedCreate"
                      and f.resource.split("/")[0] == plan.args.get("namespace")
                      and f.resource.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")), resource)
+    if plan and plan.tool in ("set_service_selector", "set_service_target_port"):  # the Service itself was fixed
+        return resource_id("Service", str(plan.args.get("name")), plan.args.get("namespace"))
+    if plan and plan.tool == "raise_hpa_max":  # the autoscaler's workload must catch up with the load
+        return resource
     if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
         _, kind, _ = parse_resource_id(resource)
         if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):

@@ -20,7 +20,10 @@ from .state import Investigation, RemediationPlan
 
 # Workload writes whose precondition is the workload's spec generation (any spec change moves it).
 GENERATION_PINNED = {"set_resources", "rollout_restart"}
-NODE_TOOLS = {"cordon", "uncordon"}
+NODE_TOOLS = {"cordon", "uncordon", "remove_node_taint"}
+# The object a write tool changes, where it is not the workload its `kind` names.
+OBJECT_OF = {"raise_quota": "ResourceQuota", "raise_hpa_max": "HorizontalPodAutoscaler", "set_service_selector": "Service",
+             "set_service_target_port": "Service", **{tool: "Node" for tool in NODE_TOOLS}}
 
 
 class Pinned(BaseModel):
@@ -35,8 +38,8 @@ def written_resource(plan: RemediationPlan) -> str:
         return resource_id("Node", str(args.get("node")))
     if plan.tool == "delete_pod":
         return resource_id("Pod", str(args.get("name")), args.get("namespace"))
-    if plan.tool == "raise_quota":
-        return resource_id("ResourceQuota", str(args.get("name")), args.get("namespace"))
+    if plan.tool in OBJECT_OF:
+        return resource_id(OBJECT_OF[plan.tool], str(args.get("name")), args.get("namespace"))
     if plan.server == "kubernetes":
         return resource_id(str(args.get("kind") or "Deployment"), str(args.get("name")), args.get("namespace"))
     targets = args.get("instance_ids") or args.get("targets") or args.get("document_name") or "?"
@@ -80,6 +83,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
     if plan.server != "kubernetes":
         return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} names its targets; SSM takes no precondition"}),
                       records=records)
+    if plan.tool in OBJECT_PINS:
+        return await OBJECT_PINS[plan.tool](plan, read, records)
     if plan.tool in NODE_TOOLS or plan.tool == "delete_pod":
         return await _pin_pod_or_node_write(plan, read, records)
     if plan.tool == "raise_quota":
@@ -141,6 +146,75 @@ async def _pin_quota(plan: RemediationPlan, read, records: list[ToolCallRecord])
         return Pinned(refused=f"{plan.resource} does not cap {sorted(set(wanted) - set(hard))}", records=records)
     return Pinned(plan=plan.model_copy(update={"precondition": {"expect_hard": seen},
                                                "pin": f"{plan.resource} hard {seen} -> {wanted}"}), records=records)
+
+
+async def _described(plan: RemediationPlan, read, records: list[ToolCallRecord], kind: str) -> tuple[dict | None, Pinned | None]:
+    """The object a plan writes, read now; or the refusal when it cannot be read."""
+    described, error = await read("describe", {"kind": kind, "name": plan.args.get("node") or plan.args.get("name"),
+                                               **({"namespace": plan.args["namespace"]} if plan.args.get("namespace") else {}),
+                                               "events_limit": 0})
+    obj = (described or {}).get("object")
+    if not isinstance(obj, dict):
+        return None, Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
+                            records=records)
+    return obj, None
+
+
+async def _pin_service_selector(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """set_service_selector: from the selector seen, and not when it already selects that."""
+    service, refused = await _described(plan, read, records, "Service")
+    if service is None:
+        return refused  # type: ignore[return-value]
+    current = {str(k): str(v) for k, v in ((service.get("spec") or {}).get("selector") or {}).items()}
+    wanted = plan.args.get("selector") or {}
+    if not current or not wanted or current == wanted:
+        return Pinned(refused=f"{plan.resource} selects {current or 'nothing (no selector)'}: setting {wanted or 'nothing'} "
+                              "changes nothing a plan may change", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_selector": current},
+                                               "pin": f"{plan.resource} selector {current} -> {wanted}"}), records=records)
+
+
+async def _pin_service_target_port(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """set_service_target_port: from the port's targetPort seen, and not when it already targets that."""
+    service, refused = await _described(plan, read, records, "Service")
+    if service is None:
+        return refused  # type: ignore[return-value]
+    entry = next((p for p in (service.get("spec") or {}).get("ports") or [] if p.get("port") == plan.args.get("port")), None)
+    if entry is None:
+        return Pinned(refused=f"{plan.resource} has no port {plan.args.get('port')}", records=records)
+    current = entry.get("targetPort", entry.get("port"))
+    if current == plan.args.get("target_port"):
+        return Pinned(refused=f"{plan.resource} port {entry.get('port')} already targets {current}", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_target_port": current},
+                                               "pin": f"{plan.resource} port {entry.get('port')} targetPort {current} -> "
+                                                      f"{plan.args.get('target_port')}"}), records=records)
+
+
+async def _pin_autoscaler_cap(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """raise_hpa_max: from the cap seen, and only upwards."""
+    hpa, refused = await _described(plan, read, records, "HorizontalPodAutoscaler")
+    if hpa is None:
+        return refused  # type: ignore[return-value]
+    current, wanted = (hpa.get("spec") or {}).get("maxReplicas"), plan.args.get("max_replicas")
+    if not isinstance(current, int) or not isinstance(wanted, int) or wanted <= current:
+        return Pinned(refused=f"{plan.resource} maxReplicas is {current}: {wanted} would not raise it", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_max_replicas": current},
+                                               "pin": f"{plan.resource} maxReplicas {current} -> {wanted}"}), records=records)
+
+
+async def _pin_taint_removal(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """remove_node_taint: only a taint the node carries now (the server removes exactly that key and effect)."""
+    node, refused = await _described(plan, read, records, "Node")
+    if node is None:
+        return refused  # type: ignore[return-value]
+    key, effect = plan.args.get("key"), plan.args.get("effect")
+    if not any(t.get("key") == key and t.get("effect") == effect for t in (node.get("spec") or {}).get("taints") or []):
+        return Pinned(refused=f"{plan.resource} carries no taint {key}:{effect}: removing it changes nothing", records=records)
+    return Pinned(plan=plan.model_copy(update={"pin": f"{plan.resource} seen with taint {key}:{effect}"}), records=records)
+
+
+OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
+               "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

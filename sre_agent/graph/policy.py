@@ -31,7 +31,7 @@ class RemediationPolicy(BaseModel):
         if self.mode == "off":
             return "forbidden", "remediation is off: diagnose only"
         namespace = plan.args.get("namespace")
-        if namespace is None and plan.tool in ("cordon", "uncordon", "send_command", "start_automation"):
+        if namespace is None and plan.tool in ("cordon", "uncordon", "remove_node_taint", "send_command", "start_automation"):
             if not self.allow_node_actions:
                 return "forbidden", f"{plan.tool} acts on a node/instance and node actions are not allowed by policy"
         elif "*" not in self.namespaces and namespace not in self.namespaces:

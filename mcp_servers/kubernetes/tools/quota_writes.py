@@ -1,9 +1,13 @@
-"""Raising a ResourceQuota: the fix for a workload refused at admission, instead of scaling it back
-below what was asked for (and below what serves) during an incident.
+"""Raising a limit that holds capacity back: a ResourceQuota (the fix for a workload refused at
+admission, instead of scaling it back below what was asked for and below what serves) and an
+autoscaler's maxReplicas (the fix for an HPA pinned at its cap under load, instead of a hand-set
+replica count the HPA undoes).
 
-Only raises: every new hard limit must be at least the current one and the quota must already cap
-that resource -- the tool can admit more, never take capacity away or invent a new constraint. With
-`expect_hard` (the limits seen when the change was planned), only while the quota still says that."""
+Only raises: the tools admit more, never take capacity away. Every new hard limit must be at least
+the current one and the quota must already cap that resource (no new constraint is invented); with
+`expect_hard` (the limits seen when the change was planned), only while the quota still says that.
+A new maxReplicas must be above the current one and within the server's --max-replicas; with
+`expect_max_replicas`, only from that cap."""
 
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ def check_raise(where: str, current: dict[str, str], new: dict[str, str]) -> Non
                                "this tool only raises limits")
 
 
+ExpectMaxReplicas = Annotated[int | None, Field(ge=1, description="refuse unless the autoscaler's current maxReplicas is this")]
+
+
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
     tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
@@ -61,3 +68,31 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
         return ctx.write("raise_quota", namespace, {"namespace": namespace, "name": name, "hard": hard,
                                                     "expect_hard": expect_hard}, reason, dry_run, action)
+
+    def raise_hpa_max(namespace: Namespace, name: Name, max_replicas: int, reason: Reason, dry_run: DryRun = False,
+                      expect_max_replicas: ExpectMaxReplicas = None) -> WriteResult:
+        """Raise a HorizontalPodAutoscaler's maxReplicas (never lower it); with expect_max_replicas, only from that cap."""
+        where = f"HorizontalPodAutoscaler {namespace}/{name}"
+
+        def action() -> str:
+            hpa = kube.get("HorizontalPodAutoscaler", namespace, name)
+            current = int((hpa.get("spec") or {}).get("maxReplicas") or 0)
+            expect("raise_hpa_max", where, "maxReplicas", expect_max_replicas, current)
+            if max_replicas <= current:
+                raise WriteRefused(f"raise_hpa_max: maxReplicas {current} -> {max_replicas} would not raise {where}; "
+                                   "this tool only raises the cap")
+            if max_replicas > ctx.max_replicas:
+                raise WriteRefused(f"raise_hpa_max: {max_replicas} is above this server's --max-replicas "
+                                   f"({ctx.max_replicas}): a likely mistake")
+            body = {"spec": {"maxReplicas": max_replicas}, **resource_version_lock(hpa)}
+            conflict_is_stale("raise_hpa_max", where,
+                              lambda: kube.merge_patch("HorizontalPodAutoscaler", namespace, name, body, dry_run))
+            return f"{where} maxReplicas {current} -> {max_replicas}"
+
+        return ctx.write("raise_hpa_max", namespace, {"namespace": namespace, "name": name, "max_replicas": max_replicas,
+                                                      "expect_max_replicas": expect_max_replicas}, reason, dry_run, action)
+
+    raise_hpa_max.__annotations__["max_replicas"] = Annotated[int, Field(
+        ge=1, description=f"the new cap, above the current one and at most {ctx.max_replicas} (--max-replicas)")]
+    tool(title="Raise an autoscaler's maxReplicas", read_only=False, destructive=False, idempotent=True,
+         open_world=True)(raise_hpa_max)

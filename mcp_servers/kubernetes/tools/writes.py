@@ -1,5 +1,5 @@
 """Gated changes to workloads, pods and nodes: scale, set image, set resources, delete a pod,
-cordon and uncordon. Each is refused unless the server allows writes in that namespace (nodes
+cordon, uncordon and remove a node taint. Each is refused unless the server allows writes in that namespace (nodes
 need '*'), supports server-side dry run, and is audited whatever happens."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from mcp.server.fastmcp import FastMCP
 from pydantic import Field
 
 from ...common.registry import tool_decorator
+from ...common.safety import WriteRefused
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import (
     ExpectGeneration,
@@ -23,6 +24,10 @@ from .preconditions import (
 )
 from .rollouts import WorkloadKind, patch_workload
 from .write_checks import check_replicas, check_requests_within_limits, check_resources, container_field, find_container
+
+TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+# Taints Kubernetes and cloud providers set and clear themselves from a node's conditions.
+CONTROLLER_TAINTS = ("node.kubernetes.io/", "node.cloudprovider.kubernetes.io/", "node-role.kubernetes.io/control-plane")
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -156,3 +161,27 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                  expect_unschedulable: ExpectUnschedulable = None) -> WriteResult:
         """Mark a node schedulable again (cluster-scoped: needs '*' in the server's --namespaces)."""
         return set_unschedulable(node, False, reason, dry_run, expect_unschedulable)
+
+    @tool(title="Remove a node taint", read_only=False, destructive=False, idempotent=True, open_world=True)
+    def remove_node_taint(node: Name, key: Annotated[str, Field(min_length=1, max_length=316, description="the taint's key")],
+                          effect: TaintEffect, reason: Reason, dry_run: DryRun = False) -> WriteResult:
+        """Remove one taint (key and effect) from a node (kubectl taint nodes NODE KEY:EFFECT-); cluster-scoped: needs
+        '*'. Taints the node lifecycle controller or the cloud provider manage (node.kubernetes.io/*, ...) are refused."""
+        where = f"node {node}"
+
+        def action() -> str:
+            if key.startswith(CONTROLLER_TAINTS):
+                raise WriteRefused(f"remove_node_taint: {key} is set by Kubernetes itself (it comes back while its "
+                                   "condition holds); fix the node's condition instead")
+            live = kube.get("Node", None, node)
+            taints = (live.get("spec") or {}).get("taints") or []
+            kept = [t for t in taints if not (t.get("key") == key and t.get("effect") == effect)]
+            if len(kept) == len(taints):
+                held = ", ".join(f"{t.get('key')}:{t.get('effect')}" for t in taints) or "none"
+                raise WriteRefused(f"remove_node_taint: {where} has no taint {key}:{effect} (it has {held})")
+            # The taints list is replaced whole: the patch carries the list read, under its resourceVersion.
+            body = {"spec": {"taints": kept}, **resource_version_lock(live)}
+            conflict_is_stale("remove_node_taint", where, lambda: kube.merge_patch("Node", None, node, body, dry_run))
+            return f"{where}: taint {key}:{effect} removed"
+
+        return ctx.write("remove_node_taint", None, {"node": node, "key": key, "effect": effect}, reason, dry_run, action)

@@ -11,12 +11,21 @@ import re
 from typing import Any
 
 from ...contracts import parse_resource_id
+from ...graph.fix_values import (
+    autoscaler_caps,
+    leftover_cordon,
+    leftover_taint,
+    parse_taint,
+    raised_cap,
+    service_selector_fix,
+    target_port_fix,
+)
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
 from .quota import raised_limits
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
-                     "raise_quota"}
+                     "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -42,11 +51,14 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
-# Root causes that are not workloads, and the workload actions that really clear them: scaling back
-# the workload that ran into a quota ends the violation; undoing the rollout that relabelled a Service's
-# pods (or moved their ports) restores what it reaches (`_applicable`); nothing a workload does binds a claim or fixes a typo'd
-# selector (those need content only a human has: graph/fixes.py proposes them).
-CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(), "Service": {"rollout_undo"}}
+# Root causes that are not workloads, and the actions that really clear them: raising the quota (or
+# scaling back the workload that ran into it) ends the violation; undoing the rollout that relabelled a
+# Service's pods (or moved their ports) restores what it reaches (`_applicable`), and an edited Service is
+# pointed back at its pods when the pods leave no choice (graph/fix_values.py); nothing here binds a claim
+# (that needs a StorageClass only a human chooses: graph/fixes.py proposes it).
+SERVICE_WRITES = {"set_service_selector", "set_service_target_port"}
+CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(),
+              "Service": {"rollout_undo", *SERVICE_WRITES}}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -118,6 +130,7 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
     if ctx["root_kind"] == "ResourceQuota":
         ctx.update(_quota_context(state, root, resource))
     ctx["rollout_broke_service"] = ctx["root_kind"] == "Service" and _rollout_broke_service(state, root, resource)
+    ctx.update(_fix_values(state, root, resource))
     for finding in state.findings:
         if finding.resource != resource:
             continue
@@ -151,6 +164,26 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         # one replica is the least that serves. Not the recorded count, so the policy asks a human.
         ctx["previous_replicas"], ctx["replicas"] = 1, 0
     return ctx
+
+
+def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any]:
+    """The values a fix on an object that is not a workload sets -- a Service's selector or targetPort, an
+    autoscaler's cap, a node's taint -- read as graph/fixes.py reads them for the human's commands."""
+    namespace, kind, name = parse_resource_id(root)
+    values: dict[str, Any] = {}
+    if kind == "Service":
+        values["service"] = name
+        if (selector := service_selector_fix(state.findings, root)) is not None:
+            values["new_selector"] = selector
+        if (port := target_port_fix(state.findings, root)) is not None:
+            values["port"], values["new_target_port"] = port
+    for hpa, cap, _ in autoscaler_caps(state.findings, workload)[:1]:
+        values["hpa"], values["max_replicas"], values["new_max_replicas"] = parse_resource_id(hpa)[2], cap, raised_cap(cap)
+    if kind == "Node":
+        if (taint := leftover_taint(state.findings, name)) is not None:
+            values["taint_key"], values["taint_effect"] = parse_taint(taint[0])
+        values["cordoned_only_node"] = leftover_cordon(state.findings, name) is not None
+    return values
 
 
 def _double(quantity: str) -> str:
@@ -197,8 +230,13 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels or ports the Service relies on
             return bool(ctx.get("rollout_broke_service")) and ctx.get("kind") in WORKLOAD_KINDS
         return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
+    if tool in SERVICE_WRITES:  # an edited Service; a rollout that moved its pods' labels or ports is undone instead
+        return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
+    if tool == "uncordon":
+        return bool(ctx.get("cordoned_only_node")) and not ctx.get("node_not_ready")
     if ctx.get("kind") == "Node" and not ctx.get("node_not_ready"):
-        return False  # a Ready node (a taint left behind): restarting, cordoning or rebooting it fixes nothing
+        # a Ready node: restarting, cordoning or rebooting it fixes nothing; only the taint left behind goes
+        return tool == "remove_node_taint"
     if tool in ("scale", "set_resources") and ctx.get("autoscaler_at_max"):
         # the runbooks' escalate_when: an HPA pinned at its max owns the count and fights a hand-set one; its
         # cap (or the room for more pods) is the fix, proposed to a human (graph/fixes.py)

@@ -122,27 +122,46 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("delete_pod", {"namespace": "shop", "name": pod, **dry})
     call("cordon", {"node": node, **dry})
     call("uncordon", {"node": node, **dry})
+    call("remove_node_taint", {"node": node, "key": PROBE_TAINT, "effect": "NoSchedule", **dry})
+    call("raise_hpa_max", {"namespace": "shop", "name": PROBE_HPA, "max_replicas": 5, **dry})
+    call("set_service_selector", {"namespace": "shop", "name": "catalog", "selector": {"app": "checkout"}, **dry})
+    call("set_service_target_port", {"namespace": "shop", "name": "catalog", "port": 8080, "target_port": 8080, **dry})
     return called
 
 
 PROBE_QUOTA = "rbac-probe-quota"
+PROBE_HPA = "rbac-probe-hpa"
+PROBE_TAINT = "example.com/rbac-probe"
 
 
-def _create_probe_quota(lab: Any) -> None:
-    """raise_quota patches an existing quota: give it one to (dry-run) raise."""
+def _create_probes(lab: Any) -> None:
+    """Objects the writes (dry-run) change: raise_quota patches an existing quota, raise_hpa_max an existing
+    autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first."""
     from kubernetes import client, config
 
     cfg = client.Configuration()
     config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
-    core = client.CoreV1Api(client.ApiClient(cfg))
+    api = client.ApiClient(cfg)
+    core = client.CoreV1Api(api)
     if PROBE_QUOTA not in {q.metadata.name for q in core.list_namespaced_resource_quota("shop").items}:
         core.create_namespaced_resource_quota("shop", {"metadata": {"name": PROBE_QUOTA},
                                                        "spec": {"hard": {"requests.cpu": "20"}}})
+    autoscaling = client.AutoscalingV2Api(api)
+    if PROBE_HPA not in {h.metadata.name for h in autoscaling.list_namespaced_horizontal_pod_autoscaler("shop").items}:
+        autoscaling.create_namespaced_horizontal_pod_autoscaler("shop", {"metadata": {"name": PROBE_HPA}, "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "catalog"},
+            "minReplicas": 1, "maxReplicas": 2}})
+    for node in core.list_node().items:
+        taints = [t.to_dict() for t in node.spec.taints or []]
+        if not any(t["key"] == PROBE_TAINT for t in taints):
+            core.patch_node(node.metadata.name, {"spec": {"taints": [
+                *[{k: v for k, v in t.items() if v is not None} for t in taints],
+                {"key": PROBE_TAINT, "value": "true", "effect": "NoSchedule"}]}})
 
 
 def record_tool_requests(lab: Any) -> tuple[set[str], set[str], list[tuple[str, RequestAttributes]]]:
     """(tools the server lists, tools called, (tool, attributes) of every request they made)."""
-    _create_probe_quota(lab)  # before recording: the probe's own setup is not a request the tools make
+    _create_probes(lab)  # before recording: the probes' own setup is not a request the tools make
     client = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "*"], lab.env())
     try:
         listed = {tool.name for tool in client.list_tools()}

@@ -1,5 +1,5 @@
-"""Edits no MCP tool makes, pinned as the kubectl command a human runs: a Service's targetPort, an HPA's bounds,
-an environment variable on a workload or CronJob (or the key of a ConfigMap)."""
+"""Edits pinned as the exact kubectl command: a Service's targetPort, an HPA's bounds, an environment variable
+on a workload or CronJob (or the key of a ConfigMap)."""
 
 import pytest
 
@@ -15,7 +15,7 @@ def test_a_service_is_pointed_at_a_port_by_number_or_name_on_the_port_the_questi
     assert args["target_port"] == 8080 and args["expect_target_port"] == 8081 and precondition == "targetPort 8081"
     assert '"path": "/spec/ports/0/targetPort", "value": 8080' in kubectl and kubectl.startswith("kubectl patch service registry -n m")
     _, args, kubectl, _, _ = service_port_plan("point its metrics port to web", "m/Service/registry", SERVICE)
-    assert args["port_index"] == 1 and args["target_port"] == "web"
+    assert args["port"] == 9090 and args["target_port"] == "web"
     assert "Say the port" in service_port_plan("fix the svc port", "m/Service/registry", SERVICE)
 
 

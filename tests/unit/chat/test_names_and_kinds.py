@@ -117,6 +117,10 @@ def test_removing_a_taint_names_each_taint_of_the_node():
     node = {"spec": {"taints": [{"key": "example.io/maintenance", "value": "true", "effect": "NoSchedule"}]}}
     plan = plan_for("remove the taint from that node", "Node/ip-10-0-0-1", node)
     assert isinstance(plan, Plan) and plan.kubectl == "kubectl taint node ip-10-0-0-1 example.io/maintenance=true:NoSchedule-"
+    assert plan.tool == "remove_node_taint" and (plan.args["key"], plan.args["effect"]) == ("example.io/maintenance", "NoSchedule")
+    two = {"spec": {"taints": [*node["spec"]["taints"], {"key": "dedicated", "value": "db", "effect": "NoSchedule"}]}}
+    assert plan_for("remove the taint from that node", "Node/ip-10-0-0-1", two).tool == BY_HAND  # which one: a human says
+    assert plan_for("remove the dedicated taint", "Node/ip-10-0-0-1", two).args["key"] == "dedicated"
     assert "no taints" in str(plan_for("remove the taint from that node", "Node/ip-10-0-0-2", {"spec": {}}))
 
 

@@ -1,0 +1,95 @@
+"""The value a fix sets, read from the findings' structured details: the selector a Service should
+have, the port it should target, the cap an autoscaler should get, the taint a node should lose.
+
+One reading for both uses: graph/fixes.py writes it into the commands a human would run, and the
+offline brain's runbook step fills its write's arguments with it (brains/offline/runbooks.py). Each
+returns None when the evidence leaves a choice a human has to make -- then nothing is written, and
+the proposed fix says what the human supplies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..contracts import Finding, parse_resource_id
+
+AT_MAX = re.compile(r"maxReplicas (\d+)")
+
+
+def selector_mismatches(findings: list[Finding], service: str) -> list[Finding]:
+    return [f for f in findings if f.resource == service and f.signal in ("ServiceSelectorMismatch", "SelectorMismatch")
+            and f.details.get("labels")]
+
+
+def intended_selector(details: dict[str, Any]) -> dict[str, str] | None:
+    """The selector's own keys with the values the workload's pods carry -- a typo'd value, or a key the pods
+    lack dropped. None when the pods carry none of the selector's keys (which labels to select is a choice)."""
+    selector, labels = details.get("selector") or {}, details.get("labels") or {}
+    wanted = {str(k): str(labels[k]) for k in selector if k in labels}
+    return wanted or None
+
+
+def service_selector_fix(findings: list[Finding], service: str) -> dict[str, str] | None:
+    """The selector to write on `service`: only when exactly one workload was the one it was meant for."""
+    mismatches = selector_mismatches(findings, service)
+    if len({str(f.details.get("workload")) for f in mismatches}) != 1:
+        return None
+    return intended_selector(mismatches[0].details)
+
+
+def port_mismatch(findings: list[Finding], service: str) -> dict[str, Any] | None:
+    return next((f.details for f in findings if f.resource == service
+                 and f.signal in ("ServicePortMismatch", "TargetPortMismatch") and "target_port" in f.details), None)
+
+
+def declared_number(declared: list[str], target: str) -> str | None:
+    """The port a Service should target: the one declared port (name:port/PROTO) -- or the number behind
+    a name -- when the pods leave no choice; None when a human has to pick."""
+    numbers = {d.split(":")[-1].split("/")[0] for d in declared}
+    return next(iter(numbers)) if len(numbers) == 1 and target not in numbers else None
+
+
+def target_port_fix(findings: list[Finding], service: str) -> tuple[int, int] | None:
+    """(Service port, the container port it should target) when the pods declare exactly one."""
+    details = port_mismatch(findings, service)
+    if details is None or details.get("port") is None:
+        return None
+    number = declared_number(details.get("declared") or [], str(details["target_port"]))
+    return (int(details["port"]), int(number)) if number and number.isdigit() else None
+
+
+def autoscaler_caps(findings: list[Finding], workload: str) -> list[tuple[str, int, Finding]]:
+    """(HPA resource id, its maxReplicas, the finding) for each autoscaler of `workload` pinned at its cap."""
+    caps = []
+    for finding in findings:
+        if finding.resource != workload or finding.signal != "HPAScalingLimited" or finding.severity == "info":
+            continue
+        bound = AT_MAX.search(finding.summary)
+        hpa = str(finding.details.get("object") or "")
+        if bound and "/HorizontalPodAutoscaler/" in hpa:
+            caps.append((hpa, int(bound.group(1)), finding))
+    return caps
+
+
+def raised_cap(current: int) -> int:
+    """Twice the cap: room for a surge that already saturates it (the quota and nodes still bound it)."""
+    return current * 2
+
+
+def parse_taint(taint: str) -> tuple[str, str]:
+    """'key=value:Effect' or 'key:Effect' -> (key, Effect)."""
+    body, _, effect = taint.rpartition(":")
+    return body.split("=", 1)[0], effect
+
+
+def leftover_taint(findings: list[Finding], node: str) -> tuple[str, Finding] | None:
+    """The taint `node` alone in its group carries and the pending pods do not tolerate, with its finding."""
+    name = parse_resource_id(node)[2] if "/" in node else node
+    return next(((str(f.details.get("taint")), f) for f in findings
+                 if f.signal == "UntoleratedTaint" and name in (f.details.get("odd_nodes") or [])), None)
+
+
+def leftover_cordon(findings: list[Finding], node: str) -> Finding | None:
+    """The finding that `node` is cordoned and is the only node the pending pods may run on."""
+    name = parse_resource_id(node)[2] if "/" in node else node
+    return next((f for f in findings if f.signal == "CordonedNodes" and f.details.get("nodes") == [name]), None)
