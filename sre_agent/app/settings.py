@@ -79,7 +79,7 @@ class PolicySettings(Section):
                                                                 "human; approve: every fix asks; off: diagnose only")
     namespaces: CommaList = Field(default_factory=list, description="namespaces fixes may touch, comma-separated "
                                                                     "('*' = all); empty = none")
-    allow_node_actions: bool = Field(False, description="allow cordon/uncordon and SSM commands on nodes")
+    allow_node_actions: bool = Field(False, description="allow cordon/uncordon, removing a node taint and SSM commands on nodes")
     ssm_targets: CommaList = Field(default_factory=list, description="EC2/managed instance ids SSM writes may target "
                                                                      "('*' = any), comma-separated")
     approval_timeout_s: float = Field(300.0, gt=0, description="how long a proposed fix waits for a human, in seconds")
