@@ -21,7 +21,7 @@ PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 EXTRA_SIGNALS = {"RecentRollout", "RecentScaleUp", "DependencyDown", "NoReadyEndpoints", "ReadinessProbeFailing",
                  "UnboundPVC", "MemoryPressure", "DiskPressure", "NodeCordoned", "WorkloadSpec", "RunbookMatched",
                  "MetricAnomaly", "LatencyAnomaly", "ErrorAnomaly", "PastAnomaly", "AlarmRecovered", "MemoryRamp",
-                 "CpuThrottled", "NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "Healthy"}
+                 "CpuThrottled", "NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "Healthy", "ErrorsWithTraffic"}
 
 
 def prompts_dir(configured: Path | None = None) -> Traversable:
@@ -33,8 +33,8 @@ def prompts_dir(configured: Path | None = None) -> Traversable:
 # specialist's findings rules list its own signals (every known one for kubernetes, less these):
 # the list is in every turn of its tool loop, and a metrics specialist has no use for ErrImagePull.
 SIGNALS_OF_AGENT = {
-    "metrics": frozenset({"MetricAnomaly", "LatencyAnomaly", "ErrorAnomaly", "PastAnomaly", "AlarmRecovered",
-                          "MemoryRamp", "CpuThrottled", "Healthy"}),
+    "metrics": frozenset({"MetricAnomaly", "LatencyAnomaly", "ErrorAnomaly", "ErrorsWithTraffic", "PastAnomaly",
+                          "AlarmRecovered", "MemoryRamp", "CpuThrottled", "Healthy"}),
     "logs": frozenset({"NewErrorTemplate", "ConfigErrorLog", "UpstreamErrors", "DependencyDown", "Healthy"}),
     "runbooks": frozenset({"RunbookMatched"}),
 }

@@ -45,7 +45,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     elif kind == "Service":
         workloads = await _service(namespace, name, calls)
         for workload in workloads:
-            await _workload(workload, state, calls)
+            if "/Pod/" in workload:  # a bare pod behind the Service: nothing owns it, it is read itself
+                await _pod_target(namespace or "", workload.rsplit("/", 1)[-1], workload, state, calls)
+            else:
+                await _workload(workload, state, calls)
     elif kind in WALKABLE:
         await _workload(task.target, state, calls)
     elif kind == "Pod":
@@ -83,8 +86,7 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
         await _workload(run, state, calls)
     # Every run is made from the CronJob's jobTemplate: runs that failed are the template's failure, and fixing
     # one Job would not fix the next run. The CronJob carries what its runs showed.
-    lifted = ("JobFailed", "ContainerFailed", "ImagePullBackOff", "CreateContainerConfigError")
-    for finding in [f for f in calls.findings if f.resource in runs and f.signal in lifted]:
+    for finding in [f for f in calls.findings if f.resource in runs and f.severity != "info"]:
         calls.find(target, finding.signal, f"run {finding.resource.rsplit('/', 1)[-1]}: {finding.summary}", finding.evidence,
                    severity=finding.severity, run=finding.resource,
                    **{k: v for k, v in finding.details.items() if k not in ("source", "run")})
@@ -215,9 +217,11 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     if data.get("selected_pods"):
         owner, ev2 = await calls("ownership", kind="Pod", name=data["selected_pods"][0], namespace=namespace)
         owners = (owner or {}).get("owners") or []
-        if owners:
-            workloads.append(owners[-1])
-            calls.find(owners[-1], "Backs", f"{owners[-1]} backs {rid}", [ev, ev2], severity="info", service=rid)
+        # What backs the Service: the pods' controller, or -- nothing owning it -- the (bare) pod itself.
+        backing = owners[-1] if owners else resource_id("Pod", data["selected_pods"][0], namespace) if owner is not None else None
+        if backing:
+            workloads.append(backing)
+            calls.find(backing, "Backs", f"{backing} backs {rid}", [ev, ev2], severity="info", service=rid)
         # A targetPort no Ready pod declares: the pods serve, the Service does not reach them.
         missed = [p for p in data.get("ports") or [] if p.get("reached") is False]
         for port in missed:

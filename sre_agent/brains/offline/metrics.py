@@ -189,13 +189,52 @@ def hours_to_limit(percent_of_limit: list[float], *, period_s: int) -> float | N
 
 async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls) -> None:
     app, ev = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
-    for metric in (app or {}).get("metrics") or []:
-        if metric["metric"] not in ("LatencyP99", "5xxCount"):
+    metrics = {m["metric"]: m["dimensions"] for m in (app or {}).get("metrics") or []}
+    for metric, dimensions in metrics.items():
+        if metric not in ("LatencyP99", "5xxCount"):
             continue
-        statistic = "Sum" if metric["metric"] == "5xxCount" else "Average"
-        report, ev2 = await calls("detect_anomalies", namespace="Application", metric_name=metric["metric"],
-                                  dimensions=metric["dimensions"], start="-3h", statistic=statistic)
+        statistic = "Sum" if metric == "5xxCount" else "Average"
+        report, ev2 = await calls("detect_anomalies", namespace="Application", metric_name=metric,
+                                  dimensions=dimensions, start="-3h", statistic=statistic)
         ongoing = _ongoing(_intervals(report), datetime.now(UTC))
-        if ongoing:
-            calls.find(resource, _signal_for(metric["metric"]), f"{name} {metric['metric']} anomalous since {ongoing.get('start')}",
-                       [ev, ev2], onset=ongoing.get("start"), metric=metric["metric"])
+        if not ongoing:
+            continue
+        if metric == "5xxCount" and "RequestCount" in metrics:
+            steady, read = await _error_rate_steady(dimensions, metrics["RequestCount"], str(ongoing.get("start")), calls)
+            if steady:
+                # More requests bring more errors at the same rate: a traffic surge, not a failing service.
+                calls.find(resource, "ErrorsWithTraffic", f"{name} 5xxCount rose with its requests since {ongoing.get('start')}: "
+                           f"{steady}", [ev, ev2, *read], severity="info", onset=ongoing.get("start"), metric=metric)
+                continue
+        calls.find(resource, _signal_for(metric), f"{name} {metric} anomalous since {ongoing.get('start')}",
+                   [ev, ev2], onset=ongoing.get("start"), metric=metric)
+
+
+ERROR_RATE_RISE = 1.5  # the error rate must grow by half (and a percentage point) to be the service's own failure
+
+
+async def _error_rate_steady(error_dims: dict, request_dims: dict, onset: str, calls: Calls) -> tuple[str, list[str]]:
+    """An error-count anomaly that is the traffic's, not the service's: ("" when the error rate itself rose, else
+    the rates before and since the onset). Counts rise with requests; the rate is what a failing service moves."""
+    start = parse_time(onset)
+    sums = []
+    evidence = []
+    for metric, dims in (("5xxCount", error_dims), ("RequestCount", request_dims)):
+        data, ev = await calls("get_metric_data", namespace="Application", metric_name=metric, dimensions=dims,
+                               start="-3h", period=300, statistics=["Sum"])
+        evidence.append(ev)
+        series = (((data or {}).get("series") or {}).get("Sum")) or {}
+        points = list(zip(series.get("timestamps") or [], series.get("values") or [], strict=False))
+        if start is None or not points:
+            return "", evidence
+        before = sum(v for t, v in points if (parse_time(t) or start) < start)
+        since = sum(v for t, v in points if (parse_time(t) or start) >= start)
+        sums.append((before, since))
+    (errors_before, errors_since), (requests_before, requests_since) = sums
+    if requests_before <= 0 or requests_since <= 0:
+        return "", evidence
+    rate_before, rate_since = errors_before / requests_before, errors_since / requests_since
+    if rate_since > max(rate_before * ERROR_RATE_RISE, rate_before + 0.01):
+        return "", evidence
+    return (f"the error rate is {100 * rate_since:.2f}% (it was {100 * rate_before:.2f}% before): the traffic grew, "
+            "not the share that fails"), evidence

@@ -75,7 +75,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
             if signal == "UnboundPVC":
                 await _claims(namespace, obj, calls)
             elif UNTOLERATED.search(message):
-                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls)
+                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls, namespace, _controller(obj))
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
             if "were unschedulable" in message:
@@ -112,19 +112,40 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
 
 
-async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls) -> None:
-    """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it."""
+def _controller(pod: dict) -> str | None:
+    """'ReplicaSet/api-7d9f' -- the pod's controller, as the pod rows name their owner."""
+    return next((f"{r.get('kind')}/{r.get('name')}" for r in (pod.get("metadata") or {}).get("ownerReferences") or []
+                 if r.get("controller", True)), None)
+
+
+async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls, namespace: str = "",
+                         controller: str | None = None) -> None:
+    """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it. A taint is
+    the node's own state (left behind after maintenance, not what the node is dedicated by) when the node's group
+    peers lack it -- or when pods of the very same template (same controller, same tolerations) run on the node
+    now: a NoSchedule taint does not evict, so it was put there after they were placed."""
     listed, ev = await calls("get_resources", kind="Node")
     items = (listed or {}).get("items") or []
     for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
         carried = [(node["name"], t) for node in items for t in node.get("taints") or []
                    if t.split(":")[0] in (f"{key}={value}", key)]
-        if carried:
-            odd = _odd_ones_out(items, key, [n for n, _ in carried])
-            calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
-                       f"{', '.join(n for n, _ in carried)}" + (f"; the other nodes of {', '.join(odd)}'s group do not carry "
-                                                                  "it (left behind, e.g. after maintenance)" if odd else ""),
-                       ev, severity="warning", taint=carried[0][1], nodes=[n for n, _ in carried], odd_nodes=odd)
+        if not carried:
+            continue
+        odd = _odd_ones_out(items, key, [n for n, _ in carried])
+        why = f"; the other nodes of {', '.join(odd)}'s group do not carry it (left behind, e.g. after maintenance)" if odd else ""
+        evidence = [ev]
+        if not odd and controller and all(t.endswith(":NoSchedule") for _, t in carried):
+            pods, ev_pods = await calls("get_resources", kind="Pod", namespace=namespace)
+            hosts = {n for n, _ in carried}
+            odd = sorted({str(p.get("node")) for p in (pods or {}).get("items") or []
+                          if p.get("owner") == controller and p.get("node") in hosts and p.get("status") == "Running"})
+            if odd:
+                why = (f"; pods of the same template run on {', '.join(odd)} without tolerating it: the taint was put "
+                       "there after they were placed (maintenance?)")
+                evidence.append(ev_pods)
+        calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
+                   f"{', '.join(n for n, _ in carried)}{why}", evidence, severity="warning", taint=carried[0][1],
+                   nodes=[n for n, _ in carried], odd_nodes=odd)
 
 
 def _group(node: dict) -> tuple:

@@ -99,15 +99,17 @@ def _candidates(state: Investigation) -> list[Task]:
             if finding.signal == "DependsOn" and (finding.resource in degraded or backs.get(finding.resource) in degraded):
                 tasks.append(Task(agent="metrics", target=finding.details["dependency"], question="service",
                                   reason=f"{finding.resource} is degraded; is its dependency?"))
-        for finding in findings:
-            if finding.signal in DEGRADED and finding.resource in checked:
-                tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
-                                  reason="a dependency of the degraded service is degraded itself"))
-        # A degraded dependency's own resources (CPU throttling, memory): where a slow chain often ends.
-        for finding in findings:
-            if finding.signal == "Backs" and finding.details.get("service") in degraded & checked:
-                tasks.append(Task(agent="metrics", target=finding.resource, question="workload",
-                                  reason=f"it backs {finding.details.get('service')}, a degraded dependency: its CPU and memory"))
+        # Degraded dependencies, the most degraded first (the alarm's own kind of symptom, then how many kinds),
+        # each followed by its workload's resources (CPU throttling, memory): where a slow chain often ends. The
+        # walk is bounded, so a dependency that only looks like its siblings must not use it up first.
+        backing = {f.details.get("service"): f.resource for f in findings if f.signal == "Backs"}
+        for dependency in sorted(dict.fromkeys(f.resource for f in findings if f.signal in DEGRADED and f.resource in checked),
+                                 key=lambda r: _degradation(findings, r, alarm_target), reverse=True):
+            tasks.append(Task(agent="kubernetes", target=dependency, question="triage",
+                              reason="a dependency of the degraded service is degraded itself"))
+            if dependency in backing:
+                tasks.append(Task(agent="metrics", target=backing[dependency], question="workload",
+                                  reason=f"it backs {dependency}, a degraded dependency: its CPU and memory"))
     focus = leading.resource if leading else _workload_of_alarm(state)
     if not leading and (failed := _finished_and_failed(state)):
         # A Job that failed and whose pods are gone (or say nothing): its lines are in the log store.
@@ -128,6 +130,14 @@ def _candidates(state: Investigation) -> list[Task]:
         tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
                           reason="the runbook and remediation for the leading hypothesis"))
     return tasks
+
+
+def _degradation(findings: list, resource: str, alarm_target: str | None) -> tuple[bool, int]:
+    """How degraded `resource` looks: whether it shows the alarm's own kind of symptom (latency for a latency
+    alarm), then how many kinds it shows."""
+    shown = {f.signal for f in findings if f.resource == resource and f.signal in DEGRADED}
+    alarmed = {f.signal for f in findings if f.resource == alarm_target and f.signal in DEGRADED}
+    return bool(shown & alarmed), len(shown)
 
 
 def _finished_and_failed(state: Investigation) -> str | None:

@@ -246,3 +246,44 @@ def test_an_init_container_crash_loop_is_read_like_an_app_containers_with_its_lo
     assert crash.resource == "billing/Deployment/invoicing" and crash.details["container"] == "migrate"
     assert crash.details["config_error"] and "MIGRATE_DATABASE_URL" in crash.summary
     assert any(a.get("container") == "migrate" and a.get("previous") for a in tools.args)
+
+
+def test_a_cronjob_whose_runs_are_oom_killed_is_the_cronjobs_fault_not_a_runs():
+    """Every run is made from the jobTemplate: whatever its runs' pods showed (OOMKilled here) is lifted to the
+    CronJob, so the CronJob -- the object a fix changes -- is the root cause, not the run."""
+    from sre_agent.brains.offline.diagnosis import best, hypotheses
+
+    killed = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
+    calls, _ = run("labs/CronJob/import", {
+        ("get_resources", "Job"): {"items": [{"name": "import-2", "cronjob": "import", "created": "2026-03-02T00:00:00Z"}]},
+        ("ownership", "Job"): {"pods": [{"pod": "import-2-x", "ready": False}], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}},
+        ("describe", "Pod"): {"object": {"spec": {"containers": [{"name": "c", "resources": {"limits": {"memory": "768Mi"}}}]},
+                                         "status": {"phase": "Failed", "containerStatuses": [
+                                             {"name": "c", "restartCount": 0, "state": killed, "lastState": killed}]}},
+                              "events": []},
+        "analyze": {"findings": [{"resource": "labs/Job/import-2", "kind": "Job", "severity": "critical",
+                                  "reason": "JobFailed", "message": "Job import-2 has failed: BackoffLimitExceeded"}]},
+    })
+    assert ("labs/CronJob/import", "OOMKilled") in {(f.resource, f.signal) for f in calls.findings}, \
+        [(f.resource, f.signal) for f in calls.findings]
+    chosen = best(hypotheses(calls.findings))
+    assert (chosen.category.value, chosen.resource) == ("oom_killed", "labs/CronJob/import")
+
+
+def test_a_bare_pod_behind_a_service_is_read_as_what_backs_it():
+    """A Service whose one selected pod has no controller: the pod itself backs it and is read (its crash is the
+    fault), instead of the walk stopping at the Service with nothing behind it."""
+    crashing = {"waiting": {"reason": "CrashLoopBackOff"}}
+    calls, tools = run("rx/Service/signer", {
+        ("ownership", "Service"): {"selected_pods": ["signer"], "ready_endpoints": 0, "ports": []},
+        ("ownership", "Pod"): {"owners": [], "pods": [], "calls": []},
+        ("describe", "Pod"): {"object": {"spec": {"containers": [{"name": "signer"}]}, "status": {"containerStatuses": [
+            {"name": "signer", "restartCount": 6, "state": crashing,
+             "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}}, "events": []},
+        "pod_logs": {"lines": ["fatal: SIGNING_KEY_ID is not set"]},
+    })
+    found = {(f.resource, f.signal) for f in calls.findings}
+    assert ("rx/Pod/signer", "Backs") in found and ("rx/Pod/signer", "BarePod") in found
+    assert ("rx/Pod/signer", "CrashLoopBackOff") in found, found
+    assert ("describe", "Pod", "signer") in tools.calls

@@ -53,3 +53,27 @@ def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cord
                               finding("CordonedNodes", nodes=cordoned)]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
 
+
+
+@pytest.mark.parametrize("running_owner, running_status, odd", [
+    ("ReplicaSet/rec-1", "Running", ["m1"]),   # its own template runs there untolerating: the taint came later
+    ("ReplicaSet/rec-0", "Running", []),       # an older template (may have tolerated it): no verdict
+    ("ReplicaSet/rec-1", "Pending", []),       # nothing of it runs there
+])
+def test_a_taint_on_a_one_node_group_is_the_nodes_own_when_the_same_template_already_runs_there(running_owner,
+                                                                                                 running_status, odd):
+    import asyncio
+
+    from sre_agent.brains.offline.calls import Calls
+    from sre_agent.brains.offline.pods import _tainted_nodes
+    from tests.unit.brains.test_offline_kubernetes_targets import Scripted
+
+    tools = Scripted({
+        ("get_resources", "Node"): {"items": [node("m1", "media", "1a", "maint=true:NoSchedule", "dedicated=media:NoSchedule"),
+                                              node("g1", "general", "1a")]},
+        ("get_resources", "Pod"): {"items": [{"name": "rec-1-a", "node": "m1", "owner": running_owner, "status": running_status}]},
+    })
+    calls = Calls(tools, "kubernetes", "offline")
+    asyncio.run(_tainted_nodes([("maint", "true")], "v/Deployment/rec", calls, "v", "ReplicaSet/rec-1"))
+    [found] = [f for f in calls.findings if f.signal == "UntoleratedTaint"]
+    assert found.details["odd_nodes"] == odd
