@@ -172,9 +172,44 @@ def _kind_by_attribute(text: str) -> str | None:
 
 
 def normalise(text: str) -> str:
-    """The question as the patterns expect it: contractions with their apostrophe, one space between words."""
+    """The question as the patterns expect it: contractions with their apostrophe, one space between words, and
+    the patterns' own words typed with one slip ("goign", "pendng", "lnad") spelled as the patterns spell them."""
     text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
+    text = _PLAIN_WORD.sub(lambda m: _respelled(m.group(0)), text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+# A plain lower-case word (no digit, dash or dot: never an object's name or a version) long enough to tell a slip.
+_PLAIN_WORD = re.compile(r"(?<![\w./-])[a-z]{4,}(?![\w./-])")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """The words the form patterns are written in (regex escapes aside), and the stopwords."""
+    book = catalog()
+    words = {w for spec in book.forms for p in spec.patterns for w in re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", p))}
+    return frozenset(words | {w for w in book.stopwords if len(w) >= 4})
+
+
+def _slip(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with two neighbouring letters swapped or one inner letter dropped -- never a
+    letter changed (a name like "recs" is one letter from "revs"), a plural or a first letter."""
+    if typed[0] != word[0] or typed.rstrip("s") == word.rstrip("s"):
+        return False
+    if len(typed) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]
+    return len(typed) == len(word) - 1 and any(word[:i] + word[i + 1:] == typed for i in range(1, len(word) - 1))
+
+
+@lru_cache(maxsize=4096)
+def _respelled(typed: str) -> str:
+    """The one pattern word `typed` slips from; else `typed` as it was."""
+    vocabulary = _vocabulary()
+    if typed in vocabulary:
+        return typed
+    near = [word for word in vocabulary if 0 <= len(word) - len(typed) <= 1 and _slip(typed, word)]
+    return near[0] if len(near) == 1 else typed
 
 
 def clauses(text: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .ask import HANDLERS, Ask, handles, settle
+from .causal import CATEGORY_WORDS
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
@@ -72,6 +73,8 @@ async def unrecognised(ask: Ask) -> Answer:
         if (chosen := await named_exactly(ask, word)) is not None:
             why = "which the question names"
             break
+    if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
+        chosen, why = culprit, f"the root cause found ({ask.last_diagnosis.get('category')}), whose kind of fault the question names"
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
         owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
         chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's
@@ -90,6 +93,17 @@ async def unrecognised(ask: Ask) -> Answer:
         return answer
     return ask.answer(intro, status="needs_llm", details=help_text(),
                       next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])
+
+
+def _culprit_named(ask: Ask) -> str | None:
+    """The diagnosed root cause, when the question's words name its kind of fault (an image pull, a probe...)."""
+    diagnosis = ask.last_diagnosis or {}
+    category, culprit = diagnosis.get("category"), diagnosis.get("resource")
+    if not culprit or category in (None, "none"):
+        return None
+    words = re.split(r"[^a-z0-9]+", ask.question.lower())
+    named = [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
+    return culprit if any(category in cats for cats in named) else None
 
 
 @handles("compose")

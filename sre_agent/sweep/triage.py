@@ -20,6 +20,13 @@ from .models import NextStep, Problem, Severity, Symptom
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 ROLLOUT_LEAD = timedelta(minutes=30)  # a rollout this long before the onset (or after it) is a suspect
+# What each runbook write can act on (the kubernetes MCP server's argument types).
+ROLLED = ("Deployment", "StatefulSet", "DaemonSet")
+TOOL_KINDS: dict[str, tuple[str, ...]] = {
+    "rollout_undo": ROLLED, "rollout_restart": ROLLED, "set_image": ROLLED, "set_resources": ROLLED,
+    "scale": ("Deployment", "StatefulSet"), "delete_pod": ("Pod",), "raise_quota": ("ResourceQuota",),
+    "cordon": ("Node",), "uncordon": ("Node",), "remove_node_taint": ("Node",), "send_command": ("Node",),
+    "start_automation": ("Node",)}
 ROOT_KINDS = {"Node": C.NODE_FAILURE, "PersistentVolumeClaim": C.PVC_PENDING, "ResourceQuota": C.QUOTA_EXCEEDED}
 
 
@@ -112,11 +119,16 @@ def next_step(category: str, root: str, ev: SweepEvidence, blast: list[str]) -> 
     steps = doc.get("remediation") or []
     if not steps:
         return NextStep(runbook=runbook_id, note=f"follow runbook {runbook_id}'s diagnosis steps for {root}")
-    first = steps[0]
-    others = "; or: " + "; ".join(s.get("name", s.get("tool", "")) for s in steps[1:3]) if len(steps) > 1 else ""
     target = _action_target(root, blast)
+    # The first step whose tool can write the target's kind: no tool rolls back a Job, or scales a DaemonSet.
+    fitting = [step for step in steps if target and kind_of(target) in TOOL_KINDS.get(str(step.get("tool")), ())]
+    first = fitting[0] if fitting else steps[0]
+    rest = [step.get("name", step.get("tool", "")) for step in steps if step is not first][:2]
+    others = "; or: " + "; ".join(rest) if rest else ""
+    target = target if fitting else None
     action = f"{first.get('tool')} {target}" if target else None
-    where = "" if target else f" -- on what {root} should serve"
+    where = "" if target else f" -- by hand on what {root} should run" if kind_of(root) in ("Job", "CronJob") \
+        else f" -- on what {root} should serve"
     return NextStep(runbook=runbook_id, action=action,
                     note=f"{first.get('name', '')}{where} (proposed for approval; a sweep never runs it){others}")
 

@@ -152,6 +152,26 @@ def test_bare_contractions_get_their_apostrophe_but_its_stays_a_possessive():
     assert normalise("show me its logs") == "show me its logs"
 
 
+@pytest.mark.parametrize("typed, meant", [
+    ("whats goign on", "what's going on"),           # two letters swapped
+    ("where would an undo lnad", "where would an undo land"),
+    ("why are the drm pods pendng", "why are the drm pods pending"),  # a letter dropped
+    ("waht changed", "what changed"),
+    ("the recs pods", "the recs pods"),               # one letter changed is a name ("revs"), never respelled
+    ("is fx-rtaes ok", "is fx-rtaes ok"),             # dashed: a name
+    ("the ledgers", "the ledgers"),                   # a plural is another word
+])
+def test_a_pattern_word_typed_with_one_slip_is_spelled_as_the_patterns_spell_it(typed, meant):
+    assert normalise(typed) == meant
+
+
+@pytest.mark.parametrize("question", ["edge-web-gateway-5xx is firing whats goign on",
+                                      "platform-log-router-restarts paging, whats wrong",
+                                      "media-ingest-api-5xx paging, whats broken"])
+def test_an_alarm_named_as_paging_or_firing_with_whats_wrong_is_investigated(question):
+    assert recognise(question).form == "alarm_why"
+
+
 def test_clauses_drop_context_and_filler():
     assert "roll it back" in clauses("ok, so roll it back")
     assert "what changed?" in clauses("alarm firing. what changed?")

@@ -116,3 +116,20 @@ def test_a_long_symptom_is_cut_at_a_word_and_says_so():
     whole = to_problem(Group(root="Node/n1", symptoms=[sym("NodeNotReady", "kubelet stopped posting", resource="Node/n1")]),
                        SweepEvidence())
     assert whole.summary.endswith("NodeNotReady: kubelet stopped posting")
+
+
+@pytest.mark.parametrize("root, action", [
+    ("finops/Job/cost-export", None),                                  # no tool rolls back or resizes a Job
+    ("shop/Deployment/api", "rollout_undo shop/Deployment/api"),       # the first step, which a Deployment takes
+])
+def test_a_sweeps_proposed_action_is_one_a_tool_can_take_on_that_kind(root, action):
+    from sre_agent.sweep.evidence import SweepEvidence
+    from sre_agent.sweep.triage import next_step
+
+    steps = [{"name": "Roll back", "tool": "rollout_undo"}, {"name": "Raise the limit", "tool": "set_resources"}]
+    ev = SweepEvidence(runbooks=[{"id": "oom_killed", "category": "oom_killed"}],
+                       runbook_docs={"oom_killed": {"remediation": steps}})
+    step = next_step("oom_killed", root, ev, [])
+    assert step.runbook == "oom_killed" and step.action == action
+    if action is None:
+        assert "by hand" in step.note
