@@ -30,14 +30,16 @@ class WriteRefused(ToolError):
 class WritePolicy:
     allow_writes: bool = False
     namespaces: frozenset[str] = field(default_factory=frozenset)  # empty = no namespace allowed
+    # Cluster-scoped writes (a node's cordon or taint) without opening every namespace: --allow-node-writes.
+    cluster_scoped: bool = False
 
     def check(self, tool: str, namespace: str | None) -> None:
         if not self.allow_writes:
             raise WriteRefused(f"{tool}: writes are disabled on this server; start it with --allow-writes "
                             "(and --namespaces) to permit changes")
         if namespace is None:
-            if "*" not in self.namespaces:
-                raise WriteRefused(f"{tool}: cluster-scoped writes need '*' in --namespaces")
+            if "*" not in self.namespaces and not self.cluster_scoped:
+                raise WriteRefused(f"{tool}: cluster-scoped writes need --allow-node-writes (or '*' in --namespaces)")
             return
         if "*" not in self.namespaces and namespace not in self.namespaces:
             allowed = ", ".join(sorted(self.namespaces)) or "(none)"

@@ -40,7 +40,8 @@ def policy_from_settings(settings: ServerSettings, server: str) -> tuple[WritePo
         what = ("the instance ids writes may target (comma-separated), or '*' for any" if server == "ssm"
                 else "the namespaces writes may touch (comma-separated), or '*' for all")
         raise SystemExit(f"error: --allow-writes needs --namespaces: {what}")
-    policy = WritePolicy(allow_writes=settings.allow_writes, namespaces=namespaces)
+    policy = WritePolicy(allow_writes=settings.allow_writes, namespaces=namespaces,
+                         cluster_scoped=server == "kubernetes" and settings.allow_node_writes)
     if settings.allow_writes and settings.audit_log is not None:
         # Found out now, not after a write has been applied and its record cannot be kept.
         try:

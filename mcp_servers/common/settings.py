@@ -50,6 +50,8 @@ class ServerSettings(BaseSettings):
     allow_writes: bool = Field(False, description="enable write tools (off by default)")
     namespaces: str = Field("", description="comma-separated write allow-list: Kubernetes namespaces (kubernetes) or "
                                             "target instance ids (ssm); '*' = any; required with --allow-writes")
+    allow_node_writes: bool = Field(False, description="with --allow-writes: also allow cluster-scoped writes (cordon, "
+                                                      "uncordon, remove_node_taint) without '*' in --namespaces")
     audit_log: Path | None = Field(None, description="append-only JSON-lines file recording every write attempt")
     actor: str = Field("sre-agent", description="who the audit log names as the actor of a write")
     max_replicas: int = Field(1000, ge=1, description="largest replica count `scale` accepts; a larger request is "
@@ -93,7 +95,7 @@ SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "
            "allow_sensitive_data_access")
 WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
 AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
-KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas")
+KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas", "allow_node_writes")
 RUNBOOKS = ("runbooks_dir", "no_builtin_runbooks", "no_ssm_runbooks")
 USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS,
            "ssm": SERVING + WRITES + AWS + RUNBOOKS}

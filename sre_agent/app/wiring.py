@@ -87,7 +87,7 @@ def server_connections(options: RunOptions) -> dict[str, ServerConnection]:
     """The servers a run talks to: as configured, or the three over stdio with writes gated by policy."""
     return options.servers or stdio_servers(
         options.env, allow_writes=options.remediation != "off", namespaces=options.namespaces,
-        ssm_targets=options.ssm_targets if options.allow_node_actions else [],
+        ssm_targets=options.ssm_targets if options.allow_node_actions else [], node_writes=options.allow_node_actions,
         audit_log=str(options.state_dir / "audit.jsonl"), extra_args=options.server_args)
 
 

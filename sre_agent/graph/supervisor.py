@@ -40,6 +40,11 @@ async def supervise(state: Investigation, runtime: Runtime[RunContext]) -> dict:
                     "diagnosed_after_s": round(time.time() - state.started_epoch, 3)}
     emit(runtime, "diagnosis", category=diagnosis.category.value, resource=diagnosis.resource,
             confidence=diagnosis.confidence)
+    # The step budget bounds the questions, not the answer: an investigation whose last question found the runbook
+    # for its diagnosis goes on to remediation (its plan is pinned and gated like any other).
+    if exhausted and exhausted.startswith("step budget") and any(
+            f.signal == "RunbookMatched" and f.resource == diagnosis.resource for f in state.findings):
+        exhausted = None
     if exhausted:
         update["escalation_reason"] = f"{exhausted}; escalating with what is known"
     return with_spend(brain, state, update)

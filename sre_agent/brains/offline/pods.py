@@ -75,7 +75,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
             if signal == "UnboundPVC":
                 await _claims(namespace, obj, calls)
             elif UNTOLERATED.search(message):
-                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls, namespace, _controller(obj))
+                await _tainted_nodes(UNTOLERATED.findall(message), workload, calls, namespace, obj)
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
             if "were unschedulable" in message:
@@ -119,33 +119,59 @@ def _controller(pod: dict) -> str | None:
 
 
 async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Calls, namespace: str = "",
-                         controller: str | None = None) -> None:
+                         pod: dict | None = None) -> None:
     """The scheduler names a taint the pods do not tolerate, not the nodes: find the nodes carrying it. A taint is
     the node's own state (left behind after maintenance, not what the node is dedicated by) when the node's group
-    peers lack it -- or when pods of the very same template (same controller, same tolerations) run on the node
-    now: a NoSchedule taint does not evict, so it was put there after they were placed."""
+    peers lack it; or when the pods are made for those nodes -- their nodeSelector picks exactly the nodes that
+    carry it, and they tolerate another taint there (the group's own) -- so the extra taint is not the group's; or
+    when pods of the very same template run on the node untolerating it (a NoSchedule taint does not evict: it was
+    put there after they were placed)."""
     listed, ev = await calls("get_resources", kind="Node")
     items = (listed or {}).get("items") or []
+    spec = (pod or {}).get("spec") or {}
+    selector, tolerations = spec.get("nodeSelector") or {}, spec.get("tolerations") or []
+    running: list[dict] | None = None
     for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
         carried = [(node["name"], t) for node in items for t in node.get("taints") or []
                    if t.split(":")[0] in (f"{key}={value}", key)]
         if not carried:
             continue
-        odd = _odd_ones_out(items, key, [n for n, _ in carried])
+        hosts = {n for n, _ in carried}
+        odd = _odd_ones_out(items, key, sorted(hosts))
         why = f"; the other nodes of {', '.join(odd)}'s group do not carry it (left behind, e.g. after maintenance)" if odd else ""
         evidence = [ev]
-        if not odd and controller and all(t.endswith(":NoSchedule") for _, t in carried):
-            pods, ev_pods = await calls("get_resources", kind="Pod", namespace=namespace)
-            hosts = {n for n, _ in carried}
-            odd = sorted({str(p.get("node")) for p in (pods or {}).get("items") or []
-                          if p.get("owner") == controller and p.get("node") in hosts and p.get("status") == "Running"})
+        eligible = [n for n in items if selector and all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
+        if not odd and eligible and {n["name"] for n in eligible} <= hosts and any(
+                _tolerates(tolerations, t) for n in eligible for t in n.get("taints") or [] if t.split(":")[0].split("=")[0] != key):
+            odd = sorted(n["name"] for n in eligible)
+            why = (f"; the pods are made for {', '.join(odd)} (their nodeSelector, and they tolerate its other taints): "
+                   "this one is not the group's (maintenance?)")
+        if not odd and _controller(pod or {}) and all(t.endswith(":NoSchedule") for _, t in carried):
+            if running is None:
+                pods, ev_pods = await calls("get_resources", kind="Pod", namespace=namespace)
+                running = [p for p in (pods or {}).get("items") or [] if p.get("status") == "Running"]
+                evidence.append(ev_pods)
+            odd = sorted({str(p.get("node")) for p in running if p.get("owner") == _controller(pod or {}) and p.get("node") in hosts})
             if odd:
                 why = (f"; pods of the same template run on {', '.join(odd)} without tolerating it: the taint was put "
                        "there after they were placed (maintenance?)")
-                evidence.append(ev_pods)
         calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
                    f"{', '.join(n for n, _ in carried)}{why}", evidence, severity="warning", taint=carried[0][1],
                    nodes=[n for n, _ in carried], odd_nodes=odd)
+
+
+def _tolerates(tolerations: list[dict], taint: str) -> bool:
+    """Whether the pod tolerates a taint given as 'key=value:Effect' (or 'key:Effect')."""
+    body, _, effect = taint.rpartition(":")
+    key, _, value = body.partition("=")
+    for toleration in tolerations:
+        if toleration.get("effect") not in (None, "", effect):
+            continue
+        if toleration.get("operator") == "Exists" and toleration.get("key") in (None, "", key):
+            return True
+        if toleration.get("key") == key and str(toleration.get("value", "")) == value:
+            return True
+    return False
 
 
 def _group(node: dict) -> tuple:

@@ -33,8 +33,12 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     category = task.question
     _, kind, _ = parse_resource_id(task.target) if "/" in task.target else (None, None, None)
-    signals = sorted({f.signal for f in state.findings if f.resource == task.target})
-    symptoms = " ".join(signals + [f.summary for f in state.findings if f.resource == task.target][:5])
+    # What was seen on the target -- or, for a root cause found through another object (a node named by the
+    # scheduler's message about a workload's pods), what names it; the category itself at the least.
+    about = [f for f in state.findings if f.resource == task.target] or \
+        [f for f in state.findings if task.target.rsplit("/", 1)[-1] in f.summary]
+    signals = sorted({f.signal for f in about})
+    symptoms = " ".join(signals + [f.summary for f in about][:5]) or category.replace("_", " ")
     found, ev = await calls("search_runbooks", symptoms=symptoms[:2000], category=category, resource_kind=kind, limit=3)
     ranked = (found or {}).get("results") or []
     if not ranked:

@@ -39,10 +39,12 @@ def initial_tasks(state: Investigation) -> list[Task]:
 
 
 def next_task(state: Investigation) -> Task | None:
-    for task in _candidates(state):
-        if not state.asked(task):
-            return task
-    return None
+    candidates = [task for task in _candidates(state) if not state.asked(task)]
+    # The last question the step budget allows goes to the leading hypothesis's runbook: a diagnosis without
+    # its remediation is an escalation, and one more corroborating read would not change the diagnosis.
+    if state.budget.max_steps - state.usage.steps == 1:
+        return next((t for t in candidates if t.agent == "runbooks"), candidates[0] if candidates else None)
+    return candidates[0] if candidates else None
 
 
 def _candidates(state: Investigation) -> list[Task]:
@@ -95,14 +97,20 @@ def _candidates(state: Investigation) -> list[Task]:
         degraded = {f.resource for f in findings if f.signal in DEGRADED}
         backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
         checked = {t.target for t in state.tasks if t.agent == "metrics" and t.question == "service"}
-        for finding in findings:
-            if finding.signal == "DependsOn" and (finding.resource in degraded or backs.get(finding.resource) in degraded):
-                tasks.append(Task(agent="metrics", target=finding.details["dependency"], question="service",
-                                  reason=f"{finding.resource} is degraded; is its dependency?"))
-        # Degraded dependencies, the most degraded first (the alarm's own kind of symptom, then how many kinds),
-        # each followed by its workload's resources (CPU throttling, memory): where a slow chain often ends. The
-        # walk is bounded, so a dependency that only looks like its siblings must not use it up first.
+        def dependencies_of(resource: str) -> list[Task]:
+            return [Task(agent="metrics", target=f.details["dependency"], question="service",
+                         reason=f"{f.resource} is degraded; is its dependency?")
+                    for f in findings if f.signal == "DependsOn" and f.resource == resource]
+
+        # The alarmed service's own dependencies first; then, depth first, each degraded dependency -- the most
+        # degraded first (the alarm's own kind of symptom, then how many kinds) -- with its workload's resources
+        # (CPU throttling, memory: where a slow chain often ends) before its own dependencies. The walk is
+        # bounded, so a dependency that only looks like its siblings must not use it up first.
         backing = {f.details.get("service"): f.resource for f in findings if f.signal == "Backs"}
+        for finding in findings:
+            if finding.signal == "Backs" and finding.details.get("service") == alarm_target or \
+                    finding.signal in DEGRADED and finding.resource == own:
+                tasks += dependencies_of(finding.resource)
         for dependency in sorted(dict.fromkeys(f.resource for f in findings if f.signal in DEGRADED and f.resource in checked),
                                  key=lambda r: _degradation(findings, r, alarm_target), reverse=True):
             tasks.append(Task(agent="kubernetes", target=dependency, question="triage",
@@ -110,6 +118,11 @@ def _candidates(state: Investigation) -> list[Task]:
             if dependency in backing:
                 tasks.append(Task(agent="metrics", target=backing[dependency], question="workload",
                                   reason=f"it backs {dependency}, a degraded dependency: its CPU and memory"))
+                tasks += dependencies_of(backing[dependency])
+        # Anything degraded that calls something, reached otherwise (a question's subject, a located workload).
+        for finding in findings:
+            if finding.signal == "DependsOn" and (finding.resource in degraded or backs.get(finding.resource) in degraded):
+                tasks += dependencies_of(finding.resource)
     focus = leading.resource if leading else _workload_of_alarm(state)
     if not leading and (failed := _finished_and_failed(state)):
         # A Job that failed and whose pods are gone (or say nothing): its lines are in the log store.

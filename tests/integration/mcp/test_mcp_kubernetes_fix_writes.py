@@ -139,3 +139,24 @@ def test_without_writes_allowed_none_of_them_is_listed(lab):
     finally:
         session.close()
     assert not names & {"set_service_selector", "set_service_target_port", "raise_hpa_max", "remove_node_taint"}
+
+
+def test_node_writes_open_with_allow_node_writes_while_namespaced_writes_stay_narrow(lab, api):
+    """--allow-node-writes: a node's cordon or taint without '*' -- writes elsewhere stay limited to --namespaces."""
+    core = client.CoreV1Api(api)
+    node = core.list_node().items[-1].metadata.name
+    session = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "payments", "--allow-node-writes"], lab.env())
+    try:
+        cordoned = session.call("cordon", {"node": node, "reason": "node writes test", "dry_run": True})
+        assert not cordoned.is_error, cordoned.text
+        elsewhere = session.call("set_service_selector", {"namespace": "shop", "name": "catalog",
+                                                          "selector": {"app": "catalog"}, "reason": "node writes test"})
+        assert elsewhere.is_error and "not in this server's allow-list" in elsewhere.text, elsewhere.text
+    finally:
+        session.close()
+    narrow = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "payments"], lab.env())
+    try:
+        refused = narrow.call("cordon", {"node": node, "reason": "node writes test", "dry_run": True})
+        assert refused.is_error and "--allow-node-writes" in refused.text, refused.text
+    finally:
+        narrow.close()

@@ -27,3 +27,13 @@ def test_a_stdio_connection_passes_the_filtered_environment_plus_its_own(monkeyp
     config = ServerConnection(module="mcp_servers.cloudwatch", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}).adapter_config()
     assert "ANTHROPIC_API_KEY" not in config["env"] and "KUBECONFIG" not in config["env"]
     assert config["env"]["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+
+
+def test_node_actions_open_the_kubernetes_servers_node_writes_and_nothing_else():
+    from sre_agent.app.servers import stdio_servers
+
+    narrow = stdio_servers({}, allow_writes=True, namespaces=["shop"], node_writes=False)["kubernetes"].args
+    wide = stdio_servers({}, allow_writes=True, namespaces=["shop"], node_writes=True)["kubernetes"].args
+    off = stdio_servers({}, allow_writes=False, namespaces=["shop"], node_writes=True)["kubernetes"].args
+    assert "--allow-node-writes" not in narrow and "--allow-node-writes" not in off
+    assert wide[wide.index("--namespaces") + 1] == "shop" and "--allow-node-writes" in wide

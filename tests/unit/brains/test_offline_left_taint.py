@@ -55,25 +55,38 @@ def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cord
 
 
 
-@pytest.mark.parametrize("running_owner, running_status, odd", [
-    ("ReplicaSet/rec-1", "Running", ["m1"]),   # its own template runs there untolerating: the taint came later
-    ("ReplicaSet/rec-0", "Running", []),       # an older template (may have tolerated it): no verdict
-    ("ReplicaSet/rec-1", "Pending", []),       # nothing of it runs there
+MEDIA = node("m1", "media", "1a", "maint=true:NoSchedule", "dedicated=media:NoSchedule")
+MEDIA["labels"]["pool"] = "media"
+
+
+def pending_pod(selector: dict, tolerations: list[dict]) -> dict:
+    return {"metadata": {"ownerReferences": [{"kind": "ReplicaSet", "name": "rec-1", "controller": True}]},
+            "spec": {"nodeSelector": selector, "tolerations": tolerations}}
+
+
+MADE_FOR_MEDIA = [{"key": "dedicated", "operator": "Equal", "value": "media", "effect": "NoSchedule"}]
+
+
+@pytest.mark.parametrize("pod, running, odd", [
+    # made for the group (its selector, its dedication taint tolerated): the extra taint is not the group's
+    (pending_pod({"pool": "media"}, MADE_FOR_MEDIA), [], ["m1"]),
+    # tolerating nothing there: it may be the workload that lacks the group's toleration -- no verdict from design
+    (pending_pod({"pool": "media"}, []), [], []),
+    # no selector: not made for those nodes; but its own template running there untolerating it: the taint came later
+    (pending_pod({}, []), [{"name": "rec-1-a", "node": "m1", "owner": "ReplicaSet/rec-1", "status": "Running"}], ["m1"]),
+    (pending_pod({}, []), [{"name": "rec-0-a", "node": "m1", "owner": "ReplicaSet/rec-0", "status": "Running"}], []),
+    (pending_pod({}, []), [{"name": "rec-1-a", "node": "m1", "owner": "ReplicaSet/rec-1", "status": "Pending"}], []),
 ])
-def test_a_taint_on_a_one_node_group_is_the_nodes_own_when_the_same_template_already_runs_there(running_owner,
-                                                                                                 running_status, odd):
+def test_a_taint_on_every_node_of_a_group_is_the_nodes_own_when_the_pods_are_made_for_them(pod, running, odd):
     import asyncio
 
     from sre_agent.brains.offline.calls import Calls
     from sre_agent.brains.offline.pods import _tainted_nodes
     from tests.unit.brains.test_offline_kubernetes_targets import Scripted
 
-    tools = Scripted({
-        ("get_resources", "Node"): {"items": [node("m1", "media", "1a", "maint=true:NoSchedule", "dedicated=media:NoSchedule"),
-                                              node("g1", "general", "1a")]},
-        ("get_resources", "Pod"): {"items": [{"name": "rec-1-a", "node": "m1", "owner": running_owner, "status": running_status}]},
-    })
+    tools = Scripted({("get_resources", "Node"): {"items": [MEDIA, node("g1", "general", "1a")]},
+                      ("get_resources", "Pod"): {"items": running}})
     calls = Calls(tools, "kubernetes", "offline")
-    asyncio.run(_tainted_nodes([("maint", "true")], "v/Deployment/rec", calls, "v", "ReplicaSet/rec-1"))
+    asyncio.run(_tainted_nodes([("maint", "true")], "v/Deployment/rec", calls, "v", pod))
     [found] = [f for f in calls.findings if f.signal == "UntoleratedTaint"]
     assert found.details["odd_nodes"] == odd

@@ -76,3 +76,17 @@ def test_the_dependency_showing_the_alarms_symptom_is_triaged_first_with_its_wor
     state = state.model_copy(update={"tasks": [*state.tasks, first]})
     second = next_task(state)
     assert (second.agent, second.target, second.question) == ("metrics", "edge/Deployment/c", "workload")
+
+
+@pytest.mark.parametrize("steps_used, first_agent", [(14, "metrics"), (15, "runbooks")])
+def test_the_last_question_the_budget_allows_goes_to_the_leading_hypothesiss_runbook(steps_used, first_agent):
+    from sre_agent.graph.state import Usage
+
+    alarm = {"AlarmName": "api-latency", "NewStateValue": "ALARM",
+             "Trigger": {"MetricName": "LatencyP99", "Dimensions": [{"name": "Namespace", "value": "a"},
+                                                                   {"name": "Service", "value": "api"}]}}
+    state = Investigation(incident=incident_from_alarm(alarm, NOW))
+    throttled = Finding(agent="metrics", resource="a/Deployment/api", signal="CpuThrottled", summary="s", severity="critical")
+    state = state.model_copy(update={"findings": [throttled], "usage": Usage(steps=steps_used), "tasks": [
+        Task(agent="kubernetes", target=state.incident.affected[0], question="triage", reason="r")]})
+    assert next_task(state).agent == first_agent
