@@ -94,7 +94,8 @@ async def why_failing(ask: Ask) -> Answer:
                 if c.get("status") != "checked"]
     details.append(f"{summary.get('tool_calls', 0)} tool calls by {', '.join(summary.get('agents_invoked') or [])}; "
                    f"report {summary.get('report_path')}")
-    resources = list(dict.fromkeys(r for r in (ask.resource, culprit) if r))
+    # The root cause leads what "it" means next: once found, the conversation is about the culprit.
+    resources = list(dict.fromkeys(r for r in (culprit if category != "none" else "", ask.resource) if r))
     if summary.get("status") == "unknown":
         return ask.answer(f"Could not finish the investigation of {ask.resource}: "
                           f"{diagnosis.get('summary') or 'a backend could not be checked'}", status="unknown",

@@ -15,7 +15,8 @@ from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
 from .pods import requests_and_limits
-from .runs import run_line, run_state, runs_of
+from .runs import cronjob_of, run_line, run_state, runs_of
+from .templates import template_diff, template_of
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
@@ -36,10 +37,55 @@ def images_of(kind: str, obj: dict) -> list[str]:
     return [f"{c.get('name')}={c.get('image')}" for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
 
 
+# "what version was before", "what tag worked before": the revision before the current one, not the current.
+BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good)\b", re.IGNORECASE)
+
+
+async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> Answer | None:
+    """The revision before the current one: its images, requests and limits, and what differs from now."""
+    outcome = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    revisions = (outcome.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    earlier = [r for r in revisions if current and int(r.get("revision") or 0) < int(current.get("revision") or 0)]
+    if current is None or not earlier:
+        return None
+    before = max(earlier, key=lambda r: int(r.get("revision") or 0))
+    details = [f"revision {before.get('revision')} (created {before.get('created')}): "
+               f"{', '.join(str(i) for i in before.get('images') or [])}"]
+    if kind == "Deployment" and before.get("replicaset") and current.get("replicaset"):
+        then = await template_of(ask, namespace, str(before["replicaset"]))
+        now = await template_of(ask, namespace, str(current["replicaset"]))
+        details += [f"then, {line}" for line in requests_and_limits(then.get("spec") or {})]
+        details += [f"from now (revision {current.get('revision')}) to then: {line}" for line in template_diff(then, now)]
+    tags = ", ".join(str(i).rsplit(":", 1)[-1] for i in before.get("images") or [] if i)
+    return ask.answer(f"Before the current revision {current.get('revision')}, {ask.resource} ran revision "
+                      f"{before.get('revision')}: {', '.join(str(i) for i in before.get('images') or [])} (version {tags})",
+                      status="answered", details=details,
+                      next_steps=["Ask 'is it safe to roll it back?' for whether that revision was good."])
+
+
 @handles("version", needs=("kubernetes",))
 async def version(ask: Ask) -> Answer:
-    """"what version is it running" / "what image is it on": the images in its spec, and what its pods run now."""
+    """"what version is it running" / "what image is it on": the images in its spec, and what its pods run now;
+    "what version was before": the revision before the current one."""
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind == "Job" and namespace and (cronjob := await cronjob_of(ask, namespace, name)):
+        ask.resource = cronjob  # a run's image is its CronJob's template's: the runs say what ran when
+        namespace, kind, name = parse_resource_id(cronjob)
+    if BEFORE.search(ask.question) and kind == "CronJob" and namespace:
+        runs = await runs_of(ask, namespace, name)
+        current = runs[-1].get("images") if runs else None
+        earlier = [j for j in runs if j.get("images") != current]
+        if earlier:
+            good = [j for j in earlier if run_state(j) == "Complete"]
+            last = (good or earlier)[-1]
+            return ask.answer(f"Before {', '.join(str(i) for i in current or [])}, {ask.resource}'s runs used "
+                              f"{', '.join(str(i) for i in last.get('images') or [])}: its last such run "
+                              f"{last.get('name')} ended {run_state(last)}", status="answered",
+                              details=[run_line(j) for j in reversed(runs)][:8])
+    if BEFORE.search(ask.question) and kind in WORKLOADS and namespace:
+        if (previous := await _previous_revision(ask, namespace, kind, name)) is not None:
+            return previous
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
@@ -68,6 +114,9 @@ async def version(ask: Ask) -> Answer:
 async def history(ask: Ask) -> Answer:
     """"rollout history of X": every revision with its images and when it was created, the current one marked."""
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind == "Job" and namespace and (cronjob := await cronjob_of(ask, namespace, name)):
+        ask.resource = cronjob  # "the job history" of a run: its CronJob's runs
+        namespace, kind, name = parse_resource_id(cronjob)
     if kind == "CronJob" and namespace:  # no revisions: its runs, each with the images it ran, are its history
         runs = await runs_of(ask, namespace, name)
         return ask.answer(f"{ask.resource} has {len(runs)} run(s) kept" + (f"; the latest {run_line(runs[-1])}" if runs else ""),

@@ -15,6 +15,14 @@ async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
                   key=lambda j: str(j.get("created")))
 
 
+async def cronjob_of(ask: Ask, namespace: str, job: str) -> str | None:
+    """The CronJob a Job is a run of (its row names it), or None for a Job of its own."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace,
+                                                            "field_selector": f"metadata.name={job}"})
+    owner = next((j.get("cronjob") for j in (listed.data or {}).get("items") or [] if j.get("name") == job), None)
+    return f"{namespace}/CronJob/{owner}" if owner else None
+
+
 def run_state(job: dict) -> str:
     """A Job row's outcome from its pod counts."""
     if job.get("failed") and not job.get("succeeded"):

@@ -138,6 +138,10 @@ CASES = [
     ("did anything fire in the last couple hours", "alarms", None, False),
     ("what else calls med-formulary", "dependents", "med-formulary", False),
     ("what keys does the ward-printing configmap have", "config_keys", "ward-printing", False),
+    # the revision before the current one, of the conversation's object
+    ("what version was before", "version", None, True),
+    ("what were the cpu settings before", "version", None, True),
+    ("what tag worked before", "version", None, True),
 ]
 
 
