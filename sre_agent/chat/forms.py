@@ -187,7 +187,10 @@ _PLAIN_WORD = re.compile(r"(?<![\w./-])[a-z]{4,}(?![\w./-])")
 def _vocabulary() -> frozenset[str]:
     """The words the form patterns are written in (regex escapes aside), and the stopwords."""
     book = catalog()
-    words = {w for spec in book.forms for p in spec.patterns for w in re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", p))}
+    plain = [re.sub(r"\\[a-zA-Z]", " ", p) for spec in book.forms for p in spec.patterns]
+    words = {w for p in plain for w in re.findall(r"[a-z]{4,}", p)}
+    # a word with an optional ending in a pattern ("class(es)?", "pod(s)?") is a word with and without it
+    words |= {stem + ending for p in plain for stem, ending in re.findall(r"([a-z]{3,})\((es|s|ed|ing)\)\?", p)}
     return frozenset(words | {w for w in book.stopwords if len(w) >= 4})
 
 

@@ -152,6 +152,8 @@ OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 async def list_kind(ask: Ask) -> Answer:
     """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
     kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
+    if not kinds and RUNNING_IN.search(ask.question) and ask.namespace:
+        return await _workloads_in(ask, ask.namespace)
     if not kinds:
         return ask.answer("Which kind of object? e.g. 'what storage classes do we have', 'quota usage in <namespace>'.",
                           status="needs_subject")
@@ -174,6 +176,30 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+
+
+RUNNING_IN = re.compile(r"\b(running|deployed)\b", re.IGNORECASE)
+RUNNABLE = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+
+
+async def _workloads_in(ask: Ask, namespace: str) -> Answer:
+    """"whats running in rights": every workload of the namespace, kind by kind, with its readiness or outcome."""
+    details, resources = [], []
+    for kind in RUNNABLE:
+        outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
+        if outcome.error is not None:
+            return ask.answer(f"Could not list {kind}s in {namespace}: {outcome.error[:200]}", status="unknown")
+        items = (outcome.data or {}).get("items") or []
+        if kind == "Job":  # a CronJob's runs are listed under it
+            items = [i for i in items if not i.get("cronjob")]
+        details += [_listed_line(kind, i) for i in items]
+        resources += [f"{namespace}/{kind}/{i['name']}" for i in items]
+    if not resources:
+        return ask.answer(f"Nothing runs in namespace {namespace}: no Deployment, StatefulSet, DaemonSet, CronJob or Job",
+                          status="answered")
+    names = ", ".join(r.split("/", 1)[1] for r in resources[:10])
+    return ask.answer(f"{len(resources)} workload(s) in namespace {namespace}: {names}", status="answered", details=details,
+                      resources=resources[:4])
 
 
 async def _quota_usage(ask: Ask, rid: str) -> str:
@@ -298,6 +324,13 @@ async def job_ran(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
     if namespace and kind == "Job" and ask.recognised.subject and ask.recognised.subject != name:
         await _other_runs(ask, answer, namespace, name, ask.recognised.subject)
+    if namespace and kind == "CronJob":  # "is the sync cronjob ok": how its latest runs ended
+        runs = await runs_of(ask, namespace, name)
+        answer.details += [run_line(j) for j in reversed(runs[-5:])]
+        failed = [j for j in runs[-3:] if run_state(j) == "Failed"]
+        if failed and answer.status == "healthy":
+            answer.status = "problems"
+            answer.headline = f"{ask.resource}: a recent run failed -- {run_line(failed[-1])}"
     if namespace and kind in ("Job", "Pod", *WORKLOADS):
         lines, source = await pod_logs(ask, namespace, kind, name)
         notable = [line for line in lines if ERROR_LINE.search(line)] or lines[-3:]

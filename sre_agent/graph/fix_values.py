@@ -23,10 +23,13 @@ def selector_mismatches(findings: list[Finding], service: str) -> list[Finding]:
 
 def intended_selector(details: dict[str, Any]) -> dict[str, str] | None:
     """The selector's own keys with the values the workload's pods carry -- a typo'd value, or a key the pods
-    lack dropped. None when the pods carry none of the selector's keys (which labels to select is a choice)."""
+    lack dropped; when the pods carry none of its keys, the workload's own pod selector (its matchLabels: the
+    labels every one of its pods has, whatever the release). None when neither is known."""
     selector, labels = details.get("selector") or {}, details.get("labels") or {}
     wanted = {str(k): str(labels[k]) for k in selector if k in labels}
-    return wanted or None
+    own = {str(k): str(v) for k, v in (details.get("workload_selector") or {}).items()
+           if labels.get(k) == v}  # only labels its pods do carry
+    return wanted or own or None
 
 
 def service_selector_fix(findings: list[Finding], service: str) -> dict[str, str] | None:

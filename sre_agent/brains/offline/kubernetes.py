@@ -250,7 +250,8 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
         if mismatched:
             calls.find(rid, "ServiceSelectorMismatch",
                        f"Service {rid} selects {selector} but {candidate}'s pods are labelled {labels}",
-                       [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels)
+                       [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels,
+                       workload_selector=calls.selectors.get(candidate) or {})
         else:
             calls.find(candidate, "Backs", f"{candidate} backs {rid} but has no pods", [ev, ev2, ev3], severity="info",
                        service=rid)
@@ -263,8 +264,9 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
 async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str], str]:
     namespace, kind, name = split_target(workload)
     described, ev = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
-    template = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {})
-    return (template.get("metadata") or {}).get("labels") or {}, ev
+    spec = (((described or {}).get("object") or {}).get("spec") or {})
+    calls.selectors[workload] = (spec.get("selector") or {}).get("matchLabels") or {}
+    return ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}, ev
 
 
 MAX_SELECTOR_CANDIDATES = 8  # workloads described when a Service's name matches none: enough for a namespace

@@ -54,9 +54,13 @@ ROLLOUT_RELABELLED = finding(WORKLOAD, "RecentRollout", severity="info", revisio
 @pytest.mark.parametrize("findings, tool, args", [
     # a typo'd value: the pods' value for the selector's own key
     ([typo()], "set_service_selector", {"namespace": "pay", "name": "ledger", "selector": {"app": "ledger"}}),
-    # the pods carry none of the selector's keys: which labels to select is a human's choice
+    # the pods carry none of the selector's keys, and the workload's own selector is unknown: a human's choice
     ([finding(SERVICE, "ServiceSelectorMismatch", selector={"team": "x"}, workload=WORKLOAD, labels={"app": "ledger"})],
      None, None),
+    # ... known: the workload's own pod selector (the labels every one of its pods carries)
+    ([finding(SERVICE, "ServiceSelectorMismatch", selector={"app.kubernetes.io/name": "ledger"}, workload=WORKLOAD,
+              labels={"app": "ledger", "version": "4.1"}, workload_selector={"app": "ledger"})],
+     "set_service_selector", {"namespace": "pay", "name": "ledger", "selector": {"app": "ledger"}}),
     # two workloads the Service might have been meant for: no one selector to write
     ([typo(), finding(SERVICE, "ServiceSelectorMismatch", selector={"app": "ledgr"}, workload="pay/Deployment/ledger-v2",
                       labels={"app": "ledger-v2"})], None, None),
