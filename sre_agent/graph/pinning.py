@@ -69,7 +69,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
             return Pinned(refused=f"no revision to roll {plan.resource} back to: {pin.why}", records=records)
         target: dict = next((r for r in history.get("revisions") or [] if r.get("revision") == pin.to_revision), {})
         current = next((r for r in history.get("revisions") or [] if r.get("current")), None)
-        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource, current)
+        defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource, current) \
+            or _same_template(history.get("revisions") or [], pin.to_revision, current)
         if defect:
             return Pinned(refused=f"no rollback of {plan.resource} can help: {defect}", records=records)
         asked = plan.args.get("to_revision")
@@ -103,6 +104,18 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
                                   f"count ({owner.get('min')}..{owner.get('max')}): change its bounds, not the count",
                           records=records)
     return _pin_workload_write(plan, workload, records)
+
+
+def _same_template(revisions: list[dict], target: int, current: dict | None) -> str | None:
+    """Why a rollback to `target` changes nothing that can be at fault: every revision since changed no aspect of
+    the pod template (a `rollout restart` only stamps an annotation) -- or None."""
+    if current is None:
+        return None
+    since = [r for r in revisions if target < int(r.get("revision") or 0) <= int(current.get("revision") or 0)]
+    if since and all(r.get("changed") == [] for r in since):
+        return (f"revision {target} has the same pod template as revision {current.get('revision')} (the revisions since "
+                "changed nothing but annotations, e.g. a restart): rolling back cannot clear the fault")
+    return None
 
 
 async def _pin_pod_or_node_write(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:

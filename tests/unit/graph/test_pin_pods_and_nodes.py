@@ -74,3 +74,33 @@ def test_ssm_writes_name_their_targets_and_read_nothing():
                            args={"document_name": "AWS-RestartService", "instance_ids": ["i-1"]})
     pinned, calls = pin(plan, {})
     assert calls == [] and pinned.plan.precondition == {} and "SSM takes no precondition" in pinned.plan.pin
+
+
+class History:
+    """The Tools port answering rollout_history with fixed revisions."""
+
+    def __init__(self, revisions: list[dict]) -> None:
+        self.revisions = revisions
+
+    async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, args=args, ok=True)
+        current = max(r["revision"] for r in self.revisions)
+        rows = [{**r, "current": r["revision"] == current, "images": ["r/kv:1"]} for r in self.revisions]
+        return ToolOutcome(record=record, data={"revisions": rows, "current_revision": current}, error=None)
+
+
+@pytest.mark.parametrize("changed, refused", [
+    ([], "same pod template"),   # revision 2 was a `rollout restart`: rolling back changes nothing at fault
+    (["env"], ""),               # revision 2 changed the env: rolling back may clear it
+    (None, ""),                  # unknown (no previous revision to compare): not refused for it
+])
+def test_a_rollback_across_revisions_that_changed_nothing_but_annotations_is_refused(changed, refused):
+    plan = RemediationPlan(server="kubernetes", tool="rollout_undo", risk="low",
+                           args={"namespace": "a", "name": "kv", "kind": "StatefulSet", "reason": "r"})
+    pinned = asyncio.run(pin_plan(plan, STATE, History([
+        {"revision": 1, "changed": None, "created": "2026-03-01T10:00:00Z"},
+        {"revision": 2, "changed": changed, "created": "2026-03-01T11:55:00Z"}])))
+    if refused:
+        assert pinned.plan is None and refused in pinned.refused, pinned
+    else:
+        assert pinned.plan is not None and pinned.plan.args["to_revision"] == 1, pinned
