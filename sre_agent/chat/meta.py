@@ -74,7 +74,8 @@ async def unrecognised(ask: Ask) -> Answer:
             why = "which the question names"
             break
     if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
-        chosen, why = culprit, f"the root cause found ({ask.last_diagnosis.get('category')}), whose kind of fault the question names"
+        category = (ask.last_diagnosis or {}).get("category")
+        chosen, why = culprit, f"the root cause found ({category}), whose kind of fault the question names"
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
         owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
         chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's

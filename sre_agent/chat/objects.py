@@ -73,16 +73,16 @@ async def version(ask: Ask) -> Answer:
         ask.resource = cronjob  # a run's image is its CronJob's template's: the runs say what ran when
         namespace, kind, name = parse_resource_id(cronjob)
     if BEFORE.search(ask.question) and kind == "CronJob" and namespace:
-        runs = await runs_of(ask, namespace, name)
-        current = runs[-1].get("images") if runs else None
-        earlier = [j for j in runs if j.get("images") != current]
+        kept = await runs_of(ask, namespace, name)
+        current = kept[-1].get("images") if kept else None
+        earlier = [j for j in kept if j.get("images") != current]
         if earlier:
             good = [j for j in earlier if run_state(j) == "Complete"]
             last = (good or earlier)[-1]
             return ask.answer(f"Before {', '.join(str(i) for i in current or [])}, {ask.resource}'s runs used "
                               f"{', '.join(str(i) for i in last.get('images') or [])}: its last such run "
                               f"{last.get('name')} ended {run_state(last)}", status="answered",
-                              details=[run_line(j) for j in reversed(runs)][:8])
+                              details=[run_line(j) for j in reversed(kept)][:8])
     if BEFORE.search(ask.question) and kind in WORKLOADS and namespace:
         if (previous := await _previous_revision(ask, namespace, kind, name)) is not None:
             return previous
