@@ -161,23 +161,23 @@ async def _pin_quota(plan: RemediationPlan, read, records: list[ToolCallRecord])
                                                "pin": f"{plan.resource} hard {seen} -> {wanted}"}), records=records)
 
 
-async def _described(plan: RemediationPlan, read, records: list[ToolCallRecord], kind: str) -> tuple[dict | None, Pinned | None]:
+async def _described(plan: RemediationPlan, read, records: list[ToolCallRecord], kind: str) -> dict | Pinned:
     """The object a plan writes, read now; or the refusal when it cannot be read."""
     described, error = await read("describe", {"kind": kind, "name": plan.args.get("node") or plan.args.get("name"),
                                                **({"namespace": plan.args["namespace"]} if plan.args.get("namespace") else {}),
                                                "events_limit": 0})
     obj = (described or {}).get("object")
     if not isinstance(obj, dict):
-        return None, Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
-                            records=records)
-    return obj, None
+        return Pinned(refused=f"could not read {plan.resource} to pin {plan.tool}: {error or 'no object returned'}",
+                      records=records)
+    return obj
 
 
 async def _pin_service_selector(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
     """set_service_selector: from the selector seen, and not when it already selects that."""
-    service, refused = await _described(plan, read, records, "Service")
-    if service is None:
-        return refused  # type: ignore[return-value]
+    service = await _described(plan, read, records, "Service")
+    if isinstance(service, Pinned):
+        return service
     current = {str(k): str(v) for k, v in ((service.get("spec") or {}).get("selector") or {}).items()}
     wanted = plan.args.get("selector") or {}
     if not current or not wanted or current == wanted:
@@ -189,9 +189,9 @@ async def _pin_service_selector(plan: RemediationPlan, read, records: list[ToolC
 
 async def _pin_service_target_port(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
     """set_service_target_port: from the port's targetPort seen, and not when it already targets that."""
-    service, refused = await _described(plan, read, records, "Service")
-    if service is None:
-        return refused  # type: ignore[return-value]
+    service = await _described(plan, read, records, "Service")
+    if isinstance(service, Pinned):
+        return service
     entry = next((p for p in (service.get("spec") or {}).get("ports") or [] if p.get("port") == plan.args.get("port")), None)
     if entry is None:
         return Pinned(refused=f"{plan.resource} has no port {plan.args.get('port')}", records=records)
@@ -205,9 +205,9 @@ async def _pin_service_target_port(plan: RemediationPlan, read, records: list[To
 
 async def _pin_autoscaler_cap(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
     """raise_hpa_max: from the cap seen, and only upwards."""
-    hpa, refused = await _described(plan, read, records, "HorizontalPodAutoscaler")
-    if hpa is None:
-        return refused  # type: ignore[return-value]
+    hpa = await _described(plan, read, records, "HorizontalPodAutoscaler")
+    if isinstance(hpa, Pinned):
+        return hpa
     current, wanted = (hpa.get("spec") or {}).get("maxReplicas"), plan.args.get("max_replicas")
     if not isinstance(current, int) or not isinstance(wanted, int) or wanted <= current:
         return Pinned(refused=f"{plan.resource} maxReplicas is {current}: {wanted} would not raise it", records=records)
@@ -217,9 +217,9 @@ async def _pin_autoscaler_cap(plan: RemediationPlan, read, records: list[ToolCal
 
 async def _pin_taint_removal(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
     """remove_node_taint: only a taint the node carries now (the server removes exactly that key and effect)."""
-    node, refused = await _described(plan, read, records, "Node")
-    if node is None:
-        return refused  # type: ignore[return-value]
+    node = await _described(plan, read, records, "Node")
+    if isinstance(node, Pinned):
+        return node
     key, effect = plan.args.get("key"), plan.args.get("effect")
     if not any(t.get("key") == key and t.get("effect") == effect for t in (node.get("spec") or {}).get("taints") or []):
         return Pinned(refused=f"{plan.resource} carries no taint {key}:{effect}: removing it changes nothing", records=records)
