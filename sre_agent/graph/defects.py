@@ -76,9 +76,11 @@ def same_defect(revision: dict, findings: list[Finding], resource: str, current:
     """Why rolling `resource` back to `revision` (a rollout_history row) cannot clear the fault, or None.
     `current` is the live revision's row: pods that cannot be placed stay unplaceable on a revision
     with the same placement rules."""
-    # Placement-caused only: pods refused for lack of CPU or memory may fit a revision that asks for less.
+    # Placement-caused only: pods refused for lack of CPU or memory (on the nodes their placement allows, whatever
+    # the other nodes were refused for) may fit a revision that asks for less.
     unplaceable = any(f.resource == resource and f.signal == "FailedScheduling"
-                      and re.search(r"affinity|selector|taint", f.summary) for f in findings)
+                      and re.search(r"affinity|selector|taint", f.summary) and "Insufficient" not in f.summary
+                      for f in findings)
     if unplaceable and current is not None and "placement" in revision and \
             revision.get("placement") == current.get("placement") and revision.get("revision") != current.get("revision"):
         return (f"revision {revision.get('revision')} has the same placement rules "

@@ -316,3 +316,12 @@ def test_a_taint_left_on_one_node_of_its_group_is_removed_from_that_node():
     left = f("UntoleratedTaint", "left", taint="maint=kernel:NoSchedule", nodes=["n1"], odd_nodes=["n1"])
     fixes = proposed_fixes(state(C.NODE_FAILURE, "Node/n1", left))
     assert fixes[0].resource == "Node/n1" and fixes[0].commands == ["kubectl taint nodes n1 maint=kernel:NoSchedule-"]
+
+
+def test_pods_short_of_memory_where_their_placement_allows_may_fit_a_revision_asking_for_less():
+    """The scheduler names every node's reason: the other groups' selector mismatch does not make a request too big
+    for the workload's own nodes a placement problem -- the revision before the bigger request can fit."""
+    current = {"revision": 3, "placement": {"nodeSelector": {"pool": "labs"}}, "current": True}
+    target = {"revision": 2, "placement": {"nodeSelector": {"pool": "labs"}}, "config_refs": [], "images": []}
+    message = "0/10 nodes are available: 2 Insufficient memory, 8 node(s) didn't match Pod's node affinity/selector"
+    assert same_defect(target, [f("FailedScheduling", message)], W, current) is None
