@@ -90,10 +90,15 @@ def victim_of(question: str) -> str | None:
     return None
 
 
+def categories_named(text: str) -> list[tuple[str, ...]]:
+    """The kinds of fault the words of `text` name ("the image" -> bad_image), each as its categories."""
+    words = re.split(r"[^a-z0-9]+", text.lower())
+    return [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
+
+
 def _category_verdict(thing: str, diagnosis: dict) -> str | None:
     """The thing names a kind of fault: is the diagnosis of that kind?"""
-    words = re.split(r"[^a-z0-9]+", thing.lower())
-    named = [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
+    named = categories_named(thing)
     if not named:
         return None
     category, culprit = diagnosis.get("category"), diagnosis.get("resource")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .ask import HANDLERS, Ask, handles, settle
-from .causal import CATEGORY_WORDS
+from .causal import categories_named
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
@@ -102,9 +102,7 @@ def _culprit_named(ask: Ask) -> str | None:
     category, culprit = diagnosis.get("category"), diagnosis.get("resource")
     if not culprit or category in (None, "none"):
         return None
-    words = re.split(r"[^a-z0-9]+", ask.question.lower())
-    named = [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
-    return culprit if any(category in cats for cats in named) else None
+    return culprit if any(category in cats for cats in categories_named(ask.question)) else None
 
 
 @handles("compose")

@@ -79,10 +79,11 @@ def raised_cap(current: int) -> int:
     return current * 2
 
 
-def parse_taint(taint: str) -> tuple[str, str]:
-    """'key=value:Effect' or 'key:Effect' -> (key, Effect)."""
+def parse_taint(taint: str) -> tuple[str, str, str]:
+    """'key=value:Effect' or 'key:Effect' (a node row's taint) -> (key, value -- "" when none --, Effect)."""
     body, _, effect = taint.rpartition(":")
-    return body.split("=", 1)[0], effect
+    key, _, value = body.partition("=")
+    return key, value, effect
 
 
 def leftover_taint(findings: list[Finding], node: str) -> tuple[str, Finding] | None:

@@ -17,8 +17,10 @@ from pydantic import Field
 
 from ...common.registry import tool_decorator
 from ...common.safety import WriteRefused
+from ..analyzers.service_ports import declared_ports
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult
 from .preconditions import conflict_is_stale, expect, resource_version_lock
+from .topology import label_selector
 
 LabelMap = Annotated[dict[str, Annotated[str, Field(max_length=63)]],
                      Field(min_length=1, max_length=10, description='label key -> value, e.g. {"app": "payments"}')]
@@ -29,26 +31,9 @@ PortValue = Annotated[int | Annotated[str, Field(min_length=1, max_length=15)], 
 ExpectTargetPort = Annotated[int | str | None, Field(description="refuse unless the port's current targetPort is this")]
 
 
-def label_selector(selector: dict[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-
-
-def declared_ports(pods: list[dict]) -> tuple[set[str], set[int]]:
-    """The port names and numbers the pods' containers declare."""
-    names: set[str] = set()
-    numbers: set[int] = set()
-    for pod in pods:
-        for container in ((pod.get("spec") or {}).get("containers") or []):
-            for port in container.get("ports") or []:
-                if port.get("name"):
-                    names.add(str(port["name"]))
-                if port.get("containerPort") is not None:
-                    numbers.add(int(port["containerPort"]))
-    return names, numbers
-
-
 def check_target(tool: str, where: str, target: int | str, pods: list[dict]) -> None:
-    names, numbers = declared_ports(pods)
+    declared = declared_ports((pod.get("spec") or {}) for pod in pods)  # what the Service analyzer reads, too
+    names, numbers = {name for name, _, _ in declared if name}, {number for _, number, _ in declared}
     if isinstance(target, int) and not 1 <= target <= 65535:
         raise WriteRefused(f"{tool}: targetPort {target} is not a port number (1-65535)")
     if isinstance(target, str) and target.isdigit():

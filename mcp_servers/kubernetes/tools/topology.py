@@ -148,7 +148,8 @@ def _pod_ready(pod: dict) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or [])
 
 
-def _selector(labels: dict[str, str]) -> str:
+def label_selector(labels: dict[str, str]) -> str:
+    """An equality selector as the API takes it in `labelSelector`: k1=v1,k2=v2."""
     return ",".join(f"{k}={v}" for k, v in labels.items())
 
 
@@ -184,7 +185,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         if exposed and port not in exposed and not headless:
             return f"the caller connects to port {port}; Service {service_id} exposes {', '.join(map(str, exposed))}"
         selector = service["spec"].get("selector") or {}
-        pods = [p for p in kube.list("Pod", namespace, label_selector=_selector(selector)) if _pod_ready(p)] if selector else []
+        pods = [p for p in kube.list("Pod", namespace, label_selector=label_selector(selector)) if _pod_ready(p)] if selector else []
         wanted = [p for p in service["spec"].get("ports") or [] if p.get("port") == port]
         if headless and not wanted:
             wanted = [{"port": port, "targetPort": port}]
@@ -222,7 +223,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             return Ownership(**result)
         if spec.kind == "Service":
             selector = obj["spec"].get("selector") or {}
-            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=_selector(selector)),
+            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=label_selector(selector)),
                            "pods selected by the Service") if selector else []
             endpoints = ctx.k8s(lambda: kube.get("Endpoints", namespace, name), f"Endpoints {name!r}")
             subsets = endpoints.get("subsets") or []
@@ -251,7 +252,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             pod_spec = obj["spec"]
         else:
             selector = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
-            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=_selector(selector)), "pods of workload")
+            pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=label_selector(selector)), "pods of workload")
             result["pods"] = [PodPlacement(pod=p["metadata"]["name"], node=p["spec"].get("nodeName"),
                                            ready=all(s.get("ready") for s in
                                                      (p.get("status") or {}).get("containerStatuses") or [{}]))

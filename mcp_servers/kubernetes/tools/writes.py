@@ -1,6 +1,6 @@
 """Gated changes to workloads, pods and nodes: scale, set image, set resources, delete a pod,
-cordon, uncordon and remove a node taint. Each is refused unless the server allows writes in that namespace (nodes
-need '*'), supports server-side dry run, and is audited whatever happens."""
+cordon, uncordon and remove a node taint. Each is refused unless the server allows writes in that namespace (nodes:
+--allow-node-writes, or '*'), supports server-side dry run, and is audited whatever happens."""
 
 from __future__ import annotations
 
@@ -152,21 +152,22 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     @tool(title="Cordon a node", read_only=False, destructive=True, idempotent=True, open_world=True)
     def cordon(node: Name, reason: Reason, dry_run: DryRun = False,
                expect_unschedulable: ExpectUnschedulable = None) -> WriteResult:
-        """Mark a node unschedulable (cluster-scoped: needs '*' in the server's --namespaces)."""
+        """Mark a node unschedulable (cluster-scoped: needs the server's --allow-node-writes, or '*' in --namespaces)."""
         return set_unschedulable(node, True, reason, dry_run, expect_unschedulable)
 
     # Uncordoning only lets the scheduler use a node again: additive, not destructive.
     @tool(title="Uncordon a node", read_only=False, destructive=False, idempotent=True, open_world=True)
     def uncordon(node: Name, reason: Reason, dry_run: DryRun = False,
                  expect_unschedulable: ExpectUnschedulable = None) -> WriteResult:
-        """Mark a node schedulable again (cluster-scoped: needs '*' in the server's --namespaces)."""
+        """Mark a node schedulable again (cluster-scoped: needs the server's --allow-node-writes, or '*' in --namespaces)."""
         return set_unschedulable(node, False, reason, dry_run, expect_unschedulable)
 
     @tool(title="Remove a node taint", read_only=False, destructive=False, idempotent=True, open_world=True)
     def remove_node_taint(node: Name, key: Annotated[str, Field(min_length=1, max_length=316, description="the taint's key")],
                           effect: TaintEffect, reason: Reason, dry_run: DryRun = False) -> WriteResult:
         """Remove one taint (key and effect) from a node (kubectl taint nodes NODE KEY:EFFECT-); cluster-scoped: needs
-        '*'. Taints the node lifecycle controller or the cloud provider manage (node.kubernetes.io/*, ...) are refused."""
+        --allow-node-writes (or '*'). Taints the node lifecycle controller or the cloud provider manage
+        (node.kubernetes.io/*, ...) are refused."""
         where = f"node {node}"
 
         def action() -> str:

@@ -15,7 +15,6 @@ class Calls:
         self.server = server
         self.records: list[ToolCallRecord] = []
         self.findings: list[Finding] = []
-        self.selectors: dict[str, dict[str, str]] = {}  # workload -> its spec.selector.matchLabels, as described
 
     async def __call__(self, tool: str, **args: Any) -> tuple[Any, str]:
         """(parsed result or None on a tool error, evidence id)."""

@@ -245,13 +245,13 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
         described_labels = await _closest_workload(namespace, name, selector, calls)
     candidates = list(described_labels)
     for candidate in candidates:
-        labels, ev3 = described_labels[candidate]
+        labels, own_selector, ev3 = described_labels[candidate]
         mismatched = {k: v for k, v in selector.items() if labels.get(k) != v}
         if mismatched:
             calls.find(rid, "ServiceSelectorMismatch",
                        f"Service {rid} selects {selector} but {candidate}'s pods are labelled {labels}",
                        [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels,
-                       workload_selector=calls.selectors.get(candidate) or {})
+                       workload_selector=own_selector)
         else:
             calls.find(candidate, "Backs", f"{candidate} backs {rid} but has no pods", [ev, ev2, ev3], severity="info",
                        service=rid)
@@ -261,19 +261,20 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     return workloads
 
 
-async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str], str]:
+async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str], dict[str, str], str]:
+    """The workload's pod template labels, its own pod selector (matchLabels), and the evidence id."""
     namespace, kind, name = split_target(workload)
     described, ev = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
     spec = (((described or {}).get("object") or {}).get("spec") or {})
-    calls.selectors[workload] = (spec.get("selector") or {}).get("matchLabels") or {}
-    return ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}, ev
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    return labels, (spec.get("selector") or {}).get("matchLabels") or {}, ev
 
 
 MAX_SELECTOR_CANDIDATES = 8  # workloads described when a Service's name matches none: enough for a namespace
 
 
 async def _closest_workload(namespace: str, service: str, selector: dict[str, str],
-                            calls: Calls) -> dict[str, tuple[dict[str, str], str]]:
+                            calls: Calls) -> dict[str, tuple[dict[str, str], dict[str, str], str]]:
     """The namespace's workload a selector was most likely meant for: the most selector labels carried
     with the same value, then the same key, then the closest name. Empty when none shares anything."""
     names = []
@@ -283,17 +284,17 @@ async def _closest_workload(namespace: str, service: str, selector: dict[str, st
     names.sort(key=lambda r: -SequenceMatcher(None, service, r.rsplit("/", 1)[-1]).ratio())
     scored = []
     for candidate in names[:MAX_SELECTOR_CANDIDATES]:
-        labels, ev = await _template_labels(candidate, calls)
+        labels, own_selector, ev = await _template_labels(candidate, calls)
         same = sum(labels.get(k) == v for k, v in selector.items())
         keys = sum(k in labels for k in selector)
         # A typo in a key or a value still leaves one side close to what the pods carry.
         closeness = max((SequenceMatcher(None, v, value).ratio() for v in selector.values() for value in labels.values()),
                         default=0.0)
-        scored.append(((same, keys, closeness), candidate, labels, ev))
+        scored.append(((same, keys, closeness), candidate, labels, own_selector, ev))
     best = max(scored, key=lambda row: row[0], default=None)
     if best is None or best[0] == (0, 0, 0.0):
         return {}
-    return {best[1]: (best[2], best[3])}
+    return {best[1]: (best[2], best[3], best[4])}
 
 
 async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True) -> None:

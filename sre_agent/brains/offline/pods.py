@@ -9,6 +9,7 @@ import re
 
 from ...contracts import parse_time, resource_id
 from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
+from ...graph.fix_values import parse_taint
 from .calls import Calls
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
@@ -129,29 +130,29 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
     listed, ev = await calls("get_resources", kind="Node")
     items = (listed or {}).get("items") or []
     spec = (pod or {}).get("spec") or {}
-    selector, tolerations = spec.get("nodeSelector") or {}, spec.get("tolerations") or []
+    selector, tolerations, controller = spec.get("nodeSelector") or {}, spec.get("tolerations") or [], _controller(pod or {})
+    eligible = _selected(items, selector) if selector else []
     running: list[dict] | None = None
     for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
         carried = [(node["name"], t) for node in items for t in node.get("taints") or []
-                   if t.split(":")[0] in (f"{key}={value}", key)]
+                   if parse_taint(t)[0] == key and parse_taint(t)[1] in (value, "")]
         if not carried:
             continue
         hosts = {n for n, _ in carried}
         odd = _odd_ones_out(items, key, sorted(hosts))
         why = f"; the other nodes of {', '.join(odd)}'s group do not carry it (left behind, e.g. after maintenance)" if odd else ""
         evidence = [ev]
-        eligible = [n for n in items if selector and all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
         if not odd and eligible and {n["name"] for n in eligible} <= hosts and any(
-                _tolerates(tolerations, t) for n in eligible for t in n.get("taints") or [] if t.split(":")[0].split("=")[0] != key):
+                _tolerates(tolerations, t) for n in eligible for t in n.get("taints") or [] if parse_taint(t)[0] != key):
             odd = sorted(n["name"] for n in eligible)
             why = (f"; the pods are made for {', '.join(odd)} (their nodeSelector, and they tolerate its other taints): "
                    "this one is not the group's (maintenance?)")
-        if not odd and _controller(pod or {}) and all(t.endswith(":NoSchedule") for _, t in carried):
+        if not odd and controller and all(t.endswith(":NoSchedule") for _, t in carried):
             if running is None:
                 pods, ev_pods = await calls("get_resources", kind="Pod", namespace=namespace)
                 running = [p for p in (pods or {}).get("items") or [] if p.get("status") == "Running"]
                 evidence.append(ev_pods)
-            odd = sorted({str(p.get("node")) for p in running if p.get("owner") == _controller(pod or {}) and p.get("node") in hosts})
+            odd = sorted({str(p.get("node")) for p in running if p.get("owner") == controller and p.get("node") in hosts})
             if odd:
                 why = (f"; pods of the same template run on {', '.join(odd)} without tolerating it: the taint was put "
                        "there after they were placed (maintenance?)")
@@ -162,8 +163,7 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
 
 def _tolerates(tolerations: list[dict], taint: str) -> bool:
     """Whether the pod tolerates a taint given as 'key=value:Effect' (or 'key:Effect')."""
-    body, _, effect = taint.rpartition(":")
-    key, _, value = body.partition("=")
+    key, value, effect = parse_taint(taint)
     for toleration in tolerations:
         if toleration.get("effect") not in (None, "", effect):
             continue
@@ -172,6 +172,11 @@ def _tolerates(tolerations: list[dict], taint: str) -> bool:
         if toleration.get("key") == key and str(toleration.get("value", "")) == value:
             return True
     return False
+
+
+def _selected(nodes: list[dict], selector: dict) -> list[dict]:
+    """The node rows a pod's nodeSelector admits (every one, for an empty selector)."""
+    return [n for n in nodes if all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
 
 
 def _group(node: dict) -> tuple:
@@ -186,7 +191,7 @@ def _odd_ones_out(nodes: list[dict], key: str, tainted: list[str]) -> list[str]:
     for name in tainted:
         node = next((n for n in nodes if n["name"] == name), None)
         peers = [n for n in nodes if node is not None and n["name"] != name and _group(n) == _group(node)]
-        if peers and not any(t.split("=")[0].split(":")[0] == key for peer in peers for t in peer.get("taints") or []):
+        if peers and not any(parse_taint(t)[0] == key for peer in peers for t in peer.get("taints") or []):
             odd.append(name)
     return odd
 
@@ -195,8 +200,7 @@ async def _cordoned_nodes(selector: dict, workload: str, calls: Calls) -> None:
     """The scheduler says "node(s) were unschedulable": cordoned nodes. When every node the pods may use (their
     nodeSelector) is cordoned, the cordon -- left after maintenance, or never lifted -- is what keeps them Pending."""
     listed, ev = await calls("get_resources", kind="Node")
-    eligible = [n for n in (listed or {}).get("items") or []
-                if all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
+    eligible = _selected((listed or {}).get("items") or [], selector)
     cordoned = [n["name"] for n in eligible if n.get("unschedulable")]
     if cordoned and len(cordoned) == len(eligible):
         calls.find(workload, "CordonedNodes", f"every node {workload}'s pods may run on is cordoned: {', '.join(cordoned)}",

@@ -185,7 +185,7 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
         values["hpa"], values["max_replicas"], values["new_max_replicas"] = parse_resource_id(hpa)[2], cap, raised_cap(cap)
     if kind == "Node":
         if (taint := leftover_taint(state.findings, name)) is not None:
-            values["taint_key"], values["taint_effect"] = parse_taint(taint[0])
+            values["taint_key"], _, values["taint_effect"] = parse_taint(taint[0])
         values["cordoned_only_node"] = leftover_cordon(state.findings, name) is not None
     return values
 

@@ -107,9 +107,8 @@ def _candidates(state: Investigation) -> list[Task]:
         # (CPU throttling, memory: where a slow chain often ends) before its own dependencies. The walk is
         # bounded, so a dependency that only looks like its siblings must not use it up first.
         backing = {f.details.get("service"): f.resource for f in findings if f.signal == "Backs"}
-        for finding in findings:
-            if finding.signal == "Backs" and finding.details.get("service") == alarm_target or \
-                    finding.signal in DEGRADED and finding.resource == own:
+        for finding in findings:  # what backs the alarmed service (`own` is the first of them)
+            if finding.signal == "Backs" and finding.details.get("service") == alarm_target:
                 tasks += dependencies_of(finding.resource)
         for dependency in sorted(dict.fromkeys(f.resource for f in findings if f.signal in DEGRADED and f.resource in checked),
                                  key=lambda r: _degradation(findings, r, alarm_target), reverse=True):
