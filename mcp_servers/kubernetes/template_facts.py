@@ -6,7 +6,10 @@ caller can tell *what* each rollout changed and whether an older revision carrie
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
+
+from .quantity import parse_quantity
 
 TEMPLATE_HASH_LABELS = ("pod-template-hash", "controller-revision-hash", "pod-template-generation")
 PLACEMENT = ("nodeSelector", "affinity", "tolerations", "nodeName", "priorityClassName", "topologySpreadConstraints")
@@ -67,6 +70,31 @@ def placement(template: dict[str, Any]) -> dict[str, Any]:
     """The fields that decide where pods may run (nodeSelector, affinity, tolerations...), as set."""
     spec = template.get("spec") or {}
     return {k: spec[k] for k in PLACEMENT if spec.get(k)}
+
+
+def pod_requests(template: dict[str, Any]) -> dict[str, str]:
+    """What one pod of the template requests, as a ResourceQuota counts it: the larger of the app containers'
+    sum and the largest init container, per resource ("cpu" in millicores, "memory" in Mi, others as set)."""
+    spec = template.get("spec") or {}
+    def requests(container: dict[str, Any]) -> dict[str, Decimal]:
+        asked = ((container.get("resources") or {}).get("requests") or {}).items()
+        return {name: value for name, text in asked if (value := parse_quantity(text)) is not None}
+    total: dict[str, Decimal] = {}
+    for container in spec.get("containers") or []:
+        for name, value in requests(container).items():
+            total[name] = total.get(name, Decimal(0)) + value
+    for container in spec.get("initContainers") or []:
+        for name, value in requests(container).items():
+            total[name] = max(total.get(name, Decimal(0)), value)
+    return {name: _format_request(name, value) for name, value in sorted(total.items())}
+
+
+def _format_request(name: str, value: Decimal) -> str:
+    if name == "cpu":
+        return f"{int((value * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
+    if name == "memory" or name == "ephemeral-storage":
+        return f"{int((value / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"
+    return str(value.normalize())
 
 
 def env_names(template: dict[str, Any]) -> list[str]:

@@ -13,12 +13,13 @@ is relayed to our stderr when the run ends only with -v (the useful part already
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -70,19 +71,44 @@ class Toolbox:
         self.read_only: set[tuple[str, str]] = set()
         self.tracer = tracer
         self.unavailable: dict[str, str] = {}  # server -> why it did not start or could not be reached
-        self._stack: AsyncExitStack | None = None
+        self._holders: list[asyncio.Task[None]] = []
+        self._closing = asyncio.Event()
         self._stderr: dict[str, IO[str]] = {}
         self._counter = 0
 
     async def __aenter__(self) -> Toolbox:
-        self._stack = AsyncExitStack()
-        for name in self.servers:
-            try:
-                await self.adopt(name, await self._stack.enter_async_context(self._session(name)))
-            except Exception as exc:  # the run goes on without it; its calls say why (could not check)
-                self.unavailable[name] = self._why_not_started(name, exc)
-                log.warning("MCP server %s is unavailable: %s", name, self.unavailable[name])
+        # The servers start at once, each held open by a task of its own (an MCP session's context must be
+        # left by the task that entered it): a run waits for the slowest server's start, not for the sum.
+        self._closing = asyncio.Event()
+        try:
+            opened = await asyncio.gather(*(self._open(name) for name in self.servers), return_exceptions=True)
+            for name, session in zip(self.servers, opened, strict=True):
+                if isinstance(session, BaseException):  # the run goes on without it; its calls say why (could not check)
+                    self.unavailable[name] = self._why_not_started(name, session)
+                    log.warning("MCP server %s is unavailable: %s", name, self.unavailable[name])
+                else:
+                    await self.adopt(name, session)
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         return self
+
+    async def _open(self, name: str) -> Any:
+        ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._holders.append(asyncio.create_task(self._hold(name, ready), name=f"mcp-session-{name}"))
+        return await ready
+
+    async def _hold(self, name: str, ready: asyncio.Future[Any]) -> None:
+        """Open server `name`'s session, hand it over, and keep it open until the toolbox closes."""
+        try:
+            async with self._session(name) as session:
+                ready.set_result(session)
+                await self._closing.wait()
+        except BaseException as exc:  # noqa: BLE001 -- a start failure is the caller's; a late one only logged
+            if not ready.done():
+                ready.set_exception(exc)
+            elif not isinstance(exc, asyncio.CancelledError):
+                log.debug("MCP server %s session ended with %s", name, _leaf_message(exc))
 
     def _session(self, name: str):
         connection = self.servers[name]
@@ -115,8 +141,8 @@ class Toolbox:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            if self._stack:
-                await self._stack.aclose()
+            self._closing.set()
+            await asyncio.gather(*self._holders, return_exceptions=True)
         finally:
             for name, errlog in self._stderr.items():
                 if log.isEnabledFor(logging.DEBUG):

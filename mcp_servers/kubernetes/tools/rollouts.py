@@ -12,7 +12,7 @@ from pydantic import Field
 from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.safety import WriteRefused
 from ..ids import resource_id
-from ..template_facts import changed_aspects, config_refs, container_ports, placement, pod_labels
+from ..template_facts import changed_aspects, config_refs, container_ports, placement, pod_labels, pod_requests
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult, dry
 from .preconditions import ExpectGeneration, ExpectRevision, conflict_is_stale, expect, resource_version_lock
 from .revisions import restorable, revisions_of
@@ -33,6 +33,9 @@ class Revision(Row):
         "ConfigMaps/Secrets the template requires: Kind/name:key, or Kind/name for a whole object"))
     labels: dict[str, str] = Field(default_factory=dict, description="the pod template's labels (hash labels left out)")
     ports: list[str] = Field(default_factory=list, description="the containers' ports: name:port/PROTOCOL")
+    requests: dict[str, str] = Field(default_factory=dict, description=(
+        "what one pod requests as a ResourceQuota counts it (cpu in m, memory in Mi): a quota raise for a rollout "
+        "that grew them must cover every pod it replaces"))
     placement: dict[str, Any] = Field(default_factory=dict, description=(
         "where its pods may run: nodeSelector, affinity, tolerations, ... (only the fields set)"))
     changed: list[str] | None = Field(default=None, description=(
@@ -89,6 +92,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
                 current=rev.revision == current,
                 config_refs=config_refs(template), labels=pod_labels(template), ports=container_ports(template),
+                requests=pod_requests(template),
                 placement=placement(template),
                 changed=changed_aspects(previous, template) if previous is not None else None))
             previous = template

@@ -22,7 +22,7 @@ from ...graph.fix_values import (
 )
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
-from .quota import raised_limits
+from .quota import quantity, raised_limits
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
                      "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint"}
@@ -105,14 +105,28 @@ def _rollout_broke_service(state: Investigation, service: str, workload: str) ->
     return "ports" in changed and target in served_before
 
 
+def _request_growth(state: Investigation, workload: str) -> dict[str, str]:
+    """What each pod of the workload's last rollout requests beyond the pod it replaces ("memory" -> "512Mi"):
+    the refused surge pod is one of many -- every old pod is replaced by a bigger one before the rollout ends."""
+    rollout = next((f for f in state.findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    if rollout is None or "resources" not in (rollout.details.get("changed") or []):
+        return {}
+    now, before = rollout.details.get("requests") or {}, rollout.details.get("previous_requests") or {}
+    grown = {name: (quantity(value), quantity(before.get(name, "0"))) for name, value in now.items()}
+    return {name: f"{new - old:f}" for name, (new, old) in grown.items() if new is not None and old is not None and new > old}
+
+
 def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:
     """The quota's name, and the hard limits that admit the acting workload's refused pods."""
     spec = next((f.details for f in state.findings if f.resource == workload and f.signal == "WorkloadSpec"), {})
     # At least the one pod the refusal names (a rollout's surge pod is refused while every replica still runs).
-    missing = max(1, int(spec.get("replicas") or 0) - int(spec.get("pods") or 0))
+    replicas = int(spec.get("replicas") or 0)
+    missing = max(1, replicas - int(spec.get("pods") or 0))
+    growth = _request_growth(state, workload)
     ctx: dict[str, Any] = {"quota": parse_resource_id(quota)[2]}
     for finding in state.findings:
-        if finding.signal in ("QuotaExceeded", "FailedCreate") and (raised := raised_limits(finding.summary, missing)):
+        if finding.signal in ("QuotaExceeded", "FailedCreate") and (
+                raised := raised_limits(finding.summary, missing, replicas - missing, growth)):
             name, hard, current = raised
             if name == ctx["quota"]:
                 ctx.update(quota_hard=hard, quota_hard_before=current)

@@ -20,3 +20,20 @@ REFUSAL = ('pods "frontend-2pvs-xxv8z" is forbidden: exceeded quota: shop-comput
 ])
 def test_the_new_limit_is_what_is_used_plus_what_the_missing_pods_request(message, missing, expected):
     assert raised_limits(message, missing) == expected
+
+
+ROLLOUT_REFUSAL = ('pods "billing-api-7c9-abcde" is forbidden: exceeded quota: billing-compute, requested: requests.memory=1Gi, '
+                   'used: requests.memory=4Gi, limited: requests.memory=4864Mi')
+
+
+@pytest.mark.parametrize("replacing, growth, expected", [
+    # 3 replicas at 512Mi -> 1Gi: the surge pod (1Gi) and the two old pods it still replaces (+512Mi each) -- 6Gi,
+    # where one pod's request alone (5120Mi) lets the rollout take one step and stop again
+    (2, {"memory": "536870912"}, {"requests.memory": "6144Mi"}),
+    (2, {"cpu": "0.1"}, {"requests.memory": "5120Mi"}),   # growth in another resource leaves this one alone
+    (0, {"memory": "536870912"}, {"requests.memory": "5120Mi"}),  # nothing left to replace: the pod alone
+    (2, {"memory": "-536870912"}, {"requests.memory": "5120Mi"}),  # smaller pods never lower the raise
+])
+def test_a_rollout_that_grew_its_requests_needs_room_for_every_pod_it_replaces(replacing, growth, expected):
+    assert raised_limits(ROLLOUT_REFUSAL, 1, replacing, growth) == ("billing-compute", expected,
+                                                                    {"requests.memory": "4864Mi"})

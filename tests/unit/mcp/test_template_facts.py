@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from mcp_servers.kubernetes.template_facts import changed_aspects, config_refs, container_ports, pod_labels
+from mcp_servers.kubernetes.template_facts import changed_aspects, config_refs, container_ports, pod_labels, pod_requests
 
 BASE = {"metadata": {"labels": {"app": "api", "pod-template-hash": "abc"}},
         "spec": {"containers": [{"name": "api", "image": "api:1", "env": [
@@ -33,6 +33,15 @@ def test_container_ports_name_number_and_protocol():
                                                    {"containerPort": 9090, "protocol": "UDP"}]}]}}
     assert container_ports(template) == ["http:8080/TCP", "9090/UDP"]
     assert container_ports(BASE) == []
+
+
+def test_pod_requests_sum_the_app_containers_and_take_the_largest_init_container():
+    template = {"spec": {
+        "initContainers": [{"resources": {"requests": {"cpu": "2", "memory": "64Mi"}}}],
+        "containers": [{"resources": {"requests": {"cpu": "250m", "memory": "1Gi", "nvidia.com/gpu": "1"}}},
+                       {"resources": {"requests": {"cpu": "0.1", "memory": "128Mi"}}}, {"name": "no-requests"}]}}
+    assert pod_requests(template) == {"cpu": "2000m", "memory": "1152Mi", "nvidia.com/gpu": "1"}
+    assert pod_requests(BASE) == {}
 
 
 def test_pod_labels_leave_the_controllers_hash_out():
