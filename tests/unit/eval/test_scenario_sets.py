@@ -50,6 +50,11 @@ SETS = {
                            ["hn04-why-formulary-pod-never-ready", "hn09-why-results-import-failing",
                             "hn17-why-notify-queue-3-pending", "hn21-why-media-relay-pods-pending",
                             "hn23-coverage-namespace-healthy", "hn24-claims-submission-last-night"]),
+    "scenarios_heldout9": ("wren", 24, ["wr22-learner-gateway-request-rate-high", "wr23-commerce-namespace-healthy",
+                                        "wr24-gradebook-export-finished"],
+                           ["wr05-why-subscription-renewals-failing", "wr11-why-presence-cache-pods-pending",
+                            "wr17-why-certificate-backfill-failed", "wr20-why-notify-api-pods-pending",
+                            "wr23-commerce-namespace-healthy", "wr24-gradebook-export-finished"]),
 }
 
 
