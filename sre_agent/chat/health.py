@@ -33,7 +33,9 @@ async def broken_now(ask: Ask) -> Answer:
     firing = [a for a in report.alarms if a.state == "ALARM"]
     details = []
     for problem in report.problems:
-        signals = ", ".join(dict.fromkeys(s.signal for s in problem.symptoms if s.signal))
+        # a log symptom's signal is its template's id (a hash a reader cannot use): named as what it is
+        signals = ", ".join(dict.fromkeys("new log pattern" if s.source == "logs" else s.signal
+                                          for s in problem.symptoms if s.signal))
         details.append(f"[{problem.severity}] {problem.resource}: {problem.summary}" + (f" ({signals})" if signals else ""))
         if problem.blast_radius:
             details.append(f"    affects: {', '.join(problem.blast_radius)}")
@@ -63,6 +65,8 @@ async def broken_now(ask: Ask) -> Answer:
                               "'why is <that service> failing?'.")
         return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
     counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
+        details += await _workloads_seen(ask, ask.namespace)
     answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and no alarm firing" +
                         (f" ({counted} looked at)" if counted else ""), status="healthy", details=details,
                         next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
@@ -71,6 +75,15 @@ async def broken_now(ask: Ask) -> Answer:
             answer.status = "unknown"
             answer.headline = f"could not check {check.backend}: {check.reason}"
     return answer
+
+
+async def _workloads_seen(ask: Ask, namespace: str) -> list[str]:
+    lines = []
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
+        lines += [f"{kind} {i.get('name')}" + (f": ready {i['ready']}" if i.get("ready") else "")
+                  for i in (listed.data or {}).get("items") or []]
+    return lines
 
 
 @handles("pod_problems", needs=("kubernetes",))
@@ -151,7 +164,8 @@ def _rollout_state(spec: dict, state: dict) -> list[str]:
     progressing = conditions.get("Progressing") or {}
     facts = [f"rollout: {state.get('updatedReplicas', 0)} updated, {state.get('readyReplicas', 0)} ready, "
              f"{state.get('unavailableReplicas', 0)} unavailable of {spec.get('replicas', '?')} replicas"]
-    facts += [f"condition {t}={c.get('status')}: {c.get('reason')} -- {c.get('message')}" for t, c in conditions.items()]
+    facts += [f"condition {t}={c.get('status')}" + "".join(f"{sep}{c[k]}" for k, sep in (("reason", ": "), ("message", " -- "))
+                                                      if c.get(k)) for t, c in conditions.items()]
     trouble = ""
     if progressing.get("status") == "False":
         trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"
@@ -213,6 +227,28 @@ async def describe(ask: Ask, rid: str) -> ToolOutcome:
     return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
 
 
+# Labels that say which group a node belongs to (EKS managed node groups, eksctl, Karpenter) and what it is.
+NODE_GROUP_LABELS = ("eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-name", "karpenter.sh/nodepool",
+                     "node.kubernetes.io/instance-type")
+
+
+def _own_labels(labels: dict[str, str]) -> list[str]:
+    """A cluster's own node labels ("acme.io/pool=batch"): neither Kubernetes' nor the cloud's well-known ones."""
+    return [f"{k}={v}" for k, v in labels.items() if "/" in k and k not in NODE_GROUP_LABELS
+            and not k.split("/")[0].endswith(("kubernetes.io", "k8s.io", "amazonaws.com", "eksctl.io", "karpenter.sh"))]
+
+
+async def _node_places(ask: Ask, nodes: list[str]) -> list[str]:
+    lines = []
+    for node in nodes[:4]:
+        described = await describe(ask, f"Node/{node}")
+        labels = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("labels") or {}
+        said = [f"{k}={labels[k]}" for k in NODE_GROUP_LABELS if labels.get(k)] + _own_labels(labels)[:3]
+        if said:
+            lines.append(f"node {node}: {', '.join(said)}")
+    return lines
+
+
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
@@ -235,6 +271,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             details += await autoscalers(ask, namespace, kind, name)
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
+        if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names
+            details += await _node_places(ask, list(dict.fromkeys(str(p["node"]) for p in pods if p.get("node"))))
         details += await crash_lines(ask, pods, limit=1)
         if described.error is None:
             details += await resource_pressure(ask, rid, trouble)

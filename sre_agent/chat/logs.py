@@ -12,6 +12,15 @@ from ..graph.log_sources import is_application_group, workload_log_source
 from .ask import Ask, handles
 from .models import Answer
 
+
+def _ends(text: str, limit: int) -> str:
+    """A long message cut in the middle: an event says what failed first and why last ("failed to pull image
+    X: ... : not found")."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
 # Error lines, whatever the logger: "ERROR", level=error, exceptions, panics (filtered here: backends'
 # filter-pattern dialects differ).
 ERROR_LINE = re.compile(r"\b(error|fatal|exception|panic|traceback|failed)\b", re.IGNORECASE)
@@ -126,7 +135,7 @@ async def events(ask: Ask) -> Answer:
     rows = [e for e in (outcome.data or {}).get("events") or []
             if str(e.get("object", "")).split("/", 1)[-1] == name or str(e.get("object", "")).split("/", 1)[-1].startswith(name + "-")]
     warnings = [e for e in rows if e.get("type") == "Warning"]
-    lines = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {str(e.get('message'))[:200]} "
+    lines = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {_ends(str(e.get('message')), 240)} "
              f"(x{e.get('count', 1)})" for e in (warnings + [e for e in rows if e.get("type") != "Warning"])[:12]]
     if not rows:
         # No events is an absence, not evidence of health (events expire; a quiet failure writes none).

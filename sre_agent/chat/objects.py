@@ -144,6 +144,15 @@ def _listed_line(kind: str, item: dict[str, Any]) -> str:
     return f"{where}{kind}/{item.get('name')}" + (f": {facts}" if facts else "")
 
 
+SHORT_ASKED = re.compile(r"\b(short|degraded|not\s+ready|unready|missing|down|unhealthy|under|below)\b", re.IGNORECASE)
+
+
+def _short(ready: str) -> bool:
+    """"2/3": fewer ready than wanted."""
+    have, _, want = ready.partition("/")
+    return have.isdigit() and want.isdigit() and int(have) < int(want)
+
+
 FAILED_ASKED = re.compile(r"\b(failed|failing)\b", re.IGNORECASE)
 OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 
@@ -167,6 +176,11 @@ async def list_kind(ask: Ask) -> Answer:
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
+    if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
+        items = [i for i in items if _short(str(i.get("ready") or ""))]
+        if not items:
+            return ask.answer(f"Every {kind}{' in namespace ' + ask.namespace if scope else ''} has all its pods ready",
+                              status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     details = [_listed_line(kind, i) for i in items]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
     if kind == "ResourceQuota":

@@ -91,6 +91,19 @@ def _question_kind(ask: Ask) -> str | None:
     return nouns[0] if nouns else None
 
 
+CLAUSE_END = re.compile(r"[?;,]|\s-\s")
+
+
+def _named_then_pronoun(ask: Ask) -> bool:
+    """"booking-db fine? which node is it on": a clause that names an object, then "it" in the next -- the
+    object named, not the conversation's earlier focus."""
+    parts = CLAUSE_END.split(ask.question, maxsplit=1)
+    if len(parts) < 2 or PRONOUN_SUBJECT.search(parts[0]) or not PRONOUN_SUBJECT.search(parts[1]):
+        return False
+    first = parts[0].lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", first) for word in ask.recognised.candidates)
+
+
 async def _by_kind(ask: Ask, kind: str) -> str | None:
     """"the pvc" / "that job": the last discussed object of that kind, else the only one in the namespace in
     context (the question's, -n's, else the focus's)."""
@@ -170,7 +183,10 @@ OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret",
 
 
 async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:
-    return await named_exactly(ask, subject, kinds=list(OTHER_KINDS))
+    # a question about a run ("did last night's claims-submission run go ok") means a thing that runs, never
+    # the Secret or ConfigMap that happens to carry the name exactly
+    kinds = [k for k in OTHER_KINDS if ask.recognised.kind_hint != "Job" or k in ("Job", "CronJob")]
+    return await named_exactly(ask, subject, kinds=kinds)
 
 
 async def namespaces(ask: Ask) -> set[str]:
@@ -192,7 +208,7 @@ async def resolve(ask: Ask) -> str | Answer:
         by_kind = await _by_kind(ask, asked_kind)
         if by_kind:
             return by_kind
-    if subject is None and not ask.focus and rec.candidates:
+    if subject is None and rec.candidates and (not ask.focus or _named_then_pronoun(ask)):
         named = await _named_in_question(ask)
         if named:
             return named
@@ -232,8 +248,10 @@ async def resolve(ask: Ask) -> str | Answer:
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
-    elif chosen and asked_kind in ("Job", "CronJob") and kind_of(chosen) not in ("Job", "CronJob") and outcome.error is None:
-        chosen = await _fuzzy(ask, [subject], asked_kind) or chosen  # "rerun the reindex job": a Job, not a pod named so
+    elif chosen and (run_kind := asked_kind or rec.kind_hint) in ("Job", "CronJob") and kind_of(chosen) not in (
+            "Job", "CronJob") and outcome.error is None:
+        # "rerun the reindex job", "did last night's claims-submission run go ok": a Job, not a pod named so
+        chosen = await _fuzzy(ask, [subject], run_kind) or chosen
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
     exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)

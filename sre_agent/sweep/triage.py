@@ -34,6 +34,14 @@ def _has(symptoms: list[Symptom], *signals: str) -> list[Symptom]:
     return [s for s in symptoms if s.signal in signals]
 
 
+# The signals a category is read from (categorize): the problem's summary leads with one of them -- a bad image's
+# summary names the image it cannot pull, not the stuck rollout that follows from it.
+CATEGORY_SIGNALS = {C.BAD_IMAGE.value: ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"),
+                    C.MISSING_CONFIG_REF.value: ("ConfigRefMissing", "CreateContainerConfigError"),
+                    C.OOM_KILLED.value: ("OOMKilled",), C.MEMORY_LEAK.value: ("OOMKilled",),
+                    C.UNSCHEDULABLE.value: ("Unschedulable", "FailedScheduling")}
+
+
 def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
     symptoms = [a.symptom for a in group.symptoms]
     kind = kind_of(group.root)
@@ -43,9 +51,9 @@ def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
         return C.SERVICE_SELECTOR_MISMATCH.value
     if kind == "Service" and _has(symptoms, "TargetPortMismatch"):
         return C.SERVICE_PORT_MISMATCH.value
-    if _has(symptoms, "ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
+    if _has(symptoms, *CATEGORY_SIGNALS[C.BAD_IMAGE.value]):
         return C.BAD_IMAGE.value
-    if _has(symptoms, "ConfigRefMissing", "CreateContainerConfigError"):
+    if _has(symptoms, *CATEGORY_SIGNALS[C.MISSING_CONFIG_REF.value]):
         return C.MISSING_CONFIG_REF.value
     oom = _has(symptoms, "OOMKilled")
     if oom:
@@ -61,7 +69,7 @@ def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
         if any(CONFIG_WORDS.search(s.message) for s in logs + crash):
             return C.CRASH_MISSING_CONFIG.value
         return ""
-    if _has(symptoms, "Unschedulable", "FailedScheduling"):
+    if _has(symptoms, *CATEGORY_SIGNALS[C.UNSCHEDULABLE.value]):
         return C.UNSCHEDULABLE.value
     if any(s.source == "anomaly" and "throttl" in s.signal.lower() for s in symptoms):
         return C.CPU_THROTTLING.value
@@ -134,7 +142,8 @@ def next_step(category: str, root: str, ev: SweepEvidence, blast: list[str]) -> 
 
 
 def _summary(root: str, category: str, symptoms: list[Symptom], folded: int) -> str:
-    worst = sorted(symptoms, key=lambda s: (-SEVERITY_RANK[s.severity], s.source != "analyzer"))[0]
+    leads = CATEGORY_SIGNALS.get(category, ())
+    worst = sorted(symptoms, key=lambda s: (s.signal not in leads, -SEVERITY_RANK[s.severity], s.source != "analyzer"))[0]
     head = f"{root}: {category.replace('_', ' ')}" if category else f"{root}"
     tail = f"; {folded} dependent object(s) affected" if folded else ""
     message = worst.message if len(worst.message) <= 160 else worst.message[:160].rsplit(" ", 1)[0] + " ..."
