@@ -16,7 +16,7 @@ from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
-from .usage import resource_pressure
+from .usage import quota_usage, resource_pressure
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -298,6 +298,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details += _pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":
             details += await _unbound_claims(ask, namespace, spec, trouble)
+    elif kind == "ResourceQuota":  # "how much cpu headroom is left in booking-compute"
+        details.append(await quota_usage(ask, rid))
     elif kind == "PersistentVolumeClaim":
         details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
                        f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")

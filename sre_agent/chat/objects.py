@@ -17,6 +17,7 @@ from .names import best_names
 from .pods import requests_and_limits
 from .runs import cronjob_of, run_line, run_state, runs_of
 from .templates import template_diff, template_of
+from .usage import quota_usage
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
@@ -184,7 +185,7 @@ async def list_kind(ask: Ask) -> Answer:
     details = [_listed_line(kind, i) for i in items]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
     if kind == "ResourceQuota":
-        details = [await _quota_usage(ask, rid) for rid in resources[:5]] + details[5:]
+        details = [await quota_usage(ask, rid) for rid in resources[:5]] + details[5:]
     where = f" in namespace {ask.namespace}" if scope else ""
     if not items:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
@@ -216,13 +217,6 @@ async def _workloads_in(ask: Ask, namespace: str) -> Answer:
                       resources=resources[:4])
 
 
-async def _quota_usage(ask: Ask, rid: str) -> str:
-    namespace, _, name = parse_resource_id(rid)
-    described = await ask.call("kubernetes", "describe", {"kind": "ResourceQuota", "name": name, "namespace": namespace})
-    state = ((described.data or {}).get("object") or {}).get("status") or {}
-    hard, used = state.get("hard") or {}, state.get("used") or {}
-    usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit}" for key, limit in sorted(hard.items()))
-    return f"{rid}: {usage or 'no usage reported'}"
 
 
 def references_config(pod_spec: dict, kind: str, name: str) -> list[str]:

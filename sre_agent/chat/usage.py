@@ -1,10 +1,14 @@
 """How a workload copes, from its Container Insights series: CPU throttling in the last 10 minutes and memory
 against its limit. "Is X ok" needs these too -- a workload can have every pod Ready, no finding and no alarm of its
-own, and still be throttled into the latency its callers alarm on."""
+own, and still be throttled into the latency its callers alarm on. And what a ResourceQuota has used of each limit,
+with the room it leaves."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
+from ..brains.offline.quota import format_quantity, quantity
 from ..contracts import parse_resource_id
 from .ask import Ask
 
@@ -41,3 +45,21 @@ async def resource_pressure(ask: Ask, rid: str, trouble: list[str]) -> list[str]
             if max(values) >= MEMORY_NEAR_LIMIT_PERCENT:
                 trouble.append(f"memory reached {max(values):.0f}% of its limit in the last 10 minutes")
     return lines
+
+
+def _left(key: str, used: str | None, limit: str) -> str:
+    """" (1400m left)": the headroom a quota leaves, in the unit a request would be written in."""
+    have, cap = quantity(str(used or "0")), quantity(str(limit))
+    if have is None or cap is None:
+        return ""
+    return f" ({format_quantity(key, max(cap - have, Decimal(0)))} left)"
+
+
+async def quota_usage(ask: Ask, rid: str) -> str:
+    namespace, _, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": "ResourceQuota", "name": name, "namespace": namespace})
+    state = ((described.data or {}).get("object") or {}).get("status") or {}
+    hard, used = state.get("hard") or {}, state.get("used") or {}
+    usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit}{_left(key, used.get(key), limit)}"
+                      for key, limit in sorted(hard.items()))
+    return f"{rid}: {usage or 'no usage reported'}"

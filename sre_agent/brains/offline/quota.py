@@ -30,7 +30,7 @@ def _pairs(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.strip(",").split(",") if "=" in part)
 
 
-def _format(resource: str, value: Decimal) -> str:
+def format_quantity(resource: str, value: Decimal) -> str:
     if "memory" in resource or "storage" in resource:
         return f"{int((value / SUFFIX['Mi']).to_integral_value(rounding='ROUND_CEILING'))}Mi"
     if "cpu" in resource:
@@ -56,5 +56,5 @@ def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: d
         more = quantity((growth or {}).get(resource.removeprefix("requests."), "0")) or Decimal(0)
         wanted = have + need * missing_pods + max(more, Decimal(0)) * max(replacing, 0)
         if wanted > cap:
-            new[resource], current[resource] = _format(resource, wanted), limit
+            new[resource], current[resource] = format_quantity(resource, wanted), limit
     return (match.group("quota"), new, current) if new else None
