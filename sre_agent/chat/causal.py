@@ -347,7 +347,9 @@ async def affected(ask: Ask) -> Answer:
         return ask.answer(f"Yes, through its calls: {rid} -> {' -> '.join(tied[0][1:])}; its own pods are ready",
                           status="problems", details=details, resources=[rid, tied[0][-1]])
     return ask.answer(f"No sign of it: {rid}'s pods are ready and nothing it calls (two hops) is down"
-                      + (f" or leads to {culprit}" if culprit else ""), status="answered", details=details, resources=[rid],
+                      + (f" or leads to {culprit}" if culprit else ""), status="answered", details=details,
+                      # an object found unaffected does not take the conversation over: "it" stays the incident's
+                      resources=[*([culprit] if culprit and culprit != rid else []), rid],
                       next_steps=[f"Ask 'traffic of {name}' for its error rate and latency."])
 
 

@@ -28,6 +28,7 @@ from . import (  # noqa: F401
     meta,
     nodes,
     objects,
+    remedies,
     rollback,
     topology,
     traffic,

@@ -39,7 +39,8 @@ def images_of(kind: str, obj: dict) -> list[str]:
 
 
 # "what version was before", "what tag worked before": the revision before the current one, not the current.
-BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good)\b", re.IGNORECASE)
+BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good|previous\s+(revision|version|release|rev))\b",
+                    re.IGNORECASE)
 
 
 async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> Answer | None:

@@ -9,6 +9,15 @@ from sre_agent.chat.forms import DEFAULT_WINDOW_S, catalog, parse_window, recogn
 # (question, form, subject, refers_back)
 CASES = [
     ("what's broken right now?", "broken_now", None, False),
+    ("would just restarting the pods fix it", "restart_would_help", None, False),
+    ("if i just delete all the node-agent pods will they come back fine", "restart_would_help", "node-agent", False),
+    ("which daemonsets are short a pod", "list_kind", None, False),
+    ("how much cpu headroom is left in booking-compute", "status", "booking-compute", False),
+    ("did the results-import cronjob runs go ok", "job_ran", "results-import", False),
+    ("where does it get its creds from", "config_refs", None, True),
+    ("whats the previous tag and was it good", "rollback_safe", None, True),
+    ("compare its cpu now vs the previous revision", "version", None, True),
+    ("roll the daemonset back", "rollback_request", "daemonset", False),  # the kind noun: resolve takes the focus's
     ("is anything down?", "broken_now", None, False),
     ("is everything ok in namespace shop?", "broken_now", None, False),
     ("any problems?", "broken_now", None, False),

@@ -186,3 +186,66 @@ def test_a_namespaces_name_means_the_namespace_unless_a_change_is_asked():
     assert asyncio.run(resolve(ask)) == "" and ask.namespace == "billing"
     restart = _ask("restart billing", Names())
     assert asyncio.run(resolve(restart)) == "billing/StatefulSet/billing-db"  # a write is never aimed at a namespace
+
+
+def test_which_workloads_are_short_lists_only_those_below_their_count():
+    from sre_agent.chat.objects import list_kind
+    tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "agent", "ready": "9/10"},
+                                   {"namespace": "ops", "name": "shipper", "ready": "10/10"}]})
+    answer = asyncio.run(list_kind(_ask("which daemonsets are short a pod", tools)))
+    assert answer.headline.startswith("1 DaemonSet(s)") and answer.resources == ["ops/DaemonSet/agent"]
+    tools.items["DaemonSet"] = tools.items["DaemonSet"][1:]
+    assert asyncio.run(list_kind(_ask("which daemonsets are short", tools))).headline == "Every DaemonSet has all its pods ready"
+
+
+def test_a_quota_says_the_room_each_limit_leaves():
+    from sre_agent.chat.usage import quota_usage
+    tools = Cluster({}, {"compute": {"status": {"hard": {"requests.cpu": "4", "requests.memory": "10Gi", "pods": "20"},
+                                                "used": {"requests.cpu": "1400m", "requests.memory": "3Gi", "pods": "4"}}}})
+    line = asyncio.run(quota_usage(_ask("quota usage", tools), "shop/ResourceQuota/compute"))
+    assert "requests.cpu used 1400m of 4 (2600m left)" in line and "requests.memory used 3Gi of 10Gi (7168Mi left)" in line
+    assert "pods used 4 of 20 (16 left)" in line
+
+
+@pytest.mark.parametrize("question, first_clause_named", [
+    ("booking-db fine? which node is it on", True),
+    ("which node is it on", False),                        # no clause before the pronoun
+    ("is it on the same node as booking-db?", False),      # the name comes after "it": another object
+    ("booking-db, whats wrong with payments", False),      # no pronoun after the name
+])
+def test_a_name_in_the_first_clause_is_what_a_later_it_means(question, first_clause_named):
+    from sre_agent.chat.references import _named_then_pronoun
+    ask = _ask(question, Cluster({}))
+    ask.recognised.candidates = ["booking-db"]
+    assert _named_then_pronoun(ask) is first_clause_named
+
+
+def test_a_long_event_message_keeps_its_end_where_the_reason_is():
+    from sre_agent.chat.logs import _ends
+    message = 'Failed to pull image "registry/app:5.3.0": rpc error: ' + "x" * 300 + ": not found"
+    cut = _ends(message, 120)
+    assert cut.startswith("Failed to pull image") and cut.endswith(": not found") and len(cut) <= 120
+    assert _ends("short", 120) == "short"
+
+
+def test_a_nodes_group_labels_are_the_clusters_own_and_the_cloud_group():
+    from sre_agent.chat.health import NODE_GROUP_LABELS, _own_labels
+    labels = {"acme.io/pool": "batch", "kubernetes.io/hostname": "n1", "topology.kubernetes.io/zone": "a",
+              "eks.amazonaws.com/nodegroup": "batch-m6i", "node.kubernetes.io/instance-type": "m6i.large"}
+    assert _own_labels(labels) == ["acme.io/pool=batch"]
+    assert [k for k in NODE_GROUP_LABELS if k in labels] == ["eks.amazonaws.com/nodegroup", "node.kubernetes.io/instance-type"]
+
+
+@pytest.mark.parametrize("category, verdict", [
+    ("memory_leak", "Only for a while"), ("bad_image", "No: recreated pods run the same spec"),
+    ("none", "Nothing was found wrong")])
+def test_whether_restarting_helps_follows_the_diagnosis(category, verdict):
+    from sre_agent.chat.remedies import restart_would_help
+
+    async def investigate(question, resource):
+        return {"status": "escalated", "diagnosis": {"category": category, "resource": resource, "summary": "s"},
+                "proposed_fixes": [], "report_path": "r.md"}
+    ask = _ask("would restarting the pods fix it", Cluster({}), focus=["shop/Deployment/api"])
+    ask.investigate = investigate
+    answer = asyncio.run(restart_would_help(ask))
+    assert answer.headline.startswith(verdict) and answer.resources[0] == "shop/Deployment/api"
