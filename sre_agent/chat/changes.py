@@ -14,7 +14,7 @@ from .forms import kind_nouns
 from .models import Answer
 from .objects import pod_spec_of
 from .references import kind_of, named_exactly
-from .runs import run_state, runs_of
+from .runs import cronjob_of, run_state, runs_of
 from .templates import template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
@@ -153,7 +153,17 @@ async def _object_asked_about(ask: Ask) -> str | None:
         if named:
             return named
     nouns = [k for k in kind_nouns(ask.question) if k in rollable]
-    return next((r for r in ask.focus if kind_of(r) in nouns), None)
+    if nouns or ask.namespace:
+        return next((r for r in ask.focus if kind_of(r) in nouns), None)
+    # a bare "what changed" in a conversation about a workload (or one of a CronJob's runs): its last change too,
+    # even when older than the window -- beside everything else that changed in the window
+    for rid in ask.focus[:1]:
+        if kind_of(rid) in rollable:
+            return rid
+        namespace, kind, name = parse_resource_id(rid)
+        if kind == "Job" and namespace:
+            return await cronjob_of(ask, namespace, name)
+    return None
 
 
 async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:

@@ -8,8 +8,9 @@ already asked is never asked again, so the loop ends by construction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from ...contracts import RootCauseCategory
+from ...contracts import Finding, RootCauseCategory
 from ...graph.state import Investigation, Task
 from .diagnosis import best, hypotheses
 
@@ -110,14 +111,7 @@ def _candidates(state: Investigation) -> list[Task]:
         for finding in findings:  # what backs the alarmed service (`own` is the first of them)
             if finding.signal == "Backs" and finding.details.get("service") == alarm_target:
                 tasks += dependencies_of(finding.resource)
-        for dependency in sorted(dict.fromkeys(f.resource for f in findings if f.signal in DEGRADED and f.resource in checked),
-                                 key=lambda r: _degradation(findings, r, alarm_target), reverse=True):
-            tasks.append(Task(agent="kubernetes", target=dependency, question="triage",
-                              reason="a dependency of the degraded service is degraded itself"))
-            if dependency in backing:
-                tasks.append(Task(agent="metrics", target=backing[dependency], question="workload",
-                                  reason=f"it backs {dependency}, a degraded dependency: its CPU and memory"))
-                tasks += dependencies_of(backing[dependency])
+        tasks += _dependency_walk(findings, alarm_target, checked, backing, dependencies_of)
         # Anything degraded that calls something, reached otherwise (a question's subject, a located workload).
         for finding in findings:
             if finding.signal == "DependsOn" and (finding.resource in degraded or backs.get(finding.resource) in degraded):
@@ -141,6 +135,48 @@ def _candidates(state: Investigation) -> list[Task]:
     if leading and state.incident.source != "chat" and state.remediation_mode != "off":
         tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
                           reason="the runbook and remediation for the leading hypothesis"))
+    return tasks
+
+
+def _dependency_walk(findings: list[Finding], alarm_target: str | None, checked: set[str], backing: dict,
+                     dependencies_of: Callable[[str], list[Task]]) -> list[Task]:
+    """The degraded dependencies (those whose metrics were read), depth first from the alarmed service: each is
+    triaged, its workload read, then the degraded dependencies below it are walked -- the most degraded first at
+    every level -- and only then are its unread dependencies asked about, so a chain found going bad is followed
+    to its end before a sibling that only looks like it; what was reached otherwise (not below the alarmed
+    service) after."""
+    degraded = {f.resource for f in findings if f.signal in DEGRADED and f.resource in checked}
+    walked: list[str] = []
+    tasks: list[Task] = []
+
+    def ranked(services: list[str]) -> list[str]:
+        return sorted((s for s in dict.fromkeys(services) if s in degraded and s not in walked),
+                      key=lambda r: _degradation(findings, r, alarm_target), reverse=True)
+
+    def calls_of(service: str | None) -> list[str]:
+        workloads = {backing.get(service)} | {f.resource for f in findings if f.signal == "Backs"
+                                              and f.details.get("service") == service}
+        return [f.details["dependency"] for f in findings if f.signal == "DependsOn" and f.resource in workloads]
+
+    def walk(service: str) -> None:
+        walked.append(service)
+        tasks.append(Task(agent="kubernetes", target=service, question="triage",
+                          reason="a dependency of the degraded service is degraded itself"))
+        if service not in backing:
+            return
+        tasks.append(Task(agent="metrics", target=backing[service], question="workload",
+                          reason=f"it backs {service}, a degraded dependency: its CPU and memory"))
+        for below in ranked(calls_of(service)):
+            if below not in walked:
+                walk(below)
+        tasks.extend(dependencies_of(backing[service]))
+
+    for service in ranked(calls_of(alarm_target)):
+        if service not in walked:
+            walk(service)
+    for service in ranked(list(degraded)):
+        if service not in walked:
+            walk(service)
     return tasks
 
 
