@@ -10,7 +10,7 @@ from typing import Any
 
 from ..contracts import parse_resource_id, parse_time
 from .ask import Ask, handles
-from .forms import kind_nouns
+from .forms import asks_for_window, kind_nouns
 from .models import Answer
 from .objects import pod_spec_of
 from .references import kind_of, named_exactly
@@ -153,7 +153,7 @@ async def _object_asked_about(ask: Ask) -> str | None:
         if named:
             return named
     nouns = [k for k in kind_nouns(ask.question) if k in rollable]
-    if nouns or ask.namespace:
+    if nouns or ask.namespace or asks_for_window(ask.question):  # a window asked for is the whole question
         return next((r for r in ask.focus if kind_of(r) in nouns), None)
     # a bare "what changed" in a conversation about a workload (or one of a CronJob's runs): its last change too,
     # even when older than the window -- beside everything else that changed in the window

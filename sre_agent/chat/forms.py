@@ -76,6 +76,11 @@ def _compiled() -> list[tuple[FormSpec, list[re.Pattern[str]]]]:
     return [(spec, [re.compile(p, re.IGNORECASE) for p in spec.patterns]) for spec in catalog().forms]
 
 
+def asks_for_window(text: str) -> bool:
+    """The question names its own time window ("in the last 10 minutes", "today")."""
+    return bool(_WINDOW.search(text) or re.search(r"\btoday\b|\bsince yesterday\b", text, re.IGNORECASE))
+
+
 def parse_window(text: str) -> int:
     """Seconds the question looks back: "last 2 hours" -> 7200, "past 30m" -> 1800; default one hour."""
     match = _WINDOW.search(text)
