@@ -249,3 +249,10 @@ def test_whether_restarting_helps_follows_the_diagnosis(category, verdict):
     ask.investigate = investigate
     answer = asyncio.run(restart_would_help(ask))
     assert answer.headline.startswith(verdict) and answer.resources[0] == "shop/Deployment/api"
+
+
+def test_a_bare_pod_is_never_recreated_so_deleting_it_does_not_help():
+    from sre_agent.chat.remedies import restart_would_help
+    tools = Cluster({}, {"signer": {"metadata": {"name": "signer"}}})
+    answer = asyncio.run(restart_would_help(_ask("if i delete the pod will it come back fine", tools, resource="rx/Pod/signer")))
+    assert answer.headline.startswith("No: rx/Pod/signer is a bare pod") and answer.status == "problems"
