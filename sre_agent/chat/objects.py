@@ -181,7 +181,8 @@ async def list_kind(ask: Ask) -> Answer:
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
         items = [i for i in items if _short(str(i.get("ready") or ""))]
         if not items:
-            return ask.answer(f"Every {kind}{' in namespace ' + ask.namespace if scope else ''} has all its pods ready",
+            where = f" in namespace {ask.namespace}" if scope else ""
+            return ask.answer(f"Every {kind}{where} has all its pods ready",
                               status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     details = [_listed_line(kind, i) for i in items]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
