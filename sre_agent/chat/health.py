@@ -13,7 +13,7 @@ from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
-from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, workload_pods
+from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import quota_usage, resource_pressure
@@ -164,8 +164,7 @@ def _rollout_state(spec: dict, state: dict) -> list[str]:
     progressing = conditions.get("Progressing") or {}
     facts = [f"rollout: {state.get('updatedReplicas', 0)} updated, {state.get('readyReplicas', 0)} ready, "
              f"{state.get('unavailableReplicas', 0)} unavailable of {spec.get('replicas', '?')} replicas"]
-    facts += [f"condition {t}={c.get('status')}" + "".join(f"{sep}{c[k]}" for k, sep in (("reason", ": "), ("message", " -- "))
-                                                      if c.get(k)) for t, c in conditions.items()]
+    facts += [f"condition {t}={c.get('status')}{said_by(c)}" for t, c in conditions.items()]
     trouble = ""
     if progressing.get("status") == "False":
         trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"

@@ -51,6 +51,11 @@ async def workload_pods(ask: Ask, rid: str) -> list[dict]:
     return [p for p in (outcome.data or {}).get("items") or [] if owner_id(p) == rid or runs and owner_id(p).startswith(runs)]
 
 
+def said_by(condition: dict) -> str:
+    """": <reason> -- <message>", each part only when the condition carries it (a Job's Complete has neither)."""
+    return "".join(f"{sep}{condition[k]}" for k, sep in (("reason", ": "), ("message", " -- ")) if condition.get(k))
+
+
 def pod_line(pod: dict) -> str:
     """A pod as a status answer names it: its phase and, when it is not running and ready, why (Pending:
     Unschedulable; Waiting: CreateContainerConfigError; restarts), and its node."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..contracts import parse_resource_id, parse_time
 from .ask import Ask
-from .pods import crash_lines, pod_line, pod_lines, workload_pods
+from .pods import crash_lines, pod_line, pod_lines, said_by, workload_pods
 
 
 async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
@@ -48,8 +48,7 @@ def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool
     ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
     facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
              f"failed {state.get('failed', 0)} pod(s)"]
-    facts += [f"condition {c.get('type')}" + "".join(f"{sep}{c[k]}" for k, sep in (("reason", ": "), ("message", " -- ")) if c.get(k))
-              for c in conditions]
+    facts += [f"condition {c.get('type')}{said_by(c)}" for c in conditions]
     failed = next((c for c in conditions if c.get("type") == "Failed"), None)
     if read and failed:
         trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
