@@ -120,7 +120,9 @@ class Lab:
     def _stop_clock(self) -> None:
         self._stop.set()
         if self._ticker:
-            self._ticker.join(timeout=5)
+            # No timeout: a tick in progress finishes first. A ticker left running into reset() (a tick slower
+            # than a timeout on a starved machine) would tick the next scenario's world beside its own ticker.
+            self._ticker.join()
             self._ticker = None
 
     def stop(self) -> None:
@@ -363,11 +365,11 @@ class Lab:
         """Let time flow in the background (speed x real time) until stop()."""
         self.clock.run_at(speed if speed is not None else max(self.speed, 1.0))
         if self._ticker is None:
-            self._ticker = threading.Thread(target=self._tick_forever, args=(interval_s,), daemon=True, name="lab-clock")
+            self._ticker = threading.Thread(target=self._tick_forever, args=(interval_s, self._stop), daemon=True, name="lab-clock")
             self._ticker.start()
 
-    def _tick_forever(self, interval_s: float) -> None:
-        while not self._stop.wait(interval_s):
+    def _tick_forever(self, interval_s: float, stop: threading.Event) -> None:
+        while not stop.wait(interval_s):  # its own event: reset() gives the lab a new one for the next ticker
             try:
                 self.tick()
             except Exception:  # the clock must keep running; the next tick retries

@@ -43,3 +43,40 @@ def test_a_lab_with_a_stopped_backend_is_not_reset():
         lab.stop_backend("aws")
         with pytest.raises(LabError, match="fresh Lab"):
             lab.reset()
+
+
+def test_reset_waits_for_a_slow_tick_so_one_clock_ticks_the_next_scenario():
+    """A starved machine can make one tick slower than any fixed join timeout: the ticker that was running
+    must be gone before the next scenario loads, or two clocks tick its world (a flaky diagnosis under load)."""
+    import threading
+    import time
+
+    with Lab() as lab:
+        lab.load("healthy-baseline")
+        entered, ticks = threading.Event(), []
+
+        def slow_tick() -> None:
+            ticks.append(threading.current_thread())
+            entered.set()
+            time.sleep(6 if len(ticks) == 1 else 0)  # the first tick outlasts the old 5 s join timeout
+
+        lab.tick = slow_tick  # type: ignore[method-assign]
+        lab.run_clock(60, interval_s=0.01)
+        assert entered.wait(30), "the clock never ticked"
+        first = ticks[0]
+        lab.reset()
+        assert not first.is_alive(), "reset() returned while the old ticker still ran"
+        lab.load("bad-image")
+        lab.run_clock(60, interval_s=0.01)
+        assert _until_ticks(ticks, 2), "the new clock never ticked"
+        tickers = {t for t in ticks[1:] if t.is_alive()}
+        assert len(tickers) == 1 and first not in tickers, tickers
+
+
+def _until_ticks(ticks: list, n: int, timeout_s: float = 30) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while len(ticks) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return len(ticks) >= n
