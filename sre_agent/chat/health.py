@@ -17,6 +17,7 @@ from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, req
 from .references import kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import quota_usage, resource_pressure
+from .workloads import workloads_in
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -66,7 +67,7 @@ async def broken_now(ask: Ask) -> Answer:
         return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
     counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
-        details += await _workloads_seen(ask, ask.namespace)
+        details += (await workloads_in(ask, ask.namespace))[0]
     answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and no alarm firing" +
                         (f" ({counted} looked at)" if counted else ""), status="healthy", details=details,
                         next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
@@ -75,15 +76,6 @@ async def broken_now(ask: Ask) -> Answer:
             answer.status = "unknown"
             answer.headline = f"could not check {check.backend}: {check.reason}"
     return answer
-
-
-async def _workloads_seen(ask: Ask, namespace: str) -> list[str]:
-    lines = []
-    for kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
-        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
-        lines += [f"{kind} {i.get('name')}" + (f": ready {i['ready']}" if i.get("ready") else "")
-                  for i in (listed.data or {}).get("items") or []]
-    return lines
 
 
 @handles("pod_problems", needs=("kubernetes",))

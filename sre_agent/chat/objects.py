@@ -5,7 +5,6 @@ namespace's quota usage, and which workloads reference a ConfigMap or Secret."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
@@ -18,6 +17,7 @@ from .pods import requests_and_limits
 from .runs import cronjob_of, run_line, run_state, runs_of
 from .templates import template_diff, template_of
 from .usage import quota_usage
+from .workloads import RUNNABLE, listed_line, workloads_in
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFERENCING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")  # Pods: bare ones only
@@ -140,12 +140,6 @@ async def history(ask: Ask) -> Answer:
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 
-def _listed_line(kind: str, item: dict[str, Any]) -> str:
-    facts = ", ".join(f"{k} {v}" for k, v in item.items() if k not in ("name", "namespace") and v not in (None, "", [], {}))
-    where = f"{item['namespace']}/" if item.get("namespace") else ""
-    return f"{where}{kind}/{item.get('name')}" + (f": {facts}" if facts else "")
-
-
 SHORT_ASKED = re.compile(r"\b(short|degraded|not\s+ready|unready|missing|down|unhealthy|under|below)\b", re.IGNORECASE)
 
 
@@ -184,7 +178,7 @@ async def list_kind(ask: Ask) -> Answer:
             where = f" in namespace {ask.namespace}" if scope else ""
             return ask.answer(f"Every {kind}{where} has all its pods ready",
                               status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
-    details = [_listed_line(kind, i) for i in items]
+    details = [listed_line(kind, i) for i in items]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
     if kind == "ResourceQuota":
         details = [await quota_usage(ask, rid) for rid in resources[:5]] + details[5:]
@@ -196,21 +190,11 @@ async def list_kind(ask: Ask) -> Answer:
 
 
 RUNNING_IN = re.compile(r"\b(running|deployed)\b", re.IGNORECASE)
-RUNNABLE = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
-
-
 async def _workloads_in(ask: Ask, namespace: str) -> Answer:
     """"whats running in rights": every workload of the namespace, kind by kind, with its readiness or outcome."""
-    details, resources = [], []
-    for kind in RUNNABLE:
-        outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
-        if outcome.error is not None:
-            return ask.answer(f"Could not list {kind}s in {namespace}: {outcome.error[:200]}", status="unknown")
-        items = (outcome.data or {}).get("items") or []
-        if kind == "Job":  # a CronJob's runs are listed under it
-            items = [i for i in items if not i.get("cronjob")]
-        details += [_listed_line(kind, i) for i in items]
-        resources += [f"{namespace}/{kind}/{i['name']}" for i in items]
+    details, resources, error = await workloads_in(ask, namespace)
+    if error is not None:
+        return ask.answer(error[0].upper() + error[1:], status="unknown")
     if not resources:
         return ask.answer(f"Nothing runs in namespace {namespace}: no Deployment, StatefulSet, DaemonSet, CronJob or Job",
                           status="answered")
