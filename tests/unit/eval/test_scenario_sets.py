@@ -55,6 +55,11 @@ SETS = {
                            ["wr05-why-subscription-renewals-failing", "wr11-why-presence-cache-pods-pending",
                             "wr17-why-certificate-backfill-failed", "wr20-why-notify-api-pods-pending",
                             "wr23-commerce-namespace-healthy", "wr24-gradebook-export-finished"]),
+    "scenarios_heldout10": ("tamarack", 24, ["tm21-journey-gateway-request-rate", "tm22-fleet-namespace-healthy",
+                                             "tm23-partner-feed-api-latency"],
+                            ["tm05-why-gtfs-static-build-failing", "tm12-why-parts-inventory-pending",
+                             "tm17-why-odometer-backfill-failed", "tm20-why-position-ingest-pending",
+                             "tm22-fleet-namespace-healthy", "tm24-why-fares-api-slow"]),
 }
 
 
