@@ -36,6 +36,7 @@ from . import (  # noqa: F401
 )
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
+from .missing import not_found
 from .models import Answer, Turn
 from .references import namespaces, resolve
 
@@ -93,6 +94,8 @@ async def _namespace_named(ask: Ask) -> str | None:
 
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
+    if (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another
+        return settle(missing, ())
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
         ask.namespace = await _namespace_named(ask) or ask.namespace
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):

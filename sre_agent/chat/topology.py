@@ -10,7 +10,8 @@ from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
 from .models import Answer
 from .objects import config_dependents
-from .references import named_exactly
+from .references import named_exactly, namespaces
+from .workloads import workloads_in
 
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
 
@@ -132,22 +133,37 @@ async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list
     return list(dict.fromkeys(found))
 
 
+def _short(value: str, keep: int = 120) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= keep else value[:keep] + "..."
+
+
 @handles("config_keys", needs=("kubernetes",))
 async def config_keys(ask: Ask) -> Answer:
-    """Which keys a Secret or ConfigMap holds now (the tools mask Secret values; chat names keys only):
-    the one the question names, else the last one the conversation mentioned."""
-    kind = "ConfigMap" if re.search(r"config\s*map", ask.question, re.IGNORECASE) else "Secret"
+    """Which keys a Secret or ConfigMap holds now (the tools mask Secret values; chat names a Secret's keys only,
+    a ConfigMap's with their values): the one the question names, else the last one the conversation mentioned.
+    With no kind noun ("whats in billing-psp") the name decides: a ConfigMap or Secret, else a namespace's workloads."""
+    named = "ConfigMap" if re.search(r"config\s*map", ask.question, re.IGNORECASE) else (
+        "Secret" if re.search(r"\bsecret", ask.question, re.IGNORECASE) else None)
+    kinds = [named] if named else ["ConfigMap", "Secret"]
     subject = ask.recognised.subject
-    rid = next((r for r in ask.focus if parse_resource_id(r)[1] == kind), None) if subject is None else None
+    rid = next((r for r in ask.focus if parse_resource_id(r)[1] in kinds), None) if subject is None else None
     if subject is not None:
-        found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": [kind]})
+        found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": kinds})
         matches = (found.data or {}).get("matches") or []
+        if not named and not any(m.get("exact") for m in matches):
+            if subject in await namespaces(ask):  # "whats in commerce": what runs there
+                lines, resources, error = await workloads_in(ask, subject)
+                return ask.answer(error or f"{len(resources)} workload(s) in namespace {subject}", details=lines,
+                                  status="unknown" if error else "answered", resources=resources[:4])
+            matches = []  # a look-alike ConfigMap is not what "whats in <name>" asked about
         ranked = sorted(matches, key=lambda m: (not m.get("exact"),
                                                 bool(ask.namespace) and parse_resource_id(m["resource"])[0] != ask.namespace))
         rid = ranked[0]["resource"] if ranked else None
         if rid is None:
-            return ask.answer(f"Found no {kind} whose name contains {subject!r}.", status="answered",
-                              next_steps=[f"Check the name (kubectl get {kind.lower()} -A)."])
+            return ask.answer(f"{subject}: not found -- no {' or '.join(kinds)} whose name contains {subject!r}.",
+                              status="answered", next_steps=[f"Check the name (kubectl get {','.join(k.lower() for k in kinds)} -A)."])
+    kind = parse_resource_id(rid)[1] if rid else (named or "Secret")
     if rid is None:
         return ask.answer(f"Which {kind} do you mean? Name it; nothing earlier in this conversation names one.",
                           status="needs_subject", next_steps=[f"Ask e.g. 'what keys are in {kind.lower()} <name>'."])
@@ -158,6 +174,7 @@ async def config_keys(ask: Ask) -> Answer:
                           else "unknown", resources=[rid], next_steps=["Check it exists: it may have been deleted."])
     obj = (described.data or {}).get("object") or {}
     keys = sorted({*(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})})
+    values = [f"{k}={_short(str(v))}" for k, v in sorted((obj.get("data") or {}).items())] if kind == "ConfigMap" else []
     return ask.answer(f"{rid} holds {len(keys)} key(s): {', '.join(keys) or '(none)'}", status="answered", resources=[rid],
-                      details=["(key names only: values are never shown)"],
+                      details=values or ["(key names only: a Secret's values are never shown)"],
                       next_steps=["Compare with the keys its workloads reference (their events say which is missing)."])
