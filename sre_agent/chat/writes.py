@@ -46,6 +46,7 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("taint", r"\btaints?\b"),
          ("selector", r"\bselector\b"), ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
+         ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("probe", r"\b(liveness|readiness|startup)\b"),
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
@@ -60,7 +61,7 @@ def _verb(question: str) -> str:
     for verb, words in VERBS:
         if re.search(words, text):
             return verb
-    return "restart"
+    return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
 
 
 def resource_named(question: str) -> str:
@@ -105,6 +106,11 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
     if verb == "taint":
         return _taint_plan(question, rid, obj)
+    if verb == "unknown":
+        return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
+                "chat pins restarts, scaling, images, resources, probes, env, selectors, ports, taints and HPA bounds")
+    if verb == "suspend":
+        return _suspend_plan(question, rid, obj)
     if verb == "selector":
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
     if kind == "ResourceQuota":
@@ -259,6 +265,21 @@ def _rerun_plan(rid: str, obj: dict) -> Plan | str:
                     ["Replacing deletes the old Job and its pods: read its logs first if you still need them.",
                      "No MCP tool starts a Job: a human runs the command after approval."])
     return f"{rid} is a {kind}; only Jobs and CronJobs run again"
+
+
+def _suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind != "CronJob":
+        return f"{rid} is a {kind}; only a CronJob is suspended (a Deployment is scaled instead)"
+    suspend = not re.search(r"\b(unsuspend|resume)\b", question, re.IGNORECASE)
+    current = bool((obj.get("spec") or {}).get("suspend"))
+    patch = json.dumps({"spec": {"suspend": suspend}})
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
+                f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
+                f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",
+                ["A run already started goes on: delete its Job to stop it.",
+                 "No MCP tool suspends a CronJob: a human runs the command after approval."])
 
 
 def _taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
