@@ -1,0 +1,59 @@
+"""Names a question gives that no object may have (chat/missing.py), and change requests chat pins or asks
+about (chat/writes.plan_for): pure functions, table tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.chat.missing import ALL_KINDS, is_typo, typed_names
+from sre_agent.chat.writes import Plan, plan_for
+
+
+@pytest.mark.parametrize("question, names", [
+    ("is there a grades-db-rw service anywhere", [("grades-db-rw", ("Service", "Deployment", "StatefulSet", "DaemonSet"))]),
+    ("whats the checkout-svc doing", [("checkout-svc", ALL_KINDS)]),
+    ("is there a search-indexer cronjob", [("search-indexer", ("CronJob", "Job"))]),
+    ("did the transcript-export job finish", [("transcript-export", ("Job", "CronJob"))]),
+    ("whats the gp3-fast storage class", [("gp3-fast", ("StorageClass",))]),
+    ("whats on ip-10-42-99-12", [("ip-10-42-99-12", ALL_KINDS)]),
+    ("show me the lecture-cache redis", [("lecture-cache", ALL_KINDS)]),
+    # not a name slot: a node group before "nodes", a label value, a bare word, an English compound
+    ("are the data-r6i nodes ok", []),
+    ("which pods have app=subscription-svc pods", []),
+    ("is checkout healthy", []),
+    ("can we make the anti-affinity preferred instead", []),
+])
+def test_names_are_read_where_a_name_goes(question, names):
+    assert typed_names(question) == names
+
+
+@pytest.mark.parametrize("typed, name, typo", [
+    ("notfy-api", "notify-api", True),
+    ("setlement-worker", "settlement-worker", True),
+    ("grades-db-rw", "grades-db", False),  # a token more: another name
+    ("search-indexer", "search-api", False),
+    ("ip-10-42-99-12", "ip-10-42-16-21.ap-southeast-2.compute.internal", False),  # numbers are never typos
+    ("ip-10-42-16-21", "ip-10-42-16-21.ap-southeast-2.compute.internal", True),
+])
+def test_a_typo_is_told_from_another_name(typed, name, typo):
+    assert is_typo(typed, name) is typo
+
+
+CRONJOB = {"spec": {"schedule": "*/10 * * * *", "suspend": False}}
+DEPLOYMENT = {"metadata": {"generation": 4}, "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "app"}]}}}}
+
+
+def test_suspending_a_cronjob_is_a_pinned_patch_a_human_runs():
+    plan = plan_for("suspend the renewals cronjob", "commerce/CronJob/renewals", CRONJOB)
+    assert isinstance(plan, Plan)
+    assert plan.kubectl == """kubectl patch cronjob renewals -n commerce -p '{"spec": {"suspend": true}}'"""
+    assert plan.precondition == "suspend=False"
+    resumed = plan_for("resume it", "commerce/CronJob/renewals", {"spec": {"suspend": True}})
+    assert isinstance(resumed, Plan) and '"suspend": false' in resumed.kubectl
+
+
+def test_a_change_chat_cannot_pin_is_asked_about_never_a_restart():
+    said = plan_for("make the anti-affinity preferred", "engage/Deployment/notify-api", DEPLOYMENT)
+    assert isinstance(said, str) and "say the change to make" in said
+    restart = plan_for("restart it", "engage/Deployment/notify-api", DEPLOYMENT)
+    assert isinstance(restart, Plan) and restart.tool == "rollout_restart"
