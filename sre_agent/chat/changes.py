@@ -130,6 +130,12 @@ async def _last_rollout_of(ask: Ask, workload: str, since: datetime) -> tuple[li
     namespace, kind, name = workload.split("/")
     history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     revisions = (history.data or {}).get("revisions") or []
+    if len(revisions) == 1:  # "did anyone deploy quiz-api today": no, and what it has run since when
+        only = revisions[0]
+        created = parse_time(only.get("created"))
+        when = "within the window" if created and created >= since else "before the window asked about"
+        return [f"no rollout: {workload} has had none since it was created: revision {only.get('revision')} at "
+                f"{only.get('created')} ({when}), images {only.get('images')}"], [workload]
     if len(revisions) < 2:
         return [], []
     old, new = revisions[-2], revisions[-1]

@@ -10,7 +10,7 @@ from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .investigate import why_failing
 from .models import Answer
-from .references import kind_of
+from .references import kind_of, name_of
 
 # Categories a restart relieves for a while without removing the cause.
 RELIEVED_FOR_A_WHILE = {C.MEMORY_LEAK.value: "new pods start with fresh memory, and the same code fills it again"}
@@ -53,3 +53,60 @@ async def restart_would_help(ask: Ask) -> Answer:
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+# Faults a pod template carries by definition: the revision that brought it is the one to leave.
+REVISION_DEFECTS = {C.BAD_DEPLOY_REGRESSION.value, C.BAD_IMAGE.value, C.CRASH_MISSING_CONFIG.value, C.PROBE_MISCONFIG.value}
+
+
+def _revision_line(revision: dict) -> str:
+    images = ", ".join(str(i).rsplit("/", 1)[-1] for i in revision.get("images") or [])
+    return f"revision {revision.get('revision')} ({images})"
+
+
+@handles("rollback_would_help", needs=("kubernetes", "cloudwatch"))
+async def rollback_would_help(ask: Ask) -> Answer:
+    """"would a rollback of grading-engine fix it": yes only when the investigation blames what the current revision of
+    that workload changed (it then plans the rollback itself); no when the cause is elsewhere or the previous revision
+    has the same defect -- with both revisions named, so the answer shows what a rollback would change."""
+    subject = ask.resource or (ask.focus[0] if ask.focus else "")
+    namespace, kind, name = parse_resource_id(subject)
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name,
+                                                              **({"kind": kind} if kind != "Deployment" else {})})
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    previous = max((r for r in revisions if current and r["revision"] < current["revision"]),
+                   key=lambda r: r["revision"], default=None)
+    if history.error is not None or current is None:
+        return ask.answer(f"{subject} has no rollout history to roll back through"
+                          + (f": {history.error[:160]}" if history.error else ""), status="answered", resources=[subject],
+                          next_steps=[f"Ask 'why is {name} failing?' for the fix that applies."])
+    if previous is None:
+        return ask.answer(f"No: {subject} has only {_revision_line(current)} -- there is no earlier revision to go back to",
+                          status="answered", resources=[subject], next_steps=[f"Ask 'why is {name} failing?' for the fix."])
+    changed = [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
+    ask.resource = subject
+    summary = await ask.investigate(ask.question, subject) if ask.investigate else {}
+    diagnosis = summary.get("diagnosis") or {}
+    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    planned = [a for a in summary.get("actions") or [] if a.get("tool") == "rollout_undo"
+               and (a.get("args") or {}).get("name") == name and (a.get("args") or {}).get("namespace") == namespace]
+    # chat's investigations plan no writes: the revision is to blame when the fault is in this workload's template
+    # and came with its current revision (the diagnosis names the rollout), and that revision changed something
+    blamed = culprit == subject and bool(current.get("changed")) and (
+        category in REVISION_DEFECTS or f"revision {current.get('revision')}" in str(diagnosis.get("summary", "")))
+    back = f"{_revision_line(current)} -> {_revision_line(previous)}"
+    if planned or blamed:
+        headline = (f"Yes: the investigation blames what {subject}'s {_revision_line(current)} changed ({category}), and a "
+                    f"rollback goes {back}")
+        steps = [f"Ask 'roll {name} back' for the pinned rollback to approve."]
+    elif category == "none":
+        headline = f"Nothing was found wrong with {subject}: a rollback ({back}) would only undo a change that is not at fault"
+        steps = ["Ask 'what changed in the last hour?' for other changes."]
+    else:
+        where = f"on {culprit}" if culprit != subject else f"in {subject}, and the previous revision does not remove it"
+        headline = (f"No: the cause is {category} {where} -- a rollback of {subject} ({back}) does not touch it: "
+                    f"{diagnosis.get('summary', '')[:200]}")
+        steps = [f"Ask 'why is {name_of(culprit or subject)} failing?' for the fix."]
+    return ask.answer(headline, status="problems" if category != "none" else "answered", details=changed,
+                      resources=[r for r in (subject, culprit) if r], diagnosis=diagnosis, next_steps=steps)

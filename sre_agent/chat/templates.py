@@ -44,8 +44,21 @@ def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[s
     tgt = {e.get("name"): e for e in target}
     lines = [f"container {container}: env {n} removed" for n in cur if n not in tgt]
     lines += [f"container {container}: env {n} added" for n in tgt if n not in cur]
-    lines += [f"container {container}: env {n} changed" for n in cur if n in tgt and cur[n] != tgt[n]]
+    lines += [f"container {container}: env {n} {_env_value(cur[n])} -> {_env_value(tgt[n])}"
+              for n in cur if n in tgt and cur[n] != tgt[n]]
     return lines
+
+
+def _env_value(env: dict) -> str:
+    """A plain value as the server returned it (its redaction already applied), or where it comes from."""
+    if "value" in env:
+        return _short(str(env.get("value")))
+    source = env.get("valueFrom") or {}
+    for key in ("secretKeyRef", "configMapKeyRef"):
+        if key in source:
+            ref = source[key]
+            return f"<- {key} {ref.get('name')}:{ref.get('key')}"
+    return _short(source)
 
 
 def _short(value: Any) -> str:
