@@ -122,3 +122,21 @@ def test_a_stopped_world_is_could_not_check_never_healthy(lab_process, tmp_path)
             assert "healthy" not in answer.headline.lower() and "nothing" not in answer.headline.lower()
     finally:
         runner.close()
+
+
+def test_would_a_rollback_fix_it_names_both_revisions_and_blames_the_current_one(regression):
+    answer = regression.ask("would a rollback of checkout fix it")
+    text = text_of(answer)
+    assert answer.form == "rollback_would_help"
+    assert answer.headline.startswith("Yes"), answer.headline
+    assert "checkout:2.4.0" in text and "checkout:2.3.0" in text and "revision 1" in text
+    before = regression.ask("and what was it before that")  # "it": checkout, the previous revision's image
+    assert before.form == "version" and "2.3.0" in text_of(before)
+
+
+def test_a_name_no_object_has_is_not_found_never_answered_about_another(regression):
+    missing = regression.ask("is there a checkout-v2 service anywhere")
+    assert missing.status == "answered" and "not found" in missing.headline, missing.headline
+    assert "shop/Deployment/checkout" not in missing.resources  # a look-alike is a suggestion, not the answer's subject
+    run = regression.ask("did the nightly-export job finish")
+    assert "not found" in run.headline and "nightly-export" in run.headline
