@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from ..contracts import Action
+from . import stuck_rollout
 from .context import RunContext, emit, tools_of
 from .ledger import LedgerKey, LedgerOwner
 from .pinning import pin_plan
@@ -39,6 +40,8 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
         return {**update, "plan": None, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
     plan = pinned.plan
+    if stuck_rollout.applies(plan):  # what is approved includes the members the write cannot reach
+        plan = plan.model_copy(update={"pin": f"{plan.pin}; {stuck_rollout.THEN}"})
     if gate == "auto" and state.replans:
         gate, why = "approval", f"the first plan went stale before it ran ({state.replans} re-plan): a human confirms the re-pinned one"
     emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why, action_id=plan.action_id,
@@ -111,6 +114,12 @@ async def act(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     update: dict = {"actions": [action], "tool_calls": [outcome.record]}
     if outcome.error:
         update["escalation_reason"] = f"{plan.tool} failed: {outcome.error}"
+    elif stuck_rollout.applies(plan):
+        more, records, notes = await stuck_rollout.finish(plan, state, context, tools,
+                                                          wait_s=min(30.0, context.verify_timeout_s), poll_s=context.verify_poll_s)
+        for extra in more:
+            emit(runtime, "action", tool=extra.tool, ok=True, result=extra.result, action_id=plan.action_id)
+        update.update(actions=[action, *more], tool_calls=[outcome.record, *records], notes=notes)
     return update
 
 
