@@ -34,6 +34,9 @@ _THING = [
                r"(?:root\s+|real\s+)?(?:cause|problem|culprit|issue|reason)\b", re.I),
     re.compile(r"^\W*(?:the\s+)?(?P<thing>[\w./-]+)\s+(?:is|are|was|keeps)\b.*\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b",
                re.I),
+    # "streak-reminders is failing too, same cause?", "the streak-reminders failures, related?"
+    re.compile(r"^\W*(?:and\s+)?(?:the\s+)?(?P<thing>[a-z0-9]+(?:-[a-z0-9]+)+)\b.*\b(?:same\s+(?:cause|problem|issue|thing|root\s*cause)|"
+               r"related|connected|linked|part\s+of\s+(?:this|it|the\s+\w+))\b", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
     re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
@@ -43,7 +46,8 @@ _THING = [
 ]
 # "..., is it related?": is the object named before it part of the incident under way?
 _RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b|\b(?:related|connected|linked)\s+to\b|"
-                      r"\bpart\s+of\s+(?:this|it|the\s+(?:problem|issue|incident|outage))\b", re.I)
+                      r"\bpart\s+of\s+(?:this|it|the\s+(?:problem|issue|incident|outage))\b|"
+                      r"\bsame\s+(?:cause|problem|issue|thing|root\s*cause)\b|\brelated\s*\?*\s*$", re.I)
 # Words that say "a change" without saying which one.
 _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy", "deployment", "update", "upgrade", "edit",
                  "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
@@ -314,8 +318,9 @@ async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence:
     found = own.diagnosis or {}
     if found.get("category") in (None, "none") or found.get("resource") == culprit:
         return verdict, evidence
+    specs = [line for line in own.details if " spec: " in line][:4]  # its image and limits: the figures its own fix changes
     return (f"{verdict}; {other} has a fault of its own: {found.get('category')} at {found.get('resource')}",
-            [f"{other}: {str(found.get('summary', ''))[:300]}", *own.next_steps[:1], *evidence])
+            [f"{other}: {str(found.get('summary', ''))[:300]}", *specs, *own.next_steps[:1], *evidence])
 
 
 async def _object_in(ask: Ask, thing: str) -> str | None:

@@ -15,7 +15,7 @@ from .models import Answer
 from .names import best_names
 from .pods import requests_and_limits
 from .runs import cronjob_of, run_line, run_state, runs_of
-from .templates import template_diff, template_of
+from .templates import revision_template, template_diff
 from .usage import quota_usage
 from .workloads import RUNNABLE, listed_line, workloads_in
 
@@ -54,9 +54,9 @@ async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> 
     before = max(earlier, key=lambda r: int(r.get("revision") or 0))
     details = [f"revision {before.get('revision')} (created {before.get('created')}): "
                f"{', '.join(str(i) for i in before.get('images') or [])}"]
-    if kind == "Deployment" and before.get("replicaset") and current.get("replicaset"):
-        then = await template_of(ask, namespace, str(before["replicaset"]))
-        now = await template_of(ask, namespace, str(current["replicaset"]))
+    if before.get("replicaset") and current.get("replicaset"):
+        then = await revision_template(ask, namespace, kind, str(before["replicaset"]))
+        now = await revision_template(ask, namespace, kind, str(current["replicaset"]))
         details += [f"then, {line}" for line in requests_and_limits(then.get("spec") or {})]
         details += [f"from now (revision {current.get('revision')}) to then: {line}" for line in template_diff(then, now)]
     tags = ", ".join(str(i).rsplit(":", 1)[-1] for i in before.get("images") or [] if i)

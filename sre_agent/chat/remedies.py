@@ -11,6 +11,7 @@ from .ask import Ask, handles
 from .investigate import why_failing
 from .models import Answer
 from .references import kind_of, name_of
+from .templates import revision_template, template_diff
 
 # Categories a restart relieves for a while without removing the cause.
 RELIEVED_FOR_A_WHILE = {C.MEMORY_LEAK.value: "new pods start with fresh memory, and the same code fills it again"}
@@ -84,7 +85,12 @@ async def rollback_would_help(ask: Ask) -> Answer:
     if previous is None:
         return ask.answer(f"No: {subject} has only {_revision_line(current)} -- there is no earlier revision to go back to",
                           status="answered", resources=[subject], next_steps=[f"Ask 'why is {name} failing?' for the fix."])
-    changed = [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
+    changed = []
+    if current.get("replicaset") and previous.get("replicaset"):  # what a rollback would change, field by field
+        now = await revision_template(ask, namespace, kind, str(current["replicaset"]))
+        then = await revision_template(ask, namespace, kind, str(previous["replicaset"]))
+        changed = [f"a rollback would change: {line}" for line in template_diff(then, now)]
+    changed = changed or [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
     ask.resource = subject
     summary = await ask.investigate(ask.question, subject) if ask.investigate else {}
     diagnosis = summary.get("diagnosis") or {}

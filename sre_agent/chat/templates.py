@@ -69,3 +69,15 @@ def _short(value: Any) -> str:
 async def template_of(ask: Ask, namespace: str, replicaset: str) -> dict:
     described = await ask.call("kubernetes", "describe", {"kind": "ReplicaSet", "name": replicaset, "namespace": namespace})
     return (((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}
+
+
+async def revision_template(ask: Ask, namespace: str, kind: str, revision_object: str) -> dict:
+    """The pod template a revision holds: a Deployment's ReplicaSet, a StatefulSet's or DaemonSet's ControllerRevision
+    (rollout_history names either as the revision's `replicaset`)."""
+    if kind == "Deployment":
+        return await template_of(ask, namespace, revision_object)
+    described = await ask.call("kubernetes", "describe", {"kind": "ControllerRevision", "name": revision_object,
+                                                          "namespace": namespace, "events_limit": 0})
+    data = (((described.data or {}).get("object") or {}).get("data")) or {}
+    return (data.get("spec") or {}).get("template") or {}
+
