@@ -87,8 +87,8 @@ async def rollback_would_help(ask: Ask) -> Answer:
                           status="answered", resources=[subject], next_steps=[f"Ask 'why is {name} failing?' for the fix."])
     changed = []
     if current.get("replicaset") and previous.get("replicaset"):  # what a rollback would change, field by field
-        now = await revision_template(ask, namespace, kind, str(current["replicaset"]))
-        then = await revision_template(ask, namespace, kind, str(previous["replicaset"]))
+        now = await revision_template(ask, namespace or "", kind, str(current["replicaset"]))
+        then = await revision_template(ask, namespace or "", kind, str(previous["replicaset"]))
         changed = [f"a rollback would change: {line}" for line in template_diff(then, now)]
     changed = changed or [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
     ask.resource = subject
