@@ -27,6 +27,7 @@ from .fix_values import (
 )
 from .pinning import OBJECT_OF
 from .pins import pinned_revision, symptom_seen
+from .resource_fixes import oom_limit_fixes
 from .state import Investigation, RemediationPlan
 
 C = RootCauseCategory
@@ -383,6 +384,7 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.SERVICE_PORT_MISMATCH: [_service_port],
     C.UNSCHEDULABLE: [_unschedulable],
     C.DEPENDENCY_FAILURE: [_scaled_down],
+    C.OOM_KILLED: [lambda state, workload: oom_limit_fixes(state.findings, workload)],
 }
 
 

@@ -14,6 +14,7 @@ from sre_agent.contracts import RootCauseCategory as C
 from sre_agent.graph.defects import missing_refs, same_defect
 from sre_agent.graph.fixes import proposed_fixes
 from sre_agent.graph.pinning import pin_plan
+from sre_agent.graph.resource_fixes import mebibytes, oom_limit_fixes
 from sre_agent.graph.state import Investigation, RemediationPlan
 
 from .fakes import FakeTools
@@ -325,3 +326,23 @@ def test_pods_short_of_memory_where_their_placement_allows_may_fit_a_revision_as
     target = {"revision": 2, "placement": {"nodeSelector": {"pool": "labs"}}, "config_refs": [], "images": []}
     message = "0/10 nodes are available: 2 Insufficient memory, 8 node(s) didn't match Pod's node affinity/selector"
     assert same_defect(target, [f("FailedScheduling", message)], W, current) is None
+
+
+@pytest.mark.parametrize("workload, command", [
+    ("engage/CronJob/streak-reminders", "kubectl -n engage set resources cronjob/streak-reminders -c reminders --limits=memory=288Mi"),
+    ("learning/StatefulSet/catalog-db", "kubectl -n learning set resources statefulset/catalog-db -c reminders --limits=memory=288Mi"),
+    ("fleet/Job/odometer-backfill", "kubectl -n fleet replace --force -f odometer-backfill.yaml"),
+    ("classroom/Pod/proctor-relay", "kubectl -n classroom replace --force -f proctor-relay.yaml"),
+])
+def test_a_container_killed_at_its_memory_limit_gets_a_raised_limit_for_its_kind(workload, command):
+    killed = Finding(agent="kubernetes", resource=workload, signal="OOMKilled", summary="OOMKilled",
+                     details={"container": "reminders", "memory_limit": "192Mi"}, evidence=["ev-1"])
+    [fix] = oom_limit_fixes([killed], workload)
+    assert command in fix.commands and "192Mi" in fix.summary and "288Mi" in fix.summary + " ".join(fix.commands)
+    rollout = Finding(agent="kubernetes", resource=workload, signal="RecentRollout", summary="rolled out", severity="info")
+    assert oom_limit_fixes([killed, rollout], workload) == []  # the rollback proposed for the rollout comes first
+
+
+@pytest.mark.parametrize("quantity, mi", [("192Mi", 192), ("1Gi", 1024), ("268435456", 256), ("512M", 488.28125), ("lots", None)])
+def test_memory_quantities_in_mebibytes(quantity, mi):
+    assert mebibytes(quantity) == mi
