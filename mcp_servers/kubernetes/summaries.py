@@ -140,7 +140,9 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
                 "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
-                "condition": next((f"{c.get('type')}: {c.get('reason')}" for c in status.get("conditions") or []
+                # (a Complete condition often carries no reason: then the type alone)
+                "condition": next((f"{c.get('type')}" + (f": {c['reason']}" if c.get("reason") else "")
+                                   for c in status.get("conditions") or []
                                    if c.get("status") == "True" and c.get("type") in ("Complete", "Failed")), None),
                 **({"cronjob": owner} if owner else {})}
     return {**base, "age": _age(meta.get("creationTimestamp"))}

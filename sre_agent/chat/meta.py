@@ -10,7 +10,7 @@ from .causal import categories_named
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
-from .references import kind_of, name_of, named_exactly
+from .references import fuzzy_named, kind_of, name_of, named_exactly
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -73,11 +73,15 @@ async def unrecognised(ask: Ask) -> Answer:
         if (chosen := await named_exactly(ask, word)) is not None:
             why = "which the question names"
             break
+    owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
+    if chosen is None and owners and ask.recognised.candidates and not ask.focus:
+        # "whats the renewals schedule": a word standing for a name of the kind the attribute belongs to
+        chosen = await fuzzy_named(ask, ask.recognised.candidates, owners[0])
+        why = f"the {owners[0]} the question's words stand for"
     if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
         category = (ask.last_diagnosis or {}).get("category")
         chosen, why = culprit, f"the root cause found ({category}), whose kind of fault the question names"
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
-        owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
         chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's
         for rid in ask.focus[:3] if owners and chosen is None else []:  # the portal-web Service -> its Deployment
             if (chosen := await named_exactly(ask, name_of(rid), kinds=list(owners))) is not None:

@@ -172,9 +172,14 @@ async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
     names = {n for n in tied if spare[n] == min(spare.values())}
     matches = [{"resource": rid, "exact": True} for _, rid in rows if name_of(rid) in names]
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
-    if chosen:
+    if chosen and name_of(chosen) != words[0]:
         ask.notes.append(f"(no object is named {words[0]!r}; took the question to mean {chosen}, the closest name)")
     return chosen
+
+
+async def fuzzy_named(ask: Ask, words: list[str], kind: str) -> str | None:
+    """The object of `kind` the words stand for by stem, token or typo ("renewals" -> the subscription-renewals CronJob)."""
+    return await _fuzzy(ask, words, kind)
 
 
 # Kinds find_resource does not search by default: a name typed exactly ("events of data-broker-3") may be
