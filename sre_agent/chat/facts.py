@@ -59,12 +59,26 @@ def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Annotations the API server and kubectl write for themselves, not people: left out of an object's facts.
+MACHINE_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
+                       "kubectl.kubernetes.io/restartedAt", "batch.kubernetes.io/job-tracking",
+                       "deprecated.daemonset.template.generation"}
+
+
+def _short(value: str, keep: int = 120) -> str:
+    return value if len(value) <= keep else value[:keep] + "..."
+
+
 async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
     """The facts of `rid` from its describe (read once by the caller, who shows its status too)."""
     namespace, kind, name = parse_resource_id(rid)
     obj = (described.data or {}).get("object") or {}
     spec = obj.get("spec") or {}
     lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]
+    notes = {k: _short(str(v)) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()
+             if k not in MACHINE_ANNOTATIONS}
+    if notes:  # who asked for it, the ticket, scrape settings: what people write on an object
+        lines.append(f"annotations {notes}")
     if kind in RUNS_PODS:
         pod_spec = pod_spec_of(kind, obj)
         template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")

@@ -14,7 +14,7 @@ from .ask import Ask, RecordingTools, handles
 from .models import Answer
 from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import kind_of, name_of
+from .references import POSSESSED_PODS, kind_of, name_of
 from .runs import job_facts, latest_run, run_of
 from .usage import quota_usage, resource_pressure
 from .workloads import workloads_in
@@ -85,12 +85,17 @@ async def pod_problems(ask: Ask) -> Answer:
     pods = (outcome.data or {}).get("items") or []
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
     owner = _owner_named(ask.recognised.candidates, pods)
+    if owner is None and POSSESSED_PODS.search(ask.question) and ask.focus:
+        # "did any of its pods fail or retry": the pods of what the conversation is about, not the cluster's
+        owner = next((r for r in ask.focus if any(owner_id(p) == r for p in pods)), None)
     if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's
         pods, scope = [p for p in pods if owner_id(p) == owner], f"the pods of {owner}"
     troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
-                          status="healthy", next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
+                          status="healthy", details=[pod_line(p) for p in pods[:10]] if owner else [],
+                          resources=[owner] if owner else [],
+                          next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
     details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
                for pod, why in troubled]
     details += await crash_lines(ask, [pod for pod, _ in troubled])

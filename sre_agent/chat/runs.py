@@ -45,7 +45,9 @@ def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool
                 f"{state.get('lastSuccessfulTime')}" + (f"; each run: {limits}" if limits else "")]
     conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
     started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
-    ran = f", ran {int((ended - started).total_seconds())} s (until {state.get('completionTime')})" if started and ended else ""
+    seconds = int((ended - started).total_seconds()) if started and ended else 0
+    ran = (f", ran {seconds // 60} min {seconds % 60} s ({seconds} s, until {state.get('completionTime')})"
+           if started and ended else "")
     facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
              f"failed {state.get('failed', 0)} pod(s)"]
     facts += [f"condition {c.get('type')}{said_by(c)}" for c in conditions]

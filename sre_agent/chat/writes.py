@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..contracts import parse_resource_id
@@ -17,6 +16,7 @@ from .ask import Ask, handles
 from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
+from .plans import BY_HAND, Plan, rerun_plan, suspend_plan, taint_plan
 from .rollback import rollback_request
 
 QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
@@ -27,17 +27,6 @@ VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
-@dataclass
-class Plan:
-    tool: str
-    args: dict[str, Any]
-    change: str
-    kubectl: str
-    precondition: str = ""
-    notes: list[str] = field(default_factory=list)
-
-
-BY_HAND = "(by hand: no MCP tool does this)"
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
 
@@ -105,18 +94,18 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
     if verb == "taint":
-        return _taint_plan(question, rid, obj)
+        return taint_plan(question, rid, obj)
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
                 "chat pins restarts, scaling, images, resources, probes, env, selectors, ports, taints and HPA bounds")
     if verb == "suspend":
-        return _suspend_plan(question, rid, obj)
+        return suspend_plan(question, rid, obj)
     if verb == "selector":
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
     if kind == "ResourceQuota":
         return _quota_plan(question, rid, obj)
     if verb == "rerun":
-        return _rerun_plan(rid, obj)
+        return rerun_plan(rid, obj)
     if verb == "port" and kind == "Service":
         return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
@@ -247,63 +236,6 @@ def _image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | No
     return (container, f"{repository}:{tag}") if repository else None
 
 
-def _rerun_plan(rid: str, obj: dict) -> Plan | str:
-    """"rerun it": a CronJob runs again as a Job made from its template; a Job cannot be restarted in place,
-    so it is replaced by a copy of itself (without the selector and labels the API server generated)."""
-    namespace, kind, name = parse_resource_id(rid)
-    if kind == "CronJob":
-        job = f"{name}-manual-$(date +%s)"[:63]
-        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"a new run of CronJob {name}",
-                    f"kubectl create job {job} --from=cronjob/{name} -n {namespace}", f"CronJob {name} exists",
-                    ["No MCP tool starts a Job: a human runs the command after approval."])
-    if kind == "Job":
-        status = obj.get("status") or {}
-        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"run Job {name} again (replace it with a copy)",
-                    f"kubectl get job {name} -n {namespace} -o json | jq 'del(.spec.selector, .spec.template.metadata.labels, "
-                    f".status, .metadata.uid, .metadata.resourceVersion)' | kubectl replace --force -f -",
-                    f"Job {name}: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",
-                    ["Replacing deletes the old Job and its pods: read its logs first if you still need them.",
-                     "No MCP tool starts a Job: a human runs the command after approval."])
-    return f"{rid} is a {kind}; only Jobs and CronJobs run again"
-
-
-def _suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
-    namespace, kind, name = parse_resource_id(rid)
-    if kind != "CronJob":
-        return f"{rid} is a {kind}; only a CronJob is suspended (a Deployment is scaled instead)"
-    suspend = not re.search(r"\b(unsuspend|resume)\b", question, re.IGNORECASE)
-    current = bool((obj.get("spec") or {}).get("suspend"))
-    patch = json.dumps({"spec": {"suspend": suspend}})
-    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
-                f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
-                f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",
-                ["A run already started goes on: delete its Job to stop it.",
-                 "No MCP tool suspends a CronJob: a human runs the command after approval."])
-
-
-def _taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"remove the taint from that node": the node's own taints, each removed by key and effect."""
-    _, kind, name = parse_resource_id(rid)
-    if kind != "Node":
-        return f"{rid} is a {kind}; taints are on Nodes"
-    taints = (obj.get("spec") or {}).get("taints") or []
-    if not taints:
-        return f"Node {name} has no taints"
-    named = [t for t in taints if re.search(rf"(?<![\w./-]){re.escape(str(t.get('key')))}(?![\w./-])", question)]
-    if len(named or taints) == 1:  # one taint: remove_node_taint takes it by key and effect
-        taint = (named or taints)[0]
-        shown = f"{taint.get('key')}{'=' + taint['value'] if taint.get('value') else ''}:{taint.get('effect')}"
-        return Plan("remove_node_taint", {"node": name, "key": taint.get("key"), "effect": taint.get("effect"),
-                                          "reason": question[:200]},
-                    f"remove taint {shown} from node {name}", f"kubectl taint node {name} {shown}-", f"taint {shown}")
-    removals = " ".join(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}-" for t in taints)
-    described = ", ".join(f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in taints)
-    return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
-                f"kubectl taint node {name} {removals}", f"taints {described}",
-                ["remove_node_taint takes one taint: say which (by key), or a human runs this command after approval."])
-
-
 def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits)."""
     namespace, _, name = parse_resource_id(rid)
@@ -369,6 +301,9 @@ async def write_request(ask: Ask) -> Answer:
             rid, (namespace, kind, name) = node, parse_resource_id(node)
     if verb == "hpa":
         return await _hpa_request(ask, rid)
+    if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
+        rid = await _job_of(ask, rid) or rid
+        namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
@@ -382,6 +317,13 @@ async def write_request(ask: Ask) -> Answer:
             return await rollback_request(ask)
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
+
+
+async def _job_of(ask: Ask, pod: str) -> str | None:
+    namespace, _, name = parse_resource_id(pod)
+    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
+    owners = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
+    return next((f"{namespace}/Job/{o.get('name')}" for o in owners if o.get("kind") == "Job"), None)
 
 
 # The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
