@@ -321,6 +321,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                        f"selector {data.get('selector')}" + (f"; ports {ports}" if ports else ""))
         if walk.error is None and not data.get("ready_endpoints"):
             trouble.append("the Service has no ready endpoints")
+    if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
+        nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
+        details += await _node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])
     for event in ((described.data or {}).get("events") or [])[:5]:
         if event.get("type") == "Warning":
             details.append(f"event {event.get('reason')}: {event.get('message')}")
