@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from ..graph.coverage import reached_backend
 from .ask import Ask
 from .models import Answer
 from .names import best_names, tokens
@@ -78,8 +79,11 @@ async def not_found(ask: Ask) -> Answer | None:
     """The answer for the first typed name no object has (nor a typo of one), else None (go on as usual)."""
     for name, kinds in typed_names(ask.question):
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
+        if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
+            return ask.answer(f"could not check kubernetes: {found.error.strip()[:300]}", status="unknown",
+                              next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
         if found.error is not None:
-            return None  # the usual path says what could not be checked
+            return None  # the usual path says what it could not read
         if (found.data or {}).get("matches"):
             continue
         listed: list[tuple[str, str]] = []
