@@ -77,7 +77,12 @@ def is_typo(typed: str, name: str) -> bool:
 
 async def not_found(ask: Ask) -> Answer | None:
     """The answer for the first typed name no object has (nor a typo of one), else None (go on as usual)."""
-    for name, kinds in typed_names(ask.question):
+    typed = typed_names(ask.question)
+    if typed:  # an alarm's name in a name slot ("whats the shop-frontend-5xx doing") is the alarm, answered as such
+        alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+        named_alarms = {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
+        typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
+    for name, kinds in typed:
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
         if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
             return ask.answer(f"could not check kubernetes: {found.error.strip()[:300]}", status="unknown",
