@@ -35,7 +35,7 @@ _THING = [
     re.compile(r"^\W*(?:the\s+)?(?P<thing>[\w./-]+)\s+(?:is|are|was|keeps)\b.*\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b",
                re.I),
     # "streak-reminders is failing too, same cause?", "the streak-reminders failures, related?"
-    re.compile(r"^\W*(?:and\s+)?(?:the\s+)?(?P<thing>[a-z0-9]+(?:-[a-z0-9]+)+)\b.*\b(?:same\s+(?:cause|problem|issue|thing|root\s*cause)|"
+    re.compile(r"^\W*(?:and\s+)?(?:(?:is|are|was)\s+)?(?:the\s+)?(?P<thing>[a-z0-9]+(?:-[a-z0-9]+)+)\b.*\b(?:same\s+(?:cause|problem|issue|thing|root\s*cause)|"
                r"related|connected|linked|part\s+of\s+(?:this|it|the\s+\w+))\b", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
