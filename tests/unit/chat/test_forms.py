@@ -33,6 +33,8 @@ CASES = [
     ("which node group do the import pods run on", "placement", "import", False),
     ("what node groups do we have", "list_kind", None, False),
     ("where did it run", "placement", None, True),
+    ("how many are running vs wanted", "status", None, True),
+    ("how many slot-engine pods are running vs how many it normaly has", "status", "slot-engine", False),
     ("would just restarting the pods fix it", "restart_would_help", None, False),
     ("if i just delete all the node-agent pods will they come back fine", "restart_would_help", "node-agent", False),
     ("which daemonsets are short a pod", "list_kind", None, False),
