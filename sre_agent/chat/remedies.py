@@ -5,6 +5,8 @@ image is pulled again -- so the answer says so and names the fix the investigati
 
 from __future__ import annotations
 
+import re
+
 from ..contracts import RootCauseCategory as C
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
@@ -56,6 +58,7 @@ async def restart_would_help(ask: Ask) -> Answer:
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
 
 
+TO_REVISION = re.compile(r"--to-revision=(\d+)")
 # Faults a pod template carries by definition: the revision that brought it is the one to leave.
 REVISION_DEFECTS = {C.BAD_DEPLOY_REGRESSION.value, C.BAD_IMAGE.value, C.CRASH_MISSING_CONFIG.value, C.PROBE_MISCONFIG.value}
 
@@ -85,30 +88,37 @@ async def rollback_would_help(ask: Ask) -> Answer:
     if previous is None:
         return ask.answer(f"No: {subject} has only {_revision_line(current)} -- there is no earlier revision to go back to",
                           status="answered", resources=[subject], next_steps=[f"Ask 'why is {name} failing?' for the fix."])
-    changed = []
-    if current.get("replicaset") and previous.get("replicaset"):  # what a rollback would change, field by field
-        now = await revision_template(ask, namespace or "", kind, str(current["replicaset"]))
-        then = await revision_template(ask, namespace or "", kind, str(previous["replicaset"]))
-        changed = [f"a rollback would change: {line}" for line in template_diff(then, now)]
-    changed = changed or [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
     ask.resource = subject
     summary = await ask.investigate(ask.question, subject) if ask.investigate else {}
     diagnosis = summary.get("diagnosis") or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
     planned = [a for a in summary.get("actions") or [] if a.get("tool") == "rollout_undo"
                and (a.get("args") or {}).get("name") == name and (a.get("args") or {}).get("namespace") == namespace]
-    # chat's investigations plan no writes: the revision is to blame when the fault is in this workload's template
-    # and came with its current revision (the diagnosis names the rollout), and that revision changed something
-    blamed = culprit == subject and bool(current.get("changed")) and (
-        category in REVISION_DEFECTS or f"revision {current.get('revision')}" in str(diagnosis.get("summary", "")))
-    back = f"{_revision_line(current)} -> {_revision_line(previous)}"
-    if planned or blamed:
-        headline = (f"Yes: the investigation blames what {subject}'s {_revision_line(current)} changed ({category}), and a "
-                    f"rollback goes {back}")
+    # chat's investigations write nothing: the rollback they would make is the fix they propose for this workload,
+    # to the revision before the one live when the symptom began, never one with the same defect (graph/fixes.py)
+    target = next((int(m.group(1)) for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == subject
+                   for command in fix.get("commands") or [] if (m := TO_REVISION.search(command))), None)
+    if planned and target is None:
+        target = (planned[0].get("args") or {}).get("to_revision")
+    goes_to = next((r for r in revisions if r.get("revision") == target), previous)
+    back = f"{_revision_line(current)} -> {_revision_line(goes_to)}"
+    changed = []
+    if current.get("replicaset") and goes_to.get("replicaset"):  # what a rollback would change, field by field
+        now = await revision_template(ask, namespace or "", kind, str(current["replicaset"]))
+        then = await revision_template(ask, namespace or "", kind, str(goes_to["replicaset"]))
+        changed = [f"a rollback would change: {line}" for line in template_diff(then, now)]
+    changed = changed or [f"{_revision_line(current)} changed: {c}" for c in current.get("changed") or []]
+    if target is not None:
+        headline = (f"Yes: the investigation blames {subject}'s {category} on its rollout, and a rollback goes {back}"
+                    + ("" if goes_to is previous else " (the last revision before the symptom began)"))
         steps = [f"Ask 'roll {name} back' for the pinned rollback to approve."]
     elif category == "none":
         headline = f"Nothing was found wrong with {subject}: a rollback ({back}) would only undo a change that is not at fault"
         steps = ["Ask 'what changed in the last hour?' for other changes."]
+    elif culprit == subject and category in REVISION_DEFECTS:
+        headline = (f"Not shown: {subject} has a {category}, but no earlier revision was found without it in the window "
+                    f"looked at ({back} may carry the same defect) -- {diagnosis.get('summary', '')[:200]}")
+        steps = [f"Ask 'rollout history of {name}' for every revision, or 'why is {name} failing?' for the fix."]
     else:
         where = f"on {culprit}" if culprit != subject else f"in {subject}, and the previous revision does not remove it"
         headline = (f"No: the cause is {category} {where} -- a rollback of {subject} ({back}) does not touch it: "
