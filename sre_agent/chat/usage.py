@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
-from ..brains.offline.quota import format_quantity, quantity
 from ..contracts import parse_resource_id
+from ..graph.quantities import format_quantity, quantity
 from .ask import Ask
 
 MEMORY_NEAR_LIMIT_PERCENT = 90.0  # a working set this close to the limit is one burst from an OOM kill

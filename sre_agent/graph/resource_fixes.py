@@ -5,27 +5,17 @@ rounded up to a whole Mi."""
 
 from __future__ import annotations
 
-import math
-import re
+from decimal import Decimal
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
+from .quantities import format_quantity, quantity
 
-UNITS = {"": 1 / 1048576, "k": 1000 / 1048576, "M": 1e6 / 1048576, "G": 1e9 / 1048576, "Ki": 1 / 1024, "Mi": 1.0,
-         "Gi": 1024.0, "Ti": 1048576.0}
-SET_RESOURCES_KINDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob"}
-
-
-def mebibytes(quantity: str) -> float | None:
-    """A memory quantity in Mi ("192Mi" -> 192, "1Gi" -> 1024, "268435456" -> 256); None when not one."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kMGT]i?|)", str(quantity).strip())
-    if not match or match.group(2) not in UNITS:
-        return None
-    return float(match.group(1)) * UNITS[match.group(2)]
+SET_RESOURCES_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")  # what `kubectl set resources` changes in place
 
 
 def raised_memory(limit: str) -> str | None:
-    now = mebibytes(limit)
-    return f"{math.ceil(now * 1.5)}Mi" if now else None
+    now = quantity(limit)
+    return format_quantity("memory", now * Decimal("1.5")) if now else None
 
 
 def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
@@ -40,7 +30,7 @@ def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]
     ns = f"-n {namespace} " if namespace else ""
     if kind in SET_RESOURCES_KINDS:
         later = " (its next runs start with it)" if kind == "CronJob" else ""
-        commands = [f"kubectl {ns}set resources {SET_RESOURCES_KINDS[kind]}/{name} -c {container} --limits=memory={raised}"]
+        commands = [f"kubectl {ns}set resources {kind.lower()}/{name} -c {container} --limits=memory={raised}"]
         summary = f"{workload}: container {container} is killed at its memory limit {limit}; raise it to {raised}{later}"
     else:  # a Job's or a bare pod's pod spec cannot change in place: the object is re-created with the new limit
         short = "job" if kind == "Job" else "pod"

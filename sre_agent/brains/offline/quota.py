@@ -6,36 +6,16 @@ requests, what each pod it still has to replace grows by (the rollout's peak) --
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from ...graph.quantities import format_quantity, quantity
 
 REFUSAL = re.compile(r"exceeded quota: (?P<quota>[\w.-]+), requested: (?P<requested>\S+?), used: (?P<used>\S+?), "
                      r"limited: (?P<limited>[^\s\"']+)")
-SUFFIX = {"m": Decimal("0.001"), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
-          "T": Decimal(10) ** 12, "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30,
-          "Ti": Decimal(2) ** 40}
-QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
-
-
-def quantity(text: str) -> Decimal | None:
-    match = QUANTITY.match(text.strip())
-    if not match:
-        return None
-    try:
-        return Decimal(match.group(1)) * SUFFIX.get(match.group(2) or "", Decimal(1))
-    except InvalidOperation:
-        return None
 
 
 def _pairs(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.strip(",").split(",") if "=" in part)
-
-
-def format_quantity(resource: str, value: Decimal) -> str:
-    if "memory" in resource or "storage" in resource:
-        return f"{int((value / SUFFIX['Mi']).to_integral_value(rounding='ROUND_CEILING'))}Mi"
-    if "cpu" in resource:
-        return f"{int((value * 1000).to_integral_value(rounding='ROUND_CEILING'))}m"
-    return str(int(value.to_integral_value(rounding="ROUND_CEILING")))
 
 
 def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: dict[str, str] | None = None,

@@ -14,7 +14,7 @@ from sre_agent.contracts import RootCauseCategory as C
 from sre_agent.graph.defects import missing_refs, same_defect
 from sre_agent.graph.fixes import proposed_fixes
 from sre_agent.graph.pinning import pin_plan
-from sre_agent.graph.resource_fixes import mebibytes, oom_limit_fixes
+from sre_agent.graph.resource_fixes import oom_limit_fixes, raised_memory
 from sre_agent.graph.state import Investigation, RemediationPlan
 
 from .fakes import FakeTools
@@ -343,6 +343,7 @@ def test_a_container_killed_at_its_memory_limit_gets_a_raised_limit_for_its_kind
     assert oom_limit_fixes([killed, rollout], workload) == []  # the rollback proposed for the rollout comes first
 
 
-@pytest.mark.parametrize("quantity, mi", [("192Mi", 192), ("1Gi", 1024), ("268435456", 256), ("512M", 488.28125), ("lots", None)])
-def test_memory_quantities_in_mebibytes(quantity, mi):
-    assert mebibytes(quantity) == mi
+@pytest.mark.parametrize("limit, raised", [("192Mi", "288Mi"), ("1Gi", "1536Mi"), ("268435456", "384Mi"), ("512M", "733Mi"),
+                                           ("lots", None)])
+def test_a_memory_limit_is_raised_half_again_in_whole_mebibytes(limit, raised):
+    assert raised_memory(limit) == raised
