@@ -13,6 +13,7 @@ from ..graph.ports import ToolOutcome
 from .ask import Ask
 from .objects import pod_spec_of
 from .pods import autoscalers, pod_lines
+from .templates import shortened
 
 RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
@@ -65,17 +66,13 @@ MACHINE_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", "depl
                        "deprecated.daemonset.template.generation"}
 
 
-def _short(value: str, keep: int = 120) -> str:
-    return value if len(value) <= keep else value[:keep] + "..."
-
-
 async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
     """The facts of `rid` from its describe (read once by the caller, who shows its status too)."""
     namespace, kind, name = parse_resource_id(rid)
     obj = (described.data or {}).get("object") or {}
     spec = obj.get("spec") or {}
     lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]
-    notes = {k: _short(str(v)) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()
+    notes = {k: shortened(str(v)) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()
              if k not in MACHINE_ANNOTATIONS}
     if notes:  # who asked for it, the ticket, scrape settings: what people write on an object
         lines.append(f"annotations {notes}")

@@ -36,7 +36,7 @@ from . import (  # noqa: F401
 )
 from .ask import HANDLERS, Ask, settle
 from .forms import recognise
-from .missing import not_found
+from .missing import alarm_names, not_found
 from .models import Answer, Turn
 from .references import namespaces, resolve
 
@@ -74,10 +74,7 @@ _DASHED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b")
 async def _names_an_alarm(ask: Ask) -> bool:
     """Whether a dashed word of the question is an alarm's whole name: one listing answers for every such word."""
     tokens = set(_DASHED.findall(ask.question.lower())[:3])
-    if not tokens:
-        return False
-    found = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
-    return any(a.get("name", "").lower() in tokens for a in (found.data or {}).get("alarms") or [])
+    return bool(tokens) and bool(tokens & await alarm_names(ask))
 
 
 _IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
@@ -94,12 +91,12 @@ async def _namespace_named(ask: Ask) -> str | None:
 
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
-    if (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another
-        return settle(missing, ())
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
         ask.namespace = await _namespace_named(ask) or ask.namespace
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
+    elif (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another
+        return settle(missing, ())
     registered = HANDLERS[ask.form]
     if ask.recognised.needs_subject:
         resolved = await resolve(ask)

@@ -75,12 +75,17 @@ def is_typo(typed: str, name: str) -> bool:
     return True
 
 
+async def alarm_names(ask: Ask) -> set[str]:
+    """The account's CloudWatch alarm names, lower case: a dashed word may be one of them rather than an object."""
+    alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    return {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
+
+
 async def not_found(ask: Ask) -> Answer | None:
     """The answer for the first typed name no object has (nor a typo of one), else None (go on as usual)."""
     typed = typed_names(ask.question)
     if typed:  # an alarm's name in a name slot ("whats the shop-frontend-5xx doing") is the alarm, answered as such
-        alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
-        named_alarms = {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
+        named_alarms = await alarm_names(ask)
         typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
     for name, kinds in typed:
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})

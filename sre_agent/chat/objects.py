@@ -190,11 +190,13 @@ async def list_kind(ask: Ask) -> Answer:
 
 
 RUNNING_IN = re.compile(r"\b(running|deployed)\b", re.IGNORECASE)
+
+
 async def _workloads_in(ask: Ask, namespace: str) -> Answer:
     """"whats running in rights": every workload of the namespace, kind by kind, with its readiness or outcome."""
     details, resources, error = await workloads_in(ask, namespace)
     if error is not None:
-        return ask.answer(error[0].upper() + error[1:], status="unknown")
+        return ask.answer(error, status="unknown")
     if not resources:
         return ask.answer(f"Nothing runs in namespace {namespace}: no Deployment, StatefulSet, DaemonSet, CronJob or Job",
                           status="answered")

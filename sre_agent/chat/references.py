@@ -129,15 +129,16 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
 ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
 
 
-async def _owner_of(ask: Ask, pod: str) -> str | None:
-    """The workload a pod belongs to (a StatefulSet's member, a Deployment's replica), from its owner reference."""
+async def owner_of(ask: Ask, pod: str, kinds: tuple[str, ...] = ROLLABLE) -> str | None:
+    """The workload a pod belongs to (a StatefulSet's member, a Deployment's replica; a Job's run when `kinds` says
+    so), from its owner reference."""
     namespace, _, name = parse_resource_id(pod)
     described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
     references: list[dict] = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
     if not references:
         return None
     owner = owner_id({"namespace": namespace, "name": name, "owner": f"{references[0].get('kind')}/{references[0].get('name')}"})
-    return owner if kind_of(owner) in ROLLABLE else None
+    return owner if kind_of(owner) in kinds else None
 
 
 async def _pod_of(ask: Ask, workload: str) -> str | None:
@@ -232,7 +233,7 @@ async def resolve(ask: Ask) -> str | Answer:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         preferred = [r for r in ask.focus if rec.kind_hint and kind_of(r) == rec.kind_hint]
         if not preferred and rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Pod":
-            owner = await _owner_of(ask, ask.focus[0])  # "are the other members ok" after a member: its StatefulSet
+            owner = await owner_of(ask, ask.focus[0])  # "are the other members ok" after a member: its StatefulSet
             if owner:
                 return owner
         if preferred or not rec.kind_hint:

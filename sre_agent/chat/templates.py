@@ -27,7 +27,7 @@ def template_diff(old: dict, new: dict) -> list[str]:
     cur_pod, tgt_pod = new.get("spec") or {}, old.get("spec") or {}
     for key in POD_COMPARED:
         if cur_pod.get(key) != tgt_pod.get(key):
-            lines.append(f"pod {key} {_short(cur_pod.get(key))} -> {_short(tgt_pod.get(key))}")
+            lines.append(f"pod {key} {shortened(cur_pod.get(key))} -> {shortened(tgt_pod.get(key))}")
     for name in dict.fromkeys([*before, *after]):
         cur, target = before.get(name) or {}, after.get(name) or {}
         for key in COMPARED:
@@ -35,7 +35,7 @@ def template_diff(old: dict, new: dict) -> list[str]:
                 if key == "env":
                     lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
                 else:
-                    lines.append(f"container {name}: {key} {_short(cur.get(key))} -> {_short(target.get(key))}")
+                    lines.append(f"container {name}: {key} {shortened(cur.get(key))} -> {shortened(target.get(key))}")
     return lines
 
 
@@ -52,16 +52,17 @@ def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[s
 def _env_value(env: dict) -> str:
     """A plain value as the server returned it (its redaction already applied), or where it comes from."""
     if "value" in env:
-        return _short(str(env.get("value")))
+        return shortened(str(env.get("value")))
     source = env.get("valueFrom") or {}
     for key in ("secretKeyRef", "configMapKeyRef"):
         if key in source:
             ref = source[key]
             return f"<- {key} {ref.get('name')}:{ref.get('key')}"
-    return _short(source)
+    return shortened(source)
 
 
-def _short(value: Any) -> str:
+def shortened(value: Any) -> str:
+    """A value as one line of an answer: text as is, anything else as JSON, cut to 120 characters."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -11,6 +11,7 @@ from .ask import Ask, handles
 from .models import Answer
 from .objects import config_dependents
 from .references import named_exactly, namespaces
+from .templates import shortened
 from .workloads import workloads_in
 
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
@@ -133,11 +134,6 @@ async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list
     return list(dict.fromkeys(found))
 
 
-def _short(value: str, keep: int = 120) -> str:
-    value = " ".join(value.split())
-    return value if len(value) <= keep else value[:keep] + "..."
-
-
 @handles("config_keys", needs=("kubernetes",))
 async def config_keys(ask: Ask) -> Answer:
     """Which keys a Secret or ConfigMap holds now (the tools mask Secret values; chat names a Secret's keys only,
@@ -174,7 +170,8 @@ async def config_keys(ask: Ask) -> Answer:
                           else "unknown", resources=[rid], next_steps=["Check it exists: it may have been deleted."])
     obj = (described.data or {}).get("object") or {}
     keys = sorted({*(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})})
-    values = [f"{k}={_short(str(v))}" for k, v in sorted((obj.get("data") or {}).items())] if kind == "ConfigMap" else []
+    data = sorted((obj.get("data") or {}).items()) if kind == "ConfigMap" else []
+    values = [f"{k}={shortened(' '.join(str(v).split()))}" for k, v in data]  # a multi-line value on one line
     return ask.answer(f"{rid} holds {len(keys)} key(s): {', '.join(keys) or '(none)'}", status="answered", resources=[rid],
                       details=values or ["(key names only: a Secret's values are never shown)"],
                       next_steps=["Compare with the keys its workloads reference (their events say which is missing)."])

@@ -24,7 +24,7 @@ async def workloads_in(ask: Ask, namespace: str) -> tuple[list[str], list[str], 
     for kind in RUNNABLE:
         outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
         if outcome.error is not None:
-            return lines, resources, f"could not list {kind}s in {namespace}: {outcome.error[:200]}"
+            return lines, resources, f"Could not list {kind}s in {namespace}: {outcome.error[:200]}"
         items = (outcome.data or {}).get("items") or []
         if kind == "Job":
             items = [i for i in items if not i.get("cronjob")]

@@ -17,6 +17,7 @@ from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_p
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
 from .plans import BY_HAND, Plan, rerun_plan, suspend_plan, taint_plan
+from .references import owner_of
 from .rollback import rollback_request
 
 QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
@@ -302,7 +303,7 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "hpa":
         return await _hpa_request(ask, rid)
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
-        rid = await _job_of(ask, rid) or rid
+        rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
@@ -317,13 +318,6 @@ async def write_request(ask: Ask) -> Answer:
             return await rollback_request(ask)
         return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
-
-
-async def _job_of(ask: Ask, pod: str) -> str | None:
-    namespace, _, name = parse_resource_id(pod)
-    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
-    owners = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
-    return next((f"{namespace}/Job/{o.get('name')}" for o in owners if o.get("kind") == "Job"), None)
 
 
 # The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
