@@ -7,12 +7,11 @@ from collections.abc import Sequence
 
 from langgraph.runtime import Runtime
 
-from ..contracts import RootCauseCategory
 from .context import RunContext, emit
 from .coverage import could_not_check_sentence
 from .fixes import proposed_fixes
 from .ports import Delivery
-from .report import unseen_backends
+from .report import alarm_unexplained, unseen_backends
 from .state import Investigation
 
 
@@ -40,9 +39,12 @@ def escalation_reason(state: Investigation) -> str:
     unseen = unseen_backends(state)
     if unseen:
         return f"the alarm is firing and no root cause was found, but {could_not_check_sentence(unseen)}"
-    firing = next((f for f in state.findings if f.signal == "AlarmFiring"), None)
-    if firing is not None and (state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE):
+    firing = alarm_unexplained(state)
+    if firing is not None and firing.signal == "AlarmFiring":
         return f"no root cause was found, but {firing.summary}"
+    if firing is not None:
+        return (f"no root cause was found, but the alarm still fires and {firing.resource} is off its baseline: "
+                f"{firing.summary} -- look at what changed before that")
     return "the fix was not verified"
 
 

@@ -54,7 +54,9 @@ class RemediationPolicy(BaseModel):
                         state.diagnosis.resource if state.diagnosis else "")
         signals = {f.signal for f in state.findings if f.resource == resource}
         if plan.tool == "rollout_undo":
-            return "RecentRollout" in signals  # a rollout made within the incident window
+            # a rollout made within the incident window; an older one tied by its onset waits for a human
+            return any(f.signal == "RecentRollout" and f.details.get("in_window", True)
+                       for f in state.findings if f.resource == resource)
         if plan.tool in ("delete_pod", "rollout_restart"):
             return "CrashLoopBackOff" in signals  # restart of a crash-looping pod
         if plan.tool == "scale":

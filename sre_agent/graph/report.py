@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
 
-from ..contracts import BackendCheck, Diagnosis, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
+from ..contracts import BackendCheck, Diagnosis, Finding, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
 from .changes import ranked_changes
 from .context import RunContext, emit
 from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
@@ -31,6 +31,18 @@ def unseen_backends(state: Investigation) -> list[BackendCheck]:
 
 def _no_fault(state: Investigation) -> bool:
     return state.diagnosis is None or state.diagnosis.category == RootCauseCategory.NONE
+
+
+def alarm_unexplained(state: Investigation) -> Finding | None:
+    """What says the alarm that opened the incident still fires with no cause found: the metrics agent's AlarmFiring,
+    or -- the alarm not seen back to OK -- errors or latency off their baseline. Finding no cause for that is not a
+    verdict of health (the cause may be older than what was read); a human looks."""
+    if state.incident.source != "alarm" or not _no_fault(state):
+        return None
+    firing = next((f for f in state.findings if f.signal == "AlarmFiring"), None)
+    if firing is not None or any(f.signal == "AlarmRecovered" for f in state.findings):
+        return firing
+    return next((f for f in state.findings if f.signal in ("ErrorAnomaly", "LatencyAnomaly") and f.severity != "info"), None)
 
 
 def _first_upper(text: str) -> str:

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from ..contracts import RootCauseCategory
 from .context import RunContext, emit
-from .report import unseen_backends
+from .report import alarm_unexplained, unseen_backends
 from .spend import with_spend
 from .state import Investigation
 
@@ -61,6 +61,6 @@ def next_step(state: Investigation) -> str:
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         # A firing alarm we could not see behind, or one still firing with no cause found, is a human's to look
         # at: page, never "healthy".
-        still_firing = any(f.signal == "AlarmFiring" for f in state.findings)
-        return "escalate" if state.incident.source == "alarm" and (unseen_backends(state) or still_firing) else "finish"
+        return "escalate" if state.incident.source == "alarm" and (unseen_backends(state) or alarm_unexplained(state)) \
+            else "finish"
     return "remediate"

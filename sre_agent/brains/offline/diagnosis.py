@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from ...contracts import Diagnosis, Evidence, Finding, resource_id
+from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
@@ -18,6 +19,9 @@ from ...graph.state import Hypothesis
 # Generic explanations lose to specific ones when both fit.
 SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}
 LEAK_AFTER_S = 600  # an OOM after ten minutes of running is growth, not a limit below the working set
+# A symptom whose onset the series show this soon after a release went live began with that release -- how a
+# release older than the incident window (its errors grew with traffic until an alarm fired) is still tied to it.
+ONSET_AFTER_CHANGE = timedelta(minutes=20)
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,22 @@ def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
                                                                  "CrashLoopBackOff", "ContainerFailed")
 
 
+def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
+    """A rollout inside the incident window is a suspect by its timing; an older one only when the symptom's
+    onset on the workload or its Service (the earliest the series show it) came within ONSET_AFTER_CHANGE of it."""
+    if f.details.get("in_window", True):
+        return True
+    created = parse_time(f.details.get("created"))
+    earliest = earliest_onset([x for x in all_ if x.resource in {f.resource, *_services(f, all_)}])
+    return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created <= ONSET_AFTER_CHANGE
+
+
 def _regression(f: Finding, all_: list[Finding]) -> bool:
-    # A rollout in the window, pods healthy, and the workload's service got slower or started failing --
-    # judged by the revision live when that began (the latest rollout may have come after it).
+    # A rollout in the window (or one the symptom's onset ties to), pods healthy, and the workload's service got
+    # slower or started failing -- judged by the revision live when that began (the latest rollout may have come
+    # after it).
+    if not _onset_tied(f, all_):
+        return False
     began_with = onset_revision(f, all_)
     changed = began_with.get("changed") if began_with else f.details.get("changed")
     if changed is not None and not BEHAVIOUR_CHANGES & set(changed):

@@ -9,6 +9,7 @@ Finding with a stable signal code; the diagnosis rules read only those."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from difflib import SequenceMatcher
 
 from ...contracts import parse_time, resource_id
@@ -20,6 +21,9 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
 # Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
 # Deployment's pods as often as a StatefulSet's, a DaemonSet's or a Job's; never assume the kind.
+# How far back a rollout is read as a candidate change: the span the metrics agent reads (-3h), so a release
+# older than the incident window can still be matched to a symptom onset the series show (diagnosis decides).
+CHANGE_LOOKBACK = timedelta(hours=3)
 ANY_WORKLOAD = (*WALKABLE[:-1], "CronJob", "Pod")
 # Analyzer reasons worth carrying over as signals (the rest are restatements of these).
 ANALYZER_SIGNALS = {
@@ -388,11 +392,14 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
         return current.get("replicaset") if current else None
     created = parse_time(current.get("created"))
     previous = max((r for r in revisions if r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
-    if created and created >= state.incident.window_start:
+    window = state.incident.window_start
+    if created and created >= min(window, state.incident.window_end - CHANGE_LOOKBACK):
+        before = "" if created >= window else ", before the incident window"
         calls.find(workload, "RecentRollout",
-                   f"{workload} rolled out revision {current['revision']} at {current['created']} "
+                   f"{workload} rolled out revision {current['revision']} at {current['created']}{before} "
                    f"({previous['images'] if previous else '?'} -> {current['images']})", ev, severity="info",
-                   revision=current["revision"], previous_revision=previous["revision"] if previous else None,
+                   # outside the window a rollout is a suspect only where a symptom onset ties it (diagnosis)
+                   in_window=created >= window, revision=current["revision"], previous_revision=previous["revision"] if previous else None,
                    created=current["created"], images=current["images"],
                    previous_images=previous["images"] if previous else None,
                    ready=current.get("ready"), replicas=current.get("replicas"),

@@ -41,3 +41,23 @@ def test_an_onset_after_the_latest_rollout_judges_the_latest_rollout():
 def test_an_onset_before_every_revision_in_the_history_has_no_revision_to_blame():
     found = [rollout(["image"]), errors("2026-11-22T23:00:00Z")]
     assert onset_revision(found[0], found) is None
+
+
+def old_release(onset: str | None) -> list[Finding]:
+    """A release older than the incident window: revision 2 went live at 01:30, the window began at 03:00."""
+    release = Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
+                      summary=f"{WORKLOAD} rolled out revision 2, before the incident window",
+                      details={"revision": 2, "changed": ["image"], "created": "2026-11-23T01:30:00Z", "in_window": False,
+                               "history": HISTORY[:2]})
+    return [release, *([errors(onset)] if onset else [])]
+
+
+def test_a_release_older_than_the_window_is_the_suspect_when_the_symptom_began_with_it():
+    chosen = best(hypotheses(old_release("2026-11-23T01:34:00Z")))  # errors from four minutes after it went live
+    assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)
+
+
+def test_a_release_older_than_the_window_is_not_blamed_for_a_symptom_that_began_long_after_it_or_unseen():
+    assert hypotheses(old_release("2026-11-23T02:45:00Z")) == []  # 75 minutes of it serving well first
+    assert hypotheses(old_release("2026-11-23T01:10:00Z")) == []  # the errors were there before it
+    assert hypotheses(old_release(None)) == []  # no onset seen: its timing alone ties it to nothing

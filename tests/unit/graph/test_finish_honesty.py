@@ -109,3 +109,23 @@ def test_no_root_cause_with_something_down_is_escalated_not_healthy(severity, ex
     answer = _answer(run, expected)
     assert not answer.startswith("Healthy") and "ledger which has no ready endpoints" in answer if severity != "info" \
         else answer.startswith("Healthy")
+
+
+@pytest.mark.parametrize("extra, step", [
+    ([], "escalate"),  # still firing over errors off their baseline: no cause found is not "healthy"
+    (["AlarmRecovered"], "finish"),  # the alarm is back to OK: a verdict
+])
+def test_an_alarm_still_firing_over_errors_with_no_cause_found_pages_a_human(extra, step):
+    from sre_agent.contracts import Finding
+
+    errors = Finding(agent="metrics", resource="shop/Service/api", signal="ErrorAnomaly", severity="warning",
+                     summary="5xxCount anomalous since 2026-01-01T10:18:00Z")
+    run = state("alarm", OK, OK)
+    run = run.model_copy(update={"findings": [errors, *(Finding(agent="metrics", resource="shop/Service/api", signal=s,
+                                                                summary="alarm api-5xx is OK now", severity="info")
+                                                        for s in extra)]})
+    assert next_step(run) == step
+    if step == "escalate":
+        assert escalation_reason(run) == ("no root cause was found, but the alarm still fires and shop/Service/api is off "
+                                          "its baseline: 5xxCount anomalous since 2026-01-01T10:18:00Z -- look at what "
+                                          "changed before that")

@@ -48,6 +48,8 @@ CASES = [
      plan("cordon", namespace=None, name=None, node="n1"), [], {}, "approval", "needs a human"),
     ("undo of a rollout in the window runs unattended", dict(mode="auto", namespaces=["shop"]),
      plan("rollout_undo"), ["RecentRollout"], {}, "auto", "allowed unattended"),
+    ("undo of a rollout older than the window (tied by its onset) asks", dict(mode="auto", namespaces=["shop"]),
+     plan("rollout_undo"), ["RecentRollout"], {"in_window": False}, "approval", "needs a human"),
     ("undo without a recent rollout asks", dict(mode="auto", namespaces=["shop"]), plan("rollout_undo"),
      ["ImagePullBackOff"], {}, "approval", "needs a human"),
     ("approve mode always asks", dict(mode="approve", namespaces=["shop"]), plan("rollout_undo"),
