@@ -145,6 +145,12 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                                    for c in status.get("conditions") or []
                                    if c.get("status") == "True" and c.get("type") in ("Complete", "Failed")), None),
                 **({"cronjob": owner} if owner else {})}
+    if kind == "CronJob":  # kubectl's columns: SCHEDULE SUSPEND ACTIVE LAST SCHEDULE, and when a run last succeeded
+        return {**base, "schedule": spec.get("schedule"), "suspend": bool(spec.get("suspend")),
+                "active": len(status.get("active") or []), "last_schedule": status.get("lastScheduleTime"),
+                "last_success": status.get("lastSuccessfulTime"),
+                "images": _images((((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}),
+                "age": _age(meta.get("creationTimestamp"))}
     return {**base, "age": _age(meta.get("creationTimestamp"))}
 
 

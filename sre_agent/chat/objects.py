@@ -149,6 +149,9 @@ def _short(ready: str) -> bool:
     return have.isdigit() and want.isdigit() and int(have) < int(want)
 
 
+# "are the daemonsets all up": every one of the kind, the short ones first, and whether all are at their count
+ALL_ASKED = re.compile(r"\b(all|every)\b.*\b(up|ready|available|healthy|ok|okay|fine|running|good)\b"
+                       r"|\b(up|ready|available|healthy|ok|okay|fine|running|good)\b.*\ball\b", re.IGNORECASE)
 FAILED_ASKED = re.compile(r"\b(failed|failing)\b", re.IGNORECASE)
 OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 
@@ -172,6 +175,8 @@ async def list_kind(ask: Ask) -> Answer:
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
+    if kind in RUNNABLE[:3] and ALL_ASKED.search(ask.question):
+        return _all_at_count(ask, kind, items, f" in namespace {ask.namespace}" if scope else "")
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
         items = [i for i in items if _short(str(i.get("ready") or ""))]
         if not items:
@@ -187,6 +192,24 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+
+
+def _all_at_count(ask: Ask, kind: str, items: list[dict], where: str) -> Answer:
+    """Every workload of the kind, the ones with fewer pods ready than wanted first: "are they all up" is answered
+    by the count, and the short ones are the problem."""
+    short = [i for i in items if _short(str(i.get("ready") or ""))]
+    ordered = short + [i for i in items if i not in short]
+    details = [listed_line(kind, i) for i in ordered]
+    resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in ordered]
+    if not items:
+        return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
+    if not short:
+        return ask.answer(f"Yes: all {len(items)} {kind}(s){where} have every pod ready", status="answered",
+                          details=details, next_steps=[f"kubectl get {kind.lower()} -A"])
+    names = ", ".join(f"{i.get('name')} ({i.get('ready')} ready)" for i in short[:6])
+    return ask.answer(f"No: {len(short)} of {len(items)} {kind}(s){where} have fewer pods ready than wanted: {names}",
+                      status="problems", details=details, resources=resources[:4],
+                      next_steps=[f"Ask 'why is {short[0].get('name')} failing?' for the root cause."])
 
 
 RUNNING_IN = re.compile(r"\b(running|deployed)\b", re.IGNORECASE)

@@ -198,6 +198,19 @@ def test_which_workloads_are_short_lists_only_those_below_their_count():
     assert asyncio.run(list_kind(_ask("which daemonsets are short", tools))).headline == "Every DaemonSet has all its pods ready"
 
 
+def test_are_they_all_up_is_answered_by_the_count_with_the_short_ones_first():
+    from sre_agent.chat.objects import list_kind
+    tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "shipper", "ready": "10/10"},
+                                   {"namespace": "ops", "name": "agent", "ready": "9/10"}]})
+    answer = asyncio.run(list_kind(_ask("are the daemonsets all up", tools)))
+    assert answer.status == "problems" and answer.headline == ("No: 1 of 2 DaemonSet(s) have fewer pods ready than wanted: "
+                                                               "agent (9/10 ready)")
+    assert answer.details[0].startswith("ops/DaemonSet/agent") and answer.resources[0] == "ops/DaemonSet/agent"
+    tools.items["DaemonSet"] = tools.items["DaemonSet"][:1]
+    whole = asyncio.run(list_kind(_ask("are all the daemonsets ready", tools)))
+    assert whole.status == "answered" and whole.headline == "Yes: all 1 DaemonSet(s) have every pod ready"
+
+
 def test_a_quota_says_the_room_each_limit_leaves():
     from sre_agent.chat.usage import quota_usage
     tools = Cluster({}, {"compute": {"status": {"hard": {"requests.cpu": "4", "requests.memory": "10Gi", "pods": "20"},
