@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
 
 MAX_FOCUS = 12
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
-WIDER_FORMS = ("why_failing",)
+WIDER_FORMS = ("why_failing", "fix_it", "placement")
 
 
 class ChatState(TypedDict, total=False):

@@ -245,10 +245,30 @@ async def _node_places(ask: Ask, nodes: list[str]) -> list[str]:
     return lines
 
 
+async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
+    """"where do the fleet pods run": the namespace's pods by node, busiest node first, with the nodes' groups."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
+    if listed.error is not None:
+        return ask.answer(f"Could not list the pods of namespace {namespace}: {listed.error[:200]}", status="unknown")
+    by_node: dict[str, list[str]] = {}
+    for pod in (listed.data or {}).get("items") or []:
+        by_node.setdefault(str(pod.get("node") or "(not scheduled)"), []).append(str(pod.get("name")))
+    if not by_node:
+        return ask.answer(f"No pods run in namespace {namespace}", status="answered")
+    nodes = sorted(by_node, key=lambda n: (-len(by_node[n]), n))
+    details = [f"{node}: {len(by_node[node])} pod(s): {', '.join(sorted(by_node[node])[:8])}" for node in nodes]
+    details += await _node_places(ask, [n for n in nodes if n != "(not scheduled)"])
+    pods = sum(len(v) for v in by_node.values())
+    return ask.answer(f"The {pods} pod(s) of namespace {namespace} run on {len(nodes)} node(s): {', '.join(nodes[:6])}",
+                      status="answered", details=details, resources=[f"Node/{n}" for n in nodes[:4] if n != "(not scheduled)"])
+
+
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
     rid = ask.resource or ""
+    if ask.form == "placement" and not rid:  # a namespace named, not an object: where its pods run
+        return await _namespace_placement(ask, ask.namespace) if ask.namespace else await broken_now(ask)
     namespace, kind, name = parse_resource_id(rid)
     details: list[str] = []
     trouble: list[str] = []

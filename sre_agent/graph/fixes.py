@@ -399,9 +399,10 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
     if not fixes:
         namespace, kind, name = _ref(diagnosis.resource)
         commands = _rollback(state, diagnosis.resource)
+        how = (f"roll back to revision {commands[0].rsplit('=', 1)[-1]}, the last one before the change the fault came "
+               "with (then fix that change and roll forward)" if commands else "see the runbook for this category")
         fixes.append(ProposedFix(
-            resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: "
-                                                 "see the runbook for this category",
+            resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: {how}",
             commands=commands or [f"kubectl {_ns(namespace)}describe {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
             needs="" if commands else "the change to make, from the evidence above"))
     unique: dict[tuple[str, str], ProposedFix] = {}

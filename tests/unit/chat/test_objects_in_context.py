@@ -269,3 +269,17 @@ def test_a_bare_pod_is_never_recreated_so_deleting_it_does_not_help():
     tools = Cluster({}, {"signer": {"metadata": {"name": "signer"}}})
     answer = asyncio.run(restart_would_help(_ask("if i delete the pod will it come back fine", tools, resource="rx/Pod/signer")))
     assert answer.headline.startswith("No: rx/Pod/signer is a bare pod") and answer.status == "problems"
+
+
+def test_where_a_namespaces_pods_run_is_by_node_busiest_first_with_the_nodes_groups():
+    from sre_agent.chat.health import status
+    tools = Cluster({"Pod": [{"name": "db-0", "node": "data-1"}, {"name": "api-a", "node": "web-1"},
+                             {"name": "api-b", "node": "web-1"}, {"name": "api-c"}]},
+                    {"web-1": {"metadata": {"labels": {"eks.amazonaws.com/nodegroup": "web"}}}})
+    ask = _ask("where do the fleet pods run", tools)
+    ask.namespace = "fleet"
+    answer = asyncio.run(status(ask))
+    assert answer.headline == "The 4 pod(s) of namespace fleet run on 3 node(s): web-1, (not scheduled), data-1"
+    assert answer.details[:3] == ["web-1: 2 pod(s): api-a, api-b", "(not scheduled): 1 pod(s): api-c", "data-1: 1 pod(s): db-0"]
+    assert "node web-1: eks.amazonaws.com/nodegroup=web" in answer.details
+    assert ("get_resources", {"kind": "Pod", "namespace": "fleet", "limit": 2000}) in tools.calls
