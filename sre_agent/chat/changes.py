@@ -41,10 +41,12 @@ def config_objects(message: str, namespace: str | None) -> list[str]:
     for match in _CONFIG_NAMED.finditer(message):
         if match.group(1):
             kind = "Secret" if match.group(1).lower() == "secret" else "ConfigMap"
-            found.append(f"{match.group(2) or namespace}/{kind}/{match.group(3)}")
+            where, name = match.group(2) or namespace, match.group(3)
         else:
             kind = "Secret" if match.group(4).lower() == "secret" else "ConfigMap"
-            found.append(f"{namespace}/{kind}/{match.group(5)}")
+            where, name = namespace, match.group(5)
+        if where:  # an object whose namespace nothing says is no id to refer back to
+            found.append(f"{where}/{kind}/{name}")
     return found
 
 

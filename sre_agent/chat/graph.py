@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     causal,
     changes,
     compare,
+    config_values,
     followups,
     health,
     investigate,

@@ -36,7 +36,8 @@ EXAMPLES = [
     ("rollout_state", "did the checkout rollout give up or is it still going?"),
     ("history", "rollout history of checkout"),
     ("config_refs", "what secret does it read?"),
-    ("list_kind", "quota usage in shop   /   what storage classes do we have?"),
+    ("config_value", "what is DATABASE_URL set to?   (a ConfigMap's value, an env var, a flag; a Secret's value never)"),
+    ("list_kind", "quota usage in shop   /   what storage classes do we have?   /   are the daemonsets all up?"),
     ("job_ran", "did the nightly job run?"),
     ("do_it", "do it   (after an answer that proposed an action: the approval request for it)"),
 ]
