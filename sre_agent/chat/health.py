@@ -16,7 +16,7 @@ from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .references import POSSESSED_PODS, kind_of, name_of
 from .runs import job_facts, latest_run, run_of
-from .usage import quota_usage, resource_pressure
+from .usage import failing_calls, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -290,8 +290,15 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names
             details += await _node_places(ask, list(dict.fromkeys(str(p["node"]) for p in pods if p.get("node"))))
         details += await crash_lines(ask, pods, limit=1)
+        fronted: list[str] = []
         if described.error is None:
             details += await resource_pressure(ask, rid, trouble)
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
+            fronted = [str(f) for f in (walk.data or {}).get("selected_by_services") or []]
+            for service in fronted[:2]:  # Ready pods can still fail every request: what its callers see
+                details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
+            if any(t.startswith("Service ") and " failed " in t for t in trouble):
+                details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if described.error is None and rollout and rollout[0]:
@@ -303,8 +310,6 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 details += gaps
                 extra += gap_nodes
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
-            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
-            fronted = (walk.data or {}).get("selected_by_services") or []
             if fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
     elif kind in ("Job", "CronJob"):
@@ -341,6 +346,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                        f"selector {data.get('selector')}" + (f"; ports {ports}" if ports else ""))
         if walk.error is None and not data.get("ready_endpoints"):
             trouble.append("the Service has no ready endpoints")
+        details += await service_errors(ask, namespace or "", name, trouble)
     if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
         nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
         details += await _node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])

@@ -201,6 +201,12 @@ async def namespaces(ask: Ask) -> set[str]:
     return {str(item.get("name")) for item in (listed.data or {}).get("items") or []}
 
 
+def _word_of_focus(ask: Ask, subject: str) -> str | None:
+    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
+    word = subject.lower()
+    return next((r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")), None)
+
+
 async def resolve(ask: Ask) -> str | Answer:
     """The resource id the question is about, or the answer to give instead (which one? not found?
     could not check?). "" means no one object: a symptom question that names none, or a question about a
@@ -251,6 +257,8 @@ async def resolve(ask: Ask) -> str | Answer:
         return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
                           next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
     matches = (outcome.data or {}).get("matches") or []
+    if not any(m.get("exact") for m in matches) and (in_focus := _word_of_focus(ask, subject)):
+        return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"

@@ -1,5 +1,6 @@
 """How a workload copes, from its Container Insights series: CPU throttling in the last 10 minutes and memory
-against its limit. "Is X ok" needs these too -- a workload can have every pod Ready, no finding and no alarm of its
+against its limit; and how its Service serves, from the app's own metrics: the share of requests that failed.
+"Is X ok" needs these too -- a workload can have every pod Ready, no finding and no alarm of its
 own, and still be throttled into the latency its callers alarm on. And what a ResourceQuota has used of each limit,
 with the room it leaves."""
 
@@ -13,10 +14,13 @@ from ..graph.quantities import format_quantity, quantity
 from .ask import Ask
 
 MEMORY_NEAR_LIMIT_PERCENT = 90.0  # a working set this close to the limit is one burst from an OOM kill
+# A service failing this share of its requests is failing its callers, whatever its pods' readiness says (a healthy
+# service fails well under 1%; a broken dependency or a bad release fails tens of percent).
+FAILING_SHARE_PERCENT = 5.0
 
 
-async def _recent(ask: Ask, metric: str, dimensions: dict, statistic: str) -> list[float]:
-    data = await ask.call("cloudwatch", "get_metric_data", {"namespace": CONTAINER_INSIGHTS, "metric_name": metric,
+async def _recent(ask: Ask, metric: str, dimensions: dict, statistic: str, namespace: str = CONTAINER_INSIGHTS) -> list[float]:
+    data = await ask.call("cloudwatch", "get_metric_data", {"namespace": namespace, "metric_name": metric,
                                                             "dimensions": dimensions, "start": "-10m", "period": 60,
                                                             "statistics": [statistic]})
     return [float(v) for v in (((data.data or {}).get("series") or {}).get(statistic) or {}).get("values") or []]
@@ -44,6 +48,42 @@ async def resource_pressure(ask: Ask, rid: str, trouble: list[str]) -> list[str]
             lines.append(f"memory at {values[-1]:.0f}% of its limit (max {max(values):.0f}% in the last 10 minutes)")
             if max(values) >= MEMORY_NEAR_LIMIT_PERCENT:
                 trouble.append(f"memory reached {max(values):.0f}% of its limit in the last 10 minutes")
+    return lines
+
+
+async def service_errors(ask: Ask, namespace: str, service: str, trouble: list[str]) -> list[str]:
+    """Facts (and trouble, over the line) about the share of a Service's requests that failed in the last 10 minutes,
+    from the app's own metrics (namespace Application, dimensions Namespace and Service): Ready pods can still fail
+    every request (a dependency down, a bad setting)."""
+    listed = await ask.call("cloudwatch", "list_metrics", {"namespace": "Application",
+                                                           "dimensions": {"Namespace": namespace, "Service": service}})
+    series = {m["metric"]: m["dimensions"] for m in (listed.data or {}).get("metrics") or []}
+    if "RequestCount" not in series or "5xxCount" not in series:
+        return []
+    requests = await _recent(ask, "RequestCount", series["RequestCount"], "Sum", namespace="Application")
+    errors = await _recent(ask, "5xxCount", series["5xxCount"], "Sum", namespace="Application")
+    if not requests or sum(requests) <= 0:
+        return []
+    share = 100.0 * sum(errors) / sum(requests)
+    minutes = len(requests)
+    line = (f"Service {service} failed {share:.1f}% of its requests in the last {minutes} minutes "
+            f"({sum(errors) / minutes:.0f} 5xx/min of {sum(requests) / minutes:.0f} requests/min)")
+    if share >= FAILING_SHARE_PERCENT:
+        trouble.append(line)
+    return [line]
+
+
+async def failing_calls(ask: Ask, calls: list[dict]) -> list[str]:
+    """The services a failing workload calls that fail too, or have no ready endpoint: where its errors come from."""
+    lines = []
+    for dep in calls[:4]:
+        dep_namespace, _, dep_name = parse_resource_id(str(dep.get("service") or ""))
+        if not dep.get("exists") or not dep.get("ready_endpoints"):
+            lines.append(f"it calls {dep.get('service')} (via {dep.get('env')}), which has no ready endpoint")
+            continue
+        failing: list[str] = []
+        await service_errors(ask, dep_namespace or "", dep_name, failing)
+        lines += [f"it calls {dep.get('service')} (via {dep.get('env')}), which fails too: {f}" for f in failing]
     return lines
 
 

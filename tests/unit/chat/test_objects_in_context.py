@@ -167,6 +167,29 @@ def test_a_throttled_or_memory_bound_workload_is_not_ok_whatever_its_pods_say():
     assert calm == ["memory reached 95% of its limit in the last 10 minutes"]
 
 
+@pytest.mark.parametrize("requests, errors, failing", [
+    ([4000, 4200, 4100], [3900, 4000, 3950], True),  # every pod Ready, nearly every request failing
+    ([4000, 4200, 4100], [12, 9, 15], False),  # a healthy service's background of errors
+    ([0, 0], [0, 0], False),  # no traffic: no share to speak of
+])
+def test_a_service_failing_its_requests_is_not_ok_whatever_its_pods_say(requests, errors, failing):
+    from sre_agent.chat.usage import service_errors
+
+    class App(Metrics):
+        def __init__(self) -> None:
+            self.values = {"RequestCount": requests, "5xxCount": errors}
+
+    trouble: list[str] = []
+    lines = asyncio.run(service_errors(_ask("is it ok", App()), "grid", "load-forecast", trouble))
+    assert bool(trouble) is failing
+    if sum(requests):
+        share = 100 * sum(errors) / sum(requests)
+        assert lines == [f"Service load-forecast failed {share:.1f}% of its requests in the last 3 minutes "
+                         f"({sum(errors) / 3:.0f} 5xx/min of {sum(requests) / 3:.0f} requests/min)"]
+    else:
+        assert lines == []
+
+
 class Names:
     """find_resource that finds billing-db for "billing" (a part of its name), and a namespace named billing."""
 
