@@ -60,6 +60,11 @@ SETS = {
                             ["tm05-why-gtfs-static-build-failing", "tm12-why-parts-inventory-pending",
                              "tm17-why-odometer-backfill-failed", "tm20-why-position-ingest-pending",
                              "tm22-fleet-namespace-healthy", "tm24-why-fares-api-slow"]),
+    "scenarios_heldout11": ("basalt", 24, ["bg21-public-tracker-request-rate", "bg22-is-downlink-healthy",
+                                           "bg23-product-api-latency"],
+                            ["bg05-why-tle-sync-failing", "bg13-why-command-gateway-rollout-stuck",
+                             "bg14-why-reprocess-job-stuck", "bg19-why-command-gateway-pods-pending",
+                             "bg22-is-downlink-healthy", "bg24-why-frame-ingest-restarting"]),
 }
 
 
