@@ -31,7 +31,8 @@ _BARE_CONTRACTION = re.compile(r"\b(what|who|where|how|that|there|here)s\b|"
 _CLAUSE_BREAK = re.compile(r"[.;:!?,]+\s+|\s+-+\s+")
 # Words that open a clause without changing what it asks ("ok roll it back", "so, why").
 _FILLER = re.compile(r"^(?:(?:ok|okay|alright|all right|right|yes|yeah|yep|sure|fine|so|then|now|and|well|hmm|hey|hi|"
-                     r"please|pls|just|cool|great|thanks|do it|go ahead(?: and)?)\b[\s,.!]*)+", re.IGNORECASE)
+                     r"please|pls|just|cool|great|thanks|do it|go ahead(?: and)?|or|actually|instead|maybe|wait|nah|"
+                     r"for now)\b[\s,.!]*)+", re.IGNORECASE)
 
 
 class FormSpec(BaseModel):
@@ -169,7 +170,9 @@ def _phrase_subject(phrase: str | None) -> str | None:
 
 # Attributes only one kind has: "why does X have no endpoints" is about the Service X, whatever else is called X.
 _ATTRIBUTE_KIND = ((re.compile(r"\bendp\w{0,3}i?n?ts?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)", re.IGNORECASE), "Service"),
-                   (re.compile(r"\bmembers?\b|\bordinals?\b", re.IGNORECASE), "StatefulSet"))
+                   (re.compile(r"\bmembers?\b|\bordinals?\b", re.IGNORECASE), "StatefulSet"),
+                   # an environment variable ("point WALLET_SIGNING_KEY at ..."): a workload's, not its Secret's
+                   (re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"), "Deployment"))
 
 
 def _kind_by_attribute(text: str) -> str | None:

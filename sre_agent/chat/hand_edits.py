@@ -117,7 +117,10 @@ def config_sources(pod_spec: dict) -> list[str]:
 
 PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)?\s+"
                         r"(?P<field>initial\s*delay(\s*seconds)?|period(\s*seconds)?|timeout(\s*seconds)?|failure\s*threshold|"
-                        r"success\s*threshold|path|port)\b.*?\bto\s+(?P<value>\S+)", re.IGNORECASE)
+                        r"success\s*threshold|path|port)\b.*?\bto\s+(?P<value>\S+)"
+                        # "the liveness probe on maintenance-api, set it back to port 8080": the field after "to"
+                        r"|\b(?P<probe2>liveness|readiness|startup)\b.*?\bto\s+(?P<field2>path|port)\s+(?P<value2>\S+)",
+                        re.IGNORECASE)
 PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds", "timeout": "timeoutSeconds",
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
@@ -129,10 +132,10 @@ def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str,
     match = PROBE_EDIT.search(question)
     if match is None:
         return "Say the probe field and its value (e.g. 'set the liveness initialDelaySeconds to 120')"
-    probe = f"{match.group('probe').lower()}Probe"
-    key = re.sub(r"\s+|seconds$", "", match.group("field").lower().replace("seconds", ""))
+    probe = f"{(match.group('probe') or match.group('probe2')).lower()}Probe"
+    key = re.sub(r"\s+|seconds$", "", (match.group("field") or match.group("field2")).lower().replace("seconds", ""))
     field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
-    raw = match.group("value").strip(".,;")
+    raw = (match.group("value") or match.group("value2")).strip(".,;")
     value: int | str = int(raw.rstrip("s")) if raw.rstrip("s").isdigit() else raw
     containers = pod_spec.get("containers") or []
     index = next((i for i, c in enumerate(containers) if c.get(probe)), None)

@@ -1,6 +1,7 @@
-"""Change plans chat pins for objects other than a workload's template -- a new run of a Job or CronJob, a
-CronJob suspended or resumed, a node's taint removed -- and the Plan they share with chat/writes.py: the MCP tool
-and its arguments when one makes the change, else the kubectl a human runs after approval (BY_HAND)."""
+"""Change plans chat pins besides a workload template's -- a new run of a Job or CronJob, a CronJob suspended,
+resumed or given another image or limit, a node's taint removed, a key put back into a Secret, a new HPA -- the
+reading of what a request asks for (the image, the quantity), and the Plan they share with chat/writes.py: the MCP
+tool and its arguments when one makes the change, else the kubectl a human runs after approval (BY_HAND)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contracts import parse_resource_id
+from .objects import pod_spec_of
 
 
 @dataclass
@@ -80,3 +82,143 @@ def taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
     return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
                 f"kubectl taint node {name} {removals}", f"taints {described}",
                 ["remove_node_taint takes one taint: say which (by key), or a human runs this command after approval."])
+
+
+KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
+
+
+def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
+    human's (chat never reads a Secret's values), so the command carries a placeholder."""
+    namespace, kind, name = parse_resource_id(rid)
+    match = KEY_RESTORED.search(question)
+    if match is None:
+        return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
+    key = match.group("key")
+    field_name = "stringData" if kind == "Secret" else "data"
+    patch = json.dumps({field_name: {key: "<value>"}})
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
+                f"{kind} {name}: add key {key} (keys now: {', '.join(keys) or 'none'})",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
+                f"key {key} {'present' if key in keys else 'absent'}",
+                [f"The value is a human's to supply (replace <value>); chat never reads {kind} values. Pods that read "
+                 "it by env pick it up when they restart."])
+
+
+def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, current: str | None,
+                           quantity: str) -> Plan:
+    """A CronJob's memory or CPU (its job template's: every later run uses it): no MCP tool writes a CronJob."""
+    namespace, _, name = parse_resource_id(rid)
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace or "", "container": container,
+                          which: {resource: quantity}},
+                f"CronJob {name} container {container}: {resource} {which[:-1]} {current} -> {quantity} (the next runs use it)",
+                f"kubectl set resources cronjob/{name} -n {namespace} -c {container} --{which}={resource}={quantity}",
+                f"{resource} {which[:-1]} {current}",
+                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
+                 "their resources."])
+
+
+BOUNDS = re.compile(r"\bmin(?:imum)?\s*(?:replicas)?\s*(?:of\s+|=\s*|:\s*)?(?P<min>\d+)\b.*?\bmax(?:imum)?\s*(?:replicas)?\s*"
+                    r"(?:of\s+|=\s*|:\s*)?(?P<max>\d+)\b", re.IGNORECASE)
+CPU_TARGET = re.compile(r"\b(?:at|cpu|target)\s*(?P<cpu>\d+)\s*%", re.IGNORECASE)
+
+
+def new_hpa_plan(question: str, rid: str) -> Plan | str:
+    """"add an hpa to gtfs-publisher, min 2 max 6": a new HorizontalPodAutoscaler, made with kubectl autoscale."""
+    namespace, kind, name = parse_resource_id(rid)
+    bounds = BOUNDS.search(question)
+    if bounds is None:
+        return f"Say its bounds (e.g. 'add an hpa to {name}, min 2 max 6, cpu 70%')"
+    cpu = CPU_TARGET.search(question)
+    low, high = int(bounds.group("min")), int(bounds.group("max"))
+    if low > high:
+        return f"min {low} is above max {high}"
+    target = f" --cpu-percent={cpu.group('cpu')}" if cpu else ""
+    return Plan(BY_HAND, {"kind": "HorizontalPodAutoscaler", "name": name, "namespace": namespace or "",
+                          "target": f"{kind}/{name}", "min": low, "max": high},
+                f"a new HorizontalPodAutoscaler for {kind} {name}: min {low}, max {high}"
+                + (f", cpu {cpu.group('cpu')}%" if cpu else " (cpu target: kubectl's default)"),
+                f"kubectl autoscale {kind.lower()}/{name} -n {namespace} --min={low} --max={high}{target}",
+                f"no HorizontalPodAutoscaler scales {kind} {name}",
+                ["No MCP tool creates an HPA: a human runs the command after approval. The pods need CPU requests "
+                 "for a CPU target."])
+
+
+QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
+IMAGE = re.compile(r"\bimage\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
+# "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
+VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
+
+
+def resource_named(question: str) -> str:
+    """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
+    if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
+            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
+        return "memory"
+    return "cpu"
+
+
+def quantity_asked(question: str, resource: str) -> str | None:
+    match = QUANTITY.search(question)
+    if not match:
+        return None
+    value = match.group(1).replace(" ", "")
+    value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
+    if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
+        value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)
+    return value
+
+
+def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
+    """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
+    ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
+    image the name before the tag names, else the first."""
+    first = next(iter(containers), {})
+    match = IMAGE.search(question)
+    if match:
+        value = match.group(1).strip("'\"`.,")
+        short = re.fullmatch(r"([\w.-]+):([\w.-]+)", value)
+        named = short and next((c for c in containers if re.search(rf"(^|/){re.escape(short.group(1))}(:|@|$)",
+                                                                   str(c.get("image") or ""))), None)
+        if named and short:
+            # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
+            tag, hint = short.group(2), short.group(1)
+        elif "/" in value or ":" in value or not re.match(r"v?\d", value):
+            return first, value
+        else:
+            tag, hint = value, None
+    elif back := VERSION_BACK.search(question):
+        tag, hint = back.group("tag").strip("'\"`.,"), back.group("name")
+    else:
+        return None
+    container = next((c for c in containers if hint and hint.lower() in str(c.get("image", "")).lower()), first)
+    repository = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", str(container.get("image") or ""))
+    return (container, f"{repository}:{tag}") if repository else None
+
+
+def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
+    kubectl a human runs after approval."""
+    namespace, _, name = parse_resource_id(rid)
+    wanted = image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
+    if wanted is None:
+        return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
+    container, image = wanted
+    cname = container.get("name") or name
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
+                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
+                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
+                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
+                 "their image."])
+
+
+def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
+    container: dict = next(iter(pod_spec_of("CronJob", obj).get("containers") or []), {})
+    resource = resource_named(question)
+    which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
+    quantity = quantity_asked(question, resource)
+    current = ((container.get("resources") or {}).get(which) or {}).get(resource)
+    if quantity is None:
+        return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
+    return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)

@@ -193,6 +193,10 @@ def undo_request(ask: Ask, current: dict, target: dict, namespace: str, name: st
 
 @handles("rollback_request", needs=("kubernetes",))
 async def rollback_request(ask: Ask) -> Answer:
+    if parse_resource_id(ask.resource or "")[1] == "CronJob" and re.search(r"\bto\s+v?\d+\.\d+", ask.question):
+        # "roll telematics-rollup back to 1.4.0": a CronJob has no revisions; going back is its job template's image
+        from .writes import write_request  # writes builds on this module's undo request (imported there)
+        return await write_request(ask)
     view = await _rollback_view(ask)
     if isinstance(view, Answer):
         return view

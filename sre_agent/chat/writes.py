@@ -16,22 +16,28 @@ from .ask import Ask, handles
 from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, ApprovalRequest
 from .objects import pod_spec_of
-from .plans import BY_HAND, Plan, rerun_plan, suspend_plan, taint_plan
+from .plans import (
+    BY_HAND,
+    KEY_RESTORED,
+    Plan,
+    config_key_plan,
+    cronjob_image_plan,
+    cronjob_resources,
+    image_asked,
+    new_hpa_plan,
+    quantity_asked,
+    rerun_plan,
+    resource_named,
+    suspend_plan,
+    taint_plan,
+)
 from .references import owner_of
 from .rollback import rollback_request
 
-QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
+NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b", re.IGNORECASE)
-IMAGE = re.compile(r"\bimage\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
-# "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
-VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
-
-
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
-
-
-
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("taint", r"\btaints?\b"),
@@ -52,25 +58,6 @@ def _verb(question: str) -> str:
         if re.search(words, text):
             return verb
     return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
-
-
-def resource_named(question: str) -> str:
-    """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
-    if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
-            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
-        return "memory"
-    return "cpu"
-
-
-def _quantity(question: str, resource: str) -> str | None:
-    match = QUANTITY.search(question)
-    if not match:
-        return None
-    value = match.group(1).replace(" ", "")
-    value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
-    if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
-        value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)
-    return value
 
 
 def _containers(obj: dict) -> list[dict]:
@@ -96,6 +83,10 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
     if verb == "taint":
         return taint_plan(question, rid, obj)
+    if kind == "ResourceQuota":
+        return _quota_plan(question, rid, obj)
+    if verb == "unknown" and kind in ("Secret", "ConfigMap") and KEY_RESTORED.search(question):
+        return config_key_plan(question, rid, obj)
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
                 "chat pins restarts, scaling, images, resources, probes, env, selectors, ports, taints and HPA bounds")
@@ -103,8 +94,6 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return suspend_plan(question, rid, obj)
     if verb == "selector":
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
-    if kind == "ResourceQuota":
-        return _quota_plan(question, rid, obj)
     if verb == "rerun":
         return rerun_plan(rid, obj)
     if verb == "port" and kind == "Service":
@@ -123,7 +112,9 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         return Plan("delete_pod", {"namespace": ns, "name": name, "reason": reason}, f"delete pod {name} (its controller recreates it)",
                     f"kubectl delete pod {name} -n {ns}", f"pod phase {(obj.get('status') or {}).get('phase', '?')}")
     if kind == "CronJob" and verb == "image":
-        return _cronjob_image_plan(question, rid, obj)
+        return cronjob_image_plan(question, rid, obj)
+    if kind == "CronJob" and verb == "resources":
+        return cronjob_resources(question, rid, obj)
     if kind not in WORKLOADS:
         return f"{rid} is a {kind}; that change applies to a Deployment, StatefulSet or DaemonSet"
     target = f"{kind.lower()}/{name} -n {ns}"
@@ -140,7 +131,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     container = next(iter(_containers(obj)), {})
     cname = container.get("name") or name
     if verb == "image":
-        wanted = _image_asked(question, _containers(obj))
+        wanted = image_asked(question, _containers(obj))
         if wanted is None:
             return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
         container, image = wanted
@@ -152,7 +143,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     if verb == "resources":
         resource = resource_named(question)
         which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
-        quantity = _quantity(question, resource)
+        quantity = quantity_asked(question, resource)
         current = ((container.get("resources") or {}).get(which) or {}).get(resource)
         if quantity is None:
             return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
@@ -163,22 +154,6 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
                 "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
                 f"generation {generation}")
-
-
-def _cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
-    kubectl a human runs after approval."""
-    namespace, _, name = parse_resource_id(rid)
-    wanted = _image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
-    if wanted is None:
-        return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
-    container, image = wanted
-    cname = container.get("name") or name
-    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
-                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
-                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
-                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
-                 "their image."])
 
 
 def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | str, question: str) -> Plan | str:
@@ -210,51 +185,30 @@ def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan |
     return Plan(BY_HAND, args, change, kubectl, precondition, [note])
 
 
-def _image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
-    """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
-    ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
-    image the name before the tag names, else the first."""
-    first = next(iter(containers), {})
-    match = IMAGE.search(question)
-    if match:
-        value = match.group(1).strip("'\"`.,")
-        short = re.fullmatch(r"([\w.-]+):([\w.-]+)", value)
-        named = short and next((c for c in containers if re.search(rf"(^|/){re.escape(short.group(1))}(:|@|$)",
-                                                                   str(c.get("image") or ""))), None)
-        if named and short:
-            # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
-            tag, hint = short.group(2), short.group(1)
-        elif "/" in value or ":" in value or not re.match(r"v?\d", value):
-            return first, value
-        else:
-            tag, hint = value, None
-    elif back := VERSION_BACK.search(question):
-        tag, hint = back.group("tag").strip("'\"`.,"), back.group("name")
-    else:
-        return None
-    container = next((c for c in containers if hint and hint.lower() in str(c.get("image", "")).lower()), first)
-    repository = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", str(container.get("image") or ""))
-    return (container, f"{repository}:{tag}") if repository else None
-
-
 def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits)."""
+    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits);
+    "raise riders-pods to 30 pods": its pod count."""
     namespace, _, name = parse_resource_id(rid)
     hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
-    resource = resource_named(question)
-    keys = [k for k in hard if k.split(".")[-1] == resource]
-    wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
-    key = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
-    value = _quantity(question, resource)
-    if key is None:
-        return f"{rid} sets no {resource} limit (hard: {hard})"
-    if value is None:
-        return f"Say the new {key} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[key]} now"
+    count = re.search(r"\bto\s+(\d+)\s*pods?\b|\bpods?\s+to\s+(\d+)\b", question, re.IGNORECASE)
+    if count and "pods" in hard:
+        key, value = "pods", count.group(1) or count.group(2)
+    else:
+        resource = resource_named(question)
+        keys = [k for k in hard if k.split(".")[-1] == resource]
+        wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
+        found = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
+        quantity = quantity_asked(question, resource)
+        if found is None:
+            return f"{rid} sets no {resource} limit (hard: {hard})"
+        if quantity is None:
+            return f"Say the new {found} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[found]} now"
+        key, value = found, quantity
+    patch = json.dumps({"spec": {"hard": {key: value}}}, separators=(",", ":"))
     return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
                                 "reason": question[:200]},
                 f"quota {name}: {key} {hard[key]} -> {value}",
-                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{{\"spec\":{{\"hard\":{{\"{key}\":\"{value}\"}}}}}}'",
-                f"hard {hard}")
+                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{patch}'", f"hard {hard}")
 
 
 async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
@@ -358,6 +312,9 @@ async def _hpa_request(ask: Ask, rid: str) -> Answer:
     hpas = (listed.data or {}).get("items") or []
     hpa = next((h for h in hpas if h.get("target") == f"{kind}/{name}"), None) or \
         next((h for h in hpas if h.get("name") == name), None)
+    if hpa is None and NEW_HPA.search(ask.question):  # "add an hpa to gtfs-publisher, min 2 max 6"
+        plan = new_hpa_plan(ask.question, rid)
+        return ask.answer(plan, status="answered") if isinstance(plan, str) else approval_answer(ask, plan, rid)
     if hpa is None:
         return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
                           next_steps=["Ask 'scale it to N' to change its replicas directly."])

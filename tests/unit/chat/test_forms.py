@@ -9,6 +9,14 @@ from sre_agent.chat.forms import DEFAULT_WINDOW_S, catalog, parse_window, recogn
 # (question, form, subject, refers_back)
 CASES = [
     ("what's broken right now?", "broken_now", None, False),
+    # change requests opened by "or", "actually", "just" (a second thought after a proposal), and edits no tool makes
+    ("or scale position-ingest down to 2", "write_request", "position-ingest", False),
+    ("actually just roll rider-accounts back", "rollback_request", "rider-accounts", False),
+    ("or just set its cpu limit to 1500m", "write_request", None, True),
+    ("add ticket-signing-key back into wallet-keys", "node_or_pod_write", "wallet-keys", False),
+    ("or point WALLET_SIGNING_KEY at ticket-signing-key-2026q1 instead", "node_or_pod_write", None, True),
+    ("raise riders-pods to 30 pods", "node_or_pod_write", "riders-pods", False),
+    ("add an hpa to gtfs-publisher, min 2 max 6", "node_or_pod_write", "gtfs-publisher", False),
     # set 12's phrasings (2026-11-24): a rollback as a question, revisions, writes with no name, related faults, runs
     ("would a rollback of grading-engine fix it", "rollback_would_help", "grading-engine", False),
     ("would rolling back subscription-svc also fix it", "rollback_would_help", "subscription-svc", False),

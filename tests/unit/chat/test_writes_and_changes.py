@@ -113,6 +113,40 @@ def test_a_cronjobs_image_is_a_command_for_a_human_on_its_job_template():
     assert plan.kubectl == "kubectl set image cronjob/notam-sync sync=reg.example/ops/notam-sync:2.4.0 -n ops"
 
 
+CRON = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+    {"name": "rollup", "image": "reg/ops/rollup:1.5.0", "resources": {"limits": {"memory": "320Mi"}}}]}}}}}}
+
+
+@pytest.mark.parametrize("question, rid, obj, kubectl", [
+    # a key put back into a Secret: its value is a human's, the command carries a placeholder
+    ("add ticket-signing-key back into wallet-keys", "riders/Secret/wallet-keys", {"data": {"other": "***"}},
+     "kubectl patch secret wallet-keys -n riders --type merge -p '{\"stringData\": {\"ticket-signing-key\": \"<value>\"}}'"),
+    # a quota's pod count
+    ("raise riders-pods to 30 pods", "riders/ResourceQuota/riders-pods", {"spec": {"hard": {"pods": "20"}}},
+     "kubectl patch resourcequota riders-pods -n riders --type merge -p '{\"spec\":{\"hard\":{\"pods\":\"30\"}}}'"),
+    # a CronJob's memory limit, on its job template
+    ("bump its memory limit to 512Mi", "fleet/CronJob/rollup", CRON,
+     "kubectl set resources cronjob/rollup -n fleet -c rollup --limits=memory=512Mi"),
+    # a probe field named after "to"
+    ("the liveness probe on api, set it back to port 8080", "ns/Deployment/api",
+     {"spec": {"template": {"spec": {"containers": [{"name": "api", "livenessProbe": {"httpGet": {"path": "/h", "port": 8081}}}]}}}},
+     "kubectl patch deployment api -n ns --type json -p '[{\"op\": \"replace\", \"path\": "
+     "\"/spec/template/spec/containers/0/livenessProbe/httpGet/port\", \"value\": 8080}]'"),
+])
+def test_changes_no_tool_makes_are_pinned_as_the_command_a_human_runs(question, rid, obj, kubectl):
+    plan = plan_for(question, rid, obj)
+    assert isinstance(plan, Plan), plan
+    assert plan.kubectl == kubectl
+
+
+def test_a_new_hpa_needs_its_bounds():
+    from sre_agent.chat.plans import new_hpa_plan
+    plan = new_hpa_plan("add an hpa to gtfs-publisher, min 2 max 6", "journeys/Deployment/gtfs-publisher")
+    assert isinstance(plan, Plan) and plan.kubectl == "kubectl autoscale deployment/gtfs-publisher -n journeys --min=2 --max=6"
+    assert "Say its bounds" in str(new_hpa_plan("add an hpa to it", "journeys/Deployment/gtfs-publisher"))
+    assert "above max" in str(new_hpa_plan("add an hpa, min 6 max 2", "journeys/Deployment/gtfs-publisher"))
+
+
 def _asked(question: str, diagnosis: dict) -> SimpleNamespace:
     return SimpleNamespace(question=question, last_diagnosis=diagnosis)
 
