@@ -56,6 +56,10 @@ def pod_summary(pod: dict) -> dict[str, Any]:
         last = (s.get("lastState") or {}).get("terminated")
         if last and last.get("reason") in ("OOMKilled", "Error") and s.get("restartCount"):
             problems.append(f"{s['name']}: last exit {last.get('reason')} ({last.get('exitCode')})")
+        ended = (s.get("state") or {}).get("terminated")
+        if ended and ended.get("exitCode"):  # a run's container that ended for good (a Job's): why, as kubectl shows it
+            problems.append(f"{s['name']}: exited {ended.get('reason') or 'Error'} ({ended.get('exitCode')})")
+            reason = reason or ended.get("reason")
     for condition in status.get("conditions") or []:
         if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
             reason = reason or condition.get("reason")

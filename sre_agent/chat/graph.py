@@ -78,12 +78,15 @@ async def _names_an_alarm(ask: Ask) -> bool:
     return bool(tokens) and bool(tokens & await alarm_names(ask))
 
 
-_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
+_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b"
+                      # "fleet has OOMKilled pods, related?": a namespace as the sentence's subject
+                      r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+(?:namespace\s+|ns\s+)?(?:has|have|shows|had)\b",
+                      re.IGNORECASE)
 
 
 async def _namespace_named(ask: Ask) -> str | None:
     """"is anything wrong in passenger": a namespace named without the word "namespace"."""
-    words = [w.lower() for w in _IN_WORD.findall(ask.question)]
+    words = [w.lower() for pair in _IN_WORD.findall(ask.question) for w in pair if w]
     if not words:
         return None
     names = await namespaces(ask)

@@ -84,7 +84,8 @@ async def pod_problems(ask: Ask) -> Answer:
     outcome = await ask.call("kubernetes", "get_resources", args)
     pods = (outcome.data or {}).get("items") or []
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
-    owner = _owner_named(ask.recognised.candidates, pods)
+    # a word naming the namespace asked about ("OOMKilled pods in fleet") is the scope, not a workload (fleet-db)
+    owner = _owner_named([w for w in ask.recognised.candidates if w != ask.namespace], pods)
     if owner is None and POSSESSED_PODS.search(ask.question) and ask.focus:
         # "did any of its pods fail or retry": the pods of what the conversation is about, not the cluster's
         owner = next((r for r in ask.focus if any(owner_id(p) == r for p in pods)), None)

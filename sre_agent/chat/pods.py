@@ -77,7 +77,7 @@ def _exited(pod: dict) -> bool:
     """A pod whose container exited in error: crash-looping, failed for good (a Job's pod, restartPolicy Never), or
     restarted after an error exit and running again (its previous instance says why it stopped)."""
     said = f"{pod.get('status')} {' '.join(str(p) for p in pod.get('problems') or [])}".lower()
-    return "crashloop" in said or "last exit" in said or str(pod.get("status")) in ("Error", "Failed")
+    return "crashloop" in said or "last exit" in said or "exited " in said or str(pod.get("status")) in ("Error", "Failed")
 
 
 async def crash_lines(ask: Ask, pods: list[dict], limit: int = 3) -> list[str]:

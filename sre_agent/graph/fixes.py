@@ -242,9 +242,13 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
             needs=f"which {key} the workload should run on (or none)", evidence=_evidence(failing)))
     if fixes:
         return fixes
-    if not top or "taint" in top:
-        for details in (f.details for f in _about(state, workload, "UntoleratedTaint")):
-            for node in details.get("nodes") or []:
+    tainted = [f.details for f in _about(state, workload, "UntoleratedTaint")]
+    # a taint left behind on the nodes the pods are made for (not the group's own) is the one to remove, whatever
+    # rules out more nodes (nodes of other groups are not where the pods belong); a dedicated group's taint is not
+    leftover = [d for d in tainted if d.get("odd_nodes")]
+    if leftover or not top or "taint" in top:
+        for details in leftover or tainted:
+            for node in details.get("odd_nodes") or details.get("nodes") or []:
                 fixes.append(ProposedFix(
                     resource=resource_id("Node", node), summary=f"node {node} carries taint {details.get('taint')} that "
                     f"{workload}'s pods do not tolerate; remove it if its reason (maintenance, a drain) is over",

@@ -41,7 +41,7 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
 def _left_taint(f: Finding, all_: list[Finding]) -> bool:
     """The workload's pods are kept off a node by a taint its group's other nodes do not carry, or by a cordon on the
     one node they may use."""
-    return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and x.details.get("odd_nodes")
+    return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and len(x.details.get("odd_nodes") or []) == 1
                                              or x.signal == "CordonedNodes" and len(x.details.get("nodes") or []) == 1)
                for x in all_)
 
@@ -173,8 +173,10 @@ RULES: list[Rule] = [
     Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
     Rule("NodeNotReady", C.NODE_FAILURE, 0.9),
     # A taint on one node that its group's other nodes do not carry (left after maintenance) is that node's
-    # fault: removing it is the change that clears the Pending pods, not anything in their template.
-    Rule("UntoleratedTaint", C.NODE_FAILURE, 0.92, lambda f, a: bool(f.details.get("odd_nodes")),
+    # fault: removing it is the change that clears the Pending pods, not anything in their template. Left on
+    # several nodes, no one node's change clears it (as with a cordon): the pods are unschedulable, the fix names
+    # every such node.
+    Rule("UntoleratedTaint", C.NODE_FAILURE, 0.92, lambda f, a: len(f.details.get("odd_nodes") or []) == 1,
          lambda f, a: f"Node/{f.details['odd_nodes'][0]}"),
     # The one node the pods may use is cordoned: uncordoning it is the change that clears them.
     Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: len(f.details.get("nodes") or []) == 1,

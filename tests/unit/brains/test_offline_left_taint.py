@@ -37,6 +37,7 @@ def finding(signal: str, **details) -> Finding:
 @pytest.mark.parametrize("odd, category, resource", [
     (["n1"], C.NODE_FAILURE, "Node/n1"),
     ([], C.UNSCHEDULABLE, "d/Deployment/api"),
+    (["n1", "n2"], C.UNSCHEDULABLE, "d/Deployment/api"),  # left on several nodes: no one node to name, as with a cordon
 ])
 def test_a_left_taint_puts_the_root_cause_on_the_node(odd, category, resource):
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),

@@ -180,6 +180,16 @@ def test_taints_that_keep_the_pods_off_most_nodes_are_removed():
     assert [x.resource for x in fixes] == ["Node/n1", "Node/n2"]
 
 
+def test_a_taint_left_on_the_nodes_the_pods_are_made_for_is_removed_not_the_other_groups_taints():
+    verdict = ("0/9 nodes are available: 5 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint "
+               "{dedicated: data}, 2 node(s) had untolerated taint {maint: os}. preemption: 0/9 nodes are available")
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", f"api-1: {verdict}"),
+                                 f("UntoleratedTaint", "t", taint="dedicated=data:NoSchedule", nodes=["d1", "d2"]),
+                                 f("UntoleratedTaint", "t", taint="maint=os:NoSchedule", nodes=["o1", "o2"], odd_nodes=["o1", "o2"])))
+    assert [(x.resource, x.commands) for x in fixes] == [("Node/o1", ["kubectl taint nodes o1 maint=os:NoSchedule-"]),
+                                                         ("Node/o2", ["kubectl taint nodes o2 maint=os:NoSchedule-"])]
+
+
 def test_every_diagnosed_fault_gets_a_next_step_and_no_fault_gets_none():
     assert proposed_fixes(state(C.NONE, "")) == []
     fixes = proposed_fixes(state(C.CPU_THROTTLING, W))
