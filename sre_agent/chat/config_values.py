@@ -6,6 +6,7 @@ never is (the servers mask it; chat names the Secret and the key)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..contracts import parse_resource_id
@@ -28,13 +29,15 @@ def asked_key(question: str) -> str | None:
     return key if key and key.lower() not in NOT_KEYS else None
 
 
-def _env_lines(rid: str, pod_spec: dict[str, Any], key: str) -> list[str]:
-    """How the workload's containers set `key`: a literal env value, the ConfigMap/Secret key it reads, or a flag."""
+def _env_lines(rid: str, pod_spec: dict[str, Any], key: str, wanted: Callable[[str], bool] | None = None) -> list[str]:
+    """How the workload's containers set `key` (or any env var `wanted` accepts): a literal env value, the
+    ConfigMap/Secret key it reads, or a flag."""
     lines = []
     for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
         for env in container.get("env") or []:
-            if env.get("name") != key:
+            if not (wanted(str(env.get("name"))) if wanted else env.get("name") == key):
                 continue
+            key = str(env.get("name")) if wanted else key
             if "value" in env:
                 lines.append(f"{key}={shortened(str(env['value']))} (env of container {container.get('name')} of {rid})")
             for ref_kind, ref in (("ConfigMap", (env.get("valueFrom") or {}).get("configMapKeyRef")),
@@ -42,7 +45,7 @@ def _env_lines(rid: str, pod_spec: dict[str, Any], key: str) -> list[str]:
                 if ref:
                     lines.append(f"{key} of container {container.get('name')} of {rid} comes from {ref_kind} "
                                  f"{ref.get('name')}, key {ref.get('key')}")
-        argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+        argv = [] if wanted else [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
         for i, arg in enumerate(argv):  # a flag: "--maxmemory 768mb" or "--maxmemory=768mb"
             flag, eq, value = arg.partition("=")
             if flag.lstrip("-").lower() == key.lower() and flag.startswith("-"):
@@ -51,7 +54,7 @@ def _env_lines(rid: str, pod_spec: dict[str, Any], key: str) -> list[str]:
     return lines
 
 
-async def _describe(ask: Ask, rid: str) -> dict[str, Any]:
+async def describe_object(ask: Ask, rid: str) -> dict[str, Any]:
     namespace, kind, name = parse_resource_id(rid)
     outcome = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
     return (outcome.data or {}).get("object") or {}
@@ -72,7 +75,7 @@ async def _holders(ask: Ask, key: str, namespace: str | None) -> tuple[list[str]
 
 async def _value_lines(ask: Ask, rid: str, key: str) -> list[str]:
     namespace, kind, _ = parse_resource_id(rid)
-    data = (await _describe(ask, rid)).get("data") or {} if namespace else {}
+    data = (await describe_object(ask, rid)).get("data") or {} if namespace else {}
     if key not in data:
         return []
     if kind == "Secret":  # the servers mask the value; the key's presence is what is said
@@ -88,7 +91,7 @@ async def _set_in_files(ask: Ask, key: str, namespace: str | None) -> list[str]:
     lines = []
     for item in (listed.data or {}).get("items") or []:
         rid = f"{item.get('namespace')}/ConfigMap/{item.get('name')}"
-        for file, text in ((await _describe(ask, rid)).get("data") or {}).items():
+        for file, text in ((await describe_object(ask, rid)).get("data") or {}).items():
             lines += [f"{key} {shortened(m.group(1))} (in {file} of ConfigMap {rid})" for m in setting.finditer(str(text))]
     return lines
 
@@ -105,22 +108,40 @@ async def _set_in_templates(ask: Ask, key: str, namespace: str | None) -> list[s
                     continue  # a controller's pods, a CronJob's runs: its template is read already
                 scanned += 1
                 rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
-                lines += _env_lines(rid, pod_spec_of(kind, await _describe(ask, rid)), key)
+                lines += _env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
         if lines:
             return lines
     return lines
 
 
+# "ConfigMap depot-gateway, key host" in an earlier answer: what "that key" means next
+SAID_KEY = re.compile(r"\b(ConfigMap|Secret) ([a-z0-9][\w.-]*)(?: \([^)]*\))?, key ([\w.-]+)")
+
+
+async def _that_key(ask: Ask) -> Answer | None:
+    """"whats the value of that key": the ConfigMap key the conversation last named, read in its namespace."""
+    said = [m for fact in ask.recent for m in SAID_KEY.finditer(fact)]
+    namespace = next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if not said or not namespace or not re.search(r"\b(that|the|this)\s+key\b|\bits\s+value\b", ask.question, re.I):
+        return None
+    kind, name, key = said[-1].groups()
+    lines = await _value_lines(ask, f"{namespace}/{kind}/{name}", key)
+    return ask.answer(lines[0], status="answered", resources=[f"{namespace}/{kind}/{name}"]) if lines else \
+        ask.answer(f"{kind} {namespace}/{name} holds no key {key}", status="answered")
+
+
 @handles("config_value", needs=("kubernetes",))
 async def config_value(ask: Ask) -> Answer:
     key = asked_key(ask.question)
+    if key is None and (earlier := await _that_key(ask)) is not None:
+        return earlier
     if key is None:
         return ask.answer("Which setting? e.g. 'what is DATABASE_URL set to'.", status="needs_subject")
     lines: list[str] = []
     for rid in ask.focus[:4]:  # where the conversation is: its workloads' env, its ConfigMaps and Secrets
         kind = parse_resource_id(rid)[1]
         if kind in REFERENCING_KINDS:
-            lines += _env_lines(rid, pod_spec_of(kind, await _describe(ask, rid)), key)
+            lines += _env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
         elif kind in CONFIG_KINDS:
             lines += await _value_lines(ask, rid, key)
     referenced = {m.group(1) for line in lines if (m := re.search(r"comes from (?:ConfigMap|Secret) (\S+),", line))}

@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     causal,
     changes,
     compare,
+    config_sources,
     config_values,
     followups,
     health,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
 
 MAX_FOCUS = 12
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
-WIDER_FORMS = ("why_failing", "fix_it", "placement")
+WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents")
 
 
 class ChatState(TypedDict, total=False):

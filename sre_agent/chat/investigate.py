@@ -38,7 +38,7 @@ async def _latest_rollout_change(ask: Ask, rid: str) -> list[str]:
             for line in changed[:6]]
 
 
-async def _wider_subject(ask: Ask) -> str | Answer:
+async def wider_subject(ask: Ask) -> str | Answer:
     """No object named (or a Node, whose symptoms are its pods'): what is broken now in the namespace in
     context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such."""
     node = name_of(ask.resource) if ask.resource and kind_of(ask.resource) == "Node" else None
@@ -80,7 +80,7 @@ async def why_failing(ask: Ask) -> Answer:
     if ask.investigate is None:
         return ask.answer("This session cannot start investigations.", status="answered")
     if not ask.resource or kind_of(ask.resource) == "Node":
-        wider = await _wider_subject(ask)
+        wider = await wider_subject(ask)
         if isinstance(wider, Answer):
             return wider
         ask.resource = wider

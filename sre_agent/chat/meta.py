@@ -56,6 +56,9 @@ ATTRIBUTE_OWNERS = (
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
     (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
     (re.compile(r"\b(taints?|allocatable|instance\s*type|capacity)\b", re.IGNORECASE), ("Node",)),
+    # a container's own settings: whatever runs pods, never the ConfigMap or Secret talked about last
+    (re.compile(r"\b(cpu|memory|mem|limits?|requests?|image|restarts?|probes?|env)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
 )
 
 

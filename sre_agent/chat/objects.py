@@ -323,8 +323,10 @@ async def config_refs(ask: Ask) -> Answer:
         ref_name = rest.split(" ", 1)[0]
         found = await ask.call("kubernetes", "describe", {"kind": ref_kind, "name": ref_name, "namespace": namespace,
                                                           "events_limit": 0})
-        exists = found.error is None and bool((found.data or {}).get("object"))
-        details.append(f"{ref}: {'exists' if exists else 'MISSING'}")
+        held = (found.data or {}).get("object") or {}
+        exists = found.error is None and bool(held)
+        keys = sorted({*(held.get("data") or {}), *(held.get("binaryData") or {})})
+        details.append(f"{ref}: {'exists' if exists else 'MISSING'}" + (f", keys {', '.join(keys)}" if keys else ""))
         resources.append(f"{namespace}/{ref_kind}/{ref_name}")
         if not exists:
             missing.append(f"{ref_kind}/{ref_name}")

@@ -33,8 +33,11 @@ async def restart_would_help(ask: Ask) -> Answer:
     if not ask.resource and ask.focus:
         ask.resource = ask.focus[0]
     if kind_of(ask.resource or "") == "Pod" and not await _has_owner(ask, ask.resource or ""):
+        known = ask.last_diagnosis or {}  # and the same spec crashes the same way: say why, when it was found
+        why = f"; and its spec is the cause -- {known.get('summary', '')[:240]}" \
+            if known.get("resource") == ask.resource and known.get("category") not in (None, "none") else ""
         return ask.answer(f"No: {ask.resource} is a bare pod -- no controller owns it, so a deleted or killed pod is "
-                          "never recreated; only its own restart policy restarts its containers in place",
+                          f"never recreated; only its own restart policy restarts its containers in place{why}",
                           status="problems", resources=[ask.resource or ""],
                           next_steps=["Recreate it from its manifest with the fix (a bare pod's spec cannot be edited "
                                       "in place), or run it under a Deployment."])

@@ -8,6 +8,7 @@ import re
 
 from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
+from .investigate import wider_subject
 from .models import Answer
 from .objects import config_dependents
 from .references import named_exactly, namespaces
@@ -70,6 +71,11 @@ async def dependencies(ask: Ask) -> Answer:
 
 @handles("dependents", needs=("kubernetes",))
 async def dependents(ask: Ask) -> Answer:
+    if not ask.resource:  # "who else is hit by this", asked cold: the worst problem now is what "this" is
+        wider = await wider_subject(ask)
+        if isinstance(wider, Answer):
+            return wider
+        ask.resource = wider
     namespace, kind, name = parse_resource_id(ask.resource or "")
     if kind in ("ConfigMap", "Secret"):
         return await config_dependents(ask)
@@ -98,13 +104,24 @@ async def dependents(ask: Ask) -> Answer:
     if not services:
         return ask.answer(f"No Service selects {ask.resource}, so nothing in the cluster calls it by Service name",
                           details=lines, next_steps=["Check ingresses or external callers."])
-    further = await _callers_of(ask, everyone, exclude={ask.resource or "", *everyone})
-    lines += [f"{caller} calls {via} (two hops: its failures reach {caller} too)" for caller, via in further]
-    indirect = list(dict.fromkeys(caller for caller, _ in further))
+    # up the call chain until nobody new calls in ("how far up does this go"), a few hops at most
+    indirect: list[str] = []
+    frontier, seen = everyone, {ask.resource or "", *everyone}
+    for hops in HOPS:
+        further = await _callers_of(ask, frontier, exclude=seen)
+        lines += [f"{caller} calls {via} ({hops} hops: its failures reach {caller} too)" for caller, via in further]
+        frontier = list(dict.fromkeys(caller for caller, _ in further))
+        seen |= set(frontier)
+        indirect += frontier
+        if not frontier:
+            break
     return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else "")
                       + (f"; through them, {', '.join(indirect)}" if indirect else ""),
                       details=lines, resources=[ask.resource or "", *everyone],
                       next_steps=["If it is failing, these are the blast radius: check their alarms."])
+
+
+HOPS = ("two", "three", "four")  # how far up the callers are walked
 
 
 async def _calls_behind(ask: Ask, services: list[str]) -> list[tuple[str, dict]]:

@@ -73,3 +73,45 @@ def test_a_setting_is_found_where_it_is_set(question, focus, headline):
     got = answer(question, focus)
     assert got.headline == headline and got.status == "answered"
     assert "***" not in got.headline
+
+
+@pytest.mark.parametrize("question, key, parts", [
+    ("how does the publisher get its db url", None, [{"DB"}, {"URL"}]),
+    ("which secret and key does wallet use for the db connection", None, [{"DB"}]),
+    ("where does fares-api get the cache url from", None, [{"CACHE"}, {"URL"}]),
+    ("where is DEPOT_GATEWAY_HOST supposed to come from", "DEPOT_GATEWAY_HOST", []),
+])
+def test_the_setting_a_source_question_asks_about(question, key, parts):
+    from sre_agent.chat.config_sources import setting_parts
+    named, spellings = setting_parts(question)
+    assert named == key
+    assert [bool(want & got) for want, got in zip(parts, spellings, strict=True)] == [True] * len(parts)
+
+
+def source(question: str, resource: str, world: World):
+    from sre_agent.chat.config_sources import config_source
+    ask = Ask(question=question, recognised=recognise(question), tools=world, focus=[resource], namespace="edge",
+              resource=resource)
+    return asyncio.run(config_source(ask))
+
+
+def test_where_a_workload_gets_a_setting_is_read_from_its_template_env_and_env_from():
+    world = World()
+    world.objects["fares"] = {"spec": {"template": {"spec": {"containers": [
+        {"name": "api", "envFrom": [{"configMapRef": {"name": "routes"}}]}]}}}}
+    got = source("where does fares get the accounts url from", "edge/Deployment/fares", world)
+    assert got.headline == ("ACCOUNTS_URL of container api of edge/Deployment/fares comes from ConfigMap routes (envFrom, "
+                            "every key), key ACCOUNTS_URL = http://accounts:8080")
+    db = source("how does the engine get its db url", "edge/Deployment/engine", world)
+    assert db.headline == "DB_URL=postgres://db:5432/x (env of container engine of edge/Deployment/engine)"
+
+
+def test_a_setting_a_workload_lacks_is_traced_to_where_the_namespace_keeps_it():
+    world = World()
+    world.objects["bridge"] = {"spec": {"containers": [{"name": "bridge", "env": []}]}}
+    world.listed["ConfigMap"].append({"namespace": "edge", "name": "depot-gateway", "keys": ["host"]})
+    got = source("where is DEPOT_GATEWAY_HOST supposed to come from", "edge/Pod/bridge", world)
+    assert got.status == "problems"
+    assert got.headline == ("edge/Pod/bridge sets no DEPOT_GATEWAY_HOST in its template (env or envFrom); elsewhere in edge: "
+                            "ConfigMap depot-gateway, key host: its name and key spell DEPOT_GATEWAY_HOST (no workload reads "
+                            "it now)")
