@@ -73,6 +73,8 @@ def pod_summary(pod: dict) -> dict[str, Any]:
     }
     if problems:
         summary["problems"] = problems
+    if status.get("qosClass"):  # Guaranteed / Burstable / BestEffort: who the kubelet evicts first under pressure
+        summary["qos"] = status["qosClass"]
     return summary
 
 

@@ -13,6 +13,17 @@ from .models import Answer
 from .names import match_score
 from .references import best_match, name_of
 
+_ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _metric_of(alarm: dict) -> str:
+    metric = alarm.get("metric") or {}
+    return f"{metric.get('statistic') or ''} {metric.get('name') or '?'}".strip()
+
 
 @handles("alarms", needs=("cloudwatch",))
 async def alarms(ask: Ask) -> Answer:
@@ -37,6 +48,10 @@ async def alarms(ask: Ask) -> Answer:
         changed = [a for a in rows if a not in firing and (when := parse_time(a.get("updated"))) is not None and when >= since]
         details += [f"{a.get('state')} {a.get('name')} since {a.get('updated')}: it changed state within the window "
                     f"(fired and recovered, or had no data): {(a.get('reason') or '')[:160]}" for a in changed]
+    if _ASKS_THRESHOLD.search(ask.question):  # "whats the threshold on it": each alarm's line, firing or not
+        shown = named or firing or rows
+        details = [f"{a.get('state')} {a.get('name')}: {_metric_of(a)} {a.get('comparison') or '>'} threshold "
+                   f"{_number(a.get('threshold'))} -- {(a.get('reason') or '')[:200]}" for a in shown[:8]] + details
     # what the alarms the question names watch: "its cpu request" next is about that object
     watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
     if firing:

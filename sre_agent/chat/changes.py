@@ -13,7 +13,7 @@ from .ask import Ask, handles
 from .forms import asks_for_window, kind_nouns
 from .models import Answer
 from .objects import pod_spec_of
-from .references import kind_of, named_exactly
+from .references import fuzzy_named, kind_of, named_exactly
 from .runs import cronjob_of, run_state, runs_of
 from .templates import template_diff, template_of
 
@@ -149,6 +149,25 @@ async def _last_rollout_of(ask: Ask, workload: str, since: datetime) -> tuple[li
             f"({when}), {diff}"], [workload]
 
 
+DEPLOY_ASKED = re.compile(r"\b(deploy\w*|roll\w*\s+out|release\w*|shipp?\w*|upgrad\w*)\b", re.IGNORECASE)
+
+
+async def _also_asked_about(ask: Ask, first: str) -> list[str]:
+    """"did anyone deploy partner-feed-api or the publisher": the other workloads the question joins to the first."""
+    if not re.search(r"\b(or|and)\b|,", ask.question):
+        return []
+    words = [w for w in ask.recognised.candidates[:5] if w != first.rsplit("/", 1)[-1] and w not in first]
+    found = []
+    for word in words:
+        named = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob"])
+        for kind in ("Deployment", "StatefulSet", "DaemonSet") if named is None else ():
+            if (named := await fuzzy_named(ask, [word], kind)) is not None:
+                break
+        if named and named != first and named not in found:
+            found.append(named)
+    return found[:2]
+
+
 async def _object_asked_about(ask: Ask) -> str | None:
     """The one object a "what changed" question is about: "it" (the conversation's workload), a name the question
     types exactly ("what changed on roster-api"), or a kind noun for the conversation's object of that kind ("what
@@ -160,6 +179,11 @@ async def _object_asked_about(ask: Ask) -> str | None:
         named = await named_exactly(ask, word, kinds=list(rollable))
         if named:
             return named
+    if DEPLOY_ASKED.search(ask.question) and ask.recognised.candidates:
+        # "did anyone deploy the broker recently": a word standing for a workload's name (avl-broker)
+        for rollable_kind in rollable:
+            if (guessed := await fuzzy_named(ask, ask.recognised.candidates[:3], rollable_kind)) is not None:
+                return guessed
     nouns = [k for k in kind_nouns(ask.question) if k in rollable]
     if nouns or ask.namespace or asks_for_window(ask.question):  # a window asked for is the whole question
         return next((r for r in ask.focus if kind_of(r) in nouns), None)
@@ -208,12 +232,13 @@ async def changes(ask: Ask) -> Answer:
     more, more_resources = await _controller_rollouts(ask, scope, since)
     lines, resources = lines + more, resources + more_resources
     about = await _object_asked_about(ask)
-    if about and kind_of(about) == "CronJob":
-        runs, run_resources = await _cronjob_runs(ask, about)
-        lines, resources = runs + lines, [about, *run_resources, *resources]
-    elif about and about not in resources:
-        last, last_resources = await _last_rollout_of(ask, about, since)
-        lines, resources = last + lines, last_resources + resources
+    for asked in [about, *await _also_asked_about(ask, about)] if about else []:
+        if kind_of(asked) == "CronJob":
+            runs, run_resources = await _cronjob_runs(ask, asked)
+            lines, resources = runs + lines, [asked, *run_resources, *resources]
+        elif asked not in resources:
+            last, last_resources = await _last_rollout_of(ask, asked, since)
+            lines, resources = last + lines, last_resources + resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first

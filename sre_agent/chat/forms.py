@@ -130,7 +130,8 @@ KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment"
               "node": "Node", "pvc": "PersistentVolumeClaim", "persistentvolumeclaim": "PersistentVolumeClaim",
               "claim": "PersistentVolumeClaim", "job": "Job", "cronjob": "CronJob", "configmap": "ConfigMap",
               "cm": "ConfigMap", "secret": "Secret", "quota": "ResourceQuota", "resourcequota": "ResourceQuota",
-              "storageclass": "StorageClass"}
+              "storageclass": "StorageClass", "hpa": "HorizontalPodAutoscaler", "autoscaler": "HorizontalPodAutoscaler",
+              "horizontalpodautoscaler": "HorizontalPodAutoscaler"}
 
 
 def kind_nouns(text: str) -> list[str]:

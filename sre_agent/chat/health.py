@@ -264,6 +264,9 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
                       status="answered", details=details, resources=[f"Node/{n}" for n in nodes[:4] if n != "(not scheduled)"])
 
 
+HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
+
+
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
@@ -285,7 +288,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         details += requests_and_limits(pod_spec)
         if kind in ("Deployment", "StatefulSet"):
-            details += await autoscalers(ask, namespace, kind, name)
+            scaling = await autoscalers(ask, namespace, kind, name)
+            details += scaling
+            if not scaling and HPA_ASKED.search(ask.question):  # "show me the hpa for gtfs-publisher"
+                details.insert(0, f"HorizontalPodAutoscaler for {rid}: not found -- none in {namespace} scales it "
+                                  f"(it runs a fixed {desired} replicas)")
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
         if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names

@@ -49,9 +49,27 @@ def _kinds_of(noun: str) -> tuple[str, ...] | None:
     return None
 
 
+# "is there a pgbouncer service in journeys", "is there a node called tt-realtime-c7i-2": an existence question names
+# its object with the kind beside it, so a one-word name counts there too
+_ONE_WORD = r"(?P<name>[a-z0-9][a-z0-9.-]*[a-z0-9])"
+ASKED_EXISTS = (re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+{_ONE_WORD}\s+{_NOUN}", re.IGNORECASE),
+                re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+(?P<noun>node|{_NOUN[9:-3]})\s+(?:(?:called|named)\s+"
+                           rf"{_ONE_WORD}|(?P<dashed>[a-z0-9]+(?:[.-][a-z0-9]+)+))(?![\w./-])", re.IGNORECASE))
+# words that describe objects rather than name one ("is there a db pod", "any failed jobs")
+NOT_A_NAME = {"db", "database", "cache", "new", "old", "other", "running", "pending", "failed", "failing", "broken",
+              "healthy", "stuck", "crashing", "unhealthy", "ready", "spare", "second", "single", "extra", "called", "named"}
+
+
 def typed_names(question: str) -> list[tuple[str, tuple[str, ...]]]:
     """(name, the kinds it may be) for every name the question puts where a name goes."""
     found: list[tuple[str, tuple[str, ...]]] = []
+    for pattern in ASKED_EXISTS:
+        for match in pattern.finditer(question):
+            noun = match.group("noun").lower()
+            kinds = ("Node",) if noun.startswith("node") else _kinds_of(noun)
+            name = (match.group("name") or match.groupdict().get("dashed") or "").lower()
+            if kinds is not None and name and name not in NOT_A_NAME:
+                found.append((name, kinds))
     for match in BEFORE_NOUN.finditer(question):
         if (kinds := _kinds_of(match.group("noun"))) is not None:
             found.append((match.group("name").lower(), kinds))

@@ -175,7 +175,7 @@ async def list_kind(ask: Ask) -> Answer:
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
-    if kind in RUNNABLE[:3] and ALL_ASKED.search(ask.question):
+    if kind in (*RUNNABLE[:3], "Node") and ALL_ASKED.search(ask.question):
         return _all_at_count(ask, kind, items, f" in namespace {ask.namespace}" if scope else "")
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
         items = [i for i in items if _short(str(i.get("ready") or ""))]
@@ -195,17 +195,25 @@ async def list_kind(ask: Ask) -> Answer:
 
 
 def _all_at_count(ask: Ask, kind: str, items: list[dict], where: str) -> Answer:
-    """Every workload of the kind, the ones with fewer pods ready than wanted first: "are they all up" is answered
-    by the count, and the short ones are the problem."""
-    short = [i for i in items if _short(str(i.get("ready") or ""))]
+    """Every workload of the kind (or node), the ones with fewer pods ready than wanted (not Ready, cordoned) first:
+    "are they all up" is answered by the count, and the short ones are the problem."""
+    short = [i for i in items if ((str(i.get("ready")) != "True" or bool(i.get("unschedulable"))) if kind == "Node"
+                                  else _short(str(i.get("ready") or "")))]
     ordered = short + [i for i in items if i not in short]
     details = [listed_line(kind, i) for i in ordered]
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in ordered]
     if not items:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
+    at_count = "are Ready and schedulable" if kind == "Node" else "have every pod ready"
     if not short:
-        return ask.answer(f"Yes: all {len(items)} {kind}(s){where} have every pod ready", status="answered",
+        return ask.answer(f"Yes: all {len(items)} {kind}(s){where} {at_count}", status="answered",
                           details=details, next_steps=[f"kubectl get {kind.lower()} -A"])
+    if kind == "Node":
+        names = ", ".join(f"{i.get('name')} (Ready={i.get('ready')}{', cordoned' if i.get('unschedulable') else ''})"
+                          for i in short[:6])
+        return ask.answer(f"No: {len(short)} of {len(items)} nodes are not Ready or are cordoned: {names}", status="problems",
+                          details=details, resources=resources[:4],
+                          next_steps=[f"Ask 'what was running on {short[0].get('name')}?' for what it hosted."])
     names = ", ".join(f"{i.get('name')} ({i.get('ready')} ready)" for i in short[:6])
     return ask.answer(f"No: {len(short)} of {len(items)} {kind}(s){where} have fewer pods ready than wanted: {names}",
                       status="problems", details=details, resources=resources[:4],

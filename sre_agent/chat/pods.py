@@ -61,7 +61,7 @@ def pod_line(pod: dict) -> str:
     Unschedulable; Waiting: CreateContainerConfigError; restarts), and its node."""
     why = pod_trouble(pod)
     return (f"pod {pod.get('name')}: " + (why or f"{pod.get('status')}, ready {pod.get('ready')}, {pod.get('restarts') or 0} restarts")
-            + f", node {pod.get('node') or '(none)'}")
+            + f", node {pod.get('node') or '(none)'}" + (f", QoS {pod['qos']}" if pod.get("qos") else ""))
 
 
 async def pod_lines(ask: Ask, rid: str) -> list[str]:

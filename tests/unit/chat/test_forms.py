@@ -11,6 +11,17 @@ CASES = [
     ("what's broken right now?", "broken_now", None, False),
     # change requests opened by "or", "actually", "just" (a second thought after a proposal), and edits no tool makes
     ("or scale position-ingest down to 2", "write_request", "position-ingest", False),
+    # set 13's phrasings: thresholds, HPAs, nodes, blast radius, a setting's source
+    ("whats the threshold on it", "alarms", None, False),
+    ("what are the hpas doing", "list_kind", None, False),
+    ("all nodes ready?", "list_kind", None, False),
+    ("show me the hpa for gtfs-publisher", "status", "gtfs-publisher", False),
+    ("who is hurt by the broker beign down", "dependents", "broker", False),
+    ("how far up does this go", "dependents", None, True),
+    ("how does the publisher get its db url", "config_source", "publisher", False),
+    ("where does it get its creds from", "config_refs", None, True),
+    ("partner-feed-api had restarts a couple hours ago, whats the story", "history", "partner-feed-api", False),
+    ("fleet has a failing cronjob too, related?", "broken_now", None, False),
     ("actually just roll rider-accounts back", "rollback_request", "rider-accounts", False),
     ("or just set its cpu limit to 1500m", "write_request", None, True),
     ("add ticket-signing-key back into wallet-keys", "node_or_pod_write", "wallet-keys", False),
