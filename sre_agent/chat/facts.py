@@ -114,7 +114,8 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
             f"{p.get('name', '')} {p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []))
     elif kind in ("ConfigMap", "Secret"):
         keys = sorted((obj.get("data") or {}) | (obj.get("stringData") or {}))
-        lines.append(f"keys {', '.join(keys) or 'none'} (names only: values are never shown)")
+        lines.append(f"keys {', '.join(keys) or 'none'}" + (" (names only: a Secret's values are never shown)"
+                                                             if kind == "Secret" else ""))
     elif kind == "ResourceQuota":
         lines.append(f"hard {(obj.get('status') or {}).get('hard') or spec.get('hard')}, used {(obj.get('status') or {}).get('used')}")
     elif kind == "Node":

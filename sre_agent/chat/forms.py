@@ -170,8 +170,11 @@ def _phrase_subject(phrase: str | None) -> str | None:
 
 
 # Attributes only one kind has: "why does X have no endpoints" is about the Service X, whatever else is called X.
-_ATTRIBUTE_KIND = ((re.compile(r"\bendp\w{0,3}i?n?ts?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)", re.IGNORECASE), "Service"),
+_ATTRIBUTE_KIND = ((re.compile(r"\bendp\w{0,3}i?n?ts?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)|\bselect\s+on\b",
+                               re.IGNORECASE), "Service"),
                    (re.compile(r"\bmembers?\b|\bordinals?\b", re.IGNORECASE), "StatefulSet"),
+                   # "which version last succeeded": runs succeed, a CronJob's (or Job's)
+                   (re.compile(r"\blast\s+(ran|run|succeeded|worked|completed|passed)\b|\bsucceeded\b", re.IGNORECASE), "CronJob"),
                    # an environment variable ("point WALLET_SIGNING_KEY at ..."): a workload's, not its Secret's
                    (re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"), "Deployment"))
 

@@ -9,6 +9,7 @@ import re
 from ..contracts import parse_resource_id
 from ..graph.ports import ToolOutcome
 from ..sweep.engine import run_sweep
+from ..sweep.mapping import measures_demand
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
 from .models import Answer
@@ -31,8 +32,10 @@ async def sweep(ask: Ask) -> SweepReport:
 async def broken_now(ask: Ask) -> Answer:
     report = await sweep(ask)
     scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
-    firing = [a for a in report.alarms if a.state == "ALARM"]
-    details = []
+    firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]
+    demand = [a for a in report.alarms if a.state == "ALARM" and a.demand]
+    details = [f"[alarm] {a.name} is in ALARM on a demand metric: traffic is high, which alone is not a fault (the "
+               f"workloads' own pods, errors and latency say how they cope): {a.reason[:160]}" for a in demand]
     for problem in report.problems:
         # a log symptom's signal is its template's id (a hash a reader cannot use): named as what it is
         signals = ", ".join(dict.fromkeys("new log pattern" if s.source == "logs" else s.signal
@@ -68,7 +71,9 @@ async def broken_now(ask: Ask) -> Answer:
     counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
         details += (await workloads_in(ask, ask.namespace))[0]
-    answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and no alarm firing" +
+    fired = (f"no alarm firing but {len(demand)} on demand ({', '.join(a.name for a in demand)}: traffic is high)"
+             if demand else "no alarm firing")
+    answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and {fired}" +
                         (f" ({counted} looked at)" if counted else ""), status="healthy", details=details,
                         next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
     for check in report.coverage:  # the engine's own holes count too, whatever our calls showed
@@ -199,19 +204,6 @@ def related(finding: dict, rid: str) -> bool:
         return True
     fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
     return fns == namespace and fkind in ("Pod", "ReplicaSet") and fname.startswith(name + "-")
-
-
-# A metric that counts work arriving (requests, invocations, messages in, connections) and none that counts
-# failure or slowness: an alarm on it in ALARM says demand is high, which is not by itself a fault of the
-# workload (the alarm is still reported; the workload's own pods, errors and latency decide its health).
-_DEMAND = re.compile(r"request|invocation|incoming|arrival|connection|volume|throughput|traffic|\b[rq]ps\b", re.IGNORECASE)
-_FAILURE = re.compile(r"error|fault|fail|5xx|4xx|latency|duration|throttl|reject|drop|timeout|unavailable|restart|oom",
-                      re.IGNORECASE)
-
-
-def measures_demand(alarm: dict) -> bool:
-    metric = str((alarm.get("metric") or {}).get("name") or "")
-    return bool(metric) and bool(_DEMAND.search(metric)) and not _FAILURE.search(metric)
 
 
 def alarm_mentions(alarm: dict, name: str) -> bool:

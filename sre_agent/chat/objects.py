@@ -14,7 +14,7 @@ from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
 from .pods import requests_and_limits
-from .runs import cronjob_of, run_line, run_state, runs_of
+from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
 from .usage import quota_usage
 from .workloads import RUNNABLE, listed_line, workloads_in
@@ -39,6 +39,7 @@ def images_of(kind: str, obj: dict) -> list[str]:
 
 
 # "what version was before", "what tag worked before": the revision before the current one, not the current.
+LAST_GOOD = re.compile(r"\blast\s+(ran|run|worked|succeeded|passed|completed|good|ok)\b|\b(worked|succeeded)\s+last\b", re.IGNORECASE)
 BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good|previous\s+(revision|version|release|rev))\b",
                     re.IGNORECASE)
 
@@ -74,6 +75,12 @@ async def version(ask: Ask) -> Answer:
     if kind == "Job" and namespace and (cronjob := await cronjob_of(ask, namespace, name)):
         ask.resource = cronjob  # a run's image is its CronJob's template's: the runs say what ran when
         namespace, kind, name = parse_resource_id(cronjob)
+    if LAST_GOOD.search(ask.question) and kind == "CronJob" and namespace:  # "which version last ran ok"
+        last_good, kept = await last_good_run(ask, ask.resource or "")
+        headline = (f"{ask.resource}'s last run that completed, {last_good.get('name')} ({last_good.get('created')}), ran "
+                    f"{', '.join(str(i) for i in last_good.get('images') or [])}" if last_good else
+                    f"None of {ask.resource}'s {len(kept)} kept run(s) completed")
+        return ask.answer(headline, status="answered", details=[run_line(j) for j in reversed(kept)][:8])
     if BEFORE.search(ask.question) and kind == "CronJob" and namespace:
         kept = await runs_of(ask, namespace, name)
         current = kept[-1].get("images") if kept else None
@@ -160,6 +167,8 @@ OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 async def list_kind(ask: Ask) -> Answer:
     """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
     kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
+    if "ResourceQuota" in kinds:  # "how close is riders to its pod quota": the quota, whatever other noun comes first
+        kinds = ["ResourceQuota"]
     if not kinds and RUNNING_IN.search(ask.question) and ask.namespace:
         return await _workloads_in(ask, ask.namespace)
     if not kinds:
@@ -341,7 +350,7 @@ async def config_refs(ask: Ask) -> Answer:
     headline = f"{ask.resource} reads {', '.join(dict.fromkeys(r.split(' ', 1)[0] for r in refs))}"
     if missing:
         return ask.answer(headline + f"; MISSING: {', '.join(dict.fromkeys(missing))}", status="problems", details=details,
-                          resources=[*dict.fromkeys(resources), ask.resource or ""],
+                          resources=[*dict.fromkeys(resources), ask.resource or ""],  # "restore it": the missing object
                           next_steps=[f"Restore {missing[0]} (or point {name} at the right one), then its pods start."])
     return ask.answer(headline, status="answered", details=details, resources=[ask.resource or "", *dict.fromkeys(resources)])
 

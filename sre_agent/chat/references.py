@@ -201,6 +201,14 @@ async def namespaces(ask: Ask) -> set[str]:
     return {str(item.get("name")) for item in (listed.data or {}).get("items") or []}
 
 
+def joined_words(question: str, candidates: list[str]) -> list[str]:
+    """"partner feed is all 5xx": two candidate words in a row, joined as the dashed name they may have been typed
+    for (partner-feed -> partner-feed-api); tried before the words alone."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    return [f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)
+            if a in candidates and b in candidates and a.isalpha() and b.isalpha()]
+
+
 def _word_of_focus(ask: Ask, subject: str) -> str | None:
     """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
     word = subject.lower()
@@ -280,7 +288,8 @@ async def resolve(ask: Ask) -> str | Answer:
         ask.namespace = subject  # "how's treasury looking": the namespace's health
         return ""
     if chosen is None and outcome.error is None:
-        words = [subject, *[w for w in rec.candidates if w != subject]] if ask.form in SYMPTOM_FORMS else [subject]
+        words = [*joined_words(ask.question, rec.candidates), subject, *[w for w in rec.candidates if w != subject]] \
+            if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""

@@ -13,6 +13,7 @@ from .ask import Ask, handles
 from .investigate import why_failing
 from .models import Answer
 from .references import kind_of, name_of
+from .runs import last_good_run, run_line
 from .templates import revision_template, template_diff
 
 # Categories a restart relieves for a while without removing the cause.
@@ -78,6 +79,17 @@ async def rollback_would_help(ask: Ask) -> Answer:
     has the same defect -- with both revisions named, so the answer shows what a rollback would change."""
     subject = ask.resource or (ask.focus[0] if ask.focus else "")
     namespace, kind, name = parse_resource_id(subject)
+    if kind == "CronJob":  # no rollout to undo: going back is its job template's image, to the one that last worked
+        good, runs = await last_good_run(ask, subject)
+        if good is None:
+            return ask.answer(f"No: {subject} is a CronJob (no rollout to undo) and none of its {len(runs)} kept run(s) "
+                              "completed, so no earlier image is known to work", status="answered", resources=[subject])
+        return ask.answer(f"A CronJob has no rollout to undo, but its last run that completed, {good.get('name')} "
+                          f"({good.get('created')}), ran {', '.join(str(i) for i in good.get('images') or [])}: setting the "
+                          "job template's image back to that is the rollback", status="answered", resources=[subject],
+                          details=[run_line(j) for j in runs[-6:]],
+                          next_steps=[f"Ask 'set the cronjob image back to {str((good.get('images') or ['?'])[0]).rsplit(':', 1)[-1]}' "
+                                      "for the change to approve."])
     history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name,
                                                               **({"kind": kind} if kind != "Deployment" else {})})
     revisions = (history.data or {}).get("revisions") or []

@@ -30,6 +30,13 @@ def run_state(job: dict) -> str:
     return "Complete" if job.get("succeeded") else "running" if job.get("active") else "not started"
 
 
+async def last_good_run(ask: Ask, rid: str) -> tuple[dict | None, list[dict]]:
+    """(the newest kept run of a CronJob that completed, every kept run oldest first): the images that last worked."""
+    namespace, _, name = parse_resource_id(rid)
+    runs = await runs_of(ask, namespace or "", name)
+    return next((j for j in reversed(runs) if run_state(j) == "Complete"), None), runs
+
+
 def run_line(job: dict) -> str:
     why = f" ({job['condition']})" if job.get("condition") else ""
     return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"

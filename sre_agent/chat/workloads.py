@@ -18,7 +18,7 @@ def listed_line(kind: str, item: dict[str, Any]) -> str:
 
 
 async def workloads_in(ask: Ask, namespace: str) -> tuple[list[str], list[str], str | None]:
-    """(one line per workload, their resource ids, the first listing error): a CronJob's runs are left to it."""
+    """(one line per workload and bare pod, their resource ids, the first listing error): a CronJob's runs are left to it."""
     lines: list[str] = []
     resources: list[str] = []
     for kind in RUNNABLE:
@@ -30,4 +30,8 @@ async def workloads_in(ask: Ask, namespace: str) -> tuple[list[str], list[str], 
             items = [i for i in items if not i.get("cronjob")]
         lines += [listed_line(kind, i) for i in items]
         resources += [f"{namespace}/{kind}/{i['name']}" for i in items]
+    pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
+    bare = [p for p in (pods.data or {}).get("items") or [] if not p.get("owner")]  # run by hand: no controller owns them
+    lines += [listed_line("Pod", p) + " (a bare pod: no controller)" for p in bare]
+    resources += [f"{namespace}/Pod/{p['name']}" for p in bare]
     return lines, resources, None

@@ -13,6 +13,7 @@ from ..contracts import parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, holes
 from .collect import Collector, Progress
 from .grouping import group
+from .mapping import measures_demand
 from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem
 
@@ -35,7 +36,8 @@ async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progr
                 check.model_copy(update={"status": "could_not_check", "reason": collector.incomplete[check.backend]})
                 for check in backend_checks(collector.records, HEALTH_BACKENDS)]
     status: Status = "unknown" if holes(coverage, HEALTH_BACKENDS) else "problems" if problems else "healthy"
-    alarms = [AlarmSeen(name=a["name"], state=a["state"], reason=a.get("reason") or "", since=parse_time(a.get("updated")))
+    alarms = [AlarmSeen(name=a["name"], state=a["state"], reason=a.get("reason") or "", since=parse_time(a.get("updated")),
+                        demand=measures_demand(a))
               for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]
     counts = {**collector.counts, "tool_calls": len(collector.records)}
     return SweepReport(scope=namespace or "(cluster)", started_at=started_at, duration_s=round(time.monotonic() - started, 3),

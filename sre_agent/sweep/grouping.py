@@ -21,7 +21,7 @@ from typing import Any
 
 from ..contracts import parse_time, resource_id
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
-from .mapping import resource_for_alarm, resource_for_dimensions
+from .mapping import measures_demand, resource_for_alarm, resource_for_dimensions
 from .models import Severity, Symptom
 
 # Analyzer reasons that are a workload's own fault: a workload showing one is a root, whatever it calls.
@@ -78,16 +78,16 @@ def observations(ev: SweepEvidence) -> list[Anchored]:
                                     message=item["message"], severity=_severity(item["severity"])),
                             _finding_since(item, ev)))
     for alarm in ev.alarms:
-        if alarm.get("state") != "ALARM":
-            continue
+        if alarm.get("state") != "ALARM" or measures_demand(alarm):
+            continue  # a demand alarm (requests arriving) is traffic, not a fault: its workload's own symptoms decide
         anchor = resource_for_alarm(alarm, ev.workloads)
         out.append(Anchored(anchor, Symptom(resource=anchor, source="alarm", signal=alarm["name"],
                                             message=alarm.get("description") or alarm.get("reason") or "in ALARM",
                                             severity="critical"), parse_time(alarm.get("updated"))))
     for result in ev.anomalies:
         named = resource_for_dimensions(result.get("dimensions") or {}, ev.workloads)
-        if named is None:
-            continue
+        if named is None or measures_demand({"metric": {"name": result.get("metric")}}):
+            continue  # more requests arriving is demand, not a symptom
         anchor = named
         for interval in result.get("intervals") or []:
             # Only a departure that is still going on, in the direction the operators alarm on, is a symptom:

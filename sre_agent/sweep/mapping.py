@@ -4,10 +4,12 @@ CloudWatch knows nothing of Kubernetes ids; what ties a series to the cluster ar
 which follow Container Insights' conventions (Namespace + PodName -- the workload's name -- or
 Service, NodeName) and the same names in application metrics. Log groups are matched by name when
 they end in `<namespace>/<workload>` (one group per workload, as Fluent Bit's per-workload outputs
-name them). Anything that names no object stays an alarm of its own: still a problem, never lost."""
+name them). Anything that names no object stays an alarm of its own: still a problem, never lost. An alarm on
+a demand metric alone (requests arriving) says traffic is high, not that anything failed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..contracts import resource_id
@@ -71,3 +73,16 @@ def in_scope(dims: dict[str, str], namespace: str | None) -> bool:
     """A namespace sweep keeps the series of that namespace and those that name none."""
     found = dimension_namespace(dims)
     return namespace is None or found is None or found == namespace
+
+
+# A metric that counts work arriving (requests, invocations, messages in, connections) and none that counts
+# failure or slowness: an alarm on it in ALARM says demand is high, which is not by itself a fault of the
+# workload (the alarm is still reported; the workload's own pods, errors and latency decide its health).
+_DEMAND = re.compile(r"request|invocation|incoming|arrival|connection|volume|throughput|traffic|\b[rq]ps\b", re.IGNORECASE)
+_FAILURE = re.compile(r"error|fault|fail|5xx|4xx|latency|duration|throttl|reject|drop|timeout|unavailable|restart|oom",
+                      re.IGNORECASE)
+
+
+def measures_demand(alarm: dict) -> bool:
+    metric = str((alarm.get("metric") or {}).get("name") or "")
+    return bool(metric) and bool(_DEMAND.search(metric)) and not _FAILURE.search(metric)

@@ -49,6 +49,7 @@ class AlarmSeen(BaseModel):
     state: Literal["ALARM", "INSUFFICIENT_DATA", "OK"]
     reason: str = ""
     since: datetime | None = None
+    demand: bool = False  # on a metric of work arriving (requests): high traffic, not by itself a problem
 
 
 class SweepReport(BaseModel):

@@ -77,6 +77,8 @@ def print_report(report: SweepReport, changes: SweepDiff | None, console: Consol
     for alarm in report.alarms:
         if alarm.state == "INSUFFICIENT_DATA":
             console.print(f"alarm {alarm.name}: INSUFFICIENT_DATA (not enough datapoints to judge; not counted as a fault)")
+        elif alarm.demand:
+            console.print(f"alarm {alarm.name}: ALARM on a demand metric (traffic is high; not counted as a fault)")
     if changes is not None:
         for line in diff_lines(changes):
             console.print(line)
@@ -111,8 +113,10 @@ def markdown(report: SweepReport, changes: SweepDiff | None) -> str:
             lines += [f"## {i}. `{p.resource}`", "", p.summary, ""]
             lines += [f"- {s.source} `{s.signal}` on `{s.resource}`: {s.message}" for s in p.symptoms]
             lines.append("")
-    alarms = [a for a in report.alarms if a.state == "INSUFFICIENT_DATA"]
-    lines += [f"- alarm `{a.name}`: INSUFFICIENT_DATA (not counted as a fault)" for a in alarms]
+    lines += [f"- alarm `{a.name}`: INSUFFICIENT_DATA (not counted as a fault)" for a in report.alarms
+              if a.state == "INSUFFICIENT_DATA"]
+    lines += [f"- alarm `{a.name}`: ALARM on a demand metric (traffic is high; not counted as a fault)" for a in report.alarms
+              if a.state == "ALARM" and a.demand]
     if changes is not None:
         lines += ["", *diff_lines(changes)]
     lines += ["", "Coverage: " + "; ".join(c.sentence() for c in report.coverage)]

@@ -124,6 +124,7 @@ def anomaly(dims, direction, ongoing, bad="up", metric="Errors"):
     (anomaly({"Namespace": "web", "Service": "api"}, "up", False), False),  # recovered: history, not a symptom
     (anomaly({"Namespace": "web", "Service": "api"}, "down", True), False),  # errors falling is good news
     (anomaly({"Namespace": "web", "Service": "api"}, "down", True, bad="down"), True),  # e.g. running pods below
+    (anomaly({"Namespace": "web", "Service": "api"}, "up", True, metric="RequestCount"), False),  # demand, not a fault
 ])
 def test_anomaly_counts_only_when_ongoing_in_the_alarmed_direction(result, symptom):
     ev = SweepEvidence(workloads=WORKLOADS, anomalies=[result])
@@ -147,3 +148,10 @@ def test_alarm_mapping_by_container_insights_dimensions():
         alarm("db-restarts", {"ClusterName": "c", "Namespace": "web", "PodName": "db"}),
         alarm("bare-pod", {"ClusterName": "c", "Namespace": "web", "PodName": "debug-shell"})])
     assert {a.anchor for a in observations(ev)} == {"Node/n7", "web/StatefulSet/db", "web/Pod/debug-shell"}
+
+
+def test_an_alarm_on_requests_arriving_is_traffic_not_a_symptom():
+    surge = alarm("api-requests", {"Namespace": "web", "Service": "api"})
+    surge["metric"]["name"] = "RequestCount"
+    failing = alarm("api-errors", {"Namespace": "web", "Service": "api"})
+    assert [a.symptom.signal for a in observations(SweepEvidence(workloads=WORKLOADS, alarms=[surge, failing]))] == ["api-errors"]
