@@ -350,6 +350,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         for item in items:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,
                        source="analyzer")
+    if kind in ("Deployment", "StatefulSet") and any(f.resource == workload and "exceeded quota" in f.summary
+                                                     for f in calls.findings):
+        await _autoscaler(namespace, kind, name, workload, calls)  # how far it means to grow past the quota
     if kind in WORKLOADS:
         current_rs = await _rollout(namespace, kind, name, workload, state, calls)
         if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"
@@ -362,6 +365,18 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
             if node["name"] in nodes and node.get("ready") != "True":
                 calls.find(resource_id("Node", node["name"]), "NodeNotReady", f"node {node['name']} hosting {workload}'s pods is not Ready",
                            ev_nodes, severity="critical", workload=workload)
+
+
+async def _autoscaler(namespace: str, kind: str, name: str, workload: str, calls: Calls) -> None:
+    """The HPA that scales a workload a quota refuses: a raise that admits only the pods refused now is outgrown by the
+    next scale-out; its max says how many pods the workload is meant to reach."""
+    listed, ev = await calls("get_resources", kind="HorizontalPodAutoscaler", namespace=namespace)
+    for hpa in (listed or {}).get("items") or []:
+        if hpa.get("target") == f"{kind}/{name}" and isinstance(hpa.get("max"), int):
+            calls.find(workload, "Autoscaled", f"{workload} is scaled by HPA {hpa.get('name')} between {hpa.get('min')} and "
+                       f"{hpa['max']} replicas (wants {hpa.get('desired')} now)", ev, severity="info",
+                       hpa=hpa.get("name"), min_replicas=hpa.get("min"), max_replicas=hpa["max"], desired=hpa.get("desired"))
+            return
 
 
 SCALED = re.compile(r"Scaled (up|down) replica set (\S+) from (\d+) to (\d+)")

@@ -122,6 +122,10 @@ def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str,
     # At least the one pod the refusal names (a rollout's surge pod is refused while every replica still runs).
     replicas = int(spec.get("replicas") or 0)
     missing = max(1, replicas - int(spec.get("pods") or 0))
+    # scaled by an HPA: room up to its max, or the next scale-out is refused again (the raise is approved by a human)
+    autoscaled = next((f.details for f in state.findings if f.resource == workload and f.signal == "Autoscaled"), {})
+    if isinstance(autoscaled.get("max_replicas"), int) and autoscaled["max_replicas"] > replicas:
+        missing += autoscaled["max_replicas"] - replicas
     growth = _request_growth(state, workload)
     ctx: dict[str, Any] = {"quota": parse_resource_id(quota)[2]}
     for finding in state.findings:

@@ -37,3 +37,27 @@ ROLLOUT_REFUSAL = ('pods "billing-api-7c9-abcde" is forbidden: exceeded quota: b
 def test_a_rollout_that_grew_its_requests_needs_room_for_every_pod_it_replaces(replacing, growth, expected):
     assert raised_limits(ROLLOUT_REFUSAL, 1, replacing, growth) == ("billing-compute", expected,
                                                                     {"requests.memory": "4864Mi"})
+
+
+@pytest.mark.parametrize("autoscaled, expected", [
+    ({}, {"requests.cpu": "3300m"}),  # no HPA: the refused pod alone
+    ({"max_replicas": 8, "hpa": "frontend"}, {"requests.cpu": "4800m"}),  # an HPA at 5 of max 8: three pods more
+    ({"max_replicas": 5, "hpa": "frontend"}, {"requests.cpu": "3300m"}),  # already at its max: nothing more
+])
+def test_a_quota_that_refuses_an_autoscaled_workload_is_raised_to_the_autoscalers_max(autoscaled, expected):
+    from datetime import UTC, datetime
+
+    from sre_agent.brains.offline.runbooks import _quota_context
+    from sre_agent.contracts import Finding, Incident
+    from sre_agent.graph.state import Investigation
+
+    workload = "shop/Deployment/frontend"
+    findings = [Finding(agent="kubernetes", resource=workload, signal="WorkloadSpec", summary="spec",
+                        details={"replicas": 5, "pods": 4}),
+                Finding(agent="kubernetes", resource=workload, signal="FailedCreate", summary=REFUSAL, severity="critical")]
+    if autoscaled:
+        findings.append(Finding(agent="kubernetes", resource=workload, signal="Autoscaled", summary="hpa", details=autoscaled))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    state = Investigation(incident=Incident(id="i", title="t", started_at=now, window_start=now, window_end=now),
+                          findings=findings)
+    assert _quota_context(state, "shop/ResourceQuota/shop-compute", workload)["quota_hard"] == expected
