@@ -12,6 +12,7 @@ from ..sweep.engine import run_sweep
 from ..sweep.mapping import measures_demand
 from ..sweep.models import SweepReport
 from .ask import Ask, RecordingTools, handles
+from .claims import member_claims
 from .models import Answer
 from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
@@ -299,6 +300,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
             if any(t.startswith("Service ") and " failed " in t for t in trouble):
                 details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
+        if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
+            details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if described.error is None and rollout and rollout[0]:

@@ -26,6 +26,7 @@ CASES = [
     ("whats the gtfs-publisher service's targetPort", "status", "gtfs-publisher", False),
     ("what does the rider-accounts service select on", "status", "rider-accounts", False),
     ("which version last succeeded", "version", None, True),
+    ("fleet-db storage", "status", "fleet-db", False),
     ("actually just roll rider-accounts back", "rollback_request", "rider-accounts", False),
     ("or just set its cpu limit to 1500m", "write_request", None, True),
     ("add ticket-signing-key back into wallet-keys", "node_or_pod_write", "wallet-keys", False),

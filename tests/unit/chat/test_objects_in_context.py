@@ -306,3 +306,16 @@ def test_where_a_namespaces_pods_run_is_by_node_busiest_first_with_the_nodes_gro
     assert answer.details[:3] == ["web-1: 2 pod(s): api-a, api-b", "(not scheduled): 1 pod(s): api-c", "data-1: 1 pod(s): db-0"]
     assert "node web-1: eks.amazonaws.com/nodegroup=web" in answer.details
     assert ("get_resources", {"kind": "Pod", "namespace": "fleet", "limit": 2000}) in tools.calls
+
+
+def test_a_statefulsets_member_claims_are_named_as_its_controller_names_them():
+    from sre_agent.chat.claims import member_claims
+    tools = Cluster({"PersistentVolumeClaim": [
+        {"name": "data-db-0", "phase": "Bound", "storageClass": "gp3", "request": "10Gi"},
+        {"name": "data-db-1", "phase": "Pending", "storageClass": "gp3-missing", "request": "10Gi"},
+        {"name": "data-dbx-0", "phase": "Bound", "storageClass": "gp3", "request": "1Gi"}]})  # another set's
+    trouble: list[str] = []
+    lines = asyncio.run(member_claims(_ask("db storage", tools), "web", "db",
+                                      {"volumeClaimTemplates": [{"metadata": {"name": "data"}}]}, trouble))
+    assert lines == ["claim data-db-0: Bound, class gp3, 10Gi", "claim data-db-1: Pending, class gp3-missing, 10Gi"]
+    assert trouble == ["claim data-db-1 is Pending: its member cannot start"]
