@@ -239,6 +239,16 @@ async def _node_places(ask: Ask, nodes: list[str]) -> list[str]:
     return lines
 
 
+async def _replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
+    """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
+    stuck rollout's new one does not."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "namespace": namespace, "limit": 500})
+    own = re.compile(rf"^{re.escape(name)}-[a-z0-9]+$")
+    return [f"ReplicaSet {r.get('name')}: ready {r.get('ready')}, images {', '.join(str(i) for i in r.get('images') or [])}"
+            for r in (listed.data or {}).get("items") or [] if own.match(str(r.get("name")))
+            and not str(r.get("ready", "")).endswith("/0")]
+
+
 async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
     """"where do the fleet pods run": the namespace's pods by node, busiest node first, with the nodes' groups."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
@@ -304,6 +314,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
+        if kind == "Deployment" and (state.get("updatedReplicas") or 0) < (desired or 0):
+            details += await _replica_sets(ask, namespace or "", name)  # mid-rollout: which version still serves
         if described.error is None and rollout and rollout[0]:
             trouble.append(rollout[0])
         if described.error is None and ready < (desired or 0):
