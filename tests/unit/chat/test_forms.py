@@ -27,6 +27,8 @@ CASES = [
     ("what does the rider-accounts service select on", "status", "rider-accounts", False),
     ("which version last succeeded", "version", None, True),
     ("fleet-db storage", "status", "fleet-db", False),
+    ("whats the exact pull error", "events", None, True),
+    ("gateway p99 alarm is firing, whats slow", "alarm_why", None, False),
     ("actually just roll rider-accounts back", "rollback_request", "rider-accounts", False),
     ("or just set its cpu limit to 1500m", "write_request", None, True),
     ("add ticket-signing-key back into wallet-keys", "node_or_pod_write", "wallet-keys", False),
