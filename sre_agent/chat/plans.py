@@ -213,12 +213,22 @@ def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
                  "their image."])
 
 
-def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
-    container: dict = next(iter(pod_spec_of("CronJob", obj).get("containers") or []), {})
+def resources_asked(question: str, container: dict) -> tuple[str, str, str, str | None] | str:
+    """(resource, "requests" or "limits", the new quantity, the current one) a request asks of a container, or what
+    to say when it names no quantity."""
     resource = resource_named(question)
     which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
     quantity = quantity_asked(question, resource)
     current = ((container.get("resources") or {}).get(which) or {}).get(resource)
     if quantity is None:
         return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
+    return resource, which, quantity, current
+
+
+def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
+    container: dict = next(iter(pod_spec_of("CronJob", obj).get("containers") or []), {})
+    asked = resources_asked(question, container)
+    if isinstance(asked, str):
+        return asked
+    resource, which, quantity, current = asked
     return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)

@@ -28,6 +28,7 @@ from .plans import (
     quantity_asked,
     rerun_plan,
     resource_named,
+    resources_asked,
     suspend_plan,
     taint_plan,
 )
@@ -141,12 +142,10 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"container {cname}: image {container.get('image')} -> {image}",
                     f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
     if verb == "resources":
-        resource = resource_named(question)
-        which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
-        quantity = quantity_asked(question, resource)
-        current = ((container.get("resources") or {}).get(which) or {}).get(resource)
-        if quantity is None:
-            return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
+        asked = resources_asked(question, container)
+        if isinstance(asked, str):
+            return asked
+        resource, which, quantity, current = asked
         return Plan("set_resources", {"namespace": ns, "name": name, "kind": kind, "container": cname, which: {resource: quantity},
                                       "expect_generation": generation, "reason": reason},
                     f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}",
