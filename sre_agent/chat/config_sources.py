@@ -11,7 +11,7 @@ import re
 
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
-from .config_values import MAX_SCANNED, _env_lines, describe_object
+from .config_values import MAX_SCANNED, describe_object, env_lines
 from .models import Answer
 from .objects import REFERENCING_KINDS, pod_spec_of
 from .references import named_exactly
@@ -67,7 +67,7 @@ async def _env_from_lines(ask: Ask, rid: str, pod_spec: dict, wanted) -> list[st
 async def _set_by(ask: Ask, rid: str, key: str | None, wanted) -> list[str]:
     kind = parse_resource_id(rid)[1]
     spec = pod_spec_of(kind, await describe_object(ask, rid))
-    return _env_lines(rid, spec, key or "", None if key else wanted) + await _env_from_lines(ask, rid, spec, wanted)
+    return env_lines(rid, spec, key or "", None if key else wanted) + await _env_from_lines(ask, rid, spec, wanted)
 
 
 async def _workload_of(ask: Ask, rid: str) -> str:

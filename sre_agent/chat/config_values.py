@@ -29,7 +29,7 @@ def asked_key(question: str) -> str | None:
     return key if key and key.lower() not in NOT_KEYS else None
 
 
-def _env_lines(rid: str, pod_spec: dict[str, Any], key: str, wanted: Callable[[str], bool] | None = None) -> list[str]:
+def env_lines(rid: str, pod_spec: dict[str, Any], key: str, wanted: Callable[[str], bool] | None = None) -> list[str]:
     """How the workload's containers set `key` (or any env var `wanted` accepts): a literal env value, the
     ConfigMap/Secret key it reads, or a flag."""
     lines = []
@@ -108,10 +108,15 @@ async def _set_in_templates(ask: Ask, key: str, namespace: str | None) -> list[s
                     continue  # a controller's pods, a CronJob's runs: its template is read already
                 scanned += 1
                 rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
-                lines += _env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
+                lines += env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
         if lines:
             return lines
     return lines
+
+
+def _focus_namespace(ask: Ask) -> str | None:
+    """The namespace of the first namespaced object the conversation is on."""
+    return next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
 
 
 # "ConfigMap depot-gateway, key host" in an earlier answer: what "that key" means next
@@ -121,7 +126,7 @@ SAID_KEY = re.compile(r"\b(ConfigMap|Secret) ([a-z0-9][\w.-]*)(?: \([^)]*\))?, k
 async def _that_key(ask: Ask) -> Answer | None:
     """"whats the value of that key": the ConfigMap key the conversation last named, read in its namespace."""
     said = [m for fact in ask.recent for m in SAID_KEY.finditer(fact)]
-    namespace = next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    namespace = _focus_namespace(ask)
     if not said or not namespace or not re.search(r"\b(that|the|this)\s+key\b|\bits\s+value\b", ask.question, re.I):
         return None
     kind, name, key = said[-1].groups()
@@ -141,11 +146,11 @@ async def config_value(ask: Ask) -> Answer:
     for rid in ask.focus[:4]:  # where the conversation is: its workloads' env, its ConfigMaps and Secrets
         kind = parse_resource_id(rid)[1]
         if kind in REFERENCING_KINDS:
-            lines += _env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
+            lines += env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)
         elif kind in CONFIG_KINDS:
             lines += await _value_lines(ask, rid, key)
     referenced = {m.group(1) for line in lines if (m := re.search(r"comes from (?:ConfigMap|Secret) (\S+),", line))}
-    focus_ns = next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    focus_ns = _focus_namespace(ask)
     error = None
     for namespace in dict.fromkeys([ask.namespace or focus_ns, None]):
         holders, error = await _holders(ask, key, namespace)

@@ -306,9 +306,10 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             details += await resource_pressure(ask, rid, trouble)
             walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
             fronted = [str(f) for f in (walk.data or {}).get("selected_by_services") or []]
+            before = len(trouble)
             for service in fronted[:2]:  # Ready pods can still fail every request: what its callers see
                 details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
-            if any(t.startswith("Service ") and " failed " in t for t in trouble):
+            if len(trouble) > before:  # one of its Services fails: the services it calls may be why
                 details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)

@@ -27,8 +27,9 @@ NOUN_KINDS = {
     "secret": ("Secret",), "configmap": ("ConfigMap",), "storageclass": ("StorageClass",),
     "pvc": ("PersistentVolumeClaim",), "claim": ("PersistentVolumeClaim",), "quota": ("ResourceQuota",),
 }
-_NOUN = r"(?P<noun>services?|svc|deployments?|deploy|statefulsets?|sts|daemonsets?|ds|cron\s*jobs?|jobs?|pods?|secrets?" \
-        r"|config\s*maps?|storage\s*class(?:es)?|pvcs?|claims?|quotas?)\b"
+_NOUNS = r"services?|svc|deployments?|deploy|statefulsets?|sts|daemonsets?|ds|cron\s*jobs?|jobs?|pods?|secrets?" \
+        r"|config\s*maps?|storage\s*class(?:es)?|pvcs?|claims?|quotas?"
+_NOUN = rf"(?P<noun>{_NOUNS})\b"
 BEFORE_NOUN = re.compile(rf"(?<![\w./=:-]){NAME}\s+{_NOUN}", re.IGNORECASE)
 SLOTS = tuple(re.compile(p, re.IGNORECASE) for p in (
     rf"\b(?:is|are)\s+there\s+(?:an?|any|the)\s+{NAME}(?![\w./-])",
@@ -53,7 +54,7 @@ def _kinds_of(noun: str) -> tuple[str, ...] | None:
 # its object with the kind beside it, so a one-word name counts there too
 _ONE_WORD = r"(?P<name>[a-z0-9][a-z0-9.-]*[a-z0-9])"
 ASKED_EXISTS = (re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+{_ONE_WORD}\s+{_NOUN}", re.IGNORECASE),
-                re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+(?P<noun>node|{_NOUN[9:-3]})\s+(?:(?:called|named)\s+"
+                re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+(?P<noun>node|{_NOUNS})\s+(?:(?:called|named)\s+"
                            rf"{_ONE_WORD}|(?P<dashed>[a-z0-9]+(?:[.-][a-z0-9]+)+))(?![\w./-])", re.IGNORECASE))
 # words that describe objects rather than name one ("is there a db pod", "any failed jobs")
 NOT_A_NAME = {"db", "database", "cache", "new", "old", "other", "running", "pending", "failed", "failing", "broken",

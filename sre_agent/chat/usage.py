@@ -12,6 +12,7 @@ from ..brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
 from ..contracts import parse_resource_id
 from ..graph.quantities import format_quantity, quantity
 from .ask import Ask
+from .traffic import APP_NAMESPACE
 
 MEMORY_NEAR_LIMIT_PERCENT = 90.0  # a working set this close to the limit is one burst from an OOM kill
 # A service failing this share of its requests is failing its callers, whatever its pods' readiness says (a healthy
@@ -55,13 +56,13 @@ async def service_errors(ask: Ask, namespace: str, service: str, trouble: list[s
     """Facts (and trouble, over the line) about the share of a Service's requests that failed in the last 10 minutes,
     from the app's own metrics (namespace Application, dimensions Namespace and Service): Ready pods can still fail
     every request (a dependency down, a bad setting)."""
-    listed = await ask.call("cloudwatch", "list_metrics", {"namespace": "Application",
+    listed = await ask.call("cloudwatch", "list_metrics", {"namespace": APP_NAMESPACE,
                                                            "dimensions": {"Namespace": namespace, "Service": service}})
     series = {m["metric"]: m["dimensions"] for m in (listed.data or {}).get("metrics") or []}
     if "RequestCount" not in series or "5xxCount" not in series:
         return []
-    requests = await _recent(ask, "RequestCount", series["RequestCount"], "Sum", namespace="Application")
-    errors = await _recent(ask, "5xxCount", series["5xxCount"], "Sum", namespace="Application")
+    requests = await _recent(ask, "RequestCount", series["RequestCount"], "Sum", namespace=APP_NAMESPACE)
+    errors = await _recent(ask, "5xxCount", series["5xxCount"], "Sum", namespace=APP_NAMESPACE)
     if not requests or sum(requests) <= 0:
         return []
     share = 100.0 * sum(errors) / sum(requests)

@@ -55,19 +55,27 @@ def _evidence(findings: list[Finding]) -> list[str]:
     return list(dict.fromkeys(e for f in findings for e in f.evidence))
 
 
-def _rollback(state: Investigation, workload: str) -> list[str]:
-    """`kubectl rollout undo` to the revision before the last rollout, when the last rollout changed
-    what the fault is about (its template, not only a hash)."""
-    namespace, kind, name = _ref(workload)
+def _rollback_target(state: Investigation, workload: str) -> int | None:
+    """The revision a rollback goes to: the one before the last rollout's -- or before the one live when the symptom
+    began -- when a workload kind with revisions rolled out."""
+    kind = _ref(workload)[1]
     rollout = next((f for f in _about(state, workload, "RecentRollout")), None)
     if rollout is None or kind not in ("Deployment", "StatefulSet", "DaemonSet") or not rollout.details.get("previous_revision"):
-        return []
+        return None
     target = rollout.details["previous_revision"]
     if rollout.details.get("history"):  # the revision before the one live when the symptom began, not simply the previous
         seen, because = symptom_seen(state.findings, state.incident)
         pin = pinned_revision(rollout.details["history"], rollout.details.get("revision"), seen, because)
         target = pin.to_revision or target
-    return [f"kubectl {_ns(namespace)}rollout undo {KUBECTL_KIND[kind]}/{name} --to-revision={target}"]
+    return target
+
+
+def _rollback(state: Investigation, workload: str) -> list[str]:
+    """`kubectl rollout undo` to the revision before the last rollout, when the last rollout changed
+    what the fault is about (its template, not only a hash)."""
+    namespace, kind, name = _ref(workload)
+    target = _rollback_target(state, workload)
+    return [] if target is None else [f"kubectl {_ns(namespace)}rollout undo {KUBECTL_KIND[kind]}/{name} --to-revision={target}"]
 
 
 def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
@@ -403,8 +411,9 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
     if not fixes:
         namespace, kind, name = _ref(diagnosis.resource)
         commands = _rollback(state, diagnosis.resource)
-        how = (f"roll back to revision {commands[0].rsplit('=', 1)[-1]}, the last one before the change the fault came "
-               "with (then fix that change and roll forward)" if commands else "see the runbook for this category")
+        target = _rollback_target(state, diagnosis.resource)
+        how = (f"roll back to revision {target}, the last one before the change the fault came with (then fix that "
+               "change and roll forward)" if target is not None else "see the runbook for this category")
         fixes.append(ProposedFix(
             resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: {how}",
             commands=commands or [f"kubectl {_ns(namespace)}describe {KUBECTL_KIND.get(kind, kind.lower())} {name}"],

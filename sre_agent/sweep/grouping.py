@@ -21,7 +21,7 @@ from typing import Any
 
 from ..contracts import parse_time, resource_id
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
-from .mapping import measures_demand, resource_for_alarm, resource_for_dimensions
+from .mapping import demand_metric, measures_demand, resource_for_alarm, resource_for_dimensions
 from .models import Severity, Symptom
 
 # Analyzer reasons that are a workload's own fault: a workload showing one is a root, whatever it calls.
@@ -86,7 +86,7 @@ def observations(ev: SweepEvidence) -> list[Anchored]:
                                             severity="critical"), parse_time(alarm.get("updated"))))
     for result in ev.anomalies:
         named = resource_for_dimensions(result.get("dimensions") or {}, ev.workloads)
-        if named is None or measures_demand({"metric": {"name": result.get("metric")}}):
+        if named is None or demand_metric(str(result.get("metric") or "")):
             continue  # more requests arriving is demand, not a symptom
         anchor = named
         for interval in result.get("intervals") or []:

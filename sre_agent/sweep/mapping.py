@@ -83,6 +83,9 @@ _FAILURE = re.compile(r"error|fault|fail|5xx|4xx|latency|duration|throttl|reject
                       re.IGNORECASE)
 
 
-def measures_demand(alarm: dict) -> bool:
-    metric = str((alarm.get("metric") or {}).get("name") or "")
+def demand_metric(metric: str) -> bool:
     return bool(metric) and bool(_DEMAND.search(metric)) and not _FAILURE.search(metric)
+
+
+def measures_demand(alarm: dict) -> bool:
+    return demand_metric(str((alarm.get("metric") or {}).get("name") or ""))

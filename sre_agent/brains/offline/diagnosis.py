@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
@@ -72,14 +72,18 @@ def _services(f: Finding, all_: list[Finding]) -> set:
     return {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
 
 
+def _symptom_onset(f: Finding, all_: list[Finding]) -> tuple[datetime, str] | None:
+    """The earliest anomaly onset on the rollout's workload or the Service it backs (the pin's rule, graph/pins.py)."""
+    return earliest_onset([x for x in all_ if x.resource in {f.resource, *_services(f, all_)}])
+
+
 def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
     """The revision of a RecentRollout's history that was live when the workload's symptom began (the
     earliest anomaly onset on it or its Service; the pin's rule, graph/pins.py), when that is not the
     current one: a release two revisions back with a harmless rollout on top is the release's fault, not
     the top rollout's."""
     history = f.details.get("history") or []
-    targets = {f.resource, *_services(f, all_)}
-    earliest = earliest_onset([x for x in all_ if x.resource in targets])
+    earliest = _symptom_onset(f, all_)
     if earliest is None or len(history) < 2:
         return None
     culprit = pinned_revision(history, f.details.get("revision"), earliest[0]).culprit
@@ -99,7 +103,7 @@ def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
     if f.details.get("in_window", True):
         return True
     created = parse_time(f.details.get("created"))
-    earliest = earliest_onset([x for x in all_ if x.resource in {f.resource, *_services(f, all_)}])
+    earliest = _symptom_onset(f, all_)
     return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created <= ONSET_AFTER_CHANGE
 
 
