@@ -3,6 +3,7 @@ and audit, and the argument types tools declare."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -15,6 +16,7 @@ from ...common.registry import Row, ToolResult
 from ...common.safety import AuditedWriteGuard, AuditLog, AuditStamp, WritePolicy, WriteRefused
 from ..kube import KubeClient
 from ..summaries import event_summary
+from .preconditions import retry_on_conflict
 
 T = TypeVar("T")
 REVISION = "deployment.kubernetes.io/revision"
@@ -90,10 +92,11 @@ class KubeTools:
               action: Callable[[], str]) -> WriteResult:
         """Gate, run and audit one write: refused, failed, dry-run and applied attempts all leave a record.
         `action` checks its arguments against the live object first and raises WriteRefused when
-        they do not fit: that is audited as refused (nothing reached the API), any other error as failed."""
+        they do not fit: that is audited as refused (nothing reached the API), any other error as failed.
+        A 409 on a locked write re-runs `action` from a fresh read (preconditions.retry_on_conflict)."""
         try:
             self.policy.check(tool, namespace)
-            detail = self.k8s(action, f"{tool} {args}")
+            detail = self.k8s(lambda: retry_on_conflict(action, time.sleep), f"{tool} {args}")
         except WriteRefused as exc:
             self.audit.write(tool=tool, args=args, reason=reason, dry_run=dry_run, outcome="refused", detail=str(exc))
             raise

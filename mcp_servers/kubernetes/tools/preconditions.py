@@ -7,7 +7,13 @@ Why revision / image / replicas / generation rather than resourceVersion: resour
 every status update (a pod becoming ready), so a plan pinned to it would be refused for nothing.
 The check reads the live object, then the patch carries that object's resourceVersion, so a change
 that lands between the check and the write is refused by the API server (409) rather than
-overwritten: the check and the write are one optimistic transaction."""
+overwritten: the check and the write are one optimistic transaction.
+
+A 409 alone does not make a plan stale: a controller's status update (a crash-looping pod's restart
+count, a replica becoming ready) moves resourceVersion too, and a busy object can move between any
+read and write. So, as client-go's RetryOnConflict does, the whole read-check-write is run again
+with a fresh read (`retry_on_conflict`): if the expected revision / image / replicas still hold, the
+write goes through; if they do not, the semantic check refuses it as stale."""
 
 from __future__ import annotations
 
@@ -50,13 +56,41 @@ def resource_version_lock(obj: dict) -> dict[str, Any]:
     return {"metadata": {"resourceVersion": version}} if version else {}
 
 
+class WriteConflict(PreconditionFailed):
+    """The API server refused the locked write (409): the object moved after it was read. Nothing
+    was written; `retry_on_conflict` reads it again before calling the plan stale."""
+
+
+CONFLICT_ATTEMPTS = 4  # client-go's DefaultRetry tries 5 times; the MCP call's deadline bounds these anyway
+CONFLICT_BACKOFF_S = 0.05
+
+
 def conflict_is_stale(tool: str, where: str, send: Callable[[], T]) -> T:
-    """Send the locked write; a 409 Conflict (the object changed after the check) is a failed
-    precondition too -- nothing was written -- so it is reported and audited as one."""
+    """Send the locked write; a 409 Conflict (the object changed after the check) is raised as a
+    WriteConflict -- nothing was written -- for the caller's read-check-write to be run again."""
     try:
         return send()
     except Exception as exc:  # the kubernetes client's ApiException, without importing its internals here
         if getattr(exc, "status", None) == 409:
-            raise PreconditionFailed(f"{tool}: precondition failed: {where} changed between the check and the write "
-                                     "(409 Conflict); nothing was changed -- re-plan from fresh evidence") from None
+            raise WriteConflict(f"{tool}: precondition failed: {where} changed between the check and the write "
+                                f"(409 Conflict, {CONFLICT_ATTEMPTS} reads in a row); nothing was changed -- "
+                                "re-plan from fresh evidence") from None
         raise
+
+
+def retry_on_conflict(action: Callable[[], str], sleep: Callable[[float], None]) -> str:
+    """Run a read-check-write `action` until it is not refused by a 409: each run re-reads the
+    object and re-checks what the plan expected, so only a change the plan cares about stops it.
+    A retried write says so in its result (it goes to the audit record)."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            done = action()
+        except WriteConflict:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+            sleep(CONFLICT_BACKOFF_S * attempt)
+            continue
+        if attempt == 1:
+            return done
+        return f"{done} (written on read {attempt}: the object had moved between read and write, what the plan expected still held)"
+    raise AssertionError("unreachable")
