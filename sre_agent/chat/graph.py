@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 from ..graph.ports import Tools
 from . import (  # noqa: F401
     alarms,
+    call_path,
     causal,
     changes,
     compare,

@@ -24,6 +24,7 @@ EXAMPLES = [
     ("events", "events for checkout"),
     ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
     ("dependents", "what depends on ledger?   /   what depends on the app-config configmap?"),
+    ("call_path", "walk me down the call chain from frontend   /   path from frontend to ledger   (where it breaks)"),
     ("blame", "is the config change to blame?   /   did 4.3.0 cause this?   (a verdict from the investigation)"),
     ("affected", "is payments affected?   (its own state and what it calls)"),
     ("compare", "compare checkout and payments   /   node-a vs node-b"),

@@ -143,3 +143,15 @@ def test_a_name_no_object_has_is_not_found_never_answered_about_another(regressi
     assert "shop/Deployment/checkout" not in missing.resources  # a look-alike is a suggestion, not the answer's subject
     run = regression.ask("did the nightly-export job finish")
     assert "not found" in run.headline and "nightly-export" in run.headline
+
+
+def test_the_call_chain_is_walked_down_to_where_it_breaks(chat_on):
+    chat = chat_on("upstream-dependency-down")  # ledger scaled to 0: payments and checkout fail every request
+    walked = chat.ask("walk me down the call chain from frontend to whatever is broken")
+    assert walked.status == "problems" and walked.form == "call_path"
+    assert walked.headline.startswith("frontend -> checkout -> payments -> ledger: it breaks at ledger"), walked.headline
+    assert walked.resources[0] == "payments/Deployment/ledger" and "no ready endpoint" in text_of(walked)
+    to_it = chat.ask("whats the path from frontend to payments")  # a named target: the chain to it, and its state
+    assert to_it.headline.startswith("frontend -> checkout -> payments: payments is broken"), to_it.headline
+    nowhere = chat.ask("trace the call chain from frontend to nothing-here")
+    assert nowhere.headline.startswith("nothing-here: not found") and nowhere.status == "answered"
