@@ -93,7 +93,27 @@ def leftover_taint(findings: list[Finding], node: str) -> tuple[str, Finding] | 
                  if f.signal == "UntoleratedTaint" and name in (f.details.get("odd_nodes") or [])), None)
 
 
+# The scheduler's verdict per node group: "0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had
+# untolerated taint {dedicated: stateful}, ..." -- how many nodes each reason rules out.
+SCHEDULER_VERDICT = re.compile(r"nodes are available: (.*?)(?:\. preemption:|\.?$)")
+SCHEDULER_REASON = re.compile(r"(\d+) (?:node\(s\) )?([^,]+)")
+
+
+def blockers(message: str) -> list[tuple[int, str]]:
+    """The reasons the scheduler gave, most nodes first."""
+    verdict = SCHEDULER_VERDICT.search(message)
+    reasons = [(int(n), reason.strip()) for n, reason in SCHEDULER_REASON.findall(verdict.group(1))] if verdict else []
+    return sorted(reasons, key=lambda r: -r[0])
+
+
 def leftover_cordon(findings: list[Finding], node: str) -> Finding | None:
     """The finding that `node` is cordoned and is the only node the pending pods may run on."""
     name = parse_resource_id(node)[2] if "/" in node else node
-    return next((f for f in findings if f.signal == "CordonedNodes" and f.details.get("nodes") == [name]), None)
+    return next((f for f in findings if f.signal == "CordonedNodes" and f.details.get("nodes") == [name]
+                 and not f.details.get("full")), None)
+
+
+def cordons_in_the_way(findings: list[Finding], workload: str) -> list[tuple[str, Finding]]:
+    """(node, finding) for each cordoned node the pending pods of `workload` may use while the rest are full."""
+    return [(str(node), f) for f in findings if f.signal == "CordonedNodes" and f.resource == workload
+            and f.details.get("full") for node in f.details.get("nodes") or []]

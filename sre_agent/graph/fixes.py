@@ -17,6 +17,8 @@ from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_
 from .defects import missing_refs
 from .fix_values import (
     autoscaler_caps,
+    blockers,
+    cordons_in_the_way,
     declared_number,
     leftover_cordon,
     leftover_taint,
@@ -201,18 +203,7 @@ def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
                         evidence=_evidence(mismatch))]
 
 
-# The scheduler's verdict per node group: "0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had
-# untolerated taint {dedicated: stateful}, ..." -- how many nodes each reason rules out.
-SCHEDULER_VERDICT = re.compile(r"nodes are available: (.*?)(?:\. preemption:|\.?$)")
-SCHEDULER_REASON = re.compile(r"(\d+) (?:node\(s\) )?([^,]+)")
 INSUFFICIENT = re.compile(r"Insufficient (\S+)")
-
-
-def blockers(message: str) -> list[tuple[int, str]]:
-    """The reasons the scheduler gave, most nodes first."""
-    verdict = SCHEDULER_VERDICT.search(message)
-    reasons = [(int(n), reason.strip()) for n, reason in SCHEDULER_REASON.findall(verdict.group(1))] if verdict else []
-    return sorted(reasons, key=lambda r: -r[0])
 
 
 def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
@@ -221,6 +212,14 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
     node has (a GPU, more CPU than a node holds)."""
     failing = _about(state, workload, "FailedScheduling")
     namespace, kind, name = _ref(workload)
+    cordons = cordons_in_the_way(state.findings, workload)
+    if cordons:  # the nodes the pods are made for are full but for a cordoned one: its room is what they lack
+        full = ", ".join(cordons[0][1].details.get("full") or [])
+        return [ProposedFix(resource=resource_id("Node", node), summary=f"node {node} is cordoned and the other nodes "
+                            f"{workload}'s pods may run on ({full}) have no room for them: uncordon it once its "
+                            "maintenance is over (or add a node to that group)",
+                            commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))
+                for node, finding in cordons]
     ranked = blockers(failing[0].summary) if failing else []
     top = ranked[0][1] if ranked else ""
     if (lacking := INSUFFICIENT.search(top)) is not None:

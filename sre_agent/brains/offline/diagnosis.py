@@ -38,11 +38,16 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
     return any(f.resource == resource and f.signal in signals for f in findings)
 
 
+def _only_cordon(f: Finding, all_: list[Finding]) -> bool:
+    """The one node the pods may use is cordoned (not: one of several, the others full)."""
+    return len(f.details.get("nodes") or []) == 1 and not f.details.get("full")
+
+
 def _left_taint(f: Finding, all_: list[Finding]) -> bool:
     """The workload's pods are kept off a node by a taint its group's other nodes do not carry, or by a cordon on the
     one node they may use."""
     return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and len(x.details.get("odd_nodes") or []) == 1
-                                             or x.signal == "CordonedNodes" and len(x.details.get("nodes") or []) == 1)
+                                             or x.signal == "CordonedNodes" and _only_cordon(x, all_))
                for x in all_)
 
 
@@ -183,7 +188,8 @@ RULES: list[Rule] = [
     Rule("UntoleratedTaint", C.NODE_FAILURE, 0.92, lambda f, a: len(f.details.get("odd_nodes") or []) == 1,
          lambda f, a: f"Node/{f.details['odd_nodes'][0]}"),
     # The one node the pods may use is cordoned: uncordoning it is the change that clears them.
-    Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: len(f.details.get("nodes") or []) == 1,
+    # (When the pods' other nodes are full, the pool lacks room: the pods are unschedulable, the uncordon is the fix.)
+    Rule("CordonedNodes", C.NODE_FAILURE, 0.92, _only_cordon,
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),

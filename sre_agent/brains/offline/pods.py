@@ -9,7 +9,7 @@ import re
 
 from ...contracts import parse_time, resource_id
 from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
-from ...graph.fix_values import parse_taint
+from ...graph.fix_values import blockers, parse_taint
 from .calls import Calls
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
@@ -80,7 +80,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
             if "were unschedulable" in message:
-                await _cordoned_nodes((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
+                await _cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
@@ -196,15 +196,28 @@ def _odd_ones_out(nodes: list[dict], key: str, tainted: list[str]) -> list[str]:
     return odd
 
 
-async def _cordoned_nodes(selector: dict, workload: str, calls: Calls) -> None:
-    """The scheduler says "node(s) were unschedulable": cordoned nodes. When every node the pods may use (their
-    nodeSelector) is cordoned, the cordon -- left after maintenance, or never lifted -- is what keeps them Pending."""
+async def _cordoned_nodes(spec: dict, workload: str, calls: Calls, message: str) -> None:
+    """The scheduler says "node(s) were unschedulable": cordoned nodes. The nodes the pods may use are those their
+    nodeSelector picks (with none, those whose taints they tolerate). When every one of them is cordoned -- left after
+    maintenance, or never lifted -- the cordon is what keeps the pods Pending; so it is when the ones not cordoned
+    are all full (the scheduler counts as many "Insufficient" nodes): the cordoned node is the room the pods lack."""
     listed, ev = await calls("get_resources", kind="Node")
+    tolerations, selector = spec.get("tolerations") or [], spec.get("nodeSelector") or {}
     eligible = _selected((listed or {}).get("items") or [], selector)
+    if not selector:  # no selector: the nodes whose taints the pods tolerate (a dedicated group's are not theirs)
+        eligible = [n for n in eligible
+                    if all(_tolerates(tolerations, t) for t in n.get("taints") or [] if not t.endswith(":PreferNoSchedule"))]
     cordoned = [n["name"] for n in eligible if n.get("unschedulable")]
-    if cordoned and len(cordoned) == len(eligible):
-        calls.find(workload, "CordonedNodes", f"every node {workload}'s pods may run on is cordoned: {', '.join(cordoned)}",
-                   ev, severity="warning", nodes=cordoned)
+    others = [n["name"] for n in eligible if not n.get("unschedulable")]
+    full = sum(count for count, reason in blockers(message) if reason.startswith("Insufficient"))
+    if not cordoned or full < len(others):
+        return
+    if not others:
+        summary = f"every node {workload}'s pods may run on is cordoned: {', '.join(cordoned)}"
+    else:
+        summary = (f"{workload}'s pods may run on {len(eligible)} node(s): {', '.join(cordoned)} cordoned, and "
+                   f"{', '.join(others)} without room for them (the scheduler: {full} Insufficient)")
+    calls.find(workload, "CordonedNodes", summary, ev, severity="warning", nodes=cordoned, full=others)
 
 
 async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> None:

@@ -5,10 +5,12 @@ is that node's the same way. Table tests over node rows and findings."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sre_agent.brains.offline.diagnosis import best, hypotheses
-from sre_agent.brains.offline.pods import _odd_ones_out
+from sre_agent.brains.offline.pods import _cordoned_nodes, _odd_ones_out
 from sre_agent.contracts import Finding
 from sre_agent.contracts import RootCauseCategory as C
 
@@ -45,14 +47,56 @@ def test_a_left_taint_puts_the_root_cause_on_the_node(odd, category, resource):
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
 
 
-@pytest.mark.parametrize("cordoned, category, resource", [
-    (["n1"], C.NODE_FAILURE, "Node/n1"),                  # the one node the pods may use is cordoned: the node's
-    (["n1", "n2"], C.UNSCHEDULABLE, "d/Deployment/api"),  # several: no one node to name; the workload's Pending
+@pytest.mark.parametrize("cordoned, full, category, resource", [
+    (["n1"], [], C.NODE_FAILURE, "Node/n1"),                  # the one node the pods may use is cordoned: the node's
+    (["n1", "n2"], [], C.UNSCHEDULABLE, "d/Deployment/api"),  # several: no one node to name; the workload's Pending
+    (["n1"], ["n2"], C.UNSCHEDULABLE, "d/Deployment/api"),    # one of a full pool: the pool lacks room, the uncordon is the fix
 ])
-def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cordoned, category, resource):
+def test_a_cordon_on_the_only_eligible_node_puts_the_root_cause_on_the_node(cordoned, full, category, resource):
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"),
-                              finding("CordonedNodes", nodes=cordoned)]))
+                              finding("CordonedNodes", nodes=cordoned, full=full)]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
+
+
+class NodeCalls:
+    """The `calls` the pod reader gets, answering get_resources(Node) from rows and keeping the findings."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows, self.found = rows, []
+
+    async def __call__(self, tool: str, **args):
+        assert (tool, args) == ("get_resources", {"kind": "Node"})
+        return {"items": self.rows}, "ev-1"
+
+    def find(self, resource, signal, summary, evidence, **details):
+        self.found.append((signal, details.get("nodes"), details.get("full")))
+
+
+RT = "dedicated=realtime:NoSchedule"
+REALTIME_POD = {"nodeSelector": {"pool": "realtime"},
+                "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "realtime", "effect": "NoSchedule"}]}
+
+
+def pool_node(name: str, pool: str, *taints: str, cordoned: bool = False) -> dict:
+    return {"name": name, "labels": {"pool": pool}, "taints": list(taints), "unschedulable": cordoned}
+
+
+@pytest.mark.parametrize("rows, message, found", [
+    # one of the pool's two nodes cordoned, the other full: the cordon is the room the pods lack
+    ([pool_node("r0", "realtime", RT), pool_node("r1", "realtime", RT, cordoned=True), pool_node("g0", "general")],
+     "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, "
+     "1 node(s) were unschedulable.", [("CordonedNodes", ["r1"], ["r0"])]),
+    # the other node has room (its own reason is not capacity): the cordon is not what keeps them Pending
+    ([pool_node("r0", "realtime", RT, "maint=x:NoSchedule"), pool_node("r1", "realtime", RT, cordoned=True)],
+     "0/2 nodes are available: 1 node(s) had untolerated taint {maint: x}, 1 node(s) were unschedulable.", []),
+    # every node of the pool cordoned; a cordoned node of another group is not one the pods may use
+    ([pool_node("r0", "realtime", RT, cordoned=True), pool_node("g0", "general", cordoned=True)],
+     "0/2 nodes are available: 2 node(s) were unschedulable.", [("CordonedNodes", ["r0"], [])]),
+])
+def test_a_cordon_counts_when_the_pods_other_nodes_are_full(rows, message, found):
+    calls = NodeCalls(rows)
+    asyncio.run(_cordoned_nodes(REALTIME_POD, "d/Deployment/api", calls, message))
+    assert calls.found == found
 
 
 
