@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from kubernetes.utils.quantity import parse_quantity
 
 SECRET_VALUE = "***redacted***"
 
@@ -35,6 +38,36 @@ def _age(timestamp: str | None) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{max(seconds, 0)}s"
+
+
+def pod_requests(pod_spec: dict) -> dict[str, str]:
+    """What the scheduler reserves for a pod, as `kubectl describe node` adds it up: the containers' requests
+    summed, or an init container's when larger (they run one at a time, before the others). cpu in millicores,
+    memory in Mi; empty when nothing is requested."""
+    def total(containers: list[dict], key: str) -> Decimal:
+        return sum((_quantity(((c.get("resources") or {}).get("requests") or {}).get(key)) for c in containers), Decimal(0))
+
+    def largest(containers: list[dict], key: str) -> Decimal:
+        return max((_quantity(((c.get("resources") or {}).get("requests") or {}).get(key)) for c in containers), default=Decimal(0))
+
+    containers, inits = pod_spec.get("containers") or [], pod_spec.get("initContainers") or []
+    cpu = max(total(containers, "cpu"), largest(inits, "cpu"))
+    memory = max(total(containers, "memory"), largest(inits, "memory"))
+    requested = {}
+    if cpu:
+        requested["cpu"] = f"{int(cpu * 1000)}m"
+    if memory:
+        requested["memory"] = f"{int(memory / (1 << 20))}Mi"
+    return requested
+
+
+def _quantity(value: Any) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        return Decimal(parse_quantity(value))
+    except ValueError:
+        return Decimal(0)
 
 
 def _images(pod_spec: dict) -> list[str]:
@@ -75,6 +108,8 @@ def pod_summary(pod: dict) -> dict[str, Any]:
         summary["problems"] = problems
     if status.get("qosClass"):  # Guaranteed / Burstable / BestEffort: who the kubelet evicts first under pressure
         summary["qos"] = status["qosClass"]
+    if requested := pod_requests(pod.get("spec") or {}):  # what it holds of its node's allocatable
+        summary["requests"] = requested
     return summary
 
 

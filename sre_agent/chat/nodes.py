@@ -1,9 +1,14 @@
 """"what else was running on it" (a node), "which pods are on ip-10-42-27-140": the pods a node runs, each with
-its state and owner -- what a node's trouble takes down with it."""
+its state and owner -- what a node's trouble takes down with it; and "how much cpu is requested on it out of its
+capacity": what its pods request of its allocatable, as the scheduler adds it up."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from ..contracts import parse_resource_id
+from ..graph.quantities import quantity
 from .ask import Ask, handles
 from .health import describe
 from .models import Answer
@@ -23,14 +28,31 @@ async def _node_of(ask: Ask, rid: str) -> str | None:
     return pods[0].get("node") if pods else None
 
 
-@handles("node_pods", needs=("kubernetes",))
+TERMINAL = ("Succeeded", "Completed", "Failed")  # a finished pod holds none of its node's room
+ROOM_ASKED = re.compile(r"\b(requested|allocated|reserved|committed|capacity|allocatable|room|headroom|space|fit)\b", re.IGNORECASE)
+
+
+def requested_line(node: str, allocatable: dict, pods: list[dict]) -> str:
+    """What the node's running pods request of its allocatable cpu and memory (the scheduler's arithmetic)."""
+    parts = []
+    for key, unit, scale in (("cpu", "m", Decimal(1000)), ("memory", "Mi", 1 / Decimal(1 << 20))):
+        asked = sum((quantity(str((p.get("requests") or {}).get(key) or "0")) or Decimal(0) for p in pods
+                     if p.get("status") not in TERMINAL), Decimal(0))
+        have = quantity(str(allocatable.get(key) or ""))
+        share = f" ({100 * asked / have:.0f}%)" if have else ""
+        parts.append(f"{key} {int(asked * scale)}{unit} of {allocatable.get(key, '?')} allocatable{share}")
+    return f"requested on node {node} by its pods: " + ", ".join(parts)
+
+
+@handles("node_pods", "node_room", needs=("kubernetes",))
 async def node_pods(ask: Ask) -> Answer:
     node = await _node_of(ask, ask.resource or "")
     if node is None:
         return ask.answer(f"{ask.resource} runs on no node I can see: name the node", status="needs_subject",
                           next_steps=["Ask 'which pods are on <node>?'."])
     described = await describe(ask, f"Node/{node}")
-    conditions = {c.get("type"): c for c in (((described.data or {}).get("object") or {}).get("status") or {}).get("conditions") or []}
+    node_status = ((described.data or {}).get("object") or {}).get("status") or {}
+    conditions = {c.get("type"): c for c in node_status.get("conditions") or []}
     ready = conditions.get("Ready") or {}
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
     pods = [p for p in (listed.data or {}).get("items") or [] if p.get("node") == node]
@@ -44,5 +66,10 @@ async def node_pods(ask: Ask) -> Answer:
     steps = ([f"The node is not Ready: ask 'cordon {node}' for the approval request, then move its pods."]
              if ready.get("status") != "True" else [f"Ask 'why is <workload> failing?' for one of the {len(troubled)} in trouble."]
              if troubled else ["Nothing to do for the node's pods."])
+    room = requested_line(node, node_status.get("allocatable") or {}, pods)
+    if ask.form == "node_room" or ROOM_ASKED.search(ask.question):  # "how much cpu is requested on X": that first
+        headline, lines = room[0].upper() + room[1:], [headline, *lines]
+    else:
+        lines.append(room)
     return ask.answer(headline, status="problems" if troubled or ready.get("status") != "True" else "answered",
                       details=lines, resources=[f"Node/{node}", *owners], next_steps=steps)

@@ -61,6 +61,7 @@ class PodPlacement(Row):
 class Dependency(Row):
     env: str = Field(description="the env var naming the service")
     service: str = Field(description="resource id of the Service")
+    port: int | None = Field(None, description="the port the caller connects to (from the URL in its env)")
     exists: bool
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
@@ -164,10 +165,10 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             try:
                 endpoints = kube.get("Endpoints", svc_ns, svc_name)
             except Exception:
-                deps.append(Dependency(env=env_name, service=service, exists=False))
+                deps.append(Dependency(env=env_name, service=service, port=port, exists=False))
                 continue
             subsets = endpoints.get("subsets") or []
-            deps.append(Dependency(env=env_name, service=service, exists=True,
+            deps.append(Dependency(env=env_name, service=service, port=port, exists=True,
                                    ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
                                    not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
                                    port_problem=port_problem(svc_ns, svc_name, service, port)))

@@ -6,6 +6,7 @@ test names its subjects, so none leans on another's conversation."""
 from __future__ import annotations
 
 import pytest
+from kubernetes.utils.quantity import parse_quantity
 
 from .conftest import text_of
 
@@ -37,3 +38,16 @@ def test_a_probe_field_is_a_pinned_patch_for_a_human(chat):
     assert edit.status == "approval_required" and edit.approval is not None
     assert "livenessProbe.initialDelaySeconds" in text_of(edit) and "-> 30" in text_of(edit)
     assert "kubectl patch deployment checkout -n shop --type json" in text_of(edit)
+
+
+def test_a_nodes_requested_share_is_its_running_pods_requests_over_its_allocatable(chat):
+    node = "ip-10-0-2-34.ec2.internal"
+    room = chat.ask(f"how much cpu is requested on {node} out of its capacity")
+    assert room.form == "node_room" and room.resources[0] == f"Node/{node}"
+    store = chat.lab.store
+    millicores = sum(int(parse_quantity(((c.get("resources") or {}).get("requests") or {}).get("cpu") or "0") * 1000)
+                     for pod in store.list("Pod") if pod["spec"].get("nodeName") == node
+                     and pod.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+                     for c in pod["spec"]["containers"])
+    allocatable = store.get("Node", None, node)["status"]["allocatable"]["cpu"]
+    assert room.headline.startswith(f"Requested on node {node} by its pods: cpu {millicores}m of {allocatable} allocatable")
