@@ -65,6 +65,11 @@ SETS = {
                             ["bg05-why-tle-sync-failing", "bg13-why-command-gateway-rollout-stuck",
                              "bg14-why-reprocess-job-stuck", "bg19-why-command-gateway-pods-pending",
                              "bg22-is-downlink-healthy", "bg24-why-frame-ingest-restarting"]),
+    "scenarios_heldout12": ("quillmoor", 24, ["qm22-tariff-api-latency", "qm23-portal-web-request-rate",
+                                              "qm24-is-telemetry-healthy"],
+                            ["qm04-why-nodes-missing-metrics-logs", "qm05-why-meter-export-job-failed",
+                             "qm06-why-no-leakage-report", "qm12-why-lora-bridge-pending",
+                             "qm18-why-workorder-api-rollout-stuck", "qm24-is-telemetry-healthy"]),
 }
 
 
