@@ -40,6 +40,7 @@ NOT_SECRET_BEFORE_KEY = frozenset({
     "public", "partition", "sort", "primary", "foreign", "cache", "routing", "idempotency", "hash", "range", "group",
     "label", "annotation", "metric", "object", "s3", "map", "lookup", "dedup", "shard", "row", "index", "unique",
     "kms", "dimension", "field", "tag", "config", "configmap", "ssh", "host", "cluster", "node", "sorting",
+    "topology",  # a pod (anti-)affinity's or spread constraint's topologyKey: a node label, kubernetes.io/hostname
 })
 # ...unless its last word says it is about a secret rather than the secret itself (secretName,
 # secretKeyRef, PASSWORD_FILE, token_ttl, auth_url), or its first word makes it a cursor (next_token).

@@ -49,11 +49,22 @@ def container_facts(pod_spec: dict[str, Any]) -> list[str]:
     return lines
 
 
+def toleration_text(toleration: dict[str, Any]) -> str:
+    key, value, effect = toleration.get("key") or "", toleration.get("value"), toleration.get("effect") or ""
+    text = f"{key}={value}" if value not in (None, "") else (key or "(every taint)")
+    text += f":{effect}" if effect else ""
+    if toleration.get("operator") == "Exists":
+        text += " (Exists)"
+    return text + (f" for {toleration['tolerationSeconds']}s" if toleration.get("tolerationSeconds") is not None else "")
+
+
 def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
     lines = []
-    for key in ("nodeSelector", "affinity", "tolerations", "nodeName"):
+    for key in ("nodeSelector", "affinity", "nodeName"):
         if pod_spec.get(key):
             lines.append(f"{key} {pod_spec[key]}")
+    if pod_spec.get("tolerations"):  # as kubectl describe writes them: key=value:Effect, key:Effect (Exists)
+        lines.append("tolerations " + ", ".join(toleration_text(t) for t in pod_spec["tolerations"]))
     for volume in pod_spec.get("volumes") or []:
         source = {k: v for k, v in volume.items() if k != "name"}
         lines.append(f"volume {volume.get('name')}: {source}")

@@ -31,6 +31,7 @@ from . import (  # noqa: F401
     meta,
     nodes,
     objects,
+    releases,
     remedies,
     rollback,
     topology,

@@ -16,7 +16,7 @@ from .claims import member_claims
 from .models import Answer
 from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import POSSESSED_PODS, kind_of, name_of
+from .references import POSSESSED_PODS, kind_of, name_of, owner_of
 from .runs import job_facts, latest_run, run_of
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
@@ -239,7 +239,7 @@ async def _node_places(ask: Ask, nodes: list[str]) -> list[str]:
     return lines
 
 
-async def _replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
+async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
     """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
     stuck rollout's new one does not."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "namespace": namespace, "limit": 500})
@@ -270,6 +270,9 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
 HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
 
 
+SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
+
+
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
@@ -277,6 +280,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     if ask.form == "placement" and not rid:  # a namespace named, not an object: where its pods run
         return await _namespace_placement(ask, ask.namespace) if ask.namespace else await broken_now(ask)
     namespace, kind, name = parse_resource_id(rid)
+    if ask.form == "placement" and kind == "Pod" and SIBLING_ASKED.search(ask.question) and described is None:
+        # "where's the old gateway pod running": one of a workload's pods, told apart by age -- the workload's pods, each
+        # with its node and ReplicaSet, answer it (not the one pod the name matched first)
+        if (owner := await owner_of(ask, rid)) is not None:
+            ask.resource = rid = owner
+            namespace, kind, name = parse_resource_id(rid)
     details: list[str] = []
     trouble: list[str] = []
     extra: list[str] = []  # objects the answer names besides the subject (a CronJob's last run, a DaemonSet's missing nodes)
@@ -316,7 +325,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if kind == "Deployment" and (state.get("updatedReplicas") or 0) < (desired or 0):
-            details += await _replica_sets(ask, namespace or "", name)  # mid-rollout: which version still serves
+            details += await serving_replica_sets(ask, namespace or "", name)  # mid-rollout: which version still serves
         if described.error is None and rollout and rollout[0]:
             trouble.append(rollout[0])
         if described.error is None and ready < (desired or 0):

@@ -10,6 +10,7 @@ from .causal import categories_named
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
+from .nodes import group_nodes
 from .references import fuzzy_named, kind_of, name_of, named_exactly
 
 EXAMPLES = [
@@ -56,6 +57,9 @@ ATTRIBUTE_OWNERS = (
     (re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*)\b", re.IGNORECASE), ("CronJob", "Job")),
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
     (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
+    # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints)
+    (re.compile(r"\b(tolerat\w*|anti-?affinity|affinity|node\s*selector)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
     (re.compile(r"\b(taints?|allocatable|instance\s*type|capacity)\b", re.IGNORECASE), ("Node",)),
     # a container's own settings: whatever runs pods, never the ConfigMap or Secret talked about last
     (re.compile(r"\b(cpu|memory|mem|limits?|requests?|image|restarts?|probes?|env)\b", re.IGNORECASE),
@@ -73,6 +77,8 @@ async def unrecognised(ask: Ask) -> Answer:
     """Not a form the offline brain knows. If a word names a resource exactly, give its status."""
     intro = ("That question needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers only the "
              "question forms in /help.")
+    if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
+        return group
     chosen, why = None, ""
     for word in ask.recognised.candidates[:4]:
         if (chosen := await named_exactly(ask, word)) is not None:
@@ -86,6 +92,10 @@ async def unrecognised(ask: Ask) -> Answer:
     if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
         category = (ask.last_diagnosis or {}).get("category")
         chosen, why = culprit, f"the root cause found ({category}), whose kind of fault the question names"
+    if chosen is None and ask.focus:  # "does the gateway have any anti-affinity": the conversation's object a word names
+        chosen = next((r for r in ask.focus if (not owners or kind_of(r) in owners) and any(
+            len(w) >= 4 and w in name_of(r).split("-") for w in ask.recognised.candidates)), None)
+        why = "which the question's words name, from this conversation"
     if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
         chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's
         for rid in ask.focus[:3] if owners and chosen is None else []:  # the portal-web Service -> its Deployment

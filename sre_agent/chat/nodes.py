@@ -73,3 +73,40 @@ async def node_pods(ask: Ask) -> Answer:
         lines.append(room)
     return ask.answer(headline, status="problems" if troubled or ready.get("status") != "True" else "answered",
                       details=lines, resources=[f"Node/{node}", *owners], next_steps=steps)
+
+
+# "the ops nodes", "realtime nodes'": a word before "nodes" that names a node group (a label value or a group name)
+_GROUP_NODES = re.compile(r"\b(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+nodes?\b(?:'s|')?", re.IGNORECASE)
+_NOT_GROUPS = {"the", "all", "other", "some", "any", "which", "what", "those", "these", "many", "few", "two", "three",
+               "ready", "cordoned", "tainted", "new", "old", "worker", "cluster", "k8s", "kubernetes"}
+
+
+def _in_group(node: dict, word: str) -> bool:
+    """A node is of the group a word names when one of its group labels is that word or its group's name ends in it
+    ("ops" -> pool=ops, nodegroup bgs-ops)."""
+    values = [str(v).lower() for v in (node.get("labels") or {}).values()]
+    return any(v == word or v.endswith(f"-{word}") or v.startswith(f"{word}-") for v in values)
+
+
+async def group_nodes(ask: Ask) -> Answer | None:
+    """The nodes of the group the question names ("what taints do the ops nodes have", "are the gpu nodes ready"):
+    each node's readiness, cordon, taints, instance type and zone. None when no word before "nodes" is a group."""
+    words = [w.lower() for w in _GROUP_NODES.findall(ask.question) if w.lower() not in _NOT_GROUPS]
+    if not words:
+        return None
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 1000})
+    nodes = (listed.data or {}).get("items") or []
+    for word in words:
+        group = [n for n in nodes if _in_group(n, word)]
+        if not group:
+            continue
+        lines = [f"Node/{n.get('name')}: Ready={n.get('ready')}{', cordoned (SchedulingDisabled)' if n.get('unschedulable') else ''}"
+                 f"; taints {', '.join(n.get('taints') or []) or 'none'}; labels {n.get('labels')}" for n in group]
+        short = [n for n in group if str(n.get("ready")) != "True" or n.get("unschedulable")]
+        taints = sorted({t for n in group for t in n.get("taints") or []})
+        headline = (f"{len(group)} {word} node(s): {', '.join(str(n.get('name')) for n in group[:8])}; "
+                    f"{len(group) - len(short)} Ready and schedulable; taints {', '.join(taints) or 'none'}")
+        return ask.answer(headline, status="problems" if short else "answered", details=lines,
+                          resources=[f"Node/{n.get('name')}" for n in group[:4]],
+                          next_steps=[f"Ask 'what is running on {group[0].get('name')}?' for its pods."])
+    return None

@@ -9,7 +9,7 @@ import re
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .forms import kind_nouns
-from .health import status
+from .health import serving_replica_sets, status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
@@ -115,6 +115,11 @@ async def version(ask: Ask) -> Answer:
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
     if kind == "CronJob" and namespace:  # "what image did the last good run use": each kept run ran its own template
         resources += [run_line(j) for j in (await runs_of(ask, namespace, name))[-8:]]
+    serving = await serving_replica_sets(ask, namespace, name) if kind == "Deployment" and namespace else []
+    if len(serving) > 1:  # mid-rollout (or a stuck one): the old version still serves beside the new
+        headline_tail = f"; its pods run {len(serving)} versions (a rollout in progress or stuck): " + "; ".join(serving)
+        return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags}){headline_tail}", status="answered",
+                          details=[*serving, *resources], next_steps=["Ask 'did the rollout give up?' for its state."])
     return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])
 
@@ -184,6 +189,8 @@ async def list_kind(ask: Ask) -> Answer:
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
+    if kind == "Node" and (state := NODE_STATE.search(ask.question)):  # "a node with SchedulingDisabled, which one"
+        return _nodes_in_state(ask, items, state.group(0))
     if kind in (*RUNNABLE[:3], "Node") and ALL_ASKED.search(ask.question):
         return _all_at_count(ask, kind, items, f" in namespace {ask.namespace}" if scope else "")
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
@@ -201,6 +208,29 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+
+
+# A node state a question asks for, as kubectl shows it (STATUS SchedulingDisabled / NotReady) or as SREs say it.
+NODE_STATE = re.compile(r"\b(scheduling\s*disabled|cordon(ed)?|unschedulable|not\s*ready|unready|tainted|drained)\b", re.IGNORECASE)
+
+
+def _nodes_in_state(ask: Ask, items: list[dict], state: str) -> Answer:
+    """The nodes in the state asked about: cordoned (SchedulingDisabled), not Ready, or tainted."""
+    word = re.sub(r"\s+", "", state.lower())
+    if word in ("notready", "unready"):
+        chosen, said = [i for i in items if str(i.get("ready")) != "True"], "not Ready"
+    elif word == "tainted":
+        chosen, said = [i for i in items if i.get("taints")], "tainted"
+    else:
+        chosen, said = [i for i in items if i.get("unschedulable")], "cordoned (SchedulingDisabled)"
+    details = [listed_line("Node", i) for i in chosen]
+    if not chosen:
+        return ask.answer(f"No node is {said}: {len(items)} node(s) checked", status="answered",
+                          details=[listed_line("Node", i) for i in items][:12], next_steps=["kubectl get nodes"])
+    names = ", ".join(str(i.get("name")) for i in chosen[:8])
+    return ask.answer(f"{len(chosen)} of {len(items)} node(s) {said}: {names}", status="answered", details=details,
+                      resources=[f"Node/{i['name']}" for i in chosen[:4]],
+                      next_steps=[f"Ask 'what is running on {chosen[0].get('name')}?' or 'why is it {said.split(' ')[0]}?'."])
 
 
 def _all_at_count(ask: Ask, kind: str, items: list[dict], where: str) -> Answer:

@@ -138,6 +138,11 @@ async def rollback_would_help(ask: Ask) -> Answer:
         where = f"on {culprit}" if culprit != subject else f"in {subject}, and the previous revision does not remove it"
         headline = (f"No: the cause is {category} {where} -- a rollback of {subject} ({back}) does not touch it: "
                     f"{diagnosis.get('summary', '')[:200]}")
+        # what would, instead: the investigation's own fix for the cause (a taint to remove, a quota to raise, ...)
+        instead = [f"what would fix it instead: {fix.get('summary', '')[:200]}"
+                   + (f" -- `{fix['commands'][0]}`" if fix.get("commands") else "")
+                   for fix in (summary.get("proposed_fixes") or [])[:2] if fix.get("resource") != subject or target is None]
+        changed = [*instead, *changed]
         steps = [f"Ask 'why is {name_of(culprit or subject)} failing?' for the fix."]
     return ask.answer(headline, status="problems" if category != "none" else "answered", details=changed,
                       resources=[r for r in (subject, culprit) if r], diagnosis=diagnosis, next_steps=steps)

@@ -14,7 +14,7 @@ from ..contracts import parse_resource_id
 from ..graph.fixes import KUBECTL_KIND
 from .ask import Ask, handles
 from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
-from .models import Answer, ApprovalRequest
+from .models import Answer, AnswerStatus, ApprovalRequest
 from .objects import pod_spec_of
 from .plans import (
     BY_HAND,
@@ -269,7 +269,8 @@ async def write_request(ask: Ask) -> Answer:
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
-        return ask.answer(plan, status="answered", next_steps=["Ask again with what to change; chat answers with the action to approve."])
+        return ask.answer(plan, status=_unplanned(plan),
+                          next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
 
 
@@ -313,14 +314,20 @@ async def _hpa_request(ask: Ask, rid: str) -> Answer:
         next((h for h in hpas if h.get("name") == name), None)
     if hpa is None and NEW_HPA.search(ask.question):  # "add an hpa to gtfs-publisher, min 2 max 6"
         plan = new_hpa_plan(ask.question, rid)
-        return ask.answer(plan, status="answered") if isinstance(plan, str) else approval_answer(ask, plan, rid)
+        return ask.answer(plan, status=_unplanned(plan)) if isinstance(plan, str) else approval_answer(ask, plan, rid)
     if hpa is None:
         return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
                           next_steps=["Ask 'scale it to N' to change its replicas directly."])
     plan = hpa_change(ask.question, hpa)
     if isinstance(plan, str):
-        return ask.answer(plan, status="answered")
+        return ask.answer(plan, status=_unplanned(plan))
     return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
+
+
+def _unplanned(reason: str) -> AnswerStatus:
+    """A change that could not be planned: when what is missing is the user's to say (the value: "Say the new
+    memory limit"), the answer waits for it as for a subject; otherwise it is answered (why it cannot be made)."""
+    return "needs_subject" if reason.startswith("Say ") else "answered"
 
 
 def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:

@@ -79,7 +79,7 @@ SECRET_NAMES = ["PASSWORD", "DB_PASS", "db-password", "dbPassword", "API_KEY", "
 BENIGN_NAMES = ["secretName", "secretKeyRef", "key", "name", "PASSWORD_FILE", "token_ttl", "next_token", "nextToken",
                 "public_key", "partition_key", "DATABASE_URL", "LEDGER_URL", "resourceVersion", "uid", "keys",
                 "serviceAccountName", "imagePullSecrets", "auth_url", "token_expires_at", "request_id", "trace_id",
-                "MAX_CONNECTIONS", "/shop/feature/new-checkout", "podIP"]
+                "MAX_CONNECTIONS", "/shop/feature/new-checkout", "podIP", "topologyKey"]
 
 
 @pytest.mark.parametrize(("text", "secret", "context"), CAUGHT_IN_TEXT)

@@ -1,0 +1,67 @@
+"""Nodes asked about by their group ("the ops nodes") or their state ("a node with SchedulingDisabled, which one"),
+and a workload's tolerations as kubectl writes them. Table tests over node rows."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.facts import toleration_text
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.nodes import group_nodes
+from sre_agent.chat.objects import list_kind
+
+from .test_objects_in_context import Cluster
+
+NODES = [
+    {"name": "bgs-ops-0", "ready": "True", "unschedulable": False, "taints": ["dedicated=ops:NoSchedule"],
+     "labels": {"eks.amazonaws.com/nodegroup": "bgs-ops", "pool": "ops", "topology.kubernetes.io/zone": "2a"}},
+    {"name": "bgs-ops-1", "ready": "Unknown", "unschedulable": False, "taints": ["dedicated=ops:NoSchedule"],
+     "labels": {"eks.amazonaws.com/nodegroup": "bgs-ops", "pool": "ops", "topology.kubernetes.io/zone": "2c"}},
+    {"name": "bgs-general-4", "ready": "True", "unschedulable": True, "taints": [],
+     "labels": {"eks.amazonaws.com/nodegroup": "bgs-general", "pool": "general"}},
+]
+
+
+def ask(question: str) -> Ask:
+    return Ask(question=question, recognised=recognise(question), tools=Cluster({"Node": NODES}))
+
+
+@pytest.mark.parametrize("question, headline, resources", [
+    ("what taints should the ops nodes have", "2 ops node(s): bgs-ops-0, bgs-ops-1; 1 Ready and schedulable; "
+     "taints dedicated=ops:NoSchedule", ["Node/bgs-ops-0", "Node/bgs-ops-1"]),
+    ("are the general nodes' status ok", "1 general node(s): bgs-general-4; 0 Ready and schedulable; taints none",
+     ["Node/bgs-general-4"]),
+])
+def test_a_word_before_nodes_that_names_a_group_answers_for_its_nodes(question, headline, resources):
+    answer = asyncio.run(group_nodes(ask(question)))
+    assert answer is not None and answer.headline == headline and answer.resources == resources
+    assert answer.status == "problems"  # a node of each group is not Ready or is cordoned
+
+
+@pytest.mark.parametrize("question", ["why are the nodes full", "which checkout nodes"])
+def test_no_group_no_answer(question):
+    assert asyncio.run(group_nodes(ask(question))) is None
+
+
+@pytest.mark.parametrize("question, headline", [
+    ("i see a node with SchedulingDisabled, which one", "1 of 3 node(s) cordoned (SchedulingDisabled): bgs-general-4"),
+    ("which nodes are not ready", "1 of 3 node(s) not Ready: bgs-ops-1"),
+    ("which nodes are tainted", "2 of 3 node(s) tainted: bgs-ops-0, bgs-ops-1"),
+])
+def test_nodes_in_the_state_asked_about(question, headline):
+    answer = asyncio.run(list_kind(ask(question)))
+    assert answer.headline == headline
+
+
+@pytest.mark.parametrize("toleration, text", [
+    ({"key": "dedicated", "operator": "Equal", "value": "ops", "effect": "NoSchedule"}, "dedicated=ops:NoSchedule"),
+    ({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}, "nvidia.com/gpu:NoSchedule (Exists)"),
+    ({"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+     "node.kubernetes.io/unreachable:NoExecute (Exists) for 300s"),
+    ({"operator": "Exists"}, "(every taint) (Exists)"),
+])
+def test_tolerations_read_as_kubectl_writes_them(toleration, text):
+    assert toleration_text(toleration) == text
