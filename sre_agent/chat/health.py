@@ -84,15 +84,17 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-@handles("pod_problems", needs=("kubernetes",))
+@handles("pod_problems", "which_pods", needs=("kubernetes",))
 async def pod_problems(ask: Ask) -> Answer:
+    """Pods in trouble (crashlooping, pending, restarting, unready): a workload's when the question names one (or,
+    for "which pods", the one the conversation is about), else every namespace's."""
     args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
     outcome = await ask.call("kubernetes", "get_resources", args)
     pods = (outcome.data or {}).get("items") or []
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
     # a word naming the namespace asked about ("OOMKilled pods in fleet") is the scope, not a workload (fleet-db)
     owner = _owner_named([w for w in ask.recognised.candidates if w != ask.namespace], pods)
-    if owner is None and POSSESSED_PODS.search(ask.question) and ask.focus:
+    if owner is None and (POSSESSED_PODS.search(ask.question) or ask.form == "which_pods") and ask.focus:
         # "did any of its pods fail or retry": the pods of what the conversation is about, not the cluster's
         owner = next((r for r in ask.focus if any(owner_id(p) == r for p in pods)), None)
     if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's
@@ -103,8 +105,8 @@ async def pod_problems(ask: Ask) -> Answer:
                           status="healthy", details=[pod_line(p) for p in pods[:10]] if owner else [],
                           resources=[owner] if owner else [],
                           next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
-    details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" [owner {pod['owner']}]" if pod.get("owner") else "")
-               for pod, why in troubled]
+    details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" on node {pod['node']}" if pod.get("node") else "")
+               + (f" [owner {pod['owner']}]" if pod.get("owner") else "") for pod, why in troubled]
     details += await crash_lines(ask, [pod for pod, _ in troubled])
     owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]

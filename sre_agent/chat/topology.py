@@ -10,7 +10,7 @@ from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
 from .investigate import wider_subject
 from .models import Answer
-from .objects import config_dependents
+from .objects import config_dependents, config_refs_of, pod_spec_of
 from .references import named_exactly, namespaces
 from .templates import shortened
 from .workloads import workloads_in
@@ -152,6 +152,21 @@ async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list
     return list(dict.fromkeys(found))
 
 
+async def _read_by_focus(ask: Ask, kinds: list[str]) -> str | None:
+    """The ConfigMap (or Secret) of the kinds asked about that the conversation's latest workload references."""
+    for rid in ask.focus[:3]:
+        namespace, kind, name = parse_resource_id(rid)
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod") or not namespace:
+            continue
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
+                                                             "events_limit": 0})
+        refs = config_refs_of(pod_spec_of(kind, (described.data or {}).get("object") or {}))
+        read = [ref.split(" ", 1)[0] for ref in refs if ref.split("/", 1)[0] in kinds]
+        if read:
+            return f"{namespace}/{read[0]}"
+    return None
+
+
 @handles("config_keys", needs=("kubernetes",))
 async def config_keys(ask: Ask) -> Answer:
     """Which keys a Secret or ConfigMap holds now (the tools mask Secret values; chat names a Secret's keys only,
@@ -177,6 +192,8 @@ async def config_keys(ask: Ask) -> Answer:
         if rid is None:
             return ask.answer(f"{subject}: not found -- no {' or '.join(kinds)} whose name contains {subject!r}.",
                               status="answered", next_steps=[f"Check the name (kubectl get {','.join(k.lower() for k in kinds)} -A)."])
+    if rid is None and subject is None:  # "whats in its configmap": the one the conversation's workload reads
+        rid = await _read_by_focus(ask, kinds)
     kind = parse_resource_id(rid)[1] if rid else (named or "Secret")
     if rid is None:
         return ask.answer(f"Which {kind} do you mean? Name it; nothing earlier in this conversation names one.",

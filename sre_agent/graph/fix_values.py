@@ -114,6 +114,7 @@ def leftover_cordon(findings: list[Finding], node: str) -> Finding | None:
 
 
 def cordons_in_the_way(findings: list[Finding], workload: str) -> list[tuple[str, Finding]]:
-    """(node, finding) for each cordoned node the pending pods of `workload` may use while the rest are full."""
+    """(node, finding) for each cordoned node the pending pods of `workload` may use -- several cordoned, or one
+    while the rest are full (one cordoned alone is that node's fault: leftover_cordon)."""
     return [(str(node), f) for f in findings if f.signal == "CordonedNodes" and f.resource == workload
-            and f.details.get("full") for node in f.details.get("nodes") or []]
+            and (f.details.get("full") or len(f.details.get("nodes") or []) > 1) for node in f.details.get("nodes") or []]

@@ -213,11 +213,12 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
     failing = _about(state, workload, "FailedScheduling")
     namespace, kind, name = _ref(workload)
     cordons = cordons_in_the_way(state.findings, workload)
-    if cordons:  # the nodes the pods are made for are full but for a cordoned one: its room is what they lack
+    if cordons:  # the nodes the pods are made for are cordoned, or full but for a cordoned one: that room is what they lack
         full = ", ".join(cordons[0][1].details.get("full") or [])
-        return [ProposedFix(resource=resource_id("Node", node), summary=f"node {node} is cordoned and the other nodes "
-                            f"{workload}'s pods may run on ({full}) have no room for them: uncordon it once its "
-                            "maintenance is over (or add a node to that group)",
+        why = (f"the other nodes {workload}'s pods may run on ({full}) have no room for them" if full else
+               f"so is every other node {workload}'s pods may run on")
+        return [ProposedFix(resource=resource_id("Node", node), summary=f"node {node} is cordoned and {why}: uncordon "
+                            "it once its maintenance is over (or add a node to that group)",
                             commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))
                 for node, finding in cordons]
     ranked = blockers(failing[0].summary) if failing else []
