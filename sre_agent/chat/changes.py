@@ -15,7 +15,7 @@ from .models import Answer
 from .objects import pod_spec_of
 from .references import fuzzy_named, kind_of, named_exactly
 from .runs import cronjob_of, run_state, runs_of
-from .templates import template_diff, template_of
+from .templates import revision_template, template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
 ABOUT_IT = re.compile(r"\bchang\w*\s+(in|to|on|with|about|for)\s+(it|that|this|them)\b", re.IGNORECASE)
@@ -108,6 +108,11 @@ async def _controller_rollouts(ask: Ask, scope: dict[str, Any], since: datetime)
                     f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
                 lines.append(f"rollout: {rid} revision {old.get('revision')} -> {new.get('revision')} "
                              f"({_ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
+                if old.get("replicaset") and new.get("replicaset"):  # what in the template changed, value by value
+                    namespace = str(item.get("namespace") or "")
+                    changed = template_diff(await revision_template(ask, namespace, kind, str(new["replicaset"])),
+                                            await revision_template(ask, namespace, kind, str(old["replicaset"])))
+                    lines += [f"    changed in {item.get('name')}'s template: {line}" for line in changed[:8]]
                 resources.append(rid)
     return lines, resources
 

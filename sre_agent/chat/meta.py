@@ -41,6 +41,9 @@ EXAMPLES = [
     ("config_value", "what is DATABASE_URL set to?   (a ConfigMap's value, an env var, a flag; a Secret's value never)"),
     ("list_kind", "quota usage in shop   /   what storage classes do we have?   /   are the daemonsets all up?"),
     ("job_ran", "did the nightly job run?"),
+    ("release_why", "why did 2.8.0 crash?   (a release by its version; rolled back: what its pods left behind)"),
+    ("node_room", "how much cpu is requested on ip-10-0-1-20?   (its pods' requests against its allocatable)"),
+    ("which_pods", "which pods?   (after naming a workload or its alarm: its pods in trouble, with their nodes)"),
     ("do_it", "do it   (after an answer that proposed an action: the approval request for it)"),
 ]
 COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's answers)  /exit (or Ctrl-D)"
@@ -64,6 +67,9 @@ ATTRIBUTE_OWNERS = (
     # a container's own settings: whatever runs pods, never the ConfigMap or Secret talked about last
     (re.compile(r"\b(cpu|memory|mem|limits?|requests?|image|restarts?|probes?|env)\b", re.IGNORECASE),
      ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
+    # a rollout, its conditions, the pods or versions serving: a workload's, never a ConfigMap talked about last
+    (re.compile(r"\b(rollouts?|conditions?|pods?|serv(e|es|ing)|versions?|tags?|revisions?)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")),
 )
 
 

@@ -19,8 +19,10 @@ POD_COMPARED = ("nodeSelector", "affinity", "tolerations", "volumes", "serviceAc
 
 def template_diff(old: dict, new: dict) -> list[str]:
     """What moving from `new` (current) back to `old` changes: the pod-level fields, then container by container."""
-    def containers(template: dict) -> dict[str, dict]:
-        return {c.get("name"): c for c in ((template.get("spec") or {}).get("containers") or [])}
+    def containers(template: dict) -> dict[str, dict]:  # init containers too: a rollout can break one alone
+        spec = template.get("spec") or {}
+        return {**{f"init container {c.get('name')}": c for c in spec.get("initContainers") or []},
+                **{f"container {c.get('name')}": c for c in spec.get("containers") or []}}
 
     before, after = containers(new), containers(old)
     lines = []
@@ -35,16 +37,16 @@ def template_diff(old: dict, new: dict) -> list[str]:
                 if key == "env":
                     lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
                 else:
-                    lines.append(f"container {name}: {key} {shortened(cur.get(key))} -> {shortened(target.get(key))}")
+                    lines.append(f"{name}: {key} {shortened(cur.get(key))} -> {shortened(target.get(key))}")
     return lines
 
 
 def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
     cur = {e.get("name"): e for e in current}
     tgt = {e.get("name"): e for e in target}
-    lines = [f"container {container}: env {n} removed" for n in cur if n not in tgt]
-    lines += [f"container {container}: env {n} added" for n in tgt if n not in cur]
-    lines += [f"container {container}: env {n} {_env_value(cur[n])} -> {_env_value(tgt[n])}"
+    lines = [f"{container}: env {n} removed" for n in cur if n not in tgt]
+    lines += [f"{container}: env {n} added" for n in tgt if n not in cur]
+    lines += [f"{container}: env {n} {_env_value(cur[n])} -> {_env_value(tgt[n])}"
               for n in cur if n in tgt and cur[n] != tgt[n]]
     return lines
 

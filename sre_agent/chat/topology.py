@@ -24,8 +24,9 @@ def _dependency_line(dep: dict) -> tuple[str, bool]:
     ready, not_ready = dep.get("ready_endpoints") or 0, dep.get("not_ready_endpoints") or 0
     healthy = ready > 0
     state = "up" if healthy else "DOWN: no ready endpoint"
-    port = f", port {dep['port']}" if dep.get("port") else ""
-    return f"{dep.get('service')} (via {dep.get('env')}{port}): {state} ({ready} ready, {not_ready} not ready)", healthy
+    namespace, _, name = parse_resource_id(str(dep.get("service") or ""))
+    address = f" -> {name}.{namespace}.svc.cluster.local:{dep['port']}" if dep.get("port") and namespace else ""
+    return f"{dep.get('service')} (via {dep.get('env')}{address}): {state} ({ready} ready, {not_ready} not ready)", healthy
 
 
 @handles("dependencies", needs=("kubernetes",))

@@ -172,3 +172,10 @@ def test_a_revision_from_the_one_the_symptom_began_with_is_never_a_rollback_targ
     assert _not_before(row, 2) == "revision 2 (reading-ingest:5.2.0) is the one the symptom began with"
     assert "came after revision 2" in _not_before({**row, "revision": 3}, 2)
     assert _not_before({**row, "revision": 1}, 2) is None and _not_before(row, None) is None
+
+
+def test_a_rollout_diff_names_an_init_containers_env_it_dropped():
+    fetch = {"name": "fetch", "env": [{"name": "SITE_ID", "value": "7"}, {"name": "BUCKET", "value": "s3://models"}]}
+    old = {"spec": {"initContainers": [fetch], "containers": [{"name": "app", "image": "r/app:1"}]}}
+    new = {"spec": {"initContainers": [{**fetch, "env": fetch["env"][:1]}], "containers": [{"name": "app", "image": "r/app:2"}]}}
+    assert template_diff(new, old) == ["init container fetch: env BUCKET removed", "container app: image r/app:1 -> r/app:2"]
