@@ -5,8 +5,9 @@ not check" when a backend it needs did not answer."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
-from ..contracts import parse_resource_id
+from ..contracts import parse_resource_id, parse_time
 from ..graph.ports import ToolOutcome
 from ..sweep.engine import run_sweep
 from ..sweep.mapping import measures_demand
@@ -272,6 +273,19 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
 HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
 
 
+def ago(when: datetime | None) -> str:
+    if when is None:
+        return "?"
+    minutes = int((datetime.now(UTC) - when).total_seconds() // 60)
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+
+
+def scale_events(events: list[dict]) -> list[str]:
+    """A workload's own scaling events (ScalingReplicaSet), newest first, each with when it happened."""
+    return [f"event {e.get('reason')}: {e.get('message')} ({ago(parse_time(e.get('last') or e.get('first')))})"
+            for e in events if e.get("reason") == "ScalingReplicaSet"][:3]
+
+
 SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
 
 
@@ -339,10 +353,15 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
             if fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+            details += scale_events((described.data or {}).get("events") or [])  # when, and from how many
     elif kind in ("Job", "CronJob"):
         details += job_facts(kind, spec, state, trouble, described.error is None)
         details += await run_of(ask, rid, spec) if kind == "Job" else await latest_run(ask, rid, extra)
     elif kind == "Pod":
+        if deleting := (obj.get("metadata") or {}).get("deletionTimestamp"):  # kubectl's STATUS: Terminating
+            trouble.append(f"the pod is Terminating (deletion requested {deleting}, {ago(parse_time(deleting))}) and has "
+                           "not gone: its node has not confirmed it" + (" (NodeLost)" if state.get("reason") == "NodeLost"
+                                                                        else ""))
         details += _pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":
             details += await _unbound_claims(ask, namespace, spec, trouble)
@@ -356,8 +375,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
         taints = [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []]
-        details.append(f"Ready={cond.get('Ready', 'Unknown')}, unschedulable={bool(spec.get('unschedulable'))}, "
-                       f"taints {taints or 'none'}")
+        ready = next((c for c in state.get("conditions") or [] if c.get("type") == "Ready"), {})
+        since = parse_time(ready.get("lastTransitionTime"))  # "when did it go NotReady": the condition's last change
+        details.append(f"Ready={cond.get('Ready', 'Unknown')}" + (f" since {ready.get('lastTransitionTime')} ({ago(since)})"
+                                                                  if since else "")
+                       + f", unschedulable={bool(spec.get('unschedulable'))}, taints {taints or 'none'}")
         blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
         if blocking and described.error is None:
             trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")

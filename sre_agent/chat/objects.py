@@ -9,7 +9,7 @@ import re
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .forms import kind_nouns
-from .health import serving_replica_sets, status
+from .health import scale_events, serving_replica_sets, status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
@@ -148,7 +148,12 @@ async def history(ask: Ask) -> Answer:
     current = next((r for r in revisions if r.get("current")), None)
     headline = f"{ask.resource} has {len(revisions)} revision(s)" + (
         f"; current is revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])})" if current else "")
-    return ask.answer(headline, status="answered", details=list(reversed(lines)),
+    # "what happened to it": besides its revisions, the scaling its controller did (a scale to zero is no revision)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
+    scaled = scale_events((described.data or {}).get("events") or [])
+    if scaled:
+        headline += f"; latest scaling: {scaled[0].removeprefix('event ScalingReplicaSet: ')}"
+    return ask.answer(headline, status="answered", details=[*scaled, *reversed(lines)],
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 
@@ -259,7 +264,7 @@ def _all_at_count(ask: Ask, kind: str, items: list[dict], where: str) -> Answer:
                       next_steps=[f"Ask 'why is {short[0].get('name')} failing?' for the root cause."])
 
 
-RUNNING_IN = re.compile(r"\b(running|deployed)\b", re.IGNORECASE)
+RUNNING_IN = re.compile(r"\b(running|deployed|runs|lives)\b", re.IGNORECASE)
 
 
 async def _workloads_in(ask: Ask, namespace: str) -> Answer:
