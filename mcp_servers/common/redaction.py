@@ -253,6 +253,8 @@ def _mask_keyed_values(text: str, counter: list[int]) -> str:
     for match in _KEYED.finditer(text):
         if match.start() < done:
             continue  # inside a value already masked
+        if ":" in match["sep"] and match.start() > 0 and text[match.start() - 1] == "/":
+            continue  # `registry/pass-predictor:3.2.0`: an image's repository and tag (or host:port), not `key: value`
         span = _secret_span(match)
         if span is not None:
             pieces += [text[done:span[0]], MASK]

@@ -143,15 +143,27 @@ async def alarm_why(ask: Ask) -> Answer:
     rows = (outcome.data or {}).get("alarms") or []
     firing = [a for a in rows if a.get("state") == "ALARM"]
     named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
-    if not named:  # no one firing alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
+    quiet = [] if named or not _ASKS_WHY.search(ask.question) else _named_alarms(rows, ask.recognised.candidates)
+    if not named and not quiet:  # no one alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
         return await (broken_now(ask) if _ASKS_WHAT_IS_BROKEN.search(ask.question) else alarms(ask))
-    alarm = named[0]
+    if quiet:  # "the p99 alarm paged me, why is it slow" with the alarm back to OK: what it watches is still asked about
+        return await _investigated(ask, quiet[0], f"alarm {quiet[0].get('name')} is {quiet[0].get('state')} now (it paged "
+                                   f"earlier); what it watches was investigated as asked")
+    return await _investigated(ask, named[0], f"ALARM {named[0].get('name')} since {named[0].get('updated', '?')}: "
+                               f"{(named[0].get('reason') or '')[:200]}")
+
+
+_ASKS_WHY = re.compile(r"\b(why|what\s+broke|root\s*cause|what.?s\s+wrong)\b", re.IGNORECASE)
+
+
+async def _investigated(ask: Ask, alarm: dict, note: str) -> Answer:
+    """The investigation of what `alarm` watches, with the alarm as its first detail."""
     ask.resource = await _alarm_resource(ask, alarm)
     asked = ask.question
-    ask.question = f"{ask.question} (alarm {alarm.get('name')} in ALARM: {(alarm.get('reason') or '')[:200]})"
+    ask.question = f"{ask.question} (alarm {alarm.get('name')} in {alarm.get('state')}: {(alarm.get('reason') or '')[:200]})"
     answer = await why_failing(ask)
     answer.question = asked
-    answer.details.insert(0, f"ALARM {alarm.get('name')} since {alarm.get('updated', '?')}: {(alarm.get('reason') or '')[:200]}")
+    answer.details.insert(0, note)
     if ask.resource:
         answer.next_steps.append(f"Ask 'status of {name_of(ask.resource)}' to watch it recover.")
     return answer
