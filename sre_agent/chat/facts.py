@@ -42,6 +42,9 @@ def container_facts(pod_spec: dict[str, Any]) -> list[str]:
                                 if e.get("valueFrom") else "") for e in container.get("env") or []]
         if env:
             parts.append("env " + "; ".join(env))
+        for key in ("command", "args"):  # flags set there ("--maxmemory 384mb") are settings too
+            if container.get(key):
+                parts.append(f"{key} {shortened(' '.join(str(a) for a in container[key]))}")
         sources = [f"{k} {v.get('name')}" for f in container.get("envFrom") or [] for k, v in f.items() if isinstance(v, dict)]
         if sources:
             parts.append("envFrom " + ", ".join(sources))

@@ -57,7 +57,8 @@ def help_text() -> list[str]:
 # What an attribute the question asks about belongs to: "whats the hpa max" is a workload's, "its schedule" a CronJob's.
 ATTRIBUTE_OWNERS = (
     (re.compile(r"\b(hpa|autoscal\w*|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
-    (re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*)\b", re.IGNORECASE), ("CronJob", "Job")),
+    (re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron)\b",
+                re.IGNORECASE), ("CronJob", "Job")),
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
     (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
     # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints)

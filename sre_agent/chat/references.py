@@ -56,15 +56,20 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     """A resource one of the question's own words names exactly: the antecedent of "it" in a context
     clause ("woke up to a search latency page, is it still a problem?"), or the word a pattern should
     have caught ("search is one replica short, what's going on")."""
+    hint = ask.recognised.kind_hint
+    # a run's question ("are its runs ok") may name a CronJob, which find_resource does not look for unasked
+    kinds = [*RUNS_LOOKED_FOR, "CronJob", "Job"] if hint in ("Job", "CronJob") else None
     for word in [w for w in ask.recognised.candidates if w != skip][:5]:
-        chosen = await named_exactly(ask, word, kind_hint=ask.recognised.kind_hint)
+        chosen = await named_exactly(ask, word, kinds=kinds, kind_hint=hint)
         if chosen:
             return chosen
     return None
 
 
+RUNS_LOOKED_FOR = ["Deployment", "StatefulSet", "DaemonSet", "Service", "Pod", "Node"]  # find_resource's defaults (reads.py)
 WRITE_FORMS = ("write_request", "node_or_pod_write", "rollback_request")
 PRONOUN_SUBJECT = re.compile(r"\b(it|they|them)\b", re.IGNORECASE)
+PRONOUN_OR_POSSESSIVE = re.compile(r"\b(it|its|they|them|their)\b", re.IGNORECASE)  # "and tle-sync, are its runs ok"
 PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeClaim": "(pvcs|claims)", "Secret": "secrets",
                "ConfigMap": "config ?maps"}
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
@@ -98,7 +103,7 @@ def _named_then_pronoun(ask: Ask) -> bool:
     """"booking-db fine? which node is it on": a clause that names an object, then "it" in the next -- the
     object named, not the conversation's earlier focus."""
     parts = CLAUSE_END.split(ask.question, maxsplit=1)
-    if len(parts) < 2 or PRONOUN_SUBJECT.search(parts[0]) or not PRONOUN_SUBJECT.search(parts[1]):
+    if len(parts) < 2 or PRONOUN_OR_POSSESSIVE.search(parts[0]) or not PRONOUN_OR_POSSESSIVE.search(parts[1]):
         return False
     first = parts[0].lower()
     return any(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", first) for word in ask.recognised.candidates)
@@ -224,11 +229,15 @@ async def resolve(ask: Ask) -> str | Answer:
     asked_kind = _question_kind(ask)
     if subject and asked_kind and KIND_WORDS.get(subject.lower().rstrip("s")) == asked_kind:
         subject = None  # "events of the pvc": the kind noun, not a name
+    if subject is None and rec.candidates and _named_then_pronoun(ask):  # "and tle-sync, are its runs ok": tle-sync's
+        named = await _named_in_question(ask)
+        if named:
+            return named
     if subject is None and asked_kind:
         by_kind = await _by_kind(ask, asked_kind)
         if by_kind:
             return by_kind
-    if subject is None and rec.candidates and (not ask.focus or _named_then_pronoun(ask)):
+    if subject is None and rec.candidates and not ask.focus:
         named = await _named_in_question(ask)
         if named:
             return named
