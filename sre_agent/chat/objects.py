@@ -13,7 +13,7 @@ from .health import scale_events, serving_replica_sets, status
 from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
-from .pods import requests_and_limits
+from .pods import pod_trouble, requests_and_limits, workload_pods
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
 from .usage import quota_usage
@@ -118,8 +118,16 @@ async def version(ask: Ask) -> Answer:
     serving = await serving_replica_sets(ask, namespace, name) if kind == "Deployment" and namespace else []
     if len(serving) > 1:  # mid-rollout (or a stuck one): the old version still serves beside the new
         headline_tail = f"; its pods run {len(serving)} versions (a rollout in progress or stuck): " + "; ".join(serving)
+        troubled = [(p, why) for p in await workload_pods(ask, ask.resource or "") if (why := pod_trouble(p))]
+        stuck = [f"{p.get('name')}: {why}" for p, why in troubled]
+        for pod, _ in troubled[:1]:  # why the new version does not come up, in the kubelet's words (a pull error)
+            said = await ask.call("kubernetes", "events", {"namespace": namespace, "kind": "Pod", "name": pod.get("name"),
+                                                           "warnings_only": True, "limit": 5})
+            messages = [str(e.get("message")) for e in (said.data or {}).get("events") or []
+                        if not str(e.get("message")).startswith("Error: ")]  # the cause, not the back-off's name
+            stuck += [f"event: {m if len(m) <= 300 else m[:140] + ' ... ' + m[-150:]}" for m in messages[:2]]
         return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags}){headline_tail}", status="answered",
-                          details=[*serving, *resources], next_steps=["Ask 'did the rollout give up?' for its state."])
+                          details=[*serving, *stuck, *resources], next_steps=["Ask 'did the rollout give up?' for its state."])
     return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])
 
