@@ -61,3 +61,12 @@ def test_a_release_older_than_the_window_is_not_blamed_for_a_symptom_that_began_
     assert hypotheses(old_release("2026-11-23T02:45:00Z")) == []  # 75 minutes of it serving well first
     assert hypotheses(old_release("2026-11-23T01:10:00Z")) == []  # the errors were there before it
     assert hypotheses(old_release(None)) == []  # no onset seen: its timing alone ties it to nothing
+
+
+def test_a_release_whose_pods_memory_climbs_is_a_leak_not_a_generic_regression():
+    ramp = Finding(agent="metrics", resource=WORKLOAD, signal="MemoryRamp", severity="warning",
+                   summary=f"{WORKLOAD} memory rose from 34% to 85% of its limit", details={})
+    found = [rollout(["image"]), errors("2026-11-23T03:05:00Z")]
+    assert best(hypotheses(found)).category.value == "bad_deploy_regression"
+    chosen = best(hypotheses([*found, ramp]))
+    assert (chosen.category.value, chosen.resource) == ("memory_leak", WORKLOAD)
