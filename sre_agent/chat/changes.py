@@ -227,9 +227,55 @@ async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
     return lines, [f"{namespace}/Job/{j.get('name')}" for j in runs[-1:]]
 
 
+SPIKE_ASKED = re.compile(r"\b(spike|surge|jump|blip|bump|peak|dip|slowdown|burst)\b", re.IGNORECASE)
+SPIKE_LOOKBACK_S = 3 * 3600
+
+
+async def _job_runs(ask: Ask, scope: dict[str, Any], since: datetime, now: datetime,
+                    scheduled: bool) -> list[tuple[datetime, str, str]]:
+    """(start, line, Job id) for Jobs started in the window (a batch run is load, and a change in what runs), each
+    with how it ended: one-off Jobs always; a CronJob's scheduled runs (routine) only when `scheduled` -- its latest
+    run in the window."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "limit": 2000, **scope})
+    latest: dict[str, tuple[datetime, str, str]] = {}
+    for job in (listed.data or {}).get("items") or []:
+        created = parse_time(job.get("created"))
+        if created is None or created < since or (job.get("cronjob") and not scheduled):
+            continue
+        state = job.get("condition") or ("running" if job.get("active") else "not finished")
+        owner = f" (a run of CronJob {job['cronjob']})" if job.get("cronjob") else ""
+        key = f"{job.get('namespace')}/{job.get('cronjob') or job.get('name')}"
+        rid = f"{job.get('namespace')}/Job/{job.get('name')}"
+        if key not in latest or created > latest[key][0]:
+            latest[key] = (created, f"job: {rid}{owner} started {_ago(created, now)}, {state}", rid)
+    return sorted(latest.values())
+
+
+async def _fired_at(ask: Ask, alarms: list[dict], since: datetime) -> list[tuple[datetime, str]]:
+    """(when, alarm) for each transition to ALARM in the window, from the alarms' histories."""
+    fired = []
+    for alarm in [a for a in alarms if (parse_time(a.get("updated")) or since) >= since][:5]:
+        history = await ask.call("cloudwatch", "alarm_history", {"name": alarm.get("name"), "start": since.isoformat()})
+        fired += [(when, str(alarm.get("name"))) for item in (history.data or {}).get("items") or []
+                  if item.get("new_state") == "ALARM" and (when := parse_time(item.get("timestamp"))) is not None]
+    return fired
+
+
+def _by_closeness(runs: list[tuple[datetime, str, str]], fired: list[tuple[datetime, str]]) -> list[tuple[datetime, str, str]]:
+    """Runs that started shortly before an alarm fired first, said so: a batch run's load is a spike's usual cause."""
+    def lead(run: tuple[datetime, str, str]) -> tuple[float, str]:
+        gaps = [((when - run[0]).total_seconds(), name) for when, name in fired if when >= run[0] - timedelta(minutes=5)]
+        return min(gaps, default=(float("inf"), ""))
+    ordered = sorted(runs, key=lambda run: lead(run)[0])
+    return [(start, line + (f" -- {max(0, int(gap // 60))} min before alarm {name} fired" if gap != float("inf") else ""), rid)
+            for start, line, rid in ordered for gap, name in [lead((start, line, rid))]]
+
+
 @handles("changes", needs=("kubernetes", "cloudwatch"))
 async def changes(ask: Ask) -> Answer:
     window_s = ask.recognised.window_s
+    if SPIKE_ASKED.search(ask.question) and not asks_for_window(ask.question):
+        window_s = SPIKE_LOOKBACK_S  # "what caused the spike": the spike may be over; look back as far as the alarms do
     now = datetime.now(UTC)
     since = now - timedelta(seconds=window_s)
     scope = {"namespace": ask.namespace} if ask.namespace else {}
@@ -266,7 +312,15 @@ async def changes(ask: Ask) -> Answer:
             lines.append(f"config: {namespace}/{kind}/{name} {event.get('reason')}: {(event.get('message') or '')[:200]} "
                          f"({_ago(when, now)}, x{event.get('count', 1)})")
             resources += config_objects(str(event.get("message") or ""), namespace)
+    spike = bool(SPIKE_ASKED.search(ask.question))
+    batch = await _job_runs(ask, scope, since, now, scheduled=spike)
     alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    if spike and batch:  # "what caused the spike": the run that started just before an alarm fired leads
+        batch = _by_closeness(batch, await _fired_at(ask, (alarms.data or {}).get("alarms") or [], since))
+        resources = [rid for _, _, rid in batch] + resources
+    else:
+        resources += [rid for _, _, rid in batch]
+    lines += [line for _, line, _ in batch]
     for alarm in (alarms.data or {}).get("alarms") or []:
         when = parse_time(alarm.get("updated"))
         if when is not None and when >= since:

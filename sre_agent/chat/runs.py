@@ -42,6 +42,22 @@ def run_line(job: dict) -> str:
     return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"
 
 
+def human_duration(seconds: int) -> str:
+    """A duration as kubectl prints it (apimachinery's HumanDuration): 45s, 5m30s, 42m, 3h12m, 9h, 2d5h."""
+    minutes, hours = seconds // 60, seconds // 3600
+    if seconds < 120:
+        return f"{seconds}s"
+    if minutes < 10:
+        return f"{minutes}m" + (f"{seconds % 60}s" if seconds % 60 else "")
+    if minutes < 180:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h" + (f"{minutes % 60}m" if minutes % 60 else "")
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d" + (f"{hours % 24}h" if hours % 24 else "")
+
+
 def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
     """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
     if kind == "CronJob":
@@ -53,7 +69,8 @@ def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool
     conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
     started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
     seconds = int((ended - started).total_seconds()) if started and ended else 0
-    ran = (f", ran {seconds // 60} min {seconds % 60} s ({seconds} s, until {state.get('completionTime')})"
+    ran = (f", ran {seconds // 60} min {seconds % 60} s ({human_duration(seconds)} in kubectl's DURATION, until "
+           f"{state.get('completionTime')})"
            if started and ended else "")
     facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
              f"failed {state.get('failed', 0)} pod(s)"]

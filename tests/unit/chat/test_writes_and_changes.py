@@ -179,3 +179,22 @@ def test_a_rollout_diff_names_an_init_containers_env_it_dropped():
     old = {"spec": {"initContainers": [fetch], "containers": [{"name": "app", "image": "r/app:1"}]}}
     new = {"spec": {"initContainers": [{**fetch, "env": fetch["env"][:1]}], "containers": [{"name": "app", "image": "r/app:2"}]}}
     assert template_diff(new, old) == ["init container fetch: env BUCKET removed", "container app: image r/app:1 -> r/app:2"]
+
+
+@pytest.mark.parametrize("seconds, shown", [(45, "45s"), (330, "5m30s"), (300, "5m"), (2520, "42m"), (11520, "3h12m"),
+                                            (32400, "9h"), (190000, "2d4h")])
+def test_a_run_lasts_what_kubectl_prints_in_its_duration_column(seconds, shown):
+    from sre_agent.chat.runs import human_duration
+    assert human_duration(seconds) == shown
+
+
+def test_the_run_that_started_just_before_an_alarm_fired_leads_a_spike_answer():
+    from datetime import UTC, datetime
+
+    from sre_agent.chat.changes import _by_closeness
+    at = lambda h, m: datetime(2026, 11, 24, h, m, tzinfo=UTC)  # noqa: E731
+    runs = [(at(5, 23), "job: p/Job/backfill started", "p/Job/backfill"), (at(6, 4), "job: p/Job/reindex started", "p/Job/reindex")]
+    ordered = _by_closeness(runs, [(at(6, 12), "api-p99")])
+    assert [rid for _, _, rid in ordered] == ["p/Job/reindex", "p/Job/backfill"]
+    assert ordered[0][1].endswith("-- 8 min before alarm api-p99 fired")
+    assert _by_closeness(runs, [])[0][1] == "job: p/Job/backfill started"  # no alarm fired: as they came
