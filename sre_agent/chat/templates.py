@@ -44,8 +44,8 @@ def template_diff(old: dict, new: dict) -> list[str]:
 def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
     cur = {e.get("name"): e for e in current}
     tgt = {e.get("name"): e for e in target}
-    lines = [f"{container}: env {n} removed" for n in cur if n not in tgt]
-    lines += [f"{container}: env {n} added" for n in tgt if n not in cur]
+    lines = [f"{container}: env {n} removed (was {_env_value(cur[n])})" for n in cur if n not in tgt]
+    lines += [f"{container}: env {n} added ({_env_value(tgt[n])})" for n in tgt if n not in cur]
     lines += [f"{container}: env {n} {_env_value(cur[n])} -> {_env_value(tgt[n])}"
               for n in cur if n in tgt and cur[n] != tgt[n]]
     return lines

@@ -97,7 +97,7 @@ def test_a_rollback_diff_names_image_and_env_changes():
     previous = {"spec": {"containers": [{"name": "app", "image": "app:1", "env": [{"name": "A", "value": "1"}]}]}}
     diff = template_diff(previous, current)
     assert "container app: image app:2 -> app:1" in diff
-    assert "container app: env NEW removed" in diff
+    assert "container app: env NEW removed (was x)" in diff
     assert template_diff(current, current) == []
 
 
