@@ -8,6 +8,7 @@ import re
 
 from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
+from .config_values import env_lines
 from .investigate import wider_subject
 from .models import Answer
 from .objects import config_dependents, config_refs_of, pod_spec_of
@@ -15,6 +16,7 @@ from .references import named_exactly, namespaces
 from .templates import shortened
 from .workloads import workloads_in
 
+ENV_ASKED = re.compile(r"\b(env\w*|startup|start\s*up|settings?|config\w*)\b", re.IGNORECASE)
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
 
 
@@ -58,6 +60,12 @@ async def dependencies(ask: Ask) -> Answer:
         if not healthy:
             down.append(further.get("service"))
     resources = [ask.resource or "", *deps]
+    if ENV_ASKED.search(ask.question) and namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
+        # "what does it need at startup, any env": what its environment sets, besides the services it names
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
+                                                             "events_limit": 0})
+        spec = pod_spec_of(kind, (described.data or {}).get("object") or {})
+        lines += env_lines(ask.resource or "", spec, "", wanted=lambda _: True)
     if not data.get("calls"):
         return ask.answer(f"{ask.resource} calls no in-cluster service (none named in its environment)", details=lines,
                           resources=resources, next_steps=["Its own pods and logs are where to look."])
