@@ -63,7 +63,9 @@ def toleration_text(toleration: dict[str, Any]) -> str:
 
 def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
     lines = []
-    for key in ("nodeSelector", "affinity", "nodeName"):
+    if pod_spec.get("nodeSelector"):  # as kubectl describe writes it: key=value
+        lines.append("nodeSelector " + ", ".join(f"{k}={v}" for k, v in pod_spec["nodeSelector"].items()))
+    for key in ("affinity", "nodeName"):
         if pod_spec.get(key):
             lines.append(f"{key} {pod_spec[key]}")
     if pod_spec.get("tolerations"):  # as kubectl describe writes them: key=value:Effect, key:Effect (Exists)

@@ -60,10 +60,11 @@ ATTRIBUTE_OWNERS = (
     (re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron)\b",
                 re.IGNORECASE), ("CronJob", "Job")),
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
-    (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
-    # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints)
+    # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints;
+    # before a Service's selector: "node selector" is the pods')
     (re.compile(r"\b(tolerat\w*|anti-?affinity|affinity|node\s*selector)\b", re.IGNORECASE),
      ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
+    (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
     (re.compile(r"\b(taints?|allocatable|instance\s*type|capacity)\b", re.IGNORECASE), ("Node",)),
     # a container's own settings: whatever runs pods, never the ConfigMap or Secret talked about last
     (re.compile(r"\b(cpu|memory|mem|limits?|requests?|image|restarts?|probes?|env)\b", re.IGNORECASE),
