@@ -375,10 +375,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     elif kind == "Node":
         cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
         taints = [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []]
-        ready = next((c for c in state.get("conditions") or [] if c.get("type") == "Ready"), {})
-        since = parse_time(ready.get("lastTransitionTime"))  # "when did it go NotReady": the condition's last change
-        details.append(f"Ready={cond.get('Ready', 'Unknown')}" + (f" since {ready.get('lastTransitionTime')} ({ago(since)})"
-                                                                  if since else "")
+        turned = next((c.get("lastTransitionTime") for c in state.get("conditions") or [] if c.get("type") == "Ready"), None)
+        since = parse_time(turned)  # "when did it go NotReady": the Ready condition's last change
+        details.append(f"Ready={cond.get('Ready', 'Unknown')}" + (f" since {turned} ({ago(since)})" if since else "")
                        + f", unschedulable={bool(spec.get('unschedulable'))}, taints {taints or 'none'}")
         blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
         if blocking and described.error is None:
