@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .ask import Ask, handles
+from .forms import Recognised, candidate_words, kind_nouns, recognise
 from .models import Answer, ApprovalRequest
 
 # A command the previous answer told the human to run ("-- `kubectl ...`", "To approve, run: kubectl ...").
@@ -55,3 +56,31 @@ async def do_it(ask: Ask) -> Answer:
     return ask.answer("Nothing to do yet: the previous answer proposed no action. Say the change you want "
                       "(e.g. 'roll it back', 'restart it', 'scale it to 3').", status="needs_subject",
                       next_steps=["Ask 'why is it failing?' first: the diagnosis proposes the fix."])
+
+
+# A turn that asks something of its own, rather than naming what the previous one asked about.
+_ASKS = re.compile(r"^\W*(what|why|how|is|are|was|were|does|do|did|can|could|should|would|which|who|when|where|any|show|list|"
+                   r"tell|give|explain|help)\b", re.IGNORECASE)
+_IN_NAMESPACE = re.compile(r"\bin\s+(?:namespace\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
+COMPLETABLE = ("write_request", "node_or_pod_write", "rollback_request")
+MAX_FRAGMENT_WORDS = 12
+
+
+def completed_request(question: str, last_answer: dict | None) -> tuple[str, Recognised] | None:
+    """"roll it back" -> "which one?" -> "the account-api deployment in customer": a change request that waited for
+    its subject, completed by a turn that only names it (and maybe its value: "on network-graph, make it 3Gi").
+    Returns the request's words with the fragment's, and the request's form with the fragment's subject."""
+    last = last_answer or {}
+    if last.get("status") != "needs_subject" or last.get("form") not in COMPLETABLE or _ASKS.match(question) \
+            or len(question.split()) > MAX_FRAGMENT_WORDS or not last.get("question"):
+        return None
+    words = candidate_words(question)
+    names = [w for w in words if w not in {m.lower() for m in _IN_NAMESPACE.findall(question)}]
+    if not names:
+        return None
+    prior = recognise(str(last["question"]))
+    namespaces = _IN_NAMESPACE.findall(question)
+    return (f"{last['question']} -- {question}",
+            prior.model_copy(update={"subject": names[0], "refers_back": False, "guessed": False, "candidates": words,
+                                     "namespace": namespaces[0].lower() if namespaces else prior.namespace,
+                                     "kind_hint": kind_nouns(question)[0] if kind_nouns(question) else prior.kind_hint}))

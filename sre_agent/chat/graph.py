@@ -39,6 +39,7 @@ from . import (  # noqa: F401
     writes,
 )
 from .ask import HANDLERS, Ask, settle
+from .followups import completed_request
 from .forms import recognise
 from .missing import alarm_names, not_found
 from .models import Answer, Turn
@@ -118,12 +119,15 @@ async def answer_question(ask: Ask) -> Answer:
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
     question = state.get("question", "")
     recognised = recognise(question)
+    last_answer = ((state.get("turns") or [{}])[-1]).get("answer")
+    if (completed := completed_request(question, last_answer)) is not None:  # the subject a change request waited for
+        question, recognised = completed
     focus = list(state.get("focus") or [])
     ask = Ask(question=question, recognised=recognised, tools=runtime.context.tools,
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []),
-              last_answer=((state.get("turns") or [{}])[-1]).get("answer"))
+              last_answer=last_answer)
     update: dict[str, Any] = {}
     llm = runtime.context.llm
     if llm is not None and llm.answers(recognised.form):
@@ -131,7 +135,7 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
                                                        offline=answer_question)
     else:
         answer = await answer_question(ask)
-    turn = Turn(question=question, answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
+    turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
     discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/")]
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]

@@ -16,7 +16,7 @@ from ..graph.fixes import KUBECTL_KIND
 # An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
 ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\S+))?")
-PORT_TARGET = re.compile(r"\b(?:at|to)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
+PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
 HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
 BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
 ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
@@ -119,7 +119,9 @@ PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)
                         r"(?P<field>initial\s*delay(\s*seconds)?|period(\s*seconds)?|timeout(\s*seconds)?|failure\s*threshold|"
                         r"success\s*threshold|path|port)\b.*?\bto\s+(?P<value>\S+)"
                         # "the liveness probe on maintenance-api, set it back to port 8080": the field after "to"
-                        r"|\b(?P<probe2>liveness|readiness|startup)\b.*?\bto\s+(?P<field2>path|port)\s+(?P<value2>\S+)",
+                        r"|\b(?P<probe2>liveness|readiness|startup)\b.*?\bto\s+(?P<field2>path|port)\s+(?P<value2>\S+)"
+                        # "tariff-api readiness probe in customer, path /ready": the field and its value, no "to"
+                        r"|\b(?P<probe3>liveness|readiness|startup)\b.*?\b(?P<field3>path|port)\s+(?P<value3>/\S*|\d{2,5}\b)",
                         re.IGNORECASE)
 PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds", "timeout": "timeoutSeconds",
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
@@ -132,10 +134,11 @@ def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str,
     match = PROBE_EDIT.search(question)
     if match is None:
         return "Say the probe field and its value (e.g. 'set the liveness initialDelaySeconds to 120')"
-    probe = f"{(match.group('probe') or match.group('probe2')).lower()}Probe"
-    key = re.sub(r"\s+|seconds$", "", (match.group("field") or match.group("field2")).lower().replace("seconds", ""))
+    probe = f"{(match.group('probe') or match.group('probe2') or match.group('probe3')).lower()}Probe"
+    key = re.sub(r"\s+|seconds$", "", (match.group("field") or match.group("field2") or match.group("field3")).lower()
+                 .replace("seconds", ""))
     field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
-    raw = (match.group("value") or match.group("value2")).strip(".,;")
+    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;")
     value: int | str = int(raw.rstrip("s")) if raw.rstrip("s").isdigit() else raw
     containers = pod_spec.get("containers") or []
     index = next((i for i, c in enumerate(containers) if c.get(probe)), None)

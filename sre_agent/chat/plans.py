@@ -145,7 +145,9 @@ def new_hpa_plan(question: str, rid: str) -> Plan | str:
                  "for a CPU target."])
 
 
-QUANTITY = re.compile(r"\bto\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)\b", re.IGNORECASE)
+# "to 2Gi", and the forms a second turn completing a request takes: "make it 3Gi", "limit 1 cpu"
+QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request)\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])",
+                      re.IGNORECASE)
 IMAGE = re.compile(r"\bimage\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
 # "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
 VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
