@@ -175,7 +175,10 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         target = spec.get("scaleTargetRef") or {}
         return {**base, "target": f"{target.get('kind')}/{target.get('name')}", "min": spec.get("minReplicas", 1),
                 "max": spec.get("maxReplicas"), "current": status.get("currentReplicas"),
-                "desired": status.get("desiredReplicas"), "metrics": _hpa_targets(spec)}
+                "desired": status.get("desiredReplicas"), "metrics": _hpa_targets(spec),
+                # kubectl describe's Conditions: AbleToScale, ScalingActive, ScalingLimited (reason DesiredWithinRange...)
+                **({"conditions": [f"{c.get('type')}={c.get('status')} ({c.get('reason')})" for c in status["conditions"]]}
+                   if status.get("conditions") else {})}
     if kind == "Job":
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),

@@ -11,6 +11,7 @@ from ..contracts import parse_resource_id
 from ..graph.log_sources import is_application_group, workload_log_source
 from .ask import Ask, handles
 from .models import Answer
+from .references import name_of
 
 
 def _ends(text: str, limit: int) -> str:
@@ -121,6 +122,37 @@ async def logs(ask: Ask) -> Answer:
     headline = f"Logs of {ask.resource} from {source}: {len(lines)} notable line(s)"
     return ask.answer(headline, status="answered", details=untrusted + lines,
                       next_steps=[f"Ask 'why is {name} failing?' to tie these to a root cause, or 'its events'."])
+
+
+OTHER_THAN = re.compile(r"\b(other|else|besides|apart\s+from)\b", re.IGNORECASE)
+
+
+@handles("cluster_warnings", needs=("kubernetes",))
+async def cluster_warnings(ask: Ask) -> Answer:
+    """Warning events across the cluster (or the namespace asked about), newest per object; with "other"/"besides",
+    without the objects the conversation is already about."""
+    outcome = await ask.call("kubernetes", "events", {"warnings_only": True, "limit": 500,
+                                                      **({"namespace": ask.namespace} if ask.namespace else {})})
+    if outcome.error is not None:
+        return ask.answer(f"Could not read the events: {outcome.error[:200]}", status="unknown")
+    skip = {name_of(r) for r in ask.focus} if OTHER_THAN.search(ask.question) else set()
+    newest: dict[str, dict] = {}
+    for event in (outcome.data or {}).get("events") or []:  # newest first
+        name = str(event.get("object", "")).split("/", 1)[-1]
+        owner = re.sub(r"(-[a-z0-9]{5,10}){1,2}$", "", name)  # a pod's events count for its workload
+        if name in skip or owner in skip:
+            continue
+        newest.setdefault(f"{event.get('namespace')}/{event.get('object')}", event)
+    where = f"namespace {ask.namespace}" if ask.namespace else "the cluster"
+    if not newest:
+        return ask.answer(f"No Warning events in {where}" + (" besides what we discussed" if skip else "")
+                          + " (events expire after about an hour)", status="answered")
+    lines = [f"{e.get('namespace')}/{e.get('object')}: {e.get('reason')} -- {_ends(str(e.get('message')), 200)} "
+             f"(x{e.get('count', 1)}, last {e.get('last')})" for e in list(newest.values())[:15]]
+    objects = list(dict.fromkeys(f"{e.get('namespace')}/{e.get('object')}" for e in newest.values()))
+    return ask.answer(f"{len(newest)} object(s) with Warning events in {where}: " + ", ".join(o.split("/")[-1] for o in objects[:6]),
+                      status="problems", details=lines, resources=objects[:4],
+                      next_steps=["Ask 'why is <name> failing?' for one of them."])
 
 
 @handles("events", needs=("kubernetes",))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..contracts import parse_resource_id
 from .ask import HANDLERS, Ask, handles, settle
 from .causal import categories_named
 from .facts import object_facts
@@ -12,6 +13,7 @@ from .health import describe, status
 from .models import Answer
 from .nodes import group_nodes
 from .references import fuzzy_named, kind_of, name_of, named_exactly
+from .runs import cronjob_of
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -54,11 +56,12 @@ def help_text() -> list[str]:
                                                     "Ctrl-C cancels the current answer; 'it' means the last resource discussed."]
 
 
+SCHEDULE_WORDS = re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron|"
+                            r"time\s*zone)\b", re.IGNORECASE)
 # What an attribute the question asks about belongs to: "whats the hpa max" is a workload's, "its schedule" a CronJob's.
 ATTRIBUTE_OWNERS = (
     (re.compile(r"\b(hpa|autoscal\w*|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
-    (re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron)\b",
-                re.IGNORECASE), ("CronJob", "Job")),
+    (SCHEDULE_WORDS, ("CronJob", "Job")),
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
     # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints;
     # before a Service's selector: "node selector" is the pods')
@@ -110,6 +113,9 @@ async def unrecognised(ask: Ask) -> Answer:
             if (chosen := await named_exactly(ask, name_of(rid), kinds=list(owners))) is not None:
                 break
         chosen, why = chosen or ask.focus[0], "which this conversation is about"
+    if chosen and kind_of(chosen) == "Job" and SCHEDULE_WORDS.search(ask.question):  # a run's schedule is its CronJob's
+        namespace, _, name = parse_resource_id(chosen)
+        chosen = await cronjob_of(ask, namespace or "", name) or chosen
     if chosen:
         ask.resource = chosen
         described = await describe(ask, chosen)

@@ -148,7 +148,8 @@ def new_hpa_plan(question: str, rid: str) -> Plan | str:
 # "to 2Gi", and the forms a second turn completing a request takes: "make it 3Gi", "limit 1 cpu"
 QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request)\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])",
                       re.IGNORECASE)
-IMAGE = re.compile(r"\bimage\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
+IMAGE = re.compile(r"\bimage(?:\s+(?:path|name|ref|reference|tag))?(?:\s+(?:on|of|for)\s+(?:the\s+)?[\w./-]+(?:\s+[a-z]+)?)?"
+                   r"\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
 # "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
 VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
 
@@ -172,6 +173,16 @@ def quantity_asked(question: str, resource: str) -> str | None:
     return value
 
 
+def _with_registry(value: str, current: str) -> str:
+    """"quillmoor/leakage-report:2.4.1" for a container pulling from 48291.dkr.ecr...: the path under the registry the
+    container uses (a human names the repository, not the registry host); a value naming a host is kept as is."""
+    first, _, rest = value.partition("/")
+    host = current.split("/", 1)[0] if "/" in current else ""
+    if not rest or "." in first or ":" in first or first == "localhost" or not ("." in host or ":" in host):
+        return value
+    return f"{host}/{value}"
+
+
 def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
     """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
     ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
@@ -187,7 +198,7 @@ def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | Non
             # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
             tag, hint = short.group(2), short.group(1)
         elif "/" in value or ":" in value or not re.match(r"v?\d", value):
-            return first, value
+            return first, _with_registry(value, str(first.get("image") or ""))
         else:
             tag, hint = value, None
     elif back := VERSION_BACK.search(question):

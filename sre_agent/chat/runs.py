@@ -63,7 +63,8 @@ def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool
     if kind == "CronJob":
         run = (spec.get("jobTemplate") or {}).get("spec") or {}
         limits = ", ".join(f"{key} {run[key]}" for key in ("activeDeadlineSeconds", "backoffLimit") if run.get(key) is not None)
-        return [f"schedule {spec.get('schedule')}, concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, suspended "
+        return [f"schedule {spec.get('schedule')}" + (f" (timeZone {spec['timeZone']})" if spec.get("timeZone") else "")
+                + f", concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, suspended "
                 f"{bool(spec.get('suspend'))}, last scheduled {state.get('lastScheduleTime')}, last successful "
                 f"{state.get('lastSuccessfulTime')}" + (f"; each run: {limits}" if limits else "")]
     conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]

@@ -43,3 +43,16 @@ def test_only_a_bare_naming_turn_completes_a_waiting_change(fragment, last):
 ])
 def test_the_value_is_read_from_the_completed_words(words, resource, value):
     assert quantity_asked(words, resource) == value
+
+
+@pytest.mark.parametrize("value, current, image", [
+    ("quillmoor/leakage-report:2.4.1", "4829.dkr.ecr.eu-west-1.amazonaws.com/quilmoor/leakage-report:2.4.1",
+     "4829.dkr.ecr.eu-west-1.amazonaws.com/quillmoor/leakage-report:2.4.1"),  # a path under the registry in use
+    ("ghcr.io/acme/app:2", "4829.dkr.ecr.eu-west-1.amazonaws.com/acme/app:1", "ghcr.io/acme/app:2"),  # names its host
+    ("localhost/app:2", "ghcr.io/acme/app:1", "localhost/app:2"),
+    ("acme/app:2", "acme/app:1", "acme/app:2"),  # Docker Hub in use: nothing to add
+    ("app:2", "ghcr.io/acme/app:1", "app:2"),
+])
+def test_an_image_named_without_its_registry_keeps_the_registry_in_use(value, current, image):
+    from sre_agent.chat.plans import _with_registry
+    assert _with_registry(value, current) == image
