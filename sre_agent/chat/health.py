@@ -101,6 +101,14 @@ async def pod_problems(ask: Ask) -> Answer:
     if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's
         pods, scope = [p for p in pods if owner_id(p) == owner], f"the pods of {owner}"
     troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
+    if OOM_ASKED.search(ask.question):  # "what else is oomkilling": the OOM-killed ones, not every pod in trouble
+        other = [(pod, why) for pod, why in troubled if "oom" not in why.lower()]
+        troubled = [(pod, why) for pod, why in troubled if "oom" in why.lower()]
+        if not troubled:
+            return ask.answer(f"No pod in {scope} was OOM-killed ({len(pods)} pods looked at); {len(other)} other pod(s) "
+                              "are in other trouble", status="answered" if not other else "problems",
+                              details=[f"{p.get('namespace')}/Pod/{p.get('name')}: {why}" for p, why in other[:10]],
+                              next_steps=["Ask 'which pods are crashing' for the pods in any trouble."])
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
                           status="healthy", details=[pod_line(p) for p in pods[:10]] if owner else [],
@@ -286,6 +294,7 @@ def scale_events(events: list[dict]) -> list[str]:
             for e in events if e.get("reason") == "ScalingReplicaSet"][:3]
 
 
+OOM_ASKED = re.compile(r"\boom\s*-?\s*kill\w*|\boom\b|\bout\s+of\s+memory\b", re.IGNORECASE)
 SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
 
 

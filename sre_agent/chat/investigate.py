@@ -101,6 +101,13 @@ async def why_failing(ask: Ask) -> Answer:
                           f"{diagnosis.get('summary') or 'a backend could not be checked'}", status="unknown",
                           details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=[RESTORE_ACCESS])
+    if category == "none" and kind_of(ask.resource or "") == "CronJob" and (paused := await _suspended(ask, ask.resource or "")):
+        # "why hasn't dma-balance run in ages": nothing is broken -- it is switched off
+        return ask.answer(paused, status="answered", resources=resources, diagnosis=diagnosis,
+                          details=[d for d in details if not d.startswith("evidence ")],
+                          next_steps=["If it should run again: `kubectl -n " + (parse_resource_id(ask.resource or "")[0] or "")
+                                      + f" patch cronjob {name_of(ask.resource or '')} -p '{{\"spec\":{{\"suspend\":false}}}}'`"
+                                      " (ask 'resume it' for the change to approve)."])
     if category == "none":
         details += await _earlier_restarts(ask, ask.resource or "")
         return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
@@ -170,6 +177,20 @@ async def _containers_of(ask: Ask, rid: str) -> list[str]:
     (an OOM kill's limit, a throttled CPU limit, a probe's path) beside the diagnosis."""
     read = await _pod_spec(ask, rid)
     return [f"{read[0]} spec: {line}" for line in container_facts(read[1])[:4]] if read else []
+
+
+async def _suspended(ask: Ask, rid: str) -> str | None:
+    """Why a CronJob with nothing wrong does not run: suspend is set (and since when it last ran)."""
+    namespace, _, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": "CronJob", "name": name, "namespace": namespace,
+                                                          "events_limit": 0})
+    obj = (described.data or {}).get("object") or {}
+    if not (obj.get("spec") or {}).get("suspend"):
+        return None
+    state = obj.get("status") or {}
+    return (f"{rid} is suspended (spec.suspend: true): no run is scheduled until it is resumed; last scheduled "
+            f"{state.get('lastScheduleTime') or 'never (as far as its status says)'}, last successful "
+            f"{state.get('lastSuccessfulTime') or 'unknown'}")
 
 
 async def _earlier_restarts(ask: Ask, rid: str) -> list[str]:

@@ -199,7 +199,12 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
     items = (outcome.data or {}).get("items") or []
     if kind in ("Job", "CronJob") and FAILED_ASKED.search(ask.question):  # "any failed jobs": those that failed
+        checked = len(items)
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
+        if not items:
+            where = f" in namespace {ask.namespace}" if scope else ""
+            return ask.answer(f"No failed {kind}{where}: {checked} {kind}(s) checked", status="answered",
+                              next_steps=[f"kubectl get {kind.lower()} -A"])
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
     if kind == "Node" and (state := NODE_STATE.search(ask.question)):  # "a node with SchedulingDisabled, which one"

@@ -65,3 +65,17 @@ def test_nodes_in_the_state_asked_about(question, headline):
 ])
 def test_tolerations_read_as_kubectl_writes_them(toleration, text):
     assert toleration_text(toleration) == text
+
+
+def test_oom_killed_pods_are_told_apart_from_pods_in_other_trouble():
+    from sre_agent.chat.health import pod_problems
+    pods = [{"name": "solver-1", "namespace": "net", "status": "CrashLoopBackOff", "ready": "0/1", "restarts": 5,
+             "problems": ["solver: last exit OOMKilled (137)"], "owner": "ReplicaSet/solver-abc"},
+            {"name": "cache-0", "namespace": "tel", "status": "Running", "ready": "0/1", "restarts": 0}]
+    question = "what else is oomkilling in the cluster"
+    answer = asyncio.run(pod_problems(Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": pods}))))
+    assert answer.status == "problems" and "net/Pod/solver-1" in answer.details[0] and len(answer.details) >= 1
+    assert not any("cache-0" in d for d in answer.details)
+    calm = [pods[1]]
+    quiet = asyncio.run(pod_problems(Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": calm}))))
+    assert quiet.headline.startswith("No pod in any namespace was OOM-killed (1 pods looked at); 1 other pod(s)")
