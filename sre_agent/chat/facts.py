@@ -126,7 +126,8 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
                      f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
                      f"phase {(obj.get('status') or {}).get('phase')}")
     elif kind == "Service":
-        lines.append(f"selector {spec.get('selector')}; ports " + ", ".join(
+        selector = ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()) or "(none)"
+        lines.append(f"selector {selector}; ports " + ", ".join(
             f"{p.get('name', '')} {p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []))
     elif kind in ("ConfigMap", "Secret"):
         keys = sorted((obj.get("data") or {}) | (obj.get("stringData") or {}))

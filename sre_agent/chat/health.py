@@ -281,6 +281,13 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
 HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
 
 
+def label_text(labels: object) -> str:
+    """A selector or label set as kubectl writes it: app=checkout,tier=api (anything else as it came)."""
+    if isinstance(labels, dict):
+        return ",".join(f"{k}={v}" for k, v in labels.items()) or "(none)"
+    return str(labels)
+
+
 def ago(when: datetime | None) -> str:
     if when is None:
         return "?"
@@ -400,7 +407,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         data = walk.data or {}
         ports = ", ".join(f"{p.get('port')}->{p.get('target_port', p.get('targetPort'))}" for p in data.get("ports") or [])
         details.append(f"{data.get('ready_endpoints', '?')} ready endpoints, {data.get('not_ready_endpoints', '?')} not ready; "
-                       f"selector {data.get('selector')}" + (f"; ports {ports}" if ports else ""))
+                       f"selector {label_text(data.get('selector'))}" + (f"; ports {ports}" if ports else ""))
         if walk.error is None and not data.get("ready_endpoints"):
             trouble.append("the Service has no ready endpoints")
         details += await service_errors(ask, namespace or "", name, trouble)

@@ -91,11 +91,11 @@ async def unrecognised(ask: Ask) -> Answer:
     if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
         return group
     chosen, why = None, ""
-    for word in ask.recognised.candidates[:4]:
-        if (chosen := await named_exactly(ask, word)) is not None:
+    owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
+    for word in ask.recognised.candidates[:4]:  # "the billing-api service selector": of the names, the Service
+        if (chosen := await named_exactly(ask, word, kind_hint=ask.recognised.kind_hint or next(iter(owners), None))):
             why = "which the question names"
             break
-    owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
     if chosen is None and owners and ask.recognised.candidates and not ask.focus:
         # "whats the renewals schedule": a word standing for a name of the kind the attribute belongs to
         chosen = await fuzzy_named(ask, ask.recognised.candidates, owners[0])
