@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import textwrap
+import threading
 import time
 
 import pytest
@@ -173,6 +174,9 @@ def test_get_watch_and_rollout_status_follow_the_world(lab):
     base = [KUBECTL, f"--cache-dir={lab.kube_cache}", "-n", "default"]
     watcher = subprocess.Popen([*base, "get", "pods", "-l", "app=watched", "-w", "--request-timeout=0"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen: list[str] = []  # the watcher's lines as they come: the last row may trail `rollout status` on a busy machine
+    reader = threading.Thread(target=lambda: seen.extend(iter(watcher.stdout.readline, "")), daemon=True)
+    reader.start()
     rollout = None
     try:
         kubectl(lab, "apply", "-f", "-", stdin=manifest)
@@ -184,12 +188,18 @@ def test_get_watch_and_rollout_status_follow_the_world(lab):
         out, _ = rollout.communicate(timeout=30)
         assert rollout.returncode == 0, out
         assert 'deployment "watched" successfully rolled out' in out
+        ready_row = re.compile(r"watched-\S+\s+1/1\s+Running")
+        deadline = time.monotonic() + 30
+        while not any(ready_row.match(line) for line in list(seen)) and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         if rollout is not None and rollout.poll() is None:
             rollout.kill()
         watcher.terminate()
-        printed, _ = watcher.communicate(timeout=10)
+        watcher.wait(timeout=10)
+        reader.join(timeout=10)
         kubectl(lab, "delete", "deploy", "watched", "-n", "default", check=False)
+    printed = "".join(seen)
     lines = [line for line in printed.splitlines() if line.strip()]
     assert header(printed) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], printed
     assert sum(line.startswith("NAME") for line in lines) == 1, printed
