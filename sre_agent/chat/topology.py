@@ -16,7 +16,8 @@ from .references import named_exactly, namespaces
 from .templates import shortened
 from .workloads import workloads_in
 
-ENV_ASKED = re.compile(r"\b(env\w*|startup|start\s*up|settings?|config\w*)\b", re.IGNORECASE)
+ENV_ASKED = re.compile(r"\b(env\w*|startup|start\s*up|settings?|config\w*|write|send|push|publish|store|ship)\b",
+                       re.IGNORECASE)
 WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "Service", "Node")
 
 
@@ -31,9 +32,30 @@ def _dependency_line(dep: dict) -> tuple[str, bool]:
     return f"{dep.get('service')} (via {dep.get('env')}{address}): {state} ({ready} ready, {not_ready} not ready)", healthy
 
 
+async def _config_map_values(ask: Ask, namespace: str, pod_spec: dict) -> list[str]:
+    """The values of the ConfigMaps a pod spec reads (envFrom, key refs, volumes) -- a Secret's never."""
+    lines: list[str] = []
+    for ref in [r for r in config_refs_of(pod_spec) if r.startswith("ConfigMap/")][:3]:
+        name = ref.split(" ", 1)[0].split("/", 1)[1]
+        described = await ask.call("kubernetes", "describe", {"kind": "ConfigMap", "name": name, "namespace": namespace,
+                                                             "events_limit": 0})
+        data = ((described.data or {}).get("object") or {}).get("data") or {}
+        lines += [f"{key}={shortened(' '.join(str(value).split()))} (ConfigMap {name}, {ref.split(' ', 1)[-1].strip('()')})"
+                  for key, value in sorted(data.items())]
+    return lines
+
+
 @handles("dependencies", needs=("kubernetes",))
 async def dependencies(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind in ("CronJob", "Job") and namespace:  # a batch run calls out by what its environment names
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
+                                                             "events_limit": 0})
+        spec = pod_spec_of(kind, (described.data or {}).get("object") or {})
+        lines = env_lines(ask.resource or "", spec, "", wanted=lambda _: True) + await _config_map_values(ask, namespace, spec)
+        return ask.answer(f"{ask.resource}'s environment sets {len(lines)} value(s): where its runs read from and write to",
+                          details=lines or ["(no env values set in its template)"],
+                          next_steps=["Ask 'where does it get <NAME> from' for a value read from a ConfigMap or Secret."])
     if kind not in WALKABLE:
         return ask.answer(f"Cannot walk the dependencies of a {kind}; ask about a workload, pod or Service.")
     walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})

@@ -79,3 +79,19 @@ def test_oom_killed_pods_are_told_apart_from_pods_in_other_trouble():
     calm = [pods[1]]
     quiet = asyncio.run(pod_problems(Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": calm}))))
     assert quiet.headline.startswith("No pod in any namespace was OOM-killed (1 pods looked at); 1 other pod(s)")
+
+
+def test_a_cronjob_calls_out_by_what_its_environment_and_configmaps_set():
+    from sre_agent.chat.topology import dependencies
+    container = {"name": "report", "env": [{"name": "ZONE_COUNT", "value": "38"}],
+                 "envFrom": [{"configMapRef": {"name": "report-cfg"}}, {"secretRef": {"name": "report-creds"}}]}
+    cronjob = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}}}
+    objects = {"leakage-report": cronjob, "report-cfg": {"data": {"REPORT_BUCKET": "s3://reports/leakage/"}},
+               "report-creds": {"data": {"TOKEN": "never-shown"}}}
+    question = "where does leakage-report write to"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}, objects),
+              resource="reporting/CronJob/leakage-report")
+    answer = asyncio.run(dependencies(ask))
+    assert "ZONE_COUNT=38 (env of container report of reporting/CronJob/leakage-report)" in answer.details
+    assert "REPORT_BUCKET=s3://reports/leakage/ (ConfigMap report-cfg, envFrom, every key)" in answer.details
+    assert not any("never-shown" in d for d in answer.details)
