@@ -16,12 +16,12 @@ from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .forms import clean_subject, is_pronoun
 from .models import Answer
-from .references import name_of, named_exactly, owner_of
+from .references import name_of, named_exactly, owner_of, workload_of_service
 from .usage import service_errors
 
 MAX_HOPS = 5
 MAX_WORKLOADS = 10  # workloads whose calls are read: a chain, not the whole cluster (the reads stay bounded)
-BEHIND_SERVICE = ["Deployment", "StatefulSet", "DaemonSet"]
+BEHIND_SERVICE = ("Deployment", "StatefulSet", "DaemonSet")
 _TARGET = re.compile(r"\bto\s+(?:the\s+|whatever\s+|what(?:ever)?\s+is\s+)?(?P<word>[\w./-]+)", re.IGNORECASE)
 _NO_TARGET = {"whatever", "broken", "failing", "actually", "problem", "bottom", "end", "root", "cause", "fault", "what"}
 
@@ -43,15 +43,12 @@ class Hop:
 
 
 async def _workload_behind(ask: Ask, rid: str) -> str | None:
-    namespace, kind, name = parse_resource_id(rid)
+    kind = parse_resource_id(rid)[1]
     if kind in BEHIND_SERVICE:
         return rid
     if kind == "Pod":
         return await owner_of(ask, rid)
-    if kind == "Service":  # the workload of the Service's name, as the ownership walk pairs them
-        found = await named_exactly(ask, name, kinds=BEHIND_SERVICE)
-        return found if found and parse_resource_id(found)[0] == namespace else None
-    return None
+    return await workload_of_service(ask, rid, BEHIND_SERVICE) if kind == "Service" else None
 
 
 async def _walk(ask: Ask, start: str) -> list[Hop]:

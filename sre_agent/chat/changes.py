@@ -14,7 +14,7 @@ from .forms import asks_for_window, kind_nouns
 from .models import Answer
 from .objects import pod_spec_of
 from .references import fuzzy_named, kind_of, named_exactly
-from .runs import cronjob_of, run_state, runs_of
+from .runs import ago, cronjob_of, run_state, runs_of
 from .templates import revision_template, template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
@@ -53,13 +53,6 @@ def config_objects(message: str, namespace: str | None) -> list[str]:
 def age_seconds(age: str | None) -> int | None:
     match = AGE.match(age or "")
     return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
-
-
-def _ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return "?"
-    minutes = int((now - when).total_seconds() // 60)
-    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
 
 
 def _window_text(seconds: int) -> str:
@@ -107,7 +100,7 @@ async def _controller_rollouts(ask: Ask, scope: dict[str, Any], since: datetime)
                 diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
                     f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
                 lines.append(f"rollout: {rid} revision {old.get('revision')} -> {new.get('revision')} "
-                             f"({_ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
+                             f"({ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
                 if old.get("replicaset") and new.get("replicaset"):  # what in the template changed, value by value
                     namespace = str(item.get("namespace") or "")
                     changed = template_diff(await revision_template(ask, namespace, kind, str(new["replicaset"])),
@@ -247,7 +240,7 @@ async def _job_runs(ask: Ask, scope: dict[str, Any], since: datetime, now: datet
         key = f"{job.get('namespace')}/{job.get('cronjob') or job.get('name')}"
         rid = f"{job.get('namespace')}/Job/{job.get('name')}"
         if key not in latest or created > latest[key][0]:
-            latest[key] = (created, f"job: {rid}{owner} started {_ago(created, now)}, {state}", rid)
+            latest[key] = (created, f"job: {rid}{owner} started {ago(created, now)}, {state}", rid)
     return sorted(latest.values())
 
 
@@ -302,15 +295,15 @@ async def changes(ask: Ask) -> Answer:
             key = f"{namespace}/{name}:{event.get('message')}"
             if key not in seen_scale:
                 seen_scale.add(key)
-                lines.append(f"scale: {namespace}/Deployment/{name}: {event.get('message')} ({_ago(when, now)})")
+                lines.append(f"scale: {namespace}/Deployment/{name}: {event.get('message')} ({ago(when, now)})")
                 resources.append(f"{namespace}/Deployment/{name}")
         elif kind == "Node":
-            lines.append(f"node: Node/{name} {event.get('reason')}: {event.get('message')} ({_ago(when, now)})")
+            lines.append(f"node: Node/{name} {event.get('reason')}: {event.get('message')} ({ago(when, now)})")
             resources.append(f"Node/{name}")
         elif event.get("type") == "Warning" and (event.get("reason") in CONFIG_REASONS
                                                  or CONFIG_MISSING.search(str(event.get("message") or ""))):
             lines.append(f"config: {namespace}/{kind}/{name} {event.get('reason')}: {(event.get('message') or '')[:200]} "
-                         f"({_ago(when, now)}, x{event.get('count', 1)})")
+                         f"({ago(when, now)}, x{event.get('count', 1)})")
             resources += config_objects(str(event.get("message") or ""), namespace)
     spike = bool(SPIKE_ASKED.search(ask.question))
     batch = await _job_runs(ask, scope, since, now, scheduled=spike)
@@ -324,7 +317,7 @@ async def changes(ask: Ask) -> Answer:
     for alarm in (alarms.data or {}).get("alarms") or []:
         when = parse_time(alarm.get("updated"))
         if when is not None and when >= since:
-            lines.append(f"alarm: {alarm.get('name')} went to {alarm.get('state')} ({_ago(when, now)})")
+            lines.append(f"alarm: {alarm.get('name')} went to {alarm.get('state')} ({ago(when, now)})")
     if "Node" in kind_nouns(ask.question):
         node_lines, node_resources = await _node_state(ask)
         lines, resources = lines + node_lines, node_resources + resources

@@ -13,7 +13,7 @@ from ..graph.ports import ToolOutcome
 from .ask import Ask
 from .objects import pod_spec_of
 from .pods import autoscalers, pod_lines
-from .templates import shortened
+from .templates import label_text, shortened
 
 RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
@@ -64,7 +64,7 @@ def toleration_text(toleration: dict[str, Any]) -> str:
 def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
     lines = []
     if pod_spec.get("nodeSelector"):  # as kubectl describe writes it: key=value
-        lines.append("nodeSelector " + ", ".join(f"{k}={v}" for k, v in pod_spec["nodeSelector"].items()))
+        lines.append("nodeSelector " + label_text(pod_spec["nodeSelector"], sep=", "))
     for key in ("affinity", "nodeName"):
         if pod_spec.get(key):
             lines.append(f"{key} {pod_spec[key]}")
@@ -126,8 +126,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
                      f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
                      f"phase {(obj.get('status') or {}).get('phase')}")
     elif kind == "Service":
-        selector = ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()) or "(none)"
-        lines.append(f"selector {selector}; ports " + ", ".join(
+        lines.append(f"selector {label_text(spec.get('selector') or {})}; ports " + ", ".join(
             f"{p.get('name', '')} {p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []))
     elif kind in ("ConfigMap", "Secret"):
         keys = sorted((obj.get("data") or {}) | (obj.get("stringData") or {}))

@@ -75,12 +75,13 @@ def completed_request(question: str, last_answer: dict | None) -> tuple[str, Rec
             or len(question.split()) > MAX_FRAGMENT_WORDS or not last.get("question"):
         return None
     words = candidate_words(question)
-    names = [w for w in words if w not in {m.lower() for m in _IN_NAMESPACE.findall(question)}]
+    namespaces = [m.lower() for m in _IN_NAMESPACE.findall(question)]
+    names = [w for w in words if w not in namespaces]
     if not names:
         return None
     prior = recognise(str(last["question"]))
-    namespaces = _IN_NAMESPACE.findall(question)
+    kinds = kind_nouns(question)
     return (f"{last['question']} -- {question}",
             prior.model_copy(update={"subject": names[0], "refers_back": False, "guessed": False, "candidates": words,
-                                     "namespace": namespaces[0].lower() if namespaces else prior.namespace,
-                                     "kind_hint": kind_nouns(question)[0] if kind_nouns(question) else prior.kind_hint}))
+                                     "namespace": namespaces[0] if namespaces else prior.namespace,
+                                     "kind_hint": kinds[0] if kinds else prior.kind_hint}))

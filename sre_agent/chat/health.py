@@ -5,7 +5,6 @@ not check" when a backend it needs did not answer."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from ..contracts import parse_resource_id, parse_time
 from ..graph.ports import ToolOutcome
@@ -18,7 +17,8 @@ from .models import Answer
 from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .references import POSSESSED_PODS, kind_of, name_of, owner_of
-from .runs import job_facts, latest_run, run_of
+from .runs import ago, job_facts, latest_run, run_of
+from .templates import label_text
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
 
@@ -279,20 +279,6 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
 
 
 HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
-
-
-def label_text(labels: object) -> str:
-    """A selector or label set as kubectl writes it: app=checkout,tier=api (anything else as it came)."""
-    if isinstance(labels, dict):
-        return ",".join(f"{k}={v}" for k, v in labels.items()) or "(none)"
-    return str(labels)
-
-
-def ago(when: datetime | None) -> str:
-    if when is None:
-        return "?"
-    minutes = int((datetime.now(UTC) - when).total_seconds() // 60)
-    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
 
 
 def scale_events(events: list[dict]) -> list[str]:

@@ -52,6 +52,13 @@ async def named_exactly(ask: Ask, word: str, *, kinds: list[str] | None = None, 
     return best_match(exact, namespace=ask.namespace, kind_hint=kind_hint)
 
 
+async def workload_of_service(ask: Ask, service: str, kinds: tuple[str, ...] = ("Deployment", "StatefulSet")) -> str | None:
+    """The workload behind a Service: the one of its name in its namespace (the pairing the ownership walk checks)."""
+    namespace, _, name = parse_resource_id(service)
+    found = await named_exactly(ask, name, kinds=list(kinds))
+    return found if found and parse_resource_id(found)[0] == namespace else None
+
+
 async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
     """A resource one of the question's own words names exactly: the antecedent of "it" in a context
     clause ("woke up to a search latency page, is it still a problem?"), or the word a pattern should

@@ -4,6 +4,8 @@ events say once they are gone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ..contracts import parse_resource_id, parse_time
 from .ask import Ask
 from .pods import crash_lines, pod_line, pod_lines, said_by, workload_pods
@@ -40,6 +42,14 @@ async def last_good_run(ask: Ask, rid: str) -> tuple[dict | None, list[dict]]:
 def run_line(job: dict) -> str:
     why = f" ({job['condition']})" if job.get("condition") else ""
     return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """How long before `now` (default: this moment) something happened, as an answer says it: 12 min ago, 3 h ago."""
+    if when is None:
+        return "?"
+    minutes = int(((now or datetime.now(UTC)) - when).total_seconds() // 60)
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
 
 
 def human_duration(seconds: int) -> str:

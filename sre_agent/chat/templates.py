@@ -63,6 +63,13 @@ def _env_value(env: dict) -> str:
     return shortened(source)
 
 
+def label_text(labels: object, sep: str = ",") -> str:
+    """A selector or label set as kubectl writes it: app=checkout,tier=api (anything else as it came)."""
+    if isinstance(labels, dict):
+        return sep.join(f"{k}={v}" for k, v in labels.items()) or "(none)"
+    return str(labels)
+
+
 def shortened(value: Any) -> str:
     """A value as one line of an answer: text as is, anything else as JSON, cut to 120 characters."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)

@@ -12,7 +12,7 @@ from .config_values import env_lines
 from .investigate import wider_subject
 from .models import Answer
 from .objects import config_dependents, config_refs_of, pod_spec_of
-from .references import named_exactly, namespaces
+from .references import namespaces, workload_of_service
 from .templates import shortened
 from .workloads import workloads_in
 
@@ -160,10 +160,8 @@ async def _calls_behind(ask: Ask, services: list[str]) -> list[tuple[str, dict]]
     """(service, a dependency of the workload behind it): what the dependencies themselves call, one hop further."""
     found: list[tuple[str, dict]] = []
     for service in services[:6]:
-        namespace, _, name = parse_resource_id(service)
-        # the workload behind a Service is the one of its name (the convention the ownership walk checks too)
-        workload = await named_exactly(ask, name, kinds=["Deployment", "StatefulSet"])
-        if workload is None or parse_resource_id(workload)[0] != namespace:
+        workload = await workload_of_service(ask, service)
+        if workload is None:
             continue
         w_ns, w_kind, w_name = parse_resource_id(workload)
         walk = await ask.call("kubernetes", "ownership", {"kind": w_kind, "name": w_name, "namespace": w_ns})

@@ -106,15 +106,21 @@ def blockers(message: str) -> list[tuple[int, str]]:
     return sorted(reasons, key=lambda r: -r[0])
 
 
+def lone_cordon(finding: Finding) -> bool:
+    """A CordonedNodes finding about the one node the pods may use (not one of several, nor one in a full pool):
+    that node's fault, where the others are the workload's."""
+    return len(finding.details.get("nodes") or []) == 1 and not finding.details.get("full")
+
+
 def leftover_cordon(findings: list[Finding], node: str) -> Finding | None:
     """The finding that `node` is cordoned and is the only node the pending pods may run on."""
     name = parse_resource_id(node)[2] if "/" in node else node
     return next((f for f in findings if f.signal == "CordonedNodes" and f.details.get("nodes") == [name]
-                 and not f.details.get("full")), None)
+                 and lone_cordon(f)), None)
 
 
 def cordons_in_the_way(findings: list[Finding], workload: str) -> list[tuple[str, Finding]]:
     """(node, finding) for each cordoned node the pending pods of `workload` may use -- several cordoned, or one
     while the rest are full (one cordoned alone is that node's fault: leftover_cordon)."""
     return [(str(node), f) for f in findings if f.signal == "CordonedNodes" and f.resource == workload
-            and (f.details.get("full") or len(f.details.get("nodes") or []) > 1) for node in f.details.get("nodes") or []]
+            and not lone_cordon(f) for node in f.details.get("nodes") or []]

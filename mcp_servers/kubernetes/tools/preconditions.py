@@ -82,15 +82,15 @@ def retry_on_conflict(action: Callable[[], str], sleep: Callable[[float], None])
     """Run a read-check-write `action` until it is not refused by a 409: each run re-reads the
     object and re-checks what the plan expected, so only a change the plan cares about stops it.
     A retried write says so in its result (it goes to the audit record)."""
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+    for attempt in range(1, CONFLICT_ATTEMPTS):
         try:
             done = action()
         except WriteConflict:
-            if attempt == CONFLICT_ATTEMPTS:
-                raise
             sleep(CONFLICT_BACKOFF_S * attempt)
             continue
-        if attempt == 1:
-            return done
-        return f"{done} (written on read {attempt}: the object had moved between read and write, what the plan expected still held)"
-    raise AssertionError("unreachable")
+        return done if attempt == 1 else _retried(done, attempt)
+    return _retried(action(), CONFLICT_ATTEMPTS)  # the last read: its 409 is the stale plan the caller reports
+
+
+def _retried(done: str, attempt: int) -> str:
+    return f"{done} (written on read {attempt}: the object had moved between read and write, what the plan expected still held)"

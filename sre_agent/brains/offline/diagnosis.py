@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
+from ...graph.fix_values import lone_cordon
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
 
@@ -38,16 +39,11 @@ def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
     return any(f.resource == resource and f.signal in signals for f in findings)
 
 
-def _only_cordon(f: Finding, all_: list[Finding]) -> bool:
-    """The one node the pods may use is cordoned (not: one of several, the others full)."""
-    return len(f.details.get("nodes") or []) == 1 and not f.details.get("full")
-
-
 def _left_taint(f: Finding, all_: list[Finding]) -> bool:
     """The workload's pods are kept off a node by a taint its group's other nodes do not carry, or by a cordon on the
     one node they may use."""
     return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and len(x.details.get("odd_nodes") or []) == 1
-                                             or x.signal == "CordonedNodes" and _only_cordon(x, all_))
+                                             or x.signal == "CordonedNodes" and lone_cordon(x))
                for x in all_)
 
 
@@ -191,7 +187,7 @@ RULES: list[Rule] = [
          lambda f, a: f"Node/{f.details['odd_nodes'][0]}"),
     # The one node the pods may use is cordoned: uncordoning it is the change that clears them.
     # (When the pods' other nodes are full, the pool lacks room: the pods are unschedulable, the uncordon is the fix.)
-    Rule("CordonedNodes", C.NODE_FAILURE, 0.92, _only_cordon,
+    Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: lone_cordon(f),
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
