@@ -23,7 +23,9 @@ def evaluate(
         "--scenarios", help="Scenario directories (repeatable); default: the built-in catalog.")] = None,
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Run just these scenario ids.")] = None,
     brain: Brain = None,
-    repeat: Annotated[int, typer.Option(min=1, max=20, help="Runs per scenario.")] = 1,
+    repeat: Annotated[int, typer.Option(min=1, max=20, help=(
+        "Runs per scenario, run k in a lab world drawn with seed k (other uids and pod names, so other telemetry "
+        "jitter; run 1 is the usual world): the report lists the scenarios whose verdict changed between runs."))] = 1,
     approvals: Annotated[str, typer.Option(help="all: the stand-in on-call approves every proposal; none: rejects all.")] = "all",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report as JSON here.")] = None,
     markdown_out: Annotated[Optional[Path], typer.Option("--markdown", help="Write the results table as markdown here.")] = None,
@@ -44,7 +46,7 @@ def evaluate(
 
     Exits 0 whatever the scores (it measures); non-zero only when it could not run.
     """
-    from ..eval.harness import EvalReport, markdown_table, run_scenario, totals
+    from ..eval.harness import EvalReport, markdown_table, run_scenario, totals, unstable
     from ..eval.sweep_eval import sweep_markdown, sweep_scenario, sweep_totals
     from ..lab.scenarios.loader import load_scenarios
     from ..lab.scenarios.schema import ScenarioError
@@ -78,10 +80,12 @@ def evaluate(
         _record(record, chosen)
         return
     rows = []
-    for index, loaded in enumerate(chosen * repeat if entry != "sweep" else [], 1):
+    runs = [(seed, loaded) for seed in range(repeat) for loaded in chosen] if entry != "sweep" else []
+    for index, (seed, loaded) in enumerate(runs, 1):
         started = time.monotonic()
-        print(f"[{index}/{len(chosen) * repeat}] {loaded.scenario.id} ...", end="", file=sys.stderr, flush=True)
-        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals)
+        print(f"[{index}/{len(runs)}] {loaded.scenario.id}{f' (seed {seed})' if repeat > 1 else ''} ...", end="",
+              file=sys.stderr, flush=True)
+        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed)
         verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
         print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}) {time.monotonic() - started:.1f}s",
               file=sys.stderr)
@@ -93,7 +97,7 @@ def evaluate(
         print(f" {sweep_row.error or f'rank {sweep_row.rank}, {sweep_row.problems} problem(s), {sweep_row.status}'}",
               file=sys.stderr)
         sweep_rows.append(sweep_row)
-    report = EvalReport(brain=settings.brain, repeat=repeat, scenarios=rows, totals=totals(rows))
+    report = EvalReport(brain=settings.brain, repeat=repeat, scenarios=rows, totals=totals(rows), unstable=unstable(rows))
     table = (markdown_table(report) + "\n" if rows else "") + (sweep_markdown(sweep_rows) if sweep_rows else "")
     print(table)
     if json_out:

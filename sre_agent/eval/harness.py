@@ -60,6 +60,7 @@ class ScenarioScore(BaseModel):
     tokens: int = 0
     cost_usd: float = 0.0
     error: str | None = None
+    seed: int = 0  # the lab world's seed (its uids, names and telemetry jitter)
 
 
 class Totals(BaseModel):
@@ -81,6 +82,22 @@ class EvalReport(BaseModel):
     repeat: int
     scenarios: list[ScenarioScore]
     totals: Totals
+    # Scenarios whose verdict (root cause, mitigation, fix, false actions) was not the same in every run:
+    # with the offline brain each run is another world seed, so these verdicts hang on noise.
+    unstable: list[str] = []
+
+
+def verdict(row: ScenarioScore) -> tuple:
+    """What a run concluded and did, as scored -- the parts a repeat must reproduce (not timings or counts)."""
+    return (row.category, row.resource, row.mitigation, row.fix_proposed, row.false_actions, bool(row.error))
+
+
+def unstable(rows: list[ScenarioScore]) -> list[str]:
+    """Ids of scenarios run more than once whose runs reached different verdicts, in first-seen order."""
+    seen: dict[str, set[tuple]] = {}
+    for row in rows:
+        seen.setdefault(row.id, set()).add(verdict(row))
+    return [sid for sid, verdicts in seen.items() if len(verdicts) > 1]
 
 
 def _target_of(action_args: dict[str, Any], lab: Lab) -> str | None:
@@ -186,12 +203,13 @@ async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def scenario_in_lab(loaded: LoadedScenario, lab_speed: float, lab: Lab | None = None) -> Iterator[tuple[Lab, Incident]]:
+def scenario_in_lab(loaded: LoadedScenario, lab_speed: float, lab: Lab | None = None,
+                    seed: int = 0) -> Iterator[tuple[Lab, Incident]]:
     """A lab holding the scenario, its clock running, and the incident its alarm or question raises: a fresh
     lab that stops on the way out, or `lab` (started by the caller, who keeps it) reset for this scenario.
-    Shared by scoring a run and recording one."""
+    Shared by scoring a run and recording one. `seed` draws a fresh lab's uids and names, hence its noise."""
     own = lab is None
-    lab = Lab().start() if lab is None else (lab.reset() if lab.scenario is not None else lab)
+    lab = Lab(seed=seed).start() if lab is None else (lab.reset() if lab.scenario is not None else lab)
     try:
         lab.load(loaded)
         lab.run_clock(lab_speed)
@@ -211,22 +229,24 @@ def sandbox_options(lab: Lab, state_dir: Path, **fields: Any) -> RunOptions:
 def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSettings | None = None,
                  approvals: Literal["all", "none"] = "all",
                  lab_speed: float = 60.0, verify_timeout_s: float = 60.0, verify_poll_s: float = 2.0,
-                 lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None) -> ScenarioScore:
-    """One scenario scored: in a fresh lab over the run's own stdio servers, or in `lab` (reset) over `servers`
-    already started against it -- how the tests run the catalog without a lab and three servers per scenario."""
+                 lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None,
+                 seed: int = 0) -> ScenarioScore:
+    """One scenario scored: in a fresh lab (its world drawn with `seed`) over the run's own stdio servers, or in
+    `lab` (reset) over `servers` already started against it -- how the tests run the catalog without a lab and
+    three servers per scenario."""
     try:
-        with scenario_in_lab(loaded, lab_speed, lab) as (lab, incident):
+        with scenario_in_lab(loaded, lab_speed, lab, seed) as (lab, incident):
             with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
                                           verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
                                           **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
-            return score(loaded, result, lab, steps=state.usage.steps)
+            return score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
-                             expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}")
+                             expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
 
 
 def totals(rows: list[ScenarioScore]) -> Totals:
@@ -265,4 +285,9 @@ def markdown_table(report: EvalReport) -> str:
               f"mitigation {mitigation} (or the right fix proposed: {fixed}), "
               f"false actions {t.false_actions}, double actions {t.double_actions}, "
               f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
+    if report.repeat > 1:
+        changed = ", ".join(report.unstable) or "none"
+        lines.append(f"\n**Stability** ({report.repeat} runs per scenario, world seeds 0-{report.repeat - 1}): "
+                     f"{len(report.unstable)} of {len({r.id for r in report.scenarios})} scenarios changed verdict "
+                     f"between runs: {changed}")
     return "\n".join(lines) + "\n"

@@ -37,6 +37,25 @@ def test_reset_serves_the_next_scenario_on_the_same_endpoints():
         assert lab.alarm_state(second.scenario.alarm.name) == "ALARM"
 
 
+def _pods(kubeconfig: str) -> set[str]:
+    api = k8s.CoreV1Api(k8s_config.new_client_from_config(config_file=kubeconfig))
+    return {f"{p.metadata.namespace}/{p.metadata.name}" for p in api.list_pod_for_all_namespaces().items}
+
+
+def test_another_seed_is_the_same_scenario_with_other_pod_names_and_the_seed_survives_a_reset():
+    names = {}
+    for seed in (0, 1):
+        with Lab(seed=seed) as lab:
+            lab.load("bad-image")
+            kubeconfig = lab.env()["KUBECONFIG"]
+            names[seed] = (_deployments(kubeconfig), _pods(kubeconfig))
+            if seed == 1:
+                lab.reset().load("bad-image")
+                assert _pods(kubeconfig) == names[1][1]  # reset draws from the same seed: the same world again
+    assert names[0][0] == names[1][0]  # the same Deployments
+    assert names[0][1] != names[1][1] and len(names[0][1]) == len(names[1][1])  # as many pods, other generated names
+
+
 def test_a_lab_with_a_stopped_backend_is_not_reset():
     with Lab() as lab:
         lab.load("healthy-baseline")

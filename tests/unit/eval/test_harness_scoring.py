@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.contracts import InvestigationResult, ProposedFix
-from sre_agent.eval.harness import ScenarioScore, _fix_proposed, _same_target, totals
+from sre_agent.eval.harness import ScenarioScore, _fix_proposed, _same_target, totals, unstable
 
 ALLOWED = ["shop/Deployment/catalog", "shop/ConfigMap/catalog-config"]
 
@@ -41,3 +41,16 @@ def test_totals_keep_mitigation_and_fix_proposed_apart():
             ScenarioScore(id="d", title="d", expected_category="none", expected_resource="", mitigation=None)]
     t = totals(rows)
     assert (t.mitigation, t.mitigation_or_fix) == (round(1 / 3, 4), round(2 / 3, 4))
+
+
+def test_a_scenario_is_unstable_when_its_runs_reach_different_verdicts_not_different_timings():
+    def run(sid: str, category: str, seed: int, **fields) -> ScenarioScore:
+        return ScenarioScore(id=sid, title=sid, expected_category="oom_killed", expected_resource="x",
+                             category=category, resource="x", mitigation=True, seed=seed, **fields)
+    rows = [run("steady", "oom_killed", 0, time_to_diagnosis_s=0.5, tool_calls=30),
+            run("flaky", "oom_killed", 0),
+            run("steady", "oom_killed", 1, time_to_diagnosis_s=0.9, tool_calls=33),  # slower: still the same verdict
+            run("flaky", "memory_leak", 1),
+            run("acted", "oom_killed", 0), run("acted", "oom_killed", 1, false_actions=1)]
+    assert unstable(rows) == ["flaky", "acted"]
+    assert unstable(rows[:2]) == []  # one run each: nothing to compare
