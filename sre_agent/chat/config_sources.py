@@ -13,8 +13,9 @@ from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .config_values import MAX_SCANNED, describe_object, env_lines
 from .models import Answer
+from .names import match_score
 from .objects import REFERENCING_KINDS, pod_spec_of
-from .references import named_exactly
+from .references import kind_of, named_exactly
 from .templates import shortened
 
 ENV_NAME = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
@@ -125,3 +126,36 @@ async def config_source(ask: Ask) -> Answer:
                           resources=[rid], next_steps=["Give it the same reference (env valueFrom, or envFrom the same "
                                                        "ConfigMap), then restart or re-create its pods."])
     return ask.answer(f"{headline}, and no other workload in {namespace} does either", status="answered", resources=[rid])
+
+
+SETTING_HOLDERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+NAME_MATCH = 0.8  # names.match_score: a stem, a token's start or a close typo of a name or one of its tokens
+
+
+async def setting_in_words(ask: Ask) -> Answer | None:
+    """"whats the dedup window on the normaliser": no env var typed, no form -- the words that name a workload pick it
+    (else the conversation's), and the other words must all be parts of one of the env var names it reads
+    (DEDUP_WINDOW_SECONDS); None when they are not, so the question gets the usual fallback."""
+    words = [w for w in ask.recognised.candidates if len(w) >= 3]
+    rows: list[str] = []
+    for kind in SETTING_HOLDERS:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
+                                                                **({"namespace": ask.namespace} if ask.namespace else {})})
+        rows += [f"{i['namespace']}/{kind}/{i['name']}" for i in (listed.data or {}).get("items") or []
+                 if not (kind == "Job" and i.get("cronjob"))]
+    exact = [rid for rid in rows if parse_resource_id(rid)[2] in words]  # "the cache url for reading-normaliser": typed whole
+    scored = {rid: sum(s for w in words if (s := match_score(w, parse_resource_id(rid)[2])) >= NAME_MATCH)
+              for rid in exact or rows}
+    best = max(scored.values(), default=0.0)
+    named = [rid for rid, score in scored.items() if best and score == best]
+    focus = [r for r in ask.focus if kind_of(r) in REFERENCING_KINDS]
+    rid = named[0] if len(named) == 1 else (focus[0] if not named and focus else None)
+    if rid is None:
+        return None
+    setting = [w for w in words if match_score(w, parse_resource_id(rid)[2]) < NAME_MATCH]
+    if not setting:
+        return None
+    lines = await _set_by(ask, rid, None, _matcher(None, [SPELLINGS.get(w, {w.upper()}) for w in setting]))
+    if not lines:
+        return None
+    return ask.answer(lines[0], status="answered", details=lines[1:], resources=[rid])

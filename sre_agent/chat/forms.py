@@ -267,7 +267,11 @@ def recognise(text: str) -> Recognised:
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
                               namespace=namespace, candidates=candidates, guessed=guessed,
                               noun_is_subject=spec.noun_is_subject)
-    return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidate_words(text))
+    candidates = candidate_words(text)
+    # "does the billing-api service select its pods": no form, but the noun after a name still says which object
+    named_kind = next((kind for word in candidates if (kind := _kind_named_after(text, word))), None)
+    return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidates,
+                      kind_hint=named_kind)
 
 
 def form_ids() -> list[str]:

@@ -16,7 +16,7 @@ from .claims import member_claims
 from .models import Answer
 from .names import best_names
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import POSSESSED_PODS, kind_of, name_of, owner_of
+from .references import POSSESSED_PODS, kind_of, name_of, owner_of, services_missing_it
 from .runs import ago, job_facts, latest_run, run_of
 from .templates import label_text
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
@@ -404,9 +404,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         if event.get("type") == "Warning":
             details.append(f"event {event.get('reason')}: {event.get('message')}")
     analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace} if namespace else {})
-    for finding in (analysis.data or {}).get("findings") or []:
+    findings = (analysis.data or {}).get("findings") or []
+    for finding in findings:
         if related(finding, rid):
             trouble.append(f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}")
+    if kind in WORKLOADS and described.error is None:
+        trouble += await services_missing_it(ask, rid, (spec.get("template") or {}).get("metadata") or {}, findings)
     alarms = await ask.call("cloudwatch", "describe_alarms", {})
     for alarm in (alarms.data or {}).get("alarms") or []:
         if alarm_mentions(alarm, name) and alarm.get("state") == "ALARM":

@@ -8,11 +8,12 @@ import re
 from ..contracts import parse_resource_id
 from .ask import HANDLERS, Ask, handles, settle
 from .causal import categories_named
+from .config_sources import setting_in_words
 from .facts import object_facts
 from .health import describe, status
 from .models import Answer
 from .nodes import group_nodes
-from .references import fuzzy_named, kind_of, name_of, named_exactly
+from .references import fuzzy_named, joined_words, kind_of, name_of, named_exactly
 from .runs import cronjob_of
 
 EXAMPLES = [
@@ -90,9 +91,13 @@ async def unrecognised(ask: Ask) -> Answer:
              "question forms in /help.")
     if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
         return group
+    if (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
+        return setting
     chosen, why = None, ""
     owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
-    for word in ask.recognised.candidates[:4]:  # "the billing-api service selector": of the names, the Service
+    # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words
+    # typed for a dashed name
+    for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]]:
         if (chosen := await named_exactly(ask, word, kind_hint=ask.recognised.kind_hint or next(iter(owners), None))):
             why = "which the question names"
             break
