@@ -233,6 +233,20 @@ NODE_GROUP_LABELS = ("eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-n
                      "node.kubernetes.io/instance-type")
 
 
+async def _group_taints(ask: Ask, labels: dict, name: str) -> set[str]:
+    """The NoSchedule/NoExecute taints every other node of the node's group carries too (none when it has no group
+    label or is alone in its group): a taint only this node has is what someone put there, or its state."""
+    key = next((k for k in NODE_GROUP_LABELS[:3] if labels.get(k)), None)
+    if key is None:
+        return set()
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
+    peers = [n for n in (listed.data or {}).get("items") or []
+             if n.get("name") != name and (n.get("labels") or {}).get(key) == labels[key]]
+    if not peers:
+        return set()
+    return set.intersection(*(set(n.get("taints") or []) for n in peers))
+
+
 def _own_labels(labels: dict[str, str]) -> list[str]:
     """A cluster's own node labels ("acme.io/pool=batch"): neither Kubernetes' nor the cloud's well-known ones."""
     return [f"{k}={v}" for k, v in labels.items() if "/" in k and k not in NODE_GROUP_LABELS
@@ -381,13 +395,19 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         since = parse_time(turned)  # "when did it go NotReady": the Ready condition's last change
         details.append(f"Ready={cond.get('Ready', 'Unknown')}" + (f" since {turned} ({ago(since)})" if since else "")
                        + f", unschedulable={bool(spec.get('unschedulable'))}, taints {taints or 'none'}")
-        blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
-        if blocking and described.error is None:
-            trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
-        if spec.get("unschedulable") and described.error is None:
-            trouble.append("node is cordoned (unschedulable)")
         if cond.get("Ready") != "True" and described.error is None:
             trouble.append(f"node Ready={cond.get('Ready', 'Unknown')}")
+        if spec.get("unschedulable") and described.error is None:
+            trouble.append("node is cordoned (unschedulable)")
+        blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
+        by_design = await _group_taints(ask, (obj.get("metadata") or {}).get("labels") or {}, name) if blocking else set()
+        if by_design & set(blocking):  # a dedicated pool's taint: how the group is meant to be, not a fault
+            details.append(f"taints {', '.join(t for t in blocking if t in by_design)} are carried by every node of its "
+                           "group (a dedicated pool: only pods that tolerate them run there)")
+        said = bool(trouble)  # NotReady or cordoned: its node.kubernetes.io/* taints are that state, already said
+        blocking = [t for t in blocking if t not in by_design and not (said and t.startswith("node.kubernetes.io/"))]
+        if blocking and described.error is None:
+            trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
     elif kind == "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         data = walk.data or {}

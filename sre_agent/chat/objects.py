@@ -165,6 +165,8 @@ async def history(ask: Ask) -> Answer:
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 
+NODE_ATTRIBUTES = re.compile(r"\b(instance\s*types?|(availability\s+)?zones?|az)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"\b(it|its|they|them|their|those|these)\b", re.IGNORECASE)
 SHORT_ASKED = re.compile(r"\b(short|degraded|not\s+ready|unready|missing|down|unhealthy|under|below)\b", re.IGNORECASE)
 
 
@@ -185,6 +187,8 @@ OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 async def list_kind(ask: Ask) -> Answer:
     """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
     kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
+    if not kinds and NODE_ATTRIBUTES.search(ask.question):  # "what instance type are they": nodes' attributes
+        kinds = ["Node"]
     if "ResourceQuota" in kinds:  # "how close is riders to its pod quota": the quota, whatever other noun comes first
         kinds = ["ResourceQuota"]
     if not kinds and RUNNING_IN.search(ask.question) and ask.namespace:
@@ -207,6 +211,9 @@ async def list_kind(ask: Ask) -> Answer:
                               next_steps=[f"kubectl get {kind.lower()} -A"])
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
             items = [i for i in items if f"{i.get('namespace')}/{kind}/{i.get('name')}" not in ask.focus]
+    said_nodes = [r for r in ask.focus if r.startswith("Node/")]
+    if kind == "Node" and said_nodes and REFERS_BACK.search(ask.question):  # "which zone is it": the nodes just talked about
+        items = [i for i in items if f"Node/{i.get('name')}" in said_nodes] or items
     if kind == "Node" and (state := NODE_STATE.search(ask.question)):  # "a node with SchedulingDisabled, which one"
         return _nodes_in_state(ask, items, state.group(0))
     if kind in (*RUNNABLE[:3], "Node") and ALL_ASKED.search(ask.question):
