@@ -39,12 +39,20 @@ def setting_parts(question: str) -> tuple[str | None, list[set[str]]]:
     return None, [SPELLINGS.get(w, {w.upper()}) for w in words]
 
 
+def _singular(piece: str) -> str:
+    return piece[:-1] if piece.endswith("S") and not piece.endswith("SS") and len(piece) > 3 else piece
+
+
 def _matcher(key: str | None, parts: list[set[str]]):
-    def wanted(name: str) -> bool:
+    """Whether an env var is the setting asked for: the name typed, or one whose parts spell every word -- with the
+    parts of the ConfigMap or Secret it comes from whole ("upstream urls": ACCOUNT_API_URL of portal-web-upstreams)."""
+    wanted_parts = [{_singular(s) for s in spellings} for spellings in parts]
+
+    def wanted(name: str, source: str = "") -> bool:
         if key:
             return name == key
-        pieces = set(name.upper().split("_"))
-        return bool(parts) and all(pieces & spellings for spellings in parts)
+        pieces = {_singular(p) for p in re.split(r"[-_.]", f"{source}_{name}".upper()) if p}
+        return bool(parts) and all(pieces & spellings for spellings in wanted_parts)
     return wanted
 
 
@@ -58,7 +66,7 @@ async def _env_from_lines(ask: Ask, rid: str, pod_spec: dict, wanted) -> list[st
                 if not ref or not namespace:
                     continue
                 held = (await describe_object(ask, f"{namespace}/{ref_kind}/{ref.get('name')}")).get("data") or {}
-                for key in sorted(k for k in held if wanted(f"{source.get('prefix', '')}{k}")):
+                for key in sorted(k for k in held if wanted(f"{source.get('prefix', '')}{k}", str(ref.get("name")))):
                     value = f" = {shortened(str(held[key]))}" if ref_kind == "ConfigMap" else " (a Secret's value is never shown)"
                     lines.append(f"{source.get('prefix', '')}{key} of container {container.get('name')} of {rid} comes from "
                                  f"{ref_kind} {ref.get('name')} (envFrom, every key), key {key}{value}")

@@ -27,6 +27,7 @@ from . import (  # noqa: F401
     followups,
     health,
     investigate,
+    job_retries,
     logs,
     meta,
     nodes,

@@ -13,7 +13,7 @@ from .facts import object_facts
 from .health import describe, status
 from .models import Answer
 from .nodes import group_nodes
-from .references import fuzzy_named, joined_words, kind_of, name_of, named_exactly
+from .references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly
 from .runs import cronjob_of
 
 EXAMPLES = [
@@ -97,8 +97,10 @@ async def unrecognised(ask: Ask) -> Answer:
     owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
     # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words
     # typed for a dashed name
+    hint = ask.recognised.kind_hint
     for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]]:
-        if (chosen := await named_exactly(ask, word, kind_hint=ask.recognised.kind_hint or next(iter(owners), None))):
+        if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
+                hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
             why = "which the question names"
             break
     if chosen is None and owners and ask.recognised.candidates and not ask.focus:

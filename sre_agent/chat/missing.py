@@ -26,9 +26,10 @@ NOUN_KINDS = {
     "job": ("Job", "CronJob"), "cronjob": ("CronJob", "Job"), "pod": ("Pod",),
     "secret": ("Secret",), "configmap": ("ConfigMap",), "storageclass": ("StorageClass",),
     "pvc": ("PersistentVolumeClaim",), "claim": ("PersistentVolumeClaim",), "quota": ("ResourceQuota",),
+    "hpa": ("HorizontalPodAutoscaler",), "autoscaler": ("HorizontalPodAutoscaler",),
 }
 _NOUNS = r"services?|svc|deployments?|deploy|statefulsets?|sts|daemonsets?|ds|cron\s*jobs?|jobs?|pods?|secrets?" \
-        r"|config\s*maps?|storage\s*class(?:es)?|pvcs?|claims?|quotas?"
+        r"|config\s*maps?|storage\s*class(?:es)?|pvcs?|claims?|quotas?|hpas?|autoscalers?"
 _NOUN = rf"(?P<noun>{_NOUNS})\b"
 BEFORE_NOUN = re.compile(rf"(?<![\w./=:-]){NAME}\s+{_NOUN}", re.IGNORECASE)
 SLOTS = tuple(re.compile(p, re.IGNORECASE) for p in (
@@ -39,7 +40,7 @@ SLOTS = tuple(re.compile(p, re.IGNORECASE) for p in (
     rf"\b(?:show|get)\s+me\s+the\s+{NAME}(?![\w./-])",
 ))
 ALL_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Pod", "Node", "ConfigMap", "Secret",
-             "PersistentVolumeClaim", "StorageClass")
+             "PersistentVolumeClaim", "StorageClass", "HorizontalPodAutoscaler")
 
 
 def _kinds_of(noun: str) -> tuple[str, ...] | None:

@@ -165,6 +165,7 @@ async def history(ask: Ask) -> Answer:
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 
+NAMESPACE_SAID = re.compile(r"\bnamespace ([a-z0-9][a-z0-9-]*)")
 NODE_ATTRIBUTES = re.compile(r"\b(instance\s*types?|(availability\s+)?zones?|az)\b", re.IGNORECASE)
 REFERS_BACK = re.compile(r"\b(it|its|they|them|their|those|these)\b", re.IGNORECASE)
 SHORT_ASKED = re.compile(r"\b(short|degraded|not\s+ready|unready|missing|down|unhealthy|under|below)\b", re.IGNORECASE)
@@ -191,8 +192,10 @@ async def list_kind(ask: Ask) -> Answer:
         kinds = ["Node"]
     if "ResourceQuota" in kinds:  # "how close is riders to its pod quota": the quota, whatever other noun comes first
         kinds = ["ResourceQuota"]
-    if not kinds and RUNNING_IN.search(ask.question) and ask.namespace:
-        return await _workloads_in(ask, ask.namespace)
+    said = NAMESPACE_SAID.search(str((ask.last_answer or {}).get("headline") or ""))  # "Nothing is broken in namespace x"
+    talked_about = said.group(1) if said else next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if not kinds and RUNNING_IN.search(ask.question) and (ask.namespace or talked_about):  # "what runs in there"
+        return await _workloads_in(ask, ask.namespace or str(talked_about))
     if not kinds:
         return ask.answer("Which kind of object? e.g. 'what storage classes do we have', 'quota usage in <namespace>'.",
                           status="needs_subject")

@@ -198,7 +198,7 @@ async def fuzzy_named(ask: Ask, words: list[str], kind: str) -> str | None:
 
 # Kinds find_resource does not search by default: a name typed exactly ("events of data-broker-3") may be
 # one of these, and is then meant over a workload whose name merely resembles it.
-OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota")
+OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "HorizontalPodAutoscaler")
 
 
 async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:

@@ -51,10 +51,16 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("restart", r"restart|bounce|recycle|redeploy"))
 
 
+WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(delete|remove)\s+(the\s+|that\s+|this\s+)?"
+                          r"([\w./-]+\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\W*$")
+
+
 def _verb(question: str) -> str:
     if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
         return "env"  # an environment variable typed as one (upper case), in a request to set it
     text = question.lower()
+    if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
+        return "delete"
     for verb, words in VERBS:
         if re.search(words, text):
             return verb

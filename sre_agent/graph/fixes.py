@@ -36,7 +36,8 @@ C = RootCauseCategory
 # kubectl's word for each kind a command names (the fixes here, chat's by-hand commands).
 KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
                 "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
-                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret"}
+                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret",
+                "HorizontalPodAutoscaler": "hpa"}
 ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
 
 

@@ -9,7 +9,7 @@ import pytest
 from sre_agent.chat.changes import CONFIG_MISSING
 from sre_agent.chat.investigate import _problem_asked_about
 from sre_agent.chat.templates import template_diff
-from sre_agent.chat.writes import Plan, plan_for
+from sre_agent.chat.writes import Plan, _verb, plan_for
 
 DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"spec": {"containers": [
     {"name": "api", "image": "repo/api:1.0", "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}}]}}}}
@@ -199,3 +199,13 @@ def test_the_run_that_started_just_before_an_alarm_fired_leads_a_spike_answer():
     assert [rid for _, _, rid in ordered] == ["p/Job/reindex", "p/Job/backfill"]
     assert ordered[0][1].endswith("-- 8 min before alarm api-p99 fired")
     assert _by_closeness(runs, [])[0][1] == "job: p/Job/backfill started"  # no alarm fired: as they came
+
+
+@pytest.mark.parametrize("question, verb", [
+    ("delete the portal-web-canary hpa", "delete"),  # the HPA itself, a human's kubectl delete
+    ("remove that hpa", "delete"),
+    ("cap the gateway hpa at 5", "hpa"),  # one of its bounds
+    ("remove the max replicas cap on the hpa", "hpa"),
+])
+def test_deleting_an_hpa_is_told_from_changing_its_bounds(question, verb):
+    assert _verb(question) == verb
