@@ -152,7 +152,8 @@ async def history(ask: Ask) -> Answer:
         return ask.answer(f"Could not read the rollout history of {ask.resource}: {outcome.error[:200]}", status="unknown")
     revisions = (outcome.data or {}).get("revisions") or []
     lines = [f"revision {r.get('revision')}{' (current)' if r.get('current') else ''}: {', '.join(str(i) for i in r.get('images') or [])}"
-             f", created {r.get('created')}" + (f", changed {r['changed']}" if r.get("changed") else "") for r in revisions]
+             + (f" (init {', '.join(str(i) for i in r['init_images'])})" if r.get("init_images") else "")
+             + f", created {r.get('created')}" + (f", changed {r['changed']}" if r.get("changed") else "") for r in revisions]
     current = next((r for r in revisions if r.get("current")), None)
     headline = f"{ask.resource} has {len(revisions)} revision(s)" + (
         f"; current is revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])})" if current else "")

@@ -24,6 +24,7 @@ class Revision(Row):
     revision: int
     replicaset: str
     images: list[str | None]
+    init_images: list[str | None] = Field(default_factory=list, description="the init containers' images, in order")
     created: str | None
     replicas: int | None
     ready: int | None
@@ -89,6 +90,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             rows.append(Revision(
                 revision=rev.revision, replicaset=rev.name,
                 images=[c.get("image") for c in (template.get("spec") or {}).get("containers") or []],
+                init_images=[c.get("image") for c in (template.get("spec") or {}).get("initContainers") or []],
                 created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
                 current=rev.revision == current,
                 config_refs=config_refs(template), labels=pod_labels(template), ports=container_ports(template),

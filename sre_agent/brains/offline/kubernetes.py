@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
-from .pods import read_gone_pods, read_pod
+from .pods import read_claim, read_gone_pods, read_pod
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -59,6 +59,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _pod_target(namespace, name, task.target, state, calls)
     elif kind == "CronJob":
         await _cronjob(namespace, name, task.target, state, calls)
+    elif kind == "PersistentVolumeClaim" and namespace:  # "why is that claim pending": the claim itself, then around it
+        if not await read_claim(namespace, name, calls):
+            await _look_wider(task.target, state, calls)
+        await _namespace_sweep(namespace, calls)
     else:
         await _namespace_sweep(namespace, calls)
 

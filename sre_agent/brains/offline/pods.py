@@ -287,16 +287,22 @@ def _liveness_kill(events: list[dict]) -> bool:
 async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
     for volume in (pod.get("spec") or {}).get("volumes") or []:
         claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            continue
-        described, ev = await calls("describe", kind="PersistentVolumeClaim", name=claim, namespace=namespace)
-        if described is None:
-            continue
-        phase = ((described["object"].get("status") or {}).get("phase"))
-        if phase != "Bound":
-            messages = [e.get("message", "") for e in described.get("events") or []]
-            classes, ev_classes = await calls("get_resources", kind="StorageClass")
-            calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
-                       f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
-                       storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
-                       storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
+        if claim:
+            await read_claim(namespace, claim, calls)
+
+
+async def read_claim(namespace: str, claim: str, calls: Calls) -> bool:
+    """A claim a pod mounts, or the one a question is about: not Bound is a PVCPending signal (with its storage class
+    and the cluster's classes, for the fix). False when it could not be read."""
+    described, ev = await calls("describe", kind="PersistentVolumeClaim", name=claim, namespace=namespace)
+    if described is None:
+        return False
+    phase = ((described["object"].get("status") or {}).get("phase"))
+    if phase != "Bound":
+        messages = [e.get("message", "") for e in described.get("events") or []]
+        classes, ev_classes = await calls("get_resources", kind="StorageClass")
+        calls.find(resource_id("PersistentVolumeClaim", claim, namespace), "PVCPending",
+                   f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
+                   storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
+                   storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
+    return True

@@ -287,3 +287,26 @@ def test_a_bare_pod_behind_a_service_is_read_as_what_backs_it():
     assert ("rx/Pod/signer", "Backs") in found and ("rx/Pod/signer", "BarePod") in found
     assert ("rx/Pod/signer", "CrashLoopBackOff") in found, found
     assert ("describe", "Pod", "signer") in tools.calls
+
+
+def test_a_claim_asked_about_is_read_itself_pending_with_its_class_and_the_clusters():
+    calls, tools = run("observability/PersistentVolumeClaim/trace-buffer", {
+        ("describe", "PersistentVolumeClaim"): {
+            "object": {"spec": {"storageClassName": "gp2"}, "status": {"phase": "Pending"}},
+            "events": [{"reason": "ProvisioningFailed", "message": 'storageclass.storage.k8s.io "gp2" not found'}]},
+        ("get_resources", "StorageClass"): {"items": [{"name": "gp3"}]},
+        "analyze": {"findings": []},
+    })
+    pending = next(f for f in calls.findings if f.signal == "PVCPending")
+    assert pending.resource == "observability/PersistentVolumeClaim/trace-buffer"
+    assert pending.details["storage_class"] == "gp2" and pending.details["storage_classes"] == ["gp3"]
+    assert ("analyze", None, None) in tools.calls  # and the namespace around it
+
+
+def test_a_bound_claim_asked_about_raises_nothing():
+    calls, _ = run("observability/PersistentVolumeClaim/trace-buffer", {
+        ("describe", "PersistentVolumeClaim"): {"object": {"spec": {"storageClassName": "gp3"}, "status": {"phase": "Bound"}},
+                                                "events": []},
+        "analyze": {"findings": []},
+    })
+    assert "PVCPending" not in signals(calls)
