@@ -220,7 +220,9 @@ async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
     return lines, [f"{namespace}/Job/{j.get('name')}" for j in runs[-1:]]
 
 
-SPIKE_ASKED = re.compile(r"\b(spike|surge|jump|blip|bump|peak|dip|slowdown|burst)\b", re.IGNORECASE)
+SPIKE_ASKED = re.compile(r"\b(spike|surge|jump|blip|bump|peak|dip|slowdown|burst)\b"
+                         r"|\bwhat\s+(was|were)\s+(hitting|hammering|loading|calling|slamming)\b"
+                         r"|\b(at|around)\s+(the|that)\s+time\b", re.IGNORECASE)
 SPIKE_LOOKBACK_S = 3 * 3600
 
 
