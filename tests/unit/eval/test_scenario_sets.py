@@ -70,6 +70,11 @@ SETS = {
                             ["qm04-why-nodes-missing-metrics-logs", "qm05-why-meter-export-job-failed",
                              "qm06-why-no-leakage-report", "qm12-why-lora-bridge-pending",
                              "qm18-why-workorder-api-rollout-stuck", "qm24-is-telemetry-healthy"]),
+    "scenarios_heldout13": ("halvane", 24, ["hv21-pass-ledger-latency", "hv22-gate-reader-replicas-unavailable",
+                                            "hv23-ticket-web-request-rate", "hv24-is-lifts-healthy"],
+                            ["hv07-why-season-pass-rollover-not-finished", "hv08-why-rfid-resync-pod-restarting",
+                             "hv09-why-node-shipper-missing-on-some-nodes", "hv19-why-snow-forecast-pending",
+                             "hv24-is-lifts-healthy"]),
 }
 
 
