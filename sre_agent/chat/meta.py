@@ -79,6 +79,10 @@ ATTRIBUTE_OWNERS = (
 )
 
 
+# What a ResourceQuota counts: "and pods / memory?" right after its usage is about the same quota.
+QUOTA_RESOURCES = re.compile(r"\b(pods?|memory|mem|cpu|storage|services?|secrets?|configmaps?|claims?|pvcs?)\b", re.IGNORECASE)
+
+
 @handles("help")
 async def help_answer(ask: Ask) -> Answer:
     return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text())
@@ -110,6 +114,8 @@ async def unrecognised(ask: Ask) -> Answer:
     if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
         category = (ask.last_diagnosis or {}).get("category")
         chosen, why = culprit, f"the root cause found ({category}), whose kind of fault the question names"
+    if chosen is None and ask.focus and kind_of(ask.focus[0]) == "ResourceQuota" and QUOTA_RESOURCES.search(ask.question):
+        chosen, why = ask.focus[0], "the quota this conversation is on, whose other resources the question names"
     if chosen is None and ask.focus:  # "does the gateway have any anti-affinity": the conversation's object a word names
         chosen = next((r for r in ask.focus if (not owners or kind_of(r) in owners) and any(
             len(w) >= 4 and w in name_of(r).split("-") for w in ask.recognised.candidates)), None)

@@ -14,6 +14,7 @@ from .logs import ERROR_LINE, pod_logs
 from .models import Answer
 from .names import best_names
 from .pods import pod_trouble, requests_and_limits, workload_pods
+from .references import kind_of
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
 from .usage import quota_usage
@@ -72,6 +73,11 @@ async def version(ask: Ask) -> Answer:
     """"what version is it running" / "what image is it on": the images in its spec, and what its pods run now;
     "what version was before": the revision before the current one."""
     namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind not in (*REFERENCING_KINDS, "Service") and name not in ask.question:
+        # "which version are the running pods on" after a quota's usage: the workload the conversation is on
+        if runner := next((r for r in ask.focus if kind_of(r) in REFERENCING_KINDS), None):
+            ask.resource = runner
+            namespace, kind, name = parse_resource_id(runner)
     if kind == "Job" and namespace and (cronjob := await cronjob_of(ask, namespace, name)):
         ask.resource = cronjob  # a run's image is its CronJob's template's: the runs say what ran when
         namespace, kind, name = parse_resource_id(cronjob)

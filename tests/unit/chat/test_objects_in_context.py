@@ -330,3 +330,15 @@ def test_mid_rollout_the_replica_sets_still_running_pods_say_which_version_serve
     lines = asyncio.run(serving_replica_sets(_ask("is booking still being served", tools), "riders", "booking"))
     assert lines == ["ReplicaSet booking-aaa1: ready 2/2, images r/booking:2.5.0",
                      "ReplicaSet booking-bbb2: ready 0/1, images r/booking:2.6.0"]
+
+
+def test_a_version_asked_of_an_object_that_runs_nothing_is_the_conversations_workloads():
+    """'which version are the running pods on' after a quota's usage: the workload talked about, not the quota."""
+    from sre_agent.chat.objects import version
+    api = {"spec": {"template": {"spec": {"containers": [{"name": "api", "image": "reg/workorder-api:8.0.2"}]}}}}
+    tools = Cluster({"Pod": []}, {"workorder-api": api})
+    focus = ["field-ops/ResourceQuota/field-ops-compute", "field-ops/Deployment/workorder-api"]
+    answer = asyncio.run(version(_ask("which version are the running pods on", tools,
+                                      resource="field-ops/ResourceQuota/field-ops-compute", focus=focus)))
+    assert "workorder-api:8.0.2" in answer.headline + " ".join(answer.details)
+    assert ("describe", {"kind": "Deployment", "name": "workorder-api", "namespace": "field-ops"}) in tools.calls
