@@ -32,6 +32,7 @@ from . import (  # noqa: F401
     meta,
     nodes,
     objects,
+    owners,
     releases,
     remedies,
     rollback,

@@ -144,6 +144,8 @@ CASES = [
     ("what was hitting it at the time", "changes", None, False),
     ("what else was running around that time", "changes", None, False),
     ("what does the pull error actually say", "events", None, True),
+    ("who owns that pod, is there a deployment", "owner", None, True),
+    ("who owns redis-cli-debug", "owner", "redis-cli-debug", False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),

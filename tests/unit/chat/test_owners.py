@@ -1,0 +1,42 @@
+"""'who owns that pod': the owner chain up to the controller at the top, or that nothing owns it (a bare pod)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.owners import owner
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+
+
+class Cluster:
+    parameters: dict = {}
+
+    def __init__(self, owners: list[str]):
+        self.owners, self.asked = owners, []
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        self.asked.append(args)
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"owners": self.owners})
+
+
+def ask(owners: list[str], focus: list[str]) -> tuple[Ask, Cluster]:
+    tools = Cluster(owners)
+    question = "who owns that pod, is there a deployment"
+    return Ask(question=question, recognised=recognise(question), tools=tools, focus=focus), tools
+
+
+def test_the_chain_ends_at_the_controller():
+    a, tools = ask(["shop/ReplicaSet/web-7d9f8", "shop/Deployment/web"], ["shop/Service/web", "shop/Pod/web-7d9f8-x2x4z"])
+    answer = asyncio.run(owner(a))
+    assert answer.headline == "shop/Pod/web-7d9f8-x2x4z is owned by shop/Deployment/web (through shop/ReplicaSet/web-7d9f8)"
+    assert tools.asked == [{"kind": "Pod", "name": "web-7d9f8-x2x4z", "namespace": "shop"}]  # the pod talked about
+
+
+def test_a_bare_pod_has_no_owner_and_is_never_recreated():
+    answer = asyncio.run(owner(ask([], ["sandbox/Pod/redis-cli-debug"])[0]))
+    assert answer.headline.startswith("sandbox/Pod/redis-cli-debug has no owner")
+    assert "never recreated" in answer.next_steps[0]
