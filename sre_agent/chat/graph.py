@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     causal,
     changes,
     compare,
+    config_refs,
     config_sources,
     config_values,
     followups,

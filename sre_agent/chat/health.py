@@ -15,6 +15,7 @@ from .ask import Ask, RecordingTools, handles
 from .claims import member_claims
 from .models import Answer
 from .names import best_names
+from .node_facts import node_places, node_state
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .references import POSSESSED_PODS, kind_of, name_of, owner_of, services_missing_it
 from .runs import ago, job_facts, latest_run, run_of
@@ -228,42 +229,6 @@ async def describe(ask: Ask, rid: str) -> ToolOutcome:
     return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
 
 
-# Labels that say which group a node belongs to (EKS managed node groups, eksctl, Karpenter) and what it is.
-NODE_GROUP_LABELS = ("eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-name", "karpenter.sh/nodepool",
-                     "node.kubernetes.io/instance-type")
-
-
-async def _group_taints(ask: Ask, labels: dict, name: str) -> set[str]:
-    """The NoSchedule/NoExecute taints every other node of the node's group carries too (none when it has no group
-    label or is alone in its group): a taint only this node has is what someone put there, or its state."""
-    key = next((k for k in NODE_GROUP_LABELS[:3] if labels.get(k)), None)
-    if key is None:
-        return set()
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
-    peers = [n for n in (listed.data or {}).get("items") or []
-             if n.get("name") != name and (n.get("labels") or {}).get(key) == labels[key]]
-    if not peers:
-        return set()
-    return set.intersection(*(set(n.get("taints") or []) for n in peers))
-
-
-def _own_labels(labels: dict[str, str]) -> list[str]:
-    """A cluster's own node labels ("acme.io/pool=batch"): neither Kubernetes' nor the cloud's well-known ones."""
-    return [f"{k}={v}" for k, v in labels.items() if "/" in k and k not in NODE_GROUP_LABELS
-            and not k.split("/")[0].endswith(("kubernetes.io", "k8s.io", "amazonaws.com", "eksctl.io", "karpenter.sh"))]
-
-
-async def _node_places(ask: Ask, nodes: list[str]) -> list[str]:
-    lines = []
-    for node in nodes[:4]:
-        described = await describe(ask, f"Node/{node}")
-        labels = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("labels") or {}
-        said = [f"{k}={labels[k]}" for k in NODE_GROUP_LABELS if labels.get(k)] + _own_labels(labels)[:3]
-        if said:
-            lines.append(f"node {node}: {', '.join(said)}")
-    return lines
-
-
 async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
     """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
     stuck rollout's new one does not."""
@@ -286,7 +251,7 @@ async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
         return ask.answer(f"No pods run in namespace {namespace}", status="answered")
     nodes = sorted(by_node, key=lambda n: (-len(by_node[n]), n))
     details = [f"{node}: {len(by_node[node])} pod(s): {', '.join(sorted(by_node[node])[:8])}" for node in nodes]
-    details += await _node_places(ask, [n for n in nodes if n != "(not scheduled)"])
+    details += await node_places(ask, [n for n in nodes if n != "(not scheduled)"])
     pods = sum(len(v) for v in by_node.values())
     return ask.answer(f"The {pods} pod(s) of namespace {namespace} run on {len(nodes)} node(s): {', '.join(nodes[:6])}",
                       status="answered", details=details, resources=[f"Node/{n}" for n in nodes[:4] if n != "(not scheduled)"])
@@ -340,7 +305,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
         if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names
-            details += await _node_places(ask, list(dict.fromkeys(str(p["node"]) for p in pods if p.get("node"))))
+            details += await node_places(ask, list(dict.fromkeys(str(p["node"]) for p in pods if p.get("node"))))
         details += await crash_lines(ask, pods, limit=1)
         fronted: list[str] = []
         if described.error is None:
@@ -389,25 +354,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         if described.error is None and state.get("phase") != "Bound":
             trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
     elif kind == "Node":
-        cond = {c.get("type"): c.get("status") for c in state.get("conditions") or []}
-        taints = [f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in spec.get("taints") or []]
-        turned = next((c.get("lastTransitionTime") for c in state.get("conditions") or [] if c.get("type") == "Ready"), None)
-        since = parse_time(turned)  # "when did it go NotReady": the Ready condition's last change
-        details.append(f"Ready={cond.get('Ready', 'Unknown')}" + (f" since {turned} ({ago(since)})" if since else "")
-                       + f", unschedulable={bool(spec.get('unschedulable'))}, taints {taints or 'none'}")
-        if cond.get("Ready") != "True" and described.error is None:
-            trouble.append(f"node Ready={cond.get('Ready', 'Unknown')}")
-        if spec.get("unschedulable") and described.error is None:
-            trouble.append("node is cordoned (unschedulable)")
-        blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
-        by_design = await _group_taints(ask, (obj.get("metadata") or {}).get("labels") or {}, name) if blocking else set()
-        if by_design & set(blocking):  # a dedicated pool's taint: how the group is meant to be, not a fault
-            details.append(f"taints {', '.join(t for t in blocking if t in by_design)} are carried by every node of its "
-                           "group (a dedicated pool: only pods that tolerate them run there)")
-        said = bool(trouble)  # NotReady or cordoned: its node.kubernetes.io/* taints are that state, already said
-        blocking = [t for t in blocking if t not in by_design and not (said and t.startswith("node.kubernetes.io/"))]
-        if blocking and described.error is None:
-            trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
+        await node_state(ask, obj, details, trouble, read=described.error is None)
     elif kind == "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         data = walk.data or {}
@@ -419,7 +366,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details += await service_errors(ask, namespace or "", name, trouble)
     if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
         nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
-        details += await _node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])
+        details += await node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])
     for event in ((described.data or {}).get("events") or [])[:5]:
         if event.get("type") == "Warning":
             details.append(f"event {event.get('reason')}: {event.get('message')}")

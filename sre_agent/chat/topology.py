@@ -8,10 +8,11 @@ import re
 
 from ..contracts import parse_resource_id, resource_id
 from .ask import Ask, handles
+from .config_refs import config_dependents, config_refs_of
 from .config_values import env_lines
 from .investigate import wider_subject
 from .models import Answer
-from .objects import config_dependents, config_refs_of, pod_spec_of
+from .objects import pod_spec_of
 from .references import namespaces, workload_of_service
 from .templates import shortened
 from .workloads import workloads_in

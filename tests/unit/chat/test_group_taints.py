@@ -9,7 +9,7 @@ import pytest
 
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.forms import recognise
-from sre_agent.chat.health import _group_taints
+from sre_agent.chat.node_facts import group_taints
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -39,4 +39,4 @@ class Cluster:
 def test_a_taint_is_by_design_when_every_other_node_of_the_group_carries_it(name, shared):
     node = next(n for n in NODES if n["name"] == name)
     ask = Ask(question=f"is {name} ok", recognised=recognise(f"is {name} ok"), tools=Cluster())
-    assert asyncio.run(_group_taints(ask, node["labels"], name)) == shared
+    assert asyncio.run(group_taints(ask, node["labels"], name)) == shared

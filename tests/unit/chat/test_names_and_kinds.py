@@ -4,10 +4,11 @@ kind), and the pure parts of their answers. Names here are made up: no world's o
 
 import pytest
 
+from sre_agent.chat.config_refs import references_config
 from sre_agent.chat.followups import _proposed, _proposed_command
 from sre_agent.chat.forms import kind_nouns, recognise
 from sre_agent.chat.names import best_names, stems
-from sre_agent.chat.objects import images_of, references_config
+from sre_agent.chat.objects import images_of
 from sre_agent.chat.writes import BY_HAND, Plan, plan_for
 
 NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gateway", "report-exporter", "node-agent"]

@@ -265,10 +265,10 @@ def test_a_long_event_message_keeps_its_end_where_the_reason_is():
 
 
 def test_a_nodes_group_labels_are_the_clusters_own_and_the_cloud_group():
-    from sre_agent.chat.health import NODE_GROUP_LABELS, _own_labels
+    from sre_agent.chat.node_facts import NODE_GROUP_LABELS, own_labels
     labels = {"acme.io/pool": "batch", "kubernetes.io/hostname": "n1", "topology.kubernetes.io/zone": "a",
               "eks.amazonaws.com/nodegroup": "batch-m6i", "node.kubernetes.io/instance-type": "m6i.large"}
-    assert _own_labels(labels) == ["acme.io/pool=batch"]
+    assert own_labels(labels) == ["acme.io/pool=batch"]
     assert [k for k in NODE_GROUP_LABELS if k in labels] == ["eks.amazonaws.com/nodegroup", "node.kubernetes.io/instance-type"]
 
 
