@@ -29,7 +29,7 @@ from .fix_values import (
 )
 from .pinning import OBJECT_OF
 from .pins import pinned_revision, symptom_seen
-from .resource_fixes import oom_limit_fixes
+from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
 from .state import Investigation, RemediationPlan
 
 C = RootCauseCategory
@@ -213,6 +213,8 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
     node has (a GPU, more CPU than a node holds)."""
     failing = _about(state, workload, "FailedScheduling")
     namespace, kind, name = _ref(workload)
+    if gaps := _about(state, workload, "DaemonSetNodeGap"):
+        return [daemonset_toleration_fix(workload, gaps[0])]
     cordons = cordons_in_the_way(state.findings, workload)
     if cordons:  # the nodes the pods are made for are cordoned, or full but for a cordoned one: that room is what they lack
         full = ", ".join(cordons[0][1].details.get("full") or [])

@@ -1,10 +1,12 @@
-"""The fix for a container killed at its memory limit, as the command a human runs where no pinned write applies
-(a CronJob's next runs, a Job or a bare pod, whose pod spec cannot change in place) or where the write was not
-run: the container the kernel killed, its limit now, and a new one -- 1.5x the limit, the runbook's step (at most 2x),
-rounded up to a whole Mi."""
+"""Fixes to a pod template written as the command a human runs. A container killed at its memory limit where no
+pinned write applies (a CronJob's next runs, a Job or a bare pod, whose pod spec cannot change in place) or where the
+write was not run: the container the kernel killed, its limit now, and a new one -- 1.5x the limit, the runbook's
+step (at most 2x), rounded up to a whole Mi. A DaemonSet missing from nodes whose taint it does not tolerate: the
+toleration to add (no tool edits tolerations: a human decides the pods belong there)."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
@@ -42,3 +44,26 @@ def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]
                    f"(a {kind}'s pod spec cannot change in place)")
     evidence = [e for f in kills[:2] for e in f.evidence]
     return [ProposedFix(resource=workload, summary=summary, commands=commands, evidence=evidence)]
+
+
+def daemonset_toleration_fix(workload: str, gap: Finding) -> ProposedFix:
+    namespace, _, name = parse_resource_id(workload)
+    ns = f"-n {namespace} " if namespace else ""
+    taints = [str(t) for t in gap.details.get("taints") or []]
+    tolerations = []
+    for taint in taints:
+        key, _, rest = taint.partition("=")
+        value, _, effect = rest.rpartition(":")
+        tolerations.append({"key": key, "operator": "Equal", "value": value, "effect": effect} if value else
+                           {"key": key, "operator": "Exists", "effect": effect})
+    path = "/spec/template/spec/tolerations"
+    ops = ([{"op": "add", "path": f"{path}/-", "value": t} for t in tolerations] if gap.details.get("has_tolerations")
+           else [{"op": "add", "path": path, "value": tolerations}])
+    nodes = ", ".join(str(n) for n in gap.details.get("nodes") or [])
+    return ProposedFix(resource=workload,
+                       summary=f"{workload} places no pod on {nodes}: add a toleration for {', '.join(taints)} to its pod "
+                               "template so it runs there too (its pods then roll out to those nodes)",
+                       commands=[f"kubectl {ns}patch daemonset {name} --type json -p '{json.dumps(ops)}'",
+                                 f"kubectl {ns}rollout status daemonset/{name}"],
+                       needs="confirm the DaemonSet belongs on those nodes (a dedicated pool may be kept apart on purpose)",
+                       evidence=list(gap.evidence))

@@ -123,9 +123,17 @@ def _regression(f: Finding, all_: list[Finding]) -> bool:
     broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
                   "LivenessProbeFailing", "FailedScheduling", "MemoryRamp")
     services = _services(f, all_)
-    degraded = any(x.signal in ("LatencyAnomaly", "ErrorAnomaly", "NewErrorTemplate") and
+    degraded = any((x.signal in ("LatencyAnomaly", "ErrorAnomaly") or _error_lines(x)) and
                    (x.resource == f.resource or x.resource in services) for x in all_)
     return degraded and not broken
+
+
+MIN_NEW_ERROR_LINES = 3  # a new error template seen once or twice in half an hour is a service's usual noise
+
+
+def _error_lines(x: Finding) -> bool:
+    """New error lines enough to call a service degraded on their own (its error and latency metrics did not move)."""
+    return x.signal == "NewErrorTemplate" and int(x.details.get("count") or 0) >= MIN_NEW_ERROR_LINES
 
 
 def _regression_reason(f: Finding, all_: list[Finding]) -> str:
@@ -170,6 +178,8 @@ RULES: list[Rule] = [
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
+    # Nodes a DaemonSet does not tolerate, new ones or pools of a taint key it covers elsewhere: it is meant there
+    Rule("DaemonSetNodeGap", C.UNSCHEDULABLE, 0.86, lambda f, a: bool(f.details.get("recent") or f.details.get("same_key"))),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
     Rule("QuotaExhausted", C.QUOTA_EXCEEDED, 0.7, resource=_quota_resource),

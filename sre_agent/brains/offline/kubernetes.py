@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
+from .daemonsets import node_gaps
 from .pods import read_claim, read_gone_pods, read_pod
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -141,7 +142,8 @@ async def _locate(words: list[str], calls: Calls, namespace: str | None = None) 
         calls.find(word, "NamespaceMentioned", f"the question mentions namespace {word!r}", ev_ns, severity="info")
     prefixed: list[tuple[str, str, str]] = []
     located = False
-    for word in [w for w in words if w not in namespaces][:6]:
+    # names are mostly dashed ("node-shipper"): those first, whatever plain words the question puts before them
+    for word in sorted((w for w in words if w not in namespaces), key=lambda w: "-" not in w)[:6]:
         found, ev = await calls("find_resource", name=word, kinds=["Service", *ANY_WORKLOAD])
         matches = [m for m in (found or {}).get("matches") or [] if namespace is None or m["resource"].startswith(f"{namespace}/")]
         exact = [m["resource"] for m in matches if m.get("exact")]
@@ -357,6 +359,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
     if kind in ("Deployment", "StatefulSet") and any(f.resource == workload and "exceeded quota" in f.summary
                                                      for f in calls.findings):
         await _autoscaler(namespace, kind, name, workload, calls)  # how far it means to grow past the quota
+    if kind == "DaemonSet":  # the nodes it places no pod on (its status counts only the nodes it fits)
+        await node_gaps(workload, (spec.get("template") or {}).get("spec") or {}, pods, state, calls)
     if kind in WORKLOADS:
         current_rs = await _rollout(namespace, kind, name, workload, state, calls)
         if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"

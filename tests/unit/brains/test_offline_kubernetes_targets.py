@@ -310,3 +310,13 @@ def test_a_bound_claim_asked_about_raises_nothing():
         "analyze": {"findings": []},
     })
     assert "PVCPending" not in signals(calls)
+
+
+def test_a_dashed_name_late_in_a_long_question_is_looked_up_first():
+    tools = Scripted({"get_resources": {"items": []},
+                      ("find_resource", None, "node-shipper"): {"matches": [{"resource": "platform/DaemonSet/node-shipper",
+                                                                              "exact": True}]}})
+    calls = Calls(tools, "kubernetes", "kubernetes")
+    words = "missing container logs from some workloads node-shipper our nodes".split()
+    asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate " + " ".join(words)), STATE, calls))
+    assert signals(calls).get("Located") == "platform/DaemonSet/node-shipper"

@@ -70,3 +70,26 @@ def test_a_release_whose_pods_memory_climbs_is_a_leak_not_a_generic_regression()
     assert best(hypotheses(found)).category.value == "bad_deploy_regression"
     chosen = best(hypotheses([*found, ramp]))
     assert (chosen.category.value, chosen.resource) == ("memory_leak", WORKLOAD)
+
+
+def new_error_lines(count: int) -> Finding:
+    return Finding(agent="logs", resource=WORKLOAD, signal="NewErrorTemplate", severity="warning",
+                   summary=f"new log template x{count}: ERROR GET /gates/{{id}} status=500",
+                   details={"change": "new", "count": count})
+
+
+def planned_release() -> Finding:
+    return Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
+                   summary=f"{WORKLOAD} rolled out revision 2", details={"revision": 2, "changed": ["image"]})
+
+
+def test_one_new_error_line_after_a_release_is_noise_not_a_regression():
+    """A planned release whose alarm was its own rollout's unavailable replicas: the error and latency metrics did
+    not move, and one new error line in half an hour is a service's usual noise -- rolling it back is a false action."""
+    assert hypotheses([planned_release(), new_error_lines(1)]) == []
+    assert hypotheses([planned_release(), new_error_lines(2)]) == []
+
+
+def test_new_error_lines_in_numbers_after_a_release_are_a_regression():
+    chosen = best(hypotheses([planned_release(), new_error_lines(40)]))
+    assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)

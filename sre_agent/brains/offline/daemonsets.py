@@ -1,0 +1,77 @@
+"""A DaemonSet runs a pod on every node it fits, and its status counts only those nodes: a node whose taint its pod
+template does not tolerate gets no pod and never shows as missing ("desired 12, ready 12"). The nodes without one
+of its pods whose NoSchedule/NoExecute taint it does not tolerate are read here. The gap is a fault -- not the
+DaemonSet's design -- when those nodes joined inside the look-back (nobody has placed it there yet) or when it
+tolerates other values of the same taint key (it is meant to run on the dedicated pools); the fix is a toleration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...contracts import parse_time
+from ...graph.state import Investigation
+from .calls import Calls
+
+RECENT = timedelta(hours=3)  # the look-back the other agents read changes over
+MAX_DESCRIBED = 4  # gap nodes read in full (labels for the nodeSelector, when they joined)
+
+
+def _taint(text: str) -> tuple[str, str, str]:
+    """"key=value:Effect" (as the node rows write them) -> (key, value, effect)."""
+    key, _, rest = text.partition("=")
+    value, _, effect = rest.rpartition(":")
+    return key, value, effect
+
+
+def tolerates(tolerations: list[dict], taint: str) -> bool:
+    """Whether the pod template's tolerations let it onto a node with `taint`, as the scheduler matches them."""
+    key, value, effect = _taint(taint)
+    for tol in tolerations:
+        if tol.get("effect") and tol.get("effect") != effect:
+            continue
+        if tol.get("operator") == "Exists" and (not tol.get("key") or tol.get("key") == key):
+            return True
+        if tol.get("key") == key and (tol.get("value") or "") == value:
+            return True
+    return False
+
+
+async def node_gaps(workload: str, pod_spec: dict, pods: list[dict], state: Investigation, calls: Calls) -> None:
+    covered = {p.get("node") for p in pods}
+    tolerations = pod_spec.get("tolerations") or []
+    listed, ev = await calls("get_resources", kind="Node", limit=2000)
+    gaps: dict[str, list[str]] = {}
+    for node in (listed or {}).get("items") or []:
+        if node.get("name") in covered or node.get("ready") != "True":
+            continue  # a NotReady node runs nothing new; the DaemonSet's own pods tolerate a cordon
+        untolerated = [t for t in node.get("taints") or [] if _taint(t)[2] in ("NoSchedule", "NoExecute")
+                       and not _taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
+        if untolerated:
+            gaps[str(node.get("name"))] = untolerated
+    if not gaps:
+        return
+    selector = pod_spec.get("nodeSelector") or {}
+    joined: dict[str, str] = {}
+    for name in list(gaps)[:MAX_DESCRIBED]:
+        described, ev_node = await calls("describe", kind="Node", name=name, events_limit=0)
+        meta = ((described or {}).get("object") or {}).get("metadata") or {}
+        labels = meta.get("labels") or {}
+        if any(labels.get(k) != v for k, v in selector.items()):
+            gaps.pop(name)  # its nodeSelector keeps it off this node anyway: by design
+            continue
+        joined[name] = str(meta.get("creationTimestamp") or "")
+    if not gaps:
+        return
+    since = state.incident.window_end - RECENT
+    recent = sorted(n for n, at in joined.items() if (t := parse_time(at)) is not None and t >= since)
+    keys = {_taint(t)[0] for taints in gaps.values() for t in taints}
+    same_key = sorted(k for k in keys if any(tol.get("key") == k for tol in tolerations))  # other pools of that key
+    taints = sorted({t for ts in gaps.values() for t in ts})
+    why = (f"; {', '.join(recent)} joined within the last {int(RECENT.total_seconds() // 3600)} h" if recent else "") + (
+        f"; it tolerates other {', '.join(same_key)} pools" if same_key else "")
+    calls.find(workload, "DaemonSetNodeGap",
+               f"{workload} has no pod on {len(gaps)} node(s) ({', '.join(sorted(gaps))}): it does not tolerate their "
+               f"taint(s) {', '.join(taints)}, so the DaemonSet controller places none there and its status counts "
+               f"only the nodes it fits{why}", [ev], severity="critical" if (recent or same_key) else "info",
+               nodes=sorted(gaps), taints=taints, recent=recent, same_key=same_key,
+               has_tolerations=bool(tolerations))
