@@ -23,7 +23,9 @@ def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
         waiting = [p["metadata"]["name"] for p in pods for s in (p["status"].get("containerStatuses") or [])
                    if (s.get("state") or {}).get("waiting")]
         ok = ready >= desired and not waiting and (kind != "Deployment" or status.get("updatedReplicas", 0) >= desired)
-        return ok, f"{resource}: {ready}/{desired} ready, waiting containers {waiting}"
+        uncovered = _nodes_without_it(lab, obj, pods) if kind == "DaemonSet" and _truth_is(lab, "unschedulable") else []
+        return ok and not uncovered, (f"{resource}: {ready}/{desired} ready, waiting containers {waiting}"
+                                      + (f", no pod on Ready nodes {uncovered}" if uncovered else ""))
     if kind == "Job":
         return _job_healthy(store.try_get("Job", namespace, name), resource)
     if kind == "CronJob":
@@ -57,6 +59,26 @@ def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
                    if rs["metadata"]["uid"] in lab.world.replicaset_failures]
         return not failing, f"ReplicaSets still refused by quota: {failing}"
     return False, f"no health check for kind {kind}"
+
+
+def _truth_is(lab: Lab, category: str) -> bool:
+    return bool(lab.scenario) and lab.scenario.scenario.truth.category.value == category
+
+
+def _nodes_without_it(lab: Lab, daemonset: dict, pods: list[dict]) -> list[str]:
+    """A DaemonSet kept off nodes (the fault of an unschedulable DaemonSet) is fixed when every Ready node its
+    nodeSelector admits runs one of its pods -- its status counts only the nodes it already fits, so it cannot say."""
+    selector = (((daemonset.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+    running = {(p.get("spec") or {}).get("nodeName") for p in pods}
+    missing = []
+    for node in lab.store.list("Node"):
+        name = node["metadata"]["name"]
+        labels = node["metadata"].get("labels") or {}
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])
+        if ready and name not in lab.world.node_faults and all(labels.get(k) == v for k, v in selector.items()) \
+                and name not in running:
+            missing.append(name)
+    return missing
 
 
 def _job_healthy(job: dict | None, what: str) -> tuple[bool, str]:
