@@ -195,7 +195,7 @@ OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 async def list_kind(ask: Ask) -> Answer:
     """"what storage classes do we have", "quota usage in treasury": the objects of the kind the question names."""
     kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
-    if not kinds and NODE_ATTRIBUTES.search(ask.question):  # "what instance type are they": nodes' attributes
+    if not kinds and (NODE_ATTRIBUTES.search(ask.question) or NODE_STATE.search(ask.question)):  # "which ones are cordoned"
         kinds = ["Node"]
     if "ResourceQuota" in kinds:  # "how close is riders to its pod quota": the quota, whatever other noun comes first
         kinds = ["ResourceQuota"]

@@ -146,6 +146,7 @@ CASES = [
     ("what does the pull error actually say", "events", None, True),
     ("who owns that pod, is there a deployment", "owner", None, True),
     ("who owns redis-cli-debug", "owner", "redis-cli-debug", False),
+    ("which ones are cordoned", "list_kind", None, False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),
