@@ -27,7 +27,8 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout12": ("scenarios_heldout9", 18, 353),
         "chat_cases_heldout13": ("scenarios_heldout10", 18, 360),
         "chat_cases_heldout14": ("scenarios_heldout11", 18, 442),
-        "chat_cases_heldout15": ("scenarios_heldout12", 18, 350)}
+        "chat_cases_heldout15": ("scenarios_heldout12", 18, 350),
+        "chat_cases_heldout16": ("scenarios_heldout13", 18, 373)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
