@@ -222,7 +222,8 @@ async def _cronjob_runs(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
 
 SPIKE_ASKED = re.compile(r"\b(spike|surge|jump|blip|bump|peak|dip|slowdown|burst)\b"
                          r"|\bwhat\s+(was|were)\s+(hitting|hammering|loading|calling|slamming)\b"
-                         r"|\b(at|around)\s+(the|that)\s+time\b", re.IGNORECASE)
+                         r"|\b(at|around)\s+(the|that)\s+time\b|\bwhat\s+happened\s+(around\s+|at\s+|about\s+)?then\b"
+                         r"|\b(run|ran)\s+against\b", re.IGNORECASE)
 SPIKE_LOOKBACK_S = 3 * 3600
 
 

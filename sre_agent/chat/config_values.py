@@ -13,6 +13,7 @@ from ..contracts import parse_resource_id
 from .ask import Ask, handles
 from .models import Answer
 from .objects import REFERENCING_KINDS, pod_spec_of
+from .references import named_exactly
 from .templates import shortened
 
 KEY_ASKED = re.compile(
@@ -23,7 +24,12 @@ CONFIG_KINDS = ("ConfigMap", "Secret")
 MAX_SCANNED = 60  # workloads described looking for an env var set in a template: a namespace, not a big cluster
 
 
+ENV_TYPED = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # an env var typed as one: MODBUS_GATEWAY
+
+
 def asked_key(question: str) -> str | None:
+    if typed := ENV_TYPED.search(question):
+        return typed.group(0)
     match = KEY_ASKED.search(question.strip())
     key = match.group("key") if match else None
     return key if key and key.lower() not in NOT_KEYS else None
@@ -143,7 +149,9 @@ async def config_value(ask: Ask) -> Answer:
     if key is None:
         return ask.answer("Which setting? e.g. 'what is DATABASE_URL set to'.", status="needs_subject")
     lines: list[str] = []
-    for rid in ask.focus[:4]:  # where the conversation is: its workloads' env, its ConfigMaps and Secrets
+    named = [rid for word in ask.recognised.candidates if word.upper() not in key.upper().split("_")
+             and (rid := await named_exactly(ask, word, kinds=list(REFERENCING_KINDS)))]
+    for rid in dict.fromkeys([*named, *ask.focus[:4]]):  # the workload named, where the conversation is: env, config
         kind = parse_resource_id(rid)[1]
         if kind in REFERENCING_KINDS:
             lines += env_lines(rid, pod_spec_of(kind, await describe_object(ask, rid)), key)

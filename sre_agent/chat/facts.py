@@ -21,8 +21,10 @@ RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 def _probe(probe: dict[str, Any]) -> str:
     how = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or probe.get("exec") or {}
     where = f"{how.get('path', '')}:{how.get('port', '')}" if "port" in how else str(how.get("command", ""))
-    timing = ", ".join(f"{k} {probe[k]}" for k in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold")
-                       if k in probe)
+    # the spec's field names, with kubectl describe's words for the timings ("delay=60s period=10s")
+    said = {"initialDelaySeconds": "delay", "periodSeconds": "period", "timeoutSeconds": "timeout"}
+    timing = ", ".join(f"{k} {probe[k]}" + (f" ({said[k]}={probe[k]}s)" if k in said else "")
+                       for k in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold") if k in probe)
     return f"{where}" + (f" ({timing})" if timing else "")
 
 
@@ -100,7 +102,11 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines += container_facts(pod_spec) + placement_facts(pod_spec)
         strategy = spec.get("strategy") or spec.get("updateStrategy") or {}
         if strategy:
-            lines.append(f"update strategy {strategy.get('type', 'RollingUpdate')} {strategy.get('rollingUpdate') or ''}".rstrip())
+            rolling = strategy.get("rollingUpdate") or {}
+            said = ", ".join(f"{rolling[k]} max {w}" for k, w in (("maxUnavailable", "unavailable"), ("maxSurge", "surge"))
+                             if k in rolling)  # kubectl describe's RollingUpdateStrategy line
+            lines.append(f"update strategy {strategy.get('type', 'RollingUpdate')} {rolling or ''}".rstrip()
+                         + (f" (RollingUpdateStrategy: {said})" if said else ""))
         if kind == "StatefulSet":
             for template in spec.get("volumeClaimTemplates") or []:
                 claim = template.get("spec") or {}

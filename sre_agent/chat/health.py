@@ -17,7 +17,7 @@ from .models import Answer
 from .names import best_names
 from .node_facts import node_places, node_state
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import POSSESSED_PODS, kind_of, name_of, owner_of, services_missing_it
+from .references import POSSESSED_PODS, kind_of, name_of, owner_of, services_missing_it, unreached_ports
 from .runs import ago, job_facts, latest_run, run_of
 from .templates import label_text
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
@@ -314,6 +314,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             fronted = [str(f) for f in (walk.data or {}).get("selected_by_services") or []]
             before = len(trouble)
             for service in fronted[:2]:  # Ready pods can still fail every request: what its callers see
+                trouble += await unreached_ports(ask, namespace or "", service.split("/")[-1])
                 details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
             if len(trouble) > before:  # one of its Services fails: the services it calls may be why
                 details += await failing_calls(ask, (walk.data or {}).get("calls") or [])

@@ -246,7 +246,8 @@ async def list_kind(ask: Ask) -> Answer:
 
 
 # A node state a question asks for, as kubectl shows it (STATUS SchedulingDisabled / NotReady) or as SREs say it.
-NODE_STATE = re.compile(r"\b(scheduling\s*disabled|cordon(ed)?|unschedulable|not\s*ready|unready|tainted|drained)\b", re.IGNORECASE)
+NODE_STATE = re.compile(r"\b(scheduling\s*disabled|cordon(ed)?|unschedulable|not\s*schedulable|not\s*ready|unready|tainted|drained)\b",
+                        re.IGNORECASE)
 
 
 def _nodes_in_state(ask: Ask, items: list[dict], state: str) -> Answer:

@@ -146,8 +146,10 @@ def new_hpa_plan(question: str, rid: str) -> Plan | str:
 
 
 # "to 2Gi", and the forms a second turn completing a request takes: "make it 3Gi", "limit 1 cpu"
-QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request)\s+(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])",
-                      re.IGNORECASE)
+QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request|(?:requests|limits)\.(?:cpu|memory)(?:\s*[=:])?)\s+"
+                      r"(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])"
+                      # a second turn that only gives the name and the value: "lift-photo-worker in guest, 768Mi"
+                      r"|,\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti))\s*[.!]*\s*$", re.IGNORECASE)
 IMAGE = re.compile(r"\bimage(?:\s+(?:path|name|ref|reference|tag))?(?:\s+(?:on|of|for)\s+(?:the\s+)?[\w./-]+(?:\s+[a-z]+)?)?"
                    r"\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
 # "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
@@ -166,7 +168,7 @@ def quantity_asked(question: str, resource: str) -> str | None:
     match = QUANTITY.search(question)
     if not match:
         return None
-    value = match.group(1).replace(" ", "")
+    value = (match.group(1) or match.group(2)).replace(" ", "")
     value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
     if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
         value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)

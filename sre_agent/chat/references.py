@@ -352,3 +352,13 @@ async def services_missing_it(ask: Ask, rid: str, template_meta: dict, findings:
                        f"({served}): its selector wants {', '.join(unmatched)}, which the pods do not carry "
                        f"(pod labels {label_text(labels)})")
     return trouble
+
+
+async def unreached_ports(ask: Ask, namespace: str, service: str) -> list[str]:
+    """A Service that selects the pods but targets a port none of them declares: the pods are Ready and serve
+    nothing through it -- its callers' connections are refused."""
+    walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service, "namespace": namespace})
+    return [f"Service {namespace}/Service/{service} port {p.get('port')} has targetPort {p.get('target_port')}, which none of "
+            f"these pods declares (they declare {', '.join(p.get('declared') or []) or 'no ports'}): its endpoints "
+            "reach no listening port and callers' connections are refused"
+            for p in (walk.data or {}).get("ports") or [] if p.get("reached") is False]

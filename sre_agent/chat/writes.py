@@ -36,7 +36,7 @@ from .references import owner_of
 from .rollback import rollback_request
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
-REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b", re.IGNORECASE)
+REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
@@ -131,7 +131,7 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
         if not match or kind == "DaemonSet":
             return f"Say how many replicas (e.g. 'scale it to 4'); {rid} has {current} now" if match is None else \
                 "A DaemonSet runs one pod per node: it cannot be scaled"
-        replicas = int(match.group(2)) + (int(current or 0) if match.group(1).lower() == "by" else 0)
+        replicas = int(match.group(2) or match.group(4)) + (int(current or 0) if (match.group(1) or "").lower() == "by" else 0)
         return Plan("scale", {"namespace": ns, "name": name, "kind": kind, "replicas": replicas, "expect_replicas": current,
                               "reason": reason}, f"replicas {current} -> {replicas}", f"kubectl scale {target} --replicas={replicas}",
                     f"replicas {current}")

@@ -217,6 +217,25 @@ async def _node_consumers(name: str, used: str, calls: Calls) -> None:
                severity="warning", node=name, pod=row["name"], measure=used)
 
 
+async def _service_ports(namespace: str, name: str, workload: str, calls: Calls) -> None:
+    """A Service in front of the workload asked about: a targetPort no Ready pod declares is its fault, whatever the
+    pods' health says."""
+    data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
+    _port_mismatches(resource_id("Service", name, namespace), data or {}, [ev], workload, calls)
+
+
+def _port_mismatches(rid: str, data: dict, evidence: list[str], workload: str | None, calls: Calls) -> list[dict]:
+    """A targetPort no Ready pod declares: the pods serve, the Service does not reach them."""
+    missed = [p for p in data.get("ports") or [] if p.get("reached") is False]
+    for port in missed:
+        calls.find(rid, "ServicePortMismatch",
+                   f"Service {rid} port {port['port']} targets {port['target_port']}/{port['protocol']} (targetPort), which no "
+                   f"Ready pod declares (they declare {', '.join(port['declared']) or 'no ports'})", evidence,
+                   severity="critical", port=port["port"], target_port=port["target_port"],
+                   declared=port["declared"], workload=workload)
+    return missed
+
+
 async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
     """The workloads behind a Service (or the one its selector should match)."""
     rid = resource_id("Service", name, namespace)
@@ -232,14 +251,7 @@ async def _service(namespace: str, name: str, calls: Calls) -> list[str]:
         if backing:
             workloads.append(backing)
             calls.find(backing, "Backs", f"{backing} backs {rid}", [ev, ev2], severity="info", service=rid)
-        # A targetPort no Ready pod declares: the pods serve, the Service does not reach them.
-        missed = [p for p in data.get("ports") or [] if p.get("reached") is False]
-        for port in missed:
-            calls.find(rid, "ServicePortMismatch",
-                       f"Service {rid} port {port['port']} targets {port['target_port']}/{port['protocol']}, which no "
-                       f"Ready pod declares (they declare {', '.join(port['declared']) or 'no ports'})", [ev, ev2],
-                       severity="critical", port=port["port"], target_port=port["target_port"],
-                       declared=port["declared"], workload=owners[-1] if owners else None)
+        missed = _port_mismatches(rid, data, [ev, ev2], owners[-1] if owners else None, calls)
         if data.get("ready_endpoints", 0) == 0 and not missed:
             calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
                        [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
@@ -335,6 +347,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         else:
             calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
                        ev_own, severity="info", dependency=dep["service"])
+    for service in (own.get("selected_by_services") or [])[:2]:  # Ready pods serve nothing through a Service whose
+        if namespace:                                              # targetPort they do not declare: read its ports
+            await _service_ports(namespace, str(service), workload, calls)
     analysis, ev_an = await calls("analyze", namespace=namespace)
     pod_findings: dict[str, list[dict]] = {}
     for item in (analysis or {}).get("findings") or []:

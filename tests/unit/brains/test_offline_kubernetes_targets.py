@@ -320,3 +320,18 @@ def test_a_dashed_name_late_in_a_long_question_is_looked_up_first():
     words = "missing container logs from some workloads node-shipper our nodes".split()
     asyncio.run(investigate(Task(agent="kubernetes", target="cluster", question="locate " + " ".join(words)), STATE, calls))
     assert signals(calls).get("Located") == "platform/DaemonSet/node-shipper"
+
+
+def test_a_workload_asked_about_is_read_with_the_ports_of_the_services_in_front_of_it():
+    """Ready pods serve nothing through a Service whose targetPort they do not declare: the Service is the fault."""
+    calls, tools = run("lifts/Deployment/lift-status-api", {
+        ("ownership", "Deployment"): {"pods": [{"pod": "lift-status-api-1", "node": "n1", "ready": True}], "calls": [],
+                                      "selected_by_services": ["lift-status-api"]},
+        ("ownership", "Service"): {"ports": [{"port": 8080, "target_port": "http", "protocol": "TCP", "reached": False,
+                                              "declared": ["api:8080/TCP"]}]},
+        ("describe", "Deployment"): {"object": {"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "api"}]}}}}},
+        "analyze": {"findings": []},
+    })
+    mismatch = next(f for f in calls.findings if f.signal == "ServicePortMismatch")
+    assert mismatch.resource == "lifts/Service/lift-status-api"
+    assert mismatch.details["workload"] == "lifts/Deployment/lift-status-api" and mismatch.details["declared"] == ["api:8080/TCP"]

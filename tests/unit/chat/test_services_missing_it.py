@@ -10,7 +10,7 @@ import pytest
 
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.forms import recognise
-from sre_agent.chat.references import services_missing_it
+from sre_agent.chat.references import services_missing_it, unreached_ports
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -54,3 +54,19 @@ def test_a_service_meant_for_the_pods_that_selects_none_is_trouble(service, sele
         wanted = [f"{k}={v}" for k, v in selector.items() if POD_LABELS.get(k) != v]
         assert f"Service {namespace}/Service/{service} is meant for these pods" in trouble[0]
         assert f"its selector wants {', '.join(wanted)}" in trouble[0] and "0 ready endpoints" in trouble[0]
+
+
+class Ports:
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data={"ports": [
+            {"port": 8080, "target_port": "http", "reached": False, "declared": ["api:8080/TCP"]},
+            {"port": 9090, "target_port": 9090, "reached": True, "declared": ["metrics:9090/TCP"]}]})
+
+
+def test_a_service_in_front_of_ready_pods_whose_target_port_they_do_not_declare_is_trouble():
+    ask = Ask(question="is lift-status-api down", recognised=recognise("is lift-status-api down"), tools=Ports())
+    assert asyncio.run(unreached_ports(ask, "lifts", "lift-status-api")) == [
+        "Service lifts/Service/lift-status-api port 8080 has targetPort http, which none of these pods declares (they "
+        "declare api:8080/TCP): its endpoints reach no listening port and callers' connections are refused"]

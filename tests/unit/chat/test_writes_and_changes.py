@@ -209,3 +209,23 @@ def test_the_run_that_started_just_before_an_alarm_fired_leads_a_spike_answer():
 ])
 def test_deleting_an_hpa_is_told_from_changing_its_bounds(question, verb):
     assert _verb(question) == verb
+
+
+@pytest.mark.parametrize("question, resource, value", [
+    ("guest-compute in guest, requests.memory 12Gi", "memory", "12Gi"),  # a quota key and its value
+    ("set its memory limit -- lift-photo-worker in guest, 768Mi", "memory", "768Mi"),  # a second turn's bare value
+    ("bump it to 2gi", "memory", "2Gi"),
+    ("limit 1 cpu", "cpu", "1"),
+    ("the api in shop, 3", "cpu", None),  # a bare number without a unit is no quantity
+])
+def test_the_quantity_a_request_or_its_second_turn_gives(question, resource, value):
+    from sre_agent.chat.plans import quantity_asked
+    assert quantity_asked(question, resource) == value
+
+
+@pytest.mark.parametrize("question, replicas", [
+    ("scale it -- liftline-cache in lifts, 1 replica", "1"), ("scale it to 4", "4"), ("scale by 2", "2")])
+def test_the_replica_count_a_request_or_its_second_turn_gives(question, replicas):
+    from sre_agent.chat.writes import REPLICAS
+    match = REPLICAS.search(question)
+    assert (match.group(2) or match.group(4)) == replicas
