@@ -1,0 +1,113 @@
+"""The offline Kubernetes specialist's reading of Services: the workload behind one (or the one its selector was meant
+for, compared label by label), and a targetPort no Ready pod declares -- whether the Service was the target or stands
+in front of the workload asked about."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from ...contracts import resource_id
+from .calls import Calls, split_target
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+async def service_ports(namespace: str, name: str, workload: str, calls: Calls) -> None:
+    """A Service in front of the workload asked about: a targetPort no Ready pod declares is its fault, whatever the
+    pods' health says."""
+    data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
+    _port_mismatches(resource_id("Service", name, namespace), data or {}, [ev], workload, calls)
+
+
+def _port_mismatches(rid: str, data: dict, evidence: list[str], workload: str | None, calls: Calls) -> list[dict]:
+    """A targetPort no Ready pod declares: the pods serve, the Service does not reach them."""
+    missed = [p for p in data.get("ports") or [] if p.get("reached") is False]
+    for port in missed:
+        calls.find(rid, "ServicePortMismatch",
+                   f"Service {rid} port {port['port']} targets {port['target_port']}/{port['protocol']} (targetPort), which no "
+                   f"Ready pod declares (they declare {', '.join(port['declared']) or 'no ports'})", evidence,
+                   severity="critical", port=port["port"], target_port=port["target_port"],
+                   declared=port["declared"], workload=workload)
+    return missed
+
+
+async def service_backends(namespace: str, name: str, calls: Calls) -> list[str]:
+    """The workloads behind a Service (or the one its selector should match)."""
+    rid = resource_id("Service", name, namespace)
+    data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
+    if data is None:
+        return []
+    workloads: list[str] = []
+    if data.get("selected_pods"):
+        owner, ev2 = await calls("ownership", kind="Pod", name=data["selected_pods"][0], namespace=namespace)
+        owners = (owner or {}).get("owners") or []
+        # What backs the Service: the pods' controller, or -- nothing owning it -- the (bare) pod itself.
+        backing = owners[-1] if owners else resource_id("Pod", data["selected_pods"][0], namespace) if owner is not None else None
+        if backing:
+            workloads.append(backing)
+            calls.find(backing, "Backs", f"{backing} backs {rid}", [ev, ev2], severity="info", service=rid)
+        missed = _port_mismatches(rid, data, [ev, ev2], owners[-1] if owners else None, calls)
+        if data.get("ready_endpoints", 0) == 0 and not missed:
+            calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",
+                       [ev, ev2], severity="critical", selected=len(data["selected_pods"]))
+        return workloads
+    # Nothing selected: find the workload the Service was meant for (same name first, else the namespace's
+    # workload whose pod labels come closest to the selector) and compare labels.
+    found, ev2 = await calls("find_resource", name=name, kinds=list(WORKLOADS))
+    matches = [m for m in (found or {}).get("matches") or [] if m["resource"].startswith(f"{namespace}/")]
+    selector = data.get("selector") or {}
+    exact = [m["resource"] for m in matches if m.get("exact")]
+    described_labels = {c: await _template_labels(c, calls) for c in exact}
+    if not exact:
+        described_labels = await _closest_workload(namespace, name, selector, calls)
+    candidates = list(described_labels)
+    for candidate in candidates:
+        labels, own_selector, ev3 = described_labels[candidate]
+        mismatched = {k: v for k, v in selector.items() if labels.get(k) != v}
+        if mismatched:
+            calls.find(rid, "ServiceSelectorMismatch",
+                       f"Service {rid} selects {selector} but {candidate}'s pods are labelled {labels}",
+                       [ev, ev2, ev3], severity="critical", selector=selector, workload=candidate, labels=labels,
+                       workload_selector=own_selector)
+        else:
+            calls.find(candidate, "Backs", f"{candidate} backs {rid} but has no pods", [ev, ev2, ev3], severity="info",
+                       service=rid)
+        workloads.append(candidate)
+    if not candidates:
+        calls.find(rid, "NoReadyEndpoints", f"Service {rid} selects no pods at all", [ev, ev2], severity="critical")
+    return workloads
+
+
+async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str], dict[str, str], str]:
+    """The workload's pod template labels, its own pod selector (matchLabels), and the evidence id."""
+    namespace, kind, name = split_target(workload)
+    described, ev = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
+    spec = (((described or {}).get("object") or {}).get("spec") or {})
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    return labels, (spec.get("selector") or {}).get("matchLabels") or {}, ev
+
+
+MAX_SELECTOR_CANDIDATES = 8  # workloads described when a Service's name matches none: enough for a namespace
+
+
+async def _closest_workload(namespace: str, service: str, selector: dict[str, str],
+                            calls: Calls) -> dict[str, tuple[dict[str, str], dict[str, str], str]]:
+    """The namespace's workload a selector was most likely meant for: the most selector labels carried
+    with the same value, then the same key, then the closest name. Empty when none shares anything."""
+    names = []
+    for kind in WORKLOADS:
+        listed, _ = await calls("get_resources", kind=kind, namespace=namespace)
+        names += [resource_id(kind, item["name"], namespace) for item in (listed or {}).get("items") or [] if item.get("name")]
+    names.sort(key=lambda r: -SequenceMatcher(None, service, r.rsplit("/", 1)[-1]).ratio())
+    scored = []
+    for candidate in names[:MAX_SELECTOR_CANDIDATES]:
+        labels, own_selector, ev = await _template_labels(candidate, calls)
+        same = sum(labels.get(k) == v for k, v in selector.items())
+        keys = sum(k in labels for k in selector)
+        # A typo in a key or a value still leaves one side close to what the pods carry.
+        closeness = max((SequenceMatcher(None, v, value).ratio() for v in selector.values() for value in labels.values()),
+                        default=0.0)
+        scored.append(((same, keys, closeness), candidate, labels, own_selector, ev))
+    best = max(scored, key=lambda row: row[0], default=None)
+    if best is None or best[0] == (0, 0, 0.0):
+        return {}
+    return {best[1]: (best[2], best[3], best[4])}
