@@ -35,7 +35,8 @@ async def alarms(ask: Ask) -> Answer:
     firing = [a for a in rows if a.get("state") == "ALARM"]
     no_data = [a for a in rows if a.get("state") == "INSUFFICIENT_DATA"]
     ok = [a for a in rows if a.get("state") == "OK"]
-    details = [f"ALARM {a.get('name')} since {a.get('updated', '?')}: {(a.get('reason') or '')[:200]}"
+    details = [f"ALARM {a.get('name')} since {a.get('updated', '?')} on {_metric_of(a)} "
+               f"{a.get('comparison') or '>'} {_number(a.get('threshold'))}: {(a.get('reason') or '')[:200]}"
                + (f" (dimensions {a['dimensions']})" if a.get("dimensions") else "") for a in firing]
     details += [f"INSUFFICIENT_DATA {a.get('name')}: no data to evaluate -- it cannot tell whether things are fine"
                 for a in no_data]
@@ -56,8 +57,11 @@ async def alarms(ask: Ask) -> Answer:
     watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
     if firing:
         names = ", ".join(a.get("name", "?") for a in firing)
+        # what the firing alarms watch, as objects that exist: a PodName dimension names a DaemonSet's pods as often as
+        # a Service ("it" next must be an object that can be read)
+        alarmed = [rid for alarm in firing[:3] if (rid := await _alarm_resource(ask, alarm))]
         return ask.answer(f"{len(firing)} alarm(s){about} firing: {names} ({len(ok)} OK, {len(no_data)} without data)",
-                          status="problems", details=details, resources=list(dict.fromkeys(watched + _alarmed_resources(firing))),
+                          status="problems", details=details, resources=list(dict.fromkeys(watched + alarmed)),
                           next_steps=[f"Ask 'why is {_service_of(firing[0]) or '<service>'} failing?' to investigate "
                                       f"{firing[0].get('name')}, or 'what changed in the last hour?'."])
     if no_data:

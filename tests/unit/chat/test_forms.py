@@ -158,6 +158,9 @@ CASES = [
     ("are all the gate-readers up", "status", "gate-readers", False),
     ("whats the exact error on the pod", "events", None, True),
     ("whats still running on it", "node_pods", None, True),
+    ("is alert-relay healthy", "status", "alert-relay", False),  # a name with 'alert' in it, not the alarms
+    ("when did the climb start, was there a release around then", "changes", None, False),
+    ("did the nightly export run", "job_ran", "export", False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),
