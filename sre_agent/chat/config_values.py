@@ -177,5 +177,5 @@ async def config_value(ask: Ask) -> Answer:
         return ask.answer(f"{key}: not found -- no ConfigMap, Secret or env of the workloads discussed sets it",
                           status="answered", next_steps=["Check the spelling; keys are case-sensitive."])
     # the object the first line is about leads "it" next (the workload whose env, or the ConfigMap whose key)
-    said = [m.group(1) for line in lines[:1] if (m := re.search(r"\b([a-z0-9-]+/[A-Za-z]+/[a-z0-9.-]+)", line))]
+    said = [m.group(1) for line in lines[:1] if (m := re.search(r"\b([a-z0-9-]+/[A-Z][A-Za-z]+/[a-z0-9.-]+)", line))]
     return ask.answer(lines[0], status="answered", details=lines[1:], resources=said)

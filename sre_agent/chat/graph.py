@@ -140,10 +140,16 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
         answer = await answer_question(ask)
     turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
-    discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/")]
+    # (and only ids of a Kind: a value an answer quotes, an S3 path "bucket/zones/x.json", is no object)
+    discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
+
+
+def _is_object_id(rid: str) -> bool:
+    parts = rid.split("/")
+    return len(parts) in (2, 3) and parts[-2][:1].isupper() and bool(parts[-1])
 
 
 def _mentioned(answer: Answer) -> list[str]:

@@ -161,6 +161,11 @@ CASES = [
     ("is alert-relay healthy", "status", "alert-relay", False),  # a name with 'alert' in it, not the alarms
     ("when did the climb start, was there a release around then", "changes", None, False),
     ("did the nightly export run", "job_ran", "export", False),
+    ("roll back to the good version", "rollback_request", None, True),
+    ("who owns it", "owner", None, True),
+    ("any pending stuff in the cluster", "broken_now", None, False),
+    ("what's the difference between revision 2 and 3", "history", None, True),
+    ("and revision 1", "history", None, True),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),

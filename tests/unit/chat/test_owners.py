@@ -14,18 +14,18 @@ from sre_agent.graph.ports import ToolOutcome
 class Cluster:
     parameters: dict = {}
 
-    def __init__(self, owners: list[str]):
-        self.owners, self.asked = owners, []
+    def __init__(self, owners: list[str], labels: dict | None = None):
+        self.owners, self.labels, self.asked = owners, labels or {}, []
 
     async def call(self, agent, server, tool, args, brain="offline"):
-        self.asked.append(args)
+        self.asked.append((tool, args))
         return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
-                           data={"owners": self.owners})
+                           data={"owners": self.owners, "object": {"metadata": {"labels": self.labels}}})
 
 
-def ask(owners: list[str], focus: list[str]) -> tuple[Ask, Cluster]:
-    tools = Cluster(owners)
-    question = "who owns that pod, is there a deployment"
+def ask(owners: list[str], focus: list[str], labels: dict | None = None,
+        question: str = "who owns that pod, is there a deployment") -> tuple[Ask, Cluster]:
+    tools = Cluster(owners, labels)
     return Ask(question=question, recognised=recognise(question), tools=tools, focus=focus), tools
 
 
@@ -33,10 +33,19 @@ def test_the_chain_ends_at_the_controller():
     a, tools = ask(["shop/ReplicaSet/web-7d9f8", "shop/Deployment/web"], ["shop/Service/web", "shop/Pod/web-7d9f8-x2x4z"])
     answer = asyncio.run(owner(a))
     assert answer.headline == "shop/Pod/web-7d9f8-x2x4z is owned by shop/Deployment/web (through shop/ReplicaSet/web-7d9f8)"
-    assert tools.asked == [{"kind": "Pod", "name": "web-7d9f8-x2x4z", "namespace": "shop"}]  # the pod talked about
+    assert ("ownership", {"kind": "Pod", "name": "web-7d9f8-x2x4z", "namespace": "shop"}) in tools.asked  # the pod talked about
 
 
 def test_a_bare_pod_has_no_owner_and_is_never_recreated():
     answer = asyncio.run(owner(ask([], ["sandbox/Pod/redis-cli-debug"])[0]))
     assert answer.headline.startswith("sandbox/Pod/redis-cli-debug has no owner")
     assert "never recreated" in answer.next_steps[0]
+
+
+def test_an_object_no_controller_owns_is_answered_from_its_owner_labels():
+    a, tools = ask([], ["batch/PersistentVolumeClaim/ledger-export-scratch"], {"owner": "data-eng", "tier": "scratch"},
+                   "who owns it")
+    a.resource = "batch/PersistentVolumeClaim/ledger-export-scratch"
+    answer = asyncio.run(owner(a))
+    assert answer.headline == "batch/PersistentVolumeClaim/ledger-export-scratch: its metadata names owner=data-eng"
+    assert all(tool != "ownership" for tool, _ in tools.asked)  # a claim has no controller chain to walk
