@@ -166,6 +166,7 @@ CASES = [
     ("any pending stuff in the cluster", "broken_now", None, False),
     ("what's the difference between revision 2 and 3", "history", None, True),
     ("and revision 1", "history", None, True),
+    ("and the daemonsets?", "list_kind", None, False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),
