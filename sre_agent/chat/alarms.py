@@ -59,7 +59,7 @@ async def alarms(ask: Ask) -> Answer:
         names = ", ".join(a.get("name", "?") for a in firing)
         # what the firing alarms watch, as objects that exist: a PodName dimension names a DaemonSet's pods as often as
         # a Service ("it" next must be an object that can be read)
-        alarmed = [rid for alarm in firing[:3] if (rid := await _alarm_resource(ask, alarm))]
+        alarmed = [rid for alarm in firing[:3] if alarm not in named[:2] and (rid := await _alarm_resource(ask, alarm))]
         return ask.answer(f"{len(firing)} alarm(s){about} firing: {names} ({len(ok)} OK, {len(no_data)} without data)",
                           status="problems", details=details, resources=list(dict.fromkeys(watched + alarmed)),
                           next_steps=[f"Ask 'why is {_service_of(firing[0]) or '<service>'} failing?' to investigate "

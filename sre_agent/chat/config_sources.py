@@ -11,14 +11,13 @@ import re
 
 from ..contracts import parse_resource_id
 from .ask import Ask, handles
-from .config_values import MAX_SCANNED, describe_object, env_lines
+from .config_values import ENV_NAME, MAX_SCANNED, describe_object, env_lines
 from .models import Answer
 from .names import match_score
 from .objects import REFERENCING_KINDS, pod_spec_of
 from .references import kind_of, named_exactly
 from .templates import shortened
 
-ENV_NAME = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 WHAT_ASKED = re.compile(r"\b(?:get|gets|read|reads|take|takes|load|loads|pull|pulls|use|uses)\s+(?:for\s+)?(?:its\s+|the\s+|their\s+)?"
                         r"(?P<what>[a-z][\w .-]*?)(?:\s+from)?\s*[?.!]*$", re.IGNORECASE)
 # The words of a setting an SRE types and the parts env var names spell them with.
@@ -145,18 +144,19 @@ async def setting_in_words(ask: Ask) -> Answer | None:
     (else the conversation's), and the other words must all be parts of one of the env var names it reads
     (DEDUP_WINDOW_SECONDS); None when they are not, so the question gets the usual fallback."""
     words = [w for w in ask.recognised.candidates if len(w) >= 3]
+    focus = [r for r in ask.focus if kind_of(r) in REFERENCING_KINDS]
+    if len(words) < (1 if focus else 2):  # no word left to name a setting once one names the workload: no listing
+        return None
     rows: list[str] = []
     for kind in SETTING_HOLDERS:
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
                                                                 **({"namespace": ask.namespace} if ask.namespace else {})})
-        rows += [f"{i['namespace']}/{kind}/{i['name']}" for i in (listed.data or {}).get("items") or []
-                 if not (kind == "Job" and i.get("cronjob"))]
+        rows += [f"{i['namespace']}/{kind}/{i['name']}" for i in (listed.data or {}).get("items") or []]
     exact = [rid for rid in rows if parse_resource_id(rid)[2] in words]  # "the cache url for reading-normaliser": typed whole
     scored = {rid: sum(s for w in words if (s := match_score(w, parse_resource_id(rid)[2])) >= NAME_MATCH)
               for rid in exact or rows}
     best = max(scored.values(), default=0.0)
     named = [rid for rid, score in scored.items() if best and score == best]
-    focus = [r for r in ask.focus if kind_of(r) in REFERENCING_KINDS]
     rid = named[0] if len(named) == 1 else (focus[0] if not named and focus else None)
     if rid is None:
         return None

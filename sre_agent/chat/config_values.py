@@ -24,11 +24,11 @@ CONFIG_KINDS = ("ConfigMap", "Secret")
 MAX_SCANNED = 60  # workloads described looking for an env var set in a template: a namespace, not a big cluster
 
 
-ENV_TYPED = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # an env var typed as one: MODBUS_GATEWAY
+ENV_NAME = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # an env var typed as one: MODBUS_GATEWAY
 
 
 def asked_key(question: str) -> str | None:
-    if typed := ENV_TYPED.search(question):
+    if typed := ENV_NAME.search(question):
         return typed.group(0)
     match = KEY_ASKED.search(question.strip())
     key = match.group("key") if match else None

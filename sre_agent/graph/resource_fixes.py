@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
+from .fix_values import parse_taint
 from .quantities import format_quantity, quantity
 
 SET_RESOURCES_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")  # what `kubectl set resources` changes in place
@@ -52,8 +53,7 @@ def daemonset_toleration_fix(workload: str, gap: Finding) -> ProposedFix:
     taints = [str(t) for t in gap.details.get("taints") or []]
     tolerations = []
     for taint in taints:
-        key, _, rest = taint.partition("=")
-        value, _, effect = rest.rpartition(":")
+        key, value, effect = parse_taint(taint)
         tolerations.append({"key": key, "operator": "Equal", "value": value, "effect": effect} if value else
                            {"key": key, "operator": "Exists", "effect": effect})
     path = "/spec/template/spec/tolerations"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ...contracts import parse_time
+from ...graph.fix_values import parse_taint
 from ...graph.state import Investigation
 from .calls import Calls
 
@@ -16,16 +17,9 @@ RECENT = timedelta(hours=3)  # the look-back the other agents read changes over
 MAX_DESCRIBED = 4  # gap nodes read in full (labels for the nodeSelector, when they joined)
 
 
-def _taint(text: str) -> tuple[str, str, str]:
-    """"key=value:Effect" (as the node rows write them) -> (key, value, effect)."""
-    key, _, rest = text.partition("=")
-    value, _, effect = rest.rpartition(":")
-    return key, value, effect
-
-
 def tolerates(tolerations: list[dict], taint: str) -> bool:
     """Whether the pod template's tolerations let it onto a node with `taint`, as the scheduler matches them."""
-    key, value, effect = _taint(taint)
+    key, value, effect = parse_taint(taint)
     for tol in tolerations:
         if tol.get("effect") and tol.get("effect") != effect:
             continue
@@ -44,8 +38,8 @@ async def node_gaps(workload: str, pod_spec: dict, pods: list[dict], state: Inve
     for node in (listed or {}).get("items") or []:
         if node.get("name") in covered or node.get("ready") != "True":
             continue  # a NotReady node runs nothing new; the DaemonSet's own pods tolerate a cordon
-        untolerated = [t for t in node.get("taints") or [] if _taint(t)[2] in ("NoSchedule", "NoExecute")
-                       and not _taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
+        untolerated = [t for t in node.get("taints") or [] if parse_taint(t)[2] in ("NoSchedule", "NoExecute")
+                       and not parse_taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
         if untolerated:
             gaps[str(node.get("name"))] = untolerated
     if not gaps:
@@ -64,7 +58,7 @@ async def node_gaps(workload: str, pod_spec: dict, pods: list[dict], state: Inve
         return
     since = state.incident.window_end - RECENT
     recent = sorted(n for n, at in joined.items() if (t := parse_time(at)) is not None and t >= since)
-    keys = {_taint(t)[0] for taints in gaps.values() for t in taints}
+    keys = {parse_taint(t)[0] for taints in gaps.values() for t in taints}
     same_key = sorted(k for k in keys if any(tol.get("key") == k for tol in tolerations))  # other pools of that key
     taints = sorted({t for ts in gaps.values() for t in ts})
     why = (f"; {', '.join(recent)} joined within the last {int(RECENT.total_seconds() // 3600)} h" if recent else "") + (

@@ -11,6 +11,7 @@ from .calls import Calls, split_target
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
+
 async def service_ports(namespace: str, name: str, workload: str, calls: Calls) -> None:
     """A Service in front of the workload asked about: a targetPort no Ready pod declares is its fault, whatever the
     pods' health says."""
