@@ -74,6 +74,9 @@ def _images(pod_spec: dict) -> list[str]:
     return [c.get("image", "") for c in pod_spec.get("containers") or []]
 
 
+PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
+
+
 def pod_summary(pod: dict) -> dict[str, Any]:
     status = pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
@@ -84,7 +87,9 @@ def pod_summary(pod: dict) -> dict[str, Any]:
     for s in statuses:
         waiting = (s.get("state") or {}).get("waiting")
         if waiting:
-            problems.append(f"{s['name']}: {waiting.get('reason')}")
+            # A pull problem is about one reference: say which, so a row answers "which tag?" without a describe.
+            image = f" ({s.get('image')})" if waiting.get("reason") in PULL_REASONS and s.get("image") else ""
+            problems.append(f"{s['name']}: {waiting.get('reason')}{image}")
             reason = reason or waiting.get("reason")
         last = (s.get("lastState") or {}).get("terminated")
         if last and last.get("reason") in ("OOMKilled", "Error") and s.get("restartCount"):

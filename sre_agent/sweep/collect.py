@@ -21,11 +21,18 @@ from ..graph.ports import ToolOutcome
 from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_series, metric_families, sibling_series
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
-from .mapping import in_scope, workload_for_log_group, workload_for_service_name
+from .mapping import in_scope, resource_for_dimensions, workload_for_log_group, workload_for_service_name
 from .whole_reads import read_analysis, read_workloads
 
 AGENT = "sweep"
 MAX_WALKS = 40
+# A slow leaf three hops down shows as latency on every hop: each round detects on the upstreams the last walk
+# found and walks the ones that departed, until none is new (or the anomaly cap is reached).
+MAX_UPSTREAM_ROUNDS = 3
+# Where a slow chain often ends: a workload throttled at its CPU limit. Read for the slow workloads the walks
+# reached (their Services' latency departed), Container Insights' series, as the investigation reads it.
+THROTTLE_METRIC = ("ContainerInsights", "container_cpu_throttled_ratio")
+MAX_THROTTLE_SERIES = 6
 MAX_LOG_GROUPS = 10
 # Calls in flight per server: the servers run tools in a few threads, and an API server answering big
 # lists gains nothing from more at once (measured: 4 concurrent 5,000-pod lists time out on the emulator).
@@ -48,6 +55,7 @@ class Collector:
         self.all_alarms: list[dict[str, Any]] = []
         self.families: list[tuple[FamilyKey, Family]] = []
         self.planned: list[Series] = []  # the alarms' own series
+        self.asked: list[Series] = []  # every series anomaly detection was asked about
         self._early_anomalies: asyncio.Future[list[Any]] | None = None
         self.log_groups: list[str] = []
         self.incomplete: dict[str, str] = {}  # backend -> why what it answered is not the whole picture
@@ -75,6 +83,11 @@ class Collector:
         self.progress("looking for anomalies in the alarmed metrics of the suspects and what they call")
         await self._anomalies(ev)
         await self._walks(ev)  # what the anomalies pointed at
+        for _round in range(MAX_UPSTREAM_ROUNDS):
+            if not await self._upstream_anomalies(ev):
+                break
+            await self._walks(ev)
+        await self._throttling(ev)
         await self._finish_walks(ev)
         self.progress("reading log templates of the workloads under suspicion")
         await self._logs(ev)
@@ -133,11 +146,44 @@ class Collector:
         early = self._early_anomalies or asyncio.ensure_future(self._detect([]))
         self._early_anomalies = None
         from_alarms, from_suspects = await asyncio.gather(early, self._detect(series[len(self.planned):]))
-        results = [*from_alarms, *from_suspects]
+        self._record(ev, series, [*from_alarms, *from_suspects])
+
+    async def _upstream_anomalies(self, ev: SweepEvidence) -> bool:
+        """The alarmed metrics of suspects the walks added since the last round; True when one of them departed."""
+        services, workloads = self._suspects(ev)
+        room = MAX_ANOMALY_SERIES - len(self.asked)
+        series = sibling_series(self.families, self.namespace, services, workloads, self.asked)[:max(room, 0)]
+        if not series:
+            return False
+        before = len(ev.anomalies)
+        self._record(ev, series, await self._detect(series))
+        return any(interval.get("ongoing") for result in ev.anomalies[before:] for interval in result.get("intervals") or [])
+
+    async def _throttling(self, ev: SweepEvidence) -> None:
+        """CPU throttling of the workloads behind Services whose latency departed (up, still going)."""
+        slow = {ev.service_backing.get(r) for result in ev.anomalies if "latency" in str(result.get("metric") or "").lower()
+                and any(i.get("ongoing") and i.get("direction") == "up" for i in result.get("intervals") or [])
+                and (r := resource_for_dimensions(result.get("dimensions") or {}, ev.workloads))}
+        slow.discard(None)
+        if not slow:
+            return
+        ns, name = THROTTLE_METRIC
+        listed = await self.call("cloudwatch", "list_metrics", {"namespace": ns, "metric_name": name, "max_results": 2000})
+        family: Family = {"statistic": "Average", "period": 60, "direction": "up", "dims": []}
+        series: list[Series] = []
+        for metric in (listed or {}).get("metrics") or []:
+            owner = resource_for_dimensions(metric.get("dimensions") or {}, ev.workloads)
+            if owner in slow and set(metric["dimensions"]) <= {"ClusterName", "Namespace", "PodName"}:
+                series.append((ns, name, metric["dimensions"], family))
+        series = series[:MAX_THROTTLE_SERIES]
+        self._record(ev, series, await self._detect(series))
+
+    def _record(self, ev: SweepEvidence, series: list[Series], results: list[Any]) -> None:
         for (_, _, _, family), result in zip(series, results, strict=True):
             if result:
                 ev.anomalies.append({**result, "bad_direction": family["direction"]})
-        self.counts["metric_series"] = len(series)
+        self.asked += series
+        self.counts["metric_series"] = len(self.asked)
 
     def _suspects(self, ev: SweepEvidence) -> tuple[list[str], list[str]]:
         """Services and workloads under suspicion: the walked ones, what they call and the Services selecting them."""

@@ -27,6 +27,7 @@ TOOL_KINDS: dict[str, tuple[str, ...]] = {
     "scale": ("Deployment", "StatefulSet"), "delete_pod": ("Pod",), "raise_quota": ("ResourceQuota",),
     "cordon": ("Node",), "uncordon": ("Node",), "remove_node_taint": ("Node",), "send_command": ("Node",),
     "start_automation": ("Node",)}
+MAINTENANCE_SIGNALS = frozenset({"NodeCordoned"})
 ROOT_KINDS = {"Node": C.NODE_FAILURE, "PersistentVolumeClaim": C.PVC_PENDING, "ResourceQuota": C.QUOTA_EXCEEDED}
 
 
@@ -39,12 +40,14 @@ def _has(symptoms: list[Symptom], *signals: str) -> list[Symptom]:
 CATEGORY_SIGNALS = {C.BAD_IMAGE.value: ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"),
                     C.MISSING_CONFIG_REF.value: ("ConfigRefMissing", "CreateContainerConfigError"),
                     C.OOM_KILLED.value: ("OOMKilled",), C.MEMORY_LEAK.value: ("OOMKilled",),
-                    C.UNSCHEDULABLE.value: ("Unschedulable", "FailedScheduling")}
+                    C.UNSCHEDULABLE.value: ("Unschedulable", "FailedScheduling", "NodesNotCovered")}
 
 
 def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
     symptoms = [a.symptom for a in group.symptoms]
     kind = kind_of(group.root)
+    if kind == "Node" and {s.signal for s in symptoms} <= MAINTENANCE_SIGNALS:
+        return ""  # a cordon is someone's decision, not a node failure: nothing here says the node is broken
     if kind in ROOT_KINDS:
         return ROOT_KINDS[kind].value
     if kind == "Service" and _has(symptoms, "SelectorMismatch"):
@@ -161,9 +164,19 @@ def to_problem(group: Group, ev: SweepEvidence) -> Problem:
         unique.setdefault((s.resource, s.source, s.signal), s)
     ordered = sorted(unique.values(), key=lambda s: (-SEVERITY_RANK[s.severity], s.source, s.resource))
     blast = blast_radius(group, ev)
+    step = next_step(category, group.root, ev, blast)
+    if kind_of(group.root) == "Node" and {s.signal for s in symptoms} <= MAINTENANCE_SIGNALS:
+        node = group.root.split("/", 1)[1]
+        step = NextStep(note=f"if the maintenance {node} was cordoned for is over, uncordon it (kubectl uncordon {node}); "
+                             "if it is being drained on purpose, nothing to do")
+    if _has(symptoms, "NodesNotCovered") and kind_of(group.root) == "DaemonSet":
+        # No rollback or scale places a DaemonSet on nodes it does not tolerate: the fix is in its template.
+        step = NextStep(runbook=step.runbook, note=f"add a toleration for the uncovered nodes' taint to {group.root}'s pod "
+                        "template (kubectl patch daemonset ... --type json), once you confirm it belongs on those nodes "
+                        "(proposed for a human; a sweep never runs it)")
     return Problem(resource=group.root, severity=severity, category=category,
                    summary=_summary(group.root, category, ordered, len(group.folded)), symptoms=ordered,
-                   blast_radius=blast, since=since, next_step=next_step(category, group.root, ev, blast))
+                   blast_radius=blast, since=since, next_step=step)
 
 
 def rank_key(problem: Problem) -> tuple[Any, ...]:

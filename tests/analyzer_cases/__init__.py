@@ -10,7 +10,7 @@ Ported cases (id "k8sgpt/<Go test name>") carry the k8sgpt test they reproduce i
 
 from __future__ import annotations
 
-from . import healthy, ported_cluster, ported_network, ported_pod, ported_workloads, sre_extras
+from . import daemonset_coverage, healthy, ported_cluster, ported_network, ported_pod, ported_workloads, sre_extras
 from .model import AnalyzerCase, ExpectedFinding
 
 CASES: list[AnalyzerCase] = [
@@ -19,6 +19,7 @@ CASES: list[AnalyzerCase] = [
     *ported_network.CASES,
     *ported_cluster.CASES,
     *sre_extras.CASES,
+    *daemonset_coverage.CASES,
     *healthy.CASES,
 ]
 

@@ -141,14 +141,15 @@ class Writer:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory) -> Iterator[SimpleNamespace]:
-    store = ObjectStore(lambda: T0, seed=1)
+    clock = SimpleNamespace(now=T0)
+    store = ObjectStore(lambda: clock.now, seed=1)
     server = KubeApiServer(store).start()  # no world: nothing derives status, objects keep the case's
     kubeconfig = write_kubeconfig(tmp_path_factory.mktemp("kube") / "config", server.url)
     configuration = client.Configuration()
     config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
     api_client = client.ApiClient(configuration)
     kube = KubeClient(str(kubeconfig))
-    yield SimpleNamespace(store=store, server=server, writer=Writer(api_client), kube=kube)
+    yield SimpleNamespace(store=store, clock=clock, server=server, writer=Writer(api_client), kube=kube)
     kube.api.close()
     api_client.close()
     server.stop()
@@ -167,7 +168,8 @@ def reset(api: SimpleNamespace) -> None:
 
 def load(api: SimpleNamespace, case: AnalyzerCase) -> None:
     """Namespaces first, then every object in the case's order (but those of kinds the server
-    cannot list)."""
+    cannot list). The API server stamps creationTimestamp itself, so an object a case says was
+    created later (a node group that joined after the rest) is created with the clock moved there."""
     namespaces = sorted({ns for obj in case.objects if (ns := (obj.get("metadata") or {}).get("namespace"))})
     declared = {obj["metadata"]["name"] for obj in case.objects if obj["kind"] == "Namespace"}
     for name in namespaces:
@@ -176,7 +178,10 @@ def load(api: SimpleNamespace, case: AnalyzerCase) -> None:
     served = [obj for obj in case.objects if obj["kind"] not in NOT_LISTED_BY_SERVER]
     ordered = sorted(served, key=lambda obj: obj["kind"] != "Namespace")  # stable
     for obj in ordered:
+        created = obj["metadata"].get("creationTimestamp")
+        api.clock.now = max(T0, datetime.fromisoformat(created.replace("Z", "+00:00"))) if created else T0
         api.writer.create(obj)
+    api.clock.now = T0
 
 
 def read_back(api: SimpleNamespace, case: AnalyzerCase) -> ClusterView:

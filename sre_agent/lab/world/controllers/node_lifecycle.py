@@ -1,6 +1,8 @@
 """The node lifecycle controller: a node whose kubelet stopped posting status gets the unreachable
 taints and Unknown conditions, and its pods are marked for deletion once their toleration runs out
-(DaemonSet pods excepted); when the kubelet is back it finishes those deletions."""
+(DaemonSet pods excepted); when the kubelet is back it finishes those deletions. A cordoned node
+(spec.unschedulable) carries node.kubernetes.io/unschedulable:NoSchedule, as TaintNodesByCondition
+adds it on a real cluster, and loses it on uncordon."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from ..context import ClusterContext
 from .common import is_terminating, owner_kind, write_status
 
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 EVICTION_AFTER_S = 300  # default tolerationSeconds for not-ready/unreachable
 # A healthy kubelet's pressure conditions: (reason, message), as the kubelet words them.
 NO_PRESSURE = {
@@ -24,15 +27,22 @@ def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
     for node in world.list("Node"):
         name = node["metadata"]["name"]
         fault = world.node_faults.get(name)
-        taints = [t for t in node["spec"].get("taints") or [] if t.get("key") != UNREACHABLE_TAINT]
+        held = node["spec"].get("taints") or []
+        taints = [t for t in held if t.get("key") not in (UNREACHABLE_TAINT, UNSCHEDULABLE_TAINT)]
+        if node["spec"].get("unschedulable"):
+            cordoned = next((t for t in held if t.get("key") == UNSCHEDULABLE_TAINT), None)
+            taints.append(cordoned or {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule", "timeAdded": rfc3339(now)})
         if fault is not None:
             taints += [{"key": UNREACHABLE_TAINT, "effect": "NoSchedule", "timeAdded": rfc3339(fault)},
                        {"key": UNREACHABLE_TAINT, "effect": "NoExecute", "timeAdded": rfc3339(fault)}]
-        if taints != (node["spec"].get("taints") or []):
+        if taints != held:
+            was_unreachable = any(t.get("key") == UNREACHABLE_TAINT for t in held)
             node["spec"]["taints"] = taints
             node["metadata"].pop("resourceVersion", None)
             node = world.store.replace(node)
-            if fault is not None:
+            if was_unreachable == (fault is not None):
+                pass  # only the cordon taint moved: no readiness change to report
+            elif fault is not None:
                 world.events.record(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", fault,
                                     component="node-controller")
             else:
