@@ -75,6 +75,10 @@ SETS = {
                             ["hv07-why-season-pass-rollover-not-finished", "hv08-why-rfid-resync-pod-restarting",
                              "hv09-why-node-shipper-missing-on-some-nodes", "hv19-why-snow-forecast-pending",
                              "hv24-is-lifts-healthy"]),
+    "scenarios_heldout14": ("oxbow", 24, ["ox21-bin-state-cache-latency", "ox22-harvest-rollup-memory",
+                                          "ox23-bid-api-request-rate", "ox24-is-elevator-healthy"],
+                            ["ox03-why-no-bin-position-report", "ox14-why-sample-grader-pending",
+                             "ox20-why-statements-export-failed", "ox24-is-elevator-healthy"]),
 }
 
 
