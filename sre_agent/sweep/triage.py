@@ -60,10 +60,10 @@ def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
         return C.MISSING_CONFIG_REF.value
     oom = _has(symptoms, "OOMKilled")
     if oom:
-        # Crash-looping on OOM = the limit is below what the process needs at start; OOM after running a
-        # while (restarted, not crash-looping) with memory still climbing = growth, i.e. a leak.
-        looping = any("CrashLoopBackOff" in s.message for s in oom)
-        return (C.OOM_KILLED if looping else C.MEMORY_LEAK).value
+        # Killed at the limit is oom_killed -- a limit below what the process needs (at start, or at today's load,
+        # or a run's whole job). A leak needs its own sign: the memory series itself climbing (an anomaly on it).
+        climbing = any(s.source == "anomaly" and "mem" in s.signal.lower() for s in symptoms)
+        return (C.MEMORY_LEAK if climbing else C.OOM_KILLED).value
     crash = _has(symptoms, "CrashLoopBackOff")
     if crash:
         if any("liveness" in s.message.lower() for s in crash):

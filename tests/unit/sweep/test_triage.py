@@ -25,7 +25,12 @@ def sym(signal, message="", source="analyzer", severity="critical", resource="we
     ("web/Deployment/api", [sym("ImagePullBackOff")], set(), "bad_image"),
     ("web/Deployment/api", [sym("ConfigRefMissing")], set(), "missing_config_ref"),
     ("web/Deployment/api", [sym("OOMKilled", "Container api is in CrashLoopBackOff: last termination OOMKilled")], set(), "oom_killed"),
-    ("web/Deployment/api", [sym("OOMKilled", "Container api restarted after being OOMKilled", severity="warning")], set(), "memory_leak"),
+    ("web/Deployment/api", [sym("OOMKilled", "Container api restarted after being OOMKilled", severity="warning"),
+                            sym("pod_memory_utilization_over_pod_limit", source="anomaly", severity="warning")], set(), "memory_leak"),
+    ("web/Deployment/api", [sym("OOMKilled", "Container api restarted after being OOMKilled", severity="warning")], set(),
+     "oom_killed"),  # killed at the limit, with no sign of memory climbing: not a leak
+    ("batch/Job/backfill", [sym("OOMKilled", "Container survey was OOMKilled (exit code 137), memory limit 64Mi",
+                                resource="batch/Job/backfill")], set(), "oom_killed"),
     ("web/Deployment/api", [sym("CrashLoopBackOff", "exit code 137; liveness probe failing: 404")], set(), "probe_misconfig"),
     ("web/Deployment/api", [sym("CrashLoopBackOff", "exit code 2"),
                             sym("t1", "new log template x10: FATAL: environment variable API_KEY is required", source="logs")],
