@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from ..contracts import parse_resource_id, parse_time
+from ..sweep.mapping import measures_demand
 from .ask import Ask, handles
 from .health import alarm_mentions, broken_now
 from .investigate import why_failing
@@ -55,6 +56,15 @@ async def alarms(ask: Ask) -> Answer:
                    f"{_number(a.get('threshold'))} -- {(a.get('reason') or '')[:200]}" for a in shown[:8]] + details
     # what the alarms the question names watch: "its cpu request" next is about that object
     watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
+    if firing and all(measures_demand(a) for a in firing):
+        # an alarm on requests arriving says traffic is high, not that anything is broken: say so, not "problems"
+        names = ", ".join(a.get("name", "?") for a in firing)
+        alarmed = [rid for alarm in firing[:3] if (rid := await _alarm_resource(ask, alarm))]
+        return ask.answer(f"{len(firing)} alarm(s){about} firing on demand (requests arriving): {names} -- traffic is high, "
+                          "which alone is not a fault", status="answered", details=details,
+                          resources=list(dict.fromkeys(watched + alarmed)),
+                          next_steps=[f"Ask 'is {_service_of(firing[0]) or '<service>'} ok?' for its errors, latency and "
+                                      "replicas: they say whether it copes."])
     if firing:
         names = ", ".join(a.get("name", "?") for a in firing)
         # what the firing alarms watch, as objects that exist: a PodName dimension names a DaemonSet's pods as often as

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .ask import Ask, handles
-from .forms import Recognised, candidate_words, kind_nouns, recognise
+from .forms import Recognised, candidate_words, kind_nouns, recognise, starts_with_change
 from .models import Answer, ApprovalRequest
 
 # A command the previous answer told the human to run ("-- `kubectl ...`", "To approve, run: kubectl ...").
@@ -74,6 +74,9 @@ def completed_request(question: str, last_answer: dict | None) -> tuple[str, Rec
     if last.get("status") != "needs_subject" or last.get("form") not in COMPLETABLE or _ASKS.match(question) \
             or len(question.split()) > MAX_FRAGMENT_WORDS or not last.get("question"):
         return None
+    own = recognise(question)
+    if own.form in COMPLETABLE and (own.subject and not own.refers_back or starts_with_change(question)):
+        return None  # "raise the pods quota in portal to 20": a request of its own, with its own verb -- not a fragment
     words = candidate_words(question)
     namespaces = [m.lower() for m in _IN_NAMESPACE.findall(question)]
     names = [w for w in words if w not in namespaces]

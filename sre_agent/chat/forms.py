@@ -241,11 +241,39 @@ def clauses(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A change request qualified by its namespace after the object ("scale bin-state-cache in telemetry to 4", "undo
+# the contract-api rollout in trading"): the namespace is taken out so the request's own pattern sees "<verb> <object>
+# ... to N". Only after a change verb, and never "in the last hour", "in 5 minutes" or "scale in".
+_CHANGE_START = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+|now\s+)?(scale|roll|rollback|revert|undo|restart|"
+                           r"bounce|bump|raise|lower|increase|decrease|set|change|delete|remove|cordon|uncordon|untaint|"
+                           r"drain|patch|point|recreate|re-create|rerun|re-run|update|move)\b", re.IGNORECASE)
+_CHANGE_NAMESPACE = re.compile(r"(?<=[\w-])\s+in\s+(?:the\s+)?(?!(?:the|last|next|past|a|an|one|two|steps|place|"
+                               r"parallel|order|line|prod|production)\b)([a-z][a-z0-9-]*)(?:\s+namespace)?(?=\s|$|[?.!,])",
+                               re.IGNORECASE)
+
+
+def starts_with_change(text: str) -> bool:
+    return bool(_CHANGE_START.search(text))
+
+
+def change_namespace(text: str) -> tuple[str, str | None]:
+    """A change request's "<object> in <namespace>": the text without it, and the namespace."""
+    verb = _CHANGE_START.search(text)
+    if not verb:
+        return text, None
+    match = _CHANGE_NAMESPACE.search(text, verb.end())
+    if match is None or match.group(1).lower() in KIND_WORDS or not text[verb.end():match.start()].strip():
+        return text, None  # "scale in the workers": the verb's own "in", not a namespace
+    return text[:match.start()] + text[match.end():], match.group(1).lower()
+
+
 def recognise(text: str) -> Recognised:
     """The first form (in forms.yaml order) one of whose patterns matches the question or one of its
     clauses."""
     text = normalise(text)
     window, namespace = parse_window(text), parse_namespace(text)
+    if namespace is None:
+        text, namespace = change_namespace(text)
     variants = clauses(text)
     for spec, patterns in _compiled():
         for pattern in patterns:

@@ -51,6 +51,7 @@ async def broken_now(ask: Ask) -> Answer:
     for alarm in report.alarms:
         if alarm.state == "INSUFFICIENT_DATA":
             details.append(f"[no data] alarm {alarm.name} has INSUFFICIENT_DATA: it cannot tell either way")
+    details += [f"[note] {note} (an operator's choice, not counted as a problem)" for note in report.notes]
     next_steps = []
     for problem in report.problems[:3]:
         step = problem.next_step
@@ -373,6 +374,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
         nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
         details += await node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])
+        extra += [f"Node/{n}" for n in dict.fromkeys(nodes) if n]
+    elif ask.form == "placement" and kind in WORKLOADS:  # "where does grade-cache run" -> "is that node ok": that node
+        extra += [f"Node/{n}" for n in dict.fromkeys(p.get("node") for p in await workload_pods(ask, rid)) if n][:3]
     for event in ((described.data or {}).get("events") or [])[:5]:
         if event.get("type") == "Warning":
             details.append(f"event {event.get('reason')}: {event.get('message')}")
@@ -398,4 +402,4 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
     return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
-                      details=details, next_steps=["Nothing to do for it."] if kind_of(rid) else [])
+                      details=details, resources=[rid, *extra], next_steps=["Nothing to do for it."] if kind_of(rid) else [])

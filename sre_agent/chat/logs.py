@@ -26,6 +26,14 @@ def _ends(text: str, limit: int) -> str:
 # filter-pattern dialects differ).
 ERROR_LINE = re.compile(r"\b(error|fatal|exception|panic|traceback|failed)\b", re.IGNORECASE)
 MAX_LINES = 8
+# "whats the fan warning in its logs", "what does it keep warning about": warning lines, and among them (or among all
+# lines) those with the question's own words -- what the asker remembers of the line.
+WARN_ASKED = re.compile(r"\bwarn(?:ing|ings|s)?\b", re.IGNORECASE)
+WARN_LINE = re.compile(r"\bWARN(?:ING)?\b|\blevel\W+warn", re.IGNORECASE)
+LOG_TALK = frozenset({"log", "logs", "logged", "logging", "warning", "warnings", "warn", "warns", "error", "errors", "saying",
+                      "says", "say", "keeps", "keep", "line", "lines", "message", "messages", "about", "last", "thing",
+                      "before", "dying", "died", "what", "whats", "which", "show", "the", "its", "that", "this", "from",
+                      "with", "for", "and", "any", "there", "been", "does", "did", "was", "were", "are", "all", "some"})
 NO_ERRORS = "no error lines in"  # our own note, which must not count as an error line itself
 
 
@@ -74,11 +82,27 @@ async def _cloudwatch_logs(ask: Ask, namespace: str | None, name: str, window_s:
     lookback = max(window_s, 86400) if kind in RUN_TO_END else min(window_s, 900)
     errors = await ask.call("cloudwatch", "filter_log_events",
                             {"log_group": group, "start": f"-{lookback}s", "limit": 1000, **selector})
-    recent = [e for e in (errors.data or {}).get("events") or [] if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
+    events = (errors.data or {}).get("events") or []
+    recent = [e for e in events if ERROR_LINE.search(str(e.get("message")))][-MAX_LINES:]
     lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in recent]
+    asked = [e for e in asked_lines(ask.question, name, events) if e not in recent][-MAX_LINES:]
+    lines += [f"{e.get('time')} {str(e.get('message'))[:240]}" for e in asked]
     if errors.error is None and not recent:
         lines.append(f"{NO_ERRORS} {group} in the last {lookback // 60} min")
     return lines, group
+
+
+def asked_lines(question: str, name: str, events: list[dict]) -> list[dict]:
+    """The lines the question asks for beyond errors: warnings when it says "warning", narrowed to the lines with
+    its own words ("fan") when any has them; else, with no warning asked, the lines with its own words."""
+    own = {w for w in re.findall(r"[a-z][a-z0-9]{2,}", question.lower()) if w not in LOG_TALK} - set(name.split("-"))
+    def says(e: dict) -> bool:
+        text = str(e.get("message")).lower()
+        return any(re.search(rf"\b{re.escape(w)}", text) for w in own)
+    if WARN_ASKED.search(question):
+        warned = [e for e in events if WARN_LINE.search(str(e.get("message")))]
+        return [e for e in warned if says(e)] or warned
+    return [e for e in events if says(e)] if own else []
 
 
 async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:

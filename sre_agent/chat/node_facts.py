@@ -13,16 +13,19 @@ NODE_GROUP_LABELS = ("eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-n
 
 
 async def group_taints(ask: Ask, labels: dict, name: str) -> set[str]:
-    """The NoSchedule/NoExecute taints every other node of the node's group carries too (none when it has no group
-    label or is alone in its group): a taint only this node has is what someone put there, or its state."""
+    """The NoSchedule/NoExecute taints every other node of the node's group carries too: a taint only this node has
+    is what someone put there, or its state. A node alone in its group: the taints whose value names what the node is
+    labelled as (`dedicated=cache` on a node labelled `pool=cache`) -- a one-node dedicated pool."""
     key = next((k for k in NODE_GROUP_LABELS[:3] if labels.get(k)), None)
     if key is None:
         return set()
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
-    peers = [n for n in (listed.data or {}).get("items") or []
-             if n.get("name") != name and (n.get("labels") or {}).get(key) == labels[key]]
+    items = (listed.data or {}).get("items") or []
+    peers = [n for n in items if n.get("name") != name and (n.get("labels") or {}).get(key) == labels[key]]
     if not peers:
-        return set()
+        mine = next((n.get("taints") or [] for n in items if n.get("name") == name), [])
+        values = {str(v) for v in labels.values() if v}
+        return {t for t in mine if (value := t.split("=", 1)[1].rsplit(":", 1)[0] if "=" in t else "") and value in values}
     return set.intersection(*(set(n.get("taints") or []) for n in peers))
 
 
@@ -62,8 +65,8 @@ async def node_state(ask: Ask, obj: dict, details: list[str], trouble: list[str]
     blocking = [t for t in taints if t.endswith(("NoSchedule", "NoExecute")) and "node-role.kubernetes.io" not in t]
     by_design = await group_taints(ask, (obj.get("metadata") or {}).get("labels") or {}, name) if blocking else set()
     if by_design & set(blocking):  # a dedicated pool's taint: how the group is meant to be, not a fault
-        details.append(f"taints {', '.join(t for t in blocking if t in by_design)} are carried by every node of its "
-                       "group (a dedicated pool: only pods that tolerate them run there)")
+        details.append(f"taints {', '.join(t for t in blocking if t in by_design)} mark its node group as a dedicated "
+                       "pool (only pods that tolerate them run there), not a fault")
     said = bool(trouble)  # NotReady or cordoned: its node.kubernetes.io/* taints are that state, already said
     blocking = [t for t in blocking if t not in by_design and not (said and t.startswith("node.kubernetes.io/"))]
     if blocking and read:

@@ -89,6 +89,11 @@ NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret",
                "Pod", "StatefulSet", "DaemonSet", "Deployment", "Service"}
 
 
+# "what secret does X read", "which configmap do they mount": an interrogative on a kind noun asks for an object of
+# that kind -- the noun is the answer, not the subject.
+ASKED_FOR = re.compile(r"^\s*(?:what|which)\s+([a-z]+)\s+(?:does|do|did)\b", re.IGNORECASE)
+
+
 def _question_kind(ask: Ask) -> str | None:
     """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
     word a name might carry."""
@@ -99,6 +104,9 @@ def _question_kind(ask: Ask) -> str | None:
         nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods
     if ask.form == "placement":
         nouns = [k for k in nouns if k != "Node"]  # "which node is that pod on": the node is the answer
+    if (sought := ASKED_FOR.search(ask.question)) and len(nouns) > 0:
+        # "what secret does ticket-api read its password from": the Secret is the answer; ticket-api the subject
+        nouns = [k for k in nouns if k != KIND_WORDS.get(sought.group(1).lower().rstrip("s"))]
     if PRONOUN_SUBJECT.search(ask.question):  # "why can't it go on the data nodes": "it" is the subject, the nodes a place
         nouns = [k for k in nouns if not re.search(rf"\b{PLURAL_NOUN.get(k, '~')}\b", ask.question, re.IGNORECASE)]
     return nouns[0] if nouns else None

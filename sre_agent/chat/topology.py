@@ -182,9 +182,14 @@ async def _callers_of(ask: Ask, workloads: list[str], exclude: set[str]) -> list
     return list(dict.fromkeys(found))
 
 
-async def _read_by_focus(ask: Ask, kinds: list[str]) -> str | None:
-    """The ConfigMap (or Secret) of the kinds asked about that the conversation's latest workload references."""
-    for rid in ask.focus[:3]:
+# "elevator-pg's secret", "ticket-api's configmap": the one that workload reads
+POSSESSED_CONFIG = re.compile(r"([a-z0-9][a-z0-9.-]*[a-z0-9])'s\s+(?:secret|config\s*map)", re.IGNORECASE)
+
+
+async def _read_by_focus(ask: Ask, kinds: list[str], workloads: list[str] | None = None) -> str | None:
+    """The ConfigMap (or Secret) of the kinds asked about that the conversation's latest workload (or the
+    workloads given) references."""
+    for rid in (workloads if workloads is not None else ask.focus[:3]):
         namespace, kind, name = parse_resource_id(rid)
         if kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod") or not namespace:
             continue
@@ -207,6 +212,11 @@ async def config_keys(ask: Ask) -> Answer:
     kinds = [named] if named else ["ConfigMap", "Secret"]
     subject = ask.recognised.subject
     rid = next((r for r in ask.focus if parse_resource_id(r)[1] in kinds), None) if subject is None else None
+    if owner := POSSESSED_CONFIG.search(ask.question):
+        found = await ask.call("kubernetes", "find_resource", {"name": owner.group(1).lower()})
+        holders = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+        rid = await _read_by_focus(ask, kinds, holders[:3]) if holders else None
+        subject = None if rid else subject
     if subject is not None:
         found = await ask.call("kubernetes", "find_resource", {"name": subject, "kinds": kinds})
         matches = (found.data or {}).get("matches") or []

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..contracts import parse_resource_id
 from ..graph.fixes import KUBECTL_KIND
+from ..graph.quantities import quantity
 from .ask import Ask, handles
 from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
 from .models import Answer, AnswerStatus, ApprovalRequest
@@ -55,10 +56,14 @@ WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s
                           r"([\w./-]+\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\W*$")
 
 
+DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+
+
 def _verb(question: str) -> str:
     if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
         return "env"  # an environment variable typed as one (upper case), in a request to set it
-    text = question.lower()
+    # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image
+    text = DASHED_NAME.sub(" ", question.lower())
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:
@@ -196,6 +201,8 @@ def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     namespace, _, name = parse_resource_id(rid)
     hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
     count = re.search(r"\bto\s+(\d+)\s*pods?\b|\bpods?\s+to\s+(\d+)\b", question, re.IGNORECASE)
+    if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
+        count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
     if count and "pods" in hard:
         key, value = "pods", count.group(1) or count.group(2)
     else:
@@ -203,12 +210,17 @@ def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
         keys = [k for k in hard if k.split(".")[-1] == resource]
         wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
         found = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
-        quantity = quantity_asked(question, resource)
+        asked_value = quantity_asked(question, resource)
         if found is None:
             return f"{rid} sets no {resource} limit (hard: {hard})"
-        if quantity is None:
+        if asked_value is None:
             return f"Say the new {found} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[found]} now"
-        key, value = found, quantity
+        key, value = found, asked_value
+    now, wanted_value = quantity(str(hard.get(key, ""))), quantity(str(value))
+    if now is not None and wanted_value is not None and wanted_value <= now:
+        # raise_quota only raises (the server refuses the rest): a lower value is never planned as a "raise"
+        return (f"{rid}'s {key} is {hard[key]} now; {value} would not raise it -- raise_quota only raises a limit. "
+                "Say a higher value, or lower it by hand after checking what its pods use")
     patch = json.dumps({"spec": {"hard": {key: value}}}, separators=(",", ":"))
     return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
                                 "reason": question[:200]},

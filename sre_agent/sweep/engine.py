@@ -12,7 +12,7 @@ from typing import Any
 from ..contracts import parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, holes
 from .collect import Collector, Progress
-from .grouping import group
+from .grouping import MAINTENANCE_SIGNALS, group
 from .mapping import measures_demand
 from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem
@@ -40,5 +40,6 @@ async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progr
                         demand=measures_demand(a))
               for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]
     counts = {**collector.counts, "tool_calls": len(collector.records)}
+    notes = [f["message"] for f in ev.findings if f.get("reason") in MAINTENANCE_SIGNALS]
     return SweepReport(scope=namespace or "(cluster)", started_at=started_at, duration_s=round(time.monotonic() - started, 3),
-                       status=status, problems=rank(problems), alarms=alarms, coverage=coverage, counts=counts)
+                       status=status, problems=rank(problems), alarms=alarms, coverage=coverage, counts=counts, notes=notes)

@@ -25,6 +25,10 @@ from .mapping import demand_metric, measures_demand, resource_for_alarm, resourc
 from .models import Severity, Symptom
 
 # Analyzer reasons that are a workload's own fault: a workload showing one is a root, whatever it calls.
+# States an operator chose (a cordoned node): reported as notes, never as problems -- a cordon hurts nothing
+# already running; pods it keeps Pending carry their own FailedScheduling, which is the problem.
+MAINTENANCE_SIGNALS = frozenset({"NodeCordoned"})
+
 INTRINSIC = frozenset({
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "OOMKilled", "ConfigRefMissing",
     "CreateContainerConfigError", "Unschedulable", "FailedScheduling", "FailedCreate", "FailedMount",
@@ -71,7 +75,7 @@ def observations(ev: SweepEvidence) -> list[Anchored]:
     """Every symptom the sweep saw, anchored on the object it names."""
     out: list[Anchored] = []
     for item in ev.findings:
-        if item.get("severity") == "info":
+        if item.get("severity") == "info" or item.get("reason") in MAINTENANCE_SIGNALS:
             continue
         out.append(Anchored(item.get("owner") or item["resource"],
                             Symptom(resource=item["resource"], source="analyzer", signal=item["reason"],

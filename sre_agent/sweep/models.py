@@ -62,3 +62,4 @@ class SweepReport(BaseModel):
     alarms: list[AlarmSeen] = Field(default_factory=list)  # those not OK
     coverage: list[BackendCheck] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)  # what was looked at: pods, nodes, alarms, ...
+    notes: list[str] = Field(default_factory=list)  # states an operator chose (a cordoned node): seen, not problems

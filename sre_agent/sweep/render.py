@@ -79,6 +79,8 @@ def print_report(report: SweepReport, changes: SweepDiff | None, console: Consol
             console.print(f"alarm {alarm.name}: INSUFFICIENT_DATA (not enough datapoints to judge; not counted as a fault)")
         elif alarm.demand:
             console.print(f"alarm {alarm.name}: ALARM on a demand metric (traffic is high; not counted as a fault)")
+    for note in report.notes:
+        console.print(f"note (not a problem): {note}", soft_wrap=True)
     if changes is not None:
         for line in diff_lines(changes):
             console.print(line)
@@ -117,6 +119,7 @@ def markdown(report: SweepReport, changes: SweepDiff | None) -> str:
               if a.state == "INSUFFICIENT_DATA"]
     lines += [f"- alarm `{a.name}`: ALARM on a demand metric (traffic is high; not counted as a fault)" for a in report.alarms
               if a.state == "ALARM" and a.demand]
+    lines += [f"- note (not a problem): {note}" for note in report.notes]
     if changes is not None:
         lines += ["", *diff_lines(changes)]
     lines += ["", "Coverage: " + "; ".join(c.sentence() for c in report.coverage)]

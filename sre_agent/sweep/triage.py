@@ -27,7 +27,6 @@ TOOL_KINDS: dict[str, tuple[str, ...]] = {
     "scale": ("Deployment", "StatefulSet"), "delete_pod": ("Pod",), "raise_quota": ("ResourceQuota",),
     "cordon": ("Node",), "uncordon": ("Node",), "remove_node_taint": ("Node",), "send_command": ("Node",),
     "start_automation": ("Node",)}
-MAINTENANCE_SIGNALS = frozenset({"NodeCordoned"})
 ROOT_KINDS = {"Node": C.NODE_FAILURE, "PersistentVolumeClaim": C.PVC_PENDING, "ResourceQuota": C.QUOTA_EXCEEDED}
 
 
@@ -46,8 +45,6 @@ CATEGORY_SIGNALS = {C.BAD_IMAGE.value: ("ImagePullBackOff", "ErrImagePull", "Inv
 def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
     symptoms = [a.symptom for a in group.symptoms]
     kind = kind_of(group.root)
-    if kind == "Node" and {s.signal for s in symptoms} <= MAINTENANCE_SIGNALS:
-        return ""  # a cordon is someone's decision, not a node failure: nothing here says the node is broken
     if kind in ROOT_KINDS:
         return ROOT_KINDS[kind].value
     if kind == "Service" and _has(symptoms, "SelectorMismatch"):
@@ -165,10 +162,6 @@ def to_problem(group: Group, ev: SweepEvidence) -> Problem:
     ordered = sorted(unique.values(), key=lambda s: (-SEVERITY_RANK[s.severity], s.source, s.resource))
     blast = blast_radius(group, ev)
     step = next_step(category, group.root, ev, blast)
-    if kind_of(group.root) == "Node" and {s.signal for s in symptoms} <= MAINTENANCE_SIGNALS:
-        node = group.root.split("/", 1)[1]
-        step = NextStep(note=f"if the maintenance {node} was cordoned for is over, uncordon it (kubectl uncordon {node}); "
-                             "if it is being drained on purpose, nothing to do")
     if _has(symptoms, "NodesNotCovered") and kind_of(group.root) == "DaemonSet":
         # No rollback or scale places a DaemonSet on nodes it does not tolerate: the fix is in its template.
         step = NextStep(runbook=step.runbook, note=f"add a toleration for the uncovered nodes' taint to {group.root}'s pod "

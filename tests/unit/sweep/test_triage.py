@@ -40,7 +40,6 @@ def sym(signal, message="", source="analyzer", severity="critical", resource="we
     ("ops/DaemonSet/agent", [sym("NodesNotCovered", severity="warning", resource="ops/DaemonSet/agent")], set(), "unschedulable"),
     ("web/Deployment/api", [sym("container_cpu_throttled_ratio", source="anomaly", severity="warning")], set(), "cpu_throttling"),
     ("Node/n1", [sym("NodeNotReady", resource="Node/n1")], set(), "node_failure"),
-    ("Node/n1", [sym("NodeCordoned", severity="warning", resource="Node/n1")], set(), ""),  # a decision, not a failure
     ("web/PersistentVolumeClaim/d", [sym("StorageClassMissing", resource="web/PersistentVolumeClaim/d")], set(), "pvc_pending"),
     ("web/ResourceQuota/q", [sym("QuotaExceeded", resource="web/ResourceQuota/q")], set(), "quota_exceeded"),
     ("web/Service/api", [sym("SelectorMismatch", resource="web/Service/api")], set(), "service_selector_mismatch"),
@@ -72,15 +71,6 @@ def test_a_daemonset_missing_from_nodes_is_told_to_add_a_toleration_not_to_roll_
     assert made.category == "unschedulable" and made.next_step.action is None
     assert made.next_step.runbook == "unschedulable" and "add a toleration" in made.next_step.note
     assert "gpu-0, gpu-1" in made.summary
-
-
-def test_a_cordoned_node_is_not_sent_a_kubelet_restart():
-    ev = SweepEvidence(runbooks=[{"id": "node_failure", "category": "node_failure"}], runbook_docs={"node_failure": {
-        "remediation": [{"name": "Restart the kubelet through SSM", "tool": "send_command"}]}})
-    cordoned = sym("NodeCordoned", "Node n1 is cordoned (spec.unschedulable=true)", severity="warning", resource="Node/n1")
-    made = to_problem(Group(root="Node/n1", symptoms=[cordoned]), ev)
-    assert made.category == "" and made.next_step.action is None
-    assert "kubectl uncordon n1" in made.next_step.note
 
 
 def problem(resource, severity, blast=(), alarms=0):
