@@ -19,9 +19,14 @@ WALKABLE = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"
 OWNER_KEYS = ("owner", "team", "contact", "maintainer", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of")
 
 
+# who ran or asked for a hand-made object: "started-by", "requested_by", "createdBy", "triggered-by" ...
+PERSON_KEY = re.compile(r"^(started|requested|created|run|ran|triggered|launched|submitted|initiated|owned)[-_]?by$", re.IGNORECASE)
+
+
 def _said_owners(meta: dict) -> list[str]:
     said = {**(meta.get("labels") or {}), **(meta.get("annotations") or {})}
-    return [f"{k}={v}" for k, v in said.items() if k.rsplit("/", 1)[-1] in OWNER_KEYS or k in OWNER_KEYS]
+    return [f"{k}={v}" for k, v in said.items()
+            if k.rsplit("/", 1)[-1] in OWNER_KEYS or k in OWNER_KEYS or PERSON_KEY.match(k.rsplit("/", 1)[-1])]
 
 
 @handles("owner", needs=("kubernetes",))
@@ -48,6 +53,9 @@ async def owner(ask: Ask) -> Answer:
     said = [f"its metadata names {', '.join(people)}"] if people else []
     if not owners:
         bare = f"{rid} has no owner: nothing controls it (no Deployment, ReplicaSet, StatefulSet, DaemonSet or Job)"
+        if people:  # "who started it": the person its metadata names leads, the missing controller follows
+            bare = f"{rid}: its metadata names {', '.join(people)}; no controller owns it (it was made by hand)"
+            said = []
         steps = (["A bare pod is never recreated: delete it when done, or run it under a controller."] if kind == "Pod"
                  else [])
         return ask.answer(bare, status="answered", resources=[rid], details=said, next_steps=steps)

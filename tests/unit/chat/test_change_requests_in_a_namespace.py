@@ -63,3 +63,14 @@ def test_an_interrogative_on_a_kind_noun_asks_for_an_object_of_that_kind(questio
     from sre_agent.chat.ask import Ask
     from sre_agent.chat.references import _question_kind
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
+
+
+@pytest.mark.parametrize("question, form, subject, verb", [
+    ("untaint ox-telemetry-1, drop oxbow.coop/maintenance", "node_or_pod_write", "ox-telemetry-1", "taint"),
+    ("point the grading-api service selector at app.oxbow.coop/service=grading-api", "node_or_pod_write", "grading-api",
+     "selector"),  # "point ... at" is a selector here, not a targetPort
+])
+def test_kubectl_words_for_node_and_service_edits(question, form, subject, verb):
+    recognised = recognise(question)
+    assert (recognised.form, recognised.subject) == (form, subject)
+    assert _verb(question) == verb

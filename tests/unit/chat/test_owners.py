@@ -49,3 +49,10 @@ def test_an_object_no_controller_owns_is_answered_from_its_owner_labels():
     answer = asyncio.run(owner(a))
     assert answer.headline == "batch/PersistentVolumeClaim/ledger-export-scratch: its metadata names owner=data-eng"
     assert all(tool != "ownership" for tool, _ in tools.asked)  # a claim has no controller chain to walk
+
+
+def test_who_started_a_hand_made_object_is_the_person_its_labels_name():
+    from sre_agent.chat.owners import _said_owners
+    meta = {"labels": {"app": "silo-survey", "started-by": "m.ostrowski"},
+            "annotations": {"acme.io/requested_by": "finance-ops", "note": "backfill"}}
+    assert _said_owners(meta) == ["started-by=m.ostrowski", "acme.io/requested_by=finance-ops"]
