@@ -17,7 +17,7 @@ from .models import Answer
 from .names import best_names
 from .node_facts import node_places, node_state
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import POSSESSED_PODS, kind_of, name_of, owner_of, services_missing_it, unreached_ports
+from .references import POSSESSED_PODS, kind_of, name_of, namespaces, owner_of, services_missing_it, unreached_ports
 from .runs import ago, job_facts, latest_run, run_of
 from .templates import label_text
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
@@ -31,8 +31,14 @@ async def sweep(ask: Ask) -> SweepReport:
     return await run_sweep(RecordingTools(ask), ask.namespace)
 
 
+# "whats pending in sandbox": a trailing "in <word>" that is a namespace scopes the answer
+TRAILING_IN = re.compile(r"\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)(?:\s+namespace)?\W*$", re.IGNORECASE)
+
+
 @handles("broken_now", needs=("kubernetes", "cloudwatch"))
 async def broken_now(ask: Ask) -> Answer:
+    if not ask.namespace and (scoped := TRAILING_IN.search(ask.question)) and scoped.group(1).lower() in await namespaces(ask):
+        ask.namespace = scoped.group(1).lower()
     report = await sweep(ask)
     scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
     firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]

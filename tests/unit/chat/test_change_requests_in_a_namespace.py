@@ -74,3 +74,10 @@ def test_kubectl_words_for_node_and_service_edits(question, form, subject, verb)
     recognised = recognise(question)
     assert (recognised.form, recognised.subject) == (form, subject)
     assert _verb(question) == verb
+
+
+@pytest.mark.parametrize("question", ["whats pending in sandbox", "what is stuck in batch"])
+def test_what_is_pending_in_a_namespace_is_what_is_broken_there(question):
+    from sre_agent.chat.health import TRAILING_IN
+    assert recognise(question).form == "broken_now"
+    assert TRAILING_IN.search(question).group(1) in ("sandbox", "batch")
