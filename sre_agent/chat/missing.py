@@ -116,6 +116,10 @@ async def not_found(ask: Ask) -> Answer | None:
             return None  # the usual path says what it could not read
         if (found.data or {}).get("matches"):
             continue
+        if kinds != ALL_KINDS:  # "elevator-pg storage class?": a name that exists as another kind is what it is about
+            anywhere = await ask.call("kubernetes", "find_resource", {"name": name})
+            if any(m.get("exact") for m in (anywhere.data or {}).get("matches") or []):
+                continue
         listed: list[tuple[str, str]] = []
         for kind in dict.fromkeys((*kinds, *ALL_KINDS[:6])):
             outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})

@@ -207,6 +207,9 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer("Which kind of object? e.g. 'what storage classes do we have', 'quota usage in <namespace>'.",
                           status="needs_subject")
     kind = kinds[0]
+    if kind == "StorageClass" and (holder := await _storage_holder(ask)):
+        ask.resource = holder  # "elevator-pg storage class?": the classes of its claims, in its status answer
+        return await status(ask)
     scope = {"namespace": ask.namespace} if ask.namespace and kind not in ("StorageClass", "Node") else {}
     outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500, **scope})
     if outcome.error is not None:
@@ -243,6 +246,20 @@ async def list_kind(ask: Ask) -> Answer:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+
+
+async def _storage_holder(ask: Ask) -> str | None:
+    """The workload or claim a storage-class question names ("elevator-pg storage class?"), when no StorageClass has
+    that name: its claims' classes are what is asked."""
+    for word in [w for w in ask.recognised.candidates if "-" in w or any(c.isdigit() for c in w)][:2]:
+        found = await ask.call("kubernetes", "find_resource", {"name": word})
+        matches = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+        if any(kind_of(m) == "StorageClass" for m in matches):
+            return None
+        held = [m for m in matches if kind_of(m) in ("StatefulSet", "Deployment", "PersistentVolumeClaim")]
+        if held:
+            return held[0]
+    return None
 
 
 # A node state a question asks for, as kubectl shows it (STATUS SchedulingDisabled / NotReady) or as SREs say it.
