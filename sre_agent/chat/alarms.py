@@ -80,6 +80,8 @@ async def alarms(ask: Ask) -> Answer:
                           next_steps=["Check why those alarms get no data (metric renamed? agent down?)."])
     if named:
         about = f" ({', '.join(a.get('name', '?') + ' is ' + str(a.get('state')) for a in named)})"
+    if not named and len(ok) <= 10:  # "is the alarm still in alarm": a handful of alarms, each named with its state
+        details += [f"OK {a.get('name')} since {a.get('updated', '?')}" for a in ok]
     return ask.answer(f"No alarms firing{about}: {len(ok)} alarm(s), all OK", status="healthy", details=details,
                       resources=watched, next_steps=["Nothing to do for alarms."])
 
@@ -133,7 +135,7 @@ async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     alarm_name = (alarm.get("name") or "").lower()
     dims = alarm.get("dimensions") or {}
     named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)
-    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob"):
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job"):  # a one-off Job's memory alarm too
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
                                                                 **({"namespace": dims["Namespace"]} if dims.get("Namespace") else {})})
         for item in (listed.data or {}).get("items") or []:

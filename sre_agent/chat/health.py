@@ -31,6 +31,17 @@ async def sweep(ask: Ask) -> SweepReport:
     return await run_sweep(RecordingTools(ask), ask.namespace)
 
 
+async def _named_objects(ask: Ask) -> list[str]:
+    """The objects the question names exactly (dashed names only: a plain word is rarely a name)."""
+    named = []
+    for word in [w for w in ask.recognised.candidates if "-" in w][:2]:
+        found = await ask.call("kubernetes", "find_resource", {"name": word})
+        exact = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")
+                 and kind_of(m["resource"]) != "Pod"]
+        named += exact[:1]
+    return named
+
+
 # "whats pending in sandbox": a trailing "in <word>" that is a namespace scopes the answer
 TRAILING_IN = re.compile(r"\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)(?:\s+namespace)?\W*$", re.IGNORECASE)
 
@@ -41,6 +52,9 @@ async def broken_now(ask: Ask) -> Answer:
         ask.namespace = scoped.group(1).lower()
     report = await sweep(ask)
     scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
+    # "harvest-yield-rollup memory alarm fired earlier, is anything still wrong": the object the question names stays
+    # what the conversation is about (its "did the job finish" next), whatever else the sweep found
+    named = await _named_objects(ask)
     firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]
     demand = [a for a in report.alarms if a.state == "ALARM" and a.demand]
     details = [f"[alarm] {a.name} is in ALARM on a demand metric: traffic is high, which alone is not a fault (the "
@@ -65,7 +79,9 @@ async def broken_now(ask: Ask) -> Answer:
             next_steps.append(f"{problem.resource}: proposed action {step.action} (needs approval; chat does not write)")
         if step.runbook:
             next_steps.append(f"{problem.resource}: runbook {step.runbook}")
-    resources = [p.resource for p in report.problems]
+    resources = list(dict.fromkeys([*named, *(p.resource for p in report.problems)]))
+    if named and not any(p.resource in named for p in report.problems):
+        details.insert(0, f"{', '.join(named)}: no problem found with it now")
     if report.problems or firing:
         worst = report.problems[0] if report.problems else None
         headline = (f"{len(report.problems)} problem(s) in {scope}" + (f"; worst: {worst.resource}: {worst.summary}" if worst else "")
@@ -84,7 +100,7 @@ async def broken_now(ask: Ask) -> Answer:
     fired = (f"no alarm firing but {len(demand)} on demand ({', '.join(a.name for a in demand)}: traffic is high)"
              if demand else "no alarm firing")
     answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and {fired}" +
-                        (f" ({counted} looked at)" if counted else ""), status="healthy", details=details,
+                        (f" ({counted} looked at)" if counted else ""), status="healthy", details=details, resources=named,
                         next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
     for check in report.coverage:  # the engine's own holes count too, whatever our calls showed
         if check.status == "could_not_check":
