@@ -109,6 +109,8 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
+# "are the pods crashing" in a conversation about bid-api: its pods (the definite article points back)
+THE_PODS = re.compile(r"\b(the|those|these)\s+pods\b(?!\s+(in|of|across|on)\b)", re.IGNORECASE)
 # "any restarts yet", "still crashing?": the thing the conversation is following, not the whole cluster
 ONGOING = re.compile(r"\b(yet|still|so\s+far|anymore|any\s+more)\b", re.IGNORECASE)
 
@@ -123,8 +125,8 @@ async def pod_problems(ask: Ask) -> Answer:
     scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
     # a word naming the namespace asked about ("OOMKilled pods in fleet") is the scope, not a workload (fleet-db)
     owner = _owner_named([w for w in ask.recognised.candidates if w != ask.namespace], pods)
-    if owner is None and (POSSESSED_PODS.search(ask.question) or ask.form == "which_pods" or ONGOING.search(ask.question)) \
-            and ask.focus:
+    if owner is None and (POSSESSED_PODS.search(ask.question) or ask.form == "which_pods" or ONGOING.search(ask.question)
+                          or THE_PODS.search(ask.question)) and ask.focus:
         # "did any of its pods fail or retry": the pods of what the conversation is about, not the cluster's
         owner = next((r for r in ask.focus if any(owner_id(p) == r for p in pods)), None)
     if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's

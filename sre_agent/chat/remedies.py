@@ -62,6 +62,36 @@ async def restart_would_help(ask: Ask) -> Answer:
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
 
 
+# A workload's own saturation that more pods of it share out (each pod held at its CPU limit carries less).
+SHARED_BY_MORE_PODS = {C.CPU_THROTTLING.value}
+
+
+@handles("scale_would_help", needs=("kubernetes", "cloudwatch"))
+async def scale_would_help(ask: Ask) -> Answer:
+    """"would scaling scale-gateway out help": more pods of the same spec help only when the workload's own pods are
+    what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load."""
+    if not ask.resource and ask.focus:
+        ask.resource = ask.focus[0]
+    base = await why_failing(ask)
+    if base.status == "unknown":
+        return base
+    diagnosis = base.diagnosis or {}
+    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    subject = ask.resource or culprit
+    if category == "none":
+        verdict = f"Nothing was found wrong with {subject}: more pods add capacity it does not seem to need"
+    elif culprit == subject and category in SHARED_BY_MORE_PODS:
+        verdict = (f"Maybe, for a while: its own pods are held at their CPU limit, and more of them share the load only "
+                   "if its callers spread requests across them (a database's primary does not) -- the fix is the limit "
+                   f"({category} on {culprit}): {diagnosis.get('summary', '')[:200]}")
+    else:
+        verdict = (f"No: more {name_of(subject)} pods leave the cause where it is -- {category} on {culprit}, which they "
+                   f"would only send more work to: {diagnosis.get('summary', '')[:200]}")
+    steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
+    return ask.answer(verdict, status="problems" if category != "none" else "answered", details=base.details[:8],
+                      resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
 TO_REVISION = re.compile(r"--to-revision=(\d+)")
 # Faults a pod template carries by definition: the revision that brought it is the one to leave.
 REVISION_DEFECTS = {C.BAD_DEPLOY_REGRESSION.value, C.BAD_IMAGE.value, C.CRASH_MISSING_CONFIG.value, C.PROBE_MISCONFIG.value}

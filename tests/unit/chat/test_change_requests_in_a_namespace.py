@@ -81,3 +81,16 @@ def test_what_is_pending_in_a_namespace_is_what_is_broken_there(question):
     from sre_agent.chat.health import TRAILING_IN
     assert recognise(question).form == "broken_now"
     assert TRAILING_IN.search(question).group(1) in ("sandbox", "batch")
+
+
+@pytest.mark.parametrize("question, form, subject", [
+    ("would scaling scale-gateway out help", "scale_would_help", "scale-gateway"),
+    ("would more replicas of bid-api fix it", "scale_would_help", "bid-api"),
+    ("would adding replicas help", "scale_would_help", None),
+    ("scale bid-api to 4", "write_request", "bid-api"),  # the request itself, not the question
+    ("and before that", "version", None),
+    ("scale-gateway p99 alarm, whats causing it", "alarm_why", None),
+])
+def test_questions_about_a_remedy_or_the_revision_before(question, form, subject):
+    recognised = recognise(question)
+    assert (recognised.form, recognised.subject) == (form, subject)
