@@ -6,6 +6,7 @@ image is pulled again -- so the answer says so and names the fix the investigati
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..contracts import RootCauseCategory as C
 from ..contracts import parse_resource_id
@@ -42,23 +43,28 @@ async def restart_would_help(ask: Ask) -> Answer:
                           status="problems", resources=[ask.resource or ""],
                           next_steps=["Recreate it from its manifest with the fix (a bare pod's spec cannot be edited "
                                       "in place), or run it under a Deployment."])
+    return await _by_investigation(ask, _restart_verdict)
+
+
+def _restart_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
+    if category == "none":
+        return f"Nothing was found wrong with {subject}: recreating its pods fixes nothing, and costs a moment of capacity"
+    if category in RELIEVED_FOR_A_WHILE:
+        return f"Only for a while: {RELIEVED_FOR_A_WHILE[category]} -- the root cause is {category} on {culprit}; {summary}"
+    return f"No: recreated pods run the same spec and meet the same cluster, so the cause stays -- {category} on {culprit}: {summary}"
+
+
+async def _by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str]) -> Answer:
+    """Investigated afresh (the answer needs the fix, which only the investigation carries); `verdict` reads
+    (category, culprit, the subject asked about, the diagnosis summary)."""
     base = await why_failing(ask)
     if base.status == "unknown":
         return base
     diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
-    subject = ask.resource or culprit
-    if category == "none":
-        verdict = f"Nothing was found wrong with {subject}: recreating its pods fixes nothing, and costs a moment of capacity"
-    elif category in RELIEVED_FOR_A_WHILE:
-        verdict = (f"Only for a while: {RELIEVED_FOR_A_WHILE[category]} -- the root cause is {category} on {culprit}; "
-                   f"{diagnosis.get('summary', '')[:200]}")
-    else:
-        verdict = (f"No: recreated pods run the same spec and meet the same cluster, so the cause stays -- {category} on "
-                   f"{culprit}: {diagnosis.get('summary', '')[:200]}")
-    details = base.details[:8]
+    text = verdict(category, culprit, ask.resource or culprit, str(diagnosis.get("summary", ""))[:200])
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
-    return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
+    return ask.answer(text, status="problems" if category != "none" else "answered", details=base.details[:8],
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
 
 
@@ -72,24 +78,18 @@ async def scale_would_help(ask: Ask) -> Answer:
     what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load."""
     if not ask.resource and ask.focus:
         ask.resource = ask.focus[0]
-    base = await why_failing(ask)
-    if base.status == "unknown":
-        return base
-    diagnosis = base.diagnosis or {}
-    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
-    subject = ask.resource or culprit
+    return await _by_investigation(ask, _scale_verdict)
+
+
+def _scale_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
     if category == "none":
-        verdict = f"Nothing was found wrong with {subject}: more pods add capacity it does not seem to need"
-    elif culprit == subject and category in SHARED_BY_MORE_PODS:
-        verdict = (f"Maybe, for a while: its own pods are held at their CPU limit, and more of them share the load only "
-                   "if its callers spread requests across them (a database's primary does not) -- the fix is the limit "
-                   f"({category} on {culprit}): {diagnosis.get('summary', '')[:200]}")
-    else:
-        verdict = (f"No: more {name_of(subject)} pods leave the cause where it is -- {category} on {culprit}, which they "
-                   f"would only send more work to: {diagnosis.get('summary', '')[:200]}")
-    steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
-    return ask.answer(verdict, status="problems" if category != "none" else "answered", details=base.details[:8],
-                      resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+        return f"Nothing was found wrong with {subject}: more pods add capacity it does not seem to need"
+    if culprit == subject and category in SHARED_BY_MORE_PODS:
+        return ("Maybe, for a while: its own pods are held at their CPU limit, and more of them share the load only if its "
+                "callers spread requests across them (a database's primary does not) -- the fix is the limit "
+                f"({category} on {culprit}): {summary}")
+    return (f"No: more {name_of(subject)} pods leave the cause where it is -- {category} on {culprit}, which they would "
+            f"only send more work to: {summary}")
 
 
 TO_REVISION = re.compile(r"--to-revision=(\d+)")
