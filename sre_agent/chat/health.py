@@ -17,7 +17,7 @@ from .models import Answer
 from .names import best_names
 from .node_facts import node_places, node_state
 from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
-from .references import POSSESSED_PODS, kind_of, name_of, namespaces, owner_of, services_missing_it, unreached_ports
+from .references import POSSESSED_PODS, kind_of, name_of, named_exactly, namespaces, owner_of, services_missing_it, unreached_ports
 from .runs import ago, job_facts, latest_run, run_of
 from .templates import label_text
 from .usage import failing_calls, quota_usage, resource_pressure, service_errors
@@ -35,10 +35,9 @@ async def _named_objects(ask: Ask) -> list[str]:
     """The objects the question names exactly (dashed names only: a plain word is rarely a name)."""
     named = []
     for word in [w for w in ask.recognised.candidates if "-" in w][:2]:
-        found = await ask.call("kubernetes", "find_resource", {"name": word})
-        exact = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")
-                 and kind_of(m["resource"]) != "Pod"]
-        named += exact[:1]
+        rid = await named_exactly(ask, word)
+        if rid and kind_of(rid) != "Pod":
+            named.append(rid)
     return named
 
 

@@ -4,6 +4,7 @@ design, not trouble), and the group a node belongs to."""
 from __future__ import annotations
 
 from ..contracts import parse_time
+from ..graph.fix_values import parse_taint
 from .ask import Ask
 from .runs import ago
 
@@ -25,7 +26,7 @@ async def group_taints(ask: Ask, labels: dict, name: str) -> set[str]:
     if not peers:
         mine = next((n.get("taints") or [] for n in items if n.get("name") == name), [])
         values = {str(v) for v in labels.values() if v}
-        return {t for t in mine if (value := t.split("=", 1)[1].rsplit(":", 1)[0] if "=" in t else "") and value in values}
+        return {t for t in mine if (value := parse_taint(t)[1]) and value in values}
     return set.intersection(*(set(n.get("taints") or []) for n in peers))
 
 

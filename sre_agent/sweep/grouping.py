@@ -24,11 +24,11 @@ from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .mapping import demand_metric, measures_demand, resource_for_alarm, resource_for_dimensions
 from .models import Severity, Symptom
 
-# Analyzer reasons that are a workload's own fault: a workload showing one is a root, whatever it calls.
 # States an operator chose (a cordoned node): reported as notes, never as problems -- a cordon hurts nothing
 # already running; pods it keeps Pending carry their own FailedScheduling, which is the problem.
 MAINTENANCE_SIGNALS = frozenset({"NodeCordoned"})
 
+# Analyzer reasons that are a workload's own fault: a workload showing one is a root, whatever it calls.
 INTRINSIC = frozenset({
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "OOMKilled", "ConfigRefMissing",
     "CreateContainerConfigError", "Unschedulable", "FailedScheduling", "FailedCreate", "FailedMount",

@@ -40,12 +40,10 @@ def reconcile_nodes(world: ClusterContext, now: datetime) -> None:
             node["spec"]["taints"] = taints
             node["metadata"].pop("resourceVersion", None)
             node = world.store.replace(node)
-            if was_unreachable == (fault is not None):
-                pass  # only the cordon taint moved: no readiness change to report
-            elif fault is not None:
+            if fault is not None and not was_unreachable:  # (only the cordon taint moved: no readiness change)
                 world.events.record(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", fault,
                                     component="node-controller")
-            else:
+            elif fault is None and was_unreachable:
                 world.events.record(node, "NodeReady", f"Node {name} status is now: NodeReady", now,
                                     component="kubelet", host=name)
         status = dict(node.get("status") or {})
