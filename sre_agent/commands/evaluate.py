@@ -41,6 +41,13 @@ def evaluate(
     replay: Annotated[Optional[Path], typer.Option(
         "--replay", help="Score --brain on recorded cases (a directory of cases, or one case) without a lab: tool "
                          "calls are answered from the recordings; calls they lack are reported as replay misses.")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Keep each alarm run here, one directory per scenario: report.md and report.json (with its "
+                      "charts), tool_calls.json, score.json and fix_proof.json (each pasted command and its output).")] = None,
+    prove: Annotated[bool, typer.Option(
+        "--prove/--no-prove", help="Paste the fixes an unmitigated run proposes into a fresh copy of its world (the real "
+                                   "kubectl; placeholders filled from the truth), let 15 simulated minutes pass and "
+                                   "check the fault cleared: the 'fix verified' column.")] = True,
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
 
@@ -61,7 +68,7 @@ def evaluate(
         _replay(replay, only, settings, json_out, markdown_out)
         return
     if entry == "chat":
-        _evaluate_chat(chat_cases, only, json_out, markdown_out, scenarios)
+        _evaluate_chat(chat_cases, only, json_out, markdown_out, scenarios, _scenario_ids(scenarios))
         return
     if approvals not in ("all", "none"):
         typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
@@ -85,10 +92,12 @@ def evaluate(
         started = time.monotonic()
         print(f"[{index}/{len(runs)}] {loaded.scenario.id}{f' (seed {seed})' if repeat > 1 else ''} ...", end="",
               file=sys.stderr, flush=True)
-        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed)
+        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed, prove=prove,
+                           out_dir=out)
         verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
-        print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}) {time.monotonic() - started:.1f}s",
-              file=sys.stderr)
+        proved = "" if row.fix_verified is None else f", fix {'verified' if row.fix_verified else 'not verified'}"
+        print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}{proved}) "
+              f"{time.monotonic() - started:.1f}s", file=sys.stderr)
         rows.append(row)
     sweep_rows: list[SweepScore] = []
     for index, loaded in enumerate(chosen if entry != "alarm" else [], 1):
@@ -112,14 +121,37 @@ def evaluate(
         markdown_out.write_text(table)
     if entry == "all":  # beside the others: <name>.chat.json / <name>.chat.md
         _evaluate_chat(chat_cases, only, json_out and json_out.with_suffix(".chat.json"),
-                       markdown_out and markdown_out.with_suffix(".chat.md"), scenarios)
+                       markdown_out and markdown_out.with_suffix(".chat.md"), scenarios, set(catalog))
+
+
+def _scenario_ids(scenario_dirs: list[Path] | None) -> set[str]:
+    """The scenarios a chat case may name: the ones in --scenarios (or the built-in catalog)."""
+    from ..lab.scenarios.loader import load_scenarios
+    from ..lab.scenarios.schema import ScenarioError
+    from ..lab.world.images import load_catalog
+
+    try:
+        return set(load_scenarios(load_catalog(), scenario_dirs))
+    except ScenarioError as exc:
+        typer.secho(f"cannot load scenarios:\n{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
 
 def _evaluate_chat(cases_dir: Path | None, only: list[str] | None, json_out: Path | None, markdown_out: Path | None,
-                   scenario_dirs: list[Path] | None = None) -> None:
+                   scenario_dirs: list[Path] | None, known: set[str]) -> None:
     from ..eval.chat_eval import load_cases, markdown_summary, run_chat_eval
 
-    worlds = [w for w in load_cases(cases_dir) if not only or w.scenario in only]
+    worlds = []
+    for world in (w for w in load_cases(cases_dir) if not only or w.scenario in only):
+        if world.scenario in known:
+            worlds.append(world)
+        else:  # cases over another set's world: say so once, never a traceback
+            where = ", ".join(str(d) for d in scenario_dirs) if scenario_dirs else "the built-in catalog"
+            print(f"[chat] skipped {len(world.conversations)} conversation(s) over scenario {world.scenario!r}: "
+                  f"not in {where} (pass --chat-cases with cases for these scenarios)", file=sys.stderr)
+    if not worlds:
+        print("[chat] no chat cases over these scenarios: chat not scored", file=sys.stderr)
+        return
 
     def progress(turn) -> None:
         print(f"[{turn.world}/{turn.conversation} {turn.turn}] {turn.ask!r}: {'ok' if turn.passed else 'FAIL'} "

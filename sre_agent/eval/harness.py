@@ -10,6 +10,8 @@ calls, tokens and cost. This module is the only reader of a scenario's `truth`."
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -29,6 +31,7 @@ from ..contracts import Incident, InvestigationResult, RootCauseCategory, parse_
 from ..lab.lab import Lab
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
+from .fix_proof import FixProof, prove_fixes
 from .world_check import fault_cleared
 
 
@@ -46,8 +49,13 @@ class ScenarioScore(BaseModel):
     mitigation: bool | None = None  # None: nothing to mitigate (no-fault scenario)
     mitigation_detail: str = ""
     # Not mitigated, but the run named the fix a human makes on an object a correct fix changes
-    # (the proposed fix's resource is the root cause or one the truth's remediation touches).
+    # (the proposed fix's resource is the root cause or one the truth's remediation touches) -- a name match,
+    # kept for comparison with older reports; fix_verified is the figure that counts.
     fix_proposed: bool | None = None
+    # Not mitigated: did the proposed fixes, pasted into a fresh copy of the world, clear the fault (fix_proof.py)?
+    # None with a fix_proof reason: could not check.
+    fix_verified: bool | None = None
+    fix_proof: str = ""
     proposed_fixes: list[str] = []
     false_actions: int = 0
     double_actions: int = 0  # the same write on the same target more than once in one run
@@ -70,7 +78,8 @@ class Totals(BaseModel):
     root_cause_category: float
     root_cause_resource: float
     mitigation: float | None
-    mitigation_or_fix: float | None = None  # mitigated, or the right fix proposed to a human
+    mitigation_or_fix: float | None = None  # mitigated, or a fix proposed on the right object (a name match)
+    mitigation_or_fix_verified: float | None = None  # mitigated, or the proposed fix cleared the fault in a copy
     false_actions: int
     double_actions: int = 0
     median_time_to_diagnosis_s: float | None
@@ -89,7 +98,7 @@ class EvalReport(BaseModel):
 
 def verdict(row: ScenarioScore) -> tuple:
     """What a run concluded and did, as scored -- the parts a repeat must reproduce (not timings or counts)."""
-    return (row.category, row.resource, row.mitigation, row.fix_proposed, row.false_actions, bool(row.error))
+    return (row.category, row.resource, row.mitigation, row.fix_verified, row.false_actions, bool(row.error))
 
 
 def unstable(rows: list[ScenarioScore]) -> list[str]:
@@ -230,10 +239,11 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
                  approvals: Literal["all", "none"] = "all",
                  lab_speed: float = 60.0, verify_timeout_s: float = 60.0, verify_poll_s: float = 2.0,
                  lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None,
-                 seed: int = 0) -> ScenarioScore:
+                 seed: int = 0, prove: bool = True, out_dir: Path | None = None) -> ScenarioScore:
     """One scenario scored: in a fresh lab (its world drawn with `seed`) over the run's own stdio servers, or in
     `lab` (reset) over `servers` already started against it -- how the tests run the catalog without a lab and
-    three servers per scenario."""
+    three servers per scenario. A fault left unmitigated has its proposed fixes pasted into a fresh copy of the
+    world (`prove`, fix_proof.py). `out_dir` keeps the run's report, result, tool calls and the proof."""
     try:
         with scenario_in_lab(loaded, lab_speed, lab, seed) as (lab, incident):
             with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
@@ -242,11 +252,30 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
                                           **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
-            return score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})
+                row = score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})
+                proof = prove_fixes(loaded, result.proposed_fixes, lab) if prove and row.mitigation is False else None
+                if proof is not None:
+                    row = row.model_copy(update={"fix_verified": proof.verified, "fix_proof": proof.reason})
+                if out_dir is not None:
+                    keep_run(out_dir / (loaded.scenario.id + (f".seed{seed}" if seed else "")), Path(state_dir),
+                             state.tool_calls, row, proof)
+            return row
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
                              expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
+
+
+def keep_run(directory: Path, state_dir: Path, tool_calls: list, row: ScenarioScore, proof: FixProof | None) -> None:
+    """What `eval --out` keeps of one run: the report and result (with its charts), every tool call, the score
+    and, when the fixes were pasted into a copy of the world, each command and what it printed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in (state_dir / "reports").glob("*"):  # the charts keep their names: the report links to them
+        shutil.copyfile(path, directory / (f"report{path.suffix}" if path.suffix in (".md", ".json") else path.name))
+    (directory / "tool_calls.json").write_text(json.dumps([c.model_dump(mode="json") for c in tool_calls], indent=2))
+    (directory / "score.json").write_text(row.model_dump_json(indent=2))
+    if proof is not None:
+        (directory / "fix_proof.json").write_text(proof.model_dump_json(indent=2))
 
 
 def totals(rows: list[ScenarioScore]) -> Totals:
@@ -261,28 +290,32 @@ def totals(rows: list[ScenarioScore]) -> Totals:
         mitigation=round(sum(bool(r.mitigation) for r in fault_rows) / len(fault_rows), 4) if fault_rows else None,
         mitigation_or_fix=round(sum(bool(r.mitigation or r.fix_proposed) for r in fault_rows) / len(fault_rows), 4)
         if fault_rows else None,
+        mitigation_or_fix_verified=round(sum(bool(r.mitigation or r.fix_verified) for r in fault_rows) / len(fault_rows), 4)
+        if fault_rows else None,
         false_actions=sum(r.false_actions for r in rows), double_actions=sum(r.double_actions for r in rows),
         median_time_to_diagnosis_s=round(statistics.median(ttd), 3) if ttd else None,
         errors=sum(1 for r in rows if r.error))
 
 
 def markdown_table(report: EvalReport) -> str:
-    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | fix proposed | false actions | TTD s | tool calls "
+    lines = ["| scenario | expected | diagnosed | status | RC | mitigated | fix verified | false actions | TTD s | tool calls "
              "| redacted |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report.scenarios:
         got = f"{r.category} `{r.resource or '-'}`" if not r.error else f"error: {r.error[:60]}"
         mitigated = "-" if r.mitigation is None else ("yes" if r.mitigation else "no")
         ttd = f"{r.time_to_diagnosis_s:.2f}" if r.time_to_diagnosis_s is not None else "-"
+        proved = "-" if r.fix_verified is None else ("yes" if r.fix_verified else f"no: {r.fix_proof[:90]}")
         lines.append(f"| {r.id} | {r.expected_category} `{r.expected_resource or '-'}` | {got} | {r.status or '-'} | "
                      f"{'yes' if r.root_cause_category and r.root_cause_resource else 'no'} | {mitigated} | "
-                     f"{'-' if r.fix_proposed is None else ('yes' if r.fix_proposed else 'no')} | "
-                     f"{r.false_actions} | {ttd} | {r.tool_calls} | {r.redacted} |")
+                     f"{proved.replace('|', '/')} | {r.false_actions} | {ttd} | {r.tool_calls} | {r.redacted} |")
     t = report.totals
     mitigation = f"{t.mitigation:.0%}" if t.mitigation is not None else "-"
-    fixed = f"{t.mitigation_or_fix:.0%}" if t.mitigation_or_fix is not None else "-"
+    proven = f"{t.mitigation_or_fix_verified:.0%}" if t.mitigation_or_fix_verified is not None else "-"
+    named = f"{t.mitigation_or_fix:.0%}" if t.mitigation_or_fix is not None else "-"
     lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`): detection {t.detection:.0%}, "
               f"root cause {t.root_cause:.0%} (category {t.root_cause_category:.0%}, resource {t.root_cause_resource:.0%}), "
-              f"mitigation {mitigation} (or the right fix proposed: {fixed}), "
+              f"mitigation {mitigation} (or a proposed fix that cleared the fault in a copy of the world: {proven}; "
+              f"a fix named on the right object: {named}), "
               f"false actions {t.false_actions}, double actions {t.double_actions}, "
               f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
     if report.repeat > 1:

@@ -77,14 +77,25 @@ def test_an_alarm_file_back_to_ok_starts_nothing(tmp_path):
 
 def test_eval_writes_the_scored_json(tmp_path):
     out = tmp_path / "eval.json"
-    result = run("eval", "--only", "healthy-baseline", "--json", str(out), timeout=600)
+    result = run("eval", "--only", "healthy-baseline", "--json", str(out), "--out", str(tmp_path / "runs"), timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
+    kept = tmp_path / "runs" / "healthy-baseline"  # --out: the run's report, result, tool calls and score
+    assert {"report.md", "report.json", "tool_calls.json", "score.json"} <= {p.name for p in kept.iterdir()}
+    assert json.loads((kept / "tool_calls.json").read_text()) and "## Root cause" in (kept / "report.md").read_text()
     report = json.loads(out.read_text())
     assert set(report["totals"]) >= {"scenarios", "detection", "root_cause", "mitigation", "false_actions",
                                      "median_time_to_diagnosis_s"}
     row = report["scenarios"][0]
     assert row["id"] == "healthy-baseline" and row["detection"] is True and row["false_actions"] == 0
     assert "| healthy-baseline |" in result.stdout
+
+
+def test_eval_over_another_set_skips_the_chat_cases_about_scenarios_it_does_not_hold():
+    scenarios = Path(__file__).resolve().parent / "scenarios"  # no catalog scenario: the built-in chat cases name them
+    result = run("eval", "--scenarios", str(scenarios), "--entry", "chat")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "[chat] skipped" in result.stderr
+    assert "no chat cases over these scenarios" in result.stderr
 
 
 def test_eval_refuses_unknown_scenarios():

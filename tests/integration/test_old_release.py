@@ -5,6 +5,7 @@ End to end over the MCP servers in the lab, scored by the harness's world check.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,5 @@ def test_a_release_older_than_the_window_is_found_by_its_onset_and_undone_only_w
     else:  # the approval was asked for and refused: nothing written, the rollback proposed
         assert not row.actions and row.fix_proposed
         assert any("rollout undo deployment/checkout --to-revision=1" in fix for fix in row.proposed_fixes)
+        # pasted into a fresh copy of the world with the real kubectl, the proposed undo clears the fault
+        assert row.fix_verified is (True if shutil.which("kubectl") else None), row.fix_proof

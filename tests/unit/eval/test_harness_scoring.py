@@ -32,15 +32,18 @@ def test_a_fix_counts_only_on_an_object_a_correct_fix_changes():
     assert not _fix_proposed(result(), ALLOWED)
 
 
-def test_totals_keep_mitigation_and_fix_proposed_apart():
+def test_totals_keep_mitigation_a_named_fix_and_a_proven_fix_apart():
     rows = [ScenarioScore(id="a", title="a", expected_category="bad_image", expected_resource="x", mitigation=True),
             ScenarioScore(id="b", title="b", expected_category="missing_config_ref", expected_resource="x",
-                          mitigation=False, fix_proposed=True),
-            ScenarioScore(id="c", title="c", expected_category="pvc_pending", expected_resource="x",
-                          mitigation=False, fix_proposed=False),
-            ScenarioScore(id="d", title="d", expected_category="none", expected_resource="", mitigation=None)]
+                          mitigation=False, fix_proposed=True, fix_verified=True),
+            # named on the right object, but pasted into a copy of the world it cleared nothing
+            ScenarioScore(id="c", title="c", expected_category="oom_killed", expected_resource="x",
+                          mitigation=False, fix_proposed=True, fix_verified=False),
+            ScenarioScore(id="d", title="d", expected_category="pvc_pending", expected_resource="x",
+                          mitigation=False, fix_proposed=False, fix_verified=False),
+            ScenarioScore(id="e", title="e", expected_category="none", expected_resource="", mitigation=None)]
     t = totals(rows)
-    assert (t.mitigation, t.mitigation_or_fix) == (round(1 / 3, 4), round(2 / 3, 4))
+    assert (t.mitigation, t.mitigation_or_fix, t.mitigation_or_fix_verified) == (0.25, 0.75, 0.5)
 
 
 def test_a_scenario_is_unstable_when_its_runs_reach_different_verdicts_not_different_timings():
