@@ -139,7 +139,22 @@ def _require_strings(mapping: Any, field: str) -> None:
             )
 
 
+def _drop_nulls(node: Any) -> None:
+    """kube-apiserver decodes a write into typed objects, where a null optional field is no field at all: `kubectl
+    rollout undo` sends the template it restores with `metadata.creationTimestamp: null`, and kept, that null gave
+    the restored template another pod-template-hash -- a new ReplicaSet instead of scaling the old one back up."""
+    if isinstance(node, dict):
+        for key in [k for k, v in node.items() if v is None]:
+            del node[key]
+        for value in node.values():
+            _drop_nulls(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_nulls(item)
+
+
 def normalize(rtype: ResourceType, obj: dict) -> None:
+    _drop_nulls(obj)
     meta = obj["metadata"]
     _require_strings(meta.get("labels"), "metadata.labels")
     _require_strings(meta.get("annotations"), "metadata.annotations")
