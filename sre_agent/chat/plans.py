@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.recreate import recreate_command
 from .objects import pod_spec_of
 
 
@@ -39,8 +40,7 @@ def rerun_plan(rid: str, obj: dict) -> Plan | str:
     if kind == "Job":
         status = obj.get("status") or {}
         return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"run Job {name} again (replace it with a copy)",
-                    f"kubectl get job {name} -n {namespace} -o json | jq 'del(.spec.selector, .spec.template.metadata.labels, "
-                    f".status, .metadata.uid, .metadata.resourceVersion)' | kubectl replace --force -f -",
+                    recreate_command("Job", "job", namespace or "", name, {}),
                     f"Job {name}: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",
                     ["Replacing deletes the old Job and its pods: read its logs first if you still need them.",
                      "No MCP tool starts a Job: a human runs the command after approval."])

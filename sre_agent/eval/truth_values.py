@@ -117,6 +117,9 @@ def _fill_payload(payload: str, values: TruthValues, secret: bool) -> str:
 
     def walk(node: Any, key: str | None, top: str | None) -> Any:
         if isinstance(node, dict):
+            name, value = node.get("name"), node.get("value")
+            if isinstance(name, str) and isinstance(value, str) and PLACEHOLDER.fullmatch(value) and name in values.by_key:
+                return {**node, "value": values.by_key[name]}  # an env entry: its value is the named variable's
             return {k: walk(v, k, top or k) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v, key, top) for v in node]

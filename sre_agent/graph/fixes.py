@@ -29,6 +29,7 @@ from .fix_values import (
 )
 from .pinning import OBJECT_OF
 from .pins import pinned_revision, symptom_seen
+from .recreate import container_change, recreate_command
 from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
 from .state import Investigation, RemediationPlan
 
@@ -136,10 +137,8 @@ def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
         commands = [f"kubectl {_ns(namespace)}set env {KUBECTL_KIND[kind]}/{name} {only}{var}=<value>"]
         commands += [c + "   # or: back to the revision before the change" for c in _rollback(state, workload)]
     else:  # a Job's or a bare Pod's template cannot be changed in place: re-create it
-        word = KUBECTL_KIND.get(kind, kind.lower())
-        commands = [f"kubectl {_ns(namespace)}get {word} {name} -o yaml > {name}.yaml",
-                    f"# add env {var} to container {container} in {name}.yaml (drop status and generated fields)",
-                    f"kubectl {_ns(namespace)}replace --force -f {name}.yaml"]
+        change = container_change(kind, container, {"env": [{"name": var, "value": "<value>"}]})
+        commands = [recreate_command(kind, KUBECTL_KIND.get(kind, kind.lower()), namespace, name, change)]
     return [ProposedFix(resource=workload, summary=f"{workload} exits at start-up: {line[:160]} -- set {var}",
                         commands=commands, needs=f"the value of {var}" if names else "which setting the log names",
                         evidence=_evidence(crashes))]
@@ -157,9 +156,7 @@ def _pvc(state: Investigation, claim: str) -> list[ProposedFix]:
         resource=claim, summary=f"claim {claim} asks for StorageClass {wanted or '?'}, which cannot provision it; "
                                 f"re-create the claim on an existing class ({', '.join(classes) or 'kubectl get storageclass'})"
                                 " -- a Pending claim holds no data",
-        commands=[f"kubectl {_ns(namespace)}get pvc {name} -o yaml > {name}.yaml",
-                  f"# set spec.storageClassName: {target} in {name}.yaml (drop status, uid, resourceVersion)",
-                  f"kubectl {_ns(namespace)}delete pvc {name} && kubectl apply -f {name}.yaml"],
+        commands=[recreate_command("PersistentVolumeClaim", "pvc", namespace, name, {"spec": {"storageClassName": target}})],
         needs="" if classes else "which StorageClass the claim should use", evidence=_evidence(pending))]
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from ..contracts import Finding, ProposedFix, parse_resource_id
 from .fix_values import parse_taint
 from .quantities import format_quantity, quantity
+from .recreate import container_change, recreate_command
 
 SET_RESOURCES_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")  # what `kubectl set resources` changes in place
 
@@ -36,11 +37,8 @@ def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]
         commands = [f"kubectl {ns}set resources {kind.lower()}/{name} -c {container} --limits=memory={raised}"]
         summary = f"{workload}: container {container} is killed at its memory limit {limit}; raise it to {raised}{later}"
     else:  # a Job's or a bare pod's pod spec cannot change in place: the object is re-created with the new limit
-        short = "job" if kind == "Job" else "pod"
-        commands = [f"kubectl {ns}get {short} {name} -o yaml > {name}.yaml",
-                    f"# in {name}.yaml set container {container}'s resources.limits.memory: {raised} (drop status, uid, "
-                    "resourceVersion" + (", the generated selector and labels)" if kind == "Job" else ")"),
-                    f"kubectl {ns}replace --force -f {name}.yaml"]
+        change = container_change(kind, container, {"resources": {"limits": {"memory": raised}}})
+        commands = [recreate_command(kind, "job" if kind == "Job" else "pod", namespace, name, change)]
         summary = (f"{workload}: container {container} is killed at its memory limit {limit}; re-create it with {raised} "
                    f"(a {kind}'s pod spec cannot change in place)")
     evidence = [e for f in kills[:2] for e in f.evidence]

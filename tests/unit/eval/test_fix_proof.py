@@ -40,6 +40,11 @@ TRUTH = Truth.model_validate({
      "kubectl -n batch set image cronjob/report report=reg/report:2.3.0", []),
     ("kubectl -n shop set env deployment/web -c web API_MODE=<value>",
      "kubectl -n shop set env deployment/web -c web API_MODE=strict", []),
+    ("kubectl -n shop get job web -o json | kubectl patch --local -f - -p '{\"spec\": {\"template\": {\"spec\": {"
+     "\"containers\": [{\"name\": \"web\", \"env\": [{\"name\": \"API_MODE\", \"value\": \"<value>\"}]}]}}}}' -o json",
+     "kubectl -n shop get job web -o json | kubectl patch --local -f - -p '{\"spec\": {\"template\": {\"spec\": {"
+     "\"containers\": [{\"name\": \"web\", \"env\": [{\"name\": \"API_MODE\", \"value\": \"strict\"}]}]}}}}' -o json",
+     []),
     ("kubectl -n shop scale deployment/web --replicas=<replicas>", "kubectl -n shop scale deployment/web --replicas=3", []),
     # nothing in the truth says what these are: they stay, and the proof says so
     ("kubectl -n shop set env deployment/web LOG_FORMAT=<value>", "kubectl -n shop set env deployment/web LOG_FORMAT=<value>",
