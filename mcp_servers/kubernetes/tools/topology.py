@@ -4,8 +4,9 @@ in-cluster services it calls (found in its environment, whose values never leave
 from __future__ import annotations
 
 import base64
+import difflib
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from mcp.server.fastmcp import FastMCP
@@ -60,9 +61,15 @@ class PodPlacement(Row):
 
 class Dependency(Row):
     env: str = Field(description="the env var naming the service")
+    source: str = Field("env", description=(
+        "where the env var's value lives: env (written in the pod template), or ConfigMap/<name>/<key> or "
+        "Secret/<name>/<key> -- the object to change when the value is wrong (the value never leaves the server)"))
     service: str = Field(description="resource id of the Service")
     port: int | None = Field(None, description="the port the caller connects to (from the URL in its env)")
     exists: bool
+    similar_services: list[str] | None = Field(None, description=(
+        "a Service that does not exist: the Services of that namespace with a close name (a typo in the value?)"))
+    exposed_ports: list[int] | None = Field(None, description="the ports the Service exposes, when the caller's is not one")
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
     port_problem: str | None = Field(None, description=(
@@ -96,9 +103,15 @@ class Ownership(ToolResult):
     ports: list[ServicePort] | None = Field(None, description="Service: each port's targetPort against what its pods declare")
 
 
-def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str]]:
-    """(env var, value) including values from ConfigMaps and Secrets. Used only to find service
-    hosts inside this server: the values themselves are never returned to the client."""
+class EnvValue(NamedTuple):
+    env: str
+    value: str
+    source: str  # "env", or "ConfigMap/<name>/<key>" / "Secret/<name>/<key>"
+
+
+def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[EnvValue]:
+    """Each env var's value and where it lives, including values from ConfigMaps and Secrets. Used only to find
+    service hosts inside this server: the values themselves are never returned to the client."""
     cache: dict[tuple[str, str], dict] = {}
 
     def source(kind: str, name: str) -> dict:
@@ -117,26 +130,35 @@ def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[s
         for ref in container.get("envFrom") or []:
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
                 if ref.get(key):
-                    values.extend(source(kind, ref[key]["name"]).items())
+                    name = ref[key]["name"]
+                    values.extend(EnvValue(k, v, f"{kind}/{name}/{k}") for k, v in source(kind, name).items())
         for var in container.get("env") or []:
             if var.get("value") is not None:
-                values.append((var["name"], str(var["value"])))
+                values.append(EnvValue(var["name"], str(var["value"]), "env"))
                 continue
             value_from = var.get("valueFrom") or {}
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                 ref = value_from.get(key)
                 if ref:
-                    values.append((var["name"], str(source(kind, ref["name"]).get(ref["key"], ""))))
+                    values.append(EnvValue(var["name"], str(source(kind, ref["name"]).get(ref["key"], "")),
+                                           f"{kind}/{ref['name']}/{ref['key']}"))
     return values
 
 
-def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[tuple[str, str, str, int]]:
-    """(env var, service namespace, service name, port) for env values that name in-cluster services."""
+class ServiceRef(NamedTuple):
+    env: EnvValue
+    namespace: str
+    service: str
+    port: int
+
+
+def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[ServiceRef]:
+    """The in-cluster Services the env values name, each with the value's source and the port it connects to."""
     found = []
-    for name, value in env_values(kube, pod_spec, namespace):
-        host = service_host(value)
+    for value in env_values(kube, pod_spec, namespace):
+        host = service_host(value.value)
         if host:
-            found.append((name, host[1] or namespace, host[0], host[2]))
+            found.append(ServiceRef(value, host[1] or namespace, host[0], host[2]))
     return found
 
 
@@ -160,45 +182,56 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
 
     def dependencies_of(pod_spec: dict, namespace: str) -> list[Dependency]:
         deps = []
-        for env_name, svc_ns, svc_name, port in service_refs(kube, pod_spec, namespace):
-            service = resource_id("Service", svc_name, svc_ns)
+        for ref in service_refs(kube, pod_spec, namespace):
+            service = resource_id("Service", ref.service, ref.namespace)
+            where = {"env": ref.env.env, "source": ref.env.source, "service": service, "port": ref.port}
             try:
-                endpoints = kube.get("Endpoints", svc_ns, svc_name)
+                endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
-                deps.append(Dependency(env=env_name, service=service, port=port, exists=False))
+                deps.append(Dependency(**where, exists=False, similar_services=similar_services(ref.namespace, ref.service)))
                 continue
             subsets = endpoints.get("subsets") or []
-            deps.append(Dependency(env=env_name, service=service, port=port, exists=True,
+            problem, exposed = port_problem(ref.namespace, ref.service, service, ref.port)
+            deps.append(Dependency(**where, exists=True,
                                    ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
                                    not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
-                                   port_problem=port_problem(svc_ns, svc_name, service, port)))
+                                   port_problem=problem, exposed_ports=exposed))
         return deps
 
-    def port_problem(namespace: str, name: str, service_id: str, port: int) -> str | None:
-        """Connections the caller makes that cannot reach the app: a port the Service does not expose, or
-        a targetPort its Ready pods do not declare. None when it reaches them, or when nothing says."""
+    def similar_services(namespace: str, name: str) -> list[str]:
+        """Services whose names are close to one that does not exist: what a typo in a host most likely meant."""
+        try:
+            names = [s["metadata"]["name"] for s in kube.list("Service", namespace)]
+        except Exception:
+            return []
+        return [resource_id("Service", n, namespace) for n in difflib.get_close_matches(name, names, n=3, cutoff=0.75)]
+
+    def port_problem(namespace: str, name: str, service_id: str, port: int) -> tuple[str | None, list[int] | None]:
+        """Connections the caller makes that cannot reach the app: a port the Service does not expose (with the
+        ports it does), or a targetPort its Ready pods do not declare. None when it reaches them, or nothing says."""
         try:
             service = kube.get("Service", namespace, name)
         except Exception:
-            return None
+            return None, None
         exposed = [p.get("port") for p in service["spec"].get("ports") or []]
         headless = service["spec"].get("clusterIP") == "None"  # DNS names the pods: the caller uses their ports
         if exposed and port not in exposed and not headless:
-            return f"the caller connects to port {port}; Service {service_id} exposes {', '.join(map(str, exposed))}"
+            return (f"the caller connects to port {port}; Service {service_id} exposes {', '.join(map(str, exposed))}",
+                    [int(p) for p in exposed if p is not None])
         selector = service["spec"].get("selector") or {}
         pods = [p for p in kube.list("Pod", namespace, label_selector=label_selector(selector)) if _pod_ready(p)] if selector else []
         wanted = [p for p in service["spec"].get("ports") or [] if p.get("port") == port]
         if headless and not wanted:
             wanted = [{"port": port, "targetPort": port}]
-        return _unreached(port_reach({"spec": {"ports": wanted}}, [p["spec"] for p in pods]), service_id)
+        return _unreached(port_reach({"spec": {"ports": wanted}}, [p["spec"] for p in pods]), service_id), None
 
     def callers_of(service: str, namespace: str) -> list[str]:
         callers = set()
         for kind in WORKLOAD_KINDS:
             for workload in ctx.k8s(lambda kind=kind: kube.list(kind), f"list {kind}"):
                 pod_spec = (workload["spec"].get("template") or {}).get("spec") or {}
-                for _, svc_ns, svc_name, _ in service_refs(kube, pod_spec, workload["metadata"]["namespace"]):
-                    if (svc_ns, svc_name) == (namespace, service):
+                for ref in service_refs(kube, pod_spec, workload["metadata"]["namespace"]):
+                    if (ref.namespace, ref.service) == (namespace, service):
                         callers.add(resource_id(kind, workload["metadata"]["name"], workload["metadata"]["namespace"]))
         return sorted(callers)
 

@@ -1,0 +1,59 @@
+"""Where a caller's endpoint comes from, and whether anything serves it: the ownership walk names, for every
+in-cluster Service a workload's env points at, the object the value lives in (the pod template, a ConfigMap key,
+a Secret key -- never the value), the ports a Service exposes when the caller's is not one of them, and the
+close names of a Service that does not exist (a typo in a host). Over a real MCP session against the lab."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from kubernetes import client, config
+from mcp_harness import stdio_client_for
+
+from sre_agent.lab.lab import Lab
+
+pytestmark = pytest.mark.slow
+
+
+def _caller(name: str, env: list[dict]) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "shop"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "app", "image": "registry.example.com/shop/frontend:2.4.1",
+                                                           "env": env}]}}}}
+
+
+@pytest.fixture(scope="module")
+def mcp():
+    lab = Lab(history_minutes=10).start()
+    lab.load("healthy-baseline")
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
+    api = client.ApiClient(cfg)
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "caller-endpoints"},
+                                               "data": {"CHECKOUT_URL": "http://checkout.shop.svc.cluster.local:8443"}})
+    core.create_namespaced_secret("shop", {"metadata": {"name": "caller-db"}, "data": {
+        "CATALOG_DSN": base64.b64encode(b"postgres://app:hunter2@catlog.shop:8080/db").decode()}})
+    apps.create_namespaced_deployment("shop", _caller("caller", [
+        {"name": "CHECKOUT_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "CHECKOUT_URL"}}},
+        {"name": "CATALOG_DSN", "valueFrom": {"secretKeyRef": {"name": "caller-db", "key": "CATALOG_DSN"}}},
+        {"name": "FRONTEND_URL", "value": "http://frontend:80"}]))
+    session = stdio_client_for("mcp_servers.kubernetes", ["--namespaces", "shop"], lab.env())
+    yield session
+    session.close()
+    lab.stop()
+
+
+def test_each_dependency_names_where_its_value_lives_and_what_answers_it(mcp):
+    walk = mcp.call("ownership", {"kind": "Deployment", "name": "caller", "namespace": "shop"})
+    calls = {c["env"]: c for c in walk.json()["calls"]}
+    checkout = calls["CHECKOUT_URL"]  # a port the Service does not expose, from a ConfigMap key
+    assert checkout["source"] == "ConfigMap/caller-endpoints/CHECKOUT_URL" and checkout["exists"]
+    assert checkout["port"] == 8443 and 8443 not in checkout["exposed_ports"] and checkout["port_problem"]
+    catalog = calls["CATALOG_DSN"]  # a host no Service has, from a Secret key: its close names, never the value
+    assert catalog["source"] == "Secret/caller-db/CATALOG_DSN" and catalog["exists"] is False
+    assert catalog["similar_services"] == ["shop/Service/catalog"]
+    assert "hunter2" not in walk.text and "postgres://" not in walk.text
+    assert calls["FRONTEND_URL"]["source"] == "env" and calls["FRONTEND_URL"]["exists"]
