@@ -63,10 +63,10 @@ def prove_fixes(loaded: LoadedScenario, fixes: list[ProposedFix], lab: Lab) -> F
         return FixProof(verified=None, reason="could not check: the kubectl binary is not installed (not on PATH)")
     values = truth_values(truth)
     planned, blockers = plan_commands(fixes, values)
-    if blockers:
-        return FixProof(verified=False, reason="cannot be pasted: " + "; ".join(blockers), commands=planned)
+    unpasted = ("; cannot be pasted: " + "; ".join(blockers)) if blockers else ""
     if not any(c.skipped == "" for c in planned):
-        return FixProof(verified=False, reason="no command changes anything (only reads)", commands=planned)
+        return FixProof(verified=False, commands=planned, reason=(
+            "no command changes anything (only reads)" if not blockers else unpasted.removeprefix("; ")))
     lab.reset()
     lab.load(loaded)
     with tempfile.TemporaryDirectory(prefix="sre-fix-proof-") as workdir:
@@ -84,30 +84,37 @@ def prove_fixes(loaded: LoadedScenario, fixes: list[ProposedFix], lab: Lab) -> F
     failed = [r for r in planned if r.exit_code not in (None, 0)]
     why = f"{detail} after {minute} simulated min" + (f"; {len(failed)} command(s) failed: {failed[0].command[:120]} -> "
                                                       f"{failed[0].output[-160:]}" if failed else "")
-    return FixProof(verified=cleared, reason=("cleared: " if cleared else "not cleared: ") + why,
+    return FixProof(verified=cleared, reason=("cleared: " if cleared else "not cleared: ") + why + unpasted,
                     commands=planned, minutes=minute)
 
 
 def plan_commands(fixes: list[ProposedFix], values: TruthValues) -> tuple[list[CommandRun], list[str]]:
-    """Every line of every fix as it would be pasted, and what stops it being pasted at all."""
+    """Every line of every fix as it would be pasted, and why a fix cannot be pasted at all. A fix that cannot
+    (a hand edit, an editor, a value nobody knows) is shown and skipped whole; the others still run -- the on-call
+    pastes what the report gives them, and proposals are often alternatives."""
     planned: list[CommandRun] = []
     blockers: list[str] = []
     for fix in fixes:
-        for line in fix.commands:
-            line = line.strip()
+        runs: list[CommandRun] = []
+        blocked: list[str] = []
+        for line in (c.strip() for c in fix.commands):
             if not line:
                 continue
             if line.startswith("#"):
                 if HAND_EDIT.match(line):
-                    blockers.append(f"{fix.resource} needs a hand edit ({line[:100]})")
-                planned.append(CommandRun(command=line, skipped="a comment"))
+                    blocked.append(f"{fix.resource} needs a hand edit ({line[:100]})")
+                runs.append(CommandRun(command=line, skipped="a comment"))
                 continue
             command, unfilled = fill(line, values)
             if unfilled:
-                blockers.append(f"{fix.resource}: {', '.join(unfilled)} has no value a human would know from the truth")
+                blocked.append(f"{fix.resource}: {', '.join(unfilled)} has no value a human would know from the truth")
             if _interactive(command):
-                blockers.append(f"{fix.resource} needs an interactive edit ({command[:100]})")
-            planned.append(CommandRun(command=command, skipped="reads only" if read_only(command) else ""))
+                blocked.append(f"{fix.resource} needs an interactive edit ({command[:100]})")
+            runs.append(CommandRun(command=command, skipped="reads only" if read_only(command) else ""))
+        if blocked:
+            runs = [r.model_copy(update={"skipped": r.skipped or "its fix cannot be pasted"}) for r in runs]
+        planned += runs
+        blockers += blocked
     return planned, blockers
 
 

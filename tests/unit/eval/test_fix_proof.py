@@ -79,7 +79,17 @@ def test_a_fix_that_needs_a_hand_edit_or_an_editor_cannot_be_pasted():
                          commands=["kubectl -n shop edit deployment web  # remove or lower resources.limits/requests cpu"])]
     planned, blockers = plan_commands(fixes, truth_values(TRUTH))
     assert len(blockers) == 2 and "hand edit" in blockers[0] and "interactive edit" in blockers[1]
-    assert [p.skipped for p in planned] == ["", "a comment", "", ""]
+    assert [p.skipped for p in planned] == ["its fix cannot be pasted", "a comment"] + ["its fix cannot be pasted"] * 2
+
+
+def test_a_fix_that_cannot_be_pasted_does_not_stop_the_others():
+    fixes = [ProposedFix(resource="shop/Secret/db", summary="add the key back", commands=[
+                 "kubectl -n shop patch secret db --type merge -p '{\"stringData\": {\"DSN\": \"<value>\"}}'"]),
+             ProposedFix(resource="shop/Deployment/web", summary="point the reference at the key the Secret holds",
+                         commands=["kubectl -n shop rollout restart deployment/web"])]
+    planned, blockers = plan_commands(fixes, truth_values(TRUTH))
+    assert blockers == ["shop/Secret/db: <value> has no value a human would know from the truth"]
+    assert [p.skipped for p in planned] == ["its fix cannot be pasted", ""]
 
 
 def test_an_alternative_in_a_comment_is_not_a_hand_edit():
