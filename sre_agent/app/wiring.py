@@ -4,6 +4,7 @@ graph's ports."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -63,10 +64,13 @@ async def open_checkpointer(options: RunOptions, stack: AsyncExitStack):
 
 
 def make_notifier(options: RunOptions) -> Notifier:
+    # SNS pages through the run's AWS environment (options.env over the process's), the one its servers read:
+    # a lab run's topic is in the lab's moto account, which the process's own credentials (if any) cannot reach.
     return Notifier(options.escalation_sns_topic_arn, options.escalation_webhook_url,
                     slack_webhook_url=options.escalation_slack_webhook_url,
                     teams_webhook_url=options.escalation_teams_webhook_url,
-                    notify_finished=options.escalation_notify_finished, attempts=options.escalation_retries)
+                    notify_finished=options.escalation_notify_finished, attempts=options.escalation_retries,
+                    aws_env={**os.environ, **options.env})
 
 
 def make_policy(options: RunOptions) -> RemediationPolicy:

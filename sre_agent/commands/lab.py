@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..lab.scenarios.loader import load_scenario_file, load_scenarios
+from ..lab.scenarios.loader import check_admission, load_scenario_file, load_scenarios
 from ..lab.scenarios.schema import ScenarioError
 from ..lab.world.images import load_catalog
 
@@ -102,7 +102,8 @@ def list_scenarios(scenarios: ScenarioDirs = None,
 
 @app.command()
 def validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Scenario files or directories.")] = None) -> None:
-    """Validate scenario files against the schema and check every reference; exit 1 on any error."""
+    """Validate scenario files against the schema, check every reference and log template, and write each manifest
+    through the API server's admission into a throwaway store; exit 1 on any error."""
     from ..lab.scenarios.loader import SCENARIO_DIR
 
     catalog = load_catalog()
@@ -112,7 +113,7 @@ def validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Scenari
     errors = 0
     for file in files:
         try:
-            load_scenario_file(file, catalog)
+            check_admission(load_scenario_file(file, catalog))  # what the API server would refuse at `lab up`
             typer.echo(f"ok      {file}")
         except ScenarioError as exc:
             errors += 1

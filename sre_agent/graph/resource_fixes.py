@@ -38,7 +38,7 @@ def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]
         summary = f"{workload}: container {container} is killed at its memory limit {limit}; raise it to {raised}{later}"
     else:  # a Job's or a bare pod's pod spec cannot change in place: the object is re-created with the new limit
         change = container_change(kind, container, {"resources": {"limits": {"memory": raised}}})
-        commands = [recreate_command(kind, "job" if kind == "Job" else "pod", namespace, name, change)]
+        commands = [recreate_command(kind, "job" if kind == "Job" else "pod", namespace or "", name, change)]
         summary = (f"{workload}: container {container} is killed at its memory limit {limit}; re-create it with {raised} "
                    f"(a {kind}'s pod spec cannot change in place)")
     evidence = [e for f in kills[:2] for e in f.evidence]

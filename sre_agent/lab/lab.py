@@ -37,7 +37,7 @@ from .kube.errors import ApiError
 from .kube.kubeconfig import write_kubeconfig
 from .kube.patch import json_merge_patch, strategic_merge_patch
 from .kube.store import ObjectStore
-from .scenarios.loader import APPLY_ORDER, load_scenario_file, load_scenarios, node_manifest, scenario_files
+from .scenarios.loader import baseline_objects, load_scenario_file, load_scenarios, scenario_files
 from .scenarios.schema import LoadedScenario, Step
 from .undo import previous_template
 from .world.clock import SimClock
@@ -235,17 +235,8 @@ class Lab:
 
     def _apply_baseline(self, loaded: LoadedScenario) -> None:
         with self.store.lock:
-            for index, node in enumerate(loaded.cluster.nodes):
-                self.store.create(node_manifest(node, index))
-            ordered = sorted(loaded.cluster.manifests, key=lambda m: APPLY_ORDER.get(m.get("kind"), 50))
-            # Every cluster has these; events about cluster-scoped objects (nodes) land in default.
-            namespaces = {"default", "kube-system", "kube-public", "kube-node-lease"}
-            namespaces |= {m["metadata"].get("namespace") for m in ordered if m["metadata"].get("namespace")}
-            declared = {m["metadata"]["name"] for m in ordered if m.get("kind") == "Namespace"}
-            for namespace in sorted(namespaces - declared - {None}):
-                self.store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-            for manifest in ordered:
-                self.store.create(copy.deepcopy(manifest))
+            for obj in baseline_objects(loaded.cluster):
+                self.store.create(obj)
             self.world.external_traffic = dict(loaded.cluster.traffic)
             if self.feed is not None:
                 self.feed.log_shipping = loaded.cluster.log_shipping

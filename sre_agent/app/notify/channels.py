@@ -11,6 +11,7 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -193,21 +194,29 @@ class SnsChannel:
     """An SNS topic (email, SMS, chatbot subscriptions...): boto3 `publish`, botocore's own retries off
     so the notifier's retry policy is the only one."""
 
-    def __init__(self, topic_arn: str, client: Any = None) -> None:
+    def __init__(self, topic_arn: str, client: Any = None, aws_env: Mapping[str, str] | None = None) -> None:
         self.topic_arn = topic_arn
         self.name = f"sns:{topic_arn}"
         self._client = client
+        # The run's AWS environment (endpoint, credentials, region, profile): a run pointed at another account
+        # than the process's -- the lab's moto, a sandbox -- pages through that account, as its tools read it.
+        self._env = aws_env
 
     def _sns(self, timeout_s: float) -> Any:
         if self._client is None:
             import boto3
             from botocore.config import Config
 
+            env = self._env if self._env is not None else os.environ
             parts = self.topic_arn.split(":")
             region = parts[3] if len(parts) > 3 and parts[3] else None  # the topic's own region
-            region = region or os.environ.get("AWS_REGION") or None  # boto3 alone reads only AWS_DEFAULT_REGION
-            self._client = boto3.client("sns", region_name=region, config=Config(
-                connect_timeout=timeout_s, read_timeout=timeout_s, retries={"total_max_attempts": 1}))
+            region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+            session = boto3.session.Session(profile_name=env.get("AWS_PROFILE") or None)  # not the shared default
+            self._client = session.client(
+                "sns", region_name=region, endpoint_url=env.get("AWS_ENDPOINT_URL_SNS") or env.get("AWS_ENDPOINT_URL"),
+                aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+                aws_session_token=env.get("AWS_SESSION_TOKEN"),
+                config=Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"total_max_attempts": 1}))
         return self._client
 
     def deliver(self, notice: Notice, timeout_s: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -43,12 +44,13 @@ class Notifier:
     def __init__(self, sns_topic_arn: str | None = None, webhook_url: str | None = None, *,
                  slack_webhook_url: str | SecretStr | None = None, teams_webhook_url: str | SecretStr | None = None,
                  notify_finished: bool = False, attempts: int = 3, backoff_s: float = 0.5, max_backoff_s: float = 5.0,
-                 timeout_s: float = 10.0, sns_client: Any = None, channels: list[Channel] | None = None) -> None:
+                 timeout_s: float = 10.0, sns_client: Any = None, aws_env: Mapping[str, str] | None = None,
+                 channels: list[Channel] | None = None) -> None:
         if channels is None:
             slack, teams = _secret(slack_webhook_url), _secret(teams_webhook_url)
             channels = [*([SlackChannel(slack)] if slack else []), *([TeamsChannel(teams)] if teams else []),
                         *([WebhookChannel(webhook_url)] if webhook_url else []),
-                        *([SnsChannel(sns_topic_arn, sns_client)] if sns_topic_arn else [])]
+                        *([SnsChannel(sns_topic_arn, sns_client, aws_env)] if sns_topic_arn else [])]
         self.channels = channels
         self.notify_finished = notify_finished
         self.attempts = max(1, attempts)

@@ -8,8 +8,9 @@ deletecollection for every kind in `resources.RESOURCES`, with `dryRun=All`; the
 log and eviction subresources; metrics.k8s.io from the world hooks; server-side Table output for
 `kubectl get` (tables.py); OpenAPI v2/v3 documents generated from the client's models
 (openapi.py) and `fieldValidation=Strict` (fieldvalidation.py). Watch streams changes (watch.py). Not served: server-side apply (415),
-exec/attach/port-forward (405), protobuf (a protobuf body is 415 so clients retry as JSON; a
-protobuf-first Accept is answered with JSON).
+exec/attach/port-forward (405), CBOR (a CBOR body is 415, which client-go retries as JSON) and protobuf
+answers (a protobuf-first Accept is answered with JSON). Protobuf request bodies -- what kubectl's typed
+clients write, with no fallback -- are read into JSON first (protobuf.py).
 
 Every request runs `world.sync()` first, so a read sees the world as of the simulated clock's
 now; every successful write through HTTP is then reported with `world.after_write(obj)` so the
@@ -27,7 +28,7 @@ import threading
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import routing, tables
+from . import protobuf, routing, tables
 from .errors import ApiError
 from .hooks import NoWorld, WorldHooks
 from .messages import Request, Response, error_response
@@ -107,8 +108,10 @@ class KubeApiServer:
         if discovery is not None:
             return discovery
         route = routing.route(req.path, segments)
-        if req.body and not route.rtype.review:  # reviews read the few protobuf fields they need
-            tables.refuse_protobuf_body(req.headers.get("Content-Type"))
+        if req.body and req.media_type == protobuf.MEDIA_TYPE:  # kubectl's typed clients write protobuf
+            req = protobuf.as_json(req)
+        elif req.body:
+            tables.refuse_unsupported_body(req.headers.get("Content-Type"))
         self.world.sync()
         with self.store.lock:  # read-modify-write sequences (patch, scale, cascades) are atomic
             response = routing.serve(self, req, route)

@@ -1,7 +1,7 @@
 """What kube-apiserver does to an object before it stores it: strings where the schema wants
 strings (with an error that says which key to quote), quantities as canonical strings, Secret
-stringData folded into data, and the defaults (replicas, strategies, pull policies, ports) that the
-world model and responders rely on."""
+stringData folded into data, and the defaults (replicas, strategies, pull policies, ports, probe timings)
+that the world model, responders and kubectl's readers rely on."""
 
 from __future__ import annotations
 
@@ -223,6 +223,22 @@ def prepare_for_create(rtype: ResourceType, obj: dict) -> None:
     match.setdefault(JOB_SELECTOR_LABEL, uid)
 
 
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+# core/v1 SetDefaults_Probe: what `kubectl get -o yaml` and `describe` show for a probe written without them
+PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+
+
+def _default_probe(probe: Any) -> None:
+    if not isinstance(probe, dict):
+        return
+    for key, value in PROBE_DEFAULTS.items():
+        probe.setdefault(key, value)
+    http_get = probe.get("httpGet")
+    if isinstance(http_get, dict):  # SetDefaults_HTTPGetAction
+        http_get.setdefault("path", "/")
+        http_get.setdefault("scheme", "HTTP")
+
+
 def apply_defaults(rtype: ResourceType, obj: dict) -> None:
     """The defaults kube-apiserver fills in that the world model and responders rely on."""
     kind, spec = rtype.kind, obj.get("spec")
@@ -238,6 +254,8 @@ def apply_defaults(rtype: ResourceType, obj: dict) -> None:
                 for port in c.get("ports") or []:
                     if isinstance(port, dict):
                         port.setdefault("protocol", "TCP")
+                for probe_field in PROBES:
+                    _default_probe(c.get(probe_field))
     if kind == "Namespace":
         obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
         obj.setdefault("status", {}).setdefault("phase", "Active")

@@ -4,7 +4,7 @@ AGE, and a CrashLoopBackOff pod looks as healthy as any other: the columns and c
 kube-apiserver's, so the lab prints what a real cluster prints.
 
 Also the media-type negotiation around it: which representation the Accept header asks for, and
-why a protobuf body or a protobuf-only Accept is refused (415/406) -- client-go falls back to JSON
+why a CBOR body or a protobuf-only Accept is refused (415/406) -- client-go falls back to JSON
 on those, whereas a 400 is final."""
 
 from __future__ import annotations
@@ -257,10 +257,10 @@ def negotiate(accept: str | None) -> str | None:
                    f"application/json;as=Table;v=v1;g=meta.k8s.io (the request asked for {accept!r})")
 
 
-def refuse_protobuf_body(content_type: str | None) -> None:
-    """415 for a protobuf (or CBOR) body: the lab speaks JSON and YAML only, and 415 is the answer
-    that lets a client retry the same request as JSON."""
+def refuse_unsupported_body(content_type: str | None) -> None:
+    """415 for a CBOR body: the lab reads JSON, YAML and (protobuf.py) protobuf, and 415 is the answer on
+    which client-go retries a CBOR request as JSON (it does so for CBOR only, never for protobuf)."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media in (PROTOBUF, "application/cbor", "application/vnd.kubernetes.protobuf;stream=watch"):
+    if media in ("application/cbor", "application/apply-patch+cbor"):
         raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
-                       f"media types include: application/json, application/yaml (got {media})")
+                       f"media types include: application/json, application/yaml, {PROTOBUF} (got {media})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import yaml
 from pydantic import ValidationError
 
 from ..aws.log_shipping import DEFAULT_SHIPPING
+from ..kube.errors import ApiError
+from ..kube.store import ObjectStore
 from ..world.images import ImageCatalog
 from .schema import Cluster, LoadedScenario, NodeSpec, ResolvedCluster, Scenario, ScenarioError
 from .validation import check_references, resource_key
@@ -118,6 +121,48 @@ def load_scenarios(catalog: ImageCatalog, dirs: list[Path] | None = None) -> dic
 
 APPLY_ORDER = {"Namespace": 0, "StorageClass": 1, "ResourceQuota": 2, "ConfigMap": 3, "Secret": 3,
                 "PersistentVolumeClaim": 4, "Service": 5}
+# Every cluster has these; events about cluster-scoped objects (nodes) land in default.
+BUILTIN_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+def baseline_objects(cluster: ResolvedCluster) -> list[dict[str, Any]]:
+    """What `Lab.load` writes before the history starts, in order: the nodes, every namespace a manifest
+    uses (unless the scenario declares it), then the manifests in dependency order -- fresh copies."""
+    ordered = sorted(cluster.manifests, key=lambda m: APPLY_ORDER.get(m.get("kind") or "", 50))
+    namespaces = BUILTIN_NAMESPACES | {m["metadata"].get("namespace") for m in ordered if m["metadata"].get("namespace")}
+    declared = {m["metadata"]["name"] for m in ordered if m.get("kind") == "Namespace"}
+    return [*(node_manifest(node, index) for index, node in enumerate(cluster.nodes)),
+            *({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in sorted(namespaces - declared - {None})),
+            *(copy.deepcopy(m) for m in ordered)]
+
+
+def check_admission(loaded: LoadedScenario) -> None:
+    """Writes the scenario's baseline and its `apply` steps into a throwaway API store, so what the API server
+    would refuse at `lab up` (an invalid manifest, a bad cron schedule, a selector that does not match its
+    template) fails validation naming the manifest. Slower than the reference checks (the API's defaulting and
+    validation run per object), so `sre-agent lab validate` runs it, not every load."""
+    store = ObjectStore(lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    steps = [step for change in (loaded.scenario.fault.timeline if loaded.scenario.fault else []) for step in change.steps]
+    writes = [("cluster.manifests", obj) for obj in baseline_objects(loaded.cluster)]
+    writes += [(f"an apply step ({step.manifest.get('kind')})", copy.deepcopy(step.manifest))
+               for step in steps if step.action == "apply" and step.manifest]
+    problems = []
+    with store.lock:
+        for source, obj in writes:
+            kind, namespace, name = resource_key(obj)
+            try:
+                existing = store.try_get(kind, namespace, name)
+                if existing is None:
+                    store.create(obj)
+                else:  # an apply step over an existing object replaces it, as Lab.apply_step does
+                    obj["metadata"] = {**existing["metadata"], **obj["metadata"]}
+                    obj["metadata"].pop("resourceVersion", None)
+                    store.replace(obj)
+            except ApiError as exc:
+                problems.append(f"{loaded.path}: {source}: {kind}/{name}"
+                                f"{f' in {namespace}' if namespace else ''}: the API server refuses it ({exc.code}): {exc}")
+    if problems:
+        raise ScenarioError("\n".join(problems))
 
 
 def node_manifest(spec: NodeSpec, index: int) -> dict[str, Any]:

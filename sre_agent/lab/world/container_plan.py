@@ -169,8 +169,9 @@ def plan_container(
     if missing:
         plan.terminate_after_s = 1.0
         plan.exit_code = image.exit_code_on_config_error
-        plan.crash_log = [line.format(app=app_name(image), version=image.tag) for line in image.logs.startup]
-        plan.crash_log.append(image.logs.missing_env.format(var=missing[0]))
+        plan.crash_log = image.logs.startup_lines(app=app_name(image), version=image.tag,
+                                                  port=image.ports[0] if image.ports else 0)
+        plan.crash_log.append(image.logs.line("missing_env", var=missing[0]))
         return plan
     limit = memory_mib(((container.get("resources") or {}).get("limits") or {}).get("memory"))
     oom_after = image.seconds_until_memory(limit) if limit else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CATALOG_PATH = Path(__file__).with_name("catalog") / "images.yaml"
 
@@ -29,6 +29,22 @@ class Dependency(BaseModel):
     readiness_requires: bool = False
 
 
+# What each log template is formatted with -- every place that writes one passes these values (LogTemplates.line
+# checks), and loading an image formats every template with samples of them, so a template that would fail
+# while the world runs (an unknown placeholder, a lone brace) fails when its catalog or scenario loads instead.
+LOG_VALUES: dict[str, dict[str, object]] = {
+    "startup": {"app": "app", "version": "1.0.0", "port": 8080},
+    "ready": {"app": "app", "version": "1.0.0", "port": 8080},
+    "request": {"method": "GET", "path": "/api", "status": 200, "latency_ms": 20, "request_id": "0a1b2c3d4e5f",
+                "app": "app"},
+    "request_error": {"method": "GET", "path": "/api", "status": 500, "latency_ms": 20, "request_id": "0a1b2c3d4e5f",
+                      "error": "internal error", "app": "app"},
+    "missing_env": {"var": "DATABASE_URL"},
+    "dependency_down": {"host": "db.shop.svc.cluster.local", "port": 5432, "dependency": "db", "app": "app"},
+    "slow": {"path": "/api", "latency_ms": 1500, "app": "app"},
+}
+
+
 class LogTemplates(BaseModel):
     model_config = ConfigDict(extra="forbid")
     startup: list[str] = Field(default_factory=lambda: ["starting {app} version={version}"])
@@ -37,8 +53,39 @@ class LogTemplates(BaseModel):
     request_error: str = 'ERROR {method} {path} status={status} duration_ms={latency_ms} request_id={request_id} error="{error}"'
     missing_env: str = "FATAL configuration error: required environment variable {var} is not set"
     dependency_down: str = 'ERROR upstream call failed: dial tcp {host}:{port}: connect: connection refused dependency={dependency}'
-    shutdown: str = "received SIGTERM, shutting down"
+    shutdown: str = "received SIGTERM, shutting down"  # written as it is (never formatted)
     slow: str = "WARN slow request path={path} duration_ms={latency_ms}"
+
+    def line(self, name: str, **values: object) -> str:
+        """One template filled in; `values` must hold everything LOG_VALUES promises the template."""
+        missing = LOG_VALUES[name].keys() - values.keys()
+        assert not missing, f"logs.{name} is formatted without {sorted(missing)}: add them where it is written"
+        template = getattr(self, name)
+        return template.format(**values)
+
+    def startup_lines(self, **values: object) -> list[str]:
+        missing = LOG_VALUES["startup"].keys() - values.keys()
+        assert not missing, f"logs.startup is formatted without {sorted(missing)}: add them where it is written"
+        return [template.format(**values) for template in self.startup]
+
+    def problems(self) -> list[str]:
+        """Each template that cannot be formatted with what the world passes it, and why."""
+        found = []
+        for name, values in LOG_VALUES.items():
+            templates = getattr(self, name)
+            for index, template in enumerate(templates if isinstance(templates, list) else [templates]):
+                where = f"logs.{name}" + (f"[{index}]" if isinstance(templates, list) else "")
+                try:
+                    template.format(**values)
+                except KeyError as exc:
+                    found.append(f"{where} {template!r}: unknown placeholder {{{exc.args[0]}}}")
+                except (ValueError, IndexError, AttributeError, TypeError) as exc:
+                    found.append(f"{where} {template!r}: {exc}")
+                else:
+                    continue
+                found[-1] += (f" (its placeholders: {', '.join('{' + v + '}' for v in values) or 'none'}; "
+                              "write {{ and }} for a literal brace)")
+        return found
 
 
 class VersionBehaviour(BaseModel):
@@ -82,6 +129,13 @@ class ImageBehaviour(BaseModel):
     error_message: str = "internal error"
     depends_on: list[Dependency] = Field(default_factory=list)
     logs: LogTemplates = Field(default_factory=LogTemplates)
+
+    @model_validator(mode="after")
+    def _templates_format(self) -> ImageBehaviour:
+        problems = self.logs.problems()
+        if problems:
+            raise ValueError(f"image {self.repository}: " + "; ".join(problems))
+        return self
 
     def version(self, tag: str) -> ResolvedImage:
         overrides = self.tags[tag].model_dump(exclude_none=True)

@@ -197,13 +197,13 @@ class ContainerDriver:
         rt.logged_until = at + timedelta(seconds=image.startup_seconds)
         app = app_name(image)
         port = image.ports[0] if image.ports else 0
-        for line in image.logs.startup:
-            rt.emit(at, line.format(app=app, version=image.tag, port=port))
+        for line in image.logs.startup_lines(app=app, version=image.tag, port=port):
+            rt.emit(at, line)
         if plan.crash_log:
             for line in plan.crash_log[len(image.logs.startup):]:
                 rt.emit(at + timedelta(seconds=0.5), line)
         elif image.role == "service" and (plan.terminate_after_s is None or plan.terminate_after_s > image.startup_seconds):
-            rt.emit(at + timedelta(seconds=image.startup_seconds), image.logs.ready.format(app=app, port=port, version=image.tag))
+            rt.emit(at + timedelta(seconds=image.startup_seconds), image.logs.line("ready", app=app, port=port, version=image.tag))
 
     def _terminate(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:
         ran_s = (at - rt.started_at).total_seconds() if rt.started_at else 0.0

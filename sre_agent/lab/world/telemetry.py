@@ -313,8 +313,8 @@ class TrafficModel:
         for _ in range(MAX_LOG_LINES_PER_SYNC):
             if at > now:
                 break
-            rt.emit(at, image.logs.dependency_down.format(host=f"{target[1]}.{target[0]}.svc.cluster.local",
-                                                          port=target[2] or 80, dependency=target[1], app=app))
+            rt.emit(at, image.logs.line("dependency_down", host=f"{target[1]}.{target[0]}.svc.cluster.local",
+                                        port=target[2] or 80, dependency=target[1], app=app))
             at += timedelta(minutes=1)
 
     def _write_lines(self, pod: dict, rt, plan, stats: ServiceStats, start: datetime, now: datetime) -> datetime:
@@ -345,21 +345,22 @@ class TrafficModel:
                     dep_ns, dep_name = dependency.split("/")
                     port = next((p for d in image.depends_on for p in [parse_service_host(plan.env.get(d.env, ""), namespace)]
                                  if p and p[1] == dep_name and p[2]), None)
-                    rt.emit(at, image.logs.dependency_down.format(
+                    rt.emit(at, image.logs.line(
+                        "dependency_down",
                         host=f"{dep_name}.{dep_ns}.svc.cluster.local", port=port[2] if port else 80,
                         dependency=dep_name, app=app))
                     error = f"upstream {dep_name} unavailable"
                 else:
                     error = image.error_message
-                rt.emit(at, image.logs.request_error.format(method=method, path=path, status=503 if failing else 500,
-                                                            latency_ms=int(latency * (0.5 + rng.random())),
-                                                            request_id=request_id, error=error, app=app))
+                rt.emit(at, image.logs.line("request_error", method=method, path=path, status=503 if failing else 500,
+                                            latency_ms=int(latency * (0.5 + rng.random())),
+                                            request_id=request_id, error=error, app=app))
                 continue
             observed = latency * (0.6 + rng.random() * 0.8)
             if rng.random() < 0.05:
                 observed = p99 * (0.9 + rng.random() * 0.2)
-            rt.emit(at, image.logs.request.format(method=method, path=path, status=200, latency_ms=int(observed),
-                                                  request_id=request_id, app=app))
+            rt.emit(at, image.logs.line("request", method=method, path=path, status=200, latency_ms=int(observed),
+                                        request_id=request_id, app=app))
             if observed > max(1000.0, image.latency_p99_ms * 3):
-                rt.emit(at, image.logs.slow.format(path=path, latency_ms=int(observed), app=app))
+                rt.emit(at, image.logs.line("slow", path=path, latency_ms=int(observed), app=app))
         return covered

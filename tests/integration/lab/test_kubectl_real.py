@@ -7,6 +7,8 @@ cache written by an earlier lab on a reused port cannot hide what this lab serve
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import subprocess
@@ -91,20 +93,53 @@ def test_output_formats_that_need_the_full_object_still_work(lab):
     assert names == sorted(names)
 
 
-def test_protobuf_bodies_are_415_and_protobuf_first_accept_gets_json(lab):
+def test_unreadable_bodies_are_refused_and_protobuf_first_accept_gets_json(lab):
     import urllib.error
     import urllib.request
 
     url = lab.api.url + "/api/v1/namespaces/default/configmaps"
-    request = urllib.request.Request(url, data=b"k8s\x00", method="POST",
-                                     headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
-    with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(request, timeout=10)
-    assert exc.value.code == 415
+    for content_type, body, code in (("application/vnd.kubernetes.protobuf", b"k8s\x00", 400),
+                                     ("application/cbor", b"\xa0", 415)):  # 415: client-go retries CBOR as JSON
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(request, timeout=10)
+        assert exc.value.code == code
     request = urllib.request.Request(url, headers={"Accept": "application/vnd.kubernetes.protobuf, */*"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.headers["Content-Type"] == "application/json"
         assert b'"kind":"ConfigMapList"' in answer.read()
+
+
+def test_kubectl_create_writes_protobuf_and_every_served_kind_is_created(lab):
+    """kubectl's typed `create` subcommands write protobuf and never retry as JSON: each must work."""
+    ns = "made-by-hand"
+    kubectl(lab, "create", "namespace", ns)
+    for args in (["configmap", "app-config", "--from-literal=LOG_LEVEL=debug"],
+                 ["secret", "generic", "db", "--from-literal=password=hunter2"],
+                 ["secret", "docker-registry", "pull", "--docker-server=r.example", "--docker-username=u",
+                  "--docker-password=p"],
+                 ["deployment", "web", "--image=nginx:1.27", "--replicas=0", "--port=8080"],
+                 ["cronjob", "nightly", "--image=busybox", "--schedule=0 3 * * *", "--", "echo", "hi"],
+                 ["job", "nightly-now", "--from=cronjob/nightly"],
+                 ["quota", "small", "--hard=pods=4,limits.memory=1Gi"],
+                 ["serviceaccount", "runner"],
+                 ["service", "clusterip", "web", "--tcp=80:8080"],
+                 ["poddisruptionbudget", "web", "--selector=app=web", "--min-available=0"],
+                 ["ingress", "web", "--rule=web.example/=web:80"]):
+        kubectl(lab, "create", "-n", ns, *args)  # -n first: a cronjob's command follows --
+    assert kubectl(lab, "get", "cm", "app-config", "-n", ns, "-o", "jsonpath={.data.LOG_LEVEL}") == "debug"
+    password = kubectl(lab, "get", "secret", "db", "-n", ns, "-o", "jsonpath={.data.password}")
+    assert base64.b64decode(password) == b"hunter2"
+    assert kubectl(lab, "get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}") == "0"  # kept, not 1
+    ports = kubectl(lab, "get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[0].ports}")
+    assert json.loads(ports)[0]["containerPort"] == 8080
+    job = json.loads(kubectl(lab, "get", "job", "nightly-now", "-n", ns, "-o", "json"))
+    assert job["metadata"]["ownerReferences"][0]["name"] == "nightly"
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["echo", "hi"]
+    assert kubectl(lab, "get", "quota", "small", "-n", ns, "-o", "jsonpath={.spec.hard.pods}") == "4"
+    assert kubectl(lab, "get", "pdb", "web", "-n", ns, "-o", "jsonpath={.spec.minAvailable}") == "0"
+    assert kubectl(lab, "get", "svc", "web", "-n", ns, "-o", "jsonpath={.spec.ports[0].targetPort}") == "8080"
+    kubectl(lab, "delete", "namespace", ns)
 
 
 DEPLOYMENT = textwrap.dedent("""\
@@ -138,6 +173,20 @@ def test_apply_with_validation_on_creates_updates_and_refuses_unknown_fields(lab
     assert 'strict decoding error: unknown field "spec.replicaz"' in out
     assert kubectl(lab, "get", "deploy", "hello", "-n", "default", "-o", "jsonpath={.spec.replicas}") == "2"
     kubectl(lab, "delete", "deploy", "hello", "-n", "default")
+
+
+def test_describe_shows_the_probe_defaults_the_apiserver_filled_in(lab):
+    probed = DEPLOYMENT.format(replicas=0).replace("name: hello\n", "name: probed\n", 1).replace(
+        "image: nginx:1.27", "image: nginx:1.27\n        livenessProbe: {httpGet: {path: /healthz, port: 80}}")
+    kubectl(lab, "apply", "-f", "-", stdin=probed)
+    out = kubectl(lab, "describe", "deploy", "probed", "-n", "default")
+    liveness = next(line.split(None, 1)[1] for line in out.splitlines() if line.strip().startswith("Liveness:"))
+    assert liveness == "http-get http://:80/healthz delay=0s timeout=1s period=10s #success=1 #failure=3", out
+    probe = json.loads(kubectl(lab, "get", "deploy", "probed", "-n", "default", "-o",
+                               "jsonpath={.spec.template.spec.containers[0].livenessProbe}"))
+    assert probe == {"httpGet": {"path": "/healthz", "port": 80, "scheme": "HTTP"}, "timeoutSeconds": 1,
+                     "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+    kubectl(lab, "delete", "deploy", "probed", "-n", "default")
 
 
 def test_explain_reads_the_openapi_documents(lab):

@@ -149,3 +149,18 @@ def test_the_v1_view_carries_the_cpu_target_current_value_and_conditions():
         v2["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"]
     assert "TooManyReplicas" in v1["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/conditions"]
     assert "metrics" not in v1["spec"] and "annotations" not in v2["metadata"]
+
+
+def test_a_written_status_without_last_transition_times_is_stamped_once_not_a_crash():
+    """A scenario (or client) may write an HPA status whose conditions lack lastTransitionTime: the controller
+    stamps the moment it first keeps them, and keeps that moment while their status holds."""
+    autoscaler = hpa(cpu(50), max_replicas=2)
+    autoscaler["status"] = {"currentReplicas": 2, "desiredReplicas": 2, "conditions": [
+        {"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale"},
+        {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas"}]}
+    world = scaled_world(search(requests={"cpu": "200m"}), autoscaler, rps=20, seconds=60)
+    first = {c["type"]: c["lastTransitionTime"] for c in world.get("HorizontalPodAutoscaler", "search")["status"]["conditions"]}
+    assert set(first) == {"AbleToScale", "ScalingActive", "ScalingLimited"} and all(first.values())
+    world.run(600)
+    later = {c["type"]: c["lastTransitionTime"] for c in world.get("HorizontalPodAutoscaler", "search")["status"]["conditions"]}
+    assert later["ScalingLimited"] == first["ScalingLimited"]  # still True / TooManyReplicas: unchanged

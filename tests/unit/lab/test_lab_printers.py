@@ -12,7 +12,7 @@ from sre_agent.lab.kube import printers as p
 from sre_agent.lab.kube import tables_extra
 from sre_agent.lab.kube.errors import ApiError
 from sre_agent.lab.kube.resources import by_kind
-from sre_agent.lab.kube.tables import build_table, negotiate, refuse_protobuf_body
+from sre_agent.lab.kube.tables import build_table, negotiate, refuse_unsupported_body
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -188,15 +188,15 @@ def test_accept_negotiation_prefers_json(accept, answer):
     assert negotiate(accept) == answer
 
 
-def test_protobuf_only_is_not_acceptable_and_a_protobuf_body_is_415():
+def test_protobuf_only_is_not_acceptable_and_a_cbor_body_is_415():
     with pytest.raises(ApiError) as exc:
         negotiate("application/vnd.kubernetes.protobuf")
     assert exc.value.code == 406
     with pytest.raises(ApiError) as exc:
-        refuse_protobuf_body("application/vnd.kubernetes.protobuf")
+        refuse_unsupported_body("application/cbor")  # client-go retries CBOR as JSON on 415 (never protobuf)
     assert exc.value.code == 415
-    refuse_protobuf_body("application/json")
-    refuse_protobuf_body("application/strategic-merge-patch+json")
+    refuse_unsupported_body("application/json")
+    refuse_unsupported_body("application/strategic-merge-patch+json")
 
 
 @pytest.mark.parametrize("subsets, text", [

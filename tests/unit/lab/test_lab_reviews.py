@@ -1,12 +1,12 @@
-"""The review resources kubectl's auth commands post: the schema-less protobuf reading of a
-SelfSubjectAccessReview (kubectl sends protobuf and does not retry as JSON), the answers, and
+"""The review resources kubectl's auth commands post: a SelfSubjectAccessReview in protobuf (kubectl sends
+protobuf and does not retry as JSON) read through the server's protobuf reader, the answers, and
 the discovery entries (`all` category, create-only reviews)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sre_agent.lab.kube import reviews
+from sre_agent.lab.kube import protobuf, reviews
 from sre_agent.lab.kube.codec import loads
 from sre_agent.lab.kube.errors import ApiError
 from sre_agent.lab.kube.messages import Request, Route
@@ -33,9 +33,8 @@ def request(body: bytes, content_type: str) -> Request:
 
 def test_a_protobuf_access_review_is_read_and_allowed():
     body = ssar_protobuf(namespace="shop", verb="get", resource="pods")
-    assert reviews.decode_protobuf("SelfSubjectAccessReview", body) == {
-        "spec": {"resourceAttributes": {"namespace": "shop", "verb": "get", "resource": "pods"}}}
-    answer = reviews.create_review(request(body, "application/vnd.kubernetes.protobuf"),
+    assert protobuf.decode(body)["spec"] == {"resourceAttributes": {"namespace": "shop", "verb": "get", "resource": "pods"}}
+    answer = reviews.create_review(protobuf.as_json(request(body, "application/vnd.kubernetes.protobuf")),
                                    Route(by_kind("SelfSubjectAccessReview"), None, None, None))
     doc = loads(answer.body)
     assert answer.status == 201 and doc["status"]["allowed"] is True
@@ -48,7 +47,7 @@ def test_a_json_review_without_attributes_is_invalid_and_garbage_protobuf_is_400
         reviews.create_review(request(b'{"spec": {}}', "application/json"), route)
     assert exc.value.code == 422
     with pytest.raises(ApiError) as exc:
-        reviews.create_review(request(b"not protobuf", "application/vnd.kubernetes.protobuf"), route)
+        protobuf.as_json(request(b"not protobuf", "application/vnd.kubernetes.protobuf"))
     assert exc.value.code == 400
 
 

@@ -94,7 +94,10 @@ def _measure(world: ClusterContext, metric: dict, pods: list[dict], current: int
 def _condition(kind: str, status: bool, reason: str, message: str, now: datetime, previous: dict) -> dict:
     old = next((c for c in previous.get("conditions") or [] if c.get("type") == kind), None)
     value = "True" if status else "False"
-    since = old["lastTransitionTime"] if old and old.get("status") == value else rfc3339(now)
+    # A status written without lastTransitionTime (a scenario's, a client's) is stamped now rather than
+    # kept empty: Go clients print an empty one as 0001-01-01, and nothing better is known about it.
+    kept = old.get("lastTransitionTime") if old and old.get("status") == value else None
+    since = kept or rfc3339(now)
     return {"type": kind, "status": value, "lastTransitionTime": since, "reason": reason, "message": message}
 
 

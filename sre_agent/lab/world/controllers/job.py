@@ -3,7 +3,8 @@ succeed; count failures -- failed pods, and for restartPolicy OnFailure the rest
 still running -- and once they exceed `backoffLimit` stop for good with condition Failed
 (BackoffLimitExceeded); fail a Job active longer than `activeDeadlineSeconds` (DeadlineExceeded).
 After each failed pod the next one waits the controller's back-off (10 s, doubling, at most 6
-minutes). A finished Job is final: its status no longer follows its pods.
+minutes). A finished Job is final: its status no longer follows its pods. Its pods go through ResourceQuota
+admission as every controller's do: a refused create is a FailedCreate event, retried each minute.
 
 Not modelled: podFailurePolicy, backoffLimitPerIndex, Indexed completion, suspend, ttlSecondsAfterFinished."""
 
@@ -14,9 +15,11 @@ from datetime import datetime, timedelta
 from ..clock import parse_rfc3339, rfc3339
 from ..context import ClusterContext
 from .common import is_terminating, name_suffix, new_pod, write_status
+from .quota import quota_rejection
 
 BACKOFF_BASE_S = 10.0
 BACKOFF_MAX_S = 360.0
+QUOTA_RETRY_S = 60.0  # a pod refused by quota admission is tried again (the controller requeues the Job)
 TERMINAL = ("Succeeded", "Failed")
 
 
@@ -103,9 +106,15 @@ def reconcile_job(world: ClusterContext, job: dict, now: datetime) -> bool:
     while len(active) < min(parallelism, completions - succeeded):
         name = f"{job['metadata']['name']}-{name_suffix(job['metadata']['uid'] + str(world.next_serial()))}"
         # The template already carries the job-name and controller-uid labels the API server gave it.
-        pod = world.store.create(new_pod(job, spec["template"], name))
+        pod = new_pod(job, spec["template"], name)
+        rejection = quota_rejection(world, job["metadata"]["namespace"], pod)
+        if rejection:  # quota admission refuses Job pods as any other; the controller retries (here each minute)
+            world.events.record(job, "FailedCreate", f"Error creating: {rejection}", now, type_="Warning",
+                                component="job-controller", count=1 if world.minute_tick else 0)
+            world.wakeups[key] = min([now + timedelta(seconds=QUOTA_RETRY_S), *wakeups])
+            break
+        active.append(world.store.create(pod))
         world.events.record(job, "SuccessfulCreate", f"Created pod: {name}", now, component="job-controller")
-        active.append(pod)
         changed = True
     return changed
 

@@ -1,6 +1,7 @@
 """ResourceQuota, as the API server's quota admission and the quota controller apply it: the 403
-a pod create gets when it would exceed a quota (with Kubernetes' message), and the quota's status
-(hard and used)."""
+a pod create gets when it would exceed a quota or leaves out a compute key the quota constrains (with
+Kubernetes' messages), and the quota's status (hard and used). The pod-creating controllers (ReplicaSet,
+StatefulSet, Job) ask before every create."""
 
 from __future__ import annotations
 
@@ -34,8 +35,38 @@ def quota_usage(world: ClusterContext, namespace: str) -> dict[str, float]:
     return used
 
 
+# The compute keys a quota makes every container declare (the pod evaluator's validationSet): a quota on
+# limits.cpu refuses a pod with a container that sets no CPU limit, whatever the quota's headroom.
+_MUST_SPECIFY = ("cpu", "limits.cpu", "limits.memory", "memory", "requests.cpu", "requests.memory")
+
+
+def _declared(container: dict) -> set[str]:
+    """The compute keys a container counts against (requests default to limits, as the API server does)."""
+    resources = container.get("resources") or {}
+    requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+    keys = set()
+    for resource in ("cpu", "memory"):
+        if resource in requests or resource in limits:
+            keys |= {resource, f"requests.{resource}"}
+        if resource in limits:
+            keys.add(f"limits.{resource}")
+    return keys
+
+
+def missing_declarations(pod: dict, hard: dict) -> str | None:
+    """The quota plugin's "must specify limits.cpu for: app; ..." when a container leaves out a compute key the
+    quota constrains, else None."""
+    required = [key for key in _MUST_SPECIFY if key in hard]
+    spec = pod.get("spec") or {}
+    containers = [c for field in ("containers", "initContainers") for c in spec.get(field) or []]
+    missing = {key: sorted(c.get("name", "") for c in containers if key not in _declared(c)) for key in required}
+    parts = [f"{key} for: {','.join(names)}" for key, names in missing.items() if names]
+    return f"must specify {'; '.join(parts)}" if parts else None
+
+
 def quota_rejection(world: ClusterContext, namespace: str, pod: dict) -> str | None:
-    """The API server's 403 message when creating `pod` would exceed a ResourceQuota, else None."""
+    """The API server's 403 message when `pod` may not be created under a ResourceQuota (a compute key it must
+    declare and does not, or usage past the quota), else None. Every controller that creates pods asks it."""
     quotas = world.list("ResourceQuota", namespace)
     if not quotas:
         return None
@@ -44,6 +75,9 @@ def quota_rejection(world: ClusterContext, namespace: str, pod: dict) -> str | N
     wanted["cpu"], wanted["memory"] = wanted["requests.cpu"], wanted["requests.memory"]
     for quota in quotas:
         hard = (quota.get("spec") or {}).get("hard") or {}
+        undeclared = missing_declarations(pod, hard)
+        if undeclared:
+            return f'pods "{pod["metadata"]["name"]}" is forbidden: failed quota: {quota["metadata"]["name"]}: {undeclared}'
         over = []
         for key, limit_text in hard.items():
             if key not in _QUOTA_KEYS:
