@@ -70,6 +70,10 @@ class Dependency(Row):
     similar_services: list[str] | None = Field(None, description=(
         "a Service that does not exist: the Services of that namespace with a close name (a typo in the value?)"))
     exposed_ports: list[int] | None = Field(None, description="the ports the Service exposes, when the caller's is not one")
+    container: str | None = Field(None, description="the caller's container whose env holds the value")
+    corrected_value: str | None = Field(None, description=(
+        "the value with the one host or port that does answer (a single close Service name, or the Service's only "
+        "port) -- for a value written in the pod template or a ConfigMap; never for a Secret's"))
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
     port_problem: str | None = Field(None, description=(
@@ -107,6 +111,7 @@ class EnvValue(NamedTuple):
     env: str
     value: str
     source: str  # "env", or "ConfigMap/<name>/<key>" / "Secret/<name>/<key>"
+    container: str
 
 
 def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[EnvValue]:
@@ -131,17 +136,18 @@ def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[EnvValu
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
                 if ref.get(key):
                     name = ref[key]["name"]
-                    values.extend(EnvValue(k, v, f"{kind}/{name}/{k}") for k, v in source(kind, name).items())
+                    values.extend(EnvValue(k, v, f"{kind}/{name}/{k}", container.get("name") or "")
+                                  for k, v in source(kind, name).items())
         for var in container.get("env") or []:
             if var.get("value") is not None:
-                values.append(EnvValue(var["name"], str(var["value"]), "env"))
+                values.append(EnvValue(var["name"], str(var["value"]), "env", container.get("name") or ""))
                 continue
             value_from = var.get("valueFrom") or {}
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                 ref = value_from.get(key)
                 if ref:
                     values.append(EnvValue(var["name"], str(source(kind, ref["name"]).get(ref["key"], "")),
-                                           f"{kind}/{ref['name']}/{ref['key']}"))
+                                           f"{kind}/{ref['name']}/{ref['key']}", container.get("name") or ""))
     return values
 
 
@@ -160,6 +166,23 @@ def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[Servi
         if host:
             found.append(ServiceRef(value, host[1] or namespace, host[0], host[2]))
     return found
+
+
+def corrected_host(value: str, host: str, similar: list[str]) -> str | None:
+    """The value with its Service host replaced by the one close Service name there is (none when several are)."""
+    if len(similar) != 1:
+        return None
+    name = similar[0].rsplit("/", 1)[-1]
+    fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}(?=[.:/])", name, value, count=1)
+    return fixed if fixed != value else None
+
+
+def corrected_port(value: str, port: int, exposed: list[int]) -> str | None:
+    """The value with its port replaced by the Service's only port (none when it exposes several)."""
+    if len(exposed) != 1:
+        return None
+    fixed = re.sub(rf":{port}(?![0-9])", f":{exposed[0]}", value, count=1)
+    return fixed if fixed != value else None
 
 
 def _unreached(reach: list, service_id: str) -> str | None:
@@ -184,18 +207,23 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         deps = []
         for ref in service_refs(kube, pod_spec, namespace):
             service = resource_id("Service", ref.service, ref.namespace)
-            where = {"env": ref.env.env, "source": ref.env.source, "service": service, "port": ref.port}
+            where = {"env": ref.env.env, "source": ref.env.source, "service": service, "port": ref.port,
+                     "container": ref.env.container or None}
+            shown = not ref.env.source.startswith("Secret/")  # a Secret's value never leaves the server
             try:
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
-                deps.append(Dependency(**where, exists=False, similar_services=similar_services(ref.namespace, ref.service)))
+                similar = similar_services(ref.namespace, ref.service)
+                corrected = corrected_host(ref.env.value, ref.service, similar) if shown else None
+                deps.append(Dependency(**where, exists=False, similar_services=similar, corrected_value=corrected))
                 continue
             subsets = endpoints.get("subsets") or []
             problem, exposed = port_problem(ref.namespace, ref.service, service, ref.port)
+            corrected = corrected_port(ref.env.value, ref.port, exposed) if shown and exposed else None
             deps.append(Dependency(**where, exists=True,
                                    ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
                                    not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
-                                   port_problem=problem, exposed_ports=exposed))
+                                   port_problem=problem, exposed_ports=exposed, corrected_value=corrected))
         return deps
 
     def similar_services(namespace: str, name: str) -> list[str]:

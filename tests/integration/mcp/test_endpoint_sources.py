@@ -51,9 +51,12 @@ def test_each_dependency_names_where_its_value_lives_and_what_answers_it(mcp):
     calls = {c["env"]: c for c in walk.json()["calls"]}
     checkout = calls["CHECKOUT_URL"]  # a port the Service does not expose, from a ConfigMap key
     assert checkout["source"] == "ConfigMap/caller-endpoints/CHECKOUT_URL" and checkout["exists"]
-    assert checkout["port"] == 8443 and 8443 not in checkout["exposed_ports"] and checkout["port_problem"]
+    assert checkout["port"] == 8443 and checkout["exposed_ports"] == [8080] and checkout["port_problem"]
+    assert checkout["corrected_value"] == "http://checkout.shop.svc.cluster.local:8080" and checkout["container"] == "app"
     catalog = calls["CATALOG_DSN"]  # a host no Service has, from a Secret key: its close names, never the value
     assert catalog["source"] == "Secret/caller-db/CATALOG_DSN" and catalog["exists"] is False
     assert catalog["similar_services"] == ["shop/Service/catalog"]
+    assert catalog["corrected_value"] is None  # a Secret's value never leaves the server, corrected or not
     assert "hunter2" not in walk.text and "postgres://" not in walk.text
     assert calls["FRONTEND_URL"]["source"] == "env" and calls["FRONTEND_URL"]["exists"]
+    assert "corrected_value" not in calls["FRONTEND_URL"] or calls["FRONTEND_URL"]["corrected_value"] is None

@@ -1,0 +1,29 @@
+"""The value a wrong endpoint should have had, when only one answer fits (tools/topology.py): the Service's only
+port, or the one Service with a close name -- never a guess between several."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp_servers.kubernetes.tools.topology import corrected_host, corrected_port
+
+
+@pytest.mark.parametrize("value, port, exposed, fixed", [
+    ("http://checkout.shop.svc.cluster.local:8443", 8443, [8080], "http://checkout.shop.svc.cluster.local:8080"),
+    ("checkout:8443/api/v2", 8443, [8080], "checkout:8080/api/v2"),
+    ("http://checkout:8443", 8443, [8080, 9090], None),  # which of two ports is a choice, not a fix
+    ("http://checkout:84430", 8443, [8080], None),  # a longer number is not that port
+])
+def test_a_port_the_service_does_not_expose_becomes_its_only_port(value, port, exposed, fixed):
+    assert corrected_port(value, port, exposed) == fixed
+
+
+@pytest.mark.parametrize("value, host, similar, fixed", [
+    ("http://ledger-pgg.settlement.svc:5432", "ledger-pgg", ["settlement/Service/ledger-pg"],
+     "http://ledger-pg.settlement.svc:5432"),
+    ("ledgr:5432", "ledgr", ["settlement/Service/ledger"], "ledger:5432"),
+    ("http://ledger-pgg:5432", "ledger-pgg", ["s/Service/ledger-pg", "s/Service/ledger-pga"], None),
+    ("http://ledger-pgg:5432", "ledger-pgg", [], None),
+])
+def test_a_host_no_service_has_becomes_the_one_close_name(value, host, similar, fixed):
+    assert corrected_host(value, host, similar) == fixed
