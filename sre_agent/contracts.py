@@ -25,6 +25,9 @@ class RootCauseCategory(StrEnum):
         name) no selected container serves (service_port_mismatch);
       * the upstream workload when a dependency fails (dependency_failure), never the alarmed
         downstream service;
+      * the object holding a caller's endpoint when it names a host no Service has or a port the
+        Service does not expose (endpoint_misconfigured): the ConfigMap or Secret whose key holds
+        the value, or the caller's workload when its pod template writes the value;
       * the Node for a node fault (node_failure);
       * the PersistentVolumeClaim for storage (pvc_pending);
       * the ResourceQuota for quota (quota_exceeded);
@@ -42,6 +45,7 @@ class RootCauseCategory(StrEnum):
     SERVICE_SELECTOR_MISMATCH = "service_selector_mismatch"
     SERVICE_PORT_MISMATCH = "service_port_mismatch"
     DEPENDENCY_FAILURE = "dependency_failure"
+    ENDPOINT_MISCONFIGURED = "endpoint_misconfigured"
     BAD_DEPLOY_REGRESSION = "bad_deploy_regression"
     NODE_FAILURE = "node_failure"
     PVC_PENDING = "pvc_pending"

@@ -25,7 +25,8 @@ Category = Literal[
     "bad_image", "crash_missing_config", "missing_config_ref", "oom_killed", "memory_leak",
     "cpu_throttling", "unschedulable", "probe_misconfig", "service_selector_mismatch",
     "service_port_mismatch",
-    "dependency_failure", "bad_deploy_regression", "node_failure", "pvc_pending", "quota_exceeded",
+    "dependency_failure", "endpoint_misconfigured", "bad_deploy_regression", "node_failure", "pvc_pending",
+    "quota_exceeded",
     "any",  # the generic triage runbook: applies whatever the cause
 ]
 ANY_CATEGORY = "any"

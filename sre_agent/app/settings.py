@@ -315,6 +315,7 @@ EXTERNAL_ENV: dict[str, str] = {
     "AWS_SESSION_TOKEN": "temporary AWS credentials",
     "AWS_ENDPOINT_URL": "a non-AWS endpoint for every AWS service (the lab's moto server sets it)",
     "AWS_ENDPOINT_URL_XRAY": "a non-AWS endpoint for X-Ray only",
+    "AWS_ENDPOINT_URL_SNS": "a non-AWS endpoint for SNS only (escalations to an SNS channel)",
     "AWS_XRAY_DAEMON_ADDRESS": "the X-Ray daemon (host:port); with tracing mode auto, traces go there",
     "AWS_XRAY_SDK_ENABLED": "false turns tracing off, as in the X-Ray SDK",
     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "a non-AWS endpoint for Bedrock Runtime only (--brain bedrock; a gateway or a test server)",

@@ -75,13 +75,15 @@ CATEGORY_WORDS = [
     (("memory", "oom", "ram", "leak"), ("oom_killed", "memory_leak")),
     (("cpu", "throttl"), ("cpu_throttling",)),
     (("image", "tag", "pull", "registry"), ("bad_image",)),
-    (("config", "configmap", "env", "key", "secret", "setting", "variable"), ("crash_missing_config", "missing_config_ref")),
+    (("config", "configmap", "env", "key", "secret", "setting", "variable"), ("crash_missing_config", "missing_config_ref",
+                                                                            "endpoint_misconfigured")),
+    (("endpoint", "url", "host", "address", "dns"), ("endpoint_misconfigured",)),
     (("node",), ("node_failure",)),
     (("quota",), ("quota_exceeded",)),
     (("disk", "volume", "claim", "storage", "pvc", "class"), ("pvc_pending",)),
     (("probe", "liveness", "readiness", "health"), ("probe_misconfig",)),
     (("selector", "label"), ("service_selector_mismatch",)),
-    (("port",), ("service_port_mismatch",)),
+    (("port",), ("service_port_mismatch", "endpoint_misconfigured")),
     (("schedul", "capacity", "affinity", "taint"), ("unschedulable",)),
 ]
 

@@ -154,7 +154,7 @@ def _interactive(command: str) -> bool:
 def _shell_env(lab: Lab, home: Path) -> dict[str, str]:
     """What a human's shell has: kubectl and aws on PATH, the lab's kubeconfig and AWS endpoint, no other config."""
     path = os.pathsep.join(p for p in (os.path.dirname(shutil.which("kubectl") or ""),
-                                       os.path.dirname(shutil.which("aws") or ""), os.environ.get("PATH", "")) if p)
+                                       os.path.dirname(shutil.which("aws") or ""), *os.get_exec_path()) if p)
     return {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", **lab.env()}
 
 

@@ -58,7 +58,28 @@ def resource_healthy(lab: Lab, resource: str) -> tuple[bool, str]:
         failing = [rs["metadata"]["name"] for rs in store.list("ReplicaSet", namespace)
                    if rs["metadata"]["uid"] in lab.world.replicaset_failures]
         return not failing, f"ReplicaSets still refused by quota: {failing}"
+    if kind in ("ConfigMap", "Secret"):  # a value held for others: fixed when every workload reading it is healthy
+        readers = _readers(lab, namespace or "", kind, name)
+        states = [resource_healthy(lab, r) for r in readers]
+        return all(ok for ok, _ in states), (f"{resource} is read by " + "; ".join(d for _, d in states)
+                                             if readers else f"no workload reads {resource}")
     return False, f"no health check for kind {kind}"
+
+
+def _readers(lab: Lab, namespace: str, kind: str, name: str) -> list[str]:
+    """The workloads whose pod template reads the ConfigMap or Secret (env, envFrom or a volume)."""
+    key = "configMap" if kind == "ConfigMap" else "secret"
+    readers = []
+    for workload_kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        for obj in lab.store.list(workload_kind, namespace):
+            spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+            refs = [v.get(key, {}).get("name" if key == "configMap" else "secretName") for v in spec.get("volumes") or []]
+            for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+                refs += [(e.get(f"{key}Ref") or {}).get("name") for e in container.get("envFrom") or []]
+                refs += [((e.get("valueFrom") or {}).get(f"{key}KeyRef") or {}).get("name") for e in container.get("env") or []]
+            if name in refs:
+                readers.append(f"{namespace}/{workload_kind}/{obj['metadata']['name']}")
+    return readers
 
 
 def _truth_is(lab: Lab, category: str) -> bool:

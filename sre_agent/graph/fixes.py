@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
 from .defects import missing_refs
+from .endpoint_fixes import endpoint_fixes
 from .fix_values import (
     autoscaler_caps,
     blockers,
@@ -396,6 +397,7 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.SERVICE_PORT_MISMATCH: [_service_port],
     C.UNSCHEDULABLE: [_unschedulable],
     C.DEPENDENCY_FAILURE: [_scaled_down],
+    C.ENDPOINT_MISCONFIGURED: [lambda state, holder: endpoint_fixes(state.findings, holder)],
     C.OOM_KILLED: [lambda state, workload: oom_limit_fixes(state.findings, workload)],
 }
 

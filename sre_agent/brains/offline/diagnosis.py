@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
+from ...graph.endpoint_fixes import value_holder
 from ...graph.fix_values import lone_cordon
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
@@ -201,6 +202,9 @@ RULES: list[Rule] = [
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
+    # The caller's own endpoint names a host no Service has (one with a close name exists) or a port its Service does
+    # not expose: the object holding the value is the root, however healthy the dependency is.
+    Rule("EndpointUnserved", C.ENDPOINT_MISCONFIGURED, 0.9, resource=lambda f, a: value_holder(f.resource, f.details)),
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]

@@ -15,6 +15,7 @@ from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 from .daemonsets import node_gaps
+from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .pods import read_claim, read_gone_pods, read_pod
 from .services import WORKLOADS, service_backends, service_ports
 
@@ -233,7 +234,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                    replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
                    pods=len(own.get("pods") or []))
     for dep in own.get("calls") or []:
-        if dep.get("port_problem"):  # endpoints or not, the caller's connections cannot reach the app
+        if misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
+            calls.find(workload, "EndpointUnserved", endpoint_sentence(workload, dep), ev_own, severity="critical",
+                       dependency=dep["service"], **{k: dep.get(k) for k in ENDPOINT_FIELDS})
+        elif dep.get("port_problem"):  # endpoints or not, the caller's connections cannot reach the app
             calls.find(workload, "DependencyDown", f"{workload} calls {dep['service']} (via {dep['env']}): "
                        f"{dep['port_problem']}", ev_own, severity="critical", dependency=dep["service"],
                        port_problem=dep["port_problem"])

@@ -1,0 +1,64 @@
+"""The fix for a caller configured with an endpoint nobody serves (endpoint_misconfigured): change the value where
+it lives -- the ConfigMap or Secret key, or the env var in the caller's pod template -- then restart the caller,
+because env values are read when a container starts. The corrected value is written out when only one answer fits
+(the Service's only port, the one Service with a close name; never a Secret's value, which never leaves the server),
+else the command carries a `<placeholder>` and `needs` says which host or port to use."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
+from .recreate import container_change, recreate_command
+
+WORKLOAD_WORDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob"}
+
+
+def value_holder(workload: str, details: dict) -> str:
+    """The object whose change corrects the value: the ConfigMap or Secret holding the key, else the workload."""
+    source = str(details.get("source") or "env")
+    if source == "env":
+        return workload
+    kind, name, _ = source.split("/", 2)
+    return resource_id(kind, name, parse_resource_id(workload)[0])
+
+
+def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
+    fixes = []
+    for finding in (f for f in findings if f.signal == "EndpointUnserved" and value_holder(f.resource, f.details) == holder):
+        details = finding.details
+        namespace, kind, name = parse_resource_id(finding.resource)
+        ns = f"-n {namespace} " if namespace else ""
+        value = details.get("corrected_value") or "<value naming a host and port that answer>"
+        source = str(details.get("source") or "env")
+        word = WORKLOAD_WORDS.get(kind)
+        if source == "env":
+            commands = [_set_env(ns, kind, name, details, value)]
+        else:
+            holder_kind, holder_name, key = source.split("/", 2)
+            data = "data" if holder_kind == "ConfigMap" else "stringData"
+            commands = [f"kubectl {ns}patch {holder_kind.lower()} {holder_name} --type merge "
+                        f"-p '{json.dumps({data: {key: value}})}'"]
+            if word:  # the running pods keep the old value until they restart
+                commands.append(f"kubectl {ns}rollout restart {word}/{name}")
+        choices = ", ".join(str(s).rsplit("/", 1)[-1] for s in details.get("similar_services") or []) or \
+            ", ".join(str(p) for p in details.get("exposed_ports") or [])
+        fixes.append(ProposedFix(
+            resource=holder, summary=f"{finding.summary}: set it to {value}" if details.get("corrected_value") else
+            f"{finding.summary}: correct it", commands=commands,
+            needs="" if details.get("corrected_value") else f"the endpoint {details.get('env')} should name ({choices})",
+            evidence=list(finding.evidence)))
+    return fixes
+
+
+def _set_env(ns: str, kind: str, name: str, details: dict, value: str) -> str:
+    word = WORKLOAD_WORDS.get(kind)
+    container = details.get("container")
+    if word:  # set env changes the template in place: the rollout it starts is the restart
+        only = f"-c {container} " if container else ""
+        assignment = f"{details.get('env')}={value}"  # a placeholder stays bare, as in every other fix
+        return f"kubectl {ns}set env {word}/{name} {only}{assignment if value.startswith('<') else shlex.quote(assignment)}"
+    # a Job's or a bare pod's template cannot change in place: re-create it with the value
+    change = container_change(kind, str(container or name), {"env": [{"name": details.get("env"), "value": value}]})
+    return recreate_command(kind, kind.lower(), ns.removeprefix("-n ").strip(), name, change)
