@@ -250,11 +250,29 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
     for category, resource in list(merged):
         if resource in cronjob_of and (category, cronjob_of[resource]) in merged:
             del merged[(category, resource)]
+    _explained_by_dependency(merged, findings)
     # Other agents' findings about the same resource corroborate it.
     for hypothesis in merged.values():
         agents = {f.agent for f in findings if f.resource == hypothesis.resource}
         hypothesis.confidence = min(0.99, hypothesis.confidence + 0.03 * (len(agents) - 1))
     return sorted(merged.values(), key=lambda h: (h.confidence, SPECIFICITY.get(h.category, 5)), reverse=True)
+
+
+def _explained_by_dependency(merged: dict[tuple[C, str], Hypothesis], findings: list[Finding]) -> None:
+    """A release of a caller and a release of a service it calls, both regressions by their signals: errors and latency
+    flow up from a dependency, so the dependency's release explains the caller's symptom and the caller's is the
+    bystander (the root-cause rule: the upstream workload, never the alarmed downstream one). The caller's
+    hypothesis drops below the dependency's, with the reason said."""
+    backs = {str(f.details.get("service")): f.resource for f in findings if f.signal == "Backs"}
+    calls = {(f.resource, backs[str(f.details.get("dependency"))]) for f in findings
+             if f.signal == "DependsOn" and str(f.details.get("dependency")) in backs}
+    regressions = {resource: h for (category, resource), h in merged.items() if category == C.BAD_DEPLOY_REGRESSION}
+    for caller, dependency in calls:
+        if caller in regressions and dependency in regressions and caller != dependency:
+            upstream = regressions[dependency]
+            regressions[caller].confidence = min(regressions[caller].confidence, upstream.confidence - 0.15)
+            regressions[caller].reasons.append(f"{dependency}, which it calls, has a regression of its own that explains "
+                                               "its errors: its own change is not needed to explain them")
 
 
 def best(hypotheses_: list[Hypothesis]) -> Hypothesis | None:

@@ -18,6 +18,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 SWEEP_FOLLOW_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob", "Pod")
 MAX_SWEEP_FOLLOW = 3  # the first few flagged workloads: enough to explain, bounded for a broken cluster
 DEGRADED = {"ErrorAnomaly", "LatencyAnomaly"}
+WALK_BEFORE_BLAME = {RootCauseCategory.DEPENDENCY_FAILURE, RootCauseCategory.BAD_DEPLOY_REGRESSION}
 # Corroboration worth the calls: these categories are told apart by metrics/logs.
 NEEDS_METRICS = {RootCauseCategory.OOM_KILLED, RootCauseCategory.MEMORY_LEAK, RootCauseCategory.CPU_THROTTLING,
                  RootCauseCategory.BAD_DEPLOY_REGRESSION, RootCauseCategory.DEPENDENCY_FAILURE}
@@ -94,7 +95,9 @@ def _candidates(state: Investigation) -> list[Task]:
                           reason=f"it backs the alarmed {alarm_target}: its CPU, memory and restarts"))
     # Walk along healthy-looking dependencies when the symptom is unexplained: a dependency whose own
     # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
-    if leading is None or leading.confidence < 0.8 or leading.category == RootCauseCategory.DEPENDENCY_FAILURE:
+    # A release of the alarmed service is blamed only after its dependencies were looked at: errors and latency flow
+    # up from a dependency, so a change of its own that happened to land near the onset may be a bystander.
+    if leading is None or leading.confidence < 0.8 or leading.category in WALK_BEFORE_BLAME:
         degraded = {f.resource for f in findings if f.signal in DEGRADED}
         backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
         checked = {t.target for t in state.tasks if t.agent == "metrics" and t.question == "service"}
