@@ -79,6 +79,10 @@ SETS = {
                                           "ox23-bid-api-request-rate", "ox24-is-elevator-healthy"],
                             ["ox03-why-no-bin-position-report", "ox14-why-sample-grader-pending",
                              "ox20-why-statements-export-failed", "ox24-is-elevator-healthy"]),
+    "scenarios_heldout15": ("galecrest", 12, ["gc05-opc-da-bridge-no-running-pods", "gc10-reading-api-replicas-unavailable",
+                                              "gc12-is-forecast-healthy"],
+                            ["gc04-why-blade-survey-reimport-unfinished", "gc09-why-blade-vision-restarting",
+                             "gc12-is-forecast-healthy"]),
 }
 
 
