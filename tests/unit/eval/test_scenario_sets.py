@@ -83,6 +83,9 @@ SETS = {
                                               "gc12-is-forecast-healthy"],
                             ["gc04-why-blade-survey-reimport-unfinished", "gc09-why-blade-vision-restarting",
                              "gc12-is-forecast-healthy"]),
+    "scenarios_heldout16": ("plugbay", 12, ["pb05-is-ingest-pool-ok", "pb11-ocpp-gateway-request-rate"],
+                            ["pb04-why-no-kerb-turnover-report", "pb05-is-ingest-pool-ok",
+                             "pb09-why-meter-store-scale-up-stuck"]),
 }
 
 
