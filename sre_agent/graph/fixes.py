@@ -16,6 +16,7 @@ from collections.abc import Callable
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes
+from .fix_guards import category_fallback, drop_tried, only_reads, with_intent
 from .fix_values import (
     autoscaler_caps,
     blockers,
@@ -28,18 +29,15 @@ from .fix_values import (
     selector_mismatches,
     service_selector_fix,
 )
-from .pinning import OBJECT_OF
-from .pins import pinned_revision, symptom_seen
+from .oom_rollback import rollback_clears_oom
+from .pins import rollback_target
+from .plan_fixes import KUBECTL_KIND, plan_fix
+from .quota_fixes import quota_fixes
 from .recreate import container_change, recreate_command
 from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
-from .state import Investigation, RemediationPlan
+from .state import Investigation
 
 C = RootCauseCategory
-# kubectl's word for each kind a command names (the fixes here, chat's by-hand commands).
-KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
-                "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
-                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret",
-                "HorizontalPodAutoscaler": "hpa"}
 ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
 
 
@@ -63,16 +61,7 @@ def _evidence(findings: list[Finding]) -> list[str]:
 def _rollback_target(state: Investigation, workload: str) -> int | None:
     """The revision a rollback goes to: the one before the last rollout's -- or before the one live when the symptom
     began -- when a workload kind with revisions rolled out."""
-    kind = _ref(workload)[1]
-    rollout = next((f for f in _about(state, workload, "RecentRollout")), None)
-    if rollout is None or kind not in ("Deployment", "StatefulSet", "DaemonSet") or not rollout.details.get("previous_revision"):
-        return None
-    target = rollout.details["previous_revision"]
-    if rollout.details.get("history"):  # the revision before the one live when the symptom began, not simply the previous
-        seen, because = symptom_seen(state.findings, state.incident)
-        pin = pinned_revision(rollout.details["history"], rollout.details.get("revision"), seen, because)
-        target = pin.to_revision or target
-    return target
+    return rollback_target(state.findings, state.incident, workload)
 
 
 def _rollback(state: Investigation, workload: str) -> list[str]:
@@ -273,18 +262,27 @@ def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
 
 
 def _image(state: Investigation, workload: str) -> list[ProposedFix]:
-    """Back to the image that ran before the rollout (or the revision before), else a tag that exists."""
+    """Back to the image that ran before the rollout (or the revision before), else a tag that exists -- on the
+    container the evidence names; a one-off Job or a bare pod is re-created with it (its pod spec cannot change)."""
     namespace, kind, name = _ref(workload)
     pulls = _about(state, workload, "ImagePullBackOff", "ErrImagePull", "InvalidImageName")
-    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
+    if not pulls or kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"):
         return []
     image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
-    if kind == "CronJob":  # no rollout history: its next run takes whatever image its template names
-        return [ProposedFix(resource=workload, summary=f"{workload}'s runs cannot pull {image}: point its job template at "
-                            "an image that exists (or push the missing tag)",
-                            commands=[f"kubectl {_ns(namespace)}set image cronjob/{name} <container>=<image that exists>"],
-                            needs="the image (a tag that exists in the registry)", evidence=_evidence(pulls))]
     container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
+    wanted = "<image:tag that exists>"
+    needs = f"an image tag that exists in the registry ({image} does not: push it, or name the one that ran before)"
+    if kind in ("CronJob", "Job", "Pod"):  # no rollout history: the template (or the object itself) names the image
+        if kind == "CronJob":  # its next run takes whatever image its job template names
+            commands = [f"kubectl {_ns(namespace)}set image cronjob/{name} {container or '<container>'}={wanted}"]
+            how = "point its job template at an image that exists (its next run starts with it)"
+        else:
+            change = container_change(kind, container or "<container>", {"image": wanted})
+            commands = [recreate_command(kind, KUBECTL_KIND[kind], namespace, name, change)]
+            how = f"re-create it with an image that exists (a {kind}'s pod spec cannot change in place)"
+        return [ProposedFix(resource=workload, summary=f"{workload} cannot pull {image} (container "
+                            f"{container or '?'}): {how}", commands=commands,
+                            needs=needs + ("" if container else "; which container runs it"), evidence=_evidence(pulls))]
     rollout = next(iter(_about(state, workload, "RecentRollout")), None)
     previous = next(iter((rollout.details.get("previous_images") or []) if rollout else []), None)
     word = KUBECTL_KIND[kind]
@@ -312,38 +310,6 @@ def _scaled_down(state: Investigation, workload: str) -> list[ProposedFix]:
                         commands=[f"kubectl {_ns(namespace)}scale {KUBECTL_KIND[kind]}/{name} --replicas={before or '<replicas>'}"],
                         needs="" if before else "how many replicas it ran before it was scaled down (at least 1)",
                         evidence=_evidence(zero))]
-
-
-def _from_plan(plan: RemediationPlan) -> list[ProposedFix]:
-    """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
-    args = plan.args
-    namespace, name = args.get("namespace", ""), args.get("name", "")
-    kind = OBJECT_OF.get(plan.tool) or str(args.get("kind") or "Deployment")
-    word = KUBECTL_KIND.get(kind, kind.lower())
-    command = {
-        "rollout_undo": f"kubectl {_ns(namespace)}rollout undo {word}/{name}"
-                        + (f" --to-revision={args['to_revision']}" if args.get("to_revision") else ""),
-        "rollout_restart": f"kubectl {_ns(namespace)}rollout restart {word}/{name}",
-        "scale": f"kubectl {_ns(namespace)}scale {word}/{name} --replicas={args.get('replicas')}",
-        "set_image": f"kubectl {_ns(namespace)}set image {word}/{name} {args.get('container')}={args.get('image')}",
-        "delete_pod": f"kubectl {_ns(namespace)}delete pod {name}",
-        "cordon": f"kubectl cordon {args.get('node')}", "uncordon": f"kubectl uncordon {args.get('node')}",
-        "raise_quota": f"kubectl {_ns(namespace)}patch resourcequota {name} --type merge -p "
-                       f"'{json.dumps({'spec': {'hard': args.get('hard')}})}'",
-        "raise_hpa_max": f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
-                         f"'{json.dumps({'spec': {'maxReplicas': args.get('max_replicas')}})}'",
-        "set_service_selector": f"kubectl {_ns(namespace)}patch service {name} --type merge -p "
-                                f"'{json.dumps({'spec': {'selector': args.get('selector')}})}'",
-        # a strategic-merge patch (kubectl's default) merges Service ports by `port`: the others stay
-        "set_service_target_port": f"kubectl {_ns(namespace)}patch service {name} -p '"
-                                   + json.dumps({"spec": {"ports": [{"port": args.get("port"),
-                                                                     "targetPort": args.get("target_port")}]}}) + "'",
-        "remove_node_taint": f"kubectl taint nodes {args.get('node')} {args.get('key')}:{args.get('effect')}-",
-    }.get(plan.tool)
-    if command is None:
-        return []
-    return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
-                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}", commands=[command])]
 
 
 def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]:
@@ -398,7 +364,8 @@ BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
     C.UNSCHEDULABLE: [_unschedulable],
     C.DEPENDENCY_FAILURE: [_scaled_down],
     C.ENDPOINT_MISCONFIGURED: [lambda state, holder: endpoint_fixes(state.findings, holder)],
-    C.OOM_KILLED: [lambda state, workload: oom_limit_fixes(state.findings, workload)],
+    C.OOM_KILLED: [lambda state, workload: oom_limit_fixes(state.findings, workload, rollback_clears_oom(state, workload))],
+    C.QUOTA_EXCEEDED: [lambda state, quota: quota_fixes(state.findings, quota)],
 }
 
 
@@ -409,17 +376,17 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
         return []
     fixes = [fix for build in BUILDERS.get(diagnosis.category, []) for fix in build(state, diagnosis.resource)]
     if state.plan is not None and state.plan.pin and not state.actions:  # pinned, never run (rejected, not allowed)
-        fixes += _from_plan(state.plan)
-    if not fixes:
-        namespace, kind, name = _ref(diagnosis.resource)
-        commands = _rollback(state, diagnosis.resource)
-        target = _rollback_target(state, diagnosis.resource)
-        how = (f"roll back to revision {target}, the last one before the change the fault came with (then fix that "
-               "change and roll forward)" if target is not None else "see the runbook for this category")
-        fixes.append(ProposedFix(
-            resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: {how}",
-            commands=commands or [f"kubectl {_ns(namespace)}describe {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
-            needs="" if commands else "the change to make, from the evidence above"))
+        fixes += plan_fix(state.plan)
+    fixes = drop_tried(state, fixes)  # an action this run tried, and that did not clear it, is not the next step
+    target = _rollback_target(state, diagnosis.resource)
+    if not fixes and target is not None:
+        fixes = drop_tried(state, [ProposedFix(
+            resource=diagnosis.resource, summary=f"{diagnosis.category.value} on {diagnosis.resource}: roll back to "
+            f"revision {target}, the last one before the change the fault came with (then fix that change and roll "
+            "forward)", commands=_rollback(state, diagnosis.resource))])
+    if not fixes or all(only_reads(fix) for fix in fixes):  # never only "describe it" or "see the runbook"
+        fixes += category_fallback(state, diagnosis.resource)
+    fixes = with_intent(state, fixes)
     unique: dict[tuple[str, str], ProposedFix] = {}
     for fix in fixes:
         unique.setdefault((fix.resource, " ".join(fix.commands)), fix)

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from ..contracts import ToolCallRecord, resource_id
 from .defects import same_defect
+from .intent import Intent, change_cause_intent, intents_in, recorded_intent, reversed_by
+from .oom_rollback import oom_rollback_refusal
 from .pins import pinned_revision, symptom_seen
 from .ports import Tools
 from .state import Investigation, RemediationPlan
@@ -30,6 +32,9 @@ class Pinned(BaseModel):
     plan: RemediationPlan | None = None
     refused: str = ""  # why the plan could not be pinned
     records: list[ToolCallRecord] = []
+    # What the object written says was done to it on purpose (graph/intent.py): a pinned plan with any is held for
+    # a human, never run (graph/remediation.py) -- read from the same fresh reads the pin is made of.
+    intent: list[Intent] = []
 
 
 def written_resource(plan: RemediationPlan) -> str:
@@ -48,13 +53,35 @@ def written_resource(plan: RemediationPlan) -> str:
 
 async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) -> Pinned:
     records: list[ToolCallRecord] = []
+    target = written_resource(plan)
+    seen: list[Intent] = intents_in(state.findings, target)  # what the investigation read on it, and fresh reads below
 
     async def read(tool: str, args: dict[str, Any]) -> tuple[dict | None, str]:
         outcome = await tools.call("remediation", "kubernetes", tool, args)
         records.append(outcome.record)
-        return (outcome.data if isinstance(outcome.data, dict) else None), outcome.error or ""
+        data = outcome.data if isinstance(outcome.data, dict) else None
+        if tool == "describe" and data is not None and data.get("resource") == target:
+            seen.extend(object_intents(target, data.get("object")))
+        return data, outcome.error or ""
 
-    plan = plan.model_copy(update={"resource": written_resource(plan)})
+    pinned = await _pin(plan.model_copy(update={"resource": target}), state, read, records)
+    if pinned.plan is not None and pinned.plan.tool == "rollout_undo":  # the workload's own notes, as for any write
+        await read("describe", {"kind": str(plan.args.get("kind") or "Deployment"), "name": plan.args.get("name"),
+                                "namespace": plan.args.get("namespace"), "events_limit": 0})
+    unique = {(i.key, i.value): i for i in reversed_by(plan.tool, [*seen, *pinned.intent])}
+    return pinned.model_copy(update={"intent": list(unique.values()), "records": records})
+
+
+def object_intents(resource: str, obj: Any) -> list[Intent]:
+    """The intents an object records on itself and, for a workload, on its pod template (a rollout's note)."""
+    if not isinstance(obj, dict):
+        return []
+    template = ((obj.get("spec") or {}).get("template") or {}).get("metadata")
+    return recorded_intent(resource, obj.get("metadata")) + [
+        i.model_copy(update={"about": "rollout"}) for i in recorded_intent(resource, template)]
+
+
+async def _pin(plan: RemediationPlan, state: Investigation, read, records: list[ToolCallRecord]) -> Pinned:
     namespace, name = plan.args.get("namespace"), plan.args.get("name")
     kind = str(plan.args.get("kind") or "Deployment")
     if plan.tool == "rollout_undo":
@@ -70,7 +97,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
         target: dict = next((r for r in history.get("revisions") or [] if r.get("revision") == pin.to_revision), {})
         current = next((r for r in history.get("revisions") or [] if r.get("current")), None)
         defect = same_defect(target, state.findings, state.diagnosis.resource if state.diagnosis else plan.resource, current) \
-            or _same_template(history.get("revisions") or [], pin.to_revision, current)
+            or _same_template(history.get("revisions") or [], pin.to_revision, current) \
+            or oom_rollback_refusal(state, plan.resource, pin.to_revision)
         if defect:
             return Pinned(refused=f"no rollback of {plan.resource} can help: {defect}", records=records)
         asked = plan.args.get("to_revision")
@@ -80,7 +108,8 @@ async def pin_plan(plan: RemediationPlan, state: Investigation, tools: Tools) ->
         return Pinned(plan=plan.model_copy(update={
             "args": {**plan.args, "to_revision": pin.to_revision},
             "precondition": {"expect_revision": history.get("current_revision")},
-            "pin": f"{pin.why}; {plan.resource} is at revision {history.get('current_revision')}"}), records=records)
+            "pin": f"{pin.why}; {plan.resource} is at revision {history.get('current_revision')}"}), records=records,
+            intent=change_cause_intent(plan.resource, (current or {}).get("revision"), (current or {}).get("change_cause")))
     if plan.server != "kubernetes":
         return Pinned(plan=plan.model_copy(update={"pin": f"{plan.tool} names its targets; SSM takes no precondition"}),
                       records=records)

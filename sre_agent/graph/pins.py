@@ -93,3 +93,19 @@ def pinned_revision(revisions: list[dict[str, Any]], current: int | None, seen: 
     return RevisionPin(to_revision=target, culprit=culprit, current=current,
                        why=f"revision {culprit} was the last to go live before the symptom was seen at {seen.isoformat()}"
                            f"{because}; {target} is the last revision before it")
+
+
+def rollback_target(findings: list[Finding], incident: Incident, workload: str) -> int | None:
+    """The revision a rollback of `workload` goes to, from its RecentRollout finding: the one before the revision live
+    when the symptom began (or simply the previous one, without a history) -- None for a kind without revisions or
+    no rollout seen. The pin re-reads the history before anything is written (graph/pinning.py)."""
+    kind = workload.split("/")[-2] if workload.count("/") >= 1 else ""
+    rollout = next((f for f in findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    if rollout is None or kind not in ("Deployment", "StatefulSet", "DaemonSet") or not rollout.details.get("previous_revision"):
+        return None
+    target = rollout.details["previous_revision"]
+    if rollout.details.get("history"):
+        seen, because = symptom_seen(findings, incident)
+        pin = pinned_revision(rollout.details["history"], rollout.details.get("revision"), seen, because)
+        target = pin.to_revision or target
+    return target

@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from ..contracts import Action
 from . import stuck_rollout
 from .context import RunContext, emit, tools_of
+from .intent import held_because
 from .ledger import LedgerKey, LedgerOwner
 from .pinning import pin_plan
 from .state import ApprovalDecision, Investigation
@@ -40,6 +41,14 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
         return {**update, "plan": None, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
     plan = pinned.plan
+    if pinned.intent:
+        # A change its target records as made on purpose is not reversed by the responder, whatever the policy or an
+        # approver would allow: it stops and asks, naming what it found (tool output can only add this caution).
+        held = held_because(pinned.intent)
+        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="held", why=held,
+             action_id=plan.action_id, precondition=plan.precondition, pin=plan.pin)
+        return {**update, "plan": plan.model_copy(update={"held": held, "gate_why": held}),
+                "escalation_reason": f"{plan.tool} on {plan.resource} not run: {held}"}
     if stuck_rollout.applies(plan):  # what is approved includes the members the write cannot reach
         plan = plan.model_copy(update={"pin": f"{plan.pin}; {stuck_rollout.THEN}"})
     if gate == "auto" and state.replans:

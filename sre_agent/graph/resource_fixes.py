@@ -22,10 +22,14 @@ def raised_memory(limit: str) -> str | None:
     return format_quantity("memory", now * Decimal("1.5")) if now else None
 
 
-def oom_limit_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
+def oom_limit_fixes(findings: list[Finding], workload: str, rollback_clears: bool | None = None) -> list[ProposedFix]:
+    """The killed container's raised limit -- unless a rollback clears the kills (`rollback_clears`: the revision it
+    goes to gave that container more memory, graph/oom_rollback.py; None: whenever a rollout was seen), when the
+    rollback proposed for the rollout comes first (fixes.py)."""
     kills = [f for f in findings if f.resource == workload and f.signal == "OOMKilled" and f.details.get("memory_limit")]
-    if not kills or any(f.resource == workload and f.signal == "RecentRollout" for f in findings):
-        return []  # a rollout brought the kills: the rollback proposed for it comes first (fixes.py)
+    rolled = any(f.resource == workload and f.signal == "RecentRollout" for f in findings)
+    if not kills or (rolled if rollback_clears is None else rollback_clears):
+        return []
     container, limit = str(kills[0].details.get("container") or ""), str(kills[0].details["memory_limit"])
     raised = raised_memory(limit)
     if not container or raised is None:

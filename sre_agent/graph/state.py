@@ -63,6 +63,9 @@ class RemediationPlan(BaseModel):
     precondition: dict[str, Any] = Field(default_factory=dict)
     pin: str = ""  # the evidence behind the target and the precondition, in a sentence
     gate_why: str = ""  # what the policy said about it (why it runs unattended, or waits for a human)
+    # Why it was held, not run: it would reverse a change its target records as made on purpose (graph/intent.py).
+    # A held plan is proposed to a human with this as what they must confirm; it never reaches the approval step.
+    held: str = ""
 
     @property
     def target(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import value_holder
 from ...graph.fix_values import lone_cordon
+from ...graph.intent import Intent, intent_sentence, intents_in, reversed_by
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
 
@@ -46,6 +47,11 @@ def _left_taint(f: Finding, all_: list[Finding]) -> bool:
     return any(x.resource == f.resource and (x.signal == "UntoleratedTaint" and len(x.details.get("odd_nodes") or []) == 1
                                              or x.signal == "CordonedNodes" and lone_cordon(x))
                for x in all_)
+
+
+def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
+    """What the workload records about being changed on purpose -- what scaling it back would reverse."""
+    return reversed_by("scale", intents_in(all_, f.resource))
 
 
 def _leaking(f: Finding, all_: list[Finding]) -> bool:
@@ -205,7 +211,11 @@ RULES: list[Rule] = [
     # The caller's own endpoint names a host no Service has (one with a close name exists) or a port its Service does
     # not expose: the object holding the value is the root, however healthy the dependency is.
     Rule("EndpointUnserved", C.ENDPOINT_MISCONFIGURED, 0.9, resource=lambda f, a: value_holder(f.resource, f.details)),
-    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8),
+    # A workload scaled to zero on purpose (a decommission, a maintenance window: its annotations say so) is evidence,
+    # not a fault: another explanation of the callers' symptom wins, and if none does, scaling it back asks a human.
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8, lambda f, a: not _on_purpose(f, a)),
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)),
+         reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(_on_purpose(f, a))}"),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]
 

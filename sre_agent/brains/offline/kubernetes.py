@@ -14,9 +14,12 @@ from datetime import timedelta
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
+from .cronjobs import cronjob_pileups
 from .daemonsets import node_gaps
 from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
+from .intents import note_change_cause, note_intent
 from .pods import read_claim, read_gone_pods, read_pod
+from .revisions import killed_limit_history
 from .services import WORKLOADS, service_backends, service_ports
 
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -189,6 +192,7 @@ async def _node(name: str, calls: Calls) -> None:
             calls.find(resource_id("Node", name), ctype, f"node {name} reports {ctype}", ev)
     if (node.get("spec") or {}).get("unschedulable"):
         calls.find(resource_id("Node", name), "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
+    note_intent(resource_id("Node", name), node, ev, calls)  # a drain or a cordon for maintenance
 
 
 def _resource_alarmed(state: Investigation) -> str | None:
@@ -226,6 +230,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         return
     described, ev_spec = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
     spec = ((described or {}).get("object") or {}).get("spec") or {}
+    note_intent(workload, (described or {}).get("object"), ev_spec, calls)  # a scale-down or a release made on purpose
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
     if containers:
         limits = (containers[0].get("resources") or {}).get("limits") or {}
@@ -259,6 +264,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                 pod_findings.setdefault(item["resource"], []).append(item)
         elif item["kind"] == "ResourceQuota" or item["reason"] in ("QuotaExceeded", "QuotaExhausted"):
             calls.find(item["resource"], item["reason"], item["message"], ev_an, severity=item["severity"], source="analyzer")
+    quotas = sorted({f.resource for f in calls.findings if f.signal in ("QuotaExceeded", "QuotaExhausted")
+                     and f.resource.startswith(f"{namespace}/ResourceQuota/")})
+    if quotas and not any(f.signal == "CronJobRunsRead" and f.resource == namespace for f in [*state.findings, *calls.findings]):
+        await cronjob_pileups(str(namespace), quotas, calls)  # what holds the quota: runs that pile up
     pods = own.get("pods") or []
     unhealthy = [p for p in pods if not p.get("ready")]
     for pod in unhealthy[:2]:
@@ -352,4 +361,7 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
                    # and what each revision changed: the one live when the symptom began is the suspect
                    history=[{"revision": r.get("revision"), "created": r.get("created"), "images": r.get("images"),
                              "changed": r.get("changed")} for r in revisions])
+        # a rollout on a workload killed at a memory limit: did the revisions before it give that container more?
+        await killed_limit_history(namespace, kind, workload, revisions, ev, calls)
+    note_change_cause(workload, current, ev, calls)
     return current.get("replicaset")

@@ -9,8 +9,11 @@ import re
 
 from ...contracts import parse_time, resource_id
 from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
-from ...graph.fix_values import blockers, parse_taint
+from ...graph.fix_values import parse_taint
 from .calls import Calls
+from .cordons import cordoned_nodes
+from .cordons import selected as _selected
+from .cordons import tolerates as _tolerates
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 
@@ -80,7 +83,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
             if "were unschedulable" in message:
-                await _cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
+                await cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":
@@ -161,24 +164,6 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
                    nodes=[n for n, _ in carried], odd_nodes=odd)
 
 
-def _tolerates(tolerations: list[dict], taint: str) -> bool:
-    """Whether the pod tolerates a taint given as 'key=value:Effect' (or 'key:Effect')."""
-    key, value, effect = parse_taint(taint)
-    for toleration in tolerations:
-        if toleration.get("effect") not in (None, "", effect):
-            continue
-        if toleration.get("operator") == "Exists" and toleration.get("key") in (None, "", key):
-            return True
-        if toleration.get("key") == key and str(toleration.get("value", "")) == value:
-            return True
-    return False
-
-
-def _selected(nodes: list[dict], selector: dict) -> list[dict]:
-    """The node rows a pod's nodeSelector admits (every one, for an empty selector)."""
-    return [n for n in nodes if all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
-
-
 def _group(node: dict) -> tuple:
     # a node's group is its group labels (node group, pool, instance type) without where it sits (zone, region)
     return tuple(sorted((k, v) for k, v in (node.get("labels") or {}).items() if "zone" not in k and "region" not in k))
@@ -194,30 +179,6 @@ def _odd_ones_out(nodes: list[dict], key: str, tainted: list[str]) -> list[str]:
         if peers and not any(parse_taint(t)[0] == key for peer in peers for t in peer.get("taints") or []):
             odd.append(name)
     return odd
-
-
-async def _cordoned_nodes(spec: dict, workload: str, calls: Calls, message: str) -> None:
-    """The scheduler says "node(s) were unschedulable": cordoned nodes. The nodes the pods may use are those their
-    nodeSelector picks (with none, those whose taints they tolerate). When every one of them is cordoned -- left after
-    maintenance, or never lifted -- the cordon is what keeps the pods Pending; so it is when the ones not cordoned
-    are all full (the scheduler counts as many "Insufficient" nodes): the cordoned node is the room the pods lack."""
-    listed, ev = await calls("get_resources", kind="Node")
-    tolerations, selector = spec.get("tolerations") or [], spec.get("nodeSelector") or {}
-    eligible = _selected((listed or {}).get("items") or [], selector)
-    if not selector:  # no selector: the nodes whose taints the pods tolerate (a dedicated group's are not theirs)
-        eligible = [n for n in eligible
-                    if all(_tolerates(tolerations, t) for t in n.get("taints") or [] if not t.endswith(":PreferNoSchedule"))]
-    cordoned = [n["name"] for n in eligible if n.get("unschedulable")]
-    others = [n["name"] for n in eligible if not n.get("unschedulable")]
-    full = sum(count for count, reason in blockers(message) if reason.startswith("Insufficient"))
-    if not cordoned or full < len(others):
-        return
-    if not others:
-        summary = f"every node {workload}'s pods may run on is cordoned: {', '.join(cordoned)}"
-    else:
-        summary = (f"{workload}'s pods may run on {len(eligible)} node(s): {', '.join(cordoned)} cordoned, and "
-                   f"{', '.join(others)} without room for them (the scheduler: {full} Insufficient)")
-    calls.find(workload, "CordonedNodes", summary, ev, severity="warning", nodes=cordoned, full=others)
 
 
 async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> None:

@@ -20,6 +20,8 @@ from ...graph.fix_values import (
     service_selector_fix,
     target_port_fix,
 )
+from ...graph.oom_rollback import killed_limits, oom_rollback_refusal
+from ...graph.pins import rollback_target
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
 from .quota import quantity, raised_limits
@@ -151,6 +153,8 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
     ctx["root_kind"] = parse_resource_id(root)[1]
     if ctx["root_kind"] == "ResourceQuota":
         ctx.update(_quota_context(state, root, resource))
+        # runs of a CronJob piling up hold the quota: more quota feeds the pile-up; a human stops it (graph/quota_fixes.py)
+        ctx["pileup"] = any(f.signal == "CronJobPileUp" and root in (f.details.get("quotas") or []) for f in state.findings)
     ctx["rollout_broke_service"] = ctx["root_kind"] == "Service" and _rollout_broke_service(state, root, resource)
     ctx.update(_fix_values(state, root, resource))
     for finding in state.findings:
@@ -181,6 +185,13 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         if details.get("previous_replicas") is not None:
             ctx["previous_replicas"] = details["previous_replicas"]
             ctx["replicas"] = details.get("replicas")
+    if (kills := killed_limits(state.findings, resource)):
+        # The container the kernel killed, not the template's first (a sidecar is killed as often as the app): its
+        # limit is the one to raise, and a rollback that leaves it as it is cannot clear the kills.
+        ctx["container"], ctx["memory_limit"] = next(iter(kills.items()))
+        ctx["new_memory_limit"] = _double(ctx["memory_limit"])
+        ctx["rollback_keeps_oom"] = oom_rollback_refusal(
+            state, resource, rollback_target(state.findings, state.incident, resource)) is not None
     if "previous_replicas" not in ctx and any(f.resource == resource and f.signal == "ScaledToZero" for f in state.findings):
         # Scaled to zero with no record of the count before (a StatefulSet keeps no ReplicaSet history):
         # one replica is the least that serves. Not the recorded count, so the policy asks a human.
@@ -251,7 +262,7 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     if tool == "rollout_undo":
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels or ports the Service relies on
             return bool(ctx.get("rollout_broke_service")) and ctx.get("kind") in WORKLOAD_KINDS
-        return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS
+        return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS and not ctx.get("rollback_keeps_oom")
     if tool in SERVICE_WRITES:  # an edited Service; a rollout that moved its pods' labels or ports is undone instead
         return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
     if tool == "uncordon":
@@ -265,6 +276,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         return False
     if tool == "rollout_restart":
         return False  # restarting does not fix a wrong spec; a human decides when it buys time
+    if tool in ("raise_quota", "scale") and ctx.get("pileup"):
+        return False  # the quota is held by runs that never finish: room added is taken by the next runs
     return True
 
 

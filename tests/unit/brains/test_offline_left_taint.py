@@ -9,8 +9,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.brains.offline.cordons import cordoned_nodes
 from sre_agent.brains.offline.diagnosis import best, hypotheses
-from sre_agent.brains.offline.pods import _cordoned_nodes, _odd_ones_out
+from sre_agent.brains.offline.pods import _odd_ones_out
 from sre_agent.contracts import Finding
 from sre_agent.contracts import RootCauseCategory as C
 
@@ -65,11 +66,15 @@ class NodeCalls:
         self.rows, self.found = rows, []
 
     async def __call__(self, tool: str, **args):
+        if tool == "describe":  # a cordoned node read whole: what it records about why it was cordoned
+            row = next(r for r in self.rows if r["name"] == args["name"])
+            return {"object": {"metadata": {"name": row["name"], "annotations": row.get("annotations") or {}}}}, "ev-2"
         assert (tool, args) == ("get_resources", {"kind": "Node"})
         return {"items": self.rows}, "ev-1"
 
     def find(self, resource, signal, summary, evidence, **details):
-        self.found.append((signal, details.get("nodes"), details.get("full")))
+        self.found.append((signal, details.get("nodes"), details.get("full")) if signal == "CordonedNodes" else
+                          (signal, resource, (details.get("intent") or {}).get("key")))
 
 
 RT = "dedicated=realtime:NoSchedule"
@@ -95,7 +100,7 @@ def pool_node(name: str, pool: str, *taints: str, cordoned: bool = False) -> dic
 ])
 def test_a_cordon_counts_when_the_pods_other_nodes_are_full(rows, message, found):
     calls = NodeCalls(rows)
-    asyncio.run(_cordoned_nodes(REALTIME_POD, "d/Deployment/api", calls, message))
+    asyncio.run(cordoned_nodes(REALTIME_POD, "d/Deployment/api", calls, message))
     assert calls.found == found
 
 

@@ -199,8 +199,9 @@ def test_a_taint_left_on_the_nodes_the_pods_are_made_for_is_removed_not_the_othe
 
 def test_every_diagnosed_fault_gets_a_next_step_and_no_fault_gets_none():
     assert proposed_fixes(state(C.NONE, "")) == []
-    fixes = proposed_fixes(state(C.CPU_THROTTLING, W))
-    assert fixes and fixes[0].resource == W and fixes[0].commands == ["kubectl -n pay describe deployment api"]
+    fixes = proposed_fixes(state(C.CPU_THROTTLING, W))  # nothing but the category: still a change, never a describe
+    assert fixes and fixes[0].resource == W and fixes[0].commands == ["kubectl -n pay set resources deployment/api "
+                                                                      "--limits=cpu=<cpu limit>"]
 
 
 def _pin(plan: RemediationPlan, answers: dict) -> tuple:
@@ -359,6 +360,8 @@ def test_a_container_killed_at_its_memory_limit_gets_a_raised_limit_for_its_kind
     assert "192Mi" in fix.summary and "288Mi" in fix.summary + " ".join(fix.commands)
     rollout = Finding(agent="kubernetes", resource=workload, signal="RecentRollout", summary="rolled out", severity="info")
     assert oom_limit_fixes([killed, rollout], workload) == []  # the rollback proposed for the rollout comes first
+    assert oom_limit_fixes([killed, rollout], workload, rollback_clears=True) == []
+    assert oom_limit_fixes([killed, rollout], workload, rollback_clears=False)  # a rollback leaving the limit: raise it
 
 
 @pytest.mark.parametrize("limit, raised", [("192Mi", "288Mi"), ("1Gi", "1536Mi"), ("268435456", "384Mi"), ("512M", "733Mi"),

@@ -1,0 +1,54 @@
+"""A pinned plan that was not run -- rejected, not allowed, or held because it would reverse a change made on purpose
+(graph/intent.py) -- written as the kubectl command a human would run, with what they must confirm first."""
+
+from __future__ import annotations
+
+import json
+
+from ..contracts import ProposedFix, resource_id
+from .pinning import OBJECT_OF
+from .state import RemediationPlan
+
+# kubectl's word for each kind a command names (the fixes, chat's by-hand commands).
+KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
+                "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
+                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret",
+                "HorizontalPodAutoscaler": "hpa"}
+
+
+def _ns(namespace: str) -> str:
+    return f"-n {namespace} " if namespace else ""
+
+
+def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
+    """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
+    args = plan.args
+    namespace, name = args.get("namespace", ""), args.get("name", "")
+    kind = OBJECT_OF.get(plan.tool) or str(args.get("kind") or "Deployment")
+    word = KUBECTL_KIND.get(kind, kind.lower())
+    command = {
+        "rollout_undo": f"kubectl {_ns(namespace)}rollout undo {word}/{name}"
+                        + (f" --to-revision={args['to_revision']}" if args.get("to_revision") else ""),
+        "rollout_restart": f"kubectl {_ns(namespace)}rollout restart {word}/{name}",
+        "scale": f"kubectl {_ns(namespace)}scale {word}/{name} --replicas={args.get('replicas')}",
+        "set_image": f"kubectl {_ns(namespace)}set image {word}/{name} {args.get('container')}={args.get('image')}",
+        "delete_pod": f"kubectl {_ns(namespace)}delete pod {name}",
+        "cordon": f"kubectl cordon {args.get('node')}", "uncordon": f"kubectl uncordon {args.get('node')}",
+        "raise_quota": f"kubectl {_ns(namespace)}patch resourcequota {name} --type merge -p "
+                       f"'{json.dumps({'spec': {'hard': args.get('hard')}})}'",
+        "raise_hpa_max": f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
+                         f"'{json.dumps({'spec': {'maxReplicas': args.get('max_replicas')}})}'",
+        "set_service_selector": f"kubectl {_ns(namespace)}patch service {name} --type merge -p "
+                                f"'{json.dumps({'spec': {'selector': args.get('selector')}})}'",
+        # a strategic-merge patch (kubectl's default) merges Service ports by `port`: the others stay
+        "set_service_target_port": f"kubectl {_ns(namespace)}patch service {name} -p '"
+                                   + json.dumps({"spec": {"ports": [{"port": args.get("port"),
+                                                                     "targetPort": args.get("target_port")}]}}) + "'",
+        "remove_node_taint": f"kubectl taint nodes {args.get('node')} {args.get('key')}:{args.get('effect')}-",
+    }.get(plan.tool)
+    if command is None:
+        return []
+    held = f" -- held, not run: {plan.held}" if plan.held else ""  # a change made on purpose: a human confirms first
+    return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
+                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command],
+                        needs=plan.held)]

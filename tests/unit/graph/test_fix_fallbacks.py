@@ -1,0 +1,94 @@
+"""Fixes that fix (issue 35, classes C and D): "see the runbook" or a describe is never the whole answer -- every
+category ends with a command that changes something, with named placeholders only for what a human supplies
+(graph/fix_guards.py); an image that cannot be pulled is fixed on the container the evidence names, a one-off Job
+or a bare pod re-created with it; and a quota held by a CronJob's runs that pile up names the CronJob and stops the
+pile-up beside any raise (graph/quota_fixes.py). Table tests over findings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sre_agent.contracts import Diagnosis, Finding, Incident
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.graph.fix_guards import only_reads
+from sre_agent.graph.fixes import proposed_fixes
+from sre_agent.graph.state import Investigation
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def f(resource: str, signal: str, summary: str = "", **details) -> Finding:
+    return Finding(agent="kubernetes", resource=resource, signal=signal, summary=summary or signal, details=details,
+                   evidence=["ev-1"])
+
+
+def state(category: C, resource: str, *findings: Finding) -> Investigation:
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW)
+    return Investigation(incident=incident, diagnosis=Diagnosis(category=category, resource=resource), findings=list(findings))
+
+
+CASES = [(category, resource) for category in C if category != C.NONE
+         for resource in ("ops/Deployment/api", "ops/StatefulSet/db", "ops/Job/backfill", "ops/CronJob/nightly",
+                          "ops/Pod/debug", "Node/n1", "ops/ResourceQuota/q", "ops/PersistentVolumeClaim/data",
+                          "ops/Service/api", "ops/ConfigMap/cfg")]
+
+
+@pytest.mark.parametrize("category, resource", CASES)
+def test_every_category_on_every_kind_ends_with_a_command_that_changes_something(category, resource):
+    """Nothing but the diagnosis known (no builder can read a value): still a real command, never a describe."""
+    fixes = proposed_fixes(state(category, resource))
+    assert fixes and not all(only_reads(fix) for fix in fixes), [fix.commands for fix in fixes]
+    assert not any("runbook" in fix.summary and not fix.commands for fix in fixes)
+
+
+PULL = "ErrImagePull"
+
+
+@pytest.mark.parametrize("resource, command", [
+    ("batch/CronJob/nightly-report", "kubectl -n batch set image cronjob/nightly-report report=<image:tag that exists>"),
+    ("batch/Job/month-end", "kubectl -n batch get job month-end -o json | kubectl patch --local -f - -p "),
+    ("batch/Pod/one-off", "kubectl -n batch get pod one-off -o json | kubectl patch --local -f - -p "),
+])
+def test_an_image_that_cannot_be_pulled_is_replaced_on_the_container_the_evidence_names(resource, command):
+    [fix] = proposed_fixes(state(C.BAD_IMAGE, resource, f(resource, PULL, image="reg/report:2.1.0", container="report")))
+    assert fix.commands[0].startswith(command) and "report:2.1.0" in fix.needs
+    if "/CronJob/" not in resource:  # re-created with the container named and the image left to a human
+        assert '"name": "report", "image": "<image:tag that exists>"' in fix.commands[0]
+        assert fix.commands[0].endswith("| kubectl replace --force -f -")
+
+
+Q = "platform/ResourceQuota/platform-compute"
+REFUSAL = ('pods "email-worker-x" is forbidden: exceeded quota: platform-compute, requested: requests.cpu=50m, '
+           'used: requests.cpu=1500m, limited: requests.cpu=1500m')
+PILEUP = f("platform/CronJob/search-reindex", "CronJobPileUp", cronjob="search-reindex", schedule="*/15 * * * *",
+           concurrency_policy="Allow", deadline=None, unfinished=["search-reindex-1", "search-reindex-2"],
+           oldest_created="2026-03-01T09:00:00Z", quotas=[Q])
+
+
+def test_a_quota_held_by_a_cronjobs_piled_up_runs_names_the_cronjob_and_stops_the_pile_up_beside_the_raise():
+    fixes = proposed_fixes(state(C.QUOTA_EXCEEDED, Q, f(Q, "QuotaExceeded", REFUSAL), PILEUP))
+    assert [fix.resource for fix in fixes] == ["platform/CronJob/search-reindex", Q]
+    stop = fixes[0]
+    assert "*/15 * * * *" in stop.summary and "concurrencyPolicy Allow" in stop.summary and "search-reindex-1" in stop.summary
+    assert stop.commands == ["kubectl -n platform patch cronjob search-reindex --type merge -p "
+                             "'{\"spec\": {\"concurrencyPolicy\": \"Forbid\"}}'",
+                             "kubectl -n platform delete job search-reindex-1 search-reindex-2"]
+    assert fixes[1].commands == ["kubectl -n platform patch resourcequota platform-compute --type merge -p "
+                                 "'{\"spec\": {\"hard\": {\"requests.cpu\": \"1550m\"}}}'"]
+    assert "pile-up" in fixes[1].summary
+    # a pile-up against another quota is not this one's cause
+    other = PILEUP.model_copy(update={"details": {**PILEUP.details, "quotas": ["platform/ResourceQuota/other"]}})
+    assert [fix.resource for fix in proposed_fixes(state(C.QUOTA_EXCEEDED, Q, f(Q, "QuotaExceeded", REFUSAL), other))] == [Q]
+
+
+def test_a_cordon_in_the_way_is_uncordoned_by_name_and_a_recorded_cordon_asks_first():
+    sts = "data/StatefulSet/kv"
+    cordon = f(sts, "CordonedNodes", nodes=["n2"], full=["n1", "n3"])
+    [fix] = proposed_fixes(state(C.UNSCHEDULABLE, sts, f(sts, "FailedScheduling"), cordon))
+    assert fix.resource == "Node/n2" and fix.commands == ["kubectl uncordon n2"] and not fix.needs
+    noted = f("Node/n2", "RecordedIntent", intent={"resource": "Node/n2", "key": "ops/reason", "value": "kernel upgrade CHG-9",
+                                                   "signal": "stated reason", "who": "platform-oncall"})
+    [fix] = proposed_fixes(state(C.UNSCHEDULABLE, sts, f(sts, "FailedScheduling"), cordon, noted))
+    assert fix.commands == ["kubectl uncordon n2"] and "CHG-9" in fix.needs and "platform-oncall" in fix.needs

@@ -1,0 +1,146 @@
+"""A change made on purpose is evidence, not a fault (graph/intent.py): which annotations record an intent (a data
+list of signals, never one phrasing), which writes would reverse it, and that such a write is held for a human --
+never run, whatever the policy or an approver says -- with the intent named in the proposed fix. Table tests over
+object metadata, and the graph run with a stub brain and fake tools."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from sre_agent.contracts import Diagnosis, Finding, Incident
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.graph.builder import build_graph
+from sre_agent.graph.context import RunContext
+from sre_agent.graph.fixes import proposed_fixes
+from sre_agent.graph.intent import change_cause_intent, recorded_intent, reversed_by
+from sre_agent.graph.pinning import pin_plan
+from sre_agent.graph.policy import RemediationPolicy
+from sre_agent.graph.state import Investigation, RemediationPlan, Task
+
+from .fakes import FakeTools
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+W = "pay/Deployment/ledger"
+
+
+@pytest.mark.parametrize("metadata, signal, who", [
+    # what real teams write: a ticket, a decommission or retirement note, a maintenance window, a reason, a plan
+    ({"annotations": {"ops.acme.io/decommissioned": "2026-11-20, replaced by ledger-v2", "ops.acme.io/owner": "pay-team"}},
+     "decommission", "pay-team"),
+    ({"annotations": {"example.org/change-ticket": "CHG-2291"}}, "change record", ""),
+    ({"annotations": {"kubernetes.io/change-cause": "OPS-77 planned upgrade to 7.3.0"}}, "change record", ""),
+    ({"annotations": {"maintenance-window": "sat 02:00-04:00 UTC"}}, "maintenance", ""),
+    ({"annotations": {"corp.io/reason": "late settlement file"}}, "stated reason", ""),
+    ({"annotations": {"notes": "scaled to 0 on purpose while the vendor migrates", "requested-by": "j.ortiz"}},
+     "decommission", "j.ortiz"),
+    ({"annotations": {"description": "draining for a kernel patch (INC-4410)"}}, "change record", ""),
+    ({"labels": {"lifecycle": "retired"}}, "lifecycle label", ""),
+])
+def test_an_annotation_or_a_lifecycle_label_records_an_intent(metadata, signal, who):
+    [intent] = recorded_intent(W, metadata)
+    assert intent.signal == signal and intent.who == who and intent.resource == W
+
+
+@pytest.mark.parametrize("metadata", [
+    {"annotations": {"deployment.kubernetes.io/revision": "4", "kubectl.kubernetes.io/restartedAt": "2026-03-01T10:00:00Z",
+                     "deprecated.daemonset.template.generation": "2", "meta.helm.sh/release-name": "ledger"}},
+    {"annotations": {"oxbow.coop/owner": "merchandising-platform"}},  # who, not why: no intent by itself
+    {"annotations": {"kubernetes.io/change-cause": "kubectl set image deployment/ledger ledger=ledger:2 --record=true"}},
+    {"annotations": {"example.org/chart": "ledger-6.1.0", "cronjob.kubernetes.io/instantiate": "manual"}},
+    {"labels": {"app": "maintenance-api", "tier": "backend"}},  # a name, not a state
+    {},
+])
+def test_machine_annotations_attribution_and_names_are_no_intent(metadata):
+    assert recorded_intent(W, metadata) == []
+
+
+def test_a_rollouts_record_is_reversed_by_an_undo_not_by_a_scale_or_a_new_limit():
+    rollout = change_cause_intent(W, 4, "CHG-1 release 2.4.0")
+    note = recorded_intent(W, {"annotations": {"ops/decommission": "retired"}})
+    assert reversed_by("rollout_undo", rollout + note) == rollout + note
+    assert reversed_by("set_image", rollout) == rollout
+    assert reversed_by("scale", rollout + note) == note and reversed_by("set_resources", rollout) == []
+
+
+def _state(*findings: Finding, category: C = C.DEPENDENCY_FAILURE) -> Investigation:
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW)
+    return Investigation(incident=incident, diagnosis=Diagnosis(category=category, resource=W), findings=list(findings))
+
+
+DECOMMISSIONED = {"resource": W, "object": {"metadata": {"name": "ledger", "generation": 3, "annotations": {
+    "ops.acme.io/decommission": "retired, traffic moved to ledger-v2 (PLAT-881)", "ops.acme.io/owner": "j.ortiz"}},
+    "spec": {"replicas": 0}, "status": {}}}
+
+
+def test_the_pin_reads_the_intent_from_the_object_it_writes():
+    plan = RemediationPlan(server="kubernetes", tool="scale", risk="low", args={"namespace": "pay", "name": "ledger", "replicas": 2})
+    pinned = asyncio.run(pin_plan(plan, _state(), FakeTools({("kubernetes", "describe"): DECOMMISSIONED,
+                                                             ("kubernetes", "get_resources"): {"items": []}})))
+    assert pinned.plan is not None and [i.key for i in pinned.intent] == ["ops.acme.io/decommission"]
+    assert pinned.intent[0].who == "j.ortiz"
+
+
+def test_a_rollback_reads_the_workloads_own_record_too():
+    history = {"current_revision": 2, "revisions": [
+        {"revision": 1, "created": "2026-03-01T09:00:00Z", "images": ["l:1"]},
+        {"revision": 2, "created": "2026-03-01T11:30:00Z", "images": ["l:2"], "current": True,
+         "change_cause": "CHG-4471 planned release of 2.0"}]}
+    plan = RemediationPlan(server="kubernetes", tool="rollout_undo", risk="low", args={"namespace": "pay", "name": "ledger"})
+    pinned = asyncio.run(pin_plan(plan, _state(category=C.BAD_DEPLOY_REGRESSION),
+                                  FakeTools({("kubernetes", "rollout_history"): history})))
+    assert pinned.plan is not None and pinned.plan.args["to_revision"] == 1
+    assert [(i.key, i.when) for i in pinned.intent] == [("kubernetes.io/change-cause", "revision 2")]
+
+
+class ScaleBackBrain:
+    """Finds the dependency scaled to zero and plans the scale back -- the decision the hold must stop."""
+
+    name = "stub"
+
+    async def next_task(self, state):
+        return None if state.tasks else Task(agent="kubernetes", target=W, question="triage")
+
+    async def investigate(self, task, state, tools):
+        outcome = await tools.call("kubernetes", "kubernetes", "describe", {"kind": "Deployment", "namespace": "pay", "name": "ledger"})
+        finding = Finding(agent="kubernetes", resource=W, signal="ScaledToZero", summary="ledger is scaled to 0",
+                          severity="critical", evidence=[outcome.record.id])
+
+        class Result:
+            records, findings = [outcome.record], [finding]
+        return Result()
+
+    async def diagnose(self, state):
+        return Diagnosis(category=C.DEPENDENCY_FAILURE, resource=W, confidence=0.8), []
+
+    async def plan_remediation(self, state):
+        return RemediationPlan(server="kubernetes", tool="scale", risk="low",
+                               args={"namespace": "pay", "name": "ledger", "replicas": 2})
+
+
+@pytest.mark.parametrize("mode", ["auto", "approve"])
+def test_a_write_that_would_reverse_a_recorded_intent_is_held_not_run_nor_offered_for_approval(mode):
+    incident = Incident(id="inc-1", title="checkout fails", started_at=NOW, window_start=NOW, window_end=NOW, affected=[W])
+    tools = FakeTools({("kubernetes", "describe"): DECOMMISSIONED, ("kubernetes", "get_resources"): {"items": []},
+                       ("kubernetes", "scale"): {"result": "scaled"}})
+    context = RunContext(brain=ScaleBackBrain(), tools=tools, policy=RemediationPolicy(mode=mode, namespaces=["pay"]),
+                         verify_timeout_s=1, verify_poll_s=0)
+    graph = build_graph(InMemorySaver())
+    config = {"configurable": {"thread_id": incident.id}}
+
+    async def go():
+        events = [e async for e in graph.astream(Investigation(incident=incident, started_epoch=time.time()), config,
+                                                 context=context, stream_mode="custom")]
+        return events, Investigation.model_validate((await graph.aget_state(config)).values)
+
+    events, state = asyncio.run(go())
+    assert state.status == "escalated" and not state.actions and "scale" not in [t for t, _ in tools.calls]
+    assert "made on purpose" in state.escalation_reason and "PLAT-881" in state.escalation_reason
+    assert next(e for e in events if e["kind"] == "plan")["gate"] == "held"
+    fixes = [f for f in proposed_fixes(state) if "scale deployment/ledger" in " ".join(f.commands)]
+    assert ["kubectl -n pay scale deployment/ledger --replicas=2"] in [f.commands for f in fixes]
+    assert fixes and all("j.ortiz" in f.needs and "PLAT-881" in f.needs for f in fixes)  # every scale-back asks first
