@@ -34,6 +34,7 @@ from .pins import rollback_target
 from .plan_fixes import KUBECTL_KIND, plan_fix
 from .quota_fixes import quota_fixes
 from .recreate import container_change, recreate_command
+from .renamed_refs import renamed_key_fix
 from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
 from .state import Investigation
 
@@ -86,6 +87,10 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
                          if f.details.get("existing_keys") is not None), None)
             summary = (f"add key {ref.key} to {ref.kind} {namespace}/{ref.name}, which {workload} requires"
                        + (f" (it holds {', '.join(held) or 'no keys'}: renamed?)" if held is not None else ""))
+            renamed = renamed_key_fix(workload, ref.kind, ref.name, ref.key, [str(k) for k in held or []],
+                                      _evidence(_about(state, workload, "CreateContainerConfigError")))
+            if renamed is not None:  # a rename needs no value only a human knows: offered first
+                fixes.append(renamed)
         else:
             create = "configmap" if ref.kind == "ConfigMap" else "secret generic"
             commands = [f"kubectl {_ns(namespace)}create {create} {ref.name} --from-literal=<KEY>=<value>"]
