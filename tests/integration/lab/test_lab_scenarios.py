@@ -253,6 +253,14 @@ def check_quota_exceeded(view: View) -> None:
     assert quota.status.used and quota.status.hard
 
 
+def check_endpoint_misconfigured(view: View) -> None:
+    """The value holder exists and every pod is healthy: the fault is in what the caller was told to call, which no
+    pod state shows (its calls fail; the dependency serves)."""
+    namespace, kind, name = view.resource
+    assert view.clients.call("read", kind, namespace, name=name) is not None
+    assert not [p for p in unhealthy_pods(view.clients) if p.startswith(f"{namespace}/")]
+
+
 def check_nothing_wrong(view: View) -> None:
     assert unhealthy_pods(view.clients) == []
     assert services_without_endpoints(view.clients) == []
@@ -270,6 +278,7 @@ SYMPTOMS = {
     C.SERVICE_SELECTOR_MISMATCH: check_service_selector_mismatch,
     C.SERVICE_PORT_MISMATCH: check_service_port_mismatch,
     C.DEPENDENCY_FAILURE: check_dependency_failure,
+    C.ENDPOINT_MISCONFIGURED: check_endpoint_misconfigured,
     C.BAD_DEPLOY_REGRESSION: check_bad_deploy_regression,
     C.NODE_FAILURE: check_node_failure,
     C.PVC_PENDING: check_pvc_pending,
