@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 
 class RootCauseCategory(StrEnum):
-    """The closed list of root causes. Extend it here and nowhere else.
+    """The closed list of root causes: the typed face of sre_agent/categories.yaml (a test keeps the two equal;
+    add a category there, with its root, words and fix recipe, then here).
 
     The root-cause *resource* rule, shared by the scenario catalog and the evaluation harness:
     point at the one object whose change makes the fault clear --
@@ -28,8 +29,15 @@ class RootCauseCategory(StrEnum):
       * the object holding a caller's endpoint when it names a host no Service has or a port the
         Service does not expose (endpoint_misconfigured): the ConfigMap or Secret whose key holds
         the value, or the caller's workload when its pod template writes the value;
+      * the workload whose running pods present a credential its dependency no longer accepts --
+        a password or token rotated where it is checked while the pods still hold the old value
+        (stale_credential); the dependency is not at fault;
+      * the workload whose pods cannot pull a private image for want of registry credentials --
+        no, a wrong or a missing `imagePullSecrets` Secret (image_pull_auth), not bad_image: the
+        image exists;
       * the Node for a node fault (node_failure);
-      * the PersistentVolumeClaim for storage (pvc_pending);
+      * the PersistentVolumeClaim for storage that cannot bind (pvc_pending) or that is full
+        (volume_full);
       * the ResourceQuota for quota (quota_exceeded);
       * nothing (resource "") for `none`.
     """
@@ -46,9 +54,12 @@ class RootCauseCategory(StrEnum):
     SERVICE_PORT_MISMATCH = "service_port_mismatch"
     DEPENDENCY_FAILURE = "dependency_failure"
     ENDPOINT_MISCONFIGURED = "endpoint_misconfigured"
+    STALE_CREDENTIAL = "stale_credential"
+    IMAGE_PULL_AUTH = "image_pull_auth"
     BAD_DEPLOY_REGRESSION = "bad_deploy_regression"
     NODE_FAILURE = "node_failure"
     PVC_PENDING = "pvc_pending"
+    VOLUME_FULL = "volume_full"
     QUOTA_EXCEEDED = "quota_exceeded"
     NONE = "none"
 

@@ -1,14 +1,16 @@
 """Compact, safe views of Kubernetes objects for an agent's context.
 
 `summarize` gives the one-line facts `kubectl get -o wide` would show per kind; `sanitize` gives
-the object for `describe` minus managedFields and last-applied-configuration, with Secret values
+the object for `describe` with managedFields cut to who wrote it when, minus last-applied-configuration, with Secret values
 replaced -- always, even with --allow-sensitive-data-access: a diagnosis needs a Secret's keys, never
 its values. Everything else secret-shaped (env values, args, ConfigMap files, annotations) is masked
 by the redaction layer every result passes through (common/redaction.py, hooked in the registry)."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -168,12 +170,15 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
     if kind == "Event":
         return event_summary(obj)
     if kind == "Secret":
-        return {**base, "type": obj.get("type"), "keys": sorted((obj.get("data") or {}).keys())}
+        # A registry credential's registries (the `auths` keys, never the credentials): which pulls it can serve.
+        return {**base, "type": obj.get("type"), "keys": sorted((obj.get("data") or {}).keys()),
+                **({"registries": registries} if (registries := registry_hosts(obj)) else {})}
     if kind == "ConfigMap":
         return {**base, "keys": sorted((obj.get("data") or {}).keys())}
     if kind == "PersistentVolumeClaim":
         return {**base, "phase": status.get("phase"), "storageClass": spec.get("storageClassName"),
-                "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage")}
+                "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage"),
+                "capacity": (status.get("capacity") or {}).get("storage")}
     if kind == "ResourceQuota":
         return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
     if kind == "HorizontalPodAutoscaler":
@@ -230,14 +235,35 @@ def event_summary(event: dict) -> dict[str, Any]:
 
 
 def sanitize(kind: str, obj: dict) -> dict:
-    """The object as describe shows it: no managedFields, no Secret values (the last applied
+    """The object as describe shows it: managedFields only as who wrote it when, no Secret values (the last applied
     configuration goes too: for a Secret applied with kubectl it holds the values in clear)."""
     clean = copy.deepcopy(obj)
     meta = clean.get("metadata") or {}
-    meta.pop("managedFields", None)
+    # Who last wrote the object and when stays (a Secret rotated after its consumers started is read from it);
+    # the field sets, which only a server-side apply needs, go.
+    managed = [{key: entry.get(key) for key in ("manager", "operation", "time")}
+               for entry in meta.pop("managedFields", None) or [] if isinstance(entry, dict)]
+    if managed:
+        meta["managedFields"] = managed
     annotations = meta.get("annotations") or {}
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     if kind == "Secret":
         clean["data"] = {k: SECRET_VALUE for k in (clean.get("data") or {})}
         clean.pop("stringData", None)
     return clean
+
+
+def registry_hosts(secret: dict) -> list[str]:
+    """The registries a kubernetes.io/dockerconfigjson (or dockercfg) Secret holds credentials for."""
+    kind = secret.get("type")
+    key = {"kubernetes.io/dockerconfigjson": ".dockerconfigjson", "kubernetes.io/dockercfg": ".dockercfg"}.get(str(kind))
+    raw = (secret.get("data") or {}).get(key or "")
+    if not raw:
+        return []
+    try:
+        config = json.loads(base64.b64decode(raw))
+    except (ValueError, TypeError):
+        return []
+    auths = config.get("auths", config) if isinstance(config, dict) else {}
+    return sorted(str(host) for host in auths) if isinstance(auths, dict) else []
+

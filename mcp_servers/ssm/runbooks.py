@@ -25,8 +25,8 @@ Category = Literal[
     "bad_image", "crash_missing_config", "missing_config_ref", "oom_killed", "memory_leak",
     "cpu_throttling", "unschedulable", "probe_misconfig", "service_selector_mismatch",
     "service_port_mismatch",
-    "dependency_failure", "endpoint_misconfigured", "bad_deploy_regression", "node_failure", "pvc_pending",
-    "quota_exceeded",
+    "dependency_failure", "endpoint_misconfigured", "stale_credential", "image_pull_auth", "bad_deploy_regression",
+    "node_failure", "pvc_pending", "volume_full", "quota_exceeded",
     "any",  # the generic triage runbook: applies whatever the cause
 ]
 ANY_CATEGORY = "any"
@@ -77,7 +77,7 @@ MIN_RISK: dict[str, Risk] = {
 PLACEHOLDERS = frozenset({
     # the resource under investigation
     "namespace", "kind", "name", "selector", "pod", "container", "service", "node", "instance_id",
-    "pvc", "storage_class", "quota", "cluster", "log_group",
+    "pvc", "storage_class", "quota", "cluster", "log_group", "secret",
     "quota_hard",  # a quota's hard limits raised to admit what was asked for
     # the alarm, what was collected so far and the time window
     "alarm_name", "metric_namespace", "metric_name", "metric_dimensions", "symptoms", "onset",
@@ -222,8 +222,11 @@ class Runbook(_Strict):
 
     @model_validator(mode="after")
     def _remediation_unless_triage(self) -> Runbook:
-        if not self.remediation and self.category != ANY_CATEGORY:
-            raise ValueError("remediation is empty; only the generic triage runbook (category: any) may have no steps")
+        # A fault no write tool may clear (growing storage costs money, freeing it deletes data) is a hand-off:
+        # no steps, and escalate_when says why -- the responder proposes the exact command instead.
+        if not self.remediation and self.category != ANY_CATEGORY and not self.escalate_when:
+            raise ValueError("remediation is empty; only the generic triage runbook (category: any) or a hand-off "
+                             "runbook (escalate_when says why no tool may act) may have no steps")
         return self
 
     def placeholders(self) -> set[str]:

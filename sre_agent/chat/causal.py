@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ..categories import category_words
 from ..contracts import parse_resource_id
 from ..graph.pins import began_with_revision
 from .ask import Ask, handles
@@ -70,22 +71,9 @@ _VICTIM = [
     re.compile(r"\bthe\s+reason\s+(?:the\s+)?(?P<victim>[\w./-]+)\b", re.I),
     re.compile(r"\b(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+(?:the\s+)?(?P<victim>[\w./-]+)", re.I),
 ]
-# A fault's kind in words: "running out of memory", "the node", "the image" -- against the diagnosis's category.
-CATEGORY_WORDS = [
-    (("memory", "oom", "ram", "leak"), ("oom_killed", "memory_leak")),
-    (("cpu", "throttl"), ("cpu_throttling",)),
-    (("image", "tag", "pull", "registry"), ("bad_image",)),
-    (("config", "configmap", "env", "key", "secret", "setting", "variable"), ("crash_missing_config", "missing_config_ref",
-                                                                            "endpoint_misconfigured")),
-    (("endpoint", "url", "host", "address", "dns"), ("endpoint_misconfigured",)),
-    (("node",), ("node_failure",)),
-    (("quota",), ("quota_exceeded",)),
-    (("disk", "volume", "claim", "storage", "pvc", "class"), ("pvc_pending",)),
-    (("probe", "liveness", "readiness", "health"), ("probe_misconfig",)),
-    (("selector", "label"), ("service_selector_mismatch",)),
-    (("port",), ("service_port_mismatch", "endpoint_misconfigured")),
-    (("schedul", "capacity", "affinity", "taint"), ("unschedulable",)),
-]
+# A fault's kind in words ("running out of memory", "the node", "the image") -- against the diagnosis's category;
+# each category's words live in sre_agent/categories.yaml.
+CATEGORY_WORDS = category_words()
 
 
 def victim_of(question: str) -> str | None:

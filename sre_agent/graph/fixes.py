@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
+from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes
 from .fix_guards import category_fallback, drop_tried, only_reads, with_intent
@@ -33,6 +34,7 @@ from .oom_rollback import rollback_clears_oom
 from .pins import rollback_target
 from .plan_fixes import KUBECTL_KIND, plan_fix
 from .quota_fixes import quota_fixes
+from .recipe_fixes import recipe_fixes
 from .recreate import container_change, recreate_command
 from .renamed_refs import renamed_key_fix
 from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
@@ -357,20 +359,26 @@ def _leftover_cordon(state: Investigation, node_id: str) -> list[ProposedFix]:
                         commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))]
 
 
-BUILDERS: dict[C, list[Callable[[Investigation, str], list[ProposedFix]]]] = {
-    C.NODE_FAILURE: [_leftover_taint, _leftover_cordon],
-    C.CPU_THROTTLING: [_autoscaler_at_max],
-    C.MISSING_CONFIG_REF: [_config_fixes],
-    C.CRASH_MISSING_CONFIG: [_config_fixes, _missing_env],
-    C.PVC_PENDING: [_pvc],
-    C.BAD_IMAGE: [_image],
-    C.SERVICE_SELECTOR_MISMATCH: [_selector],
-    C.SERVICE_PORT_MISMATCH: [_service_port],
-    C.UNSCHEDULABLE: [_unschedulable],
-    C.DEPENDENCY_FAILURE: [_scaled_down],
-    C.ENDPOINT_MISCONFIGURED: [lambda state, holder: endpoint_fixes(state.findings, holder)],
-    C.OOM_KILLED: [lambda state, workload: oom_limit_fixes(state.findings, workload, rollback_clears_oom(state, workload))],
-    C.QUOTA_EXCEEDED: [lambda state, quota: quota_fixes(state.findings, quota)],
+# The named builders a category's recipe may call (categories.yaml `fix: [{builder: name}]`): fixes that need
+# reasoning over the findings. Recipes that only fill a template need no builder (graph/recipe_fixes.py).
+FIX_BUILDERS: dict[str, Callable[[Investigation, str], list[ProposedFix]]] = {
+    "leftover_taint": _leftover_taint,
+    "leftover_cordon": _leftover_cordon,
+    "autoscaler_at_max": _autoscaler_at_max,
+    "config_refs": _config_fixes,
+    "missing_env": _missing_env,
+    "pvc": _pvc,
+    "image": _image,
+    "selector": _selector,
+    "service_port": _service_port,
+    "unschedulable": _unschedulable,
+    "scaled_down": _scaled_down,
+    "endpoint": lambda state, holder: endpoint_fixes(state.findings, holder),
+    "oom_limit": lambda state, workload: oom_limit_fixes(state.findings, workload, rollback_clears_oom(state, workload)),
+    "quota": lambda state, quota: quota_fixes(state.findings, quota),
+    "probe_timeout": lambda state, workload: probe_timeout_fixes(state.findings, workload),
+    "pull_secrets": lambda state, workload: pull_secret_fixes(state.findings, workload),
+    "volume_full": lambda state, claim: volume_full_fixes(state.findings, claim),
 }
 
 
@@ -379,7 +387,7 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
     diagnosis = state.diagnosis
     if diagnosis is None or diagnosis.category == C.NONE or not diagnosis.resource:
         return []
-    fixes = [fix for build in BUILDERS.get(diagnosis.category, []) for fix in build(state, diagnosis.resource)]
+    fixes = recipe_fixes(state, diagnosis.category.value, diagnosis.resource, FIX_BUILDERS)
     if state.plan is not None and state.plan.pin and not state.actions:  # pinned, never run (rejected, not allowed)
         fixes += plan_fix(state.plan)
     fixes = drop_tried(state, fixes)  # an action this run tried, and that did not clear it, is not the next step

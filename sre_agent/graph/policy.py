@@ -58,7 +58,8 @@ class RemediationPolicy(BaseModel):
             return any(f.signal == "RecentRollout" and f.details.get("in_window", True)
                        for f in state.findings if f.resource == resource)
         if plan.tool in ("delete_pod", "rollout_restart"):
-            return "CrashLoopBackOff" in signals  # restart of a crash-looping pod
+            # restart of a crash-looping pod, or of pods holding a credential rotated since they started
+            return "CrashLoopBackOff" in signals or plan.tool == "rollout_restart" and "StaleCredential" in signals
         if plan.tool == "scale":
             previous = next((f.details.get("previous_replicas") for f in state.findings
                              if f.resource == resource and f.signal in ("RecentScaleUp", "RecentScaleDown")), None)

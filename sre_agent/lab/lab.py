@@ -36,6 +36,7 @@ from .kube.apiserver import KubeApiServer
 from .kube.errors import ApiError
 from .kube.kubeconfig import write_kubeconfig
 from .kube.patch import json_merge_patch, strategic_merge_patch
+from .kube.quantity import memory_mib
 from .kube.store import ObjectStore
 from .scenarios.loader import baseline_objects, load_scenario_file, load_scenarios, scenario_files
 from .scenarios.schema import LoadedScenario, Step
@@ -239,7 +240,7 @@ class Lab:
                 self.store.create(obj)
             self.world.external_traffic = dict(loaded.cluster.traffic)
             if self.feed is not None:
-                self.feed.log_shipping = loaded.cluster.log_shipping
+                self.feed.log_shipping, self.feed.prometheus = loaded.cluster.log_shipping, loaded.cluster.prometheus_metrics
         self.world.sync()
 
     def inject(self, scenario: str | LoadedScenario | None = None) -> None:
@@ -294,6 +295,9 @@ class Lab:
         namespace, kind, name = _split(step.resource)
         if step.action == "log":
             self.world.print_log(namespace, kind, name, step.container, step.line, step.every_minutes)
+            return
+        if step.action == "volume_usage":
+            self.world.set_volume_usage(namespace, name, memory_mib(step.used))
             return
         if step.action == "delete":
             store.delete(kind, namespace, name)

@@ -83,7 +83,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     def describe(kind: str, name: Name,
                  namespace: Annotated[str | None, Field(description="omit for cluster-scoped kinds")] = None,
                  events_limit: Annotated[int, Field(ge=0, le=200)] = 20) -> Description:
-        """One object (sanitised: no managedFields, secrets masked) and its recent events, like kubectl describe."""
+        """One object (sanitised: managedFields cut to who wrote it when, secrets masked) and its recent events, like kubectl describe."""
         spec = _kind(kind)
         if spec.namespaced and not namespace:
             raise ToolError(f"describe {spec.kind}: namespace is required for namespaced kinds")

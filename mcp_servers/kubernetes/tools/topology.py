@@ -57,6 +57,7 @@ class PodPlacement(Row):
     pod: str
     node: str | None
     ready: bool
+    started: str | None = Field(None, description="status.startTime: when the pod started (env from Secrets is read then)")
 
 
 class Dependency(Row):
@@ -317,7 +318,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             pods = ctx.k8s(lambda: kube.list("Pod", namespace, label_selector=label_selector(selector)), "pods of workload")
             result["pods"] = [PodPlacement(pod=p["metadata"]["name"], node=p["spec"].get("nodeName"),
                                            ready=all(s.get("ready") for s in
-                                                     (p.get("status") or {}).get("containerStatuses") or [{}]))
+                                                     (p.get("status") or {}).get("containerStatuses") or [{}]),
+                                           started=(p.get("status") or {}).get("startTime"))
                               for p in pods]
             labels = ((obj["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
             pod_spec = (obj["spec"].get("template") or {}).get("spec") or {}

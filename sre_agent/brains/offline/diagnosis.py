@@ -153,8 +153,10 @@ def _regression_reason(f: Finding, all_: list[Finding]) -> str:
 
 
 RULES: list[Rule] = [
-    Rule("ImagePullBackOff", C.BAD_IMAGE, 0.92),
-    Rule("ErrImagePull", C.BAD_IMAGE, 0.85),
+    # The registry refused the pull for want of credentials: the image is there, the pod's pull Secrets are not.
+    Rule("PullCredentialsMissing", C.IMAGE_PULL_AUTH, 0.95),
+    Rule("ImagePullBackOff", C.BAD_IMAGE, 0.92, lambda f, a: not _has(a, f.resource, "PullCredentialsMissing")),
+    Rule("ErrImagePull", C.BAD_IMAGE, 0.85, lambda f, a: not _has(a, f.resource, "PullCredentialsMissing")),
     Rule("InvalidImageName", C.BAD_IMAGE, 0.85),
     Rule("CreateContainerConfigError", C.MISSING_CONFIG_REF, 0.9),
     # A reference its running pods already resolved (they started before the key or object went) is latent: when a
@@ -188,6 +190,9 @@ RULES: list[Rule] = [
     # Nodes a DaemonSet does not tolerate, new ones or pools of a taint key it covers elsewhere: it is meant there
     Rule("DaemonSetNodeGap", C.UNSCHEDULABLE, 0.86, lambda f, a: bool(f.details.get("recent") or f.details.get("same_key"))),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
+    Rule("VolumeFull", C.VOLUME_FULL, 0.94),
+    # A Secret rotated after the pods read it, and their logins refused: the pods hold the old value.
+    Rule("StaleCredential", C.STALE_CREDENTIAL, 0.95),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
     Rule("QuotaExhausted", C.QUOTA_EXCEEDED, 0.7, resource=_quota_resource),
     Rule("FailedCreate", C.QUOTA_EXCEEDED, 0.88, lambda f, a: "exceeded quota" in f.summary, _quota_resource),

@@ -14,6 +14,7 @@ from datetime import timedelta
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
+from .credentials import stale_credentials
 from .cronjobs import cronjob_pileups
 from .daemonsets import node_gaps
 from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
@@ -21,6 +22,7 @@ from .intents import note_change_cause, note_intent
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history
 from .services import WORKLOADS, service_backends, service_ports
+from .volumes import full_volumes
 
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
 # Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
@@ -253,6 +255,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         else:
             calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
                        ev_own, severity="info", dependency=dep["service"])
+    if namespace:  # env read at start from a Secret rotated since; a volume it writes to that is full
+        await stale_credentials(workload, namespace, (spec.get("template") or {}).get("spec") or {}, own.get("pods") or [],
+                                calls)
+        await full_volumes(workload, namespace, kind, name, spec, [str(p["pod"]) for p in own.get("pods") or []], calls)
     for service in (own.get("selected_by_services") or [])[:2]:  # Ready pods serve nothing through a Service whose
         if namespace:                                              # targetPort they do not declare: read its ports
             await service_ports(namespace, str(service), workload, calls)

@@ -14,6 +14,7 @@ from .calls import Calls
 from .cordons import cordoned_nodes
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
+from .pull_auth import pull_credentials
 
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 
@@ -42,6 +43,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
         if reason in ("ImagePullBackOff", "ErrImagePull", "InvalidImageName"):
             calls.find(workload, "ImagePullBackOff", f"{pod}: cannot pull {container.get('image')}: {waiting.get('message', '')}",
                        ev, severity="critical", image=container.get("image"), container=container["name"])
+            pulled = _pull_failure(events, waiting.get("message", ""))
+            await pull_credentials(namespace, obj, workload, str(container.get("image")), pulled, events, ev, calls)
         elif reason in ("CreateContainerConfigError", "CreateContainerError"):
             message = waiting.get("message", "")
             held, ev_keys = await _config_context(namespace, message, calls)
@@ -70,7 +73,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
         message = event.get("message") or ""
         if event.get("reason") == "Unhealthy" and message.startswith("Liveness"):
             calls.find(workload, "LivenessProbeFailing", f"{pod}: {message} (x{event.get('count', 1)})", ev,
-                       severity="critical", message=message, count=event.get("count", 1))
+                       severity="critical", message=message, count=event.get("count", 1), **_timed_out_probe(spec, message))
         elif event.get("reason") == "Unhealthy" and message.startswith("Readiness"):
             calls.find(workload, "ReadinessProbeFailing", f"{pod}: {message}", ev, message=message)
         elif event.get("reason") == "FailedScheduling":
@@ -95,6 +98,13 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
 PULL_FAILED = re.compile(r'Failed to pull image "([^"]+)"')
 
 
+def _pull_failure(events: list[dict], waiting_message: str) -> str:
+    """What the runtime said when the pull failed (the Failed event), else the waiting message (a back-off's
+    "Back-off pulling image" says nothing about why)."""
+    said = [e.get("message") or "" for e in events if e.get("reason") == "Failed" and PULL_FAILED.search(e.get("message") or "")]
+    return said[-1] if said else waiting_message
+
+
 async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) -> None:
     """A Job whose pods are gone (deleted at its deadline or backoff limit): their events outlive them for
     about an hour, and say why they never ran -- an image that could not be pulled, a missing config key."""
@@ -111,6 +121,28 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
         elif KEY_MISSING.search(message) or OBJECT_MISSING.search(message):
             calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
                        severity="critical", message=message, source="events")
+
+
+PROBE_TIMED_OUT = re.compile(r"context deadline exceeded|Client\.Timeout|timed out|timeout", re.I)
+PROBE_URL = re.compile(r'Get "https?://[^/:"]+(?::(\d+))?(/[^"]*)?"')
+
+
+def _timed_out_probe(spec: dict, message: str) -> dict:
+    """For a liveness probe that gave up waiting (not one that got an answer): the container whose httpGet probe
+    the URL names, and its timeoutSeconds (1 when unset, as the API server defaults it)."""
+    if not PROBE_TIMED_OUT.search(message):
+        return {}
+    url = PROBE_URL.search(message)
+    port, path = (url.group(1), url.group(2) or "/") if url else (None, None)
+    for container in spec.get("containers") or []:
+        probe = container.get("livenessProbe") or {}
+        get = probe.get("httpGet") or {}
+        ports = {str(get.get("port"))} | {str(p.get("containerPort")) for p in container.get("ports") or []
+                                          if p.get("name") == get.get("port")}
+        if url is None and probe or get and (port is None or port in ports) and (path is None or get.get("path", "/") == path):
+            return {"timed_out": True, "probe_container": container["name"],
+                    "timeout_seconds": int(probe.get("timeoutSeconds") or 1)}
+    return {"timed_out": True}
 
 
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")

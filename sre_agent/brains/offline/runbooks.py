@@ -155,6 +155,8 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         ctx.update(_quota_context(state, root, resource))
         # runs of a CronJob piling up hold the quota: more quota feeds the pile-up; a human stops it (graph/quota_fixes.py)
         ctx["pileup"] = any(f.signal == "CronJobPileUp" and root in (f.details.get("quotas") or []) for f in state.findings)
+    # pods that hold a credential rotated since they started: a restart is what makes them read the new one
+    ctx["stale_credential"] = any(f.signal == "StaleCredential" and f.resource == root for f in state.findings)
     ctx["rollout_broke_service"] = ctx["root_kind"] == "Service" and _rollout_broke_service(state, root, resource)
     ctx.update(_fix_values(state, root, resource))
     for finding in state.findings:
@@ -275,7 +277,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         # cap (or the room for more pods) is the fix, proposed to a human (graph/fixes.py)
         return False
     if tool == "rollout_restart":
-        return False  # restarting does not fix a wrong spec; a human decides when it buys time
+        # restarting does not fix a wrong spec (a human decides when it buys time); it does fix stale env
+        return bool(ctx.get("stale_credential"))
     if tool in ("raise_quota", "scale") and ctx.get("pileup"):
         return False  # the quota is held by runs that never finish: room added is taken by the next runs
     return True

@@ -25,6 +25,7 @@ from ..world import noise
 from ..world.controllers.common import workload_name
 from .log_shipping import DEFAULT_SHIPPING, LogShipping, ShippedEvent, ship
 from .moto_backend import LabAccount, MotoBackends
+from .prometheus_metrics import sample_jobs, sample_volumes
 from .server import client
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class AwsFeed:
         self.topic_arn: str | None = None
         self.last_sample: datetime | None = None
         self.log_shipping: tuple[LogShipping, ...] = DEFAULT_SHIPPING
+        self.prometheus = False  # the agent also scrapes kube-state-metrics and the kubelets (prometheus_metrics.py)
 
     # --- setup ----------------------------------------------------------------------------
     def create_topic(self) -> str:
@@ -259,6 +261,9 @@ class AwsFeed:
             if stats.ready_pods:
                 self._put(APP_NAMESPACE, "LatencyP50", dims, stats.latency_p50_ms, at, "Milliseconds", 0.05)
                 self._put(APP_NAMESPACE, "LatencyP99", dims, stats.latency_p99_ms, at, "Milliseconds", 0.08)
+        if self.prometheus:
+            sample_jobs(world, self._put, at)
+            sample_volumes(world, self._put, at)
         self.last_sample = at
         self._evaluate_alarms(at)
 

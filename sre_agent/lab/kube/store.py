@@ -35,7 +35,7 @@ from .errors import ApiError
 from .identity import assign_cluster_ip, generate_name, uuid4
 from .resources import ResourceType, find_kind, stored_kinds
 from .selectors import SelectorError, parse_field_selector, to_label_selector
-from .validation import check_envelope, check_name, update_rules, validate, validate_quantity_maps
+from .validation import check_envelope, check_name, grows_claim, update_rules, validate, validate_quantity_maps
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ log = logging.getLogger(__name__)
 # --- the store -------------------------------------------------------------------------------
 
 Key = tuple[str, str, str]  # (kind, namespace or "" for cluster-scoped, name)
+
+
+# The kinds whose writes the store stamps in metadata.managedFields, as kube-apiserver does for every kind: when a
+# ConfigMap or Secret last changed shows nowhere else (no status, no rollout history), and a Secret rotated after
+# its consumers started is read from it. Other kinds carry their history in generation, revisions and conditions.
+MANAGED_FIELDS_KINDS = frozenset({"ConfigMap", "Secret"})
+
+
+def _managed_entry(obj: dict, time: str) -> dict:
+    fields = {f"f:{key}": {} for key in ("data", "stringData", "binaryData") if key in obj}
+    return {"manager": "kubectl", "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"), "time": time,
+            "fieldsType": "FieldsV1", "fieldsV1": fields}
 
 
 @dataclass(slots=True)
@@ -190,7 +202,19 @@ class ObjectStore:
                 causes = update_rules(rtype, old.obj, new)
                 if causes:
                     raise ApiError.invalid(rtype.kind, rtype.group, new["metadata"]["name"], causes)
+                if rtype.kind == "PersistentVolumeClaim" and grows_claim(old.obj, new):
+                    self._admit_resize(new)
             return self._write(rtype, new, old, dry_run)
+
+    def _admit_resize(self, pvc: dict) -> None:
+        """The PersistentVolumeClaimResize admission plugin: a claim may grow only when dynamically provisioned
+        by a StorageClass that sets allowVolumeExpansion."""
+        name = pvc["spec"].get("storageClassName") or ""
+        sc = self.try_get("StorageClass", None, name) if name else None
+        if sc is None or not sc.get("allowVolumeExpansion"):
+            raise ApiError(403, "Forbidden", f'persistentvolumeclaims "{pvc["metadata"]["name"]}" is forbidden: only '
+                           "dynamically provisioned pvc can be resized and the storageclass that provisions the pvc "
+                           "must support resize")
 
     def update_status(self, obj: dict, *, dry_run: bool = False) -> dict:
         """Replace only .status; spec, labels and annotations stay as stored."""
@@ -311,6 +335,8 @@ class ObjectStore:
             else:
                 meta.pop(field, None)
         meta.pop("managedFields", None)
+        if "managedFields" in old_meta:  # the server's own record, carried over (then stamped in _commit)
+            meta["managedFields"] = old_meta["managedFields"]
         if "generation" in old_meta:
             changed = old.obj.get("spec") != new.get("spec")
             meta["generation"] = old_meta["generation"] + (1 if changed else 0)
@@ -325,6 +351,8 @@ class ObjectStore:
 
     def _commit(self, event: str, rtype: ResourceType, ns: str, new: dict, old: dict | None) -> dict:
         self._rv += 1
+        if rtype.kind in MANAGED_FIELDS_KINDS:
+            new["metadata"]["managedFields"] = [_managed_entry(new, format_time(self.now()))]
         new["metadata"]["resourceVersion"] = str(self._rv)
         new = canonical_order(new)
         raw = dumps(new)

@@ -332,12 +332,32 @@ def update_rules(rtype: ResourceType, old: dict, new: dict) -> list[dict]:
             return [invalid_value("spec.clusterIP", after, "field is immutable")]
     if kind == "PersistentVolumeClaim":
         mutable = ("resources", "volumeAttributesClassName", "volumeName")
-        if _without(old_spec, *mutable) != _without(new_spec, *mutable):
+        bound = (old.get("status") or {}).get("phase") == "Bound"
+        before, after = (_storage_request(s) for s in (old_spec, new_spec))
+        if _without(old_spec, *mutable) != _without(new_spec, *mutable) or (before != after and not bound):
             return [{"reason": "FieldValueForbidden", "field": "spec", "message": f"{forbidden}: spec is "
                      "immutable after creation except resources.requests and volumeAttributesClassName for bound "
                      "claims; delete and recreate the claim to change it"}]
+        if before is not None and after is not None and after < before:
+            return [{"reason": "FieldValueForbidden", "field": "spec.resources.requests.storage",
+                     "message": f"{forbidden}: field can not be less than previous value"}]
     if kind in ("ConfigMap", "Secret") and old.get("immutable"):
         if any(old.get(f) != new.get(f) for f in ("data", "binaryData", "immutable")):
             return [{"reason": "FieldValueForbidden", "field": "data",
                      "message": f"{forbidden}: field is immutable when `immutable` is set"}]
     return []
+
+
+def _storage_request(spec: dict) -> float | None:
+    """A claim's requested storage in bytes (None when unset or not a quantity)."""
+    value = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    try:
+        return parse_quantity(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def grows_claim(old: dict, new: dict) -> bool:
+    """A client write asking a claim for more storage than it asked before."""
+    before, after = _storage_request(old.get("spec") or {}), _storage_request(new.get("spec") or {})
+    return before is not None and after is not None and after > before

@@ -63,6 +63,7 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
     manifests: dict[tuple, dict] = {}
     traffic: dict[str, float] = {}
     shipping = scenario.cluster.log_shipping
+    prometheus = scenario.cluster.prometheus_metrics
     if scenario.cluster.world:
         path = next((d / f"{scenario.cluster.world}.yaml" for d in worlds_dirs if (d / f"{scenario.cluster.world}.yaml").exists()), None)
         if path is None:
@@ -76,6 +77,7 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
         manifests = {resource_key(m): m for m in base.manifests}
         traffic = dict(base.traffic)
         shipping = shipping or base.log_shipping
+        prometheus = base.prometheus_metrics if prometheus is None else prometheus
     by_name = {n.name: n for n in nodes}
     for node in [*scenario.cluster.nodes, *(n for group in scenario.cluster.node_groups for n in group.nodes())]:
         by_name[node.name] = node
@@ -83,7 +85,8 @@ def resolve_cluster(scenario: Scenario, where: str, worlds_dirs: list[Path]) -> 
         manifests[resource_key(manifest)] = manifest
     traffic.update(scenario.cluster.traffic)
     return ResolvedCluster(nodes=list(by_name.values()), manifests=list(manifests.values()), traffic=traffic,
-                           log_shipping=tuple(dict.fromkeys(shipping)) if shipping else DEFAULT_SHIPPING)
+                           log_shipping=tuple(dict.fromkeys(shipping)) if shipping else DEFAULT_SHIPPING,
+                           prometheus_metrics=bool(prometheus))
 
 
 def load_scenario_file(path: Path, catalog: ImageCatalog, worlds_dirs: list[Path] | None = None) -> LoadedScenario:

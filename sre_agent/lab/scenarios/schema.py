@@ -68,7 +68,8 @@ class Step(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     action: Literal["apply", "patch", "delete", "scale", "set_image", "set_resources", "rollout_undo",
-                    "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic", "log"]
+                    "rollout_restart", "node_down", "node_up", "cordon", "uncordon", "traffic", "log",
+                    "volume_usage"]
     resource: str | None = Field(None, description="namespace/Kind/name or Kind/name")
     kind: str | None = Field(None, description="delete by selector: the kind of the objects (e.g. Pod)")
     namespace: str | None = Field(None, description="delete by selector: their namespace")
@@ -90,6 +91,9 @@ class Step(BaseModel):
         "log: one line the workload's application prints at that moment (every running container "
         "`container` -- optional when the pod has one -- of its pods writes it, after the lines before "
         "it); it reaches container logs and CloudWatch Logs like any line the app writes"))
+    used: str | None = Field(None, pattern=r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", description=(
+        "volume_usage: what is on the claim's volume from now on (a quantity, e.g. 19Gi): data written or "
+        "deleted outside the apps; the apps' writes go on from there, up to the capacity"))
     every_minutes: int | None = Field(None, ge=1, description=(
         "log: print the line again this often (in the workload's pods of the moment) for as long as the "
         "workload exists -- a client that keeps sending the same request"))
@@ -103,6 +107,7 @@ class Step(BaseModel):
             "set_resources": ["resource", "container"], "rollout_undo": ["resource"],
             "rollout_restart": ["resource"], "node_down": ["node"], "node_up": ["node"], "cordon": ["node"],
             "uncordon": ["node"], "traffic": ["service", "rps"], "log": ["resource", "line"],
+            "volume_usage": ["resource", "used"],
         }[self.action]
         missing = [name for name in need if getattr(self, name) is None]
         if missing:
@@ -111,6 +116,10 @@ class Step(BaseModel):
             parse_resource_id(self.resource)
         if self.selector is not None and (self.action != "delete" or self.resource):
             raise ValueError("`selector` is for action 'delete' without `resource` (delete every match)")
+        if self.used is not None and self.action != "volume_usage":
+            raise ValueError("`used` is for action 'volume_usage'")
+        if self.action == "volume_usage" and parse_resource_id(self.resource)[1] != "PersistentVolumeClaim":
+            raise ValueError("action 'volume_usage' names a PersistentVolumeClaim")
         if (self.line is not None or self.every_minutes is not None) and self.action != "log":
             raise ValueError("`line` and `every_minutes` are for action 'log'")
         if self.action == "log":
@@ -144,6 +153,9 @@ class Cluster(BaseModel):
     log_shipping: list[LogShipping] | None = Field(None, min_length=1, description=(
         "where container logs go: container_insights (Fluent Bit JSON in /aws/containerinsights/<cluster>/application, "
         "the default), per_app (plain text in /<cluster>/<namespace>/<workload>), or both"))
+    prometheus_metrics: bool | None = Field(None, description=(
+        "the CloudWatch agent also scrapes kube-state-metrics and the kubelets' volume stats into namespace "
+        "ContainerInsights/Prometheus (kube_job_status_*, kubelet_volume_stats_*); off unless set"))
 
 
 class MetricRef(BaseModel):
@@ -218,6 +230,7 @@ class ResolvedCluster(BaseModel):
     manifests: list[dict[str, Any]]
     traffic: dict[str, float]
     log_shipping: tuple[LogShipping, ...] = DEFAULT_SHIPPING
+    prometheus_metrics: bool = False
 
 
 class LoadedScenario(BaseModel):

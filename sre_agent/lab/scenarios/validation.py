@@ -28,6 +28,17 @@ def _images_in(manifest: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _claims_of(manifest: dict) -> set[str]:
+    """The claims a StatefulSet's volumeClaimTemplates make for its members: <template>-<name>-<ordinal>."""
+    kind, namespace, name = resource_key(manifest)
+    spec = manifest.get("spec") or {}
+    if kind != "StatefulSet":
+        return set()
+    replicas = spec.get("replicas", 1) if isinstance(spec.get("replicas", 1), int) else 1
+    return {resource_id("PersistentVolumeClaim", f"{(t.get('metadata') or {}).get('name')}-{name}-{i}", namespace)
+            for t in spec.get("volumeClaimTemplates") or [] for i in range(replicas)}
+
+
 def _container_names(manifest: dict) -> list[str]:
     spec = manifest.get("spec") or {}
     pod_spec = spec.get("template", {}).get("spec") if "template" in spec else spec
@@ -44,6 +55,7 @@ def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: Imag
             problems.append(f"cluster.manifests[{index}]: needs kind and metadata.name")
             continue
         known.add(resource_id(kind, name, namespace))
+        known.update(_claims_of(manifest))
         containers[resource_id(kind, name, namespace)] = _container_names(manifest)
         for path, image in _images_in(manifest):
             if catalog.resolve(image) is None:
@@ -65,6 +77,7 @@ def check_references(scenario: Scenario, cluster: ResolvedCluster, catalog: Imag
             if step.action == "apply" and step.manifest:
                 kind, namespace, name = resource_key(step.manifest)
                 known.add(resource_id(kind, name, namespace))
+                known.update(_claims_of(step.manifest))
                 containers[resource_id(kind, name, namespace)] = _container_names(step.manifest)
     for index, step in enumerate(scenario.truth.remediations):
         problems.extend(_check_step(step, f"truth.remediations[{index}]", known, services, node_names, catalog,

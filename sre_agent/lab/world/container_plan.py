@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..kube.quantity import memory_mib
 from .images import ImageCatalog, ResolvedImage
+from .pull_secrets import missing_pull_secrets, pull_refusal
 
 
 @dataclass
@@ -30,6 +31,12 @@ class ContainerPlan:
     readiness_probe: bool = False  # without one the kubelet reports ready as soon as the app runs
     liveness_failure: str | None = None  # probe message before a liveness kill
     env: dict[str, str] = field(default_factory=dict)
+    pull_warnings: list[tuple[str, str]] = field(default_factory=list)  # (reason, message) before each pull
+    # While a liveness probe times out (world/probe_timeouts.py): the ending the plan had before, to restore
+    # when the probe answers in time again -- (terminate_after_s, exit_code, termination_reason, liveness_failure).
+    before_timeouts: tuple[float | None, int, str, str | None] | None = None
+    start_error: str | None = None  # the runtime cannot start the process (StartError, exit 128)
+    utility: bool = False  # the command runs a one-off program of the image, not the app: no app lines
 
 
 class ConfigSource:
@@ -49,6 +56,10 @@ class ConfigSource:
             data = {k: base64.b64decode(v).decode(errors="replace") for k, v in data.items()}
         data.update(obj.get("stringData") or {})
         return data
+
+    def secret(self, namespace: str, name: str) -> dict | None:
+        """The Secret object itself (its type matters for pull secrets), or None."""
+        return self.secrets.get((namespace, name))
 
 
 def resolve_env(container: dict, namespace: str, config: ConfigSource) -> tuple[dict[str, str], str | None]:
@@ -105,10 +116,36 @@ def missing_volume_source(pod_spec: dict, namespace: str, config: ConfigSource) 
     return None
 
 
+def missing_executable(image: ResolvedImage, argv: list) -> str | None:
+    """runc's words when the program `argv` names is not in the image, or None (found, or not checked)."""
+    if image.executables is None or not argv:
+        return None
+    program = str(argv[0])
+    bare = {e for e in image.executables if "/" not in e}
+    if "/" in program:
+        if program in image.executables or program.rsplit("/", 1)[-1] in bare:
+            return None
+        return f'exec: "{program}": stat {program}: no such file or directory'
+    if program in bare or any(e.rsplit("/", 1)[-1] == program for e in image.executables):
+        return None
+    return f'exec: "{program}": executable file not found in $PATH'
+
+
+def _runs_a_utility(image: ResolvedImage, command: list) -> bool:
+    """The command runs a program the image holds that is not its app (a shell one-liner, a check)."""
+    if image.entrypoint is None or not command:
+        return False
+    return str(command[0]).rsplit("/", 1)[-1] not in {e.rsplit("/", 1)[-1] for e in image.entrypoint}
+
+
 def _probe_failure(probe: dict | None, container: dict, image: ResolvedImage) -> str | None:
     """Why a probe fails against this image, or None when it succeeds once the app is up."""
     if not probe:
         return None
+    if "exec" in probe:  # the runtime's exec fails before the probe's command could run at all
+        missing = missing_executable(image, (probe["exec"] or {}).get("command") or [])
+        return f"OCI runtime exec failed: exec failed: unable to start container process: {missing}: unknown" \
+            if missing else None
     named_ports = {p.get("name"): p.get("containerPort") for p in container.get("ports") or [] if p.get("name")}
     check = probe.get("httpGet") or probe.get("tcpSocket")
     if check is None:
@@ -135,8 +172,11 @@ def _probe_budget_s(probe: dict) -> float:
 
 
 def plan_container(
-    container: dict, pod_spec: dict, namespace: str, catalog: ImageCatalog, config: ConfigSource
+    container: dict, pod_spec: dict, namespace: str, catalog: ImageCatalog, config: ConfigSource,
+    image_present: bool = False,
 ) -> ContainerPlan:
+    """`image_present`: the node already holds the image (a pod there ran it), so an IfNotPresent pull
+    policy never asks the registry -- and never needs its credentials."""
     image_ref = container.get("image", "")
     image = catalog.resolve(image_ref)
     if image is None:
@@ -150,6 +190,17 @@ def plan_container(
                            f'failed to pull and unpack image "{image_ref}": failed to resolve reference '
                            f'"{image_ref}": {image_ref}: not found'),
         )
+    secret = lambda name: config.secret(namespace, name)  # noqa: E731 -- the pod's namespace only
+    # The kubelet warns about every named pull secret it cannot read before it pulls; the lab says so
+    # only for private images, where it changes the outcome (a public pull works the same without it).
+    warnings = [("FailedToRetrieveImagePullSecret",
+                 f"Unable to retrieve some image pull secrets ({', '.join(missing)}); attempting to pull the "
+                 "image may not succeed.")] if image.private and (missing := missing_pull_secrets(pod_spec, secret)) else []
+    pulls = container.get("imagePullPolicy") == "Always" or not image_present
+    refusal = pull_refusal(image_ref, image, pod_spec, secret) if pulls else None
+    if refusal is not None:
+        return ContainerPlan(waiting_reason="ErrImagePull", waiting_message=refusal.waiting_message,
+                             waiting_event=("Failed", refusal.event_message), pull_warnings=warnings)
     env, config_error = resolve_env(container, namespace, config)
     if config_error:
         return ContainerPlan(
@@ -164,7 +215,15 @@ def plan_container(
             image=image, waiting_reason="ContainerCreating", waiting_message="",
             waiting_event=("FailedMount", mount_error),
         )
-    plan = ContainerPlan(image=image, env=env, ready_after_s=image.startup_seconds)
+    plan = ContainerPlan(image=image, env=env, ready_after_s=image.startup_seconds, pull_warnings=warnings)
+    missing_program = missing_executable(image, container.get("command") or [])
+    if missing_program:
+        plan.start_error = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+                            f"runc create failed: unable to start container process: {missing_program}: unknown")
+        return plan
+    if _runs_a_utility(image, container.get("command") or []):
+        plan.terminate_after_s, plan.exit_code, plan.termination_reason, plan.utility = 1.0, 0, "Completed", True
+        return plan
     missing = [var for var in image.requires_env if not env.get(var)]
     if missing:
         plan.terminate_after_s = 1.0

@@ -27,6 +27,28 @@ class Dependency(BaseModel):
     error_fraction_when_down: float = 1.0
     # Some apps report not-ready when a hard dependency is gone; most keep serving errors.
     readiness_requires: bool = False
+    # The env var holding the password it presents to the dependency (read at container start, like all
+    # env): a URL's password when the value is a URL with user info. None: it presents nothing checked.
+    credential_env: str | None = None
+    credential_user: str | None = None  # the user it logs in as; default: the URL's user, else the app's name
+
+
+class AcceptedCredential(BaseModel):
+    """A password a server accepts (world/credentials.py): from its own env var, read when its container
+    started, or live from a Secret key in its namespace (a rotation that changed the password where it is
+    checked -- ALTER ROLE -- and in the Secret at once)."""
+
+    model_config = ConfigDict(extra="forbid")
+    user: str | None = None  # only for this user; None: for any user
+    env: str | None = None
+    secret: str | None = None
+    key: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AcceptedCredential:
+        if (self.env is None) == (self.secret is None) or (self.secret is None) != (self.key is None):
+            raise ValueError("an accepted credential names `env`, or `secret` and `key`")
+        return self
 
 
 # What each log template is formatted with -- every place that writes one passes these values (LogTemplates.line
@@ -42,6 +64,9 @@ LOG_VALUES: dict[str, dict[str, object]] = {
     "missing_env": {"var": "DATABASE_URL"},
     "dependency_down": {"host": "db.shop.svc.cluster.local", "port": 5432, "dependency": "db", "app": "app"},
     "slow": {"path": "/api", "latency_ms": 1500, "app": "app"},
+    "auth_failed": {"host": "db.shop.svc.cluster.local", "port": 5432, "dependency": "db", "user": "app", "app": "app"},
+    "auth_rejected": {"user": "app", "app": "app"},
+    "disk_full": {"path": "/var/lib/app", "app": "app"},
 }
 
 
@@ -55,6 +80,11 @@ class LogTemplates(BaseModel):
     dependency_down: str = 'ERROR upstream call failed: dial tcp {host}:{port}: connect: connection refused dependency={dependency}'
     shutdown: str = "received SIGTERM, shutting down"  # written as it is (never formatted)
     slow: str = "WARN slow request path={path} duration_ms={latency_ms}"
+    # A client whose credential a dependency refuses; the server refusing it.
+    auth_failed: str = ('ERROR upstream call failed: {host}:{port}: authentication failed for user "{user}" '
+                        'dependency={dependency}')
+    auth_rejected: str = 'authentication failed for user "{user}"'
+    disk_full: str = "ERROR write {path}: No space left on device"  # a write to its full volume (ENOSPC)
 
     def line(self, name: str, **values: object) -> str:
         """One template filled in; `values` must hold everything LOG_VALUES promises the template."""
@@ -101,6 +131,8 @@ class VersionBehaviour(BaseModel):
     cpu_per_rps_m: float | None = None
     requires_env: list[str] | None = None
     error_message: str | None = None
+    data_write_mib_per_min: float | None = None
+    executables: list[str] | None = None  # a tag built on another base (an -alpine tag has no bash)
 
 
 class ImageBehaviour(BaseModel):
@@ -129,6 +161,31 @@ class ImageBehaviour(BaseModel):
     error_message: str = "internal error"
     depends_on: list[Dependency] = Field(default_factory=list)
     logs: LogTemplates = Field(default_factory=LogTemplates)
+    # A private repository: the registry refuses anonymous pulls, so a pod needs an imagePullSecret
+    # (kubernetes.io/dockerconfigjson) whose auths cover it (world/pull_secrets.py).
+    private: bool = False
+    # Where the app writes its data -- the PVC mounted at this path (or above it) takes the writes -- what the
+    # volume holds when the world starts and how fast it grows while a pod runs the image (world/volumes.py).
+    data_path: str | None = None
+    data_initial_mib: float = 0.0
+    data_write_mib_per_min: float = 0.0
+    disk_full_error_fraction: float = 1.0  # share of its requests that fail while its volume is full
+    # The programs the image holds (names on its $PATH, or absolute paths): a container `command` or an exec
+    # probe running anything else fails as the runtime fails it. None: the lab does not check.
+    executables: list[str] | None = None
+    # The programs that start the app (its entrypoint and server): a `command` running another program the
+    # image holds is a one-off utility -- it exits 0 after a second, the app never runs. None: every command
+    # runs the app.
+    entrypoint: list[str] | None = None
+    # How long its HTTP probe endpoints take to answer: their own time, stretched by CPU throttling like any
+    # request, plus -- when the health handler waits in the same worker queue as requests -- the app's
+    # current p99. Past a probe's timeoutSeconds the kubelet counts a failure (world/probe_timeouts.py).
+    probe_latency_ms: float = 2.0
+    probe_waits_for_requests: bool = False
+    # The passwords this server accepts from its clients (a dependency's `credential_env`); empty: unchecked.
+    accepts_credentials: list[AcceptedCredential] = Field(default_factory=list)
+    # The "user:password" pairs the registry accepts (an ECR token is user AWS); empty: any it is offered.
+    pull_credentials: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _templates_format(self) -> ImageBehaviour:

@@ -149,6 +149,9 @@ class ContainerDriver:
                 break
             plan = replan()
             rt.plan = plan
+            if plan.start_error:
+                self._fail_start(rt, attempt_at, plan, events)
+                continue
             if plan.waiting_reason or plan.waiting_event:
                 self._wait(rt, attempt_at, plan, events)
                 if rt.next_attempt_at and rt.next_attempt_at <= attempt_at:
@@ -158,6 +161,7 @@ class ContainerDriver:
         return events
 
     def _wait(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:
+        events.extend(KubeletEvent(reason, message, at, "Warning") for reason, message in plan.pull_warnings)
         if plan.waiting_reason == "ErrImagePull":
             events.append(KubeletEvent("Pulling", f'Pulling image "{rt.image_ref}"', at))
             if plan.waiting_event:
@@ -181,6 +185,7 @@ class ContainerDriver:
     def _start(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:
         image = plan.image
         assert image is not None
+        events.extend(KubeletEvent(reason, message, at, "Warning") for reason, message in plan.pull_warnings)
         if not rt.ever_started:
             events.append(KubeletEvent("Pulling", f'Pulling image "{rt.image_ref}"', at))
             events.append(KubeletEvent("Pulled", f'Successfully pulled image "{rt.image_ref}" in 1.204s', at))
@@ -197,6 +202,8 @@ class ContainerDriver:
         rt.logged_until = at + timedelta(seconds=image.startup_seconds)
         app = app_name(image)
         port = image.ports[0] if image.ports else 0
+        if plan.utility:
+            return  # a one-off program of the image: the app's lines are not its lines
         for line in image.logs.startup_lines(app=app, version=image.tag, port=port):
             rt.emit(at, line)
         if plan.crash_log:
@@ -204,6 +211,34 @@ class ContainerDriver:
                 rt.emit(at + timedelta(seconds=0.5), line)
         elif image.role == "service" and (plan.terminate_after_s is None or plan.terminate_after_s > image.startup_seconds):
             rt.emit(at + timedelta(seconds=image.startup_seconds), image.logs.line("ready", app=app, port=port, version=image.tag))
+
+    def _fail_start(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:
+        """The runtime creates the container but cannot start its process: the kubelet's `Failed` event, the
+        container terminated with exit 128 / StartError (never started: startedAt is the zero time), then the
+        restart policy -- back-off (CrashLoopBackOff) or, under Never, terminated for good."""
+        events.extend(KubeletEvent(reason, message, at, "Warning") for reason, message in plan.pull_warnings)
+        if rt.restart_count == 0 and not rt.ever_started:
+            events.append(KubeletEvent("Pulling", f'Pulling image "{rt.image_ref}"', at))
+            events.append(KubeletEvent("Pulled", f'Successfully pulled image "{rt.image_ref}" in 1.204s', at))
+        else:
+            events.append(KubeletEvent("Pulled", f'Container image "{rt.image_ref}" already present on machine', at))
+        events.append(KubeletEvent("Created", f"Created container {rt.name}", at))
+        events.append(KubeletEvent("Failed", f"Error: {plan.start_error}", at, "Warning"))
+        rt.last_termination = {"exitCode": 128, "reason": "StartError", "message": plan.start_error,
+                               "startedAt": "1970-01-01T00:00:00Z", "finishedAt": rfc3339(at)}
+        rt.exit_code, rt.finished_at, rt.started_at = 128, at, None
+        if self.restart_policy == "Never":
+            rt.state, rt.reason, rt.next_attempt_at = "terminated", "StartError", None
+            return
+        rt.restart_count += 1
+        rt.backoff_s = _next_backoff(rt.backoff_s)
+        rt.next_attempt_at = at + timedelta(seconds=rt.backoff_s)
+        rt.state, rt.reason = "waiting", "CrashLoopBackOff"
+        rt.message = (f"back-off {format_backoff(rt.backoff_s)} restarting failed container={rt.name} "
+                      f"pod={self.pod_name}_{self.namespace}({self.pod_uid})")
+        events.append(KubeletEvent(
+            "BackOff", f"Back-off restarting failed container {rt.name} in pod {self.pod_name}_{self.namespace}({self.pod_uid})",
+            at, "Warning"))
 
     def _terminate(self, rt: ContainerRuntime, at: datetime, plan: ContainerPlan, events: list[KubeletEvent]) -> None:
         ran_s = (at - rt.started_at).total_seconds() if rt.started_at else 0.0

@@ -31,6 +31,7 @@ class KubeletContext(Protocol):
     events: EventRecorder
     runtimes: dict[str, PodRuntime]
     node_faults: dict[str, datetime]
+    node_images: dict[str, set[str]]  # node name -> image references its container runtime holds
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict]: ...
 
@@ -118,7 +119,11 @@ class Kubelets:
         if spec is None:
             return
         namespace = pod["metadata"]["namespace"]
-        events = driver.advance(rt, now, lambda: plan_container(spec, pod["spec"], namespace, self.world.catalog, config))
+        held = self.world.node_images.setdefault(node["metadata"]["name"], set())
+        events = driver.advance(rt, now, lambda: plan_container(spec, pod["spec"], namespace, self.world.catalog, config,
+                                                                image_present=rt.image_ref in held))
+        if rt.ever_started:  # pulled (or already there): the node keeps the image for the next pod
+            held.add(rt.image_ref)
         for event in events:
             self.world.events.record(pod, event.reason, event.message.replace("{ip}", runtime.ip or ""), event.at,
                                      type_=event.type_, host=node["metadata"]["name"], count=event.count)

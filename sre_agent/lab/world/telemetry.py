@@ -9,29 +9,16 @@ CloudWatch series and the apps' request logs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urlparse
 
 from ..kube.quantity import cpu_millicores, memory_mib
 from . import noise
 from .context import TrafficContext
-
-MAX_LOG_LINES_PER_SYNC = 40
-LOG_LINE_EVERY_S = 15.0
-
-
-@dataclass
-class ServiceStats:
-    namespace: str
-    name: str
-    ready_pods: int = 0
-    rps: float = 0.0
-    error_rate: float = 0.0
-    latency_p50_ms: float = 0.0
-    latency_p99_ms: float = 0.0
-    failing_dependencies: list[str] = field(default_factory=list)
+from .credentials import Accepted, Refusal, accepted_by_service, pod_refusals, presented, refused
+from .request_logs import write_request_logs
+from .service_graph import ServiceStats, parse_service_host
 
 
 @dataclass
@@ -49,22 +36,9 @@ def _container_key(pod_uid: str, container: str) -> int:
     return noise.key(pod_uid, container)
 
 
-@lru_cache(maxsize=4096)  # the same few URLs are resolved on every sync
-def parse_service_host(value: str, namespace: str) -> tuple[str, str, int | None] | None:
-    """'http://ledger.payments.svc.cluster.local:8080/x' -> ('payments', 'ledger', 8080)."""
-    if not value:
-        return None
-    url = urlparse(value if "://" in value else f"tcp://{value}")
-    host = url.hostname or ""
-    if not host or host[0].isdigit():
-        return None
-    parts = host.split(".")
-    service_ns = parts[1] if len(parts) > 1 and parts[1] != "svc" else namespace
-    try:
-        port = url.port
-    except ValueError:
-        port = None
-    return service_ns, parts[0], port
+def _service_key(url: str, namespace: str) -> str | None:
+    target = parse_service_host(url, namespace)
+    return f"{target[0]}/{target[1]}" if target else None
 
 
 class TrafficModel:
@@ -76,6 +50,9 @@ class TrafficModel:
         self.pod_service: dict[str, str] = {}  # pod uid -> "ns/service" it serves
         self.service_ports: dict[str, set[int]] = {}  # "ns/service" -> its ports
         self.oom_due: set[tuple[str, str]] = set()  # (pod uid, container) whose load-driven memory hit the limit
+        self.accepted: dict[str, Accepted] = {}  # "ns/service" -> the credentials it accepts (servers that check)
+        self.refusals: dict[str, list[Refusal]] = {}  # pod uid -> its dependencies refusing its credentials
+        self.full_volumes: dict[str, str] = {}  # pod uid -> the data path whose volume is full
 
     # --- topology -------------------------------------------------------------------------
     def dependency_up(self, namespace: str, url: str) -> bool:
@@ -90,6 +67,18 @@ class TrafficModel:
         ports = self.service_ports.get(f"{target[0]}/{target[1]}")
         return target[2] is None or not ports or target[2] in ports
 
+    def credential_refused(self, namespace: str, plan, dep) -> str | None:
+        """The user whose credential the dependency turns away for this plan, or None."""
+        target = parse_service_host(plan.env.get(dep.env, ""), namespace)
+        pairs = self.accepted.get(f"{target[0]}/{target[1]}") if target else None
+        credential = presented(plan.image, plan.env, dep) if pairs else None
+        return credential.user if credential and refused(credential, pairs) else None
+
+    def pod_throttle(self, uid: str) -> float:
+        """How far the pod's CPU need is past its limit (1: not throttled), as last sampled."""
+        usage = self.pod_usage.get(uid)
+        return usage.throttle if usage else 1.0
+
     def _listens(self, pod: dict, ports: list[int]) -> bool:
         """Some running container of the pod serves one of the endpoint's ports (else: connection refused)."""
         runtime = self.world.runtimes.get(pod["metadata"]["uid"])
@@ -97,11 +86,15 @@ class TrafficModel:
             if runtime else []
         return not ports or not plans or any(port in plan.image.ports for plan in plans for port in ports)
 
-    def update(self, now: datetime) -> None:
+    def update(self, now: datetime) -> bool:
+        """The service graph at `now`; True when what apps' readiness reads of it changed (the credentials a
+        server accepts), so the world reconciles Endpoints again."""
         world = self.world
+        accepted_before = self.accepted
         ready_pods_by_service: dict[str, list[dict]] = {}
         pods_by_uid = {p["metadata"]["uid"]: p for p in world.pods_in(None)}
         self.pod_service = {}
+        members: dict[str, list[dict]] = {}  # every pod an Endpoints lists, ready or not
         for endpoints in world.list("Endpoints"):
             key = f"{endpoints['metadata']['namespace']}/{endpoints['metadata']['name']}"
             pods = []
@@ -115,6 +108,8 @@ class TrafficModel:
                     uid = (address.get("targetRef") or {}).get("uid")
                     if uid:
                         self.pod_service.setdefault(uid, key)
+                        if uid in pods_by_uid:
+                            members.setdefault(key, []).append(pods_by_uid[uid])
             ready_pods_by_service[key] = pods
         services = {f"{s['metadata']['namespace']}/{s['metadata']['name']}": s for s in world.list("Service")}
         self.service_ports = {key: {p.get("port") for p in s["spec"].get("ports") or []} for key, s in services.items()}
@@ -139,6 +134,8 @@ class TrafficModel:
                     edges.setdefault(key, []).append((f"{target[0]}/{target[1]}", dep))
                     if not self._port_open(target):
                         closed.add((key, f"{target[0]}/{target[1]}"))
+        auth_share = self._refusals(profile, members, ready_pods_by_service, stats)
+        disk_share = self._full_volumes(ready_pods_by_service)
         # Request rates flow from callers to dependencies (relaxation; the graph is small and acyclic in practice).
         for key, rps in world.external_traffic.items():
             if key in stats:
@@ -149,8 +146,8 @@ class TrafficModel:
                 if stats[caller].ready_pods == 0:
                     continue
                 for target, dep in deps:
-                    if target in incoming and (caller, target) not in closed:
-                        incoming[target] += stats[caller].rps * dep.calls_per_request
+                    if target in incoming and (caller, target) not in closed:  # refused logins make no calls
+                        incoming[target] += stats[caller].rps * dep.calls_per_request * (1 - auth_share.get((caller, target), 0.0))
             if all(abs(incoming[k] - stats[k].rps) < 1e-9 for k in stats):
                 break
             for key in stats:
@@ -176,6 +173,7 @@ class TrafficModel:
             error = image.error_rate + (0.15 if throttle > 2.5 else 0.0)
             p50, p99 = image.latency_p50_ms * stretch, image.latency_p99_ms * stretch
             slowest = 0.0
+            pod_error = disk_share.get(key, 0.0) * image.disk_full_error_fraction
             failing = []
             for target, dep in edges.get(key, []):
                 target_stats = stats.get(target)
@@ -183,19 +181,47 @@ class TrafficModel:
                     error += dep.error_fraction_when_down
                     failing.append(target)
                     continue
+                pod_error += auth_share.get((key, target), 0.0) * dep.error_fraction_when_down
                 dep_error, _, dep_p99 = resolve(target, visiting | {key})
                 error += dep_error * dep.error_fraction_when_down
                 if dep_error > 0.2:
                     failing.append(target)
                 slowest = max(slowest, dep_p99)
-            result = (min(1.0, error), p50 + slowest * 0.5, p99 + slowest)
-            stats[key].failing_dependencies = failing
+            result = (min(1.0, error + pod_error), p50 + slowest * 0.5, p99 + slowest)
+            stats[key].failing_dependencies, stats[key].pod_error = failing, min(1.0, pod_error)
             done[key] = result
             return result
 
         for key in stats:
             error, p50, p99 = resolve(key, frozenset())
             stats[key].error_rate, stats[key].latency_p50_ms, stats[key].latency_p99_ms = error, p50, p99
+        return self.accepted != accepted_before
+
+    def _refusals(self, profile: dict, members: dict[str, list[dict]],
+                  ready: dict[str, list[dict]], stats: dict[str, ServiceStats]) -> dict[tuple[str, str], float]:
+        """Which pods' credentials their dependencies refuse (each pod's own env, read at its start), the users
+        each server turns away, and per (caller, dependency) the share of the caller's ready pods refused."""
+        self.accepted = accepted_by_service(profile, lambda: {
+            (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in self.world.list("Secret")})
+        self.refusals = {}
+        share: dict[tuple[str, str], float] = {}
+        if not self.accepted:
+            return share
+        for key, pods in members.items():
+            ready_uids = {p["metadata"]["uid"] for p in ready.get(key, [])}
+            counted: dict[str, int] = {}
+            for pod in pods:
+                found = pod_refusals(self._first_plan([pod]), key.split("/")[0], self.accepted, _service_key)
+                if found:
+                    self.refusals[pod["metadata"]["uid"]] = found
+                for refusal in found:
+                    if refusal.target in stats and refusal.user not in stats[refusal.target].rejected_users:
+                        stats[refusal.target].rejected_users.append(refusal.user)
+                    if pod["metadata"]["uid"] in ready_uids:
+                        counted[refusal.target] = counted.get(refusal.target, 0) + 1
+            for target, count in counted.items():
+                share[(key, target)] = count / len(ready_uids)
+        return share
 
     def update_usage(self, now: datetime) -> dict[str, float]:
         """CPU and memory of every pod and node at `now` (memory drifts with uptime, usage jitters
@@ -223,6 +249,21 @@ class TrafficModel:
                 total[1] += usage.memory_mib
         self.node_usage = {k: (v[0] + 0.15, v[1] + 600.0) for k, v in node_usage.items()}  # + system daemons
         return throttle_by_service
+
+    def _full_volumes(self, ready: dict[str, list[dict]]) -> dict[str, float]:
+        """Which serving pods write to a full volume (their writes fail), and per service the share of its ready pods."""
+        self.full_volumes = {}
+        share: dict[str, float] = {}
+        for key, pods in ready.items():
+            for pod in pods:
+                runtime = self.world.runtimes.get(pod["metadata"]["uid"])
+                rt = runtime.containers[0] if runtime and runtime.containers else None
+                path = self.world.volume_full(pod, rt.name, rt.plan) if rt and rt.plan and rt.plan.image \
+                    and rt.plan.image.data_path else None
+                if path:
+                    self.full_volumes[pod["metadata"]["uid"]] = path
+                    share[key] = share.get(key, 0.0) + 1 / len(pods)
+        return share
 
     def _first_plan(self, pods: list[dict]):
         for pod in pods:
@@ -275,92 +316,5 @@ class TrafficModel:
 
     # --- request logs -------------------------------------------------------------------------
     def write_request_logs(self, now: datetime, batch_s: float = 0.0, uids: set[str] | None = None) -> None:
-        """Each running service container writes its request lines up to `now`, as the world has
-        been since it last wrote; a container that wrote less than `batch_s` ago waits (lines are
-        stamped with their own times either way, so batching changes nothing a reader sees)."""
-        for pod in self.world.pods_in(None):
-            if uids is not None and pod["metadata"]["uid"] not in uids:
-                continue
-            runtime = self.world.runtimes.get(pod["metadata"]["uid"])
-            if runtime is None or pod["spec"].get("nodeName") in self.world.node_faults:
-                continue
-            key = self.pod_service.get(pod["metadata"]["uid"])
-            stats = self.services.get(key) if key else None
-            for rt in runtime.containers:
-                plan = rt.plan
-                if rt.state != "running" or plan is None or plan.image is None or plan.image.role != "service":
-                    continue
-                start = rt.logged_until or rt.started_at
-                if start is None or (now - start).total_seconds() <= batch_s:
-                    continue
-                if stats is not None and stats.ready_pods > 0 and self.world.pod_ready(pod):  # 0: connections refused
-                    rt.logged_until = self._write_lines(pod, rt, plan, stats, start, now)
-                else:
-                    self._write_unready_lines(pod, rt, plan, start, now)
-                    rt.logged_until = now
-
-    def _write_unready_lines(self, pod: dict, rt, plan, start: datetime, now: datetime) -> None:
-        """A pod out of its Service gets no requests; an app whose hard dependency is gone keeps
-        retrying it and says so about once a minute."""
-        url = self.world.missing_hard_dependency(pod, plan)
-        target = parse_service_host(url, pod["metadata"]["namespace"]) if url else None
-        if target is None:
-            return
-        image = plan.image
-        app = image.repository.rsplit("/", 1)[-1]
-        first = start + timedelta(seconds=(60 - start.second) % 60 or 60)
-        at = first.replace(microsecond=0)
-        for _ in range(MAX_LOG_LINES_PER_SYNC):
-            if at > now:
-                break
-            rt.emit(at, image.logs.line("dependency_down", host=f"{target[1]}.{target[0]}.svc.cluster.local",
-                                        port=target[2] or 80, dependency=target[1], app=app))
-            at += timedelta(minutes=1)
-
-    def _write_lines(self, pod: dict, rt, plan, stats: ServiceStats, start: datetime, now: datetime) -> datetime:
-        """A sample of a serving container's request log (one line per LOG_LINE_EVERY_S) from
-        `start` to `now`; returns how far it got (a remainder shorter than the cadence waits for
-        the next call, a span longer than the cap is sampled more thinly)."""
-        image = plan.image
-        seconds = (now - start).total_seconds()
-        count = int(seconds / LOG_LINE_EVERY_S)
-        if count <= 0:
-            return start
-        covered = now if count > MAX_LOG_LINES_PER_SYNC else start + timedelta(seconds=count * LOG_LINE_EVERY_S)
-        count = min(count, MAX_LOG_LINES_PER_SYNC)
-        error_rate, latency, p99 = stats.error_rate, stats.latency_p50_ms, stats.latency_p99_ms
-        failing = stats.failing_dependencies
-        namespace = pod["metadata"]["namespace"]
-        app = image.repository.rsplit("/", 1)[-1]
-        step = (covered - start).total_seconds() / count
-        rng = noise.stream(pod["metadata"]["uid"], rt.name, start)
-        for index in range(count):
-            at = start + timedelta(seconds=step * (index + 1))
-            path = rng.choice(image.request_paths)
-            method = "POST" if rng.random() < 0.3 else "GET"
-            request_id = f"{rng.getrandbits(48):012x}"
-            if rng.random() < error_rate:
-                if failing:
-                    dependency = failing[rng.randrange(len(failing))]
-                    dep_ns, dep_name = dependency.split("/")
-                    port = next((p for d in image.depends_on for p in [parse_service_host(plan.env.get(d.env, ""), namespace)]
-                                 if p and p[1] == dep_name and p[2]), None)
-                    rt.emit(at, image.logs.line(
-                        "dependency_down",
-                        host=f"{dep_name}.{dep_ns}.svc.cluster.local", port=port[2] if port else 80,
-                        dependency=dep_name, app=app))
-                    error = f"upstream {dep_name} unavailable"
-                else:
-                    error = image.error_message
-                rt.emit(at, image.logs.line("request_error", method=method, path=path, status=503 if failing else 500,
-                                            latency_ms=int(latency * (0.5 + rng.random())),
-                                            request_id=request_id, error=error, app=app))
-                continue
-            observed = latency * (0.6 + rng.random() * 0.8)
-            if rng.random() < 0.05:
-                observed = p99 * (0.9 + rng.random() * 0.2)
-            rt.emit(at, image.logs.line("request", method=method, path=path, status=200, latency_ms=int(observed),
-                                        request_id=request_id, app=app))
-            if observed > max(1000.0, image.latency_p99_ms * 3):
-                rt.emit(at, image.logs.line("slow", path=path, latency_ms=int(observed), app=app))
-        return covered
+        """Each running service container writes its request lines up to `now` (request_logs.py)."""
+        write_request_logs(self, now, batch_s, uids)

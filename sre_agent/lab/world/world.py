@@ -36,9 +36,11 @@ from .images import ImageCatalog
 from .kubelet import ContainerLine, ContainerRuntime, PodRuntime
 from .kubelets import Kubelets
 from .printed_lines import RepeatedLine, print_due, print_line
+from .probe_timeouts import liveness_timeouts
 from .readouts import node_metrics_items, pod_log_text, pod_metrics_items
 from .scheduler import Scheduler
 from .telemetry import TrafficModel
+from .volumes import VolumeUsage, capacity_mib, full_path, grow_volumes
 
 LOG_BATCH_S = 300  # while nothing changes, request log lines are written five minutes at a time
 
@@ -62,6 +64,9 @@ class World:
         self.retired_log_lines: list[ContainerLine] = []  # of gone pods, not shipped yet
         self.repeated_lines: list[RepeatedLine] = []  # what a scenario's `log` steps print again and again
         self.node_faults: dict[str, datetime] = {}
+        self.node_images: dict[str, set[str]] = {}  # what each node's container runtime has pulled
+        self.volume_usage: dict[str, VolumeUsage] = {}  # PVC uid -> what its applications wrote to it
+        self.probe_timeouts: dict[tuple[str, str], datetime] = {}  # (pod uid, container) -> first timed-out probe
         self.external_traffic: dict[str, float] = {}  # "namespace/service" -> requests per second
         self.replicaset_failures: dict[str, str] = {}
         self.new_replicasets: dict[str, str] = {}  # Deployment uid -> the ReplicaSet its rollout just created
@@ -158,11 +163,28 @@ class World:
 
     def missing_hard_dependency(self, pod: dict, plan) -> str | None:
         """The service (namespace/name) an app's readiness endpoint reports as unreachable, if any."""
+        namespace = pod["metadata"]["namespace"]
         for dep in plan.image.depends_on if plan.image else []:
             url = plan.env.get(dep.env, "")
-            if dep.readiness_requires and not self.traffic_model.dependency_up(pod["metadata"]["namespace"], url):
-                return url
+            if dep.readiness_requires and (not self.traffic_model.dependency_up(namespace, url)
+                                           or self.traffic_model.credential_refused(namespace, plan, dep)):
+                return url  # gone, or turning its credential away: the app's /ready fails either way
         return None
+
+    def volume_full(self, pod: dict, container: str, plan) -> str | None:
+        """The data path of this container whose volume is full (its writes fail), or None."""
+        spec = next((c for c in pod["spec"].get("containers") or [] if c["name"] == container), None)
+        return full_path(self, pod, spec, plan.image.data_path) if spec and plan.image else None
+
+    def set_volume_usage(self, namespace: str, claim: str, used_mib: float) -> None:
+        """What is on a claim's volume now (data written or deleted outside the apps), capped at its capacity."""
+        with self._sync_lock, self.store.lock:
+            pvc = self.store.get("PersistentVolumeClaim", namespace, claim)
+            grow_volumes(self, self.clock.now())
+            capacity = capacity_mib(pvc)
+            used = min(used_mib, capacity) if capacity is not None else used_mib
+            self.volume_usage[pvc["metadata"]["uid"]] = VolumeUsage(used, self.clock.now(), full=False)
+            self._settled = None  # the writers' errors may change: reconcile on the next sync
 
     def next_serial(self) -> int:
         return next(self._serial)
@@ -219,8 +241,9 @@ class World:
         self._record_readiness_failures(now)
         self.events.expire(self.list("Event"), now)
         self.traffic_model.update_usage(now)
+        liveness_timeouts(self, self.traffic_model, now)  # throttling moved: a probe may time out (or not)
         rescaled = any([reconcile_hpa(self, hpa, now) for hpa in self.list("HorizontalPodAutoscaler")])
-        if self._oom_kill(now) or rescaled:
+        if grow_volumes(self, now) | self._oom_kill(now) or rescaled:  # a volume filled: its writers fail
             self._reconcile(now)
 
     def _oom_kill(self, now: datetime) -> bool:
@@ -260,7 +283,9 @@ class World:
             self._ready_memo.clear()
             # Endpoints moving changes what callers see (a dependency's readiness): another pass.
             changed |= reconcile_endpoints(self)
-            self.traffic_model.update(now)
+            changed |= grow_volumes(self, now)  # a full volume (or one freed) changes its writers' errors
+            changed |= self.traffic_model.update(now)  # a server accepting other credentials: readiness moves
+            changed |= liveness_timeouts(self, self.traffic_model, now)
             changed |= self._oom_kill(now)
             self._ready_memo.clear()
             if not changed:

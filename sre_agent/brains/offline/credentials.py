@@ -1,0 +1,64 @@
+"""A credential rotated under running pods (stale_credential): a Secret the workload's containers read into
+their env changed after its pods started -- env is read once, at start -- and its logs say a login or token
+is refused. The pods hold the old value; restarting them is what makes them read the new one. Both halves
+are needed: a Secret edited long after the pods started is common and harmless on its own, and refused
+logins with no such change point at the credential itself, not at the pods."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_time
+from .calls import Calls
+from .log_search import matching_line
+
+REFUSED = re.compile(r"authenticat\w* (?:failed|error|rejected)|password authentication|invalid (?:api[ _-]?)?"
+                     r"(?:token|key|credential|password)|unauthori[sz]ed|\b401\b|access denied|login failed|"
+                     r"bad credentials|(?:token|credential)s? (?:expired|revoked|rejected)|permission denied for user",
+                     re.I)
+
+
+def secrets_read_into_env(pod_spec: dict) -> dict[str, str]:
+    """Secret -> the first app container that reads it into its env (secretKeyRef, envFrom)."""
+    names: dict[str, str] = {}
+    for container in pod_spec.get("containers") or []:
+        for env in container.get("env") or []:
+            ref = ((env.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
+            if ref:
+                names.setdefault(ref, container["name"])
+        for source in container.get("envFrom") or []:
+            if ref := (source.get("secretRef") or {}).get("name"):
+                names.setdefault(ref, container["name"])
+    return names
+
+
+def last_written(obj: dict) -> str | None:
+    """The latest managedFields time: when the object was last written."""
+    times = [entry.get("time") for entry in (obj.get("metadata") or {}).get("managedFields") or [] if entry.get("time")]
+    return max(times, key=lambda t: parse_time(t) or parse_time("1970-01-01T00:00:00Z")) if times else None
+
+
+async def stale_credentials(workload: str, namespace: str, pod_spec: dict, pods: list[dict], calls: Calls) -> None:
+    started = [t for p in pods if (t := parse_time(p.get("started")))]
+    if not started:
+        return
+    oldest = min(started)
+    for secret, container in list(secrets_read_into_env(pod_spec).items())[:4]:
+        described, ev = await calls("describe", kind="Secret", name=secret, namespace=namespace, events_limit=0)
+        changed = last_written((described or {}).get("object") or {})
+        when = parse_time(changed)
+        if when is None or when <= oldest:
+            continue
+        stale_pods = [str(p["pod"]) for p in pods if (t := parse_time(p.get("started"))) and t < when]
+        stale = len(stale_pods)
+        refused = await matching_line(namespace, stale_pods, REFUSED, calls, container)
+        if refused is None:
+            calls.find(workload, "SecretChangedAfterStart", f"Secret {secret} changed at {changed}, after {stale} of "
+                       f"{workload}'s pods started (they hold its old values); no refused login in its logs", ev,
+                       severity="info", secret=secret, changed=changed)
+            continue
+        line, ev_logs = refused
+        calls.find(workload, "StaleCredential", f"Secret {secret} changed at {changed}, after {stale} of {len(started)} "
+                   f"of {workload}'s pods started -- they still hold the old value -- and its logs say: {line}",
+                   [ev, ev_logs], severity="critical", secret=secret, changed=changed, stale_pods=stale, log=line)
+        return

@@ -1,0 +1,62 @@
+"""A full volume (volume_full): the workload's logs say a write failed for want of space (ENOSPC, "No space
+left on device", a database that "could not extend file") and the workload mounts a PersistentVolumeClaim
+at or above the path. The claim is the root; whether its StorageClass allows expansion decides the fix (grow
+it, or free space -- which only a human can choose what to delete)."""
+
+from __future__ import annotations
+
+import re
+
+from .calls import Calls
+from .log_search import matching_line
+
+NO_SPACE = re.compile(r"no space left on device|ENOSPC|disk (?:is )?full|could not extend file|out of disk space|"
+                      r"not enough space|insufficient disk space|disk quota exceeded", re.I)
+PATH = re.compile(r"(/[\w.@/-]+)")
+
+
+def claims_of(workload_name: str, kind: str, spec: dict) -> dict[str, tuple[str, str]]:
+    """mount path -> (claim name, or the StatefulSet's claim name prefix `<template>-<statefulset>-`; the container)."""
+    pod_spec = (spec.get("template") or {}).get("spec") or {}
+    by_volume = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod_spec.get("volumes") or []
+                 if (v.get("persistentVolumeClaim") or {}).get("claimName")}
+    if kind == "StatefulSet":
+        for template in spec.get("volumeClaimTemplates") or []:
+            name = (template.get("metadata") or {}).get("name")
+            if name:
+                by_volume[name] = f"{name}-{workload_name}-"
+    return {m["mountPath"]: (by_volume[m["name"]], c["name"]) for c in pod_spec.get("containers") or []
+            for m in c.get("volumeMounts") or [] if m.get("name") in by_volume and m.get("mountPath")}
+
+
+async def full_volumes(workload: str, namespace: str, kind: str, name: str, spec: dict, pods: list[str],
+                       calls: Calls) -> None:
+    mounts = claims_of(name, kind, spec)
+    if not mounts or not pods:
+        return
+    container = next(iter(mounts.values()))[1]
+    said = await matching_line(namespace, pods, NO_SPACE, calls, container)
+    if said is None:
+        return
+    line, ev_logs = said
+    paths = PATH.findall(line)
+    # the mount the failing path lies under (the longest prefix), else the workload's only mount
+    under = [mount for mount in mounts if any(p == mount or p.startswith(mount.rstrip("/") + "/") for p in paths)]
+    mount = max(under, key=len) if under else (next(iter(mounts)) if len({c for c, _ in mounts.values()}) == 1 else None)
+    if mount is None:
+        return
+    wanted = mounts[mount][0]
+    listed, ev_claims = await calls("get_resources", kind="PersistentVolumeClaim", namespace=namespace)
+    claims = [c for c in (listed or {}).get("items") or []
+              if c["name"] == wanted or wanted.endswith("-") and c["name"].startswith(wanted)]
+    for claim in claims[:3]:
+        expandable = None
+        if claim.get("storageClass"):
+            described, _ = await calls("describe", kind="StorageClass", name=claim["storageClass"], events_limit=0)
+            if described is not None:
+                expandable = bool((described.get("object") or {}).get("allowVolumeExpansion"))
+        calls.find(f"{namespace}/PersistentVolumeClaim/{claim['name']}", "VolumeFull",
+                   f"{workload} cannot write under {mount} (claim {claim['name']}, {claim.get('capacity') or claim.get('request')}"
+                   f" of class {claim.get('storageClass')}): {line}", [ev_logs, ev_claims], severity="critical",
+                   workload=workload, mount=mount, claim=claim["name"], capacity=claim.get("capacity") or claim.get("request"),
+                   storage_class=claim.get("storageClass"), expandable=expandable, log=line)

@@ -1,0 +1,93 @@
+"""Fixes for faults of access and room, each sized from what the findings showed: a liveness probe that gives
+up before a slow-but-working app answers (raise its timeoutSeconds on the container it probes), a pull the
+registry refused for want of credentials (reference the pull Secret that covers the registry, or create one),
+a full volume (grow the claim when its StorageClass allows it)."""
+
+from __future__ import annotations
+
+import json
+
+from ..contracts import Finding, ProposedFix, parse_resource_id
+from .plan_fixes import KUBECTL_KIND
+from .quantities import quantity as parse_quantity
+
+PROBE_TIMEOUT_FLOOR_S = 10  # a health check that must queue behind requests under load needs seconds, not one
+
+
+def _ns(namespace: str | None) -> str:
+    return f"-n {namespace} " if namespace else ""
+
+
+def probe_timeout_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
+    """A liveness probe that timed out (the app answered too late, not wrongly): give it time."""
+    probe = next((f for f in findings if f.resource == workload and f.signal == "LivenessProbeFailing"
+                  and f.details.get("probe_container")), None)
+    if probe is None:
+        return []
+    namespace, kind, name = parse_resource_id(workload)
+    container, current = probe.details["probe_container"], int(probe.details.get("timeout_seconds") or 1)
+    raised = max(PROBE_TIMEOUT_FLOOR_S, 2 * current)
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": container, "livenessProbe": {"timeoutSeconds": raised}}]}}}}
+    return [ProposedFix(resource=workload, summary=f"the liveness probe of {container} gives up after {current}s while the "
+                        f"app answers slower under load, and the kubelet kills working pods: raise its timeoutSeconds to {raised}",
+                        commands=[f"kubectl {_ns(namespace)}patch {KUBECTL_KIND.get(kind, kind.lower())} {name} -p '{json.dumps(patch)}'"],
+                        evidence=list(probe.evidence))]
+
+
+def pull_secret_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
+    """Reference the registry credential the namespace holds for the image's registry; none held: create one."""
+    refused = next((f for f in findings if f.resource == workload and f.signal == "PullCredentialsMissing"), None)
+    if refused is None:
+        return []
+    namespace, kind, name = parse_resource_id(workload)
+    target = f"{KUBECTL_KIND.get(kind, kind.lower())} {name}"
+    candidates, registry = list(refused.details.get("candidates") or []), refused.details.get("registry")
+    kept = [n for n in refused.details.get("pull_secrets") or [] if n not in (refused.details.get("missing_secrets") or [])]
+    if len(candidates) == 1:
+        refs = [{"name": n} for n in [*kept, candidates[0]]]
+        patch = {"spec": {"template": {"spec": {"imagePullSecrets": refs}}}}
+        return [ProposedFix(resource=workload, summary=f"the registry {registry} refuses {name}'s pods without credentials; "
+                            f"Secret {candidates[0]} holds credentials for it: reference it in the pod template",
+                            commands=[f"kubectl {_ns(namespace)}patch {target} -p '{json.dumps(patch)}'"],
+                            evidence=list(refused.evidence))]
+    secret = "<pull-secret-name>"
+    patch = {"spec": {"template": {"spec": {"imagePullSecrets": [*({"name": n} for n in kept), {"name": secret}]}}}}
+    why = (f"several Secrets hold credentials for it ({', '.join(candidates)}): choose one" if candidates
+           else "no Secret in the namespace holds credentials for it: create one")
+    commands = [] if candidates else [
+        f"kubectl {_ns(namespace)}create secret docker-registry {secret} --docker-server={registry} "
+        "--docker-username=<registry-user> --docker-password=<registry-password>"]
+    return [ProposedFix(resource=workload, summary=f"the registry {registry} refuses {name}'s pods without credentials; {why}, "
+                        "then reference it in the pod template",
+                        commands=[*commands, f"kubectl {_ns(namespace)}patch {target} -p '{json.dumps(patch)}'"],
+                        needs="the pull Secret's name" + ("" if candidates else ", the registry's user and password"),
+                        evidence=list(refused.evidence))]
+
+
+def _doubled(capacity: str | None) -> str | None:
+    """Twice the capacity, in Gi (rounded up): '20Gi' -> '40Gi'."""
+    size = parse_quantity(capacity) if capacity else None
+    if size is None or size <= 0:
+        return None
+    gib = -(-int(size * 2) // (1024 ** 3))
+    return f"{gib}Gi"
+
+
+def volume_full_fixes(findings: list[Finding], claim: str) -> list[ProposedFix]:
+    full = next((f for f in findings if f.resource == claim and f.signal == "VolumeFull"), None)
+    if full is None:
+        return []
+    namespace, _, name = parse_resource_id(claim)
+    capacity, bigger = full.details.get("capacity"), _doubled(full.details.get("capacity"))
+    if full.details.get("expandable") and bigger:
+        patch = {"spec": {"resources": {"requests": {"storage": bigger}}}}
+        return [ProposedFix(resource=claim, summary=f"claim {name} is full ({capacity}) and its StorageClass "
+                            f"{full.details.get('storage_class')} allows expansion: grow it to {bigger} (the filesystem grows "
+                            "while the pod runs); then find what filled it", commands=[
+                                f"kubectl {_ns(namespace)}patch pvc {name} -p '{json.dumps(patch)}'",
+                                f"kubectl {_ns(namespace)}get pvc {name} -w"], evidence=list(full.evidence))]
+    return [ProposedFix(resource=claim, summary=f"claim {name} is full ({capacity}) and its StorageClass "
+                        f"{full.details.get('storage_class')} does not allow expansion: free space on it (what to delete "
+                        f"is a human's call), or move the data to a bigger claim", commands=[
+                            f"kubectl {_ns(namespace)}exec <pod> -- du -sh {full.details.get('mount', '/')}/*"],
+                        needs="the pod and what may be deleted", evidence=list(full.evidence))]
