@@ -54,6 +54,12 @@ def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
     return reversed_by("scale", intents_in(all_, f.resource))
 
 
+def _callers_fail(f: Finding, all_: list[Finding]) -> bool:
+    """Does any caller fail for want of the workload (a DependencyDown naming one of its Services)?"""
+    services = set(f.details.get("services") or [])
+    return any(g.signal == "DependencyDown" and g.details.get("dependency") in services for g in all_)
+
+
 def _leaking(f: Finding, all_: list[Finding]) -> bool:
     # How long the container ran before the kill is the direct evidence; the memory series decides
     # only when the kubelet did not say (a leak takes a while, a limit below the working set does not).
@@ -219,7 +225,8 @@ RULES: list[Rule] = [
     # A workload scaled to zero on purpose (a decommission, a maintenance window: its annotations say so) is evidence,
     # not a fault: another explanation of the callers' symptom wins, and if none does, scaling it back asks a human.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8, lambda f, a: not _on_purpose(f, a)),
-    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)),
+    # With no caller failing for want of it, it is no fault at all: the alarm still watching it is what is stale.
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)) and _callers_fail(f, a),
          reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(_on_purpose(f, a))}"),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]

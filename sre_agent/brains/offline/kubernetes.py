@@ -282,7 +282,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
     if kind == "Job" and failed and not [p for p in pods if str(p.get("pod", "")).startswith(name + "-")]:
         await read_gone_pods(namespace, name, workload, calls)
     if not pods and spec.get("replicas", 1) == 0:
-        calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev_spec, severity="critical")
+        calls.find(workload, "ScaledToZero", f"{workload} is scaled to 0 replicas", ev_spec, severity="critical",
+                   services=[f"{namespace}/Service/{s}" for s in own.get("selected_by_services") or []])
     for resource, items in pod_findings.items():
         for item in items:
             calls.find(workload, item["reason"], item["message"], ev_an, severity=item["severity"], object=resource,

@@ -144,3 +144,23 @@ def test_a_write_that_would_reverse_a_recorded_intent_is_held_not_run_nor_offere
     fixes = [f for f in proposed_fixes(state) if "scale deployment/ledger" in " ".join(f.commands)]
     assert ["kubectl -n pay scale deployment/ledger --replicas=2"] in [f.commands for f in fixes]
     assert fixes and all("j.ortiz" in f.needs and "PLAT-881" in f.needs for f in fixes)  # every scale-back asks first
+
+
+@pytest.mark.parametrize("callers_fail, expected", [
+    (False, C.NONE),  # decommissioned and nothing calls it: no fault, the alarm still watching it is stale
+    (True, C.DEPENDENCY_FAILURE),  # a caller still fails for want of it: a fault, whose reversal the run asks about
+])
+def test_a_workload_scaled_to_zero_on_purpose_is_a_fault_only_when_a_caller_fails_for_want_of_it(callers_fail, expected):
+    from sre_agent.brains.offline.diagnosis import diagnose
+
+    intent = {"resource": W, "key": "ops/decommission", "value": "retired, CHG-1", "signal": "decommission"}
+    findings = [Finding(agent="kubernetes", resource=W, signal="ScaledToZero", summary="ledger is scaled to 0",
+                        severity="critical", details={"services": ["pay/Service/ledger"]}, evidence=["ev-1"]),
+                Finding(agent="kubernetes", resource=W, signal="RecordedIntent", summary="decommissioned",
+                        severity="info", details={"intent": intent}, evidence=["ev-1"])]
+    if callers_fail:
+        findings.append(Finding(agent="kubernetes", resource="pay/Deployment/payments", signal="DependencyDown",
+                                summary="payments calls ledger, which has no ready endpoints", severity="critical",
+                                details={"dependency": "pay/Service/ledger"}, evidence=["ev-2"]))
+    diagnosis, _ = diagnose(findings, lambda _id: None)
+    assert diagnosis.category == expected
