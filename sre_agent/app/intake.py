@@ -67,14 +67,26 @@ def _dimensions(trigger: dict[str, Any]) -> dict[str, str]:
             if isinstance(d, dict)}
 
 
+# The dimensions that name where to look, first match wins: Container Insights' names, then the label names
+# kube-state-metrics and the kubelet give their series, which the CloudWatch agent's Prometheus scrape keeps as
+# dimension names (`namespace`, `job_name`, `persistentvolumeclaim`, ...).
+NAMESPACE_DIMENSIONS = ("Namespace", "namespace")
+OBJECT_DIMENSIONS = (("Service", "Service"), ("PodName", "Deployment"), ("deployment", "Deployment"),
+                     ("statefulset", "StatefulSet"), ("daemonset", "DaemonSet"), ("job_name", "Job"),
+                     ("cronjob", "CronJob"), ("persistentvolumeclaim", "PersistentVolumeClaim"),
+                     ("horizontalpodautoscaler", "HorizontalPodAutoscaler"), ("pod", "Pod"))
+NODE_DIMENSIONS = ("NodeName", "node")
+
+
 def affected_from_dimensions(dimensions: dict[str, str]) -> list[str]:
-    namespace = dimensions.get("Namespace")
-    if namespace and dimensions.get("Service"):
-        return [resource_id("Service", dimensions["Service"], namespace)]
-    if namespace and dimensions.get("PodName"):
-        return [resource_id("Deployment", dimensions["PodName"], namespace)]
-    if dimensions.get("NodeName"):
-        return [resource_id("Node", dimensions["NodeName"])]
+    namespace = next((dimensions[k] for k in NAMESPACE_DIMENSIONS if dimensions.get(k)), None)
+    if namespace:
+        for key, kind in OBJECT_DIMENSIONS:
+            if dimensions.get(key):
+                return [resource_id(kind, dimensions[key], namespace)]
+    node = next((dimensions[k] for k in NODE_DIMENSIONS if dimensions.get(k)), None)
+    if node:
+        return [resource_id("Node", node)]
     if namespace:
         return [namespace]
     return []

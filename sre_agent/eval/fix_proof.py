@@ -38,6 +38,9 @@ COMMAND_TIMEOUT_S = 60
 # CronJob's whole schedule hour: its fix shows only at its next run).
 SETTLE_MINUTES = 15
 CRONJOB_SETTLE_MINUTES = 75
+# A re-created Job clears its fault when it completes, which takes its whole run (a backfill, an export: tens of
+# minutes); the check passes, and the wait ends, at the minute it does.
+JOB_SETTLE_MINUTES = 60
 
 
 class CommandRun(BaseModel):
@@ -74,7 +77,8 @@ def prove_fixes(loaded: LoadedScenario, fixes: list[ProposedFix], lab: Lab) -> F
         for run in planned:
             if not run.skipped:
                 _run(run, Path(workdir), env)
-    settle = CRONJOB_SETTLE_MINUTES if parse_resource_id(truth.resource)[1] == "CronJob" else SETTLE_MINUTES
+    settle = {"CronJob": CRONJOB_SETTLE_MINUTES, "Job": JOB_SETTLE_MINUTES}.get(parse_resource_id(truth.resource)[1],
+                                                                             SETTLE_MINUTES)
     cleared, detail = fault_cleared(lab, truth.resource)
     minute = 0
     while not cleared and minute < settle:

@@ -277,6 +277,9 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
         return []
     image = next((f.details["image"] for f in pulls if f.details.get("image")), "its image")
     container = next((f.details["container"] for f in pulls if f.details.get("container")), None)
+    if container is None:  # its pods are gone (a Job past its deadline): the template's only container runs it
+        names = next((f.details.get("containers") for f in _about(state, workload, "WorkloadSpec")), None) or []
+        container = names[0] if len(names) == 1 else None
     wanted = "<image:tag that exists>"
     needs = f"an image tag that exists in the registry ({image} does not: push it, or name the one that ran before)"
     if kind in ("CronJob", "Job", "Pod"):  # no rollout history: the template (or the object itself) names the image

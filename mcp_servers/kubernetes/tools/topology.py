@@ -58,6 +58,7 @@ class PodPlacement(Row):
     node: str | None
     ready: bool
     started: str | None = Field(None, description="status.startTime: when the pod started (env from Secrets is read then)")
+    restarts: int = Field(0, description="container restarts, all containers summed (a Ready pod may be restarting)")
 
 
 class Dependency(Row):
@@ -169,12 +170,18 @@ def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[Servi
     return found
 
 
-def corrected_host(value: str, host: str, similar: list[str]) -> str | None:
-    """The value with its Service host replaced by the one close Service name there is (none when several are)."""
+def corrected_host(value: str, host: str, similar: list[str], namespace: str | None = None) -> str | None:
+    """The value with its Service host replaced by the one close Service there is (none when several are): its
+    name, and its namespace where the host names another one (`ledger.payment` -> `ledger.payments`)."""
     if len(similar) != 1:
         return None
-    name = similar[0].rsplit("/", 1)[-1]
-    fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}(?=[.:/])", name, value, count=1)
+    new_namespace, _, name = similar[0].split("/")
+    fixed = value
+    if namespace and new_namespace != namespace:
+        fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}\.{re.escape(namespace)}(?=[.:/]|$)", f"{name}.{new_namespace}",
+                       value, count=1)
+    if fixed == value:
+        fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}(?=[.:/])", name, value, count=1)
     return fixed if fixed != value else None
 
 
@@ -215,7 +222,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
                 similar = similar_services(ref.namespace, ref.service)
-                corrected = corrected_host(ref.env.value, ref.service, similar) if shown else None
+                corrected = corrected_host(ref.env.value, ref.service, similar, ref.namespace) if shown else None
                 deps.append(Dependency(**where, exists=False, similar_services=similar, corrected_value=corrected))
                 continue
             subsets = endpoints.get("subsets") or []
@@ -228,12 +235,19 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         return deps
 
     def similar_services(namespace: str, name: str) -> list[str]:
-        """Services whose names are close to one that does not exist: what a typo in a host most likely meant."""
+        """Services whose names are close to one that does not exist: what a typo in a host most likely meant --
+        in the namespace the host names, else (a typo in the namespace part) a close name in a close namespace."""
         try:
             names = [s["metadata"]["name"] for s in kube.list("Service", namespace)]
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
+            if close:
+                return [resource_id("Service", n, namespace) for n in close]
+            everywhere = [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in kube.list("Service", None)]
         except Exception:
             return []
-        return [resource_id("Service", n, namespace) for n in difflib.get_close_matches(name, names, n=3, cutoff=0.75)]
+        return [resource_id("Service", n, ns) for ns, n in everywhere if ns != namespace
+                and difflib.SequenceMatcher(None, ns, namespace).ratio() >= 0.75
+                and difflib.SequenceMatcher(None, n, name).ratio() >= 0.75][:3]
 
     def port_problem(namespace: str, name: str, service_id: str, port: int) -> tuple[str | None, list[int] | None]:
         """Connections the caller makes that cannot reach the app: a port the Service does not expose (with the
@@ -319,7 +333,9 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             result["pods"] = [PodPlacement(pod=p["metadata"]["name"], node=p["spec"].get("nodeName"),
                                            ready=all(s.get("ready") for s in
                                                      (p.get("status") or {}).get("containerStatuses") or [{}]),
-                                           started=(p.get("status") or {}).get("startTime"))
+                                           started=(p.get("status") or {}).get("startTime"),
+                                           restarts=sum(int(c.get("restartCount") or 0) for c in
+                                                        (p.get("status") or {}).get("containerStatuses") or []))
                               for p in pods]
             labels = ((obj["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
             pod_spec = (obj["spec"].get("template") or {}).get("spec") or {}

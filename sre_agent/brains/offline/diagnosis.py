@@ -280,6 +280,9 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
     return sorted(merged.values(), key=lambda h: (h.confidence, SPECIFICITY.get(h.category, 5)), reverse=True)
 
 
+DOWN_DEPENDENCY_CAP = 0.45  # below any fault seen on the dependency itself (its crash loop, its empty Service)
+
+
 def _explained_by_dependency(merged: dict[tuple[C, str], Hypothesis], findings: list[Finding]) -> None:
     """A release of a caller and a release of a service it calls, both regressions by their signals: errors and latency
     flow up from a dependency, so the dependency's release explains the caller's symptom and the caller's is the
@@ -295,6 +298,34 @@ def _explained_by_dependency(merged: dict[tuple[C, str], Hypothesis], findings: 
             regressions[caller].confidence = min(regressions[caller].confidence, upstream.confidence - 0.15)
             regressions[caller].reasons.append(f"{dependency}, which it calls, has a regression of its own that explains "
                                                "its errors: its own change is not needed to explain them")
+    # A dependency with no ready endpoint at all -- called directly or further down the call path -- fails every call
+    # that reaches it: that explains the caller's errors whatever the caller released, so the caller's release is not
+    # the root (the dependency's own fault is).
+    for caller, hypothesis in regressions.items():
+        service = _down_downstream(caller, findings, backs)
+        if service and hypothesis.confidence > DOWN_DEPENDENCY_CAP:
+            hypothesis.confidence = DOWN_DEPENDENCY_CAP
+            hypothesis.reasons.append(f"{service}, on its call path, has no ready endpoint: every call reaching it fails, "
+                                      "which explains its errors without its own release")
+
+
+def _down_downstream(caller: str, findings: list[Finding], backs: dict[str, str]) -> str | None:
+    """The first Service with no ready endpoint on the caller's call path (its calls, their calls, ...), if any."""
+    edges: dict[str, list[tuple[str, bool]]] = {}
+    for f in findings:
+        if f.signal in ("DependsOn", "DependencyDown") and f.details.get("dependency") and not f.details.get("port_problem"):
+            edges.setdefault(f.resource, []).append((str(f.details["dependency"]), f.signal == "DependencyDown"))
+    seen, frontier = {caller}, [caller]
+    while frontier:
+        workload = frontier.pop()
+        for service, down in edges.get(workload, []):
+            if down:
+                return service
+            nxt = backs.get(service)
+            if nxt and nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return None
 
 
 def best(hypotheses_: list[Hypothesis]) -> Hypothesis | None:

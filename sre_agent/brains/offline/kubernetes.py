@@ -238,6 +238,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         limits = (containers[0].get("resources") or {}).get("limits") or {}
         calls.find(workload, "WorkloadSpec", f"{workload}: {spec.get('replicas', 1)} replicas, container "
                    f"{containers[0]['name']} limits {limits}", ev_spec, severity="info", container=containers[0]["name"],
+                   containers=[c["name"] for c in containers],
                    replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
                    pods=len(own.get("pods") or []))
     for dep in own.get("calls") or []:
@@ -276,7 +277,11 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         await cronjob_pileups(str(namespace), quotas, calls)  # what holds the quota: runs that pile up
     pods = own.get("pods") or []
     unhealthy = [p for p in pods if not p.get("ready")]
-    for pod in unhealthy[:2]:
+    # A pod Ready at this moment may still be the one restarting (a liveness kill, an OOM: Ready again until the next):
+    # after the unready ones, the ones that restarted most.
+    restarting = sorted((p for p in pods if p.get("ready") and int(p.get("restarts") or 0) > 0),
+                        key=lambda p: -int(p.get("restarts") or 0))
+    for pod in [*unhealthy, *restarting][:2]:
         await read_pod(namespace, pod["pod"], workload, calls)
     failed = any(item["reason"] == "JobFailed" for items in pod_findings.values() for item in items)
     if kind == "Job" and failed and not [p for p in pods if str(p.get("pod", "")).startswith(name + "-")]:

@@ -63,6 +63,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # pointed back at its pods when the pods leave no choice (graph/fix_values.py); nothing here binds a claim
 # (that needs a StorageClass only a human chooses: graph/fixes.py proposes it).
 SERVICE_WRITES = {"set_service_selector", "set_service_target_port"}
+PROBE_BEARING_CHANGES = {"probes", "image", "resources", "command"}
 CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(),
               "Service": {"rollout_undo", *SERVICE_WRITES}}
 
@@ -194,6 +195,12 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         ctx["new_memory_limit"] = _double(ctx["memory_limit"])
         ctx["rollback_keeps_oom"] = oom_rollback_refusal(
             state, resource, rollback_target(state.findings, state.incident, resource)) is not None
+    if state.diagnosis is not None and state.diagnosis.category.value == "probe_misconfig":
+        # A probe fails on a template whose last rollout changed none of what a probe's answer depends on (the probe,
+        # the image, the resources, the command): going back leaves the same probe failing the same way.
+        rollout = next((f for f in state.findings if f.resource == resource and f.signal == "RecentRollout"), None)
+        changed = set((rollout.details.get("changed") or []) if rollout else [])
+        ctx["rollback_keeps_probe"] = rollout is not None and not changed & PROBE_BEARING_CHANGES
     if "previous_replicas" not in ctx and any(f.resource == resource and f.signal == "ScaledToZero" for f in state.findings):
         # Scaled to zero with no record of the count before (a StatefulSet keeps no ReplicaSet history):
         # one replica is the least that serves. Not the recorded count, so the policy asks a human.
@@ -264,7 +271,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
     if tool == "rollout_undo":
         if ctx.get("root_kind") == "Service":  # only a rollout that moved the labels or ports the Service relies on
             return bool(ctx.get("rollout_broke_service")) and ctx.get("kind") in WORKLOAD_KINDS
-        return bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS and not ctx.get("rollback_keeps_oom")
+        return (bool(ctx.get("recent_rollout")) and ctx.get("kind") in WORKLOAD_KINDS and not ctx.get("rollback_keeps_oom")
+                and not ctx.get("rollback_keeps_probe"))
     if tool in SERVICE_WRITES:  # an edited Service; a rollout that moved its pods' labels or ports is undone instead
         return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
     if tool == "uncordon":

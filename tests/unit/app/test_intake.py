@@ -42,6 +42,10 @@ def test_every_envelope_gives_the_same_incident(payload):
     ([("NodeName", "node-3")], ["Node/node-3"]),
     ([("Namespace", "shop")], ["shop"]),
     ([("ClusterName", "prod")], []),
+    # Prometheus series scraped into CloudWatch keep their label names as dimension names
+    ([("ClusterName", "prod"), ("namespace", "batch"), ("job_name", "backfill")], ["batch/Job/backfill"]),
+    ([("namespace", "db"), ("persistentvolumeclaim", "data-pg-0")], ["db/PersistentVolumeClaim/data-pg-0"]),
+    ([("namespace", "db"), ("statefulset", "pg")], ["db/StatefulSet/pg"]),
 ])
 def test_dimensions_say_where_to_look(dimensions, affected):
     assert incident_from_alarm(_dims(*dimensions), now=NOW).affected == affected

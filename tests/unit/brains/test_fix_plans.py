@@ -169,3 +169,15 @@ def test_each_fix_write_is_pinned_to_what_was_seen_or_refused(tool, args, object
         assert pinned.plan is None and refused in pinned.refused
     else:
         assert pinned.plan.resource == resource and pinned.plan.precondition == precondition and pinned.plan.pin
+
+
+@pytest.mark.parametrize("changed, tool", [
+    (["env"], None),  # the rollout touched nothing a probe's answer depends on: going back leaves it failing
+    (["probes"], "rollout_undo"),  # the rollout changed the probe: going back is the fix
+    (["image"], "rollout_undo"),  # a new image may answer slower or not at all
+])
+def test_a_failing_probe_is_rolled_back_only_when_the_rollout_changed_what_the_probe_answers_from(changed, tool):
+    planned = plan(C.PROBE_MISCONFIG, WORKLOAD, "probe_misconfig",
+                   finding(WORKLOAD, "LivenessProbeFailing", message="Liveness probe failed: context deadline exceeded"),
+                   finding(WORKLOAD, "RecentRollout", severity="info", revision=2, previous_revision=1, changed=changed))
+    assert (planned.tool if planned else None) == tool

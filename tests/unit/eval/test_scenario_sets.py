@@ -86,6 +86,9 @@ SETS = {
     "scenarios_heldout16": ("plugbay", 12, ["pb05-is-ingest-pool-ok", "pb11-ocpp-gateway-request-rate"],
                             ["pb04-why-no-kerb-turnover-report", "pb05-is-ingest-pool-ok",
                              "pb09-why-meter-store-scale-up-stuck"]),
+    "scenarios_heldout17": ("skerry", 12, ["rv02-is-berth-planner-ok", "rv07-checkin-legacy-no-pods"],
+                            ["rv02-is-berth-planner-ok", "rv10-why-no-manifest-export"]),
+    "scenarios_heldout18": ("brinehold", 12, ["tg07-dockside-api-request-surge"], ["tg02-why-is-lot-catalog-slow"]),
 }
 
 

@@ -27,3 +27,17 @@ def test_a_port_the_service_does_not_expose_becomes_its_only_port(value, port, e
 ])
 def test_a_host_no_service_has_becomes_the_one_close_name(value, host, similar, fixed):
     assert corrected_host(value, host, similar) == fixed
+
+
+@pytest.mark.parametrize("value, host, named_namespace, similar, fixed", [
+    # the namespace part is the typo: the one Service of that name in a close namespace
+    ("http://catch-registry.landing:8080/v1", "catch-registry", "landing", ["landings/Service/catch-registry"],
+     "http://catch-registry.landings:8080/v1"),
+    ("http://ledgr.payment.svc.cluster.local:80", "ledgr", "payment", ["payments/Service/ledger"],
+     "http://ledger.payments.svc.cluster.local:80"),
+    # the same namespace: only the name changes
+    ("http://ledgr.payments:80", "ledgr", "payments", ["payments/Service/ledger"], "http://ledger.payments:80"),
+])
+def test_a_host_whose_namespace_part_is_wrong_becomes_the_close_service_in_its_namespace(value, host, named_namespace,
+                                                                                        similar, fixed):
+    assert corrected_host(value, host, similar, named_namespace) == fixed
