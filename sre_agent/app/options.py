@@ -32,6 +32,9 @@ class RunOptions(BaseModel):
     budget: Budget = Field(default_factory=Budget)
     verify_timeout_s: float = 90.0
     verify_poll_s: float = 2.0
+    # Seconds of the watched world per wall-clock second: 1 against a real cluster; the lab clock's speed in a sandbox,
+    # where an alarm's evaluation window (world time) passes that many times faster.
+    world_speed: float = 1.0
     approval_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None

@@ -115,5 +115,5 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
         context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
                              notifier=make_notifier(options),
                              ledger=ledger, verify_timeout_s=options.verify_timeout_s,
-                             verify_poll_s=options.verify_poll_s)
+                             verify_poll_s=options.verify_poll_s, world_speed=options.world_speed)
         yield graph, context

@@ -183,6 +183,7 @@ def investigate(
     if scenario:
         with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
             _sandboxed(options, lab, keep_namespaces=namespaces is not None)
+            options.world_speed = lab_speed
             status = _run(incident, options, as_json, options.remediation != "off")
         raise typer.Exit(EXIT_CODES.get(status, 2))
     from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
@@ -222,4 +223,5 @@ def demo(ctx: typer.Context, scenario: Annotated[str, typer.Option(help="Which l
     with _embedded_lab(scenario, None, 60.0) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
         _sandboxed(options, lab, keep_namespaces=False)
+        options.world_speed = 60.0
         _run(incident, options, False, False)

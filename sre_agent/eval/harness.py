@@ -249,7 +249,7 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
             with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
                                           verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
-                                          **({"servers": servers} if servers else {}))
+                                          world_speed=lab_speed, **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
                 row = score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})

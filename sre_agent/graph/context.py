@@ -29,6 +29,7 @@ class RunContext:
     ledger: Ledger | None = None
     verify_timeout_s: float = 90.0
     verify_poll_s: float = 2.0
+    world_speed: float = 1.0  # seconds of the watched world per wall-clock second (the lab's clock runs faster)
     healthy_checks_needed: int = 2
     started: float = field(default_factory=time.monotonic)  # for the events' elapsed_s
 

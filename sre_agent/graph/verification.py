@@ -36,7 +36,8 @@ async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         if waited >= watch_s:
             # The resource is healthy -- no worse than the fault we acted on -- and only the alarm
             # has not caught up: give it its own evaluation window once, then escalate.
-            window = alarm.clear_window_s if alarm else None
+            # the alarm's window is world time: in a lab whose clock runs faster it passes sooner
+            window = alarm.clear_window_s / max(context.world_speed, 1e-9) if alarm and alarm.clear_window_s else None
             if not (healthy and window and window > watch_s):
                 return _kept_not_verified(state, resource, healthy, detail, alarm, waited)
             watch_s = window

@@ -126,11 +126,11 @@ FIXED = RemediationPlan(server="kubernetes", tool="rollout_undo", args={"namespa
                         risk="low")
 
 
-def _verify(tools: FakeTools, alarm: dict | None) -> dict:
+def _verify(tools: FakeTools, alarm: dict | None, world_speed: float = 1.0) -> dict:
     state = _state(alarm, diagnosis="shop/Deployment/api", plan=FIXED)
     events: list[dict] = []
     context = RunContext(brain=None, tools=tools, policy=RemediationPolicy(),  # type: ignore[arg-type]
-                         verify_timeout_s=90, verify_poll_s=10)
+                         verify_timeout_s=90, verify_poll_s=10, world_speed=world_speed)
     update = asyncio.run(verification.verify(state, Runtime(context=context, stream_writer=events.append)))
     return update
 
@@ -190,3 +190,10 @@ def test_a_raised_quota_is_checked_on_the_workload_it_refused():
     refused = Finding(agent="kubernetes", resource="shop/Deployment/frontend", signal="FailedCreate", summary="exceeded quota")
     state = _state(diagnosis="shop/ResourceQuota/q", plan=plan).model_copy(update={"findings": [refused]})
     assert checked_resource(state) == "shop/Deployment/frontend"
+
+
+def test_in_a_lab_whose_clock_runs_faster_the_alarms_window_passes_sooner(clock):
+    """The alarm's window is world time: at 4x (a lab clock), 600 s of it pass in 150 wall-clock seconds."""
+    tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")})
+    update = _verify(tools, SLOW_ALARM, world_speed=4.0)
+    assert update["verified"] is False and 150 <= clock.now < 600, clock.now
