@@ -13,6 +13,7 @@ id: a new scenario of a known category is checked without new code."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -261,6 +262,38 @@ def check_endpoint_misconfigured(view: View) -> None:
     assert not [p for p in unhealthy_pods(view.clients) if p.startswith(f"{namespace}/")]
 
 
+def check_stale_credential(view: View) -> None:
+    """A Secret the workload reads into its env was written after its running pods started: they hold its old value."""
+    namespace, _, _ = view.resource
+    pods = view.pods()
+    assert pods
+    started = min(p["status"]["startTime"] for p in pods)
+    read = {ref["name"] for p in pods for c in p["spec"]["containers"] for e in c.get("env") or []
+            if (ref := (e.get("valueFrom") or {}).get("secretKeyRef"))}
+    secrets = [view.clients.as_dict(view.clients.call("read", "Secret", namespace, name=n)) for n in read]
+    written = [max(m["time"] for m in secret["metadata"].get("managedFields") or [{"time": ""}]) for secret in secrets]
+    assert any(w > started for w in written), (started, written)
+
+
+def check_image_pull_auth(view: View) -> None:
+    """The pull fails for credentials (the registry's 401 / no basic auth), not for a tag that does not exist."""
+    assert waiting_reasons(view) & {"ErrImagePull", "ImagePullBackOff"}, waiting_reasons(view)
+    pod = next(p for p, s in view.statuses() if (s.get("state") or {}).get("waiting"))
+    failed = event_reasons(view, pod).get("Failed", [])
+    assert any(re.search(r"no basic auth credentials|authorization failed|401 Unauthorized", m) for m in failed), failed
+
+
+def check_volume_full(view: View) -> None:
+    """The claim is Bound and mounted by running pods: a full volume shows in no pod state (writes fail, the volume
+    metrics say it)."""
+    namespace, _, name = view.resource
+    claim = view.clients.as_dict(view.clients.call("read", "PersistentVolumeClaim", namespace, name=name))
+    assert claim["status"]["phase"] == "Bound"
+    mounting = [p for p in view.clients.core.list_namespaced_pod(namespace).items
+                if any(v.persistent_volume_claim and v.persistent_volume_claim.claim_name == name for v in p.spec.volumes or [])]
+    assert mounting and all(p.status.phase == "Running" for p in mounting)
+
+
 def check_nothing_wrong(view: View) -> None:
     assert unhealthy_pods(view.clients) == []
     assert services_without_endpoints(view.clients) == []
@@ -279,6 +312,9 @@ SYMPTOMS = {
     C.SERVICE_PORT_MISMATCH: check_service_port_mismatch,
     C.DEPENDENCY_FAILURE: check_dependency_failure,
     C.ENDPOINT_MISCONFIGURED: check_endpoint_misconfigured,
+    C.STALE_CREDENTIAL: check_stale_credential,
+    C.IMAGE_PULL_AUTH: check_image_pull_auth,
+    C.VOLUME_FULL: check_volume_full,
     C.BAD_DEPLOY_REGRESSION: check_bad_deploy_regression,
     C.NODE_FAILURE: check_node_failure,
     C.PVC_PENDING: check_pvc_pending,
@@ -364,6 +400,20 @@ def test_scenario_shows_its_symptom_and_its_remediation_clears_it(lab_factory, s
     if view.scenario.alarm:
         state = alarm(view.clients, view.scenario.alarm.name)
         assert state["StateValue"] == "OK", f"alarm still {state['StateValue']} after {minutes} min: {state['StateReason']}"
+
+
+SHAPES = Path(__file__).resolve().parents[3] / "sre_agent" / "eval" / "scenarios_shapes"
+
+
+@pytest.mark.parametrize("scenario_id", ["sh01-recommendations-pull-secret-dropped", "sh02-ledger-db-password-rotated",
+                                         "sh03-ledger-db-volume-full"])
+def test_the_categories_no_catalog_scenario_has_are_checked_on_the_fault_shapes_set(lab_factory, scenario_id):
+    """image_pull_auth, stale_credential and volume_full have no catalog scenario (the catalog's scenarios are tied to
+    recorded replay cases): their symptom checks run on the development set of fault shapes."""
+    lab = lab_factory(scenario_dirs=[SHAPES])
+    view = View(lab, lab.load(scenario_id))
+    assert view.truth.category in (C.IMAGE_PULL_AUTH, C.STALE_CREDENTIAL, C.VOLUME_FULL)
+    SYMPTOMS[view.truth.category](view)
 
 
 # --- the catalog as files ----------------------------------------------------------------------
