@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..contracts import parse_resource_id
-from ..graph.fixes import KUBECTL_KIND
+from ..graph.kubectl_words import KUBECTL_KIND
 
 # An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..contracts import parse_resource_id
-from ..graph.fixes import KUBECTL_KIND
+from ..graph.kubectl_words import KUBECTL_KIND
 from ..graph.quantities import quantity
 from .ask import Ask, handles
 from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan

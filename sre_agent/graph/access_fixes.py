@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
-from .plan_fixes import KUBECTL_KIND
+from .kubectl_words import KUBECTL_KIND
+from .kubectl_words import namespace_flag as _ns
 from .quantities import quantity as parse_quantity
 
 PROBE_TIMEOUT_FLOOR_S = 10  # a health check that must queue behind requests under load needs seconds, not one
 
-
-def _ns(namespace: str | None) -> str:
-    return f"-n {namespace} " if namespace else ""
 
 
 def probe_timeout_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:

@@ -10,6 +10,7 @@ import json
 import shlex
 
 from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
+from .kubectl_words import namespace_flag
 from .recreate import container_change, recreate_command
 
 WORKLOAD_WORDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob"}
@@ -29,7 +30,7 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
     for finding in (f for f in findings if f.signal == "EndpointUnserved" and value_holder(f.resource, f.details) == holder):
         details = finding.details
         namespace, kind, name = parse_resource_id(finding.resource)
-        ns = f"-n {namespace} " if namespace else ""
+        ns = namespace_flag(namespace)
         value = details.get("corrected_value") or "<value naming a host and port that answer>"
         source = str(details.get("source") or "env")
         word = WORKLOAD_WORDS.get(kind)

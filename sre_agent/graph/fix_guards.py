@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..contracts import Action, Finding, ProposedFix, parse_resource_id
 from ..contracts import RootCauseCategory as C
 from .intent import intents_in, reversed_by
+from .kubectl_words import namespace_flag as _ns
 from .oom_rollback import killed_limits
 from .quantities import format_quantity, quantity
 from .recreate import container_change, recreate_command
@@ -38,9 +39,6 @@ COMMAND_OF_TOOL = {"rollout_undo": "rollout undo {word}/{name}", "rollout_restar
 WRITES = re.compile(r"\bkubectl (?:-n \S+ )?(?:apply|replace|patch(?! --local)|delete|create|scale|set|rollout (?:undo|restart)"
                     r"|uncordon|cordon|drain|taint|label|annotate|edit|autoscale)\b|^aws ")
 
-
-def _ns(namespace: str | None) -> str:
-    return f"-n {namespace} " if namespace else ""
 
 
 def _tried_signature(action: Action) -> str | None:

@@ -30,9 +30,11 @@ from .fix_values import (
     selector_mismatches,
     service_selector_fix,
 )
+from .kubectl_words import KUBECTL_KIND
+from .kubectl_words import namespace_flag as _ns
 from .oom_rollback import rollback_clears_oom
 from .pins import rollback_target
-from .plan_fixes import KUBECTL_KIND, plan_fix
+from .plan_fixes import plan_fix
 from .quota_fixes import quota_fixes
 from .recipe_fixes import recipe_fixes
 from .recreate import container_change, recreate_command
@@ -48,9 +50,6 @@ def _ref(resource: str) -> tuple[str, str, str]:
     namespace, kind, name = parse_resource_id(resource)
     return namespace or "", kind, name
 
-
-def _ns(namespace: str) -> str:
-    return f"-n {namespace} " if namespace else ""
 
 
 def _about(state: Investigation, resource: str, *signals: str) -> list[Finding]:

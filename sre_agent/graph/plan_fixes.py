@@ -6,18 +6,10 @@ from __future__ import annotations
 import json
 
 from ..contracts import ProposedFix, resource_id
+from .kubectl_words import KUBECTL_KIND
+from .kubectl_words import namespace_flag as _ns
 from .pinning import OBJECT_OF
 from .state import RemediationPlan
-
-# kubectl's word for each kind a command names (the fixes, chat's by-hand commands).
-KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
-                "CronJob": "cronjob", "Pod": "pod", "Service": "service", "Node": "node",
-                "PersistentVolumeClaim": "pvc", "ResourceQuota": "resourcequota", "ConfigMap": "configmap", "Secret": "secret",
-                "HorizontalPodAutoscaler": "hpa"}
-
-
-def _ns(namespace: str) -> str:
-    return f"-n {namespace} " if namespace else ""
 
 
 def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:

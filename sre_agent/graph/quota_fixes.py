@@ -16,6 +16,7 @@ import re
 from decimal import Decimal
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
+from .kubectl_words import namespace_flag as _ns
 from .quantities import format_quantity, quantity
 
 REFUSAL = re.compile(r"exceeded quota: (?P<quota>[\w.-]+), requested: (?P<requested>\S+?), used: (?P<used>\S+?), "
@@ -47,9 +48,6 @@ def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: d
             new[resource], current[resource] = format_quantity(resource, wanted), limit
     return (match.group("quota"), new, current) if new else None
 
-
-def _ns(namespace: str | None) -> str:
-    return f"-n {namespace} " if namespace else ""
 
 
 def pileup_fixes(findings: list[Finding], quota: str) -> list[ProposedFix]:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .kubectl_words import namespace_flag
+
 GENERATED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink")
 # The labels the Job registry generates from the Job's uid, on the Job and on its pod template.
 JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
@@ -27,7 +29,7 @@ JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
 def recreate_command(kind: str, kind_word: str, namespace: str, name: str, change: dict[str, Any]) -> str:
     """The pipeline that re-creates `kind`/`name` with `change` (a strategic-merge patch) applied."""
     patch = _merge(_dropped(kind), change)
-    ns = f"-n {namespace} " if namespace else ""
+    ns = namespace_flag(namespace)
     return (f"kubectl {ns}get {kind_word} {name} -o json | kubectl patch --local -f - -p '{json.dumps(patch)}' -o json "
             "| kubectl replace --force -f -")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..contracts import ProposedFix, parse_resource_id
+from .kubectl_words import namespace_flag
 
 WORKLOAD_WORDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob"}
 
@@ -39,7 +40,7 @@ def renamed_key_fix(workload: str, kind: str, name: str, missing: str, held: lis
     word = WORKLOAD_WORDS.get(workload_kind)
     if target is None or word is None:
         return None
-    ns = f"-n {namespace} " if namespace else ""
+    ns = namespace_flag(namespace)
     ref = "configMapKeyRef" if kind == "ConfigMap" else "secretKeyRef"
     # kubectl prints `"key": "<name>"` inside the reference; only references to this object's key are rewritten
     sed = (f"sed '/\"{ref}\"/,/}}/ s/\"key\": \"{re.escape(missing)}\"/\"key\": \"{target}\"/'")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
 from .fix_values import parse_taint
+from .kubectl_words import namespace_flag
 from .quantities import format_quantity, quantity
 from .recreate import container_change, recreate_command
 
@@ -35,7 +36,7 @@ def oom_limit_fixes(findings: list[Finding], workload: str, rollback_clears: boo
     if not container or raised is None:
         return []
     namespace, kind, name = parse_resource_id(workload)
-    ns = f"-n {namespace} " if namespace else ""
+    ns = namespace_flag(namespace)
     if kind in SET_RESOURCES_KINDS:
         later = " (its next runs start with it)" if kind == "CronJob" else ""
         commands = [f"kubectl {ns}set resources {kind.lower()}/{name} -c {container} --limits=memory={raised}"]
@@ -51,7 +52,7 @@ def oom_limit_fixes(findings: list[Finding], workload: str, rollback_clears: boo
 
 def daemonset_toleration_fix(workload: str, gap: Finding) -> ProposedFix:
     namespace, _, name = parse_resource_id(workload)
-    ns = f"-n {namespace} " if namespace else ""
+    ns = namespace_flag(namespace)
     taints = [str(t) for t in gap.details.get("taints") or []]
     tolerations = []
     for taint in taints:

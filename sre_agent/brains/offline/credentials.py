@@ -34,22 +34,23 @@ def secrets_read_into_env(pod_spec: dict) -> dict[str, str]:
 
 def last_written(obj: dict) -> str | None:
     """The latest managedFields time: when the object was last written."""
-    times = [entry.get("time") for entry in (obj.get("metadata") or {}).get("managedFields") or [] if entry.get("time")]
-    return max(times, key=lambda t: parse_time(t) or parse_time("1970-01-01T00:00:00Z")) if times else None
+    written = [(when, str(entry["time"])) for entry in (obj.get("metadata") or {}).get("managedFields") or []
+               if (when := parse_time(entry.get("time")))]
+    return max(written)[1] if written else None
 
 
 async def stale_credentials(workload: str, namespace: str, pod_spec: dict, pods: list[dict], calls: Calls) -> None:
-    started = [t for p in pods if (t := parse_time(p.get("started")))]
+    started = {str(p["pod"]): t for p in pods if (t := parse_time(p.get("started")))}
     if not started:
         return
-    oldest = min(started)
+    oldest = min(started.values())
     for secret, container in list(secrets_read_into_env(pod_spec).items())[:4]:
         described, ev = await calls("describe", kind="Secret", name=secret, namespace=namespace, events_limit=0)
         changed = last_written((described or {}).get("object") or {})
         when = parse_time(changed)
         if when is None or when <= oldest:
             continue
-        stale_pods = [str(p["pod"]) for p in pods if (t := parse_time(p.get("started"))) and t < when]
+        stale_pods = [pod for pod, at in started.items() if at < when]
         stale = len(stale_pods)
         refused = await matching_line(namespace, stale_pods, REFUSED, calls, container)
         if refused is None:

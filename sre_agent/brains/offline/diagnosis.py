@@ -301,20 +301,26 @@ def _explained_by_dependency(merged: dict[tuple[C, str], Hypothesis], findings: 
     # A dependency with no ready endpoint at all -- called directly or further down the call path -- fails every call
     # that reaches it: that explains the caller's errors whatever the caller released, so the caller's release is not
     # the root (the dependency's own fault is).
+    edges = _call_edges(findings)
     for caller, hypothesis in regressions.items():
-        service = _down_downstream(caller, findings, backs)
+        service = _down_downstream(caller, edges, backs)
         if service and hypothesis.confidence > DOWN_DEPENDENCY_CAP:
             hypothesis.confidence = DOWN_DEPENDENCY_CAP
             hypothesis.reasons.append(f"{service}, on its call path, has no ready endpoint: every call reaching it fails, "
                                       "which explains its errors without its own release")
 
 
-def _down_downstream(caller: str, findings: list[Finding], backs: dict[str, str]) -> str | None:
-    """The first Service with no ready endpoint on the caller's call path (its calls, their calls, ...), if any."""
+def _call_edges(findings: list[Finding]) -> dict[str, list[tuple[str, bool]]]:
+    """workload -> (Service it calls, whether that Service has no ready endpoint), from the dependency rows read."""
     edges: dict[str, list[tuple[str, bool]]] = {}
     for f in findings:
         if f.signal in ("DependsOn", "DependencyDown") and f.details.get("dependency") and not f.details.get("port_problem"):
             edges.setdefault(f.resource, []).append((str(f.details["dependency"]), f.signal == "DependencyDown"))
+    return edges
+
+
+def _down_downstream(caller: str, edges: dict[str, list[tuple[str, bool]]], backs: dict[str, str]) -> str | None:
+    """The first Service with no ready endpoint on the caller's call path (its calls, their calls, ...), if any."""
     seen, frontier = {caller}, [caller]
     while frontier:
         workload = frontier.pop()

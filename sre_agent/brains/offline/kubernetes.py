@@ -256,10 +256,10 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         else:
             calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
                        ev_own, severity="info", dependency=dep["service"])
+    pods = own.get("pods") or []
     if namespace:  # env read at start from a Secret rotated since; a volume it writes to that is full
-        await stale_credentials(workload, namespace, (spec.get("template") or {}).get("spec") or {}, own.get("pods") or [],
-                                calls)
-        await full_volumes(workload, namespace, kind, name, spec, [str(p["pod"]) for p in own.get("pods") or []], calls)
+        await stale_credentials(workload, namespace, (spec.get("template") or {}).get("spec") or {}, pods, calls)
+        await full_volumes(workload, namespace, kind, name, spec, [str(p["pod"]) for p in pods], calls)
     for service in (own.get("selected_by_services") or [])[:2]:  # Ready pods serve nothing through a Service whose
         if namespace:                                              # targetPort they do not declare: read its ports
             await service_ports(namespace, str(service), workload, calls)
@@ -275,7 +275,6 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                      and f.resource.startswith(f"{namespace}/ResourceQuota/")})
     if quotas and not any(f.signal == "CronJobRunsRead" and f.resource == namespace for f in [*state.findings, *calls.findings]):
         await cronjob_pileups(str(namespace), quotas, calls)  # what holds the quota: runs that pile up
-    pods = own.get("pods") or []
     unhealthy = [p for p in pods if not p.get("ready")]
     # A pod Ready at this moment may still be the one restarting (a liveness kill, an OOM: Ready again until the next):
     # after the unready ones, the ones that restarted most.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...contracts import parse_resource_id
+from ...contracts import RootCauseCategory, parse_resource_id
 from ...graph.fix_values import (
     autoscaler_caps,
     leftover_cordon,
@@ -195,7 +195,7 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
         ctx["new_memory_limit"] = _double(ctx["memory_limit"])
         ctx["rollback_keeps_oom"] = oom_rollback_refusal(
             state, resource, rollback_target(state.findings, state.incident, resource)) is not None
-    if state.diagnosis is not None and state.diagnosis.category.value == "probe_misconfig":
+    if state.diagnosis is not None and state.diagnosis.category == RootCauseCategory.PROBE_MISCONFIG:
         # A probe fails on a template whose last rollout changed none of what a probe's answer depends on (the probe,
         # the image, the resources, the command): going back leaves the same probe failing the same way.
         rollout = next((f for f in state.findings if f.resource == resource and f.signal == "RecentRollout"), None)

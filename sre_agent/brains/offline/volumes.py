@@ -49,14 +49,15 @@ async def full_volumes(workload: str, namespace: str, kind: str, name: str, spec
     listed, ev_claims = await calls("get_resources", kind="PersistentVolumeClaim", namespace=namespace)
     claims = [c for c in (listed or {}).get("items") or []
               if c["name"] == wanted or wanted.endswith("-") and c["name"].startswith(wanted)]
+    expandable: dict[str, bool | None] = {}  # per StorageClass: a StatefulSet's claims usually share one
     for claim in claims[:3]:
-        expandable = None
-        if claim.get("storageClass"):
-            described, _ = await calls("describe", kind="StorageClass", name=claim["storageClass"], events_limit=0)
-            if described is not None:
-                expandable = bool((described.get("object") or {}).get("allowVolumeExpansion"))
+        storage_class = claim.get("storageClass")
+        if storage_class and storage_class not in expandable:
+            described, _ = await calls("describe", kind="StorageClass", name=storage_class, events_limit=0)
+            expandable[storage_class] = (None if described is None
+                                         else bool((described.get("object") or {}).get("allowVolumeExpansion")))
         calls.find(f"{namespace}/PersistentVolumeClaim/{claim['name']}", "VolumeFull",
                    f"{workload} cannot write under {mount} (claim {claim['name']}, {claim.get('capacity') or claim.get('request')}"
                    f" of class {claim.get('storageClass')}): {line}", [ev_logs, ev_claims], severity="critical",
                    workload=workload, mount=mount, claim=claim["name"], capacity=claim.get("capacity") or claim.get("request"),
-                   storage_class=claim.get("storageClass"), expandable=expandable, log=line)
+                   storage_class=storage_class, expandable=expandable.get(storage_class or ""), log=line)

@@ -12,44 +12,23 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from sre_agent.contracts import Diagnosis, Finding, Incident, RootCauseCategory
+from sre_agent.contracts import Incident, RootCauseCategory
 from sre_agent.graph.builder import build_graph
 from sre_agent.graph.context import RunContext
 from sre_agent.graph.policy import RemediationPolicy
-from sre_agent.graph.state import Investigation, RemediationPlan, Task
+from sre_agent.graph.state import Investigation, RemediationPlan
 
-from .fakes import FakeTools, items
+from .fakes import FakeTools, OneFindingBrain, items
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 API = "shop/Deployment/api"
 
 
-class StubResult:
-    def __init__(self, records, findings) -> None:
-        self.records, self.findings = records, findings
-
-
-class StubBrain:
+def crash_loop_brain() -> OneFindingBrain:
     """Asks kubernetes once, finds a crash loop, restarts the workload."""
-
-    name = "stub"
-
-    async def next_task(self, state):
-        return None if state.tasks else Task(agent="kubernetes", target=API, question="triage")
-
-    async def investigate(self, task, state, tools):
-        # A call about api itself: the policy runs a fix unattended only on a finding grounded in one.
-        outcome = await tools.call("kubernetes", "kubernetes", "describe", {"kind": "Deployment", "namespace": "shop", "name": "api"})
-        finding = Finding(agent="kubernetes", resource=API, signal="CrashLoopBackOff", summary="api crash-loops",
-                          evidence=[outcome.record.id])
-        return StubResult([outcome.record], [finding])
-
-    async def diagnose(self, state):
-        return Diagnosis(category=RootCauseCategory.CRASH_MISSING_CONFIG, resource=API, confidence=0.8), []
-
-    async def plan_remediation(self, state):
-        return RemediationPlan(server="kubernetes", tool="rollout_restart", args={"namespace": "shop", "name": "api"},
-                               risk="low")
+    return OneFindingBrain(API, "CrashLoopBackOff", "api crash-loops", RootCauseCategory.CRASH_MISSING_CONFIG,
+                           RemediationPlan(server="kubernetes", tool="rollout_restart",
+                                           args={"namespace": "shop", "name": "api"}, risk="low"))
 
 
 @dataclass
@@ -73,7 +52,7 @@ def run(policy: RemediationPolicy, answers: dict, resume_with: dict | None = Non
         notifier: FakeNotifier | None = None):
     incident = Incident(id="inc-1", title="api down", started_at=NOW, window_start=NOW, window_end=NOW, affected=[API])
     notifier = notifier or FakeNotifier()
-    context = RunContext(brain=StubBrain(), tools=FakeTools(answers), policy=policy, notifier=notifier,
+    context = RunContext(brain=crash_loop_brain(), tools=FakeTools(answers), policy=policy, notifier=notifier,
                          verify_timeout_s=5, verify_poll_s=0)
     graph = build_graph(InMemorySaver())
     config = {"configurable": {"thread_id": incident.id}}

@@ -20,9 +20,9 @@ from sre_agent.graph.fixes import proposed_fixes
 from sre_agent.graph.intent import change_cause_intent, recorded_intent, reversed_by
 from sre_agent.graph.pinning import pin_plan
 from sre_agent.graph.policy import RemediationPolicy
-from sre_agent.graph.state import Investigation, RemediationPlan, Task
+from sre_agent.graph.state import Investigation, RemediationPlan
 
-from .fakes import FakeTools
+from .fakes import FakeTools, OneFindingBrain
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 W = "pay/Deployment/ledger"
@@ -97,29 +97,12 @@ def test_a_rollback_reads_the_workloads_own_record_too():
     assert [(i.key, i.when) for i in pinned.intent] == [("kubernetes.io/change-cause", "revision 2")]
 
 
-class ScaleBackBrain:
+def scale_back_brain() -> OneFindingBrain:
     """Finds the dependency scaled to zero and plans the scale back -- the decision the hold must stop."""
-
-    name = "stub"
-
-    async def next_task(self, state):
-        return None if state.tasks else Task(agent="kubernetes", target=W, question="triage")
-
-    async def investigate(self, task, state, tools):
-        outcome = await tools.call("kubernetes", "kubernetes", "describe", {"kind": "Deployment", "namespace": "pay", "name": "ledger"})
-        finding = Finding(agent="kubernetes", resource=W, signal="ScaledToZero", summary="ledger is scaled to 0",
-                          severity="critical", evidence=[outcome.record.id])
-
-        class Result:
-            records, findings = [outcome.record], [finding]
-        return Result()
-
-    async def diagnose(self, state):
-        return Diagnosis(category=C.DEPENDENCY_FAILURE, resource=W, confidence=0.8), []
-
-    async def plan_remediation(self, state):
-        return RemediationPlan(server="kubernetes", tool="scale", risk="low",
-                               args={"namespace": "pay", "name": "ledger", "replicas": 2})
+    return OneFindingBrain(W, "ScaledToZero", "ledger is scaled to 0", C.DEPENDENCY_FAILURE,
+                           RemediationPlan(server="kubernetes", tool="scale", risk="low",
+                                           args={"namespace": "pay", "name": "ledger", "replicas": 2}),
+                           severity="critical")
 
 
 @pytest.mark.parametrize("mode", ["auto", "approve"])
@@ -127,7 +110,7 @@ def test_a_write_that_would_reverse_a_recorded_intent_is_held_not_run_nor_offere
     incident = Incident(id="inc-1", title="checkout fails", started_at=NOW, window_start=NOW, window_end=NOW, affected=[W])
     tools = FakeTools({("kubernetes", "describe"): DECOMMISSIONED, ("kubernetes", "get_resources"): {"items": []},
                        ("kubernetes", "scale"): {"result": "scaled"}})
-    context = RunContext(brain=ScaleBackBrain(), tools=tools, policy=RemediationPolicy(mode=mode, namespaces=["pay"]),
+    context = RunContext(brain=scale_back_brain(), tools=tools, policy=RemediationPolicy(mode=mode, namespaces=["pay"]),
                          verify_timeout_s=1, verify_poll_s=0)
     graph = build_graph(InMemorySaver())
     config = {"configurable": {"thread_id": incident.id}}
