@@ -52,7 +52,7 @@ WriteTool = Literal[
     # kubernetes
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
     "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
-    "remove_node_taint",
+    "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value",
     # ssm
     "start_automation", "send_command",
 ]
@@ -60,11 +60,15 @@ Risk = Literal["low", "medium", "high"]
 _RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 # A runbook may rate a step riskier than this, never less risky.
 MIN_RISK: dict[str, Risk] = {
+    "add_pull_secret": "medium",
     "cordon": "high",
+    "expand_claim": "high",  # a claim never shrinks: a mistake cannot be undone
     "raise_quota": "high",
     "raise_hpa_max": "medium",
+    "relax_probe": "medium",
     "remove_node_taint": "medium",
     "send_command": "high",
+    "set_config_value": "medium",
     "set_image": "medium",
     "set_resources": "medium",
     "set_service_selector": "medium",
@@ -87,6 +91,8 @@ PLACEHOLDERS = frozenset({
     "memory_limit", "new_memory_limit", "cpu_limit", "new_cpu_limit",
     "memory_request", "new_memory_request", "cpu_request", "new_cpu_request",
     "new_selector", "port", "new_target_port", "hpa", "max_replicas", "new_max_replicas", "taint_key", "taint_effect",
+    "probe_container", "probe", "probe_timeout", "new_probe_timeout", "pull_secret", "claim_size", "new_claim_size",
+    "config_map", "config_key", "config_value", "new_config_value", "config_readers", "config_reader_kind",
     # the upstream of a failing dependency
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",
 })

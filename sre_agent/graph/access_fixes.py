@@ -6,6 +6,7 @@ a full volume (grow the claim when its StorageClass allows it)."""
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
 from .kubectl_words import KUBECTL_KIND
@@ -16,20 +17,43 @@ PROBE_TIMEOUT_FLOOR_S = 10  # a health check that must queue behind requests und
 
 
 
-def probe_timeout_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
-    """A liveness probe that timed out (the app answered too late, not wrongly): give it time."""
+class ProbeRaise(NamedTuple):
+    container: str
+    current: int
+    raised: int
+    finding: Finding
+
+
+def probe_timeout_raise(findings: list[Finding], workload: str) -> ProbeRaise | None:
+    """A liveness probe that timed out (the app answered too late, not wrongly): the container, its timeoutSeconds
+    and the one to give it -- the value both the human's patch and the relax_probe plan set."""
     probe = next((f for f in findings if f.resource == workload and f.signal == "LivenessProbeFailing"
                   and f.details.get("probe_container")), None)
     if probe is None:
+        return None
+    current = int(probe.details.get("timeout_seconds") or 1)
+    return ProbeRaise(probe.details["probe_container"], current, max(PROBE_TIMEOUT_FLOOR_S, 2 * current), probe)
+
+
+def probe_timeout_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
+    """A liveness probe that timed out: give it time."""
+    if (found := probe_timeout_raise(findings, workload)) is None:
         return []
     namespace, kind, name = parse_resource_id(workload)
-    container, current = probe.details["probe_container"], int(probe.details.get("timeout_seconds") or 1)
-    raised = max(PROBE_TIMEOUT_FLOOR_S, 2 * current)
+    container, current, raised, probe = found
     patch = {"spec": {"template": {"spec": {"containers": [{"name": container, "livenessProbe": {"timeoutSeconds": raised}}]}}}}
     return [ProposedFix(resource=workload, summary=f"the liveness probe of {container} gives up after {current}s while the "
                         f"app answers slower under load, and the kubelet kills working pods: raise its timeoutSeconds to {raised}",
                         commands=[f"kubectl {_ns(namespace)}patch {KUBECTL_KIND.get(kind, kind.lower())} {name} -p '{json.dumps(patch)}'"],
                         evidence=list(probe.evidence))]
+
+
+def the_pull_secret(findings: list[Finding], workload: str) -> str | None:
+    """The one Secret in the namespace holding credentials for the registry that refused the workload's pulls;
+    None when there is none or several (a human chooses)."""
+    refused = next((f for f in findings if f.resource == workload and f.signal == "PullCredentialsMissing"), None)
+    candidates = list((refused.details.get("candidates") or []) if refused else [])
+    return str(candidates[0]) if len(candidates) == 1 else None
 
 
 def pull_secret_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
@@ -71,13 +95,20 @@ def _doubled(capacity: str | None) -> str | None:
     return f"{gib}Gi"
 
 
+def claim_growth(findings: list[Finding], claim: str) -> tuple[str, str] | None:
+    """A full claim whose StorageClass allows expansion: its capacity and the size to grow it to (twice that)."""
+    full = next((f for f in findings if f.resource == claim and f.signal == "VolumeFull"), None)
+    bigger = _doubled(full.details.get("capacity")) if full else None
+    return (str(full.details["capacity"]), bigger) if full and full.details.get("expandable") and bigger else None
+
+
 def volume_full_fixes(findings: list[Finding], claim: str) -> list[ProposedFix]:
     full = next((f for f in findings if f.resource == claim and f.signal == "VolumeFull"), None)
     if full is None:
         return []
     namespace, _, name = parse_resource_id(claim)
     capacity, bigger = full.details.get("capacity"), _doubled(full.details.get("capacity"))
-    if full.details.get("expandable") and bigger:
+    if claim_growth(findings, claim) and bigger:
         patch = {"spec": {"resources": {"requests": {"storage": bigger}}}}
         return [ProposedFix(resource=claim, summary=f"claim {name} is full ({capacity}) and its StorageClass "
                             f"{full.details.get('storage_class')} allows expansion: grow it to {bigger} (the filesystem grows "

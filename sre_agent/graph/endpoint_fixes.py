@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import NamedTuple
 
 from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
 from .kubectl_words import namespace_flag
@@ -23,6 +24,30 @@ def value_holder(workload: str, details: dict) -> str:
         return workload
     kind, name, _ = source.split("/", 2)
     return resource_id(kind, name, parse_resource_id(workload)[0])
+
+
+class ConfigCorrection(NamedTuple):
+    config_map: str
+    key: str
+    value: str
+    readers: list[str]  # the names of the callers that read it, all of `reader_kind`
+    reader_kind: str
+
+
+def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection | None:
+    """The one corrected value of a ConfigMap key that the callers reading it were found configured with: what the
+    set_config_value plan writes. None when the value lives elsewhere (a Secret, env), when no single answer fits, or
+    when the callers are not all restartable workloads of one kind."""
+    namespace, kind, name = parse_resource_id(holder)
+    unserved = [f for f in findings if f.signal == "EndpointUnserved" and kind == "ConfigMap"
+                and value_holder(f.resource, f.details) == holder]
+    keys = {str(f.details.get("source")).split("/", 2)[-1] for f in unserved}
+    values = {f.details.get("corrected_value") for f in unserved}
+    kinds = {parse_resource_id(f.resource)[1] for f in unserved}
+    if len(keys) != 1 or len(values) != 1 or None in values or len(kinds) != 1 or not kinds <= {*WORKLOAD_WORDS} - {"CronJob"}:
+        return None
+    readers = sorted({parse_resource_id(f.resource)[2] for f in unserved if parse_resource_id(f.resource)[0] == namespace})
+    return ConfigCorrection(name, keys.pop(), str(values.pop()), readers, kinds.pop()) if readers else None
 
 
 def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:

@@ -101,6 +101,12 @@ def checked_resource(state: Investigation) -> str:
         return resource_id("Service", str(plan.args.get("name")), plan.args.get("namespace"))
     if plan and plan.tool == "raise_hpa_max":  # the autoscaler's workload must catch up with the load
         return resource
+    if plan and plan.tool == "expand_claim":  # the workload writing to the claim must serve again
+        return next((str(f.details["workload"]) for f in state.findings if f.signal == "VolumeFull"
+                     and f.resource == resource and f.details.get("workload")), resource)
+    if plan and plan.tool == "set_config_value" and plan.args.get("restart"):  # its readers, restarted with the value
+        return resource_id(str(plan.args.get("restart_kind") or "Deployment"), str(plan.args["restart"][0]),
+                           plan.args.get("namespace"))
     if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
         _, kind, _ = parse_resource_id(resource)
         if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):

@@ -18,14 +18,16 @@ from .intent import Intent, change_cause_intent, intents_in, recorded_intent, re
 from .oom_rollback import oom_rollback_refusal
 from .pins import pinned_revision, symptom_seen
 from .ports import Tools
+from .quantities import quantity as parse_quantity
 from .state import Investigation, RemediationPlan
 
 # Workload writes whose precondition is the workload's spec generation (any spec change moves it).
-GENERATION_PINNED = {"set_resources", "rollout_restart"}
+GENERATION_PINNED = {"set_resources", "rollout_restart", "relax_probe", "add_pull_secret"}
 NODE_TOOLS = {"cordon", "uncordon", "remove_node_taint"}
 # The object a write tool changes, where it is not the workload its `kind` names.
 OBJECT_OF = {"raise_quota": "ResourceQuota", "raise_hpa_max": "HorizontalPodAutoscaler", "set_service_selector": "Service",
-             "set_service_target_port": "Service", **{tool: "Node" for tool in NODE_TOOLS}}
+             "set_service_target_port": "Service", "expand_claim": "PersistentVolumeClaim", "set_config_value": "ConfigMap",
+             **{tool: "Node" for tool in NODE_TOOLS}}
 
 
 class Pinned(BaseModel):
@@ -255,8 +257,37 @@ async def _pin_taint_removal(plan: RemediationPlan, read, records: list[ToolCall
     return Pinned(plan=plan.model_copy(update={"pin": f"{plan.resource} seen with taint {key}:{effect}"}), records=records)
 
 
+async def _pin_claim_growth(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """expand_claim: from the storage request seen, and only when the new size is above it."""
+    claim = await _described(plan, read, records, "PersistentVolumeClaim")
+    if isinstance(claim, Pinned):
+        return claim
+    current = (((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+    now, wanted = parse_quantity(current) if current else None, parse_quantity(str(plan.args.get("size")))
+    if now is None or wanted is None or wanted <= now:
+        return Pinned(refused=f"{plan.resource} requests {current}: {plan.args.get('size')} would not grow it", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_size": current},
+                                               "pin": f"{plan.resource} storage {current} -> {plan.args.get('size')}"}),
+                  records=records)
+
+
+async def _pin_config_value(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """set_config_value: from the value seen under the key, and not when it already holds the new one."""
+    config_map = await _described(plan, read, records, "ConfigMap")
+    if isinstance(config_map, Pinned):
+        return config_map
+    key, data = plan.args.get("key"), config_map.get("data") or {}
+    if key not in data or data[key] == plan.args.get("value"):
+        return Pinned(refused=f"{plan.resource} {'has no key ' + repr(key) if key not in data else f'{key} already holds the value'}: "
+                              "nothing to correct", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_value": data[key]},
+                                               "pin": f"{plan.resource} {key} {data[key]!r} -> {plan.args.get('value')!r}"}),
+                  records=records)
+
+
 OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
-               "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal}
+               "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal,
+               "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

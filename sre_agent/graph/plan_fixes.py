@@ -11,6 +11,8 @@ from .kubectl_words import namespace_flag as _ns
 from .pinning import OBJECT_OF
 from .state import RemediationPlan
 
+PROBE_FIELDS = {"timeout_seconds": "timeoutSeconds", "period_seconds": "periodSeconds", "failure_threshold": "failureThreshold"}
+
 
 def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
     """A plan that was not run (not allowed, rejected, not verified): as the command a human would run."""
@@ -37,10 +39,21 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
                                    + json.dumps({"spec": {"ports": [{"port": args.get("port"),
                                                                      "targetPort": args.get("target_port")}]}}) + "'",
         "remove_node_taint": f"kubectl taint nodes {args.get('node')} {args.get('key')}:{args.get('effect')}-",
+        "relax_probe": f"kubectl {_ns(namespace)}patch {word} {name} -p '" + json.dumps({"spec": {"template": {"spec": {
+            "containers": [{"name": args.get("container"), f"{args.get('probe', 'liveness')}Probe": {
+                field: args[arg] for arg, field in PROBE_FIELDS.items() if args.get(arg) is not None}}]}}}}) + "'",
+        "add_pull_secret": f"kubectl {_ns(namespace)}patch {word} {name} -p '" + json.dumps({"spec": {"template": {"spec": {
+            "imagePullSecrets": [{"name": args.get("secret_name")}]}}}}) + "'",
+        "expand_claim": f"kubectl {_ns(namespace)}patch pvc {name} -p '"
+                        + json.dumps({"spec": {"resources": {"requests": {"storage": args.get("size")}}}}) + "'",
+        "set_config_value": f"kubectl {_ns(namespace)}patch configmap {name} --type merge -p '"
+                            + json.dumps({"data": {args.get("key"): args.get("value")}}) + "'",
     }.get(plan.tool)
     if command is None:
         return []
+    restarts = [f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND.get(str(args.get('restart_kind')), 'deployment')}/{reader}"
+                for reader in args.get("restart") or []] if plan.tool == "set_config_value" else []
     held = f" -- held, not run: {plan.held}" if plan.held else ""  # a change made on purpose: a human confirms first
     return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
-                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command],
+                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command, *restarts],
                         needs=plan.held)]

@@ -21,6 +21,7 @@ from .pinning import pin_plan
 from .state import ApprovalDecision, Investigation
 
 MAX_REPLANS = 1
+MAX_UNPINNED = 3  # runbook steps tried in one pass when the world refutes the one before
 STALE = "precondition failed"  # how the MCP servers say a pinned plan no longer holds
 
 
@@ -35,11 +36,25 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
         return {**reset, "plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
     pinned = await pin_plan(plan, state, tools)
-    update: dict = {**reset, "tool_calls": pinned.records}
-    if pinned.plan is None:
+    records, refusals = list(pinned.records), []
+    while pinned.plan is None:
         emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="forbidden", why=pinned.refused)
-        # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
-        return {**update, "plan": None, "escalation_reason": f"{plan.tool} not pinned: {pinned.refused}"}
+        refusals.append(f"{plan.tool} not pinned: {pinned.refused}")
+        # A step the world refutes (a rollback to a revision with the same defect) gives way to the runbook's next one.
+        following = await context.brain.plan_remediation(state.model_copy(update={"unpinned": [*state.unpinned, plan.tool]}))
+        if following is None or following.tool == plan.tool or len(refusals) > MAX_UNPINNED:
+            # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
+            return {**reset, "tool_calls": records, "plan": None, "escalation_reason": "; ".join(refusals)}
+        state = state.model_copy(update={"unpinned": [*state.unpinned, plan.tool]})
+        plan = following
+        gate, why = context.policy.gate(plan, state)
+        if gate == "forbidden":
+            emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
+            return {**reset, "tool_calls": records, "plan": plan,
+                    "escalation_reason": "; ".join([*refusals, f"proposed {plan.tool} not allowed: {why}"])}
+        pinned = await pin_plan(plan, state, tools)
+        records += pinned.records
+    update: dict = {**reset, "tool_calls": records}
     plan = pinned.plan
     if pinned.intent:
         # A change its target records as made on purpose is not reversed by the responder, whatever the policy or an

@@ -123,6 +123,8 @@ class Investigation(BaseModel):
     actions: Annotated[list[Action], operator.add] = Field(default_factory=list)
     replans: int = 0  # times the plan was re-pinned after the server found its precondition stale
     stale_plan: str | None = None  # set by `act` when the server refused a stale plan: plan again from fresh reads
+    # Plans of this remediate pass that could not be pinned ("tool: why"): the brain plans the runbook's next step
+    unpinned: list[str] = []
     verified: bool = False
     verification: str = ""
     status: IncidentStatus | None = None

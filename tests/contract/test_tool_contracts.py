@@ -117,7 +117,8 @@ EXPECTED_TOOLS = {
     "kubernetes": {"get_resources", "describe", "pod_logs", "events", "rollout_history", "top", "find_resource",
                    "ownership", "analyze", "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources",
                    "delete_pod", "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector",
-                   "set_service_target_port", "remove_node_taint"},
+                   "set_service_target_port", "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim",
+                   "set_config_value"},
     "cloudwatch": {"list_metrics", "get_metric_data", "detect_anomalies", "describe_alarms", "alarm_history",
                    "describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns", "trace_summaries"},
     "ssm": {"list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "send_command", "start_automation",
@@ -125,9 +126,10 @@ EXPECTED_TOOLS = {
 }
 KUBERNETES_WRITES = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
                      "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
-                     "remove_node_taint"}
+                     "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value"}
 DESTRUCTIVE = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
-               "set_service_selector", "set_service_target_port", "send_command", "start_automation"}
+               "set_service_selector", "set_service_target_port", "send_command", "start_automation", "relax_probe",
+               "set_config_value"}
 
 
 @pytest.mark.parametrize("server_name", sorted(EXPECTED_TOOLS))

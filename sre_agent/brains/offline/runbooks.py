@@ -11,8 +11,11 @@ import re
 from typing import Any
 
 from ...contracts import RootCauseCategory, parse_resource_id
+from ...graph.access_fixes import claim_growth, probe_timeout_raise, the_pull_secret
+from ...graph.endpoint_fixes import config_correction
 from ...graph.fix_values import (
     autoscaler_caps,
+    cordons_in_the_way,
     leftover_cordon,
     leftover_taint,
     parse_taint,
@@ -27,7 +30,8 @@ from ..offline.calls import Calls
 from .quota import quantity, raised_limits
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
-                     "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint"}
+                     "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint",
+                     "relax_probe", "add_pull_secret", "expand_claim", "set_config_value"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -60,12 +64,13 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # Root causes that are not workloads, and the actions that really clear them: raising the quota (or
 # scaling back the workload that ran into it) ends the violation; undoing the rollout that relabelled a
 # Service's pods (or moved their ports) restores what it reaches (`_applicable`), and an edited Service is
-# pointed back at its pods when the pods leave no choice (graph/fix_values.py); nothing here binds a claim
-# (that needs a StorageClass only a human chooses: graph/fixes.py proposes it).
+# pointed back at its pods when the pods leave no choice (graph/fix_values.py); a full claim grows, a ConfigMap
+# value nobody serves is corrected (its readers restarted); nothing here binds a Pending claim (that needs a
+# StorageClass only a human chooses: graph/fixes.py proposes it).
 SERVICE_WRITES = {"set_service_selector", "set_service_target_port"}
 PROBE_BEARING_CHANGES = {"probes", "image", "resources", "command"}
-CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": set(),
-              "Service": {"rollout_undo", *SERVICE_WRITES}}
+CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": {"expand_claim"},
+              "ConfigMap": {"set_config_value"}, "Service": {"rollout_undo", *SERVICE_WRITES}}
 
 
 def _acting_workload(state: Investigation, resource: str) -> str:
@@ -221,6 +226,20 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
             values["port"], values["new_target_port"] = port
     for hpa, cap, _ in autoscaler_caps(state.findings, workload)[:1]:
         values["hpa"], values["max_replicas"], values["new_max_replicas"] = parse_resource_id(hpa)[2], cap, raised_cap(cap)
+    if kind == "PersistentVolumeClaim" and (growth := claim_growth(state.findings, root)) is not None:
+        values["pvc"], (values["claim_size"], values["new_claim_size"]) = name, growth
+    if kind == "ConfigMap" and (correction := config_correction(state.findings, root)) is not None:
+        values.update(config_map=correction.config_map, config_key=correction.key, new_config_value=correction.value,
+                      config_readers=correction.readers, config_reader_kind=correction.reader_kind)
+    if (probe := probe_timeout_raise(state.findings, workload)) is not None:
+        values.update(probe_container=probe.container, probe="liveness", probe_timeout=probe.current,
+                      new_probe_timeout=probe.raised)
+    if (secret := the_pull_secret(state.findings, workload)) is not None:
+        values["pull_secret"] = secret
+    if kind in WORKLOAD_KINDS and len(cordons := cordons_in_the_way(state.findings, root)) == 1 and not any(
+            f.signal == "NodeNotReady" and f.resource == f"Node/{cordons[0][0]}" for f in state.findings):
+        # the pending pods may run on one more node, cordoned and Ready: uncordoning it is the room they lack
+        values["node"], values["cordoned_only_node"] = cordons[0][0], True
     if kind == "Node":
         if (taint := leftover_taint(state.findings, name)) is not None:
             values["taint_key"], _, values["taint_effect"] = parse_taint(taint[0])
@@ -302,7 +321,7 @@ def plan_from_findings(state: Investigation) -> RemediationPlan | None:
     ctx = _context(state, diagnosis.resource)
     _, kind, _ = parse_resource_id(diagnosis.resource)
     for step in matched.details.get("remediation") or []:
-        if step.get("tool") not in KUBERNETES_WRITES | SSM_WRITES or not _applicable(step, ctx):
+        if step.get("tool") not in KUBERNETES_WRITES | SSM_WRITES or step["tool"] in state.unpinned or not _applicable(step, ctx):
             continue
         if kind in CLEARED_BY and step["tool"] not in CLEARED_BY[kind]:
             continue  # acting on a workload would hide the symptom but leave this root cause in place

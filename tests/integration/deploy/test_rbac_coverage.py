@@ -18,12 +18,13 @@ from .tool_requests import MODULE, RequestRecorder, record_tool_requests
 # Requested by the tools, withheld by the manifests, and what a tool does without them (a 403).
 WITHHELD = {
     Permission("", "secrets", "get"): "describe, get_resources and find_resource asked for Secrets answer the API's "
-                                      "403; ownership skips service hosts named only inside Secrets",
+                                      "403; ownership skips service hosts named only inside Secrets; add_pull_secret "
+                                      "(it checks the Secret is a registry credential) is refused",
     Permission("", "secrets", "list"): "analyze lists Secrets to check that referenced ones exist: it needs them to "
                                        "be skipped on a 403 (mcp_servers/kubernetes/tools/analysis.py)",
 }
 # The tools that read Secrets, measured; a new reader must be looked at before it is listed here.
-SECRET_READERS = {"get_resources", "describe", "find_resource", "analyze", "ownership"}
+SECRET_READERS = {"get_resources", "describe", "find_resource", "analyze", "ownership", "add_pull_secret"}
 # What every authenticated identity may read (the system:discovery ClusterRole), so no manifest grants it.
 DISCOVERY_PATHS = ("/api", "/apis", "/version", "/openapi")
 

@@ -8,6 +8,7 @@ request entry point, so what is recorded is what went over HTTP, not what the to
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -126,17 +127,26 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("raise_hpa_max", {"namespace": "shop", "name": PROBE_HPA, "max_replicas": 5, **dry})
     call("set_service_selector", {"namespace": "shop", "name": "catalog", "selector": {"app": "checkout"}, **dry})
     call("set_service_target_port", {"namespace": "shop", "name": "catalog", "port": 8080, "target_port": 8080, **dry})
+    call("relax_probe", {"namespace": "shop", "name": "catalog", "container": "catalog", "timeout_seconds": 5, **dry})
+    call("add_pull_secret", {"namespace": "shop", "name": "catalog", "secret_name": PROBE_PULL_SECRET, **dry})
+    call("expand_claim", {"namespace": "shop", "name": PROBE_CLAIM, "size": "2Gi", **dry})
+    call("set_config_value", {"namespace": "shop", "name": "inventory-config", "key": "WAREHOUSE_REGION",
+                              "value": "us-west-2", **dry})
     return called
 
 
 PROBE_QUOTA = "rbac-probe-quota"
 PROBE_HPA = "rbac-probe-hpa"
 PROBE_TAINT = "example.com/rbac-probe"
+PROBE_PULL_SECRET = "rbac-probe-pull"
+PROBE_CLASS = "rbac-probe-expandable"
+PROBE_CLAIM = "rbac-probe-claim"
 
 
 def _create_probes(lab: Any) -> None:
     """Objects the writes (dry-run) change: raise_quota patches an existing quota, raise_hpa_max an existing
-    autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first."""
+    autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first; add_pull_secret
+    references a registry credential, expand_claim grows a Bound claim of a class that allows it."""
     from kubernetes import client, config
 
     cfg = client.Configuration()
@@ -151,6 +161,20 @@ def _create_probes(lab: Any) -> None:
         autoscaling.create_namespaced_horizontal_pod_autoscaler("shop", {"metadata": {"name": PROBE_HPA}, "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "catalog"},
             "minReplicas": 1, "maxReplicas": 2}})
+    if PROBE_PULL_SECRET not in {s.metadata.name for s in core.list_namespaced_secret("shop").items}:
+        core.create_namespaced_secret("shop", {"metadata": {"name": PROBE_PULL_SECRET}, "type": "kubernetes.io/dockerconfigjson",
+                                               "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}})  # {"auths":{}}
+    storage = client.StorageV1Api(api)
+    if PROBE_CLASS not in {c.metadata.name for c in storage.list_storage_class().items}:
+        storage.create_storage_class({"metadata": {"name": PROBE_CLASS}, "provisioner": "ebs.csi.aws.com",
+                                      "allowVolumeExpansion": True})
+    if PROBE_CLAIM not in {c.metadata.name for c in core.list_namespaced_persistent_volume_claim("shop").items}:
+        core.create_namespaced_persistent_volume_claim("shop", {"metadata": {"name": PROBE_CLAIM}, "spec": {
+            "storageClassName": PROBE_CLASS, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    deadline = time.monotonic() + 30  # the lab's volume controller binds it on its next pass
+    while core.read_namespaced_persistent_volume_claim(PROBE_CLAIM, "shop").status.phase != "Bound":
+        assert time.monotonic() < deadline, f"{PROBE_CLAIM} never bound"
+        time.sleep(0.2)
     for node in core.list_node().items:
         taints = [t.to_dict() for t in node.spec.taints or []]
         if not any(t["key"] == PROBE_TAINT for t in taints):

@@ -15,23 +15,11 @@ from mcp_harness import HttpServerProcess, raw_initialize, stdio_client_for
 from mcp_servers.common.redaction import redact_payload
 from mcp_servers.kubernetes.summaries import sanitize
 from sre_agent.lab.kube.kubeconfig import write_kubeconfig
-from sre_agent.lab.lab import Lab
 
 MODULE = "mcp_servers.kubernetes"
 TOKEN = "test-token-0123456789"
 
 
-@pytest.fixture(scope="module")
-def lab():
-    lab = Lab(history_minutes=30).start()
-    lab.load("bad-image")
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def audit_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("audit") / "audit.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -5,28 +5,13 @@ touch what Kubernetes manages itself, and audits every attempt."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from kubernetes import client, config
+from kubernetes import client
 from mcp_harness import stdio_client_for
 
-from sre_agent.lab.lab import Lab
+from .audit_records import last_audit
 
 MODULE = "mcp_servers.kubernetes"
-
-
-@pytest.fixture(scope="module")
-def lab():
-    lab = Lab(history_minutes=30).start()
-    lab.load("bad-image")
-    yield lab
-    lab.stop()
-
-
-@pytest.fixture(scope="module")
-def audit_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("audit") / "audit.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +21,6 @@ def mcp(lab, audit_path):
                                         "--max-replicas", "50"], lab.env())
     yield session
     session.close()
-
-
-@pytest.fixture(scope="module")
-def api(lab):
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=str(lab.kubeconfig), client_configuration=cfg)
-    return client.ApiClient(cfg)
-
-
-def last_audit(audit_path) -> tuple[str, str]:
-    record = json.loads(audit_path.read_text().splitlines()[-1])
-    return record["tool"], record["outcome"]
 
 
 def test_a_typoed_selector_is_pointed_back_at_pods_and_never_at_nothing(mcp, api, audit_path):

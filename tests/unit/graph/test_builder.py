@@ -137,3 +137,34 @@ def test_the_action_id_names_tool_target_and_precondition_not_the_reason():
     for changed in ({"args": {**base.args, "to_revision": 2}}, {"precondition": {"expect_revision": 3}},
                     {"tool": "rollout_restart"}):
         assert base.model_copy(update=changed).action_id != base.action_id, changed
+
+
+class RefutedFirstBrain(OneFindingBrain):
+    """Plans a rollback first; once the run says the rollback could not be pinned, the runbook's next step."""
+
+    async def plan_remediation(self, state):
+        if "rollout_undo" not in state.unpinned:
+            return RemediationPlan(server="kubernetes", tool="rollout_undo", args={"namespace": "shop", "name": "api"},
+                                   risk="low")
+        return self.plan
+
+
+def test_a_step_the_world_refutes_at_pinning_gives_way_to_the_next_one_not_to_an_escalation():
+    brain = RefutedFirstBrain(API, "CrashLoopBackOff", "api crash-loops", RootCauseCategory.CRASH_MISSING_CONFIG,
+                              crash_loop_brain().plan)
+    incident = Incident(id="inc-2", title="api down", started_at=NOW, window_start=NOW, window_end=NOW, affected=[API])
+    # no rollout_history answer: the rollback cannot be pinned to a revision
+    context = RunContext(brain=brain, tools=FakeTools(HEALTHY), policy=RemediationPolicy(mode="auto", namespaces=["shop"]),
+                         notifier=FakeNotifier(), verify_timeout_s=5, verify_poll_s=0)
+    graph, config = build_graph(InMemorySaver()), {"configurable": {"thread_id": incident.id}}
+
+    async def stream():
+        return [e async for e in graph.astream(Investigation(incident=incident, started_epoch=time.time()), config,
+                                               context=context, stream_mode="custom")]
+
+    events = asyncio.run(stream())
+    state = Investigation.model_validate(asyncio.run(graph.aget_state(config)).values)
+    plans = [(e["tool"], e["gate"]) for e in events if e["kind"] == "plan"]
+    assert plans == [("rollout_undo", "forbidden"), ("rollout_restart", "auto")]
+    assert state.status == "remediated" and [a.tool for a in state.actions] == ["rollout_restart"]
+    assert not state.unpinned, "the refusals belong to one planning pass, not to the checkpointed run"

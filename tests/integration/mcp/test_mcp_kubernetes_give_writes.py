@@ -1,0 +1,144 @@
+"""The writes that give a workload what it lacks -- a probe more time (relax_probe), a registry credential
+(add_pull_secret), a bigger claim (expand_claim), a corrected ConfigMap value with its readers restarted
+(set_config_value) -- driven through a real MCP stdio session against the lab's API emulator and read back with
+the official client. Each refuses the change it must never make (tighten, invent, shrink, add a key, restart a
+workload that does not read the value) with nothing written, and audits every attempt."""
+
+from __future__ import annotations
+
+import pytest
+from kubernetes import client
+from mcp_harness import stdio_client_for
+
+from .audit_records import last_audit
+
+MODULE = "mcp_servers.kubernetes"
+REASON = {"reason": "give-writes test"}
+
+
+@pytest.fixture(scope="module")
+def mcp(lab, audit_path):
+    session = stdio_client_for(MODULE, ["--allow-writes", "--namespaces", "shop", "--audit-log", str(audit_path)], lab.env())
+    yield session
+    session.close()
+
+
+def liveness(api, name: str = "catalog") -> dict:
+    deployment = client.AppsV1Api(api).read_namespaced_deployment(name, "shop")
+    probe = next(c for c in deployment.spec.template.spec.containers if c.name == name).liveness_probe
+    return {"timeoutSeconds": probe.timeout_seconds, "periodSeconds": probe.period_seconds,
+            "failureThreshold": probe.failure_threshold}
+
+
+def test_a_probe_gets_more_time_never_less(mcp, api, audit_path):
+    before = liveness(api)
+    target = {"namespace": "shop", "name": "catalog", "container": "catalog", **REASON}
+    tighter = mcp.call("relax_probe", {**target, "timeout_seconds": 1, "period_seconds": 5})
+    assert tighter.is_error and "would tighten the probe" in tighter.text, tighter.text
+    assert last_audit(audit_path) == ("relax_probe", "refused") and liveness(api) == before
+    nothing = mcp.call("relax_probe", target)
+    assert nothing.is_error and "give timeout_seconds" in nothing.text, nothing.text
+    no_probe = mcp.call("relax_probe", {**target, "probe": "startup", "timeout_seconds": 5})
+    assert no_probe.is_error and "has no startupProbe" in no_probe.text, no_probe.text
+    wrong = mcp.call("relax_probe", {**target, "container": "sidecar", "timeout_seconds": 5})
+    assert wrong.is_error and "has no container 'sidecar'" in wrong.text, wrong.text
+    generation = client.AppsV1Api(api).read_namespaced_deployment("catalog", "shop").metadata.generation
+    stale = mcp.call("relax_probe", {**target, "timeout_seconds": 5, "expect_generation": generation + 7})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    done = mcp.call("relax_probe", {**target, "timeout_seconds": 10, "expect_generation": generation})
+    assert not done.is_error, done.text
+    assert liveness(api) == {**before, "timeoutSeconds": 10}  # only the field asked for moved
+    assert last_audit(audit_path) == ("relax_probe", "applied")
+
+
+def test_a_pull_secret_is_added_only_when_it_is_a_registry_credential(mcp, api, audit_path):
+    core = client.CoreV1Api(api)
+    core.create_namespaced_secret("shop", {"metadata": {"name": "harbor-pull"}, "type": "kubernetes.io/dockerconfigjson",
+                                           "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}})
+    core.create_namespaced_secret("shop", {"metadata": {"name": "app-password"}, "type": "Opaque",
+                                           "data": {"password": "aHVudGVyMg=="}})
+    target = {"namespace": "shop", "name": "catalog", **REASON}
+    opaque = mcp.call("add_pull_secret", {**target, "secret_name": "app-password"})
+    assert opaque.is_error and "not a registry credential" in opaque.text, opaque.text
+    assert "aHVudGVyMg" not in opaque.text and "hunter2" not in opaque.text  # nothing of its data comes back
+    assert last_audit(audit_path) == ("add_pull_secret", "refused")
+    missing = mcp.call("add_pull_secret", {**target, "secret_name": "no-such-pull"})
+    assert missing.is_error and "not found" in missing.text, missing.text
+    added = mcp.call("add_pull_secret", {**target, "secret_name": "harbor-pull"})
+    assert not added.is_error, added.text
+    spec = client.AppsV1Api(api).read_namespaced_deployment("catalog", "shop").spec.template.spec
+    assert [ref.name for ref in spec.image_pull_secrets] == ["harbor-pull"]
+    again = mcp.call("add_pull_secret", {**target, "secret_name": "harbor-pull"})
+    assert again.is_error and "already references harbor-pull" in again.text, again.text
+
+
+def _claim(core, name: str, storage_class: str, size: str = "10Gi") -> None:
+    core.create_namespaced_persistent_volume_claim("shop", {"metadata": {"name": name}, "spec": {
+        "storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}})
+
+
+def _bound(core, lab, name: str) -> None:
+    for _ in range(200):
+        if core.read_namespaced_persistent_volume_claim(name, "shop").status.phase == "Bound":
+            return
+        lab.advance(seconds=5)
+    raise AssertionError(f"{name} never bound")
+
+
+def test_a_claim_grows_only_where_its_class_allows_and_never_shrinks(mcp, api, lab, audit_path):
+    core, storage = client.CoreV1Api(api), client.StorageV1Api(api)
+    storage.create_storage_class({"metadata": {"name": "gp3-grow"}, "provisioner": "ebs.csi.aws.com",
+                                  "allowVolumeExpansion": True})
+    storage.create_storage_class({"metadata": {"name": "gp3-fixed"}, "provisioner": "ebs.csi.aws.com"})
+    _claim(core, "data-grow", "gp3-grow")
+    _claim(core, "data-fixed", "gp3-fixed")
+    _bound(core, lab, "data-grow")
+    _bound(core, lab, "data-fixed")
+    fixed = mcp.call("expand_claim", {"namespace": "shop", "name": "data-fixed", "size": "20Gi", **REASON})
+    assert fixed.is_error and "does not allow volume expansion" in fixed.text, fixed.text
+    assert last_audit(audit_path) == ("expand_claim", "refused")
+    grow = {"namespace": "shop", "name": "data-grow", **REASON}
+    smaller = mcp.call("expand_claim", {**grow, "size": "5Gi"})
+    assert smaller.is_error and "a claim never shrinks" in smaller.text, smaller.text
+    huge = mcp.call("expand_claim", {**grow, "size": "1Ti"})
+    assert huge.is_error and "more than 4x at once" in huge.text, huge.text
+    stale = mcp.call("expand_claim", {**grow, "size": "20Gi", "expect_size": "8Gi"})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    done = mcp.call("expand_claim", {**grow, "size": "20Gi", "expect_size": "10Gi"})
+    assert not done.is_error, done.text
+    assert core.read_namespaced_persistent_volume_claim("data-grow", "shop").spec.resources.requests["storage"] == "20Gi"
+    assert last_audit(audit_path) == ("expand_claim", "applied")
+
+
+def test_a_config_value_is_corrected_under_its_own_key_and_only_its_readers_restart(mcp, api, audit_path):
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "catalog-upstreams"},
+                                               "data": {"SEARCH_URL": "http://search.shop:8081"}})
+    apps.patch_namespaced_deployment("catalog", "shop", {"spec": {"template": {"spec": {"containers": [
+        {"name": "catalog", "envFrom": [{"configMapRef": {"name": "catalog-upstreams"}}]}]}}}})
+    target = {"namespace": "shop", "name": "catalog-upstreams", **REASON}
+    new_key = mcp.call("set_config_value", {**target, "key": "CHECKOUT_URL", "value": "http://checkout.shop:8080"})
+    assert new_key.is_error and "has no key 'CHECKOUT_URL'" in new_key.text, new_key.text
+    assert last_audit(audit_path) == ("set_config_value", "refused")
+    stale = mcp.call("set_config_value", {**target, "key": "SEARCH_URL", "value": "http://search.shop:8080",
+                                          "expect_value": "http://search.shop:9999"})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    stranger = mcp.call("set_config_value", {**target, "key": "SEARCH_URL", "value": "http://search.shop:8080",
+                                             "restart": ["search"]})
+    assert stranger.is_error and "does not read ConfigMap shop/catalog-upstreams" in stranger.text, stranger.text
+    assert core.read_namespaced_config_map("catalog-upstreams", "shop").data["SEARCH_URL"] == "http://search.shop:8081"
+    before = apps.read_namespaced_deployment("catalog", "shop").metadata.generation
+    done = mcp.call("set_config_value", {**target, "key": "SEARCH_URL", "value": "http://search.shop:8080",
+                                         "restart": ["catalog"], "expect_value": "http://search.shop:8081"})
+    assert not done.is_error, done.text
+    assert core.read_namespaced_config_map("catalog-upstreams", "shop").data["SEARCH_URL"] == "http://search.shop:8080"
+    restarted = apps.read_namespaced_deployment("catalog", "shop")
+    assert restarted.metadata.generation > before
+    assert "kubectl.kubernetes.io/restartedAt" in (restarted.spec.template.metadata.annotations or {})
+    assert last_audit(audit_path) == ("set_config_value", "applied")
+
+
+def test_the_give_writes_stay_inside_the_allow_list(mcp, audit_path):
+    outside = mcp.call("expand_claim", {"namespace": "payments", "name": "data-ledger-db-0", "size": "20Gi", **REASON})
+    assert outside.is_error and "not in this server's allow-list" in outside.text, outside.text
+    assert last_audit(audit_path) == ("expand_claim", "refused")

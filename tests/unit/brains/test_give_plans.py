@@ -1,0 +1,125 @@
+"""The offline brain's plans for the faults a write can clear by giving the workload what it lacks -- a probe more
+time, the registry credential the namespace holds, a bigger claim, the endpoint value that answers -- with the
+values read from the findings, only when exactly one value fits; a step the world refutes at pinning gives way to
+the runbook's next one. Table tests over findings; the pins over described objects."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.contracts import RootCauseCategory as C
+from sre_agent.graph.plan_fixes import plan_fix
+from sre_agent.graph.state import RemediationPlan
+from tests.unit.brains.test_fix_plans import NOW, WORKLOAD, finding, pin, plan
+
+CLAIM, CONFIG = "pay/PersistentVolumeClaim/data-ledger-0", "pay/ConfigMap/ledger-upstreams"
+TIMED_OUT = finding(WORKLOAD, "LivenessProbeFailing", probe_container="api", timeout_seconds=1, timed_out=True)
+
+
+def unserved(caller: str = WORKLOAD, value: str | None = "http://rates.pay.svc:8080", key: str = "RATES_URL") -> object:
+    return finding(caller, "EndpointUnserved", env=key, source=f"ConfigMap/ledger-upstreams/{key}", corrected_value=value)
+
+
+@pytest.mark.parametrize("category, resource, runbook, findings, tool, args", [
+    # a full claim on a class that grows: twice its size
+    (C.VOLUME_FULL, CLAIM, "volume_full",
+     [finding(CLAIM, "VolumeFull", capacity="20Gi", expandable=True, workload="pay/StatefulSet/ledger")],
+     "expand_claim", {"namespace": "pay", "name": "data-ledger-0", "size": "40Gi"}),
+    # ... on a class that does not: nothing a write may do (freeing space deletes data)
+    (C.VOLUME_FULL, CLAIM, "volume_full", [finding(CLAIM, "VolumeFull", capacity="20Gi", expandable=False)], None, None),
+    # a probe that gave up waiting: its timeoutSeconds raised on the container it probes
+    (C.PROBE_MISCONFIG, WORKLOAD, "probe_misconfig", [TIMED_OUT],
+     "relax_probe", {"namespace": "pay", "name": "ledger", "container": "api", "probe": "liveness", "timeout_seconds": 10}),
+    # a probe that got a wrong answer (no timed-out container): not a matter of time
+    (C.PROBE_MISCONFIG, WORKLOAD, "probe_misconfig", [finding(WORKLOAD, "LivenessProbeFailing", timed_out=False)],
+     None, None),
+    # one registry credential in the namespace for the registry that refused the pull
+    (C.IMAGE_PULL_AUTH, WORKLOAD, "image_pull_auth",
+     [finding(WORKLOAD, "PullCredentialsMissing", registry="harbor.example", candidates=["harbor-pull"])],
+     "add_pull_secret", {"namespace": "pay", "name": "ledger", "secret_name": "harbor-pull"}),
+    # ... several: a human chooses
+    (C.IMAGE_PULL_AUTH, WORKLOAD, "image_pull_auth",
+     [finding(WORKLOAD, "PullCredentialsMissing", registry="harbor.example", candidates=["a-pull", "b-pull"])], None, None),
+    # a ConfigMap value naming a port nobody serves, with one answer: corrected, its reader restarted
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved()], "set_config_value",
+     {"namespace": "pay", "name": "ledger-upstreams", "key": "RATES_URL", "value": "http://rates.pay.svc:8080",
+      "restart": ["ledger"], "restart_kind": "Deployment"}),
+    # ... two readers of it: both restarted
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved(), unserved("pay/Deployment/ledger-batch")],
+     "set_config_value", {"restart": ["ledger", "ledger-batch"]}),
+    # ... no single answer (several close Services): a human names it
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved(value=None)], None, None),
+    # ... a CronJob reads it: its next run reads the new value, there is nothing to restart with this tool
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved("pay/CronJob/ledger-sync")], None, None),
+])
+def test_a_give_write_is_planned_only_when_the_findings_leave_one_value(category, resource, runbook, findings, tool, args):
+    planned = plan(category, resource, runbook, *findings)
+    assert (planned.tool if planned else None) == tool
+    if args:
+        assert {k: planned.args[k] for k in args} == args and planned.risk in ("medium", "high")
+
+
+def test_a_pending_member_behind_one_cordoned_ready_node_is_uncordoned():
+    cordon = finding(WORKLOAD.replace("Deployment", "StatefulSet"), "CordonedNodes", nodes=["ip-10-0-3-7"],
+                     full=["ip-10-0-1-1", "ip-10-0-2-2"])
+    planned = plan(C.UNSCHEDULABLE, cordon.resource, "unschedulable", cordon)
+    assert planned is not None and planned.tool == "uncordon" and planned.args == {"node": "ip-10-0-3-7"}
+    down = finding("Node/ip-10-0-3-7", "NodeNotReady")
+    assert plan(C.UNSCHEDULABLE, cordon.resource, "unschedulable", cordon, down) is None  # a node that is down stays so
+
+
+def test_a_step_refuted_at_pinning_gives_way_to_the_runbooks_next_one():
+    from sre_agent.brains.offline.runbooks import plan_from_findings
+    from sre_agent.contracts import Diagnosis, Incident
+    from sre_agent.graph.state import Investigation
+    from tests.unit.brains.test_fix_plans import matched
+
+    findings = [finding(WORKLOAD, "PullCredentialsMissing", registry="harbor.example", candidates=["harbor-pull"]),
+                finding(WORKLOAD, "RecentRollout", severity="info", revision=2, previous_revision=1, changed=["env"]),
+                matched(WORKLOAD, "image_pull_auth")]
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW)
+    state = Investigation(incident=incident, diagnosis=Diagnosis(category=C.IMAGE_PULL_AUTH, resource=WORKLOAD),
+                          findings=findings)
+    assert plan_from_findings(state).tool == "rollout_undo"
+    assert plan_from_findings(state.model_copy(update={"unpinned": ["rollout_undo"]})).tool == "add_pull_secret"
+
+
+PVC = {"spec": {"resources": {"requests": {"storage": "20Gi"}}}}
+CM = {"data": {"RATES_URL": "http://rates.pay.svc:8081"}}
+
+
+@pytest.mark.parametrize("tool, args, objects, precondition, refused", [
+    ("expand_claim", {"namespace": "pay", "name": "data-ledger-0", "size": "40Gi"},
+     {("PersistentVolumeClaim", "data-ledger-0"): PVC}, {"expect_size": "20Gi"}, ""),
+    ("expand_claim", {"namespace": "pay", "name": "data-ledger-0", "size": "20Gi"},
+     {("PersistentVolumeClaim", "data-ledger-0"): PVC}, None, "would not grow it"),
+    ("set_config_value", {"namespace": "pay", "name": "ledger-upstreams", "key": "RATES_URL", "value": "http://rates.pay.svc:8080"},
+     {("ConfigMap", "ledger-upstreams"): CM}, {"expect_value": "http://rates.pay.svc:8081"}, ""),
+    ("set_config_value", {"namespace": "pay", "name": "ledger-upstreams", "key": "RATES_URL", "value": "http://rates.pay.svc:8081"},
+     {("ConfigMap", "ledger-upstreams"): CM}, None, "already holds the value"),
+    ("set_config_value", {"namespace": "pay", "name": "ledger-upstreams", "key": "OTHER_URL", "value": "x"},
+     {("ConfigMap", "ledger-upstreams"): CM}, None, "has no key 'OTHER_URL'"),
+])
+def test_the_object_a_give_write_changes_is_pinned_to_what_was_seen(tool, args, objects, precondition, refused):
+    pinned = pin(tool, args, objects)
+    if refused:
+        assert pinned.plan is None and refused in pinned.refused
+    else:
+        assert pinned.plan.precondition == precondition and pinned.plan.pin
+
+
+@pytest.mark.parametrize("tool, args, commands", [
+    ("relax_probe", {"namespace": "pay", "kind": "Deployment", "name": "ledger", "container": "api", "probe": "liveness",
+                     "timeout_seconds": 10},
+     ["kubectl -n pay patch deployment ledger -p '{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"api\", "
+      "\"livenessProbe\": {\"timeoutSeconds\": 10}}]}}}}'"]),
+    ("expand_claim", {"namespace": "pay", "name": "data-ledger-0", "size": "40Gi"},
+     ["kubectl -n pay patch pvc data-ledger-0 -p '{\"spec\": {\"resources\": {\"requests\": {\"storage\": \"40Gi\"}}}}'"]),
+    ("set_config_value", {"namespace": "pay", "name": "ledger-upstreams", "key": "RATES_URL", "value": "http://r:8080",
+                          "restart": ["ledger"], "restart_kind": "Deployment"},
+     ["kubectl -n pay patch configmap ledger-upstreams --type merge -p '{\"data\": {\"RATES_URL\": \"http://r:8080\"}}'",
+      "kubectl -n pay rollout restart deployment/ledger"]),
+])
+def test_a_give_plan_not_run_is_the_command_a_human_would_paste(tool, args, commands):
+    fixes = plan_fix(RemediationPlan(server="kubernetes", tool=tool, risk="medium", args=args, runbook="r"))
+    assert fixes and fixes[0].commands == commands
