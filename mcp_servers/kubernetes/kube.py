@@ -162,14 +162,24 @@ class KubeClient:
     def merge_patch(self, kind: str, namespace: str | None, name: str, body: dict, dry_run: bool = False) -> dict:
         """A JSON merge patch (RFC 7386: null removes a key, a list is replaced whole) on any kind the
         typed APIs would need a module for (an HPA, a Service's selector); server-side dry run on request."""
+        return self._send("PATCH", kind, namespace, name, body, "application/merge-patch+json", dry_run)
+
+    def delete(self, kind: str, namespace: str | None, name: str, propagation: str = "Background",
+               dry_run: bool = False) -> dict:
+        """Delete one object of any kind the typed APIs would need a module for (a Job), its dependents garbage
+        collected as `propagation` says; server-side dry run on request."""
+        options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
+        return self._send("DELETE", kind, namespace, name, options, "application/json", dry_run)
+
+    def _send(self, method: str, kind: str, namespace: str | None, name: str, body: dict, content_type: str,
+              dry_run: bool) -> dict:
         spec = resolve_kind(kind)
         query: list[tuple[str, Any]] = [("dryRun", "All")] if dry_run else []
-        method, url, headers, payload, _ = self.api.param_serialize(
-            "PATCH", spec.path(namespace if spec.namespaced else None, name), query_params=query,
-            header_params={"Accept": "application/json", "Content-Type": "application/merge-patch+json"},
+        verb, url, headers, payload, _ = self.api.param_serialize(
+            method, spec.path(namespace if spec.namespaced else None, name), query_params=query,
+            header_params={"Accept": "application/json", "Content-Type": content_type},
             body=body, auth_settings=["BearerToken"])
-        response = self.api.call_api(method, url, header_params=headers, body=payload,
-                                     _request_timeout=self.request_timeout)
+        response = self.api.call_api(verb, url, header_params=headers, body=payload, _request_timeout=self.request_timeout)
         raw = response.read()
         if not 200 <= response.status < 300:
             raise ApiException.from_response(http_resp=response, body=raw.decode(errors="replace"), data=None)

@@ -25,7 +25,7 @@ INSTRUCTIONS = (
     "find_resource, ownership (owners, selected pods, dependents and dependencies of a workload), analyze "
     "(k8sgpt-style findings). Writes (rollout_undo, rollout_restart, scale, set_image, set_resources, delete_pod, raise_quota, "
     "raise_hpa_max, set_service_selector, set_service_target_port, relax_probe, add_pull_secret, expand_claim, "
-    "set_config_value, cordon, uncordon, remove_node_taint) are gated by "
+    "set_config_value, stop_cronjob_pileup, cordon, uncordon, remove_node_taint) are gated by "
     "the server's own --allow-writes and --namespaces and support dry_run; "
     "without --allow-writes they are not listed.")
 

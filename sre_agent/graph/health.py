@@ -93,7 +93,7 @@ def checked_resource(state: Investigation) -> str:
     the root cause itself is not one (a quota, a claim) -- that workload."""
     resource = state.diagnosis.resource if state.diagnosis else ""
     plan = state.plan
-    if plan and plan.tool == "raise_quota":  # the quota itself was raised: the workload it refused must recover
+    if plan and plan.tool in ("raise_quota", "stop_cronjob_pileup"):  # the quota has room: the workload it refused must recover
         return next((f.resource for f in state.findings if f.signal == "FailedCreate"
                      and f.resource.split("/")[0] == plan.args.get("namespace")
                      and f.resource.split("/")[1] in ("Deployment", "StatefulSet", "DaemonSet")), resource)

@@ -27,6 +27,7 @@ NODE_TOOLS = {"cordon", "uncordon", "remove_node_taint"}
 # The object a write tool changes, where it is not the workload its `kind` names.
 OBJECT_OF = {"raise_quota": "ResourceQuota", "raise_hpa_max": "HorizontalPodAutoscaler", "set_service_selector": "Service",
              "set_service_target_port": "Service", "expand_claim": "PersistentVolumeClaim", "set_config_value": "ConfigMap",
+             "stop_cronjob_pileup": "CronJob",
              **{tool: "Node" for tool in NODE_TOOLS}}
 
 
@@ -285,9 +286,24 @@ async def _pin_config_value(plan: RemediationPlan, read, records: list[ToolCallR
                   records=records)
 
 
+async def _pin_pileup(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """stop_cronjob_pileup: from the concurrencyPolicy seen, and not when there is nothing left to stop."""
+    cronjob = await _described(plan, read, records, "CronJob")
+    if isinstance(cronjob, Pinned):
+        return cronjob
+    policy = (cronjob.get("spec") or {}).get("concurrencyPolicy") or "Allow"
+    if policy == "Forbid" and not plan.args.get("stuck_runs"):
+        return Pinned(refused=f"{plan.resource} already forbids overlapping runs", records=records)
+    return Pinned(plan=plan.model_copy(update={"precondition": {"expect_policy": policy},
+                                               "pin": f"{plan.resource} concurrencyPolicy {policy} -> Forbid; delete "
+                                                      f"{', '.join(plan.args.get('stuck_runs') or []) or 'no run'}"}),
+                  records=records)
+
+
 OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
                "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal,
-               "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value}
+               "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value,
+               "stop_cronjob_pileup": _pin_pileup}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

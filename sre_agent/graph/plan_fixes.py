@@ -48,12 +48,16 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
                         + json.dumps({"spec": {"resources": {"requests": {"storage": args.get("size")}}}}) + "'",
         "set_config_value": f"kubectl {_ns(namespace)}patch configmap {name} --type merge -p '"
                             + json.dumps({"data": {args.get("key"): args.get("value")}}) + "'",
+        "stop_cronjob_pileup": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
+                               f"'{json.dumps({'spec': {'concurrencyPolicy': 'Forbid'}})}'",
     }.get(plan.tool)
     if command is None:
         return []
-    restarts = [f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND.get(str(args.get('restart_kind')), 'deployment')}/{reader}"
-                for reader in args.get("restart") or []] if plan.tool == "set_config_value" else []
+    then = [f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND.get(str(args.get('restart_kind')), 'deployment')}/{reader}"
+            for reader in args.get("restart") or []] if plan.tool == "set_config_value" else []
+    if plan.tool == "stop_cronjob_pileup" and args.get("stuck_runs"):
+        then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['stuck_runs'])}"]
     held = f" -- held, not run: {plan.held}" if plan.held else ""  # a change made on purpose: a human confirms first
     return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
-                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command, *restarts],
+                        summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command, *then],
                         needs=plan.held)]

@@ -1,7 +1,9 @@
 """Raising a limit that holds capacity back: a ResourceQuota (the fix for a workload refused at
 admission, instead of scaling it back below what was asked for and below what serves) and an
 autoscaler's maxReplicas (the fix for an HPA pinned at its cap under load, instead of a hand-set
-replica count the HPA undoes).
+replica count the HPA undoes). And freeing what a CronJob's pile-up holds (stop_cronjob_pileup): its runs
+stop overlapping and the named runs that never finished are deleted -- the quota they hold is released, where a
+raise would only be filled by the next runs.
 
 Only raises: the tools admit more, never take capacity away. Every new hard limit must be at least
 the current one and the quota must already cap that resource (no new constraint is invented); with
@@ -39,6 +41,25 @@ def check_raise(where: str, current: dict[str, str], new: dict[str, str]) -> Non
         if old_value is not None and new_value < old_value:
             raise WriteRefused(f"raise_quota: {resource} {current[resource]} -> {value} would lower {where}; "
                                "this tool only raises limits")
+
+
+StuckRuns = Annotated[list[Name], Field(max_length=50, description=(
+    "names of the CronJob's own Jobs that have not finished, to delete (their pods go with them)"))]
+ExpectPolicy = Annotated[str | None, Field(description="refuse unless the CronJob's concurrencyPolicy is this")]
+FINISHED = ("Complete", "Failed")
+
+
+def check_stuck_runs(where: str, cronjob: str, jobs: dict[str, dict], names: list[str]) -> None:
+    """Every named Job is a run of this CronJob and has not finished: anything else is not the pile-up's."""
+    for name in names:
+        job = jobs.get(name)
+        owners = [(r.get("kind"), r.get("name")) for r in ((job or {}).get("metadata") or {}).get("ownerReferences") or []]
+        if job is None or ("CronJob", cronjob) not in owners:
+            raise WriteRefused(f"stop_cronjob_pileup: Job {name} is not a run of {where}; only its own runs are deleted. "
+                               "Nothing was changed")
+        if any(c.get("type") in FINISHED and c.get("status") == "True" for c in (job.get("status") or {}).get("conditions") or []):
+            raise WriteRefused(f"stop_cronjob_pileup: Job {name} has finished; only runs still holding resources are "
+                               "deleted. Nothing was changed")
 
 
 ExpectMaxReplicas = Annotated[int | None, Field(ge=1, description="refuse unless the autoscaler's current maxReplicas is this")]
@@ -96,3 +117,31 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         ge=1, description=f"the new cap, above the current one and at most {ctx.max_replicas} (--max-replicas)")]
     tool(title="Raise an autoscaler's maxReplicas", read_only=False, destructive=False, idempotent=True,
          open_world=True)(raise_hpa_max)
+
+    @tool(title="Stop a CronJob's pile-up", read_only=False, destructive=True, idempotent=False, open_world=True)
+    def stop_cronjob_pileup(namespace: Namespace, name: Name, stuck_runs: StuckRuns, reason: Reason,
+                            dry_run: DryRun = False, expect_policy: ExpectPolicy = None) -> WriteResult:
+        """Set a CronJob's concurrencyPolicy to Forbid (no new run while one is active) and delete the named runs of it
+        that have not finished; never the CronJob, never a finished run or another's Job; with expect_policy, only
+        from that policy."""
+        where = f"CronJob {namespace}/{name}"
+
+        def action() -> str:
+            cronjob = kube.get("CronJob", namespace, name)
+            policy = (cronjob.get("spec") or {}).get("concurrencyPolicy") or "Allow"
+            expect("stop_cronjob_pileup", where, "concurrencyPolicy", expect_policy, policy)
+            jobs = {j["metadata"]["name"]: j for j in kube.list("Job", namespace)}
+            check_stuck_runs(where, name, jobs, stuck_runs)
+            if policy == "Forbid" and not stuck_runs:
+                raise WriteRefused(f"stop_cronjob_pileup: {where} already forbids overlapping runs and no run was named. "
+                                   "Nothing was changed")
+            if policy != "Forbid":
+                body = {"spec": {"concurrencyPolicy": "Forbid"}, **resource_version_lock(cronjob)}
+                conflict_is_stale("stop_cronjob_pileup", where,
+                                  lambda: kube.merge_patch("CronJob", namespace, name, body, dry_run))
+            for job in stuck_runs:
+                kube.delete("Job", namespace, job, propagation="Background", dry_run=dry_run)
+            return f"{where} concurrencyPolicy {policy} -> Forbid; deleted unfinished runs {stuck_runs or 'none'}"
+
+        return ctx.write("stop_cronjob_pileup", namespace, {"namespace": namespace, "name": name, "stuck_runs": stuck_runs,
+                                                            "expect_policy": expect_policy}, reason, dry_run, action)

@@ -31,7 +31,7 @@ from .quota import quantity, raised_limits
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
                      "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint",
-                     "relax_probe", "add_pull_secret", "expand_claim", "set_config_value"}
+                     "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -69,7 +69,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 # StorageClass only a human chooses: graph/fixes.py proposes it).
 SERVICE_WRITES = {"set_service_selector", "set_service_target_port"}
 PROBE_BEARING_CHANGES = {"probes", "image", "resources", "command"}
-CLEARED_BY = {"ResourceQuota": {"raise_quota", "scale"}, "PersistentVolumeClaim": {"expand_claim"},
+CLEARED_BY = {"ResourceQuota": {"stop_cronjob_pileup", "raise_quota", "scale"}, "PersistentVolumeClaim": {"expand_claim"},
               "ConfigMap": {"set_config_value"}, "Service": {"rollout_undo", *SERVICE_WRITES}}
 
 
@@ -160,7 +160,10 @@ def _context(state: Investigation, resource: str) -> dict[str, Any]:
     if ctx["root_kind"] == "ResourceQuota":
         ctx.update(_quota_context(state, root, resource))
         # runs of a CronJob piling up hold the quota: more quota feeds the pile-up; a human stops it (graph/quota_fixes.py)
-        ctx["pileup"] = any(f.signal == "CronJobPileUp" and root in (f.details.get("quotas") or []) for f in state.findings)
+        piles = [f for f in state.findings if f.signal == "CronJobPileUp" and root in (f.details.get("quotas") or [])]
+        ctx["pileup"] = bool(piles)
+        if len(piles) == 1:  # one CronJob holds it: stopping its pile-up is the fix (several: a human chooses)
+            ctx["pileup_cronjob"], ctx["pileup_runs"] = parse_resource_id(piles[0].resource)[2], piles[0].details.get("unfinished") or []
     # pods that hold a credential rotated since they started: a restart is what makes them read the new one
     ctx["stale_credential"] = any(f.signal == "StaleCredential" and f.resource == root for f in state.findings)
     ctx["rollout_broke_service"] = ctx["root_kind"] == "Service" and _rollout_broke_service(state, root, resource)

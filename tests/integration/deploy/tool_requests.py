@@ -132,6 +132,7 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("expand_claim", {"namespace": "shop", "name": PROBE_CLAIM, "size": "2Gi", **dry})
     call("set_config_value", {"namespace": "shop", "name": "inventory-config", "key": "WAREHOUSE_REGION",
                               "value": "us-west-2", **dry})
+    call("stop_cronjob_pileup", {"namespace": "shop", "name": PROBE_CRON, "stuck_runs": [PROBE_CRON_RUN], **dry})
     return called
 
 
@@ -141,12 +142,14 @@ PROBE_TAINT = "example.com/rbac-probe"
 PROBE_PULL_SECRET = "rbac-probe-pull"
 PROBE_CLASS = "rbac-probe-expandable"
 PROBE_CLAIM = "rbac-probe-claim"
+PROBE_CRON, PROBE_CRON_RUN = "rbac-probe-cron", "rbac-probe-cron-1"
 
 
 def _create_probes(lab: Any) -> None:
     """Objects the writes (dry-run) change: raise_quota patches an existing quota, raise_hpa_max an existing
     autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first; add_pull_secret
-    references a registry credential, expand_claim grows a Bound claim of a class that allows it."""
+    references a registry credential, expand_claim grows a Bound claim of a class that allows it, stop_cronjob_pileup
+    deletes a CronJob's run that has not finished."""
     from kubernetes import client, config
 
     cfg = client.Configuration()
@@ -171,6 +174,14 @@ def _create_probes(lab: Any) -> None:
     if PROBE_CLAIM not in {c.metadata.name for c in core.list_namespaced_persistent_volume_claim("shop").items}:
         core.create_namespaced_persistent_volume_claim("shop", {"metadata": {"name": PROBE_CLAIM}, "spec": {
             "storageClassName": PROBE_CLASS, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    batch = client.BatchV1Api(api)
+    if PROBE_CRON not in {c.metadata.name for c in batch.list_namespaced_cron_job("shop").items}:
+        template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "registry.example/probe:1"}]}}
+        cron = batch.create_namespaced_cron_job("shop", {"metadata": {"name": PROBE_CRON}, "spec": {
+            "schedule": "0 3 * * *", "suspend": True, "jobTemplate": {"spec": {"template": template}}}})
+        batch.create_namespaced_job("shop", {"metadata": {"name": PROBE_CRON_RUN, "ownerReferences": [
+            {"apiVersion": "batch/v1", "kind": "CronJob", "name": PROBE_CRON, "uid": cron.metadata.uid, "controller": True}]},
+            "spec": {"template": template}})  # a run that cannot pull its image: it never finishes
     deadline = time.monotonic() + 30  # the lab's volume controller binds it on its next pass
     while core.read_namespaced_persistent_volume_claim(PROBE_CLAIM, "shop").status.phase != "Bound":
         assert time.monotonic() < deadline, f"{PROBE_CLAIM} never bound"

@@ -142,3 +142,31 @@ def test_the_give_writes_stay_inside_the_allow_list(mcp, audit_path):
     outside = mcp.call("expand_claim", {"namespace": "payments", "name": "data-ledger-db-0", "size": "20Gi", **REASON})
     assert outside.is_error and "not in this server's allow-list" in outside.text, outside.text
     assert last_audit(audit_path) == ("expand_claim", "refused")
+
+
+def test_a_pileup_stops_overlapping_and_only_its_own_unfinished_runs_are_deleted(mcp, api, lab, audit_path):
+    batch, core = client.BatchV1Api(api), client.CoreV1Api(api)
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "registry.example/sync:1"}]}}
+    cron = batch.create_namespaced_cron_job("shop", {"metadata": {"name": "stock-sync"}, "spec": {
+        "schedule": "*/5 * * * *", "suspend": True, "jobTemplate": {"spec": {"template": template}}}})
+    owner = [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "stock-sync", "uid": cron.metadata.uid, "controller": True}]
+    for run in ("stock-sync-1", "stock-sync-2"):
+        batch.create_namespaced_job("shop", {"metadata": {"name": run, "ownerReferences": owner}, "spec": {"template": template}})
+    batch.create_namespaced_job("shop", {"metadata": {"name": "manual-import"}, "spec": {"template": template}})
+    target = {"namespace": "shop", "name": "stock-sync", **REASON}
+    foreign = mcp.call("stop_cronjob_pileup", {**target, "stuck_runs": ["stock-sync-1", "manual-import"]})
+    assert foreign.is_error and "manual-import is not a run of CronJob shop/stock-sync" in foreign.text, foreign.text
+    assert last_audit(audit_path) == ("stop_cronjob_pileup", "refused")
+    assert {j.metadata.name for j in batch.list_namespaced_job("shop").items} >= {"stock-sync-1", "stock-sync-2", "manual-import"}
+    stale = mcp.call("stop_cronjob_pileup", {**target, "stuck_runs": ["stock-sync-1"], "expect_policy": "Replace"})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    done = mcp.call("stop_cronjob_pileup", {**target, "stuck_runs": ["stock-sync-1", "stock-sync-2"], "expect_policy": "Allow"})
+    assert not done.is_error, done.text
+    assert batch.read_namespaced_cron_job("stock-sync", "shop").spec.concurrency_policy == "Forbid"
+    lab.advance(seconds=10)
+    left = {j.metadata.name for j in batch.list_namespaced_job("shop").items}
+    assert "manual-import" in left and not left & {"stock-sync-1", "stock-sync-2"}
+    assert not [p for p in core.list_namespaced_pod("shop").items if (p.metadata.labels or {}).get("job-name", "").startswith("stock-sync")]
+    assert last_audit(audit_path) == ("stop_cronjob_pileup", "applied")
+    again = mcp.call("stop_cronjob_pileup", {**target, "stuck_runs": []})
+    assert again.is_error and "already forbids overlapping runs" in again.text, again.text

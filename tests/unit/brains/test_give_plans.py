@@ -123,3 +123,24 @@ def test_the_object_a_give_write_changes_is_pinned_to_what_was_seen(tool, args, 
 def test_a_give_plan_not_run_is_the_command_a_human_would_paste(tool, args, commands):
     fixes = plan_fix(RemediationPlan(server="kubernetes", tool=tool, risk="medium", args=args, runbook="r"))
     assert fixes and fixes[0].commands == commands
+
+
+QUOTA = "pay/ResourceQuota/pay-quota"
+
+
+@pytest.mark.parametrize("piles, tool", [
+    # one CronJob's unfinished runs hold the quota: stop its pile-up, not a raise the next runs would fill
+    ([("pay/CronJob/recon", ["recon-1", "recon-2", "recon-3"])], "stop_cronjob_pileup"),
+    # two CronJobs pile up against it: which to stop is a human's call
+    ([("pay/CronJob/recon", ["recon-1", "recon-2"]), ("pay/CronJob/export", ["export-1", "export-2"])], None),
+])
+def test_a_quota_held_by_a_pileup_plans_stopping_it(piles, tool):
+    findings = [finding(cronjob, "CronJobPileUp", unfinished=runs, quotas=[QUOTA], schedule="*/5 * * * *")
+                for cronjob, runs in piles]
+    refused = finding(WORKLOAD, "FailedCreate", 'pods "ledger-x" is forbidden: exceeded quota: pay-quota, requested: '
+                      "pods=1, used: pods=10, limited: pods=10")
+    planned = plan(C.QUOTA_EXCEEDED, QUOTA, "quota_exceeded", *findings, refused)
+    assert (planned.tool if planned else None) == tool
+    if tool:
+        assert planned.args == {"namespace": "pay", "name": "recon", "stuck_runs": ["recon-1", "recon-2", "recon-3"]}
+        assert planned.risk == "high"
