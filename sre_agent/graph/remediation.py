@@ -22,6 +22,11 @@ from .state import ApprovalDecision, Investigation
 
 MAX_REPLANS = 1
 MAX_UNPINNED = 3  # runbook steps tried in one pass when the world refutes the one before
+# A change record (a release's change-cause, a ticket on an edit) says who changed it and why, not that its result is
+# wanted whatever it does: every release carries one, so a rollback of a regressed release is asked of a human with
+# the record named -- never run unattended, never held. Decommissions, maintenance and stated reasons say the state
+# itself is wanted: held.
+ASKED_NOT_HELD = {"change record"}
 STALE = "precondition failed"  # how the MCP servers say a pinned plan no longer holds
 
 
@@ -56,10 +61,12 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         records += pinned.records
     update: dict = {**reset, "tool_calls": records}
     plan = pinned.plan
-    if pinned.intent:
-        # A change its target records as made on purpose is not reversed by the responder, whatever the policy or an
-        # approver would allow: it stops and asks, naming what it found (tool output can only add this caution).
-        held = held_because(pinned.intent)
+    holding = [i for i in pinned.intent if i.signal not in ASKED_NOT_HELD]
+    if holding:
+        # A state its target records as wanted (a decommission, a maintenance, a stated reason) is not reversed by the
+        # responder, whatever the policy or an approver would allow: it stops and asks, naming what it found (tool
+        # output can only add this caution).
+        held = held_because(holding)
         emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="held", why=held,
              action_id=plan.action_id, precondition=plan.precondition, pin=plan.pin)
         return {**update, "plan": plan.model_copy(update={"held": held, "gate_why": held}),
@@ -68,6 +75,8 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         plan = plan.model_copy(update={"pin": f"{plan.pin}; {stuck_rollout.THEN}"})
     if gate == "auto" and state.replans:
         gate, why = "approval", f"the first plan went stale before it ran ({state.replans} re-plan): a human confirms the re-pinned one"
+    if pinned.intent:  # a change record only: reversing it is a human's call, asked with the record named
+        gate, why = "approval", held_because(pinned.intent)
     emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why, action_id=plan.action_id,
          precondition=plan.precondition, pin=plan.pin)
     if gate == "auto":

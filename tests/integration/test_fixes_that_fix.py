@@ -2,13 +2,14 @@
 written for each class (tests/scenarios/), scored by the evaluation harness against the world -- with the on-call
 stand-in approving every proposal, so what is not written was not offered.
 
-A. a change recorded as made on purpose (a decommission note on a workload scaled to zero, a change ticket on a
-   release) is not reversed: the run stops and asks, naming it, with the reversal proposed;
+A. a state recorded as wanted (a decommission note on a workload scaled to zero) is not reversed: the run stops,
+   naming it, with the reversal proposed; a release recorded with a change ticket is rolled back only when a human
+   approves (never unattended);
 B. a sidecar killed at its memory limit after a release that only bumped the app's image gets its own limit raised,
    never the rollback (which could not give it more memory);
 C. a one-off Job on an image tag that does not exist gets the exact re-create command, its container named;
-D. a quota held by a CronJob's piled-up runs names the CronJob and stops the pile-up beside the raise; a StatefulSet
-   member Pending on a cordoned node names the node and uncordons it -- asking first, the cordon being recorded."""
+D. a quota held by a CronJob's piled-up runs stops the pile-up (a human approving), never a raise alone; a StatefulSet
+   member Pending on a cordoned node names the node and its uncordon -- held, the cordon being recorded."""
 
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ def shared():
         yield lab
 
 
-def run(shared: LabWithServers, scenario_id: str, *, prove: bool = False):
+def run(shared: LabWithServers, scenario_id: str, *, prove: bool = False, approvals: str = "all"):
     loaded = Lab(scenario_dirs=[SCENARIOS]).find_scenario(scenario_id)
     row = run_scenario(loaded, lab_speed=120, verify_timeout_s=45, verify_poll_s=1.0, lab=shared.lab,
-                       servers=shared.connections(), prove=prove)
+                       servers=shared.connections(), prove=prove, approvals=approvals)
     assert row.error is None, row.error
     assert (row.category, row.resource) == (loaded.scenario.truth.category.value, loaded.scenario.truth.resource), row
     assert row.false_actions == 0, row.actions
@@ -49,10 +50,13 @@ def test_a_dependency_scaled_to_zero_on_purpose_is_not_scaled_back_the_run_asks(
     assert row.fix_proposed and any("scale deployment/ledger --replicas=2" in fix for fix in row.proposed_fixes)
 
 
-def test_a_release_under_a_change_ticket_is_not_rolled_back_the_run_asks(shared):
-    row = run(shared, "release-with-change-ticket-regressed")
+def test_a_release_under_a_change_ticket_is_rolled_back_only_when_a_human_approves(shared):
+    # in `auto` mode a rollback of a release made in the window runs unattended; the ticket makes it ask
+    row = run(shared, "release-with-change-ticket-regressed", approvals="none")
     assert row.status == "escalated" and not row.actions, row.actions
     assert any("rollout undo deployment/checkout --to-revision=1" in fix for fix in row.proposed_fixes)
+    approved = run(shared, "release-with-change-ticket-regressed")
+    assert approved.status == "remediated" and [a.split(" ", 1)[0] for a in approved.actions] == ["rollout_undo"]
 
 
 def test_a_sidecar_killed_after_an_image_only_release_gets_its_limit_not_a_rollback(shared):
@@ -73,12 +77,15 @@ def test_a_job_on_a_missing_image_tag_gets_the_re_create_command_with_its_contai
 
 
 def test_a_quota_held_by_piled_up_cronjob_runs_names_the_cronjob_and_stops_the_pile_up(shared):
-    row = run(shared, "quota-held-by-cronjob-pileup", prove=KUBECTL)
-    assert row.status == "escalated" and not row.actions, row.actions  # more quota would only feed the pile-up
-    assert row.proposed_fixes[0].startswith("platform/CronJob/search-reindex: kubectl -n platform patch cronjob "
-                                            "search-reindex --type merge -p '{\"spec\": {\"concurrencyPolicy\": \"Forbid\"}}'")
-    assert "delete job search-reindex-" in row.proposed_fixes[0]
+    row = run(shared, "quota-held-by-cronjob-pileup", prove=KUBECTL, approvals="none")
+    assert row.status == "escalated" and not row.actions, row.actions  # deleting runs in progress: a human approves
+    assert any(fix.startswith("platform/CronJob/search-reindex: kubectl -n platform patch cronjob search-reindex --type "
+                              "merge -p '{\"spec\": {\"concurrencyPolicy\": \"Forbid\"}}'") and "delete job search-reindex-" in fix
+               for fix in row.proposed_fixes), row.proposed_fixes
+    assert not any("patch resourcequota" in fix for fix in row.proposed_fixes[:1])  # more quota would feed the pile-up
     assert row.fix_verified is (True if KUBECTL else None), row.fix_proof
+    approved = run(shared, "quota-held-by-cronjob-pileup")
+    assert approved.status == "remediated" and [a.split(" ", 1)[0] for a in approved.actions] == ["stop_cronjob_pileup"]
 
 
 def test_a_statefulset_member_pending_on_a_cordoned_node_names_the_node_and_its_uncordon(shared):
