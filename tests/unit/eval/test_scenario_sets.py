@@ -89,6 +89,9 @@ SETS = {
     "scenarios_heldout17": ("skerry", 12, ["rv02-is-berth-planner-ok", "rv07-checkin-legacy-no-pods"],
                             ["rv02-is-berth-planner-ok", "rv10-why-no-manifest-export"]),
     "scenarios_heldout18": ("brinehold", 12, ["tg07-dockside-api-request-surge"], ["tg02-why-is-lot-catalog-slow"]),
+    "scenarios_heldout19": ("varnholt", 12, ["wx03-hl7-bridge-no-running-pods", "wx09-donor-web-request-surge"],
+                            ["wx05-why-is-crossmatch-slow"]),
+    "scenarios_heldout20": ("tarnfell", 12, ["qv02-is-pass-shop-healthy"], ["qv02-is-pass-shop-healthy"]),
 }
 
 
