@@ -285,6 +285,12 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
         if kind == "CronJob":  # its next run takes whatever image its job template names
             commands = [f"kubectl {_ns(namespace)}set image cronjob/{name} {container or '<container>'}={wanted}"]
             how = "point its job template at an image that exists (its next run starts with it)"
+            # a failed run the alarm watches stays failed: run it again from the fixed template, under its own name
+            for run in sorted({str(f.details["run"]) for f in pulls if f.details.get("run") in state.incident.affected}):
+                job = run.rsplit("/", 1)[-1]
+                commands += [f"kubectl {_ns(namespace)}delete job {job}",
+                             f"kubectl {_ns(namespace)}create job {job} --from=cronjob/{name}"]
+                how += f"; then run the failed {job} again from it"
         else:
             change = container_change(kind, container or "<container>", {"image": wanted})
             commands = [recreate_command(kind, KUBECTL_KIND[kind], namespace, name, change)]

@@ -221,7 +221,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             try:
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
-                similar = similar_services(ref.namespace, ref.service)
+                similar = similar_services(ref.namespace, ref.service, namespace)
                 corrected = corrected_host(ref.env.value, ref.service, similar, ref.namespace) if shown else None
                 deps.append(Dependency(**where, exists=False, similar_services=similar, corrected_value=corrected))
                 continue
@@ -234,9 +234,10 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                                    port_problem=problem, exposed_ports=exposed, corrected_value=corrected))
         return deps
 
-    def similar_services(namespace: str, name: str) -> list[str]:
+    def similar_services(namespace: str, name: str, caller_namespace: str) -> list[str]:
         """Services whose names are close to one that does not exist: what a typo in a host most likely meant --
-        in the namespace the host names, else (a typo in the namespace part) a close name in a close namespace."""
+        in the namespace the host names; else the very name in another namespace (the caller's own first: the
+        namespace part is what is wrong); else (a typo in both) a close name in a close namespace."""
         try:
             names = [s["metadata"]["name"] for s in kube.list("Service", namespace)]
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
@@ -245,6 +246,9 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             everywhere = [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in kube.list("Service", None)]
         except Exception:
             return []
+        same_name = sorted((ns != caller_namespace, ns) for ns, n in everywhere if n == name and ns != namespace)
+        if same_name:
+            return [resource_id("Service", name, ns) for _, ns in same_name][:3]
         return [resource_id("Service", n, ns) for ns, n in everywhere if ns != namespace
                 and difflib.SequenceMatcher(None, ns, namespace).ratio() >= 0.75
                 and difflib.SequenceMatcher(None, n, name).ratio() >= 0.75][:3]

@@ -141,6 +141,15 @@ def _regression(f: Finding, all_: list[Finding]) -> bool:
     return degraded and not broken
 
 
+START_BEARING_CHANGES = {"image", "command"}
+
+
+def _release_cannot_start(f: Finding, all_: list[Finding]) -> bool:
+    return bool(f.details.get("start_error")) and any(
+        x.signal == "RecentRollout" and x.resource == f.resource and START_BEARING_CHANGES & set(x.details.get("changed") or [])
+        for x in all_)
+
+
 MIN_NEW_ERROR_LINES = 3  # a new error template seen once or twice in half an hour is a service's usual noise
 
 
@@ -170,6 +179,9 @@ RULES: list[Rule] = [
     Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.8, lambda f, a: not _latent_ref(f, a)),
     Rule("ConfigRefMissing", C.MISSING_CONFIG_REF, 0.5, _latent_ref),
     Rule("FailedMount", C.MISSING_CONFIG_REF, 0.75),
+    # A container the runtime cannot start (the image lacks the program the spec runs) right after a release that
+    # changed the image or the command: the release is bad, whatever config it reads.
+    Rule("CrashLoopBackOff", C.BAD_DEPLOY_REGRESSION, 0.9, lambda f, a: _release_cannot_start(f, a)),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
          lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),

@@ -19,6 +19,7 @@ from .cronjobs import cronjob_pileups
 from .daemonsets import node_gaps
 from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .intents import note_change_cause, note_intent
+from .job_templates import carry_runs, carry_to_cronjob
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history
 from .services import WORKLOADS, service_backends, service_ports
@@ -97,13 +98,10 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
         await _namespace_sweep(namespace, calls)
     runs = [resource_id("Job", job["name"], namespace) for job in jobs[:2]]
     for run in runs:
-        await _workload(run, state, calls)
+        await _workload(run, state, calls, of_cronjob=True)
     # Every run is made from the CronJob's jobTemplate: runs that failed are the template's failure, and fixing
     # one Job would not fix the next run. The CronJob carries what its runs showed.
-    for finding in [f for f in calls.findings if f.resource in runs and f.severity != "info"]:
-        calls.find(target, finding.signal, f"run {finding.resource.rsplit('/', 1)[-1]}: {finding.summary}", finding.evidence,
-                   severity=finding.severity, run=finding.resource,
-                   **{k: v for k, v in finding.details.items() if k not in ("source", "run")})
+    carry_runs(target, runs, calls)
 
 
 async def _look_wider(target: str, state: Investigation, calls: Calls) -> bool:
@@ -223,7 +221,7 @@ async def _node_consumers(name: str, used: str, calls: Calls) -> None:
                severity="warning", node=name, pod=row["name"], measure=used)
 
 
-async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True) -> None:
+async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True, of_cronjob: bool = False) -> None:
     namespace, kind, name = split_target(workload)
     own, ev_own = await calls("ownership", kind=kind, name=name, namespace=namespace)
     if own is None:
@@ -251,8 +249,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                        port_problem=dep["port_problem"])
         elif not dep.get("exists") or dep.get("ready_endpoints", 0) == 0:
             calls.find(workload, "DependencyDown",
-                       f"{workload} calls {dep['service']} (via {dep['env']}) which has no ready endpoints",
-                       ev_own, severity="critical", dependency=dep["service"])
+                       f"{workload} calls {dep['service']} (via {dep['env']}) which "
+                       + ("does not exist" if not dep.get("exists") else "has no ready endpoints"),
+                       ev_own, severity="critical", dependency=dep["service"], exists=bool(dep.get("exists")))
         else:
             calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
                        ev_own, severity="info", dependency=dep["service"])
@@ -302,6 +301,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"
                                                                   for f in calls.findings)):
             await _last_scale(namespace, name, workload, current_rs, calls)
+    if kind == "Job" and namespace and not of_cronjob:  # a run read for its CronJob is carried there by _cronjob
+        await carry_to_cronjob(namespace, workload, (described or {}).get("object") or {}, calls)
     nodes = sorted({p.get("node") for p in pods if p.get("node")})
     if unhealthy and nodes:
         listed, ev_nodes = await calls("get_resources", kind="Node")

@@ -16,6 +16,7 @@ from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
 from .pull_auth import pull_credentials
 
+START_ERRORS = ("StartError", "ContainerCannotRun")  # the runtime could not start the process at all
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 
 
@@ -64,11 +65,16 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container["name"],
                                             previous=True, tail=20)
                 lines = (logs or {}).get("lines") or []
-                fatal = next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
+                # a container that never started (the image lacks the program the spec runs) logged nothing: the
+                # runtime's message is the reason, and it is the template and the image disagreeing, not a setting
+                start_error = last.get("reason") in START_ERRORS
+                fatal = str(last.get("message") or "") if start_error else \
+                    next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
                 calls.find(workload, "CrashLoopBackOff",
                            f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],
-                           severity="critical", exit_code=last.get("exitCode"), last_log=fatal,
-                           config_error=bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran, container=container["name"])
+                           severity="critical", exit_code=last.get("exitCode"), last_log=fatal, start_error=start_error,
+                           config_error=not start_error and bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran,
+                           container=container["name"])
     for event in events:
         message = event.get("message") or ""
         if event.get("reason") == "Unhealthy" and message.startswith("Liveness"):

@@ -33,12 +33,14 @@ def mcp():
     api = client.ApiClient(cfg)
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     core.create_namespaced_config_map("shop", {"metadata": {"name": "caller-endpoints"},
-                                               "data": {"CHECKOUT_URL": "http://checkout.shop.svc.cluster.local:8443"}})
+                                               "data": {"CHECKOUT_URL": "http://checkout.shop.svc.cluster.local:8443",
+                                                        "SEARCH_URL": "http://search.platform.svc.cluster.local:8080"}})
     core.create_namespaced_secret("shop", {"metadata": {"name": "caller-db"}, "data": {
         "CATALOG_DSN": base64.b64encode(b"postgres://app:hunter2@catlog.shop:8080/db").decode()}})
     apps.create_namespaced_deployment("shop", _caller("caller", [
         {"name": "CHECKOUT_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "CHECKOUT_URL"}}},
         {"name": "CATALOG_DSN", "valueFrom": {"secretKeyRef": {"name": "caller-db", "key": "CATALOG_DSN"}}},
+        {"name": "SEARCH_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "SEARCH_URL"}}},
         {"name": "FRONTEND_URL", "value": "http://frontend:80"}]))
     session = stdio_client_for("mcp_servers.kubernetes", ["--namespaces", "shop"], lab.env())
     yield session
@@ -58,5 +60,8 @@ def test_each_dependency_names_where_its_value_lives_and_what_answers_it(mcp):
     assert catalog["similar_services"] == ["shop/Service/catalog"]
     assert catalog["corrected_value"] is None  # a Secret's value never leaves the server, corrected or not
     assert "hunter2" not in walk.text and "postgres://" not in walk.text
+    search = calls["SEARCH_URL"]  # the right name in the wrong namespace: the very name where it lives, value corrected
+    assert search["exists"] is False and search["similar_services"] == ["shop/Service/search"]
+    assert search["corrected_value"] == "http://search.shop.svc.cluster.local:8080"
     assert calls["FRONTEND_URL"]["source"] == "env" and calls["FRONTEND_URL"]["exists"]
     assert "corrected_value" not in calls["FRONTEND_URL"] or calls["FRONTEND_URL"]["corrected_value"] is None

@@ -59,6 +59,20 @@ def test_an_image_that_cannot_be_pulled_is_replaced_on_the_container_the_evidenc
         assert fix.commands[0].endswith("| kubectl replace --force -f -")
 
 
+@pytest.mark.parametrize("affected, reruns", [
+    (["batch/Job/nightly-report-manual"], ["kubectl -n batch delete job nightly-report-manual",
+                                           "kubectl -n batch create job nightly-report-manual --from=cronjob/nightly-report"]),
+    ([], []),  # no alarm watches the failed run: the next scheduled run is the proof, nothing is re-run by name
+])
+def test_a_failed_run_the_alarm_watches_is_run_again_from_the_fixed_template(affected, reruns):
+    cronjob = "batch/CronJob/nightly-report"
+    investigation = state(C.BAD_IMAGE, cronjob, f(cronjob, PULL, image="reg/report:2.1.0", container="report",
+                                                  run="batch/Job/nightly-report-manual"))
+    investigation.incident.affected = affected
+    [fix] = proposed_fixes(investigation)
+    assert fix.commands == ["kubectl -n batch set image cronjob/nightly-report report=<image:tag that exists>", *reruns]
+
+
 Q = "platform/ResourceQuota/platform-compute"
 REFUSAL = ('pods "email-worker-x" is forbidden: exceeded quota: platform-compute, requested: requests.cpu=50m, '
            'used: requests.cpu=1500m, limited: requests.cpu=1500m')
