@@ -64,6 +64,7 @@ class Recognised(BaseModel):
     candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
     guessed: bool = False  # the subject is the question's first candidate word, not a word the form's pattern placed
     noun_is_subject: bool = True
+    learned: float | None = None  # no pattern matched: the intent classifier's confidence in `form` (chat/meta.py)
 
 
 @lru_cache(maxsize=1)
@@ -300,6 +301,10 @@ def recognise(text: str) -> Recognised:
     named_kind = next((kind for word in candidates if (kind := _kind_named_after(text, word))), None)
     return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidates,
                       kind_hint=named_kind)
+
+
+def form_spec(form: str) -> FormSpec | None:
+    return next((spec for spec in catalog().forms if spec.id == form), None)
 
 
 def form_ids() -> list[str]:

@@ -10,7 +10,9 @@ from .ask import HANDLERS, Ask, handles, settle
 from .causal import categories_named
 from .config_sources import setting_in_words
 from .facts import object_facts
+from .forms import form_spec
 from .health import describe, status
+from .intent_model import guess_intent
 from .models import Answer
 from .nodes import group_nodes
 from .references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly
@@ -138,8 +140,32 @@ async def unrecognised(ask: Ask) -> Answer:
         answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
         answer.form = "unrecognised"
         return answer
+    if (learned := await _learned_form(ask)) is not None:
+        return learned
     return ask.answer(intro, status="needs_llm", details=help_text(),
                       next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])
+
+
+async def _learned_form(ask: Ask) -> Answer | None:
+    """Where nothing else reads the question: the form the intent classifier (chat/intent_model.py) is confident it
+    reads like -- never a request to act -- answered as that form, about the name-shaped word it names, else the
+    conversation's object; saying how it was read."""
+    from .graph import answer_question  # the graph's own path: subject resolution and the honesty rule
+
+    guess = guess_intent(ask.question)
+    spec = form_spec(guess.intent) if guess else None
+    if guess is None or spec is None or guess.intent not in HANDLERS:
+        return None
+    named = [w for w in ask.recognised.candidates if re.search(r"[-0-9.]", w)]
+    subject = named[0] if spec.needs_subject and named else None
+    ask.recognised = ask.recognised.model_copy(update={
+        "form": spec.id, "subject": subject, "refers_back": spec.needs_subject and subject is None,
+        "needs_subject": spec.needs_subject, "kind_hint": spec.kind_hint or ask.recognised.kind_hint,
+        "guessed": subject is not None, "noun_is_subject": spec.noun_is_subject, "learned": round(guess.confidence, 2)})
+    answer = await answer_question(ask)
+    answer.details.insert(0, f"(no question form matched; read as '{spec.id}' by the intent model, confidence "
+                             f"{guess.confidence:.2f} -- rephrase if that is not what you asked)")
+    return answer
 
 
 def _culprit_named(ask: Ask) -> str | None:
