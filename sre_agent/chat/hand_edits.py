@@ -127,9 +127,34 @@ PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds"
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
 
+# The probe fields relax_probe changes -- only upwards: more time or more tries.
+RELAXABLE = {"timeoutSeconds": "timeout_seconds", "periodSeconds": "period_seconds", "failureThreshold": "failure_threshold"}
+PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "failureThreshold": 3}  # what the API server fills in
+
+
+def probe_relaxation(question: str, pod_spec: dict) -> dict[str, Any] | None:
+    """relax_probe's arguments when the request gives a probe more time or more tries on a field it changes; None
+    for any other probe edit (a path, a port, a shorter timeout: a human's patch)."""
+    match = PROBE_EDIT.search(question)
+    if match is None:
+        return None
+    probe = (match.group("probe") or match.group("probe2") or match.group("probe3")).lower()
+    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3")).lower().replace("seconds", ""))
+    field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
+    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;").rstrip("s")
+    container = next((c for c in pod_spec.get("containers") or [] if c.get(f"{probe}Probe")), None)
+    if field not in RELAXABLE or not raw.isdigit() or container is None:
+        return None
+    current = int(container[f"{probe}Probe"].get(field) or PROBE_DEFAULTS[field])
+    if int(raw) <= current:
+        return None
+    return {"container": container.get("name"), "probe": probe, RELAXABLE[field]: int(raw)}
+
+
 def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
     """"set the liveness initialDelaySeconds to 120", "change the readiness path to /healthz": one field of one
-    probe of the first container that has it, as a JSON patch on the template (no MCP tool edits probes)."""
+    probe of the first container that has it, as a JSON patch on the template (relax_probe makes the changes that
+    give a probe more time or tries: see probe_relaxation)."""
     namespace, kind, name = parse_resource_id(rid)
     match = PROBE_EDIT.search(question)
     if match is None:

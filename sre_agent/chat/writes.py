@@ -14,7 +14,16 @@ from ..contracts import parse_resource_id
 from ..graph.kubectl_words import KUBECTL_KIND
 from ..graph.quantities import quantity
 from .ask import Ask, handles
-from .hand_edits import PORT_TARGET, config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
+from .hand_edits import (
+    PORT_TARGET,
+    config_sources,
+    env_change,
+    env_plan,
+    hpa_plan,
+    probe_plan,
+    probe_relaxation,
+    service_port_plan,
+)
 from .models import Answer, AnswerStatus, ApprovalRequest
 from .objects import pod_spec_of
 from .plans import (
@@ -112,7 +121,13 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     if verb == "port" and kind == "Service":
         return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
-        return _by_hand(probe_plan(question, rid, obj, pod_spec_of(kind, obj)))
+        planned = probe_plan(question, rid, obj, pod_spec_of(kind, obj))
+        relaxed = probe_relaxation(question, pod_spec_of(kind, obj)) if kind in WORKLOADS else None
+        if relaxed is not None and not isinstance(planned, str):  # more time or tries: a tool makes it
+            change, _, kubectl, precondition, _ = planned
+            return Plan("relax_probe", {"namespace": ns, "name": name, "kind": kind, **relaxed, "expect_generation": generation,
+                                        "reason": reason}, change, kubectl, precondition)
+        return _by_hand(planned)
     if verb == "env":
         return _by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":

@@ -3,7 +3,15 @@ on a workload or CronJob (or the key of a ConfigMap)."""
 
 import pytest
 
-from sre_agent.chat.hand_edits import config_sources, env_change, env_plan, hpa_plan, probe_plan, service_port_plan
+from sre_agent.chat.hand_edits import (
+    config_sources,
+    env_change,
+    env_plan,
+    hpa_plan,
+    probe_plan,
+    probe_relaxation,
+    service_port_plan,
+)
 
 SERVICE = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8081}, {"name": "metrics", "port": 9090}]}}
 CRON = {"metadata": {"generation": 2}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
@@ -65,3 +73,15 @@ def test_a_probe_field_is_one_json_patch_on_the_container_that_has_the_probe(que
     ("set the readiness path to /ready", "clinical/Deployment/orders-api's readinessProbe runs a command: it has no path")])
 def test_a_probe_that_is_not_there_or_has_no_such_field_is_said(question, why):
     assert probe_plan(question, "clinical/Deployment/orders-api", {}, PROBED) == why
+
+
+@pytest.mark.parametrize("question, args", [
+    # more time or more tries on a field relax_probe changes: the tool's arguments
+    ("bump the liveness probe's failure threshold to 5", {"container": "api", "probe": "liveness", "failure_threshold": 5}),
+    ("set the liveness timeout to 10s", {"container": "api", "probe": "liveness", "timeout_seconds": 10}),
+    ("set the liveness failureThreshold to 2", None),  # fewer tries than the default 3: a human's patch
+    ("set the liveness initialDelaySeconds to 120", None),  # a field the tool does not change
+    ("change its liveness path to /healthz", None),
+])
+def test_a_probe_given_more_time_or_tries_is_relax_probes_to_make(question, args):
+    assert probe_relaxation(question, PROBED) == args
