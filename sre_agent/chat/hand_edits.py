@@ -127,6 +127,18 @@ PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds"
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
 
+def probe_edit(question: str) -> tuple[str, str, str] | None:
+    """(probe, field, value as typed) a probe edit names: ("liveness", "timeoutSeconds", "10s"); field "" when the
+    words name none PROBE_FIELDS knows."""
+    match = PROBE_EDIT.search(question)
+    if match is None:
+        return None
+    probe = (match.group("probe") or match.group("probe2") or match.group("probe3")).lower()
+    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3")).lower().replace("seconds", ""))
+    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;")
+    return probe, PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), "")), raw
+
+
 # The probe fields relax_probe changes -- only upwards: more time or more tries.
 RELAXABLE = {"timeoutSeconds": "timeout_seconds", "periodSeconds": "period_seconds", "failureThreshold": "failure_threshold"}
 PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "failureThreshold": 3}  # what the API server fills in
@@ -135,13 +147,10 @@ PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "failureThreshold": 
 def probe_relaxation(question: str, pod_spec: dict) -> dict[str, Any] | None:
     """relax_probe's arguments when the request gives a probe more time or more tries on a field it changes; None
     for any other probe edit (a path, a port, a shorter timeout: a human's patch)."""
-    match = PROBE_EDIT.search(question)
-    if match is None:
+    if (edit := probe_edit(question)) is None:
         return None
-    probe = (match.group("probe") or match.group("probe2") or match.group("probe3")).lower()
-    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3")).lower().replace("seconds", ""))
-    field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
-    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;").rstrip("s")
+    probe, field, typed = edit
+    raw = typed.rstrip("s")
     container = next((c for c in pod_spec.get("containers") or [] if c.get(f"{probe}Probe")), None)
     if field not in RELAXABLE or not raw.isdigit() or container is None:
         return None
@@ -156,14 +165,10 @@ def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str,
     probe of the first container that has it, as a JSON patch on the template (relax_probe makes the changes that
     give a probe more time or tries: see probe_relaxation)."""
     namespace, kind, name = parse_resource_id(rid)
-    match = PROBE_EDIT.search(question)
-    if match is None:
+    if (edit := probe_edit(question)) is None:
         return "Say the probe field and its value (e.g. 'set the liveness initialDelaySeconds to 120')"
-    probe = f"{(match.group('probe') or match.group('probe2') or match.group('probe3')).lower()}Probe"
-    key = re.sub(r"\s+|seconds$", "", (match.group("field") or match.group("field2") or match.group("field3")).lower()
-                 .replace("seconds", ""))
-    field = PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), ""))
-    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;")
+    word, field, raw = edit
+    probe = f"{word}Probe"
     value: int | str = int(raw.rstrip("s")) if raw.rstrip("s").isdigit() else raw
     containers = pod_spec.get("containers") or []
     index = next((i for i, c in enumerate(containers) if c.get(probe)), None)

@@ -121,8 +121,9 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
     if verb == "port" and kind == "Service":
         return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
-        planned = probe_plan(question, rid, obj, pod_spec_of(kind, obj))
-        relaxed = probe_relaxation(question, pod_spec_of(kind, obj)) if kind in WORKLOADS else None
+        pod_spec = pod_spec_of(kind, obj)
+        planned = probe_plan(question, rid, obj, pod_spec)
+        relaxed = probe_relaxation(question, pod_spec) if kind in WORKLOADS else None
         if relaxed is not None and not isinstance(planned, str):  # more time or tries: a tool makes it
             change, _, kubectl, precondition, _ = planned
             return Plan("relax_probe", {"namespace": ns, "name": name, "kind": kind, **relaxed, "expect_generation": generation,

@@ -107,8 +107,9 @@ def volume_full_fixes(findings: list[Finding], claim: str) -> list[ProposedFix]:
     if full is None:
         return []
     namespace, _, name = parse_resource_id(claim)
-    capacity, bigger = full.details.get("capacity"), _doubled(full.details.get("capacity"))
-    if claim_growth(findings, claim) and bigger:
+    capacity = full.details.get("capacity")
+    if (growth := claim_growth(findings, claim)) is not None:
+        capacity, bigger = growth
         patch = {"spec": {"resources": {"requests": {"storage": bigger}}}}
         return [ProposedFix(resource=claim, summary=f"claim {name} is full ({capacity}) and its StorageClass "
                             f"{full.details.get('storage_class')} allows expansion: grow it to {bigger} (the filesystem grows "

@@ -32,26 +32,13 @@ STALE = "precondition failed"  # how the MCP servers say a pinned plan no longer
 
 async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     context, tools = runtime.context, tools_of(runtime)
-    plan = await context.brain.plan_remediation(state)
     reset = {"stale_plan": None, "approval": None}
+    plan = await context.brain.plan_remediation(state)
     if plan is None:
         return {**reset, "escalation_reason": "no runbook remediation applies to what was found; a human must decide the fix"}
-    gate, why = context.policy.gate(plan, state)
-    if gate == "forbidden":
-        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
-        return {**reset, "plan": plan, "escalation_reason": f"proposed {plan.tool} not allowed: {why}"}
-    pinned = await pin_plan(plan, state, tools)
-    records, refusals = list(pinned.records), []
-    while pinned.plan is None:
-        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="forbidden", why=pinned.refused)
-        refusals.append(f"{plan.tool} not pinned: {pinned.refused}")
-        # A step the world refutes (a rollback to a revision with the same defect) gives way to the runbook's next one.
-        following = await context.brain.plan_remediation(state.model_copy(update={"unpinned": [*state.unpinned, plan.tool]}))
-        if following is None or following.tool == plan.tool or len(refusals) > MAX_UNPINNED:
-            # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
-            return {**reset, "tool_calls": records, "plan": None, "escalation_reason": "; ".join(refusals)}
-        state = state.model_copy(update={"unpinned": [*state.unpinned, plan.tool]})
-        plan = following
+    records: list = []
+    refusals: list[str] = []
+    while True:
         gate, why = context.policy.gate(plan, state)
         if gate == "forbidden":
             emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why)
@@ -59,6 +46,17 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
                     "escalation_reason": "; ".join([*refusals, f"proposed {plan.tool} not allowed: {why}"])}
         pinned = await pin_plan(plan, state, tools)
         records += pinned.records
+        if pinned.plan is not None:
+            break
+        emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate="forbidden", why=pinned.refused)
+        refusals.append(f"{plan.tool} not pinned: {pinned.refused}")
+        # A step the world refutes (a rollback to a revision with the same defect) gives way to the runbook's next one.
+        state = state.model_copy(update={"unpinned": [*state.unpinned, plan.tool]})
+        following = await context.brain.plan_remediation(state)
+        if following is None or following.tool == plan.tool or len(refusals) > MAX_UNPINNED:
+            # Not pinned is not a proposal: the plan stays out of the state, so nothing offers it to a human.
+            return {**reset, "tool_calls": records, "plan": None, "escalation_reason": "; ".join(refusals)}
+        plan = following
     update: dict = {**reset, "tool_calls": records}
     plan = pinned.plan
     holding = [i for i in pinned.intent if i.signal not in ASKED_NOT_HELD]

@@ -10,7 +10,6 @@ human's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from mcp.server.fastmcp import FastMCP
@@ -18,10 +17,11 @@ from pydantic import Field
 
 from ...common.registry import tool_decorator
 from ...common.safety import WriteRefused
+from ..analyzers.pod_template import config_references
 from ..quantity import parse_quantity
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult
 from .preconditions import conflict_is_stale, expect, resource_version_lock
-from .rollouts import WorkloadKind, patch_workload
+from .rollouts import WorkloadKind, patch_workload, restart_stamp
 from .write_checks import template_spec
 
 MAX_GROWTH = 4  # a bigger jump at once is a capacity decision, not an incident fix
@@ -52,18 +52,7 @@ def check_growth(where: str, current: str | None, size: str) -> None:
 
 def reads_config_map(workload: dict, config_map: str) -> bool:
     """The pod template takes env, envFrom or a volume from the ConfigMap."""
-    spec = template_spec(workload)
-    for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
-        if any((ref.get("configMapRef") or {}).get("name") == config_map for ref in container.get("envFrom") or []):
-            return True
-        if any(((var.get("valueFrom") or {}).get("configMapKeyRef") or {}).get("name") == config_map
-               for var in container.get("env") or []):
-            return True
-    for volume in spec.get("volumes") or []:
-        sources = [volume, *((volume.get("projected") or {}).get("sources") or [])]
-        if any((source.get("configMap") or {}).get("name") == config_map for source in sources):
-            return True
-    return False
+    return any(ref.kind == "ConfigMap" and ref.name == config_map for ref in config_references(template_spec(workload)))
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -126,10 +115,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             body = {"data": {key: value}, **(resource_version_lock(config_map) if expect_value is not None else {})}
             conflict_is_stale("set_config_value", where,
                               lambda: kube.merge_patch("ConfigMap", namespace, name, body, dry_run=dry_run))
-            stamp = {"spec": {"template": {"metadata": {"annotations": {
-                "kubectl.kubernetes.io/restartedAt": datetime.now(UTC).isoformat()}}}}}
             for workload in restart or []:
-                patch_workload(ctx, restart_kind, namespace, workload, stamp, dry_run, tool="set_config_value")
+                patch_workload(ctx, restart_kind, namespace, workload, restart_stamp(), dry_run, tool="set_config_value")
             restarted = f"; restarted {restart_kind} {', '.join(restart)}" if restart else ""
             return f"{where} {key} {data[key]!r} -> {value!r}{restarted}"
 

@@ -64,6 +64,12 @@ def patch_workload(ctx: KubeTools, kind: str, namespace: str, name: str, body: d
     conflict_is_stale(tool, f"{kind} {namespace}/{name}", lambda: fn(name, namespace, locked, _request_timeout=10, **dry(dry_run)))
 
 
+def restart_stamp() -> dict:
+    """What `kubectl rollout restart` patches: restartedAt on the pod template, so every pod is replaced."""
+    return {"spec": {"template": {"metadata": {"annotations": {
+        "kubectl.kubernetes.io/restartedAt": datetime.now(UTC).isoformat()}}}}}
+
+
 def _expect_generation(tool: str, ctx: KubeTools, kind: str, namespace: str, name: str, generation: int | None) -> dict | None:
     """The live workload when `generation` is pinned (checked against it), else None (no lock)."""
     if generation is None:
@@ -105,8 +111,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     def rollout_restart(namespace: Namespace, name: Name, reason: Reason, dry_run: DryRun = False,
                         kind: WorkloadKind = "Deployment", expect_generation: ExpectGeneration = None) -> WriteResult:
         """Restart a workload's pods (kubectl rollout restart: stamps restartedAt on the pod template)."""
-        body = {"spec": {"template": {"metadata": {"annotations": {
-            "kubectl.kubernetes.io/restartedAt": datetime.now(UTC).isoformat()}}}}}
+        body = restart_stamp()
 
         def action() -> str:
             seen = _expect_generation("rollout_restart", ctx, kind, namespace, name, expect_generation)
