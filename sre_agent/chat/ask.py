@@ -33,6 +33,7 @@ class Ask:
     notes: list[str] = field(default_factory=list)  # how the subject was read ("took 'setlement' to mean ...")
     records: list[ToolCallRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    inventory_cache: Any = None  # the session's InventoryCache (chat/inventory.py): what exists, listed once a few seconds
 
     @property
     def form(self) -> str:

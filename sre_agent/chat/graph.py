@@ -44,6 +44,7 @@ from . import (  # noqa: F401
 from .ask import HANDLERS, Ask, settle
 from .followups import completed_request
 from .forms import recognise
+from .inventory import InventoryCache
 from .missing import alarm_names, not_found
 from .models import Answer, Turn
 from .references import namespaces, resolve
@@ -71,6 +72,7 @@ class ChatContext:
     namespace: str | None = None  # -n: every question scoped to it unless the question names another
     investigate: Callable[[str, str], Awaitable[dict]] | None = None
     llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
+    inventory: InventoryCache | None = None  # the session's listing of what exists (chat/inventory.py)
 
 
 # Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
@@ -130,7 +132,7 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []),
-              last_answer=last_answer)
+              last_answer=last_answer, inventory_cache=runtime.context.inventory)
     update: dict[str, Any] = {}
     llm = runtime.context.llm
     if llm is not None and llm.answers(recognised.form):

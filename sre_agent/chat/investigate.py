@@ -3,6 +3,7 @@ runbook applies (the SSM runbook search, fed with what the conversation establis
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..contracts import CATEGORIES, parse_resource_id
@@ -93,7 +94,7 @@ async def why_failing(ask: Ask) -> Answer:
     details += [f"{c.get('backend')}: {c.get('status')} {c.get('reason', '')}".strip() for c in summary.get("coverage") or []
                 if c.get("status") != "checked"]
     details.append(f"{summary.get('tool_calls', 0)} tool calls by {', '.join(summary.get('agents_invoked') or [])}; "
-                   f"report {summary.get('report_path')}")
+                   f"report: {_report_command(summary)}")
     # The root cause leads what "it" means next: once found, the conversation is about the culprit.
     resources = list(dict.fromkeys(r for r in (culprit if category != "none" else "", ask.resource) if r))
     if summary.get("status") == "unknown":
@@ -121,7 +122,7 @@ async def why_failing(ask: Ask) -> Answer:
     if category in ("bad_deploy_regression", "bad_image", "crash_missing_config") and culprit:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
-              f"Full report: {summary.get('report_path')}"]
+              f"Full report: {_report_command(summary)}"]
     details += await _latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
     if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
@@ -282,3 +283,9 @@ async def runbook(ask: Ask) -> Answer:
     return ask.answer(f"Runbook for {basis}: {hits[0].get('id')} -- {hits[0].get('title')}", status="answered",
                       details=lines, resources=resources, diagnosis=found,
                       next_steps=[f"Read it: sre-agent runbooks show {hits[0].get('id')}"])
+
+
+def _report_command(summary: dict) -> str:
+    """The command that prints the run's report -- not the file's absolute path, which says nothing on another machine."""
+    path = summary.get("report_path") or ""
+    return f"`sre-agent report {Path(path).stem}`" if path else "(not written)"

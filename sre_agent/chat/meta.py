@@ -11,6 +11,7 @@ from .causal import categories_named
 from .config_sources import setting_in_words
 from .facts import object_facts
 from .forms import form_spec
+from .grounding import grounded_subject
 from .health import describe, status
 from .intent_model import guess_intent
 from .models import Answer
@@ -87,14 +88,23 @@ QUOTA_RESOURCES = re.compile(r"\b(pods?|memory|mem|cpu|storage|services?|secrets
 
 @handles("help")
 async def help_answer(ask: Ask) -> Answer:
-    return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text())
+    return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text(),
+                      full=True)
+
+
+@handles("more")
+async def more(ask: Ask) -> Answer:
+    """The previous answer, every line of it: answers show what bears on the question first (chat/brief.py)."""
+    if not ask.last_answer:
+        return ask.answer("Nothing to expand yet: ask a question first.")
+    return Answer.model_validate(ask.last_answer).model_copy(update={"question": ask.question, "form": "more", "full": True})
 
 
 @handles("unrecognised", needs=("kubernetes",))
 async def unrecognised(ask: Ask) -> Answer:
-    """Not a form the offline brain knows. If a word names a resource exactly, give its status."""
-    intro = ("That question needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers only the "
-             "question forms in /help.")
+    """Not a form the offline brain knows: never a dead end. The nearest grounded thing -- the state of the object
+    the question names (or the conversation is about), else what is wrong in its scope now -- in a short answer that
+    says what it did not read."""
     if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
         return group
     if (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
@@ -104,7 +114,12 @@ async def unrecognised(ask: Ask) -> Answer:
     # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words
     # typed for a dashed name
     hint = ask.recognised.kind_hint
-    for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]]:
+    grounded = await grounded_subject(ask, tuple(owners) or ((hint,) if hint else ()))  # named, among what exists now
+    if isinstance(grounded, Answer):
+        return grounded
+    if grounded:
+        chosen, why = grounded, "which the question names"
+    for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]] if not chosen else []:
         if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
                 hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
             why = "which the question names"
@@ -135,15 +150,26 @@ async def unrecognised(ask: Ask) -> Answer:
         ask.resource = chosen
         described = await describe(ask, chosen)
         answer = settle(await status(ask, described), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
-        answer.details.insert(0, f"({intro} Meanwhile, the status and facts of {chosen}, {why}:)")
         answer.details += await object_facts(ask, chosen, described)
-        answer.status = "needs_llm" if answer.status in ("answered", "healthy") else answer.status
+        answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer
     if (learned := await _learned_form(ask)) is not None:
         return learned
-    return ask.answer(intro, status="needs_llm", details=help_text(),
-                      next_steps=["Rephrase as one of the forms above, or start chat with an LLM brain."])
+    return await _what_is_wrong(ask)
+
+
+NOT_READ = "I could not read what the question asks"
+
+
+async def _what_is_wrong(ask: Ask) -> Answer:
+    """No object named, no form read: what is wrong in the question's scope now (the sweep's answer), and saying so.
+    "dispatch latency up, nothing crashing. where do i look" is answered by where the trouble is."""
+    answer = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
+    answer.next_steps.insert(0, f"{NOT_READ}; this is what is wrong in {ask.namespace or 'the cluster'} now. Rephrase "
+                                "(/help lists the questions), or start chat with an LLM brain (--brain).")
+    answer.form = "unrecognised"
+    return answer
 
 
 async def _learned_form(ask: Ask) -> Answer | None:
@@ -156,11 +182,14 @@ async def _learned_form(ask: Ask) -> Answer | None:
     spec = form_spec(guess.intent) if guess else None
     if guess is None or spec is None or guess.intent not in HANDLERS:
         return None
-    named = [w for w in ask.recognised.candidates if re.search(r"[-0-9.]", w)]
-    subject = named[0] if spec.needs_subject and named else None
+    grounded = await grounded_subject(ask) if spec.needs_subject else None  # the object named, from what exists
+    if isinstance(grounded, Answer):
+        return grounded
+    subject = name_of(grounded) if grounded else None
+    kind = kind_of(grounded) if grounded else None
     ask.recognised = ask.recognised.model_copy(update={
         "form": spec.id, "subject": subject, "refers_back": spec.needs_subject and subject is None,
-        "needs_subject": spec.needs_subject, "kind_hint": spec.kind_hint or ask.recognised.kind_hint,
+        "needs_subject": spec.needs_subject, "kind_hint": kind or spec.kind_hint or ask.recognised.kind_hint,
         "guessed": subject is not None, "noun_is_subject": spec.noun_is_subject, "learned": round(guess.confidence, 2)})
     answer = await answer_question(ask)
     answer.details.insert(0, f"(no question form matched; read as '{spec.id}' by the intent model, confidence "
@@ -181,5 +210,5 @@ def _culprit_named(ask: Ask) -> str | None:
 async def compose(ask: Ask) -> Answer:
     """A writing task (postmortem, status-page update, summary): an LLM's job, never a status answer."""
     return ask.answer("Writing that needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers "
-                      "only the question forms in /help, from tool results.", status="needs_llm", details=help_text(),
+                      "questions from tool results; it does not write prose.", status="needs_llm",
                       next_steps=["Start chat with an LLM brain, or '/report' for this session's answers as markdown."])

@@ -122,7 +122,7 @@ def command(line: str, runner: SessionRunner, out: TextIO) -> bool:
     return True
 
 
-def repl(session: ChatSession, *, out: TextIO = sys.stdout, prompt: str = "sre-agent> ") -> int:
+def repl(session: ChatSession, *, out: TextIO = sys.stdout, prompt: str = "sre-agent> ", full: bool = False) -> int:
     """The interactive loop; returns the exit code."""
     # Ctrl-C cancels an answer: that needs SIGINT, which a shell leaves ignored for a program it started in the
     # background (`cmd &` without job control) -- and a child inherits. An interactive REPL takes it back.
@@ -161,7 +161,7 @@ def repl(session: ChatSession, *, out: TextIO = sys.stdout, prompt: str = "sre-a
                         return 0
                     continue
                 answer = runner.run(functools.partial(session.ask, line))
-                print(render(answer), file=out, flush=True)
+                print(render(answer, full=full), file=out, flush=True)
             except Cancelled:
                 print("\ncancelled; the session goes on.", file=out, flush=True)
             except Exception as exc:  # an answer that failed is a line, never a traceback

@@ -18,6 +18,7 @@ from ..app.toolbox import Toolbox
 from ..app.wiring import open_checkpointer
 from ..graph.ports import Tools
 from .graph import ChatContext, build_chat_graph
+from .inventory import InventoryCache
 from .models import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class ChatSession:
         self.graph: Any = None
         self.llm: Any = None  # LlmChat, with an LLM brain
         self._stack: AsyncExitStack | None = None
+        self.inventory = InventoryCache()  # what exists, listed at most once a few seconds for the session's turns
 
     async def __aenter__(self) -> ChatSession:
         self._stack = AsyncExitStack()
@@ -77,7 +79,8 @@ class ChatSession:
     async def ask(self, question: str) -> Answer:
         """One turn: the answer, with the earlier turns of this session as its context."""
         assert self.tools is not None, "use ChatSession as an async context manager"
-        context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm)
+        context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm,
+                              inventory=self.inventory)
         try:
             state = await self.graph.ainvoke({"question": question, "session_id": self.session_id}, self._config(),
                                              context=context)

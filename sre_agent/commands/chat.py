@@ -26,6 +26,8 @@ def chat(ctx: typer.Context,
          session: Annotated[Optional[str], typer.Option("--session", help="Resume this chat session (its id).")] = None,
          namespace: Namespace = None,
          as_json: Annotated[bool, typer.Option("--json", help="One question: print the answer as JSON.")] = False,
+         full: Annotated[bool, typer.Option("--full", "--verbose", help="Every line of each answer (default: the lines "
+                                            "that bear on the question; say 'more' for the rest).")] = False,
          brain: Brain = None, state_dir: StateDir = None,
          context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
     """Ask the responder about the cluster (read-only: chat never changes anything).
@@ -44,7 +46,7 @@ def chat(ctx: typer.Context,
             fail("--json is for one question: sre-agent chat --json \"what's broken?\"")
         from ..chat.repl import repl
 
-        raise typer.Exit(repl(chat_session))
+        raise typer.Exit(repl(chat_session, full=full))
     try:
         answer = asyncio.run(_ask_once(chat_session, question, resume=session is not None))
     except KeyboardInterrupt:
@@ -56,7 +58,7 @@ def chat(ctx: typer.Context,
     if as_json:
         print(json.dumps({"session_id": chat_session.session_id, **answer.model_dump(mode="json")}, indent=2))
     else:
-        print(render(answer))
+        print(render(answer, full=full))
         print(f"(session {chat_session.session_id}: follow up with sre-agent chat --session {chat_session.session_id} \"...\")")
     raise typer.Exit(EXIT_CODES.get(answer.status, 0))
 

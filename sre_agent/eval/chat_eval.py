@@ -51,6 +51,9 @@ class TurnScore(BaseModel):
     wrong_status: bool = False
     seconds: float = 0.0
     headline: str = ""
+    chars: int = 0  # the answer as an on-call reads it (render without the evidence line): what "short" is measured on
+    understood: bool = True  # False: the answer is a fallback ("needs an LLM", /help), whatever words it happens to hold
+    text: str = ""  # that rendering, whole: what a miss is read from
 
 
 class ChatEvalReport(BaseModel):
@@ -59,6 +62,9 @@ class ChatEvalReport(BaseModel):
     pass_rate: float
     worlds: int
     median_answer_s: float | None
+    median_chars: int | None = None
+    not_understood: int = 0  # turns answered with a fallback (understood() is False)
+    passed_understood: int = 0  # passed with a real answer: not a fallback that happens to contain the words
     turns: list[TurnScore]
 
 
@@ -69,6 +75,13 @@ def load_cases(directory: Path | None = None) -> list[WorldCases]:
     root = resources.files("sre_agent.eval").joinpath("chat_cases")
     return [WorldCases.model_validate(yaml.safe_load(f.read_text())) for f in sorted(root.iterdir(), key=lambda p: p.name)
             if f.name.endswith(".yaml")]
+
+
+def understood(answer: Answer) -> bool:
+    """Whether the answer answers, rather than falling back: a needs_llm status, or the form "unrecognised" (the
+    nearest grounded thing: the state of what the question names, or what is wrong now), is the offline brain not
+    having read the question -- whatever facts it printed beside that."""
+    return answer.status != "needs_llm" and answer.form != "unrecognised"
 
 
 def score_turn(case: TurnCase, answer: Answer) -> tuple[list[str], list[str], bool]:
@@ -91,10 +104,12 @@ async def _run_world(world: WorldCases, lab: Lab, state_dir: Path) -> list[TurnS
                 started = time.monotonic()
                 answer = await chat.ask(case.ask)
                 missing, forbidden, wrong = score_turn(case, answer)
+                shown = render(answer, evidence=False)
                 scores.append(TurnScore(world=world.scenario, conversation=conversation.id, turn=index, ask=case.ask,
                                         passed=not (missing or forbidden or wrong), status=answer.status, missing=missing,
                                         forbidden=forbidden, wrong_status=wrong, headline=answer.headline[:300],
-                                        seconds=round(time.monotonic() - started, 3)))
+                                        seconds=round(time.monotonic() - started, 3), chars=len(shown),
+                                        understood=understood(answer), text=shown))
     return scores
 
 
@@ -114,15 +129,25 @@ def run_chat_eval(worlds: list[WorldCases], *, on_turn: Callable[[TurnScore], No
             if on_turn:
                 on_turn(score)
         turns += scored
+    return summarise(turns, worlds=len(worlds))
+
+
+def summarise(turns: list[TurnScore], *, worlds: int) -> ChatEvalReport:
     passed = sum(t.passed for t in turns)
     times = sorted(t.seconds for t in turns)
+    chars = sorted(t.chars for t in turns)
     return ChatEvalReport(cases=len(turns), passed=passed, pass_rate=round(passed / len(turns), 3) if turns else 0.0,
-                          worlds=len(worlds), median_answer_s=times[len(times) // 2] if times else None, turns=turns)
+                          worlds=worlds, median_answer_s=times[len(times) // 2] if times else None,
+                          median_chars=chars[len(chars) // 2] if chars else None,
+                          not_understood=sum(not t.understood for t in turns),
+                          passed_understood=sum(t.passed and t.understood for t in turns), turns=turns)
 
 
 def markdown_summary(report: ChatEvalReport) -> str:
     lines = [f"Chat: {report.passed}/{report.cases} cases passed ({report.pass_rate:.0%}) over {report.worlds} worlds; "
-             f"median answer {report.median_answer_s}s", "", "| world | conversation | turn | question | status | result |",
+             f"{report.passed_understood} of them with a real answer (not a fallback); not understood "
+             f"{report.not_understood}/{report.cases}; median answer {report.median_chars} characters, "
+             f"{report.median_answer_s}s", "", "| world | conversation | turn | question | status | result |",
              "|---|---|---|---|---|---|"]
     for t in report.turns:
         why = "pass" if t.passed else "; ".join(filter(None, [f"missing {t.missing}" if t.missing else "",

@@ -1,0 +1,54 @@
+"""The object a question names, read against what exists now (chat/inventory.py) rather than parsed out of
+the sentence: its id, a short question back when the words fit several objects equally, or nothing."""
+
+from __future__ import annotations
+
+from .ask import Ask
+from .inventory import TIE, Known, Mention, load_inventory, mentions
+from .models import Answer
+
+SURE = 0.7  # below: a typo of one token -- good enough to list as a candidate, not to answer about
+ASK_BACK = 0.9  # a whole token or prefix of several names: worth asking which; a looser fit is noise
+
+
+def _where(known: Known) -> str:
+    return f"{known.name} ({known.kind}{', ' + known.namespace if known.namespace else ''})"
+
+
+async def named_mentions(ask: Ask) -> list[Mention]:
+    """The question's spans that name objects (alarms aside: they have their own forms), in the question's order."""
+    inventory = await load_inventory(ask)
+    return [m for m in mentions(ask.question, inventory, namespace=ask.namespace)
+            if not (m.chosen and m.chosen.kind == "Alarm")]
+
+
+def _preferred(mention: Mention, prefer: tuple[str, ...]) -> Known | None:
+    """Of a name's equally good objects, one of the kinds the question's attribute belongs to ("the hpa max on X": a
+    workload's), unless the question said the kind."""
+    if not prefer or mention.kind_said or not mention.candidates:
+        return None
+    top = mention.candidates[0][0]
+    fitting = [k for s, k in mention.candidates if s >= top - TIE and k.kind in prefer]
+    fitting.sort(key=lambda k: (prefer.index(k.kind), k.namespace != mention.chosen.namespace if mention.chosen else 0))
+    if mention.chosen is None and len({(k.name, k.namespace) for k in fitting}) > 1:
+        return None
+    return fitting[0] if fitting else None
+
+
+async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answer | None:
+    """The first object the question names for sure (of the `prefer` kinds where the name is several objects);
+    an Answer asking which one when a name fits several equally (never a silent pick); None when the question
+    names nothing that exists."""
+    found = await named_mentions(ask)
+    for mention in found:
+        if mention.candidates and mention.candidates[0][0] >= SURE and (
+                picked := _preferred(mention, prefer) or mention.chosen):
+            return picked.rid
+    for mention in found:
+        options = [k for k in mention.ambiguous if k.kind != "Alarm"]
+        if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK:
+            listed = ", ".join(_where(k) for k in options[:5])
+            return ask.answer(f"Which {mention.span!r} do you mean: {listed}?", status="needs_subject",
+                              resources=[], next_steps=[f"Ask again with the name, e.g. '{ask.question.strip()[:60]}' "
+                                                        f"with {options[0].name}."])
+    return None

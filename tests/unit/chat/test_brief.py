@@ -1,0 +1,80 @@
+"""Answers an on-call can read at 3 a.m.: the headline, the handler's first facts, the lines that carry the
+question's own words, each fact once, one next step -- and "more" for the rest."""
+
+import pytest
+
+from sre_agent.chat.brief import KEPT_FIRST, MAX_DETAILS, brief, question_terms
+from sre_agent.chat.models import Answer
+from sre_agent.chat.render import render
+
+
+def _answer(question: str, details: list[str], **fields) -> Answer:
+    return Answer(question=question, form="status", headline="checkout: 1/3 ready", details=details, **fields)
+
+
+LONG = [
+    "pods: 1 Running, 2 CrashLoopBackOff",
+    "last state: OOMKilled (exit 137) at 03:12",
+    "image ghcr.io/shop/checkout:4.3.0",
+    "on node ip-10-0-1-20",
+    "env: DATABASE_URL from ConfigMap checkout-config",
+    "requests cpu 250m, memory 512Mi; limits memory 768Mi",
+    "probe: readiness GET /healthz :8080",
+    "service checkout selects app=checkout",
+]
+
+
+@pytest.mark.parametrize(("question", "kept", "dropped"), [
+    # the attribute asked for, spelled short, wins a place after the handler's own first lines
+    ("whats the mem limit on checkout", ["768Mi"], ["readiness GET", "selects app"]),
+    ("which node is checkout on", ["ip-10-0-1-20"], ["readiness GET"]),
+    ("what image is checkout running", ["4.3.0"], ["readiness GET"]),
+    ("what svc selects checkout", ["selects app=checkout"], ["readiness GET"]),
+])
+def test_the_lines_that_bear_on_the_question_are_kept(question, kept, dropped):
+    text = render(_answer(question, LONG), evidence=False)
+    assert all(k in text for k in kept), text
+    assert not any(d in text for d in dropped), text
+    assert "OOMKilled" in text  # the handler's own first lines stay, whatever the question's words
+    assert "more: say 'more'" in text
+
+
+def test_at_most_the_kept_lines_and_each_fact_once():
+    details = [*LONG, LONG[1], LONG[1].upper()]
+    cut = brief(_answer("is checkout ok", details))
+    assert len(cut.details) <= MAX_DETAILS
+    assert cut.details[:KEPT_FIRST] == LONG[:KEPT_FIRST]
+    assert len({d.lower() for d in cut.details}) == len(cut.details)
+
+
+def test_a_short_answer_is_shown_whole_and_says_nothing_of_more():
+    answer = _answer("is checkout ok", LONG[:2], next_steps=["kubectl -n shop describe deploy checkout"])
+    text = render(answer, evidence=False)
+    assert "more" not in text and "kubectl -n shop describe deploy checkout" in text
+
+
+def test_one_next_step_then_more_and_full_shows_everything():
+    answer = _answer("is checkout ok", LONG, next_steps=["first", "second"])
+    short, whole = render(answer, evidence=False), render(answer, evidence=False, full=True)
+    assert "Next: first" in short and "second" not in short
+    assert all(line in whole for line in LONG) and "second" in whole and "say 'more'" not in whole
+    assert render(answer.model_copy(update={"full": True}), evidence=False) == whole  # "more": the answer shown whole
+
+
+def test_an_indented_line_travels_with_its_fact():
+    details = ["pods:", "  checkout-1 Running", "  checkout-2 OOMKilled", "node ip-10-0-1-20"]
+    cut = brief(_answer("is checkout ok", details))
+    assert cut.details[:3] == details[:3]
+
+
+def test_no_absolute_paths_and_no_endless_lines():
+    details = ["report /home/someone/.local/state/sre-agent/reports/run-1.md", "x" * 1000]
+    cut = brief(_answer("why", details))
+    assert "/home/someone" not in " ".join(cut.details) and "run-1.md" in cut.details[0]
+    assert len(cut.details[1]) <= 240
+
+
+def test_question_terms_spell_out_kubectl_words_and_split_names():
+    terms = question_terms("whats the mem on the checkout-api svc pls")
+    assert {"memory", "service", "checkout", "api", "checkout-api"} <= terms
+    assert "pls" not in terms and "the" not in terms

@@ -1,0 +1,48 @@
+"""Names resolved against what exists: a table of questions over one small inventory, and the object each
+names (or the candidates it is ambiguous between)."""
+
+import pytest
+
+from sre_agent.chat.inventory import Inventory, Known, mentions, nearest
+
+INVENTORY = Inventory(objects=[
+    Known("Deployment", "pass-shop", "shop"), Known("Service", "pass-shop", "shop"),
+    Known("Deployment", "pass-validator", "gate"), Known("Service", "pass-validator", "gate"),
+    Known("StatefulSet", "fleet-db", "fleet"), Known("Secret", "fleet-db", "fleet"), Known("Service", "fleet-db", "fleet"),
+    Known("ConfigMap", "fleet-db-config", "fleet"), Known("Deployment", "backend", "api"),
+    Known("Service", "backend-service", "api"), Known("CronJob", "nightly-settlement", "batch"),
+    Known("Deployment", "log-forwarder", "ops"), Known("Deployment", "worker", "a"), Known("Deployment", "worker", "b"),
+    Known("Node", "ip-10-0-1-20"), Known("Alarm", "shop-pass-shop-5xx"),
+])
+
+
+def chosen(question: str, namespace: str | None = None) -> list[str]:
+    return [m.chosen.rid if m.chosen else "?" + ",".join(sorted(k.rid for k in m.ambiguous))
+            for m in mentions(question, INVENTORY, namespace=namespace)]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("is fleet-db ok?", ["fleet/StatefulSet/fleet-db"]),  # a workload wins over its Secret and Service
+    ("whats in the fleet-db secret", ["fleet/Secret/fleet-db"]),  # unless the kind is said
+    ("fleet db svc endpoints?", ["fleet/Service/fleet-db"]),  # spaces for dashes, a kubectl short word
+    ("why is passshop slow", ["shop/Deployment/pass-shop"]),  # run together
+    ("pass shop 5xx", ["Alarm/shop-pass-shop-5xx"]),  # most of an alarm's own words name the alarm
+    ("is pass-valdator down", ["gate/Deployment/pass-validator"]),  # a typo
+    ("the validator pods", ["gate/Deployment/pass-validator"]),  # one token of a name
+    ("did the nightly settlement run", ["batch/CronJob/nightly-settlement"]),
+    ("whats the fleet-db-config say", ["fleet/ConfigMap/fleet-db-config"]),  # the longer name is the one typed
+    ("is pass ok", ["?gate/Deployment/pass-validator,shop/Deployment/pass-shop"]),  # two objects: asked, not picked
+    ("is worker ok", ["?a/Deployment/worker,b/Deployment/worker"]),  # one name in two namespaces
+    ("is worker ok", ["b/Deployment/worker"]),
+    ("show me the logs", []),  # the question's own words name nothing (log-forwarder is not "logs")
+    ("memory on ip-10-0-1-20", ["Node/ip-10-0-1-20"]),
+    ("shop-pass-shop-5xx firing why", ["Alarm/shop-pass-shop-5xx"]),
+])
+def test_a_question_names_what_exists(question, expected, request):
+    namespace = "b" if request.node.callspec.id.endswith("11") else None
+    assert chosen(question, namespace) == expected
+
+
+def test_a_name_nothing_has_lists_the_nearest_real_ones():
+    assert nearest("pass-shp", INVENTORY)[0] == "pass-shop"
+    assert nearest("zzzz", INVENTORY) == []
