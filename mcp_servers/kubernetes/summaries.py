@@ -128,6 +128,7 @@ def _workload(obj: dict) -> dict[str, Any]:
         "name": meta.get("name"), "namespace": meta.get("namespace"),
         "ready": f"{status.get('readyReplicas', status.get('numberReady', 0)) or 0}/{desired if desired is not None else '?'}",
         "images": _images(template), "age": _age(meta.get("creationTimestamp")),
+        "created": meta.get("creationTimestamp"),  # the exact time: "age" is kubectl's whole units (1h for 1h59m)
     }
     if "updatedReplicas" in status:
         summary["up_to_date"] = status.get("updatedReplicas")

@@ -55,6 +55,20 @@ def age_seconds(age: str | None) -> int | None:
     return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
 
 
+def _seconds_since(item: dict[str, Any], now: datetime) -> int:
+    """How long ago a listed object was made: its exact creation time, else kubectl's age (whole units: "1h" is
+    anything from 60 to 119 minutes, so a last-hour window needs the time itself)."""
+    created = parse_time(item.get("created"))
+    if created is not None:
+        return int((now - created).total_seconds())
+    return age_seconds(item.get("age")) or 10**9
+
+
+def _when(item: dict[str, Any], now: datetime) -> str:
+    created = parse_time(item.get("created"))
+    return ago(created, now) if created is not None else f"{item.get('age')} ago"
+
+
 def _window_text(seconds: int) -> str:
     return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds // 60} min"
 
@@ -62,8 +76,9 @@ def _window_text(seconds: int) -> str:
 async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[list[str], set[str], list[str]]:
     sets = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "limit": 5000, **scope})
     lines, rolled, resources = [], set(), []
+    now = datetime.now(UTC)
     fresh = [rs for rs in (sets.data or {}).get("items") or []
-             if (rs.get("revision") or 0) > 1 and (age_seconds(rs.get("age")) or 10**9) <= window_s]
+             if (rs.get("revision") or 0) > 1 and _seconds_since(rs, now) <= window_s]
     for rs in fresh[:MAX_ROLLOUTS]:
         namespace, deployment = rs.get("namespace"), str(rs.get("name", "")).rsplit("-", 1)[0]
         history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": deployment})
@@ -73,7 +88,7 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
         diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
             f"pod template changed (same images {rs.get('images')})"
         lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
-                     f"{rs.get('revision')} {rs.get('age')} ago, {diff}; now {rs.get('ready')} ready")
+                     f"{rs.get('revision')} {_when(rs, now)}, {diff}; now {rs.get('ready')} ready")
         if old and new and old.get("replicaset") and new.get("replicaset"):  # what in the template changed
             changed = template_diff(await template_of(ask, namespace, new["replicaset"]),
                                     await template_of(ask, namespace, old["replicaset"]))

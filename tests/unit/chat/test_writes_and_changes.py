@@ -229,3 +229,15 @@ def test_the_replica_count_a_request_or_its_second_turn_gives(question, replicas
     from sre_agent.chat.writes import REPLICAS
     match = REPLICAS.search(question)
     assert (match.group(2) or match.group(4)) == replicas
+
+
+def test_a_last_hour_window_reads_the_creation_time_not_kubectls_whole_units():
+    from datetime import UTC, datetime, timedelta
+
+    from sre_agent.chat.changes import _seconds_since, _when
+
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    made = (now - timedelta(minutes=72)).isoformat()
+    assert _seconds_since({"age": "1h", "created": made}, now) == 72 * 60  # "1h" would pass a 3600 s window
+    assert _seconds_since({"age": "1h"}, now) == 3600  # without the time, kubectl's age is all there is
+    assert _when({"age": "1h", "created": made}, now) == "72 min ago"
