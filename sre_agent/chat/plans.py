@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contracts import parse_resource_id
+from ..graph.quantities import format_quantity
+from ..graph.quantities import quantity as quantity_value
 from ..graph.recreate import recreate_command
 from .objects import pod_spec_of
 
@@ -228,16 +230,46 @@ def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
                  "their image."])
 
 
-def resources_asked(question: str, container: dict) -> tuple[str, str, str, str | None] | str:
+RAISING = re.compile(r"\b(bump|raise|increase|up|more|bigger|higher|grow|double|boost|give\s+it)\b", re.IGNORECASE)
+LOWERING = re.compile(r"\b(lower|reduce|decrease|cut|drop|shrink|trim|less|smaller)\b", re.IGNORECASE)
+
+
+def resources_asked(question: str, container: dict, *, starved: bool = False) -> tuple[str, str, str, str | None] | str:
     """(resource, "requests" or "limits", the new quantity, the current one) a request asks of a container, or what
-    to say when it names no quantity."""
+    to say instead: no quantity named, or one that goes the other way from the request's own verb ("bump it to
+    512Mi" under a 768Mi limit), or a lower memory limit for a container that was OOM-killed (`starved`)."""
     resource = resource_named(question)
     which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
     quantity = quantity_asked(question, resource)
     current = ((container.get("resources") or {}).get(which) or {}).get(resource)
     if quantity is None:
         return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
+    wanted, now = quantity_value(quantity), quantity_value(current or "")
+    cname = container.get("name") or "the container"
+    if wanted is not None and now is not None:
+        if wanted < now and (RAISING.search(question) or (starved and resource == "memory" and which == "limits")):
+            why = "it was OOM-killed at that limit" if starved else "the request asks for more"
+            return (f"Not pinned: {quantity} is below {cname}'s current {resource} {which[:-1]} {current}, so it would "
+                    f"lower it ({why}). Say a value above {current} (e.g. {format_quantity(resource, now * 2)}).")
+        if wanted > now and LOWERING.search(question) and not RAISING.search(question):
+            return (f"Not pinned: {quantity} is above {cname}'s current {resource} {which[:-1]} {current}, so it would "
+                    f"raise it, and the request asks for less. Say a value below {current}.")
     return resource, which, quantity, current
+
+
+def container_for(question: str, containers: list[dict], troubled: str | None, rid: str) -> dict | str:
+    """The container a change is for: the one the question names, else the one in trouble (its pods say which),
+    else the only one; with several and no telling, a question back -- never the first by default."""
+    names = [str(c.get("name") or "") for c in containers]
+    said = [c for c, n in zip(containers, names, strict=True)
+            if n and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", question, re.IGNORECASE)]
+    if len(said) == 1:
+        return said[0]
+    if troubled in names:
+        return containers[names.index(troubled)]
+    if len(containers) <= 1:
+        return containers[0] if containers else {}
+    return f"{rid} has {len(names)} containers ({', '.join(names)}): say which (e.g. 'set the memory limit of {names[-1]} to ...')"
 
 
 def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:

@@ -31,6 +31,7 @@ from .plans import (
     KEY_RESTORED,
     Plan,
     config_key_plan,
+    container_for,
     cronjob_image_plan,
     cronjob_resources,
     image_asked,
@@ -42,6 +43,7 @@ from .plans import (
     suspend_plan,
     taint_plan,
 )
+from .pods import workload_pods
 from .references import owner_of
 from .rollback import rollback_request
 
@@ -86,9 +88,10 @@ def _containers(obj: dict) -> list[dict]:
     return (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
 
 
-def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
+def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None) -> Plan | str:
     """The action a change request asks for on `rid` (whose current object is `obj`), or why it cannot be
-    pinned from what was said."""
+    pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble."""
+    troubled_name, trouble = troubled or (None, None)
     namespace, kind, name = parse_resource_id(rid)
     ns = namespace or ""
     reason = question[:200]
@@ -170,7 +173,11 @@ def plan_for(question: str, rid: str, obj: dict) -> Plan | str:
                     f"container {cname}: image {container.get('image')} -> {image}",
                     f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
     if verb == "resources":
-        asked = resources_asked(question, container)
+        chosen = container_for(question, _containers(obj), troubled_name, rid)
+        if isinstance(chosen, str):
+            return chosen
+        container, cname = chosen, chosen.get("name") or name
+        asked = resources_asked(question, container, starved=troubled_name == cname and "OOMKilled" in (trouble or ""))
         if isinstance(asked, str):
             return asked
         resource, which, quantity, current = asked
@@ -299,14 +306,27 @@ async def write_request(ask: Ask) -> Answer:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
     question = _with_declared_port(ask, rid, verb)
+    troubled = await _troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
     plan = await _selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
-        plan_for(question, rid, obj)
+        plan_for(question, rid, obj, troubled)
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
+
+
+async def _troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
+    """(container, what its pods say) for the container the workload's pods show in trouble -- an OOM kill first:
+    what a resource change is for when the request does not name the container."""
+    problems = [str(p) for pod in await workload_pods(ask, rid) for p in pod.get("problems") or []]
+    for wanted in ("OOMKilled", ""):
+        for problem in problems:
+            name, _, said = problem.partition(": ")
+            if wanted in said:
+                return name, said
+    return None
 
 
 # The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").

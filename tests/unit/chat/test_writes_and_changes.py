@@ -2,6 +2,7 @@
 precondition, kubectl), the config breakages a "what changed" answer reports, what in a pod template a
 rollout changed, and which problem a runbook question means."""
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -241,3 +242,32 @@ def test_a_last_hour_window_reads_the_creation_time_not_kubectls_whole_units():
     assert _seconds_since({"age": "1h", "created": made}, now) == 72 * 60  # "1h" would pass a 3600 s window
     assert _seconds_since({"age": "1h"}, now) == 3600  # without the time, kubectl's age is all there is
     assert _when({"age": "1h", "created": made}, now) == "72 min ago"
+
+
+TWO_CONTAINERS = {"metadata": {"generation": 4}, "spec": {"template": {"spec": {"containers": [
+    {"name": "app", "image": "r/app:1", "resources": {"limits": {"memory": "512Mi", "cpu": "1"}}},
+    {"name": "shipper", "image": "r/shipper:2", "resources": {"limits": {"memory": "768Mi", "cpu": "200m"}}}]}}}}
+
+
+@pytest.mark.parametrize(("question", "troubled", "expected"), [
+    # the container in trouble, when the request names none: the OOM-killed sidecar, never the first container
+    ("bump the memory limit to 1Gi", ("shipper", "last exit OOMKilled (137)"), ("shipper", "1Gi")),
+    # a "bump" below what it has would lower it: refused, with the way out
+    ("bump memory to 512Mi", ("shipper", "last exit OOMKilled (137)"), "below shipper's current memory limit 768Mi"),
+    # a lower memory limit for an OOM-killed container, whatever the verb
+    ("set the memory limit to 600Mi", ("shipper", "last exit OOMKilled (137)"), "was OOM-killed"),
+    # the container the question names
+    ("set the memory limit of app to 640Mi", ("shipper", "last exit OOMKilled (137)"), ("app", "640Mi")),
+    # several containers, none named, none in trouble: asked which
+    ("set the memory limit to 1Gi", None, "say which"),
+    # the other way: "lower" above what it has
+    ("lower the cpu limit of shipper to 500m", None, "would raise it"),
+    ("lower the cpu limit of app to 500m", None, ("app", "500m")),
+])
+def test_a_resource_change_targets_the_container_meant_and_never_goes_the_wrong_way(question, troubled, expected):
+    plan = plan_for(question, "ns/Deployment/api", TWO_CONTAINERS, troubled)
+    if isinstance(expected, str):
+        assert isinstance(plan, str) and expected in plan, plan
+    else:
+        assert isinstance(plan, Plan), plan
+        assert plan.args["container"] == expected[0] and expected[1] in json.dumps(plan.args), plan.args
