@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from ..app.servers import stdio_servers
 from ..app.toolbox import Toolbox
 from ..app.wiring import open_checkpointer
 from ..graph.ports import Tools
+from . import intent_model
 from .graph import ChatContext, build_chat_graph
 from .inventory import InventoryCache
 from .models import Answer, Turn
@@ -64,6 +66,8 @@ class ChatSession:
                 self.llm = LlmChat(make_llm_brain(self.options.brain, settings=self.options.llm), self.tools,
                                    self.options.budget)
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
+            # the intent classifier learns from its data (~1 s) while the first question is typed, not after it
+            threading.Thread(target=intent_model.model, name="intent-model", daemon=True).start()
         except BaseException:
             await self._stack.aclose()
             raise

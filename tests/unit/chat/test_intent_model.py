@@ -40,15 +40,15 @@ def cross_validated() -> list[tuple[str, str, float]]:
     return out
 
 
-def test_on_phrasings_it_was_not_trained_on_it_is_right_seven_times_in_ten(cross_validated):
+def test_on_phrasings_it_was_not_trained_on_it_is_right_eight_times_in_ten(cross_validated):
     right = sum(truth == guess for truth, guess, _ in cross_validated)
-    assert right / len(cross_validated) >= 0.68, f"{right}/{len(cross_validated)}"
+    assert right / len(cross_validated) >= 0.8, f"{right}/{len(cross_validated)}"
 
 
-def test_the_guesses_it_accepts_are_right_nine_times_in_ten_and_more_than_half_are_accepted(cross_validated):
+def test_the_guesses_it_accepts_are_right_nine_times_in_ten_and_four_in_five_are_accepted(cross_validated):
     accepted = [(truth, guess) for truth, guess, confidence in cross_validated if confidence >= MIN_CONFIDENCE]
     precision = sum(truth == guess for truth, guess in accepted) / len(accepted)
-    assert precision >= 0.88 and len(accepted) / len(cross_validated) >= 0.5, (precision, len(accepted))
+    assert precision >= 0.9 and len(accepted) / len(cross_validated) >= 0.8, (precision, len(accepted))
 
 
 @pytest.mark.parametrize("text", ["yes ship it", "roll checkout back now", "restart ledger-api pls", "cordon ip-10-1-2-3"])
