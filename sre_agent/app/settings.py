@@ -160,6 +160,14 @@ class ServiceSettings(Section):
     sweeps: list[ScheduledSweep] = Field(default_factory=list, description="scheduled health sweeps: [{name, cron, "
                                          "namespace, open_incidents, severity, timezone}]; a problem new since the "
                                          "previous sweep opens an incident")
+    chat_session_ttl_s: float = Field(86400.0, gt=0, description="a chat session (POST /v1/sessions, /invocations, "
+                                      "the console's chat) idle this long expires: its id then answers 404")
+    chat_max_sessions: int = Field(500, ge=1, description="live chat sessions kept at once; a new session past it "
+                                   "closes the one idle longest (its id then answers 404 saying so)")
+    chat_max_messages: int = Field(100, ge=1, le=10000, description="questions one chat session answers; then 409: "
+                                   "start a new session")
+    chat_max_question_chars: int = Field(2000, ge=1, le=4000, description="characters in one chat question (413 "
+                                         "above it)")
     lease_s: float = Field(60.0, ge=5, le=3600, description="advanced: how long a worker's claim on a run lasts "
                            "without renewal (renewed every third of it); a run whose replica died is carried on by "
                            "another worker this long after its last renewal")

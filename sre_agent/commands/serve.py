@@ -44,7 +44,8 @@ def serve(
     """Serve the responder over HTTP: alarms in (POST /v1/alarms/sns -- point an SNS HTTPS subscription
     at it and list the topic in service.sns_topic_arns --, /v1/alarms/eventbridge, /v1/alarms/alertmanager,
     /v1/incidents; or --sqs-queue-url), incidents and approvals (GET /v1/incidents, POST
-    /v1/incidents/ID/approval), /healthz, /readyz, /metrics, the OpenAPI document at /openapi.json, and
+    /v1/incidents/ID/approval), chat sessions (POST /v1/sessions, POST /v1/sessions/ID/messages, GET
+    /v1/sessions/ID), /healthz, /readyz, /metrics, the OpenAPI document at /openapi.json, and
     AgentCore's POST /invocations and GET /ping.
 
     Every alarm is stored before it is acknowledged (SQLite in the state dir, or PostgreSQL with
@@ -55,6 +56,7 @@ def serve(
     from ..app.runs import keep_caches_in
     from ..app.wiring import make_notifier
     from ..service.api import build_app
+    from ..service.chat_sessions import ChatLimits
     from ..service.core import IncidentService
     from ..service.guard import guard
 
@@ -78,7 +80,11 @@ def serve(
                                     sns_topic_arns=service.sns_topic_arns, sqs_queue_url=service.sqs_queue_url,
                                     sqs_dead_letter_queue_url=service.sqs_dead_letter_queue_url, sweeps=service.sweeps,
                                     lease_s=service.lease_s, step_processes=service.step_processes,
-                                    step_nice=service.step_nice)
+                                    step_nice=service.step_nice,
+                                    chat_limits=ChatLimits(ttl_s=service.chat_session_ttl_s,
+                                                           max_sessions=service.chat_max_sessions,
+                                                           max_messages=service.chat_max_messages,
+                                                           max_question_chars=service.chat_max_question_chars))
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")

@@ -35,6 +35,9 @@ async def history(service: ConsoleBackend, session_id: str) -> list[Turn]:
 
 async def ask(service: ConsoleBackend, session_id: str | None, question: str, namespace: str | None) -> str:
     """One turn of `session_id` (a new conversation when None); returns the session id."""
+    sessions = getattr(service, "chat_sessions", None)
+    if sessions is not None:  # the service's chat sessions: recorded, bounded, on its chat loop (one session model)
+        return await sessions.console_turn(session_id, question[:MAX_QUESTION], namespace)
     options = service.options
     if getattr(service, "servers", None) is not None:  # the service's shared servers, as its runs use them
         options = options.model_copy(update={"servers": await service.servers.connections()})

@@ -14,7 +14,12 @@
     POST /v1/incidents/{id}/resolve    {"by": "...", "note": "..."}: close an open incident by hand
     GET  /healthz  /readyz  /metrics
     GET  /ui                           the web console (console/; docs/console.md): session cookie + CSRF
-    POST /invocations  GET /ping       the Bedrock AgentCore Runtime contract (routes.py)
+    POST /v1/sessions                  start a chat session ({"namespace": "shop"} optional) -> 201 {"session_id", "expires_at"}
+    POST /v1/sessions/{id}/messages    {"text": "..."} -> {"session_id", "answer", "text"}; Accept: text/event-stream
+                                       for Server-Sent Events (started, keep-alive comments, answer, done)
+    GET  /v1/sessions/{id}             the session and its messages (session_routes.py; bounds: chat_sessions.py)
+    POST /invocations  GET /ping       the Bedrock AgentCore Runtime contract (routes.py): a prompt goes on in
+                                       the chat session its runtime session header names (the same sessions)
 
 Every notification is persisted before it is acknowledged (202: a run was queued; 200: it joined an
 open incident, resolved one, or was ignored). Notifications of one problem -- the same alarm on the
@@ -94,6 +99,7 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
     """The FastAPI app; `sns_verifier` (a SnsVerifier) for POST /v1/alarms/sns, default: one for
     service.sns_topic_arns (none: that route refuses every delivery, saying how to allow a topic)."""
     from .routes import add_agentcore_routes, add_alarm_routes
+    from .session_routes import add_session_routes
     from .sources.sns import SnsVerifier
 
     @asynccontextmanager
@@ -200,6 +206,7 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
 
     add_alarm_routes(app, service, sns_verifier or SnsVerifier(service.sns_topic_arns))
     add_agentcore_routes(app, service)
+    add_session_routes(app, service)
     from ..console import mount_console
 
     mount_console(app, service, CONSOLE_PREFIX)

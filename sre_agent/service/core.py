@@ -13,6 +13,7 @@ from typing import Any
 from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
 from ..contracts import Incident
+from .chat_sessions import ChatLimits, ChatSessions
 from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
@@ -54,7 +55,8 @@ class IncidentService:
                  shared_servers: bool = True, notifier: Any = None, public_url: str | None = None,
                  sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
                  sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
-                 lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10) -> None:
+                 lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10,
+                 chat_limits: ChatLimits | None = None) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.intake_writer = GroupCommit(self.store)
@@ -69,9 +71,11 @@ class IncidentService:
                                on_event=self._on_event, lease_s=lease_s, step_processes=step_processes,
                                step_nice=step_nice)
         self.metrics.watch(self.store, self.workers)
-        # AgentCore's chat prompts (POST /invocations) run here: neither on the loop that acknowledges
-        # alarms and answers /ping, nor in the investigation workers (a full queue never delays a prompt).
-        self.chat_loop = StepLoop("agentcore-chat")
+        # Chat turns (POST /v1/sessions/{id}/messages, AgentCore's /invocations prompts, the console's chat)
+        # run here: neither on the loop that acknowledges alarms and answers /ping, nor in the investigation
+        # workers (a full queue never delays a question).
+        self.chat_loop = StepLoop("chat")
+        self.chat_sessions = ChatSessions(self.store, options, self.chat_loop, self.servers, chat_limits)
         self.notifier = notifier
         self.public_url = public_url
         self.sns_topic_arns = sns_topic_arns or []

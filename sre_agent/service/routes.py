@@ -5,16 +5,16 @@ Bedrock AgentCore Runtime contract:
                                   authenticated), subscriptions confirmed, only service.sns_topic_arns
     POST /v1/alarms/alertmanager  an Alertmanager webhook (v4): each firing alert is an incident (grouped
                                   by its fingerprint), each resolved alert resolves its incident
-    POST /invocations             AgentCore: {"prompt": "..."} answers as chat does (the
-                                  X-Amzn-Bedrock-AgentCore-Runtime-Session-Id header is the chat session),
-                                  on a loop of its own (IncidentService.chat_loop), outside the workers;
-                                  an alarm payload is taken in as an alarm
+    POST /invocations             AgentCore: {"prompt": "..."} answers as chat does, in the chat session
+                                  the X-Amzn-Bedrock-AgentCore-Runtime-Session-Id header names -- the same
+                                  sessions as /v1/sessions (chat_sessions.py: the id mapping, the bounds),
+                                  on the chat loop (IncidentService.chat_loop), outside the workers; no
+                                  header: a new session; an alarm payload is taken in as an alarm
     GET  /ping                    AgentCore's health check"""
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,13 +22,12 @@ from fastapi.responses import JSONResponse, Response
 
 from .api import acknowledged, error, json_object
 from .core import Backpressure, IncidentService
-from .payloads import AgentCorePrompt, Question, sns_message_body
+from .payloads import AgentCorePrompt, sns_message_body
 from .sources.alertmanager import alertmanager_batch
 from .sources.sns import SnsRejected, SnsVerifier
 
 log = logging.getLogger(__name__)
 SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
-_SESSION_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def add_alarm_routes(app: FastAPI, service: IncidentService, verifier: SnsVerifier) -> None:
@@ -83,24 +82,6 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
         if "prompt" not in body:
             return acknowledged(await service.accept_alarm(body, "agentcore"))
         prompt = AgentCorePrompt.model_validate(body)
-        question = Question(question=prompt.prompt, namespace=prompt.namespace)
-        session = request.headers.get(SESSION_HEADER)
-        answer, session_id = await _chat(service, question, session)
+        answer, session_id = await service.chat_sessions.invocation(request.headers.get(SESSION_HEADER),
+                                                                    prompt.prompt, prompt.namespace)
         return JSONResponse({"session_id": session_id, **answer.model_dump(mode="json")})
-
-
-async def _chat(service: IncidentService, question: Question, session: str | None):
-    from ..chat.session import ChatSession
-
-    options = service.options
-    if service.servers is not None:
-        options = options.model_copy(update={"servers": await service.servers.connections()})
-    session_id = f"agentcore-{_SESSION_CHARS.sub('-', session)[:100]}" if session else None
-
-    async def ask():
-        async with ChatSession(options, session_id=session_id, namespace=question.namespace) as chat:
-            return await chat.ask(question.question), chat.session_id
-
-    # On the chat's own loop (IncidentService.chat_loop): a chat's synchronous stretches never stall the
-    # acknowledgements or /ping, and it takes no investigation worker.
-    return await service.chat_loop.run(ask())

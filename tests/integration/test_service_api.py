@@ -173,3 +173,31 @@ def test_agentcore_invocations_answer_a_prompt_in_a_session(service):
         assert checked["kubernetes"]["status"] == "checked" and checked["kubernetes"]["calls_ok"] > 0, answer["coverage"]
         follow_up = client.post(f"{service}/invocations", json={"prompt": "and its logs?"}, headers=headers, timeout=120)
         assert follow_up.status_code == 200 and follow_up.json()["session_id"] == answer["session_id"]
+
+
+
+def test_chat_sessions_over_http_answer_a_follow_up_in_context_and_are_the_invocations_sessions(service):
+    """The real chat over the lab through /v1/sessions: "its" in the follow-ups is the first answer's
+    workload -- asked as SSE, then through /invocations naming the same session."""
+    with _client() as client:
+        created = client.post(f"{service}/v1/sessions", json={"namespace": "shop"})
+        assert created.status_code == 201, created.text
+        session_id = created.json()["session_id"]
+        first = client.post(f"{service}/v1/sessions/{session_id}/messages", json={"text": "what is broken in shop?"},
+                            timeout=120)
+        assert first.status_code == 200, first.text
+        subject = first.json()["answer"]["resources"][0]
+        assert subject.startswith("shop/Deployment/") and first.json()["text"].startswith("[")
+        streamed = client.post(f"{service}/v1/sessions/{session_id}/messages", json={"text": "and its logs?"},
+                               headers={"Accept": "text/event-stream"}, timeout=120)
+        frames = [block for block in streamed.text.split("\n\n") if block.startswith("event:")]
+        assert [f.split("\n")[0] for f in frames] == ["event: started", "event: answer", "event: done"], streamed.text
+        logs = json.loads(frames[1].split("\n", 1)[1].removeprefix("data: "))["answer"]
+        assert logs["form"] == "logs" and logs["resources"][0] == subject, logs
+        invoked = client.post(f"{service}/invocations", json={"prompt": "what changed on it?"},
+                              headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session_id}, timeout=120)
+        assert invoked.status_code == 200 and invoked.json()["session_id"] == session_id, invoked.text
+        assert invoked.json()["form"] == "changes" and subject in invoked.json()["resources"], invoked.json()
+        view = client.get(f"{service}/v1/sessions/{session_id}").json()
+        assert [m["question"] for m in view["messages"]] == ["what is broken in shop?", "and its logs?",
+                                                             "what changed on it?"]
