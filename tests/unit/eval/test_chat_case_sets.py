@@ -29,7 +29,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout14": ("scenarios_heldout11", 18, 442),
         "chat_cases_heldout15": ("scenarios_heldout12", 18, 350),
         "chat_cases_heldout16": ("scenarios_heldout13", 18, 373),
-        "chat_cases_heldout17": ("scenarios_heldout14", 18, 373)}
+        "chat_cases_heldout17": ("scenarios_heldout14", 18, 373),
+        "chat_cases_heldout18": ("scenarios_heldout19", 12, 265),
+        "chat_cases_heldout19": ("scenarios_heldout20", 12, 269)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
