@@ -47,7 +47,7 @@ from .forms import recognise
 from .inventory import InventoryCache
 from .missing import alarm_names, not_found
 from .models import Answer, Turn
-from .references import namespaces, resolve
+from .references import namespace_named, resolve
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -87,25 +87,10 @@ async def _names_an_alarm(ask: Ask) -> bool:
     return bool(tokens) and bool(tokens & await alarm_names(ask))
 
 
-_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b"
-                      # "fleet has OOMKilled pods, related?": a namespace as the sentence's subject
-                      r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+(?:namespace\s+|ns\s+)?(?:has|have|shows|had)\b",
-                      re.IGNORECASE)
-
-
-async def _namespace_named(ask: Ask) -> str | None:
-    """"is anything wrong in passenger": a namespace named without the word "namespace"."""
-    words = [w.lower() for pair in _IN_WORD.findall(ask.question) for w in pair if w]
-    if not words:
-        return None
-    names = await namespaces(ask)
-    return next((w for w in words if w in names), None)
-
-
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
-        ask.namespace = await _namespace_named(ask) or ask.namespace
+        ask.namespace = await namespace_named(ask) or ask.namespace
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
     elif (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another

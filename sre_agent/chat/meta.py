@@ -16,7 +16,7 @@ from .health import describe, status
 from .intent_model import guess_intent
 from .models import Answer
 from .nodes import group_nodes
-from .references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly
+from .references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
 from .runs import cronjob_of
 
 EXAMPLES = [
@@ -119,6 +119,11 @@ async def unrecognised(ask: Ask) -> Answer:
         return grounded
     if grounded:
         chosen, why = grounded, "which the question names"
+    elif (named_namespace := await namespace_named(ask)) is not None:
+        # "whats the pending claim in sandbox": a namespace and no object -- what is wrong there, never the
+        # conversation's object
+        ask.namespace = named_namespace
+        return await _what_is_wrong(ask)
     for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]] if not chosen else []:
         if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
                 hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
