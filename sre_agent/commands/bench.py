@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "cli_startup": ("bench_cli_startup.py", [], "sre-agent --help / --version / a command's --help, fresh process each"),
     "redaction": ("bench_redaction.py", [], "the redaction layer: what it masks per catalog scenario, cost per tool call"),
     "chat": ("bench_chat.py", [], "chat: time to first answer and warm answer time per question form"),
+    "intent_model": ("bench_intent_model.py", [], "the chat's intent classifier -- learning cost, memory, one guess"),
     "chat_llm": ("bench_chat_llm.py", [], "chat with an LLM brain over each provider's wire (scripted model): time, tokens, cache"),
     "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
