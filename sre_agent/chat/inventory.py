@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .forms import KIND_WORDS, catalog
+from .intent_model import labelled
 from .names import match_score
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
@@ -87,9 +90,16 @@ def _rank(known: Known) -> int:
     return KIND_ORDER.index(known.kind) if known.kind in KIND_ORDER else len(KIND_ORDER)
 
 
+@lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
+    """The words questions are made of -- the forms' stopwords, and every plain word that two or more of the
+    labelled phrasings use ("state", "new", "exactly", "cache"): one of them alone names an object only by the
+    object's whole name, never by being one token of it ("what state is the new pod in" is not about
+    bin-state-cache)."""
     book = catalog()
-    return frozenset({*book.stopwords, *book.pronouns, *FILLER})
+    counts = Counter(w for text, _ in labelled() for w in set(re.findall(r"[a-z]+(?:-[a-z0-9]+)*", text.lower()))
+                     if "-" not in w)
+    return frozenset({*book.stopwords, *book.pronouns, *FILLER, *(w for w, n in counts.items() if n >= 2)})
 
 
 def _spans(question: str) -> list[tuple[int, int, list[str]]]:
@@ -157,7 +167,7 @@ def mentions(question: str, inventory: Inventory, *, namespace: str | None = Non
         typed = " ".join(words)
         if len(typed) < 3:
             continue
-        # a span of the questions' own vocabulary ("logs", "memory", "cache") names something only by its whole name
+        # a span of the questions' own vocabulary ("logs", "state", "cache") names something only by its whole name
         floor = 1.0 if all(w in _vocabulary() for w in words) else MIN_SCORE
         scored = sorted(((s, k) for k in inventory.objects if (s := _score(typed, k)) >= floor),
                         key=lambda x: (-x[0], _rank(x[1]), x[1].name))

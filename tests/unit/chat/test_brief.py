@@ -9,7 +9,8 @@ from sre_agent.chat.render import render
 
 
 def _answer(question: str, details: list[str], **fields) -> Answer:
-    return Answer(question=question, form="status", headline="checkout: 1/3 ready", details=details, **fields)
+    return Answer(question=question, form="status", headline="checkout: 1/3 ready", details=details,
+                  resources=["shop/Deployment/checkout"], **fields)
 
 
 LONG = [
@@ -71,7 +72,7 @@ def test_no_absolute_paths_and_no_endless_lines():
     details = ["report /home/someone/.local/state/sre-agent/reports/run-1.md", "x" * 1000]
     cut = brief(_answer("why", details))
     assert "/home/someone" not in " ".join(cut.details) and "run-1.md" in cut.details[0]
-    assert len(cut.details[1]) <= 240
+    assert len(cut.details[1]) <= 300
 
 
 def test_question_terms_spell_out_kubectl_words_and_split_names():
