@@ -43,7 +43,10 @@ ASKED_SHAPES = (
     (re.compile(r"\b(how\s+many|count|number)\b"), re.compile(r"\b\d+\s*(/|of)\s*\d+\b|\b\d+\b")),
     (re.compile(r"\b(version|tag|image|release|deployed|rollout)\b"), re.compile(r"\b\d+\.\d+(\.\d+)?\b|\brevision\b|:[\w.-]+\b")),
     (re.compile(r"\b(exit|code)\b"), re.compile(r"\bexit\b|\b1[0-9]{2}\b")),
-    (re.compile(r"\b(why|cause|culprit|root|reason)\b"), re.compile(r"\b(because|root cause|reason|caused|since)\b")),
+    # a cause is shown by its evidence: the error a log or an event says
+    (re.compile(r"\b(why|cause|culprit|root|reason|issue|wrong|problem)\b"),
+     re.compile(r"\b(because|root cause|reason|caused|error|exception|refused|denied|timed? ?out|not found|no space|"
+                r"oomkilled|exit code|failed|unable|cannot|invalid)\b")),
     (re.compile(r"\b(who|whose)\b"), re.compile(r"started-by|owner|created-by|managed-by|\bby\b|team|user")),
 )
 NOISE = {"the", "and", "for", "are", "was", "its", "it's", "what", "whats", "which", "who", "why", "how", "does", "did",

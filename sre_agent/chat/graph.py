@@ -45,6 +45,7 @@ from .ask import HANDLERS, Ask, settle
 from .followups import completed_request
 from .forms import recognise
 from .inventory import InventoryCache
+from .kubectl_speak import translate
 from .missing import alarm_names, not_found
 from .models import Answer, Turn
 from .references import namespace_named, resolve
@@ -108,7 +109,11 @@ async def answer_question(ask: Ask) -> Answer:
 
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
     question = state.get("question", "")
+    if (spoken := translate(question)) is not None:  # "get pods -n ops": kubectl's grammar, said as a question
+        question = spoken.question
     recognised = recognise(question)
+    if spoken is not None and spoken.namespace:
+        recognised = recognised.model_copy(update={"namespace": spoken.namespace})
     last_answer = ((state.get("turns") or [{}])[-1]).get("answer")
     if (completed := completed_request(question, last_answer)) is not None:  # the subject a change request waited for
         question, recognised = completed

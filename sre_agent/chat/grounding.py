@@ -3,10 +3,14 @@ the sentence: its id, a short question back when the words fit several objects e
 
 from __future__ import annotations
 
+import re
+
 from .ask import Ask
 from .inventory import TIE, Known, Mention, load_inventory, mentions
 from .models import Answer
+from .references import namespace_named
 
+NAME_SHAPED = re.compile(r"[-_.\d]|\s")  # dashed, dotted, numbered, or several words
 SURE = 0.7  # below: a typo of one token -- good enough to list as a candidate, not to answer about
 ASK_BACK = 0.9  # a whole token or prefix of several names: worth asking which; a looser fit is noise
 
@@ -16,9 +20,11 @@ def _where(known: Known) -> str:
 
 
 async def named_mentions(ask: Ask) -> list[Mention]:
-    """The question's spans that name objects (alarms aside: they have their own forms), in the question's order."""
+    """The question's spans that name objects (alarms aside: they have their own forms), in the question's order --
+    in the namespace the question names ("does the vrbs-registry secret exist in logistics") when it names one."""
     inventory = await load_inventory(ask)
-    return [m for m in mentions(ask.question, inventory, namespace=ask.namespace)
+    namespace = ask.namespace or await namespace_named(ask)
+    return [m for m in mentions(ask.question, inventory, namespace=namespace)
             if not (m.chosen and m.chosen.kind == "Alarm")]
 
 
@@ -46,7 +52,9 @@ async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answ
             return picked.rid
     for mention in found:
         options = [k for k in mention.ambiguous if k.kind != "Alarm"]
-        if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK:
+        # only a name-shaped span ("vrbs-registry", "pass shop") is worth asking about: a plain word ("registry",
+        # "compute") that is one token of several names is the question's own word
+        if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK and NAME_SHAPED.search(mention.span):
             listed = ", ".join(_where(k) for k in options[:5])
             return ask.answer(f"Which {mention.span!r} do you mean: {listed}?", status="needs_subject",
                               resources=[], next_steps=[f"Ask again with the name, e.g. '{ask.question.strip()[:60]}' "

@@ -117,6 +117,10 @@ async def unrecognised(ask: Ask) -> Answer:
     grounded = await grounded_subject(ask, tuple(owners) or ((hint,) if hint else ()))  # named, among what exists now
     if isinstance(grounded, Answer):
         return grounded
+    # the form the question reads like, learned from labelled phrasings, about the object it names -- before the
+    # nearest grounded thing, which answers only where the model is not confident
+    if (learned := await _learned_form(ask, grounded)) is not None:
+        return learned
     if grounded:
         chosen, why = grounded, "which the question names"
     elif (named_namespace := await namespace_named(ask)) is not None:
@@ -159,8 +163,6 @@ async def unrecognised(ask: Ask) -> Answer:
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer
-    if (learned := await _learned_form(ask)) is not None:
-        return learned
     return await _what_is_wrong(ask)
 
 
@@ -177,7 +179,7 @@ async def _what_is_wrong(ask: Ask) -> Answer:
     return answer
 
 
-async def _learned_form(ask: Ask) -> Answer | None:
+async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
     """Where nothing else reads the question: the form the intent classifier (chat/intent_model.py) is confident it
     reads like -- never a request to act -- answered as that form, about the name-shaped word it names, else the
     conversation's object; saying how it was read."""
@@ -187,9 +189,7 @@ async def _learned_form(ask: Ask) -> Answer | None:
     spec = form_spec(guess.intent) if guess else None
     if guess is None or spec is None or guess.intent not in HANDLERS:
         return None
-    grounded = await grounded_subject(ask) if spec.needs_subject else None  # the object named, from what exists
-    if isinstance(grounded, Answer):
-        return grounded
+    grounded = grounded if spec.needs_subject else None  # the object named, from what exists
     subject = name_of(grounded) if grounded else None
     kind = kind_of(grounded) if grounded else None
     ask.recognised = ask.recognised.model_copy(update={

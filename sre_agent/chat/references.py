@@ -237,6 +237,17 @@ async def namespace_named(ask: Ask) -> str | None:
     return next((w for w in words if w in names), None)
 
 
+async def _grounded(ask: Ask) -> str | Answer | None:
+    """The question's words read against everything that exists (chat/grounding.py): where the lookups by one
+    subject word found nothing, a name typed with spaces or a typo, or a short question back listing the objects
+    it fits."""
+    from .grounding import grounded_subject  # grounding reads the inventory through this module's helpers
+
+    if not ask.recognised.candidates:  # "show me its logs": no word that could name anything
+        return None
+    return await grounded_subject(ask, (ask.recognised.kind_hint,) if ask.recognised.kind_hint else ())
+
+
 def joined_words(question: str, candidates: list[str]) -> list[str]:
     """"partner feed is all 5xx": two candidate words in a row, joined as the dashed name they may have been typed
     for (partner-feed -> partner-feed-api); tried before the words alone."""
@@ -280,6 +291,8 @@ async def resolve(ask: Ask) -> str | Answer:
         if not ask.focus:
             if ask.form in SYMPTOM_FORMS:
                 return ""
+            if (grounded := await _grounded(ask)) is not None:  # "donors db got evicted too??": donors-db
+                return grounded
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
                               "nothing earlier in this conversation says which.", status="needs_subject",
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
@@ -340,6 +353,8 @@ async def resolve(ask: Ask) -> str | Answer:
         ask.notes.append(f"(no object is named {subject!r}; took the question to be about {chosen}, which this "
                          "conversation is about)")
         return chosen
+    if chosen is None and (grounded := await _grounded(ask)) is not None:
+        return grounded
     if chosen is None:
         return ask.answer(f"Found no Deployment, StatefulSet, DaemonSet, Service, Pod or Node whose name contains "
                           f"{subject!r}.", status="answered",

@@ -1,0 +1,133 @@
+"""A question typed as a kubectl command ("get pods -n ops", "describe deploy hl7-bridge -n ops", "logs
+donor-web", "rollout history sts/ledger", "get cm x -o yaml") read by kubectl's own grammar -- verb, kind
+(short names included), name or kind/name, -n / --namespace / -A -- and said again as the question the
+forms read, with its namespace. A parser of kubectl's command line, not a list of phrasings: any kind
+kubectl knows by a short name, any name, any namespace."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from pydantic import BaseModel
+
+from .forms import KIND_WORDS
+
+# kubectl's short names and plurals, beyond the nouns chat reads anyway (forms.KIND_WORDS)
+KUBECTL_KINDS = {**KIND_WORDS, "po": "Pod", "pods": "Pod", "deployments": "Deployment", "services": "Service",
+                 "no": "Node", "nodes": "Node", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet",
+                 "jobs": "Job", "cronjobs": "CronJob", "cj": "CronJob", "configmaps": "ConfigMap", "secrets": "Secret",
+                 "pvcs": "PersistentVolumeClaim", "persistentvolumeclaims": "PersistentVolumeClaim",
+                 "storageclasses": "StorageClass", "sc": "StorageClass", "hpas": "HorizontalPodAutoscaler",
+                 "quotas": "ResourceQuota", "resourcequotas": "ResourceQuota", "ev": "Event", "events": "Event",
+                 "event": "Event", "ns": "Namespace", "namespaces": "Namespace", "namespace": "Namespace",
+                 "rs": "ReplicaSet", "replicasets": "ReplicaSet", "replicaset": "ReplicaSet", "endpoints": "Endpoints",
+                 "ep": "Endpoints", "ing": "Ingress", "ingress": "Ingress", "pv": "PersistentVolume"}
+# how the forms say each kind, singular and plural
+SAID = {"Pod": ("pod", "pods"), "Deployment": ("deployment", "deployments"), "Service": ("service", "services"),
+        "Node": ("node", "nodes"), "StatefulSet": ("statefulset", "statefulsets"), "DaemonSet": ("daemonset", "daemonsets"),
+        "Job": ("job", "jobs"), "CronJob": ("cronjob", "cronjobs"), "ConfigMap": ("configmap", "configmaps"),
+        "Secret": ("secret", "secrets"), "PersistentVolumeClaim": ("pvc", "pvcs"),
+        "StorageClass": ("storage class", "storage classes"), "HorizontalPodAutoscaler": ("hpa", "hpas"),
+        "ResourceQuota": ("quota", "quotas"), "ReplicaSet": ("replicaset", "replicasets"),
+        "Endpoints": ("endpoints", "endpoints"), "Namespace": ("namespace", "namespaces")}
+VERBS = ("get", "describe", "logs", "rollout", "top", "events")
+COMMAND = re.compile(r"^\s*(?:kubectl\s+|k\s+)?(get|describe|logs|rollout|top|events)\b", re.IGNORECASE)
+
+
+NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?")
+NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "us", "all", "every", "some", "any",
+             "history", "status", "undo", "restart", "for", "what", "why", "is", "are"}
+
+
+class KubectlQuestion(BaseModel):
+    question: str  # the command said as the question the forms read
+    namespace: str | None = None  # -n / --namespace; None for -A or none given
+
+
+def _kind(word: str) -> str | None:
+    word = word.lower().split(".", 1)[0]  # deployments.apps -> deployments
+    return KUBECTL_KINDS.get(word) or KUBECTL_KINDS.get(word.rstrip("s"))
+
+
+def _split(text: str) -> tuple[list[str], dict[str, str | bool]]:
+    """Positional words and flags (-n ops, --namespace=ops, -A, -o yaml, -c app, -p)."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    args, flags = [], {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-"):
+            name, _, value = word.lstrip("-").partition("=")
+            takes_value = name in ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since",
+                                   "field-selector", "revision", "for")
+            if takes_value and not value and i + 1 < len(words):
+                value, i = words[i + 1], i + 1
+            flags[name] = value or True
+        else:
+            args.append(word)
+        i += 1
+    return args, flags
+
+
+def translate(text: str) -> KubectlQuestion | None:
+    """The question a kubectl command asks, or None when the text is not one."""
+    match = COMMAND.match(text)
+    if match is None:
+        return None
+    args, flags = _split(text[match.end():])
+    verb = match.group(1).lower()
+    names = [a for a in (args[1:] if verb == "rollout" else args) if not _kind(a) or "/" in a]
+    if any(not NAME.fullmatch(a.lower()) or a.lower() in NOT_NAMES for a in names) or len(names) > (3 if verb == "rollout" else 1):
+        return None  # "describe the broken pod", "get a coffee": English, not a command line
+    namespace = flags.get("n") or flags.get("namespace")
+    namespace = namespace if isinstance(namespace, str) else None
+    kind, name = None, None
+    if args and "/" in args[0]:  # deploy/hl7-bridge
+        kind, _, name = args[0].partition("/")
+        kind = _kind(kind)
+    elif args and _kind(args[0]):
+        kind, name = _kind(args[0]), (args[1] if len(args) > 1 else None)
+    elif args:
+        name = args[0]
+    where = f" in namespace {namespace}" if namespace else ""
+    said = SAID.get(kind or "", (kind.lower() if kind else "", kind.lower() + "s" if kind else ""))
+    if verb == "logs":
+        target = name or (args[0] if args else None)
+        if not target:
+            return None
+        previous = " before it restarted" if flags.get("p") or flags.get("previous") else ""
+        return KubectlQuestion(question=f"show me the logs of {target}{previous}", namespace=namespace)
+    if verb == "rollout":
+        sub = args[0].lower() if args else ""
+        rest = _split(" ".join(args[1:]))[0] if len(args) > 1 else []
+        target = rest[0].partition("/")[2] or rest[0] if rest else None
+        if rest and "/" not in rest[0] and _kind(rest[0]) and len(rest) > 1:
+            target = rest[1]
+        if not target:
+            return None
+        asked = {"history": f"rollout history of {target}", "status": f"did the {target} rollout finish",
+                 "undo": f"roll back {target}", "restart": f"restart {target}"}.get(sub)
+        return KubectlQuestion(question=asked, namespace=namespace) if asked else None
+    if verb == "events" or kind == "Event":
+        subject = flags.get("for")
+        if isinstance(subject, str):
+            return KubectlQuestion(question=f"events for {subject.partition('/')[2] or subject}", namespace=namespace)
+        return KubectlQuestion(question=f"any warnings in {'namespace ' + namespace if namespace else 'the cluster'}",
+                               namespace=namespace)
+    if verb == "top":
+        what = "nodes" if kind == "Node" else "pods"
+        return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace)
+    if kind is None:
+        return KubectlQuestion(question=f"status of {name}", namespace=namespace) if name else None
+    if name is None:  # get pods -n ops, get pvc -A
+        if kind == "Pod":  # what runs there, workload by workload, with their pods' state
+            return KubectlQuestion(question=f"whats running in {namespace or 'the cluster'}", namespace=namespace)
+        scope = f"in {namespace}" if namespace else "there"
+        return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace)
+    if kind in ("ConfigMap", "Secret"):
+        return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace)
+    return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace)

@@ -1,0 +1,35 @@
+"""A question typed as a kubectl command is read by kubectl's grammar and said as the question the forms read."""
+
+import pytest
+
+from sre_agent.chat.forms import recognise
+from sre_agent.chat.kubectl_speak import translate
+
+
+@pytest.mark.parametrize(("typed", "form", "subject", "namespace"), [
+    ("logs donor-web", "logs", "donor-web", None),
+    ("kubectl logs -f coldchain-ingest -c app --previous", "logs", "coldchain-ingest", None),
+    ("describe deploy hl7-bridge -n ops", "status", "hl7-bridge", "ops"),
+    ("describe po/x-1", "status", "x-1", None),
+    ("describe node ip-10-58-2-219", "status", "ip-10-58-2-219", None),
+    ("get pods -n ops", "list_kind", None, "ops"),
+    ("kubectl get pvc -A", "list_kind", None, None),
+    ("get jobs --namespace=ops", "list_kind", None, "ops"),
+    ("get storageclass", "list_kind", None, None),
+    ("get events -n logistics", "cluster_warnings", None, "logistics"),
+    ("get cm courier-dispatch-config -n logistics -o yaml", "config_keys", "courier-dispatch-config", "logistics"),
+    ("rollout history crossmatch-engine -n clinical", "history", "crossmatch-engine", "clinical"),
+    ("rollout history sts/ledger", "history", "ledger", None),
+    ("rollout status deployment route-planner -n logistics", "rollout_state", "route-planner", "logistics"),
+])
+def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace):
+    spoken = translate(typed)
+    assert spoken is not None and spoken.namespace == namespace
+    recognised = recognise(spoken.question)
+    assert (recognised.form, recognised.subject) == (form, subject), spoken.question
+
+
+@pytest.mark.parametrize("typed", ["describe the broken route-planner pod", "get a coffee", "logs", "rollout history",
+                                   "why is checkout down", "top of the morning"])
+def test_english_is_not_a_command(typed):
+    assert translate(typed) is None
