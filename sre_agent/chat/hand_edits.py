@@ -22,10 +22,23 @@ BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after ap
 ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
 
 
+# "set ROUTE_PLANNER_URL back to http://x:8080", "LOG_LEVEL to debug": the value said after the variable
+VALUE_SAID = re.compile(r"\s+(?:back\s+)?(?:to|as|:)\s+(?P<value>[^\s'\"]+)", re.IGNORECASE)
+
+
+NOT_VALUES = {"the", "a", "an", "its", "it", "that", "this", "my", "our", "their", "them", "every", "all"}
+
+
 def env_change(question: str) -> tuple[str, str | None] | None:
-    """The variable a request names (and its value, when given as VAR=value)."""
+    """The variable a request names, and its value when given (VAR=value, VAR to value, VAR back to value)."""
     match = ENV_ASSIGNMENT.search(question)
-    return (match.group("var"), match.group("value")) if match else None
+    if match is None:
+        return None
+    value = match.group("value")
+    if value is None and (said := VALUE_SAID.match(question, match.end())) and \
+            said.group("value").lower() not in NOT_VALUES:  # "add X back to the export cronjob": a place, not a value
+        value = said.group("value").rstrip(".,;")
+    return match.group("var"), value
 
 
 def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict[str, Any], str, str, str] | str:

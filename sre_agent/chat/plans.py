@@ -279,3 +279,56 @@ def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
         return asked
     resource, which, quantity, current = asked
     return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)
+
+
+STORAGE_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(Gi|Mi|Ti|G|M|T)(?:i?b)?\b", re.IGNORECASE)
+
+
+def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
+    """"grow it to 100Gi": expand_claim on a bound claim, never smaller than it is (the server checks the class allows
+    expansion and refuses the rest)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind != "PersistentVolumeClaim":
+        return f"{rid} is a {kind}; a volume grows through its PersistentVolumeClaim: name the claim (e.g. 'grow <claim> to 100Gi')"
+    current = (((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+    asked = STORAGE_SIZE.search(question)
+    if asked is None:
+        return f"Say the new size (e.g. 'grow it to 100Gi'); {name} requests {current} now"
+    unit = asked.group(2)
+    size = f"{asked.group(1)}{unit[0].upper()}i" if len(unit) == 1 or unit.lower().endswith("i") else f"{asked.group(1)}{unit}"
+    wanted, now = quantity_value(size), quantity_value(current or "")
+    if wanted is not None and now is not None and wanted <= now:
+        return f"Not pinned: {size} is not more than {name}'s {current}; a claim only grows. Say a size above {current}"
+    patch = json.dumps({"spec": {"resources": {"requests": {"storage": size}}}})
+    return Plan("expand_claim", {"namespace": namespace or "", "name": name, "size": size, "expect_size": current,
+                                 "reason": question[:200]},
+                f"claim {name}: storage {current} -> {size}",
+                f"kubectl patch pvc {name} -n {namespace} --type merge -p '{patch}'", f"storage {current}",
+                ["Only a bound claim whose StorageClass allows expansion grows; the tool checks both and changes nothing "
+                 "otherwise."])
+
+
+PULL_SECRET_NAMED = re.compile(r"(?:secrets?|imagepullsecrets?)\s+(?:named\s+|called\s+)?([a-z0-9][a-z0-9.-]*)|"
+                               r"\b([a-z0-9][a-z0-9.-]*)\s+(?:pull\s*)?secret\b", re.IGNORECASE)
+
+
+def pull_secret_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add imagePullSecrets vrbs-registry back to the route-planner template": add_pull_secret, keeping the ones it
+    has (the server checks the Secret is a registry credential)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return f"{rid} is a {kind}; a pull secret is added to a Deployment, StatefulSet or DaemonSet's template"
+    secret = next((g for m in PULL_SECRET_NAMED.finditer(question) for g in m.groups()
+                   if g and g.lower() not in ("the", "a", "its", "pull", "image", "back", "to", name)), None)
+    if secret is None:
+        return f"Say which Secret (e.g. 'add the regcred pull secret to {name}')"
+    held = [s.get("name") for s in (pod_spec_of(kind, obj).get("imagePullSecrets") or [])]
+    if secret in held:
+        return f"{name} already lists {secret} in imagePullSecrets ({', '.join(map(str, held))}): nothing to add"
+    generation = (obj.get("metadata") or {}).get("generation")
+    patch = json.dumps({"spec": {"template": {"spec": {"imagePullSecrets": [*({"name": h} for h in held),
+                                                                            {"name": secret}]}}}})
+    return Plan("add_pull_secret", {"namespace": namespace or "", "name": name, "kind": kind, "secret_name": secret,
+                                    "expect_generation": generation, "reason": question[:200]},
+                f"{kind} {name}: imagePullSecrets {held or '[]'} + {secret}",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'", f"generation {generation}")

@@ -30,12 +30,14 @@ from .plans import (
     BY_HAND,
     KEY_RESTORED,
     Plan,
+    claim_growth_plan,
     config_key_plan,
     container_for,
     cronjob_image_plan,
     cronjob_resources,
     image_asked,
     new_hpa_plan,
+    pull_secret_plan,
     quantity_asked,
     rerun_plan,
     resource_named,
@@ -52,6 +54,8 @@ REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
+         ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
+         ("expand", r"\b(grow|expand|resize|enlarge|extend)\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("taint", r"\b(un)?taints?\b"),
@@ -121,6 +125,10 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
     if verb == "rerun":
         return rerun_plan(rid, obj)
+    if verb == "expand":
+        return claim_growth_plan(question, rid, obj)
+    if verb == "pull_secret":
+        return pull_secret_plan(question, rid, obj)
     if verb == "port" and kind == "Service":
         return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
@@ -345,7 +353,7 @@ def _with_declared_port(ask: Ask, rid: str, verb: str) -> str:
 
 
 # The kind of object a change of this sort is made to.
-_VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node"}
+_VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim"}
 # Faults a rollout brought in, which going back to the revision before it undoes.
 _UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
 _FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)

@@ -85,3 +85,16 @@ def test_a_probe_that_is_not_there_or_has_no_such_field_is_said(question, why):
 ])
 def test_a_probe_given_more_time_or_tries_is_relax_probes_to_make(question, args):
     assert probe_relaxation(question, PROBED) == args
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("set ROUTE_PLANNER_URL back to http://route-planner.logistics.svc.cluster.local:8080",
+     ("ROUTE_PLANNER_URL", "http://route-planner.logistics.svc.cluster.local:8080")),
+    ("LOG_LEVEL to debug pls", ("LOG_LEVEL", "debug")),
+    ("set LOG_LEVEL=debug on api", ("LOG_LEVEL", "debug")),
+    ("add MARKET_ID back to the export cronjob from that configmap", ("MARKET_ID", None)),  # a place, not a value
+])
+def test_an_env_value_is_read_where_it_is_said(question, expected):
+    from sre_agent.chat.hand_edits import env_change
+
+    assert env_change(question) == expected

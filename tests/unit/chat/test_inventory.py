@@ -11,8 +11,10 @@ INVENTORY = Inventory(objects=[
     Known("StatefulSet", "fleet-db", "fleet"), Known("Secret", "fleet-db", "fleet"), Known("Service", "fleet-db", "fleet"),
     Known("ConfigMap", "fleet-db-config", "fleet"), Known("Deployment", "backend", "api"),
     Known("Service", "backend-service", "api"), Known("CronJob", "nightly-settlement", "batch"),
-    Known("Deployment", "log-forwarder", "ops"), Known("StatefulSet", "bin-state-cache", "telemetry"), Known("Deployment", "worker", "a"), Known("Deployment", "worker", "b"),
-    Known("Deployment", "quill-api", "a"), Known("Deployment", "quill-web", "a"), Known("Node", "ip-10-0-1-20"), Known("Alarm", "shop-pass-shop-5xx"),
+    Known("Deployment", "log-forwarder", "ops"), Known("StatefulSet", "bin-state-cache", "telemetry"),
+    Known("Deployment", "worker", "a"), Known("Deployment", "worker", "b"),
+    Known("Deployment", "quill-api", "a"), Known("Deployment", "quill-web", "a"), Known("Node", "ip-10-0-1-20"),
+    Known("Alarm", "shop-pass-shop-5xx"),
 ])
 
 

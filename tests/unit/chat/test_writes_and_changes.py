@@ -271,3 +271,28 @@ def test_a_resource_change_targets_the_container_meant_and_never_goes_the_wrong_
     else:
         assert isinstance(plan, Plan), plan
         assert plan.args["container"] == expected[0] and expected[1] in json.dumps(plan.args), plan.args
+
+
+CLAIM = {"spec": {"resources": {"requests": {"storage": "50Gi"}}}, "status": {"phase": "Bound"}}
+ROUTER = {"metadata": {"generation": 7}, "spec": {"template": {"spec": {"imagePullSecrets": [{"name": "old"}],
+                                                                         "containers": [{"name": "app", "image": "r/a:1"}]}}}}
+
+
+@pytest.mark.parametrize(("question", "rid", "obj", "expected"), [
+    ("grow it to 100Gi", "ns/PersistentVolumeClaim/data-0", CLAIM, ("expand_claim", {"size": "100Gi", "expect_size": "50Gi"})),
+    ("expand the data-0 pvc to 80G", "ns/PersistentVolumeClaim/data-0", CLAIM, ("expand_claim", {"size": "80Gi"})),
+    ("grow it to 40Gi", "ns/PersistentVolumeClaim/data-0", CLAIM, "only grows"),
+    ("grow it", "ns/PersistentVolumeClaim/data-0", CLAIM, "Say the new size"),
+    ("grow it to 100Gi", "ns/StatefulSet/db", {}, "name the claim"),
+    ("add imagePullSecrets regcred back to the router template", "ns/Deployment/router", ROUTER,
+     ("add_pull_secret", {"secret_name": "regcred", "expect_generation": 7})),
+    ("add the regcred pull secret to router", "ns/Deployment/router", ROUTER, ("add_pull_secret", {"secret_name": "regcred"})),
+    ("add imagePullSecrets old to router", "ns/Deployment/router", ROUTER, "already lists old"),
+])
+def test_a_claim_grows_and_a_pull_secret_is_added_only_as_asked(question, rid, obj, expected):
+    plan = plan_for(question, rid, obj)
+    if isinstance(expected, str):
+        assert isinstance(plan, str) and expected in plan, plan
+    else:
+        assert isinstance(plan, Plan) and plan.tool == expected[0], plan
+        assert expected[1].items() <= plan.args.items(), plan.args
