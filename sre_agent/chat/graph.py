@@ -44,6 +44,7 @@ from . import (  # noqa: F401
 from .ask import HANDLERS, Ask, settle
 from .followups import completed_request
 from .forms import recognise
+from .grounding import names_spelled
 from .inventory import InventoryCache
 from .kubectl_speak import translate
 from .missing import alarm_names, not_found
@@ -123,9 +124,12 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []),
               last_answer=last_answer, inventory_cache=runtime.context.inventory)
+    if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
+        ask.question = spelled
+        ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})
     update: dict[str, Any] = {}
     llm = runtime.context.llm
-    if llm is not None and llm.answers(recognised.form):
+    if llm is not None and llm.answers(ask.recognised.form):
         answer, update["llm_usage"] = await llm.answer(ask, state.get("turns") or [], state.get("llm_usage") or {},
                                                        offline=answer_question)
     else:

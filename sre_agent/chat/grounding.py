@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .ask import Ask
-from .inventory import TIE, Known, Mention, load_inventory, mentions
+from .inventory import TIE, Known, Mention, load_inventory, may_name_in_words, mentions
 from .models import Answer
 from .references import namespace_named
 
@@ -60,3 +60,17 @@ async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answ
                               resources=[], next_steps=[f"Ask again with the name, e.g. '{ask.question.strip()[:60]}' "
                                                         f"with {options[0].name}."])
     return None
+
+
+async def names_spelled(ask: Ask) -> str | None:
+    """The question with each name typed as several words written as the object's name ("roll back booking api" ->
+    "roll back booking-api"), so the forms read it as one name; None when it has none. Looked up only when two
+    words that could be a name stand side by side."""
+    if not may_name_in_words(ask.question):
+        return None
+    text = ask.question
+    for mention in await named_mentions(ask):
+        if " " in mention.span and mention.chosen and mention.candidates[0][0] >= ASK_BACK:
+            typed = r"[\s_-]+".join(re.escape(w) for w in mention.span.split())
+            text = re.sub(rf"(?<![\w-]){typed}(?![\w-])", mention.chosen.name, text, flags=re.IGNORECASE)
+    return text if text != ask.question else None

@@ -102,6 +102,18 @@ def _vocabulary() -> frozenset[str]:
     return frozenset({*book.stopwords, *book.pronouns, *FILLER, *(w for w, n in counts.items() if n >= 2)})
 
 
+def words_of(question: str) -> list[str]:
+    return [w.strip(".") for w in WORD.findall(question.lower().replace("'s ", " "))]
+
+
+def may_name_in_words(question: str) -> bool:
+    """Whether two words side by side could be a name typed with a space ("booking api", "fleet db"): what makes
+    looking the question up in the inventory worth it."""
+    words = words_of(question)
+    return any(a not in FILLER and b not in FILLER and not (a in _vocabulary() and b in _vocabulary())
+               for a, b in zip(words, words[1:], strict=False))
+
+
 def _spans(question: str) -> list[tuple[int, int, list[str]]]:
     words = [w.strip(".") for w in WORD.findall(question.lower().replace("'s ", " "))]
     spans = []
@@ -158,12 +170,10 @@ def choose(candidates: list[tuple[float, Known]], *, kind_said: str | None, name
 
 
 def mentions(question: str, inventory: Inventory, *, namespace: str | None = None) -> list[Mention]:
-    """Every span of the question that names something that exists, longest spans first, never overlapping."""
-    taken: set[int] = set()
-    found: list[tuple[int, Mention]] = []
+    """Every span of the question that names something that exists, never overlapping: the best-fitting spans
+    first, the longer of two equally good ("fleet db" over "fleet"), in the question's order."""
+    found: list[tuple[float, int, int, Mention]] = []
     for start, end, words in _spans(question):
-        if taken & set(range(start, end)):
-            continue
         typed = " ".join(words)
         if len(typed) < 3:
             continue
@@ -174,10 +184,15 @@ def mentions(question: str, inventory: Inventory, *, namespace: str | None = Non
         if not scored:
             continue
         kind_said = _kind_beside(question, typed)
-        taken |= set(range(start, end))
-        found.append((start, Mention(typed, kind_said, scored[:8],
-                                     choose(scored, kind_said=kind_said, namespace=namespace))))
-    return [m for _, m in sorted(found, key=lambda x: x[0])]
+        found.append((scored[0][0], start, end, Mention(typed, kind_said, scored[:8],
+                                                        choose(scored, kind_said=kind_said, namespace=namespace))))
+    taken: set[int] = set()
+    kept = []
+    for _, start, end, mention in sorted(found, key=lambda x: (-x[0], -(x[2] - x[1]), x[1])):
+        if not taken & set(range(start, end)):
+            taken |= set(range(start, end))
+            kept.append((start, mention))
+    return [m for _, m in sorted(kept, key=lambda x: x[0])]
 
 
 def nearest(typed: str, inventory: Inventory, limit: int = 3) -> list[str]:

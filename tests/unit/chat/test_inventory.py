@@ -28,7 +28,7 @@ def chosen(question: str, namespace: str | None = None) -> list[str]:
     ("whats in the fleet-db secret", ["fleet/Secret/fleet-db"]),  # unless the kind is said
     ("fleet db svc endpoints?", ["fleet/Service/fleet-db"]),  # spaces for dashes, a kubectl short word
     ("why is passshop slow", ["shop/Deployment/pass-shop"]),  # run together
-    ("pass shop 5xx", ["Alarm/shop-pass-shop-5xx"]),  # most of an alarm's own words name the alarm
+    ("pass shop 5xx", ["shop/Deployment/pass-shop"]),  # the best-fitting span: the whole name, over most of an alarm's
     ("is pass-valdator down", ["gate/Deployment/pass-validator"]),  # a typo
     ("the validator pods", ["gate/Deployment/pass-validator"]),  # one token of a name
     ("did the nightly settlement run", ["batch/CronJob/nightly-settlement"]),
@@ -49,3 +49,44 @@ def test_a_question_names_what_exists(question, expected, request):
 def test_a_name_nothing_has_lists_the_nearest_real_ones():
     assert nearest("pass-shp", INVENTORY)[0] == "pass-shop"
     assert nearest("zzzz", INVENTORY) == []
+
+
+class ListingTools:
+    """Answers the inventory's listings from a table, like the kubernetes server's get_resources."""
+
+    parameters: dict = {}
+
+    def __init__(self, objects):
+        self.objects = objects
+
+    async def call(self, agent, server, tool, args):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+
+        if tool == "get_resources":
+            items = [{"name": k.name, "namespace": k.namespace} for k in self.objects if k.kind == args["kind"]]
+            data = {"items": items}
+        elif tool == "describe_alarms":
+            data = {"alarms": []}
+        else:
+            raise AssertionError(f"unexpected tool call {tool}")
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True, excerpt="")
+        return ToolOutcome(data=data, error=None, record=record)
+
+
+@pytest.mark.parametrize(("question", "spelled"), [
+    ("roll back booking api", "roll back booking-api"),
+    ("is fleet db ok", "is fleet-db ok"),
+    ("is the fleet-db ok", None),  # already a name
+    ("is the new pod ok", None),  # no name typed as words
+])
+def test_a_name_typed_as_words_is_written_as_the_name(question, spelled):
+    import asyncio
+
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.forms import recognise
+    from sre_agent.chat.grounding import names_spelled
+
+    tools = ListingTools([*INVENTORY.objects, Known("Deployment", "booking-api", "donors")])
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    assert asyncio.run(names_spelled(ask)) == spelled
