@@ -47,6 +47,8 @@ ASKED_SHAPES = (
     (re.compile(r"\b(why|cause|culprit|root|reason|issue|wrong|problem)\b"),
      re.compile(r"\b(because|root cause|reason|caused|error|exception|refused|denied|timed? ?out|not found|no space|"
                 r"oomkilled|exit code|failed|unable|cannot|invalid)\b")),
+    (re.compile(r"\b(healthy|ok|okay|fine|up|running|status|alive|state)\b"),
+     re.compile(r"\bpods?\b|\bready\b|\brunning\b|restarts?|\bpending\b")),
     (re.compile(r"\b(who|whose)\b"), re.compile(r"started-by|owner|created-by|managed-by|\bby\b|team|user")),
 )
 NOISE = {"the", "and", "for", "are", "was", "its", "it's", "what", "whats", "which", "who", "why", "how", "does", "did",
@@ -58,6 +60,7 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.-]+/)+[\w.-]+")
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
 # tag already say -- kept when the question is about where images come from.
 REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
+PULLING = re.compile(r"ImagePull|ErrImagePull|pull access|no basic auth|unauthorized|manifest unknown|registr", re.IGNORECASE)
 ABOUT_REGISTRIES = re.compile(r"registr|pull|ecr|gcr|ghcr|docker|quay|auth|credential|host|mirror", re.IGNORECASE)
 
 
@@ -135,7 +138,8 @@ def brief(answer: Answer) -> Brief:
     terms = question_terms(answer.question) - subject
     question = answer.question.lower()
     shapes = [shape for asked, shape in ASKED_SHAPES if asked.search(question)]
-    keep_hosts = bool(ABOUT_REGISTRIES.search(question))
+    # where images come from matters when the question, or what the answer found, is about pulling them
+    keep_hosts = bool(ABOUT_REGISTRIES.search(question) or PULLING.search(" ".join([answer.headline, *answer.details])))
     headline_key = _key(answer.headline)
     seen: set[str] = set()
     blocks: list[list[str]] = []

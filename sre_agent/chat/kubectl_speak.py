@@ -121,6 +121,8 @@ def translate(text: str) -> KubectlQuestion | None:
     if verb == "top":
         what = "nodes" if kind == "Node" else "pods"
         return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace)
+    if verb == "describe" and name:
+        return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace)
     if kind is None:
         return KubectlQuestion(question=f"status of {name}", namespace=namespace) if name else None
     if name is None:  # get pods -n ops, get pvc -A

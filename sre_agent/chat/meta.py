@@ -29,6 +29,7 @@ EXAMPLES = [
     ("logs", "show me checkout's logs   /   show me its logs"),
     ("traffic", "what happened to checkout's traffic in the last hour?   /   error rate of checkout"),
     ("events", "events for checkout"),
+    ("describe", "describe checkout   /   kubectl describe deploy checkout -n shop   (its state and every fact)"),
     ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
     ("dependents", "what depends on ledger?   /   what depends on the app-config configmap?"),
     ("call_path", "walk me down the call chain from frontend   /   path from frontend to ledger   (where it breaks)"),
@@ -98,6 +99,17 @@ async def more(ask: Ask) -> Answer:
     if not ask.last_answer:
         return ask.answer("Nothing to expand yet: ask a question first.")
     return Answer.model_validate(ask.last_answer).model_copy(update={"question": ask.question, "form": "more", "full": True})
+
+
+@handles("describe", needs=("kubernetes", "cloudwatch"))
+async def describe_answer(ask: Ask) -> Answer:
+    """kubectl describe, answered: the object's state first, then its facts (spec, pods, placement)."""
+    rid = ask.resource or ""
+    described = await describe(ask, rid)
+    answer = settle(await status(ask, described), HANDLERS["status"].needs)
+    answer.details += await object_facts(ask, rid, described)
+    answer.form = "describe"
+    return answer
 
 
 @handles("unrecognised", needs=("kubernetes",))

@@ -9,9 +9,9 @@ from sre_agent.chat.kubectl_speak import translate
 @pytest.mark.parametrize(("typed", "form", "subject", "namespace"), [
     ("logs donor-web", "logs", "donor-web", None),
     ("kubectl logs -f coldchain-ingest -c app --previous", "logs", "coldchain-ingest", None),
-    ("describe deploy hl7-bridge -n ops", "status", "hl7-bridge", "ops"),
-    ("describe po/x-1", "status", "x-1", None),
-    ("describe node ip-10-58-2-219", "status", "ip-10-58-2-219", None),
+    ("describe deploy hl7-bridge -n ops", "describe", "hl7-bridge", "ops"),
+    ("describe po/x-1", "describe", "x-1", None),
+    ("describe node ip-10-58-2-219", "describe", "ip-10-58-2-219", None),
     ("get pods -n ops", "list_kind", None, "ops"),
     ("kubectl get pvc -A", "list_kind", None, None),
     ("get jobs --namespace=ops", "list_kind", None, "ops"),

@@ -79,7 +79,7 @@ def test_the_kind_a_noun_names(question, kinds):
     ("status of node-agent", "status", "node-agent", False),
     ("bump that quota to 4 cpu", "node_or_pod_write", "quota", False),
     ("is rolling back to the old version safe", "rollback_safe", None, True),
-    ("describe that node", "status", "node", False),
+    ("describe that node", "describe", "node", False),
     ("why does it have no endpoints", "why_failing", None, True),
     ("why does the invoice-api service have no endpoints", "why_failing", "invoice-api", False),
     ("did it even run?", "job_ran", None, True),
