@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sre_agent.app.options import RunOptions  # noqa: E402
-from sre_agent.chat.session import ChatSession  # noqa: E402
+from sre_agent.chat.conversation.session import ChatSession  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
 
 SCENARIO = "bad-deploy-regression"

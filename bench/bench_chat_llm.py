@@ -31,7 +31,7 @@ from provider_wire import Reply, ScriptedProviderServer  # noqa: E402
 
 from sre_agent.app.options import RunOptions  # noqa: E402
 from sre_agent.brains.llm.settings import LlmSettings  # noqa: E402
-from sre_agent.chat.session import ChatSession  # noqa: E402
+from sre_agent.chat.conversation.session import ChatSession  # noqa: E402
 from sre_agent.lab.lab import Lab  # noqa: E402
 
 SCENARIO = "bad-deploy-regression"

@@ -1,4 +1,4 @@
-"""The intent classifier chat falls back on (chat/intent_model.py): what it costs to learn from its data in a
+"""The intent classifier chat falls back on (chat/understand/intent_model.py): what it costs to learn from its data in a
 fresh process (the time the session's background thread spends, and what the first unread question would wait
 without it), the memory it holds, and one guess -- each against a baseline measured in the same run: loading the
 data alone (yaml), so the ratio says what the learning adds.

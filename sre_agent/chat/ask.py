@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from ..contracts import ToolCallRecord
 from ..graph.coverage import backend_checks, could_not_check_sentence, holes
 from ..graph.ports import ToolOutcome, Tools
-from .forms import Recognised
 from .models import Answer
+from .understand.forms import Recognised
 
 AGENT = "chat"
 
@@ -33,7 +33,7 @@ class Ask:
     notes: list[str] = field(default_factory=list)  # how the subject was read ("took 'setlement' to mean ...")
     records: list[ToolCallRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
-    inventory_cache: Any = None  # the session's InventoryCache (chat/inventory.py): what exists, listed once a few seconds
+    inventory_cache: Any = None  # the session's InventoryCache (chat/understand/inventory.py): what exists, listed once a few seconds
 
     @property
     def form(self) -> str:

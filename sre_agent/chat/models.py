@@ -54,7 +54,7 @@ class Answer(BaseModel):
     diagnosis: dict | None = None  # why_failing: the investigation's diagnosis (category, resource, summary)
     duration_s: float = 0.0
     llm: ChatUsage | None = None  # answered with an LLM brain: its models, tokens and cost for this answer
-    full: bool = False  # shown whole ("more"): not cut to the lines that bear on the question (chat/brief.py)
+    full: bool = False  # shown whole ("more"): not cut to the lines that bear on the question (chat/conversation/brief.py)
 
 
 class Turn(BaseModel):

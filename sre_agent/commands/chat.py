@@ -14,8 +14,8 @@ from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, 
 
 # The session (LangGraph, the MCP client) is imported when chat runs: `chat --help` answers at once.
 if TYPE_CHECKING:
+    from ..chat.conversation.session import ChatSession
     from ..chat.models import Answer
-    from ..chat.session import ChatSession
 
 # One question's exit code, as the sweep's: 0 answered or healthy, 1 problems found, 2 could not check.
 EXIT_CODES = {"problems": 1, "unknown": 2}
@@ -36,15 +36,15 @@ def chat(ctx: typer.Context,
     * sre-agent chat "what's broken right now?"
     * sre-agent chat --session chat-...  "roll it back"
     """
-    from ..chat.render import render
-    from ..chat.session import ChatSession
+    from ..chat.conversation.render import render
+    from ..chat.conversation.session import ChatSession
 
     options = run_options(ctx, {"brain": brain, "state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
     chat_session = ChatSession(options, session_id=session, namespace=namespace)
     if question is None:
         if as_json:
             fail("--json is for one question: sre-agent chat --json \"what's broken?\"")
-        from ..chat.repl import repl
+        from ..chat.conversation.repl import repl
 
         raise typer.Exit(repl(chat_session, full=full))
     try:

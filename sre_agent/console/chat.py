@@ -1,4 +1,4 @@
-"""Chat in the console: a conversation (a chat session: one LangGraph thread, chat/session.py) kept
+"""Chat in the console: a conversation (a chat session: one LangGraph thread, chat/conversation/session.py) kept
 across page loads by its id in the URL. Each question is one turn over the service's shared MCP
 servers, read-only (the chat toolbox refuses every write, whatever the servers allow); the answers
 are the chat's own models, rendered by the template."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..chat.conversation.session import ChatSession, new_session_id
 from ..chat.models import Turn
-from ..chat.session import ChatSession, new_session_id
 from .ports import ConsoleBackend
 
 SESSION_ID = re.compile(r"chat-\d{8}T\d{6}Z-[0-9a-f]{8}")

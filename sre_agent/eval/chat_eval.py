@@ -16,9 +16,9 @@ import yaml
 from pydantic import BaseModel, Field
 
 from ..app.options import RunOptions
+from ..chat.conversation.render import render
+from ..chat.conversation.session import ChatSession
 from ..chat.models import Answer
-from ..chat.render import render
-from ..chat.session import ChatSession
 from ..lab.lab import Lab
 
 

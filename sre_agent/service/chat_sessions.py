@@ -1,5 +1,5 @@
 """Chat sessions over HTTP: one session model for POST /v1/sessions, POST /invocations (AgentCore)
-and the console's chat. A session is a chat checkpoint thread (chat/session.py ChatSession, thread
+and the console's chat. A session is a chat checkpoint thread (chat/conversation/session.py ChatSession, thread
 id = session id) plus a row in the store (chat_store.py) that bounds it: an idle TTL, a maximum of
 live sessions (past it the one idle longest is closed: someone asking now outranks an idle
 conversation), a maximum question size and a maximum of messages per session. Every turn runs on
@@ -119,7 +119,7 @@ class ChatSessions:
     async def create(self, namespace: str | None = None, source: ChatSource = "api",
                      session_id: str | None = None) -> ChatSessionRecord:
         """A new session (`session_id` default: a fresh chat- id); an existing id is returned as it is."""
-        from ..chat.session import new_session_id
+        from ..chat.conversation.session import new_session_id
 
         session_id = session_id or new_session_id()
         _, evicted = await asyncio.to_thread(
@@ -160,7 +160,7 @@ class ChatSessions:
 
     async def view(self, session_id: str) -> SessionView:
         """The session and its messages, read from the chat checkpoint."""
-        from ..chat import session as chat_session
+        from ..chat.conversation import session as chat_session
 
         record = await self.live(session_id)
 
@@ -220,7 +220,7 @@ class ChatSessions:
         return await self.answer(record, text, namespace)
 
     async def _turn(self, session_id: str, text: str, namespace: str | None) -> Answer:
-        from ..chat import session as chat_session
+        from ..chat.conversation import session as chat_session
 
         options = self.options
         if self.servers is not None:  # the service's shared MCP servers, as its runs use them

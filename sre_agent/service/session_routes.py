@@ -52,7 +52,7 @@ class MessageAnswer(BaseModel):
 
     session_id: str
     answer: Answer
-    text: str  # the answer as `sre-agent chat` prints it (chat/render.py, without the evidence lines)
+    text: str  # the answer as `sre-agent chat` prints it (chat/conversation/render.py, without the evidence lines)
 
 
 def _body_schema(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
@@ -114,7 +114,7 @@ async def _json(request: Request, example: str) -> dict[str, Any]:
 
 
 def _answered(session_id: str, answer: Answer) -> dict[str, Any]:
-    from ..chat.render import render
+    from ..chat.conversation.render import render
 
     return MessageAnswer(session_id=session_id, answer=answer, text=render(answer, evidence=False)).model_dump(mode="json")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sre_agent.app.options import RunOptions
+from sre_agent.chat.conversation.repl import SessionRunner
+from sre_agent.chat.conversation.session import ChatSession
 from sre_agent.chat.models import Answer
-from sre_agent.chat.repl import SessionRunner
-from sre_agent.chat.session import ChatSession
 from sre_agent.lab.lab import Lab
 
 

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from sre_agent.app.options import RunOptions
-from sre_agent.chat.repl import SessionRunner
-from sre_agent.chat.session import ChatSession
+from sre_agent.chat.conversation.repl import SessionRunner
+from sre_agent.chat.conversation.session import ChatSession
 
 from .conftest import text_of
 

@@ -23,9 +23,9 @@ from provider_wire import Reply, ScriptedProviderServer
 from sre_agent.app.options import RunOptions
 from sre_agent.app.servers import stdio_servers
 from sre_agent.brains.llm.settings import LlmSettings
+from sre_agent.chat.conversation.repl import SessionRunner
+from sre_agent.chat.conversation.session import ChatSession
 from sre_agent.chat.models import Answer
-from sre_agent.chat.repl import SessionRunner
-from sre_agent.chat.session import ChatSession
 from sre_agent.graph.state import Budget
 from sre_agent.lab.lab import Lab
 

@@ -20,7 +20,7 @@ import pytest
 from uvicorn_thread import ThreadedUvicorn
 from waiting import until
 
-import sre_agent.chat.session as chat_session
+import sre_agent.chat.conversation.session as chat_session
 import sre_agent.service.core as service_core
 from sre_agent.app.options import RunOptions
 from sre_agent.app.settings import ServiceSettings
@@ -40,7 +40,7 @@ POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 
 
 class RememberingChat:
-    """Stands in for chat/session.py ChatSession: answers name the resource a question is about, and a
+    """Stands in for chat/conversation/session.py ChatSession: answers name the resource a question is about, and a
     follow-up without one ("its logs?") is about the previous answer's resource -- it sees the turn
     before only if the service continued the same session (thread)."""
 

@@ -5,13 +5,13 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.act.rollback import template_diff
+from sre_agent.chat.answer.changes import age_seconds
+from sre_agent.chat.answer.logs import log_groups_for
 from sre_agent.chat.ask import Ask, settle
-from sre_agent.chat.changes import age_seconds
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.logs import log_groups_for
 from sre_agent.chat.models import Answer
-from sre_agent.chat.references import best_match, resolve
-from sre_agent.chat.rollback import template_diff
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.references import best_match, resolve
 from sre_agent.contracts import ToolCallRecord
 
 
@@ -120,7 +120,7 @@ def test_a_namespace_named_like_the_workload_does_not_pick_a_neighbours_log_grou
 
 
 def test_an_objects_facts_show_what_describe_shows_per_container_and_placement():
-    from sre_agent.chat.facts import container_facts, placement_facts
+    from sre_agent.chat.answer.facts import container_facts, placement_facts
 
     spec = {"containers": [{"name": "api", "image": "r/api:1.2", "resources": {"limits": {"memory": "512Mi"}},
                             "readinessProbe": {"httpGet": {"path": "/ready", "port": 8081}, "timeoutSeconds": 1},
@@ -139,7 +139,7 @@ def test_an_objects_facts_show_what_describe_shows_per_container_and_placement()
 def test_traffic_keeps_the_detectors_intervals_that_reach_into_the_window():
     from datetime import UTC, datetime
 
-    from sre_agent.chat.traffic import _intervals_in, _moved
+    from sre_agent.chat.answer.traffic import _intervals_in, _moved
 
     since = datetime(2026, 3, 1, 11, tzinfo=UTC)
     report = {"intervals": [{"start": "2026-03-01T09:00:00Z", "end": "2026-03-01T09:30:00Z"},  # over before the window
@@ -182,7 +182,7 @@ def test_a_name_typed_exactly_means_that_object_over_one_whose_name_only_starts_
      "the pod is Pending: PodScheduled=False: Unschedulable -- 0/3 nodes"),
 ])
 def test_a_pods_trouble_reads_its_phase_waiting_containers_and_readiness(phase, conditions, waiting, trouble):
-    from sre_agent.chat.health import _pod_facts
+    from sre_agent.chat.answer.health import _pod_facts
 
     statuses = [{"name": "app", "state": {"waiting": {"reason": waiting}} if waiting else {"running": {}}}]
     found: list[str] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.causal import _alike, _mentions, _short_images, blamed_thing
-from sre_agent.chat.forms import recognise
+from sre_agent.chat.answer.causal import _alike, _mentions, _short_images, blamed_thing
+from sre_agent.chat.understand.forms import recognise
 
 # (question, form, the thing blamed)
 BLAME = [
@@ -72,7 +72,7 @@ def test_images_are_said_by_their_last_path_part_and_tag():
 
 
 def test_a_named_change_or_version_picks_the_revision_that_made_it():
-    from sre_agent.chat.causal import RevisionChange, _named_revisions
+    from sre_agent.chat.answer.causal import RevisionChange, _named_revisions
     culprit = "metering/Deployment/reading-ingest"
     changes = [RevisionChange(1, False, [], ["r/reading-ingest:5.1.0"]),
                RevisionChange(2, False, ["container ingest: image r/reading-ingest:5.1.0 -> r/reading-ingest:5.2.0"],

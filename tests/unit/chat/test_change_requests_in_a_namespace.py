@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.followups import completed_request
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.writes import Plan, _verb, plan_for
+from sre_agent.chat.act.writes import Plan, _verb, plan_for
+from sre_agent.chat.understand.followups import completed_request
+from sre_agent.chat.understand.forms import recognise
 
 
 @pytest.mark.parametrize("question, form, subject, namespace", [
@@ -61,7 +61,7 @@ def test_a_pods_quota_raise_is_its_pod_count_and_never_lower():
 ])
 def test_an_interrogative_on_a_kind_noun_asks_for_an_object_of_that_kind(question, kind):
     from sre_agent.chat.ask import Ask
-    from sre_agent.chat.references import _question_kind
+    from sre_agent.chat.understand.references import _question_kind
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
 
 
@@ -78,7 +78,7 @@ def test_kubectl_words_for_node_and_service_edits(question, form, subject, verb)
 
 @pytest.mark.parametrize("question", ["whats pending in sandbox", "what is stuck in batch"])
 def test_what_is_pending_in_a_namespace_is_what_is_broken_there(question):
-    from sre_agent.chat.health import TRAILING_IN
+    from sre_agent.chat.answer.health import TRAILING_IN
     assert recognise(question).form == "broken_now"
     assert TRAILING_IN.search(question).group(1) in ("sandbox", "batch")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.followups import completed_request
-from sre_agent.chat.plans import quantity_asked
+from sre_agent.chat.act.plans import quantity_asked
+from sre_agent.chat.understand.followups import completed_request
 
 WAITING = {"status": "needs_subject", "form": "rollback_request", "question": "roll it back"}
 
@@ -54,5 +54,5 @@ def test_the_value_is_read_from_the_completed_words(words, resource, value):
     ("app:2", "ghcr.io/acme/app:1", "app:2"),
 ])
 def test_an_image_named_without_its_registry_keeps_the_registry_in_use(value, current, image):
-    from sre_agent.chat.plans import _with_registry
+    from sre_agent.chat.act.plans import _with_registry
     assert _with_registry(value, current) == image

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.config_values import asked_key, config_value
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.config_values import asked_key, config_value
-from sre_agent.chat.forms import recognise
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -82,14 +82,14 @@ def test_a_setting_is_found_where_it_is_set(question, focus, headline):
     ("where is DEPOT_GATEWAY_HOST supposed to come from", "DEPOT_GATEWAY_HOST", []),
 ])
 def test_the_setting_a_source_question_asks_about(question, key, parts):
-    from sre_agent.chat.config_sources import setting_parts
+    from sre_agent.chat.answer.config_sources import setting_parts
     named, spellings = setting_parts(question)
     assert named == key
     assert [bool(want & got) for want, got in zip(parts, spellings, strict=True)] == [True] * len(parts)
 
 
 def source(question: str, resource: str, world: World):
-    from sre_agent.chat.config_sources import config_source
+    from sre_agent.chat.answer.config_sources import config_source
     ask = Ask(question=question, recognised=recognise(question), tools=world, focus=[resource], namespace="edge",
               resource=resource)
     return asyncio.run(config_source(ask))

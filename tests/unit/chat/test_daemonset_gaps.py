@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from sre_agent.chat.answer.health import _daemonset_gaps
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.health import _daemonset_gaps
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 

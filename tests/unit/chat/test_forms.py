@@ -4,7 +4,7 @@ engineers ask, not from the patterns."""
 
 import pytest
 
-from sre_agent.chat.forms import DEFAULT_WINDOW_S, catalog, parse_window, recognise
+from sre_agent.chat.understand.forms import DEFAULT_WINDOW_S, catalog, parse_window, recognise
 
 # (question, form, subject, refers_back)
 CASES = [
@@ -198,7 +198,7 @@ def test_a_namespace_named_in_the_question_scopes_it():
 
 def test_every_form_has_a_handler_and_every_pattern_compiles():
     from sre_agent.chat.ask import HANDLERS
-    from sre_agent.chat.graph import build_chat_graph  # noqa: F401  (registers the handlers)
+    from sre_agent.chat.conversation.graph import build_chat_graph  # noqa: F401  (registers the handlers)
 
     forms = {spec.id for spec in catalog().forms}
     assert forms | {"unrecognised"} <= set(HANDLERS)
@@ -211,7 +211,7 @@ def test_a_kind_word_after_the_name_says_which_object():
 
 
 def test_every_help_example_is_recognised_as_the_form_it_shows():
-    from sre_agent.chat.meta import EXAMPLES
+    from sre_agent.chat.answer.meta import EXAMPLES
     for form, text in EXAMPLES:
         for example in text.split("   (")[0].split("   /   "):
             assert recognise(example).form == form, (form, example)

@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.node_facts import group_taints
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.node_facts import group_taints
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 

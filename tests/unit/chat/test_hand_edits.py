@@ -3,7 +3,7 @@ on a workload or CronJob (or the key of a ConfigMap)."""
 
 import pytest
 
-from sre_agent.chat.hand_edits import (
+from sre_agent.chat.act.hand_edits import (
     config_sources,
     env_change,
     env_plan,
@@ -95,6 +95,6 @@ def test_a_probe_given_more_time_or_tries_is_relax_probes_to_make(question, args
     ("add MARKET_ID back to the export cronjob from that configmap", ("MARKET_ID", None)),  # a place, not a value
 ])
 def test_an_env_value_is_read_where_it_is_said(question, expected):
-    from sre_agent.chat.hand_edits import env_change
+    from sre_agent.chat.act.hand_edits import env_change
 
     assert env_change(question) == expected

@@ -1,4 +1,4 @@
-"""The intent classifier chat falls back on when no question form's pattern matches (chat/intent_model.py):
+"""The intent classifier chat falls back on when no question form's pattern matches (chat/understand/intent_model.py):
 its data covers every form, it is measured on phrasings it was not trained on (5-fold cross-validation -- the
 figures docs/evaluation.md publishes), the guesses it accepts are right nine times in ten, and it never reads a
 request to act into a question."""
@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from sre_agent.chat.forms import form_ids, recognise
-from sre_agent.chat.intent_model import MIN_CONFIDENCE, NEVER_GUESSED, IntentModel, guess_intent, labelled
+from sre_agent.chat.understand.forms import form_ids, recognise
+from sre_agent.chat.understand.intent_model import MIN_CONFIDENCE, NEVER_GUESSED, IntentModel, guess_intent, labelled
 
 FOLDS = 5
 

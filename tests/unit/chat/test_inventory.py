@@ -3,7 +3,7 @@ names (or the candidates it is ambiguous between)."""
 
 import pytest
 
-from sre_agent.chat.inventory import Inventory, Known, mentions, nearest
+from sre_agent.chat.understand.inventory import Inventory, Known, mentions, nearest
 
 INVENTORY = Inventory(objects=[
     Known("Deployment", "pass-shop", "shop"), Known("Service", "pass-shop", "shop"),
@@ -84,8 +84,8 @@ def test_a_name_typed_as_words_is_written_as_the_name(question, spelled):
     import asyncio
 
     from sre_agent.chat.ask import Ask
-    from sre_agent.chat.forms import recognise
-    from sre_agent.chat.grounding import names_spelled
+    from sre_agent.chat.understand.forms import recognise
+    from sre_agent.chat.understand.grounding import names_spelled
 
     tools = ListingTools([*INVENTORY.objects, Known("Deployment", "booking-api", "donors")])
     ask = Ask(question=question, recognised=recognise(question), tools=tools)

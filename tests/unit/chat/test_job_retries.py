@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.job_retries import job_retries
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.job_retries import job_retries
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 

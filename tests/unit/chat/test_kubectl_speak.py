@@ -2,8 +2,8 @@
 
 import pytest
 
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.kubectl_speak import translate
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.kubectl_speak import translate
 
 
 @pytest.mark.parametrize(("typed", "form", "subject", "namespace"), [

@@ -19,9 +19,9 @@ from sre_agent.brains.llm.resilience import ModelChain
 from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.brains.llm.usage import UsageMeter
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.graph import answer_question
-from sre_agent.chat.llm import CHANGE_VERBS, LlmChat, budget_left, chat_prompt, history_messages
+from sre_agent.chat.conversation.graph import answer_question
+from sre_agent.chat.conversation.llm import CHANGE_VERBS, LlmChat, budget_left, chat_prompt, history_messages
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Budget

@@ -3,7 +3,7 @@ with words of its own and no warning asked: the lines with those words; a bare '
 
 from __future__ import annotations
 
-from sre_agent.chat.logs import asked_lines
+from sre_agent.chat.answer.logs import asked_lines
 
 EVENTS = [{"time": "t1", "message": "INFO GET /fans/B-07/decision status=200"},
           {"time": "t2", "message": "WARN fan=F-12 bin=B-07 vibration=high (work order WO-5512 open)"},

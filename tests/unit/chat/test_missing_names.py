@@ -1,12 +1,12 @@
-"""Names a question gives that no object may have (chat/missing.py), and change requests chat pins or asks
-about (chat/writes.plan_for): pure functions, table tests."""
+"""Names a question gives that no object may have (chat/understand/missing.py), and change requests chat pins or asks
+about (chat/act/writes.plan_for): pure functions, table tests."""
 
 from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.missing import ALL_KINDS, is_typo, typed_names
-from sre_agent.chat.writes import Plan, plan_for
+from sre_agent.chat.act.writes import Plan, plan_for
+from sre_agent.chat.understand.missing import ALL_KINDS, is_typo, typed_names
 
 
 @pytest.mark.parametrize("question, names", [

@@ -4,12 +4,12 @@ kind), and the pure parts of their answers. Names here are made up: no world's o
 
 import pytest
 
-from sre_agent.chat.config_refs import references_config
-from sre_agent.chat.followups import _proposed, _proposed_command
-from sre_agent.chat.forms import kind_nouns, recognise
-from sre_agent.chat.names import best_names, stems
-from sre_agent.chat.objects import images_of
-from sre_agent.chat.writes import BY_HAND, Plan, plan_for
+from sre_agent.chat.act.writes import BY_HAND, Plan, plan_for
+from sre_agent.chat.answer.config_refs import references_config
+from sre_agent.chat.answer.objects import images_of
+from sre_agent.chat.understand.followups import _proposed, _proposed_command
+from sre_agent.chat.understand.forms import kind_nouns, recognise
+from sre_agent.chat.understand.names import best_names, stems
 
 NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gateway", "report-exporter", "node-agent"]
 
@@ -167,14 +167,14 @@ def test_a_limit_in_bytes_is_memory():
 ])
 def test_the_kind_a_question_resolves_by(question, kind):
     from sre_agent.chat.ask import Ask
-    from sre_agent.chat.references import _question_kind
+    from sre_agent.chat.understand.references import _question_kind
 
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) == kind
 
 
 def test_the_kind_asked_for_is_not_the_subject_of_a_what_does_it_read_question():
     from sre_agent.chat.ask import Ask
-    from sre_agent.chat.references import _question_kind
+    from sre_agent.chat.understand.references import _question_kind
 
     question = "what secret does it read"
     assert _question_kind(Ask(question=question, recognised=recognise(question), tools=None)) is None
@@ -184,6 +184,6 @@ def test_the_kind_asked_for_is_not_the_subject_of_a_what_does_it_read_question()
     ("what changed in it", True), ("anything changed to that", True), ("what changed in the last hour", False),
 ])
 def test_a_changes_question_about_the_object_discussed(question, about_it):
-    from sre_agent.chat.changes import ABOUT_IT
+    from sre_agent.chat.answer.changes import ABOUT_IT
 
     assert bool(ABOUT_IT.search(question)) == about_it

@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.facts import toleration_text
+from sre_agent.chat.answer.nodes import group_nodes
+from sre_agent.chat.answer.objects import list_kind
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.facts import toleration_text
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.nodes import group_nodes
-from sre_agent.chat.objects import list_kind
+from sre_agent.chat.understand.forms import recognise
 
 from .test_objects_in_context import Cluster
 
@@ -68,7 +68,7 @@ def test_tolerations_read_as_kubectl_writes_them(toleration, text):
 
 
 def test_oom_killed_pods_are_told_apart_from_pods_in_other_trouble():
-    from sre_agent.chat.health import pod_problems
+    from sre_agent.chat.answer.health import pod_problems
     pods = [{"name": "solver-1", "namespace": "net", "status": "CrashLoopBackOff", "ready": "0/1", "restarts": 5,
              "problems": ["solver: last exit OOMKilled (137)"], "owner": "ReplicaSet/solver-abc"},
             {"name": "cache-0", "namespace": "tel", "status": "Running", "ready": "0/1", "restarts": 0}]
@@ -82,7 +82,7 @@ def test_oom_killed_pods_are_told_apart_from_pods_in_other_trouble():
 
 
 def test_a_cronjob_calls_out_by_what_its_environment_and_configmaps_set():
-    from sre_agent.chat.topology import dependencies
+    from sre_agent.chat.answer.topology import dependencies
     container = {"name": "report", "env": [{"name": "ZONE_COUNT", "value": "38"}],
                  "envFrom": [{"configMapRef": {"name": "report-cfg"}}, {"secretRef": {"name": "report-creds"}}]}
     cronjob = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [container]}}}}}}

@@ -8,13 +8,13 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.changes import _cronjob_runs
+from sre_agent.chat.answer.health import _rollout_state, measures_demand
+from sre_agent.chat.answer.nodes import node_pods
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.changes import _cronjob_runs
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.graph import _mentioned
-from sre_agent.chat.health import _rollout_state, measures_demand
+from sre_agent.chat.conversation.graph import _mentioned
 from sre_agent.chat.models import Answer
-from sre_agent.chat.nodes import node_pods
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -112,13 +112,13 @@ def test_the_config_objects_an_answer_names_join_the_focus():
 
 
 def test_a_word_of_a_dashed_name_is_no_kind_noun():
-    from sre_agent.chat.forms import kind_nouns
+    from sre_agent.chat.understand.forms import kind_nouns
     assert kind_nouns("claims-export cronjob runs ok?") == ["CronJob"]
     assert kind_nouns("restart its pods.") == ["Pod"]
 
 
 def test_equal_matches_go_to_the_name_with_no_spare_tokens():
-    from sre_agent.chat.references import _fuzzy
+    from sre_agent.chat.understand.references import _fuzzy
     cluster = Cluster({"CronJob": [{"name": "claims-export", "namespace": "billing"}],
                        "Job": [{"name": "claims-export-29923470", "namespace": "billing"}]})
     chosen = asyncio.run(_fuzzy(_ask("the claims export job, why is it failing", cluster), ["claims", "export"], "Job"))
@@ -126,7 +126,7 @@ def test_equal_matches_go_to_the_name_with_no_spare_tokens():
 
 
 def test_a_why_about_a_claim_leads_with_its_own_state_when_the_root_cause_is_an_unrelated_neighbour():
-    from sre_agent.chat.investigate import _own_trouble_if_unrelated
+    from sre_agent.chat.answer.investigate import _own_trouble_if_unrelated
     claim = {"spec": {"storageClassName": "fsx-lustre"}, "status": {"phase": "Pending"}}
     cluster = Cluster({"Finding": []}, {"genomics-scratch": claim})
     ask = _ask("why is genomics-scratch pending", cluster, "research/PersistentVolumeClaim/genomics-scratch")
@@ -156,7 +156,7 @@ class Metrics:
 
 
 def test_a_throttled_or_memory_bound_workload_is_not_ok_whatever_its_pods_say():
-    from sre_agent.chat.usage import resource_pressure
+    from sre_agent.chat.answer.usage import resource_pressure
     trouble: list[str] = []
     ask = _ask("is load-forecast ok", Metrics([60, 70, 65], [40, 41]))
     lines = asyncio.run(resource_pressure(ask, "grid/Deployment/load-forecast", trouble))
@@ -173,7 +173,7 @@ def test_a_throttled_or_memory_bound_workload_is_not_ok_whatever_its_pods_say():
     ([0, 0], [0, 0], False),  # no traffic: no share to speak of
 ])
 def test_a_service_failing_its_requests_is_not_ok_whatever_its_pods_say(requests, errors, failing):
-    from sre_agent.chat.usage import service_errors
+    from sre_agent.chat.answer.usage import service_errors
 
     class App(Metrics):
         def __init__(self) -> None:
@@ -204,7 +204,7 @@ class Names:
 
 
 def test_a_namespaces_name_means_the_namespace_unless_a_change_is_asked():
-    from sre_agent.chat.references import resolve
+    from sre_agent.chat.understand.references import resolve
     ask = _ask("what about billing", Names())
     assert asyncio.run(resolve(ask)) == "" and ask.namespace == "billing"
     restart = _ask("restart billing", Names())
@@ -212,7 +212,7 @@ def test_a_namespaces_name_means_the_namespace_unless_a_change_is_asked():
 
 
 def test_which_workloads_are_short_lists_only_those_below_their_count():
-    from sre_agent.chat.objects import list_kind
+    from sre_agent.chat.answer.objects import list_kind
     tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "agent", "ready": "9/10"},
                                    {"namespace": "ops", "name": "shipper", "ready": "10/10"}]})
     answer = asyncio.run(list_kind(_ask("which daemonsets are short a pod", tools)))
@@ -222,7 +222,7 @@ def test_which_workloads_are_short_lists_only_those_below_their_count():
 
 
 def test_are_they_all_up_is_answered_by_the_count_with_the_short_ones_first():
-    from sre_agent.chat.objects import list_kind
+    from sre_agent.chat.answer.objects import list_kind
     tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "shipper", "ready": "10/10"},
                                    {"namespace": "ops", "name": "agent", "ready": "9/10"}]})
     answer = asyncio.run(list_kind(_ask("are the daemonsets all up", tools)))
@@ -235,7 +235,7 @@ def test_are_they_all_up_is_answered_by_the_count_with_the_short_ones_first():
 
 
 def test_a_quota_says_the_room_each_limit_leaves():
-    from sre_agent.chat.usage import quota_usage
+    from sre_agent.chat.answer.usage import quota_usage
     tools = Cluster({}, {"compute": {"status": {"hard": {"requests.cpu": "4", "requests.memory": "10Gi", "pods": "20"},
                                                 "used": {"requests.cpu": "1400m", "requests.memory": "3Gi", "pods": "4"}}}})
     line = asyncio.run(quota_usage(_ask("quota usage", tools), "shop/ResourceQuota/compute"))
@@ -250,14 +250,14 @@ def test_a_quota_says_the_room_each_limit_leaves():
     ("booking-db, whats wrong with payments", False),      # no pronoun after the name
 ])
 def test_a_name_in_the_first_clause_is_what_a_later_it_means(question, first_clause_named):
-    from sre_agent.chat.references import _named_then_pronoun
+    from sre_agent.chat.understand.references import _named_then_pronoun
     ask = _ask(question, Cluster({}))
     ask.recognised.candidates = ["booking-db"]
     assert _named_then_pronoun(ask) is first_clause_named
 
 
 def test_a_long_event_message_keeps_its_end_where_the_reason_is():
-    from sre_agent.chat.logs import _ends
+    from sre_agent.chat.answer.logs import _ends
     message = 'Failed to pull image "registry/app:5.3.0": rpc error: ' + "x" * 300 + ": not found"
     cut = _ends(message, 120)
     assert cut.startswith("Failed to pull image") and cut.endswith(": not found") and len(cut) <= 120
@@ -265,7 +265,7 @@ def test_a_long_event_message_keeps_its_end_where_the_reason_is():
 
 
 def test_a_nodes_group_labels_are_the_clusters_own_and_the_cloud_group():
-    from sre_agent.chat.node_facts import NODE_GROUP_LABELS, own_labels
+    from sre_agent.chat.answer.node_facts import NODE_GROUP_LABELS, own_labels
     labels = {"acme.io/pool": "batch", "kubernetes.io/hostname": "n1", "topology.kubernetes.io/zone": "a",
               "eks.amazonaws.com/nodegroup": "batch-m6i", "node.kubernetes.io/instance-type": "m6i.large"}
     assert own_labels(labels) == ["acme.io/pool=batch"]
@@ -276,7 +276,7 @@ def test_a_nodes_group_labels_are_the_clusters_own_and_the_cloud_group():
     ("memory_leak", "Only for a while"), ("bad_image", "No: recreated pods run the same spec"),
     ("none", "Nothing was found wrong")])
 def test_whether_restarting_helps_follows_the_diagnosis(category, verdict):
-    from sre_agent.chat.remedies import restart_would_help
+    from sre_agent.chat.answer.remedies import restart_would_help
 
     async def investigate(question, resource):
         return {"status": "escalated", "diagnosis": {"category": category, "resource": resource, "summary": "s"},
@@ -288,14 +288,14 @@ def test_whether_restarting_helps_follows_the_diagnosis(category, verdict):
 
 
 def test_a_bare_pod_is_never_recreated_so_deleting_it_does_not_help():
-    from sre_agent.chat.remedies import restart_would_help
+    from sre_agent.chat.answer.remedies import restart_would_help
     tools = Cluster({}, {"signer": {"metadata": {"name": "signer"}}})
     answer = asyncio.run(restart_would_help(_ask("if i delete the pod will it come back fine", tools, resource="rx/Pod/signer")))
     assert answer.headline.startswith("No: rx/Pod/signer is a bare pod") and answer.status == "problems"
 
 
 def test_where_a_namespaces_pods_run_is_by_node_busiest_first_with_the_nodes_groups():
-    from sre_agent.chat.health import status
+    from sre_agent.chat.answer.health import status
     tools = Cluster({"Pod": [{"name": "db-0", "node": "data-1"}, {"name": "api-a", "node": "web-1"},
                              {"name": "api-b", "node": "web-1"}, {"name": "api-c"}]},
                     {"web-1": {"metadata": {"labels": {"eks.amazonaws.com/nodegroup": "web"}}}})
@@ -309,7 +309,7 @@ def test_where_a_namespaces_pods_run_is_by_node_busiest_first_with_the_nodes_gro
 
 
 def test_a_statefulsets_member_claims_are_named_as_its_controller_names_them():
-    from sre_agent.chat.claims import member_claims
+    from sre_agent.chat.answer.claims import member_claims
     tools = Cluster({"PersistentVolumeClaim": [
         {"name": "data-db-0", "phase": "Bound", "storageClass": "gp3", "request": "10Gi"},
         {"name": "data-db-1", "phase": "Pending", "storageClass": "gp3-missing", "request": "10Gi"},
@@ -322,7 +322,7 @@ def test_a_statefulsets_member_claims_are_named_as_its_controller_names_them():
 
 
 def test_mid_rollout_the_replica_sets_still_running_pods_say_which_version_serves():
-    from sre_agent.chat.health import serving_replica_sets
+    from sre_agent.chat.answer.health import serving_replica_sets
     tools = Cluster({"ReplicaSet": [{"name": "booking-aaa1", "ready": "2/2", "images": ["r/booking:2.5.0"]},
                                     {"name": "booking-bbb2", "ready": "0/1", "images": ["r/booking:2.6.0"]},
                                     {"name": "booking-old9", "ready": "0/0", "images": ["r/booking:2.4.0"]},
@@ -334,7 +334,7 @@ def test_mid_rollout_the_replica_sets_still_running_pods_say_which_version_serve
 
 def test_a_version_asked_of_an_object_that_runs_nothing_is_the_conversations_workloads():
     """'which version are the running pods on' after a quota's usage: the workload talked about, not the quota."""
-    from sre_agent.chat.objects import version
+    from sre_agent.chat.answer.objects import version
     api = {"spec": {"template": {"spec": {"containers": [{"name": "api", "image": "reg/workorder-api:8.0.2"}]}}}}
     tools = Cluster({"Pod": []}, {"workorder-api": api})
     focus = ["field-ops/ResourceQuota/field-ops-compute", "field-ops/Deployment/workorder-api"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from sre_agent.chat.answer.owners import owner
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.forms import recognise
-from sre_agent.chat.owners import owner
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -52,7 +52,7 @@ def test_an_object_no_controller_owns_is_answered_from_its_owner_labels():
 
 
 def test_who_started_a_hand_made_object_is_the_person_its_labels_name():
-    from sre_agent.chat.owners import _said_owners
+    from sre_agent.chat.answer.owners import _said_owners
     meta = {"labels": {"app": "silo-survey", "started-by": "m.ostrowski"},
             "annotations": {"acme.io/requested_by": "finance-ops", "note": "backfill"}}
     assert _said_owners(meta) == ["started-by=m.ostrowski", "acme.io/requested_by=finance-ops"]

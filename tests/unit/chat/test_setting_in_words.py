@@ -9,9 +9,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.config_sources import setting_in_words
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.config_sources import setting_in_words
-from sre_agent.chat.forms import recognise
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 

@@ -4,7 +4,7 @@ words before a request, casual synonyms, bare one-word follow-ups, and change re
 
 import pytest
 
-from sre_agent.chat.forms import clauses, normalise, recognise
+from sre_agent.chat.understand.forms import clauses, normalise, recognise
 
 # (question, form, subject, refers_back)
 CASES = [

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from sre_agent.chat.changes import CONFIG_MISSING
-from sre_agent.chat.investigate import _problem_asked_about
-from sre_agent.chat.templates import template_diff
-from sre_agent.chat.writes import Plan, _verb, plan_for
+from sre_agent.chat.act.writes import Plan, _verb, plan_for
+from sre_agent.chat.answer.changes import CONFIG_MISSING
+from sre_agent.chat.answer.investigate import _problem_asked_about
+from sre_agent.chat.answer.templates import template_diff
 
 DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"spec": {"containers": [
     {"name": "api", "image": "repo/api:1.0", "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}}]}}}}
@@ -82,7 +82,7 @@ def test_a_runbook_question_means_the_named_problem_then_the_focus_then_the_wors
     ("Back-off restarting failed container", "ns", []),
 ])
 def test_a_config_warning_names_the_object_that_is_then_what_that_secret_means(message, namespace, objects):
-    from sre_agent.chat.changes import config_objects
+    from sre_agent.chat.answer.changes import config_objects
 
     assert config_objects(message, namespace) == objects
 
@@ -92,7 +92,7 @@ def test_a_config_warning_names_the_object_that_is_then_what_that_secret_means(m
     ("what keys does configmap app-config have", "app-config"),
 ])
 def test_config_key_questions(question, subject):
-    from sre_agent.chat.forms import recognise
+    from sre_agent.chat.understand.forms import recognise
 
     got = recognise(question)
     assert (got.form, got.subject) == ("config_keys", subject)
@@ -141,7 +141,7 @@ def test_changes_no_tool_makes_are_pinned_as_the_command_a_human_runs(question, 
 
 
 def test_a_new_hpa_needs_its_bounds():
-    from sre_agent.chat.plans import new_hpa_plan
+    from sre_agent.chat.act.plans import new_hpa_plan
     plan = new_hpa_plan("add an hpa to gtfs-publisher, min 2 max 6", "journeys/Deployment/gtfs-publisher")
     assert isinstance(plan, Plan) and plan.kubectl == "kubectl autoscale deployment/gtfs-publisher -n journeys --min=2 --max=6"
     assert "Say its bounds" in str(new_hpa_plan("add an hpa to it", "journeys/Deployment/gtfs-publisher"))
@@ -153,7 +153,7 @@ def _asked(question: str, diagnosis: dict) -> SimpleNamespace:
 
 
 def test_fix_the_targetport_points_at_the_one_port_the_diagnosis_saw_the_pods_declare():
-    from sre_agent.chat.writes import _with_declared_port
+    from sre_agent.chat.act.writes import _with_declared_port
     mismatch = {"resource": "billing/Service/rate-quote", "category": "service_port_mismatch",
                 "summary": "Service billing/Service/rate-quote port 8080 targets http-api/TCP, which no Ready pod declares "
                            "(they declare http:8080/TCP)"}
@@ -168,7 +168,7 @@ def test_fix_the_targetport_points_at_the_one_port_the_diagnosis_saw_the_pods_de
 
 
 def test_a_revision_from_the_one_the_symptom_began_with_is_never_a_rollback_target():
-    from sre_agent.chat.rollback import _not_before
+    from sre_agent.chat.act.rollback import _not_before
     row = {"revision": 2, "images": ["registry.example/metering/reading-ingest:5.2.0"]}
     assert _not_before(row, 2) == "revision 2 (reading-ingest:5.2.0) is the one the symptom began with"
     assert "came after revision 2" in _not_before({**row, "revision": 3}, 2)
@@ -186,14 +186,14 @@ def test_a_rollout_diff_names_an_init_containers_env_it_dropped():
 @pytest.mark.parametrize("seconds, shown", [(45, "45s"), (330, "5m30s"), (300, "5m"), (2520, "42m"), (11520, "3h12m"),
                                             (32400, "9h"), (190000, "2d4h")])
 def test_a_run_lasts_what_kubectl_prints_in_its_duration_column(seconds, shown):
-    from sre_agent.chat.runs import human_duration
+    from sre_agent.chat.answer.runs import human_duration
     assert human_duration(seconds) == shown
 
 
 def test_the_run_that_started_just_before_an_alarm_fired_leads_a_spike_answer():
     from datetime import UTC, datetime
 
-    from sre_agent.chat.changes import _by_closeness
+    from sre_agent.chat.answer.changes import _by_closeness
     at = lambda h, m: datetime(2026, 11, 24, h, m, tzinfo=UTC)  # noqa: E731
     runs = [(at(5, 23), "job: p/Job/backfill started", "p/Job/backfill"), (at(6, 4), "job: p/Job/reindex started", "p/Job/reindex")]
     ordered = _by_closeness(runs, [(at(6, 12), "api-p99")])
@@ -220,14 +220,14 @@ def test_deleting_an_hpa_is_told_from_changing_its_bounds(question, verb):
     ("the api in shop, 3", "cpu", None),  # a bare number without a unit is no quantity
 ])
 def test_the_quantity_a_request_or_its_second_turn_gives(question, resource, value):
-    from sre_agent.chat.plans import quantity_asked
+    from sre_agent.chat.act.plans import quantity_asked
     assert quantity_asked(question, resource) == value
 
 
 @pytest.mark.parametrize("question, replicas", [
     ("scale it -- liftline-cache in lifts, 1 replica", "1"), ("scale it to 4", "4"), ("scale by 2", "2")])
 def test_the_replica_count_a_request_or_its_second_turn_gives(question, replicas):
-    from sre_agent.chat.writes import REPLICAS
+    from sre_agent.chat.act.writes import REPLICAS
     match = REPLICAS.search(question)
     assert (match.group(2) or match.group(4)) == replicas
 
@@ -235,7 +235,7 @@ def test_the_replica_count_a_request_or_its_second_turn_gives(question, replicas
 def test_a_last_hour_window_reads_the_creation_time_not_kubectls_whole_units():
     from datetime import UTC, datetime, timedelta
 
-    from sre_agent.chat.changes import _seconds_since, _when
+    from sre_agent.chat.answer.changes import _seconds_since, _when
 
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     made = (now - timedelta(minutes=72)).isoformat()

@@ -8,7 +8,7 @@ import threading
 
 import httpx
 
-import sre_agent.chat.session as chat_session
+import sre_agent.chat.conversation.session as chat_session
 from sre_agent.app.options import RunOptions
 from sre_agent.service.api import build_app
 from sre_agent.service.core import IncidentService

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-import sre_agent.chat.session as chat_session
+import sre_agent.chat.conversation.session as chat_session
 from sre_agent.app.options import RunOptions
 from sre_agent.chat.models import Answer
 from sre_agent.service.chat_sessions import ChatLimits, ChatSessionError, ChatSessions, runtime_session_id

@@ -1,0 +1,202 @@
+"""Change requests pinned from the object read -- a Service's targetPort, an HPA's bounds, an environment
+variable on a workload or CronJob, a key of a ConfigMap, a probe -- as the exact kubectl command, with the
+state observed when it was planned (the precondition). Pure functions; the caller turns one into a Plan:
+a tool's (set_service_target_port, raise_hpa_max) where one makes the change, else a human's command after
+approval (BY_HAND_NOTE)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...contracts import parse_resource_id
+from ...graph.kubectl_words import KUBECTL_KIND
+
+# An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
+# given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
+ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\S+))?")
+PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
+HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
+BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
+ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
+
+
+# "set ROUTE_PLANNER_URL back to http://x:8080", "LOG_LEVEL to debug": the value said after the variable
+VALUE_SAID = re.compile(r"\s+(?:back\s+)?(?:to|as|:)\s+(?P<value>[^\s'\"]+)", re.IGNORECASE)
+
+
+NOT_VALUES = {"the", "a", "an", "its", "it", "that", "this", "my", "our", "their", "them", "every", "all"}
+
+
+def env_change(question: str) -> tuple[str, str | None] | None:
+    """The variable a request names, and its value when given (VAR=value, VAR to value, VAR back to value)."""
+    match = ENV_ASSIGNMENT.search(question)
+    if match is None:
+        return None
+    value = match.group("value")
+    if value is None and (said := VALUE_SAID.match(question, match.end())) and \
+            said.group("value").lower() not in NOT_VALUES:  # "add X back to the export cronjob": a place, not a value
+        value = said.group("value").rstrip(".,;")
+    return match.group("var"), value
+
+
+def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """(change, args, kubectl, precondition, note) for "point the svc back at 8080", or why it cannot be pinned."""
+    namespace, _, name = parse_resource_id(rid)
+    ports = (service.get("spec") or {}).get("ports") or []
+    match = PORT_TARGET.search(question)
+    if not ports:
+        return f"{rid} has no ports to point anywhere"
+    if match is None:
+        return f"Say the port to point {rid} at (a number, or a container port's name); now: " + \
+            ", ".join(f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in ports)
+    wanted: int | str = int(match.group("port")) if match.group("port").isdigit() else match.group("port")
+    index = next((i for i, p in enumerate(ports) if p.get("name") and re.search(rf"\b{re.escape(p['name'])}\b", question)), 0)
+    current = ports[index].get("targetPort", ports[index].get("port"))
+    patch = json.dumps([{"op": "replace", "path": f"/spec/ports/{index}/targetPort", "value": wanted}])
+    return (f"Service {name} port {ports[index].get('port')}: targetPort {current} -> {wanted}",
+            {"namespace": namespace or "", "name": name, "port": ports[index].get("port"), "target_port": wanted,
+             "expect_target_port": current},
+            f"kubectl patch service {name} -n {namespace} --type json -p '{patch}'", f"targetPort {current}", BY_HAND_NOTE)
+
+
+def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"cap the gateway hpa at 5" (maxReplicas), "raise the hpa minimum to 3" (minReplicas)."""
+    name, namespace = hpa.get("name"), hpa.get("namespace")
+    match = HPA_BOUND.search(question)
+    if match is None:
+        return f"Say the bound (e.g. 'cap the hpa at 5'); HPA {name} scales {hpa.get('min')}..{hpa.get('max')} now"
+    field = "minReplicas" if re.search(r"\b(min(imum)?|floor|at least)\b", question, re.IGNORECASE) else "maxReplicas"
+    value = int(match.group("n"))
+    patch = json.dumps({"spec": {field: value}})
+    current = hpa.get("min") if field == "minReplicas" else hpa.get("max")
+    return (f"HPA {name} {field} {current} -> {value} (it targets {hpa.get('target')}; {hpa.get('current')} replicas now)",
+            {"namespace": namespace or "", "name": name, field: value, "expect": current},
+            f"kubectl patch hpa {name} -n {namespace} --type merge -p '{patch}'", f"{field} {current}", BY_HAND_NOTE)
+
+
+def env_plan(question: str, rid: str, obj: dict, config_refs: list[str]) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"add MARKET_ID back to the export cronjob from that configmap", "set LOG_LEVEL=debug on api": `kubectl set
+    env` on a workload or CronJob, or the key of a ConfigMap when the request names one as its object."""
+    namespace, kind, name = parse_resource_id(rid)
+    change = env_change(question)
+    if change is None:
+        return "Say the variable (e.g. 'set LOG_LEVEL=debug on it')"
+    var, value = change
+    if kind == "ConfigMap":
+        data = (obj.get("data") or {})
+        patch = json.dumps({"data": {var: value or "<value>"}})
+        return (f"ConfigMap {name}: key {var} {'set' if var in data else 'added'}",
+                {"namespace": namespace or "", "configmap": name, "key": var},
+                f"kubectl patch configmap {name} -n {namespace} --type merge -p '{patch}'",
+                f"keys {', '.join(sorted(data)) or 'none'}", BY_HAND_NOTE + (" (you supply the value)" if value is None else ""))
+    if kind not in ENV_KINDS:
+        return f"{rid} is a {kind}; environment variables are set on a workload, a Job or a CronJob"
+    target = f"{KUBECTL_KIND[kind]}/{name} -n {namespace}"
+    source = next((r for r in config_refs if re.search(r"\b(from|in|out of)\s+(that|the|its)\s+(configmap|secret)\b", question,
+                                                      re.IGNORECASE) and r.split("/")[0].lower() in question.lower()), None)
+    if value is None and source:
+        kind_word, source_name = source.split("/", 1)
+        command = f"kubectl set env {target} --from={kind_word.lower()}/{source_name.split(':')[0]} --keys={var}"
+    else:
+        command = f"kubectl set env {target} {var}={value or '<value>'}"
+    return (f"{kind} {name}: env {var}" + (f" from {source}" if source and value is None else f"={value or '<value>'}"),
+            {"namespace": namespace or "", "kind": kind, "name": name, "env": var},
+            command, f"generation {(obj.get('metadata') or {}).get('generation')}",
+            BY_HAND_NOTE + (" (you supply the value)" if value is None and not source else ""))
+
+
+def config_sources(pod_spec: dict) -> list[str]:
+    """The ConfigMaps and Secrets a pod spec reads, as `Kind/name` (env, envFrom, volumes)."""
+    found: list[str] = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                if (source.get(key) or {}).get("name"):
+                    found.append(f"{kind}/{source[key]['name']}")
+        for env_from in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if (env_from.get(key) or {}).get("name"):
+                    found.append(f"{kind}/{env_from[key]['name']}")
+    for volume in pod_spec.get("volumes") or []:
+        if (volume.get("configMap") or {}).get("name"):
+            found.append(f"ConfigMap/{volume['configMap']['name']}")
+        if (volume.get("secret") or {}).get("secretName"):
+            found.append(f"Secret/{volume['secret']['secretName']}")
+    return list(dict.fromkeys(found))
+
+
+PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)?\s+"
+                        r"(?P<field>initial\s*delay(\s*seconds)?|period(\s*seconds)?|timeout(\s*seconds)?|failure\s*threshold|"
+                        r"success\s*threshold|path|port)\b.*?\bto\s+(?P<value>\S+)"
+                        # "the liveness probe on maintenance-api, set it back to port 8080": the field after "to"
+                        r"|\b(?P<probe2>liveness|readiness|startup)\b.*?\bto\s+(?P<field2>path|port)\s+(?P<value2>\S+)"
+                        # "tariff-api readiness probe in customer, path /ready": the field and its value, no "to"
+                        r"|\b(?P<probe3>liveness|readiness|startup)\b.*?\b(?P<field3>path|port)\s+(?P<value3>/\S*|\d{2,5}\b)",
+                        re.IGNORECASE)
+PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds", "timeout": "timeoutSeconds",
+                "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
+
+
+def probe_edit(question: str) -> tuple[str, str, str] | None:
+    """(probe, field, value as typed) a probe edit names: ("liveness", "timeoutSeconds", "10s"); field "" when the
+    words name none PROBE_FIELDS knows."""
+    match = PROBE_EDIT.search(question)
+    if match is None:
+        return None
+    probe = (match.group("probe") or match.group("probe2") or match.group("probe3")).lower()
+    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3")).lower().replace("seconds", ""))
+    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;")
+    return probe, PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), "")), raw
+
+
+# The probe fields relax_probe changes -- only upwards: more time or more tries.
+RELAXABLE = {"timeoutSeconds": "timeout_seconds", "periodSeconds": "period_seconds", "failureThreshold": "failure_threshold"}
+PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "failureThreshold": 3}  # what the API server fills in
+
+
+def probe_relaxation(question: str, pod_spec: dict) -> dict[str, Any] | None:
+    """relax_probe's arguments when the request gives a probe more time or more tries on a field it changes; None
+    for any other probe edit (a path, a port, a shorter timeout: a human's patch)."""
+    if (edit := probe_edit(question)) is None:
+        return None
+    probe, field, typed = edit
+    raw = typed.rstrip("s")
+    container = next((c for c in pod_spec.get("containers") or [] if c.get(f"{probe}Probe")), None)
+    if field not in RELAXABLE or not raw.isdigit() or container is None:
+        return None
+    current = int(container[f"{probe}Probe"].get(field) or PROBE_DEFAULTS[field])
+    if int(raw) <= current:
+        return None
+    return {"container": container.get("name"), "probe": probe, RELAXABLE[field]: int(raw)}
+
+
+def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """"set the liveness initialDelaySeconds to 120", "change the readiness path to /healthz": one field of one
+    probe of the first container that has it, as a JSON patch on the template (relax_probe makes the changes that
+    give a probe more time or tries: see probe_relaxation)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if (edit := probe_edit(question)) is None:
+        return "Say the probe field and its value (e.g. 'set the liveness initialDelaySeconds to 120')"
+    word, field, raw = edit
+    probe = f"{word}Probe"
+    value: int | str = int(raw.rstrip("s")) if raw.rstrip("s").isdigit() else raw
+    containers = pod_spec.get("containers") or []
+    index = next((i for i, c in enumerate(containers) if c.get(probe)), None)
+    if index is None or not field:
+        return f"{rid} has no {probe} to change" if index is None else "Say which probe field to change"
+    current_probe = containers[index][probe]
+    handler = next((h for h in ("httpGet", "tcpSocket", "grpc") if h in current_probe), None)
+    inner = field in ("path", "port")
+    if inner and handler is None:
+        return f"{rid}'s {probe} runs a command: it has no {field}"
+    current = (current_probe.get(handler) or {}).get(field) if inner else current_probe.get(field)
+    base = "/spec/jobTemplate/spec/template/spec" if kind == "CronJob" else "/spec" if kind == "Pod" else "/spec/template/spec"
+    path = f"{base}/containers/{index}/{probe}/" + (f"{handler}/{field}" if inner else field)
+    patch = json.dumps([{"op": "replace" if current is not None else "add", "path": path, "value": value}])
+    short = KUBECTL_KIND.get(kind, kind.lower())
+    return (f"{kind} {name} container {containers[index].get('name')} {probe}.{field} {current} -> {value}",
+            {"namespace": namespace or "", "kind": kind, "name": name, "patch": patch},
+            f"kubectl patch {short} {name} -n {namespace} --type json -p '{patch}'", f"{probe}.{field} {current}", BY_HAND_NOTE)

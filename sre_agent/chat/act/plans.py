@@ -1,0 +1,334 @@
+"""Change plans chat pins besides a workload template's -- a new run of a Job or CronJob, a CronJob suspended,
+resumed or given another image or limit, a node's taint removed, a key put back into a Secret, a new HPA -- the
+reading of what a request asks for (the image, the quantity), and the Plan they share with chat/act/writes.py: the MCP
+tool and its arguments when one makes the change, else the kubectl a human runs after approval (BY_HAND)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...contracts import parse_resource_id
+from ...graph.quantities import format_quantity
+from ...graph.quantities import quantity as quantity_value
+from ...graph.recreate import recreate_command
+from ..answer.objects import pod_spec_of
+
+
+@dataclass
+class Plan:
+    tool: str
+    args: dict[str, Any]
+    change: str
+    kubectl: str
+    precondition: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+BY_HAND = "(by hand: no MCP tool does this)"
+
+
+def rerun_plan(rid: str, obj: dict) -> Plan | str:
+    """"rerun it": a CronJob runs again as a Job made from its template; a Job cannot be restarted in place,
+    so it is replaced by a copy of itself (without the selector and labels the API server generated)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind == "CronJob":
+        job = f"{name}-manual-$(date +%s)"[:63]
+        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"a new run of CronJob {name}",
+                    f"kubectl create job {job} --from=cronjob/{name} -n {namespace}", f"CronJob {name} exists",
+                    ["No MCP tool starts a Job: a human runs the command after approval."])
+    if kind == "Job":
+        status = obj.get("status") or {}
+        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"run Job {name} again (replace it with a copy)",
+                    recreate_command("Job", "job", namespace or "", name, {}),
+                    f"Job {name}: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",
+                    ["Replacing deletes the old Job and its pods: read its logs first if you still need them.",
+                     "No MCP tool starts a Job: a human runs the command after approval."])
+    return f"{rid} is a {kind}; only Jobs and CronJobs run again"
+
+
+def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind != "CronJob":
+        return f"{rid} is a {kind}; only a CronJob is suspended (a Deployment is scaled instead)"
+    suspend = not re.search(r"\b(unsuspend|resume)\b", question, re.IGNORECASE)
+    current = bool((obj.get("spec") or {}).get("suspend"))
+    patch = json.dumps({"spec": {"suspend": suspend}})
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
+                f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
+                f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",
+                ["A run already started goes on: delete its Job to stop it.",
+                 "No MCP tool suspends a CronJob: a human runs the command after approval."])
+
+
+def taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"remove the taint from that node": the node's own taints, each removed by key and effect."""
+    _, kind, name = parse_resource_id(rid)
+    if kind != "Node":
+        return f"{rid} is a {kind}; taints are on Nodes"
+    taints = (obj.get("spec") or {}).get("taints") or []
+    if not taints:
+        return f"Node {name} has no taints"
+    named = [t for t in taints if re.search(rf"(?<![\w./-]){re.escape(str(t.get('key')))}(?![\w./-])", question)]
+    if len(named or taints) == 1:  # one taint: remove_node_taint takes it by key and effect
+        taint = (named or taints)[0]
+        shown = f"{taint.get('key')}{'=' + taint['value'] if taint.get('value') else ''}:{taint.get('effect')}"
+        return Plan("remove_node_taint", {"node": name, "key": taint.get("key"), "effect": taint.get("effect"),
+                                          "reason": question[:200]},
+                    f"remove taint {shown} from node {name}", f"kubectl taint node {name} {shown}-", f"taint {shown}")
+    removals = " ".join(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}-" for t in taints)
+    described = ", ".join(f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in taints)
+    return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
+                f"kubectl taint node {name} {removals}", f"taints {described}",
+                ["remove_node_taint takes one taint: say which (by key), or a human runs this command after approval."])
+
+
+KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
+
+
+def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
+    human's (chat never reads a Secret's values), so the command carries a placeholder."""
+    namespace, kind, name = parse_resource_id(rid)
+    match = KEY_RESTORED.search(question)
+    if match is None:
+        return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
+    key = match.group("key")
+    field_name = "stringData" if kind == "Secret" else "data"
+    patch = json.dumps({field_name: {key: "<value>"}})
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
+                f"{kind} {name}: add key {key} (keys now: {', '.join(keys) or 'none'})",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
+                f"key {key} {'present' if key in keys else 'absent'}",
+                [f"The value is a human's to supply (replace <value>); chat never reads {kind} values. Pods that read "
+                 "it by env pick it up when they restart."])
+
+
+def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, current: str | None,
+                           quantity: str) -> Plan:
+    """A CronJob's memory or CPU (its job template's: every later run uses it): no MCP tool writes a CronJob."""
+    namespace, _, name = parse_resource_id(rid)
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace or "", "container": container,
+                          which: {resource: quantity}},
+                f"CronJob {name} container {container}: {resource} {which[:-1]} {current} -> {quantity} (the next runs use it)",
+                f"kubectl set resources cronjob/{name} -n {namespace} -c {container} --{which}={resource}={quantity}",
+                f"{resource} {which[:-1]} {current}",
+                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
+                 "their resources."])
+
+
+BOUNDS = re.compile(r"\bmin(?:imum)?\s*(?:replicas)?\s*(?:of\s+|=\s*|:\s*)?(?P<min>\d+)\b.*?\bmax(?:imum)?\s*(?:replicas)?\s*"
+                    r"(?:of\s+|=\s*|:\s*)?(?P<max>\d+)\b", re.IGNORECASE)
+CPU_TARGET = re.compile(r"\b(?:at|cpu|target)\s*(?P<cpu>\d+)\s*%", re.IGNORECASE)
+
+
+def new_hpa_plan(question: str, rid: str) -> Plan | str:
+    """"add an hpa to gtfs-publisher, min 2 max 6": a new HorizontalPodAutoscaler, made with kubectl autoscale."""
+    namespace, kind, name = parse_resource_id(rid)
+    bounds = BOUNDS.search(question)
+    if bounds is None:
+        return f"Say its bounds (e.g. 'add an hpa to {name}, min 2 max 6, cpu 70%')"
+    cpu = CPU_TARGET.search(question)
+    low, high = int(bounds.group("min")), int(bounds.group("max"))
+    if low > high:
+        return f"min {low} is above max {high}"
+    target = f" --cpu-percent={cpu.group('cpu')}" if cpu else ""
+    return Plan(BY_HAND, {"kind": "HorizontalPodAutoscaler", "name": name, "namespace": namespace or "",
+                          "target": f"{kind}/{name}", "min": low, "max": high},
+                f"a new HorizontalPodAutoscaler for {kind} {name}: min {low}, max {high}"
+                + (f", cpu {cpu.group('cpu')}%" if cpu else " (cpu target: kubectl's default)"),
+                f"kubectl autoscale {kind.lower()}/{name} -n {namespace} --min={low} --max={high}{target}",
+                f"no HorizontalPodAutoscaler scales {kind} {name}",
+                ["No MCP tool creates an HPA: a human runs the command after approval. The pods need CPU requests "
+                 "for a CPU target."])
+
+
+# "to 2Gi", and the forms a second turn completing a request takes: "make it 3Gi", "limit 1 cpu"
+QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request|(?:requests|limits)\.(?:cpu|memory)(?:\s*[=:])?)\s+"
+                      r"(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])"
+                      # a second turn that only gives the name and the value: "lift-photo-worker in guest, 768Mi"
+                      r"|,\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti))\s*[.!]*\s*$", re.IGNORECASE)
+IMAGE = re.compile(r"\bimage(?:\s+(?:path|name|ref|reference|tag))?(?:\s+(?:on|of|for)\s+(?:the\s+)?[\w./-]+(?:\s+[a-z]+)?)?"
+                   r"\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
+# "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
+VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?(?P<tag>v?\d+\.\d+\S*)", re.IGNORECASE)
+
+
+def resource_named(question: str) -> str:
+    """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
+    if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
+            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
+        return "memory"
+    return "cpu"
+
+
+def quantity_asked(question: str, resource: str) -> str | None:
+    match = QUANTITY.search(question)
+    if not match:
+        return None
+    value = (match.group(1) or match.group(2)).replace(" ", "")
+    value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
+    if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
+        value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)
+    return value
+
+
+def _with_registry(value: str, current: str) -> str:
+    """"quillmoor/leakage-report:2.4.1" for a container pulling from 48291.dkr.ecr...: the path under the registry the
+    container uses (a human names the repository, not the registry host); a value naming a host is kept as is."""
+    first, _, rest = value.partition("/")
+    host = current.split("/", 1)[0] if "/" in current else ""
+    if not rest or "." in first or ":" in first or first == "localhost" or not ("." in host or ":" in host):
+        return value
+    return f"{host}/{value}"
+
+
+def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | None:
+    """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
+    ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
+    image the name before the tag names, else the first."""
+    first = next(iter(containers), {})
+    match = IMAGE.search(question)
+    if match:
+        value = match.group(1).strip("'\"`.,")
+        short = re.fullmatch(r"([\w.-]+):([\w.-]+)", value)
+        named = short and next((c for c in containers if re.search(rf"(^|/){re.escape(short.group(1))}(:|@|$)",
+                                                                   str(c.get("image") or ""))), None)
+        if named and short:
+            # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
+            tag, hint = short.group(2), short.group(1)
+        elif "/" in value or ":" in value or not re.match(r"v?\d", value):
+            return first, _with_registry(value, str(first.get("image") or ""))
+        else:
+            tag, hint = value, None
+    elif back := VERSION_BACK.search(question):
+        tag, hint = back.group("tag").strip("'\"`.,"), back.group("name")
+    else:
+        return None
+    container = next((c for c in containers if hint and hint.lower() in str(c.get("image", "")).lower()), first)
+    repository = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", str(container.get("image") or ""))
+    return (container, f"{repository}:{tag}") if repository else None
+
+
+def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
+    kubectl a human runs after approval."""
+    namespace, _, name = parse_resource_id(rid)
+    wanted = image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
+    if wanted is None:
+        return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
+    container, image = wanted
+    cname = container.get("name") or name
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
+                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
+                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
+                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
+                 "their image."])
+
+
+RAISING = re.compile(r"\b(bump|raise|increase|up|more|bigger|higher|grow|double|boost|give\s+it)\b", re.IGNORECASE)
+LOWERING = re.compile(r"\b(lower|reduce|decrease|cut|drop|shrink|trim|less|smaller)\b", re.IGNORECASE)
+
+
+def resources_asked(question: str, container: dict, *, starved: bool = False) -> tuple[str, str, str, str | None] | str:
+    """(resource, "requests" or "limits", the new quantity, the current one) a request asks of a container, or what
+    to say instead: no quantity named, or one that goes the other way from the request's own verb ("bump it to
+    512Mi" under a 768Mi limit), or a lower memory limit for a container that was OOM-killed (`starved`)."""
+    resource = resource_named(question)
+    which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
+    quantity = quantity_asked(question, resource)
+    current = ((container.get("resources") or {}).get(which) or {}).get(resource)
+    if quantity is None:
+        return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
+    wanted, now = quantity_value(quantity), quantity_value(current or "")
+    cname = container.get("name") or "the container"
+    if wanted is not None and now is not None:
+        if wanted < now and (RAISING.search(question) or (starved and resource == "memory" and which == "limits")):
+            why = "it was OOM-killed at that limit" if starved else "the request asks for more"
+            return (f"Not pinned: {quantity} is below {cname}'s current {resource} {which[:-1]} {current}, so it would "
+                    f"lower it ({why}). Say a value above {current} (e.g. {format_quantity(resource, now * 2)}).")
+        if wanted > now and LOWERING.search(question) and not RAISING.search(question):
+            return (f"Not pinned: {quantity} is above {cname}'s current {resource} {which[:-1]} {current}, so it would "
+                    f"raise it, and the request asks for less. Say a value below {current}.")
+    return resource, which, quantity, current
+
+
+def container_for(question: str, containers: list[dict], troubled: str | None, rid: str) -> dict | str:
+    """The container a change is for: the one the question names, else the one in trouble (its pods say which),
+    else the only one; with several and no telling, a question back -- never the first by default."""
+    names = [str(c.get("name") or "") for c in containers]
+    said = [c for c, n in zip(containers, names, strict=True)
+            if n and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", question, re.IGNORECASE)]
+    if len(said) == 1:
+        return said[0]
+    if troubled in names:
+        return containers[names.index(troubled)]
+    if len(containers) <= 1:
+        return containers[0] if containers else {}
+    return f"{rid} has {len(names)} containers ({', '.join(names)}): say which (e.g. 'set the memory limit of {names[-1]} to ...')"
+
+
+def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
+    container: dict = next(iter(pod_spec_of("CronJob", obj).get("containers") or []), {})
+    asked = resources_asked(question, container)
+    if isinstance(asked, str):
+        return asked
+    resource, which, quantity, current = asked
+    return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)
+
+
+STORAGE_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(Gi|Mi|Ti|G|M|T)(?:i?b)?\b", re.IGNORECASE)
+
+
+def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
+    """"grow it to 100Gi": expand_claim on a bound claim, never smaller than it is (the server checks the class allows
+    expansion and refuses the rest)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind != "PersistentVolumeClaim":
+        return f"{rid} is a {kind}; a volume grows through its PersistentVolumeClaim: name the claim (e.g. 'grow <claim> to 100Gi')"
+    current = (((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+    asked = STORAGE_SIZE.search(question)
+    if asked is None:
+        return f"Say the new size (e.g. 'grow it to 100Gi'); {name} requests {current} now"
+    unit = asked.group(2)
+    size = f"{asked.group(1)}{unit[0].upper()}i" if len(unit) == 1 or unit.lower().endswith("i") else f"{asked.group(1)}{unit}"
+    wanted, now = quantity_value(size), quantity_value(current or "")
+    if wanted is not None and now is not None and wanted <= now:
+        return f"Not pinned: {size} is not more than {name}'s {current}; a claim only grows. Say a size above {current}"
+    patch = json.dumps({"spec": {"resources": {"requests": {"storage": size}}}})
+    return Plan("expand_claim", {"namespace": namespace or "", "name": name, "size": size, "expect_size": current,
+                                 "reason": question[:200]},
+                f"claim {name}: storage {current} -> {size}",
+                f"kubectl patch pvc {name} -n {namespace} --type merge -p '{patch}'", f"storage {current}",
+                ["Only a bound claim whose StorageClass allows expansion grows; the tool checks both and changes nothing "
+                 "otherwise."])
+
+
+PULL_SECRET_NAMED = re.compile(r"(?:secrets?|imagepullsecrets?)\s+(?:named\s+|called\s+)?([a-z0-9][a-z0-9.-]*)|"
+                               r"\b([a-z0-9][a-z0-9.-]*)\s+(?:pull\s*)?secret\b", re.IGNORECASE)
+
+
+def pull_secret_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add imagePullSecrets vrbs-registry back to the route-planner template": add_pull_secret, keeping the ones it
+    has (the server checks the Secret is a registry credential)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return f"{rid} is a {kind}; a pull secret is added to a Deployment, StatefulSet or DaemonSet's template"
+    secret = next((g for m in PULL_SECRET_NAMED.finditer(question) for g in m.groups()
+                   if g and g.lower() not in ("the", "a", "its", "pull", "image", "back", "to", name)), None)
+    if secret is None:
+        return f"Say which Secret (e.g. 'add the regcred pull secret to {name}')"
+    held = [s.get("name") for s in (pod_spec_of(kind, obj).get("imagePullSecrets") or [])]
+    if secret in held:
+        return f"{name} already lists {secret} in imagePullSecrets ({', '.join(map(str, held))}): nothing to add"
+    generation = (obj.get("metadata") or {}).get("generation")
+    patch = json.dumps({"spec": {"template": {"spec": {"imagePullSecrets": [*({"name": h} for h in held),
+                                                                            {"name": secret}]}}}})
+    return Plan("add_pull_secret", {"namespace": namespace or "", "name": name, "kind": kind, "secret_name": secret,
+                                    "expect_generation": generation, "reason": question[:200]},
+                f"{kind} {name}: imagePullSecrets {held or '[]'} + {secret}",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'", f"generation {generation}")

@@ -1,0 +1,211 @@
+"""Rollbacks: is it safe (the previous revision, whether it ran without an alarm firing, and what a
+rollback would change in the pod template), and "roll it back" -- answered with the exact pinned
+action and how to approve it, never with a write: chat is read-only."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from ...contracts import Finding, parse_resource_id, parse_time
+from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
+from ...graph.defects import same_defect
+from ...graph.pins import began_with_revision
+from ..answer.health import alarm_mentions, related
+from ..answer.templates import template_diff, template_of
+from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
+from ..models import Answer, ApprovalRequest
+
+MAX_ALARMS = 6
+
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+IMAGE_IN_MESSAGE = re.compile(r"image \"([^\"]+)\"")
+
+
+async def _findings(ask: Ask, namespace: str, rid: str) -> list[Finding]:
+    """The analyzers' findings about the workload (its pods' included), as the defect rule reads them."""
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace})
+    found = []
+    for row in (analysis.data or {}).get("findings") or []:
+        if row.get("resource") != rid and row.get("owner") != rid and not related(row, rid):
+            continue
+        message = str(row.get("message") or "")
+        image = IMAGE_IN_MESSAGE.search(message)
+        found.append(Finding(agent=AGENT, resource=rid, signal=str(row.get("reason") or ""), summary=message,
+                             details={"message": message, **({"image": image.group(1)} if image else {})}))
+    return found
+
+
+async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]:
+    """(current revision, the revision a rollback should go to, or the answer that says why there is none). The
+    target is the newest earlier revision that does not carry the defect the workload shows now (the same
+    unpullable image, missing config key or placement): rolling back onto the defect cannot clear it."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    if kind not in WORKLOADS:
+        return None, None, ask.answer(f"{ask.resource} is a {kind}; rollbacks are of Deployments, StatefulSets and DaemonSets",
+                                      next_steps=["Name the workload to roll back."])
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    if history.error is not None:
+        return None, None, ask.answer(f"Could not read the rollout history of {ask.resource}: {history.error[:200]}",
+                                      status="unknown", next_steps=["Check the cluster is reachable and ask again."])
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    earlier = sorted((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: -r["revision"])
+    if current is None or not earlier:
+        return None, None, ask.answer(f"{ask.resource} has no earlier revision to roll back to "
+                                      f"(revisions: {[r.get('revision') for r in revisions]})",
+                                      next_steps=["A rollback cannot help; ask 'why is it failing?'."])
+    findings = await _findings(ask, namespace or "", ask.resource or "")
+    began = _began_with(ask)
+    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began))]
+    target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
+    if target is None:
+        return None, None, ask.answer(f"No earlier revision of {ask.resource} is a safe rollback target: "
+                                      + "; ".join(why for _, why in refused), status="problems",
+                                      details=[f"skipped: {why}" for _, why in refused],
+                                      next_steps=["Fix forward: ask 'why is it failing?' for the fix."])
+    # it was current until the next revision went out (not until the current one: others may lie between)
+    after = min((r for r in revisions if r["revision"] > target["revision"]), key=lambda r: r["revision"])
+    target = {**target, "skipped": [why for r, why in refused if r["revision"] > target["revision"]],
+              "until": after.get("created")}
+    return current, target, None
+
+
+def _began_with(ask: Ask) -> int | None:
+    """The revision the conversation's diagnosis of this workload says the symptom began with."""
+    diagnosis = ask.last_diagnosis or {}
+    return began_with_revision(diagnosis.get("summary") or "") if diagnosis.get("resource") == ask.resource else None
+
+
+def _not_before(row: dict, began: int | None) -> str | None:
+    """A revision from the one the symptom began with onward carries the regression: never a rollback target."""
+    if began is None or row["revision"] < began:
+        return None
+    images = ", ".join(str(i).rsplit("/", 1)[-1] for i in row.get("images") or [])
+    if row["revision"] == began:
+        return f"revision {began} ({images}) is the one the symptom began with"
+    return f"revision {row['revision']} ({images}) came after revision {began}, the one the symptom began with"
+
+
+def _row_diff(target: dict, current: dict) -> list[str]:
+    """What a rollback changes, from two rollout_history rows (a StatefulSet's or DaemonSet's revisions have no ReplicaSet)."""
+    lines = []
+    for key in ("images", "config_refs", "placement", "ports", "labels"):
+        if target.get(key) != current.get(key):
+            lines.append(f"{key} {current.get(key)} -> {target.get(key)}")
+    return lines
+
+
+async def _alarms_during(ask: Ask, namespace: str, name: str, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """Alarms about this workload or its namespace that went to ALARM while [start, end) (the previous
+    revision was current), and those that did after `end` (since the current one rolled out)."""
+    listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    relevant = [a for a in (listed.data or {}).get("alarms") or []
+                if alarm_mentions(a, name) or (a.get("dimensions") or {}).get("Namespace") == namespace]
+    during: list[str] = []
+    after: list[str] = []
+    hours = max(1, int((datetime.now(UTC) - start).total_seconds() // 3600) + 1)
+    for alarm in relevant[:MAX_ALARMS]:
+        history = await ask.call("cloudwatch", "alarm_history", {"name": alarm["name"], "start": f"-{min(hours, 336)}h"})
+        for item in (history.data or {}).get("items") or []:
+            when = parse_time(item.get("timestamp"))
+            if item.get("new_state") != "ALARM" or when is None:
+                continue
+            if start <= when < end:
+                during.append(f"{alarm['name']} at {item['timestamp']}")
+            elif when >= end:
+                after.append(f"{alarm['name']} at {item['timestamp']}")
+    return during, after
+
+
+async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[str]]:
+    """(current revision, the one a rollback goes to, namespace, name, what the rollback would change),
+    or the answer that says why there is nothing to roll back to."""
+    current, previous, refusal = await _revisions(ask)
+    if refusal:
+        return refusal
+    assert current is not None and previous is not None
+    namespace_or_none, kind, name = parse_resource_id(ask.resource or "")
+    namespace = namespace_or_none or ""
+    if kind == "Deployment" and previous.get("replicaset") and current.get("replicaset"):
+        diff = template_diff(await template_of(ask, namespace, previous["replicaset"]),
+                             await template_of(ask, namespace, current["replicaset"]))
+    else:
+        diff = _row_diff(previous, current)
+    return current, previous, namespace, name, diff
+
+
+@handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
+async def rollback_safe(ask: Ask) -> Answer:
+    view = await _rollback_view(ask)
+    if isinstance(view, Answer):
+        return view
+    current, previous, namespace, name, diff = view
+    until = previous.get("until") or current.get("created")
+    start, end = parse_time(previous.get("created")), parse_time(until)
+    during, after = await _alarms_during(ask, namespace, name, start, end) if start and end else ([], [])
+    target = f"revision {previous['revision']} ({', '.join(str(i) for i in previous.get('images') or [])})"
+    ran = f"from {previous.get('created')} to {until}"
+    details = [f"current: revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])}), "
+               f"created {current.get('created')}, {current.get('ready')}/{current.get('replicas')} ready",
+               f"rollback target: {target}, current {ran}",
+               *(f"skipped as a target: {why}" for why in previous.get("skipped") or []),
+               *(f"would change: {line}" for line in diff or ["nothing in the containers (same template)"])]
+    details += [f"alarm while the target was current: {a}" for a in during]
+    details += [f"alarm after the target was replaced ({until}): {a}" for a in after]
+    steps = ["Say 'roll it back' for the exact action to approve (chat itself never writes)."]
+    if during:
+        return ask.answer(f"Rolling {ask.resource} back to {target} is NOT clearly safe: alarms fired while it was current "
+                          f"({'; '.join(during[:3])})", status="problems", details=details,
+                          next_steps=["Find the cause first: ask 'why is it failing?'.", *steps],
+                          proposal=undo_request(ask, current, previous, namespace, name, diff))
+    if not diff:
+        return ask.answer(f"Rolling {ask.resource} back to {target} would change nothing in its containers: it cannot fix "
+                          "a problem in them", details=details, next_steps=["Look elsewhere: ask 'why is it failing?'."])
+    suffix = f"; alarms fired only after it was replaced ({'; '.join(after[:2])})" if after else ""
+    # "Safe to roll back" is information about a change, not a health verdict on the workload: answered --
+    # unless the alarm history it rests on could not be read, when "safe" would be a guess.
+    missing = holes(backend_checks(ask.records, HEALTH_BACKENDS), HEALTH_BACKENDS)
+    if missing:
+        return ask.answer(f"Cannot say whether rolling {ask.resource} back to {target} is safe: "
+                          f"{could_not_check_sentence(missing)}", status="unknown", details=details,
+                          next_steps=[RESTORE_ACCESS])
+    return ask.answer(f"Rolling {ask.resource} back to {target} looks safe: it ran {ran} with no alarm on "
+                      f"{name} or namespace {namespace} firing{suffix}", status="answered", details=details, next_steps=steps,
+                      proposal=undo_request(ask, current, previous, namespace, name, diff))
+
+
+def undo_request(ask: Ask, current: dict, target: dict, namespace: str, name: str, diff: list[str]) -> ApprovalRequest:
+    """The pinned rollout_undo: back to `target`, only while `current` is still the live revision."""
+    kind = parse_resource_id(ask.resource or "")[1]
+    return ApprovalRequest(
+        tool="rollout_undo", resource=ask.resource or "",
+        args={"namespace": namespace, "name": name, "kind": kind, "to_revision": target["revision"],
+              "expect_revision": current["revision"], "reason": ask.question[:200]},
+        precondition=f"current revision {current['revision']} ({', '.join(str(i) for i in current.get('images') or [])})",
+        change="; ".join(diff) or "no container change",
+        how_to_approve=[
+            f"kubectl rollout undo {kind.lower()}/{name} -n {namespace} --to-revision={target['revision']}",
+            f"or let the responder do it with your approval: sre-agent investigate --prompt \"{ask.question} "
+            f"({ask.resource})\" --remediation approve   (it asks you to approve the pinned action at the terminal)"])
+
+
+@handles("rollback_request", needs=("kubernetes",))
+async def rollback_request(ask: Ask) -> Answer:
+    if parse_resource_id(ask.resource or "")[1] == "CronJob" and re.search(r"\bto\s+v?\d+\.\d+", ask.question):
+        # "roll telematics-rollup back to 1.4.0": a CronJob has no revisions; going back is its job template's image
+        from .writes import write_request  # writes builds on this module's undo request (imported there)
+        return await write_request(ask)
+    view = await _rollback_view(ask)
+    if isinstance(view, Answer):
+        return view
+    current, previous, namespace, name, diff = view
+    request = undo_request(ask, current, previous, namespace, name, diff)
+    images = ", ".join(str(i) for i in previous.get("images") or [])
+    return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "
+                      f"{previous['revision']} ({images}). Chat is read-only and has changed nothing.", status="approval_required",
+                      details=[*(f"skipped: {why}" for why in previous.get("skipped") or []),
+                               *(f"would change: {line}" for line in diff)], approval=request,
+                      next_steps=[f"To approve, run: {request.how_to_approve[0]}", request.how_to_approve[1],
+                                  "Then ask 'how is it doing?' to verify."])

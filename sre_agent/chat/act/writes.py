@@ -1,0 +1,408 @@
+"""Change requests other than a rollback ("restart it", "scale it to 6", "bump its cpu limit to 1500m",
+"set its image to X", "cordon node Y", "delete that pod"): chat is read-only, so every one is answered
+with the exact pinned action a human approves -- the MCP tool and its arguments, the state observed when
+it was planned (the precondition) and the kubectl equivalent -- never with a write and never with a
+status report."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...contracts import parse_resource_id
+from ...graph.kubectl_words import KUBECTL_KIND
+from ...graph.quantities import quantity
+from ..answer.objects import pod_spec_of
+from ..answer.pods import workload_pods
+from ..ask import Ask, handles
+from ..models import Answer, AnswerStatus, ApprovalRequest
+from ..understand.references import owner_of
+from .hand_edits import (
+    PORT_TARGET,
+    config_sources,
+    env_change,
+    env_plan,
+    hpa_plan,
+    probe_plan,
+    probe_relaxation,
+    service_port_plan,
+)
+from .plans import (
+    BY_HAND,
+    KEY_RESTORED,
+    Plan,
+    claim_growth_plan,
+    config_key_plan,
+    container_for,
+    cronjob_image_plan,
+    cronjob_resources,
+    image_asked,
+    new_hpa_plan,
+    pull_secret_plan,
+    quantity_asked,
+    rerun_plan,
+    resource_named,
+    resources_asked,
+    suspend_plan,
+    taint_plan,
+)
+from .rollback import rollback_request
+
+NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
+REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
+VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
+         ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
+         ("expand", r"\b(grow|expand|resize|enlarge|extend)\b"),
+         ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
+         ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
+         ("taint", r"\b(un)?taints?\b"),
+         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
+         ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
+         ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
+         ("probe", r"\b(liveness|readiness|startup)\b"),
+         ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
+         ("resources", r"\b(cpu|memory|mem|limits?|requests?|cores?|\d+(\.\d+)?\s*(m|mi|gi|ki))\b"),
+         ("restart", r"restart|bounce|recycle|redeploy"))
+
+
+WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(delete|remove)\s+(the\s+|that\s+|this\s+)?"
+                          r"([\w./-]+\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\W*$")
+
+
+DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+
+
+def _verb(question: str) -> str:
+    if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
+        return "env"  # an environment variable typed as one (upper case), in a request to set it
+    # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image
+    text = DASHED_NAME.sub(" ", question.lower())
+    if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
+        return "delete"
+    for verb, words in VERBS:
+        if re.search(words, text):
+            return verb
+    return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
+
+
+def _containers(obj: dict) -> list[dict]:
+    return (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+
+
+def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None) -> Plan | str:
+    """The action a change request asks for on `rid` (whose current object is `obj`), or why it cannot be
+    pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble."""
+    troubled_name, trouble = troubled or (None, None)
+    namespace, kind, name = parse_resource_id(rid)
+    ns = namespace or ""
+    reason = question[:200]
+    verb = _verb(question)
+    spec = obj.get("spec") or {}
+    generation = (obj.get("metadata") or {}).get("generation")
+    if verb == "cordon":
+        if kind != "Node":
+            return f"{rid} is a {kind}; cordoning and draining apply to Nodes"
+        tool = "uncordon" if re.search(r"uncordon", question, re.IGNORECASE) else "cordon"
+        note = ["Draining also evicts its pods: chat's tools cordon only; evict the pods after approval."] \
+            if re.search(r"drain", question, re.IGNORECASE) else []
+        return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
+                    f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
+    if verb == "taint":
+        return taint_plan(question, rid, obj)
+    if kind == "ResourceQuota":
+        return _quota_plan(question, rid, obj)
+    if verb == "unknown" and kind in ("Secret", "ConfigMap") and KEY_RESTORED.search(question):
+        return config_key_plan(question, rid, obj)
+    if verb == "unknown":
+        return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
+                "chat pins restarts, scaling, images, resources, probes, env, selectors, ports, taints and HPA bounds")
+    if verb == "suspend":
+        return suspend_plan(question, rid, obj)
+    if verb == "selector":
+        return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
+    if verb == "rerun":
+        return rerun_plan(rid, obj)
+    if verb == "expand":
+        return claim_growth_plan(question, rid, obj)
+    if verb == "pull_secret":
+        return pull_secret_plan(question, rid, obj)
+    if verb == "port" and kind == "Service":
+        return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
+    if verb == "probe":
+        pod_spec = pod_spec_of(kind, obj)
+        planned = probe_plan(question, rid, obj, pod_spec)
+        relaxed = probe_relaxation(question, pod_spec) if kind in WORKLOADS else None
+        if relaxed is not None and not isinstance(planned, str):  # more time or tries: a tool makes it
+            change, _, kubectl, precondition, _ = planned
+            return Plan("relax_probe", {"namespace": ns, "name": name, "kind": kind, **relaxed, "expect_generation": generation,
+                                        "reason": reason}, change, kubectl, precondition)
+        return _by_hand(planned)
+    if verb == "env":
+        return _by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
+    if verb == "delete":
+        if kind != "Pod":
+            short = KUBECTL_KIND.get(kind, kind.lower())
+            where = f" -n {ns}" if ns else ""
+            return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": ns}, f"delete {kind} {name}",
+                        f"kubectl delete {short} {name}{where}", f"{kind} {name} exists",
+                        [f"No MCP tool deletes a {kind}: a human runs the command after approval."])
+        return Plan("delete_pod", {"namespace": ns, "name": name, "reason": reason}, f"delete pod {name} (its controller recreates it)",
+                    f"kubectl delete pod {name} -n {ns}", f"pod phase {(obj.get('status') or {}).get('phase', '?')}")
+    if kind == "CronJob" and verb == "image":
+        return cronjob_image_plan(question, rid, obj)
+    if kind == "CronJob" and verb == "resources":
+        return cronjob_resources(question, rid, obj)
+    if kind not in WORKLOADS:
+        return f"{rid} is a {kind}; that change applies to a Deployment, StatefulSet or DaemonSet"
+    target = f"{kind.lower()}/{name} -n {ns}"
+    if verb == "scale":
+        match = REPLICAS.search(question)
+        current = spec.get("replicas")
+        if not match or kind == "DaemonSet":
+            return f"Say how many replicas (e.g. 'scale it to 4'); {rid} has {current} now" if match is None else \
+                "A DaemonSet runs one pod per node: it cannot be scaled"
+        replicas = int(match.group(2) or match.group(4)) + (int(current or 0) if (match.group(1) or "").lower() == "by" else 0)
+        return Plan("scale", {"namespace": ns, "name": name, "kind": kind, "replicas": replicas, "expect_replicas": current,
+                              "reason": reason}, f"replicas {current} -> {replicas}", f"kubectl scale {target} --replicas={replicas}",
+                    f"replicas {current}")
+    container = next(iter(_containers(obj)), {})
+    cname = container.get("name") or name
+    if verb == "image":
+        wanted = image_asked(question, _containers(obj))
+        if wanted is None:
+            return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
+        container, image = wanted
+        cname = container.get("name") or name
+        return Plan("set_image", {"namespace": ns, "name": name, "kind": kind, "container": cname, "image": image,
+                                  "expect_image": container.get("image"), "reason": reason},
+                    f"container {cname}: image {container.get('image')} -> {image}",
+                    f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
+    if verb == "resources":
+        chosen = container_for(question, _containers(obj), troubled_name, rid)
+        if isinstance(chosen, str):
+            return chosen
+        container, cname = chosen, chosen.get("name") or name
+        asked = resources_asked(question, container, starved=troubled_name == cname and "OOMKilled" in (trouble or ""))
+        if isinstance(asked, str):
+            return asked
+        resource, which, quantity, current = asked
+        return Plan("set_resources", {"namespace": ns, "name": name, "kind": kind, "container": cname, which: {resource: quantity},
+                                      "expect_generation": generation, "reason": reason},
+                    f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}",
+                    f"kubectl set resources {target} -c {cname} --{which}={resource}={quantity}", f"generation {generation}")
+    return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
+                "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
+                f"generation {generation}")
+
+
+def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | str, question: str) -> Plan | str:
+    """A pinned hand edit that an MCP tool makes: the tool's plan, the kubectl command beside it."""
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, _ = planned
+    return Plan(tool, {**args, "reason": question[:200]}, change, kubectl, precondition)
+
+
+def hpa_change(question: str, hpa: dict) -> Plan | str:
+    """A raised maxReplicas is raise_hpa_max; a lower cap or a new minimum is a human's command (no tool lowers
+    capacity)."""
+    planned = hpa_plan(question, hpa)
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, _ = planned
+    current, wanted = args.get("expect"), args.get("maxReplicas")
+    if isinstance(current, int) and isinstance(wanted, int) and wanted > current:
+        return Plan("raise_hpa_max", {"namespace": args["namespace"], "name": args["name"], "max_replicas": wanted,
+                                      "expect_max_replicas": current, "reason": question[:200]}, change, kubectl, precondition)
+    return _by_hand(planned)
+
+
+def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, note = planned
+    return Plan(BY_HAND, args, change, kubectl, precondition, [note])
+
+
+def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits);
+    "raise riders-pods to 30 pods": its pod count."""
+    namespace, _, name = parse_resource_id(rid)
+    hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
+    count = re.search(r"\bto\s+(\d+)\s*pods?\b|\bpods?\s+to\s+(\d+)\b", question, re.IGNORECASE)
+    if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
+        count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
+    if count and "pods" in hard:
+        key, value = "pods", count.group(1) or count.group(2)
+    else:
+        resource = resource_named(question)
+        keys = [k for k in hard if k.split(".")[-1] == resource]
+        wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
+        found = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
+        asked_value = quantity_asked(question, resource)
+        if found is None:
+            return f"{rid} sets no {resource} limit (hard: {hard})"
+        if asked_value is None:
+            return f"Say the new {found} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[found]} now"
+        key, value = found, asked_value
+    now, wanted_value = quantity(str(hard.get(key, ""))), quantity(str(value))
+    if now is not None and wanted_value is not None and wanted_value <= now:
+        # raise_quota only raises (the server refuses the rest): a lower value is never planned as a "raise"
+        return (f"{rid}'s {key} is {hard[key]} now; {value} would not raise it -- raise_quota only raises a limit. "
+                "Say a higher value, or lower it by hand after checking what its pods use")
+    patch = json.dumps({"spec": {"hard": {key: value}}}, separators=(",", ":"))
+    return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
+                                "reason": question[:200]},
+                f"quota {name}: {key} {hard[key]} -> {value}",
+                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{patch}'", f"hard {hard}")
+
+
+async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
+    """"fix the selector on that service": the selector that matches the pods of the workload named like the
+    Service (its pod template's labels, as many keys as the current selector has): set_service_selector after approval."""
+    namespace, _, name = parse_resource_id(rid)
+    current = (service.get("spec") or {}).get("selector") or {}
+    asked = dict(SELECTOR_PAIR.findall(ask.question))
+    if asked:  # "put the selector back to app=catalog": the selector said
+        patch = json.dumps({"spec": {"selector": asked}}, separators=(",", ":"))
+        return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": asked,
+                                             "expect_selector": current, "reason": ask.question[:200]},
+                    f"Service {name} selector {current} -> {asked}",
+                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
+    for kind in WORKLOADS:
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+        labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
+        if described.error is None and labels:
+            keys = [k for k in current if k in labels] or list(labels)[:1]
+            wanted = {k: labels[k] for k in keys}
+            patch = json.dumps({"spec": {"selector": wanted}}, separators=(",", ":"))
+            return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": wanted,
+                                                 "expect_selector": current, "reason": ask.question[:200]},
+                        f"Service {name} selector {current} -> {wanted} (the labels of {kind} {name}'s pods)",
+                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
+    return f"No workload named {name} in {namespace} to take the selector from; say the selector {rid} should have"
+
+
+@handles("write_request", "node_or_pod_write", needs=("kubernetes",))
+async def write_request(ask: Ask) -> Answer:
+    rid = ask.resource or ""
+    namespace, kind, name = parse_resource_id(rid)
+    verb = _verb(ask.question)
+    culprit = (ask.last_diagnosis or {}).get("resource") or ""
+    if culprit and ask.recognised.subject is None and parse_resource_id(culprit)[1] == _VERB_KIND.get(verb) and culprit != rid:
+        # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
+        rid = culprit
+        namespace, kind, name = parse_resource_id(rid)
+    if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
+        kind, rid = "Service", f"{namespace}/Service/{name}"
+    if verb in ("cordon", "taint") and kind != "Node" and ask.recognised.subject is None:
+        # "cordon it" after talking about a node and what ran on it: the verb names the kind, "it" the last such object
+        node = next((r for r in ask.focus if r.startswith("Node/")), None)
+        if node:
+            rid, (namespace, kind, name) = node, parse_resource_id(node)
+    if verb == "hpa":
+        return await _hpa_request(ask, rid)
+    if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
+        rid = await owner_of(ask, rid, kinds=("Job",)) or rid
+        namespace, kind, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
+                          next_steps=["Check the cluster is reachable and ask again."])
+    question = _with_declared_port(ask, rid, verb)
+    troubled = await _troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
+    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
+        plan_for(question, rid, obj, troubled)
+    if isinstance(plan, str):
+        if _fix_by_undo(ask, rid):
+            return await rollback_request(ask)
+        return ask.answer(plan, status=_unplanned(plan),
+                          next_steps=["Ask again with what to change; chat answers with the action to approve."])
+    return approval_answer(ask, plan, rid)
+
+
+async def _troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
+    """(container, what its pods say) for the container the workload's pods show in trouble -- an OOM kill first:
+    what a resource change is for when the request does not name the container."""
+    problems = [str(p) for pod in await workload_pods(ask, rid) for p in pod.get("problems") or []]
+    for wanted in ("OOMKilled", ""):
+        for problem in problems:
+            name, _, said = problem.partition(": ")
+            if wanted in said:
+                return name, said
+    return None
+
+
+# The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
+_DECLARED = re.compile(r"they declare ([\w-]+):(\d+)/\w+\)")
+
+
+def _with_declared_port(ask: Ask, rid: str, verb: str) -> str:
+    """"fix the targetPort" names no port: when the diagnosis of this Service is a port mismatch and its pods declare
+    exactly one port, that port (by name, as the pods declare it) is the one to point at."""
+    diagnosis = ask.last_diagnosis or {}
+    if verb != "port" or PORT_TARGET.search(ask.question) or diagnosis.get("resource") != rid or \
+            diagnosis.get("category") != "service_port_mismatch":
+        return ask.question
+    declared = set(_DECLARED.findall(diagnosis.get("summary") or ""))
+    return f"{ask.question} to {next(iter(declared))[0]}" if len(declared) == 1 else ask.question
+
+
+# The kind of object a change of this sort is made to.
+_VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim"}
+# Faults a rollout brought in, which going back to the revision before it undoes.
+_UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
+_FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)
+
+
+def _fix_by_undo(ask: Ask, rid: str) -> bool:
+    """"fix the readiness probe port" says what is wrong, not the value to set: when the conversation's diagnosis
+    of this workload is a fault a rollout brought in, its fix is the rollback past that rollout (pinned as usual)."""
+    diagnosis = ask.last_diagnosis or {}
+    return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
+            and diagnosis.get("category") in _UNDONE_BY_ROLLBACK
+            and parse_resource_id(rid)[1] in WORKLOADS)
+
+
+async def _hpa_request(ask: Ask, rid: str) -> Answer:
+    """The HPA that scales the workload asked about (its target), read from the namespace's autoscalers."""
+    namespace, kind, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    hpas = (listed.data or {}).get("items") or []
+    hpa = next((h for h in hpas if h.get("target") == f"{kind}/{name}"), None) or \
+        next((h for h in hpas if h.get("name") == name), None)
+    if hpa is None and NEW_HPA.search(ask.question):  # "add an hpa to gtfs-publisher, min 2 max 6"
+        plan = new_hpa_plan(ask.question, rid)
+        return ask.answer(plan, status=_unplanned(plan)) if isinstance(plan, str) else approval_answer(ask, plan, rid)
+    if hpa is None:
+        return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
+                          next_steps=["Ask 'scale it to N' to change its replicas directly."])
+    plan = hpa_change(ask.question, hpa)
+    if isinstance(plan, str):
+        return ask.answer(plan, status=_unplanned(plan))
+    return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
+
+
+def _unplanned(reason: str) -> AnswerStatus:
+    """A change that could not be planned: when what is missing is the user's to say (the value: "Say the new
+    memory limit"), the answer waits for it as for a subject; otherwise it is answered (why it cannot be made)."""
+    return "needs_subject" if reason.startswith("Say ") else "answered"
+
+
+def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
+    """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
+    by_hand = plan.tool == BY_HAND
+    how = [plan.kubectl] if by_hand else [plan.kubectl, f"or let the responder do it with your approval: sre-agent investigate "
+                                                        f"--prompt \"{ask.question} ({rid})\" --remediation approve"]
+    request = ApprovalRequest(tool=plan.tool, args=plan.args, resource=rid, precondition=plan.precondition, change=plan.change,
+                              how_to_approve=how)
+    headline = (f"Approval needed: {plan.change} ({rid}); no tool does this, a human runs `{plan.kubectl}`. "
+                if by_hand else f"Approval needed: {plan.tool} {rid} ({plan.change}). ")
+    return ask.answer(headline + "Chat is read-only and has changed nothing.",
+                      status="approval_required", details=[f"would change: {plan.change}", *plan.notes], approval=request,
+                      resources=[rid], next_steps=[f"To approve, run: {plan.kubectl}", *how[1:],
+                                                   "Then ask 'how is it doing?' to verify."])

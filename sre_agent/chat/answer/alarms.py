@@ -1,0 +1,185 @@
+"""Which alarms are firing: ALARM is firing; INSUFFICIENT_DATA is not "fine" -- the alarm cannot tell."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from ...contracts import parse_resource_id, parse_time
+from ...sweep.mapping import measures_demand
+from ..ask import Ask, handles
+from ..models import Answer
+from ..understand.names import match_score
+from ..understand.references import best_match, name_of
+from .health import alarm_mentions, broken_now
+from .investigate import why_failing
+
+_ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _metric_of(alarm: dict) -> str:
+    metric = alarm.get("metric") or {}
+    return f"{metric.get('statistic') or ''} {metric.get('name') or '?'}".strip()
+
+
+@handles("alarms", needs=("cloudwatch",))
+async def alarms(ask: Ask) -> Answer:
+    outcome = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    rows = (outcome.data or {}).get("alarms") or []
+    subject = ask.recognised.subject
+    if subject:  # "any alarms for checkout?": only those naming it
+        rows = [a for a in rows if alarm_mentions(a, subject)]
+    firing = [a for a in rows if a.get("state") == "ALARM"]
+    no_data = [a for a in rows if a.get("state") == "INSUFFICIENT_DATA"]
+    ok = [a for a in rows if a.get("state") == "OK"]
+    details = [f"ALARM {a.get('name')} since {a.get('updated', '?')} on {_metric_of(a)} "
+               f"{a.get('comparison') or '>'} {_number(a.get('threshold'))}: {(a.get('reason') or '')[:200]}"
+               + (f" (dimensions {a['dimensions']})" if a.get("dimensions") else "") for a in firing]
+    details += [f"INSUFFICIENT_DATA {a.get('name')}: no data to evaluate -- it cannot tell whether things are fine"
+                for a in no_data]
+    about = f" about {subject}" if subject else ""
+    # "is the surge alarm still firing": the alarms the question's words name, with their state, whatever it is
+    named = _named_alarms(rows, ask.recognised.candidates)
+    details += [f"{a.get('state')} {a.get('name')} since {a.get('updated', '?')}" for a in named if a not in firing + no_data]
+    if _ASKS_WHAT_FIRED.search(ask.question):  # "did anything fire in the last 2 hours": changes of state in the window
+        since = datetime.now(UTC) - timedelta(seconds=ask.recognised.window_s)
+        changed = [a for a in rows if a not in firing and (when := parse_time(a.get("updated"))) is not None and when >= since]
+        details += [f"{a.get('state')} {a.get('name')} since {a.get('updated')}: it changed state within the window "
+                    f"(fired and recovered, or had no data): {(a.get('reason') or '')[:160]}" for a in changed]
+    if _ASKS_THRESHOLD.search(ask.question):  # "whats the threshold on it": each alarm's line, firing or not
+        shown = named or firing or rows
+        details = [f"{a.get('state')} {a.get('name')}: {_metric_of(a)} {a.get('comparison') or '>'} threshold "
+                   f"{_number(a.get('threshold'))} -- {(a.get('reason') or '')[:200]}" for a in shown[:8]] + details
+    # what the alarms the question names watch: "its cpu request" next is about that object
+    watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
+    if firing and all(measures_demand(a) for a in firing):
+        # an alarm on requests arriving says traffic is high, not that anything is broken: say so, not "problems"
+        names = ", ".join(a.get("name", "?") for a in firing)
+        alarmed = [rid for alarm in firing[:3] if (rid := await _alarm_resource(ask, alarm))]
+        return ask.answer(f"{len(firing)} alarm(s){about} firing on demand (requests arriving): {names} -- traffic is high, "
+                          "which alone is not a fault", status="answered", details=details,
+                          resources=list(dict.fromkeys(watched + alarmed)),
+                          next_steps=[f"Ask 'is {_service_of(firing[0]) or '<service>'} ok?' for its errors, latency and "
+                                      "replicas: they say whether it copes."])
+    if firing:
+        names = ", ".join(a.get("name", "?") for a in firing)
+        # what the firing alarms watch, as objects that exist: a PodName dimension names a DaemonSet's pods as often as
+        # a Service ("it" next must be an object that can be read)
+        alarmed = [rid for alarm in firing[:3] if alarm not in named[:2] and (rid := await _alarm_resource(ask, alarm))]
+        return ask.answer(f"{len(firing)} alarm(s){about} firing: {names} ({len(ok)} OK, {len(no_data)} without data)",
+                          status="problems", details=details, resources=list(dict.fromkeys(watched + alarmed)),
+                          next_steps=[f"Ask 'why is {_service_of(firing[0]) or '<service>'} failing?' to investigate "
+                                      f"{firing[0].get('name')}, or 'what changed in the last hour?'."])
+    if no_data:
+        return ask.answer(f"No alarm{about} is in ALARM, but {len(no_data)} have INSUFFICIENT_DATA and cannot tell "
+                          f"({len(ok)} OK)", status="answered", details=details,
+                          next_steps=["Check why those alarms get no data (metric renamed? agent down?)."])
+    if named:
+        about = f" ({', '.join(a.get('name', '?') + ' is ' + str(a.get('state')) for a in named)})"
+    if not named and len(ok) <= 10:  # "is the alarm still in alarm": a handful of alarms, each named with its state
+        details += [f"OK {a.get('name')} since {a.get('updated', '?')}" for a in ok]
+    return ask.answer(f"No alarms firing{about}: {len(ok)} alarm(s), all OK", status="healthy", details=details,
+                      resources=watched, next_steps=["Nothing to do for alarms."])
+
+
+def _service_of(alarm: dict) -> str | None:
+    dims = alarm.get("dimensions") or {}
+    for key in ("Service", "ServiceName", "Deployment", "DeploymentName", "PodName", "FunctionName"):
+        if dims.get(key):
+            return str(dims[key])
+    return None
+
+
+def _alarmed_resources(alarms: list[dict]) -> list[str]:
+    """The resources the alarms' dimensions name, as ids where the dimensions say enough."""
+    found = []
+    for alarm in alarms:
+        dims = alarm.get("dimensions") or {}
+        service = _service_of(alarm)
+        if service and dims.get("Namespace"):
+            found.append(f"{dims['Namespace']}/Service/{service}")
+    return list(dict.fromkeys(found))
+
+
+def _named_alarms(alarms: list[dict], words: list[str]) -> list[dict]:
+    """The alarms whose names the question's words stand for ("the surge alarm", "payout gateway 5xx"), best first."""
+    scored = []
+    for alarm in alarms:
+        score = sum(match_score(word, alarm.get("name") or "") for word in words)
+        if score > 0:
+            scored.append((score, alarm))
+    if not scored:
+        return []
+    top = max(s for s, _ in scored)
+    return [a for s, a in sorted(scored, key=lambda x: -x[0]) if s == top]
+
+
+async def _alarm_resource(ask: Ask, alarm: dict) -> str:
+    """The object an alarm watches: its dimensions when they say, else the longest workload or Service name
+    its own name carries (treasury-ledger-api-memory-high -> ledger-api)."""
+    for rid in _alarmed_resources([alarm]):
+        namespace, _, name = parse_resource_id(rid)
+        found = await ask.call("kubernetes", "find_resource", {"name": name})
+        matches = (found.data or {}).get("matches") or []
+        exact = [m["resource"] for m in matches if m.get("exact") and m["resource"].startswith(f"{namespace}/")]
+        if rid in exact or found.error is not None:
+            return rid
+        # the dimension names a Service that does not exist: the workload of that name is what the alarm watches
+        workload = best_match([{"resource": r, "exact": True} for r in exact], namespace=namespace, kind_hint=None)
+        if workload:
+            return workload
+    alarm_name = (alarm.get("name") or "").lower()
+    dims = alarm.get("dimensions") or {}
+    named: list[tuple[int, str]] = []  # (length of the name the alarm's name carries, resource id)
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job"):  # a one-off Job's memory alarm too
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000,
+                                                                **({"namespace": dims["Namespace"]} if dims.get("Namespace") else {})})
+        for item in (listed.data or {}).get("items") or []:
+            name = str(item.get("name") or "")
+            if name and f"-{name}-" in f"-{alarm_name}-":
+                named.append((len(name), f"{item.get('namespace')}/{kind}/{name}"))
+    longest = max((length for length, _ in named), default=0)
+    matches = [{"resource": rid, "exact": True} for length, rid in named if length == longest]
+    return best_match(matches, namespace=dims.get("Namespace"), kind_hint=None) or ""
+
+
+_ASKS_WHAT_FIRED = re.compile(r"\b(fire[ds]?|went\s+off|go\s+off|trigger(ed)?|paged|in\s+the\s+(last|past))\b", re.IGNORECASE)
+_ASKS_WHAT_IS_BROKEN = re.compile(r"\bwhat(\s+is|.?s)?\s+(broken|wrong|failing|down)\b|\bwhat\s+broke\b", re.IGNORECASE)
+
+
+@handles("alarm_why", needs=("cloudwatch",))
+async def alarm_why(ask: Ask) -> Answer:
+    """"<alarm> going off, what broke": the firing alarm the question names (else the only one firing) is
+    investigated in full -- the answer leads with its root cause and the fix, the alarm is a detail."""
+    outcome = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    rows = (outcome.data or {}).get("alarms") or []
+    firing = [a for a in rows if a.get("state") == "ALARM"]
+    named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
+    quiet = [] if named or not _ASKS_WHY.search(ask.question) else _named_alarms(rows, ask.recognised.candidates)
+    if not named and not quiet:  # no one alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
+        return await (broken_now(ask) if _ASKS_WHAT_IS_BROKEN.search(ask.question) else alarms(ask))
+    if quiet:  # "the p99 alarm paged me, why is it slow" with the alarm back to OK: what it watches is still asked about
+        return await _investigated(ask, quiet[0], f"alarm {quiet[0].get('name')} is {quiet[0].get('state')} now (it paged "
+                                   f"earlier); what it watches was investigated as asked")
+    return await _investigated(ask, named[0], f"ALARM {named[0].get('name')} since {named[0].get('updated', '?')}: "
+                               f"{(named[0].get('reason') or '')[:200]}")
+
+
+_ASKS_WHY = re.compile(r"\b(why|what\s+broke|root\s*cause|what.?s\s+wrong)\b", re.IGNORECASE)
+
+
+async def _investigated(ask: Ask, alarm: dict, note: str) -> Answer:
+    """The investigation of what `alarm` watches, with the alarm as its first detail."""
+    ask.resource = await _alarm_resource(ask, alarm)
+    asked = ask.question
+    ask.question = f"{ask.question} (alarm {alarm.get('name')} in {alarm.get('state')}: {(alarm.get('reason') or '')[:200]})"
+    answer = await why_failing(ask)
+    answer.question = asked
+    answer.details.insert(0, note)
+    if ask.resource:
+        answer.next_steps.append(f"Ask 'status of {name_of(ask.resource)}' to watch it recover.")
+    return answer

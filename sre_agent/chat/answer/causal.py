@@ -1,0 +1,396 @@
+"""Causal yes/no questions: "is the sampling change to blame?", "did 4.3.0 cause this?", "is invoice-api
+affected?". Each is answered from the investigation (the conversation's diagnosis, or a new one) and the
+evidence that ties the thing named to it: the revision a named change went out in against the revision
+the symptom began with, a named object against the root cause, a named workload's dependency walk
+against what is failing. A verdict is said first (yes / no / not shown), then the evidence behind it."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from ...categories import category_words
+from ...contracts import parse_resource_id
+from ...graph.pins import began_with_revision
+from ..ask import Ask, handles
+from ..models import Answer
+from ..understand.forms import KIND_WORDS
+from ..understand.names import match_score
+from ..understand.references import kind_of, name_of, named_exactly
+from .health import status
+from .investigate import why_failing
+from .templates import template_diff, template_of
+
+# The thing a blame question names: the words between its verb and its blame words.
+_THING = [
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:or\s+.+?\s+)?(?:that.?s|thats|which.?s)"
+               r"\s+to\s+blame", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?P<thing>.+?)\s+(?:part\s+of\s+(?:the|this|it)|the\s+reason|related\s+to|"
+               r"connected\s+to)\b", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|was|were)\s+(?P<thing>.+?)\s+(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+\S", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:is|was|are|were)\s+(?:it\s+)?(?P<thing>.+?)\s+(?:to\s+blame|the\s+(?:root\s+)?cause|"
+               r"responsible|the\s+culprit|the\s+(?:real\s+)?(?:problem|issue)|behind\s+(?:it|this|that|the\s+\w+)|why\b)", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:could|can|might|may)\s+(?!(?:it|this|that)\s+be\b)(?P<thing>.+?)\s+be\s+(?:the\s+|a\s+|part\s+of\s+the\s+)?"
+               r"(?:root\s+|real\s+)?(?:cause|problem|culprit|issue|reason)\b", re.I),
+    re.compile(r"^\W*(?:the\s+)?(?P<thing>[\w./-]+)\s+(?:is|are|was|keeps)\b.*\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b",
+               re.I),
+    # "streak-reminders is failing too, same cause?", "the streak-reminders failures, related?"
+    re.compile(r"^\W*(?:and\s+)?(?:(?:is|are|was)\s+)?(?:the\s+)?(?P<thing>[a-z0-9]+(?:-[a-z0-9]+)+)\b.*\b(?:same\s+(?:cause|problem|issue|thing|root\s*cause)|"
+               r"related|connected|linked|part\s+of\s+(?:this|it|the\s+\w+))\b", re.I),
+    re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
+               r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
+    re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
+    re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
+]
+# "..., is it related?": is the object named before it part of the incident under way?
+_RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b|\b(?:related|connected|linked)\s+to\b|"
+                      r"\bpart\s+of\s+(?:this|it|the\s+(?:problem|issue|incident|outage))\b|"
+                      r"\bsame\s+(?:cause|problem|issue|thing|root\s*cause)\b|\brelated\s*\?*\s*$", re.I)
+# Words that say "a change" without saying which one.
+_CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy", "deployment", "update", "upgrade", "edit",
+                 "patch", "push", "bump", "version", "revision", "new", "last", "latest", "recent", "the", "a", "that",
+                 "this", "config", "configuration", "setting", "settings", "env", "image", "tag", "build", "rev", "of", "to",
+                 "on", "in", "for", "yesterday", "today", "earlier", "morning", "afternoon", "evening", "night", "s"}
+_IMAGE_WORDS = {"image", "images", "tag", "build"}
+_CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag", "configmap", "secret"}
+_VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
+
+
+def _short_images(text: str) -> str:
+    """An image by its repository's last part and tag: "<registry>/larkspur/reading-ingest:5.2.0" -> "reading-ingest:5.2.0"."""
+    return re.sub(r"[\w.-]+(?::\d+)?/(?:[\w.-]+/)*([\w.-]+:[\w.-]+)", r"\1", text)
+
+
+# The workload a causal question asks about ("is ops-dashboard broken because of ...", "is X the reason
+# acars-decoder is falling over", "is the spike breaking boarding-pass"), when it names one.
+_VICTIM = [
+    re.compile(r"^\W*(?:so\s+)?(?:is|are|does|did|was)\s+(?:the\s+)?(?P<victim>[\w./-]+)\s+(?:\w+\s+){0,2}?(?:because|due\s+to)\b", re.I),
+    re.compile(r"\bthe\s+reason\s+(?:the\s+)?(?P<victim>[\w./-]+)\b", re.I),
+    re.compile(r"\b(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+(?:the\s+)?(?P<victim>[\w./-]+)", re.I),
+]
+# A fault's kind in words ("running out of memory", "the node", "the image") -- against the diagnosis's category;
+# each category's words live in sre_agent/categories.yaml.
+CATEGORY_WORDS = category_words()
+
+
+def victim_of(question: str) -> str | None:
+    for pattern in _VICTIM:
+        match = pattern.search(question)
+        if match and match.group("victim").lower() not in ("it", "this", "that", "them", "the", "a"):
+            return match.group("victim").lower()
+    return None
+
+
+def categories_named(text: str) -> list[tuple[str, ...]]:
+    """The kinds of fault the words of `text` name ("the image" -> bad_image), each as its categories."""
+    words = re.split(r"[^a-z0-9]+", text.lower())
+    return [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
+
+
+def _category_verdict(thing: str, diagnosis: dict) -> str | None:
+    """The thing names a kind of fault: is the diagnosis of that kind?"""
+    named = categories_named(thing)
+    if not named:
+        return None
+    category, culprit = diagnosis.get("category"), diagnosis.get("resource")
+    if any(category in cats for cats in named):
+        return f"The fault is of that kind: {category} at {culprit}"
+    return f"No: the fault is {category} at {culprit}, not '{thing}'"
+
+
+def blamed_thing(question: str) -> str:
+    for pattern in _THING:
+        match = pattern.search(question)
+        if match:
+            return re.sub(r"^(?:the|that|this|a|an|our|their)\s+", "", match.group("thing").strip(), flags=re.I)
+    return question
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9.]+", text.lower()) if w]
+
+
+def _alike(word: str, part: str) -> bool:
+    """"sampling" ~ OTEL_TRACES_SAMPLER_ARG's "sampler", "ttl" ~ "ttl": equal, or sharing a prefix of 4+
+    letters that is most of the shorter word."""
+    if word == part:
+        return True
+    common = len(os.path.commonprefix([word, part]))
+    return common >= 4 and common >= 0.6 * min(len(word), len(part))
+
+
+def _mentions(words: list[str], text: str) -> bool:
+    """Does a specific word of the thing (not a generic change word) name something in `text`?"""
+    parts = [p for p in re.split(r"[^a-z0-9]+", text.lower()) if p]
+    return any(_alike(word, part) for word in words if word not in _CHANGE_WORDS and len(word) >= 3 for part in parts)
+
+
+@dataclass(frozen=True)
+class RevisionChange:
+    revision: int
+    current: bool
+    changed: list[str]  # what this revision changed from the one before it (template_diff); [] for the first
+    images: list[str]
+
+
+async def _revision_changes(ask: Ask, culprit: str) -> list[RevisionChange]:
+    """A Deployment's revisions, oldest first, each with what it changed from the revision before it."""
+    namespace, kind, name = parse_resource_id(culprit)
+    if kind != "Deployment" or not namespace:
+        return []
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    revisions = sorted((history.data or {}).get("revisions") or [], key=lambda r: r.get("revision") or 0)
+    out, before = [], None
+    for row in revisions:
+        template = await template_of(ask, namespace, row["replicaset"]) if row.get("replicaset") else {}
+        # template_diff(old, new) reads "new -> old"; what this revision changed is previous -> this.
+        changed: list[str] = template_diff(template, before) if before is not None else []
+        out.append(RevisionChange(int(row.get("revision") or 0), bool(row.get("current")), changed,
+                                  [str(i) for i in row.get("images") or []]))
+        before = template
+    return out
+
+
+def _said(change: RevisionChange) -> str:
+    """What a revision is, in a line: what it changed, else (the first) the images it ran."""
+    return _short_images("; ".join(change.changed) or f"images {change.images}")
+
+
+def _began_with(diagnosis: dict, changes: list[RevisionChange]) -> int | None:
+    began = began_with_revision(diagnosis.get("summary") or "")
+    if began is None and diagnosis.get("category") == "bad_deploy_regression":
+        return next((c.revision for c in changes if c.current), None)
+    return began
+
+
+def _named_revisions(thing: str, culprit: str, changes: list[RevisionChange]) -> list[int]:
+    """The revisions the thing names: the one that brought a named version in (its image moved *to* it, or the
+    first revision ran it), else those whose changes a word names, else a config change, else the latest."""
+    # The culprit's own name is in every revision's image: only the other words can pick one out.
+    own = set(re.split(r"[^a-z0-9]+", culprit.lower()))
+    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w and w not in own]
+    versions = _VERSION.findall(thing)
+    if versions:
+        return [c.revision for i, c in enumerate(changes)
+                if any(re.search(rf"->\s*\S*{re.escape(v)}\b", line) for v in versions for line in c.changed)
+                or (i == 0 and any(v in image for v in versions for image in c.images))][:1]
+    named = [c.revision for c in changes if _mentions(words, " ".join(c.changed))]
+    if not named and _CONFIG_WORDS & set(words):
+        named = [c.revision for c in changes if any(re.search(r"\b(env|envFrom)\b", line) for line in c.changed)]
+    if not named and {"last", "latest", "recent", "newest"} & set(words):
+        named = [c.revision for c in changes if c.current]
+    return named[-1:]
+
+
+async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, list[str]] | None:
+    """The named change's revision against the revision the symptom began with, when the thing names one."""
+    culprit = diagnosis.get("resource") or ""
+    changes = await _revision_changes(ask, culprit)
+    if _IMAGE_WORDS & set(_words(thing)) and not _VERSION.search(thing) and len(changes) > 1 and \
+            not any(re.search(r"\bimage\b", line) for c in changes[1:] for line in c.changed):
+        # "is the new image to blame?" when no rollout changed the image: the image is not what changed
+        current = next((c for c in changes if c.current), changes[-1])
+        return (f"No: no rollout changed {culprit}'s image -- all {len(changes)} revisions run "
+                f"{_short_images(', '.join(current.images))}; revision {current.revision} changed {_said(current)[:200]}",
+                [f"revision {c.revision}{' (current)' if c.current else ''}: {_said(c)[:300]}" for c in changes])
+    named = _named_revisions(thing, culprit, changes)
+    if not named:
+        return None
+    by_revision = {c.revision: c for c in changes}
+    said, began = named[0], _began_with(diagnosis, changes)
+    evidence = [f"revision {c.revision}{' (current)' if c.current else ''}: {_said(c)[:300]}" for c in changes]
+    what = f"'{thing}' is revision {said} of {culprit} ({_said(by_revision[said])[:200]})"
+    if began is None:
+        return f"Not shown: {what}, but the investigation did not tie the symptom to a revision ({diagnosis.get('category')})", evidence
+    if began == said:
+        return f"Yes: {what}, and the symptom began with that revision", evidence
+    when = "after" if said > began else "before"
+    began_said = _said(by_revision[began])[:200] if began in by_revision else ""
+    return f"No: {what}, which went out {when} the revision the symptom began with -- revision {began} ({began_said})", evidence
+
+
+def _object_verdict(thing: str, diagnosis: dict) -> str | None:
+    """The thing names the root cause itself: by name, or by kind ("the node" when a node failed)."""
+    culprit = diagnosis.get("resource") or ""
+    words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
+    if not words or not culprit:
+        return None
+    category = diagnosis.get("category")
+    if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or \
+            any(KIND_WORDS.get(stem) == kind_of(culprit) for w in words for stem in (w, w.rstrip("s"))):
+        return f"Yes: {culprit} is the root cause ({category})"
+    return None
+
+
+def _not_it(thing: str, diagnosis: dict) -> str | None:
+    words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
+    if not words or not diagnosis.get("resource"):
+        return None
+    return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); '{thing}' is not it"
+
+
+@handles("blame", needs=("kubernetes", "cloudwatch"))
+async def blame(ask: Ask) -> Answer:
+    thing = blamed_thing(ask.question)
+    diagnosis = ask.last_diagnosis if (ask.last_diagnosis or {}).get("category") not in (None, "none") else None
+    base: Answer | None = None
+    victim = victim_of(ask.question)
+    named = await named_exactly(ask, victim) if victim else None
+    own = None
+    related = _RELATED.search(ask.question) is not None
+    if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
+        ask.resource, diagnosis = named, None
+    elif victim is None and diagnosis is None and not related and (own := await _object_in(ask, thing)):
+        # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
+        # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
+        ask.resource = own
+    if diagnosis is None:
+        if not ask.resource and ask.focus:
+            ask.resource = ask.focus[0]
+        base = await why_failing(ask)
+        if base.status == "unknown":
+            return base
+        if own and (base.diagnosis or {}).get("category") in (None, "none") and \
+                (earlier := next((r for r in ask.focus if r != own), None)):
+            # the blamed object is fine ("is ehr-db to blame for the slowness?" after talking about terminology):
+            # the symptom is the conversation's object's, so that is what is investigated next
+            ask.resource = earlier
+            base = await why_failing(ask)
+            if base.status == "unknown":
+                return base
+        if (base.diagnosis or {}).get("category") in (None, "none") and not named and ask.resource:
+            # the object last discussed is fine ("which node is slots-db on", then "is the new image to blame?"):
+            # the question is about what is broken, so the worst problem is investigated instead
+            ask.resource = None
+            base = await why_failing(ask)
+            if base.status == "unknown":
+                return base
+        diagnosis = base.diagnosis or {}
+    category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    evidence: list[str] = []
+    cause = f"the investigation puts the root cause at {culprit} ({category}): {diagnosis.get('summary', '')[:300]}"
+    if category == "none":
+        verdict, evidence = f"No fault was found, so nothing to blame on '{thing}': {diagnosis.get('summary', '')[:200]}", []
+    else:
+        by_change = await _change_verdict(ask, thing, diagnosis)
+        by_words = _object_verdict(thing, diagnosis) or _category_verdict(thing, diagnosis) or _not_it(thing, diagnosis)
+        if by_change is not None:
+            verdict, evidence = by_change
+        elif by_words is not None:
+            verdict = by_words
+        else:
+            verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
+    if verdict.startswith("No: the root cause is"):
+        verdict, evidence = await _own_fault(ask, thing, culprit, verdict, evidence)
+    details = [cause, *evidence, *((base.details if base else [])[:8])]
+    steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
+                                                 if culprit else ["Ask 'what changed in the last hour?'"])
+    return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
+                      resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence: list[str]) -> tuple[str, list[str]]:
+    """The blamed object is not the root cause but is broken itself ("heatmap-renderer is crashlooping too, is it
+    related?"): say so, with its own diagnosis -- two faults, each with its own fix."""
+    other = await _object_in(ask, thing)
+    if not other or other == culprit:
+        return verdict, evidence
+    asked, ask.resource = ask.resource, other
+    try:
+        if (await status(ask)).status != "problems":
+            return verdict, evidence
+        own = await why_failing(ask)
+    finally:
+        ask.resource = asked
+    found = own.diagnosis or {}
+    if found.get("category") in (None, "none") or found.get("resource") == culprit:
+        return verdict, evidence
+    specs = [line for line in own.details if " spec: " in line][:4]  # its image and limits: the figures its own fix changes
+    return (f"{verdict}; {other} has a fault of its own: {found.get('category')} at {found.get('resource')}",
+            [f"{other}: {str(found.get('summary', ''))[:300]}", *specs, *own.next_steps[:1], *evidence])
+
+
+async def _object_in(ask: Ask, thing: str) -> str | None:
+    """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
+    for word in [w for w in re.split(r"[^\w.-]+", thing.lower()) if len(w) >= 3 and "-" in w][:3]:
+        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"])
+        if found:
+            return found
+    return None
+
+
+@handles("affected", needs=("kubernetes", "cloudwatch"))
+async def affected(ask: Ask) -> Answer:
+    """Is Y affected: Y's own state, and whether what it calls (two hops) is down or is the root cause."""
+    rid = ask.resource or ""
+    name = parse_resource_id(rid)[2]
+    culprit = (ask.last_diagnosis or {}).get("resource") or ""
+    own, own_details = await _own_trouble(ask, rid)
+    hops, down = await _downstream(ask, rid)
+    tied = [path for path in hops if culprit and path[-1] == culprit or any(name_of(p) in _words(ask.question) for p in path[1:])]
+    details = [f"{rid} -> {' -> '.join(path[1:])}" for path in hops] or [f"{rid} calls no in-cluster service"]
+    if own:
+        return ask.answer(f"Yes: {rid} itself is affected: {own}", status="problems", details=own_details + details, resources=[rid])
+    if down:
+        path = down[0]
+        return ask.answer(f"Yes: {rid} depends on {' -> '.join(path[1:])}, which has no ready endpoint", status="problems",
+                          details=details, resources=[rid, path[-1]])
+    if tied:
+        return ask.answer(f"Yes, through its calls: {rid} -> {' -> '.join(tied[0][1:])}; its own pods are ready",
+                          status="problems", details=details, resources=[rid, tied[0][-1]])
+    return ask.answer(f"No sign of it: {rid}'s pods are ready and nothing it calls (two hops) is down"
+                      + (f" or leads to {culprit}" if culprit else ""), status="answered", details=details,
+                      # an object found unaffected does not take the conversation over: "it" stays the incident's
+                      resources=[*([culprit] if culprit and culprit != rid else []), rid],
+                      next_steps=[f"Ask 'traffic of {name}' for its error rate and latency."])
+
+
+async def _own_trouble(ask: Ask, rid: str) -> tuple[str, list[str]]:
+    """The object's own state, as the status form reads it: its headline and facts when that reports a problem
+    (a DaemonSet's facts name the nodes it is missing from)."""
+    answer = await status(ask)
+    return (answer.headline, answer.details[:12]) if answer.status == "problems" else ("", [])
+
+
+async def _downstream(ask: Ask, rid: str) -> tuple[list[list[str]], list[list[str]]]:
+    """Paths from `rid` through the services it calls and the workloads behind them, two services deep;
+    and the paths that end at a Service with no ready endpoint (or none at all)."""
+    paths: list[list[str]] = []
+    down: list[list[str]] = []
+    frontier = [[rid]]
+    for _ in range(2):
+        nxt = []
+        for path in frontier:
+            namespace, kind, name = parse_resource_id(path[-1])
+            scope = {"namespace": namespace} if namespace else {}
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **scope})
+            for dep in (walk.data or {}).get("calls") or []:
+                service = dep.get("service")
+                if not service or service in path:
+                    continue
+                step = [*path, service]
+                paths.append(step)
+                if not dep.get("exists") or not dep.get("ready_endpoints"):
+                    down.append(step)
+                    continue
+                behind = await _workload_behind(ask, service)
+                if behind:
+                    nxt.append([*step, behind])
+                    paths.append([*step, behind])
+        frontier = nxt
+    return paths, down
+
+
+async def _workload_behind(ask: Ask, service: str) -> str | None:
+    """The workload that owns the pods a Service selects (its first pod's owner chain, top-most)."""
+    namespace, _, name = parse_resource_id(service)
+    walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+    pods = (walk.data or {}).get("selected_pods") or []
+    if not pods:
+        return None
+    owned = await ask.call("kubernetes", "ownership", {"kind": "Pod", "name": pods[0], "namespace": namespace})
+    owners = (owned.data or {}).get("owners") or []
+    return owners[-1] if owners else None

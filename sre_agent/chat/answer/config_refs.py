@@ -1,0 +1,118 @@
+"""Which ConfigMaps and Secrets a workload reads ("what secret does it read", "what configmaps does X use") and which
+workloads read a given one ("what depends on the app-config configmap"): env valueFrom, envFrom, volumes."""
+
+from __future__ import annotations
+
+from ...contracts import parse_resource_id
+from ..ask import Ask, handles
+from ..models import Answer
+from ..understand.forms import kind_nouns
+from .objects import REFERENCING_KINDS, pod_spec_of
+
+
+def references_config(pod_spec: dict, kind: str, name: str) -> list[str]:
+    """How a pod spec references ConfigMap/Secret `name`: env valueFrom, envFrom, volumes (projected too)."""
+    key = "configMapKeyRef" if kind == "ConfigMap" else "secretKeyRef"
+    ref = "configMapRef" if kind == "ConfigMap" else "secretRef"
+    how = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = (env.get("valueFrom") or {}).get(key) or {}
+            if source.get("name") == name:
+                how.append(f"env {env.get('name')} <- key {source.get('key')}")
+        for env_from in container.get("envFrom") or []:
+            if (env_from.get(ref) or {}).get("name") == name:
+                how.append("envFrom (every key)")
+    for volume in pod_spec.get("volumes") or []:
+        direct = volume.get("configMap" if kind == "ConfigMap" else "secret") or {}
+        if direct.get("name") == name or direct.get("secretName") == name:
+            how.append(f"volume {volume.get('name')}")
+        for source in ((volume.get("projected") or {}).get("sources") or []):
+            if ((source.get("configMap" if kind == "ConfigMap" else "secret")) or {}).get("name") == name:
+                how.append(f"projected volume {volume.get('name')}")
+    return how
+
+
+async def config_dependents(ask: Ask) -> Answer:
+    """What depends on a ConfigMap or Secret: the workloads, Jobs and CronJobs whose pod spec references it."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    users: list[str] = []
+    details: list[str] = []
+    for workload_kind in REFERENCING_KINDS:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": workload_kind, "namespace": namespace, "limit": 500})
+        for item in (listed.data or {}).get("items") or []:
+            if workload_kind == "Pod" and item.get("owner"):
+                continue  # its controller's template was read already
+            described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": item["name"],
+                                                                  "namespace": namespace, "events_limit": 0})
+            how = references_config(pod_spec_of(workload_kind, (described.data or {}).get("object") or {}), kind, name)
+            if how:
+                rid = f"{namespace}/{workload_kind}/{item['name']}"
+                users.append(rid)
+                details.append(f"{rid}: {'; '.join(how)}")
+    if not users:
+        return ask.answer(f"No workload, Job or CronJob in {namespace} references {ask.resource}", status="answered",
+                          next_steps=["Pods created by hand may still mount it: kubectl get pods -n " f"{namespace} -o yaml"])
+    return ask.answer(f"{len(users)} object(s) reference {ask.resource}: {', '.join(users)}", status="answered",
+                      details=details, resources=[ask.resource or "", *users],
+                      next_steps=["A change to it reaches these on their next restart (env) or within a minute (volumes)."])
+
+
+def config_refs_of(pod_spec: dict) -> list[str]:
+    """Every ConfigMap and Secret a pod spec reads: env keys, envFrom, volumes (projected too)."""
+    refs = []
+    for container in (pod_spec.get("initContainers") or []) + (pod_spec.get("containers") or []):
+        for env in container.get("env") or []:
+            source = env.get("valueFrom") or {}
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} key {source[key].get('key')} (env {env.get('name')})")
+        for env_from in container.get("envFrom") or []:
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                if env_from.get(key):
+                    refs.append(f"{kind}/{env_from[key].get('name')} (envFrom, every key)")
+    for volume in pod_spec.get("volumes") or []:
+        if volume.get("configMap"):
+            refs.append(f"ConfigMap/{volume['configMap'].get('name')} (volume {volume.get('name')})")
+        if volume.get("secret"):
+            refs.append(f"Secret/{volume['secret'].get('secretName')} (volume {volume.get('name')})")
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                if source.get(key):
+                    refs.append(f"{kind}/{source[key].get('name')} (projected volume {volume.get('name')})")
+    return list(dict.fromkeys(refs))
+
+
+@handles("config_refs", needs=("kubernetes",))
+async def config_refs(ask: Ask) -> Answer:
+    """"what secret does it read": the ConfigMaps and Secrets its pod spec references, and whether each exists."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
+                                                          **({"namespace": namespace} if namespace else {})})
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    refs = config_refs_of(pod_spec_of(kind, obj))
+    wanted = [k for k in kind_nouns(ask.question) if k in ("Secret", "ConfigMap")]
+    refs = [r for r in refs if not wanted or r.split("/", 1)[0] in wanted]
+    if not refs:
+        return ask.answer(f"{ask.resource} references no {' or '.join(wanted) or 'ConfigMap or Secret'}", status="answered")
+    details, missing, resources = [], [], []
+    for ref in refs:
+        ref_kind, rest = ref.split("/", 1)
+        ref_name = rest.split(" ", 1)[0]
+        found = await ask.call("kubernetes", "describe", {"kind": ref_kind, "name": ref_name, "namespace": namespace,
+                                                          "events_limit": 0})
+        held = (found.data or {}).get("object") or {}
+        exists = found.error is None and bool(held)
+        keys = sorted({*(held.get("data") or {}), *(held.get("binaryData") or {})})
+        details.append(f"{ref}: {'exists' if exists else 'MISSING'}" + (f", keys {', '.join(keys)}" if keys else ""))
+        resources.append(f"{namespace}/{ref_kind}/{ref_name}")
+        if not exists:
+            missing.append(f"{ref_kind}/{ref_name}")
+    headline = f"{ask.resource} reads {', '.join(dict.fromkeys(r.split(' ', 1)[0] for r in refs))}"
+    if missing:
+        return ask.answer(headline + f"; MISSING: {', '.join(dict.fromkeys(missing))}", status="problems", details=details,
+                          resources=[*dict.fromkeys(resources), ask.resource or ""],  # "restore it": the missing object
+                          next_steps=[f"Restore {missing[0]} (or point {name} at the right one), then its pods start."])
+    return ask.answer(headline, status="answered", details=details, resources=[ask.resource or "", *dict.fromkeys(resources)])

@@ -1,0 +1,437 @@
+"""Is anything broken, are pods failing, how is X: answers from the sweep report, the pod list, the
+analyzers and the alarms. A "healthy" here is only ever a candidate: `settle` turns it into "could
+not check" when a backend it needs did not answer."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id, parse_time
+from ...graph.ports import ToolOutcome
+from ...sweep.engine import run_sweep
+from ...sweep.mapping import measures_demand
+from ...sweep.models import SweepReport
+from ..ask import Ask, RecordingTools, handles
+from ..models import Answer
+from ..understand.names import best_names
+from ..understand.references import (
+    POSSESSED_PODS,
+    kind_of,
+    name_of,
+    named_exactly,
+    namespaces,
+    owner_of,
+    services_missing_it,
+    unreached_ports,
+)
+from .claims import member_claims
+from .node_facts import node_places, node_state
+from .pods import autoscalers, crash_lines, owner_id, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
+from .runs import ago, job_facts, latest_run, run_of
+from .templates import label_text
+from .usage import failing_calls, quota_usage, resource_pressure, service_errors
+from .workloads import workloads_in
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+async def sweep(ask: Ask) -> SweepReport:
+    """What's broken now: the sweep engine's report, its tool calls recorded as this answer's evidence."""
+    return await run_sweep(RecordingTools(ask), ask.namespace)
+
+
+async def _named_objects(ask: Ask) -> list[str]:
+    """The objects the question names exactly (dashed names only: a plain word is rarely a name)."""
+    named = []
+    for word in [w for w in ask.recognised.candidates if "-" in w][:2]:
+        rid = await named_exactly(ask, word)
+        if rid and kind_of(rid) != "Pod":
+            named.append(rid)
+    return named
+
+
+# "whats pending in sandbox": a trailing "in <word>" that is a namespace scopes the answer
+TRAILING_IN = re.compile(r"\bin\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)(?:\s+namespace)?\W*$", re.IGNORECASE)
+
+
+@handles("broken_now", needs=("kubernetes", "cloudwatch"))
+async def broken_now(ask: Ask) -> Answer:
+    if not ask.namespace and (scoped := TRAILING_IN.search(ask.question)) and scoped.group(1).lower() in await namespaces(ask):
+        ask.namespace = scoped.group(1).lower()
+    report = await sweep(ask)
+    scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
+    # "harvest-yield-rollup memory alarm fired earlier, is anything still wrong": the object the question names stays
+    # what the conversation is about (its "did the job finish" next), whatever else the sweep found
+    named = await _named_objects(ask)
+    firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]
+    demand = [a for a in report.alarms if a.state == "ALARM" and a.demand]
+    details = [f"[alarm] {a.name} is in ALARM on a demand metric: traffic is high, which alone is not a fault (the "
+               f"workloads' own pods, errors and latency say how they cope): {a.reason[:160]}" for a in demand]
+    for problem in report.problems:
+        # a log symptom's signal is its template's id (a hash a reader cannot use): named as what it is
+        signals = ", ".join(dict.fromkeys("new log pattern" if s.source == "logs" else s.signal
+                                          for s in problem.symptoms if s.signal))
+        details.append(f"[{problem.severity}] {problem.resource}: {problem.summary}" + (f" ({signals})" if signals else ""))
+        if problem.blast_radius:
+            details.append(f"    affects: {', '.join(problem.blast_radius)}")
+    for alarm in firing:
+        details.append(f"[alarm] {alarm.name} is in ALARM: {alarm.reason[:160]}")
+    for alarm in report.alarms:
+        if alarm.state == "INSUFFICIENT_DATA":
+            details.append(f"[no data] alarm {alarm.name} has INSUFFICIENT_DATA: it cannot tell either way")
+    details += [f"[note] {note} (an operator's choice, not counted as a problem)" for note in report.notes]
+    next_steps = []
+    for problem in report.problems[:3]:
+        step = problem.next_step
+        if step.action:
+            next_steps.append(f"{problem.resource}: proposed action {step.action} (needs approval; chat does not write)")
+        if step.runbook:
+            next_steps.append(f"{problem.resource}: runbook {step.runbook}")
+    resources = list(dict.fromkeys([*named, *(p.resource for p in report.problems)]))
+    if named and not any(p.resource in named for p in report.problems):
+        details.insert(0, f"{', '.join(named)}: no problem found with it now")
+    if report.problems or firing:
+        worst = report.problems[0] if report.problems else None
+        headline = (f"{len(report.problems)} problem(s) in {scope}" + (f"; worst: {worst.resource}: {worst.summary}" if worst else "")
+                    + (f"; {len(firing)} alarm(s) firing" if firing else ""))
+        if worst:
+            next_steps.append(f"Ask 'why is {name_of(worst.resource)} failing?' for a full investigation of the worst one.")
+        else:
+            headline = (f"{len(firing)} alarm(s) firing in {scope} ({', '.join(a.name for a in firing)}) and no object in a "
+                        "failing state: the cause shows in metrics or logs, not in pod status")
+            next_steps.append("Ask 'are any alarms firing?' for which service each alarm watches, then "
+                              "'why is <that service> failing?'.")
+        return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
+    counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
+        details += (await workloads_in(ask, ask.namespace))[0]
+    fired = (f"no alarm firing but {len(demand)} on demand ({', '.join(a.name for a in demand)}: traffic is high)"
+             if demand else "no alarm firing")
+    answer = ask.answer(f"Nothing is broken in {scope}: no analyzer finding and {fired}" +
+                        (f" ({counted} looked at)" if counted else ""), status="healthy", details=details, resources=named,
+                        next_steps=["Nothing to do; ask 'what changed in the last hour?' if something still feels off."])
+    for check in report.coverage:  # the engine's own holes count too, whatever our calls showed
+        if check.status == "could_not_check":
+            answer.status = "unknown"
+            answer.headline = f"could not check {check.backend}: {check.reason}"
+    return answer
+
+
+# "are the pods crashing" in a conversation about bid-api: its pods (the definite article points back)
+THE_PODS = re.compile(r"\b(the|those|these)\s+pods\b(?!\s+(in|of|across|on)\b)", re.IGNORECASE)
+# "any restarts yet", "still crashing?": the thing the conversation is following, not the whole cluster
+ONGOING = re.compile(r"\b(yet|still|so\s+far|anymore|any\s+more)\b", re.IGNORECASE)
+
+
+@handles("pod_problems", "which_pods", needs=("kubernetes",))
+async def pod_problems(ask: Ask) -> Answer:
+    """Pods in trouble (crashlooping, pending, restarting, unready): a workload's when the question names one (or,
+    for "which pods", the one the conversation is about), else every namespace's."""
+    args = {"kind": "Pod", "limit": 5000, **({"namespace": ask.namespace} if ask.namespace else {})}
+    outcome = await ask.call("kubernetes", "get_resources", args)
+    pods = (outcome.data or {}).get("items") or []
+    scope = f"namespace {ask.namespace}" if ask.namespace else "any namespace"
+    # a word naming the namespace asked about ("OOMKilled pods in fleet") is the scope, not a workload (fleet-db)
+    owner = _owner_named([w for w in ask.recognised.candidates if w != ask.namespace], pods)
+    if owner is None and (POSSESSED_PODS.search(ask.question) or ask.form == "which_pods" or ONGOING.search(ask.question)
+                          or THE_PODS.search(ask.question)) and ask.focus:
+        # "did any of its pods fail or retry": the pods of what the conversation is about, not the cluster's
+        owner = next((r for r in ask.focus if any(owner_id(p) == r for p in pods)), None)
+    if owner:  # "are bookings pods crashing?": that workload's pods, not the cluster's
+        pods, scope = [p for p in pods if owner_id(p) == owner], f"the pods of {owner}"
+    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
+    if OOM_ASKED.search(ask.question):  # "what else is oomkilling": the OOM-killed ones, not every pod in trouble
+        other = [(pod, why) for pod, why in troubled if "oom" not in why.lower()]
+        troubled = [(pod, why) for pod, why in troubled if "oom" in why.lower()]
+        if not troubled:
+            return ask.answer(f"No pod in {scope} was OOM-killed ({len(pods)} pods looked at); {len(other)} other pod(s) "
+                              "are in other trouble", status="answered" if not other else "problems",
+                              details=[f"{p.get('namespace')}/Pod/{p.get('name')}: {why}" for p, why in other[:10]],
+                              next_steps=["Ask 'which pods are crashing' for the pods in any trouble."])
+    if not troubled:
+        return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
+                          status="healthy", details=[pod_line(p) for p in pods[:10]] if owner else [],
+                          resources=[owner] if owner else [],
+                          next_steps=["Nothing to do for pods; 'what's broken?' also checks alarms."])
+    details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" on node {pod['node']}" if pod.get("node") else "")
+               + (f" [owner {pod['owner']}]" if pod.get("owner") else "") for pod, why in troubled]
+    details += await crash_lines(ask, [pod for pod, _ in troubled])
+    owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
+    crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
+    headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
+                (f", {len(crashloop)} in CrashLoopBackOff" if crashloop else ", none in CrashLoopBackOff") +
+                f"; owners: {', '.join(owners[:5])}")
+    return ask.answer(headline, status="problems", details=details, resources=owners,
+                      next_steps=[f"Ask 'why is {name_of(owners[0])} failing?' for the root cause, or "
+                                  f"'show me its logs' / 'its events'."])
+
+
+def _owner_named(words: list[str], pods: list[dict]) -> str | None:
+    """The workload a pod question names by a word of its own ("bookings pods" -> booking), among the pods'
+    owners: a whole name or a name token, typos and prefixes aside (a pod question is not a guessing game)."""
+    owners = {name_of(o): o for o in (owner_id(p) for p in pods) if o}
+    ranked = [(score, name) for score, name in best_names(words, list(owners)) if score >= 0.9]
+    if not ranked or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return owners[ranked[0][1]]
+
+
+async def _daemonset_gaps(ask: Ask, pods: list[dict]) -> tuple[list[str], list[str]]:
+    """The nodes a DaemonSet (whose pods are `pods`) has no ready pod on, with each node's own readiness: where it is
+    missing, and why that may be the node's fault rather than the DaemonSet's. (lines, those nodes' ids)"""
+    ready_on = {p.get("node") for p in pods if pod_trouble(p) is None and p.get("node")}
+    nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
+    gaps = sorted((n for n in (nodes.data or {}).get("items") or [] if n.get("name") not in ready_on),
+                  key=lambda n: str(n.get("ready")) == "True")  # a NotReady node first: the likelier reason
+    # (a tainted node may be one the DaemonSet does not tolerate: its taints are shown, not judged)
+    lines = [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
+             + (", NotReady" if str(n.get("ready")) != "True" else "")
+             + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
+    return lines, [f"Node/{n.get('name')}" for n in gaps[:20]]
+
+
+async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:
+    """A Pending pod's claims that are not Bound, each with its class and the provisioner's warning: the scheduler
+    only says "unbound immediate PersistentVolumeClaims", the claim says why."""
+    lines = []
+    for volume in spec.get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim:
+            continue
+        read = await describe(ask, f"{namespace}/PersistentVolumeClaim/{claim}")
+        obj = (read.data or {}).get("object") or {}
+        phase = (obj.get("status") or {}).get("phase")
+        if read.error is not None or phase == "Bound":
+            continue
+        warnings = [f"{e.get('reason')}: {e.get('message')}" for e in (read.data or {}).get("events") or [] if e.get("type") == "Warning"]
+        line = (f"its claim {claim} is {phase or 'not bound'} (storage class {(obj.get('spec') or {}).get('storageClassName')})"
+                + (f": {warnings[0]}" if warnings else ""))
+        lines.append(line)
+        trouble.insert(0, line)
+    return lines
+
+
+def _rollout_state(spec: dict, state: dict) -> list[str]:
+    """A Deployment's rollout as its conditions say: [the trouble ("" if none), then the facts]. Progressing
+    False (ProgressDeadlineExceeded) means the controller gave up on the new ReplicaSet; it does not undo it."""
+    conditions = {c.get("type"): c for c in state.get("conditions") or []}
+    progressing = conditions.get("Progressing") or {}
+    facts = [f"rollout: {state.get('updatedReplicas', 0)} updated, {state.get('readyReplicas', 0)} ready, "
+             f"{state.get('unavailableReplicas', 0)} unavailable of {spec.get('replicas', '?')} replicas"]
+    facts += [f"condition {t}={c.get('status')}{said_by(c)}" for t, c in conditions.items()]
+    trouble = ""
+    if progressing.get("status") == "False":
+        trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"
+    return [trouble, *facts]
+
+
+def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """One Pod: its phase, node, the scheduler's reason when it is unplaced, and each container's waiting reason."""
+    phase = state.get("phase", "?")
+    facts = [f"phase {phase}, node {spec.get('nodeName') or 'none'}, images "
+             f"{', '.join(str(c.get('image')) for c in spec.get('containers') or [])}"]
+    reasons = [f"{c.get('type')}={c.get('status')}: {c.get('reason')} -- {c.get('message')}"
+               for c in state.get("conditions") or [] if c.get("status") != "True" and c.get("reason")]
+    waiting = [f"container {c.get('name')} waiting: {((c.get('state') or {}).get('waiting') or {}).get('reason')}"
+               for c in state.get("containerStatuses") or [] if (c.get("state") or {}).get("waiting")]
+    facts += reasons + waiting
+    if read and phase not in ("Running", "Succeeded"):
+        trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
+    elif read and waiting:
+        trouble.append(waiting[0])
+    elif read and phase == "Running" and any(c.get("type") == "Ready" and c.get("status") != "True"
+                                             for c in state.get("conditions") or []):
+        # Running is not serving: a pod its node lost or whose readiness probe fails gets no traffic
+        ready = next((r for r in reasons if r.startswith("Ready=")), "Ready=False")
+        trouble.append(f"the pod is Running but not Ready ({ready})")
+    return facts
+
+
+def related(finding: dict, rid: str) -> bool:
+    """A finding is about X when it names X, X owns it, or it is one of X's generated children
+    (pods and ReplicaSets are named after their workload)."""
+    namespace, _, name = parse_resource_id(rid)
+    if finding.get("resource") == rid or finding.get("owner") == rid:
+        return True
+    fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
+    return fns == namespace and fkind in ("Pod", "ReplicaSet") and fname.startswith(name + "-")
+
+
+def alarm_mentions(alarm: dict, name: str) -> bool:
+    words = [alarm.get("name") or "", *[str(v) for v in (alarm.get("dimensions") or {}).values()]]
+    return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
+
+
+async def describe(ask: Ask, rid: str) -> ToolOutcome:
+    namespace, kind, name = parse_resource_id(rid)
+    return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+
+
+async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
+    """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
+    stuck rollout's new one does not."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "namespace": namespace, "limit": 500})
+    own = re.compile(rf"^{re.escape(name)}-[a-z0-9]+$")
+    return [f"ReplicaSet {r.get('name')}: ready {r.get('ready')}, images {', '.join(str(i) for i in r.get('images') or [])}"
+            for r in (listed.data or {}).get("items") or [] if own.match(str(r.get("name")))
+            and not str(r.get("ready", "")).endswith("/0")]
+
+
+async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
+    """"where do the fleet pods run": the namespace's pods by node, busiest node first, with the nodes' groups."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
+    if listed.error is not None:
+        return ask.answer(f"Could not list the pods of namespace {namespace}: {listed.error[:200]}", status="unknown")
+    by_node: dict[str, list[str]] = {}
+    for pod in (listed.data or {}).get("items") or []:
+        by_node.setdefault(str(pod.get("node") or "(not scheduled)"), []).append(str(pod.get("name")))
+    if not by_node:
+        return ask.answer(f"No pods run in namespace {namespace}", status="answered")
+    nodes = sorted(by_node, key=lambda n: (-len(by_node[n]), n))
+    details = [f"{node}: {len(by_node[node])} pod(s): {', '.join(sorted(by_node[node])[:8])}" for node in nodes]
+    details += await node_places(ask, [n for n in nodes if n != "(not scheduled)"])
+    pods = sum(len(v) for v in by_node.values())
+    return ask.answer(f"The {pods} pod(s) of namespace {namespace} run on {len(nodes)} node(s): {', '.join(nodes[:6])}",
+                      status="answered", details=details, resources=[f"Node/{n}" for n in nodes[:4] if n != "(not scheduled)"])
+
+
+HPA_ASKED = re.compile(r"\b(hpa|autoscal\w*)\b", re.IGNORECASE)
+
+
+def scale_events(events: list[dict]) -> list[str]:
+    """A workload's own scaling events (ScalingReplicaSet), newest first, each with when it happened."""
+    return [f"event {e.get('reason')}: {e.get('message')} ({ago(parse_time(e.get('last') or e.get('first')))})"
+            for e in events if e.get("reason") == "ScalingReplicaSet"][:3]
+
+
+OOM_ASKED = re.compile(r"\boom\s*-?\s*kill\w*|\boom\b|\bout\s+of\s+memory\b", re.IGNORECASE)
+SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
+
+
+@handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
+async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
+    """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
+    rid = ask.resource or ""
+    if ask.form == "placement" and not rid:  # a namespace named, not an object: where its pods run
+        return await _namespace_placement(ask, ask.namespace) if ask.namespace else await broken_now(ask)
+    namespace, kind, name = parse_resource_id(rid)
+    if ask.form == "placement" and kind == "Pod" and SIBLING_ASKED.search(ask.question) and described is None:
+        # "where's the old gateway pod running": one of a workload's pods, told apart by age -- the workload's pods, each
+        # with its node and ReplicaSet, answer it (not the one pod the name matched first)
+        if (owner := await owner_of(ask, rid)) is not None:
+            ask.resource = rid = owner
+            namespace, kind, name = parse_resource_id(rid)
+    details: list[str] = []
+    trouble: list[str] = []
+    extra: list[str] = []  # objects the answer names besides the subject (a CronJob's last run, a DaemonSet's missing nodes)
+    described = described or await describe(ask, rid)
+    obj = (described.data or {}).get("object") or {}
+    spec, state = obj.get("spec") or {}, obj.get("status") or {}
+    if kind in WORKLOADS:
+        desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
+        ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
+        pod_spec = (spec.get("template") or {}).get("spec") or {}
+        images = [c.get("image") for c in pod_spec.get("containers") or []]
+        details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
+        details += requests_and_limits(pod_spec)
+        if kind in ("Deployment", "StatefulSet"):
+            scaling = await autoscalers(ask, namespace, kind, name)
+            details += scaling
+            if not scaling and HPA_ASKED.search(ask.question):  # "show me the hpa for gtfs-publisher"
+                details.insert(0, f"HorizontalPodAutoscaler for {rid}: not found -- none in {namespace} scales it "
+                                  f"(it runs a fixed {desired} replicas)")
+        pods = await workload_pods(ask, rid)
+        details += [pod_line(pod) for pod in pods]
+        if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names
+            details += await node_places(ask, list(dict.fromkeys(str(p["node"]) for p in pods if p.get("node"))))
+        details += await crash_lines(ask, pods, limit=1)
+        fronted: list[str] = []
+        if described.error is None:
+            details += await resource_pressure(ask, rid, trouble)
+            walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
+            fronted = [str(f) for f in (walk.data or {}).get("selected_by_services") or []]
+            before = len(trouble)
+            for service in fronted[:2]:  # Ready pods can still fail every request: what its callers see
+                trouble += await unreached_ports(ask, namespace or "", service.split("/")[-1])
+                details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
+            if len(trouble) > before:  # one of its Services fails: the services it calls may be why
+                details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
+        if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
+            details += await member_claims(ask, namespace or "", name, spec, trouble)
+        rollout = _rollout_state(spec, state) if kind == "Deployment" else []
+        details += rollout[1:]
+        if kind == "Deployment" and (state.get("updatedReplicas") or 0) < (desired or 0):
+            details += await serving_replica_sets(ask, namespace or "", name)  # mid-rollout: which version still serves
+        if described.error is None and rollout and rollout[0]:
+            trouble.append(rollout[0])
+        if described.error is None and ready < (desired or 0):
+            trouble.append(f"only {ready} of {desired} replicas are ready")
+            if kind == "DaemonSet":
+                gaps, gap_nodes = await _daemonset_gaps(ask, pods)
+                details += gaps
+                extra += gap_nodes
+        elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
+            if fronted:
+                trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+            details += scale_events((described.data or {}).get("events") or [])  # when, and from how many
+    elif kind in ("Job", "CronJob"):
+        details += job_facts(kind, spec, state, trouble, described.error is None)
+        details += await run_of(ask, rid, spec) if kind == "Job" else await latest_run(ask, rid, extra)
+    elif kind == "Pod":
+        if deleting := (obj.get("metadata") or {}).get("deletionTimestamp"):  # kubectl's STATUS: Terminating
+            trouble.append(f"the pod is Terminating (deletion requested {deleting}, {ago(parse_time(deleting))}) and has "
+                           "not gone: its node has not confirmed it" + (" (NodeLost)" if state.get("reason") == "NodeLost"
+                                                                        else ""))
+        details += _pod_facts(spec, state, trouble, described.error is None)
+        if state.get("phase") == "Pending":
+            details += await _unbound_claims(ask, namespace, spec, trouble)
+    elif kind == "ResourceQuota":  # "how much cpu headroom is left in booking-compute"
+        details.append(await quota_usage(ask, rid))
+    elif kind == "PersistentVolumeClaim":
+        details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
+                       f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")
+        if described.error is None and state.get("phase") != "Bound":
+            trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
+    elif kind == "Node":
+        await node_state(ask, obj, details, trouble, read=described.error is None)
+    elif kind == "Service":
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
+        data = walk.data or {}
+        ports = ", ".join(f"{p.get('port')}->{p.get('target_port', p.get('targetPort'))}" for p in data.get("ports") or [])
+        details.append(f"{data.get('ready_endpoints', '?')} ready endpoints, {data.get('not_ready_endpoints', '?')} not ready; "
+                       f"selector {label_text(data.get('selector'))}" + (f"; ports {ports}" if ports else ""))
+        if walk.error is None and not data.get("ready_endpoints"):
+            trouble.append("the Service has no ready endpoints")
+        details += await service_errors(ask, namespace or "", name, trouble)
+    if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
+        nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
+        details += await node_places(ask, [str(n) for n in dict.fromkeys(nodes) if n])
+        extra += [f"Node/{n}" for n in dict.fromkeys(nodes) if n]
+    elif ask.form == "placement" and kind in WORKLOADS:  # "where does grade-cache run" -> "is that node ok": that node
+        extra += [f"Node/{n}" for n in dict.fromkeys(p.get("node") for p in await workload_pods(ask, rid)) if n][:3]
+    for event in ((described.data or {}).get("events") or [])[:5]:
+        if event.get("type") == "Warning":
+            details.append(f"event {event.get('reason')}: {event.get('message')}")
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace} if namespace else {})
+    findings = (analysis.data or {}).get("findings") or []
+    for finding in findings:
+        if related(finding, rid):
+            trouble.append(f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}")
+    if kind in WORKLOADS and described.error is None:
+        trouble += await services_missing_it(ask, rid, (spec.get("template") or {}).get("metadata") or {}, findings)
+    alarms = await ask.call("cloudwatch", "describe_alarms", {})
+    for alarm in (alarms.data or {}).get("alarms") or []:
+        if alarm_mentions(alarm, name) and alarm.get("state") == "ALARM":
+            if measures_demand(alarm):
+                details.append(f"alarm {alarm.get('name')} is in ALARM on {alarm['metric'].get('name')}, a demand metric: "
+                               "traffic is high; that alone is not a fault (its pods, errors and latency say how it copes)")
+            else:
+                trouble.append(f"alarm {alarm.get('name')} is in ALARM")
+    if described.error and not trouble:
+        details.insert(0, f"describe failed: {described.error[:200]}")
+    if trouble:
+        return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
+                          resources=[rid, *extra],
+                          next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
+    return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
+                      details=details, resources=[rid, *extra], next_steps=["Nothing to do for it."] if kind_of(rid) else [])

@@ -1,0 +1,231 @@
+"""Help, and questions the offline brain does not recognise: say plainly an LLM is needed, and still
+answer what can be answered (the status of a resource the question names)."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ..ask import HANDLERS, Ask, handles, settle
+from ..models import Answer
+from ..understand.forms import form_spec
+from ..understand.grounding import grounded_subject
+from ..understand.intent_model import guess_intent
+from ..understand.references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
+from .causal import categories_named
+from .config_sources import setting_in_words
+from .facts import object_facts
+from .health import describe, status
+from .nodes import group_nodes
+from .runs import cronjob_of
+
+EXAMPLES = [
+    ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
+    ("alarms", "are any alarms firing?"),
+    ("pod_problems", "any pods crashlooping?"),
+    ("changes", "what changed in the last 2 hours?"),
+    ("status", "is checkout healthy?"),
+    ("why_failing", "why is checkout failing?   (a full investigation, read-only)"),
+    ("logs", "show me checkout's logs   /   show me its logs"),
+    ("traffic", "what happened to checkout's traffic in the last hour?   /   error rate of checkout"),
+    ("events", "events for checkout"),
+    ("describe", "describe checkout   /   describe the checkout pods   (its state and every fact; kubectl commands work too)"),
+    ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
+    ("dependents", "what depends on ledger?   /   what depends on the app-config configmap?"),
+    ("call_path", "walk me down the call chain from frontend   /   path from frontend to ledger   (where it breaks)"),
+    ("blame", "is the config change to blame?   /   did 4.3.0 cause this?   (a verdict from the investigation)"),
+    ("affected", "is payments affected?   (its own state and what it calls)"),
+    ("compare", "compare checkout and payments   /   node-a vs node-b"),
+    ("rollback_safe", "is it safe to roll back checkout?"),
+    ("rollback_request", "roll it back   (answered with the action to approve; chat never writes)"),
+    ("runbook", "which runbook applies?"),
+    ("version", "what version is it running?"),
+    ("placement", "which node is the broken checkout pod on?"),
+    ("node_pods", "what else was running on it?   (a node: its pods and their workloads)"),
+    ("rollout_state", "did the checkout rollout give up or is it still going?"),
+    ("history", "rollout history of checkout"),
+    ("config_refs", "what secret does it read?"),
+    ("config_value", "what is DATABASE_URL set to?   (a ConfigMap's value, an env var, a flag; a Secret's value never)"),
+    ("list_kind", "quota usage in shop   /   what storage classes do we have?   /   are the daemonsets all up?"),
+    ("job_ran", "did the nightly job run?"),
+    ("release_why", "why did 2.8.0 crash?   (a release by its version; rolled back: what its pods left behind)"),
+    ("node_room", "how much cpu is requested on ip-10-0-1-20?   (its pods' requests against its allocatable)"),
+    ("which_pods", "which pods?   (after naming a workload or its alarm: its pods in trouble, with their nodes)"),
+    ("do_it", "do it   (after an answer that proposed an action: the approval request for it)"),
+]
+COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's answers)  /exit (or Ctrl-D)"
+
+
+def help_text() -> list[str]:
+    return [f"  {text}" for _, text in EXAMPLES] + ["", f"Commands: {COMMANDS}",
+                                                    "Ctrl-C cancels the current answer; 'it' means the last resource discussed."]
+
+
+SCHEDULE_WORDS = re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron|"
+                            r"time\s*zone)\b", re.IGNORECASE)
+# What an attribute the question asks about belongs to: "whats the hpa max" is a workload's, "its schedule" a CronJob's.
+ATTRIBUTE_OWNERS = (
+    (re.compile(r"\b(hpa|autoscal\w*|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
+    (SCHEDULE_WORDS, ("CronJob", "Job")),
+    (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
+    # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints;
+    # before a Service's selector: "node selector" is the pods')
+    (re.compile(r"\b(tolerat\w*|anti-?affinity|affinity|node\s*selector)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
+    (re.compile(r"\b(selector|target\s*port|endpoints?)\b", re.IGNORECASE), ("Service",)),
+    (re.compile(r"\b(taints?|allocatable|instance\s*type|capacity)\b", re.IGNORECASE), ("Node",)),
+    # a container's own settings: whatever runs pods, never the ConfigMap or Secret talked about last
+    (re.compile(r"\b(cpu|memory|mem|limits?|requests?|image|restarts?|probes?|env)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "Pod", "CronJob", "Job")),
+    # a rollout, its conditions, the pods or versions serving: a workload's, never a ConfigMap talked about last
+    (re.compile(r"\b(rollouts?|conditions?|pods?|serv(e|es|ing)|versions?|tags?|revisions?)\b", re.IGNORECASE),
+     ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")),
+)
+
+
+# What a ResourceQuota counts: "and pods / memory?" right after its usage is about the same quota.
+QUOTA_RESOURCES = re.compile(r"\b(pods?|memory|mem|cpu|storage|services?|secrets?|configmaps?|claims?|pvcs?)\b", re.IGNORECASE)
+
+
+@handles("help")
+async def help_answer(ask: Ask) -> Answer:
+    return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text(),
+                      full=True)
+
+
+@handles("more")
+async def more(ask: Ask) -> Answer:
+    """The previous answer, every line of it: answers show what bears on the question first (chat/conversation/brief.py)."""
+    if not ask.last_answer:
+        return ask.answer("Nothing to expand yet: ask a question first.")
+    return Answer.model_validate(ask.last_answer).model_copy(update={"question": ask.question, "form": "more", "full": True})
+
+
+@handles("describe", needs=("kubernetes", "cloudwatch"))
+async def describe_answer(ask: Ask) -> Answer:
+    """kubectl describe, answered: the object's state first, then its facts (spec, pods, placement)."""
+    rid = ask.resource or ""
+    described = await describe(ask, rid)
+    answer = settle(await status(ask, described), HANDLERS["status"].needs)
+    answer.details += await object_facts(ask, rid, described)
+    answer.form = "describe"
+    return answer
+
+
+@handles("unrecognised", needs=("kubernetes",))
+async def unrecognised(ask: Ask) -> Answer:
+    """Not a form the offline brain knows: never a dead end. The nearest grounded thing -- the state of the object
+    the question names (or the conversation is about), else what is wrong in its scope now -- in a short answer that
+    says what it did not read."""
+    if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
+        return group
+    if (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
+        return setting
+    chosen, why = None, ""
+    owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
+    # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words
+    # typed for a dashed name
+    hint = ask.recognised.kind_hint
+    grounded = await grounded_subject(ask, tuple(owners) or ((hint,) if hint else ()))  # named, among what exists now
+    if isinstance(grounded, Answer):
+        return grounded
+    # the form the question reads like, learned from labelled phrasings, about the object it names -- before the
+    # nearest grounded thing, which answers only where the model is not confident
+    if (learned := await _learned_form(ask, grounded)) is not None:
+        return learned
+    if grounded:
+        chosen, why = grounded, "which the question names"
+    elif (named_namespace := await namespace_named(ask)) is not None:
+        # "whats the pending claim in sandbox": a namespace and no object -- what is wrong there, never the
+        # conversation's object
+        ask.namespace = named_namespace
+        return await _what_is_wrong(ask)
+    for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]] if not chosen else []:
+        if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
+                hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
+            why = "which the question names"
+            break
+    if chosen is None and owners and ask.recognised.candidates and not ask.focus:
+        # "whats the renewals schedule": a word standing for a name of the kind the attribute belongs to
+        chosen = await fuzzy_named(ask, ask.recognised.candidates, owners[0])
+        why = f"the {owners[0]} the question's words stand for"
+    if chosen is None and (culprit := _culprit_named(ask)):  # "why can't it pull the image": the fault found, by its kind
+        category = (ask.last_diagnosis or {}).get("category")
+        chosen, why = culprit, f"the root cause found ({category}), whose kind of fault the question names"
+    if chosen is None and ask.focus and kind_of(ask.focus[0]) == "ResourceQuota" and QUOTA_RESOURCES.search(ask.question):
+        chosen, why = ask.focus[0], "the quota this conversation is on, whose other resources the question names"
+    if chosen is None and ask.focus:  # "does the gateway have any anti-affinity": the conversation's object a word names
+        chosen = next((r for r in ask.focus if (not owners or kind_of(r) in owners) and any(
+            len(w) >= 4 and w in name_of(r).split("-") for w in ask.recognised.candidates)), None)
+        why = "which the question's words name, from this conversation"
+    if chosen is None and ask.focus:  # "what limit does it run with now": the object the conversation is about
+        chosen = next((r for r in ask.focus if kind_of(r) in owners), None)  # "the hpa max": a workload's
+        for rid in ask.focus[:3] if owners and chosen is None else []:  # the portal-web Service -> its Deployment
+            if (chosen := await named_exactly(ask, name_of(rid), kinds=list(owners))) is not None:
+                break
+        chosen, why = chosen or ask.focus[0], "which this conversation is about"
+    if chosen and kind_of(chosen) == "Job" and SCHEDULE_WORDS.search(ask.question):  # a run's schedule is its CronJob's
+        namespace, _, name = parse_resource_id(chosen)
+        chosen = await cronjob_of(ask, namespace or "", name) or chosen
+    if chosen:
+        ask.resource = chosen
+        described = await describe(ask, chosen)
+        answer = settle(await status(ask, described), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
+        answer.details += await object_facts(ask, chosen, described)
+        answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
+        answer.form = "unrecognised"
+        return answer
+    return await _what_is_wrong(ask)
+
+
+NOT_READ = "I could not read what the question asks"
+
+
+async def _what_is_wrong(ask: Ask) -> Answer:
+    """No object named, no form read: what is wrong in the question's scope now (the sweep's answer), and saying so.
+    "dispatch latency up, nothing crashing. where do i look" is answered by where the trouble is."""
+    answer = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
+    answer.next_steps.insert(0, f"{NOT_READ}; this is what is wrong in {ask.namespace or 'the cluster'} now. Rephrase "
+                                "(/help lists the questions), or start chat with an LLM brain (--brain).")
+    answer.form = "unrecognised"
+    return answer
+
+
+async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
+    """Where nothing else reads the question: the form the intent classifier (chat/understand/intent_model.py) is confident it
+    reads like -- never a request to act -- answered as that form, about the name-shaped word it names, else the
+    conversation's object; saying how it was read."""
+    from ..conversation.graph import answer_question  # the graph's own path: subject resolution and the honesty rule
+
+    guess = guess_intent(ask.question)
+    spec = form_spec(guess.intent) if guess else None
+    if guess is None or spec is None or guess.intent not in HANDLERS:
+        return None
+    grounded = grounded if spec.needs_subject else None  # the object named, from what exists
+    subject = name_of(grounded) if grounded else None
+    kind = kind_of(grounded) if grounded else None
+    ask.recognised = ask.recognised.model_copy(update={
+        "form": spec.id, "subject": subject, "refers_back": spec.needs_subject and subject is None,
+        "needs_subject": spec.needs_subject, "kind_hint": kind or spec.kind_hint or ask.recognised.kind_hint,
+        "guessed": subject is not None, "noun_is_subject": spec.noun_is_subject, "learned": round(guess.confidence, 2)})
+    answer = await answer_question(ask)
+    answer.details.insert(0, f"(no question form matched; read as '{spec.id}' by the intent model, confidence "
+                             f"{guess.confidence:.2f} -- rephrase if that is not what you asked)")
+    return answer
+
+
+def _culprit_named(ask: Ask) -> str | None:
+    """The diagnosed root cause, when the question's words name its kind of fault (an image pull, a probe...)."""
+    diagnosis = ask.last_diagnosis or {}
+    category, culprit = diagnosis.get("category"), diagnosis.get("resource")
+    if not culprit or category in (None, "none"):
+        return None
+    return culprit if any(category in cats for cats in categories_named(ask.question)) else None
+
+
+@handles("compose")
+async def compose(ask: Ask) -> Answer:
+    """A writing task (postmortem, status-page update, summary): an LLM's job, never a status answer."""
+    return ask.answer("Writing that needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers "
+                      "questions from tool results; it does not write prose.", status="needs_llm",
+                      next_steps=["Start chat with an LLM brain, or '/report' for this session's answers as markdown."])

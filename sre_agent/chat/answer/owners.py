@@ -1,0 +1,66 @@
+""""who owns that pod, is there a deployment", "what created it", "whose is it": the chain of owner references from
+a pod (or a workload) up to the controller at the top -- or that nothing owns it: a bare pod, which nothing
+recreates -- and the people or teams the object's own labels and annotations name (owner, team, contact)."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ..ask import Ask, handles
+from ..models import Answer
+from ..understand.references import kind_of
+
+POD_ASKED = re.compile(r"\bpods?\b", re.IGNORECASE)
+
+
+WALKABLE = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Service", "Node")  # the ownership tool's
+# labels and annotations by which teams say whose an object is
+OWNER_KEYS = ("owner", "team", "contact", "maintainer", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of")
+
+
+# who ran or asked for a hand-made object: "started-by", "requested_by", "createdBy", "triggered-by" ...
+PERSON_KEY = re.compile(r"^(started|requested|created|run|ran|triggered|launched|submitted|initiated|owned)[-_]?by$", re.IGNORECASE)
+
+
+def _said_owners(meta: dict) -> list[str]:
+    said = {**(meta.get("labels") or {}), **(meta.get("annotations") or {})}
+    return [f"{k}={v}" for k, v in said.items()
+            if k.rsplit("/", 1)[-1] in OWNER_KEYS or k in OWNER_KEYS or PERSON_KEY.match(k.rsplit("/", 1)[-1])]
+
+
+@handles("owner", needs=("kubernetes",))
+async def owner(ask: Ask) -> Answer:
+    rid = ask.resource or ""
+    if kind_of(rid) != "Pod" and POD_ASKED.search(ask.question):  # "that pod": the pod the conversation named last
+        rid = next((r for r in ask.focus if kind_of(r) == "Pod"), rid)
+    if not rid:
+        return ask.answer("Which object? Name it (e.g. 'who owns the redis-cli-debug pod').", status="needs_subject")
+    namespace, kind, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
+                                                          **({"namespace": namespace} if namespace else {})})
+    people = _said_owners(((described.data or {}).get("object") or {}).get("metadata") or {})
+    if kind not in WALKABLE:  # a claim, a ConfigMap: no controller chain, only what its metadata says
+        if described.error is not None:
+            return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="unknown", resources=[rid])
+        return ask.answer(f"{rid}: " + (f"its metadata names {', '.join(people)}" if people else
+                                        "no owner label or annotation (owner, team, contact) and no controller"),
+                          status="answered", resources=[rid])
+    walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
+    if walk.error is not None:
+        return ask.answer(f"Could not read the owners of {rid}: {walk.error[:200]}", status="unknown", resources=[rid])
+    owners = [str(o) for o in (walk.data or {}).get("owners") or []]
+    said = [f"its metadata names {', '.join(people)}"] if people else []
+    if not owners:
+        bare = f"{rid} has no owner: nothing controls it (no Deployment, ReplicaSet, StatefulSet, DaemonSet or Job)"
+        if people:  # "who started it": the person its metadata names leads, the missing controller follows
+            bare = f"{rid}: its metadata names {', '.join(people)}; no controller owns it (it was made by hand)"
+            said = []
+        steps = (["A bare pod is never recreated: delete it when done, or run it under a controller."] if kind == "Pod"
+                 else [])
+        return ask.answer(bare, status="answered", resources=[rid], details=said, next_steps=steps)
+    top = owners[-1]
+    chain = " -> ".join([rid, *owners])
+    return ask.answer(f"{rid} is owned by {top}" + (f" (through {', '.join(owners[:-1])})" if len(owners) > 1 else ""),
+                      status="answered", details=[f"owner chain: {chain}", *said], resources=[top, rid],
+                      next_steps=[f"Changes go to {top}: its pods are recreated from its template."])

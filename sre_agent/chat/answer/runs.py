@@ -1,0 +1,122 @@
+"""Jobs and their runs: a CronJob's runs (the Jobs it made, oldest first, each carrying the template it ran and its
+outcome -- a CronJob keeps no revisions, so its runs are its history), a Job's facts and its pods, or what their
+events say once they are gone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ...contracts import parse_resource_id, parse_time
+from ..ask import Ask
+from .pods import crash_lines, pod_line, pod_lines, said_by, workload_pods
+
+
+async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
+    return sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == cronjob),
+                  key=lambda j: str(j.get("created")))
+
+
+async def cronjob_of(ask: Ask, namespace: str, job: str) -> str | None:
+    """The CronJob a Job is a run of (its row names it), or None for a Job of its own."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace,
+                                                            "field_selector": f"metadata.name={job}"})
+    owner = next((j.get("cronjob") for j in (listed.data or {}).get("items") or [] if j.get("name") == job), None)
+    return f"{namespace}/CronJob/{owner}" if owner else None
+
+
+def run_state(job: dict) -> str:
+    """A Job row's outcome from its pod counts."""
+    if job.get("failed") and not job.get("succeeded"):
+        return "Failed"
+    return "Complete" if job.get("succeeded") else "running" if job.get("active") else "not started"
+
+
+async def last_good_run(ask: Ask, rid: str) -> tuple[dict | None, list[dict]]:
+    """(the newest kept run of a CronJob that completed, every kept run oldest first): the images that last worked."""
+    namespace, _, name = parse_resource_id(rid)
+    runs = await runs_of(ask, namespace or "", name)
+    return next((j for j in reversed(runs) if run_state(j) == "Complete"), None), runs
+
+
+def run_line(job: dict) -> str:
+    why = f" ({job['condition']})" if job.get("condition") else ""
+    return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """How long before `now` (default: this moment) something happened, as an answer says it: 12 min ago, 3 h ago."""
+    if when is None:
+        return "?"
+    minutes = int(((now or datetime.now(UTC)) - when).total_seconds() // 60)
+    return f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+
+
+def human_duration(seconds: int) -> str:
+    """A duration as kubectl prints it (apimachinery's HumanDuration): 45s, 5m30s, 42m, 3h12m, 9h, 2d5h."""
+    minutes, hours = seconds // 60, seconds // 3600
+    if seconds < 120:
+        return f"{seconds}s"
+    if minutes < 10:
+        return f"{minutes}m" + (f"{seconds % 60}s" if seconds % 60 else "")
+    if minutes < 180:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h" + (f"{minutes % 60}m" if minutes % 60 else "")
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d" + (f"{hours % 24}h" if hours % 24 else "")
+
+
+def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
+    """A Job's outcome (active, succeeded, failed pods; its Failed/Complete condition) or a CronJob's schedule."""
+    if kind == "CronJob":
+        run = (spec.get("jobTemplate") or {}).get("spec") or {}
+        limits = ", ".join(f"{key} {run[key]}" for key in ("activeDeadlineSeconds", "backoffLimit") if run.get(key) is not None)
+        return [f"schedule {spec.get('schedule')}" + (f" (timeZone {spec['timeZone']})" if spec.get("timeZone") else "")
+                + f", concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, suspended "
+                f"{bool(spec.get('suspend'))}, last scheduled {state.get('lastScheduleTime')}, last successful "
+                f"{state.get('lastSuccessfulTime')}" + (f"; each run: {limits}" if limits else "")]
+    conditions = [c for c in state.get("conditions") or [] if c.get("status") == "True"]
+    started, ended = parse_time(state.get("startTime")), parse_time(state.get("completionTime"))
+    seconds = int((ended - started).total_seconds()) if started and ended else 0
+    ran = (f", ran {seconds // 60} min {seconds % 60} s ({human_duration(seconds)} in kubectl's DURATION, until "
+           f"{state.get('completionTime')})"
+           if started and ended else "")
+    facts = [f"started {state.get('startTime')}{ran}, active {state.get('active', 0)}, succeeded {state.get('succeeded', 0)}, "
+             f"failed {state.get('failed', 0)} pod(s)"]
+    facts += [f"condition {c.get('type')}{said_by(c)}" for c in conditions]
+    failed = next((c for c in conditions if c.get("type") == "Failed"), None)
+    if read and failed:
+        trouble.append(f"the Job failed: {failed.get('reason')} -- {failed.get('message')}")
+    return facts
+
+
+async def run_of(ask: Ask, rid: str, spec: dict) -> list[str]:
+    """A Job's images and pods -- or, when its pods are gone (a Job past its deadline has them deleted), what their
+    events still say: where they were scheduled and why they failed. Events outlive the pods they are about."""
+    images = [c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
+    rows = await workload_pods(ask, rid)
+    pods = [pod_line(pod) for pod in rows]
+    lines = [f"images {images}", *pods]
+    if pods:
+        return lines + await crash_lines(ask, rows, limit=1)
+    namespace, _, name = parse_resource_id(rid)
+    events = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": False, "limit": 500})
+    about = [e for e in (events.data or {}).get("events") or [] if str(e.get("object", "")).startswith(f"Pod/{name}-")]
+    placed = [e for e in about if e.get("reason") == "Scheduled"][:1]
+    warned = [e for e in about if e.get("type") == "Warning"]
+    return lines + [f"its pods are gone; their events: {e.get('object')} {e.get('reason')}: {(e.get('message') or '')[:200]}"
+                    for e in (placed + list({e.get('reason'): e for e in warned}.values()))[:6]]
+
+
+async def latest_run(ask: Ask, rid: str, extra: list[str]) -> list[str]:
+    """A CronJob's latest run: its outcome and its pods (their waiting reasons and nodes) -- why the CronJob "fails"
+    is why its last Job did."""
+    namespace, _, name = parse_resource_id(rid)
+    runs = await runs_of(ask, namespace or "", name)
+    if not runs:
+        return ["no run of it is kept"]
+    job = f"{namespace}/Job/{runs[-1].get('name')}"
+    extra.append(job)
+    return [f"latest {run_line(runs[-1])}", *[f"  {line}" for line in await pod_lines(ask, job)]]

@@ -1,0 +1,93 @@
+"""Pod templates: a ReplicaSet's template as the kubernetes tools describe it, and what differs between two
+of them (what a rollout changed, what a rollback would change) -- image, env, resources, probes, and the
+pod-level fields that decide where and how pods run (nodeSelector, affinity, tolerations, volumes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..ask import Ask
+
+COMPARED = ("image", "env", "envFrom", "resources", "livenessProbe", "readinessProbe", "command", "args")
+
+
+# Pod-level fields a rollout can change besides the containers (where pods may run, what they mount).
+POD_COMPARED = ("nodeSelector", "affinity", "tolerations", "volumes", "serviceAccountName", "priorityClassName",
+                "hostNetwork", "runtimeClassName")
+
+
+def template_diff(old: dict, new: dict) -> list[str]:
+    """What moving from `new` (current) back to `old` changes: the pod-level fields, then container by container."""
+    def containers(template: dict) -> dict[str, dict]:  # init containers too: a rollout can break one alone
+        spec = template.get("spec") or {}
+        return {**{f"init container {c.get('name')}": c for c in spec.get("initContainers") or []},
+                **{f"container {c.get('name')}": c for c in spec.get("containers") or []}}
+
+    before, after = containers(new), containers(old)
+    lines = []
+    cur_pod, tgt_pod = new.get("spec") or {}, old.get("spec") or {}
+    for key in POD_COMPARED:
+        if cur_pod.get(key) != tgt_pod.get(key):
+            lines.append(f"pod {key} {shortened(cur_pod.get(key))} -> {shortened(tgt_pod.get(key))}")
+    for name in dict.fromkeys([*before, *after]):
+        cur, target = before.get(name) or {}, after.get(name) or {}
+        for key in COMPARED:
+            if cur.get(key) != target.get(key):
+                if key == "env":
+                    lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
+                else:
+                    lines.append(f"{name}: {key} {shortened(cur.get(key))} -> {shortened(target.get(key))}")
+    return lines
+
+
+def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:
+    cur = {e.get("name"): e for e in current}
+    tgt = {e.get("name"): e for e in target}
+    lines = [f"{container}: env {n} removed (was {_env_value(cur[n])})" for n in cur if n not in tgt]
+    lines += [f"{container}: env {n} added ({_env_value(tgt[n])})" for n in tgt if n not in cur]
+    lines += [f"{container}: env {n} {_env_value(cur[n])} -> {_env_value(tgt[n])}"
+              for n in cur if n in tgt and cur[n] != tgt[n]]
+    return lines
+
+
+def _env_value(env: dict) -> str:
+    """A plain value as the server returned it (its redaction already applied), or where it comes from."""
+    if "value" in env:
+        return shortened(str(env.get("value")))
+    source = env.get("valueFrom") or {}
+    for key in ("secretKeyRef", "configMapKeyRef"):
+        if key in source:
+            ref = source[key]
+            return f"<- {key} {ref.get('name')}:{ref.get('key')}"
+    return shortened(source)
+
+
+def label_text(labels: object, sep: str = ",") -> str:
+    """A selector or label set as kubectl writes it: app=checkout,tier=api (anything else as it came)."""
+    if isinstance(labels, dict):
+        return sep.join(f"{k}={v}" for k, v in labels.items()) or "(none)"
+    return str(labels)
+
+
+def shortened(value: Any) -> str:
+    """A value as one line of an answer: text as is, anything else as JSON, cut to 120 characters."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+async def template_of(ask: Ask, namespace: str, replicaset: str) -> dict:
+    described = await ask.call("kubernetes", "describe", {"kind": "ReplicaSet", "name": replicaset, "namespace": namespace})
+    return (((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}
+
+
+async def revision_template(ask: Ask, namespace: str, kind: str, revision_object: str) -> dict:
+    """The pod template a revision holds: a Deployment's ReplicaSet, a StatefulSet's or DaemonSet's ControllerRevision
+    (rollout_history names either as the revision's `replicaset`)."""
+    if kind == "Deployment":
+        return await template_of(ask, namespace, revision_object)
+    described = await ask.call("kubernetes", "describe", {"kind": "ControllerRevision", "name": revision_object,
+                                                          "namespace": namespace, "events_limit": 0})
+    data = (((described.data or {}).get("object") or {}).get("data")) or {}
+    return (data.get("spec") or {}).get("template") or {}
+

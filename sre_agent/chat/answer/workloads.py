@@ -1,0 +1,37 @@
+"""A namespace's workloads, kind by kind, as one line each: shared by "whats running in X" (objects) and
+a healthy namespace's answer (health), which name what they found rather than only count it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ask import Ask
+
+RUNNABLE = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+
+
+def listed_line(kind: str, item: dict[str, Any]) -> str:
+    """"shop/Deployment/checkout: ready 2/3, images ...": an item of get_resources with its non-empty facts."""
+    facts = ", ".join(f"{k} {v}" for k, v in item.items() if k not in ("name", "namespace") and v not in (None, "", [], {}))
+    where = f"{item['namespace']}/" if item.get("namespace") else ""
+    return f"{where}{kind}/{item.get('name')}" + (f": {facts}" if facts else "")
+
+
+async def workloads_in(ask: Ask, namespace: str) -> tuple[list[str], list[str], str | None]:
+    """(one line per workload and bare pod, their resource ids, the first listing error): a CronJob's runs are left to it."""
+    lines: list[str] = []
+    resources: list[str] = []
+    for kind in RUNNABLE:
+        outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
+        if outcome.error is not None:
+            return lines, resources, f"Could not list {kind}s in {namespace}: {outcome.error[:200]}"
+        items = (outcome.data or {}).get("items") or []
+        if kind == "Job":
+            items = [i for i in items if not i.get("cronjob")]
+        lines += [listed_line(kind, i) for i in items]
+        resources += [f"{namespace}/{kind}/{i['name']}" for i in items]
+    pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
+    bare = [p for p in (pods.data or {}).get("items") or [] if not p.get("owner")]  # run by hand: no controller owns them
+    lines += [listed_line("Pod", p) + " (a bare pod: no controller)" for p in bare]
+    resources += [f"{namespace}/Pod/{p['name']}" for p in bare]
+    return lines, resources, None

@@ -1,0 +1,171 @@
+"""A chat session as a LangGraph thread: one node answers the question in the state with the
+session's tools, and appends the turn; the checkpointer keeps the turns, the focus (the resources
+discussed, most recent first: what "it" means) and the last diagnosis, so a session resumes where
+it stopped. The tools are run-scoped context, never checkpointed."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from ...graph.ports import Tools
+from ..act import rollback, writes  # noqa: F401
+from ..answer import (  # noqa: F401
+    alarms,
+    call_path,
+    causal,
+    changes,
+    compare,
+    config_refs,
+    config_sources,
+    config_values,
+    health,
+    investigate,
+    job_retries,
+    logs,
+    meta,
+    nodes,
+    objects,
+    owners,
+    releases,
+    remedies,
+    topology,
+    traffic,
+)
+from ..ask import HANDLERS, Ask, settle
+from ..models import Answer, Turn
+from ..understand import followups  # noqa: F401
+from ..understand.followups import completed_request
+from ..understand.forms import recognise
+from ..understand.grounding import names_spelled
+from ..understand.inventory import InventoryCache
+from ..understand.kubectl_speak import translate
+from ..understand.missing import alarm_names, not_found
+from ..understand.references import namespace_named, resolve
+
+if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
+    from .llm import LlmChat
+
+MAX_FOCUS = 12
+# Forms whose handler itself answers a question that names no one object (resolve returned "").
+WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents")
+
+
+class ChatState(TypedDict, total=False):
+    session_id: str
+    question: str
+    turns: Annotated[list[dict[str, Any]], operator.add]  # Turn dumps, oldest first
+    focus: list[str]
+    diagnosis: dict[str, Any] | None
+    llm_usage: dict[str, Any]  # the session's LLM tokens and dollars so far (its budget survives a resume)
+
+
+@dataclass
+class ChatContext:
+    tools: Tools
+    namespace: str | None = None  # -n: every question scoped to it unless the question names another
+    investigate: Callable[[str, str], Awaitable[dict]] | None = None
+    llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
+    inventory: InventoryCache | None = None  # the session's listing of what exists (chat/understand/inventory.py)
+
+
+# Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
+# that alarm firing": what it names is the alarm, not an object.
+ALARM_NAMED_FORMS = ("unrecognised", "why_failing", "broken_now", "status", "blame")
+_DASHED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b")
+
+
+async def _names_an_alarm(ask: Ask) -> bool:
+    """Whether a dashed word of the question is an alarm's whole name: one listing answers for every such word."""
+    tokens = set(_DASHED.findall(ask.question.lower())[:3])
+    return bool(tokens) and bool(tokens & await alarm_names(ask))
+
+
+async def answer_question(ask: Ask) -> Answer:
+    """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
+    if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
+        ask.namespace = await namespace_named(ask) or ask.namespace
+    if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
+        ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
+    elif (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another
+        return settle(missing, ())
+    registered = HANDLERS[ask.form]
+    if ask.recognised.needs_subject:
+        resolved = await resolve(ask)
+        if isinstance(resolved, Answer):
+            return settle(resolved, ())
+        ask.resource = resolved
+        if resolved == "" and ask.form not in WIDER_FORMS:  # a namespace, not an object: its health
+            registered = HANDLERS["broken_now"]
+    return settle(await registered.handler(ask), registered.needs)
+
+
+async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+    question = state.get("question", "")
+    if (spoken := translate(question)) is not None:  # "get pods -n ops": kubectl's grammar, said as a question
+        question = spoken.question
+    recognised = recognise(question)
+    if spoken is not None and spoken.namespace:
+        recognised = recognised.model_copy(update={"namespace": spoken.namespace})
+    last_answer = ((state.get("turns") or [{}])[-1]).get("answer")
+    if (completed := completed_request(question, last_answer)) is not None:  # the subject a change request waited for
+        question, recognised = completed
+    focus = list(state.get("focus") or [])
+    ask = Ask(question=question, recognised=recognised, tools=runtime.context.tools,
+              namespace=recognised.namespace or runtime.context.namespace, focus=focus,
+              last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
+              recent=_recent_facts(state.get("turns") or []),
+              last_answer=last_answer, inventory_cache=runtime.context.inventory)
+    if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
+        ask.question = spelled
+        ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})
+    update: dict[str, Any] = {}
+    llm = runtime.context.llm
+    if llm is not None and llm.answers(ask.recognised.form):
+        answer, update["llm_usage"] = await llm.answer(ask, state.get("turns") or [], state.get("llm_usage") or {},
+                                                       offline=answer_question)
+    else:
+        answer = await answer_question(ask)
+    turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
+    # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
+    # (and only ids of a Kind: a value an answer quotes, an S3 path "bucket/zones/x.json", is no object)
+    discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
+    new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
+    return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
+            "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
+
+
+def _is_object_id(rid: str) -> bool:
+    parts = rid.split("/")
+    return len(parts) in (2, 3) and parts[-2][:1].isupper() and bool(parts[-1])
+
+
+def _mentioned(answer: Answer) -> list[str]:
+    """Config objects an answer names in its text but not among its resources -- the ConfigMap a kubelet warning
+    names: what "that configmap" means next. After the resources: "it" stays the object the answer was about."""
+    text = "\n".join([answer.headline, *answer.details])
+    namespace = next((r.split("/")[0] for r in answer.resources if r.count("/") == 2), None)
+    return changes.config_objects(text, namespace)[:4]
+
+
+def _recent_facts(turns: list[dict[str, Any]], keep: int = 3) -> list[str]:
+    facts = []
+    for turn in turns[-keep:]:
+        answer = turn.get("answer") or {}
+        facts += [answer.get("headline") or "", *(answer.get("details") or [])[:6]]
+    return [f for f in facts if f]
+
+
+def build_chat_graph(checkpointer: Any = None) -> Any:
+    graph = StateGraph(ChatState, context_schema=ChatContext)
+    graph.add_node("answer", answer_node)
+    graph.add_edge(START, "answer")
+    graph.add_edge("answer", END)
+    return graph.compile(checkpointer=checkpointer)

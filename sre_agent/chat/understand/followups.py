@@ -1,0 +1,90 @@
+""""Do it" / "yes do that" / "go ahead": the action the previous answer proposed, as an approval request --
+never a write (chat is read-only) and never a guess: with no action proposed, say so."""
+
+from __future__ import annotations
+
+import re
+
+from ..ask import Ask, handles
+from ..models import Answer, ApprovalRequest
+from .forms import Recognised, candidate_words, kind_nouns, recognise, starts_with_change
+
+# A command the previous answer told the human to run ("-- `kubectl ...`", "To approve, run: kubectl ...").
+KUBECTL = re.compile(r"(kubectl\s+[^`\n]+?)(?:`|$|\s+--\s)")
+
+
+def _proposed(answer: dict) -> ApprovalRequest | None:
+    """The pinned action an answer proposed or asked approval for."""
+    for key in ("approval", "proposal"):
+        if answer.get(key):
+            return ApprovalRequest.model_validate(answer[key])
+    return None
+
+
+def _proposed_command(answer: dict) -> tuple[str, str] | None:
+    """(the step, its kubectl command): the first next step of the previous answer that names a command."""
+    for step in answer.get("next_steps") or []:
+        match = KUBECTL.search(step)
+        if match:
+            return step, match.group(1).strip()
+    return None
+
+
+@handles("do_it")
+async def do_it(ask: Ask) -> Answer:
+    previous = ask.last_answer or {}
+    request = _proposed(previous)
+    if request is not None:
+        ask.resource = request.resource
+        return ask.answer(f"Approval needed: {request.tool} {request.resource} ({request.change or request.precondition}). "
+                          "Chat is read-only and has changed nothing.", status="approval_required", approval=request,
+                          details=[f"the action proposed in the previous answer ({previous.get('form')}): {request.tool} {request.args}"],
+                          next_steps=[f"To approve, run: {request.how_to_approve[0]}" if request.how_to_approve else
+                                      "Approve it in the responder: sre-agent investigate --remediation approve",
+                                      *request.how_to_approve[1:], "Then ask 'how is it doing?' to verify."])
+    command = _proposed_command(previous)
+    resources = previous.get("resources") or []
+    if command is not None:
+        step, kubectl = command
+        resource = resources[0] if resources else ""
+        request = ApprovalRequest(tool="(by hand: no pinned tool action)", resource=resource, change=step[:200],
+                                  args={"command": kubectl}, how_to_approve=[kubectl])
+        return ask.answer(f"Approval needed: {kubectl}" + (f" ({resource})" if resource else "") +
+                          ". Chat is read-only and has changed nothing.", status="approval_required", approval=request,
+                          resources=resources[:1], details=[f"the step proposed in the previous answer: {step[:240]}"],
+                          next_steps=[f"To approve, run: {kubectl}", "Then ask 'how is it doing?' to verify."])
+    return ask.answer("Nothing to do yet: the previous answer proposed no action. Say the change you want "
+                      "(e.g. 'roll it back', 'restart it', 'scale it to 3').", status="needs_subject",
+                      next_steps=["Ask 'why is it failing?' first: the diagnosis proposes the fix."])
+
+
+# A turn that asks something of its own, rather than naming what the previous one asked about.
+_ASKS = re.compile(r"^\W*(what|why|how|is|are|was|were|does|do|did|can|could|should|would|which|who|when|where|any|show|list|"
+                   r"tell|give|explain|help)\b", re.IGNORECASE)
+_IN_NAMESPACE = re.compile(r"\bin\s+(?:namespace\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
+COMPLETABLE = ("write_request", "node_or_pod_write", "rollback_request")
+MAX_FRAGMENT_WORDS = 12
+
+
+def completed_request(question: str, last_answer: dict | None) -> tuple[str, Recognised] | None:
+    """"roll it back" -> "which one?" -> "the account-api deployment in customer": a change request that waited for
+    its subject, completed by a turn that only names it (and maybe its value: "on network-graph, make it 3Gi").
+    Returns the request's words with the fragment's, and the request's form with the fragment's subject."""
+    last = last_answer or {}
+    if last.get("status") != "needs_subject" or last.get("form") not in COMPLETABLE or _ASKS.match(question) \
+            or len(question.split()) > MAX_FRAGMENT_WORDS or not last.get("question"):
+        return None
+    own = recognise(question)
+    if own.form in COMPLETABLE and (own.subject and not own.refers_back or starts_with_change(question)):
+        return None  # "raise the pods quota in portal to 20": a request of its own, with its own verb -- not a fragment
+    words = candidate_words(question)
+    namespaces = [m.lower() for m in _IN_NAMESPACE.findall(question)]
+    names = [w for w in words if w not in namespaces]
+    if not names:
+        return None
+    prior = recognise(str(last["question"]))
+    kinds = kind_nouns(question)
+    return (f"{last['question']} -- {question}",
+            prior.model_copy(update={"subject": names[0], "refers_back": False, "guessed": False, "candidates": words,
+                                     "namespace": namespaces[0] if namespaces else prior.namespace,
+                                     "kind_hint": kinds[0] if kinds else prior.kind_hint}))

@@ -1,0 +1,311 @@
+"""Recognising what an SRE is asking: the question forms in forms.yaml, the resource a question is
+about (or a pronoun pointing back into the conversation), the time window it names and the
+namespace it scopes to. Pure functions over text: no tools, no state."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, Field
+
+DEFAULT_WINDOW_S = 3600
+MAX_WINDOW_S = 7 * 86400
+UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hr": 3600, "hour": 3600,
+                "d": 86400, "day": 86400, "w": 604800, "week": 604800}
+_WINDOW = re.compile(r"\b(?:last|past|previous|since|in the last|within|over the last)\s+(?:(\d+|an?|one|two|few|couple of)\s*)?"
+                     r"(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b", re.IGNORECASE)
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "few": 3, "couple of": 2}
+_NAMESPACE = re.compile(r"\b(?:in|across)\s+(?:the\s+)?(?:namespace\s+([a-z0-9][a-z0-9-]*)|([a-z0-9][a-z0-9-]*)\s+namespace)\b",
+                        re.IGNORECASE)
+_RESOURCE_TOKEN = re.compile(r"[a-z0-9][a-z0-9./-]*[a-z0-9]|[a-z0-9]")
+# Contractions typed without their apostrophe ("whats broken", "cant", "isnt"); "its" is left alone:
+# it is a possessive as often as not.
+_BARE_CONTRACTION = re.compile(r"\b(what|who|where|how|that|there|here)s\b|"
+                               r"\b(can|don|doesn|isn|aren|won|didn|hasn|haven|wasn|weren|shouldn|couldn|wouldn)t\b",
+                               re.IGNORECASE)
+# Where a question's own clause starts after a context clause ("paged for X 5xx. whats broken",
+# "do it, roll back X"): a sentence or clause break.
+_CLAUSE_BREAK = re.compile(r"[.;:!?,]+\s+|\s+-+\s+")
+# Words that open a clause without changing what it asks ("ok roll it back", "so, why").
+_FILLER = re.compile(r"^(?:(?:ok|okay|alright|all right|right|yes|yeah|yep|sure|fine|so|then|now|and|well|hmm|hey|hi|"
+                     r"please|pls|just|cool|great|thanks|do it|go ahead(?: and)?|or|actually|instead|maybe|wait|nah|"
+                     r"for now)\b[\s,.!]*)+", re.IGNORECASE)
+
+
+class FormSpec(BaseModel):
+    id: str
+    patterns: list[str]
+    needs_subject: bool = False
+    kind_hint: str | None = None
+    guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
+    noun_is_subject: bool = True  # a kind noun in the question names the subject's kind ("the pvc"); False: the answer's
+
+
+class FormCatalog(BaseModel):
+    pronouns: list[str]
+    stopwords: list[str]
+    forms: list[FormSpec]
+
+
+class Recognised(BaseModel):
+    """What a question asks: its form, the subject it names (None: none named; a pronoun: the
+    conversation's focus), the time window and namespace it scopes to."""
+
+    form: str  # a FormSpec id, or "unrecognised"
+    subject: str | None = None
+    refers_back: bool = False  # the subject is a pronoun (or missing where the form needs one)
+    needs_subject: bool = False
+    kind_hint: str | None = None
+    window_s: int = DEFAULT_WINDOW_S
+    namespace: str | None = None
+    candidates: list[str] = Field(default_factory=list)  # words that may name a resource (unrecognised questions)
+    guessed: bool = False  # the subject is the question's first candidate word, not a word the form's pattern placed
+    noun_is_subject: bool = True
+    learned: float | None = None  # no pattern matched: the intent classifier's confidence in `form` (chat/answer/meta.py)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> FormCatalog:
+    text = resources.files("sre_agent.chat.understand").joinpath("forms.yaml").read_text()
+    return FormCatalog.model_validate(yaml.safe_load(text))
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> list[tuple[FormSpec, list[re.Pattern[str]]]]:
+    return [(spec, [re.compile(p, re.IGNORECASE) for p in spec.patterns]) for spec in catalog().forms]
+
+
+def asks_for_window(text: str) -> bool:
+    """The question names its own time window ("in the last 10 minutes", "today")."""
+    return bool(_WINDOW.search(text) or re.search(r"\btoday\b|\bsince yesterday\b", text, re.IGNORECASE))
+
+
+def parse_window(text: str) -> int:
+    """Seconds the question looks back: "last 2 hours" -> 7200, "past 30m" -> 1800; default one hour."""
+    match = _WINDOW.search(text)
+    if not match:
+        if re.search(r"\btoday\b|\bsince yesterday\b", text, re.IGNORECASE):
+            return 86400
+        return DEFAULT_WINDOW_S
+    count_text = (match.group(1) or "1").lower()
+    count = int(count_text) if count_text.isdigit() else _WORD_NUMBERS.get(count_text, 1)
+    unit = match.group(2).lower().rstrip("s") or "s"
+    seconds = UNIT_SECONDS.get(unit, UNIT_SECONDS.get(unit[:1], 3600))
+    return max(60, min(MAX_WINDOW_S, count * seconds))
+
+
+def parse_namespace(text: str) -> str | None:
+    match = _NAMESPACE.search(text)
+    return (match.group(1) or match.group(2)).lower() if match else None
+
+
+def clean_subject(raw: str | None) -> str | None:
+    """The resource word of a captured subject: no punctuation, no possessive, no stopword."""
+    if not raw:
+        return None
+    word = raw.strip().strip("?!.,:;'\"`").lower()
+    word = re.sub(r"'s$", "", word)
+    if len(word) < 2 or word in catalog().stopwords and word not in catalog().pronouns:
+        return None  # one letter is never a name ("whats" -> "what s")
+    return word
+
+
+def is_pronoun(word: str | None) -> bool:
+    return word is not None and word in catalog().pronouns
+
+
+def candidate_words(text: str) -> list[str]:
+    """Words of a question that could name a resource: not stopwords, at least 3 characters."""
+    stop = set(catalog().stopwords) | set(catalog().pronouns)
+    words = [w.strip("./-") for w in _RESOURCE_TOKEN.findall(text.lower())]
+    # A version ("2.5.3", "v1.14") is what a question asks about, never an object's name.
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()
+                              and not re.fullmatch(r"v?\d+(\.\d+)+[\w.-]*", w)))
+
+
+KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment", "deploy": "Deployment", "pod": "Pod",
+              "statefulset": "StatefulSet", "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
+              "node": "Node", "pvc": "PersistentVolumeClaim", "persistentvolumeclaim": "PersistentVolumeClaim",
+              "claim": "PersistentVolumeClaim", "job": "Job", "cronjob": "CronJob", "configmap": "ConfigMap",
+              "cm": "ConfigMap", "secret": "Secret", "quota": "ResourceQuota", "resourcequota": "ResourceQuota",
+              "storageclass": "StorageClass", "hpa": "HorizontalPodAutoscaler", "autoscaler": "HorizontalPodAutoscaler",
+              "horizontalpodautoscaler": "HorizontalPodAutoscaler"}
+
+
+def kind_nouns(text: str) -> list[str]:
+    """The kinds the question's nouns name, in order: "events of the pvc" -> [PersistentVolumeClaim],
+    "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
+    found = []
+    # a word of a dashed name is not a noun: "claims-export" names a CronJob, it says nothing of claims
+    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b"
+                           r"|[a-z0-9][\w.-]*", text.lower()):
+        word = word.strip(".")
+        if re.search(r"[-.\d]", word):
+            continue
+        key = re.sub(r"\s+", "", word)
+        for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key):
+            if candidate in KIND_WORDS:
+                found.append(KIND_WORDS[candidate])
+                break
+    return list(dict.fromkeys(found))
+
+
+def _kind_named_after(text: str, subject: str | None) -> str | None:
+    """"the catalog service" -> Service: the kind word an SRE puts after a name says which object."""
+    if not subject:
+        return None
+    match = re.search(rf"\b{re.escape(subject)}\s+(\w+)", text, re.IGNORECASE)
+    return KIND_WORDS.get(match.group(1).lower()) if match else None
+
+
+def _phrase_subject(phrase: str | None) -> str | None:
+    """A name typed as several words ("the pnr schema migration"): its words that could name something, dashed
+    (pnr-schema-migration), for the fuzzy lookup to match against pnr-schema-migrate-118. One word is a name as is."""
+    words = candidate_words(phrase or "")
+    if len(words) < 2:
+        return clean_subject(words[0]) if words else None
+    return "-".join(words)
+
+
+# Attributes only one kind has: "why does X have no endpoints" is about the Service X, whatever else is called X.
+_ATTRIBUTE_KIND = ((re.compile(r"\bendp\w{0,3}i?n?ts?\b|\btarget\s*port\b|\bselector\b(?!.*\blabels?\b)|\bselect\s+on\b",
+                               re.IGNORECASE), "Service"),
+                   (re.compile(r"\bmembers?\b|\bordinals?\b", re.IGNORECASE), "StatefulSet"),
+                   # "which version last succeeded": runs succeed, a CronJob's (or Job's)
+                   (re.compile(r"\blast\s+(ran|run|succeeded|worked|completed|passed)\b|\bsucceeded\b", re.IGNORECASE), "CronJob"),
+                   # an environment variable ("point WALLET_SIGNING_KEY at ..."): a workload's, not its Secret's
+                   (re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"), "Deployment"))
+
+
+def _kind_by_attribute(text: str) -> str | None:
+    return next((kind for pattern, kind in _ATTRIBUTE_KIND if pattern.search(text)), None)
+
+
+def normalise(text: str) -> str:
+    """The question as the patterns expect it: contractions with their apostrophe, one space between words, and
+    the patterns' own words typed with one slip ("goign", "pendng", "lnad") spelled as the patterns spell them."""
+    text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
+    text = _PLAIN_WORD.sub(lambda m: _respelled(m.group(0)), text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# A plain lower-case word (no digit, dash or dot: never an object's name or a version) long enough to tell a slip.
+_PLAIN_WORD = re.compile(r"(?<![\w./-])[a-z]{4,}(?![\w./-])")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """The words the form patterns are written in (regex escapes aside), and the stopwords."""
+    book = catalog()
+    plain = [re.sub(r"\\[a-zA-Z]", " ", p) for spec in book.forms for p in spec.patterns]
+    words = {w for p in plain for w in re.findall(r"[a-z]{4,}", p)}
+    # a word with an optional ending in a pattern ("class(es)?", "pod(s)?") is a word with and without it
+    words |= {stem + ending for p in plain for stem, ending in re.findall(r"([a-z]{3,})\((es|s|ed|ing)\)\?", p)}
+    return frozenset(words | {w for w in book.stopwords if len(w) >= 4})
+
+
+def _slip(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with two neighbouring letters swapped or one inner letter dropped -- never a
+    letter changed (a name like "recs" is one letter from "revs"), a plural or a first letter."""
+    if typed[0] != word[0] or typed.rstrip("s") == word.rstrip("s"):
+        return False
+    if len(typed) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]
+    return len(typed) == len(word) - 1 and any(word[:i] + word[i + 1:] == typed for i in range(1, len(word) - 1))
+
+
+@lru_cache(maxsize=4096)
+def _respelled(typed: str) -> str:
+    """The one pattern word `typed` slips from; else `typed` as it was."""
+    vocabulary = _vocabulary()
+    if typed in vocabulary:
+        return typed
+    near = [word for word in vocabulary if 0 <= len(word) - len(typed) <= 1 and _slip(typed, word)]
+    return near[0] if len(near) == 1 else typed
+
+
+def clauses(text: str) -> list[str]:
+    """The question, then each tail of it that starts at a clause break, with leading filler words
+    removed: a form may be asked after a context clause ("payments-5xx firing. what changed ...")
+    and patterns anchored at the start of a request must still find it."""
+    variants = [text]
+    for match in _CLAUSE_BREAK.finditer(text):
+        variants.append(text[match.end():])
+    out = []
+    for variant in variants:
+        stripped = _FILLER.sub("", variant).strip()
+        out += [v for v in (variant, stripped) if v]
+    return list(dict.fromkeys(out))
+
+
+# A change request qualified by its namespace after the object ("scale bin-state-cache in telemetry to 4", "undo
+# the contract-api rollout in trading"): the namespace is taken out so the request's own pattern sees "<verb> <object>
+# ... to N". Only after a change verb, and never "in the last hour", "in 5 minutes" or "scale in".
+_CHANGE_START = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+|now\s+)?(scale|roll|rollback|revert|undo|restart|"
+                           r"bounce|bump|raise|lower|increase|decrease|set|change|delete|remove|cordon|uncordon|untaint|"
+                           r"drain|patch|point|recreate|re-create|rerun|re-run|update|move)\b", re.IGNORECASE)
+_CHANGE_NAMESPACE = re.compile(r"(?<=[\w-])\s+in\s+(?:the\s+)?(?!(?:the|last|next|past|a|an|one|two|steps|place|"
+                               r"parallel|order|line|prod|production)\b)([a-z][a-z0-9-]*)(?:\s+namespace)?(?=\s|$|[?.!,])",
+                               re.IGNORECASE)
+
+
+def starts_with_change(text: str) -> bool:
+    return bool(_CHANGE_START.search(text))
+
+
+def change_namespace(text: str) -> tuple[str, str | None]:
+    """A change request's "<object> in <namespace>": the text without it, and the namespace."""
+    verb = _CHANGE_START.search(text)
+    if not verb:
+        return text, None
+    match = _CHANGE_NAMESPACE.search(text, verb.end())
+    if match is None or match.group(1).lower() in KIND_WORDS or not text[verb.end():match.start()].strip():
+        return text, None  # "scale in the workers": the verb's own "in", not a namespace
+    return text[:match.start()] + text[match.end():], match.group(1).lower()
+
+
+def recognise(text: str) -> Recognised:
+    """The first form (in forms.yaml order) one of whose patterns matches the question or one of its
+    clauses."""
+    text = normalise(text)
+    window, namespace = parse_window(text), parse_namespace(text)
+    if namespace is None:
+        text, namespace = change_namespace(text)
+    variants = clauses(text)
+    for spec, patterns in _compiled():
+        for pattern in patterns:
+            match = next((m for v in variants if (m := pattern.search(v))), None)
+            if not match:
+                continue
+            candidates = candidate_words(text)
+            subject = clean_subject(match.groupdict().get("subject")) or _phrase_subject(match.groupdict().get("phrase"))
+            pronoun = is_pronoun(subject)
+            guessed = False
+            if subject is None and spec.needs_subject and spec.guess_subject and candidates:
+                subject = candidates[0]  # "logs for the checkout service": the pattern caught "the"
+                guessed = True
+            if namespace and subject == namespace:
+                subject = None
+            refers_back = spec.needs_subject and (subject is None or pronoun)
+            kind_hint = spec.kind_hint or _kind_named_after(text, subject) or _kind_by_attribute(text)
+            return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
+                              needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
+                              namespace=namespace, candidates=candidates, guessed=guessed,
+                              noun_is_subject=spec.noun_is_subject)
+    candidates = candidate_words(text)
+    # "does the billing-api service select its pods": no form, but the noun after a name still says which object
+    named_kind = next((kind for word in candidates if (kind := _kind_named_after(text, word))), None)
+    return Recognised(form="unrecognised", window_s=window, namespace=namespace, candidates=candidates,
+                      kind_hint=named_kind)
+
+
+def form_spec(form: str) -> FormSpec | None:
+    return next((spec for spec in catalog().forms if spec.id == form), None)
+
+
+def form_ids() -> list[str]:
+    return [spec.id for spec in catalog().forms]

@@ -1,0 +1,76 @@
+"""The object a question names, read against what exists now (chat/understand/inventory.py) rather than parsed out of
+the sentence: its id, a short question back when the words fit several objects equally, or nothing."""
+
+from __future__ import annotations
+
+import re
+
+from ..ask import Ask
+from ..models import Answer
+from .inventory import TIE, Known, Mention, load_inventory, may_name_in_words, mentions
+from .references import namespace_named
+
+NAME_SHAPED = re.compile(r"[-_.\d]|\s")  # dashed, dotted, numbered, or several words
+SURE = 0.7  # below: a typo of one token -- good enough to list as a candidate, not to answer about
+ASK_BACK = 0.9  # a whole token or prefix of several names: worth asking which; a looser fit is noise
+
+
+def _where(known: Known) -> str:
+    return f"{known.name} ({known.kind}{', ' + known.namespace if known.namespace else ''})"
+
+
+async def named_mentions(ask: Ask) -> list[Mention]:
+    """The question's spans that name objects (alarms aside: they have their own forms), in the question's order --
+    in the namespace the question names ("does the vrbs-registry secret exist in logistics") when it names one."""
+    inventory = await load_inventory(ask)
+    namespace = ask.namespace or await namespace_named(ask)
+    return [m for m in mentions(ask.question, inventory, namespace=namespace)
+            if not (m.chosen and m.chosen.kind == "Alarm")]
+
+
+def _preferred(mention: Mention, prefer: tuple[str, ...]) -> Known | None:
+    """Of a name's equally good objects, one of the kinds the question's attribute belongs to ("the hpa max on X": a
+    workload's), unless the question said the kind."""
+    if not prefer or mention.kind_said or not mention.candidates:
+        return None
+    top = mention.candidates[0][0]
+    fitting = [k for s, k in mention.candidates if s >= top - TIE and k.kind in prefer]
+    fitting.sort(key=lambda k: (prefer.index(k.kind), k.namespace != mention.chosen.namespace if mention.chosen else 0))
+    if mention.chosen is None and len({(k.name, k.namespace) for k in fitting}) > 1:
+        return None
+    return fitting[0] if fitting else None
+
+
+async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answer | None:
+    """The first object the question names for sure (of the `prefer` kinds where the name is several objects);
+    an Answer asking which one when a name fits several equally (never a silent pick); None when the question
+    names nothing that exists."""
+    found = await named_mentions(ask)
+    for mention in found:
+        if mention.candidates and mention.candidates[0][0] >= SURE and (
+                picked := _preferred(mention, prefer) or mention.chosen):
+            return picked.rid
+    for mention in found:
+        options = [k for k in mention.ambiguous if k.kind != "Alarm"]
+        # only a name-shaped span ("vrbs-registry", "pass shop") is worth asking about: a plain word ("registry",
+        # "compute") that is one token of several names is the question's own word
+        if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK and NAME_SHAPED.search(mention.span):
+            listed = ", ".join(_where(k) for k in options[:5])
+            return ask.answer(f"Which {mention.span!r} do you mean: {listed}?", status="needs_subject",
+                              resources=[], next_steps=[f"Ask again with the name, e.g. '{ask.question.strip()[:60]}' "
+                                                        f"with {options[0].name}."])
+    return None
+
+
+async def names_spelled(ask: Ask) -> str | None:
+    """The question with each name typed as several words written as the object's name ("roll back booking api" ->
+    "roll back booking-api"), so the forms read it as one name; None when it has none. Looked up only when two
+    words that could be a name stand side by side."""
+    if not may_name_in_words(ask.question):
+        return None
+    text = ask.question
+    for mention in await named_mentions(ask):
+        if " " in mention.span and mention.chosen and mention.candidates[0][0] >= ASK_BACK:
+            typed = r"[\s_-]+".join(re.escape(w) for w in mention.span.split())
+            text = re.sub(rf"(?<![\w-]){typed}(?![\w-])", mention.chosen.name, text, flags=re.IGNORECASE)
+    return text if text != ask.question else None

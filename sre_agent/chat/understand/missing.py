@@ -1,0 +1,141 @@
+"""A name the question gives that no object has -- "is there a grades-db-rw service", "whats the checkout-svc
+doing", "did the transcript-export job finish" -- is said to be not found, with the closest names: never
+answered about a look-alike, the conversation's object or the cluster's problems instead.
+
+A typed word is taken as a name only where an SRE puts one: a dashed word before a kind noun ("the X service")
+or in a name slot ("is there a X", "whats X doing", "show me the X", "whats on X"). A typo of a real name
+("notfy-api") is not missing: the resolver takes it to the name it stands for."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from ...graph.coverage import reached_backend
+from ..ask import Ask
+from ..models import Answer
+from .names import best_names, tokens
+
+NAME = r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)+)"
+# the kinds a noun makes the question about (not "nodes": "the gpu-g5 nodes" names a node group, not a node),
+# loosely as people use them ("the X service" is often its Deployment)
+NOUN_KINDS = {
+    "service": ("Service", "Deployment", "StatefulSet", "DaemonSet"), "svc": ("Service", "Deployment", "StatefulSet", "DaemonSet"),
+    "deployment": ("Deployment", "StatefulSet", "DaemonSet"), "deploy": ("Deployment", "StatefulSet", "DaemonSet"),
+    "statefulset": ("StatefulSet",), "sts": ("StatefulSet",), "daemonset": ("DaemonSet",), "ds": ("DaemonSet",),
+    "job": ("Job", "CronJob"), "cronjob": ("CronJob", "Job"), "pod": ("Pod",),
+    "secret": ("Secret",), "configmap": ("ConfigMap",), "storageclass": ("StorageClass",),
+    "pvc": ("PersistentVolumeClaim",), "claim": ("PersistentVolumeClaim",), "quota": ("ResourceQuota",),
+    "hpa": ("HorizontalPodAutoscaler",), "autoscaler": ("HorizontalPodAutoscaler",),
+}
+_NOUNS = r"services?|svc|deployments?|deploy|statefulsets?|sts|daemonsets?|ds|cron\s*jobs?|jobs?|pods?|secrets?" \
+        r"|config\s*maps?|storage\s*class(?:es)?|pvcs?|claims?|quotas?|hpas?|autoscalers?"
+_NOUN = rf"(?P<noun>{_NOUNS})\b"
+BEFORE_NOUN = re.compile(rf"(?<![\w./=:-]){NAME}\s+{_NOUN}", re.IGNORECASE)
+SLOTS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    rf"\b(?:is|are)\s+there\s+(?:an?|any|the)\s+{NAME}(?![\w./-])",
+    rf"\bwhat.?s\s+(?:the\s+)?{NAME}\s+(?:doing|up\s+to)\b",
+    rf"\bwhat.?s\s+(?:going\s+)?on\s+(?:with\s+)?(?:the\s+)?{NAME}\W*$",
+    rf"\bwhat.?s\s+the\s+{NAME}\W*$",
+    rf"\b(?:show|get)\s+me\s+the\s+{NAME}(?![\w./-])",
+))
+ALL_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Pod", "Node", "ConfigMap", "Secret",
+             "PersistentVolumeClaim", "StorageClass", "HorizontalPodAutoscaler")
+
+
+def _kinds_of(noun: str) -> tuple[str, ...] | None:
+    key = re.sub(r"\s+", "", noun.lower())
+    for form in (key, key[:-2] if key.endswith("es") else key, key[:-1] if key.endswith("s") else key):
+        if form in NOUN_KINDS:
+            return NOUN_KINDS[form]
+    return None
+
+
+# "is there a pgbouncer service in journeys", "is there a node called tt-realtime-c7i-2": an existence question names
+# its object with the kind beside it, so a one-word name counts there too
+_ONE_WORD = r"(?P<name>[a-z0-9][a-z0-9.-]*[a-z0-9])"
+ASKED_EXISTS = (re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+{_ONE_WORD}\s+{_NOUN}", re.IGNORECASE),
+                re.compile(rf"\b(?:is|are)\s+there\s+(?:an?|any)\s+(?P<noun>node|{_NOUNS})\s+(?:(?:called|named)\s+"
+                           rf"{_ONE_WORD}|(?P<dashed>[a-z0-9]+(?:[.-][a-z0-9]+)+))(?![\w./-])", re.IGNORECASE))
+# words that describe objects rather than name one ("is there a db pod", "any failed jobs")
+NOT_A_NAME = {"db", "database", "cache", "new", "old", "other", "running", "pending", "failed", "failing", "broken",
+              "healthy", "stuck", "crashing", "unhealthy", "ready", "spare", "second", "single", "extra", "called", "named"}
+
+
+def typed_names(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, the kinds it may be) for every name the question puts where a name goes."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for pattern in ASKED_EXISTS:
+        for match in pattern.finditer(question):
+            noun = match.group("noun").lower()
+            kinds = ("Node",) if noun.startswith("node") else _kinds_of(noun)
+            name = (match.group("name") or match.groupdict().get("dashed") or "").lower()
+            if kinds is not None and name and name not in NOT_A_NAME:
+                found.append((name, kinds))
+    for match in BEFORE_NOUN.finditer(question):
+        if (kinds := _kinds_of(match.group("noun"))) is not None:
+            found.append((match.group("name").lower(), kinds))
+    for slot in SLOTS:
+        for match in slot.finditer(question):
+            found.append((match.group("name").lower(), ALL_KINDS))
+    return list({name: (name, kinds) for name, kinds in reversed(found)}.values())[::-1]
+
+
+def is_typo(typed: str, name: str) -> bool:
+    """A slip of the keyboard, not another name: as many tokens, numbers equal, each word a close spelling
+    ("notfy-api" for notify-api; not "grades-db-rw" for grades-db, nor ip-10-42-99-12 for ip-10-42-16-21)."""
+    typed_parts, name_parts = tokens(typed), tokens(name.split(".", 1)[0] if "." in name else name)
+    if len(typed_parts) != len(name_parts):
+        return False
+    for a, b in zip(typed_parts, name_parts, strict=True):
+        if a == b:
+            continue
+        if a.isdigit() or b.isdigit() or difflib.SequenceMatcher(None, a, b).ratio() < 0.8:
+            return False
+    return True
+
+
+async def alarm_names(ask: Ask) -> set[str]:
+    """The account's CloudWatch alarm names, lower case: a dashed word may be one of them rather than an object."""
+    alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    return {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
+
+
+async def not_found(ask: Ask) -> Answer | None:
+    """The answer for the first typed name no object has (nor a typo of one), else None (go on as usual)."""
+    typed = typed_names(ask.question)
+    if typed:  # an alarm's name in a name slot ("whats the shop-frontend-5xx doing") is the alarm, answered as such
+        named_alarms = await alarm_names(ask)
+        typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
+    for name, kinds in typed:
+        found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
+        if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
+            return ask.answer(f"could not check kubernetes: {found.error.strip()[:300]}", status="unknown",
+                              next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
+        if found.error is not None:
+            return None  # the usual path says what it could not read
+        if (found.data or {}).get("matches"):
+            continue
+        if kinds != ALL_KINDS:  # "elevator-pg storage class?": a name that exists as another kind is what it is about
+            anywhere = await ask.call("kubernetes", "find_resource", {"name": name})
+            if any(m.get("exact") for m in (anywhere.data or {}).get("matches") or []):
+                continue
+        listed: list[tuple[str, str]] = []
+        for kind in dict.fromkeys((*kinds, *ALL_KINDS[:6])):
+            outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})
+            listed += [(kind, f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}")
+                       for i in (outcome.data or {}).get("items") or []]
+        if any(kind in kinds and is_typo(name, rid.rsplit("/", 1)[-1]) for kind, rid in listed):
+            continue
+        by_name: dict[str, list[str]] = {}
+        for _, rid in listed:
+            by_name.setdefault(rid.rsplit("/", 1)[-1], []).append(rid)
+        ranked = [rid for _, n in best_names([name, *tokens(name)], list(by_name)) for rid in by_name[n][:1]]
+        closest = ([r for r in ranked if "/Pod/" not in r] or ranked)[:3]  # a workload, not each of its pods
+        what = " or ".join(dict.fromkeys(kinds[:2])) if len(kinds) <= 4 else "object"
+        return ask.answer(f"{name}: not found -- no {what} named {name!r} in the cluster"
+                          + (f" (closest: {', '.join(closest)})" if closest else ""),
+                          status="answered",
+                          next_steps=["Check the name (kubectl get all,cm,secret,pvc -A | grep <part of it>), or ask "
+                                      "'whats running in <namespace>' for the names there."])
+    return None

@@ -1,0 +1,402 @@
+"""Which resource a question is about: a name resolved by the kubernetes `find_resource` tool (never
+by a list of known names), or -- for "it", "its logs", "roll it back" -- the conversation's focus."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ...graph.coverage import reached_backend
+from ..answer.pods import owner_id, pod_trouble
+from ..answer.templates import label_text
+from ..ask import Ask
+from ..models import Answer
+from .forms import KIND_WORDS, kind_nouns
+from .names import best_names, match_score, tokens
+
+# When a name matches several objects, the one an SRE means: the workload, then what fronts it.
+KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
+
+
+def kind_of(rid: str) -> str:
+    try:
+        return parse_resource_id(rid)[1]
+    except ValueError:
+        return ""
+
+
+def name_of(rid: str) -> str:
+    try:
+        return parse_resource_id(rid)[2]
+    except ValueError:
+        return rid
+
+
+def best_match(matches: list[dict], *, namespace: str | None, kind_hint: str | None) -> str | None:
+    """Exact names first, then the namespace asked about, then the kind the form needs, then workloads."""
+    def rank(match: dict) -> tuple:
+        rid = match["resource"]
+        ns = parse_resource_id(rid)[0]
+        kind = kind_of(rid)
+        order = KIND_PREFERENCE.index(kind) if kind in KIND_PREFERENCE else len(KIND_PREFERENCE)
+        return (not match.get("exact"), bool(namespace) and ns != namespace, bool(kind_hint) and kind != kind_hint, order)
+
+    ranked = sorted(matches, key=rank)
+    return ranked[0]["resource"] if ranked else None
+
+
+async def named_exactly(ask: Ask, word: str, *, kinds: list[str] | None = None, kind_hint: str | None = None) -> str | None:
+    """The object `word` is exactly the name of (find_resource's default kinds, or `kinds`), the best of them
+    when several are (best_match); None when only look-alikes match."""
+    found = await ask.call("kubernetes", "find_resource", {"name": word, **({"kinds": kinds} if kinds else {})})
+    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
+    return best_match(exact, namespace=ask.namespace, kind_hint=kind_hint)
+
+
+async def workload_of_service(ask: Ask, service: str, kinds: tuple[str, ...] = ("Deployment", "StatefulSet")) -> str | None:
+    """The workload behind a Service: the one of its name in its namespace (the pairing the ownership walk checks)."""
+    namespace, _, name = parse_resource_id(service)
+    found = await named_exactly(ask, name, kinds=list(kinds))
+    return found if found and parse_resource_id(found)[0] == namespace else None
+
+
+async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
+    """A resource one of the question's own words names exactly: the antecedent of "it" in a context
+    clause ("woke up to a search latency page, is it still a problem?"), or the word a pattern should
+    have caught ("search is one replica short, what's going on")."""
+    hint = ask.recognised.kind_hint
+    # a run's question ("are its runs ok") may name a CronJob, which find_resource does not look for unasked
+    kinds = [*RUNS_LOOKED_FOR, "CronJob", "Job"] if hint in ("Job", "CronJob") else None
+    for word in [w for w in ask.recognised.candidates if w != skip][:5]:
+        chosen = await named_exactly(ask, word, kinds=kinds, kind_hint=hint)
+        if chosen:
+            return chosen
+    return None
+
+
+RUNS_LOOKED_FOR = ["Deployment", "StatefulSet", "DaemonSet", "Service", "Pod", "Node"]  # find_resource's defaults (reads.py)
+WRITE_FORMS = ("write_request", "node_or_pod_write", "rollback_request")
+PRONOUN_SUBJECT = re.compile(r"\b(it|they|them)\b", re.IGNORECASE)
+PRONOUN_OR_POSSESSIVE = re.compile(r"\b(it|its|they|them|their)\b", re.IGNORECASE)  # "and tle-sync, are its runs ok"
+PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeClaim": "(pvcs|claims)", "Secret": "secrets",
+               "ConfigMap": "config ?maps"}
+POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
+ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
+SYMPTOM_FORMS = ("why_failing", "job_ran", "fix_it", "dependents")  # forms that look wider (namespace, else cluster) when no object matches
+# Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
+LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
+NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "StorageClass", "Node",
+               "Pod", "StatefulSet", "DaemonSet", "Deployment", "Service"}
+
+
+# "what secret does X read", "which configmap do they mount": an interrogative on a kind noun asks for an object of
+# that kind -- the noun is the answer, not the subject.
+ASKED_FOR = re.compile(r"^\s*(?:what|which)\s+([a-z]+)\s+(?:does|do|did)\b", re.IGNORECASE)
+
+
+def _question_kind(ask: Ask) -> str | None:
+    """The kind a noun in the question names ("the pvc", "that job", "node X"), when it is not a workload
+    word a name might carry."""
+    if not ask.recognised.noun_is_subject:
+        return None
+    nouns = [k for k in kind_nouns(ask.question) if k in NAMED_KINDS]
+    if POSSESSED_PODS.search(ask.question) or not ONE_POD.search(ask.question):
+        nouns = [k for k in nouns if k != "Pod"]  # "restart its pods", "status of the search pods": the workload's pods
+    if ask.form == "placement":
+        nouns = [k for k in nouns if k != "Node"]  # "which node is that pod on": the node is the answer
+    if (sought := ASKED_FOR.search(ask.question)) and len(nouns) > 0:
+        # "what secret does ticket-api read its password from": the Secret is the answer; ticket-api the subject
+        nouns = [k for k in nouns if k != KIND_WORDS.get(sought.group(1).lower().rstrip("s"))]
+    if PRONOUN_SUBJECT.search(ask.question):  # "why can't it go on the data nodes": "it" is the subject, the nodes a place
+        nouns = [k for k in nouns if not re.search(rf"\b{PLURAL_NOUN.get(k, '~')}\b", ask.question, re.IGNORECASE)]
+    return nouns[0] if nouns else None
+
+
+CLAUSE_END = re.compile(r"[?;,]|\s-\s")
+
+
+def _named_then_pronoun(ask: Ask) -> bool:
+    """"booking-db fine? which node is it on": a clause that names an object, then "it" in the next -- the
+    object named, not the conversation's earlier focus."""
+    parts = CLAUSE_END.split(ask.question, maxsplit=1)
+    if len(parts) < 2 or PRONOUN_OR_POSSESSIVE.search(parts[0]) or not PRONOUN_OR_POSSESSIVE.search(parts[1]):
+        return False
+    first = parts[0].lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", first) for word in ask.recognised.candidates)
+
+
+async def _by_kind(ask: Ask, kind: str) -> str | None:
+    """"the pvc" / "that job": the last discussed object of that kind, else the only one in the namespace in
+    context (the question's, -n's, else the focus's)."""
+    for rid in ask.focus:
+        if kind_of(rid) == kind:
+            return rid
+    namespace = ask.namespace or next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if namespace is None and ask.form in WRITE_FORMS:
+        return None  # a change is never aimed by a cluster-wide guess ("raise the quota" cold: which one?)
+    if kind == "Pod" and ask.focus:  # "delete that pod" after talking about its workload (or the Service in front of it)
+        pod = await _pod_of(ask, ask.focus[0])
+        if pod:
+            return pod
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,
+                                                            **({"namespace": namespace} if namespace else {})})
+    items = (listed.data or {}).get("items") or []
+    if len(items) == 1:
+        item = items[0]
+        return f"{item['namespace']}/{kind}/{item['name']}" if item.get("namespace") else f"{kind}/{item['name']}"
+    return None
+
+
+ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+async def owner_of(ask: Ask, pod: str, kinds: tuple[str, ...] = ROLLABLE) -> str | None:
+    """The workload a pod belongs to (a StatefulSet's member, a Deployment's replica; a Job's run when `kinds` says
+    so), from its owner reference."""
+    namespace, _, name = parse_resource_id(pod)
+    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
+    references: list[dict] = (((described.data or {}).get("object") or {}).get("metadata") or {}).get("ownerReferences") or []
+    if not references:
+        return None
+    owner = owner_id({"namespace": namespace, "name": name, "owner": f"{references[0].get('kind')}/{references[0].get('name')}"})
+    return owner if kind_of(owner) in kinds else None
+
+
+async def _pod_of(ask: Ask, workload: str) -> str | None:
+    """A workload's pod the question means: the one on a node the question names, else one in trouble, else the first."""
+    namespace, _, name = parse_resource_id(workload)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000,
+                                                            **({"namespace": namespace} if namespace else {})})
+    pods = [p for p in (listed.data or {}).get("items") or [] if p.get("name") == name or p.get("name", "").startswith(name + "-")]
+    words = set(ask.recognised.candidates)
+    pods.sort(key=lambda p: (p.get("node") not in words, pod_trouble(p) is None))  # Running-but-unready is trouble
+    return f"{pods[0].get('namespace')}/Pod/{pods[0].get('name')}" if pods else None
+
+
+async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:
+    """A name the words stand for by stem, token or typo (names.match_score), among the objects listed."""
+    # "the claims export job" is as often the CronJob as one of its runs: both are looked at, the CronJob first
+    kinds = (["CronJob", "Job"] if kind == "Job" else [kind]) if kind else list(LISTED_KINDS)
+    rows: list[tuple[str, str]] = []
+    for listed_kind in kinds:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": listed_kind, "limit": 2000,
+                                                                **({"namespace": ask.namespace} if ask.namespace else {})})
+        rows += [(listed_kind, f"{i['namespace']}/{listed_kind}/{i['name']}" if i.get("namespace") else f"{listed_kind}/{i['name']}")
+                 for i in (listed.data or {}).get("items") or []]
+    ranked = best_names(words, list(dict.fromkeys(name_of(r) for _, r in rows)))
+    if not ranked:
+        return None
+    top = ranked[0][0]
+    tied = [n for s, n in ranked if s == top]
+    # Equal matches: the name with the fewest tokens no word stands for ("claims export" is claims-export, not its
+    # run claims-export-29923470)
+    spare = {n: sum(1 for t in tokens(n) if not any(match_score(w, t) for w in words)) for n in tied}
+    names = {n for n in tied if spare[n] == min(spare.values())}
+    matches = [{"resource": rid, "exact": True} for _, rid in rows if name_of(rid) in names]
+    chosen = best_match(matches, namespace=ask.namespace, kind_hint=kind or ask.recognised.kind_hint)
+    if chosen and name_of(chosen) != words[0]:
+        ask.notes.append(f"(no object is named {words[0]!r}; took the question to mean {chosen}, the closest name)")
+    return chosen
+
+
+async def fuzzy_named(ask: Ask, words: list[str], kind: str) -> str | None:
+    """The object of `kind` the words stand for by stem, token or typo ("renewals" -> the subscription-renewals CronJob)."""
+    return await _fuzzy(ask, words, kind)
+
+
+# Kinds find_resource does not search by default: a name typed exactly ("events of data-broker-3") may be
+# one of these, and is then meant over a workload whose name merely resembles it.
+OTHER_KINDS = ("PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "HorizontalPodAutoscaler")
+
+
+async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:
+    # a question about a run ("did last night's claims-submission run go ok") means a thing that runs, never
+    # the Secret or ConfigMap that happens to carry the name exactly
+    kinds = [k for k in OTHER_KINDS if ask.recognised.kind_hint != "Job" or k in ("Job", "CronJob")]
+    return await named_exactly(ask, subject, kinds=kinds)
+
+
+async def namespaces(ask: Ask) -> set[str]:
+    """The cluster's namespace names (a question may name one without the word "namespace")."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
+    return {str(item.get("name")) for item in (listed.data or {}).get("items") or []}
+
+
+_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b"
+                      # "fleet has OOMKilled pods, related?": a namespace as the sentence's subject
+                      r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+(?:namespace\s+|ns\s+)?(?:has|have|shows|had)\b",
+                      re.IGNORECASE)
+
+
+async def namespace_named(ask: Ask) -> str | None:
+    """"is anything wrong in passenger": a namespace named without the word "namespace"."""
+    words = [w.lower() for pair in _IN_WORD.findall(ask.question) for w in pair if w]
+    if not words:
+        return None
+    names = await namespaces(ask)
+    return next((w for w in words if w in names), None)
+
+
+async def _grounded(ask: Ask) -> str | Answer | None:
+    """The question's words read against everything that exists (chat/understand/grounding.py): where the lookups by one
+    subject word found nothing, a name typed with spaces or a typo, or a short question back listing the objects
+    it fits."""
+    from .grounding import grounded_subject  # grounding reads the inventory through this module's helpers
+
+    if not ask.recognised.candidates:  # "show me its logs": no word that could name anything
+        return None
+    return await grounded_subject(ask, (ask.recognised.kind_hint,) if ask.recognised.kind_hint else ())
+
+
+def joined_words(question: str, candidates: list[str]) -> list[str]:
+    """"partner feed is all 5xx": two candidate words in a row, joined as the dashed name they may have been typed
+    for (partner-feed -> partner-feed-api); tried before the words alone."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    return [f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)
+            if a in candidates and b in candidates and a.isalpha() and b.isalpha()]
+
+
+def _word_of_focus(ask: Ask, subject: str) -> str | None:
+    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
+    word = subject.lower()
+    return next((r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")), None)
+
+
+async def resolve(ask: Ask) -> str | Answer:
+    """The resource id the question is about, or the answer to give instead (which one? not found?
+    could not check?). "" means no one object: a symptom question that names none, or a question about a
+    namespace, looks wider (the namespace, else the cluster)."""
+    rec = ask.recognised
+    subject = rec.subject
+    asked_kind = _question_kind(ask)
+    if subject and asked_kind and KIND_WORDS.get(subject.lower().rstrip("s")) == asked_kind:
+        subject = None  # "events of the pvc": the kind noun, not a name
+    if subject is None and rec.candidates and _named_then_pronoun(ask):  # "and tle-sync, are its runs ok": tle-sync's
+        named = await _named_in_question(ask)
+        if named:
+            return named
+    if subject is None and asked_kind:
+        by_kind = await _by_kind(ask, asked_kind)
+        if by_kind:
+            return by_kind
+    if subject is None and rec.candidates and not ask.focus:
+        named = await _named_in_question(ask)
+        if named:
+            return named
+    if subject is None and not ask.focus and ask.form in SYMPTOM_FORMS and rec.candidates:
+        guessed = await _fuzzy(ask, rec.candidates, asked_kind or rec.kind_hint)  # "did it even run": which run
+        if guessed:
+            return guessed
+    if subject is None:
+        if not ask.focus:
+            if ask.form in SYMPTOM_FORMS:
+                return ""
+            if (grounded := await _grounded(ask)) is not None:  # "donors db got evicted too??": donors-db
+                return grounded
+            return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
+                              "nothing earlier in this conversation says which.", status="needs_subject",
+                              next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
+        if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
+            return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
+        preferred = [r for r in ask.focus if rec.kind_hint and kind_of(r) == rec.kind_hint]
+        if not preferred and rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Pod":
+            owner = await owner_of(ask, ask.focus[0])  # "are the other members ok" after a member: its StatefulSet
+            if owner:
+                return owner
+        if preferred or not rec.kind_hint:
+            return (preferred or ask.focus)[0]
+        subject = name_of(ask.focus[0])  # "roll it back" after talking about a Service: find its Deployment
+    if subject.count("/") in (1, 2):
+        try:
+            parse_resource_id(subject)
+            return subject
+        except ValueError:
+            pass
+    kind_arg = {"kinds": [asked_kind]} if asked_kind and asked_kind not in LISTED_KINDS + ("Pod", "Node") else {}
+    outcome = await ask.call("kubernetes", "find_resource", {"name": subject, **kind_arg})
+    if outcome.error is not None and not reached_backend(outcome.error):
+        return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
+                          next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
+    matches = (outcome.data or {}).get("matches") or []
+    if not any(m.get("exact") for m in matches) and (in_focus := _word_of_focus(ask, subject)):
+        return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
+    chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
+    if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
+        chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
+    elif chosen and (run_kind := asked_kind or rec.kind_hint) in ("Job", "CronJob") and kind_of(chosen) not in (
+            "Job", "CronJob") and outcome.error is None:
+        # "rerun the reindex job", "did last night's claims-submission run go ok": a Job, not a pod named so
+        chosen = await _fuzzy(ask, [subject], run_kind) or chosen
+    if chosen is None and outcome.error is None:
+        chosen = await _named_in_question(ask, skip=subject)
+    exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)
+    if not exact and ask.form not in WRITE_FORMS and outcome.error is None and subject in await namespaces(ask):
+        ask.namespace = subject  # "what about billing": the namespace, not billing-db whose name merely contains it
+        return ""
+    if (chosen is None or not exact) and outcome.error is None and not kind_arg:
+        # a name typed exactly ("did the last notam-sync run work": the CronJob) is meant over an object whose
+        # name merely starts with it (one of its Jobs' pods)
+        chosen = await _exact_in_other_kinds(ask, subject) or chosen
+    if chosen is None and outcome.error is None and subject in await namespaces(ask):
+        ask.namespace = subject  # "how's treasury looking": the namespace's health
+        return ""
+    if chosen is None and outcome.error is None:
+        words = [*joined_words(ask.question, rec.candidates), subject, *[w for w in rec.candidates if w != subject]] \
+            if ask.form in SYMPTOM_FORMS else [subject]
+        chosen = await _fuzzy(ask, words, asked_kind)
+    if chosen is None and ask.form in SYMPTOM_FORMS:
+        return ""
+    if chosen is None and outcome.error is None and ask.focus:
+        # No object has that name ("what image does it go back to", "how much memory does each replica ask
+        # for"): the word was not a name, and the conversation says what the question is about.
+        chosen = next((r for r in ask.focus if asked_kind and kind_of(r) == asked_kind), ask.focus[0])
+        ask.notes.append(f"(no object is named {subject!r}; took the question to be about {chosen}, which this "
+                         "conversation is about)")
+        return chosen
+    if chosen is None and (grounded := await _grounded(ask)) is not None:
+        return grounded
+    if chosen is None:
+        return ask.answer(f"Found no Deployment, StatefulSet, DaemonSet, Service, Pod or Node whose name contains "
+                          f"{subject!r}.", status="answered",
+                          next_steps=["Check the name (kubectl get deploy,svc -A), or ask 'what's broken?'."])
+    return chosen
+
+
+IDENTITY_LABELS = frozenset({"app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "k8s-app", "name"})
+
+
+async def services_missing_it(ask: Ask, rid: str, template_meta: dict, findings: list[dict]) -> list[str]:
+    """Ready pods do not make a healthy service when the Service meant for them selects none: a Service with a
+    finding in the workload's namespace is meant for it when it has the workload's name or its selector shares an
+    identity label with the pod template (an extra or renamed key leaves it matching nothing). Its callers get errors."""
+    namespace, _, name = parse_resource_id(rid)
+    labels = {str(k): str(v) for k, v in (template_meta.get("labels") or {}).items()}
+    trouble = []
+    for finding in findings:
+        fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
+        if fkind != "Service" or fns != namespace:
+            continue
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": fname, "namespace": fns})
+        selector = {str(k): str(v) for k, v in ((walk.data or {}).get("selector") or {}).items()}
+        # Only a shared *identity* label says "meant for": part-of/tier/team labels are shared by whole namespaces.
+        shared = [f"{k}={v}" for k, v in selector.items() if labels.get(k) == v and k in IDENTITY_LABELS]
+        if walk.error is not None or not (fname == name or shared) or all(labels.get(k) == v for k, v in selector.items()):
+            continue  # not its Service, or one that does select its pods (then the finding is about something else)
+        unmatched = [f"{k}={v}" for k, v in selector.items() if labels.get(k) != v]
+        why = "same name" if fname == name else "its selector shares " + ", ".join(shared)
+        endpoints = (walk.data or {}).get("ready_endpoints")
+        served = f"{finding.get('reason')}; {endpoints if endpoints is not None else '?'} ready endpoints"
+        trouble.append(f"Service {finding.get('resource')} is meant for these pods ({why}) but selects none of them "
+                       f"({served}): its selector wants {', '.join(unmatched)}, which the pods do not carry "
+                       f"(pod labels {label_text(labels)})")
+    return trouble
+
+
+async def unreached_ports(ask: Ask, namespace: str, service: str) -> list[str]:
+    """A Service that selects the pods but targets a port none of them declares: the pods are Ready and serve
+    nothing through it -- its callers' connections are refused."""
+    walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service, "namespace": namespace})
+    return [f"Service {namespace}/Service/{service} port {p.get('port')} has targetPort {p.get('target_port')}, which none of "
+            f"these pods declares (they declare {', '.join(p.get('declared') or []) or 'no ports'}): its endpoints "
+            "reach no listening port and callers' connections are refused"
+            for p in (walk.data or {}).get("ports") or [] if p.get("reached") is False]
