@@ -34,6 +34,7 @@ from ..answer import (  # noqa: F401
     nodes,
     objects,
     owners,
+    pod_problems,
     releases,
     remedies,
     topology,

@@ -68,7 +68,7 @@ def test_tolerations_read_as_kubectl_writes_them(toleration, text):
 
 
 def test_oom_killed_pods_are_told_apart_from_pods_in_other_trouble():
-    from sre_agent.chat.answer.health import pod_problems
+    from sre_agent.chat.answer.pod_problems import pod_problems
     pods = [{"name": "solver-1", "namespace": "net", "status": "CrashLoopBackOff", "ready": "0/1", "restarts": 5,
              "problems": ["solver: last exit OOMKilled (137)"], "owner": "ReplicaSet/solver-abc"},
             {"name": "cache-0", "namespace": "tel", "status": "Running", "ready": "0/1", "restarts": 0}]
