@@ -104,11 +104,16 @@ async def more(ask: Ask) -> Answer:
 @handles("describe", needs=("kubernetes", "cloudwatch"))
 async def describe_answer(ask: Ask) -> Answer:
     """kubectl describe, answered: the object's state first, then its facts (spec, pods, placement)."""
-    rid = ask.resource or ""
+    answer = await _state_and_facts(ask, ask.resource or "")
+    answer.form = "describe"
+    return answer
+
+
+async def _state_and_facts(ask: Ask, rid: str) -> Answer:
+    """`rid`'s status -- its "healthy" settled by the honesty rule first -- then every fact of it."""
     described = await describe(ask, rid)
     answer = settle(await status(ask, described), HANDLERS["status"].needs)
     answer.details += await object_facts(ask, rid, described)
-    answer.form = "describe"
     return answer
 
 
@@ -169,9 +174,7 @@ async def unrecognised(ask: Ask) -> Answer:
         chosen = await cronjob_of(ask, namespace or "", name) or chosen
     if chosen:
         ask.resource = chosen
-        described = await describe(ask, chosen)
-        answer = settle(await status(ask, described), HANDLERS["status"].needs)  # its "healthy" obeys the honesty rule first
-        answer.details += await object_facts(ask, chosen, described)
+        answer = await _state_and_facts(ask, chosen)
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer

@@ -115,7 +115,7 @@ def may_name_in_words(question: str) -> bool:
 
 
 def _spans(question: str) -> list[tuple[int, int, list[str]]]:
-    words = [w.strip(".") for w in WORD.findall(question.lower().replace("'s ", " "))]
+    words = words_of(question)
     spans = []
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
@@ -128,7 +128,7 @@ def _spans(question: str) -> list[tuple[int, int, list[str]]]:
 
 def _kind_beside(question: str, span: str) -> str | None:
     """"the pass-shop svc", "svc pass-shop", "configmap for pass-shop": the kind word touching the name."""
-    words = [w.strip(".") for w in WORD.findall(question.lower().replace("'s ", " "))]
+    words = words_of(question)
     text = " ".join(words)
     if (at := text.find(span)) < 0:
         return None
