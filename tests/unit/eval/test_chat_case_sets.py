@@ -31,7 +31,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout16": ("scenarios_heldout13", 18, 373),
         "chat_cases_heldout17": ("scenarios_heldout14", 18, 373),
         "chat_cases_heldout18": ("scenarios_heldout19", 12, 265),
-        "chat_cases_heldout19": ("scenarios_heldout20", 12, 269)}
+        "chat_cases_heldout19": ("scenarios_heldout20", 12, 269),
+        "chat_cases_heldout20": ("scenarios_heldout15", 12, 179),
+        "chat_cases_heldout21": ("scenarios_heldout17", 12, 179)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
