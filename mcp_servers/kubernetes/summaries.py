@@ -128,6 +128,8 @@ def _workload(obj: dict) -> dict[str, Any]:
         "name": meta.get("name"), "namespace": meta.get("namespace"),
         "ready": f"{status.get('readyReplicas', status.get('numberReady', 0)) or 0}/{desired if desired is not None else '?'}",
         "images": _images(template), "age": _age(meta.get("creationTimestamp")),
+        # kubectl get -o wide's CONTAINERS: what "the envoy sidecar" or "the proxy container" names
+        "containers": [c.get("name") for c in template.get("containers") or [] if c.get("name")],
         "created": meta.get("creationTimestamp"),  # the exact time: "age" is kubectl's whole units (1h for 1h59m)
     }
     if "updatedReplicas" in status:
@@ -140,6 +142,13 @@ def _workload(obj: dict) -> dict[str, Any]:
     if bad:
         summary["conditions"] = [f"{c['type']}={c['status']}: {c.get('reason', '')} {c.get('message', '')}".strip() for c in bad]
     return summary
+
+
+def last_written(meta: dict) -> str | None:
+    """When the object was last written: the newest managedFields time (the API server stamps every write), else its
+    creation. A ConfigMap or Secret has no status or revisions: this is the only record of its last change."""
+    times = [str(entry["time"]) for entry in meta.get("managedFields") or [] if isinstance(entry, dict) and entry.get("time")]
+    return max(times, default=None) or meta.get("creationTimestamp")
 
 
 def summarize(kind: str, obj: dict) -> dict[str, Any]:
@@ -173,9 +182,10 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
     if kind == "Secret":
         # A registry credential's registries (the `auths` keys, never the credentials): which pulls it can serve.
         return {**base, "type": obj.get("type"), "keys": sorted((obj.get("data") or {}).keys()),
+                "written": last_written(meta),
                 **({"registries": registries} if (registries := registry_hosts(obj)) else {})}
     if kind == "ConfigMap":
-        return {**base, "keys": sorted((obj.get("data") or {}).keys())}
+        return {**base, "keys": sorted((obj.get("data") or {}).keys()), "written": last_written(meta)}
     if kind == "PersistentVolumeClaim":
         return {**base, "phase": status.get("phase"), "storageClass": spec.get("storageClassName"),
                 "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage"),

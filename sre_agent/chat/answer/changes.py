@@ -1,6 +1,7 @@
 """What changed in a window: rollouts (new ReplicaSet revisions, with the image diff from the
-rollout history), scale changes (ScalingReplicaSet events outside a rollout), node events, config
-breakages the kubelet reported, and alarm state changes. "Nothing changed" rests on both backends."""
+rollout history), scale changes (ScalingReplicaSet events outside a rollout), node events, ConfigMaps and
+Secrets written (chat/answer/config_changes.py), config breakages the kubelet reported, and alarm state
+changes. "Nothing changed" rests on both backends."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import asks_for_window, kind_nouns
 from ..understand.references import fuzzy_named, kind_of, named_exactly
+from .config_changes import config_asked_about, config_record, config_writes
 from .objects import pod_spec_of
 from .runs import ago, cronjob_of, run_state, runs_of
 from .templates import revision_template, template_diff, template_of
@@ -293,6 +295,10 @@ async def changes(ask: Ask) -> Answer:
     lines, rolled, resources = await _rollouts(ask, scope, window_s)
     more, more_resources = await _controller_rollouts(ask, scope, since)
     lines, resources = lines + more, resources + more_resources
+    written, written_resources = await config_writes(ask, scope, since, now)
+    lines, resources = lines + written, resources + written_resources
+    if (config := await config_asked_about(ask)) is not None:  # "what changed in that configmap": its own record first
+        lines, resources = await config_record(ask, config) + lines, [config, *resources]
     about = await _object_asked_about(ask)
     for asked in [about, *await _also_asked_about(ask, about)] if about else []:
         if kind_of(asked) == "CronJob":
@@ -343,7 +349,7 @@ async def changes(ask: Ask) -> Answer:
     where = f" in namespace {ask.namespace}" if ask.namespace else " across all namespaces"
     window = _window_text(window_s)
     if not lines:
-        return ask.answer(f"Nothing changed in the last {window}{where}: no rollout, scale change, node event, config "
+        return ask.answer(f"Nothing changed in the last {window}{where}: no rollout, scale change, node event, config write, config "
                           "error or alarm transition", status="healthy",
                           next_steps=["Nothing changed: look wider ('what changed in the last 6 hours?') or at "
                                       "what's broken now."])

@@ -11,6 +11,7 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ...graph.ports import ToolOutcome
 from ..ask import Ask
+from .notes import MACHINE_ANNOTATIONS
 from .objects import pod_spec_of
 from .pods import autoscalers, pod_lines
 from .templates import label_text, shortened
@@ -76,12 +77,6 @@ def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
         source = {k: v for k, v in volume.items() if k != "name"}
         lines.append(f"volume {volume.get('name')}: {source}")
     return lines
-
-
-# Annotations the API server and kubectl write for themselves, not people: left out of an object's facts.
-MACHINE_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
-                       "kubectl.kubernetes.io/restartedAt", "batch.kubernetes.io/job-tracking",
-                       "deprecated.daemonset.template.generation"}
 
 
 async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:

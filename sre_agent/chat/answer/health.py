@@ -24,6 +24,7 @@ from ..understand.references import (
 )
 from .claims import member_claims
 from .node_facts import node_places, node_state
+from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .runs import ago, job_facts, latest_run, run_of
 from .templates import label_text
@@ -369,6 +370,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
     if trouble:
+        # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
+        # planned state from a broken one: it comes first
+        details = peoples_notes(obj, prose_only=True)[:2] + details
         return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])

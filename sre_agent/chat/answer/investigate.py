@@ -12,29 +12,30 @@ from ..models import Answer
 from ..understand.references import kind_of, name_of
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
-from .logs import ERROR_LINE
+from .logs import ERROR_LINE, pod_logs
+from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pod_trouble, workload_pods
-from .templates import template_diff, template_of
+from .templates import revision_template, template_diff
 
 
-async def _latest_rollout_change(ask: Ask, rid: str) -> list[str]:
+async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
     """What the workload's latest rollout changed in its pod template (nodeSelector, resources, probes,
     image, env): when a fault follows a rollout, that change is the evidence an SRE acts on."""
     try:
         namespace, kind, name = parse_resource_id(rid)
     except ValueError:
         return []
-    if kind != "Deployment" or not namespace:
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet") or not namespace:
         return []
-    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name})
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     revisions = (history.data or {}).get("revisions") or []
     current = next((r for r in revisions if r.get("current")), None)
     previous = max((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
     if not current or not previous or not current.get("replicaset") or not previous.get("replicaset"):
         return []
-    changed = template_diff(await template_of(ask, namespace, current["replicaset"]),
-                            await template_of(ask, namespace, previous["replicaset"]))
+    changed = template_diff(await revision_template(ask, namespace, kind, current["replicaset"]),
+                            await revision_template(ask, namespace, kind, previous["replicaset"]))
     return [f"its latest rollout (revision {previous['revision']} -> {current['revision']}, {current.get('created')}) changed: {line}"
             for line in changed[:6]]
 
@@ -110,6 +111,7 @@ async def why_failing(ask: Ask) -> Answer:
                                       + f" patch cronjob {name_of(ask.resource or '')} -p '{{\"spec\":{{\"suspend\":false}}}}'`"
                                       " (ask 'resume it' for the change to approve)."])
     if category == "none":
+        details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so
         details += await _earlier_restarts(ask, ask.resource or "")
         return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
@@ -123,8 +125,10 @@ async def why_failing(ask: Ask) -> Answer:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
               f"Full report: {_report_command(summary)}"]
-    details += await _latest_rollout_change(ask, culprit or ask.resource or "")
+    details += await latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
+    if not any("log" in str(e.get("source_tool", "")) for e in diagnosis.get("evidence") or []):
+        details += await _says_in_its_logs(ask, culprit or ask.resource or "")
     if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
         details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
@@ -178,6 +182,32 @@ async def _containers_of(ask: Ask, rid: str) -> list[str]:
     (an OOM kill's limit, a throttled CPU limit, a probe's path) beside the diagnosis."""
     read = await _pod_spec(ask, rid)
     return [f"{read[0]} spec: {line}" for line in container_facts(read[1])[:4]] if read else []
+
+
+async def _says_in_its_logs(ask: Ask, rid: str) -> list[str]:
+    """The root cause's own words, when the diagnosis rests on other evidence: the error lines its pods print last
+    ("lock wait timeout", "password authentication failed") -- what an SRE quotes beside a rollout or a limit."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if kind not in RUNS_PODS or not namespace:
+        return []
+    lines, source = await pod_logs(ask, namespace, kind, name)
+    errors = [line for line in lines if ERROR_LINE.search(line)][-2:]
+    return [f"its pods log ({source}; the workload's own output): {line}" for line in errors]
+
+
+async def _notes_on(ask: Ask, rid: str) -> list[str]:
+    """The notes people left on the object asked about (a change ticket, a reason): with no fault found, they say
+    whether its state was meant."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
+                                                          **({"namespace": namespace} if namespace else {})})
+    return peoples_notes((described.data or {}).get("object") or {}, prose_only=True)[:2]
 
 
 async def _suspended(ask: Ask, rid: str) -> str | None:

@@ -124,6 +124,8 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
     if logs.error and previous:  # no previous instance: the current one
         logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30})
     lines = ((logs.data or {}).get("lines") or [])[-MAX_LINES:]
+    if not lines and logs.error:  # "waiting to start: ImagePullBackOff": why a container has nothing to say is the answer
+        lines = [f"no log lines: {logs.error.strip()[:200]}"]
     return [str(line)[:240] for line in lines], f"pod {namespace}/{pod}" + (" (previous instance)" if previous else "")
 
 

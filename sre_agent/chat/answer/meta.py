@@ -224,11 +224,3 @@ def _culprit_named(ask: Ask) -> str | None:
     if not culprit or category in (None, "none"):
         return None
     return culprit if any(category in cats for cats in categories_named(ask.question)) else None
-
-
-@handles("compose")
-async def compose(ask: Ask) -> Answer:
-    """A writing task (postmortem, status-page update, summary): an LLM's job, never a status answer."""
-    return ask.answer("Writing that needs an LLM brain (--brain bedrock|anthropic|openai): the offline brain answers "
-                      "questions from tool results; it does not write prose.", status="needs_llm",
-                      next_steps=["Start chat with an LLM brain, or '/report' for this session's answers as markdown."])

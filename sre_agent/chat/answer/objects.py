@@ -163,12 +163,16 @@ async def history(ask: Ask) -> Answer:
     current = next((r for r in revisions if r.get("current")), None)
     headline = f"{ask.resource} has {len(revisions)} revision(s)" + (
         f"; current is revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])})" if current else "")
+    earlier = [r for r in revisions if current and r.get("revision", 0) < current.get("revision", 0)]
+    if earlier:  # "and before that": the revision it replaced, in the headline an on-call reads
+        before = max(earlier, key=lambda r: r.get("revision", 0))
+        headline += f"; before it, revision {before.get('revision')} ({', '.join(str(i) for i in before.get('images') or [])})"
     # "what happened to it": besides its revisions, the scaling its controller did (a scale to zero is no revision)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
     scaled = scale_events((described.data or {}).get("events") or [])
     if scaled:
         headline += f"; latest scaling: {scaled[0].removeprefix('event ScalingReplicaSet: ')}"
-    return ask.answer(headline, status="answered", details=[*scaled, *reversed(lines)],
+    return ask.answer(headline, status="answered", details=[*reversed(lines), *scaled],  # the revisions are the answer
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 

@@ -27,6 +27,7 @@ from ..answer import (  # noqa: F401
     config_sources,
     config_values,
     health,
+    impact,
     investigate,
     job_retries,
     logs,
@@ -35,8 +36,10 @@ from ..answer import (  # noqa: F401
     objects,
     owners,
     pod_problems,
+    records,
     releases,
     remedies,
+    summary,
     topology,
     traffic,
 )

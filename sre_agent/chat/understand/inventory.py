@@ -31,6 +31,7 @@ TTL_S = 15.0  # a conversation's next turn sees the same cluster; a rollout a mi
 MIN_SCORE = 0.6  # names.match_score: a typo of a whole name (0.7-0.75) or of one long token (0.61-0.65) still counts
 ALARM_SCORE = 0.92  # an alarm's name carries its workload's: only the alarm's own words (most of them) name the alarm
 TIE = 0.02
+CONTAINER_SCORE = 0.96  # a span that is a container's whole name: below the workload's own name, above any token match
 WORD = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]")
 # words that never start or end a name span: they are the question, not the name
 FILLER = {"the", "a", "an", "is", "are", "was", "it", "its", "of", "on", "in", "for", "to", "and", "or", "with", "what",
@@ -44,6 +45,7 @@ class Known:
     kind: str
     name: str
     namespace: str | None = None
+    containers: tuple[str, ...] = ()  # a workload's containers (kubectl get -o wide): "envoy" names its workload
 
     @property
     def rid(self) -> str:
@@ -140,8 +142,16 @@ def _kind_beside(question: str, span: str) -> str | None:
     return None
 
 
+def container_owners(typed: str, inventory: Inventory) -> list[Known]:
+    """The workloads one of whose containers is named exactly `typed` ("envoy", "cloud-sql-proxy")."""
+    word = typed.strip().lower().replace(" ", "-")
+    return [k for k in inventory.objects if k.kind in WORKLOADS and word in (c.lower() for c in k.containers)]
+
+
 def _score(typed: str, known: Known) -> float:
     joined = typed.replace(" ", "-")
+    if known.kind in WORKLOADS and joined in (c.lower() for c in known.containers) and joined != known.name:
+        return CONTAINER_SCORE  # a container's own name: its workload, above an object that only shares a token of it
     run_together = typed.replace(" ", "").replace("-", "")
     score = max(match_score(joined, known.name), 0.97 if run_together == re.sub(r"[-_.]", "", known.name) else 0.0)
     if " " in typed and score < 0.7:
@@ -228,7 +238,7 @@ async def load_inventory(ask) -> Inventory:  # noqa: ANN001 -- an Ask (chat/ask.
         if outcome.error is not None:
             inventory.unread.append(kind)
             continue
-        inventory.objects += [Known(kind, str(i.get("name")), i.get("namespace"))
+        inventory.objects += [Known(kind, str(i.get("name")), i.get("namespace"), tuple(i.get("containers") or ()))
                               for i in (outcome.data or {}).get("items") or [] if i.get("name")]
     alarms = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
     if alarms.error is not None:

@@ -12,6 +12,7 @@ import re
 WHOLE_NAME_CUTOFF = 0.8
 TOKEN_CUTOFF = 0.85
 MIN_PREFIX = 4  # "pay" is too short to stand for payout-gateway; "payout" is not
+PREFIX_SHARE = 0.7  # a word standing for a token by its start covers most of it: "export" (6 of 8), not "port" (4 of 6)
 
 
 def stems(word: str) -> list[str]:
@@ -43,13 +44,15 @@ def match_score(word: str, name: str) -> float:
         return 0.95
     parts = tokens(name)
     word_parts = tokens(word)
-    if len(word_parts) > 1 and all(any(p == t or (len(p) >= MIN_PREFIX and t.startswith(p)) for t in parts)
-                                   for p in word_parts):
-        return 0.92  # "settlement-work" or "payout-gw": every typed token is (the start of) a name token
+    if len(word_parts) > 1 and all(any(_starts(p, t) for t in parts) for p in word_parts):
+        return 0.92  # "settlement-work": every typed token is (the start of) a name token
+    if len(word_parts) > 1 and all(any(_starts(p, t) or _abbreviates(p, t) for t in parts) for p in word_parts) \
+            and any(_starts(p, t) for p in word_parts for t in parts):
+        return 0.9  # "scada-gw", "order mgr": a token typed whole beside one shortened the way people shorten words
     if any(f in parts for f in forms):
         return 0.9
-    if any(len(f) >= MIN_PREFIX and t.startswith(f) for f in forms for t in parts):
-        return 0.8
+    if any(len(f) >= MIN_PREFIX and t.startswith(f) and len(f) >= PREFIX_SHARE * len(t) for f in forms for t in parts):
+        return 0.8  # "export" for report-exporter; not "port" for dispatch-portal: a shorter start is another word
     whole = difflib.SequenceMatcher(None, word.lower(), name).ratio()
     if whole >= WHOLE_NAME_CUTOFF:
         return round(0.5 + whole / 4, 3)  # a typo of the whole name ranks below every token match
@@ -58,6 +61,19 @@ def match_score(word: str, name: str) -> float:
         if best >= TOKEN_CUTOFF:
             return round(0.4 + best / 4, 3)
     return 0.0
+
+
+def _starts(typed: str, token: str) -> bool:
+    return typed == token or (len(typed) >= MIN_PREFIX and token.startswith(typed))
+
+
+def _abbreviates(typed: str, token: str) -> bool:
+    """"gw" for gateway, "mgr" for manager, "cfg" for config: two or three letters, the token's first among them, the
+    rest in the token's order."""
+    if not 2 <= len(typed) <= 3 or len(token) < 4 or typed[0] != token[0] or not typed.isalpha():
+        return False
+    rest = iter(token[1:])
+    return all(letter in rest for letter in typed[1:])
 
 
 def best_names(words: list[str], names: list[str]) -> list[tuple[float, str]]:

@@ -237,6 +237,18 @@ async def namespace_named(ask: Ask) -> str | None:
     return next((w for w in words if w in names), None)
 
 
+async def _container_named(ask: Ask, word: str) -> str | None:
+    """The one workload (the conversation's, when several) with a container named `word`, saying it was read so."""
+    from .inventory import container_owners, load_inventory
+
+    owners = container_owners(word, await load_inventory(ask))
+    owners = [k for k in owners if k.rid in ask.focus] or owners
+    if len(owners) != 1:
+        return None
+    ask.notes.append(f"(took '{word}' to mean the {word} container of {owners[0].rid})")
+    return owners[0].rid
+
+
 async def _grounded(ask: Ask) -> str | Answer | None:
     """The question's words read against everything that exists (chat/understand/grounding.py): where the lookups by one
     subject word found nothing, a name typed with spaces or a typo, or a short question back listing the objects
@@ -320,6 +332,8 @@ async def resolve(ask: Ask) -> str | Answer:
     matches = (outcome.data or {}).get("matches") or []
     if not any(m.get("exact") for m in matches) and (in_focus := _word_of_focus(ask, subject)):
         return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
+    if not any(m.get("exact") for m in matches) and (running := await _container_named(ask, subject)):
+        return running  # "bump envoy to 512Mi": the workload whose container is envoy, not a ConfigMap called x-envoy
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"

@@ -15,6 +15,7 @@ INVENTORY = Inventory(objects=[
     Known("Deployment", "worker", "a"), Known("Deployment", "worker", "b"),
     Known("Deployment", "quill-api", "a"), Known("Deployment", "quill-web", "a"), Known("Node", "ip-10-0-1-20"),
     Known("Alarm", "shop-pass-shop-5xx"),
+    Known("Deployment", "reservations", "booking", ("reservations", "envoy")), Known("ConfigMap", "reservations-envoy", "booking"),
 ])
 
 
@@ -25,6 +26,8 @@ def chosen(question: str, namespace: str | None = None) -> list[str]:
 
 @pytest.mark.parametrize(("question", "expected"), [
     ("is fleet-db ok?", ["fleet/StatefulSet/fleet-db"]),  # a workload wins over its Secret and Service
+    ("why does envoy keep dying", ["booking/Deployment/reservations"]),  # a container's name: its workload, not x-envoy
+    ("whats in the envoy configmap", ["booking/ConfigMap/reservations-envoy"]),  # unless the kind is said
     ("whats in the fleet-db secret", ["fleet/Secret/fleet-db"]),  # unless the kind is said
     ("fleet db svc endpoints?", ["fleet/Service/fleet-db"]),  # spaces for dashes, a kubectl short word
     ("why is passshop slow", ["shop/Deployment/pass-shop"]),  # run together

@@ -9,7 +9,7 @@ from sre_agent.chat.answer.config_refs import references_config
 from sre_agent.chat.answer.objects import images_of
 from sre_agent.chat.understand.followups import _proposed, _proposed_command
 from sre_agent.chat.understand.forms import kind_nouns, recognise
-from sre_agent.chat.understand.names import best_names, stems
+from sre_agent.chat.understand.names import best_names, match_score, stems
 
 NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gateway", "report-exporter", "node-agent"]
 
@@ -28,6 +28,19 @@ NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gatewa
 def test_words_match_names_by_stem_token_and_typo(words, best):
     ranked = best_names(words, NAMES)
     assert ranked and ranked[0][1] == best
+
+
+@pytest.mark.parametrize("typed, name, fits", [
+    ("scada-gw", "scada-gateway", True),     # a token shortened the way people shorten words, beside a whole one
+    ("order-mgr", "order-manager", True),
+    ("gw", "scada-gateway", False),          # an abbreviation alone names nothing
+    ("db-api", "dispatch-api", False),       # its letters are not the token's
+    ("export", "report-exporter", True),     # a start that covers most of the token
+    ("port", "dispatch-portal", False),      # a short start is another word
+    ("board", "boarding-pass", False),
+])
+def test_abbreviations_and_starts_of_tokens(typed, name, fits):
+    assert (match_score(typed, name) >= 0.8) is fits
 
 
 @pytest.mark.parametrize("word", ["cross", "customer", "the", "why", "currency"])

@@ -142,6 +142,20 @@ CASES = [
     ("what version was before", "version", None, True),
     ("what were the cpu settings before", "version", None, True),
     ("what tag worked before", "version", None, True),
+    # what the object records of its last change: people's notes, who wrote it last
+    ("who touched the cm", "change_record", "cm", False),
+    ("who kicked it off", "change_record", None, True),
+    ("was that on purpose", "change_record", None, True),
+    ("why was ledger-api scaled to 0", "change_record", "ledger-api", False),
+    ("any ticket for that", "change_record", None, True),
+    # the incident's reach
+    ("how bad is it, are we losing orders", "impact", None, False),
+    ("who else is hurting from this", "impact", None, False),
+    ("whats the blast radius", "impact", None, False),
+    # a resource change whose unit says which resource
+    ("bump grafana to 2Gi", "write_request", "grafana", False),
+    ("set the envoy limit to 256Mi", "write_request", "envoy", False),
+    ("drop the ledger-api cpu limit to 100m", "write_request", "ledger-api", False),
 ]
 
 

@@ -1,0 +1,52 @@
+"""Config edits as changes: a ConfigMap or Secret written within the window (its last write, as the API server
+stamps it) is a change like a rollout -- an edited value reaches pods on their next start, so it shows nowhere else
+until then. And the config object a "what changed" question names ("what changed in that configmap", "someone touched
+berth-config") answered with its own record: its notes, its last writes, what it holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...contracts import parse_time
+from ..ask import Ask
+from ..understand.forms import kind_nouns
+from ..understand.references import kind_of, named_exactly
+from .health import describe
+from .records import record_lines
+from .runs import ago
+
+CONFIG_KINDS = ("ConfigMap", "Secret")
+
+
+async def config_writes(ask: Ask, scope: dict[str, Any], since: datetime, now: datetime) -> tuple[list[str], list[str]]:
+    """(lines, resource ids) of the ConfigMaps and Secrets last written within the window, oldest first."""
+    written: list[tuple[datetime, str, str]] = []
+    for kind in CONFIG_KINDS:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 5000, **scope})
+        for item in (listed.data or {}).get("items") or []:
+            when = parse_time(item.get("written"))
+            if when is None or when < since:
+                continue
+            rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
+            keys = ", ".join(item.get("keys") or []) or "none"
+            written.append((when, f"config: {rid} written {ago(when, now)} (keys {keys})", rid))
+    written.sort()
+    return [line for _, line, _ in written], [rid for _, _, rid in written]
+
+
+async def config_asked_about(ask: Ask) -> str | None:
+    """The ConfigMap or Secret a question names by its exact name, else the conversation's one its kind noun says
+    ("that configmap", "the cm")."""
+    for word in ask.recognised.candidates[:4]:
+        if (named := await named_exactly(ask, word, kinds=list(CONFIG_KINDS))) is not None:
+            return named
+    said = [k for k in kind_nouns(ask.question) if k in CONFIG_KINDS]
+    return next((r for r in ask.focus if kind_of(r) in said), None) if said else None
+
+
+async def config_record(ask: Ask, rid: str) -> list[str]:
+    """The config object's record as change lines: its notes, last writes and values."""
+    described = await describe(ask, rid)
+    obj = (described.data or {}).get("object") or {}
+    return [f"{rid}: {line}" for line in await record_lines(ask, rid, obj)] if obj else []

@@ -1,0 +1,35 @@
+"""The notes people leave on an object: its annotations, less the ones Kubernetes' own controllers and kubectl write
+for themselves. A change ticket, a reason for a scale-down, who asked for a run -- what tells a planned state from a
+broken one. They are untrusted text: quoted as what the object says, never followed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .templates import shortened
+
+# Annotations the API server and kubectl write for themselves, not people: left out of an object's facts.
+MACHINE_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
+                       "kubectl.kubernetes.io/restartedAt", "batch.kubernetes.io/job-tracking",
+                       "deprecated.daemonset.template.generation"}
+# Kubernetes reserves its domains for its own controllers, except two keys it keeps for people.
+PEOPLES_KEYS_UNDER_KUBERNETES = {"kubernetes.io/change-cause", "kubernetes.io/description"}
+# A note written for a person to read: words with spaces, or a ticket id (CHG-1234) -- not a tool's setting ("true",
+# "8080", "/metrics") that only configures a scraper or a mesh.
+READ_BY_PEOPLE = re.compile(r"\s|\b[A-Z]{2,}-\d+\b")
+
+
+def peoples_notes(obj: dict[str, Any], *, prose_only: bool = False) -> list[str]:
+    """`note key: value` for each annotation people (or their tools) wrote on the object; with `prose_only`, only the
+    ones written to be read by people."""
+    notes = []
+    for key, value in ((obj.get("metadata") or {}).get("annotations") or {}).items():
+        domain = key.split("/", 1)[0] if "/" in key else ""
+        machine = key in MACHINE_ANNOTATIONS or domain.endswith(("kubernetes.io", "k8s.io"))
+        if machine and key not in PEOPLES_KEYS_UNDER_KUBERNETES:
+            continue
+        if prose_only and not READ_BY_PEOPLE.search(str(value)):
+            continue
+        notes.append(f"note {key}: {shortened(str(value))}")
+    return notes

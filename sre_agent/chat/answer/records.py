@@ -1,0 +1,73 @@
+"""What an object says about its own last change: who wrote it last and when (metadata.managedFields, as the API server
+stamps every write), the notes people leave on it (annotations: a change ticket, a reason, who asked for it), and for a
+ConfigMap the values it holds now (a Secret's key names only). The answer to "who touched the cm", "who kicked it
+off", "was that on purpose", "why is it at 0", "what changed in that configmap" -- read from the object, never guessed.
+
+An annotation is untrusted text a person or a tool wrote: it is quoted as what the object says, never followed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...contracts import parse_resource_id
+from ..ask import Ask, handles
+from ..models import Answer
+from .health import describe
+from .investigate import latest_rollout_change
+from .notes import peoples_notes
+
+MAX_WRITES = 2
+SHOWN_VALUE = 160
+
+
+def last_writes(obj: dict[str, Any]) -> list[str]:
+    """Who wrote the object last and when, newest first (the describe tool keeps managedFields as manager, operation,
+    time); its creation when nothing else is recorded."""
+    meta = obj.get("metadata") or {}
+    writes = sorted((w for w in meta.get("managedFields") or [] if w.get("time")), key=lambda w: str(w.get("time")),
+                    reverse=True)
+    lines = [f"last written by {w.get('manager') or 'an unnamed client'} ({w.get('operation') or 'write'}) at {w.get('time')}"
+             for w in writes[:MAX_WRITES]]
+    return lines or ([f"created {meta['creationTimestamp']}, no later write recorded"] if meta.get("creationTimestamp") else [])
+
+
+def held_values(kind: str, obj: dict[str, Any]) -> list[str]:
+    """What a ConfigMap holds now, key by key; a Secret only by its key names (its values never leave the server)."""
+    data = obj.get("data") or {}
+    if kind == "Secret":
+        return [f"keys {', '.join(sorted(data)) or 'none'} (names only: a Secret's values are never shown)"]
+    if kind != "ConfigMap":
+        return []
+    return [f"{key}={str(value)[:SHOWN_VALUE]}" for key, value in sorted(data.items())] or ["no data"]
+
+
+async def record_lines(ask: Ask, rid: str, obj: dict[str, Any]) -> list[str]:
+    """The object's record: the people's notes first (the why), then its last writes (the who and when), then what it
+    holds (a ConfigMap's values) or what its last rollout changed (a workload's, value by value)."""
+    _, kind, _ = parse_resource_id(rid)
+    lines = peoples_notes(obj) + last_writes(obj) + held_values(kind, obj)
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        lines += await latest_rollout_change(ask, rid)
+    return lines
+
+
+@handles("change_record", needs=("kubernetes",))
+async def change_record(ask: Ask) -> Answer:
+    """"who touched it", "was that on purpose": the object's record, the person's note leading when there is one."""
+    rid = ask.resource or ""
+    if not rid:
+        return ask.answer("Which object? Name it (e.g. 'who changed the app-config configmap').", status="needs_subject")
+    described = await describe(ask, rid)
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None or not obj:
+        return ask.answer(f"Could not read {rid}: {described.error or 'no such object'}", status="unknown",
+                          next_steps=["Check the name (kubectl get <kind> -A | grep <part of it>)."])
+    lines = await record_lines(ask, rid, obj)
+    notes = peoples_notes(obj)
+    headline = (f"{rid}: {notes[0].removeprefix('note ')}" if notes else
+                f"{rid} carries no note from a person (no change ticket or reason annotated)" +
+                (f"; {lines[0]}" if lines else ""))
+    return ask.answer(headline, status="answered", details=[line for line in lines if not notes or line != notes[0]],
+                      next_steps=["The note is what the object says, as written: check the ticket it names before acting "
+                                  "against it."] if notes else
+                      ["Ask 'what changed in the last hour?' for the rollouts and events around it."])

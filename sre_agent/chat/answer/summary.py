@@ -1,0 +1,54 @@
+"""A summary for the incident channel, a status update, a postmortem's opening: the offline brain writes no prose,
+but such a text is made of facts it has -- what the conversation found (its root cause, read again now, with the
+evidence behind it and the fix), what is pinned for approval, and what is firing. The facts, marked as facts; an
+LLM brain (--brain) turns them into prose."""
+
+from __future__ import annotations
+
+import re
+
+from ..ask import HANDLERS, Ask, handles, settle
+from ..models import Answer
+from .investigate import why_failing
+
+MAX_FACTS = 7
+MAX_FACT = 240  # a fact cut to this: a channel message is read, not scrolled
+TOLD_AS_FACTS = "Summary (facts, not prose -- an LLM brain (--brain) writes them up)"
+
+
+def _incident(ask: Ask) -> str | None:
+    """What the conversation is about as an incident: the root cause it found, else the object it is on."""
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("resource") and diagnosis.get("category") not in (None, "none"):
+        return str(diagnosis["resource"])
+    return ask.focus[0] if ask.focus else None
+
+
+# an evidence line that quotes a tool's raw JSON: the report has it; a channel message does not
+RAW_EVIDENCE = re.compile(r"^evidence \S+ \S+: [{\[]")
+
+
+def _facts(answer: Answer) -> list[str]:
+    """The answer's own facts, without the notes on how a question was read or raw tool output, each once, cut short."""
+    facts = [answer.headline, *(d for d in answer.details if not d.startswith("(") and not RAW_EVIDENCE.match(d))]
+    return [f if len(f) <= MAX_FACT else f[:MAX_FACT - 1] + "…" for f in dict.fromkeys(facts)][:MAX_FACTS]
+
+
+@handles("compose", needs=("kubernetes",))
+async def compose(ask: Ask) -> Answer:
+    """The conversation's incident read again now (the investigation of its root cause, or what is wrong in its scope
+    when it has none yet), as facts in the order a channel message takes them: what is wrong and why, the evidence,
+    what is pinned, what to do."""
+    if (incident := _incident(ask)) is not None:
+        ask.resource = incident
+        found = await why_failing(ask)
+    else:
+        found = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
+    facts = _facts(found)
+    pinned = (ask.last_answer or {}).get("approval") or {}
+    if pinned.get("tool"):
+        facts.append(f"pinned for approval (not run): {pinned.get('tool')} {pinned.get('args') or {}}")
+    steps = [s for s in found.next_steps if not s.startswith("Ask ")][:1]
+    return ask.answer(f"{TOLD_AS_FACTS}: {facts[0]}", status=found.status, details=facts[1:], full=True,
+                      resources=found.resources, diagnosis=found.diagnosis,
+                      next_steps=[*steps, "'/report' gives this session's answers as markdown."])

@@ -1,0 +1,27 @@
+"""What a listing row says of an object's last change and its containers: a ConfigMap's or Secret's last write (the
+newest managedFields time, else its creation) and a workload's container names (kubectl get -o wide's CONTAINERS)."""
+
+from mcp_servers.kubernetes.summaries import last_written, summarize
+
+
+def test_the_last_write_is_the_newest_managed_fields_time_else_the_creation():
+    meta = {"creationTimestamp": "2026-11-25T10:00:00Z", "managedFields": [
+        {"manager": "kubectl", "time": "2026-11-25T12:00:00Z"}, {"manager": "helm", "time": "2026-11-25T11:00:00Z"}]}
+    assert last_written(meta) == "2026-11-25T12:00:00Z"
+    assert last_written({"creationTimestamp": "2026-11-25T10:00:00Z"}) == "2026-11-25T10:00:00Z"
+    assert last_written({}) is None
+
+
+def test_config_rows_carry_their_last_write_and_secret_rows_no_values():
+    cm = summarize("ConfigMap", {"metadata": {"name": "c", "namespace": "n", "creationTimestamp": "2026-11-25T10:00:00Z"},
+                                 "data": {"K": "v"}})
+    assert cm == {"name": "c", "namespace": "n", "keys": ["K"], "written": "2026-11-25T10:00:00Z"}
+    secret = summarize("Secret", {"metadata": {"name": "s", "namespace": "n"}, "type": "Opaque", "data": {"p": "c2VjcmV0"}})
+    assert secret["keys"] == ["p"] and "c2VjcmV0" not in str(secret)
+
+
+def test_workload_rows_name_their_containers():
+    row = summarize("Deployment", {"metadata": {"name": "reservations", "namespace": "booking"}, "spec": {
+        "replicas": 2, "template": {"spec": {"containers": [{"name": "app", "image": "a:1"}, {"name": "envoy", "image": "e:1"}]}}},
+        "status": {"readyReplicas": 1}})
+    assert row["containers"] == ["app", "envoy"]
