@@ -15,6 +15,7 @@ from ..models import Answer
 from ..understand.forms import asks_for_window, kind_nouns
 from ..understand.references import fuzzy_named, kind_of, named_exactly
 from .config_changes import config_asked_about, config_record, config_writes
+from .investigate import latest_rollout_change
 from .objects import pod_spec_of
 from .runs import ago, cronjob_of, run_state, runs_of
 from .templates import revision_template, template_diff, template_of
@@ -304,9 +305,9 @@ async def changes(ask: Ask) -> Answer:
         if kind_of(asked) == "CronJob":
             runs, run_resources = await _cronjob_runs(ask, asked)
             lines, resources = runs + lines, [asked, *run_resources, *resources]
-        elif asked not in resources:
-            last, last_resources = await _last_rollout_of(ask, asked, since)
-            lines, resources = last + lines, last_resources + resources
+        else:  # the object asked about: its latest rollout, value by value ("what did that rollout change")
+            last, last_resources = await _last_rollout_of(ask, asked, since) if asked not in resources else ([], [])
+            lines, resources = last + await latest_rollout_change(ask, asked) + lines, last_resources + resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first

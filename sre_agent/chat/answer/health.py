@@ -19,16 +19,15 @@ from ..understand.references import (
     named_exactly,
     namespaces,
     owner_of,
-    services_missing_it,
-    unreached_ports,
 )
 from .claims import member_claims
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
 from .runs import ago, job_facts, latest_run, run_of
+from .service_gaps import services_missing_it, unreached_ports
 from .templates import label_text
-from .usage import failing_calls, quota_usage, resource_pressure, service_errors
+from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -325,8 +324,13 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details += _pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":
             details += await _unbound_claims(ask, namespace, spec, trouble)
+    elif kind == "HorizontalPodAutoscaler":  # "is the hpa near its max": its bounds, replicas and targets
+        target = spec.get("scaleTargetRef") or {}
+        details += [line for line in await autoscalers(ask, namespace, str(target.get("kind")), str(target.get("name")))
+                    if line.startswith(f"hpa {name}:")]
     elif kind == "ResourceQuota":  # "how much cpu headroom is left in booking-compute"
         details.append(await quota_usage(ask, rid))
+        details += await quota_holders(ask, namespace or "")
     elif kind == "PersistentVolumeClaim":
         details.append(f"phase {state.get('phase', '?')}, storage class {spec.get('storageClassName')}, "
                        f"request {((spec.get('resources') or {}).get('requests') or {}).get('storage')}")

@@ -9,6 +9,7 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import name_of
 from .health import sweep
+from .topology import dependents
 
 MAX_SYMPTOMS = 4
 
@@ -35,15 +36,21 @@ async def impact(ask: Ask) -> Answer:
         (p for p in report.problems if incident and (incident in p.blast_radius or any(s.resource == incident
                                                                                       for s in p.symptoms))), None)
     problem = mine or report.problems[0]
-    reach = [r for r in problem.blast_radius if name_of(r) != name_of(problem.resource)]
+    callers: list[str] = []
+    call_lines: list[str] = []
+    if problem.resource.count("/") == 2:  # what calls it, up the call chain: its failures are theirs
+        ask.resource = problem.resource
+        walked = await dependents(ask)
+        callers, call_lines = [r for r in walked.resources if r != problem.resource], walked.details
+    reach = [r for r in [*problem.blast_radius, *callers] if name_of(r) != name_of(problem.resource)]
     names = list(dict.fromkeys(name_of(r) for r in reach))  # a workload and its Service are one dependent to a reader
     reached = f"{len(names)} depend on it and are hit: {', '.join(names)}" if names else "nothing else depends on it"
-    details = [f"{problem.resource}: {problem.summary}", *(f"affected: {r}" for r in reach)]
+    details = [f"{problem.resource}: {problem.summary}", *call_lines]
     details += [f"symptom on {s.resource}: {s.signal} -- {s.message[:160]}" for s in problem.symptoms[:MAX_SYMPTOMS]]
     details.append(alarm_line)
     others = [p.resource for p in report.problems if p is not problem]
     if others:  # broken too, but not through this problem: said apart, never added to its reach
         details.append(f"also broken, not tied to it: {', '.join(others[:4])}")
     return ask.answer(f"{problem.resource} ({problem.category or problem.severity}) is the problem; {reached}",
-                      status="problems", details=details, resources=[problem.resource, *reach],
+                      status="problems", details=details, resources=list(dict.fromkeys([problem.resource, *reach])),
                       next_steps=[f"Ask 'why is {name_of(problem.resource)} failing?' for the root cause and its fix."])

@@ -127,8 +127,9 @@ async def why_failing(ask: Ask) -> Answer:
               f"Full report: {_report_command(summary)}"]
     details += await latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
-    if not any("log" in str(e.get("source_tool", "")) for e in diagnosis.get("evidence") or []):
-        details += await _says_in_its_logs(ask, culprit or ask.resource or "")
+    shown = " ".join(details)
+    details += [line for line in await _says_in_its_logs(ask, culprit or ask.resource or "")
+                if line.rsplit("): ", 1)[-1][:60] not in shown]  # its own words, unless an evidence line quotes them
     if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
         details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""

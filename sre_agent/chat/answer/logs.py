@@ -124,9 +124,21 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
     if logs.error and previous:  # no previous instance: the current one
         logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30})
     lines = ((logs.data or {}).get("lines") or [])[-MAX_LINES:]
-    if not lines and logs.error:  # "waiting to start: ImagePullBackOff": why a container has nothing to say is the answer
-        lines = [f"no log lines: {logs.error.strip()[:200]}"]
+    if not lines and logs.error:  # a container waiting to start has nothing to say: why it waits is the answer
+        lines = [f"no log lines: {line}" for line in await _waiting(ask, namespace, pod)] or \
+            [f"no log lines: {logs.error.strip()[-200:]}"]
     return [str(line)[:240] for line in lines], f"pod {namespace}/{pod}" + (" (previous instance)" if previous else "")
+
+
+async def _waiting(ask: Ask, namespace: str, pod: str) -> list[str]:
+    """Each container of the pod that is waiting to start, with the kubelet's reason (ImagePullBackOff,
+    CreateContainerConfigError) and message."""
+    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": pod, "namespace": namespace, "events_limit": 0})
+    state = ((described.data or {}).get("object") or {}).get("status") or {}
+    return [f"container {c.get('name')} is waiting to start: {waiting.get('reason')}"
+            + (f" -- {str(waiting['message'])[:160]}" if waiting.get("message") else "")
+            for c in [*(state.get("initContainerStatuses") or []), *(state.get("containerStatuses") or [])]
+            if (waiting := (c.get("state") or {}).get("waiting"))]
 
 
 @handles("logs", needs=("cloudwatch",))

@@ -17,7 +17,7 @@ from .logs import ERROR_LINE, pod_logs
 from .pods import pod_trouble, requests_and_limits, workload_pods
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
-from .usage import quota_usage
+from .usage import quota_holders, quota_usage
 from .workloads import RUNNABLE, listed_line, workloads_in
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -245,6 +245,11 @@ async def list_kind(ask: Ask) -> Answer:
     resources = [f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}" for i in items]
     if kind == "ResourceQuota":
         details = [await quota_usage(ask, rid) for rid in resources[:5]] + details[5:]
+        spaces = {str(i.get("namespace")) for i in items}
+        held = next(iter(spaces)) if len(spaces) == 1 else talked_about if talked_about in spaces else None
+        if held:  # the quota of the namespace asked about (or talked about) first, then what holds it, then the rest
+            mine = [line for line in details if line.startswith(f"{held}/")]
+            details = mine + await quota_holders(ask, held) + [line for line in details if line not in mine]
     where = f" in namespace {ask.namespace}" if scope else ""
     if not items:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])

@@ -73,7 +73,10 @@ def job_facts(kind: str, spec: dict, state: dict, trouble: list[str], read: bool
     if kind == "CronJob":
         run = (spec.get("jobTemplate") or {}).get("spec") or {}
         limits = ", ".join(f"{key} {run[key]}" for key in ("activeDeadlineSeconds", "backoffLimit") if run.get(key) is not None)
-        return [f"schedule {spec.get('schedule')}" + (f" (timeZone {spec['timeZone']})" if spec.get("timeZone") else "")
+        pod_spec = (run.get("template") or {}).get("spec") or {}
+        images = [str(c.get("image")) for c in [*(pod_spec.get("initContainers") or []), *(pod_spec.get("containers") or [])]]
+        zone = f" (timeZone {spec['timeZone']})" if spec.get("timeZone") else ""
+        return [f"each run runs {', '.join(images) or 'no image'}; schedule {spec.get('schedule')}{zone}"
                 + f", concurrencyPolicy {spec.get('concurrencyPolicy', 'Allow')}, suspended "
                 f"{bool(spec.get('suspend'))}, last scheduled {state.get('lastScheduleTime')}, last successful "
                 f"{state.get('lastSuccessfulTime')}" + (f"; each run: {limits}" if limits else "")]

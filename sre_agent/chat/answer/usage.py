@@ -6,6 +6,7 @@ with the room it leaves."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from ...brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
@@ -104,3 +105,38 @@ async def quota_usage(ask: Ask, rid: str) -> str:
     usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit}{_left(key, used.get(key), limit)}"
                       for key, limit in sorted(hard.items()))
     return f"{rid}: {usage or 'no usage reported'}"
+
+
+# a controller's generated suffix: a ReplicaSet's pod-template hash, a CronJob run's scheduled minute
+_GENERATED_SUFFIX = re.compile(r"-([0-9a-z]{8,10}|\d{6,})$")
+DONE_PHASES = {"Succeeded", "Failed", "Completed"}  # pods a quota no longer counts
+MAX_HOLDERS = 3
+
+
+def _holder(pod: dict) -> str:
+    """What a pod's quota share belongs to, as a reader names it: its controller without the generated suffix (the
+    Deployment of a ReplicaSet, the CronJob of a run), else the pod itself."""
+    owner = str(pod.get("owner") or "")
+    kind, _, name = owner.partition("/")
+    if not name:
+        return f"Pod/{pod.get('name')}"
+    stem = _GENERATED_SUFFIX.sub("", name)
+    return {"ReplicaSet": f"Deployment/{stem}", "Job": f"Job runs {stem}-*" if stem != name else owner}.get(kind, owner)
+
+
+async def quota_holders(ask: Ask, namespace: str) -> list[str]:
+    """"What's eating the quota": the namespace's live pods grouped by what runs them, the biggest requests first."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 5000})
+    held: dict[str, list[Decimal]] = {}
+    for pod in (listed.data or {}).get("items") or []:
+        if pod.get("status") in DONE_PHASES:
+            continue
+        requests = pod.get("requests") or {}
+        cpu, memory = quantity(str(requests.get("cpu", "0"))), quantity(str(requests.get("memory", "0")))
+        share = held.setdefault(_holder(pod), [Decimal(0), Decimal(0), Decimal(0)])
+        share[0] += 1
+        share[1] += cpu or Decimal(0)
+        share[2] += memory or Decimal(0)
+    ranked = sorted(held.items(), key=lambda item: (item[1][1], item[1][2]), reverse=True)
+    return [f"held by {who}: {int(n)} pod(s) requesting cpu {format_quantity('cpu', cpu)}, memory "
+            f"{format_quantity('memory', memory)}" for who, (n, cpu, memory) in ranked[:MAX_HOLDERS]]

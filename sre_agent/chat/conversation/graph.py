@@ -32,6 +32,7 @@ from ..answer import (  # noqa: F401
     job_retries,
     logs,
     meta,
+    needs,
     nodes,
     objects,
     owners,

@@ -33,6 +33,9 @@ SAID = {"Pod": ("pod", "pods"), "Deployment": ("deployment", "deployments"), "Se
         "Endpoints": ("endpoints", "endpoints"), "Namespace": ("namespace", "namespaces")}
 VERBS = ("get", "describe", "logs", "rollout", "top", "events")
 COMMAND = re.compile(r"^\s*(?:kubectl\s+|k\s+)?(get|describe|logs|rollout|top|events)\b", re.IGNORECASE)
+# what people type around a command line in chat: "fine, rollout undo ... instead", "ok kubectl logs x pls"
+AROUND = re.compile(r"^\W*((ok(ay)?|fine|so|then|now|right|alright|just|pls|please)\W+)+|\W+(instead|then|now|pls|please)\W*$",
+                    re.IGNORECASE)
 
 
 NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?")
@@ -75,6 +78,7 @@ def _split(text: str) -> tuple[list[str], dict[str, str | bool]]:
 
 def translate(text: str) -> KubectlQuestion | None:
     """The question a kubectl command asks, or None when the text is not one."""
+    text = AROUND.sub("", text)
     match = COMMAND.match(text)
     if match is None:
         return None

@@ -14,6 +14,8 @@ import re
 from ...graph.coverage import reached_backend
 from ..ask import Ask
 from ..models import Answer
+from .grounding import SURE
+from .inventory import load_inventory, mentions
 from .names import best_names, tokens
 
 NAME = r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)+)"
@@ -107,6 +109,9 @@ async def not_found(ask: Ask) -> Answer | None:
     if typed:  # an alarm's name in a name slot ("whats the shop-frontend-5xx doing") is the alarm, answered as such
         named_alarms = await alarm_names(ask)
         typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
+    inventory = await load_inventory(ask) if typed else None
+    # objects the question names for sure elsewhere ("the kittitas re-import job": kittitas is the Job's own token)
+    named = [m.chosen for m in mentions(ask.question, inventory) if m.chosen and m.candidates[0][0] >= SURE] if inventory else []
     for name, kinds in typed:
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
         if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
@@ -120,11 +125,13 @@ async def not_found(ask: Ask) -> Answer | None:
             anywhere = await ask.call("kubernetes", "find_resource", {"name": name})
             if any(m.get("exact") for m in (anywhere.data or {}).get("matches") or []):
                 continue
-        listed: list[tuple[str, str]] = []
-        for kind in dict.fromkeys((*kinds, *ALL_KINDS[:6])):
-            outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})
-            listed += [(kind, f"{i['namespace']}/{kind}/{i['name']}" if i.get("namespace") else f"{kind}/{i['name']}")
-                       for i in (outcome.data or {}).get("items") or []]
+        if any(k.kind in kinds and k.name != name for k in named):
+            continue  # a word describing an object the question names, not a name of its own
+        # what exists, from the session's inventory (listed once a few seconds); pods only when a pod may be meant
+        listed = [(k.kind, k.rid) for k in inventory.objects if k.kind != "Alarm"] if inventory else []
+        if "Pod" in kinds:
+            outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000})
+            listed += [("Pod", f"{i['namespace']}/Pod/{i['name']}") for i in (outcome.data or {}).get("items") or []]
         if any(kind in kinds and is_typo(name, rid.rsplit("/", 1)[-1]) for kind, rid in listed):
             continue
         by_name: dict[str, list[str]] = {}

@@ -21,6 +21,9 @@ from sre_agent.chat.understand.kubectl_speak import translate
     ("rollout history crossmatch-engine -n clinical", "history", "crossmatch-engine", "clinical"),
     ("rollout history sts/ledger", "history", "ledger", None),
     ("rollout status deployment route-planner -n logistics", "rollout_state", "route-planner", "logistics"),
+    # the words people type around a command line in chat
+    ("fine, rollout undo deploy/setpoint-engine -n dispatch instead", "rollback_request", "setpoint-engine", "dispatch"),
+    ("ok kubectl logs tag-normalizer pls", "logs", "tag-normalizer", None),
 ])
 def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace):
     spoken = translate(typed)

@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.service_gaps import services_missing_it, unreached_ports
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
-from sre_agent.chat.understand.references import services_missing_it, unreached_ports
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
