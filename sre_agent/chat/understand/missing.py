@@ -14,7 +14,6 @@ import re
 from ...graph.coverage import reached_backend
 from ..ask import Ask
 from ..models import Answer
-from .grounding import SURE
 from .inventory import load_inventory, mentions
 from .names import best_names, tokens
 
@@ -41,6 +40,7 @@ SLOTS = tuple(re.compile(p, re.IGNORECASE) for p in (
     rf"\bwhat.?s\s+the\s+{NAME}\W*$",
     rf"\b(?:show|get)\s+me\s+the\s+{NAME}(?![\w./-])",
 ))
+TOKEN_MATCH = 0.9  # names.match_score: a whole token of a name or better -- a typo-level fit names nothing for sure
 ALL_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Pod", "Node", "ConfigMap", "Secret",
              "PersistentVolumeClaim", "StorageClass", "HorizontalPodAutoscaler")
 
@@ -111,7 +111,7 @@ async def not_found(ask: Ask) -> Answer | None:
         typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
     inventory = await load_inventory(ask) if typed else None
     # objects the question names for sure elsewhere ("the kittitas re-import job": kittitas is the Job's own token)
-    named = [m.chosen for m in mentions(ask.question, inventory) if m.chosen and m.candidates[0][0] >= SURE] if inventory else []
+    named = [m for m in mentions(ask.question, inventory) if m.chosen and m.candidates[0][0] >= TOKEN_MATCH] if inventory else []
     for name, kinds in typed:
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
         if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
@@ -125,8 +125,8 @@ async def not_found(ask: Ask) -> Answer | None:
             anywhere = await ask.call("kubernetes", "find_resource", {"name": name})
             if any(m.get("exact") for m in (anywhere.data or {}).get("matches") or []):
                 continue
-        if any(k.kind in kinds and k.name != name for k in named):
-            continue  # a word describing an object the question names, not a name of its own
+        if any(m.chosen and m.chosen.kind in kinds and name not in m.span.replace(" ", "-") for m in named):
+            continue  # a word describing an object another word of the question names, not a name of its own
         # what exists, from the session's inventory (listed once a few seconds); pods only when a pod may be meant
         listed = [(k.kind, k.rid) for k in inventory.objects if k.kind != "Alarm"] if inventory else []
         if "Pod" in kinds:
