@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
-from .health import describe
+from .health import describe, status
 from .investigate import latest_rollout_change
 from .objects import pod_spec_of
 from .pods import workload_pods
@@ -30,8 +30,8 @@ def _oom_killed(pods: list[dict]) -> set[str]:
 async def resource_need(ask: Ask) -> Answer:
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
-    if kind not in RUNS_PODS:
-        return ask.answer(f"{rid} is a {kind}: only what runs pods has requests and limits", status="answered")
+    if kind not in RUNS_PODS:  # "how big is it" of a claim: no requests or limits of its own -- its state says its size
+        return settle(await status(ask), HANDLERS["status"].needs)
     resource = "cpu" if CPU_ASKED.search(ask.question) else "memory"
     described = await describe(ask, rid)
     containers = pod_spec_of(kind, (described.data or {}).get("object") or {}).get("containers") or []
@@ -57,14 +57,14 @@ async def resource_need(ask: Ask) -> Answer:
         headline = (f"{hungry[0]} needs more memory than its {hungry[1]} limit: it was OOM-killed at it"
                     + ("; its latest rollout changed its resources (below): the limit it ran with before is the "
                        "first value to go back to" if before else ""))
-        status = "problems"
+        verdict = "problems"
     elif resource == "cpu" and any("throttled" in line and "%" in line for line in said):
         headline = f"{rid} is held back by its CPU limit: {said[0]}; it needs more CPU than its limit allows"
-        status = "problems"
+        verdict = "problems"
     else:
         shown = "; ".join(f"{c}: request {r}, limit {lim}" for c, r, lim in facts) or "no containers"
         headline = f"{rid} {resource}: {shown}" + (f"; {said[0]}" if said else "; no usage series to say what it uses")
-        status = "answered"
-    return ask.answer(headline, status=status, details=details,
+        verdict = "answered"
+    return ask.answer(headline, status=verdict, details=details,
                       next_steps=[f"Ask 'set the {hungry[0]} memory limit to <more than {hungry[1]}>' for the change to "
                                   "approve." if hungry else f"Ask 'is {name} ok?' for how it copes now."])
