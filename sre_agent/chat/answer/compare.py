@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import re
 
+from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of, named_exactly
 from .facts import object_facts
 from .health import describe
+from .releases import revision_running
+from .templates import revision_template, template_diff
+
+VERSIONS = re.compile(r"(?<![\w.-])v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?(?![\w.-])")
 
 _PAIR = [
     re.compile(r"\bcompare\s+(?:the\s+)?(?P<a>[\w./-]+)\s+(?:and|with|to|vs\.?|versus)\s+(?:the\s+)?(?P<b>[\w./-]+)", re.I),
@@ -52,8 +57,27 @@ async def _objects_named(ask: Ask, names: tuple[str, str] | None) -> list[str]:
 PAIRED_KINDS = ("Service", "Deployment", "StatefulSet", "DaemonSet")
 
 
+async def _versions_compared(ask: Ask, versions: list[str]) -> Answer | None:
+    """"compare fare-quote 2.8.3 and 2.9.0": two revisions of one workload, what its pod template changed between them."""
+    found = [(version, ran) for version in versions if (ran := await revision_running(ask, version)) is not None]
+    if len(found) != 2 or found[0][1][0] != found[1][1][0]:
+        return None
+    workload = found[0][1][0]
+    namespace, kind, _ = parse_resource_id(workload)
+    (old_version, (_, old, _)), (new_version, (_, new, _)) = sorted(found, key=lambda f: f[1][1].get("revision", 0))
+    diff = template_diff(await revision_template(ask, namespace or "", kind, str(new.get("replicaset"))),
+                         await revision_template(ask, namespace or "", kind, str(old.get("replicaset"))))
+    headline = (f"{workload}: {old_version} (revision {old.get('revision')}) -> {new_version} (revision "
+                f"{new.get('revision')}): {len(diff)} difference(s) in the pod template" + (f"; {diff[0]}" if diff else ""))
+    return ask.answer(headline, status="answered", details=diff, resources=[workload],
+                      next_steps=[f"Ask 'is it safe to roll {name_of(workload)} back?' before going back to {old_version}."])
+
+
 @handles("compare", needs=("kubernetes",))
 async def compare(ask: Ask) -> Answer:
+    versions = list(dict.fromkeys(VERSIONS.findall(ask.question)))
+    if len(versions) == 2 and (between := await _versions_compared(ask, versions)) is not None:
+        return between
     names = compared_names(ask.question)
     resources = await _objects_named(ask, names)
     if len(resources) < 2:

@@ -43,7 +43,7 @@ async def _candidates(ask: Ask, version: str) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
-async def _revision(ask: Ask, version: str) -> tuple[str, dict, dict] | None:
+async def revision_running(ask: Ask, version: str) -> tuple[str, dict, dict] | None:
     """(workload, the revision running `version`, the current revision)."""
     for workload in (await _candidates(ask, version))[:6]:
         namespace, kind, name = parse_resource_id(workload)
@@ -82,7 +82,7 @@ async def _lines_while_live(ask: Ask, namespace: str, name: str, pods_prefix: st
 @handles("release_why", needs=("kubernetes", "cloudwatch"))
 async def release_why(ask: Ask) -> Answer:
     version = str(ask.recognised.subject or "")
-    found = await _revision(ask, version)
+    found = await revision_running(ask, version)
     if found is None:
         return ask.answer(f"No workload revision runs an image tagged {version}: name the workload ('why did "
                           f"<workload> {version} fail')", status="answered",
