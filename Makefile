@@ -15,8 +15,8 @@ demo: $(BIN)/.installed  ## set up and run the demo investigation in the offline
 	$(BIN)/sre-agent demo
 
 # Four workers on two cores: the lab tests wait on sockets, subprocesses and simulated clocks for about half their time
-# (one worker keeps ~0.55 of a core busy), so two more workers fill the waits -- 8 min 17 s against 9 min 19 s with two
-# on this 2-core machine (docs/benchmarks.md). A test file stays on one worker: its module-scoped lab is started once.
+# (one worker keeps about half a core busy), so two more workers fill the waits -- 7 min 33 s against 8 min 49 s with two
+# on a 2-core machine (docs/benchmarks.md, test_suite). A test file stays on one worker: its module-scoped lab starts once.
 test: $(BIN)/.installed  ## set up and run the test suite
 	$(BIN)/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
 

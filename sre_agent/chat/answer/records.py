@@ -7,6 +7,8 @@ An annotation is untrusted text a person or a tool wrote: it is quoted as what t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from ...contracts import parse_resource_id
@@ -18,6 +20,18 @@ from .notes import peoples_notes
 
 MAX_WRITES = 2
 SHOWN_VALUE = 160
+MAX_ASKED_ABOUT = 6  # the conversation's objects looked at for the one a state verb names
+# a state a person puts an object in, as a question's verb names it, and how the object shows it
+STATE_VERBS: tuple[tuple[re.Pattern[str], Callable[[dict], bool]], ...] = (
+    (re.compile(r"\b(cordon|drain|uncordon)\w*", re.I), lambda o: bool((o.get("spec") or {}).get("unschedulable"))),
+    (re.compile(r"\bscaled?\s+(it\s+|them\s+)?(down|to\s+(0|zero|nothing))\b|\b(at|to)\s+(0|zero)(\s+replicas)?\b", re.I),
+     lambda o: (o.get("spec") or {}).get("replicas") == 0),
+    (re.compile(r"\b(suspend|paus)\w*", re.I), lambda o: bool((o.get("spec") or {}).get("suspend"))),
+)
+
+
+def _state_named(question: str) -> Callable[[dict], bool] | None:
+    return next((fits for verb, fits in STATE_VERBS if verb.search(question)), None)
 
 
 def last_writes(obj: dict[str, Any]) -> list[str]:
@@ -59,6 +73,15 @@ async def change_record(ask: Ask) -> Answer:
         return ask.answer("Which object? Name it (e.g. 'who changed the app-config configmap').", status="needs_subject")
     described = await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
+    if ask.recognised.subject is None and obj and (state := _state_named(ask.question)) and not state(obj):
+        # "who cordoned it" after a list of nodes: "it" is the one the verb's state fits, not the list's first
+        for other in [r for r in ask.focus if r != rid][:MAX_ASKED_ABOUT]:
+            seen = ((await describe(ask, other)).data or {}).get("object") or {}
+            if seen and state(seen):
+                ask.notes.append(f"(took 'it' to mean {other}, the one of this conversation's objects in that state)")
+                rid, obj = other, seen
+                ask.resource = other
+                break
     if described.error is not None or not obj:
         return ask.answer(f"Could not read {rid}: {described.error or 'no such object'}", status="unknown",
                           next_steps=["Check the name (kubectl get <kind> -A | grep <part of it>)."])

@@ -4,7 +4,7 @@ write), who wrote it last, what a ConfigMap holds -- a table over objects as the
 import pytest
 
 from sre_agent.chat.answer.notes import peoples_notes
-from sre_agent.chat.answer.records import held_values, last_writes
+from sre_agent.chat.answer.records import _state_named, held_values, last_writes
 
 
 def meta(**annotations):
@@ -42,3 +42,18 @@ def test_a_configmap_shows_its_values_a_secret_only_its_key_names():
     shown = held_values("Secret", {"data": {"password": "c2VjcmV0"}})
     assert shown == ["keys password (names only: a Secret's values are never shown)"] and "c2VjcmV0" not in shown[0]
     assert held_values("Deployment", {"spec": {}}) == []
+
+
+@pytest.mark.parametrize("question, shown_by", [
+    ("who cordoned it and why", {"spec": {"unschedulable": True}}),
+    ("who scaled it down", {"spec": {"replicas": 0}}),
+    ("why is it at 0 replicas", {"spec": {"replicas": 0}}),
+    ("who paused it", {"spec": {"suspend": True}}),
+])
+def test_a_verb_names_the_state_that_picks_which_object_it_means(question, shown_by):
+    fits = _state_named(question)
+    assert fits is not None and fits(shown_by) and not fits({"spec": {}})
+
+
+def test_a_question_with_no_state_verb_picks_nothing():
+    assert _state_named("was that on purpose") is None
