@@ -14,11 +14,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## set up and run the demo investigation in the offline lab
 	$(BIN)/sre-agent demo
 
-# Four workers on two cores: the lab tests wait on sockets, subprocesses and simulated clocks for about half their time
-# (one worker keeps about half a core busy), so two more workers fill the waits -- 7 min 33 s against 8 min 49 s with two
-# on a 2-core machine (docs/benchmarks.md, test_suite). A test file stays on one worker: its module-scoped lab starts once.
+# Two workers: four finish 14% sooner on a 2-core machine (docs/benchmarks.md, test_suite) but, with the PostgreSQL tests
+# on as in CI, four lab tests whose verdict depends on a simulated clock read under load failed -- not adopted until they
+# are load-proof. A test file stays on one worker: its module-scoped lab starts once.
 test: $(BIN)/.installed  ## set up and run the test suite
-	$(BIN)/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(BIN)/.installed  ## the edit-test loop: unit and contract tests, no lab (under a minute)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow" $(PYTEST_ARGS)
