@@ -12,7 +12,6 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
-from ...graph.quantities import quantity
 from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask, handles
@@ -40,9 +39,8 @@ from .plans import (
     image_asked,
     new_hpa_plan,
     pull_secret_plan,
-    quantity_asked,
+    quota_plan,
     rerun_plan,
-    resource_named,
     resources_asked,
     suspend_plan,
     taint_plan,
@@ -113,7 +111,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "taint":
         return taint_plan(question, rid, obj)
     if kind == "ResourceQuota":
-        return _quota_plan(question, rid, obj)
+        return quota_plan(question, rid, obj)
     if verb == "unknown" and kind in ("Secret", "ConfigMap") and KEY_RESTORED.search(question):
         return config_key_plan(question, rid, obj)
     if verb == "unknown":
@@ -225,39 +223,6 @@ def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan |
         return planned
     change, args, kubectl, precondition, note = planned
     return Plan(BY_HAND, args, change, kubectl, precondition, [note])
-
-
-def _quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits);
-    "raise riders-pods to 30 pods": its pod count."""
-    namespace, _, name = parse_resource_id(rid)
-    hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
-    count = re.search(r"\bto\s+(\d+)\s*pods?\b|\bpods?\s+to\s+(\d+)\b", question, re.IGNORECASE)
-    if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
-        count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
-    if count and "pods" in hard:
-        key, value = "pods", count.group(1) or count.group(2)
-    else:
-        resource = resource_named(question)
-        keys = [k for k in hard if k.split(".")[-1] == resource]
-        wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
-        found = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
-        asked_value = quantity_asked(question, resource)
-        if found is None:
-            return f"{rid} sets no {resource} limit (hard: {hard})"
-        if asked_value is None:
-            return f"Say the new {found} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[found]} now"
-        key, value = found, asked_value
-    now, wanted_value = quantity(str(hard.get(key, ""))), quantity(str(value))
-    if now is not None and wanted_value is not None and wanted_value <= now:
-        # raise_quota only raises (the server refuses the rest): a lower value is never planned as a "raise"
-        return (f"{rid}'s {key} is {hard[key]} now; {value} would not raise it -- raise_quota only raises a limit. "
-                "Say a higher value, or lower it by hand after checking what its pods use")
-    patch = json.dumps({"spec": {"hard": {key: value}}}, separators=(",", ":"))
-    return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
-                                "reason": question[:200]},
-                f"quota {name}: {key} {hard[key]} -> {value}",
-                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{patch}'", f"hard {hard}")
 
 
 async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
