@@ -39,6 +39,14 @@ class Ask:
     def form(self) -> str:
         return self.recognised.form
 
+    @property
+    def incident(self) -> str | None:
+        """What the conversation is about as an incident: the root cause it found, else the object it is on."""
+        diagnosis = self.last_diagnosis or {}
+        if diagnosis.get("resource") and diagnosis.get("category") not in (None, "none"):
+            return str(diagnosis["resource"])
+        return self.focus[0] if self.focus else None
+
     async def call(self, server: str, tool: str, args: dict[str, Any]) -> ToolOutcome:
         outcome = await self.tools.call(AGENT, server, tool, args)
         self.records.append(outcome.record)

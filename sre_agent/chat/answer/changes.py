@@ -306,8 +306,9 @@ async def changes(ask: Ask) -> Answer:
             runs, run_resources = await _cronjob_runs(ask, asked)
             lines, resources = runs + lines, [asked, *run_resources, *resources]
         else:  # the object asked about: its latest rollout, value by value ("what did that rollout change")
-            last, last_resources = await _last_rollout_of(ask, asked, since) if asked not in resources else ([], [])
-            lines, resources = last + await latest_rollout_change(ask, asked) + lines, last_resources + resources
+            if asked not in resources:  # a rollout in the window is listed with its template's changes already
+                last, last_resources = await _last_rollout_of(ask, asked, since)
+                lines, resources = last + await latest_rollout_change(ask, asked) + lines, last_resources + resources
     events = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 1000, **scope})
     seen_scale: set[str] = set()
     for event in reversed((events.data or {}).get("events") or []):  # oldest first

@@ -14,17 +14,10 @@ from .topology import dependents
 MAX_SYMPTOMS = 4
 
 
-def _incident(ask: Ask) -> str | None:
-    diagnosis = ask.last_diagnosis or {}
-    if diagnosis.get("resource") and diagnosis.get("category") not in (None, "none"):
-        return str(diagnosis["resource"])
-    return ask.resource or (ask.focus[0] if ask.focus else None)
-
-
 @handles("impact", needs=("kubernetes", "cloudwatch"))
 async def impact(ask: Ask) -> Answer:
     report = await sweep(ask)
-    incident = _incident(ask)
+    incident = ask.incident
     firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]
     alarm_line = f"alarms firing: {', '.join(a.name for a in firing)}" if firing else "no alarm firing"
     if not report.problems:

@@ -10,6 +10,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
+from .facts import RUNS_PODS
 from .health import describe, status
 from .investigate import latest_rollout_change
 from .objects import pod_spec_of
@@ -17,7 +18,6 @@ from .pods import workload_pods
 from .usage import resource_pressure
 
 CPU_ASKED = re.compile(r"\b(cpu|cpus|cores?|millicores?)\b", re.IGNORECASE)
-RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
 
 def _oom_killed(pods: list[dict]) -> set[str]:

@@ -16,14 +16,6 @@ MAX_FACT = 240  # a fact cut to this: a channel message is read, not scrolled
 TOLD_AS_FACTS = "Summary (facts, not prose -- an LLM brain (--brain) writes them up)"
 
 
-def _incident(ask: Ask) -> str | None:
-    """What the conversation is about as an incident: the root cause it found, else the object it is on."""
-    diagnosis = ask.last_diagnosis or {}
-    if diagnosis.get("resource") and diagnosis.get("category") not in (None, "none"):
-        return str(diagnosis["resource"])
-    return ask.focus[0] if ask.focus else None
-
-
 # an evidence line that quotes a tool's raw JSON: the report has it; a channel message does not
 RAW_EVIDENCE = re.compile(r"^evidence \S+ \S+: [{\[]")
 
@@ -39,7 +31,7 @@ async def compose(ask: Ask) -> Answer:
     """The conversation's incident read again now (the investigation of its root cause, or what is wrong in its scope
     when it has none yet), as facts in the order a channel message takes them: what is wrong and why, the evidence,
     what is pinned, what to do."""
-    if (incident := _incident(ask)) is not None:
+    if (incident := ask.incident) is not None:
         ask.resource = incident
         found = await why_failing(ask)
     else:

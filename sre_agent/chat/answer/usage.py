@@ -13,6 +13,7 @@ from ...brains.offline.metrics import CONTAINER_INSIGHTS, THROTTLED_PERCENT
 from ...contracts import parse_resource_id
 from ...graph.quantities import format_quantity, quantity
 from ..ask import Ask
+from .pods import owner_id
 from .traffic import APP_NAMESPACE
 
 MEMORY_NEAR_LIMIT_PERCENT = 90.0  # a working set this close to the limit is one burst from an OOM kill
@@ -107,21 +108,18 @@ async def quota_usage(ask: Ask, rid: str) -> str:
     return f"{rid}: {usage or 'no usage reported'}"
 
 
-# a controller's generated suffix: a ReplicaSet's pod-template hash, a CronJob run's scheduled minute
-_GENERATED_SUFFIX = re.compile(r"-([0-9a-z]{8,10}|\d{6,})$")
+# a CronJob's run: the Job controller names it <cronjob>-<scheduled minute>
+_SCHEDULED_RUN = re.compile(r"-\d{6,}$")
 DONE_PHASES = {"Succeeded", "Failed", "Completed"}  # pods a quota no longer counts
 MAX_HOLDERS = 3
 
 
 def _holder(pod: dict) -> str:
-    """What a pod's quota share belongs to, as a reader names it: its controller without the generated suffix (the
-    Deployment of a ReplicaSet, the CronJob of a run), else the pod itself."""
-    owner = str(pod.get("owner") or "")
-    kind, _, name = owner.partition("/")
-    if not name:
-        return f"Pod/{pod.get('name')}"
-    stem = _GENERATED_SUFFIX.sub("", name)
-    return {"ReplicaSet": f"Deployment/{stem}", "Job": f"Job runs {stem}-*" if stem != name else owner}.get(kind, owner)
+    """What a pod's quota share belongs to, as a reader names it: its workload (pods.owner_id: a ReplicaSet's pods are
+    their Deployment's), a CronJob's runs together, else the pod itself."""
+    _, kind, name = owner_id(pod).split("/", 2)
+    stem = _SCHEDULED_RUN.sub("", name)
+    return f"Job runs {stem}-*" if kind == "Job" and stem != name else f"{kind}/{name}"
 
 
 async def quota_holders(ask: Ask, namespace: str) -> list[str]:

@@ -109,9 +109,7 @@ async def not_found(ask: Ask) -> Answer | None:
     if typed:  # an alarm's name in a name slot ("whats the shop-frontend-5xx doing") is the alarm, answered as such
         named_alarms = await alarm_names(ask)
         typed = [(name, kinds) for name, kinds in typed if name not in named_alarms]
-    inventory = await load_inventory(ask) if typed else None
-    # objects the question names for sure elsewhere ("the kittitas re-import job": kittitas is the Job's own token)
-    named = [m for m in mentions(ask.question, inventory) if m.chosen and m.candidates[0][0] >= TOKEN_MATCH] if inventory else []
+    inventory = None  # read once, and only when a typed name is not found
     for name, kinds in typed:
         found = await ask.call("kubernetes", "find_resource", {"name": name, "kinds": list(kinds)})
         if found.error is not None and not reached_backend(found.error):  # whether it exists is unknown, not "no"
@@ -125,10 +123,13 @@ async def not_found(ask: Ask) -> Answer | None:
             anywhere = await ask.call("kubernetes", "find_resource", {"name": name})
             if any(m.get("exact") for m in (anywhere.data or {}).get("matches") or []):
                 continue
-        if any(m.chosen and m.chosen.kind in kinds and name not in m.span.replace(" ", "-") for m in named):
+        inventory = inventory or await load_inventory(ask)
+        # objects the question names for sure elsewhere ("the kittitas re-import job": kittitas is the Job's own token)
+        if any(m.chosen and m.chosen.kind in kinds and m.candidates[0][0] >= TOKEN_MATCH
+               and name not in m.span.replace(" ", "-") for m in mentions(ask.question, inventory)):
             continue  # a word describing an object another word of the question names, not a name of its own
         # what exists, from the session's inventory (listed once a few seconds); pods only when a pod may be meant
-        listed = [(k.kind, k.rid) for k in inventory.objects if k.kind != "Alarm"] if inventory else []
+        listed = [(k.kind, k.rid) for k in inventory.objects if k.kind != "Alarm"]
         if "Pod" in kinds:
             outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000})
             listed += [("Pod", f"{i['namespace']}/Pod/{i['name']}") for i in (outcome.data or {}).get("items") or []]

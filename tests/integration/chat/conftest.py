@@ -36,11 +36,12 @@ def text_of(answer: Answer) -> str:
 
 @pytest.fixture(scope="module")
 def chat_on(tmp_path_factory):
-    """chat_on(scenario) -> a Chat on a fresh lab with the scenario loaded (closed after the module)."""
+    """chat_on(scenario) -> a Chat on a fresh lab with the scenario loaded (closed after the module); scenario_dirs for a
+    scenario outside the catalog (tests/scenarios)."""
     opened: list[tuple[Lab, Chat]] = []
 
-    def make(scenario: str, namespace: str | None = None) -> Chat:
-        lab = Lab().start()
+    def make(scenario: str, namespace: str | None = None, scenario_dirs: list[Path] | None = None) -> Chat:
+        lab = Lab(scenario_dirs=scenario_dirs).start()
         lab.load(scenario)
         chat = Chat(lab, tmp_path_factory.mktemp(scenario), namespace)
         opened.append((lab, chat))

@@ -73,20 +73,10 @@ def test_a_configmap_edited_with_kubectl_is_a_change_and_its_record_says_who_and
     assert "WAREHOUSE_REGION=us-west-2" in record.details
 
 
-def test_who_cordoned_it_after_a_list_of_nodes_means_the_cordoned_one(tmp_path):
-    lab = Lab(scenario_dirs=[SCENARIOS]).start()
-    try:
-        lab.load("statefulset-member-on-cordoned-node")
-        session = ChatSession(RunOptions(env=lab.env(), state_dir=tmp_path, tracing_mode="off"))
-        runner = SessionRunner(session)
-        runner.start()
-        try:
-            listed = runner.run(functools.partial(session.ask, "which nodes do we have"))
-            assert listed.resources[0] != "Node/ip-10-0-2-34.ec2.internal"  # the cordoned node is not the list's first
-            record = runner.run(functools.partial(session.ask, "who cordoned it and why"))
-            assert record.resources == ["Node/ip-10-0-2-34.ec2.internal"], text_of(record)
-            assert "CHG-5120" in record.headline and any("a.nakamura" in d for d in record.details)
-        finally:
-            runner.close()
-    finally:
-        lab.stop()
+def test_who_cordoned_it_after_a_list_of_nodes_means_the_cordoned_one(chat_on):
+    chat = chat_on("statefulset-member-on-cordoned-node", scenario_dirs=[SCENARIOS])
+    listed = chat.ask("which nodes do we have")
+    assert listed.resources[0] != "Node/ip-10-0-2-34.ec2.internal"  # the cordoned node is not the list's first
+    record = chat.ask("who cordoned it and why")
+    assert record.resources == ["Node/ip-10-0-2-34.ec2.internal"], text_of(record)
+    assert "CHG-5120" in record.headline and any("a.nakamura" in d for d in record.details)
