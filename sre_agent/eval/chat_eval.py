@@ -46,6 +46,7 @@ class TurnScore(BaseModel):
     ask: str
     passed: bool
     status: str
+    form: str = ""  # the question form the answer was given as: what a miss's reading is told from
     missing: list[str] = Field(default_factory=list)
     forbidden: list[str] = Field(default_factory=list)
     wrong_status: bool = False
@@ -106,7 +107,8 @@ async def _run_world(world: WorldCases, lab: Lab, state_dir: Path) -> list[TurnS
                 missing, forbidden, wrong = score_turn(case, answer)
                 shown = render(answer, evidence=False)
                 scores.append(TurnScore(world=world.scenario, conversation=conversation.id, turn=index, ask=case.ask,
-                                        passed=not (missing or forbidden or wrong), status=answer.status, missing=missing,
+                                        passed=not (missing or forbidden or wrong), status=answer.status, form=answer.form,
+                                        missing=missing,
                                         forbidden=forbidden, wrong_status=wrong, headline=answer.headline[:300],
                                         seconds=round(time.monotonic() - started, 3), chars=len(shown),
                                         understood=understood(answer), text=shown))

@@ -16,6 +16,7 @@ from ...graph.pins import began_with_revision
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import KIND_WORDS
+from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .health import status
@@ -235,6 +236,10 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
 @handles("blame", needs=("kubernetes", "cloudwatch"))
 async def blame(ask: Ask) -> Answer:
     thing = blamed_thing(ask.question)
+    if thing == ask.question and isinstance(grounded := await grounded_subject(ask), str):
+        # no pattern placed the thing ("grafana restarting all morning too, related?"): the object the question names,
+        # from what exists -- never the whole question as a name
+        thing = name_of(grounded)
     diagnosis = ask.last_diagnosis if (ask.last_diagnosis or {}).get("category") not in (None, "none") else None
     base: Answer | None = None
     victim = victim_of(ask.question)
@@ -315,7 +320,8 @@ async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence:
 
 async def _object_in(ask: Ask, thing: str) -> str | None:
     """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
-    for word in [w for w in re.split(r"[^\w.-]+", thing.lower()) if len(w) >= 3 and "-" in w][:3]:
+    words = re.split(r"[^\w.-]+", thing.lower())
+    for word in [w for w in words if len(w) >= 3 and ("-" in w or len(words) == 1)][:3]:  # a name, or the thing is one word
         found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"])
         if found:
             return found

@@ -73,6 +73,12 @@ def placement_facts(pod_spec: dict[str, Any]) -> list[str]:
             lines.append(f"{key} {pod_spec[key]}")
     if pod_spec.get("tolerations"):  # as kubectl describe writes them: key=value:Effect, key:Effect (Exists)
         lines.append("tolerations " + ", ".join(toleration_text(t) for t in pod_spec["tolerations"]))
+    runs_as = {"serviceAccountName": "serviceAccount", "imagePullSecrets": "imagePullSecrets",
+               "priorityClassName": "priorityClass", "terminationGracePeriodSeconds": "terminationGracePeriodSeconds"}
+    said = [f"{word} " + (", ".join(str(s.get("name")) for s in pod_spec[key]) if key == "imagePullSecrets" else str(pod_spec[key]))
+            for key, word in runs_as.items() if pod_spec.get(key) not in (None, "", [])]
+    if said:  # what the pods run as and pull with: kubectl describe's Service Account, Image Pull Secrets
+        lines.append("; ".join(said))
     for volume in pod_spec.get("volumes") or []:
         source = {k: v for k, v in volume.items() if k != "name"}
         lines.append(f"volume {volume.get('name')}: {source}")
@@ -133,6 +139,17 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         keys = sorted((obj.get("data") or {}) | (obj.get("stringData") or {}))
         lines.append(f"keys {', '.join(keys) or 'none'}" + (" (names only: a Secret's values are never shown)"
                                                              if kind == "Secret" else ""))
+    elif kind == "StorageClass":
+        lines.append(f"provisioner {obj.get('provisioner')}, allowVolumeExpansion {bool(obj.get('allowVolumeExpansion'))}"
+                     f" (claims of this class {'can' if obj.get('allowVolumeExpansion') else 'cannot'} grow), reclaimPolicy "
+                     f"{obj.get('reclaimPolicy', 'Delete')}, volumeBindingMode {obj.get('volumeBindingMode', 'Immediate')}")
+    elif kind == "HorizontalPodAutoscaler":
+        state = obj.get("status") or {}
+        target = spec.get("scaleTargetRef") or {}
+        lines.append(f"scales {target.get('kind')}/{target.get('name')}: minReplicas {spec.get('minReplicas', 1)}, maxReplicas "
+                     f"{spec.get('maxReplicas')}, currentReplicas {state.get('currentReplicas')}, desiredReplicas "
+                     f"{state.get('desiredReplicas')}" + (" -- at its max" if spec.get("maxReplicas") is not None and
+                                                          (state.get("currentReplicas") or 0) >= spec["maxReplicas"] else ""))
     elif kind == "ResourceQuota":
         lines.append(f"hard {(obj.get('status') or {}).get('hard') or spec.get('hard')}, used {(obj.get('status') or {}).get('used')}")
     elif kind == "Node":
@@ -148,10 +165,13 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
 def _pod_state(state: dict[str, Any]) -> list[str]:
     """A pod's phase and each container's state: what tells two members apart when one is broken."""
     lines = [f"phase {state.get('phase')}"]
-    for container in state.get("containerStatuses") or []:
+    statuses = [("init container", c) for c in state.get("initContainerStatuses") or []]
+    for word, container in [*statuses, *(("container", c) for c in state.get("containerStatuses") or [])]:
         current = container.get("state") or {}
         how = next(iter(current), "unknown")
         reason = (current.get(how) or {}).get("reason")
-        lines.append(f"container {container.get('name')} {how}" + (f" ({reason})" if reason else "")
-                     + f", ready {container.get('ready')}, {container.get('restartCount', 0)} restarts")
+        last = (container.get("lastState") or {}).get("terminated") or (current.get("terminated") or {})
+        ended = f"; last terminated {last.get('reason')} (exit code {last.get('exitCode')})" if last else ""
+        lines.append(f"{word} {container.get('name')} {how}" + (f" ({reason})" if reason else "")
+                     + f", ready {container.get('ready')}, {container.get('restartCount', 0)} restarts{ended}")
     return lines

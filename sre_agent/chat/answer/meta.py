@@ -200,7 +200,7 @@ async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
     conversation's object; saying how it was read."""
     from ..conversation.graph import answer_question  # the graph's own path: subject resolution and the honesty rule
 
-    guess = guess_intent(ask.question)
+    guess = guess_intent(ask.question, (ask.last_answer or {}).get("form"))  # a follow-up reads by what it follows
     spec = form_spec(guess.intent) if guess else None
     if guess is None or spec is None or guess.intent not in HANDLERS:
         return None

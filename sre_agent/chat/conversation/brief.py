@@ -131,6 +131,16 @@ def _score(block: list[str], idf: dict[str, float], shapes: list[re.Pattern[str]
     return sum(w for t, w in idf.items() if t in text) + 0.5 * sum(bool(s.search(text)) for s in shapes)
 
 
+def ranked(question: str, lines: list[str], subject: str = "") -> list[tuple[float, int, str]]:
+    """(score, how many of the question's own words it carries, line) for each line, best first: the weights brief()
+    chooses details by, for a handler that answers with the one fact a question asks for."""
+    terms = question_terms(question) - {subject.lower(), *tokens(subject)}
+    shapes = [shape for asked, shape in ASKED_SHAPES if asked.search(question.lower())]
+    idf = _idf([[line] for line in lines], terms)
+    scored = [(_score([line], idf, shapes), sum(t in line.lower() for t in terms), line) for line in lines]
+    return sorted(scored, key=lambda x: (-x[0], lines.index(x[2])))
+
+
 def brief(answer: Answer) -> Brief:
     """The answer cut to what bears on its question; `hidden` counts what "more" would add."""
     # the subject's own name is in every line about it: it says nothing of which line answers

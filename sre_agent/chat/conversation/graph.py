@@ -35,8 +35,10 @@ from ..answer import (  # noqa: F401
     needs,
     nodes,
     objects,
+    onset,
     owners,
     pod_problems,
+    properties,
     records,
     releases,
     remedies,
@@ -60,7 +62,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
 
 MAX_FOCUS = 12
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
-WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents")
+WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property")
 
 
 class ChatState(TypedDict, total=False):

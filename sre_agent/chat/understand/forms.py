@@ -228,17 +228,23 @@ def _respelled(typed: str) -> str:
     return near[0] if len(near) == 1 else typed
 
 
+# Words that close a request without changing it ("undo the web rollout anyway", "restart it then pls"): patterns
+# anchored at the end of a request must still find it.
+_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:anyway|anyways|then|tho|though|pls|please|asap|already|instead|too|as\s+well|"
+                              r"for\s+me|real\s+quick|quickly|for\s+now|thx|thanks|ok)\b)+\W*$", re.IGNORECASE)
+
+
 def clauses(text: str) -> list[str]:
     """The question, then each tail of it that starts at a clause break, with leading filler words
-    removed: a form may be asked after a context clause ("payments-5xx firing. what changed ...")
-    and patterns anchored at the start of a request must still find it."""
+    removed (and trailing ones): a form may be asked after a context clause ("payments-5xx firing. what changed ...")
+    and patterns anchored at the start or the end of a request must still find it."""
     variants = [text]
     for match in _CLAUSE_BREAK.finditer(text):
         variants.append(text[match.end():])
     out = []
     for variant in variants:
         stripped = _FILLER.sub("", variant).strip()
-        out += [v for v in (variant, stripped) if v]
+        out += [v for v in (variant, stripped, _TRAILING_FILLER.sub("", stripped).strip()) if v]
     return list(dict.fromkeys(out))
 
 

@@ -10,7 +10,17 @@ import random
 import pytest
 
 from sre_agent.chat.understand.forms import form_ids, recognise
-from sre_agent.chat.understand.intent_model import MIN_CONFIDENCE, NEVER_GUESSED, IntentModel, guess_intent, labelled
+from sre_agent.chat.understand.intent_model import (
+    FOLLOW_UP,
+    MIN_CONFIDENCE,
+    NEVER_GUESSED,
+    IntentModel,
+    follow_ups,
+    guess_intent,
+    labelled,
+    labelled_follow_ups,
+    read,
+)
 
 FOLDS = 5
 
@@ -27,16 +37,35 @@ def test_the_data_labels_every_form_with_enough_phrasings_and_none_twice():
 
 
 @pytest.fixture(scope="module")
-def cross_validated() -> list[tuple[str, str, float]]:
-    """(truth, guess, confidence) for every phrasing, each guessed by a model trained without its fold."""
-    data = labelled()
+def folds() -> list[tuple[IntentModel, list[tuple[str, str]]]]:
+    """(a model trained without the fold, the fold) for each of 5 folds over every phrasing, follow-ups too."""
+    data = labelled() + labelled_follow_ups()
     random.Random(0).shuffle(data)
+    return [(IntentModel([x for i, x in enumerate(data) if i % FOLDS != fold]), data[fold::FOLDS]) for fold in range(FOLDS)]
+
+
+@pytest.fixture(scope="module")
+def cross_validated(folds) -> list[tuple[str, str, float]]:
+    """(truth, guess, confidence) for every phrasing asked on its own, each guessed by a model trained without its fold."""
     out = []
-    for fold in range(FOLDS):
-        model = IntentModel([x for i, x in enumerate(data) if i % FOLDS != fold])
-        for text, intent in data[fold::FOLDS]:
-            guess = model.guess(text)
-            out.append((intent, guess.intent if guess else "", guess.confidence if guess else 0.0))
+    for model, fold in folds:
+        for text, intent in fold:
+            if not intent.startswith(FOLLOW_UP):
+                guess = read(model, text, None)
+                out.append((intent, guess.intent if guess else "", guess.confidence if guess else 0.0))
+    return out
+
+
+@pytest.fixture(scope="module")
+def follow_ups_cross_validated(folds) -> list[tuple[str, str, float]]:
+    """(truth, guess, confidence) for every follow-up phrasing after every form its group names."""
+    out = []
+    for model, fold in folds:
+        for text, label in fold:
+            if label.startswith(FOLLOW_UP):
+                for previous, intent in follow_ups()[label.removeprefix(FOLLOW_UP)].intents.items():
+                    guess = read(model, text, previous)
+                    out.append((intent, guess.intent if guess else "", guess.confidence if guess else 0.0))
     return out
 
 
@@ -61,3 +90,31 @@ def test_a_question_no_pattern_matches_reads_like_one_form_with_confidence():
     assert recognise("anybody got a clue why ledger-api keeps dying").form == "unrecognised"  # no pattern has it
     guess = guess_intent("anybody got a clue why ledger-api keeps dying")
     assert guess is not None and guess.intent == "why_failing" and guess.confidence >= MIN_CONFIDENCE
+
+
+def test_follow_ups_read_by_the_answer_they_follow_are_right_seven_times_in_ten(follow_ups_cross_validated):
+    right = sum(truth == guess for truth, guess, _ in follow_ups_cross_validated)
+    accepted = [(truth, guess) for truth, guess, confidence in follow_ups_cross_validated if confidence >= MIN_CONFIDENCE]
+    precision = sum(truth == guess for truth, guess in accepted) / len(accepted)
+    assert right / len(follow_ups_cross_validated) >= 0.7 and precision >= 0.8, (right, precision, len(accepted))
+
+
+def test_every_follow_up_group_maps_known_forms_to_known_intents():
+    forms = set(form_ids())
+    for group in follow_ups().values():
+        assert len(group.phrasings) >= 18, group.id
+        assert set(group.intents) - {"*"} <= forms and set(group.intents.values()) <= forms, group.id
+
+
+@pytest.mark.parametrize("previous, expected", [("rollback_request", "rollback_would_help"), ("write_request", "fix_it"),
+                                                ("scale_would_help", "scale_would_help")])
+def test_would_that_hold_asks_what_the_previous_answer_proposed(previous, expected):
+    guess = guess_intent("would that hold", previous)
+    assert guess is not None and guess.intent == expected
+
+
+def test_a_turn_with_no_answer_before_it_is_no_follow_up():
+    guess = read(IntentModel(labelled() + labelled_follow_ups()), "exit code?", None)
+    assert guess is None or not guess.intent.startswith(FOLLOW_UP)
+    after = guess_intent("exit code?", "why_failing")
+    assert after is not None and after.intent == "property"

@@ -1,0 +1,76 @@
+""""since when", "when did it start", "how long has it been like this": when the trouble of what the conversation is
+about began, from the signs that carry a time -- the first Warning events of it and of its pods, when its current
+revision rolled out, when an alarm on it went to ALARM -- each said with what it is, earliest first. The answer is
+the earliest sign of trouble, with its time and age; a rollout is shown beside it (it may be the cause, it is not a
+sign), never picked as the start. No sign of trouble is said so, not guessed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ...contracts import parse_resource_id, parse_time
+from ..ask import Ask, handles
+from ..models import Answer
+from .facts import RUNS_PODS
+from .runs import ago
+
+MAX_SIGNS = 5
+
+
+async def _first_warnings(ask: Ask, namespace: str, name: str) -> list[tuple[datetime, str]]:
+    """The first time each kind of Warning was seen on the object or its pods (pods and ReplicaSets are named after it)."""
+    listed = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": True, "limit": 200})
+    own = re.compile(rf"^{re.escape(name)}(-[a-z0-9]+){{0,2}}$")
+    first: dict[str, tuple[datetime, str]] = {}
+    for event in (listed.data or {}).get("events") or []:
+        kind, _, involved = str(event.get("object") or "").partition("/")
+        when = parse_time(event.get("first") or event.get("last"))
+        if when is None or not own.match(involved):
+            continue
+        reason = str(event.get("reason") or "Warning")
+        if reason not in first or when < first[reason][0]:
+            first[reason] = (when, f"first {reason} on {kind}/{involved}: {str(event.get('message') or '')[:160]}")
+    return list(first.values())
+
+
+async def _alarms_on(ask: Ask, name: str) -> list[tuple[datetime, str]]:
+    """When each alarm in ALARM whose name or dimensions carry the object's name went to ALARM."""
+    listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    found = []
+    for alarm in (listed.data or {}).get("alarms") or []:
+        said = " ".join([str(alarm.get("name") or ""), *(str(v) for v in (alarm.get("dimensions") or {}).values())])
+        when = parse_time(alarm.get("updated"))
+        if alarm.get("state") == "ALARM" and when is not None and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said):
+            found.append((when, f"alarm {alarm.get('name')} in ALARM since then"))
+    return found
+
+
+async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[datetime, str] | None:
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    revisions = (history.data or {}).get("revisions") or []
+    if not revisions or (when := parse_time(revisions[-1].get("created"))) is None:
+        return None
+    return when, f"its current revision {revisions[-1].get('revision')} (images {revisions[-1].get('images')}) rolled out"
+
+
+@handles("onset", needs=("kubernetes", "cloudwatch"))
+async def onset(ask: Ask) -> Answer:
+    rid = ask.resource or ask.incident or ""
+    namespace, kind, name = parse_resource_id(rid)
+    if not name or not namespace:
+        return ask.answer("Since when is what? Name the object (e.g. 'since when is checkout failing').", status="needs_subject")
+    ask.resource = rid
+    signs = sorted([*await _first_warnings(ask, namespace, name), *await _alarms_on(ask, name)])
+    rollout = await _rolled_out(ask, namespace, kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
+    context = [f"{when:%H:%M} UTC ({ago(when)}): {text}" for when, text in ([rollout] if rollout else [])]
+    if not signs:
+        return ask.answer(f"No sign of trouble on {rid} carries a time: no Warning event on it or its pods, no alarm on it "
+                          "in ALARM", status="answered", details=context,
+                          next_steps=["Ask 'is it healthy?' for its state now."])
+    when, text = signs[0]
+    details = [f"{w:%H:%M} UTC ({ago(w)}): {t}" for w, t in signs[1:MAX_SIGNS]]
+    if rollout:  # what changed shortly before it started is what an on-call asks next
+        details.append(context[0] + (" -- before the first sign" if rollout[0] <= when else " -- after the first sign"))
+    return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}) on {rid}: {text}", status="answered", details=details,
+                      next_steps=["Ask 'what changed before that?' for the changes around it."])

@@ -1,0 +1,130 @@
+""""exit code?", "how big is the claim", "whats the hpa max", "how many pods is the ns allowed", "can that sc grow":
+one property of an object, answered by the fact that holds it.
+
+No table of properties: the object's facts (facts.object_facts, its state's details) and those of the objects that
+hold its properties (a claim's StorageClass, its workload's pods, a namespace's quotas) are ranked by the question's
+own words -- the weights the brief chooses an answer's details by (conversation/brief.py: the words, kubectl's short
+words spelled out, the shape of fact a question word asks for) -- and the best fact leads. A container the question
+names ("the proxy container", "the init one"), or says without naming ("that container": the one the conversation
+found in trouble), puts that container's facts first. When no fact carries the question's words, the answer says so
+and shows the object's state, rather than a fact that merely looks like an answer."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ..ask import Ask, handles
+from ..conversation.brief import ranked
+from ..models import Answer
+from ..understand.names import tokens
+from .facts import RUNS_PODS, object_facts
+from .health import describe, status
+from .objects import pod_spec_of
+
+SHOWN = 3  # facts after the one that answers: the nearest others the question's words carry
+# A pod of a ReplicaSet or a Job run (<name>-<hash>-<id>, <name>-<id>): its replicas say the same fact under other names.
+# (an id without a digit is told from a word only after a hash: "tag-store" is a name)
+POD_NAME = re.compile(r"\b(?:[a-z0-9]+-)+?(?:[a-z0-9]{8,10}-[a-z0-9]{5}|(?=[a-z]*\d)[a-z0-9]{5})\b")
+CONTAINER_WORDS = re.compile(r"\b(container|sidecar|init)\b", re.IGNORECASE)
+INIT = re.compile(r"\binit\b", re.IGNORECASE)
+
+
+def _containers(kind: str, obj: dict) -> tuple[list[str], list[str]]:
+    """(init containers, containers) of an object that runs pods."""
+    spec = pod_spec_of(kind, obj) if kind in RUNS_PODS else {}
+    return ([str(c.get("name")) for c in spec.get("initContainers") or []],
+            [str(c.get("name")) for c in spec.get("containers") or []])
+
+
+def container_meant(ask: Ask, init: list[str], regular: list[str]) -> str | None:
+    """The container the question is about: one it names (a name, or a word of one: "the proxy container"); "the
+    init one" when there is one init container; "that container" / "the sidecar": the one the conversation's last
+    answer named (where the trouble was found); else none."""
+    words = {w for w in re.findall(r"[a-z0-9][a-z0-9-]*", ask.question.lower())}
+    every = [*init, *regular]
+    named = [c for c in every if c.lower() in words or any(len(t) >= 4 and t in words for t in tokens(c))]
+    if named:
+        return named[0]
+    if INIT.search(ask.question) and len(init) == 1:
+        return init[0]
+    if CONTAINER_WORDS.search(ask.question) and len(every) > 1:
+        said = " ".join([str((ask.last_answer or {}).get("headline") or ""), *ask.recent[:3]]).lower()
+        spoken = [c for c in every if re.search(rf"(?<![\w-]){re.escape(c.lower())}(?![\w-])", said)]
+        return spoken[0] if len(spoken) == 1 else None
+    return None
+
+
+async def _related_facts(ask: Ask, rid: str, obj: dict) -> list[str]:
+    """Facts of the objects that hold a property of `rid`: a claim's StorageClass, a StatefulSet's claims' class."""
+    namespace, kind, _ = parse_resource_id(rid)
+    spec = obj.get("spec") or {}
+    classes = [spec.get("storageClassName")] if kind == "PersistentVolumeClaim" else \
+        [(t.get("spec") or {}).get("storageClassName") for t in spec.get("volumeClaimTemplates") or []]
+    lines = []
+    for name in dict.fromkeys(c for c in classes if c):
+        described = await ask.call("kubernetes", "describe", {"kind": "StorageClass", "name": name})
+        lines += [f"StorageClass {name}: {line}" for line in await object_facts(ask, f"StorageClass/{name}", described)
+                  if not line.startswith("labels")]
+    return lines
+
+
+async def _namespace_facts(ask: Ask, namespace: str) -> list[str]:
+    """A namespace's properties: what its quotas allow and use."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "ResourceQuota", "namespace": namespace})
+    lines = []
+    for item in (listed.data or {}).get("items") or []:
+        rid = f"{namespace}/ResourceQuota/{item.get('name')}"
+        described = await describe(ask, rid)
+        lines += [f"{rid}: {line}" for line in await object_facts(ask, rid, described) if not line.startswith("labels")]
+    return lines
+
+
+@handles("property", needs=("kubernetes",))
+async def property_of(ask: Ask) -> Answer:
+    rid = ask.resource or (ask.focus[0] if ask.focus else "")
+    if not rid:  # a namespace, not an object ("how many pods is the ns allowed"): its quotas
+        namespace = ask.namespace or next((r.split("/")[0] for r in ask.focus if r.count("/") == 2), None)
+        if namespace is None:
+            return ask.answer("Which object? Name it (e.g. 'exit code of checkout', 'size of the data-0 claim').",
+                              status="needs_subject")
+        return _best(ask, f"namespace {namespace}", await _namespace_facts(ask, namespace), state=None)
+    described = await describe(ask, rid)
+    obj = (described.data or {}).get("object") or {}
+    if described.error is not None and not obj:
+        return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="unknown")
+    state = await status(ask, described)
+    facts = [*state.details, *await object_facts(ask, rid, described), *await _related_facts(ask, rid, obj)]
+    _, kind, _ = parse_resource_id(rid)
+    container = container_meant(ask, *_containers(kind, obj))
+    if container:  # that container's facts first, the others' never mistaken for its
+        own = [f for f in facts if re.search(rf"(?<![\w-]){re.escape(container)}(?![\w-])", f)]
+        facts = own or facts
+    return _best(ask, rid + (f" container {container}" if container else ""), facts, state)
+
+
+def _once(facts: list[str]) -> list[str]:
+    """Each fact once: the same line about another replica of the same pods is that fact again."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for fact in facts:
+        key = POD_NAME.sub("<pod>", fact)
+        if key in seen:
+            continue
+        seen[key] = len(out)
+        out.append(fact)
+    return out
+
+
+def _best(ask: Ask, subject: str, facts: list[str], state: Answer | None) -> Answer:
+    name = subject.rsplit("/", 1)[-1].split(" ")[0]
+    scored = [s for s in ranked(ask.question, _once([f for f in facts if f.strip()]), name) if s[1] > 0]
+    if not scored:
+        said = f"; its state: {state.headline}" if state is not None else ""
+        return ask.answer(f"None of {subject}'s facts says what the question asks{said}", status="answered",
+                          details=[*(state.details if state else facts)][:6],
+                          next_steps=["Say 'more' for all its facts, or ask about one (its limits, ports, size, exit code...)."])
+    top = scored[0][0]
+    others = [line for score, _, line in scored[1:] if score >= top / 2][:SHOWN]
+    return ask.answer(f"{subject}: {scored[0][2]}", status="answered", details=others,
+                      next_steps=["Say 'more' for all its facts."])

@@ -1,0 +1,67 @@
+"""One property of an object (chat/answer/properties.py): the fact that carries the question's own words leads, the
+container meant is the one named or the one the conversation found in trouble, and a pod's facts say how each
+container last ended. Tables over facts as chat writes them; no lab."""
+
+import pytest
+
+from sre_agent.chat.answer.facts import _pod_state
+from sre_agent.chat.answer.properties import container_meant
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.conversation.brief import ranked
+from sre_agent.chat.understand.forms import recognise
+
+FACTS = [
+    "0/4 replicas ready; images acme/gateway:6.3.0, acme/audit-shipper:1.4.2",
+    "container gateway: image acme/gateway:6.3.0; requests {'memory': '512Mi'}; limits {'memory': '768Mi'}; ports http:8080",
+    "container audit-shipper: image acme/audit-shipper:1.4.2; requests {'memory': '128Mi'}; limits {'memory': '160Mi'}",
+    "shop/Pod/gateway-7d9-x: OOMKilled -- Container audit-shipper: the last termination reason is OOMKilled (exit code 137)",
+    "hpa gateway: min 2, max 6, current 4, desired 4, target cpu 70%",
+    "StorageClass gp2: provisioner ebs.csi.aws.com, allowVolumeExpansion False (claims of this class cannot grow)",
+    "update strategy RollingUpdate {'maxSurge': 0} (RollingUpdateStrategy: 0 max surge)",
+]
+
+
+@pytest.mark.parametrize("question, leads_with", [
+    ("exit code?", "exit code 137"),
+    ("whats the hpa max", "max 6"),
+    ("can that sc even grow", "allowVolumeExpansion"),
+    ("which port does it listen on", "ports http:8080"),
+    ("max surge?", "maxSurge"),
+])
+def test_the_fact_with_the_questions_words_leads(question, leads_with):
+    best = ranked(question, FACTS, "gateway")[0]
+    assert best[1] > 0 and leads_with in best[2], best
+
+
+def test_a_question_whose_words_no_fact_carries_ranks_none_as_carrying_them():
+    assert all(carried == 0 for _, carried, _ in ranked("whats the sla on it", FACTS, "gateway"))
+
+
+def _ask(question, headline=""):
+    return Ask(question=question, recognised=recognise(question), tools=None, last_answer={"headline": headline})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("question, headline, expected", [
+    ("limit on the audit-shipper container", "", "audit-shipper"),  # named
+    ("logs of the proxy container", "", "cloud-sql-proxy"),  # a word of its name
+    ("which container is failing, redis or the init one", "", "sysctl-init"),  # the one init container
+    ("whats the limit on that container", "shop/Pod/gateway-7d9-x/audit-shipper was OOMKilled (exit 137)", "audit-shipper"),
+    ("whats the limit on that container", "", None),  # nothing said yet: not guessed
+    ("whats the limit", "audit-shipper was OOMKilled", None),  # no container asked about
+])
+def test_the_container_meant(question, headline, expected):
+    init, regular = (["sysctl-init"], ["redis", "cloud-sql-proxy"]) if "init" in question or "proxy" in question \
+        else ([], ["gateway", "audit-shipper"])
+    assert container_meant(_ask(question, headline), init, regular) == expected
+
+
+def test_a_pods_facts_say_how_each_container_last_ended_init_containers_too():
+    state = {"phase": "Pending",
+             "initContainerStatuses": [{"name": "sysctl-init", "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                                        "lastState": {"terminated": {"reason": "StartError", "exitCode": 128}},
+                                        "restartCount": 5, "ready": False}],
+             "containerStatuses": [{"name": "redis", "state": {"waiting": {"reason": "PodInitializing"}}, "ready": False}]}
+    assert _pod_state(state) == [
+        "phase Pending",
+        "init container sysctl-init waiting (CrashLoopBackOff), ready False, 5 restarts; last terminated StartError (exit code 128)",
+        "container redis waiting (PodInitializing), ready False, 0 restarts"]
