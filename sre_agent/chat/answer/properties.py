@@ -28,6 +28,8 @@ SHOWN = 3  # facts after the one that answers: the nearest others the question's
 POD_NAME = re.compile(r"\b(?:[a-z0-9]+-)+?(?:[a-z0-9]{8,10}-[a-z0-9]{5}|(?=[a-z]*\d)[a-z0-9]{5})\b")
 CONTAINER_WORDS = re.compile(r"\b(container|sidecar|init)\b", re.IGNORECASE)
 INIT = re.compile(r"\binit\b", re.IGNORECASE)
+RESOURCE_ID = re.compile(r"\b[\w.-]+/[A-Z][A-Za-z]+/[\w.-]+")  # namespace/Kind/name
+TROUBLE = re.compile(r"oomkilled|crashloop|backoff|killed|exit code [1-9]|error|failed|not ready|waiting", re.IGNORECASE)
 
 
 def _containers(kind: str, obj: dict) -> tuple[list[str], list[str]]:
@@ -49,9 +51,12 @@ def container_meant(ask: Ask, init: list[str], regular: list[str]) -> str | None
     if INIT.search(ask.question) and len(init) == 1:
         return init[0]
     if CONTAINER_WORDS.search(ask.question) and len(every) > 1:
-        said = " ".join([str((ask.last_answer or {}).get("headline") or ""), *ask.recent[:3]]).lower()
-        spoken = [c for c in every if re.search(rf"(?<![\w-]){re.escape(c.lower())}(?![\w-])", said)]
-        return spoken[0] if len(spoken) == 1 else None
+        # what the conversation said, without the resource ids (shop/Deployment/reviews names the object, not a container)
+        said = [RESOURCE_ID.sub(" ", line).lower() for line in [str((ask.last_answer or {}).get("headline") or ""), *ask.recent[:6]]]
+        for lines in ([line for line in said if TROUBLE.search(line)], said):  # where trouble was said first
+            spoken = [c for c in every if any(re.search(rf"(?<![\w-]){re.escape(c.lower())}(?![\w-])", line) for line in lines)]
+            if len(spoken) == 1:
+                return spoken[0]
     return None
 
 

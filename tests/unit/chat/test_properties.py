@@ -46,6 +46,8 @@ def _ask(question, headline=""):
     ("logs of the proxy container", "", "cloud-sql-proxy"),  # a word of its name
     ("which container is failing, redis or the init one", "", "sysctl-init"),  # the one init container
     ("whats the limit on that container", "shop/Pod/gateway-7d9-x/audit-shipper was OOMKilled (exit 137)", "audit-shipper"),
+    ("whats the limit on that container", "shop/Deployment/gateway: shop/Pod/gateway-7d9-x: OOMKilled -- Container "
+     "audit-shipper is in CrashLoopBackOff", "audit-shipper"),  # the object's id names no container
     ("whats the limit on that container", "", None),  # nothing said yet: not guessed
     ("whats the limit", "audit-shipper was OOMKilled", None),  # no container asked about
 ])
