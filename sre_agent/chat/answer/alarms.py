@@ -9,12 +9,28 @@ from ...contracts import parse_resource_id, parse_time
 from ...sweep.mapping import measures_demand
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.intent_model import model
 from ..understand.names import match_score
 from ..understand.references import best_match, name_of
 from .health import alarm_mentions, broken_now
 from .investigate import why_failing
 
 _ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)
+# Words of a clause that asks about an alarm's own state, not the trouble behind it.
+_ALARM_STATE = re.compile(r"\b(still|firing|alerting|in\s+alarm|thresh\w*|state|clear(ed)?|resolved|ok\s+again|back\s+to\s+ok|"
+                          r"flapping|stale)\b", re.IGNORECASE)
+_LAST_CLAUSE = re.compile(r"[.;!?]+\s+|,\s+")
+NAMES_WATCHED = 0.8  # a question word that is the watched object's name, a token of it, or the start of one
+
+
+def asks_the_trouble(question: str) -> bool:
+    """A page's message that asks about the trouble behind the alarm it names ("driver gw 5xx alarm, wat broke", "memory
+    alarm firing. is it gonna fall over"), not about alarms: its last clause asks no alarm state, and the intent model
+    does not read it as a question about alarms."""
+    if _ALARM_STATE.search(_LAST_CLAUSE.split(question.strip())[-1]):
+        return False
+    ranked = model().ranked(question)
+    return bool(ranked) and ranked[0][0] != "alarms"
 
 
 def _number(value: object) -> str:
@@ -54,6 +70,11 @@ async def alarms(ask: Ask) -> Answer:
         shown = named or firing or rows
         details = [f"{a.get('state')} {a.get('name')}: {_metric_of(a)} {a.get('comparison') or '>'} threshold "
                    f"{_number(a.get('threshold'))} -- {(a.get('reason') or '')[:200]}" for a in shown[:8]] + details
+    paged = [a for a in named if a in firing and _watched_named(a, ask.recognised.candidates)]
+    if len(paged) == 1 and not measures_demand(paged[0]) and asks_the_trouble(ask.question):
+        # the page's own words name one firing alarm and ask what is behind it: investigated, as alarm_why does
+        return await _investigated(ask, paged[0], f"ALARM {paged[0].get('name')} since {paged[0].get('updated', '?')}: "
+                                   f"{(paged[0].get('reason') or '')[:200]}")
     # what the alarms the question names watch: "its cpu request" next is about that object
     watched = [rid for alarm in named[:2] if (rid := await _alarm_resource(ask, alarm))]
     if firing and all(measures_demand(a) for a in firing):
@@ -84,6 +105,16 @@ async def alarms(ask: Ask) -> Answer:
         details += [f"OK {a.get('name')} since {a.get('updated', '?')}" for a in ok]
     return ask.answer(f"No alarms firing{about}: {len(ok)} alarm(s), all OK", status="healthy", details=details,
                       resources=watched, next_steps=["Nothing to do for alarms."])
+
+
+def _watched_named(alarm: dict, words: list[str]) -> bool:
+    """Whether the question's words name what the alarm watches (its Service dimension, else its own name), not only
+    its metric: "lot catalog 5xx alarm" names no alarm on bid-engine, however "5xx" fits."""
+    watched = _service_of(alarm)
+    if watched is None:  # no dimension says: the alarm's name, without the words of its metric ("5xx", "latency")
+        metric = set(re.split(r"[^a-z0-9]+", _metric_of(alarm).lower()))
+        watched = "-".join(t for t in str(alarm.get("name") or "").lower().split("-") if t not in metric)
+    return any(match_score(word, watched) >= NAMES_WATCHED for word in words)
 
 
 def _service_of(alarm: dict) -> str | None:

@@ -16,11 +16,12 @@ from ...graph.pins import began_with_revision
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import KIND_WORDS
-from ..understand.grounding import grounded_subject
+from ..understand.grounding import SURE, grounded_subject, named_mentions
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .health import status
 from .investigate import why_failing
+from .others import MAX_OTHERS, WORKLOAD_KINDS, beside_the_verdict
 from .templates import template_diff, template_of
 
 # The thing a blame question names: the words between its verb and its blame words.
@@ -220,8 +221,10 @@ def _object_verdict(thing: str, diagnosis: dict) -> str | None:
     if not words or not culprit:
         return None
     category = diagnosis.get("category")
-    if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or \
-            any(KIND_WORDS.get(stem) == kind_of(culprit) for w in words for stem in (w, w.rstrip("s"))):
+    kinds_said = {kind for w in words for stem in (w, w.rstrip("s")) if (kind := KIND_WORDS.get(stem))}
+    if kinds_said and kind_of(culprit) not in kinds_said:
+        return None  # "the clock-gateway cm": its ConfigMap, whatever the Deployment of that name did
+    if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or kind_of(culprit) in kinds_said:
         return f"Yes: {culprit} is the root cause ({category})"
     return None
 
@@ -230,7 +233,8 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
     words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
     if not words or not diagnosis.get("resource"):
         return None
-    return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); '{thing}' is not it"
+    said = "what the question names" if thing.endswith("?") or len(thing) > 60 else f"'{thing}'"  # never the question echoed
+    return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); {said} is not it"
 
 
 @handles("blame", needs=("kubernetes", "cloudwatch"))
@@ -288,8 +292,8 @@ async def blame(ask: Ask) -> Answer:
             verdict = by_words
         else:
             verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
-    if verdict.startswith("No: the root cause is"):
-        verdict, evidence = await _own_fault(ask, thing, culprit, verdict, evidence)
+    if not verdict.startswith("Yes"):  # not the root cause: a fault of its own is said beside it
+        verdict, evidence = await beside_the_verdict(ask, await _others_named(ask, thing, culprit), culprit, verdict, evidence)
     details = [cause, *evidence, *((base.details if base else [])[:8])]
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
@@ -297,32 +301,24 @@ async def blame(ask: Ask) -> Answer:
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
 
 
-async def _own_fault(ask: Ask, thing: str, culprit: str, verdict: str, evidence: list[str]) -> tuple[str, list[str]]:
-    """The blamed object is not the root cause but is broken itself ("heatmap-renderer is crashlooping too, is it
-    related?"): say so, with its own diagnosis -- two faults, each with its own fix."""
-    other = await _object_in(ask, thing)
-    if not other or other == culprit:
-        return verdict, evidence
-    asked, ask.resource = ask.resource, other
-    try:
-        if (await status(ask)).status != "problems":
-            return verdict, evidence
-        own = await why_failing(ask)
-    finally:
-        ask.resource = asked
-    found = own.diagnosis or {}
-    if found.get("category") in (None, "none") or found.get("resource") == culprit:
-        return verdict, evidence
-    specs = [line for line in own.details if " spec: " in line][:4]  # its image and limits: the figures its own fix changes
-    return (f"{verdict}; {other} has a fault of its own: {found.get('category')} at {found.get('resource')}",
-            [f"{other}: {str(found.get('summary', ''))[:300]}", *specs, *own.next_steps[:1], *evidence])
+async def _others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
+    """The workloads the blamed thing names, then those the question names anywhere ("fleet-sync is crashlooping and
+    permit-import failed, are those related?"), the root cause aside."""
+    found = [await _object_in(ask, thing)]
+    for mention in await named_mentions(ask):
+        if not mention.candidates or mention.candidates[0][0] < SURE:
+            continue
+        # a name that fits several objects of the kind the question says ("the clock-gateway cm"): each of them
+        meant = [mention.chosen] if mention.chosen else mention.ambiguous if mention.kind_said else []
+        found += [k.rid for k in meant if k.kind in (*WORKLOAD_KINDS, "ConfigMap")]
+    return [rid for rid in dict.fromkeys(found) if rid and rid != culprit][:MAX_OTHERS]
 
 
 async def _object_in(ask: Ask, thing: str) -> str | None:
     """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
     words = re.split(r"[^\w.-]+", thing.lower())
     for word in [w for w in words if len(w) >= 3 and ("-" in w or len(words) == 1)][:3]:  # a name, or the thing is one word
-        found = await named_exactly(ask, word, kinds=["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod"])
+        found = await named_exactly(ask, word, kinds=list(WORKLOAD_KINDS))
         if found:
             return found
     return None

@@ -20,7 +20,10 @@ from .notes import peoples_notes
 
 MAX_WRITES = 2
 SHOWN_VALUE = 160
-MAX_ASKED_ABOUT = 6  # the conversation's objects looked at for the one a state verb names
+MAX_ASKED_ABOUT = 6
+HELD_SHOWN = 600  # characters of a ConfigMap's values in the answer's first line
+# the questions kubectl's get / describe of a config object are said as (chat/understand/kubectl_speak.py)
+CONTENT_ASKED = re.compile(r"^(whats in|describe)\s", re.IGNORECASE)  # the conversation's objects looked at for the one a state verb names
 # a state a person puts an object in, as a question's verb names it, and how the object shows it
 STATE_VERBS: tuple[tuple[re.Pattern[str], Callable[[dict], bool]], ...] = (
     (re.compile(r"\b(cordon|drain|uncordon)\w*", re.I), lambda o: bool((o.get("spec") or {}).get("unschedulable"))),
@@ -87,6 +90,12 @@ async def change_record(ask: Ask) -> Answer:
                           next_steps=["Check the name (kubectl get <kind> -A | grep <part of it>)."])
     lines = await record_lines(ask, rid, obj)
     notes = peoples_notes(obj)
+    _, kind, _ = parse_resource_id(rid)
+    if kind in ("ConfigMap", "Secret") and CONTENT_ASKED.match(ask.question):  # kubectl get/describe of it: what it holds
+        held = held_values(kind, obj)
+        return ask.answer(f"{rid} holds: {'; '.join(held)[:HELD_SHOWN]}", status="answered",
+                          details=[line for line in lines if line not in held],
+                          next_steps=["Ask 'who uses it?' for the workloads that read it."])
     headline = (f"{rid}: {notes[0].removeprefix('note ')}" if notes else
                 f"{rid} carries no note from a person (no change ticket or reason annotated)" +
                 (f"; {lines[0]}" if lines else ""))

@@ -52,6 +52,8 @@ async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answ
             return picked.rid
     for mention in found:
         options = [k for k in mention.ambiguous if k.kind != "Alarm"]
+        if len(options) == 1 and mention.candidates[0][0] >= ASK_BACK:  # one workload among its config objects
+            return options[0].rid
         # only a name-shaped span ("vrbs-registry", "pass shop") is worth asking about: a plain word ("registry",
         # "compute") that is one token of several names is the question's own word
         if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK and NAME_SHAPED.search(mention.span):

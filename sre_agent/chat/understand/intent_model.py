@@ -168,20 +168,40 @@ def model() -> IntentModel:
     return IntentModel([*labelled(), *labelled_follow_ups()])
 
 
+# Where a question's last clause starts: "ice plant bridge keeps crashlooping in ops, related?" asks "related?" -- the
+# clauses before it say what about.
+_LAST_CLAUSE = re.compile(r"[,;.!?]+\s+(?=\S)")
+
+
+def _posterior(model: IntentModel, text: str) -> dict[str, float]:
+    """The model's reading of the whole text, averaged with its reading of the last clause alone when there is one."""
+    whole = dict(model.ranked(text))
+    clauses = _LAST_CLAUSE.split(text.strip())
+    if len(clauses) < 2 or not (last := dict(model.ranked(clauses[-1]))):
+        return whole
+    return {i: (whole.get(i, 0.0) + last.get(i, 0.0)) / 2 for i in whole.keys() | last.keys()}
+
+
 def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
-    """The intent `text` asks after an answer of the form `previous`: a follow-up group's intent for that form, else
-    the best class that is a question of its own."""
-    scored = [(i, c * FOLLOW_UP_PRIOR if i.startswith(FOLLOW_UP) else c) for i, c in model.ranked(text)
-              if previous or not i.startswith(FOLLOW_UP)]
-    norm = sum(c for _, c in scored) or 1.0
-    for intent, confidence in sorted(((i, c / norm) for i, c in scored), key=lambda x: -x[1])[:3]:
-        if intent.startswith(FOLLOW_UP):
-            asked = follow_ups()[intent.removeprefix(FOLLOW_UP)].after(previous)
-            if asked is not None:
-                return Guess(intent=asked, confidence=confidence, runner_up=intent)
-            continue
-        return Guess(intent=intent, confidence=confidence)
-    return None
+    """The intent `text` asks after an answer of the form `previous`: each class's share goes to the intent it asks --
+    a follow-up group's to its intent after that form (none after a form the group does not name, or with no answer
+    before), a question of its own's to itself -- and the intent with the most is the reading."""
+    shares: dict[str, float] = {}
+    followed: dict[str, str] = {}
+    for label, share in _posterior(model, text).items():
+        intent: str | None = label
+        if label.startswith(FOLLOW_UP):
+            intent = follow_ups()[label.removeprefix(FOLLOW_UP)].after(previous)
+            share *= FOLLOW_UP_PRIOR
+        if intent is not None:
+            shares[intent] = shares.get(intent, 0.0) + share
+            if label.startswith(FOLLOW_UP):
+                followed[intent] = label
+    if not shares:
+        return None
+    total = sum(shares.values()) or 1.0
+    best = max(shares, key=shares.__getitem__)
+    return Guess(intent=best, confidence=shares[best] / total, runner_up=followed.get(best, ""))
 
 
 def guess_intent(text: str, previous: str | None = None) -> Guess | None:

@@ -24,6 +24,7 @@ from .names import match_score
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
          "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ResourceQuota", "Node", "StorageClass")
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+CONFIG_KINDS = ("ConfigMap", "Secret")
 # the order an SRE means when only the name is said: what runs, then what fronts or feeds it
 KIND_ORDER = (*WORKLOADS, "Service", "Node", "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ConfigMap", "Secret",
               "ResourceQuota", "StorageClass", "Alarm")
@@ -78,14 +79,22 @@ class Mention:
         """The objects it could mean, one per name and namespace (its likeliest kind), when it means no one of them."""
         if self.chosen is not None or not self.candidates:
             return []
-        top = self.candidates[0][0]
+        # of the kind said, when it said one ("the clock-gateway cm": its ConfigMaps, however exactly a Deployment fits)
+        fitting = [(s, k) for s, k in self.candidates if k.kind == self.kind_said] if self.kind_said else self.candidates
+        if not fitting:
+            return []
+        top = fitting[0][0]
         best: dict[tuple[str, str | None], Known] = {}
-        for score, known in self.candidates:
-            if score >= top - TIE and (known.kind == self.kind_said or not self.kind_said):
+        for score, known in fitting:
+            if score >= top - TIE:
                 held = best.get((known.name, known.namespace))
                 if held is None or _rank(known) < _rank(held):
                     best[(known.name, known.namespace)] = known
-        return list(best.values())
+        options = list(best.values())
+        if not self.kind_said and any(k.kind in WORKLOADS for k in options):
+            # "clock gw": the workload, not its ConfigMaps of the same stem -- unless the question says the kind
+            options = [k for k in options if k.kind not in CONFIG_KINDS]
+        return options
 
 
 def _rank(known: Known) -> int:

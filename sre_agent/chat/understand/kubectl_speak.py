@@ -46,6 +46,11 @@ NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "
 class KubectlQuestion(BaseModel):
     question: str  # the command said as the question the forms read
     namespace: str | None = None  # -n / --namespace; None for -A or none given
+    # what the verb means, when kubectl's grammar says it outright: the form, and the object with its kind -- so a
+    # word inside a name ("anpr-intake-upstreams", "quota-ledger") is never read as the question's own word
+    form: str | None = None
+    subject: str | None = None
+    kind: str | None = None
 
 
 def _kind(word: str) -> str | None:
@@ -77,8 +82,12 @@ def _split(text: str) -> tuple[list[str], dict[str, str | bool]]:
 
 
 def translate(text: str) -> KubectlQuestion | None:
-    """The question a kubectl command asks, or None when the text is not one."""
+    """The question a kubectl command asks, or None when the text is not one. A remark after the command ("get secret
+    x -o yaml, i need the value") is the person's, not kubectl's: the command is read without it."""
     text = AROUND.sub("", text)
+    command, comma, remark = text.partition(", ")
+    if comma and remark and (read := translate(command)) is not None:
+        return read
     match = COMMAND.match(text)
     if match is None:
         return None
@@ -104,7 +113,8 @@ def translate(text: str) -> KubectlQuestion | None:
         if not target:
             return None
         previous = " before it restarted" if flags.get("p") or flags.get("previous") else ""
-        return KubectlQuestion(question=f"show me the logs of {target}{previous}", namespace=namespace)
+        return KubectlQuestion(question=f"show me the logs of {target}{previous}", namespace=namespace, form="logs",
+                               subject=name or target.partition("/")[2] or target, kind=kind)
     if verb == "rollout":
         sub = args[0].lower() if args else ""
         rest = _split(" ".join(args[1:]))[0] if len(args) > 1 else []
@@ -115,7 +125,9 @@ def translate(text: str) -> KubectlQuestion | None:
             return None
         asked = {"history": f"rollout history of {target}", "status": f"did the {target} rollout finish",
                  "undo": f"roll back {target}", "restart": f"restart {target}"}.get(sub)
-        return KubectlQuestion(question=asked, namespace=namespace) if asked else None
+        form = {"history": "history", "status": "rollout_state"}.get(sub)  # (a change request is read by its own words)
+        return KubectlQuestion(question=asked, namespace=namespace, form=form, subject=target if form else None,
+                               kind=_kind(rest[0].partition("/")[0]) if form and rest else None) if asked else None
     if verb == "events" or kind == "Event":
         subject = flags.get("for")
         if isinstance(subject, str):
@@ -126,7 +138,9 @@ def translate(text: str) -> KubectlQuestion | None:
         what = "nodes" if kind == "Node" else "pods"
         return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace)
     if verb == "describe" and name:
-        return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace)
+        # a ConfigMap's or Secret's describe is what it holds (a Secret: key names) and who wrote it: its record
+        return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace,
+                               form="change_record" if kind in ("ConfigMap", "Secret") else "describe", subject=name, kind=kind)
     if kind is None:
         return KubectlQuestion(question=f"status of {name}", namespace=namespace) if name else None
     if name is None:  # get pods -n ops, get pvc -A
@@ -135,5 +149,6 @@ def translate(text: str) -> KubectlQuestion | None:
         scope = f"in {namespace}" if namespace else "there"
         return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace)
     if kind in ("ConfigMap", "Secret"):
-        return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace)
+        return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
+                               subject=name, kind=kind)
     return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace)

@@ -331,7 +331,9 @@ async def resolve(ask: Ask) -> str | Answer:
     matches = (outcome.data or {}).get("matches") or []
     if not any(m.get("exact") for m in matches) and (in_focus := _word_of_focus(ask, subject)):
         return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
-    if not any(m.get("exact") for m in matches) and (running := await _container_named(ask, subject)):
+    said_kind = asked_kind or rec.kind_hint
+    if not any(m.get("exact") for m in matches) and said_kind in (None, *ROLLABLE, "Pod", "Job", "CronJob") and (
+            running := await _container_named(ask, subject)):  # (never when the kind said runs no containers: "the x cm")
         return running  # "bump envoy to 512Mi": the workload whose container is envoy, not a ConfigMap called x-envoy
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":

@@ -17,7 +17,13 @@ from sre_agent.chat.understand.kubectl_speak import translate
     ("get jobs --namespace=ops", "list_kind", None, "ops"),
     ("get storageclass", "list_kind", None, None),
     ("get events -n logistics", "cluster_warnings", None, "logistics"),
-    ("get cm courier-dispatch-config -n logistics -o yaml", "config_keys", "courier-dispatch-config", "logistics"),
+    ("get cm courier-dispatch-config -n logistics -o yaml", "change_record", "courier-dispatch-config", "logistics"),
+    # a word inside a name is never the question's own ("upstreams", "quota"): kubectl's verb says the form
+    ("describe secret anpr-intake-upstreams -n enforcement", "change_record", "anpr-intake-upstreams", "enforcement"),
+    ("logs deploy/quota-ledger -n landings", "logs", "quota-ledger", "landings"),
+    # a remark after the command is the person's
+    ("get secret lot-catalog-upstreams -n auction -o yaml, i need the actual value", "change_record",
+     "lot-catalog-upstreams", "auction"),
     ("rollout history crossmatch-engine -n clinical", "history", "crossmatch-engine", "clinical"),
     ("rollout history sts/ledger", "history", "ledger", None),
     ("rollout status deployment route-planner -n logistics", "rollout_state", "route-planner", "logistics"),
@@ -28,8 +34,8 @@ from sre_agent.chat.understand.kubectl_speak import translate
 def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace):
     spoken = translate(typed)
     assert spoken is not None and spoken.namespace == namespace
-    recognised = recognise(spoken.question)
-    assert (recognised.form, recognised.subject) == (form, subject), spoken.question
+    recognised = recognise(spoken.question)  # what the forms read, where kubectl's verb does not say the form itself
+    assert (spoken.form or recognised.form, spoken.subject or recognised.subject) == (form, subject), spoken.question
 
 
 @pytest.mark.parametrize("typed", ["describe the broken route-planner pod", "get a coffee", "logs", "rollout history",
