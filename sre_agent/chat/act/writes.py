@@ -16,6 +16,7 @@ from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
+from ..understand.followups import do_it
 from ..understand.references import owner_of
 from .hand_edits import (
     PORT_TARGET,
@@ -285,9 +286,19 @@ async def write_request(ask: Ask) -> Answer:
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
+        if verb == "unknown" and _proposed_fix(ask.last_answer):
+            # "fix it" with no change said, after an answer that proposed one: that fix, as an approval request
+            return await do_it(ask)
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     return approval_answer(ask, plan, rid)
+
+
+def _proposed_fix(answer: dict | None) -> bool:
+    """Whether the previous answer proposed a fix: a pinned action, or a next step that says "Fix ..." with its command."""
+    answer = answer or {}
+    return bool(answer.get("proposal") or answer.get("approval")) or any(
+        str(step).startswith("Fix ") and "kubectl" in str(step) for step in answer.get("next_steps") or [])
 
 
 async def _troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:

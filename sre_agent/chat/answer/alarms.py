@@ -9,6 +9,7 @@ from ...contracts import parse_resource_id, parse_time
 from ...sweep.mapping import measures_demand
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.grounding import grounded_subject
 from ..understand.intent_model import model
 from ..understand.names import match_score
 from ..understand.references import best_match, name_of
@@ -192,6 +193,10 @@ async def alarm_why(ask: Ask) -> Answer:
     named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
     quiet = [] if named or not _ASKS_WHY.search(ask.question) else _named_alarms(rows, ask.recognised.candidates)
     if not named and not quiet:  # no one alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
+        if _ASKS_WHY.search(ask.question) and isinstance(subject := await grounded_subject(ask), str):
+            # "lot catalog feels slow since lunch ... why": no alarm says so, the object named is what is asked about
+            ask.resource = subject
+            return await why_failing(ask)
         return await (broken_now(ask) if _ASKS_WHAT_IS_BROKEN.search(ask.question) else alarms(ask))
     if quiet:  # "the p99 alarm paged me, why is it slow" with the alarm back to OK: what it watches is still asked about
         return await _investigated(ask, quiet[0], f"alarm {quiet[0].get('name')} is {quiet[0].get('state')} now (it paged "

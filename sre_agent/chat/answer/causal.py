@@ -16,12 +16,12 @@ from ...graph.pins import began_with_revision
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import KIND_WORDS
-from ..understand.grounding import SURE, grounded_subject, named_mentions
+from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .health import status
 from .investigate import why_failing
-from .others import MAX_OTHERS, WORKLOAD_KINDS, beside_the_verdict
+from .others import beside_the_verdict, object_in, others_named
 from .templates import template_diff, template_of
 
 # The thing a blame question names: the words between its verb and its blame words.
@@ -252,7 +252,7 @@ async def blame(ask: Ask) -> Answer:
     related = _RELATED.search(ask.question) is not None
     if named:  # the question names what it asks about: its diagnosis, not the conversation's last one
         ask.resource, diagnosis = named, None
-    elif victim is None and diagnosis is None and not related and (own := await _object_in(ask, thing)):
+    elif victim is None and diagnosis is None and not related and (own := await object_in(ask, thing)):
         # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
         # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
         ask.resource = own
@@ -293,35 +293,12 @@ async def blame(ask: Ask) -> Answer:
         else:
             verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
     if not verdict.startswith("Yes"):  # not the root cause: a fault of its own is said beside it
-        verdict, evidence = await beside_the_verdict(ask, await _others_named(ask, thing, culprit), culprit, verdict, evidence)
+        verdict, evidence = await beside_the_verdict(ask, await others_named(ask, thing, culprit), culprit, verdict, evidence)
     details = [cause, *evidence, *((base.details if base else [])[:8])]
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
-
-
-async def _others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
-    """The workloads the blamed thing names, then those the question names anywhere ("fleet-sync is crashlooping and
-    permit-import failed, are those related?"), the root cause aside."""
-    found = [await _object_in(ask, thing)]
-    for mention in await named_mentions(ask):
-        if not mention.candidates or mention.candidates[0][0] < SURE:
-            continue
-        # a name that fits several objects of the kind the question says ("the clock-gateway cm"): each of them
-        meant = [mention.chosen] if mention.chosen else mention.ambiguous if mention.kind_said else []
-        found += [k.rid for k in meant if k.kind in (*WORKLOAD_KINDS, "ConfigMap")]
-    return [rid for rid in dict.fromkeys(found) if rid and rid != culprit][:MAX_OTHERS]
-
-
-async def _object_in(ask: Ask, thing: str) -> str | None:
-    """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
-    words = re.split(r"[^\w.-]+", thing.lower())
-    for word in [w for w in words if len(w) >= 3 and ("-" in w or len(words) == 1)][:3]:  # a name, or the thing is one word
-        found = await named_exactly(ask, word, kinds=list(WORKLOAD_KINDS))
-        if found:
-            return found
-    return None
 
 
 @handles("affected", needs=("kubernetes", "cloudwatch"))

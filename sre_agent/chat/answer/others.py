@@ -5,15 +5,21 @@ ConfigMap holds and who wrote it), so "it is not it" names the change it exonera
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..conversation.brief import ranked
+from ..understand.forms import kind_nouns
+from ..understand.grounding import SURE, named_mentions
+from ..understand.references import named_exactly, namespace_named
 from .health import describe, status
 from .investigate import why_failing
 from .records import record_lines
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")
 MAX_OTHERS = 2  # other objects a "related?" question names, each said beside the verdict
+LOOKED_AT = 6  # objects of the kind a question names (and no name) looked at for the ones in trouble
 CHANGE_SHOWN = 220  # characters of an exonerated change said in the verdict
 
 
@@ -64,3 +70,46 @@ async def beside_the_verdict(ask: Ask, others: list[str], culprit: str, verdict:
 
 def kind_of_runs_pods(rid: str) -> bool:
     return parse_resource_id(rid)[1] in WORKLOAD_KINDS
+
+
+async def others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
+    """The workloads the blamed thing names, then those the question names anywhere ("fleet-sync is crashlooping and
+    permit-import failed, are those related?"), the root cause aside."""
+    found = [await object_in(ask, thing)]
+    for mention in await named_mentions(ask):
+        if not mention.candidates or mention.candidates[0][0] < SURE:
+            continue
+        # a name that fits several objects of the kind the question says ("the clock-gateway cm"): each of them
+        meant = [mention.chosen] if mention.chosen else mention.ambiguous if mention.kind_said else []
+        found += [k.rid for k in meant if k.kind in (*WORKLOAD_KINDS, "ConfigMap")]
+    named = [rid for rid in dict.fromkeys(found) if rid and rid != culprit][:MAX_OTHERS]
+    return named or [rid for rid in await _troubled_of_kind_in(ask) if rid != culprit][:MAX_OTHERS]
+
+
+async def _troubled_of_kind_in(ask: Ask) -> list[str]:
+    """"there's a failed job in finance too, related?": no name, but a kind and a namespace -- the objects of that kind
+    there that are in trouble now."""
+    kinds = [k for k in kind_nouns(ask.question) if k in WORKLOAD_KINDS]
+    namespace = await namespace_named(ask) if kinds else None
+    if not namespace:
+        return []
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kinds[0], "namespace": namespace})
+    troubled = []
+    for item in ((listed.data or {}).get("items") or [])[:LOOKED_AT]:
+        asked, ask.resource = ask.resource, f"{namespace}/{kinds[0]}/{item.get('name')}"
+        try:
+            if (await status(ask)).status == "problems":
+                troubled.append(ask.resource)
+        finally:
+            ask.resource = asked
+    return troubled
+
+
+async def object_in(ask: Ask, thing: str) -> str | None:
+    """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
+    words = re.split(r"[^\w.-]+", thing.lower())
+    for word in [w for w in words if len(w) >= 3 and ("-" in w or len(words) == 1)][:3]:  # a name, or the thing is one word
+        found = await named_exactly(ask, word, kinds=list(WORKLOAD_KINDS))
+        if found:
+            return found
+    return None

@@ -147,7 +147,11 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
     # (and only ids of a Kind: a value an answer quotes, an S3 path "bucket/zones/x.json", is no object)
-    discussed = [r for r in [*answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
+    # a diagnosis that found the root cause elsewhere makes that the conversation's object: "which image", "roll it back"
+    # after "the gateway's 5xx come from accounts-db's image pull" are about accounts-db
+    culprit = [str(d["resource"])] if (d := answer.diagnosis) and d.get("resource") and d.get("category") not in (None, "none") \
+        else []
+    discussed = [r for r in [*culprit, *answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
