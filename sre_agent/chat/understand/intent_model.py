@@ -174,12 +174,14 @@ _LAST_CLAUSE = re.compile(r"[,;.!?]+\s+(?=\S)")
 
 
 def _posterior(model: IntentModel, text: str) -> dict[str, float]:
-    """The model's reading of the whole text, averaged with its reading of the last clause alone when there is one."""
+    """The model's reading of the whole text, or of its last clause alone when that reading is the more confident:
+    "X keeps crashlooping in ops, related?" asks "related?"; "we scaled X an hour ago and the new member isn't
+    serving. what is holding it?" is read whole (its last clause alone could ask anything)."""
     whole = dict(model.ranked(text))
     clauses = _LAST_CLAUSE.split(text.strip())
     if len(clauses) < 2 or not (last := dict(model.ranked(clauses[-1]))):
         return whole
-    return {i: (whole.get(i, 0.0) + last.get(i, 0.0)) / 2 for i in whole.keys() | last.keys()}
+    return last if max(last.values()) > max(whole.values(), default=0.0) else whole
 
 
 def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
