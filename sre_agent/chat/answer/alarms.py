@@ -17,9 +17,9 @@ from .health import alarm_mentions, broken_now
 from .investigate import why_failing
 
 _ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)
-# Words of a clause that asks about an alarm's own state, not the trouble behind it.
+# Words of a clause that asks about an alarm's own state or settings, not the trouble behind it.
 _ALARM_STATE = re.compile(r"\b(still|firing|alerting|in\s+alarm|thresh\w*|state|clear(ed)?|resolved|ok\s+again|back\s+to\s+ok|"
-                          r"flapping|stale)\b", re.IGNORECASE)
+                          r"flapping|stale|metric|dimensions?|period|evaluat\w*|datapoints?)\b", re.IGNORECASE)
 _LAST_CLAUSE = re.compile(r"[.;!?]+\s+|,\s+")
 NAMES_WATCHED = 0.8  # a question word that is the watched object's name, a token of it, or the start of one
 

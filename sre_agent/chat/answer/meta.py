@@ -106,7 +106,35 @@ async def describe_answer(ask: Ask) -> Answer:
     """kubectl describe, answered: the object's state first, then its facts (spec, pods, placement)."""
     answer = await _state_and_facts(ask, ask.resource or "")
     answer.form = "describe"
+    answer.details = containers_first(answer.details)
     return answer
+
+
+_CONTAINER_STATE = re.compile(r"^(?:init )?container (\S+) (waiting|running|terminated|unknown)\b")
+_CONTAINER_SPEC = re.compile(r"^(?:init )?container (\S+): ")
+_TROUBLE = re.compile(r"OOMKilled|CrashLoop|BackOff|Error|exit code [1-9]|not ready", re.IGNORECASE)
+
+
+def containers_first(details: list[str]) -> list[str]:
+    """kubectl describe's heart, after the state's first line: each container's state with its spec under it (image,
+    requests, limits), the ones in trouble first -- what a short answer keeps when it keeps little."""
+    states = {m.group(1): line for line in details if (m := _CONTAINER_STATE.match(line))}
+    specs = {m.group(1): line for line in details if (m := _CONTAINER_SPEC.match(line))}
+    names = list(dict.fromkeys([*states, *specs]))
+    if not names:
+        return details
+    said_in_trouble = " ".join(line for line in details if _TROUBLE.search(line) and not _CONTAINER_SPEC.match(line))
+
+    def trouble(name: str) -> bool:  # its state says so, or its pods' trouble names it ("Container envoy is in CrashLoop...")
+        state = states.get(name, "")
+        return bool(state) and (" running" not in state or "last terminated" in state) or \
+            re.search(rf"\bcontainer {re.escape(name)}\b", said_in_trouble, re.IGNORECASE) is not None
+    blocks = []
+    for name in sorted(names, key=lambda n: not trouble(n)):
+        lines = [line for line in (states.get(name), specs.get(name)) if line]
+        blocks += [lines[0], *("  " + line for line in lines[1:])]
+    rest = [line for line in details[1:] if line not in states.values() and line not in specs.values()]
+    return [*details[:1], *blocks, *rest]
 
 
 async def _state_and_facts(ask: Ask, rid: str) -> Answer:

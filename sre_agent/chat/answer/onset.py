@@ -16,6 +16,7 @@ from .facts import RUNS_PODS
 from .runs import ago
 
 MAX_SIGNS = 5
+MAX_ASKED_ABOUT = 3  # the conversation's objects whose alarms count as signs of the trouble asked about
 
 
 async def _first_warnings(ask: Ask, namespace: str, name: str) -> list[tuple[datetime, str]]:
@@ -34,14 +35,15 @@ async def _first_warnings(ask: Ask, namespace: str, name: str) -> list[tuple[dat
     return list(first.values())
 
 
-async def _alarms_on(ask: Ask, name: str) -> list[tuple[datetime, str]]:
-    """When each alarm in ALARM whose name or dimensions carry the object's name went to ALARM."""
+async def _alarms_on(ask: Ask, names: list[str]) -> list[tuple[datetime, str]]:
+    """When each alarm in ALARM whose name or dimensions carry one of the names went to ALARM."""
     listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
     found = []
     for alarm in (listed.data or {}).get("alarms") or []:
         said = " ".join([str(alarm.get("name") or ""), *(str(v) for v in (alarm.get("dimensions") or {}).values())])
         when = parse_time(alarm.get("updated"))
-        if alarm.get("state") == "ALARM" and when is not None and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said):
+        if alarm.get("state") == "ALARM" and when is not None and any(
+                re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said) for name in names):
             found.append((when, f"alarm {alarm.get('name')} in ALARM since then"))
     return found
 
@@ -61,7 +63,9 @@ async def onset(ask: Ask) -> Answer:
     if not name or not namespace:
         return ask.answer("Since when is what? Name the object (e.g. 'since when is checkout failing').", status="needs_subject")
     ask.resource = rid
-    signs = sorted([*await _first_warnings(ask, namespace, name), *await _alarms_on(ask, name)])
+    # the object's own signs, and the alarms on what the conversation came from (a Service's fault pages its callers)
+    asked_about = list(dict.fromkeys([name, *(parse_resource_id(r)[2] for r in ask.focus[:MAX_ASKED_ABOUT])]))
+    signs = sorted([*await _first_warnings(ask, namespace, name), *await _alarms_on(ask, asked_about)])
     rollout = await _rolled_out(ask, namespace, kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
     context = [f"{when:%H:%M} UTC ({ago(when)}): {text}" for when, text in ([rollout] if rollout else [])]
     if not signs:

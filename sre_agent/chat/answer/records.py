@@ -14,6 +14,7 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.references import workload_of_service
 from .health import describe
 from .investigate import latest_rollout_change
 from .notes import peoples_notes
@@ -88,9 +89,15 @@ async def change_record(ask: Ask) -> Answer:
     if described.error is not None or not obj:
         return ask.answer(f"Could not read {rid}: {described.error or 'no such object'}", status="unknown",
                           next_steps=["Check the name (kubectl get <kind> -A | grep <part of it>)."])
+    _, kind, _ = parse_resource_id(rid)
+    if kind == "Service" and not peoples_notes(obj) and (runner := await workload_of_service(ask, rid)):
+        # a Service is rarely what people change: "who did that" of a Service is of the workload it fronts
+        ask.notes.append(f"(the Service has no note of its own: the record of {runner}, which it fronts)")
+        rid, ask.resource = runner, runner
+        obj = ((await describe(ask, runner)).data or {}).get("object") or obj
+        kind = parse_resource_id(runner)[1]
     lines = await record_lines(ask, rid, obj)
     notes = peoples_notes(obj)
-    _, kind, _ = parse_resource_id(rid)
     if kind in ("ConfigMap", "Secret") and CONTENT_ASKED.match(ask.question):  # kubectl get/describe of it: what it holds
         held = held_values(kind, obj)
         return ask.answer(f"{rid} holds: {'; '.join(held)[:HELD_SHOWN]}", status="answered",

@@ -67,3 +67,24 @@ def test_a_pods_facts_say_how_each_container_last_ended_init_containers_too():
         "phase Pending",
         "init container sysctl-init waiting (CrashLoopBackOff), ready False, 5 restarts; last terminated StartError (exit code 128)",
         "container redis waiting (PodInitializing), ready False, 0 restarts"]
+
+
+def test_describe_leads_with_the_container_in_trouble_its_spec_under_its_state():
+    from sre_agent.chat.answer.meta import containers_first
+
+    details = ["phase Running, node n1", "labels {'app': 'gw'}",
+               "container gateway: image gw:1; requests {'memory': '512Mi'}; limits {'memory': '768Mi'}",
+               "container envoy: image envoy:1; limits {'memory': '256Mi'}",
+               "container gateway running, ready True, 0 restarts",
+               "container envoy waiting (CrashLoopBackOff), ready False, 13 restarts; last terminated OOMKilled (exit code 137)"]
+    assert containers_first(details) == [
+        "phase Running, node n1",
+        "container envoy waiting (CrashLoopBackOff), ready False, 13 restarts; last terminated OOMKilled (exit code 137)",
+        "  container envoy: image envoy:1; limits {'memory': '256Mi'}",
+        "container gateway running, ready True, 0 restarts",
+        "  container gateway: image gw:1; requests {'memory': '512Mi'}; limits {'memory': '768Mi'}",
+        "labels {'app': 'gw'}"]
+    # a workload's pods name the container in trouble; its spec comes first
+    workload = ["0/3 ready", "container app: limits {'memory': '1Gi'}", "container envoy: limits {'memory': '256Mi'}",
+                "ns/Pod/gw-1: OOMKilled -- Container envoy is in CrashLoopBackOff (exit code 137)"]
+    assert containers_first(workload)[1] == "container envoy: limits {'memory': '256Mi'}"
