@@ -262,6 +262,11 @@ async def write_request(ask: Ask) -> Answer:
         # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
         rid = culprit
         namespace, kind, name = parse_resource_id(rid)
+    if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
+            runner := next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
+        # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change
+        rid = runner
+        namespace, kind, name = parse_resource_id(rid)
     if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
         kind, rid = "Service", f"{namespace}/Service/{name}"
     if verb in ("cordon", "taint") and kind != "Node" and ask.recognised.subject is None:
@@ -329,6 +334,7 @@ def _with_declared_port(ask: Ask, rid: str, verb: str) -> str:
 
 
 # The kind of object a change of this sort is made to.
+_WORKLOAD_VERBS = ("scale", "restart", "image", "resources", "probe")  # changes only a workload takes
 _VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim"}
 # Faults a rollout brought in, which going back to the revision before it undoes.
 _UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}

@@ -103,6 +103,10 @@ def _category_verdict(thing: str, diagnosis: dict) -> str | None:
     return f"No: the fault is {category} at {culprit}, not '{thing}'"
 
 
+_PRONOUN_THING = re.compile(r"^\s*(it|that|this|them|those|these|they)(\s+(actually|really|just|even|all|one|ones))*\s*$",
+                            re.IGNORECASE)
+
+
 def blamed_thing(question: str) -> str:
     for pattern in _THING:
         match = pattern.search(question)
@@ -233,13 +237,16 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
     words = [w for w in _words(thing) if w not in _CHANGE_WORDS]
     if not words or not diagnosis.get("resource"):
         return None
-    said = "what the question names" if thing.endswith("?") or len(thing) > 60 else f"'{thing}'"  # never the question echoed
+    # never the question echoed, nor a pronoun quoted as a name
+    said = "what the question names" if thing.endswith("?") or len(thing) > 60 or _PRONOUN_THING.match(thing) else f"'{thing}'"
     return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); {said} is not it"
 
 
 @handles("blame", needs=("kubernetes", "cloudwatch"))
 async def blame(ask: Ask) -> Answer:
     thing = blamed_thing(ask.question)
+    if _PRONOUN_THING.match(thing) and ask.focus:  # "is it actually the cause": the conversation's object, not "it actually"
+        thing = name_of(ask.focus[0])
     if thing == ask.question and isinstance(grounded := await grounded_subject(ask), str):
         # no pattern placed the thing ("grafana restarting all morning too, related?"): the object the question names,
         # from what exists -- never the whole question as a name

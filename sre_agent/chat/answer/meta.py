@@ -228,7 +228,7 @@ async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
     conversation's object; saying how it was read."""
     from ..conversation.graph import answer_question  # the graph's own path: subject resolution and the honesty rule
 
-    guess = guess_intent(ask.question, (ask.last_answer or {}).get("form"))  # a follow-up reads by what it follows
+    guess = guess_intent(ask.question, previous_form(ask.last_answer))  # a follow-up reads by what it follows
     spec = form_spec(guess.intent) if guess else None
     if guess is None or spec is None or guess.intent not in HANDLERS:
         return None
@@ -243,6 +243,16 @@ async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
     answer.details.insert(0, f"(no question form matched; read as '{spec.id}' by the intent model, confidence "
                              f"{guess.confidence:.2f} -- rephrase if that is not what you asked)")
     return answer
+
+
+def previous_form(answer: dict | None) -> str | None:
+    """The form the previous answer was given as, with the tool it pinned ("write_request:rollout_restart"): "would
+    that fix it" after a restart asks whether a restart helps, after a scale whether more pods do."""
+    answer = answer or {}
+    pinned = answer.get("approval") or answer.get("proposal") or {}
+    tool = pinned.get("tool") if isinstance(pinned, dict) else None
+    form = answer.get("form")
+    return f"{form}:{tool}" if form and tool and not str(tool).startswith("(") else form
 
 
 def _culprit_named(ask: Ask) -> str | None:

@@ -46,6 +46,8 @@ def requested_line(node: str, allocatable: dict, pods: list[dict]) -> str:
 
 @handles("node_pods", "node_room", needs=("kubernetes",))
 async def node_pods(ask: Ask) -> Answer:
+    if ask.form == "node_pods" and (group := await group_nodes(ask)) is not None:
+        return group  # "is the pb-ingest node group ok, one of its nodes is nearly empty": the group's nodes, each one's state
     node = await _node_of(ask, ask.resource or "")
     if node is None:
         return ask.answer(f"{ask.resource} runs on no node I can see: name the node", status="needs_subject",
@@ -104,9 +106,14 @@ async def group_nodes(ask: Ask) -> Answer | None:
                  f"; taints {', '.join(n.get('taints') or []) or 'none'}; labels {n.get('labels')}" for n in group]
         short = [n for n in group if str(n.get("ready")) != "True" or n.get("unschedulable")]
         taints = sorted({t for n in group for t in n.get("taints") or []})
+        said = "; ".join(f"{n.get('name')} " + ("cordoned (SchedulingDisabled)" if n.get("unschedulable") else
+                                                 f"Ready={n.get('ready')}") for n in short)
         headline = (f"{len(group)} {word} node(s): {', '.join(str(n.get('name')) for n in group[:8])}; "
-                    f"{len(group) - len(short)} Ready and schedulable; taints {', '.join(taints) or 'none'}")
+                    f"{len(group) - len(short)} Ready and schedulable" + (f"; {said}" if said else "")
+                    + f"; taints {', '.join(taints) or 'none'}")
+        # the nodes out of service first: what "it" means next ("who cordoned it", "uncordon it")
+        ordered = short + [n for n in group if n not in short]
         return ask.answer(headline, status="problems" if short else "answered", details=lines,
-                          resources=[f"Node/{n.get('name')}" for n in group[:4]],
+                          resources=[f"Node/{n.get('name')}" for n in ordered[:4]],
                           next_steps=[f"Ask 'what is running on {group[0].get('name')}?' for its pods."])
     return None

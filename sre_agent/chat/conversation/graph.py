@@ -137,6 +137,11 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
         ask.question = spelled
         ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})
+    elif completed is not None:  # "restart it" -> "bay sensor ingest": the fragment's name typed as words, spelled first
+        fragment = Ask(question=state.get("question", ""), recognised=recognised, tools=ask.tools, namespace=ask.namespace,
+                       inventory_cache=ask.inventory_cache)
+        if (spelled := await names_spelled(fragment)) is not None and (again := completed_request(spelled, last_answer)):
+            ask.question, ask.recognised = again
     update: dict[str, Any] = {}
     llm = runtime.context.llm
     if llm is not None and llm.answers(ask.recognised.form):

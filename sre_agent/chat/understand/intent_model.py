@@ -134,10 +134,11 @@ class FollowUps(BaseModel):
     intents: dict[str, str]  # the previous answer's form ("*": any other) -> the intent the turn asks after it
 
     def after(self, previous: str | None) -> str | None:
-        """The intent the turn asks after an answer of the form `previous`; None: it is no such follow-up."""
+        """The intent the turn asks after an answer of the form `previous` ("form" or "form:the tool it pinned", most
+        specific first); None: it is no such follow-up."""
         if not previous:
             return None
-        return self.intents.get(previous) or self.intents.get("*")
+        return self.intents.get(previous) or self.intents.get(previous.split(":")[0]) or self.intents.get("*")
     phrasings: list[str]
 
 
