@@ -17,7 +17,7 @@ from ..answer.pods import workload_pods
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
-from ..understand.references import owner_of
+from ..understand.references import owner_of, workload_of_service
 from .hand_edits import (
     PORT_TARGET,
     config_sources,
@@ -263,8 +263,10 @@ async def write_request(ask: Ask) -> Answer:
         rid = culprit
         namespace, kind, name = parse_resource_id(rid)
     if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
-            runner := next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
-        # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change
+            runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
+            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
+        # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change -- a
+        # Service's own workload first
         rid = runner
         namespace, kind, name = parse_resource_id(rid)
     if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it

@@ -244,6 +244,7 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
 
 @handles("blame", needs=("kubernetes", "cloudwatch"))
 async def blame(ask: Ask) -> Answer:
+    asked_about = ask.resource or (ask.focus[0] if ask.focus else None)  # what the conversation is on, before any wander
     thing = blamed_thing(ask.question)
     if _PRONOUN_THING.match(thing) and ask.focus:  # "is it actually the cause": the conversation's object, not "it actually"
         thing = name_of(ask.focus[0])
@@ -305,7 +306,10 @@ async def blame(ask: Ask) -> Answer:
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
-                      resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+                      # "it" next: the root cause when it is what was blamed, else still what the question was about
+                      resources=list(dict.fromkeys(r for r in ((culprit, ask.resource) if verdict.startswith("Yes") else
+                                                               (asked_about, ask.resource, culprit)) if r)),
+                      diagnosis=diagnosis, next_steps=steps)
 
 
 @handles("affected", needs=("kubernetes", "cloudwatch"))

@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
     from .llm import LlmChat
 
 MAX_FOCUS = 12
+DIAGNOSIS_FORMS = ("why_failing", "alarm_why", "alarms", "broken_now", "fix_it")  # forms that ask what is wrong
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
 WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property")
 
@@ -152,10 +153,12 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
     # (and only ids of a Kind: a value an answer quotes, an S3 path "bucket/zones/x.json", is no object)
-    # a diagnosis that found the root cause elsewhere makes that the conversation's object: "which image", "roll it back"
-    # after "the gateway's 5xx come from accounts-db's image pull" are about accounts-db
-    culprit = [str(d["resource"])] if (d := answer.diagnosis) and d.get("resource") and d.get("category") not in (None, "none") \
-        else []
+    # a diagnosis asked for that found the root cause elsewhere makes that the conversation's object: "which image", "roll
+    # it back" after "the gateway's 5xx come from accounts-db's image pull" are about accounts-db. Not a verdict on
+    # something else ("is it actually hurting anything" -> "no; the cluster's worst problem is X"): "scale it" next is
+    # still about what was asked
+    culprit = [str(d["resource"])] if answer.form in DIAGNOSIS_FORMS and (d := answer.diagnosis) and d.get("resource") \
+        and d.get("category") not in (None, "none") else []
     discussed = [r for r in [*culprit, *answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,

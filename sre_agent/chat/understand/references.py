@@ -309,6 +309,9 @@ async def resolve(ask: Ask) -> str | Answer:
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
+        if rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Service" and (
+                fronted := await workload_of_service(ask, ask.focus[0])):
+            return fronted  # "scale it" after talking about a Service: its own workload, not another one in the conversation
         preferred = [r for r in ask.focus if rec.kind_hint and kind_of(r) == rec.kind_hint]
         if not preferred and rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Pod":
             owner = await owner_of(ask, ask.focus[0])  # "are the other members ok" after a member: its StatefulSet

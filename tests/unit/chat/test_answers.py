@@ -45,9 +45,35 @@ def test_a_pronoun_means_the_last_resource_discussed():
         "shop/Deployment/checkout"
 
 
+class Workloads:
+    """find_resource over a fixed set of workloads; any other call fails the test."""
+
+    parameters: dict = {}
+
+    def __init__(self, *rids: str) -> None:
+        self.rids = rids
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        assert tool == "find_resource", (tool, args)
+        from sre_agent.graph.ports import ToolOutcome
+        matches = [{"resource": r, "exact": True} for r in self.rids if r.rsplit("/", 1)[-1] == args["name"]
+                   and r.split("/")[1] in args.get("kinds", [r.split("/")[1]])]
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"matches": matches})
+
+
 def test_roll_it_back_picks_the_deployment_from_the_focus():
     focus = ["payments/Service/ledger-db", "shop/Deployment/checkout"]
-    assert asyncio.run(resolve(_ask("roll it back", focus))) == "shop/Deployment/checkout"
+    ask = Ask(question="roll it back", recognised=recognise("roll it back"), tools=Workloads("shop/Deployment/checkout"),
+              focus=focus)
+    assert asyncio.run(resolve(ask)) == "shop/Deployment/checkout"  # the Service fronts no workload of its name
+
+
+def test_scale_it_after_a_service_is_its_own_workload_not_another_in_the_conversation():
+    focus = ["charging/Service/ocpp-gateway", "ops/Deployment/fleet-sync"]
+    ask = Ask(question="scale it to 10", recognised=recognise("scale it to 10"),
+              tools=Workloads("charging/Deployment/ocpp-gateway", "ops/Deployment/fleet-sync"), focus=focus)
+    assert asyncio.run(resolve(ask)) == "charging/Deployment/ocpp-gateway"
 
 
 def test_a_pronoun_with_nothing_discussed_asks_which():
