@@ -23,18 +23,19 @@ PROBE = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, {root!r})
 i0 = time.perf_counter()
-from sre_agent.chat import intent_model
+from sre_agent.chat.understand import intent_model
 t0 = time.perf_counter()
-data = intent_model.labelled()
+data = intent_model.labelled() + intent_model.labelled_follow_ups()
 t1 = time.perf_counter()
 model = intent_model.IntentModel(data) if {learn} else None
 t2 = time.perf_counter()
 guesses = []
 if model is not None:
-    for q in ("why is ledger-api down", "whats the mem limit on it", "anything broken in shop", "more"):
-        g0 = time.perf_counter(); model.guess(q); guesses.append(time.perf_counter() - g0)
+    for q, previous in (("why is ledger-api down", None), ("whats the mem limit on it", "status"),
+                        ("anything broken in shop", None), ("exit code?", "why_failing")):
+        g0 = time.perf_counter(); intent_model.read(model, q, previous); guesses.append(time.perf_counter() - g0)
 tracemalloc.start()  # memory on a second pass: tracing slows what it traces, so the times above are untraced
-again = intent_model.IntentModel(intent_model.labelled()) if {learn} else intent_model.labelled()
+again = intent_model.IntentModel(data) if {learn} else list(data)
 peak = tracemalloc.get_traced_memory()[1]
 print(json.dumps({{"import_s": t0 - i0, "load_s": t1 - t0, "learn_s": t2 - t1, "guess_ms": [g * 1000 for g in guesses],
                   "phrasings": len(data), "peak_mib": peak / 2**20,
