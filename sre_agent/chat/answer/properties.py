@@ -12,12 +12,14 @@ and shows the object's state, rather than a fact that merely looks like an answe
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..conversation.brief import ranked
 from ..models import Answer
 from ..understand.names import tokens
+from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status
 from .objects import pod_spec_of
@@ -37,6 +39,11 @@ def _containers(kind: str, obj: dict) -> tuple[list[str], list[str]]:
     spec = pod_spec_of(kind, obj) if kind in RUNS_PODS else {}
     return ([str(c.get("name")) for c in spec.get("initContainers") or []],
             [str(c.get("name")) for c in spec.get("containers") or []])
+
+
+def ask_about(ask: Ask, rid: str) -> Ask:
+    """The same question, about another object (its calls still land in the answer's evidence)."""
+    return replace(ask, resource=rid, records=ask.records, notes=[])
 
 
 def container_meant(ask: Ask, init: list[str], regular: list[str]) -> str | None:
@@ -61,9 +68,13 @@ def container_meant(ask: Ask, init: list[str], regular: list[str]) -> str | None
 
 
 async def _related_facts(ask: Ask, rid: str, obj: dict) -> list[str]:
-    """Facts of the objects that hold a property of `rid`: a claim's StorageClass, a StatefulSet's claims' class."""
+    """Facts of the objects that hold a property of `rid`: a claim's StorageClass, a StatefulSet's claims' class, the
+    workload a Service fronts ("how many pods now" of a Service is its workload's replicas)."""
     namespace, kind, _ = parse_resource_id(rid)
     spec = obj.get("spec") or {}
+    if kind == "Service" and (runner := await workload_of_service(ask, rid)):
+        described = await describe(ask, runner)
+        return [f"{runner}: {line}" for line in (await status(ask_about(ask, runner), described)).details]
     classes = [spec.get("storageClassName")] if kind == "PersistentVolumeClaim" else \
         [(t.get("spec") or {}).get("storageClassName") for t in spec.get("volumeClaimTemplates") or []]
     lines = []

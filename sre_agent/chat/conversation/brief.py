@@ -35,7 +35,8 @@ CONCEPTS = {"storage": ("claim", "volume", "class"), "disk": ("claim", "volume")
             "scaling": ("replicas", "hpa", "quota"), "tolerate": ("tolerations",), "schedule": ("cron",),
             "serving": ("ready", "replicaset"), "port": ("targetport", "ports"), "listen": ("ports", "listening"),
             "warning": ("warn",), "fail": ("error", "exited"), "failing": ("error", "exited"), "crash": ("exited", "exit"),
-            "saying": ("error", "log"), "say": ("message", "error"), "error": ("err",)}
+            "saying": ("error", "log"), "say": ("message", "error"), "error": ("err",), "pods": ("replicas",),
+            "instances": ("replicas",)}
 # a question word -> the shape of the fact it asks for, as answers write it
 ASKED_SHAPES = (
     (re.compile(r"\b(when|since|time|how\s+long|ago)\b"), re.compile(r"\d{1,2}:\d{2}|\b\d+\s*(s|m|h|d|min|minutes|hours)\b(\s+ago)?")),

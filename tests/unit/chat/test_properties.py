@@ -27,6 +27,7 @@ FACTS = [
     ("can that sc even grow", "allowVolumeExpansion"),
     ("which port does it listen on", "ports http:8080"),
     ("max surge?", "maxSurge"),
+    ("how many pods now", "0/4 replicas ready"),  # pods are counted as replicas
 ])
 def test_the_fact_with_the_questions_words_leads(question, leads_with):
     best = ranked(question, FACTS, "gateway")[0]
