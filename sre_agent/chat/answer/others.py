@@ -9,9 +9,9 @@ import re
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
-from ..conversation.brief import ranked
 from ..understand.forms import kind_nouns
 from ..understand.grounding import SURE, named_mentions
+from ..understand.question_words import ranked
 from ..understand.references import named_exactly, namespace_named
 from .health import describe, status
 from .investigate import why_failing

@@ -3,7 +3,7 @@ one property of an object, answered by the fact that holds it.
 
 No table of properties: the object's facts (facts.object_facts, its state's details) and those of the objects that
 hold its properties (a claim's StorageClass, its workload's pods, a namespace's quotas) are ranked by the question's
-own words -- the weights the brief chooses an answer's details by (conversation/brief.py: the words, kubectl's short
+own words -- the weights the brief chooses an answer's details by (understand/question_words.py: the words, kubectl's short
 words spelled out, the shape of fact a question word asks for) -- and the best fact leads. A container the question
 names ("the proxy container", "the init one"), or says without naming ("that container": the one the conversation
 found in trouble), puts that container's facts first. When no fact carries the question's words, the answer says so
@@ -16,9 +16,9 @@ from dataclasses import replace
 
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
-from ..conversation.brief import ranked
 from ..models import Answer
 from ..understand.names import tokens
+from ..understand.question_words import ranked
 from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status

@@ -3,9 +3,10 @@ question's own words, each fact once, one next step -- and "more" for the rest."
 
 import pytest
 
-from sre_agent.chat.conversation.brief import KEPT_FIRST, MAX_DETAILS, brief, question_terms
+from sre_agent.chat.conversation.brief import KEPT_FIRST, MAX_DETAILS, brief
 from sre_agent.chat.conversation.render import render
 from sre_agent.chat.models import Answer
+from sre_agent.chat.understand.question_words import question_terms
 
 
 def _answer(question: str, details: list[str], **fields) -> Answer:

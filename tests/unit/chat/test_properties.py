@@ -7,8 +7,8 @@ import pytest
 from sre_agent.chat.answer.facts import _pod_state
 from sre_agent.chat.answer.properties import container_meant
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.conversation.brief import ranked
 from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.question_words import ranked
 
 FACTS = [
     "0/4 replicas ready; images acme/gateway:6.3.0, acme/audit-shipper:1.4.2",
