@@ -9,6 +9,7 @@ from ...contracts import parse_resource_id, parse_time
 from ...sweep.mapping import measures_demand
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.forms import last_clause
 from ..understand.grounding import grounded_subject
 from ..understand.intent_model import model
 from ..understand.names import match_score
@@ -20,7 +21,6 @@ _ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bf
 # Words of a clause that asks about an alarm's own state or settings, not the trouble behind it.
 _ALARM_STATE = re.compile(r"\b(still|firing|alerting|in\s+alarm|thresh\w*|state|clear(ed)?|resolved|ok\s+again|back\s+to\s+ok|"
                           r"flapping|stale|metric|dimensions?|period|evaluat\w*|datapoints?)\b", re.IGNORECASE)
-_LAST_CLAUSE = re.compile(r"[.;!?]+\s+|,\s+")
 NAMES_WATCHED = 0.8  # a question word that is the watched object's name, a token of it, or the start of one
 
 
@@ -28,7 +28,7 @@ def asks_the_trouble(question: str) -> bool:
     """A page's message that asks about the trouble behind the alarm it names ("driver gw 5xx alarm, wat broke", "memory
     alarm firing. is it gonna fall over"), not about alarms: its last clause asks no alarm state, and the intent model
     does not read it as a question about alarms."""
-    if _ALARM_STATE.search(_LAST_CLAUSE.split(question.strip())[-1]):
+    if _ALARM_STATE.search(last_clause(question)):
         return False
     ranked = model().ranked(question)
     return bool(ranked) and ranked[0][0] != "alarms"

@@ -13,11 +13,11 @@ from ..understand.forms import kind_nouns
 from ..understand.grounding import SURE, named_mentions
 from ..understand.question_words import ranked
 from ..understand.references import named_exactly, namespace_named
+from .facts import RUNS_PODS
 from .health import describe, status
 from .investigate import why_failing
 from .records import record_lines
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")
 MAX_OTHERS = 2  # other objects a "related?" question names, each said beside the verdict
 LOOKED_AT = 6  # objects of the kind a question names (and no name) looked at for the ones in trouble
 CHANGE_SHOWN = 220  # characters of an exonerated change said in the verdict
@@ -46,14 +46,14 @@ async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:
     if not obj:
         return None
     lines = await record_lines(ask, other, obj)
-    _, kind, _ = parse_resource_id(other)
+    _, kind, name = parse_resource_id(other)
     # a workload's change is its rollout; a ConfigMap's, what it holds now and who wrote it
-    said = [line for line in lines if line.startswith("its latest rollout")] if kind in WORKLOAD_KINDS else \
+    said = [line for line in lines if line.startswith("its latest rollout")] if kind in RUNS_PODS else \
         [line for line in lines if not line.startswith("note ")]
     if not said:
         return None
     # the values the question's words name first ("the cm change for a banner": PROMO_BANNER=...), then who wrote it
-    said = [line for _, _, line in ranked(ask.question, said, parse_resource_id(other)[2])]
+    said = [line for _, _, line in ranked(ask.question, said, name)]
     change = "; ".join(said[:3])
     return (f"{other} is fine, and its last change ({change[:CHANGE_SHOWN]}) is not tied to the fault", lines)
 
@@ -61,15 +61,11 @@ async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:
 async def beside_the_verdict(ask: Ask, others: list[str], culprit: str, verdict: str,
                              evidence: list[str]) -> tuple[str, list[str]]:
     for other in others:
-        said = await _own_fault(ask, other, culprit) if kind_of_runs_pods(other) else None
+        said = await _own_fault(ask, other, culprit) if parse_resource_id(other)[1] in RUNS_PODS else None
         said = said or await _last_change(ask, other)
         if said is not None:
             verdict, evidence = f"{verdict}; {said[0]}", [*said[1], *evidence]
     return verdict, evidence
-
-
-def kind_of_runs_pods(rid: str) -> bool:
-    return parse_resource_id(rid)[1] in WORKLOAD_KINDS
 
 
 async def others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
@@ -81,7 +77,7 @@ async def others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
             continue
         # a name that fits several objects of the kind the question says ("the clock-gateway cm"): each of them
         meant = [mention.chosen] if mention.chosen else mention.ambiguous if mention.kind_said else []
-        found += [k.rid for k in meant if k.kind in (*WORKLOAD_KINDS, "ConfigMap")]
+        found += [k.rid for k in meant if k.kind in (*RUNS_PODS, "ConfigMap")]
     named = [rid for rid in dict.fromkeys(found) if rid and rid != culprit][:MAX_OTHERS]
     return named or [rid for rid in await _troubled_of_kind_in(ask) if rid != culprit][:MAX_OTHERS]
 
@@ -89,7 +85,7 @@ async def others_named(ask: Ask, thing: str, culprit: str) -> list[str]:
 async def _troubled_of_kind_in(ask: Ask) -> list[str]:
     """"there's a failed job in finance too, related?": no name, but a kind and a namespace -- the objects of that kind
     there that are in trouble now."""
-    kinds = [k for k in kind_nouns(ask.question) if k in WORKLOAD_KINDS]
+    kinds = [k for k in kind_nouns(ask.question) if k in RUNS_PODS]
     namespace = await namespace_named(ask) if kinds else None
     if not namespace:
         return []
@@ -109,7 +105,7 @@ async def object_in(ask: Ask, thing: str) -> str | None:
     """A workload (or bare pod) the blamed thing names by one of its words ("the ward-label-bridge image 1.2.0")."""
     words = re.split(r"[^\w.-]+", thing.lower())
     for word in [w for w in words if len(w) >= 3 and ("-" in w or len(words) == 1)][:3]:  # a name, or the thing is one word
-        found = await named_exactly(ask, word, kinds=list(WORKLOAD_KINDS))
+        found = await named_exactly(ask, word, kinds=list(RUNS_PODS))
         if found:
             return found
     return None

@@ -234,6 +234,16 @@ _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:anyway|anyways|then|tho|though|pls|p
                               r"for\s+me|real\s+quick|quickly|for\s+now|thx|thanks|ok)\b)+\W*$", re.IGNORECASE)
 
 
+# Where a question's last clause starts: "ice plant bridge keeps crashlooping in ops, related?" asks "related?" -- the
+# clauses before it say what about.
+_LAST_CLAUSE = re.compile(r"[,;.!?]+\s+(?=\S)")
+
+
+def last_clause(text: str) -> str:
+    """The question's last clause (the whole question when it has one clause)."""
+    return _LAST_CLAUSE.split(text.strip())[-1]
+
+
 def clauses(text: str) -> list[str]:
     """The question, then each tail of it that starts at a clause break, with leading filler words
     removed (and trailing ones): a form may be asked after a context clause ("payments-5xx firing. what changed ...")

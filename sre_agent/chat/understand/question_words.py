@@ -84,4 +84,4 @@ def ranked(question: str, lines: list[str], subject: str = "") -> list[tuple[flo
     shapes = [shape for asked, shape in ASKED_SHAPES if asked.search(question.lower())]
     weights = word_weights([[line] for line in lines], terms)
     scored = [(weighed([line], weights, shapes), sum(t in line.lower() for t in terms), line) for line in lines]
-    return sorted(scored, key=lambda x: (-x[0], lines.index(x[2])))
+    return sorted(scored, key=lambda x: -x[0])  # stable: equal scores keep the lines' order
