@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("sre_agent.commands.bench", "app", "Benchmarks: write bench/results/*.json and docs/benchmarks.md."),
     "runbooks": ("sre_agent.commands.runbooks", "app",
                  "The runbook library (the built-in one, or your own directory) published as SSM documents."),
+    "memory": ("sre_agent.commands.memory", "app",
+               "What the responder remembers: past incidents and the team's facts (list, show, add, forget)."),
     "config": ("sre_agent.commands.config", "app",
                "Show and check sre-agent's configuration (flags > environment > config file > defaults)."),
 }

@@ -180,6 +180,34 @@ class ProposedFix(BaseModel):
     evidence: list[str] = Field(default_factory=list)  # ToolCallRecord ids the fix rests on
 
 
+class RecalledIncident(BaseModel):
+    """A past incident the memory offered as a hypothesis -- never evidence: what it was, what was done about it and
+    whether that held, and how it matched this one (sre_agent/memory)."""
+
+    incident_id: str
+    run_id: str
+    when: datetime  # when that run finished
+    category: str
+    resource: str
+    summary: str = ""
+    fix: str = ""  # what was done ("rollout_undo on shop/Deployment/search: ...") or proposed; "" nothing
+    fix_tool: str = ""
+    fix_resource: str = ""
+    verified: bool = False  # the fix was applied and the world checked back healthy
+    status: str = ""  # that run's outcome: remediated, escalated, ...
+    runbook: str | None = None  # the runbook that run followed
+    # resource: the same root resource and category; alarm: the same alarm or alarmed object (recalled before the
+    # investigation, its hypothesis checked first); evidence: the same evidence fingerprints on another resource.
+    match: Literal["resource", "alarm", "evidence"] = "resource"
+    shared: list[str] = Field(default_factory=list)  # the evidence fingerprints both incidents show
+    fingerprints: list[str] = Field(default_factory=list)  # that incident's evidence, by kind (memory/fingerprints.py)
+    confirmed: bool | None = None  # this run's diagnosis agrees with it; None: not diagnosed yet
+
+    def sentence(self) -> str:
+        fix = f"; {self.fix} -- {'verified' if self.verified else 'did not verify'}" if self.fix else "; no fix applied"
+        return (f"{self.incident_id} ({self.when:%Y-%m-%d %H:%M} UTC): {self.category} on {self.resource}{fix}")
+
+
 class InvestigationResult(BaseModel):
     """What `sre-agent investigate --json` prints, the API returns and the eval harness reads."""
 
@@ -198,6 +226,8 @@ class InvestigationResult(BaseModel):
     report_path: str | None = None
     coverage: list[BackendCheck] = Field(default_factory=list)  # which backends the verdict rests on
     proposed_fixes: list[ProposedFix] = Field(default_factory=list)  # what a human should do, when nothing was fixed
+    recalled: list[RecalledIncident] = Field(default_factory=list)  # past incidents the memory matched (hypotheses)
+
 
 class Incident(BaseModel):
     id: str

@@ -19,9 +19,9 @@ def _flag(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args[:-1] else None
 
 
-def cluster_identity(options: RunOptions, environ: dict[str, str] | None = None) -> str:
-    """`https://api.example:6443` (the context's server), `in-cluster:<host>` inside a pod, or
-    `unknown` when no kubeconfig can be read (the servers will say why; the ledger still works)."""
+def _kubeconfig_cluster(options: RunOptions, environ: dict[str, str] | None) -> tuple[str, dict, str | None] | str:
+    """(the context's cluster name, that cluster's entry, the context name), or -- no kubeconfig readable -- the
+    in-cluster identity as a string."""
     env = {**(environ if environ is not None else os.environ), **options.env}
     args = options.server_args.get("kubernetes", [])
     path = _flag(args, "--kubeconfig") or (env.get("KUBECONFIG") or "").split(os.pathsep)[0] or str(Path.home() / ".kube/config")
@@ -32,5 +32,26 @@ def cluster_identity(options: RunOptions, environ: dict[str, str] | None = None)
         return f"in-cluster:{host}" if host else "unknown"
     wanted = _flag(args, "--context") or config.get("current-context")
     context = next((c.get("context") or {} for c in config.get("contexts") or [] if c.get("name") == wanted), {})
-    cluster = next((c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == context.get("cluster")), {})
+    name = str(context.get("cluster") or "")
+    cluster = next((c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == name), {})
+    return name, cluster, wanted
+
+
+def cluster_identity(options: RunOptions, environ: dict[str, str] | None = None) -> str:
+    """`https://api.example:6443` (the context's server), `in-cluster:<host>` inside a pod, or
+    `unknown` when no kubeconfig can be read (the servers will say why; the ledger still works)."""
+    found = _kubeconfig_cluster(options, environ)
+    if isinstance(found, str):
+        return found
+    _, cluster, wanted = found
     return str(cluster.get("server") or f"context:{wanted}")
+
+
+def cluster_name(options: RunOptions, environ: dict[str, str] | None = None) -> str:
+    """The cluster as people name it: the kubeconfig context's cluster name (`prod-eu`), stable where its API
+    server's address is not (a lab on a new port, a rotated endpoint) -- what the incident memory is scoped by."""
+    found = _kubeconfig_cluster(options, environ)
+    if isinstance(found, str):
+        return found
+    name, cluster, wanted = found
+    return name or str(wanted or cluster.get("server") or "unknown")

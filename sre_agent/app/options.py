@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from ..brains.llm.settings import LlmSettings
 from ..graph.state import Budget
+from ..memory.settings import MemorySettings
 from .servers import ServerConnection
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class RunOptions(BaseModel):
     escalation_notify_finished: bool = False
     escalation_retries: int = 3
     tracing_mode: Literal["off", "auto", "api", "daemon"] = "auto"
+    memory: MemorySettings = Field(default_factory=MemorySettings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunOptions:
@@ -57,7 +59,7 @@ class RunOptions(BaseModel):
                    escalation_slack_webhook_url=escalation.slack_webhook_url,
                    escalation_teams_webhook_url=escalation.teams_webhook_url,
                    escalation_notify_finished=escalation.notify_finished, escalation_retries=escalation.retries,
-                   tracing_mode=settings.tracing.mode)
+                   tracing_mode=settings.tracing.mode, memory=settings.memory)
 
 
 def _targeting_flags(settings: Settings) -> dict[str, list[str]]:

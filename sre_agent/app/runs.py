@@ -28,6 +28,7 @@ from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
 from ..tracing import tracer_for, wait_span
 from .options import RunOptions
+from .remembering import remember_run
 from .step_traces import earlier_steps, forget_steps, keep_step, trace_id_of
 from .wiring import make_brain, open_checkpointer, wired_run
 
@@ -112,7 +113,9 @@ def _finished(state: Investigation, run_id: str, started: float, tracer: Any, op
     event loop other runs share (the service) should not wait on."""
     result = to_result(state, duration_s=time.monotonic() - started, trace_id=tracer.trace_id if tracer else None,
                        report_path=str(_reports_dir(options) / f"{run_id}.md"))
-    return result, write_report(state, result, options, trace)
+    markdown = write_report(state, result, options, trace)
+    remember_run(state, result, options)  # after the report: the memory is a hint for later, the report is owed now
+    return result, markdown
 
 
 def trace_document(tracer: Any) -> dict[str, Any] | None:

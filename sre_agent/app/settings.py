@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from ..brains.llm.settings import LlmSettings
+from ..memory.settings import MemorySettings
 from .schedules import ScheduledSweep, unique_names
 
 ENV_PREFIX = "SRE_AGENT_"
@@ -204,6 +205,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     checkpoint: CheckpointSettings = Field(default_factory=CheckpointSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)

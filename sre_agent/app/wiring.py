@@ -18,6 +18,7 @@ from ..graph.ports import Brain
 from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
+from .remembering import incident_recall, memory_store
 from .replay_tools import toolbox_override
 from .servers import ServerConnection, stdio_servers
 from .toolbox import Toolbox
@@ -112,8 +113,12 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
         graph = build_graph(await open_checkpointer(options, stack))
         ledger = make_ledger(options)
         stack.callback(ledger.close)
+        store = memory_store(options)
+        if store is not None:
+            stack.callback(store.close)
         context = RunContext(brain=brain, tools=toolbox, policy=make_policy(options), tracer=tracer,
-                             notifier=make_notifier(options),
-                             ledger=ledger, verify_timeout_s=options.verify_timeout_s,
-                             verify_poll_s=options.verify_poll_s, world_speed=options.world_speed)
+                             notifier=make_notifier(options), ledger=ledger,
+                             memory=incident_recall(options, store) if store else None,
+                             verify_timeout_s=options.verify_timeout_s, verify_poll_s=options.verify_poll_s,
+                             world_speed=options.world_speed)
         yield graph, context

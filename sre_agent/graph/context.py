@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from .policy import RemediationPolicy
-from .ports import Brain, Ledger, Notifier, ToolOutcome, Tools, Tracer
+from .ports import Brain, Ledger, Memory, Notifier, ToolOutcome, Tools, Tracer
 from .topology import Link, links_from_result
 
 
@@ -27,6 +27,7 @@ class RunContext:
     tracer: Tracer | None = None
     notifier: Notifier | None = None
     ledger: Ledger | None = None
+    memory: Memory | None = None  # past incidents; None: the run remembers nothing
     verify_timeout_s: float = 90.0
     verify_poll_s: float = 2.0
     world_speed: float = 1.0  # seconds of the watched world per wall-clock second (the lab's clock runs faster)

@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ..contracts import Diagnosis, Finding, ToolCallRecord
+from ..contracts import Diagnosis, Finding, RecalledIncident, ToolCallRecord
 from .ledger import LedgerKey, LedgerOwner, LedgerRecord
 from .state import Hypothesis, Investigation, RemediationPlan, Task
 
@@ -75,6 +75,16 @@ class Brain(Protocol):
 
     async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
         """The concrete tool call that fixes the diagnosis, from the runbook the runbooks agent found."""
+
+
+class Memory(Protocol):
+    """Past incidents, as hypotheses (sre_agent/memory): asked before the investigation and after its diagnosis."""
+
+    def recall_before(self, state: Investigation) -> list[RecalledIncident]:
+        """The past incidents of this alarm (or the object it watches): their root causes are checked first."""
+
+    def recall_after(self, state: Investigation) -> list[RecalledIncident]:
+        """Every match once the diagnosis is known, each marked confirmed or not by it."""
 
 
 class Span(Protocol):

@@ -18,6 +18,7 @@ from .context import RunContext, emit, tools_of
 from .intent import held_because
 from .ledger import LedgerKey, LedgerOwner
 from .pinning import pin_plan
+from .recall import failed_before, failed_before_sentence
 from .state import ApprovalDecision, Investigation
 
 MAX_REPLANS = 1
@@ -75,6 +76,8 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         gate, why = "approval", f"the first plan went stale before it ran ({state.replans} re-plan): a human confirms the re-pinned one"
     if pinned.intent:  # a change record only: reversing it is a human's call, asked with the record named
         gate, why = "approval", held_because(pinned.intent)
+    if (past := failed_before(plan, state)) is not None:  # memory can only add caution: never run unattended again
+        gate, why = "approval", f"{failed_before_sentence(past)}: a human decides whether to try it again"
     emit(runtime, "plan", tool=plan.tool, args=plan.args, risk=plan.risk, gate=gate, why=why, action_id=plan.action_id,
          precondition=plan.precondition, pin=plan.pin)
     if gate == "auto":

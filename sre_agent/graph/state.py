@@ -13,7 +13,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..contracts import Action, Diagnosis, Finding, Incident, IncidentStatus, RootCauseCategory, ToolCallRecord
+from ..contracts import (
+    Action,
+    Diagnosis,
+    Finding,
+    Incident,
+    IncidentStatus,
+    RecalledIncident,
+    RootCauseCategory,
+    ToolCallRecord,
+)
 from .topology import Link
 
 Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
@@ -116,6 +125,8 @@ class Investigation(BaseModel):
     # Ownership and dependency edges the tools returned (graph/topology.py): the causal rule walks these.
     links: Annotated[list[Link], operator.add] = Field(default_factory=list)
     hypotheses: list[Hypothesis] = Field(default_factory=list)
+    # Past incidents the memory matched (hypotheses, never evidence); None: the memory was not asked yet.
+    recalled: list[RecalledIncident] | None = None
     diagnosis: Diagnosis | None = None
     diagnosed_after_s: float | None = None
     plan: RemediationPlan | None = None

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from ..contracts import RootCauseCategory
 from .context import RunContext, emit
+from .recall import recall
 from .report import alarm_unexplained, unseen_backends
 from .spend import with_spend
 from .state import Investigation
@@ -29,15 +30,22 @@ def _over_budget(state: Investigation) -> str | None:
 
 async def supervise(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     brain = runtime.context.brain
+    remembered: dict = {}
+    if state.recalled is None and not state.tasks:  # before the first question: what this alarm was before
+        remembered = {"recalled": await recall(state, runtime, after=False) or []}
+        state = state.model_copy(update=remembered)
     exhausted = _over_budget(state)
     task = None if exhausted else await brain.next_task(state)
     if task is not None:
         emit(runtime, "route", agent=task.agent, target=task.target, question=task.question, reason=task.reason)
-        return with_spend(brain, state,
-                          {"pending": task, "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})})
+        return with_spend(brain, state, {**remembered, "pending": task,
+                                         "usage": state.usage.model_copy(update={"steps": state.usage.steps + 1})})
     diagnosis, hypotheses = await brain.diagnose(state)
+    diagnosed = state.model_copy(update={"diagnosis": diagnosis})
+    after = await recall(diagnosed, runtime, after=True)
     update: dict = {"pending": None, "diagnosis": diagnosis, "hypotheses": hypotheses,
-                    "diagnosed_after_s": round(time.time() - state.started_epoch, 3)}
+                    "diagnosed_after_s": round(time.time() - state.started_epoch, 3),
+                    "recalled": after if after is not None else state.recalled}
     emit(runtime, "diagnosis", category=diagnosis.category.value, resource=diagnosis.resource,
             confidence=diagnosis.confidence)
     # The step budget bounds the questions, not the answer: an investigation whose last question found the runbook

@@ -43,6 +43,11 @@ ANALYZER_SIGNALS = {
 }
 
 
+def walked(state: Investigation, workload: str) -> bool:
+    """Whether an earlier question of this run read `workload` in full (its spec, pods, rollouts, events)."""
+    return any(f.signal == "WorkloadSpec" and f.resource == workload for f in state.findings)
+
+
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, kind, name = split_target(task.target)
     if task.question.startswith("locate"):
@@ -60,8 +65,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
                 await _pod_target(namespace or "", workload.rsplit("/", 1)[-1], workload, state, calls)
             else:
                 await _workload(workload, state, calls)
-    elif kind in WALKABLE:
-        await _workload(task.target, state, calls)
+    elif kind in WALKABLE:  # a remembered root cause that no longer exists costs one read, not a namespace sweep
+        await _workload(task.target, state, calls, wider=task.question != "remembered")
     elif kind == "Pod":
         await _pod_target(namespace, name, task.target, state, calls)
     elif kind == "CronJob":
@@ -222,6 +227,8 @@ async def _node_consumers(name: str, used: str, calls: Calls) -> None:
 
 
 async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True, of_cronjob: bool = False) -> None:
+    if walked(state, workload):
+        return  # read in full by an earlier question of this run: its findings are in the state already
     namespace, kind, name = split_target(workload)
     own, ev_own = await calls("ownership", kind=kind, name=name, namespace=namespace)
     if own is None:

@@ -45,6 +45,16 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         [f for f in state.findings if task.target.rsplit("/", 1)[-1] in f.summary]
     signals = sorted({f.signal for f in about})
     symptoms = " ".join(signals + [f.summary for f in about][:5]) or category.replace("_", " ")
+    # The runbook the same fault on the same object was handled with before (the memory): fetched by its id, and
+    # used only when it is a runbook for this category -- else searched for like any other.
+    remembered = next((past.runbook for past in state.recalled or [] if past.runbook and past.category == category
+                       and past.resource == task.target), None)
+    if remembered:
+        fetched, ev = await calls("get_runbook", runbook_id=remembered)
+        runbook = (fetched or {}).get("runbook") or {}
+        if runbook.get("category") == category:
+            _matched(task.target, runbook, [ev], score=None, calls=calls)
+            return
     found, ev = await calls("search_runbooks", symptoms=symptoms[:2000], category=category, resource_kind=kind, limit=3)
     ranked = (found or {}).get("results") or []
     if not ranked:
@@ -53,11 +63,14 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     fetched, ev2 = await calls("get_runbook", runbook_id=top["id"])
     if fetched is None:
         return
-    runbook = fetched["runbook"]
-    calls.find(task.target, "RunbookMatched", f"runbook {runbook.get('id')}: {runbook.get('title')}", [ev, ev2],
+    _matched(task.target, fetched["runbook"], [ev, ev2], score=top.get("score"), calls=calls)
+
+
+def _matched(target: str, runbook: dict, evidence: list, *, score: float | None, calls: Calls) -> None:
+    calls.find(target, "RunbookMatched", f"runbook {runbook.get('id')}: {runbook.get('title')}", evidence,
                severity="info", runbook=runbook.get("id"), category=runbook.get("category"),
                remediation=runbook.get("remediation") or [], verification=runbook.get("verification") or [],
-               score=top.get("score"))
+               score=score)
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")

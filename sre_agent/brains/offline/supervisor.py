@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ...contracts import Finding, RootCauseCategory
-from ...graph.state import Investigation, Task
+from ...contracts import Finding, RecalledIncident, RootCauseCategory
+from ...graph.state import Hypothesis, Investigation, Task
 from .diagnosis import best, hypotheses
+from .kubernetes import WALKABLE, walked
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 SWEEP_FOLLOW_KINDS = (*WORKLOAD_KINDS, "Job", "CronJob", "Pod")
@@ -40,8 +41,31 @@ def initial_tasks(state: Investigation) -> list[Task]:
     return [Task(agent="kubernetes", target="cluster", question="sweep", reason="scheduled health sweep")]
 
 
+def remembered_tasks(state: Investigation) -> list[Task]:
+    """The root causes this alarm had before (the memory's hypotheses), each triaged right after the alarmed object:
+    checked first, believed only if this run's own evidence shows them."""
+    affected = set(state.incident.affected)
+    return [Task(agent="kubernetes", target=past.resource, question="remembered",
+                 reason=f"remembered: {past.incident_id} ({past.when:%Y-%m-%d}) was {past.category} on it")
+            for past in state.recalled or [] if past.match == "alarm" and past.resource and past.resource not in affected]
+
+
+def remembered_confirmed(state: Investigation, leading: Hypothesis | None) -> RecalledIncident | None:
+    """The remembered incident this run's own leading hypothesis repeats (same category, same object, confident)."""
+    if leading is None or leading.confidence < 0.8:
+        return None
+    return next((past for past in state.recalled or [] if past.category == leading.category.value
+                 and past.resource == leading.resource), None)
+
+
+def _read_already(task: Task, state: Investigation) -> bool:
+    """A triage of a workload an earlier question already read in full (walking from its Service, say) adds nothing."""
+    kind = task.target.split("/")[1] if task.target.count("/") == 2 else None
+    return task.agent == "kubernetes" and kind in WALKABLE and walked(state, task.target)
+
+
 def next_task(state: Investigation) -> Task | None:
-    candidates = [task for task in _candidates(state) if not state.asked(task)]
+    candidates = [task for task in _candidates(state) if not state.asked(task) and not _read_already(task, state)]
     # The last question the step budget allows goes to the leading hypothesis's runbook: a diagnosis without
     # its remediation is an escalation, and one more corroborating read would not change the diagnosis.
     if state.budget.max_steps - state.usage.steps == 1:
@@ -50,7 +74,7 @@ def next_task(state: Investigation) -> Task | None:
 
 
 def _candidates(state: Investigation) -> list[Task]:
-    tasks = initial_tasks(state)
+    tasks = initial_tasks(state) + remembered_tasks(state)
     findings = state.findings
     # Located resources (chat) become triage targets.
     for finding in findings:
@@ -83,6 +107,9 @@ def _candidates(state: Investigation) -> list[Task]:
             tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
                               reason=f"pods of {finding.details.get('workload', 'the workload')} run there"))
     leading = best(hypotheses(findings))
+    # The memory's hypothesis, confirmed by this run's own evidence: the walks that would look for another cause are
+    # not needed (the reads that tell its category from a look-alike still are).
+    confirmed = remembered_confirmed(state, leading)
     alarm_target = state.incident.affected[0] if state.incident.affected else None
     if state.incident.alarm and alarm_target:
         tasks.append(Task(agent="metrics", target=alarm_target, question="alarm",
@@ -97,7 +124,7 @@ def _candidates(state: Investigation) -> list[Task]:
     # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
     # A release of the alarmed service is blamed only after its dependencies were looked at: errors and latency flow
     # up from a dependency, so a change of its own that happened to land near the onset may be a bystander.
-    if leading is None or leading.confidence < 0.8 or leading.category in WALK_BEFORE_BLAME:
+    if (leading is None or leading.confidence < 0.8 or leading.category in WALK_BEFORE_BLAME) and not confirmed:
         degraded = {f.resource for f in findings if f.signal in DEGRADED}
         backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
         checked = {t.target for t in state.tasks if t.agent == "metrics" and t.question == "service"}
@@ -128,8 +155,10 @@ def _candidates(state: Investigation) -> list[Task]:
         if leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
             tasks.append(Task(agent="metrics", target=focus, question="workload",
                               reason="memory, CPU and restarts of the leading suspect"))
-        tasks.append(Task(agent="logs", target=focus, question="patterns",
-                          reason="new or surging error templates of the leading suspect"))
+        # Its logs, unless the memory's confirmed incident showed the same fault without a log line bearing on it.
+        if not confirmed or any(p.startswith("template:") for p in confirmed.fingerprints):
+            tasks.append(Task(agent="logs", target=focus, question="patterns",
+                              reason="new or surging error templates of the leading suspect"))
     # "Nothing wrong" rests on the telemetry too (the honesty rule): when no other question went to
     # CloudWatch, ask which alarms are firing before concluding.
     if not state.incident.alarm and not any(t.agent in ("metrics", "logs") for t in [*tasks, *state.tasks]):
