@@ -208,6 +208,63 @@ class RecalledIncident(BaseModel):
         return (f"{self.incident_id} ({self.when:%Y-%m-%d %H:%M} UTC): {self.category} on {self.resource}{fix}")
 
 
+class ActionWindow(BaseModel):
+    """When a team's rule applies: from `start` to `end` (HH:MM in `tz`; an end before the start runs past midnight)
+    on `days` (0 = Monday)."""
+
+    start: str = "00:00"
+    end: str = "24:00"
+    days: list[int] = Field(default_factory=lambda: list(range(7)))
+    tz: str = "UTC"
+
+    def covers(self, moment: datetime) -> bool:
+        from zoneinfo import ZoneInfo
+
+        local = moment.astimezone(ZoneInfo(self.tz))
+        minute = local.hour * 60 + local.minute
+        start, end = (int(t.split(":")[0]) * 60 + int(t.split(":")[1]) for t in (self.start, self.end))
+        if start <= end:
+            return local.weekday() in self.days and start <= minute < end
+        # past midnight: the evening belongs to its day, the small hours to the day before
+        return (local.weekday() in self.days and minute >= start) or \
+            ((local.weekday() - 1) % 7 in self.days and minute < end)
+
+    def sentence(self) -> str:
+        days = "" if sorted(self.days) == list(range(7)) else " on " + ",".join(
+            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in sorted(self.days))
+        hours = "" if (self.start, self.end) == ("00:00", "24:00") else f" {self.start}-{self.end} {self.tz}"
+        return (hours + days).strip() or "always"
+
+
+class TeamFact(BaseModel):
+    """Something a person told the responder to remember (`sre-agent memory add`, or "remember that ..." in chat): a
+    fact ("payments belongs to the ledger team") or a preference, scoped to a cluster, namespace or resource (empty:
+    everywhere). A preference that forbids writes (`forbid`, in `window`) is enforced by the remediation policy."""
+
+    id: str
+    text: str
+    cluster: str = ""
+    namespace: str = ""
+    resource: str = ""  # a resource id, or a bare name (any kind of that name)
+    person: str = ""  # who said it
+    created_at: datetime
+    expires_at: datetime | None = None
+    forbid: list[str] = Field(default_factory=list)  # write tools it keeps the responder from running ("*": all)
+    window: ActionWindow | None = None  # when the prohibition holds; None: always
+
+    def about(self, resource: str) -> bool:
+        """Whether the fact's scope covers `resource` (a resource id)."""
+        if self.namespace and not resource.startswith(f"{self.namespace}/"):
+            return False
+        if not self.resource:
+            return True
+        return resource == self.resource or ("/" not in self.resource and resource.rsplit("/", 1)[-1] == self.resource)
+
+    def forbids(self, tool: str, resource: str, moment: datetime) -> bool:
+        return bool(self.forbid) and ("*" in self.forbid or tool in self.forbid) and self.about(resource) and \
+            (self.window is None or self.window.covers(moment))
+
+
 class InvestigationResult(BaseModel):
     """What `sre-agent investigate --json` prints, the API returns and the eval harness reads."""
 
@@ -227,6 +284,7 @@ class InvestigationResult(BaseModel):
     coverage: list[BackendCheck] = Field(default_factory=list)  # which backends the verdict rests on
     proposed_fixes: list[ProposedFix] = Field(default_factory=list)  # what a human should do, when nothing was fixed
     recalled: list[RecalledIncident] = Field(default_factory=list)  # past incidents the memory matched (hypotheses)
+    team_facts: list[TeamFact] = Field(default_factory=list)  # what the team said about what this run touched
 
 
 class Incident(BaseModel):

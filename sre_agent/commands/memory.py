@@ -91,8 +91,14 @@ def add(ctx: typer.Context, text: Annotated[str, typer.Argument(help="The fact, 
         cluster: Annotated[Optional[str], typer.Option(help="Scope: this cluster (kubeconfig cluster name).")] = None,
         by: Annotated[Optional[str], typer.Option(help="Who says so (default: your login name).")] = None,
         state_dir: StateDir = None, checkpoint_dsn: Dsn = None) -> None:
-    """Remember a fact or preference the team gives (listed with `sre-agent memory facts`)."""
+    """Remember a fact or preference the team gives (listed with `sre-agent memory facts`).
+
+    A preference that forbids writes is a rule the remediation policy enforces: "never restart ledger-db
+    09:00-18:00", "no rollbacks of payments in business hours (Europe/Berlin)", "don't scale anything on weekends".
+    The object it names scopes it when --resource / -n are not given. Ownership and escalation facts ("payments
+    belongs to the ledger team, page #ledger-oncall") are quoted in reports and escalations about what they name."""
     from ..contracts import parse_resource_id
+    from ..memory.facts import add_team_fact, rule_sentence
 
     if not text.strip():
         fail("the fact is empty: say it in words, e.g. sre-agent memory add \"payments belongs to the ledger team\"")
@@ -102,14 +108,17 @@ def add(ctx: typer.Context, text: Annotated[str, typer.Argument(help="The fact, 
         except ValueError as exc:
             fail(str(exc))
     store, settings = _store(ctx, state_dir, checkpoint_dsn)
-    fact = store.add_fact(text, cluster=cluster or "", namespace=namespace or "", resource=resource or "",
-                          person=by or getpass.getuser(), ttl_s=settings.memory.fact_ttl_s)
-    typer.echo(f"remembered {fact.id}: {fact.text}")
+    fact = add_team_fact(store, text, cluster=cluster or "", namespace=namespace or "", resource=resource or "",
+                         person=by or getpass.getuser(), ttl_s=settings.memory.fact_ttl_s)
+    rule = rule_sentence(fact)
+    typer.echo(f"remembered {fact.id}: {fact.text}" + (f"\n  a rule: it {rule}" if rule else ""))
 
 
 @app.command()
 def facts(ctx: typer.Context, as_json: AsJson = False, state_dir: StateDir = None, checkpoint_dsn: Dsn = None) -> None:
-    """The facts the team gave, oldest first, with their scope and who gave them."""
+    """The facts the team gave, oldest first, with their scope, who gave them and the rule they state."""
+    from ..memory.facts import rule_sentence
+
     store, _ = _store(ctx, state_dir, checkpoint_dsn)
     rows = store.facts()
     if as_json:
@@ -120,7 +129,9 @@ def facts(ctx: typer.Context, as_json: AsJson = False, state_dir: StateDir = Non
     for fact in rows:
         scope = " ".join(f"{k}={v}" for k, v in (("cluster", fact.cluster), ("namespace", fact.namespace),
                                                   ("resource", fact.resource)) if v) or "everywhere"
-        typer.echo(f"{fact.id}  {fact.created_at:%Y-%m-%d}  {fact.person or '-'}  [{scope}]  {fact.text}")
+        rule = rule_sentence(fact)
+        typer.echo(f"{fact.id}  {fact.created_at:%Y-%m-%d}  {fact.person or '-'}  [{scope}]  {fact.text}"
+                   + (f"  -- {rule}" if rule else ""))
 
 
 @app.command()

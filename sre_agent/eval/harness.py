@@ -239,14 +239,16 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
                  approvals: Literal["all", "none"] = "all",
                  lab_speed: float = 60.0, verify_timeout_s: float = 60.0, verify_poll_s: float = 2.0,
                  lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None,
-                 seed: int = 0, prove: bool = True, out_dir: Path | None = None) -> ScenarioScore:
+                 seed: int = 0, prove: bool = True, out_dir: Path | None = None,
+                 state_dir: Path | None = None) -> ScenarioScore:
     """One scenario scored: in a fresh lab (its world drawn with `seed`) over the run's own stdio servers, or in
     `lab` (reset) over `servers` already started against it -- how the tests run the catalog without a lab and
     three servers per scenario. A fault left unmitigated has its proposed fixes pasted into a fresh copy of the
-    world (`prove`, fix_proof.py). `out_dir` keeps the run's report, result, tool calls and the proof."""
+    world (`prove`, fix_proof.py). `out_dir` keeps the run's report, result, tool calls and the proof. `state_dir`:
+    the run's state dir (its memory, ledger, reports), kept by the caller -- by default a fresh one per run."""
     try:
         with scenario_in_lab(loaded, lab_speed, lab, seed) as (lab, incident):
-            with tempfile.TemporaryDirectory(prefix="sre-eval-") as state_dir:
+            with _state_dir(state_dir) as state_dir:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
                                           verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
                                           world_speed=lab_speed, **({"servers": servers} if servers else {}))
@@ -264,6 +266,15 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
                              expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
+
+
+@contextmanager
+def _state_dir(kept: Path | None) -> Iterator[str]:
+    if kept is not None:
+        yield str(kept)
+        return
+    with tempfile.TemporaryDirectory(prefix="sre-eval-") as fresh:
+        yield fresh
 
 
 def keep_run(directory: Path, state_dir: Path, tool_calls: list, row: ScenarioScore, proof: FixProof | None) -> None:

@@ -11,6 +11,7 @@ from .context import RunContext, emit
 from .coverage import could_not_check_sentence
 from .fixes import proposed_fixes
 from .ports import Delivery
+from .recall import relevant_facts
 from .report import alarm_unexplained, unseen_backends
 from .state import Investigation
 
@@ -30,6 +31,8 @@ def escalation_message(state: Investigation) -> str:
         lines += [f"  $ {command}" for command in fix.commands if not command.startswith("#")]
     if state.plan and not state.actions and not fixes:
         lines.append(f"proposed: {state.plan.tool} {state.plan.args} ({state.plan.risk} risk, runbook {state.plan.runbook})")
+    # Who owns it, who to call, what not to do: what the team said about these objects travels with the page.
+    lines += [f"team: {fact.text} ({fact.person or 'unnamed'})" for fact in relevant_facts(state)]
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ human, with the missing link named."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -36,8 +37,14 @@ class RemediationPolicy(BaseModel):
                 return "forbidden", f"{plan.tool} acts on a node/instance and node actions are not allowed by policy"
         elif "*" not in self.namespaces and namespace not in self.namespaces:
             return "forbidden", f"namespace {namespace!r} is not in the policy's allowed namespaces {self.namespaces}"
+        # A rule the team gave (`sre-agent memory add`, or "remember that ..." in chat) binds like the allow-list:
+        # neither the policy nor an approver runs what it forbids while it holds.
+        target = plan.resource or written_resource(plan)
+        rule = next((f for f in state.team_facts if f.forbids(plan.tool, target, datetime.now(UTC))), None)
+        if rule is not None:
+            return "forbidden", (f"the team's rule {rule.id} forbids {plan.tool} on {target} now: \"{rule.text}\" "
+                                 f"({rule.person or 'unnamed'}, {rule.created_at:%Y-%m-%d})")
         if self.mode == "auto" and self._unattended_ok(plan, state):
-            target = plan.resource or written_resource(plan)
             link = causal_link(target, state.incident.affected, state.findings, state.tool_calls, state.links)
             if not link.linked:
                 return "approval", f"{plan.tool} on {target} needs a human's approval: {link.why}"

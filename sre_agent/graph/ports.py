@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ..contracts import Diagnosis, Finding, RecalledIncident, ToolCallRecord
+from ..contracts import Diagnosis, Finding, RecalledIncident, TeamFact, ToolCallRecord
 from .ledger import LedgerKey, LedgerOwner, LedgerRecord
 from .state import Hypothesis, Investigation, RemediationPlan, Task
 
@@ -85,6 +85,9 @@ class Memory(Protocol):
 
     def recall_after(self, state: Investigation) -> list[RecalledIncident]:
         """Every match once the diagnosis is known, each marked confirmed or not by it."""
+
+    def facts_for(self, state: Investigation) -> list[TeamFact]:
+        """What the team told the responder that holds for this run's cluster (rules the policy enforces among them)."""
 
 
 class Span(Protocol):

@@ -11,7 +11,7 @@ import logging
 
 from langgraph.runtime import Runtime
 
-from ..contracts import RecalledIncident
+from ..contracts import RecalledIncident, TeamFact
 from .context import RunContext, emit
 from .state import Investigation, RemediationPlan
 
@@ -34,6 +34,37 @@ async def recall(state: Investigation, runtime: Runtime[RunContext], *, after: b
             emit(runtime, "recall", incident=past.incident_id, match=past.match, category=past.category,
                  resource=past.resource, fix=past.fix, verified=past.verified, confirmed=past.confirmed)
     return found
+
+
+async def remembered_context(state: Investigation, runtime: Runtime[RunContext]) -> dict:
+    """Before the first question: the alarm's past incidents and what the team said, as a state update."""
+    update: dict = {"recalled": await recall(state, runtime, after=False) or []}
+    memory = runtime.context.memory
+    if memory is not None:
+        try:
+            update["team_facts"] = await asyncio.to_thread(memory.facts_for, state)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("the team's facts could not be read: %s: %s", type(exc).__name__, exc)
+    return update
+
+
+def relevant_facts(state: Investigation) -> list[TeamFact]:
+    """The team's facts about what this run touched: the alarmed objects, the root cause, the planned write."""
+    touched = [*state.incident.affected, *([state.diagnosis.resource] if state.diagnosis and state.diagnosis.resource
+                                           else []), *([state.plan.resource] if state.plan and state.plan.resource else [])]
+    scoped = [f for f in state.team_facts if (f.namespace or f.resource) and any(f.about(r) for r in touched if r)]
+    return scoped + [f for f in state.team_facts if not (f.namespace or f.resource)]
+
+
+def facts_lines(facts: list[TeamFact]) -> list[str]:
+    """The report's "What the team said" section."""
+    if not facts:
+        return []
+    out = ["## What the team said", ""]
+    for fact in facts:
+        rule = " (a rule the policy enforces)" if fact.forbid else ""
+        out.append(f"- {fact.text}{rule} -- {fact.person or 'unnamed'}, {fact.created_at:%Y-%m-%d} [{fact.id}]")
+    return [*out, ""]
 
 
 def failed_before(plan: RemediationPlan, state: Investigation) -> RecalledIncident | None:

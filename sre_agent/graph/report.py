@@ -12,7 +12,7 @@ from .changes import ranked_changes
 from .context import RunContext, emit
 from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
 from .fixes import proposed_fixes
-from .recall import seen_before_lines
+from .recall import facts_lines, relevant_facts, seen_before_lines
 from .state import Investigation
 
 ACCESS_HINT = {"kubernetes": "KUBECONFIG, --kubeconfig, --context", "cloudwatch": "AWS_PROFILE, --profile, --region, "
@@ -127,7 +127,8 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
                      output_tokens=state.usage.output_tokens, cost_usd=round(state.usage.cost_usd, 6)),
         duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
         report_path=report_path, coverage=coverage_of(state),
-        proposed_fixes=[] if state.status == "remediated" else proposed_fixes(state), recalled=state.recalled or [])
+        proposed_fixes=[] if state.status == "remediated" else proposed_fixes(state), recalled=state.recalled or [],
+        team_facts=relevant_facts(state))
 
 
 def fix_lines(fixes) -> list[str]:
@@ -153,7 +154,7 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     if len(state.hypotheses) > 1:
         out += ["Other hypotheses considered:", ""]
         out += [f"- `{h.category.value}` on `{h.resource}` ({h.confidence:.2f})" for h in state.hypotheses[1:4]] + [""]
-    out += seen_before_lines(result.recalled)
+    out += seen_before_lines(result.recalled) + facts_lines(result.team_facts)
     changes, onset = ranked_changes(state)
     if changes:
         out += ["## Changes before the symptom", "", f"Ranked by how close each came before the onset ({onset}).", ""]

@@ -21,6 +21,7 @@ from ..contracts import (
     IncidentStatus,
     RecalledIncident,
     RootCauseCategory,
+    TeamFact,
     ToolCallRecord,
 )
 from .topology import Link
@@ -127,6 +128,7 @@ class Investigation(BaseModel):
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     # Past incidents the memory matched (hypotheses, never evidence); None: the memory was not asked yet.
     recalled: list[RecalledIncident] | None = None
+    team_facts: list[TeamFact] = Field(default_factory=list)  # what the team said (its rules bind the policy)
     diagnosis: Diagnosis | None = None
     diagnosed_after_s: float | None = None
     plan: RemediationPlan | None = None

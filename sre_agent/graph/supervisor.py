@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from ..contracts import RootCauseCategory
 from .context import RunContext, emit
-from .recall import recall
+from .recall import recall, remembered_context
 from .report import alarm_unexplained, unseen_backends
 from .spend import with_spend
 from .state import Investigation
@@ -31,8 +31,8 @@ def _over_budget(state: Investigation) -> str | None:
 async def supervise(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     brain = runtime.context.brain
     remembered: dict = {}
-    if state.recalled is None and not state.tasks:  # before the first question: what this alarm was before
-        remembered = {"recalled": await recall(state, runtime, after=False) or []}
+    if state.recalled is None and not state.tasks:  # before the first question: what this alarm was, what we were told
+        remembered = await remembered_context(state, runtime)
         state = state.model_copy(update=remembered)
     exhausted = _over_budget(state)
     task = None if exhausted else await brain.next_task(state)

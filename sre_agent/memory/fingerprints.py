@@ -14,6 +14,10 @@ NOT_EVIDENCE = frozenset({"Located", "Backs", "DependsOn", "WorkloadSpec", "Targ
 TEMPLATE_SIGNALS = frozenset({"NewErrorTemplate", "UpstreamErrors", "ConfigErrorLog"})
 METRIC_SIGNALS = frozenset({"ErrorAnomaly", "LatencyAnomaly", "MetricAnomaly", "MemoryRamp", "CpuThrottled",
                             "ErrorsWithTraffic"})
+# How an incident was noticed -- the alarm's metric off its baseline, a Service with no ready endpoint -- rather than
+# what the fault is: the same fault pages through 5xx on one service and through restarts on another.
+SYMPTOM_SIGNALS = frozenset({"ErrorAnomaly", "LatencyAnomaly", "MetricAnomaly", "ErrorsWithTraffic", "AlarmFiring",
+                             "NoReadyEndpoints"})
 # In a log template: what differs from one workload, pod or request to the next.
 _VARIABLE = re.compile(r"""
     "[^"]*" | '[^']*'                         # quoted values
@@ -51,10 +55,11 @@ def fingerprints(findings: list[Finding]) -> list[str]:
 
 def fault_fingerprints(findings: list[Finding], root: str) -> list[str]:
     """What the fault itself looks like, apart from how it was noticed: the fingerprints of the findings on the root
-    resource, without metric shapes (which follow the alarm that paged -- 5xx on one service, restarts on another --
-    not the fault). Two incidents that share these are the same fault, wherever it happened."""
+    resource, without the symptoms and metric names (which follow the alarm that paged -- 5xx on one service,
+    restarts on another -- not the fault; a saturation such as CPU throttling stays, as its signal). Two incidents
+    that share these are the same fault, wherever it happened."""
     prints = fingerprints([f for f in findings if f.resource == root]) if root else []
-    return [p for p in prints if not p.startswith("metric:") and p.removeprefix("signal:") not in METRIC_SIGNALS]
+    return [p for p in prints if not p.startswith("metric:") and p.removeprefix("signal:") not in SYMPTOM_SIGNALS]
 
 
 def overlap(a: list[str] | set[str], b: list[str] | set[str]) -> float:

@@ -1,13 +1,13 @@
-"""The memory's records: one per finished run (PastIncident) and one per thing the team said (TeamFact)."""
+"""The memory's records: one per finished run (PastIncident) and one per thing the team said (TeamFact, a contract)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-RecordKind = Literal["incident", "fact"]
+from ..contracts import TeamFact  # noqa: F401 -- a memory record too: the graph's policy reads it, so it is a contract
 
 
 class PastIncident(BaseModel):
@@ -44,17 +44,3 @@ class PastIncident(BaseModel):
     time_to_detect_s: float | None = None  # symptom onset -> incident start
     time_to_diagnose_s: float | None = None  # run start -> diagnosis
     time_to_resolve_s: float | None = None  # incident start -> verified fix
-
-
-class TeamFact(BaseModel):
-    """Something a person told the responder to remember: a fact ("payments belongs to the ledger team") or a
-    preference, scoped to a cluster, namespace or resource (empty: everywhere)."""
-
-    id: str
-    text: str
-    cluster: str = ""
-    namespace: str = ""
-    resource: str = ""
-    person: str = ""  # who said it
-    created_at: datetime
-    expires_at: datetime | None = None

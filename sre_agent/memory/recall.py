@@ -7,7 +7,7 @@ The graph sees this through its Memory port (graph/ports.py); the store is memor
 
 from __future__ import annotations
 
-from ..contracts import RecalledIncident, RootCauseCategory
+from ..contracts import RecalledIncident, RootCauseCategory, TeamFact
 from ..graph.state import Investigation
 from .fingerprints import fault_fingerprints, overlap
 from .models import PastIncident
@@ -74,3 +74,6 @@ class IncidentRecall:
             found[row.incident_id] = recalled(row, "evidence", sorted(set(prints) & set(row.fault_fingerprints)))
         return [r.model_copy(update={"confirmed": r.category == category and
                                      (r.resource == resource or r.match == "evidence")}) for r in found.values()]
+
+    def facts_for(self, state: Investigation) -> list[TeamFact]:
+        return self.store.facts(cluster=self.cluster)

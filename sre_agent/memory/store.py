@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..contracts import ActionWindow
 from .models import PastIncident, TeamFact
 
 # Migration N brings the schema from version N to N+1; a new column or table is a new entry, never an edit.
@@ -34,6 +35,8 @@ MIGRATIONS: list[list[str]] = [
         "namespace TEXT NOT NULL, resource TEXT NOT NULL, person TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, "
         "expires_at DOUBLE PRECISION)",
     ],
+    # 2: a fact may be a rule the remediation policy enforces: the writes it forbids and when (JSON)
+    ["ALTER TABLE sre_memory_facts ADD COLUMN rule TEXT"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 MAX_CANDIDATES = 200  # rows one key lookup may bring back: the newest (a common fingerprint matches thousands)
@@ -169,27 +172,34 @@ class _SqlMemory:
 
     # -- what the team said -----------------------------------------------------------------------------------
     def add_fact(self, text: str, *, cluster: str = "", namespace: str = "", resource: str = "", person: str = "",
-                 ttl_s: float | None = None, now: datetime | None = None) -> TeamFact:
+                 ttl_s: float | None = None, now: datetime | None = None, forbid: list[str] | None = None,
+                 window: ActionWindow | None = None) -> TeamFact:
         created = now or datetime.now(UTC)
         fact = TeamFact(id="fact-" + secrets.token_hex(4), text=text.strip(), cluster=cluster, namespace=namespace,
-                        resource=resource, person=person, created_at=created,
+                        resource=resource, person=person, created_at=created, forbid=forbid or [], window=window,
                         expires_at=datetime.fromtimestamp(_epoch(created) + ttl_s, UTC) if ttl_s else None)
+        rule = json.dumps({"forbid": fact.forbid, "window": window.model_dump() if window else None}) if fact.forbid else None
         with self._lock:
             self._purge(time.time())
             self._sql("INSERT INTO sre_memory_facts (id, text, cluster, namespace, resource, person, created_at, "
-                      "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      "expires_at, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       (fact.id, fact.text, cluster, namespace, resource, person, _epoch(created),
-                       _epoch(fact.expires_at) if fact.expires_at else None))
+                       _epoch(fact.expires_at) if fact.expires_at else None, rule))
         return fact
 
-    def facts(self) -> list[TeamFact]:
+    def facts(self, cluster: str | None = None) -> list[TeamFact]:
+        """The facts that hold now, oldest first (for `cluster`: its own and the unscoped ones)."""
+        clause, params = "(expires_at IS NULL OR expires_at > ?)", [time.time()]
+        if cluster is not None:
+            clause += " AND (cluster = '' OR cluster = ?)"
+            params.append(cluster)
         with self._lock:
-            rows = self._sql("SELECT id, text, cluster, namespace, resource, person, created_at, expires_at FROM "
-                             "sre_memory_facts WHERE expires_at IS NULL OR expires_at > ? ORDER BY created_at",
-                             (time.time(),)).fetchall()
+            rows = self._sql("SELECT id, text, cluster, namespace, resource, person, created_at, expires_at, rule FROM "
+                             f"sre_memory_facts WHERE {clause} ORDER BY created_at", params).fetchall()
         return [TeamFact(id=r[0], text=r[1], cluster=r[2], namespace=r[3], resource=r[4], person=r[5],
                          created_at=datetime.fromtimestamp(r[6], UTC),
-                         expires_at=datetime.fromtimestamp(r[7], UTC) if r[7] is not None else None) for r in rows]
+                         expires_at=datetime.fromtimestamp(r[7], UTC) if r[7] is not None else None,
+                         **(json.loads(r[8]) if r[8] else {})) for r in rows]
 
     def delete_fact(self, fact_id: str) -> bool:
         with self._lock:

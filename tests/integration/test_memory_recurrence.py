@@ -72,3 +72,23 @@ def test_the_memory_command_lists_and_forgets(shared, tmp_path):
     gone = runner.invoke(app, ["memory", "forget", "--resource", result.diagnosis.resource, "--state-dir", str(tmp_path)])
     assert gone.exit_code == 0 and "forgot 1 record" in gone.output
     assert "nothing remembered" in runner.invoke(app, ["memory", "list", "--state-dir", str(tmp_path)]).output
+
+
+def test_a_rule_the_team_gave_stops_the_fix_and_what_it_said_travels_with_the_page(shared, tmp_path):
+    from sre_agent.graph.escalation import escalation_message
+    from sre_agent.memory.facts import add_team_fact
+    from sre_agent.memory.store import SqliteMemory
+
+    store = SqliteMemory(tmp_path / "memory.sqlite")
+    rule = add_team_fact(store, "never roll back search", person="dana")
+    owner = add_team_fact(store, "search belongs to the discovery team, page #discovery-oncall", namespace="shop",
+                          person="lee")
+    add_team_fact(store, "ledger-db is the primary", namespace="payments", person="lee")  # about something else
+    store.close()
+    result, state = investigate(shared, CATALOG["oom-killed"], tmp_path)
+    assert result.status == "escalated" and result.actions == []
+    assert f"the team's rule {rule.id} forbids rollout_undo on shop/Deployment/search" in state.escalation_reason
+    assert {f.id for f in result.team_facts} == {rule.id, owner.id}
+    assert "#discovery-oncall" in escalation_message(state)
+    report = Path(result.report_path).read_text()
+    assert "## What the team said" in report and "never roll back search (a rule the policy enforces)" in report

@@ -88,3 +88,21 @@ CAUSAL = [
 def test_unattended_needs_a_causal_link(case, state_, gate, why):
     got, reason = RemediationPolicy(mode="auto", namespaces=["*"]).gate(plan("rollout_undo"), state_)
     assert got == gate and why in reason, reason
+
+
+@pytest.mark.parametrize(("rule", "gate"), [
+    (dict(resource="api", forbid=["rollout_undo"]), "forbidden"),  # always, on that object, in every mode
+    (dict(namespace="shop", forbid=["*"]), "forbidden"),
+    (dict(resource="api", forbid=["rollout_restart", "delete_pod"]), "auto"),  # another write
+    (dict(resource="web", forbid=["rollout_undo"]), "auto"),  # another object
+    (dict(resource="api", forbid=[]), "auto"),  # a plain fact binds nothing
+])
+def test_a_rule_the_team_gave_binds_like_the_allow_list(rule, gate):
+    from sre_agent.contracts import TeamFact
+
+    fact = TeamFact(id="fact-1", text="never roll back api", person="dana", created_at=NOW, **rule)
+    with_rule = state("RecentRollout").model_copy(update={"team_facts": [fact]})
+    got, why = RemediationPolicy(mode="auto", namespaces=["*"]).gate(plan("rollout_undo"), with_rule)
+    assert got == gate
+    if gate == "forbidden":
+        assert "the team's rule fact-1" in why and "never roll back api" in why and "dana" in why

@@ -48,6 +48,7 @@ def test_the_faults_own_fingerprints_are_its_root_resources_without_how_it_paged
     root = "shop/Deployment/search"
     findings = [finding("OOMKilled"), finding("RecentRollout", severity="info", changed=["resources"]),
                 finding("ErrorAnomaly", severity="warning", metric="5xxCount"),  # the symptom on the root: how it paged
-                finding("NoReadyEndpoints", "shop/Service/search")]  # the symptom elsewhere
-    assert fault_fingerprints(findings, root) == ["changed:resources", "signal:OOMKilled"]
+                finding("NoReadyEndpoints", "shop/Service/search"),  # the symptom elsewhere
+                finding("CpuThrottled", metric="cpu")]  # a saturation of the root: the fault, not how it paged
+    assert fault_fingerprints(findings, root) == ["changed:resources", "signal:CpuThrottled", "signal:OOMKilled"]
     assert fault_fingerprints(findings, "") == []
