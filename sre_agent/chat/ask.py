@@ -34,6 +34,7 @@ class Ask:
     records: list[ToolCallRecord] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     inventory_cache: Any = None  # the session's InventoryCache (chat/understand/inventory.py): what exists, listed once a few seconds
+    memory: Any = None  # the session's incident memory (sre_agent/memory/store.py); None when memory is off
 
     @property
     def form(self) -> str:

@@ -136,6 +136,24 @@ class _SqlMemory:
                              f"ORDER BY recorded_at DESC LIMIT {int(limit)}", (time.time(),)).fetchall()
         return [PastIncident.model_validate_json(row[0]) for row in rows]
 
+    def incidents_about(self, namespace: str | None, name: str, limit: int = 500) -> list[PastIncident]:
+        """Remembered runs whose root cause or alarmed object is named `name` (any kind; in `namespace` when given),
+        newest first: "has search broken before" means search's Deployment, its Service and its pods alike."""
+        where = f"{namespace}/%/{name}" if namespace else f"%/{name}"
+        now = time.time()
+        with self._lock:
+            rows = self._sql("SELECT DISTINCT i.record, i.recorded_at FROM sre_memory_keys k JOIN sre_memory_incidents i "
+                             "ON i.run_id = k.run_id WHERE (k.key LIKE ? OR k.key LIKE ?) AND (i.expires_at IS NULL OR "
+                             f"i.expires_at > ?) ORDER BY i.recorded_at DESC LIMIT {int(limit)}",
+                             (f"resource:{where}", f"affected:{where}", now)).fetchall()
+        return [PastIncident.model_validate_json(row[0]) for row in rows]
+
+    def oldest(self) -> datetime | None:
+        """When the oldest record still kept was made: how far back "never before" reaches."""
+        with self._lock:
+            row = self._sql("SELECT MIN(recorded_at) FROM sre_memory_incidents").fetchone()
+        return datetime.fromtimestamp(row[0], UTC) if row and row[0] is not None else None
+
     def incident_count(self) -> int:
         with self._lock:
             return int(self._sql("SELECT COUNT(*) FROM sre_memory_incidents").fetchone()[0])

@@ -58,10 +58,18 @@ def remembered_confirmed(state: Investigation, leading: Hypothesis | None) -> Re
                  and past.resource == leading.resource), None)
 
 
+TRIAGES = ("triage", "remembered")
+
+
 def _read_already(task: Task, state: Investigation) -> bool:
-    """A triage of a workload an earlier question already read in full (walking from its Service, say) adds nothing."""
+    """A triage of an object an earlier triage already read (as the memory's hypothesis, or on a walk), or of a workload
+    an earlier question read in full (walking from its Service, say), adds nothing."""
+    if task.agent != "kubernetes" or task.question not in TRIAGES:
+        return False
+    if any(t.agent == "kubernetes" and t.question in TRIAGES and t.target == task.target for t in state.tasks):
+        return True
     kind = task.target.split("/")[1] if task.target.count("/") == 2 else None
-    return task.agent == "kubernetes" and kind in WALKABLE and walked(state, task.target)
+    return kind in WALKABLE and walked(state, task.target)
 
 
 def next_task(state: Investigation) -> Task | None:

@@ -37,6 +37,7 @@ from ..answer import (  # noqa: F401
     objects,
     onset,
     owners,
+    past,
     pod_problems,
     properties,
     records,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
 MAX_FOCUS = 12
 DIAGNOSIS_FORMS = ("why_failing", "alarm_why", "alarms", "broken_now", "fix_it")  # forms that ask what is wrong
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
-WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property")
+WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property", "past_incidents")
 
 
 class ChatState(TypedDict, total=False):
@@ -82,6 +83,7 @@ class ChatContext:
     investigate: Callable[[str, str], Awaitable[dict]] | None = None
     llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
     inventory: InventoryCache | None = None  # the session's listing of what exists (chat/understand/inventory.py)
+    memory: Any = None  # the incident memory (sre_agent/memory/store.py), None when memory is off
 
 
 # Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
@@ -134,7 +136,7 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []),
-              last_answer=last_answer, inventory_cache=runtime.context.inventory)
+              last_answer=last_answer, inventory_cache=runtime.context.inventory, memory=runtime.context.memory)
     if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
         ask.question = spelled
         ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...app.intake import incident_from_question
 from ...app.options import RunOptions
+from ...app.remembering import memory_store
 from ...app.runs import run_investigation
 from ...app.servers import stdio_servers
 from ...app.toolbox import Toolbox
@@ -49,6 +50,7 @@ class ChatSession:
         self.llm: Any = None  # LlmChat, with an LLM brain
         self._stack: AsyncExitStack | None = None
         self.inventory = InventoryCache()  # what exists, listed at most once a few seconds for the session's turns
+        self.memory: Any = None  # the incident memory ("has this happened before", "remember that ...")
 
     async def __aenter__(self) -> ChatSession:
         self._stack = AsyncExitStack()
@@ -66,6 +68,9 @@ class ChatSession:
                 self.llm = LlmChat(make_llm_brain(self.options.brain, settings=self.options.llm), self.tools,
                                    self.options.budget)
             self.graph = build_chat_graph(await open_checkpointer(self.options, self._stack))
+            self.memory = memory_store(self.options)
+            if self.memory is not None:
+                self._stack.callback(self.memory.close)
             # the intent classifier learns from its data (~1 s) while the first question is typed, not after it
             threading.Thread(target=intent_model.model, name="intent-model", daemon=True).start()
         except BaseException:
@@ -84,7 +89,7 @@ class ChatSession:
         """One turn: the answer, with the earlier turns of this session as its context."""
         assert self.tools is not None, "use ChatSession as an async context manager"
         context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm,
-                              inventory=self.inventory)
+                              inventory=self.inventory, memory=self.memory)
         try:
             state = await self.graph.ainvoke({"question": question, "session_id": self.session_id}, self._config(),
                                              context=context)

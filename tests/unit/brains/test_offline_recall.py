@@ -90,3 +90,14 @@ def test_a_workload_read_in_full_by_an_earlier_question_is_not_triaged_again():
     flagged = finding("shop/Deployment/web", "ImagePullBackOff", source="analyzer")
     state = state.model_copy(update={"findings": [*state.findings, flagged]})
     assert ("kubernetes", "shop/Deployment/web", "triage") not in questions(state)
+
+
+def test_an_object_triaged_as_the_memorys_hypothesis_is_not_triaged_again_when_a_walk_reaches_it():
+    node = "Node/ip-10-0-1-7"
+    state = Investigation(incident=incident_from_alarm(ALARM, NOW), recalled=[remembered(node, "node_failure")])
+    state = asked(state, Task(agent="kubernetes", target="shop/Service/web", question="triage", reason="r"),
+                  Task(agent="kubernetes", target=node, question="remembered", reason="r"))
+    walked_to = finding("shop/Deployment/web", "NodeNotReady", "critical")
+    walked_to = walked_to.model_copy(update={"resource": node})
+    state = state.model_copy(update={"findings": [walked_to]})
+    assert (node, "triage") not in {(t[1], t[2]) for t in questions(state)}
