@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Show an investigation's X-Ray trace as a waterfall: agents, tool calls and LLM calls, with errors."),
     "report": ("sre_agent.commands.report", "report",
                "Write an incident's report: markdown, or --html a self-contained page with its charts inline."),
+    "postmortem": ("sre_agent.commands.postmortem", "postmortem",
+                   "Draft an incident's postmortem from its run's evidence and the incident memory (--html: one page)."),
     "serve": ("sre_agent.commands.serve", "serve",
               "Serve the responder over HTTP: POST /v1/incidents (alarms, questions), GET /v1/incidents, approvals."),
     "lab": ("sre_agent.commands.lab", "app", "The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios."),

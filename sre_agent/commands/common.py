@@ -18,6 +18,9 @@ Brain = Annotated[Optional[str], typer.Option(
     help="offline (deterministic, no LLM), bedrock, anthropic or openai. [default: offline, or brain]")]
 StateDir = Annotated[Optional[Path], typer.Option(
     help="Checkpoints, audit log and reports go here. [default: ~/.local/state/sre-agent, or state_dir]")]
+IncidentId = Annotated[str, typer.Argument(help="An incident id (inc-...) or a run id (run-...).")]
+CheckpointDsn = Annotated[Optional[str], typer.Option(help="postgresql://... : the service's shared store and "
+                                                           "checkpoints (default: SQLite in the state dir).")]
 KubeContext = Annotated[Optional[str], typer.Option("--context", help="kubeconfig context (default: the current one).")]
 Kubeconfig = Annotated[Optional[Path], typer.Option("--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).")]
 Profile = Annotated[Optional[str], typer.Option("--profile", help="AWS profile (default: AWS_PROFILE).")]

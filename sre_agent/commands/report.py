@@ -9,19 +9,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import StateDir, fail, settings_for
+from .common import CheckpointDsn, IncidentId, StateDir, fail, settings_for
 
 
 def report(
     ctx: typer.Context,
-    incident_id: Annotated[str, typer.Argument(help="An incident id (inc-...) or a run id (run-...).")],
+    incident_id: IncidentId,
     html: Annotated[bool, typer.Option("--html", help="Write a self-contained HTML page (charts inline) "
                                                       "instead of printing the markdown.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where --html writes. "
                                                    "[default: ./<incident id>.html]")] = None,
     state_dir: StateDir = None,
-    checkpoint_dsn: Annotated[Optional[str], typer.Option(help="postgresql://... : the service's shared store "
-                                                               "and checkpoints.")] = None,
+    checkpoint_dsn: CheckpointDsn = None,
 ) -> None:
     """Write an incident's report: markdown, or --html a self-contained page with its charts inline.
 

@@ -142,6 +142,39 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
                                            "img-src data:; style-src 'unsafe-inline'",
                                            "content-disposition": f'attachment; filename="{incident_id}.html"'})
 
+    async def postmortem_of_incident(incident_id: str) -> Any:
+        """The incident's postmortem draft, or None when it has no finished run yet."""
+        from ..app.postmortems import NoSuchRun, postmortem_of
+        from ..contracts import InvestigationResult
+
+        view = await asyncio.to_thread(service.incident_view, incident_id)
+        result = InvestigationResult.model_validate(view["result"]) if view and view.get("result") else None
+        try:
+            return await postmortem_of(result, incident_id, service.options)
+        except NoSuchRun:
+            return None
+
+    @router.get("/incidents/{incident_id}/postmortem")
+    async def postmortem(request: Request, incident_id: str) -> Response:
+        from ..postmortem.markdown import timing
+
+        drafted = await postmortem_of_incident(incident_id)
+        if drafted is None:
+            return page("missing.html", request, 404, what=f"a finished run of incident {incident_id}")
+        return page("postmortem.html", request, pm=drafted, timing=timing)
+
+    @router.get("/incidents/{incident_id}/postmortem.md")
+    async def postmortem_markdown(incident_id: str) -> Response:
+        from ..postmortem.markdown import render_markdown
+
+        drafted = await postmortem_of_incident(incident_id)
+        if drafted is None:
+            return Response(f"no finished run of incident {incident_id}", 404, media_type="text/plain",
+                            headers=SECURITY_HEADERS)
+        return Response(render_markdown(drafted), media_type="text/markdown; charset=utf-8",
+                        headers={**SECURITY_HEADERS, "content-disposition":
+                                 f'attachment; filename="{incident_id}.postmortem.md"'})
+
     @router.get("/sweeps")
     async def sweeps(request: Request) -> Response:
         return page("sweeps.html", request, sweeps=await asyncio.to_thread(sweeps_page, service))

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sre_agent"
 
-RANK = {"contracts": 0, "tracing": 1, "graph": 2, "charts": 3, "brains": 3, "memory": 3.5, "app": 4, "sweep": 5, "chat": 6,
-        "console": 6.5, "service": 7, "eval": 7, "commands": 8, "cli": 9}
+RANK = {"contracts": 0, "tracing": 1, "graph": 2, "charts": 3, "brains": 3, "memory": 3.5, "postmortem": 3.7, "app": 4,
+        "sweep": 5, "chat": 6, "console": 6.5, "service": 7, "eval": 7, "commands": 8, "cli": 9}
 LAB_USERS = {"app", "eval", "commands"}
 GRAPH_THIRD_PARTY = {"langgraph", "langchain_core", "pydantic",
                      "psycopg"}  # psycopg: the Postgres action ledger in graph/ledger.py, imported lazily

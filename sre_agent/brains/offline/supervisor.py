@@ -45,9 +45,11 @@ def remembered_tasks(state: Investigation) -> list[Task]:
     """The root causes this alarm had before (the memory's hypotheses), each triaged right after the alarmed object:
     checked first, believed only if this run's own evidence shows them."""
     affected = set(state.incident.affected)
+    seen = {f.resource for f in state.findings}  # what the questions so far already read: checked on the way
     return [Task(agent="kubernetes", target=past.resource, question="remembered",
                  reason=f"remembered: {past.incident_id} ({past.when:%Y-%m-%d}) was {past.category} on it")
-            for past in state.recalled or [] if past.match == "alarm" and past.resource and past.resource not in affected]
+            for past in state.recalled or [] if past.match == "alarm" and past.resource
+            and past.resource not in affected and past.resource not in seen]
 
 
 def remembered_confirmed(state: Investigation, leading: Hypothesis | None) -> RecalledIncident | None:

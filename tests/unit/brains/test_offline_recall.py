@@ -101,3 +101,11 @@ def test_an_object_triaged_as_the_memorys_hypothesis_is_not_triaged_again_when_a
     walked_to = walked_to.model_copy(update={"resource": node})
     state = state.model_copy(update={"findings": [walked_to]})
     assert (node, "triage") not in {(t[1], t[2]) for t in questions(state)}
+
+
+def test_a_remembered_root_cause_the_first_question_already_read_is_not_triaged_again():
+    claim = "shop/PersistentVolumeClaim/data"
+    state = Investigation(incident=incident_from_alarm(ALARM, NOW), recalled=[remembered(claim, "pvc_pending")])
+    state = asked(state, Task(agent="kubernetes", target="shop/Service/web", question="triage", reason="r"))
+    state = state.model_copy(update={"findings": [finding(claim, "PVCPending")]})
+    assert (claim, "remembered") not in {(t[1], t[2]) for t in questions(state)}
