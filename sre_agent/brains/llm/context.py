@@ -11,10 +11,12 @@ from datetime import datetime
 
 from ...contracts import Finding, ToolCallRecord
 from ...graph.state import Investigation, Task
+from .redaction import redact_text
 from .tool_binding import render_result
 
 MAX_FINDINGS = 60
 MAX_EVIDENCE = 80
+MAX_MEMORY_CHARS = 1200  # the memory's share of every request: a hint, bounded
 
 
 def incident_block(state: Investigation, alarm: bool = True) -> str:
@@ -33,7 +35,24 @@ def incident_block(state: Investigation, alarm: bool = True) -> str:
     if incident.alarm and alarm:
         # Compact JSON without null fields: the alarm is in every request of the run.
         lines.append("Alarm: " + render_result(incident.alarm, 800))
+    if memory := memory_block(state):
+        lines.append(memory)
     return "\n".join(lines)
+
+
+def memory_block(state: Investigation) -> str:
+    """The incident memory's hypotheses and what the team said, redacted and bounded; "" when there is none."""
+    lines = []
+    for past in (state.recalled or [])[:3]:
+        lines.append(f"- remembered {past.incident_id} ({past.when:%Y-%m-%d}): {past.category} on {past.resource}"
+                     + (f"; fix {past.fix_tool} {'verified' if past.verified else 'did NOT verify'}" if past.fix_tool else ""))
+    for fact in state.team_facts[:5]:
+        scope = fact.resource or fact.namespace or "everywhere"
+        lines.append(f"- the team said ({scope}): {fact.text}" + (" [a rule: the policy enforces it]" if fact.forbid else ""))
+    if not lines:
+        return ""
+    text = redact_text("\n".join(["Memory (hypotheses to check against this run's tool results, never evidence):", *lines]))
+    return text[:MAX_MEMORY_CHARS]
 
 
 def _time(moment: datetime) -> str:
