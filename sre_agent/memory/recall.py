@@ -67,8 +67,9 @@ class IncidentRecall:
         for row in same[:MAX_RECALLED]:
             found.setdefault(row.incident_id, recalled(row, "resource"))
         prints = fault_fingerprints(state.findings, resource)
-        moved = [row for row in _newest_per_incident(self.store.recall_keys([f"fp:{p}" for p in prints]), state.run_id)
-                 if row.category == category and row.resource != resource and row.incident_id not in found
+        candidates = self.store.recall_keys([f"fp:{p}" for p in prints], category=category)
+        moved = [row for row in _newest_per_incident(candidates, state.run_id)
+                 if row.resource != resource and row.incident_id not in found
                  and overlap(prints, row.fault_fingerprints) >= MOVED_OVERLAP]
         for row in moved[:MAX_RECALLED]:
             found[row.incident_id] = recalled(row, "evidence", sorted(set(prints) & set(row.fault_fingerprints)))

@@ -13,6 +13,8 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,9 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 2: a fact may be a rule the remediation policy enforces: the writes it forbids and when (JSON)
     ["ALTER TABLE sre_memory_facts ADD COLUMN rule TEXT"],
+    # 3: every write purges what expired: by index, not a scan of the whole memory
+    ["CREATE INDEX IF NOT EXISTS sre_memory_incidents_by_expiry ON sre_memory_incidents (expires_at)",
+     "CREATE INDEX IF NOT EXISTS sre_memory_incidents_by_category ON sre_memory_incidents (category, recorded_at)"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 MAX_CANDIDATES = 200  # rows one key lookup may bring back: the newest (a common fingerprint matches thousands)
@@ -85,6 +90,16 @@ class _SqlMemory:
         with self._lock:
             self._db.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._sql("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._sql("ROLLBACK")
+            raise
+        self._sql("COMMIT")
+
     @property
     def schema_version(self) -> int:
         with self._lock:
@@ -95,7 +110,7 @@ class _SqlMemory:
         """Keep (or replace) one finished run's record, expiring `ttl_s` seconds after it finished (None: never)."""
         at = _epoch(record.recorded_at)
         expires = at + ttl_s if ttl_s else None
-        with self._lock:
+        with self._lock, self._transaction():  # one record, all or nothing (and one sync to disk, not one per key)
             self._purge(time.time())
             self._sql("DELETE FROM sre_memory_keys WHERE run_id = ?", (record.run_id,))
             self._sql("DELETE FROM sre_memory_incidents WHERE run_id = ?", (record.run_id,))
@@ -108,8 +123,8 @@ class _SqlMemory:
                           (key, record.run_id, at))
 
     def recall_keys(self, keys: list[str], cluster: str | None = None, before: datetime | None = None,
-                    limit: int = MAX_CANDIDATES) -> list[PastIncident]:
-        """Runs holding any of `keys` (in `cluster` when given, finished before `before`), newest first."""
+                    limit: int = MAX_CANDIDATES, category: str | None = None) -> list[PastIncident]:
+        """Runs holding any of `keys` (in `cluster`, of `category`, finished before `before`, when given), newest first."""
         if not keys:
             return []
         now = time.time()
@@ -121,6 +136,9 @@ class _SqlMemory:
         if before is not None:
             clauses.append("i.recorded_at < ?")
             params.append(_epoch(before))
+        if category is not None:
+            clauses.append("i.category = ?")
+            params.append(category)
         with self._lock:
             rows = self._sql("SELECT DISTINCT i.run_id, i.record, i.recorded_at FROM sre_memory_keys k JOIN "
                              "sre_memory_incidents i ON i.run_id = k.run_id WHERE " + " AND ".join(clauses)
