@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,6 +38,7 @@ class Category(BaseModel):
     id: str = Field(pattern=r"^[a-z_]+$")
     root: str
     words: list[str] = Field(default_factory=list)
+    told_apart_by: list[Literal["container_resources", "app"]] = Field(default_factory=list)
     fix: list[FixStep] = Field(default_factory=list)
 
 

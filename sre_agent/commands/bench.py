@@ -35,6 +35,10 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
     "llm_tokens": ("bench_llm_tokens.py", [], "LLM brains: input/output/cached tokens per investigation on each provider's wire, "
                    "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),
+    "memory_store": ("bench_memory_store.py", [], "the incident memory at 10,000 and 100,000 incidents: store size, recall "
+                     "latency against an empty store"),
+    "recurrence": ("bench_recurrence.py", [], "the catalog run twice in one state dir: tool calls and time to diagnosis, "
+                   "first vs second occurrence; moved faults; a different fault on a remembered object (~25 min)"),
 }
 
 app = typer.Typer(help="Benchmarks: write bench/results/*.json and docs/benchmarks.md.", no_args_is_help=True)

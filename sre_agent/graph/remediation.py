@@ -18,7 +18,7 @@ from .context import RunContext, emit, tools_of
 from .intent import held_because
 from .ledger import LedgerKey, LedgerOwner
 from .pinning import pin_plan
-from .recall import failed_before, failed_before_sentence
+from .recall import failed_before, failed_before_sentence, relevant_facts
 from .state import ApprovalDecision, Investigation
 
 MAX_REPLANS = 1
@@ -98,7 +98,9 @@ async def approve(state: Investigation) -> dict:
     pinned = {"tool": plan.tool, "resource": plan.resource, "args": plan.args, "precondition": plan.precondition, "why": plan.pin}
     answer = interrupt({"incident_id": state.incident.id, "run_id": state.run_id, "action_id": plan.action_id,
                         "pinned": pinned, "plan": plan.model_dump(), "why": plan.gate_why,
-                        "diagnosis": state.diagnosis.model_dump(mode="json") if state.diagnosis else None})
+                        "diagnosis": state.diagnosis.model_dump(mode="json") if state.diagnosis else None,
+                        # who owns it, who to call, what not to do: the approver reads what the team said beside the action
+                        "team": [f"{fact.text} ({fact.person or 'unnamed'})" for fact in relevant_facts(state)]})
     approval = ApprovalDecision.model_validate(answer)
     if approval.decision == "approved" and approval.action_id != plan.action_id:
         named = approval.action_id or "no action id"

@@ -295,9 +295,10 @@ class IncidentService:
             hint = (f"POST {self.public_url or ''}/v1/incidents/{run.incident_id}/approval with "
                     f'{{"decision": "approved", "action_id": "{request.get("action_id")}", '
                     f'"approval_id": "{approval_id}", "by": "<you>"}}')
-            await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title,
-                                    str(request.get("plan", {}).get("tool", "an action")), str(request.get("action_id")),
-                                    hint)
+            team = "; ".join(request.get("team") or [])
+            action = str(request.get("plan", {}).get("tool", "an action")) + (f" -- the team said: {team}" if team else "")
+            await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title, action,
+                                    str(request.get("action_id")), hint)
         elif event == "finished":
             await asyncio.to_thread(self.notifier.finished, run.incident_id, title, detail["status"],
                                     f"run {run.run_id} finished {detail['status']}")

@@ -44,8 +44,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _firing(task.target, calls)
     elif task.question == "service":
         await _service(task.target, calls)
-    else:
-        await _workload(task.target, calls)
+    else:  # "workload": all of it; "container_resources": its containers' memory and CPU only
+        await _workload(task.target, calls, app=task.question != "container_resources")
 
 
 async def _firing(target: str, calls: Calls) -> None:
@@ -136,7 +136,7 @@ def still_climbing(tail: list[float], rise: float) -> bool:
         sum(1 for step in steps if step > 0) >= 0.6 * len(steps) and max(steps) <= 0.5 * span
 
 
-async def _workload(workload: str, calls: Calls) -> None:
+async def _workload(workload: str, calls: Calls, *, app: bool = True) -> None:
     namespace, _, name = split_target(workload)
     listed, ev = await calls("list_metrics", namespace=CONTAINER_INSIGHTS, dimensions={"Namespace": namespace, "PodName": name},
                              max_results=200)
@@ -172,7 +172,8 @@ async def _workload(workload: str, calls: Calls) -> None:
             calls.find(workload, "CpuThrottled", f"{workload} CPU throttled {sum(recent) / len(recent):.0f}% of the time "
                        "in the last 10 minutes", [ev, ev3], severity="critical", throttled_percent=round(sum(recent) / len(recent), 1))
     # The workload's service, as the app reports it: latency and 5xx.
-    await _app_anomalies(workload, namespace, name, calls)
+    if app:
+        await _app_anomalies(workload, namespace, name, calls)
 
 
 def hours_to_limit(percent_of_limit: list[float], *, period_s: int) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ...categories import category
 from ...contracts import Finding, RecalledIncident, RootCauseCategory
 from ...graph.state import Hypothesis, Investigation, Task
 from .diagnosis import best, hypotheses
@@ -65,7 +66,10 @@ TRIAGES = ("triage", "remembered")
 
 def _read_already(task: Task, state: Investigation) -> bool:
     """A triage of an object an earlier triage already read (as the memory's hypothesis, or on a walk), or of a workload
-    an earlier question read in full (walking from its Service, say), adds nothing."""
+    an earlier question read in full (walking from its Service, say), adds nothing; nor does a read of a workload's
+    container resources after its whole metrics read."""
+    if task.agent == "metrics" and task.question == "container_resources":
+        return any(t.agent == "metrics" and t.question == "workload" and t.target == task.target for t in state.tasks)
     if task.agent != "kubernetes" or task.question not in TRIAGES:
         return False
     if any(t.agent == "kubernetes" and t.question in TRIAGES and t.target == task.target for t in state.tasks):
@@ -162,7 +166,12 @@ def _candidates(state: Investigation) -> list[Task]:
         tasks.append(Task(agent="logs", target=failed, question="patterns",
                           reason="it failed and its pods cannot tell why: what its logs said"))
     if focus and any(kind in focus for kind in WORKLOAD_KINDS):
-        if leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
+        told_apart_by = category(leading.category.value).told_apart_by if confirmed and leading else []
+        if told_apart_by == ["container_resources"]:  # a confirmed memory: only what tells it from its look-alikes
+            tasks.append(Task(agent="metrics", target=focus, question="container_resources",
+                              reason=f"its containers' memory and CPU: what tells {leading.category.value} from its "
+                                     "look-alikes (the remembered hypothesis is confirmed)"))
+        elif leading is None or leading.category in NEEDS_METRICS or leading.confidence < 0.8:
             tasks.append(Task(agent="metrics", target=focus, question="workload",
                               reason="memory, CPU and restarts of the leading suspect"))
         # Its logs, unless the memory's confirmed incident showed the same fault without a log line bearing on it.

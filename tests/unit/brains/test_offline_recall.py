@@ -66,13 +66,17 @@ def oom_state(recalled: list[RecalledIncident]) -> Investigation:
                  Task(agent="kubernetes", target="shop/Service/web", question="triage", reason="r"))
 
 
-def test_a_confirmed_memory_skips_the_log_read_it_did_without_but_keeps_the_metrics_that_tell_oom_from_a_leak():
+def test_a_confirmed_memory_reads_only_what_tells_its_category_from_its_look_alikes():
     without = questions(oom_state([]))
     confirmed = questions(oom_state([remembered("shop/Deployment/web", "oom_killed", ["signal:OOMKilled"])]))
     assert ("logs", "shop/Deployment/web", "patterns") in without
     assert ("logs", "shop/Deployment/web", "patterns") not in confirmed
-    for kept in (("metrics", "shop/Deployment/web", "workload"), ("runbooks", "shop/Deployment/web", "oom_killed")):
-        assert kept in confirmed and kept in without
+    # the whole workload read without a memory; with one, only its containers' memory and CPU (categories.yaml's
+    # told_apart_by): what tells oom_killed from memory_leak and cpu_throttling
+    assert ("metrics", "shop/Deployment/web", "workload") in without
+    assert ("metrics", "shop/Deployment/web", "container_resources") in confirmed
+    assert ("metrics", "shop/Deployment/web", "workload") not in confirmed
+    assert ("runbooks", "shop/Deployment/web", "oom_killed") in confirmed and ("runbooks", "shop/Deployment/web", "oom_killed") in without
 
 
 def test_a_memory_whose_incident_had_log_evidence_keeps_the_log_read():
@@ -109,3 +113,9 @@ def test_a_remembered_root_cause_the_first_question_already_read_is_not_triaged_
     state = asked(state, Task(agent="kubernetes", target="shop/Service/web", question="triage", reason="r"))
     state = state.model_copy(update={"findings": [finding(claim, "PVCPending")]})
     assert (claim, "remembered") not in {(t[1], t[2]) for t in questions(state)}
+
+
+def test_the_container_resources_are_not_read_again_after_the_whole_workload_read():
+    state = oom_state([remembered("shop/Deployment/web", "oom_killed", ["signal:OOMKilled"])])
+    state = asked(state, Task(agent="metrics", target="shop/Deployment/web", question="workload", reason="r"))
+    assert ("metrics", "shop/Deployment/web", "container_resources") not in questions(state)
