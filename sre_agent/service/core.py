@@ -229,6 +229,10 @@ class IncidentService:
         waiting, or the answer names another action or approval."""
         pending = self.pending_run(incident_id)
         if pending is None:
+            group = self.store.group_of(incident_id)
+            if group is not None and group.leader != incident_id:
+                raise LookupError(f"incident {incident_id} joined {group.leader} (the same root cause): its approval "
+                                  f"and action are {group.leader}'s -- answer there")
             raise LookupError(f"incident {incident_id} is not waiting for an approval")
         approval = pending.approval or {}
         named = decision.get("action_id")
@@ -255,7 +259,9 @@ class IncidentService:
         last = runs[-1] if runs else None
         status = ("investigating" if last and last.state in ("queued", "running") else
                   "awaiting_approval" if last and last.state == "awaiting_approval" else
+                  "joined" if last and last.state == "joined" else
                   (last.status or last.state) if last else record.state)
+        group = self.store.group_of(record.incident_id)
         return {"incident_id": record.incident_id, "run_id": last.run_id if last else None, "title": record.title,
                 "source": record.source, "severity": record.severity, "status": status, "state": record.state,
                 "correlation_key": record.correlation_key, "notifications": record.notifications,
@@ -265,7 +271,9 @@ class IncidentService:
                 "approval_deadline": _iso(last.approval_deadline) if last and last.approval_deadline else None,
                 "result": last.result if last else None, "error": last.error if last else None,
                 "runs": [{"run_id": r.run_id, "state": r.state, "status": r.status, "claims": r.claims,
-                          "created_at": _iso(r.created_at)} for r in runs]}
+                          "created_at": _iso(r.created_at)} for r in runs],
+                # alarms about one root cause: the incident that leads (holds the approval and the action), the others
+                "group": group.model_dump() if group and group.members else None}
 
     def incident_view(self, incident_id: str) -> dict[str, Any] | None:
         record = self.store.incident(incident_id)
@@ -299,7 +307,7 @@ class IncidentService:
             action = str(request.get("plan", {}).get("tool", "an action")) + (f" -- the team said: {team}" if team else "")
             await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title, action,
                                     str(request.get("action_id")), hint)
-        elif event == "finished":
+        elif event == "finished" and not detail.get("joined"):  # a group is one notification: its leader's
             await asyncio.to_thread(self.notifier.finished, run.incident_id, title, detail["status"],
                                     f"run {run.run_id} finished {detail['status']}")
 

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from ..contracts import Incident
 
-RunState = Literal["queued", "running", "awaiting_approval", "done", "failed"]
+# joined: the incident joined another with the same root cause (groups.py): parked until that one's run ends
+RunState = Literal["queued", "running", "awaiting_approval", "joined", "done", "failed"]
 Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored", "duplicate"]
 
 RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "

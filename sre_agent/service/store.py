@@ -27,6 +27,7 @@ from typing import Any
 
 from ..contracts import Incident
 from .chat_store import CHAT_SCHEMA, ChatSessionRows
+from .groups import GROUP_SCHEMA, IncidentGroupRows
 from .records import (  # noqa: F401 -- the records are the store's vocabulary: importable from here too
     HEADER_COLUMNS,
     INCIDENT_COLUMNS,
@@ -61,12 +62,13 @@ SCHEMA = [
     "CREATE UNIQUE INDEX IF NOT EXISTS sre_notifications_message ON sre_notifications (message_id) "
     "WHERE message_id IS NOT NULL",
     *CHAT_SCHEMA,  # chat sessions (chat_store.py)
+    *GROUP_SCHEMA,  # incidents grouped by their diagnosed root cause (groups.py)
 ]
 # PostgreSQL: concurrent CREATE TABLE IF NOT EXISTS of one table fails (a unique violation in pg_type), so
 # replicas starting together on a fresh database create their tables one at a time under this advisory lock.
 SCHEMA_LOCK = "sre_agent.schema"
 SCHEMA_LOCK_TIMEOUT_S = 300.0
-class _SqlStore(ChatSessionRows):
+class _SqlStore(ChatSessionRows, IncidentGroupRows):
     placeholder = "?"
     # Notifications one group commit may hold (service/group_commit.py); 1: each in a transaction of its own.
     group_commit_limit = 1

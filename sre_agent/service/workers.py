@@ -23,7 +23,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..app.cluster import cluster_identity
 from ..app.options import RunOptions
+from .groups import root_key
 from .step_processes import InProcessSteps, StepFailed, StepProcesses, StepRequest
 from .store import RunRecord
 
@@ -52,6 +54,7 @@ class Workers:
         self.on_event = on_event
         self.lease_s, self.poll_s = lease_s, poll_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.cluster = cluster_identity(options)  # what a root cause is grouped within (groups.py)
         self.busy = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -108,11 +111,22 @@ class Workers:
             log.exception("run %s of incident %s failed", run.run_id, run.incident_id)
             kind = exc.kind if isinstance(exc, StepFailed) else type(exc).__name__  # its type in the step process
             await asyncio.to_thread(self.store.fail, run.run_id, self.owner, f"{kind}: {exc}")
+            if await asyncio.to_thread(self.store.release_group, run.incident_id):  # its joined alarms ask again
+                self.wake()
             await self._emit("failed", run, {"error": str(exc), "duration_s": time.monotonic() - started})
             return
         finally:
             renewing.cancel()
         if step.approval_request is not None:
+            key = root_key(self.cluster, step.approval_request.get("diagnosis"))
+            leader = await asyncio.to_thread(self.store.lead_or_join, run.incident_id, key) if key else None
+            if leader is not None:  # another alarm's incident holds this root cause: its approval is this one's
+                if await asyncio.to_thread(self.store.park, run.run_id, self.owner, leader):
+                    await self._emit("joined", run, {"leader": leader, "step": step,
+                                                     "duration_s": time.monotonic() - started})
+                else:  # the leader's run ended while this one was being diagnosed: its outcome is this one's
+                    await self._end_as_member(run, leader)
+                return
             deadline = time.time() + self.options.approval_timeout_s
             await asyncio.to_thread(self.store.pause, run.run_id, self.owner, step.approval_request, deadline)
             await self._emit("awaiting_approval", run, {"request": step.approval_request, "deadline": deadline, "step": step,
@@ -123,6 +137,23 @@ class Workers:
                                 step.result.model_dump(mode="json"), step.report_markdown)
         await self._emit("finished", run, {"status": step.result.status, "step": step,
                                            "duration_s": time.monotonic() - started})
+        await self._end_joined(run, step.result, step.report_markdown)
+
+    async def _end_joined(self, run: RunRecord, result: Any, report: str | None) -> None:
+        """The run of a group's leader ended: every joined alarm's parked run ends with the same outcome."""
+        for member in await asyncio.to_thread(self.store.close_group, run.incident_id, result.status):
+            status, joined, text = _as_member(member, run.incident_id, result.model_dump(mode="json"), report)
+            if await asyncio.to_thread(self.store.finish_joined, member.run_id, status, joined, text):
+                await self._emit("finished", member, {"status": status, "joined": run.incident_id})
+
+    async def _end_as_member(self, run: RunRecord, leader: str) -> None:
+        ended = [r for r in await asyncio.to_thread(self.store.runs_of, leader) if r.state == "done" and r.result]
+        if not ended:  # (a closed group always has its leader's result; say so rather than hang if not)
+            await asyncio.to_thread(self.store.fail, run.run_id, self.owner, f"joined {leader}, whose run left no result")
+            return
+        status, joined, text = _as_member(run, leader, ended[-1].result or {}, ended[-1].report)
+        await asyncio.to_thread(self.store.finish, run.run_id, self.owner, status, joined, text)
+        await self._emit("finished", run, {"status": status, "joined": leader})
 
     async def _renew(self, run_id: str) -> None:
         while True:
@@ -150,3 +181,13 @@ class Workers:
                 await outcome
         except Exception:  # a metrics or notification hook never breaks a run
             log.exception("event hook failed for %s %s", event, run.run_id)
+
+
+def _as_member(member: RunRecord, leader: str, result: dict[str, Any], report: str | None) -> tuple[str, dict, str]:
+    """A joined run's ending: its leader's result under its own ids, and a report that says whose it is."""
+    diagnosis = result.get("diagnosis") or {}
+    status = str(result.get("status") or "escalated")
+    text = (f"# Incident {member.incident_id}: joined {leader}\n\nThis alarm's investigation found the same root "
+            f"cause ({diagnosis.get('category')} on {diagnosis.get('resource')}) as incident {leader}, which held the "
+            f"one approval and action for it; its outcome is this incident's: **{status}**.\n\n" + (report or ""))
+    return status, {**result, "incident_id": member.incident_id, "run_id": member.run_id}, text
