@@ -5,24 +5,12 @@ when SRE_AGENT_TEST_POSTGRES_DSN is set, PostgreSQL (a schema per test)."""
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 
-import pytest
-
 from sre_agent.service.chat_store import CLOSED_KEPT_S
-from sre_agent.service.store import PostgresStore, SqliteStore
 
 POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 TTL = 100.0
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    not POSTGRES_DSN, reason="set SRE_AGENT_TEST_POSTGRES_DSN=postgresql://... to run the PostgreSQL store"))])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return SqliteStore(tmp_path / "service.sqlite")
-    return PostgresStore(POSTGRES_DSN or "", schema=f"t_{secrets.token_hex(6)}")
 
 
 def open_session(store, session_id: str, now: float, max_live: int = 10, namespace: str | None = "shop"):

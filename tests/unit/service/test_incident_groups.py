@@ -5,27 +5,12 @@ SRE_AGENT_TEST_POSTGRES_DSN is set, PostgreSQL (a schema per test)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-
-import pytest
-
 from sre_agent.app.intake import incident_from_alarm
 from sre_agent.service.groups import root_key
-from sre_agent.service.store import PostgresStore, SqliteStore
 
 from .test_store import alarm
 
-POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 OWNER = "w1"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    not POSTGRES_DSN, reason="set SRE_AGENT_TEST_POSTGRES_DSN=postgresql://... to run the PostgreSQL store"))])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return SqliteStore(tmp_path / "service.sqlite")
-    return PostgresStore(POSTGRES_DSN or "", schema=f"t_{secrets.token_hex(6)}")
 
 
 def opened(store, name: str, service: str = "search") -> tuple[str, str]:

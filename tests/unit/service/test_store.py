@@ -5,14 +5,13 @@ PostgreSQL (a schema per test)."""
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from datetime import UTC, datetime
 
 import pytest
 
 from sre_agent.app.intake import AlarmResolved, incident_from_alarm, incident_from_question
-from sre_agent.service.store import PostgresStore, SqliteStore
+from sre_agent.service.store import SqliteStore
 
 POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -23,14 +22,6 @@ def alarm(name: str = "catalog-5xx", state: str = "ALARM", service: str = "catal
             "StateChangeTime": f"2026-03-01T12:{minute:02d}:00Z",
             "Trigger": {"MetricName": "5xx", "Namespace": "Shop",
                         "Dimensions": [{"name": "Namespace", "value": "shop"}, {"name": "Service", "value": service}]}}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    not POSTGRES_DSN, reason="set SRE_AGENT_TEST_POSTGRES_DSN=postgresql://... to run the PostgreSQL store"))])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return SqliteStore(tmp_path / "service.sqlite")
-    return PostgresStore(POSTGRES_DSN or "", schema=f"t_{secrets.token_hex(6)}")
 
 
 def test_the_same_alarm_again_joins_its_open_incident_and_starts_no_second_run(store):
