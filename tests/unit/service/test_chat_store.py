@@ -4,12 +4,10 @@ when SRE_AGENT_TEST_POSTGRES_DSN is set, PostgreSQL (a schema per test)."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 from sre_agent.service.chat_store import CLOSED_KEPT_S
 
-POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 TTL = 100.0
 
 

@@ -4,7 +4,6 @@ PostgreSQL (a schema per test)."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 
@@ -13,7 +12,6 @@ import pytest
 from sre_agent.app.intake import AlarmResolved, incident_from_alarm, incident_from_question
 from sre_agent.service.store import SqliteStore
 
-POSTGRES_DSN = os.environ.get("SRE_AGENT_TEST_POSTGRES_DSN")
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
