@@ -37,6 +37,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
                    "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),
     "memory_store": ("bench_memory_store.py", [], "the incident memory at 10,000 and 100,000 incidents: store size, recall "
                      "latency against an empty store"),
+    "storm": ("bench_storm.py", [], "25 differently named alarms about one root cause through the service: incidents, "
+              "approval cards, joined, ended; 100 distinct faults in two clusters: none merged"),
     "recurrence": ("bench_recurrence.py", [], "the catalog run twice in one state dir: tool calls and time to diagnosis, "
                    "first vs second occurrence; moved faults; a different fault on a remembered object (~25 min)"),
 }

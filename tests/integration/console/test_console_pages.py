@@ -14,7 +14,7 @@ from sre_agent.contracts import Diagnosis, InvestigationResult, RootCauseCategor
 from sre_agent.sweep.history import save
 from sre_agent.sweep.models import Problem, SweepReport
 
-from .standin import BASE, TOKEN
+from .standin import BASE, TOKEN, StandInService
 
 
 def _login(client) -> None:
@@ -78,3 +78,13 @@ def test_report_html_from_the_reports_directory_is_one_self_contained_file(tmp_p
 def test_report_of_an_unknown_incident_says_what_to_give_instead(tmp_path):
     cli = CliRunner().invoke(app, ["report", "inc-nope", "--html", "--state-dir", str(tmp_path)])
     assert cli.exit_code == 2 and "no run of 'inc-nope'" in cli.output and "Traceback" not in cli.output
+
+
+def test_an_incident_page_shows_its_root_cause_group(client, service):
+    _login(client)
+    grouped = {"root_key": "https://k8s shop/Deployment/catalog bad_image", "leader": "inc-0", "members": ["inc-1", "inc-2"],
+               "outcome": None}
+    service.view = lambda record: {**StandInService.view(service, record), "group": grouped}
+    page = client.get("/ui/incidents/inc-1")
+    assert page.status_code == 200 and "One root cause, 3 alarms" in page.text
+    assert 'joined <a href="/ui/incidents/inc-0">inc-0</a>, which holds the approval and the action' in page.text
