@@ -1,7 +1,8 @@
 """Incident memory at work: every catalog scenario run twice in one state dir (each run in a fresh lab, as a fault that
 comes back), the same fault on a differently named workload in another world (a moved fault), and a different fault
 on an object the memory remembers (the memory must not mislead). For each: tool calls and time to diagnosis of the
-first and the second run, root cause right or not, and what was recalled. The baseline is the first run of the same
+first and the second run (the investigation's own calls: remediation and verification polls follow the lab's clock),
+root cause right or not, and what was recalled. The baseline is the first run of the same
 scenario in the same sitting: the ratio says what the memory saves.
 
     python bench/bench_recurrence.py bench/results/recurrence.json [--only oom-killed ...] [--moved 6]
@@ -33,11 +34,23 @@ def last_result(state_dir: Path) -> dict:
     return json.loads(reports[-1].read_text())
 
 
+SPECIALISTS = {"kubernetes", "metrics", "logs", "runbooks"}
+
+
 def run(loaded, state_dir: Path) -> dict:
-    row = run_scenario(loaded, state_dir=state_dir, prove=False)
+    """One run in a fresh lab, in `state_dir`. Its investigation's tool calls are counted apart from remediation and
+    verification, whose polls follow the lab's clock rather than what the brain chose to read."""
+    kept = state_dir / "kept"
+    row = run_scenario(loaded, state_dir=state_dir, prove=False, out_dir=kept)
     result = last_result(state_dir) if row.error is None else {}
+    calls_file = kept / loaded.scenario.id / "tool_calls.json"
+    calls = json.loads(calls_file.read_text()) if calls_file.exists() else []
+    investigation = sum(call.get("agent") in SPECIALISTS for call in calls)
+    if calls_file.exists():
+        calls_file.unlink()  # the second run of a pair writes its own
     return {"scenario": loaded.scenario.id, "rc": bool(row.root_cause_category and row.root_cause_resource),
-            "status": row.status, "tool_calls": row.tool_calls, "ttd_s": row.time_to_diagnosis_s, "error": row.error,
+            "status": row.status, "tool_calls": investigation, "all_tool_calls": row.tool_calls,
+            "ttd_s": row.time_to_diagnosis_s, "error": row.error,
             "recalled": [{"match": r["match"], "category": r["category"], "resource": r["resource"],
                           "confirmed": r["confirmed"]} for r in result.get("recalled", [])]}
 
