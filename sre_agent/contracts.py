@@ -147,6 +147,9 @@ class Diagnosis(BaseModel):
     summary: str = ""
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     evidence: list[Evidence] = Field(default_factory=list)
+    # Whose verdict this is: "offline" (the deterministic analysis), "llm (<model>)", or "offline (over the model: why)"
+    # when a model's weaker conclusion was overruled (brains/llm/arbiter.py).
+    decided_by: str = ""
 
 
 class Action(BaseModel):

@@ -150,7 +150,7 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     out += ["## Summary", "", state.answer or diagnosis.summary or "-", ""]
     out += ["## Root cause", "", f"- Category: `{diagnosis.category.value}`",
             f"- Resource: `{diagnosis.resource or '-'}`", f"- Confidence: {diagnosis.confidence:.2f}",
-            f"- {diagnosis.summary}", ""]
+            *([f"- Decided by: {diagnosis.decided_by}"] if diagnosis.decided_by else []), f"- {diagnosis.summary}", ""]
     if len(state.hypotheses) > 1:
         out += ["Other hypotheses considered:", ""]
         out += [f"- `{h.category.value}` on `{h.resource}` ({h.confidence:.2f})" for h in state.hypotheses[1:4]] + [""]

@@ -37,7 +37,8 @@ def _evidence(state: Investigation, ids: list[str], resource: str) -> list[Evide
 
 
 async def conclude(chain: ModelChain, state: Investigation,
-                   settings: LlmSettings) -> tuple[Diagnosis, list[Hypothesis], list[str]]:
+                   settings: LlmSettings) -> tuple[Diagnosis, list[Hypothesis], list[str], str]:
+    """The model's diagnosis, its hypotheses, notes, and the label of the model that answered."""
     # The incident without the alarm's payload: the supervisor and the metrics specialist read it, and
     # what it showed is in their questions and findings; where the symptom was seen stays.
     messages = [SystemMessage(load_prompt("diagnosis", facts(settings.max_tool_calls), settings.prompts_dir)),
@@ -62,4 +63,4 @@ async def conclude(chain: ModelChain, state: Investigation,
             hypotheses.append(Hypothesis(category=RootCauseCategory(category_), resource=alternative.resource,
                                          confidence=alternative.confidence, reasons=[alternative.why] if alternative.why else []))
     return diagnosis, hypotheses, [f"diagnosis: llm ({handle.label}) concluded {category.value}"
-                                   + (f" on {resource}" if resource else "")]
+                                   + (f" on {resource}" if resource else "")], handle.label

@@ -30,6 +30,8 @@ class LlmSettings(BaseModel):
     backoff_s: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles per retry")
     max_backoff_s: float = Field(20.0, ge=0, description="longest retry delay in seconds")
     call_timeout_s: float = Field(120.0, gt=0, description="one model call, in seconds; a hung provider counts as an error")
+    run_deadline_s: float = Field(180.0, gt=0, description="the model's share of one run, in seconds: past it the offline "
+                                  "brain answers the run's remaining steps (a slow model never leaves it unfinished)")
     connect_timeout_s: float = Field(10.0, gt=0, description="connecting to the provider, in seconds")
     max_tokens: int = Field(4096, ge=256, le=64_000, description="longest answer one model call may write, in tokens")
     prompt_caching: bool = Field(True, description="mark the static system prompt and tool definitions cacheable "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...contracts import Diagnosis, Evidence, RootCauseCategory
-from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence
+from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ...graph.ports import Tools
 from ...graph.state import SERVER_OF_AGENT, Investigation, RemediationPlan, Task
 from . import kubernetes, logs, metrics, runbooks
@@ -37,7 +37,7 @@ class OfflineBrain:
                             excerpt=record.excerpt[:300])
 
         diagnosis, ranked = diagnose(state.findings, lookup)
-        return _unseen_is_not_healthy(diagnosis, state), ranked
+        return _unseen_is_not_healthy(diagnosis, state).model_copy(update={"decided_by": "offline"}), ranked
 
     async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
         return runbooks.plan_from_findings(state)
@@ -49,7 +49,8 @@ def _unseen_is_not_healthy(diagnosis: Diagnosis, state: Investigation) -> Diagno
     "every check came back healthy", with no confidence in the absence of a fault."""
     if diagnosis.category != RootCauseCategory.NONE:
         return diagnosis
-    failed = [c for c in backend_checks(state.tool_calls, HEALTH_BACKENDS) if c.status == "could_not_check"]
+    # Not reached, or never asked (a model that ended the investigation early): either way nothing was seen there.
+    failed = holes(backend_checks(state.tool_calls, HEALTH_BACKENDS), HEALTH_BACKENDS)
     if not failed:
         return diagnosis
     return diagnosis.model_copy(update={"confidence": 0.0, "summary": "No root cause found, and the evidence is "

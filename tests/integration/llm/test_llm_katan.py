@@ -20,6 +20,7 @@ import pytest
 
 pytest.importorskip("llm_katan")
 
+from sre_agent.brains.llm.arbiter import REQUIRED
 from sre_agent.brains.llm.factory import make_llm_brain  # noqa: E402
 from sre_agent.brains.llm.settings import LlmSettings  # noqa: E402
 from sre_agent.contracts import Incident  # noqa: E402
@@ -92,16 +93,19 @@ def test_bedrock_converse_is_signed_accepted_and_its_tool_call_parsed(katan, mon
     brain = make_llm_brain("bedrock", settings=LlmSettings(bedrock_model=MODEL), env=env_for(katan, monkeypatch))
     task = asyncio.run(brain.next_task(state()))
     spend = brain.take_spend()
-    # The echo backend calls RouteDecision with done=True (the first value of each type): the model concluded.
-    assert task is None
+    # The echo backend calls RouteDecision with done=True (the first value of each type): the model concluded -- before
+    # the alarmed object was looked at, so its "done" is overruled (brains/llm/arbiter.py): no verdict without evidence.
     assert any(n.startswith(f"supervisor: llm (bedrock:{MODEL}) concluded") for n in spend.notes), spend.notes
+    assert task is not None and (task.agent, task.target) == ("kubernetes", "shop/Service/frontend")
+    assert task.reason.startswith(REQUIRED)
     assert spend.input_tokens > 0 and spend.cost_usd > 0
 
 
 def test_openai_compatible_endpoint_is_accepted(katan, monkeypatch):
     brain = make_llm_brain("openai", settings=LlmSettings(openai_model="gpt-4o"), env=env_for(katan, monkeypatch))
-    assert asyncio.run(brain.next_task(state())) is None
+    task = asyncio.run(brain.next_task(state()))
     assert any(n.startswith("supervisor: llm (openai:gpt-4o) concluded") for n in brain.take_spend().notes)
+    assert task is not None and task.reason.startswith(REQUIRED)  # concluded with nothing checked: overruled
 
 
 def test_a_wrong_access_key_is_permanent_and_the_offline_supervisor_answers(katan, monkeypatch):
@@ -116,7 +120,8 @@ def test_a_wrong_access_key_is_permanent_and_the_offline_supervisor_answers(kata
 def test_rate_limiting_is_retried_then_the_fallback_then_the_offline_brain(throttling_katan, monkeypatch):
     settings = LlmSettings(bedrock_model=MODEL, retries=1, backoff_s=0, fallback_model="openai:gpt-4o")
     brain = make_llm_brain("bedrock", settings=settings, env=env_for(throttling_katan, monkeypatch))
-    assert asyncio.run(brain.next_task(state())) is None  # request 1 passes
+    first = asyncio.run(brain.next_task(state()))  # request 1 passes ("done", overruled: nothing was checked)
+    assert first is not None and first.reason.startswith(REQUIRED)
     task = asyncio.run(brain.next_task(state()))  # then 429 for everyone
     notes = "\n".join(brain.take_spend().notes)
     assert f"bedrock:{MODEL} gave no usable answer after 2 attempt(s)" in notes and "ThrottlingException" in notes
