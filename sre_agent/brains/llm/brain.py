@@ -93,6 +93,8 @@ class LlmBrain:
         pending = self.meter.pending
         self.chain.budget_check = lambda: budget_spent(state, pending_tokens=pending.input_tokens + pending.output_tokens,
                                                        pending_cost_usd=pending.cost_usd)
+        # A call in flight is cut at the model's deadline too: the offline brain needs the rest of the time budget.
+        self.chain.deadline = state.started_epoch + self.settings.run_deadline_s if state.started_epoch else None
 
     async def next_task(self, state: Investigation) -> Task | None:
         if self._past_deadline(state):

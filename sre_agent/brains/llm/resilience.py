@@ -141,6 +141,14 @@ class ModelChain:
         self.down: dict[str, str] = {}  # label -> why it was given up on
         # Why no model may be called any more (the run's budget is spent); set by the brain.
         self.budget_check: Callable[[], str | None] = lambda: None
+        # The model's deadline in the run (epoch seconds, llm.run_deadline_s): no call runs past it, none starts after.
+        self.deadline: float | None = None
+
+    def _timeout(self) -> float:
+        """One call's time: the call timeout, cut to what is left before the model's deadline."""
+        if self.deadline is None:
+            return self.settings.call_timeout_s
+        return max(0.0, min(self.settings.call_timeout_s, self.deadline - time.time()))
 
     @property
     def available(self) -> list[ModelHandle]:
@@ -152,7 +160,7 @@ class ModelChain:
         span = active_tracer().llm_span(handle.label)
         started = time.monotonic()
         try:
-            value, raw = await asyncio.wait_for(call(handle), self.settings.call_timeout_s)
+            value, raw = await asyncio.wait_for(call(handle), self._timeout())
         except UnusableAnswer as exc:
             usage = self.meter.add(handle.label, handle.model_id, exc.raw)  # the tokens were spent anyway
             span.close(error=str(exc), step=step, latency_ms=round((time.monotonic() - started) * 1000, 1),
@@ -176,6 +184,8 @@ class ModelChain:
             raise BudgetSpent(step, spent)
         if not self.available:
             raise ModelUnavailable(step, ["every model was given up on earlier in this run"])
+        if self.deadline is not None and time.time() >= self.deadline:
+            raise ModelUnavailable(step, ["the model's deadline in this run passed (llm.run_deadline_s)"])
         candidates = self.available
         for index, handle in enumerate(candidates):
             error, permanent, repaired, rejected, attempt = "", False, False, False, 0
@@ -187,6 +197,9 @@ class ModelChain:
                 except TimeoutError as exc:  # ours (no message) or the SDK's own
                     error = describe(exc) if str(exc) else f"no answer within {self.settings.call_timeout_s:.0f}s"
                     kind = "transient"
+                    if self.deadline is not None and time.time() >= self.deadline:  # cut by the deadline: no retry
+                        failures.append(f"{handle.label}: cut at the model's deadline in this run ({error})")
+                        raise ModelUnavailable(step, failures) from exc
                 except Exception as exc:  # provider SDKs raise their own types; all of them mean "no answer"
                     error, kind = describe(exc), classify(exc)
                 else:

@@ -100,3 +100,22 @@ def test_nothing_checked_is_never_every_check_came_back_healthy():
     diagnosis, _ = asyncio.run(OfflineBrain().diagnose(nothing))
     assert "every check came back healthy" not in diagnosis.summary and diagnosis.confidence == 0.0
     assert "could not check kubernetes: no evidence was gathered from it" in diagnosis.summary
+
+
+def test_a_call_in_flight_is_cut_at_the_models_deadline_and_not_retried():
+    def hang(messages, bound):
+        time.sleep(3)  # a slow local model: the answer comes after the deadline, if at all
+        return structured("RouteDecision", done=True)
+
+    brain = make_llm_brain("openai", model=ScriptedChatModel(respond=hang),
+                           settings=LlmSettings(run_deadline_s=1.0, call_timeout_s=120, retries=2))
+    fresh = Investigation(incident=incident_from_alarm(ALARM, NOW), started_epoch=time.time() - 0.5)
+    async def timed():
+        started = time.monotonic()
+        task = await brain.next_task(fresh)
+        return task, time.monotonic() - started
+
+    task, took = asyncio.run(timed())  # (asyncio.run then waits for the abandoned call's thread: not counted)
+    assert took < 2.5  # cut at the deadline, half a second in: not 3 x 120 s
+    assert task is not None and task.agent == "kubernetes"  # the offline supervisor took the step
+    assert any("cut at the model's deadline" in n for n in brain.take_spend().notes)
