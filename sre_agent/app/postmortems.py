@@ -14,19 +14,6 @@ class NoSuchRun(LookupError):
     """No finished run of that incident (or run id) here."""
 
 
-def result_from_reports(wanted: str, options: RunOptions) -> InvestigationResult | None:
-    """The newest finished run of incident (or run) `wanted` in the state dir's reports, if any."""
-    found = []
-    for path in sorted((options.state_dir / "reports").glob("run-*.json")):
-        try:
-            result = InvestigationResult.model_validate_json(path.read_text())
-        except (OSError, ValueError):  # another kind of JSON (a charts index) or half written
-            continue
-        if wanted in (result.incident_id, result.run_id):
-            found.append(result)
-    return max(found, key=lambda r: r.run_id) if found else None
-
-
 async def postmortem_of(result: InvestigationResult | None, wanted: str, options: RunOptions) -> Postmortem:
     """The draft of `result`'s run (the last finished run of `wanted`, found by the caller: the reports directory, or
     the service's store); NoSuchRun says where it looked."""

@@ -230,6 +230,19 @@ def write_report(state: Investigation, result: InvestigationResult, options: Run
     return markdown
 
 
+def newest_result(wanted: str, state_dir: Path) -> InvestigationResult | None:
+    """The newest result of incident (or run) `wanted` that write_report left in the state dir's reports, if any."""
+    found = []
+    for path in sorted((state_dir / "reports").glob("run-*.json")):
+        try:
+            result = InvestigationResult.model_validate_json(path.read_text())
+        except (OSError, ValueError):  # another kind of JSON (a charts index) or half written: not a result
+            continue
+        if wanted in (result.incident_id, result.run_id):
+            found.append(result)
+    return max(found, key=lambda r: r.run_id) if found else None  # run ids start with their start time
+
+
 def keep_caches_in(state_dir: Path) -> None:
     """matplotlib keeps its font cache in ~/.cache and ~/.config unless told otherwise: the responder
     writes only under its state dir (a container's HOME may be read-only). Call before charts are imported."""

@@ -48,6 +48,19 @@ def settings_for(ctx: typer.Context, overrides: dict[str, Any] | None = None) ->
         fail(str(exc))
 
 
+def service_store(options: RunOptions) -> Any:
+    """The service's incident store (`sre-agent serve` in this state dir, or the checkpoint DSN's PostgreSQL), or None
+    when no service ever ran here (opening it would create an empty one); unreachable: what is wrong, exit 2."""
+    if not options.checkpoint_dsn and not (options.state_dir / "service.sqlite").is_file():
+        return None
+    from ..service.store import open_store
+
+    try:
+        return open_store(options.state_dir, options.checkpoint_dsn)
+    except Exception as exc:  # noqa: BLE001 -- unreachable PostgreSQL, a locked file: say which
+        fail(f"cannot open the incident store: {type(exc).__name__}: {exc}")
+
+
 def targeting(context: str | None = None, kubeconfig: Path | None = None, profile: str | None = None,
               region: str | None = None) -> dict[str, Any]:
     """The kubectl / AWS CLI flags as settings overrides."""

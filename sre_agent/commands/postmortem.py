@@ -10,20 +10,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import CheckpointDsn, IncidentId, StateDir, fail, settings_for
+from .common import CheckpointDsn, IncidentId, StateDir, fail, service_store, settings_for
 
 
 def _result_from_store(wanted: str, options: Any) -> Any:
     """The last finished run of `wanted` in the service's store (`sre-agent serve` in this state dir, or the DSN)."""
-    if not options.checkpoint_dsn and not (options.state_dir / "service.sqlite").is_file():
-        return None  # no service ever ran here; opening the store would create an empty one
+    store = service_store(options)
+    if store is None:
+        return None
     from ..contracts import InvestigationResult
-    from ..service.store import open_store
 
-    try:
-        store = open_store(options.state_dir, options.checkpoint_dsn)
-    except Exception as exc:  # noqa: BLE001 -- unreachable PostgreSQL, a locked file: say which
-        fail(f"cannot open the incident store: {type(exc).__name__}: {exc}")
     runs = [r for r in store.runs_of(wanted) if r.result]
     return InvestigationResult.model_validate(runs[-1].result) if runs else None
 
@@ -44,12 +40,13 @@ def postmortem(
 
     Blameless: it names changes and systems, never a person as a cause. A draft: edit it before you publish it."""
     from ..app.options import RunOptions
-    from ..app.postmortems import NoSuchRun, postmortem_of, result_from_reports
+    from ..app.postmortems import NoSuchRun, postmortem_of
+    from ..app.runs import newest_result
     from ..postmortem.markdown import render_markdown
 
     settings = settings_for(ctx, {"state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn}})
     options = RunOptions.from_settings(settings)
-    result = result_from_reports(incident_id, options) or _result_from_store(incident_id, options)
+    result = newest_result(incident_id, options.state_dir) or _result_from_store(incident_id, options)
     try:
         draft = asyncio.run(postmortem_of(result, incident_id, options))
     except NoSuchRun as exc:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import CheckpointDsn, IncidentId, StateDir, fail, settings_for
+from .common import CheckpointDsn, IncidentId, StateDir, fail, service_store, settings_for
 
 
 def report(
@@ -54,15 +54,11 @@ def report(
 
 def _from_store(wanted: str, options: Any) -> tuple[dict[str, Any], str | None] | None:
     """The service's view of incident `wanted` and its last report, when a service store holds it."""
-    if not options.checkpoint_dsn and not (options.state_dir / "service.sqlite").is_file():
-        return None  # no service ever ran here; opening the store would create an empty one
+    store = service_store(options)
+    if store is None:
+        return None
     from ..service.core import IncidentService
-    from ..service.store import open_store
 
-    try:
-        store = open_store(options.state_dir, options.checkpoint_dsn)
-    except Exception as exc:  # noqa: BLE001 -- unreachable PostgreSQL, a locked file: say which
-        fail(f"cannot open the incident store: {type(exc).__name__}: {exc}")
     record = store.incident(wanted)
     if record is None:
         return None

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from ..app.options import RunOptions
-from ..contracts import InvestigationResult
+from ..app.runs import newest_result
 from .pages import checkpoint_of, incident_page
 from .render import render, stylesheet
 
@@ -28,28 +27,17 @@ async def standalone_report(view: dict[str, Any], options: RunOptions, markdown:
                   inline_css=stylesheet(), generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def _results(reports: Path) -> list[tuple[Path, InvestigationResult]]:
-    found = []
-    for path in sorted(reports.glob("run-*.json")):
-        try:
-            found.append((path, InvestigationResult.model_validate_json(path.read_text())))
-        except (OSError, ValueError):  # another kind of JSON (charts index) or half written: not a result
-            continue
-    return found
-
-
 async def view_from_reports(wanted: str, options: RunOptions) -> tuple[dict[str, Any], str | None]:
     """The newest run of incident `wanted` (or the run `wanted`) from the reports directory, as the
     service's incident view would show it, and its markdown report."""
     reports = options.state_dir / "reports"
-    matches = [(p, r) for p, r in _results(reports) if wanted in (r.incident_id, r.run_id)]
-    if not matches:
+    result = newest_result(wanted, options.state_dir)
+    if result is None:
         raise ReportNotFound(f"no run of {wanted!r} in {reports}: give an incident id (inc-...) or run id (run-...) that "
                              "this state dir holds (--state-dir, or the service's incident store)")
-    path, result = max(matches, key=lambda m: m[1].run_id)  # run ids start with their start time
     state = await checkpoint_of(result.run_id, options)
     incident = state.incident if state else None
-    markdown_path = path.with_suffix(".md")
+    markdown_path = reports / f"{result.run_id}.md"
     view = {"incident_id": result.incident_id, "run_id": result.run_id, "status": result.status,
             "title": incident.title if incident else result.incident_id,
             "severity": incident.severity if incident else "-", "source": incident.source if incident else "-",

@@ -57,6 +57,17 @@ def earliest_onset(findings: list[Finding]) -> tuple[datetime, str] | None:
     return earliest
 
 
+ANOMALY_SIGNALS = ("ErrorAnomaly", "LatencyAnomaly", "MetricAnomaly")  # a symptom's metric off its baseline
+
+
+def anomaly_onset(findings: list[Finding]) -> tuple[datetime, Finding] | None:
+    """When the earliest symptom anomaly began (its onset itself: the memory's time to detect, the postmortem's
+    impact), and the finding that says so; None when no anomaly finding carries an onset."""
+    dated = [(moment, f) for f in findings if f.signal in ANOMALY_SIGNALS
+             if (moment := parse_time(f.details.get("onset"))) is not None]
+    return min(dated, key=lambda pair: pair[0]) if dated else None
+
+
 def symptom_seen(findings: list[Finding], incident: Incident) -> tuple[datetime, str]:
     """The latest time by which the evidence shows the symptom had started, and what says so."""
     earliest = earliest_onset(findings)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..brains.llm.redaction import redact_text
-from ..contracts import InvestigationResult, parse_time
+from ..contracts import InvestigationResult
+from ..graph.pins import anomaly_onset
 from ..graph.state import Investigation
 from .fingerprints import fault_fingerprints, fingerprints
 from .models import PastIncident
 
-ONSET_SIGNALS = ("ErrorAnomaly", "LatencyAnomaly", "MetricAnomaly")
 ALREADY_DONE = ("attached to", "not repeated")  # an action another run took: this run did not act
 
 
@@ -56,9 +56,8 @@ def _what_was_done(state: Investigation, result: InvestigationResult) -> dict:
 
 
 def _timings(state: Investigation, started: datetime, finished: datetime) -> dict:
-    onsets = [moment for f in state.findings if f.signal in ONSET_SIGNALS
-              if (moment := parse_time(f.details.get("onset"))) is not None]
-    detect = (started - min(onsets)).total_seconds() if onsets else None
+    onset = anomaly_onset(state.findings)
+    detect = (started - onset[0]).total_seconds() if onset else None
     resolve = (finished - started).total_seconds() if state.verified else None
     return {"time_to_detect_s": round(detect, 1) if detect is not None and detect >= 0 else None,
             "time_to_resolve_s": round(resolve, 1) if resolve is not None and resolve >= 0 else None}

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from ..contracts import InvestigationResult, MetricSeries, RecalledIncident, parse_time
+from ..contracts import InvestigationResult, MetricSeries, RecalledIncident
 from ..graph.changes import ranked_changes
+from ..graph.pins import anomaly_onset
 from ..graph.state import Investigation
 from ..memory.models import PastIncident
 
-ONSET_SIGNALS = ("ErrorAnomaly", "LatencyAnomaly", "MetricAnomaly")
 SLOW_DETECTION_S = 300.0  # a symptom older than this when the alarm fired: alerting is a follow-up
 
 
@@ -83,12 +83,8 @@ def duration(delta: timedelta | float) -> str:
 
 
 def _onset(state: Investigation) -> tuple[datetime, str] | None:
-    found = [(moment, f) for f in state.findings if f.signal in ONSET_SIGNALS
-             if (moment := parse_time(f.details.get("onset"))) is not None]
-    if not found:
-        return None
-    moment, finding = min(found, key=lambda pair: pair[0])
-    return moment, finding.details.get("metric") or finding.signal
+    found = anomaly_onset(state.findings)
+    return (found[0], found[1].details.get("metric") or found[1].signal) if found else None
 
 
 def _alarm_series(state: Investigation, metric: str) -> MetricSeries | None:

@@ -4,7 +4,6 @@ the verified result out; deduplication; auth; bad input."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,9 @@ import httpx
 import pytest
 
 from sre_agent.lab.lab import Lab
-from sre_agent.lab.trigger import alarm_payload, lab_namespaces
+from sre_agent.lab.trigger import alarm_payload
+
+from ..serve_process import served
 
 TOKEN = "api-token-for-tests"
 
@@ -30,31 +31,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def service(lab, tmp_path_factory):
-    state = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", TOKEN,
-                             "--remediation", "approve", "--namespaces", ",".join(lab_namespaces(lab)),
-                             "--state-dir", str(state)],
-                            env={**os.environ, **lab.env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # the shared MCP servers start first; slow on a busy machine
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    with served(lab, tmp_path_factory.mktemp("serve"), TOKEN) as url:
+        yield url
 
 
 def _client() -> httpx.Client:

@@ -5,16 +5,15 @@ incidents joined to it; one human answer remediates the fault, and every alarm e
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from sre_agent.lab.lab import Lab
-from sre_agent.lab.trigger import alarm_payload, lab_namespaces
+from sre_agent.lab.trigger import alarm_payload
+
+from ...serve_process import served
 
 pytestmark = pytest.mark.slow
 TOKEN = "storm-token"
@@ -36,26 +35,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def service(lab, tmp_path_factory):
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", TOKEN,
-                             "--remediation", "approve", "--namespaces", ",".join(lab_namespaces(lab)),
-                             "--state-dir", str(tmp_path_factory.mktemp("storm"))],
-                            env={**os.environ, **lab.env()}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with served(lab, tmp_path_factory.mktemp("storm"), TOKEN) as url:
+        yield url
 
 
 def _views(client: httpx.Client, url: str, ids: list[str]) -> list[dict]:

@@ -1,0 +1,47 @@
+"""`sre-agent serve` in a process of its own against a lab, for the tests that drive the service over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from sre_agent.lab.lab import Lab
+from sre_agent.lab.trigger import lab_namespaces
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve") -> Iterator[str]:
+    """The service's base URL once /healthz answers (the shared MCP servers start first: slow on a busy machine);
+    stopped on the way out. Its output is discarded: the tests read it over HTTP."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", token,
+                             "--remediation", remediation, "--namespaces", ",".join(lab_namespaces(lab)),
+                             "--state-dir", str(state_dir)],
+                            env={**os.environ, **lab.env()}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
