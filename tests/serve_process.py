@@ -24,14 +24,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve") -> Iterator[str]:
+def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve", *, brain: str | None = None,
+           env: dict[str, str] | None = None) -> Iterator[str]:
     """The service's base URL once /healthz answers (the shared MCP servers start first: slow on a busy machine);
-    stopped on the way out. Its output is discarded: the tests read it over HTTP."""
+    stopped on the way out. Its output is discarded: the tests read it over HTTP. `brain`: --brain (default: the
+    settings'); `env`: more of the service's environment (settings as SRE_AGENT_* variables, a provider's endpoint)."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", token,
                              "--remediation", remediation, "--namespaces", ",".join(lab_namespaces(lab)),
-                             "--state-dir", str(state_dir)],
-                            env={**os.environ, **lab.env()}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--state-dir", str(state_dir), *(["--brain", brain] if brain else [])],
+                            env={**os.environ, **lab.env(), **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

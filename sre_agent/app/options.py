@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class RunOptions(BaseModel):
     brain: Literal["offline", "bedrock", "anthropic", "openai"] = "offline"
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    # Why `brain` is not the one configured: the service's LLM spend cap was reached (service/spend_caps.py).
+    brain_reason: str | None = None
     remediation: Literal["auto", "approve", "off"] = "approve"
     namespaces: list[str] = Field(default_factory=list)
     allow_node_actions: bool = False
@@ -52,7 +54,9 @@ class RunOptions(BaseModel):
         return cls(brain=settings.brain, llm=settings.llm, remediation=policy.remediation,
                    namespaces=policy.namespaces, allow_node_actions=policy.allow_node_actions,
                    ssm_targets=policy.ssm_targets, state_dir=settings.state_dir, checkpoint_dsn=settings.checkpoint.dsn,
-                   server_args=_targeting_flags(settings), budget=Budget(**settings.budget.model_dump()),
+                   server_args=_targeting_flags(settings),
+                   # the run's own limits: the spend caps over all runs are the service's (service/spend_caps.py)
+                   budget=Budget(**settings.budget.model_dump(include=set(Budget.model_fields))),
                    verify_timeout_s=policy.verify_timeout_s, verify_poll_s=policy.verify_poll_s,
                    approval_timeout_s=policy.approval_timeout_s,
                    escalation_sns_topic_arn=escalation.sns_topic_arn, escalation_webhook_url=escalation.webhook_url,

@@ -51,7 +51,8 @@ async def run_investigation(incident: Incident, options: RunOptions, *, run_id: 
     or made here) and its own LangGraph thread. The same alarm investigated again is another run; it
     never resumes or appends to an earlier one (the incident id only groups them)."""
     first = Investigation(incident=incident, run_id=run_id or new_run_id(), brain=options.brain,
-                          remediation_mode=options.remediation, budget=options.budget, started_epoch=time.time())
+                          brain_reason=options.brain_reason, remediation_mode=options.remediation, budget=options.budget,
+                          started_epoch=time.time())
     return await _run(incident, first.run_id, first, options, on_progress, approver, tracer)
 
 
@@ -166,6 +167,8 @@ class RunStep(BaseModel):
     result: InvestigationResult | None = None
     report_markdown: str | None = None
     tool_calls: list[tuple[str, str, bool]] = []  # (server, tool, ok) of the calls made in this step
+    # The run's LLM spend so far (all its steps), paused or finished: the service's spend caps count it at each step.
+    llm_cost_usd: float = 0.0
 
 
 async def step_run(run_id: str, options: RunOptions, *, incident: Incident | None = None,
@@ -189,19 +192,19 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
             payload = Command(resume=resume)
         elif not checkpoint:
             payload = Investigation(incident=incident, run_id=run_id, brain=options.brain,
-                                    remediation_mode=options.remediation, budget=options.budget,
-                                    started_epoch=time.time())
+                                    brain_reason=options.brain_reason, remediation_mode=options.remediation,
+                                    budget=options.budget, started_epoch=time.time())
         state, request = await _advance(graph, payload, run_id, context, on_progress)
         tracer.annotate(status=state.status if request is None else "awaiting_approval")
         trace = trace_document(tracer)
     calls = [(c.server, c.tool, c.ok) for c in state.tool_calls[before:]]
     if request is not None:
         keep_step(options.state_dir, run_id, trace)
-        return RunStep(approval_request=request, tool_calls=calls)
+        return RunStep(approval_request=request, tool_calls=calls, llm_cost_usd=state.usage.cost_usd)
     steps = [*earlier, trace] if trace else earlier
     result, markdown = await asyncio.to_thread(_finished, state, run_id, started, tracer, options, steps)
     forget_steps(options.state_dir, run_id)
-    return RunStep(result=result, report_markdown=markdown, tool_calls=calls)
+    return RunStep(result=result, report_markdown=markdown, tool_calls=calls, llm_cost_usd=state.usage.cost_usd)
 
 
 async def _ask(approver: Approver | None, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:

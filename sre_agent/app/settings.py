@@ -93,12 +93,21 @@ class PolicySettings(Section):
 
 
 class BudgetSettings(Section):
-    """Limits of one investigation; a run that reaches one escalates with what it knows."""
+    """Limits of one investigation (max_*: a run that reaches one escalates with what it knows), and the service's
+    LLM spend caps over all its runs (daily_cost_usd, monthly_cost_usd: once one is reached, new runs use the offline
+    brain)."""
 
     max_steps: int = Field(16, ge=1, description="questions the supervisor may ask the specialists")
     max_seconds: float = Field(300.0, gt=0, description="wall-clock seconds")
     max_tokens: int = Field(200_000, ge=0, description="LLM input + output tokens")
     max_cost_usd: float = Field(2.0, ge=0, description="LLM spend in US dollars")
+    daily_cost_usd: float | None = Field(None, ge=0, description="`serve`: LLM spend of all runs this UTC day, in US "
+                                         "dollars (a run's spend counts on the day of its last step); when reached, "
+                                         "new runs use the offline brain and their reports say why -- runs already "
+                                         "started keep theirs; unset: no cap")
+    monthly_cost_usd: float | None = Field(None, ge=0, description="`serve`: LLM spend of all runs this UTC calendar "
+                                           "month, in US dollars; when reached, new runs use the offline brain until "
+                                           "the month ends (as daily_cost_usd); unset: no cap")
 
 
 class CheckpointSettings(Section):
@@ -333,6 +342,8 @@ EXTERNAL_ENV: dict[str, str] = {
     "ANTHROPIC_BASE_URL": "another endpoint for --brain anthropic (a gateway or a test server)",
     "OPENAI_API_KEY": "key for --brain openai on api.openai.com",
     "OPENAI_BASE_URL": "any OpenAI-compatible endpoint for --brain openai (set llm.openai_model too)",
+    "SRE_AGENT_LLAMA_PYTHON": "the Python of a llama-cpp-python[server] build for `make llm-local` and the real-model "
+                              "tests (default .llm-venv/bin/python)",
 }
 
 

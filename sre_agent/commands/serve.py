@@ -59,6 +59,7 @@ def serve(
     from ..service.chat_sessions import ChatLimits
     from ..service.core import IncidentService
     from ..service.guard import guard
+    from ..service.spend_caps import SpendCaps
 
     settings = settings_for(ctx, {
         "brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
@@ -84,7 +85,9 @@ def serve(
                                     chat_limits=ChatLimits(ttl_s=service.chat_session_ttl_s,
                                                            max_sessions=service.chat_max_sessions,
                                                            max_messages=service.chat_max_messages,
-                                                           max_question_chars=service.chat_max_question_chars))
+                                                           max_question_chars=service.chat_max_question_chars),
+                                    spend_caps=SpendCaps(day=settings.budget.daily_cost_usd,
+                                                         month=settings.budget.monthly_cost_usd))
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")

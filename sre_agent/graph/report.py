@@ -123,8 +123,9 @@ def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, 
         diagnosis=state.diagnosis or Diagnosis(),
         actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
         tool_calls=len(state.tool_calls), redacted=sum(c.redacted for c in state.tool_calls),
-        llm=LlmUsage(brain=state.brain, model=state.usage.model, input_tokens=state.usage.input_tokens,
-                     output_tokens=state.usage.output_tokens, cost_usd=round(state.usage.cost_usd, 6)),
+        llm=LlmUsage(brain=state.brain, brain_reason=state.brain_reason, model=state.usage.model,
+                     input_tokens=state.usage.input_tokens, output_tokens=state.usage.output_tokens,
+                     cost_usd=round(state.usage.cost_usd, 6)),
         duration_s=round(duration_s, 3), time_to_diagnosis_s=state.diagnosed_after_s, trace_id=trace_id,
         report_path=report_path, coverage=coverage_of(state),
         proposed_fixes=[] if state.status == "remediated" else proposed_fixes(state), recalled=state.recalled or [],
@@ -144,7 +145,8 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     incident, diagnosis = state.incident, result.diagnosis
     out = [f"# Incident {incident.id}: {incident.title}", "",
            f"**Run:** {result.run_id}  ", f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
-           f"**Source:** {incident.source}  ", f"**Brain:** {state.brain}  ",
+           f"**Source:** {incident.source}  ",
+           f"**Brain:** {state.brain}" + (f" -- {state.brain_reason}" if state.brain_reason else "") + "  ",
            f"**Duration:** {result.duration_s:.1f}s (diagnosis after {result.time_to_diagnosis_s or 0:.1f}s), "
            f"{result.tool_calls} tool calls  ", f"**Generated:** {datetime.now(UTC).isoformat(timespec='seconds')}", ""]
     out += ["## Summary", "", state.answer or diagnosis.summary or "-", ""]

@@ -115,6 +115,7 @@ class Investigation(BaseModel):
     incident: Incident
     run_id: str = ""  # this investigation's own id (the LangGraph thread); the incident groups runs
     brain: str = "offline"
+    brain_reason: str | None = None  # why this brain and not the configured one (the service's LLM spend cap)
     remediation_mode: Literal["auto", "approve", "off"] = "approve"
     budget: Budget = Field(default_factory=Budget)
     usage: Usage = Field(default_factory=Usage)

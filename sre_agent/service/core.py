@@ -17,6 +17,7 @@ from .chat_sessions import ChatLimits, ChatSessions
 from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
+from .spend_caps import SpendCaps, SpendGate
 from .step_loop import StepLoop
 from .store import IncidentHeader, IntakeOutcome, RunRecord, open_store
 from .workers import LEASE_S, Workers, default_workers
@@ -56,7 +57,7 @@ class IncidentService:
                  sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
                  sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
                  lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10,
-                 chat_limits: ChatLimits | None = None) -> None:
+                 chat_limits: ChatLimits | None = None, spend_caps: SpendCaps | None = None) -> None:
         self.options = options
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.intake_writer = GroupCommit(self.store)
@@ -67,10 +68,11 @@ class IncidentService:
             from .servers import SharedServers
 
             self.servers = SharedServers(options)
+        self.spend = SpendGate(self.store, spend_caps or SpendCaps())
         self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
                                on_event=self._on_event, lease_s=lease_s, step_processes=step_processes,
-                               step_nice=step_nice)
-        self.metrics.watch(self.store, self.workers)
+                               step_nice=step_nice, spend=self.spend)
+        self.metrics.watch(self.store, self.workers, self.spend)
         # Chat turns (POST /v1/sessions/{id}/messages, AgentCore's /invocations prompts, the console's chat)
         # run here: neither on the loop that acknowledges alarms and answers /ping, nor in the investigation
         # workers (a full queue never delays a question).
@@ -291,6 +293,9 @@ class IncidentService:
             self.metrics.observe_step(detail["step"])
         if event == "finished":
             self.metrics.finished.labels(detail["status"]).inc()
+        if event == "brain_capped":
+            self.metrics.capped_runs.labels(detail["period"]).inc()
+            return
         if self.notifier is None:
             return
         # In a thread: the intake's group commit holds the store's lock for a whole batch.

@@ -1,20 +1,23 @@
 """The service's /metrics (Prometheus text format), on a registry of its own so two services in one
-process (tests) never share counters. Gauges that the store knows (runs by state, the backlog) are
-read from it at scrape time, so every replica reports the shared truth."""
+process (tests) never share counters. Gauges that the store knows (runs by state, the backlog, the
+LLM spend against its caps) are read from it at scrape time, so every replica reports the shared truth."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from .spend_caps import PERIODS, Spend, SpendCaps, SpendGate
+
 RUN_STATES = ("queued", "running", "awaiting_approval", "done", "failed")
 
 
 class _StoreCollector:
-    def __init__(self, store: Any, workers: Any) -> None:
-        self.store, self.workers = store, workers
+    def __init__(self, store: Any, workers: Any, spend: SpendGate) -> None:
+        self.store, self.workers, self.spend = store, workers, spend
 
     def collect(self):
         runs = GaugeMetricFamily("sre_agent_runs", "Runs by state (all replicas sharing the store)", labels=["state"])
@@ -26,6 +29,22 @@ class _StoreCollector:
         if self.workers is not None:
             yield GaugeMetricFamily("sre_agent_workers_busy", "Workers of this replica running a step",
                                     value=self.workers.busy)
+        yield from _spend_gauges(self.spend.spend(), self.spend.caps)
+
+
+def _spend_gauges(spend: Spend, caps: SpendCaps) -> Iterator[GaugeMetricFamily]:
+    spent = GaugeMetricFamily("sre_agent_llm_spend_usd", "LLM spend of all runs since the start of this UTC day / "
+                              "month (a run counts at its last step)", labels=["period"])
+    capped = GaugeMetricFamily("sre_agent_llm_spend_cap_usd", "The LLM spend caps that are set (budget.daily_cost_usd, "
+                               "budget.monthly_cost_usd)", labels=["period"])
+    reached = GaugeMetricFamily("sre_agent_llm_spend_cap_reached", "1 while the period's LLM spend cap is reached: new "
+                                "runs use the offline brain", labels=["period"])
+    for period in PERIODS:
+        spent.add_metric([period], spend.of(period))
+        reached.add_metric([period], 1 if period in spend.reached(caps) else 0)
+        if (cap := caps.of(period)) is not None:
+            capped.add_metric([period], cap)
+    yield from (spent, capped, reached)
 
 
 class ServiceMetrics:
@@ -45,9 +64,11 @@ class ServiceMetrics:
                                   ["server", "tool", "outcome"], registry=self.registry)
         self.llm_tokens = Counter("sre_agent_llm_tokens", "LLM tokens used by runs", ["kind"], registry=self.registry)
         self.llm_cost = Counter("sre_agent_llm_cost_usd", "Estimated LLM cost of runs in USD", registry=self.registry)
+        self.capped_runs = Counter("sre_agent_llm_capped_runs", "Runs given the offline brain because an LLM spend cap "
+                                   "was reached, by the cap's period", ["period"], registry=self.registry)
 
-    def watch(self, store: Any, workers: Any) -> None:
-        self.registry.register(_StoreCollector(store, workers))
+    def watch(self, store: Any, workers: Any, spend: SpendGate) -> None:
+        self.registry.register(_StoreCollector(store, workers, spend))
 
     def observe_step(self, step: Any) -> None:
         """Tool calls of one run step (by outcome) and, when it finished, the run's LLM spend."""

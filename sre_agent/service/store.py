@@ -42,6 +42,7 @@ from .records import (  # noqa: F401 -- the records are the store's vocabulary: 
     _run,
     new_incident_id,
 )
+from .spend_caps import SPEND_SCHEMA, RunBrainRows
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sre_incidents (incident_id TEXT PRIMARY KEY, correlation_key TEXT, state TEXT NOT NULL, "
@@ -63,12 +64,13 @@ SCHEMA = [
     "WHERE message_id IS NOT NULL",
     *CHAT_SCHEMA,  # chat sessions (chat_store.py)
     *GROUP_SCHEMA,  # incidents grouped by their diagnosed root cause (groups.py)
+    *SPEND_SCHEMA,  # each run's brain and LLM spend, for the spend caps (spend_caps.py)
 ]
 # PostgreSQL: concurrent CREATE TABLE IF NOT EXISTS of one table fails (a unique violation in pg_type), so
 # replicas starting together on a fresh database create their tables one at a time under this advisory lock.
 SCHEMA_LOCK = "sre_agent.schema"
 SCHEMA_LOCK_TIMEOUT_S = 300.0
-class _SqlStore(ChatSessionRows, IncidentGroupRows):
+class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
     placeholder = "?"
     # Notifications one group commit may hold (service/group_commit.py); 1: each in a transaction of its own.
     group_commit_limit = 1

@@ -26,6 +26,7 @@ from typing import Any
 from ..app.cluster import cluster_identity
 from ..app.options import RunOptions
 from .groups import root_key
+from .spend_caps import SpendGate
 from .step_processes import InProcessSteps, StepFailed, StepProcesses, StepRequest
 from .store import RunRecord
 
@@ -49,8 +50,9 @@ class Workers:
     def __init__(self, store: Any, options: RunOptions, *, size: int, servers: Any = None,
                  on_event: Callable[[str, RunRecord, dict[str, Any]], Awaitable[None] | None] | None = None,
                  lease_s: float = LEASE_S, poll_s: float = POLL_S, step_processes: int | None = None,
-                 step_nice: int = 10) -> None:
+                 step_nice: int = 10, spend: SpendGate) -> None:
         self.store, self.options, self.size, self.servers = store, options, size, servers
+        self.spend = spend  # which brain a new run gets (the LLM spend caps), and what each step spent
         self.on_event = on_event
         self.lease_s, self.poll_s = lease_s, poll_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -98,7 +100,11 @@ class Workers:
 
     async def _step(self, run: RunRecord) -> None:
         record = await asyncio.to_thread(self.store.incident, run.incident_id)
-        options = self.options
+        given, new = await asyncio.to_thread(self.spend.brain_for, run.run_id, run.started, self.options.brain)
+        if new and given.capped_by:
+            log.warning("run %s of incident %s: %s", run.run_id, run.incident_id, given.reason)
+            await self._emit("brain_capped", run, {"period": given.capped_by, "reason": given.reason})
+        options = self.options.model_copy(update={"brain": given.brain, "brain_reason": given.reason})
         if self.servers is not None:
             options = options.model_copy(update={"servers": await self.servers.connections()})
         renewing = asyncio.get_running_loop().create_task(self._renew(run.run_id))
@@ -117,6 +123,8 @@ class Workers:
             return
         finally:
             renewing.cancel()
+        if step.llm_cost_usd:  # the run's total so far: a step run again after a crash replaces it, never adds to it
+            await asyncio.to_thread(self.spend.record, run.run_id, given.brain, step.llm_cost_usd)
         if step.approval_request is not None:
             key = root_key(self.cluster, step.approval_request.get("diagnosis"))
             leader = await asyncio.to_thread(self.store.lead_or_join, run.incident_id, key) if key else None

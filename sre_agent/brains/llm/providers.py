@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 
+from .window import answer_tokens
+
 OPENAI_DEFAULT_MODEL = "gpt-4o"
 
 
@@ -22,6 +24,8 @@ class ModelLimits(Protocol):
     """What a provider client is built with (LlmSettings has these fields)."""
 
     max_tokens: int
+    context_tokens: int | None
+    openai_tool_calling: str
     call_timeout_s: float
     connect_timeout_s: float
 
@@ -48,6 +52,8 @@ class ModelHandle:
     model_id: str
     model: BaseChatModel
     structured_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Tools written into the prompt and calls read from text (llm.openai_tool_calling=prompt; text_tools.py).
+    text_tools: bool = False
 
     @property
     def label(self) -> str:
@@ -93,6 +99,11 @@ def bedrock_region(env: Mapping[str, str]) -> str:
     return region
 
 
+def _answer_limit(limits: ModelLimits) -> int:
+    # A self-hosted model's window holds the request and the answer: the answer gets at most a quarter.
+    return answer_tokens(limits.max_tokens, limits.context_tokens)
+
+
 def botocore_config(settings: ModelLimits) -> Any:
     """Timeouts bound every request, and botocore does not retry: the model chain is the one place that
     retries (with jittered backoff, then the fallback model), so retries never multiply (3 x 3)."""
@@ -113,7 +124,7 @@ def _build_bedrock(model_id: str | None, env: Mapping[str, str], limits: ModelLi
                                   "bedrock:InvokeModel / bedrock:Converse")
     from langchain_aws import ChatBedrockConverse
 
-    return model_id, ChatBedrockConverse(model=model_id, region_name=region, temperature=0, max_tokens=limits.max_tokens,
+    return model_id, ChatBedrockConverse(model=model_id, region_name=region, temperature=0, max_tokens=_answer_limit(limits),
                                          endpoint_url=bedrock_endpoint(env, region), config=botocore_config(limits))
 
 
@@ -141,7 +152,7 @@ def _build_anthropic(model_id: str | None, env: Mapping[str, str], limits: Model
 
     # max_retries=0: the model chain retries; the SDK's own retries would multiply with it.
     return model_id, ChatAnthropic(model=model_id, api_key=env["ANTHROPIC_API_KEY"], temperature=0,
-                                   max_tokens=limits.max_tokens, base_url=env.get("ANTHROPIC_BASE_URL") or None,
+                                   max_tokens=_answer_limit(limits), base_url=env.get("ANTHROPIC_BASE_URL") or None,
                                    max_retries=0, default_request_timeout=limits.call_timeout_s)
 
 
@@ -160,9 +171,15 @@ def _build_openai(model_id: str | None, env: Mapping[str, str], limits: ModelLim
     _require_package("langchain_openai", "langchain-openai", "openai")
     from langchain_openai import ChatOpenAI
 
+    # The client sends the answer's cap as max_completion_tokens, OpenAI's name since 2024; many compatible
+    # servers know only max_tokens (llama.cpp's Python server among them) and, ignoring the other, write
+    # until the context window is full -- minutes per answer on a CPU. Another server gets both names.
+    other_server = bool(base_url) and "api.openai.com" not in (base_url or "")
+    extra_body = {"max_tokens": _answer_limit(limits)} if other_server else None
     # Local servers usually take any key; the client still insists on one.
     return model_id, ChatOpenAI(model=model_id, base_url=base_url or None, api_key=api_key or "not-needed", temperature=0,
-                                max_tokens=limits.max_tokens, max_retries=0, timeout=limits.call_timeout_s)
+                                max_tokens=_answer_limit(limits), max_retries=0, timeout=limits.call_timeout_s,
+                                extra_body=extra_body)
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -187,8 +204,10 @@ def build_model(provider_name: str, model_id: str | None, env: Mapping[str, str]
 
     env = os.environ if env is None else env
     provider = _provider(provider_name)
-    used, model = provider.build(model_id, env, limits or LlmSettings())
-    return ModelHandle(provider.name, used, model, dict(provider.structured_kwargs))
+    limits = limits or LlmSettings()
+    used, model = provider.build(model_id, env, limits)
+    return ModelHandle(provider.name, used, model, dict(provider.structured_kwargs),
+                       text_tools=provider.name == "openai" and limits.openai_tool_calling == "prompt")
 
 
 def parse_model_spec(spec: str, default_provider: str) -> tuple[str, str | None]:

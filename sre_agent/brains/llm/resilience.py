@@ -30,8 +30,11 @@ from .caching import outgoing
 from .providers import ModelHandle
 from .repair import repair_request
 from .settings import LlmSettings
+from .text_tools import plain_conversation, schema_request
 from .tool_binding import compact_model
+from .tool_calls import CallRepair
 from .usage import UsageMeter
+from .window import fit, request_chars
 
 T = TypeVar("T")
 
@@ -64,12 +67,22 @@ class UnusableAnswer(RuntimeError):
 Reply = TypeVar("Reply", bound=BaseModel)
 
 
+def _answer_call(raw: AIMessage, schema: type[BaseModel]) -> dict[str, Any] | None:
+    """The call of the structured answer `schema` in `raw`: called natively or written as text (JSON,
+    fenced or tagged), near-miss field names repaired (tool_calls.py); None when there is none."""
+    recovered, _ = CallRepair([compact_model(schema)], answers=(schema.__name__,)).recover(raw)
+    return next((c for c in recovered.tool_calls if c["name"] == schema.__name__), None)
+
+
 async def forced_reply(handle: ModelHandle, tools: list[Any], schema: type[Reply], sent: list[Any]) -> tuple[Reply, AIMessage]:
     """Ask for the structured answer `schema` (a tool the model is made to call) and validate it; an answer
     that is not that call, or not a valid one, is UnusableAnswer -- the chain's retry-with-repair handles it."""
-    bound = handle.model.bind_tools(tools, tool_choice=schema.__name__)
+    # A model given its tools as text is asked in words (the request carries the schema; text_tools.py):
+    # a forced call there becomes a grammar, and llama.cpp samples a large schema's grammar at a token or
+    # two a second -- minutes for one report.
+    bound = handle.model if handle.text_tools else handle.model.bind_tools(tools, tool_choice=schema.__name__)
     raw = await bound.ainvoke(sent)
-    chosen = next((c for c in raw.tool_calls if c["name"] == schema.__name__), None)
+    chosen = _answer_call(raw, schema)
     if chosen is None:
         raise UnusableAnswer(f"the answer is not a {schema.__name__} call", raw)
     try:
@@ -246,13 +259,19 @@ async def ask_structured(chain: ModelChain, step: str, schema: type[Reply], mess
     definition = compact_model(schema)["function"]
 
     async def call(handle: ModelHandle) -> tuple[Reply, AIMessage]:
+        fitted = fit(messages, request_chars(chain.settings.context_tokens, chain.settings.max_tokens, [definition]))
+        if handle.text_tools:  # asked in words, with the schema written out (see forced_reply)
+            plain = plain_conversation(fitted, ask=schema_request(definition))
+            return await forced_reply(handle, [], schema, outgoing(plain, handle.provider, last_turn=True))
         runnable = handle.model.with_structured_output(definition, include_raw=True, **handle.structured_kwargs)
         # One request and done: nothing reads this conversation back, so only its static prefix (and
         # what the step's next request repeats, if any) is marked.
-        out = await runnable.ainvoke(outgoing(messages, handle.provider, chain.settings.prompt_caching, last_turn=True,
+        out = await runnable.ainvoke(outgoing(fitted, handle.provider, chain.settings.prompt_caching, last_turn=True,
                                               stable_through=stable_through))
         raw, parsed = out.get("raw"), out.get("parsed")
-        if out.get("parsing_error") is not None or not isinstance(parsed, dict):
+        if isinstance(raw, AIMessage) and (call := _answer_call(raw, schema)):
+            parsed = call["args"]  # also an answer written as text, or with near-miss field names
+        elif out.get("parsing_error") is not None or not isinstance(parsed, dict):
             why = out.get("parsing_error") or "no structured answer"
             raise UnusableAnswer(f"answer is not a valid {schema.__name__}: {str(why)[:160]}", raw)
         try:

@@ -6,6 +6,7 @@ own variables (ANTHROPIC_API_KEY, OPENAI_API_KEY, AWS_*)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +24,10 @@ class LlmSettings(BaseModel):
     anthropic_model: str = Field("claude-sonnet-4-6", description="Anthropic model id")
     openai_model: str | None = Field(None, description="model an OpenAI-compatible endpoint serves (default gpt-4o on "
                                                        "api.openai.com; required with OPENAI_BASE_URL)")
+    openai_tool_calling: Literal["native", "prompt"] = Field(
+        "native", description="how an OpenAI-compatible model is given its tools: native (the API's tools field) or "
+        "prompt (the tools written into the system prompt, calls read from the answer's text, the conversation sent as "
+        "plain turns) -- for a server whose chat template drops tools, as llama.cpp's server does with most GGUF models")
     fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "
                                                          "tried when the primary model keeps failing")
     max_tool_calls: int = Field(8, ge=1, le=50, description="tool calls one specialist may make for one question")
@@ -37,6 +42,11 @@ class LlmSettings(BaseModel):
     prompt_caching: bool = Field(True, description="mark the static system prompt and tool definitions cacheable "
                                                    "(Bedrock cachePoint, Anthropic cache_control)")
     tool_output_chars: int = Field(8000, ge=500, description="how much of one tool result the model reads")
+    context_tokens: int | None = Field(None, ge=2048, description="the model's context window in tokens; set it for a "
+                                       "self-hosted model (e.g. 8192): each request is then kept within it -- the answer "
+                                       "gets at most a quarter, one tool result an eighth, older tool results are "
+                                       "shortened and older turns dropped (default: the provider's window is large "
+                                       "enough)")
     prompts_dir: Path | None = Field(None, description="directory of prompt files overriding the packaged prompts/")
 
     def model_for(self, provider: str) -> str | None:

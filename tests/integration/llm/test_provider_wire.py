@@ -268,3 +268,13 @@ def test_a_spent_budget_stops_the_model_calls_and_the_offline_brain_answers(serv
     notes = brain.take_spend().notes
     assert any("the run's LLM budget is spent (token budget spent" in n for n in notes)
     assert result.records  # what the model already called is kept as evidence
+
+
+def test_a_compatible_server_is_sent_the_answer_cap_under_both_names(server, monkeypatch):
+    # The client calls it max_completion_tokens; llama.cpp's Python server knows only max_tokens and,
+    # without it, writes until its context window is full.
+    env = provider_env(server, monkeypatch)
+    brain = make_llm_brain("openai", settings=LlmSettings(**SETTINGS["openai"], backoff_s=0, max_tokens=700), env=env)
+    investigate(brain, state())
+    bodies = [e.body for e in server.exchanges if e.protocol == "openai"]
+    assert bodies and all(b.get("max_tokens") == 700 and b.get("max_completion_tokens") == 700 for b in bodies)
