@@ -162,6 +162,31 @@ class Action(BaseModel):
     verified: bool = False
 
 
+class ModelSpend(BaseModel):
+    """One model's share of a run: which steps it answered (`llm.triage_model` routes, `llm.diagnosis_model`
+    investigates and concludes), its calls, tokens and dollars."""
+
+    model: str  # provider:model-id
+    steps: list[str] = []  # supervisor, kubernetes, metrics, logs, runbooks, diagnosis, chat
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+def merge_model_spend(earlier: list[ModelSpend], later: list[ModelSpend]) -> list[ModelSpend]:
+    """Two accounts of model spend as one, model by model, first use first."""
+    merged = {m.model: m.model_copy(deep=True) for m in earlier}
+    for spend in later:
+        mine = merged.setdefault(spend.model, ModelSpend(model=spend.model))
+        mine.steps = list(dict.fromkeys([*mine.steps, *spend.steps]))
+        mine.calls += spend.calls
+        mine.input_tokens += spend.input_tokens
+        mine.output_tokens += spend.output_tokens
+        mine.cost_usd = round(mine.cost_usd + spend.cost_usd, 6)
+    return list(merged.values())
+
+
 class LlmUsage(BaseModel):
     brain: str = "offline"
     brain_reason: str | None = None  # why this brain and not the configured one (the service's LLM spend cap)
@@ -169,6 +194,7 @@ class LlmUsage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    by_model: list[ModelSpend] = []  # each model's steps and spend (model tiering: triage vs diagnosis)
 
 
 class ProposedFix(BaseModel):

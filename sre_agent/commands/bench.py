@@ -35,6 +35,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
     "llm_tokens": ("bench_llm_tokens.py", [], "LLM brains: input/output/cached tokens per investigation on each provider's wire, "
                    "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),
+    "llm_tiering": ("bench_llm_tiering.py", [], "model tiering: cost per investigation with Haiku routing and Sonnet "
+                    "investigating vs Sonnet for every step, replayed catalog cases on the Bedrock wire"),
     "memory_store": ("bench_memory_store.py", [], "the incident memory at 10,000 and 100,000 incidents: store size, recall "
                      "latency against an empty store"),
     "storm": ("bench_storm.py", [], "25 differently named alarms about one root cause through the service: incidents, "

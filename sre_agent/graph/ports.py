@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ..contracts import Diagnosis, Finding, RecalledIncident, TeamFact, ToolCallRecord
+from ..contracts import Diagnosis, Finding, ModelSpend, RecalledIncident, TeamFact, ToolCallRecord
 from .ledger import LedgerKey, LedgerOwner, LedgerRecord
 from .state import Hypothesis, Investigation, RemediationPlan, Task
 
@@ -56,6 +56,7 @@ class BrainSpend(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     models: list[str] = Field(default_factory=list)  # the models that answered, first use first
+    by_model: list[ModelSpend] = Field(default_factory=list)  # each model's steps and spend
 
 
 class Brain(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..contracts import merge_model_spend
 from .ports import Brain, BrainSpend
 from .state import Investigation
 
@@ -15,7 +16,8 @@ def with_spend(brain: Brain, state: Investigation, update: dict) -> dict:
     models = list(dict.fromkeys([*(usage.model.split(", ") if usage.model else []), *spend.models]))
     update["usage"] = usage.model_copy(update={
         "input_tokens": usage.input_tokens + spend.input_tokens, "output_tokens": usage.output_tokens + spend.output_tokens,
-        "cost_usd": usage.cost_usd + spend.cost_usd, "model": ", ".join(models) or None})
+        "cost_usd": usage.cost_usd + spend.cost_usd, "model": ", ".join(models) or None,
+        "by_model": merge_model_spend(usage.by_model, spend.by_model)})
     if spend.notes:
         update["notes"] = [*update.get("notes", []), *spend.notes]
     return update

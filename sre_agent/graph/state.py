@@ -19,6 +19,7 @@ from ..contracts import (
     Finding,
     Incident,
     IncidentStatus,
+    ModelSpend,
     RecalledIncident,
     RootCauseCategory,
     TeamFact,
@@ -109,6 +110,7 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     model: str | None = None  # the LLM(s) that answered, for the result's llm.model
+    by_model: list[ModelSpend] = Field(default_factory=list)  # each model's steps and spend
 
 
 class Investigation(BaseModel):

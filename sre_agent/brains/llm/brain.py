@@ -66,11 +66,14 @@ def _why(exc: Exception) -> str:
 
 class LlmBrain:
     def __init__(self, name: str, models: list[ModelHandle], settings: LlmSettings, *,
-                 prices: PriceTable | None = None, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 triage: list[ModelHandle] | None = None, prices: PriceTable | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         self.name = name
         self.settings = settings
         self.meter = UsageMeter(prices)
-        self.chain = ModelChain(models, settings, self.meter, sleep)
+        self.chain = ModelChain(models, settings, self.meter, sleep)  # investigates and concludes
+        # Routes (llm.triage_model); the same chain when one model does everything.
+        self.triage_chain = ModelChain(triage, settings, self.meter, sleep) if triage else self.chain
         self.offline = OfflineBrain()
         self.plan: Plan | None = None  # the supervisor's questions planned ahead (supervisor.py)
         self._deadline_said = False
@@ -91,10 +94,11 @@ class LlmBrain:
     def _watch_budget(self, state: Investigation) -> None:
         """Before every model call: the run's checkpointed usage plus what this brain spent since."""
         pending = self.meter.pending
-        self.chain.budget_check = lambda: budget_spent(state, pending_tokens=pending.input_tokens + pending.output_tokens,
-                                                       pending_cost_usd=pending.cost_usd)
-        # A call in flight is cut at the model's deadline too: the offline brain needs the rest of the time budget.
-        self.chain.deadline = state.started_epoch + self.settings.run_deadline_s if state.started_epoch else None
+        for chain in {id(c): c for c in (self.chain, self.triage_chain)}.values():
+            chain.budget_check = lambda: budget_spent(state, pending_tokens=pending.input_tokens + pending.output_tokens,
+                                                      pending_cost_usd=pending.cost_usd)
+            # A call in flight is cut at the model's deadline too: the offline brain needs the rest of the time budget.
+            chain.deadline = state.started_epoch + self.settings.run_deadline_s if state.started_epoch else None
 
     async def next_task(self, state: Investigation) -> Task | None:
         if self._past_deadline(state):
@@ -118,7 +122,7 @@ class LlmBrain:
             self.plan = None
         self._watch_budget(state)
         try:
-            task, notes, self.plan = await route(self.chain, state, self.settings)
+            task, notes, self.plan = await route(self.triage_chain, state, self.settings)
         except (ModelUnavailable, InvalidAnswer) as exc:
             task = await self.offline.next_task(state)
             chosen = f"asked {task.agent} about {task.target}" if task else "concluded"

@@ -76,17 +76,18 @@ def _require_package(module: str, package: str, provider: str) -> None:
 GEO_PREFIXES = (("us-gov-", None), ("cn-", None), ("us-", "us"), ("eu-", "eu"), ("ap-northeast-1", "jp"),
                 ("ap-northeast-3", "jp"), ("ap-southeast-2", "au"), ("ap-southeast-4", "au"))
 BEDROCK_BASE_MODEL = "anthropic.claude-sonnet-4-6"
+BEDROCK_TRIAGE_MODEL = "anthropic.claude-haiku-4-5-20251001-v1:0"  # Haiku-class: routing needs no Sonnet
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 
 
-def bedrock_default_model(region: str) -> str:
-    """Claude Sonnet 4.6 through the inference profile of `region`'s geography (else the global one)."""
+def bedrock_default_model(region: str, base: str = BEDROCK_BASE_MODEL) -> str:
+    """Claude Sonnet 4.6 (or `base`) through the inference profile of `region`'s geography (else the global one)."""
     prefix = next((prefix for family, prefix in GEO_PREFIXES if region.startswith(family)), "global")
     if prefix is None:
         raise ProviderConfigError(f"no default Bedrock model for region {region}: set llm.bedrock_model "
                                   "(SRE_AGENT_LLM_BEDROCK_MODEL) to a model id or inference profile enabled in that region "
                                   f"(aws bedrock list-inference-profiles --region {region})")
-    return f"{prefix}.{BEDROCK_BASE_MODEL}"
+    return f"{prefix}.{base}"
 
 
 def bedrock_region(env: Mapping[str, str]) -> str:

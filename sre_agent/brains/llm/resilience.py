@@ -175,7 +175,7 @@ class ModelChain:
         try:
             value, raw = await asyncio.wait_for(call(handle), self._timeout())
         except UnusableAnswer as exc:
-            usage = self.meter.add(handle.label, handle.model_id, exc.raw)  # the tokens were spent anyway
+            usage = self.meter.add(handle.label, handle.model_id, exc.raw, step)  # the tokens were spent anyway
             span.close(error=str(exc), step=step, latency_ms=round((time.monotonic() - started) * 1000, 1),
                        **usage.model_dump())
             raise
@@ -183,7 +183,7 @@ class ModelChain:
             span.close(error=describe(exc) if str(exc) else type(exc).__name__, step=step,
                        latency_ms=round((time.monotonic() - started) * 1000, 1))
             raise
-        usage = self.meter.add(handle.label, handle.model_id, raw)
+        usage = self.meter.add(handle.label, handle.model_id, raw, step)
         span.close(step=step, latency_ms=round((time.monotonic() - started) * 1000, 1), **usage.model_dump())
         return value, raw
 

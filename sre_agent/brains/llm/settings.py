@@ -28,6 +28,13 @@ class LlmSettings(BaseModel):
         "native", description="how an OpenAI-compatible model is given its tools: native (the API's tools field) or "
         "prompt (the tools written into the system prompt, calls read from the answer's text, the conversation sent as "
         "plain turns) -- for a server whose chat template drops tools, as llama.cpp's server does with most GGUF models")
+    triage_model: str | None = Field(None, description="'provider:model-id' (or a model id of the brain's provider) that "
+                                     "routes the investigation -- the supervisor's questions: a small, cheap model "
+                                     "(default: the diagnosis model; on Bedrock with no model set, Claude Haiku 4.5 "
+                                     "through the region's inference profile)")
+    diagnosis_model: str | None = Field(None, description="'provider:model-id' (or a model id of the brain's provider) "
+                                        "that investigates and concludes -- the specialists' tool loops and findings, the "
+                                        "diagnosis, chat: a strong model (default: the provider's model setting)")
     fallback_model: str | None = Field(None, description="'provider:model-id' (or a model id of the primary provider) "
                                                          "tried when the primary model keeps failing")
     max_tool_calls: int = Field(8, ge=1, le=50, description="tool calls one specialist may make for one question")

@@ -15,6 +15,7 @@ import yaml
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, Field
 
+from ...contracts import ModelSpend, merge_model_spend
 from ...graph.ports import BrainSpend
 
 PRICES_FILE = Path(__file__).resolve().parent.parent / "prices.yaml"
@@ -85,6 +86,7 @@ class UsageMeter:
         self._pending = BrainSpend()
         self._unpriced: set[str] = set()
         self.total = CallUsage(cost_usd=0.0)  # the whole run's, cached tokens included (for notes and benchmarks)
+        self.by_model: list[ModelSpend] = []  # the whole run's, model by model
         self.calls = 0
 
     @property
@@ -92,7 +94,8 @@ class UsageMeter:
         """Spent since the graph last took it: not yet in the run's checkpointed usage."""
         return self._pending
 
-    def add(self, label: str, model_id: str, message: AIMessage | None) -> CallUsage:
+    def add(self, label: str, model_id: str, message: AIMessage | None, step: str = "") -> CallUsage:
+        """Count one answer of model `label` to `step` ("kubernetes agent", "supervisor", ...)."""
         usage = CallUsage.of(message)
         pending = self._pending
         pending.input_tokens += usage.input_tokens
@@ -109,6 +112,11 @@ class UsageMeter:
                                      "(add it to sre_agent/brains/prices.yaml)")
         else:
             pending.cost_usd += usage.cost_usd
+        kind = step.split()[0] if step else ""  # "kubernetes agent" and "kubernetes report" are one step's
+        one = ModelSpend(model=label, steps=[kind] if kind else [], calls=1, input_tokens=usage.input_tokens,
+                         output_tokens=usage.output_tokens, cost_usd=usage.cost_usd or 0.0)
+        pending.by_model = merge_model_spend(pending.by_model, [one])
+        self.by_model = merge_model_spend(self.by_model, [one])
         total = self.total
         self.total = CallUsage(input_tokens=total.input_tokens + usage.input_tokens,
                                output_tokens=total.output_tokens + usage.output_tokens,
@@ -120,9 +128,13 @@ class UsageMeter:
 
     def summary(self) -> str:
         t = self.total
-        return (f"llm usage: {self.calls} call(s), {t.input_tokens} input tokens ({t.cache_read_tokens} read from the "
+        text = (f"llm usage: {self.calls} call(s), {t.input_tokens} input tokens ({t.cache_read_tokens} read from the "
                 f"prompt cache, {t.cache_write_tokens} written to it), {t.output_tokens} output tokens, "
                 f"${t.cost_usd or 0.0:.4f}")
+        if len(self.by_model) > 1:  # tiered: which model answered what
+            text += "; " + "; ".join(f"{m.model} for {', '.join(m.steps)}: {m.calls} call(s), "
+                                     f"{m.input_tokens + m.output_tokens} tokens, ${m.cost_usd:.4f}" for m in self.by_model)
+        return text
 
     def note(self, text: str) -> None:
         self._pending.notes.append(text)

@@ -298,7 +298,17 @@ def test_a_bedrock_run_on_the_lab_over_the_converse_wire_is_counted_cached_and_g
         result, state = asyncio.run(run_investigation(incident(), options))
     answered = [e for e in provider.exchanges if e.status == 200]
     assert answered and not provider.errors and {e.protocol for e in provider.exchanges} == {"bedrock"}
-    assert result.llm.model == "bedrock:us.anthropic.claude-sonnet-4-6"
+    # Tiered by default on Bedrock with no model set: Haiku 4.5 routes, Sonnet 4.6 investigates and concludes,
+    # each through the region's inference profile -- on the wire, in the result and in its spend.
+    haiku, sonnet = "us.anthropic.claude-haiku-4-5-20251001-v1:0", "us.anthropic.claude-sonnet-4-6"
+    assert {e.model for e in answered} == {haiku, sonnet}
+    assert all(e.model == (haiku if "RouteDecision" in str(e.body.get("toolConfig")) else sonnet) for e in answered)
+    assert result.llm.model == f"bedrock:{haiku}, bedrock:{sonnet}"
+    by_model = {m.model: m for m in result.llm.by_model}
+    assert by_model[f"bedrock:{haiku}"].steps == ["supervisor"]
+    assert {"kubernetes", "diagnosis"} <= set(by_model[f"bedrock:{sonnet}"].steps)
+    assert sum(m.calls for m in by_model.values()) == len(answered)
+    assert sum(m.input_tokens for m in by_model.values()) == result.llm.input_tokens
     assert result.llm.input_tokens == sum(e.input_tokens for e in answered)
     assert result.llm.output_tokens == sum(e.output_tokens for e in answered)
     assert state.tool_calls and all(r.brain == "llm" for r in state.tool_calls)

@@ -143,9 +143,11 @@ def test_bedrock_requests_are_sigv4_signed_for_the_region_with_its_inference_pro
     env = provider_env(server, monkeypatch)
     brain = make_llm_brain("bedrock", settings=LlmSettings(), env=env)
     assert brain.chain.models[0].model_id == BEDROCK_MODEL  # eu-west-1 -> the eu. profile by default
+    assert brain.triage_chain.models[0].model_id == "eu.anthropic.claude-haiku-4-5-20251001-v1:0"  # routing: Haiku-class
     investigate(brain, state())
     first = server.exchanges[0]
-    assert first.model == BEDROCK_MODEL
+    assert first.model == "eu.anthropic.claude-haiku-4-5-20251001-v1:0"  # the supervisor's question
+    assert {e.model for e in server.exchanges[1:]} == {BEDROCK_MODEL}  # the specialist's loop and report
     scope = first.headers["authorization"].split("Credential=")[1].split(",")[0].split("/")
     assert (scope[0], scope[2], scope[3]) == ("AKIAWIRETEST", "eu-west-1", "bedrock")
     assert first.body["inferenceConfig"]["maxTokens"] == 4096
@@ -184,7 +186,8 @@ def test_without_caching_nothing_is_marked_or_read(server, monkeypatch):
 def test_throttling_is_retried_with_backoff_then_the_model_answers(server, monkeypatch):
     env = provider_env(server, monkeypatch)
     delays: list[float] = []
-    brain = make_llm_brain("bedrock", settings=LlmSettings(retries=2, backoff_s=0.2), env=env)
+    # One model (set explicitly: unset, Bedrock routes with Haiku): the retries are this model's.
+    brain = make_llm_brain("bedrock", settings=LlmSettings(bedrock_model=BEDROCK_MODEL, retries=2, backoff_s=0.2), env=env)
     brain.chain.sleep = lambda seconds: delays.append(seconds) or asyncio.sleep(0)
     server.fail_next(429, times=2)
     task, result = investigate(brain, state())
@@ -196,7 +199,7 @@ def test_throttling_is_retried_with_backoff_then_the_model_answers(server, monke
 
 def test_a_provider_that_stays_down_hands_over_to_the_fallback_then_to_the_offline_brain(server, monkeypatch):
     env = provider_env(server, monkeypatch)
-    settings = LlmSettings(retries=1, backoff_s=0, fallback_model=f"anthropic:{ANTHROPIC_MODEL}")
+    settings = LlmSettings(bedrock_model=BEDROCK_MODEL, retries=1, backoff_s=0, fallback_model=f"anthropic:{ANTHROPIC_MODEL}")
     brain = make_llm_brain("bedrock", settings=settings, env=env)
     server.fail_next(503, times=2)  # the primary's two attempts
     task = asyncio.run(brain.next_task(state()))
@@ -233,7 +236,7 @@ def test_every_model_call_is_a_traced_subsegment_with_tokens_latency_and_cost(se
         def send(self, entities):
             sent.extend(entities)
 
-    brain = make_llm_brain("bedrock", settings=LlmSettings(retries=1, backoff_s=0), env=env)
+    brain = make_llm_brain("bedrock", settings=LlmSettings(bedrock_model=BEDROCK_MODEL, retries=1, backoff_s=0), env=env)
     server.fail_next(429, times=1)
 
     async def traced():
