@@ -1,7 +1,9 @@
 """Chat with an LLM brain: each turn a tool-using conversation (brains/llm/chat_agent.py) that sees the
 session's earlier turns from the same LangGraph thread the offline chat keeps, and whose answer is
 the same Answer the offline chat gives -- with the tool calls behind it as evidence, the honesty rule
-applied to it (`settle`), and a next step whenever it reports a problem.
+applied to it (`settle`), and a next step whenever it reports a problem. The answer is checked against
+this turn's tool results and weighed against the offline chat's answer to the same question: a model
+can only add (llm_check.py).
 
 What code decides, whatever the model says:
 - change requests ("roll it back", "restart it") never reach the model: the offline chat's pinned
@@ -31,6 +33,7 @@ from ...graph.ports import Tools
 from ...graph.state import Budget
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, ChatUsage
+from .llm_check import weigh
 
 # Answered on their own path whatever the brain: changes are planned in code, never by a model, and
 # "why is X failing?" is the full multi-agent investigation (which runs with the session's brain).
@@ -128,6 +131,8 @@ class LlmChat:
             answer = await self._fallback(ask, turn, offline)
         else:
             answer = await self._from_reply(ask, turn.reply)
+            if answer.form == "llm":  # a model can only add: weighed against the offline chat's answer (llm_check.py)
+                answer = weigh(answer, await offline(ask), turn.records)
         spent = meter.take()
         answer.llm = ChatUsage(brain=self.brain.name, models=spent.models, input_tokens=spent.input_tokens,
                                output_tokens=spent.output_tokens, cost_usd=round(spent.cost_usd, 6),

@@ -205,8 +205,10 @@ def test_a_change_the_question_asks_for_in_words_the_forms_miss_becomes_the_offl
 def test_a_change_the_question_did_not_ask_for_is_not_planned():
     reply, _, tools = llm_chat_answer("what is going on with checkout?",
                                       {"resource": "shop/Deployment/search", "change": "roll back"})
-    assert reply.status == "answered" and reply.approval is None and not tools.calls
-    assert "nothing was planned" in reply.details[-1]
+    # Only reads: the offline chat answers the same question to weigh the model's answer against (llm_check.py).
+    assert reply.status == "answered" and reply.approval is None \
+        and {tool for _, tool in tools.calls} <= {"get_resources", "find_resource", "describe_alarms"}
+    assert any("nothing was planned" in detail for detail in reply.details)
 
 
 @pytest.mark.parametrize("form", ["rollback_request", "write_request", "node_or_pod_write", "do_it", "help", "why_failing"])
