@@ -38,6 +38,7 @@ class RunOptions(BaseModel):
     # Seconds of the watched world per wall-clock second: 1 against a real cluster; the lab clock's speed in a sandbox,
     # where an alarm's evaluation window (world time) passes that many times faster.
     world_speed: float = 1.0
+    alertmanager_url: str | None = None  # where an alert that came from Alertmanager is read back (app/alert_state.py)
     approval_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None
@@ -63,7 +64,8 @@ class RunOptions(BaseModel):
                    escalation_slack_webhook_url=escalation.slack_webhook_url,
                    escalation_teams_webhook_url=escalation.teams_webhook_url,
                    escalation_notify_finished=escalation.notify_finished, escalation_retries=escalation.retries,
-                   tracing_mode=settings.tracing.mode, memory=settings.memory)
+                   tracing_mode=settings.tracing.mode, memory=settings.memory,
+                   alertmanager_url=settings.alertmanager.url)
 
 
 def _targeting_flags(settings: Settings) -> dict[str, list[str]]:

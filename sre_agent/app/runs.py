@@ -94,7 +94,7 @@ async def _run(incident: Incident, run_id: str, first: Investigation | None, opt
 
 @asynccontextmanager
 async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: Any,
-                  trace_id: str | None = None) -> AsyncIterator[tuple]:
+                  trace_id: str | None = None, alerts: list[Any] | None = None) -> AsyncIterator[tuple]:
     """The run's X-Ray segment around its wired graph: (graph, context, tracer). The segment is entered
     first, so it closes last: it ends (and is sent) after the MCP sessions close. `trace_id`: the
     trace an earlier step of this run opened (the segment joins it)."""
@@ -103,7 +103,7 @@ async def _traced(incident: Incident, run_id: str, options: RunOptions, tracer: 
     async with tracer.investigation(incident_id=incident.id, severity=incident.severity, brain=options.brain,
                                     source=incident.source, trace_id=trace_id):
         tracer.annotate(run_id=run_id)
-        async with wired_run(options, brain, tracer) as (graph, context):
+        async with wired_run(options, brain, tracer, alerts) as (graph, context):
             yield graph, context, tracer
 
 
@@ -173,7 +173,7 @@ class RunStep(BaseModel):
 
 async def step_run(run_id: str, options: RunOptions, *, incident: Incident | None = None,
                    resume: dict[str, Any] | None = None, on_progress: ProgressCallback | None = None,
-                   tracer: Any = None) -> RunStep:
+                   tracer: Any = None, alerts: list[Any] | None = None) -> RunStep:
     """One step of a run that may pause for a human without holding anything while it waits (the
     service's workers): start it (`incident` given), hand its paused graph an answer (`resume`), or
     carry it on from its last checkpoint after a crash (neither). Returns at the first approval
@@ -185,7 +185,7 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
         incident = (await checkpointed_run(run_id, options)).incident
     payload: Investigation | Command | None = None
     earlier = earlier_steps(options.state_dir, run_id)
-    async with _traced(incident, run_id, options, tracer, trace_id_of(earlier)) as (graph, context, tracer):
+    async with _traced(incident, run_id, options, tracer, trace_id_of(earlier), alerts) as (graph, context, tracer):
         checkpoint = (await graph.aget_state({"configurable": {"thread_id": run_id}})).values
         before = len(checkpoint.get("tool_calls", [])) if checkpoint else 0
         if resume is not None:

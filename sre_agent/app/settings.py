@@ -137,6 +137,15 @@ class TracingSettings(Section):
                                                   "PutTraceSegments API when an AWS endpoint is configured; off; api; daemon")
 
 
+class AlertmanagerSettings(Section):
+    """Alertmanager, where alerts that came in through its webhook live: a fix for one is verified by the
+    alert's state there (its API), never by a CloudWatch alarm of the same name."""
+
+    url: str | None = Field(None, description="Alertmanager's base URL (http://alertmanager:9093); its "
+                            "/api/v2/alerts is read after a fix. Unset: only a `resolved` notification the service "
+                            "receives clears the alert")
+
+
 class ServiceSettings(Section):
     """`sre-agent serve`."""
 
@@ -218,6 +227,7 @@ class Settings(BaseSettings):
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
 
     @field_validator("state_dir", mode="after")

@@ -14,7 +14,8 @@ from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.ledger import ActionLedger, PostgresActionLedger
 from ..graph.policy import RemediationPolicy
-from ..graph.ports import Brain
+from ..graph.ports import AlertReader, Brain
+from .alert_state import AlertmanagerAlerts
 from .cluster import cluster_identity
 from .notify import Notifier
 from .options import RunOptions
@@ -102,8 +103,10 @@ def live_toolbox(options: RunOptions, tracer: Any) -> Toolbox:
 
 
 @asynccontextmanager
-async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIterator[tuple[Any, RunContext]]:
-    """The compiled, checkpointed graph and the run's context, with MCP sessions open until exit."""
+async def wired_run(options: RunOptions, brain: Brain, tracer: Any,
+                    alerts: list[AlertReader] | None = None) -> AsyncIterator[tuple[Any, RunContext]]:
+    """The compiled, checkpointed graph and the run's context, with MCP sessions open until exit. `alerts`:
+    readers of an Alertmanager alert besides Alertmanager's own API (the service's resolved notifications)."""
     options.state_dir.mkdir(parents=True, exist_ok=True)
     async with AsyncExitStack() as stack:
         with tracer.node_span("connect"):  # starting the MCP servers is often most of a short run
@@ -120,5 +123,7 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any) -> AsyncIter
                              notifier=make_notifier(options), ledger=ledger,
                              memory=incident_recall(options, store) if store else None,
                              verify_timeout_s=options.verify_timeout_s, verify_poll_s=options.verify_poll_s,
-                             world_speed=options.world_speed)
+                             world_speed=options.world_speed, alerts=[
+                                 *(alerts or []),
+                                 *([AlertmanagerAlerts(options.alertmanager_url)] if options.alertmanager_url else [])])
         yield graph, context

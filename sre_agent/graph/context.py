@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from .policy import RemediationPolicy
-from .ports import Brain, Ledger, Memory, Notifier, ToolOutcome, Tools, Tracer
+from .ports import AlertReader, Brain, Ledger, Memory, Notifier, ToolOutcome, Tools, Tracer
 from .topology import Link, links_from_result
 
 
@@ -28,6 +28,7 @@ class RunContext:
     notifier: Notifier | None = None
     ledger: Ledger | None = None
     memory: Memory | None = None  # past incidents; None: the run remembers nothing
+    alerts: list[AlertReader] = field(default_factory=list)  # where an Alertmanager alert is read back (health.py)
     verify_timeout_s: float = 90.0
     verify_poll_s: float = 2.0
     world_speed: float = 1.0  # seconds of the watched world per wall-clock second (the lab's clock runs faster)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..contracts import parse_resource_id, resource_id
-from .ports import Tools
+from .ports import AlertReader, Tools
 from .state import Investigation
 
 
@@ -70,11 +70,32 @@ def clear_window_s(period: Any, evaluation_periods: Any) -> float | None:
     return period_s * ((periods or 1) + 1)
 
 
-async def alarm_reading(tools: Tools, state: Investigation) -> AlarmReading:
+def from_alertmanager(state: Investigation) -> bool:
+    """The alarm is an Alertmanager alert: it lives in Alertmanager and Prometheus, not in CloudWatch."""
+    return (state.incident.alarm or {}).get("Source") == "alertmanager"
+
+
+async def alert_reading(readers: list[AlertReader], state: Investigation) -> AlarmReading:
+    """An Alertmanager alert's state from the first reader that can tell (the service's record of a
+    `resolved` webhook for it, Alertmanager's API); never a CloudWatch alarm of the same name."""
+    name = (state.incident.alarm or {}).get("AlarmName", "")
+    tried = []
+    for reader in readers:
+        reading = await reader.read(state.incident)
+        if reading is not None and reading.state is not None:
+            return reading
+        tried.append(reading.detail if reading is not None else reader.name)
+    why = "; ".join(tried) if tried else "no Alertmanager to ask (set alertmanager.url) and no resolved notification"
+    return AlarmReading(ok=False, state=None, detail=f"alert {name} (from Alertmanager) could not be read: {why}")
+
+
+async def alarm_reading(tools: Tools, state: Investigation, alerts: list[AlertReader] | None = None) -> AlarmReading:
     alarm = state.incident.alarm or {}
     name = alarm.get("AlarmName")
     if not name:
         return AlarmReading(ok=True, state=None, detail="no alarm to check")
+    if from_alertmanager(state):
+        return await alert_reading(alerts or [], state)
     out = await tools.call("verify", "cloudwatch", "describe_alarms", {"name_prefix": name})
     data = out.data if isinstance(out.data, dict) else {}
     alarms = data.get("alarms") or data.get("items") or []

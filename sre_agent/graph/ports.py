@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from ..contracts import Diagnosis, Finding, ModelSpend, RecalledIncident, TeamFact, ToolCallRecord
+from ..contracts import Diagnosis, Finding, Incident, ModelSpend, RecalledIncident, TeamFact, ToolCallRecord
 from .ledger import LedgerKey, LedgerOwner, LedgerRecord
 from .state import Hypothesis, Investigation, RemediationPlan, Task
 
@@ -57,6 +57,16 @@ class BrainSpend(BaseModel):
     cost_usd: float = 0.0
     models: list[str] = Field(default_factory=list)  # the models that answered, first use first
     by_model: list[ModelSpend] = Field(default_factory=list)  # each model's steps and spend
+
+
+class AlertReader(Protocol):
+    """Where an alert that did not come from CloudWatch is read back after a fix (Alertmanager's API, the
+    service's record of a `resolved` notification). `read` returns a graph.health.AlarmReading whose
+    state is None when this reader cannot tell -- with the reason in its detail -- never raises."""
+
+    name: str
+
+    async def read(self, incident: Incident) -> Any: ...
 
 
 class Brain(Protocol):

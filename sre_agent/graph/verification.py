@@ -25,7 +25,7 @@ async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     started, watch_s, streak = time.monotonic(), context.verify_timeout_s, 0
     while True:
         healthy, resource_detail = await resource_healthy(tools, resource)
-        alarm = await alarm_reading(tools, state) if healthy else None
+        alarm = await alarm_reading(tools, state, context.alerts) if healthy else None
         ok = healthy and alarm is not None and alarm.ok
         detail = "; ".join(d for d in (resource_detail, alarm.detail if alarm else "") if d)
         emit(runtime, "verify", ok=ok, detail=detail)
@@ -51,7 +51,8 @@ def _kept_not_verified(state: Investigation, resource: str, healthy: bool, detai
     """Escalate with what was seen; the fix stays in place and nothing is written."""
     if healthy and alarm is not None:
         name = (state.incident.alarm or {}).get("AlarmName", "")
-        seen = f"{resource} healthy but alarm {name} still {alarm.state or 'unreadable'} after {waited:.0f}s"
+        seen = (f"{resource} healthy but alarm {name} still {alarm.state} after {waited:.0f}s" if alarm.state else
+                f"{resource} healthy but {alarm.detail} (after {waited:.0f}s)")
         advice = "look for a second cause, or for an alarm that needs longer to clear"
     else:
         seen = f"{resource} still not healthy after {waited:.0f}s ({detail})"

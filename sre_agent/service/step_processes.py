@@ -29,6 +29,7 @@ from typing import Any
 from ..app.options import RunOptions
 from ..app.runs import RunStep, step_run
 from ..contracts import Incident
+from .resolved_alerts import alert_readers
 from .servers import die_with_parent
 from .step_loop import StepLoop
 from .step_worker import HEADER, read_frame
@@ -70,7 +71,7 @@ class InProcessSteps:
 
     async def run(self, request: StepRequest) -> RunStep:
         return await self.loop.run(step_run(request.run_id, request.options, incident=request.incident,
-                                            resume=request.resume))
+                                            resume=request.resume, alerts=alert_readers(request.options)))
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.loop.stop)

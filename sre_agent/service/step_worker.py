@@ -47,6 +47,7 @@ async def read_frame(reader: asyncio.StreamReader) -> Any:
 
 async def serve_steps(out: BinaryIO) -> None:
     from ..app.runs import step_run
+    from .resolved_alerts import alert_readers
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**26)
@@ -76,7 +77,7 @@ async def serve_steps(out: BinaryIO) -> None:
         if message["kind"] == "step":
             request = message["request"]
             step = loop.create_task(step_run(request.run_id, request.options, incident=request.incident,
-                                             resume=request.resume))
+                                             resume=request.resume, alerts=alert_readers(request.options)))
             step.add_done_callback(functools.partial(answer, message["id"]))
             running[message["id"]] = step
         elif message["kind"] == "cancel" and message["id"] in running:
