@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_process import free_port
+from serve_process import free_port, running
 
 BINARY = "prometheus-alertmanager"
 CONFIG = """route:
@@ -36,18 +35,8 @@ def alertmanager(workdir: Path) -> Iterator[str]:
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    try:
+    with running(proc, lambda: httpx.get(f"{url}/-/ready", timeout=1).status_code == 200):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def post_alert(url: str, labels: dict[str, str], *, firing: bool = True) -> dict:

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +15,24 @@ import httpx
 
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import lab_namespaces
+
+
+@contextmanager
+def running(proc: subprocess.Popen, ready: Callable[[], bool], timeout_s: float = 60) -> Iterator[None]:
+    """Wait until `ready()` (an HTTP probe; an HTTP error counts as not yet) or the process exits; stop it on the way out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if ready():
+                break
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass
+        time.sleep(0.3)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def free_port() -> int:
@@ -36,15 +54,5 @@ def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve", 
                             env={**os.environ, **lab.env(), **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    try:
+    with running(proc, lambda: bool(httpx.get(f"{url}/healthz", timeout=1)), timeout_s=120):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

@@ -58,7 +58,7 @@ class ServerSettings(BaseSettings):
                                                      "refused (and audited) as a likely mistake")
     # --- backends --------------------------------------------------------------------------------
     call_timeout: float | None = Field(None, gt=0, description="hard deadline in seconds for one tool's backend call, "
-                                      "retries included (default: 15 kubernetes, 30 cloudwatch and ssm)")
+                                      "retries included (default: 15 kubernetes, 20 prometheus, 30 cloudwatch and ssm)")
     k8s_timeout: float = Field(10.0, gt=0, description="Kubernetes API request timeout in seconds")
     kubeconfig: str | None = Field(None, description="kubeconfig path (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     context: str | None = Field(None, description="kubeconfig context")
@@ -69,6 +69,13 @@ class ServerSettings(BaseSettings):
     aws_connect_timeout: float = Field(3.0, gt=0, description="seconds to wait for a TCP connection to AWS")
     aws_read_timeout: float = Field(15.0, gt=0, description="seconds to wait for an AWS response")
     aws_max_attempts: int = Field(3, ge=1, description="attempts per AWS call, with standard retry backoff")
+    # --- prometheus ------------------------------------------------------------------------------
+    prometheus_url: str | None = Field(None, description="Prometheus' base URL (http://prometheus:9090), or an Amazon "
+                                       "Managed Service for Prometheus workspace URL (https://aps-workspaces.<region>"
+                                       ".amazonaws.com/workspaces/<id>) with --prometheus-sigv4")
+    prometheus_sigv4: bool = Field(False, description="sign each request with SigV4 for Amazon Managed Service for "
+                                   "Prometheus (service aps), with the AWS region and profile settings")
+    prometheus_bearer_token: str | None = Field(None, description="bearer token Prometheus (or its proxy) wants")
     # --- runbooks (ssm) --------------------------------------------------------------------------
     runbooks_dir: Path | None = Field(None, description="directory of runbook YAML files replacing the built-in "
                                                         "library; published SSM runbooks still win")
@@ -97,7 +104,8 @@ WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
 AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
 KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas", "allow_node_writes")
 RUNBOOKS = ("runbooks_dir", "no_builtin_runbooks", "no_ssm_runbooks")
-USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS,
+PROMETHEUS = ("prometheus_url", "prometheus_sigv4", "prometheus_bearer_token", "region", "profile", "call_timeout")
+USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS, "prometheus": SERVING + PROMETHEUS,
            "ssm": SERVING + WRITES + AWS + RUNBOOKS}
 
 
@@ -155,7 +163,7 @@ def settings_reference_markdown() -> str:
 
 
 if __name__ == "__main__":  # `python -m mcp_servers.common.settings`: the servers' part of docs/configuration.md
-    print("## MCP servers (`sre-mcp-kubernetes`, `sre-mcp-cloudwatch`, `sre-mcp-ssm`)\n\n"
+    print("## MCP servers (`sre-mcp-kubernetes`, `sre-mcp-cloudwatch`, `sre-mcp-ssm`, `sre-mcp-prometheus`)\n\n"
           "Every server flag has an `SRE_MCP_*` environment variable; flags win. A server started by sre-agent "
           "gets its flags from sre-agent's settings and never inherits `SRE_MCP_*` from sre-agent's environment.\n")
     print(settings_reference_markdown(), end="")

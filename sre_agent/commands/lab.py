@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Annotated, Optional
@@ -45,6 +46,8 @@ def up(
     * sre-agent lab up --scenario bad-image
 
     * (another shell) source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
+
+    * (or) curl <the Prometheus URL it prints>, or point a Prometheus scrape config at it
     """
     from ..lab.admin import LabAdminServer
     from ..lab.lab import Lab
@@ -72,6 +75,8 @@ def up(
     typer.echo(f"lab up in {time.monotonic() - started:.1f}s  scenario={lab.scenario.scenario.id}")
     typer.echo(f"  kubernetes API  {lab.api.url}   (KUBECONFIG={lab.kubeconfig})")
     typer.echo(f"  AWS (moto)      {lab.moto.url}   region us-east-1")
+    scrape = urllib.parse.urlsplit(lab.prometheus_url)
+    typer.echo(f"  Prometheus      {lab.prometheus_url}   (scrape target {scrape.netloc}, metrics_path {scrape.path})")
     typer.echo(f"  env file        {env_file}   (source it in another shell)")
     typer.echo("Ctrl-C to stop.")
     stop = threading.Event()

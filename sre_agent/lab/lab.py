@@ -2,6 +2,7 @@
 
     lab = Lab(); lab.start(); lab.load("bad-image")      # 3 h of history replayed, fault active
     lab.env()  -> KUBECONFIG, AWS_ENDPOINT_URL, region and credentials for any client
+    lab.prometheus_url                                    # the world's metrics, scraped like a cluster's
     lab.advance(300)                                      # five simulated minutes pass
     lab.stop()
 
@@ -10,14 +11,14 @@ the scenario's timeline: the world moves from one moment that changes it to the 
 back-off expiring, a pod turning ready), and every minute boundary is sampled into CloudWatch
 (metrics, logs, alarm evaluation) -- so the series and logs clients read are the world's own
 history, with the fault's onset where it happened. A load takes about a second
-(bench/bench_lab.py).
+(bench/bench_lab.py). The same world is served in Prometheus format at `prometheus_url` (prometheus/):
+kube-state-metrics, cAdvisor and the apps' request metrics, counting what CloudWatch gets.
 
 Labs in one process share one moto server, each in its own AWS account (aws/moto_backend.py), so a
 test session or a parallel evaluation can run many labs without them seeing each other's data."""
 
 from __future__ import annotations
 
-import copy
 import logging
 import socket
 import tempfile
@@ -27,20 +28,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from ..contracts import parse_resource_id
 from .aws.feed import AlarmSpec, AwsFeed, instance_id, minute_floor
 from .aws.moto_backend import LabAccount, claim_account, release_account, wipe_account_data
 from .aws.server import MotoServer, aws_env, client
 from .aws.ssm_documents import create_aws_managed_documents
 from .kube.apiserver import KubeApiServer
-from .kube.errors import ApiError
 from .kube.kubeconfig import write_kubeconfig
-from .kube.patch import json_merge_patch, strategic_merge_patch
-from .kube.quantity import memory_mib
 from .kube.store import ObjectStore
+from .prometheus.scrape import LabMetrics
+from .prometheus.server import MetricsServer
 from .scenarios.loader import baseline_objects, load_scenario_file, load_scenarios, scenario_files
 from .scenarios.schema import LoadedScenario, Step
-from .undo import previous_template
+from .steps import apply_to_world
 from .world.clock import SimClock
 from .world.health import unhealthy_pod_lines
 from .world.images import ImageCatalog, load_catalog
@@ -75,6 +74,8 @@ class Lab:
         self.moto: MotoServer | None = None
         self.api: KubeApiServer | None = None
         self.feed: AwsFeed | None = None
+        self.metrics: LabMetrics | None = None
+        self.metrics_server: MetricsServer | None = None
         self.account: LabAccount | None = None
         self.kubeconfig = self.state_dir / "kubeconfig"
         self._ticker: threading.Thread | None = None
@@ -91,6 +92,8 @@ class Lab:
         self.api.start()
         write_kubeconfig(self.kubeconfig, self.api.url)
         self._new_feed()
+        self.metrics_server = MetricsServer(self._scrape)  # reads whichever world the lab holds (see reset)
+        self.metrics_server.start()
         return self
 
     def _new_world(self) -> None:
@@ -103,6 +106,7 @@ class Lab:
         AWS-managed documents."""
         assert self.moto and self.account
         self.feed = AwsFeed(self.world, self.moto.url, self.account)
+        self.metrics = LabMetrics(self.world, self.feed)  # counts from the feed's minutes on
         self.feed.create_topic()
         create_aws_managed_documents(client("ssm", self.moto.url, self.account))
 
@@ -134,6 +138,9 @@ class Lab:
         self._stop_clock()
         if self.api and "kubernetes" not in self._dead:
             self.api.stop()
+        if self.metrics_server:
+            self.metrics_server.stop()
+            self.metrics_server = None
         for sock in self._dead.values():
             sock.close()
         self._dead.clear()
@@ -148,6 +155,16 @@ class Lab:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def prometheus_url(self) -> str:
+        """Where the world's metrics are scraped: http://127.0.0.1:<port>/metrics."""
+        assert self.metrics_server, "start() the lab first"
+        return self.metrics_server.url
+
+    def _scrape(self) -> bytes:
+        assert self.metrics, "start() the lab first"
+        return self.metrics.render()
 
     def _alarm_dimensions(self, namespace: str, dimensions: dict[str, str]) -> dict[str, str]:
         """A scenario alarm's dimensions as the lab publishes its series: plus the cluster's name and, for a node's
@@ -258,76 +275,8 @@ class Lab:
     def apply_step(self, step: Step) -> None:
         """Make one change through the store, as kubectl or a node failure would."""
         with self.store.lock:
-            self._apply_step(step)
+            apply_to_world(self.world, step)
         self.world.sync()
-
-    def _apply_step(self, step: Step) -> None:
-        store = self.store
-        if step.action == "apply":
-            manifest = copy.deepcopy(step.manifest)
-            kind, meta = manifest["kind"], manifest["metadata"]
-            existing = store.try_get(kind, meta.get("namespace"), meta["name"])
-            if existing is None:
-                store.create(manifest)
-            else:
-                manifest["metadata"] = {**existing["metadata"], **meta}
-                manifest["metadata"].pop("resourceVersion", None)
-                store.replace(manifest)
-            return
-        if step.action in ("node_down", "node_up", "cordon", "uncordon"):
-            node = store.get("Node", None, step.node)
-            if step.action == "node_down":
-                self.world.node_faults[step.node] = self.clock.now()
-            elif step.action == "node_up":
-                self.world.node_faults.pop(step.node, None)
-            else:
-                node["spec"]["unschedulable"] = step.action == "cordon"
-                node["metadata"].pop("resourceVersion", None)
-                store.replace(node)
-            return
-        if step.action == "traffic":
-            self.world.external_traffic[step.service] = float(step.rps)
-            return
-        if step.action == "delete" and step.selector is not None:
-            for obj in store.list(step.kind, step.namespace, label_selector=step.selector):
-                store.delete(step.kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])
-            return
-        namespace, kind, name = _split(step.resource)
-        if step.action == "log":
-            self.world.print_log(namespace, kind, name, step.container, step.line, step.every_minutes)
-            return
-        if step.action == "volume_usage":
-            self.world.set_volume_usage(namespace, name, memory_mib(step.used))
-            return
-        if step.action == "delete":
-            store.delete(kind, namespace, name)
-            return
-        obj = store.get(kind, namespace, name)
-        obj["metadata"].pop("resourceVersion", None)
-        if step.action == "patch":
-            merge = strategic_merge_patch if step.patch_type == "strategic" else json_merge_patch
-            store.replace(merge(obj, step.patch))
-        elif step.action == "scale":
-            obj["spec"]["replicas"] = step.replicas
-            store.replace(obj)
-        elif step.action in ("set_image", "set_resources"):
-            container = _container(obj, step.container)
-            if step.action == "set_image":
-                container["image"] = step.image
-            else:
-                resources = container.setdefault("resources", {})
-                if step.requests:
-                    resources.setdefault("requests", {}).update(step.requests)
-                if step.limits:
-                    resources.setdefault("limits", {}).update(step.limits)
-            store.replace(obj)
-        elif step.action == "rollout_restart":
-            annotations = obj["spec"]["template"].setdefault("metadata", {}).setdefault("annotations", {})
-            annotations["kubectl.kubernetes.io/restartedAt"] = self.clock.now().isoformat()
-            store.replace(obj)
-        elif step.action == "rollout_undo":
-            obj["spec"]["template"] = previous_template(store, obj, step.to_revision)
-            store.replace(obj)
 
     # --- time -----------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -421,19 +370,3 @@ def _refusing_port() -> socket.socket:
 
 def _url_of(sock: socket.socket) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def _split(resource: str) -> tuple[str | None, str, str]:
-    return parse_resource_id(resource)
-
-
-def _container(obj: dict, name: str) -> dict:
-    """The named container of a workload's pod template (a CronJob's is its job template's), or a Pod's."""
-    spec = obj["spec"]
-    if "jobTemplate" in spec:
-        spec = spec["jobTemplate"]["spec"]
-    spec = spec["template"]["spec"] if "template" in spec else spec
-    for container in spec.get("containers") or []:
-        if container["name"] == name:
-            return container
-    raise ApiError(422, "Invalid", f"no container {name!r} in {obj['kind']}/{obj['metadata']['name']}")

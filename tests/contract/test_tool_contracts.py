@@ -25,6 +25,8 @@ from mcp_servers.cloudwatch.server import build_server as build_cloudwatch
 from mcp_servers.common.aws import AwsClients
 from mcp_servers.common.safety import AuditLog, WritePolicy
 from mcp_servers.kubernetes.server import build_server as build_kubernetes
+from mcp_servers.prometheus.client import PrometheusClient
+from mcp_servers.prometheus.server import build_server as build_prometheus
 from mcp_servers.ssm.library import builtin_runbooks_dir
 from mcp_servers.ssm.server import build_server as build_ssm
 
@@ -123,6 +125,8 @@ EXPECTED_TOOLS = {
                    "describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns", "trace_summaries"},
     "ssm": {"list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "send_command", "start_automation",
             "command_status"},
+    "prometheus": {"promql_query", "promql_range", "promql_series", "promql_label_values", "prometheus_alerts",
+                   "prometheus_rules", "promql_anomalies"},
 }
 KUBERNETES_WRITES = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
                      "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
@@ -136,7 +140,9 @@ DESTRUCTIVE = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_res
 @pytest.mark.parametrize("server_name", sorted(EXPECTED_TOOLS))
 def test_every_tool_is_typed_annotated_and_strict(server_name, aws):
     server = {"kubernetes": kubernetes_server, "cloudwatch": lambda: build_cloudwatch(aws),
-              "ssm": lambda: ssm_server(aws)}[server_name]()
+              "ssm": lambda: ssm_server(aws),
+              # No Prometheus is asked: listing the tools reads only their declarations.
+              "prometheus": lambda: build_prometheus(PrometheusClient("http://127.0.0.1:9"))}[server_name]()
     tools = list_tools(server)
     assert {t.name for t in tools} == EXPECTED_TOOLS[server_name]  # tool names are stable
     for tool in tools:

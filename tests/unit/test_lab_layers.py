@@ -1,4 +1,4 @@
-"""The lab's layers hold: kube < world < aws < scenarios < the Lab assembly (modules directly in
+"""The lab's layers hold: kube < world < aws < prometheus < scenarios < the Lab assembly (modules directly in
 sre_agent/lab). A module may import its own layer and those below it, never one above; the lab
 imports nothing of sre_agent but itself and sre_agent.contracts; there is no import cycle inside
 it (imports in functions and under TYPE_CHECKING count too); and no module outgrows one sitting."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "sre_agent" / "lab"
-LAYERS = ("kube", "world", "aws", "scenarios")  # lowest first; anything else in lab/ is the assembly
+LAYERS = ("kube", "world", "aws", "prometheus", "scenarios")  # lowest first; anything else in lab/ is the assembly
 ASSEMBLY = len(LAYERS)
 ALLOWED_OUTSIDE_THE_LAB = ("sre_agent.contracts",)
 MAX_LINES = 450
@@ -57,7 +57,7 @@ def test_every_lab_module_imports_only_its_own_layer_and_those_below():
     upward = [f"{module} ({_label(_layer(module))}) imports {target} ({_label(_layer(target))})"
               for module, targets in IMPORTS.items() for target in sorted(targets)
               if target in MODULES and _layer(target) > _layer(module)]
-    assert not upward, "layer order is kube < world < aws < scenarios < the Lab assembly:\n" + "\n".join(upward)
+    assert not upward, "layer order is kube < world < aws < prometheus < scenarios < the Lab assembly:\n" + "\n".join(upward)
 
 
 def test_the_lab_imports_nothing_of_sre_agent_but_itself_and_the_contracts():

@@ -10,12 +10,15 @@ never exceed requests. It ships the containers' log lines to CloudWatch Logs (lo
 evaluates the lab's alarms the way CloudWatch would (N of the last periods breaching) -- moto stores
 alarms but never evaluates them. Alarms, topics and notifications go through boto3 over HTTP; the
 bulk history (datapoints, log lines) is written into the lab account's moto backends directly
-(moto_backend.py). Every reader goes through boto3 over HTTP and sees exactly what a real agent would."""
+(moto_backend.py). Every reader goes through boto3 over HTTP and sees exactly what a real agent would.
+After each minute the feed tells its `on_sample` listeners, which read the minute's `service_samples`: the
+lab's Prometheus counters (prometheus/) add up the requests CloudWatch got."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,6 +26,8 @@ from typing import TYPE_CHECKING
 from ..kube.quantity import cpu_millicores, memory_mib
 from ..world import noise
 from ..world.controllers.common import workload_name
+from ..world.service_graph import ServiceStats, error_status
+from ..world.telemetry import throttled_share
 from .log_shipping import DEFAULT_SHIPPING, LogShipping, ShippedEvent, ship
 from .moto_backend import LabAccount, MotoBackends
 from .prometheus_metrics import sample_jobs, sample_volumes
@@ -60,6 +65,19 @@ class AlarmSpec:
 
 
 SeriesKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True)
+class ServiceSample:
+    """One service's minute as its app metrics published it (RequestCount, 5xxCount, LatencyP50/P99): what the
+    Prometheus request counters add up, so both sources count the same requests."""
+    namespace: str
+    service: str
+    requests: int
+    errors: int
+    error_status: int  # the HTTP status of those errors
+    latency_p50_ms: float | None  # None: no pod was ready to measure one (the load balancer answered)
+    latency_p99_ms: float | None
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,8 @@ class AwsFeed:
         self.last_sample: datetime | None = None
         self.log_shipping: tuple[LogShipping, ...] = DEFAULT_SHIPPING
         self.prometheus = False  # the agent also scrapes kube-state-metrics and the kubelets (prometheus_metrics.py)
+        self.service_samples: list[ServiceSample] = []  # the last minute's, per service with traffic
+        self.on_sample: list[Callable[[], None]] = []  # told after each minute is sampled (the lab's Prometheus counters)
 
     # --- setup ----------------------------------------------------------------------------
     def create_topic(self) -> str:
@@ -148,14 +168,15 @@ class AwsFeed:
         return jitter * noise.gaussians_at(seed, self._minute_index)[0]
 
     def _put(self, namespace: str, name: str, dims: tuple[tuple[str, str], ...], value: float,
-             at: datetime, unit: str, jitter: float = 0.0) -> None:
-        """One datapoint, with `jitter` relative noise; a Count is a whole number."""
+             at: datetime, unit: str, jitter: float = 0.0) -> float:
+        """One datapoint, with `jitter` relative noise; a Count is a whole number. Returns the value published."""
         key: SeriesKey = (namespace, name, dims)
         if jitter:
             value = max(0.0, value * (1 + self._noise(key, jitter)))
         value = float(round(value)) if unit == "Count" else round(value, 4)
         self.series[key].append((at, value))
         self._pending_metrics.append((key, at, value, unit))
+        return value
 
     def sample(self, at: datetime) -> None:
         """One 1-minute sample of everything, stamped `at` (a minute boundary)."""
@@ -229,7 +250,7 @@ class AwsFeed:
                 self._put(CI_NAMESPACE, "pod_cpu_utilization_over_pod_limit", dims,
                           100 * sum(u.cpu_m / u.cpu_limit_m for u in cpu_limits) / len(cpu_limits), at, "Percent")
                 self._put(CI_NAMESPACE, "container_cpu_throttled_ratio", dims,
-                          100 * max(0.0, 1 - 1 / max(u.throttle for u in cpu_limits)), at, "Percent")
+                          100 * throttled_share(max(u.throttle for u in cpu_limits)), at, "Percent")
             mem_limits = [u for u in usages if u.memory_limit_mib]
             if mem_limits:
                 self._put(CI_NAMESPACE, "pod_memory_utilization_over_pod_limit", dims,
@@ -246,26 +267,36 @@ class AwsFeed:
                                   ("daemonset_status_number_available", "numberAvailable"),
                                   ("daemonset_status_number_unavailable", "numberUnavailable")):
                 self._put(CI_NAMESPACE, metric, dims, status.get(field, 0), at, "Count")
-        for key, stats in model.services.items():
-            dims = _dimensions({**cluster, "Namespace": stats.namespace, "Service": stats.name})
-            self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
-            if stats.rps <= 0 and key not in world.external_traffic:
-                continue
-            # With no ready pods an internal service's own instrumentation goes silent, but requests
-            # from outside still reach its load balancer, which answers each one with a 503.
-            requests = stats.rps * 60 if stats.ready_pods or key in world.external_traffic else 0.0
-            requests *= 1 + self._noise((APP_NAMESPACE, "RequestCount", dims), 0.05)
-            total, errors = split_errors(requests, stats.error_rate, self._noise((APP_NAMESPACE, "5xxCount", dims), 0.1))
-            self._put(APP_NAMESPACE, "RequestCount", dims, total, at, "Count")
-            self._put(APP_NAMESPACE, "5xxCount", dims, errors, at, "Count")
-            if stats.ready_pods:
-                self._put(APP_NAMESPACE, "LatencyP50", dims, stats.latency_p50_ms, at, "Milliseconds", 0.05)
-                self._put(APP_NAMESPACE, "LatencyP99", dims, stats.latency_p99_ms, at, "Milliseconds", 0.08)
+        self.service_samples = [sample for key, stats in model.services.items()
+                                if (sample := self._sample_service(key, stats, cluster, at)) is not None]
         if self.prometheus:
             sample_jobs(world, self._put, at)
             sample_volumes(world, self._put, at)
         self.last_sample = at
         self._evaluate_alarms(at)
+        for listener in self.on_sample:
+            listener()
+
+    def _sample_service(self, key: str, stats: ServiceStats, cluster: dict[str, str], at: datetime) -> ServiceSample | None:
+        """A service's running pods, and its app metrics when it has traffic."""
+        dims = _dimensions({**cluster, "Namespace": stats.namespace, "Service": stats.name})
+        self._put(CI_NAMESPACE, "service_number_of_running_pods", dims, stats.ready_pods, at, "Count")
+        external = key in self.world.external_traffic
+        if stats.rps <= 0 and not external:
+            return None
+        # With no ready pods an internal service's own instrumentation goes silent, but requests
+        # from outside still reach its load balancer, which answers each one with a 503.
+        requests = stats.rps * 60 if stats.ready_pods or external else 0.0
+        requests *= 1 + self._noise((APP_NAMESPACE, "RequestCount", dims), 0.05)
+        total, errors = split_errors(requests, stats.error_rate, self._noise((APP_NAMESPACE, "5xxCount", dims), 0.1))
+        self._put(APP_NAMESPACE, "RequestCount", dims, total, at, "Count")
+        self._put(APP_NAMESPACE, "5xxCount", dims, errors, at, "Count")
+        if not stats.ready_pods:
+            return ServiceSample(stats.namespace, stats.name, total, errors, 503, None, None)
+        p50 = self._put(APP_NAMESPACE, "LatencyP50", dims, stats.latency_p50_ms, at, "Milliseconds", 0.05)
+        p99 = self._put(APP_NAMESPACE, "LatencyP99", dims, stats.latency_p99_ms, at, "Milliseconds", 0.08)
+        status = error_status(bool(stats.failing_dependencies), bool(stats.pod_error))
+        return ServiceSample(stats.namespace, stats.name, total, errors, status, p50, p99)
 
     def _evaluate_alarms(self, at: datetime) -> None:
         """CloudWatch's evaluation: aggregate each of the last `evaluation_periods` periods with the

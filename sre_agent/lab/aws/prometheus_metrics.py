@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 PROMETHEUS_NAMESPACE = "ContainerInsights/Prometheus"
 MIB = 2**20
 
-# put(namespace, metric, dimensions, value, at, unit)
-Put = Callable[[str, str, tuple[tuple[str, str], ...], float, datetime, str], None]
+# put(namespace, metric, dimensions, value, at, unit); what it returns is ignored
+Put = Callable[[str, str, tuple[tuple[str, str], ...], float, datetime, str], object]
 
 
 def _dims(**labels: str) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,7 @@ from . import noise
 from .context import TrafficContext
 from .credentials import Refusal
 from .images import Dependency
-from .service_graph import ServiceStats, parse_service_host
+from .service_graph import ServiceStats, error_status, parse_service_host
 
 
 class TrafficModel(Protocol):
@@ -133,7 +133,7 @@ def _write_lines(model: TrafficModel, pod: dict, rt, plan, stats: ServiceStats, 
             else:
                 error = image.error_message
             rt.emit(at, image.logs.line("request_error", method=method, path=path,
-                                        status=503 if failing and not (refusals or full) else 500,
+                                        status=error_status(bool(failing), bool(refusals or full)),
                                         latency_ms=int(latency * (0.5 + rng.random())),
                                         request_id=request_id, error=error, app=app))
             continue

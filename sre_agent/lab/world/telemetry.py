@@ -9,7 +9,7 @@ CloudWatch series and the apps' request logs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -27,8 +27,15 @@ class PodUsage:
     memory_mib: float
     cpu_limit_m: float
     memory_limit_mib: float
-    throttle: float  # need / limit (1 = not throttled)
+    throttle: float  # need / limit (1 = not throttled), the pod's most throttled container
     containers: list[tuple[str, float, float]]  # (name, cpu cores, memory MiB)
+    cpu_limited: dict[str, float] = field(default_factory=dict)  # container with a CPU limit -> its need / limit
+
+
+def throttled_share(throttle: float) -> float:
+    """The share of CFS periods in which a container whose CPU need is `throttle` times its limit is throttled
+    (1 - limit / need): what Container Insights' container_cpu_throttled_ratio and cAdvisor's throttled periods say."""
+    return max(0.0, 1 - 1 / throttle) if throttle > 0 else 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -284,6 +291,7 @@ class TrafficModel:
         total_cpu = total_mem = limit_cpu = limit_mem = 0.0
         throttle = 1.0
         containers = []
+        cpu_limited: dict[str, float] = {}
         for rt in runtime.containers:
             plan = rt.plan
             if rt.state != "running" or plan is None or plan.image is None:
@@ -294,8 +302,9 @@ class TrafficModel:
             mem_limit = memory_mib(limits.get("memory")) if limits.get("memory") else 0.0
             need = image.cpu_idle_m + image.cpu_per_rps_m * rps_per_pod
             used_cpu = min(need, cpu_limit) if cpu_limit else need
-            if cpu_limit and need > cpu_limit:
-                throttle = max(throttle, need / cpu_limit)
+            if cpu_limit:
+                cpu_limited[rt.name] = max(1.0, need / cpu_limit)
+                throttle = max(throttle, cpu_limited[rt.name])
             memory = image.memory_at(rt.uptime_s(now)) + image.memory_per_rps_mib * rps_per_pod
             if mem_limit and image.memory_per_rps_mib and memory >= mem_limit:
                 self.oom_due.add((pod["metadata"]["uid"], rt.name))  # load pushed it past the cgroup limit
@@ -312,7 +321,7 @@ class TrafficModel:
             limit_mem += mem_limit
         if not containers:
             return None
-        return PodUsage(total_cpu, total_mem, limit_cpu, limit_mem, throttle, containers)
+        return PodUsage(total_cpu, total_mem, limit_cpu, limit_mem, throttle, containers, cpu_limited)
 
     # --- request logs -------------------------------------------------------------------------
     def write_request_logs(self, now: datetime, batch_s: float = 0.0, uids: set[str] | None = None) -> None:

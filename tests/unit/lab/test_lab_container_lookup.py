@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.lab.kube.errors import ApiError
-from sre_agent.lab.lab import _container
+from sre_agent.lab.steps import _container
 
 APP = {"name": "app", "image": "r/app:1"}
 TEMPLATE = {"spec": {"containers": [APP]}}
