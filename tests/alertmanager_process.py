@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from serve_process import free_port, running
 
 BINARY = "prometheus-alertmanager"
@@ -22,14 +23,23 @@ receivers:
 """
 
 
+def webhook_config(url: str, token: str) -> str:
+    """Route every alert to one webhook at once (no grouping wait), resolved ones too, with a bearer token."""
+    return yaml.safe_dump({"route": {"receiver": "hook", "group_by": ["alertname"], "group_wait": "1s",
+                                     "group_interval": "1s", "repeat_interval": "1h"},
+                           "receivers": [{"name": "hook", "webhook_configs": [{
+                               "url": url, "send_resolved": True,
+                               "http_config": {"authorization": {"type": "Bearer", "credentials": token}}}]}]})
+
+
 @contextmanager
-def alertmanager(workdir: Path) -> Iterator[str]:
+def alertmanager(workdir: Path, config: str = CONFIG) -> Iterator[str]:
     """Alertmanager's base URL once it is ready; skipped with the reason when the binary is not installed."""
     binary = shutil.which(BINARY) or shutil.which("alertmanager")
     if binary is None:
         pytest.skip(f"no Alertmanager: install Debian's {BINARY} (.ci/run does)")
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "alertmanager.yml").write_text(CONFIG)
+    (workdir / "alertmanager.yml").write_text(config)
     port = free_port()
     proc = subprocess.Popen([binary, f"--config.file={workdir / 'alertmanager.yml'}", f"--storage.path={workdir / 'data'}",
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],

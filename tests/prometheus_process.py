@@ -16,7 +16,8 @@ from serve_process import free_port, running
 
 
 @contextmanager
-def prometheus(workdir: Path, rules: list[dict] | None = None, targets: list[str] | None = None) -> Iterator[str]:
+def prometheus(workdir: Path, rules: list[dict] | None = None, targets: list[str] | None = None,
+               alertmanager: str | None = None) -> Iterator[str]:
     """Prometheus' base URL once it has scraped once; skipped with the reason when the binary is not installed."""
     binary = shutil.which("prometheus")
     if binary is None:
@@ -25,6 +26,8 @@ def prometheus(workdir: Path, rules: list[dict] | None = None, targets: list[str
     port = free_port()
     config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
               "scrape_configs": [{"job_name": "targets", "static_configs": [{"targets": targets or [f"127.0.0.1:{port}"]}]}]}
+    if alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager.removeprefix("http://")]}]}]}
     if rules:
         (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "test", "rules": rules}]}))
         config["rule_files"] = [str(workdir / "rules.yml")]

@@ -43,11 +43,11 @@ def free_port() -> int:
 
 @contextmanager
 def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve", *, brain: str | None = None,
-           env: dict[str, str] | None = None) -> Iterator[str]:
+           env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
     """The service's base URL once /healthz answers (the shared MCP servers start first: slow on a busy machine);
     stopped on the way out. Its output is discarded: the tests read it over HTTP. `brain`: --brain (default: the
     settings'); `env`: more of the service's environment (settings as SRE_AGENT_* variables, a provider's endpoint)."""
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", token,
                              "--remediation", remediation, "--namespaces", ",".join(lab_namespaces(lab)),
                              "--state-dir", str(state_dir), *(["--brain", brain] if brain else [])],

@@ -37,6 +37,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
                    "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),
     "llm_tiering": ("bench_llm_tiering.py", [], "model tiering: cost per investigation with Haiku routing and Sonnet "
                     "investigating vs Sonnet for every step, replayed catalog cases on the Bedrock wire"),
+    "alert_chain": ("bench_alert_chain.py", [], "a Prometheus rule firing -> Alertmanager -> the service's webhook -> "
+                    "remediated, real Prometheus and Alertmanager over the lab: seconds per stage (3 rounds)"),
     "memory_store": ("bench_memory_store.py", [], "the incident memory at 10,000 and 100,000 incidents: store size, recall "
                      "latency against an empty store"),
     "storm": ("bench_storm.py", [], "25 differently named alarms about one root cause through the service: incidents, "

@@ -1,0 +1,76 @@
+"""The whole chain with nothing stood in for: a real Prometheus scrapes the lab (oom-killed) and evaluates an
+alerting rule, a real Alertmanager routes the alert to `sre-agent serve`'s webhook with its bearer token, the
+service opens the incident and investigates, a human approves the pinned rollback over the API, the
+Deployment recovers, the rule stops firing, Alertmanager sends `resolved`, and the run ends remediated --
+its verification reading the alert where it lives."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from alertmanager_process import alertmanager, webhook_config
+from prometheus_process import prometheus
+from serve_process import free_port, served
+
+from sre_agent.lab.lab import Lab
+
+pytestmark = pytest.mark.slow
+TOKEN = "prometheus-chain-token"
+RUN_BOUND_S = 300  # a bound on a broken test, not a timing
+# A kube-prometheus style rule on kube-state-metrics' series, aggregated to the workload the alert is about.
+RULE = {"alert": "KubeContainerOOMKilled",
+        "expr": 'max by (namespace) (kube_pod_container_status_last_terminated_reason'
+                '{reason="OOMKilled", namespace="shop", pod=~"search-.*"}) > 0',
+        "labels": {"severity": "critical", "deployment": "search"},
+        "annotations": {"summary": "search's containers are OOM-killed"}}
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = Lab().start()
+    lab.load("oom-killed")
+    lab.run_clock(120)
+    yield lab
+    lab.stop()
+
+
+def _wait(what: str, probe, bound_s: float = RUN_BOUND_S):
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not after {bound_s}s")
+
+
+def test_a_prometheus_rule_through_alertmanager_ends_remediated(lab, tmp_path):
+    target = lab.prometheus_url.removeprefix("http://").removesuffix("/metrics")
+    port = free_port()  # serve's, known before Alertmanager is configured to call it
+    hook = f"http://127.0.0.1:{port}/v1/alarms/alertmanager"
+    with alertmanager(tmp_path / "am", webhook_config(hook, TOKEN)) as am, \
+            prometheus(tmp_path / "prom", [RULE], targets=[target], alertmanager=am) as prom, \
+            served(lab, tmp_path / "serve", TOKEN, env={"SRE_AGENT_ALERTMANAGER_URL": am}, port=port) as service, \
+            httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
+        fired = _wait("the rule fires", lambda: [a for a in httpx.get(f"{prom}/api/v1/alerts").json()["data"]["alerts"]
+                                                 if a["state"] == "firing"])
+        assert fired[0]["labels"]["alertname"] == "KubeContainerOOMKilled"
+        incident = _wait("Alertmanager's webhook opens an incident",
+                         lambda: next(iter(client.get(f"{service}/v1/incidents").json()["incidents"]), None))
+        url = f"{service}/v1/incidents/{incident['incident_id']}"
+        pending = _wait("the pinned fix waits for approval",
+                        lambda: v if (v := client.get(url).json())["pending_approval"] else None)
+        approval = pending["pending_approval"]
+        assert approval["plan"]["tool"] == "rollout_undo" and approval["plan"]["args"]["name"] == "search"
+        answered = client.post(f"{url}/approval", json={"decision": "approved", "by": "carol", "action_id":
+                                                        approval["action_id"], "approval_id": approval["approval_id"]})
+        assert answered.status_code == 202, answered.text
+        done = _wait("the run ends", lambda: v if (v := client.get(url).json())["result"] or v["error"] else None)
+        report = client.get(f"{url}/report").text
+    assert done["error"] is None and done["status"] == "remediated", done
+    verification = next(line for line in report.splitlines() if line.startswith("- verification:"))
+    # read where the alert lives: the `resolved` Alertmanager sent, or the alert gone from its API
+    assert "Alertmanager sent `resolved` for alert KubeContainerOOMKilled" in verification \
+        or "alert KubeContainerOOMKilled is no longer active in Alertmanager" in verification, verification
