@@ -39,6 +39,9 @@ class RunOptions(BaseModel):
     # where an alarm's evaluation window (world time) passes that many times faster.
     world_speed: float = 1.0
     alertmanager_url: str | None = None  # where an alert that came from Alertmanager is read back (app/alert_state.py)
+    metrics_source: Literal["cloudwatch", "prometheus", "both"] = "cloudwatch"
+    prometheus_url: str | None = None  # with metrics_source prometheus/both: the Prometheus MCP server's backend
+    prometheus_sigv4: bool = False
     approval_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None
@@ -65,7 +68,8 @@ class RunOptions(BaseModel):
                    escalation_teams_webhook_url=escalation.teams_webhook_url,
                    escalation_notify_finished=escalation.notify_finished, escalation_retries=escalation.retries,
                    tracing_mode=settings.tracing.mode, memory=settings.memory,
-                   alertmanager_url=settings.alertmanager.url)
+                   alertmanager_url=settings.alertmanager.url, metrics_source=settings.metrics.source,
+                   prometheus_url=settings.metrics.prometheus_url, prometheus_sigv4=settings.metrics.prometheus_sigv4)
 
 
 def _targeting_flags(settings: Settings) -> dict[str, list[str]]:

@@ -51,8 +51,8 @@ async def run_investigation(incident: Incident, options: RunOptions, *, run_id: 
     or made here) and its own LangGraph thread. The same alarm investigated again is another run; it
     never resumes or appends to an earlier one (the incident id only groups them)."""
     first = Investigation(incident=incident, run_id=run_id or new_run_id(), brain=options.brain,
-                          brain_reason=options.brain_reason, remediation_mode=options.remediation, budget=options.budget,
-                          started_epoch=time.time())
+                          brain_reason=options.brain_reason, metrics_source=options.metrics_source,
+                          remediation_mode=options.remediation, budget=options.budget, started_epoch=time.time())
     return await _run(incident, first.run_id, first, options, on_progress, approver, tracer)
 
 
@@ -192,8 +192,9 @@ async def step_run(run_id: str, options: RunOptions, *, incident: Incident | Non
             payload = Command(resume=resume)
         elif not checkpoint:
             payload = Investigation(incident=incident, run_id=run_id, brain=options.brain,
-                                    brain_reason=options.brain_reason, remediation_mode=options.remediation,
-                                    budget=options.budget, started_epoch=time.time())
+                                    brain_reason=options.brain_reason, metrics_source=options.metrics_source,
+                                    remediation_mode=options.remediation, budget=options.budget,
+                                    started_epoch=time.time())
         state, request = await _advance(graph, payload, run_id, context, on_progress)
         tracer.annotate(status=state.status if request is None else "awaiting_approval")
         trace = trace_document(tracer)

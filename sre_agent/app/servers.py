@@ -80,7 +80,8 @@ def server_environment(environ: Mapping[str, str], module: str | None = None) ->
 
 def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[str], ssm_targets: list[str] | None = None,
                   audit_log: str | None = None, runbooks_dir: str | None = None,
-                  extra_args: dict[str, list[str]] | None = None, node_writes: bool = False) -> dict[str, ServerConnection]:
+                  extra_args: dict[str, list[str]] | None = None, node_writes: bool = False,
+                  prometheus: list[str] | None = None) -> dict[str, ServerConnection]:
     """The three servers as child processes, with writes gated by the servers' own flags: Kubernetes
     writes limited to `namespaces` (and node writes when `node_writes`), SSM writes to `ssm_targets`
     (instance ids; none = no SSM writes)."""
@@ -92,6 +93,8 @@ def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[s
 
     extra = extra_args or {}
     ssm_args = ["--runbooks-dir", runbooks_dir] if runbooks_dir else []
+    # Prometheus, when it is a metrics source: its own server (read-only), beside the three.
+    more = {"prometheus": ServerConnection(module="mcp_servers.prometheus", args=prometheus, env=env)} if prometheus else {}
     return {
         "kubernetes": ServerConnection(module="mcp_servers.kubernetes", env=env, args=[
             *extra.get("kubernetes", []), *writes(namespaces),
@@ -99,4 +102,5 @@ def stdio_servers(env: dict[str, str], *, allow_writes: bool, namespaces: list[s
         "cloudwatch": ServerConnection(module="mcp_servers.cloudwatch", args=extra.get("cloudwatch", []), env=env),
         "ssm": ServerConnection(module="mcp_servers.ssm",
                                 args=[*extra.get("ssm", []), *ssm_args, *writes(ssm_targets or [])], env=env),
+        **more,
     }

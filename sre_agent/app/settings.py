@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from ..brains.llm.settings import LlmSettings
@@ -137,6 +137,26 @@ class TracingSettings(Section):
                                                   "PutTraceSegments API when an AWS endpoint is configured; off; api; daemon")
 
 
+class MetricsSettings(Section):
+    """Where the Metrics agent reads metrics: CloudWatch, Prometheus (its own MCP server, mcp_servers/prometheus), or
+    both. An alert that came from Alertmanager is read in Prometheus terms -- its rule's PromQL, its labels -- whenever
+    Prometheus is a source."""
+
+    source: Literal["cloudwatch", "prometheus", "both"] = Field("cloudwatch", description="cloudwatch, prometheus or both "
+                                                                "(prometheus and both need metrics.prometheus_url)")
+    prometheus_url: str | None = Field(None, description="Prometheus' base URL (http://prometheus:9090), or an Amazon "
+                                       "Managed Service for Prometheus workspace URL with metrics.prometheus_sigv4")
+    prometheus_sigv4: bool = Field(False, description="sign Prometheus requests with SigV4 (Amazon Managed Service for "
+                                   "Prometheus), with the aws.region and aws.profile settings")
+
+    @model_validator(mode="after")
+    def _needs_url(self) -> MetricsSettings:
+        if self.source != "cloudwatch" and not self.prometheus_url:
+            raise ValueError(f"metrics.source {self.source} needs metrics.prometheus_url (SRE_AGENT_METRICS_PROMETHEUS_URL), "
+                             "e.g. http://prometheus:9090")
+        return self
+
+
 class AlertmanagerSettings(Section):
     """Alertmanager, where alerts that came in through its webhook live: a fix for one is verified by the
     alert's state there (its API), never by a CloudWatch alarm of the same name."""
@@ -228,6 +248,7 @@ class Settings(BaseSettings):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
 
     @field_validator("state_dir", mode="after")

@@ -94,7 +94,16 @@ def server_connections(options: RunOptions) -> dict[str, ServerConnection]:
     return options.servers or stdio_servers(
         options.env, allow_writes=options.remediation != "off", namespaces=options.namespaces,
         ssm_targets=options.ssm_targets if options.allow_node_actions else [], node_writes=options.allow_node_actions,
-        audit_log=str(options.state_dir / "audit.jsonl"), extra_args=options.server_args)
+        audit_log=str(options.state_dir / "audit.jsonl"), extra_args=options.server_args,
+        prometheus=prometheus_args(options))
+
+
+def prometheus_args(options: RunOptions) -> list[str] | None:
+    """The Prometheus server's flags when Prometheus is a metrics source (metrics.source), else None: not started."""
+    if options.metrics_source == "cloudwatch" or not options.prometheus_url:
+        return None
+    region = options.server_args.get("cloudwatch", [])  # --profile / --region, as the AWS servers get them
+    return ["--prometheus-url", options.prometheus_url, *(["--prometheus-sigv4", *region] if options.prometheus_sigv4 else [])]
 
 
 def live_toolbox(options: RunOptions, tracer: Any) -> Toolbox:

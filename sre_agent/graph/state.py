@@ -118,6 +118,7 @@ class Investigation(BaseModel):
     run_id: str = ""  # this investigation's own id (the LangGraph thread); the incident groups runs
     brain: str = "offline"
     brain_reason: str | None = None  # why this brain and not the configured one (the service's LLM spend cap)
+    metrics_source: Literal["cloudwatch", "prometheus", "both"] = "cloudwatch"  # where the Metrics agent reads
     remediation_mode: Literal["auto", "approve", "off"] = "approve"
     budget: Budget = Field(default_factory=Budget)
     usage: Usage = Field(default_factory=Usage)

@@ -23,6 +23,12 @@ class Calls:
         self.records.append(outcome.record)
         return (outcome.data if outcome.error is None else None), outcome.record.id
 
+    def at(self, server: str) -> Calls:
+        """The same specialist on another server (metrics: Prometheus beside CloudWatch); one evidence list."""
+        other = Calls(self.tools, self.agent, server)
+        other.records, other.findings = self.records, self.findings
+        return other
+
     def find(self, resource: str, signal: str, summary: str, evidence: list[str] | str, *,
              severity: str = "warning", **details: Any) -> Finding:
         finding = Finding(agent=self.agent, resource=resource, signal=signal, summary=summary, severity=severity,

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ...contracts import parse_time, resource_id
+from ...graph.health import from_alertmanager
 from ...graph.state import Investigation, Task
+from . import prometheus_alert
 from .calls import Calls, split_target
 
 CONTAINER_INSIGHTS = "ContainerInsights"
@@ -38,7 +40,10 @@ def _signal_for(metric: str) -> str:
 
 
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
-    if task.question == "alarm":
+    if task.question == "alarm" and state.metrics_source != "cloudwatch" and from_alertmanager(state):
+        # An Alertmanager alert has no CloudWatch alarm behind it: its rule and state are Prometheus'.
+        await prometheus_alert.investigate(task, state, calls.at("prometheus"))
+    elif task.question == "alarm":
         await _alarm(task, state, calls)
     elif task.question == "firing":
         await _firing(task.target, calls)

@@ -1,6 +1,7 @@
 """The whole chain with nothing stood in for: a real Prometheus scrapes the lab (oom-killed) and evaluates an
 alerting rule, a real Alertmanager routes the alert to `sre-agent serve`'s webhook with its bearer token, the
-service opens the incident and investigates, a human approves the pinned rollback over the API, the
+service opens the incident and investigates (the Metrics agent reading the alert's rule and its PromQL from
+Prometheus, `metrics.source: both`), a human approves the pinned rollback over the API, the
 Deployment recovers, the rule stops firing, Alertmanager sends `resolved`, and the run ends remediated --
 its verification reading the alert where it lives."""
 
@@ -52,7 +53,10 @@ def test_a_prometheus_rule_through_alertmanager_ends_remediated(lab, tmp_path):
     hook = f"http://127.0.0.1:{port}/v1/alarms/alertmanager"
     with alertmanager(tmp_path / "am", webhook_config(hook, TOKEN)) as am, \
             prometheus(tmp_path / "prom", [RULE], targets=[target], alertmanager=am) as prom, \
-            served(lab, tmp_path / "serve", TOKEN, env={"SRE_AGENT_ALERTMANAGER_URL": am}, port=port) as service, \
+            served(lab, tmp_path / "serve", TOKEN, port=port, env={
+                "SRE_AGENT_ALERTMANAGER_URL": am,
+                # Prometheus as a metrics source too: the Metrics agent reads the alert in Prometheus terms.
+                "SRE_AGENT_METRICS_SOURCE": "both", "SRE_AGENT_METRICS_PROMETHEUS_URL": prom}) as service, \
             httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
         fired = _wait("the rule fires", lambda: [a for a in httpx.get(f"{prom}/api/v1/alerts").json()["data"]["alerts"]
                                                  if a["state"] == "firing"])
@@ -70,6 +74,12 @@ def test_a_prometheus_rule_through_alertmanager_ends_remediated(lab, tmp_path):
         done = _wait("the run ends", lambda: v if (v := client.get(url).json())["result"] or v["error"] else None)
         report = client.get(f"{url}/report").text
     assert done["error"] is None and done["status"] == "remediated", done
+    # The PromQL behind the alert, read and quoted: its rule, and the quantity it compares over the last 30 minutes.
+    # (Prometheus writes the rule back in its canonical form: matchers sorted.)
+    firing = next(line for line in report.splitlines() if line.startswith("- **AlarmFiring**"))
+    assert "alert KubeContainerOOMKilled is firing in Prometheus" in firing
+    assert "its rule `max by (namespace) (kube_pod_container_status_last_terminated_reason{" in firing
+    assert "| prometheus.promql_range |" in report.replace("`", "") and "- prometheus: checked" in report
     verification = next(line for line in report.splitlines() if line.startswith("- verification:"))
     # read where the alert lives: the `resolved` Alertmanager sent, or the alert gone from its API
     assert "Alertmanager sent `resolved` for alert KubeContainerOOMKilled" in verification \
