@@ -34,6 +34,16 @@ SERVER_OF_AGENT: dict[str, str] = {"kubernetes": "kubernetes", "metrics": "cloud
                                    "runbooks": "ssm"}
 
 
+def servers_of(agent: str, metrics_source: str = "cloudwatch") -> list[str]:
+    """The MCP servers an agent reads, first one first: the metrics agent reads Prometheus beside CloudWatch (or instead
+    of it) when `metrics.source` says so; every other agent its one server."""
+    if agent == "metrics" and metrics_source == "prometheus":
+        return ["prometheus"]
+    if agent == "metrics" and metrics_source == "both":
+        return ["cloudwatch", "prometheus"]
+    return [SERVER_OF_AGENT[agent]]
+
+
 class Task(BaseModel):
     """A question the supervisor puts to one specialist; never asked twice."""
 

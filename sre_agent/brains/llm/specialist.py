@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from ...contracts import Finding, ToolCallRecord
 from ...graph.ports import Tools
-from ...graph.state import SERVER_OF_AGENT, Investigation, Task
+from ...graph.state import Investigation, Task, servers_of
 from .caching import cacheable_tools, outgoing
 from .context import evidence_line, findings_block, incident_block, task_block
 from .grounding import Grounding
@@ -55,9 +55,17 @@ class SpecialistRun:
         self.chain = chain
         self.settings = settings
         self.agent = task.agent
-        self.server = SERVER_OF_AGENT[task.agent]
-        self.tools = offered_tools(self.agent, tools.read_only_tools(self.server))
-        self.allowed = {tool.name for tool in self.tools}
+        # Its server(s): the metrics agent reads Prometheus too when it is a source (graph/state.servers_of).
+        self.servers = servers_of(task.agent, state.metrics_source)
+        self.server = " and ".join(self.servers)  # as the notes name it
+        self.server_of: dict[str, str] = {}
+        self.tools: list[Any] = []
+        for server in self.servers:
+            for tool in offered_tools(self.agent, tools.read_only_tools(server)):
+                if tool.name not in self.server_of:  # the first server keeps a shared name
+                    self.server_of[tool.name] = server
+                    self.tools.append(tool)
+        self.allowed = set(self.server_of)
         # Calls written as text, near-miss names and arguments: read against the schemas offered (tool_calls.py).
         self.repair = CallRepair([*map(compact_tool, self.tools), compact_model(FindingsReport)],
                                  answers=(FindingsReport.__name__,))
@@ -69,7 +77,7 @@ class SpecialistRun:
 
     async def execute(self) -> SpecialistRun:
         if not self.tools:
-            self.notes.append(f"{self.agent}: MCP server {self.server!r} offers no read-only tools to this run (not "
+            self.notes.append(f"{self.agent}: MCP server {self.server} offers no read-only tools to this run (not "
                               "connected, or no tool declares readOnlyHint); question unanswered")
             return self
         messages: list[BaseMessage] = [
@@ -179,7 +187,7 @@ class SpecialistRun:
             return error, False
         if len(self.records) >= self.settings.max_tool_calls:
             return "not run: your tool-call budget is spent; conclude from what you have", False
-        outcome = await self.toolbox.call(self.agent, self.server, name, args, brain="llm")
+        outcome = await self.toolbox.call(self.agent, self.server_of[name], name, args, brain="llm")
         self.records.append(outcome.record)
         self.data[outcome.record.id] = outcome.data
         if outcome.error:
