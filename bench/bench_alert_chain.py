@@ -25,10 +25,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "integratio
 import httpx  # noqa: E402
 from alertmanager_process import alertmanager, webhook_config  # noqa: E402
 from prometheus_process import prometheus  # noqa: E402
-from serve_process import free_port, served  # noqa: E402
+from serve_process import free_port, running_lab, served, until  # noqa: E402
 from test_prometheus_alert_chain import RULE  # noqa: E402
-
-from sre_agent.lab.lab import Lab  # noqa: E402
 
 TOKEN = "bench-alert-chain"
 BOUND_S = 300
@@ -38,21 +36,12 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _until(probe, bound_s: float = BOUND_S):
-    deadline = time.monotonic() + bound_s
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise SystemExit(f"not within {bound_s}s")
+def _until(probe):
+    return until("the chain's next stage", probe, BOUND_S, every_s=0.2)
 
 
 def one_round(workdir: Path) -> dict:
-    lab = Lab().start()
-    try:
-        lab.load("oom-killed")
-        lab.run_clock(120)
+    with running_lab("oom-killed") as lab:
         target = lab.prometheus_url.removeprefix("http://").removesuffix("/metrics")
         port = free_port()
         hook = f"http://127.0.0.1:{port}/v1/alarms/alertmanager"
@@ -68,8 +57,6 @@ def one_round(workdir: Path) -> dict:
             view_url = f"{url}/v1/incidents/{incident['incident_id']}"
             done = _until(lambda: v if (v := client.get(view_url).json())["result"] or v["error"] else None)
             ended = time.time()
-    finally:
-        lab.stop()
     result = done.get("result") or {}
     return {"status": done.get("status"), "active_at_to_firing_seen_s": round(fired - _epoch(alert["activeAt"]), 2),
             "firing_to_incident_s": round(opened - fired, 2), "incident_to_terminal_s": round(ended - opened, 2),

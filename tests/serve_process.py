@@ -10,11 +10,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import lab_namespaces
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -33,6 +36,30 @@ def running(proc: subprocess.Popen, ready: Callable[[], bool], timeout_s: float 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@contextmanager
+def running_lab(scenario: str, speed: float = 120) -> Iterator[Lab]:
+    """A lab with `scenario` loaded and its clock running (`speed` x real time), stopped on the way out."""
+    lab = Lab().start()
+    try:
+        lab.load(scenario)
+        lab.run_clock(speed)
+        yield lab
+    finally:
+        lab.stop()
+
+
+def until(what: str, probe: Callable[[], T | None], bound_s: float, every_s: float = 0.5) -> T:
+    """`probe()`'s first truthy answer, polled every `every_s`; AssertionError naming `what` after `bound_s`
+    (a bound on a broken test, not a timing)."""
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(every_s)
+    raise AssertionError(f"{what}: not after {bound_s}s")
 
 
 def free_port() -> int:

@@ -55,8 +55,12 @@ class BrainSpend(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    models: list[str] = Field(default_factory=list)  # the models that answered, first use first
-    by_model: list[ModelSpend] = Field(default_factory=list)  # each model's steps and spend
+    by_model: list[ModelSpend] = Field(default_factory=list)  # each model's steps and spend, first use first
+
+    @property
+    def models(self) -> list[str]:
+        """The models that answered, first use first."""
+        return [spend.model for spend in self.by_model]
 
 
 class AlertReader(Protocol):

@@ -12,21 +12,17 @@ import time
 import httpx
 import pytest
 
-from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import alarm_payload
 
-from ..serve_process import served
+from ..serve_process import running_lab, served
 
 TOKEN = "api-token-for-tests"
 
 
 @pytest.fixture(scope="module")
 def lab():
-    lab = Lab().start()
-    lab.load("bad-image")
-    lab.run_clock(120)
-    yield lab
-    lab.stop()
+    with running_lab("bad-image") as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")

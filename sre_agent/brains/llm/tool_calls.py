@@ -267,8 +267,8 @@ class CallRepair:
         if name != call["name"]:
             notes.append(f"tool {call['name']!r} read as {name!r}")
         args = call.get("args")
-        if isinstance(args, str):
-            args = _object(args) if _object(args) is not None else args
+        if isinstance(args, str) and (parsed := _object(args)) is not None:
+            args = parsed
         signature = self.signatures.get(name)
         if signature is not None and isinstance(args, dict):
             args = self._arguments(signature, args, notes)

@@ -100,8 +100,6 @@ class UsageMeter:
         pending = self._pending
         pending.input_tokens += usage.input_tokens
         pending.output_tokens += usage.output_tokens
-        if label not in pending.models:
-            pending.models.append(label)
         usage.cost_usd = self.prices.cost(model_id, usage.input_tokens, usage.output_tokens,
                                           cache_read_tokens=usage.cache_read_tokens,
                                           cache_write_tokens=usage.cache_write_tokens)

@@ -6,13 +6,12 @@ lab (oom-killed), with a real Alertmanager (Debian's) where one is read."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from alertmanager_process import alertmanager, post_alert, webhook
-from serve_process import served
+from serve_process import served, until
 
 from sre_agent.app.alert_state import AlertmanagerAlerts
 from sre_agent.contracts import Incident
@@ -45,14 +44,7 @@ def _client() -> httpx.Client:
 
 
 def _wait(client: httpx.Client, url: str, ready) -> dict:
-    deadline = time.monotonic() + RUN_BOUND_S
-    view: dict = {}
-    while time.monotonic() < deadline:
-        view = client.get(url).json()
-        if ready(view):
-            return view
-        time.sleep(0.5)
-    raise AssertionError(f"not ready after {RUN_BOUND_S}s: {view}")
+    return until(f"{url} ready", lambda: view if ready(view := client.get(url).json()) else None, RUN_BOUND_S)
 
 
 def _approve_and_finish(client: httpx.Client, service: str, body: dict, after_approval) -> dict:

@@ -7,15 +7,11 @@ its verification reading the alert where it lives."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from alertmanager_process import alertmanager, webhook_config
 from prometheus_process import prometheus
-from serve_process import free_port, served
-
-from sre_agent.lab.lab import Lab
+from serve_process import free_port, running_lab, served, until
 
 pytestmark = pytest.mark.slow
 TOKEN = "prometheus-chain-token"
@@ -30,21 +26,12 @@ RULE = {"alert": "KubeContainerOOMKilled",
 
 @pytest.fixture(scope="module")
 def lab():
-    lab = Lab().start()
-    lab.load("oom-killed")
-    lab.run_clock(120)
-    yield lab
-    lab.stop()
+    with running_lab("oom-killed") as lab:
+        yield lab
 
 
-def _wait(what: str, probe, bound_s: float = RUN_BOUND_S):
-    deadline = time.monotonic() + bound_s
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not after {bound_s}s")
+def _wait(what: str, probe):
+    return until(what, probe, RUN_BOUND_S)
 
 
 def test_a_prometheus_rule_through_alertmanager_ends_remediated(lab, tmp_path):

@@ -12,9 +12,7 @@ import httpx
 import pytest
 from provider_wire import ScriptedProviderServer
 
-from sre_agent.lab.lab import Lab
-
-from ...serve_process import served
+from ...serve_process import running_lab, served
 from ..llm.wire_sre import wire_sre
 
 TOKEN = "spend-cap-token"
@@ -24,11 +22,8 @@ RUN_BOUND_S = 240  # a bound on a broken test, not a timing
 
 @pytest.fixture(scope="module")
 def lab():
-    lab = Lab().start()
-    lab.load("bad-image")
-    lab.run_clock(120)
-    yield lab
-    lab.stop()
+    with running_lab("bad-image") as lab:
+        yield lab
 
 
 def _ask(client: httpx.Client, url: str, question: str) -> dict:
