@@ -27,10 +27,10 @@ from .providers import ModelHandle
 from .repair import repair_request
 from .resilience import ModelChain, ModelUnavailable, forced_reply
 from .settings import LlmSettings
-from .text_tools import plain_conversation, schema_request, tools_section
+from .text_tools import as_sent
 from .tool_binding import compact_model, compact_tool, render_result
 from .tool_calls import CallRepair
-from .window import fit, request_chars, tool_output_chars
+from .window import tool_output_chars
 
 CHAT_SERVERS = ("kubernetes", "cloudwatch", "ssm")
 AGENT = "chat"
@@ -116,11 +116,8 @@ class ChatAgent:
     def _fitted(self, handle: ModelHandle, messages: list[BaseMessage], closing: bool = False) -> list[BaseMessage]:
         """The conversation within the model's context window (llm.context_tokens; window.py), as plain
         turns with the tools in the prompt for a server that drops tools (text_tools.py)."""
-        fitted = fit(messages, request_chars(self.settings.context_tokens, self.settings.max_tokens, self._tools_for(handle)))
-        if handle.text_tools:
-            fitted = plain_conversation(fitted, tools_section(self.toolset.repair.definitions),
-                                        schema_request(compact_model(ChatReply)) if closing else "")
-        return fitted
+        return as_sent(messages, handle, self.settings, self._tools_for(handle), self.toolset.repair.definitions,
+                       compact_model(ChatReply) if closing else None)
 
     async def converse(self, history: list[BaseMessage], question: str) -> ChatTurn:
         turn = ChatTurn(offered=self.toolset.names)

@@ -30,11 +30,10 @@ from .caching import outgoing
 from .providers import ModelHandle
 from .repair import repair_request
 from .settings import LlmSettings
-from .text_tools import plain_conversation, schema_request
+from .text_tools import as_sent
 from .tool_binding import compact_model
 from .tool_calls import CallRepair
 from .usage import UsageMeter
-from .window import fit, request_chars
 
 T = TypeVar("T")
 
@@ -259,10 +258,9 @@ async def ask_structured(chain: ModelChain, step: str, schema: type[Reply], mess
     definition = compact_model(schema)["function"]
 
     async def call(handle: ModelHandle) -> tuple[Reply, AIMessage]:
-        fitted = fit(messages, request_chars(chain.settings.context_tokens, chain.settings.max_tokens, [definition]))
+        fitted = as_sent(messages, handle, chain.settings, [definition], answer=definition)
         if handle.text_tools:  # asked in words, with the schema written out (see forced_reply)
-            plain = plain_conversation(fitted, ask=schema_request(definition))
-            return await forced_reply(handle, [], schema, outgoing(plain, handle.provider, last_turn=True))
+            return await forced_reply(handle, [], schema, outgoing(fitted, handle.provider, last_turn=True))
         runnable = handle.model.with_structured_output(definition, include_raw=True, **handle.structured_kwargs)
         # One request and done: nothing reads this conversation back, so only its static prefix (and
         # what the step's next request repeats, if any) is marked.

@@ -30,10 +30,10 @@ from .repair import repair_request
 from .resilience import ModelChain, forced_reply
 from .schemas import FindingsReport
 from .settings import LlmSettings
-from .text_tools import plain_conversation, schema_request, tools_section
+from .text_tools import as_sent
 from .tool_binding import compact_model, compact_tool, described_once, offered_tools, render_result
 from .tool_calls import CallRepair
-from .window import fit, request_chars, tool_output_chars
+from .window import tool_output_chars
 
 # The specialists the alarm's payload is sent to, in every turn: its alarm name, metric and dimensions
 # are where the metrics specialist starts. The others work on the target the supervisor chose from
@@ -105,11 +105,8 @@ class SpecialistRun:
         return own + "\n\n" + load_prompt("report", values, self.settings.prompts_dir)
 
     def _send(self, handle: ModelHandle, messages: list[BaseMessage], last_turn: bool = False) -> list[BaseMessage]:
-        budget = request_chars(self.settings.context_tokens, self.settings.max_tokens, self._tools_for(handle))
-        fitted = fit(messages, budget)
-        if handle.text_tools:  # a server that drops tools: they go in the prompt (text_tools.py)
-            fitted = plain_conversation(fitted, tools_section(self.repair.definitions),
-                                        schema_request(compact_model(FindingsReport)) if last_turn else "")
+        fitted = as_sent(messages, handle, self.settings, self._tools_for(handle), self.repair.definitions,
+                         compact_model(FindingsReport) if last_turn else None)
         return outgoing(fitted, handle.provider, self.settings.prompt_caching, last_turn=last_turn)
 
     def _bind(self, handle: ModelHandle) -> Any:

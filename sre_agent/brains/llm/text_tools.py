@@ -24,7 +24,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from .providers import ModelHandle
+from .settings import LlmSettings
 from .tool_calls import Signature
+from .window import fit, request_chars
 
 CALL_FORMAT = '{"name": "<tool name>", "arguments": {"<argument>": <value>, ...}}'
 
@@ -61,6 +64,18 @@ def _text(message: BaseMessage) -> str:
 def _written(message: AIMessage) -> str:
     calls = [json.dumps({"name": c["name"], "arguments": c.get("args") or {}}) for c in message.tool_calls]
     return "\n".join(filter(None, [_text(message).strip() if not calls else "", *calls]))
+
+
+def as_sent(messages: list[BaseMessage], handle: ModelHandle, settings: LlmSettings, tools: list[Any],
+            definitions: list[dict[str, Any]] | None = None, answer: dict[str, Any] | None = None) -> list[BaseMessage]:
+    """The conversation as `handle`'s model is sent it (before redaction and cache marks): within its context window,
+    `tools` taking their share (window.py); for a model given its tools as text, plain turns with `definitions` in the
+    prompt and, when `answer` is given, that structured answer asked for in words."""
+    fitted = fit(messages, request_chars(settings.context_tokens, settings.max_tokens, tools))
+    if not handle.text_tools:
+        return fitted
+    return plain_conversation(fitted, tools_section(definitions) if definitions else "",
+                              schema_request(answer) if answer else "")
 
 
 def plain_conversation(messages: list[BaseMessage], section: str = "", ask: str = "") -> list[BaseMessage]:
