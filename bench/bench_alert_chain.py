@@ -42,7 +42,7 @@ def _until(probe):
 
 def one_round(workdir: Path) -> dict:
     with running_lab("oom-killed") as lab:
-        target = lab.prometheus_url.removeprefix("http://").removesuffix("/metrics")
+        target = lab.scrape_url.removeprefix("http://").removesuffix("/metrics")
         port = free_port()
         hook = f"http://127.0.0.1:{port}/v1/alarms/alertmanager"
         with alertmanager(workdir / "am", webhook_config(hook, TOKEN)) as am, \

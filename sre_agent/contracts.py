@@ -317,6 +317,26 @@ class InvestigationResult(BaseModel):
     team_facts: list[TeamFact] = Field(default_factory=list)  # what the team said about what this run touched
 
 
+# What a person may do through `sre-agent serve` (service/roles.py maps routes to these; service/oidc.py maps an
+# identity provider's groups to them): read, open investigations and pin actions, approve or reject actions.
+Role = Literal["viewer", "responder", "approver"]
+ROLES: tuple[Role, ...] = ("viewer", "responder", "approver")
+DEFAULT_GROUP_ROLES: dict[str, Role] = {"sre-viewer": "viewer", "sre-responder": "responder", "sre-approver": "approver"}
+
+
+class Person(BaseModel):
+    """Someone a verified identity token named (OIDC: its `sub` and `email`): who asked for an investigation,
+    who pinned or approved an action. Never a name typed into a form."""
+
+    sub: str
+    email: str | None = None
+
+    def label(self) -> str:
+        """How reports, ledgers and notifications name the person: the email with the subject, which is what the
+        identity provider keys them by (an email can be reassigned, a sub cannot)."""
+        return f"{self.email} (sub {self.sub})" if self.email else f"sub {self.sub}"
+
+
 class Incident(BaseModel):
     id: str
     source: Literal["alarm", "chat", "sweep"] = "alarm"
@@ -333,6 +353,9 @@ class Incident(BaseModel):
     # What groups the notifications of one problem into one incident: "cloudwatch:<alarm>|<dims>",
     # "alertmanager:<fingerprint>", "sweep:<problem>". None: never grouped (a question).
     correlation_key: str | None = None
+    # Who asked (a question opened through the service with a person's token); None for alarms, sweeps and the static
+    # token. The two-person rule (service.two_person_rule) keeps this person from approving what the run pins.
+    requested_by: Person | None = None
 
 
 class MetricSeries(BaseModel):

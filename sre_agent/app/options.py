@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field, SecretStr
 
 from ..brains.llm.settings import LlmSettings
-from ..graph.state import Budget
+from ..graph.state import Budget, MetricsSource
 from ..memory.settings import MemorySettings
 from .servers import ServerConnection
 
@@ -39,7 +39,7 @@ class RunOptions(BaseModel):
     # where an alarm's evaluation window (world time) passes that many times faster.
     world_speed: float = 1.0
     alertmanager_url: str | None = None  # where an alert that came from Alertmanager is read back (app/alert_state.py)
-    metrics_source: Literal["cloudwatch", "prometheus", "both"] = "cloudwatch"
+    metrics_source: MetricsSource = "cloudwatch"
     prometheus_url: str | None = None  # with metrics_source prometheus/both: the Prometheus MCP server's backend
     prometheus_sigv4: bool = False
     approval_timeout_s: float = 300.0

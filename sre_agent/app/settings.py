@@ -11,18 +11,22 @@ the SDKs read their own variables, listed in `EXTERNAL_ENV` so they are document
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from ..brains.llm.settings import LlmSettings
+from ..contracts import DEFAULT_GROUP_ROLES, Role
+from ..graph.state import MetricsSource
 from ..memory.settings import MemorySettings
 from .schedules import ScheduledSweep, unique_names
 
@@ -142,7 +146,7 @@ class MetricsSettings(Section):
     both. An alert that came from Alertmanager is read in Prometheus terms -- its rule's PromQL, its labels -- whenever
     Prometheus is a source."""
 
-    source: Literal["cloudwatch", "prometheus", "both"] = Field("cloudwatch", description="cloudwatch, prometheus or both "
+    source: MetricsSource = Field("cloudwatch", description="cloudwatch, prometheus or both "
                                                                 "(prometheus and both need metrics.prometheus_url)")
     prometheus_url: str | None = Field(None, description="Prometheus' base URL (http://prometheus:9090), or an Amazon "
                                        "Managed Service for Prometheus workspace URL with metrics.prometheus_sigv4")
@@ -171,9 +175,28 @@ class ServiceSettings(Section):
 
     host: str = Field("127.0.0.1", description="bind address")
     port: int = Field(8080, ge=0, le=65535, description="port (0: any free port)")
-    token: SecretStr | None = Field(None, description="bearer token callers must send (required unless bound to "
-                                                      "loopback with insecure_localhost)")
+    token: SecretStr | None = Field(None, description="bearer token callers must send (required unless OIDC is set, "
+                                                      "or bound to loopback with insecure_localhost); with OIDC it "
+                                                      "still works, with every role, for one person or automation")
     insecure_localhost: bool = Field(False, description="allow no token, only when bound to loopback")
+    oidc_issuer: str | None = Field(None, description="OpenID Connect issuer whose JWT access tokens callers may send "
+                                    "(beside or instead of the token), exactly as its tokens' iss says it: Cognito "
+                                    "https://cognito-idp.<region>.amazonaws.com/<pool-id>, Entra ID "
+                                    "https://login.microsoftonline.com/<tenant>/v2.0, Keycloak https://<host>/realms/"
+                                    "<realm>; its discovery document and JWKS are fetched from it. Set with "
+                                    "oidc_audience")
+    oidc_audience: str | None = Field(None, description="the audience a token must name in aud (or, without aud, in "
+                                      "client_id, as Cognito access tokens do): the app client id or API identifier "
+                                      "registered for this service")
+    oidc_groups_claim: str = Field("cognito:groups", min_length=1, description="the token claim listing the caller's "
+                                   "groups (Entra ID: roles or groups; Keycloak and Okta: groups)")
+    oidc_roles: Annotated[dict[str, Role], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_GROUP_ROLES), description="group -> role: viewer (reads), responder "
+        "(opens investigations, pins actions in chat), approver (approves or rejects actions); a group not named grants "
+        "nothing. In the environment: group=role,group=role (or a JSON object)")
+    two_person_rule: bool = Field(False, description="an action pinned by an investigation a person opened must be "
+                                  "approved by another person (rejecting stays open to anyone with the approver "
+                                  "role); needs OIDC: the static token names nobody, so it cannot approve then")
     workers: int | None = Field(None, ge=1, le=64, description="investigations run at once (default: 2 per core, 2..8); "
                                                              "a run waiting for an approval holds none")
     step_processes: int | None = Field(None, ge=0, le=64, description="processes the investigation steps run in, "
@@ -212,6 +235,38 @@ class ServiceSettings(Section):
                            "another worker this long after its last renewal")
 
     _lists = field_validator("allowed_hosts", "allowed_origins", "sns_topic_arns", mode="before")(_comma_list)
+
+    @field_validator("oidc_roles", mode="before")
+    @classmethod
+    def _role_map(cls, value: Any) -> Any:
+        """`group=role,group=role` (or a JSON object) from an env var or a flag; a mapping from YAML."""
+        if isinstance(value, str):
+            if value.strip().startswith("{"):
+                return json.loads(value)
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            bad = [group for group, eq, role in pairs if not eq or not group.strip() or not role.strip()]
+            if bad:
+                raise ValueError(f"write the group -> role map as group=role,group=role (got {value[:80]!r})")
+            return {group.strip(): role.strip() for group, _, role in pairs}
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> ServiceSettings:
+        if (self.oidc_issuer is None) != (self.oidc_audience is None):
+            given, missing = (("oidc_issuer", "oidc_audience") if self.oidc_issuer is not None
+                              else ("oidc_audience", "oidc_issuer"))
+            raise ValueError(f"service.{given} is set but service.{missing} is not: OIDC needs both -- the issuer "
+                             "(SRE_AGENT_SERVICE_OIDC_ISSUER) and the audience its tokens name for this service "
+                             "(SRE_AGENT_SERVICE_OIDC_AUDIENCE) -- or neither")
+        if self.oidc_issuer is not None:
+            issuer = urlsplit(self.oidc_issuer)
+            if not issuer.hostname or (issuer.scheme != "https" and issuer.hostname not in ("127.0.0.1", "localhost", "::1")):
+                raise ValueError(f"service.oidc_issuer must be the issuer's https URL, as its tokens' iss claim says it "
+                                 f"(got {self.oidc_issuer[:120]!r}); plain http is allowed on loopback only")
+        if self.two_person_rule and self.oidc_issuer is None:
+            raise ValueError("service.two_person_rule needs OIDC (service.oidc_issuer and service.oidc_audience): the "
+                             "rule tells people apart by their tokens, and the static token names nobody")
+        return self
 
     @field_validator("sweeps", mode="after")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..contracts import BackendCheck, ToolCallRecord
+from ..contracts import BackendCheck, Person, ToolCallRecord
 
 # answered: facts given; problems: something is wrong; healthy: every backend asked answered and
 # nothing is wrong; unknown: a backend the verdict needs could not be checked; needs_llm: the offline
@@ -25,6 +25,7 @@ class ApprovalRequest(BaseModel):
     precondition: str = ""  # what was observed when it was planned (revision, image)
     change: str = ""  # what it would change
     how_to_approve: list[str] = Field(default_factory=list)
+    requested_by: Person | None = None  # who asked for it, when a verified token named them (the service with OIDC)
 
 
 class ChatUsage(BaseModel):

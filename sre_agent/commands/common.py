@@ -18,6 +18,11 @@ Brain = Annotated[Optional[str], typer.Option(
     help="offline (deterministic, no LLM), bedrock, anthropic or openai. [default: offline, or brain]")]
 StateDir = Annotated[Optional[Path], typer.Option(
     help="Checkpoints, audit log and reports go here. [default: ~/.local/state/sre-agent, or state_dir]")]
+MetricsSourceFlag = Annotated[Optional[str], typer.Option(
+    "--metrics", help="Where the Metrics agent reads workload series: cloudwatch, prometheus or both. In the lab "
+                      "(--scenario, demo) prometheus starts Debian's prometheus on it, the history backfilled "
+                      "(apt-get install prometheus); elsewhere it needs metrics.prometheus_url. "
+                      "[default: cloudwatch, or metrics.source]")]
 IncidentId = Annotated[str, typer.Argument(help="An incident id (inc-...) or a run id (run-...).")]
 CheckpointDsn = Annotated[Optional[str], typer.Option(help="postgresql://... : the service's shared store and "
                                                            "checkpoints (default: SQLite in the state dir).")]
@@ -67,5 +72,17 @@ def targeting(context: str | None = None, kubeconfig: Path | None = None, profil
     return {"kubernetes": {"context": context, "kubeconfig": kubeconfig}, "aws": {"profile": profile, "region": region}}
 
 
-def run_options(ctx: typer.Context, overrides: dict[str, Any]) -> RunOptions:
-    return RunOptions.from_settings(settings_for(ctx, overrides))
+METRICS_SOURCES = ("cloudwatch", "prometheus", "both")
+
+
+def run_options(ctx: typer.Context, overrides: dict[str, Any], *, metrics: str | None = None, lab: bool = False) -> RunOptions:
+    """The run's options from the settings and the command's flags. `metrics` (--metrics) overrides metrics.source; in
+    a lab the lab's own Prometheus is the source's URL (started by the command), so none is asked of the settings."""
+    if metrics is not None and metrics not in METRICS_SOURCES:
+        fail(f"--metrics {metrics!r} is not a metrics source: use {', '.join(METRICS_SOURCES)}")
+    if metrics is not None and not lab:
+        overrides = {**overrides, "metrics": {"source": metrics}}
+    options = RunOptions.from_settings(settings_for(ctx, overrides))
+    if metrics is not None and lab:
+        options.metrics_source = metrics  # type: ignore[assignment]  # a str checked against METRICS_SOURCES above
+    return options

@@ -48,6 +48,10 @@ def evaluate(
         "--prove/--no-prove", help="Paste the fixes an unmitigated run proposes into a fresh copy of its world (the real "
                                    "kubectl; placeholders filled from the truth), let 15 simulated minutes pass and "
                                    "check the fault cleared: the 'fix verified' column.")] = True,
+    metrics: Annotated[Literal["cloudwatch", "prometheus", "both"], typer.Option(
+        "--metrics", help="Where the Metrics agent reads workload series: cloudwatch (the lab's CloudWatch), prometheus "
+                          "(Debian's prometheus started on each scenario's lab, its history backfilled: apt-get install "
+                          "prometheus) or both. Alarms are read where they live either way.")] = "cloudwatch",
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
 
@@ -93,7 +97,7 @@ def evaluate(
         print(f"[{index}/{len(runs)}] {loaded.scenario.id}{f' (seed {seed})' if repeat > 1 else ''} ...", end="",
               file=sys.stderr, flush=True)
         row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed, prove=prove,
-                           out_dir=out)
+                           out_dir=out, metrics=metrics)
         verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
         proved = "" if row.fix_verified is None else f", fix {'verified' if row.fix_verified else 'not verified'}"
         print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}{proved}) "
@@ -106,7 +110,7 @@ def evaluate(
         print(f" {sweep_row.error or f'rank {sweep_row.rank}, {sweep_row.problems} problem(s), {sweep_row.status}'}",
               file=sys.stderr)
         sweep_rows.append(sweep_row)
-    report = EvalReport(brain=settings.brain, repeat=repeat, scenarios=rows, totals=totals(rows), unstable=unstable(rows))
+    report = EvalReport(brain=settings.brain, repeat=repeat, metrics=metrics, scenarios=rows, totals=totals(rows), unstable=unstable(rows))
     table = (markdown_table(report) + "\n" if rows else "") + (sweep_markdown(sweep_rows) if sweep_rows else "")
     print(table)
     if json_out:

@@ -14,7 +14,20 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from ..app.options import RunOptions
-from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, Remediation, StateDir, fail, run_options, targeting
+from .common import (
+    Brain,
+    Kubeconfig,
+    KubeContext,
+    MetricsSourceFlag,
+    Namespace,
+    Profile,
+    Region,
+    Remediation,
+    StateDir,
+    fail,
+    run_options,
+    targeting,
+)
 
 # The responder (LangGraph, the MCP client, the lab) is imported inside the commands, not here:
 # `sre-agent investigate --help` must answer at once (bench/bench_cli_startup.py).
@@ -83,19 +96,30 @@ def _terminal_approver(enabled: bool):
 
 
 @contextlib.contextmanager
-def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
-    """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked)."""
+def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float, options: RunOptions):
+    """A lab with the scenario loaded; yields (lab, incident) with the scenario's alarm fired (or question asked).
+    When the options' Metrics agent reads Prometheus, a real one is started on the lab, its history backfilled,
+    and the options point at it."""
     from ..app.intake import AlarmResolved, incident_for_trigger
     from ..lab.lab import Lab, LabError
+    from ..lab.prometheus_stack import LabPrometheus, StackError
     from ..lab.trigger import scenario_trigger
 
-    lab = Lab(scenario_dirs=dirs)
+    with_prometheus = options.metrics_source != "cloudwatch"
+    lab = Lab(scenario_dirs=dirs, prometheus_history=with_prometheus)
     lab.start()
+    stack = LabPrometheus(lab, lab.state_dir / "prometheus", world_time=True)  # read for its history
     try:
         try:
             lab.load(scenario)
         except (LabError, ValueError) as exc:
             fail(str(exc))
+        if with_prometheus:
+            try:
+                options.prometheus_url = stack.start().url
+            except StackError as exc:
+                fail(f"cannot start Prometheus for --metrics {options.metrics_source}: {exc}")
+            print(f"Prometheus on the lab at {options.prometheus_url} (3 h of history backfilled)", file=sys.stderr)
         lab.run_clock(speed)
         trigger = scenario_trigger(lab)
         try:
@@ -106,6 +130,7 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float):
             raise typer.Exit(0) from None
         yield lab, incident
     finally:
+        stack.stop()
         lab.stop()
 
 
@@ -157,6 +182,7 @@ def investigate(
     namespace: Namespace = None,
     context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
     lab_speed: Annotated[float, typer.Option(help="Embedded lab: simulated seconds per real second.")] = 60.0,
+    metrics: MetricsSourceFlag = None,
 ) -> None:
     """Investigate an alarm, a question, or a lab scenario; prints live progress, then the report.
 
@@ -179,9 +205,9 @@ def investigate(
         fail("-n/--namespace scopes a --prompt question; an alarm names its own resource, a scenario its own question")
     options = run_options(ctx, {"brain": brain, "state_dir": state_dir, "checkpoint": {"dsn": checkpoint_dsn},
                                 "policy": {"remediation": remediation, "namespaces": namespaces},
-                                **targeting(context, kubeconfig, profile, region)})
+                                **targeting(context, kubeconfig, profile, region)}, metrics=metrics, lab=bool(scenario))
     if scenario:
-        with _embedded_lab(scenario, scenarios, lab_speed) as (lab, incident):
+        with _embedded_lab(scenario, scenarios, lab_speed, options) as (lab, incident):
             _sandboxed(options, lab, keep_namespaces=namespaces is not None)
             options.world_speed = lab_speed
             status = _run(incident, options, as_json, options.remediation != "off")
@@ -213,14 +239,17 @@ def _sandboxed(options: RunOptions, lab, *, keep_namespaces: bool) -> None:
 
 
 def demo(ctx: typer.Context, scenario: Annotated[str, typer.Option(help="Which lab scenario to investigate.")] = "bad-image",
-         state_dir: StateDir = None) -> None:
-    """Start the offline lab, break it, and watch the responder find and fix the fault (no cloud, no LLM)."""
-    options = run_options(ctx, {"state_dir": state_dir})
+         state_dir: StateDir = None, metrics: MetricsSourceFlag = None) -> None:
+    """Start the offline lab, break it, and watch the responder find and fix the fault (no cloud, no LLM).
+
+    * sre-agent demo --metrics prometheus    (the Metrics agent reads a real Prometheus scraping the lab)
+    """
+    options = run_options(ctx, {"state_dir": state_dir}, metrics=metrics, lab=True)
     options.state_dir = state_dir or options.state_dir / "demo"
     options.remediation, options.brain = "auto", "offline"
     print(f"starting the lab with scenario {scenario!r} (3 h of history replayed)...", file=sys.stderr)
     started = time.monotonic()
-    with _embedded_lab(scenario, None, 60.0) as (lab, incident):
+    with _embedded_lab(scenario, None, 60.0, options) as (lab, incident):
         print(f"lab ready in {time.monotonic() - started:.1f}s; the alarm fired: {incident.title}", file=sys.stderr)
         _sandboxed(options, lab, keep_namespaces=False)
         options.world_speed = 60.0

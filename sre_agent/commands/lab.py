@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -39,6 +40,17 @@ def up(
     env_file: Annotated[Path, typer.Option(help="Where to write KUBECONFIG / AWS_* for other shells.")] = DEFAULT_ENV_FILE,
     speed: Annotated[float, typer.Option(help="Simulated seconds per real second while running.")] = 1.0,
     history_minutes: Annotated[int, typer.Option(help="Minutes of metric/log history to build.")] = 180,
+    metrics: Annotated[str, typer.Option(
+        "--metrics", help="cloudwatch: the lab's CloudWatch only; prometheus: also start Debian's prometheus scraping "
+                          "the lab, the history backfilled (apt-get install prometheus), and point the env file's "
+                          "SRE_AGENT_METRICS_* at it.")] = "cloudwatch",
+    alerts: Annotated[str, typer.Option(
+        "--alerts", help="cloudwatch: the scenario's alarm is a CloudWatch alarm (SNS); alertmanager: also a Prometheus "
+                         "rule of the same name, routed by Debian's prometheus-alertmanager to --alert-webhook, resolved "
+                         "alerts too (implies --metrics prometheus).")] = "cloudwatch",
+    alert_webhook: Annotated[str, typer.Option(
+        help="Where Alertmanager sends alerts: the service's intake. Its bearer token is SRE_AGENT_SERVICE_TOKEN, "
+             "as `serve` reads it.")] = "http://127.0.0.1:8080/v1/alarms/alertmanager",
 ) -> None:
     """Run the lab in the foreground until Ctrl-C. Prints the endpoints and writes an env file
     for other shells:
@@ -48,12 +60,20 @@ def up(
     * (another shell) source .sre-agent/lab.env && kubectl get pods -A && aws cloudwatch describe-alarms
 
     * (or) curl <the Prometheus URL it prints>, or point a Prometheus scrape config at it
+
+    * sre-agent lab up --scenario oom-killed --alerts alertmanager   (and `sre-agent serve` with the env file sourced:
+      rule fires -> Alertmanager -> the service's webhook -> an incident)
     """
     from ..lab.admin import LabAdminServer
     from ..lab.lab import Lab
+    from ..lab.prometheus.alarm_rules import alert_rule
+    from ..lab.prometheus_stack import LabPrometheus, StackError
 
+    if metrics not in ("cloudwatch", "prometheus") or alerts not in ("cloudwatch", "alertmanager"):
+        _fail("--metrics is cloudwatch or prometheus; --alerts is cloudwatch or alertmanager")
+    with_prometheus = metrics == "prometheus" or alerts == "alertmanager"
     lab = Lab(scenario_dirs=scenarios, history_minutes=history_minutes, speed=speed,
-              state_dir=env_file.parent.resolve() / "lab")
+              state_dir=env_file.parent.resolve() / "lab", prometheus_history=with_prometheus)
     started = time.monotonic()
     # A stale env file from an earlier lab would let another shell connect while this one still replays its
     # history (a half-built world): it is written again, whole, once the scenario is loaded.
@@ -66,8 +86,25 @@ def up(
     except Exception as exc:
         lab.stop()
         _fail(f"could not load scenario: {exc}")
-    lab.run_clock(speed)
     env = {**lab.env(), "SRE_LAB_ADMIN_URL": admin.url}
+    stack = None
+    if with_prometheus:
+        rules = [r for r in (alert_rule(a) for a in lab.feed.alarms.values()) if r] if alerts == "alertmanager" else []
+        if alerts == "alertmanager" and not rules:
+            typer.echo("the scenario's alarm has no PromQL counterpart (lab/prometheus/alarm_rules.yaml): no rule, "
+                       "no Alertmanager alert", err=True)
+        stack = LabPrometheus(lab, lab.state_dir / "prometheus", rules=rules,
+                              alert_webhook=alert_webhook if rules else None,
+                              alert_token=os.environ.get("SRE_AGENT_SERVICE_TOKEN"))
+        try:
+            stack.start()
+        except StackError as exc:
+            admin.stop()
+            lab.stop()
+            _fail(f"cannot start Prometheus: {exc}")
+        env |= {"SRE_AGENT_METRICS_SOURCE": "prometheus", "SRE_AGENT_METRICS_PROMETHEUS_URL": stack.url,
+                **({"SRE_AGENT_ALERTMANAGER_URL": stack.alertmanager_url} if stack.alertmanager_url else {})}
+    lab.run_clock(speed)
     env_file.parent.mkdir(parents=True, exist_ok=True)
     partial = env_file.with_name(env_file.name + ".partial")
     partial.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
@@ -75,14 +112,22 @@ def up(
     typer.echo(f"lab up in {time.monotonic() - started:.1f}s  scenario={lab.scenario.scenario.id}")
     typer.echo(f"  kubernetes API  {lab.api.url}   (KUBECONFIG={lab.kubeconfig})")
     typer.echo(f"  AWS (moto)      {lab.moto.url}   region us-east-1")
-    scrape = urllib.parse.urlsplit(lab.prometheus_url)
-    typer.echo(f"  Prometheus      {lab.prometheus_url}   (scrape target {scrape.netloc}, metrics_path {scrape.path})")
+    scrape = urllib.parse.urlsplit(lab.scrape_url)
+    typer.echo(f"  /metrics        {lab.scrape_url}   (scrape target {scrape.netloc}, metrics_path {scrape.path})")
+    if stack is not None:
+        typer.echo(f"  Prometheus      {stack.url}   (scraping the lab, {history_minutes} min of history backfilled)")
+        for rule in stack.rules:
+            typer.echo(f"    rule {rule['alert']}: {rule['expr']} for {rule['for']}")
+    if stack is not None and stack.alertmanager_url:
+        typer.echo(f"  Alertmanager    {stack.alertmanager_url}   (to {alert_webhook})")
     typer.echo(f"  env file        {env_file}   (source it in another shell)")
     typer.echo("Ctrl-C to stop.")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
+    if stack is not None:
+        stack.stop()
     admin.stop()
     lab.stop()
     typer.echo("lab stopped")

@@ -70,9 +70,10 @@ def serve(
         **targeting(context, kubeconfig, profile, region)})
     service = settings.service
     secret = service.token.get_secret_value() if service.token else None
-    if not secret and not (service.insecure_localhost and _loopback(service.host)):
-        fail("refusing to serve without authentication: pass --token (or SRE_AGENT_SERVICE_TOKEN), or bind to "
-             "127.0.0.1 with --insecure-localhost")
+    if not secret and not service.oidc_issuer and not (service.insecure_localhost and _loopback(service.host)):
+        fail("refusing to serve without authentication: pass --token (or SRE_AGENT_SERVICE_TOKEN), set "
+             "service.oidc_issuer and service.oidc_audience (OIDC bearer tokens), or bind to 127.0.0.1 with "
+             "--insecure-localhost")
     options = RunOptions.from_settings(settings)
     keep_caches_in(options.state_dir)  # before the console imports the charts
     try:
@@ -87,7 +88,8 @@ def serve(
                                                            max_messages=service.chat_max_messages,
                                                            max_question_chars=service.chat_max_question_chars),
                                     spend_caps=SpendCaps(day=settings.budget.daily_cost_usd,
-                                                         month=settings.budget.monthly_cost_usd))
+                                                         month=settings.budget.monthly_cost_usd),
+                                    two_person_rule=service.two_person_rule)
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")
@@ -99,13 +101,14 @@ LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def guard_settings(service, secret: str | None, *, agentcore: bool = False):
-    """The HTTP guard's rules for `service` (ServiceSettings): the token, the hosts (loopback names when
-    bound to loopback and none are configured), the origins, the body limit; SNS deliveries -- and, with
-    --agentcore, /invocations -- authenticate themselves instead of by bearer token."""
+    """The HTTP guard's rules for `service` (ServiceSettings): the token and the OIDC issuer, the hosts
+    (loopback names when bound to loopback and none are configured), the origins, the body limit; SNS
+    deliveries -- and, with --agentcore, /invocations -- authenticate themselves instead of by bearer token."""
     from ..service.guard import GuardSettings
 
     return GuardSettings(
-        token=secret, max_body_bytes=service.max_body_bytes,
+        token=secret, oidc_issuer=service.oidc_issuer, oidc_audience=service.oidc_audience,
+        oidc_groups_claim=service.oidc_groups_claim, oidc_roles=service.oidc_roles, max_body_bytes=service.max_body_bytes,
         allowed_hosts=service.allowed_hosts or (LOOPBACK_HOSTS if _loopback(service.host) else ["*"]),
         allowed_origins=service.allowed_origins,
         signature_auth_paths=["/v1/alarms/sns", *(["/invocations"] if agentcore else [])])

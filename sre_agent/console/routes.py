@@ -84,8 +84,10 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
         keys: SessionKeys = request.state.console_sessions
         form = form_of(await request.body())
         if not keys.token_matches(form.get("token", "")):
-            return page("login.html", request, 401, next=safe_next(form.get("next")),
-                        flash="That is not this service's token.", flash_kind="error")
+            flash = ("That is not this service's token." if keys.token is not None else
+                     "The console signs in with the service's static token (service.token), and this service has "
+                     "none: it takes OIDC tokens on its API only.")
+            return page("login.html", request, 401, next=safe_next(form.get("next")), flash=flash, flash_kind="error")
         cookie, _ = keys.issue()
         response = redirect(safe_next(form.get("next")))
         response.set_cookie(COOKIE, cookie, max_age=SESSION_S, path=prefix, httponly=True, samesite="strict",
@@ -128,6 +130,8 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
             await asyncio.to_thread(service.answer, incident_id, answer.model_dump())
         except LookupError as exc:
             return await incident_response(request, incident_id, 409, flash=str(exc), flash_kind="error")
+        except PermissionError as exc:  # the two-person rule: the console's static-token session names nobody
+            return await incident_response(request, incident_id, 403, flash=str(exc), flash_kind="error")
         return redirect(f"{prefix}/incidents/{quote(incident_id)}?answered={answer.decision}")
 
     @router.get("/incidents/{incident_id}/report.html")

@@ -6,7 +6,9 @@ the service token -- so every replica sharing the token accepts it, and changing
 session. The CSRF token is a second MAC over the nonce, so it cannot be made without the key and is
 worthless with another session. Without a token (--insecure-localhost) the key is random per process
 and every browser shares one local session: there is nothing to log in with, but a cross-site page
-still cannot forge a form (it never sees the CSRF token).
+still cannot forge a form (it never sees the CSRF token). A service that authenticates by OIDC tokens
+alone has no static token either, but its console is closed, not open: no login succeeds (signing in
+to the console with the identity provider is not built yet; the API takes the OIDC tokens).
 
 Nothing is stored server-side; a session ends when its cookie expires (SESSION_S) or the browser
 forgets it (logout clears it)."""
@@ -36,18 +38,21 @@ class ConsoleSession(BaseModel):
 class SessionKeys:
     """Issues and checks session cookies and CSRF tokens for one service token (or none)."""
 
-    def __init__(self, token: str | None) -> None:
+    def __init__(self, token: str | None, *, open_without_token: bool = True) -> None:
         self.token = token.encode() if token else None
+        self._open_without_token = open_without_token
         seed = self.token if self.token is not None else secrets.token_bytes(32)
         self._key = hmac.new(seed, b"sre-agent console session v1", hashlib.sha256).digest()
 
     @property
     def open(self) -> bool:
-        """No token: every browser on loopback is in the local session, without logging in."""
-        return self.token is None
+        """No token (and no other auth): every browser on loopback is in the local session, without logging in."""
+        return self.token is None and self._open_without_token
 
     def token_matches(self, offered: str) -> bool:
-        return self.token is None or hmac.compare_digest(offered.strip().encode(), self.token)
+        if self.token is None:
+            return self.open
+        return hmac.compare_digest(offered.strip().encode(), self.token)
 
     def _mac(self, *parts: str) -> str:
         return hmac.new(self._key, "|".join(parts).encode(), hashlib.sha256).hexdigest()

@@ -28,7 +28,9 @@ from ..app.runs import run_investigation
 from ..app.servers import ServerConnection
 from ..brains.llm.settings import LlmSettings
 from ..contracts import Incident, InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
+from ..graph.state import MetricsSource
 from ..lab.lab import Lab
+from ..lab.prometheus_stack import LabPrometheus
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
 from .fix_proof import FixProof, prove_fixes
@@ -89,6 +91,7 @@ class Totals(BaseModel):
 class EvalReport(BaseModel):
     brain: str
     repeat: int
+    metrics: str = "cloudwatch"  # where the Metrics agent read workload series (eval --metrics)
     scenarios: list[ScenarioScore]
     totals: Totals
     # Scenarios whose verdict (root cause, mitigation, fix, false actions) was not the same in every run:
@@ -213,12 +216,14 @@ async def _approve_none(request: dict[str, Any]) -> dict[str, Any]:
 
 @contextmanager
 def scenario_in_lab(loaded: LoadedScenario, lab_speed: float, lab: Lab | None = None,
-                    seed: int = 0) -> Iterator[tuple[Lab, Incident]]:
+                    seed: int = 0, prometheus_history: bool = False) -> Iterator[tuple[Lab, Incident]]:
     """A lab holding the scenario, its clock running, and the incident its alarm or question raises: a fresh
     lab that stops on the way out, or `lab` (started by the caller, who keeps it) reset for this scenario.
-    Shared by scoring a run and recording one. `seed` draws a fresh lab's uids and names, hence its noise."""
+    Shared by scoring a run and recording one. `seed` draws a fresh lab's uids and names, hence its noise.
+    `prometheus_history`: also write the history for a Prometheus to backfill (lab_prometheus)."""
     own = lab is None
     lab = Lab(seed=seed).start() if lab is None else (lab.reset() if lab.scenario is not None else lab)
+    lab.record_prometheus_history = prometheus_history
     try:
         lab.load(loaded)
         lab.run_clock(lab_speed)
@@ -240,18 +245,21 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
                  lab_speed: float = 60.0, verify_timeout_s: float = 60.0, verify_poll_s: float = 2.0,
                  lab: Lab | None = None, servers: dict[str, ServerConnection] | None = None,
                  seed: int = 0, prove: bool = True, out_dir: Path | None = None,
-                 state_dir: Path | None = None) -> ScenarioScore:
+                 state_dir: Path | None = None, metrics: MetricsSource = "cloudwatch") -> ScenarioScore:
     """One scenario scored: in a fresh lab (its world drawn with `seed`) over the run's own stdio servers, or in
     `lab` (reset) over `servers` already started against it -- how the tests run the catalog without a lab and
     three servers per scenario. A fault left unmitigated has its proposed fixes pasted into a fresh copy of the
     world (`prove`, fix_proof.py). `out_dir` keeps the run's report, result, tool calls and the proof. `state_dir`:
-    the run's state dir (its memory, ledger, reports), kept by the caller -- by default a fresh one per run."""
+    the run's state dir (its memory, ledger, reports), kept by the caller -- by default a fresh one per run.
+    `metrics`: where the Metrics agent reads -- prometheus or both start Debian's Prometheus on the lab, its
+    history backfilled (lab_prometheus)."""
     try:
-        with scenario_in_lab(loaded, lab_speed, lab, seed) as (lab, incident):
-            with _state_dir(state_dir) as state_dir:
+        with scenario_in_lab(loaded, lab_speed, lab, seed, prometheus_history=metrics != "cloudwatch") as (lab, incident):
+            with _state_dir(state_dir) as state_dir, lab_prometheus(lab, metrics, Path(state_dir)) as prometheus_url:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
                                           verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
-                                          world_speed=lab_speed, **({"servers": servers} if servers else {}))
+                                          world_speed=lab_speed, metrics_source=metrics, prometheus_url=prometheus_url,
+                                          **({"servers": servers} if servers else {}))
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
                 row = score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})
@@ -266,6 +274,17 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
                              expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
+
+
+@contextmanager
+def lab_prometheus(lab: Lab, metrics: MetricsSource, workdir: Path) -> Iterator[str | None]:
+    """Prometheus' URL for a Metrics agent that reads it (a real Prometheus scraping `lab`, the loaded scenario's
+    history backfilled, stopped on the way out), or None when it reads CloudWatch only."""
+    if metrics == "cloudwatch":
+        yield None
+        return
+    with LabPrometheus(lab, workdir / "prometheus", world_time=True) as stack:
+        yield stack.url
 
 
 @contextmanager
@@ -323,7 +342,7 @@ def markdown_table(report: EvalReport) -> str:
     mitigation = f"{t.mitigation:.0%}" if t.mitigation is not None else "-"
     proven = f"{t.mitigation_or_fix_verified:.0%}" if t.mitigation_or_fix_verified is not None else "-"
     named = f"{t.mitigation_or_fix:.0%}" if t.mitigation_or_fix is not None else "-"
-    lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`): detection {t.detection:.0%}, "
+    lines += ["", f"**Totals** ({t.scenarios} runs, brain `{report.brain}`, metrics `{report.metrics}`): detection {t.detection:.0%}, "
               f"root cause {t.root_cause:.0%} (category {t.root_cause_category:.0%}, resource {t.root_cause_resource:.0%}), "
               f"mitigation {mitigation} (or a proposed fix that cleared the fault in a copy of the world: {proven}; "
               f"a fix named on the right object: {named}), "

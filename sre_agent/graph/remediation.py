@@ -125,7 +125,9 @@ async def act(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     allowed = tools.parameters.get((plan.server, plan.tool), set())
     args = {k: v for k, v in (plan.args | plan.precondition).items() if not allowed or k in allowed}
     if "reason" in allowed:
-        args["reason"] = f"incident {state.incident.id}: {state.diagnosis.summary if state.diagnosis else ''}"[:480]
+        # The MCP server's audit log keeps this reason: a person's approval (a verified token) names them there too.
+        who = f" (approved by {approval.person.label()})" if approval.person else ""
+        args["reason"] = f"incident {state.incident.id}{who}: {state.diagnosis.summary if state.diagnosis else ''}"[:480]
     key = LedgerKey.of(plan)
     owner = LedgerOwner(incident=state.incident.id, run_id=state.run_id, action_id=plan.action_id)
     earlier = context.ledger.claim(key, owner) if context.ledger else None

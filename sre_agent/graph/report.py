@@ -146,6 +146,7 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     out = [f"# Incident {incident.id}: {incident.title}", "",
            f"**Run:** {result.run_id}  ", f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
            f"**Source:** {incident.source}  ",
+           *([f"**Requested by:** {incident.requested_by.label()}  "] if incident.requested_by else []),
            f"**Brain:** {state.brain}" + (f" -- {state.brain_reason}" if state.brain_reason else "") + "  ",
            f"**Duration:** {result.duration_s:.1f}s (diagnosis after {result.time_to_diagnosis_s or 0:.1f}s), "
            f"{result.tool_calls} tool calls  ", f"**Generated:** {datetime.now(UTC).isoformat(timespec='seconds')}", ""]

@@ -20,6 +20,7 @@ from ..contracts import (
     Incident,
     IncidentStatus,
     ModelSpend,
+    Person,
     RecalledIncident,
     RootCauseCategory,
     TeamFact,
@@ -28,17 +29,19 @@ from ..contracts import (
 from .topology import Link
 
 Agent = Literal["kubernetes", "metrics", "logs", "runbooks"]
+MetricsSource = Literal["cloudwatch", "prometheus", "both"]  # where the Metrics agent reads workload series
 SPECIALISTS: tuple[Agent, ...] = ("kubernetes", "metrics", "logs", "runbooks")
 # Each specialist reaches its backend through its own MCP server, and no other.
 SERVER_OF_AGENT: dict[str, str] = {"kubernetes": "kubernetes", "metrics": "cloudwatch", "logs": "cloudwatch",
                                    "runbooks": "ssm"}
 
 
-def servers_of(agent: str, metrics_source: str = "cloudwatch") -> list[str]:
+def servers_of(agent: str, metrics_source: str = "cloudwatch", *, alarm_in_cloudwatch: bool = False) -> list[str]:
     """The MCP servers an agent reads, first one first: the metrics agent reads Prometheus beside CloudWatch (or instead
-    of it) when `metrics.source` says so; every other agent its one server."""
+    of it) when `metrics.source` says so -- and CloudWatch still when the incident is a CloudWatch alarm, which is read
+    where it lives; every other agent its one server."""
     if agent == "metrics" and metrics_source == "prometheus":
-        return ["prometheus"]
+        return ["prometheus", "cloudwatch"] if alarm_in_cloudwatch else ["prometheus"]
     if agent == "metrics" and metrics_source == "both":
         return ["cloudwatch", "prometheus"]
     return [SERVER_OF_AGENT[agent]]
@@ -102,9 +105,10 @@ class RemediationPlan(BaseModel):
 
 class ApprovalDecision(BaseModel):
     decision: Literal["approved", "rejected", "timeout", "auto", "not_needed"]
-    by: str | None = None
+    by: str | None = None  # who answered, as the report names them (a person: Person.label(), "email (sub ...)")
     note: str = ""
     action_id: str | None = None  # the pinned plan a human answered for; approving another id is refused
+    person: Person | None = None  # the person a verified token named (the service with OIDC); None: a typed name
 
 
 class Budget(BaseModel):
@@ -128,7 +132,7 @@ class Investigation(BaseModel):
     run_id: str = ""  # this investigation's own id (the LangGraph thread); the incident groups runs
     brain: str = "offline"
     brain_reason: str | None = None  # why this brain and not the configured one (the service's LLM spend cap)
-    metrics_source: Literal["cloudwatch", "prometheus", "both"] = "cloudwatch"  # where the Metrics agent reads
+    metrics_source: MetricsSource = "cloudwatch"  # where the Metrics agent reads
     remediation_mode: Literal["auto", "approve", "off"] = "approve"
     budget: Budget = Field(default_factory=Budget)
     usage: Usage = Field(default_factory=Usage)

@@ -2,7 +2,7 @@
 
     lab = Lab(); lab.start(); lab.load("bad-image")      # 3 h of history replayed, fault active
     lab.env()  -> KUBECONFIG, AWS_ENDPOINT_URL, region and credentials for any client
-    lab.prometheus_url                                    # the world's metrics, scraped like a cluster's
+    lab.scrape_url                                    # the world's metrics, scraped like a cluster's
     lab.advance(300)                                      # five simulated minutes pass
     lab.stop()
 
@@ -11,7 +11,7 @@ the scenario's timeline: the world moves from one moment that changes it to the 
 back-off expiring, a pod turning ready), and every minute boundary is sampled into CloudWatch
 (metrics, logs, alarm evaluation) -- so the series and logs clients read are the world's own
 history, with the fault's onset where it happened. A load takes about a second
-(bench/bench_lab.py). The same world is served in Prometheus format at `prometheus_url` (prometheus/):
+(bench/bench_lab.py). The same world is served in Prometheus format at `scrape_url` (prometheus/):
 kube-state-metrics, cAdvisor and the apps' request metrics, counting what CloudWatch gets.
 
 Labs in one process share one moto server, each in its own AWS account (aws/moto_backend.py), so a
@@ -35,6 +35,8 @@ from .aws.ssm_documents import create_aws_managed_documents
 from .kube.apiserver import KubeApiServer
 from .kube.kubeconfig import write_kubeconfig
 from .kube.store import ObjectStore
+from .prometheus.history import FILE_NAME as HISTORY_FILE
+from .prometheus.history import HistoryWriter
 from .prometheus.scrape import LabMetrics
 from .prometheus.server import MetricsServer
 from .scenarios.loader import baseline_objects, load_scenario_file, load_scenarios, scenario_files
@@ -57,7 +59,7 @@ class LabError(RuntimeError):
 class Lab:
     def __init__(self, *, scenario_dirs: list[Path] | None = None, history_minutes: int = DEFAULT_HISTORY_MINUTES,
                  speed: float = 0.0, state_dir: Path | None = None, cluster_name: str = "sre-lab",
-                 seed: int = 0) -> None:
+                 seed: int = 0, prometheus_history: bool = False) -> None:
         self.scenario_dirs = scenario_dirs
         # The world's uids and generated names come from this seed, and every pod's telemetry jitter from its uid:
         # another seed is the same scenario with other noise (how `eval --repeat` finds noise-dependent verdicts).
@@ -65,6 +67,10 @@ class Lab:
         self.history_minutes = history_minutes
         self.speed = speed
         self.cluster_name = cluster_name
+        # Also write each loaded scenario's history as scrapes for a Prometheus to backfill (prometheus/history.py):
+        # off unless a Prometheus will read it -- it doubles a load's time.
+        self.record_prometheus_history = prometheus_history
+        self.prometheus_history: Path | None = None  # the last load's file, when recorded
         self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="sre-lab-")
         self.state_dir = Path(state_dir or self._tmp.name)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -157,7 +163,7 @@ class Lab:
         self.stop()
 
     @property
-    def prometheus_url(self) -> str:
+    def scrape_url(self) -> str:
         """Where the world's metrics are scraped: http://127.0.0.1:<port>/metrics."""
         assert self.metrics_server, "start() the lab first"
         return self.metrics_server.url
@@ -234,6 +240,8 @@ class Lab:
                 dimensions=tuple(sorted(self._alarm_dimensions(alarm.metric.namespace, alarm.metric.dimensions).items())),
                 statistic=alarm.statistic, period=alarm.period, evaluation_periods=alarm.evaluation_periods,
                 datapoints_to_alarm=alarm.datapoints_to_alarm, threshold=alarm.threshold, comparison=alarm.comparison))
+        history = (HistoryWriter(self.metrics, self.feed, self.state_dir / HISTORY_FILE, self.scrape_url)
+                   if self.record_prometheus_history and self.metrics and self.feed else None)
         minute = start
         while minute < now:
             minute += timedelta(minutes=1)
@@ -244,6 +252,7 @@ class Lab:
                     self.apply_step(step)
             self.world.run_until(minute)
             self.feed.sample(minute)
+        self.prometheus_history = history.close() if history else None
         self.world.flush_logs()
         self.feed.flush()
         self.clock.set(now)

@@ -10,7 +10,8 @@
     GET  /v1/incidents/{id}            status, notifications grouped, the pending approval, the result when done
     GET  /v1/incidents/{id}/report     the last run's report (markdown)
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...",
-                                       "approval_id": "apr-...", "by": "...", "note": "..."}
+                                       "approval_id": "apr-...", "by": "...", "note": "..."} ("by": with the
+                                       static token only -- a person's OIDC token names them instead)
     POST /v1/incidents/{id}/resolve    {"by": "...", "note": "..."}: close an open incident by hand
     GET  /healthz  /readyz  /metrics
     GET  /ui                           the web console (console/; docs/console.md): session cookie + CSRF
@@ -25,7 +26,11 @@ Every notification is persisted before it is acknowledged (202: a run was queued
 open incident, resolved one, or was ignored). Notifications of one problem -- the same alarm on the
 same dimensions -- are one incident while it is open; an OK resolves it and never starts a run. A
 full queue answers 429 with Retry-After, having persisted nothing. Approvals are durable: a restart
-shows them again, and their deadline still escalates."""
+shows them again, and their deadline still escalates.
+
+Who may call which route is the guard's (guard.py, roles.py): it puts the caller's principal in the
+scope's state; here it only says who is recorded (identity.person_of: a person, or None for the static
+token and for a service without auth)."""
 
 from __future__ import annotations
 
@@ -39,7 +44,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
-from .core import Acknowledgement, Backpressure, IncidentService, IntakeError
+from ..contracts import Person
+from .core import Acknowledgement, Backpressure, IncidentService, IntakeError, TwoPersonRule
+from .identity import person_of
 from .intake_path import INTAKE_PATHS, IntakeAnswer, answer_intake, dumps, json_object_of, serve_intake
 from .payloads import ApprovalAnswer, Resolution
 
@@ -67,6 +74,11 @@ def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
 
 async def json_object(request: Request) -> dict[str, Any]:
     return json_object_of(await request.body())
+
+
+def person_in(request: Request) -> Person | None:
+    """The person the request's token names (the guard's `principal`); None: the static token, or no auth."""
+    return person_of((request.scope.get("state") or {}).get("principal"))
 
 
 def answered(answer: IntakeAnswer) -> Response:
@@ -133,10 +145,16 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
     async def _full(request: Request, exc: Backpressure) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, 429, headers={"Retry-After": str(exc.retry_after_s)})
 
+    def nobody_named(what: str) -> JSONResponse:
+        """With the static token (or no auth) the body says who: nobody's token does."""
+        service.metrics.rejected.labels("invalid").inc()
+        return error(422, f"invalid request: by: say who {what} (a person's OIDC token would name them instead)",
+                     fields=[{"field": "by", "problem": "Field required"}])
+
     # The same answers as the hot path (ServiceApp.__call__ takes these two paths before FastAPI does).
     @app.post("/v1/incidents", status_code=202, summary="An alarm notification (raw, SNS or EventBridge) or a question")
     async def create(request: Request) -> Response:
-        return answered(await answer_intake(service, "/v1/incidents", await request.body()))
+        return answered(await answer_intake(service, "/v1/incidents", await request.body(), person_in(request)))
 
     @app.post("/v1/alarms/eventbridge", status_code=202, summary="An EventBridge CloudWatch Alarm State Change event")
     async def eventbridge(request: Request) -> Response:
@@ -160,19 +178,29 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
         return PlainTextResponse(markdown, media_type="text/markdown")
 
     @app.post("/v1/incidents/{incident_id}/approval", status_code=202, summary="Approve or reject the pending action")
-    async def approve(incident_id: str, answer: ApprovalAnswer) -> JSONResponse:
+    async def approve(incident_id: str, answer: ApprovalAnswer, request: Request) -> JSONResponse:
+        person = person_in(request)
+        if person is None and answer.by is None:
+            return nobody_named("decides")
         if service.store.incident(incident_id) is None:
             return error(404, f"no incident {incident_id}")
         try:
-            run = await asyncio.to_thread(service.answer, incident_id, answer.model_dump())
+            run = await asyncio.to_thread(service.answer, incident_id, answer.model_dump(), person)
+        except TwoPersonRule as exc:
+            return error(403, str(exc))
         except LookupError as exc:
             return error(409, str(exc))
         return JSONResponse({"incident_id": incident_id, "run_id": run.run_id, "decision": answer.decision,
-                             "action_id": answer.action_id}, 202)
+                             "action_id": answer.action_id, "by": person.label() if person else answer.by,
+                             "person": person.model_dump() if person else None}, 202)
 
     @app.post("/v1/incidents/{incident_id}/resolve", summary="Resolve an open incident by hand")
-    async def resolve(incident_id: str, resolution: Resolution) -> JSONResponse:
-        note = f"resolved by {resolution.by}" + (f": {resolution.note}" if resolution.note else "")
+    async def resolve(incident_id: str, resolution: Resolution, request: Request) -> JSONResponse:
+        person = person_in(request)
+        if person is None and resolution.by is None:
+            return nobody_named("resolves it")
+        who = person.label() if person else resolution.by
+        note = f"resolved by {who}" + (f": {resolution.note}" if resolution.note else "")
         if not await asyncio.to_thread(service.store.resolve_incident, incident_id, note):
             if service.store.incident(incident_id) is None:
                 return error(404, f"no incident {incident_id}")

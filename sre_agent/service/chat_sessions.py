@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from ..app.options import RunOptions
 from ..chat.models import Answer, Turn
+from ..contracts import Person
 from .chat_store import ChatSessionRecord, ChatSource
 from .step_loop import StepLoop
 
@@ -196,13 +197,15 @@ class ChatSessions:
                                         f"/v1/sessions/{session_id} still shows this one until it expires")
         return record, text
 
-    async def answer(self, record: ChatSessionRecord, text: str, namespace: str | None = None) -> Answer:
+    async def answer(self, record: ChatSessionRecord, text: str, namespace: str | None = None, *,
+                     asker: Person | None = None, may_pin: bool = True) -> Answer:
         """Answer a reserved message (reserve()) in its session: one turn at a time per session, so a
-        follow-up always sees the turn before it."""
+        follow-up always sees the turn before it. `asker`: the person asking (a pinned action records
+        them); `may_pin` False: read-only, the answer pins no action (the viewer role)."""
         session_id = record.session_id
         try:
             async with self._one_at_a_time(session_id):
-                answer = await self._turn(session_id, text, namespace or record.namespace)
+                answer = await self._turn(session_id, text, namespace or record.namespace, asker, may_pin)
         except Exception as exc:  # the chat could not start (servers, checkpointer): the slot is free again
             await asyncio.to_thread(self.store.cancel_chat_turn, session_id)
             log.exception("chat session %s could not answer", session_id)
@@ -215,11 +218,13 @@ class ChatSessions:
         await asyncio.to_thread(self.store.end_chat_turn, session_id, size)
         return answer
 
-    async def ask(self, session_id: str, text: str, namespace: str | None = None) -> Answer:
+    async def ask(self, session_id: str, text: str, namespace: str | None = None, *, asker: Person | None = None,
+                  may_pin: bool = True) -> Answer:
         record, text = await self.reserve(session_id, text)
-        return await self.answer(record, text, namespace)
+        return await self.answer(record, text, namespace, asker=asker, may_pin=may_pin)
 
-    async def _turn(self, session_id: str, text: str, namespace: str | None) -> Answer:
+    async def _turn(self, session_id: str, text: str, namespace: str | None, asker: Person | None = None,
+                    may_pin: bool = True) -> Answer:
         from ..chat.conversation import session as chat_session
 
         options = self.options
@@ -228,7 +233,7 @@ class ChatSessions:
 
         async def ask() -> Answer:
             async with chat_session.ChatSession(options, session_id=session_id, namespace=namespace) as chat:
-                return await chat.ask(text)
+                return await chat.ask(text, asker=asker, may_pin=may_pin)
 
         # On the chat's own loop: a chat's synchronous stretches never stall the acknowledgements or /ping,
         # and it takes no investigation worker.
@@ -248,7 +253,8 @@ class ChatSessions:
                 del self._holders[session_id], self._locks[session_id]
 
     # --- the other entries -----------------------------------------------------------------------
-    async def invocation(self, header: str | None, prompt: str, namespace: str | None) -> tuple[Answer, str]:
+    async def invocation(self, header: str | None, prompt: str, namespace: str | None,
+                         asker: Person | None = None) -> tuple[Answer, str]:
         """AgentCore's POST /invocations prompt: (answer, session id), in the session the runtime
         header names (module docstring), started when the runtime names a new one."""
         self.check_question(prompt)
@@ -258,7 +264,7 @@ class ChatSessions:
             session_id = runtime_session_id(header)
             if session_id.startswith("agentcore-") and await asyncio.to_thread(self.store.chat_session, session_id) is None:
                 await self.create(namespace, "agentcore", session_id)
-        return await self.ask(session_id, prompt, namespace), session_id
+        return await self.ask(session_id, prompt, namespace, asker=asker), session_id
 
     async def console_turn(self, session_id: str | None, question: str, namespace: str | None) -> str:
         """One console question; the session id it was answered in. A console conversation the service

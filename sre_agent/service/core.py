@@ -12,7 +12,7 @@ from typing import Any
 
 from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incident_from_question
 from ..app.options import RunOptions
-from ..contracts import Incident
+from ..contracts import Incident, Person
 from .chat_sessions import ChatLimits, ChatSessions
 from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
@@ -31,6 +31,11 @@ class Backpressure(Exception):
     def __init__(self, backlog: int, retry_after_s: int) -> None:
         self.backlog, self.retry_after_s = backlog, retry_after_s
         super().__init__(f"{backlog} investigations are waiting for a worker; retry in {retry_after_s}s")
+
+
+class TwoPersonRule(PermissionError):
+    """An approval the two-person rule (service.two_person_rule) refuses (-> 403): the approver is the person who
+    asked for the investigation that pinned the action, or no person at all (the static token)."""
 
 
 class Acknowledgement:
@@ -57,8 +62,10 @@ class IncidentService:
                  sns_topic_arns: list[str] | None = None, sqs_queue_url: str | None = None,
                  sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
                  lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10,
-                 chat_limits: ChatLimits | None = None, spend_caps: SpendCaps | None = None) -> None:
+                 chat_limits: ChatLimits | None = None, spend_caps: SpendCaps | None = None,
+                 two_person_rule: bool = False) -> None:
         self.options = options
+        self.two_person_rule = two_person_rule
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.intake_writer = GroupCommit(self.store)
         self.metrics = ServiceMetrics()
@@ -206,8 +213,11 @@ class IncidentService:
     async def accept_resolution(self, correlation_key: str, note: str, payload: Any, source: str) -> Acknowledgement:
         return await self._accept(lambda: self.receive_resolution(correlation_key, note, payload, source))
 
-    async def accept_question(self, question: str, namespace: str | None, source: str = "api") -> Acknowledgement:
-        incident = incident_from_question(question, namespace=namespace)
+    async def accept_question(self, question: str, namespace: str | None, source: str = "api",
+                              requester: Person | None = None) -> Acknowledgement:
+        """A question as an incident; `requester`: the person whose token asked it (the report names them, and the
+        two-person rule keeps them from approving what its run pins)."""
+        incident = incident_from_question(question, namespace=namespace).model_copy(update={"requested_by": requester})
         return await self.accept_incident(incident, {"question": question, "namespace": namespace}, source)
 
     async def _accept(self, persist: Callable[[], IntakeOutcome]) -> Acknowledgement:
@@ -226,9 +236,12 @@ class IncidentService:
         return self.receive_incident(incident, {"question": question, "namespace": namespace}, source)
 
     # --- approvals -----------------------------------------------------------------------------
-    def answer(self, incident_id: str, decision: dict[str, Any]) -> RunRecord:
+    def answer(self, incident_id: str, decision: dict[str, Any], person: Person | None = None) -> RunRecord:
         """Hand a human's answer to the incident's paused run. LookupError (-> 409) when it is not
-        waiting, or the answer names another action or approval."""
+        waiting, or the answer names another action or approval; TwoPersonRule (-> 403) when the rule
+        is on and `person` asked for the investigation, or is None. `person`: who a verified token named
+        -- then the answer is recorded as theirs and a typed `by` is ignored; None: the static token (or no
+        auth), and the typed `by` is what is recorded."""
         pending = self.pending_run(incident_id)
         if pending is None:
             group = self.store.group_of(incident_id)
@@ -246,11 +259,28 @@ class IncidentService:
         if decision.get("approval_id") != approval.get("approval_id"):
             raise LookupError(f"approval_id does not match the approval incident {incident_id} is waiting on: read it "
                               f"again (GET /v1/incidents/{incident_id}); it changes every time the run asks")
-        answer = {k: decision.get(k) for k in ("decision", "by", "note", "action_id")}
+        if person is not None:
+            decision = {**decision, "by": person.label(), "person": person.model_dump()}
+        if self.two_person_rule and decision["decision"] == "approved":
+            self._second_person(pending.incident_id, person)
+        answer = {k: decision.get(k) for k in ("decision", "by", "note", "action_id", "person")}
         if not self.store.answer(pending.run_id, answer, approval.get("approval_id")):
             raise LookupError(f"incident {incident_id}'s approval was answered already (by someone else, or its deadline)")
         self.workers.wake()
         return pending
+
+    def _second_person(self, incident_id: str, approver: Person | None) -> None:
+        """The two-person rule: whoever asked for the investigation does not approve its action. Rejecting stays
+        open to them (refusing is always safe); an alarm's or a sweep's action was asked for by nobody."""
+        if approver is None:
+            raise TwoPersonRule("the two-person rule (service.two_person_rule) needs an approval a person's own token "
+                                "signs: the static token names nobody -- approve with your OIDC access token")
+        record = self.store.incident(incident_id)
+        requester = record.incident.requested_by if record else None
+        if requester is not None and requester.sub == approver.sub:
+            raise TwoPersonRule(f"the two-person rule (service.two_person_rule): you asked for this investigation "
+                                f"({incident_id}), so another person with the approver role must approve its action "
+                                "(you may still reject it)")
 
     def pending_run(self, incident_id: str) -> RunRecord | None:
         return next((r for r in reversed(self.store.runs_of(incident_id)) if r.state == "awaiting_approval"), None)
@@ -309,7 +339,9 @@ class IncidentService:
                     f'{{"decision": "approved", "action_id": "{request.get("action_id")}", '
                     f'"approval_id": "{approval_id}", "by": "<you>"}}')
             team = "; ".join(request.get("team") or [])
-            action = str(request.get("plan", {}).get("tool", "an action")) + (f" -- the team said: {team}" if team else "")
+            requester = record.incident.requested_by if record else None
+            action = (str(request.get("plan", {}).get("tool", "an action")) + (f" -- the team said: {team}" if team else "")
+                      + (f" -- asked for by {requester.label()}" if requester else ""))
             await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title, action,
                                     str(request.get("action_id")), hint)
         elif event == "finished" and not detail.get("joined"):  # a group is one notification: its leader's
@@ -323,4 +355,4 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
-__all__ = ["Acknowledgement", "Backpressure", "IncidentService", "IntakeError"]
+__all__ = ["Acknowledgement", "Backpressure", "IncidentService", "IntakeError", "TwoPersonRule"]

@@ -6,9 +6,12 @@ For every http request, in this order (lifespan and websocket scopes pass throug
 
 1. Host: the Host header must be one of `allowed_hosts` (421 otherwise). A browser tricked by DNS
    rebinding sends the attacker's host name, so this keeps web pages off a loopback service.
-2. Auth: `Authorization: Bearer <token>`, the scheme in any case (RFC 9110 makes it case-insensitive),
-   compared in constant time (401 otherwise) -- except GET/HEAD on `public_paths` (health probes) and
-   `signature_auth_paths`, whose handler authenticates the body (SNS signatures).
+2. Auth: `Authorization: Bearer <token>`, the scheme in any case (RFC 9110 makes it case-insensitive):
+   the static token, compared in constant time, or -- with `oidc_issuer` -- a JWT its issuer signed
+   (identity.py; 401 with WWW-Authenticate otherwise, 503 when the issuer cannot be reached) -- except
+   GET/HEAD on `public_paths` (health probes) and `signature_auth_paths`, whose handler authenticates
+   the body (SNS signatures). Then the role the route needs (roles.py; 403 naming it), before the app
+   looks anything up. The principal rides to the app in the scope's state (`principal`; None without auth).
 3. Browsers: a state-changing request (POST/PUT/PATCH/DELETE) carrying an Origin not in
    `allowed_origins`, or marked `Sec-Fetch-Site: cross-site`, is refused (403); no Origin header means
    no browser. Its body must be declared application/json (415) -- a page can only send a JSON
@@ -29,36 +32,42 @@ checked here, after the body is read. The session and the key ride to the consol
 scope state (`console_session`, `console_sessions`); the console never sees the token.
 
 Every refusal is a JSON `{"error": "..."}` that says what was wrong and what to send instead; none
-echoes configuration or internals (no token, no list of allowed hosts). Each API refusal is also
-reported, by reason (REFUSAL_REASONS), to `on_refusal` -- by default the wrapped app's
+echoes configuration or internals (no token, no list of allowed hosts, no issuer). Each API refusal is
+also reported, by reason (REFUSAL_REASONS), to `on_refusal` -- by default the wrapped app's
 `guard_refused` when it has one (the service counts them in /metrics)."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import json
 from collections.abc import Callable
 from urllib.parse import parse_qs, quote
 
-from pydantic import BaseModel, Field, field_validator
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import BaseModel, Field, field_validator, model_validator
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..console.session import CSRF_FIELD, CSRF_HEADER, ConsoleSession, SessionKeys, cookie_from
+from ..contracts import DEFAULT_GROUP_ROLES
+from .guard_body import DRAIN_S, drain, has_body, lingers, read_body, replay_body, respond
+from .identity import REALM, Authenticator, AuthRefusal
+from .oidc import OidcVerifier, Principal
+from .roles import forbidden_message, required_role
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# A refused request's unread body is drained (read and dropped) for at most this long so that the
-# connection can close cleanly: closing a socket with unread bytes sends a TCP reset, and the client
-# may then see "connection reset" instead of the refusal that explains itself.
-DRAIN_S = 2.0
 _SHOWN = 80  # at most this many characters of a client's header value are echoed back in an error
-# Why the guard refused, by the status it answered (each status has one cause here): /metrics's reason label.
-REFUSAL_REASONS = {400: "bad_header", 401: "unauthorized", 403: "cross_origin", 408: "body_timeout",
-                   413: "body_too_large", 415: "content_type", 421: "wrong_host"}
+# Why the guard refused (/metrics's reason label), with the status it answers for that reason.
+REFUSAL_REASONS = {"bad_header": 400, "unauthorized": 401, "forbidden": 403, "cross_origin": 403, "body_timeout": 408,
+                   "body_too_large": 413, "content_type": 415, "wrong_host": 421, "idp_unavailable": 503}
+_REASON_OF = {400: "bad_header", 401: "unauthorized", 403: "cross_origin", 408: "body_timeout", 413: "body_too_large",
+              415: "content_type", 421: "wrong_host"}  # the reason of a status with one cause
 
 
 class GuardSettings(BaseModel):
-    token: str | None = Field(repr=False)  # None: no auth (only allowed on loopback -- the caller checks that)
+    token: str | None = Field(repr=False)  # None and no OIDC: no auth (only allowed on loopback -- the caller checks that)
+    # OIDC bearer tokens (identity.py, oidc.py): both or neither; the groups claim and the group -> role map.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_groups_claim: str = "cognito:groups"
+    oidc_roles: dict[str, str] = dict(DEFAULT_GROUP_ROLES)
     max_body_bytes: int = Field(1_048_576, gt=0)
     body_timeout_s: float = Field(10.0, gt=0)  # the whole body must arrive within this
     allowed_hosts: list[str] = Field(min_length=1)  # host or host:port (an entry without a port allows any); "*" any
@@ -76,6 +85,17 @@ class GuardSettings(BaseModel):
             raise ValueError("the token is empty: set a token, or None for no auth (loopback only)")
         return token
 
+    @model_validator(mode="after")
+    def _oidc_both_or_neither(self) -> GuardSettings:
+        if (self.oidc_issuer is None) != (self.oidc_audience is None):
+            raise ValueError("oidc_issuer and oidc_audience go together: set both, or neither")
+        return self
+
+    def verifier(self) -> OidcVerifier | None:
+        if self.oidc_issuer is None or self.oidc_audience is None:
+            return None
+        return OidcVerifier(self.oidc_issuer, self.oidc_audience, groups_claim=self.oidc_groups_claim, roles=self.oidc_roles)
+
     @field_validator("allowed_hosts")
     @classmethod
     def _normal_hosts(cls, hosts: list[str]) -> list[str]:
@@ -87,18 +107,21 @@ class GuardSettings(BaseModel):
         return [origin.strip().lower().rstrip("/") for origin in origins]
 
 
-def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], None] | None = None) -> ASGIApp:
+def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], None] | None = None, *,
+          verifier: OidcVerifier | None = None) -> ASGIApp:
     """`app` behind the rules above (module docstring). `on_refusal(reason)` is told of every API
-    refusal; default: the app's own `guard_refused`, if it has one."""
+    refusal; default: the app's own `guard_refused`, if it has one. `verifier`: the OIDC verifier to use
+    (default: one for the settings' oidc_issuer, if any)."""
     report: Callable[[str], None] | None = on_refusal or getattr(app, "guard_refused", None)
 
-    def refused_for(status: int) -> None:
+    def refused_for(status: int | str) -> None:  # a reason, or the status of a reason with one cause
         if report is not None:
             try:
-                report(REFUSAL_REASONS.get(status, str(status)))
+                report(status if isinstance(status, str) else _REASON_OF.get(status, str(status)))
             except Exception:  # noqa: BLE001 -- counting never changes the answer
                 pass
     token = settings.token.encode() if settings.token is not None else None
+    auth = Authenticator(settings.token, verifier or settings.verifier())
     any_host = "*" in settings.allowed_hosts
     hosts = frozenset(settings.allowed_hosts)
     origins = frozenset(settings.allowed_origins)
@@ -107,7 +130,8 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
     limit, body_timeout = settings.max_body_bytes, settings.body_timeout_s
 
     console = settings.console_prefix.rstrip("/") if settings.console_prefix else None
-    keys = SessionKeys(settings.token) if console else None
+    # The console signs in with the static token; with OIDC and no static token it is closed (not open to all).
+    keys = SessionKeys(settings.token, open_without_token=not auth.required) if console else None
 
     def host_refusal(host_values: list[bytes]) -> tuple[int, str, list] | None:
         if not any_host:
@@ -119,18 +143,22 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
                                  "service.allowed_hosts (host or host:port); otherwise call the service by its configured name"), []
         return None
 
-    def refusal(scope: Scope, headers: dict[bytes, bytes], host_values: list[bytes]) -> tuple[int, str, list] | None:
+    async def identify(scope: Scope, headers: dict[bytes, bytes]) -> Principal | AuthRefusal | None:
+        """Who asks (None: no auth configured, or a path that needs none), or the 401/403/503 refusing them."""
         method, path = scope["method"], scope["path"]
-        wrong_host = host_refusal(host_values)
-        if wrong_host is not None:
-            return wrong_host
-        if token is not None and path not in signed and not (method in ("GET", "HEAD") and path in public):
-            scheme, _, credentials = headers.get(b"authorization", b"").strip().partition(b" ")
-            if scheme.lower() != b"bearer" or not hmac.compare_digest(credentials.strip(), token):
-                what = ("no bearer token was sent" if not scheme else
-                        "the Authorization scheme is not Bearer" if scheme.lower() != b"bearer" else
-                        "the bearer token is not this service's token")
-                return 401, f"unauthorized: {what}; send Authorization: Bearer <the service token>", [(b"www-authenticate", b"Bearer")]
+        if not auth.required or path in signed or (method in ("GET", "HEAD") and path in public):
+            return None
+        principal = await auth.authenticate(headers.get(b"authorization", b""))
+        if isinstance(principal, AuthRefusal):
+            return principal
+        role = required_role(method, path)
+        if role not in principal.roles:  # before the app: a refusal says nothing of what the path names
+            return AuthRefusal(403, "forbidden", forbidden_message(role, principal.roles),
+                               [(b"www-authenticate", REALM + b', error="insufficient_scope"')])
+        return principal
+
+    def refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str, list] | None:
+        method, path = scope["method"], scope["path"]
         if method in STATE_CHANGING:
             origin = headers.get(b"origin")
             allowed_origin = origin is not None and _text(origin).strip().lower().rstrip("/") in origins
@@ -140,7 +168,7 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
             if headers.get(b"sec-fetch-site", b"").strip().lower() == b"cross-site" and not allowed_origin:
                 return 403, ("cross-origin request refused: the browser marked this request cross-site (Sec-Fetch-Site); "
                              "call the API from outside a browser, or from an origin listed in service.allowed_origins"), []
-            needs_json = path not in signed and (method != "DELETE" or _has_body(headers))
+            needs_json = path not in signed and (method != "DELETE" or has_body(headers))
             content_type = headers.get(b"content-type", b"")
             if needs_json and content_type.partition(b";")[0].strip().lower() != b"application/json":
                 got = f"Content-Type {_shown(content_type)!r}" if content_type else "no Content-Type"
@@ -153,21 +181,31 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
             declared = int(headers[b"content-length"]) if b"content-length" in headers else None
         except ValueError:  # uvicorn's parsers refuse these first; another server might not
             refused_for(400)
-            await _respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
+            await respond(send, 400, "the Content-Length header is not a number: send the body's length in bytes", close=True)
             return None
         if declared is not None and declared > limit:
-            # Refused before a byte is read; the connection closes so the body is never read at all.
+            # Answered before a byte is read; the connection closes, after the body is read and dropped
+            # (guard_body.py: closing on an unread body resets the connection under a client still sending it).
             refused_for(413)
-            await _respond(send, 413, _too_large(limit), close=True)
+            await respond(send, 413, _too_large(limit), close=True, linger=receive if lingers(headers) else None)
             return None
-        body = await _read_body(receive, limit, body_timeout)
+        body = await read_body(receive, limit, body_timeout)
         if isinstance(body, int):  # 413 or 408; the rest of the body is unread, so the connection closes
             too_slow = (f"the request body did not arrive within {body_timeout:g} s (service.body_timeout_s): "
                         "send the whole body at once, or check the network between you and the service")
             refused_for(body)
-            await _respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True)
+            over = body == 413 and lingers(headers)  # a slow body (408) is not waited for any longer
+            await respond(send, body, _too_large(limit) if body == 413 else too_slow, close=True,
+                          linger=receive if over else None)
             return None
         return body  # None: the client went away, nobody to answer
+
+    async def refuse(receive: Receive, send: Send, headers: dict[bytes, bytes], status: int, message: str,
+                     extra: list) -> None:
+        drained = await drain(receive, headers, limit, min(body_timeout, DRAIN_S))
+        # Not drained: over the limit (then read and dropped after the answer), slow, or awaiting 100 Continue.
+        await respond(send, status, message, close=not drained, extra=extra,
+                      linger=receive if not drained and lingers(headers) else None)
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -183,17 +221,24 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
         if console and keys and (path == console or path.startswith(console + "/")):
             await _console_request(scope, receive, send, headers, host_values)
             return
-        refused = refusal(scope, headers, host_values)
+        refused = host_refusal(host_values)
+        principal = None
+        if refused is None:
+            identified = await identify(scope, headers)
+            if isinstance(identified, AuthRefusal):
+                refused_for(identified.reason)
+                await refuse(receive, send, headers, identified.status, identified.message, identified.headers)
+                return
+            principal, refused = identified, refusal(scope, headers)
         if refused is not None:
             status, message, extra = refused
             refused_for(status)
-            drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
-            await _respond(send, status, message, close=not drained, extra=extra)
+            await refuse(receive, send, headers, status, message, extra)
             return
         body = await whole_body(receive, send, headers)
         if body is None:
             return
-        await app(scope, _replay(body, receive), send)
+        await app({**scope, "state": {**(scope.get("state") or {}), "principal": principal}}, replay_body(body, receive), send)
 
     def console_refusal(scope: Scope, headers: dict[bytes, bytes], host_values: list[bytes],
                         session: ConsoleSession | None) -> tuple[int, str, list] | None:
@@ -231,9 +276,7 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
         session = keys.session(cookie_from(headers.get(b"cookie", b"")))
         refused = console_refusal(scope, headers, host_values, session)
         if refused is not None:
-            status, message, extra = refused
-            drained = await _drain(receive, headers, limit, min(body_timeout, DRAIN_S))
-            await _respond(send, status, message, close=not drained, extra=extra)
+            await refuse(receive, send, headers, *refused)
             return
         body = await whole_body(receive, send, headers)
         if body is None:
@@ -241,11 +284,11 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
         login = scope["path"] == f"{console}/login"
         if scope["method"] in STATE_CHANGING and session is not None and not login and not keys.csrf_matches(
                 session, _offered_csrf(headers, body)):
-            await _respond(send, 403, "the form's CSRF token is missing or not this session's: reload the page and "
+            await respond(send, 403, "the form's CSRF token is missing or not this session's: reload the page and "
                                       "submit again", close=False)
             return
         state = {**(scope.get("state") or {}), "console_sessions": keys, "console_session": session}
-        await app({**scope, "state": state}, _replay(body, receive), send)
+        await app({**scope, "state": state}, replay_body(body, receive), send)
 
     return guarded
 
@@ -258,72 +301,6 @@ def _offered_csrf(headers: dict[bytes, bytes], body: bytes) -> str | None:
         return values[0] if values else None
     return None
 
-
-async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes | int | None:
-    """The whole body; 413 once more than `limit` bytes came; 408 if it is not complete within
-    `timeout` seconds; None if the client disconnected."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    return 413
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    return b"".join(chunks)
-    except TimeoutError:
-        return 408
-
-
-async def _drain(receive: Receive, headers: dict[bytes, bytes], limit: int, timeout: float) -> bool:
-    """Reads and drops a refused request's body; True when it was read to its end (the connection can
-    stay open), False when the connection must close instead."""
-    if not _has_body(headers):
-        return True
-    if b"100-continue" in headers.get(b"expect", b"").lower():
-        return False  # the client waits for our go-ahead; reading would send "100 Continue" for a refused request
-    try:
-        if int(headers.get(b"content-length", b"0")) > limit:
-            return False
-    except ValueError:
-        return False
-    return isinstance(await _read_body(receive, limit, timeout), bytes)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The app's receive: the body read by the guard, in one message; then the server's receive
-    (which reports the disconnect the app may wait for)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _respond(send: Send, status: int, message: str, *, close: bool, extra: list | None = None) -> None:
-    body = json.dumps({"error": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra or [])]
-    if close:
-        # The request's body was not (all) read: the server would otherwise go on reading it on this
-        # connection, for as long as the client cares to send.
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-def _has_body(headers: dict[bytes, bytes]) -> bool:
-    return b"transfer-encoding" in headers or headers.get(b"content-length", b"0").strip() not in (b"0", b"")
 
 
 def _host_allowed(value: str, hosts: frozenset[str]) -> bool:

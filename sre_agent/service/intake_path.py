@@ -17,7 +17,9 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
+from ..contracts import Person
 from .core import Backpressure, IncidentService, IntakeError
+from .identity import person_of
 from .payloads import Question, loads
 
 log = logging.getLogger(__name__)
@@ -65,15 +67,16 @@ def refusal_for(exc: Exception, service: IncidentService) -> IntakeAnswer:
     return IntakeAnswer(422, {"error": str(exc)}, {})
 
 
-async def answer_intake(service: IncidentService, path: str, raw: bytes) -> IntakeAnswer:
-    """The answer to POST `path` (one of INTAKE_PATHS) with body `raw`: persisted before it returns."""
+async def answer_intake(service: IncidentService, path: str, raw: bytes, requester: Person | None = None) -> IntakeAnswer:
+    """The answer to POST `path` (one of INTAKE_PATHS) with body `raw`: persisted before it returns.
+    `requester`: the person whose token sent it (a question records them as its incident's requester)."""
     try:
         body = json_object_of(raw)
         if path == "/v1/alarms/eventbridge" and "detail-type" not in body:
             raise IntakeError("not an EventBridge event: no detail-type (expected 'CloudWatch Alarm State Change')")
         if path == "/v1/incidents" and "question" in body:
             question = Question.model_validate(body)
-            ack = await service.accept_question(question.question, question.namespace)
+            ack = await service.accept_question(question.question, question.namespace, requester=requester)
         else:
             ack = await service.accept_alarm(body, INTAKE_PATHS[path])
     except (ValidationError, IntakeError, Backpressure) as exc:
@@ -92,7 +95,8 @@ async def serve_intake(service: IncidentService, scope: Scope, receive: Receive,
         if not message.get("more_body"):
             break
     try:
-        answer = await answer_intake(service, scope["path"], b"".join(chunks))
+        requester = person_of((scope.get("state") or {}).get("principal"))
+        answer = await answer_intake(service, scope["path"], b"".join(chunks), requester)
     except Exception:  # FastAPI's ServerErrorMiddleware is not around this path: answer as it would, and log
         log.exception("intake of POST %s failed", scope["path"])
         answer = IntakeAnswer(500, {"error": "internal error while taking the notification in; nothing was "

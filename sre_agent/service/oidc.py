@@ -16,7 +16,9 @@ import httpx
 import jwt
 from pydantic import BaseModel, ConfigDict
 
-DEFAULT_ROLES: Mapping[str, str] = {"sre-viewer": "viewer", "sre-responder": "responder", "sre-approver": "approver"}
+from ..contracts import DEFAULT_GROUP_ROLES, Person
+
+DEFAULT_ROLES: Mapping[str, str] = DEFAULT_GROUP_ROLES
 # Approving is not responding (an approver signs off on what a responder proposes, and need not be able to start it);
 # both can see what they are asked about, so both imply viewer.
 IMPLIED_ROLES: Mapping[str, frozenset[str]] = {"approver": frozenset({"viewer"}), "responder": frozenset({"viewer"})}
@@ -57,6 +59,10 @@ class Principal(BaseModel):
     roles: frozenset[str] = frozenset()
     issuer: str
 
+    def person(self) -> Person:
+        """Who the token names, as records keep it (sub and email)."""
+        return Person(sub=self.sub, email=self.email)
+
 
 def roles_for(groups: Iterable[str], role_map: Mapping[str, str]) -> frozenset[str]:
     """The roles the groups map to, with the roles each implies; a group the map does not name grants nothing."""
@@ -91,7 +97,7 @@ def audience_matches(claims: Mapping[str, Any], audience: str) -> bool:
 class OidcVerifier:
     def __init__(self, issuer: str, audience: str, *, groups_claim: str = "cognito:groups", roles: Mapping[str, str] | None = None,
                  leeway_s: float = 60, algorithms: Iterable[str] = DEFAULT_ALGORITHMS, http_timeout_s: float = 5,
-                 min_refresh_interval_s: float = 30, jwks_max_age_s: float = 3600,
+                 min_refresh_interval_s: float = 30, jwks_max_age_s: float = 3600, retry_after_failure_s: float = 5,
                  clock: Callable[[], float] = time.monotonic) -> None:
         # Only asymmetric algorithms: with HS256 an attacker could sign with the public key as the HMAC secret, and
         # `none` is no signature at all. A configuration that asks for either fails here, not at the first token.
@@ -110,7 +116,9 @@ class OidcVerifier:
         self.http_timeout_s = http_timeout_s
         self.min_refresh_interval_s = min_refresh_interval_s
         self.jwks_max_age_s = jwks_max_age_s
+        self.retry_after_failure_s = retry_after_failure_s
         self._clock = clock
+        self._failed: tuple[float, str] | None = None  # when the issuer last could not be asked, and why
         self._lock = threading.Lock()
         self._jwks_uri: str | None = None
         self._keys: dict[str, _Key] = {}
@@ -148,17 +156,29 @@ class OidcVerifier:
     def _key(self, kid: str) -> _Key:
         """The signing key for `kid`. The JWKS is cached; an unknown kid refetches it (a key rotation), but at most once
         per min_refresh_interval_s so a flood of made-up kids cannot hammer the IdP. The cache also expires, so a key
-        the IdP withdrew stops being trusted. The lock is held across the fetch: concurrent misses wait for one fetch."""
+        the IdP withdrew stops being trusted. The lock is held across the fetch: concurrent misses wait for one fetch.
+        An issuer that could not be asked is not asked again for retry_after_failure_s: the tokens that need it fail
+        at once meanwhile, rather than each waiting out the HTTP timeout in turn behind the lock."""
         with self._lock:
             now = self._clock()
             if self._fetched_at is None or now - self._fetched_at > self.jwks_max_age_s:
-                self._load(now)
+                self._load_unless_down(now)
             elif kid not in self._keys and (self._refreshed_at is None or now - self._refreshed_at >= self.min_refresh_interval_s):
                 self._refreshed_at = now
-                self._load(now)
+                self._load_unless_down(now)
             if kid not in self._keys:
                 raise TokenRejected("token signing key is unknown")
             return self._keys[kid]
+
+    def _load_unless_down(self, now: float) -> None:
+        if self._failed is not None and now - self._failed[0] < self.retry_after_failure_s:
+            raise OidcUnavailable(f"{self._failed[1]} (not asked again for {self.retry_after_failure_s:g} s)")
+        try:
+            self._load(now)
+        except OidcUnavailable as exc:
+            self._failed = (now, str(exc))
+            raise
+        self._failed = None
 
     def _load(self, now: float) -> None:
         if self._jwks_uri is None:

@@ -99,7 +99,8 @@ class ApprovalAnswer(BaseModel):
     decision: Literal["approved", "rejected"]
     action_id: str | None = Field(None, max_length=64, description="the pending approval's action_id (required to approve)")
     approval_id: str = Field(min_length=1, max_length=64, description="the pending approval's approval_id")
-    by: str = Field(min_length=1, max_length=200, description="who decides (it goes to the audit log)")
+    by: str | None = Field(None, min_length=1, max_length=200, description="who decides, with the static token (it "
+                           "goes to the report and the audit log); ignored when a person's OIDC token names them")
     note: str = Field("", max_length=2000)
 
 
@@ -107,7 +108,8 @@ class Resolution(BaseModel):
     """A human closes an incident: a problem fixed by hand, a false alarm."""
 
     model_config = ConfigDict(extra="forbid")
-    by: str = Field(min_length=1, max_length=200, description="who resolves it")
+    by: str | None = Field(None, min_length=1, max_length=200, description="who resolves it, with the static token; "
+                           "ignored when a person's OIDC token names them")
     note: str = Field("", max_length=2000)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from .api import acknowledged, error, json_object
+from .api import acknowledged, error, json_object, person_in
 from .core import Backpressure, IncidentService
 from .payloads import AgentCorePrompt, sns_message_body
 from .sources.alertmanager import alertmanager_batch
@@ -83,5 +83,5 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
             return acknowledged(await service.accept_alarm(body, "agentcore"))
         prompt = AgentCorePrompt.model_validate(body)
         answer, session_id = await service.chat_sessions.invocation(request.headers.get(SESSION_HEADER),
-                                                                    prompt.prompt, prompt.namespace)
+                                                                    prompt.prompt, prompt.namespace, person_in(request))
         return JSONResponse({"session_id": session_id, **answer.model_dump(mode="json")})

@@ -9,6 +9,10 @@
     GET  /v1/sessions/{id}             {"session_id", "created_at", "last_active_at", "expires_at",
                                        "messages": [{"question", "answer", "at"}, ...]}
 
+Any caller with the viewer role may chat (roles.py); an answer pins an action for approval only for a
+caller with the responder role (or the static token) -- a viewer's answer says what would change and
+pins nothing. A pinned action records the person whose token asked (identity.person_of).
+
 A refusal is JSON {"error": "..."} before anything is answered: 404 for an unknown, expired or
 evicted session, 413 for a question over the limit, 409 for a session that has had its messages,
 422 for a body that is not the model's. The answer is produced in one piece; the event stream is for
@@ -29,6 +33,7 @@ from ..chat.models import Answer
 from .api import error
 from .chat_sessions import ChatSessionError, ChatSessions, SessionInfo, SessionView
 from .core import IncidentService
+from .identity import person_of
 from .payloads import loads
 
 NAMESPACE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -89,9 +94,11 @@ def add_session_routes(app: FastAPI, service: IncidentService) -> None:
     async def message(session_id: str, request: Request) -> Response:
         text = Message.model_validate(await _json(request, '{"text": "what is broken in shop?"}')).text
         record, text = await sessions.reserve(session_id, text)  # refusals answer here, before any stream
+        principal = (request.scope.get("state") or {}).get("principal")  # the guard's; None: no auth
+        asker, may_pin = person_of(principal), principal is None or "responder" in principal.roles
         if not wants_events(request):
-            return JSONResponse(_answered(session_id, await sessions.answer(record, text)))
-        answering = _keep(asyncio.ensure_future(sessions.answer(record, text)))
+            return JSONResponse(_answered(session_id, await sessions.answer(record, text, asker=asker, may_pin=may_pin)))
+        answering = _keep(asyncio.ensure_future(sessions.answer(record, text, asker=asker, may_pin=may_pin)))
         return StreamingResponse(_events(sessions, session_id, answering), media_type="text/event-stream",
                                  headers=SSE_HEADERS)
 

@@ -1,10 +1,12 @@
 // A real OpenID Provider (npm's oidc-provider) on loopback for the OIDC verifier's tests, started by
 // tests/oidc_process.py. It reads one JSON file named by argv[2]:
-//   {"port": 0-65535, "keys": [private JWK, ...], "clients": [{"client_id", "client_secret", "groups": [...], "ttl_s": n}]}
+//   {"port": 0-65535, "keys": [private JWK, ...],
+//    "clients": [{"client_id", "client_secret", "groups": [...], "email": "...", "ttl_s": n}]}
 // Access tokens come from the client_credentials grant: no browser, yet real tokens signed by the provider's keys.
 // Resource indicators make them JWTs with an `aud` (the `resource` asked for); each client's `groups` go into
-// `cognito:groups`, as Cognito puts a user's groups. The provider signs with the first key of the set: a rotation is a
-// restart with a new key first and the old one after it, as an IdP publishes both while old tokens live on.
+// `cognito:groups`, as Cognito puts a user's groups, and its `email` (if any) into `email`. The provider signs with
+// the first key of the set: a rotation is a restart with a new key first and the old one after it, as an IdP
+// publishes both while old tokens live on.
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
@@ -36,8 +38,12 @@ const provider = new Provider(`http://127.0.0.1:${config.port}`, {
     },
   },
   extraTokenClaims: (_ctx, token) => {
-    const groups = byClient.get(token.clientId)?.groups;
-    return groups ? { 'cognito:groups': groups } : undefined;
+    const client = byClient.get(token.clientId);
+    const claims = {
+      ...(client?.groups ? { 'cognito:groups': client.groups } : {}),
+      ...(client?.email ? { email: client.email } : {}),
+    };
+    return Object.keys(claims).length ? claims : undefined;
   },
 });
 

@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import ValidationError
 
 from ...contracts import Finding, ToolCallRecord
+from ...graph.health import from_alertmanager
 from ...graph.ports import Tools
 from ...graph.state import Investigation, Task, servers_of
 from .caching import cacheable_tools, outgoing
@@ -55,8 +56,10 @@ class SpecialistRun:
         self.chain = chain
         self.settings = settings
         self.agent = task.agent
-        # Its server(s): the metrics agent reads Prometheus too when it is a source (graph/state.servers_of).
-        self.servers = servers_of(task.agent, state.metrics_source)
+        # Its server(s): the metrics agent reads Prometheus too when it is a source (graph/state.servers_of), and
+        # CloudWatch for a CloudWatch alarm whatever the source.
+        self.servers = servers_of(task.agent, state.metrics_source,
+                                  alarm_in_cloudwatch=bool(state.incident.alarm) and not from_alertmanager(state))
         self.server = " and ".join(self.servers)  # as the notes name it
         self.server_of: dict[str, str] = {}
         self.tools: list[Any] = []

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from ...contracts import Person
 from ...graph.ports import Tools
 from ..act import rollback, writes  # noqa: F401
 from ..answer import (  # noqa: F401
@@ -84,6 +85,8 @@ class ChatContext:
     llm: LlmChat | None = None  # an LLM brain answers the turns (change requests stay on the offline path)
     inventory: InventoryCache | None = None  # the session's listing of what exists (chat/understand/inventory.py)
     memory: Any = None  # the incident memory (sre_agent/memory/store.py), None when memory is off
+    asker: Person | None = None  # who asks, when a verified token named them: a pinned action records them
+    may_pin: bool = True  # False: the asker may read but not pin actions (the service's viewer role)
 
 
 # Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
@@ -152,6 +155,7 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
                                                        offline=answer_question)
     else:
         answer = await answer_question(ask)
+    answer = pinned_for(answer, runtime.context)
     turn = Turn(question=state.get("question", ""), answer=answer, at=datetime.now(UTC).isoformat(timespec="seconds"))
     # Only cluster objects are what "it" can mean: a sweep's alarm-only problem (Alarm/<name>) is no object to describe.
     # (and only ids of a Kind: a value an answer quotes, an S3 path "bucket/zones/x.json", is no object)
@@ -165,6 +169,23 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}
+
+
+def pinned_for(answer: Answer, context: ChatContext) -> Answer:
+    """The answer's pinned action, recorded with who asked for it; for an asker who may not pin (read-only: the
+    service's viewer role), the answer without it -- what would change is still said, nothing is pinned."""
+    request = answer.approval
+    if request is None:
+        return answer
+    if not context.may_pin:
+        return answer.model_copy(update={
+            "approval": None, "status": "answered",
+            "headline": f"Not pinned: {request.tool} on {request.resource} would need the responder role to be pinned "
+                        "for approval; chat has changed nothing.",
+            "next_steps": ["Ask someone with the responder role to ask for it (or to be given that role)."]})
+    if context.asker is not None:
+        return answer.model_copy(update={"approval": request.model_copy(update={"requested_by": context.asker})})
+    return answer
 
 
 def _is_object_id(rid: str) -> bool:

@@ -21,6 +21,8 @@ def render(answer: Answer, *, evidence: bool = True, full: bool = False) -> str:
         a = answer.approval
         lines.append(f"  action: {a.tool} {a.args}")
         lines.append(f"  precondition: {a.precondition}")
+        if a.requested_by:
+            lines.append(f"  asked for by: {a.requested_by.label()}")
     steps = ([short.next_step] if short.next_step else []) if short else answer.next_steps
     for i, step in enumerate(steps):
         lines.append(f"{'Next:' if i == 0 else '     '} {step}")

@@ -18,6 +18,7 @@ from ...app.runs import run_investigation
 from ...app.servers import stdio_servers
 from ...app.toolbox import Toolbox
 from ...app.wiring import open_checkpointer
+from ...contracts import Person
 from ...graph.ports import Tools
 from ..models import Answer, Turn
 from ..understand import intent_model
@@ -85,11 +86,12 @@ class ChatSession:
     def _config(self) -> dict[str, Any]:
         return {"configurable": {"thread_id": self.session_id}}
 
-    async def ask(self, question: str) -> Answer:
-        """One turn: the answer, with the earlier turns of this session as its context."""
+    async def ask(self, question: str, *, asker: Person | None = None, may_pin: bool = True) -> Answer:
+        """One turn: the answer, with the earlier turns of this session as its context. `asker`: who asks (a
+        pinned action records them); `may_pin` False: read-only, no action is pinned (the service's viewer)."""
         assert self.tools is not None, "use ChatSession as an async context manager"
         context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm,
-                              inventory=self.inventory, memory=self.memory)
+                              inventory=self.inventory, memory=self.memory, asker=asker, may_pin=may_pin)
         try:
             state = await self.graph.ainvoke({"question": question, "session_id": self.session_id}, self._config(),
                                              context=context)

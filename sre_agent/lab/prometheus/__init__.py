@@ -6,6 +6,10 @@
     services.py                                                          the apps' own http_* metrics
     families.py                                                          what they share
     scrape.py                                                            one scrape of all of them (LabMetrics)
+    history.py                                                           the replayed history, as scrapes to backfill
+
+A real Prometheus on a lab (Debian's, the history backfilled, rules and an Alertmanager optional) is the assembly's
+job: ../prometheus_stack.py.
 
 Gauges are read from the world at its clock. Counters advance when the CloudWatch feed samples a minute
 (aws/feed.py tells its `on_sample` listeners), from the very numbers it publishes: the requests and 5xx a service's

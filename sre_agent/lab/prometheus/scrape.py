@@ -35,6 +35,13 @@ class LabMetrics:
         # The counters move on the clock's thread and are read on the server's. Taken before the store's lock,
         # in that order on both sides (reading the world may take the store's lock).
         self._lock = threading.Lock()
+        # A scraper stamps what it reads with its own clock, and marks a vanished series stale: right for a
+        # Prometheus whose rules must follow the world as it is now. A lab whose clock runs faster than the wall
+        # clock is squeezed together that way (every rate() multiplied by the speed), which misleads a reader of
+        # its history -- an investigation. With `world_time` (and a clock faster than real time) each sample is
+        # stamped with the world's time instead: Prometheus holds the world's minutes on the world's clock, as
+        # CloudWatch does, and what lies ahead of the wall clock shows once it gets there.
+        self.world_time = False
         feed.on_sample.append(self._record)
 
     def _record(self) -> None:
@@ -43,15 +50,38 @@ class LabMetrics:
             self.containers.record(self.world.traffic_model.pod_usage, live)
             self.services.record(self.feed.service_samples)
 
-    def collect(self) -> Iterator[Metric]:
+    def _read(self) -> list[Metric]:
         self.world.sync()  # a read sees the world at its clock, as the API server's reads do
         with self._lock, self.world.store.lock:
             now = self.world.clock.now()
-            families = [*pod_families(self.world.pods_in(None)), *workload_families(self.world, now),
-                        *cluster_families(self.world), *cadvisor_families(self.world, self.containers, now),
-                        *self.services.families()]
+            return [*pod_families(self.world.pods_in(None)), *workload_families(self.world, now),
+                    *cluster_families(self.world), *cadvisor_families(self.world, self.containers, now),
+                    *self.services.families()]
+
+    def collect(self) -> Iterator[Metric]:
+        families = self._read()
+        if self.world_time and self.world.clock.speed > 1.0:
+            stamp = self.world.clock.now().timestamp()
+            for family in families:
+                family.samples = [sample._replace(timestamp=stamp) for sample in family.samples]
         yield from families
 
     def render(self) -> bytes:
         """The exposition, served as CONTENT_TYPE."""
         return generate_latest(self)
+
+    def samples_at(self, stamp: float) -> Iterator[str]:
+        """This moment's samples as OpenMetrics lines stamped `stamp` (seconds): what a backfill of the world's
+        history reads (history.py). No HELP or TYPE: a backfill stores samples, not metadata."""
+        suffix = f" {stamp:.3f}"
+        for line in generate_latest(_Families(self._read())).decode().splitlines():
+            if line and not line.startswith("#"):
+                yield line + suffix
+
+
+class _Families:
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.families

@@ -114,7 +114,7 @@ ABSENT_FROM_TABLE_WORLDS = {
 
 
 def scrape_text(lab) -> str:
-    with urllib.request.urlopen(lab.prometheus_url, timeout=10) as response:
+    with urllib.request.urlopen(lab.scrape_url, timeout=10) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         return response.read().decode()
@@ -279,11 +279,11 @@ def test_counters_never_decrease_while_the_clock_runs(lab_factory, scenario):
 def test_the_scrape_target_keeps_its_url_across_reset_and_goes_with_stop(lab_factory):
     lab = lab_factory(history_minutes=5)
     lab.load("healthy-baseline")
-    url = lab.prometheus_url
+    url = lab.scrape_url
     assert url.startswith("http://127.0.0.1:") and url.endswith("/metrics")
     requests = sum(select(scrape(lab), "http_requests_total").values())
     lab.reset()
-    assert lab.prometheus_url == url
+    assert lab.scrape_url == url
     emptied = scrape(lab)
     assert not select(emptied, "kube_pod_info") and not select(emptied, "http_requests_total"), "a new world, new counters"
     lab.load("healthy-baseline")

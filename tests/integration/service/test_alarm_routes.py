@@ -319,7 +319,7 @@ def test_a_bad_invocations_prompt_is_422_naming_the_field_the_caller_sent(served
 
 def test_invocations_needs_the_token_unless_agentcore_is_set(served, tmp_path, verifier):
     refused = served.client.post("/invocations", json=ALARM)
-    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith('Bearer realm="sre-agent"')
     assert persisted(served.service) == (0, 0, {})
     # --agentcore: the runtime authenticates its callers (SigV4 / JWT) and sends no bearer token.
     with Served(_service(tmp_path / "agentcore"), verifier, token=TOKEN, agentcore=True) as agentcore:

@@ -56,7 +56,7 @@ class RememberingChat:
     async def __aexit__(self, *exc) -> None:
         return None
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, **turn) -> Answer:  # turn: asker, may_pin
         await asyncio.sleep(type(self).delay_s)
         turns = self.threads.setdefault(self.session_id, [])
         named = next((w.strip("?,.") for w in question.split() if w.strip("?,.") in ("catalog", "cart")), None)

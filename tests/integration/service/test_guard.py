@@ -5,6 +5,7 @@ sockets as clients. Every wait polls against a generous deadline: this runs on s
 from __future__ import annotations
 
 import contextlib
+import http.client
 import selectors
 import socket
 import time
@@ -129,7 +130,7 @@ def test_the_bearer_scheme_is_accepted_in_any_case(client, scheme):
 def test_a_missing_or_wrong_token_is_refused_before_the_app(client, seen, authorization):
     calls = seen.calls
     response = client.get("/private", headers={"Authorization": authorization} if authorization else {})
-    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    assert response.status_code == 401 and response.headers["www-authenticate"].startswith('Bearer realm="sre-agent"')
     assert "Authorization: Bearer" in _error(response) and TOKEN not in response.text
     assert seen.calls == calls
 
@@ -253,6 +254,26 @@ def test_a_declared_length_over_the_limit_over_httpx(client, seen):
     calls = seen.calls
     refused = client.post("/echo", content=b"x" * (2 * MAX), headers={**AUTH, "Content-Type": "application/json"})
     assert refused.status_code == 413 and "service.max_body_bytes" in _error(refused) and seen.calls == calls
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_client_that_writes_its_whole_body_before_reading_gets_its_413_not_a_reset(served, seen, chunked):
+    # Python's http.client (and requests) send the whole body before reading the answer: had the server closed
+    # on the unread body, the kernel's reset would fail the write (broken pipe / connection reset) -- it did for
+    # about 1 request in 3 with 1-2 MB bodies, for most with 8 MB. The guard reads and drops it after answering.
+    calls = seen.calls
+    body = b"x" * (8 * MAX)
+    for _ in range(4):
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=SLACK_S)
+        try:
+            connection.request("POST", "/echo", body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)])
+                               if chunked else body, headers={**AUTH, "Content-Type": "application/json"},
+                               encode_chunked=chunked)
+            response = connection.getresponse()
+            assert response.status == 413 and b"service.max_body_bytes" in response.read()
+        finally:
+            connection.close()
+    assert seen.calls == calls
 
 
 def test_a_chunked_body_over_the_limit_is_cut_off(client, seen):

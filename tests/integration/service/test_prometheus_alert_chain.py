@@ -7,11 +7,13 @@ its verification reading the alert where it lives."""
 
 from __future__ import annotations
 
+import shutil
+
 import httpx
 import pytest
-from alertmanager_process import alertmanager, webhook_config
-from prometheus_process import prometheus
 from serve_process import free_port, running_lab, served, until
+
+from sre_agent.lab.prometheus_stack import LabPrometheus
 
 pytestmark = pytest.mark.slow
 TOKEN = "prometheus-chain-token"
@@ -35,17 +37,20 @@ def _wait(what: str, probe):
 
 
 def test_a_prometheus_rule_through_alertmanager_ends_remediated(lab, tmp_path):
-    target = lab.prometheus_url.removeprefix("http://").removesuffix("/metrics")
+    for binary, package in (("prometheus", "prometheus"), ("prometheus-alertmanager", "prometheus-alertmanager")):
+        if not shutil.which(binary):
+            pytest.skip(f"no {binary}: install Debian's {package} (.ci/run does)")
     port = free_port()  # serve's, known before Alertmanager is configured to call it
     hook = f"http://127.0.0.1:{port}/v1/alarms/alertmanager"
-    with alertmanager(tmp_path / "am", webhook_config(hook, TOKEN)) as am, \
-            prometheus(tmp_path / "prom", [RULE], targets=[target], alertmanager=am) as prom, \
+    # The project's own stack (what `lab up --alerts alertmanager` starts), scraping and evaluating every second.
+    with LabPrometheus(lab, tmp_path / "stack", rules=[RULE], alert_webhook=hook, alert_token=TOKEN,
+                       scrape_interval="1s") as stack, \
             served(lab, tmp_path / "serve", TOKEN, port=port, env={
-                "SRE_AGENT_ALERTMANAGER_URL": am,
+                "SRE_AGENT_ALERTMANAGER_URL": stack.alertmanager_url,
                 # Prometheus as a metrics source too: the Metrics agent reads the alert in Prometheus terms.
-                "SRE_AGENT_METRICS_SOURCE": "both", "SRE_AGENT_METRICS_PROMETHEUS_URL": prom}) as service, \
+                "SRE_AGENT_METRICS_SOURCE": "both", "SRE_AGENT_METRICS_PROMETHEUS_URL": stack.url}) as service, \
             httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
-        fired = _wait("the rule fires", lambda: [a for a in httpx.get(f"{prom}/api/v1/alerts").json()["data"]["alerts"]
+        fired = _wait("the rule fires", lambda: [a for a in httpx.get(f"{stack.url}/api/v1/alerts").json()["data"]["alerts"]
                                                  if a["state"] == "firing"])
         assert fired[0]["labels"]["alertname"] == "KubeContainerOOMKilled"
         incident = _wait("Alertmanager's webhook opens an incident",

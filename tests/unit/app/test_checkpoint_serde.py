@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sre_agent.app.wiring import checkpoint_serde
-from sre_agent.contracts import Action, Diagnosis, Evidence, Finding, Incident, RootCauseCategory, ToolCallRecord
+from sre_agent.contracts import Action, Diagnosis, Evidence, Finding, Incident, Person, RootCauseCategory, ToolCallRecord
 from sre_agent.graph.state import ApprovalDecision, Budget, Hypothesis, Investigation, RemediationPlan, Task, Usage
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -18,7 +18,8 @@ def full_investigation() -> Investigation:
                            args={"namespace": "shop", "name": "catalog", "to_revision": 3}, risk="low")
     return Investigation(
         incident=Incident(id="inc-1", title="5xx", started_at=NOW, window_start=NOW, window_end=NOW,
-                          affected=["shop/Service/frontend"], alarm={"AlarmName": "a", "Trigger": {"Dimensions": {}}}),
+                          affected=["shop/Service/frontend"], alarm={"AlarmName": "a", "Trigger": {"Dimensions": {}}},
+                          requested_by=Person(sub="u-2", email="rita@example.com")),
         brain="bedrock", remediation_mode="auto", budget=Budget(max_steps=3),
         usage=Usage(steps=2, input_tokens=10, output_tokens=5, cost_usd=0.01, model="bedrock:m"),
         started_epoch=1.5, tasks=[task], pending=task,
@@ -30,7 +31,8 @@ def full_investigation() -> Investigation:
                                confidence=0.9, reasons=["pull"], evidence=["ev-1"])],
         diagnosis=Diagnosis(category=RootCauseCategory.BAD_IMAGE, resource="shop/Deployment/catalog", summary="s",
                             confidence=0.9, evidence=[Evidence(id="ev-1", source_tool="kubernetes.get_resources")]),
-        diagnosed_after_s=1.2, plan=plan, approval=ApprovalDecision(decision="approved", by="alice"),
+        diagnosed_after_s=1.2, plan=plan, approval=ApprovalDecision(decision="approved", by="alice",
+                                                                person=Person(sub="u-1", email="alice@example.com")),
         actions=[Action(tool="rollout_undo", args={"name": "catalog"}, approved_by="alice", result="done")],
         verified=True, verification="ready 3/3", status="remediated", answer="fixed", escalation_reason=None,
         notes=["supervisor: llm"])

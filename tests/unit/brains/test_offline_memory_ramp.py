@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.brains.offline.metrics import still_climbing
+from sre_agent.brains.offline.metric_judgement import still_climbing
 
 LEAK_TAIL = [31 + 3 * i for i in range(12)]          # 31% -> 64% of the limit over the last hour
 STEP_TAIL = [60.0] * 12                               # jumped earlier, flat since

@@ -99,7 +99,7 @@ def test_what_the_analyzers_flag_critical_on_a_workload_is_triaged_like_an_alarm
     ([90 - i * 0.5 for i in range(36)], None),                     # falling
 ])
 def test_time_to_exhaustion_extrapolates_the_recent_climb(series, expected_h):
-    from sre_agent.brains.offline.metrics import hours_to_limit
+    from sre_agent.brains.offline.metric_judgement import hours_to_limit
     got = hours_to_limit(series, period_s=300)
     assert got == pytest.approx(expected_h) if expected_h is not None else got is None
 

@@ -39,7 +39,7 @@ class _BlockingChat:
     async def __aexit__(self, *exc) -> None:
         return None
 
-    async def ask(self, question: str):
+    async def ask(self, question: str, **turn):  # turn: asker, may_pin
         type(self).threads.append(threading.get_ident())
         type(self).entered.set()
         type(self).timed_out = not type(self).release.wait(60)

@@ -92,7 +92,10 @@ def test_an_approval_needs_decision_by_and_approval_id(tmp_path):
     client, service = _client(tmp_path)
     incident_id = client.post("/v1/incidents", json=ALARM).json()["incident_id"]
     missing = client.post(f"/v1/incidents/{incident_id}/approval", json={"decision": "approved"})
-    assert missing.status_code == 422 and {f["field"] for f in missing.json()["fields"]} >= {"by", "approval_id"}
+    assert missing.status_code == 422 and {f["field"] for f in missing.json()["fields"]} >= {"approval_id"}
+    # No person's token names who decides (no auth here, as with the static token): the body must say it.
+    nobody = client.post(f"/v1/incidents/{incident_id}/approval", json={"decision": "approved", "approval_id": "apr-x"})
+    assert nobody.status_code == 422 and [f["field"] for f in nobody.json()["fields"]] == ["by"]
     not_waiting = client.post(f"/v1/incidents/{incident_id}/approval",
                               json={"decision": "rejected", "by": "carol", "approval_id": "apr-x"})
     assert not_waiting.status_code == 409 and "not waiting" in not_waiting.json()["error"]

@@ -30,7 +30,7 @@ class _Chat:
     async def __aexit__(self, *exc) -> None:
         return None
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, **turn) -> Answer:  # turn: asker, may_pin
         type(self).asked.append((self.session_id, question))
         return Answer(question=question, form="stand-in", headline="fine")
 

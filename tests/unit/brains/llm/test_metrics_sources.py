@@ -63,5 +63,10 @@ def test_the_metrics_specialist_is_offered_its_sources_and_each_call_goes_to_its
     assert tools.calls == ([(server, "promql_range")] if server else [])
 
 
+def test_a_cloudwatch_alarm_is_read_in_cloudwatch_whatever_the_source():
+    assert servers_of("metrics", "prometheus", alarm_in_cloudwatch=True) == ["prometheus", "cloudwatch"]
+    assert servers_of("metrics", "prometheus") == ["prometheus"]
+
+
 def test_other_agents_keep_their_one_server():
     assert servers_of("logs", "both") == ["cloudwatch"] and servers_of("kubernetes", "prometheus") == ["kubernetes"]
