@@ -51,6 +51,10 @@ def up(
     alert_webhook: Annotated[str, typer.Option(
         help="Where Alertmanager sends alerts: the service's intake. Its bearer token is SRE_AGENT_SERVICE_TOKEN, "
              "as `serve` reads it.")] = "http://127.0.0.1:8080/v1/alarms/alertmanager",
+    clusters: Annotated[int, typer.Option(min=1, max=16, help=(
+        "Run N clusters (sre-lab-1 .. sre-lab-N), each its own API server and world, with one kubeconfig naming "
+        "them all; the scenario's fault in --fault-in, the same names healthy in the others."))] = 1,
+    fault_in: Annotated[int, typer.Option(min=1, help="With --clusters: the cluster (1..N) the fault is in.")] = 1,
 ) -> None:
     """Run the lab in the foreground until Ctrl-C. Prints the endpoints and writes an env file
     for other shells:
@@ -63,7 +67,16 @@ def up(
 
     * sre-agent lab up --scenario oom-killed --alerts alertmanager   (and `sre-agent serve` with the env file sourced:
       rule fires -> Alertmanager -> the service's webhook -> an incident)
+
+    * sre-agent lab up --scenario crash-missing-env --clusters 3 --fault-in 2   (then: sre-agent sweep --all-contexts)
     """
+    if clusters > 1:
+        if metrics != "cloudwatch" or alerts != "cloudwatch":
+            _fail("--clusters runs CloudWatch-only labs: --metrics/--alerts are for one cluster")
+        from .lab_fleet import fleet_up
+
+        fleet_up(scenario or "healthy-baseline", scenarios, env_file, speed, history_minutes, clusters, fault_in)
+        return
     from ..lab.admin import LabAdminServer
     from ..lab.lab import Lab
     from ..lab.prometheus.alarm_rules import alert_rule

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
@@ -34,7 +35,8 @@ class Progress:
         print(f"[{time.monotonic() - self.started:5.1f}s] sweep: {message}", file=sys.stderr, flush=True)
 
 
-async def _sweep(options: RunOptions, namespace: str | None, progress: Progress) -> SweepReport:
+async def _sweep(options: RunOptions, namespace: str | None, progress: Callable[[str], None],
+                 cluster: str | None = None) -> SweepReport:
     from ..app.servers import stdio_servers
     from ..app.toolbox import Toolbox
     from ..sweep.engine import run_sweep
@@ -42,7 +44,7 @@ async def _sweep(options: RunOptions, namespace: str | None, progress: Progress)
     servers = options.servers or stdio_servers(options.env, allow_writes=False, namespaces=[], extra_args=options.server_args)
     progress("starting the kubernetes, cloudwatch and ssm MCP servers (read-only)")
     async with Toolbox(servers) as tools:
-        return await run_sweep(tools, namespace, progress=progress)
+        return await run_sweep(tools, namespace, progress=progress, cluster=cluster)
 
 
 def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir = None,
@@ -53,15 +55,32 @@ def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir =
                                                  help="Investigate each NEW problem at or above --min-severity.")] = False,
           min_severity: Annotated[Literal["critical", "warning"], typer.Option(
               "--min-severity", help="With --open-incidents: the least severe problem worth an investigation.")] = "critical",
-          context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
+          context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
+          all_contexts: Annotated[bool, typer.Option(
+              "--all-contexts", help="Sweep every context of the kubeconfig, each over its own read-only servers, and "
+                                     "report per cluster (no --diff, nothing saved). Exit 0 all healthy, 1 problems or "
+                                     "a cluster that could not be checked, 2 none could be checked.")] = False,
+          concurrency: Annotated[int, typer.Option(min=1, max=32, help="With --all-contexts: clusters swept at once.")] = 4,
+          ) -> None:
     """A read-only health sweep: every analyzer, every alarm, anomalies and new error logs, grouped into
-    ranked problems. Exit 0 healthy, 1 problems, 2 could not check (a backend was unreachable)."""
+    ranked problems. Exit 0 healthy, 1 problems, 2 could not check (a backend was unreachable).
+
+    * sre-agent sweep -n shop
+
+    * sre-agent sweep --all-contexts --markdown    (every cluster of the kubeconfig, four at a time)
+    """
     from rich.console import Console
 
     from ..sweep.history import HistoryError, diff, last_saved, read, save
     from ..sweep.render import diff_lines, holes_lines, markdown, print_report
 
     options = run_options(ctx, {"state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
+    if all_contexts:
+        if context is not None or previous is not None or open_new:
+            fail("--all-contexts sweeps every context: it takes no --context, --diff or --open-incidents")
+        from .sweep_fleet import sweep_all_contexts
+
+        raise typer.Exit(sweep_all_contexts(options, namespace, kubeconfig, concurrency, as_json, as_markdown, Progress()))
     baseline: SweepReport | None = None
     if previous is not None:
         try:

@@ -21,7 +21,7 @@ from ..graph.ports import ToolOutcome
 from .anomaly_plan import MAX_ANOMALY_SERIES, Family, FamilyKey, Series, alarm_series, metric_families, sibling_series
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
 from .grouping import INTRINSIC, SERVICE_FAULTS, observations
-from .mapping import in_scope, resource_for_dimensions, workload_for_log_group, workload_for_service_name
+from .mapping import cluster_of_log_group, in_scope, resource_for_dimensions, workload_for_log_group, workload_for_service_name
 from .whole_reads import read_analysis, read_workloads
 
 AGENT = "sweep"
@@ -43,9 +43,14 @@ Progress = Callable[[str], None]
 
 
 class Collector:
-    def __init__(self, tools: Any, namespace: str | None, progress: Progress | None = None) -> None:
+    def __init__(self, tools: Any, namespace: str | None, progress: Progress | None = None,
+                 cluster: str | None = None) -> None:
         self.tools = tools
         self.namespace = namespace
+        # One cluster of several sharing an AWS account: only its alarms (ClusterName) and its Container Insights
+        # log groups are its; an alarm that names no cluster is tied to none of them (`untied`), never guessed.
+        self.cluster = cluster
+        self.untied: list[str] = []
         self.records: list[ToolCallRecord] = []
         self.counts: dict[str, int] = {}
         self.progress = progress or (lambda _message: None)
@@ -113,7 +118,8 @@ class Collector:
         # Every alarm says which metrics the operators care about; only those of the scope are reported.
         ev.alarms = [a for a in self.all_alarms if in_scope(a.get("dimensions") or {}, ns)]
         ev.runbooks = (runbooks or {}).get("runbooks") or []
-        self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []]
+        self.log_groups = [g["name"] for g in (groups or {}).get("log_groups") or []
+                           if self.cluster is None or cluster_of_log_group(g["name"]) in (None, self.cluster)]
         for event in (events or {}).get("events") or []:
             if event.get("object") and event.get("first"):
                 kind, _, name = event["object"].partition("/")
@@ -127,11 +133,19 @@ class Collector:
 
     def _start_alarm_anomalies(self, alarms: Any) -> Any:
         """Once the alarms are read: start detecting on their own series (no walk needed for those)."""
-        self.all_alarms = (alarms or {}).get("alarms") or []
+        self.all_alarms = [a for a in (alarms or {}).get("alarms") or [] if self._ours(a)]
         self.families = metric_families(self.all_alarms)
         self.planned = alarm_series(self.families, self.namespace)
         self._early_anomalies = asyncio.ensure_future(self._detect(self.planned[:MAX_ANOMALY_SERIES]))
         return alarms
+
+    def _ours(self, alarm: dict[str, Any]) -> bool:
+        if self.cluster is None:
+            return True
+        named = (alarm.get("dimensions") or {}).get("ClusterName")
+        if named is None:
+            self.untied.append(str(alarm.get("name")))
+        return named == self.cluster
 
     async def _detect(self, series: list[Series]) -> list[Any]:
         return await self.gather([self.call("cloudwatch", "detect_anomalies", {

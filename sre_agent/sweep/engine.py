@@ -18,10 +18,12 @@ from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem
 
 
-async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progress | None = None) -> SweepReport:
-    """Sweep the cluster (or one namespace) through `tools` (the graph's Tools port). Never writes."""
+async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progress | None = None,
+                    cluster: str | None = None) -> SweepReport:
+    """Sweep the cluster (or one namespace) through `tools` (the graph's Tools port). Never writes. `cluster`: its
+    name in CloudWatch (ClusterName), when the account's alarms and log groups serve several clusters."""
     started_at, started = datetime.now(UTC), time.monotonic()
-    collector = Collector(tools, namespace, progress)
+    collector = Collector(tools, namespace, progress, cluster)
     ev = await collector.collect()
     groups = group(ev)
     problems = [to_problem(g, ev) for g in groups]
@@ -41,5 +43,8 @@ async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progr
               for a in ev.alarms if a.get("state") in ("ALARM", "INSUFFICIENT_DATA")]
     counts = {**collector.counts, "tool_calls": len(collector.records)}
     notes = [f["message"] for f in ev.findings if f.get("reason") in MAINTENANCE_SIGNALS]
+    if collector.untied:
+        notes.append(f"{len(collector.untied)} alarm(s) name no cluster (no ClusterName dimension), so none is tied to "
+                     f"{cluster}: {', '.join(sorted(collector.untied)[:5])}")
     return SweepReport(scope=namespace or "(cluster)", started_at=started_at, duration_s=round(time.monotonic() - started, 3),
                        status=status, problems=rank(problems), alarms=alarms, coverage=coverage, counts=counts, notes=notes)

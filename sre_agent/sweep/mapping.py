@@ -89,3 +89,12 @@ def demand_metric(metric: str) -> bool:
 
 def measures_demand(alarm: dict) -> bool:
     return demand_metric(str((alarm.get("metric") or {}).get("name") or ""))
+
+
+_CONTAINER_INSIGHTS_GROUP = re.compile(r"^/aws/containerinsights/([^/]+)/")
+
+
+def cluster_of_log_group(group: str) -> str | None:
+    """The cluster a Container Insights log group belongs to (/aws/containerinsights/<cluster>/...), else None."""
+    found = _CONTAINER_INSIGHTS_GROUP.match(group)
+    return found[1] if found else None

@@ -48,9 +48,13 @@ def test_an_alarm_is_investigated_approved_over_the_api_and_remediated(lab, serv
         pending = _wait(client, f"{service}/v1/incidents/{incident_id}", lambda v: v["pending_approval"])
         assert pending["status"] == "awaiting_approval" and pending["pending_approval"]["plan"]["tool"] == "rollout_undo"
         refused = client.post(f"{service}/v1/incidents/{incident_id}/approval", json={"decision": "approved"})
-        assert refused.status_code == 422 and "by" in refused.json()["error"] and "approval_id" in refused.json()["error"]
+        assert refused.status_code == 422 and "approval_id" in refused.json()["error"]
         approval_id = pending["pending_approval"]["approval_id"]
         action_id = pending["pending_approval"]["action_id"]
+        # The static token names nobody: the approver must say who they are.
+        nameless = client.post(f"{service}/v1/incidents/{incident_id}/approval",
+                               json={"decision": "approved", "approval_id": approval_id, "action_id": action_id})
+        assert nameless.status_code == 422 and "by" in nameless.json()["error"], nameless.text
         assert action_id.startswith("act-") and pending["pending_approval"]["pinned"]["precondition"] == {"expect_revision": 2}
         assert pending["pending_approval"]["pinned"]["args"]["to_revision"] == 1
         for named in (None, "act-0000000000000000"):  # no id, or a stale / different plan's id: refused, still waiting

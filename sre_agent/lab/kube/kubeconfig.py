@@ -17,19 +17,27 @@ def write_kubeconfig(path: str | os.PathLike[str], server_url: str, context: str
     """Write a single-context kubeconfig pointing at `server_url` and return its path.
 
     The file is created with mode 0600 (kubectl warns about group/world-readable configs)."""
-    if not server_url.startswith(("http://", "https://")):
-        raise ValueError(f"server_url {server_url!r} must be an http:// or https:// URL, e.g. KubeApiServer.url")
+    return write_contexts(path, [(context, server_url)], namespace=namespace, token=token)
+
+
+def write_contexts(path: str | os.PathLike[str], servers: list[tuple[str, str]], *, namespace: str = "default",
+                   token: str = LAB_TOKEN) -> Path:
+    """Write a kubeconfig with one context (and cluster and user) per (context name, server URL), the first one
+    current -- a multi-cluster lab's, as a kubeconfig that names several clusters looks."""
+    for _, server_url in servers:
+        if not server_url.startswith(("http://", "https://")):
+            raise ValueError(f"server_url {server_url!r} must be an http:// or https:// URL, e.g. KubeApiServer.url")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    user = f"{context}-admin"
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "preferences": {},
-        "clusters": [{"name": context, "cluster": {"server": server_url}}],
-        "users": [{"name": user, "user": {"token": token}}],
-        "contexts": [{"name": context, "context": {"cluster": context, "user": user, "namespace": namespace}}],
-        "current-context": context,
+        "clusters": [{"name": context, "cluster": {"server": url}} for context, url in servers],
+        "users": [{"name": f"{context}-admin", "user": {"token": token}} for context, _ in servers],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-admin", "namespace": namespace}}
+                     for context, _ in servers],
+        "current-context": servers[0][0],
     }
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -303,9 +303,9 @@ def test_lab_up_prints_the_scrape_target(tmp_path):
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         deadline, line = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and proc.poll() is None and not line.strip().startswith("Prometheus"):
+        while time.monotonic() < deadline and proc.poll() is None and not line.strip().startswith("/metrics"):
             line = proc.stdout.readline()
-        assert line.strip().startswith("Prometheus"), proc.stderr.read() if proc.poll() is not None else line
+        assert line.strip().startswith("/metrics"), proc.stderr.read() if proc.poll() is not None else line
         url = line.split()[1]
         host_port = url.removeprefix("http://").removesuffix("/metrics")
         assert f"scrape target {host_port}, metrics_path /metrics" in line

@@ -1,0 +1,51 @@
+"""`sre-agent lab up --clusters N`: a fleet of labs (lab/fleet.py) in the foreground until Ctrl-C, with one
+kubeconfig naming every cluster and an env file for other shells."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import typer
+
+
+def fleet_up(scenario: str, scenario_dirs: list[Path] | None, env_file: Path, speed: float, history_minutes: int,
+             clusters: int, fault_in: int) -> None:
+    from ..lab.fleet import LabFleet
+    from ..lab.lab import LabError
+
+    if fault_in > clusters:
+        typer.secho(f"--fault-in {fault_in} is not one of the {clusters} clusters (1..{clusters})", fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(2)
+    started = time.monotonic()
+    env_file.unlink(missing_ok=True)  # a stale one would point another shell at clusters that are gone
+    fleet = LabFleet(clusters, scenario_dirs=scenario_dirs, history_minutes=history_minutes, speed=speed,
+                     state_dir=env_file.parent.resolve() / "fleet").start()
+    try:
+        fleet.load(scenario, fault_in=fault_in - 1)
+    except (LabError, ValueError) as exc:
+        fleet.stop()
+        typer.secho(f"could not load scenario: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    fleet.run_clock(speed)
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = env_file.with_name(env_file.name + ".partial")
+    partial.write_text("".join(f"export {k}={v}\n" for k, v in fleet.env().items()))
+    partial.replace(env_file)
+    typer.echo(f"{clusters} clusters up in {time.monotonic() - started:.1f}s  scenario={scenario}, its fault in "
+               f"{fleet.names[fault_in - 1]}")
+    for name, lab in zip(fleet.names, fleet.labs):
+        typer.echo(f"  {name:<12} kubernetes API {lab.api.url if lab.api else '-'}")
+    typer.echo(f"  kubeconfig   {fleet.kubeconfig}   (contexts {', '.join(fleet.names)})")
+    typer.echo(f"  AWS          {fleet.env()['AWS_ENDPOINT_URL']}   ({fleet.names[fault_in - 1]}'s account)")
+    typer.echo(f"  env file     {env_file}   (source it, then: sre-agent sweep --all-contexts)")
+    typer.echo("Ctrl-C to stop.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    fleet.stop()
+    typer.echo("fleet stopped")

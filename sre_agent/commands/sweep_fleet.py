@@ -1,0 +1,79 @@
+"""`sre-agent sweep --all-contexts`: every cluster of the kubeconfig swept (sweep/fleet.py), printed per cluster
+with a summary table; the exit code is the fleet's (0 healthy, 1 problems or a cluster not checked, 2 none checked)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from ..app.options import RunOptions
+from ..sweep.fleet import Context, ContextError, FleetReport, contexts_in, sweep_fleet
+from ..sweep.models import SweepReport
+from .common import fail
+
+EXIT = {"healthy": 0, "problems": 1, "partial": 1, "unknown": 2}
+
+
+def _for_context(options: RunOptions, kubeconfig: Path | None, context: str) -> RunOptions:
+    """The options with the kubernetes server bound to one context (and the kubeconfig the contexts came from)."""
+    kube = [*(["--kubeconfig", str(kubeconfig)] if kubeconfig else []), "--context", context]
+    return options.model_copy(update={"server_args": {**options.server_args, "kubernetes": kube}})
+
+
+def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: Path | None, concurrency: int,
+                       as_json: bool, as_markdown: bool, progress) -> int:
+    from rich.console import Console
+
+    from ..sweep.render import holes_lines, markdown, print_report
+    from .sweep import _sweep
+
+    kubeconfig = kubeconfig or _configured_kubeconfig(options)
+    try:
+        contexts = contexts_in(kubeconfig)
+    except ContextError as exc:
+        fail(str(exc))
+    progress(f"{len(contexts)} context(s): {', '.join(c.name for c in contexts)}; {min(concurrency, len(contexts))} at a time")
+
+    async def one(context: Context) -> SweepReport:
+        return await _sweep(_for_context(options, kubeconfig, context.name), namespace,
+                            lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
+
+    fleet = asyncio.run(sweep_fleet(contexts, one, concurrency=concurrency, progress=progress))
+    if as_json:
+        print(fleet.model_dump_json(indent=2))
+    else:
+        console = Console()
+        for cluster in fleet.clusters:
+            header = f"## {cluster.context}: {cluster.status}"
+            if as_markdown:
+                print(f"{header}\n")
+                print(markdown(cluster.report, None) if cluster.report else f"could not check: {cluster.error}\n", end="")
+                print()
+            else:
+                console.rule(f"[bold]{cluster.context}[/bold]: {cluster.status}")
+                if cluster.report:
+                    print_report(cluster.report, None, console)
+                else:
+                    typer.secho(f"could not check: {cluster.error}", fg=typer.colors.RED)
+            for line in holes_lines(cluster.report) if cluster.report else []:
+                typer.secho(f"{cluster.context}: {line}", fg=typer.colors.RED, bold=True, err=True)
+        print(summary(fleet))
+    return EXIT[fleet.status]
+
+
+def summary(fleet: FleetReport) -> str:
+    lines = ["| cluster | status | problems | critical | seconds |", "|---|---|---|---|---|"]
+    for c in fleet.clusters:
+        problems = c.report.problems if c.report else []
+        status = c.status if c.report else f"could not check: {c.error}"
+        lines.append(f"| {c.context} | {status} | {len(problems) if c.report else '-'} | "
+                     f"{sum(p.severity == 'critical' for p in problems) if c.report else '-'} | {c.seconds:.1f} |")
+    lines.append(f"\nfleet: {fleet.status} ({len(fleet.clusters)} cluster(s))")
+    return "\n".join(lines)
+
+
+def _configured_kubeconfig(options: RunOptions) -> Path | None:
+    args = options.server_args.get("kubernetes", [])
+    return Path(args[args.index("--kubeconfig") + 1]) if "--kubeconfig" in args else None
