@@ -1,6 +1,8 @@
 """A real OpenID Provider (npm's oidc-provider, tests/oidc_provider/server.mjs) on loopback, for the tests of the OIDC
-verifier: real discovery, a real JWKS and real access tokens from the client_credentials grant. Skipped with the reason
-when node or npm is missing, or when the package cannot be installed (no registry)."""
+verifier and of the console's sign-in: real discovery, a real JWKS, real access tokens from the client_credentials
+grant, and -- for `users` and `web_clients` -- the authorization code flow with PKCE through the provider's own login
+and consent forms. Skipped with the reason when node or npm is missing, or when the package cannot be installed (no
+registry)."""
 
 from __future__ import annotations
 
@@ -43,11 +45,15 @@ def installed() -> None:
 @dataclass
 class OidcProvider:
     """One provider on a fixed port, so `restart` (a key rotation) keeps its issuer. `clients`: client_id ->
-    {"groups": [...], "ttl_s": n}; each client's secret is `secret-<client_id>`."""
+    {"groups": [...], "ttl_s": n}; each client's secret is `secret-<client_id>`. `users`: sub -> {"email", "name",
+    "groups"}, who may sign in through `web_clients` (client_id -> {"client_secret" (none: a public client),
+    "redirect_uris", "post_logout_redirect_uris"}; loopback URIs match on any port)."""
 
     workdir: Path
     keys: list[dict]
     clients: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, dict] = field(default_factory=dict)
+    web_clients: dict[str, dict] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     _stack: ExitStack = field(default_factory=ExitStack)
 
@@ -59,7 +65,9 @@ class OidcProvider:
         installed()
         config = self.workdir / f"provider-{self.port}.json"
         config.write_text(json.dumps({"port": self.port, "keys": self.keys, "clients": [
-            {"client_id": client_id, "client_secret": f"secret-{client_id}", **spec} for client_id, spec in self.clients.items()]}))
+            {"client_id": client_id, "client_secret": f"secret-{client_id}", **spec} for client_id, spec in self.clients.items()],
+            "users": [{"sub": sub, **spec} for sub, spec in self.users.items()],
+            "web_clients": [{"client_id": client_id, **spec} for client_id, spec in self.web_clients.items()]}))
         log = (self.workdir / f"provider-{self.port}.log").open("a")
         self._stack.callback(log.close)
         proc = subprocess.Popen([shutil.which("node") or "node", str(PROVIDER_DIR / "server.mjs"), str(config)],
@@ -87,9 +95,10 @@ class OidcProvider:
         return response.json()["access_token"]
 
 
-def provider(workdir: Path, keys: list[dict], clients: dict[str, dict]) -> Iterator[OidcProvider]:
+def provider(workdir: Path, keys: list[dict], clients: dict[str, dict], users: dict[str, dict] | None = None,
+             web_clients: dict[str, dict] | None = None) -> Iterator[OidcProvider]:
     """For a fixture: a started provider, stopped after."""
-    started = OidcProvider(workdir, keys, clients).start()
+    started = OidcProvider(workdir, keys, clients, users or {}, web_clients or {}).start()
     try:
         yield started
     finally:

@@ -194,6 +194,20 @@ class ServiceSettings(Section):
         default_factory=lambda: dict(DEFAULT_GROUP_ROLES), description="group -> role: viewer (reads), responder "
         "(opens investigations, pins actions in chat), approver (approves or rejects actions); a group not named grants "
         "nothing. In the environment: group=role,group=role (or a JSON object)")
+    oidc_client_id: str | None = Field(None, description="the web console's OIDC client id: people sign in to /ui at "
+                                       "the issuer (authorization code + PKCE); register <service>/ui/login/callback "
+                                       "as its redirect URI and <service>/ui/login as its post-logout redirect URI. "
+                                       "Default: oidc_audience (a Cognito app client id is both)")
+    oidc_client_secret: SecretStr | None = Field(None, description="the console client's secret, for a confidential "
+                                                 "client (a Cognito app client with a secret, an Entra web app); "
+                                                 "unset: a public client, PKCE alone")
+    oidc_scopes: str = Field("openid email profile", description="the scopes the console's sign-in asks for "
+                             "(openid is required); add the API's own scope (Entra: api://<app-id>/<scope>) for its "
+                             "access token to carry the roles the API would grant")
+    console_session_secret: SecretStr | None = Field(None, description="the key the console's session cookies are "
+                                                     "signed with; default: derived from service.token, else random "
+                                                     "per process -- with OIDC alone, set it for sessions that "
+                                                     "survive a restart and work across replicas")
     two_person_rule: bool = Field(False, description="an action pinned by an investigation a person opened must be "
                                   "approved by another person (rejecting stays open to anyone with the approver "
                                   "role); needs OIDC: the static token names nobody, so it cannot approve then")
@@ -207,7 +221,9 @@ class ServiceSettings(Section):
     max_queue: int = Field(200, ge=1, description="investigations waiting for a worker before new alarms get 429 + "
                                                   "Retry-After (notifications for an open incident are always taken)")
     public_url: str | None = Field(None, description="the URL people reach the service at, for links in approval "
-                                                     "requests (e.g. https://sre-agent.example.com)")
+                                                     "requests and the console's OIDC redirect URIs (e.g. "
+                                                     "https://sre-agent.example.com); unset, the console builds them "
+                                                     "from the request's scheme and Host")
     allowed_hosts: CommaList = Field(default_factory=list, description="Host header values accepted (DNS-rebinding "
                                      "defence); default: loopback names when bound to loopback, else any ('*')")
     allowed_origins: CommaList = Field(default_factory=list, description="browser Origins allowed to POST (e.g. a "
@@ -263,6 +279,12 @@ class ServiceSettings(Section):
             if not issuer.hostname or (issuer.scheme != "https" and issuer.hostname not in ("127.0.0.1", "localhost", "::1")):
                 raise ValueError(f"service.oidc_issuer must be the issuer's https URL, as its tokens' iss claim says it "
                                  f"(got {self.oidc_issuer[:120]!r}); plain http is allowed on loopback only")
+        if self.oidc_issuer is None and (self.oidc_client_id or self.oidc_client_secret):
+            raise ValueError("service.oidc_client_id and service.oidc_client_secret are the console's OIDC client: "
+                             "they need service.oidc_issuer and service.oidc_audience")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError(f"service.oidc_scopes must include openid (got {self.oidc_scopes[:120]!r}): the console's "
+                             "sign-in needs the ID token")
         if self.two_person_rule and self.oidc_issuer is None:
             raise ValueError("service.two_person_rule needs OIDC (service.oidc_issuer and service.oidc_audience): the "
                              "rule tells people apart by their tokens, and the static token names nobody")

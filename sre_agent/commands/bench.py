@@ -31,7 +31,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "intent_model": ("bench_intent_model.py", [], "the chat's intent classifier -- learning cost, memory, one guess"),
     "chat_llm": ("bench_chat_llm.py", [], "chat with an LLM brain over each provider's wire (scripted model): time, tokens, cache"),
     "sweep": ("bench_sweep.py", [], "sre-agent sweep over the real MCP servers at 100 / 1,000 / 5,000 pods"),
+    "sweep_fleet": ("bench_sweep_fleet.py", [], "sre-agent sweep --all-contexts over 1 / 2 / 3 clusters of 5,000 pods: "
+                    "time (server start-up included) against one cluster, peak RSS of the process tree"),
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
+    "oidc": ("bench_oidc.py", [], "OIDC bearer tokens: verify cost per call with the JWKS cached, and intake p99 through "
+             "sre-agent serve with a static vs an OIDC token"),
     "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
     "llm_tokens": ("bench_llm_tokens.py", [], "LLM brains: input/output/cached tokens per investigation on each provider's wire, "
                    "replayed catalog cases, caching on/off and the brain before/after the latest token cuts"),

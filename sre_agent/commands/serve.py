@@ -109,6 +109,10 @@ def guard_settings(service, secret: str | None, *, agentcore: bool = False):
     return GuardSettings(
         token=secret, oidc_issuer=service.oidc_issuer, oidc_audience=service.oidc_audience,
         oidc_groups_claim=service.oidc_groups_claim, oidc_roles=service.oidc_roles, max_body_bytes=service.max_body_bytes,
+        oidc_client_id=service.oidc_client_id, oidc_scopes=service.oidc_scopes, public_url=service.public_url,
+        oidc_client_secret=service.oidc_client_secret.get_secret_value() if service.oidc_client_secret else None,
+        console_session_secret=(service.console_session_secret.get_secret_value()
+                                if service.console_session_secret else None),
         allowed_hosts=service.allowed_hosts or (LOOPBACK_HOSTS if _loopback(service.host) else ["*"]),
         allowed_origins=service.allowed_origins,
         signature_auth_paths=["/v1/alarms/sns", *(["/invocations"] if agentcore else [])])

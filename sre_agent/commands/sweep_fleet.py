@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ..app.options import RunOptions
+from ..app.servers import ServerConnection
 from ..sweep.fleet import Context, ContextError, FleetReport, contexts_in, sweep_fleet
 from ..sweep.models import SweepReport
 from .common import fail
@@ -16,10 +17,13 @@ from .common import fail
 EXIT = {"healthy": 0, "problems": 1, "partial": 1, "unknown": 2}
 
 
-def _for_context(options: RunOptions, kubeconfig: Path | None, context: str) -> RunOptions:
-    """The options with the kubernetes server bound to one context (and the kubeconfig the contexts came from)."""
+def _for_context(options: RunOptions, kubeconfig: Path | None, context: str,
+                 shared: dict[str, ServerConnection]) -> RunOptions:
+    """The options of one cluster's sweep: its own read-only kubernetes server, bound to its context (and the
+    kubeconfig the contexts came from), beside the AWS servers every cluster's sweep shares."""
     kube = [*(["--kubeconfig", str(kubeconfig)] if kubeconfig else []), "--context", context]
-    return options.model_copy(update={"server_args": {**options.server_args, "kubernetes": kube}})
+    own = ServerConnection(module="mcp_servers.kubernetes", args=[*kube], env=options.env)
+    return options.model_copy(update={"servers": {**shared, "kubernetes": own}})
 
 
 def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: Path | None, concurrency: int,
@@ -27,7 +31,6 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
     from rich.console import Console
 
     from ..sweep.render import holes_lines, markdown, print_report
-    from .sweep import _sweep
 
     kubeconfig = kubeconfig or _configured_kubeconfig(options)
     try:
@@ -36,11 +39,7 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
         fail(str(exc))
     progress(f"{len(contexts)} context(s): {', '.join(c.name for c in contexts)}; {min(concurrency, len(contexts))} at a time")
 
-    async def one(context: Context) -> SweepReport:
-        return await _sweep(_for_context(options, kubeconfig, context.name), namespace,
-                            lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
-
-    fleet = asyncio.run(sweep_fleet(contexts, one, concurrency=concurrency, progress=progress))
+    fleet = asyncio.run(_fleet(options, contexts, kubeconfig, namespace, concurrency, progress))
     if as_json:
         print(fleet.model_dump_json(indent=2))
     else:
@@ -61,6 +60,29 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
                 typer.secho(f"{cluster.context}: {line}", fg=typer.colors.RED, bold=True, err=True)
         print(summary(fleet))
     return EXIT[fleet.status]
+
+
+async def _fleet(options: RunOptions, contexts: list[Context], kubeconfig: Path | None, namespace: str | None,
+                 concurrency: int, progress) -> FleetReport:
+    """Every context swept. CloudWatch and SSM are the account's, whichever cluster asks: started once, read-only, over
+    HTTP, and shared by every cluster's sweep (a server's start is most of a small sweep's CPU); only the kubernetes
+    server is per cluster."""
+    from ..service.servers import SharedServers
+    from .sweep import _sweep
+
+    aws = SharedServers(options.model_copy(update={"remediation": "off", "servers": None}), only={"cloudwatch", "ssm"})
+    progress("starting the cloudwatch and ssm MCP servers once for every cluster (read-only)")
+    await aws.start()
+    try:
+        shared = await aws.connections()
+
+        async def one(context: Context) -> SweepReport:
+            return await _sweep(_for_context(options, kubeconfig, context.name, shared), namespace,
+                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
+
+        return await sweep_fleet(contexts, one, concurrency=concurrency, progress=progress)
+    finally:
+        await aws.stop()
 
 
 def summary(fleet: FleetReport) -> str:

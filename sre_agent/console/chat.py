@@ -10,6 +10,7 @@ from typing import Any
 
 from ..chat.conversation.session import ChatSession, new_session_id
 from ..chat.models import Turn
+from ..contracts import Person
 from .ports import ConsoleBackend
 
 SESSION_ID = re.compile(r"chat-\d{8}T\d{6}Z-[0-9a-f]{8}")
@@ -33,14 +34,17 @@ async def history(service: ConsoleBackend, session_id: str) -> list[Turn]:
         return await chat.history()
 
 
-async def ask(service: ConsoleBackend, session_id: str | None, question: str, namespace: str | None) -> str:
-    """One turn of `session_id` (a new conversation when None); returns the session id."""
+async def ask(service: ConsoleBackend, session_id: str | None, question: str, namespace: str | None, *,
+              asker: Person | None = None, may_pin: bool = True) -> str:
+    """One turn of `session_id` (a new conversation when None); returns the session id. `asker`: the signed-in
+    person (a pinned action records them); `may_pin` False: read-only (a viewer's session)."""
     sessions = getattr(service, "chat_sessions", None)
     if sessions is not None:  # the service's chat sessions: recorded, bounded, on its chat loop (one session model)
-        return await sessions.console_turn(session_id, question[:MAX_QUESTION], namespace)
+        return await sessions.console_turn(session_id, question[:MAX_QUESTION], namespace, asker=asker,
+                                           may_pin=may_pin)
     options = service.options
     if getattr(service, "servers", None) is not None:  # the service's shared servers, as its runs use them
         options = options.model_copy(update={"servers": await service.servers.connections()})
     async with ChatSession(options, session_id=session_id or new_session_id(), namespace=namespace) as chat:
-        await chat.ask(question[:MAX_QUESTION])
+        await chat.ask(question[:MAX_QUESTION], asker=asker, may_pin=may_pin)
         return chat.session_id

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ..app.options import RunOptions
+from ..contracts import Person
 
 
 class IncidentStore(Protocol):
@@ -25,6 +26,6 @@ class ConsoleBackend(Protocol):
 
     def incident_view(self, incident_id: str) -> dict[str, Any] | None: ...
 
-    def answer(self, incident_id: str, decision: dict[str, Any]) -> Any: ...
+    def answer(self, incident_id: str, decision: dict[str, Any], person: Person | None = None) -> Any: ...
 
     def report(self, incident_id: str) -> str | None: ...

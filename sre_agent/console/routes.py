@@ -1,5 +1,6 @@
-"""The console's routes (mounted under /ui by the service): login and logout, incidents, one incident,
-its approval form, its standalone report, sweeps, and the server-sent events that keep the pages live.
+"""The console's routes (mounted under /ui by the service): incidents, one incident, its approval form (an
+approver's only), its standalone report, sweeps, chat, and the server-sent events that keep the pages live; the
+sign-in and logout routes are signin_routes.py's.
 
 The guard (service/guard.py) has already checked the host, the session cookie, the origin and the
 CSRF token of every request that reaches these handlers; the session rides in the scope's state."""
@@ -8,20 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Literal
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.staticfiles import StaticFiles
 
+from ..contracts import ROLES
 from . import chat
 from .chat import valid_session
 from .events import incident_events
 from .pages import incident_page, row_of
 from .ports import ConsoleBackend
 from .render import SECURITY_HEADERS, render
-from .session import COOKIE, SESSION_S, ConsoleSession, SessionKeys
+from .session import ConsoleSession, SessionKeys
+from .signin_routes import add_signin_routes, form_of
 from .sweeps import sweeps_page
 
 
@@ -31,13 +34,8 @@ class ApprovalForm(BaseModel):
     decision: Literal["approved", "rejected"]
     action_id: str = Field(min_length=1, max_length=64)
     approval_id: str = Field(min_length=1, max_length=64)
-    by: str = Field(min_length=1, max_length=80)
+    by: str = Field("", max_length=80)  # the static token's sessions only: a person's session names them
     note: str = Field("", max_length=500)
-
-
-def form_of(body: bytes) -> dict[str, str]:
-    """An application/x-www-form-urlencoded body (the first value of each field)."""
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
 
 def static_files() -> StaticFiles:
@@ -53,8 +51,12 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
     def page(template: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
         session = session_of(request)
         keys: SessionKeys | None = getattr(request.state, "console_sessions", None)
-        html = render(template, prefix=prefix, csrf=session.csrf if session else None,
-                      open_session=bool(keys and keys.open), standalone=False, inline_css=None, **context)
+        identity = session.identity if session else None
+        defaults = {"prefix": prefix, "csrf": session.csrf if session else None, "open_session": bool(keys and keys.open),
+                    "standalone": False, "inline_css": None, "who": identity.label() if identity else None,
+                    "roles": sorted(session.roles if session else ROLES),
+                    "may_approve": session is None or session.holds("approver")}
+        html = render(template, **{**defaults, **context})
         return HTMLResponse(html, status, headers=SECURITY_HEADERS)
 
     def redirect(location: str) -> RedirectResponse:
@@ -66,39 +68,11 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
             return target
         return f"{prefix}/incidents"
 
+    add_signin_routes(router, prefix, page, redirect, safe_next)
+
     @router.get("")
     async def home() -> RedirectResponse:
         return redirect(f"{prefix}/incidents")
-
-    @router.get("/login")
-    async def login_form(request: Request, next: str = "") -> Response:
-        keys: SessionKeys | None = getattr(request.state, "console_sessions", None)
-        if keys is None:
-            return HTMLResponse("the console is not behind the service's guard", 500)
-        if keys.open:
-            return redirect(safe_next(next))
-        return page("login.html", request, next=safe_next(next))
-
-    @router.post("/login")
-    async def login(request: Request) -> Response:
-        keys: SessionKeys = request.state.console_sessions
-        form = form_of(await request.body())
-        if not keys.token_matches(form.get("token", "")):
-            flash = ("That is not this service's token." if keys.token is not None else
-                     "The console signs in with the service's static token (service.token), and this service has "
-                     "none: it takes OIDC tokens on its API only.")
-            return page("login.html", request, 401, next=safe_next(form.get("next")), flash=flash, flash_kind="error")
-        cookie, _ = keys.issue()
-        response = redirect(safe_next(form.get("next")))
-        response.set_cookie(COOKIE, cookie, max_age=SESSION_S, path=prefix, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
-        return response
-
-    @router.post("/logout")
-    async def logout(request: Request) -> Response:
-        response = redirect(f"{prefix}/login")
-        response.delete_cookie(COOKIE, path=prefix, httponly=True, samesite="strict")
-        return response
 
     @router.get("/incidents")
     async def incidents(request: Request, limit: int = 100) -> Response:
@@ -120,17 +94,27 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
 
     @router.post("/incidents/{incident_id}/approval")
     async def approval(request: Request, incident_id: str) -> Response:
+        session = session_of(request)
+        if session is not None and not session.holds("approver"):  # a static-token session holds every role
+            who = session.identity.label() if session.identity else "this session"
+            return await incident_response(request, incident_id, 403, flash=(
+                f"Approving or rejecting needs the approver role; {who} holds: {', '.join(sorted(session.roles)) or 'no role'}."),
+                flash_kind="error")
+        person = session.person() if session else None
         try:
             answer = ApprovalForm.model_validate(form_of(await request.body()))
-        except ValidationError as exc:
+            problems = "by: say who answers" if person is None and not answer.by.strip() else None
+        except ValidationError as exc:  # the static token names nobody: its form says who
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        if problems:
             return await incident_response(request, incident_id, 422, flash=f"The form is incomplete: {problems}",
                                            flash_kind="error")
         try:
-            await asyncio.to_thread(service.answer, incident_id, answer.model_dump())
+            # A person's session: the answer is recorded as theirs (sub and email), whatever name was typed.
+            await asyncio.to_thread(service.answer, incident_id, answer.model_dump(), person)
         except LookupError as exc:
             return await incident_response(request, incident_id, 409, flash=str(exc), flash_kind="error")
-        except PermissionError as exc:  # the two-person rule: the console's static-token session names nobody
+        except PermissionError as exc:  # the two-person rule (a static-token session names nobody)
             return await incident_response(request, incident_id, 403, flash=str(exc), flash_kind="error")
         return redirect(f"{prefix}/incidents/{quote(incident_id)}?answered={answer.decision}")
 
@@ -196,8 +180,12 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
         if not question:
             return page("chat.html", request, 422, session_id=valid_session(form.get("session")), turns=[],
                         flash="Ask a question first.", flash_kind="error")
+        session = session_of(request)
+        # A viewer's question is answered read-only (no action pinned), as the API answers a viewer's.
         session_id = await chat.ask(service, valid_session(form.get("session")), question,
-                                    form.get("namespace", "").strip() or None)
+                                    form.get("namespace", "").strip() or None,
+                                    asker=session.person() if session else None,
+                                    may_pin=session is None or session.holds("responder"))
         return redirect(f"{prefix}/chat?session={session_id}")
 
     @router.get("/events")

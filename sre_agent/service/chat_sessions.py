@@ -266,10 +266,12 @@ class ChatSessions:
                 await self.create(namespace, "agentcore", session_id)
         return await self.ask(session_id, prompt, namespace, asker=asker), session_id
 
-    async def console_turn(self, session_id: str | None, question: str, namespace: str | None) -> str:
+    async def console_turn(self, session_id: str | None, question: str, namespace: str | None, *,
+                           asker: Person | None = None, may_pin: bool = True) -> str:
         """One console question; the session id it was answered in. A console conversation the service
         closed (expired, evicted, full) goes on in a new session: the page the console redirects to
-        shows which. One from before sessions were recorded is recorded now and goes on."""
+        shows which. One from before sessions were recorded is recorded now and goes on. `asker` and
+        `may_pin`: the signed-in person, and whether their roles let an answer pin an action (responder)."""
         question = question.strip()[: self.limits.max_question_chars]
         record = None
         if session_id:
@@ -283,5 +285,5 @@ class ChatSessions:
         if record is None:
             fresh = await self.create(namespace, "console")
             record, question = await self.reserve(fresh.session_id, question)
-        await self.answer(record, question, namespace)
+        await self.answer(record, question, namespace, asker=asker, may_pin=may_pin)
         return record.session_id

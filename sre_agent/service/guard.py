@@ -23,13 +23,18 @@ For every http request, in this order (lifespan and websocket scopes pass throug
    so it never sees more than the limit and never waits on a slow client.
 
 The web console (`console_prefix`, /ui) is the same service for a browser, with the same rules in
-browser terms: the bearer token is exchanged once for a session cookie (POST /ui/login; the cookie
-is HttpOnly, SameSite=Strict, signed with a key derived from the token -- console/session.py), and
-a page without a session is redirected to the login form (303). A state-changing console request
+browser terms: the bearer token is exchanged once for a session cookie (POST /ui/login), or -- with
+OIDC -- the person signs in at the identity provider (GET /ui/login/oidc and its callback: the
+authorization code flow with PKCE, console/signin.py, console_signin.py) and the session carries
+their roles; the cookie is HttpOnly, SameSite=Strict, signed with a key derived from
+console_session_secret or the token (console/session.py), and a page without a session is
+redirected to the login page (303). A state-changing console request
 must come from the service's own origin (or `allowed_origins`), never marked cross-site, as a form
 or JSON, and carry the session's CSRF token (form field `csrf_token` or header X-CSRF-Token) --
-checked here, after the body is read. The session and the key ride to the console in the request's
-scope state (`console_session`, `console_sessions`); the console never sees the token.
+checked here, after the body is read. The session, the key and the identity provider's client ride
+to the console in the request's scope state (`console_session`, `console_sessions`,
+`console_signin`); the console never sees the token. Which console forms a session's roles allow
+(approve: approver) is the console's to say, on its pages.
 
 Every refusal is a JSON `{"error": "..."}` that says what was wrong and what to send instead; none
 echoes configuration or internals (no token, no list of allowed hosts, no issuer). Each API refusal is
@@ -47,6 +52,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..console.session import CSRF_FIELD, CSRF_HEADER, ConsoleSession, SessionKeys, cookie_from
 from ..contracts import DEFAULT_GROUP_ROLES
+from .console_signin import OidcSignIn
 from .guard_body import DRAIN_S, drain, has_body, lingers, read_body, replay_body, respond
 from .identity import REALM, Authenticator, AuthRefusal
 from .oidc import OidcVerifier, Principal
@@ -76,6 +82,14 @@ class GuardSettings(BaseModel):
     signature_auth_paths: list[str] = []  # authenticated by the handler: no bearer token, no JSON content-type rule
     # The web console's paths (api.py mounts it at /ui): session cookie + CSRF instead of the bearer token.
     console_prefix: str | None = "/ui"
+    # The console's sign-in with the OIDC issuer (console_signin.py): its client (default: oidc_audience), the
+    # client secret of a confidential client, the scopes; the service's public URL for the redirect URIs (default:
+    # the request's scheme and Host); the key the console's cookies are signed with (default: from the token).
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = Field(None, repr=False)
+    oidc_scopes: str = "openid email profile"
+    public_url: str | None = None
+    console_session_secret: str | None = Field(None, repr=False)
 
     @field_validator("token")
     @classmethod
@@ -95,6 +109,13 @@ class GuardSettings(BaseModel):
         if self.oidc_issuer is None or self.oidc_audience is None:
             return None
         return OidcVerifier(self.oidc_issuer, self.oidc_audience, groups_claim=self.oidc_groups_claim, roles=self.oidc_roles)
+
+    def signin(self, verifier: OidcVerifier | None) -> OidcSignIn | None:
+        """The console's client of the identity provider, sharing `verifier`'s key cache; None without OIDC."""
+        if verifier is None or self.console_prefix is None:
+            return None
+        return OidcSignIn(verifier, self.oidc_client_id or verifier.audience, client_secret=self.oidc_client_secret,
+                          scopes=self.oidc_scopes, public_url=self.public_url)
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -121,7 +142,8 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
             except Exception:  # noqa: BLE001 -- counting never changes the answer
                 pass
     token = settings.token.encode() if settings.token is not None else None
-    auth = Authenticator(settings.token, verifier or settings.verifier())
+    verifier = verifier or settings.verifier()
+    auth = Authenticator(settings.token, verifier)
     any_host = "*" in settings.allowed_hosts
     hosts = frozenset(settings.allowed_hosts)
     origins = frozenset(settings.allowed_origins)
@@ -130,8 +152,12 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
     limit, body_timeout = settings.max_body_bytes, settings.body_timeout_s
 
     console = settings.console_prefix.rstrip("/") if settings.console_prefix else None
-    # The console signs in with the static token; with OIDC and no static token it is closed (not open to all).
-    keys = SessionKeys(settings.token, open_without_token=not auth.required) if console else None
+    # The console signs in with the static token and/or the OIDC issuer; with auth it is never open to all.
+    keys = (SessionKeys(settings.token, secret=settings.console_session_secret, open_without_token=not auth.required)
+            if console else None)
+    signin = settings.signin(verifier)
+    console_public = (frozenset({f"{console}/login", f"{console}/login/oidc", f"{console}/login/callback"})
+                      if console else frozenset())
 
     def host_refusal(host_values: list[bytes]) -> tuple[int, str, list] | None:
         if not any_host:
@@ -247,7 +273,7 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
         wrong_host = host_refusal(host_values)
         if wrong_host is not None:
             return wrong_host
-        public = path == f"{console}/login" or path.startswith(f"{console}/static/")
+        public = path in console_public or path.startswith(f"{console}/static/")
         if session is None and not public and not _bearer_ok(headers):
             if method in ("GET", "HEAD"):
                 return 303, "log in first", [(b"location", f"{console}/login?next={quote(path)}".encode())]
@@ -287,7 +313,8 @@ def guard(app: ASGIApp, settings: GuardSettings, on_refusal: Callable[[str], Non
             await respond(send, 403, "the form's CSRF token is missing or not this session's: reload the page and "
                                       "submit again", close=False)
             return
-        state = {**(scope.get("state") or {}), "console_sessions": keys, "console_session": session}
+        state = {**(scope.get("state") or {}), "console_sessions": keys, "console_session": session,
+                 "console_signin": signin}
         await app({**scope, "state": state}, replay_body(body, receive), send)
 
     return guarded

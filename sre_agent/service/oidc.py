@@ -6,6 +6,7 @@ Sync on purpose: the service calls `verify` in a worker thread, and the JWKS cac
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -121,6 +122,7 @@ class OidcVerifier:
         self._failed: tuple[float, str] | None = None  # when the issuer last could not be asked, and why
         self._lock = threading.Lock()
         self._jwks_uri: str | None = None
+        self._metadata: dict[str, Any] | None = None  # the discovery document, once fetched
         self._keys: dict[str, _Key] = {}
         self._fetched_at: float | None = None
         self._refreshed_at: float | None = None
@@ -128,6 +130,36 @@ class OidcVerifier:
 
     def verify(self, token: str) -> Principal:
         """The token's Principal, or TokenRejected with the reason; OidcUnavailable when the issuer cannot be asked."""
+        claims = self._signed_claims(token)
+        if not audience_matches(claims, self.audience):
+            raise TokenRejected("token audience is not this service")
+        return principal_from(claims, self.groups_claim, self.role_map)
+
+    def id_token_claims(self, token: str, client_id: str, nonce: str) -> dict[str, Any]:
+        """An ID token's claims, checked as OIDC Core 3.1.3.7 asks of a client: signed by the issuer's key (the
+        same key cache as the access tokens), `iss`, `aud` naming `client_id` (and `azp`, when it names several
+        audiences), `exp` and `iat`, and the `nonce` the client sent -- so a token minted for another login, or
+        another client, is refused. TokenRejected with the reason; OidcUnavailable when the issuer cannot be asked."""
+        claims = self._signed_claims(token)
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if client_id not in audiences or (len(audiences) > 1 and claims.get("azp") != client_id):
+            raise TokenRejected("ID token audience is not this client")
+        if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+            raise TokenRejected("ID token nonce is not this sign-in's")
+        return claims
+
+    def metadata(self) -> dict[str, Any]:
+        """The issuer's discovery document (its endpoints), fetched once and kept; OidcUnavailable when it cannot be
+        had -- asked again at the next call, not before retry_after_failure_s after a failure."""
+        with self._lock:
+            if self._metadata is None:
+                self._load_unless_down(self._clock(), discovery_only=True)
+            assert self._metadata is not None
+            return self._metadata
+
+    def _signed_claims(self, token: str) -> dict[str, Any]:
+        """The token's claims once its algorithm, issuer, signature, exp/iat and sub are checked (not its audience)."""
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -145,13 +177,10 @@ class OidcVerifier:
         if key.kty != _KEY_TYPE[alg] or key.alg not in (alg, None):
             raise TokenRejected("token algorithm does not match its key")
         try:
-            claims = jwt.decode(token, key.key, algorithms=[alg], issuer=self.issuer, leeway=self.leeway_s,
-                                options={"verify_aud": False, "require": ["exp", "iat", "iss", "sub"]})
+            return jwt.decode(token, key.key, algorithms=[alg], issuer=self.issuer, leeway=self.leeway_s,
+                              options={"verify_aud": False, "require": ["exp", "iat", "iss", "sub"]})
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(_reason(exc)) from exc
-        if not audience_matches(claims, self.audience):
-            raise TokenRejected("token audience is not this service")
-        return principal_from(claims, self.groups_claim, self.role_map)
 
     def _key(self, kid: str) -> _Key:
         """The signing key for `kid`. The JWKS is cached; an unknown kid refetches it (a key rotation), but at most once
@@ -170,11 +199,14 @@ class OidcVerifier:
                 raise TokenRejected("token signing key is unknown")
             return self._keys[kid]
 
-    def _load_unless_down(self, now: float) -> None:
+    def _load_unless_down(self, now: float, *, discovery_only: bool = False) -> None:
         if self._failed is not None and now - self._failed[0] < self.retry_after_failure_s:
             raise OidcUnavailable(f"{self._failed[1]} (not asked again for {self.retry_after_failure_s:g} s)")
         try:
-            self._load(now)
+            if discovery_only:
+                self._jwks_uri = self._discover()
+            else:
+                self._load(now)
         except OidcUnavailable as exc:
             self._failed = (now, str(exc))
             raise
@@ -196,6 +228,7 @@ class OidcVerifier:
         jwks_uri = document.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise OidcUnavailable("the discovery document has no jwks_uri")
+        self._metadata = document
         return jwks_uri
 
     def _get_json(self, url: str) -> dict[str, Any]:

@@ -13,8 +13,10 @@ possible -- a person who should do both is put in both groups.
 
 Paths not in the table (none of the app's routes: a unit test checks every route has a row) need viewer to read
 and responder for anything else, so a path that does not exist answers the app's own 404 to a reader. The health
-probes (/healthz, /readyz, /ping) and the signature-authenticated paths (SNS) are never asked for a token at all;
-the web console (/ui) signs in with the static token and has every role."""
+probes (/healthz, /readyz, /ping) and the signature-authenticated paths (SNS) are never asked for a token at all.
+The web console (/ui) has sessions instead: one signed in with the static token has every role; one signed in at
+the identity provider has the person's roles, and the console shows and takes approvals from approvers only
+(console/routes.py)."""
 
 from __future__ import annotations
 

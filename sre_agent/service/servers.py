@@ -79,12 +79,14 @@ def die_with_parent(sig: int = signal.SIGTERM, nice: int = 0) -> Callable[[], No
 class SharedServers:
     """Start with `await servers.start()`; `connections()` for RunOptions.servers; `stop()` at shutdown."""
 
-    def __init__(self, options: RunOptions, start_timeout_s: float = 60.0) -> None:
+    def __init__(self, options: RunOptions, start_timeout_s: float = 60.0, only: set[str] | None = None) -> None:
+        """`only`: just these of the run's servers (a fleet sweep shares the AWS ones, each cluster has its own
+        kubernetes server)."""
         self.start_timeout_s = start_timeout_s
         self._servers: dict[str, _Server] = {}
         self._lock = asyncio.Lock()
         for name, conn in server_connections(options.model_copy(update={"servers": None})).items():
-            if conn.transport != "stdio" or not conn.module:
+            if conn.transport != "stdio" or not conn.module or (only is not None and name not in only):
                 continue
             self._servers[name] = _Server(name, conn.module, list(conn.args), dict(conn.env))
 

@@ -77,7 +77,9 @@ def test_an_alarm_file_back_to_ok_starts_nothing(tmp_path):
 
 def test_eval_writes_the_scored_json(tmp_path):
     out = tmp_path / "eval.json"
-    result = run("eval", "--only", "healthy-baseline", "--json", str(out), "--out", str(tmp_path / "runs"), timeout=600)
+    # --entry alarm: the scored JSON this test reads (the sweep and chat entries have their own tests)
+    result = run("eval", "--only", "healthy-baseline", "--entry", "alarm", "--json", str(out), "--out", str(tmp_path / "runs"),
+                 timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     kept = tmp_path / "runs" / "healthy-baseline"  # --out: the run's report, result, tool calls and score
     assert {"report.md", "report.json", "tool_calls.json", "score.json"} <= {p.name for p in kept.iterdir()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sre_agent.app.options import RunOptions
+from sre_agent.contracts import Person
 
 TOKEN = "console-test-token"
 BASE = "http://127.0.0.1:8080"
@@ -21,6 +22,7 @@ class StandInService:
     def __init__(self, options: RunOptions) -> None:
         self.options, self.sweeps, self.store, self.servers = options, [], self, None
         self.answers: list[tuple[str, dict[str, Any]]] = []
+        self.people: list[Person | None] = []  # who each answer was recorded as (None: the typed `by`)
         self.status = "awaiting_approval"
 
     def incidents(self, limit: int = 100) -> list[str]:
@@ -38,10 +40,11 @@ class StandInService:
     def incident_view(self, incident_id: str) -> dict[str, Any] | None:
         return self.view(incident_id) if incident_id == "inc-1" else None
 
-    def answer(self, incident_id: str, decision: dict[str, Any]) -> None:
+    def answer(self, incident_id: str, decision: dict[str, Any], person: Person | None = None) -> None:
         if decision["action_id"] != PENDING["action_id"] or decision["approval_id"] != PENDING["approval_id"]:
             raise LookupError("the approval names another action")
         self.answers.append((incident_id, decision))
+        self.people.append(person)
         self.status = "investigating"
 
     def report(self, incident_id: str) -> str | None:

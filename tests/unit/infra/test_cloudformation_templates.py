@@ -11,9 +11,20 @@ import re
 import pytest
 
 from sre_agent.app.settings import Settings
+from sre_agent.contracts import DEFAULT_GROUP_ROLES
 
 from .aws_calls import called_actions
-from .cloudformation import AGENTCORE_TEMPLATE, ECS_TEMPLATE, grants, load, resources_of_type
+from .cloudformation import (
+    AGENTCORE_TEMPLATE,
+    ECS_TEMPLATE,
+    conditions,
+    deployed,
+    grants,
+    load,
+    references,
+    resolved,
+    resources_of_type,
+)
 from .dockerfile import stages
 
 ECS = load(ECS_TEMPLATE)
@@ -163,3 +174,93 @@ def test_every_sre_agent_variable_the_templates_set_is_a_real_setting():
               ["EnvironmentVariables"] if n.startswith("SRE_AGENT_")]
     assert len(set(names)) >= 10
     assert [n for n in set(names) if not setting_exists(n)] == []
+
+
+# --- identity: the stack's own Cognito pool, or an existing issuer ------------------------------------------
+COGNITO_TYPES = {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain",
+                 "AWS::Cognito::UserPoolGroup"}
+PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::StackName", "AWS::NoValue"}
+NEW_POOL = {"PublicUrl": "https://sre-agent.example.com"}
+EXISTING = {"OidcIssuer": "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            "OidcAudience": "api://sre-agent", "OidcGroupsClaim": "roles"}
+
+
+def service_env(resources: dict) -> dict:
+    container = resources["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    return {e["Name"]: e["Value"] for e in container["Environment"]}
+
+
+def test_by_default_the_stack_creates_a_cognito_pool_its_client_domain_and_the_three_role_groups():
+    resources = deployed(ECS, **NEW_POOL)
+    assert {r["Type"] for r in resources.values()} >= COGNITO_TYPES
+    groups = {r["Properties"]["GroupName"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
+    assert groups == set(DEFAULT_GROUP_ROLES), "the groups are the service's default group -> role map"
+    env = service_env(resources)
+    assert env["SRE_AGENT_SERVICE_OIDC_ISSUER"] == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${UserPool}"}
+    assert env["SRE_AGENT_SERVICE_OIDC_AUDIENCE"] == {"Ref": "UserPoolClient"}
+    assert env["SRE_AGENT_SERVICE_OIDC_GROUPS_CLAIM"] == {"Ref": "OidcGroupsClaim"}
+    assert ECS["Parameters"]["OidcGroupsClaim"]["Default"] == "cognito:groups"
+    assert env["SRE_AGENT_SERVICE_PUBLIC_URL"] == {"Ref": "PublicUrl"}
+
+
+def test_an_existing_issuer_creates_no_cognito_resources_and_is_what_the_service_is_given():
+    resources = deployed(ECS, **EXISTING)
+    assert not [name for name, r in resources.items() if r["Type"].startswith("AWS::Cognito::")]
+    env = service_env(resources)
+    assert env["SRE_AGENT_SERVICE_OIDC_ISSUER"] == {"Ref": "OidcIssuer"}
+    assert env["SRE_AGENT_SERVICE_OIDC_AUDIENCE"] == {"Ref": "OidcAudience"}
+    assert "SRE_AGENT_SERVICE_PUBLIC_URL" not in env, "no PublicUrl given"
+
+
+@pytest.mark.parametrize("given", [NEW_POOL, EXISTING], ids=["new-pool", "existing-issuer"])
+def test_whatever_is_created_refers_only_to_what_is_created(given):
+    """What cfn-lint checks across conditions, for the two identity set-ups: no Ref, GetAtt or ${} to a resource (or
+    an output's value) that this deployment does not create."""
+    conds = conditions(ECS, **given)
+    resources = deployed(ECS, **given)
+    known = set(resources) | set(ECS["Parameters"]) | PSEUDO
+    for name, resource in resources.items():
+        assert references(resource) <= known, f"{name} refers to {sorted(references(resource) - known)}"
+    for name, output in ECS["Outputs"].items():
+        if conds.get(output.get("Condition", ""), True):
+            assert references(resolved(output["Value"], conds)) <= known, f"output {name}"
+
+
+def test_the_cognito_pool_is_invitation_only_with_a_strong_password_policy_and_optional_mfa():
+    pool = deployed(ECS, **NEW_POOL)["UserPool"]
+    properties = pool["Properties"]
+    assert properties["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True, "nobody signs themselves up"
+    assert properties["UsernameAttributes"] == ["email"]
+    password = properties["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    assert all(password[f"Require{kind}"] for kind in ("Lowercase", "Uppercase", "Numbers", "Symbols"))
+    assert properties["MfaConfiguration"] == "OPTIONAL" and properties["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert properties["UserPoolAddOns"]["AdvancedSecurityMode"] == {"Ref": "CognitoThreatProtection"}
+    assert ECS["Parameters"]["CognitoThreatProtection"]["Default"] == "OFF" and properties["UserPoolTier"] == "ESSENTIALS"
+    plus = deployed(ECS, **NEW_POOL, CognitoThreatProtection="ENFORCED")["UserPool"]["Properties"]
+    assert plus["UserPoolTier"] == "PLUS", "threat protection needs the Plus plan"
+    assert pool["DeletionPolicy"] == "Retain" and properties["DeletionProtection"] == "ACTIVE"
+    groups = resources_of_type(ECS, "AWS::Cognito::UserPoolGroup").values()
+    assert all(g["DeletionPolicy"] == "Retain" for g in groups), "a deleted stack leaves the people in their groups"
+
+
+def test_the_console_client_is_public_code_flow_only_with_the_console_callback():
+    client = deployed(ECS, **NEW_POOL)["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False, "a browser (PKCE) keeps no secret"
+    assert client["AllowedOAuthFlows"] == ["code"] and client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert client["CallbackURLs"] == [{"Fn::Sub": "${PublicUrl}/ui/login/callback"}]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert not [flow for flow in client["ExplicitAuthFlows"] if "PASSWORD" in flow], "no password sent to the API"
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes" and client["AccessTokenValidity"] <= 60
+
+
+def test_the_identity_rules_refuse_half_configurations():
+    """The Rules CloudFormation checks before creating anything: an issuer needs its audience; a new pool needs the
+    public URL its callback lives at and takes no audience of its own."""
+    rules = ECS["Rules"]
+    assert rules["AnExistingIssuerNeedsItsAudience"]["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OidcIssuer"}, ""]}]}
+    asserted = [a["Assert"] for a in rules["TheCognitoPoolNeedsThePublicUrl"]["Assertions"]]
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]} in asserted
+    assert re.fullmatch(ECS["Parameters"]["PublicUrl"]["AllowedPattern"], "http://sre-agent.example.com") is None
+    assert re.fullmatch(ECS["Parameters"]["OidcIssuer"]["AllowedPattern"], "http://idp.example.com") is None

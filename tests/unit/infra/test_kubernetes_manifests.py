@@ -5,12 +5,14 @@ coverage are in tests/integration/deploy/."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
 
 from sre_agent.app.settings import load_settings
+from sre_agent.contracts import DEFAULT_GROUP_ROLES
 
 from .manifests import (
     KUBERNETES_DIR,
@@ -157,3 +159,66 @@ def test_one_remediation_role_per_allowed_namespace_and_no_other(tmp_path):
     roles = {d["metadata"]["namespace"] for d in BASE if d["kind"] == "Role"}
     bindings = {d["metadata"]["namespace"] for d in BASE if d["kind"] == "RoleBinding"}
     assert roles == bindings == allowed
+
+
+# --- identity: the OIDC issuer and its settings from the ConfigMap sre-agent-identity ----------------------
+IDENTITY_ENV = {"SRE_AGENT_SERVICE_OIDC_ISSUER": "oidc-issuer", "SRE_AGENT_SERVICE_OIDC_AUDIENCE": "oidc-audience",
+                "SRE_AGENT_SERVICE_OIDC_GROUPS_CLAIM": "oidc-groups-claim", "SRE_AGENT_SERVICE_OIDC_ROLES": "oidc-roles",
+                "SRE_AGENT_SERVICE_TWO_PERSON_RULE": "two-person-rule"}
+IDENTITY = one(BASE, "ConfigMap", "sre-agent-identity")
+_KEY_LINE = re.compile(r"^\s*#\s*([a-z-]+):\s*(\S+)")
+
+
+def commented_examples() -> list[dict[str, str]]:
+    """The identity ConfigMap's commented examples, one per provider: the `# key: value` lines between the lone `#`
+    separators, over the keys the ConfigMap sets (what uncommenting that provider's lines gives)."""
+    text = (KUBERNETES_DIR / "configmap.yaml").read_text().split("name: sre-agent-identity", 1)[1]
+    blocks = re.split(r"(?m)^\s*#\s*$", text)
+    examples = [{m.group(1): m.group(2) for line in block.splitlines() if (m := _KEY_LINE.match(line))} for block in blocks]
+    return [{**IDENTITY["data"], **example} for example in examples if example]
+
+
+def settings_with(data: dict[str, str], tmp_path: Path, monkeypatch) -> object:
+    """The settings the pod starts with when the identity ConfigMap holds `data` (a key left out: its variable unset)."""
+    for name in [n for n in os.environ if n.startswith("SRE_AGENT_")]:
+        monkeypatch.delenv(name)
+    for name, key in IDENTITY_ENV.items():
+        if key in data:
+            monkeypatch.setenv(name, data[key])
+    path = tmp_path / "sre-agent.yaml"
+    path.write_text(config_file_text(BASE))
+    return load_settings(config_file=path)
+
+
+def test_the_issuer_and_its_settings_come_from_the_identity_configmap_each_key_optional():
+    env = {e["name"]: e for e in CONTAINER["env"]}
+    for name, key in IDENTITY_ENV.items():
+        assert env[name]["valueFrom"]["configMapKeyRef"] == {"name": "sre-agent-identity", "key": key, "optional": True}
+    assert set(IDENTITY["data"]) <= set(IDENTITY_ENV.values()), "a key the deployment does not read does nothing"
+    assert IDENTITY["metadata"]["namespace"] == DEPLOYMENT["metadata"]["namespace"]
+
+
+def test_as_shipped_no_issuer_is_set_and_the_pod_starts_on_the_static_token_alone(tmp_path, monkeypatch):
+    settings = settings_with(IDENTITY["data"], tmp_path, monkeypatch)
+    assert settings.service.oidc_issuer is None and settings.service.oidc_audience is None
+    assert settings.service.oidc_groups_claim == "cognito:groups" and settings.service.two_person_rule is False
+
+
+def test_the_commented_examples_are_cognito_entra_keycloak_and_the_default_role_map():
+    assert [_host(example) for example in commented_examples()] == [
+        "cognito-idp.us-east-1.amazonaws.com", "login.microsoftonline.com", "keycloak.example.com", "default-roles"]
+
+
+def _host(example: dict[str, str]) -> str:
+    return example["oidc-issuer"].split("/")[2] if "oidc-issuer" in example else "default-roles"
+
+
+@pytest.mark.parametrize("example", commented_examples(), ids=_host)
+def test_each_commented_example_uncommented_starts_the_pod_with_what_it_says(example, tmp_path, monkeypatch):
+    if "oidc-issuer" not in example:  # the default role map, as the comment states it
+        assert settings_with(example, tmp_path, monkeypatch).service.oidc_roles == DEFAULT_GROUP_ROLES
+        return
+    service = settings_with(example, tmp_path, monkeypatch).service
+    assert (service.oidc_issuer, service.oidc_audience) == (example["oidc-issuer"], example["oidc-audience"])
+    assert service.oidc_groups_claim == example["oidc-groups-claim"]
+    assert set(service.oidc_roles.values()) == {"viewer", "responder", "approver"}
