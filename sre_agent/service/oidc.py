@@ -6,7 +6,9 @@ Sync on purpose: the service calls `verify` in a worker thread, and the JWKS cac
 
 from __future__ import annotations
 
+import base64
 import hmac
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -133,6 +135,8 @@ class OidcVerifier:
         claims = self._signed_claims(token)
         if not audience_matches(claims, self.audience):
             raise TokenRejected("token audience is not this service")
+        if claims.get("token_use") == "id":  # Cognito says which its tokens are: an ID token is a sign-in's, not a grant
+            raise TokenRejected("token is an ID token, not an access token")
         return principal_from(claims, self.groups_claim, self.role_map)
 
     def id_token_claims(self, token: str, client_id: str, nonce: str) -> dict[str, Any]:
@@ -162,8 +166,8 @@ class OidcVerifier:
         """The token's claims once its algorithm, issuer, signature, exp/iat and sub are checked (not its audience)."""
         try:
             header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.InvalidTokenError as exc:
+            unverified = _unverified_payload(token)
+        except (jwt.InvalidTokenError, ValueError) as exc:
             raise TokenRejected("token is malformed") from exc
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in self.algorithms:
@@ -241,6 +245,15 @@ class OidcVerifier:
         if not isinstance(document, dict):
             raise OidcUnavailable(f"{url}: not a JSON object")
         return document
+
+
+def _unverified_payload(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, read without any check (only its issuer is looked at before the signature):
+    PyJWT's unverified decode validates claims too, and was a third of a verification's time."""
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=" * (-len(token.split(".")[1]) % 4)))
+    if not isinstance(payload, dict):
+        raise ValueError("the token's payload is not a JSON object")
+    return payload
 
 
 def _signing_keys(keys: object) -> dict[str, _Key]:

@@ -136,3 +136,13 @@ def test_a_key_rotation_is_picked_up_with_one_refetch(tmp_path):
         assert verifier.jwks_fetches == 2
     finally:
         idp.stop()
+
+
+def test_a_cognito_id_token_is_not_taken_for_an_access_token(idp, verifier):
+    # Signed by the issuer's own key and naming this audience: what only token_use tells apart (Cognito's ID tokens
+    # carry the app client id as aud, which is also the audience an API configured with that client id expects).
+    claims = {**_claims(idp.token("approver")), "token_use": "id"}
+    id_token = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "key-1"})
+    assert _refused(verifier, id_token) == "token is an ID token, not an access token"
+    access = jwt.encode({**claims, "token_use": "access"}, KEY, algorithm="RS256", headers={"kid": "key-1"})
+    assert verifier.verify(access).roles == {"approver", "viewer"}
