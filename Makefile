@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast bench lint docs clean llm-local
+.PHONY: demo test test-fast bench lint docs clean llm-local prometheus
 
 # llama.cpp for the self-hosted model (make llm-local, and the tests that drive a real model): a native
 # build with its own venv. Built for any x86-64 CPU -- a -march=native build segfaulted at the first token
@@ -49,6 +49,14 @@ $(LLM_VENV)/bin/.installed:
 
 llm-local: $(BIN)/.installed $(LLM_VENV)/bin/.installed  ## serve a small local model (Gemma 3 270M, llama.cpp) on 127.0.0.1:8011 and print the settings that use it
 	$(BIN)/python -m sre_agent.brains.llm.local_server --python $(LLM_VENV)/bin/python --port 8011
+
+prometheus:  ## install Debian's prometheus and prometheus-alertmanager (for --metrics prometheus, --alerts alertmanager)
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then \
+		echo "prometheus, promtool and prometheus-alertmanager are installed"; \
+	else \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq prometheus prometheus-alertmanager; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(LLM_VENV) .pytest_cache build *.egg-info

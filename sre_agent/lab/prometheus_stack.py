@@ -42,8 +42,8 @@ def find_binary(names: tuple[str, ...], package: str) -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise StackError(f"{names[0]} is not installed: install Debian's {package} package (apt-get install {package}) "
-                     f"or put {' or '.join(names)} on PATH")
+    raise StackError(f"{names[0]} is not installed: install Debian's {package} package (apt-get install {package}; in a "
+                     f"checkout, `make prometheus` installs both) or put {' or '.join(names)} on PATH")
 
 
 def alertmanager_config(webhook_url: str, token: str | None) -> dict[str, Any]:

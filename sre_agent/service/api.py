@@ -44,50 +44,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
-from ..contracts import Person
-from .core import Acknowledgement, Backpressure, IncidentService, IntakeError, TwoPersonRule
-from .identity import person_of
-from .intake_path import INTAKE_PATHS, IntakeAnswer, answer_intake, dumps, json_object_of, serve_intake
+from .core import Backpressure, IncidentService, IntakeError, TwoPersonRule
+from .intake_path import INTAKE_PATHS, answer_intake, answered, serve_intake
 from .payloads import ApprovalAnswer, Resolution
+from .responses import error, invalid, person_in
 
 CONSOLE_PREFIX = "/ui"  # the guard's GuardSettings.console_prefix default: the two must agree
-
-
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status, headers=extra.pop("headers", None))
-
-
-def _fields(exc: ValidationError | RequestValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "(body)", "problem": e.get("msg", "")}
-            for e in exc.errors()]
-
-
-def validation_body(exc: ValidationError | RequestValidationError) -> dict[str, Any]:
-    fields = _fields(exc)
-    summary = "; ".join(f"{f['field']}: {f['problem']}" for f in fields[:5])
-    return {"error": f"invalid request: {summary}", "fields": fields}
-
-
-def invalid(exc: ValidationError | RequestValidationError) -> JSONResponse:
-    return JSONResponse(validation_body(exc), 422)
-
-
-async def json_object(request: Request) -> dict[str, Any]:
-    return json_object_of(await request.body())
-
-
-def person_in(request: Request) -> Person | None:
-    """The person the request's token names (the guard's `principal`); None: the static token, or no auth."""
-    return person_of((request.scope.get("state") or {}).get("principal"))
-
-
-def answered(answer: IntakeAnswer) -> Response:
-    return Response(dumps(answer.body), answer.status, headers=answer.headers, media_type="application/json")
-
-
-def acknowledged(ack: Acknowledgement) -> Response:
-    """The acknowledgement: the outcome and the incident as it now stands (read in the write's transaction)."""
-    return answered(IntakeAnswer(ack.status, ack.body(), {}))
 
 
 class ServiceApp(FastAPI):

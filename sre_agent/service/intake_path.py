@@ -14,13 +14,16 @@ import json
 import logging
 from typing import Any, NamedTuple
 
+from fastapi import Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
 from ..contracts import Person
-from .core import Backpressure, IncidentService, IntakeError
+from .core import Acknowledgement, Backpressure, IncidentService, IntakeError
 from .identity import person_of
 from .payloads import Question, loads
+from .responses import validation_body
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +60,6 @@ def json_object_of(raw: bytes) -> dict[str, Any]:
 def refusal_for(exc: Exception, service: IncidentService) -> IntakeAnswer:
     """How a refused notification is answered (the same as api.py's exception handlers)."""
     if isinstance(exc, ValidationError):
-        from .api import validation_body
-
         service.metrics.rejected.labels("invalid").inc()
         return IntakeAnswer(422, validation_body(exc), {})
     if isinstance(exc, Backpressure):  # counted when refused (IncidentService._admit)
@@ -109,3 +110,16 @@ async def serve_intake(service: IncidentService, scope: Scope, receive: Receive,
 
 
 __all__ = ["INTAKE_PATHS", "IntakeAnswer", "answer_intake", "json_object_of", "serve_intake"]
+
+
+def answered(answer: IntakeAnswer) -> Response:
+    return Response(dumps(answer.body), answer.status, headers=answer.headers, media_type="application/json")
+
+
+def acknowledged(ack: Acknowledgement) -> Response:
+    """The acknowledgement: the outcome and the incident as it now stands (read in the write's transaction)."""
+    return answered(IntakeAnswer(ack.status, ack.body(), {}))
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    return json_object_of(await request.body())

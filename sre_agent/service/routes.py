@@ -20,9 +20,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from .api import acknowledged, error, json_object, person_in
 from .core import Backpressure, IncidentService
+from .intake_path import acknowledged, json_object
 from .payloads import AgentCorePrompt, sns_message_body
+from .responses import error, person_in
 from .sources.alertmanager import alertmanager_batch
 from .sources.sns import SnsRejected, SnsVerifier
 

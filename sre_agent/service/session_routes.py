@@ -30,11 +30,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..chat.models import Answer
-from .api import error
 from .chat_sessions import ChatSessionError, ChatSessions, SessionInfo, SessionView
 from .core import IncidentService
 from .identity import person_of
 from .payloads import loads
+from .responses import error
 
 NAMESPACE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}  # no proxy buffering: events as they happen
