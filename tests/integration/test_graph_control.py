@@ -123,7 +123,9 @@ def test_the_same_alarm_twice_is_two_runs_each_with_its_own_verdict(shared_lab, 
         assert result.status == "escalated" and result.diagnosis.resource == CATALOG
         assert f"run {result.run_id}" in state.escalation_reason, "each run was asked about its own action"
         assert Path(result.report_path).name == f"{result.run_id}.md" and Path(result.report_path).exists()
-    assert len(second_state.tasks) == len(first_state.tasks), "the second run did not append to the first's thread"
+    # Appended to the first's thread, the second run would hold the first's tasks and then its own (twice as many).
+    # Not equal: the shared lab's clock runs between the runs, and a world a minute on may warrant one more question.
+    assert len(second_state.tasks) < 2 * len(first_state.tasks), "the second run did not append to the first's thread"
     assert second.tool_calls == len(second_state.tool_calls) < 2 * first.tool_calls
 
 
