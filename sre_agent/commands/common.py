@@ -3,6 +3,8 @@ kubectl/AWS-CLI targeting flags, and errors that say what to do instead of a tra
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional
 
@@ -70,6 +72,22 @@ def targeting(context: str | None = None, kubeconfig: Path | None = None, profil
               region: str | None = None) -> dict[str, Any]:
     """The kubectl / AWS CLI flags as settings overrides."""
     return {"kubernetes": {"context": context, "kubeconfig": kubeconfig}, "aws": {"profile": profile, "region": region}}
+
+
+def write_env_file(path: Path, env: dict[str, str]) -> None:
+    """`export K=V` lines for other shells, whole or not there: a reader never sources half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
+    partial.replace(path)
+
+
+def wait_for_ctrl_c() -> None:
+    """Block until SIGINT or SIGTERM: a foreground command (lab up) that stops cleanly either way."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
 
 
 METRICS_SOURCES = ("cloudwatch", "prometheus", "both")

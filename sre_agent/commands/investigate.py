@@ -102,23 +102,23 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float, options:
     and the options point at it."""
     from ..app.intake import AlarmResolved, incident_for_trigger
     from ..lab.lab import Lab, LabError
-    from ..lab.prometheus_stack import LabPrometheus, StackError
+    from ..lab.prometheus_stack import StackError, for_metrics_source
     from ..lab.trigger import scenario_trigger
 
-    with_prometheus = options.metrics_source != "cloudwatch"
-    lab = Lab(scenario_dirs=dirs, prometheus_history=with_prometheus)
+    lab = Lab(scenario_dirs=dirs, prometheus_history=options.metrics_source != "cloudwatch")
     lab.start()
-    stack = LabPrometheus(lab, lab.state_dir / "prometheus", world_time=True)  # read for its history
+    exits = contextlib.ExitStack()
     try:
         try:
             lab.load(scenario)
         except (LabError, ValueError) as exc:
             fail(str(exc))
-        if with_prometheus:
-            try:
-                options.prometheus_url = stack.start().url
-            except StackError as exc:
-                fail(f"cannot start Prometheus for --metrics {options.metrics_source}: {exc}")
+        try:
+            options.prometheus_url = exits.enter_context(for_metrics_source(lab, options.metrics_source, lab.state_dir)) \
+                or options.prometheus_url
+        except StackError as exc:
+            fail(f"cannot start Prometheus for --metrics {options.metrics_source}: {exc}")
+        if options.metrics_source != "cloudwatch":
             print(f"Prometheus on the lab at {options.prometheus_url} (3 h of history backfilled)", file=sys.stderr)
         lab.run_clock(speed)
         trigger = scenario_trigger(lab)
@@ -130,7 +130,7 @@ def _embedded_lab(scenario: str, dirs: list[Path] | None, speed: float, options:
             raise typer.Exit(0) from None
         yield lab, incident
     finally:
-        stack.stop()
+        exits.close()
         lab.stop()
 
 

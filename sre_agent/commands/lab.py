@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -19,6 +17,7 @@ import typer
 from ..lab.scenarios.loader import check_admission, load_scenario_file, load_scenarios
 from ..lab.scenarios.schema import ScenarioError
 from ..lab.world.images import load_catalog
+from .common import wait_for_ctrl_c, write_env_file
 
 app = typer.Typer(help="The offline lab: a Kubernetes API emulator and moto's AWS, with fault scenarios.",
                   no_args_is_help=True, rich_markup_mode="markdown")
@@ -118,10 +117,7 @@ def up(
         env |= {"SRE_AGENT_METRICS_SOURCE": "prometheus", "SRE_AGENT_METRICS_PROMETHEUS_URL": stack.url,
                 **({"SRE_AGENT_ALERTMANAGER_URL": stack.alertmanager_url} if stack.alertmanager_url else {})}
     lab.run_clock(speed)
-    env_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = env_file.with_name(env_file.name + ".partial")
-    partial.write_text("".join(f"export {k}={v}\n" for k, v in env.items()))
-    partial.replace(env_file)  # whole or not there: a reader never sources half a file
+    write_env_file(env_file, env)
     typer.echo(f"lab up in {time.monotonic() - started:.1f}s  scenario={lab.scenario.scenario.id}")
     typer.echo(f"  kubernetes API  {lab.api.url}   (KUBECONFIG={lab.kubeconfig})")
     typer.echo(f"  AWS (moto)      {lab.moto.url}   region us-east-1")
@@ -135,10 +131,7 @@ def up(
         typer.echo(f"  Alertmanager    {stack.alertmanager_url}   (to {alert_webhook})")
     typer.echo(f"  env file        {env_file}   (source it in another shell)")
     typer.echo("Ctrl-C to stop.")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    wait_for_ctrl_c()
     if stack is not None:
         stack.stop()
     admin.stop()

@@ -3,12 +3,12 @@ kubeconfig naming every cluster and an env file for other shells."""
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from pathlib import Path
 
 import typer
+
+from .common import wait_for_ctrl_c, write_env_file
 
 
 def fleet_up(scenario: str, scenario_dirs: list[Path] | None, env_file: Path, speed: float, history_minutes: int,
@@ -31,10 +31,7 @@ def fleet_up(scenario: str, scenario_dirs: list[Path] | None, env_file: Path, sp
         typer.secho(f"could not load scenario: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
     fleet.run_clock(speed)
-    env_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = env_file.with_name(env_file.name + ".partial")
-    partial.write_text("".join(f"export {k}={v}\n" for k, v in fleet.env().items()))
-    partial.replace(env_file)
+    write_env_file(env_file, fleet.env())
     typer.echo(f"{clusters} clusters up in {time.monotonic() - started:.1f}s  scenario={scenario}, its fault in "
                f"{fleet.names[fault_in - 1]}")
     for name, lab in zip(fleet.names, fleet.labs):
@@ -43,9 +40,6 @@ def fleet_up(scenario: str, scenario_dirs: list[Path] | None, env_file: Path, sp
     typer.echo(f"  AWS          {fleet.env()['AWS_ENDPOINT_URL']}   ({fleet.names[fault_in - 1]}'s account)")
     typer.echo(f"  env file     {env_file}   (source it, then: sre-agent sweep --all-contexts)")
     typer.echo("Ctrl-C to stop.")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    wait_for_ctrl_c()
     fleet.stop()
     typer.echo("fleet stopped")

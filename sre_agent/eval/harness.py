@@ -30,7 +30,7 @@ from ..brains.llm.settings import LlmSettings
 from ..contracts import Incident, InvestigationResult, RootCauseCategory, parse_resource_id, resource_id
 from ..graph.state import MetricsSource
 from ..lab.lab import Lab
-from ..lab.prometheus_stack import LabPrometheus
+from ..lab.prometheus_stack import for_metrics_source
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
 from .fix_proof import FixProof, prove_fixes
@@ -220,7 +220,7 @@ def scenario_in_lab(loaded: LoadedScenario, lab_speed: float, lab: Lab | None = 
     """A lab holding the scenario, its clock running, and the incident its alarm or question raises: a fresh
     lab that stops on the way out, or `lab` (started by the caller, who keeps it) reset for this scenario.
     Shared by scoring a run and recording one. `seed` draws a fresh lab's uids and names, hence its noise.
-    `prometheus_history`: also write the history for a Prometheus to backfill (lab_prometheus)."""
+    `prometheus_history`: also write the history for a Prometheus to backfill (prometheus_stack.for_metrics_source)."""
     own = lab is None
     lab = Lab(seed=seed).start() if lab is None else (lab.reset() if lab.scenario is not None else lab)
     lab.record_prometheus_history = prometheus_history
@@ -252,10 +252,10 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
     world (`prove`, fix_proof.py). `out_dir` keeps the run's report, result, tool calls and the proof. `state_dir`:
     the run's state dir (its memory, ledger, reports), kept by the caller -- by default a fresh one per run.
     `metrics`: where the Metrics agent reads -- prometheus or both start Debian's Prometheus on the lab, its
-    history backfilled (lab_prometheus)."""
+    history backfilled (lab/prometheus_stack.for_metrics_source)."""
     try:
         with scenario_in_lab(loaded, lab_speed, lab, seed, prometheus_history=metrics != "cloudwatch") as (lab, incident):
-            with _state_dir(state_dir) as state_dir, lab_prometheus(lab, metrics, Path(state_dir)) as prometheus_url:
+            with _state_dir(state_dir) as state_dir, for_metrics_source(lab, metrics, Path(state_dir)) as prometheus_url:
                 options = sandbox_options(lab, Path(state_dir), brain=brain, llm=llm or LlmSettings(), remediation="auto",
                                           verify_timeout_s=verify_timeout_s, verify_poll_s=verify_poll_s,
                                           world_speed=lab_speed, metrics_source=metrics, prometheus_url=prometheus_url,
@@ -274,17 +274,6 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
         truth = loaded.scenario.truth
         return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
                              expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
-
-
-@contextmanager
-def lab_prometheus(lab: Lab, metrics: MetricsSource, workdir: Path) -> Iterator[str | None]:
-    """Prometheus' URL for a Metrics agent that reads it (a real Prometheus scraping `lab`, the loaded scenario's
-    history backfilled, stopped on the way out), or None when it reads CloudWatch only."""
-    if metrics == "cloudwatch":
-        yield None
-        return
-    with LabPrometheus(lab, workdir / "prometheus", world_time=True) as stack:
-        yield stack.url
 
 
 @contextmanager

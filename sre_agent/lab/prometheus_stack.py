@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -181,3 +183,15 @@ class LabPrometheus:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+@contextmanager
+def for_metrics_source(lab: Lab, metrics_source: str, workdir: Path) -> Iterator[str | None]:
+    """Prometheus' URL for a Metrics agent that reads it (`metrics_source` prometheus or both): a real Prometheus on
+    `lab`, its loaded scenario's history backfilled (the lab made with prometheus_history), read for that history so
+    stamped with the world's time, stopped on the way out. None, and nothing started, for cloudwatch."""
+    if metrics_source == "cloudwatch":
+        yield None
+        return
+    with LabPrometheus(lab, workdir / "prometheus", world_time=True) as stack:
+        yield stack.url

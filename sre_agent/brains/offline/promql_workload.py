@@ -39,7 +39,7 @@ def pods_regex(kind: str | None, name: str) -> str:
 
 
 def _points(data: Any) -> list[tuple[str, float]]:
-    series = ((data or {}).get("series") or [{}])[0] if (data or {}).get("series") else {}
+    series = ((data or {}).get("series") or [{}])[0]
     return list(zip(series.get("timestamps") or [], series.get("values") or [], strict=False))
 
 
