@@ -301,6 +301,7 @@ class InvestigationResult(BaseModel):
     incident_id: str  # the grouping key: every run for one alarm shares it
     run_id: str  # this investigation: its own LangGraph thread, report and result files
     status: IncidentStatus
+    cluster: str | None = None  # the configured cluster it ran in (several configured); None: the one cluster
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
     actions: list[Action] = Field(default_factory=list)
     agents_invoked: list[str] = Field(default_factory=list)
@@ -350,6 +351,10 @@ class Incident(BaseModel):
     alarm: dict[str, Any] | None = None
     question: str | None = None
     namespace: str | None = None  # a question scoped to one namespace (`-n shop`); None: every namespace
+    # The cluster it is investigated in, when several are configured (the config's `clusters:`, app/cluster_routing.py):
+    # its alarm's ClusterName, its alert's `cluster` label or its account. None: the one cluster of a single-cluster
+    # responder -- or, with several, one that could not be told (then it is investigated in none).
+    cluster: str | None = None
     # What groups the notifications of one problem into one incident: "cloudwatch:<alarm>|<dims>",
     # "alertmanager:<fingerprint>", "sweep:<problem>". None: never grouped (a question).
     correlation_key: str | None = None

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
 
 from .settings import ServerSettings, environment_region
 
@@ -43,7 +44,10 @@ class AwsClients:
 
 def clients_from_settings(settings: ServerSettings) -> AwsClients:
     """Clients for the server's settings; exits with a clear message when no region is known."""
-    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region or environment_region())
+    try:
+        session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region or environment_region())
+    except ProfileNotFound as exc:
+        raise SystemExit(f"error: {exc}: pass --profile with a profile of ~/.aws/config, or unset AWS_PROFILE") from None
     if not session.region_name:
         raise SystemExit("error: no AWS region configured; pass --region or set AWS_REGION (e.g. us-east-1)")
     config = Config(connect_timeout=settings.aws_connect_timeout, read_timeout=settings.aws_read_timeout,

@@ -30,7 +30,9 @@ What registration does, so no tool has to:
     `WriteGuard` given to `tool_decorator` sees every call of a tool that is not read-only before
     its arguments are checked (`admit`: a server with writes off refuses here, whatever the
     arguments) and hears about arguments that fail (`invalid`), which FastMCP would otherwise
-    refuse before the tool -- and its audit -- ever ran.
+    refuse before the tool -- and its audit -- ever ran. A guard may also read arguments of its own
+    (`parameters`: the Kubernetes server's `expect_cluster`), which every write tool then declares
+    in its input schema and never sees.
 
 `list_only_read_tools(mcp)` hides the tools that are not read-only from `tools/list` (a server
 started without writes); they stay callable, so a call still gets the refusal and is audited.
@@ -98,6 +100,10 @@ class WriteGuard(Protocol):
     def invalid(self, tool: str, args: dict[str, Any], message: str) -> None:
         """The arguments were refused with `message` (the call is refused after this returns)."""
 
+    def parameters(self) -> tuple[inspect.Parameter, ...]:
+        """Arguments the guard reads itself in `admit` (keyword-only, each with a default): added to every
+        write tool's signature, so to its input schema, and taken out of the call before the tool runs."""
+
 
 def tool_decorator(mcp: FastMCP, guard: WriteGuard | None = None) -> Callable[..., Callable[[Callable[..., R]], Callable[..., R]]]:
     """`@tool(title=..., read_only=..., destructive=..., idempotent=..., open_world=...)` for `mcp`;
@@ -125,8 +131,14 @@ def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_on
         raise TypeError(f"tool {fn.__name__} must be annotated to return a ToolResult subclass, not {result_type!r}")
     if read_only and destructive:
         raise ValueError(f"tool {fn.__name__}: a read-only tool cannot be destructive")
+    guarded = guard.parameters() if guard is not None else ()
+    clash = sorted(p.name for p in guarded if p.name in signature.parameters)
+    if clash:
+        raise TypeError(f"tool {fn.__name__} declares {', '.join(clash)}, which its write guard reads itself")
 
     def call_and_redact(kwargs: dict[str, Any]) -> dict[str, Any]:
+        for parameter in guarded:  # the guard has checked them (admit); the tool does not take them
+            kwargs.pop(parameter.name, None)
         try:
             payload = fn(**kwargs).payload()
         except Exception as exc:
@@ -144,7 +156,8 @@ def register(mcp: FastMCP, fn: Callable[..., ToolResult], *, title: str, read_on
         structured, text = fit(payload, max_chars=max_chars, hint=hint)
         return CallToolResult(content=[TextContent(type="text", text=text)], structuredContent=structured)
 
-    in_thread.__signature__ = signature  # resolved types: FastMCP derives the input and output schemas from them
+    # resolved types: FastMCP derives the input and output schemas from them
+    in_thread.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *guarded])
 
     annotations = ToolAnnotations(title=title, readOnlyHint=read_only, destructiveHint=destructive,
                                   idempotentHint=idempotent, openWorldHint=open_world)

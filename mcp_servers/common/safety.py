@@ -8,6 +8,7 @@ events) can widen it."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from dataclasses import dataclass, field
@@ -55,12 +56,14 @@ class AuditStamp(Row):
 
 
 class AuditLog:
-    """Append-only JSON lines; one record per write attempt."""
+    """Append-only JSON lines; one record per write attempt. `fields` are what every record of this log
+    also says, after `server` (the Kubernetes server's: `cluster`, the cluster it is bound to, or null)."""
 
-    def __init__(self, path: Path | None, server: str, actor: str = "sre-agent") -> None:
+    def __init__(self, path: Path | None, server: str, actor: str = "sre-agent", fields: dict[str, Any] | None = None) -> None:
         self.path = path
         self.server = server
         self.actor = actor
+        self.fields: dict[str, Any] = dict(fields or {})
         self._lock = threading.Lock()
         self.records: list[dict[str, Any]] = []  # kept in memory too, so a session can read its own trail
 
@@ -69,6 +72,7 @@ class AuditLog:
         record: dict[str, Any] = {
             "ts": datetime.now(UTC).isoformat(),
             "server": self.server,
+            **self.fields,
             "actor": actor or self.actor,
             "tool": tool,
             "args": args,
@@ -118,6 +122,10 @@ class AuditedWriteGuard:
 
     def invalid(self, tool: str, args: dict[str, Any], message: str) -> None:
         self._refused(tool, args, f"{tool}: arguments refused ({message}); nothing was done")
+
+    def parameters(self) -> tuple[inspect.Parameter, ...]:
+        """Arguments this guard reads itself (none here; see registry.WriteGuard.parameters)."""
+        return ()
 
     def _refused(self, tool: str, args: dict[str, Any], detail: str) -> None:
         reason = args.get("reason")

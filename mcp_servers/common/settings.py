@@ -11,8 +11,8 @@ command line says replaces it. Only fields a server uses become its flags (`cli_
 
 The AWS servers also read the standard AWS environment (AWS_PROFILE, AWS_ENDPOINT_URL, credentials)
 through boto3 -- and AWS_REGION through `environment_region`, as boto3 reads only
-AWS_DEFAULT_REGION --, and the Kubernetes server reads KUBECONFIG through the official client: those
-belong to their libraries and are not repeated here."""
+AWS_DEFAULT_REGION --, and the Kubernetes server reads KUBECONFIG through the official client (with
+--eks-cluster, the AWS environment instead): those belong to their libraries and are not repeated here."""
 
 from __future__ import annotations
 
@@ -62,6 +62,13 @@ class ServerSettings(BaseSettings):
     k8s_timeout: float = Field(10.0, gt=0, description="Kubernetes API request timeout in seconds")
     kubeconfig: str | None = Field(None, description="kubeconfig path (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     context: str | None = Field(None, description="kubeconfig context")
+    eks_cluster: str | None = Field(None, description="an Amazon EKS cluster to reach by name instead of a kubeconfig "
+                                    "(none is read): endpoint and CA from EKS DescribeCluster in --region (with --profile, "
+                                    "--endpoint-url), each request with a bearer token minted as `aws eks get-token` mints "
+                                    "it, minted again when 10 minutes old")
+    cluster_name: str | None = Field(None, description="the name of the cluster this server talks to: a write whose "
+                                     "expect_cluster names another is refused (default: the kubeconfig context's "
+                                     "cluster entry, an EKS ARN's <name> tail; in-cluster: none)")
     region: str | None = Field(None, description="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)")
     endpoint_url: str | None = Field(None, description="AWS endpoint override, e.g. a moto or LocalStack URL "
                                                        "(default: AWS_ENDPOINT_URL if set)")
@@ -92,6 +99,13 @@ def environment_region(environ: dict[str, str] | None = None) -> str | None:
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
+def kubernetes_exec_info(environ: dict[str, str] | None = None) -> str:
+    """KUBERNETES_EXEC_INFO: what kubectl tells an exec credential plugin (eks_token.py), such as the
+    ExecCredential apiVersion it wants back; empty when not run by kubectl."""
+    environ = os.environ if environ is None else environ
+    return environ.get("KUBERNETES_EXEC_INFO", "")
+
+
 # Flag spelling where it differs from the field name.
 _FLAG_NAMES = {"aws_connect_timeout": "--connect-timeout", "aws_read_timeout": "--read-timeout",
                "aws_max_attempts": "--max-attempts"}
@@ -102,7 +116,8 @@ SERVING = ("http", "host", "port", "token", "insecure_localhost", "log_level", "
            "allow_sensitive_data_access")
 WRITES = ("allow_writes", "namespaces", "audit_log", "actor")
 AWS = ("region", "endpoint_url", "profile", "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts", "call_timeout")
-KUBERNETES = ("kubeconfig", "context", "k8s_timeout", "call_timeout", "max_replicas", "allow_node_writes")
+KUBERNETES = ("kubeconfig", "context", "cluster_name", "k8s_timeout", "call_timeout", "max_replicas", "allow_node_writes",
+              "eks_cluster", "region", "profile", "endpoint_url")
 RUNBOOKS = ("runbooks_dir", "no_builtin_runbooks", "no_ssm_runbooks")
 PROMETHEUS = ("prometheus_url", "prometheus_sigv4", "prometheus_bearer_token", "region", "profile", "call_timeout")
 USED_BY = {"kubernetes": SERVING + WRITES + KUBERNETES, "cloudwatch": SERVING + AWS, "prometheus": SERVING + PROMETHEUS,
@@ -165,5 +180,8 @@ def settings_reference_markdown() -> str:
 if __name__ == "__main__":  # `python -m mcp_servers.common.settings`: the servers' part of docs/configuration.md
     print("## MCP servers (`sre-mcp-kubernetes`, `sre-mcp-cloudwatch`, `sre-mcp-ssm`, `sre-mcp-prometheus`)\n\n"
           "Every server flag has an `SRE_MCP_*` environment variable; flags win. A server started by sre-agent "
-          "gets its flags from sre-agent's settings and never inherits `SRE_MCP_*` from sre-agent's environment.\n")
+          "gets its flags from sre-agent's settings and never inherits `SRE_MCP_*` from sre-agent's environment.\n\n"
+          "`python -m mcp_servers.kubernetes.eks_token --cluster-name NAME [--region R] [--profile P]`, the "
+          "kubeconfig exec plugin that mints EKS tokens without the AWS CLI, answers in the ExecCredential version "
+          "kubectl asks for in `KUBERNETES_EXEC_INFO` (v1beta1 by default).\n")
     print(settings_reference_markdown(), end="")

@@ -96,8 +96,21 @@ def resolve_kind(name: str) -> Kind:
 
 class KubeClient:
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
-                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S) -> None:
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
+                 configuration: client.Configuration | None = None) -> None:
+        """The cluster of a kubeconfig (or the pod's own), or of a ready `configuration` -- eks.py builds one
+        from EKS DescribeCluster, with no kubeconfig read at all."""
         self.request_timeout = request_timeout
+        self.in_cluster = False  # the pod's service account, no kubeconfig (cluster_name.py: then no cluster name)
+        if configuration is None:
+            configuration = self._load_configuration(kubeconfig, context)
+        configuration.retries = 1
+        self.api = client.ApiClient(configuration)
+        self.server = configuration.host
+        self._core: client.CoreV1Api | None = None
+        self._apps: client.AppsV1Api | None = None
+
+    def _load_configuration(self, kubeconfig: str | None, context: str | None) -> client.Configuration:
         configuration = client.Configuration()
         try:  # --kubeconfig, else the client's own lookup: $KUBECONFIG, then ~/.kube/config
             config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
@@ -106,14 +119,11 @@ class KubeClient:
                 raise
             try:
                 config.load_incluster_config(client_configuration=configuration)  # running in a pod
+                self.in_cluster = True
             except config.ConfigException as not_in_cluster:  # say both: the kubeconfig's problem comes first
                 raise config.ConfigException(f"{no_kubeconfig} (KUBECONFIG or ~/.kube/config); and not inside a cluster "
                                              f"({not_in_cluster})") from None
-        configuration.retries = 1
-        self.api = client.ApiClient(configuration)
-        self.server = configuration.host
-        self._core: client.CoreV1Api | None = None
-        self._apps: client.AppsV1Api | None = None
+        return configuration
 
     # The typed APIs cost about a second to build (their modules are large); reads never need them.
     @property

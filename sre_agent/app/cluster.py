@@ -39,7 +39,10 @@ def _kubeconfig_cluster(options: RunOptions, environ: dict[str, str] | None) -> 
 
 def cluster_identity(options: RunOptions, environ: dict[str, str] | None = None) -> str:
     """`https://api.example:6443` (the context's server), `in-cluster:<host>` inside a pod, or
-    `unknown` when no kubeconfig can be read (the servers will say why; the ledger still works)."""
+    `unknown` when no kubeconfig can be read (the servers will say why; the ledger still works); a configured
+    cluster (the `clusters:` list) is `cluster:<name>` -- its name is what its plans are pinned to."""
+    if options.cluster:
+        return f"cluster:{options.cluster}"
     found = _kubeconfig_cluster(options, environ)
     if isinstance(found, str):
         return found
@@ -49,7 +52,10 @@ def cluster_identity(options: RunOptions, environ: dict[str, str] | None = None)
 
 def cluster_name(options: RunOptions, environ: dict[str, str] | None = None) -> str:
     """The cluster as people name it: the kubeconfig context's cluster name (`prod-eu`), stable where its API
-    server's address is not (a lab on a new port, a rotated endpoint) -- what the incident memory is scoped by."""
+    server's address is not (a lab on a new port, a rotated endpoint) -- what the incident memory is scoped by.
+    A configured cluster (the `clusters:` list) is its configured name."""
+    if options.cluster:
+        return options.cluster
     found = _kubeconfig_cluster(options, environ)
     if isinstance(found, str):
         return found

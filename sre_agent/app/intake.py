@@ -47,12 +47,24 @@ def _unwrap(payload: dict[str, Any]) -> dict[str, Any]:
         metric_stat = ((detail.get("configuration") or {}).get("metrics") or [{}])[0].get("metricStat", {})
         metric = metric_stat.get("metric", {})
         payload = {"AlarmName": detail.get("alarmName"), "NewStateValue": (detail.get("state") or {}).get("value"),
+                   "AWSAccountId": payload.get("account"), "AlarmArn": (payload.get("resources") or [None])[0],
+                   "RegionCode": payload.get("region"),
                    "NewStateReason": (detail.get("state") or {}).get("reason"),
                    "StateChangeTime": payload.get("time"),
                    "Trigger": {"MetricName": metric.get("name"), "Namespace": metric.get("namespace"),
                                "Period": metric_stat.get("period"),
                                "Dimensions": [{"name": k, "value": v} for k, v in (metric.get("dimensions") or {}).items()]}}
     return payload
+
+
+def alarm_origin(alarm: dict[str, Any]) -> dict[str, str]:
+    """The account and region an alarm lives in, as its notification says them: EventBridge's `account` and
+    `region`, an SNS notification's `AWSAccountId` and its `AlarmArn` (arn:aws:cloudwatch:<region>:<account>:alarm:..)
+    -- what ties an alarm to a cluster that has an account of its own (app/cluster_routing.py)."""
+    arn = str(alarm.get("AlarmArn") or "").split(":")
+    account = alarm.get("AWSAccountId") or (arn[4] if len(arn) > 5 else None)
+    region = alarm.get("RegionCode") or (arn[3] if len(arn) > 5 else None)
+    return {k: str(v) for k, v in (("AWSAccountId", account), ("Region", region)) if v}
 
 
 def alarm_correlation_key(alarm_name: str, dimensions: dict[str, str]) -> str:
@@ -115,6 +127,7 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
         started_at=started, window_start=started - LOOKBACK, window_end=now, affected=affected_from_dimensions(dims),
         correlation_key=alarm_correlation_key(name, dims),
         alarm={"AlarmName": name, "NewStateValue": alarm.get("NewStateValue"), "NewStateReason": alarm.get("NewStateReason"),
+               **alarm_origin(alarm),
                # Period and evaluation periods: how long the alarm needs to see a fix (verification waits that long).
                "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims,
                            "Period": trigger.get("Period"), "EvaluationPeriods": trigger.get("EvaluationPeriods")}})

@@ -25,6 +25,9 @@ class RunOptions(BaseModel):
     brain_reason: str | None = None
     remediation: Literal["auto", "approve", "off"] = "approve"
     namespaces: list[str] = Field(default_factory=list)
+    # The configured cluster (the config's `clusters:` list, app/clusters.py) this run is in; None: the single-cluster
+    # responder, whose cluster is whatever its kubeconfig context names.
+    cluster: str | None = None
     allow_node_actions: bool = False
     ssm_targets: list[str] = Field(default_factory=list, description="instance ids SSM writes may target ('*' = any)")
     state_dir: Path = Path(".sre-agent")

@@ -24,6 +24,9 @@ class ScheduledSweep(BaseModel):
     open_incidents: bool = True  # a problem new since the previous sweep opens an incident
     severity: Literal["critical", "high", "medium", "low"] = "medium"  # of the incidents it opens
     timezone: str = "UTC"
+    # With several clusters configured (the config's `clusters:`): sweep only this one; None: every one, each swept,
+    # archived and reported on its own. Checked against the configured names when the settings load.
+    cluster: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
     @model_validator(mode="after")
     def _check(self) -> ScheduledSweep:

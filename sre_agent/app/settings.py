@@ -28,6 +28,7 @@ from ..brains.llm.settings import LlmSettings
 from ..contracts import DEFAULT_GROUP_ROLES, Role
 from ..graph.state import MetricsSource
 from ..memory.settings import MemorySettings
+from .clusters import ClusterSettings, unique_clusters
 from .schedules import ScheduledSweep, unique_names
 
 ENV_PREFIX = "SRE_AGENT_"
@@ -236,8 +237,9 @@ class ServiceSettings(Section):
     sqs_dead_letter_queue_url: str | None = Field(None, description="where SQS messages that can never be an alarm "
                                                                     "go at once (others: the queue's RedrivePolicy)")
     sweeps: list[ScheduledSweep] = Field(default_factory=list, description="scheduled health sweeps: [{name, cron, "
-                                         "namespace, open_incidents, severity, timezone}]; a problem new since the "
-                                         "previous sweep opens an incident")
+                                         "namespace, open_incidents, severity, timezone, cluster}]; a problem new since "
+                                         "the previous sweep opens an incident; with `clusters:`, each sweeps every "
+                                         "configured cluster (or its `cluster`), each reported on its own")
     chat_session_ttl_s: float = Field(86400.0, gt=0, description="a chat session (POST /v1/sessions, /invocations, "
                                       "the console's chat) idle this long expires: its id then answers 404")
     chat_max_sessions: int = Field(500, ge=1, description="live chat sessions kept at once; a new session past it "
@@ -316,6 +318,12 @@ class Settings(BaseSettings):
                                         "(default: $XDG_STATE_HOME/sre-agent, i.e. ~/.local/state/sre-agent)")
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)
+    clusters: list[ClusterSettings] = Field(default_factory=list, description="several clusters, one responder: "
+                                            "[{name, context | eks: {region}, aws_account, aws_profile, aws_region, "
+                                            "namespaces, remediation}] (YAML, or JSON in the variable); each incident "
+                                            "is routed to the cluster its alarm names, and one whose cluster cannot be "
+                                            "told is investigated in none (docs/clusters.md). Empty: the one cluster "
+                                            "of kubernetes.context")
     llm: LlmSettings = Field(default_factory=LlmSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
@@ -327,6 +335,22 @@ class Settings(BaseSettings):
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     eval: EvalSettings = Field(default_factory=EvalSettings)
+
+    @field_validator("clusters", mode="after")
+    @classmethod
+    def _unique_clusters(cls, value: list[ClusterSettings]) -> list[ClusterSettings]:
+        return unique_clusters(value)
+
+    @model_validator(mode="after")
+    def _sweeps_in_configured_clusters(self) -> Settings:
+        """A scheduled sweep's `cluster` names one of `clusters` (the two lists meet only here)."""
+        names = [c.name for c in self.clusters]
+        for sweep in self.service.sweeps:
+            if sweep.cluster is not None and sweep.cluster not in names:
+                known = f"the configured clusters are {', '.join(names)}" if names else "no clusters are configured"
+                raise ValueError(f"service.sweeps: sweep {sweep.name!r} names cluster {sweep.cluster!r}, but {known} "
+                                 "(`clusters:`); name one of them, or leave `cluster` out to sweep every one")
+        return self
 
     @field_validator("state_dir", mode="after")
     @classmethod

@@ -132,7 +132,7 @@ async def wired_run(options: RunOptions, brain: Brain, tracer: Any,
                              notifier=make_notifier(options), ledger=ledger,
                              memory=incident_recall(options, store) if store else None,
                              verify_timeout_s=options.verify_timeout_s, verify_poll_s=options.verify_poll_s,
-                             world_speed=options.world_speed, alerts=[
+                             world_speed=options.world_speed, cluster=options.cluster, alerts=[
                                  *(alerts or []),
                                  *([AlertmanagerAlerts(options.alertmanager_url)] if options.alertmanager_url else [])])
         yield graph, context

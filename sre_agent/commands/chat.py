@@ -10,7 +10,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .common import Brain, Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, targeting
+from .common import (
+    Brain,
+    Kubeconfig,
+    KubeContext,
+    Namespace,
+    Profile,
+    Region,
+    StateDir,
+    fail,
+    run_options,
+    settings_for,
+    targeting,
+)
 
 # The session (LangGraph, the MCP client) is imported when chat runs: `chat --help` answers at once.
 if TYPE_CHECKING:
@@ -29,18 +41,22 @@ def chat(ctx: typer.Context,
          full: Annotated[bool, typer.Option("--full", "--verbose", help="Every line of each answer (default: the lines "
                                             "that bear on the question; say 'more' for the rest).")] = False,
          brain: Brain = None, state_dir: StateDir = None,
-         context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None) -> None:
+         context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
+         cluster: Annotated[Optional[str], typer.Option(
+             "--cluster", help="With several clusters configured (`clusters:`): ask this one only. Default: the cluster "
+                               "a question names ('is payments ok in prod-eu'), else the one the conversation is on, "
+                               "else every cluster, answered per cluster.")] = None) -> None:
     """Ask the responder about the cluster (read-only: chat never changes anything).
 
     * sre-agent chat                              (interactive; /help lists the questions)
     * sre-agent chat "what's broken right now?"
     * sre-agent chat --session chat-...  "roll it back"
+    * sre-agent --config clusters.yaml chat "which clusters have problems?"   (every configured cluster)
     """
     from ..chat.conversation.render import render
-    from ..chat.conversation.session import ChatSession
 
     options = run_options(ctx, {"brain": brain, "state_dir": state_dir, **targeting(context, kubeconfig, profile, region)})
-    chat_session = ChatSession(options, session_id=session, namespace=namespace)
+    chat_session = _session(options, settings_for(ctx).clusters, cluster, session, namespace)
     if question is None:
         if as_json:
             fail("--json is for one question: sre-agent chat --json \"what's broken?\"")
@@ -61,6 +77,26 @@ def chat(ctx: typer.Context,
         print(render(answer, full=full))
         print(f"(session {chat_session.session_id}: follow up with sre-agent chat --session {chat_session.session_id} \"...\")")
     raise typer.Exit(EXIT_CODES.get(answer.status, 0))
+
+
+def _session(options, clusters, cluster: str | None, session: str | None, namespace: str | None) -> ChatSession:
+    """One cluster's session, or -- several configured and none chosen -- a conversation over all of them."""
+    from ..app.clusters import options_for_cluster
+    from ..chat.conversation.session import ChatSession
+
+    if cluster is not None:
+        chosen = next((c for c in clusters if c.name == cluster), None)
+        if chosen is None:
+            fail(f"--cluster {cluster}: not one of the configured clusters ({', '.join(c.name for c in clusters) or 'none'}"
+                 "; `clusters:` in the config file, docs/clusters.md)")
+        return ChatSession(options_for_cluster(options, chosen), session_id=session, namespace=namespace)
+    if len(clusters) > 1:
+        from ..chat.conversation.fleet import FleetChat
+
+        return FleetChat(options, clusters, session_id=session, namespace=namespace)  # type: ignore[return-value]
+    if clusters:
+        return ChatSession(options_for_cluster(options, clusters[0]), session_id=session, namespace=namespace)
+    return ChatSession(options, session_id=session, namespace=namespace)
 
 
 async def _ask_once(chat_session: ChatSession, question: str, *, resume: bool) -> Answer:

@@ -52,6 +52,11 @@ def evaluate(
         "--metrics", help="Where the Metrics agent reads workload series: cloudwatch (the lab's CloudWatch), prometheus "
                           "(Debian's prometheus started on each scenario's lab, its history backfilled: apt-get install "
                           "prometheus) or both. Alarms are read where they live either way.")] = "cloudwatch",
+    clusters: Annotated[int, typer.Option(
+        "--clusters", min=1, max=8, help="Run each alarm scenario in a fleet of N lab clusters -- its fault in one, the "
+                                         "same names healthy in the others -- with the responder configured for all N "
+                                         "(`clusters:`): the incident is routed by its alarm, and writes that reach "
+                                         "another cluster are counted (wrong-cluster actions). CloudWatch only.")] = 1,
 ) -> None:
     """Run the full responder on each scenario in a fresh lab and score it against the scenario's truth.
 
@@ -74,6 +79,10 @@ def evaluate(
     if entry == "chat":
         _evaluate_chat(chat_cases, only, json_out, markdown_out, scenarios, _scenario_ids(scenarios))
         return
+    if clusters > 1 and (metrics != "cloudwatch" or entry not in ("alarm",)):
+        typer.secho("--clusters runs alarm scenarios over CloudWatch: give --entry alarm (and no --metrics)",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     if approvals not in ("all", "none"):
         typer.secho("--approvals must be all or none", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
@@ -96,11 +105,19 @@ def evaluate(
         started = time.monotonic()
         print(f"[{index}/{len(runs)}] {loaded.scenario.id}{f' (seed {seed})' if repeat > 1 else ''} ...", end="",
               file=sys.stderr, flush=True)
-        row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed, prove=prove,
-                           out_dir=out, metrics=metrics)
+        if clusters > 1:
+            from ..eval.fleet_run import run_scenario_in_fleet
+
+            row = run_scenario_in_fleet(loaded, clusters=clusters, brain=settings.brain, llm=settings.llm,
+                                        approvals=approvals, seed=seed, prove=prove, out_dir=out)  # type: ignore[arg-type]
+        else:
+            row = run_scenario(loaded, brain=settings.brain, llm=settings.llm, approvals=approvals, seed=seed,
+                               prove=prove, out_dir=out, metrics=metrics)
         verdict = "error" if row.error else ("ok" if row.root_cause_category and row.root_cause_resource else "miss")
         proved = "" if row.fix_verified is None else f", fix {'verified' if row.fix_verified else 'not verified'}"
-        print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}{proved}) "
+        where = f" in {row.cluster or 'no cluster'}" + (f", {row.wrong_cluster_actions} wrong-cluster write(s)"
+                                                         if row.wrong_cluster_actions else "") if clusters > 1 else ""
+        print(f" {verdict} ({row.category} {row.resource or '-'}, {row.status}{proved}{where}) "
               f"{time.monotonic() - started:.1f}s", file=sys.stderr)
         rows.append(row)
     sweep_rows: list[SweepScore] = []
@@ -110,7 +127,8 @@ def evaluate(
         print(f" {sweep_row.error or f'rank {sweep_row.rank}, {sweep_row.problems} problem(s), {sweep_row.status}'}",
               file=sys.stderr)
         sweep_rows.append(sweep_row)
-    report = EvalReport(brain=settings.brain, repeat=repeat, metrics=metrics, scenarios=rows, totals=totals(rows), unstable=unstable(rows))
+    report = EvalReport(brain=settings.brain, repeat=repeat, metrics=metrics, clusters=clusters,
+                        scenarios=rows, totals=totals(rows), unstable=unstable(rows))
     table = (markdown_table(report) + "\n" if rows else "") + (sweep_markdown(sweep_rows) if sweep_rows else "")
     print(table)
     if json_out:

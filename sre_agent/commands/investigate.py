@@ -26,6 +26,7 @@ from .common import (
     StateDir,
     fail,
     run_options,
+    settings_for,
     targeting,
 )
 
@@ -183,6 +184,10 @@ def investigate(
     context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
     lab_speed: Annotated[float, typer.Option(help="Embedded lab: simulated seconds per real second.")] = 60.0,
     metrics: MetricsSourceFlag = None,
+    cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", help="With several clusters configured (`clusters:`): investigate in this one. Default: the "
+                          "cluster the alarm names (ClusterName dimension, cluster label, account); a question in "
+                          "none unless one is given.")] = None,
 ) -> None:
     """Investigate an alarm, a question, or a lab scenario; prints live progress, then the report.
 
@@ -195,6 +200,8 @@ def investigate(
     * sre-agent investigate --prompt "why is checkout slow?" --context prod-eu --region eu-west-1
 
     * sre-agent investigate --prompt "is checkout healthy?" -n shop
+
+    * sre-agent investigate --alarm-file alarm.json --config clusters.yaml   (routed to the alarm's cluster)
 
     Exit codes: 0 remediated, healthy or answered; 1 escalated to a human; 2 unknown (a backend
     could not be checked: the report says which and why) or bad input.
@@ -222,8 +229,32 @@ def investigate(
         raise typer.Exit(0) from None
     except (IntakeError, ValueError) as exc:
         fail(str(exc))
+    incident, options = _in_its_cluster(ctx, incident.model_copy(update={"cluster": cluster}), options, as_json)
     status = _run(incident, options, as_json, options.remediation != "off")
     raise typer.Exit(EXIT_CODES.get(status, 2))
+
+
+def _in_its_cluster(ctx: typer.Context, incident: Incident, options: RunOptions,
+                    as_json: bool) -> tuple[Incident, RunOptions]:
+    """With several clusters configured, the incident and options of the cluster it belongs to (app/cluster_routing.py);
+    one whose cluster cannot be told is not investigated: printed as escalated, exit 1."""
+    from ..app.cluster_routing import route_incident, routed, unrouted_result
+    from ..app.clusters import options_for_cluster
+    from ..app.runs import new_run_id
+
+    clusters = settings_for(ctx).clusters
+    if not clusters:
+        if incident.cluster:
+            fail(f"--cluster {incident.cluster} needs the clusters it names configured (`clusters:` in the config "
+                 "file, see docs/clusters.md); for one cluster use --context")
+        return incident, options
+    route = route_incident(incident, clusters)
+    if route.cluster is None:
+        result = unrouted_result(incident, route, new_run_id())
+        print(result.model_dump_json(indent=2) if as_json else f"escalated: {result.diagnosis.summary}")
+        raise typer.Exit(EXIT_CODES["escalated"])
+    print(f"{route.sentence()}: {route.cluster.where()}", file=sys.stderr)
+    return routed(incident, route), options_for_cluster(options, route.cluster)
 
 
 def _sandboxed(options: RunOptions, lab, *, keep_namespaces: bool) -> None:

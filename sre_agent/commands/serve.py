@@ -50,8 +50,10 @@ def serve(
 
     Every alarm is stored before it is acknowledged (SQLite in the state dir, or PostgreSQL with
     --checkpoint-dsn); a restart resumes runs from their checkpoints and shows pending approvals again.
-    The MCP servers start once and every run shares them. Escalation targets, budgets and the rest come
-    from the settings (`sre-agent config show`)."""
+    The MCP servers start once and every run shares them. With several clusters configured (`clusters:`),
+    every incident is routed to the cluster its alarm names and runs over servers bound to that cluster
+    (one whose cluster cannot be told is stored escalated, never run); see docs/service.md. Escalation
+    targets, budgets and the rest come from the settings (`sre-agent config show`)."""
     from ..app.options import RunOptions
     from ..app.runs import keep_caches_in
     from ..app.wiring import make_notifier
@@ -89,7 +91,7 @@ def serve(
                                                            max_question_chars=service.chat_max_question_chars),
                                     spend_caps=SpendCaps(day=settings.budget.daily_cost_usd,
                                                          month=settings.budget.monthly_cost_usd),
-                                    two_person_rule=service.two_person_rule)
+                                    two_person_rule=service.two_person_rule, clusters=settings.clusters)
     except Exception as exc:  # the store cannot be opened: say which and why, no traceback
         fail(f"cannot open the incident store ({'PostgreSQL' if settings.checkpoint.dsn else settings.state_dir}): "
              f"{type(exc).__name__}: {exc}")

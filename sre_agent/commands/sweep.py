@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 import typer
 
 from ..app.options import RunOptions
-from .common import Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, targeting
+from .common import Kubeconfig, KubeContext, Namespace, Profile, Region, StateDir, fail, run_options, settings_for, targeting
 from .investigate import ProgressPrinter
 
 # The engine (the MCP client, rich) is imported when the sweep runs: `sweep --help` answers at once.
@@ -57,8 +57,9 @@ def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir =
               "--min-severity", help="With --open-incidents: the least severe problem worth an investigation.")] = "critical",
           context: KubeContext = None, kubeconfig: Kubeconfig = None, profile: Profile = None, region: Region = None,
           all_contexts: Annotated[bool, typer.Option(
-              "--all-contexts", help="Sweep every context of the kubeconfig, each over its own read-only servers, and "
-                                     "report per cluster (no --diff, nothing saved). Exit 0 all healthy, 1 problems or "
+              "--all-contexts", help="Sweep every context of the kubeconfig (with `clusters:` configured: every "
+                                     "configured cluster), each over its own read-only servers, and report per "
+                                     "cluster (no --diff, nothing saved). Exit 0 all healthy, 1 problems or "
                                      "a cluster that could not be checked, 2 none could be checked.")] = False,
           concurrency: Annotated[int, typer.Option(min=1, max=32, help="With --all-contexts: clusters swept at once.")] = 4,
           ) -> None:
@@ -80,7 +81,11 @@ def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir =
             fail("--all-contexts sweeps every context: it takes no --context, --diff or --open-incidents")
         from .sweep_fleet import sweep_all_contexts
 
-        raise typer.Exit(sweep_all_contexts(options, namespace, kubeconfig, concurrency, as_json, as_markdown, Progress()))
+        configured = settings_for(ctx).clusters
+        if configured and kubeconfig is not None:
+            fail("--kubeconfig names the clusters to sweep, and so does `clusters:` in the configuration: give one")
+        raise typer.Exit(sweep_all_contexts(options, namespace, kubeconfig, concurrency, as_json, as_markdown, Progress(),
+                                            configured=configured))
     baseline: SweepReport | None = None
     if previous is not None:
         try:

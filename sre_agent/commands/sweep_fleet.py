@@ -1,5 +1,6 @@
-"""`sre-agent sweep --all-contexts`: every cluster of the kubeconfig swept (sweep/fleet.py), printed per cluster
-with a summary table; the exit code is the fleet's (0 healthy, 1 problems or a cluster not checked, 2 none checked)."""
+"""`sre-agent sweep --all-contexts`: every cluster of the kubeconfig -- or, with `clusters:` configured, every configured
+cluster, each with its own context or EKS name and AWS profile -- swept (sweep/fleet.py), printed per cluster with a
+summary table; the exit code is the fleet's (0 healthy, 1 problems or a cluster not checked, 2 none checked)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from ..app.clusters import ClusterSettings, options_for_cluster
 from ..app.options import RunOptions
 from ..app.servers import ServerConnection
 from ..sweep.fleet import Context, ContextError, FleetReport, contexts_in, sweep_fleet
@@ -27,19 +29,26 @@ def _for_context(options: RunOptions, kubeconfig: Path | None, context: str,
 
 
 def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: Path | None, concurrency: int,
-                       as_json: bool, as_markdown: bool, progress) -> int:
+                       as_json: bool, as_markdown: bool, progress, configured: list[ClusterSettings] | None = None) -> int:
     from rich.console import Console
 
     from ..sweep.render import holes_lines, markdown, print_report
 
     kubeconfig = kubeconfig or _configured_kubeconfig(options)
-    try:
-        contexts = contexts_in(kubeconfig)
-    except ContextError as exc:
-        fail(str(exc))
-    progress(f"{len(contexts)} context(s): {', '.join(c.name for c in contexts)}; {min(concurrency, len(contexts))} at a time")
+    if configured:
+        contexts = [Context(name=c.name, cluster=c.name) for c in configured]
+    else:
+        try:
+            contexts = contexts_in(kubeconfig)
+        except ContextError as exc:
+            fail(str(exc))
+    what = "configured cluster(s)" if configured else "context(s)"
+    progress(f"{len(contexts)} {what}: {', '.join(c.name for c in contexts)}; {min(concurrency, len(contexts))} at a time")
 
-    fleet = asyncio.run(_fleet(options, contexts, kubeconfig, namespace, concurrency, progress))
+    if configured:
+        fleet = asyncio.run(_configured_fleet(options, configured, namespace, concurrency, progress))
+    else:
+        fleet = asyncio.run(_fleet(options, contexts, kubeconfig, namespace, concurrency, progress))
     if as_json:
         print(fleet.model_dump_json(indent=2))
     else:
@@ -83,6 +92,43 @@ async def _fleet(options: RunOptions, contexts: list[Context], kubeconfig: Path 
         return await sweep_fleet(contexts, one, concurrency=concurrency, progress=progress)
     finally:
         await aws.stop()
+
+
+async def _configured_fleet(options: RunOptions, clusters: list[ClusterSettings], namespace: str | None,
+                            concurrency: int, progress) -> FleetReport:
+    """Every configured cluster swept over read-only servers bound to it: its own kubernetes server, and the CloudWatch
+    and SSM servers of its AWS profile and region -- started once per profile and region, shared by the clusters that
+    have the same (an account per cluster gets its own; clusters in one account share them)."""
+    from ..service.servers import SharedServers
+    from .sweep import _sweep
+
+    read_only = options.model_copy(update={"remediation": "off", "servers": None})
+    per_cluster = {c.name: options_for_cluster(read_only, c) for c in clusters}
+    by_account: dict[tuple[str, ...], SharedServers] = {}
+    for cluster in clusters:
+        flags = tuple(per_cluster[cluster.name].server_args.get("cloudwatch", []))
+        by_account.setdefault(flags, SharedServers(per_cluster[cluster.name], only={"cloudwatch", "ssm"}))
+    progress(f"starting the cloudwatch and ssm MCP servers once per AWS profile and region ({len(by_account)}, read-only)")
+    started: list[SharedServers] = []
+    try:
+        shared: dict[tuple[str, ...], dict[str, ServerConnection]] = {}
+        for flags, servers in by_account.items():
+            await servers.start()
+            started.append(servers)
+            shared[flags] = await servers.connections()
+
+        async def one(context: Context) -> SweepReport:
+            mine = per_cluster[context.name]
+            kube = ServerConnection(module="mcp_servers.kubernetes", args=mine.server_args["kubernetes"], env=mine.env)
+            aws = shared[tuple(mine.server_args.get("cloudwatch", []))]
+            return await _sweep(mine.model_copy(update={"servers": {**aws, "kubernetes": kube}}), namespace,
+                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
+
+        return await sweep_fleet([Context(name=c.name, cluster=c.name) for c in clusters], one,
+                                 concurrency=concurrency, progress=progress)
+    finally:
+        for servers in started:
+            await servers.stop()
 
 
 def summary(fleet: FleetReport) -> str:

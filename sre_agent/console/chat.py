@@ -5,6 +5,7 @@ are the chat's own models, rendered by the template."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -34,14 +35,36 @@ async def history(service: ConsoleBackend, session_id: str) -> list[Turn]:
         return await chat.history()
 
 
+class Refused(Exception):
+    """The question was refused before it was answered (e.g. several clusters and none chosen): status and why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def cluster_of(service: ConsoleBackend, session_id: str) -> str | None:
+    """The configured cluster a conversation asks about (the service's chat sessions record it), or None."""
+    store = getattr(service.store, "chat_session", None)
+    record = await asyncio.to_thread(store, session_id) if store else None
+    return getattr(record, "cluster", None)
+
+
 async def ask(service: ConsoleBackend, session_id: str | None, question: str, namespace: str | None, *,
-              asker: Person | None = None, may_pin: bool = True) -> str:
+              asker: Person | None = None, may_pin: bool = True, cluster: str | None = None) -> str:
     """One turn of `session_id` (a new conversation when None); returns the session id. `asker`: the signed-in
-    person (a pinned action records them); `may_pin` False: read-only (a viewer's session)."""
+    person (a pinned action records them); `may_pin` False: read-only (a viewer's session); `cluster`: a new
+    conversation's configured cluster (several configured). Refused when the service refuses it."""
     sessions = getattr(service, "chat_sessions", None)
     if sessions is not None:  # the service's chat sessions: recorded, bounded, on its chat loop (one session model)
-        return await sessions.console_turn(session_id, question[:MAX_QUESTION], namespace, asker=asker,
-                                           may_pin=may_pin)
+        try:
+            return await sessions.console_turn(session_id, question[:MAX_QUESTION], namespace, asker=asker,
+                                               may_pin=may_pin, cluster=cluster)
+        except Exception as exc:  # the service's ChatSessionError (its `status`): a 4xx is a refusal to show
+            status = getattr(exc, "status", None)
+            if isinstance(status, int) and 400 <= status < 500:
+                raise Refused(status, str(exc)) from exc
+            raise
     options = service.options
     if getattr(service, "servers", None) is not None:  # the service's shared servers, as its runs use them
         options = options.model_copy(update={"servers": await service.servers.connections()})

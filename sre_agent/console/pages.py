@@ -34,6 +34,7 @@ class IncidentRow(BaseModel):
     age: str
     state: str
     notifications: int = 0
+    cluster: str | None = None  # the configured cluster it is investigated in (several configured)
 
 
 class EvidenceItem(BaseModel):
@@ -74,7 +75,8 @@ def row_of(view: dict[str, Any]) -> IncidentRow:
     return IncidentRow(incident_id=view["incident_id"], title=view.get("title") or "", status=view.get("status") or "-",
                        severity=view.get("severity") or "-", source=view.get("source") or "-",
                        received_at=view.get("received_at") or "", age=age(view.get("received_at")),
-                       state=view.get("state") or "-", notifications=view.get("notifications") or 0)
+                       state=view.get("state") or "-", notifications=view.get("notifications") or 0,
+                       cluster=view.get("cluster"))
 
 
 def evidence_of(state: Investigation) -> tuple[list[EvidenceItem], list[ToolCallRecord]]:

@@ -9,9 +9,13 @@ from typing import Any, Protocol
 from ..app.options import RunOptions
 from ..contracts import Person
 
+# The incident list's filter value for incidents investigated in no cluster (the service's
+# service/incident_clusters.py NO_CLUSTER; cluster names start with a letter or digit).
+NO_CLUSTER = "-"
+
 
 class IncidentStore(Protocol):
-    def incidents(self, limit: int = 100) -> list[Any]: ...
+    def incidents(self, limit: int = 100) -> list[Any]: ...  # (limit, cluster=...) with clusters configured
 
     def incident(self, incident_id: str) -> Any: ...
 
@@ -21,6 +25,7 @@ class ConsoleBackend(Protocol):
     store: IncidentStore
     sweeps: list[Any]
     servers: Any  # SharedServers (connections()), or None when the options name the servers
+    # clusters: list[ClusterSettings] -- optional (getattr): several configured, the console shows and filters by them
 
     def view(self, record: Any) -> dict[str, Any]: ...
 
@@ -29,3 +34,8 @@ class ConsoleBackend(Protocol):
     def answer(self, incident_id: str, decision: dict[str, Any], person: Person | None = None) -> Any: ...
 
     def report(self, incident_id: str) -> str | None: ...
+
+
+def cluster_names(service: Any) -> list[str]:
+    """The configured clusters' names (the service's `clusters`); none: a single-cluster service."""
+    return [c.name for c in getattr(service, "clusters", None) or []]

@@ -21,11 +21,11 @@ from . import chat
 from .chat import valid_session
 from .events import incident_events
 from .pages import incident_page, row_of
-from .ports import ConsoleBackend
+from .ports import NO_CLUSTER, ConsoleBackend, cluster_names
 from .render import SECURITY_HEADERS, render
 from .session import ConsoleSession, SessionKeys
 from .signin_routes import add_signin_routes, form_of
-from .sweeps import sweeps_page
+from .sweeps import by_cluster, sweeps_page
 
 
 class ApprovalForm(BaseModel):
@@ -75,10 +75,15 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
         return redirect(f"{prefix}/incidents")
 
     @router.get("/incidents")
-    async def incidents(request: Request, limit: int = 100) -> Response:
-        records = await asyncio.to_thread(service.store.incidents, max(1, min(limit, 500)))
+    async def incidents(request: Request, limit: int = 100, cluster: str = "") -> Response:
+        # ?cluster=NAME: the incidents of one configured cluster; ?cluster=-: those investigated in none.
+        clusters = cluster_names(service)
+        chosen = cluster.strip() if clusters and cluster.strip() else None
+        limit = max(1, min(limit, 500))
+        records = await asyncio.to_thread(lambda: service.store.incidents(limit, cluster=chosen) if chosen
+                                          else service.store.incidents(limit))
         rows = [row_of(view) for view in await asyncio.to_thread(lambda: [service.view(r) for r in records])]
-        return page("incidents.html", request, rows=rows)
+        return page("incidents.html", request, rows=rows, clusters=clusters, chosen=chosen, no_cluster=NO_CLUSTER)
 
     async def incident_response(request: Request, incident_id: str, status: int = 200, **flash: Any) -> Response:
         view = await asyncio.to_thread(service.incident_view, incident_id)
@@ -165,13 +170,15 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
 
     @router.get("/sweeps")
     async def sweeps(request: Request) -> Response:
-        return page("sweeps.html", request, sweeps=await asyncio.to_thread(sweeps_page, service))
+        found = await asyncio.to_thread(sweeps_page, service)
+        return page("sweeps.html", request, sweeps=found, groups=by_cluster(found))
 
     @router.get("/chat")
     async def chat_page(request: Request, session: str = "") -> Response:
         session_id = valid_session(session)
         turns = await chat.history(service, session_id) if session_id else []
-        return page("chat.html", request, session_id=session_id, turns=turns)
+        return page("chat.html", request, session_id=session_id, turns=turns, clusters=cluster_names(service),
+                    cluster=await chat.cluster_of(service, session_id) if session_id else None)
 
     @router.post("/chat")
     async def chat_turn(request: Request) -> Response:
@@ -182,10 +189,15 @@ def console_router(service: ConsoleBackend, prefix: str) -> APIRouter:
                         flash="Ask a question first.", flash_kind="error")
         session = session_of(request)
         # A viewer's question is answered read-only (no action pinned), as the API answers a viewer's.
-        session_id = await chat.ask(service, valid_session(form.get("session")), question,
-                                    form.get("namespace", "").strip() or None,
-                                    asker=session.person() if session else None,
-                                    may_pin=session is None or session.holds("responder"))
+        try:
+            session_id = await chat.ask(service, valid_session(form.get("session")), question,
+                                        form.get("namespace", "").strip() or None,
+                                        asker=session.person() if session else None,
+                                        may_pin=session is None or session.holds("responder"),
+                                        cluster=form.get("cluster", "").strip() or None)
+        except chat.Refused as exc:  # several clusters and none chosen, or one not configured: say which may be
+            return page("chat.html", request, exc.status, session_id=valid_session(form.get("session")), turns=[],
+                        clusters=cluster_names(service), cluster=None, flash=str(exc), flash_kind="error")
         return redirect(f"{prefix}/chat?session={session_id}")
 
     @router.get("/events")

@@ -1,7 +1,8 @@
 """The sweeps page: for each scheduled sweep (state_dir/sweeps/<name>/, service/schedule.py) and each
 scope swept from the CLI (state_dir/sweeps/<time>-<scope>.json), the newest report's problems ranked
 as the sweep ranked them, each marked new when the previous report of the same series did not have
-it (sweep/history.py `diff`, by root resource)."""
+it (sweep/history.py `diff`, by root resource). With several clusters configured, a scheduled sweep is a series
+per cluster (state_dir/sweeps/<name>@<cluster>/): shown per cluster, each compared with its own previous report."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ MAX_SERIES = 20
 
 class SweepSeries(BaseModel):
     name: str  # a schedule's name, or "cli: <scope>"
+    cluster: str | None = None  # the configured cluster this series sweeps (several configured)
     latest: SweepReport
     new: list[str] = Field(default_factory=list)  # root resources not in the previous report
     resolved: list[str] = Field(default_factory=list)
@@ -44,8 +46,17 @@ def _series(name: str, paths: list[Path]) -> SweepSeries | None:
         return None
     latest, previous = reports[0], (reports[1] if len(reports) > 1 else None)
     changes = diff(latest, previous)
-    return SweepSeries(name=name, latest=latest, new=changes.new, resolved=changes.resolved,
-                       previous_at=previous.started_at.isoformat() if previous else None)
+    schedule, _, cluster = name.partition("@")  # service/schedule.py series_name: <name>@<cluster>
+    return SweepSeries(name=schedule, cluster=cluster or None, latest=latest, new=changes.new,
+                       resolved=changes.resolved, previous_at=previous.started_at.isoformat() if previous else None)
+
+
+def by_cluster(series: list[SweepSeries]) -> list[tuple[str | None, list[SweepSeries]]]:
+    """The series grouped by the cluster they sweep (the configured clusters' in name order, then the rest)."""
+    groups: dict[str | None, list[SweepSeries]] = defaultdict(list)
+    for item in series:
+        groups[item.cluster].append(item)
+    return sorted(groups.items(), key=lambda group: (group[0] is None, group[0] or ""))
 
 
 def sweeps_page(service: ConsoleBackend) -> list[SweepSeries]:

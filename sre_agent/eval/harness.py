@@ -71,6 +71,11 @@ class ScenarioScore(BaseModel):
     cost_usd: float = 0.0
     error: str | None = None
     seed: int = 0  # the lab world's seed (its uids, names and telemetry jitter)
+    # eval --clusters N: the cluster the run was routed to (and by what), and the writes that reached any other one
+    # (counted by those clusters' API servers, whatever the responder reported).
+    cluster: str | None = None
+    routed_by: str = ""
+    wrong_cluster_actions: int = 0
 
 
 class Totals(BaseModel):
@@ -84,6 +89,7 @@ class Totals(BaseModel):
     mitigation_or_fix_verified: float | None = None  # mitigated, or the proposed fix cleared the fault in a copy
     false_actions: int
     double_actions: int = 0
+    wrong_cluster_actions: int = 0
     median_time_to_diagnosis_s: float | None
     errors: int
 
@@ -92,6 +98,7 @@ class EvalReport(BaseModel):
     brain: str
     repeat: int
     metrics: str = "cloudwatch"  # where the Metrics agent read workload series (eval --metrics)
+    clusters: int = 1  # eval --clusters: each scenario in a fleet of this many clusters, its fault in one
     scenarios: list[ScenarioScore]
     totals: Totals
     # Scenarios whose verdict (root cause, mitigation, fix, false actions) was not the same in every run:
@@ -312,6 +319,7 @@ def totals(rows: list[ScenarioScore]) -> Totals:
         mitigation_or_fix_verified=round(sum(bool(r.mitigation or r.fix_verified) for r in fault_rows) / len(fault_rows), 4)
         if fault_rows else None,
         false_actions=sum(r.false_actions for r in rows), double_actions=sum(r.double_actions for r in rows),
+        wrong_cluster_actions=sum(r.wrong_cluster_actions for r in rows),
         median_time_to_diagnosis_s=round(statistics.median(ttd), 3) if ttd else None,
         errors=sum(1 for r in rows if r.error))
 
@@ -336,6 +344,7 @@ def markdown_table(report: EvalReport) -> str:
               f"mitigation {mitigation} (or a proposed fix that cleared the fault in a copy of the world: {proven}; "
               f"a fix named on the right object: {named}), "
               f"false actions {t.false_actions}, double actions {t.double_actions}, "
+              + (f"wrong-cluster actions {t.wrong_cluster_actions} ({report.clusters} clusters), " if report.clusters > 1 else "") +
               f"median time to diagnosis {t.median_time_to_diagnosis_s}s, errors {t.errors}"]
     if report.repeat > 1:
         changed = ", ".join(report.unstable) or "none"

@@ -32,6 +32,8 @@ class RunContext:
     verify_timeout_s: float = 90.0
     verify_poll_s: float = 2.0
     world_speed: float = 1.0  # seconds of the watched world per wall-clock second (the lab's clock runs faster)
+    # The configured cluster the run is in (several configured): its Kubernetes writes are pinned to it. None: one cluster.
+    cluster: str | None = None
     healthy_checks_needed: int = 2
     started: float = field(default_factory=time.monotonic)  # for the events' elapsed_s
 

@@ -19,7 +19,7 @@ from .intent import held_because
 from .ledger import LedgerKey, LedgerOwner
 from .pinning import pin_plan
 from .recall import failed_before, failed_before_sentence, relevant_facts
-from .state import ApprovalDecision, Investigation
+from .state import ApprovalDecision, Investigation, RemediationPlan
 
 MAX_REPLANS = 1
 MAX_UNPINNED = 3  # runbook steps tried in one pass when the world refutes the one before
@@ -28,6 +28,7 @@ MAX_UNPINNED = 3  # runbook steps tried in one pass when the world refutes the o
 # the record named -- never run unattended, never held. Decommissions, maintenance and stated reasons say the state
 # itself is wanted: held.
 ASKED_NOT_HELD = {"change record"}
+CLUSTER_ARG = "expect_cluster"  # the Kubernetes server refuses a write whose value is not the cluster it is bound to
 STALE = "precondition failed"  # how the MCP servers say a pinned plan no longer holds
 
 
@@ -59,7 +60,7 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
             return {**reset, "tool_calls": records, "plan": None, "escalation_reason": "; ".join(refusals)}
         plan = following
     update: dict = {**reset, "tool_calls": records}
-    plan = pinned.plan
+    plan = pin_to_cluster(pinned.plan, context.cluster)
     holding = [i for i in pinned.intent if i.signal not in ASKED_NOT_HELD]
     if holding:
         # A state its target records as wanted (a decommission, a maintenance, a stated reason) is not reversed by the
@@ -83,6 +84,24 @@ async def remediate(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     if gate == "auto":
         update["approval"] = ApprovalDecision(decision="auto", by="policy", note=why, action_id=plan.action_id)
     return {**update, "plan": plan.model_copy(update={"gate_why": why}), "notes": [f"pinned {plan.action_id}: {plan.pin}"]}
+
+
+def pin_to_cluster(plan: RemediationPlan, cluster: str | None) -> RemediationPlan:
+    """A Kubernetes write of a run in a configured cluster names that cluster (`expect_cluster`): it is part of the
+    action id a human approves, the server bound to another cluster refuses it, and `act` refuses it in a run that
+    is not in that cluster. Several clusters repeat names (shop/Deployment/checkout); a plan is for one of them."""
+    if cluster is None or plan.server != "kubernetes":
+        return plan
+    return plan.model_copy(update={"args": {**plan.args, CLUSTER_ARG: cluster}})
+
+
+def cluster_mismatch(plan: RemediationPlan, cluster: str | None) -> str | None:
+    """Why `plan` may not run in a run in `cluster`, or None: its pinned cluster is another (or the run has none)."""
+    pinned = plan.args.get(CLUSTER_ARG)
+    if pinned is None or pinned == cluster:
+        return None
+    return (f"{plan.tool} on {plan.resource} was pinned to cluster {pinned}, and this run is in "
+            f"{'cluster ' + cluster if cluster else 'no configured cluster'}; nothing was written")
 
 
 def after_remediate(state: Investigation) -> str:
@@ -128,6 +147,9 @@ async def act(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         # The MCP server's audit log keeps this reason: a person's approval (a verified token) names them there too.
         who = f" (approved by {approval.person.label()})" if approval.person else ""
         args["reason"] = f"incident {state.incident.id}{who}: {state.diagnosis.summary if state.diagnosis else ''}"[:480]
+    if (mismatch := cluster_mismatch(plan, context.cluster)) is not None:
+        emit(runtime, "action", tool=plan.tool, ok=False, result=mismatch, action_id=plan.action_id)
+        return {"escalation_reason": mismatch}
     key = LedgerKey.of(plan)
     owner = LedgerOwner(incident=state.incident.id, run_id=state.run_id, action_id=plan.action_id)
     earlier = context.ledger.claim(key, owner) if context.ledger else None

@@ -119,7 +119,7 @@ async def finish(state: Investigation, runtime: Runtime[RunContext]) -> dict:
 def to_result(state: Investigation, *, duration_s: float, trace_id: str | None, report_path: str | None) -> InvestigationResult:
     actions = [a.model_copy(update={"verified": state.verified}) if i == 0 else a for i, a in enumerate(state.actions)]
     return InvestigationResult(
-        incident_id=state.incident.id, run_id=state.run_id, status=state.status or "escalated",
+        incident_id=state.incident.id, run_id=state.run_id, status=state.status or "escalated", cluster=state.incident.cluster,
         diagnosis=state.diagnosis or Diagnosis(),
         actions=actions, agents_invoked=list(dict.fromkeys(t.agent for t in state.tasks)),
         tool_calls=len(state.tool_calls), redacted=sum(c.redacted for c in state.tool_calls),
@@ -145,7 +145,7 @@ def render_markdown(state: Investigation, result: InvestigationResult) -> str:
     incident, diagnosis = state.incident, result.diagnosis
     out = [f"# Incident {incident.id}: {incident.title}", "",
            f"**Run:** {result.run_id}  ", f"**Status:** {result.status}  ", f"**Severity:** {incident.severity}  ",
-           f"**Source:** {incident.source}  ",
+           f"**Source:** {incident.source}  ", *([f"**Cluster:** {incident.cluster}  "] if incident.cluster else []),
            *([f"**Requested by:** {incident.requested_by.label()}  "] if incident.requested_by else []),
            f"**Brain:** {state.brain}" + (f" -- {state.brain_reason}" if state.brain_reason else "") + "  ",
            f"**Duration:** {result.duration_s:.1f}s (diagnosis after {result.time_to_diagnosis_s or 0:.1f}s), "

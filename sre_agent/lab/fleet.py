@@ -8,13 +8,18 @@ context per cluster -- what a kubeconfig for several real clusters looks like.
 
 A scenario is loaded into every cluster with the same names; its fault only in `fault_in` (0-based), the others
 healthy -- so a fix that lands in the wrong cluster lands on a same-named, healthy object. Each cluster's AWS is
-its own lab account (its alarms, metrics and logs); `env()` names the faulty cluster's, `env_of(i)` any one's."""
+its own lab account (its alarms, metrics and logs); `env()` names the faulty cluster's, `env_of(i)` any one's, and
+`profiles_env()` every one's -- an AWS config file with a profile per cluster (named after it), as an account per
+cluster is reached with `--profile`. `clusters_config()` is the responder's `clusters:` list for the fleet."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from .aws.server import REGION
 from .kube.kubeconfig import write_contexts
 from .lab import Lab, LabError
 from .scenarios.schema import LoadedScenario
@@ -33,6 +38,8 @@ class LabFleet:
         self.labs = [Lab(scenario_dirs=scenario_dirs, speed=speed, state_dir=self.state_dir / name, cluster_name=name,
                          seed=seed + i, **extra) for i, name in enumerate(self.names)]
         self.kubeconfig = self.state_dir / "kubeconfig"
+        self.aws_config = self.state_dir / "aws" / "config"
+        self.aws_credentials = self.state_dir / "aws" / "credentials"
         self.fault_in = 0
 
     def start(self) -> LabFleet:
@@ -44,7 +51,42 @@ class LabFleet:
             raise
         assert all(lab.api for lab in self.labs)
         write_contexts(self.kubeconfig, [(name, lab.api.url) for name, lab in zip(self.names, self.labs)])  # type: ignore[union-attr]
+        self._write_profiles()
         return self
+
+    def _write_profiles(self) -> None:
+        """One AWS profile per cluster, named after it: its lab account's keys and the lab's endpoint."""
+        self.aws_config.parent.mkdir(parents=True, exist_ok=True)
+        config, credentials = [], []
+        for name, lab in zip(self.names, self.labs):
+            assert lab.moto and lab.account
+            config.append(f"[profile {name}]\nregion = {REGION}\nendpoint_url = {lab.moto.url}\n")
+            credentials.append(f"[{name}]\naws_access_key_id = {lab.account.access_key_id}\n"
+                               f"aws_secret_access_key = {lab.account.secret_access_key}\n")
+        for path, sections in ((self.aws_config, config), (self.aws_credentials, credentials)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(sections))
+
+    def profiles_env(self) -> dict[str, str]:
+        """Every cluster reachable by name: the fleet's kubeconfig (a context per cluster) and AWS config (a profile
+        per cluster) -- no account's keys in the environment, so each AWS client picks its cluster's by profile."""
+        return {"KUBECONFIG": str(self.kubeconfig), "AWS_CONFIG_FILE": str(self.aws_config),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.aws_credentials), "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION}
+
+    def clusters_config(self, namespaces: list[list[str]] | None = None) -> list[dict[str, Any]]:
+        """The responder's `clusters:` for this fleet: each cluster by its context, account and profile."""
+        return [{"name": name, "context": name, "kubeconfig": str(self.kubeconfig), "aws_profile": name,
+                 "aws_account": lab.account.account_id if lab.account else None,
+                 **({"namespaces": namespaces[i]} if namespaces else {})}
+                for i, (name, lab) in enumerate(zip(self.names, self.labs))]
+
+    def __enter__(self) -> LabFleet:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def load(self, scenario: str | LoadedScenario, *, fault_in: int = 0) -> LoadedScenario:
         """The scenario in every cluster, its fault only in cluster `fault_in` (0-based)."""

@@ -15,7 +15,9 @@ history, with the fault's onset where it happened. A load takes about a second
 kube-state-metrics, cAdvisor and the apps' request metrics, counting what CloudWatch gets.
 
 Labs in one process share one moto server, each in its own AWS account (aws/moto_backend.py), so a
-test session or a parallel evaluation can run many labs without them seeing each other's data."""
+test session or a parallel evaluation can run many labs without them seeing each other's data. A lab's
+cluster is also its account's EKS cluster, `cluster_name` (aws/eks.py), and its API takes the EKS tokens
+minted for it (kube/authn.py); `Lab(tls=True)` serves that API over HTTPS (kube/tls.py)."""
 
 from __future__ import annotations
 
@@ -28,13 +30,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from .aws.eks import register_cluster, serve_presigned_caller_identity, trust_credentials
 from .aws.feed import AlarmSpec, AwsFeed, instance_id, minute_floor
 from .aws.moto_backend import LabAccount, claim_account, release_account, wipe_account_data
 from .aws.server import MotoServer, aws_env, client
 from .aws.ssm_documents import create_aws_managed_documents
 from .kube.apiserver import KubeApiServer
+from .kube.authn import Authenticator, EksTokenVerifier
 from .kube.kubeconfig import write_kubeconfig
 from .kube.store import ObjectStore
+from .kube.tls import ServingTls, serving_tls
 from .prometheus.history import FILE_NAME as HISTORY_FILE
 from .prometheus.history import HistoryWriter
 from .prometheus.scrape import LabMetrics
@@ -59,7 +64,7 @@ class LabError(RuntimeError):
 class Lab:
     def __init__(self, *, scenario_dirs: list[Path] | None = None, history_minutes: int = DEFAULT_HISTORY_MINUTES,
                  speed: float = 0.0, state_dir: Path | None = None, cluster_name: str = "sre-lab",
-                 seed: int = 0, prometheus_history: bool = False) -> None:
+                 seed: int = 0, prometheus_history: bool = False, tls: bool = False) -> None:
         self.scenario_dirs = scenario_dirs
         # The world's uids and generated names come from this seed, and every pod's telemetry jitter from its uid:
         # another seed is the same scenario with other noise (how `eval --repeat` finds noise-dependent verdicts).
@@ -67,6 +72,10 @@ class Lab:
         self.history_minutes = history_minutes
         self.speed = speed
         self.cluster_name = cluster_name
+        # Serve the API over HTTPS with a CA of its own (kube/tls.py): kubectl sends a user's credentials -- an EKS
+        # token from an exec plugin -- only to an https:// server.
+        self.tls = tls
+        self.serving_tls: ServingTls | None = None
         # Also write each loaded scenario's history as scrapes for a Prometheus to backfill (prometheus/history.py):
         # off unless a Prometheus will read it -- it doubles a load's time.
         self.record_prometheus_history = prometheus_history
@@ -94,9 +103,16 @@ class Lab:
     def start(self) -> Lab:
         self.moto = MotoServer.shared()
         self.account = claim_account()
-        self.api = KubeApiServer(self.store, self.world)
+        # EKS tokens for this cluster, signed by this account's principals, open the API as they open an EKS cluster's
+        # (kube/authn.py): checked against the lab's STS, which answers presigned GetCallerIdentity (aws/eks.py).
+        serve_presigned_caller_identity()
+        trust_credentials(self.account)
+        verifier = EksTokenVerifier(self.cluster_name, self.moto.url, self.account.account_id)
+        self.serving_tls = serving_tls("127.0.0.1", self.state_dir / "tls", self.cluster_name) if self.tls else None
+        self.api = KubeApiServer(self.store, self.world, authenticator=Authenticator(verifier),
+                                 tls=self.serving_tls.context if self.serving_tls else None)
         self.api.start()
-        write_kubeconfig(self.kubeconfig, self.api.url)
+        write_kubeconfig(self.kubeconfig, self.api.url, ca_pem=self.serving_tls.ca_pem if self.serving_tls else None)
         self._new_feed()
         self.metrics_server = MetricsServer(self._scrape)  # reads whichever world the lab holds (see reset)
         self.metrics_server.start()
@@ -109,8 +125,10 @@ class Lab:
 
     def _new_feed(self) -> None:
         """The world's telemetry into the lab's AWS account, with what every account has: its SNS topic, SSM's
-        AWS-managed documents."""
-        assert self.moto and self.account
+        AWS-managed documents -- and this lab's cluster in its EKS, at the lab's API (aws/eks.py)."""
+        assert self.moto and self.account and self.api
+        register_cluster(self.moto.url, self.account, self.cluster_name, self.api.url,
+                         ca_pem=self.serving_tls.ca_pem if self.serving_tls else None)
         self.feed = AwsFeed(self.world, self.moto.url, self.account)
         self.metrics = LabMetrics(self.world, self.feed)  # counts from the feed's minutes on
         self.feed.create_topic()
@@ -203,6 +221,7 @@ class Lab:
         if name == "kubernetes":
             self.api.stop()
             write_kubeconfig(self.kubeconfig, _url_of(self._dead[name]))
+            register_cluster(self.moto.url, self.account, self.cluster_name, _url_of(self._dead[name]))
 
     # --- scenarios --------------------------------------------------------------------------
     def find_scenario(self, scenario_id: str) -> LoadedScenario:

@@ -28,7 +28,9 @@ def alarm_payload(lab: Lab, alarm_name: str) -> dict:
     if not alarms:
         raise LabError(f"the scenario's alarm {alarm_name} does not exist in the lab")
     alarm = alarms[0]
+    # An SNS alarm notification's fields, the account and the alarm's ARN among them (where the alarm lives).
     return {"AlarmName": alarm["AlarmName"], "AlarmDescription": alarm.get("AlarmDescription"),
+            "AWSAccountId": lab.account.account_id if lab.account else None, "AlarmArn": alarm.get("AlarmArn"),
             "NewStateValue": alarm["StateValue"], "NewStateReason": alarm.get("StateReason"),
             "StateChangeTime": alarm["StateUpdatedTimestamp"].isoformat(),
             "Trigger": {"MetricName": alarm["MetricName"], "Namespace": alarm["Namespace"],

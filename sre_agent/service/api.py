@@ -6,7 +6,8 @@
     POST /v1/alarms/alertmanager       an Alertmanager webhook (v4)
     POST /v1/incidents                 an alarm (raw CloudWatch, SNS or EventBridge JSON) or {"question": "...",
                                        "namespace": "shop" (optional: scope the question, like kubectl -n)}
-    GET  /v1/incidents                 incidents, newest first (?limit=)
+    GET  /v1/incidents                 incidents, newest first (?limit=, ?cluster=NAME: those investigated in that
+                                       configured cluster, ?cluster=-: in none)
     GET  /v1/incidents/{id}            status, notifications grouped, the pending approval, the result when done
     GET  /v1/incidents/{id}/report     the last run's report (markdown)
     POST /v1/incidents/{id}/approval   {"decision": "approved"|"rejected", "action_id": "act-...",
@@ -123,8 +124,9 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
         return answered(await answer_intake(service, "/v1/alarms/eventbridge", await request.body()))
 
     @app.get("/v1/incidents", summary="Incidents, newest first")
-    async def index(limit: int = 100) -> dict[str, Any]:
-        records = await asyncio.to_thread(service.store.incidents, max(1, min(limit, 1000)))
+    async def index(limit: int = 100, cluster: str | None = None) -> dict[str, Any]:
+        """`cluster`: only the incidents investigated in that configured cluster; `-`: those in none (unrouted)."""
+        records = await asyncio.to_thread(service.store.incidents, max(1, min(limit, 1000)), cluster or None)
         return {"incidents": [service.view(r) for r in records]}
 
     @app.get("/v1/incidents/{incident_id}", summary="One incident: status, pending approval, result")
@@ -181,7 +183,12 @@ def build_app(service: IncidentService, *, sns_verifier=None) -> FastAPI:
             checks["store"] = {"ok": True}
         except Exception as exc:  # noqa: BLE001 -- any failure means not ready; say which
             checks["store"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        if service.servers is not None:
+        if service.servers is not None and service.clusters:  # each cluster's servers; not started yet is not down
+            checks["clusters"] = {name: {"mcp_servers": servers, "ok": all(h["up"] or not h["started"]
+                                                                          for h in servers.values())}
+                                  for name, servers in service.servers.health().items()}
+            checks["mcp_servers_ok"] = all(c["ok"] for c in checks["clusters"].values())
+        elif service.servers is not None:
             checks["mcp_servers"] = {name: h for name, h in service.servers.health().items()}
             checks["mcp_servers_ok"] = all(h["up"] for h in checks["mcp_servers"].values())
         backlog = await asyncio.to_thread(service.store.backlog)

@@ -59,6 +59,7 @@ class SessionInfo(BaseModel):
 
     session_id: str
     namespace: str | None = None
+    cluster: str | None = None  # the configured cluster it asks about (several configured)
     created_at: str
     last_active_at: str
     expires_at: str  # when it expires unless asked something before (last_active_at + service.chat_session_ttl_s)
@@ -110,22 +111,29 @@ class ChatSessions:
     keepalive_s = 10.0  # SSE: a comment this often while an answer is being worked out (proxies drop idle streams)
 
     def __init__(self, store: Any, options: RunOptions, loop: StepLoop, servers: Any = None,
-                 limits: ChatLimits | None = None) -> None:
+                 limits: ChatLimits | None = None, *, placement: Any = None) -> None:
+        """`placement` (cluster_servers.Placement): each session's turns run in its cluster, over servers bound to
+        it; default: `servers` (SharedServers, or None: the options' own), one cluster."""
+        from .cluster_servers import Placement
+
         self.store, self.options, self.loop, self.servers = store, options, loop, servers
+        self.placement: Placement = placement or Placement([], servers)
         self.limits = limits or ChatLimits()
         self._locks: dict[str, asyncio.Lock] = {}
         self._holders: dict[str, int] = {}
 
     # --- sessions --------------------------------------------------------------------------------
     async def create(self, namespace: str | None = None, source: ChatSource = "api",
-                     session_id: str | None = None) -> ChatSessionRecord:
-        """A new session (`session_id` default: a fresh chat- id); an existing id is returned as it is."""
+                     session_id: str | None = None, cluster: str | None = None) -> ChatSessionRecord:
+        """A new session (`session_id` default: a fresh chat- id); an existing id is returned as it is. `cluster`:
+        the configured cluster it asks about (cluster_for)."""
         from ..chat.conversation.session import new_session_id
 
+        cluster = self.cluster_for(cluster)
         session_id = session_id or new_session_id()
         _, evicted = await asyncio.to_thread(
             self.store.create_chat_session, session_id, namespace, source, max_live=self.limits.max_sessions,
-            ttl_s=self.limits.ttl_s)
+            ttl_s=self.limits.ttl_s, cluster=cluster)
         if evicted:
             log.warning("closed %d idle chat session(s) to make room (service.chat_max_sessions=%d): %s", len(evicted),
                         self.limits.max_sessions, ", ".join(evicted))
@@ -153,8 +161,26 @@ class ChatSessions:
                                         f"room: the service keeps at most {self.limits.max_sessions} live sessions "
                                         f"(service.chat_max_sessions) and this one had been idle longest; {START}")
 
+    def cluster_for(self, asked: str | None) -> str | None:
+        """The cluster a new session asks about: the one named, or the only one configured; a chat is never placed
+        in a cluster it guessed -- several configured and none named is a 422 saying which may be named."""
+        names = self.placement.names
+        if not names:
+            if asked:
+                raise ChatSessionError(422, f"cluster {asked!r} was named, but this service has no clusters configured "
+                                            "(`clusters:` in its config file): leave it out")
+            return None
+        if asked is None and len(names) == 1:
+            return names[0]
+        if asked not in names:
+            said = f"cluster {asked!r} is not one of them" if asked else "name the one this chat is about"
+            raise ChatSessionError(422, f"several clusters are configured ({', '.join(names)}): {said}, e.g. "
+                                        f'{{"cluster": "{names[0]}"}}')
+        return asked
+
     def describe(self, record: ChatSessionRecord) -> SessionInfo:
-        return SessionInfo(session_id=record.session_id, namespace=record.namespace, created_at=iso(record.created_at),
+        return SessionInfo(session_id=record.session_id, namespace=record.namespace, cluster=record.cluster,
+                           created_at=iso(record.created_at),
                            last_active_at=iso(record.last_active_at),
                            expires_at=iso(record.expires_at(self.limits.ttl_s)), message_count=record.message_count,
                            max_messages=self.limits.max_messages)
@@ -205,7 +231,8 @@ class ChatSessions:
         session_id = record.session_id
         try:
             async with self._one_at_a_time(session_id):
-                answer = await self._turn(session_id, text, namespace or record.namespace, asker, may_pin)
+                answer = await self._turn(session_id, text, namespace or record.namespace, asker, may_pin,
+                                          record.cluster)
         except Exception as exc:  # the chat could not start (servers, checkpointer): the slot is free again
             await asyncio.to_thread(self.store.cancel_chat_turn, session_id)
             log.exception("chat session %s could not answer", session_id)
@@ -224,12 +251,11 @@ class ChatSessions:
         return await self.answer(record, text, namespace, asker=asker, may_pin=may_pin)
 
     async def _turn(self, session_id: str, text: str, namespace: str | None, asker: Person | None = None,
-                    may_pin: bool = True) -> Answer:
+                    may_pin: bool = True, cluster: str | None = None) -> Answer:
         from ..chat.conversation import session as chat_session
 
-        options = self.options
-        if self.servers is not None:  # the service's shared MCP servers, as its runs use them
-            options = options.model_copy(update={"servers": await self.servers.connections()})
+        # The session's cluster (several configured) and the service's MCP servers for it, as its runs use them.
+        options = await self.placement.options_for(self.options, cluster)
 
         async def ask() -> Answer:
             async with chat_session.ChatSession(options, session_id=session_id, namespace=namespace) as chat:
@@ -254,36 +280,40 @@ class ChatSessions:
 
     # --- the other entries -----------------------------------------------------------------------
     async def invocation(self, header: str | None, prompt: str, namespace: str | None,
-                         asker: Person | None = None) -> tuple[Answer, str]:
+                         asker: Person | None = None, cluster: str | None = None) -> tuple[Answer, str]:
         """AgentCore's POST /invocations prompt: (answer, session id), in the session the runtime
-        header names (module docstring), started when the runtime names a new one."""
+        header names (module docstring), started when the runtime names a new one (in `cluster`)."""
         self.check_question(prompt)
         if not header or not header.strip():
-            session_id = (await self.create(namespace, "agentcore")).session_id
+            session_id = (await self.create(namespace, "agentcore", cluster=cluster)).session_id
         else:
             session_id = runtime_session_id(header)
             if session_id.startswith("agentcore-") and await asyncio.to_thread(self.store.chat_session, session_id) is None:
-                await self.create(namespace, "agentcore", session_id)
+                await self.create(namespace, "agentcore", session_id, cluster)
         return await self.ask(session_id, prompt, namespace, asker=asker), session_id
 
     async def console_turn(self, session_id: str | None, question: str, namespace: str | None, *,
-                           asker: Person | None = None, may_pin: bool = True) -> str:
+                           asker: Person | None = None, may_pin: bool = True, cluster: str | None = None) -> str:
         """One console question; the session id it was answered in. A console conversation the service
         closed (expired, evicted, full) goes on in a new session: the page the console redirects to
         shows which. One from before sessions were recorded is recorded now and goes on. `asker` and
-        `may_pin`: the signed-in person, and whether their roles let an answer pin an action (responder)."""
+        `may_pin`: the signed-in person, and whether their roles let an answer pin an action (responder);
+        `cluster`: a new conversation's (an ongoing one keeps its own)."""
         question = question.strip()[: self.limits.max_question_chars]
         record = None
         if session_id:
-            if await asyncio.to_thread(self.store.chat_session, session_id) is None:
-                await self.create(namespace, "console", session_id)
+            known = await asyncio.to_thread(self.store.chat_session, session_id)
+            if known is None:
+                await self.create(namespace, "console", session_id, cluster)
+            else:
+                cluster = known.cluster or cluster
             try:
                 record, question = await self.reserve(session_id, question)
             except ChatSessionError as exc:
                 if exc.status not in (404, 409):
                     raise
         if record is None:
-            fresh = await self.create(namespace, "console")
+            fresh = await self.create(namespace, "console", cluster=cluster)
             record, question = await self.reserve(fresh.session_id, question)
         await self.answer(record, question, namespace, asker=asker, may_pin=may_pin)
         return record.session_id

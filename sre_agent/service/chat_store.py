@@ -21,6 +21,8 @@ CHAT_SCHEMA = [
     "message_count INTEGER NOT NULL DEFAULT 0, bytes BIGINT NOT NULL DEFAULT 0, closed_at DOUBLE PRECISION, "
     "closed_reason TEXT)",
     "CREATE INDEX IF NOT EXISTS sre_chat_sessions_by_activity ON sre_chat_sessions (last_active_at)",
+    # The configured cluster a session asks about (several configured): a table of its own, no migration.
+    "CREATE TABLE IF NOT EXISTS sre_chat_clusters (session_id TEXT PRIMARY KEY, cluster TEXT NOT NULL)",
 ]
 CHAT_COLUMNS = "session_id, namespace, source, created_at, last_active_at, message_count, bytes, closed_at, closed_reason"
 CLOSED_KEPT_S = 7 * 86400.0
@@ -42,6 +44,7 @@ class ChatSessionRecord(BaseModel):
     bytes: int = 0
     closed_at: float | None = None
     closed_reason: str | None = None
+    cluster: str | None = None  # the configured cluster its questions are about (several configured)
 
     def expires_at(self, ttl_s: float) -> float:
         return self.closed_at if self.closed_at is not None else self.last_active_at + ttl_s
@@ -53,7 +56,7 @@ class ChatSessionRecord(BaseModel):
 
 
 def _record(row: Any) -> ChatSessionRecord:
-    return ChatSessionRecord.model_validate(dict(zip(CHAT_COLUMNS.split(", "), row, strict=True)))
+    return ChatSessionRecord.model_validate(dict(zip([*CHAT_COLUMNS.split(", "), "cluster"], row, strict=True)))
 
 
 class ChatSessionRows:
@@ -65,7 +68,7 @@ class ChatSessionRows:
     _transaction: Any
 
     def create_chat_session(self, session_id: str, namespace: str | None, source: ChatSource, *, max_live: int,
-                            ttl_s: float, now: float | None = None) -> tuple[bool, list[str]]:
+                            ttl_s: float, now: float | None = None, cluster: str | None = None) -> tuple[bool, list[str]]:
         """Open a session; (created, the ids evicted to make room). False when the id exists already
         (whatever its state: the caller reads it). Past `max_live` live sessions, the ones idle longest
         are closed: a new conversation -- someone asking now -- is never refused for an idle one."""
@@ -87,11 +90,15 @@ class ChatSessionRows:
                               (now, old))
             self._sql(f"INSERT INTO sre_chat_sessions ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, 0, NULL, NULL) "
                       "ON CONFLICT (session_id) DO NOTHING", (session_id, namespace, source, now, now))
+            if cluster:
+                self._sql("INSERT INTO sre_chat_clusters (session_id, cluster) VALUES (?, ?) ON CONFLICT (session_id) "
+                          "DO NOTHING", (session_id, cluster))
         return True, evicted
 
     def chat_session(self, session_id: str) -> ChatSessionRecord | None:
         with self._lock:
-            row = self._sql(f"SELECT {CHAT_COLUMNS} FROM sre_chat_sessions WHERE session_id=?", (session_id,)).fetchone()
+            row = self._sql(f"SELECT {CHAT_COLUMNS}, (SELECT cluster FROM sre_chat_clusters c WHERE c.session_id = "
+                            "sre_chat_sessions.session_id) FROM sre_chat_sessions WHERE session_id=?", (session_id,)).fetchone()
         return _record(row) if row else None
 
     def begin_chat_turn(self, session_id: str, *, max_messages: int, ttl_s: float,

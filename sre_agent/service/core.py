@@ -14,9 +14,11 @@ from ..app.intake import AlarmResolved, IntakeError, incident_from_alarm, incide
 from ..app.options import RunOptions
 from ..contracts import Incident, Person
 from .chat_sessions import ChatLimits, ChatSessions
+from .cluster_servers import Placement
 from .group_commit import GroupCommit
 from .metrics import ServiceMetrics
 from .payloads import alarm_in
+from .routing import IntakeRouting
 from .spend_caps import SpendCaps, SpendGate
 from .step_loop import StepLoop
 from .store import IncidentHeader, IntakeOutcome, RunRecord, open_store
@@ -63,20 +65,26 @@ class IncidentService:
                  sqs_dead_letter_queue_url: str | None = None, sweeps: list[Any] | None = None,
                  lease_s: float = LEASE_S, step_processes: int | None = None, step_nice: int = 10,
                  chat_limits: ChatLimits | None = None, spend_caps: SpendCaps | None = None,
-                 two_person_rule: bool = False) -> None:
+                 two_person_rule: bool = False, clusters: list[Any] | None = None) -> None:
+        """`clusters`: the config's `clusters:` (ClusterSettings); with any, every incident is routed to one of them
+        when it arrives (routing.py) and runs there, over MCP servers bound to it (cluster_servers.py)."""
         self.options = options
         self.two_person_rule = two_person_rule
+        self.clusters = list(clusters or [])
+        self.routing = IntakeRouting(self.clusters)
         self.store = open_store(options.state_dir, options.checkpoint_dsn)
         self.intake_writer = GroupCommit(self.store)
         self.metrics = ServiceMetrics()
         self.max_queue = max_queue
-        self.servers = None
+        self.servers: Any = None
         if shared_servers and options.servers is None:
+            from .cluster_servers import ClusterServers
             from .servers import SharedServers
 
-            self.servers = SharedServers(options)
+            self.servers = ClusterServers(options, self.clusters) if self.clusters else SharedServers(options)
+        self.placement = Placement(self.clusters, self.servers)
         self.spend = SpendGate(self.store, spend_caps or SpendCaps())
-        self.workers = Workers(self.store, options, size=workers or default_workers(), servers=self.servers,
+        self.workers = Workers(self.store, options, size=workers or default_workers(), placement=self.placement,
                                on_event=self._on_event, lease_s=lease_s, step_processes=step_processes,
                                step_nice=step_nice, spend=self.spend)
         self.metrics.watch(self.store, self.workers, self.spend)
@@ -84,13 +92,15 @@ class IncidentService:
         # run here: neither on the loop that acknowledges alarms and answers /ping, nor in the investigation
         # workers (a full queue never delays a question).
         self.chat_loop = StepLoop("chat")
-        self.chat_sessions = ChatSessions(self.store, options, self.chat_loop, self.servers, chat_limits)
+        self.chat_sessions = ChatSessions(self.store, options, self.chat_loop, self.servers, chat_limits,
+                                          placement=self.placement)
         self.notifier = notifier
         self.public_url = public_url
         self.sns_topic_arns = sns_topic_arns or []
         self.sqs_queue_url, self.sqs_dead_letter_queue_url = sqs_queue_url, sqs_dead_letter_queue_url
         self.sqs_stats: Any = None
         self.sweeps = sweeps or []
+        self._telling: set[asyncio.Future] = set()  # escalation notices of unrouted incidents being sent
         self._stop = asyncio.Event()
         self._feeds: list[asyncio.Task] = []
         self.started_at: float | None = None
@@ -156,7 +166,7 @@ class IncidentService:
         """A CloudWatch alarm notification (raw, SNS or EventBridge). pydantic.ValidationError or
         IntakeError for a body that is not one; Backpressure when the queue is full. `message_id`
         (default: an SNS envelope's MessageId) recognises a redelivery: it changes nothing."""
-        return self._alarm_intake(body, source, message_id)()
+        return self._told(self._alarm_intake(body, source, message_id)())
 
     def _alarm_intake(self, body: dict[str, Any], source: str, message_id: str | None = None) -> Callable[[], IntakeOutcome]:
         """Validate and parse now (raising for a body that is not an alarm); returns the store's part --
@@ -166,8 +176,8 @@ class IncidentService:
         alarm = alarm_in(body)
         try:
             incident = incident_from_alarm(alarm)
-        except AlarmResolved as resolved:
-            key, note = resolved.correlation_key, str(resolved)
+        except AlarmResolved as resolved:  # found by its key, routed as the ALARM before it was (routing.py)
+            key, note = self.routing.resolution_key(alarm, resolved.correlation_key), str(resolved)
             return lambda: self.receive_resolution(key, note, body, source, message_id)
         if (alarm.get("NewStateValue") or (alarm.get("detail") or {}).get("state", {}).get("value")) == "INSUFFICIENT_DATA":
             def ignored() -> IntakeOutcome:
@@ -179,16 +189,28 @@ class IncidentService:
         return lambda: self._persist_incident(incident, body, source, message_id)
 
     def receive_incident(self, incident: Incident, payload: Any, source: str, message_id: str | None = None) -> IntakeOutcome:
-        outcome = self._persist_incident(incident, payload, source, message_id)
+        outcome = self._told(self._persist_incident(incident, payload, source, message_id))
         if outcome.run_id:
             self.workers.wake()
         return outcome
 
     def _persist_incident(self, incident: Incident, payload: Any, source: str, message_id: str | None) -> IntakeOutcome:
-        if not self._joins_open_incident(incident):
+        incident, unrouted = self.routing.place(incident)  # its cluster; or none, and it ends escalated at once
+        if unrouted is None and not self._joins_open_incident(incident):
             self._admit()
-        outcome = self.store.intake(incident, payload, source, message_id)
+        outcome = self.store.intake(incident, payload, source, message_id, unrouted=unrouted)
         self.metrics.notifications.labels(source, outcome.disposition).inc()
+        return outcome
+
+    def _told(self, outcome: IntakeOutcome) -> IntakeOutcome:
+        """An incident stored unrouted is an escalation: the notifier (if any) is told, here, after the commit."""
+        if outcome.disposition == "unrouted" and self.notifier is not None and outcome.incident_id:
+            try:
+                record, runs = self.store.incident(outcome.incident_id), self.store.runs_of(outcome.incident_id)
+                summary = ((runs[-1].result or {}).get("diagnosis") or {}).get("summary", "") if runs else ""
+                self.notifier.escalation(outcome.incident_id, record.title if record else outcome.incident_id, summary)
+            except Exception:  # a notification never undoes the intake
+                log.exception("could not send the escalation of unrouted incident %s", outcome.incident_id)
         return outcome
 
     def _joins_open_incident(self, incident: Incident) -> bool:
@@ -214,11 +236,16 @@ class IncidentService:
         return await self._accept(lambda: self.receive_resolution(correlation_key, note, payload, source))
 
     async def accept_question(self, question: str, namespace: str | None, source: str = "api",
-                              requester: Person | None = None) -> Acknowledgement:
+                              requester: Person | None = None, cluster: str | None = None) -> Acknowledgement:
         """A question as an incident; `requester`: the person whose token asked it (the report names them, and the
-        two-person rule keeps them from approving what its run pins)."""
-        incident = incident_from_question(question, namespace=namespace).model_copy(update={"requested_by": requester})
-        return await self.accept_incident(incident, {"question": question, "namespace": namespace}, source)
+        two-person rule keeps them from approving what its run pins); `cluster`: the configured cluster it is asked
+        about (several configured: a question names no other way)."""
+        incident = incident_from_question(question, namespace=namespace).model_copy(
+            update={"requested_by": requester, "cluster": cluster})
+        if cluster and not self.clusters:
+            self.routing.place(incident)  # IntakeError (422) now, before the commit: no cluster to name
+        return await self.accept_incident(incident, {"question": question, "namespace": namespace,
+                                                     **({"cluster": cluster} if cluster else {})}, source)
 
     async def _accept(self, persist: Callable[[], IntakeOutcome]) -> Acknowledgement:
         def persist_and_view() -> Acknowledgement:
@@ -229,6 +256,10 @@ class IncidentService:
         ack = await self.intake_writer.submit(persist_and_view)
         if ack.outcome.run_id:
             self.workers.wake()  # here, on the loop: an asyncio.Event is not to be set from the writer thread
+        if ack.outcome.disposition == "unrouted" and self.notifier is not None:  # off the loop: a notice may be slow
+            telling = asyncio.ensure_future(asyncio.to_thread(self._told, ack.outcome))
+            self._telling.add(telling)
+            telling.add_done_callback(self._telling.discard)
         return ack
 
     def receive_question(self, question: str, namespace: str | None, source: str = "api") -> IntakeOutcome:
@@ -295,6 +326,7 @@ class IncidentService:
                   (last.status or last.state) if last else record.state)
         group = self.store.group_of(record.incident_id)
         return {"incident_id": record.incident_id, "run_id": last.run_id if last else None, "title": record.title,
+                "cluster": record.cluster,
                 "source": record.source, "severity": record.severity, "status": status, "state": record.state,
                 "correlation_key": record.correlation_key, "notifications": record.notifications,
                 "received_at": _iso(record.created_at), "resolved_at": _iso(record.resolved_at) if record.resolved_at else None,
@@ -340,13 +372,16 @@ class IncidentService:
                     f'"approval_id": "{approval_id}", "by": "<you>"}}')
             team = "; ".join(request.get("team") or [])
             requester = record.incident.requested_by if record else None
-            action = (str(request.get("plan", {}).get("tool", "an action")) + (f" -- the team said: {team}" if team else "")
+            where = f" in cluster {request['cluster']}" if request.get("cluster") else ""
+            action = (str(request.get("plan", {}).get("tool", "an action")) + where
+                      + (f" -- the team said: {team}" if team else "")
                       + (f" -- asked for by {requester.label()}" if requester else ""))
             await asyncio.to_thread(self.notifier.approval_requested, run.incident_id, title, action,
                                     str(request.get("action_id")), hint)
         elif event == "finished" and not detail.get("joined"):  # a group is one notification: its leader's
+            where = f" in cluster {record.cluster}" if record and record.cluster else ""
             await asyncio.to_thread(self.notifier.finished, run.incident_id, title, detail["status"],
-                                    f"run {run.run_id} finished {detail['status']}")
+                                    f"run {run.run_id} finished {detail['status']}{where}")
 
 
 def _iso(epoch: float) -> str:

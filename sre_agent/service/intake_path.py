@@ -77,7 +77,8 @@ async def answer_intake(service: IncidentService, path: str, raw: bytes, request
             raise IntakeError("not an EventBridge event: no detail-type (expected 'CloudWatch Alarm State Change')")
         if path == "/v1/incidents" and "question" in body:
             question = Question.model_validate(body)
-            ack = await service.accept_question(question.question, question.namespace, requester=requester)
+            ack = await service.accept_question(question.question, question.namespace, requester=requester,
+                                                cluster=question.cluster)
         else:
             ack = await service.accept_alarm(body, INTAKE_PATHS[path])
     except (ValidationError, IntakeError, Backpressure) as exc:

@@ -15,6 +15,7 @@ from ..app.intake import IntakeError
 from ..contracts import parse_time
 
 MAX_QUESTION_CHARS = 4000
+CLUSTER_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # app/clusters.py NAME
 
 
 class _Lenient(BaseModel):
@@ -81,6 +82,9 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     namespace: str | None = Field(None, max_length=63, description="scope the question to one namespace (kubectl -n)")
+    cluster: str | None = Field(None, max_length=100, pattern=CLUSTER_NAME,
+                                description="the configured cluster it is about (several configured: a question names "
+                                            "none otherwise, and is investigated in none)")
 
 
 class AgentCorePrompt(BaseModel):
@@ -90,6 +94,8 @@ class AgentCorePrompt(BaseModel):
     model_config = ConfigDict(extra="ignore")
     prompt: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     namespace: str | None = Field(None, max_length=63, description="scope the question to one namespace (kubectl -n)")
+    cluster: str | None = Field(None, max_length=100, pattern=CLUSTER_NAME,
+                                description="a new session's configured cluster (several configured)")
 
 
 class ApprovalAnswer(BaseModel):

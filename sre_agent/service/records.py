@@ -14,7 +14,8 @@ from ..contracts import Incident
 
 # joined: the incident joined another with the same root cause (groups.py): parked until that one's run ends
 RunState = Literal["queued", "running", "awaiting_approval", "joined", "done", "failed"]
-Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored", "duplicate"]
+# unrouted: several clusters are configured and its cluster could not be told: stored, ended escalated, no run queued
+Disposition = Literal["opened", "attached", "reinvestigating", "resolved", "ignored", "duplicate", "unrouted"]
 
 RUN_COLUMNS = ("run_id, incident_id, state, status, started, resume, owner, lease_until, approval, approval_deadline, "
                "result, report, error, claims, created_at, updated_at")
@@ -63,10 +64,21 @@ class IncidentHeader(BaseModel):
     created_at: float
     updated_at: float
     resolved_at: float | None = None
+    cluster: str | None = None  # the configured cluster it is investigated in (several configured; routing.py)
 
 
 class IncidentRecord(IncidentHeader):
     incident: Incident
+
+
+class Unrouted(BaseModel):
+    """How an incident whose cluster cannot be told is stored instead of queued (routing.py): a run recorded as
+    ended -- escalated, with this result, report and note -- so it reads like any escalated incident."""
+
+    run_id: str
+    result: dict[str, Any]
+    report: str
+    note: str
 
 
 class IntakeOutcome(BaseModel):
@@ -87,4 +99,5 @@ def _incident(row: tuple) -> IncidentRecord:
     values = dict(zip([c.strip() for c in INCIDENT_COLUMNS.split(",")], row, strict=True))
     values["incident"] = Incident.model_validate_json(values["incident"])
     values["notes"] = json.loads(values["notes"])
+    values["cluster"] = values["incident"].cluster
     return IncidentRecord.model_validate(values)

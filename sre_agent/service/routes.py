@@ -83,6 +83,6 @@ def add_agentcore_routes(app: FastAPI, service: IncidentService) -> None:
         if "prompt" not in body:
             return acknowledged(await service.accept_alarm(body, "agentcore"))
         prompt = AgentCorePrompt.model_validate(body)
-        answer, session_id = await service.chat_sessions.invocation(request.headers.get(SESSION_HEADER),
-                                                                    prompt.prompt, prompt.namespace, person_in(request))
+        answer, session_id = await service.chat_sessions.invocation(request.headers.get(SESSION_HEADER), prompt.prompt,
+                                                                    prompt.namespace, person_in(request), prompt.cluster)
         return JSONResponse({"session_id": session_id, **answer.model_dump(mode="json")})

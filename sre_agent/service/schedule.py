@@ -9,7 +9,11 @@ with (`baseline`) is the newest archived sweep of that schedule that saw everyth
 problems every holed sweep archived after it did see (those were announced when seen, so they are not
 new again). A problem that was there before a hole is still in the baseline after it: it does not
 come back as new; a problem that appeared during a hole and was never seen counts as new at the first
-sweep that sees it; a holed sweep opens incidents only for new problems it saw, with evidence."""
+sweep that sees it; a holed sweep opens incidents only for new problems it saw, with evidence.
+
+With several clusters configured (the config's `clusters:`), a schedule sweeps each of them (or the one its `cluster`
+names) as a series of its own (`per_cluster`): `<name>@<cluster>`, archived in a folder of that name, compared with
+that cluster's previous sweeps only, its incidents in that cluster and keyed by it (`sweep_key`)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from ..app.schedules import ScheduledSweep, unique_names
+from ..app.schedules import ScheduledSweep
 from ..contracts import Incident
 from ..sweep.history import HistoryError, read, sweeps_dir
 from ..sweep.incidents import incident_for_problem as _problem_incident
@@ -46,6 +50,33 @@ def problem_key(problem: Problem) -> str:
     """What identifies a problem across sweeps: its root resource (namespace/Kind/name) and category,
     never its free-text summary or messages."""
     return f"{problem.resource}|{problem.category or 'uncategorized'}"
+
+
+def sweep_key(problem: Problem, cluster: str | None = None) -> str:
+    """The correlation key of a sweep problem's incident: `sweep:<problem>`, and `@<cluster>` when a configured
+    cluster was swept (the same Deployment failing in two clusters is two incidents)."""
+    return f"sweep:{problem_key(problem)}" + (f"@{cluster}" if cluster else "")
+
+
+def series_name(schedule: ScheduledSweep) -> str:
+    """What a schedule's sweeps are archived and compared as: its name, `<name>@<cluster>` for one cluster's."""
+    return f"{schedule.name}@{schedule.cluster}" if schedule.cluster else schedule.name
+
+
+def per_cluster(schedules: list[ScheduledSweep], clusters: list[str]) -> list[ScheduledSweep]:
+    """Each schedule once per cluster it sweeps: its `cluster`, or every configured one (none configured: as it is)."""
+    if not clusters:
+        return list(schedules)
+    return [s.model_copy(update={"cluster": cluster}) for s in schedules for cluster in ([s.cluster] if s.cluster
+                                                                                          else clusters)]
+
+
+def _unique_series(schedules: list[ScheduledSweep]) -> None:
+    seen: set[str] = set()
+    for s in schedules:
+        if series_name(s) in seen:
+            raise ValueError(f"sweep {series_name(s)!r} is defined twice: each scheduled sweep needs its own name")
+        seen.add(series_name(s))
 
 
 def new_problems(previous: SweepReport | None, current: SweepReport) -> list[Problem]:
@@ -74,10 +105,11 @@ def baseline(history: Iterable[SweepReport]) -> SweepReport | None:
 
 def incident_for_problem(problem: Problem, sweep: ScheduledSweep, now: datetime) -> Incident:
     """The sweep's Incident (sweep.incidents') with the schedule's severity, an id naming the schedule
-    (two schedules may find one problem in the same second) and the key that groups repeats of it."""
+    (two schedules may find one problem in the same second), the key that groups repeats of it and, for a
+    configured cluster's sweep, that cluster."""
     base = _problem_incident(problem, now)
     return base.model_copy(update={"id": base.id.replace("sweep-", f"sweep-{sweep.name}-", 1), "severity": sweep.severity,
-                                   "correlation_key": f"sweep:{problem_key(problem)}"})
+                                   "correlation_key": sweep_key(problem, sweep.cluster), "cluster": sweep.cluster})
 
 
 class SweepArchive(Protocol):
@@ -92,7 +124,8 @@ class SweepArchive(Protocol):
 
 class FileSweepArchive:
     """state_dir/sweeps/<name>/<UTC start time>.json, the newest `keep` of each schedule (and always
-    the newest complete one: it is the baseline). Beside the CLI's sweeps/<time>-<scope>.json, unmixed."""
+    the newest complete one: it is the baseline) -- <name>@<cluster>/ for one cluster's series. Beside the CLI's
+    sweeps/<time>-<scope>.json, unmixed."""
 
     def __init__(self, state_dir: Path, keep: int = 200) -> None:
         if keep < 1:
@@ -100,8 +133,8 @@ class FileSweepArchive:
         self.root, self.keep = sweeps_dir(Path(state_dir)), keep
 
     def _folder(self, name: str) -> Path:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise ValueError(f"sweep name {name!r} is not [a-z0-9-]")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(@[A-Za-z0-9][A-Za-z0-9._-]*)?", name):
+            raise ValueError(f"sweep name {name!r} is not [a-z0-9-] (with @<cluster> for one cluster's series)")
         return self.root / name
 
     def _reports(self, name: str) -> Iterable[tuple[Path, SweepReport]]:
@@ -145,12 +178,12 @@ async def run_schedules(schedules: list[ScheduledSweep], sweep: Callable[[Schedu
     Schedules due together run one after another, so a sweep never overlaps itself. A sweep (or its
     archiving, or an incident) that raises goes to `on_error(name, exc)` and the loop goes on. Setting
     `stop` cancels a sweep under way and returns."""
-    unique_names(schedules)
+    _unique_series(schedules)
     report_error = on_error or (lambda name, exc: log.error("scheduled sweep %s failed: %s", name, exc, exc_info=exc))
-    due_at = {s.name: next_fire(s, now()) for s in schedules}
+    due_at = {series_name(s): next_fire(s, now()) for s in schedules}
     while schedules and not stop.is_set():
         moment = now()
-        due = sorted((s for s in schedules if due_at[s.name] <= moment), key=lambda s: due_at[s.name])
+        due = sorted((s for s in schedules if due_at[series_name(s)] <= moment), key=lambda s: due_at[series_name(s)])
         if not due:
             wait = min(min(due_at.values()) - moment, MAX_WAIT).total_seconds()
             if await _stopped(stop, asyncio.sleep(max(wait, 0))):
@@ -163,8 +196,8 @@ async def run_schedules(schedules: list[ScheduledSweep], sweep: Callable[[Schedu
                 if await _stopped(stop, _run_one(schedule, sweep, archive, open_incident, now)):
                     return
             except Exception as exc:
-                report_error(schedule.name, exc)
-            due_at[schedule.name] = next_fire(schedule, now())
+                report_error(series_name(schedule), exc)
+            due_at[series_name(schedule)] = next_fire(schedule, now())
 
 
 async def _stopped(stop: asyncio.Event, work: Awaitable[Any]) -> bool:
@@ -187,8 +220,8 @@ async def _run_one(schedule: ScheduledSweep, sweep: Callable[[ScheduledSweep], A
                    archive: SweepArchive, open_incident: Callable[[Incident], Awaitable[Any]],
                    now: Callable[[], datetime]) -> None:
     report = await sweep(schedule)
-    before = archive.previous(schedule.name)  # read before this report is saved: it is not its own baseline
-    archive.save(schedule.name, report)
+    before = archive.previous(series_name(schedule))  # read before this report is saved: it is not its own baseline
+    archive.save(series_name(schedule), report)
     if not schedule.open_incidents:
         return
     errors: list[Exception] = []

@@ -76,22 +76,13 @@ def die_with_parent(sig: int = signal.SIGTERM, nice: int = 0) -> Callable[[], No
     return preexec
 
 
-class SharedServers:
-    """Start with `await servers.start()`; `connections()` for RunOptions.servers; `stop()` at shutdown."""
+class ServerProcesses:
+    """Long-lived MCP servers over HTTP: started, restarted when down, stopped. SharedServers holds the service's one
+    set; ClusterServers (cluster_servers.py) a kubernetes server per configured cluster and the AWS ones per profile."""
 
-    def __init__(self, options: RunOptions, start_timeout_s: float = 60.0, only: set[str] | None = None) -> None:
-        """`only`: just these of the run's servers (a fleet sweep shares the AWS ones, each cluster has its own
-        kubernetes server)."""
+    def __init__(self, start_timeout_s: float = 60.0) -> None:
         self.start_timeout_s = start_timeout_s
-        self._servers: dict[str, _Server] = {}
         self._lock = asyncio.Lock()
-        for name, conn in server_connections(options.model_copy(update={"servers": None})).items():
-            if conn.transport != "stdio" or not conn.module or (only is not None and name not in only):
-                continue
-            self._servers[name] = _Server(name, conn.module, list(conn.args), dict(conn.env))
-
-    async def start(self) -> None:
-        await asyncio.gather(*(self._start(server) for server in self._servers.values()))
 
     async def _start(self, server: _Server) -> None:
         args = [*server.args, "--http", "--host", "127.0.0.1", "--port", "0"]
@@ -133,28 +124,64 @@ class SharedServers:
         while line := await server.process.stderr.readline():
             server.stderr_tail = [*server.stderr_tail[-9:], line.decode(errors="replace").strip()]
 
-    async def connections(self) -> dict[str, ServerConnection]:
-        """The servers' HTTP endpoints, restarting any that exited since the last run asked."""
+    async def _up(self, servers: dict[str, _Server]) -> dict[str, ServerConnection]:
+        """`servers`' HTTP endpoints, (re)starting any not running -- never started, or exited since the last ask."""
         async with self._lock:
-            down = [s for s in self._servers.values() if not s.up]
+            down = [s for s in servers.values() if not s.up]
             if down:
                 await asyncio.gather(*(self._start(s) for s in down))
         # A server that would not start is still named: the run's toolbox reports it as unavailable
         # (a could-not-check), as it does for a stdio server that fails to start.
-        return {s.name: ServerConnection(transport="streamable_http", url=s.url or "http://127.0.0.1:9/mcp", token=s.token)
-                for s in self._servers.values()}
+        return {name: ServerConnection(transport="streamable_http", url=s.url or "http://127.0.0.1:9/mcp", token=s.token)
+                for name, s in servers.items()}
 
-    def health(self) -> dict[str, dict[str, str | bool | None]]:
-        return {s.name: {"up": s.up, "url": s.url, "error": None if s.up else (s.last_error or "not started")}
-                for s in self._servers.values()}
+    @staticmethod
+    def _health(servers: dict[str, _Server]) -> dict[str, dict[str, str | bool | None]]:
+        return {name: {"up": s.up, "url": s.url, "error": None if s.up else (s.last_error or "not started")}
+                for name, s in servers.items()}
 
-    async def stop(self) -> None:
-        for server in self._servers.values():
+    @staticmethod
+    async def _stop(servers: list[_Server]) -> None:
+        for server in servers:
             if server.process is not None and server.process.returncode is None:
                 server.process.terminate()
-        for server in self._servers.values():
+        for server in servers:
             if server.process is not None:
                 try:
                     await asyncio.wait_for(server.process.wait(), 10)
                 except TimeoutError:
                     server.process.kill()
+
+    @staticmethod
+    def _pids(servers: list[_Server]) -> list[int]:
+        return [s.process.pid for s in servers if s.process is not None and s.process.returncode is None]
+
+
+class SharedServers(ServerProcesses):
+    """Start with `await servers.start()`; `connections()` for RunOptions.servers; `stop()` at shutdown."""
+
+    def __init__(self, options: RunOptions, start_timeout_s: float = 60.0, only: set[str] | None = None) -> None:
+        """`only`: just these of the run's servers (a fleet sweep shares the AWS ones, each cluster has its own
+        kubernetes server)."""
+        super().__init__(start_timeout_s)
+        self._servers: dict[str, _Server] = {}
+        for name, conn in server_connections(options.model_copy(update={"servers": None})).items():
+            if conn.transport != "stdio" or not conn.module or (only is not None and name not in only):
+                continue
+            self._servers[name] = _Server(name, conn.module, list(conn.args), dict(conn.env))
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._start(server) for server in self._servers.values()))
+
+    async def connections(self) -> dict[str, ServerConnection]:
+        """The servers' HTTP endpoints, restarting any that exited since the last run asked."""
+        return await self._up(self._servers)
+
+    def health(self) -> dict[str, dict[str, str | bool | None]]:
+        return self._health(self._servers)
+
+    def pids(self) -> list[int]:
+        return self._pids(list(self._servers.values()))
+
+    async def stop(self) -> None:
+        await self._stop(list(self._servers.values()))

@@ -1,6 +1,8 @@
 """Chat sessions over HTTP (the sessions themselves, their ids and bounds: chat_sessions.py):
 
-    POST /v1/sessions                  {"namespace": "shop"} (optional; scopes the session like kubectl -n)
+    POST /v1/sessions                  {"namespace": "shop", "cluster": "prod-eu"} (both optional: the namespace
+                                       scopes it like kubectl -n; the cluster, with several configured, is the
+                                       one it asks about -- required when there is more than one)
                                        -> 201 {"session_id", "expires_at", ...}
     POST /v1/sessions/{id}/messages    {"text": "..."} -> 200 {"session_id", "answer", "text"}; with
                                        Accept: text/event-stream, Server-Sent Events instead:
@@ -37,6 +39,7 @@ from .payloads import loads
 from .responses import error
 
 NAMESPACE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+CLUSTER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # app/clusters.py NAME
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}  # no proxy buffering: events as they happen
 
 
@@ -44,6 +47,9 @@ class NewSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     namespace: str | None = Field(None, max_length=63, pattern=NAMESPACE,
                                   description="scope the session's questions to one namespace (kubectl -n)")
+    cluster: str | None = Field(None, max_length=100, pattern=CLUSTER,
+                                description="the configured cluster its questions are about (several configured; "
+                                            "default: the only one)")
 
 
 class Message(BaseModel):
@@ -86,7 +92,7 @@ def add_session_routes(app: FastAPI, service: IncidentService) -> None:
               openapi_extra=_body_schema(NewSession, required=False))
     async def create(request: Request) -> JSONResponse:
         body = NewSession.model_validate(await _json(request, '{"namespace": "shop"}, or no body'))
-        record = await sessions.create(body.namespace, "api")
+        record = await sessions.create(body.namespace, "api", cluster=body.cluster)
         return JSONResponse(sessions.describe(record).model_dump(mode="json"), 201)
 
     @app.post("/v1/sessions/{session_id}/messages", summary="Ask a question in a chat session (JSON, or SSE)",

@@ -16,7 +16,6 @@ receiving the same alarm at once open one incident."""
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import threading
 import time
@@ -28,6 +27,7 @@ from typing import Any
 from ..contracts import Incident
 from .chat_store import CHAT_SCHEMA, ChatSessionRows
 from .groups import GROUP_SCHEMA, IncidentGroupRows
+from .incident_clusters import CLUSTER_SCHEMA, IncidentClusterRows
 from .records import (  # noqa: F401 -- the records are the store's vocabulary: importable from here too
     HEADER_COLUMNS,
     INCIDENT_COLUMNS,
@@ -38,10 +38,12 @@ from .records import (  # noqa: F401 -- the records are the store's vocabulary: 
     IntakeOutcome,
     RunRecord,
     RunState,
+    Unrouted,
     _incident,
     _run,
     new_incident_id,
 )
+from .run_queue import RunQueueRows
 from .spend_caps import SPEND_SCHEMA, RunBrainRows
 
 SCHEMA = [
@@ -65,12 +67,13 @@ SCHEMA = [
     *CHAT_SCHEMA,  # chat sessions (chat_store.py)
     *GROUP_SCHEMA,  # incidents grouped by their diagnosed root cause (groups.py)
     *SPEND_SCHEMA,  # each run's brain and LLM spend, for the spend caps (spend_caps.py)
+    *CLUSTER_SCHEMA,  # the configured cluster of each incident (incident_clusters.py)
 ]
 # PostgreSQL: concurrent CREATE TABLE IF NOT EXISTS of one table fails (a unique violation in pg_type), so
 # replicas starting together on a fresh database create their tables one at a time under this advisory lock.
 SCHEMA_LOCK = "sre_agent.schema"
 SCHEMA_LOCK_TIMEOUT_S = 300.0
-class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
+class _SqlStore(RunQueueRows, ChatSessionRows, IncidentGroupRows, RunBrainRows, IncidentClusterRows):
     placeholder = "?"
     # Notifications one group commit may hold (service/group_commit.py); 1: each in a transaction of its own.
     group_commit_limit = 1
@@ -103,10 +106,12 @@ class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
             self._sql("SELECT 1").fetchone()
 
     # --- intake --------------------------------------------------------------------------------
-    def intake(self, incident: Incident, payload: Any, source: str, message_id: str | None = None) -> IntakeOutcome:
+    def intake(self, incident: Incident, payload: Any, source: str, message_id: str | None = None,
+               unrouted: Unrouted | None = None) -> IntakeOutcome:
         """Persist a notification and the work it causes, in one transaction: a new incident and its
         first run; or, when an incident for the same problem is open, the notification joins it --
-        with a fresh run only when its last run said `remediated` (the fix did not hold)."""
+        with a fresh run only when its last run said `remediated` (the fix did not hold). `unrouted`: a new
+        incident's run is recorded ended with it instead of queued (routing.py)."""
         now = time.time()
         with self._lock, self._transaction(incident.correlation_key):
             seen = self._seen(message_id)
@@ -120,7 +125,12 @@ class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
                 self._sql(f"INSERT INTO sre_incidents ({INCIDENT_COLUMNS}) VALUES (?, ?, 'open', ?, ?, ?, ?, 1, '[]', ?, ?, NULL)",
                           (incident_id, incident.correlation_key, incident.source, incident.title, incident.severity,
                            stored.model_dump_json(), now, now))
-                run_id, disposition = self._queue_run(incident_id, now), "opened"
+                self._file_cluster(incident_id, incident.cluster)
+                if unrouted is None:
+                    run_id, disposition = self._queue_run(incident_id, now), "opened"
+                else:
+                    self._end_unrouted(incident_id, unrouted, now)
+                    run_id, disposition = None, "unrouted"
             else:
                 incident_id = open_row[0]
                 self._sql("UPDATE sre_incidents SET notifications = notifications + 1, updated_at=? WHERE incident_id=?",
@@ -207,83 +217,6 @@ class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
                   "message_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                   (now, source, key, incident_id, disposition, json.dumps(payload, default=str), message_id))
 
-    # --- the work queue ------------------------------------------------------------------------
-    def backlog(self) -> int:
-        """Runs waiting for a worker (queued, or running on a lease that ran out)."""
-        with self._lock:
-            row = self._sql("SELECT COUNT(*) FROM sre_runs WHERE state='queued' OR (state='running' AND lease_until < ?)",
-                            (time.time(),)).fetchone()
-        return int(row[0])
-
-    def claim_next(self, owner: str, lease_s: float) -> RunRecord | None:
-        """The oldest run waiting for a worker, leased to `owner`; None when there is none. One run per
-        incident at a time: a queued run waits while another run of its incident is running."""
-        now = time.time()
-        with self._lock, self._transaction():
-            row = self._sql(
-                "SELECT run_id FROM sre_runs r WHERE (r.state='queued' OR (r.state='running' AND r.lease_until < ?)) "
-                "AND NOT EXISTS (SELECT 1 FROM sre_runs o WHERE o.incident_id=r.incident_id AND o.run_id<>r.run_id "
-                "AND o.state='running' AND o.lease_until >= ?) ORDER BY r.created_at LIMIT 1" + self._skip_locked,
-                (now, now)).fetchone()
-            if row is None:
-                return None
-            self._sql("UPDATE sre_runs SET state='running', owner=?, lease_until=?, claims=claims+1, updated_at=? "
-                      "WHERE run_id=?", (owner, now + lease_s, now, row[0]))
-            return self.run(row[0])
-
-    _skip_locked = ""
-
-    def renew(self, run_id: str, owner: str, lease_s: float) -> bool:
-        """Extend the lease; False when the run is no longer ours (another worker took it over)."""
-        with self._lock:
-            cursor = self._sql("UPDATE sre_runs SET lease_until=? WHERE run_id=? AND owner=? AND state='running'",
-                               (time.time() + lease_s, run_id, owner))
-        return cursor.rowcount == 1
-
-    def mark_started(self, run_id: str, owner: str) -> None:
-        with self._lock:
-            self._sql("UPDATE sre_runs SET started=1, resume=NULL, updated_at=? WHERE run_id=? AND owner=?",
-                      (time.time(), run_id, owner))
-
-    def pause(self, run_id: str, owner: str, approval: dict[str, Any], deadline: float) -> None:
-        """The graph is waiting for a human: no worker holds the run; the approval and its deadline are durable."""
-        approval = {**approval, "approval_id": "apr-" + secrets.token_urlsafe(16)}
-        with self._lock:
-            self._sql("UPDATE sre_runs SET state='awaiting_approval', owner=NULL, lease_until=NULL, approval=?, "
-                      "approval_deadline=?, updated_at=? WHERE run_id=? AND owner=?",
-                      (json.dumps(approval, default=str), deadline, time.time(), run_id, owner))
-
-    def answer(self, run_id: str, decision: dict[str, Any], approval_id: str | None) -> bool:
-        """Queue the paused run with the answer; False when it is not waiting on that approval (answered
-        already, by another replica or the deadline). `approval_id` None: the deadline answering."""
-        with self._lock, self._transaction():
-            row = self._sql("SELECT approval FROM sre_runs WHERE run_id=? AND state='awaiting_approval'" + self._for_update,
-                            (run_id,)).fetchone()
-            if row is None or (approval_id is not None and json.loads(row[0]).get("approval_id") != approval_id):
-                return False
-            self._sql("UPDATE sre_runs SET state='queued', resume=?, approval=NULL, approval_deadline=NULL, updated_at=? "
-                      "WHERE run_id=?", (json.dumps(decision), time.time(), run_id))
-        return True
-
-    _for_update = ""
-
-    def overdue_approvals(self) -> list[RunRecord]:
-        with self._lock:
-            rows = self._sql(f"SELECT {RUN_COLUMNS} FROM sre_runs WHERE state='awaiting_approval' AND approval_deadline < ?",
-                             (time.time(),)).fetchall()
-        return [_run(r) for r in rows]
-
-    def finish(self, run_id: str, owner: str, status: str, result: dict[str, Any], report: str | None) -> None:
-        with self._lock:
-            self._sql("UPDATE sre_runs SET state='done', status=?, result=?, report=?, owner=NULL, lease_until=NULL, "
-                      "updated_at=? WHERE run_id=? AND owner=?",
-                      (status, json.dumps(result, default=str), report, time.time(), run_id, owner))
-
-    def fail(self, run_id: str, owner: str, error: str) -> None:
-        with self._lock:
-            self._sql("UPDATE sre_runs SET state='failed', status='failed', error=?, owner=NULL, lease_until=NULL, "
-                      "updated_at=? WHERE run_id=? AND owner=?", (error, time.time(), run_id, owner))
-
     # --- reading -------------------------------------------------------------------------------
     def run(self, run_id: str) -> RunRecord | None:
         with self._lock:
@@ -303,18 +236,14 @@ class _SqlStore(ChatSessionRows, IncidentGroupRows, RunBrainRows):
 
     def incident_header(self, incident_id: str) -> IncidentHeader | None:
         with self._lock:
-            row = self._sql(f"SELECT {HEADER_COLUMNS} FROM sre_incidents WHERE incident_id=?", (incident_id,)).fetchone()
+            row = self._sql(f"SELECT {HEADER_COLUMNS}, (SELECT cluster FROM sre_incident_clusters c WHERE "
+                            "c.incident_id = sre_incidents.incident_id) FROM sre_incidents WHERE incident_id=?",
+                            (incident_id,)).fetchone()
         if row is None:
             return None
-        values = dict(zip([c.strip() for c in HEADER_COLUMNS.split(",")], row, strict=True))
+        values = dict(zip([*(c.strip() for c in HEADER_COLUMNS.split(",")), "cluster"], row, strict=True))
         values["notes"] = json.loads(values["notes"])
         return IncidentHeader.model_validate(values)
-
-    def incidents(self, limit: int = 100) -> list[IncidentRecord]:
-        with self._lock:
-            rows = self._sql(f"SELECT {INCIDENT_COLUMNS} FROM sre_incidents ORDER BY created_at DESC LIMIT ?",
-                             (limit,)).fetchall()
-        return [_incident(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
         """Runs by state, for /metrics."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..app.cluster import cluster_identity
 from ..app.options import RunOptions
+from .cluster_servers import Placement
 from .groups import root_key
 from .spend_caps import SpendGate
 from .step_processes import InProcessSteps, StepFailed, StepProcesses, StepRequest
@@ -50,8 +51,11 @@ class Workers:
     def __init__(self, store: Any, options: RunOptions, *, size: int, servers: Any = None,
                  on_event: Callable[[str, RunRecord, dict[str, Any]], Awaitable[None] | None] | None = None,
                  lease_s: float = LEASE_S, poll_s: float = POLL_S, step_processes: int | None = None,
-                 step_nice: int = 10, spend: SpendGate) -> None:
+                 step_nice: int = 10, spend: SpendGate, placement: Placement | None = None) -> None:
+        """`placement`: the options and servers of the incident's cluster (cluster_servers.py); default: `servers`
+        (the service's SharedServers, or None: the options' own) for every run, one cluster."""
         self.store, self.options, self.size, self.servers = store, options, size, servers
+        self.placement = placement or Placement([], servers)
         self.spend = spend  # which brain a new run gets (the LLM spend caps), and what each step spent
         self.on_event = on_event
         self.lease_s, self.poll_s = lease_s, poll_s
@@ -105,11 +109,12 @@ class Workers:
             log.warning("run %s of incident %s: %s", run.run_id, run.incident_id, given.reason)
             await self._emit("brain_capped", run, {"period": given.capped_by, "reason": given.reason})
         options = self.options.model_copy(update={"brain": given.brain, "brain_reason": given.reason})
-        if self.servers is not None:
-            options = options.model_copy(update={"servers": await self.servers.connections()})
         renewing = asyncio.get_running_loop().create_task(self._renew(run.run_id))
         started = time.monotonic()
         try:
+            # In the incident's cluster (it carries it: a run resumed after a restart comes back there), with the
+            # MCP servers bound to that cluster.
+            options = await self.placement.options_for(options, record.incident.cluster if record else None)
             await asyncio.to_thread(self.store.mark_started, run.run_id, self.owner)
             step = await self.steps.run(StepRequest(run.run_id, options, incident=record.incident if record else None,
                                                     resume=run.resume))
@@ -126,7 +131,9 @@ class Workers:
         if step.llm_cost_usd:  # the run's total so far: a step run again after a crash replaces it, never adds to it
             await asyncio.to_thread(self.spend.record, run.run_id, given.brain, step.llm_cost_usd)
         if step.approval_request is not None:
-            key = root_key(self.cluster, step.approval_request.get("diagnosis"))
+            # A root cause is grouped within the incident's cluster: the same Deployment in two clusters is two causes.
+            cluster = cluster_identity(options) if options.cluster else self.cluster
+            key = root_key(cluster, step.approval_request.get("diagnosis"))
             leader = await asyncio.to_thread(self.store.lead_or_join, run.incident_id, key) if key else None
             if leader is not None:  # another alarm's incident holds this root cause: its approval is this one's
                 if await asyncio.to_thread(self.store.park, run.run_id, self.owner, leader):
@@ -136,8 +143,9 @@ class Workers:
                     await self._end_as_member(run, leader)
                 return
             deadline = time.time() + self.options.approval_timeout_s
-            await asyncio.to_thread(self.store.pause, run.run_id, self.owner, step.approval_request, deadline)
-            await self._emit("awaiting_approval", run, {"request": step.approval_request, "deadline": deadline, "step": step,
+            request = {**step.approval_request, **({"cluster": options.cluster} if options.cluster else {})}
+            await asyncio.to_thread(self.store.pause, run.run_id, self.owner, request, deadline)
+            await self._emit("awaiting_approval", run, {"request": request, "deadline": deadline, "step": step,
                                                         "duration_s": time.monotonic() - started})
             return
         assert step.result is not None

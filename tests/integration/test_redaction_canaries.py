@@ -117,6 +117,7 @@ def _read_calls(clients: dict[str, SyncMcpClient], command_id: str) -> dict[str,
         "rollout_history": [deploy],
         "ownership": [{"kind": "Deployment", **deploy}, {"kind": "Pod", "namespace": "payments", "name": crashing}],
         "analyze": [{"namespace": "payments"}],
+        "cluster_info": [{}],  # where the server points: a kubeconfig's server URL, never its credentials
         "describe_alarms": [{}],
         "alarm_history": [{"name": "payments-replicas-unavailable"}],
         "list_metrics": [{"namespace": "ContainerInsights"}],

@@ -3,6 +3,7 @@ and audit, and the argument types tools declare."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pydantic import Field
 from ...common.errors import call_backend
 from ...common.registry import Row, ToolResult
 from ...common.safety import AuditedWriteGuard, AuditLog, AuditStamp, WritePolicy, WriteRefused
+from ..cluster_name import ClusterBinding
 from ..kube import KubeClient
 from ..summaries import event_summary
 from .preconditions import retry_on_conflict
@@ -27,6 +29,10 @@ Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9
 Name = Annotated[str, Field(min_length=1, max_length=253, description="object name")]
 Reason = Annotated[str, Field(min_length=3, max_length=500, description="why this change is made (goes to the audit log)")]
 DryRun = Annotated[bool, Field(description="validate on the server (server-side dry run) without changing anything")]
+# Declared by every write tool through the guard below (registry.WriteGuard.parameters), not by each tool.
+ExpectCluster = Annotated[str | None, Field(min_length=1, max_length=253, description=(
+    "the cluster this write was planned for; refused when the server is bound to another (cluster_info names "
+    "this server's cluster)"))]
 
 
 class EventRow(Row):
@@ -49,6 +55,38 @@ class WriteResult(ToolResult):
     audit: AuditStamp
 
 
+def wrong_cluster(tool: str, bound: str | None, planned: str) -> str:
+    """Why a write pinned to `planned` is refused by a server bound to `bound` (None: to no named cluster)."""
+    if bound is None:
+        return (f"{tool}: this server has no cluster name (in-cluster configuration without --cluster-name), the write "
+                f"was planned for {planned!r}. Nothing was changed. Start the server with --cluster-name "
+                f"(SRE_MCP_CLUSTER_NAME) naming the cluster it talks to, or send the write to the Kubernetes server "
+                f"of cluster {planned!r}.")
+    return (f"{tool}: this server is bound to cluster {bound!r}, the write was planned for {planned!r}. Nothing was "
+            f"changed. Send the write to the Kubernetes server of cluster {planned!r} (cluster_info says where a server "
+            f"points); if this server does reach {planned!r} under another name, restart it with --cluster-name {planned}.")
+
+
+@dataclass
+class ClusterPinnedGuard(AuditedWriteGuard):
+    """The write guard of a Kubernetes server: every write tool also takes `expect_cluster`, and a write
+    pinned to another cluster than the server's -- or to any, when the server has no cluster name -- is
+    refused before its arguments are read further, audited as `refused`, dry run or not."""
+
+    cluster: str | None = None
+
+    def parameters(self) -> tuple[inspect.Parameter, ...]:
+        return (inspect.Parameter("expect_cluster", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ExpectCluster),)
+
+    def admit(self, tool: str, args: dict[str, Any]) -> None:
+        super().admit(tool, args)
+        planned = args.get("expect_cluster")
+        if isinstance(planned, str) and planned != self.cluster:  # not a string: the argument check refuses it
+            message = wrong_cluster(tool, self.cluster, planned)
+            self._refused(tool, args, message)
+            raise WriteRefused(message)
+
+
 @dataclass
 class KubeTools:
     """The cluster, the write policy and the audit log, for the tools of one server."""
@@ -58,11 +96,12 @@ class KubeTools:
     audit: AuditLog
     call_timeout: float = 15.0
     max_replicas: int = MAX_REPLICAS
+    cluster: ClusterBinding = ClusterBinding()  # which cluster `kube` talks to (cluster_name.py)
 
     @property
     def guard(self) -> AuditedWriteGuard:
         """What the registry tells about write calls refused before the tool runs (see registry.py)."""
-        return AuditedWriteGuard(self.policy, self.audit)
+        return ClusterPinnedGuard(self.policy, self.audit, cluster=self.cluster.name)
 
     def k8s(self, fn: Callable[[], T], what: str) -> T:
         """A blocking API call with the server's deadline; failures become clear tool errors."""

@@ -45,6 +45,7 @@ NOT_OFFERED: dict[str, str] = {
     "top": "describe (limits, OOMKilled states) and the metrics specialist (usage over time, not one sample)",
     "find_resource": "the supervisor's target is a resource id, a namespace or the cluster; get_resources lists",
     "alarm_history": "describe_alarms (state, reason, when it last changed) and detect_anomalies (the metric's onset)",
+    "cluster_info": "the run's kubernetes server is bound to its one cluster (app/clusters.py): there is no other to pick",
 }
 SHARING = ("metrics", "logs")  # agents of one server: a tool neither list names goes to both
 SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")

@@ -24,11 +24,13 @@ Errors are always Kubernetes Status objects; nothing a client sends can crash th
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import protobuf, routing, tables
+from .authn import Authenticator
 from .errors import ApiError
 from .hooks import NoWorld, WorldHooks
 from .messages import Request, Response, error_response
@@ -44,17 +46,22 @@ class KubeApiServer:
     construction so `.url` is known before `.start()`."""
 
     def __init__(self, store: ObjectStore, world: WorldHooks | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, authenticator: Authenticator | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.store = store
+        self.authn = authenticator or Authenticator()  # bearer tokens: the lab's admin, or verified EKS tokens
         self.world: WorldHooks = world or NoWorld()
         self.watches = WatchHub(store)
-        self._httpd = HTTPServer((host, port), Handler, self)
+        # Every committed client write, as kube-apiserver's audit log has it (verb, object): what the world's own
+        # controllers do is not here, only what came over HTTP -- how a run's writes to this cluster are counted.
+        self.audit: list[str] = []
+        self._httpd = HTTPServer((host, port), Handler, self, tls=tls)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._httpd.tls else 'http'}://{host}:{port}"
 
     def start(self) -> KubeApiServer:
         if self._thread is None:
@@ -90,8 +97,9 @@ class KubeApiServer:
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Serve one request; never raises. Usable without sockets (the handler calls this)."""
         parts = urlsplit(target)
-        request = Request(method, parts.path, parse_qs(parts.query, keep_blank_values=True), headers, body)
         try:
+            user = self.authn.authenticate(headers)  # a credential it does not accept: 401, whatever the path
+            request = Request(method, parts.path, parse_qs(parts.query, keep_blank_values=True), headers, body, user=user)
             return self._dispatch(request)
         except ApiError as exc:
             return error_response(exc)
@@ -116,6 +124,8 @@ class KubeApiServer:
         with self.store.lock:  # read-modify-write sequences (patch, scale, cascades) are atomic
             response = routing.serve(self, req, route)
         for obj in req.writes:
+            meta = obj.get("metadata") or {}
+            self.audit.append(f"{req.method} {obj.get('kind')} {meta.get('namespace') or ''}/{meta.get('name')}")
             try:
                 self.world.after_write(obj)
             except Exception:  # the write is committed; a world bug must not turn it into an error

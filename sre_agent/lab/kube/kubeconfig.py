@@ -3,27 +3,29 @@ client, the Kubernetes MCP server, kubectl) reaches the lab the way it reaches a
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
 import yaml
 
-# The lab server does not authenticate; a token is still written because clients expect a user.
+# Any token but an EKS one is the lab's admin (authn.py); one is still written because clients expect a user.
 LAB_TOKEN = "sre-lab-token"
 
 
 def write_kubeconfig(path: str | os.PathLike[str], server_url: str, context: str = "sre-lab",
-                     namespace: str = "default", token: str = LAB_TOKEN) -> Path:
+                     namespace: str = "default", token: str = LAB_TOKEN, ca_pem: bytes | None = None) -> Path:
     """Write a single-context kubeconfig pointing at `server_url` and return its path.
 
     The file is created with mode 0600 (kubectl warns about group/world-readable configs)."""
-    return write_contexts(path, [(context, server_url)], namespace=namespace, token=token)
+    return write_contexts(path, [(context, server_url)], namespace=namespace, token=token, ca_pem=ca_pem)
 
 
 def write_contexts(path: str | os.PathLike[str], servers: list[tuple[str, str]], *, namespace: str = "default",
-                   token: str = LAB_TOKEN) -> Path:
+                   token: str = LAB_TOKEN, ca_pem: bytes | None = None) -> Path:
     """Write a kubeconfig with one context (and cluster and user) per (context name, server URL), the first one
-    current -- a multi-cluster lab's, as a kubeconfig that names several clusters looks."""
+    current -- a multi-cluster lab's, as a kubeconfig that names several clusters looks. `ca_pem`: the CA an
+    https:// server's certificate is checked against (tls.py)."""
     for _, server_url in servers:
         if not server_url.startswith(("http://", "https://")):
             raise ValueError(f"server_url {server_url!r} must be an http:// or https:// URL, e.g. KubeApiServer.url")
@@ -33,7 +35,7 @@ def write_contexts(path: str | os.PathLike[str], servers: list[tuple[str, str]],
         "apiVersion": "v1",
         "kind": "Config",
         "preferences": {},
-        "clusters": [{"name": context, "cluster": {"server": url}} for context, url in servers],
+        "clusters": [{"name": context, "cluster": {"server": url, **_ca(url, ca_pem)}} for context, url in servers],
         "users": [{"name": f"{context}-admin", "user": {"token": token}} for context, _ in servers],
         "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-admin", "namespace": namespace}}
                      for context, _ in servers],
@@ -44,3 +46,7 @@ def write_contexts(path: str | os.PathLike[str], servers: list[tuple[str, str]],
         yaml.safe_dump(config, handle, sort_keys=False)
     os.chmod(target, 0o600)  # O_CREAT's mode does not apply to an existing file
     return target
+
+
+def _ca(url: str, ca_pem: bytes | None) -> dict[str, str]:
+    return {"certificate-authority-data": base64.b64encode(ca_pem).decode()} if ca_pem and url.startswith("https://") else {}

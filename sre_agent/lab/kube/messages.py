@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from .authn import UserInfo
 from .codec import dumps, loads
 from .errors import ApiError
 from .patch import APPLY_PATCH
@@ -41,6 +42,7 @@ class Request:
     headers: Mapping[str, str]
     body: bytes
     writes: list[dict] = field(default_factory=list)  # committed objects, for world.after_write
+    user: UserInfo | None = None  # who sent it (authn.py); None: a request built without the API server
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)

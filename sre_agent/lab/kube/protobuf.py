@@ -243,4 +243,4 @@ def as_json(req: Request) -> Request:
             headers[name] = value
     headers["Content-Type"] = "application/json"
     # a Message is what the transport hands over too (http.server's headers), read as a Mapping
-    return Request(req.method, req.path, req.query, cast(Mapping[str, str], headers), dumps(obj), req.writes)
+    return Request(req.method, req.path, req.query, cast(Mapping[str, str], headers), dumps(obj), req.writes, req.user)

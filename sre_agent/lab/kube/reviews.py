@@ -1,9 +1,10 @@
 """The create-only review resources that `kubectl auth can-i` and `kubectl auth whoami` post:
 SelfSubjectAccessReview, SelfSubjectRulesReview (`can-i --list`) and SelfSubjectReview.
 
-The lab does not authenticate or authorise: every caller is the kubeconfig's admin, who may do
-anything, and the answers say so (allowed, with a reason naming why). What an agent may do is
-decided by the agent's own guard rails, not here.
+The lab does not authorise: every caller it lets in -- the kubeconfig's admin, or the AWS principal of
+a verified EKS token (authn.py), who is who `whoami` names -- may do anything, and the answers say so
+(allowed, with a reason naming why). What an agent may do is decided by the agent's own guard rails,
+not here.
 
 kubectl's typed client sends these as protobuf; the API server reads that into JSON before they get here
 (protobuf.py), as it does for every other kind."""
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .authn import ADMIN
 from .errors import ApiError
 from .messages import Request, Response, Route, json_response
 
-USERNAME = "sre-lab-admin"
-GROUPS = ["system:masters", "system:authenticated"]
 _REASON = "the sre-lab API server authorises every request (one admin user; no RBAC)"
 
 
@@ -45,7 +45,7 @@ def create_review(req: Request, route: Route) -> Response:
         status = {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
                   "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False}
     else:
-        status = {"userInfo": {"username": USERNAME, "groups": GROUPS}}
+        status = {"userInfo": (req.user or ADMIN).as_dict()}
     answer: dict[str, Any] = {"kind": rtype.kind, "apiVersion": rtype.api_version,
                               "metadata": {"creationTimestamp": None}}
     if spec:

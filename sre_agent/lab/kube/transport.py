@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Mapping
@@ -33,8 +34,10 @@ class HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handler: type, api: RequestHandler) -> None:
+    def __init__(self, address: tuple[str, int], handler: type, api: RequestHandler,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.api = api
+        self.tls = tls  # HTTPS: each connection's handshake runs on its own thread (finish_request)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, handler)
@@ -43,6 +46,30 @@ class HTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(30)  # a client that never finishes its handshake does not hold the thread for ever
+        try:
+            conn = self.tls.wrap_socket(request, server_side=True)  # takes the socket over
+        except (ssl.SSLError, OSError) as exc:
+            log.debug("lab API server: TLS handshake with %s failed: %r", client_address, exc)
+            return
+        with self._open_lock:
+            self._open.discard(request)
+            self._open.add(conn)
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(conn)
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
 
     def shutdown_request(self, request: Any) -> None:
         with self._open_lock:

@@ -105,6 +105,7 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
         call("ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     call("analyze", {})
     call("analyze", {"namespace": "shop", "min_severity": "info"})
+    call("cluster_info", {})  # answers from the server's own settings: no request
 
     dry = {"reason": REASON, "dry_run": True}
     workloads = {"Deployment": ("shop", "checkout"), "StatefulSet": ("payments", "ledger-db"),

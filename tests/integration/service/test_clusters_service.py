@@ -1,0 +1,125 @@
+"""One `sre-agent serve`, two clusters (issue 41), over real HTTP: a fleet of two labs (lab/fleet.py; one kubeconfig
+with a context per cluster, an AWS profile per cluster) configured as the service's `clusters:`. bad-image's fault
+is in cluster 2, the same names healthy in cluster 1:
+
+  * its alarm (ClusterName dimension, account) is routed to cluster 2 and the run remediates it there -- cluster 1's
+    API server received no write at all, and only cluster 2's MCP servers were started;
+  * an alarm that names no cluster ends escalated at once with the reason, no run, nothing written anywhere;
+  * the incident list filters by cluster, in the API and in the console."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from sre_agent.lab.fleet import LabFleet
+from sre_agent.lab.trigger import lab_namespaces, scenario_trigger
+
+from ...serve_process import free_port, running, until
+
+pytestmark = pytest.mark.slow
+TOKEN = "clusters-test-token"
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Iterator[LabFleet]:
+    fleet = LabFleet(2, history_minutes=60, state_dir=tmp_path_factory.mktemp("fleet")).start()
+    try:
+        fleet.load("bad-image", fault_in=1)
+        fleet.run_clock(120)
+        yield fleet
+    finally:
+        fleet.stop()
+
+
+@pytest.fixture(scope="module")
+def service(fleet, tmp_path_factory) -> Iterator[str]:
+    state = tmp_path_factory.mktemp("serve")
+    config = state / "config.yaml"
+    config.write_text(json.dumps({"clusters": fleet.clusters_config([lab_namespaces(lab) for lab in fleet.labs])}))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "--config", str(config), "serve", "--port", str(port),
+                             "--token", TOKEN, "--remediation", "auto", "--state-dir", str(state / "state")],
+                            env={**os.environ, **fleet.profiles_env()}, stdout=subprocess.DEVNULL,
+                            stderr=(state / "serve.log").open("w"))
+    url = f"http://127.0.0.1:{port}"
+    with running(proc, lambda: bool(httpx.get(f"{url}/healthz", timeout=1)), timeout_s=120):
+        yield url
+
+
+def client() -> httpx.Client:
+    return httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+
+
+def view_when(api: httpx.Client, url: str, ready, bound_s: float = 120) -> dict:
+    return until(f"incident {url}", lambda: (lambda v: v if ready(v) else None)(api.get(url).json()), bound_s)
+
+
+def test_an_alarm_from_cluster_2_is_remediated_there_and_cluster_1_gets_no_write(fleet, service):
+    alarm = scenario_trigger(fleet.labs[1]).alarm
+    writes_before = [len(lab.api.audit) for lab in fleet.labs]
+    started = time.monotonic()
+    with client() as api:
+        created = api.post(f"{service}/v1/incidents", json={"Type": "Notification", "Message": json.dumps(alarm)})
+        assert created.status_code == 202 and created.json()["cluster"] == "sre-lab-2", created.text
+        incident_id = created.json()["incident_id"]
+        done = view_when(api, f"{service}/v1/incidents/{incident_id}", lambda v: v["result"] or v["error"])
+        assert done["error"] is None and done["status"] == "remediated", done
+        assert done["result"]["cluster"] == "sre-lab-2" and done["result"]["actions"][0]["tool"] == "rollout_undo"
+        report = api.get(f"{service}/v1/incidents/{incident_id}/report").text
+        assert "**Cluster:** sre-lab-2" in report
+        ready = api.get(f"{service}/readyz").json()
+    assert len(fleet.labs[0].api.audit) == writes_before[0]  # not one write reached cluster 1
+    assert fleet.labs[1].api.audit[writes_before[1]:] == ["PATCH Deployment shop/catalog"]  # the rollback, there
+    clusters = ready["checks"]["clusters"]
+    assert all(s["started"] and s["up"] for s in clusters["sre-lab-2"]["mcp_servers"].values()), clusters
+    assert not any(s["started"] for s in clusters["sre-lab-1"]["mcp_servers"].values())  # started on first use only
+    assert ready["ready"] is True
+    print(f"routed, remediated and verified in {time.monotonic() - started:.1f}s")
+
+
+def test_an_alarm_that_names_no_cluster_ends_escalated_with_why_and_no_run(fleet, service):
+    alarm = scenario_trigger(fleet.labs[1]).alarm
+    anonymous = {**{k: v for k, v in alarm.items() if k not in ("AWSAccountId", "AlarmArn")}, "AlarmName": "nameless",
+                 "Trigger": {**alarm["Trigger"], "Dimensions": [d for d in alarm["Trigger"]["Dimensions"]
+                                                                if d["name"] != "ClusterName"]}}
+    writes_before = [len(lab.api.audit) for lab in fleet.labs]
+    with client() as api:
+        answer = api.post(f"{service}/v1/incidents", json=anonymous)
+        assert answer.status_code == 200 and answer.json()["disposition"] == "unrouted", answer.text
+        assert answer.json()["status"] == "escalated" and answer.json()["run_id"] is None  # none was queued
+        summary = answer.json()["result"]["diagnosis"]["summary"]
+        assert "names no cluster" in summary and "sre-lab-1, sre-lab-2" in summary
+        time.sleep(1.0)  # a worker that would take it has had its chance (they poll every second)
+        view = api.get(f"{service}/v1/incidents/{answer.json()['incident_id']}").json()
+    assert view["status"] == "escalated" and [r["state"] for r in view["runs"]] == ["done"] and view["cluster"] is None
+    assert [len(lab.api.audit) for lab in fleet.labs] == writes_before
+
+
+def test_the_incident_list_filters_by_cluster_in_the_api_and_the_console(fleet, service):
+    with client() as api:
+        question = api.post(f"{service}/v1/incidents", json={"question": "is shop healthy?", "cluster": "sre-lab-1"})
+        assert question.status_code == 202 and question.json()["cluster"] == "sre-lab-1", question.text
+
+        def listed(cluster: str) -> list[dict]:
+            return api.get(f"{service}/v1/incidents", params={"cluster": cluster}).json()["incidents"]
+
+        assert {i["cluster"] for i in listed("sre-lab-2")} == {"sre-lab-2"}
+        assert [i["incident_id"] for i in listed("sre-lab-1")] == [question.json()["incident_id"]]
+        assert listed("-") and all(i["cluster"] is None and i["status"] == "escalated" for i in listed("-"))
+        everything = api.get(f"{service}/v1/incidents").json()["incidents"]
+        assert len(everything) == len(listed("sre-lab-1")) + len(listed("sre-lab-2")) + len(listed("-"))
+    with httpx.Client(base_url=service, timeout=30, headers={"Origin": service}) as browser:
+        assert browser.post("/ui/login", data={"token": TOKEN}).status_code == 303
+        page = browser.get("/ui/incidents", params={"cluster": "sre-lab-1"}).text
+        assert 'id="cluster-filter"' in page and "<th>Cluster</th>" in page and "in cluster sre-lab-1" in page
+        assert page.count('data-cluster="sre-lab-1"') == 1 and 'data-cluster="sre-lab-2"' not in page
+        every = browser.get("/ui/incidents").text
+        assert 'data-cluster="sre-lab-2"' in every and 'data-cluster=""' in every  # the unrouted one: none
