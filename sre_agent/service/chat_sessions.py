@@ -42,6 +42,7 @@ from .step_loop import StepLoop
 log = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"(chat|agentcore)-[A-Za-z0-9_.-]{1,100}")
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+EVERY_CLUSTER = "*"  # a session over every configured cluster (chat/conversation/fleet.py)
 START = "start a new one with POST /v1/sessions (or a prompt to POST /invocations)"
 
 
@@ -162,20 +163,22 @@ class ChatSessions:
                                         f"(service.chat_max_sessions) and this one had been idle longest; {START}")
 
     def cluster_for(self, asked: str | None) -> str | None:
-        """The cluster a new session asks about: the one named, or the only one configured; a chat is never placed
-        in a cluster it guessed -- several configured and none named is a 422 saying which may be named."""
+        """The cluster a new session asks about: the one named, the only one configured, or -- several configured and
+        none named, or `*` -- every one (EVERY_CLUSTER: each question goes to the cluster it names, else to the one the
+        conversation is on, else to all of them, answered per cluster; chat/conversation/fleet.py). A name that is not
+        configured is a 422 listing the ones that are."""
         names = self.placement.names
         if not names:
             if asked:
                 raise ChatSessionError(422, f"cluster {asked!r} was named, but this service has no clusters configured "
                                             "(`clusters:` in its config file): leave it out")
             return None
-        if asked is None and len(names) == 1:
-            return names[0]
+        if asked is None or asked == EVERY_CLUSTER:
+            return names[0] if len(names) == 1 else EVERY_CLUSTER
         if asked not in names:
-            said = f"cluster {asked!r} is not one of them" if asked else "name the one this chat is about"
-            raise ChatSessionError(422, f"several clusters are configured ({', '.join(names)}): {said}, e.g. "
-                                        f'{{"cluster": "{names[0]}"}}')
+            raise ChatSessionError(422, f"several clusters are configured ({', '.join(names)}): cluster {asked!r} is not "
+                                        f'one of them; name one, e.g. {{"cluster": "{names[0]}"}}, or "{EVERY_CLUSTER}" '
+                                        "for every one")
         return asked
 
     def describe(self, record: ChatSessionRecord) -> SessionInfo:
@@ -192,6 +195,14 @@ class ChatSessions:
         record = await self.live(session_id)
 
         async def read() -> list[Turn]:
+            if record.cluster == EVERY_CLUSTER:  # each cluster's part of the conversation, in time order
+                from ..chat.conversation.fleet import FleetChat, thread_of
+
+                sessions = {name: chat_session.ChatSession(self.options, session_id=thread_of(session_id, name),
+                                                           tools=_HistoryOnly())  # type: ignore[arg-type]
+                            for name in self.placement.names}
+                async with FleetChat.over(sessions, session_id, self.options) as fleet:
+                    return await fleet.history()
             async with chat_session.ChatSession(self.options, session_id=session_id,
                                                 tools=_HistoryOnly()) as chat:  # type: ignore[arg-type]
                 return await chat.history()
@@ -254,6 +265,18 @@ class ChatSessions:
                     may_pin: bool = True, cluster: str | None = None) -> Answer:
         from ..chat.conversation import session as chat_session
 
+        if cluster == EVERY_CLUSTER:  # a conversation over every cluster: each cluster's part on its own thread
+            from ..chat.conversation.fleet import FleetChat, thread_of
+
+            sessions = {name: chat_session.ChatSession(await self.placement.options_for(self.options, name),
+                                                       session_id=thread_of(session_id, name), namespace=namespace)
+                        for name in self.placement.names}
+
+            async def ask_every() -> Answer:
+                async with FleetChat.over(sessions, session_id, self.options) as fleet:
+                    return await fleet.ask(text, asker=asker, may_pin=may_pin)
+
+            return await self.loop.run(ask_every())
         # The session's cluster (several configured) and the service's MCP servers for it, as its runs use them.
         options = await self.placement.options_for(self.options, cluster)
 

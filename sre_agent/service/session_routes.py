@@ -2,7 +2,8 @@
 
     POST /v1/sessions                  {"namespace": "shop", "cluster": "prod-eu"} (both optional: the namespace
                                        scopes it like kubectl -n; the cluster, with several configured, is the
-                                       one it asks about -- required when there is more than one)
+                                       one it asks about -- default "*": every one, each question going to
+                                       the cluster it names, else to all of them, answered per cluster)
                                        -> 201 {"session_id", "expires_at", ...}
     POST /v1/sessions/{id}/messages    {"text": "..."} -> 200 {"session_id", "answer", "text"}; with
                                        Accept: text/event-stream, Server-Sent Events instead:
@@ -39,7 +40,7 @@ from .payloads import loads
 from .responses import error
 
 NAMESPACE = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-CLUSTER = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # app/clusters.py NAME
+CLUSTER = r"^(\*|[A-Za-z0-9][A-Za-z0-9._-]*)$"  # app/clusters.py NAME, or * for every configured cluster
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}  # no proxy buffering: events as they happen
 
 
@@ -49,7 +50,8 @@ class NewSession(BaseModel):
                                   description="scope the session's questions to one namespace (kubectl -n)")
     cluster: str | None = Field(None, max_length=100, pattern=CLUSTER,
                                 description="the configured cluster its questions are about (several configured; "
-                                            "default: the only one)")
+                                            "default: the only one, else `*`: every one, each question going to the "
+                                            "cluster it names, else the one the conversation is on, else to all)")
 
 
 class Message(BaseModel):

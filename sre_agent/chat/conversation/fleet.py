@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ...app.clusters import ClusterSettings, options_for_cluster
 from ...app.options import RunOptions
+from ...contracts import Person
 from ..models import Answer, AnswerStatus, Turn
 from .session import ChatSession, new_session_id
 
@@ -61,10 +62,18 @@ class FleetChat:
                  namespace: str | None = None) -> None:
         self.session_id = session_id or new_session_id()
         self.options = options
-        self.sessions = {c.name: ChatSession(options_for_cluster(options, c), session_id=f"{self.session_id}@{c.name}",
+        self.sessions = {c.name: ChatSession(options_for_cluster(options, c), session_id=thread_of(self.session_id, c.name),
                                              namespace=namespace) for c in clusters}
         self.focus: str | None = None
         self._stack: AsyncExitStack | None = None
+
+    @classmethod
+    def over(cls, sessions: dict[str, ChatSession], session_id: str, options: RunOptions) -> FleetChat:
+        """Over sessions the caller made (the service's: each on its cluster's shared servers), keyed by cluster, each
+        on its thread `thread_of(session_id, cluster)`."""
+        fleet = cls(options, [], session_id=session_id)
+        fleet.sessions = dict(sessions)
+        return fleet
 
     async def __aenter__(self) -> FleetChat:
         self._stack = AsyncExitStack()
@@ -111,11 +120,11 @@ class FleetChat:
             return next(name for name, turn in newest.items() if turn is last)
         return focus_after([name for name, turn in newest.items() if turn.answer.status == "problems"])
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, *, asker: Person | None = None, may_pin: bool = True) -> Answer:
         routed = route_question(question, list(self.sessions), self.focus)
         if len(routed.clusters) == 1:
             name = routed.clusters[0]
-            answer = await self.sessions[name].ask(routed.question)
+            answer = await self.sessions[name].ask(routed.question, asker=asker, may_pin=may_pin)
             self.focus = name
             return answer.model_copy(update={"headline": f"{name}: {answer.headline}",
                                              "details": [*answer.details, f"(cluster {name}: {routed.why})"]})
@@ -123,12 +132,17 @@ class FleetChat:
 
         async def one(name: str) -> tuple[str, Answer]:
             async with gate:
-                return name, await self.sessions[name].ask(routed.question)
+                return name, await self.sessions[name].ask(routed.question, asker=asker, may_pin=may_pin)
 
         answers = dict(await asyncio.gather(*(one(n) for n in routed.clusters)))
         joined = join_answers(question, answers)
         self.focus = focus_after([n for n, a in answers.items() if a.status == "problems"])
         return joined
+
+
+def thread_of(session_id: str, cluster: str) -> str:
+    """The checkpoint thread of one cluster's part of a conversation over several."""
+    return f"{session_id}@{cluster}"
 
 
 def focus_after(troubled: list[str]) -> str | None:

@@ -80,10 +80,12 @@ def test_the_incident_page_and_its_approval_name_the_cluster(several):
 def test_a_new_chat_conversation_names_its_cluster(several):
     client, _, _ = several
     page = client.get("/ui/chat").text
-    assert '<select name="cluster" required>' in page and '<option value="prod-us">' in page
+    # every cluster by default (each question to the cluster it names, else to all), or one chosen
+    assert '<option value="*">every cluster</option>' in page and '<option value="prod-us">' in page
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    refused = client.post("/ui/chat", data={"question": "is shop ok?", "csrf_token": csrf}, headers={"Origin": BASE})
-    assert refused.status_code == 422 and "name the one this chat is about" in refused.text
+    refused = client.post("/ui/chat", data={"question": "is shop ok?", "cluster": "prod-ap", "csrf_token": csrf},
+                          headers={"Origin": BASE})
+    assert refused.status_code == 422 and "prod-ap" in refused.text and "is not one of them" in refused.text
 
 
 def test_a_single_cluster_console_has_no_cluster_column_or_filter(tmp_path):

@@ -106,7 +106,7 @@ def test_placement_without_clusters_is_the_services_options_and_with_them_needs_
             asyncio.run(placed.options_for(options, cluster))
 
 
-def test_a_chat_session_asks_about_the_cluster_it_names_or_the_only_one(tmp_path):
+def test_a_chat_session_asks_about_the_cluster_it_names_the_only_one_or_every_one(tmp_path):
     loop = StepLoop("test-chat")
     loop.start()
     try:
@@ -115,10 +115,11 @@ def test_a_chat_session_asks_about_the_cluster_it_names_or_the_only_one(tmp_path
         record = asyncio.run(several.create("shop", cluster="prod-us"))
         assert record.cluster == "prod-us" and several.describe(record).cluster == "prod-us"
         assert store.chat_session(record.session_id).cluster == "prod-us"
-        for named, said in ((None, "name the one this chat is about"), ("nope", "'nope' is not one of them")):
-            with pytest.raises(ChatSessionError, match=said) as refused:
-                asyncio.run(several.create(cluster=named))
-            assert refused.value.status == 422
+        with pytest.raises(ChatSessionError, match="'nope' is not one of them") as refused:
+            asyncio.run(several.create(cluster="nope"))
+        assert refused.value.status == 422
+        # several configured and none named: a conversation over every cluster (chat/conversation/fleet.py)
+        assert asyncio.run(several.create()).cluster == "*" and asyncio.run(several.create(cluster="*")).cluster == "*"
         one = ChatSessions(store, RunOptions(state_dir=tmp_path), loop, placement=Placement(CLUSTERS[:1], None))
         assert asyncio.run(one.create()).cluster == "prod-eu"
         none = ChatSessions(store, RunOptions(state_dir=tmp_path), loop)
