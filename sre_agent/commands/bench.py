@@ -34,6 +34,9 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "sweep_fleet": ("bench_sweep_fleet.py", [], "sre-agent sweep --all-contexts over 1 / 2 / 3 clusters of 5,000 pods: "
                     "time (server start-up included) against one cluster, peak RSS of the process tree"),
     "service": ("bench_service.py", [], "sre-agent serve: a 1,000-alarm intake storm, memory, runs/min over shared vs per-run servers"),
+    "service_clusters": ("bench_service_clusters.py", [], "sre-agent serve with no / 1 / 3 clusters configured (own "
+                         "vs shared AWS profile): RSS and PSS of the process tree idle and after a run per cluster, "
+                         "MCP servers, the marginal cost of one more cluster"),
     "oidc": ("bench_oidc.py", [], "OIDC bearer tokens: verify cost per call with the JWKS cached, and intake p99 through "
              "sre-agent serve with a static vs an OIDC token"),
     "charts": ("bench_charts.py", [], "charts: evidence bytes with and without the kept metric series, render time per chart"),
