@@ -8,8 +8,8 @@ are keyed by everything they are started with, so two clusters get one process e
 started identically.
 
 Started lazily, on the first run (or chat turn, or sweep) in a cluster, not when the service starts: every server
-is a Python process of ~50-90 MiB, and a responder configured for a fleet of clusters mostly hears from a few of
-them -- with eager starts its memory would grow with the fleet, not with the incidents. A server that exited is
+is a Python process of ~75-105 MiB RSS (bench service_clusters), and a responder configured for a fleet of clusters
+mostly hears from a few of them -- with eager starts its memory would grow with the fleet, not with the incidents. A server that exited is
 started again on the next ask, as SharedServers does. /readyz reports each cluster's servers (`started` false:
 none has been needed yet, which is not a failure)."""
 

@@ -184,10 +184,30 @@ def _kind_by_attribute(text: str) -> str | None:
     return next((kind for pattern, kind in _ATTRIBUTE_KIND if pattern.search(text)), None)
 
 
+# Kubernetes' own status words (CrashLoopBackOff, OOMKilled, ImagePullBackOff, ErrImagePull) are compounds people type
+# in parts -- "crash-looping", "crash looping", "oom-killed", "image pull", "back-off": written whole, as the patterns
+# (and kubectl's columns) spell them, when the parts stand as words of their own (never inside a name like
+# "oom-killer-svc" or "image-pull-secret").
+_STATUS_COMPOUNDS = re.compile(
+    r"(?<![\w./-])(crash|oom|image|back|err)([\s_-])(loop|kill|pull|off|image)(ing|ed|s|backoff)?(?![\w./-]|-\w)",
+    re.IGNORECASE)
+_COMPOUND_PAIRS = {("crash", "loop"), ("oom", "kill"), ("image", "pull"), ("back", "off"), ("err", "image")}
+
+
+def _joined(match: re.Match[str]) -> str:
+    first, separator, second, ending = match.group(1), match.group(2), match.group(3), match.group(4) or ""
+    pair = (first.lower(), second.lower())
+    if pair not in _COMPOUND_PAIRS or (pair == ("back", "off") and separator.isspace()):  # "back off": a verb
+        return match.group(0)
+    return f"{first}{second}{ending}"
+
+
 def normalise(text: str) -> str:
-    """The question as the patterns expect it: contractions with their apostrophe, one space between words, and
-    the patterns' own words typed with one slip ("goign", "pendng", "lnad") spelled as the patterns spell them."""
+    """The question as the patterns expect it: contractions with their apostrophe, one space between words, Kubernetes'
+    status compounds whole ("crash-looping" -> "crashlooping"), and the patterns' own words typed with one slip
+    ("goign", "pendng", "lnad") spelled as the patterns spell them."""
     text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
+    text = _STATUS_COMPOUNDS.sub(_joined, text)
     text = _PLAIN_WORD.sub(lambda m: _respelled(m.group(0)), text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -80,7 +80,7 @@ def test_a_sweep_of_the_configured_clusters_reads_each_with_its_own_account(flee
 
 def test_chat_asks_every_cluster_then_follows_the_one_with_the_problem(fleet, tmp_path):
     """A question naming no cluster is answered per cluster; the follow-up ("why ...") goes to the one cluster with a
-    problem -- read back from the session's threads in a new process -- and a question naming a cluster goes there."""
+    problem, read back from the session's threads in a new process (a question naming a cluster: unit-tested)."""
     (tmp_path / "clusters.yaml").write_text(yaml.safe_dump({"clusters": fleet.clusters_config()}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KUBECONFIG", "SRE_AGENT_"))}
 
@@ -96,8 +96,6 @@ def test_chat_asks_every_cluster_then_follows_the_one_with_the_problem(fleet, tm
     assert everywhere["headline"].startswith("problems in sre-lab-2 (1 of 2 clusters); healthy: sre-lab-1")
     follow_up = chat("--session", everywhere["session_id"], "why is search failing?")
     assert follow_up["headline"].startswith("sre-lab-2: ") and "oom" in json.dumps(follow_up).lower()
-    named = chat("--session", everywhere["session_id"], "is search ok in sre-lab-1?")
-    assert named["headline"].startswith("sre-lab-1: ") and named["status"] == "healthy"
 
 
 def test_an_alarm_is_fixed_in_the_cluster_it_names_and_nowhere_else(fleet, tmp_path):
@@ -122,9 +120,9 @@ def test_a_write_is_counted_by_the_cluster_it_reached(fleet):
 
 def test_eval_in_a_fleet_routes_each_alarm_by_what_it_names():
     loaded = load_scenarios(load_catalog(), None)["crash-missing-env"]
-    row = run_scenario_in_fleet(loaded, clusters=3, prove=False)
+    row = run_scenario_in_fleet(loaded, clusters=2, prove=False)
     assert row.error is None
-    assert row.cluster == f"sre-lab-{fault_cluster('crash-missing-env', 0, 3) + 1}"
+    assert row.cluster == f"sre-lab-{fault_cluster('crash-missing-env', 0, 2) + 1}"
     assert row.routed_by == "its ClusterName dimension"
     assert row.root_cause_category and row.root_cause_resource and row.mitigation
     assert (row.false_actions, row.wrong_cluster_actions) == (0, 0)

@@ -198,3 +198,22 @@ def test_clauses_drop_context_and_filler():
 def test_an_attribute_only_a_service_has_hints_the_service():
     assert recognise("why does legality-engine have no endpoints").kind_hint == "Service"
     assert recognise("why is legality-engine failing").kind_hint is None
+
+
+@pytest.mark.parametrize("question, meant, form", [
+    ("any crash-looping pods?", "any crashlooping pods?", "pod_problems"),
+    ("any crash looping pods in billing", "any crashlooping pods in billing", "pod_problems"),
+    ("anything OOM-Killed?", "anything OOMKilled?", "pod_problems"),
+    ("pods stuck in image-pull back-off?", "pods stuck in imagepull backoff?", "pod_problems"),
+    ("which clusters have crash-looping pods?", "which clusters have crashlooping pods?", "pod_problems"),
+    # parts of a name stay a name; "back off" is a verb
+    ("is oom-killer-svc ok", "is oom-killer-svc ok", "status"),
+    ("does checkout use image-pull-secret", "does checkout use image-pull-secret", None),
+    ("back off a bit", "back off a bit", None),
+])
+def test_kubernetes_status_words_typed_in_parts_are_read_whole(question, meant, form):
+    assert normalise(question) == meant
+    recognised = recognise(question)
+    if form is not None:
+        assert recognised.form == form
+    assert not {"crash-looping", "oom-killed", "oomkilled", "crashlooping", "clusters", "backoff"} & set(recognised.candidates)
