@@ -19,6 +19,7 @@ from .investigate import ProgressPrinter
 
 # The engine (the MCP client, rich) is imported when the sweep runs: `sweep --help` answers at once.
 if TYPE_CHECKING:
+    from ..sweep.collect import Gates
     from ..sweep.history import SweepDiff
     from ..sweep.models import SweepReport
 
@@ -36,7 +37,8 @@ class Progress:
 
 
 async def _sweep(options: RunOptions, namespace: str | None, progress: Callable[[str], None],
-                 cluster: str | None = None) -> SweepReport:
+                 cluster: str | None = None, gates: Gates | None = None) -> SweepReport:
+    """`gates`: the in-flight limits of servers shared with other sweeps (a fleet's AWS servers)."""
     from ..app.servers import stdio_servers
     from ..app.toolbox import Toolbox
     from ..sweep.engine import run_sweep
@@ -44,7 +46,7 @@ async def _sweep(options: RunOptions, namespace: str | None, progress: Callable[
     servers = options.servers or stdio_servers(options.env, allow_writes=False, namespaces=[], extra_args=options.server_args)
     progress("starting the kubernetes, cloudwatch and ssm MCP servers (read-only)")
     async with Toolbox(servers) as tools:
-        return await run_sweep(tools, namespace, progress=progress, cluster=cluster)
+        return await run_sweep(tools, namespace, progress=progress, cluster=cluster, gates=gates)
 
 
 def sweep(ctx: typer.Context, namespace: Namespace = None, state_dir: StateDir = None,

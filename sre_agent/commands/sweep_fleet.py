@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,6 +16,9 @@ from ..app.servers import ServerConnection
 from ..sweep.fleet import Context, ContextError, FleetReport, contexts_in, sweep_fleet
 from ..sweep.models import SweepReport
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..sweep.collect import Gates
 
 EXIT = {"healthy": 0, "problems": 1, "partial": 1, "unknown": 2}
 
@@ -74,9 +78,10 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
 async def _fleet(options: RunOptions, contexts: list[Context], kubeconfig: Path | None, namespace: str | None,
                  concurrency: int, progress) -> FleetReport:
     """Every context swept. CloudWatch and SSM are the account's, whichever cluster asks: started once, read-only, over
-    HTTP, and shared by every cluster's sweep (a server's start is most of a small sweep's CPU); only the kubernetes
-    server is per cluster."""
+    HTTP, and shared by every cluster's sweep (a server's start is most of a small sweep's CPU) -- with their limits
+    of calls in flight, which are the servers' and not each cluster's; only the kubernetes server is per cluster."""
     from ..service.servers import SharedServers
+    from ..sweep.collect import server_gates
     from .sweep import _sweep
 
     aws = SharedServers(options.model_copy(update={"remediation": "off", "servers": None}), only={"cloudwatch", "ssm"})
@@ -84,10 +89,11 @@ async def _fleet(options: RunOptions, contexts: list[Context], kubeconfig: Path 
     await aws.start()
     try:
         shared = await aws.connections()
+        gates = server_gates(shared)
 
         async def one(context: Context) -> SweepReport:
             return await _sweep(_for_context(options, kubeconfig, context.name, shared), namespace,
-                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
+                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster, gates=gates)
 
         return await sweep_fleet(contexts, one, concurrency=concurrency, progress=progress)
     finally:
@@ -100,6 +106,7 @@ async def _configured_fleet(options: RunOptions, clusters: list[ClusterSettings]
     and SSM servers of its AWS profile and region -- started once per profile and region, shared by the clusters that
     have the same (an account per cluster gets its own; clusters in one account share them)."""
     from ..service.servers import SharedServers
+    from ..sweep.collect import server_gates
     from .sweep import _sweep
 
     read_only = options.model_copy(update={"remediation": "off", "servers": None})
@@ -112,17 +119,19 @@ async def _configured_fleet(options: RunOptions, clusters: list[ClusterSettings]
     started: list[SharedServers] = []
     try:
         shared: dict[tuple[str, ...], dict[str, ServerConnection]] = {}
+        gates: dict[tuple[str, ...], Gates] = {}
         for flags, servers in by_account.items():
             await servers.start()
             started.append(servers)
             shared[flags] = await servers.connections()
+            gates[flags] = server_gates(shared[flags])  # the clusters of one account share its servers' limits
 
         async def one(context: Context) -> SweepReport:
             mine = per_cluster[context.name]
             kube = ServerConnection(module="mcp_servers.kubernetes", args=mine.server_args["kubernetes"], env=mine.env)
-            aws = shared[tuple(mine.server_args.get("cloudwatch", []))]
-            return await _sweep(mine.model_copy(update={"servers": {**aws, "kubernetes": kube}}), namespace,
-                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster)
+            flags = tuple(mine.server_args.get("cloudwatch", []))
+            return await _sweep(mine.model_copy(update={"servers": {**shared[flags], "kubernetes": kube}}), namespace,
+                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster, gates=gates[flags])
 
         return await sweep_fleet([Context(name=c.name, cluster=c.name) for c in clusters], one,
                                  concurrency=concurrency, progress=progress)

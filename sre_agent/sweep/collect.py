@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ..contracts import ToolCallRecord, resource_id
@@ -36,15 +36,24 @@ MAX_THROTTLE_SERIES = 6
 MAX_LOG_GROUPS = 10
 # Calls in flight per server: the servers run tools in a few threads, and an API server answering big
 # lists gains nothing from more at once (measured: 4 concurrent 5,000-pod lists time out on the emulator).
+# The limit is the server's: sweeps that share a server share its gates (server_gates) -- a fleet sweep's
+# clusters share the CloudWatch server, whose anomaly detection is CPU work in one process; 4 calls in flight
+# per cluster made 12 threads contend for its GIL at 3 clusters (measured: 6.7-7.2 CPU-s, 3 in flight 5.1-5.5).
 CONCURRENCY = {"kubernetes": 2, "cloudwatch": 4, "ssm": 2}
 TEMPLATE_MATCH = re.compile(r"pod template matches: (Deployment|StatefulSet|DaemonSet)/([a-z0-9][a-z0-9.-]*)")
 
 Progress = Callable[[str], None]
+Gates = dict[str, asyncio.Semaphore]
+
+
+def server_gates(servers: Iterable[str]) -> Gates:
+    """The in-flight gates of `servers`, for every sweep that calls the same server processes (one event loop)."""
+    return {server: asyncio.Semaphore(CONCURRENCY.get(server, 2)) for server in servers}
 
 
 class Collector:
     def __init__(self, tools: Any, namespace: str | None, progress: Progress | None = None,
-                 cluster: str | None = None) -> None:
+                 cluster: str | None = None, gates: Gates | None = None) -> None:
         self.tools = tools
         self.namespace = namespace
         # One cluster of several sharing an AWS account: only its alarms (ClusterName) and its Container Insights
@@ -54,7 +63,7 @@ class Collector:
         self.records: list[ToolCallRecord] = []
         self.counts: dict[str, int] = {}
         self.progress = progress or (lambda _message: None)
-        self._gates = {server: asyncio.Semaphore(n) for server, n in CONCURRENCY.items()}
+        self._gates = {**server_gates(CONCURRENCY), **(gates or {})}  # shared servers: their shared gates
         self.walk_budget = MAX_WALKS
         self.selectors: dict[str, dict[str, dict[str, str]]] = {}  # namespace -> Service -> selector
         self.all_alarms: list[dict[str, Any]] = []
@@ -70,6 +79,12 @@ class Collector:
             outcome: ToolOutcome = await self.tools.call(AGENT, server, tool, args)
         self.records.append(outcome.record)
         return outcome.data if outcome.error is None else None
+
+    def accepts(self, server: str, tool: str, argument: str) -> bool:
+        """Whether `server`'s `tool` declares `argument` (as listed when the session opened): an optional argument
+        a server of an older version lacks is sent only to one that takes it. Unknown (no listing): not sent."""
+        declared = getattr(self.tools, "parameters", None)
+        return isinstance(declared, dict) and argument in declared.get((server, tool), ())
 
     async def gather(self, calls: list[Awaitable[Any]]) -> list[Any]:
         return list(await asyncio.gather(*calls))
@@ -110,7 +125,7 @@ class Collector:
             self.call("ssm", "list_runbooks", {}),
             self.call("cloudwatch", "describe_log_groups", {"max_results": 1000}),
             self.call("kubernetes", "events", {**scoped, "warnings_only": True, "limit": 1000}),
-            read_workloads(self.call, scoped),
+            read_workloads(self.call, scoped, names_only=self.accepts("kubernetes", "get_resources", "output")),
         ])
         if partial:
             self.incomplete["kubernetes"] = partial

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..contracts import parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, holes
-from .collect import Collector, Progress
+from .collect import Collector, Gates, Progress
 from .grouping import MAINTENANCE_SIGNALS, group
 from .mapping import measures_demand
 from .models import AlarmSeen, Status, SweepReport
@@ -19,11 +19,12 @@ from .triage import rank, to_problem
 
 
 async def run_sweep(tools: Any, namespace: str | None = None, *, progress: Progress | None = None,
-                    cluster: str | None = None) -> SweepReport:
+                    cluster: str | None = None, gates: Gates | None = None) -> SweepReport:
     """Sweep the cluster (or one namespace) through `tools` (the graph's Tools port). Never writes. `cluster`: its
-    name in CloudWatch (ClusterName), when the account's alarms and log groups serve several clusters."""
+    name in CloudWatch (ClusterName), when the account's alarms and log groups serve several clusters. `gates`: the
+    in-flight limits of servers this sweep shares with others (collect.server_gates)."""
     started_at, started = datetime.now(UTC), time.monotonic()
-    collector = Collector(tools, namespace, progress, cluster)
+    collector = Collector(tools, namespace, progress, cluster, gates)
     ev = await collector.collect()
     groups = group(ev)
     problems = [to_problem(g, ev) for g in groups]

@@ -8,6 +8,8 @@ import asyncio
 
 import pytest
 
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
 from sre_agent.sweep.collect import Collector
 from sre_agent.sweep.fleet import ClusterSweep, Context, FleetReport, cluster_name, sweep_fleet
 from sre_agent.sweep.mapping import cluster_of_log_group
@@ -78,3 +80,30 @@ def test_clusters_are_swept_a_bounded_number_at_a_time_and_a_failure_is_that_clu
     assert most == 2
     assert [c.status for c in fleet.clusters] == ["healthy", "healthy", "unknown", "healthy", "healthy"]
     assert "refused" in fleet.clusters[2].error and fleet.status == "partial"
+
+
+def test_sweeps_sharing_a_server_share_its_limit_of_calls_in_flight():
+    """A fleet's clusters call one CloudWatch server: its CONCURRENCY is the server's, not each cluster's."""
+    from sre_agent.sweep.collect import CONCURRENCY, server_gates
+
+    in_flight, most = 0, 0
+
+    class Tools:
+        async def call(self, agent, server, tool, args):
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            await asyncio.sleep(0.005)
+            in_flight -= 1
+            return ToolOutcome(record=ToolCallRecord(id="ev", agent=agent, server=server, tool=tool), data={})
+
+    async def three_clusters(shared: bool) -> int:
+        nonlocal most
+        most = 0
+        gates = server_gates(["cloudwatch"]) if shared else None
+        collectors = [Collector(Tools(), None, cluster=f"c{i}", gates=gates) for i in range(3)]
+        await asyncio.gather(*(c.call("cloudwatch", "detect_anomalies", {}) for c in collectors for _ in range(8)))
+        return most
+
+    assert asyncio.run(three_clusters(shared=True)) == CONCURRENCY["cloudwatch"]
+    assert asyncio.run(three_clusters(shared=False)) == 3 * CONCURRENCY["cloudwatch"]

@@ -13,7 +13,7 @@ from ...common.registry import Row, ToolResult, tool_decorator
 from ...common.results import max_chars
 from ..analysis_pages import Snapshot, Snapshots, by_reason, decode_cursor, encode_cursor, page_budget, page_end
 from ..analyzers import ClusterView, Finding, kinds_to_fetch, run_analyzers
-from ..kube import KINDS
+from ..kube import KINDS, gc_paused
 from .context import KubeTools
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
@@ -78,15 +78,22 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         # The kinds are listed a few at a time: while the API server encodes one list this process
         # decodes another (one after the other, a 5,000-pod cluster's lists took ~1.5x as long here).
         # Results are collected in kind order, so the first failing kind is the one reported.
-        kinds_listed = [kind for kind in sorted(fetch) if kind in KINDS]
-        with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY, thread_name_prefix="analyze-list") as pool:
-            futures = {kind: pool.submit(listed, kind) for kind in kinds_listed}
-            results = {kind: futures[kind].result() for kind in kinds_listed}
-        objects: dict[str, list[dict]] = {kind: items for kind, items in results.items() if items is not None}
-        findings = run_analyzers(ClusterView(objects), kinds, namespace)
-        rows = [f.model_dump() for f in findings
-                if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
-        not_read = sorted(kind for kind, items in results.items() if items is None)
+        def analysed() -> tuple[list[dict], list[str]]:
+            kinds_listed = [kind for kind in sorted(fetch) if kind in KINDS]
+            with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY, thread_name_prefix="analyze-list") as pool:
+                futures = {kind: pool.submit(listed, kind) for kind in kinds_listed}
+                results = {kind: futures[kind].result() for kind in kinds_listed}
+            objects: dict[str, list[dict]] = {kind: items for kind, items in results.items() if items is not None}
+            findings = run_analyzers(ClusterView(objects), kinds, namespace)
+            rows = [f.model_dump() for f in findings
+                    if SEVERITY_ORDER.get(f.severity, 1) >= SEVERITY_ORDER[min_severity]]
+            return rows, sorted(kind for kind, items in results.items() if items is None)
+
+        # The lists are a snapshot of the whole cluster (~260,000 dicts and lists at 5,000 pods) of which only the
+        # findings outlive this call: no collection while they exist (kube.GcPause); freed on return. Measured:
+        # analyze's first page 0.57-0.73 CPU-s -> 0.26-0.33 at 5,000 pods.
+        with gc_paused:
+            rows, not_read = analysed()
         snapshot = Snapshot(namespace, tuple(kinds) if kinds is not None else None, rows, not_read)
         return page_of(snapshot, None, 0)
 

@@ -125,6 +125,16 @@ def test_analyze_finds_the_broken_rollout(mcp):
     assert not any(f["resource"].startswith("shop/Deployment/search") for f in findings)
 
 
+def test_get_resources_lists_names_alone_on_request(mcp):
+    wide = mcp.call("get_resources", {"kind": "deployments", "namespace": "shop"}).json()
+    names = mcp.call("get_resources", {"kind": "deployments", "namespace": "shop", "output": "name"}).json()
+    assert names["count"] == wide["count"] and [set(row) for row in names["items"]] == [{"name", "namespace"}] * wide["count"]
+    assert [row["name"] for row in names["items"]] == [row["name"] for row in wide["items"]]
+    nodes = mcp.call("get_resources", {"kind": "nodes", "output": "name"}).json()["items"]
+    assert nodes and all(set(row) == {"name"} for row in nodes)  # cluster-scoped: no namespace
+    assert mcp.call("get_resources", {"kind": "pods", "output": "yaml"}).is_error
+
+
 def test_bad_input_is_a_clear_tool_error(mcp):
     negative = mcp.call("get_resources", {"kind": "pods", "limit": -1})
     assert negative.is_error and "limit" in negative.text

@@ -125,3 +125,29 @@ def test_a_list_that_fits_is_read_once():
     listing = Listing(cap=100, per_namespace={"a": 25, "b": 25})
     index, missing = asyncio.run(read_workloads(listing, {}))
     assert len(index) == 50 and missing == 0 and len(listing.asked) == len(("Deployment", "StatefulSet", "DaemonSet", "Job"))
+
+
+def test_a_server_that_lists_names_alone_answers_the_index_in_one_read_each():
+    """output=name (a fifth of a wide row) is asked only of a server that declares it; the per-namespace reads
+    stay for what is still cut."""
+
+    class Names(Listing):  # rows of names alone: five times as many fit under the cap
+        async def __call__(self, server: str, tool: str, args: dict[str, Any]) -> Any:
+            self.cap = 150 if args.get("output") == "name" else 30
+            return await super().__call__(server, tool, args)
+
+    wide = Names(cap=30, per_namespace={"a": 25, "b": 25, "c": 10})
+    assert asyncio.run(read_workloads(wide, {}))[1] == 0 and len(wide.asked) == 4 + 1 + 3  # cut: read per namespace
+    names = Names(cap=30, per_namespace={"a": 25, "b": 25, "c": 10})
+    index, missing = asyncio.run(read_workloads(names, {}, names_only=True))
+    assert len(index) == 60 and missing == 0 and index["c/app-9"] == "Deployment"
+    assert len(names.asked) == 4 and all(a["output"] == "name" for a in names.asked)
+
+    from sre_agent.sweep.collect import Collector
+
+    class Declared:
+        parameters = {("kubernetes", "get_resources"): {"kind", "namespace", "limit", "output"}}
+
+    assert Collector(Declared(), None).accepts("kubernetes", "get_resources", "output")
+    assert not Collector(Declared(), None).accepts("kubernetes", "events", "output")
+    assert not Collector(object(), None).accepts("kubernetes", "get_resources", "output")  # not listed: not sent
