@@ -35,7 +35,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout20": ("scenarios_heldout15", 12, 179),
         "chat_cases_heldout21": ("scenarios_heldout17", 12, 179),
         "chat_cases_heldout22": ("scenarios_heldout16", 12, 178),
-        "chat_cases_heldout23": ("scenarios_heldout18", 12, 180)}
+        "chat_cases_heldout23": ("scenarios_heldout18", 12, 180),
+        "chat_cases_heldout24": ("scenarios_heldout19", 12, 210),
+        "chat_cases_heldout25": ("scenarios_heldout20", 12, 209)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
