@@ -91,11 +91,10 @@ def descendants(pid: int) -> list[int]:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
+        try:  # a process may end between the listing and the read
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])  # the name may hold spaces and ')'
+        except (OSError, IndexError, ValueError):
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the command name may hold spaces and ')'
         children.setdefault(ppid, []).append(int(entry.name))
     found, todo = [], [pid]
     while todo:

@@ -54,9 +54,11 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 # The serve process and the MCP servers it starts import this checkout, whatever the venv points at.
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+
+from bench_service import descendants  # noqa: E402
 
 from sre_agent.lab.fleet import LabFleet  # noqa: E402
 from sre_agent.lab.trigger import lab_namespaces, scenario_trigger  # noqa: E402
@@ -72,24 +74,6 @@ SERVER_MODULES = ("mcp_servers.kubernetes", "mcp_servers.cloudwatch", "mcp_serve
 
 def load1() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])  # the name may hold ')'
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def memory_kib(pid: int) -> dict[str, int] | None:

@@ -15,22 +15,18 @@ import yaml
 from .options import RunOptions
 
 
-def _flag(args: list[str], name: str) -> str | None:
-    return args[args.index(name) + 1] if name in args[:-1] else None
-
-
 def _kubeconfig_cluster(options: RunOptions, environ: dict[str, str] | None) -> tuple[str, dict, str | None] | str:
     """(the context's cluster name, that cluster's entry, the context name), or -- no kubeconfig readable -- the
     in-cluster identity as a string."""
     env = {**(environ if environ is not None else os.environ), **options.env}
-    args = options.server_args.get("kubernetes", [])
-    path = _flag(args, "--kubeconfig") or (env.get("KUBECONFIG") or "").split(os.pathsep)[0] or str(Path.home() / ".kube/config")
+    path = (options.server_flag("kubernetes", "--kubeconfig") or (env.get("KUBECONFIG") or "").split(os.pathsep)[0]
+            or str(Path.home() / ".kube/config"))
     try:
         config = yaml.safe_load(Path(path).expanduser().read_text()) or {}
     except (OSError, yaml.YAMLError):
         host = env.get("KUBERNETES_SERVICE_HOST")
         return f"in-cluster:{host}" if host else "unknown"
-    wanted = _flag(args, "--context") or config.get("current-context")
+    wanted = options.server_flag("kubernetes", "--context") or config.get("current-context")
     context = next((c.get("context") or {} for c in config.get("contexts") or [] if c.get("name") == wanted), {})
     name = str(context.get("cluster") or "")
     cluster = next((c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == name), {})

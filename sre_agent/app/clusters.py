@@ -100,7 +100,7 @@ def options_for_cluster(options: RunOptions, cluster: ClusterSettings) -> RunOpt
         kube += ["--eks-cluster", cluster.eks.name or cluster.name, *(["--region", region] if region else []),
                  *(["--profile", cluster.aws_profile] if cluster.aws_profile else [])]
     else:
-        kubeconfig = cluster.kubeconfig or _flag(options.server_args.get("kubernetes", []), "--kubeconfig")
+        kubeconfig = cluster.kubeconfig or options.server_flag("kubernetes", "--kubeconfig")
         kube += [*(["--kubeconfig", str(kubeconfig)] if kubeconfig else []), "--context", cluster.context or cluster.name]
     args["kubernetes"] = [*kube, "--cluster-name", cluster.name]
     region = cluster.aws_region or (cluster.eks.region if cluster.eks else None)  # its alarms are where it runs
@@ -113,7 +113,3 @@ def options_for_cluster(options: RunOptions, cluster: ClusterSettings) -> RunOpt
         "cluster": cluster.name, "server_args": args,
         "namespaces": options.namespaces if cluster.namespaces is None else list(cluster.namespaces),
         "remediation": cluster.remediation or options.remediation})
-
-
-def _flag(args: list[str], name: str) -> str | None:
-    return args[args.index(name) + 1] if name in args[:-1] else None

@@ -55,6 +55,11 @@ class RunOptions(BaseModel):
     tracing_mode: Literal["off", "auto", "api", "daemon"] = "auto"
     memory: MemorySettings = Field(default_factory=MemorySettings)
 
+    def server_flag(self, server: str, flag: str) -> str | None:
+        """The value a stdio server is given for `flag` (`--kubeconfig`, `--context`) in server_args, or None."""
+        args = self.server_args.get(server, [])
+        return args[args.index(flag) + 1] if flag in args[:-1] else None
+
     @classmethod
     def from_settings(cls, settings: Settings) -> RunOptions:
         policy, escalation = settings.policy, settings.escalation

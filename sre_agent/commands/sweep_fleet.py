@@ -23,13 +23,11 @@ if TYPE_CHECKING:
 EXIT = {"healthy": 0, "problems": 1, "partial": 1, "unknown": 2}
 
 
-def _for_context(options: RunOptions, kubeconfig: Path | None, context: str,
-                 shared: dict[str, ServerConnection]) -> RunOptions:
-    """The options of one cluster's sweep: its own read-only kubernetes server, bound to its context (and the
-    kubeconfig the contexts came from), beside the AWS servers every cluster's sweep shares."""
+def _for_context(options: RunOptions, kubeconfig: Path | None, context: str) -> RunOptions:
+    """The options of one kubeconfig context's sweep: its kubernetes server bound to that context (and the kubeconfig
+    the contexts came from); the AWS servers as configured, the same for every context."""
     kube = [*(["--kubeconfig", str(kubeconfig)] if kubeconfig else []), "--context", context]
-    own = ServerConnection(module="mcp_servers.kubernetes", args=[*kube], env=options.env)
-    return options.model_copy(update={"servers": {**shared, "kubernetes": own}})
+    return options.model_copy(update={"server_args": {**options.server_args, "kubernetes": kube}})
 
 
 def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: Path | None, concurrency: int,
@@ -38,7 +36,8 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
 
     from ..sweep.render import holes_lines, markdown, print_report
 
-    kubeconfig = kubeconfig or _configured_kubeconfig(options)
+    configured_path = options.server_flag("kubernetes", "--kubeconfig")
+    kubeconfig = kubeconfig or (Path(configured_path) if configured_path else None)
     if configured:
         contexts = [Context(name=c.name, cluster=c.name) for c in configured]
     else:
@@ -77,44 +76,41 @@ def sweep_all_contexts(options: RunOptions, namespace: str | None, kubeconfig: P
 
 async def _fleet(options: RunOptions, contexts: list[Context], kubeconfig: Path | None, namespace: str | None,
                  concurrency: int, progress) -> FleetReport:
-    """Every context swept. CloudWatch and SSM are the account's, whichever cluster asks: started once, read-only, over
-    HTTP, and shared by every cluster's sweep (a server's start is most of a small sweep's CPU) -- with their limits
-    of calls in flight, which are the servers' and not each cluster's; only the kubernetes server is per cluster."""
-    from ..service.servers import SharedServers
-    from ..sweep.collect import server_gates
-    from .sweep import _sweep
-
-    aws = SharedServers(options.model_copy(update={"remediation": "off", "servers": None}), only={"cloudwatch", "ssm"})
-    progress("starting the cloudwatch and ssm MCP servers once for every cluster (read-only)")
-    await aws.start()
-    try:
-        shared = await aws.connections()
-        gates = server_gates(shared)
-
-        async def one(context: Context) -> SweepReport:
-            return await _sweep(_for_context(options, kubeconfig, context.name, shared), namespace,
-                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster, gates=gates)
-
-        return await sweep_fleet(contexts, one, concurrency=concurrency, progress=progress)
-    finally:
-        await aws.stop()
+    """Every context of the kubeconfig swept: each its own kubernetes server, CloudWatch and SSM the account's."""
+    read_only = _read_only(options)
+    return await _sweep_each([(c, _for_context(read_only, kubeconfig, c.name)) for c in contexts], namespace,
+                             concurrency, progress)
 
 
 async def _configured_fleet(options: RunOptions, clusters: list[ClusterSettings], namespace: str | None,
                             concurrency: int, progress) -> FleetReport:
-    """Every configured cluster swept over read-only servers bound to it: its own kubernetes server, and the CloudWatch
-    and SSM servers of its AWS profile and region -- started once per profile and region, shared by the clusters that
-    have the same (an account per cluster gets its own; clusters in one account share them)."""
+    """Every configured cluster swept over read-only servers bound to it (its context or EKS name, its AWS profile)."""
+    read_only = _read_only(options)
+    return await _sweep_each([(Context(name=c.name, cluster=c.name), options_for_cluster(read_only, c)) for c in clusters],
+                             namespace, concurrency, progress)
+
+
+def _read_only(options: RunOptions) -> RunOptions:
+    return options.model_copy(update={"remediation": "off", "servers": None})
+
+
+async def _sweep_each(members: list[tuple[Context, RunOptions]], namespace: str | None, concurrency: int,
+                      progress) -> FleetReport:
+    """Each (context, its run options) swept: its own kubernetes server, and the CloudWatch and SSM servers of its AWS
+    profile and region -- started once, read-only, over HTTP, and shared by every cluster with the same (a server's
+    start is most of a small sweep's CPU), with their limits of calls in flight, which are the servers' and not each
+    cluster's. An account per cluster gets its own; the contexts of one kubeconfig, or clusters in one account,
+    share them."""
     from ..service.servers import SharedServers
     from ..sweep.collect import server_gates
     from .sweep import _sweep
 
-    read_only = options.model_copy(update={"remediation": "off", "servers": None})
-    per_cluster = {c.name: options_for_cluster(read_only, c) for c in clusters}
+    def account(options: RunOptions) -> tuple[str, ...]:
+        return tuple(options.server_args.get("cloudwatch", []))
+
     by_account: dict[tuple[str, ...], SharedServers] = {}
-    for cluster in clusters:
-        flags = tuple(per_cluster[cluster.name].server_args.get("cloudwatch", []))
-        by_account.setdefault(flags, SharedServers(per_cluster[cluster.name], only={"cloudwatch", "ssm"}))
+    for _, options in members:
+        by_account.setdefault(account(options), SharedServers(options, only={"cloudwatch", "ssm"}))
     progress(f"starting the cloudwatch and ssm MCP servers once per AWS profile and region ({len(by_account)}, read-only)")
     started: list[SharedServers] = []
     try:
@@ -124,17 +120,17 @@ async def _configured_fleet(options: RunOptions, clusters: list[ClusterSettings]
             await servers.start()
             started.append(servers)
             shared[flags] = await servers.connections()
-            gates[flags] = server_gates(shared[flags])  # the clusters of one account share its servers' limits
+            gates[flags] = server_gates(shared[flags])
+        options_of = {context.name: options for context, options in members}
 
         async def one(context: Context) -> SweepReport:
-            mine = per_cluster[context.name]
+            mine = options_of[context.name]
             kube = ServerConnection(module="mcp_servers.kubernetes", args=mine.server_args["kubernetes"], env=mine.env)
-            flags = tuple(mine.server_args.get("cloudwatch", []))
-            return await _sweep(mine.model_copy(update={"servers": {**shared[flags], "kubernetes": kube}}), namespace,
-                                lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster, gates=gates[flags])
+            return await _sweep(mine.model_copy(update={"servers": {**shared[account(mine)], "kubernetes": kube}}),
+                                namespace, lambda m: progress(f"{context.name}: {m}"), cluster=context.cluster,
+                                gates=gates[account(mine)])
 
-        return await sweep_fleet([Context(name=c.name, cluster=c.name) for c in clusters], one,
-                                 concurrency=concurrency, progress=progress)
+        return await sweep_fleet([context for context, _ in members], one, concurrency=concurrency, progress=progress)
     finally:
         for servers in started:
             await servers.stop()
@@ -149,8 +145,3 @@ def summary(fleet: FleetReport) -> str:
                      f"{sum(p.severity == 'critical' for p in problems) if c.report else '-'} | {c.seconds:.1f} |")
     lines.append(f"\nfleet: {fleet.status} ({len(fleet.clusters)} cluster(s))")
     return "\n".join(lines)
-
-
-def _configured_kubeconfig(options: RunOptions) -> Path | None:
-    args = options.server_args.get("kubernetes", [])
-    return Path(args[args.index("--kubeconfig") + 1]) if "--kubeconfig" in args else None

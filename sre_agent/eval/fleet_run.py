@@ -22,8 +22,7 @@ from ..brains.llm.settings import LlmSettings
 from ..lab.fleet import LabFleet
 from ..lab.scenarios.schema import LoadedScenario
 from ..lab.trigger import lab_namespaces, scenario_trigger
-from .fix_proof import prove_fixes
-from .harness import ScenarioScore, _approve_all, _approve_none, _state_dir, keep_run, score
+from .harness import ScenarioScore, _approve_all, _approve_none, _state_dir, error_row, proved_and_kept, score
 
 
 def fault_cluster(scenario_id: str, seed: int, clusters: int) -> int:
@@ -68,15 +67,9 @@ def run_scenario_in_fleet(loaded: LoadedScenario, *, clusters: int, brain: str =
             row = score(loaded, result, lab, steps=steps).model_copy(update={
                 "seed": seed, "cluster": route.cluster.name if route.cluster else None,
                 "routed_by": route.signal or route.why_none, "wrong_cluster_actions": wrong})
-            proof = prove_fixes(loaded, result.proposed_fixes, lab) if prove and row.mitigation is False else None
-            if proof is not None:
-                row = row.model_copy(update={"fix_verified": proof.verified, "fix_proof": proof.reason})
-            if out_dir is not None:
-                keep_run(out_dir / (loaded.scenario.id + (f".seed{seed}" if seed else "")), Path(kept), tool_calls, row, proof)
-        return row
+            return proved_and_kept(row, loaded, result, lab, prove=prove, out_dir=out_dir, state_dir=Path(kept),
+                                   tool_calls=tool_calls)
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
-        truth = loaded.scenario.truth
-        return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
-                             expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
+        return error_row(loaded, exc, seed)
     finally:
         fleet.stop()

@@ -270,17 +270,29 @@ def run_scenario(loaded: LoadedScenario, *, brain: str = "offline", llm: LlmSett
                 approver = _approve_all if approvals == "all" else _approve_none
                 result, state = asyncio.run(run_investigation(incident, options, approver=approver))
                 row = score(loaded, result, lab, steps=state.usage.steps).model_copy(update={"seed": seed})
-                proof = prove_fixes(loaded, result.proposed_fixes, lab) if prove and row.mitigation is False else None
-                if proof is not None:
-                    row = row.model_copy(update={"fix_verified": proof.verified, "fix_proof": proof.reason})
-                if out_dir is not None:
-                    keep_run(out_dir / (loaded.scenario.id + (f".seed{seed}" if seed else "")), Path(state_dir),
-                             state.tool_calls, row, proof)
-            return row
+                return proved_and_kept(row, loaded, result, lab, prove=prove, out_dir=out_dir,
+                                       state_dir=Path(state_dir), tool_calls=state.tool_calls)
     except Exception as exc:  # one broken scenario is a row with the error, not a dead run
-        truth = loaded.scenario.truth
-        return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
-                             expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
+        return error_row(loaded, exc, seed)
+
+
+def proved_and_kept(row: ScenarioScore, loaded: LoadedScenario, result: InvestigationResult, lab: Lab, *, prove: bool,
+                    out_dir: Path | None, state_dir: Path, tool_calls: list) -> ScenarioScore:
+    """A scored run finished: an unmitigated fault's proposed fixes pasted into a fresh copy of the world (`prove`,
+    fix_proof.py), and with `out_dir` the run kept (keep_run)."""
+    proof = prove_fixes(loaded, result.proposed_fixes, lab) if prove and row.mitigation is False else None
+    if proof is not None:
+        row = row.model_copy(update={"fix_verified": proof.verified, "fix_proof": proof.reason})
+    if out_dir is not None:
+        keep_run(out_dir / (loaded.scenario.id + (f".seed{row.seed}" if row.seed else "")), state_dir, tool_calls, row, proof)
+    return row
+
+
+def error_row(loaded: LoadedScenario, exc: Exception, seed: int) -> ScenarioScore:
+    """A scenario that could not be run: a row with the error, not a dead evaluation."""
+    truth = loaded.scenario.truth
+    return ScenarioScore(id=loaded.scenario.id, title=loaded.scenario.title, expected_category=truth.category.value,
+                         expected_resource=truth.resource, error=f"{type(exc).__name__}: {exc}", seed=seed)
 
 
 @contextmanager

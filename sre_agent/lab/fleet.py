@@ -14,13 +14,12 @@ cluster is reached with `--profile`. `clusters_config()` is the responder's `clu
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from .aws.server import REGION
-from .kube.kubeconfig import write_contexts
+from .kube.kubeconfig import write_contexts, write_private
 from .lab import Lab, LabError
 from .scenarios.schema import LoadedScenario
 
@@ -63,10 +62,8 @@ class LabFleet:
             config.append(f"[profile {name}]\nregion = {REGION}\nendpoint_url = {lab.moto.url}\n")
             credentials.append(f"[{name}]\naws_access_key_id = {lab.account.access_key_id}\n"
                                f"aws_secret_access_key = {lab.account.secret_access_key}\n")
-        for path, sections in ((self.aws_config, config), (self.aws_credentials, credentials)):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write("\n".join(sections))
+        write_private(self.aws_config, "\n".join(config))
+        write_private(self.aws_credentials, "\n".join(credentials))
 
     def profiles_env(self) -> dict[str, str]:
         """Every cluster reachable by name: the fleet's kubeconfig (a context per cluster) and AWS config (a profile

@@ -41,11 +41,17 @@ def write_contexts(path: str | os.PathLike[str], servers: list[tuple[str, str]],
                      for context, _ in servers],
         "current-context": servers[0][0],
     }
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(config, handle, sort_keys=False)
-    os.chmod(target, 0o600)  # O_CREAT's mode does not apply to an existing file
+    write_private(target, yaml.safe_dump(config, sort_keys=False))
     return target
+
+
+def write_private(path: Path, content: str | bytes) -> None:
+    """A file only its owner may read (a kubeconfig, credentials, a key): created 0600, and made 0600 when it existed
+    (O_CREAT's mode does not apply to an existing file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode() if isinstance(content, str) else content)
+    os.chmod(path, 0o600)
 
 
 def _ca(url: str, ca_pem: bytes | None) -> dict[str, str]:

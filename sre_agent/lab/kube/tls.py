@@ -10,11 +10,12 @@ real kubectl needs TLS."""
 from __future__ import annotations
 
 import ipaddress
-import os
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from .kubeconfig import write_private
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,7 @@ def serving_tls(host: str, directory: Path, name: str = "sre-lab") -> ServingTls
     directory.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = directory / "apiserver.crt", directory / "apiserver.key"
     cert_file.write_bytes(cert.public_bytes(pem) + ca.public_bytes(pem))
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    write_private(key_file, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     return ServingTls(ca.public_bytes(pem), context)
