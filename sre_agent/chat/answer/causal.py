@@ -19,6 +19,8 @@ from ..understand.forms import KIND_WORDS
 from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
+from .config_refs import config_users
+from .facts import RUNS_PODS
 from .health import status
 from .investigate import why_failing
 from .others import beside_the_verdict, object_in, others_named
@@ -107,12 +109,35 @@ _PRONOUN_THING = re.compile(r"^\s*(it|that|this|them|those|these|they)(\s+(actua
                             re.IGNORECASE)
 
 
-def blamed_thing(question: str) -> str:
+# A question's clauses, last first: "someone changed X's config and restarted it. is the config change the culprit?"
+# asks its question in the last one, after a sentence that says what happened.
+# A comma before a question's verb starts a clause too ("X got a new version today, is the X rollout the culprit?").
+_CLAUSE_END = re.compile(r"(?<=[.?!;])\s+|(?<=,)\s+(?=(?:so\s+)?(?:is|are|was|were|could|can|did|does|would|might)\b)", re.I)
+
+
+def _thing_in(text: str) -> str | None:
     for pattern in _THING:
-        match = pattern.search(question)
-        if match:
+        if match := pattern.search(text):
             return re.sub(r"^(?:the|that|this|a|an|our|their)\s+", "", match.group("thing").strip(), flags=re.I)
-    return question
+    return None
+
+
+def blamed_thing(question: str) -> str:
+    clauses = [c for c in _CLAUSE_END.split(question.strip()) if c]
+    if len(clauses) == 1:
+        return _thing_in(question) or question
+    for index in reversed(range(len(clauses))):
+        thing = _thing_in(clauses[index])
+        if thing is None:
+            continue
+        if _PRONOUN_THING.match(thing) and index > 0:
+            # "X is crashlooping too, is it related?" / "X was restarted after a config change. is that the culprit?":
+            # the pronoun is what the clauses before it tell of -- the name the whole question places, else their words
+            whole = _thing_in(question)
+            return whole if whole and not _PRONOUN_THING.match(whole) and len(whole) < len(clauses[0]) else \
+                " ".join(clauses[:index]).rstrip(" .,;")
+        return thing
+    return _thing_in(question) or question
 
 
 def _words(text: str) -> list[str]:
@@ -228,9 +253,18 @@ def _object_verdict(thing: str, diagnosis: dict) -> str | None:
     kinds_said = {kind for w in words for stem in (w, w.rstrip("s")) if (kind := KIND_WORDS.get(stem))}
     if kinds_said and kind_of(culprit) not in kinds_said:
         return None  # "the clock-gateway cm": its ConfigMap, whatever the Deployment of that name did
-    if any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or kind_of(culprit) in kinds_said:
-        return f"Yes: {culprit} is the root cause ({category})"
-    return None
+    typed_names = [t for t in re.split(r"[^a-z0-9.-]+", thing.lower()) if "-" in t.strip("-.")]
+    if typed_names:
+        # a name typed whole names the culprit when it is the culprit's name (or a slip of it), never by one shared
+        # word: "the coldchain-ingest config change" does not name storage-coldchain-tsdb-0
+        named = any(match_score(n, name_of(culprit)) >= 0.8 for n in typed_names)
+    else:
+        named = any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or kind_of(culprit) in kinds_said
+    return f"Yes: {culprit} is the root cause ({category})" if named else None
+
+
+def _short(thing: str) -> str:
+    return thing if len(thing) <= 60 else thing[:57].rsplit(" ", 1)[0] + " ..."
 
 
 def _not_it(thing: str, diagnosis: dict) -> str | None:
@@ -264,6 +298,16 @@ async def blame(ask: Ask) -> Answer:
         # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
         # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
         ask.resource = own
+    if diagnosis is None and not ask.resource and not named and isinstance(
+            grounded := await grounded_subject(ask, prefer=RUNS_PODS), str):
+        # "someone changed donor-web's config and restarted it. is the config change the culprit?": the object the
+        # question tells of is what it asks about, not the cluster's worst problem
+        ask.resource, own = grounded, own or grounded
+    if diagnosis is None and ask.resource and kind_of(ask.resource) in ("ConfigMap", "Secret"):
+        # "is the config change the culprit?": a ConfigMap shows no symptom of its own -- the workloads that read it do
+        users = [u for u in (await config_users(ask, ask.resource))[0] if kind_of(u) in RUNS_PODS]
+        if users:
+            own, ask.resource = own or ask.resource, next((u for u in users if kind_of(u) != "Pod"), users[0])
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]
@@ -278,9 +322,11 @@ async def blame(ask: Ask) -> Answer:
             base = await why_failing(ask)
             if base.status == "unknown":
                 return base
-        if (base.diagnosis or {}).get("category") in (None, "none") and not named and ask.resource:
+        said_by_name = bool(own or (ask.recognised.subject and not ask.recognised.refers_back))
+        if (base.diagnosis or {}).get("category") in (None, "none") and not named and not said_by_name and ask.resource:
             # the object last discussed is fine ("which node is slots-db on", then "is the new image to blame?"):
-            # the question is about what is broken, so the worst problem is investigated instead
+            # the question is about what is broken, so the worst problem is investigated instead -- unless the question
+            # names the object whose change it blames: then "no fault on it" is the answer, not another object's fault
             ask.resource = None
             base = await why_failing(ask)
             if base.status == "unknown":
@@ -288,9 +334,11 @@ async def blame(ask: Ask) -> Answer:
         diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
     evidence: list[str] = []
-    cause = f"the investigation puts the root cause at {culprit} ({category}): {diagnosis.get('summary', '')[:300]}"
-    if category == "none":
-        verdict, evidence = f"No fault was found, so nothing to blame on '{thing}': {diagnosis.get('summary', '')[:200]}", []
+    cause = (f"the investigation puts the root cause at {culprit} ({category}): {diagnosis.get('summary', '')[:300]}"
+             if category != "none" else f"the investigation found no fault: {diagnosis.get('summary', '')[:300]}")
+    if category == "none":  # the verdict stays short: what the thing's own change was is said beside it
+        where = f" on {ask.resource}" if ask.resource else ""
+        verdict, evidence = f"No: no fault was found{where}, so nothing to blame on '{_short(thing)}'", []
     else:
         by_change = await _change_verdict(ask, thing, diagnosis)
         by_words = _object_verdict(thing, diagnosis) or _category_verdict(thing, diagnosis) or _not_it(thing, diagnosis)
@@ -300,9 +348,12 @@ async def blame(ask: Ask) -> Answer:
             verdict = by_words
         else:
             verdict, evidence = f"Not shown: nothing in the evidence ties '{thing}' to the fault; {cause}", []
+    beside: list[str] = []
     if not verdict.startswith("Yes"):  # not the root cause: a fault of its own is said beside it
-        verdict, evidence = await beside_the_verdict(ask, await others_named(ask, thing, culprit), culprit, verdict, evidence)
-    details = [cause, *evidence, *((base.details if base else [])[:8])]
+        said, evidence = await beside_the_verdict(ask, await others_named(ask, thing, culprit), culprit, verdict, evidence)
+        if said != verdict:  # what the other objects are (their fault, or the change exonerated) leads the facts
+            verdict, beside, evidence = said, evidence[:1], evidence[1:]
+    details = [*beside, cause, *evidence, *((base.details if base else [])[:8])]
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,

@@ -33,9 +33,9 @@ def references_config(pod_spec: dict, kind: str, name: str) -> list[str]:
     return how
 
 
-async def config_dependents(ask: Ask) -> Answer:
-    """What depends on a ConfigMap or Secret: the workloads, Jobs and CronJobs whose pod spec references it."""
-    namespace, kind, name = parse_resource_id(ask.resource or "")
+async def config_users(ask: Ask, rid: str) -> tuple[list[str], list[str]]:
+    """(the workloads, Jobs and CronJobs whose pod spec references ConfigMap/Secret `rid`, how each does)."""
+    namespace, kind, name = parse_resource_id(rid)
     users: list[str] = []
     details: list[str] = []
     for workload_kind in REFERENCING_KINDS:
@@ -47,9 +47,16 @@ async def config_dependents(ask: Ask) -> Answer:
                                                                   "namespace": namespace, "events_limit": 0})
             how = references_config(pod_spec_of(workload_kind, (described.data or {}).get("object") or {}), kind, name)
             if how:
-                rid = f"{namespace}/{workload_kind}/{item['name']}"
-                users.append(rid)
-                details.append(f"{rid}: {'; '.join(how)}")
+                user = f"{namespace}/{workload_kind}/{item['name']}"
+                users.append(user)
+                details.append(f"{user}: {'; '.join(how)}")
+    return users, details
+
+
+async def config_dependents(ask: Ask) -> Answer:
+    """What depends on a ConfigMap or Secret: the workloads, Jobs and CronJobs whose pod spec references it."""
+    namespace = parse_resource_id(ask.resource or "")[0]
+    users, details = await config_users(ask, ask.resource or "")
     if not users:
         return ask.answer(f"No workload, Job or CronJob in {namespace} references {ask.resource}", status="answered",
                           next_steps=["Pods created by hand may still mount it: kubectl get pods -n " f"{namespace} -o yaml"])

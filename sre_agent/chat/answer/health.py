@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id, parse_time
+from ...graph.intent import recorded_intent
 from ...graph.ports import ToolOutcome
 from ...sweep.engine import run_sweep
 from ...sweep.mapping import measures_demand
@@ -21,6 +22,7 @@ from ..understand.references import (
     owner_of,
 )
 from .claims import member_claims
+from .logs import error_lines
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
@@ -293,8 +295,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             for service in fronted[:2]:  # Ready pods can still fail every request: what its callers see
                 trouble += await unreached_ports(ask, namespace or "", service.split("/")[-1])
                 details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
-            if len(trouble) > before:  # one of its Services fails: the services it calls may be why
+            if len(trouble) > before:  # one of its Services fails: the services it calls may be why, and its own words
                 details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
+                details[:0] = await error_lines(ask, rid)
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []
@@ -309,8 +312,14 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 gaps, gap_nodes = await _daemonset_gaps(ask, pods)
                 details += gaps
                 extra += gap_nodes
-        elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it
-            if fronted:
+        elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it -- or on purpose
+            planned = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
+            if planned:  # a decommission, a pause: the state a person chose, said as such (never "broken")
+                why = planned[0]
+                details.insert(0, f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
+                                  f"({why.key}={why.value[:80]!r})"
+                                  + (f"; Service(s) {', '.join(fronted)} still route to it" if fronted else ""))
+            elif fronted:
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
             details += scale_events((described.data or {}).get("events") or [])  # when, and from how many
     elif kind in ("Job", "CronJob"):
@@ -373,6 +382,14 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 trouble.append(f"alarm {alarm.get('name')} is in ALARM")
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
+    planned = next((d for d in details if d.startswith("scaled to 0 on purpose: ")), None)
+    if planned and all(t.startswith("alarm ") for t in trouble):
+        # a decommissioned workload's alarms fire because it runs nothing: that is the alarm to retire, not a fault to fix
+        firing = "; ".join(t.removesuffix(" is in ALARM") for t in trouble)
+        return ask.answer(f"{rid} is {planned}" + (f" -- {firing} fire(s) because it runs no pods: retire or silence "
+                                                    "the alarm, do not scale it back" if trouble else ""),
+                          status="answered", details=[d for d in details if d != planned], resources=[rid, *extra],
+                          next_steps=["Check the ticket or owner the note names before changing anything about it."])
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first

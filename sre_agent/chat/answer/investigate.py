@@ -12,7 +12,7 @@ from ..models import Answer
 from ..understand.references import kind_of, name_of
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
-from .logs import ERROR_LINE, pod_logs
+from .logs import ERROR_LINE, error_lines
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pod_trouble, workload_pods
@@ -128,7 +128,7 @@ async def why_failing(ask: Ask) -> Answer:
     details += await latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
     shown = " ".join(details)
-    details += [line for line in await _says_in_its_logs(ask, culprit or ask.resource or "")
+    details += [line for line in await error_lines(ask, culprit or ask.resource or "")
                 if line.rsplit("): ", 1)[-1][:60] not in shown]  # its own words, unless an evidence line quotes them
     if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
         details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
@@ -183,20 +183,6 @@ async def _containers_of(ask: Ask, rid: str) -> list[str]:
     (an OOM kill's limit, a throttled CPU limit, a probe's path) beside the diagnosis."""
     read = await _pod_spec(ask, rid)
     return [f"{read[0]} spec: {line}" for line in container_facts(read[1])[:4]] if read else []
-
-
-async def _says_in_its_logs(ask: Ask, rid: str) -> list[str]:
-    """The root cause's own words, when the diagnosis rests on other evidence: the error lines its pods print last
-    ("lock wait timeout", "password authentication failed") -- what an SRE quotes beside a rollout or a limit."""
-    try:
-        namespace, kind, name = parse_resource_id(rid)
-    except ValueError:
-        return []
-    if kind not in RUNS_PODS or not namespace:
-        return []
-    lines, source = await pod_logs(ask, namespace, kind, name)
-    errors = [line for line in lines if ERROR_LINE.search(line)][-2:]
-    return [f"its pods log ({source}; the workload's own output): {line}" for line in errors]
 
 
 async def _notes_on(ask: Ask, rid: str) -> list[str]:

@@ -215,3 +215,17 @@ async def events(ask: Ask) -> Answer:
     return ask.answer(f"{len(rows)} event(s) for {ask.resource} and its pods, {len(warnings)} warning(s)",
                       status=status, details=lines,
                       next_steps=[f"Ask 'why is {name} failing?'" if warnings else "Nothing alarming in its events."])
+
+
+async def error_lines(ask: Ask, rid: str) -> list[str]:
+    """A workload's own words about its trouble: the error lines its pods print last ("No space left on device",
+    "password authentication failed") -- what an SRE quotes beside a failure rate, a rollout or a limit."""
+    try:
+        namespace, kind, name = parse_resource_id(rid)
+    except ValueError:
+        return []
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod") or not namespace:
+        return []
+    lines, source = await pod_logs(ask, namespace, kind, name)
+    errors = [line for line in lines if ERROR_LINE.search(line)][-2:]
+    return [f"its pods log ({source}; the workload's own output): {line}" for line in errors]

@@ -167,6 +167,11 @@ async def history(ask: Ask) -> Answer:
     if earlier:  # "and before that": the revision it replaced, in the headline an on-call reads
         before = max(earlier, key=lambda r: r.get("revision", 0))
         headline += f"; before it, revision {before.get('revision')} ({', '.join(str(i) for i in before.get('images') or [])})"
+    if (asked := REVISION_ASKED.search(ask.question)) and (shown := await _revision_shown(
+            ask, namespace, kind, revisions, int(asked.group(1)))) is not None:
+        # "rollout history deploy/x --revision=3": that revision's pod template, and what it changed from the one before
+        return ask.answer(shown[0], status="answered", details=shown[1], full=True,  # the revision whole is what was asked
+                          next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
     # "what happened to it": besides its revisions, the scaling its controller did (a scale to zero is no revision)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
     scaled = scale_events((described.data or {}).get("events") or [])
@@ -174,6 +179,35 @@ async def history(ask: Ask) -> Answer:
         headline += f"; latest scaling: {scaled[0].removeprefix('event ScalingReplicaSet: ')}"
     return ask.answer(headline, status="answered", details=[*reversed(lines), *scaled],  # the revisions are the answer
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
+
+
+REVISION_ASKED = re.compile(r"\b(?:revision|rev)\s*[=#]?\s*(\d+)\b", re.IGNORECASE)
+
+
+async def _revision_shown(ask: Ask, namespace: str, kind: str, revisions: list[dict], number: int
+                          ) -> tuple[str, list[str]] | None:
+    """(headline, facts) of one revision: when it was made, what it changed from the revision before it (value by
+    value), and its containers as its pod template holds them."""
+    from .facts import container_facts  # (facts reads pod specs with this module's pod_spec_of)
+
+    by_number = {int(r.get("revision") or 0): r for r in revisions}
+    row = by_number.get(number)
+    if row is None or not row.get("replicaset"):
+        return None
+    template = await revision_template(ask, namespace, kind, str(row["replicaset"]))
+    earlier = max((n for n in by_number if n < number), default=None)
+    changed: list[str] = []
+    if earlier is not None and by_number[earlier].get("replicaset"):
+        before = await revision_template(ask, namespace, kind, str(by_number[earlier]["replicaset"]))
+        changed = template_diff(template, before)  # template_diff(old, new) reads new -> old: before -> this revision
+    said = (f"changed from revision {earlier}: {'; '.join(changed)}" if changed else
+            f"the same pod spec as revision {earlier} (a restart or a metadata change)" if earlier is not None else
+            "the first revision")
+    headline = (f"{ask.resource} revision {number}{' (current)' if row.get('current') else ''}, created {row.get('created')}: "
+                f"{said[:400]}")
+    annotations = {k: v for k, v in ((template.get("metadata") or {}).get("annotations") or {}).items()}
+    return headline, [*container_facts(template.get("spec") or {}),
+                      *(f"annotation {k}: {str(v)[:120]}" for k, v in annotations.items())]
 
 
 NAMESPACE_SAID = re.compile(r"\bnamespace ([a-z0-9][a-z0-9-]*)")

@@ -13,14 +13,17 @@ from ..understand.forms import kind_nouns
 from ..understand.grounding import SURE, named_mentions
 from ..understand.question_words import ranked
 from ..understand.references import named_exactly, namespace_named
+from .config_refs import config_refs_of
 from .facts import RUNS_PODS
 from .health import describe, status
 from .investigate import why_failing
-from .records import record_lines
+from .objects import pod_spec_of
+from .records import held_values, last_writes, record_lines
 
 MAX_OTHERS = 2  # other objects a "related?" question names, each said beside the verdict
 LOOKED_AT = 6  # objects of the kind a question names (and no name) looked at for the ones in trouble
 CHANGE_SHOWN = 220  # characters of an exonerated change said in the verdict
+MAX_CONFIGS = 2  # ConfigMaps a workload reads, said with its last change
 
 
 async def _own_fault(ask: Ask, other: str, culprit: str) -> tuple[str, list[str]] | None:
@@ -46,16 +49,36 @@ async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:
     if not obj:
         return None
     lines = await record_lines(ask, other, obj)
-    _, kind, name = parse_resource_id(other)
-    # a workload's change is its rollout; a ConfigMap's, what it holds now and who wrote it
-    said = [line for line in lines if line.startswith("its latest rollout")] if kind in RUNS_PODS else \
-        [line for line in lines if not line.startswith("note ")]
+    namespace, kind, name = parse_resource_id(other)
+    # a workload's change is its rollout, and the config it reads (a restart is most often a ConfigMap edit taking
+    # effect); a ConfigMap's, what it holds now and who wrote it
+    if kind in RUNS_PODS:
+        lines += await _config_it_reads(ask, namespace, kind, obj)
+        said = [line for line in lines if line.startswith(("its latest rollout", "its ConfigMap"))]
+    else:
+        said = [line for line in lines if not line.startswith("note ")]
     if not said:
         return None
     # the values the question's words name first ("the cm change for a banner": PROMO_BANNER=...), then who wrote it
     said = [line for _, _, line in ranked(ask.question, said, name)]
     change = "; ".join(said[:3])
-    return (f"{other} is fine, and its last change ({change[:CHANGE_SHOWN]}) is not tied to the fault", lines)
+    # the change itself is a line of its own, first: a verdict line is cut at its commas to the question's words
+    return (f"{other} is fine and its last change is not tied to the fault",
+            [f"{other}'s last change: {change[:2 * CHANGE_SHOWN]}", *lines])
+
+
+async def _config_it_reads(ask: Ask, namespace: str, kind: str, obj: dict) -> list[str]:
+    """The ConfigMaps a workload reads, each with its last write and the values it holds now."""
+    lines: list[str] = []
+    refs = [ref.split()[0].split("/", 1)[1] for ref in config_refs_of(pod_spec_of(kind, obj)) if ref.startswith("ConfigMap/")]
+    for config in list(dict.fromkeys(refs))[:MAX_CONFIGS]:
+        rid = f"{namespace}/ConfigMap/{config}"
+        held = ((await describe(ask, rid)).data or {}).get("object") or {}
+        if held:
+            writes = last_writes(held)
+            lines.append(f"its ConfigMap {config}: {writes[0] if writes else 'no write recorded'}; "
+                         + "; ".join(held_values("ConfigMap", held)))
+    return lines
 
 
 async def beside_the_verdict(ask: Ask, others: list[str], culprit: str, verdict: str,

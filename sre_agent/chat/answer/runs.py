@@ -102,8 +102,8 @@ async def run_of(ask: Ask, rid: str, spec: dict) -> list[str]:
     rows = await workload_pods(ask, rid)
     pods = [pod_line(pod) for pod in rows]
     lines = [f"images {images}", *pods]
-    if pods:
-        return lines + await crash_lines(ask, rows, limit=1)
+    if pods:  # why its pods failed leads: what a "why did the job fail" is asking
+        return await crash_lines(ask, rows, limit=1) + lines
     namespace, _, name = parse_resource_id(rid)
     events = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": False, "limit": 500})
     about = [e for e in (events.data or {}).get("events") or [] if str(e.get("object", "")).startswith(f"Pod/{name}-")]

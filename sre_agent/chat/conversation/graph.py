@@ -45,15 +45,18 @@ from ..answer import (  # noqa: F401
     releases,
     remedies,
     summary,
+    top,
     topology,
     traffic,
 )
+from ..answer.meta import previous_form
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, Turn
 from ..understand import followups  # noqa: F401
 from ..understand.followups import completed_request
 from ..understand.forms import form_spec, recognise
 from ..understand.grounding import names_spelled
+from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found
@@ -124,14 +127,14 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     question = state.get("question", "")
     if (spoken := translate(question)) is not None:  # "get pods -n ops": kubectl's grammar, said as a question
         question = spoken.question
-    recognised = recognise(question)
+    last_answer = ((state.get("turns") or [{}])[-1]).get("answer")
+    recognised = overruled(recognise(question), question, previous_form(last_answer)) if spoken is None else recognise(question)
     if spoken is not None and spoken.namespace:
         recognised = recognised.model_copy(update={"namespace": spoken.namespace})
     if spoken is not None and spoken.form and (spec := form_spec(spoken.form)) is not None:  # kubectl's verb says the form
         recognised = recognised.model_copy(update={
             "form": spoken.form, "subject": spoken.subject, "refers_back": False, "needs_subject": spec.needs_subject,
             "kind_hint": spoken.kind or recognised.kind_hint, "guessed": False, "noun_is_subject": True})
-    last_answer = ((state.get("turns") or [{}])[-1]).get("answer")
     if (completed := completed_request(question, last_answer)) is not None:  # the subject a change request waited for
         question, recognised = completed
     focus = list(state.get("focus") or [])

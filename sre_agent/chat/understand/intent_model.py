@@ -33,7 +33,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel
 
-from .forms import last_clause
+from .forms import Recognised, form_spec, last_clause
 
 MIN_CONFIDENCE = 0.6  # 5-fold CV on intents.yaml (2,346 phrasings): 91% of the guesses it accepts right, 82% accepted
 SMOOTHING = 0.1
@@ -196,6 +196,28 @@ def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
     total = sum(shares.values()) or 1.0
     best = max(shares, key=shares.__getitem__)
     return Guess(intent=best, confidence=shares[best] / total, runner_up=followed.get(best, ""))
+
+
+# A form whose pattern placed no name ("when did it start" fits job_ran's "did <it> start") is weak evidence: the
+# classifier, reading the whole question, overrules it when it is this sure of another form. Never a request to act
+# either way: those forms are read by their verbs alone.
+OVERRULE = 0.97
+NEVER_OVERRULED = NEVER_GUESSED | {"help", "more", "remember", "fix_it", "compose"}
+
+
+def overruled(recognised: Recognised, text: str, previous: str | None = None) -> Recognised:
+    """The pattern's reading, or the classifier's when the pattern named nothing and the classifier is sure of another."""
+    if recognised.form in ("unrecognised", *NEVER_OVERRULED) or recognised.subject or not recognised.refers_back:
+        return recognised
+    guess = guess_intent(text, previous)
+    if guess is None or guess.intent == recognised.form or guess.confidence < OVERRULE or guess.intent in NEVER_OVERRULED:
+        return recognised
+    spec = form_spec(guess.intent)
+    if spec is None:
+        return recognised
+    return recognised.model_copy(update={"form": spec.id, "needs_subject": spec.needs_subject,
+                                         "refers_back": spec.needs_subject, "kind_hint": spec.kind_hint,
+                                         "noun_is_subject": spec.noun_is_subject, "learned": round(guess.confidence, 2)})
 
 
 def guess_intent(text: str, previous: str | None = None) -> Guess | None:

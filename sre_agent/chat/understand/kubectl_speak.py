@@ -123,7 +123,9 @@ def translate(text: str) -> KubectlQuestion | None:
             target = rest[1]
         if not target:
             return None
-        asked = {"history": f"rollout history of {target}", "status": f"did the {target} rollout finish",
+        revision = flags.get("revision")
+        asked = {"history": f"rollout history of {target}" + (f" revision {revision}" if isinstance(revision, str) else ""),
+                 "status": f"did the {target} rollout finish",
                  "undo": f"roll back {target}", "restart": f"restart {target}"}.get(sub)
         form = {"history": "history", "status": "rollout_state"}.get(sub)  # (a change request is read by its own words)
         return KubectlQuestion(question=asked, namespace=namespace, form=form, subject=target if form else None,
@@ -136,7 +138,7 @@ def translate(text: str) -> KubectlQuestion | None:
                                namespace=namespace)
     if verb == "top":
         what = "nodes" if kind == "Node" else "pods"
-        return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace)
+        return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace, form="top")
     if verb == "describe" and name:
         # a ConfigMap's or Secret's describe is what it holds (a Secret: key names) and who wrote it: its record
         return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace,

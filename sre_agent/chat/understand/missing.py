@@ -103,6 +103,24 @@ async def alarm_names(ask: Ask) -> set[str]:
     return {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
 
 
+POD_SUFFIX = re.compile(r"^(?P<replicaset>(?P<workload>[a-z0-9][a-z0-9-]*)-[a-z0-9]{6,10})-[a-z0-9]{5}$")
+
+
+def _replacement(name: str, pods: list[dict]) -> str | None:
+    """The pod that replaced a Deployment's pod named `name`: one of the same ReplicaSet, else of the same workload
+    (a rollout since); the one in trouble first -- the pod a pasted name was about is most often the failing one."""
+    shape = POD_SUFFIX.match(name)
+    if shape is None:
+        return None
+    for prefix in (shape.group("replicaset"), shape.group("workload")):
+        same = [p for p in pods if POD_SUFFIX.match(str(p.get("name"))) and str(p.get("name")).startswith(prefix + "-")
+                and (prefix != shape.group("workload") or POD_SUFFIX.match(str(p["name"])).group("workload") == prefix)]
+        if same:
+            troubled = [p for p in same if str(p.get("status")) != "Running" or len(set(str(p.get("ready", "")).split("/"))) > 1]
+            return str((troubled or same)[0]["name"])
+    return None
+
+
 async def not_found(ask: Ask) -> Answer | None:
     """The answer for the first typed name no object has (nor a typo of one), else None (go on as usual)."""
     typed = typed_names(ask.question)
@@ -134,6 +152,15 @@ async def not_found(ask: Ask) -> Answer | None:
             outcome = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 2000})
             listed += [("Pod", f"{i['namespace']}/Pod/{i['name']}") for i in (outcome.data or {}).get("items") or []]
         if any(kind in kinds and is_typo(name, rid.rsplit("/", 1)[-1]) for kind, rid in listed):
+            continue
+        if "Pod" in kinds and (now := _replacement(name, (outcome.data or {}).get("items") or [])):
+            # a pod name pasted from a page or an earlier `get pods`: that pod was replaced, its ReplicaSet's (or its
+            # workload's) pod now is what the question is about -- said, never silently swapped
+            ask.question = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", now, ask.question)
+            if ask.recognised.subject == name:
+                ask.recognised = ask.recognised.model_copy(update={"subject": now})
+            ask.notes.append(f"(no pod {name} now: it was replaced; {now} is its successor from the same "
+                             f"{'ReplicaSet' if now.startswith(name.rsplit('-', 1)[0] + '-') else 'workload'})")
             continue
         by_name: dict[str, list[str]] = {}
         for _, rid in listed:

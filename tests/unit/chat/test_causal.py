@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.answer.causal import _alike, _mentions, _short_images, blamed_thing
+from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, _short_images, blamed_thing
 from sre_agent.chat.understand.forms import recognise
 
 # (question, form, the thing blamed)
@@ -23,6 +23,13 @@ BLAME = [
     ("is tariff-engine the problem?", "tariff-engine"),
     ("is the cache the real issue", "cache"),
     ("heatmap-renderer is crashlooping too, is it related?", "heatmap-renderer"),
+    # a question after a sentence that tells what happened asks in its last clause
+    ("we scaled donor-profile from 2 to 3 half an hour ago. is the scale-up the culprit?", "scale-up"),
+    ("status-board got a new version and a config change today, is the status-board rollout the culprit?",
+     "status-board rollout"),
+    # "that" is what the clause before it tells of
+    ("order-gateway was restarted after a config change this morning. is that the culprit?",
+     "order-gateway was restarted after a config change this morning"),
 ]
 
 
@@ -84,3 +91,15 @@ def test_a_named_change_or_version_picks_the_revision_that_made_it():
     assert _named_revisions("config change", culprit, changes) == [3]
     assert _named_revisions("last rollout", culprit, changes) == [3]
     assert _named_revisions("reading-ingest", culprit, changes) == []  # its own name picks out no revision
+
+
+@pytest.mark.parametrize(("thing", "culprit", "yes"), [
+    ("coldchain-ingest config change", "logistics/PersistentVolumeClaim/storage-coldchain-tsdb-0", False),  # one shared word
+    ("donor-web restart", "donors/Job/donor-export-sar-2291", False),
+    ("ride-ledger", "lifts/PersistentVolumeClaim/segments-ride-ledger-0", True),  # the name whole, inside the claim's
+    ("route-planner", "logistics/Deployment/route-planner", True),
+    ("the node", "Node/ip-10-0-1-10", True),  # by kind
+])
+def test_a_name_typed_whole_names_the_root_cause_only_whole(thing, culprit, yes):
+    verdict = _object_verdict(thing, {"category": "volume_full", "resource": culprit})
+    assert (verdict is not None and verdict.startswith("Yes")) is yes

@@ -19,6 +19,7 @@ from sre_agent.chat.understand.intent_model import (
     guess_intent,
     labelled,
     labelled_follow_ups,
+    overruled,
     read,
 )
 
@@ -120,3 +121,14 @@ def test_a_turn_with_no_answer_before_it_is_no_follow_up():
     assert guess is None or not guess.intent.startswith(FOLLOW_UP)
     after = guess_intent("exit code?", "why_failing")
     assert after is not None and after.intent == "property"
+
+
+@pytest.mark.parametrize(("text", "pattern_form", "form"), [
+    ("when did it start", "job_ran", "onset"),  # "did <it> start": the pattern placed no name; the classifier is sure
+    ("did the backup job start", "job_ran", "job_ran"),  # a name placed: the pattern's reading stands
+    ("restart it", "write_request", "write_request"),  # a request to act is never overruled
+])
+def test_a_pattern_that_placed_no_name_is_overruled_only_by_a_sure_classifier(text, pattern_form, form):
+    recognised = recognise(text)
+    assert recognised.form == pattern_form
+    assert overruled(recognised, text).form == form

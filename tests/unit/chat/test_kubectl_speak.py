@@ -42,3 +42,14 @@ def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace
                                    "why is checkout down", "top of the morning"])
 def test_english_is_not_a_command(typed):
     assert translate(typed) is None
+
+
+def test_a_revision_asked_for_is_kept_in_the_question():
+    spoken = translate("rollout history deploy/slope-map -n mountain --revision=3")
+    assert spoken is not None and spoken.form == "history" and spoken.question.endswith("revision 3")
+
+
+@pytest.mark.parametrize(("typed", "namespace"), [("top pods -n clinical", "clinical"), ("kubectl top nodes", None)])
+def test_top_reads_as_the_usage_table_never_a_question_about_a_word_of_it(typed, namespace):
+    spoken = translate(typed)
+    assert spoken is not None and (spoken.form, spoken.namespace) == ("top", namespace)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.chat.act.writes import Plan, plan_for
-from sre_agent.chat.understand.missing import ALL_KINDS, is_typo, typed_names
+from sre_agent.chat.understand.missing import ALL_KINDS, _replacement, is_typo, typed_names
 
 
 @pytest.mark.parametrize("question, names", [
@@ -57,3 +57,21 @@ def test_a_change_chat_cannot_pin_is_asked_about_never_a_restart():
     assert isinstance(said, str) and "say the change to make" in said
     restart = plan_for("restart it", "engage/Deployment/notify-api", DEPLOYMENT)
     assert isinstance(restart, Plan) and restart.tool == "rollout_restart"
+
+
+def _pod(name: str, status: str = "Running", ready: str = "1/1") -> dict:
+    return {"name": name, "status": status, "ready": ready}
+
+
+@pytest.mark.parametrize(("typed", "pods", "now"), [
+    # the same ReplicaSet: its pod now, the one in trouble first
+    ("slope-map-b9g2nrg4m4-m8qzx", [_pod("slope-map-b9g2nrg4m4-aaaaa"), _pod("slope-map-b9g2nrg4m4-bbbbb", "CrashLoopBackOff", "0/1")],
+     "slope-map-b9g2nrg4m4-bbbbb"),
+    # a rollout since: the workload's pod now, never another workload's that shares the stem
+    ("slope-map-b9g2nrg4m4-m8qzx", [_pod("slope-map-tiles-7f9c8d6b5-aaaaa"), _pod("slope-map-n6m9tdnpwh-ccccc")],
+     "slope-map-n6m9tdnpwh-ccccc"),
+    ("slope-map-b9g2nrg4m4-m8qzx", [_pod("conditions-api-7f9c8d6b5-aaaaa")], None),
+    ("ride-ledger-0", [_pod("ride-ledger-1")], None),  # a StatefulSet's member is named, never guessed
+])
+def test_a_replaced_pod_is_followed_to_its_successor(typed, pods, now):
+    assert _replacement(typed, pods) == now
