@@ -92,6 +92,9 @@ SETS = {
     "scenarios_heldout19": ("varnholt", 12, ["wx03-hl7-bridge-no-running-pods", "wx09-donor-web-request-surge"],
                             ["wx05-why-is-crossmatch-slow"]),
     "scenarios_heldout20": ("tarnfell", 12, ["qv02-is-pass-shop-healthy"], ["qv02-is-pass-shop-healthy"]),
+    "scenarios_heldout21": ("vardholm", 10, ["pt08-is-driver-api-ok", "pt09-driver-api-latency"],
+                            ["pt07-why-is-damage-scan-pending", "pt08-is-driver-api-ok"]),
+    "scenarios_heldout22": ("fernhollow", 10, ["vc10-is-hl7-bridge-down"], ["vc10-is-hl7-bridge-down"]),
 }
 
 
