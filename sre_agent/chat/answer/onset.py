@@ -16,6 +16,7 @@ from .facts import RUNS_PODS
 from .runs import ago
 
 MAX_SIGNS = 5
+FIRED_WITHIN = "-6h"  # an alarm back to OK counts as a sign when it fired this recently
 MAX_ASKED_ABOUT = 3  # the conversation's objects whose alarms count as signs of the trouble asked about
 
 
@@ -35,17 +36,34 @@ async def _first_warnings(ask: Ask, namespace: str, name: str) -> list[tuple[dat
     return list(first.values())
 
 
-async def _alarms_on(ask: Ask, names: list[str]) -> list[tuple[datetime, str]]:
-    """When each alarm in ALARM whose name or dimensions carry one of the names went to ALARM."""
+async def alarms_on(ask: Ask, names: list[str]) -> list[tuple[datetime, str]]:
+    """When each alarm whose name or dimensions carry one of the names went to ALARM: in ALARM now, since its last
+    transition; back to OK, when it fired and when it cleared (its history) -- a page that cleared is still the start."""
     listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
     found = []
     for alarm in (listed.data or {}).get("alarms") or []:
         said = " ".join([str(alarm.get("name") or ""), *(str(v) for v in (alarm.get("dimensions") or {}).values())])
         when = parse_time(alarm.get("updated"))
-        if alarm.get("state") == "ALARM" and when is not None and any(
-                re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said) for name in names):
+        if when is None or not any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said) for name in names):
+            continue
+        if alarm.get("state") == "ALARM":
             found.append((when, f"alarm {alarm.get('name')} in ALARM since then"))
+        elif alarm.get("state") == "OK" and (fired := await _fired_and_cleared(ask, str(alarm.get("name")))):
+            found.append(fired)
     return found
+
+
+async def _fired_and_cleared(ask: Ask, alarm: str) -> tuple[datetime, str] | None:
+    """(when it last went to ALARM, the line saying so and when it went back to OK) from the alarm's recent history."""
+    history = await ask.call("cloudwatch", "alarm_history", {"name": alarm, "start": FIRED_WITHIN})
+    items = (history.data or {}).get("items") or []  # newest first
+    cleared = next((i for i in items if i.get("new_state") == "OK" and i.get("old_state") == "ALARM"), None)
+    fired = next((i for i in items if i.get("new_state") == "ALARM"
+                  and (cleared is None or str(i.get("timestamp")) <= str(cleared.get("timestamp")))), None)
+    if fired is None or (at := parse_time(fired.get("timestamp"))) is None:
+        return None
+    back = parse_time(cleared.get("timestamp")) if cleared else None
+    return at, (f"alarm {alarm} went to ALARM" + (f" and cleared at {back:%H:%M} UTC ({ago(back)}); it is OK now" if back else ""))
 
 
 async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[datetime, str] | None:
@@ -65,7 +83,7 @@ async def onset(ask: Ask) -> Answer:
     ask.resource = rid
     # the object's own signs, and the alarms on what the conversation came from (a Service's fault pages its callers)
     asked_about = list(dict.fromkeys([name, *(parse_resource_id(r)[2] for r in ask.focus[:MAX_ASKED_ABOUT])]))
-    signs = sorted([*await _first_warnings(ask, namespace, name), *await _alarms_on(ask, asked_about)])
+    signs = sorted([*await _first_warnings(ask, namespace, name), *await alarms_on(ask, asked_about)])
     rollout = await _rolled_out(ask, namespace, kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
     context = [f"{when:%H:%M} UTC ({ago(when)}): {text}" for when, text in ([rollout] if rollout else [])]
     if not signs:

@@ -24,6 +24,7 @@ MAX_OTHERS = 2  # other objects a "related?" question names, each said beside th
 LOOKED_AT = 6  # objects of the kind a question names (and no name) looked at for the ones in trouble
 CHANGE_SHOWN = 220  # characters of an exonerated change said in the verdict
 MAX_CONFIGS = 2  # ConfigMaps a workload reads, said with its last change
+CONFIG_ASKED = re.compile(r"\b(config\w*|cm|configmaps?|settings?|env|flags?|restart\w*)\b", re.IGNORECASE)
 
 
 async def _own_fault(ask: Ask, other: str, culprit: str) -> tuple[str, list[str]] | None:
@@ -53,14 +54,17 @@ async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:
     # a workload's change is its rollout, and the config it reads (a restart is most often a ConfigMap edit taking
     # effect); a ConfigMap's, what it holds now and who wrote it
     if kind in RUNS_PODS:
-        lines += await _config_it_reads(ask, namespace, kind, obj)
-        said = [line for line in lines if line.startswith(("its latest rollout", "its ConfigMap"))]
+        rollout = [line for line in lines if line.startswith("its latest rollout")]
+        # its ConfigMaps when the question is about config, or when its last rollout changed nothing of the spec itself
+        configs = await _config_it_reads(ask, namespace, kind, obj) if not rollout or CONFIG_ASKED.search(ask.question) else []
+        lines += configs
+        said = [*rollout, *configs] if not CONFIG_ASKED.search(ask.question) else [*configs, *rollout]
     else:
         said = [line for line in lines if not line.startswith("note ")]
     if not said:
         return None
     # the values the question's words name first ("the cm change for a banner": PROMO_BANNER=...), then who wrote it
-    said = [line for _, _, line in ranked(ask.question, said, name)]
+    said = [line for _, _, line in ranked(ask.question, said, name)] if kind not in RUNS_PODS else said
     change = "; ".join(said[:3])
     # the change itself is a line of its own, first: a verdict line is cut at its commas to the question's words
     return (f"{other} is fine and its last change is not tied to the fault",

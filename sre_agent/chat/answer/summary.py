@@ -9,9 +9,12 @@ import re
 
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
+from ..understand.references import name_of
 from .investigate import why_failing
+from .onset import MAX_ASKED_ABOUT, alarms_on
 
 MAX_FACTS = 7
+MAX_ALARMS = 3
 MAX_FACT = 240  # a fact cut to this: a channel message is read, not scrolled
 TOLD_AS_FACTS = "Summary (facts, not prose -- an LLM brain (--brain) writes them up)"
 
@@ -37,6 +40,9 @@ async def compose(ask: Ask) -> Answer:
     else:
         found = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
     facts = _facts(found)
+    # what paged: the alarms on the incident's objects and on what the conversation came from, firing or cleared
+    names = list(dict.fromkeys(name_of(r) for r in [*(found.resources or []), *ask.focus[:MAX_ASKED_ABOUT]] if r))
+    facts += [f"{when:%H:%M} UTC: {text}" for when, text in sorted(await alarms_on(ask, names))][:MAX_ALARMS]
     pinned = (ask.last_answer or {}).get("approval") or {}
     if pinned.get("tool"):
         facts.append(f"pinned for approval (not run): {pinned.get('tool')} {pinned.get('args') or {}}")

@@ -149,7 +149,7 @@ def translate(text: str) -> KubectlQuestion | None:
         if kind == "Pod":  # what runs there, workload by workload, with their pods' state
             return KubectlQuestion(question=f"whats running in {namespace or 'the cluster'}", namespace=namespace)
         scope = f"in {namespace}" if namespace else "there"
-        return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace)
+        return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace, form="list_kind", kind=kind)
     if kind in ("ConfigMap", "Secret"):
         return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
                                subject=name, kind=kind)
