@@ -119,4 +119,12 @@ def rollback_target(findings: list[Finding], incident: Incident, workload: str) 
         seen, because = symptom_seen(findings, incident)
         pin = pinned_revision(rollout.details["history"], rollout.details.get("revision"), seen, because)
         target = pin.to_revision or target
+        if restarts_only_since(rollout.details["history"], target, rollout.details.get("revision")):
+            return None  # the target runs what runs now: a rollback to it changes nothing, so it is no fix
     return target
+
+
+def restarts_only_since(history: list[dict[str, Any]], target: int, current: int | None) -> bool:
+    """Did every revision after `target` up to `current` change nothing of the pod spec (restarts: `changed` empty)?"""
+    since = [r for r in history if current is not None and target < int(r.get("revision") or 0) <= current]
+    return bool(since) and all(r.get("changed") == [] for r in since)

@@ -15,6 +15,7 @@ from ..answer.health import alarm_mentions, related
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
+from .guards import against_intent
 
 MAX_ALARMS = 6
 
@@ -58,7 +59,8 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
                                       next_steps=["A rollback cannot help; ask 'why is it failing?'."])
     findings = await _findings(ask, namespace or "", ask.resource or "")
     began = _began_with(ask)
-    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began))]
+    refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began)
+                                             or _same_spec(r, current, revisions))]
     target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
     if target is None:
         return None, None, ask.answer(f"No earlier revision of {ask.resource} is a safe rollback target: "
@@ -86,6 +88,16 @@ def _not_before(row: dict, began: int | None) -> str | None:
     if row["revision"] == began:
         return f"revision {began} ({images}) is the one the symptom began with"
     return f"revision {row['revision']} ({images}) came after revision {began}, the one the symptom began with"
+
+
+def _same_spec(row: dict, current: dict, revisions: list[dict]) -> str | None:
+    """A revision that runs what the current one runs -- every revision since changed nothing of the pod spec (restarts:
+    only an annotation differs) -- cannot change anything a rollback is for."""
+    since = [r for r in revisions if row["revision"] < r["revision"] <= current["revision"]]
+    if not since or any(r.get("changed") for r in since) or _row_diff(row, current):
+        return None
+    images = ", ".join(str(i).rsplit("/", 1)[-1] for i in row.get("images") or [])
+    return f"revision {row['revision']} ({images}) runs the same spec as the current one (a restart): rolling back to it changes nothing"
 
 
 def _row_diff(target: dict, current: dict) -> list[str]:
@@ -201,6 +213,11 @@ async def rollback_request(ask: Ask) -> Answer:
     if isinstance(view, Answer):
         return view
     current, previous, namespace, name, diff = view
+    described = await ask.call("kubernetes", "describe", {"kind": parse_resource_id(ask.resource or "")[1], "name": name,
+                                                          "namespace": namespace, "events_limit": 0})
+    if (reversed_intent := against_intent(ask, "rollout_undo", ask.resource or "",
+                                          (described.data or {}).get("object") or {})) is not None:
+        return reversed_intent
     request = undo_request(ask, current, previous, namespace, name, diff)
     images = ", ".join(str(i) for i in previous.get("images") or [])
     return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "

@@ -18,6 +18,7 @@ from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
 from ..understand.references import owner_of, workload_of_service
+from .guards import against_intent
 from .hand_edits import (
     PORT_TARGET,
     config_sources,
@@ -298,6 +299,8 @@ async def write_request(ask: Ask) -> Answer:
             return await do_it(ask)
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
+    if (reversed_intent := against_intent(ask, plan.tool, rid, obj)) is not None:
+        return reversed_intent
     return approval_answer(ask, plan, rid)
 
 

@@ -21,7 +21,7 @@ from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .config_refs import config_users
 from .facts import RUNS_PODS
-from .health import status
+from .health import broken_now, status
 from .investigate import why_failing
 from .others import beside_the_verdict, object_in, others_named
 from .templates import template_diff, template_of
@@ -334,11 +334,15 @@ async def blame(ask: Ask) -> Answer:
         diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
     evidence: list[str] = []
+    failing: list[str] = []
     cause = (f"the investigation puts the root cause at {culprit} ({category}): {diagnosis.get('summary', '')[:300]}"
              if category != "none" else f"the investigation found no fault: {diagnosis.get('summary', '')[:300]}")
     if category == "none":  # the verdict stays short: what the thing's own change was is said beside it
         where = f" on {ask.resource}" if ask.resource else ""
         verdict, evidence = f"No: no fault was found{where}, so nothing to blame on '{_short(thing)}'", []
+        if ask.resource and (elsewhere := await broken_now(ask)).status == "problems":
+            # what is broken, then: the page the question came from is about something (a worker beside the workload named)
+            failing = [f"what is failing now: {elsewhere.headline[:300]}"]
     else:
         by_change = await _change_verdict(ask, thing, diagnosis)
         by_words = _object_verdict(thing, diagnosis) or _category_verdict(thing, diagnosis) or _not_it(thing, diagnosis)
@@ -353,7 +357,7 @@ async def blame(ask: Ask) -> Answer:
         said, evidence = await beside_the_verdict(ask, await others_named(ask, thing, culprit), culprit, verdict, evidence)
         if said != verdict:  # what the other objects are (their fault, or the change exonerated) leads the facts
             verdict, beside, evidence = said, evidence[:1], evidence[1:]
-    details = [*beside, cause, *evidence, *((base.details if base else [])[:8])]
+    details = [*failing, *beside, cause, *evidence, *((base.details if base else [])[:8])]
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,

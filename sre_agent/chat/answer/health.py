@@ -14,6 +14,7 @@ from ...sweep.mapping import measures_demand
 from ...sweep.models import SweepReport
 from ..ask import Ask, RecordingTools, handles
 from ..models import Answer
+from ..understand.names import generated_from
 from ..understand.references import (
     kind_of,
     name_of,
@@ -194,12 +195,25 @@ def related(finding: dict, rid: str) -> bool:
     namespace, _, name = parse_resource_id(rid)
     if finding.get("resource") == rid or finding.get("owner") == rid:
         return True
+    if finding.get("owner"):
+        return False  # owned by another object: driver-api-worker's pod is not driver-api's, whatever their names share
     fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
-    return fns == namespace and fkind in ("Pod", "ReplicaSet") and fname.startswith(name + "-")
+    return fns == namespace and fkind in ("Pod", "ReplicaSet") and generated_from(fname, name)
+
+
+# Dimensions that name the object an alarm watches: when an alarm has one, that is what it is about, exactly.
+OBJECT_DIMENSIONS = ("Service", "ServiceName", "Deployment", "StatefulSet", "DaemonSet", "PodName", "JobName", "CronJob",
+                     "PersistentVolumeClaim", "NodeName", "InstanceId")
 
 
 def alarm_mentions(alarm: dict, name: str) -> bool:
-    words = [alarm.get("name") or "", *[str(v) for v in (alarm.get("dimensions") or {}).values()]]
+    """Is the alarm about `name`: a dimension naming it exactly (never a longer object's: PodName yard-inventory-worker
+    is not yard-inventory), else, when no dimension names an object, its name carrying it."""
+    dimensions = {str(k): str(v) for k, v in (alarm.get("dimensions") or {}).items()}
+    named = [v for k, v in dimensions.items() if k in OBJECT_DIMENSIONS]
+    if named:
+        return any(v.lower() == name.lower() for v in named)
+    words = [alarm.get("name") or "", *dimensions.values()]
     return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
 
 
@@ -382,13 +396,13 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 trouble.append(f"alarm {alarm.get('name')} is in ALARM")
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
-    planned = next((d for d in details if d.startswith("scaled to 0 on purpose: ")), None)
-    if planned and all(t.startswith("alarm ") for t in trouble):
+    on_purpose = next((d for d in details if d.startswith("scaled to 0 on purpose: ")), None)
+    if on_purpose and all(t.startswith("alarm ") for t in trouble):
         # a decommissioned workload's alarms fire because it runs nothing: that is the alarm to retire, not a fault to fix
         firing = "; ".join(t.removesuffix(" is in ALARM") for t in trouble)
-        return ask.answer(f"{rid} is {planned}" + (f" -- {firing} fire(s) because it runs no pods: retire or silence "
+        return ask.answer(f"{rid} is {on_purpose}" + (f" -- {firing} fire(s) because it runs no pods: retire or silence "
                                                     "the alarm, do not scale it back" if trouble else ""),
-                          status="answered", details=[d for d in details if d != planned], resources=[rid, *extra],
+                          status="answered", details=[d for d in details if d != on_purpose], resources=[rid, *extra],
                           next_steps=["Check the ticket or owner the note names before changing anything about it."])
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a

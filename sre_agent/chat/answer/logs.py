@@ -11,6 +11,7 @@ from ...contracts import parse_resource_id
 from ...graph.log_sources import is_application_group, workload_log_source
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.names import generated_from
 from ..understand.references import name_of
 
 
@@ -115,7 +116,7 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
             return [], None
         # Controllers name their pods after themselves: a selector the walk could not narrow (a Job's
         # generated one) must not hand back another workload's pod.
-        pods = [p for p in pods if str(p.get("pod", "")).startswith(name + "-")]
+        pods = [p for p in pods if generated_from(str(p.get("pod", "")), name)]
         if not pods:  # its pods are gone (a finished Job's, deleted): the log store is where its lines are
             return [], None
         chosen = sorted(pods, key=lambda p: bool(p.get("ready")))[0]  # the least healthy pod tells the most
@@ -203,7 +204,7 @@ async def events(ask: Ask) -> Answer:
         args.update(kind=kind, name=name)
     outcome = await ask.call("kubernetes", "events", args)
     rows = [e for e in (outcome.data or {}).get("events") or []
-            if str(e.get("object", "")).split("/", 1)[-1] == name or str(e.get("object", "")).split("/", 1)[-1].startswith(name + "-")]
+            if str(e.get("object", "")).split("/", 1)[-1] == name or generated_from(str(e.get("object", "")).split("/", 1)[-1], name)]
     warnings = [e for e in rows if e.get("type") == "Warning"]
     lines = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {_ends(str(e.get('message')), 240)} "
              f"(x{e.get('count', 1)})" for e in (warnings + [e for e in rows if e.get("type") != "Warning"])[:12]]

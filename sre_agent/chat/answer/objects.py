@@ -168,7 +168,7 @@ async def history(ask: Ask) -> Answer:
         before = max(earlier, key=lambda r: r.get("revision", 0))
         headline += f"; before it, revision {before.get('revision')} ({', '.join(str(i) for i in before.get('images') or [])})"
     if (asked := REVISION_ASKED.search(ask.question)) and (shown := await _revision_shown(
-            ask, namespace, kind, revisions, int(asked.group(1)))) is not None:
+            ask, namespace or "", kind, revisions, int(asked.group(1)))) is not None:
         # "rollout history deploy/x --revision=3": that revision's pod template, and what it changed from the one before
         return ask.answer(shown[0], status="answered", details=shown[1], full=True,  # the revision whole is what was asked
                           next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])

@@ -56,7 +56,7 @@ async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:
     if kind in RUNS_PODS:
         rollout = [line for line in lines if line.startswith("its latest rollout")]
         # its ConfigMaps when the question is about config, or when its last rollout changed nothing of the spec itself
-        configs = await _config_it_reads(ask, namespace, kind, obj) if not rollout or CONFIG_ASKED.search(ask.question) else []
+        configs = await _config_it_reads(ask, namespace or "", kind, obj) if not rollout or CONFIG_ASKED.search(ask.question) else []
         lines += configs
         said = [*rollout, *configs] if not CONFIG_ASKED.search(ask.question) else [*configs, *rollout]
     else:

@@ -196,12 +196,19 @@ def _is_object_id(rid: str) -> bool:
     return len(parts) in (2, 3) and parts[-2][:1].isupper() and bool(parts[-1])
 
 
+WORKLOAD_NAMED = re.compile(r"(?<![\w/-])(?:([a-z0-9][a-z0-9-]*)/)?(Deployment|StatefulSet|DaemonSet|CronJob|Job)/"
+                            r"([a-z0-9][a-z0-9.-]*[a-z0-9])")
+
+
 def _mentioned(answer: Answer) -> list[str]:
     """Config objects an answer names in its text but not among its resources -- the ConfigMap a kubelet warning
     names: what "that configmap" means next. After the resources: "it" stays the object the answer was about."""
     text = "\n".join([answer.headline, *answer.details])
     namespace = next((r.split("/")[0] for r in answer.resources if r.count("/") == 2), None)
-    return changes.config_objects(text, namespace)[:4]
+    # and the workloads it names ("held by Deployment/imaging-upload-debug"): what "that debug deploy" means next
+    runners = [f"{m.group(1) or namespace}/{m.group(2)}/{m.group(3)}" for m in WORKLOAD_NAMED.finditer(text)
+               if (m.group(1) or namespace) and f"{m.group(1) or namespace}/{m.group(2)}/{m.group(3)}" not in answer.resources]
+    return list(dict.fromkeys([*changes.config_objects(text, namespace)[:4], *runners[:4]]))
 
 
 def _recent_facts(turns: list[dict[str, Any]], keep: int = 3) -> list[str]:

@@ -60,7 +60,7 @@ async def do_it(ask: Ask) -> Answer:
 
 # A turn that asks something of its own, rather than naming what the previous one asked about.
 _ASKS = re.compile(r"^\W*(what|why|how|is|are|was|were|does|do|did|can|could|should|would|which|who|when|where|any|show|list|"
-                   r"tell|give|explain|help)\b", re.IGNORECASE)
+                   r"tell|give|explain|help|summari[sz]e|draft|write|compose|post|describe|get|logs|top)\b", re.IGNORECASE)
 _IN_NAMESPACE = re.compile(r"\bin\s+(?:namespace\s+)?([a-z0-9][a-z0-9-]*)\b", re.IGNORECASE)
 COMPLETABLE = ("write_request", "node_or_pod_write", "rollback_request")
 MAX_FRAGMENT_WORDS = 12

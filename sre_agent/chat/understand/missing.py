@@ -113,8 +113,8 @@ def _replacement(name: str, pods: list[dict]) -> str | None:
     if shape is None:
         return None
     for prefix in (shape.group("replicaset"), shape.group("workload")):
-        same = [p for p in pods if POD_SUFFIX.match(str(p.get("name"))) and str(p.get("name")).startswith(prefix + "-")
-                and (prefix != shape.group("workload") or POD_SUFFIX.match(str(p["name"])).group("workload") == prefix)]
+        same = [p for p in pods if (m := POD_SUFFIX.match(str(p.get("name")))) and str(p.get("name")).startswith(prefix + "-")
+                and (prefix != shape.group("workload") or m.group("workload") == prefix)]
         if same:
             troubled = [p for p in same if str(p.get("status")) != "Running" or len(set(str(p.get("ready", "")).split("/"))) > 1]
             return str((troubled or same)[0]["name"])

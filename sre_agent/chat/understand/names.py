@@ -86,3 +86,15 @@ def best_names(words: list[str], names: list[str]) -> list[tuple[float, str]]:
             if score > 0:
                 scored[name] = round(scored.get(name, 0.0) + score, 3)
     return sorted(((s, n) for n, s in scored.items()), key=lambda x: (-x[0], x[1]))
+
+
+# The names the controllers give: a ReplicaSet <deployment>-<pod-template-hash>, its pods <replicaset>-<5>, a
+# StatefulSet's <name>-<ordinal>, a DaemonSet's or Job's <name>-<5>. The hash and suffix are drawn from an alphabet
+# with no vowels, so a word (the "worker" of driver-api-worker) is never read as one.
+_GENERATED = "[bcdfghjklmnpqrstvwxz2-9]"
+
+
+def generated_from(child: str, name: str) -> bool:
+    """Is `child` a name the controllers generate from `name` (not another object whose name starts with it)?"""
+    rest = child.removeprefix(name + "-") if child.startswith(name + "-") else None
+    return rest is not None and bool(re.fullmatch(rf"{_GENERATED}{{6,10}}(-{_GENERATED}{{5}})?|{_GENERATED}{{5}}|\d+", rest))

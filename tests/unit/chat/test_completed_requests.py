@@ -30,6 +30,8 @@ def test_a_fragment_names_the_subject_the_request_waited_for(fragment, subject, 
     ("the account-api deployment", {**WAITING, "status": "approval_required"}),  # nothing was waiting
     ("the account-api deployment", {**WAITING, "form": "status"}),  # a question waited, not a change
     ("in customer", WAITING),  # no name in it
+    ("summarize for the incident channel", WAITING),  # a request of its own, whatever words it carries
+    ("get pods -n customer", WAITING),  # a kubectl command
 ])
 def test_only_a_bare_naming_turn_completes_a_waiting_change(fragment, last):
     assert completed_request(fragment, last) is None

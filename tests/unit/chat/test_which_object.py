@@ -1,0 +1,54 @@
+"""Which object a name means when several carry it: a controller's generated children (never a longer object whose
+name starts with it), an alarm's dimensions (exactly), a rollback target that runs what runs now (none), and the
+graph's rollback target after restarts only (no fix)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.chat.act.rollback import _same_spec
+from sre_agent.chat.answer.health import alarm_mentions
+from sre_agent.chat.understand.names import generated_from
+from sre_agent.graph.pins import restarts_only_since
+
+
+@pytest.mark.parametrize(("child", "name", "generated"), [
+    ("driver-api-worker-vfxd44c77z-x7npq", "driver-api", False),  # another Deployment's pod: "worker" is a word
+    ("driver-api-worker-vfxd44c77z-x7npq", "driver-api-worker", True),  # its own pod
+    ("driver-api-worker-vfxd44c77z", "driver-api-worker", True),  # its ReplicaSet
+    ("yard-cache-2", "yard-cache", True),  # a StatefulSet's member
+    ("log-router-x7npq", "log-router", True),  # a DaemonSet's or Job's pod
+    ("driver-api-worker-x7npq", "driver-api", False),
+])
+def test_a_child_is_generated_from_its_controller_only(child, name, generated):
+    assert generated_from(child, name) is generated
+
+
+@pytest.mark.parametrize(("alarm", "name", "about"), [
+    ({"name": "vct-yard-inventory-worker-restarts", "dimensions": {"Namespace": "yard", "PodName": "yard-inventory-worker"}},
+     "yard-inventory", False),  # its dimension names the worker exactly
+    ({"name": "vct-yard-inventory-worker-restarts", "dimensions": {"Namespace": "yard", "PodName": "yard-inventory-worker"}},
+     "yard-inventory-worker", True),
+    ({"name": "tarnfell-gate-api-5xx", "dimensions": {"Namespace": "lifts"}}, "gate-api", True),  # no object dimension: its name
+])
+def test_an_alarm_is_about_the_object_its_dimensions_name(alarm, name, about):
+    assert alarm_mentions(alarm, name) is about
+
+
+def _row(revision: int, image: str, changed: list[str] | None) -> dict:
+    return {"revision": revision, "images": [image], "config_refs": [], "placement": {}, "ports": [], "labels": {},
+            "changed": changed}
+
+
+REVISIONS = [_row(1, "a:6.2.0", None), _row(2, "a:6.3.0", ["image"]), _row(3, "a:6.3.0", []), _row(4, "a:6.4.0", ["image"]),
+             _row(5, "a:6.4.0", [])]  # 3 and 5 are restarts
+
+
+@pytest.mark.parametrize(("target", "refused"), [(4, True), (3, False), (2, False)])
+def test_a_revision_that_runs_what_runs_now_is_no_rollback_target(target, refused):
+    assert (_same_spec(REVISIONS[target - 1], REVISIONS[4], REVISIONS) is not None) is refused
+
+
+@pytest.mark.parametrize(("target", "current", "only"), [(4, 5, True), (3, 5, False), (2, 3, True), (4, 4, False)])
+def test_the_graphs_target_after_restarts_only_is_no_fix(target, current, only):
+    assert restarts_only_since(REVISIONS, target, current) is only
