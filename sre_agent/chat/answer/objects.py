@@ -5,6 +5,7 @@ namespace's quota usage, and which workloads reference a ConfigMap or Secret."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
@@ -181,6 +182,8 @@ async def history(ask: Ask) -> Answer:
                       next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
 
 
+LABELS_SAID = re.compile(r"\bwith labels (\S+)")
+MAX_POD_ROWS = 15
 REVISION_ASKED = re.compile(r"\b(?:revision|rev)\s*[=#]?\s*(\d+)\b", re.IGNORECASE)
 
 
@@ -249,6 +252,8 @@ async def list_kind(ask: Ask) -> Answer:
         ask.resource = holder  # "elevator-pg storage class?": the classes of its claims, in its status answer
         return await status(ask)
     scope = {"namespace": ask.namespace} if ask.namespace and kind not in ("StorageClass", "Node") else {}
+    if (labels := LABELS_SAID.search(ask.question)) is not None:  # kubectl -l: the objects it selects
+        scope["label_selector"] = labels.group(1)
     outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500, **scope})
     if outcome.error is not None:
         return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
@@ -288,6 +293,13 @@ async def list_kind(ask: Ask) -> Answer:
     if not items:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])
+    if kind == "Pod":  # kubectl's table, said: how many in each state, the ones in trouble first
+        states = Counter(str(i.get("status")) for i in items)
+        items.sort(key=lambda i: (str(i.get("status")) == "Running" and not _short(str(i.get("ready") or "")), i.get("name")))
+        details = [listed_line(kind, i) for i in items]
+        resources = [f"{i['namespace']}/Pod/{i['name']}" for i in items]
+        return ask.answer(f"{len(items)} Pod(s){where}: " + ", ".join(f"{n} {s}" for s, n in states.most_common()),
+                          status="answered", details=details[:MAX_POD_ROWS], resources=resources[:4], full=True)
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
 
 

@@ -66,6 +66,31 @@ async def _fired_and_cleared(ask: Ask, alarm: str) -> tuple[datetime, str] | Non
     return at, (f"alarm {alarm} went to ALARM" + (f" and cleared at {back:%H:%M} UTC ({ago(back)}); it is OK now" if back else ""))
 
 
+async def _node_not_ready(ask: Ask, name: str) -> list[tuple[datetime, str]]:
+    """When a node stopped being Ready: its Ready condition's last transition, when it is not True now."""
+    described = await ask.call("kubernetes", "describe", {"kind": "Node", "name": name, "events_limit": 0})
+    conditions = (((described.data or {}).get("object") or {}).get("status") or {}).get("conditions") or []
+    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+    if not ready or ready.get("status") == "True" or (when := parse_time(ready.get("lastTransitionTime"))) is None:
+        return []
+    return [(when, f"node {name} went NotReady (Ready={ready.get('status')}: {str(ready.get('reason') or '')[:80]})")]
+
+
+async def _what_pages(ask: Ask) -> Answer:
+    """The alarms in ALARM now, earliest first: when the trouble that pages began, with nothing named."""
+    listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000, "state": "ALARM"})
+    firing = sorted((when, str(a.get("name"))) for a in (listed.data or {}).get("alarms") or []
+                    if a.get("state") == "ALARM" and (when := parse_time(a.get("updated"))) is not None)
+    if not firing:
+        return ask.answer("Nothing pages now: no alarm is in ALARM. Name what you mean (e.g. 'since when is checkout "
+                          "failing').", status="needs_subject")
+    when, name = firing[0]
+    return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}): alarm {name} went to ALARM"
+                      + (f"; {len(firing) - 1} more alarm(s) since" if len(firing) > 1 else ""), status="answered",
+                      details=[f"{w:%H:%M} UTC ({ago(w)}): alarm {n} in ALARM since then" for w, n in firing[1:MAX_SIGNS]],
+                      next_steps=["Ask 'why is it firing?' for what is behind it."])
+
+
 async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[datetime, str] | None:
     history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     revisions = (history.data or {}).get("revisions") or []
@@ -77,14 +102,17 @@ async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[d
 @handles("onset", needs=("kubernetes", "cloudwatch"))
 async def onset(ask: Ask) -> Answer:
     rid = ask.resource or ask.incident or ""
+    if not rid:  # "when did it start" with nothing named or talked about yet: when what pages now began
+        return await _what_pages(ask)
     namespace, kind, name = parse_resource_id(rid)
-    if not name or not namespace:
+    if not name or (not namespace and kind != "Node"):
         return ask.answer("Since when is what? Name the object (e.g. 'since when is checkout failing').", status="needs_subject")
     ask.resource = rid
     # the object's own signs, and the alarms on what the conversation came from (a Service's fault pages its callers)
     asked_about = list(dict.fromkeys([name, *(parse_resource_id(r)[2] for r in ask.focus[:MAX_ASKED_ABOUT])]))
-    signs = sorted([*await _first_warnings(ask, namespace, name), *await alarms_on(ask, asked_about)])
-    rollout = await _rolled_out(ask, namespace, kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
+    own = await _node_not_ready(ask, name) if kind == "Node" else await _first_warnings(ask, namespace or "", name)
+    signs = sorted([*own, *await alarms_on(ask, asked_about)])
+    rollout = await _rolled_out(ask, namespace or "", kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
     context = [f"{when:%H:%M} UTC ({ago(when)}): {text}" for when, text in ([rollout] if rollout else [])]
     if not signs:
         return ask.answer(f"No sign of trouble on {rid} carries a time: no Warning event on it or its pods, no alarm on it "

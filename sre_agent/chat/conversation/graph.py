@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
 MAX_FOCUS = 12
 DIAGNOSIS_FORMS = ("why_failing", "alarm_why", "alarms", "broken_now", "fix_it")  # forms that ask what is wrong
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
-WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property", "past_incidents")
+WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property", "past_incidents", "onset")
 
 
 class ChatState(TypedDict, total=False):

@@ -38,6 +38,8 @@ AROUND = re.compile(r"^\W*((ok(ay)?|fine|so|then|now|right|alright|just|pls|plea
                     re.IGNORECASE)
 
 
+# the workload a label selector names ("app=x", "app.kubernetes.io/name=x"): what "describe pod -l app=x" is about
+SELECTED_NAME = re.compile(r"(?:^|,)(?:app|app\.kubernetes\.io/name|k8s-app|name)=([a-z0-9][a-z0-9.-]*)")
 NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?")
 NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "us", "all", "every", "some", "any",
              "history", "status", "undo", "restart", "for", "what", "why", "is", "are"}
@@ -139,6 +141,12 @@ def translate(text: str) -> KubectlQuestion | None:
     if verb == "top":
         what = "nodes" if kind == "Node" else "pods"
         return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace, form="top")
+    selector = flags.get("l") or flags.get("selector")
+    selector = selector if isinstance(selector, str) else None
+    if verb == "describe" and not name and selector and (named := SELECTED_NAME.search(selector)):
+        # "describe pod -n gate -l app=appointment-api": the pods of the workload the label names
+        return KubectlQuestion(question=f"describe {named.group(1)}", namespace=namespace, form="describe",
+                               subject=named.group(1), kind=None)
     if verb == "describe" and name:
         # a ConfigMap's or Secret's describe is what it holds (a Secret: key names) and who wrote it: its record
         return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace,
@@ -146,8 +154,10 @@ def translate(text: str) -> KubectlQuestion | None:
     if kind is None:
         return KubectlQuestion(question=f"status of {name}", namespace=namespace) if name else None
     if name is None:  # get pods -n ops, get pvc -A
-        if kind == "Pod":  # what runs there, workload by workload, with their pods' state
-            return KubectlQuestion(question=f"whats running in {namespace or 'the cluster'}", namespace=namespace)
+        if kind == "Pod":  # kubectl's pod table: each pod's status, readiness, restarts and node (-l: the ones it selects)
+            return KubectlQuestion(question=f"what pods are {f'in {namespace}' if namespace else 'there'}"
+                                            + (f" with labels {selector}" if selector else ""),
+                                   namespace=namespace, form="list_kind", kind="Pod")
         scope = f"in {namespace}" if namespace else "there"
         return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace, form="list_kind", kind=kind)
     if kind in ("ConfigMap", "Secret"):

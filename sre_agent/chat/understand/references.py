@@ -82,7 +82,7 @@ PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeC
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
 ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
 # forms that look wider (namespace, else cluster) when no object matches
-SYMPTOM_FORMS = ("why_failing", "job_ran", "fix_it", "dependents", "past_incidents")
+SYMPTOM_FORMS = ("why_failing", "job_ran", "fix_it", "dependents", "past_incidents", "onset")
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
 LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
 NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "StorageClass", "Node",

@@ -53,3 +53,12 @@ def test_a_revision_asked_for_is_kept_in_the_question():
 def test_top_reads_as_the_usage_table_never_a_question_about_a_word_of_it(typed, namespace):
     spoken = translate(typed)
     assert spoken is not None and (spoken.form, spoken.namespace) == ("top", namespace)
+
+
+def test_a_label_selector_is_kept_for_a_pod_listing_and_names_the_workload_to_describe():
+    listing = translate("get pods -n clinic -l app=appointments-api")
+    assert listing is not None and (listing.form, listing.kind) == ("list_kind", "Pod")
+    assert listing.question.endswith("with labels app=appointments-api")
+    described = translate("describe pod -n gate -l app.kubernetes.io/name=appointment-api")
+    assert described is not None and (described.form, described.subject, described.namespace) == (
+        "describe", "appointment-api", "gate")
