@@ -285,6 +285,9 @@ def _by_closeness(runs: list[tuple[datetime, str, str]], fired: list[tuple[datet
             for start, line, rid in ordered for gap, name in [lead((start, line, rid))]]
 
 
+_ONLY_IT = re.compile(r"\b(changed|change[sd]?)\s+(in|on|to)\s+(it|that|this|the\s+)?", re.IGNORECASE)
+
+
 @handles("changes", needs=("kubernetes", "cloudwatch"))
 async def changes(ask: Ask) -> Answer:
     window_s = ask.recognised.window_s
@@ -299,7 +302,14 @@ async def changes(ask: Ask) -> Answer:
     written, written_resources = await config_writes(ask, scope, since, now)
     lines, resources = lines + written, resources + written_resources
     if (config := await config_asked_about(ask)) is not None:  # "what changed in that configmap": its own record first
-        lines, resources = await config_record(ask, config) + lines, [config, *resources]
+        record = await config_record(ask, config)
+        if record and _ONLY_IT.search(ask.question):  # "what changed in records-db-config": the answer is its record
+            held = [line.removeprefix(f"{config}: ") for line in record if "=" in line.split(":", 1)[-1][:80]]
+            wrote = next((line.removeprefix(f"{config}: ") for line in record if "last written" in line), "")
+            return ask.answer(f"{config}{' (' + wrote + ')' if wrote else ''} holds: {'; '.join(held)[:500]}",
+                              status="answered", details=[line for line in record if line.removeprefix(f'{config}: ') not in held],
+                              resources=[config], next_steps=["Ask 'who uses it?' for the workloads that read it."])
+        lines, resources = record + lines, [config, *resources]
     about = await _object_asked_about(ask)
     for asked in [about, *await _also_asked_about(ask, about)] if about else []:
         if kind_of(asked) == "CronJob":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.names import match_score
 from ..understand.references import kind_of, named_exactly
@@ -102,10 +102,23 @@ async def _spelled_by(ask: Ask, namespace: str, key: str) -> list[str]:
     return found
 
 
+def _setting_said_before(ask: Ask) -> str | None:
+    """The env var the previous answer named first (its headline, then its facts): what "that url" points back to."""
+    last = ask.last_answer or {}
+    for text in [str(last.get("headline") or ""), *(str(d) for d in last.get("details") or [])]:
+        if found := ENV_NAME.search(text):
+            return found.group(0)
+    return None
+
+
 @handles("config_source", needs=("kubernetes",))
 async def config_source(ask: Ask) -> Answer:
     key, parts = setting_parts(ask.question)
+    if key is None and not parts and (said_before := _setting_said_before(ask)):
+        key, parts = said_before, []  # "where does that url come from": the setting the conversation just named
     if key is None and not parts:
+        if ask.resource:  # "which cm is it reading that from": every ConfigMap and Secret it reads, and whether each exists
+            return await HANDLERS["config_refs"].handler(ask)
         return ask.answer("Which setting? e.g. 'where does checkout get its DATABASE_URL' or 'its db url'.",
                           status="needs_subject")
     wanted = _matcher(key, parts)

@@ -189,6 +189,10 @@ def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[
     return facts
 
 
+PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|fine|ok|okay|healthy|up|works?|working)\b",
+                      re.IGNORECASE)
+
+
 def related(finding: dict, rid: str) -> bool:
     """A finding is about X when it names X, X owns it, or it is one of X's generated children
     (pods and ReplicaSets are named after their workload)."""
@@ -404,6 +408,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                                                     "the alarm, do not scale it back" if trouble else ""),
                           status="answered", details=[d for d in details if d != on_purpose], resources=[rid, *extra],
                           next_steps=["Check the ticket or owner the note names before changing anything about it."])
+    diagnosis = ask.last_diagnosis or {}
+    if PUSHBACK.match(ask.question) and diagnosis.get("resource") not in (None, rid) and \
+            diagnosis.get("category") not in (None, "none"):
+        # "but the records db pod is running": so it is -- the fault the conversation found is elsewhere, said first
+        details.insert(0, f"the fault is not {name} itself: the root cause is {diagnosis['resource']} "
+                          f"({diagnosis['category']}): {str(diagnosis.get('summary') or '')[:240]}")
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first

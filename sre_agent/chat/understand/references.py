@@ -385,6 +385,9 @@ async def resolve(ask: Ask) -> str | Answer:
                                                                                   asked_kind or rec.kind_hint)):
         return several  # "the worker" with four workers: the conversation's, or a short question -- never a silent pick
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
+    # a name typed whole stays typed whole when its pod or its run is what is meant ("the records db pod": records-db's
+    # pod, never the Secret records-db for want of a pod named exactly so)
+    named_whole = any(m.get("exact") and m.get("resource") == chosen for m in matches)
     if chosen and asked_kind == "Pod" and kind_of(chosen) != "Pod":
         chosen = await _pod_of(ask, chosen) or chosen  # "the log-shipper pod on node X"
     elif chosen and (run_kind := asked_kind or rec.kind_hint) in ("Job", "CronJob") and kind_of(chosen) not in (
@@ -393,7 +396,7 @@ async def resolve(ask: Ask) -> str | Answer:
         chosen = await _fuzzy(ask, [subject], run_kind) or chosen
     if chosen is None and outcome.error is None:
         chosen = await _named_in_question(ask, skip=subject)
-    exact = any(m.get("exact") and m.get("resource") == chosen for m in matches)
+    exact = named_whole or any(m.get("exact") and m.get("resource") == chosen for m in matches)
     if not exact and ask.form not in WRITE_FORMS and outcome.error is None and subject in await namespaces(ask):
         ask.namespace = subject  # "what about billing": the namespace, not billing-db whose name merely contains it
         return ""
