@@ -314,8 +314,10 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 trouble += await unreached_ports(ask, namespace or "", service.split("/")[-1])
                 details += await service_errors(ask, namespace or "", service.split("/")[-1], trouble)
             if len(trouble) > before:  # one of its Services fails: the services it calls may be why, and its own words
-                details += await failing_calls(ask, (walk.data or {}).get("calls") or [])
-                details[:0] = await error_lines(ask, rid)
+                calls = await failing_calls(ask, (walk.data or {}).get("calls") or [])
+                own_words = (await error_lines(ask, rid))[-1:]
+                # what it calls that fails leads when something does; else its own words say why it fails
+                details = details + calls + own_words if calls else own_words + details
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = _rollout_state(spec, state) if kind == "Deployment" else []

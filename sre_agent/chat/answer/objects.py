@@ -238,6 +238,8 @@ async def list_kind(ask: Ask) -> Answer:
     kinds = [k for k in kind_nouns(ask.question) if k not in ("Node",)] or kind_nouns(ask.question)
     if not kinds and (NODE_ATTRIBUTES.search(ask.question) or NODE_STATE.search(ask.question)):  # "which ones are cordoned"
         kinds = ["Node"]
+    if not kinds and ask.recognised.kind_hint:  # kubectl's kind ("get rs"): said by its grammar, not by a noun chat reads
+        kinds = [ask.recognised.kind_hint]
     if "ResourceQuota" in kinds:  # "how close is riders to its pod quota": the quota, whatever other noun comes first
         kinds = ["ResourceQuota"]
     said = NAMESPACE_SAID.search(str((ask.last_answer or {}).get("headline") or ""))  # "Nothing is broken in namespace x"
