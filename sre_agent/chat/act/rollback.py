@@ -11,7 +11,7 @@ from ...contracts import Finding, parse_resource_id, parse_time
 from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision
-from ..answer.health import alarm_mentions, related
+from ..answer.about import alarm_mentions, related
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest

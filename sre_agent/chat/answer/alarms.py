@@ -14,7 +14,8 @@ from ..understand.grounding import grounded_subject
 from ..understand.intent_model import model
 from ..understand.names import match_score
 from ..understand.references import best_match, name_of
-from .health import alarm_mentions, broken_now
+from .about import alarm_mentions
+from .health import broken_now
 from .investigate import why_failing
 
 _ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)

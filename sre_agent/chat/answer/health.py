@@ -14,7 +14,6 @@ from ...sweep.mapping import measures_demand
 from ...sweep.models import SweepReport
 from ..ask import Ask, RecordingTools, handles
 from ..models import Answer
-from ..understand.names import generated_from
 from ..understand.references import (
     kind_of,
     name_of,
@@ -22,6 +21,7 @@ from ..understand.references import (
     namespaces,
     owner_of,
 )
+from .about import alarm_mentions, related
 from .claims import member_claims
 from .logs import error_lines
 from .node_facts import node_places, node_state
@@ -191,34 +191,6 @@ def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[
 
 PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|fine|ok|okay|healthy|up|works?|working)\b",
                       re.IGNORECASE)
-
-
-def related(finding: dict, rid: str) -> bool:
-    """A finding is about X when it names X, X owns it, or it is one of X's generated children
-    (pods and ReplicaSets are named after their workload)."""
-    namespace, _, name = parse_resource_id(rid)
-    if finding.get("resource") == rid or finding.get("owner") == rid:
-        return True
-    if finding.get("owner"):
-        return False  # owned by another object: driver-api-worker's pod is not driver-api's, whatever their names share
-    fns, fkind, fname = parse_resource_id(finding.get("resource") or "x/x")
-    return fns == namespace and fkind in ("Pod", "ReplicaSet") and generated_from(fname, name)
-
-
-# Dimensions that name the object an alarm watches: when an alarm has one, that is what it is about, exactly.
-OBJECT_DIMENSIONS = ("Service", "ServiceName", "Deployment", "StatefulSet", "DaemonSet", "PodName", "JobName", "CronJob",
-                     "PersistentVolumeClaim", "NodeName", "InstanceId")
-
-
-def alarm_mentions(alarm: dict, name: str) -> bool:
-    """Is the alarm about `name`: a dimension naming it exactly (never a longer object's: PodName yard-inventory-worker
-    is not yard-inventory), else, when no dimension names an object, its name carrying it."""
-    dimensions = {str(k): str(v) for k, v in (alarm.get("dimensions") or {}).items()}
-    named = [v for k, v in dimensions.items() if k in OBJECT_DIMENSIONS]
-    if named:
-        return any(v.lower() == name.lower() for v in named)
-    words = [alarm.get("name") or "", *dimensions.values()]
-    return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
 
 
 async def describe(ask: Ask, rid: str) -> ToolOutcome:

@@ -19,6 +19,7 @@ from ...contracts import Person
 from ...graph.ports import Tools
 from ..act import rollback, writes  # noqa: F401
 from ..answer import (  # noqa: F401
+    affected,
     alarms,
     call_path,
     causal,
@@ -28,6 +29,7 @@ from ..answer import (  # noqa: F401
     config_sources,
     config_values,
     health,
+    history,
     impact,
     investigate,
     job_retries,

@@ -10,25 +10,12 @@ from ...graph.coverage import reached_backend
 from ..answer.pods import owner_id, pod_trouble
 from ..ask import Ask
 from ..models import Answer
+from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import KIND_WORDS, kind_nouns
 from .names import best_names, generated_from, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
 KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
-
-
-def kind_of(rid: str) -> str:
-    try:
-        return parse_resource_id(rid)[1]
-    except ValueError:
-        return ""
-
-
-def name_of(rid: str) -> str:
-    try:
-        return parse_resource_id(rid)[2]
-    except ValueError:
-        return rid
 
 
 def best_match(matches: list[dict], *, namespace: str | None, kind_hint: str | None) -> str | None:
@@ -268,52 +255,6 @@ def joined_words(question: str, candidates: list[str]) -> list[str]:
             if a in candidates and b in candidates and a.isalpha() and b.isalpha()]
 
 
-def in_context(ask: Ask, rids: list[str]) -> list[str]:
-    """Of several objects a word fits, the ones the conversation points at: those it talked about, else those whose name
-    extends (or is extended by) one it talked about (yard-inventory -> yard-inventory-worker), else those in its
-    namespaces. [] when the conversation points at none of them."""
-    named = [name_of(r) for r in ask.focus if r.count("/") == 2]
-    spaces = {parse_resource_id(r)[0] for r in ask.focus if r.count("/") == 2} | ({ask.namespace} if ask.namespace else set())
-    for fits in (lambda r: r in ask.focus,
-                 lambda r: any(name_of(r).startswith(n + "-") or n.startswith(name_of(r) + "-") for n in named),
-                 lambda r: parse_resource_id(r)[0] in spaces):
-        if chosen := [r for r in rids if fits(r)]:
-            return chosen
-    return []
-
-
-async def _several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | None) -> str | Answer | None:
-    """A word that is part of several objects' names and the whole of none ("the worker": driver-api-worker,
-    yard-inventory-worker): the one the conversation points at, said so; else one short question listing them."""
-    rids = [m["resource"] for m in matches if kind_of(m["resource"]) != "Pod"]  # a workload's pods carry its name
-    if kind:
-        rids = [r for r in rids if kind_of(r) == kind] or rids
-    if len({name_of(r) for r in rids}) < 2:
-        return None
-    fitting = in_context(ask, rids)
-    if len({name_of(r) for r in fitting}) == 1:
-        ask.notes.append(f"(took {subject!r} to mean {fitting[0]}, the one this conversation is about; also fits: "
-                         f"{', '.join(r for r in rids if r != fitting[0])[:160]})")
-        return fitting[0]
-    listed = ", ".join(fitting or rids[:5])
-    return ask.answer(f"Which {subject!r} do you mean: {listed}?", status="needs_subject", resources=[],
-                      next_steps=[f"Ask again with the name, e.g. with {name_of((fitting or rids)[0])}."])
-
-
-def _focus_by_word(ask: Ask) -> str | None:
-    """The one object of the conversation a word of the question is a whole token of ("debug" of imaging-upload-debug),
-    when exactly one is; a word every one of them shares, or none, says nothing."""
-    words = {w.lower() for w in ask.recognised.candidates if not KIND_WORDS.get(w.lower().rstrip("s"))}
-    hits = [r for r in ask.focus if r.count("/") == 2 and words & set(name_of(r).lower().split("-"))]
-    return hits[0] if len({name_of(r) for r in hits}) == 1 else None
-
-
-def _word_of_focus(ask: Ask, subject: str) -> str | None:
-    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
-    word = subject.lower()
-    return next((r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")), None)
-
-
 async def resolve(ask: Ask) -> str | Answer:
     """The resource id the question is about, or the answer to give instead (which one? not found?
     could not check?). "" means no one object: a symptom question that names none, or a question about a
@@ -348,7 +289,7 @@ async def resolve(ask: Ask) -> str | Answer:
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
                               "nothing earlier in this conversation says which.", status="needs_subject",
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
-        if (described := _focus_by_word(ask)) is not None:
+        if (described := focus_by_word(ask)) is not None:
             return described  # "that debug deploy" after a quota's holders: the one object of the conversation so named
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
@@ -375,13 +316,13 @@ async def resolve(ask: Ask) -> str | Answer:
         return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
                           next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
     matches = (outcome.data or {}).get("matches") or []
-    if not any(m.get("exact") for m in matches) and (in_focus := _word_of_focus(ask, subject)):
+    if not any(m.get("exact") for m in matches) and (in_focus := word_of_focus(ask, subject)):
         return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
     said_kind = asked_kind or rec.kind_hint
     if not any(m.get("exact") for m in matches) and said_kind in (None, *ROLLABLE, "Pod", "Job", "CronJob") and (
             running := await _container_named(ask, subject)):  # (never when the kind said runs no containers: "the x cm")
         return running  # "bump envoy to 512Mi": the workload whose container is envoy, not a ConfigMap called x-envoy
-    if not any(m.get("exact") for m in matches) and (several := await _several_fit(ask, subject, matches,
+    if not any(m.get("exact") for m in matches) and (several := await several_fit(ask, subject, matches,
                                                                                   asked_kind or rec.kind_hint)):
         return several  # "the worker" with four workers: the conversation's, or a short question -- never a silent pick
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)

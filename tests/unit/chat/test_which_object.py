@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.chat.act.rollback import _same_spec
-from sre_agent.chat.answer.health import alarm_mentions
+from sre_agent.chat.answer.about import alarm_mentions
 from sre_agent.chat.understand.names import generated_from
 from sre_agent.graph.pins import restarts_only_since
 

@@ -1,0 +1,70 @@
+"""Of several objects a word of a question fits, the one the conversation points at: the objects it talked about,
+those whose names extend one it talked about, those in its namespaces -- else one short question listing them, never a
+silent pick ("the worker" when four workers exist)."""
+
+from __future__ import annotations
+
+from ...contracts import parse_resource_id
+from ..ask import Ask
+from ..models import Answer
+from .forms import KIND_WORDS
+
+
+def kind_of(rid: str) -> str:
+    try:
+        return parse_resource_id(rid)[1]
+    except ValueError:
+        return ""
+
+
+def name_of(rid: str) -> str:
+    try:
+        return parse_resource_id(rid)[2]
+    except ValueError:
+        return rid
+
+
+def in_context(ask: Ask, rids: list[str]) -> list[str]:
+    """Of several objects a word fits, the ones the conversation points at: those it talked about, else those whose name
+    extends (or is extended by) one it talked about (yard-inventory -> yard-inventory-worker), else those in its
+    namespaces. [] when the conversation points at none of them."""
+    named = [name_of(r) for r in ask.focus if r.count("/") == 2]
+    spaces = {parse_resource_id(r)[0] for r in ask.focus if r.count("/") == 2} | ({ask.namespace} if ask.namespace else set())
+    for fits in (lambda r: r in ask.focus,
+                 lambda r: any(name_of(r).startswith(n + "-") or n.startswith(name_of(r) + "-") for n in named),
+                 lambda r: parse_resource_id(r)[0] in spaces):
+        if chosen := [r for r in rids if fits(r)]:
+            return chosen
+    return []
+
+
+async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | None) -> str | Answer | None:
+    """A word that is part of several objects' names and the whole of none ("the worker": driver-api-worker,
+    yard-inventory-worker): the one the conversation points at, said so; else one short question listing them."""
+    rids = [m["resource"] for m in matches if kind_of(m["resource"]) != "Pod"]  # a workload's pods carry its name
+    if kind:
+        rids = [r for r in rids if kind_of(r) == kind] or rids
+    if len({name_of(r) for r in rids}) < 2:
+        return None
+    fitting = in_context(ask, rids)
+    if len({name_of(r) for r in fitting}) == 1:
+        ask.notes.append(f"(took {subject!r} to mean {fitting[0]}, the one this conversation is about; also fits: "
+                         f"{', '.join(r for r in rids if r != fitting[0])[:160]})")
+        return fitting[0]
+    listed = ", ".join(fitting or rids[:5])
+    return ask.answer(f"Which {subject!r} do you mean: {listed}?", status="needs_subject", resources=[],
+                      next_steps=[f"Ask again with the name, e.g. with {name_of((fitting or rids)[0])}."])
+
+
+def focus_by_word(ask: Ask) -> str | None:
+    """The one object of the conversation a word of the question is a whole token of ("debug" of imaging-upload-debug),
+    when exactly one is; a word every one of them shares, or none, says nothing."""
+    words = {w.lower() for w in ask.recognised.candidates if not KIND_WORDS.get(w.lower().rstrip("s"))}
+    hits = [r for r in ask.focus if r.count("/") == 2 and words & set(name_of(r).lower().split("-"))]
+    return hits[0] if len({name_of(r) for r in hits}) == 1 else None
+
+
+def word_of_focus(ask: Ask, subject: str) -> str | None:
+    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
+    word = subject.lower()
+    return next((r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")), None)
