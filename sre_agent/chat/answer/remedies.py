@@ -13,6 +13,7 @@ from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
+from .health import status
 from .investigate import why_failing
 from .runs import last_good_run, run_line
 from .templates import revision_template, template_diff
@@ -62,10 +63,24 @@ async def _by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], st
         return base
     diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    if _elsewhere(ask.resource, culprit) and (await status(ask)).status == "healthy":
+        # the object asked about is healthy and the investigation went on to a fault in another namespace: that fault is not
+        # what a restart (or more pods) of this object would meet -- said beside "nothing wrong with it", never as its cause
+        text = verdict("none", "", ask.resource or "", "")
+        return ask.answer(text, status="answered", details=[f"what is failing now, elsewhere: {category} on {culprit}: "
+                                                            f"{str(diagnosis.get('summary', ''))[:200]}"],
+                          resources=[ask.resource or ""], next_steps=[f"Ask 'why is {name_of(culprit)} failing?' for that."])
     text = verdict(category, culprit, ask.resource or culprit, str(diagnosis.get("summary", ""))[:200])
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
     return ask.answer(text, status="problems" if category != "none" else "answered", details=base.details[:8],
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+def _elsewhere(asked: str | None, culprit: str) -> bool:
+    """A root cause in another namespace than the namespaced object asked about."""
+    if not asked or not culprit or asked == culprit or asked.count("/") != 2 or culprit.count("/") != 2:
+        return False
+    return parse_resource_id(asked)[0] != parse_resource_id(culprit)[0]
 
 
 # A workload's own saturation that more pods of it share out (each pod held at its CPU limit carries less).
