@@ -62,16 +62,51 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
     refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began)
                                              or _same_spec(r, current, revisions))]
     target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
+    if (asked := _revision_asked(ask.question)) is not None:  # "undo to revision 4": that one, unless it cannot help
+        named = await _named_target(ask, asked, current, revisions, refused, target)
+        if isinstance(named, Answer):
+            return None, None, named
+        target = named
     if target is None:
         return None, None, ask.answer(f"No earlier revision of {ask.resource} is a safe rollback target: "
                                       + "; ".join(why for _, why in refused), status="problems",
                                       details=[f"skipped: {why}" for _, why in refused],
                                       next_steps=["Fix forward: ask 'why is it failing?' for the fix."])
     # it was current until the next revision went out (not until the current one: others may lie between)
-    after = min((r for r in revisions if r["revision"] > target["revision"]), key=lambda r: r["revision"])
+    after = min((r for r in revisions if r["revision"] > target["revision"]), key=lambda r: r["revision"], default=current)
     target = {**target, "skipped": [why for r, why in refused if r["revision"] > target["revision"]],
               "until": after.get("created")}
     return current, target, None
+
+
+REVISION_NAMED = re.compile(r"\bto\s+(?:rev(?:ision)?\s*|r)(\d+)\b", re.IGNORECASE)
+
+
+def _revision_asked(question: str) -> int | None:
+    found = REVISION_NAMED.search(question)
+    return int(found.group(1)) if found else None
+
+
+async def _named_target(ask: Ask, asked: int, current: dict, revisions: list[dict], refused: list[tuple[dict, str]],
+                        best: dict | None) -> dict | Answer:
+    """The revision a request names, or the answer refusing it: the live one (nothing to undo), one that does not
+    exist, one that carries the fault (with why, and the newest earlier revision that does not)."""
+    instead = (f"; the newest earlier revision without it is {best['revision']} "
+               f"({', '.join(str(i).rsplit('/', 1)[-1] for i in best.get('images') or [])})" if best else
+               "; no earlier revision is without it -- fix forward")
+    if asked == current["revision"]:
+        return ask.answer(f"Not pinned: revision {asked} is the live one -- an undo to it changes nothing{instead}",
+                          status="answered", resources=[ask.resource or ""])
+    row = next((r for r in revisions if r["revision"] == asked), None)
+    if row is None:
+        return ask.answer(f"Not pinned: {ask.resource} has no revision {asked} (revisions "
+                          f"{[r['revision'] for r in revisions]}){instead}", status="answered", resources=[ask.resource or ""])
+    why = next((reason for r, reason in refused if r["revision"] == asked), None)
+    if why is not None:
+        return ask.answer(f"Not pinned: {why}{instead}", status="answered", resources=[ask.resource or ""],
+                          next_steps=[f"Say 'roll it back to revision {best['revision']}' for that action to approve."
+                                      if best else "Ask 'why is it failing?' for the fix."])
+    return row
 
 
 def _began_with(ask: Ask) -> int | None:

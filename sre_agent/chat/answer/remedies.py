@@ -72,7 +72,9 @@ async def _by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], st
                           resources=[ask.resource or ""], next_steps=[f"Ask 'why is {name_of(culprit)} failing?' for that."])
     text = verdict(category, culprit, ask.resource or culprit, str(diagnosis.get("summary", ""))[:200])
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
-    return ask.answer(text, status="problems" if category != "none" else "answered", details=base.details[:8],
+    # a would-question is answered (yes / no / for a while), whatever the fault: the verdict is the answer, the
+    # diagnosis rides along for the next turn
+    return ask.answer(text, status="answered", details=base.details[:8],
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
 
 
@@ -189,5 +191,5 @@ async def rollback_would_help(ask: Ask) -> Answer:
                    for fix in (summary.get("proposed_fixes") or [])[:2] if fix.get("resource") != subject or target is None]
         changed = [*instead, *changed]
         steps = [f"Ask 'why is {name_of(culprit or subject)} failing?' for the fix."]
-    return ask.answer(headline, status="problems" if category != "none" else "answered", details=changed,
+    return ask.answer(headline, status="answered", details=changed,
                       resources=[r for r in (subject, culprit) if r], diagnosis=diagnosis, next_steps=steps)

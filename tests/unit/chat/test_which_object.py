@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.act.rollback import _same_spec
+from sre_agent.chat.act.rollback import _revision_asked, _same_spec
 from sre_agent.chat.answer.about import alarm_mentions
+from sre_agent.chat.understand.forms import recognise
 from sre_agent.chat.understand.names import generated_from
 from sre_agent.graph.pins import restarts_only_since
 
@@ -52,3 +53,13 @@ def test_a_revision_that_runs_what_runs_now_is_no_rollback_target(target, refuse
 @pytest.mark.parametrize(("target", "current", "only"), [(4, 5, True), (3, 5, False), (2, 3, True), (4, 4, False)])
 def test_the_graphs_target_after_restarts_only_is_no_fix(target, current, only):
     assert restarts_only_since(REVISIONS, target, current) is only
+
+
+@pytest.mark.parametrize(("question", "subject", "revision"), [
+    ("undo appointment-api to revision 2", "appointment-api", 2),
+    ("undo to revision 4", None, 4),
+    ("roll back to rev 3", None, 3),
+])
+def test_a_rollback_to_a_named_revision_is_a_rollback_request_with_its_target(question, subject, revision):
+    recognised = recognise(question)
+    assert (recognised.form, recognised.subject, _revision_asked(question)) == ("rollback_request", subject, revision)
