@@ -107,7 +107,7 @@ def pod_summary(pod: dict) -> dict[str, Any]:
     phase = "Terminating" if meta.get("deletionTimestamp") else status.get("phase")
     summary = {
         "name": meta.get("name"), "namespace": meta.get("namespace"),
-        "status": reason or phase, "ready": f"{ready}/{len(pod.get('spec', {}).get('containers') or [])}",
+        "status": reason or phase, "phase": phase, "ready": f"{ready}/{len(pod.get('spec', {}).get('containers') or [])}",
         "restarts": restarts, "node": pod.get("spec", {}).get("nodeName"), "age": _age(meta.get("creationTimestamp")),
         "owner": next((f"{r['kind']}/{r['name']}" for r in meta.get("ownerReferences") or []), None),
     }

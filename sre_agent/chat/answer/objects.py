@@ -141,6 +141,7 @@ async def version(ask: Ask) -> Answer:
 
 LABELS_SAID = re.compile(r"\bwith labels (\S+)")
 MAX_POD_ROWS = 15
+WHOLE_LISTING = 10
 NAMESPACE_SAID = re.compile(r"\bnamespace ([a-z0-9][a-z0-9-]*)")
 NODE_ATTRIBUTES = re.compile(r"\b(instance\s*types?|(availability\s+)?zones?|az)\b", re.IGNORECASE)
 REFERS_BACK = re.compile(r"\b(it|its|they|them|their|those|these)\b", re.IGNORECASE)
@@ -230,7 +231,8 @@ async def list_kind(ask: Ask) -> Answer:
         resources = [f"{i['namespace']}/Pod/{i['name']}" for i in items]
         return ask.answer(f"{len(items)} Pod(s){where}: " + ", ".join(f"{n} {s}" for s, n in states.most_common()),
                           status="answered", details=details[:MAX_POD_ROWS], resources=resources[:4], full=True)
-    return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4])
+    return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4],
+                      full=len(items) <= WHOLE_LISTING)  # a short listing is the answer, every row of it
 
 
 async def _storage_holder(ask: Ask) -> str | None:

@@ -10,12 +10,14 @@ from ..ask import Ask
 RUNNABLE = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 
 
-POD_COLUMNS = ("status", "ready", "restarts", "node", "age", "problems")
+POD_COLUMNS = ("status", "phase", "ready", "restarts", "node", "age", "problems")
 
 
 def listed_line(kind: str, item: dict[str, Any]) -> str:
     """"shop/Deployment/checkout: ready 2/3, images ...": an item of get_resources with its non-empty facts."""
     shown = {k: v for k, v in item.items() if k in POD_COLUMNS} if kind == "Pod" else item  # kubectl get pods -o wide's columns
+    if kind == "Pod" and shown.get("phase") == shown.get("status"):
+        shown = {k: v for k, v in shown.items() if k != "phase"}  # "status Running, phase Running": once
     facts = ", ".join(f"{k} {v}" for k, v in shown.items() if k not in ("name", "namespace") and v not in (None, "", [], {}))
     if kind == "Node":  # kubectl's STATUS column first: "Ready,SchedulingDisabled" is how a cordon is read
         state = ("Ready" if str(item.get("ready")) == "True" else "NotReady") + (",SchedulingDisabled" if item.get("unschedulable") else "")

@@ -145,8 +145,8 @@ def translate(text: str) -> KubectlQuestion | None:
     selector = selector if isinstance(selector, str) else None
     if verb == "describe" and not name and selector and (named := SELECTED_NAME.search(selector)):
         # "describe pod -n gate -l app=appointment-api": the pods of the workload the label names
-        return KubectlQuestion(question=f"describe {named.group(1)}", namespace=namespace, form="describe",
-                               subject=named.group(1), kind=None)
+        return KubectlQuestion(question=f"describe the {named.group(1)} pod", namespace=namespace, form="describe",
+                               subject=named.group(1), kind="Pod")
     if verb == "describe" and name:
         # a ConfigMap's or Secret's describe is what it holds (a Secret: key names) and who wrote it: its record
         return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace,
