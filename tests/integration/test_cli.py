@@ -31,7 +31,8 @@ def test_help_teaches_the_commands():
 
 def test_investigate_a_scenario_prints_the_result_json(tmp_path):
     result = run("investigate", "--scenario", "crash-missing-env", "--remediation", "auto", "--json",
-                 "--state-dir", str(tmp_path))
+                 "--state-dir", str(tmp_path),
+                 env={"SRE_AGENT_POLICY_VERIFY_POLL_S": "1"})  # the same two healthy checks in a row, a second apart
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(result.stdout)
     assert set(data) >= {"incident_id", "run_id", "status", "diagnosis", "actions", "agents_invoked", "tool_calls", "llm",

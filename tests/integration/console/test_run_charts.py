@@ -40,8 +40,9 @@ def lab_of(request):
 
 
 def _options(lab: Lab, state_dir: Path, remediation: str) -> RunOptions:
+    # verify_poll_s: a check every second, not every 2 s -- the same two healthy checks in a row, half the waiting
     return RunOptions(remediation=remediation, namespaces=lab_namespaces(lab), state_dir=state_dir, env=lab.env(),
-                      verify_timeout_s=45)
+                      verify_timeout_s=45, verify_poll_s=1.0)
 
 
 def _ids(svg: str) -> set[str]:

@@ -20,6 +20,10 @@ from sre_agent.lab.scenarios.loader import load_scenarios
 from sre_agent.lab.trigger import lab_namespaces, scenario_trigger
 from sre_agent.lab.world.images import load_catalog
 
+# policy.verify_poll_s: a verification check every second rather than every 2 s -- the same two healthy checks in a row
+# before "remediated", about half the waiting (as the catalog's graph tests run it)
+VERIFY_POLL_S = 1.0
+
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
@@ -40,7 +44,8 @@ def investigate(fleet: LabFleet, alarm: dict, tmp_path) -> tuple[int, str, str]:
     done = subprocess.run([sys.executable, "-m", "sre_agent.cli", "--config", str(tmp_path / "clusters.yaml"),
                            "investigate", "--alarm-file", str(tmp_path / "alarm.json"), "--remediation", "auto",
                            "--state-dir", str(tmp_path / "state"), "--json"],
-                          env={**env, **fleet.profiles_env()}, capture_output=True, text=True, timeout=300)
+                          env={**env, **fleet.profiles_env(), "SRE_AGENT_POLICY_VERIFY_POLL_S": str(VERIFY_POLL_S)},
+                          capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout, done.stderr
 
@@ -120,7 +125,7 @@ def test_a_write_is_counted_by_the_cluster_it_reached(fleet):
 
 def test_eval_in_a_fleet_routes_each_alarm_by_what_it_names():
     loaded = load_scenarios(load_catalog(), None)["crash-missing-env"]
-    row = run_scenario_in_fleet(loaded, clusters=2, prove=False)
+    row = run_scenario_in_fleet(loaded, clusters=2, prove=False, verify_poll_s=VERIFY_POLL_S)
     assert row.error is None
     assert row.cluster == f"sre-lab-{fault_cluster('crash-missing-env', 0, 2) + 1}"
     assert row.routed_by == "its ClusterName dimension"

@@ -35,7 +35,8 @@ def lab():
 
 @pytest.fixture(scope="module")
 def service(lab, tmp_path_factory):
-    with served(lab, tmp_path_factory.mktemp("storm"), TOKEN) as url:
+    # a verification check every second, not every 2 s: the same two healthy checks in a row before "remediated"
+    with served(lab, tmp_path_factory.mktemp("storm"), TOKEN, env={"SRE_AGENT_POLICY_VERIFY_POLL_S": "1"}) as url:
         yield url
 
 

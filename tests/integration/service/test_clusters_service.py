@@ -47,7 +47,9 @@ def service(fleet, tmp_path_factory) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "--config", str(config), "serve", "--port", str(port),
                              "--token", TOKEN, "--remediation", "auto", "--state-dir", str(state / "state")],
-                            env={**os.environ, **fleet.profiles_env()}, stdout=subprocess.DEVNULL,
+                            # a verification check every second, not every 2 s: the same two healthy checks in a row
+                            env={**os.environ, **fleet.profiles_env(), "SRE_AGENT_POLICY_VERIFY_POLL_S": "1"},
+                            stdout=subprocess.DEVNULL,
                             stderr=(state / "serve.log").open("w"))
     url = f"http://127.0.0.1:{port}"
     with running(proc, lambda: bool(httpx.get(f"{url}/healthz", timeout=1)), timeout_s=120):
