@@ -298,10 +298,11 @@ async def blame(ask: Ask) -> Answer:
         # "is the ward-label-bridge image 1.2.0 to blame?" with nothing diagnosed yet: the object whose change
         # is blamed is what is asked about (with a diagnosis, the verdicts below weigh the object against it)
         ask.resource = own
-    if diagnosis is None and not ask.resource and not named and isinstance(
+    if diagnosis is None and not ask.resource and not named and not related and isinstance(
             grounded := await grounded_subject(ask, prefer=RUNS_PODS), str):
         # "someone changed donor-web's config and restarted it. is the config change the culprit?": the object the
-        # question tells of is what it asks about, not the cluster's worst problem
+        # question tells of is what it asks about, not the cluster's worst problem ("X is failing too, related?" is the
+        # other way round: X is weighed against what is broken)
         ask.resource, own = grounded, own or grounded
     if diagnosis is None and ask.resource and kind_of(ask.resource) in ("ConfigMap", "Secret"):
         # "is the config change the culprit?": a ConfigMap shows no symptom of its own -- the workloads that read it do

@@ -193,6 +193,16 @@ PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|f
                       re.IGNORECASE)
 
 
+async def _callers(ask: Ask, namespace: str, services: list[str]) -> list[str]:
+    """The workloads whose settings name one of these Services of `namespace` (the ownership walk's called_by)."""
+    found: list[str] = []
+    for service in services[:2]:
+        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service.split("/")[-1],
+                                                         "namespace": namespace})
+        found += [str(c) for c in (walk.data or {}).get("called_by") or []]
+    return list(dict.fromkeys(found))
+
+
 async def describe(ask: Ask, rid: str) -> ToolOutcome:
     namespace, kind, name = parse_resource_id(rid)
     return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
@@ -306,13 +316,15 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 extra += gap_nodes
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it -- or on purpose
             planned = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
-            if planned:  # a decommission, a pause: the state a person chose, said as such (never "broken")
+            callers = await _callers(ask, namespace or "", fronted)
+            if planned and not callers:  # a decommission nothing calls: the state a person chose, said as such
                 why = planned[0]
                 details.insert(0, f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
                                   f"({why.key}={why.value[:80]!r})"
                                   + (f"; Service(s) {', '.join(fronted)} still route to it" if fronted else ""))
-            elif fronted:
-                trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing")
+            elif fronted:  # on purpose or not, what still calls it fails: that is trouble (the person's note said first)
+                trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing"
+                               + (f" and {', '.join(callers[:3])} still call it" if callers else ""))
             details += scale_events((described.data or {}).get("events") or [])  # when, and from how many
     elif kind in ("Job", "CronJob"):
         details += job_facts(kind, spec, state, trouble, described.error is None)
