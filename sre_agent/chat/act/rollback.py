@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from ...contracts import Finding, parse_resource_id, parse_time
 from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ...graph.defects import same_defect
-from ...graph.pins import began_with_revision
+from ...graph.pins import began_with_revision, restarts_only_since
 from ..answer.about import alarm_mentions, related
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
@@ -128,8 +128,7 @@ def _not_before(row: dict, began: int | None) -> str | None:
 def _same_spec(row: dict, current: dict, revisions: list[dict]) -> str | None:
     """A revision that runs what the current one runs -- every revision since changed nothing of the pod spec (restarts:
     only an annotation differs) -- cannot change anything a rollback is for."""
-    since = [r for r in revisions if row["revision"] < r["revision"] <= current["revision"]]
-    if not since or any(r.get("changed") for r in since) or _row_diff(row, current):
+    if not restarts_only_since(revisions, row["revision"], current["revision"]) or _row_diff(row, current):
         return None
     images = ", ".join(str(i).rsplit("/", 1)[-1] for i in row.get("images") or [])
     return f"revision {row['revision']} ({images}) runs the same spec as the current one (a restart): rolling back to it changes nothing"

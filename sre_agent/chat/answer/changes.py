@@ -15,8 +15,11 @@ from ..models import Answer
 from ..understand.forms import asks_for_window, kind_nouns
 from ..understand.references import fuzzy_named, kind_of, named_exactly
 from .config_changes import config_asked_about, config_record, config_writes
+from .health import describe
 from .investigate import latest_rollout_change
+from .notes import peoples_notes
 from .objects import pod_spec_of
+from .records import held_values, last_writes
 from .runs import ago, cronjob_of, run_state, runs_of
 from .templates import revision_template, template_diff, template_of
 
@@ -302,14 +305,13 @@ async def changes(ask: Ask) -> Answer:
     written, written_resources = await config_writes(ask, scope, since, now)
     lines, resources = lines + written, resources + written_resources
     if (config := await config_asked_about(ask)) is not None:  # "what changed in that configmap": its own record first
-        record = await config_record(ask, config)
-        if record and _ONLY_IT.search(ask.question):  # "what changed in records-db-config": the answer is its record
-            held = [line.removeprefix(f"{config}: ") for line in record if "=" in line.split(":", 1)[-1][:80]]
-            wrote = next((line.removeprefix(f"{config}: ") for line in record if "last written" in line), "")
-            return ask.answer(f"{config}{' (' + wrote + ')' if wrote else ''} holds: {'; '.join(held)[:500]}",
-                              status="answered", details=[line for line in record if line.removeprefix(f'{config}: ') not in held],
+        if _ONLY_IT.search(ask.question) and (obj := ((await describe(ask, config)).data or {}).get("object")):
+            # "what changed in records-db-config": the answer is what it holds now and who wrote it
+            held, writes = held_values(kind_of(config), obj), last_writes(obj)
+            return ask.answer(f"{config}{' (' + writes[0] + ')' if writes else ''} holds: {'; '.join(held)[:500]}",
+                              status="answered", details=[f"{config}: {line}" for line in [*peoples_notes(obj), *writes]],
                               resources=[config], next_steps=["Ask 'who uses it?' for the workloads that read it."])
-        lines, resources = record + lines, [config, *resources]
+        lines, resources = await config_record(ask, config) + lines, [config, *resources]
     about = await _object_asked_about(ask)
     for asked in [about, *await _also_asked_about(ask, about)] if about else []:
         if kind_of(asked) == "CronJob":

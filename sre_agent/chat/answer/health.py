@@ -265,6 +265,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     details: list[str] = []
     trouble: list[str] = []
     extra: list[str] = []  # objects the answer names besides the subject (a CronJob's last run, a DaemonSet's missing nodes)
+    on_purpose: str | None = None  # a workload scaled to 0 as a person recorded doing (and nothing calls): said as such
     described = described or await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     spec, state = obj.get("spec") or {}, obj.get("status") or {}
@@ -319,9 +320,10 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             callers = await _callers(ask, namespace or "", fronted)
             if planned and not callers:  # a decommission nothing calls: the state a person chose, said as such
                 why = planned[0]
-                details.insert(0, f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
-                                  f"({why.key}={why.value[:80]!r})"
-                                  + (f"; Service(s) {', '.join(fronted)} still route to it" if fronted else ""))
+                on_purpose = (f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
+                              f"({why.key}={why.value[:80]!r})"
+                              + (f"; Service(s) {', '.join(fronted)} still route to it" if fronted else ""))
+                details.insert(0, on_purpose)
             elif fronted:  # on purpose or not, what still calls it fails: that is trouble (the person's note said first)
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing"
                                + (f" and {', '.join(callers[:3])} still call it" if callers else ""))
@@ -386,7 +388,6 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 trouble.append(f"alarm {alarm.get('name')} is in ALARM")
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
-    on_purpose = next((d for d in details if d.startswith("scaled to 0 on purpose: ")), None)
     if on_purpose and all(t.startswith("alarm ") for t in trouble):
         # a decommissioned workload's alarms fire because it runs nothing: that is the alarm to retire, not a fault to fix
         firing = "; ".join(t.removesuffix(" is in ALARM") for t in trouble)

@@ -12,10 +12,11 @@ import difflib
 import re
 
 from ...graph.coverage import reached_backend
+from ..answer.pods import pod_trouble
 from ..ask import Ask
 from ..models import Answer
 from .inventory import load_inventory, mentions
-from .names import best_names, tokens
+from .names import POD_OF_DEPLOYMENT, best_names, generated_from, tokens
 
 NAME = r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)+)"
 # the kinds a noun makes the question about (not "nodes": "the gpu-g5 nodes" names a node group, not a node),
@@ -103,21 +104,16 @@ async def alarm_names(ask: Ask) -> set[str]:
     return {str(a.get("name", "")).lower() for a in (alarms.data or {}).get("alarms") or []}
 
 
-POD_SUFFIX = re.compile(r"^(?P<replicaset>(?P<workload>[a-z0-9][a-z0-9-]*)-[a-z0-9]{6,10})-[a-z0-9]{5}$")
-
-
 def _replacement(name: str, pods: list[dict]) -> str | None:
     """The pod that replaced a Deployment's pod named `name`: one of the same ReplicaSet, else of the same workload
     (a rollout since); the one in trouble first -- the pod a pasted name was about is most often the failing one."""
-    shape = POD_SUFFIX.match(name)
+    shape = POD_OF_DEPLOYMENT.match(name)
     if shape is None:
         return None
     for prefix in (shape.group("replicaset"), shape.group("workload")):
-        same = [p for p in pods if (m := POD_SUFFIX.match(str(p.get("name")))) and str(p.get("name")).startswith(prefix + "-")
-                and (prefix != shape.group("workload") or m.group("workload") == prefix)]
+        same = [p for p in pods if POD_OF_DEPLOYMENT.match(str(p.get("name"))) and generated_from(str(p.get("name")), prefix)]
         if same:
-            troubled = [p for p in same if str(p.get("status")) != "Running" or len(set(str(p.get("ready", "")).split("/"))) > 1]
-            return str((troubled or same)[0]["name"])
+            return str(([p for p in same if pod_trouble(p) is not None] or same)[0]["name"])
     return None
 
 

@@ -94,6 +94,10 @@ def best_names(words: list[str], names: list[str]) -> list[tuple[float, str]]:
 _GENERATED = "[bcdfghjklmnpqrstvwxz2-9]"
 
 
+# A Deployment's pod: <workload>-<pod-template-hash>-<5>, its ReplicaSet the name without the last part.
+POD_OF_DEPLOYMENT = re.compile(rf"^(?P<replicaset>(?P<workload>[a-z0-9][a-z0-9-]*)-{_GENERATED}{{6,10}})-{_GENERATED}{{5}}$")
+
+
 def generated_from(child: str, name: str) -> bool:
     """Is `child` a name the controllers generate from `name` (not another object whose name starts with it)?"""
     rest = child.removeprefix(name + "-") if child.startswith(name + "-") else None
