@@ -1,11 +1,14 @@
 """What a pinned chat write must not do on a passing request: reverse what a person recorded doing on purpose (a
-decommission's scale to 0, a cordon with a reason). The note is said and who to confirm with; a request that says it
-knows ("anyway") is pinned as usual -- a human approves every pinned action either way."""
+decommission's scale to 0, a cordon with a reason), or undo/restart a workload that shows no fault while the
+conversation found the root cause elsewhere (a harmless rollout undone is a false action). The reason is said and the
+right object named; a request that says it knows ("anyway") is pinned as usual -- a human approves every pinned action
+either way."""
 
 from __future__ import annotations
 
 import re
 
+from ...contracts import parse_resource_id
 from ...graph.intent import recorded_intent
 from ..ask import Ask
 from ..models import Answer
@@ -13,6 +16,9 @@ from ..models import Answer
 # Words that say the person knows the object was changed on purpose and wants it reversed anyway.
 OVERRIDE = re.compile(r"\b(anyway|regardless|i\s+know|confirmed|override|approved\s+by|ticket\s+says)\b", re.IGNORECASE)
 REVERSING_TOOLS = ("scale", "rollout_undo", "uncordon", "resume_cronjob")
+# Writes that act on a workload's own spec or pods: they cannot clear a fault whose root is another object.
+OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart")
+CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of its fix
 
 
 def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
@@ -31,3 +37,34 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
                       details=[line for line in (f"note {i.key}: {i.value[:160]}" for i in intents[:3])],
                       next_steps=[f"Confirm with {why.who or 'whoever recorded it'} first; to reverse it anyway, say so "
                                   "('scale it to 1 anyway') and a human approves the pinned action."])
+
+
+def elsewhere(ask: Ask, rid: str) -> tuple[str, str] | None:
+    """(root, category) when the conversation's diagnosis puts the root cause on another object than `rid` -- not `rid`,
+    its pod, its Service of the same name, nor a ConfigMap/Secret `rid` may read (restarting its users is that fix)."""
+    diagnosis = ask.last_diagnosis or {}
+    root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    if not root or category == "none" or root == rid:
+        return None
+    try:
+        root_ns, root_kind, root_name = parse_resource_id(root)
+        ns, _, name = parse_resource_id(rid)
+    except ValueError:
+        return None
+    if root_kind in CONFIG_KINDS or (root_ns == ns and (root_name == name or root_name.startswith(name + "-"))):
+        return None
+    return root, category
+
+
+def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool) -> Answer | None:
+    """An undo or restart of a workload that shows no fault of its own, while the conversation found the root cause on
+    another object, is not pinned on a passing request: it changes what works and leaves the fault. Said with
+    "anyway", it is pinned as usual."""
+    if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or (found := elsewhere(ask, rid)) is None:
+        return None
+    root, category = found
+    verb = "an undo" if tool == "rollout_undo" else "a restart"
+    return ask.answer(f"Not pinned: {rid} shows no fault of its own -- the root cause found is {root} ({category}); "
+                      f"{verb} of {rid} would not clear it", status="answered", resources=[root, rid],
+                      next_steps=[f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the fix; to do it anyway, "
+                                  "say so ('... anyway') and a human approves the pinned action."])

@@ -16,6 +16,7 @@ from ...graph.quantities import format_quantity
 from ...graph.quantities import quantity as quantity_value
 from ...graph.recreate import recreate_command
 from ..answer.objects import pod_spec_of
+from .hand_edits import env_change
 
 
 @dataclass
@@ -95,18 +96,21 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     human's (chat never reads a Secret's values), so the command carries a placeholder."""
     namespace, kind, name = parse_resource_id(rid)
     match = KEY_RESTORED.search(question)
-    if match is None:
+    variable = env_change(question)  # "put DB_PASSWORD back", "set STOCK_URL to http://x:8080": the key typed as a variable
+    if match is None and variable is None:
         return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
-    key = match.group("key")
+    key = variable[0] if variable else match.group("key") if match else ""
+    # a ConfigMap's value said in the request is the patch's; a Secret's stays a placeholder (chat never carries one)
+    value = variable[1] if variable and variable[1] and kind == "ConfigMap" else "<value>"
     field_name = "stringData" if kind == "Secret" else "data"
-    patch = json.dumps({field_name: {key: "<value>"}})
+    patch = json.dumps({field_name: {key: value}})
     keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
                 f"{kind} {name}: add key {key} (keys now: {', '.join(keys) or 'none'})",
                 f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
                 f"key {key} {'present' if key in keys else 'absent'}",
-                [f"The value is a human's to supply (replace <value>); chat never reads {kind} values. Pods that read "
-                 "it by env pick it up when they restart."])
+                [*([f"The value is a human's to supply (replace <value>); chat never reads {kind} values."]
+                   if value == "<value>" else []), "Pods that read it by env pick it up when they restart."])
 
 
 def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, current: str | None,

@@ -15,7 +15,7 @@ from ..answer.about import alarm_mentions, related
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
-from .guards import against_intent
+from .guards import against_intent, elsewhere, not_the_cause
 
 MAX_ALARMS = 6
 
@@ -24,7 +24,7 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 IMAGE_IN_MESSAGE = re.compile(r"image \"([^\"]+)\"")
 
 
-async def _findings(ask: Ask, namespace: str, rid: str) -> list[Finding]:
+async def findings_on(ask: Ask, namespace: str, rid: str) -> list[Finding]:
     """The analyzers' findings about the workload (its pods' included), as the defect rule reads them."""
     analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace})
     found = []
@@ -57,7 +57,7 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
         return None, None, ask.answer(f"{ask.resource} has no earlier revision to roll back to "
                                       f"(revisions: {[r.get('revision') for r in revisions]})",
                                       next_steps=["A rollback cannot help; ask 'why is it failing?'."])
-    findings = await _findings(ask, namespace or "", ask.resource or "")
+    findings = await findings_on(ask, namespace or "", ask.resource or "")
     began = _began_with(ask)
     refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began)
                                              or _same_spec(r, current, revisions))]
@@ -182,8 +182,20 @@ async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[
     return current, previous, namespace, name, diff
 
 
+async def _not_the_cause(ask: Ask, tool: str) -> Answer | None:
+    """The refusal when the conversation's root cause is another object and this workload shows no fault of its own
+    (read only then: the analyzers' pass costs a call)."""
+    rid = ask.resource or ""
+    namespace, kind, _ = parse_resource_id(rid)
+    if kind not in WORKLOADS or elsewhere(ask, rid) is None:
+        return None
+    return not_the_cause(ask, tool, rid, own_fault=bool(await findings_on(ask, namespace or "", rid)))
+
+
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
 async def rollback_safe(ask: Ask) -> Answer:
+    if (refusal := await _not_the_cause(ask, "rollout_undo")) is not None:
+        return refusal.model_copy(update={"headline": refusal.headline.replace("Not pinned: ", "No: ", 1)})
     view = await _rollback_view(ask)
     if isinstance(view, Answer):
         return view
@@ -243,6 +255,8 @@ async def rollback_request(ask: Ask) -> Answer:
         # "roll telematics-rollup back to 1.4.0": a CronJob has no revisions; going back is its job template's image
         from .writes import write_request  # writes builds on this module's undo request (imported there)
         return await write_request(ask)
+    if (refusal := await _not_the_cause(ask, "rollout_undo")) is not None:
+        return refusal
     view = await _rollback_view(ask)
     if isinstance(view, Answer):
         return view

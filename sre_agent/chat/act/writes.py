@@ -12,13 +12,14 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
+from ..answer.config_refs import config_users
 from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
 from ..understand.references import owner_of, workload_of_service
-from .guards import against_intent
+from .guards import against_intent, elsewhere, not_the_cause
 from .hand_edits import (
     PORT_TARGET,
     config_sources,
@@ -47,7 +48,7 @@ from .plans import (
     suspend_plan,
     taint_plan,
 )
-from .rollback import rollback_request
+from .rollback import findings_on, rollback_request
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
@@ -72,14 +73,17 @@ WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s
                           r"([\w./-]+\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\W*$")
 
 
+RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
+PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
 DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
 
 
 def _verb(question: str) -> str:
     if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
         return "env"  # an environment variable typed as one (upper case), in a request to set it
-    # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image
-    text = DASHED_NAME.sub(" ", question.lower())
+    # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image;
+    # a purpose clause says why, not what ("lower the limit to 200m so the hpa reacts faster": a limit, not the HPA)
+    text = PURPOSE.split(DASHED_NAME.sub(" ", question.lower()), maxsplit=1)[0]
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:
@@ -114,7 +118,10 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return taint_plan(question, rid, obj)
     if kind == "ResourceQuota":
         return quota_plan(question, rid, obj)
-    if verb == "unknown" and kind in ("Secret", "ConfigMap") and KEY_RESTORED.search(question):
+    if kind in ("Secret", "ConfigMap") and verb in ("unknown", "env", "restart") and (
+            KEY_RESTORED.search(question) or env_change(question)):
+        # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the
+        # object's own edit; the restart of what reads it is said beside it (chat/act/writes.py write_request)
         return config_key_plan(question, rid, obj)
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
@@ -301,6 +308,14 @@ async def write_request(ask: Ask) -> Answer:
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     if (reversed_intent := against_intent(ask, plan.tool, rid, obj)) is not None:
         return reversed_intent
+    if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):
+        users, _ = await config_users(ask, rid)
+        plan.notes += [f"then restart what reads it: kubectl rollout restart {KUBECTL_KIND.get(k, k.lower())}/{n} -n {ns}"
+                       for ns, k, n in map(parse_resource_id, users) if k in WORKLOADS][:3] or [
+            f"nothing in namespace {namespace} reads {name} from its pod template: no restart needed"]
+    if kind in WORKLOADS and elsewhere(ask, rid) is not None and (refusal := not_the_cause(
+            ask, plan.tool, rid, own_fault=bool(await findings_on(ask, namespace or "", rid)))) is not None:
+        return refusal
     return approval_answer(ask, plan, rid)
 
 

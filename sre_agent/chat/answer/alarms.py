@@ -206,7 +206,7 @@ async def alarm_why(ask: Ask) -> Answer:
                                f"{(named[0].get('reason') or '')[:200]}")
 
 
-_ASKS_WHY = re.compile(r"\b(why|what\s+broke|root\s*cause|what.?s\s+wrong)\b", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\b(why|what\s+broke|caus(e|ed|ing)|root\s*cause|what.?s\s+wrong)\b", re.IGNORECASE)
 
 
 async def _investigated(ask: Ask, alarm: dict, note: str) -> Answer:

@@ -23,6 +23,7 @@ from ..understand.references import (
 )
 from .about import alarm_mentions, related
 from .claims import member_claims
+from .diagnosis_text import cause_text
 from .logs import error_lines
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
@@ -400,7 +401,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             diagnosis.get("category") not in (None, "none"):
         # "but the records db pod is running": so it is -- the fault the conversation found is elsewhere, said first
         details.insert(0, f"the fault is not {name} itself: the root cause is {diagnosis['resource']} "
-                          f"({diagnosis['category']}): {str(diagnosis.get('summary') or '')[:240]}")
+                          f"({diagnosis['category']}): {cause_text(diagnosis)[:240]}")
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first

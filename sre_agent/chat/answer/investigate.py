@@ -10,6 +10,7 @@ from ...contracts import CATEGORIES, parse_resource_id
 from ..ask import RESTORE_ACCESS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
+from .diagnosis_text import cause_text, fix_step
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
 from .logs import ERROR_LINE, error_lines
@@ -117,10 +118,7 @@ async def why_failing(ask: Ask) -> Answer:
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=["Ask 'what changed in the last hour?' or look at its logs."])
     steps = []
-    for fix in (summary.get("proposed_fixes") or [])[:2]:  # the fix itself first: what to change, and how
-        command = next((c for c in fix.get("commands") or [] if not c.startswith("#")), "")
-        needs = f" (you supply: {fix['needs']})" if fix.get("needs") else ""
-        steps.append(f"Fix {fix.get('resource')}: {fix.get('summary', '')[:160]}{needs}" + (f" -- `{command}`" if command else ""))
+    steps += [fix_step(fix, category) for fix in (summary.get("proposed_fixes") or [])[:2]]  # the fix first: what, how
     if category in ("bad_deploy_regression", "bad_image", "crash_missing_config") and culprit:
         steps.append(f"Ask 'is it safe to roll back {name_of(culprit)}?' before rolling back.")
     steps += [f"Ask 'which runbook applies?' for the {category} runbook.",
@@ -139,7 +137,7 @@ async def why_failing(ask: Ask) -> Answer:
         return ask.answer(f"{own}; the investigation's top finding is elsewhere and not tied to it: {category} at {culprit}",
                           status="problems", details=[*own_details, *details], resources=resources, diagnosis=diagnosis,
                           next_steps=[f"Ask 'events of {name_of(ask.resource or '')}' for what its controller reports.", *steps])
-    return ask.answer(f"{ask.resource}: {category}{culprit_text}: {diagnosis.get('summary', '')} "
+    return ask.answer(f"{ask.resource}: {category}{culprit_text}: {cause_text(diagnosis)} "
                       f"(confidence {diagnosis.get('confidence', 0):.2f})", status="problems", details=details,
                       resources=resources, diagnosis=diagnosis, next_steps=steps)
 

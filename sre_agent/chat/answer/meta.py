@@ -222,6 +222,9 @@ async def _what_is_wrong(ask: Ask) -> Answer:
     return answer
 
 
+SURE = 0.9  # a reading at least this confident is said without asking to rephrase
+
+
 async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
     """Where nothing else reads the question: the form the intent classifier (chat/understand/intent_model.py) is confident it
     reads like -- never a request to act -- answered as that form, about the name-shaped word it names, else the
@@ -240,8 +243,9 @@ async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:
         "needs_subject": spec.needs_subject, "kind_hint": kind or spec.kind_hint or ask.recognised.kind_hint,
         "guessed": subject is not None, "noun_is_subject": spec.noun_is_subject, "learned": round(guess.confidence, 2)})
     answer = await answer_question(ask)
-    answer.details.insert(0, f"(no question form matched; read as '{spec.id}' by the intent model, confidence "
-                             f"{guess.confidence:.2f} -- rephrase if that is not what you asked)")
+    # how it was read, said short: the on-call reads the answer, not the classifier -- "rephrase" only when it was unsure
+    unsure = " -- rephrase if that is not what you asked" if guess.confidence < SURE else ""
+    answer.details.insert(0, f"(read as '{spec.id}' by the intent model, {guess.confidence:.2f}{unsure})")
     return answer
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ...categories import category as category_of
 from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
+from .diagnosis_text import cause_text
 from .health import status
 from .investigate import why_failing
 from .runs import last_good_run, run_line
@@ -68,14 +70,26 @@ async def _by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], st
         # what a restart (or more pods) of this object would meet -- said beside "nothing wrong with it", never as its cause
         text = verdict("none", "", ask.resource or "", "")
         return ask.answer(text, status="answered", details=[f"what is failing now, elsewhere: {category} on {culprit}: "
-                                                            f"{str(diagnosis.get('summary', ''))[:200]}"],
+                                                            f"{cause_text(diagnosis)[:200]}"],
                           resources=[ask.resource or ""], next_steps=[f"Ask 'why is {name_of(culprit)} failing?' for that."])
-    text = verdict(category, culprit, ask.resource or culprit, str(diagnosis.get("summary", ""))[:200])
+    text = verdict(category, culprit, ask.resource or culprit, cause_text(diagnosis)[:200])
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
     # a would-question is answered (yes / no / for a while), whatever the fault: the verdict is the answer, the
     # diagnosis rides along for the next turn
-    return ask.answer(text, status="answered", details=base.details[:8],
+    fact = spec_fact(category, base.details)  # what the recreated pods would carry again: the fault's own line
+    return ask.answer(text, status="answered", details=[*([fact] if fact else []), *(d for d in base.details[:8] if d != fact)],
                       resources=[r for r in (culprit, ask.resource) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+def spec_fact(category: str, details: list[str]) -> str | None:
+    """The investigation's fact line that names what kind of fault it is (the category's own words: a probe, a limit,
+    an image; a regression's rollout) -- what the same spec would carry again -- never an evidence quote."""
+    try:
+        words = category_of(category).words or ["rollout"]
+    except KeyError:
+        return None
+    return next((d for d in details if not d.startswith(("evidence ", "(")) and any(
+        re.search(rf"\b{re.escape(w)}", d, re.IGNORECASE) for w in words)), None)
 
 
 def _elsewhere(asked: str | None, culprit: str) -> bool:

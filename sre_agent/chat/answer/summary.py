@@ -21,11 +21,15 @@ TOLD_AS_FACTS = "Summary (facts, not prose -- an LLM brain (--brain) writes them
 
 # an evidence line that quotes a tool's raw JSON: the report has it; a channel message does not
 RAW_EVIDENCE = re.compile(r"^evidence \S+ \S+: [{\[]")
+BOOKKEEPING = re.compile(r"^\d+ tool calls by ")  # how many calls the run made: the report's, not the channel's
 
 
 def _facts(answer: Answer) -> list[str]:
-    """The answer's own facts, without the notes on how a question was read or raw tool output, each once, cut short."""
-    facts = [answer.headline, *(d for d in answer.details if not d.startswith("(") and not RAW_EVIDENCE.match(d))]
+    """The answer's own facts, without the notes on how a question was read, raw tool output or the run's bookkeeping,
+    one quote of evidence after them (the headline already says what the rest quote), each once, cut short."""
+    kept = [d for d in answer.details if not d.startswith("(") and not RAW_EVIDENCE.match(d) and not BOOKKEEPING.search(d)]
+    quotes = [d for d in kept if d.startswith("evidence ")]
+    facts = [answer.headline, *(d for d in kept if not d.startswith("evidence ")), *quotes[:1]]
     return [f if len(f) <= MAX_FACT else f[:MAX_FACT - 1] + "…" for f in dict.fromkeys(facts)][:MAX_FACTS]
 
 
@@ -34,12 +38,18 @@ async def compose(ask: Ask) -> Answer:
     """The conversation's incident read again now (the investigation of its root cause, or what is wrong in its scope
     when it has none yet), as facts in the order a channel message takes them: what is wrong and why, the evidence,
     what is pinned, what to do."""
+    found, on_subject = None, []
     if (incident := ask.incident) is not None:
         ask.resource = incident
         found = await why_failing(ask)
-    else:
+    if found is None or (found.status == "answered" and (found.diagnosis or {}).get("category") in (None, "none")):
+        # nothing found on what the conversation was on (a ConfigMap asked about, a planned scale-down): the summary
+        # leads with what is wrong now, and says what was found on that object beside it
+        on_subject = _facts(found)[:3] if found is not None else []
+        ask.resource = None
         found = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
     facts = _facts(found)
+    facts = [*facts[:1], *on_subject, *facts[1:]][:MAX_FACTS]
     # what paged: the alarms on the incident's objects and on what the conversation came from, firing or cleared
     names = list(dict.fromkeys(name_of(r) for r in [*(found.resources or []), *ask.focus[:MAX_ASKED_ABOUT]] if r))
     facts += [f"{when:%H:%M} UTC: {text}" for when, text in sorted(await alarms_on(ask, names))][:MAX_ALARMS]

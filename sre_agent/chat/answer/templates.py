@@ -37,8 +37,22 @@ def template_diff(old: dict, new: dict) -> list[str]:
                 if key == "env":
                     lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
                 else:
-                    lines.append(f"{name}: {key} {shortened(cur.get(key))} -> {shortened(target.get(key))}")
+                    lines += [f"{name}: {field} {before_value} -> {after_value}"
+                              for field, before_value, after_value in _leaves(key, cur.get(key), target.get(key))]
     return lines
+
+
+MAX_LEAVES = 4  # changed fields said one by one, at most; more is said as the whole value
+
+
+def _leaves(path: str, current: object, target: object) -> list[tuple[str, str, str]]:
+    """(field, current, target) of what differs: inside a probe or a resources block, the fields that changed
+    ("readinessProbe.httpGet.path /ready -> /health/ready"), not two whole blocks cut at the same length."""
+    if not (isinstance(current, dict) and isinstance(target, dict)):
+        return [(path, shortened(current), shortened(target))]
+    leaves = [leaf for key in dict.fromkeys([*current, *target]) if current.get(key) != target.get(key)
+              for leaf in _leaves(f"{path}.{key}", current.get(key), target.get(key))]
+    return leaves if len(leaves) <= MAX_LEAVES else [(path, shortened(current), shortened(target))]
 
 
 def _env_diff(container: str, current: list[dict], target: list[dict]) -> list[str]:

@@ -23,7 +23,9 @@ SUB_LINES = 5  # a fact's own indented lines shown with it (a rollout's changes)
 KEPT_FIRST = 2  # the handler's own first blocks: what it found, whatever the question's words
 MAX_LINE = 300  # a longer detail keeps only its parts that carry the question's words (whole in "more")
 
-ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.-]+/)+[\w.-]+")
+# A file's absolute path on this machine (a report, a state dir): says nothing on another one. Read by its root
+# directory, so a URL path the answer is about ("readiness GET /health/ready", "/api/v1/orders") is kept whole.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:home|Users|tmp|var|work|root|opt|usr|srv|mnt|private|run|etc)/(?:[\w.-]+/)*[\w.-]+")
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
 # tag already say -- kept when the question is about where images come from.
 REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")

@@ -76,6 +76,11 @@ def test_no_absolute_paths_and_no_endless_lines():
     assert len(cut.details[1]) <= 300
 
 
+def test_a_url_path_the_answer_is_about_is_kept():  # an HTTP probe's path is a fact, not this machine's file
+    cut = brief(_answer("why is it not ready", ["readinessProbe GET /health/ready :8080 failing with 404"]))
+    assert "/health/ready" in cut.details[0]
+
+
 def test_question_terms_spell_out_kubectl_words_and_split_names():
     terms = question_terms("whats the mem on the checkout-api svc pls")
     assert {"memory", "service", "checkout", "api", "checkout-api"} <= terms

@@ -1,0 +1,31 @@
+"""A diagnosis said once: the investigation's summary opens with "<category> on <resource>", which every answer that
+quotes it has already said beside it -- quoted again, the category and the object fill a third of a 3 a.m. line."""
+
+from __future__ import annotations
+
+NEEDS_SAID = 100  # what a fix needs from a person, cut to this in the one-line next step
+
+
+def cause_text(diagnosis: dict | None) -> str:
+    """The diagnosis summary without its leading "<category> on <resource>" (nor a repeated "<resource>:")."""
+    diagnosis = diagnosis or {}
+    return said_once(str(diagnosis.get("summary") or ""), str(diagnosis.get("category") or ""),
+                     str(diagnosis.get("resource") or ""))
+
+
+def said_once(text: str, category: str, resource: str) -> str:
+    """`text` without a leading "<category> on <resource>" or "<resource>:" the line around it already says."""
+    for prefix in (f"{category} on {resource}", f"{resource}:"):
+        if category and resource and text.startswith(prefix):
+            text = text[len(prefix):].lstrip(" :")
+    return text
+
+
+def fix_step(fix: dict, category: str) -> str:
+    """A proposed fix as one next step: "Fix <object>: <what to change> (you supply: ...) -- `command`"."""
+    resource = str(fix.get("resource") or "")
+    command = next((c for c in fix.get("commands") or [] if not c.startswith("#")), "")
+    needs = str(fix.get("needs") or "")
+    needs = f" (you supply: {needs if len(needs) <= NEEDS_SAID else needs[:NEEDS_SAID - 1] + '…'})" if needs else ""
+    return f"Fix {resource}: {said_once(str(fix.get('summary') or ''), category, resource)[:160]}{needs}" + (
+        f" -- `{command}`" if command else "")

@@ -1,0 +1,89 @@
+"""Acting where the fault is not: an undo or restart of a workload with no fault of its own, while the conversation
+found the root cause on another object, is refused with the cause named ("anyway" pins it); a key put back into the
+Secret or ConfigMap that holds it is that object's edit, the restart of what reads it said beside it; a purpose
+clause says why, not what; a diagnosis is said once."""
+
+import pytest
+
+from sre_agent.chat.act.guards import elsewhere, not_the_cause
+from sre_agent.chat.act.plans import config_key_plan
+from sre_agent.chat.act.writes import _verb
+from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
+from sre_agent.chat.answer.remedies import spec_fact
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+
+
+class NoTools:
+    parameters: dict = {}
+
+    async def call(self, *args, **kwargs):
+        raise AssertionError(f"unexpected tool call {args}")
+
+
+def _ask(question, diagnosis=None):
+    return Ask(question=question, recognised=recognise(question), tools=NoTools(), last_diagnosis=diagnosis)
+
+
+ROOT = {"resource": "pharmacy/Deployment/pharmacy-orders", "category": "crash_missing_config",
+        "summary": "crash_missing_config on pharmacy/Deployment/pharmacy-orders (CrashLoopBackOff): DB_PASSWORD is not set"}
+
+
+@pytest.mark.parametrize(("rid", "diagnosis", "refused"), [
+    ("clinic/Deployment/owner-portal", ROOT, True),  # an innocent rollout elsewhere
+    ("pharmacy/Deployment/pharmacy-orders", ROOT, False),  # the root itself
+    ("pharmacy/Deployment/pharmacy", {**ROOT, "resource": "pharmacy/Deployment/pharmacy-api"}, False),  # its own stem
+    ("shop/Deployment/checkout", {**ROOT, "resource": "shop/ConfigMap/checkout-config"}, False),  # restart reads the fix
+    ("clinic/Deployment/owner-portal", {**ROOT, "category": "none"}, False),  # nothing was found
+    ("clinic/Deployment/owner-portal", None, False),  # no diagnosis in the conversation
+])
+def test_the_cause_elsewhere_is_read_from_the_conversations_diagnosis(rid, diagnosis, refused):
+    assert (elsewhere(_ask("roll it back", diagnosis), rid) is not None) is refused
+
+
+def test_an_undo_beside_the_cause_names_it_and_anyway_pins_it():
+    refusal = not_the_cause(_ask("roll back owner-portal then", ROOT), "rollout_undo", "clinic/Deployment/owner-portal",
+                            own_fault=False)
+    assert refusal is not None and refusal.status == "answered" and "pharmacy/Deployment/pharmacy-orders" in refusal.headline
+    assert not_the_cause(_ask("roll back owner-portal anyway", ROOT), "rollout_undo", "clinic/Deployment/owner-portal",
+                         own_fault=False) is None
+    assert not_the_cause(_ask("restart owner-portal", ROOT), "rollout_restart", "clinic/Deployment/owner-portal",
+                         own_fault=True) is None  # its own fault: its own fix
+    assert not_the_cause(_ask("scale owner-portal to 4", ROOT), "scale", "clinic/Deployment/owner-portal",
+                         own_fault=False) is None  # more pods is not a fix of its spec
+
+
+def test_a_key_put_back_is_the_secrets_edit_with_a_placeholder_value():
+    secret = {"data": {"DATABASE_PASSWORD": "x", "DB_USER": "y"}}
+    plan = config_key_plan("put DB_PASSWORD back in the secret and restart the deploy", "pharmacy/Secret/orders-db", secret)
+    assert not isinstance(plan, str)
+    assert '"DB_PASSWORD": "<value>"' in plan.kubectl and "kubectl patch secret orders-db -n pharmacy" in plan.kubectl
+    config = config_key_plan("set STOCK_URL to http://stock:8080 in the cm", "pharmacy/ConfigMap/orders-config", {"data": {}})
+    assert not isinstance(config, str) and '"STOCK_URL": "http://stock:8080"' in config.kubectl  # a ConfigMap's value, said
+
+
+@pytest.mark.parametrize(("question", "verb"), [
+    ("lower the limit to 200m so the hpa reacts faster", "resources"),
+    ("raise the hpa max to 10 so it can scale", "hpa"),
+    ("restart it because the cache is stale", "restart"),
+    ("so restart it", "restart"),
+])
+def test_a_purpose_clause_says_why_not_what(question, verb):
+    assert _verb(question) == verb
+
+
+def test_a_diagnosis_is_said_once():
+    assert cause_text(ROOT) == "(CrashLoopBackOff): DB_PASSWORD is not set"
+    step = fix_step({"resource": ROOT["resource"], "summary": "crash_missing_config on pharmacy/Deployment/pharmacy-orders: "
+                     "set DB_PASSWORD", "needs": "x" * 300, "commands": ["# why", "kubectl set env ..."]},
+                    "crash_missing_config")
+    assert step.startswith("Fix pharmacy/Deployment/pharmacy-orders: set DB_PASSWORD (you supply: xxx")
+    assert len(step) < 300 and step.endswith("-- `kubectl set env ...`")
+
+
+def test_would_a_restart_help_carries_the_faults_own_line():
+    details = ["evidence ev-1 kubernetes.describe: probe failed", "container api: cpu limit 250m",
+               "its latest rollout changed: container api: readinessProbe.httpGet.path /ready -> /health/ready"]
+    assert spec_fact("probe_misconfig", details) == details[2]
+    assert spec_fact("cpu_throttling", details) == details[1]
+    assert spec_fact("bad_deploy_regression", details) == details[2]  # no words of its own: its rollout
