@@ -110,6 +110,8 @@ def pod_summary(pod: dict) -> dict[str, Any]:
         "status": reason or phase, "phase": phase, "ready": f"{ready}/{len(pod.get('spec', {}).get('containers') or [])}",
         "restarts": restarts, "node": pod.get("spec", {}).get("nodeName"), "age": _age(meta.get("creationTimestamp")),
         "owner": next((f"{r['kind']}/{r['name']}" for r in meta.get("ownerReferences") or []), None),
+        # kubectl get pods --show-labels' column: what a Service's selector is matched against
+        "labels": ",".join(f"{k}={v}" for k, v in sorted((meta.get("labels") or {}).items())),
     }
     if problems:
         summary["problems"] = problems

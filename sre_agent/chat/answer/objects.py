@@ -157,6 +157,7 @@ def _short(ready: str) -> bool:
 # "are the daemonsets all up": every one of the kind, the short ones first, and whether all are at their count
 ALL_ASKED = re.compile(r"\b(all|every)\b.*\b(up|ready|available|healthy|ok|okay|fine|running|good)\b"
                        r"|\b(up|ready|available|healthy|ok|okay|fine|running|good)\b.*\ball\b", re.IGNORECASE)
+LABELS_ASKED = re.compile(r"\blabel(s|led)?\b|--show-labels", re.IGNORECASE)  # "get pods --show-labels", "with their labels"
 FAILED_ASKED = re.compile(r"\b(failed|failing)\b", re.IGNORECASE)
 OTHER_ASKED = re.compile(r"\bother\b", re.IGNORECASE)
 
@@ -227,7 +228,7 @@ async def list_kind(ask: Ask) -> Answer:
     if kind == "Pod":  # kubectl's table, said: how many in each state, the ones in trouble first
         states = Counter(str(i.get("status")) for i in items)
         items.sort(key=lambda i: (str(i.get("status")) == "Running" and not _short(str(i.get("ready") or "")), i.get("name")))
-        details = [listed_line(kind, i) for i in items]
+        details = [listed_line(kind, i, labels=bool(LABELS_ASKED.search(ask.question))) for i in items]
         resources = [f"{i['namespace']}/Pod/{i['name']}" for i in items]
         return ask.answer(f"{len(items)} Pod(s){where}: " + ", ".join(f"{n} {s}" for s, n in states.most_common()),
                           status="answered", details=details[:MAX_POD_ROWS], resources=resources[:4], full=True)

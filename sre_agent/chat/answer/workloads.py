@@ -13,9 +13,11 @@ RUNNABLE = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 POD_COLUMNS = ("status", "phase", "ready", "restarts", "node", "age", "problems")
 
 
-def listed_line(kind: str, item: dict[str, Any]) -> str:
-    """"shop/Deployment/checkout: ready 2/3, images ...": an item of get_resources with its non-empty facts."""
-    shown = {k: v for k, v in item.items() if k in POD_COLUMNS} if kind == "Pod" else item  # kubectl get pods -o wide's columns
+def listed_line(kind: str, item: dict[str, Any], *, labels: bool = False) -> str:
+    """"shop/Deployment/checkout: ready 2/3, images ...": an item of get_resources with its non-empty facts (a pod's
+    labels only when asked: kubectl's --show-labels)."""
+    columns = (*POD_COLUMNS, "labels") if labels else POD_COLUMNS
+    shown = {k: v for k, v in item.items() if k in columns} if kind == "Pod" else item  # kubectl get pods -o wide's columns
     if kind == "Pod" and shown.get("phase") == shown.get("status"):
         shown = {k: v for k, v in shown.items() if k != "phase"}  # "status Running, phase Running": once
     facts = ", ".join(f"{k} {v}" for k, v in shown.items() if k not in ("name", "namespace") and v not in (None, "", [], {}))

@@ -156,11 +156,14 @@ def translate(text: str) -> KubectlQuestion | None:
     if name is None:  # get pods -n ops, get pvc -A
         if kind == "Pod":  # kubectl's pod table: each pod's status, readiness, restarts and node (-l: the ones it selects)
             return KubectlQuestion(question=f"what pods are {f'in {namespace}' if namespace else 'there'}"
-                                            + (f" with labels {selector}" if selector else ""),
+                                            + (f" with labels {selector}" if selector else "")
+                                            + (" and their labels" if flags.get("show-labels") else ""),
                                    namespace=namespace, form="list_kind", kind="Pod")
         scope = f"in {namespace}" if namespace else "there"
         return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace, form="list_kind", kind=kind)
     if kind in ("ConfigMap", "Secret"):
         return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
                                subject=name, kind=kind)
-    return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace)
+    # "get sc gp3 -o yaml", "get hpa x": that object's state, by the kind kubectl was told (never a listing of the kind)
+    return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace, form="status", subject=name,
+                           kind=kind if kind != "Endpoints" else "Service")

@@ -62,3 +62,12 @@ def test_a_label_selector_is_kept_for_a_pod_listing_and_names_the_workload_to_de
     described = translate("describe pod -n gate -l app.kubernetes.io/name=appointment-api")
     assert described is not None and (described.form, described.subject, described.namespace) == (
         "describe", "appointment-api", "gate")
+
+
+def test_show_labels_asks_for_the_label_column_and_a_named_object_is_its_state():
+    listing = translate("get pods -n yard --show-labels")
+    assert listing is not None and listing.form == "list_kind" and listing.question.endswith("and their labels")
+    one = translate("get sc gp3 -o yaml")
+    assert one is not None and (one.form, one.subject, one.kind) == ("status", "gp3", "StorageClass")
+    endpoints = translate("get endpoints lab-results -n records")
+    assert endpoints is not None and (endpoints.form, endpoints.subject, endpoints.kind) == ("status", "lab-results", "Service")
