@@ -56,7 +56,7 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
-         ("expand", r"\b(grow|expand|resize|enlarge|extend)\b"),
+         ("expand", r"\b(grow|expand|resize|enlarge|extend|shrink)\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("taint", r"\b(un)?taints?\b"),

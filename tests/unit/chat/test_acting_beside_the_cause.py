@@ -87,3 +87,8 @@ def test_would_a_restart_help_carries_the_faults_own_line():
     assert spec_fact("probe_misconfig", details) == details[2]
     assert spec_fact("cpu_throttling", details) == details[1]
     assert spec_fact("bad_deploy_regression", details) == details[2]  # no words of its own: its rollout
+
+
+@pytest.mark.parametrize("question", ["just bump imaging-upload container mem to 2Gi", "shrink the pvc to 10Gi then"])
+def test_a_change_with_a_container_word_or_a_shrink_is_a_change_request(question):
+    assert recognise(question).form == "write_request"
