@@ -4,6 +4,8 @@ silent pick ("the worker" when four workers exist)."""
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
@@ -46,6 +48,10 @@ async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | N
         rids = [r for r in rids if kind_of(r) == kind] or rids
     if len({name_of(r) for r in rids}) < 2:
         return None
+    if not kind and (workload := _workload_of_its_kin(rids)):
+        ask.notes.append(f"(took {subject!r} to mean {workload}; its own objects also fit: "
+                         f"{', '.join(r for r in rids if r != workload)[:160]})")
+        return workload
     fitting = in_context(ask, rids)
     if len({name_of(r) for r in fitting}) == 1:
         ask.notes.append(f"(took {subject!r} to mean {fitting[0]}, the one this conversation is about; also fits: "
@@ -54,6 +60,22 @@ async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | N
     listed = ", ".join(fitting or rids[:5])
     return ask.answer(f"Which {subject!r} do you mean: {listed}?", status="needs_subject", resources=[],
                       next_steps=[f"Ask again with the name, e.g. with {name_of((fitting or rids)[0])}."])
+
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+
+
+def _workload_of_its_kin(rids: list[str]) -> str | None:
+    """The one workload among objects that are all its own -- its Service, Secret or ConfigMap of its name or stem
+    (x-config), a claim of its members (data-x-0) -- when no kind was said: "the queue" is reminder-queue, not
+    data-reminder-queue-0."""
+    workloads = [r for r in rids if kind_of(r) in WORKLOAD_KINDS]
+    if len({name_of(r) for r in workloads}) != 1:
+        return None
+    name = name_of(workloads[0])
+    kin = re.compile(rf"^(?:[a-z0-9.-]+-)?{re.escape(name)}(?:-[a-z0-9.-]+)?$")
+    return workloads[0] if all(r in workloads or kin.match(name_of(r)) and kind_of(r) not in WORKLOAD_KINDS
+                               for r in rids) else None
 
 
 def focus_by_word(ask: Ask) -> str | None:

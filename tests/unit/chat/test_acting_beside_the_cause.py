@@ -92,3 +92,16 @@ def test_would_a_restart_help_carries_the_faults_own_line():
 @pytest.mark.parametrize("question", ["just bump imaging-upload container mem to 2Gi", "shrink the pvc to 10Gi then"])
 def test_a_change_with_a_container_word_or_a_shrink_is_a_change_request(question):
     assert recognise(question).form == "write_request"
+
+
+@pytest.mark.parametrize(("rids", "chosen"), [
+    (["m/StatefulSet/reminder-queue", "m/PersistentVolumeClaim/data-reminder-queue-0", "m/Service/reminder-queue"],
+     "m/StatefulSet/reminder-queue"),  # a workload and its own objects: the workload
+    (["r/StatefulSet/records-db", "r/Secret/records-db", "r/ConfigMap/records-db-config"], "r/StatefulSet/records-db"),
+    (["a/Deployment/driver-api-worker", "b/Deployment/yard-inventory-worker"], None),  # two workloads: ask
+    (["a/Deployment/imaging-upload", "a/Deployment/imaging-upload-debug"], None),
+])
+def test_a_word_that_fits_a_workload_and_its_own_objects_means_the_workload(rids, chosen):
+    from sre_agent.chat.understand.context_names import _workload_of_its_kin
+
+    assert _workload_of_its_kin(rids) == chosen
