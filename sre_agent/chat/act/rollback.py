@@ -187,9 +187,11 @@ async def _not_the_cause(ask: Ask, tool: str) -> Answer | None:
     (read only then: the analyzers' pass costs a call)."""
     rid = ask.resource or ""
     namespace, kind, _ = parse_resource_id(rid)
-    if kind not in WORKLOADS or elsewhere(ask, rid) is None:
+    if kind not in (*WORKLOADS, "ConfigMap", "Secret") or elsewhere(ask, rid) is None:
         return None
-    return not_the_cause(ask, tool, rid, own_fault=bool(await findings_on(ask, namespace or "", rid)))
+    # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
+    own = await findings_on(ask, namespace or "", rid) if kind in WORKLOADS else []
+    return not_the_cause(ask, tool, rid, own_fault=bool(own))
 
 
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))

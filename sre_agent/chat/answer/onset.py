@@ -13,6 +13,7 @@ from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
 from .facts import RUNS_PODS
+from .investigate import latest_rollout_change
 from .runs import ago
 
 MAX_SIGNS = 5
@@ -122,5 +123,7 @@ async def onset(ask: Ask) -> Answer:
     details = [f"{w:%H:%M} UTC ({ago(w)}): {t}" for w, t in signs[1:MAX_SIGNS]]
     if rollout:  # what changed shortly before it started is what an on-call asks next
         details.append(context[0] + (" -- before the first sign" if rollout[0] <= when else " -- after the first sign"))
+        if rollout[0] <= when:  # what that rollout changed: the likeliest start of it, said under it
+            details += [f"  changed: {line.split(' changed: ', 1)[-1]}" for line in await latest_rollout_change(ask, rid)]
     return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}) on {rid}: {text}", status="answered", details=details,
                       next_steps=["Ask 'what changed before that?' for the changes around it."])

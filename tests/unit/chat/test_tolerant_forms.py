@@ -93,6 +93,7 @@ CASES = [
     ("whats restarting right now", "pod_problems", None, False),
     ("what about the rest of the cluster", "broken_now", None, False),
     ("is pnr-db keeping up", "status", "pnr-db", False),
+    ("is the pharmacy database down", "status", "pharmacy-database", False),  # a name typed as words: matched fuzzily
     ("is the portal coping with the load", "status", "portal", False),
     # where it runs, what runs on a node, a rollout's state
     ("which node is the broken seat-map pod sitting on", "placement", "seat-map", False),
