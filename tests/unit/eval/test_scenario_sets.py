@@ -95,6 +95,8 @@ SETS = {
     "scenarios_heldout21": ("vardholm", 10, ["pt08-is-driver-api-ok", "pt09-driver-api-latency"],
                             ["pt07-why-is-damage-scan-pending", "pt08-is-driver-api-ok"]),
     "scenarios_heldout22": ("fernhollow", 10, ["vc10-is-hl7-bridge-down"], ["vc10-is-hl7-bridge-down"]),
+    "scenarios_heldout23": ("brindlemoor", 10, ["bk09-is-dock-sync-broken"], ["bk09-is-dock-sync-broken"]),
+    "scenarios_heldout24": ("quellmark", 10, ["tq10-is-seat-map-stuck"], ["tq10-is-seat-map-stuck"]),
 }
 
 
