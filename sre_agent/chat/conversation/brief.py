@@ -56,6 +56,24 @@ def _key(line: str) -> str:
     return re.sub(r"\W+", " ", line.lower()).strip()
 
 
+EVIDENCE_PREFIX = re.compile(r"^evidence \S+ \S+: ")  # "evidence ev-6 kubernetes.describe: ": which call, not what it said
+SAID_ALREADY = 0.8  # an evidence quote whose words are this much in what was said above says nothing new
+MIN_WORDS = 5  # shorter lines are kept: a short line's few new words are all it has
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9_]{3,}", text.lower()))
+
+
+def _said_already(line: str, said: set[str]) -> bool:
+    """An evidence line quoting what the headline (or a line above) already says: the quote is in the report and in
+    "more"; on screen it is the same fact twice."""
+    if not EVIDENCE_PREFIX.match(line):
+        return False
+    words = _words(EVIDENCE_PREFIX.sub("", line))
+    return len(words) >= MIN_WORDS and len(words & said) >= SAID_ALREADY * len(words)
+
+
 def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts: bool) -> str:
     """No absolute paths, registry hosts only when asked about, and a long line cut to its parts that carry the
     question's words (its first part, what it is about, always)."""
@@ -85,11 +103,13 @@ def brief(answer: Answer) -> Brief:
     seen: set[str] = set()
     blocks: list[list[str]] = []
     notes: list[list[str]] = []
+    said = _words(answer.headline)
     for block in _blocks(answer.details):
         key = _key(block[0])
-        if not key or key in seen or (len(key) > 20 and key in headline_key):  # each fact once
-            continue
+        if not key or key in seen or (len(key) > 20 and key in headline_key) or _said_already(block[0], said):
+            continue  # each fact once: a line that says again what the headline or a line above said
         seen.add(key)
+        said |= _words(EVIDENCE_PREFIX.sub("", block[0]))
         (notes if block[0].startswith("(") else blocks).append(block)  # "(how the subject was read)": a note
     weights = word_weights(blocks, terms)
     chosen = list(range(min(KEPT_FIRST, len(blocks))))

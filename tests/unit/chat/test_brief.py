@@ -85,3 +85,12 @@ def test_question_terms_spell_out_kubectl_words_and_split_names():
     terms = question_terms("whats the mem on the checkout-api svc pls")
     assert {"memory", "service", "checkout", "api", "checkout-api"} <= terms
     assert "pls" not in terms and "the" not in terms
+
+
+def test_an_evidence_quote_of_what_the_headline_says_is_said_once():
+    headline = ("shop/Deployment/api: missing_config_ref: couldn't find key SLOT_MINUTES in ConfigMap shop/api-config; "
+                "the pod template references a missing object")
+    details = ["evidence ev-6 kubernetes.describe: couldn't find key SLOT_MINUTES in ConfigMap shop/api-config",
+               "evidence ev-8 kubernetes.pod_logs: error: connection refused to db:5432 while loading the cache"]
+    answer = _answer("why", details).model_copy(update={"headline": headline})
+    assert brief(answer).details == [details[1]]  # the quote that says something new stays
