@@ -165,6 +165,10 @@ def _rollout_state(spec: dict, state: dict) -> list[str]:
     trouble = ""
     if progressing.get("status") == "False":
         trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"
+    failure = conditions.get("ReplicaFailure") or {}
+    if failure.get("status") == "True":  # its ReplicaSet cannot create pods (a quota, an admission refusal): the why
+        refused = f"its pods cannot be created: {failure.get('reason')} -- {failure.get('message')}"
+        trouble = f"{refused}; {trouble}" if trouble else refused
     return [trouble, *facts]
 
 

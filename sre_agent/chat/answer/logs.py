@@ -15,9 +15,14 @@ from ..understand.names import generated_from
 from ..understand.references import name_of
 
 
+# Words of an event's message that say nothing of the failure: the event recorder's note that it merged repeats
+COMBINED = re.compile(r"^\(combined from similar events\):\s*", re.IGNORECASE)
+
+
 def _ends(text: str, limit: int) -> str:
     """A long message cut in the middle: an event says what failed first and why last ("failed to pull image
-    X: ... : not found")."""
+    X: ... : not found") -- after the recorder's own words, which say nothing."""
+    text = COMBINED.sub("", text)
     if len(text) <= limit:
         return text
     half = (limit - 5) // 2
