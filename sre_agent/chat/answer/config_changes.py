@@ -5,13 +5,14 @@ berth-config") answered with its own record: its notes, its last writes, what it
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from ...contracts import parse_time
 from ..ask import Ask
 from ..understand.forms import kind_nouns
-from ..understand.references import kind_of, named_exactly
+from ..understand.references import kind_of, name_of, named_exactly
 from .health import describe
 from .records import record_lines
 from .runs import ago
@@ -35,6 +36,9 @@ async def config_writes(ask: Ask, scope: dict[str, Any], since: datetime, now: d
     return [line for _, line, _ in written], [rid for _, _, rid in written]
 
 
+PRONOUN = re.compile(r"\b(it|that|this)\b", re.IGNORECASE)
+
+
 async def config_asked_about(ask: Ask) -> str | None:
     """The ConfigMap or Secret a question names by its exact name, else the conversation's one its kind noun says
     ("that configmap", "the cm")."""
@@ -42,7 +46,12 @@ async def config_asked_about(ask: Ask) -> str | None:
         if (named := await named_exactly(ask, word, kinds=list(CONFIG_KINDS))) is not None:
             return named
     said = [k for k in kind_nouns(ask.question) if k in CONFIG_KINDS]
-    return next((r for r in ask.focus if kind_of(r) in said), None) if said else None
+    if said:
+        return next((r for r in ask.focus if kind_of(r) in said), None)
+    if PRONOUN.search(ask.question):  # "what did they change in it" right after a question that named the ConfigMap
+        before = str((ask.last_answer or {}).get("question") or "").lower()
+        return next((r for r in ask.focus if kind_of(r) in CONFIG_KINDS and name_of(r).lower() in before), None)
+    return None
 
 
 async def config_record(ask: Ask, rid: str) -> list[str]:

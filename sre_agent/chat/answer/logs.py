@@ -14,7 +14,6 @@ from ..models import Answer
 from ..understand.names import generated_from
 from ..understand.references import name_of
 
-
 # Words of an event's message that say nothing of the failure: the event recorder's note that it merged repeats
 COMBINED = re.compile(r"^\(combined from similar events\):\s*", re.IGNORECASE)
 
