@@ -205,6 +205,8 @@ WORKLOAD_NAMED = re.compile(r"(?<![\w/-])(?:([a-z0-9][a-z0-9-]*)/)?(Deployment|S
 def _mentioned(answer: Answer) -> list[str]:
     """Config objects an answer names in its text but not among its resources -- the ConfigMap a kubelet warning
     names: what "that configmap" means next. After the resources: "it" stays the object the answer was about."""
+    if answer.status == "needs_subject":  # "which 'worker' do you mean: a, b, c?" lists candidates, not a topic
+        return []
     text = "\n".join([answer.headline, *answer.details])
     namespace = next((r.split("/")[0] for r in answer.resources if r.count("/") == 2), None)
     # and the workloads it names ("held by Deployment/imaging-upload-debug"): what "that debug deploy" means next

@@ -109,6 +109,9 @@ def test_the_config_objects_an_answer_names_join_the_focus():
                              "event Failed: couldn't find key sso_issuer in ConfigMap crew/crew-portal-config"],
                     resources=["crew/Deployment/portal"])
     assert _mentioned(answer) == ["crew/ConfigMap/crew-portal-config"]  # a pod's node is a fact, not the next "it"
+    asking = Answer(question="set the worker mem limit to 200Mi", form="write_request", status="needs_subject",
+                    headline="Which 'worker' do you mean: a/Deployment/api-worker, b/Deployment/yard-worker?")
+    assert _mentioned(asking) == []  # candidates listed in a question back are not what "it" means next
 
 
 def test_a_word_of_a_dashed_name_is_no_kind_noun():
