@@ -15,9 +15,9 @@ from ..models import Answer
 
 # Words that say the person knows the object was changed on purpose and wants it reversed anyway.
 OVERRIDE = re.compile(r"\b(anyway|regardless|i\s+know|confirmed|override|approved\s+by|ticket\s+says)\b", re.IGNORECASE)
-REVERSING_TOOLS = ("scale", "rollout_undo", "uncordon", "resume_cronjob")
+REVERSING_TOOLS = ("scale", "rollout_undo", "uncordon", "resume_cronjob", "rollout_resume")
 # Writes that act on a workload's own spec or pods: they cannot clear a fault whose root is another object.
-OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart")
+OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart", "delete_pod")
 CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of its fix
 
 
@@ -63,7 +63,7 @@ def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool) -> Answer |
     if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or (found := elsewhere(ask, rid)) is None:
         return None
     root, category = found
-    verb = "an undo" if tool == "rollout_undo" else "a restart"
+    verb = {"rollout_undo": "an undo", "rollout_restart": "a restart"}.get(tool, "a delete")
     return ask.answer(f"Not pinned: {rid} shows no fault of its own -- the root cause found is {root} ({category}); "
                       f"{verb} of {rid} would not clear it", status="answered", resources=[root, rid],
                       next_steps=[f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the fix; to do it anyway, "

@@ -54,9 +54,17 @@ def rerun_plan(rid: str, obj: dict) -> Plan | str:
 def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
     namespace, kind, name = parse_resource_id(rid)
-    if kind != "CronJob":
-        return f"{rid} is a {kind}; only a CronJob is suspended (a Deployment is scaled instead)"
     suspend = not re.search(r"\b(unsuspend|resume)\b", question, re.IGNORECASE)
+    if kind == "Deployment":  # "resume it" / "pause the rollout": a Deployment's rollout (spec.paused), by hand
+        paused = bool((obj.get("spec") or {}).get("paused"))
+        verb = "pause" if suspend else "resume"
+        return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
+                    f"Deployment {name}: rollout paused {paused} -> {suspend} ("
+                    + ("no new version rolls out" if suspend else "its template's version rolls out now") + ")",
+                    f"kubectl rollout {verb} deployment/{name} -n {namespace}", f"paused={paused}",
+                    ["No MCP tool pauses or resumes a rollout: a human runs the command after approval."])
+    if kind != "CronJob":
+        return f"{rid} is a {kind}; only a CronJob is suspended and a Deployment's rollout paused (others are scaled)"
     current = bool((obj.get("spec") or {}).get("suspend"))
     patch = json.dumps({"spec": {"suspend": suspend}})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},

@@ -12,6 +12,7 @@ from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_s
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision, restarts_only_since
 from ..answer.about import alarm_mentions, related
+from ..answer.investigate import wider_subject
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
@@ -182,21 +183,35 @@ async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[
     return current, previous, namespace, name, diff
 
 
-async def _not_the_cause(ask: Ask, tool: str) -> Answer | None:
-    """The refusal when the conversation's root cause is another object and this workload shows no fault of its own
-    (read only then: the analyzers' pass costs a call)."""
-    rid = ask.resource or ""
+async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answer | None:
+    """The refusal when the root cause is another object and this one shows no fault of its own. The root cause is the
+    conversation's; a conversation that found none yet (the request came first: "X went out before, roll it back")
+    has what is broken now investigated first -- an undo, restart or delete is only pinned where it can clear a fault."""
+    rid = rid or ask.resource or ""
     namespace, kind, _ = parse_resource_id(rid)
-    if kind not in (*WORKLOADS, "ConfigMap", "Secret") or elsewhere(ask, rid) is None:
+    if kind not in (*WORKLOADS, "Pod", "ConfigMap", "Secret"):
+        return None
+    found_none = ask.last_diagnosis is None and ask.investigate is not None
+    if not found_none and elsewhere(ask, rid) is None:
         return None
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
-    own = await findings_on(ask, namespace or "", rid) if kind in WORKLOADS else []
-    return not_the_cause(ask, tool, rid, own_fault=bool(own))
+    own = await findings_on(ask, namespace or "", rid) if kind not in ("ConfigMap", "Secret") else []
+    if own:
+        return None
+    if found_none and ask.investigate is not None:
+        worst = await wider_subject(ask)
+        if not isinstance(worst, str) or not worst or worst == rid:
+            return None
+        ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None
+        if elsewhere(ask, rid) is None:
+            return None
+    refusal = not_the_cause(ask, tool, rid, own_fault=False)
+    return refusal.model_copy(update={"diagnosis": ask.last_diagnosis}) if refusal else None  # the root found: kept
 
 
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
 async def rollback_safe(ask: Ask) -> Answer:
-    if (refusal := await _not_the_cause(ask, "rollout_undo")) is not None:
+    if (refusal := await not_the_cause_of(ask, "rollout_undo")) is not None:
         return refusal.model_copy(update={"headline": refusal.headline.replace("Not pinned: ", "No: ", 1)})
     view = await _rollback_view(ask)
     if isinstance(view, Answer):
@@ -257,7 +272,7 @@ async def rollback_request(ask: Ask) -> Answer:
         # "roll telematics-rollup back to 1.4.0": a CronJob has no revisions; going back is its job template's image
         from .writes import write_request  # writes builds on this module's undo request (imported there)
         return await write_request(ask)
-    if (refusal := await _not_the_cause(ask, "rollout_undo")) is not None:
+    if (refusal := await not_the_cause_of(ask, "rollout_undo")) is not None:
         return refusal
     view = await _rollback_view(ask)
     if isinstance(view, Answer):

@@ -19,7 +19,7 @@ from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
 from ..understand.references import owner_of, workload_of_service
-from .guards import against_intent, elsewhere, not_the_cause
+from .guards import OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
     PORT_TARGET,
     config_sources,
@@ -48,7 +48,7 @@ from .plans import (
     suspend_plan,
     taint_plan,
 )
-from .rollback import findings_on, rollback_request
+from .rollback import not_the_cause_of, rollback_request
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
@@ -74,6 +74,7 @@ WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s
 
 
 RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
+INIT_SAID = re.compile(r"\binit(\s*containers?|ialization)?\b", re.IGNORECASE)
 PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
 DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
 
@@ -178,7 +179,9 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     container = next(iter(_containers(obj)), {})
     cname = container.get("name") or name
     if verb == "image":
-        wanted = image_asked(question, _containers(obj))
+        inits = pod_spec_of(kind, obj).get("initContainers") or []
+        # "set the init image back to 1.2.4": an init container's (kubectl set image reaches those too)
+        wanted = image_asked(question, [*inits, *_containers(obj)] if INIT_SAID.search(question) and inits else _containers(obj))
         if wanted is None:
             return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
         container, image = wanted
@@ -306,15 +309,16 @@ async def write_request(ask: Ask) -> Answer:
             return await do_it(ask)
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
-    if (reversed_intent := against_intent(ask, plan.tool, rid, obj)) is not None:
+    # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
+    reverses = "rollout_resume" if verb == "suspend" and re.search(r"\b(unsuspend|resume)\b", ask.question, re.I) else plan.tool
+    if (reversed_intent := against_intent(ask, reverses, rid, obj)) is not None:
         return reversed_intent
     if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):
         users, _ = await config_users(ask, rid)
         plan.notes += [f"then restart what reads it: kubectl rollout restart {KUBECTL_KIND.get(k, k.lower())}/{n} -n {ns}"
                        for ns, k, n in map(parse_resource_id, users) if k in WORKLOADS][:3] or [
             f"nothing in namespace {namespace} reads {name} from its pod template: no restart needed"]
-    if kind in WORKLOADS and elsewhere(ask, rid) is not None and (refusal := not_the_cause(
-            ask, plan.tool, rid, own_fault=bool(await findings_on(ask, namespace or "", rid)))) is not None:
+    if plan.tool in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, plan.tool, rid)) is not None:
         return refusal
     return approval_answer(ask, plan, rid)
 

@@ -28,6 +28,7 @@ from .logs import error_lines
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
+from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, run_of
 from .service_gaps import services_missing_it, unreached_ports
 from .templates import label_text
@@ -213,16 +214,6 @@ async def describe(ask: Ask, rid: str) -> ToolOutcome:
     return await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
 
 
-async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
-    """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
-    stuck rollout's new one does not."""
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "namespace": namespace, "limit": 500})
-    own = re.compile(rf"^{re.escape(name)}-[a-z0-9]+$")
-    return [f"ReplicaSet {r.get('name')}: ready {r.get('ready')}, images {', '.join(str(i) for i in r.get('images') or [])}"
-            for r in (listed.data or {}).get("items") or [] if own.match(str(r.get("name")))
-            and not str(r.get("ready", "")).endswith("/0")]
-
-
 async def _namespace_placement(ask: Ask, namespace: str) -> Answer:
     """"where do the fleet pods run": the namespace's pods by node, busiest node first, with the nodes' groups."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 2000})
@@ -406,6 +397,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         # "but the records db pod is running": so it is -- the fault the conversation found is elsewhere, said first
         details.insert(0, f"the fault is not {name} itself: the root cause is {diagnosis['resource']} "
                           f"({diagnosis['category']}): {cause_text(diagnosis)[:240]}")
+    if kind == "Deployment" and described.error is None and (paused := await paused_rollout(ask, rid, obj)):
+        # paused on purpose: the new version waits, the old one serves -- said as such, with what troubles it if anything
+        return ask.answer(paused[0] + (f"; and: {'; '.join(trouble)}" if trouble else ""), status="problems" if trouble
+                          else "answered", details=[*paused[1], *details], resources=[rid, *extra],
+                          next_steps=["Check the note's owner before resuming it (a human approves any change)."])
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first

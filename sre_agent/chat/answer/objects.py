@@ -13,9 +13,10 @@ from ..models import Answer
 from ..understand.forms import kind_nouns
 from ..understand.names import best_names
 from ..understand.references import kind_of
-from .health import serving_replica_sets, status
+from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .pods import pod_trouble, requests_and_limits, workload_pods
+from .rollout_pause import serving_replica_sets
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
 from .usage import quota_holders, quota_usage

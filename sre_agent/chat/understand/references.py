@@ -125,6 +125,8 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
         pod = await _pod_of(ask, ask.focus[0])
         if pod:
             return pod
+    if kind in ("ConfigMap", "Secret") and ask.focus and (read := await _config_read_by(ask, ask.focus[0], kind)):
+        return read  # "add the key back to the cm" after talking about its workload: the one it reads
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,
                                                             **({"namespace": namespace} if namespace else {})})
     items = (listed.data or {}).get("items") or []
@@ -135,6 +137,33 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
 
 
 ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
+CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap"), "Secret": ("secretRef", "secretKeyRef", "secret")}
+
+
+async def _config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
+    """The one ConfigMap (or Secret) a workload's pod template reads -- envFrom, env valueFrom, volumes -- when it reads
+    exactly one of that kind."""
+    namespace, workload_kind, name = parse_resource_id(rid)
+    if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
+        return None
+    described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
+                                                          "events_limit": 0})
+    names: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in CONFIG_REF_KEYS[kind] and isinstance(value, dict):
+                    found = value.get("name") or value.get("secretName")
+                    if found:
+                        names.add(str(found))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(((described.data or {}).get("object") or {}).get("spec") or {})
+    return f"{namespace}/{kind}/{names.pop()}" if len(names) == 1 else None
 
 
 async def owner_of(ask: Ask, pod: str, kinds: tuple[str, ...] = ROLLABLE) -> str | None:
@@ -264,6 +293,10 @@ async def resolve(ask: Ask) -> str | Answer:
     asked_kind = _question_kind(ask)
     if subject and asked_kind and KIND_WORDS.get(subject.lower().rstrip("s")) == asked_kind:
         subject = None  # "events of the pvc": the kind noun, not a name
+    elif subject and not asked_kind and (word_kind := KIND_WORDS.get(subject.lower().rstrip("s"))) in NAMED_KINDS:
+        # "raise the quota to 10Gi", "add X back to the cm": the kind noun is the object the request is for -- the one of
+        # that kind the conversation points at, never the workload talked about
+        subject, asked_kind = None, word_kind
     if subject is None and rec.candidates and _named_then_pronoun(ask):  # "and tle-sync, are its runs ok": tle-sync's
         named = await _named_in_question(ask)
         if named:

@@ -105,3 +105,41 @@ def test_a_word_that_fits_a_workload_and_its_own_objects_means_the_workload(rids
     from sre_agent.chat.understand.context_names import _workload_of_its_kin
 
     assert _workload_of_its_kin(rids) == chosen
+
+
+def test_a_paused_rollout_is_said_as_paused_with_its_note_and_resumed_by_hand():
+    import asyncio
+
+    from sre_agent.chat.act.plans import suspend_plan
+    from sre_agent.chat.answer.rollout_pause import paused_rollout
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    rows = {"ReplicaSet": [{"name": "seat-map-67lxb2z4q9", "ready": "2/2", "images": ["seat-map:3.8.2"]},
+                           {"name": "seat-map-9x8c7v6b5n", "ready": "0/0", "images": ["seat-map:3.9.0"]}]}
+
+    obj = {"metadata": {"annotations": {"example.io/pause-reason": "holding 3.9.0 until sign-off (CHG-1)"}},
+           "spec": {"paused": True, "template": {"spec": {"containers": [{"name": "app", "image": "seat-map:3.9.0"}]}}}}
+    ask = Ask(question="is seat-map stuck", recognised=recognise("is seat-map stuck"), tools=Cluster(rows))
+    headline, details = asyncio.run(paused_rollout(ask, "seating/Deployment/seat-map", obj))
+    assert "paused" in headline and "seat-map:3.9.0 is not rolled out" in headline and "3.8.2" in headline
+    assert any("CHG-1" in d for d in details) and details[-1].startswith("to release it: kubectl rollout resume")
+    assert asyncio.run(paused_rollout(ask, "seating/Deployment/seat-map", {"spec": {}})) is None
+    plan = suspend_plan("resume it", "seating/Deployment/seat-map", obj)
+    assert not isinstance(plan, str) and plan.kubectl == "kubectl rollout resume deployment/seat-map -n seating"
+
+
+def test_the_init_container_is_the_one_an_init_image_request_names():
+    from sre_agent.chat.act.writes import plan_for
+
+    obj = {"spec": {"template": {"spec": {"initContainers": [{"name": "layouts", "image": "r/layout-sync:1.3.0"}],
+                                          "containers": [{"name": "app", "image": "r/door:7.3.0"}]}}}}
+    plan = plan_for("set the init image back to 1.2.4", "v/Deployment/door", obj)
+    assert not isinstance(plan, str) and plan.args["container"] == "layouts" and plan.args["image"] == "r/layout-sync:1.2.4"
+    plan = plan_for("set the image back to 7.2.1", "v/Deployment/door", obj)
+    assert not isinstance(plan, str) and plan.args["container"] == "app"
+
+
+def test_a_healthy_pods_delete_beside_the_cause_is_refused():
+    refusal = not_the_cause(_ask("delete scan-ledger-0 to reset the ring", {**ROOT, "resource": "v/PersistentVolumeClaim/x-2"}),
+                            "delete_pod", "v/Pod/scan-ledger-0", own_fault=False)
+    assert refusal is not None and "a delete of v/Pod/scan-ledger-0 would not clear it" in refusal.headline

@@ -325,7 +325,7 @@ def test_a_statefulsets_member_claims_are_named_as_its_controller_names_them():
 
 
 def test_mid_rollout_the_replica_sets_still_running_pods_say_which_version_serves():
-    from sre_agent.chat.answer.health import serving_replica_sets
+    from sre_agent.chat.answer.rollout_pause import serving_replica_sets
     tools = Cluster({"ReplicaSet": [{"name": "booking-aaa1", "ready": "2/2", "images": ["r/booking:2.5.0"]},
                                     {"name": "booking-bbb2", "ready": "0/1", "images": ["r/booking:2.6.0"]},
                                     {"name": "booking-old9", "ready": "0/0", "images": ["r/booking:2.4.0"]},
