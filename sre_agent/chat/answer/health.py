@@ -23,13 +23,14 @@ from ..understand.references import (
 )
 from .about import alarm_mentions, related
 from .claims import member_claims
+from .conditions import pod_facts, rollout_state
 from .diagnosis_text import cause_text
 from .logs import error_lines
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
-from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, said_by, workload_pods
+from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
-from .runs import ago, job_facts, latest_run, run_of
+from .runs import ago, job_facts, latest_run, recovered_runs, run_of
 from .service_gaps import services_missing_it, unreached_ports
 from .templates import label_text
 from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
@@ -155,46 +156,6 @@ async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: 
     return lines
 
 
-def _rollout_state(spec: dict, state: dict) -> list[str]:
-    """A Deployment's rollout as its conditions say: [the trouble ("" if none), then the facts]. Progressing
-    False (ProgressDeadlineExceeded) means the controller gave up on the new ReplicaSet; it does not undo it."""
-    conditions = {c.get("type"): c for c in state.get("conditions") or []}
-    progressing = conditions.get("Progressing") or {}
-    facts = [f"rollout: {state.get('updatedReplicas', 0)} updated, {state.get('readyReplicas', 0)} ready, "
-             f"{state.get('unavailableReplicas', 0)} unavailable of {spec.get('replicas', '?')} replicas"]
-    facts += [f"condition {t}={c.get('status')}{said_by(c)}" for t, c in conditions.items()]
-    trouble = ""
-    if progressing.get("status") == "False":
-        trouble = f"the rollout gave up: Progressing=False, {progressing.get('reason')} -- {progressing.get('message')}"
-    failure = conditions.get("ReplicaFailure") or {}
-    if failure.get("status") == "True":  # its ReplicaSet cannot create pods (a quota, an admission refusal): the why
-        refused = f"its pods cannot be created: {failure.get('reason')} -- {failure.get('message')}"
-        trouble = f"{refused}; {trouble}" if trouble else refused
-    return [trouble, *facts]
-
-
-def _pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[str]:
-    """One Pod: its phase, node, the scheduler's reason when it is unplaced, and each container's waiting reason."""
-    phase = state.get("phase", "?")
-    facts = [f"phase {phase}, node {spec.get('nodeName') or 'none'}, images "
-             f"{', '.join(str(c.get('image')) for c in spec.get('containers') or [])}"]
-    reasons = [f"{c.get('type')}={c.get('status')}: {c.get('reason')} -- {c.get('message')}"
-               for c in state.get("conditions") or [] if c.get("status") != "True" and c.get("reason")]
-    waiting = [f"container {c.get('name')} waiting: {((c.get('state') or {}).get('waiting') or {}).get('reason')}"
-               for c in state.get("containerStatuses") or [] if (c.get("state") or {}).get("waiting")]
-    facts += reasons + waiting
-    if read and phase not in ("Running", "Succeeded"):
-        trouble.append(f"the pod is {phase}" + (f": {reasons[0]}" if reasons else (f": {waiting[0]}" if waiting else "")))
-    elif read and waiting:
-        trouble.append(waiting[0])
-    elif read and phase == "Running" and any(c.get("type") == "Ready" and c.get("status") != "True"
-                                             for c in state.get("conditions") or []):
-        # Running is not serving: a pod its node lost or whose readiness probe fails gets no traffic
-        ready = next((r for r in reasons if r.startswith("Ready=")), "Ready=False")
-        trouble.append(f"the pod is Running but not Ready ({ready})")
-    return facts
-
-
 PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|fine|ok|okay|healthy|up|works?|working)\b",
                       re.IGNORECASE)
 
@@ -299,7 +260,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 details = details + calls + own_words if calls else own_words + details
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)
-        rollout = _rollout_state(spec, state) if kind == "Deployment" else []
+        rollout = rollout_state(spec, state) if kind == "Deployment" else []
         details += rollout[1:]
         if kind == "Deployment" and (state.get("updatedReplicas") or 0) < (desired or 0):
             details += await serving_replica_sets(ask, namespace or "", name)  # mid-rollout: which version still serves
@@ -332,7 +293,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             trouble.append(f"the pod is Terminating (deletion requested {deleting}, {ago(parse_time(deleting))}) and has "
                            "not gone: its node has not confirmed it" + (" (NodeLost)" if state.get("reason") == "NodeLost"
                                                                         else ""))
-        details += _pod_facts(spec, state, trouble, described.error is None)
+        details += pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":
             details += await _unbound_claims(ask, namespace, spec, trouble)
     elif kind == "HorizontalPodAutoscaler":  # "is the hpa near its max": its bounds, replicas and targets
@@ -369,9 +330,16 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             details.append(f"event {event.get('reason')}: {event.get('message')}")
     analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace} if namespace else {})
     findings = (analysis.data or {}).get("findings") or []
+    recovered = await recovered_runs(ask, rid) if kind == "CronJob" else set()
     for finding in findings:
         if related(finding, rid):
-            trouble.append(f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}")
+            line = f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}"
+            if any(str(finding.get("resource")) == job or str(finding.get("resource")).startswith(
+                    job.replace("/Job/", "/Pod/") + "-") for job in recovered):  # a run (or its pod) failed, later ones
+                # completed: history, not its state
+                details.insert(0, f"recovered: an earlier run failed, a later run completed -- {line}")
+            else:
+                trouble.append(line)
     if kind in WORKLOADS and described.error is None:
         trouble += await services_missing_it(ask, rid, (spec.get("template") or {}).get("metadata") or {}, findings)
     alarms = await ask.call("cloudwatch", "describe_alarms", {})

@@ -32,6 +32,15 @@ def run_state(job: dict) -> str:
     return "Complete" if job.get("succeeded") else "running" if job.get("active") else "not started"
 
 
+async def recovered_runs(ask: Ask, rid: str) -> set[str]:
+    """The failed runs of a CronJob that a later run completed after: a failure it has recovered from, not its state
+    now ("is the cronjob broken" after one bad run and good ones since)."""
+    namespace, _, name = parse_resource_id(rid)
+    runs = await runs_of(ask, namespace or "", name)
+    last_good = max((i for i, j in enumerate(runs) if run_state(j) == "Complete"), default=-1)
+    return {f"{namespace}/Job/{j.get('name')}" for j in runs[:last_good] if run_state(j) == "Failed"}
+
+
 async def last_good_run(ask: Ask, rid: str) -> tuple[dict | None, list[dict]]:
     """(the newest kept run of a CronJob that completed, every kept run oldest first): the images that last worked."""
     namespace, _, name = parse_resource_id(rid)

@@ -143,3 +143,16 @@ def test_a_healthy_pods_delete_beside_the_cause_is_refused():
     refusal = not_the_cause(_ask("delete scan-ledger-0 to reset the ring", {**ROOT, "resource": "v/PersistentVolumeClaim/x-2"}),
                             "delete_pod", "v/Pod/scan-ledger-0", own_fault=False)
     assert refusal is not None and "a delete of v/Pod/scan-ledger-0 would not clear it" in refusal.headline
+
+
+def test_a_cronjob_run_that_failed_before_a_later_one_completed_is_recovered_not_broken():
+    import asyncio
+
+    from sre_agent.chat.answer.runs import recovered_runs
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    jobs = [{"name": "sync-1", "cronjob": "sync", "created": "2026-01-01T10:00:00Z", "failed": 2},
+            {"name": "sync-2", "cronjob": "sync", "created": "2026-01-01T10:15:00Z", "succeeded": 1},
+            {"name": "sync-3", "cronjob": "sync", "created": "2026-01-01T10:30:00Z", "failed": 2}]
+    ask = Ask(question="is sync broken", recognised=recognise("is sync broken"), tools=Cluster({"Job": jobs}))
+    assert asyncio.run(recovered_runs(ask, "d/CronJob/sync")) == {"d/Job/sync-1"}  # the latest failure is its state

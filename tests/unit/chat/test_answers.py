@@ -208,10 +208,10 @@ def test_a_name_typed_exactly_means_that_object_over_one_whose_name_only_starts_
      "the pod is Pending: PodScheduled=False: Unschedulable -- 0/3 nodes"),
 ])
 def test_a_pods_trouble_reads_its_phase_waiting_containers_and_readiness(phase, conditions, waiting, trouble):
-    from sre_agent.chat.answer.health import _pod_facts
+    from sre_agent.chat.answer.conditions import pod_facts
 
     statuses = [{"name": "app", "state": {"waiting": {"reason": waiting}} if waiting else {"running": {}}}]
     found: list[str] = []
-    _pod_facts({"nodeName": "n1", "containers": [{"image": "app:1"}]},
+    pod_facts({"nodeName": "n1", "containers": [{"image": "app:1"}]},
                {"phase": phase, "conditions": conditions, "containerStatuses": statuses}, found, True)
     assert found == ([trouble] if trouble else [])

@@ -9,7 +9,8 @@ import asyncio
 import pytest
 
 from sre_agent.chat.answer.changes import _cronjob_runs
-from sre_agent.chat.answer.health import _rollout_state, measures_demand
+from sre_agent.chat.answer.conditions import rollout_state
+from sre_agent.chat.answer.health import measures_demand
 from sre_agent.chat.answer.nodes import node_pods
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.conversation.graph import _mentioned
@@ -51,11 +52,11 @@ def test_a_rollout_that_gave_up_is_the_trouble_and_its_conditions_are_facts():
     state = {"updatedReplicas": 1, "readyReplicas": 3, "unavailableReplicas": 1, "conditions": [
         {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok"},
         {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "rs seat-map-2 timed out"}]}
-    trouble, *facts = _rollout_state({"replicas": 3}, state)
+    trouble, *facts = rollout_state({"replicas": 3}, state)
     assert trouble == "the rollout gave up: Progressing=False, ProgressDeadlineExceeded -- rs seat-map-2 timed out"
     assert facts[0] == "rollout: 1 updated, 3 ready, 1 unavailable of 3 replicas"
     still_rolling = {"conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}]}
-    assert _rollout_state({"replicas": 3}, still_rolling)[0] == ""
+    assert rollout_state({"replicas": 3}, still_rolling)[0] == ""
 
 
 def _run(name, created, image, failed=0, succeeded=0):
