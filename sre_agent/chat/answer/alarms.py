@@ -151,6 +151,14 @@ def _named_alarms(alarms: list[dict], words: list[str]) -> list[dict]:
     return [a for s, a in sorted(scored, key=lambda x: -x[0]) if s == top]
 
 
+async def sole_alarmed(ask: Ask) -> str | None:
+    """What the one alarm firing now watches (not a demand alarm), when exactly one fires: what a first question's
+    "it" means before anything was named ("is the liveness probe killing it" as the page's first reply)."""
+    outcome = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    firing = [a for a in (outcome.data or {}).get("alarms") or [] if a.get("state") == "ALARM" and not measures_demand(a)]
+    return (await _alarm_resource(ask, firing[0]) or None) if len(firing) == 1 else None
+
+
 async def _alarm_resource(ask: Ask, alarm: dict) -> str:
     """The object an alarm watches: its dimensions when they say, else the longest workload or Service name
     its own name carries (treasury-ledger-api-memory-high -> ledger-api)."""

@@ -167,6 +167,7 @@ async def logs(ask: Ask) -> Answer:
                       next_steps=[f"Ask 'why is {name} failing?' to tie these to a root cause, or 'its events'."])
 
 
+MAX_NORMAL = 8  # events shown when a namespace has no warning: the newest, as kubectl lists them
 OTHER_THAN = re.compile(r"\b(other|else|besides|apart\s+from)\b", re.IGNORECASE)
 
 
@@ -188,8 +189,14 @@ async def cluster_warnings(ask: Ask) -> Answer:
         newest.setdefault(f"{event.get('namespace')}/{event.get('object')}", event)
     where = f"namespace {ask.namespace}" if ask.namespace else "the cluster"
     if not newest:
+        # what did happen there, as kubectl get events lists it (a rescale, an eviction): no warning is not no event
+        normal = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 50, "namespace": ask.namespace}) \
+            if ask.namespace else None
+        seen = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {_ends(str(e.get('message')), 160)}"
+                for e in ((normal.data or {}).get("events") or [] if normal else [])[:MAX_NORMAL]]
         return ask.answer(f"No Warning events in {where}" + (" besides what we discussed" if skip else "")
-                          + " (events expire after about an hour)", status="answered")
+                          + " (events expire after about an hour)" + (f"; its newest {len(seen)} event(s) below" if seen else ""),
+                          status="answered", details=seen)
     lines = [f"{e.get('namespace')}/{e.get('object')}: {e.get('reason')} -- {_ends(str(e.get('message')), 200)} "
              f"(x{e.get('count', 1)}, last {e.get('last')})" for e in list(newest.values())[:15]]
     objects = list(dict.fromkeys(f"{e.get('namespace')}/{e.get('object')}" for e in newest.values()))

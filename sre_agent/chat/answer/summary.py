@@ -10,7 +10,7 @@ import re
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
 from ..understand.references import name_of
-from .investigate import why_failing
+from .investigate import why_failing, wider_subject
 from .onset import MAX_ASKED_ABOUT, alarms_on
 
 MAX_FACTS = 7
@@ -39,7 +39,9 @@ async def compose(ask: Ask) -> Answer:
     when it has none yet), as facts in the order a channel message takes them: what is wrong and why, the evidence,
     what is pinned, what to do."""
     found, on_subject = None, []
-    if (incident := ask.incident) is not None:
+    if (incident := ask.incident) is None and isinstance(worst := await wider_subject(ask), str) and worst:
+        incident = worst  # nothing found yet in this conversation: the incident is what is worst now, investigated
+    if incident is not None:
         ask.resource = incident
         found = await why_failing(ask)
     if found is None or (found.status == "answered" and (found.diagnosis or {}).get("category") in (None, "none")):

@@ -51,6 +51,7 @@ from ..answer import (  # noqa: F401
     topology,
     traffic,
 )
+from ..answer.alarms import sole_alarmed
 from ..answer.meta import previous_form
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, Turn
@@ -62,7 +63,7 @@ from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found
-from ..understand.references import namespace_named, resolve
+from ..understand.references import WRITE_FORMS, namespace_named, resolve
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -117,6 +118,11 @@ async def answer_question(ask: Ask) -> Answer:
     registered = HANDLERS[ask.form]
     if ask.recognised.needs_subject:
         resolved = await resolve(ask)
+        if isinstance(resolved, Answer) and resolved.status == "needs_subject" and not ask.focus and \
+                ask.recognised.refers_back and ask.form not in (*WRITE_FORMS, "do_it") and (paged := await sole_alarmed(ask)):
+            # the first reply to a page ("is the liveness probe killing it"): "it" is what the one firing alarm watches
+            ask.notes.append(f"(took 'it' to be {paged}, what the one alarm firing watches)")
+            resolved = paged
         if isinstance(resolved, Answer):
             return settle(resolved, ())
         ask.resource = resolved
