@@ -14,14 +14,12 @@ from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
 from ..answer.config_refs import config_users
 from ..answer.objects import pod_spec_of
-from ..answer.pods import workload_pods
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
 from ..understand.references import owner_of, workload_of_service
 from .guards import OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
-    PORT_TARGET,
     config_sources,
     env_change,
     env_plan,
@@ -49,6 +47,7 @@ from .plans import (
     taint_plan,
 )
 from .rollback import not_the_cause_of, rollback_request
+from .targets import only_member_claim, troubled_container, with_declared_port
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
@@ -292,13 +291,16 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
+    if verb == "expand" and kind == "StatefulSet" and (claim := await only_member_claim(ask, namespace or "", name)):
+        rid = claim  # "grow it to 80Gi" about a one-member database: its member's claim is what grows
+        namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
-    question = _with_declared_port(ask, rid, verb)
-    troubled = await _troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
+    question = with_declared_port(ask, rid, verb)
+    troubled = await troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
     plan = await _selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
         plan_for(question, rid, obj, troubled)
     if isinstance(plan, str):
@@ -328,33 +330,6 @@ def _proposed_fix(answer: dict | None) -> bool:
     answer = answer or {}
     return bool(answer.get("proposal") or answer.get("approval")) or any(
         str(step).startswith("Fix ") and "kubectl" in str(step) for step in answer.get("next_steps") or [])
-
-
-async def _troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
-    """(container, what its pods say) for the container the workload's pods show in trouble -- an OOM kill first:
-    what a resource change is for when the request does not name the container."""
-    problems = [str(p) for pod in await workload_pods(ask, rid) for p in pod.get("problems") or []]
-    for wanted in ("OOMKilled", ""):
-        for problem in problems:
-            name, _, said = problem.partition(": ")
-            if wanted in said:
-                return name, said
-    return None
-
-
-# The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
-_DECLARED = re.compile(r"they declare ([\w-]+):(\d+)/\w+\)")
-
-
-def _with_declared_port(ask: Ask, rid: str, verb: str) -> str:
-    """"fix the targetPort" names no port: when the diagnosis of this Service is a port mismatch and its pods declare
-    exactly one port, that port (by name, as the pods declare it) is the one to point at."""
-    diagnosis = ask.last_diagnosis or {}
-    if verb != "port" or PORT_TARGET.search(ask.question) or diagnosis.get("resource") != rid or \
-            diagnosis.get("category") != "service_port_mismatch":
-        return ask.question
-    declared = set(_DECLARED.findall(diagnosis.get("summary") or ""))
-    return f"{ask.question} to {next(iter(declared))[0]}" if len(declared) == 1 else ask.question
 
 
 # The kind of object a change of this sort is made to.

@@ -153,18 +153,18 @@ def _asked(question: str, diagnosis: dict) -> SimpleNamespace:
 
 
 def test_fix_the_targetport_points_at_the_one_port_the_diagnosis_saw_the_pods_declare():
-    from sre_agent.chat.act.writes import _with_declared_port
+    from sre_agent.chat.act.targets import with_declared_port
     mismatch = {"resource": "billing/Service/rate-quote", "category": "service_port_mismatch",
                 "summary": "Service billing/Service/rate-quote port 8080 targets http-api/TCP, which no Ready pod declares "
                            "(they declare http:8080/TCP)"}
-    assert _with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/rate-quote", "port") == \
+    assert with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/rate-quote", "port") == \
         "fix the targetPort to http"
     # a port said wins; another object, another fault, or two declared ports: nothing is guessed
-    assert _with_declared_port(_asked("point it at 9090", mismatch), "billing/Service/rate-quote", "port") == "point it at 9090"
-    assert _with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/other", "port") == "fix the targetPort"
+    assert with_declared_port(_asked("point it at 9090", mismatch), "billing/Service/rate-quote", "port") == "point it at 9090"
+    assert with_declared_port(_asked("fix the targetPort", mismatch), "billing/Service/other", "port") == "fix the targetPort"
     two = {**mismatch, "summary": mismatch["summary"].replace("(they declare http:8080/TCP)",
                                                               "(they declare http:8080/TCP, admin:9090/TCP)")}
-    assert _with_declared_port(_asked("fix the targetPort", two), "billing/Service/rate-quote", "port") == "fix the targetPort"
+    assert with_declared_port(_asked("fix the targetPort", two), "billing/Service/rate-quote", "port") == "fix the targetPort"
 
 
 def test_a_revision_from_the_one_the_symptom_began_with_is_never_a_rollback_target():

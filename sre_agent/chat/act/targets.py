@@ -1,0 +1,47 @@
+"""What a change request's words point at besides the object it names: a one-member StatefulSet's claim ("grow it"),
+the container its pods show in trouble ("bump the memory"), the one port a mismatched Service's pods declare ("fix
+the targetPort") -- read from the cluster and the conversation's diagnosis, never guessed."""
+
+from __future__ import annotations
+
+import re
+
+from ..answer.pods import workload_pods
+from ..ask import Ask
+from .hand_edits import PORT_TARGET
+
+
+async def only_member_claim(ask: Ask, namespace: str, name: str) -> str | None:
+    """The claim of a StatefulSet's members (<template>-<name>-<ordinal>, as its controller names them) when it has one."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "PersistentVolumeClaim", "namespace": namespace, "limit": 500})
+    member = re.compile(rf"^[a-z0-9.-]+-{re.escape(name)}-\d+$")
+    claims = [c.get("name") for c in (listed.data or {}).get("items") or [] if member.match(str(c.get("name")))]
+    return f"{namespace}/PersistentVolumeClaim/{claims[0]}" if len(claims) == 1 else None
+
+
+
+async def troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
+    """(container, what its pods say) for the container the workload's pods show in trouble -- an OOM kill first:
+    what a resource change is for when the request does not name the container."""
+    problems = [str(p) for pod in await workload_pods(ask, rid) for p in pod.get("problems") or []]
+    for wanted in ("OOMKilled", ""):
+        for problem in problems:
+            name, _, said = problem.partition(": ")
+            if wanted in said:
+                return name, said
+    return None
+
+
+# The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").
+_DECLARED = re.compile(r"they declare ([\w-]+):(\d+)/\w+\)")
+
+
+def with_declared_port(ask: Ask, rid: str, verb: str) -> str:
+    """"fix the targetPort" names no port: when the diagnosis of this Service is a port mismatch and its pods declare
+    exactly one port, that port (by name, as the pods declare it) is the one to point at."""
+    diagnosis = ask.last_diagnosis or {}
+    if verb != "port" or PORT_TARGET.search(ask.question) or diagnosis.get("resource") != rid or \
+            diagnosis.get("category") != "service_port_mismatch":
+        return ask.question
+    declared = set(_DECLARED.findall(diagnosis.get("summary") or ""))
+    return f"{ask.question} to {next(iter(declared))[0]}" if len(declared) == 1 else ask.question
