@@ -16,6 +16,7 @@ from ..answer.investigate import wider_subject
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
+from ..understand.references import configs_read_by
 from .guards import against_intent, elsewhere, not_the_cause
 
 MAX_ALARMS = 6
@@ -203,8 +204,12 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
         if not isinstance(worst, str) or not worst or worst == rid:
             return None
         ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None
-        if elsewhere(ask, rid) is None:
+        if (found := elsewhere(ask, rid)) is None:
             return None
+    else:
+        found = elsewhere(ask, rid)
+    if found and kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, found[0], kind):
+        return None  # the root cause reads it: reverting what it reads may be the fix
     refusal = not_the_cause(ask, tool, rid, own_fault=False)
     return refusal.model_copy(update={"diagnosis": ask.last_diagnosis}) if refusal else None  # the root found: kept
 

@@ -141,11 +141,17 @@ CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap")
 
 
 async def _config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
-    """The one ConfigMap (or Secret) a workload's pod template reads -- envFrom, env valueFrom, volumes -- when it reads
-    exactly one of that kind."""
+    """The one ConfigMap (or Secret) a workload's pod template reads, when it reads exactly one of that kind."""
+    names = await configs_read_by(ask, rid, kind)
+    namespace = parse_resource_id(rid)[0]
+    return f"{namespace}/{kind}/{names.pop()}" if len(names) == 1 else None
+
+
+async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
+    """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes."""
     namespace, workload_kind, name = parse_resource_id(rid)
     if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
-        return None
+        return set()
     described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
                                                           "events_limit": 0})
     names: set[str] = set()
@@ -163,7 +169,7 @@ async def _config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
                 walk(item)
 
     walk(((described.data or {}).get("object") or {}).get("spec") or {})
-    return f"{namespace}/{kind}/{names.pop()}" if len(names) == 1 else None
+    return names
 
 
 async def owner_of(ask: Ask, pod: str, kinds: tuple[str, ...] = ROLLABLE) -> str | None:
