@@ -125,6 +125,10 @@ async def why_failing(ask: Ask) -> Answer:
               f"Full report: {_report_command(summary)}"]
     details += await latest_rollout_change(ask, culprit or ask.resource or "")
     details += await _containers_of(ask, culprit or ask.resource or "")
+    if category == "image_pull_auth" and (spec := await _pod_spec(ask, culprit or ask.resource or "")):
+        # the credentials the kubelet pulls with: what the fix changes
+        pulls = [str(s.get("name")) for s in spec[1].get("imagePullSecrets") or []]
+        details.insert(0, f"pulls with imagePullSecrets: {', '.join(pulls)}" if pulls else "its pods name no imagePullSecrets")
     shown = " ".join(details)
     details += [line for line in await error_lines(ask, culprit or ask.resource or "")
                 if line.rsplit("): ", 1)[-1][:60] not in shown]  # its own words, unless an evidence line quotes them
