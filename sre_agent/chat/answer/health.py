@@ -337,7 +337,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             if any(str(finding.get("resource")) == job or str(finding.get("resource")).startswith(
                     job.replace("/Job/", "/Pod/") + "-") for job in recovered):  # a run (or its pod) failed, later ones
                 # completed: history, not its state
-                details.insert(0, f"recovered: an earlier run failed, a later run completed -- {line}")
+                details.insert(1, f"recovered: an earlier run failed, a later run completed -- {line}")  # after its schedule
             else:
                 trouble.append(line)
     if kind in WORKLOADS and described.error is None:
