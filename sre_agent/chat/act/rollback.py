@@ -16,7 +16,7 @@ from ..answer.investigate import wider_subject
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
-from ..understand.references import configs_read_by
+from ..understand.kinds_said import configs_read_by
 from .guards import against_intent, elsewhere, not_the_cause
 
 MAX_ALARMS = 6

@@ -12,6 +12,7 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import KIND_WORDS, kind_nouns
+from .kinds_said import ROLLABLE, config_read_by, which_of_kind
 from .names import best_names, generated_from, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
@@ -125,7 +126,7 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
         pod = await _pod_of(ask, ask.focus[0])
         if pod:
             return pod
-    if kind in ("ConfigMap", "Secret") and ask.focus and (read := await _config_read_by(ask, ask.focus[0], kind)):
+    if kind in ("ConfigMap", "Secret") and ask.focus and (read := await config_read_by(ask, ask.focus[0], kind)):
         return read  # "add the key back to the cm" after talking about its workload: the one it reads
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,
                                                             **({"namespace": namespace} if namespace else {})})
@@ -134,42 +135,6 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
         item = items[0]
         return f"{item['namespace']}/{kind}/{item['name']}" if item.get("namespace") else f"{kind}/{item['name']}"
     return None
-
-
-ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
-CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap"), "Secret": ("secretRef", "secretKeyRef", "secret")}
-
-
-async def _config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
-    """The one ConfigMap (or Secret) a workload's pod template reads, when it reads exactly one of that kind."""
-    names = await configs_read_by(ask, rid, kind)
-    namespace = parse_resource_id(rid)[0]
-    return f"{namespace}/{kind}/{names.pop()}" if len(names) == 1 else None
-
-
-async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
-    """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes."""
-    namespace, workload_kind, name = parse_resource_id(rid)
-    if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
-        return set()
-    described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
-                                                          "events_limit": 0})
-    names: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in CONFIG_REF_KEYS[kind] and isinstance(value, dict):
-                    found = value.get("name") or value.get("secretName")
-                    if found:
-                        names.add(str(found))
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(((described.data or {}).get("object") or {}).get("spec") or {})
-    return names
 
 
 async def owner_of(ask: Ask, pod: str, kinds: tuple[str, ...] = ROLLABLE) -> str | None:
@@ -297,12 +262,16 @@ async def resolve(ask: Ask) -> str | Answer:
     rec = ask.recognised
     subject = rec.subject
     asked_kind = _question_kind(ask)
-    if subject and asked_kind and KIND_WORDS.get(subject.lower().rstrip("s")) == asked_kind:
+    word_kind = KIND_WORDS.get(subject.lower().rstrip("s")) if subject else None
+    if subject and asked_kind and word_kind == asked_kind:
         subject = None  # "events of the pvc": the kind noun, not a name
-    elif subject and not asked_kind and (word_kind := KIND_WORDS.get(subject.lower().rstrip("s"))) in NAMED_KINDS:
+    elif subject and not asked_kind and word_kind in NAMED_KINDS:
         # "raise the quota to 10Gi", "add X back to the cm": the kind noun is the object the request is for -- the one of
         # that kind the conversation points at, never the workload talked about
         subject, asked_kind = None, word_kind
+    if subject is None and word_kind and word_kind == asked_kind and ask.form in WRITE_FORMS and \
+            word_kind not in ROLLABLE and not await _by_kind(ask, word_kind):
+        return await which_of_kind(ask, word_kind)  # a change is never moved onto an object of another kind
     if subject is None and rec.candidates and _named_then_pronoun(ask):  # "and tle-sync, are its runs ok": tle-sync's
         named = await _named_in_question(ask)
         if named:

@@ -156,3 +156,25 @@ def test_a_cronjob_run_that_failed_before_a_later_one_completed_is_recovered_not
             {"name": "sync-3", "cronjob": "sync", "created": "2026-01-01T10:30:00Z", "failed": 2}]
     ask = Ask(question="is sync broken", recognised=recognise("is sync broken"), tools=Cluster({"Job": jobs}))
     assert asyncio.run(recovered_runs(ask, "d/CronJob/sync")) == {"d/Job/sync-1"}  # the latest failure is its state
+
+
+def test_a_change_naming_a_kind_the_conversation_has_no_object_of_asks_which_never_moves_kinds():
+    import asyncio
+
+    from sre_agent.chat.understand.references import resolve
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    class Namespaced(Cluster):  # get_resources honours its namespace, as the MCP server does
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            items = [i for i in (outcome.data or {}).get("items") or [] if args.get("namespace") in (None, i["namespace"])]
+            return outcome.model_copy(update={"data": {"items": items}})
+
+    quotas = {"ResourceQuota": [{"name": "seating-quota", "namespace": "seating"}]}
+    ask = Ask(question="raise the quota to 10Gi", recognised=recognise("raise the quota to 10Gi"), tools=Namespaced(quotas),
+              focus=["venue-ops/Job/import-venue", "seating/Deployment/seat-hold"])
+    asked = asyncio.run(resolve(ask))  # the conversation's namespace (venue-ops) has no quota: which one, not seat-hold
+    assert not isinstance(asked, str) and asked.status == "needs_subject" and "seating/seating-quota" in asked.headline
+    ask = Ask(question="raise the quota to 10Gi", recognised=recognise("raise the quota to 10Gi"), tools=Namespaced(quotas),
+              focus=["seating/Deployment/seat-hold"])
+    assert asyncio.run(resolve(ask)) == "seating/ResourceQuota/seating-quota"

@@ -1,0 +1,56 @@
+"""An object named by its kind ("the cm", "the quota") rather than its name: the ConfigMaps or Secrets a workload
+reads (what "the cm" means after talking about the workload), and the short question a change request gets when the
+conversation points at no object of the kind it said -- a change is never moved onto an object of another kind."""
+
+from __future__ import annotations
+
+from ...contracts import parse_resource_id
+from ..ask import Ask
+from ..models import Answer
+
+ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
+CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap"), "Secret": ("secretRef", "secretKeyRef", "secret")}
+
+
+async def config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
+    """The one ConfigMap (or Secret) a workload's pod template reads, when it reads exactly one of that kind."""
+    names = await configs_read_by(ask, rid, kind)
+    namespace = parse_resource_id(rid)[0]
+    return f"{namespace}/{kind}/{names.pop()}" if len(names) == 1 else None
+
+
+async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
+    """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes."""
+    namespace, workload_kind, name = parse_resource_id(rid)
+    if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
+        return set()
+    described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
+                                                          "events_limit": 0})
+    names: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in CONFIG_REF_KEYS[kind] and isinstance(value, dict):
+                    found = value.get("name") or value.get("secretName")
+                    if found:
+                        names.add(str(found))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(((described.data or {}).get("object") or {}).get("spec") or {})
+    return names
+
+
+async def which_of_kind(ask: Ask, kind: str) -> Answer:
+    """A change request naming a kind ("raise the quota") whose object the conversation does not point at: the short
+    question listing the ones that exist."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 50})
+    names = [f"{i.get('namespace')}/{i.get('name')}" if i.get("namespace") else str(i.get("name"))
+             for i in (listed.data or {}).get("items") or []][:5]
+    return ask.answer(f"Which {kind} do you mean" + (f": {', '.join(names)}?" if names else f"? No {kind} exists."),
+                      status="needs_subject", resources=[],
+                      next_steps=[f"Ask again with the name, e.g. with {names[0].rsplit('/', 1)[-1]}." if names else
+                                  "Check the kind (kubectl api-resources)."])
