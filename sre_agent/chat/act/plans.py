@@ -51,10 +51,13 @@ def rerun_plan(rid: str, obj: dict) -> Plan | str:
     return f"{rid} is a {kind}; only Jobs and CronJobs run again"
 
 
+RESUMING = re.compile(r"\b(unsuspend|resume)\b", re.IGNORECASE)  # a CronJob or a rollout let go again
+
+
 def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
     namespace, kind, name = parse_resource_id(rid)
-    suspend = not re.search(r"\b(unsuspend|resume)\b", question, re.IGNORECASE)
+    suspend = not RESUMING.search(question)
     if kind == "Deployment":  # "resume it" / "pause the rollout": a Deployment's rollout (spec.paused), by hand
         paused = bool((obj.get("spec") or {}).get("paused"))
         verb = "pause" if suspend else "resume"

@@ -31,6 +31,7 @@ from .hand_edits import (
 from .plans import (
     BY_HAND,
     KEY_RESTORED,
+    RESUMING,
     Plan,
     claim_growth_plan,
     config_key_plan,
@@ -312,7 +313,7 @@ async def write_request(ask: Ask) -> Answer:
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
-    reverses = "rollout_resume" if verb == "suspend" and re.search(r"\b(unsuspend|resume)\b", ask.question, re.I) else plan.tool
+    reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
     if (reversed_intent := against_intent(ask, reverses, rid, obj)) is not None:
         return reversed_intent
     if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):

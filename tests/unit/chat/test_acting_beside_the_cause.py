@@ -12,13 +12,7 @@ from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
-
-
-class NoTools:
-    parameters: dict = {}
-
-    async def call(self, *args, **kwargs):
-        raise AssertionError(f"unexpected tool call {args}")
+from tests.unit.chat.test_answers import NoTools
 
 
 def _ask(question, diagnosis=None):
