@@ -109,6 +109,7 @@ def pod_summary(pod: dict) -> dict[str, Any]:
         "name": meta.get("name"), "namespace": meta.get("namespace"),
         "status": reason or phase, "phase": phase, "ready": f"{ready}/{len(pod.get('spec', {}).get('containers') or [])}",
         "restarts": restarts, "node": pod.get("spec", {}).get("nodeName"), "age": _age(meta.get("creationTimestamp")),
+        "created": meta.get("creationTimestamp"),  # exact: whether it started before a ConfigMap it reads was edited
         "owner": next((f"{r['kind']}/{r['name']}" for r in meta.get("ownerReferences") or []), None),
         # kubectl get pods --show-labels' column: what a Service's selector is matched against
         "labels": ",".join(f"{k}={v}" for k, v in sorted((meta.get("labels") or {}).items())),

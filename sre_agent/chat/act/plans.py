@@ -246,14 +246,27 @@ def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
                  "their image."])
 
 
+# A purpose clause says why, not what: "lower the limit to 200m so more pods fit" lowers it ("more" is the purpose's).
+PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
+
+
+def request_part(question: str) -> str:
+    """The request without its purpose clause."""
+    return PURPOSE.split(question, maxsplit=1)[0]
+
+
 RAISING = re.compile(r"\b(bump|raise|increase|up|more|bigger|higher|grow|double|boost|give\s+it)\b", re.IGNORECASE)
 LOWERING = re.compile(r"\b(lower|reduce|decrease|cut|drop|shrink|trim|less|smaller)\b", re.IGNORECASE)
 
 
-def resources_asked(question: str, container: dict, *, starved: bool = False) -> tuple[str, str, str, str | None] | str:
+STARVED_WHY = {"memory": "it was OOM-killed at that limit", "cpu": "it is throttled at that limit"}
+
+
+def resources_asked(question: str, container: dict, *, starved: str | None = None) -> tuple[str, str, str, str | None] | str:
     """(resource, "requests" or "limits", the new quantity, the current one) a request asks of a container, or what
     to say instead: no quantity named, or one that goes the other way from the request's own verb ("bump it to
-    512Mi" under a 768Mi limit), or a lower memory limit for a container that was OOM-killed (`starved`)."""
+    512Mi" under a 768Mi limit), or a lower limit of what the container is `starved` of (memory when OOM-killed at
+    its limit, cpu when throttled at it): less of it deepens the fault."""
     resource = resource_named(question)
     which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
     quantity = quantity_asked(question, resource)
@@ -262,12 +275,14 @@ def resources_asked(question: str, container: dict, *, starved: bool = False) ->
         return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"
     wanted, now = quantity_value(quantity), quantity_value(current or "")
     cname = container.get("name") or "the container"
+    said = request_part(question)
     if wanted is not None and now is not None:
-        if wanted < now and (RAISING.search(question) or (starved and resource == "memory" and which == "limits")):
-            why = "it was OOM-killed at that limit" if starved else "the request asks for more"
+        short_of_it = starved == resource and which == "limits"
+        if wanted < now and (RAISING.search(said) or short_of_it):
+            why = STARVED_WHY[resource] if short_of_it else "the request asks for more"
             return (f"Not pinned: {quantity} is below {cname}'s current {resource} {which[:-1]} {current}, so it would "
                     f"lower it ({why}). Say a value above {current} (e.g. {format_quantity(resource, now * 2)}).")
-        if wanted > now and LOWERING.search(question) and not RAISING.search(question):
+        if wanted > now and LOWERING.search(said) and not RAISING.search(said):
             return (f"Not pinned: {quantity} is above {cname}'s current {resource} {which[:-1]} {current}, so it would "
                     f"raise it, and the request asks for less. Say a value below {current}.")
     return resource, which, quantity, current

@@ -17,6 +17,7 @@ from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
+from .config_revert import config_revert, edit_not_read
 from .guards import against_intent, elsewhere, not_the_cause
 
 MAX_ALARMS = 6
@@ -192,7 +193,9 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     namespace, kind, _ = parse_resource_id(rid)
     if kind not in (*WORKLOADS, "Pod", "ConfigMap", "Secret"):
         return None
-    found_none = ask.last_diagnosis is None and ask.investigate is not None
+    # no diagnosis yet, or one that found no root cause on what was asked ("is the X rollout the culprit?" -> no):
+    # either way what is broken now is not known to this request yet
+    found_none = (ask.last_diagnosis or {}).get("category", "none") == "none" and ask.investigate is not None
     if not found_none and elsewhere(ask, rid) is None:
         return None
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
@@ -208,10 +211,16 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
             return None
     else:
         found = elsewhere(ask, rid)
+    unread = None
     if found and kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, found[0], kind):
-        return None  # the root cause reads it: reverting what it reads may be the fix
+        # the root cause reads it: reverting what it reads may be the fix -- unless its pods never read the edit
+        if (unread := await edit_not_read(ask, rid, found[0])) is None:
+            return None
     refusal = not_the_cause(ask, tool, rid, own_fault=False)
-    return refusal.model_copy(update={"diagnosis": ask.last_diagnosis}) if refusal else None  # the root found: kept
+    if refusal is None:
+        return None
+    return refusal.model_copy(update={"diagnosis": ask.last_diagnosis,  # the root found: kept
+                                      "details": [*refusal.details, *([unread] if unread else [])]})
 
 
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
@@ -279,6 +288,8 @@ async def rollback_request(ask: Ask) -> Answer:
         return await write_request(ask)
     if (refusal := await not_the_cause_of(ask, "rollout_undo")) is not None:
         return refusal
+    if parse_resource_id(ask.resource or "")[1] in ("ConfigMap", "Secret"):
+        return await config_revert(ask, ask.resource or "")
     view = await _rollback_view(ask)
     if isinstance(view, Answer):
         return view

@@ -22,14 +22,29 @@ async def only_member_claim(ask: Ask, namespace: str, name: str) -> str | None:
 
 async def troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
     """(container, what its pods say) for the container the workload's pods show in trouble -- an OOM kill first:
-    what a resource change is for when the request does not name the container."""
+    what a resource change is for when the request does not name the container. A workload the conversation found
+    throttled at its CPU limit shows nothing in its pods: ("", THROTTLED) then (any of its containers)."""
     problems = [str(p) for pod in await workload_pods(ask, rid) for p in pod.get("problems") or []]
     for wanted in ("OOMKilled", ""):
         for problem in problems:
             name, _, said = problem.partition(": ")
             if wanted in said:
                 return name, said
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("resource") == rid and diagnosis.get("category") == "cpu_throttling":
+        return "", THROTTLED
     return None
+
+
+THROTTLED = "throttled at its CPU limit"
+
+
+def starved_of(container: str, troubled: tuple[str, str] | None) -> str | None:
+    """The resource `container` is short of at its limit: memory when it was OOM-killed, cpu when throttled."""
+    name, said = troubled or ("", "")
+    if "OOMKilled" in said and name == container:
+        return "memory"
+    return "cpu" if said == THROTTLED else None
 
 
 # The one port the diagnosis saw the Service's pods declare ("... which no Ready pod declares (they declare api:8080/TCP)").

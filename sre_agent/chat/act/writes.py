@@ -42,13 +42,14 @@ from .plans import (
     new_hpa_plan,
     pull_secret_plan,
     quota_plan,
+    request_part,
     rerun_plan,
     resources_asked,
     suspend_plan,
     taint_plan,
 )
 from .rollback import not_the_cause_of, rollback_request
-from .targets import only_member_claim, troubled_container, with_declared_port
+from .targets import only_member_claim, starved_of, troubled_container, with_declared_port
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
@@ -75,7 +76,6 @@ WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s
 
 RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
 INIT_SAID = re.compile(r"\binit(\s*containers?|ialization)?\b", re.IGNORECASE)
-PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
 DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
 
 
@@ -84,7 +84,7 @@ def _verb(question: str) -> str:
         return "env"  # an environment variable typed as one (upper case), in a request to set it
     # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image;
     # a purpose clause says why, not what ("lower the limit to 200m so the hpa reacts faster": a limit, not the HPA)
-    text = PURPOSE.split(DASHED_NAME.sub(" ", question.lower()), maxsplit=1)[0]
+    text = request_part(DASHED_NAME.sub(" ", question.lower()))
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:
@@ -100,7 +100,7 @@ def _containers(obj: dict) -> list[dict]:
 def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None) -> Plan | str:
     """The action a change request asks for on `rid` (whose current object is `obj`), or why it cannot be
     pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble."""
-    troubled_name, trouble = troubled or (None, None)
+    troubled_name = troubled[0] if troubled else None
     namespace, kind, name = parse_resource_id(rid)
     ns = namespace or ""
     reason = question[:200]
@@ -195,7 +195,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         if isinstance(chosen, str):
             return chosen
         container, cname = chosen, chosen.get("name") or name
-        asked = resources_asked(question, container, starved=troubled_name == cname and "OOMKilled" in (trouble or ""))
+        asked = resources_asked(question, container, starved=starved_of(cname, troubled))
         if isinstance(asked, str):
             return asked
         resource, which, quantity, current = asked

@@ -1,8 +1,11 @@
 """An object named by its kind ("the cm", "the quota") rather than its name: the ConfigMaps or Secrets a workload
-reads (what "the cm" means after talking about the workload), and the short question a change request gets when the
+reads (what "the cm" means after talking about the workload), a ConfigMap or Secret described by what it holds ("the
+promo banner cm": the one with the key PROMO_BANNER), and the short question a change request gets when the
 conversation points at no object of the kind it said -- a change is never moved onto an object of another kind."""
 
 from __future__ import annotations
+
+import re
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
@@ -21,11 +24,7 @@ async def config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
 
 async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
     """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes."""
-    namespace, workload_kind, name = parse_resource_id(rid)
-    if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
-        return set()
-    described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
-                                                          "events_limit": 0})
+    spec = await pod_template_spec(ask, rid)
     names: set[str] = set()
 
     def walk(node: object) -> None:
@@ -40,8 +39,17 @@ async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
             for item in node:
                 walk(item)
 
-    walk(((described.data or {}).get("object") or {}).get("spec") or {})
+    walk(spec)
     return names
+
+
+async def pod_template_spec(ask: Ask, rid: str) -> dict:
+    namespace, workload_kind, name = parse_resource_id(rid)
+    if workload_kind not in (*ROLLABLE, "CronJob", "Job") or not namespace:
+        return {}
+    described = await ask.call("kubernetes", "describe", {"kind": workload_kind, "name": name, "namespace": namespace,
+                                                          "events_limit": 0})
+    return ((described.data or {}).get("object") or {}).get("spec") or {}
 
 
 async def which_of_kind(ask: Ask, kind: str) -> Answer:
@@ -54,3 +62,27 @@ async def which_of_kind(ask: Ask, kind: str) -> Answer:
                       status="needs_subject", resources=[],
                       next_steps=[f"Ask again with the name, e.g. with {names[0].rsplit('/', 1)[-1]}." if names else
                                   "Check the kind (kubectl api-resources)."])
+
+
+KEY_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+async def config_described(ask: Ask, kind: str, words: list[str]) -> str | None:
+    """The one ConfigMap (or Secret) whose keys carry the most of the question's words ("revert the promo banner cm
+    change" -> the ConfigMap holding PROMO_BANNER) -- in the conversation's namespace when it has one. Two equally good
+    or none: None (the caller asks or falls back); a key is matched by its words, never its value."""
+    said = {w.lower().rstrip("s") for w in words if len(w) >= 3}
+    if not said:
+        return None
+    namespace = ask.namespace or next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,
+                                                            **({"namespace": namespace} if namespace else {})})
+    scored = []
+    for item in (listed.data or {}).get("items") or []:
+        key_words = {t.rstrip("s") for key in item.get("keys") or [] for t in KEY_TOKEN.findall(str(key).lower())}
+        if (hits := len(said & key_words)) > 0:
+            scored.append((hits, f"{item.get('namespace')}/{kind}/{item.get('name')}"))
+    scored.sort(reverse=True)
+    if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]

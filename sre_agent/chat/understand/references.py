@@ -12,7 +12,7 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import KIND_WORDS, kind_nouns
-from .kinds_said import ROLLABLE, config_read_by, which_of_kind
+from .kinds_said import ROLLABLE, config_described, config_read_by, which_of_kind
 from .names import best_names, generated_from, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
@@ -324,6 +324,10 @@ async def resolve(ask: Ask) -> str | Answer:
         return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
                           next_steps=["Check that the cluster is reachable (kubeconfig, --context) and ask again."])
     matches = (outcome.data or {}).get("matches") or []
+    config_kind = next((k for k in kind_nouns(ask.question) if k in ("ConfigMap", "Secret")), None)
+    if not any(m.get("exact") for m in matches) and config_kind and (
+            described := await config_described(ask, config_kind, rec.candidates)):
+        return described  # "revert the promo banner cm change": the ConfigMap holding PROMO_BANNER
     if not any(m.get("exact") for m in matches) and (in_focus := word_of_focus(ask, subject)):
         return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
     said_kind = asked_kind or rec.kind_hint

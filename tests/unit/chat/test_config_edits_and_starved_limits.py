@@ -1,0 +1,101 @@
+"""A ConfigMap or Secret described by what it holds ("the promo banner cm") is the one whose keys carry those words; an
+edit its readers never read (env read at start, every pod older than the edit) is said so; "revert the cm change" says
+a ConfigMap keeps no earlier version instead of pinning an undo that cannot exist; a lower limit of what a container is
+short of (memory when OOM-killed, cpu when throttled) is refused, and a purpose clause's "more" is not the request's."""
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.act.config_revert import config_revert, edit_not_read
+from sre_agent.chat.act.plans import resources_asked
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.kinds_said import config_described
+from tests.unit.chat.test_objects_in_context import Cluster
+
+WEB = {"name": "web", "resources": {"limits": {"cpu": "250m", "memory": "768Mi"}}}
+
+
+@pytest.mark.parametrize(("question", "starved", "pinned"), [
+    ("lower the cpu limit to 200m so more pods fit on the nodes", None, True),  # "more" is the purpose's, not the request's
+    ("lower the cpu limit to 200m so more pods fit on the nodes", "cpu", False),  # throttled at 250m: less deepens it
+    ("set the memory limit to 512Mi", "memory", False),  # OOM-killed at 768Mi
+    ("set the memory limit to 512Mi", "cpu", True),  # short of cpu, not memory
+    ("bump the cpu limit to 200m", None, False),  # "bump" to less than it has
+    ("raise the cpu limit to 500m", "cpu", True),
+])
+def test_a_lower_limit_of_what_the_container_is_short_of_is_refused(question, starved, pinned):
+    asked = resources_asked(question, WEB, starved=starved)
+    assert isinstance(asked, tuple) is pinned, asked
+    if starved == "cpu" and not pinned:
+        assert "throttled at that limit" in str(asked)
+
+
+CONFIGS = {"ConfigMap": [
+    {"name": "box-office-web-config", "namespace": "storefront", "keys": ["CATALOG_URL", "PROMO_BANNER"],
+     "written": "2026-01-01T10:30:00Z"},
+    {"name": "checkout-config", "namespace": "storefront", "keys": ["CHECKOUT_TIMEOUT", "PAYMENT_URL"]},
+    {"name": "seat-map-config", "namespace": "seating", "keys": ["PROMO_BANNER", "HOLD_SECONDS"]}]}
+
+
+def _ask(question: str, tools: Cluster, focus: list[str] | None = None) -> Ask:
+    return Ask(question=question, recognised=recognise(question), tools=tools, focus=focus or [])
+
+
+@pytest.mark.parametrize(("question", "focus", "chosen"), [
+    ("revert the promo banner cm change", ["storefront/Deployment/box-office-web"], "storefront/ConfigMap/box-office-web-config"),
+    ("revert the promo banner cm change", ["seating/Deployment/seat-map"], "seating/ConfigMap/seat-map-config"),
+    ("revert the promo banner cm change", [], None),  # two namespaces hold PROMO_BANNER: not picked
+    ("undo the payment url change in the configmap", [], "storefront/ConfigMap/checkout-config"),
+    ("revert the holiday hours cm change", ["storefront/Deployment/box-office-web"], None),  # no key says it
+])
+def test_a_config_object_described_by_its_keys_is_the_one_holding_them(question, focus, chosen):
+    class Namespaced(Cluster):
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            items = [i for i in (outcome.data or {}).get("items") or [] if args.get("namespace") in (None, i["namespace"])]
+            return outcome.model_copy(update={"data": {"items": items}})
+
+    ask = _ask(question, Namespaced(CONFIGS), focus)
+    assert asyncio.run(config_described(ask, "ConfigMap", ask.recognised.candidates)) == chosen
+
+
+def _web(how: str) -> dict:
+    if how == "env":
+        return {"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "envFrom": [{"configMapRef": {"name": "box-office-web-config"}}]}]}}}}
+    return {"spec": {"template": {"spec": {"containers": [{"name": "web"}],
+                                           "volumes": [{"name": "c", "configMap": {"name": "box-office-web-config"}}]}}}}
+
+
+def _pods(*created: str) -> list[dict]:
+    return [{"name": f"box-office-web-7c9d8f6b5x-{i}", "namespace": "storefront", "owner": "ReplicaSet/box-office-web-7c9d8f6b5x",
+             "created": when} for i, when in enumerate(created)]
+
+
+@pytest.mark.parametrize(("how", "pods", "unread"), [
+    ("env", _pods("2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z"), True),  # every pod older than the edit, env at start
+    ("env", _pods("2026-01-01T09:00:00Z", "2026-01-01T10:45:00Z"), False),  # a pod started after it: it runs the edit
+    ("volume", _pods("2026-01-01T09:00:00Z"), False),  # mounted files are refreshed in place
+])
+def test_an_edit_that_no_pod_read_is_said_so(how, pods, unread):
+    tools = Cluster({**CONFIGS, "Pod": pods}, {"box-office-web": _web(how)})
+    note = asyncio.run(edit_not_read(_ask("revert it", tools), "storefront/ConfigMap/box-office-web-config",
+                                     "storefront/Deployment/box-office-web"))
+    assert (note is not None) is unread
+    if note:
+        assert "2026-01-01T10:30:00Z" in note and "values from before the edit" in note
+
+
+def test_reverting_a_configmap_says_it_keeps_no_earlier_version_and_gives_the_hand_edit():
+    tools = Cluster({**CONFIGS, "Pod": _pods("2026-01-01T09:00:00Z"), "Deployment": [{"name": "box-office-web",
+                                                                                      "namespace": "storefront"}]},
+                    {"box-office-web": _web("env"), "box-office-web-config": {
+                        "metadata": {"name": "box-office-web-config"}, "data": {"CATALOG_URL": "http://c", "PROMO_BANNER": "Tonight"}}})
+    answer = asyncio.run(config_revert(_ask("revert the promo banner cm change", tools),
+                                       "storefront/ConfigMap/box-office-web-config"))
+    assert answer.status == "answered" and "keeps no earlier version" in answer.headline
+    assert answer.next_steps[0].endswith("kubectl edit configmap/box-office-web-config -n storefront")
+    assert any("rollout restart deployment/box-office-web -n storefront" in step for step in answer.next_steps)
+    assert any("values from before the edit" in line for line in answer.details)
