@@ -97,6 +97,7 @@ SETS = {
     "scenarios_heldout22": ("fernhollow", 10, ["vc10-is-hl7-bridge-down"], ["vc10-is-hl7-bridge-down"]),
     "scenarios_heldout23": ("brindlemoor", 10, ["bk09-is-dock-sync-broken"], ["bk09-is-dock-sync-broken"]),
     "scenarios_heldout24": ("quellmark", 10, ["tq10-is-seat-map-stuck"], ["tq10-is-seat-map-stuck"]),
+    "scenarios_heldout25": ("sallowmere", 10, ["sv05-did-stock-sync-fail"], ["sv05-did-stock-sync-fail"]),
 }
 
 
