@@ -16,8 +16,10 @@ from ..models import Answer
 # Words that say the person knows the object was changed on purpose and wants it reversed anyway.
 OVERRIDE = re.compile(r"\b(anyway|regardless|i\s+know|confirmed|override|approved\s+by|ticket\s+says)\b", re.IGNORECASE)
 REVERSING_TOOLS = ("scale", "rollout_undo", "uncordon", "resume_cronjob", "rollout_resume")
-# Writes that act on a workload's own spec or pods: they cannot clear a fault whose root is another object.
-OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart", "delete_pod")
+# Writes that act on a workload's own spec or pods: they cannot clear a fault whose root is another object. A
+# StatefulSet's scale-down ("scale_down") removes its highest members -- a database replica -- to make room elsewhere:
+# guarded the same way (a Deployment's scale either way is capacity, not a fix of its spec).
+OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart", "delete_pod", "scale_down")
 CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of its fix
 
 
@@ -57,14 +59,16 @@ def elsewhere(ask: Ask, rid: str) -> tuple[str, str] | None:
 
 
 def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool) -> Answer | None:
-    """An undo or restart of a workload that shows no fault of its own, while the conversation found the root cause on
-    another object, is not pinned on a passing request: it changes what works and leaves the fault. Said with
-    "anyway", it is pinned as usual."""
+    """An undo, restart, pod delete or StatefulSet scale-down of a workload that shows no fault of its own, while the
+    conversation found the root cause on another object, is not pinned on a passing request: it changes what works and
+    leaves the fault. Said with "anyway", it is pinned as usual."""
     if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or (found := elsewhere(ask, rid)) is None:
         return None
     root, category = found
-    verb = {"rollout_undo": "an undo", "rollout_restart": "a restart"}.get(tool, "a delete")
+    why = {"rollout_undo": f"an undo of {rid} would not clear it", "rollout_restart": f"a restart of {rid} would not clear it",
+           "scale_down": f"a scale-down removes {rid}'s highest members (replicas of its data) to make room instead of "
+                         "fixing that"}.get(tool, f"a delete of {rid} would not clear it")
     return ask.answer(f"Not pinned: {rid} shows no fault of its own -- the root cause found is {root} ({category}); "
-                      f"{verb} of {rid} would not clear it", status="answered", resources=[root, rid],
+                      f"{why}", status="answered", resources=[root, rid],
                       next_steps=[f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the fix; to do it anyway, "
                                   "say so ('... anyway') and a human approves the pinned action."])

@@ -14,6 +14,7 @@ from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
 from ..answer.config_refs import config_users
 from ..answer.objects import pod_spec_of
+from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
@@ -321,7 +322,17 @@ async def write_request(ask: Ask) -> Answer:
         plan.notes += [f"then restart what reads it: kubectl rollout restart {KUBECTL_KIND.get(k, k.lower())}/{n} -n {ns}"
                        for ns, k, n in map(parse_resource_id, users) if k in WORKLOADS][:3] or [
             f"nothing in namespace {namespace} reads {name} from its pod template: no restart needed"]
-    if plan.tool in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, plan.tool, rid)) is not None:
+    if plan.tool == "rollout_restart" and (paused := await paused_rollout(ask, rid, obj)) is not None:
+        # kubectl refuses it ("can't restart paused deployment (run rollout resume first)"): a paused Deployment rolls
+        # nothing out, and resuming it releases what the pause holds back
+        headline, details = paused
+        return ask.answer(f"Not pinned: a paused Deployment cannot be restarted (kubectl: run rollout resume first) -- "
+                          f"{headline}", status="answered",
+                          resources=[rid], details=details,
+                          next_steps=["Resuming releases what the pause holds back: confirm with whoever paused it first."])
+    guarded = "scale_down" if plan.tool == "scale" and kind == "StatefulSet" and \
+        int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
+    if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
     return approval_answer(ask, plan, rid)
 

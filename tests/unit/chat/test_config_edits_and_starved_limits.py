@@ -99,3 +99,28 @@ def test_reverting_a_configmap_says_it_keeps_no_earlier_version_and_gives_the_ha
     assert answer.next_steps[0].endswith("kubectl edit configmap/box-office-web-config -n storefront")
     assert any("rollout restart deployment/box-office-web -n storefront" in step for step in answer.next_steps)
     assert any("values from before the edit" in line for line in answer.details)
+
+
+def test_a_statefulsets_scale_down_beside_the_cause_is_refused_and_a_deployments_scale_is_not():
+    from sre_agent.chat.act.guards import not_the_cause
+
+    quota = {"resource": "seating/ResourceQuota/seating-quota", "category": "quota_exceeded", "summary": "quota full"}
+    ask = Ask(question="scale seating-db down to 1 to free some memory", recognised=recognise("scale seating-db down to 1"),
+              tools=Cluster({}), last_diagnosis=quota)
+    refusal = not_the_cause(ask, "scale_down", "seating/StatefulSet/seating-db", own_fault=False)
+    assert refusal is not None and "highest members" in refusal.headline and "seating-quota" in refusal.headline
+    assert not_the_cause(ask, "scale", "seating/Deployment/seat-map", own_fault=False) is None
+
+
+def test_a_paused_deployments_restart_is_not_pinned():
+    from sre_agent.chat.act.writes import write_request
+
+    obj = {"metadata": {"name": "seat-map", "generation": 4, "annotations": {"example.io/pause-reason": "hold 3.9.0"}},
+           "spec": {"paused": True, "replicas": 2, "template": {"spec": {"containers": [{"name": "app", "image": "r/seat-map:3.9.0"}]}}}}
+    tools = Cluster({"ReplicaSet": [{"name": "seat-map-67lxb2z4q9", "ready": "2/2", "images": ["r/seat-map:3.8.2"]}]},
+                    {"seat-map": obj})
+    question = "just restart seat-map so it picks up 3.9.0"
+    ask = Ask(question=question, recognised=recognise(question), tools=tools, resource="seating/Deployment/seat-map")
+    answer = asyncio.run(write_request(ask))
+    assert answer.status == "answered" and answer.approval is None
+    assert "cannot be restarted" in answer.headline and "3.9.0 is not rolled out" in answer.headline
