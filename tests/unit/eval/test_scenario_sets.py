@@ -98,6 +98,7 @@ SETS = {
     "scenarios_heldout23": ("brindlemoor", 10, ["bk09-is-dock-sync-broken"], ["bk09-is-dock-sync-broken"]),
     "scenarios_heldout24": ("quellmark", 10, ["tq10-is-seat-map-stuck"], ["tq10-is-seat-map-stuck"]),
     "scenarios_heldout25": ("sallowmere", 10, ["sv05-did-stock-sync-fail"], ["sv05-did-stock-sync-fail"]),
+    "scenarios_heldout26": ("kettlewick", 10, ["kf10-is-legacy-gate-down"], ["kf10-is-legacy-gate-down"]),
 }
 
 
