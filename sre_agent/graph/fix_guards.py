@@ -115,7 +115,7 @@ def only_reads(fix: ProposedFix) -> bool:
     return not any(WRITES.search(c) for c in fix.commands if not c.startswith("#"))
 
 
-def _about(findings: list[Finding], resource: str, *signals: str) -> list[Finding]:
+def findings_about(findings: list[Finding], resource: str, *signals: str) -> list[Finding]:
     return [f for f in findings if f.resource == resource and (not signals or f.signal in signals)]
 
 
@@ -136,7 +136,7 @@ def category_fallback(state: Investigation, resource: str) -> list[ProposedFix]:
     namespace, kind, name = parse_resource_id(resource)
     ns, word, findings = _ns(namespace), WORD.get(kind, kind.lower()), state.findings
     container = _container(findings, resource)
-    evidence = [e for f in _about(findings, resource) if f.severity != "info" for e in f.evidence][:6]
+    evidence = [e for f in findings_about(findings, resource) if f.severity != "info" for e in f.evidence][:6]
     tried = tried_note(state)
 
     def fix(summary: str, commands: list[str], needs: str) -> list[ProposedFix]:
@@ -189,8 +189,8 @@ def category_fallback(state: Investigation, resource: str) -> list[ProposedFix]:
             _set(kind, ns, word, name, container, "resources", f"--limits=cpu={raised or '<cpu limit>'}")],
                    "" if raised else "how much CPU it needs under this load")
     if category == C.PROBE_MISCONFIG:
-        probe = "readinessProbe" if _about(findings, resource, "ReadinessProbeFailing") and not \
-            _about(findings, resource, "LivenessProbeFailing") else "livenessProbe"
+        probe = "readinessProbe" if findings_about(findings, resource, "ReadinessProbeFailing") and not \
+            findings_about(findings, resource, "LivenessProbeFailing") else "livenessProbe"
         change = container_change(kind, container, {probe: {"httpGet": {"path": "<path the app answers 200 on>",
                                                                         "port": "<port the app listens on>"}}})
         command = (f"kubectl {ns}patch {word} {name} -p '{json.dumps(change)}'" if kind in TEMPLATED else
@@ -211,8 +211,8 @@ def category_fallback(state: Investigation, resource: str) -> list[ProposedFix]:
     if category == C.DEPENDENCY_FAILURE and kind in TEMPLATED[:3]:
         return fix(f"{resource} serves its callers no ready pod: bring its pods back", [
             f"kubectl {ns}scale {word}/{name} --replicas=<replicas it needs>"
-            if _about(findings, resource, "ScaledToZero") else f"kubectl {ns}rollout restart {word}/{name}"],
-                   "how many replicas it should run" if _about(findings, resource, "ScaledToZero") else
+            if findings_about(findings, resource, "ScaledToZero") else f"kubectl {ns}rollout restart {word}/{name}"],
+                   "how many replicas it should run" if findings_about(findings, resource, "ScaledToZero") else
                    "why its pods are not ready (the evidence above): a restart only clears a stuck state")
     if category == C.BAD_DEPLOY_REGRESSION and kind in TEMPLATED[:3]:
         return fix(f"{resource}: go back to the release before the regression", [

@@ -9,6 +9,7 @@ the proposed fix says what the human supplies."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import Any
 
 from ..contracts import Finding, parse_resource_id
@@ -124,3 +125,20 @@ def cordons_in_the_way(findings: list[Finding], workload: str) -> list[tuple[str
     while the rest are full (one cordoned alone is that node's fault: leftover_cordon)."""
     return [(str(node), f) for f in findings if f.signal == "CordonedNodes" and f.resource == workload
             and not lone_cordon(f) for node in f.details.get("nodes") or []]
+
+
+def nearest_storage_class(wanted: str | None, classes: list[str]) -> str | None:
+    """The existing StorageClass a claim asking for a missing one most likely meant: the one whose name is nearest
+    (a typo, "gp3-encrpyted" -> gp3-encrypted; a short form, "efs" -> efs-shared). None when no name is near or two are
+    as near -- a human picks."""
+    if not wanted or not classes:
+        return None
+
+    def nearness(name: str) -> float:
+        ratio = SequenceMatcher(None, wanted.lower(), name.lower()).ratio()
+        return max(ratio, 0.8) if name.lower().startswith(wanted.lower()) or wanted.lower().startswith(name.lower()) else ratio
+
+    ranked = sorted(((nearness(c), c) for c in classes), reverse=True)
+    if ranked[0][0] < 0.5 or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return ranked[0][1]

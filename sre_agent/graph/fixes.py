@@ -10,21 +10,19 @@ Pure functions of the state: table tests feed findings."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes
-from .fix_guards import category_fallback, drop_tried, only_reads, with_intent
+from .fix_guards import category_fallback, drop_tried, findings_about, only_reads, with_intent
 from .fix_values import (
     autoscaler_caps,
-    blockers,
-    cordons_in_the_way,
     declared_number,
     leftover_cordon,
     leftover_taint,
+    nearest_storage_class,
     port_mismatch,
     raised_cap,
     selector_mismatches,
@@ -32,20 +30,19 @@ from .fix_values import (
 )
 from .kubectl_words import KUBECTL_KIND
 from .kubectl_words import namespace_flag as _ns
+from .missing_settings import missing_var_names
 from .oom_rollback import rollback_clears_oom
 from .pins import rollback_target
+from .placement_fixes import placement_fixes
 from .plan_fixes import plan_fix
 from .quota_fixes import quota_fixes
 from .recipe_fixes import recipe_fixes
 from .recreate import container_change, recreate_command
 from .renamed_refs import renamed_key_fix
-from .resource_fixes import daemonset_toleration_fix, oom_limit_fixes
+from .resource_fixes import oom_limit_fixes
 from .state import Investigation
 
 C = RootCauseCategory
-ENV_VAR = re.compile(r"\b([A-Z][A-Z0-9_]{2,})\b")
-
-
 def _ref(resource: str) -> tuple[str, str, str]:
     namespace, kind, name = parse_resource_id(resource)
     return namespace or "", kind, name
@@ -53,7 +50,7 @@ def _ref(resource: str) -> tuple[str, str, str]:
 
 
 def _about(state: Investigation, resource: str, *signals: str) -> list[Finding]:
-    return [f for f in state.findings if f.resource == resource and (not signals or f.signal in signals)]
+    return findings_about(state.findings, resource, *signals)
 
 
 def _evidence(findings: list[Finding]) -> list[str]:
@@ -125,7 +122,7 @@ def _missing_env(state: Investigation, workload: str) -> list[ProposedFix]:
     if not crashes:
         return []
     line = str(crashes[0].details.get("last_log") or crashes[0].summary)
-    names = [n for n in ENV_VAR.findall(line) if n not in ("ERROR", "FATAL", "WARN", "INFO", "DEBUG")]
+    names = missing_var_names(line)
     var = names[0] if names else "<VAR>"
     container = crashes[0].details.get("container") or "<container>"
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):  # a template changed in place (a CronJob's next run)
@@ -147,13 +144,15 @@ def _pvc(state: Investigation, claim: str) -> list[ProposedFix]:
         return []
     wanted = next((f.details.get("storage_class") for f in pending if f.details.get("storage_class")), None)
     classes = next((f.details.get("storage_classes") for f in pending if f.details.get("storage_classes")), None) or []
-    target = next(iter(classes), "<existing-storage-class>")
+    target = nearest_storage_class(wanted, classes)
     return [ProposedFix(
         resource=claim, summary=f"claim {claim} asks for StorageClass {wanted or '?'}, which cannot provision it; "
-                                f"re-create the claim on an existing class ({', '.join(classes) or 'kubectl get storageclass'})"
-                                " -- a Pending claim holds no data",
-        commands=[recreate_command("PersistentVolumeClaim", "pvc", namespace, name, {"spec": {"storageClassName": target}})],
-        needs="" if classes else "which StorageClass the claim should use", evidence=_evidence(pending))]
+                                + (f"re-create the claim on {target} (the existing class nearest that name)" if target else
+                                   f"re-create the claim on an existing class ({', '.join(classes) or 'kubectl get storageclass'})")
+                                + " -- a Pending claim holds no data",
+        commands=[recreate_command("PersistentVolumeClaim", "pvc", namespace, name,
+                                   {"spec": {"storageClassName": target or "<existing-storage-class>"}})],
+        needs="" if target else "which StorageClass the claim should use", evidence=_evidence(pending))]
 
 
 def _selector(state: Investigation, service: str) -> list[ProposedFix]:
@@ -197,74 +196,8 @@ def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
                         evidence=_evidence(mismatch))]
 
 
-INSUFFICIENT = re.compile(r"Insufficient (\S+)")
-
-
 def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:
-    """Fix what rules out the most nodes: a taint is removed only when taints are what keeps the pods off
-    most nodes -- nodes tainted for a dedicated group are not the fix for pods that ask for something no
-    node has (a GPU, more CPU than a node holds)."""
-    failing = _about(state, workload, "FailedScheduling")
-    namespace, kind, name = _ref(workload)
-    if gaps := _about(state, workload, "DaemonSetNodeGap"):
-        return [daemonset_toleration_fix(workload, gaps[0])]
-    cordons = cordons_in_the_way(state.findings, workload)
-    if cordons:  # the nodes the pods are made for are cordoned, or full but for a cordoned one: that room is what they lack
-        full = ", ".join(cordons[0][1].details.get("full") or [])
-        why = (f"the other nodes {workload}'s pods may run on ({full}) have no room for them" if full else
-               f"so is every other node {workload}'s pods may run on")
-        return [ProposedFix(resource=resource_id("Node", node), summary=f"node {node} is cordoned and {why}: uncordon "
-                            "it once its maintenance is over (or add a node to that group)",
-                            commands=[f"kubectl uncordon {node}"], evidence=_evidence([finding]))
-                for node, finding in cordons]
-    ranked = blockers(failing[0].summary) if failing else []
-    top = ranked[0][1] if ranked else ""
-    if (lacking := INSUFFICIENT.search(top)) is not None:
-        resource, nodes = lacking.group(1), ranked[0][0]
-        extended = "/" in resource  # nvidia.com/gpu and the like: offered only by nodes built for them
-        return [ProposedFix(
-            resource=workload,
-            summary=(f"{workload}'s pods request {resource}, which {nodes} node(s) do not have free"
-                     + ("; no node the pods may use offers it: drop the request (run without it) or add a node group "
-                        "that provides it" if extended else "; lower the request or add capacity")),
-            commands=[f"kubectl {_ns(namespace)}get {KUBECTL_KIND.get(kind, kind.lower())} {name} -o jsonpath="
-                      "'{.spec.template.spec.containers[*].resources}'",
-                      f"kubectl {_ns(namespace)}edit {KUBECTL_KIND.get(kind, kind.lower())} {name}  "
-                      f"# remove or lower resources.limits/requests {resource}"],
-            needs=f"whether the workload can run without {resource}, or a node group that offers it" if extended
-            else f"how much {resource} the workload really needs", evidence=_evidence(failing))]
-    fixes = []
-    for details in (f.details for f in _about(state, workload, "NodeSelectorUnmatched") if "selector" in top or not top):
-        word, key = KUBECTL_KIND.get(kind, kind.lower()), str(details.get("key"))
-        path = "/spec/template/spec/nodeSelector/" + key.replace("~", "~0").replace("/", "~1")
-        fixes.append(ProposedFix(
-            resource=workload, summary=f"{workload}'s nodeSelector {key}={details.get('wanted')} matches no node (the nodes "
-            f"carry {key}: {', '.join(details.get('values') or []) or 'none'}): point it at a value nodes carry, or drop it",
-            commands=[f"kubectl {_ns(namespace)}patch {word} {name} --type merge -p "
-                      f"'{json.dumps({'spec': {'template': {'spec': {'nodeSelector': {key: '<value>'}}}}})}'",
-                      f"kubectl {_ns(namespace)}patch {word} {name} --type json -p '[{{\"op\": \"remove\", \"path\": \"{path}\"}}]'"],
-            needs=f"which {key} the workload should run on (or none)", evidence=_evidence(failing)))
-    if fixes:
-        return fixes
-    tainted = [f.details for f in _about(state, workload, "UntoleratedTaint")]
-    # a taint left behind on the nodes the pods are made for (not the group's own) is the one to remove, whatever
-    # rules out more nodes (nodes of other groups are not where the pods belong); a dedicated group's taint is not
-    leftover = [d for d in tainted if d.get("odd_nodes")]
-    if leftover or not top or "taint" in top:
-        for details in leftover or tainted:
-            for node in details.get("odd_nodes") or details.get("nodes") or []:
-                fixes.append(ProposedFix(
-                    resource=resource_id("Node", node), summary=f"node {node} carries taint {details.get('taint')} that "
-                    f"{workload}'s pods do not tolerate; remove it if its reason (maintenance, a drain) is over",
-                    commands=[f"kubectl taint nodes {node} {str(details.get('taint')).replace('=:', ':')}-"],
-                    evidence=_evidence(failing)))
-    if not fixes and failing:
-        rollback = _rollback(state, workload)
-        fixes.append(ProposedFix(resource=workload, summary=f"{workload}'s pods cannot be placed: {failing[0].summary[:200]}",
-                                 commands=rollback or [f"kubectl {_ns(namespace)}edit {KUBECTL_KIND.get(kind, kind.lower())} {name}"],
-                                 needs="" if rollback else f"which placement rule to relax ({top or 'see the scheduler message'})",
-                                 evidence=_evidence(failing)))
-    return fixes
+    return placement_fixes(state.findings, workload, lambda: _rollback(state, workload))
 
 
 def _image(state: Investigation, workload: str) -> list[ProposedFix]:

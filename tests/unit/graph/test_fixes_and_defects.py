@@ -168,7 +168,7 @@ TAINTED = ("0/3 nodes are available: 2 node(s) had untolerated taint {maintenanc
 
 
 def test_the_scheduler_verdict_is_read_most_nodes_first():
-    from sre_agent.graph.fixes import blockers
+    from sre_agent.graph.fix_values import blockers
     assert blockers(GPU_SHORT) == [(4, "Insufficient nvidia.com/gpu"), (2, "had untolerated taint {dedicated: stateful}"),
                                    (1, "had untolerated taint {workload: batch}")]
     assert blockers("no verdict here") == []
@@ -179,6 +179,15 @@ def test_pods_asking_for_a_resource_no_node_offers_are_fixed_on_the_workload_not
                                  f("UntoleratedTaint", "t", taint="dedicated=stateful:NoSchedule", nodes=["db-1", "db-2"])))
     assert [x.resource for x in fixes] == [W]
     assert "nvidia.com/gpu" in fixes[0].summary and "node group" in fixes[0].needs
+
+
+def test_more_replicas_than_nodes_under_a_required_anti_affinity_scale_to_what_fits():
+    verdict = ("0/7 nodes are available: 4 node(s) didn't match pod anti-affinity rules, 3 node(s) had untolerated taint "
+               "{dedicated: data}. preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.")
+    [fix] = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", f"api-5: {verdict}"),
+                                 f("UntoleratedTaint", "t", taint="dedicated=data:NoSchedule", nodes=["d1", "d2", "d3"])))
+    assert fix.resource == W and fix.commands == ["kubectl -n pay scale deployment/api --replicas=4"]
+    assert "4 replicas fit" in fix.summary and "preferred" in fix.summary and fix.needs  # the owner decides
 
 
 def test_taints_that_keep_the_pods_off_most_nodes_are_removed():
