@@ -12,6 +12,7 @@ from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_s
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision, restarts_only_since
 from ..answer.about import alarm_mentions, related
+from ..answer.config_changes import config_record
 from ..answer.investigate import wider_subject
 from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
@@ -65,7 +66,18 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
     refused = [(r, why) for r in earlier if (why := same_defect(r, findings, ask.resource or "", current) or _not_before(r, began)
                                              or _same_spec(r, current, revisions))]
     target = next((r for r in earlier if r not in [x for x, _ in refused]), None)
-    if (asked := _revision_asked(ask.question)) is not None:  # "undo to revision 4": that one, unless it cannot help
+    asked = _revision_asked(ask.question)
+    if asked is None and (version := VERSION_NAMED.search(ask.question)) is not None:
+        # "roll back invoicing to 2.8.0": the newest revision whose images carry that tag
+        asked = next((r["revision"] for r in sorted(revisions, key=lambda r: -r["revision"])
+                      if any(_tag(str(i)) in (version.group(1), f"v{version.group(1)}") for i in r.get("images") or [])), None)
+        if asked is None:
+            return None, None, ask.answer(
+                f"Not pinned: no revision of {ask.resource} ran {version.group(1)} (revisions: "
+                + "; ".join(f"{r['revision']} {', '.join(_tag(str(i)) for i in r.get('images') or [])}" for r in revisions)
+                + ")", status="answered", resources=[ask.resource or ""],
+                next_steps=["Name a version (or revision) it ran; 'rollout history of it' lists them."])
+    if asked is not None:  # "undo to revision 4": that one, unless it cannot help
         named = await _named_target(ask, asked, current, revisions, refused, target)
         if isinstance(named, Answer):
             return None, None, named
@@ -83,6 +95,11 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
 
 
 REVISION_NAMED = re.compile(r"\bto\s+(?:rev(?:ision)?\s*|r)(\d+)\b", re.IGNORECASE)
+VERSION_NAMED = re.compile(r"\b(?:to|on)\s+v?(\d+(?:\.\d+)+(?:[-+][\w.]+)?)\b", re.IGNORECASE)
+
+
+def _tag(image: str) -> str:
+    return image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
 
 
 def _revision_asked(question: str) -> int | None:
@@ -219,8 +236,10 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     refusal = not_the_cause(ask, tool, rid, own_fault=False)
     if refusal is None:
         return None
+    # a ConfigMap's or Secret's refusal shows what the edit left in it: its record (last write, what it holds)
+    record = (await config_record(ask, rid))[:3] if kind in ("ConfigMap", "Secret") else []
     return refusal.model_copy(update={"diagnosis": ask.last_diagnosis,  # the root found: kept
-                                      "details": [*refusal.details, *([unread] if unread else [])]})
+                                      "details": [*refusal.details, *([unread] if unread else []), *record]})
 
 
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))

@@ -23,6 +23,7 @@ from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status
 from .objects import pod_spec_of
+from .spec_fields import fields_asked
 
 SHOWN = 3  # facts after the one that answers: the nearest others the question's words carry
 # A pod of a ReplicaSet or a Job run (<name>-<hash>-<id>, <name>-<id>): its replicas say the same fact under other names.
@@ -116,7 +117,15 @@ async def property_of(ask: Ask) -> Answer:
     if container:  # that container's facts first, the others' never mistaken for its
         own = [f for f in facts if re.search(rf"(?<![\w-]){re.escape(container)}(?![\w-])", f)]
         facts = own or facts
-    return _best(ask, rid + (f" container {container}" if container else ""), facts, state)
+    answered = _best(ask, rid + (f" container {container}" if container else ""), facts, state)
+    fields = fields_asked(ask.question, obj)
+    keys = {line.rstrip(":").rsplit(".", 1)[-1].split("[")[0].lower() for line in fields if not line.startswith(" ")}
+    if fields and (" field of " in ask.question or not any(key in answered.headline.lower() for key in keys)):
+        # the manifest has a field of the name asked (strategy, affinity, tolerations ...) that no summary fact
+        # answered with -- or the question asked for the field itself (kubectl -o yaml | grep): that block
+        return ask.answer(f"{rid} {fields[0].rstrip(':')}: {' '.join(line.strip() for line in fields[1:3])}",
+                          status="answered", details=fields[:12], next_steps=["Say 'more' for all its facts."])
+    return answered
 
 
 def _once(facts: list[str]) -> list[str]:

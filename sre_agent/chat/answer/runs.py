@@ -12,9 +12,11 @@ from .pods import crash_lines, pod_line, pod_lines, said_by, workload_pods
 
 
 async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
+    """A CronJob's runs: the Jobs it owns, and the ones made from it by hand that own no parent but carry its name
+    ("kubectl create job stock-sync-nightly --from=cronjob/stock-sync"; the controller names its own <name>-<time>)."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace, "limit": 500})
-    return sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == cronjob),
-                  key=lambda j: str(j.get("created")))
+    return sorted((j for j in (listed.data or {}).get("items") or [] if j.get("cronjob") == cronjob or (
+        not j.get("cronjob") and str(j.get("name", "")).startswith(f"{cronjob}-"))), key=lambda j: str(j.get("created")))
 
 
 async def cronjob_of(ask: Ask, namespace: str, job: str) -> str | None:

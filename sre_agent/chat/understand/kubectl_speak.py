@@ -45,6 +45,11 @@ NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "
              "history", "status", "undo", "restart", "for", "what", "why", "is", "are"}
 
 
+ASKS = re.compile(r"\s*(what|whats|what's|which|how|is|are|does|do|why|when)\b", re.IGNORECASE)
+# the grep a command's output is piped to: its pattern, the field asked about (flags such as -A3, -i before it)
+GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>['\"]?[\w.-]+['\"]?)", re.IGNORECASE)
+
+
 class KubectlQuestion(BaseModel):
     question: str  # the command said as the question the forms read
     namespace: str | None = None  # -n / --namespace; None for -A or none given
@@ -87,8 +92,18 @@ def translate(text: str) -> KubectlQuestion | None:
     """The question a kubectl command asks, or None when the text is not one. A remark after the command ("get secret
     x -o yaml, i need the value") is the person's, not kubectl's: the command is read without it."""
     text = AROUND.sub("", text)
+    command, bar, piped = text.partition("|")
+    if bar and (grepped := GREP.match(piped)) and (read := translate(command)) is not None:
+        if not read.subject:
+            return read  # "get pods -n x | grep Error": the listing (every row is shown)
+        # "get deploy x -o yaml | grep -A3 readinessProbe": that field of the object
+        field = grepped.group("word").strip("'\"")
+        return KubectlQuestion(question=f"what is the {field} field of {read.subject}", namespace=read.namespace,
+                               form="property", subject=read.subject, kind=read.kind)
     command, comma, remark = text.partition(", ")
     if comma and remark and (read := translate(command)) is not None:
+        if read.subject and ASKS.match(remark):  # "get deploy x -o yaml, whats the rollout strategy": that, of x
+            return KubectlQuestion(question=f"{remark.rstrip('?. ')} of {read.subject}", namespace=read.namespace)
         return read
     match = COMMAND.match(text)
     if match is None:

@@ -64,7 +64,8 @@ async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
 RUNS_LOOKED_FOR = ["Deployment", "StatefulSet", "DaemonSet", "Service", "Pod", "Node"]  # find_resource's defaults (reads.py)
 WRITE_FORMS = ("write_request", "node_or_pod_write", "rollback_request")
 PRONOUN_SUBJECT = re.compile(r"\b(it|they|them)\b", re.IGNORECASE)
-PRONOUN_OR_POSSESSIVE = re.compile(r"\b(it|its|they|them|their)\b", re.IGNORECASE)  # "and tle-sync, are its runs ok"
+# "and tle-sync, are its runs ok"; "someone edited booking-api-config today, revert that" (a bare "that", not "that pod")
+PRONOUN_OR_POSSESSIVE = re.compile(r"\b(it|its|they|them|their)\b|\bthat\b(?!\s+[a-z])", re.IGNORECASE)
 PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeClaim": "(pvcs|claims)", "Secret": "secrets",
                "ConfigMap": "config ?maps"}
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
@@ -273,7 +274,10 @@ async def resolve(ask: Ask) -> str | Answer:
             word_kind not in ROLLABLE and not await _by_kind(ask, word_kind):
         return await which_of_kind(ask, word_kind)  # a change is never moved onto an object of another kind
     if subject is None and rec.candidates and _named_then_pronoun(ask):  # "and tle-sync, are its runs ok": tle-sync's
+        # ("someone edited booking-api-config today, revert that": a ConfigMap, which find_resource does not list unasked)
         named = await _named_in_question(ask)
+        for word in [w for w in rec.candidates[:5] if "-" in w and not named]:
+            named = await _exact_in_other_kinds(ask, word)
         if named:
             return named
     if subject is None and asked_kind:

@@ -1,0 +1,55 @@
+"""A field of an object asked by its own name ("what's its readinessProbe", "the tolerations of eta-engine", "get deploy x
+-o yaml | grep -A3 affinity"): the object's manifest read for the keys the question names, each shown with its path
+and its block as kubectl -o yaml prints it -- for the fields no summary fact carries (strategy, affinity, tolerations,
+probes, securityContext ...)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+MAX_LINES = 12
+SKIPPED = {"metadata.managedFields"}  # the API server's bookkeeping, never what is asked
+# words too common to be a field asked about ("what is the name of ...")
+NOT_FIELDS = {"name", "kind", "spec", "status", "metadata", "data", "type", "value", "key", "items", "what", "the", "of", "is"}
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+
+
+def _paths(node: Any, path: str = "") -> list[tuple[str, str, Any]]:
+    """(path, key, value) of every mapping key in the object, depth first."""
+    out: list[tuple[str, str, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if here in SKIPPED:
+                continue
+            out.append((here, str(key), value))
+            out += _paths(value, here)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            label = item.get("name") if isinstance(item, dict) and item.get("name") else i
+            out += _paths(item, f"{path}[{label}]")
+    return out
+
+
+def fields_asked(question: str, obj: dict) -> list[str]:
+    """The YAML lines of the object's fields the question names by key (case-insensitive, a plural as the singular),
+    each block headed by its path; [] when no word of the question is a key of the object."""
+    words = {w.lower() for w in WORD.findall(question)} - NOT_FIELDS
+    lines: list[str] = []
+    for path, key, value in _paths(obj):
+        if key.lower() not in words and key.lower().rstrip("s") not in words:
+            continue
+        if any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
+            continue  # inside a block already shown
+        block = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False).rstrip().splitlines()
+        lines += [f"{path}:", *(f"  {line}" for line in block[1:] or [block[0].split(":", 1)[-1].strip()])]
+        if len(lines) >= MAX_LINES:
+            break
+    return lines[:MAX_LINES]
+
+
+def _shown(lines: list[str]) -> list[str]:
+    return [line[:-1] for line in lines if line.endswith(":") and not line.startswith(" ")]

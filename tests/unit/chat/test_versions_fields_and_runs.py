@@ -1,0 +1,79 @@
+"""A rollback to a version ("roll back invoicing to 2.8.0") goes to the newest revision that ran it, or says none did;
+a field asked by its manifest name ("get deploy x -o yaml | grep -A3 readinessProbe", "whats the rollout strategy") is
+that block of the object; a Job made from a CronJob by hand is one of its runs; "X ..., revert that" means X."""
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.answer.runs import runs_of
+from sre_agent.chat.answer.spec_fields import fields_asked
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.kubectl_speak import translate
+from tests.unit.chat.test_objects_in_context import Cluster
+
+
+@pytest.mark.parametrize("question", ["roll back invoicing to 2.8.0", "rollback labwork-ingest to v2.1.0",
+                                      "revert ingest-worker to 3.1.4", "roll pricing back to 2.0.1"])
+def test_a_rollback_to_a_version_is_a_rollback_request(question):
+    assert recognise(question).form == "rollback_request"
+
+
+def test_the_version_asked_is_the_newest_revision_that_ran_it():
+    from sre_agent.chat.act.rollback import VERSION_NAMED, _tag
+
+    assert VERSION_NAMED.search("roll back invoicing to v2.8.0").group(1) == "2.8.0"
+    assert VERSION_NAMED.search("roll back to revision 4") is None  # a revision, not a version
+    assert _tag("ghcr.io/acme/invoicing:2.8.0") == "2.8.0" and _tag("registry:5000/acme/invoicing") == ""
+
+
+@pytest.mark.parametrize(("command", "question", "form"), [
+    ("get deploy eta-engine -n tracking -o yaml | grep -A4 tolerations", "what is the tolerations field of eta-engine",
+     "property"),
+    ("k get deploy web -o yaml | grep -B2 -A6 'affinity'", "what is the affinity field of web", "property"),
+    ("get deploy customs-gateway -n cargo -o yaml, whats the rollout strategy",
+     "whats the rollout strategy of customs-gateway", None),
+])
+def test_a_field_asked_of_a_manifest_is_read_as_that_field(command, question, form):
+    read = translate(command)
+    assert read is not None and read.question == question and read.form == form
+
+
+def test_a_listing_piped_to_grep_is_the_listing():
+    read = translate("get pods -n ops | grep Error")
+    assert read is not None and read.form == "list_kind" and read.namespace == "ops"
+
+
+OBJ = {"metadata": {"name": "x", "managedFields": [{"manager": "kubectl"}]},
+       "spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+                "template": {"spec": {"containers": [{"name": "app", "readinessProbe": {"httpGet": {"path": "/readyz"}}}]}}}}
+
+
+def test_the_fields_named_are_shown_with_their_path_and_block():
+    lines = fields_asked("what is the strategy field of x", OBJ)
+    assert lines[0] == "spec.strategy:" and any("maxUnavailable: 1" in line for line in lines)
+    probe = fields_asked("whats its readinessProbe", OBJ)
+    assert probe[0] == "spec.template.spec.containers[app].readinessProbe:" and any("/readyz" in line for line in probe)
+    assert fields_asked("what is the name of x", OBJ) == []  # too common a word to be a field asked
+    assert fields_asked("who manages it", OBJ) == []  # managedFields is never shown
+
+
+def test_a_job_made_from_a_cronjob_by_hand_is_one_of_its_runs():
+    jobs = [{"name": "stock-sync-29928720", "cronjob": "stock-sync", "created": "2026-01-02T01:30:00Z"},
+            {"name": "stock-sync-nightly", "created": "2026-01-02T02:00:00Z"},  # kubectl create job --from=cronjob/...
+            {"name": "stock-sync-nightly-other", "cronjob": "other", "created": "2026-01-02T03:00:00Z"},
+            {"name": "stockist-report", "created": "2026-01-02T04:00:00Z"}]
+    ask = Ask(question="did it run", recognised=recognise("did it run"), tools=Cluster({"Job": jobs}))
+    assert [j["name"] for j in asyncio.run(runs_of(ask, "pharmacy", "stock-sync"))] == \
+        ["stock-sync-29928720", "stock-sync-nightly"]
+
+
+def test_an_object_named_then_that_is_the_object():
+    from sre_agent.chat.understand.references import _named_then_pronoun
+
+    def said(question):
+        return Ask(question=question, recognised=recognise(question), tools=Cluster({}))
+
+    assert _named_then_pronoun(said("someone edited booking-api-config today, revert that"))
+    assert not _named_then_pronoun(said("someone edited booking-api-config today, revert that pod"))
