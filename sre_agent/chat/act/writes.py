@@ -18,6 +18,7 @@ from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.followups import do_it
+from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
 from .guards import OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
@@ -85,7 +86,7 @@ def _verb(question: str) -> str:
         return "env"  # an environment variable typed as one (upper case), in a request to set it
     # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image;
     # a purpose clause says why, not what ("lower the limit to 200m so the hpa reacts faster": a limit, not the HPA)
-    text = request_part(DASHED_NAME.sub(" ", question.lower()))
+    text = request_part(DASHED_NAME.sub(" ", normalise(question).lower()))  # "restrat it": the verb typed with a slip
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:

@@ -70,10 +70,20 @@ async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> 
                       next_steps=["Ask 'is it safe to roll it back?' for whether that revision was good."])
 
 
+TO_WHICH = re.compile(r"^\W*(back\s+)?to\s+(which|what)\s+(version|revision|image|release|one)\b", re.IGNORECASE)
+
+
 @handles("version", needs=("kubernetes",))
 async def version(ask: Ask) -> Answer:
     """"what version is it running" / "what image is it on": the images in its spec, and what its pods run now;
-    "what version was before": the revision before the current one."""
+    "what version was before": the revision before the current one; "to which version" after a pinned rollback: its
+    target."""
+    pinned = (ask.last_answer or {}).get("approval") or {}
+    if pinned.get("tool") == "rollout_undo" and TO_WHICH.match(ask.question):
+        args = pinned.get("args") or {}
+        return ask.answer(f"To revision {args.get('to_revision')} of {pinned.get('resource')}: {pinned.get('change')}",
+                          status="answered", resources=[str(pinned.get("resource") or "")],
+                          details=[f"from: {pinned.get('precondition')}"])
     namespace, kind, name = parse_resource_id(ask.resource or "")
     if kind not in (*REFERENCING_KINDS, "Service") and name not in ask.question:
         # "which version are the running pods on" after a quota's usage: the workload the conversation is on

@@ -12,6 +12,7 @@ from datetime import datetime
 from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.references import workload_of_service
 from .facts import RUNS_PODS
 from .investigate import latest_rollout_change
 from .runs import ago
@@ -113,7 +114,11 @@ async def onset(ask: Ask) -> Answer:
     asked_about = list(dict.fromkeys([name, *(parse_resource_id(r)[2] for r in ask.focus[:MAX_ASKED_ABOUT])]))
     own = await _node_not_ready(ask, name) if kind == "Node" else await _first_warnings(ask, namespace or "", name)
     signs = sorted([*own, *await alarms_on(ask, asked_about)])
-    rollout = await _rolled_out(ask, namespace or "", kind, name) if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") else None
+    # a Service's pods are its workload's: that workload's rollout is the change before its first sign
+    runs = await workload_of_service(ask, rid, kinds=("Deployment", "StatefulSet", "DaemonSet")) if kind == "Service" else rid
+    run_kind = parse_resource_id(runs)[1] if runs else ""
+    rollout = await _rolled_out(ask, namespace or "", run_kind, parse_resource_id(runs)[2]) \
+        if runs and run_kind in RUNS_PODS and run_kind not in ("Pod", "Job", "CronJob") else None
     context = [f"{when:%H:%M} UTC ({ago(when)}): {text}" for when, text in ([rollout] if rollout else [])]
     if not signs:
         return ask.answer(f"No sign of trouble on {rid} carries a time: no Warning event on it or its pods, no alarm on it "
@@ -124,6 +129,6 @@ async def onset(ask: Ask) -> Answer:
     if rollout:  # what changed shortly before it started is what an on-call asks next
         details.append(context[0] + (" -- before the first sign" if rollout[0] <= when else " -- after the first sign"))
         if rollout[0] <= when:  # what that rollout changed: the likeliest start of it, said under it
-            details += [f"  changed: {line.split(' changed: ', 1)[-1]}" for line in await latest_rollout_change(ask, rid)]
+            details += [f"  changed: {line.split(' changed: ', 1)[-1]}" for line in await latest_rollout_change(ask, runs or rid)]
     return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}) on {rid}: {text}", status="answered", details=details,
                       next_steps=["Ask 'what changed before that?' for the changes around it."])

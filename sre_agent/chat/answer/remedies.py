@@ -13,7 +13,7 @@ from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import kind_of, name_of
+from ..understand.references import kind_of, name_of, resolve
 from .diagnosis_text import cause_text
 from .health import status
 from .investigate import why_failing
@@ -35,8 +35,7 @@ async def _has_owner(ask: Ask, pod: str) -> bool:
 @handles("restart_would_help", needs=("kubernetes", "cloudwatch"))
 async def restart_would_help(ask: Ask) -> Answer:
     # Investigated afresh even after a diagnosis: the answer needs the fix, which only the investigation carries
-    if not ask.resource and ask.focus:
-        ask.resource = ask.focus[0]
+    await _subject_named(ask)
     if kind_of(ask.resource or "") == "Pod" and not await _has_owner(ask, ask.resource or ""):
         known = ask.last_diagnosis or {}  # and the same spec crashes the same way: say why, when it was found
         why = f"; and its spec is the cause -- {known.get('summary', '')[:240]}" \
@@ -47,6 +46,15 @@ async def restart_would_help(ask: Ask) -> Answer:
                           next_steps=["Recreate it from its manifest with the fix (a bare pod's spec cannot be edited "
                                       "in place), or run it under a Deployment."])
     return await _by_investigation(ask, _restart_verdict)
+
+
+async def _subject_named(ask: Ask) -> None:
+    """The object the question names ("would restarting chart-api fix it"), else the conversation's: the form needs no
+    subject, so a named one is resolved here -- never the focus over a name said."""
+    if not ask.resource and ask.recognised.subject and isinstance(named := await resolve(ask), str) and named:
+        ask.resource = named
+    if not ask.resource and ask.focus:
+        ask.resource = ask.focus[0]
 
 
 def _restart_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
@@ -107,8 +115,7 @@ SHARED_BY_MORE_PODS = {C.CPU_THROTTLING.value}
 async def scale_would_help(ask: Ask) -> Answer:
     """"would scaling scale-gateway out help": more pods of the same spec help only when the workload's own pods are
     what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load."""
-    if not ask.resource and ask.focus:
-        ask.resource = ask.focus[0]
+    await _subject_named(ask)
     return await _by_investigation(ask, _scale_verdict)
 
 

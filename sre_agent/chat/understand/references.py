@@ -69,7 +69,7 @@ PRONOUN_OR_POSSESSIVE = re.compile(r"\b(it|its|they|them|their)\b|\bthat\b(?!\s+
 PLURAL_NOUN = {"Node": "nodes", "Pod": "pods", "Job": "jobs", "PersistentVolumeClaim": "(pvcs|claims)", "Secret": "secrets",
                "ConfigMap": "config ?maps"}
 POSSESSED_PODS = re.compile(r"\b(its|their|it.s)\s+(\w+\s+)?pods?\b", re.IGNORECASE)
-ONE_POD = re.compile(r"\bpod\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
+ONE_POD = re.compile(r"\bpod\b|\bone\s+of\s+(the\s+|its\s+)?[\w\s-]*\bpods\b", re.IGNORECASE)  # one Pod; "pods" are a workload's
 # forms that look wider (namespace, else cluster) when no object matches
 SYMPTOM_FORMS = ("why_failing", "job_ran", "fix_it", "dependents", "past_incidents", "onset")
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
@@ -157,8 +157,17 @@ async def _pod_of(ask: Ask, workload: str) -> str | None:
                                                             **({"namespace": namespace} if namespace else {})})
     pods = [p for p in (listed.data or {}).get("items") or [] if p.get("name") == name or generated_from(str(p.get("name", "")), name)]
     words = set(ask.recognised.candidates)
-    pods.sort(key=lambda p: (p.get("node") not in words, pod_trouble(p) is None))  # Running-but-unready is trouble
+    said = STATE_SAID.search(ask.question)
+    state = (said.group(1) or "").lower() if said else ""
+    pods.sort(key=lambda p: str(p.get("created") or ""), reverse=state in ("new", "newest", "latest"))
+    # the node named, then the state said ("the pending pod"), then one in trouble (Running-but-unready is trouble)
+    pods.sort(key=lambda p: (p.get("node") not in words,
+                             state == "pending" and str(p.get("status")) != "Pending" and str(p.get("phase")) != "Pending",
+                             state in ("new", "newest", "latest", "old", "oldest") or pod_trouble(p) is None))
     return f"{pods[0].get('namespace')}/Pod/{pods[0].get('name')}" if pods else None
+
+
+STATE_SAID = re.compile(r"\b(pending|new|newest|latest|old|oldest)\s+[\w-]*\s*pods?\b", re.IGNORECASE)
 
 
 async def _fuzzy(ask: Ask, words: list[str], kind: str | None) -> str | None:

@@ -77,3 +77,29 @@ def test_an_object_named_then_that_is_the_object():
 
     assert _named_then_pronoun(said("someone edited booking-api-config today, revert that"))
     assert not _named_then_pronoun(said("someone edited booking-api-config today, revert that pod"))
+
+
+@pytest.mark.parametrize(("question", "subject", "kind"), [
+    ("describe one of the pending booking-web pods", "booking-web", None),
+    ("describe the new customs-gateway pod", "customs-gateway", "Pod"),
+])
+def test_describing_a_workloads_pod_by_its_state_is_a_describe(question, subject, kind):
+    read = recognise(question)
+    assert read.form == "describe" and read.subject == subject and read.kind_hint == kind
+
+
+def test_a_verb_typed_with_a_slip_is_that_verb():
+    from sre_agent.chat.act.writes import _verb
+
+    assert _verb("restrat booking api") == "restart"
+
+
+def test_to_which_version_after_a_pinned_undo_is_its_target():
+    from sre_agent.chat.answer.objects import version
+
+    pinned = {"approval": {"tool": "rollout_undo", "resource": "c/Deployment/labwork-api", "args": {"to_revision": 1},
+                           "change": "container labwork-api: image r/labwork-api:5.4.0 -> r/labwork-api:5.3.0",
+                           "precondition": "current revision 2 (r/labwork-api:5.4.0)"}}
+    ask = Ask(question="to which version", recognised=recognise("to which version"), tools=Cluster({}), last_answer=pinned)
+    answer = asyncio.run(version(ask))
+    assert answer.headline.startswith("To revision 1 of c/Deployment/labwork-api") and "5.3.0" in answer.headline
