@@ -103,3 +103,21 @@ def test_to_which_version_after_a_pinned_undo_is_its_target():
     ask = Ask(question="to which version", recognised=recognise("to which version"), tools=Cluster({}), last_answer=pinned)
     answer = asyncio.run(version(ask))
     assert answer.headline.startswith("To revision 1 of c/Deployment/labwork-api") and "5.3.0" in answer.headline
+
+
+@pytest.mark.parametrize(("question", "form"), [
+    ("Who is affected?", "impact"), ("whats impacted", "impact"), ("is booking-web affected", "affected")])
+def test_who_is_affected_asks_the_blast_radius_and_is_x_affected_asks_about_x(question, form):
+    assert recognise(question).form == form
+
+
+def test_the_root_cause_found_is_never_said_healthy():
+    from sre_agent.chat.answer.health import status
+
+    root = {"resource": "port/ConfigMap/gate-checkin-config", "category": "endpoint_misconfigured",
+            "summary": "endpoint_misconfigured on port/ConfigMap/gate-checkin-config: MANIFEST_API_URL names port 8081"}
+    tools = Cluster({}, {"gate-checkin-config": {"metadata": {"name": "gate-checkin-config"}, "data": {"A": "b"}}})
+    ask = Ask(question="which cm", recognised=recognise("which cm"), tools=tools,
+              resource="port/ConfigMap/gate-checkin-config", last_diagnosis=root)
+    answer = asyncio.run(status(ask))
+    assert answer.status == "problems" and "root cause found: endpoint_misconfigured" in answer.headline
