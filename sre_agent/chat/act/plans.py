@@ -16,6 +16,8 @@ from ...graph.quantities import format_quantity
 from ...graph.quantities import quantity as quantity_value
 from ...graph.recreate import recreate_command
 from ..answer.objects import pod_spec_of
+from ..ask import Ask
+from ..models import Answer, ApprovalRequest
 from .hand_edits import env_change
 
 
@@ -75,28 +77,6 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
                 f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",
                 ["A run already started goes on: delete its Job to stop it.",
                  "No MCP tool suspends a CronJob: a human runs the command after approval."])
-
-
-def taint_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"remove the taint from that node": the node's own taints, each removed by key and effect."""
-    _, kind, name = parse_resource_id(rid)
-    if kind != "Node":
-        return f"{rid} is a {kind}; taints are on Nodes"
-    taints = (obj.get("spec") or {}).get("taints") or []
-    if not taints:
-        return f"Node {name} has no taints"
-    named = [t for t in taints if re.search(rf"(?<![\w./-]){re.escape(str(t.get('key')))}(?![\w./-])", question)]
-    if len(named or taints) == 1:  # one taint: remove_node_taint takes it by key and effect
-        taint = (named or taints)[0]
-        shown = f"{taint.get('key')}{'=' + taint['value'] if taint.get('value') else ''}:{taint.get('effect')}"
-        return Plan("remove_node_taint", {"node": name, "key": taint.get("key"), "effect": taint.get("effect"),
-                                          "reason": question[:200]},
-                    f"remove taint {shown} from node {name}", f"kubectl taint node {name} {shown}-", f"taint {shown}")
-    removals = " ".join(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}-" for t in taints)
-    described = ", ".join(f"{t.get('key')}={t.get('value', '')}:{t.get('effect')}" for t in taints)
-    return Plan(BY_HAND, {"node": name, "remove_taints": [t.get("key") for t in taints]}, f"remove taint(s) {described} from node {name}",
-                f"kubectl taint node {name} {removals}", f"taints {described}",
-                ["remove_node_taint takes one taint: say which (by key), or a human runs this command after approval."])
 
 
 KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
@@ -396,3 +376,18 @@ def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
                                 "reason": question[:200]},
                 f"quota {name}: {key} {hard[key]} -> {value}",
                 f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{patch}'", f"hard {hard}")
+
+
+def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
+    """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
+    by_hand = plan.tool == BY_HAND
+    how = [plan.kubectl] if by_hand else [plan.kubectl, f"or let the responder do it with your approval: sre-agent investigate "
+                                                        f"--prompt \"{ask.question} ({rid})\" --remediation approve"]
+    request = ApprovalRequest(tool=plan.tool, args=plan.args, resource=rid, precondition=plan.precondition, change=plan.change,
+                              how_to_approve=how)
+    headline = (f"Approval needed: {plan.change} ({rid}); no tool does this, a human runs `{plan.kubectl}`. "
+                if by_hand else f"Approval needed: {plan.tool} {rid} ({plan.change}). ")
+    return ask.answer(headline + "Chat is read-only and has changed nothing.",
+                      status="approval_required", details=[f"would change: {plan.change}", *plan.notes], approval=request,
+                      resources=[rid], next_steps=[f"To approve, run: {plan.kubectl}", *how[1:],
+                                                   "Then ask 'how is it doing?' to verify."])

@@ -16,7 +16,7 @@ from ..answer.config_refs import config_users
 from ..answer.objects import pod_spec_of
 from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
-from ..models import Answer, AnswerStatus, ApprovalRequest
+from ..models import Answer, AnswerStatus
 from ..understand.followups import do_it
 from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
@@ -30,11 +30,13 @@ from .hand_edits import (
     probe_relaxation,
     service_port_plan,
 )
+from .node_plans import KUBELET, kubelet_restart_plan, taint_plan
 from .plans import (
     BY_HAND,
     KEY_RESTORED,
     RESUMING,
     Plan,
+    approval_answer,
     claim_growth_plan,
     config_key_plan,
     container_for,
@@ -48,7 +50,6 @@ from .plans import (
     rerun_plan,
     resources_asked,
     suspend_plan,
-    taint_plan,
 )
 from .rollback import not_the_cause_of, rollback_request
 from .targets import only_member_claim, starved_of, troubled_container, with_declared_port
@@ -109,6 +110,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     verb = _verb(question)
     spec = obj.get("spec") or {}
     generation = (obj.get("metadata") or {}).get("generation")
+    if kind == "Node" and verb == "restart" and KUBELET.search(question):
+        return kubelet_restart_plan(question, rid, obj)
     if verb == "cordon":
         if kind != "Node":
             return f"{rid} is a {kind}; cordoning and draining apply to Nodes"
@@ -201,10 +204,14 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         if isinstance(asked, str):
             return asked
         resource, which, quantity, current = asked
+        # the container named is changed as asked; when its pods show another one in trouble, that is said beside it
+        elsewhere = [f"note: the container in trouble is {troubled_name} ({troubled[1]}), not {cname}"] \
+            if troubled and troubled_name and troubled_name != cname else []
         return Plan("set_resources", {"namespace": ns, "name": name, "kind": kind, "container": cname, which: {resource: quantity},
                                       "expect_generation": generation, "reason": reason},
                     f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}",
-                    f"kubectl set resources {target} -c {cname} --{which}={resource}={quantity}", f"generation {generation}")
+                    f"kubectl set resources {target} -c {cname} --{which}={resource}={quantity}", f"generation {generation}",
+                    elsewhere)
     return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
                 "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
                 f"generation {generation}")
@@ -385,18 +392,3 @@ def _unplanned(reason: str) -> AnswerStatus:
     """A change that could not be planned: when what is missing is the user's to say (the value: "Say the new
     memory limit"), the answer waits for it as for a subject; otherwise it is answered (why it cannot be made)."""
     return "needs_subject" if reason.startswith("Say ") else "answered"
-
-
-def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
-    """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
-    by_hand = plan.tool == BY_HAND
-    how = [plan.kubectl] if by_hand else [plan.kubectl, f"or let the responder do it with your approval: sre-agent investigate "
-                                                        f"--prompt \"{ask.question} ({rid})\" --remediation approve"]
-    request = ApprovalRequest(tool=plan.tool, args=plan.args, resource=rid, precondition=plan.precondition, change=plan.change,
-                              how_to_approve=how)
-    headline = (f"Approval needed: {plan.change} ({rid}); no tool does this, a human runs `{plan.kubectl}`. "
-                if by_hand else f"Approval needed: {plan.tool} {rid} ({plan.change}). ")
-    return ask.answer(headline + "Chat is read-only and has changed nothing.",
-                      status="approval_required", details=[f"would change: {plan.change}", *plan.notes], approval=request,
-                      resources=[rid], next_steps=[f"To approve, run: {plan.kubectl}", *how[1:],
-                                                   "Then ask 'how is it doing?' to verify."])

@@ -121,3 +121,27 @@ def test_the_root_cause_found_is_never_said_healthy():
               resource="port/ConfigMap/gate-checkin-config", last_diagnosis=root)
     answer = asyncio.run(status(ask))
     assert answer.status == "problems" and "root cause found: endpoint_misconfigured" in answer.headline
+
+
+def test_a_kubelet_restart_is_an_ssm_command_on_the_nodes_instance_pinned_for_a_human():
+    from sre_agent.chat.act.node_plans import kubelet_restart_plan
+
+    node = {"spec": {"providerID": "aws:///eu-west-1a/i-0284ce76394eb59ab"},
+            "status": {"conditions": [{"type": "Ready", "status": "Unknown"}]}}
+    plan = kubelet_restart_plan("restart the kubelet on that node", "Node/ip-10-42-23-78", node)
+    assert not isinstance(plan, str) and plan.args["instance_ids"] == ["i-0284ce76394eb59ab"]
+    assert plan.kubectl.startswith("aws ssm send-command --instance-ids i-0284ce76394eb59ab --document-name AWS-RunShellScript")
+    assert "Ready=Unknown" in plan.precondition
+    assert isinstance(kubelet_restart_plan("restart the kubelet", "Node/n1", {"spec": {}}), str)  # no instance: said
+
+
+def test_a_resources_change_on_one_container_says_when_another_is_the_one_in_trouble():
+    from sre_agent.chat.act.writes import plan_for
+
+    obj = {"metadata": {"generation": 2}, "spec": {"template": {"spec": {"containers": [
+        {"name": "api", "resources": {"limits": {"memory": "768Mi"}}},
+        {"name": "log-forwarder", "resources": {"limits": {"memory": "64Mi"}}}]}}}}
+    plan = plan_for("bump the api container memory to 2Gi", "p/Deployment/api", obj,
+                    ("log-forwarder", "last exit OOMKilled (137)"))
+    assert not isinstance(plan, str) and plan.args["container"] == "api"
+    assert plan.notes == ["note: the container in trouble is log-forwarder (last exit OOMKilled (137)), not api"]
