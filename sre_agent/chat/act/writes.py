@@ -57,6 +57,7 @@ from .targets import only_member_claim, starved_of, troubled_container, with_dec
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+ONLY_THESE = re.compile(r"\b(only|just\s+the|exactly|replace)\b", re.IGNORECASE)  # a selector said whole, not merged
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
@@ -252,12 +253,17 @@ async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
     namespace, _, name = parse_resource_id(rid)
     current = (service.get("spec") or {}).get("selector") or {}
     asked = dict(SELECTOR_PAIR.findall(ask.question))
-    if asked:  # "put the selector back to app=catalog": the selector said
-        patch = json.dumps({"spec": {"selector": asked}}, separators=(",", ":"))
+    if asked:  # "put the selector back to app=catalog": the selector said -- merged into the current one, as the merge
+        # patch below does (a key not said is kept: "selector to version=v2" must not drop app=, selecting every v2 pod)
+        whole = bool(ONLY_THESE.search(ask.question))
+        asked = asked if whole else {**current, **asked}
+        patch = json.dumps([{"op": "replace", "path": "/spec/selector", "value": asked}] if whole else
+                           {"spec": {"selector": asked}}, separators=(",", ":"))
         return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": asked,
                                              "expect_selector": current, "reason": ask.question[:200]},
                     f"Service {name} selector {current} -> {asked}",
-                    f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
+                    f"kubectl patch service {name} -n {namespace} --type {'json' if whole else 'merge'} -p '{patch}'",
+                    f"selector {current}")
     for kind in WORKLOADS:
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
         labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")

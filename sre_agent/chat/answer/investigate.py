@@ -78,6 +78,19 @@ async def fix_it(ask: Ask) -> Answer:
     return base
 
 
+async def _faulty_service_of(ask: Ask, rid: str) -> str | None:
+    """The Service of a workload's own name, when the analyzers hold a fault against it (a selector or port that
+    reaches none of the workload's pods): what "the issue with X" means when X itself is fine."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet") or not namespace:
+        return None
+    service = f"{namespace}/Service/{name}"
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace})
+    faulty = any(f.get("resource") == service and f.get("severity") in ("critical", "warning")
+                 for f in (analysis.data or {}).get("findings") or [])
+    return service if faulty else None
+
+
 @handles("why_failing")
 async def why_failing(ask: Ask) -> Answer:
     if ask.investigate is None:
@@ -111,6 +124,11 @@ async def why_failing(ask: Ask) -> Answer:
                           next_steps=["If it should run again: `kubectl -n " + (parse_resource_id(ask.resource or "")[0] or "")
                                       + f" patch cronjob {name_of(ask.resource or '')} -p '{{\"spec\":{{\"suspend\":false}}}}'`"
                                       " (ask 'resume it' for the change to approve)."])
+    if category == "none" and (fronting := await _faulty_service_of(ask, ask.resource or "")) is not None:
+        # "what is the issue with invoice-api": the Deployment is fine, the Service of its name selects none of its pods
+        ask.notes.append(f"(nothing is wrong with {ask.resource} itself; its Service {fronting} has a fault: investigated)")
+        ask.resource = fronting
+        return await why_failing(ask)
     if category == "none":
         details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so
         details += await _earlier_restarts(ask, ask.resource or "")

@@ -145,3 +145,33 @@ def test_a_resources_change_on_one_container_says_when_another_is_the_one_in_tro
                     ("log-forwarder", "last exit OOMKilled (137)"))
     assert not isinstance(plan, str) and plan.args["container"] == "api"
     assert plan.notes == ["note: the container in trouble is log-forwarder (last exit OOMKilled (137)), not api"]
+
+
+def test_a_selector_said_in_part_is_merged_into_the_current_one_unless_said_whole():
+    from sre_agent.chat.act.writes import _selector_plan
+
+    service = {"spec": {"selector": {"app": "invoice-api", "version": "v1"}}}
+
+    def planned(question):
+        ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}))
+        return asyncio.run(_selector_plan(ask, "billing/Service/invoice-api", service))
+
+    merged = planned("patch svc invoice-api selector to version=v2")
+    assert merged.args["selector"] == {"app": "invoice-api", "version": "v2"} and "--type merge" in merged.kubectl
+    whole = planned("replace the invoice-api selector with only app=invoice-api")
+    assert whole.args["selector"] == {"app": "invoice-api"} and "--type json" in whole.kubectl
+
+
+def test_the_issue_with_a_fine_workload_whose_own_service_has_a_fault_is_that_service():
+    from sre_agent.chat.answer.investigate import _faulty_service_of
+
+    class Analyzed(Cluster):
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            return outcome.model_copy(update={"data": {"findings": [
+                {"resource": "billing/Service/invoice-api", "severity": "critical", "reason": "SelectorMismatch"}]}})
+
+    ask = Ask(question="what is the issue with invoice-api", recognised=recognise("what is the issue with invoice-api"),
+              tools=Analyzed({}))
+    assert asyncio.run(_faulty_service_of(ask, "billing/Deployment/invoice-api")) == "billing/Service/invoice-api"
+    assert asyncio.run(_faulty_service_of(ask, "billing/Deployment/invoice-worker")) is None
