@@ -31,7 +31,7 @@ from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, recovered_runs, run_of
-from .service_gaps import services_missing_it, unreached_ports
+from .service_gaps import scaled_to_zero_behind, services_missing_it, unreached_ports
 from .templates import label_text
 from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
@@ -206,6 +206,9 @@ OOM_ASKED = re.compile(r"\boom\s*-?\s*kill\w*|\boom\b|\bout\s+of\s+memory\b", re
 SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
 
 
+NO_ENDPOINTS = "the Service has no ready endpoints"
+
+
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))
 async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     """`described`: the object's describe, when the caller read it already (it goes on to show more of it)."""
@@ -223,6 +226,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     trouble: list[str] = []
     extra: list[str] = []  # objects the answer names besides the subject (a CronJob's last run, a DaemonSet's missing nodes)
     on_purpose: str | None = None  # a workload scaled to 0 as a person recorded doing (and nothing calls): said as such
+    empty_by_choice = ""  # a Service with no endpoints because its workload is scaled to 0
     described = described or await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     spec, state = obj.get("spec") or {}, obj.get("status") or {}
@@ -280,7 +284,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 on_purpose = (f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
                               f"({why.key}={why.value[:80]!r})"
                               + (f"; Service(s) {', '.join(fronted)} still route to it" if fronted else ""))
-                details.insert(0, on_purpose)
+                # the person's other notes (the change ticket, who) right under it: what to check before changing it
+                details[0:0] = [on_purpose, *[n for n in peoples_notes(obj) if why.key not in n][:3]]
             elif fronted:  # on purpose or not, what still calls it fails: that is trouble (the person's note said first)
                 trouble.append(f"scaled to 0 replicas while Service(s) {', '.join(fronted)} route to it: it serves nothing"
                                + (f" and {', '.join(callers[:3])} still call it" if callers else ""))
@@ -317,7 +322,13 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details.append(f"{data.get('ready_endpoints', '?')} ready endpoints, {data.get('not_ready_endpoints', '?')} not ready; "
                        f"selector {label_text(data.get('selector'))}" + (f"; ports {ports}" if ports else ""))
         if walk.error is None and not data.get("ready_endpoints"):
-            trouble.append("the Service has no ready endpoints")
+            zeroed = await scaled_to_zero_behind(ask, rid)
+            # its workload scaled to 0 (a decommission, a cost-saving scale-down): an empty Service is what that means,
+            # said with the workload's note -- whether it is a problem is its callers' errors, not this
+            if zeroed:
+                empty_by_choice = f"{rid} has no endpoints because {zeroed} is scaled to 0 replicas: not a fault of its own"
+            else:
+                trouble.append(NO_ENDPOINTS)
         details += await service_errors(ask, namespace or "", name, trouble)
     if ask.form == "placement" and kind in ("Job", "Pod"):  # "where did it run": its nodes' groups too
         nodes = [spec.get("nodeName")] if kind == "Pod" else [p.get("node") for p in await workload_pods(ask, rid)]
@@ -332,7 +343,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     findings = (analysis.data or {}).get("findings") or []
     recovered = await recovered_runs(ask, rid) if kind == "CronJob" else set()
     for finding in findings:
-        if related(finding, rid):
+        if related(finding, rid) and finding.get("severity") == "info":
+            # a fact, not a fault: a Service empty because its workload is scaled to 0 says why, and is not trouble
+            details.insert(0, f"{finding.get('reason')}: {finding.get('message')}")
+            if finding.get("reason") == "NoEndpoints" and NO_ENDPOINTS in trouble:
+                trouble.remove(NO_ENDPOINTS)
+        elif related(finding, rid):
             line = f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}"
             if any(str(finding.get("resource")) == job or str(finding.get("resource")).startswith(
                     job.replace("/Job/", "/Pod/") + "-") for job in recovered):  # a run (or its pod) failed, later ones
@@ -381,5 +397,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
+    if empty_by_choice:
+        return ask.answer(empty_by_choice, status="answered", details=details, resources=[rid, *extra])
     return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
                       details=details, resources=[rid, *extra], next_steps=["Nothing to do for it."] if kind_of(rid) else [])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
+from ..understand.references import workload_of_service
+from .notes import peoples_notes
 from .templates import label_text
 
 IDENTITY_LABELS = frozenset({"app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "k8s-app", "name"})
@@ -46,3 +48,18 @@ async def unreached_ports(ask: Ask, namespace: str, service: str) -> list[str]:
             f"these pods declares (they declare {', '.join(p.get('declared') or []) or 'no ports'}): its endpoints "
             "reach no listening port and callers' connections are refused"
             for p in (walk.data or {}).get("ports") or [] if p.get("reached") is False]
+
+
+async def scaled_to_zero_behind(ask: Ask, service: str) -> str | None:
+    """The workload of the Service's name when its replicas are set to 0 (a decommission, a cost-saving scale-down),
+    with its person's note: why the Service is empty, which is not a fault of the Service's own."""
+    workload = await workload_of_service(ask, service)
+    if not workload:
+        return None
+    namespace, kind, name = parse_resource_id(workload)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    obj = (described.data or {}).get("object") or {}
+    if (obj.get("spec") or {}).get("replicas") != 0:
+        return None
+    notes = peoples_notes(obj, prose_only=True)[:1]
+    return workload + (f" ({notes[0]})" if notes else "")

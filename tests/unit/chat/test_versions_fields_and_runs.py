@@ -175,3 +175,38 @@ def test_the_issue_with_a_fine_workload_whose_own_service_has_a_fault_is_that_se
               tools=Analyzed({}))
     assert asyncio.run(_faulty_service_of(ask, "billing/Deployment/invoice-api")) == "billing/Service/invoice-api"
     assert asyncio.run(_faulty_service_of(ask, "billing/Deployment/invoice-worker")) is None
+
+
+@pytest.mark.parametrize("question", ["which cm", "what secret?", "and which pvc"])
+def test_which_kind_alone_asks_for_the_object_of_that_kind_the_conversation_points_at(question):
+    assert recognise(question).form == "status"
+
+
+def test_which_cm_after_a_diagnosis_in_a_configmap_is_that_configmap():
+    from sre_agent.chat.understand.references import _by_kind
+
+    ask = Ask(question="which cm", recognised=recognise("which cm"), tools=Cluster({}),
+              focus=["cargo/Deployment/manifest-api"],
+              last_diagnosis={"resource": "port/ConfigMap/gate-checkin-config", "category": "endpoint_misconfigured"})
+    assert asyncio.run(_by_kind(ask, "ConfigMap")) == "port/ConfigMap/gate-checkin-config"
+
+
+def test_a_service_empty_because_its_workload_is_scaled_to_zero_says_so():
+    from sre_agent.chat.answer.service_gaps import scaled_to_zero_behind
+
+    class Named(Cluster):
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            if tool == "find_resource":
+                return outcome.model_copy(update={"data": {"matches": [
+                    {"resource": "port/Deployment/legacy-gate", "exact": True}]}})
+            return outcome
+
+    zero = {"metadata": {"annotations": {"example.io/note": "Scaled to 0 on purpose - replaced by gate-checkin"}},
+            "spec": {"replicas": 0}}
+    ask = Ask(question="is the svc ok", recognised=recognise("is the svc ok"), tools=Named({}, {"legacy-gate": zero}))
+    said = asyncio.run(scaled_to_zero_behind(ask, "port/Service/legacy-gate"))
+    assert said is not None and said.startswith("port/Deployment/legacy-gate") and "on purpose" in said
+    running = Named({}, {"legacy-gate": {"spec": {"replicas": 2}}})
+    ask = Ask(question="is the svc ok", recognised=recognise("is the svc ok"), tools=running)
+    assert asyncio.run(scaled_to_zero_behind(ask, "port/Service/legacy-gate")) is None
