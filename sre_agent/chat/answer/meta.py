@@ -203,6 +203,14 @@ async def unrecognised(ask: Ask) -> Answer:
     if chosen:
         ask.resource = chosen
         answer = await _state_and_facts(ask, chosen)
+        if CHANGE_ASKED.match(ask.question):
+            # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
+            # back"): said as not pinned -- never a bare "looks healthy" as if a question had been answered
+            return answer.model_copy(update={
+                "headline": f"Not pinned: I could not read this as a change chat can pin ({PINNABLE}); nothing was "
+                            f"changed. {chosen} now: {answer.headline}", "status": "answered", "form": "unrecognised",
+                "next_steps": ["Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make it by "
+                               "hand with kubectl -- chat never writes."]})
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer
@@ -210,6 +218,12 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 NOT_READ = "I could not read what the question asks"
+# a request to act, by its leading verb (after "ok", "just", "then", "pls")
+CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now)\W+)*(add|rename|put|revert|undo|patch|set|remove|"
+                          r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
+                          r"re-create|create|apply|tolerate|label|annotate|enable|disable)\b", re.IGNORECASE)
+PINNABLE = ("restarts, scaling, images, resources, probes, env vars, config keys, selectors, ports, taints, HPA bounds, "
+            "quotas, claims, rollbacks")
 
 
 async def _what_is_wrong(ask: Ask) -> Answer:

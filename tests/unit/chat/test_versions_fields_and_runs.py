@@ -210,3 +210,12 @@ def test_a_service_empty_because_its_workload_is_scaled_to_zero_says_so():
     running = Named({}, {"legacy-gate": {"spec": {"replicas": 2}}})
     ask = Ask(question="is the svc ok", recognised=recognise("is the svc ok"), tools=running)
     assert asyncio.run(scaled_to_zero_behind(ask, "port/Service/legacy-gate")) is None
+
+
+@pytest.mark.parametrize(("question", "change"), [
+    ("add a toleration for it to eta-engine", True), ("ok rename DB_HOST back to CHART_DB_HOST in chart-api-config", True),
+    ("just use gp3 for it", False), ("is it ok", False), ("settings of eta-engine", False)])
+def test_a_request_to_act_is_told_by_its_leading_verb(question, change):
+    from sre_agent.chat.answer.meta import CHANGE_ASKED
+
+    assert bool(CHANGE_ASKED.match(question)) is change
