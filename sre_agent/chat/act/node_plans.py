@@ -1,5 +1,6 @@
-"""Changes to a Node a person asks for in chat: a taint removed (by key and effect), its kubelet restarted through SSM
-Run Command on the EC2 instance behind it (its providerID) -- pinned for approval, never run by chat."""
+"""Changes about where pods run that a person asks for in chat: a Node's taint removed (by key and effect), a workload
+made to tolerate a taint, a Node's kubelet restarted through SSM Run Command on the EC2 instance behind it (its
+providerID) -- pinned for approval, never run by chat."""
 
 from __future__ import annotations
 
@@ -51,3 +52,28 @@ def kubelet_restart_plan(question: str, rid: str, obj: dict) -> Plan | str:
                 f"aws ssm send-command --instance-ids {instance} --document-name AWS-RunShellScript "
                 f"--parameters '{parameters}'", f"node {name} Ready={ready}",
                 ["If the kubelet does not come back (Ready stays Unknown), drain the node and replace the instance."])
+
+
+TAINT_SAID = re.compile(r"(?<![\w./-])(?P<key>[\w./-]+)=(?P<value>[\w./-]*)(:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute))?")
+
+
+def toleration_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add a toleration for kettlewick.io/drain=planned to eta-engine": the taint added to its pod template's
+    tolerations (the ones it has kept), by hand -- it also lets the pods onto nodes that taint keeps others off."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return f"{rid} is a {kind}; tolerations are on a workload's pod template"
+    said = TAINT_SAID.search(question)
+    if said is None:
+        return f"Say the taint to tolerate (e.g. 'add a toleration for dedicated=batch:NoSchedule to {name}')"
+    toleration = {"key": said.group("key"), "operator": "Equal", "value": said.group("value"),
+                  "effect": said.group("effect") or "NoSchedule"}
+    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    kept = list(spec.get("tolerations") or [])
+    patch = json.dumps([{"op": "add", "path": "/spec/template/spec/tolerations", "value": [*kept, toleration]}])
+    shown = f"{toleration['key']}={toleration['value']}:{toleration['effect']}"
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "toleration": toleration},
+                f"{kind} {name}: tolerate taint {shown} (tolerations now: {len(kept)})",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type json -p '{patch}'", f"{len(kept)} toleration(s)",
+                ["A toleration lets its pods onto every node with that taint -- including nodes being drained on purpose: "
+                 "check why the taint is there first.", "No MCP tool edits tolerations: a human runs the command after approval."])

@@ -60,3 +60,17 @@ def with_declared_port(ask: Ask, rid: str, verb: str) -> str:
         return ask.question
     declared = set(_DECLARED.findall(diagnosis.get("summary") or ""))
     return f"{ask.question} to {next(iter(declared))[0]}" if len(declared) == 1 else ask.question
+
+
+# the scheduler's words for a taint the pods do not tolerate: "2 node(s) had untolerated taint {kettlewick.io/drain: planned}"
+_UNTOLERATED = re.compile(r"untolerated taint \{([\w./-]+):\s*([\w./-]*)\}")
+_TAINT_SAID = re.compile(r"\b[\w./-]+=[\w./-]*(:\w+)?\b")
+
+
+def with_untolerated_taint(ask: Ask, question: str, verb: str) -> str:
+    """"add a toleration for it": the taint the conversation's diagnosis says the pods do not tolerate -- the one, when
+    the scheduler named exactly one -- said as key=value, the way a request would name it."""
+    if verb != "tolerate" or _TAINT_SAID.search(question):
+        return question
+    taints = set(_UNTOLERATED.findall(str((ask.last_diagnosis or {}).get("summary") or "")))
+    return f"{question} {next(iter(taints))[0]}={next(iter(taints))[1]}" if len(taints) == 1 else question

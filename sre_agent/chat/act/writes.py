@@ -6,7 +6,6 @@ status report."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -30,7 +29,7 @@ from .hand_edits import (
     probe_relaxation,
     service_port_plan,
 )
-from .node_plans import KUBELET, kubelet_restart_plan, taint_plan
+from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
     BY_HAND,
     KEY_RESTORED,
@@ -52,18 +51,18 @@ from .plans import (
     suspend_plan,
 )
 from .rollback import not_the_cause_of, rollback_request
-from .targets import only_member_claim, starved_of, troubled_container, with_declared_port
+from .service_plans import selector_plan
+from .targets import only_member_claim, starved_of, troubled_container, with_declared_port, with_untolerated_taint
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
-ONLY_THESE = re.compile(r"\b(only|just\s+the|exactly|replace)\b", re.IGNORECASE)  # a selector said whole, not merged
-SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
          ("expand", r"\b(grow|expand|resize|enlarge|extend|shrink)\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
+         ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
          ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
@@ -123,6 +122,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
     if verb == "taint":
         return taint_plan(question, rid, obj)
+    if verb == "tolerate":
+        return toleration_plan(question, rid, obj)
     if kind == "ResourceQuota":
         return quota_plan(question, rid, obj)
     if kind in ("Secret", "ConfigMap") and verb in ("unknown", "env", "restart") and (
@@ -247,37 +248,6 @@ def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan |
     return Plan(BY_HAND, args, change, kubectl, precondition, [note])
 
 
-async def _selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
-    """"fix the selector on that service": the selector that matches the pods of the workload named like the
-    Service (its pod template's labels, as many keys as the current selector has): set_service_selector after approval."""
-    namespace, _, name = parse_resource_id(rid)
-    current = (service.get("spec") or {}).get("selector") or {}
-    asked = dict(SELECTOR_PAIR.findall(ask.question))
-    if asked:  # "put the selector back to app=catalog": the selector said -- merged into the current one, as the merge
-        # patch below does (a key not said is kept: "selector to version=v2" must not drop app=, selecting every v2 pod)
-        whole = bool(ONLY_THESE.search(ask.question))
-        asked = asked if whole else {**current, **asked}
-        patch = json.dumps([{"op": "replace", "path": "/spec/selector", "value": asked}] if whole else
-                           {"spec": {"selector": asked}}, separators=(",", ":"))
-        return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": asked,
-                                             "expect_selector": current, "reason": ask.question[:200]},
-                    f"Service {name} selector {current} -> {asked}",
-                    f"kubectl patch service {name} -n {namespace} --type {'json' if whole else 'merge'} -p '{patch}'",
-                    f"selector {current}")
-    for kind in WORKLOADS:
-        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
-        labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
-        if described.error is None and labels:
-            keys = [k for k in current if k in labels] or list(labels)[:1]
-            wanted = {k: labels[k] for k in keys}
-            patch = json.dumps({"spec": {"selector": wanted}}, separators=(",", ":"))
-            return Plan("set_service_selector", {"namespace": namespace or "", "name": name, "selector": wanted,
-                                                 "expect_selector": current, "reason": ask.question[:200]},
-                        f"Service {name} selector {current} -> {wanted} (the labels of {kind} {name}'s pods)",
-                        f"kubectl patch service {name} -n {namespace} --type merge -p '{patch}'", f"selector {current}")
-    return f"No workload named {name} in {namespace} to take the selector from; say the selector {rid} should have"
-
-
 @handles("write_request", "node_or_pod_write", needs=("kubernetes",))
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
@@ -315,9 +285,9 @@ async def write_request(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
-    question = with_declared_port(ask, rid, verb)
+    question = with_untolerated_taint(ask, with_declared_port(ask, rid, verb), verb)
     troubled = await troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
-    plan = await _selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
+    plan = await selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
         plan_for(question, rid, obj, troubled)
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):

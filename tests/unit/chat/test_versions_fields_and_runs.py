@@ -148,7 +148,7 @@ def test_a_resources_change_on_one_container_says_when_another_is_the_one_in_tro
 
 
 def test_a_selector_said_in_part_is_merged_into_the_current_one_unless_said_whole():
-    from sre_agent.chat.act.writes import _selector_plan
+    from sre_agent.chat.act.service_plans import selector_plan as _selector_plan
 
     service = {"spec": {"selector": {"app": "invoice-api", "version": "v1"}}}
 
@@ -219,3 +219,19 @@ def test_a_request_to_act_is_told_by_its_leading_verb(question, change):
     from sre_agent.chat.answer.meta import CHANGE_ASKED
 
     assert bool(CHANGE_ASKED.match(question)) is change
+
+
+def test_a_toleration_for_the_taint_the_diagnosis_names_keeps_the_tolerations_it_had():
+    from sre_agent.chat.act.node_plans import toleration_plan
+    from sre_agent.chat.act.targets import with_untolerated_taint
+
+    diagnosis = {"summary": "0/6 nodes are available: 4 node(s) didn't match Pod's node affinity/selector, 2 node(s) had "
+                            "untolerated taint {kettlewick.io/drain: planned}."}
+    ask = Ask(question="add a toleration for it to eta-engine", recognised=recognise("add a toleration for it to eta-engine"),
+              tools=Cluster({}), last_diagnosis=diagnosis)
+    question = with_untolerated_taint(ask, ask.question, "tolerate")
+    assert question.endswith("kettlewick.io/drain=planned")
+    obj = {"spec": {"template": {"spec": {"tolerations": [{"key": "dedicated", "value": "compute", "effect": "NoSchedule"}]}}}}
+    plan = toleration_plan(question, "tracking/Deployment/eta-engine", obj)
+    assert not isinstance(plan, str) and '"key": "dedicated"' in plan.kubectl and '"key": "kettlewick.io/drain"' in plan.kubectl
+    assert isinstance(toleration_plan("add a toleration to eta-engine", "tracking/Deployment/eta-engine", obj), str)
