@@ -41,9 +41,10 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
                                   "('scale it to 1 anyway') and a human approves the pinned action."])
 
 
-def elsewhere(ask: Ask, rid: str) -> tuple[str, str] | None:
+def elsewhere(ask: Ask, rid: str, *, config_reader: bool = True) -> tuple[str, str] | None:
     """(root, category) when the conversation's diagnosis puts the root cause on another object than `rid` -- not `rid`,
-    its pod, its Service of the same name, nor a ConfigMap/Secret `rid` may read (restarting its users is that fix)."""
+    its pod, its Service of the same name, nor a ConfigMap/Secret `rid` reads (restarting its users is that fix);
+    `config_reader` False: `rid` is known not to read that ConfigMap/Secret, so it is elsewhere too."""
     diagnosis = ask.last_diagnosis or {}
     root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if not root or category == "none" or root == rid:
@@ -53,16 +54,33 @@ def elsewhere(ask: Ask, rid: str) -> tuple[str, str] | None:
         ns, _, name = parse_resource_id(rid)
     except ValueError:
         return None
-    if root_kind in CONFIG_KINDS or (root_ns == ns and (root_name == name or root_name.startswith(name + "-"))):
+    if (root_kind in CONFIG_KINDS and config_reader) or (root_ns == ns and (root_name == name or root_name.startswith(name + "-"))):
         return None
     return root, category
 
 
-def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool) -> Answer | None:
+# Faults in a Service's own spec: no restart or pod delete of the workload behind it changes that spec.
+SERVICE_SPEC_FAULTS = ("service_port_mismatch", "service_selector_mismatch")
+
+
+def elsewhere_for(ask: Ask, tool: str, rid: str, *, config_reader: bool = True) -> tuple[str, str] | None:
+    """elsewhere(), and for a restart or pod delete also the Service of the workload's own name when the fault is that
+    Service's spec (its selector or targetPort): new pods meet the same Service."""
+    if (found := elsewhere(ask, rid, config_reader=config_reader)) is not None:
+        return found
+    diagnosis = ask.last_diagnosis or {}
+    root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    if tool in ("rollout_restart", "delete_pod") and category in SERVICE_SPEC_FAULTS and "/Service/" in root and root != rid:
+        return root, category
+    return None
+
+
+def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool, config_reader: bool = True) -> Answer | None:
     """An undo, restart, pod delete or StatefulSet scale-down of a workload that shows no fault of its own, while the
     conversation found the root cause on another object, is not pinned on a passing request: it changes what works and
     leaves the fault. Said with "anyway", it is pinned as usual."""
-    if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or (found := elsewhere(ask, rid)) is None:
+    if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or \
+            (found := elsewhere_for(ask, tool, rid, config_reader=config_reader)) is None:
         return None
     root, category = found
     why = {"rollout_undo": f"an undo of {rid} would not clear it", "rollout_restart": f"a restart of {rid} would not clear it",

@@ -19,7 +19,7 @@ from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
 from .config_revert import config_revert, edit_not_read
-from .guards import against_intent, elsewhere, not_the_cause
+from .guards import against_intent, elsewhere_for, not_the_cause
 
 MAX_ALARMS = 6
 
@@ -202,6 +202,20 @@ async def _rollback_view(ask: Ask) -> Answer | tuple[dict, dict, str, str, list[
     return current, previous, namespace, name, diff
 
 
+async def _reads_root_config(ask: Ask, rid: str) -> bool:
+    """Whether the workload `rid` reads the ConfigMap/Secret the diagnosis puts the root cause in (restarting it is then
+    part of that fix); True when the root is no ConfigMap/Secret or `rid` is no workload (nothing to tell apart)."""
+    root = str((ask.last_diagnosis or {}).get("resource") or "")
+    try:
+        _, root_kind, root_name = parse_resource_id(root)
+        kind = parse_resource_id(rid)[1]
+    except ValueError:
+        return True
+    if root_kind not in ("ConfigMap", "Secret") or kind not in WORKLOADS:
+        return True
+    return root_name in await configs_read_by(ask, rid, root_kind)
+
+
 async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answer | None:
     """The refusal when the root cause is another object and this one shows no fault of its own. The root cause is the
     conversation's; a conversation that found none yet (the request came first: "X went out before, roll it back")
@@ -213,7 +227,7 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     # no diagnosis yet, or one that found no root cause on what was asked ("is the X rollout the culprit?" -> no):
     # either way what is broken now is not known to this request yet
     found_none = (ask.last_diagnosis or {}).get("category", "none") == "none" and ask.investigate is not None
-    if not found_none and elsewhere(ask, rid) is None:
+    if not found_none and elsewhere_for(ask, tool, rid, config_reader=await _reads_root_config(ask, rid)) is None:
         return None
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
     own = await findings_on(ask, namespace or "", rid) if kind not in ("ConfigMap", "Secret") else []
@@ -224,16 +238,15 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
         if not isinstance(worst, str) or not worst or worst == rid:
             return None
         ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None
-        if (found := elsewhere(ask, rid)) is None:
-            return None
-    else:
-        found = elsewhere(ask, rid)
+    reader = await _reads_root_config(ask, rid)
+    if (found := elsewhere_for(ask, tool, rid, config_reader=reader)) is None:
+        return None
     unread = None
     if found and kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, found[0], kind):
         # the root cause reads it: reverting what it reads may be the fix -- unless its pods never read the edit
         if (unread := await edit_not_read(ask, rid, found[0])) is None:
             return None
-    refusal = not_the_cause(ask, tool, rid, own_fault=False)
+    refusal = not_the_cause(ask, tool, rid, own_fault=False, config_reader=reader)
     if refusal is None:
         return None
     # a ConfigMap's or Secret's refusal shows what the edit left in it: its record (last write, what it holds)

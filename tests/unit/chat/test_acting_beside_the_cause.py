@@ -172,3 +172,21 @@ def test_a_change_naming_a_kind_the_conversation_has_no_object_of_asks_which_nev
     ask = Ask(question="raise the quota to 10Gi", recognised=recognise("raise the quota to 10Gi"), tools=Namespaced(quotas),
               focus=["seating/Deployment/seat-hold"])
     assert asyncio.run(resolve(ask)) == "seating/ResourceQuota/seating-quota"
+
+
+def test_a_root_cause_in_a_configmap_excuses_only_the_workloads_that_read_it():
+    cm_root = {**ROOT, "resource": "port/ConfigMap/gate-checkin-config", "category": "endpoint_misconfigured"}
+    ask = _ask("restart manifest-api then", cm_root)
+    assert elsewhere(ask, "cargo/Deployment/manifest-api") is None  # a reader unknown: the restart may be the fix
+    assert elsewhere(ask, "cargo/Deployment/manifest-api", config_reader=False) == \
+        ("port/ConfigMap/gate-checkin-config", "endpoint_misconfigured")
+
+
+def test_a_restart_behind_a_service_whose_own_spec_is_at_fault_is_refused_an_undo_is_not():
+    from sre_agent.chat.act.guards import elsewhere_for
+
+    port = {**ROOT, "resource": "reminders/Service/notify-relay", "category": "service_port_mismatch"}
+    ask = _ask("restart notify-relay", port)
+    assert elsewhere_for(ask, "rollout_restart", "reminders/Deployment/notify-relay") == \
+        ("reminders/Service/notify-relay", "service_port_mismatch")
+    assert elsewhere_for(ask, "rollout_undo", "reminders/Deployment/notify-relay") is None  # the rollout may have renamed it
