@@ -330,19 +330,6 @@ CASES = [
         note="the Service's selector is right (the StatefulSet's template carries it), so it is NoEndpoints, not SelectorMismatch",
     ),
     _case(
-        "a-service-whose-workload-is-scaled-to-zero-is-empty-by-that-choice",
-        [
-            deployment("legacy-gate", "port", replicas=0, status={"replicas": 0}),
-            service("legacy-gate", "port", selector={"app": "legacy-gate"}),
-        ],
-        [
-            expect("port/Service/legacy-gate", "NoEndpoints", "info", "Deployment/legacy-gate is scaled to 0 replicas"),
-        ],
-        note="replicas 0 is a person's or a controller's choice (a decommission, a cost-saving scale-down): the empty "
-             "Service is what that means, not a fault of its own -- callers' errors and the scale-down's own finding say "
-             "whether it matters",
-    ),
-    _case(
         "node-faults-survive-the-namespace-filter",
         [
             node("node-1", conditions=[condition("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")],

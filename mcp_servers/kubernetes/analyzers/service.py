@@ -53,7 +53,7 @@ def _label_hints(view: ClusterView, namespace: str, selector: dict[str, str]) ->
     return hints or ["every label is carried by some pod, but no single pod carries all of them"]
 
 
-def _workloads_selected(view: ClusterView, namespace: str, selector: dict[str, str]) -> list[tuple[str, KubeObject]]:
+def _workloads_selected(view: ClusterView, namespace: str, selector: dict[str, str]) -> list[str]:
     """Workloads whose pod template carries every selector label: the selector is right, the
     pods are just not there. Only consulted for Services without endpoints, so a scan is cheap."""
     selected = []
@@ -61,12 +61,8 @@ def _workloads_selected(view: ClusterView, namespace: str, selector: dict[str, s
         for workload in view.of_kind(kind, namespace):
             template_labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
             if all(template_labels.get(key) == value for key, value in selector.items()):
-                selected.append((f"{kind}/{name_of(workload)}", workload))
+                selected.append(f"{kind}/{name_of(workload)}")
     return selected
-
-
-def _scaled_to_zero(workload: KubeObject) -> bool:
-    return spec_of(workload).get("replicas") == 0
 
 
 class ServiceAnalyzer:
@@ -119,19 +115,7 @@ class ServiceAnalyzer:
                                  f"Service has no endpoints, expected label {expected}",
                                  [f"spec.selector: {expected}", endpoints_evidence])]
         matching = view.pods_matching(namespace, equality_selector(selector))
-        selected = _workloads_selected(view, namespace, selector) if not matching else []
-        workloads = [name for name, _ in selected]
-        if selected and all(_scaled_to_zero(obj) for _, obj in selected):
-            # someone set replicas to 0 (a decommission, a cost-saving scale-down): an empty Service is what that means,
-            # not a fault of its own -- whether it matters is its callers' errors and the scale-down's own finding
-            return [make_finding(
-                "Service", service, "info", "NoEndpoints",
-                f"Service has no endpoints, expected label {expected}: {', '.join(workloads)} "
-                f"{'is' if len(workloads) == 1 else 'are'} scaled to 0 replicas, so it routes to nothing while "
-                f"{'it is' if len(workloads) == 1 else 'they are'}",
-                [f"spec.selector: {expected}", endpoints_evidence, f"pod template matches: {', '.join(workloads)} (replicas 0)"],
-            )]
-        if workloads:
+        if not matching and (workloads := _workloads_selected(view, namespace, selector)):
             return [make_finding(
                 "Service", service, "critical", "NoEndpoints",
                 f"Service has no endpoints, expected label {expected}: no pod is running with these labels, "

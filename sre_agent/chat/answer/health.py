@@ -343,12 +343,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     findings = (analysis.data or {}).get("findings") or []
     recovered = await recovered_runs(ask, rid) if kind == "CronJob" else set()
     for finding in findings:
-        if related(finding, rid) and finding.get("severity") == "info":
-            # a fact, not a fault: a Service empty because its workload is scaled to 0 says why, and is not trouble
-            details.insert(0, f"{finding.get('reason')}: {finding.get('message')}")
-            if finding.get("reason") == "NoEndpoints" and NO_ENDPOINTS in trouble:
-                trouble.remove(NO_ENDPOINTS)
-        elif related(finding, rid):
+        if related(finding, rid) and empty_by_choice and finding.get("reason") == "NoEndpoints":
+            continue  # empty because its workload is scaled to 0: said as such above, not a fault of the Service's own
+        if related(finding, rid):
             line = f"{finding.get('resource')}: {finding.get('reason')} -- {finding.get('message')}"
             if any(str(finding.get("resource")) == job or str(finding.get("resource")).startswith(
                     job.replace("/Job/", "/Pod/") + "-") for job in recovered):  # a run (or its pod) failed, later ones

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ...contracts import CATEGORIES, parse_resource_id
+from ...graph.intent import recorded_intent
 from ..ask import RESTORE_ACCESS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
@@ -53,11 +54,24 @@ async def wider_subject(ask: Ask) -> str | Answer:
             [p for p in problems if any(r in on_node for r in p.blast_radius)]
         if not problems:
             return ask.resource or ""
+    problems = [p for p in problems if not await _decommissioned(ask, p.resource)] or problems
     if problems:
         return problems[0].resource
     answer = await broken_now(ask)
     answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
     return answer
+
+
+async def _decommissioned(ask: Ask, rid: str) -> bool:
+    """A workload scaled to 0 as a person recorded doing (a decommission, a retirement): its empty Service is that
+    choice, never "the worst problem" to investigate first."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet") or not namespace:
+        return False
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    obj = (described.data or {}).get("object") or {}
+    return (obj.get("spec") or {}).get("replicas") == 0 and any(
+        i.about == "object" for i in recorded_intent(rid, obj.get("metadata")))
 
 
 async def _troubled_owners_on(ask: Ask, node: str) -> set[str]:

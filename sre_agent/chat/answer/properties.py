@@ -97,6 +97,10 @@ async def _namespace_facts(ask: Ask, namespace: str) -> list[str]:
     return lines
 
 
+FACT_KEYS = {"containers", "initcontainers", "resources", "limits", "requests", "image", "ports", "env", "envfrom",
+             "replicas", "labels", "selector", "volumes", "volumemounts", "args", "command", "annotations"}
+
+
 @handles("property", needs=("kubernetes",))
 async def property_of(ask: Ask) -> Answer:
     rid = ask.resource or (ask.focus[0] if ask.focus else "")
@@ -120,7 +124,10 @@ async def property_of(ask: Ask) -> Answer:
     answered = _best(ask, rid + (f" container {container}" if container else ""), facts, state)
     fields = fields_asked(ask.question, obj)
     keys = {line.rstrip(":").rsplit(".", 1)[-1].split("[")[0].lower() for line in fields if not line.startswith(" ")}
-    if fields and (" field of " in ask.question or not any(key in answered.headline.lower() for key in keys)):
+    # a key the summary facts already speak to (containers, limits, ports, image ...) is answered by them; the manifest's
+    # block only for the fields they do not carry (strategy, affinity, tolerations) or when the field itself is asked
+    distinct = keys - FACT_KEYS
+    if fields and (" field of " in ask.question or (distinct and not any(key in answered.headline.lower() for key in distinct))):
         # the manifest has a field of the name asked (strategy, affinity, tolerations ...) that no summary fact
         # answered with -- or the question asked for the field itself (kubectl -o yaml | grep): that block
         return ask.answer(f"{rid} {fields[0].rstrip(':')}: {' '.join(line.strip() for line in fields[1:3])}",

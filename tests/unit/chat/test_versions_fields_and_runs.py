@@ -235,3 +235,22 @@ def test_a_toleration_for_the_taint_the_diagnosis_names_keeps_the_tolerations_it
     plan = toleration_plan(question, "tracking/Deployment/eta-engine", obj)
     assert not isinstance(plan, str) and '"key": "dedicated"' in plan.kubectl and '"key": "kettlewick.io/drain"' in plan.kubectl
     assert isinstance(toleration_plan("add a toleration to eta-engine", "tracking/Deployment/eta-engine", obj), str)
+
+
+def test_a_workload_decommissioned_on_purpose_is_never_the_worst_problem_to_investigate():
+    from sre_agent.chat.answer.investigate import _decommissioned
+
+    off = {"metadata": {"annotations": {"example.io/decommissioned": "true", "example.io/change-ticket": "CHG-4471"}},
+           "spec": {"replicas": 0}}
+    tools = Cluster({}, {"legacy-gate": off, "availability-api": {"spec": {"replicas": 0}}})
+    ask = Ask(question="whats broken", recognised=recognise("whats broken"), tools=tools)
+    assert asyncio.run(_decommissioned(ask, "port/Deployment/legacy-gate"))
+    assert not asyncio.run(_decommissioned(ask, "booking/Deployment/availability-api"))  # scaled to 0, no note: a fault
+
+
+def test_a_field_the_summary_facts_carry_is_answered_by_them():
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "proxy", "resources": {"limits": {"cpu": "1"}}}]}}}}
+    assert fields_asked("whats the limit on that container", obj)  # the manifest has it ...
+    from sre_agent.chat.answer.properties import FACT_KEYS
+
+    assert {"containers", "limits"} <= FACT_KEYS  # ... but the facts answer it (the container meant, its limit)
