@@ -119,6 +119,17 @@ def findings_about(findings: list[Finding], resource: str, *signals: str) -> lis
     return [f for f in findings if f.resource == resource and (not signals or f.signal in signals)]
 
 
+def evidence_of(findings: list[Finding]) -> list[str]:
+    """The findings' evidence ids, each once, in order: what a proposed fix cites."""
+    return list(dict.fromkeys(e for f in findings for e in f.evidence))
+
+
+def resource_parts(resource: str) -> tuple[str, str, str]:
+    """(namespace or "", kind, name) of a resource id, as the fix builders' commands write them."""
+    namespace, kind, name = parse_resource_id(resource)
+    return namespace or "", kind, name
+
+
 def _container(findings: list[Finding], resource: str) -> str:
     return next((str(f.details["container"]) for f in findings if f.resource == resource and f.details.get("container")),
                 "<container>")

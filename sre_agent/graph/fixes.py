@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ..contracts import Finding, ProposedFix, RootCauseCategory, parse_resource_id, resource_id
+from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes
 from .fix_guards import category_fallback, drop_tried, findings_about, only_reads, with_intent
+from .fix_guards import evidence_of as _evidence
+from .fix_guards import resource_parts as _ref
 from .fix_values import (
     autoscaler_caps,
     declared_number,
@@ -43,18 +45,9 @@ from .resource_fixes import oom_limit_fixes
 from .state import Investigation
 
 C = RootCauseCategory
-def _ref(resource: str) -> tuple[str, str, str]:
-    namespace, kind, name = parse_resource_id(resource)
-    return namespace or "", kind, name
-
-
 
 def _about(state: Investigation, resource: str, *signals: str) -> list[Finding]:
     return findings_about(state.findings, resource, *signals)
-
-
-def _evidence(findings: list[Finding]) -> list[str]:
-    return list(dict.fromkeys(e for f in findings for e in f.evidence))
 
 
 def _rollback_target(state: Investigation, workload: str) -> int | None:

@@ -9,22 +9,14 @@ import json
 import re
 from collections.abc import Callable
 
-from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
+from ..contracts import Finding, ProposedFix, resource_id
+from .fix_guards import evidence_of as _evidence
 from .fix_guards import findings_about
+from .fix_guards import resource_parts as _ref
 from .fix_values import blockers, cordons_in_the_way
 from .kubectl_words import KUBECTL_KIND
 from .kubectl_words import namespace_flag as _ns
 from .resource_fixes import daemonset_toleration_fix
-
-
-def _evidence(findings: list[Finding]) -> list[str]:
-    return list(dict.fromkeys(e for f in findings for e in f.evidence))
-
-
-def _ref(resource: str) -> tuple[str, str, str]:
-    namespace, kind, name = parse_resource_id(resource)
-    return namespace or "", kind, name
-
 
 INSUFFICIENT = re.compile(r"Insufficient (\S+)")
 

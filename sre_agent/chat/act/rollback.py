@@ -227,7 +227,8 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     # no diagnosis yet, or one that found no root cause on what was asked ("is the X rollout the culprit?" -> no):
     # either way what is broken now is not known to this request yet
     found_none = (ask.last_diagnosis or {}).get("category", "none") == "none" and ask.investigate is not None
-    if not found_none and elsewhere_for(ask, tool, rid, config_reader=await _reads_root_config(ask, rid)) is None:
+    reader = True if found_none else await _reads_root_config(ask, rid)
+    if not found_none and elsewhere_for(ask, tool, rid, config_reader=reader) is None:
         return None
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
     own = await findings_on(ask, namespace or "", rid) if kind not in ("ConfigMap", "Secret") else []
@@ -238,7 +239,7 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
         if not isinstance(worst, str) or not worst or worst == rid:
             return None
         ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None
-    reader = await _reads_root_config(ask, rid)
+        reader = await _reads_root_config(ask, rid)  # read against the root just found
     if (found := elsewhere_for(ask, tool, rid, config_reader=reader)) is None:
         return None
     unread = None

@@ -9,9 +9,9 @@ import re
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
+from ..understand.kinds_said import ROLLABLE
 from .plans import Plan
 
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 ONLY_THESE = re.compile(r"\b(only|just\s+the|exactly|replace)\b", re.IGNORECASE)  # a selector said whole, not merged
 SELECTOR_PAIR = re.compile(r"\b([a-z0-9./-]+)=([a-z0-9._-]+)\b", re.IGNORECASE)
 
@@ -33,7 +33,7 @@ async def selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
                     f"Service {name} selector {current} -> {asked}",
                     f"kubectl patch service {name} -n {namespace} --type {'json' if whole else 'merge'} -p '{patch}'",
                     f"selector {current}")
-    for kind in WORKLOADS:
+    for kind in ROLLABLE:
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
         labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
         if described.error is None and labels:

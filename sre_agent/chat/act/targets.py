@@ -9,6 +9,7 @@ import re
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from .hand_edits import PORT_TARGET
+from .node_plans import TAINT_SAID
 
 
 async def only_member_claim(ask: Ask, namespace: str, name: str) -> str | None:
@@ -64,13 +65,12 @@ def with_declared_port(ask: Ask, rid: str, verb: str) -> str:
 
 # the scheduler's words for a taint the pods do not tolerate: "2 node(s) had untolerated taint {kettlewick.io/drain: planned}"
 _UNTOLERATED = re.compile(r"untolerated taint \{([\w./-]+):\s*([\w./-]*)\}")
-_TAINT_SAID = re.compile(r"\b[\w./-]+=[\w./-]*(:\w+)?\b")
 
 
 def with_untolerated_taint(ask: Ask, question: str, verb: str) -> str:
     """"add a toleration for it": the taint the conversation's diagnosis says the pods do not tolerate -- the one, when
     the scheduler named exactly one -- said as key=value, the way a request would name it."""
-    if verb != "tolerate" or _TAINT_SAID.search(question):
+    if verb != "tolerate" or TAINT_SAID.search(question):
         return question
     taints = set(_UNTOLERATED.findall(str((ask.last_diagnosis or {}).get("summary") or "")))
     return f"{question} {next(iter(taints))[0]}={next(iter(taints))[1]}" if len(taints) == 1 else question
