@@ -87,11 +87,19 @@ def parse_taint(taint: str) -> tuple[str, str, str]:
     return key, value, effect
 
 
+# Taints Kubernetes itself sets and lifts with a node's condition (not-ready, unreachable, memory-pressure, ... and a
+# cloud node not yet initialised): never left behind by a person -- removing one hides the condition, the node's own
+# fault stays (its kubelet, its instance).
+CONDITION_TAINT = re.compile(r"^node\.(?:cloudprovider\.)?kubernetes\.io/")
+
+
 def leftover_taint(findings: list[Finding], node: str) -> tuple[str, Finding] | None:
-    """The taint `node` alone in its group carries and the pending pods do not tolerate, with its finding."""
+    """The taint `node` alone in its group carries and the pending pods do not tolerate, with its finding -- never one
+    of the taints Kubernetes sets for a node's condition."""
     name = parse_resource_id(node)[2] if "/" in node else node
     return next(((str(f.details.get("taint")), f) for f in findings
-                 if f.signal == "UntoleratedTaint" and name in (f.details.get("odd_nodes") or [])), None)
+                 if f.signal == "UntoleratedTaint" and name in (f.details.get("odd_nodes") or [])
+                 and not CONDITION_TAINT.match(str(f.details.get("taint")))), None)
 
 
 # The scheduler's verdict per node group: "0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had

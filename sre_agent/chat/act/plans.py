@@ -230,9 +230,14 @@ def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
 PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
 
 
+# A question or statement before a request is its premise, not what is asked ("account-api is getting oom killed right?
+# bump its memory to 1Gi": the request is the clause after the last question mark, and "killed" is a symptom there)
+PREMISE = re.compile(r"^.*\?+\s*(?=\S)", re.DOTALL)
+
+
 def request_part(question: str) -> str:
-    """The request without its purpose clause."""
-    return PURPOSE.split(question, maxsplit=1)[0]
+    """The request without its premise (what precedes its last question mark) and without its purpose clause."""
+    return PURPOSE.split(PREMISE.sub("", question), maxsplit=1)[0]
 
 
 RAISING = re.compile(r"\b(bump|raise|increase|up|more|bigger|higher|grow|double|boost|give\s+it)\b", re.IGNORECASE)

@@ -8,6 +8,7 @@ import re
 
 from ..answer.pods import workload_pods
 from ..ask import Ask
+from ..understand.references import owner_of, parse_resource_id
 from .hand_edits import PORT_TARGET
 from .node_plans import TAINT_SAID
 
@@ -19,6 +20,16 @@ async def only_member_claim(ask: Ask, namespace: str, name: str) -> str | None:
     claims = [c.get("name") for c in (listed.data or {}).get("items") or [] if member.match(str(c.get("name")))]
     return f"{namespace}/PersistentVolumeClaim/{claims[0]}" if len(claims) == 1 else None
 
+
+
+async def mounted_claim(ask: Ask, rid: str) -> str | None:
+    """The one PersistentVolumeClaim a Deployment's or DaemonSet's pod template mounts, when it mounts exactly one."""
+    namespace, kind, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    template = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    claims = {str(v["persistentVolumeClaim"].get("claimName")) for v in template.get("volumes") or []
+              if isinstance(v.get("persistentVolumeClaim"), dict)}
+    return f"{namespace}/PersistentVolumeClaim/{claims.pop()}" if len(claims) == 1 else None
 
 
 async def troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
@@ -38,6 +49,27 @@ async def troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
 
 
 THROTTLED = "throttled at its CPU limit"
+
+# What the analyzers say of a container short of a resource at its limit, per resource a request raises.
+_SHORT_OF = {"memory": re.compile(r"OOMKilled|oom.?kill", re.I), "cpu": re.compile(r"throttl", re.I)}
+
+
+async def short_of_it_elsewhere(ask: Ask, rid: str, resource: str) -> str | None:
+    """"account-api is getting oom killed? bump its memory": when the workload's own pods show nothing of the sort, the
+    objects the analyzers do find short of that resource, as a note -- the raise is pinned as asked, the premise is not
+    left standing."""
+    if resource not in _SHORT_OF:
+        return None
+    analysis = await ask.call("kubernetes", "analyze", {})
+    findings = (analysis.data or {}).get("findings") or []
+    short = sorted({str(f.get("resource")) for f in findings if f.get("resource") and f.get("resource") != rid
+                    and _SHORT_OF[resource].search(f"{f.get('reason')} {f.get('message')}")})
+    short = list(dict.fromkeys([await owner_of(ask, r) or r if "/Pod/" in r else r for r in short[:5]]))  # its workload
+    if not short:
+        return None
+    what = "OOM-killed at its memory limit" if resource == "memory" else "throttled at its CPU limit"
+    return (f"note: {rid}'s pods show no sign of being short of {resource}; what is {what} is "
+            f"{', '.join(short[:3])}")
 
 
 def starved_of(container: str, troubled: tuple[str, str] | None) -> str | None:

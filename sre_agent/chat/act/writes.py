@@ -50,9 +50,18 @@ from .plans import (
     resources_asked,
     suspend_plan,
 )
+from .pod_deletes import PODS_SAID, pods_delete
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
-from .targets import only_member_claim, starved_of, troubled_container, with_declared_port, with_untolerated_taint
+from .targets import (
+    mounted_claim,
+    only_member_claim,
+    short_of_it_elsewhere,
+    starved_of,
+    troubled_container,
+    with_declared_port,
+    with_untolerated_taint,
+)
 
 NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
@@ -277,6 +286,14 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
+    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "Service"):
+        # "delete the pending pods": the workload's pods (a Service's, its workload's), never the workload itself
+        owner = await workload_of_service(ask, rid) if kind == "Service" else rid
+        if owner and (deleted := await pods_delete(ask, owner)) is not None:
+            return deleted
+    if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):
+        rid = claim  # "expand rental-uploads to 40Gi" about a Deployment: the one claim it mounts is what grows
+        namespace, kind, name = parse_resource_id(rid)
     if verb == "expand" and kind == "StatefulSet" and (claim := await only_member_claim(ask, namespace or "", name)):
         rid = claim  # "grow it to 80Gi" about a one-member database: its member's claim is what grows
         namespace, kind, name = parse_resource_id(rid)
@@ -314,6 +331,9 @@ async def write_request(ask: Ask) -> Answer:
                           f"{headline}", status="answered",
                           resources=[rid], details=details,
                           next_steps=["Resuming releases what the pause holds back: confirm with whoever paused it first."])
+    if plan.tool == "set_resources" and troubled is None and (resource := next(iter(plan.args.get("limits") or plan.args.get(
+            "requests") or {}), None)) and (note := await short_of_it_elsewhere(ask, rid, resource)) is not None:
+        plan.notes.insert(0, note)
     guarded = "scale_down" if plan.tool == "scale" and kind == "StatefulSet" and \
         int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:

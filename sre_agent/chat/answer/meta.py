@@ -211,6 +211,14 @@ async def unrecognised(ask: Ask) -> Answer:
                             f"changed. {chosen} now: {answer.headline}", "status": "answered", "form": "unrecognised",
                 "next_steps": ["Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make it by "
                                "hand with kubectl -- chat never writes."]})
+        if answer.status == "problems" and why == "which the question names" and kind_of(chosen) in INVESTIGATED \
+                and SYMPTOM_SAID.search(ask.question):
+            # "control room cant see anything, scada gateway 5xx. help": a symptom of a named object that is not
+            # healthy -- the nearest grounded thing an on-call wants is why, not its facts
+            investigated = await HANDLERS["why_failing"].handler(ask)
+            investigated.next_steps.append(f"{NOT_READ} exactly -- {chosen} is not healthy, so this is why.")
+            investigated.form = "unrecognised"
+            return investigated
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer
@@ -218,6 +226,10 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 NOT_READ = "I could not read what the question asks"
+# A symptom said of the object a question names: what its trouble looks like to the person asking.
+SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|errors?|erroring|down|broken|slow|failing|fails|crash\w*|latency|time\s*outs?|"
+                          r"timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot)\b", re.IGNORECASE)
+INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")
 # a request to act, by its leading verb (after "ok", "just", "then", "pls")
 CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now)\W+)*(add|rename|put|revert|undo|patch|set|remove|"
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"

@@ -30,7 +30,9 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:home|Users|tmp|var|work|root|opt|us
 # tag already say -- kept when the question is about where images come from.
 REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
 PULLING = re.compile(r"ImagePull|ErrImagePull|pull access|no basic auth|unauthorized|manifest unknown|registr", re.IGNORECASE)
-ABOUT_REGISTRIES = re.compile(r"registr|pull|ecr|gcr|ghcr|docker|quay|auth|credential|host|mirror", re.IGNORECASE)
+# "which image exactly", "what tag": the reference whole is what is asked
+ABOUT_REGISTRIES = re.compile(r"registr|pull|ecr|gcr|ghcr|docker|quay|auth|credential|host|mirror|image|\btags?\b|exact",
+                              re.IGNORECASE)
 
 
 @dataclass
@@ -74,6 +76,19 @@ def _said_already(line: str, said: set[str]) -> bool:
     return len(words) >= MIN_WORDS and len(words & said) >= SAID_ALREADY * len(words)
 
 
+def _parts(line: str) -> list[tuple[str, str]]:
+    """The line's parts, each with the separator before it (", " or "; "), never cut inside brackets: "requests
+    {'cpu': '200m', 'memory': '20Gi'}" is one part (cut inside it, what is left reads as a different value)."""
+    parts: list[tuple[str, str]] = []
+    depth, start, separator = 0, 0, ""
+    for i, char in enumerate(line):
+        depth += 1 if char in "([{" else -1 if char in ")]}" and depth > 0 else 0
+        if depth == 0 and (line.startswith(", ", i) or line.startswith("; ", i)):
+            parts.append((separator, line[start:i]))
+            start, separator = i + 2, line[i:i + 2]
+    return [*parts, (separator, line[start:])]
+
+
 def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts: bool) -> str:
     """No absolute paths, registry hosts only when asked about, and a long line cut to its parts that carry the
     question's words (its first part, what it is about, always)."""
@@ -82,11 +97,11 @@ def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts
         line = REGISTRY_HOST.sub("", line)
     if len(line) <= MAX_LINE:
         return line
-    parts = line.split(", ")
-    kept = [parts[0], *(p for p in parts[1:] if weight(p, terms, shapes) > 0)]
+    parts = _parts(line)
+    kept = [parts[0], *(p for p in parts[1:] if weight(p[1], terms, shapes) > 0)]
     if len(kept) == 1:  # no part carries the question's words: its start
         return line[:MAX_LINE - 1].rstrip() + "…"
-    line = ", ".join(kept) + (", …" if len(kept) < len(parts) else "")
+    line = "".join(separator + part for separator, part in kept) + (", …" if len(kept) < len(parts) else "")
     return line if len(line) <= 2 * MAX_LINE else line[:2 * MAX_LINE - 1].rstrip() + "…"
 
 

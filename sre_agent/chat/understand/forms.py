@@ -42,6 +42,7 @@ class FormSpec(BaseModel):
     kind_hint: str | None = None
     guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
     noun_is_subject: bool = True  # a kind noun in the question names the subject's kind ("the pvc"); False: the answer's
+    whole: bool = False  # matched against the whole question only, never one of its clauses ("... 5xx. help" is a plea)
 
 
 class FormCatalog(BaseModel):
@@ -314,7 +315,7 @@ def recognise(text: str) -> Recognised:
     variants = clauses(text)
     for spec, patterns in _compiled():
         for pattern in patterns:
-            match = next((m for v in variants if (m := pattern.search(v))), None)
+            match = next((m for v in (variants[:1] if spec.whole else variants) if (m := pattern.search(v))), None)
             if not match:
                 continue
             candidates = candidate_words(text)

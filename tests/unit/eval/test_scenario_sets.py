@@ -99,6 +99,8 @@ SETS = {
     "scenarios_heldout24": ("quellmark", 10, ["tq10-is-seat-map-stuck"], ["tq10-is-seat-map-stuck"]),
     "scenarios_heldout25": ("sallowmere", 10, ["sv05-did-stock-sync-fail"], ["sv05-did-stock-sync-fail"]),
     "scenarios_heldout26": ("kettlewick", 10, ["kf10-is-legacy-gate-down"], ["kf10-is-legacy-gate-down"]),
+    "scenarios_heldout27": ("pennystone", 10, ["pw10-is-meter-export-failing"], ["pw10-is-meter-export-failing"]),
+    "scenarios_heldout28": ("larkmoor", 10, ["lk10-turnstile-gateway-restarted"], ["lk10-turnstile-gateway-restarted"]),
 }
 
 

@@ -1,0 +1,58 @@
+""""delete the pending pods so they reschedule", "kill the crashing pods": a delete said of a workload's pods is about
+those pods -- never the workload itself. The pods are the workload's in the state the request names (all of them when
+it names none); pods the scheduler cannot place are not pinned, since their replacements meet the same scheduler."""
+
+from __future__ import annotations
+
+import re
+
+from ..answer.pods import pod_trouble, workload_pods
+from ..ask import Ask
+from ..models import Answer
+from ..understand.references import parse_resource_id
+from .plans import BY_HAND, Plan, approval_answer
+
+PODS_SAID = re.compile(r"\bpods?\b", re.IGNORECASE)
+# The state a request names its pods by, and how a pod row shows it.
+STATES = (("pending", re.compile(r"\bpending\b", re.I), re.compile(r"Pending|Unschedulable", re.I)),
+          ("crashing", re.compile(r"\bcrash\w*|\bfailing\b|\bbroken\b|\brestarting\b", re.I),
+           re.compile(r"CrashLoopBackOff|Error|restarted", re.I)),
+          ("stuck", re.compile(r"\bstuck\b|\bterminating\b|\bunknown\b", re.I), re.compile(r"Terminating|Unknown", re.I)),
+          ("unready", re.compile(r"\bunready\b|\bnot\s+ready\b", re.I), re.compile(r"not ready", re.I)))
+UNPLACEABLE = re.compile(r"Unschedulable|nodes are available|Insufficient|untolerated|didn.t match", re.I)
+
+
+async def pods_delete(ask: Ask, rid: str) -> Answer | None:
+    """The answer to a delete of `rid`'s pods, or None when the request does not speak of pods."""
+    if not PODS_SAID.search(ask.question):
+        return None
+    namespace, kind, name = parse_resource_id(rid)
+    pods = await workload_pods(ask, rid)
+    state = next(((label, shown) for label, said, shown in STATES if said.search(ask.question)), None)
+    chosen = [p for p in pods if state is None or state[1].search(pod_trouble(p) or "")]
+    if not chosen:
+        what = f"{state[0]} " if state else ""
+        return ask.answer(f"Not pinned: {rid} has no {what}pod to delete ({len(pods)} pod(s), none {state[0] if state else 'found'})",
+                          status="answered", resources=[rid], next_steps=[f"Ask 'why is {name} failing?' for what is wrong."])
+    troubles = [pod_trouble(p) or "" for p in chosen]
+    if all(UNPLACEABLE.search(t) for t in troubles):
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+        template = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+        asks = [f"container {c.get('name')} requests {(c.get('resources') or {}).get('requests') or {}}"
+                for c in template.get("containers") or []]
+        return ask.answer(f"Not pinned: {rid}'s {len(chosen)} pending pod(s) cannot be placed, and the pods that replace "
+                          f"them would meet the same scheduler -- {troubles[0][:300]}", status="answered",
+                          resources=[rid], details=[*asks, *[f"pod {p.get('name')}: {t[:200]}" for p, t in zip(chosen, troubles)][:5]],
+                          next_steps=[f"Ask 'why is {name} failing?' for the fix: what the pods ask of the nodes has to "
+                                      "change (their requests, selector or tolerations), or the nodes."])
+    names = [str(p.get("name")) for p in chosen]
+    if len(names) == 1:
+        plan = Plan("delete_pod", {"namespace": namespace or "", "name": names[0], "reason": ask.question[:200]},
+                    f"delete pod {names[0]} (its controller recreates it)", f"kubectl delete pod {names[0]} -n {namespace}",
+                    f"pod {names[0]} exists")
+        return approval_answer(ask, plan, f"{namespace}/Pod/{names[0]}")
+    plan = Plan(BY_HAND, {"kind": "Pod", "names": names, "namespace": namespace or ""},
+                f"delete {len(names)} pod(s) of {name} (its controller recreates them)",
+                f"kubectl delete pod {' '.join(names)} -n {namespace}", f"{len(names)} pod(s) exist",
+                ["One tool call deletes one pod: a human runs the command after approval."])
+    return approval_answer(ask, plan, rid)
