@@ -53,6 +53,7 @@ from ..answer import (  # noqa: F401
 )
 from ..answer.alarms import sole_alarmed
 from ..answer.meta import previous_form
+from ..answer.premise import premise_corrected
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, Turn
 from ..understand import followups  # noqa: F401
@@ -62,7 +63,7 @@ from ..understand.grounding import names_spelled
 from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
-from ..understand.missing import alarm_names, not_found
+from ..understand.missing import alarm_names, not_found, said_not_existing
 from ..understand.references import WRITE_FORMS, namespace_named, resolve
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
@@ -113,8 +114,8 @@ async def answer_question(ask: Ask) -> Answer:
         ask.namespace = await namespace_named(ask) or ask.namespace
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
-    elif (missing := await not_found(ask)) is not None:  # a name no object has: said, not answered about another
-        return settle(missing, ())
+    elif (missing := await said_not_existing(ask) or await not_found(ask)) is not None:
+        return settle(missing, ())  # a name no object has: said, not answered about another
     registered = HANDLERS[ask.form]
     if ask.recognised.needs_subject:
         resolved = await resolve(ask)
@@ -128,7 +129,8 @@ async def answer_question(ask: Ask) -> Answer:
         ask.resource = resolved
         if resolved == "" and ask.form not in WIDER_FORMS:  # a namespace, not an object: its health
             registered = HANDLERS["broken_now"]
-    return settle(await registered.handler(ask), registered.needs)
+    answer = settle(await registered.handler(ask), registered.needs)
+    return await premise_corrected(ask, answer) if ask.form == "status" else answer
 
 
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:

@@ -170,3 +170,28 @@ async def not_found(ask: Ask) -> Answer | None:
                           next_steps=["Check the name (kubectl get all,cm,secret,pvc -A | grep <part of it>), or ask "
                                       "'whats running in <namespace>' for the names there."])
     return None
+
+
+DASHED = re.compile(r"(?<![\w./-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+
+
+async def said_not_existing(ask: Ask) -> Answer | None:
+    """"wait whats biling-db": a dashed name no object has exactly, which the conversation's own last answer or
+    diagnosis quoted (a misspelled host in a URL): what was said of it -- never the object it is a typo of."""
+    for name in DASHED.findall(ask.question.lower()):
+        if not (said := _said_in_conversation(ask, name)):
+            continue
+        found = await ask.call("kubernetes", "find_resource", {"name": name})
+        if found.error is None and not any(m.get("exact") for m in (found.data or {}).get("matches") or []):
+            return ask.answer(f"{name} is no object in the cluster -- it is what this conversation found named: {said[0]}",
+                              status="answered", details=said[1:3],
+                              next_steps=["Ask 'how do I fix it?' for the change that makes the name right."])
+    return None
+
+
+def _said_in_conversation(ask: Ask, name: str) -> list[str]:
+    """The lines of the conversation's last answer and diagnosis that carry `name` whole."""
+    answer, diagnosis = ask.last_answer or {}, ask.last_diagnosis or {}
+    lines = [str(answer.get("headline") or ""), *map(str, answer.get("details") or []), str(diagnosis.get("summary") or "")]
+    whole = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+    return list(dict.fromkeys(line[:300] for line in lines if whole.search(line)))
