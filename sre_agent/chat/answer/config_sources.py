@@ -25,7 +25,8 @@ SPELLINGS = {"db": {"DB", "DATABASE", "POSTGRES", "PG", "MYSQL", "DSN"}, "databa
              "url": {"URL", "DSN", "URI", "ADDR", "ADDRESS", "ENDPOINT", "HOST"}, "host": {"HOST", "HOSTNAME", "ADDR", "URL"},
              "password": {"PASSWORD", "PASS", "PWD"}, "user": {"USER", "USERNAME"}, "queue": {"QUEUE", "BROKER", "AMQP", "NATS"},
              "broker": {"BROKER", "NATS", "AMQP", "KAFKA"}, "bucket": {"BUCKET", "S3"}}
-NOT_PARTS = {"connection", "string", "setting", "settings", "value", "env", "var", "variable", "config", "address", "the", "its"}
+NOT_PARTS = {"connection", "string", "setting", "settings", "value", "env", "var", "variable", "config", "address", "the", "its",
+             "that", "this", "those", "these", "their", "my", "our", "your"}  # "that url": the url
 
 
 def setting_parts(question: str) -> tuple[str | None, list[set[str]]]:
@@ -114,7 +115,8 @@ def _setting_said_before(ask: Ask) -> str | None:
 @handles("config_source", needs=("kubernetes",))
 async def config_source(ask: Ask) -> Answer:
     key, parts = setting_parts(ask.question)
-    if key is None and not parts and (said_before := _setting_said_before(ask)):
+    said_before = _setting_said_before(ask) if key is None else None
+    if said_before and (not parts or (re.search(r"\b(that|this|the\s+same)\b", ask.question, re.I) and _matcher(None, parts)(said_before))):
         key, parts = said_before, []  # "where does that url come from": the setting the conversation just named
     if key is None and not parts:
         if ask.resource:  # "which cm is it reading that from": every ConfigMap and Secret it reads, and whether each exists

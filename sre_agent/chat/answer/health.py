@@ -261,7 +261,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 calls = await failing_calls(ask, (walk.data or {}).get("calls") or [])
                 own_words = (await error_lines(ask, rid))[-1:]
                 # what it calls that fails leads when something does; else its own words say why it fails
-                details = details + calls + own_words if calls else own_words + details
+                details = calls + details + own_words if calls else own_words + details
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = rollout_state(spec, state) if kind == "Deployment" else []

@@ -111,6 +111,12 @@ def asked_lines(question: str, name: str, events: list[dict]) -> list[dict]:
     return [e for e in events if says(e)] if own else []
 
 
+# kubectl's own flags said in words: "... of container import" (-c), "... matching 401" (| grep)
+CONTAINER_SAID = re.compile(r"\bof\s+container\s+([\w.-]+)", re.IGNORECASE)
+GREP_SAID = re.compile(r"\bmatching\s+(\S+)\s*$", re.IGNORECASE)
+SEVERAL_CONTAINERS = re.compile(r"choose one of: \[([^\]]+)\]")
+
+
 async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list[str], str | None]:
     pod = name
     previous = False
@@ -132,9 +138,20 @@ async def pod_logs(ask: Ask, namespace: str, kind: str, name: str) -> tuple[list
             return [], None
         chosen = sorted(pods, key=lambda p: bool(p.get("ready")))[0]  # the least healthy pod tells the most
         pod, previous = chosen["pod"], not chosen.get("ready")
-    logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, "previous": previous})
+    said = {k: m.group(1) for k, pattern in (("container", CONTAINER_SAID), ("grep", GREP_SAID))
+            if (m := pattern.search(ask.question))}
+    logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, "previous": previous, **said})
     if logs.error and previous:  # no previous instance: the current one
-        logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30})
+        logs = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 30, **said})
+    if logs.error and (several := SEVERAL_CONTAINERS.search(logs.error)):
+        # a pod of several containers and none said: each one's lines, named (kubectl would ask which)
+        merged: list[str] = []
+        for container in several.group(1).split()[:3]:
+            each = await ask.call("kubernetes", "pod_logs", {"namespace": namespace, "name": pod, "tail": 15,
+                                                             "container": container, **{k: v for k, v in said.items() if k == "grep"}})
+            merged += [f"[{container}] {line}" for line in (each.data or {}).get("lines") or []]
+        if merged:
+            return merged[-MAX_LINES:], f"pod {namespace}/{pod}"
     lines = ((logs.data or {}).get("lines") or [])[-MAX_LINES:]
     if not lines and logs.error:  # a container waiting to start has nothing to say: why it waits is the answer
         lines = [f"no log lines: {line}" for line in await _waiting(ask, namespace, pod)] or \

@@ -96,6 +96,8 @@ def translate(text: str) -> KubectlQuestion | None:
     if bar and (grepped := GREP.match(piped)) and (read := translate(command)) is not None:
         if not read.subject:
             return read  # "get pods -n x | grep Error": the listing (every row is shown)
+        if read.form == "logs":  # "logs deploy/x | grep 401": its lines with that pattern
+            return read.model_copy(update={"question": f"{read.question} matching {grepped.group('word').strip(chr(39) + chr(34))}"})
         # "get deploy x -o yaml | grep -A3 readinessProbe": that field of the object
         field = grepped.group("word").strip("'\"")
         return KubectlQuestion(question=f"what is the {field} field of {read.subject}", namespace=read.namespace,
@@ -130,6 +132,8 @@ def translate(text: str) -> KubectlQuestion | None:
         if not target:
             return None
         previous = " before it restarted" if flags.get("p") or flags.get("previous") else ""
+        container = flags.get("c") or flags.get("container")
+        previous += f" of container {container}" if isinstance(container, str) else ""
         return KubectlQuestion(question=f"show me the logs of {target}{previous}", namespace=namespace, form="logs",
                                subject=name or target.partition("/")[2] or target, kind=kind)
     if verb == "rollout":
