@@ -1,0 +1,38 @@
+"""A question whose premise is a fault on the object it names ("billing api 5xx, is the billing db down", "meter db is
+down isnt it, thats why meter-api dies") when that object is healthy: the answer says no, and -- while an alarm fires --
+what the investigation of the alarmed object finds instead. A bare "looks healthy" would leave the premise standing
+and the on-call looking at the wrong object."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ..ask import Ask
+from ..models import Answer
+from .alarms import sole_alarmed
+
+# The question presumes a fault: the object down, dead, broken, or the cause of another's trouble.
+FAULT_PRESUMED = re.compile(r"\b(down|dead|broken|crash\w*|failing|the\s+(cause|culprit|problem)|that.?s\s+why|"
+                            r"is\s+why|why\s+\S+\s+(dies|fails|crashes|errors)|5xx|erroring|not\s+working)\b", re.IGNORECASE)
+
+
+async def premise_corrected(ask: Ask, answer: Answer) -> Answer:
+    """`answer` (a status answer) with its premise corrected when it says the object asked about is healthy."""
+    if answer.status != "healthy" or ask.investigate is None or not ask.resource or not FAULT_PRESUMED.search(ask.question):
+        return answer
+    alarmed = await sole_alarmed(ask)
+    if not alarmed or alarmed == ask.resource:
+        return answer
+    summary = await ask.investigate(ask.question, alarmed)
+    diagnosis = summary.get("diagnosis") or {}
+    culprit, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    if category == "none" or not culprit or culprit == ask.resource:
+        return answer
+    name = parse_resource_id(ask.resource)[2]
+    return answer.model_copy(update={
+        "headline": f"No: {name} is up -- {answer.headline}. What fails is {culprit} ({category})",
+        "status": "answered", "diagnosis": diagnosis,
+        "resources": list(dict.fromkeys([culprit, alarmed, ask.resource])),
+        "details": [f"the investigation of {alarmed}: {str(diagnosis.get('summary') or '')[:300]}", *answer.details],
+        "next_steps": [f"Ask 'why is {parse_resource_id(alarmed)[2]} failing?' for the evidence and the fix."]})

@@ -1,0 +1,153 @@
+"""What the question presumes is not what it asks: a premise before the request's question mark, a plea ("... help")
+inside a sentence, a reason after a rollback request, a fault presumed on a healthy object; a delete said of a
+workload's pods is of those pods; a name the conversation quoted but no object has; kubectl's -c and | grep on logs;
+a brief never cut inside brackets; Kubernetes' own condition taints are never a person's leftover."""
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.act.pod_deletes import pods_delete
+from sre_agent.chat.act.targets import short_of_it_elsewhere
+from sre_agent.chat.act.writes import _verb
+from sre_agent.chat.answer.config_sources import setting_parts
+from sre_agent.chat.answer.premise import premise_corrected
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.conversation.brief import _parts
+from sre_agent.chat.models import Answer
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.kubectl_speak import translate
+from sre_agent.chat.understand.missing import said_not_existing
+from sre_agent.contracts import Finding, ToolCallRecord
+from sre_agent.graph.fix_values import leftover_taint
+from sre_agent.graph.ports import ToolOutcome
+
+
+class TableTools:
+    """Answers each tool from a table (tool -> data, or a function of the args); any other call fails the test."""
+
+    parameters: dict = {}
+
+    def __init__(self, table):
+        self.table = table
+        self.calls = []
+
+    async def call(self, agent, server, tool, args):
+        self.calls.append((tool, args))
+        if tool not in self.table:
+            raise AssertionError(f"unexpected tool call {tool} {args}")
+        entry = self.table[tool]
+        data = entry(args) if callable(entry) else entry
+        return ToolOutcome(data=data, error=None, record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool,
+                                                                        ok=True, excerpt=""))
+
+
+def _ask(question, table=None, **fields):
+    return Ask(question=question, recognised=recognise(question), tools=TableTools(table or {}), **fields)
+
+
+@pytest.mark.parametrize(("question", "verb"), [
+    ("account-api is getting oom killed right? bump its memory to 1Gi", "resources"),  # "killed" is the premise's
+    ("meter export job failed?? rerun it", "rerun"),
+    ("kill the stuck pod", "delete"),
+    ("why is it slow? restart it", "restart"),
+])
+def test_the_request_is_what_follows_the_premises_question_mark(question, verb):
+    assert _verb(question) == verb
+
+
+@pytest.mark.parametrize(("question", "form", "subject"), [
+    ("control room cant see anything, scada gateway 5xx. help", "unrecognised", None),  # a plea, not /help
+    ("help", "help", None),
+    ("/help", "help", None),
+    ("roll back resort-web, it was released right before", "rollback_request", "resort-web"),
+    ("roll back turnstile gateway, 3.9.3 went out during the incident", "rollback_request", "turnstile"),
+    ("roll back turnstile-gateway to the previous revision", "rollback_request", "turnstile-gateway"),
+    ("delete the pending pods so they reschedule", "node_or_pod_write", None),
+    ("delete the pending rental-pos pods", "node_or_pod_write", "rental-pos"),
+    ("resize pvc rental-uploads to 40Gi", "write_request", "rental-uploads"),
+])
+def test_requests_with_their_reasons_and_pleas_are_read(question, form, subject):
+    recognised = recognise(question)
+    assert (recognised.form, recognised.subject) == (form, subject)
+
+
+def test_a_raise_on_a_workload_short_of_nothing_names_what_is():
+    table = {"analyze": {"findings": [
+        {"resource": "platform/Pod/api-cache-7f9-x2", "reason": "OOMKilled", "message": "last termination OOMKilled"},
+        {"resource": "portal/Deployment/account-api", "reason": "OOMKilled", "message": "(its own: excluded)"},
+        {"resource": "billing/Deployment/tariff-engine", "reason": "5xx", "message": "errors"}]},
+        "describe": {"object": {"metadata": {"ownerReferences": [{"kind": "Deployment", "name": "api-cache"}]}}}}
+    # ownerReferences of a Deployment's pod name its ReplicaSet in a real cluster; owner_of reads what the API says
+    note = asyncio.run(short_of_it_elsewhere(_ask("bump its memory", table), "portal/Deployment/account-api", "memory"))
+    assert note is not None and "platform/Deployment/api-cache" in note and "OOM-killed" in note
+    assert asyncio.run(short_of_it_elsewhere(_ask("bump its cpu", table), "portal/Deployment/account-api", "cpu")) is None
+
+
+PENDING = {"name": "rental-pos-abc-1", "namespace": "rental", "owner": "ReplicaSet/rental-pos-abc", "status": "Unschedulable",
+           "ready": "0/1", "problems": ["0/4 nodes are available: 4 Insufficient memory"]}
+CRASHING = {**PENDING, "name": "rental-pos-abc-2", "status": "CrashLoopBackOff", "problems": ["pos: CrashLoopBackOff"]}
+RUNNING = {**PENDING, "name": "rental-pos-abc-3", "status": "Running", "ready": "1/1", "problems": []}
+TEMPLATE = {"object": {"spec": {"template": {"spec": {"containers": [{"name": "pos", "resources": {"requests": {"memory": "20Gi"}}}]}}}}}
+
+
+def test_pending_pods_the_scheduler_cannot_place_are_not_deleted_and_crashing_ones_are_pinned_alone():
+    table = {"get_resources": {"items": [PENDING, CRASHING, RUNNING]}, "describe": TEMPLATE}
+    refused = asyncio.run(pods_delete(_ask("delete the pending pods", table), "rental/Deployment/rental-pos"))
+    assert refused is not None and refused.status == "answered" and "same scheduler" in refused.headline
+    assert any("20Gi" in line for line in refused.details)
+    pinned = asyncio.run(pods_delete(_ask("delete the crashing pods", table), "rental/Deployment/rental-pos"))
+    assert pinned is not None and pinned.status == "approval_required"
+    assert pinned.approval.tool == "delete_pod" and pinned.approval.args["name"] == "rental-pos-abc-2"
+    assert asyncio.run(pods_delete(_ask("delete it", table), "rental/Deployment/rental-pos")) is None  # no pods said
+
+
+def test_a_name_the_conversation_quoted_but_no_object_has_is_answered_from_what_was_said():
+    said = ("endpoint_misconfigured on billing/Secret/billing-api-db: DATABASE_URL names Service billing/Service/biling-db, "
+            "which does not exist (close: billing-db)")
+    table = {"find_resource": {"matches": [{"resource": "billing/StatefulSet/billing-db", "exact": False}]}}
+    answer = asyncio.run(said_not_existing(_ask("wait whats biling-db", table, last_diagnosis={"summary": said})))
+    assert answer is not None and "no object" in answer.headline and "billing-api-db" in answer.headline
+    assert asyncio.run(said_not_existing(_ask("wait whats billing-db", table, last_diagnosis={"summary": "other"}))) is None
+
+
+def test_a_fault_presumed_on_a_healthy_object_is_corrected_with_the_alarmed_objects_diagnosis():
+    async def investigate(question, rid):
+        assert rid == "billing/Service/billing-api"
+        return {"diagnosis": {"resource": "billing/Secret/billing-api-db", "category": "endpoint_misconfigured",
+                              "summary": "DATABASE_URL names biling-db"}}
+    alarm = {"name": "billing-api-5xx", "state": "ALARM", "metric": {"name": "5xxCount"},
+             "dimensions": {"Namespace": "billing", "Service": "billing-api"}}
+    table = {"describe_alarms": {"alarms": [alarm]},
+             "find_resource": {"matches": [{"resource": "billing/Service/billing-api", "exact": True}]}}
+    ask = _ask("billing api 5xx, is the billing db down", table, investigate=investigate, resource="billing/StatefulSet/billing-db")
+    healthy = Answer(question=ask.question, form="status", headline="billing/StatefulSet/billing-db looks healthy", status="healthy")
+    corrected = asyncio.run(premise_corrected(ask, healthy))
+    assert corrected.headline.startswith("No: billing-db is up") and "billing/Secret/billing-api-db" in corrected.headline
+    assert corrected.status == "answered"
+    plain = _ask("is the billing db ok", table, investigate=investigate, resource="billing/StatefulSet/billing-db")
+    assert asyncio.run(premise_corrected(plain, healthy)) is healthy  # no fault presumed: nothing to correct
+
+
+def test_kubectl_logs_flags_are_said_in_words():
+    assert translate("logs job/import-x -n ops -c import").question == "show me the logs of import-x of container import"
+    assert translate("logs deploy/api -n snow | grep 401").question == "show me the logs of api matching 401"
+
+
+def test_that_url_asks_for_the_url_not_a_setting_named_that():
+    parts = setting_parts("where does billing-api get that url from")[1]
+    assert len(parts) == 1 and "URL" in parts[0]  # one word, the url (with its other spellings); "that" is none
+
+
+def test_a_brief_never_cuts_inside_brackets():
+    line = "container pos: image x; requests {'cpu': '200m', 'memory': '20Gi'}, limits {'cpu': '1'}"
+    assert [part for _, part in _parts(line)] == ["container pos: image x", "requests {'cpu': '200m', 'memory': '20Gi'}",
+                                                  "limits {'cpu': '1'}"]
+
+
+def test_kubernetes_condition_taints_are_never_a_leftover():
+    def finding(taint):
+        return Finding(agent="k", resource="shop/Deployment/x", signal="UntoleratedTaint", summary="",
+                       details={"taint": taint, "odd_nodes": ["node-a"]})
+    assert leftover_taint([finding("node.kubernetes.io/unreachable=:NoSchedule")], "node-a") is None
+    assert leftover_taint([finding("example.com/maintenance=true:NoSchedule")], "node-a") is not None
