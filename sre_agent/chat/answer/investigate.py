@@ -18,7 +18,7 @@ from .logs import ERROR_LINE, error_lines
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pod_trouble, workload_pods
-from .templates import revision_template, template_diff
+from .templates import RESTARTED_AT, revision_template, template_diff
 
 
 async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
@@ -146,6 +146,12 @@ async def why_failing(ask: Ask) -> Answer:
     if category == "none":
         details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so
         details += await _earlier_restarts(ask, ask.resource or "")
+        restarted = [line for line in await latest_rollout_change(ask, ask.resource or "") if RESTARTED_AT in line]
+        if restarted:  # "why did all its pods restart at once": a rollout restart replaced them, nothing else changed
+            return ask.answer(f"{ask.resource} has no fault: its pods were replaced by a rollout restart -- "
+                              f"{restarted[0].split(' changed: ', 1)[0].removeprefix('its ')}: {restarted[0].split(' changed: ', 1)[-1]}",
+                              status="answered", details=[*restarted[1:], *details], resources=resources, diagnosis=diagnosis,
+                              next_steps=["Ask 'who did it?' or 'what changed in the last hour?' for who ran the restart."])
         return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=["Ask 'what changed in the last hour?' or look at its logs."])

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..ask import Ask
 
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 COMPARED = ("image", "env", "envFrom", "resources", "livenessProbe", "readinessProbe", "command", "args")
 
 
@@ -30,6 +31,10 @@ def template_diff(old: dict, new: dict) -> list[str]:
     for key in POD_COMPARED:
         if cur_pod.get(key) != tgt_pod.get(key):
             lines.append(f"pod {key} {shortened(cur_pod.get(key))} -> {shortened(tgt_pod.get(key))}")
+    restarted = [((t.get("metadata") or {}).get("annotations") or {}).get(RESTARTED_AT) for t in (new, old)]
+    if restarted[0] != restarted[1]:  # `kubectl rollout restart` stamps the template: every pod is replaced
+        lines.append(f"pod template {RESTARTED_AT} {restarted[0] or '(none)'} -> {restarted[1] or '(none)'} "
+                     "(a kubectl rollout restart)")
     for name in dict.fromkeys([*before, *after]):
         cur, target = before.get(name) or {}, after.get(name) or {}
         for key in COMPARED:

@@ -151,3 +151,14 @@ def test_kubernetes_condition_taints_are_never_a_leftover():
                        details={"taint": taint, "odd_nodes": ["node-a"]})
     assert leftover_taint([finding("node.kubernetes.io/unreachable=:NoSchedule")], "node-a") is None
     assert leftover_taint([finding("example.com/maintenance=true:NoSchedule")], "node-a") is not None
+
+
+def test_a_rollout_restart_is_told_apart_from_a_change_of_the_template():
+    from sre_agent.chat.answer.templates import RESTARTED_AT, template_diff
+
+    spec = {"containers": [{"name": "gateway", "image": "gw:3.9.2"}]}
+    before = {"metadata": {}, "spec": spec}
+    after = {"metadata": {"annotations": {RESTARTED_AT: "2026-11-26T23:45:00Z"}}, "spec": spec}
+    assert template_diff(after, before) == [f"pod template {RESTARTED_AT} (none) -> 2026-11-26T23:45:00Z (a kubectl rollout restart)"]
+    assert template_diff(before, before) == []
+    assert recognise("Why were the turnstile-gateway pods replaced?").form == "why_failing"
