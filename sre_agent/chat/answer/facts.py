@@ -22,11 +22,12 @@ RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 def _probe(probe: dict[str, Any]) -> str:
     how = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or probe.get("exec") or {}
     where = f"{how.get('path', '')}:{how.get('port', '')}" if "port" in how else str(how.get("command", ""))
-    # the spec's field names, with kubectl describe's words for the timings ("delay=60s period=10s")
-    said = {"initialDelaySeconds": "delay", "periodSeconds": "period", "timeoutSeconds": "timeout"}
-    timing = ", ".join(f"{k} {probe[k]}" + (f" ({said[k]}={probe[k]}s)" if k in said else "")
-                       for k in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold") if k in probe)
-    return f"{where}" + (f" ({timing})" if timing else "")
+    # kubectl describe's line, with the API server's defaults filled in as it shows them ("delay=0s timeout=1s
+    # period=10s #success=1 #failure=3"): a timeout left at its 1s default is the value a probe question asks about
+    timing = (f"delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
+              f"period={probe.get('periodSeconds', 10)}s #success={probe.get('successThreshold', 1)} "
+              f"#failure={probe.get('failureThreshold', 3)}")
+    return f"{where} ({timing})"
 
 
 def container_facts(pod_spec: dict[str, Any]) -> list[str]:
