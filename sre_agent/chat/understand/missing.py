@@ -181,8 +181,10 @@ async def said_not_existing(ask: Ask) -> Answer | None:
     for name in DASHED.findall(ask.question.lower()):
         if not (said := _said_in_conversation(ask, name)):
             continue
-        found = await ask.call("kubernetes", "find_resource", {"name": name})
-        if found.error is None and not any(m.get("exact") for m in (found.data or {}).get("matches") or []):
+        names = (await load_inventory(ask)).names()
+        # only a slip away from a real name ("biling-db" beside billing-db): the case a lenient match would answer
+        # about the wrong object; a name that exists, or resembles none, takes the usual path
+        if name not in names and any(is_typo(name, real) for real in names):
             return ask.answer(f"{name} is no object in the cluster -- it is what this conversation found named: {said[0]}",
                               status="answered", details=said[1:3],
                               next_steps=["Ask 'how do I fix it?' for the change that makes the name right."])

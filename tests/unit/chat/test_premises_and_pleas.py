@@ -105,10 +105,14 @@ def test_pending_pods_the_scheduler_cannot_place_are_not_deleted_and_crashing_on
 def test_a_name_the_conversation_quoted_but_no_object_has_is_answered_from_what_was_said():
     said = ("endpoint_misconfigured on billing/Secret/billing-api-db: DATABASE_URL names Service billing/Service/biling-db, "
             "which does not exist (close: billing-db)")
-    table = {"find_resource": {"matches": [{"resource": "billing/StatefulSet/billing-db", "exact": False}]}}
+    listed = {"StatefulSet": ["billing-db"], "Secret": ["billing-api-db", "billing-db"], "Deployment": ["billing-api"]}
+    table = {"get_resources": lambda args: {"items": [{"name": n, "namespace": "billing"} for n in listed.get(args["kind"], [])]},
+             "describe_alarms": {"alarms": []}}
     answer = asyncio.run(said_not_existing(_ask("wait whats biling-db", table, last_diagnosis={"summary": said})))
     assert answer is not None and "no object" in answer.headline and "billing-api-db" in answer.headline
-    assert asyncio.run(said_not_existing(_ask("wait whats billing-db", table, last_diagnosis={"summary": "other"}))) is None
+    # a name that exists is the usual path's, even when the conversation quoted it
+    assert asyncio.run(said_not_existing(_ask("and billing-api-db?", table, last_diagnosis={"summary": said}))) is None
+    assert asyncio.run(said_not_existing(_ask("wait whats biling-db", table, last_diagnosis={"summary": "other"}))) is None
 
 
 def test_a_fault_presumed_on_a_healthy_object_is_corrected_with_the_alarmed_objects_diagnosis():
