@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.references import named_exactly
 from .objects import REFERENCING_KINDS, pod_spec_of
@@ -141,11 +141,19 @@ async def _that_key(ask: Ask) -> Answer | None:
         ask.answer(f"{kind} {namespace}/{name} holds no key {key}", status="answered")
 
 
+# a part of the pod spec said in words: what "set to" asks of it is a field, never an env var
+SPEC_SAID = re.compile(r"\b(probes?|liveness|readiness|startup|timeouts?|replicas|limits?|requests?|strategy|affinity|"
+                       r"tolerations?|selector|node\s*selector|image|port)\b", re.IGNORECASE)
+
+
 @handles("config_value", needs=("kubernetes",))
 async def config_value(ask: Ask) -> Answer:
     key = asked_key(ask.question)
     if key is None and (earlier := await _that_key(ask)) is not None:
         return earlier
+    if key is None and SPEC_SAID.search(ask.question) and (ask.resource or ask.focus):
+        ask.resource = ask.resource or ask.focus[0]
+        return await HANDLERS["property"].handler(ask)  # "whats the probe timeout set to": a field of its spec, not env
     if key is None:
         return ask.answer("Which setting? e.g. 'what is DATABASE_URL set to'.", status="needs_subject")
     lines: list[str] = []

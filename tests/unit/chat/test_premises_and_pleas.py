@@ -166,3 +166,9 @@ def test_a_rollout_restart_is_told_apart_from_a_change_of_the_template():
     assert template_diff(after, before) == [f"pod template {RESTARTED_AT} (none) -> 2026-11-26T23:45:00Z (a kubectl rollout restart)"]
     assert template_diff(before, before) == []
     assert recognise("Why were the turnstile-gateway pods replaced?").form == "why_failing"
+
+
+def test_a_spec_field_set_to_is_a_field_not_an_env_var():
+    from sre_agent.chat.answer.config_values import SPEC_SAID
+
+    assert SPEC_SAID.search("whats the probe timeout set to") and not SPEC_SAID.search("what is DATABASE_URL set to")
