@@ -19,6 +19,7 @@ from ..understand.forms import KIND_WORDS
 from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
+from .alarms import sole_alarmed
 from .config_refs import config_users
 from .facts import RUNS_PODS
 from .health import broken_now
@@ -309,6 +310,17 @@ async def blame(ask: Ask) -> Answer:
         users = [u for u in (await config_users(ask, ask.resource))[0] if kind_of(u) in RUNS_PODS]
         if users:
             own, ask.resource = own or ask.resource, next((u for u in users if kind_of(u) != "Pod"), users[0])
+    if diagnosis is None and not named and not related and (alarmed := await sole_alarmed(ask)) and alarmed != ask.resource:
+        # "is the snow-report-api release the culprit" while an alarm fires on another object: the verdict weighs the
+        # blamed object against what the alarm's investigation finds -- never its own investigation alone, where an
+        # innocent release's harmless log surge reads as a regression
+        blamed, ask.resource = ask.resource, alarmed
+        incident = await why_failing(ask)
+        if incident.status == "unknown":
+            return incident
+        ask.resource = blamed
+        if (incident.diagnosis or {}).get("category") not in (None, "none"):
+            base, diagnosis = incident, incident.diagnosis
     if diagnosis is None:
         if not ask.resource and ask.focus:
             ask.resource = ask.focus[0]

@@ -155,7 +155,8 @@ def test_an_objects_facts_show_what_describe_shows_per_container_and_placement()
                             "envFrom": [{"configMapRef": {"name": "api-settings"}}]}],
             "nodeSelector": {"pool": "general"}, "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "api-data"}}]}
     [line] = container_facts(spec)
-    for fact in ("r/api:1.2", "'memory': '512Mi'", "readinessProbe /ready:8081 (delay=0s timeout=1s period=10s #success=1 #failure=3)", "http:8080",
+    for fact in ("r/api:1.2", "'memory': '512Mi'", "readinessProbe /ready:8081 (delay=0s timeout=1s period=10s #success=1 #failure=3)",
+                 "http:8080",
                  "DB_PASSWORD <- secretKeyRef db:password", "envFrom configMapRef api-settings"):
         assert fact in line, fact
     assert placement_facts(spec) == ["nodeSelector pool=general",

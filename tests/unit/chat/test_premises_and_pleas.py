@@ -172,3 +172,4 @@ def test_a_spec_field_set_to_is_a_field_not_an_env_var():
     from sre_agent.chat.answer.config_values import SPEC_SAID
 
     assert SPEC_SAID.search("whats the probe timeout set to") and not SPEC_SAID.search("what is DATABASE_URL set to")
+
