@@ -13,7 +13,7 @@ from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import kind_of, name_of, resolve
+from ..understand.references import kind_of, name_of, resolve, workload_of_service
 from .diagnosis_text import cause_text
 from .health import status
 from .investigate import why_failing
@@ -146,7 +146,12 @@ async def rollback_would_help(ask: Ask) -> Answer:
     that workload changed (it then plans the rollback itself); no when the cause is elsewhere or the previous revision
     has the same defect -- with both revisions named, so the answer shows what a rollback would change."""
     subject = ask.resource or (ask.focus[0] if ask.focus else "")
+    if kind_of(subject) == "Service" and (runner := await workload_of_service(ask, subject)):
+        subject = runner  # "would a rollout undo fix it" about an alarmed Service: the workload behind it rolls out
     namespace, kind, name = parse_resource_id(subject)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
+        return ask.answer(f"{subject} is a {kind}: it has no rollout to undo", status="answered", resources=[subject],
+                          next_steps=[f"Ask 'why is {name} failing?' for the fix that applies."])
     if kind == "CronJob":  # no rollout to undo: going back is its job template's image, to the one that last worked
         good, runs = await last_good_run(ask, subject)
         if good is None:
@@ -195,6 +200,12 @@ async def rollback_would_help(ask: Ask) -> Answer:
         headline = (f"Yes: the investigation blames {subject}'s {category} on its rollout, and a rollback goes {back}"
                     + ("" if goes_to is previous else " (the last revision before the symptom began)"))
         steps = [f"Ask 'roll {name} back' for the pinned rollback to approve."]
+    elif culprit == subject and (reverted := _reverts_the_cause(diagnosis, changed)):
+        # "would a rollout undo fix it" when the rollout raised the memory request no node can give: the rollback
+        # reverts the very field the fault is about
+        headline = (f"Yes: {subject}'s {category} is about what its latest rollout changed, and a rollback ({back}) "
+                    f"reverts it -- {reverted.removeprefix('a rollback would change: ')}")
+        steps = [f"Ask 'roll {name} back' for the pinned rollback to approve, or fix the field by hand."]
     elif category == "none":
         headline = f"Nothing was found wrong with {subject}: a rollback ({back}) would only undo a change that is not at fault"
         steps = ["Ask 'what changed in the last hour?' for other changes."]
@@ -214,3 +225,17 @@ async def rollback_would_help(ask: Ask) -> Answer:
         steps = [f"Ask 'why is {name_of(culprit or subject)} failing?' for the fix."]
     return ask.answer(headline, status="answered", details=changed,
                       resources=[r for r in (subject, culprit) if r], diagnosis=diagnosis, next_steps=steps)
+
+
+# What a fault is about, by the words its diagnosis says, and the pod-template fields that decide it.
+CAUSE_FIELDS = ((re.compile(r"Insufficient memory|OOMKilled|memory limit", re.I), re.compile(r"resources\.\w+\.memory")),
+                (re.compile(r"Insufficient cpu|throttl", re.I), re.compile(r"resources\.\w+\.cpu")),
+                (re.compile(r"untolerated taint", re.I), re.compile(r"\btolerations\b")),
+                (re.compile(r"node affinity|selector", re.I), re.compile(r"\b(nodeSelector|affinity)\b")))
+
+
+def _reverts_the_cause(diagnosis: dict, changed: list[str]) -> str | None:
+    """The line of what a rollback changes that is the field the diagnosis's fault is about, if one is."""
+    said = str(diagnosis.get("summary") or "")
+    return next((line for cause, field in CAUSE_FIELDS if cause.search(said) for line in changed
+                 if line.startswith("a rollback would change") and field.search(line)), None)

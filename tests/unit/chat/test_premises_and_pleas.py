@@ -173,3 +173,13 @@ def test_a_spec_field_set_to_is_a_field_not_an_env_var():
 
     assert SPEC_SAID.search("whats the probe timeout set to") and not SPEC_SAID.search("what is DATABASE_URL set to")
 
+
+
+def test_a_rollback_that_reverts_the_field_the_fault_is_about_is_said_to_fix_it():
+    from sre_agent.chat.answer.remedies import _reverts_the_cause
+
+    changed = ["a rollback would change: container pos: resources.requests.memory 20Gi -> 512Mi",
+               "a rollback would change: container pos: image pos:6.1.5 -> pos:6.1.4"]
+    memory = {"summary": "(Pending, FailedScheduling): 0/4 nodes are available: 4 Insufficient memory."}
+    assert _reverts_the_cause(memory, changed) == changed[0]
+    assert _reverts_the_cause({"summary": "0/4 nodes are available: 4 node(s) had untolerated taint {x: y}"}, changed) is None
