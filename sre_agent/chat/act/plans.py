@@ -324,32 +324,6 @@ def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
                  "otherwise."])
 
 
-PULL_SECRET_NAMED = re.compile(r"(?:secrets?|imagepullsecrets?)\s+(?:named\s+|called\s+)?([a-z0-9][a-z0-9.-]*)|"
-                               r"\b([a-z0-9][a-z0-9.-]*)\s+(?:pull\s*)?secret\b", re.IGNORECASE)
-
-
-def pull_secret_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"add imagePullSecrets vrbs-registry back to the route-planner template": add_pull_secret, keeping the ones it
-    has (the server checks the Secret is a registry credential)."""
-    namespace, kind, name = parse_resource_id(rid)
-    if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
-        return f"{rid} is a {kind}; a pull secret is added to a Deployment, StatefulSet or DaemonSet's template"
-    secret = next((g for m in PULL_SECRET_NAMED.finditer(question) for g in m.groups()
-                   if g and g.lower() not in ("the", "a", "its", "pull", "image", "back", "to", name)), None)
-    if secret is None:
-        return f"Say which Secret (e.g. 'add the regcred pull secret to {name}')"
-    held = [s.get("name") for s in (pod_spec_of(kind, obj).get("imagePullSecrets") or [])]
-    if secret in held:
-        return f"{name} already lists {secret} in imagePullSecrets ({', '.join(map(str, held))}): nothing to add"
-    generation = (obj.get("metadata") or {}).get("generation")
-    patch = json.dumps({"spec": {"template": {"spec": {"imagePullSecrets": [*({"name": h} for h in held),
-                                                                            {"name": secret}]}}}})
-    return Plan("add_pull_secret", {"namespace": namespace or "", "name": name, "kind": kind, "secret_name": secret,
-                                    "expect_generation": generation, "reason": question[:200]},
-                f"{kind} {name}: imagePullSecrets {held or '[]'} + {secret}",
-                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'", f"generation {generation}")
-
-
 def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits);
     "raise riders-pods to 30 pods": its pod count."""

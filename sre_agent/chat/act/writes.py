@@ -43,7 +43,6 @@ from .plans import (
     cronjob_resources,
     image_asked,
     new_hpa_plan,
-    pull_secret_plan,
     quota_plan,
     request_part,
     rerun_plan,
@@ -51,6 +50,7 @@ from .plans import (
     suspend_plan,
 )
 from .pod_deletes import PODS_SAID, pods_delete
+from .pull_secret_plans import pull_secret_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
 from .targets import (

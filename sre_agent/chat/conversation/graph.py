@@ -43,6 +43,7 @@ from ..answer import (  # noqa: F401
     past,
     pod_problems,
     properties,
+    pull_secrets,
     records,
     releases,
     remedies,

@@ -183,3 +183,21 @@ def test_a_rollback_that_reverts_the_field_the_fault_is_about_is_said_to_fix_it(
     memory = {"summary": "(Pending, FailedScheduling): 0/4 nodes are available: 4 Insufficient memory."}
     assert _reverts_the_cause(memory, changed) == changed[0]
     assert _reverts_the_cause({"summary": "0/4 nodes are available: 4 node(s) had untolerated taint {x: y}"}, changed) is None
+
+
+def test_registry_secrets_are_listed_per_namespace_with_the_registries_they_cover():
+    from sre_agent.chat.answer.pull_secrets import pull_secrets
+
+    secrets = [{"name": "harbor-pull", "namespace": "metering", "type": "kubernetes.io/dockerconfigjson",
+                "registries": ["harbor.pennystone.io"]},
+               {"name": "billing-db", "namespace": "billing", "type": "Opaque", "keys": ["password"]}]
+    table = {"get_resources": lambda args: {"items": [s for s in secrets if args.get("kind") == "Secret" and (
+                 "namespace" not in args or s["namespace"] == args["namespace"])] if args["kind"] == "Secret" else [
+                 {"name": n} for n in ("billing", "metering")]}}
+    ask = _ask("Does the billing namespace have a pull secret for harbor?", table)
+    ask.namespace = "billing"
+    answer = asyncio.run(pull_secrets(ask))
+    assert answer.headline.startswith("No: namespace billing has no registry Secret for harbor")
+    assert any("metering/Secret/harbor-pull" in line for line in answer.details)
+    assert (recognise("so how does meter-api pull from harbor then").form, recognise("copy harbor-pull into billing and add "
+            "it to the invoice-renderer deployment as imagePullSecrets").form) == ("pull_secrets", "write_request")
