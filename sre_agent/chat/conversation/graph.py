@@ -65,7 +65,7 @@ from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found, said_not_existing
-from ..understand.references import WRITE_FORMS, namespace_named, resolve
+from ..understand.references import WRITE_FORMS, namespace_named, namespaces, resolve
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -154,6 +154,11 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
               last_diagnosis=state.get("diagnosis"), investigate=runtime.context.investigate,
               recent=_recent_facts(state.get("turns") or []),
               last_answer=last_answer, inventory_cache=runtime.context.inventory, memory=runtime.context.memory)
+    if recognised.namespace and spoken is None and recognised.namespace != recognise(question, change_in=False).namespace \
+            and recognised.namespace not in await namespaces(ask):
+        # "set SEASON_CODE back in season-pass-api-config": "in X" after a change verb names an object, not a namespace
+        ask.recognised = recognised = overruled(recognise(question, change_in=False), question, previous_form(last_answer))
+        ask.namespace = runtime.context.namespace
     if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
         ask.question = spelled
         ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})

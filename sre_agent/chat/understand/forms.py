@@ -305,12 +305,12 @@ def change_namespace(text: str) -> tuple[str, str | None]:
     return text[:match.start()] + text[match.end():], match.group(1).lower()
 
 
-def recognise(text: str) -> Recognised:
+def recognise(text: str, *, change_in: bool = True) -> Recognised:
     """The first form (in forms.yaml order) one of whose patterns matches the question or one of its
-    clauses."""
+    clauses. `change_in=False`: a change request's "in X" is not read as a namespace (X is none that exists)."""
     text = normalise(text)
     window, namespace = parse_window(text), parse_namespace(text)
-    if namespace is None:
+    if namespace is None and change_in:
         text, namespace = change_namespace(text)
     variants = clauses(text)
     for spec, patterns in _compiled():

@@ -172,7 +172,7 @@ async def not_found(ask: Ask) -> Answer | None:
     return None
 
 
-DASHED = re.compile(r"(?<![\w./-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+DASHED = re.compile(r"(?<![\w./-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-]|\.\w)")  # never a dotted name's first part
 
 
 async def said_not_existing(ask: Ask) -> Answer | None:

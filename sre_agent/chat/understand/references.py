@@ -382,7 +382,7 @@ async def resolve(ask: Ask) -> str | Answer:
         chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
-    if chosen is None and outcome.error is None and ask.focus:
+    if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and "-" in subject):
         # No object has that name ("what image does it go back to", "how much memory does each replica ask
         # for"): the word was not a name, and the conversation says what the question is about.
         chosen = next((r for r in ask.focus if asked_kind and kind_of(r) == asked_kind), ask.focus[0])

@@ -201,3 +201,12 @@ def test_registry_secrets_are_listed_per_namespace_with_the_registries_they_cove
     assert any("metering/Secret/harbor-pull" in line for line in answer.details)
     assert (recognise("so how does meter-api pull from harbor then").form, recognise("copy harbor-pull into billing and add "
             "it to the invoice-renderer deployment as imagePullSecrets").form) == ("pull_secrets", "write_request")
+
+
+def test_in_x_after_a_change_verb_is_a_namespace_only_when_read_so():
+    from sre_agent.chat.understand.missing import DASHED
+
+    said = "set SEASON_CODE back to 2025-26 in season-pass-api-config"
+    assert recognise(said).namespace == "season-pass-api-config"  # the text alone reads a namespace there ...
+    assert recognise(said, change_in=False).namespace is None  # ... which the graph drops when no namespace has that name
+    assert DASHED.findall("describe node ip-10-42-9-17.eu-west-2.compute.internal") == []  # a dotted name's first part
