@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.names import best_names
 from ..understand.references import POSSESSED_PODS, name_of
 from .health import OOM_ASKED
+from .investigate import latest_rollout_change
 from .pods import crash_lines, owner_id, pod_line, pod_trouble
+from .usage import service_errors
 
 # "are the pods crashing" in a conversation about bid-api: its pods (the definite article points back)
 THE_PODS = re.compile(r"\b(the|those|these)\s+pods\b(?!\s+(in|of|across|on)\b)", re.IGNORECASE)
@@ -43,6 +46,12 @@ async def pod_problems(ask: Ask) -> Answer:
                               "are in other trouble", status="answered" if not other else "problems",
                               details=[f"{p.get('namespace')}/Pod/{p.get('name')}: {why}" for p, why in other[:10]],
                               next_steps=["Ask 'which pods are crashing' for the pods in any trouble."])
+    if not troubled and owner and (failing := await _failing_anyway(ask, owner)):
+        # "tariff engine throwing 5xx, crashlooping?": no crash, but its callers see errors -- never "ok" while it fails
+        return ask.answer(f"No pod of {owner} is crashlooping ({len(pods)} running and ready), but it is failing: {failing[0]}",
+                          status="problems", details=[*failing[1:], *await latest_rollout_change(ask, owner),
+                                                      *[pod_line(p) for p in pods[:4]]], resources=[owner],
+                          next_steps=[f"Ask 'why is {name_of(owner)} failing?' for the root cause."])
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
                           status="healthy", details=[pod_line(p) for p in pods[:10]] if owner else [],
@@ -69,3 +78,13 @@ def _owner_named(words: list[str], pods: list[dict]) -> str | None:
     if not ranked or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
         return None
     return owners[ranked[0][1]]
+
+
+async def _failing_anyway(ask: Ask, owner: str) -> list[str]:
+    """What its Service's callers see when its pods look fine: the Service of its name failing requests."""
+    namespace, kind, name = parse_resource_id(owner)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return []
+    trouble: list[str] = []
+    await service_errors(ask, namespace or "", name, trouble)
+    return trouble

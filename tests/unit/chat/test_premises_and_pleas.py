@@ -210,3 +210,19 @@ def test_in_x_after_a_change_verb_is_a_namespace_only_when_read_so():
     assert recognise(said).namespace == "season-pass-api-config"  # the text alone reads a namespace there ...
     assert recognise(said, change_in=False).namespace is None  # ... which the graph drops when no namespace has that name
     assert DASHED.findall("describe node ip-10-42-9-17.eu-west-2.compute.internal") == []  # a dotted name's first part
+
+
+def test_pods_that_do_not_crash_are_not_ok_while_their_service_fails_requests():
+    from sre_agent.chat.answer.pod_problems import pod_problems
+
+    pods = [{"name": f"tariff-engine-abc-{i}", "namespace": "billing", "owner": "ReplicaSet/tariff-engine-abc",
+             "status": "Running", "ready": "1/1", "restarts": 0, "problems": []} for i in (1, 2)]
+    dims = {"Namespace": "billing", "Service": "tariff-engine"}
+    table = {"get_resources": {"items": pods},
+             "list_metrics": {"metrics": [{"metric": "RequestCount", "dimensions": dims}, {"metric": "5xxCount", "dimensions": dims}]},
+             "get_metric_data": lambda args: {"series": {"Sum": {"values": [900.0] * 10 if args["metric_name"] == "RequestCount"
+                                                                 else [280.0] * 10}}},
+             "rollout_history": {"revisions": []}}
+    answer = asyncio.run(pod_problems(_ask("tariff engine throwing 5xx, crashlooping?", table,
+                                           focus=["billing/Deployment/tariff-engine"])))
+    assert answer.status == "problems" and "but it is failing" in answer.headline and "31.1%" in answer.headline
