@@ -13,7 +13,7 @@ from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import asks_for_window, kind_nouns
-from ..understand.references import fuzzy_named, kind_of, named_exactly
+from ..understand.references import fuzzy_named, kind_of, name_of, named_exactly
 from .config_changes import config_asked_about, config_record, config_writes
 from .health import describe
 from .investigate import latest_rollout_change
@@ -335,6 +335,10 @@ async def changes(ask: Ask) -> Answer:
                 seen_scale.add(key)
                 lines.append(f"scale: {namespace}/Deployment/{name}: {event.get('message')} ({ago(when, now)})")
                 resources.append(f"{namespace}/Deployment/{name}")
+        elif kind == "StatefulSet" and event.get("reason") in ("SuccessfulCreate", "SuccessfulDelete"):
+            # a member added or removed (a scale, or a member re-created): its controller's own record
+            lines.append(f"member: {namespace}/StatefulSet/{name}: {event.get('message')} ({ago(when, now)})")
+            resources.append(f"{namespace}/StatefulSet/{name}")
         elif kind == "Node":
             lines.append(f"node: Node/{name} {event.get('reason')}: {event.get('message')} ({ago(when, now)})")
             resources.append(f"Node/{name}")
@@ -360,6 +364,11 @@ async def changes(ask: Ask) -> Answer:
         node_lines, node_resources = await _node_state(ask)
         lines, resources = lines + node_lines, node_resources + resources
     lines = list(dict.fromkeys(lines))
+    # what the conversation found at fault first (its root's own changes, and its config's): the change an on-call is
+    # after among the window's others
+    at_fault = name_of(str((ask.last_diagnosis or {}).get("resource") or ""))
+    if at_fault:
+        lines.sort(key=lambda line: at_fault not in line)
     where = f" in namespace {ask.namespace}" if ask.namespace else " across all namespaces"
     window = _window_text(window_s)
     if not lines:
