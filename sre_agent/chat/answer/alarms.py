@@ -25,12 +25,19 @@ _ALARM_STATE = re.compile(r"\b(still|firing|alerting|in\s+alarm|thresh\w*|state|
 NAMES_WATCHED = 0.8  # a question word that is the watched object's name, a token of it, or the start of one
 
 
+# What a paged person says of the trouble itself, beside the alarm's name: a plea or a symptom, never an alarm's state.
+_PLEA = re.compile(r"\b(wtf|wat\s+is\s+it|what\s+is\s+it|what.?s\s+(wrong|up|going\s+on|broken|happening)|what\s+broke|"
+                   r"help|can.?t|cannot|broken|down|stuck|not\s+working)\b", re.IGNORECASE)
+
+
 def asks_the_trouble(question: str) -> bool:
     """A page's message that asks about the trouble behind the alarm it names ("driver gw 5xx alarm, wat broke", "memory
     alarm firing. is it gonna fall over"), not about alarms: its last clause asks no alarm state, and the intent model
     does not read it as a question about alarms."""
     if _ALARM_STATE.search(last_clause(question)):
         return False
+    if _PLEA.search(question):  # "invoice renderer alarm wat is it", "... alarm, desks cant finish rentals"
+        return True
     ranked = model().ranked(question)
     return bool(ranked) and ranked[0][0] != "alarms"
 

@@ -226,3 +226,14 @@ def test_pods_that_do_not_crash_are_not_ok_while_their_service_fails_requests():
     answer = asyncio.run(pod_problems(_ask("tariff engine throwing 5xx, crashlooping?", table,
                                            focus=["billing/Deployment/tariff-engine"])))
     assert answer.status == "problems" and "but it is failing" in answer.headline and "31.1%" in answer.headline
+
+
+@pytest.mark.parametrize(("question", "trouble"), [
+    ("invoice renderer alarm wat is it", True),
+    ("rental pos 5xx alarm, desks cant finish rentals", True),
+    ("is the invoice renderer alarm still firing", False),
+])
+def test_a_page_with_a_plea_asks_the_trouble_behind_the_alarm(question, trouble):
+    from sre_agent.chat.answer.alarms import asks_the_trouble
+
+    assert asks_the_trouble(question) is trouble
