@@ -42,7 +42,10 @@ def images_of(kind: str, obj: dict) -> list[str]:
 
 
 # "what version was before", "what tag worked before": the revision before the current one, not the current.
-LAST_GOOD = re.compile(r"\blast\s+(ran|run|worked|succeeded|passed|completed|good|ok)\b|\b(worked|succeeded)\s+last\b", re.IGNORECASE)
+# "which version last ran ok", "what was the last tag that worked": the newest that worked
+LAST_GOOD = re.compile(r"\blast\s+(ran|run|worked|succeeded|passed|completed|good|ok)\b|\b(worked|succeeded)\s+last\b|"
+                       r"\blast\s+(\w+\s+){0,2}(that|which)\s+(worked|ran|succeeded|passed|completed|was\s+(ok|good|fine))\b",
+                       re.IGNORECASE)
 BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good|previous\s+(revision|version|release|rev))\b",
                     re.IGNORECASE)
 

@@ -237,3 +237,10 @@ def test_a_page_with_a_plea_asks_the_trouble_behind_the_alarm(question, trouble)
     from sre_agent.chat.answer.alarms import asks_the_trouble
 
     assert asks_the_trouble(question) is trouble
+
+
+def test_the_last_tag_that_worked_is_the_last_good_run():
+    from sre_agent.chat.answer.objects import LAST_GOOD
+
+    assert LAST_GOOD.search("what was the last tag that worked") and LAST_GOOD.search("which version last ran ok")
+    assert not LAST_GOOD.search("what was the last tag")
