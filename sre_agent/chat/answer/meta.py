@@ -13,6 +13,7 @@ from ..understand.grounding import grounded_subject
 from ..understand.intent_model import guess_intent
 from ..understand.references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
 from .causal import categories_named
+from .config_refs import config_users
 from .config_sources import setting_in_words
 from .facts import object_facts
 from .health import describe, status
@@ -203,6 +204,17 @@ async def unrecognised(ask: Ask) -> Answer:
     if chosen:
         ask.resource = chosen
         answer = await _state_and_facts(ask, chosen)
+        if kind_of(chosen) == "Secret" and OLD_VALUE.search(ask.question):
+            # "put the old token back in snow-ingest-token": Kubernetes keeps no earlier value of a Secret, chat never
+            # carries one, and putting a rotated credential back undoes the rotation -- its readers are what to restart
+            users, _ = await config_users(ask, chosen)
+            return ask.answer(f"Not pinned: {chosen} keeps no earlier value (Kubernetes stores only the current one) and "
+                              "chat never reads or writes a Secret's values; putting a rotated credential back undoes the "
+                              "rotation", status="answered", resources=[chosen, *users[:3]],
+                              details=[f"reads it: {u}" for u in users[:5]],
+                              next_steps=[f"If its readers still run with the old value (started before the change), "
+                                          f"restart them: ask 'restart {name_of(users[0])}'" if users else
+                                          "Ask 'who uses it?' for the workloads that read it."])
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
             # back"): said as not pinned -- never a bare "looks healthy" as if a question had been answered
@@ -226,6 +238,9 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 NOT_READ = "I could not read what the question asks"
+# a Secret's earlier value asked back: "put the old token back", "restore the secret from before the rotation"
+OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|pre-?rotation)\b.*\bback\b|"
+                       r"\b(put|set|restore|roll)\b.*\bback\b.*\b(old|previous|before|prior)\b", re.IGNORECASE)
 # A symptom said of the object a question names: what its trouble looks like to the person asking.
 SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|errors?|erroring|down|broken|slow|failing|fails|crash\w*|latency|time\s*outs?|"
                           r"timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot)\b", re.IGNORECASE)

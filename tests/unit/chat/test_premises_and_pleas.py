@@ -244,3 +244,15 @@ def test_the_last_tag_that_worked_is_the_last_good_run():
 
     assert LAST_GOOD.search("what was the last tag that worked") and LAST_GOOD.search("which version last ran ok")
     assert not LAST_GOOD.search("what was the last tag")
+
+
+@pytest.mark.parametrize(("question", "old"), [
+    ("put the old token back in snow-ingest-token", True),
+    ("put the old billing-api-db secret back from before the rotation", True),
+    ("restore the secret back to the previous password", True),
+    ("put DB_PASSWORD back in the secret", False),  # a key put back: config_key_plan's
+])
+def test_a_secrets_earlier_value_asked_back_is_told_apart_from_a_key_put_back(question, old):
+    from sre_agent.chat.answer.meta import OLD_VALUE
+
+    assert bool(OLD_VALUE.search(question)) is old
