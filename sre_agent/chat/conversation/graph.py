@@ -25,6 +25,7 @@ from ..answer import (  # noqa: F401
     causal,
     changes,
     compare,
+    config_pickup,
     config_refs,
     config_sources,
     config_values,

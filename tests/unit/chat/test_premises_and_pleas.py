@@ -256,3 +256,16 @@ def test_a_secrets_earlier_value_asked_back_is_told_apart_from_a_key_put_back(qu
     from sre_agent.chat.answer.meta import OLD_VALUE
 
     assert bool(OLD_VALUE.search(question)) is old
+
+
+def test_env_readers_keep_the_old_value_until_they_restart():
+    from sre_agent.chat.answer.config_pickup import config_pickup
+
+    api = {"spec": {"template": {"spec": {"containers": [{"name": "api", "envFrom": [{"secretRef": {"name": "api-db"}}]}]}}}}
+    table = {"get_resources": lambda args: {"items": [{"name": "billing-api"}] if args["kind"] == "Deployment" else []},
+             "describe": {"object": api}}
+    ask = _ask("will the pods pick that up by themselves", table, last_diagnosis={"resource": "billing/Secret/api-db"})
+    assert ask.recognised.form == "config_pickup"
+    answer = asyncio.run(config_pickup(ask))
+    assert answer.headline.startswith("No: billing/Deployment/billing-api read billing/Secret/api-db as env vars")
+    assert answer.next_steps[0].endswith("kubectl rollout restart deployment/billing-api -n billing")
