@@ -150,7 +150,7 @@ async def dependents(ask: Ask) -> Answer:
             break
     return ask.answer(f"{len(everyone)} workload(s) depend on {ask.resource}" + (f": {', '.join(everyone)}" if everyone else "")
                       + (f"; through them, {', '.join(indirect)}" if indirect else ""),
-                      details=lines, resources=[ask.resource or "", *everyone],
+                      details=lines, resources=[ask.resource or "", *everyone, *indirect],
                       next_steps=["If it is failing, these are the blast radius: check their alarms."])
 
 
