@@ -184,7 +184,8 @@ async def said_not_existing(ask: Ask) -> Answer | None:
         names = (await load_inventory(ask)).names()
         # only a slip away from a real name ("biling-db" beside billing-db): the case a lenient match would answer
         # about the wrong object; a name that exists, or resembles none, takes the usual path
-        if name not in names and any(is_typo(name, real) for real in names):
+        shorts = {real.split(".", 1)[0] for real in names}  # a node by its hostname ("ip-10-0-2-34") is that node
+        if name not in names and name not in shorts and any(is_typo(name, real) for real in names):
             return ask.answer(f"{name} is no object in the cluster -- it is what this conversation found named: {said[0]}",
                               status="answered", details=said[1:3],
                               next_steps=["Ask 'how do I fix it?' for the change that makes the name right."])
