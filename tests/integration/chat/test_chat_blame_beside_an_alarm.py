@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from sre_agent.lab.lab import Lab
-from sre_agent.lab.scenarios.loader import load_scenarios
-from sre_agent.lab.world.images import load_catalog
-
-from .conftest import Chat, text_of
+from .conftest import text_of
 
 SET_DIR = Path(__file__).resolve().parents[3] / "sre_agent" / "eval" / "scenarios_heldout28"
 
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory):
-    lab = Lab().start()
-    lab.load(load_scenarios(load_catalog(), [SET_DIR])["lk05-snow-ingest-worker-5xx"])
-    session = Chat(lab, tmp_path_factory.mktemp("lk05"))
-    yield session
-    session.close()
-    lab.stop()
+def chat(chat_on):
+    return chat_on("lk05-snow-ingest-worker-5xx", scenario_dirs=[SET_DIR])
 
 
 def test_an_innocent_release_is_not_the_culprit_when_the_alarms_investigation_finds_another(chat):
