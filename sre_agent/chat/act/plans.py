@@ -34,7 +34,7 @@ class Plan:
 BY_HAND = "(by hand: no MCP tool does this)"
 
 
-def rerun_plan(rid: str, obj: dict) -> Plan | str:
+def rerun_plan(rid: str, obj: dict, question: str = "") -> Plan | str:
     """"rerun it": a CronJob runs again as a Job made from its template; a Job cannot be restarted in place,
     so it is replaced by a copy of itself (without the selector and labels the API server generated)."""
     namespace, kind, name = parse_resource_id(rid)
@@ -45,6 +45,11 @@ def rerun_plan(rid: str, obj: dict) -> Plan | str:
                     ["No MCP tool starts a Job: a human runs the command after approval."])
     if kind == "Job":
         status = obj.get("status") or {}
+        done = any(c.get("type") == "Complete" and c.get("status") == "True" for c in status.get("conditions") or [])
+        if done and not re.search(r"\banyway\b", question, re.IGNORECASE):
+            # a run that completed did its work: running it again repeats it (an export written twice)
+            return (f"Not pinned: Job {name} completed ({status.get('succeeded', 0)} succeeded): its work is done, and "
+                    "running it again repeats it -- say 'rerun it anyway' to pin it")
         return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""}, f"run Job {name} again (replace it with a copy)",
                     recreate_command("Job", "job", namespace or "", name, {}),
                     f"Job {name}: {status.get('succeeded', 0)} succeeded, {status.get('failed', 0)} failed",

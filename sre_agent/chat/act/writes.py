@@ -148,7 +148,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "selector":
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
     if verb == "rerun":
-        return rerun_plan(rid, obj)
+        return rerun_plan(rid, obj, question)
     if verb == "expand":
         return claim_growth_plan(question, rid, obj)
     if verb == "pull_secret":

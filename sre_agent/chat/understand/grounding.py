@@ -4,6 +4,7 @@ the sentence: its id, a short question back when the words fit several objects e
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..ask import Ask
 from ..models import Answer
@@ -60,6 +61,12 @@ async def grounded_subject(ask: Ask, prefer: tuple[str, ...] = ()) -> str | Answ
         options = [k for k in mention.ambiguous if k.kind != "Alarm"]
         if len(options) == 1 and mention.candidates[0][0] >= ASK_BACK:  # one workload among its config objects
             return options[0].rid
+        if (attempt := _latest_attempt(options)) is not None:
+            # "meter export failed??" over meter-export-r2291 and meter-export-r2291-retry: a Job's name cannot be reused,
+            # so a rerun by hand takes the name with a suffix -- the attempts of one run, the latest meant
+            ask.notes.append(f"(took {mention.span!r} to mean {attempt.rid}, the latest attempt of "
+                             f"{', '.join(k.name for k in options if k is not attempt)})")
+            return attempt.rid
         # only a name-shaped span ("vrbs-registry", "pass shop") is worth asking about: a plain word ("registry",
         # "compute") that is one token of several names is the question's own word
         if len(options) > 1 and mention.candidates[0][0] >= ASK_BACK and NAME_SHAPED.search(mention.span):
@@ -82,3 +89,13 @@ async def names_spelled(ask: Ask) -> str | None:
             typed = r"[\s_-]+".join(re.escape(w) for w in mention.span.split())
             text = re.sub(rf"(?<![\w-]){typed}(?![\w-])", mention.chosen.name, text, flags=re.IGNORECASE)
     return text if text != ask.question else None
+
+
+def _latest_attempt(options: list) -> Any:
+    """Of Jobs in one namespace whose names each extend the shortest ("x", "x-retry", "x-retry-2"), the longest: the
+    attempt made last. None when the options are not such a family."""
+    jobs = sorted(options, key=lambda k: len(k.name))
+    if len(jobs) < 2 or any(k.kind != "Job" or k.namespace != jobs[0].namespace for k in jobs):
+        return None
+    chain = all(later.name.startswith(earlier.name + "-") for earlier, later in zip(jobs, jobs[1:]))
+    return jobs[-1] if chain else None

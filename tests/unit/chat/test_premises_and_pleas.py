@@ -269,3 +269,20 @@ def test_env_readers_keep_the_old_value_until_they_restart():
     answer = asyncio.run(config_pickup(ask))
     assert answer.headline.startswith("No: billing/Deployment/billing-api read billing/Secret/api-db as env vars")
     assert answer.next_steps[0].endswith("kubectl rollout restart deployment/billing-api -n billing")
+
+
+def test_attempts_of_one_job_are_one_run_and_a_completed_one_is_not_rerun():
+    from sre_agent.chat.act.plans import rerun_plan
+    from sre_agent.chat.understand.grounding import _latest_attempt
+    from sre_agent.chat.understand.inventory import Known
+
+    def job(name, namespace="metering"):
+        return Known(kind="Job", name=name, namespace=namespace)
+
+    first, retry = job("meter-export-r2291"), job("meter-export-r2291-retry")
+    assert _latest_attempt([retry, first]) is retry
+    assert _latest_attempt([first, job("meter-export-r2292")]) is None  # two runs, not attempts of one
+    assert _latest_attempt([first, job("meter-export-r2291-retry", "billing")]) is None
+    done = {"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}}
+    assert isinstance(rerun_plan("metering/Job/meter-export-r2291-retry", done, "rerun it"), str)
+    assert not isinstance(rerun_plan("metering/Job/meter-export-r2291-retry", done, "rerun it anyway"), str)
