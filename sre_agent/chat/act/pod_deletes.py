@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ..answer.objects import pod_spec_of
 from ..answer.pods import pod_trouble, workload_pods
 from ..ask import Ask
 from ..models import Answer
@@ -37,7 +38,7 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
     troubles = [pod_trouble(p) or "" for p in chosen]
     if all(UNPLACEABLE.search(t) for t in troubles):
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
-        template = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+        template = pod_spec_of(kind, (described.data or {}).get("object") or {})
         asks = [f"container {c.get('name')} requests {(c.get('resources') or {}).get('requests') or {}}"
                 for c in template.get("containers") or []]
         return ask.answer(f"Not pinned: {rid}'s {len(chosen)} pending pod(s) cannot be placed, and the pods that replace "

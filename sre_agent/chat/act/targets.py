@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..understand.references import owner_of, parse_resource_id
@@ -26,7 +27,7 @@ async def mounted_claim(ask: Ask, rid: str) -> str | None:
     """The one PersistentVolumeClaim a Deployment's or DaemonSet's pod template mounts, when it mounts exactly one."""
     namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
-    template = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    template = pod_spec_of(kind, (described.data or {}).get("object") or {})
     claims = {str(v["persistentVolumeClaim"].get("claimName")) for v in template.get("volumes") or []
               if isinstance(v.get("persistentVolumeClaim"), dict)}
     return f"{namespace}/PersistentVolumeClaim/{claims.pop()}" if len(claims) == 1 else None

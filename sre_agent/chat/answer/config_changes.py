@@ -12,12 +12,11 @@ from typing import Any
 from ...contracts import parse_time
 from ..ask import Ask
 from ..understand.forms import kind_nouns
+from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import kind_of, name_of, named_exactly
 from .health import describe
 from .records import record_lines
 from .runs import ago
-
-CONFIG_KINDS = ("ConfigMap", "Secret")
 
 
 async def config_writes(ask: Ask, scope: dict[str, Any], since: datetime, now: datetime) -> tuple[list[str], list[str]]:

@@ -9,10 +9,9 @@ from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import kind_of
 from .config_refs import config_users
-
-CONFIG_KINDS = ("ConfigMap", "Secret")
 
 
 def _config_of(ask: Ask) -> str | None:

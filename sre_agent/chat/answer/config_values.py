@@ -12,6 +12,7 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
+from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import named_exactly
 from .objects import REFERENCING_KINDS, pod_spec_of
 from .templates import shortened
@@ -20,7 +21,6 @@ KEY_ASKED = re.compile(
     r"\b(?:value\s+(?:of|for)|(?:have|use|got)\s+for|is|are|was|whats|what.s)\s+(?:the\s+)?(?P<key>[A-Za-z_][\w.-]*?)"
     r"(?:\s+(?:key|setting|var|variable|env))?(?:\s+(?:set\s+to|set\b|configured|in\b|now\b)|\s*\?|\s*$)", re.IGNORECASE)
 NOT_KEYS = {"it", "that", "this", "what", "the", "its", "value", "everything", "anything", "there"}
-CONFIG_KINDS = ("ConfigMap", "Secret")
 MAX_SCANNED = 60  # workloads described looking for an env var set in a template: a namespace, not a big cluster
 
 

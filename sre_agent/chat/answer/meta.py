@@ -203,7 +203,6 @@ async def unrecognised(ask: Ask) -> Answer:
         chosen = await cronjob_of(ask, namespace or "", name) or chosen
     if chosen:
         ask.resource = chosen
-        answer = await _state_and_facts(ask, chosen)
         if kind_of(chosen) == "Secret" and OLD_VALUE.search(ask.question):
             # "put the old token back in snow-ingest-token": Kubernetes keeps no earlier value of a Secret, chat never
             # carries one, and putting a rotated credential back undoes the rotation -- its readers are what to restart
@@ -215,6 +214,7 @@ async def unrecognised(ask: Ask) -> Answer:
                               next_steps=[f"If its readers still run with the old value (started before the change), "
                                           f"restart them: ask 'restart {name_of(users[0])}'" if users else
                                           "Ask 'who uses it?' for the workloads that read it."])
+        answer = await _state_and_facts(ask, chosen)
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
             # back"): said as not pinned -- never a bare "looks healthy" as if a question had been answered
