@@ -42,7 +42,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout28": ("scenarios_heldout23", 10, 199), "chat_cases_heldout29": ("scenarios_heldout24", 10, 196),
         "chat_cases_heldout30": ("scenarios_heldout25", 10, 201), "chat_cases_heldout31": ("scenarios_heldout26", 10, 200),
         "chat_cases_heldout32": ("scenarios_heldout27", 10, 200),
-        "chat_cases_heldout33": ("scenarios_heldout28", 10, 200)}
+        "chat_cases_heldout33": ("scenarios_heldout28", 10, 200),
+        "chat_cases_heldout34": ("scenarios_heldout29", 10, 200),
+        "chat_cases_heldout35": ("scenarios_heldout30", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

@@ -101,6 +101,8 @@ SETS = {
     "scenarios_heldout26": ("kettlewick", 10, ["kf10-is-legacy-gate-down"], ["kf10-is-legacy-gate-down"]),
     "scenarios_heldout27": ("pennystone", 10, ["pw10-is-meter-export-failing"], ["pw10-is-meter-export-failing"]),
     "scenarios_heldout28": ("larkmoor", 10, ["lk10-turnstile-gateway-restarted"], ["lk10-turnstile-gateway-restarted"]),
+    "scenarios_heldout29": ("fernwick", 10, [], ["fw07-tide-export-not-running"]),
+    "scenarios_heldout30": ("oakhollow", 10, ["oh08-sms-reminders-slow"], ["oh05-lab-results-not-imported"]),
 }
 
 
