@@ -11,6 +11,7 @@ import shlex
 from typing import NamedTuple
 
 from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
+from .intent import intent_sentence, intents_in, reversed_by
 from .kubectl_words import namespace_flag
 from .recreate import container_change, recreate_command
 
@@ -24,6 +25,26 @@ def value_holder(workload: str, details: dict) -> str:
         return workload
     kind, name, _ = source.split("/", 2)
     return resource_id(kind, name, parse_resource_id(workload)[0])
+
+
+def retired_dependency(f: Finding, findings: list[Finding]) -> Finding | None:
+    """For a caller's DependencyDown read from its env: the ScaledToZero finding of the workload behind that dependency
+    when it was scaled to zero on purpose (a decommission its annotations record) -- the caller's reference is what is
+    out of date, not the dependency."""
+    if f.signal != "DependencyDown" or not f.details.get("env"):
+        return None
+    return next((x for x in findings if x.signal == "ScaledToZero" and reversed_by("scale", intents_in(findings, x.resource))
+                 and f.details.get("dependency") in (x.details.get("services") or [])), None)
+
+
+def retired_behind(findings: list[Finding], holder: str) -> list[str]:
+    """The workloads retired on purpose that the callers whose value `holder` holds still name."""
+    return list(dict.fromkeys(r.resource for f in findings if value_holder(f.resource, f.details) == holder
+                              and (r := retired_dependency(f, findings)) is not None))
+
+
+def retirement(retired: Finding, findings: list[Finding]) -> str:
+    return f"{retired.resource} was retired on purpose ({intent_sentence(reversed_by('scale', intents_in(findings, retired.resource)))})"
 
 
 class ConfigCorrection(NamedTuple):
@@ -52,8 +73,10 @@ def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection 
 
 def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
     fixes = []
-    for finding in (f for f in findings if f.signal == "EndpointUnserved" and value_holder(f.resource, f.details) == holder):
+    for finding in (f for f in findings if (f.signal == "EndpointUnserved" or retired_dependency(f, findings))
+                    and value_holder(f.resource, f.details) == holder):
         details = finding.details
+        retired = retired_dependency(finding, findings)
         namespace, kind, name = parse_resource_id(finding.resource)
         ns = namespace_flag(namespace)
         value = details.get("corrected_value") or "<value naming a host and port that answer>"
@@ -70,10 +93,14 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
                 commands.append(f"kubectl {ns}rollout restart {word}/{name}")
         choices = ", ".join(str(s).rsplit("/", 1)[-1] for s in details.get("similar_services") or []) or \
             ", ".join(str(p) for p in details.get("exposed_ports") or [])
+        if retired is not None:  # what replaced it is the retirement note's to say, never guessed from it
+            value_needed = f"what replaced it ({retirement(retired, findings)})"
+        else:
+            value_needed = f"the endpoint {details.get('env')} should name ({choices})"
         fixes.append(ProposedFix(
             resource=holder, summary=f"{finding.summary}: set it to {value}" if details.get("corrected_value") else
             f"{finding.summary}: correct it", commands=commands,
-            needs="" if details.get("corrected_value") else f"the endpoint {details.get('env')} should name ({choices})",
+            needs="" if details.get("corrected_value") else value_needed,
             evidence=list(finding.evidence)))
     return fixes
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .defects import missing_refs
-from .endpoint_fixes import endpoint_fixes
+from .endpoint_fixes import endpoint_fixes, retired_behind
 from .fix_guards import category_fallback, drop_tried, findings_about, only_reads, with_intent
 from .fix_guards import evidence_of as _evidence
 from .fix_guards import resource_parts as _ref
@@ -322,6 +322,9 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
     if diagnosis is None or diagnosis.category == C.NONE or not diagnosis.resource:
         return []
     fixes = recipe_fixes(state, diagnosis.category.value, diagnosis.resource, FIX_BUILDERS)
+    for retired in retired_behind(state.findings, diagnosis.resource) if diagnosis.category == C.ENDPOINT_MISCONFIGURED else []:
+        # the decommission undone is the other way out: offered after the caller's own fix, asked first (with_intent)
+        fixes += recipe_fixes(state, C.DEPENDENCY_FAILURE.value, retired, FIX_BUILDERS)
     if state.plan is not None and state.plan.pin and not state.actions:  # pinned, never run (rejected, not allowed)
         fixes += plan_fix(state.plan)
     fixes = drop_tried(state, fixes)  # an action this run tried, and that did not clear it, is not the next step

@@ -47,6 +47,8 @@ def run(shared: LabWithServers, scenario_id: str, *, prove: bool = False, approv
 def test_a_dependency_scaled_to_zero_on_purpose_is_not_scaled_back_the_run_asks(shared):
     row = run(shared, "dependency-scaled-down-on-purpose")
     assert row.status == "escalated" and not row.actions, row.actions
+    # the caller's stale reference first (what replaced ledger is the note's to say), the decommission undone second
+    assert row.proposed_fixes[0].startswith("payments/Deployment/payments: kubectl -n payments set env deployment/payments")
     assert row.fix_proposed and any("scale deployment/ledger --replicas=2" in fix for fix in row.proposed_fixes)
 
 

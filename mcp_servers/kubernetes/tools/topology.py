@@ -218,7 +218,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             where = {"env": ref.env.env, "source": ref.env.source, "service": service, "port": ref.port,
                      "container": ref.env.container or None}
             shown = not ref.env.source.startswith("Secret/")  # a Secret's value never leaves the server
-            try:
+            try:  # the Service is what the name resolves to (Endpoints may outlive it, or be written by hand)
+                kube.get("Service", ref.namespace, ref.service)
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
                 similar = similar_services(ref.namespace, ref.service, namespace)
@@ -235,20 +236,21 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         return deps
 
     def similar_services(namespace: str, name: str, caller_namespace: str) -> list[str]:
-        """Services whose names are close to one that does not exist: what a typo in a host most likely meant --
-        in the namespace the host names; else the very name in another namespace (the caller's own first: the
-        namespace part is what is wrong); else (a typo in both) a close name in a close namespace."""
+        """Services whose names are close to one that does not exist: what the host most likely meant -- the very
+        name in another namespace (the caller's own first: the namespace part is what is wrong, as when a Service
+        moved namespaces; an exact name outranks a look-alike: `pharmacy-api.clinical` after pharmacy-api moved is not
+        `pharmacy-db` there); else a close name in the namespace the host names (a typo); else (a typo in both) a
+        close name in a close namespace."""
         try:
-            names = [s["metadata"]["name"] for s in kube.list("Service", namespace)]
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
-            if close:
-                return [resource_id("Service", n, namespace) for n in close]
             everywhere = [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in kube.list("Service", None)]
         except Exception:
             return []
         same_name = sorted((ns != caller_namespace, ns) for ns, n in everywhere if n == name and ns != namespace)
         if same_name:
             return [resource_id("Service", name, ns) for _, ns in same_name][:3]
+        close = difflib.get_close_matches(name, [n for ns, n in everywhere if ns == namespace], n=3, cutoff=0.75)
+        if close:
+            return [resource_id("Service", n, namespace) for n in close]
         return [resource_id("Service", n, ns) for ns, n in everywhere if ns != namespace
                 and difflib.SequenceMatcher(None, ns, namespace).ratio() >= 0.75
                 and difflib.SequenceMatcher(None, n, name).ratio() >= 0.75][:3]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
-from ...graph.endpoint_fixes import value_holder
+from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, intent_sentence, intents_in, reversed_by
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
@@ -52,6 +52,12 @@ def _left_taint(f: Finding, all_: list[Finding]) -> bool:
 def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
     """What the workload records about being changed on purpose -- what scaling it back would reverse."""
     return reversed_by("scale", intents_in(all_, f.resource))
+
+
+def _retired_reason(f: Finding, all_: list[Finding]) -> str:
+    retired = retired_dependency(f, all_)
+    assert retired is not None
+    return f"{f.summary}; {retirement(retired, all_)}: the caller's {f.details.get('env')} still names it"
 
 
 def _callers_fail(f: Finding, all_: list[Finding]) -> bool:
@@ -240,6 +246,10 @@ RULES: list[Rule] = [
     # With no caller failing for want of it, it is no fault at all: the alarm still watching it is what is stale.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)) and _callers_fail(f, a),
          reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(_on_purpose(f, a))}"),
+    # A caller still naming a dependency retired on purpose: its own value is stale (the decommission stands), so the
+    # object holding that value is the root -- above the retired workload's own 0.45 and an empty Service's 0.5.
+    Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.7, lambda f, a: retired_dependency(f, a) is not None,
+         resource=lambda f, a: value_holder(f.resource, f.details), reason=_retired_reason),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
 ]
 

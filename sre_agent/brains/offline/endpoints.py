@@ -22,7 +22,9 @@ def misaimed(dep: dict[str, Any]) -> bool:
 def endpoint_sentence(workload: str, dep: dict[str, Any]) -> str:
     where = "its pod template" if dep.get("source", "env") == "env" else str(dep["source"]).replace("/", " ", 1)
     if not dep.get("exists"):
-        close = ", ".join(str(s).rsplit("/", 1)[-1] for s in dep.get("similar_services") or [])
+        named_ns = str(dep["service"]).split("/", 1)[0]
+        close = ", ".join(name if ns == named_ns else f"{name} in namespace {ns}"  # a Service that moved: where it went
+                          for ns, _, name in (str(s).split("/", 2) for s in dep.get("similar_services") or []))
         wrong = f"names Service {dep['service']}, which does not exist (close: {close})"
     else:
         ports = ", ".join(str(p) for p in dep.get("exposed_ports") or [])

@@ -34,14 +34,28 @@ def mcp():
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     core.create_namespaced_config_map("shop", {"metadata": {"name": "caller-endpoints"},
                                                "data": {"CHECKOUT_URL": "http://checkout.shop.svc.cluster.local:8443",
-                                                        "SEARCH_URL": "http://search.platform.svc.cluster.local:8080"}})
+                                                        "SEARCH_URL": "http://search.platform.svc.cluster.local:8080",
+                                                        "ORDERS_URL": "http://checkout.legacy.svc.cluster.local:8080",
+                                                        "RETIRED_URL": "http://retired.shop.svc.cluster.local:8080"}})
+    # checkout moved out of "legacy", which keeps a look-alike (checkout-db): the caller still names the old namespace
+    core.create_namespace({"metadata": {"name": "legacy"}})
+    core.create_namespaced_service("legacy", {"metadata": {"name": "checkout-db"},
+                                              "spec": {"selector": {"app": "checkout-db"}, "ports": [{"port": 5432}]}})
+    # a Service deleted: its Endpoints go with it (the endpoints controller), so its name names nothing
+    core.create_namespaced_service("shop", {"metadata": {"name": "retired"},
+                                            "spec": {"selector": {"app": "frontend"}, "ports": [{"port": 8080}]}})
+    lab.advance(60)
+    core.delete_namespaced_service("retired", "shop")
+    lab.advance(60)
     core.create_namespaced_secret("shop", {"metadata": {"name": "caller-db"}, "data": {
         "CATALOG_DSN": base64.b64encode(b"postgres://app:hunter2@catlog.shop:8080/db").decode()}})
     apps.create_namespaced_deployment("shop", _caller("caller", [
         {"name": "CHECKOUT_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "CHECKOUT_URL"}}},
         {"name": "CATALOG_DSN", "valueFrom": {"secretKeyRef": {"name": "caller-db", "key": "CATALOG_DSN"}}},
         {"name": "SEARCH_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "SEARCH_URL"}}},
-        {"name": "FRONTEND_URL", "value": "http://frontend:80"}]))
+        {"name": "FRONTEND_URL", "value": "http://frontend:80"},
+        {"name": "ORDERS_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "ORDERS_URL"}}},
+        {"name": "RETIRED_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "RETIRED_URL"}}}]))
     session = stdio_client_for("mcp_servers.kubernetes", ["--namespaces", "shop"], lab.env())
     yield session
     session.close()
@@ -65,3 +79,7 @@ def test_each_dependency_names_where_its_value_lives_and_what_answers_it(mcp):
     assert search["corrected_value"] == "http://search.shop.svc.cluster.local:8080"
     assert calls["FRONTEND_URL"]["source"] == "env" and calls["FRONTEND_URL"]["exists"]
     assert "corrected_value" not in calls["FRONTEND_URL"] or calls["FRONTEND_URL"]["corrected_value"] is None
+    orders = calls["ORDERS_URL"]  # the exact name where it moved outranks a look-alike left where it was
+    assert orders["exists"] is False and orders["similar_services"] == ["shop/Service/checkout"]
+    assert orders["corrected_value"] == "http://checkout.shop.svc.cluster.local:8080"
+    assert calls["RETIRED_URL"]["exists"] is False  # deleted with its Endpoints: not "no ready endpoints"

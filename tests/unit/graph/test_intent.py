@@ -147,3 +147,33 @@ def test_a_workload_scaled_to_zero_on_purpose_is_a_fault_only_when_a_caller_fail
                                 details={"dependency": "pay/Service/ledger"}, evidence=["ev-2"]))
     diagnosis, _ = diagnose(findings, lambda _id: None)
     assert diagnosis.category == expected
+
+
+def test_a_caller_still_naming_a_dependency_retired_on_purpose_is_its_own_stale_value():
+    """The decommission stands: the object holding the caller's endpoint is the root, its fix asks what replaced the
+    retired workload (the note says; the value is never guessed from it), and the retired workload is never scaled back."""
+    from sre_agent.brains.offline.diagnosis import diagnose
+    from sre_agent.graph.endpoint_fixes import endpoint_fixes
+
+    intent = {"resource": W, "key": "ops/decommission", "value": "retired, CHG-1", "signal": "decommission"}
+    caller = "pay/Deployment/payments"
+    findings = [Finding(agent="kubernetes", resource=W, signal="ScaledToZero", summary="ledger is scaled to 0",
+                        severity="critical", details={"services": ["pay/Service/ledger"]}, evidence=["ev-1"]),
+                Finding(agent="kubernetes", resource=W, signal="RecordedIntent", summary="decommissioned",
+                        severity="info", details={"intent": intent}, evidence=["ev-1"]),
+                Finding(agent="kubernetes", resource=caller, signal="DependencyDown",
+                        summary="payments calls ledger, which has no ready endpoints", severity="critical",
+                        details={"dependency": "pay/Service/ledger", "env": "LEDGER_URL", "container": "app",
+                                 "source": "ConfigMap/payments-config/LEDGER_URL"}, evidence=["ev-2"])]
+    diagnosis, _ = diagnose(findings, lambda _id: None)
+    assert (diagnosis.category, diagnosis.resource) == (C.ENDPOINT_MISCONFIGURED, "pay/ConfigMap/payments-config")
+    assert "retired on purpose" in diagnosis.summary and "CHG-1" in diagnosis.summary
+    [fix] = endpoint_fixes(findings, "pay/ConfigMap/payments-config")
+    assert fix.commands[0].startswith("kubectl -n pay patch configmap payments-config") and "<" in fix.commands[0]
+    assert fix.commands[1] == "kubectl -n pay rollout restart deployment/payments"
+    assert "what replaced it" in fix.needs and "CHG-1" in fix.needs
+    # read from the pod template's own env, the caller itself holds the value
+    findings[2] = findings[2].model_copy(update={"details": {**findings[2].details, "source": "env"}})
+    assert diagnose(findings, lambda _id: None)[0].resource == caller
+    # a dependency down without a recorded intent is still the dependency's fault
+    assert diagnose([findings[0], findings[2]], lambda _id: None)[0].category == C.DEPENDENCY_FAILURE

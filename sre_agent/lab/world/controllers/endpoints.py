@@ -1,8 +1,9 @@
 """The Endpoints controller: each Service's Endpoints follow its selector and its pods'
 readiness (ready and not-ready addresses), with target ports resolved per pod as the real
-controller does: a numeric targetPort is listed as it is (whether anything listens there is found
-out at connect time), a named one is looked up in the pod's container ports -- a pod without that
-name is left out -- and pods that resolve to different numbers land in different subsets."""
+controller does (and a deleted Service's Endpoints deleted with it): a numeric targetPort is listed
+as it is (whether anything listens there is found out at connect time), a named one is looked up in
+the pod's container ports -- a pod without that name is left out -- and pods that resolve to
+different numbers land in different subsets."""
 
 from __future__ import annotations
 
@@ -68,5 +69,10 @@ def reconcile_endpoints(world: ClusterContext) -> bool:
             existing["subsets"] = subsets
             existing["metadata"].pop("resourceVersion", None)
             world.store.replace(existing)
+            changed = True
+    for endpoints in world.list("Endpoints"):  # the real controller deletes a deleted Service's Endpoints: its name
+        namespace, name = endpoints["metadata"]["namespace"], endpoints["metadata"]["name"]  # no longer resolves
+        if world.informer.get("Service", namespace, name) is None:
+            world.store.delete("Endpoints", namespace, name)
             changed = True
     return changed
