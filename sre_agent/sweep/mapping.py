@@ -88,7 +88,10 @@ def demand_metric(metric: str) -> bool:
 
 
 def measures_demand(alarm: dict) -> bool:
-    return demand_metric(str((alarm.get("metric") or {}).get("name") or ""))
+    """An alarm on how much work arrives (requests, connections), firing because there is more of it: load, not a
+    fault. The same metric alarmed for falling below its threshold (LessThan...) watches throughput dropping -- work
+    not done -- which is a symptom like any error count."""
+    return demand_metric(str((alarm.get("metric") or {}).get("name") or "")) and "Less" not in str(alarm.get("comparison") or "")
 
 
 _CONTAINER_INSIGHTS_GROUP = re.compile(r"^/aws/containerinsights/([^/]+)/")

@@ -184,15 +184,21 @@ def job(name: str, namespace: str = "default", *, suspend: bool | None = None, s
 
 def cronjob(name: str, namespace: str = "default", *, schedule: str = "*/1 * * * *", suspend: bool | None = None,
             starting_deadline: int | None = None, containers: list[Obj] | None = None,
-            labels: dict | None = None, annotations: dict | None = None) -> Obj:
+            labels: dict | None = None, annotations: dict | None = None, concurrency_policy: str | None = None,
+            status: Obj | None = None) -> Obj:
     spec: Obj = {"schedule": schedule,
                  "jobTemplate": {"spec": {"template": pod_template({"app": name}, containers, restartPolicy="OnFailure")}}}
     if suspend is not None:
         spec["suspend"] = suspend
     if starting_deadline is not None:
         spec["startingDeadlineSeconds"] = starting_deadline
-    return {"apiVersion": "batch/v1", "kind": "CronJob",
-            "metadata": meta(name, namespace, labels=labels, annotations=annotations), "spec": spec}
+    if concurrency_policy is not None:
+        spec["concurrencyPolicy"] = concurrency_policy
+    obj: Obj = {"apiVersion": "batch/v1", "kind": "CronJob",
+                "metadata": meta(name, namespace, labels=labels, annotations=annotations), "spec": spec}
+    if status is not None:
+        obj["status"] = status
+    return obj
 
 
 # --- networking ------------------------------------------------------------------------------

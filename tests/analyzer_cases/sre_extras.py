@@ -25,6 +25,7 @@ from .builders import (
     service,
     statefulset,
     storage_class,
+    terminated,
     unschedulable,
     waiting,
 )
@@ -386,5 +387,36 @@ CASES = [
                     containers=[container("api", resources={"requests": {"cpu": "500m"}})])],
         [expect("shop/HorizontalPodAutoscaler/api", "HPAScalingLimited", "warning",
                 "the desired replica count is more than the maximum replica count", owner="shop/Deployment/api")],
+    ),
+    # Runs the schedule called for that never started, judged by the cluster's own clock (its newest event here).
+    _case(
+        "cronjob-suspended-through-its-runs",
+        [cronjob("lab-import", "labs", schedule="30 2 * * *", suspend=True,
+                 status={"lastScheduleTime": "2024-04-28T02:30:00Z"}),
+         event("Pod", "web-1", "labs", "Pulled", "Successfully pulled image", type_="Normal", last="2024-05-01T10:00:00Z")],
+        [expect("labs/CronJob/lab-import", "Suspended", "warning",
+                "is suspended: 3 scheduled runs skipped since 2024-04-29T02:30:00+00:00")],
+    ),
+    _case(
+        "cronjob-runs-skipped-behind-a-run-that-never-ends",
+        [cronjob("tide-export", "tides", schedule="*/15 * * * *", concurrency_policy="Forbid",
+                 status={"lastScheduleTime": "2024-05-01T08:00:00Z", "active": [{"kind": "Job", "name": "tide-export-1"}]}),
+         job("tide-export-1", "tides", owner="tide-export", status={"active": 1, "startTime": "2024-05-01T08:00:05Z"}),
+         pod("tide-export-1-abcde", "tides", owner=("Job", "tide-export-1"),
+             statuses=[terminated("export", exit_code=0, reason="Completed"), running("feed-proxy")]),
+         event("Pod", "tide-export-1-abcde", "tides", "Started", "Started container feed-proxy", type_="Normal",
+               last="2024-05-01T10:00:00Z")],
+        [expect("tides/CronJob/tide-export", "RunsSkipped", "warning",
+                "skipped 7 scheduled runs since 2024-05-01T08:15:00+00:00: concurrencyPolicy Forbid and its run "
+                "tide-export-1 is still active, running for 1h59m (no activeDeadlineSeconds ends it)"),
+         expect("tides/Job/tide-export-1", "HeldOpen", "warning",
+                "container export finished (exit 0) but feed-proxy is still running", owner="tides/CronJob/tide-export")],
+    ),
+    _case(
+        "cronjob-on-schedule-and-a-suspended-one-with-no-clock-to-read",
+        [cronjob("report", "jobs", schedule="*/10 * * * *", status={"lastScheduleTime": "2024-05-01T09:50:00Z"}),
+         cronjob("paused", "jobs", schedule="0 * * * *", suspend=True, status={"lastScheduleTime": "2024-05-01T09:00:00Z"}),
+         event("Pod", "web-1", "jobs", "Pulled", "Successfully pulled image", type_="Normal", last="2024-05-01T10:00:00Z")],
+        [expect("jobs/CronJob/paused", "Suspended", "info", "CronJob paused is suspended")],  # not due again yet: no run missed
     ),
 ]

@@ -1,9 +1,12 @@
 """CronJob schedule validation with the rules of robfig/cron's ParseStandard, the parser the
-CronJob controller (and k8sgpt's CronJob analyzer) uses: five fields, @descriptors, @every."""
+CronJob controller (and k8sgpt's CronJob analyzer) uses: five fields, @descriptors, @every; and the
+times a valid five-field schedule fires (in UTC, as the controller reads a schedule without TZ=)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 _FIELDS = (  # (name, minimum, maximum, names)
     ("minute", 0, 59, {}),
@@ -88,3 +91,52 @@ def cron_schedule_error(schedule: str | None) -> str | None:
     except _InvalidSchedule as error:
         return str(error)
     return None
+
+
+_DESCRIBED = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+              "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+SEARCH_LIMIT = timedelta(days=14)  # a schedule that fires rarer than this is not judged by what it missed
+
+
+def _values(expression: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+    range_and_step = expression.split("/")
+    bounds = range_and_step[0].split("-")
+    if bounds[0] in ("*", "?"):
+        start, end = low, high
+    else:
+        start = _number(bounds[0], names)
+        end = _number(bounds[1], names) if len(bounds) == 2 else start
+    step = int(range_and_step[1]) if len(range_and_step) == 2 else 1
+    if len(range_and_step) == 2 and len(bounds) == 1 and bounds[0] not in ("*", "?"):
+        end = high
+    return set(range(start, end + 1, step))
+
+
+def fire_times(schedule: str | None, after: datetime, until: datetime) -> Iterator[datetime]:
+    """The minutes in (after, until] a valid schedule fires at, earliest first (none for @every, TZ= and invalid ones,
+    and none past SEARCH_LIMIT). Day of month and day of week: either matches when both are restricted (cron's rule)."""
+    spec = _DESCRIBED.get((schedule or "").strip(), (schedule or "").strip())
+    if cron_schedule_error(spec) is not None or spec.startswith(("@", "TZ=", "CRON_TZ=")):
+        return
+    fields = spec.split()
+    sets = [set().union(*(_values(e, low, high, names) for e in text.split(",")))
+            for text, (_, low, high, names) in zip(fields, _FIELDS)]
+    minutes, hours, days, months, weekdays = sets
+    any_day, any_weekday = fields[2] in ("*", "?"), fields[4] in ("*", "?")
+    moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    end = min(until, after + SEARCH_LIMIT)
+    while moment <= end:
+        if moment.month not in months:
+            moment = (moment.replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
+            continue
+        day_ok = moment.day in days
+        weekday_ok = (moment.isoweekday() % 7) in weekdays
+        if not (day_ok and weekday_ok if any_day or any_weekday else day_ok or weekday_ok):
+            moment = moment.replace(hour=0, minute=0) + timedelta(days=1)
+            continue
+        if moment.hour not in hours:
+            moment = moment.replace(minute=0) + timedelta(hours=1)
+            continue
+        if moment.minute in minutes:
+            yield moment
+        moment += timedelta(minutes=1)

@@ -1,10 +1,12 @@
 """CronJob analyzer, ported from k8sgpt pkg/analyzer/cronjob.go: suspended CronJobs; otherwise
 an invalid schedule (robfig/cron rules) and a negative startingDeadlineSeconds. Plus the
-job template's references to missing ConfigMaps/Secrets, which would fail every run."""
+job template's references to missing ConfigMaps/Secrets, which would fail every run, and runs the
+schedule called for that never started (cron_runs.py): suspended too long, skipped behind a stuck run."""
 
 from __future__ import annotations
 
 from .base import Finding, make_finding
+from .cron_runs import cluster_now, missed_runs
 from .cron_schedule import cron_schedule_error
 from .view import ClusterView, name_of, spec_of
 from .workload_template import TEMPLATE_READS, pod_template_findings
@@ -12,14 +14,17 @@ from .workload_template import TEMPLATE_READS, pod_template_findings
 
 class CronJobAnalyzer:
     kind = "CronJob"
-    reads: frozenset[str] = TEMPLATE_READS
+    reads: frozenset[str] = TEMPLATE_READS | {"Job"}  # its runs: when the cluster last started one
 
     def analyze(self, view: ClusterView) -> list[Finding]:
         findings: list[Finding] = []
+        now = cluster_now(view)
         for cronjob in view.of_kind("CronJob"):
             name = name_of(cronjob)
             spec = spec_of(cronjob)
-            if spec.get("suspend"):
+            if (missed := missed_runs(view, cronjob, now)) is not None:  # what stopped the runs, from their schedule
+                findings.append(make_finding("CronJob", cronjob, "warning", *missed))
+            elif spec.get("suspend"):
                 findings.append(make_finding("CronJob", cronjob, "info", "Suspended", f"CronJob {name} is suspended",
                                              ["spec.suspend=true"]))
             else:

@@ -118,13 +118,18 @@ def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
 
 
 def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
-    """A rollout inside the incident window is a suspect by its timing; an older one only when the symptom's
-    onset on the workload or its Service (the earliest the series show it) came within ONSET_AFTER_CHANGE of it."""
-    if f.details.get("in_window", True):
-        return True
+    """A rollout is tied to the symptom when the symptom's onset on the workload or its Service (the earliest the series
+    show it) came within ONSET_AFTER_CHANGE after it -- inside the incident window or not: a release whose pods served
+    unharmed for longer than that before the symptom began did not bring it (an outside dependency slowing down twenty
+    minutes later is not the release). With no onset to read (or one before it: onset_revision weighs the revision live
+    then), a rollout inside the incident window is a suspect by its timing."""
     created = parse_time(f.details.get("created"))
     earliest = _symptom_onset(f, all_)
-    return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created <= ONSET_AFTER_CHANGE
+    if created is not None and earliest is not None and earliest[0] - created > ONSET_AFTER_CHANGE:
+        return False
+    if f.details.get("in_window", True):
+        return True
+    return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created
 
 
 def _regression(f: Finding, all_: list[Finding]) -> bool:

@@ -346,3 +346,11 @@ def test_a_version_asked_of_an_object_that_runs_nothing_is_the_conversations_wor
                                       resource="field-ops/ResourceQuota/field-ops-compute", focus=focus)))
     assert "workorder-api:8.0.2" in answer.headline + " ".join(answer.details)
     assert ("describe", {"kind": "Deployment", "name": "workorder-api", "namespace": "field-ops"}) in tools.calls
+
+
+@pytest.mark.parametrize("comparison, demand", [
+    ("GreaterThanThreshold", True), ("GreaterThanOrEqualToThreshold", True), (None, True),
+    ("LessThanThreshold", False), ("LessThanOrEqualToThreshold", False)])
+def test_a_request_count_alarmed_for_falling_watches_work_not_done(comparison, demand):
+    """Too many requests arriving is load; too few handled (a delivery rate under its floor) is a symptom."""
+    assert measures_demand({"metric": {"name": "RequestCount"}, "comparison": comparison}) is demand
