@@ -72,12 +72,13 @@ def placement(template: dict[str, Any]) -> dict[str, Any]:
     return {k: spec[k] for k in PLACEMENT if spec.get(k)}
 
 
-def pod_requests(template: dict[str, Any]) -> dict[str, str]:
-    """What one pod of the template requests, as a ResourceQuota counts it: the larger of the app containers'
-    sum and the largest init container, per resource ("cpu" in millicores, "memory" in Mi, others as set)."""
+def pod_requests(template: dict[str, Any], which: str = "requests") -> dict[str, str]:
+    """What one pod of the template requests (or, with which="limits", is limited to), as a ResourceQuota counts it:
+    the larger of the app containers' sum and the largest init container, per resource ("cpu" in millicores,
+    "memory" in Mi, others as set)."""
     spec = template.get("spec") or {}
     def requests(container: dict[str, Any]) -> dict[str, Decimal]:
-        asked = ((container.get("resources") or {}).get("requests") or {}).items()
+        asked = ((container.get("resources") or {}).get(which) or {}).items()
         return {name: value for name, text in asked if (value := parse_quantity(text)) is not None}
     total: dict[str, Decimal] = {}
     for container in spec.get("containers") or []:

@@ -31,7 +31,8 @@ def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: d
                   ) -> tuple[str, dict[str, str], dict[str, str]] | None:
     """(quota name, new hard limits, current hard limits) that admit `missing_pods` more pods -- and, for a
     rollout whose pods request more than the ones they replace, the `replacing` pods still to be replaced,
-    each growing by `growth` (per resource: "memory" -> "512Mi") -- or None when the message is not a quota
+    each growing by `growth` (per quota resource: "requests.memory" -> "512Mi", "limits.memory" ...) -- or None
+    when the message is not a quota
     refusal or says nothing usable."""
     match = REFUSAL.search(message)
     if not match or missing_pods < 1:
@@ -42,7 +43,7 @@ def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: d
         need, have, cap = (quantity(requested.get(resource, "")), quantity(used.get(resource, "0")), quantity(limit))
         if need is None or have is None or cap is None:
             continue
-        more = quantity((growth or {}).get(resource.removeprefix("requests."), "0")) or Decimal(0)
+        more = quantity((growth or {}).get(resource, "0")) or Decimal(0)  # keyed as the quota counts it
         wanted = have + need * missing_pods + max(more, Decimal(0)) * max(replacing, 0)
         if wanted > cap:
             new[resource], current[resource] = format_quantity(resource, wanted), limit

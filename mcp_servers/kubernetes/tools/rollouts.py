@@ -37,6 +37,8 @@ class Revision(Row):
     requests: dict[str, str] = Field(default_factory=dict, description=(
         "what one pod requests as a ResourceQuota counts it (cpu in m, memory in Mi): a quota raise for a rollout "
         "that grew them must cover every pod it replaces"))
+    limits: dict[str, str] = Field(default_factory=dict, description=(
+        "what one pod is limited to, counted as a ResourceQuota's limits.* counts it (cpu in m, memory in Mi)"))
     placement: dict[str, Any] = Field(default_factory=dict, description=(
         "where its pods may run: nodeSelector, affinity, tolerations, ... (only the fields set)"))
     changed: list[str] | None = Field(default=None, description=(
@@ -100,7 +102,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
                 current=rev.revision == current,
                 config_refs=config_refs(template), labels=pod_labels(template), ports=container_ports(template),
-                requests=pod_requests(template),
+                requests=pod_requests(template), limits=pod_requests(template, "limits"),
                 placement=placement(template),
                 changed=changed_aspects(previous, template) if previous is not None else None))
             previous = template

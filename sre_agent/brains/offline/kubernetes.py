@@ -377,6 +377,7 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
                    ports=current.get("ports"), previous_ports=previous.get("ports") if previous else None,
                    # what one pod requests either side: a quota raise must cover every pod the rollout replaces
                    requests=current.get("requests"), previous_requests=previous.get("requests") if previous else None,
+                   limits=current.get("limits"), previous_limits=previous.get("limits") if previous else None,
                    # when each revision went live: a fix names the revision before the one the symptom began with
                    # and what each revision changed: the one live when the symptom began is the suspect
                    history=[{"revision": r.get("revision"), "created": r.get("created"), "images": r.get("images"),

@@ -127,14 +127,20 @@ def _rollout_broke_service(state: Investigation, service: str, workload: str) ->
 
 
 def _request_growth(state: Investigation, workload: str) -> dict[str, str]:
-    """What each pod of the workload's last rollout requests beyond the pod it replaces ("memory" -> "512Mi"):
-    the refused surge pod is one of many -- every old pod is replaced by a bigger one before the rollout ends."""
+    """What each pod of the workload's last rollout requests (or is limited to) beyond the pod it replaces, keyed as a
+    quota counts it ("requests.memory" and "memory" -> "512Mi", "limits.memory" -> "512Mi"): the refused surge pod is
+    one of many -- every old pod is replaced by a bigger one before the rollout ends."""
     rollout = next((f for f in state.findings if f.resource == workload and f.signal == "RecentRollout"), None)
     if rollout is None or "resources" not in (rollout.details.get("changed") or []):
         return {}
-    now, before = rollout.details.get("requests") or {}, rollout.details.get("previous_requests") or {}
-    grown = {name: (quantity(value), quantity(before.get(name, "0"))) for name, value in now.items()}
-    return {name: f"{new - old:f}" for name, (new, old) in grown.items() if new is not None and old is not None and new > old}
+    growth: dict[str, str] = {}
+    for which, prefixes in (("requests", ("requests.", "")), ("limits", ("limits.",))):
+        now, before = rollout.details.get(which) or {}, rollout.details.get(f"previous_{which}") or {}
+        for name, value in now.items():
+            new, old = quantity(value), quantity(before.get(name, "0"))
+            if new is not None and old is not None and new > old:
+                growth.update({f"{prefix}{name}": f"{new - old:f}" for prefix in prefixes})
+    return growth
 
 
 def _quota_context(state: Investigation, quota: str, workload: str) -> dict[str, Any]:

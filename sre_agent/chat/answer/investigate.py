@@ -55,6 +55,9 @@ async def wider_subject(ask: Ask) -> str | Answer:
         if not problems:
             return ask.resource or ""
     problems = [p for p in problems if not await _decommissioned(ask, p.resource)] or problems
+    # what pages is what a subjectless conversation is about: an alarmed problem before a quiet one (a one-off Job that
+    # failed hours ago outranks nothing that is paging now)
+    problems = sorted(problems, key=lambda p: not any(s.source == "alarm" for s in p.symptoms))
     if problems:
         return problems[0].resource
     answer = await broken_now(ask)

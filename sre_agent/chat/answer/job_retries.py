@@ -5,20 +5,40 @@ is a new Job."""
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of
+from .investigate import why_failing
 from .runs import cronjob_of
 
 DEFAULT_BACKOFF_LIMIT = 6  # the API server's default for spec.backoffLimit
+RUN_WORDS = re.compile(r"\b(jobs?|cron\s*jobs?|runs?|re-?runs?|retr(y|ies|ied)|attempts?)\b", re.IGNORECASE)
+
+
+async def _lasts(ask: Ask) -> Answer:
+    """A fault found on a workload does not clear by itself: its cause stays until the fix is made (a restart or a new
+    pod meets the same spec and cluster). Nothing found broken is said as such."""
+    base = await why_failing(ask)
+    if base.status != "problems":
+        return base
+    base.headline = f"Not on its own -- it lasts until its cause is fixed: {base.headline}"
+    return base
 
 
 @handles("job_retries", needs=("kubernetes",))
 async def job_retries(ask: Ask) -> Answer:
     rid = ask.resource or ""
+    if not RUN_WORDS.search(ask.question) and ask.recognised.refers_back and ask.focus and \
+            kind_of(ask.focus[0]) not in ("Job", "CronJob"):
+        ask.resource = ask.focus[0]  # "will it happen again": the conversation's subject, not the last Job it listed
+        return await _lasts(ask)
     if kind_of(rid) not in ("Job", "CronJob"):  # "once the secret is fixed": the Job the conversation is about
         rid = next((r for r in ask.focus if kind_of(r) in ("Job", "CronJob")), rid)
+    if kind_of(rid) not in ("Job", "CronJob") and rid and not RUN_WORDS.search(ask.question):
+        return await _lasts(ask)  # "will it happen again" about a workload: whether its fault clears on its own
     if kind_of(rid) not in ("Job", "CronJob"):
         return ask.answer(f"{rid or 'That'} is not a Job or CronJob: only those retry runs. Which Job do you mean?",
                           status="needs_subject")

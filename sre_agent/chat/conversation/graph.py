@@ -100,6 +100,9 @@ class ChatContext:
 
 # Forms a question that names a CloudWatch alarm (without the word "alarm") is better answered as "why is
 # that alarm firing": what it names is the alarm, not an object.
+# Forms whose answer lists objects found across a namespace or the cluster (not facts of the subject)
+LISTING_FORMS = ("broken_now", "list_kind", "alarms", "changes", "cluster_warnings", "events", "affected", "impact",
+                 "dependents", "dependencies", "top", "node_pods", "node_or_pod_write")
 ALARM_NAMED_FORMS = ("unrecognised", "why_failing", "broken_now", "status", "blame")
 _DASHED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+){2,}\b")
 
@@ -186,6 +189,10 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     culprit = [str(d["resource"])] if answer.form in DIAGNOSIS_FORMS and (d := answer.diagnosis) and d.get("resource") \
         and d.get("category") not in (None, "none") else []
     discussed = [r for r in [*culprit, *answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
+    if answer.form in LISTING_FORMS and len(discussed) > 1 and focus:
+        # rows of a list are candidates, not the subject: "it" next turn is still what the conversation is about
+        # ("remove the taint from the general nodes" lists nodes; "what about the node" is the NotReady one discussed)
+        discussed = [focus[0], *discussed]
     new_focus = list(dict.fromkeys([*discussed, *focus]))[:MAX_FOCUS]
     return {**update, "turns": [turn.model_dump(mode="json")], "focus": new_focus,
             "diagnosis": answer.diagnosis if answer.diagnosis is not None else state.get("diagnosis")}

@@ -29,14 +29,23 @@ ROLLOUT_REFUSAL = ('pods "billing-api-7c9-abcde" is forbidden: exceeded quota: b
 @pytest.mark.parametrize("replacing, growth, expected", [
     # 3 replicas at 512Mi -> 1Gi: the surge pod (1Gi) and the two old pods it still replaces (+512Mi each) -- 6Gi,
     # where one pod's request alone (5120Mi) lets the rollout take one step and stop again
-    (2, {"memory": "536870912"}, {"requests.memory": "6144Mi"}),
-    (2, {"cpu": "0.1"}, {"requests.memory": "5120Mi"}),   # growth in another resource leaves this one alone
-    (0, {"memory": "536870912"}, {"requests.memory": "5120Mi"}),  # nothing left to replace: the pod alone
-    (2, {"memory": "-536870912"}, {"requests.memory": "5120Mi"}),  # smaller pods never lower the raise
+    (2, {"requests.memory": "536870912"}, {"requests.memory": "6144Mi"}),
+    (2, {"requests.cpu": "0.1"}, {"requests.memory": "5120Mi"}),   # growth in another resource leaves this one alone
+    (2, {"limits.memory": "536870912"}, {"requests.memory": "5120Mi"}),  # limits grown: a requests quota is not them
+    (0, {"requests.memory": "536870912"}, {"requests.memory": "5120Mi"}),  # nothing left to replace: the pod alone
+    (2, {"requests.memory": "-536870912"}, {"requests.memory": "5120Mi"}),  # smaller pods never lower the raise
 ])
 def test_a_rollout_that_grew_its_requests_needs_room_for_every_pod_it_replaces(replacing, growth, expected):
     assert raised_limits(ROLLOUT_REFUSAL, 1, replacing, growth) == ("billing-compute", expected,
                                                                     {"requests.memory": "4864Mi"})
+
+
+def test_a_rollout_that_grew_its_limits_needs_limits_room_for_every_pod_it_replaces():
+    """A quota on limits.memory refusing a rollout that raised the limit 512Mi -> 1Gi: the end state, not one step."""
+    refusal = ('pods "tide-api-9-abcde" is forbidden: exceeded quota: tides-quota, requested: limits.memory=1Gi, '
+               'used: limits.memory=4608Mi, limited: limits.memory=5Gi')
+    assert raised_limits(refusal, 1, 2, {"limits.memory": "536870912", "requests.memory": "0"}) == (
+        "tides-quota", {"limits.memory": "6656Mi"}, {"limits.memory": "5Gi"})
 
 
 @pytest.mark.parametrize("autoscaled, expected", [
