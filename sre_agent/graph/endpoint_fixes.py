@@ -21,7 +21,7 @@ WORKLOAD_WORDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "Dae
 def value_holder(workload: str, details: dict) -> str:
     """The object whose change corrects the value: the ConfigMap or Secret holding the key, else the workload."""
     source = str(details.get("source") or "env")
-    if source == "env":
+    if source in ("env", "command"):  # written in the workload's own pod template
         return workload
     kind, name, _ = source.split("/", 2)
     return resource_id(kind, name, parse_resource_id(workload)[0])
@@ -39,8 +39,8 @@ def retired_dependency(f: Finding, findings: list[Finding]) -> Finding | None:
 
 def retired_behind(findings: list[Finding], holder: str) -> list[str]:
     """The workloads retired on purpose that the callers whose value `holder` holds still name."""
-    return list(dict.fromkeys(r.resource for f in findings if value_holder(f.resource, f.details) == holder
-                              and (r := retired_dependency(f, findings)) is not None))
+    return list(dict.fromkeys(r.resource for f in findings if (r := retired_dependency(f, findings)) is not None
+                              and value_holder(f.resource, f.details) == holder))
 
 
 def retirement(retired: Finding, findings: list[Finding]) -> str:
@@ -82,7 +82,9 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
         value = details.get("corrected_value") or "<value naming a host and port that answer>"
         source = str(details.get("source") or "env")
         word = WORKLOAD_WORDS.get(kind)
-        if source == "env":
+        if source == "command":
+            commands = [_set_command_word(ns, kind, name, details, value)]
+        elif source == "env":
             commands = [_set_env(ns, kind, name, details, value)]
         else:
             holder_kind, holder_name, key = source.split("/", 2)
@@ -103,6 +105,20 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
             needs="" if details.get("corrected_value") else value_needed,
             evidence=list(finding.evidence)))
     return fixes
+
+
+TEMPLATE_SPEC = {"Deployment": "/spec/template/spec", "StatefulSet": "/spec/template/spec", "DaemonSet": "/spec/template/spec",
+                 "CronJob": "/spec/jobTemplate/spec/template/spec"}
+
+
+def _set_command_word(ns: str, kind: str, name: str, details: dict, value: str) -> str:
+    """The one word of a container's command or args replaced in the pod template (a JSON patch at its pointer): the
+    rollout it starts is the restart. A Job's template cannot change in place: re-created with the word replaced."""
+    pointer = str(details.get("path") or "")
+    if kind in TEMPLATE_SPEC and pointer:
+        patch = [{"op": "replace", "path": TEMPLATE_SPEC[kind] + pointer, "value": value}]
+        return f"kubectl {ns}patch {WORKLOAD_WORDS[kind]} {name} --type json -p '{json.dumps(patch)}'"
+    return f"kubectl {ns}edit {kind.lower()} {name}  # set {details.get('env')} to name {value}"
 
 
 def _set_env(ns: str, kind: str, name: str, details: dict, value: str) -> str:

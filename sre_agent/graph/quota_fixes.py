@@ -32,8 +32,7 @@ def raised_limits(message: str, missing_pods: int, replacing: int = 0, growth: d
     """(quota name, new hard limits, current hard limits) that admit `missing_pods` more pods -- and, for a
     rollout whose pods request more than the ones they replace, the `replacing` pods still to be replaced,
     each growing by `growth` (per quota resource: "requests.memory" -> "512Mi", "limits.memory" ...) -- or None
-    when the message is not a quota
-    refusal or says nothing usable."""
+    when the message is not a quota refusal or says nothing usable."""
     match = REFUSAL.search(message)
     if not match or missing_pods < 1:
         return None

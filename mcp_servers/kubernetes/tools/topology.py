@@ -62,9 +62,10 @@ class PodPlacement(Row):
 
 
 class Dependency(Row):
-    env: str = Field(description="the env var naming the service")
+    env: str = Field(description="the env var naming the service (for a command word: '<container> command|args')")
     source: str = Field("env", description=(
-        "where the env var's value lives: env (written in the pod template), or ConfigMap/<name>/<key> or "
+        "where the env var's value lives: env (written in the pod template), command (a word of a container's "
+        "command or args, in the pod template), or ConfigMap/<name>/<key> or "
         "Secret/<name>/<key> -- the object to change when the value is wrong (the value never leaves the server)"))
     service: str = Field(description="resource id of the Service")
     port: int | None = Field(None, description="the port the caller connects to (from the URL in its env)")
@@ -72,7 +73,10 @@ class Dependency(Row):
     similar_services: list[str] | None = Field(None, description=(
         "a Service that does not exist: the Services of that namespace with a close name (a typo in the value?)"))
     exposed_ports: list[int] | None = Field(None, description="the ports the Service exposes, when the caller's is not one")
-    container: str | None = Field(None, description="the caller's container whose env holds the value")
+    container: str | None = Field(None, description="the caller's container whose env (or command) holds the value")
+    path: str | None = Field(None, description=(
+        "for a host in a container's command or args (source 'command'): the JSON pointer of that word in the pod "
+        "spec, e.g. /initContainers/0/command/1"))
     corrected_value: str | None = Field(None, description=(
         "the value with the one host or port that does answer (a single close Service name, or the Service's only "
         "port) -- for a value written in the pod template or a ConfigMap; never for a Secret's"))
@@ -112,8 +116,9 @@ class Ownership(ToolResult):
 class EnvValue(NamedTuple):
     env: str
     value: str
-    source: str  # "env", or "ConfigMap/<name>/<key>" / "Secret/<name>/<key>"
+    source: str  # "env", "command" (a word of a container's command or args), or "ConfigMap/<name>/<key>" / "Secret/..."
     container: str
+    path: str = ""  # for "command": the JSON pointer of that word in the pod spec (/initContainers/0/command/1)
 
 
 def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[EnvValue]:
@@ -133,7 +138,13 @@ def env_values(kube: KubeClient, pod_spec: dict, namespace: str) -> list[EnvValu
         return cache[(kind, name)]
 
     values = []
-    for container in pod_spec.get("containers") or []:
+    for group in ("initContainers", "containers"):  # "wait-for db:5432" in an init container's command is a call too
+        for index, container in enumerate(pod_spec.get(group) or []):
+            for field in ("command", "args"):
+                values.extend(EnvValue(f"{container.get('name') or group} {field}", str(word), "command",
+                                       container.get("name") or "", f"/{group}/{index}/{field}/{position}")
+                              for position, word in enumerate(container.get(field) or []))
+    for container in [*(pod_spec.get("initContainers") or []), *(pod_spec.get("containers") or [])]:
         for ref in container.get("envFrom") or []:
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
                 if ref.get(key):
@@ -216,7 +227,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         for ref in service_refs(kube, pod_spec, namespace):
             service = resource_id("Service", ref.service, ref.namespace)
             where = {"env": ref.env.env, "source": ref.env.source, "service": service, "port": ref.port,
-                     "container": ref.env.container or None}
+                     "container": ref.env.container or None, "path": ref.env.path or None}
             shown = not ref.env.source.startswith("Secret/")  # a Secret's value never leaves the server
             try:  # the Service is what the name resolves to (Endpoints may outlive it, or be written by hand)
                 kube.get("Service", ref.namespace, ref.service)

@@ -112,6 +112,16 @@ def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
     return next((r for r in history if r.get("revision") == culprit), None)
 
 
+PROBE_MISSES = re.compile(r"statuscode: 404|connection refused", re.IGNORECASE)
+
+
+def _probe_misses(findings: list[Finding], resource: str) -> bool:
+    """The workload's probes fail because nothing answers where they ask (a 404, a closed port) -- not a 5xx: an app
+    that answers 503 reports a real problem of its own."""
+    return any(f.resource == resource and f.signal in ("ReadinessProbeFailing", "LivenessProbeFailing", "ProbeFailing")
+               and PROBE_MISSES.search(f.summary) for f in findings)
+
+
 def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
     return _has(all_, f.resource, "DependencyDown") and not _has(all_, f.resource, "CreateContainerConfigError", "FailedMount",
                                                                  "CrashLoopBackOff", "ContainerFailed")
@@ -213,6 +223,10 @@ RULES: list[Rule] = [
     # The probes changed in the last rollout and now fail: the change, not the app, is the fault.
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.93, lambda f, a: "probes" in (f.details.get("changed") or [])
          and _has(a, f.resource, "LivenessProbeFailing", "ReadinessProbeFailing", "ProbeFailing")),
+    # A release shipped an image whose app no longer answers where the probe asks (404, nothing listening): its new
+    # pods never turn Ready, the old ones carry the load -- throttled or slow as a consequence, not the cause.
+    Rule("RecentRollout", C.PROBE_MISCONFIG, 0.94, lambda f, a: "image" in (f.details.get("changed") or [])
+         and _onset_tied(f, a) and _probe_misses(a, f.resource)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),

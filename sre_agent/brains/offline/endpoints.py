@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 # The dependency row's fields the finding keeps: what the verdict's resource and the fix are read from.
-ENDPOINT_FIELDS = ("env", "source", "port", "exposed_ports", "similar_services", "container", "corrected_value")
+ENDPOINT_FIELDS = ("env", "source", "port", "exposed_ports", "similar_services", "container", "corrected_value", "path")
 
 
 def misaimed(dep: dict[str, Any]) -> bool:
@@ -20,7 +20,7 @@ def misaimed(dep: dict[str, Any]) -> bool:
 
 
 def endpoint_sentence(workload: str, dep: dict[str, Any]) -> str:
-    where = "its pod template" if dep.get("source", "env") == "env" else str(dep["source"]).replace("/", " ", 1)
+    where = "its pod template" if dep.get("source", "env") in ("env", "command") else str(dep["source"]).replace("/", " ", 1)
     if not dep.get("exists"):
         named_ns = str(dep["service"]).split("/", 1)[0]
         close = ", ".join(name if ns == named_ns else f"{name} in namespace {ns}"  # a Service that moved: where it went

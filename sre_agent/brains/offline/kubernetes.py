@@ -259,7 +259,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                        f"{workload} calls {dep['service']} (via {dep['env']}) which "
                        + ("does not exist" if not dep.get("exists") else "has no ready endpoints"),
                        ev_own, severity="critical", dependency=dep["service"], exists=bool(dep.get("exists")),
-                       **{k: dep.get(k) for k in ("env", "source", "container")})  # where the caller's value lives
+                       **{k: dep.get(k) for k in ("env", "source", "container", "path")})  # where the caller's value lives
         else:
             calls.find(workload, "DependsOn", f"{workload} calls {dep['service']} ({dep['ready_endpoints']} ready endpoints)",
                        ev_own, severity="info", dependency=dep["service"])

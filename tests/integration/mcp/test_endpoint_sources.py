@@ -49,13 +49,18 @@ def mcp():
     lab.advance(60)
     core.create_namespaced_secret("shop", {"metadata": {"name": "caller-db"}, "data": {
         "CATALOG_DSN": base64.b64encode(b"postgres://app:hunter2@catlog.shop:8080/db").decode()}})
-    apps.create_namespaced_deployment("shop", _caller("caller", [
+    caller = _caller("caller", [
         {"name": "CHECKOUT_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "CHECKOUT_URL"}}},
         {"name": "CATALOG_DSN", "valueFrom": {"secretKeyRef": {"name": "caller-db", "key": "CATALOG_DSN"}}},
         {"name": "SEARCH_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "SEARCH_URL"}}},
         {"name": "FRONTEND_URL", "value": "http://frontend:80"},
         {"name": "ORDERS_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "ORDERS_URL"}}},
-        {"name": "RETIRED_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "RETIRED_URL"}}}]))
+        {"name": "RETIRED_URL", "valueFrom": {"configMapKeyRef": {"name": "caller-endpoints", "key": "RETIRED_URL"}}}])
+    # an init container that waits for a host named in its command (a typo in it keeps every new pod in Init)
+    caller["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "wait-for-db", "image": "registry.example.com/shop/frontend:2.4.1",
+         "command": ["wait-for", "catlog.shop.svc.cluster.local:8080", "--timeout=0"]}]
+    apps.create_namespaced_deployment("shop", caller)
     session = stdio_client_for("mcp_servers.kubernetes", ["--namespaces", "shop"], lab.env())
     yield session
     session.close()
@@ -83,3 +88,7 @@ def test_each_dependency_names_where_its_value_lives_and_what_answers_it(mcp):
     assert orders["exists"] is False and orders["similar_services"] == ["shop/Service/checkout"]
     assert orders["corrected_value"] == "http://checkout.shop.svc.cluster.local:8080"
     assert calls["RETIRED_URL"]["exists"] is False  # deleted with its Endpoints: not "no ready endpoints"
+    waits = calls["wait-for-db command"]  # a word of a container's command: where it sits, its close name, corrected
+    assert waits["source"] == "command" and waits["path"] == "/initContainers/0/command/1" and waits["exists"] is False
+    assert waits["similar_services"] == ["shop/Service/catalog"] and waits["container"] == "wait-for-db"
+    assert waits["corrected_value"] == "catalog.shop.svc.cluster.local:8080"

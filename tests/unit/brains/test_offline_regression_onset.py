@@ -93,3 +93,36 @@ def test_one_new_error_line_after_a_release_is_noise_not_a_regression():
 def test_new_error_lines_in_numbers_after_a_release_are_a_regression():
     chosen = best(hypotheses([planned_release(), new_error_lines(40)]))
     assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)
+
+
+def in_window_release(created: str) -> Finding:
+    return Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
+                   summary=f"{WORKLOAD} rolled out revision 2",
+                   details={"revision": 2, "changed": ["image"], "created": created, "in_window": True,
+                            "history": HISTORY[:2]})
+
+
+def test_a_release_inside_the_window_is_not_blamed_for_a_symptom_that_began_long_after_it():
+    """An outside dependency slowing twenty-odd minutes after a release: the release's pods served unharmed first."""
+    assert hypotheses([in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:55:00Z")]) == []
+    chosen = best(hypotheses([in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:36:00Z")]))
+    assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)
+    # no onset to read: inside the window, its timing is enough to suspect it
+    assert best(hypotheses([in_window_release("2026-11-23T01:30:00Z"), errors("")])).category.value == "bad_deploy_regression"
+
+
+def probe(summary: str) -> Finding:
+    return Finding(agent="kubernetes", resource=WORKLOAD, signal="ReadinessProbeFailing", severity="warning",
+                   summary=f"roster-api-abc: Readiness probe failed: {summary}", details={})
+
+
+def test_a_release_whose_new_pods_probe_where_the_app_no_longer_answers_is_a_probe_fault_not_the_throttling_it_causes():
+    throttled = Finding(agent="metrics", resource=WORKLOAD, signal="CpuThrottled", severity="warning",
+                        summary=f"{WORKLOAD} CPU throttled 42% of the time", details={})
+    found = [in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:33:00Z"), throttled,
+             probe("HTTP probe failed with statuscode: 404")]
+    chosen = best(hypotheses(found))
+    assert (chosen.category.value, chosen.resource) == ("probe_misconfig", WORKLOAD)
+    # an app that answers its probe 503 reports a problem of its own: the probe is not what is wrong
+    found[-1] = probe("HTTP probe failed with statuscode: 503")
+    assert best(hypotheses(found)).category.value != "probe_misconfig"

@@ -24,7 +24,7 @@ def test_only_the_callers_own_value_is_misaimed(dep, wrong):
 
 
 @pytest.mark.parametrize("source, holder", [
-    ("env", W), ("ConfigMap/checkout-endpoints/INVENTORY_URL", "shop/ConfigMap/checkout-endpoints"),
+    ("env", W), ("command", W), ("ConfigMap/checkout-endpoints/INVENTORY_URL", "shop/ConfigMap/checkout-endpoints"),
     ("Secret/checkout-db/DATABASE_URL", "shop/Secret/checkout-db"),
 ])
 def test_the_root_is_the_object_holding_the_value(source, holder):
@@ -47,6 +47,10 @@ def _finding(**details) -> Finding:
      "the endpoint INVENTORY_URL should name (inventory)"),
     ({"source": "env", "corrected_value": "http://inventory:8080"}, W,
      ["kubectl -n shop set env deployment/checkout -c checkout INVENTORY_URL=http://inventory:8080"], ""),
+    # a host in an init container's command ("wait-for inventry:8080"): that one word replaced in the template
+    ({"source": "command", "path": "/initContainers/0/command/1", "corrected_value": "inventory:8080"}, W,
+     ["kubectl -n shop patch deployment checkout --type json -p '[{\"op\": \"replace\", \"path\": "
+      "\"/spec/template/spec/initContainers/0/command/1\", \"value\": \"inventory:8080\"}]'"], ""),
 ])
 def test_the_fix_changes_the_value_where_it_lives(details, holder, commands, needs):
     [fix] = endpoint_fixes([_finding(**details)], holder)
