@@ -309,8 +309,7 @@ async def write_request(ask: Ask) -> Answer:
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
-        if verb == "unknown" and _proposed_fix(ask.last_answer):
-            # "fix it" with no change said, after an answer that proposed one: that fix, as an approval request
+        if verb == "unknown" and asks_the_proposed_fix(ask.question, ask.last_answer):
             return await do_it(ask)
         return ask.answer(plan, status=_unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
@@ -339,6 +338,15 @@ async def write_request(ask: Ask) -> Answer:
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
     return approval_answer(ask, plan, rid)
+
+
+def asks_the_proposed_fix(question: str, last_answer: dict | None) -> bool:
+    """"fix it" with no change said, after an answer that proposed one: that fix, as an approval request -- never a
+    change said in words chat could not read ("change the probe to X" is not "yes, do the rollback")."""
+    return bool(_FIX_VERB.match(_FILLER.sub("", question))) and _proposed_fix(last_answer)
+
+
+_FILLER = re.compile(r"^\W*((ok(ay)?|so|then|just|yes|yeah|yep|alright|right|fine|cool)\b[\s,.!]*)+", re.IGNORECASE)
 
 
 def _proposed_fix(answer: dict | None) -> bool:

@@ -286,3 +286,16 @@ def test_attempts_of_one_job_are_one_run_and_a_completed_one_is_not_rerun():
     done = {"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}}
     assert isinstance(rerun_plan("metering/Job/meter-export-r2291-retry", done, "rerun it"), str)
     assert not isinstance(rerun_plan("metering/Job/meter-export-r2291-retry", done, "rerun it anyway"), str)
+
+
+@pytest.mark.parametrize(("question", "proposed"), [
+    ("fix it", True), ("ok fix the svc", True), ("ok so just fix it", True), ("please fix it", True), ("correct it then", True),
+    ("change the backup agent probe to pg-backup-agent health", False),  # a change of its own, not "yes, do that"
+    ("set initialDelaySeconds back to 60", False),
+])
+def test_only_a_bare_fix_request_takes_the_previous_answers_proposal(question, proposed):
+    from sre_agent.chat.act.writes import asks_the_proposed_fix
+
+    undo = {"approval": {"tool": "rollout_undo", "resource": "records/Deployment/records-api", "args": {}}}
+    assert asks_the_proposed_fix(question, undo) is proposed
+    assert asks_the_proposed_fix("fix it", {"next_steps": ["Ask 'why' first"]}) is False  # nothing proposed
