@@ -24,6 +24,9 @@ ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what
 
 # "set ROUTE_PLANNER_URL back to http://x:8080", "LOG_LEVEL to debug": the value said after the variable
 VALUE_SAID = re.compile(r"\s+(?:back\s+)?(?:to|as|:)\s+(?P<value>[^\s'\"]+)", re.IGNORECASE)
+# "revert ROSTER_WEEKS_AHEAD in roster-api-config to 6": the object between the variable and its value
+VALUE_AFTER_OBJECT = re.compile(r"(?:\s+(?:change|edit|value))?\s+(?:in|on|of)\s+(?:the\s+)?[\w.-]+(?:\s+(?:cm|configmap|"
+                                r"config\s*map|secret))?\s+(?:back\s+)?to\s+(?P<value>[^\s'\"]+?)\s*[.!]*\s*$", re.IGNORECASE)
 
 
 NOT_VALUES = {"the", "a", "an", "its", "it", "that", "this", "my", "our", "their", "them", "every", "all"}
@@ -35,8 +38,8 @@ def env_change(question: str) -> tuple[str, str | None] | None:
     if match is None:
         return None
     value = match.group("value")
-    if value is None and (said := VALUE_SAID.match(question, match.end())) and \
-            said.group("value").lower() not in NOT_VALUES:  # "add X back to the export cronjob": a place, not a value
+    if value is None and (said := VALUE_SAID.match(question, match.end()) or VALUE_AFTER_OBJECT.match(question, match.end())) \
+            and said.group("value").lower() not in NOT_VALUES:  # "add X back to the export cronjob": a place, not a value
         value = said.group("value").rstrip(".,;")
     return match.group("var"), value
 

@@ -102,7 +102,8 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     patch = json.dumps({field_name: {key: value}})
     keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
-                f"{kind} {name}: add key {key} (keys now: {', '.join(keys) or 'none'})",
+                f"{kind} {name}: {'set' if key in keys else 'add'} key {key}"
+                + (f" to {value}" if value != "<value>" else "") + f" (keys now: {', '.join(keys) or 'none'})",
                 f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
                 f"key {key} {'present' if key in keys else 'absent'}",
                 [*([f"The value is a human's to supply (replace <value>); chat never reads {kind} values."]

@@ -299,3 +299,16 @@ def test_only_a_bare_fix_request_takes_the_previous_answers_proposal(question, p
     undo = {"approval": {"tool": "rollout_undo", "resource": "records/Deployment/records-api", "args": {}}}
     assert asks_the_proposed_fix(question, undo) is proposed
     assert asks_the_proposed_fix("fix it", {"next_steps": ["Ask 'why' first"]}) is False  # nothing proposed
+
+
+@pytest.mark.parametrize(("question", "form", "subject", "value"), [
+    ("revert ROSTER_WEEKS_AHEAD in roster-api-config to 6", "write_request", "roster-api-config", "6"),  # a value said
+    ("revert the BATCH_SIZE edit in reminder-batch-config", "rollback_request", "reminder-batch-config", None),  # its edit
+    ("revert the EXPORT_PAGE_SIZE change in records-api-config", "rollback_request", "records-api-config", None),
+])
+def test_a_key_reverted_in_a_named_config_object_is_that_objects_change(question, form, subject, value):
+    from sre_agent.chat.act.hand_edits import env_change
+
+    recognised = recognise(question, change_in=False)  # "in X" names an object when no namespace is called X
+    assert (recognised.form, recognised.subject) == (form, subject)
+    assert env_change(question)[1] == value
