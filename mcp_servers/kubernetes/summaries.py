@@ -79,6 +79,29 @@ def _images(pod_spec: dict) -> list[str]:
 PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 
 
+def _initializing(pod: dict, problems: list[str]) -> str | None:
+    """kubectl's STATUS for a pod whose init containers have not all succeeded: Init:<n done>/<total> while one runs,
+    Init:<reason> when one waits or failed (printers.go printPod) -- the app containers' "PodInitializing" says less."""
+    statuses = (pod.get("status") or {}).get("initContainerStatuses") or []
+    total = len((pod.get("spec") or {}).get("initContainers") or []) or len(statuses)
+    for index, s in enumerate(statuses):
+        state = s.get("state") or {}
+        ended, waiting = state.get("terminated"), state.get("waiting")
+        if ended and ended.get("exitCode") == 0:
+            continue
+        if ended:
+            shown = f"Init:{ended.get('reason') or 'ExitCode:' + str(ended.get('exitCode'))}"
+            problems.append(f"init container {s.get('name')}: exited {ended.get('reason') or 'Error'} ({ended.get('exitCode')})")
+        elif waiting and waiting.get("reason") and waiting.get("reason") != "PodInitializing":
+            shown = f"Init:{waiting['reason']}"
+            problems.append(f"init container {s.get('name')}: {waiting['reason']}")
+        else:
+            shown = f"Init:{index}/{total}"
+            problems.append(f"init container {s.get('name')} has not finished (the app containers wait for it)")
+        return shown
+    return None
+
+
 def pod_summary(pod: dict) -> dict[str, Any]:
     status = pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
@@ -86,6 +109,7 @@ def pod_summary(pod: dict) -> dict[str, Any]:
     restarts = sum(s.get("restartCount", 0) for s in statuses)
     reason = status.get("reason")
     problems = []
+    reason = reason or _initializing(pod, problems)
     for s in statuses:
         waiting = (s.get("state") or {}).get("waiting")
         if waiting:

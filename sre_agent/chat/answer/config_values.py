@@ -15,6 +15,7 @@ from ..models import Answer
 from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import named_exactly
 from .objects import REFERENCING_KINDS, pod_spec_of
+from .spec_fields import fields_asked
 from .templates import shortened
 
 KEY_ASKED = re.compile(
@@ -151,9 +152,11 @@ async def config_value(ask: Ask) -> Answer:
     key = asked_key(ask.question)
     if key is None and (earlier := await _that_key(ask)) is not None:
         return earlier
-    if key is None and SPEC_SAID.search(ask.question) and (ask.resource or ask.focus):
-        ask.resource = ask.resource or ask.focus[0]
-        return await HANDLERS["property"].handler(ask)  # "whats the probe timeout set to": a field of its spec, not env
+    subject = ask.resource or (ask.focus[0] if ask.focus else None)
+    if subject and (key is None or not key.isupper()) and (
+            key is None and SPEC_SAID.search(ask.question) or fields_asked(ask.question, await describe_object(ask, subject))):
+        ask.resource = subject  # "whats the probe timeout set to", "whats the topology key": a field of its spec, not env
+        return await HANDLERS["property"].handler(ask)
     if key is None:
         return ask.answer("Which setting? e.g. 'what is DATABASE_URL set to'.", status="needs_subject")
     lines: list[str] = []

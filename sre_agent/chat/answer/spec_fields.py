@@ -37,10 +37,19 @@ def _paths(node: Any, path: str = "") -> list[tuple[str, str, Any]]:
 def fields_asked(question: str, obj: dict) -> list[str]:
     """The YAML lines of the object's fields the question names by key (case-insensitive, a plural as the singular),
     each block headed by its path; [] when no word of the question is a key of the object."""
-    words = {w.lower() for w in WORD.findall(question)} - NOT_FIELDS
+    said = [w.lower() for w in WORD.findall(question)]
+    words = set(said) - NOT_FIELDS
+    # a key said as words ("topology key", "init containers", "initial delay"): adjacent words joined, as camelCase is
+    grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)}
+    keys = {key.lower() for _, key, _ in _paths(obj)}
+    joined = {g for g in grams if g in keys or g.rstrip("s") in {k.rstrip("s") for k in keys}
+              or (len(g) >= 10 and any(k.startswith(g) for k in keys))}
+    words -= {w for g in joined for w in grams[g]}  # "init container" is initContainers, not every container too
     lines: list[str] = []
     for path, key, value in _paths(obj):
-        if key.lower() not in words and key.lower().rstrip("s") not in words:
+        lowered = key.lower()
+        if lowered not in words and lowered.rstrip("s") not in words and lowered not in joined and \
+                lowered.rstrip("s") not in joined and not any(len(j) >= 10 and lowered.startswith(j) for j in joined):
             continue
         if any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
             continue  # inside a block already shown
