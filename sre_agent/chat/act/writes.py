@@ -19,6 +19,7 @@ from ..models import Answer, AnswerStatus
 from ..understand.followups import do_it
 from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
+from .field_plans import field_plan
 from .guards import OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
     config_sources,
@@ -140,6 +141,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the
         # object's own edit; the restart of what reads it is said beside it (chat/act/writes.py write_request)
         return config_key_plan(question, rid, obj)
+    if verb in ("unknown", "suspend", "probe") and (by_field := field_plan(question, rid, obj)) is not None:
+        return by_field  # "set initialDelaySeconds back to 60": the field found in the object, patched where it is set
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
                 "chat pins restarts, scaling, images, resources, probes, env, selectors, ports, taints and HPA bounds")

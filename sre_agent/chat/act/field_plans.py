@@ -1,0 +1,72 @@
+"""A spec field changed by its own name ("set initialDelaySeconds back to 60", "set concurrencyPolicy to Allow on
+tide-export", "set suspend to false"): the field found in the live object (never guessed from a list of known
+fields), the one place it is set replaced by a JSON patch a human runs after approval. A field set in several places
+(the liveness and the readiness probe's initialDelaySeconds) is asked back with each place; one not set is said so."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...contracts import parse_resource_id
+from ...graph.kubectl_words import KUBECTL_KIND
+from .plans import BY_HAND, Plan
+
+FIELD_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]+(?:[A-Z][a-z0-9]*)+|suspend|paused)\s+(?:back\s+)?(?:to|=)\s*"
+                       r"(?P<value>[^\s'\"]+)")
+PLACE_WORDS = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
+
+
+def field_said(question: str) -> tuple[str, str] | None:
+    """(field, value) a request sets by the field's own name."""
+    match = FIELD_SET.search(question)
+    return (match.group("field"), match.group("value").rstrip(".,;!")) if match else None
+
+
+def _places(node: Any, field: str, pointer: str = "") -> list[tuple[str, Any]]:
+    """(JSON pointer, current value) of every `field` key under `node`."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{key}"
+            if key == field and not isinstance(value, (dict, list)):
+                found.append((here, value))
+            found += _places(value, field, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found += _places(item, field, f"{pointer}/{index}")
+    return found
+
+
+def _typed(value: str, current: Any) -> Any:
+    if isinstance(current, bool) or value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(current, int) or re.fullmatch(r"-?\d+", value):
+        return int(value) if re.fullmatch(r"-?\d+", value) else value
+    return value
+
+
+def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
+    """The patch of the field the request names, why it cannot be pinned, or None when no field is said."""
+    said = field_said(question)
+    if said is None:
+        return None
+    field, value = said
+    namespace, kind, name = parse_resource_id(rid)
+    places = _places({"spec": obj.get("spec") or {}}, field)
+    named = [p for p in places if any(word in question.lower() for key, word in PLACE_WORDS.items() if f"/{key}/" in p[0])]
+    places = named or places
+    if not places:
+        return f"{rid} does not set {field} (not in its spec); say where it goes, or 'edit' it by hand"
+    if len(places) > 1:
+        return f"{rid} sets {field} in {len(places)} places -- " + "; ".join(f"{p} = {v}" for p, v in places) + \
+            ": say which (e.g. the liveness or the readiness probe's)"
+    pointer, current = places[0]
+    wanted = _typed(value, current)
+    patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
+    where = f" -n {namespace}" if namespace else ""
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "value": wanted},
+                f"{kind} {name}: {pointer} {current} -> {wanted}",
+                f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name}{where} --type json -p '{patch}'",
+                f"{pointer}={current}", ["No MCP tool sets this field: a human runs the command after approval."])
