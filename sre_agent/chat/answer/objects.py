@@ -136,7 +136,8 @@ async def version(ask: Ask) -> Answer:
     tags = ", ".join(i.split("=", 1)[1].rsplit(":", 1)[-1] if ":" in i.split("=", 1)[1] else "latest" for i in images)
     if kind == "CronJob" and namespace:  # "what image did the last good run use": each kept run ran its own template
         resources += [run_line(j) for j in (await runs_of(ask, namespace, name))[-8:]]
-    serving = await serving_replica_sets(ask, namespace, name) if kind == "Deployment" and namespace else []
+    serving = await serving_replica_sets(ask, namespace, name) if kind == "Deployment" and namespace else \
+        await _members_by_image(ask, kind, obj) if kind in ("StatefulSet", "DaemonSet") and namespace else []
     if len(serving) > 1:  # mid-rollout (or a stuck one): the old version still serves beside the new
         headline_tail = f"; its pods run {len(serving)} versions (a rollout in progress or stuck): " + "; ".join(serving)
         troubled = [(p, why) for p in await workload_pods(ask, ask.resource or "") if (why := pod_trouble(p))]
@@ -151,6 +152,24 @@ async def version(ask: Ask) -> Answer:
                           details=[*serving, *stuck, *resources], next_steps=["Ask 'did the rollout give up?' for its state."])
     return ask.answer(f"{ask.resource} runs {', '.join(images)} (version {tags})", status="answered", details=resources,
                       next_steps=["Ask 'rollout history of it' for the earlier images."])
+
+
+async def _members_by_image(ask: Ask, kind: str, obj: dict) -> list[str]:
+    """A StatefulSet's or DaemonSet's pods grouped by the images they run, when its update has not reached them all (an
+    OnDelete strategy, a partition, a canary member): "pod-0, pod-1: img:3.8.2" -- [] when every pod is current."""
+    status = obj.get("status") or {}
+    mixed = status.get("currentRevision") != status.get("updateRevision") if kind == "StatefulSet" else \
+        status.get("updatedNumberScheduled", 0) != status.get("desiredNumberScheduled", 0)
+    if not mixed:
+        return []
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    groups: dict[str, list[str]] = {}
+    for pod in (await workload_pods(ask, ask.resource or ""))[:8]:
+        described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": pod.get("name"), "namespace": namespace,
+                                                              "events_limit": 0})
+        images = ", ".join(images_of("Pod", (described.data or {}).get("object") or {})) or "?"
+        groups.setdefault(images, []).append(str(pod.get("name")))
+    return [f"{', '.join(pods)}: {images}" for images, pods in groups.items()] if len(groups) > 1 else []
 
 
 LABELS_SAID = re.compile(r"\bwith labels (\S+)")
