@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 
 # How close a typed word must be to a name (or to one of its tokens) to count as a typo of it.
 WHOLE_NAME_CUTOFF = 0.8
@@ -44,9 +45,10 @@ def match_score(word: str, name: str) -> float:
         return 0.95
     parts = tokens(name)
     word_parts = tokens(word)
-    if len(word_parts) > 1 and all(any(_starts(p, t) for t in parts) for p in word_parts):
+    # several typed tokens spell a name only in its order: "card payments" is not payments-api-card
+    if len(word_parts) > 1 and _in_order(word_parts, parts, _starts):
         return 0.92  # "settlement-work": every typed token is (the start of) a name token
-    if len(word_parts) > 1 and all(any(_starts(p, t) or _abbreviates(p, t) for t in parts) for p in word_parts) \
+    if len(word_parts) > 1 and _in_order(word_parts, parts, lambda p, t: _starts(p, t) or _abbreviates(p, t)) \
             and any(_starts(p, t) for p in word_parts for t in parts):
         return 0.9  # "scada-gw", "order mgr": a token typed whole beside one shortened the way people shorten words
     if any(f in parts for f in forms):
@@ -61,6 +63,17 @@ def match_score(word: str, name: str) -> float:
         if best >= TOKEN_CUTOFF:
             return round(0.4 + best / 4, 3)
     return 0.0
+
+
+def _in_order(typed: list[str], parts: list[str], fits: Callable[[str, str], bool]) -> bool:
+    """Each typed token fits a name token after the one the token before it fit."""
+    at = 0
+    for piece in typed:
+        found = next((i for i in range(at, len(parts)) if fits(piece, parts[i])), None)
+        if found is None:
+            return False
+        at = found + 1
+    return True
 
 
 def _starts(typed: str, token: str) -> bool:

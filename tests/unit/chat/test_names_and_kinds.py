@@ -38,6 +38,8 @@ def test_words_match_names_by_stem_token_and_typo(words, best):
     ("export", "report-exporter", True),     # a start that covers most of the token
     ("port", "dispatch-portal", False),      # a short start is another word
     ("board", "boarding-pass", False),
+    ("card-payments", "payments-api-card", False),  # "card payments failing ..., payments api 5xx": not in its order
+    ("settlement-work", "settlement-worker", True),  # in its order
 ])
 def test_abbreviations_and_starts_of_tokens(typed, name, fits):
     assert (match_score(typed, name) >= 0.8) is fits
