@@ -78,6 +78,8 @@ def _verdict(state: Investigation, status: str) -> str:
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         checks = ", ".join(looked_at) or "the cluster"
         warnings = [f.summary for f in state.findings if f.severity != "info"]
+        if diagnosis is not None and diagnosis.summary.startswith("No root cause in the cluster"):
+            return diagnosis.summary  # the trouble was traced outside: where to, said first
         if warnings:
             return f"No root cause found for {checks}, but note: " + "; ".join(warnings[:3])
         return f"Healthy: {checks} checked -- pods ready, no warning events, no failing dependencies."

@@ -142,11 +142,33 @@ def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
     return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created
 
 
+OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|\b)", re.IGNORECASE)
+CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal")
+
+
+def outside_host(text: str) -> str | None:
+    """A host outside the cluster a log line calls (https://api.vendor.example.com/...), never a Service's name."""
+    for match in OUTSIDE_URL.finditer(text):
+        host = match.group("host").lower()
+        if not host.endswith(CLUSTER_SUFFIXES) and not re.search(r"\.svc\.", host):
+            return host
+    return None
+
+
+def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
+    """The host outside the cluster a workload's failing calls go to, when its new error lines are calls timing out or
+    refused (UpstreamErrors) and its log lines name that host: the trouble is out there, not in its own release."""
+    lines = [x for x in all_ if x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")]
+    if not any(x.signal == "UpstreamErrors" for x in lines):
+        return None
+    return next((host for x in lines if (host := outside_host(str(x.details.get("template") or x.summary)))), None)
+
+
 def _regression(f: Finding, all_: list[Finding]) -> bool:
     # A rollout in the window (or one the symptom's onset ties to), pods healthy, and the workload's service got
     # slower or started failing -- judged by the revision live when that began (the latest rollout may have come
-    # after it).
-    if not _onset_tied(f, all_):
+    # after it) -- unless its failing calls go to a host outside the cluster: a human weighs that, never an undo.
+    if not _onset_tied(f, all_) or errors_point_outside(f.resource, all_):
         return False
     began_with = onset_revision(f, all_)
     changed = began_with.get("changed") if began_with else f.details.get("changed")
@@ -389,7 +411,11 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
     chosen = best(ranked)
     if chosen is None:
         checked = sorted({f.resource for f in findings} | set())
+        outside = next(((r, host) for r in dict.fromkeys(f.resource for f in findings)
+                        if (host := errors_point_outside(r, findings))), None)
         summary = "No fault found: every check came back healthy." if not findings else (
+            f"No root cause in the cluster: {outside[0]}'s calls to {outside[1]} (outside the cluster) time out or fail "
+            f"-- its owner is who can fix that; nothing here to roll back or restart" if outside else
             "No root cause among the observations: " + "; ".join(f.summary for f in findings[:3]))
         evidence = [e for e in (evidence_lookup(i) for f in findings for i in f.evidence) if e][:5]
         return Diagnosis(category=C.NONE, resource="", summary=summary, confidence=0.8 if not checked else 0.7,

@@ -126,3 +126,17 @@ def test_a_release_whose_new_pods_probe_where_the_app_no_longer_answers_is_a_pro
     # an app that answers its probe 503 reports a problem of its own: the probe is not what is wrong
     found[-1] = probe("HTTP probe failed with statuscode: 503")
     assert best(hypotheses(found)).category.value != "probe_misconfig"
+
+
+def log_line(signal: str, template: str) -> Finding:
+    return Finding(agent="logs", resource=WORKLOAD, signal=signal, severity="warning",
+                   summary=f"surged log template x30: {template}", details={"template": template, "count": 30})
+
+
+def test_a_release_is_not_blamed_when_its_failing_calls_go_to_a_host_outside_the_cluster():
+    release, slow = in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:34:00Z")
+    outside = [log_line("UpstreamErrors", "ERROR textwave: send timed out after <NUM>ms, requeued"),
+               log_line("NewErrorTemplate", "WARN textwave: POST https://api.textwave.example.com/v2/messages took <NUM>ms")]
+    assert hypotheses([release, slow, *outside]) == []
+    inside = [log_line("UpstreamErrors", "ERROR GET http://ledger.payments.svc.cluster.local:8080/entries timed out")]
+    assert best(hypotheses([release, slow, *inside])).category.value == "bad_deploy_regression"
