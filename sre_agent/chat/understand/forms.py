@@ -166,6 +166,9 @@ def _phrase_subject(phrase: str | None) -> str | None:
     """A name typed as several words ("the pnr schema migration"): its words that could name something, dashed
     (pnr-schema-migration), for the fuzzy lookup to match against pnr-schema-migrate-118. One word is a name as is."""
     words = candidate_words(phrase or "")
+    if len(words) >= 2 and (words[-1] in KIND_WORDS or words[0] in KIND_WORDS):
+        # "the appointments-api hpa", "svc pass-shop": the kind said beside the name (_kind_named_after reads it)
+        words = words[:-1] if words[-1] in KIND_WORDS else words[1:]
     if len(words) < 2:
         return clean_subject(words[0]) if words else None
     return "-".join(words)

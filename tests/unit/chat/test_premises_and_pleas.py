@@ -66,6 +66,7 @@ def test_the_request_is_what_follows_the_premises_question_mark(question, verb):
     ("delete the pending pods so they reschedule", "node_or_pod_write", None),
     ("delete the pending rental-pos pods", "node_or_pod_write", "rental-pos"),
     ("resize pvc rental-uploads to 40Gi", "write_request", "rental-uploads"),
+    ("Is the appointments-api HPA healthy?", "status", "appointments-api"),  # the kind said beside the name
 ])
 def test_requests_with_their_reasons_and_pleas_are_read(question, form, subject):
     recognised = recognise(question)
