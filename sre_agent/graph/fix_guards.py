@@ -219,6 +219,16 @@ def category_fallback(state: Investigation, resource: str) -> list[ProposedFix]:
     if category == C.UNSCHEDULABLE:
         return fix(f"{resource}: its pods cannot be placed: relax the rule that keeps them off every node", [
             f"kubectl {ns}edit {word} {name}"], "which placement rule (nodeSelector, affinity, tolerations, requests) to relax")
+    loaded = next((f for f in findings_about(findings, resource, "RecentScaleUp")
+                   if findings_about(findings, resource, "LoadsDependency")), None)
+    if category == C.DEPENDENCY_FAILURE and kind in TEMPLATED[:3] and loaded is not None:
+        # it was scaled up just before the dependency it shares strained: back to its count before, a human deciding
+        # (capacity is never taken away unattended)
+        before, dependency = loaded.details.get("previous_replicas"), _detail(findings, resource, "dependency")
+        return fix(f"{resource} was scaled up from {before} to {loaded.details.get('replicas')} replicas at "
+                   f"{loaded.details.get('at')}, just before {dependency} strained under the load: scale it back", [
+                       f"kubectl {ns}scale {word}/{name} --replicas={before}"],
+                   "whoever scaled it up agrees (the work it was scaled for waits); a scale-down is a human's call")
     if category == C.DEPENDENCY_FAILURE and kind in TEMPLATED[:3]:
         return fix(f"{resource} serves its callers no ready pod: bring its pods back", [
             f"kubectl {ns}scale {word}/{name} --replicas=<replicas it needs>"

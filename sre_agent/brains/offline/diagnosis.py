@@ -18,6 +18,8 @@ from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, intent_sentence, intents_in, reversed_by
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
+from .caller_load import explained_by_caller_load, loads_saturated
+from .logs import errors_point_outside
 
 # Generic explanations lose to specific ones when both fit.
 SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}
@@ -140,28 +142,6 @@ def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
     if f.details.get("in_window", True):
         return True
     return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created
-
-
-OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|\b)", re.IGNORECASE)
-CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal")
-
-
-def outside_host(text: str) -> str | None:
-    """A host outside the cluster a log line calls (https://api.vendor.example.com/...), never a Service's name."""
-    for match in OUTSIDE_URL.finditer(text):
-        host = match.group("host").lower()
-        if not host.endswith(CLUSTER_SUFFIXES) and not re.search(r"\.svc\.", host):
-            return host
-    return None
-
-
-def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
-    """The host outside the cluster a workload's failing calls go to, when its new error lines are calls timing out or
-    refused (UpstreamErrors) and its log lines name that host: the trouble is out there, not in its own release."""
-    lines = [x for x in all_ if x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")]
-    if not any(x.signal == "UpstreamErrors" for x in lines):
-        return None
-    return next((host for x in lines if (host := outside_host(str(x.details.get("template") or x.summary)))), None)
 
 
 def _regression(f: Finding, all_: list[Finding]) -> bool:
@@ -292,6 +272,9 @@ RULES: list[Rule] = [
     Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.7, lambda f, a: retired_dependency(f, a) is not None,
          resource=lambda f, a: value_holder(f.resource, f.details), reason=_retired_reason),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
+    # A caller scaled up just before the dependency it shares with the alarmed service strained: the load it added is
+    # the cause (the dependency's own throttling is its effect, _explained_by_caller_load), its scale-back the fix.
+    Rule("RecentScaleUp", C.DEPENDENCY_FAILURE, 0.9, loads_saturated),
 ]
 
 
@@ -336,6 +319,7 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
         if resource in cronjob_of and (category, cronjob_of[resource]) in merged:
             del merged[(category, resource)]
     _explained_by_dependency(merged, findings)
+    explained_by_caller_load(merged, findings, DOWN_DEPENDENCY_CAP)
     # Other agents' findings about the same resource corroborate it.
     for hypothesis in merged.values():
         agents = {f.agent for f in findings if f.resource == hypothesis.resource}

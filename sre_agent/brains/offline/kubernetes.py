@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
+from .caller_load import callers_scaled_up
 from .calls import Calls, split_target
 from .credentials import stale_credentials
 from .cronjobs import cronjob_pileups
@@ -65,6 +66,10 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
                 await _pod_target(namespace or "", workload.rsplit("/", 1)[-1], workload, state, calls)
             else:
                 await _workload(workload, state, calls)
+        if task.target not in state.incident.affected and workloads and "/Pod/" not in workloads[0]:
+            # a dependency of the alarmed service: did another of its callers just multiply what it sends?
+            walked_now = {f.resource for f in state.findings if f.signal == "WorkloadSpec"}
+            await callers_scaled_up(task.target, workloads[0], walked_now | set(state.incident.affected), calls)
     elif kind in WALKABLE:  # a remembered root cause that no longer exists costs one read, not a namespace sweep
         await _workload(task.target, state, calls, wider=task.question != "remembered")
     elif kind == "Pod":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ...contracts import Finding
 from ...graph.log_sources import workload_log_source
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
@@ -39,3 +40,25 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         calls.find(task.target, signal, f"{template['change']} log template x{template.get('count')}: {sample[:200]}",
                    [ev, ev2], severity="warning", template=text, change=template["change"], count=template.get("count"),
                    first_seen=template.get("first_seen"))
+
+
+OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|\b)", re.IGNORECASE)
+CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal")
+
+
+def outside_host(text: str) -> str | None:
+    """A host outside the cluster a log line calls (https://api.vendor.example.com/...), never a Service's name."""
+    for match in OUTSIDE_URL.finditer(text):
+        host = match.group("host").lower()
+        if not host.endswith(CLUSTER_SUFFIXES) and not re.search(r"\.svc\.", host):
+            return host
+    return None
+
+
+def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
+    """The host outside the cluster a workload's failing calls go to, when its new error lines are calls timing out or
+    refused (UpstreamErrors) and its log lines name that host: the trouble is out there, not in its own release."""
+    lines = [x for x in all_ if x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")]
+    if not any(x.signal == "UpstreamErrors" for x in lines):
+        return None
+    return next((host for x in lines if (host := outside_host(str(x.details.get("template") or x.summary)))), None)

@@ -140,3 +140,34 @@ def test_a_release_is_not_blamed_when_its_failing_calls_go_to_a_host_outside_the
     assert hypotheses([release, slow, *outside]) == []
     inside = [log_line("UpstreamErrors", "ERROR GET http://ledger.payments.svc.cluster.local:8080/entries timed out")]
     assert best(hypotheses([release, slow, *inside])).category.value == "bad_deploy_regression"
+
+
+DB = "clinical/StatefulSet/pharmacy-db"
+WORKER = "clinical/Deployment/pharmacy-sync-worker"
+
+
+def test_a_caller_scaled_up_just_before_the_shared_dependency_strained_is_the_cause_not_its_throttling_or_a_release():
+    """pharmacy-api (the alarmed caller, released 15 minutes before) fails because pharmacy-db is throttled -- and the
+    db is throttled because another caller of it went from 2 to 12 replicas a minute before."""
+    api = "clinical/Deployment/pharmacy-api"
+    found = [
+        Finding(agent="kubernetes", resource=api, signal="RecentRollout", severity="info", summary="api rolled out",
+                details={"revision": 2, "changed": ["image"], "created": "2026-11-23T01:10:00Z", "in_window": True,
+                         "history": HISTORY[:2]}),
+        Finding(agent="metrics", resource=api, signal="ErrorAnomaly", severity="warning", summary="api 5xx",
+                details={"onset": "2026-11-23T01:24:00Z"}),
+        Finding(agent="kubernetes", resource=api, signal="DependsOn", severity="info", summary="api calls pharmacy-db",
+                details={"dependency": "clinical/Service/pharmacy-db"}),
+        Finding(agent="metrics", resource=DB, signal="CpuThrottled", severity="warning", summary="db throttled 65%"),
+        Finding(agent="metrics", resource=DB, signal="ErrorAnomaly", severity="warning", summary="db errors",
+                details={"onset": "2026-11-23T01:23:00Z"}),
+        Finding(agent="kubernetes", resource=WORKER, signal="RecentScaleUp", severity="info", summary="worker 2 -> 12",
+                details={"previous_replicas": 2, "replicas": 12, "at": "2026-11-23T01:22:00Z"}),
+        Finding(agent="kubernetes", resource=WORKER, signal="LoadsDependency", severity="info", summary="worker calls db",
+                details={"dependency": "clinical/Service/pharmacy-db", "backend": DB}),
+    ]
+    chosen = best(hypotheses(found))
+    assert (chosen.category.value, chosen.resource) == ("dependency_failure", WORKER)
+    # scaled up long after the strain began: not what made it
+    found[5] = found[5].model_copy(update={"details": {"previous_replicas": 2, "replicas": 12, "at": "2026-11-23T02:30:00Z"}})
+    assert best(hypotheses(found)).resource != WORKER
