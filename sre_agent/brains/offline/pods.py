@@ -10,6 +10,7 @@ import re
 from ...contracts import parse_time, resource_id
 from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
 from ...graph.fix_values import parse_taint
+from ...graph.runtime_errors import runtime_reason
 from .calls import Calls
 from .cordons import cordoned_nodes
 from .cordons import selected as _selected
@@ -18,6 +19,7 @@ from .pull_auth import pull_credentials
 
 START_ERRORS = ("StartError", "ContainerCannotRun")  # the runtime could not start the process at all
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
+
 
 
 async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
@@ -68,7 +70,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 # a container that never started (the image lacks the program the spec runs) logged nothing: the
                 # runtime's message is the reason, and it is the template and the image disagreeing, not a setting
                 start_error = last.get("reason") in START_ERRORS
-                fatal = str(last.get("message") or "") if start_error else \
+                fatal = runtime_reason(str(last.get("message") or "")) if start_error else \
                     next((line for line in reversed(lines) if CONFIG_WORDS.search(line)), lines[-1] if lines else "")
                 calls.find(workload, "CrashLoopBackOff",
                            f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],

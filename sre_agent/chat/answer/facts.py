@@ -10,6 +10,7 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.ports import ToolOutcome
+from ...graph.runtime_errors import runtime_reason
 from ..ask import Ask
 from .notes import MACHINE_ANNOTATIONS
 from .objects import pod_spec_of
@@ -172,7 +173,9 @@ def _pod_state(state: dict[str, Any]) -> list[str]:
         how = next(iter(current), "unknown")
         reason = (current.get(how) or {}).get("reason")
         last = (container.get("lastState") or {}).get("terminated") or (current.get("terminated") or {})
-        ended = f"; last terminated {last.get('reason')} (exit code {last.get('exitCode')})" if last else ""
+        said = runtime_reason(str(last.get("message") or ""))[:200] if last and last.get("message") else ""
+        ended = (f"; last terminated {last.get('reason')} (exit code {last.get('exitCode')})" + (f": {said}" if said else "")
+                 if last else "")
         lines.append(f"{word} {container.get('name')} {how}" + (f" ({reason})" if reason else "")
                      + f", ready {container.get('ready')}, {container.get('restartCount', 0)} restarts{ended}")
     return lines
