@@ -15,7 +15,7 @@ from ...contracts import parse_resource_id
 from ...graph.pins import began_with_revision
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.forms import KIND_WORDS
+from ..understand.forms import KIND_WORDS, fault_words
 from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
@@ -121,6 +121,18 @@ def _thing_in(text: str) -> str | None:
         if match := pattern.search(text):
             return re.sub(r"^(?:the|that|this|a|an|our|their)\s+", "", match.group("thing").strip(), flags=re.I)
     return None
+
+
+_FAULT_GUESS = re.compile(r"(?:,\s*|^\W*(?:so\s+|ok\s+)?(?:(?:is|was)\s+(?:it|this|that)|it.?s|its|that.?s|thats)\s+)"
+                          r"(?:an?\s+|the\s+|just\s+)?(?P<fault>(?:" + fault_words() + r")(?:\s+(?!(?:right|then|yeah|or)\b)\w+)?)"
+                          r"(?:\s+(?:right|then|yeah|or\s+\w+(?:\s+\w+)?))?\s*\??\s*$", re.IGNORECASE)
+
+
+def fault_guessed(question: str) -> str | None:
+    """The kind of fault a question guesses ("is it oom", "so its the image right", "..., oom?"), when that is all it
+    asks about."""
+    match = _FAULT_GUESS.search(question.strip())
+    return match.group("fault") if match and categories_named(match.group("fault")) else None
 
 
 def blamed_thing(question: str) -> str:
@@ -281,6 +293,8 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
 async def blame(ask: Ask) -> Answer:
     asked_about = ask.resource or (ask.focus[0] if ask.focus else None)  # what the conversation is on, before any wander
     thing = blamed_thing(ask.question)
+    if (guess := fault_guessed(ask.question)) is not None:
+        thing = guess  # "X restarting, exit 137, oom?": the kind of fault is what is asked, X is whose
     if _PRONOUN_THING.match(thing) and ask.focus:  # "is it actually the cause": the conversation's object, not "it actually"
         thing = name_of(ask.focus[0])
     if thing == ask.question and isinstance(grounded := await grounded_subject(ask), str):

@@ -64,8 +64,9 @@ async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> 
     if before.get("replicaset") and current.get("replicaset"):
         then = await revision_template(ask, namespace, kind, str(before["replicaset"]))
         now = await revision_template(ask, namespace, kind, str(current["replicaset"]))
-        details += [f"then, {line}" for line in requests_and_limits(then.get("spec") or {})]
+        # what differs first: "what was it before" asks what the release changed (a probe's delay, an env value)
         details += [f"from now (revision {current.get('revision')}) to then: {line}" for line in template_diff(then, now)]
+        details += [f"then, {line}" for line in requests_and_limits(then.get("spec") or {})]
     tags = ", ".join(str(i).rsplit(":", 1)[-1] for i in before.get("images") or [] if i)
     return ask.answer(f"Before the current revision {current.get('revision')}, {ask.resource} ran revision "
                       f"{before.get('revision')}: {', '.join(str(i) for i in before.get('images') or [])} (version {tags})",

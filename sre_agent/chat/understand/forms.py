@@ -11,6 +11,8 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, Field
 
+from ...categories import category_words
+
 DEFAULT_WINDOW_S = 3600
 MAX_WINDOW_S = 7 * 86400
 UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hr": 3600, "hour": 3600,
@@ -74,9 +76,18 @@ def catalog() -> FormCatalog:
     return FormCatalog.model_validate(yaml.safe_load(text))
 
 
+def fault_words() -> str:
+    """The words that name a kind of fault (sre_agent/categories.yaml), as a pattern's alternation: what a
+    pattern's {fault_words} stands for -- "is it the image", "so its oom right"."""
+    words = sorted({w for keys, _ in category_words() for w in keys}, key=len, reverse=True)
+    return "|".join(rf"{re.escape(w)}\w*" for w in words)
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> list[tuple[FormSpec, list[re.Pattern[str]]]]:
-    return [(spec, [re.compile(p, re.IGNORECASE) for p in spec.patterns]) for spec in catalog().forms]
+    faults = fault_words()
+    return [(spec, [re.compile(p.replace("{fault_words}", faults), re.IGNORECASE) for p in spec.patterns])
+            for spec in catalog().forms]
 
 
 def asks_for_window(text: str) -> bool:

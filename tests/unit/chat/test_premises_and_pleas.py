@@ -313,3 +313,20 @@ def test_a_key_reverted_in_a_named_config_object_is_that_objects_change(question
     recognised = recognise(question, change_in=False)  # "in X" names an object when no namespace is called X
     assert (recognised.form, recognised.subject) == (form, subject)
     assert env_change(question)[1] == value
+
+
+@pytest.mark.parametrize(("question", "fault"), [
+    ("vessel position api restarting exit 137, oom?", "oom"),
+    ("so its oom right", "oom"),
+    ("is it the image", "image"),
+    ("so its a memory leak right", "memory leak"),
+    ("is it dns", "dns"),
+    ("is it the db", None),  # an object's word, not a kind of fault: the blame of an object
+    ("is it running", None),
+])
+def test_a_kind_of_fault_guessed_is_what_the_blame_weighs(question, fault):
+    from sre_agent.chat.answer.causal import fault_guessed
+
+    assert fault_guessed(question) == fault
+    if fault:
+        assert recognise(question).form == "blame"
