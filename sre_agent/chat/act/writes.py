@@ -141,7 +141,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the
         # object's own edit; the restart of what reads it is said beside it (chat/act/writes.py write_request)
         return config_key_plan(question, rid, obj)
-    if verb in ("unknown", "suspend", "probe") and (by_field := field_plan(question, rid, obj)) is not None:
+    if verb in ("unknown", "suspend") and (by_field := field_plan(question, rid, obj)) is not None:
         return by_field  # "set initialDelaySeconds back to 60": the field found in the object, patched where it is set
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
@@ -161,6 +161,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "probe":
         pod_spec = pod_spec_of(kind, obj)
         planned = probe_plan(question, rid, obj, pod_spec)
+        if isinstance(planned, str) and isinstance(by_field := field_plan(question, rid, obj), Plan):
+            return by_field  # a probe field probe_plan does not read, found in the object by its own name
         relaxed = probe_relaxation(question, pod_spec) if kind in WORKLOADS else None
         if relaxed is not None and not isinstance(planned, str):  # more time or tries: a tool makes it
             change, _, kubectl, precondition, _ = planned
