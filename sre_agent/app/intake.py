@@ -130,7 +130,8 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
                **alarm_origin(alarm),
                # Period and evaluation periods: how long the alarm needs to see a fix (verification waits that long).
                "Trigger": {"MetricName": trigger.get("MetricName"), "Namespace": trigger.get("Namespace"), "Dimensions": dims,
-                           "Period": trigger.get("Period"), "EvaluationPeriods": trigger.get("EvaluationPeriods")}})
+                           "Period": trigger.get("Period"), "EvaluationPeriods": trigger.get("EvaluationPeriods"),
+                           "ComparisonOperator": trigger.get("ComparisonOperator")}})
 
 
 def incident_from_question(question: str, now: datetime | None = None, namespace: str | None = None) -> Incident:

@@ -43,7 +43,10 @@ def alarm_unexplained(state: Investigation) -> Finding | None:
     firing = next((f for f in state.findings if f.signal == "AlarmFiring"), None)
     if firing is not None or any(f.signal == "AlarmRecovered" for f in state.findings):
         return firing
-    return next((f for f in state.findings if f.signal in ("ErrorAnomaly", "LatencyAnomaly") and f.severity != "info"), None)
+    # an alarm on a floor ("fewer than 200 sends a minute") whose metric fell and has not come back: work not done
+    floor = "Less" in str(((state.incident.alarm or {}).get("Trigger") or {}).get("ComparisonOperator") or "")
+    return next((f for f in state.findings if f.severity != "info" and (f.signal in ("ErrorAnomaly", "LatencyAnomaly")
+                                                                        or floor and f.signal == "MetricAnomaly")), None)
 
 
 def _first_upper(text: str) -> str:

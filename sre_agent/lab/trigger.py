@@ -33,7 +33,11 @@ def alarm_payload(lab: Lab, alarm_name: str) -> dict:
             "AWSAccountId": lab.account.account_id if lab.account else None, "AlarmArn": alarm.get("AlarmArn"),
             "NewStateValue": alarm["StateValue"], "NewStateReason": alarm.get("StateReason"),
             "StateChangeTime": alarm["StateUpdatedTimestamp"].isoformat(),
+            # as an SNS alarm notification's Trigger carries them (the comparison says a floor from a ceiling)
             "Trigger": {"MetricName": alarm["MetricName"], "Namespace": alarm["Namespace"],
+                        "Statistic": alarm.get("Statistic"), "Period": alarm.get("Period"),
+                        "EvaluationPeriods": alarm.get("EvaluationPeriods"),
+                        "ComparisonOperator": alarm.get("ComparisonOperator"), "Threshold": alarm.get("Threshold"),
                         "Dimensions": [{"name": d["Name"], "value": d["Value"]} for d in alarm["Dimensions"]]}}
 
 

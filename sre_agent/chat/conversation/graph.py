@@ -189,7 +189,8 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
     culprit = [str(d["resource"])] if answer.form in DIAGNOSIS_FORMS and (d := answer.diagnosis) and d.get("resource") \
         and d.get("category") not in (None, "none") else []
     discussed = [r for r in [*culprit, *answer.resources, *_mentioned(answer)] if not r.startswith("Alarm/") and _is_object_id(r)]
-    if answer.form in LISTING_FORMS and len(discussed) > 1 and focus:
+    kinds = [r.split("/")[-2] for r in discussed]
+    if answer.form in LISTING_FORMS and focus and any(kinds.count(k) > 1 for k in kinds):  # rows: several of one kind
         # rows of a list are candidates, not the subject: "it" next turn is still what the conversation is about
         # ("remove the taint from the general nodes" lists nodes; "what about the node" is the NotReady one discussed)
         discussed = [focus[0], *discussed]
