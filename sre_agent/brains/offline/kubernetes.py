@@ -40,7 +40,7 @@ ANALYZER_SIGNALS = {
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
     "TargetPortMismatch", "HPAScalingLimited",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
-    "JobFailed",
+    "JobFailed", "HeldOpen", "RunsSkipped", "MissedSchedules",  # runs that cannot end, or never start
 }
 
 
