@@ -11,7 +11,7 @@ import shlex
 from typing import NamedTuple
 
 from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
-from .intent import intent_sentence, intents_in, reversed_by
+from .intent import intent_sentence, scaled_on_purpose
 from .kubectl_words import namespace_flag
 from .recreate import container_change, recreate_command
 
@@ -33,7 +33,7 @@ def retired_dependency(f: Finding, findings: list[Finding]) -> Finding | None:
     out of date, not the dependency."""
     if f.signal != "DependencyDown" or not f.details.get("env"):
         return None
-    return next((x for x in findings if x.signal == "ScaledToZero" and reversed_by("scale", intents_in(findings, x.resource))
+    return next((x for x in findings if x.signal == "ScaledToZero" and scaled_on_purpose(findings, x.resource)
                  and f.details.get("dependency") in (x.details.get("services") or [])), None)
 
 
@@ -44,7 +44,7 @@ def retired_behind(findings: list[Finding], holder: str) -> list[str]:
 
 
 def retirement(retired: Finding, findings: list[Finding]) -> str:
-    return f"{retired.resource} was retired on purpose ({intent_sentence(reversed_by('scale', intents_in(findings, retired.resource)))})"
+    return f"{retired.resource} was retired on purpose ({intent_sentence(scaled_on_purpose(findings, retired.resource))})"
 
 
 class ConfigCorrection(NamedTuple):
@@ -73,10 +73,10 @@ def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection 
 
 def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
     fixes = []
-    for finding in (f for f in findings if (f.signal == "EndpointUnserved" or retired_dependency(f, findings))
-                    and value_holder(f.resource, f.details) == holder):
+    for finding, retired in ((f, retired_dependency(f, findings)) for f in findings):
+        if not (finding.signal == "EndpointUnserved" or retired) or value_holder(finding.resource, finding.details) != holder:
+            continue
         details = finding.details
-        retired = retired_dependency(finding, findings)
         namespace, kind, name = parse_resource_id(finding.resource)
         ns = namespace_flag(namespace)
         value = details.get("corrected_value") or "<value naming a host and port that answer>"

@@ -155,6 +155,11 @@ def intents_in(findings: list[Finding], resource: str) -> list[Intent]:
             if f.signal == "RecordedIntent" and f.resource == resource and isinstance(f.details.get("intent"), dict)]
 
 
+def scaled_on_purpose(findings: list[Finding], resource: str) -> list[Intent]:
+    """What `resource` records about being changed on purpose that scaling it back would reverse (a decommission)."""
+    return reversed_by("scale", intents_in(findings, resource))
+
+
 def intent_sentence(intents: list[Intent]) -> str:
     return "; ".join(dict.fromkeys(i.sentence() for i in intents))
 

@@ -32,7 +32,8 @@ def _number(text: str, names: dict[str, int]) -> int:
     return int(text)
 
 
-def _check_range(expression: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
+def _check_range(expression: str, name: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+    """The values one comma-separated part of a field stands for; _InvalidSchedule when robfig/cron refuses it."""
     range_and_step = expression.split("/")
     if len(range_and_step) > 2:
         raise _InvalidSchedule(f"too many slashes in {name} field: {expression!r}")
@@ -58,6 +59,7 @@ def _check_range(expression: str, name: str, low: int, high: int, names: dict[st
         raise _InvalidSchedule(f"end of range ({end}) above maximum ({high}) in {name} field: {expression!r}")
     if start > end:
         raise _InvalidSchedule(f"beginning of range ({start}) beyond end of range ({end}) in {name} field: {expression!r}")
+    return set(range(start, end + 1, int(range_and_step[1]) if len(range_and_step) == 2 else 1))
 
 
 def _check(schedule: str) -> None:
@@ -98,20 +100,6 @@ _DESCRIBED = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0
 SEARCH_LIMIT = timedelta(days=14)  # a schedule that fires rarer than this is not judged by what it missed
 
 
-def _values(expression: str, low: int, high: int, names: dict[str, int]) -> set[int]:
-    range_and_step = expression.split("/")
-    bounds = range_and_step[0].split("-")
-    if bounds[0] in ("*", "?"):
-        start, end = low, high
-    else:
-        start = _number(bounds[0], names)
-        end = _number(bounds[1], names) if len(bounds) == 2 else start
-    step = int(range_and_step[1]) if len(range_and_step) == 2 else 1
-    if len(range_and_step) == 2 and len(bounds) == 1 and bounds[0] not in ("*", "?"):
-        end = high
-    return set(range(start, end + 1, step))
-
-
 def fire_times(schedule: str | None, after: datetime, until: datetime) -> Iterator[datetime]:
     """The minutes in (after, until] a valid schedule fires at, earliest first (none for @every, TZ= and invalid ones,
     and none past SEARCH_LIMIT). Day of month and day of week: either matches when both are restricted (cron's rule)."""
@@ -119,8 +107,8 @@ def fire_times(schedule: str | None, after: datetime, until: datetime) -> Iterat
     if cron_schedule_error(spec) is not None or spec.startswith(("@", "TZ=", "CRON_TZ=")):
         return
     fields = spec.split()
-    sets = [set().union(*(_values(e, low, high, names) for e in text.split(",")))
-            for text, (_, low, high, names) in zip(fields, _FIELDS)]
+    sets = [set().union(*(_check_range(e, name, low, high, names) for e in text.split(",")))
+            for text, (name, low, high, names) in zip(fields, _FIELDS)]
     minutes, hours, days, months, weekdays = sets
     any_day, any_weekday = fields[2] in ("*", "?"), fields[4] in ("*", "?")
     moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)

@@ -14,8 +14,8 @@ from ...graph.pins import earliest_onset
 from ...graph.state import Hypothesis
 from .calls import Calls, split_target
 
-SCALED_UP = re.compile(r"Scaled up replica set (\S+) from (\d+) to (\d+)")
-SCALED_DOWN = re.compile(r"Scaled down replica set (\S+) from (\d+) to (\d+)")
+# the Deployment controller's ScalingReplicaSet message: direction, ReplicaSet, count before, count after
+SCALED = re.compile(r"Scaled (up|down) replica set (\S+) from (\d+) to (\d+)")
 MAX_CALLERS = 5
 GROWTH = 2  # a scale-up that at least doubles what the caller sends
 STRAIN_AFTER_SCALE = timedelta(minutes=20)  # the strain shows within this of the scale-up (as a release's symptom does)
@@ -33,13 +33,12 @@ async def callers_scaled_up(service: str, backend: str, skip: set[str], calls: C
         listed, ev2 = await calls("events", namespace=caller_ns, kind=kind, name=caller_name, warnings_only=False, limit=20)
         events = [e for e in (listed or {}).get("events") or [] if e.get("reason") == "ScalingReplicaSet"]
         # a rollout scales its new ReplicaSet up while it scales the old one down: replicas moved, none added
-        rolled = {str(m.group(1)) for e in events if (m := SCALED_DOWN.search(e.get("message") or ""))}
-        for event in events:
-            match = SCALED_UP.search(event.get("message") or "")
-            if not match or int(match.group(2)) == 0 or int(match.group(3)) < GROWTH * int(match.group(2)) or \
-                    rolled - {match.group(1)}:
+        scaled = [(event, m) for event in events if (m := SCALED.search(event.get("message") or ""))]
+        rolled = {m.group(2) for _, m in scaled if m.group(1) == "down"}
+        for event, match in scaled:
+            before, after = int(match.group(3)), int(match.group(4))
+            if match.group(1) != "up" or before == 0 or after < GROWTH * before or rolled - {match.group(2)}:
                 continue
-            before, after = int(match.group(2)), int(match.group(3))
             calls.find(caller, "RecentScaleUp", f"{caller} was scaled up ({event['message']}) at {event.get('last')}",
                        [ev, ev2], severity="info", previous_replicas=before, replicas=after, at=event.get("last"))
             calls.find(caller, "LoadsDependency", f"{caller} calls {service}, served by {backend}", [ev], severity="info",

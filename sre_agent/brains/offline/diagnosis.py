@@ -15,7 +15,7 @@ from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
-from ...graph.intent import Intent, intent_sentence, intents_in, reversed_by
+from ...graph.intent import Intent, intent_sentence, scaled_on_purpose
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
 from .caller_load import explained_by_caller_load, loads_saturated
@@ -53,7 +53,7 @@ def _left_taint(f: Finding, all_: list[Finding]) -> bool:
 
 def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
     """What the workload records about being changed on purpose -- what scaling it back would reverse."""
-    return reversed_by("scale", intents_in(all_, f.resource))
+    return scaled_on_purpose(all_, f.resource)
 
 
 def _retired_reason(f: Finding, all_: list[Finding]) -> str:
@@ -220,8 +220,7 @@ RULES: list[Rule] = [
     Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
     # A probe that 404s or hits a closed port is misconfigured; one that answers 503 reports a real problem.
     Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary))),
-    Rule("ReadinessProbeFailing", C.PROBE_MISCONFIG, 0.6,
-         lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary, re.I))),
+    Rule("ReadinessProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(PROBE_MISSES.search(f.summary))),
     # The probes changed in the last rollout and now fail: the change, not the app, is the fault.
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.93, lambda f, a: "probes" in (f.details.get("changed") or [])
          and _has(a, f.resource, "LivenessProbeFailing", "ReadinessProbeFailing", "ProbeFailing")),

@@ -8,12 +8,11 @@ Finding with a stable signal code; the diagnosis rules read only those."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
-from .caller_load import callers_scaled_up
+from .caller_load import SCALED, callers_scaled_up
 from .calls import Calls, split_target
 from .credentials import stale_credentials
 from .cronjobs import cronjob_pileups
@@ -335,9 +334,6 @@ async def _autoscaler(namespace: str, kind: str, name: str, workload: str, calls
                        f"{hpa['max']} replicas (wants {hpa.get('desired')} now)", ev, severity="info",
                        hpa=hpa.get("name"), min_replicas=hpa.get("min"), max_replicas=hpa["max"], desired=hpa.get("desired"))
             return
-
-
-SCALED = re.compile(r"Scaled (up|down) replica set (\S+) from (\d+) to (\d+)")
 
 
 async def _last_scale(namespace: str, name: str, workload: str, current_rs: str | None, calls: Calls) -> None:
