@@ -40,11 +40,10 @@ def _places(node: Any, field: str, pointer: str = "") -> list[tuple[str, Any]]:
 
 
 def _typed(value: str, current: Any) -> Any:
+    """The value as JSON types it: a boolean field (or true/false said) a boolean, digits a number, else the text."""
     if isinstance(current, bool) or value.lower() in ("true", "false"):
         return value.lower() == "true"
-    if isinstance(current, int) or re.fullmatch(r"-?\d+", value):
-        return int(value) if re.fullmatch(r"-?\d+", value) else value
-    return value
+    return int(value) if re.fullmatch(r"-?\d+", value) else value
 
 
 def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:

@@ -41,12 +41,13 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     words = set(said) - NOT_FIELDS
     # a key said as words ("topology key", "init containers", "initial delay"): adjacent words joined, as camelCase is
     grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)}
-    keys = {key.lower() for _, key, _ in _paths(obj)}
+    paths = _paths(obj)
+    keys = {key.lower() for _, key, _ in paths}
     joined = {g for g in grams if g in keys or g.rstrip("s") in {k.rstrip("s") for k in keys}
               or (len(g) >= 10 and any(k.startswith(g) for k in keys))}
     words -= {w for g in joined for w in grams[g]}  # "init container" is initContainers, not every container too
     lines: list[str] = []
-    for path, key, value in _paths(obj):
+    for path, key, value in paths:
         lowered = key.lower()
         if lowered not in words and lowered.rstrip("s") not in words and lowered not in joined and \
                 lowered.rstrip("s") not in joined and not any(len(j) >= 10 and lowered.startswith(j) for j in joined):
