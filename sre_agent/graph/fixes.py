@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
+from .cronjob_fixes import resume_fixes, stuck_run_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes, retired_behind
 from .fix_guards import category_fallback, drop_tried, findings_about, only_reads, with_intent
@@ -313,6 +314,8 @@ FIX_BUILDERS: dict[str, Callable[[Investigation, str], list[ProposedFix]]] = {
     "probe_timeout": lambda state, workload: probe_timeout_fixes(state.findings, workload),
     "pull_secrets": lambda state, workload: pull_secret_fixes(state.findings, workload),
     "volume_full": lambda state, claim: volume_full_fixes(state.findings, claim),
+    "resume_cronjob": lambda state, cronjob: resume_fixes(state.findings, cronjob),
+    "stuck_runs": lambda state, cronjob: stuck_run_fixes(state.findings, cronjob),
 }
 
 

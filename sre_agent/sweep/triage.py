@@ -71,6 +71,11 @@ def categorize(group: Group, ev: SweepEvidence, since: datetime | None) -> str:
         return ""
     if _has(symptoms, *CATEGORY_SIGNALS[C.UNSCHEDULABLE.value]):
         return C.UNSCHEDULABLE.value
+    # runs that stopped (the offline diagnosis reads them the same way): held open by the job template, or left off
+    if _has(symptoms, "HeldOpen", "RunsSkipped"):
+        return C.BAD_DEPLOY_REGRESSION.value
+    if kind == "CronJob" and _has(symptoms, "Suspended"):
+        return C.DEPENDENCY_FAILURE.value
     if any(s.source == "anomaly" and "throttl" in s.signal.lower() for s in symptoms):
         return C.CPU_THROTTLING.value
     if _recent_rollout(group.root, ev, since):

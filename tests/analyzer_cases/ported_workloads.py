@@ -142,7 +142,7 @@ CASES = [
                     containers=[container("example-container", "nginx")]),
         ],
         [
-            expect("default/CronJob/cj2", "Suspended", "info", "CronJob cj2 is suspended"),
+            expect("default/CronJob/cj2", "Suspended", "warning", "CronJob cj2 is suspended: it starts no run until"),
             expect("default/CronJob/cj3", "InvalidStartingDeadline", "warning", "CronJob cj3 has a negative starting deadline"),
             expect("default/CronJob/cj4", "InvalidSchedule", "warning", "CronJob cj4 has an invalid schedule"),
         ],

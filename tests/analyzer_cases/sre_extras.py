@@ -425,6 +425,8 @@ CASES = [
          cronjob("paused", "jobs", schedule="0 * * * *", suspend=True, status={"lastScheduleTime": "2024-05-01T09:00:00Z"}),
          event("Pod", "web-1", "jobs", "Pulled", "Successfully pulled image", type_="Normal", last="2024-05-01T10:00:00Z")],
         # report: one run (09:50) not started yet and no reason to say it will not -- a lag, not a gap
-        [expect("jobs/CronJob/paused", "Suspended", "info", "CronJob paused is suspended")],  # not due again yet: no run missed
+        # paused: not due again yet, so no run missed -- still a warning: it starts none until resumed
+        [expect("jobs/CronJob/paused", "Suspended", "warning",
+                "CronJob paused is suspended: it starts no run until `suspend: false` (last run scheduled 2024-05-01T09:00:00Z)")],
     ),
 ]

@@ -1,4 +1,5 @@
-"""CronJob analyzer, ported from k8sgpt pkg/analyzer/cronjob.go: suspended CronJobs; otherwise
+"""CronJob analyzer, ported from k8sgpt pkg/analyzer/cronjob.go: suspended CronJobs (a warning, as k8sgpt reports
+them: a suspended CronJob starts no run, whatever its schedule says); otherwise
 an invalid schedule (robfig/cron rules) and a negative startingDeadlineSeconds. Plus the
 job template's references to missing ConfigMaps/Secrets, which would fail every run, and runs the
 schedule called for that never started (cron_runs.py): suspended too long, skipped behind a stuck run."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 from .base import Finding, make_finding
 from .cron_runs import cluster_now, missed_runs
 from .cron_schedule import cron_schedule_error
-from .view import ClusterView, name_of, spec_of
+from .view import ClusterView, name_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings
 
 
@@ -24,9 +25,12 @@ class CronJobAnalyzer:
             spec = spec_of(cronjob)
             if (missed := missed_runs(view, cronjob, now)) is not None:  # what stopped the runs, from their schedule
                 findings.append(make_finding("CronJob", cronjob, "warning", *missed))
-            elif spec.get("suspend"):
-                findings.append(make_finding("CronJob", cronjob, "info", "Suspended", f"CronJob {name} is suspended",
-                                             ["spec.suspend=true"]))
+            elif spec.get("suspend"):  # no run missed yet that the cluster's records show -- but none will start
+                last = status_of(cronjob).get("lastScheduleTime")
+                findings.append(make_finding("CronJob", cronjob, "warning", "Suspended",
+                                             f"CronJob {name} is suspended: it starts no run until `suspend: false` "
+                                             f"({f'last run scheduled {last}' if last else 'no run recorded'})",
+                                             ["spec.suspend=true", f"spec.schedule={spec.get('schedule')!r}"]))
             else:
                 error = cron_schedule_error(spec.get("schedule"))
                 if error:

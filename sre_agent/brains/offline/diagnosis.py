@@ -62,6 +62,11 @@ def _retired_reason(f: Finding, all_: list[Finding]) -> str:
     return f"{f.summary}; {retirement(retired, all_)}: the caller's {f.details.get('env')} still names it"
 
 
+def _cronjob_off(f: Finding) -> bool:
+    """A CronJob reported suspended (a warning: a suspended Job of a CronJob's run is only information)."""
+    return "/CronJob/" in f.resource and f.severity != "info"
+
+
 def _callers_fail(f: Finding, all_: list[Finding]) -> bool:
     """Does any caller fail for want of the workload (a DependencyDown naming one of its Services)?"""
     services = set(f.details.get("services") or [])
@@ -271,6 +276,14 @@ RULES: list[Rule] = [
     Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.7, lambda f, a: retired_dependency(f, a) is not None,
          resource=lambda f, a: value_holder(f.resource, f.details), reason=_retired_reason),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
+    # Runs that cannot end or never start. Every run is made from the CronJob's job template (a run's findings are
+    # carried onto it): a container in it that never exits holds each run open, and under Forbid the runs after it
+    # are skipped -- the template is what changed for the worse. A suspended CronJob starts no run at all: the
+    # workload left off (as a Deployment left at zero), unless its annotations say it is meant to be.
+    Rule("HeldOpen", C.BAD_DEPLOY_REGRESSION, 0.86),
+    Rule("RunsSkipped", C.BAD_DEPLOY_REGRESSION, 0.6),
+    Rule("Suspended", C.DEPENDENCY_FAILURE, 0.7, lambda f, a: _cronjob_off(f) and not _on_purpose(f, a)),
+    Rule("Suspended", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: _cronjob_off(f) and bool(_on_purpose(f, a))),
     # A caller scaled up just before the dependency it shares with the alarmed service strained: the load it added is
     # the cause (the dependency's own throttling is its effect, _explained_by_caller_load), its scale-back the fix.
     Rule("RecentScaleUp", C.DEPENDENCY_FAILURE, 0.9, loads_saturated),

@@ -39,7 +39,7 @@ ANALYZER_SIGNALS = {
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
     "TargetPortMismatch", "HPAScalingLimited",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
-    "JobFailed", "HeldOpen", "RunsSkipped", "MissedSchedules",  # runs that cannot end, or never start
+    "JobFailed", "HeldOpen", "RunsSkipped", "MissedSchedules", "Suspended",  # runs that cannot end, or never start
 }
 
 

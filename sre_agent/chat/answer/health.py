@@ -14,6 +14,7 @@ from ...sweep.mapping import measures_demand
 from ...sweep.models import SweepReport
 from ..ask import Ask, RecordingTools, handles
 from ..models import Answer
+from ..understand.question_words import names_share
 from ..understand.references import (
     kind_of,
     name_of,
@@ -63,6 +64,9 @@ async def broken_now(ask: Ask) -> Answer:
     if not ask.namespace and (scoped := TRAILING_IN.search(ask.question)) and scoped.group(1).lower() in await namespaces(ask):
         ask.namespace = scoped.group(1).lower()
     report = await sweep(ask)
+    # "the lab results didn't import": the problem whose name the question spells is the one asked about, before a
+    # worse one it does not name (the conversation's subject is the first)
+    report.problems.sort(key=lambda p: -names_share(ask.question, name_of(p.resource)))
     scope = f"namespace {report.scope}" if report.scope != "(cluster)" else "the cluster"
     # "harvest-yield-rollup memory alarm fired earlier, is anything still wrong": the object the question names stays
     # what the conversation is about (its "did the job finish" next), whatever else the sweep found
@@ -96,7 +100,8 @@ async def broken_now(ask: Ask) -> Answer:
         details.insert(0, f"{', '.join(named)}: no problem found with it now")
     if report.problems or firing:
         worst = report.problems[0] if report.problems else None
-        headline = (f"{len(report.problems)} problem(s) in {scope}" + (f"; worst: {worst.resource}: {worst.summary}" if worst else "")
+        said = "the one asked about" if worst and names_share(ask.question, name_of(worst.resource)) else "worst"
+        headline = (f"{len(report.problems)} problem(s) in {scope}" + (f"; {said}: {worst.resource}: {worst.summary}" if worst else "")
                     + (f"; {len(firing)} alarm(s) firing" if firing else ""))
         if worst:
             next_steps.append(f"Ask 'why is {name_of(worst.resource)} failing?' for a full investigation of the worst one.")

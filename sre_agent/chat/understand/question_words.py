@@ -85,3 +85,15 @@ def ranked(question: str, lines: list[str], subject: str = "") -> list[tuple[flo
     weights = word_weights([[line] for line in lines], terms)
     scored = [(weighed([line], weights, shapes), sum(t in line.lower() for t in terms), line) for line in lines]
     return sorted(scored, key=lambda x: -x[0])  # stable: equal scores keep the lines' order
+
+
+def names_share(question: str, name: str) -> float:
+    """How much of an object's name the question spells in its own words ("the lab results didn't import" spells
+    lab-results-import whole; a generated suffix or a number is never needed): 1.0 for all of its words, 0 when fewer
+    than all of a one-word name or fewer than two words of a longer one."""
+    parts = [p for p in re.split(r"[-_.]", name.lower()) if len(p) >= 3 and not p.isdigit()]
+    if not parts:
+        return 0.0
+    terms = question_terms(question)
+    found = sum(any(s in terms for s in stems(p)) for p in parts)
+    return found / len(parts) if found == len(parts) or found >= 2 and found / len(parts) >= 2 / 3 else 0.0

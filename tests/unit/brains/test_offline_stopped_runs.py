@@ -1,0 +1,70 @@
+"""A CronJob whose runs stopped is the root of "it did not run": suspended, it starts none (the workload left off,
+as a Deployment left at zero); held behind a run a never-exiting container keeps open, its job template is what went
+wrong -- never a failed one-off Job beside it. And the fixes name the write that brings the runs back: resume it; or
+delete the stuck run and give every run an end. Table tests over findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.brains.offline.diagnosis import best, hypotheses
+from sre_agent.contracts import Finding
+from sre_agent.graph.cronjob_fixes import resume_fixes, stuck_run_fixes
+
+CRONJOB = "labs/CronJob/results-import"
+ONE_OFF = "labs/Job/backfill-0919"
+
+
+def finding(resource: str, signal: str, summary: str = "", severity: str = "warning", **details) -> Finding:
+    return Finding(agent="kubernetes", resource=resource, signal=signal, severity=severity, summary=summary or signal,
+                   details=details)
+
+
+SUSPENDED = finding(CRONJOB, "Suspended", "CronJob results-import is suspended: it starts no run until `suspend: false`")
+SKIPPED = finding(CRONJOB, "RunsSkipped", "CronJob results-import skipped 7 scheduled runs since 2026-11-27T03:15:00+00:00: "
+                  "concurrencyPolicy Forbid and its run results-import-2991 is still active, running for 2h10m")
+HELD = finding(CRONJOB, "HeldOpen", "run results-import-2991: Job results-import-2991 cannot complete: in pod "
+               "results-import-2991-x container export finished (exit 0) but feed-proxy is still running",
+               run="labs/Job/results-import-2991")
+FAILED_ONE_OFF = finding(ONE_OFF, "JobFailed", "Job backfill-0919 has failed", severity="critical")
+
+
+@pytest.mark.parametrize("found, category", [
+    ([SUSPENDED], "dependency_failure"),
+    ([SKIPPED], "bad_deploy_regression"),
+    ([HELD, SKIPPED], "bad_deploy_regression"),
+])
+def test_a_cronjob_whose_runs_stopped_is_the_root(found, category):
+    chosen = best(hypotheses(found))
+    assert (chosen.category.value, chosen.resource) == (category, CRONJOB)
+
+
+def test_a_held_run_outranks_a_failed_one_off_job_beside_it():
+    # the one-off Job's failure names no root by itself (no config error read): the runs that cannot end do
+    chosen = best(hypotheses([FAILED_ONE_OFF, HELD, SKIPPED]))
+    assert chosen.resource == CRONJOB
+
+
+def test_a_suspended_job_is_information_not_a_root():
+    run = finding("labs/Job/results-import-1", "Suspended", "Job results-import-1 is suspended", severity="info")
+    assert best(hypotheses([run])) is None or best(hypotheses([run])).category.value == "none"
+
+
+def test_a_suspended_cronjob_is_resumed():
+    fixes = resume_fixes([SUSPENDED], CRONJOB)
+    assert [f.commands[0] for f in fixes] == [
+        "kubectl -n labs patch cronjob results-import --type merge -p '{\"spec\": {\"suspend\": false}}'"]
+    assert resume_fixes([SKIPPED], CRONJOB) == []  # not suspended: nothing to resume
+
+
+def test_a_run_held_open_is_deleted_and_every_run_given_an_end():
+    (fix,) = stuck_run_fixes([HELD, SKIPPED], CRONJOB)
+    assert fix.commands[0] == "kubectl -n labs delete job results-import-2991"
+    assert '"activeDeadlineSeconds": 3600' in fix.commands[1]
+    assert "feed-proxy" in fix.summary and "feed-proxy" in fix.needs  # the container to take out, by name
+
+
+def test_skipped_runs_without_the_stuck_runs_name_ask_for_it():
+    skipped = finding(CRONJOB, "RunsSkipped", "CronJob results-import skipped 3 scheduled runs")
+    (fix,) = stuck_run_fixes([skipped], CRONJOB)
+    assert not any("delete job" in c for c in fix.commands) and "stuck run's name" in fix.needs
