@@ -39,6 +39,7 @@ class Category(BaseModel):
     root: str
     words: list[str] = Field(default_factory=list)
     told_apart_by: list[Literal["container_resources", "app"]] = Field(default_factory=list)
+    acted_on_by: list[str] = Field(default_factory=list)
     fix: list[FixStep] = Field(default_factory=list)
 
 

@@ -11,6 +11,7 @@ from ..answer.pods import pod_trouble, workload_pods
 from ..ask import Ask
 from ..models import Answer
 from ..understand.references import parse_resource_id
+from .cause_note import cause_note
 from .plans import BY_HAND, Plan, approval_answer
 
 PODS_SAID = re.compile(r"\bpods?\b", re.IGNORECASE)
@@ -51,6 +52,8 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
         plan = Plan("delete_pod", {"namespace": namespace or "", "name": names[0], "reason": ask.question[:200]},
                     f"delete pod {names[0]} (its controller recreates it)", f"kubectl delete pod {names[0]} -n {namespace}",
                     f"pod {names[0]} exists")
+        if (note := await cause_note(ask, plan, f"{namespace}/Pod/{names[0]}")) is not None:
+            plan.notes.insert(0, note)
         return approval_answer(ask, plan, f"{namespace}/Pod/{names[0]}")
     plan = Plan(BY_HAND, {"kind": "Pod", "names": names, "namespace": namespace or ""},
                 f"delete {len(names)} pod(s) of {name} (its controller recreates them)",

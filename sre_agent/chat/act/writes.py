@@ -19,6 +19,7 @@ from ..models import Answer, AnswerStatus
 from ..understand.followups import do_it
 from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
+from .cause_note import cause_note
 from .field_plans import field_plan
 from .guards import OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
@@ -342,6 +343,8 @@ async def write_request(ask: Ask) -> Answer:
         int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
+    if (note := await cause_note(ask, plan, rid)) is not None:
+        plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)
 
 

@@ -54,12 +54,17 @@ async def wider_subject(ask: Ask) -> str | Answer:
             [p for p in problems if any(r in on_node for r in p.blast_radius)]
         if not problems:
             return ask.resource or ""
-    problems = [p for p in problems if not await _decommissioned(ask, p.resource)] or problems
+    retired = [p for p in problems if await _decommissioned(ask, p.resource)]
+    problems = [p for p in problems if p not in retired] or problems
     # what pages is what a subjectless conversation is about: an alarmed problem before a quiet one (a one-off Job that
-    # failed hours ago outranks nothing that is paging now)
+    # failed hours ago outranks nothing that is paging now) -- and an alarm folded under a workload retired on purpose
+    # still pages: what it watches (the caller still naming the retired one) is the subject then
     problems = sorted(problems, key=lambda p: not any(s.source == "alarm" for s in p.symptoms))
-    if problems:
+    alarmed_behind_retired = [s.resource for p in retired for s in p.symptoms if s.source == "alarm" and s.resource != p.resource]
+    if problems and (any(s.source == "alarm" for s in problems[0].symptoms) or not alarmed_behind_retired):
         return problems[0].resource
+    if alarmed_behind_retired:
+        return alarmed_behind_retired[0]
     answer = await broken_now(ask)
     answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
     return answer

@@ -1,12 +1,16 @@
 """Acting where the fault is not: an undo or restart of a workload with no fault of its own, while the conversation
 found the root cause on another object, is refused with the cause named ("anyway" pins it); a key put back into the
 Secret or ConfigMap that holds it is that object's edit, the restart of what reads it said beside it; a purpose
-clause says why, not what; a diagnosis is said once."""
+clause says why, not what; a diagnosis is said once; a change pinned beside the found fault (another object, or a kind of change that does not act on
+that kind of fault: categories.yaml acted_on_by) says so."""
+
+import asyncio
 
 import pytest
 
+from sre_agent.chat.act.cause_note import cause_note
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
-from sre_agent.chat.act.plans import config_key_plan
+from sre_agent.chat.act.plans import Plan, config_key_plan
 from sre_agent.chat.act.writes import _verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
@@ -190,3 +194,29 @@ def test_a_restart_behind_a_service_whose_own_spec_is_at_fault_is_refused_an_und
     assert elsewhere_for(ask, "rollout_restart", "reminders/Deployment/notify-relay") == \
         ("reminders/Service/notify-relay", "service_port_mismatch")
     assert elsewhere_for(ask, "rollout_undo", "reminders/Deployment/notify-relay") is None  # the rollout may have renamed it
+
+
+PROBE_ROOT = {"resource": "fleet/Deployment/vessel-api", "category": "probe_misconfig",
+              "summary": "probe_misconfig on fleet/Deployment/vessel-api (liveness probe failing): connection refused"}
+
+
+def _plan(tool, **args):
+    return Plan(tool, args, "change", "kubectl ...")
+
+
+@pytest.mark.parametrize(("plan", "rid", "diagnosis", "noted"), [
+    # a memory limit raised where the liveness probe kills the container: pinned, with the fault it leaves
+    (_plan("set_resources", limits={"memory": "2Gi"}), "fleet/Deployment/vessel-api", PROBE_ROOT, "a memory change"),
+    (_plan("rollout_undo"), "fleet/Deployment/vessel-api", PROBE_ROOT, None),  # an undo acts on a release's probe
+    (_plan("delete_pod"), "fleet/Pod/vessel-api-7d9-x2k", PROBE_ROOT, "a restart change"),  # its pod meets the same probe
+    (_plan("set_resources", limits={"memory": "2Gi"}), "fleet/Deployment/vessel-api",
+     {**PROBE_ROOT, "category": "oom_killed"}, None),  # memory for an OOM kill: the fix itself
+    (_plan("scale", replicas=4), "onboard/Deployment/kiosk-api", PROBE_ROOT, "does not touch it"),  # another workload
+    (_plan("scale", replicas=4), "onboard/Deployment/kiosk-api", None, None),  # nothing found: nothing to say
+])
+def test_a_change_that_leaves_the_found_fault_says_so(plan, rid, diagnosis, noted):
+    note = asyncio.run(cause_note(_ask("do it", diagnosis), plan, rid))
+    if noted is None:
+        assert note is None
+    else:
+        assert note is not None and noted in note and diagnosis["category"] in note

@@ -1,0 +1,65 @@
+"""Whether a change asked for in chat acts on the fault the conversation found. A pinned change that does not -- a
+memory limit raised on a workload whose liveness probe kills it, a pod deleted that the scheduler cannot place, another
+workload scaled while the fault is elsewhere -- is still pinned (a human approves every pinned action, and may know
+better), but it says so first: the root cause, and that this change leaves it. A conversation that found no root
+cause yet has what is broken now investigated first, as a refusal's check does (act/rollback.py).
+
+Which kinds of change act on which kind of fault is data: `acted_on_by` in sre_agent/categories.yaml."""
+
+from __future__ import annotations
+
+from ...categories import category
+from ...contracts import parse_resource_id
+from ..answer.investigate import wider_subject
+from ..ask import Ask
+from .guards import elsewhere
+from .plans import Plan
+
+# A pinned tool -> the kind of change it is (set_resources is memory or cpu by what it sets; other tools are judged
+# only by whether their object is the root's).
+TOOL_CHANGE = {"rollout_undo": "undo", "rollout_restart": "restart", "delete_pod": "restart", "scale": "scale",
+               "set_image": "image"}
+
+
+def change_kind(plan: Plan) -> str | None:
+    if plan.tool == "set_resources":
+        kinds = {"memory" if "memory" in key else "cpu" if "cpu" in key else "other"
+                 for part in ("limits", "requests") for key in (plan.args.get(part) or {})}
+        return kinds.pop() if len(kinds) == 1 else None
+    return TOOL_CHANGE.get(plan.tool)
+
+
+def _same_object(root: str, rid: str) -> bool:
+    """rid is the root, or one of its pods (a pod's name starts with its workload's)."""
+    if root == rid:
+        return True
+    root_ns, _, root_name = parse_resource_id(root)
+    ns, kind, name = parse_resource_id(rid)
+    return kind == "Pod" and ns == root_ns and name.startswith(root_name + "-")
+
+
+async def cause_note(ask: Ask, plan: Plan, rid: str) -> str | None:
+    """One line for the approval request when the change leaves the conversation's root cause as it is, else None."""
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
+        worst = await wider_subject(ask)
+        if isinstance(worst, str) and worst:
+            diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}
+            ask.last_diagnosis = diagnosis or None
+    root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    if not root or found == "none":
+        return None
+    why = str(diagnosis.get("summary") or "").removeprefix(f"{found} on {root} ").strip()[:220]
+    if not _same_object(root, rid):
+        if elsewhere(ask, rid) is None:  # its pod, its Service, a ConfigMap it reads: the change may be the fix's part
+            return None
+        return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
+    kind = change_kind(plan)
+    try:
+        acts = category(found).acted_on_by
+    except KeyError:
+        return None
+    if kind is None or kind in acts:
+        return None
+    return (f"note: {root}'s fault is {found} ({why}) -- a {kind} change does not act on it "
+            f"(what does: {', '.join(acts) or 'nothing chat pins'})")
