@@ -1,8 +1,8 @@
 """Acting where the fault is not: an undo or restart of a workload with no fault of its own, while the conversation
 found the root cause on another object, is refused with the cause named ("anyway" pins it); a key put back into the
 Secret or ConfigMap that holds it is that object's edit, the restart of what reads it said beside it; a purpose
-clause says why, not what; a diagnosis is said once; a change pinned beside the found fault (another object, or a kind of change that does not act on
-that kind of fault: categories.yaml acted_on_by) says so."""
+clause says why, not what; a diagnosis is said once; a change pinned beside the found fault (another object, or a kind
+of change that does not act on that kind of fault: categories.yaml acted_on_by) says so."""
 
 import asyncio
 
