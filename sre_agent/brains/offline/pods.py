@@ -15,6 +15,7 @@ from .calls import Calls
 from .cordons import cordoned_nodes
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
+from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import pull_credentials
 
 START_ERRORS = ("StartError", "ContainerCannotRun")  # the runtime could not start the process at all
@@ -79,11 +80,15 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                            container=container["name"])
     for event in events:
         message = event.get("message") or ""
-        if event.get("reason") == "Unhealthy" and message.startswith("Liveness"):
-            calls.find(workload, "LivenessProbeFailing", f"{pod}: {message} (x{event.get('count', 1)})", ev,
-                       severity="critical", message=message, count=event.get("count", 1), **_timed_out_probe(spec, message))
-        elif event.get("reason") == "Unhealthy" and message.startswith("Readiness"):
-            calls.find(workload, "ReadinessProbeFailing", f"{pod}: {message}", ev, message=message)
+        if event.get("reason") == "Unhealthy" and message.startswith(("Liveness", "Readiness")):
+            which = "livenessProbe" if message.startswith("Liveness") else "readinessProbe"
+            probed = probed_container(spec, which, message)
+            said = f"; {probe_text(probed, which)}" if probed else ""  # the numbers to compare with what the app does
+            if which == "livenessProbe":
+                calls.find(workload, "LivenessProbeFailing", f"{pod}: {message} (x{event.get('count', 1)}){said}", ev,
+                           severity="critical", message=message, count=event.get("count", 1), **timed_out_probe(spec, message))
+            else:
+                calls.find(workload, "ReadinessProbeFailing", f"{pod}: {message}{said}", ev, message=message)
         elif event.get("reason") == "FailedScheduling":
             signal = "UnboundPVC" if "PersistentVolumeClaim" in message else "FailedScheduling"
             calls.find(workload, signal, f"{pod}: {message}", ev, severity="critical", message=message)
@@ -129,28 +134,6 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
         elif KEY_MISSING.search(message) or OBJECT_MISSING.search(message):
             calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
                        severity="critical", message=message, source="events")
-
-
-PROBE_TIMED_OUT = re.compile(r"context deadline exceeded|Client\.Timeout|timed out|timeout", re.I)
-PROBE_URL = re.compile(r'Get "https?://[^/:"]+(?::(\d+))?(/[^"]*)?"')
-
-
-def _timed_out_probe(spec: dict, message: str) -> dict:
-    """For a liveness probe that gave up waiting (not one that got an answer): the container whose httpGet probe
-    the URL names, and its timeoutSeconds (1 when unset, as the API server defaults it)."""
-    if not PROBE_TIMED_OUT.search(message):
-        return {}
-    url = PROBE_URL.search(message)
-    port, path = (url.group(1), url.group(2) or "/") if url else (None, None)
-    for container in spec.get("containers") or []:
-        probe = container.get("livenessProbe") or {}
-        get = probe.get("httpGet") or {}
-        ports = {str(get.get("port"))} | {str(p.get("containerPort")) for p in container.get("ports") or []
-                                          if p.get("name") == get.get("port")}
-        if url is None and probe or get and (port is None or port in ports) and (path is None or get.get("path", "/") == path):
-            return {"timed_out": True, "probe_container": container["name"],
-                    "timeout_seconds": int(probe.get("timeoutSeconds") or 1)}
-    return {"timed_out": True}
 
 
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.brains.offline.credentials import REFUSED, last_written, secrets_read_into_env
-from sre_agent.brains.offline.pods import _timed_out_probe
+from sre_agent.brains.offline.probes import probe_text, probed_container, timed_out_probe
 from sre_agent.brains.offline.pull_auth import REFUSED_PULL, _covers, registry_of
 from sre_agent.brains.offline.volumes import NO_SPACE, claims_of
 from sre_agent.contracts import Finding
@@ -86,7 +86,7 @@ POD = {"containers": [{"name": "search", "ports": [{"name": "http", "containerPo
     ("Liveness probe failed: HTTP probe failed with statuscode: 404", {}),  # answered, wrongly: not a timeout
 ])
 def test_a_liveness_probe_that_gave_up_waiting_names_its_container(message, details):
-    assert _timed_out_probe(POD, message) == details
+    assert timed_out_probe(POD, message) == details
 
 
 def _finding(resource: str, signal: str, **details) -> Finding:
@@ -113,3 +113,23 @@ def test_a_timed_out_probe_gets_time_a_refused_pull_its_secret_a_full_claim_room
                                     "'{\"spec\": {\"resources\": {\"requests\": {\"storage\": \"40Gi\"}}}}'")
     fixed = volume_full_fixes([_finding(c, "VolumeFull", capacity="20Gi", expandable=False, mount="/data")], c)
     assert fixed[0].needs and "du -sh /data/*" in fixed[0].commands[0]
+
+
+TWO = {"containers": [
+    {"name": "api", "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 40},
+     "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "timeoutSeconds": 1}},
+    {"name": "backup-agent", "livenessProbe": {"exec": {"command": ["backup-agent-health"]}, "periodSeconds": 20}}]}
+
+
+@pytest.mark.parametrize("which, message, said", [
+    ("livenessProbe", 'Liveness probe failed: Get "http://10.0.1.5:8080/healthz": dial tcp 10.0.1.5:8080: connect: '
+     "connection refused", "container api's liveness probe: httpGet :8080/healthz, initialDelaySeconds 40"),
+    ("livenessProbe", 'Liveness probe failed: OCI runtime exec failed: exec: "backup-agent-health": executable file not '
+     "found in $PATH", "container backup-agent's liveness probe: exec backup-agent-health, periodSeconds 20"),
+    ("readinessProbe", "Readiness probe failed: HTTP probe failed with statuscode: 404",
+     "container api's readiness probe: httpGet :8080/ready, timeoutSeconds 1"),  # the only readiness probe
+    ("livenessProbe", "Liveness probe failed: HTTP probe failed with statuscode: 500", None),  # two: cannot tell which
+])
+def test_the_failing_probe_is_said_with_its_numbers(which, message, said):
+    container = probed_container(TWO, which, message)
+    assert (probe_text(container, which) if container else None) == said
