@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
+from .autoscaler_fixes import autoscaler_fixes
 from .cronjob_fixes import resume_fixes, stuck_run_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes, retired_behind
@@ -21,13 +22,11 @@ from .fix_guards import category_fallback, drop_tried, findings_about, only_read
 from .fix_guards import evidence_of as _evidence
 from .fix_guards import resource_parts as _ref
 from .fix_values import (
-    autoscaler_caps,
     declared_number,
     leftover_cordon,
     leftover_taint,
     nearest_storage_class,
     port_mismatch,
-    raised_cap,
     selector_mismatches,
     service_selector_fix,
 )
@@ -254,22 +253,6 @@ def _scaled_down(state: Investigation, workload: str) -> list[ProposedFix]:
                         evidence=_evidence(zero))]
 
 
-def _autoscaler_at_max(state: Investigation, workload: str) -> list[ProposedFix]:
-    """A workload whose HorizontalPodAutoscaler is pinned at maxReplicas cannot add pods for the load: the
-    cap is the fix (a hand-set replica count or a bigger limit per pod is undone or fought by the HPA)."""
-    fixes = []
-    for hpa, cap, finding in autoscaler_caps(state.findings, workload):
-        namespace, _, name = _ref(hpa)
-        raised = raised_cap(cap)
-        fixes.append(ProposedFix(
-            resource=hpa, summary=f"{hpa} is pinned at maxReplicas {cap} under this load: raise it to {raised} "
-                                  "(quota and nodes permitting)",
-            commands=[f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
-                      f"'{json.dumps({'spec': {'maxReplicas': raised}})}'"],
-            evidence=_evidence([finding])))
-    return fixes
-
-
 def _leftover_taint(state: Investigation, node_id: str) -> list[ProposedFix]:
     """A node that alone in its group carries a taint the pending pods do not tolerate: the taint goes."""
     node = _ref(node_id)[2]
@@ -299,7 +282,7 @@ def _leftover_cordon(state: Investigation, node_id: str) -> list[ProposedFix]:
 FIX_BUILDERS: dict[str, Callable[[Investigation, str], list[ProposedFix]]] = {
     "leftover_taint": _leftover_taint,
     "leftover_cordon": _leftover_cordon,
-    "autoscaler_at_max": _autoscaler_at_max,
+    "autoscaler_at_max": lambda state, workload: autoscaler_fixes(state.findings, workload),
     "config_refs": _config_fixes,
     "missing_env": _missing_env,
     "pvc": _pvc,

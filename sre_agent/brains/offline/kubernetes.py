@@ -280,7 +280,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         if item.get("owner") == workload or item["resource"] == workload:
             if item["reason"] in ANALYZER_SIGNALS:
                 pod_findings.setdefault(item["resource"], []).append(item)
-        elif item["kind"] == "ResourceQuota" or item["reason"] in ("QuotaExceeded", "QuotaExhausted"):
+        elif item["kind"] == "ResourceQuota" or item["reason"] in ("QuotaExceeded", "QuotaExhausted", "ScaleTargetMissing"):
+            # beside the workload: a quota that refuses pods, an autoscaler whose target is gone (a rename it missed)
             calls.find(item["resource"], item["reason"], item["message"], ev_an, severity=item["severity"], source="analyzer")
     quotas = sorted({f.resource for f in calls.findings if f.signal in ("QuotaExceeded", "QuotaExhausted")
                      and f.resource.startswith(f"{namespace}/ResourceQuota/")})

@@ -17,7 +17,7 @@ from ...graph.quantities import quantity as quantity_value
 from ...graph.recreate import recreate_command
 from ..answer.objects import pod_spec_of
 from ..ask import Ask
-from ..models import Answer, ApprovalRequest
+from ..models import Answer, AnswerStatus, ApprovalRequest
 from .hand_edits import env_change
 
 
@@ -32,6 +32,20 @@ class Plan:
 
 
 BY_HAND = "(by hand: no MCP tool does this)"
+
+
+def by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
+    """A hand edit's (change, args, kubectl, precondition, note) as a plan a human runs after approval."""
+    if isinstance(planned, str):
+        return planned
+    change, args, kubectl, precondition, note = planned
+    return Plan(BY_HAND, args, change, kubectl, precondition, [note])
+
+
+def unplanned(reason: str) -> AnswerStatus:
+    """A change that could not be planned: when what is missing is the user's to say (the value: "Say the new
+    memory limit"), the answer waits for it as for a subject; otherwise it is answered (why it cannot be made)."""
+    return "needs_subject" if reason.startswith("Say ") else "answered"
 
 
 def rerun_plan(rid: str, obj: dict, question: str = "") -> Plan | str:

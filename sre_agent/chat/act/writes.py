@@ -15,7 +15,7 @@ from ..answer.config_refs import config_users
 from ..answer.objects import pod_spec_of
 from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
-from ..models import Answer, AnswerStatus
+from ..models import Answer
 from ..understand.followups import do_it
 from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
@@ -26,11 +26,11 @@ from .hand_edits import (
     config_sources,
     env_change,
     env_plan,
-    hpa_plan,
     probe_plan,
     probe_relaxation,
     service_port_plan,
 )
+from .hpa_plans import hpa_request
 from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
     BY_HAND,
@@ -38,18 +38,19 @@ from .plans import (
     RESUMING,
     Plan,
     approval_answer,
+    by_hand,
     claim_growth_plan,
     config_key_plan,
     container_for,
     cronjob_image_plan,
     cronjob_resources,
     image_asked,
-    new_hpa_plan,
     quota_plan,
     request_part,
     rerun_plan,
     resources_asked,
     suspend_plan,
+    unplanned,
 )
 from .pod_deletes import PODS_SAID, pods_delete
 from .pull_secret_plans import pull_secret_plan
@@ -65,7 +66,6 @@ from .targets import (
     with_untolerated_taint,
 )
 
-NEW_HPA = re.compile(r"\b(add|create|put)\s+(an?\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\b", re.IGNORECASE)
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
@@ -169,9 +169,9 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
             change, _, kubectl, precondition, _ = planned
             return Plan("relax_probe", {"namespace": ns, "name": name, "kind": kind, **relaxed, "expect_generation": generation,
                                         "reason": reason}, change, kubectl, precondition)
-        return _by_hand(planned)
+        return by_hand(planned)
     if verb == "env":
-        return _by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
+        return by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":
         if kind != "Pod":
             short = KUBECTL_KIND.get(kind, kind.lower())
@@ -242,27 +242,6 @@ def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | s
     return Plan(tool, {**args, "reason": question[:200]}, change, kubectl, precondition)
 
 
-def hpa_change(question: str, hpa: dict) -> Plan | str:
-    """A raised maxReplicas is raise_hpa_max; a lower cap or a new minimum is a human's command (no tool lowers
-    capacity)."""
-    planned = hpa_plan(question, hpa)
-    if isinstance(planned, str):
-        return planned
-    change, args, kubectl, precondition, _ = planned
-    current, wanted = args.get("expect"), args.get("maxReplicas")
-    if isinstance(current, int) and isinstance(wanted, int) and wanted > current:
-        return Plan("raise_hpa_max", {"namespace": args["namespace"], "name": args["name"], "max_replicas": wanted,
-                                      "expect_max_replicas": current, "reason": question[:200]}, change, kubectl, precondition)
-    return _by_hand(planned)
-
-
-def _by_hand(planned: tuple[str, dict[str, Any], str, str, str] | str) -> Plan | str:
-    if isinstance(planned, str):
-        return planned
-    change, args, kubectl, precondition, note = planned
-    return Plan(BY_HAND, args, change, kubectl, precondition, [note])
-
-
 @handles("write_request", "node_or_pod_write", needs=("kubernetes",))
 async def write_request(ask: Ask) -> Answer:
     rid = ask.resource or ""
@@ -288,7 +267,7 @@ async def write_request(ask: Ask) -> Answer:
         if node:
             rid, (namespace, kind, name) = node, parse_resource_id(node)
     if verb == "hpa":
-        return await _hpa_request(ask, rid)
+        return await hpa_request(ask, rid)
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
@@ -317,7 +296,7 @@ async def write_request(ask: Ask) -> Answer:
             return await rollback_request(ask)
         if verb == "unknown" and asks_the_proposed_fix(ask.question, ask.last_answer):
             return await do_it(ask)
-        return ask.answer(plan, status=_unplanned(plan),
+        return ask.answer(plan, status=unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
@@ -379,28 +358,3 @@ def _fix_by_undo(ask: Ask, rid: str) -> bool:
     return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
             and diagnosis.get("category") in _UNDONE_BY_ROLLBACK
             and parse_resource_id(rid)[1] in WORKLOADS)
-
-
-async def _hpa_request(ask: Ask, rid: str) -> Answer:
-    """The HPA that scales the workload asked about (its target), read from the namespace's autoscalers."""
-    namespace, kind, name = parse_resource_id(rid)
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
-    hpas = (listed.data or {}).get("items") or []
-    hpa = next((h for h in hpas if h.get("target") == f"{kind}/{name}"), None) or \
-        next((h for h in hpas if h.get("name") == name), None)
-    if hpa is None and NEW_HPA.search(ask.question):  # "add an hpa to gtfs-publisher, min 2 max 6"
-        plan = new_hpa_plan(ask.question, rid)
-        return ask.answer(plan, status=_unplanned(plan)) if isinstance(plan, str) else approval_answer(ask, plan, rid)
-    if hpa is None:
-        return ask.answer(f"No HorizontalPodAutoscaler in {namespace} scales {rid}", status="answered",
-                          next_steps=["Ask 'scale it to N' to change its replicas directly."])
-    plan = hpa_change(ask.question, hpa)
-    if isinstance(plan, str):
-        return ask.answer(plan, status=_unplanned(plan))
-    return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
-
-
-def _unplanned(reason: str) -> AnswerStatus:
-    """A change that could not be planned: when what is missing is the user's to say (the value: "Say the new
-    memory limit"), the answer waits for it as for a subject; otherwise it is answered (why it cannot be made)."""
-    return "needs_subject" if reason.startswith("Say ") else "answered"

@@ -29,7 +29,7 @@ from .diagnosis_text import cause_text
 from .logs import error_lines
 from .node_facts import node_places, node_state
 from .notes import peoples_notes
-from .pods import autoscalers, crash_lines, pod_line, pod_trouble, requests_and_limits, workload_pods
+from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, recovered_runs, run_of
 from .service_gaps import scaled_to_zero_behind, services_missing_it, unreached_ports
@@ -246,8 +246,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             scaling = await autoscalers(ask, namespace, kind, name)
             details += scaling
             if not scaling and HPA_ASKED.search(ask.question):  # "show me the hpa for gtfs-publisher"
-                details.insert(0, f"HorizontalPodAutoscaler for {rid}: not found -- none in {namespace} scales it "
-                                  f"(it runs a fixed {desired} replicas)")
+                details[:0] = [f"HorizontalPodAutoscaler for {rid}: not found -- none in {namespace} scales it "
+                               f"(it runs a fixed {desired} replicas)", *await orphan_autoscalers(ask, namespace)]
         pods = await workload_pods(ask, rid)
         details += [pod_line(pod) for pod in pods]
         if ask.form == "placement":  # "where does it run": the nodes' groups, not only their names

@@ -104,6 +104,15 @@ def requests_and_limits(pod_spec: dict[str, Any]) -> list[str]:
             f"limits {(c.get('resources') or {}).get('limits') or 'none'}" for c in pod_spec.get("containers") or []]
 
 
+async def orphan_autoscalers(ask: Ask, namespace: str | None) -> list[str]:
+    """The namespace's HPAs that cannot read their target's scale (FailedGetScale: it was deleted or renamed): they
+    scale nothing -- when nothing scales a workload, one of these is likely the autoscaler that was meant to."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    return [f"hpa {h.get('name')} targets {h.get('target')}, which it cannot scale (FailedGetScale: no such object) -- "
+            f"it scales nothing; point its scaleTargetRef at the workload that should scale"
+            for h in (listed.data or {}).get("items") or [] if "FailedGetScale" in " ".join(h.get("conditions") or [])]
+
+
 async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
     """The HPAs scaling kind/name, a line each; one at its max says so (it cannot add pods for more load)."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
