@@ -9,7 +9,7 @@ import re
 from ...contracts import parse_resource_id, resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import namespaces, workload_of_service
+from ..understand.references import namespaces, owner_of, workload_of_service
 from .config_refs import config_dependents, config_refs_of
 from .config_values import env_lines
 from .investigate import wider_subject
@@ -46,6 +46,33 @@ async def _config_map_values(ask: Ask, namespace: str, pod_spec: dict) -> list[s
     return lines
 
 
+URL_HOST = re.compile(r"\b[a-z][a-z0-9+.-]*://(?:[^@/\s]+@)?([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?", re.IGNORECASE)
+IN_CLUSTER = re.compile(r"\.(svc|cluster\.local)$|\.svc\.", re.IGNORECASE)
+
+
+def outside_hosts(values: list[str], cluster_namespaces: set[str]) -> dict[str, str]:
+    """host -> the setting naming it, for each URL whose host is not a Service of the cluster: not `<name>.<namespace>`
+    of one of its namespaces, nor under `.svc` / `cluster.local` (`https://api.textwave.example.com/v2` is outside)."""
+    found: dict[str, str] = {}
+    for line in values:
+        for host in URL_HOST.findall(line):
+            labels = host.lower().split(".")
+            if IN_CLUSTER.search(host) or len(labels) >= 2 and labels[1] in cluster_namespaces:
+                continue
+            found.setdefault(host.lower(), line.split("=", 1)[0])
+    return found
+
+
+async def _workload_behind(ask: Ask, namespace: str, name: str, walked: dict) -> str | None:
+    """The workload a Service routes to: the one of its name, else the owner of the pods it selects (a Deployment
+    renamed under an unchanged Service)."""
+    paired = await workload_of_service(ask, f"{namespace}/Service/{name}")
+    if paired is not None:
+        return paired
+    pods = [str(p) for p in walked.get("selected_pods") or []]
+    return await owner_of(ask, f"{namespace}/Pod/{pods[0]}") if pods and namespace else None
+
+
 @handles("dependencies", needs=("kubernetes",))
 async def dependencies(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
@@ -63,6 +90,14 @@ async def dependencies(ask: Ask) -> Answer:
     if walk.error is not None:
         return ask.answer(f"Could not walk {ask.resource}'s dependencies: {walk.error[:200]}", status="unknown")
     data = walk.data or {}
+    routed = ""
+    if kind == "Service" and (behind := await _workload_behind(ask, namespace or "", name, data)) is not None:
+        # "what does appointments-api call": a Service calls nothing itself -- the workload it routes to does
+        routed = f"{ask.resource} routes to {behind}: what {behind} calls"
+        ask.resource = behind
+        namespace, kind, name = parse_resource_id(behind)
+        walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, "namespace": namespace})
+        data = walk.data or {}
     if kind == "Service":
         pods = data.get("selected_pods") or []
         return ask.answer(f"{ask.resource} routes to {len(pods)} pod(s) ({data.get('ready_endpoints', 0)} ready endpoints) "
@@ -83,21 +118,30 @@ async def dependencies(ask: Ask) -> Answer:
         if not healthy:
             down.append(further.get("service"))
     resources = [ask.resource or "", *deps]
-    if ENV_ASKED.search(ask.question) and namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
-        # "what does it need at startup, any env": what its environment sets, besides the services it names
+    outside: list[str] = []
+    if namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
                                                              "events_limit": 0})
         spec = pod_spec_of(kind, (described.data or {}).get("object") or {})
-        lines += env_lines(ask.resource or "", spec, "", wanted=lambda _: True)
+        values = env_lines(ask.resource or "", spec, "", wanted=lambda _: True) + await _config_map_values(ask, namespace, spec)
+        # a host its settings name that no Service of the cluster has: a call that leaves the cluster
+        outside = outside_hosts(values, set(await namespaces(ask)))
+        lines += [f"outside the cluster: {host} (from {where})" for host, where in outside.items()]
+        if ENV_ASKED.search(ask.question):  # "what does it need at startup, any env": what its environment sets too
+            lines += values
+    if routed:
+        lines.insert(0, routed)
     if not data.get("calls"):
-        return ask.answer(f"{ask.resource} calls no in-cluster service (none named in its environment)", details=lines,
+        return ask.answer(f"{ask.resource} calls no in-cluster service (none named in its environment)"
+                          + (f"; outside the cluster: {', '.join(outside)}" if outside else ""), details=lines,
                           resources=resources, next_steps=["Its own pods and logs are where to look."])
     if down:
         return ask.answer(f"{ask.resource} depends on {len(deps)} service(s); DOWN: {', '.join(down)}", status="problems",
                           details=lines, resources=[*down, *resources],
                           next_steps=[f"The failing dependency is the likelier root cause: ask 'why is "
                                       f"{parse_resource_id(down[0])[2]} failing?'."])
-    return ask.answer(f"{ask.resource} depends on {len(deps)} service(s), all with ready endpoints: {', '.join(deps)}",
+    return ask.answer(f"{ask.resource} depends on {len(deps)} service(s), all with ready endpoints: {', '.join(deps)}"
+                      + (f"; outside the cluster: {', '.join(outside)}" if outside else ""),
                       status="answered", details=lines, resources=resources,
                       next_steps=["Its dependencies are up; look at its own pods, logs and recent changes."])
 
