@@ -118,7 +118,7 @@ async def dependencies(ask: Ask) -> Answer:
         if not healthy:
             down.append(further.get("service"))
     resources = [ask.resource or "", *deps]
-    outside: list[str] = []
+    outside: dict[str, str] = {}
     if namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
                                                              "events_limit": 0})
