@@ -196,6 +196,7 @@ async def logs(ask: Ask) -> Answer:
 
 
 MAX_NORMAL = 8  # events shown when a namespace has no warning: the newest, as kubectl lists them
+PER_OBJECT = 3  # the different warnings said of one object (its newest of each)
 OTHER_THAN = re.compile(r"\b(other|else|besides|apart\s+from)\b", re.IGNORECASE)
 
 
@@ -209,12 +210,18 @@ async def cluster_warnings(ask: Ask) -> Answer:
         return ask.answer(f"Could not read the events: {outcome.error[:200]}", status="unknown")
     skip = {name_of(r) for r in ask.focus} if OTHER_THAN.search(ask.question) else set()
     newest: dict[str, dict] = {}
+    distinct: dict[str, list[dict]] = {}
     for event in (outcome.data or {}).get("events") or []:  # newest first
         name = str(event.get("object", "")).split("/", 1)[-1]
         owner = re.sub(r"(-[a-z0-9]{5,10}){1,2}$", "", name)  # a pod's events count for its workload
         if name in skip or owner in skip:
             continue
         newest.setdefault(f"{event.get('namespace')}/{event.get('object')}", event)
+        # each different thing an object was warned of, not only its newest: "Error: ErrImagePull" is the newest of a
+        # pull failure, "Failed to pull image ...: not found" the one that says why
+        said = distinct.setdefault(f"{event.get('namespace')}/{event.get('object')}", [])
+        if len(said) < PER_OBJECT and all((e.get("reason"), e.get("message")) != (event.get("reason"), event.get("message")) for e in said):
+            said.append(event)
     where = f"namespace {ask.namespace}" if ask.namespace else "the cluster"
     if not newest:
         # what did happen there, as kubectl get events lists it (a rescale, an eviction): no warning is not no event
@@ -226,7 +233,9 @@ async def cluster_warnings(ask: Ask) -> Answer:
                           + " (events expire after about an hour)" + (f"; its newest {len(seen)} event(s) below" if seen else ""),
                           status="answered", details=seen)
     lines = [f"{e.get('namespace')}/{e.get('object')}: {e.get('reason')} -- {_ends(str(e.get('message')), 200)} "
-             f"(x{e.get('count', 1)}, last {e.get('last')})" for e in list(newest.values())[:15]]
+             f"(x{e.get('count', 1)}, last {e.get('last')})" for said in distinct.values() for e in said][:15]
+    if (grep := GREP_SAID.search(ask.question)) and (kept := [line for line in lines if grep.group(1).lower() in line.lower()]):
+        lines = kept  # "| grep Failed": the rows that carry it
     objects = list(dict.fromkeys(f"{e.get('namespace')}/{e.get('object')}" for e in newest.values()))
     return ask.answer(f"{len(newest)} object(s) with Warning events in {where}: " + ", ".join(o.split("/")[-1] for o in objects[:6]),
                       status="problems", details=lines, resources=objects[:4],

@@ -94,6 +94,9 @@ def translate(text: str) -> KubectlQuestion | None:
     text = AROUND.sub("", text)
     command, bar, piped = text.partition("|")
     if bar and (grepped := GREP.match(piped)) and (read := translate(command)) is not None:
+        if not read.subject and read.question.startswith("any warnings"):  # "get events -n x | grep Failed": those rows
+            return read.model_copy(update={"question": f"{read.question} matching {grepped.group('word').strip(chr(39) + chr(34))}",
+                                           "form": "cluster_warnings"})
         if not read.subject:
             return read  # "get pods -n x | grep Error": the listing (every row is shown)
         if read.form == "logs":  # "logs deploy/x | grep 401": its lines with that pattern

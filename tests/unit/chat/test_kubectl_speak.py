@@ -17,6 +17,7 @@ from sre_agent.chat.understand.kubectl_speak import translate
     ("get jobs --namespace=ops", "list_kind", None, "ops"),
     ("get storageclass", "list_kind", None, None),
     ("get events -n logistics", "cluster_warnings", None, "logistics"),
+    ("get events -n platform | grep Failed", "cluster_warnings", None, "platform"),  # those rows (matching Failed)
     ("get cm courier-dispatch-config -n logistics -o yaml", "change_record", "courier-dispatch-config", "logistics"),
     # a word inside a name is never the question's own ("upstreams", "quota"): kubectl's verb says the form
     ("describe secret anpr-intake-upstreams -n enforcement", "change_record", "anpr-intake-upstreams", "enforcement"),
