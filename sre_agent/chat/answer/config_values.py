@@ -15,6 +15,7 @@ from ..models import Answer
 from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import named_exactly
 from .objects import REFERENCING_KINDS, pod_spec_of
+from .secret_values import secret_asked
 from .spec_fields import fields_asked
 from .templates import shortened
 
@@ -157,6 +158,8 @@ async def config_value(ask: Ask) -> Answer:
             key is None and SPEC_SAID.search(ask.question) or fields_asked(ask.question, await describe_object(ask, subject))):
         ask.resource = subject  # "whats the probe timeout set to", "whats the topology key": a field of its spec, not env
         return await HANDLERS["property"].handler(ask)
+    if key is None and (credential := await secret_asked(ask)) is not None:
+        return credential  # "whats the textwave api key": where it lives, never its value
     if key is None:
         return ask.answer("Which setting? e.g. 'what is DATABASE_URL set to'.", status="needs_subject")
     lines: list[str] = []

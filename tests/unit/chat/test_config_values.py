@@ -8,8 +8,10 @@ import asyncio
 import pytest
 
 from sre_agent.chat.answer.config_values import asked_key, config_value
+from sre_agent.chat.answer.secret_values import GENERIC, _score
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.question_words import question_terms
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
@@ -115,3 +117,13 @@ def test_a_setting_a_workload_lacks_is_traced_to_where_the_namespace_keeps_it():
     assert got.headline == ("edge/Pod/bridge sets no DEPOT_GATEWAY_HOST in its template (env or envFrom); elsewhere in edge: "
                             "ConfigMap depot-gateway, key host: its name and key spell DEPOT_GATEWAY_HOST (no workload reads "
                             "it now)")
+
+
+@pytest.mark.parametrize("question, row, matches", [
+    ("whats the textwave api key", {"name": "sms-gateway", "keys": ["TEXTWAVE_API_KEY"]}, True),  # by its key's words
+    ("whats the card processor key in payments-api-card", {"name": "payments-api-card", "keys": ["CARD_KEY"]}, True),
+    ("whats the textwave api key", {"name": "records-db", "keys": ["POSTGRES_PASSWORD"]}, False),
+    ("whats the api key", {"name": "sms-gateway", "keys": ["TEXTWAVE_API_KEY"]}, False),  # only the generic words
+])
+def test_a_credential_asked_for_is_found_by_its_secrets_name_or_key_words(question, row, matches):
+    assert (_score(question, question_terms(question) - GENERIC, row) > 0) is matches

@@ -1,0 +1,56 @@
+""""whats the card processor key in payments-api-card", "whats the textwave api key": a credential's value is never
+said (the kubernetes server strips Secret values before anything reads them) -- but where it lives is: the Secret, by
+name or by the key names that spell the question's words, its key names, and what reads it."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id, resource_id
+from ..ask import Ask
+from ..models import Answer
+from ..understand.question_words import names_share, question_terms
+from .config_refs import config_users
+
+CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
+                              r"private|cert(ificate)?s?)\b", re.IGNORECASE)
+GENERIC = {"key", "keys", "api", "password", "secret", "token", "value", "the", "credential", "cert", "private"}
+
+
+def _score(question: str, terms: set[str], row: dict) -> float:
+    """How well a Secret matches: its name spelled by the question, else the share of a key's words the question has
+    (beyond the generic ones every credential's name carries)."""
+    by_name = names_share(question, str(row.get("name") or ""))
+    by_key = max((sum(p in terms for p in parts) / len(parts) for key in row.get("keys") or []
+                  if (parts := [p for p in str(key).lower().split("_") if p not in GENERIC and len(p) >= 3])), default=0.0)
+    return max(by_name, by_key)
+
+
+async def secret_asked(ask: Ask) -> Answer | None:
+    """The Secret a credential question is about, said by its key names (never a value); None when the question asks
+    for no credential or names none that exists."""
+    if not CREDENTIAL_WORDS.search(ask.question):
+        return None
+    chosen = ask.resource if ask.resource and parse_resource_id(ask.resource)[1] == "Secret" else None
+    rows: list[dict] = []
+    if chosen is None:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
+                                                               **({"namespace": ask.namespace} if ask.namespace else {})})
+        terms = question_terms(ask.question) - GENERIC
+        scored = sorted(((_score(ask.question, terms, r), r) for r in (listed.data or {}).get("items") or []),
+                        key=lambda pair: -pair[0])
+        if not scored or scored[0][0] <= 0:
+            return None
+        rows = [scored[0][1]]
+        chosen = resource_id("Secret", str(rows[0].get("name")), rows[0].get("namespace"))
+    namespace, _, name = parse_resource_id(chosen)
+    if not rows:
+        listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "namespace": namespace or "default"})
+        rows = [r for r in (listed.data or {}).get("items") or [] if r.get("name") == name]
+    keys = list((rows[0] if rows else {}).get("keys") or [])
+    users, how = await config_users(ask, chosen)
+    return ask.answer(f"Not shown: a credential's value never leaves the cluster -- it lives in Secret {chosen}"
+                      + (f" (keys {', '.join(keys)})" if keys else ""), status="answered", resources=[chosen, *users[:3]],
+                      details=how[:4] or [f"nothing in namespace {namespace} reads {name} from its pod template"],
+                      next_steps=[f"Whoever may read it: kubectl get secret {name} -n {namespace} -o jsonpath='{{.data}}' "
+                                  "(base64), under your own access"])
