@@ -18,9 +18,14 @@ class TemplateRevision:
     name: str  # the ReplicaSet or ControllerRevision holding it
     template: dict[str, Any]
     created: str | None
-    replicas: int | None  # pods of this revision (ReplicaSets only: a ControllerRevision does not count them)
+    replicas: int | None  # pods of this revision
     ready: int | None
     change_cause: str | None
+    pods: list[str] | None = None  # a ControllerRevision's pods by name (a StatefulSet's members, a DaemonSet's pods)
+
+
+def _ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def _owned(items: list[dict], uid: str) -> list[dict]:
@@ -43,11 +48,19 @@ def revisions_of(ctx: KubeTools, kind: str, namespace: str, workload: dict) -> t
         current = int((workload["metadata"].get("annotations") or {}).get(REVISION) or 0)
         return sorted(rows, key=lambda r: r.revision), current
     listed = ctx.k8s(lambda: ctx.kube.list("ControllerRevision", namespace), "list ControllerRevisions")
+    # which pods run each revision: their controller-revision-hash label names it (an OnDelete or partitioned update
+    # leaves members on the old one -- a canary's one pod on the new)
+    pods = ctx.k8s(lambda: ctx.kube.list("Pod", namespace), "list Pods")
+    members: dict[str, list[dict]] = {}
+    for pod in _owned(pods, uid):
+        members.setdefault(((pod["metadata"].get("labels") or {}).get("controller-revision-hash") or ""), []).append(pod)
     rows = [TemplateRevision(
         revision=int(cr.get("revision") or 0), name=cr["metadata"]["name"],
         template=((cr.get("data") or {}).get("spec") or {}).get("template") or {},
-        created=cr["metadata"].get("creationTimestamp"), replicas=None, ready=None,
-        change_cause=(cr["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause"))
+        created=cr["metadata"].get("creationTimestamp"), replicas=len(members.get(cr["metadata"]["name"], [])),
+        ready=sum(_ready(p) for p in members.get(cr["metadata"]["name"], [])),
+        change_cause=(cr["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause"),
+        pods=sorted(p["metadata"]["name"] for p in members.get(cr["metadata"]["name"], [])))
         for cr in _owned(listed, uid)]
     rows.sort(key=lambda r: r.revision)
     # A StatefulSet names its live revision; a DaemonSet's newest revision is the one it rolls out.

@@ -29,6 +29,9 @@ class Revision(Row):
     replicas: int | None
     ready: int | None
     change_cause: str | None
+    pods: list[str] | None = Field(default=None, description=(
+        "a StatefulSet's or DaemonSet's pods on this revision, by name (an OnDelete or partitioned update leaves some "
+        "on an older one)"))
     current: bool
     config_refs: list[str] = Field(default_factory=list, description=(
         "ConfigMaps/Secrets the template requires: Kind/name:key, or Kind/name for a whole object"))
@@ -99,7 +102,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 revision=rev.revision, replicaset=rev.name,
                 images=[c.get("image") for c in (template.get("spec") or {}).get("containers") or []],
                 init_images=[c.get("image") for c in (template.get("spec") or {}).get("initContainers") or []],
-                created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause,
+                created=rev.created, replicas=rev.replicas, ready=rev.ready, change_cause=rev.change_cause, pods=rev.pods,
                 current=rev.revision == current,
                 config_refs=config_refs(template), labels=pod_labels(template), ports=container_ports(template),
                 requests=pod_requests(template), limits=pod_requests(template, "limits"),

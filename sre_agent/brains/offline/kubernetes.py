@@ -21,7 +21,7 @@ from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
 from .pods import read_claim, read_gone_pods, read_pod
-from .revisions import killed_limit_history
+from .revisions import killed_limit_history, partial_members
 from .services import WORKLOADS, service_backends, service_ports
 from .volumes import full_volumes
 
@@ -367,7 +367,8 @@ async def _rollout(namespace: str, kind: str, name: str, workload: str, state: I
         before = "" if created >= window else ", before the incident window"
         calls.find(workload, "RecentRollout",
                    f"{workload} rolled out revision {current['revision']} at {current['created']}{before} "
-                   f"({previous['images'] if previous else '?'} -> {current['images']})", ev, severity="info",
+                   f"({previous['images'] if previous else '?'} -> {current['images']}){partial_members(current, revisions)}",
+                   ev, severity="info",
                    # outside the window a rollout is a suspect only where a symptom onset ties it (diagnosis)
                    in_window=created >= window, revision=current["revision"], previous_revision=previous["revision"] if previous else None,
                    created=current["created"], images=current["images"],

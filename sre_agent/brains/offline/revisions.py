@@ -67,3 +67,13 @@ async def killed_limit_history(namespace: str, kind: str, workload: str, revisio
         calls.find(workload, "KilledLimitHistory", f"container {container}'s memory limit by revision: {said}",
                    evidence, severity="info",
                    container=container, limits=per_revision)
+
+
+def partial_members(current: dict, revisions: list[dict]) -> str:
+    """"; only db-2 runs it (db-0, db-1 on revision 1)" when an update reached some of a StatefulSet's or DaemonSet's
+    pods (OnDelete, a partition, a canary member): which pods the symptom can come from."""
+    others = {r["revision"]: r.get("pods") for r in revisions if r is not current and r.get("pods")}
+    if not current.get("pods") or not others:
+        return ""
+    return (f"; only {', '.join(current['pods'])} run{'s' if len(current['pods']) == 1 else ''} it ("
+            + "; ".join(f"{', '.join(pods)} on revision {rev}" for rev, pods in sorted(others.items())) + ")")

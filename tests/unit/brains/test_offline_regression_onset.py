@@ -4,6 +4,7 @@ decides whether the fault is a regression, and the diagnosis names that revision
 from __future__ import annotations
 
 from sre_agent.brains.offline.diagnosis import best, hypotheses, onset_revision
+from sre_agent.brains.offline.revisions import partial_members
 from sre_agent.contracts import Finding
 
 WORKLOAD = "crew/Deployment/roster-api"
@@ -171,3 +172,12 @@ def test_a_caller_scaled_up_just_before_the_shared_dependency_strained_is_the_ca
     # scaled up long after the strain began: not what made it
     found[5] = found[5].model_copy(update={"details": {"previous_replicas": 2, "replicas": 12, "at": "2026-11-23T02:30:00Z"}})
     assert best(hypotheses(found)).resource != WORKER
+
+
+def test_an_update_that_reached_some_members_names_them():
+    old = {"revision": 1, "pods": ["ledger-0", "ledger-1"]}
+    new = {"revision": 2, "pods": ["ledger-2"]}
+    assert partial_members(new, [old, new]) == "; only ledger-2 runs it (ledger-0, ledger-1 on revision 1)"
+    everyone = {"revision": 2, "pods": ["ledger-0", "ledger-1", "ledger-2"]}
+    assert partial_members(everyone, [{**old, "pods": []}, everyone]) == ""  # the update reached them all
+    assert partial_members({"revision": 2, "pods": None}, [old]) == ""  # a Deployment's revision names no pods
