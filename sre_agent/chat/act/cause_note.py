@@ -21,12 +21,18 @@ TOOL_CHANGE = {"rollout_undo": "undo", "rollout_restart": "restart", "delete_pod
                "set_image": "image"}
 
 
-def change_kind(plan: Plan) -> str | None:
+# The request's verb (act/writes.py) -> the kind of change, for a plan whose tool does not say it (a hand edit).
+VERB_CHANGE = {"rerun": "rerun", "probe": "probe", "image": "image", "env": "env", "suspend": "suspend",
+               "tolerate": "toleration", "taint": "taint", "cordon": "cordon", "selector": "selector", "port": "port",
+               "hpa": "hpa", "expand": "claim", "pull_secret": "pull_secret", "restart": "restart", "scale": "scale"}
+
+
+def change_kind(plan: Plan, verb: str = "") -> str | None:
     if plan.tool == "set_resources":
         kinds = {"memory" if "memory" in key else "cpu" if "cpu" in key else "other"
                  for part in ("limits", "requests") for key in (plan.args.get(part) or {})}
         return kinds.pop() if len(kinds) == 1 else None
-    return TOOL_CHANGE.get(plan.tool)
+    return TOOL_CHANGE.get(plan.tool) or VERB_CHANGE.get(verb)
 
 
 def _same_object(root: str, rid: str) -> bool:
@@ -38,7 +44,7 @@ def _same_object(root: str, rid: str) -> bool:
     return kind == "Pod" and ns == root_ns and name.startswith(root_name + "-")
 
 
-async def cause_note(ask: Ask, plan: Plan, rid: str) -> str | None:
+async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | None:
     """One line for the approval request when the change leaves the conversation's root cause as it is, else None."""
     diagnosis = ask.last_diagnosis or {}
     if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
@@ -54,7 +60,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str) -> str | None:
         if elsewhere(ask, rid) is None:  # its pod, its Service, a ConfigMap it reads: the change may be the fix's part
             return None
         return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
-    kind = change_kind(plan)
+    kind = change_kind(plan, verb)
     try:
         acts = category(found).acted_on_by
     except KeyError:

@@ -75,7 +75,9 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
-         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger)\b"),
+         # "create a job from the cronjob", "just create the job again", "recreate the hollybrook job", "run it now"
+         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger|re-?create|create\s+(\S+\s+){0,3}again)\b|"
+                   r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
          ("probe", r"\b(liveness|readiness|startup)\b"),
@@ -322,7 +324,7 @@ async def write_request(ask: Ask) -> Answer:
         int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
-    if (note := await cause_note(ask, plan, rid)) is not None:
+    if (note := await cause_note(ask, plan, rid, verb)) is not None:
         plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)
 

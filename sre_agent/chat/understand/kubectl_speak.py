@@ -88,10 +88,16 @@ def _split(text: str) -> tuple[list[str], dict[str, str | bool]]:
     return args, flags
 
 
+# "rollout undo the node-log-agent ds": a name between an article and its kind's short word, as kubectl writes it
+SPOKEN_KIND = re.compile(r"^(\s*(?:kubectl\s+|k\s+)?(?:rollout\s+\w+|get|describe|logs)\s+)(?:the\s+)([\w.-]+)\s+"
+                         r"(deploy|deployment|sts|statefulset|ds|daemonset|svc|service|cm|configmap|pod|po|cronjob|cj|job|pvc)\b",
+                         re.IGNORECASE)
+
+
 def translate(text: str) -> KubectlQuestion | None:
     """The question a kubectl command asks, or None when the text is not one. A remark after the command ("get secret
     x -o yaml, i need the value") is the person's, not kubectl's: the command is read without it."""
-    text = AROUND.sub("", text)
+    text = SPOKEN_KIND.sub(lambda m: f"{m.group(1)}{m.group(3)}/{m.group(2)}", AROUND.sub("", text))
     command, bar, piped = text.partition("|")
     if bar and (grepped := GREP.match(piped)) and (read := translate(command)) is not None:
         if not read.subject and read.question.startswith("any warnings"):  # "get events -n x | grep Failed": those rows

@@ -35,6 +35,11 @@ CASES = [
     ("or point WALLET_SIGNING_KEY at ticket-signing-key-2026q1 instead", "node_or_pod_write", None, True),
     ("raise riders-pods to 30 pods", "node_or_pod_write", "riders-pods", False),
     ("add an hpa to gtfs-publisher, min 2 max 6", "node_or_pod_write", "gtfs-publisher", False),
+    # a run started by hand: a CronJob's new run, a Job's copy
+    ("make a run from cronjob/ledger-close", "node_or_pod_write", "ledger-close", False),
+    ("ok recreate the settlement-batch job", "node_or_pod_write", "settlement-batch", False),
+    ("just create that job again", "node_or_pod_write", None, True),
+    ("run it now", "node_or_pod_write", None, True),
     # set 12's phrasings (2026-11-24): a rollback as a question, revisions, writes with no name, related faults, runs
     ("would a rollback of grading-engine fix it", "rollback_would_help", "grading-engine", False),
     ("would rolling back subscription-svc also fix it", "rollback_would_help", "subscription-svc", False),

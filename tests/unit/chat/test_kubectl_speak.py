@@ -27,6 +27,7 @@ from sre_agent.chat.understand.kubectl_speak import translate
      "lot-catalog-upstreams", "auction"),
     ("rollout history crossmatch-engine -n clinical", "history", "crossmatch-engine", "clinical"),
     ("rollout history sts/ledger", "history", "ledger", None),
+    ("rollout undo the node-log-agent ds", "rollback_request", "node-log-agent", None),  # spoken: the name, then its kind
     ("rollout status deployment route-planner -n logistics", "rollout_state", "route-planner", "logistics"),
     # the words people type around a command line in chat
     ("fine, rollout undo deploy/setpoint-engine -n dispatch instead", "rollback_request", "setpoint-engine", "dispatch"),
