@@ -44,3 +44,18 @@ def pod_facts(spec: dict, state: dict, trouble: list[str], read: bool) -> list[s
         ready = next((r for r in reasons if r.startswith("Ready=")), "Ready=False")
         trouble.append(f"the pod is Running but not Ready ({ready})")
     return facts
+
+
+CONSEQUENCES = ("BackOff",)  # a back-off repeats every few seconds: the warning that caused it says why
+
+
+def warning_lines(events: list[dict], most: int = 4) -> list[str]:
+    """An object's warnings, each kind once (its newest); the back-off only when nothing says why: "Unhealthy: Liveness
+    probe failed ..." is what "BackOff: Back-off restarting failed container" comes from (the container's state says
+    CrashLoopBackOff already)."""
+    newest_of: dict[object, dict] = {}
+    for event in events:  # newest first
+        if event.get("type") == "Warning":
+            newest_of.setdefault(event.get("reason"), event)
+    causes = [e for e in newest_of.values() if e.get("reason") not in CONSEQUENCES]
+    return [f"event {e.get('reason')}: {e.get('message')}" for e in (causes or list(newest_of.values()))[:most]]

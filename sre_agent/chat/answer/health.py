@@ -24,7 +24,7 @@ from ..understand.references import (
 )
 from .about import alarm_mentions, related
 from .claims import member_claims
-from .conditions import pod_facts, rollout_state
+from .conditions import pod_facts, rollout_state, warning_lines
 from .diagnosis_text import cause_text
 from .logs import error_lines
 from .node_facts import node_places, node_state
@@ -341,9 +341,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         extra += [f"Node/{n}" for n in dict.fromkeys(nodes) if n]
     elif ask.form == "placement" and kind in WORKLOADS:  # "where does grade-cache run" -> "is that node ok": that node
         extra += [f"Node/{n}" for n in dict.fromkeys(p.get("node") for p in await workload_pods(ask, rid)) if n][:3]
-    for event in ((described.data or {}).get("events") or [])[:5]:
-        if event.get("type") == "Warning":
-            details.append(f"event {event.get('reason')}: {event.get('message')}")
+    details += warning_lines((described.data or {}).get("events") or [])
     analysis = await ask.call("kubernetes", "analyze", {"namespace": namespace} if namespace else {})
     findings = (analysis.data or {}).get("findings") or []
     recovered = await recovered_runs(ask, rid) if kind == "CronJob" else set()

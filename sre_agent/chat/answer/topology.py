@@ -24,7 +24,9 @@ WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"
 
 def _dependency_line(dep: dict) -> tuple[str, bool]:
     if not dep.get("exists"):
-        return f"{dep.get('service')} (via {dep.get('env')}): MISSING -- the Service does not exist", False
+        close = [str(s).rsplit("/", 1)[-1] for s in dep.get("similar_services") or []][:3]
+        return (f"{dep.get('service')} (via {dep.get('env')}): MISSING -- the Service does not exist"
+                + (f" (close: {', '.join(close)})" if close else "")), False
     ready, not_ready = dep.get("ready_endpoints") or 0, dep.get("not_ready_endpoints") or 0
     healthy = ready > 0
     state = "up" if healthy else "DOWN: no ready endpoint"
