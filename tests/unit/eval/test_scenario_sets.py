@@ -103,6 +103,8 @@ SETS = {
     "scenarios_heldout28": ("larkmoor", 10, ["lk10-turnstile-gateway-restarted"], ["lk10-turnstile-gateway-restarted"]),
     "scenarios_heldout29": ("fernwick", 10, [], ["fw07-tide-export-not-running"]),
     "scenarios_heldout30": ("oakhollow", 10, ["oh08-sms-reminders-slow"], ["oh05-lab-results-not-imported"]),
+    "scenarios_heldout31": ("brackenford", 10, [], ["bf06-holds-queue-pending"]),
+    "scenarios_heldout32": ("saltmarsh", 10, ["sm06-captain-sms-throughput"], ["sm02-orders-api-slow"]),
 }
 
 
