@@ -9,24 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from ...contracts import Diagnosis, Evidence, Finding, parse_time, resource_id
+from ...contracts import Diagnosis, Evidence, Finding, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, intent_sentence, scaled_on_purpose
-from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
 from ...graph.state import Hypothesis
 from .caller_load import explained_by_caller_load, loads_saturated
 from .logs import errors_point_outside
+from .releases import (
+    onset_tied,
+    regression,
+    regression_reason,
+    release_cannot_start,
+)
 
 # Generic explanations lose to specific ones when both fit.
 SPECIFICITY = {C.DEPENDENCY_FAILURE: 0, C.BAD_DEPLOY_REGRESSION: 1, C.CRASH_MISSING_CONFIG: 2}
 LEAK_AFTER_S = 600  # an OOM after ten minutes of running is growth, not a limit below the working set
-# A symptom whose onset the series show this soon after a release went live began with that release -- how a
-# release older than the incident window (its errors grew with traffic until an alarm fired) is still tied to it.
-ONSET_AFTER_CHANGE = timedelta(minutes=20)
 
 
 @dataclass(frozen=True)
@@ -92,33 +93,6 @@ def _quota_resource(f: Finding, all_: list[Finding]) -> str | None:
 
 # What a rollout must change to change what the app does with a request. A rollout that changed only
 # probes, labels or placement cannot make the app slower or fail requests (its own signals say what broke).
-BEHAVIOUR_CHANGES = {"image", "env", "config_refs", "command", "volumes", "resources"}
-
-
-def _services(f: Finding, all_: list[Finding]) -> set:
-    return {x.details.get("service") for x in all_ if x.signal == "Backs" and x.resource == f.resource}
-
-
-def _symptom_onset(f: Finding, all_: list[Finding]) -> tuple[datetime, str] | None:
-    """The earliest anomaly onset on the rollout's workload or the Service it backs (the pin's rule, graph/pins.py)."""
-    return earliest_onset([x for x in all_ if x.resource in {f.resource, *_services(f, all_)}])
-
-
-def onset_revision(f: Finding, all_: list[Finding]) -> dict | None:
-    """The revision of a RecentRollout's history that was live when the workload's symptom began (the
-    earliest anomaly onset on it or its Service; the pin's rule, graph/pins.py), when that is not the
-    current one: a release two revisions back with a harmless rollout on top is the release's fault, not
-    the top rollout's."""
-    history = f.details.get("history") or []
-    earliest = _symptom_onset(f, all_)
-    if earliest is None or len(history) < 2:
-        return None
-    culprit = pinned_revision(history, f.details.get("revision"), earliest[0]).culprit
-    if culprit is None or culprit == f.details.get("revision"):
-        return None
-    return next((r for r in history if r.get("revision") == culprit), None)
-
-
 PROBE_MISSES = re.compile(r"statuscode: 404|connection refused", re.IGNORECASE)
 
 
@@ -132,67 +106,6 @@ def _probe_misses(findings: list[Finding], resource: str) -> bool:
 def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
     return _has(all_, f.resource, "DependencyDown") and not _has(all_, f.resource, "CreateContainerConfigError", "FailedMount",
                                                                  "CrashLoopBackOff", "ContainerFailed")
-
-
-def _onset_tied(f: Finding, all_: list[Finding]) -> bool:
-    """A rollout is tied to the symptom when the symptom's onset on the workload or its Service (the earliest the series
-    show it) came within ONSET_AFTER_CHANGE after it -- inside the incident window or not: a release whose pods served
-    unharmed for longer than that before the symptom began did not bring it (an outside dependency slowing down twenty
-    minutes later is not the release). With no onset to read (or one before it: onset_revision weighs the revision live
-    then), a rollout inside the incident window is a suspect by its timing."""
-    created = parse_time(f.details.get("created"))
-    earliest = _symptom_onset(f, all_)
-    if created is not None and earliest is not None and earliest[0] - created > ONSET_AFTER_CHANGE:
-        return False
-    if f.details.get("in_window", True):
-        return True
-    return created is not None and earliest is not None and timedelta(0) <= earliest[0] - created
-
-
-def _regression(f: Finding, all_: list[Finding]) -> bool:
-    # A rollout in the window (or one the symptom's onset ties to), pods healthy, and the workload's service got
-    # slower or started failing -- judged by the revision live when that began (the latest rollout may have come
-    # after it) -- unless its failing calls go to a host outside the cluster: a human weighs that, never an undo.
-    if not _onset_tied(f, all_) or errors_point_outside(f.resource, all_):
-        return False
-    began_with = onset_revision(f, all_)
-    changed = began_with.get("changed") if began_with else f.details.get("changed")
-    if changed is not None and not BEHAVIOUR_CHANGES & set(changed):
-        return False
-    # a release whose pods' memory climbs toward the limit brought a leak: memory_leak names it (its fix is the same
-    # rollback), a generic regression does not
-    broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
-                  "LivenessProbeFailing", "FailedScheduling", "MemoryRamp")
-    services = _services(f, all_)
-    degraded = any((x.signal in ("LatencyAnomaly", "ErrorAnomaly") or _error_lines(x)) and
-                   (x.resource == f.resource or x.resource in services) for x in all_)
-    return degraded and not broken
-
-
-START_BEARING_CHANGES = {"image", "command"}
-
-
-def _release_cannot_start(f: Finding, all_: list[Finding]) -> bool:
-    return bool(f.details.get("start_error")) and any(
-        x.signal == "RecentRollout" and x.resource == f.resource and START_BEARING_CHANGES & set(x.details.get("changed") or [])
-        for x in all_)
-
-
-MIN_NEW_ERROR_LINES = 3  # a new error template seen once or twice in half an hour is a service's usual noise
-
-
-def _error_lines(x: Finding) -> bool:
-    """New error lines enough to call a service degraded on their own (its error and latency metrics did not move)."""
-    return x.signal == "NewErrorTemplate" and int(x.details.get("count") or 0) >= MIN_NEW_ERROR_LINES
-
-
-def _regression_reason(f: Finding, all_: list[Finding]) -> str:
-    began_with = onset_revision(f, all_)
-    if not began_with:
-        return f.summary
-    return (f"{BEGAN_WITH} {began_with.get('revision')} (live from {began_with.get('created')}, "
-            f"changed {', '.join(began_with.get('changed') or ['?'])}: images {began_with.get('images')}); "
-            f"revision {f.details.get('revision')} came after it (changed {', '.join(f.details.get('changed') or ['?'])})")
 
 
 RULES: list[Rule] = [
@@ -209,7 +122,7 @@ RULES: list[Rule] = [
     Rule("FailedMount", C.MISSING_CONFIG_REF, 0.75),
     # A container the runtime cannot start (the image lacks the program the spec runs) right after a release that
     # changed the image or the command: the release is bad, whatever config it reads.
-    Rule("CrashLoopBackOff", C.BAD_DEPLOY_REGRESSION, 0.9, lambda f, a: _release_cannot_start(f, a)),
+    Rule("CrashLoopBackOff", C.BAD_DEPLOY_REGRESSION, 0.9, lambda f, a: release_cannot_start(f, a)),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
          lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),
@@ -232,7 +145,7 @@ RULES: list[Rule] = [
     # A release shipped an image whose app no longer answers where the probe asks (404, nothing listening): its new
     # pods never turn Ready, the old ones carry the load -- throttled or slow as a consequence, not the cause.
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.94, lambda f, a: "image" in (f.details.get("changed") or [])
-         and _onset_tied(f, a) and _probe_misses(a, f.resource)),
+         and onset_tied(f, a) and _probe_misses(a, f.resource)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
@@ -261,7 +174,7 @@ RULES: list[Rule] = [
     Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: lone_cordon(f),
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
-    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, _regression, reason=_regression_reason),
+    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, regression, reason=regression_reason),
     # The caller's own endpoint names a host no Service has (one with a close name exists) or a port its Service does
     # not expose: the object holding the value is the root, however healthy the dependency is.
     Rule("EndpointUnserved", C.ENDPOINT_MISCONFIGURED, 0.9, resource=lambda f, a: value_holder(f.resource, f.details)),

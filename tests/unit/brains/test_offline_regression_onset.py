@@ -3,7 +3,8 @@ decides whether the fault is a regression, and the diagnosis names that revision
 
 from __future__ import annotations
 
-from sre_agent.brains.offline.diagnosis import best, hypotheses, onset_revision
+from sre_agent.brains.offline.diagnosis import best, hypotheses
+from sre_agent.brains.offline.releases import onset_revision
 from sre_agent.brains.offline.revisions import partial_members
 from sre_agent.contracts import Finding
 
