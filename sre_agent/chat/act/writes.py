@@ -21,7 +21,7 @@ from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
-from .guards import OWN_FIX_TOOLS, against_intent
+from .guards import OVERRIDE, OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
     config_sources,
     env_change,
@@ -76,7 +76,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
          # "create a job from the cronjob", "just create the job again", "recreate the hollybrook job", "run it now"
-         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger|re-?create|create\s+(\S+\s+){0,3}again)\b|"
+         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger|create\s+(\S+\s+){0,3}again)\b|"
+                   r"^\W*((please|ok|okay|just|then|so)\s+)*re-?create\b|"  # "recreate the job", not "delete X, then re-create"
                    r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
@@ -175,6 +176,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "env":
         return by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":
+        if kind == "PersistentVolumeClaim" and (refused := _holds_data(question, rid, obj)) is not None:
+            return refused
         if kind != "Pod":
             short = KUBECTL_KIND.get(kind, kind.lower())
             where = f" -n {ns}" if ns else ""
@@ -327,6 +330,17 @@ async def write_request(ask: Ask) -> Answer:
     if (note := await cause_note(ask, plan, rid, verb)) is not None:
         plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)
+
+
+def _holds_data(question: str, rid: str, obj: dict) -> str | None:
+    """A bound claim holds data: deleting it destroys the volume (a dynamically provisioned one goes with it) and a
+    StatefulSet recreates an empty one -- refused on a passing request, pinned when said with "anyway"."""
+    if (obj.get("status") or {}).get("phase") != "Bound" or OVERRIDE.search(question):
+        return None
+    size = ((obj.get("status") or {}).get("capacity") or {}).get("storage") or "its"
+    return (f"Not pinned: {rid} is Bound and holds data ({size} on its volume): deleting it destroys that data -- the "
+            "volume goes with it under a Delete reclaim policy, and a StatefulSet's member comes back on an EMPTY claim. "
+            "Snapshot or back it up first, and fix what is actually wrong; to delete it anyway, say so ('... anyway')")
 
 
 def asks_the_proposed_fix(question: str, last_answer: dict | None) -> bool:

@@ -296,3 +296,14 @@ def test_a_claim_grows_and_a_pull_secret_is_added_only_as_asked(question, rid, o
     else:
         assert isinstance(plan, Plan) and plan.tool == expected[0], plan
         assert expected[1].items() <= plan.args.items(), plan.args
+
+
+def test_a_claim_that_holds_data_is_not_deleted_on_a_passing_request():
+    from sre_agent.chat.act.writes import plan_for
+    bound = {"status": {"phase": "Bound", "capacity": {"storage": "200Gi"}}}
+    refused = plan_for("delete pvc data-orders-db-0 so a fresh volume gets made", "orders/PersistentVolumeClaim/data-orders-db-0", bound)
+    assert isinstance(refused, str) and refused.startswith("Not pinned") and "200Gi" in refused
+    anyway = plan_for("delete pvc data-orders-db-0 anyway", "orders/PersistentVolumeClaim/data-orders-db-0", bound)
+    assert not isinstance(anyway, str) and "kubectl delete pvc data-orders-db-0 -n orders" in anyway.kubectl
+    pending = plan_for("delete the pvc data-holds-0", "circ/PersistentVolumeClaim/data-holds-0", {"status": {"phase": "Pending"}})
+    assert not isinstance(pending, str)  # no volume behind it: nothing to lose
