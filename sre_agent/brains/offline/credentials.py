@@ -1,12 +1,14 @@
 """A credential rotated under running pods (stale_credential): a Secret the workload's containers read into
 their env changed after its pods started -- env is read once, at start -- and its logs say a login or token
 is refused. The pods hold the old value; restarting them is what makes them read the new one. Both halves
-are needed: a Secret edited long after the pods started is common and harmless on its own, and refused
-logins with no such change point at the credential itself, not at the pods."""
+are needed: a Secret edited long after the pods started is common and harmless on its own. Refused logins with no
+such change mean the credential was rotated where it is checked (the database, the vendor) while the Secret still
+holds the old one (CredentialRefused): the Secret needs the current value, then the pods a restart."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from ...contracts import parse_time
 from .calls import Calls
@@ -44,7 +46,24 @@ async def stale_credentials(workload: str, namespace: str, pod_spec: dict, pods:
     if not started:
         return
     oldest = min(started.values())
-    for secret, container in list(secrets_read_into_env(pod_spec).items())[:4]:
+    read = list(secrets_read_into_env(pod_spec).items())[:4]
+    if await _rotated_under_pods(workload, namespace, read, started, oldest, calls):
+        return
+    # no Secret changed under the pods, yet their logins are refused: the credential was rotated where it is checked
+    # (the database, the vendor) and the Secret they read still holds the old one
+    for secret, container in read[:1]:
+        refused = await matching_line(namespace, list(started), REFUSED, calls, container)
+        if refused is not None:
+            line, ev_logs = refused
+            calls.find(workload, "CredentialRefused", f"{workload}'s logins are refused with the credential it reads "
+                       f"from Secret {secret} (unchanged since its pods started): {line}", [ev_logs], severity="critical",
+                       credential_secret=secret, log=line)
+
+
+async def _rotated_under_pods(workload: str, namespace: str, read: list[tuple[str, str]], started: dict[str, datetime],
+                              oldest: datetime, calls: Calls) -> bool:
+    """A Secret read into env changed after pods started: StaleCredential when their logins are refused (True)."""
+    for secret, container in read:
         described, ev = await calls("describe", kind="Secret", name=secret, namespace=namespace, events_limit=0)
         changed = last_written((described or {}).get("object") or {})
         when = parse_time(changed)
@@ -62,4 +81,5 @@ async def stale_credentials(workload: str, namespace: str, pod_spec: dict, pods:
         calls.find(workload, "StaleCredential", f"Secret {secret} changed at {changed}, after {stale} of {len(started)} "
                    f"of {workload}'s pods started -- they still hold the old value -- and its logs say: {line}",
                    [ev, ev_logs], severity="critical", secret=secret, changed=changed, stale_pods=stale, log=line)
-        return
+        return True
+    return False

@@ -17,6 +17,7 @@ from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, intent_sentence, scaled_on_purpose
 from ...graph.state import Hypothesis
 from .caller_load import explained_by_caller_load, loads_saturated
+from .log_causes import log_causes
 from .logs import errors_point_outside
 from .releases import (
     onset_tied,
@@ -155,10 +156,16 @@ RULES: list[Rule] = [
     Rule("VolumeFull", C.VOLUME_FULL, 0.94),
     # A Secret rotated after the pods read it, and their logins refused: the pods hold the old value.
     Rule("StaleCredential", C.STALE_CREDENTIAL, 0.95),
+    # Refused with a Secret nobody changed: rotated where it is checked -- the pods present what it no longer accepts.
+    Rule("CredentialRefused", C.STALE_CREDENTIAL, 0.85),
     Rule("QuotaExceeded", C.QUOTA_EXCEEDED, 0.9, resource=_quota_resource),
     Rule("QuotaExhausted", C.QUOTA_EXCEEDED, 0.7, resource=_quota_resource),
     Rule("FailedCreate", C.QUOTA_EXCEEDED, 0.88, lambda f, a: "exceeded quota" in f.summary, _quota_resource),
     Rule("ServiceSelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.92),
+    # A Service whose selector also matches another app's pods sends that app its requests (which it fails, or
+    # strains under): the selector is the fault, above the intruder's own throttling (a canary of the same name is
+    # meant to share it: its own faults decide).
+    Rule("ServiceSpansWorkloads", C.SERVICE_SELECTOR_MISMATCH, 0.9, lambda f, a: bool(f.details.get("other_apps"))),
     Rule("SelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.7),
     Rule("ServicePortMismatch", C.SERVICE_PORT_MISMATCH, 0.93),
     Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
@@ -200,6 +207,10 @@ RULES: list[Rule] = [
     # A caller scaled up just before the dependency it shares with the alarmed service strained: the load it added is
     # the cause (the dependency's own throttling is its effect, _explained_by_caller_load), its scale-back the fix.
     Rule("RecentScaleUp", C.DEPENDENCY_FAILURE, 0.9, loads_saturated),
+    # An error line that says its own cause (log_causes.yaml): below Kubernetes' own signals, above a release merely
+    # timed before the errors.
+    *(Rule("LogNamedCause", C(cause.category), 0.84, lambda f, a, cause_id=cause.id: f.details.get("cause") == cause_id)
+      for cause in log_causes()),
 ]
 
 

@@ -9,6 +9,7 @@ from ...contracts import Finding
 from ...graph.log_sources import workload_log_source
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
+from .log_causes import named_cause
 
 UPSTREAM = re.compile(r"connection refused|unavailable|upstream|timed? ?out|no route|dial tcp|503", re.I)
 CONFIG = re.compile(r"environment variable|config|required|missing|not set", re.I)
@@ -40,6 +41,9 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         calls.find(task.target, signal, f"{template['change']} log template x{template.get('count')}: {sample[:200]}",
                    [ev, ev2], severity="warning", template=text, change=template["change"], count=template.get("count"),
                    first_seen=template.get("first_seen"))
+        if template.get("severity") != "warning" and (cause := named_cause(f"{text} {sample}")) is not None:
+            calls.find(task.target, "LogNamedCause", f"{cause.says}: {sample[:200]}", [ev, ev2], severity="critical",
+                       cause=cause.id, category=cause.category, line=sample[:240])
 
 
 OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|\b)", re.IGNORECASE)

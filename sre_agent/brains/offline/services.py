@@ -4,9 +4,10 @@ in front of the workload asked about."""
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
-from ...contracts import resource_id
+from ...contracts import parse_resource_id, resource_id
 from .calls import Calls, split_target
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -31,6 +32,37 @@ def _port_mismatches(rid: str, data: dict, evidence: list[str], workload: str | 
     return missed
 
 
+GENERATED = re.compile(r"(-[a-z0-9]{5,10}){1,2}$|-\d+$")  # a pod's ReplicaSet hash and id, or a member's ordinal
+
+
+async def _other_backers(service: str, namespace: str, pods: list[str], first: str, selector: str, calls: Calls) -> list[str]:
+    """The other workloads whose pods the Service selects (one ownership read per other pod-name stem): a Service that
+    spans two workloads spreads its requests over both -- a canary meant so, or another app whose labels it matches."""
+    stems = dict.fromkeys(GENERATED.sub("", pod) for pod in pods)
+    others: list[str] = []
+    for stem in [s for s in stems if s != GENERATED.sub("", pods[0])][:3]:
+        pod = next(p for p in pods if GENERATED.sub("", p) == stem)
+        owner, ev = await calls("ownership", kind="Pod", name=pod, namespace=namespace)
+        backing = ((owner or {}).get("owners") or [None])[-1]
+        if backing and backing != first and backing not in others:
+            others.append(backing)
+            calls.find(backing, "Backs", f"{backing} backs {service} too", [ev], severity="info", service=service)
+    if others:
+        service_name = parse_resource_id(service)[2]
+        apart = [w for w in [first, *others] if not _same_stem(parse_resource_id(w)[2], service_name)]
+        calls.find(service, "ServiceSpansWorkloads", f"{service} selects the pods of {len(others) + 1} workloads "
+                   f"({', '.join([first, *others])}): its requests are spread over all of them"
+                   + (f"; {', '.join(apart)} {'is' if len(apart) == 1 else 'are'} another app, not {service_name} or a "
+                      "variant of it" if apart else ""), [], severity="warning" if apart else "info",
+                   workloads=[first, *others], other_apps=apart, other_app_list=", ".join(apart), selector_text=selector)
+    return others
+
+
+def _same_stem(workload: str, service: str) -> bool:
+    """`catalogue-search-canary` is a variant of Service `catalogue-search`; `bid-settler` is not one of `bids-api`."""
+    return workload == service or workload.startswith(service + "-") or service.startswith(workload + "-")
+
+
 async def service_backends(namespace: str, name: str, calls: Calls) -> list[str]:
     """The workloads behind a Service (or the one its selector should match)."""
     rid = resource_id("Service", name, namespace)
@@ -46,6 +78,8 @@ async def service_backends(namespace: str, name: str, calls: Calls) -> list[str]
         if backing:
             workloads.append(backing)
             calls.find(backing, "Backs", f"{backing} backs {rid}", [ev, ev2], severity="info", service=rid)
+            selector = ",".join(f"{k}={v}" for k, v in sorted((data.get("selector") or {}).items()))
+            workloads += await _other_backers(rid, namespace, data["selected_pods"], backing, selector, calls)
         missed = _port_mismatches(rid, data, [ev, ev2], owners[-1] if owners else None, calls)
         if data.get("ready_endpoints", 0) == 0 and not missed:
             calls.find(rid, "NoReadyEndpoints", f"Service {rid} has {len(data['selected_pods'])} selected pods but none ready",

@@ -1,0 +1,76 @@
+"""Error lines that say their own cause (log_causes.yaml), in the words libraries and the Kubernetes API write them,
+and refused logins with a Secret nobody changed: each is read as the logging workload's fault, below Kubernetes' own
+signals and above a release merely timed before the errors; a Service whose selector spans another app's pods is its
+selector's fault. Table tests over lines and findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.brains.offline.diagnosis import best, hypotheses
+from sre_agent.brains.offline.log_causes import log_causes, named_cause
+from sre_agent.brains.offline.services import _same_stem
+from sre_agent.contracts import Finding
+
+WORKLOAD = "coldchain/Deployment/truck-gateway"
+
+
+@pytest.mark.parametrize("line, cause", [
+    ('tls handshake failed: x509: certificate has expired or is not yet valid: current time 2026-11-27T06:01:00Z', "certificate_expired"),
+    ("http: TLS handshake error from 10.0.3.7:50412: remote error: tls: bad certificate", "certificate_expired"),  # a server's
+    ('leases.coordination.k8s.io "clock-leader" is forbidden: User "system:serviceaccount:auction:clock" cannot update '
+     'resource "leases" in API group "coordination.k8s.io"', "api_forbidden"),
+    ("HikariPool-1 - Connection is not available, request timed out after 30000ms: connection pool exhausted", "pool_exhausted"),
+    ("pq: password authentication failed for user \"loans\"", None),  # refused logins: read beside the Secret instead
+    ("GET /v1/orders 500 error=\"upstream orders-db unavailable\"", None),
+    ("user alice is forbidden from editing this lot", None),  # an app's own word, not the API server's refusal
+])
+def test_a_line_that_says_its_cause_is_read_as_that_cause(line, cause):
+    found = named_cause(line)
+    assert (found.id if found else None) == cause
+
+
+def finding(signal: str, severity: str = "critical", **details) -> Finding:
+    return Finding(agent="logs", resource=WORKLOAD, signal=signal, severity=severity, summary=signal, details=details)
+
+
+def test_every_cause_names_a_category_of_the_closed_list():
+    assert {c.category for c in log_causes()} <= {"stale_credential", "missing_config_ref", "crash_missing_config"}
+
+
+@pytest.mark.parametrize("found, category", [
+    ([finding("LogNamedCause", cause="certificate_expired", category="stale_credential")], "stale_credential"),
+    # the line outranks a release merely timed before it ...
+    ([finding("LogNamedCause", cause="certificate_expired", category="stale_credential"),
+      finding("RecentRollout", severity="info", revision=2, changed=["image"], created="2026-11-27T05:00:00Z",
+              in_window=True),
+      finding("ErrorAnomaly", severity="warning")], "stale_credential"),
+    # ... never Kubernetes' own word for the pod's state
+    ([finding("LogNamedCause", cause="pool_exhausted", category="crash_missing_config"),
+      finding("OOMKilled", ran_seconds=20)], "oom_killed"),
+    ([finding("CredentialRefused", credential_secret="loans-api-db")], "stale_credential"),
+])
+def test_a_named_cause_is_the_logging_workloads_fault(found, category):
+    chosen = best(hypotheses(found))
+    assert chosen is not None and (chosen.category.value, chosen.resource) == (category, WORKLOAD)
+
+
+@pytest.mark.parametrize("other_apps, category", [
+    (["auction/Deployment/bid-settler"], "service_selector_mismatch"),  # another app's pods take the Service's requests
+    ([], None),  # a canary of the same name is meant to share it: its own faults decide
+])
+def test_a_service_that_spans_another_apps_pods_is_its_selectors_fault(other_apps, category):
+    spans = Finding(agent="kubernetes", resource="auction/Service/bids-api", signal="ServiceSpansWorkloads", summary="s",
+                    details={"other_apps": other_apps})
+    throttled = Finding(agent="metrics", resource="auction/Deployment/bid-settler", signal="CpuThrottled", summary="s")
+    chosen = best(hypotheses([spans, throttled]))
+    assert chosen is not None
+    assert (chosen.category.value, chosen.resource) == (
+        (category, "auction/Service/bids-api") if category else ("cpu_throttling", "auction/Deployment/bid-settler"))
+
+
+@pytest.mark.parametrize("workload, service, same", [
+    ("catalogue-search-canary", "catalogue-search", True), ("catalogue-search", "catalogue-search", True),
+    ("bid-settler", "bids-api", False), ("orders", "orders-api", True)])
+def test_a_variant_of_a_service_shares_its_stem(workload, service, same):
+    assert _same_stem(workload, service) is same
