@@ -87,6 +87,12 @@ class Dependency(Row):
         "Ready: a port the caller names that the Service does not expose, or a targetPort no selected pod declares"))
 
 
+class OutsideCall(Row):
+    env: str = Field(description="the env var whose URL names the host")
+    source: str = Field(description="env, or ConfigMap/<name>/<key> (a Secret's URL is never read for this)")
+    host: str
+
+
 class ServicePort(Row):
     port: int | None
     target_port: str = Field(description="as the Service says it: a number or a port name")
@@ -110,6 +116,8 @@ class Ownership(ToolResult):
     called_by: list[str] | None = Field(None, description="Service: workloads whose env names it")
     selected_by_services: list[str] | None = None
     calls: list[Dependency] | None = Field(None, description="in-cluster services named in the pod template's env")
+    calls_outside: list[OutsideCall] | None = Field(None, description=(
+        "hosts outside the cluster its env (and the ConfigMaps it reads) names in URLs: a vendor's API, a gateway"))
     ports: list[ServicePort] | None = Field(None, description="Service: each port's targetPort against what its pods declare")
 
 
@@ -169,6 +177,25 @@ class ServiceRef(NamedTuple):
     namespace: str
     service: str
     port: int
+
+
+def outside_host(value: str) -> str | None:
+    """The host of the first URL in an env value that is not a Service's name (<name>[.<namespace>[.svc[...]]])."""
+    for token in re.split(r"[\s,;]+", value.strip()):
+        if "://" not in token:
+            continue
+        try:
+            host = urlsplit(token).hostname
+        except ValueError:
+            continue
+        if host and host.count(".") >= 2 and host.split(".")[2:] not in (["svc"], ["svc", "cluster", "local"]):
+            return host
+    return None
+
+
+def outside_calls(kube: KubeClient, pod_spec: dict, namespace: str) -> list[OutsideCall]:
+    return [OutsideCall(env=v.env, source=v.source, host=host) for v in env_values(kube, pod_spec, namespace)
+            if not v.source.startswith("Secret/") and (host := outside_host(v.value))]
 
 
 def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[ServiceRef]:
@@ -360,4 +387,5 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         result["selected_by_services"] = [s["metadata"]["name"] for s in services if (s["spec"].get("selector") or {})
                                           and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
         result["calls"] = dependencies_of(pod_spec, namespace)
+        result["calls_outside"] = outside_calls(kube, pod_spec, namespace) or None
         return Ownership(**result)

@@ -250,6 +250,9 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                    containers=[c["name"] for c in containers],
                    replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
                    pods=len(own.get("pods") or []))
+    if outside := sorted({str(c["host"]) for c in own.get("calls_outside") or []}):  # a vendor's API, a gateway
+        calls.find(workload, "CallsOutside", f"{workload} calls {', '.join(outside)} (outside the cluster)", ev_own,
+                   severity="info", hosts=outside)
     for dep in own.get("calls") or []:
         if misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
             calls.find(workload, "EndpointUnserved", endpoint_sentence(workload, dep), ev_own, severity="critical",

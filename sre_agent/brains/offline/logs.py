@@ -11,7 +11,9 @@ from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
 from .log_causes import named_cause
 
-UPSTREAM = re.compile(r"connection refused|unavailable|upstream|timed? ?out|no route|dial tcp|503", re.I)
+# a call that failed at the other end: refused, timed out, unreachable -- or limited by it (429, rate limited)
+UPSTREAM = re.compile(r"connection refused|unavailable|upstream|timed? ?out|no route|dial tcp|503|\b429\b|too many requests|"
+                      r"rate.?limit", re.I)
 CONFIG = re.compile(r"environment variable|config|required|missing|not set", re.I)
 
 
@@ -65,4 +67,12 @@ def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
     lines = [x for x in all_ if x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")]
     if not any(x.signal == "UpstreamErrors" for x in lines):
         return None
-    return next((host for x in lines if (host := outside_host(str(x.details.get("template") or x.summary)))), None)
+    texts = [str(x.details.get("template") or x.summary) for x in lines if x.signal == "UpstreamErrors"]
+    if named := next((host for text in texts if (host := outside_host(text))), None):
+        return named
+    # a line that names the vendor, not its URL ("TideText POST /v3/messages -> 429"): a word of an outside host the
+    # workload's settings call (api.tidetext.example.com)
+    hosts = [str(h) for x in all_ if x.resource == resource and x.signal == "CallsOutside" for h in x.details.get("hosts") or []]
+    words = {w.lower() for text in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", text)}
+    return next((host for host in hosts if words & {label for label in host.lower().split(".")[:-1] if len(label) >= 4}
+                 - {"https", "http", "example", "internal"}), None)

@@ -48,23 +48,6 @@ async def _config_map_values(ask: Ask, namespace: str, pod_spec: dict) -> list[s
     return lines
 
 
-URL_HOST = re.compile(r"\b[a-z][a-z0-9+.-]*://(?:[^@/\s]+@)?([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?", re.IGNORECASE)
-IN_CLUSTER = re.compile(r"\.(svc|cluster\.local)$|\.svc\.", re.IGNORECASE)
-
-
-def outside_hosts(values: list[str], cluster_namespaces: set[str]) -> dict[str, str]:
-    """host -> the setting naming it, for each URL whose host is not a Service of the cluster: not `<name>.<namespace>`
-    of one of its namespaces, nor under `.svc` / `cluster.local` (`https://api.textwave.example.com/v2` is outside)."""
-    found: dict[str, str] = {}
-    for line in values:
-        for host in URL_HOST.findall(line):
-            labels = host.lower().split(".")
-            if IN_CLUSTER.search(host) or len(labels) >= 2 and labels[1] in cluster_namespaces:
-                continue
-            found.setdefault(host.lower(), line.split("=", 1)[0])
-    return found
-
-
 async def _workload_behind(ask: Ask, namespace: str, name: str, walked: dict) -> str | None:
     """The workload a Service routes to: the one of its name, else the owner of the pods it selects (a Deployment
     renamed under an unchanged Service)."""
@@ -120,17 +103,15 @@ async def dependencies(ask: Ask) -> Answer:
         if not healthy:
             down.append(further.get("service"))
     resources = [ask.resource or "", *deps]
-    outside: dict[str, str] = {}
-    if namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
+    # a host its settings name that no Service of the cluster has (the server reads them): a call leaving the cluster
+    outside = {str(c.get("host")): str(c.get("env")) for c in data.get("calls_outside") or []}
+    lines += [f"outside the cluster: {host} (from {env})" for host, env in outside.items()]
+    if ENV_ASKED.search(ask.question) and namespace and kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
+        # "what does it need at startup, any env": what its environment sets, besides the services it names
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
                                                              "events_limit": 0})
         spec = pod_spec_of(kind, (described.data or {}).get("object") or {})
-        values = env_lines(ask.resource or "", spec, "", wanted=lambda _: True) + await _config_map_values(ask, namespace, spec)
-        # a host its settings name that no Service of the cluster has: a call that leaves the cluster
-        outside = outside_hosts(values, set(await namespaces(ask)))
-        lines += [f"outside the cluster: {host} (from {where})" for host, where in outside.items()]
-        if ENV_ASKED.search(ask.question):  # "what does it need at startup, any env": what its environment sets too
-            lines += values
+        lines += env_lines(ask.resource or "", spec, "", wanted=lambda _: True)
     if routed:
         lines.insert(0, routed)
     if not data.get("calls"):

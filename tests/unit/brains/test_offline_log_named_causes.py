@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from mcp_servers.kubernetes.tools.topology import outside_host as server_outside_host
 from sre_agent.brains.offline.diagnosis import best, hypotheses
 from sre_agent.brains.offline.log_causes import log_causes, named_cause
+from sre_agent.brains.offline.logs import errors_point_outside
 from sre_agent.brains.offline.services import _same_stem
 from sre_agent.contracts import Finding
 
@@ -74,3 +76,23 @@ def test_a_service_that_spans_another_apps_pods_is_its_selectors_fault(other_app
     ("bid-settler", "bids-api", False), ("orders", "orders-api", True)])
 def test_a_variant_of_a_service_shares_its_stem(workload, service, same):
     assert _same_stem(workload, service) is same
+
+
+@pytest.mark.parametrize("value, host", [
+    ("https://api.tidetext.example.com/v3", "api.tidetext.example.com"),
+    ("http://orders-db.orders.svc.cluster.local:5432/db", None),  # a Service's own name
+    ("http://pricing.market:8080", None),  # <service>.<namespace>
+    ("postgres://app:pw@ledger:5432/db", None),
+])
+def test_a_url_whose_host_is_no_service_is_a_call_outside(value, host):
+    assert server_outside_host(value) == host
+
+
+def test_failing_calls_that_name_the_vendor_of_an_outside_host_point_outside():
+    sms = "comms/Deployment/captain-sms"
+    limited = Finding(agent="logs", resource=sms, signal="UpstreamErrors", summary="s",
+                      details={"template": "WARN TideText POST /v3/messages -> 429 Too Many Requests"})
+    outside = Finding(agent="kubernetes", resource=sms, signal="CallsOutside", summary="s",
+                      details={"hosts": ["api.tidetext.example.com"]})
+    assert errors_point_outside(sms, [limited, outside]) == "api.tidetext.example.com"
+    assert errors_point_outside(sms, [limited]) is None  # no outside host it calls: nothing to point at

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from sre_agent.chat.answer.owners import owner
-from sre_agent.chat.answer.topology import outside_hosts
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -59,14 +56,3 @@ def test_who_started_a_hand_made_object_is_the_person_its_labels_name():
     meta = {"labels": {"app": "silo-survey", "started-by": "m.ostrowski"},
             "annotations": {"acme.io/requested_by": "finance-ops", "note": "backfill"}}
     assert _said_owners(meta) == ["started-by=m.ostrowski", "acme.io/requested_by=finance-ops"]
-
-
-@pytest.mark.parametrize("value, outside", [
-    ("SMS_GATEWAY_URL=https://api.textwave.example.com/v2 (ConfigMap sms-sender-config)", {"api.textwave.example.com": "SMS_GATEWAY_URL"}),
-    ("PHARMACY_URL=http://pharmacy-api.clinical:8080/rx (env)", {}),  # <service>.<namespace>: in the cluster
-    ("DB_URL=postgres://app:pw@records-db.records.svc.cluster.local:5432/db (env)", {}),  # the cluster's own domain
-    ("LEDGER=http://ledger:80 (env)", {}),  # a bare Service name
-    ("FEED=https://feeds.example.org (env)", {"feeds.example.org": "FEED"}),
-])
-def test_a_host_no_service_of_the_cluster_has_is_a_call_outside_it(value, outside):
-    assert outside_hosts([value], {"clinical", "records"}) == outside
