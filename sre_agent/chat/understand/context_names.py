@@ -86,7 +86,16 @@ def focus_by_word(ask: Ask) -> str | None:
     return hits[0] if len({name_of(r) for r in hits}) == 1 else None
 
 
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+
+
 def word_of_focus(ask: Ask, subject: str) -> str | None:
-    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first."""
+    """The conversation's object whose dashed name has `subject` as a word ("db" of timetable-db), most recent first --
+    a workload before its Secret, ConfigMap or Service of the same stem ("are the gateway pods up" after talking about
+    truck-gateway-tls: truck-gateway), unless the question says the kind it means."""
     word = subject.lower()
-    return next((r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")), None)
+    hits = [r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")]
+    said = {KIND_WORDS.get(w.lower().rstrip("s")) for w in re.findall(r"[a-z]+", ask.question.lower())}
+    if hits and not said & {kind_of(r) for r in hits}:
+        hits.sort(key=lambda r: kind_of(r) not in WORKLOAD_KINDS)  # stable: most recent first within each
+    return hits[0] if hits else None

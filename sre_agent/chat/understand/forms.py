@@ -173,6 +173,21 @@ def _kind_named_after(text: str, subject: str | None) -> str | None:
     return KIND_WORDS.get(match.group(1).lower()) if match else None
 
 
+def _named_before_kind(text: str, kind_word: str) -> str | None:
+    """The words typed for a name right before a kind word ("new holds queue sts" -> holds-queue), dashed."""
+    words = re.findall(r"[\w.-]+", text.lower())
+    at = next((i for i, w in enumerate(words) if w == kind_word.lower()), None)
+    if not at:
+        return None
+    candidates = set(candidate_words(text))
+    before: list[str] = []
+    for word in reversed(words[max(0, at - 3):at]):
+        if word not in candidates:
+            break
+        before.insert(0, word)
+    return "-".join(before) or None
+
+
 def _phrase_subject(phrase: str | None) -> str | None:
     """A name typed as several words ("the pnr schema migration"): its words that could name something, dashed
     (pnr-schema-migration), for the fuzzy lookup to match against pnr-schema-migrate-118. One word is a name as is."""
@@ -334,6 +349,9 @@ def recognise(text: str, *, change_in: bool = True) -> Recognised:
                 continue
             candidates = candidate_words(text)
             subject = clean_subject(match.groupdict().get("subject")) or _phrase_subject(match.groupdict().get("phrase"))
+            said_kind = None
+            if subject and subject.lower() in KIND_WORDS and (named := _named_before_kind(text, subject)):
+                said_kind, subject = KIND_WORDS[subject.lower()], named  # "new holds queue sts is stuck": holds-queue
             pronoun = is_pronoun(subject)
             guessed = False
             if subject is None and spec.needs_subject and spec.guess_subject and candidates:
@@ -342,7 +360,7 @@ def recognise(text: str, *, change_in: bool = True) -> Recognised:
             if namespace and subject == namespace:
                 subject = None
             refers_back = spec.needs_subject and (subject is None or pronoun)
-            kind_hint = spec.kind_hint or _kind_named_after(text, subject) or _kind_by_attribute(text)
+            kind_hint = said_kind or spec.kind_hint or _kind_named_after(text, subject) or _kind_by_attribute(text)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
                               namespace=namespace, candidates=candidates, guessed=guessed,

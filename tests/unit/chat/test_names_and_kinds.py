@@ -7,9 +7,12 @@ import pytest
 from sre_agent.chat.act.writes import BY_HAND, Plan, plan_for
 from sre_agent.chat.answer.config_refs import references_config
 from sre_agent.chat.answer.objects import images_of
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.context_names import word_of_focus
 from sre_agent.chat.understand.followups import _proposed, _proposed_command
 from sre_agent.chat.understand.forms import kind_nouns, recognise
 from sre_agent.chat.understand.names import best_names, match_score, stems
+from tests.unit.chat.test_answers import NoTools
 
 NAMES = ["invoice-api", "billing-worker", "billing-config", "orders-db", "gateway", "report-exporter", "node-agent"]
 
@@ -202,3 +205,18 @@ def test_a_changes_question_about_the_object_discussed(question, about_it):
     from sre_agent.chat.answer.changes import ABOUT_IT
 
     assert bool(ABOUT_IT.search(question)) == about_it
+
+
+def test_a_name_typed_before_its_kind_word_is_the_subject_and_the_kind_its_hint():
+    read = recognise("new holds queue sts is stuck, nothing running. why")
+    assert (read.subject, read.kind_hint) == ("holds-queue", "StatefulSet")
+    assert recognise("why is the sts stuck").subject == "sts"  # no name before it: the kind word, for the focus to say
+
+
+def test_a_workload_wins_over_its_secret_of_the_same_stem_in_the_conversation():
+    focus = ["coldchain/Secret/truck-gateway-tls", "coldchain/Deployment/truck-gateway"]
+    ask = Ask(question="are the gateway pods even up", recognised=recognise("are the gateway pods even up"),
+              tools=NoTools(), focus=focus)
+    assert word_of_focus(ask, "gateway") == "coldchain/Deployment/truck-gateway"
+    said = Ask(question="is the gateway secret ok", recognised=recognise("is the gateway secret ok"), tools=NoTools(), focus=focus)
+    assert word_of_focus(said, "gateway") == "coldchain/Secret/truck-gateway-tls"  # the kind said
