@@ -86,7 +86,7 @@ def focus_by_word(ask: Ask) -> str | None:
     return hits[0] if len({name_of(r) for r in hits}) == 1 else None
 
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
+RUNNING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what has pods, before what it reads
 
 
 def word_of_focus(ask: Ask, subject: str) -> str | None:
@@ -97,5 +97,5 @@ def word_of_focus(ask: Ask, subject: str) -> str | None:
     hits = [r for r in ask.focus if r.count("/") == 2 and word in name_of(r).lower().split("-")]
     said = {KIND_WORDS.get(w.lower().rstrip("s")) for w in re.findall(r"[a-z]+", ask.question.lower())}
     if hits and not said & {kind_of(r) for r in hits}:
-        hits.sort(key=lambda r: kind_of(r) not in WORKLOAD_KINDS)  # stable: most recent first within each
+        hits.sort(key=lambda r: kind_of(r) not in RUNNING_KINDS)  # stable: most recent first within each
     return hits[0] if hits else None
