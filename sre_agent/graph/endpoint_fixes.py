@@ -74,7 +74,10 @@ def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection 
 def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
     fixes = []
     for finding, retired in ((f, retired_dependency(f, findings)) for f in findings):
-        if not (finding.signal == "EndpointUnserved" or retired) or value_holder(finding.resource, finding.details) != holder:
+        # a host no Service has and none close to it (a flag that switched on a backend never deployed): the same edit
+        unserved = finding.signal == "DependencyDown" and finding.details.get("exists") is False and finding.details.get("env")
+        if not (finding.signal == "EndpointUnserved" or retired or unserved) or \
+                value_holder(finding.resource, finding.details) != holder:
             continue
         details = finding.details
         namespace, kind, name = parse_resource_id(finding.resource)
@@ -97,8 +100,11 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
             ", ".join(str(p) for p in details.get("exposed_ports") or [])
         if retired is not None:  # what replaced it is the retirement note's to say, never guessed from it
             value_needed = f"what replaced it ({retirement(retired, findings)})"
-        else:
+        elif choices:
             value_needed = f"the endpoint {details.get('env')} should name ({choices})"
+        else:  # no Service comes close: which one was meant (or whether what set it should be undone) is a human's
+            value_needed = (f"the Service {details.get('env')} should name -- none in the cluster is close to it; or turn "
+                            "off what set it")
         fixes.append(ProposedFix(
             resource=holder, summary=f"{finding.summary}: set it to {value}" if details.get("corrected_value") else
             f"{finding.summary}: correct it", commands=commands,

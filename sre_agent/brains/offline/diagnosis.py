@@ -196,6 +196,11 @@ RULES: list[Rule] = [
     Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.7, lambda f, a: retired_dependency(f, a) is not None,
          resource=lambda f, a: value_holder(f.resource, f.details), reason=_retired_reason),
     Rule("NoReadyEndpoints", C.DEPENDENCY_FAILURE, 0.5),
+    # A caller's value names a host no Service has, and none with a close name (misaimed finds those): nothing in the
+    # cluster answers it -- the value is what is wrong (a flag that switched on a backend never deployed, a URL for
+    # another cluster), so the object holding it is the root, as the root-cause rule says.
+    Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.75, lambda f, a: f.details.get("exists") is False and bool(f.details.get("env"))
+         and retired_dependency(f, a) is None, resource=lambda f, a: value_holder(f.resource, f.details)),
     # Runs that cannot end or never start. Every run is made from the CronJob's job template (a run's findings are
     # carried onto it): a container in it that never exits holds each run open, and under Forbid the runs after it
     # are skipped -- the template is what changed for the worse. A suspended CronJob starts no run at all: the

@@ -67,9 +67,9 @@ def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
     lines = [x for x in all_ if x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")]
     if not any(x.signal == "UpstreamErrors" for x in lines):
         return None
-    texts = [str(x.details.get("template") or x.summary) for x in lines if x.signal == "UpstreamErrors"]
-    if named := next((host for text in texts if (host := outside_host(text))), None):
+    if named := next((host for x in lines if (host := outside_host(str(x.details.get("template") or x.summary)))), None):
         return named
+    texts = [str(x.details.get("template") or x.summary) for x in lines if x.signal == "UpstreamErrors"]
     # a line that names the vendor, not its URL ("TideText POST /v3/messages -> 429"): a word of an outside host the
     # workload's settings call (api.tidetext.example.com)
     hosts = [str(h) for x in all_ if x.resource == resource and x.signal == "CallsOutside" for h in x.details.get("hosts") or []]

@@ -13,6 +13,7 @@ from sre_agent.brains.offline.log_causes import log_causes, named_cause
 from sre_agent.brains.offline.logs import errors_point_outside
 from sre_agent.brains.offline.services import _same_stem
 from sre_agent.contracts import Finding
+from sre_agent.graph.endpoint_fixes import endpoint_fixes
 
 WORKLOAD = "coldchain/Deployment/truck-gateway"
 
@@ -96,3 +97,15 @@ def test_failing_calls_that_name_the_vendor_of_an_outside_host_point_outside():
                       details={"hosts": ["api.tidetext.example.com"]})
     assert errors_point_outside(sms, [limited, outside]) == "api.tidetext.example.com"
     assert errors_point_outside(sms, [limited]) is None  # no outside host it calls: nothing to point at
+
+
+def test_a_value_naming_a_host_no_service_has_is_the_value_holders_fault():
+    down = Finding(agent="kubernetes", resource="fines/Deployment/fines-api", signal="DependencyDown", summary="s",
+                   details={"dependency": "fines/Service/wallet-tokenizer", "exists": False, "env": "WALLET_TOKENIZER_URL",
+                            "source": "ConfigMap/fines-api-flags/WALLET_TOKENIZER_URL"})
+    chosen = best(hypotheses([down]))
+    assert chosen is not None and (chosen.category.value, chosen.resource) == ("endpoint_misconfigured", "fines/ConfigMap/fines-api-flags")
+    (fix,) = endpoint_fixes([down], "fines/ConfigMap/fines-api-flags")
+    assert "WALLET_TOKENIZER_URL" in fix.commands[0] and "none in the cluster is close" in fix.needs
+    no_endpoints = down.model_copy(update={"details": {**down.details, "exists": True}})
+    assert best(hypotheses([no_endpoints])) is None or best(hypotheses([no_endpoints])).category.value != "endpoint_misconfigured"
