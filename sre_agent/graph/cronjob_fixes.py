@@ -12,6 +12,7 @@ import re
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
 from .kubectl_words import namespace_flag as _ns
+from .quota_fixes import pileup_fixes
 
 ACTIVE_RUN = re.compile(r"its run (?P<job>[\w.-]+) is still active")
 STILL_RUNNING = re.compile(r"but (?P<containers>[\w.-]+(?:, [\w.-]+)*) is still running")
@@ -37,7 +38,11 @@ def resume_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
 
 
 def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
-    """Runs held open by a container that never exits: delete the stuck run, and give the template an end."""
+    """Runs held open by a container that never exits: delete the stuck run, and give the template an end. Runs that
+    overlap and take a node: Forbid the overlap and delete the unfinished ones (quota_fixes.pileup_fixes says it)."""
+    for pileup in _about(findings, cronjob, "CronJobPileUp"):
+        return [fix for taken in pileup.details.get("quotas") or [] for fix in pileup_fixes(findings, str(taken))
+                if fix.resource == cronjob][:1]
     held = _about(findings, cronjob, "HeldOpen", "RunsSkipped")
     namespace, kind, name = parse_resource_id(cronjob)
     if not held or kind != "CronJob":

@@ -22,7 +22,8 @@ def unfinished_runs(jobs: list[dict]) -> dict[str, list[dict]]:
 
 
 async def cronjob_pileups(namespace: str, quotas: list[str], calls: Calls) -> None:
-    """A `CronJobPileUp` finding on each CronJob of `namespace` with runs piling up against its quota(s)."""
+    """A `CronJobPileUp` finding on each CronJob of `namespace` with runs piling up against what they hold: its
+    quota(s), or (`Node/<name>`) the node whose CPU or memory they take."""
     calls.find(namespace, "CronJobRunsRead", f"the CronJob runs of {namespace} were read: what holds its quota",
                [], severity="info")
     listed, ev = await calls("get_resources", kind="Job", namespace=namespace)

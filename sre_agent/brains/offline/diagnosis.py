@@ -206,6 +206,10 @@ RULES: list[Rule] = [
     # are skipped -- the template is what changed for the worse. A suspended CronJob starts no run at all: the
     # workload left off (as a Deployment left at zero), unless its annotations say it is meant to be.
     Rule("HeldOpen", C.BAD_DEPLOY_REGRESSION, 0.86),
+    # Runs overlapping (concurrencyPolicy Allow) that take an alarmed node: the CronJob's schedule and policy let them
+    # pile up -- its own fault (against a quota, the quota is the root and the pile-up its fix's first step).
+    Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.85,
+         lambda f, a: all(str(h).startswith("Node/") for h in f.details.get("quotas") or ["?"])),
     Rule("RunsSkipped", C.BAD_DEPLOY_REGRESSION, 0.6),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.7, lambda f, a: _cronjob_off(f) and not _on_purpose(f, a)),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: _cronjob_off(f) and bool(_on_purpose(f, a))),

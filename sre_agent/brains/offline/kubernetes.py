@@ -224,6 +224,8 @@ async def _node_consumers(name: str, used: str, calls: Calls) -> None:
     owners = (owned or {}).get("owners") or []
     workload = owners[-1] if owners and owners[-1].split("/")[1] in (*WALKABLE, "CronJob") else \
         resource_id("Pod", row["name"], row["namespace"])
+    if workload.split("/")[1] == "CronJob":  # its runs take the node: do they overlap (runs piling up)?
+        await cronjob_pileups(row["namespace"], [f"Node/{name}"], calls)
     figure = f"{row.get('memory_mib')} MiB" if used == "memory" else f"{row.get('cpu_m')}m CPU"
     calls.find(workload, "NodeTopConsumer", f"{row['name']} uses the most {used} on node {name} ({figure}; next: "
                f"{', '.join(r['name'] for r in rows[1:3]) or 'no other pod'})", [ev, ev_top, ev_owner],

@@ -27,7 +27,7 @@ from .claims import member_claims
 from .conditions import pod_facts, rollout_state, warning_lines
 from .diagnosis_text import cause_text
 from .logs import error_lines
-from .node_facts import node_places, node_state
+from .node_facts import USE_ASKED, node_consumers, node_places, node_state
 from .notes import peoples_notes
 from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, pod_trouble, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
@@ -320,6 +320,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             trouble.append(f"the claim is {state.get('phase', 'not bound')}: no volume is bound to it")
     elif kind == "Node":
         await node_state(ask, obj, details, trouble, read=described.error is None)
+        details[:0] = await node_consumers(ask, name) if USE_ASKED.search(ask.question) else []
     elif kind == "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         data = walk.data or {}

@@ -3,6 +3,8 @@ design, not trouble), and the group a node belongs to."""
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_time
 from ...graph.fix_values import parse_taint
 from ..ask import Ask
@@ -72,3 +74,19 @@ async def node_state(ask: Ask, obj: dict, details: list[str], trouble: list[str]
     blocking = [t for t in blocking if t not in by_design and not (said and t.startswith("node.kubernetes.io/"))]
     if blocking and read:
         trouble.append(f"node is tainted {', '.join(blocking)}: pods without a matching toleration cannot run on it")
+
+
+USE_ASKED = re.compile(r"\b(us(ing|es?)|eat(ing|s)?|tak(ing|es?)|consum\w*|hog\w*|burn\w*|top|most|busy|load)\b.*"
+                       r"\b(cpu|memory|mem|ram)\b|\b(cpu|memory|mem|ram)\b.*\b(us(ing|ed|age)|eat(ing|s)?|hog\w*|burn\w*)\b",
+                       re.IGNORECASE)
+
+
+async def node_consumers(ask: Ask, node: str) -> list[str]:
+    """"what is eating the cpu on node X": the pods on that node, heaviest first (kubectl top pods, kept to the node)."""
+    measure = "memory" if re.search(r"\b(memory|mem|ram)\b", ask.question, re.IGNORECASE) else "cpu"
+    placed = await ask.call("kubernetes", "ownership", {"kind": "Node", "name": node})
+    on_node = set((placed.data or {}).get("pods") or [])
+    top = await ask.call("kubernetes", "top", {"kind": "pods", "sort_by": measure, "limit": 1000})
+    rows = [r for r in (top.data or {}).get("items") or [] if f"{r.get('namespace')}/Pod/{r.get('name')}" in on_node]
+    return [f"top {measure} on {node}: {r.get('namespace')}/{r.get('name')} "
+            + (f"{r.get('cpu_m')}m CPU" if measure == "cpu" else f"{r.get('memory_mib')} MiB") for r in rows[:5]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sre_agent.brains.offline.diagnosis import best, hypotheses
+from sre_agent.chat.answer.node_facts import USE_ASKED
 from sre_agent.contracts import Finding
 from sre_agent.graph.cronjob_fixes import resume_fixes, stuck_run_fixes
 
@@ -68,3 +69,24 @@ def test_skipped_runs_without_the_stuck_runs_name_ask_for_it():
     skipped = finding(CRONJOB, "RunsSkipped", "CronJob results-import skipped 3 scheduled runs")
     (fix,) = stuck_run_fixes([skipped], CRONJOB)
     assert not any("delete job" in c for c in fix.commands) and "stuck run's name" in fix.needs
+
+
+@pytest.mark.parametrize("held, category", [
+    (["Node/ip-10-0-3-7.ec2.internal"], "bad_deploy_regression"),  # runs piling up on the alarmed node: its own fault
+    (["labs/ResourceQuota/labs-quota"], None),  # against a quota: the quota is the root (its fix stops the pile-up first)
+])
+def test_runs_that_pile_up_on_a_node_root_at_their_cronjob(held, category):
+    pileup = finding(CRONJOB, "CronJobPileUp", "3 runs have not finished", quotas=held, unfinished=["a", "b", "c"],
+                     schedule="*/5 * * * *", concurrency_policy="Allow")
+    chosen = best(hypotheses([pileup]))
+    assert (chosen.category.value if chosen else None) == category
+    if category:
+        (fix,) = stuck_run_fixes([pileup], CRONJOB)
+        assert '"concurrencyPolicy": "Forbid"' in fix.commands[0] and fix.commands[1] == "kubectl -n labs delete job a b c"
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("What is using the CPU on ip-10-31-30-66.ec2.internal?", True), ("cpu alarm on the work node, what is eating it", True),
+    ("which pods hog memory on that node", True), ("is the node ok", False)])
+def test_a_question_about_what_uses_a_node_is_read_as_such(question, asked):
+    assert bool(USE_ASKED.search(question)) is asked
