@@ -36,11 +36,26 @@ class OfflineBrain:
             return Evidence(id=record.id, source_tool=f"{record.server}.{record.tool}", args=record.args,
                             excerpt=record.excerpt[:300])
 
-        diagnosis, ranked = diagnose(state.findings, lookup)
+        aside = unrelated_jobs(state)  # a one-off Job that failed elsewhere is its own problem, not this incident's root
+        diagnosis, ranked = diagnose([f for f in state.findings if f.resource not in aside], lookup)
         return _unseen_is_not_healthy(diagnosis, state).model_copy(update={"decided_by": "offline"}), ranked
 
     async def plan_remediation(self, state: Investigation) -> RemediationPlan | None:
         return runbooks.plan_from_findings(state)
+
+
+def unrelated_jobs(state: Investigation) -> set[str]:
+    """The one-off Jobs (no CronJob's runs) whose failures the sweeps read outside what the incident is about -- not a
+    target, not in a namespace of one: a backfill that failed hours ago in another namespace is its own problem, never
+    the root cause of an alarm or a question about something else. Nothing is set aside when the incident names
+    nothing (a cold "what is broken": every problem is a candidate)."""
+    targets = [t for t in state.incident.affected if t.count("/") == 2]
+    if not targets:
+        return set()
+    namespaces = {t.split("/")[0] for t in targets}
+    runs = {str(f.details.get("run")) for f in state.findings if f.details.get("run")}
+    return {f.resource for f in state.findings if "/Job/" in f.resource and f.resource not in targets
+            and f.resource not in runs and f.resource.split("/")[0] not in namespaces}
 
 
 def _unseen_is_not_healthy(diagnosis: Diagnosis, state: Investigation) -> Diagnosis:

@@ -5,12 +5,16 @@ delete the stuck run and give every run an end. Table tests over findings."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from sre_agent.brains.offline.brain import unrelated_jobs
 from sre_agent.brains.offline.diagnosis import best, hypotheses
 from sre_agent.chat.answer.node_facts import USE_ASKED
-from sre_agent.contracts import Finding
+from sre_agent.contracts import Finding, Incident
 from sre_agent.graph.cronjob_fixes import resume_fixes, stuck_run_fixes
+from sre_agent.graph.state import Investigation
 
 CRONJOB = "labs/CronJob/results-import"
 ONE_OFF = "labs/Job/backfill-0919"
@@ -90,3 +94,20 @@ def test_runs_that_pile_up_on_a_node_root_at_their_cronjob(held, category):
     ("which pods hog memory on that node", True), ("is the node ok", False)])
 def test_a_question_about_what_uses_a_node_is_read_as_such(question, asked):
     assert bool(USE_ASKED.search(question)) is asked
+
+
+def _investigation(affected: list[str], *found: Finding) -> Investigation:
+    now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    incident = Incident(id="inc-1", title="t", started_at=now, window_start=now, window_end=now, affected=affected)
+    return Investigation(incident=incident, findings=list(found))
+
+
+def test_a_one_off_job_that_failed_elsewhere_is_not_the_incidents_root():
+    failed = finding("billing/Job/invoice-backfill-q3", "JobFailed", severity="critical")
+    assert unrelated_jobs(_investigation(["orders/Deployment/orders-api"], failed)) == {"billing/Job/invoice-backfill-q3"}
+    assert unrelated_jobs(_investigation(["billing/Deployment/invoicing"], failed)) == set()  # its namespace: related
+    assert unrelated_jobs(_investigation(["billing/Job/invoice-backfill-q3"], failed)) == set()  # asked about
+    assert unrelated_jobs(_investigation([], failed)) == set()  # a cold "what is broken": every problem counts
+    run = finding("labs/Job/results-import-1", "JobFailed")
+    carried = finding(CRONJOB, "JobFailed", run="labs/Job/results-import-1")
+    assert unrelated_jobs(_investigation(["orders/Deployment/orders-api"], run, carried)) == set()  # a CronJob's run
