@@ -30,6 +30,8 @@ CASES = [
     ("whats the exact pull error", "events", None, True),
     ("gateway p99 alarm is firing, whats slow", "alarm_why", None, False),
     ("actually just roll rider-accounts back", "rollback_request", "rider-accounts", False),
+    ("2.4.1 shipped just before, roll fare quotes back to 2.4.0", "rollback_request", "fare-quotes", False),
+    ("roll back fare-quotes too while youre at it", "rollback_request", "fare-quotes", False),
     ("or just set its cpu limit to 1500m", "write_request", None, True),
     ("add ticket-signing-key back into wallet-keys", "node_or_pod_write", "wallet-keys", False),
     ("or point WALLET_SIGNING_KEY at ticket-signing-key-2026q1 instead", "node_or_pod_write", None, True),
