@@ -17,9 +17,14 @@ DEFAULT_WINDOW_S = 3600
 MAX_WINDOW_S = 7 * 86400
 UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hr": 3600, "hour": 3600,
                 "d": 86400, "day": 86400, "w": 604800, "week": 604800}
-_WINDOW = re.compile(r"\b(?:last|past|previous|since|in the last|within|over the last)\s+(?:(\d+|an?|one|two|few|couple of)\s*)?"
-                     r"(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b", re.IGNORECASE)
-_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "few": 3, "couple of": 2}
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twelve": 12, "few": 3, "couple of": 2, "couple": 2}
+_WINDOW = re.compile(r"\b(?:last|past|previous|since|in the last|within|over the last)\s+(?:(\d+|" + "|".join(
+    sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\s*)?(s|sec|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\b",
+                     re.IGNORECASE)
+# a part of the day said by its name: the hours it reaches back (capped like any window)
+_DAY_PARTS = ((re.compile(r"\b(over\s*night|since\s+last\s+night|last\s+night)\b", re.IGNORECASE), 12 * 3600),
+              (re.compile(r"\bthis\s+morning\b", re.IGNORECASE), 6 * 3600))
 _NAMESPACE = re.compile(r"\b(?:in|across)\s+(?:the\s+)?(?:namespace\s+([a-z0-9][a-z0-9-]*)|([a-z0-9][a-z0-9-]*)\s+namespace)\b",
                         re.IGNORECASE)
 _RESOURCE_TOKEN = re.compile(r"[a-z0-9][a-z0-9./-]*[a-z0-9]|[a-z0-9]")
@@ -101,6 +106,8 @@ def parse_window(text: str) -> int:
     if not match:
         if re.search(r"\btoday\b|\bsince yesterday\b", text, re.IGNORECASE):
             return 86400
+        if (part := next((seconds for pattern, seconds in _DAY_PARTS if pattern.search(text)), None)) is not None:
+            return min(MAX_WINDOW_S, part)
         return DEFAULT_WINDOW_S
     count_text = (match.group(1) or "1").lower()
     count = int(count_text) if count_text.isdigit() else _WORD_NUMBERS.get(count_text, 1)

@@ -192,6 +192,8 @@ def test_forms_are_recognised(question, form, subject, refers_back):
     ("anything deployed in the past 30 minutes", 1800), ("changes in the last 15m", 900),
     ("what changed today", 86400), ("what changed in the last 3 days", 3 * 86400),
     ("what changed", DEFAULT_WINDOW_S), ("what changed in the last 90 weeks", 7 * 86400),
+    ("what changed over the last three hours", 3 * 3600), ("anything deployed in the past couple of hours", 7200),
+    ("what changed in frontdesk overnight", 12 * 3600), ("what changed since this morning", 6 * 3600),
 ])
 def test_the_window_comes_from_the_question(question, seconds):
     assert parse_window(question) == seconds
