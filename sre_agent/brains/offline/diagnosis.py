@@ -335,6 +335,13 @@ def best(hypotheses_: list[Hypothesis]) -> Hypothesis | None:
     return max(close, key=lambda h: (SPECIFICITY.get(h.category, 5), h.confidence))
 
 
+def _said_by(resource: str, findings: list[Finding]) -> str:
+    """The line its logs fail with (the 429, the timeout), as the evidence of a call failing outside."""
+    line = next((str(f.details.get("template") or f.summary) for f in findings
+                 if f.resource == resource and f.signal == "UpstreamErrors"), "")
+    return f" (its logs: {line[:180]})" if line else ""
+
+
 def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence | None]) -> tuple[Diagnosis, list[Hypothesis]]:
     ranked = hypotheses(findings)
     chosen = best(ranked)
@@ -344,7 +351,8 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
                         if (host := errors_point_outside(r, findings))), None)
         summary = "No fault found: every check came back healthy." if not findings else (
             f"No root cause in the cluster: {outside[0]}'s calls to {outside[1]} (outside the cluster) time out or fail "
-            f"-- its owner is who can fix that; nothing here to roll back or restart" if outside else
+            f"-- its owner is who can fix that; nothing here to roll back or restart{_said_by(outside[0], findings)}"
+            if outside else
             "No root cause among the observations: " + "; ".join(f.summary for f in findings[:3]))
         evidence = [e for e in (evidence_lookup(i) for f in findings for i in f.evidence) if e][:5]
         return Diagnosis(category=C.NONE, resource="", summary=summary, confidence=0.8 if not checked else 0.7,

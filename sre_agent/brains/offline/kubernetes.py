@@ -22,7 +22,7 @@ from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .services import WORKLOADS, service_backends, service_ports
+from .services import WORKLOADS, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -279,6 +279,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
     for service in (own.get("selected_by_services") or [])[:2]:  # Ready pods serve nothing through a Service whose
         if namespace:                                              # targetPort they do not declare: read its ports
             await service_ports(namespace, str(service), workload, calls)
+    if namespace and kind != "Job":  # does a Service of it also send its requests to another app's pods?
+        await shared_services(workload, namespace, [str(s) for s in own.get("selected_by_services") or []], calls)
     analysis, ev_an = await calls("analyze", namespace=namespace)
     pod_findings: dict[str, list[dict]] = {}
     for item in (analysis or {}).get("findings") or []:

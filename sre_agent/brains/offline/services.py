@@ -38,9 +38,10 @@ GENERATED = re.compile(r"(-[a-z0-9]{5,10}){1,2}$|-\d+$")  # a pod's ReplicaSet h
 async def _other_backers(service: str, namespace: str, pods: list[str], first: str, selector: str, calls: Calls) -> list[str]:
     """The other workloads whose pods the Service selects (one ownership read per other pod-name stem): a Service that
     spans two workloads spreads its requests over both -- a canary meant so, or another app whose labels it matches."""
+    first_name = parse_resource_id(first)[2]
     stems = dict.fromkeys(GENERATED.sub("", pod) for pod in pods)
     others: list[str] = []
-    for stem in [s for s in stems if s != GENERATED.sub("", pods[0])][:3]:
+    for stem in [s for s in stems if s != first_name][:3]:
         pod = next(p for p in pods if GENERATED.sub("", p) == stem)
         owner, ev = await calls("ownership", kind="Pod", name=pod, namespace=namespace)
         backing = ((owner or {}).get("owners") or [None])[-1]
@@ -61,6 +62,17 @@ async def _other_backers(service: str, namespace: str, pods: list[str], first: s
 def _same_stem(workload: str, service: str) -> bool:
     """`catalogue-search-canary` is a variant of Service `catalogue-search`; `bid-settler` is not one of `bids-api`."""
     return workload == service or workload.startswith(service + "-") or service.startswith(workload + "-")
+
+
+async def shared_services(workload: str, namespace: str, services: list[str], calls: Calls) -> None:
+    """The Services that select a workload's pods, read for the pods of other workloads they select too: a workload
+    asked about whose Service also sends its requests to another app (ServiceSpansWorkloads, as service_backends)."""
+    for service in services[:2]:
+        data, _ = await calls("ownership", kind="Service", name=service, namespace=namespace)
+        pods = [str(p) for p in (data or {}).get("selected_pods") or []]
+        if pods:
+            selector = ",".join(f"{k}={v}" for k, v in sorted(((data or {}).get("selector") or {}).items()))
+            await _other_backers(resource_id("Service", service, namespace), namespace, pods, workload, selector, calls)
 
 
 async def service_backends(namespace: str, name: str, calls: Calls) -> list[str]:
