@@ -337,7 +337,7 @@ def best(hypotheses_: list[Hypothesis]) -> Hypothesis | None:
 
 def _said_by(resource: str, findings: list[Finding]) -> str:
     """The line its logs fail with (the 429, the timeout), as the evidence of a call failing outside."""
-    line = next((str(f.details.get("template") or f.summary) for f in findings
+    line = next((f.summary.split(": ", 1)[-1] for f in findings  # the sample line, its numbers as they were
                  if f.resource == resource and f.signal == "UpstreamErrors"), "")
     return f" (its logs: {line[:180]})" if line else ""
 

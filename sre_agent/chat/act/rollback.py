@@ -19,7 +19,7 @@ from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
 from .config_revert import config_revert, edit_not_read
-from .guards import against_intent, elsewhere_for, not_the_cause
+from .guards import OVERRIDE, against_intent, elsewhere_for, not_the_cause
 
 MAX_ALARMS = 6
 
@@ -216,6 +216,21 @@ async def _reads_root_config(ask: Ask, rid: str) -> bool:
     return root_name in await configs_read_by(ask, rid, root_kind)
 
 
+def _fails_outside(ask: Ask, tool: str, rid: str) -> Answer | None:
+    """The conversation found no root cause in the cluster: `rid`'s failing calls go to a host outside it (a vendor's
+    API timing out, limiting it). An undo or restart of it changes nothing out there: said, not pinned ('anyway' pins)."""
+    diagnosis = ask.last_diagnosis or {}
+    summary = str(diagnosis.get("summary") or "")
+    if diagnosis.get("category", "none") != "none" or "(outside the cluster)" not in summary or \
+            not summary.removeprefix("No root cause in the cluster: ").startswith(rid) or OVERRIDE.search(ask.question):
+        return None
+    what = {"rollout_undo": "an undo", "rollout_restart": "a restart", "delete_pod": "a pod delete"}.get(tool, "this change")
+    return ask.answer(f"Not pinned: {summary.split(' -- ')[0]} -- {what} of {rid} changes nothing out there",
+                      status="answered", resources=[rid], details=[summary],
+                      next_steps=["Tell the owner of that host (the vendor, the other team); to do it anyway, say so "
+                                  "('... anyway') and a human approves the pinned action."])
+
+
 async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answer | None:
     """The refusal when the root cause is another object and this one shows no fault of its own. The root cause is the
     conversation's; a conversation that found none yet (the request came first: "X went out before, roll it back")
@@ -224,6 +239,8 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     namespace, kind, _ = parse_resource_id(rid)
     if kind not in (*WORKLOADS, "Pod", "ConfigMap", "Secret"):
         return None
+    if (outside := _fails_outside(ask, tool, rid)) is not None:
+        return outside
     # no diagnosis yet, or one that found no root cause on what was asked ("is the X rollout the culprit?" -> no):
     # either way what is broken now is not known to this request yet
     found_none = (ask.last_diagnosis or {}).get("category", "none") == "none" and ask.investigate is not None

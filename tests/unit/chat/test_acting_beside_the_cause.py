@@ -11,6 +11,7 @@ import pytest
 from sre_agent.chat.act.cause_note import cause_note
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
 from sre_agent.chat.act.plans import Plan, config_key_plan
+from sre_agent.chat.act.rollback import _fails_outside
 from sre_agent.chat.act.writes import _verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
@@ -220,3 +221,12 @@ def test_a_change_that_leaves_the_found_fault_says_so(plan, rid, diagnosis, note
         assert note is None
     else:
         assert note is not None and noted in note and diagnosis["category"] in note
+
+
+def test_an_undo_of_a_workload_whose_calls_fail_outside_the_cluster_is_said_not_pinned():
+    outside = {"category": "none", "resource": "", "summary": "No root cause in the cluster: comms/Deployment/sms's calls to "
+               "api.vendor.example.com (outside the cluster) time out or fail -- its owner is who can fix that"}
+    said = _fails_outside(_ask("roll back sms", outside), "rollout_undo", "comms/Deployment/sms")
+    assert said is not None and said.status == "answered" and "api.vendor.example.com" in said.headline
+    assert _fails_outside(_ask("roll back sms anyway", outside), "rollout_undo", "comms/Deployment/sms") is None
+    assert _fails_outside(_ask("roll back mailer", outside), "rollout_undo", "comms/Deployment/mailer") is None  # another
