@@ -22,7 +22,7 @@ from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .services import WORKLOADS, service_backends, service_ports, shared_services
+from .services import WORKLOADS, neighbours, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -52,6 +52,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, kind, name = split_target(task.target)
     if task.question.startswith("locate"):
         await _locate(task.question.split()[1:], calls, namespace)
+    elif task.question == "neighbours":
+        await neighbours(task.target, state, calls)
     elif kind is None:
         await _namespace_sweep(namespace, calls)
     elif kind == "Node":

@@ -8,6 +8,7 @@ import re
 from difflib import SequenceMatcher
 
 from ...contracts import parse_resource_id, resource_id
+from ...graph.state import Investigation
 from .calls import Calls, split_target
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -73,6 +74,19 @@ async def shared_services(workload: str, namespace: str, services: list[str], ca
         if pods:
             selector = ",".join(f"{k}={v}" for k, v in sorted(((data or {}).get("selector") or {}).items()))
             await _other_backers(resource_id("Service", service, namespace), namespace, pods, workload, selector, calls)
+
+
+async def neighbours(namespace: str, state: Investigation, calls: Calls) -> None:
+    """The other long-running workloads of a namespace (a Neighbour finding each, the ones no question read yet):
+    where the supervisor reads error lines when what the incident names shows nothing."""
+    read = {f.resource for f in state.findings}
+    for kind in ("Deployment", "StatefulSet"):
+        listed, ev = await calls("get_resources", kind=kind, namespace=namespace)
+        for item in (listed or {}).get("items") or []:
+            rid = resource_id(kind, str(item.get("name")), namespace)
+            if rid not in read and rid not in state.incident.affected:
+                calls.find(rid, "Neighbour", f"{rid} runs in {namespace} beside what the incident names", [ev],
+                           severity="info")
 
 
 async def service_backends(namespace: str, name: str, calls: Calls) -> list[str]:

@@ -186,6 +186,14 @@ def _candidates(state: Investigation) -> list[Task]:
     if leading and state.incident.source != "chat" and state.remediation_mode != "off":
         tasks.append(Task(agent="runbooks", target=leading.resource, question=leading.category.value,
                           reason="the runbook and remediation for the leading hypothesis"))
+    # Still nothing after the alarmed workload's own lines: its neighbours in its namespace may say why in theirs -- a
+    # controller the API now forbids, a pool used up (log_causes.yaml) -- read last, a few of them.
+    if leading is None and state.incident.alarm and (around := _namespace_of_incident(state)) and \
+            any(t.agent == "logs" for t in state.tasks):
+        tasks.append(Task(agent="kubernetes", target=around, question="neighbours",
+                          reason="nothing found on what the incident names: its namespace's other workloads"))
+        tasks += [Task(agent="logs", target=f.resource, question="patterns", reason="a neighbour: do its error lines "
+                       "say a cause?") for f in findings if f.signal == "Neighbour"][:MAX_NEIGHBOURS]
     return tasks
 
 
@@ -239,6 +247,16 @@ def _degradation(findings: list, resource: str, alarm_target: str | None) -> tup
     return bool(shown & alarmed), len(shown)
 
 
+MAX_NEIGHBOURS = 4
+
+
+def _namespace_of_incident(state: Investigation) -> str | None:
+    """The namespace the incident is in: its alarmed or asked-about object's, else the one the question names."""
+    named = [t.split("/")[0] for t in state.incident.affected if t.count("/") == 2]
+    mentioned = [f.resource for f in state.findings if f.signal == "NamespaceMentioned"]
+    return next(iter([*named, *([state.incident.namespace] if state.incident.namespace else []), *mentioned]), None)
+
+
 def _finished_and_failed(state: Investigation) -> str | None:
     failed = [f.resource for f in state.findings if f.signal == "JobFailed" and ("/Job/" in f.resource or "/CronJob/" in f.resource)]
     # A CronJob's logs are every run's (its pods share its name as a prefix); a single Job's, only its own.
@@ -247,6 +265,7 @@ def _finished_and_failed(state: Investigation) -> str | None:
 
 def _workload_of_alarm(state: Investigation) -> str | None:
     for finding in state.findings:
-        if finding.agent == "kubernetes" and any(f"/{kind}/" in finding.resource for kind in WORKLOAD_KINDS):
+        if finding.agent == "kubernetes" and finding.signal != "Neighbour" and \
+                any(f"/{kind}/" in finding.resource for kind in WORKLOAD_KINDS):
             return finding.resource
     return None
