@@ -47,10 +47,13 @@ class OfflineBrain:
 def unrelated_jobs(state: Investigation) -> set[str]:
     """The one-off Jobs (no CronJob's runs) whose failures the sweeps read outside what the incident is about -- not a
     target, not in a namespace of one: a backfill that failed hours ago in another namespace is its own problem, never
-    the root cause of an alarm or a question about something else. Nothing is set aside when the incident names
-    nothing (a cold "what is broken": every problem is a candidate)."""
+    the root cause of an alarm or a question about something else (an alarm on no object -- a node count -- and not on
+    Jobs sets every one-off Job aside). Nothing is set aside when a question names nothing (a cold "what is broken":
+    every problem is a candidate)."""
     targets = [t for t in state.incident.affected if t.count("/") == 2]
-    if not targets:
+    alarm = state.incident.alarm or {}
+    metric = str((alarm.get("Trigger") or {}).get("MetricName") or alarm.get("MetricName") or "").lower()
+    if not targets and not (alarm and "job" not in metric):  # an alarm on no object, not about Jobs: none is its root
         return set()
     namespaces = {t.split("/")[0] for t in targets}
     runs = {str(f.details.get("run")) for f in state.findings if f.details.get("run")}

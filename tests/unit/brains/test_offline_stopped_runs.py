@@ -111,3 +111,13 @@ def test_a_one_off_job_that_failed_elsewhere_is_not_the_incidents_root():
     run = finding("labs/Job/results-import-1", "JobFailed")
     carried = finding(CRONJOB, "JobFailed", run="labs/Job/results-import-1")
     assert unrelated_jobs(_investigation(["orders/Deployment/orders-api"], run, carried)) == set()  # a CronJob's run
+
+
+def test_an_alarm_on_no_object_sets_aside_one_off_jobs_unless_it_is_about_jobs():
+    failed = finding("billing/Job/invoice-backfill-q3", "JobFailed", severity="critical")
+    nodes = _investigation([], failed)
+    nodes.incident.alarm = {"AlarmName": "node-count", "Trigger": {"MetricName": "cluster_node_count"}}
+    assert unrelated_jobs(nodes) == {"billing/Job/invoice-backfill-q3"}
+    jobs = _investigation([], failed)
+    jobs.incident.alarm = {"AlarmName": "jobs-failed", "Trigger": {"MetricName": "kube_job_status_failed"}}
+    assert unrelated_jobs(jobs) == set()
