@@ -20,6 +20,13 @@ REFUSED = re.compile(r"authenticat\w* (?:failed|error|rejected)|password authent
                      re.I)
 
 
+# With no Secret changed, only a line about the workload's own login to something is read as refused: a server's access
+# log answering its clients 401 is their problem, not its credential.
+OWN_LOGIN_REFUSED = re.compile(r"(password )?authentication failed for user|access denied for user|login failed for user|"
+                               r"invalid (username or )?password|sasl authentication failed|\bWRONGPASS\b|\bNOAUTH\b|"
+                               r"password authentication failed", re.I)
+
+
 def secrets_read_into_env(pod_spec: dict) -> dict[str, str]:
     """Secret -> the first app container that reads it into its env (secretKeyRef, envFrom)."""
     names: dict[str, str] = {}
@@ -52,7 +59,7 @@ async def stale_credentials(workload: str, namespace: str, pod_spec: dict, pods:
     # no Secret changed under the pods, yet their logins are refused: the credential was rotated where it is checked
     # (the database, the vendor) and the Secret they read still holds the old one
     for secret, container in read[:1]:
-        refused = await matching_line(namespace, list(started), REFUSED, calls, container)
+        refused = await matching_line(namespace, list(started), OWN_LOGIN_REFUSED, calls, container)
         if refused is not None:
             line, ev_logs = refused
             calls.find(workload, "CredentialRefused", f"{workload}'s logins are refused with the credential it reads "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mcp_servers.kubernetes.tools.topology import outside_host as server_outside_host
+from sre_agent.brains.offline.credentials import OWN_LOGIN_REFUSED
 from sre_agent.brains.offline.diagnosis import best, hypotheses
 from sre_agent.brains.offline.log_causes import log_causes, named_cause
 from sre_agent.brains.offline.logs import errors_point_outside
@@ -109,3 +110,14 @@ def test_a_value_naming_a_host_no_service_has_is_the_value_holders_fault():
     assert "WALLET_TOKENIZER_URL" in fix.commands[0] and "none in the cluster is close" in fix.needs
     no_endpoints = down.model_copy(update={"details": {**down.details, "exists": True}})
     assert best(hypotheses([no_endpoints])) is None or best(hypotheses([no_endpoints])).category.value != "endpoint_misconfigured"
+
+
+@pytest.mark.parametrize("line, own", [
+    ('pq: password authentication failed for user "loans"', True),
+    ('error="search-index: authentication failed for user "catalogue""', True),
+    ("WRONGPASS invalid username-password pair or user is disabled.", True),
+    ('10.0.3.7 - - "GET /v1/loans HTTP/1.1" 401 23', False),  # a server answering its client: not its own login
+    ("unauthorized: token missing", False),
+])
+def test_only_a_line_about_its_own_login_reads_as_refused_without_a_secret_change(line, own):
+    assert bool(OWN_LOGIN_REFUSED.search(line)) is own
