@@ -64,6 +64,12 @@ def _retired_reason(f: Finding, all_: list[Finding]) -> str:
     return f"{f.summary}; {retirement(retired, all_)}: the caller's {f.details.get('env')} still names it"
 
 
+def _service_lost(f: Finding, all_: list[Finding]) -> bool:
+    """The missing Service's workload is there (the walk to it resolved the name to a workload): the Service was lost,
+    not the caller's value wrong."""
+    return any(x.signal == "TargetResolved" and x.details.get("asked") == f.details.get("dependency") for x in all_)
+
+
 def _cronjob_off(f: Finding) -> bool:
     """A CronJob reported suspended (a warning: a suspended Job of a CronJob's run is only information)."""
     return "/CronJob/" in f.resource and f.severity != "info"
@@ -165,7 +171,9 @@ RULES: list[Rule] = [
     # A Service whose selector also matches another app's pods sends that app its requests (which it fails, or
     # strains under): the selector is the fault, above the intruder's own throttling (a canary of the same name is
     # meant to share it: its own faults decide).
-    Rule("ServiceSpansWorkloads", C.SERVICE_SELECTOR_MISMATCH, 0.9, lambda f, a: bool(f.details.get("other_apps"))),
+    Rule("ServiceSpansWorkloads", C.SERVICE_SELECTOR_MISMATCH, 0.9, lambda f, a: bool(f.details.get("other_apps"))
+         and any(_has(a, r, "ErrorAnomaly", "LatencyAnomaly", "CpuThrottled")  # only when the spread does harm
+                 for r in [f.resource, *(f.details.get("workloads") or [])])),
     Rule("SelectorMismatch", C.SERVICE_SELECTOR_MISMATCH, 0.7),
     Rule("ServicePortMismatch", C.SERVICE_PORT_MISMATCH, 0.93),
     Rule("TargetPortMismatch", C.SERVICE_PORT_MISMATCH, 0.75),
@@ -200,7 +208,7 @@ RULES: list[Rule] = [
     # cluster answers it -- the value is what is wrong (a flag that switched on a backend never deployed, a URL for
     # another cluster), so the object holding it is the root, as the root-cause rule says.
     Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.75, lambda f, a: f.details.get("exists") is False and bool(f.details.get("env"))
-         and retired_dependency(f, a) is None, resource=lambda f, a: value_holder(f.resource, f.details)),
+         and retired_dependency(f, a) is None and not _service_lost(f, a), resource=lambda f, a: value_holder(f.resource, f.details)),
     # Runs that cannot end or never start. Every run is made from the CronJob's job template (a run's findings are
     # carried onto it): a container in it that never exits holds each run open, and under Forbid the runs after it
     # are skipped -- the template is what changed for the worse. A suspended CronJob starts no run at all: the

@@ -51,7 +51,9 @@ async def _other_backers(service: str, namespace: str, pods: list[str], first: s
             calls.find(backing, "Backs", f"{backing} backs {service} too", [ev], severity="info", service=service)
     if others:
         service_name = parse_resource_id(service)[2]
-        apart = [w for w in [first, *others] if not _same_stem(parse_resource_id(w)[2], service_name)]
+        # another app: not a variant of the Service's name, and not a run (a migration Job sharing the app's labels)
+        apart = [w for w in [first, *others] if not _same_stem(parse_resource_id(w)[2], service_name)
+                 and parse_resource_id(w)[1] not in ("Job", "CronJob")]
         calls.find(service, "ServiceSpansWorkloads", f"{service} selects the pods of {len(others) + 1} workloads "
                    f"({', '.join([first, *others])}): its requests are spread over all of them"
                    + (f"; {', '.join(apart)} {'is' if len(apart) == 1 else 'are'} another app, not {service_name} or a "

@@ -65,9 +65,10 @@ def test_a_named_cause_is_the_logging_workloads_fault(found, category):
 ])
 def test_a_service_that_spans_another_apps_pods_is_its_selectors_fault(other_apps, category):
     spans = Finding(agent="kubernetes", resource="auction/Service/bids-api", signal="ServiceSpansWorkloads", summary="s",
-                    details={"other_apps": other_apps})
+                    details={"other_apps": other_apps, "workloads": ["auction/Deployment/bids-api", *other_apps]})
     throttled = Finding(agent="metrics", resource="auction/Deployment/bid-settler", signal="CpuThrottled", summary="s")
     chosen = best(hypotheses([spans, throttled]))
+    assert not hypotheses([spans])  # no harm seen (no errors, latency or throttling): sharing is not yet a fault
     assert chosen is not None
     assert (chosen.category.value, chosen.resource) == (
         (category, "auction/Service/bids-api") if category else ("cpu_throttling", "auction/Deployment/bid-settler"))
@@ -121,3 +122,13 @@ def test_a_value_naming_a_host_no_service_has_is_the_value_holders_fault():
 ])
 def test_only_a_line_about_its_own_login_reads_as_refused_without_a_secret_change(line, own):
     assert bool(OWN_LOGIN_REFUSED.search(line)) is own
+
+
+def test_a_missing_service_whose_workload_is_there_is_not_the_callers_value():
+    down = Finding(agent="kubernetes", resource="fines/Deployment/fines-api", signal="DependencyDown", summary="s",
+                   details={"dependency": "fines/Service/wallet", "exists": False, "env": "WALLET_URL",
+                            "source": "ConfigMap/fines-flags/WALLET_URL"})
+    resolved = Finding(agent="kubernetes", resource="fines/Deployment/wallet", signal="TargetResolved", summary="s",
+                       severity="info", details={"asked": "fines/Service/wallet"})
+    chosen = best(hypotheses([down, resolved]))
+    assert chosen is None or chosen.category.value != "endpoint_misconfigured"
