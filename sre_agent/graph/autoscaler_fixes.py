@@ -9,14 +9,11 @@ import json
 import re
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
+from .fix_guards import evidence_of
 from .fix_values import autoscaler_caps, raised_cap
 from .kubectl_words import namespace_flag as _ns
 
 MISSING_TARGET = re.compile(r"uses (?P<kind>\w+)/(?P<name>[\w.-]+) as ScaleTargetRef which does not exist")
-
-
-def _evidence(findings: list[Finding]) -> list[str]:
-    return list(dict.fromkeys(e for f in findings for e in f.evidence))
 
 
 def at_max_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
@@ -29,11 +26,11 @@ def at_max_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
                                   "(quota and nodes permitting)",
             commands=[f"kubectl {_ns(namespace)}patch hpa {name} --type merge -p "
                       f"'{json.dumps({'spec': {'maxReplicas': raised}})}'"],
-            evidence=_evidence([finding])))
+            evidence=evidence_of([finding])))
     return fixes
 
 
-def _grew_from(old: str, new: str) -> bool:
+def grew_from(old: str, new: str) -> bool:
     """A renamed workload keeps its stem: `appointments-api` -> `appointments-api-v2` (or the other way round)."""
     return old != new and (new.startswith(old + "-") or old.startswith(new + "-"))
 
@@ -46,7 +43,7 @@ def orphan_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
     for finding in findings:
         match = MISSING_TARGET.search(finding.summary) if finding.signal == "ScaleTargetMissing" else None
         hpa_ns, _, hpa = parse_resource_id(finding.resource) if match else (None, "", "")
-        if match is None or hpa_ns != namespace or match.group("kind") != kind or not _grew_from(match.group("name"), name):
+        if match is None or hpa_ns != namespace or match.group("kind") != kind or not grew_from(match.group("name"), name):
             continue
         patch = {"spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name}}}
         fixes.append(ProposedFix(
@@ -55,7 +52,7 @@ def orphan_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
                     f"{workload} under this load: point it at {name}",
             commands=[f"kubectl {_ns(namespace)}patch hpa {hpa} --type merge -p '{json.dumps(patch)}'",
                       f"kubectl {_ns(namespace)}get hpa {hpa} --watch"],
-            evidence=_evidence([finding])))
+            evidence=evidence_of([finding])))
     return fixes
 
 

@@ -11,6 +11,7 @@ import json
 import re
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
+from .fix_guards import evidence_of, findings_about
 from .kubectl_words import namespace_flag as _ns
 from .quota_fixes import pileup_fixes
 
@@ -19,14 +20,10 @@ STILL_RUNNING = re.compile(r"but (?P<containers>[\w.-]+(?:, [\w.-]+)*) is still 
 RUN_DEADLINE_S = 3600  # an upper bound for a run, for a human to tune: a run that hangs is ended, never left open
 
 
-def _about(findings: list[Finding], resource: str, *signals: str) -> list[Finding]:
-    return [f for f in findings if f.resource == resource and f.signal in signals]
-
-
 def resume_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
     """A suspended CronJob starts no run: `suspend: false` resumes it (a run it missed within its starting deadline
     starts at once)."""
-    suspended = [f for f in _about(findings, cronjob, "Suspended") if f.severity != "info"]
+    suspended = [f for f in findings_about(findings, cronjob, "Suspended") if f.severity != "info"]
     namespace, kind, name = parse_resource_id(cronjob)
     if not suspended or kind != "CronJob":
         return []
@@ -34,16 +31,16 @@ def resume_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
                         commands=[f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
                                   f"'{json.dumps({'spec': {'suspend': False}})}'",
                                   f"kubectl {_ns(namespace)}get jobs --watch"],
-                        evidence=[e for f in suspended for e in f.evidence])]
+                        evidence=evidence_of(suspended))]
 
 
 def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
     """Runs held open by a container that never exits: delete the stuck run, and give the template an end. Runs that
     overlap and take a node: Forbid the overlap and delete the unfinished ones (quota_fixes.pileup_fixes says it)."""
-    for pileup in _about(findings, cronjob, "CronJobPileUp"):
+    for pileup in findings_about(findings, cronjob, "CronJobPileUp"):
         return [fix for taken in pileup.details.get("quotas") or [] for fix in pileup_fixes(findings, str(taken))
                 if fix.resource == cronjob][:1]
-    held = _about(findings, cronjob, "HeldOpen", "RunsSkipped")
+    held = findings_about(findings, cronjob, "HeldOpen", "RunsSkipped")
     namespace, kind, name = parse_resource_id(cronjob)
     if not held or kind != "CronJob":
         return []
@@ -68,4 +65,4 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
             "" if runs else "the stuck run's name (kubectl get jobs: the one still active), to delete it",
             f"the job template without {', '.join(open_containers)} (kubectl edit cronjob/{name})" if open_containers else "")
             if need),
-        evidence=[e for f in held for e in f.evidence])]
+        evidence=evidence_of(held))]

@@ -8,6 +8,7 @@ import re
 from difflib import SequenceMatcher
 
 from ...contracts import parse_resource_id, resource_id
+from ...graph.autoscaler_fixes import grew_from
 from ...graph.state import Investigation
 from .calls import Calls, split_target
 
@@ -64,7 +65,7 @@ async def _other_backers(service: str, namespace: str, pods: list[str], first: s
 
 def _same_stem(workload: str, service: str) -> bool:
     """`catalogue-search-canary` is a variant of Service `catalogue-search`; `bid-settler` is not one of `bids-api`."""
-    return workload == service or workload.startswith(service + "-") or service.startswith(workload + "-")
+    return workload == service or grew_from(service, workload)
 
 
 async def shared_services(workload: str, namespace: str, services: list[str], calls: Calls) -> None:

@@ -8,6 +8,8 @@ import json
 import re
 
 from ...contracts import parse_resource_id
+from ...graph.autoscaler_fixes import grew_from
+from ..answer.pods import scales_nothing
 from ..ask import Ask
 from ..models import Answer
 from .hand_edits import hpa_plan
@@ -36,8 +38,7 @@ def _orphan_for(hpas: list[dict], kind: str, name: str) -> dict | None:
     (`appointments-api` for `appointments-api-v2`, or the other way round)."""
     for hpa in hpas:
         target_kind, _, target = str(hpa.get("target") or "").partition("/")
-        if "FailedGetScale" in " ".join(hpa.get("conditions") or []) and target_kind == kind and target != name and \
-                (name.startswith(target + "-") or target.startswith(name + "-")):
+        if scales_nothing(hpa) and target_kind == kind and grew_from(target, name):
             return hpa
     return None
 

@@ -104,13 +104,18 @@ def requests_and_limits(pod_spec: dict[str, Any]) -> list[str]:
             f"limits {(c.get('resources') or {}).get('limits') or 'none'}" for c in pod_spec.get("containers") or []]
 
 
+def scales_nothing(hpa: dict) -> bool:
+    """An HPA row whose conditions say it cannot read its target's scale (FailedGetScale: no such object)."""
+    return "FailedGetScale" in " ".join(hpa.get("conditions") or [])
+
+
 async def orphan_autoscalers(ask: Ask, namespace: str | None) -> list[str]:
     """The namespace's HPAs that cannot read their target's scale (FailedGetScale: it was deleted or renamed): they
     scale nothing -- when nothing scales a workload, one of these is likely the autoscaler that was meant to."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
     return [f"hpa {h.get('name')} targets {h.get('target')}, which it cannot scale (FailedGetScale: no such object) -- "
             f"it scales nothing; point its scaleTargetRef at the workload that should scale"
-            for h in (listed.data or {}).get("items") or [] if "FailedGetScale" in " ".join(h.get("conditions") or [])]
+            for h in (listed.data or {}).get("items") or [] if scales_nothing(h)]
 
 
 async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
