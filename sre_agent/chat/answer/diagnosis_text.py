@@ -21,11 +21,19 @@ def said_once(text: str, category: str, resource: str) -> str:
     return text
 
 
+FIX_SAID = 200  # a fix's words in one next step; the report has them whole
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut at a word under `limit`, marked: "put the current value in" never ends a step with its object cut off."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:-") + " …"
+
+
 def fix_step(fix: dict, category: str) -> str:
     """A proposed fix as one next step: "Fix <object>: <what to change> (you supply: ...) -- `command`"."""
     resource = str(fix.get("resource") or "")
     command = next((c for c in fix.get("commands") or [] if not c.startswith("#")), "")
     needs = str(fix.get("needs") or "")
     needs = f" (you supply: {needs if len(needs) <= NEEDS_SAID else needs[:NEEDS_SAID - 1] + '…'})" if needs else ""
-    return f"Fix {resource}: {said_once(str(fix.get('summary') or ''), category, resource)[:160]}{needs}" + (
+    return f"Fix {resource}: {_cut(said_once(str(fix.get('summary') or ''), category, resource), FIX_SAID)}{needs}" + (
         f" -- `{command}`" if command else "")

@@ -15,9 +15,10 @@ MAX_SYMPTOMS = 4
 
 
 @handles("impact", needs=("kubernetes", "cloudwatch"))
-async def impact(ask: Ask) -> Answer:
+async def impact(ask: Ask, incident: str | None = None) -> Answer:
+    """The reach of `incident` (default: the conversation's)."""
     report = await sweep(ask)
-    incident = ask.incident
+    incident = incident or ask.incident
     firing = [a for a in report.alarms if a.state == "ALARM" and not a.demand]
     alarm_line = f"alarms firing: {', '.join(a.name for a in firing)}" if firing else "no alarm firing"
     if not report.problems:

@@ -10,6 +10,8 @@ import re
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
 from ..understand.references import name_of
+from .health import sweep
+from .impact import impact
 from .investigate import why_failing, wider_subject
 from .onset import MAX_ASKED_ABOUT, alarms_on
 
@@ -33,15 +35,39 @@ def _facts(answer: Answer) -> list[str]:
     return [f if len(f) <= MAX_FACT else f[:MAX_FACT - 1] + "…" for f in dict.fromkeys(facts)][:MAX_FACTS]
 
 
+async def _paging_incident(ask: Ask) -> str | None:
+    """What the summary is about: the root cause the conversation found; else the problem an alarm pages on (a
+    channel summary is of the page, not of the last object asked about -- "is holds-worker involved" moves the
+    conversation's object, not the incident); else the conversation's object; else what is worst now."""
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("resource") and diagnosis.get("category") not in (None, "none"):
+        return str(diagnosis["resource"])
+    report = await sweep(ask)
+    alarmed = [p for p in report.problems if any(s.source == "alarm" for s in p.symptoms)]
+    if alarmed:
+        return alarmed[0].resource
+    if ask.incident is not None:
+        return ask.incident
+    worst = await wider_subject(ask)
+    return worst if isinstance(worst, str) and worst else None
+
+
+async def _reach(ask: Ask, incident: str) -> tuple[str | None, list[str]]:
+    """What the root cause takes down, said as the impact answer says it ("3 depend on it and are hit: a, b, c"),
+    and the objects named in it: the chain from the cause to what pages."""
+    reached = await impact(ask, incident)
+    if reached.status != "problems" or "; " not in reached.headline:
+        return None, []
+    return f"reach: {reached.headline.split('; ', 1)[1]}", list(reached.resources)
+
+
 @handles("compose", needs=("kubernetes",))
 async def compose(ask: Ask) -> Answer:
-    """The conversation's incident read again now (the investigation of its root cause, or what is wrong in its scope
-    when it has none yet), as facts in the order a channel message takes them: what is wrong and why, the evidence,
-    what is pinned, what to do."""
-    found, on_subject = None, []
-    if (incident := ask.incident) is None and isinstance(worst := await wider_subject(ask), str) and worst:
-        incident = worst  # nothing found yet in this conversation: the incident is what is worst now, investigated
-    if incident is not None:
+    """The conversation's incident read again now (the investigation of its root cause, or of what pages when it has
+    none yet), as facts in the order a channel message takes them: what is wrong and why, what it takes down, the
+    evidence, what pages, what is pinned, what to do."""
+    found, on_subject, reach, reached = None, [], None, []
+    if (incident := await _paging_incident(ask)) is not None:
         ask.resource = incident
         found = await why_failing(ask)
     if found is None or (found.status == "answered" and (found.diagnosis or {}).get("category") in (None, "none")):
@@ -50,10 +76,14 @@ async def compose(ask: Ask) -> Answer:
         on_subject = _facts(found)[:3] if found is not None else []
         ask.resource = None
         found = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
+    root = (found.diagnosis or {}).get("resource") or (found.resources[0] if found.resources else None)
+    if root:
+        reach, reached = await _reach(ask, str(root))
     facts = _facts(found)
-    facts = [*facts[:1], *on_subject, *facts[1:]][:MAX_FACTS]
-    # what paged: the alarms on the incident's objects and on what the conversation came from, firing or cleared
-    names = list(dict.fromkeys(name_of(r) for r in [*(found.resources or []), *ask.focus[:MAX_ASKED_ABOUT]] if r))
+    facts = [*facts[:1], *([reach] if reach else []), *on_subject, *facts[1:]][:MAX_FACTS]
+    # what paged: the alarms on the incident's objects, on what it takes down and on what the conversation came from,
+    # firing or cleared
+    names = list(dict.fromkeys(name_of(r) for r in [*(found.resources or []), *reached, *ask.focus[:MAX_ASKED_ABOUT]] if r))
     facts += [f"{when:%H:%M} UTC: {text}" for when, text in sorted(await alarms_on(ask, names))][:MAX_ALARMS]
     pinned = (ask.last_answer or {}).get("approval") or {}
     if pinned.get("tool"):
