@@ -8,6 +8,8 @@ Which kinds of change act on which kind of fault is data: `acted_on_by` in sre_a
 
 from __future__ import annotations
 
+import re
+
 from ...categories import category
 from ...contracts import parse_resource_id
 from ..answer.investigate import wider_subject
@@ -35,6 +37,20 @@ def change_kind(plan: Plan, verb: str = "") -> str | None:
     return TOOL_CHANGE.get(plan.tool) or VERB_CHANGE.get(verb)
 
 
+OUTSIDE = "(outside the cluster)"
+LOGS_SAID = re.compile(r"\(its logs: (.+)\)\s*$")
+
+
+def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
+    """No root cause in the cluster, and `rid`'s own calls fail at a host outside it (a vendor limiting, timing out):
+    a change here does not change what that host answers -- said with the line that shows it."""
+    if OUTSIDE not in summary or not summary.removeprefix("No root cause in the cluster: ").startswith(rid):
+        return None
+    said = LOGS_SAID.search(summary)
+    return (f"note: {summary.split(' -- ')[0]}{f' ({said.group(1)[:200]})' if said else ''} -- "
+            f"a{'n' if (kind or 'x')[0] in 'aeiou' else ''} {kind or 'change'} here does not change what that host answers")
+
+
 def _same_object(root: str, rid: str) -> bool:
     """rid is the root, or one of its pods (a pod's name starts with its workload's)."""
     if root == rid:
@@ -53,7 +69,9 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
             diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}
             ask.last_diagnosis = diagnosis or None
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
-    if not root or found == "none":
+    if found == "none":
+        return _outside_note(str(diagnosis.get("summary") or ""), rid, change_kind(plan, verb))
+    if not root:
         return None
     why = str(diagnosis.get("summary") or "").removeprefix(f"{found} on {root} ").strip()[:220]
     if not _same_object(root, rid):

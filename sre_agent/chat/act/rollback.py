@@ -247,12 +247,18 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     reader = True if found_none else await _reads_root_config(ask, rid)
     if not found_none and elsewhere_for(ask, tool, rid, config_reader=reader) is None:
         return None
+    worst: str | Answer | None = None
+    if found_none and ask.investigate is not None and kind in WORKLOADS and (worst := await wider_subject(ask)) == rid:
+        # the request is about what pages itself ("roll captain-sms back" under captain-sms's alarm): its own
+        # investigation says whether an undo or restart can reach the fault -- not when its calls fail outside
+        ask.last_diagnosis = (await ask.investigate(ask.question, rid)).get("diagnosis") or None
+        return _fails_outside(ask, tool, rid)
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
     own = await findings_on(ask, namespace or "", rid) if kind not in ("ConfigMap", "Secret") else []
     if own:
         return None
     if found_none and ask.investigate is not None:
-        worst = await wider_subject(ask)
+        worst = worst if worst is not None else await wider_subject(ask)
         if not isinstance(worst, str) or not worst or worst == rid:
             return None
         ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None

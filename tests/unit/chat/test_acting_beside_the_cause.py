@@ -230,3 +230,13 @@ def test_an_undo_of_a_workload_whose_calls_fail_outside_the_cluster_is_said_not_
     assert said is not None and said.status == "answered" and "api.vendor.example.com" in said.headline
     assert _fails_outside(_ask("roll back sms anyway", outside), "rollout_undo", "comms/Deployment/sms") is None
     assert _fails_outside(_ask("roll back mailer", outside), "rollout_undo", "comms/Deployment/mailer") is None  # another
+
+
+def test_a_change_pinned_on_a_workload_whose_calls_fail_outside_says_so_with_the_line():
+    outside = {"category": "none", "resource": "", "summary": "No root cause in the cluster: comms/Deployment/sms's calls to "
+               "api.vendor.example.com (outside the cluster) time out or fail -- its owner is who can fix that (its logs: "
+               "WARN POST /v3/messages -> 429 Too Many Requests)"}
+    note = asyncio.run(cause_note(_ask("scale sms to 8", outside), _plan("scale", replicas=8), "comms/Deployment/sms"))
+    assert note is not None and "api.vendor.example.com" in note and "429 Too Many Requests" in note and "a scale" in note
+    other = asyncio.run(cause_note(_ask("scale mailer to 8", outside), _plan("scale", replicas=8), "comms/Deployment/mailer"))
+    assert other is None  # another workload's calls: nothing said of them
