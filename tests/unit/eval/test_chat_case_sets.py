@@ -46,7 +46,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout34": ("scenarios_heldout29", 10, 200),
         "chat_cases_heldout35": ("scenarios_heldout30", 10, 200),
         "chat_cases_heldout36": ("scenarios_heldout31", 10, 200),
-        "chat_cases_heldout37": ("scenarios_heldout32", 10, 200)}
+        "chat_cases_heldout37": ("scenarios_heldout32", 10, 200),
+        "chat_cases_heldout38": ("scenarios_heldout33", 10, 200),
+        "chat_cases_heldout39": ("scenarios_heldout34", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

@@ -105,6 +105,8 @@ SETS = {
     "scenarios_heldout30": ("oakhollow", 10, ["oh08-sms-reminders-slow"], ["oh05-lab-results-not-imported"]),
     "scenarios_heldout31": ("brackenford", 10, [], ["bf06-holds-queue-pending"]),
     "scenarios_heldout32": ("saltmarsh", 10, ["sm06-captain-sms-throughput"], ["sm02-orders-api-slow"]),
+    "scenarios_heldout33": ("glenwyvern", 10, ["gw06-turnstile-bridge-unavailable"], ["gw03-lesson-booking-errors"]),
+    "scenarios_heldout34": ("marrowby", 10, ["mb07-journey-planner-latency"], ["mb04-fare-sync-rejected"]),
 }
 
 
