@@ -30,6 +30,7 @@ from .fix_values import (
     selector_mismatches,
     service_selector_fix,
 )
+from .held_update_fixes import held_update_fixes
 from .kubectl_words import KUBECTL_KIND
 from .kubectl_words import namespace_flag as _ns
 from .missing_settings import missing_var_names
@@ -307,7 +308,9 @@ def proposed_fixes(state: Investigation) -> list[ProposedFix]:
     diagnosis = state.diagnosis
     if diagnosis is None or diagnosis.category == C.NONE or not diagnosis.resource:
         return []
-    fixes = recipe_fixes(state, diagnosis.category.value, diagnosis.resource, FIX_BUILDERS)
+    # a change already made that the pods have not taken (a paused rollout, OnDelete) is rolled out first
+    fixes = held_update_fixes(state.findings, diagnosis.resource)
+    fixes += recipe_fixes(state, diagnosis.category.value, diagnosis.resource, FIX_BUILDERS)
     for retired in retired_behind(state.findings, diagnosis.resource) if diagnosis.category == C.ENDPOINT_MISCONFIGURED else []:
         # the decommission undone is the other way out: offered after the caller's own fix, asked first (with_intent)
         fixes += recipe_fixes(state, C.DEPENDENCY_FAILURE.value, retired, FIX_BUILDERS)

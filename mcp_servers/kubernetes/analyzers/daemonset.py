@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .base import Finding, make_finding
 from .daemonset_coverage import coverage_gap
+from .held_update import held_update_findings
 from .view import ClusterView, name_of, namespace_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
 
@@ -29,6 +30,7 @@ class DaemonSetAnalyzer:
                     [f"status.desiredNumberScheduled={desired}", f"status.numberReady={ready}",
                      f"status.numberUnavailable={status.get('numberUnavailable') or 0}"],
                 ))
+            findings += held_update_findings(view, "DaemonSet", ds)
             pod_spec = template_pod_spec(ds)
             gap = coverage_gap(view, ds, pod_spec)
             if gap is not None:

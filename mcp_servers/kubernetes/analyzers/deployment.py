@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .base import Finding, make_finding, quote
 from .describe import describe_condition, describe_event
+from .held_update import held_update_findings
 from .resourcequota import failed_create_message, rejection_text
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
@@ -35,6 +36,7 @@ class DeploymentAnalyzer:
             findings += self.replicas(deployment)
             findings += self.conditions(deployment)
             findings += self.failed_creates(view, deployment)
+            findings += held_update_findings(view, "Deployment", deployment)
             findings += pod_template_findings(view, "Deployment", deployment, template_pod_spec(deployment))
         return findings
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .base import Finding, make_finding, reason_code
 from .describe import describe_event
+from .held_update import held_update_findings
 from .pod_status import pod_is_ready, pod_state_summary
 from .view import ClusterView, KubeObject, name_of, namespace_of, spec_of, status_of
 from .workload_template import TEMPLATE_READS, pod_template_findings, template_pod_spec
@@ -24,6 +25,7 @@ class StatefulSetAnalyzer:
             findings += self.governing_service(view, sts)
             findings += self.storage_classes(view, sts)
             findings += self.pods(view, sts)
+            findings += held_update_findings(view, "StatefulSet", sts)
             findings += pod_template_findings(view, "StatefulSet", sts, template_pod_spec(sts))
         return findings
 

@@ -40,6 +40,7 @@ ANALYZER_SIGNALS = {
     "TargetPortMismatch", "HPAScalingLimited",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
     "JobFailed", "HeldOpen", "RunsSkipped", "MissedSchedules", "Suspended",  # runs that cannot end, or never start
+    "UpdateHeld",  # a template its pods have not taken: a paused rollout, an OnDelete update
 }
 
 

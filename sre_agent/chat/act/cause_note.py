@@ -64,7 +64,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
     """One line for the approval request when the change leaves the conversation's root cause as it is, else None."""
     diagnosis = ask.last_diagnosis or {}
     if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
-        worst = await wider_subject(ask)
+        worst = await wider_subject(ask, near=rid)
         if isinstance(worst, str) and worst:
             diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}
             ask.last_diagnosis = diagnosis or None

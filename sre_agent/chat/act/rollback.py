@@ -248,7 +248,7 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     if not found_none and elsewhere_for(ask, tool, rid, config_reader=reader) is None:
         return None
     worst: str | Answer | None = None
-    if found_none and ask.investigate is not None and kind in WORKLOADS and (worst := await wider_subject(ask)) == rid:
+    if found_none and ask.investigate is not None and kind in WORKLOADS and (worst := await wider_subject(ask, near=rid)) == rid:
         # the request is about what pages itself ("roll captain-sms back" under captain-sms's alarm): its own
         # investigation says whether an undo or restart can reach the fault -- not when its calls fail outside
         ask.last_diagnosis = (await ask.investigate(ask.question, rid)).get("diagnosis") or None
@@ -258,7 +258,7 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
     if own:
         return None
     if found_none and ask.investigate is not None:
-        worst = worst if worst is not None else await wider_subject(ask)
+        worst = worst if worst is not None else await wider_subject(ask, near=rid)
         if not isinstance(worst, str) or not worst or worst == rid:
             return None
         ask.last_diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or None

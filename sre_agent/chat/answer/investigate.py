@@ -42,12 +42,18 @@ async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
             for line in changed[:6]]
 
 
-async def wider_subject(ask: Ask) -> str | Answer:
+async def wider_subject(ask: Ask, near: str | None = None) -> str | Answer:
     """No object named (or a Node, whose symptoms are its pods'): what is broken now in the namespace in
-    context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such."""
+    context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such. `near`: only
+    a problem tied to that object (it, its namespace, or something whose reach or symptoms include it) -- what a request
+    to change it is checked against; "" when none is (a Job that failed in another namespace is no cause of it)."""
     node = name_of(ask.resource) if ask.resource and kind_of(ask.resource) == "Node" else None
     report = await sweep(ask)
     problems = report.problems
+    if near:
+        problems = [p for p in problems if _tied_to(p, near)]
+        if not problems:
+            return ""
     if node:
         on_node = await _troubled_owners_on(ask, node)
         problems = [p for p in problems if p.resource in on_node] or \
@@ -68,6 +74,14 @@ async def wider_subject(ask: Ask) -> str | Answer:
     answer = await broken_now(ask)
     answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
     return answer
+
+
+def _tied_to(problem: Any, rid: str) -> bool:
+    """Whether a sweep's problem touches `rid`: it is rid, rid is in its reach or among its symptoms, or they share a
+    namespace."""
+    namespace = parse_resource_id(rid)[0]
+    return problem.resource == rid or rid in problem.blast_radius or any(s.resource == rid for s in problem.symptoms) \
+        or bool(namespace) and parse_resource_id(problem.resource)[0] == namespace
 
 
 async def _decommissioned(ask: Ask, rid: str) -> bool:

@@ -292,6 +292,12 @@ async def resolve(ask: Ask) -> str | Answer:
             named = await _exact_in_other_kinds(ask, word)
         if named:
             return named
+    if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
+        # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
+        # object the conversation was on
+        for word in [w for w in rec.candidates[:5] if "-" in w]:
+            if named := await named_exactly(ask, word, kind_hint=rec.kind_hint):
+                return named
     if subject is None and asked_kind:
         by_kind = await _by_kind(ask, asked_kind)
         if by_kind:
