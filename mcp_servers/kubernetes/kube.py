@@ -96,6 +96,7 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
     Kind("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", True),
     Kind("PersistentVolume", "", "v1", "persistentvolumes", False),
     Kind("ResourceQuota", "", "v1", "resourcequotas", True),
+    Kind("LimitRange", "", "v1", "limitranges", True),
     Kind("ServiceAccount", "", "v1", "serviceaccounts", True),
     Kind("Deployment", "apps", "v1", "deployments", True),
     Kind("ReplicaSet", "apps", "v1", "replicasets", True),
@@ -121,7 +122,7 @@ _ALIASES.update({"po": "Pod", "svc": "Service", "ep": "Endpoints", "cm": "Config
                  "no": "Node", "deploy": "Deployment", "rs": "ReplicaSet", "sts": "StatefulSet", "ds": "DaemonSet",
                  "pvc": "PersistentVolumeClaim", "pv": "PersistentVolume", "hpa": "HorizontalPodAutoscaler",
                  "pdb": "PodDisruptionBudget", "ing": "Ingress", "netpol": "NetworkPolicy", "sc": "StorageClass",
-                 "quota": "ResourceQuota", "cj": "CronJob", "ev": "Event", "events": "Event"})
+                 "quota": "ResourceQuota", "limits": "LimitRange", "cj": "CronJob", "ev": "Event", "events": "Event"})
 
 
 def resolve_kind(name: str) -> Kind:

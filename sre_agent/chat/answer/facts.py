@@ -161,7 +161,26 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
                      + f", unschedulable={bool(spec.get('unschedulable'))}")
         lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
                      f"labels {meta.get('labels') or {}}")
+    elif kind in SPEC_SAID_WHOLE:
+        lines += spec_lines(spec)
     return lines
+
+
+# kinds whose whole spec is what they are (a policy's rules, a range's defaults, a budget's bounds): said line by line
+SPEC_SAID_WHOLE = ("NetworkPolicy", "LimitRange", "PodDisruptionBudget", "Ingress")
+MAX_SPEC_LINES = 12
+
+
+def spec_lines(spec: Any, path: str = "") -> list[str]:
+    """`spec` flattened to "path: value" lines, as `kubectl get -o yaml` would show its leaves."""
+    if isinstance(spec, dict) and not spec and path:
+        return [f"{path}: {{}}"]  # an empty podSelector: every pod of the namespace
+    if isinstance(spec, dict):
+        return [line for key, value in spec.items() for line in spec_lines(value, f"{path}.{key}" if path else str(key))][
+            :MAX_SPEC_LINES]
+    if isinstance(spec, list):
+        return [line for i, value in enumerate(spec) for line in spec_lines(value, f"{path}[{i}]")][:MAX_SPEC_LINES]
+    return [f"{path}: {spec}"]
 
 
 def _pod_state(state: dict[str, Any]) -> list[str]:

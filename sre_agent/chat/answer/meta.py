@@ -8,14 +8,14 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
-from ..understand.forms import form_spec
+from ..understand.forms import form_spec, kind_nouns
 from ..understand.grounding import grounded_subject
 from ..understand.intent_model import guess_intent
 from ..understand.references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
 from .causal import categories_named
 from .config_refs import config_users
 from .config_sources import setting_in_words
-from .facts import object_facts
+from .facts import SPEC_SAID_WHOLE, object_facts
 from .health import describe, status
 from .nodes import group_nodes
 from .runs import cronjob_of
@@ -159,7 +159,8 @@ async def unrecognised(ask: Ask) -> Answer:
     owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
     # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words
     # typed for a dashed name
-    hint = ask.recognised.kind_hint
+    # a kind no workload's name carries, said outright ("what does the LimitRange in notify set"): the object is of it
+    hint = ask.recognised.kind_hint or next((k for k in kind_nouns(ask.question) if k in SPEC_SAID_WHOLE), None)
     grounded = await grounded_subject(ask, tuple(owners) or ((hint,) if hint else ()))  # named, among what exists now
     if isinstance(grounded, Answer):
         return grounded

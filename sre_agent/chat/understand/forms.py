@@ -151,7 +151,9 @@ KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment"
               "claim": "PersistentVolumeClaim", "job": "Job", "cronjob": "CronJob", "configmap": "ConfigMap",
               "cm": "ConfigMap", "secret": "Secret", "quota": "ResourceQuota", "resourcequota": "ResourceQuota",
               "storageclass": "StorageClass", "hpa": "HorizontalPodAutoscaler", "autoscaler": "HorizontalPodAutoscaler",
-              "horizontalpodautoscaler": "HorizontalPodAutoscaler"}
+              "horizontalpodautoscaler": "HorizontalPodAutoscaler", "netpol": "NetworkPolicy",
+              "networkpolicy": "NetworkPolicy", "pdb": "PodDisruptionBudget", "poddisruptionbudget": "PodDisruptionBudget",
+              "limitrange": "LimitRange"}
 
 
 def kind_nouns(text: str) -> list[str]:
@@ -159,13 +161,15 @@ def kind_nouns(text: str) -> list[str]:
     "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
     found = []
     # a word of a dashed name is not a noun: "claims-export" names a CronJob, it says nothing of claims
-    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon)\s+(?:maps?|class(?:es)?|quotas?|jobs?|sets?)\b"
+    for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon|network|limit|disruption)\s+"
+                           r"(?:maps?|class(?:es)?|quotas?|jobs?|sets?|polic(?:y|ies)|ranges?|budgets?)\b"
                            r"|[a-z0-9][\w.-]*", text.lower()):
         word = word.strip(".")
         if re.search(r"[-.\d]", word):
             continue
         key = re.sub(r"\s+", "", word)
-        for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key):
+        for candidate in (key, key[:-1] if key.endswith("s") else key, key[:-2] if key.endswith("es") else key,
+                          key[:-3] + "y" if key.endswith("ies") else key):
             if candidate in KIND_WORDS:
                 found.append(KIND_WORDS[candidate])
                 break

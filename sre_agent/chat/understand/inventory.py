@@ -22,12 +22,13 @@ from .intent_model import labelled
 from .names import match_score
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
-         "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ResourceQuota", "Node", "StorageClass")
+         "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ResourceQuota", "Node", "StorageClass", "NetworkPolicy",
+         "LimitRange", "PodDisruptionBudget")
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 CONFIG_KINDS = ("ConfigMap", "Secret")
 # the order an SRE means when only the name is said: what runs, then what fronts or feeds it
 KIND_ORDER = (*WORKLOADS, "Service", "Node", "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ConfigMap", "Secret",
-              "ResourceQuota", "StorageClass", "Alarm")
+              "ResourceQuota", "StorageClass", "NetworkPolicy", "LimitRange", "PodDisruptionBudget", "Alarm")
 TTL_S = 15.0  # a conversation's next turn sees the same cluster; a rollout a minute later is seen
 MIN_SCORE = 0.6  # names.match_score: a typo of a whole name (0.7-0.75) or of one long token (0.61-0.65) still counts
 ALARM_SCORE = 0.92  # an alarm's name carries its workload's: only the alarm's own words (most of them) name the alarm

@@ -22,7 +22,9 @@ KUBECTL_KINDS = {**KIND_WORDS, "po": "Pod", "pods": "Pod", "deployments": "Deplo
                  "quotas": "ResourceQuota", "resourcequotas": "ResourceQuota", "ev": "Event", "events": "Event",
                  "event": "Event", "ns": "Namespace", "namespaces": "Namespace", "namespace": "Namespace",
                  "rs": "ReplicaSet", "replicasets": "ReplicaSet", "replicaset": "ReplicaSet", "endpoints": "Endpoints",
-                 "ep": "Endpoints", "ing": "Ingress", "ingress": "Ingress", "pv": "PersistentVolume"}
+                 "ep": "Endpoints", "ing": "Ingress", "ingress": "Ingress", "pv": "PersistentVolume",
+                 "networkpolicies": "NetworkPolicy", "pdbs": "PodDisruptionBudget", "limits": "LimitRange",
+                 "limitranges": "LimitRange"}
 # how the forms say each kind, singular and plural
 SAID = {"Pod": ("pod", "pods"), "Deployment": ("deployment", "deployments"), "Service": ("service", "services"),
         "Node": ("node", "nodes"), "StatefulSet": ("statefulset", "statefulsets"), "DaemonSet": ("daemonset", "daemonsets"),
@@ -30,7 +32,9 @@ SAID = {"Pod": ("pod", "pods"), "Deployment": ("deployment", "deployments"), "Se
         "Secret": ("secret", "secrets"), "PersistentVolumeClaim": ("pvc", "pvcs"),
         "StorageClass": ("storage class", "storage classes"), "HorizontalPodAutoscaler": ("hpa", "hpas"),
         "ResourceQuota": ("quota", "quotas"), "ReplicaSet": ("replicaset", "replicasets"),
-        "Endpoints": ("endpoints", "endpoints"), "Namespace": ("namespace", "namespaces")}
+        "Endpoints": ("endpoints", "endpoints"), "Namespace": ("namespace", "namespaces"),
+        "NetworkPolicy": ("network policy", "network policies"), "PodDisruptionBudget": ("pdb", "pdbs"),
+        "LimitRange": ("limit range", "limit ranges")}
 VERBS = ("get", "describe", "logs", "rollout", "top", "events")
 COMMAND = re.compile(r"^\s*(?:kubectl\s+|k\s+)?(get|describe|logs|rollout|top|events)\b", re.IGNORECASE)
 # what people type around a command line in chat: "fine, rollout undo ... instead", "ok kubectl logs x pls"
@@ -179,6 +183,10 @@ def translate(text: str) -> KubectlQuestion | None:
         # a ConfigMap's or Secret's describe is what it holds (a Secret: key names) and who wrote it: its record
         return KubectlQuestion(question=f"describe {name}" + (f" {said[0]}" if kind else ""), namespace=namespace,
                                form="change_record" if kind in ("ConfigMap", "Secret") else "describe", subject=name, kind=kind)
+    if verb == "describe" and kind and kind != "Pod" and namespace:
+        # "describe limitrange -n notify": kubectl describes every one of the kind there -- read as the one there
+        return KubectlQuestion(question=f"describe the {said[0]} in {namespace}", namespace=namespace, form="describe",
+                               kind=kind)
     if kind is None:
         return KubectlQuestion(question=f"status of {name}", namespace=namespace) if name else None
     if name is None:  # get pods -n ops, get pvc -A

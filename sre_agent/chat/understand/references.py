@@ -75,7 +75,8 @@ SYMPTOM_FORMS = ("why_failing", "job_ran", "fix_it", "dependents", "past_inciden
 # Kinds chat resolves by listing them (find_resource's default kinds are the workloads, Pods, Services and Nodes).
 LISTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job")
 NAMED_KINDS = {"PersistentVolumeClaim", "Job", "CronJob", "ConfigMap", "Secret", "ResourceQuota", "StorageClass", "Node",
-               "Pod", "StatefulSet", "DaemonSet", "Deployment", "Service", "HorizontalPodAutoscaler"}
+               "Pod", "StatefulSet", "DaemonSet", "Deployment", "Service", "HorizontalPodAutoscaler", "NetworkPolicy",
+               "LimitRange", "PodDisruptionBudget"}
 
 
 # "what secret does X read", "which configmap do they mount": an interrogative on a kind noun asks for an object of

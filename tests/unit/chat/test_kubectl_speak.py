@@ -73,3 +73,11 @@ def test_show_labels_asks_for_the_label_column_and_a_named_object_is_its_state()
     assert one is not None and (one.form, one.subject, one.kind) == ("status", "gp3", "StorageClass")
     endpoints = translate("get endpoints lab-results -n records")
     assert endpoints is not None and (endpoints.form, endpoints.subject, endpoints.kind) == ("status", "lab-results", "Service")
+
+
+@pytest.mark.parametrize(("text", "kind"), [("describe limitrange -n notify", "LimitRange"),
+                                            ("describe netpol -n conditions", "NetworkPolicy"),
+                                            ("describe pdb -n coldchain", "PodDisruptionBudget")])
+def test_describe_of_a_kind_in_a_namespace_describes_the_one_there(text, kind):
+    read = translate(text)
+    assert read is not None and read.form == "describe" and read.kind == kind and read.subject is None

@@ -6,6 +6,7 @@ import pytest
 
 from sre_agent.chat.act.writes import BY_HAND, Plan, plan_for
 from sre_agent.chat.answer.config_refs import references_config
+from sre_agent.chat.answer.facts import spec_lines
 from sre_agent.chat.answer.objects import images_of
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.context_names import word_of_focus
@@ -220,3 +221,17 @@ def test_a_workload_wins_over_its_secret_of_the_same_stem_in_the_conversation():
     assert word_of_focus(ask, "gateway") == "coldchain/Deployment/truck-gateway"
     said = Ask(question="is the gateway secret ok", recognised=recognise("is the gateway secret ok"), tools=NoTools(), focus=focus)
     assert word_of_focus(said, "gateway") == "coldchain/Secret/truck-gateway-tls"  # the kind said
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("Which network policies exist in conditions?", ["NetworkPolicy"]), ("get netpol -A", ["NetworkPolicy"]),
+    ("What does the LimitRange in notify set?", ["LimitRange"]), ("is the pdb blocking the drain", ["PodDisruptionBudget"]),
+    ("show the limit range", ["LimitRange"]), ("the disruption budget of reefer-stream", ["PodDisruptionBudget"]),
+])
+def test_policy_range_and_budget_kinds_are_nouns_chat_reads(text, kinds):
+    assert kind_nouns(text) == kinds
+
+
+def test_a_policy_or_range_is_said_by_its_spec_lines():
+    spec = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}
+    assert spec_lines(spec) == ["podSelector: {}", "policyTypes[0]: Egress", "egress[0].to[0].ipBlock.cidr: 10.0.0.0/8"]
