@@ -153,6 +153,7 @@ KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment"
               "storageclass": "StorageClass", "hpa": "HorizontalPodAutoscaler", "autoscaler": "HorizontalPodAutoscaler",
               "horizontalpodautoscaler": "HorizontalPodAutoscaler", "netpol": "NetworkPolicy",
               "networkpolicy": "NetworkPolicy", "pdb": "PodDisruptionBudget", "poddisruptionbudget": "PodDisruptionBudget",
+              "disruptionbudget": "PodDisruptionBudget",
               "limitrange": "LimitRange"}
 
 
