@@ -10,7 +10,7 @@ from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..understand.references import owner_of, parse_resource_id
-from .hand_edits import PORT_TARGET
+from .hand_edits import PORT_TARGET, config_sources, env_change
 from .node_plans import TAINT_SAID
 
 
@@ -107,3 +107,25 @@ def with_untolerated_taint(ask: Ask, question: str, verb: str) -> str:
         return question
     taints = set(_UNTOLERATED.findall(str((ask.last_diagnosis or {}).get("summary") or "")))
     return f"{question} {next(iter(taints))[0]}={next(iter(taints))[1]}" if len(taints) == 1 else question
+
+
+async def key_holder(ask: Ask, rid: str, obj: dict) -> tuple[str, dict] | None:
+    """(the ConfigMap, as read) that holds the variable a request sets on workload `rid`, when its pods read it from
+    there (envFrom, configMapKeyRef) and no container sets it itself; None otherwise."""
+    change = env_change(ask.question)
+    if change is None:
+        return None
+    key, pod_spec = change[0], pod_spec_of(parse_resource_id(rid)[1], obj)
+    if any(env.get("name") == key and "value" in env for c in pod_spec.get("containers") or [] for env in c.get("env") or []):
+        return None
+    namespace = parse_resource_id(rid)[0]
+    for source in config_sources(pod_spec):
+        kind, _, name = source.partition("/")
+        if kind != "ConfigMap":
+            continue
+        described = await ask.call("kubernetes", "describe", {"kind": "ConfigMap", "name": name, "namespace": namespace,
+                                                              "events_limit": 0})
+        held = (described.data or {}).get("object") or {}
+        if key in (held.get("data") or {}):
+            return f"{namespace}/ConfigMap/{name}", held
+    return None

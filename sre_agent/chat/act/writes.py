@@ -23,6 +23,7 @@ from .cause_note import cause_note
 from .field_plans import field_plan
 from .guards import OVERRIDE, OWN_FIX_TOOLS, against_intent
 from .hand_edits import (
+    ENV_KINDS,
     config_sources,
     env_change,
     env_plan,
@@ -57,6 +58,7 @@ from .pull_secret_plans import pull_secret_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
 from .targets import (
+    key_holder,
     mounted_claim,
     only_member_claim,
     short_of_it_elsewhere,
@@ -292,6 +294,10 @@ async def write_request(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
+    if verb == "env" and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
+        # "set ENGINE_TIMEOUT_MS back to 5000 on journey-planner": a key its pods read from a ConfigMap is that
+        # ConfigMap's to change (an env override on the workload would hide the ConfigMap's value, not fix it)
+        rid, (namespace, kind, name), obj = holder[0], parse_resource_id(holder[0]), holder[1]
     question = with_untolerated_taint(ask, with_declared_port(ask, rid, verb), verb)
     troubled = await troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
     plan = await selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \

@@ -136,9 +136,14 @@ def is_pronoun(word: str | None) -> bool:
     return word is not None and word in catalog().pronouns
 
 
+ENV_NAME = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_[A-Z0-9_]+(?![\w-])")
+
+
 def candidate_words(text: str) -> list[str]:
     """Words of a question that could name a resource: not stopwords, at least 3 characters."""
     stop = set(catalog().stopwords) | set(catalog().pronouns)
+    # a variable's name (ENGINE_TIMEOUT_MS) is a key, never an object's: its words ("engine") name nothing
+    text = ENV_NAME.sub(" ", text)
     words = [w.strip("./-") for w in _RESOURCE_TOKEN.findall(text.lower())]
     # A version ("2.5.3", "v1.14") is what a question asks about, never an object's name.
     return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in stop and not w.isdigit()
