@@ -58,3 +58,23 @@ def orphan_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
 
 def autoscaler_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
     return at_max_fixes(findings, workload) or orphan_fixes(findings, workload)
+
+
+SHRUNK = 2  # a cut to half the replicas or fewer: each remaining pod takes at least twice the load
+
+
+def scaled_back_fixes(findings: list[Finding], workload: str) -> list[ProposedFix]:
+    """A workload straining after its replicas were cut by hand (RecentScaleDown, no autoscaler's doing) is scaled back to
+    the count it ran before: the same load on a fraction of the pods is what throttles them, not each pod's limit."""
+    cut = [f for f in findings if f.resource == workload and f.signal == "RecentScaleDown"
+           and isinstance(before := f.details.get("previous_replicas"), int) and isinstance(after := f.details.get("replicas"), int)
+           and 0 < after and before >= SHRUNK * after]
+    autoscaled = any(f.resource == workload and f.signal == "Autoscaled" for f in findings)
+    if not cut or autoscaled:
+        return []
+    namespace, kind, name = parse_resource_id(workload)
+    before, after = cut[0].details["previous_replicas"], cut[0].details["replicas"]
+    return [ProposedFix(
+        resource=workload, summary=f"{workload} was scaled from {before} to {after} replicas ({cut[0].details.get('at')}); "
+        f"the load of {before} pods on {after} is what strains it: scale it back to {before} replicas",
+        commands=[f"kubectl {_ns(namespace)}scale {kind.lower()}/{name} --replicas={before}"], evidence=evidence_of(cut))]

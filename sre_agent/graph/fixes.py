@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
-from .autoscaler_fixes import autoscaler_fixes
+from .autoscaler_fixes import autoscaler_fixes, scaled_back_fixes
 from .cronjob_fixes import resume_fixes, stuck_run_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes, retired_behind
@@ -284,6 +284,7 @@ FIX_BUILDERS: dict[str, Callable[[Investigation, str], list[ProposedFix]]] = {
     "leftover_taint": _leftover_taint,
     "leftover_cordon": _leftover_cordon,
     "autoscaler_at_max": lambda state, workload: autoscaler_fixes(state.findings, workload),
+    "scaled_back": lambda state, workload: scaled_back_fixes(state.findings, workload),
     "config_refs": _config_fixes,
     "missing_env": _missing_env,
     "pvc": _pvc,

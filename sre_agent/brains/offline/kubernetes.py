@@ -321,8 +321,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         await node_gaps(workload, (spec.get("template") or {}).get("spec") or {}, pods, state, calls)
     if kind in WORKLOADS:
         current_rs = await _rollout(namespace, kind, name, workload, state, calls)
-        if kind == "Deployment" and (unhealthy or not pods or any(f.resource == workload and f.severity != "info"
-                                                                  for f in calls.findings)):
+        if kind == "Deployment":  # its last scale, whatever its pods show now: a cut strains it before any pod fails
             await _last_scale(namespace, name, workload, current_rs, calls)
     if kind == "Job" and namespace and not of_cronjob:  # a run read for its CronJob is carried there by _cronjob
         await carry_to_cronjob(namespace, workload, (described or {}).get("object") or {}, calls)

@@ -14,7 +14,7 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
 from .facts import RUNS_PODS
-from .investigate import latest_rollout_change
+from .investigate import latest_rollout_change, wider_subject
 from .runs import ago
 
 MAX_SIGNS = 5
@@ -87,10 +87,32 @@ async def _what_pages(ask: Ask) -> Answer:
         return ask.answer("Nothing pages now: no alarm is in ALARM. Name what you mean (e.g. 'since when is checkout "
                           "failing').", status="needs_subject")
     when, name = firing[0]
+    details = [f"{w:%H:%M} UTC ({ago(w)}): alarm {n} in ALARM since then" for w, n in firing[1:MAX_SIGNS]]
+    traced = await _traced_to(ask)
     return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}): alarm {name} went to ALARM"
                       + (f"; {len(firing) - 1} more alarm(s) since" if len(firing) > 1 else ""), status="answered",
-                      details=[f"{w:%H:%M} UTC ({ago(w)}): alarm {n} in ALARM since then" for w, n in firing[1:MAX_SIGNS]],
-                      next_steps=["Ask 'why is it firing?' for what is behind it."])
+                      details=[*traced, *details], diagnosis=ask.last_diagnosis if traced else None,
+                      next_steps=["Ask 'why is it firing?' for what is behind it."] if not traced else
+                      ["Ask 'how do I fix it?' for the fix."])
+
+
+async def _traced_to(ask: Ask) -> list[str]:
+    """What the page traces to -- the alarmed problem investigated: its root cause, and when that root's current
+    revision rolled out (the start an on-call asks "since when" for); [] when nothing is found."""
+    if ask.investigate is None or not isinstance(worst := await wider_subject(ask), str) or not worst:
+        return []
+    diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}
+    root, category = str(diagnosis.get("resource") or ""), diagnosis.get("category")
+    if not root or category in (None, "none"):
+        return []
+    ask.last_diagnosis = diagnosis
+    lines = [f"it traces to {root} ({category}): {str(diagnosis.get('summary') or '')[:200]}"]
+    namespace, kind, name = parse_resource_id(root)
+    if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") and (
+            rollout := await _rolled_out(ask, namespace or "", kind, name)) is not None and \
+            not rollout[1].startswith("its current revision 1 "):  # a first revision is how it was made, not a change
+        lines.append(f"{rollout[0]:%H:%M} UTC ({ago(rollout[0])}): {name}'s {rollout[1].removeprefix('its ')}")
+    return lines
 
 
 async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[datetime, str] | None:

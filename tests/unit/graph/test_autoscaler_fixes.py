@@ -8,7 +8,7 @@ import pytest
 
 from sre_agent.chat.act.hpa_plans import _orphan_for, retarget_plan
 from sre_agent.contracts import Finding
-from sre_agent.graph.autoscaler_fixes import autoscaler_fixes
+from sre_agent.graph.autoscaler_fixes import autoscaler_fixes, scaled_back_fixes
 
 HPA = "frontdesk/HorizontalPodAutoscaler/appointments-api"
 
@@ -51,3 +51,24 @@ def test_chat_re_aims_the_orphan_autoscaler_by_hand():
     assert _orphan_for(hpas, "Deployment", "portal-v2") is None  # its HPA reads its target fine: not an orphan
     plan = retarget_plan(orphan, "Deployment", "appointments-api-v2")
     assert "kubectl patch hpa appointments-api -n frontdesk" in plan.kubectl and '"name": "appointments-api-v2"' in plan.kubectl
+
+
+def _scaled(before: int, after: int) -> Finding:
+    return Finding(agent="kubernetes", resource="fleet/Deployment/consumer", signal="RecentScaleDown", summary="scaled down",
+                   details={"previous_replicas": before, "replicas": after, "at": "2026-11-27T09:25:00Z"}, evidence=["ev-9"])
+
+
+@pytest.mark.parametrize(("findings", "scaled_to"), [
+    ([_scaled(6, 1)], 6),  # a sixth of the pods for the same load: scaled back
+    ([_scaled(4, 2)], 4),  # half
+    ([_scaled(4, 3)], None),  # a quarter fewer: not what strains it
+    ([_scaled(6, 1), Finding(agent="kubernetes", resource="fleet/Deployment/consumer", signal="Autoscaled",
+                             summary="hpa")], None),  # an autoscaler's count is the autoscaler's to set
+    ([_scaled(6, 0)], None),  # to zero: the dependency fix's (ScaledToZero), not this one
+])
+def test_a_workload_straining_after_its_replicas_were_cut_is_scaled_back(findings, scaled_to):
+    fixes = scaled_back_fixes(findings, "fleet/Deployment/consumer")
+    if scaled_to is None:
+        assert fixes == []
+    else:
+        assert [f.commands for f in fixes] == [[f"kubectl -n fleet scale deployment/consumer --replicas={scaled_to}"]]
