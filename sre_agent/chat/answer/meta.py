@@ -18,6 +18,7 @@ from .config_sources import setting_in_words
 from .facts import SPEC_SAID_WHOLE, object_facts
 from .health import describe, status
 from .nodes import group_nodes
+from .previous_values import previous_value
 from .runs import cronjob_of
 
 EXAMPLES = [
@@ -155,6 +156,8 @@ async def unrecognised(ask: Ask) -> Answer:
         return group
     if (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
         return setting
+    if (before := await previous_value(ask)) is not None:  # "what was the grace period before"
+        return before
     chosen, why = None, ""
     owners = next((kinds for pattern, kinds in ATTRIBUTE_OWNERS if pattern.search(ask.question)), ())
     # "the billing-api service selector": of the names, the Service; "what does the pressure cache do": two words

@@ -130,7 +130,8 @@ async def property_of(ask: Ask) -> Answer:
     if fields and (" field of " in ask.question or (distinct and not any(key in answered.headline.lower() for key in distinct))):
         # the manifest has a field of the name asked (strategy, affinity, tolerations ...) that no summary fact
         # answered with -- or the question asked for the field itself (kubectl -o yaml | grep): that block
-        return ask.answer(f"{rid} {fields[0].rstrip(':')}: {' '.join(line.strip() for line in fields[1:3])}",
+        head = fields[0] if not fields[0].endswith(":") else f"{fields[0]} {' '.join(line.strip() for line in fields[1:3])}"
+        return ask.answer(f"{rid} {head}",
                           status="answered", details=fields[:12], next_steps=["Say 'more' for all its facts."])
     return answered
 

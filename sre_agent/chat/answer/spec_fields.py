@@ -46,19 +46,33 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     joined = {g for g in grams if g in keys or g.rstrip("s") in {k.rstrip("s") for k in keys}
               or (len(g) >= 10 and any(k.startswith(g) for k in keys))}
     words -= {w for g in joined for w in grams[g]}  # "init container" is initContainers, not every container too
+    def named(lowered: str) -> bool:
+        return lowered in words or lowered.rstrip("s") in words or lowered in joined or lowered.rstrip("s") in joined \
+            or any(len(j) >= 10 and lowered.startswith(j) for j in joined)
+
+    lines = _blocks(paths, named)
+    if not lines:  # as grep reads it: a word inside a key ("grep -i grace" finds terminationGracePeriodSeconds)
+        inside = {w for w in words if len(w) >= 4}
+        lines = _blocks(paths, lambda lowered: any(w in lowered for w in inside))
+    return lines[:MAX_LINES]
+
+
+def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
+    """Each named key's block, headed by its path (a plain value on the path's own line, as -o yaml prints it)."""
     lines: list[str] = []
     for path, key, value in paths:
-        lowered = key.lower()
-        if lowered not in words and lowered.rstrip("s") not in words and lowered not in joined and \
-                lowered.rstrip("s") not in joined and not any(len(j) >= 10 and lowered.startswith(j) for j in joined):
+        if not named(key.lower()):
             continue
         if any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
             continue  # inside a block already shown
-        block = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False).rstrip().splitlines()
-        lines += [f"{path}:", *(f"  {line}" for line in block[1:] or [block[0].split(":", 1)[-1].strip()])]
+        if not isinstance(value, dict | list):
+            lines.append(f"{path}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}")
+        else:
+            block = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False).rstrip().splitlines()
+            lines += [f"{path}:", *(f"  {line}" for line in block[1:] or [block[0].split(":", 1)[-1].strip()])]
         if len(lines) >= MAX_LINES:
             break
-    return lines[:MAX_LINES]
+    return lines
 
 
 def _shown(lines: list[str]) -> list[str]:

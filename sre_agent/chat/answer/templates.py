@@ -28,7 +28,7 @@ def template_diff(old: dict, new: dict) -> list[str]:
     before, after = containers(new), containers(old)
     lines = []
     cur_pod, tgt_pod = new.get("spec") or {}, old.get("spec") or {}
-    for key in POD_COMPARED:
+    for key in _every(POD_COMPARED, cur_pod, tgt_pod, skip=("containers", "initContainers")):
         if cur_pod.get(key) != tgt_pod.get(key):
             lines.append(f"pod {key} {shortened(cur_pod.get(key))} -> {shortened(tgt_pod.get(key))}")
     restarted = [((t.get("metadata") or {}).get("annotations") or {}).get(RESTARTED_AT) for t in (new, old)]
@@ -37,7 +37,7 @@ def template_diff(old: dict, new: dict) -> list[str]:
                      "(a kubectl rollout restart)")
     for name in dict.fromkeys([*before, *after]):
         cur, target = before.get(name) or {}, after.get(name) or {}
-        for key in COMPARED:
+        for key in _every(COMPARED, cur, target, skip=("name",)):
             if cur.get(key) != target.get(key):
                 if key == "env":
                     lines += _env_diff(name, cur.get("env") or [], target.get("env") or [])
@@ -48,6 +48,13 @@ def template_diff(old: dict, new: dict) -> list[str]:
 
 
 MAX_LEAVES = 4  # changed fields said one by one, at most; more is said as the whole value
+
+
+def _every(known: tuple[str, ...], current: dict, target: dict, skip: tuple[str, ...]) -> list[str]:
+    """The fields to compare: the usual ones first, then every other field either side has -- a release that sets
+    terminationGracePeriodSeconds or a securityContext changed the template as surely as one that changed the image."""
+    rest = sorted(({*current, *target} - set(known)) - set(skip))
+    return [*known, *rest]
 
 
 def _leaves(path: str, current: object, target: object) -> list[tuple[str, str, str]]:

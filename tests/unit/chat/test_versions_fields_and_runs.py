@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.answer.previous_values import _field
 from sre_agent.chat.answer.runs import runs_of
 from sre_agent.chat.answer.spec_fields import fields_asked
 from sre_agent.chat.ask import Ask
@@ -254,3 +255,18 @@ def test_a_field_the_summary_facts_carry_is_answered_by_them():
     from sre_agent.chat.answer.properties import FACT_KEYS
 
     assert {"containers", "limits"} <= FACT_KEYS  # ... but the facts answer it (the container meant, its limit)
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ("its latest rollout (revision 1 -> 2, t) changed: pod terminationGracePeriodSeconds 30 -> 1", "terminationGracePeriodSeconds"),
+    ("its latest rollout (revision 1 -> 2, t) changed: container api: livenessProbe.timeoutSeconds 3 -> 1",
+     "livenessProbe.timeoutSeconds"),
+    ("its latest rollout (revision 3 -> 4, t) changed: init container migrate: image a:1 -> a:2", "image"),
+])
+def test_the_field_a_rollout_change_line_names(line, field):
+    assert _field(line) == field
+
+
+def test_a_grep_word_finds_the_key_it_is_inside_and_a_plain_value_is_said_on_its_line():
+    obj = {"spec": {"template": {"spec": {"terminationGracePeriodSeconds": 1, "containers": [{"name": "a", "image": "x:1"}]}}}}
+    assert fields_asked("what is the grace field of ticket-sales", obj) == ["spec.template.spec.terminationGracePeriodSeconds: 1"]
