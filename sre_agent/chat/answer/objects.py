@@ -16,7 +16,7 @@ from ..understand.references import kind_of
 from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .pods import pod_trouble, requests_and_limits, workload_pods
-from .rollout_pause import serving_replica_sets
+from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
 from .templates import revision_template, template_diff
 from .usage import quota_holders, quota_usage
@@ -121,6 +121,10 @@ async def version(ask: Ask) -> Answer:
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    if kind == "Deployment" and (paused := await paused_rollout(ask, ask.resource or "", obj)) is not None:
+        # what the pods run is the ReplicaSet that still serves, not the template a paused rollout holds back
+        return ask.answer(paused[0], status="answered", details=paused[1],
+                          next_steps=["Ask 'rollout history of it' for the earlier images."])
     images = images_of(kind, obj)
     runs = (kind, obj)  # what holds the containers: the object, or for a Service one of the pods it selects
     if kind == "Service" and namespace:  # a Service runs nothing itself: the pods it selects do
