@@ -60,6 +60,8 @@ async def pod_problems(ask: Ask) -> Answer:
     details = [f"{pod.get('namespace')}/Pod/{pod.get('name')}: {why}" + (f" on node {pod['node']}" if pod.get("node") else "")
                + (f" [owner {pod['owner']}]" if pod.get("owner") else "") for pod, why in troubled]
     details += await crash_lines(ask, [pod for pod, _ in troubled])
+    # the scheduler's reason right under the first pod: kubectl describe's Events, the line an on-call reads first
+    details[1:1] = await _why_pending(ask, [pod for pod, why in troubled if why.startswith("Pending")])
     owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
     headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
@@ -88,3 +90,16 @@ async def _failing_anyway(ask: Ask, owner: str) -> list[str]:
     trouble: list[str] = []
     await service_errors(ask, namespace or "", name, trouble)
     return trouble
+
+
+async def _why_pending(ask: Ask, pending: list[dict]) -> list[str]:
+    """The scheduler's own words for the first pending pod ("0/6 nodes are available: 6 Insufficient cpu"): what
+    `kubectl describe pod` shows under Events, which no status line carries."""
+    for pod in pending[:1]:
+        said = await ask.call("kubernetes", "events", {"namespace": pod.get("namespace"), "kind": "Pod", "name": pod.get("name"),
+                                                       "warnings_only": True, "limit": 3})
+        for event in (said.data or {}).get("events") or []:
+            if event.get("reason") in ("FailedScheduling", "FailedAttachVolume", "FailedMount") and event.get("message"):
+                return [f"why {pod.get('name')} is pending ({event.get('reason')}): {str(event['message'])[:300]}"]
+    return []
+
