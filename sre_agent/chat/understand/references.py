@@ -12,6 +12,7 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import KIND_WORDS, kind_nouns
+from .key_names import key_holder_named
 from .kinds_said import ROLLABLE, config_described, config_read_by, which_of_kind
 from .names import best_names, generated_from, match_score, tokens
 
@@ -293,6 +294,8 @@ async def resolve(ask: Ask) -> str | Answer:
             named = await _exact_in_other_kinds(ask, word)
         if named:
             return named
+    if subject is None and ask.form in WRITE_FORMS and (held := await key_holder_named(ask)) is not None:
+        return held  # "revert ACQUIRER_TIMEOUT_MS to 4000": the ConfigMap that holds the key named
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
         # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
         # object the conversation was on

@@ -11,6 +11,7 @@ from sre_agent.chat.act.writes import Plan, _verb, plan_for
 from sre_agent.chat.answer.changes import CONFIG_MISSING
 from sre_agent.chat.answer.investigate import _problem_asked_about
 from sre_agent.chat.answer.templates import template_diff
+from sre_agent.chat.understand.forms import recognise
 
 DEPLOY = {"metadata": {"generation": 4}, "spec": {"replicas": 2, "template": {"spec": {"containers": [
     {"name": "api", "image": "repo/api:1.0", "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}}]}}}}
@@ -307,3 +308,11 @@ def test_a_claim_that_holds_data_is_not_deleted_on_a_passing_request():
     assert not isinstance(anyway, str) and "kubectl delete pvc data-orders-db-0 -n orders" in anyway.kubectl
     pending = plan_for("delete the pvc data-holds-0", "circ/PersistentVolumeClaim/data-holds-0", {"status": {"phase": "Pending"}})
     assert not isinstance(pending, str)  # no volume behind it: nothing to lose
+
+
+@pytest.mark.parametrize("text", ["revert ACQUIRER_TIMEOUT_MS to 4000", "set ENGINE_TIMEOUT_MS back to 5000 and restart journey planner",
+                                  "reset POOL_SIZE to 20, then restart it"])
+def test_a_key_set_with_no_object_named_is_a_change_request_whose_object_is_found_not_guessed(text):
+    read = recognise(text)
+    assert read.form == "write_request" and read.subject is None and read.refers_back
+    assert not {"acquirer", "engine", "timeout", "pool"} & set(read.candidates)  # a key's words name no object
