@@ -71,8 +71,26 @@ def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection 
     return ConfigCorrection(name, keys.pop(), str(values.pop()), readers, kinds.pop()) if readers else None
 
 
-def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
+def brought_in_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
+    """A ConfigMap edit a restart brought in (ConfigBroughtIn): the value before it back, then the reader restarted --
+    a ConfigMap keeps no earlier value, so that value is its author's (or its source's in git)."""
     fixes = []
+    for finding in [f for f in findings if f.resource == holder and f.signal == "ConfigBroughtIn"]:
+        namespace, _, name = parse_resource_id(holder)
+        reader_ns, reader_kind, reader = parse_resource_id(str(finding.details.get("workload") or ""))
+        word = WORKLOAD_WORDS.get(reader_kind, reader_kind.lower())
+        fixes.append(ProposedFix(
+            resource=holder, summary=f"{holder} was edited at {str(finding.details.get('written'))[11:16]} UTC and "
+            f"{reader}'s restart brought the edit in: put back the value(s) it ran with before, then restart {reader}",
+            commands=[f"kubectl {namespace_flag(namespace)}edit configmap {name}",
+                      f"kubectl {namespace_flag(reader_ns)}rollout restart {word}/{reader}"],
+            needs="the value(s) before the edit (a ConfigMap keeps no history: its author or its source has them)",
+            evidence=list(finding.evidence)))
+    return fixes
+
+
+def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
+    fixes = brought_in_fixes(findings, holder)
     for finding, retired in ((f, retired_dependency(f, findings)) for f in findings):
         # a host no Service has and none close to it (a flag that switched on a backend never deployed): the same edit
         unserved = finding.signal == "DependencyDown" and finding.details.get("exists") is False and finding.details.get("env")

@@ -24,6 +24,7 @@ from .releases import (
     regression,
     regression_reason,
     release_cannot_start,
+    restart_brought_trouble,
 )
 
 # Generic explanations lose to specific ones when both fit.
@@ -139,6 +140,10 @@ RULES: list[Rule] = [
     # A workload that failed, and whose logs say a setting is missing: the log line is the crash's reason.
     Rule("ConfigErrorLog", C.CRASH_MISSING_CONFIG, 0.8,
          lambda f, a: _has(a, f.resource, "JobFailed", "CrashLoopBackOff", "ContainerFailed")),
+    # A restart that changed nothing in the template brought in a ConfigMap edit made just before it, and the trouble
+    # began with that restart: the edited value is the fault -- where it sits, as the root-cause rule puts a caller's
+    # wrong setting (below a release that changed the template itself, above a release merely timed before)
+    Rule("ConfigBroughtIn", C.ENDPOINT_MISCONFIGURED, 0.83, restart_brought_trouble),
     Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),

@@ -14,6 +14,7 @@ from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .caller_load import SCALED, callers_scaled_up
 from .calls import Calls, split_target
+from .config_restarts import config_brought_in
 from .credentials import stale_credentials
 from .cronjobs import cronjob_pileups
 from .daemonsets import node_gaps
@@ -321,6 +322,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         await node_gaps(workload, (spec.get("template") or {}).get("spec") or {}, pods, state, calls)
     if kind in WORKLOADS:
         current_rs = await _rollout(namespace, kind, name, workload, state, calls)
+        await config_brought_in(namespace, workload, (spec.get("template") or {}).get("spec") or {}, calls)
         if kind == "Deployment":  # its last scale, whatever its pods show now: a cut strains it before any pod fails
             await _last_scale(namespace, name, workload, current_rs, calls)
     if kind == "Job" and namespace and not of_cronjob:  # a run read for its CronJob is carried there by _cronjob

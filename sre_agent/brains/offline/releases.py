@@ -73,6 +73,11 @@ def regression(f: Finding, all_: list[Finding]) -> bool:
     changed = began_with.get("changed") if began_with else f.details.get("changed")
     if changed is not None and not BEHAVIOUR_CHANGES & set(changed):
         return False
+    return _degraded_not_broken(f, all_)
+
+
+def _degraded_not_broken(f: Finding, all_: list[Finding]) -> bool:
+    """The rollout's workload (or its Service) got slower or started failing, with no pod-level fault of its own."""
     # a release whose pods' memory climbs toward the limit brought a leak: memory_leak names it (its fix is the same
     # rollback), a generic regression does not
     broken = _has(all_, f.resource, "ImagePullBackOff", "CrashLoopBackOff", "OOMKilled", "CreateContainerConfigError",
@@ -81,6 +86,22 @@ def regression(f: Finding, all_: list[Finding]) -> bool:
     degraded = any((x.signal in ("LatencyAnomaly", "ErrorAnomaly") or error_lines(x)) and
                    (x.resource == f.resource or x.resource in services) for x in all_)
     return degraded and not broken
+
+
+def restart_brought_trouble(f: Finding, all_: list[Finding]) -> bool:
+    """ConfigBroughtIn: the restart that brought the edit in is tied to the symptom's onset, and its workload got
+    slower or failing since -- unless its failing calls go outside the cluster."""
+    workload = str(f.details.get("workload") or "")
+    rollout = next((x for x in all_ if x.resource == workload and x.signal == "RecentRollout"), None)
+    if rollout is None or not onset_tied(rollout, all_) or errors_point_outside(workload, all_):
+        return False
+    restarted, earliest = parse_time(rollout.details.get("created")), symptom_onset(rollout, all_)
+    if restarted is not None and earliest is not None and earliest[0] < restarted - RESTART_SLACK:
+        return False  # the trouble was there before the restart brought the edit in
+    return _degraded_not_broken(rollout, all_)
+
+
+RESTART_SLACK = timedelta(minutes=2)  # a series' onset is read at its period's start: a minute or two before the restart
 
 
 START_BEARING_CHANGES = {"image", "command"}
