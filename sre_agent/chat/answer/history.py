@@ -64,7 +64,9 @@ async def history(ask: Ask) -> Answer:
     revisions = (outcome.data or {}).get("revisions") or []
     lines = [f"revision {r.get('revision')}{' (current)' if r.get('current') else ''}: {', '.join(str(i) for i in r.get('images') or [])}"
              + (f" (init {', '.join(str(i) for i in r['init_images'])})" if r.get("init_images") else "")
-             + f", created {r.get('created')}" + (f", changed {r['changed']}" if r.get("changed") else "") for r in revisions]
+             + f", created {r.get('created')}" + (f", changed {r['changed']}" if r.get("changed") else "")
+             # kubectl's CHANGE-CAUSE column: what the person who rolled it out wrote
+             + (f", change-cause: {r['change_cause']}" if r.get("change_cause") else "") for r in revisions]
     current = next((r for r in revisions if r.get("current")), None)
     headline = f"{ask.resource} has {len(revisions)} revision(s)" + (
         f"; current is revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])})" if current else "")

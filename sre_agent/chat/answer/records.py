@@ -15,7 +15,7 @@ from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
-from .health import describe
+from .health import describe, scale_events
 from .investigate import latest_rollout_change
 from .notes import peoples_notes
 
@@ -59,11 +59,12 @@ def held_values(kind: str, obj: dict[str, Any]) -> list[str]:
     return [f"{key}={str(value)[:SHOWN_VALUE]}" for key, value in sorted(data.items())] or ["no data"]
 
 
-async def record_lines(ask: Ask, rid: str, obj: dict[str, Any]) -> list[str]:
-    """The object's record: the people's notes first (the why), then its last writes (the who and when), then what it
-    holds (a ConfigMap's values) or what its last rollout changed (a workload's, value by value)."""
+async def record_lines(ask: Ask, rid: str, obj: dict[str, Any], events: list[dict] | None = None) -> list[str]:
+    """The object's record: the people's notes first (the why), then its scaling (a replica count set by hand is no
+    revision: only its event says when), its last writes (the who and when), then what it holds (a ConfigMap's values)
+    or what its last rollout changed (a workload's, value by value)."""
     _, kind, _ = parse_resource_id(rid)
-    lines = peoples_notes(obj) + last_writes(obj) + held_values(kind, obj)
+    lines = peoples_notes(obj) + scale_events(events or []) + last_writes(obj) + held_values(kind, obj)
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         lines += await latest_rollout_change(ask, rid)
     return lines
@@ -96,7 +97,8 @@ async def change_record(ask: Ask) -> Answer:
         rid, ask.resource = runner, runner
         obj = ((await describe(ask, runner)).data or {}).get("object") or obj
         kind = parse_resource_id(runner)[1]
-    lines = await record_lines(ask, rid, obj)
+    events = (described.data or {}).get("events") or [] if rid == ask.resource else []
+    lines = await record_lines(ask, rid, obj, events)
     notes = peoples_notes(obj)
     if kind in ("ConfigMap", "Secret") and CONTENT_ASKED.match(ask.question):  # kubectl get/describe of it: what it holds
         held = held_values(kind, obj)
