@@ -12,8 +12,8 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import KIND_WORDS, kind_nouns
-from .key_names import key_holder_named
 from .kinds_said import ROLLABLE, config_described, config_read_by, which_of_kind
+from .named_targets import full_name_beside, key_holder_named
 from .names import best_names, generated_from, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
@@ -294,6 +294,10 @@ async def resolve(ask: Ask) -> str | Answer:
             named = await _exact_in_other_kinds(ask, word)
         if named:
             return named
+    if subject and "-" not in subject and ask.form not in WRITE_FORMS and (full := await full_name_beside(ask, subject, named_exactly)):
+        # "snow-report-api 5xx, app shows no lift status": the whole name of what exists beats a plain word a pattern
+        # placed ("lift", a stem of lifts-db) -- never the state of another object than the one named
+        subject = full
     if subject is None and ask.form in WRITE_FORMS and (held := await key_holder_named(ask)) is not None:
         return held  # "revert ACQUIRER_TIMEOUT_MS to 4000": the ConfigMap that holds the key named
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):

@@ -2,6 +2,8 @@
 question names, the new question forms (version, history, list a kind, "do it", change requests on any
 kind), and the pure parts of their answers. Names here are made up: no world's objects."""
 
+import asyncio
+
 import pytest
 
 from sre_agent.chat.act.writes import BY_HAND, Plan, plan_for
@@ -12,6 +14,7 @@ from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.context_names import word_of_focus
 from sre_agent.chat.understand.followups import _proposed, _proposed_command
 from sre_agent.chat.understand.forms import kind_nouns, recognise
+from sre_agent.chat.understand.named_targets import full_name_beside
 from sre_agent.chat.understand.names import best_names, match_score, stems
 from tests.unit.chat.test_answers import NoTools
 
@@ -235,3 +238,18 @@ def test_policy_range_and_budget_kinds_are_nouns_chat_reads(text, kinds):
 def test_a_policy_or_range_is_said_by_its_spec_lines():
     spec = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}
     assert spec_lines(spec) == ["podSelector: {}", "policyTypes[0]: Egress", "egress[0].to[0].ipBlock.cidr: 10.0.0.0/8"]
+
+
+@pytest.mark.parametrize(("question", "word", "chosen"), [
+    ("snow-report-api 5xx, app shows no lift status. wtf", "lift", "snow-report-api"),  # a plain word: the whole name wins
+    ("lifts-db status, snow-report-api is fine", "lifts-db", None),  # a dashed subject stays
+    ("is the lift status ok", "lift", None),  # no whole name beside it
+])
+def test_a_whole_name_typed_beside_a_plain_word_a_pattern_placed_is_the_subject(question, word, chosen):
+    existing = {"snow-report-api", "lifts-db"}
+
+    async def exact(_ask, name):
+        return f"x/Deployment/{name}" if name in existing else None
+
+    ask = Ask(question=question, recognised=recognise(question), tools=NoTools())
+    assert asyncio.run(full_name_beside(ask, word, exact)) == chosen

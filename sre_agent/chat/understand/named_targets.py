@@ -1,7 +1,10 @@
-"""A change request that names a variable and no object ("revert ACQUIRER_TIMEOUT_MS to 4000"): the object it means is
-the ConfigMap that holds that key -- found among what exists, never guessed from the key's words."""
+"""What a question names outright, found among what exists, never guessed from its words: the ConfigMap that holds the
+variable a change request names with no object ("revert ACQUIRER_TIMEOUT_MS to 4000"), the whole name typed beside a
+plain word a pattern placed ("snow-report-api 5xx, app shows no lift status")."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
@@ -23,4 +26,15 @@ async def key_holder_named(ask: Ask) -> str | None:
                    if keys & set(i.get("keys") or [])]
         if len(holders) == 1:
             return holders[0]
+    return None
+
+
+async def full_name_beside(ask: Ask, word: str, exact: Callable[[Ask, str], Awaitable[str | None]]) -> str | None:
+    """The first dashed word of the question that names an object exactly, when `word` names none exactly itself."""
+    dashed = [w for w in ask.recognised.candidates[:6] if "-" in w and w != word]
+    if not dashed or await exact(ask, word):
+        return None
+    for name in dashed:
+        if await exact(ask, name):
+            return name
     return None
