@@ -218,3 +218,10 @@ def test_kubernetes_status_words_typed_in_parts_are_read_whole(question, meant, 
     if form is not None:
         assert recognised.form == form
     assert not {"crash-looping", "oom-killed", "oomkilled", "crashlooping", "clusters", "backoff"} & set(recognised.candidates)
+
+
+@pytest.mark.parametrize(("text", "form"), [("Which nodes are its failing pods on?", "which_pods"),
+                                            ("what nodes are the crashing pods on", "which_pods"),
+                                            ("which nodes are tainted", "list_kind"), ("list the nodes", "list_kind")])
+def test_which_nodes_the_pods_in_trouble_are_on_is_the_pods_with_their_nodes(text, form):
+    assert recognise(text).form == form
