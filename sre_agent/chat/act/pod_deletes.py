@@ -24,6 +24,23 @@ STATES = (("pending", re.compile(r"\bpending\b", re.I), re.compile(r"Pending|Uns
 UNPLACEABLE = re.compile(r"Unschedulable|nodes are available|Insufficient|untolerated|didn.t match", re.I)
 
 
+# "force delete every pod in lifts", "delete all the pods in planner to reset everything": a namespace's (or the
+# cluster's) pods at once, no workload named -- every service there restarts together
+EVERY_POD = re.compile(r"\b(every|each|all)\s+(of\s+)?(the\s+)?pods?\b(?!\s+(of|for|from|behind)\b)", re.IGNORECASE)
+DELETE_SAID = re.compile(r"\b(delete|kill|nuke|wipe|recreate|force[\s-]*delete)\b", re.IGNORECASE)
+
+
+def every_pod_refused(ask: Ask) -> Answer | None:
+    """A delete of every pod of a namespace or the cluster is refused: it restarts every workload there at once (an
+    outage of its own), and the fault it would not touch is still there when they come back."""
+    if not (DELETE_SAID.search(ask.question) and EVERY_POD.search(ask.question)):
+        return None
+    return ask.answer("Not pinned: deleting every pod restarts every workload there at once -- an outage of its own -- and "
+                      "whatever is broken meets its replacements the same way", status="answered",
+                      next_steps=["Ask 'why is it failing?' for the root cause; name the one workload whose pods to "
+                                  "replace ('delete the crashing X pods') if that is the fix."])
+
+
 async def pods_delete(ask: Ask, rid: str) -> Answer | None:
     """The answer to a delete of `rid`'s pods, or None when the request does not speak of pods."""
     if not PODS_SAID.search(ask.question):

@@ -53,7 +53,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, pods_delete
+from .pod_deletes import PODS_SAID, every_pod_refused, pods_delete
 from .pull_secret_plans import pull_secret_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
@@ -251,6 +251,8 @@ def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | s
 
 @handles("write_request", "node_or_pod_write", needs=("kubernetes",))
 async def write_request(ask: Ask) -> Answer:
+    if (refused := every_pod_refused(ask)) is not None:
+        return refused
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
     verb = _verb(ask.question)

@@ -316,3 +316,16 @@ def test_a_key_set_with_no_object_named_is_a_change_request_whose_object_is_foun
     read = recognise(text)
     assert read.form == "write_request" and read.subject is None and read.refers_back
     assert not {"acquirer", "engine", "timeout", "pool"} & set(read.candidates)  # a key's words name no object
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("delete all the pods in planner to reset everything", True), ("force delete every pod in lifts and let it all reschedule", True),
+    ("kill all pods", True), ("delete all pods of lesson-booking", False), ("delete both lesson booking pods", False),
+    ("delete the crashing pods", False)])
+def test_a_delete_of_every_pod_of_a_namespace_is_refused_a_workloads_pods_are_not(text, refused):
+    from sre_agent.chat.act.pod_deletes import every_pod_refused
+    from sre_agent.chat.ask import Ask
+    from tests.unit.chat.test_answers import NoTools
+
+    answer = every_pod_refused(Ask(question=text, recognised=recognise(text), tools=NoTools()))
+    assert (answer is not None and answer.status == "answered") == refused
