@@ -280,9 +280,11 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
-    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "Service"):
-        # "delete the pending pods": the workload's pods (a Service's, its workload's), never the workload itself
-        owner = await workload_of_service(ask, rid) if kind == "Service" else rid
+    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "Service", "ConfigMap", "Secret"):
+        # "delete the pending pods": the workload's pods (a Service's, its workload's; a ConfigMap's or Secret's, the
+        # workload that reads it), never the object itself
+        owner = await workload_of_service(ask, rid) if kind == "Service" else \
+            next(iter((await config_users(ask, rid))[0]), None) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
     if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):

@@ -44,14 +44,15 @@ async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
 
 async def wider_subject(ask: Ask, near: str | None = None) -> str | Answer:
     """No object named (or a Node, whose symptoms are its pods'): what is broken now in the namespace in
-    context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such. `near`: only
-    a problem tied to that object (it, its namespace, or something whose reach or symptoms include it) -- what a request
-    to change it is checked against; "" when none is (a Job that failed in another namespace is no cause of it)."""
+    context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such. `near`: what
+    a request to change that object is checked against -- a problem an alarm pages on, or a quiet one tied to the object
+    (it, its namespace, something whose reach or symptoms include it); "" when none is (a one-off Job that failed in
+    another namespace is no cause of it)."""
     node = name_of(ask.resource) if ask.resource and kind_of(ask.resource) == "Node" else None
     report = await sweep(ask)
     problems = report.problems
-    if near:
-        problems = [p for p in problems if _tied_to(p, near)]
+    if near:  # what pages is always a suspect; a quiet problem only when it touches the object
+        problems = [p for p in problems if any(s.source == "alarm" for s in p.symptoms) or _tied_to(p, near)]
         if not problems:
             return ""
     if node:

@@ -17,8 +17,8 @@ async def key_holder_named(ask: Ask) -> str | None:
     keys = set(ENV_NAME.findall(ask.question))
     if not keys or any("-" in w for w in ask.recognised.candidates):
         return None
-    namespaces = [ask.namespace] if ask.namespace else list(dict.fromkeys(
-        ns for r in ask.focus if (ns := parse_resource_id(r)[0]))) or [None]
+    namespaces = [ask.namespace] if ask.namespace else [*dict.fromkeys(
+        ns for r in ask.focus if (ns := parse_resource_id(r)[0])), None]
     for namespace in namespaces:
         listed = await ask.call("kubernetes", "get_resources", {"kind": "ConfigMap", "limit": 1000,
                                                                 **({"namespace": namespace} if namespace else {})})
