@@ -166,6 +166,8 @@ def new_hpa_plan(question: str, rid: str) -> Plan | str:
 # "to 2Gi", and the forms a second turn completing a request takes: "make it 3Gi", "limit 1 cpu"
 QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request|(?:requests|limits)\.(?:cpu|memory)(?:\s*[=:])?)\s+"
                       r"(\d+(?:\.\d+)?\s*(?:m|k|ki|mi|gi|ti|g|t|cores?|cpus?)?)(?![\w.])"
+                      # "give it 512Mi limit", "it, 1536Mi": an amount with its unit, said before its word
+                      r"|\b(\d+(?:\.\d+)?\s*(?:ki|mi|gi|ti|cores?))\s+(?:memory\s+|cpu\s+)?(?:limit|request)\b"
                       # a second turn that only gives the name and the value: "lift-photo-worker in guest, 768Mi"
                       r"|,\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti))\s*[.!]*\s*$", re.IGNORECASE)
 IMAGE = re.compile(r"\bimage(?:\s+(?:path|name|ref|reference|tag))?(?:\s+(?:on|of|for)\s+(?:the\s+)?[\w./-]+(?:\s+[a-z]+)?)?"
@@ -177,7 +179,7 @@ VERSION_BACK = re.compile(r"\bback\s+(?:to|on)\s+(?:(?P<name>[a-z][\w./-]*)\s+)?
 def resource_named(question: str) -> str:
     """memory when the question says so or its quantity is in bytes ("bump the limit to 768Mi"), else cpu."""
     if re.search(r"\b(memory|mem)\b", question, re.IGNORECASE) or \
-            re.search(r"\bto\s+\d+(\.\d+)?\s*(ki|mi|gi|ti|k|g|t)\b", question, re.IGNORECASE):
+            re.search(r"(\bto\s+|\b)\d+(\.\d+)?\s*(ki|mi|gi|ti)\b", question, re.IGNORECASE):
         return "memory"
     return "cpu"
 
@@ -186,7 +188,7 @@ def quantity_asked(question: str, resource: str) -> str | None:
     match = QUANTITY.search(question)
     if not match:
         return None
-    value = (match.group(1) or match.group(2)).replace(" ", "")
+    value = (match.group(1) or match.group(2) or match.group(3)).replace(" ", "")
     value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
     if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
         value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)
@@ -273,7 +275,9 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     512Mi" under a 768Mi limit), or a lower limit of what the container is `starved` of (memory when OOM-killed at
     its limit, cpu when throttled at it): less of it deepens the fault."""
     resource = resource_named(question)
-    which = "requests" if re.search(r"\brequests?\b", question, re.IGNORECASE) else "limits"
+    # the part said first: "give it 512Mi limit and 256Mi request" sets the limit it names with its amount
+    said = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
+    which = "requests" if said and said.group(1).lower().startswith("request") else "limits"
     quantity = quantity_asked(question, resource)
     current = ((container.get("resources") or {}).get(which) or {}).get(resource)
     if quantity is None:

@@ -263,7 +263,8 @@ async def write_request(ask: Ask) -> Answer:
         namespace, kind, name = parse_resource_id(rid)
     if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
             runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
-            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
+            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None) or
+            (next(iter((await config_users(ask, rid))[0]), None) if kind in ("ConfigMap", "Secret") else None)):
         # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change -- a
         # Service's own workload first
         rid = runner

@@ -329,3 +329,15 @@ def test_a_delete_of_every_pod_of_a_namespace_is_refused_a_workloads_pods_are_no
 
     answer = every_pod_refused(Ask(question=text, recognised=recognise(text), tools=NoTools()))
     assert (answer is not None and answer.status == "answered") == refused
+
+
+@pytest.mark.parametrize(("text", "form"), [("give it 512Mi limit and 256Mi request", "write_request"),
+                                            ("give it more memory, 1536Mi", "write_request"),
+                                            ("roll back the weeks ahead change in roster-api-config", "rollback_request")])
+def test_an_amount_given_and_a_key_said_in_words_are_change_requests(text, form):
+    assert recognise(text, change_in=False).form == form
+
+
+def test_an_amount_said_before_its_word_is_the_quantity_asked():
+    from sre_agent.chat.act.plans import quantity_asked, resource_named
+    assert (resource_named("give it 512Mi limit"), quantity_asked("give it 512Mi limit", "memory")) == ("memory", "512Mi")
