@@ -44,7 +44,8 @@ def template_diff(old: dict, new: dict) -> list[str]:
                 else:
                     lines += [f"{name}: {field} {before_value} -> {after_value}"
                               for field, before_value, after_value in _leaves(key, cur.get(key), target.get(key))]
-    return lines
+    # the image a release changed is what an on-call reads first: said before every other field
+    return sorted(lines, key=lambda line: ": image " not in line)
 
 
 MAX_LEAVES = 4  # changed fields said one by one, at most; more is said as the whole value

@@ -180,8 +180,8 @@ def test_a_rollout_diff_names_an_init_containers_env_it_dropped():
     fetch = {"name": "fetch", "env": [{"name": "SITE_ID", "value": "7"}, {"name": "BUCKET", "value": "s3://models"}]}
     old = {"spec": {"initContainers": [fetch], "containers": [{"name": "app", "image": "r/app:1"}]}}
     new = {"spec": {"initContainers": [{**fetch, "env": fetch["env"][:1]}], "containers": [{"name": "app", "image": "r/app:2"}]}}
-    assert template_diff(new, old) == ["init container fetch: env BUCKET removed (was s3://models)",
-                                       "container app: image r/app:1 -> r/app:2"]
+    assert template_diff(new, old) == ["container app: image r/app:1 -> r/app:2",  # the image first
+                                       "init container fetch: env BUCKET removed (was s3://models)"]
 
 
 @pytest.mark.parametrize("seconds, shown", [(45, "45s"), (330, "5m30s"), (300, "5m"), (2520, "42m"), (11520, "3h12m"),
