@@ -78,8 +78,8 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
     if not _same_object(root, rid):
         if elsewhere(ask, rid) is None:  # its pod, its Service, a ConfigMap it reads: the change may be the fix's part
             return None
-        kind = parse_resource_id(rid)[1]
-        if kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, kind):
+        rid_kind = parse_resource_id(rid)[1]
+        if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind):
             return None  # what the root workload reads (its heap flag, its pool size): the change may be the fix
         return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
     kind = change_kind(plan, verb)

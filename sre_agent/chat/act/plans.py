@@ -276,8 +276,8 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     its limit, cpu when throttled at it): less of it deepens the fault."""
     resource = resource_named(question)
     # the part said first: "give it 512Mi limit and 256Mi request" sets the limit it names with its amount
-    said = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
-    which = "requests" if said and said.group(1).lower().startswith("request") else "limits"
+    part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
+    which = "requests" if part and part.group(1).lower().startswith("request") else "limits"
     quantity = quantity_asked(question, resource)
     current = ((container.get("resources") or {}).get(which) or {}).get(resource)
     if quantity is None:

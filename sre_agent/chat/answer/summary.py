@@ -66,7 +66,8 @@ async def compose(ask: Ask) -> Answer:
     """The conversation's incident read again now (the investigation of its root cause, or of what pages when it has
     none yet), as facts in the order a channel message takes them: what is wrong and why, what it takes down, the
     evidence, what pages, what is pinned, what to do."""
-    found, on_subject, reach, reached = None, [], None, []
+    found, on_subject, reach = None, [], None
+    reached: list[str] = []
     if (incident := await _paging_incident(ask)) is not None:
         ask.resource = incident
         found = await why_failing(ask)
