@@ -63,6 +63,19 @@ def _deployment_with_pod(name: str, namespace: str, pod_status: dict, *, contain
 _CHECKOUT_CONTAINERS = [container("checkout", "shop/checkout:3.1", envFrom=[{"configMapRef": {"name": "feature-flags"}}],
                                   env=[{"name": "DB_URL", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "DB_URL"}}}])]
 
+def _on_delete_sts(pod_image: str, pod_labels: dict) -> list:
+    """A two-member OnDelete StatefulSet whose template (mb/fare-sync:2.1.0, revision fare-sync-7f) reached no pod:
+    its Service and its two pods, running `pod_image` with `pod_labels`."""
+    sts = statefulset("fare-sync", "tickets", service_name="fare-sync", replicas=2,
+                      containers=[container("sync", "mb/fare-sync:2.1.0")],
+                      status={"replicas": 2, "readyReplicas": 2, "updatedReplicas": 0,
+                              "currentRevision": "fare-sync-6d", "updateRevision": "fare-sync-7f"})
+    return [{**sts, "spec": {**sts["spec"], "updateStrategy": {"type": "OnDelete"}}},
+            service("fare-sync", "tickets", selector={"app": "fare-sync"}),
+            *(pod(f"fare-sync-{i}", "tickets", labels=pod_labels, owner=("StatefulSet", "fare-sync"),
+                  containers=[container("sync", pod_image)], statuses=[running("sync")]) for i in (0, 1))]
+
+
 CASES = [
     _case(
         "crashloop-with-exit-code-and-owner",
@@ -442,29 +455,15 @@ CASES = [
     ),
     _case(
         "statefulset-on-delete-with-its-new-template-on-no-pod",
-        [{**(s := statefulset("fare-sync", "tickets", service_name="fare-sync", replicas=2,
-                              containers=[container("sync", "mb/fare-sync:2.1.0")],
-                              status={"replicas": 2, "readyReplicas": 2, "updatedReplicas": 0,
-                                      "currentRevision": "fare-sync-6d", "updateRevision": "fare-sync-7f"})),
-          "spec": {**s["spec"], "updateStrategy": {"type": "OnDelete"}}},
-         service("fare-sync", "tickets", selector={"app": "fare-sync"}),
-         *(pod(f"fare-sync-{i}", "tickets", labels={"app": "fare-sync"}, owner=("StatefulSet", "fare-sync"),
-               containers=[container("sync", "mb/fare-sync:2.0.9")], statuses=[running("sync")]) for i in (0, 1))],
+        _on_delete_sts(pod_image="mb/fare-sync:2.0.9", pod_labels={"app": "fare-sync"}),
         [expect("tickets/StatefulSet/fare-sync", "UpdateHeld", "warning",
                 "updateStrategy: OnDelete) -- its current template (mb/fare-sync:2.1.0) reached 0 of 2 pod(s); the "
                 "others (fare-sync-0, fare-sync-1) still run mb/fare-sync:2.0.9 until each is deleted")],
     ),
     _case(
         "statefulset-on-delete-with-an-env-change-on-no-pod-told-by-revision",
-        [{**(s := statefulset("fare-sync", "tickets", service_name="fare-sync", replicas=2,
-                              containers=[container("sync", "mb/fare-sync:2.1.0")],
-                              status={"replicas": 2, "readyReplicas": 2, "updatedReplicas": 0,
-                                      "currentRevision": "fare-sync-6d", "updateRevision": "fare-sync-7f"})),
-          "spec": {**s["spec"], "updateStrategy": {"type": "OnDelete"}}},
-         service("fare-sync", "tickets", selector={"app": "fare-sync"}),
-         *(pod(f"fare-sync-{i}", "tickets", labels={"app": "fare-sync", "controller-revision-hash": "fare-sync-6d"},
-               owner=("StatefulSet", "fare-sync"), containers=[container("sync", "mb/fare-sync:2.1.0")],
-               statuses=[running("sync")]) for i in (0, 1))],
+        _on_delete_sts(pod_image="mb/fare-sync:2.1.0",
+                       pod_labels={"app": "fare-sync", "controller-revision-hash": "fare-sync-6d"}),
         [expect("tickets/StatefulSet/fare-sync", "UpdateHeld", "warning",
                 "its current template (revision fare-sync-7f) reached 0 of 2 pod(s); the others (fare-sync-0, "
                 "fare-sync-1) still run the previous template until each is deleted")],
