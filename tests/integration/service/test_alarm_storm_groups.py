@@ -63,7 +63,11 @@ def test_a_storm_about_one_root_cause_asks_one_approval_and_ends_as_one(lab, ser
     with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
         ids = [client.post(f"{service}/v1/incidents", json=alarm_payload(lab, n)).json()["incident_id"] for n in names]
         assert len(set(ids)) == ALARMS  # six names, six correlation keys: six incidents at intake
-        settled = _until(client, service, ids, lambda vs: all(v["status"] in ("awaiting_approval", "joined") for v in vs))
+        # settled: every incident waits or has joined, and the leader's group lists them all (a member records its join
+        # before the leader's view of the group is read again: the two are not one write)
+        settled = _until(client, service, ids, lambda vs: all(v["status"] in ("awaiting_approval", "joined") for v in vs)
+                         and any(len((v.get("group") or {}).get("members") or []) == ALARMS - 1
+                                 for v in vs if v["status"] == "awaiting_approval"))
         waiting = [v for v in settled if v["status"] == "awaiting_approval"]
         assert len(waiting) == 1, [(v["incident_id"], v["status"]) for v in settled]  # one approval card
         leader = waiting[0]
