@@ -340,7 +340,18 @@ async def write_request(ask: Ask) -> Answer:
         return refusal
     if (note := await cause_note(ask, plan, rid, verb)) is not None:
         plan.notes.insert(0, note)
+    if (other := _another_named(ask, name)) is not None:  # "delete X and the Y secret": one change is one pin
+        plan.notes.insert(0, f"not pinned: {other} -- one change per request; ask for it on its own (it is checked there)")
     return approval_answer(ask, plan, rid)
+
+
+def _another_named(ask: Ask, name: str) -> str | None:
+    """A second object's dashed name after an "and" in a change request ("delete the turnstile-bridge service and the
+    lifts-db secret"): never silently dropped -- said as not pinned."""
+    head, joined, tail = ask.question.partition(" and ")
+    if not joined or name not in head:
+        return None
+    return next((w for w in re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", tail.lower()) if w != name), None)
 
 
 def _holds_data(question: str, rid: str, obj: dict) -> str | None:

@@ -341,3 +341,17 @@ def test_an_amount_given_and_a_key_said_in_words_are_change_requests(text, form)
 def test_an_amount_said_before_its_word_is_the_quantity_asked():
     from sre_agent.chat.act.plans import quantity_asked, resource_named
     assert (resource_named("give it 512Mi limit"), quantity_asked("give it 512Mi limit", "memory")) == ("memory", "512Mi")
+
+
+@pytest.mark.parametrize(("text", "name", "other"), [
+    ("delete the turnstile-bridge service and the lifts-db secret while youre at it", "turnstile-bridge", "lifts-db"),
+    ("restart loans-api and fines-api", "loans-api", "fines-api"),
+    ("restart loans-api and check it", "loans-api", None),  # no second object named
+    ("scale web-api to 3", "web-api", None),
+])
+def test_a_second_object_in_a_change_request_is_said_as_not_pinned(text, name, other):
+    from sre_agent.chat.act.writes import _another_named
+    from sre_agent.chat.ask import Ask
+    from tests.unit.chat.test_answers import NoTools
+
+    assert _another_named(Ask(question=text, recognised=recognise(text), tools=NoTools()), name) == other
