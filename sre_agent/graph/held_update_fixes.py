@@ -9,7 +9,7 @@ import re
 
 from ..contracts import Finding, ProposedFix
 from .fix_guards import evidence_of, findings_about, resource_parts
-from .kubectl_words import KUBECTL_KIND
+from .kubectl_words import KUBECTL_KIND, namespace_flag
 
 OLDER_PODS = re.compile(r"the others \(([^)]+)\) still run")
 
@@ -19,7 +19,7 @@ def held_update_fixes(findings: list[Finding], workload: str) -> list[ProposedFi
     if not held:
         return []
     namespace, kind, name = resource_parts(workload)
-    ns = f"-n {namespace} " if namespace else ""
+    ns = namespace_flag(namespace)
     if kind == "Deployment":
         return [ProposedFix(
             resource=workload, summary=f"{workload}'s rollout is paused: its template (the change already made) reaches "

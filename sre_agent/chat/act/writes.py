@@ -264,7 +264,7 @@ async def write_request(ask: Ask) -> Answer:
     if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
             runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
             next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None) or
-            (next(iter((await config_users(ask, rid))[0]), None) if kind in ("ConfigMap", "Secret") else None)):
+            (await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else None)):
         # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change -- a
         # Service's own workload first
         rid = runner
@@ -285,7 +285,7 @@ async def write_request(ask: Ask) -> Answer:
         # "delete the pending pods": the workload's pods (a Service's, its workload's; a ConfigMap's or Secret's, the
         # workload that reads it), never the object itself
         owner = await workload_of_service(ask, rid) if kind == "Service" else \
-            next(iter((await config_users(ask, rid))[0]), None) if kind in ("ConfigMap", "Secret") else rid
+            await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
     if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):
@@ -343,6 +343,11 @@ async def write_request(ask: Ask) -> Answer:
     if (other := _another_named(ask, name)) is not None:  # "delete X and the Y secret": one change is one pin
         plan.notes.insert(0, f"not pinned: {other} -- one change per request; ask for it on its own (it is checked there)")
     return approval_answer(ask, plan, rid)
+
+
+async def _reader(ask: Ask, rid: str) -> str | None:
+    """The first workload whose pods read ConfigMap/Secret `rid`: what a pod or resources change said about it means."""
+    return next(iter((await config_users(ask, rid))[0]), None)
 
 
 def _another_named(ask: Ask, name: str) -> str | None:

@@ -9,6 +9,7 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import name_of
 from .health import sweep
+from .investigate import touches
 from .topology import dependents
 
 MAX_SYMPTOMS = 4
@@ -27,8 +28,7 @@ async def impact(ask: Ask, incident: str | None = None) -> Answer:
                           f"{alarm_line}", status=status, resources=[incident] if incident else [])
     # the problem the conversation is about: rooted at its object, or the object among its symptoms or reach
     mine = next((p for p in report.problems if incident and p.resource == incident), None) or next(
-        (p for p in report.problems if incident and (incident in p.blast_radius or any(s.resource == incident
-                                                                                      for s in p.symptoms))), None)
+        (p for p in report.problems if incident and touches(p, incident)), None)
     problem = mine or report.problems[0]
     callers: list[str] = []
     call_lines: list[str] = []

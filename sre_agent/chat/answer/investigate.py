@@ -77,12 +77,15 @@ async def wider_subject(ask: Ask, near: str | None = None) -> str | Answer:
     return answer
 
 
+def touches(problem: Any, rid: str) -> bool:
+    """Whether a sweep's problem is about `rid`: rooted at it, or `rid` in its reach or among its symptoms."""
+    return problem.resource == rid or rid in problem.blast_radius or any(s.resource == rid for s in problem.symptoms)
+
+
 def _tied_to(problem: Any, rid: str) -> bool:
-    """Whether a sweep's problem touches `rid`: it is rid, rid is in its reach or among its symptoms, or they share a
-    namespace."""
+    """touches(), or the problem and `rid` share a namespace."""
     namespace = parse_resource_id(rid)[0]
-    return problem.resource == rid or rid in problem.blast_radius or any(s.resource == rid for s in problem.symptoms) \
-        or bool(namespace) and parse_resource_id(problem.resource)[0] == namespace
+    return touches(problem, rid) or bool(namespace) and parse_resource_id(problem.resource)[0] == namespace
 
 
 async def _decommissioned(ask: Ask, rid: str) -> bool:
