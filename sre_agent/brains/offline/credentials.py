@@ -19,6 +19,9 @@ REFUSED = re.compile(r"authenticat\w* (?:failed|error|rejected)|password authent
                      r"bad credentials|(?:token|credential)s? (?:expired|revoked|rejected)|permission denied for user",
                      re.I)
 
+# Said of pods that started before the Secret they read changed: what a restart of them clears (chat reads it).
+HOLD_OLD_VALUE = "they still hold the old value"
+
 
 # With no Secret changed, only a line about the workload's own login to something is read as refused: a server's access
 # log answering its clients 401 is their problem, not its credential.
@@ -86,7 +89,7 @@ async def _rotated_under_pods(workload: str, namespace: str, read: list[tuple[st
             continue
         line, ev_logs = refused
         calls.find(workload, "StaleCredential", f"Secret {secret} changed at {changed}, after {stale} of {len(started)} "
-                   f"of {workload}'s pods started -- they still hold the old value -- and its logs say: {line}",
+                   f"of {workload}'s pods started -- {HOLD_OLD_VALUE} -- and its logs say: {line}",
                    [ev, ev_logs], severity="critical", secret=secret, changed=changed, stale_pods=stale, log=line)
         return True
     return False

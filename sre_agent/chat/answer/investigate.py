@@ -11,6 +11,7 @@ from ...graph.intent import recorded_intent
 from ..ask import RESTORE_ACCESS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
+from .config_refs import config_users
 from .diagnosis_text import cause_text, fix_step
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
@@ -118,6 +119,16 @@ async def fix_it(ask: Ask) -> Answer:
     return base
 
 
+async def _troubled_reader(ask: Ask, rid: str) -> str | None:
+    """The workload reading ConfigMap/Secret `rid` that an analyzer holds a finding against, else the first reader."""
+    readers, _ = await config_users(ask, rid)
+    if len(readers) <= 1:
+        return next(iter(readers), None)
+    analysis = await ask.call("kubernetes", "analyze", {"namespace": parse_resource_id(rid)[0]})
+    found = {f.get("resource") for f in (analysis.data or {}).get("findings") or []}
+    return next((r for r in readers if r in found), readers[0])
+
+
 async def _faulty_service_of(ask: Ask, rid: str) -> str | None:
     """The Service of a workload's own name, when the analyzers hold a fault against it (a selector or port that
     reaches none of the workload's pods): what "the issue with X" means when X itself is fine."""
@@ -140,6 +151,11 @@ async def why_failing(ask: Ask) -> Answer:
         if isinstance(wider, Answer):
             return wider
         ask.resource = wider
+    if kind_of(ask.resource or "") in ("ConfigMap", "Secret") and (reader := await _troubled_reader(ask, ask.resource or "")):
+        # a ConfigMap or Secret runs nothing: "why are uploads still rejected after we fixed the token" is about the
+        # workload that reads it -- whose investigation still finds the config object when it is the cause
+        ask.notes.append(f"({ask.resource} runs nothing itself: investigated {reader}, which reads it)")
+        ask.resource = reader
     summary = await ask.investigate(ask.question, ask.resource or "")
     diagnosis = summary.get("diagnosis") or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""

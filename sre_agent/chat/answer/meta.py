@@ -227,10 +227,11 @@ async def unrecognised(ask: Ask) -> Answer:
                             f"changed. {chosen} now: {answer.headline}", "status": "answered", "form": "unrecognised",
                 "next_steps": ["Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make it by "
                                "hand with kubectl -- chat never writes."]})
-        if answer.status == "problems" and why == "which the question names" and kind_of(chosen) in INVESTIGATED \
-                and SYMPTOM_SAID.search(ask.question):
+        if why == "which the question names" and SYMPTOM_SAID.search(ask.question) and (
+                answer.status == "problems" and kind_of(chosen) in INVESTIGATED or kind_of(chosen) in CONFIG_KINDS):
             # "control room cant see anything, scada gateway 5xx. help": a symptom of a named object that is not
-            # healthy -- the nearest grounded thing an on-call wants is why, not its facts
+            # healthy -- the nearest grounded thing an on-call wants is why, not its facts; a ConfigMap or Secret
+            # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
             investigated = await HANDLERS["why_failing"].handler(ask)
             investigated.next_steps.append(f"{NOT_READ} exactly -- {chosen} is not healthy, so this is why.")
             investigated.form = "unrecognised"
@@ -246,9 +247,11 @@ NOT_READ = "I could not read what the question asks"
 OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|pre-?rotation)\b.*\bback\b|"
                        r"\b(put|set|restore|roll)\b.*\bback\b.*\b(old|previous|before|prior)\b", re.IGNORECASE)
 # A symptom said of the object a question names: what its trouble looks like to the person asking.
-SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|errors?|erroring|down|broken|slow|failing|fails|crash\w*|latency|time\s*outs?|"
-                          r"timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot)\b", re.IGNORECASE)
+SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|failing|fails|crash\w*|latency|"
+                          r"time\s*outs?|timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot|reject\w*|"
+                          r"refus\w*|denied|unauthori[sz]ed)\b", re.IGNORECASE)
 INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")
+CONFIG_KINDS = ("ConfigMap", "Secret")  # run nothing themselves: a symptom said of one is its readers' (investigate.py)
 # a request to act, by its leading verb (after "ok", "just", "then", "pls")
 CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now)\W+)*(add|rename|put|revert|undo|patch|set|remove|"
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"

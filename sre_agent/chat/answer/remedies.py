@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ...brains.offline.credentials import HOLD_OLD_VALUE
 from ...categories import category as category_of
 from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
@@ -22,6 +23,14 @@ from .templates import revision_template, template_diff
 
 # Categories a restart relieves for a while without removing the cause.
 RELIEVED_FOR_A_WHILE = {C.MEMORY_LEAK.value: "new pods start with fresh memory, and the same code fills it again"}
+# Causes new pods clear: the running pods hold a value older than what they would read now (a rotation they started
+# before, in the diagnosis's own words -- not a credential rotated where it is checked, which new pods meet too).
+CLEARED_BY_NEW_PODS = {C.STALE_CREDENTIAL.value: "the running pods hold the value they started with, and new pods read "
+                                                 "the current one"}
+
+
+def cleared_by_new_pods(category: str, summary: str) -> bool:
+    return category in CLEARED_BY_NEW_PODS and HOLD_OLD_VALUE in summary
 
 
 async def _has_owner(ask: Ask, pod: str) -> bool:
@@ -35,7 +44,7 @@ async def _has_owner(ask: Ask, pod: str) -> bool:
 @handles("restart_would_help", needs=("kubernetes", "cloudwatch"))
 async def restart_would_help(ask: Ask) -> Answer:
     # Investigated afresh even after a diagnosis: the answer needs the fix, which only the investigation carries
-    await _subject_named(ask)
+    await subject_named(ask)
     if kind_of(ask.resource or "") == "Pod" and not await _has_owner(ask, ask.resource or ""):
         known = ask.last_diagnosis or {}  # and the same spec crashes the same way: say why, when it was found
         why = f"; and its spec is the cause -- {known.get('summary', '')[:240]}" \
@@ -45,10 +54,10 @@ async def restart_would_help(ask: Ask) -> Answer:
                           status="problems", resources=[ask.resource or ""],
                           next_steps=["Recreate it from its manifest with the fix (a bare pod's spec cannot be edited "
                                       "in place), or run it under a Deployment."])
-    return await _by_investigation(ask, _restart_verdict)
+    return await by_investigation(ask, restart_verdict)
 
 
-async def _subject_named(ask: Ask) -> None:
+async def subject_named(ask: Ask) -> None:
     """The object the question names ("would restarting chart-api fix it"), else the conversation's: the form needs no
     subject, so a named one is resolved here -- never the focus over a name said."""
     if not ask.resource and ask.recognised.subject and isinstance(named := await resolve(ask), str) and named:
@@ -57,15 +66,17 @@ async def _subject_named(ask: Ask) -> None:
         ask.resource = ask.focus[0]
 
 
-def _restart_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
+def restart_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
     if category == "none":
         return f"Nothing was found wrong with {subject}: recreating its pods fixes nothing, and costs a moment of capacity"
     if category in RELIEVED_FOR_A_WHILE:
         return f"Only for a while: {RELIEVED_FOR_A_WHILE[category]} -- the root cause is {category} on {culprit}; {summary}"
+    if cleared_by_new_pods(category, summary):
+        return f"Yes: {CLEARED_BY_NEW_PODS[category]} -- {category} on {culprit}: {summary}"
     return f"No: recreated pods run the same spec and meet the same cluster, so the cause stays -- {category} on {culprit}: {summary}"
 
 
-async def _by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str]) -> Answer:
+async def by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str]) -> Answer:
     """Investigated afresh (the answer needs the fix, which only the investigation carries); `verdict` reads
     (category, culprit, the subject asked about, the diagnosis summary)."""
     base = await why_failing(ask)
@@ -115,8 +126,8 @@ SHARED_BY_MORE_PODS = {C.CPU_THROTTLING.value}
 async def scale_would_help(ask: Ask) -> Answer:
     """"would scaling scale-gateway out help": more pods of the same spec help only when the workload's own pods are
     what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load."""
-    await _subject_named(ask)
-    return await _by_investigation(ask, _scale_verdict)
+    await subject_named(ask)
+    return await by_investigation(ask, _scale_verdict)
 
 
 def _scale_verdict(category: str, culprit: str, subject: str, summary: str) -> str:

@@ -46,6 +46,7 @@ from ..answer import (  # noqa: F401
     properties,
     pull_secrets,
     records,
+    recurrence,
     releases,
     remedies,
     summary,
