@@ -162,13 +162,16 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
                      f"labels {meta.get('labels') or {}}")
     elif kind in SPEC_SAID_WHOLE:
-        lines += spec_lines(spec)
+        leaves = spec_lines(spec)
+        said = "spec " + "; ".join(leaves)
+        lines += [said] if len(said) <= SPEC_ON_ONE_LINE else leaves  # short: one fact, shown whole in a short answer
     return lines
 
 
 # kinds whose whole spec is what they are (a policy's rules, a range's defaults, a budget's bounds): said line by line
 SPEC_SAID_WHOLE = ("NetworkPolicy", "LimitRange", "PodDisruptionBudget", "Ingress")
 MAX_SPEC_LINES = 12
+SPEC_ON_ONE_LINE = 300  # what a short answer shows of a line whole (chat/conversation/brief.py MAX_LINE)
 
 
 def spec_lines(spec: Any, path: str = "") -> list[str]:

@@ -67,7 +67,7 @@ SCHEDULE_WORDS = re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w
                             r"time\s*zone)\b", re.IGNORECASE)
 # What an attribute the question asks about belongs to: "whats the hpa max" is a workload's, "its schedule" a CronJob's.
 ATTRIBUTE_OWNERS = (
-    (re.compile(r"\b(hpa|autoscal\w*|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
+    (re.compile(r"\b(hpa|autoscal\w*|horizontalpodautoscalers?|replicas?)\b", re.IGNORECASE), ("Deployment", "StatefulSet")),
     (SCHEDULE_WORDS, ("CronJob", "Job")),
     (re.compile(r"\b(storage\s*class|claims?|pvcs?|volumes?)\b", re.IGNORECASE), ("StatefulSet", "PersistentVolumeClaim")),
     # where a workload's pods may go: its tolerations, affinity and nodeSelector (not a node's own taints;
@@ -169,15 +169,26 @@ async def unrecognised(ask: Ask) -> Answer:
         return grounded
     # the form the question reads like, learned from labelled phrasings, about the object it names -- before the
     # nearest grounded thing, which answers only where the model is not confident
+    if hint in SPEC_SAID_WHOLE and isinstance(grounded, str) and kind_of(grounded) != hint:
+        grounded = None  # "the LimitRange in notify": a kind no workload's name carries, said -- never a look-alike name
     if (learned := await _learned_form(ask, grounded)) is not None:
         return learned
     if grounded:
         chosen, why = grounded, "which the question names"
     elif (named_namespace := await namespace_named(ask)) is not None:
-        # "whats the pending claim in sandbox": a namespace and no object -- what is wrong there, never the
-        # conversation's object
-        ask.namespace = named_namespace
-        return await _what_is_wrong(ask)
+        # "what does the LimitRange in notify set": a kind said and the one object of it there
+        found = await _of_kind(ask, hint, named_namespace) if hint else None
+        if found is not None and len(found) == 1:
+            ask.resource = found[0]  # named by its kind where it is the only one: what it holds is what is asked
+            return await describe_answer(ask)
+        if found == [] and hint in SPEC_SAID_WHOLE:
+            return ask.answer(f"There is no {hint} in namespace {named_namespace}", status="answered",
+                              next_steps=[f"Ask 'list {hint.lower()}s' for where there are."])
+        else:
+            # "whats the pending claim in sandbox": a namespace and no object -- what is wrong there, never the
+            # conversation's object
+            ask.namespace = named_namespace
+            return await _what_is_wrong(ask)
     for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]] if not chosen else []:
         if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
                 hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
@@ -218,6 +229,8 @@ async def unrecognised(ask: Ask) -> Answer:
                               next_steps=[f"If its readers still run with the old value (started before the change), "
                                           f"restart them: ask 'restart {name_of(users[0])}'" if users else
                                           "Ask 'who uses it?' for the workloads that read it."])
+        if kind_of(chosen) in SPEC_SAID_WHOLE and WHAT_IT_HOLDS.search(ask.question):
+            return await describe_answer(ask)  # "what does the LimitRange in notify set": a policy's state is its spec
         answer = await _state_and_facts(ask, chosen)
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
@@ -242,7 +255,18 @@ async def unrecognised(ask: Ask) -> Answer:
     return await _what_is_wrong(ask)
 
 
+async def _of_kind(ask: Ask, kind: str, namespace: str) -> list[str] | None:
+    """The objects of `kind` in `namespace` (the first few); None: could not list them."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 5})
+    if listed.error is not None:
+        return None
+    return [f"{namespace}/{kind}/{i['name']}" for i in (listed.data or {}).get("items") or [] if i.get("name")]
+
+
 NOT_READ = "I could not read what the question asks"
+# what an object holds, asked: "what does the LimitRange set", "what's in that netpol", "what does the pdb allow"
+WHAT_IT_HOLDS = re.compile(r"^\W*what(\s+(does|do|is|are)|'?s|s)\b.{0,60}?\b(set|sets|say|says|allow|allows|block|blocks|"
+                           r"contain|contains|hold|holds|define|defines|have|has|in\s+it|enforce|enforces|do)\b", re.IGNORECASE)
 # a Secret's earlier value asked back: "put the old token back", "restore the secret from before the rotation"
 OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|pre-?rotation)\b.*\bback\b|"
                        r"\b(put|set|restore|roll)\b.*\bback\b.*\b(old|previous|before|prior)\b", re.IGNORECASE)

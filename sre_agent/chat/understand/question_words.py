@@ -16,7 +16,10 @@ from .names import stems, tokens
 SHORT_WORDS = {"svc": "service", "deploy": "deployment", "sts": "statefulset", "ds": "daemonset", "cm": "configmap",
                "pvc": "claim", "ns": "namespace", "mem": "memory", "img": "image", "ver": "version", "hpa": "hpa",
                "env": "env", "rs": "replicaset", "po": "pod", "no": "node", "cron": "cronjob", "db": "database",
-               "oom": "oomkilled", "ooming": "oomkilled", "crashloop": "crashloopbackoff", "restarting": "restart"}
+               "oom": "oomkilled", "ooming": "oomkilled", "crashloop": "crashloopbackoff", "restarting": "restart",
+               # Kubernetes' whole kind names, as answers write them
+               "horizontalpodautoscaler": "hpa", "autoscaler": "hpa", "persistentvolumeclaim": "claim",
+               "resourcequota": "quota"}
 # a question's word -> the words answers write the same thing with (kubectl's and Kubernetes' own terms)
 CONCEPTS = {"storage": ("claim", "volume", "class"), "disk": ("claim", "volume"), "ran": ("started", "started-by"),
             "run": ("started",), "started": ("started-by",), "owns": ("owner", "started-by"), "owner": ("started-by",),
