@@ -6,8 +6,10 @@ than that limit: said as a floor, never as a number nobody measured."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from ...contracts import parse_resource_id
+from ...graph.quantities import format_quantity, quantity
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
 from .facts import RUNS_PODS
@@ -17,7 +19,45 @@ from .objects import pod_spec_of
 from .pods import workload_pods
 from .usage import resource_pressure
 
-CPU_ASKED = re.compile(r"\b(cpu|cpus|cores?|millicores?)\b", re.IGNORECASE)
+CPU_ASKED = re.compile(r"\b(cpu|cpus|cores?|millicores?)\b|\b\d+m\b", re.IGNORECASE)
+# "would 512Mi be enough", "is 1.5 cores enough for it": a value said, asked whether it would do
+VALUE_SAID = re.compile(r"\b(\d+(?:\.\d+)?)\s*(Mi|Gi|Ki|M|G|m|cores?|cpus?)\b", re.IGNORECASE)
+MEASURED_MAX = re.compile(r"max (\d+)% in the last")
+HEADROOM = 1.25  # a value this far above the most it used lately is enough; under what it used, it is not
+
+
+def value_said(question: str) -> tuple[str, float] | None:
+    """(the value as written, in bytes or cores) of the quantity the question says, if any."""
+    match = VALUE_SAID.search(question)
+    if not match:
+        return None
+    number, unit = match.group(1), match.group(2)
+    if unit.lower().startswith(("core", "cpu")):
+        return f"{number} {unit}", float(number)
+    unit = {"mi": "Mi", "gi": "Gi", "ki": "Ki"}.get(unit.lower(), unit)
+    value = quantity(f"{number}{unit}")
+    return (f"{number}{unit}", float(value)) if value is not None else None
+
+
+def verdict_on(said: tuple[str, float], resource: str, limit: str, hit: str | None, used_max_percent: float | None) -> str:
+    """Whether the value said would do, from what was measured: held at its limit (`hit`: OOM-killed, throttled) -- more
+    is needed, how much more nobody measured -- else the most it used lately against its limit."""
+    text, value = said
+    current = float(quantity(limit) or 0) if limit not in ("none", "") else 0.0
+    if hit and current:
+        if value <= current:
+            return f"No: it is {hit} at its {limit} limit -- {text} is not more than that"
+        return (f"Probably -- not measured: {text} is above the {limit} limit it is {hit} at; how much more it takes is "
+                "not measured (the limit stops it there) -- watch it after the change")
+    if used_max_percent is not None and current:
+        used = current * used_max_percent / 100
+        shown = format_quantity(resource, Decimal(str(used)))
+        if value >= used * HEADROOM:
+            return f"Yes: it used at most ~{shown} in the last 10 minutes ({used_max_percent:.0f}% of its {limit} limit)"
+        if value < used:
+            return f"No: it used ~{shown} in the last 10 minutes ({used_max_percent:.0f}% of its {limit} limit) -- more than {text}"
+        return f"Tight: it used up to ~{shown} in the last 10 minutes -- just under {text}"
+    return f"Not measured: no usage series of it to compare {text} with -- its limit is {limit}"
 
 
 def _oom_killed(pods: list[dict]) -> set[str]:
@@ -41,7 +81,8 @@ async def resource_need(ask: Ask) -> Answer:
     else:
         pods = await workload_pods(ask, rid)
     killed = _oom_killed(pods) if resource == "memory" else set()
-    pressure = await resource_pressure(ask, rid, []) if kind != "Pod" else []
+    trouble: list[str] = []  # what is over the line: throttled most of the time, memory near its limit
+    pressure = await resource_pressure(ask, rid, trouble) if kind != "Pod" else []
     said = [line for line in pressure if line.lower().startswith("memory" if resource == "memory" else "cpu")]
     before = [line for line in await latest_rollout_change(ask, rid) if ": resources " in line]
     facts = []
@@ -53,6 +94,15 @@ async def resource_need(ask: Ask) -> Answer:
     details = [f"container {c}: {resource} request {r}, limit {lim}" + (" -- OOM-killed at this limit" if c in killed else "")
                for c, r, lim in facts] + said + before
     hungry = next(((c, lim) for c, _, lim in facts if c in killed), None)
+    if (said_value := value_said(ask.question)) and facts:
+        # "would 512Mi be enough": yes or no from what it used, or the limit it was killed at
+        name_, _, limit_ = next((f for f in facts if f[0] in killed), facts[0])
+        measured = [float(m.group(1)) for line in said if (m := MEASURED_MAX.search(line))]
+        throttled = resource == "cpu" and any("CPU throttled" in line for line in trouble)
+        hit = "OOM-killed" if name_ in killed else "throttled" if throttled else None
+        headline = f"{name_}: " + verdict_on(said_value, resource, limit_, hit, max(measured) if measured else None)
+        return ask.answer(headline, status="answered", details=details, resources=[rid],
+                          next_steps=[f"Ask 'set the {name_} {resource} limit to {said_value[0]}' for the change to approve."])
     if hungry:
         headline = (f"{hungry[0]} needs more memory than its {hungry[1]} limit: it was OOM-killed at it"
                     + ("; its latest rollout changed its resources (below): the limit it ran with before is the "
