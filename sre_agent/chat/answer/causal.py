@@ -49,6 +49,10 @@ _THING = [
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
+    # "its a memory leak in the scanner isnt it", "must be the image": the kind of fault claimed
+    re.compile(r"^\W*(?:so\s+|but\s+|ok\s+|well\s+)?(?:it.?s|its|it\s+is|this\s+is|that.?s|thats|must\s+be|gotta\s+be|"
+               r"has\s+to\s+be|sounds\s+like|looks\s+like|i\s+(?:bet|think|guess|reckon)\s+(?:it.?s|its))\s+"
+               r"(?P<thing>.+?)(?:\W+(?:isn.?t\s+it|isnt\s+it|right|yeah|innit|correct|surely|to\s+me|then))?\W*$", re.I),
 ]
 # "..., is it related?": is the object named before it part of the incident under way?
 _RELATED = re.compile(r"\b(?:is|are)\s+(?:it|this|that|they)\s+(?:related|connected|linked)\b|\b(?:related|connected|linked)\s+to\b|"
@@ -101,7 +105,11 @@ def _category_verdict(thing: str, diagnosis: dict) -> str | None:
     if not named:
         return None
     category, culprit = diagnosis.get("category"), diagnosis.get("resource")
-    if any(category in cats for cats in named):
+    # the kind the phrase's head names -- its last fault word: "a memory leak" claims a leak, not an OOM kill
+    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w]
+    heads = [cats for w in words for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for k in keys)]
+    kinds = set(heads[-1]) if heads else {c for cats in named for c in cats}
+    if category in kinds:
         return f"The fault is of that kind: {category} at {culprit}"
     return f"No: the fault is {category} at {culprit}, not '{thing}'"
 
@@ -372,7 +380,9 @@ async def blame(ask: Ask) -> Answer:
             failing = [f"what is failing now: {elsewhere.headline[:300]}"]
     else:
         by_change = await _change_verdict(ask, thing, diagnosis)
-        by_words = _object_verdict(thing, diagnosis) or _category_verdict(thing, diagnosis) or _not_it(thing, diagnosis)
+        by_kind = _category_verdict(thing, diagnosis)  # a kind of fault claimed that is not the one found decides
+        by_words = (by_kind if by_kind and by_kind.startswith("No") else None) or _object_verdict(thing, diagnosis) \
+            or by_kind or _not_it(thing, diagnosis)
         if by_change is not None:
             verdict, evidence = by_change
         elif by_words is not None:

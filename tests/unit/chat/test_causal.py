@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, _short_images, blamed_thing
+from sre_agent.chat.answer.causal import _alike, _category_verdict, _mentions, _object_verdict, _short_images, blamed_thing
 from sre_agent.chat.understand.forms import recognise
 
 # (question, form, the thing blamed)
@@ -103,3 +103,24 @@ def test_a_named_change_or_version_picks_the_revision_that_made_it():
 def test_a_name_typed_whole_names_the_root_cause_only_whole(thing, culprit, yes):
     verdict = _object_verdict(thing, {"category": "volume_full", "resource": culprit})
     assert (verdict is not None and verdict.startswith("Yes")) is yes
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("its a memory leak in the scanner code isnt it", "memory leak in the scanner code"),
+    ("must be dns", "dns"),
+    ("sounds like oom to me", "oom"),
+    ("it's the image isnt it", "image"),
+])
+def test_a_kind_of_fault_claimed_is_read_as_a_guess_to_check(question, thing):
+    assert recognise(question).form == "blame"
+    assert blamed_thing(question) == thing
+
+
+@pytest.mark.parametrize("thing, category, starts", [
+    ("memory leak in the scanner", "oom_killed", "No: the fault is oom_killed"),  # the head noun is what is claimed
+    ("memory leak in the scanner", "memory_leak", "The fault is of that kind"),
+    ("oom", "oom_killed", "The fault is of that kind"),
+])
+def test_the_kind_claimed_is_the_phrase_head(thing, category, starts):
+    verdict = _category_verdict(thing, {"category": category, "resource": "ops/Deployment/scanner"})
+    assert verdict is not None and verdict.startswith(starts), verdict
