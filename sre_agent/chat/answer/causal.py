@@ -105,11 +105,7 @@ def _category_verdict(thing: str, diagnosis: dict) -> str | None:
     if not named:
         return None
     category, culprit = diagnosis.get("category"), diagnosis.get("resource")
-    # the kind the phrase's head names -- its last fault word: "a memory leak" claims a leak, not an OOM kill
-    words = [w for w in re.split(r"[^a-z0-9]+", thing.lower()) if w]
-    heads = [cats for w in words for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for k in keys)]
-    kinds = set(heads[-1]) if heads else {c for cats in named for c in cats}
-    if category in kinds:
+    if any(category in cats for cats in named):
         return f"The fault is of that kind: {category} at {culprit}"
     return f"No: the fault is {category} at {culprit}, not '{thing}'"
 
