@@ -245,9 +245,9 @@ async def unrecognised(ask: Ask) -> Answer:
             # "control room cant see anything, scada gateway 5xx. help": a symptom of a named object that is not
             # healthy -- the nearest grounded thing an on-call wants is why, not its facts; a ConfigMap or Secret
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
+            # read as the plea it is -- "X all 5xx wtf" asks why X fails -- and answered by X's investigation
             investigated = await HANDLERS["why_failing"].handler(ask)
-            investigated.next_steps.append(f"{NOT_READ} exactly -- {chosen} is not healthy, so this is why.")
-            investigated.form = "unrecognised"
+            investigated.form = "why_failing"
             return investigated
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"

@@ -122,8 +122,16 @@ def may_name_in_words(question: str) -> bool:
     """Whether two words side by side could be a name typed with a space ("booking api", "fleet db"): what makes
     looking the question up in the inventory worth it."""
     words = words_of(question)
-    return any(a not in FILLER and b not in FILLER and not (a in _vocabulary() and b in _vocabulary())
+    plain = _form_words()  # never the phrasings' words: "payments gateway" may name payments-gateway, whatever the data says
+    return any(a not in FILLER and b not in FILLER and not (a in plain and b in plain)
                for a, b in zip(words, words[1:], strict=False))
+
+
+@lru_cache(maxsize=1)
+def _form_words() -> frozenset[str]:
+    """The words the forms themselves are made of (their stopwords and pronouns): two of them side by side name nothing."""
+    book = catalog()
+    return frozenset({*book.stopwords, *book.pronouns, *FILLER})
 
 
 def _spans(question: str) -> list[tuple[int, int, list[str]]]:
