@@ -46,7 +46,9 @@ AROUND = re.compile(r"^\W*((ok(ay)?|fine|so|then|now|right|alright|just|pls|plea
 SELECTED_NAME = re.compile(r"(?:^|,)(?:app|app\.kubernetes\.io/name|k8s-app|name)=([a-z0-9][a-z0-9.-]*)")
 NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)?")
 NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "us", "all", "every", "some", "any",
-             "history", "status", "undo", "restart", "for", "what", "why", "is", "are"}
+             "history", "status", "undo", "restart", "for", "what", "why", "is", "are",
+             # English between the verb and the name: "rollout history of notice-api"
+             "of", "on", "in", "to", "from", "with", "about"}
 
 
 ASKS = re.compile(r"\s*(what|whats|what's|which|how|is|are|does|do|why|when)\b", re.IGNORECASE)
@@ -152,6 +154,8 @@ def translate(text: str) -> KubectlQuestion | None:
     if verb == "rollout":
         sub = args[0].lower() if args else ""
         rest = _split(" ".join(args[1:]))[0] if len(args) > 1 else []
+        while rest and rest[0].lower() in NOT_NAMES:  # "rollout history of the notice-api deployment"
+            rest = rest[1:]
         target = rest[0].partition("/")[2] or rest[0] if rest else None
         if rest and "/" not in rest[0] and _kind(rest[0]) and len(rest) > 1:
             target = rest[1]
