@@ -108,6 +108,7 @@ SETS = {
     "scenarios_heldout33": ("glenwyvern", 10, ["gw06-turnstile-bridge-unavailable"], ["gw03-lesson-booking-errors"]),
     "scenarios_heldout34": ("marrowby", 10, ["mb07-journey-planner-latency"], ["mb04-fare-sync-rejected"]),
     "scenarios_heldout35": ("ferriby", 10, ["fy08-batch-node-cpu"], ["fy06-leak-alerts-late"]),
+    "scenarios_heldout36": ("ashwick", 10, ["ah07-sms-reminders-5xx"], ["ah08-lab-results-slow"]),
 }
 
 
