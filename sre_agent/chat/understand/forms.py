@@ -182,6 +182,12 @@ def kind_nouns(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# A dashed name with a kind noun after it ("scale the meter-ingest deployment to 12", "put the annotation back on the
+# usage-exporter service account"): the patterns are written for the name alone.
+_KIND_AFTER_NAME = re.compile(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\s+(?:deployment|deploy|statefulset|sts|daemonset|ds|cronjob|"
+                              r"cron\s+job|service\s*account|sa|configmap|config\s*map|cm)\b(?!-)", re.IGNORECASE)
+
+
 def _kind_named_after(text: str, subject: str | None) -> str | None:
     """"the catalog service" -> Service: the kind word an SRE puts after a name says which object."""
     if not subject:
@@ -358,7 +364,8 @@ def recognise(text: str, *, change_in: bool = True) -> Recognised:
     window, namespace = parse_window(text), parse_namespace(text)
     if namespace is None and change_in:
         text, namespace = change_namespace(text)
-    variants = clauses(text)
+    said = text  # as typed: the kind noun after a name says which object ("the meter-ingest deployment")
+    variants = clauses(_KIND_AFTER_NAME.sub(r"\1", text))  # the patterns read the name alone
     for spec, patterns in _compiled():
         for pattern in patterns:
             match = next((m for v in (variants[:1] if spec.whole else variants) if (m := pattern.search(v))), None)
@@ -377,7 +384,7 @@ def recognise(text: str, *, change_in: bool = True) -> Recognised:
             if namespace and subject == namespace:
                 subject = None
             refers_back = spec.needs_subject and (subject is None or pronoun)
-            kind_hint = said_kind or spec.kind_hint or _kind_named_after(text, subject) or _kind_by_attribute(text)
+            kind_hint = said_kind or _kind_named_after(said, subject) or spec.kind_hint or _kind_by_attribute(text)
             return Recognised(form=spec.id, subject=None if pronoun else subject, refers_back=refers_back,
                               needs_subject=spec.needs_subject, kind_hint=kind_hint, window_s=window,
                               namespace=namespace, candidates=candidates, guessed=guessed,
