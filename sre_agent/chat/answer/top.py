@@ -12,6 +12,8 @@ from ..models import Answer
 SHOWN = 8  # rows in the answer; the rest with "more"
 MEMORY_FIRST = re.compile(r"\b(memory|mem|ram)\b", re.IGNORECASE)
 NODES = re.compile(r"\b(nodes?|no)\b", re.IGNORECASE)
+# "batch node cpu alarm, whats eating it": what uses a node's CPU is pods -- the heaviest anywhere, not the nodes again
+EATING = re.compile(r"\b(eating|using|hogging|burning|chewing|consuming|maxing|taking)\b", re.IGNORECASE)
 
 
 def _where(ask: Ask) -> str | None:
@@ -23,9 +25,11 @@ def _where(ask: Ask) -> str | None:
 
 @handles("top", needs=("kubernetes",))
 async def top(ask: Ask) -> Answer:
-    kind = "nodes" if NODES.search(ask.question) and not re.search(r"\bpods?\b", ask.question, re.I) else "pods"
+    eating = EATING.search(ask.question) is not None
+    kind = "nodes" if NODES.search(ask.question) and not re.search(r"\bpods?\b", ask.question, re.I) and not eating \
+        else "pods"
     by = "memory" if MEMORY_FIRST.search(ask.question) and not re.search(r"\bcpu\b", ask.question, re.I) else "cpu"
-    namespace = _where(ask) if kind == "pods" else None
+    namespace = (ask.namespace if eating else _where(ask)) if kind == "pods" else None
     outcome = await ask.call("kubernetes", "top", {"kind": kind, "sort_by": by, "limit": 200,
                                                    **({"namespace": namespace} if namespace else {})})
     if outcome.error is not None:

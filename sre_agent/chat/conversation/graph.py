@@ -19,6 +19,7 @@ from ...contracts import Person
 from ...graph.ports import Tools
 from ..act import rollback, writes  # noqa: F401
 from ..answer import (  # noqa: F401
+    act_or_wait,
     affected,
     alarms,
     call_path,
