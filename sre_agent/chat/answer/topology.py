@@ -9,8 +9,8 @@ import re
 from ...contracts import parse_resource_id, resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import namespaces, owner_of, workload_of_service
-from .config_refs import config_dependents, config_refs_of
+from ..understand.references import kind_of, namespaces, owner_of, workload_of_service
+from .config_refs import config_dependents, config_refs_of, config_users
 from .config_values import env_lines
 from .investigate import wider_subject
 from .objects import pod_spec_of
@@ -23,15 +23,17 @@ WALKABLE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod"
 
 
 def _dependency_line(dep: dict) -> tuple[str, bool]:
-    if not dep.get("exists"):
+    namespace, _, name = parse_resource_id(str(dep.get("service") or ""))
+    port = f":{dep['port']}" if dep.get("port") else ""
+    if not dep.get("exists"):  # the address it dials, as configured: the typo is in it
         close = [str(s).rsplit("/", 1)[-1] for s in dep.get("similar_services") or []][:3]
-        return (f"{dep.get('service')} (via {dep.get('env')}): MISSING -- the Service does not exist"
+        dialed = f" -> {name}.{namespace}.svc.cluster.local{port}" if namespace else ""
+        return (f"{dep.get('service')} (via {dep.get('env')}{dialed}): MISSING -- the Service does not exist"
                 + (f" (close: {', '.join(close)})" if close else "")), False
     ready, not_ready = dep.get("ready_endpoints") or 0, dep.get("not_ready_endpoints") or 0
     healthy = ready > 0
     state = "up" if healthy else "DOWN: no ready endpoint"
-    namespace, _, name = parse_resource_id(str(dep.get("service") or ""))
-    address = f" -> {name}.{namespace}.svc.cluster.local:{dep['port']}" if dep.get("port") and namespace else ""
+    address = f" -> {name}.{namespace}.svc.cluster.local{port}" if port and namespace else ""
     return f"{dep.get('service')} (via {dep.get('env')}{address}): {state} ({ready} ready, {not_ready} not ready)", healthy
 
 
@@ -60,6 +62,8 @@ async def _workload_behind(ask: Ask, namespace: str, name: str, walked: dict) ->
 
 @handles("dependencies", needs=("kubernetes",))
 async def dependencies(ask: Ask) -> Answer:
+    if kind_of(ask.resource or "") in ("ConfigMap", "Secret") and (readers := (await config_users(ask, ask.resource or ""))[0]):
+        ask.resource = readers[0]  # "which host is it trying" after a ConfigMap was found at fault: what reads it calls
     namespace, kind, name = parse_resource_id(ask.resource or "")
     if kind in ("CronJob", "Job") and namespace:  # a batch run calls out by what its environment names
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
