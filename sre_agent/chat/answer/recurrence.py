@@ -40,7 +40,10 @@ RECREATED = re.compile(r"\b(restart\w*|bounc\w*|recycl\w*|delet\w*|kill\w*|re-?s
                        r"drain\w*|go(es)?\s+away|moved?|replac\w*)\b", re.I)
 WHEN_SAID = re.compile(r"\b(if|once|when|after)\b", re.I)
 # The question asks whether the trouble ends ("will the errors stop on their own"), not whether it comes back.
-ENDS = re.compile(r"\b(stop|clear|recover|settle|fix\s+(itself|themselves)|heal|be\s+(ok|okay|fine))\b|"
+# "will removing the taint fix it for good": the action said as a gerund, before what it would do
+GERUND = re.compile(r"\b(?:will|would|does|could|can)\s+(?:just\s+|only\s+)?(?P<verb>[a-z]{3,}ing)\b(?P<rest>.*)", re.I)
+ENDS = re.compile(r"\b(stop|clear|recover|settle|fix\s+(itself|themselves|it|this|that|things)|solve|sort|resolve|cure|"
+                  r"heal|be\s+(ok|okay|fine)|come\s+back\s+up)\b|"
                   r"\b(errors?|5xx|it|they|this|that|problem|issue|crash\w*)\s+(will\s+|would\s+)?go\s+away\b", re.I)
 # "what happens to the other pods when ...": asked openly, answered without a yes or no.
 WHAT_HAPPENS = re.compile(r"^\W*what\s+(will\s+|would\s+)?happens?\b", re.I)
@@ -79,14 +82,33 @@ def _recreated_again(category: str, culprit: str, subject: str, summary: str) ->
             f"{category} on {culprit}: {summary}")
 
 
+# the action's verb: the word after who does it ("if we only suspend the cronjob"), or the gerund ("removing the taint")
+ACTION_VERB = re.compile(r"^\s*(?:(?:we|i|you|they)\s+(?:only\s+|just\s+|then\s+|first\s+)?(?P<verb>[a-z]{4,})|(?P<gerund>[a-z]{3,}ing))\b",
+                         re.I)
+
+
+def _verb_of(after: str) -> tuple[str, ...] | None:
+    """The action's own verb, stemmed ("suspend", "remov"): the word a fix step that does it carries. None: no action
+    said, or pods made again (RECREATED)."""
+    match = ACTION_VERB.match(after)
+    verb = (match.group("verb") or match.group("gerund")).lower() if match else ""
+    if not verb or RECREATED.match(verb):
+        return None
+    stem = re.sub(r"(ing|ed|es|s|e)$", "", verb)
+    return (stem,) if len(stem) >= 4 else None
+
+
 @handles("will_recur", needs=("kubernetes", "cloudwatch"))
 async def will_recur(ask: Ask) -> Answer:
     await subject_named(ask)
     said = ask.question
     when = WHEN_SAID.search(said)
     after = said[when.end():] if when else ""  # the action the question is conditioned on ("if we restart it")
+    if not after and (gerund := GERUND.search(said)):  # "will removing the taint fix it": the action is the gerund
+        after = gerund.group("verb") + gerund.group("rest")
     ends = ENDS.search(said) is not None
-    wanted = next((words for pattern, words in ACTIONS if pattern.search(after)), None)
+    wanted = next((words for pattern, words in ACTIONS if pattern.search(after)), None) or (
+        None if RECREATED.search(after) else _verb_of(after))
     if wanted is None and after and RECREATED.search(after):  # new pods of the same spec: the same cause
         answer = await by_investigation(ask, restart_verdict if ends else _recreated_again)
         if WHAT_HAPPENS.search(said) and answer.headline.startswith("Yes: "):
@@ -97,7 +119,7 @@ async def will_recur(ask: Ask) -> Answer:
     if wanted is None or answer.status == "unknown":
         return answer
     fixes = [step for step in answer.next_steps if step.startswith("Fix ")]
-    fix = next((step for step in fixes if any(w in step for w in wanted)), None)
+    fix = next((step for step in fixes if any(w in step.lower() for w in wanted)), None)
     if fix is not None:
         verdict = "Yes" if ends else "No once that is done"
         return answer.model_copy(update={"headline": f"{verdict}: that is the fix the investigation found -- {fix}"})

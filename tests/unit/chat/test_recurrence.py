@@ -91,3 +91,15 @@ ROTATED_WHERE_CHECKED = "checkout's logins are refused with the credential in Se
 def test_pods_holding_an_old_value_are_cleared_by_new_pods_and_nothing_else_is(question, summary, starts, monkeypatch):
     answer = _run(question, "stale_credential", monkeypatch=monkeypatch, summary=summary)
     assert answer.headline.startswith(starts), answer.headline
+
+
+@pytest.mark.parametrize("question, fixes, starts", [
+    # the action said is the fix found: its verb is in the fix step
+    ("if we only suspend the cronjob does the portal come back",
+     ("Fix ops/CronJob/reconcile: suspend it until its schedule is fixed -- `kubectl patch cronjob reconcile`",), "Yes: that is"),
+    ("will removing the taint by hand fix it for good", (FIX,), "Not by itself: the fix the investigation found is another"),
+])
+def test_an_action_said_in_any_words_is_checked_against_the_fix(question, fixes, starts, monkeypatch):
+    assert recognise(question).form == "will_recur"
+    answer = _run(question, "bad_deploy_regression", fixes=fixes, monkeypatch=monkeypatch)
+    assert answer.headline.startswith(starts), answer.headline
