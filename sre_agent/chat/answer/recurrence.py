@@ -106,7 +106,9 @@ async def will_recur(ask: Ask) -> Answer:
     after = said[when.end():] if when else ""  # the action the question is conditioned on ("if we restart it")
     if not after and (gerund := GERUND.search(said)):  # "will removing the taint fix it": the action is the gerund
         after = gerund.group("verb") + gerund.group("rest")
-    ends = ENDS.search(said) is not None
+    # "if we suspend it does the portal come back": after an action, coming back is recovering (never "again")
+    ends = ENDS.search(said) is not None or bool(after and re.search(r"\bcome\s+back\b", said, re.I)
+                                                  and not re.search(r"\bagain\b", said, re.I))
     wanted = next((words for pattern, words in ACTIONS if pattern.search(after)), None) or (
         None if RECREATED.search(after) else _verb_of(after))
     if wanted is None and after and RECREATED.search(after):  # new pods of the same spec: the same cause
