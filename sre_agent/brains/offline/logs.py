@@ -76,3 +76,23 @@ def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
     words = {w.lower() for text in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{3,}", text)}
     return next((host for host in hosts if words & {label for label in host.lower().split(".")[:-1] if len(label) >= 4}
                  - {"https", "http", "example", "internal"}), None)
+
+
+# A Service in the cluster a log line calls ("textwise-relay.textwise.svc.cluster.local:8080"), and an answer that says
+# the other end failed on its side: unavailable, refused, reset, a gateway's 502/503/504 -- never a client's own timeout
+# (its setting may be what is wrong) nor a 4xx (the caller's request may be).
+IN_CLUSTER_HOST = re.compile(r"\b(?P<name>[a-z0-9]([a-z0-9-]*[a-z0-9])?)\.(?P<namespace>[a-z0-9]([a-z0-9-]*[a-z0-9])?)\.svc\b", re.I)
+FAILED_THERE = re.compile(r"\b50[234]\b|unavailable|connection refused|reset by peer|no healthy upstream", re.I)
+
+
+def errors_name_a_dependency(resource: str, all_: list[Finding]) -> str | None:
+    """The Service in the cluster a workload's new failing-call lines name, when the other end failed on its side: its
+    errors began there, not in its own release (a human weighs that; never an undo of an innocent rollout)."""
+    own = resource.rsplit("/", 1)[-1]
+    for x in all_:
+        if x.resource != resource or x.signal != "UpstreamErrors":
+            continue
+        text = str(x.details.get("template") or x.summary)
+        if FAILED_THERE.search(text) and (host := IN_CLUSTER_HOST.search(text)) and host.group("name") != own:
+            return f"{host.group('namespace')}/Service/{host.group('name')}"
+    return None
