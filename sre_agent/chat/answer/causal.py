@@ -68,7 +68,7 @@ _CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag"
 _VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
 
 
-def _short_images(text: str) -> str:
+def short_images(text: str) -> str:
     """An image by its repository's last part and tag: "<registry>/larkspur/reading-ingest:5.2.0" -> "reading-ingest:5.2.0"."""
     return re.sub(r"[\w.-]+(?::\d+)?/(?:[\w.-]+/)*([\w.-]+:[\w.-]+)", r"\1", text)
 
@@ -204,7 +204,7 @@ async def _revision_changes(ask: Ask, culprit: str) -> list[RevisionChange]:
 
 def _said(change: RevisionChange) -> str:
     """What a revision is, in a line: what it changed, else (the first) the images it ran."""
-    return _short_images("; ".join(change.changed) or f"images {change.images}")
+    return short_images("; ".join(change.changed) or f"images {change.images}")
 
 
 def _began_with(diagnosis: dict, changes: list[RevisionChange]) -> int | None:
@@ -242,7 +242,7 @@ async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, l
         # "is the new image to blame?" when no rollout changed the image: the image is not what changed
         current = next((c for c in changes if c.current), changes[-1])
         return (f"No: no rollout changed {culprit}'s image -- all {len(changes)} revisions run "
-                f"{_short_images(', '.join(current.images))}; revision {current.revision} changed {_said(current)[:200]}",
+                f"{short_images(', '.join(current.images))}; revision {current.revision} changed {_said(current)[:200]}",
                 [f"revision {c.revision}{' (current)' if c.current else ''}: {_said(c)[:300]}" for c in changes])
     named = _named_revisions(thing, culprit, changes)
     if not named:

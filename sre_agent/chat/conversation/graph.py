@@ -40,6 +40,7 @@ from ..answer import (  # noqa: F401
     needs,
     nodes,
     objects,
+    old_and_new,
     onset,
     owners,
     past,

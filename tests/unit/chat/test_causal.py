@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.answer.causal import _alike, _category_verdict, _mentions, _object_verdict, _short_images, blamed_thing
+from sre_agent.chat.answer.causal import _alike, _category_verdict, _mentions, _object_verdict, blamed_thing, short_images
 from sre_agent.chat.understand.forms import recognise
 
 # (question, form, the thing blamed)
@@ -75,7 +75,7 @@ def test_a_named_change_is_found_in_a_revisions_diff_but_generic_change_words_ar
 def test_images_are_said_by_their_last_path_part_and_tag():
     registry = "3188.dkr.ecr.eu-north-1.amazonaws.com/larkspur"
     text = f"image {registry}/reading-ingest:5.1.0 -> {registry}/reading-ingest:5.2.0"
-    assert _short_images(text) == "image reading-ingest:5.1.0 -> reading-ingest:5.2.0"
+    assert short_images(text) == "image reading-ingest:5.1.0 -> reading-ingest:5.2.0"
 
 
 def test_a_named_change_or_version_picks_the_revision_that_made_it():
