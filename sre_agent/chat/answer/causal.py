@@ -10,18 +10,18 @@ import os
 import re
 from dataclasses import dataclass
 
-from ...categories import category_words
 from ...contracts import parse_resource_id
 from ...graph.pins import began_with_revision
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.forms import KIND_WORDS, fault_words
+from ..understand.forms import KIND_WORDS
 from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .alarms import sole_alarmed
 from .config_refs import config_users
 from .facts import RUNS_PODS
+from .fault_kinds import category_verdict, fault_guessed, offered_kinds
 from .health import broken_now
 from .investigate import why_failing
 from .others import beside_the_verdict, object_in, others_named
@@ -49,6 +49,8 @@ _THING = [
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
+    # "is this a wrong tag or an auth problem": the kinds offered, both
+    re.compile(r"^\W*(?:so\s+|ok\s+)?(?:is|was)\s+(?:it|this|that)\s+(?P<thing>.+?\s+or\s+.+?)\s*\??$", re.I),
     # "its a memory leak in the scanner isnt it", "must be the image": the kind of fault claimed
     re.compile(r"^\W*(?:so\s+|but\s+|ok\s+|well\s+)?(?:it.?s|its|it\s+is|this\s+is|that.?s|thats|must\s+be|gotta\s+be|"
                r"has\s+to\s+be|sounds\s+like|looks\s+like|i\s+(?:bet|think|guess|reckon)\s+(?:it.?s|its))\s+"
@@ -80,9 +82,6 @@ _VICTIM = [
     re.compile(r"\bthe\s+reason\s+(?:the\s+)?(?P<victim>[\w./-]+)\b", re.I),
     re.compile(r"\b(?:breaking|hurting|slowing(?:\s+down)?|affecting)\s+(?:the\s+)?(?P<victim>[\w./-]+)", re.I),
 ]
-# A fault's kind in words ("running out of memory", "the node", "the image") -- against the diagnosis's category;
-# each category's words live in sre_agent/categories.yaml.
-CATEGORY_WORDS = category_words()
 
 
 def victim_of(question: str) -> str | None:
@@ -91,23 +90,6 @@ def victim_of(question: str) -> str | None:
         if match and match.group("victim").lower() not in ("it", "this", "that", "them", "the", "a"):
             return match.group("victim").lower()
     return None
-
-
-def categories_named(text: str) -> list[tuple[str, ...]]:
-    """The kinds of fault the words of `text` name ("the image" -> bad_image), each as its categories."""
-    words = re.split(r"[^a-z0-9]+", text.lower())
-    return [cats for keys, cats in CATEGORY_WORDS if any(w.startswith(k) for w in words for k in keys if w)]
-
-
-def _category_verdict(thing: str, diagnosis: dict) -> str | None:
-    """The thing names a kind of fault: is the diagnosis of that kind?"""
-    named = categories_named(thing)
-    if not named:
-        return None
-    category, culprit = diagnosis.get("category"), diagnosis.get("resource")
-    if any(category in cats for cats in named):
-        return f"The fault is of that kind: {category} at {culprit}"
-    return f"No: the fault is {category} at {culprit}, not '{thing}'"
 
 
 _PRONOUN_THING = re.compile(r"^\s*(it|that|this|them|those|these|they)(\s+(actually|really|just|even|all|one|ones))*\s*$",
@@ -125,18 +107,6 @@ def _thing_in(text: str) -> str | None:
         if match := pattern.search(text):
             return re.sub(r"^(?:the|that|this|a|an|our|their)\s+", "", match.group("thing").strip(), flags=re.I)
     return None
-
-
-_FAULT_GUESS = re.compile(r"(?:,\s*|^\W*(?:so\s+|ok\s+)?(?:(?:is|was)\s+(?:it|this|that)|it.?s|its|that.?s|thats)\s+)"
-                          r"(?:an?\s+|the\s+|just\s+)?(?P<fault>(?:" + fault_words() + r")(?:\s+(?!(?:right|then|yeah|or)\b)\w+)?)"
-                          r"(?:\s+(?:right|then|yeah|or\s+\w+(?:\s+\w+)?))?\s*\??\s*$", re.IGNORECASE)
-
-
-def fault_guessed(question: str) -> str | None:
-    """The kind of fault a question guesses ("is it oom", "so its the image right", "..., oom?"), when that is all it
-    asks about."""
-    match = _FAULT_GUESS.search(question.strip())
-    return match.group("fault") if match and categories_named(match.group("fault")) else None
 
 
 def blamed_thing(question: str) -> str:
@@ -297,7 +267,7 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
 async def blame(ask: Ask) -> Answer:
     asked_about = ask.resource or (ask.focus[0] if ask.focus else None)  # what the conversation is on, before any wander
     thing = blamed_thing(ask.question)
-    if (guess := fault_guessed(ask.question)) is not None:
+    if (guess := fault_guessed(ask.question)) is not None and not offered_kinds(thing):
         thing = guess  # "X restarting, exit 137, oom?": the kind of fault is what is asked, X is whose
     if _PRONOUN_THING.match(thing) and ask.focus:  # "is it actually the cause": the conversation's object, not "it actually"
         thing = name_of(ask.focus[0])
@@ -376,7 +346,7 @@ async def blame(ask: Ask) -> Answer:
             failing = [f"what is failing now: {elsewhere.headline[:300]}"]
     else:
         by_change = await _change_verdict(ask, thing, diagnosis)
-        by_kind = _category_verdict(thing, diagnosis)  # a kind of fault claimed that is not the one found decides
+        by_kind = category_verdict(thing, diagnosis)  # a kind of fault claimed that is not the one found decides
         by_words = (by_kind if by_kind and by_kind.startswith("No") else None) or _object_verdict(thing, diagnosis) \
             or by_kind or _not_it(thing, diagnosis)
         if by_change is not None:

@@ -12,10 +12,10 @@ from ..understand.forms import form_spec, kind_nouns
 from ..understand.grounding import grounded_subject
 from ..understand.intent_model import guess_intent
 from ..understand.references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
-from .causal import categories_named
 from .config_refs import config_users
 from .config_sources import setting_in_words
 from .facts import SPEC_SAID_WHOLE, object_facts
+from .fault_kinds import categories_named
 from .health import describe, status
 from .nodes import group_nodes
 from .previous_values import previous_value

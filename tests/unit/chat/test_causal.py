@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.answer.causal import _alike, _category_verdict, _mentions, _object_verdict, blamed_thing, short_images
+from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, blamed_thing, short_images
+from sre_agent.chat.answer.fault_kinds import category_verdict
 from sre_agent.chat.understand.forms import recognise
 
 # (question, form, the thing blamed)
@@ -121,5 +122,21 @@ def test_a_kind_of_fault_claimed_is_read_as_a_guess_to_check(question, thing):
     ("oom", "oom_killed", "The fault is of that kind"),
 ])
 def test_a_kind_claimed_is_weighed_against_the_kind_found(thing, category, starts):
-    verdict = _category_verdict(thing, {"category": category, "resource": "ops/Deployment/scanner"})
+    verdict = category_verdict(thing, {"category": category, "resource": "ops/Deployment/scanner"})
     assert verdict is not None and verdict.startswith(starts), verdict
+
+
+@pytest.mark.parametrize("thing, category, starts", [
+    ("a wrong tag or an auth problem", "image_pull_auth", "It is the auth problem one"),
+    ("a wrong tag or an auth problem", "bad_image", "It is the wrong tag one"),
+    ("a wrong tag or an auth problem", "oom_killed", "Neither: the fault is oom_killed"),
+])
+def test_of_two_kinds_offered_the_one_found_is_named(thing, category, starts):
+    verdict = category_verdict(thing, {"category": category, "resource": "wards/Deployment/paging"})
+    assert verdict is not None and verdict.startswith(starts), verdict
+
+
+def test_a_choice_of_two_kinds_is_read_as_one_question():
+    question = "is this a wrong tag or an auth problem"
+    assert recognise(question).form == "blame"
+    assert blamed_thing(question) == "wrong tag or an auth problem"

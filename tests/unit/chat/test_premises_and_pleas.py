@@ -325,7 +325,7 @@ def test_a_key_reverted_in_a_named_config_object_is_that_objects_change(question
     ("is it running", None),
 ])
 def test_a_kind_of_fault_guessed_is_what_the_blame_weighs(question, fault):
-    from sre_agent.chat.answer.causal import fault_guessed
+    from sre_agent.chat.answer.fault_kinds import fault_guessed
 
     assert fault_guessed(question) == fault
     if fault:
