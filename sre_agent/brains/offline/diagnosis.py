@@ -116,6 +116,17 @@ def _latent_ref(f: Finding, all_: list[Finding]) -> bool:
                                                                  "CrashLoopBackOff", "ContainerFailed")
 
 
+# What a workload's own pods say is wrong with them: each names the fault itself.
+POD_LEVEL_FAULTS = ("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff", "OOMKilled",
+                    "CreateContainerConfigError", "ConfigRefMissing", "LivenessProbeFailing", "ProbeFailing",
+                    "FailedScheduling", "Unschedulable", "FailedCreate", "ReplicaFailure", "QuotaExceeded", "FailedMount")
+
+
+def _pods_say_why(findings: list[Finding], workload: str) -> bool:
+    """A pod-level fault said of the workload or of one of its pods (<namespace>/Pod/<workload>-...)."""
+    namespace, name = workload.split("/", 1)[0], workload.rsplit("/", 1)[-1]
+    return any(f.signal in POD_LEVEL_FAULTS and (f.resource == workload or f.resource.startswith(f"{namespace}/Pod/{name}-"))
+               for f in findings)
 RULES: list[Rule] = [
     # The registry refused the pull for want of credentials: the image is there, the pod's pull Secrets are not.
     Rule("PullCredentialsMissing", C.IMAGE_PULL_AUTH, 0.95),
@@ -195,6 +206,10 @@ RULES: list[Rule] = [
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, regression, reason=regression_reason),
+    # A rollout that gave up (ProgressDeadlineExceeded) with no pod-level fault of its own said (a pull, a crash, a probe,
+    # a missing key, no room -- each has its rule, above this one): its new template does not come up, whatever holds
+    # it (an init container waiting forever, a volume it cannot get); the old pods serve, and going back is the fix.
+    Rule("ProgressDeadlineExceeded", C.BAD_DEPLOY_REGRESSION, 0.72, lambda f, a: not _pods_say_why(a, f.resource)),
     # The caller's own endpoint names a host no Service has (one with a close name exists) or a port its Service does
     # not expose: the object holding the value is the root, however healthy the dependency is.
     Rule("EndpointUnserved", C.ENDPOINT_MISCONFIGURED, 0.9, resource=lambda f, a: value_holder(f.resource, f.details)),
