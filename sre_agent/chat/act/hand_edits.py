@@ -137,8 +137,13 @@ PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)
                         # "the liveness probe on maintenance-api, set it back to port 8080": the field after "to"
                         r"|\b(?P<probe2>liveness|readiness|startup)\b.*?\bto\s+(?P<field2>path|port)\s+(?P<value2>\S+)"
                         # "tariff-api readiness probe in customer, path /ready": the field and its value, no "to"
-                        r"|\b(?P<probe3>liveness|readiness|startup)\b.*?\b(?P<field3>path|port)\s+(?P<value3>/\S*|\d{2,5}\b)",
+                        r"|\b(?P<probe3>liveness|readiness|startup)\b.*?\b(?P<field3>path|port)\s+(?P<value3>/\S*|\d{2,5}\b)"
+                        # "set the liveness probe back to /healthz": a value that is a path says its field
+                        r"|\b(?P<probe4>liveness|readiness|startup)\b.*?\bto\s+(?P<value4>/\S*)",
                         re.IGNORECASE)
+# a second field said beside the first: "... with a 5 second timeout", "and a timeout of 5s"
+TIMEOUT_BESIDE = re.compile(r"\b(?P<n>\d+)\s*(s|sec|secs|seconds?)?\s+timeout\b|"
+                            r"\btimeout\s+(of\s+|to\s+)?(?P<m>\d+)\s*(s|sec|secs|seconds?)?\b", re.IGNORECASE)
 PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds", "timeout": "timeoutSeconds",
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
@@ -149,9 +154,10 @@ def probe_edit(question: str) -> tuple[str, str, str] | None:
     match = PROBE_EDIT.search(question)
     if match is None:
         return None
-    probe = (match.group("probe") or match.group("probe2") or match.group("probe3")).lower()
-    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3")).lower().replace("seconds", ""))
-    raw = (match.group("value") or match.group("value2") or match.group("value3")).strip(".,;")
+    probe = (match.group("probe") or match.group("probe2") or match.group("probe3") or match.group("probe4")).lower()
+    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3") or "path").lower()
+                 .replace("seconds", ""))
+    raw = (match.group("value") or match.group("value2") or match.group("value3") or match.group("value4")).strip(".,;")
     return probe, PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), "")), raw
 
 
@@ -198,8 +204,15 @@ def probe_plan(question: str, rid: str, obj: dict, pod_spec: dict) -> tuple[str,
     current = (current_probe.get(handler) or {}).get(field) if inner else current_probe.get(field)
     base = "/spec/jobTemplate/spec/template/spec" if kind == "CronJob" else "/spec" if kind == "Pod" else "/spec/template/spec"
     path = f"{base}/containers/{index}/{probe}/" + (f"{handler}/{field}" if inner else field)
-    patch = json.dumps([{"op": "replace" if current is not None else "add", "path": path, "value": value}])
+    ops = [{"op": "replace" if current is not None else "add", "path": path, "value": value}]
+    said = f"{probe}.{field} {current} -> {value}"
+    if field != "timeoutSeconds" and (beside := TIMEOUT_BESIDE.search(question)):  # "... with a 5 second timeout"
+        seconds, was = int(beside.group("n") or beside.group("m")), current_probe.get("timeoutSeconds")
+        ops.append({"op": "replace" if was is not None else "add", "path": f"{base}/containers/{index}/{probe}/timeoutSeconds",
+                    "value": seconds})
+        said += f", {probe}.timeoutSeconds {was} -> {seconds}"
+    patch = json.dumps(ops)
     short = KUBECTL_KIND.get(kind, kind.lower())
-    return (f"{kind} {name} container {containers[index].get('name')} {probe}.{field} {current} -> {value}",
+    return (f"{kind} {name} container {containers[index].get('name')} {said}",
             {"namespace": namespace or "", "kind": kind, "name": name, "patch": patch},
             f"kubectl patch {short} {name} -n {namespace} --type json -p '{patch}'", f"{probe}.{field} {current}", BY_HAND_NOTE)

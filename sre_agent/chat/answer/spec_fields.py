@@ -52,7 +52,7 @@ def fields_asked(question: str, obj: dict) -> list[str]:
 
     lines = _blocks(paths, named)
     if not lines:  # as grep reads it: a word inside a key ("grep -i grace" finds terminationGracePeriodSeconds)
-        inside = {w for w in words if len(w) >= 4}
+        inside = {w for w in words if len(w) >= 5}  # "grace", "liveness"; never "last" inside lastUpdateTime
         lines = _blocks(paths, lambda lowered: any(w in lowered for w in inside))
     return lines[:MAX_LINES]
 

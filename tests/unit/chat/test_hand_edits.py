@@ -60,7 +60,12 @@ PROBED = {"containers": [{"name": "side"}, {"name": "api", "livenessProbe": {"ht
     ("change its liveness path to /healthz", "livenessProbe.path /live -> /healthz",
      '[{"op": "replace", "path": "/spec/template/spec/containers/1/livenessProbe/httpGet/path", "value": "/healthz"}]'),
     ("bump the liveness probe's failure threshold to 5", "livenessProbe.failureThreshold None -> 5",
-     '[{"op": "add", "path": "/spec/template/spec/containers/1/livenessProbe/failureThreshold", "value": 5}]')])
+     '[{"op": "add", "path": "/spec/template/spec/containers/1/livenessProbe/failureThreshold", "value": 5}]'),
+    # a path said after "to" is the path; a timeout said beside it, a second field of the same patch
+    ("set the liveness probe back to /healthz with a 5 second timeout",
+     "livenessProbe.path /live -> /healthz, livenessProbe.timeoutSeconds None -> 5",
+     '[{"op": "replace", "path": "/spec/template/spec/containers/1/livenessProbe/httpGet/path", "value": "/healthz"}, '
+     '{"op": "add", "path": "/spec/template/spec/containers/1/livenessProbe/timeoutSeconds", "value": 5}]')])
 def test_a_probe_field_is_one_json_patch_on_the_container_that_has_the_probe(question, change, patch):
     planned = probe_plan(question, "clinical/Deployment/orders-api", {}, PROBED)
     assert not isinstance(planned, str)
