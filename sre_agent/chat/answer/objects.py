@@ -15,6 +15,7 @@ from ..understand.names import best_names
 from ..understand.references import kind_of
 from .health import status
 from .logs import ERROR_LINE, pod_logs
+from .notes import peoples_notes
 from .pods import pod_trouble, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import cronjob_of, last_good_run, run_line, run_state, runs_of
@@ -241,7 +242,7 @@ async def list_kind(ask: Ask) -> Answer:
     if kind == "Node" and said_nodes and REFERS_BACK.search(ask.question):  # "which zone is it": the nodes just talked about
         items = [i for i in items if f"Node/{i.get('name')}" in said_nodes] or items
     if kind == "Node" and (state := NODE_STATE.search(ask.question)):  # "a node with SchedulingDisabled, which one"
-        return _nodes_in_state(ask, items, state.group(0))
+        return await _nodes_in_state(ask, items, state.group(0))
     if kind in (*RUNNABLE[:3], "Node") and ALL_ASKED.search(ask.question):
         return _all_at_count(ask, kind, items, f" in namespace {ask.namespace}" if scope else "")
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
@@ -293,7 +294,7 @@ NODE_STATE = re.compile(r"\b(scheduling\s*disabled|cordon(ed)?|unschedulable|not
                         re.IGNORECASE)
 
 
-def _nodes_in_state(ask: Ask, items: list[dict], state: str) -> Answer:
+async def _nodes_in_state(ask: Ask, items: list[dict], state: str) -> Answer:
     """The nodes in the state asked about: cordoned (SchedulingDisabled), not Ready, or tainted."""
     word = re.sub(r"\s+", "", state.lower())
     if word in ("notready", "unready"):
@@ -303,6 +304,9 @@ def _nodes_in_state(ask: Ask, items: list[dict], state: str) -> Answer:
     else:
         chosen, said = [i for i in items if i.get("unschedulable")], "cordoned (SchedulingDisabled)"
     details = [listed_line("Node", i) for i in chosen]
+    for item in chosen[:3]:  # "which node is cordoned and why": what the people who did it left on it says why
+        described = await ask.call("kubernetes", "describe", {"kind": "Node", "name": item.get("name"), "events_limit": 0})
+        details += [f"{item.get('name')}: {note}" for note in peoples_notes((described.data or {}).get("object") or {})]
     if not chosen:
         return ask.answer(f"No node is {said}: {len(items)} node(s) checked", status="answered",
                           details=[listed_line("Node", i) for i in items][:12], next_steps=["kubectl get nodes"])
