@@ -63,12 +63,13 @@ def pileup_fixes(findings: list[Finding], quota: str) -> list[ProposedFix]:
         commands = [f"kubectl {ns}patch cronjob {name} --type merge -p '{json.dumps(patch)}'"]
         if stuck:
             commands.append(f"kubectl {ns}delete job {' '.join(stuck)}")
+        held = f"the room the pods of {details['starves']} are Pending for" if details.get("starves") else quota
         fixes.append(ProposedFix(
             resource=finding.resource,
             summary=(f"{finding.resource} (schedule {details.get('schedule')!r}, concurrencyPolicy "
                      f"{details.get('concurrency_policy')}) starts a run every tick while {len(stuck)} earlier runs have "
                      f"not finished (oldest {stuck[0] if stuck else '?'} since {details.get('oldest_created')}): they hold "
-                     f"{quota}. Forbid overlapping runs and delete the stuck ones -- then find why its runs do not finish"
+                     f"{held}. Forbid overlapping runs and delete the stuck ones -- then find why its runs do not finish"
                      + ("" if details.get("deadline") is not None else " (and set an activeDeadlineSeconds)")),
             commands=commands, needs="why its runs hang (their logs), before letting it run on a schedule again",
             evidence=list(finding.evidence)))

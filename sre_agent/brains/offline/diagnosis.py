@@ -17,6 +17,7 @@ from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, intent_sentence, scaled_on_purpose
 from ...graph.state import Hypothesis
 from .caller_load import explained_by_caller_load, loads_saturated
+from .cronjobs import room_taken_by_runs
 from .log_causes import log_causes
 from .logs import errors_point_outside
 from .releases import (
@@ -238,6 +239,8 @@ RULES: list[Rule] = [
     # pile up -- its own fault (against a quota, the quota is the root and the pile-up its fix's first step).
     Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.85,
          lambda f, a: all(str(h).startswith("Node/") for h in f.details.get("quotas") or ["?"])),
+    # ... and that hold the room another workload's pods are Pending for: the pile-up, not the Pending pods, is the root
+    Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.93, lambda f, a: bool(f.details.get("starves"))),
     Rule("RunsSkipped", C.BAD_DEPLOY_REGRESSION, 0.6),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.7, lambda f, a: _cronjob_off(f) and not _on_purpose(f, a)),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: _cronjob_off(f) and bool(_on_purpose(f, a))),
@@ -292,6 +295,7 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
         if resource in cronjob_of and (category, cronjob_of[resource]) in merged:
             del merged[(category, resource)]
     _explained_by_dependency(merged, findings)
+    room_taken_by_runs(merged, findings)
     explained_by_caller_load(merged, findings, DOWN_DEPENDENCY_CAP)
     # Other agents' findings about the same resource corroborate it.
     for hypothesis in merged.values():

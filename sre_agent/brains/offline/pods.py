@@ -15,6 +15,7 @@ from .calls import Calls
 from .cordons import cordoned_nodes
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
+from .cronjobs import pileups_taking_room
 from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import pull_credentials
 
@@ -100,6 +101,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
             if "were unschedulable" in message:
                 await cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
+            if "Insufficient" in message:  # what holds the room: runs of a CronJob piling up, anywhere
+                await pileups_taking_room(workload, calls)
         elif event.get("reason") == "FailedMount":
             calls.find(workload, "CreateContainerConfigError", f"{pod}: {message}", ev, severity="critical", message=message)
     if (obj.get("metadata") or {}).get("deletionTimestamp") and status.get("reason") == "NodeLost":

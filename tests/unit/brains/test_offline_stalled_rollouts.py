@@ -28,3 +28,16 @@ def test_a_stalled_rollout_with_nothing_said_of_its_pods_is_the_release():
 def test_a_pod_level_fault_names_the_stall_instead(signal):
     stall = [h for h in hypotheses(_found(signal)) if h.resource == WORKLOAD and h.category.value == "bad_deploy_regression"]
     assert stall == []  # the stall alone blames nothing: the pods' own fault is read by its own rule
+
+
+def test_pods_pending_for_room_that_piled_up_runs_hold_root_at_the_cronjob():
+    pending = Finding(agent="kubernetes", resource="portal/Deployment/customer-portal", signal="FailedScheduling",
+                      severity="critical", summary="0/6 nodes are available: 4 Insufficient cpu")
+    pile = Finding(agent="kubernetes", resource="metering/CronJob/meter-reconcile", signal="CronJobPileUp",
+                   severity="warning", summary="50 runs that have not finished",
+                   details={"quotas": ["Node/*"], "starves": "portal/Deployment/customer-portal"})
+    chosen = best(hypotheses([pending, pile]))
+    assert chosen is not None and (chosen.category.value, chosen.resource) == (
+        "bad_deploy_regression", "metering/CronJob/meter-reconcile")
+    alone = best(hypotheses([pending]))  # no pile-up: the pods' own room is the answer
+    assert alone is not None and alone.category.value == "unschedulable"
