@@ -18,7 +18,7 @@ from .health import broken_now, status, sweep
 from .logs import ERROR_LINE, error_lines
 from .notes import peoples_notes
 from .objects import pod_spec_of
-from .pods import owner_id, pod_trouble, workload_pods
+from .pods import owner_id, pod_trouble, pods_say_why, workload_pods
 from .templates import RESTARTED_AT, revision_template, template_diff
 
 
@@ -214,6 +214,8 @@ async def why_failing(ask: Ask) -> Answer:
                 if line.rsplit("): ", 1)[-1][:60] not in shown]  # its own words, unless an evidence line quotes them
     if category in ("node_failure", "unschedulable") and ask.resource and ask.resource != culprit:
         details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
+    if culprit and ask.resource and culprit != ask.resource and kind_of(ask.resource) in RUNS_PODS:
+        details[:0] = await pods_say_why(ask, ask.resource)  # its own symptom first ("Insufficient cpu"), then the root
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     unrelated = await _own_trouble_if_unrelated(ask, culprit, diagnosis)
     if unrelated is not None:

@@ -12,7 +12,7 @@ from ..understand.names import best_names
 from ..understand.references import POSSESSED_PODS, name_of
 from .health import OOM_ASKED
 from .investigate import latest_rollout_change
-from .pods import crash_lines, owner_id, pod_line, pod_trouble
+from .pods import crash_lines, owner_id, pod_line, pod_trouble, why_pending, why_restarted
 from .usage import service_errors
 
 # "are the pods crashing" in a conversation about bid-api: its pods (the definite article points back)
@@ -61,8 +61,8 @@ async def pod_problems(ask: Ask) -> Answer:
                + (f" [owner {pod['owner']}]" if pod.get("owner") else "") for pod, why in troubled]
     details += await crash_lines(ask, [pod for pod, _ in troubled])
     # the scheduler's reason right under the first pod: kubectl describe's Events, the line an on-call reads first
-    details[1:1] = await _why_pending(ask, [pod for pod, why in troubled if why.startswith("Pending")])
-    details[1:1] = await _why_restarted(ask, [pod for pod, why in troubled if re.search(r"crashloop|restart|error", why, re.I)])
+    details[1:1] = await why_pending(ask, [pod for pod, why in troubled if why.startswith("Pending")])
+    details[1:1] = await why_restarted(ask, [pod for pod, why in troubled if re.search(r"crashloop|restart|error", why, re.I)])
     owners = list(dict.fromkeys(owner_id(pod) for pod, _ in troubled))
     crashloop = [p for p, why in troubled if re.search(r"crashloop", why, re.IGNORECASE)]
     headline = (f"{len(troubled)} of {len(pods)} pods are in trouble" +
@@ -92,31 +92,3 @@ async def _failing_anyway(ask: Ask, owner: str) -> list[str]:
     await service_errors(ask, namespace or "", name, trouble)
     return trouble
 
-
-async def _why_pending(ask: Ask, pending: list[dict]) -> list[str]:
-    """The scheduler's own words for the first pending pod ("0/6 nodes are available: 6 Insufficient cpu"): what
-    `kubectl describe pod` shows under Events, which no status line carries."""
-    for pod in pending[:1]:
-        said = await ask.call("kubernetes", "events", {"namespace": pod.get("namespace"), "kind": "Pod", "name": pod.get("name"),
-                                                       "warnings_only": True, "limit": 3})
-        for event in (said.data or {}).get("events") or []:
-            if event.get("reason") in ("FailedScheduling", "FailedAttachVolume", "FailedMount") and event.get("message"):
-                return [f"why {pod.get('name')} is pending ({event.get('reason')}): {str(event['message'])[:300]}"]
-    return []
-
-
-
-# What the kubelet says killed a container that did not crash on its own: a failed probe, an OOM kill by the node.
-KILLED_BY = ("Unhealthy", "Killing", "OOMKilling", "Evicted")
-
-
-async def _why_restarted(ask: Ask, restarting: list[dict]) -> list[str]:
-    """The kubelet's words for the first restarting pod ("Liveness probe failed: ... timeout"): a container killed for
-    failing its probe exits like one that crashed (137), and only the events say which."""
-    for pod in restarting[:1]:
-        said = await ask.call("kubernetes", "events", {"namespace": pod.get("namespace"), "kind": "Pod", "name": pod.get("name"),
-                                                       "warnings_only": True, "limit": 5})
-        for event in (said.data or {}).get("events") or []:
-            if event.get("reason") in KILLED_BY and event.get("message"):
-                return [f"why {pod.get('name')} restarts ({event.get('reason')}): {str(event['message'])[:300]}"]
-    return []

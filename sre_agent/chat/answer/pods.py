@@ -126,3 +126,40 @@ async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> 
             + (f"; conditions {', '.join(h['conditions'])}" if h.get("conditions") else "")
             + (" -- at its max: it cannot add pods" if h.get("max") is not None and (h.get("current") or 0) >= h["max"] else "")
             for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
+
+
+async def why_pending(ask: Ask, pending: list[dict]) -> list[str]:
+    """The scheduler's own words for the first pending pod ("0/6 nodes are available: 6 Insufficient cpu"): what
+    `kubectl describe pod` shows under Events, which no status line carries."""
+    for pod in pending[:1]:
+        said = await ask.call("kubernetes", "events", {"namespace": pod.get("namespace"), "kind": "Pod", "name": pod.get("name"),
+                                                       "warnings_only": True, "limit": 3})
+        for event in (said.data or {}).get("events") or []:
+            if event.get("reason") in ("FailedScheduling", "FailedAttachVolume", "FailedMount") and event.get("message"):
+                return [f"why {pod.get('name')} is pending ({event.get('reason')}): {str(event['message'])[:300]}"]
+    return []
+
+
+# What the kubelet says killed a container that did not crash on its own: a failed probe, an OOM kill by the node.
+KILLED_BY = ("Unhealthy", "Killing", "OOMKilling", "Evicted")
+
+
+async def why_restarted(ask: Ask, restarting: list[dict]) -> list[str]:
+    """The kubelet's words for the first restarting pod ("Liveness probe failed: ... timeout"): a container killed for
+    failing its probe exits like one that crashed (137), and only the events say which."""
+    for pod in restarting[:1]:
+        said = await ask.call("kubernetes", "events", {"namespace": pod.get("namespace"), "kind": "Pod", "name": pod.get("name"),
+                                                       "warnings_only": True, "limit": 5})
+        for event in (said.data or {}).get("events") or []:
+            if event.get("reason") in KILLED_BY and event.get("message"):
+                return [f"why {pod.get('name')} restarts ({event.get('reason')}): {str(event['message'])[:300]}"]
+    return []
+
+
+async def pods_say_why(ask: Ask, rid: str) -> list[str]:
+    """The first line only events carry of why `rid`'s pods are in trouble: the scheduler's for a Pending one, the
+    kubelet's for one it killed -- the asked object's own symptom, said beside a root cause found elsewhere."""
+    pods = await workload_pods(ask, rid)
+    troubled = [(pod, why) for pod in pods if (why := pod_trouble(pod))]
+    return (await why_pending(ask, [p for p, why in troubled if why.startswith("Pending")]) or
+            await why_restarted(ask, [p for p, why in troubled if re.search(r"crashloop|restart|error", why, re.I)]))

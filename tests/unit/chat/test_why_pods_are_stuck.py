@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sre_agent.chat.answer.pod_problems import _why_pending, _why_restarted
+from sre_agent.chat.answer.pods import why_pending, why_restarted
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -34,15 +34,15 @@ def _ask(events: list[dict]) -> Ask:
 def test_a_container_killed_for_its_liveness_probe_says_so():
     probe = {"reason": "Unhealthy", "message": 'Liveness probe failed: Get "http://10.0.0.1:8080/healthz/deep": context '
                                                "deadline exceeded"}
-    said = asyncio.run(_why_restarted(_ask([{"reason": "BackOff", "message": "Back-off restarting"}, probe]), [POD]))
+    said = asyncio.run(why_restarted(_ask([{"reason": "BackOff", "message": "Back-off restarting"}, probe]), [POD]))
     assert said == [f"why {POD['name']} restarts (Unhealthy): {probe['message']}"]
 
 
 def test_a_crash_of_its_own_adds_nothing_the_status_did_not_say():
-    assert asyncio.run(_why_restarted(_ask([{"reason": "BackOff", "message": "Back-off restarting"}]), [POD])) == []
+    assert asyncio.run(why_restarted(_ask([{"reason": "BackOff", "message": "Back-off restarting"}]), [POD])) == []
 
 
 def test_a_pending_pod_says_the_schedulers_words():
-    said = asyncio.run(_why_pending(_ask([{"reason": "FailedScheduling", "message": "0/6 nodes are available: 4 "
+    said = asyncio.run(why_pending(_ask([{"reason": "FailedScheduling", "message": "0/6 nodes are available: 4 "
                                                                                     "Insufficient cpu"}]), [POD]))
     assert said == [f"why {POD['name']} is pending (FailedScheduling): 0/6 nodes are available: 4 Insufficient cpu"]
