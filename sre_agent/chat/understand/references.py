@@ -11,7 +11,7 @@ from ..answer.pods import owner_id, pod_trouble
 from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
-from .forms import KIND_WORDS, kind_nouns
+from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, which_of_kind
 from .named_targets import full_name_beside, key_holder_named
 from .names import best_names, generated_from, match_score, tokens
@@ -298,8 +298,9 @@ async def resolve(ask: Ask) -> str | Answer:
         # "snow-report-api 5xx, app shows no lift status": the whole name of what exists beats a plain word a pattern
         # placed ("lift", a stem of lifts-db) -- never the state of another object than the one named
         subject = full
-    if subject is None and ask.form in WRITE_FORMS and (held := await key_holder_named(ask)) is not None:
-        return held  # "revert ACQUIRER_TIMEOUT_MS to 4000": the ConfigMap that holds the key named
+    if (subject is None or subject.upper() in ENV_NAME.findall(ask.question)) and ask.form in WRITE_FORMS and (
+            held := await key_holder_named(ask)) is not None:
+        return held  # "revert ACQUIRER_TIMEOUT_MS (to 4000)": the ConfigMap that holds the key named, never the focus
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
         # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
         # object the conversation was on
@@ -396,7 +397,8 @@ async def resolve(ask: Ask) -> str | Answer:
         chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
-    if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and "-" in subject):
+    if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and ("-" in subject or
+                                                                                                "_" in subject)):
         # No object has that name ("what image does it go back to", "how much memory does each replica ask
         # for"): the word was not a name, and the conversation says what the question is about.
         chosen = next((r for r in ask.focus if asked_kind and kind_of(r) == asked_kind), ask.focus[0])

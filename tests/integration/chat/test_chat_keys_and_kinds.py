@@ -38,3 +38,10 @@ def test_a_limitrange_is_described_by_its_defaults_and_found_by_its_kind(ranged)
     assert any("limits[0].default.memory: 128Mi" in d for d in described.details), described.details
     asked = ranged.ask("What does the LimitRange in notify set?")
     assert asked.resources == ["notify/LimitRange/notify-defaults"], text_of(asked)
+
+
+def test_a_key_reverted_with_no_object_is_its_configmaps_never_a_rollback_of_the_conversations_workload(chat):
+    chat.ask("why is journey planner failing")
+    said = chat.ask("revert STOP_ALIASES_VERSION")
+    assert said.approval is None or said.approval.tool != "rollout_undo", text_of(said)
+    assert said.resources and "/ConfigMap/" in said.resources[0], text_of(said)
