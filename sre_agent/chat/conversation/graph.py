@@ -166,7 +166,9 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
         # "set SEASON_CODE back in season-pass-api-config": "in X" after a change verb names an object, not a namespace
         ask.recognised = recognised = overruled(recognise(question, change_in=False), question, previous_form(last_answer))
         ask.namespace = runtime.context.namespace
-    if completed is None and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
+    llm = runtime.context.llm
+    answered_by_llm = llm is not None and llm.answers(ask.recognised.form)  # the model reads names itself, with its tools
+    if completed is None and not answered_by_llm and (spelled := await names_spelled(ask)) is not None:  # "roll back booking api"
         ask.question = spelled
         ask.recognised = recognise(spelled).model_copy(update={"namespace": recognised.namespace})
     elif completed is not None:  # "restart it" -> "bay sensor ingest": the fragment's name typed as words, spelled first
@@ -175,7 +177,6 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
         if (spelled := await names_spelled(fragment)) is not None and (again := completed_request(spelled, last_answer)):
             ask.question, ask.recognised = again
     update: dict[str, Any] = {}
-    llm = runtime.context.llm
     if llm is not None and llm.answers(ask.recognised.form):
         answer, update["llm_usage"] = await llm.answer(ask, state.get("turns") or [], state.get("llm_usage") or {},
                                                        offline=answer_question)
