@@ -8,18 +8,17 @@ from __future__ import annotations
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
+from ..understand.kinds_said import ROLLABLE
 from ..understand.references import kind_of, owner_of
 from .causal import short_images
 from .investigate import latest_rollout_change
 from .pods import pod_trouble, workload_pods
 
-ROLLED_OUT = ("Deployment", "StatefulSet", "DaemonSet")
-
 
 async def _workload(ask: Ask) -> str | None:
     """The workload asked about: the one named, else the conversation's (a pod's owner for a pod)."""
     for rid in [r for r in (ask.resource, *ask.focus) if r]:
-        if kind_of(rid) in ROLLED_OUT:
+        if kind_of(rid) in ROLLABLE:
             return rid
         if kind_of(rid) == "Pod" and (owner := await owner_of(ask, rid)):
             return owner
@@ -38,7 +37,7 @@ async def old_and_new(ask: Ask) -> Answer:
     revision = head.removeprefix("its latest rollout (").split(",", 1)[0]  # "revision 1 -> 2"
     pods = await workload_pods(ask, rid)
     troubled = [p for p in pods if pod_trouble(p)]
-    fine = [p for p in pods if not pod_trouble(p)]
+    fine = [p for p in pods if p not in troubled]
     namespace, _, name = parse_resource_id(rid)
     said = (f"The {len(fine)} pod(s) that work run the template from before {name}'s latest rollout ({revision}) and "
             f"the {len(troubled)} in trouble run what it changed -- {first}") if troubled and fine else \

@@ -8,10 +8,10 @@ import re
 
 from ..ask import Ask
 from ..models import Answer
+from ..understand.kinds_said import ROLLABLE
 from ..understand.references import kind_of
 from .investigate import latest_rollout_change
 
-ROLLED_OUT = ("Deployment", "StatefulSet", "DaemonSet")
 BEFORE = re.compile(r"\b(before|previous(ly)?|used\s+to\s+be|was\s+it\s+(set\s+)?to|originally|prior)\b", re.IGNORECASE)
 WORD = re.compile(r"[a-z]{4,}")
 NOT_FIELD_WORDS = {"what", "were", "before", "previous", "previously", "used", "upgrade", "release", "rollout", "deploy",
@@ -22,8 +22,8 @@ NOT_FIELD_WORDS = {"what", "were", "before", "previous", "previously", "used", "
 async def previous_value(ask: Ask) -> Answer | None:
     """The answer when the question asks a field's value before the latest rollout and that rollout changed it."""
     # the object named, else the workload the conversation is on (its alarm may have been said last)
-    rid = ask.resource or next((r for r in ask.focus if kind_of(r) in ROLLED_OUT), None)
-    if not BEFORE.search(ask.question) or not rid or kind_of(rid) not in ROLLED_OUT:
+    rid = ask.resource or next((r for r in ask.focus if kind_of(r) in ROLLABLE), None)
+    if not BEFORE.search(ask.question) or not rid or kind_of(rid) not in ROLLABLE:
         return None
     words = {w for w in WORD.findall(ask.question.lower()) if w not in NOT_FIELD_WORDS}
     changes = await latest_rollout_change(ask, rid)

@@ -39,9 +39,9 @@ ACTIONS = (
 RECREATED = re.compile(r"\b(restart\w*|bounc\w*|recycl\w*|delet\w*|kill\w*|re-?schedul\w*|re-?creat\w*|evict\w*|"
                        r"drain\w*|go(es)?\s+away|moved?|replac\w*)\b", re.I)
 WHEN_SAID = re.compile(r"\b(if|once|when|after)\b", re.I)
-# The question asks whether the trouble ends ("will the errors stop on their own"), not whether it comes back.
 # "will removing the taint fix it for good": the action said as a gerund, before what it would do
 GERUND = re.compile(r"\b(?:will|would|does|could|can)\s+(?:just\s+|only\s+)?(?P<verb>[a-z]{3,}ing)\b(?P<rest>.*)", re.I)
+# The question asks whether the trouble ends ("will the errors stop on their own"), not whether it comes back.
 ENDS = re.compile(r"\b(stop|clear|recover|settle|fix\s+(itself|themselves|it|this|that|things)|solve|sort|resolve|cure|"
                   r"heal|be\s+(ok|okay|fine)|come\s+back\s+up)\b|"
                   r"\b(errors?|5xx|it|they|this|that|problem|issue|crash\w*)\s+(will\s+|would\s+)?go\s+away\b", re.I)
