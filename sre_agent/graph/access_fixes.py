@@ -1,7 +1,8 @@
 """Fixes for faults of access and room, each sized from what the findings showed: a liveness probe that gives
 up before a slow-but-working app answers (raise its timeoutSeconds on the container it probes), a pull the
 registry refused for want of credentials (reference the pull Secret that covers the registry, or create one),
-a full volume (grow the claim when its StorageClass allows it)."""
+a full volume (grow the claim when its StorageClass allows it), a ServiceAccount that lost its IAM role (name it
+again, then restart the pods: the role is given to a pod when it starts)."""
 
 from __future__ import annotations
 
@@ -121,3 +122,20 @@ def volume_full_fixes(findings: list[Finding], claim: str) -> list[ProposedFix]:
                         f"is a human's call), or move the data to a bigger claim", commands=[
                             f"kubectl {_ns(namespace)}exec <pod> -- du -sh {full.details.get('mount', '/')}/*"],
                         needs="the pod and what may be deleted", evidence=list(full.evidence))]
+
+
+def cloud_role_fixes(findings: list[Finding], account: str) -> list[ProposedFix]:
+    """A ServiceAccount whose workload calls AWS and names no IAM role: annotate it with the role, then restart the
+    workload -- EKS gives a pod its web identity when the pod is created, never to a running one."""
+    lost = next((f for f in findings if f.resource == account and f.signal == "NoCloudRole"), None)
+    if lost is None:
+        return []
+    namespace, _, name = parse_resource_id(account)
+    _, kind, workload = parse_resource_id(str(lost.details.get("workload") or ""))
+    commands = [f"kubectl {_ns(namespace)}annotate serviceaccount {name} eks.amazonaws.com/role-arn=<role ARN>"]
+    if kind in KUBECTL_KIND and workload:
+        commands.append(f"kubectl {_ns(namespace)}rollout restart {KUBECTL_KIND[kind]}/{workload}")
+    return [ProposedFix(resource=account, summary=f"ServiceAccount {name} names no IAM role, so {workload or 'its pods'} "
+                        "run as the node's role and their AWS calls are denied: annotate it with its role, then restart "
+                        "the pods", commands=commands, needs="the ARN of the IAM role the workload ran as (the "
+                        "infrastructure code or IAM console that created it)", evidence=list(lost.evidence))]

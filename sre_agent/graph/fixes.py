@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
-from .access_fixes import probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
+from .access_fixes import cloud_role_fixes, probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .autoscaler_fixes import autoscaler_fixes, scaled_back_fixes
 from .cronjob_fixes import resume_fixes, stuck_run_fixes
 from .defects import missing_refs
@@ -299,6 +299,7 @@ FIX_BUILDERS: dict[str, Callable[[Investigation, str], list[ProposedFix]]] = {
     "probe_timeout": lambda state, workload: probe_timeout_fixes(state.findings, workload),
     "pull_secrets": lambda state, workload: pull_secret_fixes(state.findings, workload),
     "volume_full": lambda state, claim: volume_full_fixes(state.findings, claim),
+    "cloud_role": lambda state, account: cloud_role_fixes(state.findings, account),
     "resume_cronjob": lambda state, cronjob: resume_fixes(state.findings, cronjob),
     "stuck_runs": lambda state, cronjob: stuck_run_fixes(state.findings, cronjob),
 }

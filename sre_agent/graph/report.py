@@ -45,8 +45,26 @@ def alarm_unexplained(state: Investigation) -> Finding | None:
         return firing
     # an alarm on a floor ("fewer than 200 sends a minute") whose metric fell and has not come back: work not done
     floor = "Less" in str(((state.incident.alarm or {}).get("Trigger") or {}).get("ComparisonOperator") or "")
-    return next((f for f in state.findings if f.severity != "info" and (f.signal in ("ErrorAnomaly", "LatencyAnomaly")
-                                                                        or floor and f.signal == "MetricAnomaly")), None)
+    off = next((f for f in state.findings if f.severity != "info" and (f.signal in ("ErrorAnomaly", "LatencyAnomaly")
+                                                                       or floor and f.signal == "MetricAnomaly")), None)
+    # The alarmed metric itself still off its baseline is the alarm's own evidence that something is using up
+    # (a volume filling, a queue growing, a node hot) -- unless it measures demand (more requests served, with no
+    # errors or latency off: load handled), or what drives it is seen to be a batch Job's run: finite work that
+    # ends by itself (the nightly bill run that heats its node).
+    alarmed = next((f for f in state.findings if f.severity != "info" and f.details.get("alarmed")
+                    and not _demand(str(f.details.get("metric") or ""))), None)
+    return off or (None if alarmed is None or _batch_run_drives(state) else alarmed)
+
+
+DEMAND_WORDS = ("request", "invocation", "traffic", "throughput", "rps", "hits")
+
+
+def _demand(metric: str) -> bool:
+    return any(word in metric.lower() for word in DEMAND_WORDS)
+
+
+def _batch_run_drives(state: Investigation) -> bool:
+    return any(f.signal == "NodeTopConsumer" and f.resource.split("/")[-2:-1] == ["Job"] for f in state.findings)
 
 
 def _first_upper(text: str) -> str:

@@ -27,6 +27,8 @@ class Description(ToolResult):
     resource: str = Field(description="resource id: namespace/Kind/name or Kind/name")
     object: dict[str, Any] = Field(description="the object without managedFields, secret values masked")
     events: list[EventRow] = Field(description="its events, newest first")
+    used_by: list[str] | None = Field(default=None, description="a PersistentVolumeClaim's pods that mount it "
+                                      "(kubectl describe pvc's Used By)")
 
 
 class Usage(Row):
@@ -99,8 +101,12 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             raise ToolError(f"describe {spec.kind}: namespace is required for namespaced kinds")
         obj = ctx.k8s(lambda: kube.get(spec.kind, namespace, name), f"{spec.kind} {name!r} in namespace {namespace!r}")
         events = ctx.events_for(spec.kind, name, namespace or "default")
+        used_by = None
+        if spec.kind == "PersistentVolumeClaim":  # who writes to it: where "why is it filling" is answered
+            pods = ctx.k8s(lambda: kube.list("Pod", namespace), f"list Pod in {namespace!r}")
+            used_by = [pod["metadata"]["name"] for pod in pods if _mounts(pod, name)]
         return Description(resource=resource_id(spec.kind, name, namespace), object=sanitize(spec.kind, obj),
-                           events=events[:events_limit])
+                           events=events[:events_limit], used_by=used_by)
 
     @tool(title="CPU and memory use (kubectl top)", read_only=True, destructive=False, idempotent=True,
           open_world=True)
@@ -136,3 +142,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                                          exact=names_exactly(name, kind, obj_name)))
         matches.sort(key=lambda m: not m.exact)
         return FindResult(query=name, matches=matches)
+
+
+def _mounts(pod: dict, claim: str) -> bool:
+    return any((volume.get("persistentVolumeClaim") or {}).get("claimName") == claim
+               for volume in (pod.get("spec") or {}).get("volumes") or [])

@@ -14,6 +14,7 @@ from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
 from .caller_load import SCALED, callers_scaled_up
 from .calls import Calls, split_target
+from .cloud_identity import cloud_identity
 from .config_restarts import config_brought_in
 from .credentials import stale_credentials
 from .cronjobs import cronjob_pileups
@@ -21,6 +22,7 @@ from .daemonsets import node_gaps
 from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
+from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
 from .services import WORKLOADS, neighbours, service_backends, service_ports, shared_services
@@ -59,9 +61,9 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     elif kind is None:
         await _namespace_sweep(namespace, calls)
     elif kind == "Node":
-        await _node(name, calls)
-        if state.incident.alarm and (used := _resource_alarmed(state)):
-            await _node_consumers(name, used, calls)
+        await read_node(name, calls)
+        if state.incident.alarm and (used := resource_alarmed(state)):
+            await node_consumers(name, used, calls)
     elif kind == "Service":
         workloads = await service_backends(namespace, name, calls)
         for workload in workloads:
@@ -187,55 +189,6 @@ async def _namespace_sweep(namespace: str | None, calls: Calls) -> None:
                        severity=item["severity"], object=item["resource"], source="analyzer")
 
 
-async def _node(name: str, calls: Calls) -> None:
-    data, ev = await calls("describe", kind="Node", name=name)
-    if data is None:
-        return
-    node = data["object"]
-    conditions = {c["type"]: c for c in (node.get("status") or {}).get("conditions") or []}
-    ready = conditions.get("Ready", {})
-    if ready.get("status") != "True":
-        pods, ev2 = await calls("ownership", kind="Node", name=name)
-        calls.find(resource_id("Node", name), "NodeNotReady", f"node {name} Ready={ready.get('status')}: {ready.get('message', '')}",
-                   [ev, ev2], severity="critical", since=ready.get("lastTransitionTime"),
-                   pods=len((pods or {}).get("pods") or []),
-                   instance=(node.get("spec") or {}).get("providerID", "").rsplit("/", 1)[-1])
-    for ctype in ("MemoryPressure", "DiskPressure", "PIDPressure"):
-        if conditions.get(ctype, {}).get("status") == "True":
-            calls.find(resource_id("Node", name), ctype, f"node {name} reports {ctype}", ev)
-    if (node.get("spec") or {}).get("unschedulable"):
-        calls.find(resource_id("Node", name), "NodeCordoned", f"node {name} is cordoned", ev, severity="info")
-    note_intent(resource_id("Node", name), node, ev, calls)  # a drain or a cordon for maintenance
-
-
-def _resource_alarmed(state: Investigation) -> str | None:
-    """Which resource a node alarm measures (memory or CPU), from its metric's name."""
-    metric = str(((state.incident.alarm or {}).get("Trigger") or {}).get("MetricName") or "").lower()
-    return next((word for word in ("memory", "cpu") if word in metric), None)
-
-
-async def _node_consumers(name: str, used: str, calls: Calls) -> None:
-    """A node whose memory (or CPU) is alarmed: which of its pods uses the most of it -- the workload that
-    drives the node's figure is where the investigation goes next (its trend, its logs)."""
-    placed, ev = await calls("ownership", kind="Node", name=name)
-    on_node = set((placed or {}).get("pods") or [])
-    top, ev_top = await calls("top", kind="pods", sort_by=used, limit=1000)
-    rows = [r for r in (top or {}).get("items") or [] if f"{r.get('namespace')}/Pod/{r.get('name')}" in on_node]
-    if not rows:
-        return
-    row = rows[0]
-    owned, ev_owner = await calls("ownership", kind="Pod", name=row["name"], namespace=row["namespace"])
-    owners = (owned or {}).get("owners") or []
-    workload = owners[-1] if owners and owners[-1].split("/")[1] in (*WALKABLE, "CronJob") else \
-        resource_id("Pod", row["name"], row["namespace"])
-    if workload.split("/")[1] == "CronJob":  # its runs take the node: do they overlap (runs piling up)?
-        await cronjob_pileups(row["namespace"], [f"Node/{name}"], calls)
-    figure = f"{row.get('memory_mib')} MiB" if used == "memory" else f"{row.get('cpu_m')}m CPU"
-    calls.find(workload, "NodeTopConsumer", f"{row['name']} uses the most {used} on node {name} ({figure}; next: "
-               f"{', '.join(r['name'] for r in rows[1:3]) or 'no other pod'})", [ev, ev_top, ev_owner],
-               severity="warning", node=name, pod=row["name"], measure=used)
-
-
 async def _workload(workload: str, state: Investigation, calls: Calls, *, wider: bool = True, of_cronjob: bool = False) -> None:
     if walked(state, workload):
         return  # read in full by an earlier question of this run: its findings are in the state already
@@ -280,6 +233,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
     if namespace:  # env read at start from a Secret rotated since; a volume it writes to that is full
         await stale_credentials(workload, namespace, (spec.get("template") or {}).get("spec") or {}, pods, calls)
         await full_volumes(workload, namespace, kind, name, spec, [str(p["pod"]) for p in pods], calls)
+        await cloud_identity(workload, namespace, (spec.get("template") or {}).get("spec") or {}, outside, calls)
     for service in (own.get("selected_by_services") or [])[:2]:  # Ready pods serve nothing through a Service whose
         if namespace:                                              # targetPort they do not declare: read its ports
             await service_ports(namespace, str(service), workload, calls)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ...contracts import Finding
+from ...contracts import Finding, parse_time
 from ...graph.log_sources import workload_log_source
 from ...graph.state import Investigation, Task
 from .calls import Calls, split_target
@@ -25,9 +25,11 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
     source = workload_log_source(names, namespace, name)
     if source is None:
         return
-    # A Job's lines can be hours old by the time someone asks why it failed; a service's story is recent.
+    # A Job's lines can be hours old by the time someone asks why it failed; a service's story is recent -- from a
+    # little before its symptom began (the lines since then against the same span before: what the onset brought).
     _, kind, _ = split_target(task.target)
-    report, ev2 = await calls("log_patterns", groups=source.groups, start="-3h" if kind in ("Job", "CronJob") else "-30m",
+    report, ev2 = await calls("log_patterns", groups=source.groups,
+                              start="-3h" if kind in ("Job", "CronJob") else f"-{since_onset_minutes(state)}m",
                               max_templates=20, **source.selector)
     for template in (report or {}).get("templates") or []:
         if template.get("change") not in ("new", "surged") or template.get("severity") not in ("error", "critical", "fatal", "warning"):
@@ -46,6 +48,21 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         if (cause := named_cause(f"{text} {sample}")) is not None:  # a WARN that names its cause counts too
             calls.find(task.target, "LogNamedCause", f"{cause.says}: {sample[:200]}", [ev, ev2], severity="critical",
                        cause=cause.id, category=cause.category, line=sample[:240])
+
+
+# Before the onset, the change that brought it: a release lands minutes before its symptom shows in a metric.
+ONSET_MARGIN_MIN = 15
+
+
+def since_onset_minutes(state: Investigation, *, least: int = 30, most: int = 90) -> int:
+    """Minutes back to a little before the earliest onset a metric anomaly of this run gives -- at least `least` (the
+    usual recent window), at most `most` (the baseline before it stays inside what the store keeps at hand)."""
+    onsets = [when for f in state.findings if f.severity != "info" and (when := parse_time(f.details.get("onset")))]
+    if not onsets:
+        return least
+    # from the incident's own end of window, not the wall clock: a replayed run reads the window its recording read
+    back = (state.incident.window_end - min(onsets)).total_seconds() / 60 + ONSET_MARGIN_MIN
+    return int(min(max(back, least), most))
 
 
 OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?::\d+)?(?:/|\b)", re.IGNORECASE)

@@ -114,7 +114,7 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
                    f"{(report or {}).get('baseline', {})})")
         for resource in dict.fromkeys([task.target, *_workloads_named(state, namespace, name)]):
             calls.find(resource, signal_for(metric["name"]), summary, [ev, ev2], onset=current.get("start"),
-                       metric=metric["name"])
+                       metric=metric["name"], alarmed=True)
     elif intervals and alarm.get("state") == "ALARM":
         # The detector's interval ended (it adapts to a level it has seen for a while) but the alarm still
         # fires: a level shift that is still in place, not a recovery.
@@ -122,7 +122,7 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         summary = f"{metric['name']} shifted at {first.get('start')} and has not come back: alarm {alarm_name} is still firing"
         for resource in dict.fromkeys([task.target, *_workloads_named(state, namespace, name)]):
             calls.find(resource, signal_for(metric["name"]), summary, [ev, ev2], onset=first.get("start"),
-                       metric=metric["name"], still_shifted=True)
+                       metric=metric["name"], still_shifted=True, alarmed=True)
     elif intervals:
         last = intervals[-1]
         calls.find(task.target, "PastAnomaly", f"{metric['name']} was anomalous {last.get('start')} .. {last.get('end')} "

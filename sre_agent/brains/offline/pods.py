@@ -278,6 +278,9 @@ async def _claims(namespace: str, pod: dict, calls: Calls) -> None:
             await read_claim(namespace, claim, calls)
 
 
+MAX_CLAIM_WRITERS = 2  # a claim's pods are most often one workload's: its first two say what writes to it
+
+
 async def read_claim(namespace: str, claim: str, calls: Calls) -> bool:
     """A claim a pod mounts, or the one a question is about: not Bound is a PVCPending signal (with its storage class
     and the cluster's classes, for the fix). False when it could not be read."""
@@ -292,4 +295,7 @@ async def read_claim(namespace: str, claim: str, calls: Calls) -> bool:
                    f"PVC {claim} is {phase}: {messages[0] if messages else ''}", [ev, ev_classes], severity="critical",
                    storage_class=(described["object"].get("spec") or {}).get("storageClassName"),
                    storage_classes=[c["name"] for c in (classes or {}).get("items") or [] if c.get("name")])
+    for pod in (described.get("used_by") or [])[:MAX_CLAIM_WRITERS]:  # who writes to it: why it fills, or stopped
+        calls.find(resource_id("Pod", pod, namespace), "MountsClaim", f"pod {pod} mounts claim {claim}", ev,
+                   severity="info", claim=resource_id("PersistentVolumeClaim", claim, namespace))
     return True

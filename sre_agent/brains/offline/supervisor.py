@@ -111,6 +111,11 @@ def _candidates(state: Investigation) -> list[Task]:
     for resource in list(dict.fromkeys(flagged))[:MAX_SWEEP_FOLLOW]:
         tasks.append(Task(agent="kubernetes", target=resource, question="triage",
                           reason="the namespace's analyzers flagged it"))
+    # An alarmed or asked-about claim (a volume filling, a spool that stopped draining): what writes to it is where
+    # the cause is -- its pods, their workload, its logs.
+    for finding in findings:
+        if finding.signal == "MountsClaim" and finding.details.get("claim") in state.incident.affected:
+            tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))
     # Walks: dependencies that are down, nodes that are not ready.
     for finding in findings:
         if finding.signal == "DependencyDown":

@@ -455,3 +455,20 @@ def test_analyze_over_the_cap_answers_in_pages_and_drops_nothing(lab, mcp, small
     assert expired.is_error and "call analyze again without a cursor" in expired.text
     elsewhere = small_cap.call("analyze", {"cursor": first_cursor, "namespace": "kube-system"})
     assert elsewhere.is_error and "continues the analysis it came from" in elsewhere.text
+
+
+def test_describe_a_claim_names_the_pods_that_mount_it(mcp, lab):
+    """kubectl describe pvc's Used By: which pods write to a claim -- where "why is the volume filling" is answered."""
+    core = _core(lab)
+    core.create_namespaced_persistent_volume_claim("shop", {
+        "metadata": {"name": "export-spool"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+    core.create_namespaced_pod("shop", {
+        "metadata": {"name": "spool-writer"},
+        "spec": {"containers": [{"name": "writer", "image": "redis:7.0"}],
+                 "volumes": [{"name": "spool", "persistentVolumeClaim": {"claimName": "export-spool"}}]}})
+    claim = mcp.call("describe", {"kind": "PersistentVolumeClaim", "name": "export-spool", "namespace": "shop"})
+    assert not claim.is_error, claim.text
+    assert claim.json()["used_by"] == ["spool-writer"]
+    pod = mcp.call("describe", {"kind": "Pod", "name": "spool-writer", "namespace": "shop"}).json()
+    assert pod.get("used_by") is None  # only a claim has users

@@ -28,6 +28,11 @@ WORKLOAD = "coldchain/Deployment/truck-gateway"
     ("pq: password authentication failed for user \"loans\"", None),  # refused logins: read beside the Secret instead
     ("GET /v1/orders 500 error=\"upstream orders-db unavailable\"", None),
     ("user alice is forbidden from editing this lot", None),  # an app's own word, not the API server's refusal
+    ('upload failed: AccessDenied: User: arn:aws:sts::1:assumed-role/node/i-1 is not authorized to perform: s3:PutObject',
+     "cloud_access_denied"),
+    ("NoCredentialProviders: no valid credential providers in chain", "cloud_access_denied"),
+    ("WebIdentityErr: failed to retrieve credentials", "cloud_access_denied"),
+    ("the operator is not authorized to perform this refund", None),  # an app's own word, no service:Action
 ])
 def test_a_line_that_says_its_cause_is_read_as_that_cause(line, cause):
     found = named_cause(line)

@@ -1,6 +1,8 @@
 """An alarm that opened the incident and still fires with no cause found is never a verdict of health
 (graph/report.py alarm_unexplained): errors or latency off their baseline say so -- and, for an alarm on a floor
-("fewer than 200 sends a minute"), the alarmed metric fallen and not come back."""
+("fewer than 200 sends a minute"), the alarmed metric fallen and not come back; for a ceiling, the alarmed metric
+still climbing when it measures something used up (a volume, a node's CPU) rather than demand, and no batch Job's run
+is seen driving it."""
 
 from __future__ import annotations
 
@@ -32,3 +34,26 @@ def _state(comparison: str | None, signal: str) -> Investigation:
 ])
 def test_an_alarm_still_off_its_baseline_is_not_healthy(comparison, signal, unexplained):
     assert (alarm_unexplained(_state(comparison, signal)) is not None) is unexplained
+
+
+def _ceiling(metric: str, *, top: str | None = None) -> Investigation:
+    incident = Incident(id="inc-2", title=f"{metric} high", started_at=NOW, window_start=NOW, window_end=NOW,
+                        affected=["billing/PersistentVolumeClaim/spool"], source="alarm",
+                        alarm={"AlarmName": "spool-used", "Trigger": {"MetricName": metric,
+                                                                      "ComparisonOperator": "GreaterThanThreshold"}})
+    findings = [Finding(agent="metrics", resource="billing/PersistentVolumeClaim/spool", signal="MetricAnomaly",
+                        summary=f"{metric} anomalous since 02:40", details={"metric": metric, "alarmed": True})]
+    if top:
+        findings.append(Finding(agent="kubernetes", resource=top, signal="NodeTopConsumer", summary="uses the most cpu"))
+    return Investigation(incident=incident, started_epoch=0.0, findings=findings)
+
+
+@pytest.mark.parametrize(("metric", "top", "unexplained"), [
+    ("kubelet_volume_stats_used_bytes", None, True),  # a volume still filling: it will run out
+    ("ApproximateNumberOfMessagesVisible", None, True),  # a queue still growing
+    ("node_cpu_utilization", "billing/Job/bill-run-7", False),  # a batch Job's run heats the node: it ends by itself
+    ("node_cpu_utilization", "billing/Deployment/api", True),  # a service's pods, no end in sight
+    ("RequestCount", None, False),  # demand: more requests, served without errors or latency
+])
+def test_a_ceiling_alarm_whose_metric_still_climbs(metric, top, unexplained):
+    assert (alarm_unexplained(_ceiling(metric, top=top)) is not None) is unexplained
