@@ -110,6 +110,7 @@ SETS = {
     "scenarios_heldout35": ("ferriby", 10, ["fy08-batch-node-cpu"], ["fy06-leak-alerts-late"]),
     "scenarios_heldout36": ("ashwick", 10, ["ah07-sms-reminders-5xx"], ["ah08-lab-results-slow"]),
     "scenarios_heldout37": ("kelport", 10, ["kp09-notify-legacy-no-pods"], ["kp05-nodegroup-upgrade-stuck"]),
+    "scenarios_heldout38": ("draycott", 10, ["dy09-exam-results-latency"], ["dy07-grades-import-question"]),
 }
 
 
