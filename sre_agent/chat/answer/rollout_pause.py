@@ -12,14 +12,19 @@ from ..ask import Ask
 from .notes import peoples_notes
 
 
-async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
-    """A Deployment's ReplicaSets that still run pods (<name>-<hash>), with their images: the old one serves while a
-    stuck rollout's new one does not."""
+async def replica_set_rows(ask: Ask, namespace: str, name: str) -> list[dict]:
+    """A Deployment's ReplicaSets that still run pods (<name>-<hash>), as rows: name, ready, images."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "namespace": namespace, "limit": 500})
     own = re.compile(rf"^{re.escape(name)}-[a-z0-9]+$")
-    return [f"ReplicaSet {r.get('name')}: ready {r.get('ready')}, images {', '.join(str(i) for i in r.get('images') or [])}"
-            for r in (listed.data or {}).get("items") or [] if own.match(str(r.get("name")))
+    return [r for r in (listed.data or {}).get("items") or [] if own.match(str(r.get("name")))
             and not str(r.get("ready", "")).endswith("/0")]
+
+
+async def serving_replica_sets(ask: Ask, namespace: str, name: str) -> list[str]:
+    """A Deployment's ReplicaSets that still run pods, with their images: the old one serves while a stuck rollout's new
+    one does not."""
+    return [f"ReplicaSet {r.get('name')}: ready {r.get('ready')}, images {', '.join(str(i) for i in r.get('images') or [])}"
+            for r in await replica_set_rows(ask, namespace, name)]
 
 
 async def paused_rollout(ask: Ask, rid: str, obj: dict) -> tuple[str, list[str]] | None:

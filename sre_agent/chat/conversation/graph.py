@@ -51,6 +51,7 @@ from ..answer import (  # noqa: F401
     recurrence,
     releases,
     remedies,
+    serving,
     summary,
     top,
     topology,

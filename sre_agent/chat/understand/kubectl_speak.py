@@ -83,8 +83,7 @@ def _split(text: str) -> tuple[list[str], dict[str, str | bool]]:
         word = words[i]
         if word.startswith("-"):
             name, _, value = word.lstrip("-").partition("=")
-            takes_value = name in ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since",
-                                   "field-selector", "revision", "for")
+            takes_value = name in VALUE_FLAGS
             if takes_value and not value and i + 1 < len(words):
                 value, i = words[i + 1], i + 1
             flags[name] = value or True
@@ -100,10 +99,34 @@ SPOKEN_KIND = re.compile(r"^(\s*(?:kubectl\s+|k\s+)?(?:rollout\s+\w+|get|describ
                          re.IGNORECASE)
 
 
+# kubectl's flags that take a value, wherever they stand ("kubectl -n crew get pods", "--context prod get nodes")
+VALUE_FLAGS = ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since", "field-selector",
+               "revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout")
+LEADING_FLAGS = re.compile(r"^(\s*(?:kubectl|k)\s+)((?:--?[\w-]+(?:=\S+)?\s+)+)(\S.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _verb_first(text: str) -> str:
+    """kubectl reads its flags anywhere: "kubectl -n crew get cm x" is "kubectl get cm x -n crew". The flags before the
+    verb (with the values of those that take one) move after it; anything else is left as typed."""
+    match = LEADING_FLAGS.match(text)
+    if match is None:
+        return text
+    words, flags = (match.group(2) + match.group(3)).split(), []
+    while words and words[0].startswith("-"):
+        flag = words.pop(0)
+        flags.append(flag)
+        if "=" not in flag and flag.lstrip("-") in VALUE_FLAGS and words:
+            flags.append(words.pop(0))
+    if not words or words[0].lower() not in VERBS:
+        return text
+    command, bar, piped = " ".join(words).partition("|")
+    return f"{match.group(1)}{command.rstrip()} {' '.join(flags)}" + (f" |{piped}" if bar else "")
+
+
 def translate(text: str) -> KubectlQuestion | None:
     """The question a kubectl command asks, or None when the text is not one. A remark after the command ("get secret
     x -o yaml, i need the value") is the person's, not kubectl's: the command is read without it."""
-    text = SPOKEN_KIND.sub(lambda m: f"{m.group(1)}{m.group(3)}/{m.group(2)}", AROUND.sub("", text))
+    text = SPOKEN_KIND.sub(lambda m: f"{m.group(1)}{m.group(3)}/{m.group(2)}", _verb_first(AROUND.sub("", text)))
     command, bar, piped = text.partition("|")
     if bar and (grepped := GREP.match(piped)) and (read := translate(command)) is not None:
         if not read.subject and read.question.startswith("any warnings"):  # "get events -n x | grep Failed": those rows

@@ -32,6 +32,13 @@ from sre_agent.chat.understand.kubectl_speak import translate
     # the words people type around a command line in chat
     ("fine, rollout undo deploy/setpoint-engine -n dispatch instead", "rollback_request", "setpoint-engine", "dispatch"),
     ("ok kubectl logs tag-normalizer pls", "logs", "tag-normalizer", None),
+    # kubectl reads its flags anywhere: before the verb too (with the values of those that take one)
+    ("kubectl -n tolls get cm lane-config -o yaml", "change_record", "lane-config", "tolls"),
+    ("kubectl -n tolls get pods -l app=lane-api", "list_kind", None, "tolls"),
+    ("kubectl --namespace=tolls get deploy", "list_kind", None, "tolls"),
+    ("kubectl --context prod -n tolls describe pod lane-api-0", "describe", "lane-api-0", "tolls"),
+    ("kubectl -n tolls get pdb lane-api -o yaml | grep minAvailable", "property", "lane-api", "tolls"),
+    ("kubectl -n tolls rollout history deploy/lane-api", "history", "lane-api", "tolls"),
 ])
 def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace):
     spoken = translate(typed)
@@ -41,7 +48,7 @@ def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace
 
 
 @pytest.mark.parametrize("typed", ["describe the broken route-planner pod", "get a coffee", "logs", "rollout history",
-                                   "why is checkout down", "top of the morning"])
+                                   "why is checkout down", "top of the morning", "kubectl -n tolls please help"])
 def test_english_is_not_a_command(typed):
     assert translate(typed) is None
 

@@ -13,6 +13,16 @@ from .common import TEMPLATE_HASH, live_pods_of, owner_ref, template_hash, write
 from .deployment_status import rollout_conditions
 
 REVISION = "deployment.kubernetes.io/revision"
+# What the real controller never copies from a Deployment to its ReplicaSets (deployment/util: annotationsToSkip);
+# everything else -- kubernetes.io/change-cause above all, which `kubectl rollout history` reads from the
+# ReplicaSets -- is copied to the new ReplicaSet, and again whenever the Deployment's own change.
+NOT_COPIED = {"kubectl.kubernetes.io/last-applied-configuration", REVISION, "deployment.kubernetes.io/revision-history",
+              "deployment.kubernetes.io/desired-replicas", "deployment.kubernetes.io/max-replicas",
+              "deprecated.deployment.rollback.to"}
+
+
+def _copied_annotations(deploy: dict) -> dict[str, str]:
+    return {k: v for k, v in (deploy["metadata"].get("annotations") or {}).items() if k not in NOT_COPIED}
 
 
 def _strip_hash(template: dict) -> dict:
@@ -65,7 +75,8 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
                 "name": f"{deploy['metadata']['name']}-{wanted_hash}",
                 "namespace": namespace,
                 "labels": {**(template.get("metadata") or {}).get("labels", {}), TEMPLATE_HASH: wanted_hash},
-                "annotations": {REVISION: str(max_revision + 1), "deployment.kubernetes.io/desired-replicas": str(desired)},
+                "annotations": {**_copied_annotations(deploy), REVISION: str(max_revision + 1),
+                                "deployment.kubernetes.io/desired-replicas": str(desired)},
                 "ownerReferences": [owner_ref(deploy)],
             },
             "spec": {"replicas": 0, "selector": selector, "template": rs_template},
@@ -74,8 +85,16 @@ def reconcile_deployment(world: ClusterContext, deploy: dict, now: datetime) -> 
         owned.append(current)
         changed = True
     elif int(current["metadata"].get("annotations", {}).get(REVISION, 0)) < max_revision and not _is_latest(current, owned):
-        # A rollback to an old template reuses its ReplicaSet and gives it the next revision.
-        current["metadata"].setdefault("annotations", {})[REVISION] = str(max_revision + 1)
+        # A rollback to an old template reuses its ReplicaSet and gives it the next revision (and the Deployment's
+        # annotations as they are now).
+        current["metadata"].setdefault("annotations", {}).update({**_copied_annotations(deploy), REVISION: str(max_revision + 1)})
+        current["metadata"].pop("resourceVersion", None)
+        current = world.store.replace(current)
+        changed = True
+    elif not _copied_annotations(deploy).items() <= (current["metadata"].get("annotations") or {}).items():
+        # the Deployment annotated after its rollout ("kubectl annotate deploy x kubernetes.io/change-cause=..."): the
+        # current ReplicaSet takes the new values, as the real controller syncs them
+        current["metadata"].setdefault("annotations", {}).update(_copied_annotations(deploy))
         current["metadata"].pop("resourceVersion", None)
         current = world.store.replace(current)
         changed = True
