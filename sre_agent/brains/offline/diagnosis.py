@@ -145,6 +145,8 @@ RULES: list[Rule] = [
     # A container the runtime cannot start (the image lacks the program the spec runs) right after a release that
     # changed the image or the command: the release is bad, whatever config it reads.
     Rule("CrashLoopBackOff", C.BAD_DEPLOY_REGRESSION, 0.9, lambda f, a: release_cannot_start(f, a)),
+    # ... and one the kernel refuses to run (exec format error: built for another CPU architecture): the image itself
+    Rule("CrashLoopBackOff", C.BAD_IMAGE, 0.93, lambda f, a: bool(f.details.get("wrong_arch"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.88, lambda f, a: bool(f.details.get("config_error"))),
     Rule("CrashLoopBackOff", C.CRASH_MISSING_CONFIG, 0.55,
          lambda f, a: f.details.get("source") != "analyzer" and not f.details.get("config_error")),

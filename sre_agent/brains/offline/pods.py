@@ -20,6 +20,9 @@ from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import pull_credentials
 
 START_ERRORS = ("StartError", "ContainerCannotRun")  # the runtime could not start the process at all
+# the kernel refusing to run the image's program: a binary built for another CPU architecture (an arm64 image on amd64
+# nodes) -- the image is the fault, not any setting ("exec /app/api: exec format error")
+WRONG_ARCH = re.compile(r"exec format error|cannot execute binary file|wrong architecture", re.I)
 CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing|not set|no such key|undefined", re.I)
 
 
@@ -78,7 +81,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                            f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],
                            severity="critical", exit_code=last.get("exitCode"), last_log=fatal, start_error=start_error,
                            config_error=not start_error and bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran,
-                           container=container["name"])
+                           container=container["name"], wrong_arch=bool(WRONG_ARCH.search(fatal)),
+                           image=container.get("image"))
     for event in events:
         message = event.get("message") or ""
         if event.get("reason") == "Unhealthy" and message.startswith(("Liveness", "Readiness")):

@@ -97,6 +97,8 @@ async def _namespace_facts(ask: Ask, namespace: str) -> list[str]:
     return lines
 
 
+# "type" is a key everywhere (conditions, ports): asked of the object itself it is its own spec.type or type
+TYPE_ASKED = re.compile(r"\bwhat\s+(type|sort|kind\s+of\s+(service|svc|secret))\b|\btype\s+of\s+(service|svc|secret)\b", re.I)
 FACT_KEYS = {"containers", "initcontainers", "resources", "limits", "requests", "image", "ports", "env", "envfrom",
              "replicas", "labels", "selector", "volumes", "volumemounts", "args", "command", "annotations"}
 
@@ -114,9 +116,14 @@ async def property_of(ask: Ask) -> Answer:
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="unknown")
+    _, kind, _ = parse_resource_id(rid)
+    own_type = (obj.get("spec") or {}).get("type") or obj.get("type")  # a Service's spec.type, a Secret's type
+    if own_type and TYPE_ASKED.search(ask.question):  # "what type is the discovery-search service": that field, said
+        target = (obj.get("spec") or {}).get("externalName")
+        return ask.answer(f"{rid} is of type {own_type}" + (f", pointing at {target}" if target else ""),
+                          status="answered", next_steps=["Say 'more' for all its facts."])
     state = await status(ask, described)
     facts = [*state.details, *await object_facts(ask, rid, described), *await _related_facts(ask, rid, obj)]
-    _, kind, _ = parse_resource_id(rid)
     container = container_meant(ask, *_containers(kind, obj))
     if container:  # that container's facts first, the others' never mistaken for its
         own = [f for f in facts if re.search(rf"(?<![\w-]){re.escape(container)}(?![\w-])", f)]

@@ -13,8 +13,10 @@ from ..understand.question_words import names_share, question_terms
 from .config_refs import config_users
 
 CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
-                              r"private|cert(ificate)?s?)\b", re.IGNORECASE)
-GENERIC = {"key", "keys", "api", "password", "secret", "token", "value", "the", "credential", "cert", "private"}
+                              r"private|cert(ificate)?s?|connection[\s_-]?strings?|dsn)\b|[A-Z0-9]_(KEY|TOKEN|PASSWORD|SECRET)\b",
+                              re.IGNORECASE)
+GENERIC = {"key", "keys", "api", "password", "secret", "token", "value", "the", "credential", "cert", "private", "connection",
+           "string", "test", "hand"}
 
 
 def _score(question: str, terms: set[str], row: dict) -> float:
