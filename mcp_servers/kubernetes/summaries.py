@@ -219,6 +219,10 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "capacity": (status.get("capacity") or {}).get("storage")}
     if kind == "ResourceQuota":
         return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
+    if kind == "PodDisruptionBudget":  # kubectl's MIN AVAILABLE, MAX UNAVAILABLE, ALLOWED DISRUPTIONS -- and whom it guards
+        return {**base, **{k: spec[k] for k in ("minAvailable", "maxUnavailable") if k in spec},
+                "allowed": status.get("disruptionsAllowed"), "healthy": status.get("currentHealthy"),
+                "desired": status.get("desiredHealthy"), "selector": (spec.get("selector") or {}).get("matchLabels")}
     if kind == "HorizontalPodAutoscaler":
         target = spec.get("scaleTargetRef") or {}
         return {**base, "target": f"{target.get('kind')}/{target.get('name')}", "min": spec.get("minReplicas", 1),

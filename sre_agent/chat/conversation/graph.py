@@ -30,6 +30,7 @@ from ..answer import (  # noqa: F401
     config_refs,
     config_sources,
     config_values,
+    drains,
     health,
     history,
     impact,

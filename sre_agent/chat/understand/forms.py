@@ -50,10 +50,6 @@ class FormSpec(BaseModel):
     guess_subject: bool = True  # no subject in the pattern: take the question's first candidate word (else: refer back)
     noun_is_subject: bool = True  # a kind noun in the question names the subject's kind ("the pvc"); False: the answer's
     whole: bool = False  # matched against the whole question only, never one of its clauses ("... 5xx. help" is a plea)
-    # False: read by its patterns only, never learned -- its phrasings share their words with a learned form's and the
-    # intent classifier is at its floors (tests/unit/chat/test_intent_model.py); a question its patterns miss reads as
-    # that nearest learned form
-    learned: bool = True
 
 
 class FormCatalog(BaseModel):
@@ -406,8 +402,3 @@ def form_spec(form: str) -> FormSpec | None:
 
 def form_ids() -> list[str]:
     return [spec.id for spec in catalog().forms]
-
-
-def learned_form_ids() -> list[str]:
-    """The forms the intent classifier learns (intents.yaml labels each): every form but the pattern-only ones."""
-    return [spec.id for spec in catalog().forms if spec.learned]

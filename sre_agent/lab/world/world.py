@@ -22,6 +22,7 @@ from .controllers.cronjob import reconcile_cronjob
 from .controllers.daemonset import reconcile_daemonset, sync_daemonset_status
 from .controllers.deployment import reconcile_deployment, sync_deployment_status
 from .controllers.deployment_status import deadline_moment
+from .controllers.disruption import reconcile_disruption_budgets
 from .controllers.endpoints import reconcile_endpoints
 from .controllers.endpointslices import reconcile_endpointslices
 from .controllers.hpa import reconcile_hpa
@@ -291,6 +292,7 @@ class World:
             if not changed:
                 break
         reconcile_endpointslices(self)  # mirrors Endpoints; nothing else in the world reads slices
+        reconcile_disruption_budgets(self, now)  # what a drain may evict now: read by the eviction API
         if self.minute_tick:
             self._record_readiness_failures(now)
             self.events.expire(self.list("Event"), now)

@@ -1,0 +1,74 @@
+""""why can't the old nodes be drained", "why is the node group upgrade stuck", "what's blocking the drain": what kubectl
+drain waits on. The cordoned nodes (a drain cordons first), the pods still on them that a drain must evict (a
+DaemonSet's are skipped), and for each what refuses it: a PodDisruptionBudget that allows no disruption (its healthy
+pods are all it requires), or a pod no controller owns (drain needs --force, and the pod is gone for good)."""
+
+from __future__ import annotations
+
+from ..ask import Ask, handles
+from ..models import Answer
+
+
+def _labels(row: dict) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in str(row.get("labels") or "").split(",") if "=" in part)
+
+
+def _guards(pod: dict, budgets: list[dict]) -> dict | None:
+    """The budget of the pod's namespace whose matchLabels the pod carries and that allows no disruption now."""
+    labels = _labels(pod)
+    return next((b for b in budgets if b.get("namespace") == pod.get("namespace") and b.get("selector")
+                 and all(labels.get(k) == v for k, v in (b.get("selector") or {}).items())
+                 and not (b.get("allowed") or 0)), None)
+
+
+def _budget_text(budget: dict) -> str:
+    rule = (f"minAvailable {budget['minAvailable']}" if "minAvailable" in budget
+            else f"maxUnavailable {budget.get('maxUnavailable')}")
+    return (f"PodDisruptionBudget {budget.get('namespace')}/{budget.get('name')} ({rule}, {budget.get('healthy')} "
+            f"healthy of {budget.get('desired')} required: {budget.get('allowed') or 0} disruptions allowed)")
+
+
+@handles("drain_blocked", needs=("kubernetes",))
+async def drain_blocked(ask: Ask) -> Answer:
+    nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
+    if nodes.error is not None:
+        return ask.answer(f"Could not list the nodes: {nodes.error[:200]}", status="unknown")
+    cordoned = sorted(str(n.get("name")) for n in (nodes.data or {}).get("items") or [] if n.get("unschedulable"))
+    if not cordoned:
+        return ask.answer("No node is cordoned: nothing is being drained now (a drain cordons its node first)",
+                          status="answered", next_steps=["Ask 'which nodes are not ready?' for nodes in trouble."])
+    pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
+    budgets = await ask.call("kubernetes", "get_resources", {"kind": "PodDisruptionBudget", "limit": 1000})
+    if pods.error is not None:
+        return ask.answer(f"{len(cordoned)} node(s) cordoned; could not list their pods: {pods.error[:200]}", status="unknown")
+    left = [p for p in (pods.data or {}).get("items") or [] if p.get("node") in cordoned
+            and not str(p.get("owner") or "").startswith("DaemonSet/") and p.get("phase") not in ("Succeeded", "Failed")]
+    if not left:
+        return ask.answer(f"Nothing holds the drain: the {len(cordoned)} cordoned node(s) ({', '.join(cordoned[:4])}) run "
+                          "only DaemonSet pods now -- the node group can remove them", status="answered",
+                          resources=[f"Node/{n}" for n in cordoned[:4]])
+    rows = (budgets.data or {}).get("items") or []
+    held: dict[str, list[str]] = {}
+    bare = []
+    for pod in left:
+        if (budget := _guards(pod, rows)) is not None:
+            held.setdefault(_budget_text(budget), []).append(f"{pod.get('name')} on {pod.get('node')}")
+        elif not pod.get("owner"):
+            bare.append(f"{pod.get('namespace')}/{pod.get('name')} on {pod.get('node')}")
+    details = [f"{text}: holds {', '.join(names[:4])}" for text, names in held.items()]
+    details += [f"no controller owns {name}: drain refuses it without --force, and nothing re-creates it" for name in bare[:4]]
+    details.append(f"still on the cordoned nodes: {len(left)} pod(s) -- "
+                   + ", ".join(f"{p.get('namespace')}/{p.get('name')}" for p in left[:6]))
+    if held:
+        first = next(iter(held))
+        return ask.answer(f"The drain waits on {first}: evicting any of its pods would break it, so kubectl drain retries "
+                          "for ever", status="problems", details=details,
+                          resources=[f"Node/{n}" for n in cordoned[:3]],
+                          next_steps=["Let one pod go without breaking the budget: scale its workload up by one (the new "
+                                      "pod lands on an uncordoned node), or relax the budget (maxUnavailable 1) -- "
+                                      "chat pins neither on its own"])
+    headline = (f"{len(left)} pod(s) are still on the {len(cordoned)} cordoned node(s) and no PodDisruptionBudget holds them"
+                + (f"; {len(bare)} have no controller (drain needs --force for them)" if bare else
+                   "; the drain may simply not have been run yet"))
+    return ask.answer(headline, status="problems", details=details, resources=[f"Node/{n}" for n in cordoned[:3]],
+                      next_steps=[f"kubectl drain {cordoned[0]} --ignore-daemonsets --delete-emptydir-data"])
