@@ -98,7 +98,8 @@ async def _namespace_facts(ask: Ask, namespace: str) -> list[str]:
 
 
 # "type" is a key everywhere (conditions, ports): asked of the object itself it is its own spec.type or type
-TYPE_ASKED = re.compile(r"\bwhat\s+(type|sort|kind\s+of\s+(service|svc|secret))\b|\btype\s+of\s+(service|svc|secret)\b", re.I)
+TYPE_ASKED = re.compile(r"\bwhat\s+(type|sort|kind\s+of\s+(service|svc|secret))\b|\btype\s+of\s+(service|svc|secret)\b|"
+                        r"\bthe\s+type\s+field\b", re.I)
 FACT_KEYS = {"containers", "initcontainers", "resources", "limits", "requests", "image", "ports", "env", "envfrom",
              "replicas", "labels", "selector", "volumes", "volumemounts", "args", "command", "annotations"}
 

@@ -56,6 +56,10 @@ ASKS = re.compile(r"\s*(what|whats|what's|which|how|is|are|does|do|why|when)\b",
 GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>['\"]?[\w.-]+['\"]?)", re.IGNORECASE)
 
 
+# the last field a jsonpath (or custom-columns) output reads: "{.spec...resources.limits}" -> limits
+JSONPATH_FIELD = re.compile(r"^(?:jsonpath|custom-columns)=.*?\.([A-Za-z][\w-]*)(?:\[[^\]]*\])?\s*\}?['\"]?\s*$")
+
+
 class KubectlQuestion(BaseModel):
     question: str  # the command said as the question the forms read
     namespace: str | None = None  # -n / --namespace; None for -A or none given
@@ -101,7 +105,8 @@ SPOKEN_KIND = re.compile(r"^(\s*(?:kubectl\s+|k\s+)?(?:rollout\s+\w+|get|describ
 
 # kubectl's flags that take a value, wherever they stand ("kubectl -n crew get pods", "--context prod get nodes")
 VALUE_FLAGS = ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since", "field-selector",
-               "revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout")
+               "revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout",
+               "L", "label-columns", "sort-by")
 LEADING_FLAGS = re.compile(r"^(\s*(?:kubectl|k)\s+)((?:--?[\w-]+(?:=\S+)?\s+)+)(\S.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -227,6 +232,11 @@ def translate(text: str) -> KubectlQuestion | None:
     if kind in ("ConfigMap", "Secret"):
         return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
                                subject=name, kind=kind)
+    output = flags.get("o") or flags.get("output")
+    if isinstance(output, str) and (path := JSONPATH_FIELD.search(output)):
+        # "-o jsonpath='{.spec.template.spec.containers[0].resources.limits}'": the field the path ends at, of that object
+        return KubectlQuestion(question=f"what is the {path.group(1)} field of {name}", namespace=namespace, form="property",
+                               subject=name, kind=kind if kind != "Endpoints" else "Service")
     # "get sc gp3 -o yaml", "get hpa x": that object's state, by the kind kubectl was told (never a listing of the kind)
     return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace, form="status", subject=name,
                            kind=kind if kind != "Endpoints" else "Service")

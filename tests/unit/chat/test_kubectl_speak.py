@@ -39,6 +39,11 @@ from sre_agent.chat.understand.kubectl_speak import translate
     ("kubectl --context prod -n tolls describe pod lane-api-0", "describe", "lane-api-0", "tolls"),
     ("kubectl -n tolls get pdb lane-api -o yaml | grep minAvailable", "property", "lane-api", "tolls"),
     ("kubectl -n tolls rollout history deploy/lane-api", "history", "lane-api", "tolls"),
+    # -o jsonpath / custom-columns: the field the path ends at, of that object
+    ("get deploy lane-api -n tolls -o jsonpath='{.spec.template.spec.containers[0].resources.limits}'", "property",
+     "lane-api", "tolls"),
+    ("get svc lane-api -o jsonpath='{.spec.type}'", "property", "lane-api", None),
+    ("get nodes -L kubernetes.io/arch", "list_kind", None, None),  # -L's value is a label column, never a name
 ])
 def test_a_kubectl_command_reads_as_its_question(typed, form, subject, namespace):
     spoken = translate(typed)
@@ -88,3 +93,8 @@ def test_show_labels_asks_for_the_label_column_and_a_named_object_is_its_state()
 def test_describe_of_a_kind_in_a_namespace_describes_the_one_there(text, kind):
     read = translate(text)
     assert read is not None and read.form == "describe" and read.kind == kind and read.subject is None
+
+
+def test_a_jsonpath_asks_the_field_it_ends_at():
+    spoken = translate("get deploy lane-api -n tolls -o jsonpath='{.spec.template.spec.containers[*].resources}'")
+    assert spoken is not None and spoken.question == "what is the resources field of lane-api"
