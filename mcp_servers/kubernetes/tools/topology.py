@@ -82,6 +82,8 @@ class Dependency(Row):
         "port) -- for a value written in the pod template or a ConfigMap; never for a Secret's"))
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
+    external_name: str | None = Field(None, description=(
+        "an ExternalName Service: the host outside the cluster its name resolves to (it has no endpoints of its own)"))
     port_problem: str | None = Field(None, description=(
         "why connections to it are refused although it has endpoints, or why it has none although its pods are "
         "Ready: a port the caller names that the Service does not expose, or a targetPort no selected pod declares"))
@@ -257,7 +259,10 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                      "container": ref.env.container or None, "path": ref.env.path or None}
             shown = not ref.env.source.startswith("Secret/")  # a Secret's value never leaves the server
             try:  # the Service is what the name resolves to (Endpoints may outlive it, or be written by hand)
-                kube.get("Service", ref.namespace, ref.service)
+                found = kube.get("Service", ref.namespace, ref.service)
+                if (found.get("spec") or {}).get("type") == "ExternalName":  # a DNS alias to a host outside: no endpoints
+                    deps.append(Dependency(**where, exists=True, external_name=found["spec"].get("externalName")))
+                    continue
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:
                 similar = similar_services(ref.namespace, ref.service, namespace)

@@ -20,6 +20,7 @@ from .caller_load import explained_by_caller_load, loads_saturated
 from .cloud_identity import denied_without_role
 from .cronjobs import room_taken_by_runs
 from .dependency_blame import DOWN_DEPENDENCY_CAP, explained_by_dependency
+from .external_names import alias_unresolved
 from .log_causes import log_causes
 from .logs import errors_point_outside
 from .releases import (
@@ -253,6 +254,8 @@ RULES: list[Rule] = [
     Rule("RecentScaleUp", C.DEPENDENCY_FAILURE, 0.9, loads_saturated),
     # An error line that says its own cause (log_causes.yaml): below Kubernetes' own signals, above a release merely
     # timed before the errors.
+    # An ExternalName Service whose name its callers cannot resolve (the outside host is gone): the alias is the root
+    Rule("DependsOnExternal", C.ENDPOINT_MISCONFIGURED, 0.88, alias_unresolved, resource=lambda f, a: f.details.get("dependency")),
     # ... and a workload's denied AWS calls while its ServiceAccount names no IAM role: the role lost is the root
     Rule("NoCloudRole", C.CRASH_MISSING_CONFIG, 0.9, denied_without_role),
     *(Rule("LogNamedCause", C(cause.category), 0.84, lambda f, a, cause_id=cause.id: f.details.get("cause") == cause_id)

@@ -213,7 +213,11 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         calls.find(workload, "CallsOutside", f"{workload} calls {', '.join(outside)} (outside the cluster)", ev_own,
                    severity="info", hosts=outside)
     for dep in own.get("calls") or []:
-        if misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
+        if dep.get("external_name"):  # an ExternalName: a name for a host outside, whose failures are its callers' lines
+            calls.find(workload, "DependsOnExternal", f"{workload} calls {dep['service']} (via {dep['env']}), an "
+                       f"ExternalName for {dep['external_name']}", ev_own, severity="info", dependency=dep["service"],
+                       host=dep["external_name"])
+        elif misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
             calls.find(workload, "EndpointUnserved", endpoint_sentence(workload, dep), ev_own, severity="critical",
                        dependency=dep["service"], **{k: dep.get(k) for k in ENDPOINT_FIELDS})
         elif dep.get("port_problem"):  # endpoints or not, the caller's connections cannot reach the app

@@ -472,3 +472,19 @@ def test_describe_a_claim_names_the_pods_that_mount_it(mcp, lab):
     assert claim.json()["used_by"] == ["spool-writer"]
     pod = mcp.call("describe", {"kind": "Pod", "name": "spool-writer", "namespace": "shop"}).json()
     assert pod.get("used_by") is None  # only a claim has users
+
+
+def test_a_call_to_an_externalname_service_says_where_the_alias_points(mcp, lab, apps):
+    """An ExternalName Service has no endpoints of its own: the dependency row says the host it stands for, never
+    'does not exist' or 'no ready endpoints'."""
+    _core(lab).create_namespaced_service("shop", {"metadata": {"name": "legacy-search"},
+                                                  "spec": {"type": "ExternalName", "externalName": "opac.example.org"}})
+    apps.create_namespaced_deployment("shop", {
+        "metadata": {"name": "search-ui"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "search-ui"}},
+                 "template": {"metadata": {"labels": {"app": "search-ui"}}, "spec": {"containers": [{
+                     "name": "ui", "image": "redis:7.0", "env": [{"name": "SEARCH_URL", "value": "http://legacy-search:8080"}]}]}}}})
+    walked = mcp.call("ownership", {"kind": "Deployment", "name": "search-ui", "namespace": "shop"})
+    assert not walked.is_error, walked.text
+    call = next(c for c in walked.json()["calls"] if c["service"] == "shop/Service/legacy-search")
+    assert call["exists"] is True and call["external_name"] == "opac.example.org"
