@@ -10,7 +10,10 @@ from ...contracts import parse_resource_id, resource_id
 from ..ask import Ask
 from ..models import Answer
 from ..understand.question_words import names_share, question_terms
-from .config_refs import config_users
+from ..understand.references import named_exactly
+from .config_refs import config_refs_of, config_users
+
+READERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 
 CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
                               r"private|cert(ificate)?s?|connection[\s_-]?strings?|dsn)\b|[A-Z0-9]_(KEY|TOKEN|PASSWORD|SECRET)\b",
@@ -36,10 +39,18 @@ async def secret_asked(ask: Ask) -> Answer | None:
     chosen = ask.resource if ask.resource and parse_resource_id(ask.resource)[1] == "Secret" else None
     rows: list[dict] = []
     if chosen is None:
+        # a workload the question names ("the postgres password for submissions-db"): only the Secrets it reads --
+        # never a look-alike key of another app's Secret elsewhere
+        reader = await _workload_named(ask)
+        namespace = parse_resource_id(reader)[0] if reader else ask.namespace
         listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
-                                                               **({"namespace": ask.namespace} if ask.namespace else {})})
+                                                               **({"namespace": namespace} if namespace else {})})
+        items = (listed.data or {}).get("items") or []
+        if reader:
+            read = await _secrets_read(ask, reader)
+            items = [r for r in items if r.get("name") in read]
         terms = question_terms(ask.question) - GENERIC
-        scored = sorted(((_score(ask.question, terms, r), r) for r in (listed.data or {}).get("items") or []),
+        scored = sorted(((_score(ask.question, terms, r) + (1.0 if reader else 0.0), r) for r in items),
                         key=lambda pair: -pair[0])
         if not scored or scored[0][0] <= 0:
             return None
@@ -56,3 +67,22 @@ async def secret_asked(ask: Ask) -> Answer | None:
                       details=how[:4] or [f"nothing in namespace {namespace} reads {name} from its pod template"],
                       next_steps=[f"Whoever may read it: kubectl get secret {name} -n {namespace} -o jsonpath='{{.data}}' "
                                   "(base64), under your own access"])
+
+
+async def _workload_named(ask: Ask) -> str | None:
+    """A workload one of the question's words names exactly, if any."""
+    for word in ask.recognised.candidates[:5]:
+        found = await named_exactly(ask, word, kinds=list(READERS))
+        if found:
+            return found
+    return None
+
+
+async def _secrets_read(ask: Ask, workload: str) -> set[str]:
+    """The names of the Secrets a workload's pod template reads (env, envFrom, volumes)."""
+    namespace, kind, name = parse_resource_id(workload)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
+    spec = ((described.data or {}).get("object") or {}).get("spec") or {}
+    pod_spec = (spec.get("jobTemplate") or {}).get("spec", spec) if kind == "CronJob" else spec
+    refs = config_refs_of((pod_spec.get("template") or {}).get("spec") or {})
+    return {ref.split("/", 1)[1].split(" ", 1)[0] for ref in refs if ref.startswith("Secret/")}
