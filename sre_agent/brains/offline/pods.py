@@ -81,8 +81,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                            f"{pod}/{container['name']} exits with code {last.get('exitCode')}: {fatal}", [ev, ev_logs],
                            severity="critical", exit_code=last.get("exitCode"), last_log=fatal, start_error=start_error,
                            config_error=not start_error and bool(CONFIG_WORDS.search(fatal)), ran_seconds=ran,
-                           container=container["name"], wrong_arch=bool(WRONG_ARCH.search(fatal)),
-                           image=container.get("image"))
+                           container=container["name"], wrong_arch=bool(WRONG_ARCH.search(fatal)))
     for event in events:
         message = event.get("message") or ""
         if event.get("reason") == "Unhealthy" and message.startswith(("Liveness", "Readiness")):
