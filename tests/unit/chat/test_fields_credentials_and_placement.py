@@ -49,3 +49,13 @@ def test_a_services_type_is_its_spec_type_with_where_it_points():
     ask.resource = "library/Service/discovery-search"
     answer = asyncio.run(property_of(ask))
     assert answer.headline == "library/Service/discovery-search is of type ExternalName, pointing at opac.example.ac.uk"
+
+
+@pytest.mark.parametrize("question, form", [
+    ("Why is the grades-import-nightly job failing?", "why_failing"),  # a why is answered by why, never "did it run"
+    ("why has the grades import job been failing", "why_failing"),
+    ("is the grades-import job failing", "job_ran"),  # whether it fails: its runs
+    ("has the grades import job been failing", "job_ran"),
+])
+def test_why_a_job_fails_is_asked_by_why(question, form):
+    assert recognise(question).form == form
