@@ -25,10 +25,9 @@ from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .services import WORKLOADS, neighbours, service_backends, service_ports, shared_services
+from .services import WALKABLE, WORKLOADS, neighbours, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
-WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
 # Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
 # Deployment's pods as often as a StatefulSet's, a DaemonSet's or a Job's; never assume the kind.
 # How far back a rollout is read as a candidate change: the span the metrics agent reads (-3h), so a release

@@ -8,9 +8,9 @@ from ...graph.state import Investigation
 from .calls import Calls
 from .cronjobs import cronjob_pileups
 from .intents import note_intent
-from .services import WORKLOADS
+from .services import WALKABLE
 
-CONSUMER_KINDS = (*WORKLOADS, "Job", "ReplicaSet", "CronJob")  # what a pod's top owner may be
+CONSUMER_KINDS = (*WALKABLE, "CronJob")  # what a pod's top owner may be
 
 
 async def read_node(name: str, calls: Calls) -> None:

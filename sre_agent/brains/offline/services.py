@@ -13,6 +13,7 @@ from ...graph.state import Investigation
 from .calls import Calls, split_target
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
 
 
 async def service_ports(namespace: str, name: str, workload: str, calls: Calls) -> None:

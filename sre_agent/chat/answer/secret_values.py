@@ -11,7 +11,8 @@ from ..ask import Ask
 from ..models import Answer
 from ..understand.question_words import names_share, question_terms
 from ..understand.references import named_exactly
-from .config_refs import config_refs_of, config_users
+from .config_refs import config_users, references_config
+from .objects import pod_spec_of
 
 READERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 
@@ -47,8 +48,8 @@ async def secret_asked(ask: Ask) -> Answer | None:
                                                                **({"namespace": namespace} if namespace else {})})
         items = (listed.data or {}).get("items") or []
         if reader:
-            read = await _secrets_read(ask, reader)
-            items = [r for r in items if r.get("name") in read]
+            pod_spec = await _pod_spec(ask, reader)
+            items = [r for r in items if references_config(pod_spec, "Secret", str(r.get("name")))]
         terms = question_terms(ask.question) - GENERIC
         scored = sorted(((_score(ask.question, terms, r) + (1.0 if reader else 0.0), r) for r in items),
                         key=lambda pair: -pair[0])
@@ -78,11 +79,8 @@ async def _workload_named(ask: Ask) -> str | None:
     return None
 
 
-async def _secrets_read(ask: Ask, workload: str) -> set[str]:
-    """The names of the Secrets a workload's pod template reads (env, envFrom, volumes)."""
+async def _pod_spec(ask: Ask, workload: str) -> dict:
+    """The pod spec a workload's pods are made from (a CronJob's through its job template)."""
     namespace, kind, name = parse_resource_id(workload)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
-    spec = ((described.data or {}).get("object") or {}).get("spec") or {}
-    pod_spec = (spec.get("jobTemplate") or {}).get("spec", spec) if kind == "CronJob" else spec
-    refs = config_refs_of((pod_spec.get("template") or {}).get("spec") or {})
-    return {ref.split("/", 1)[1].split(" ", 1)[0] for ref in refs if ref.startswith("Secret/")}
+    return pod_spec_of(kind or "", (described.data or {}).get("object") or {})

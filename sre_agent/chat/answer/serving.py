@@ -10,6 +10,7 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
 from .alarms import sole_alarmed
+from .causal import short_images
 from .health import describe
 from .remedies import subject_named
 from .rollout_pause import replica_set_rows
@@ -23,7 +24,7 @@ def _ready(text: object) -> tuple[int, int]:
 
 
 def _tags(images: list[str]) -> str:
-    return ", ".join(image.rsplit("/", 1)[-1] for image in images) or "?"
+    return short_images(", ".join(images)) or "?"
 
 
 @handles("still_serving", needs=("kubernetes",))

@@ -23,6 +23,9 @@ class World:
     def pods_in(self, namespace: str | None) -> list[dict]:
         return [p for p in self.pods if p["metadata"]["namespace"] == namespace]
 
+    def pod_ready(self, pod: dict) -> bool:  # the world's readiness: here, the pod's Ready condition
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"]["conditions"])
+
 
 def _pod(ready: bool, app: str = "api") -> dict:
     return {"metadata": {"namespace": "shop", "labels": {"app": app}},

@@ -22,10 +22,6 @@ def _count(value: object, expected: int) -> int:
     return int(value) if value is not None else 0
 
 
-def _ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (pod.get("status") or {}).get("conditions") or [])
-
-
 def reconcile_disruption_budget(world: ClusterContext, pdb: dict, now: datetime) -> bool:
     spec, meta = pdb.get("spec") or {}, pdb["metadata"]
     selector = spec.get("selector")
@@ -36,7 +32,7 @@ def reconcile_disruption_budget(world: ClusterContext, pdb: dict, now: datetime)
     pods = [p for p in world.pods_in(meta["namespace"]) if compiled is not None and not is_terminating(p)
             and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
             and compiled.matches(p["metadata"].get("labels") or {})]  # a null selector matches no pod
-    expected, healthy = len(pods), sum(1 for p in pods if _ready(p))
+    expected, healthy = len(pods), sum(1 for p in pods if world.pod_ready(p))
     if "minAvailable" in spec:
         desired = _count(spec["minAvailable"], expected)
     elif "maxUnavailable" in spec:
