@@ -18,6 +18,9 @@ from sre_agent.lab.lab import Lab
 from sre_agent.lab.trigger import lab_namespaces
 
 T = TypeVar("T")
+# The service's run steps at the test's own CPU priority, not production's niceness 10: beside the suite's other xdist
+# worker (nice 0) a niced step process got a tenth of a core -- a 5 s run over 300 s on a busy CI machine (stop 59).
+STEPS_AT_TEST_PRIORITY = {"SRE_AGENT_SERVICE_STEP_NICE": "0"}
 
 
 @contextmanager
@@ -78,7 +81,8 @@ def served(lab: Lab, state_dir: Path, token: str, remediation: str = "approve", 
     proc = subprocess.Popen([sys.executable, "-m", "sre_agent.cli", "serve", "--port", str(port), "--token", token,
                              "--remediation", remediation, "--namespaces", ",".join(lab_namespaces(lab)),
                              "--state-dir", str(state_dir), *(["--brain", brain] if brain else [])],
-                            env={**os.environ, **lab.env(), **(env or {})}, stdout=subprocess.DEVNULL,
+                            env={**os.environ, **lab.env(), **STEPS_AT_TEST_PRIORITY, **(env or {})},
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     with running(proc, lambda: bool(httpx.get(f"{url}/healthz", timeout=1)), timeout_s=120):
