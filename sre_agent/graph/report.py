@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from langgraph.runtime import Runtime
 
 from ..contracts import BackendCheck, Diagnosis, Finding, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
+from ..metric_kinds import demand_metric
 from .changes import ranked_changes
 from .context import RunContext, emit
 from .coverage import HEALTH_BACKENDS, backend_checks, checked_sentence, could_not_check_sentence, holes
@@ -52,15 +53,8 @@ def alarm_unexplained(state: Investigation) -> Finding | None:
     # errors or latency off: load handled), or what drives it is seen to be a batch Job's run: finite work that
     # ends by itself (the nightly bill run that heats its node).
     alarmed = next((f for f in state.findings if f.severity != "info" and f.details.get("alarmed")
-                    and not _demand(str(f.details.get("metric") or ""))), None)
+                    and not demand_metric(str(f.details.get("metric") or ""))), None)
     return off or (None if alarmed is None or _batch_run_drives(state) else alarmed)
-
-
-DEMAND_WORDS = ("request", "invocation", "traffic", "throughput", "rps", "hits")
-
-
-def _demand(metric: str) -> bool:
-    return any(word in metric.lower() for word in DEMAND_WORDS)
 
 
 def _batch_run_drives(state: Investigation) -> bool:

@@ -11,9 +11,9 @@ from typing import Any
 
 from ..contracts import parse_time
 from ..graph.coverage import HEALTH_BACKENDS, backend_checks, holes
+from ..metric_kinds import measures_demand
 from .collect import Collector, Gates, Progress
 from .grouping import MAINTENANCE_SIGNALS, group
-from .mapping import measures_demand
 from .models import AlarmSeen, Status, SweepReport
 from .triage import rank, to_problem
 

@@ -20,8 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from ..contracts import parse_time, resource_id
+from ..metric_kinds import demand_metric, measures_demand
 from .evidence import WORKLOAD_KINDS, SweepEvidence, kind_of, namespace_of
-from .mapping import demand_metric, measures_demand, resource_for_alarm, resource_for_dimensions
+from .mapping import resource_for_alarm, resource_for_dimensions
 from .models import Severity, Symptom
 
 # States an operator chose (a cordoned node): reported as notes, never as problems -- a cordon hurts nothing

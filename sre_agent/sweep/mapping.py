@@ -75,25 +75,6 @@ def in_scope(dims: dict[str, str], namespace: str | None) -> bool:
     return namespace is None or found is None or found == namespace
 
 
-# A metric that counts work arriving (requests, invocations, messages in, connections) and none that counts
-# failure or slowness: an alarm on it in ALARM says demand is high, which is not by itself a fault of the
-# workload (the alarm is still reported; the workload's own pods, errors and latency decide its health).
-_DEMAND = re.compile(r"request|invocation|incoming|arrival|connection|volume|throughput|traffic|\b[rq]ps\b", re.IGNORECASE)
-_FAILURE = re.compile(r"error|fault|fail|5xx|4xx|latency|duration|throttl|reject|drop|timeout|unavailable|restart|oom",
-                      re.IGNORECASE)
-
-
-def demand_metric(metric: str) -> bool:
-    return bool(metric) and bool(_DEMAND.search(metric)) and not _FAILURE.search(metric)
-
-
-def measures_demand(alarm: dict) -> bool:
-    """An alarm on how much work arrives (requests, connections), firing because there is more of it: load, not a
-    fault. The same metric alarmed for falling below its threshold (LessThan...) watches throughput dropping -- work
-    not done -- which is a symptom like any error count."""
-    return demand_metric(str((alarm.get("metric") or {}).get("name") or "")) and "Less" not in str(alarm.get("comparison") or "")
-
-
 _CONTAINER_INSIGHTS_GROUP = re.compile(r"^/aws/containerinsights/([^/]+)/")
 
 

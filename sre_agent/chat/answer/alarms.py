@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from ...contracts import parse_resource_id, parse_time
-from ...sweep.mapping import measures_demand
+from ...metric_kinds import measures_demand
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import last_clause

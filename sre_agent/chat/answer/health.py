@@ -9,8 +9,8 @@ import re
 from ...contracts import parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ...graph.ports import ToolOutcome
+from ...metric_kinds import measures_demand
 from ...sweep.engine import run_sweep
-from ...sweep.mapping import measures_demand
 from ...sweep.models import SweepReport
 from ..ask import Ask, RecordingTools, handles
 from ..models import Answer

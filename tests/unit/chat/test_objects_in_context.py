@@ -10,7 +10,6 @@ import pytest
 
 from sre_agent.chat.answer.changes import _cronjob_runs
 from sre_agent.chat.answer.conditions import rollout_state
-from sre_agent.chat.answer.health import measures_demand
 from sre_agent.chat.answer.nodes import node_pods
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.conversation.graph import _mentioned
@@ -18,6 +17,7 @@ from sre_agent.chat.models import Answer
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
+from sre_agent.metric_kinds import measures_demand
 
 
 class Cluster:
@@ -42,6 +42,8 @@ def _ask(question: str, tools: Cluster, resource: str | None = None, focus: list
 
 @pytest.mark.parametrize("metric, demand", [
     ("RequestCount", True), ("Invocations", True), ("IncomingMessages", True), ("ActiveConnectionCount", True),
+    ("OrderVolume", True), ("cache_hits", True), ("kubelet_volume_stats_used_bytes", False), ("DiskFreeInodes", False),
+    ("http_request_duration_seconds", False),
     ("5xxCount", False), ("RequestLatencyP99", False), ("FailedRequestCount", False), ("pod_cpu_utilization", False),
     ("", False)])
 def test_a_demand_metric_counts_work_arriving_not_failure(metric, demand):
