@@ -52,6 +52,27 @@ def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
             f"a{'n' if (kind or 'x')[0] in 'aeiou' else ''} {kind or 'change'} here does not change what that host answers")
 
 
+# The kinds of change a value read from a ConfigMap/Secret can make (an env var, a heap flag, a pool size, a restart's
+# new value): a fault that none of them acts on (an image built wrong, a taint, a selector) is no config edit's to fix.
+CONFIG_REACHES = frozenset({"config", "env", "memory", "cpu", "restart"})
+
+
+def _config_reaches(found: str) -> bool:
+    try:
+        return bool(CONFIG_REACHES & set(category(found).acted_on_by))
+    except KeyError:
+        return True
+
+
+def _paging_elsewhere(summary: str, rid: str) -> str | None:
+    """No root cause found in the cluster, and what the investigation looked at is another object than `rid`: said, so a
+    change to `rid` ("X went out before, roll it back") is not read as the answer to what pages."""
+    subject = re.sub(r"('s|[:',])+$", "", summary.removeprefix("No root cause in the cluster: ").split(" ", 1)[0])
+    if not summary.startswith("No root cause in the cluster: ") or subject.count("/") != 2 or _same_object(subject, rid):
+        return None
+    return f"note: {summary.split(' -- ')[0][:220]} -- what fails is {subject}, not {rid}"
+
+
 def _same_object(root: str, rid: str) -> bool:
     """rid is the root, or one of its pods (a pod's name starts with its workload's)."""
     if root == rid:
@@ -71,15 +92,22 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
             ask.last_diagnosis = diagnosis or None
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if found == "none":
-        return _outside_note(str(diagnosis.get("summary") or ""), rid, change_kind(plan, verb))
+        return _outside_note(str(diagnosis.get("summary") or ""), rid, change_kind(plan, verb)) or \
+            _paging_elsewhere(str(diagnosis.get("summary") or ""), rid)
     if not root:
         return None
-    why = str(diagnosis.get("summary") or "").removeprefix(f"{found} on {root} ").strip()[:220]
+    why = re.sub(rf"^{re.escape(found)} on {re.escape(root)}:? ", "", str(diagnosis.get("summary") or "")).strip()[:220]
+    if change_kind(plan, verb) == "undo" and parse_resource_id(root)[1] in ("ConfigMap", "Secret") and \
+            parse_resource_id(root)[2] not in plan.change:
+        # an undo rolls back the pod template, never the data of a ConfigMap/Secret it reads -- unless the revision
+        # it goes back to reads another one (then the plan's change names it)
+        return f"note: the root cause found is {root} ({found}: {why}) -- an undo of {rid} leaves what {root} holds as it is"
     if not _same_object(root, rid):
         if elsewhere(ask, rid) is None:  # its pod, its Service, a ConfigMap it reads: the change may be the fix's part
             return None
         rid_kind = parse_resource_id(rid)[1]
-        if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind):
+        if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind) \
+                and _config_reaches(found):
             return None  # what the root workload reads (its heap flag, its pool size): the change may be the fix
         return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
     kind = change_kind(plan, verb)

@@ -76,4 +76,6 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
                 f"delete {len(names)} pod(s) of {name} (its controller recreates them)",
                 f"kubectl delete pod {' '.join(names)} -n {namespace}", f"{len(names)} pod(s) exist",
                 ["One tool call deletes one pod: a human runs the command after approval."])
+    if (note := await cause_note(ask, plan, rid, "restart")) is not None:  # new pods of the same template: a restart
+        plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)

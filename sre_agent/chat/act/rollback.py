@@ -18,8 +18,10 @@ from ..answer.templates import template_diff, template_of
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
+from .cause_note import cause_note
 from .config_revert import config_revert, edit_not_read
 from .guards import OVERRIDE, against_intent, elsewhere_for, not_the_cause
+from .plans import Plan
 
 MAX_ALARMS = 6
 
@@ -357,9 +359,11 @@ async def rollback_request(ask: Ask) -> Answer:
         return reversed_intent
     request = undo_request(ask, current, previous, namespace, name, diff)
     images = ", ".join(str(i) for i in previous.get("images") or [])
+    # the fault the conversation found (investigated now if none yet) where this undo leaves it: said first
+    note = await cause_note(ask, Plan("rollout_undo", request.args, request.change, ""), ask.resource or "")
     return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "
                       f"{previous['revision']} ({images}). Chat is read-only and has changed nothing.", status="approval_required",
-                      details=[*(f"skipped: {why}" for why in previous.get("skipped") or []),
+                      details=[*([note] if note else []), *(f"skipped: {why}" for why in previous.get("skipped") or []),
                                *(f"would change: {line}" for line in diff)], approval=request,
                       next_steps=[f"To approve, run: {request.how_to_approve[0]}", request.how_to_approve[1],
                                   "Then ask 'how is it doing?' to verify."])

@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ...contracts import parse_resource_id
+from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
+from .config_refs import config_users
 from .health import describe, scale_events
 from .investigate import latest_rollout_change
 from .notes import peoples_notes
@@ -36,6 +37,33 @@ STATE_VERBS: tuple[tuple[re.Pattern[str], Callable[[dict], bool]], ...] = (
 
 def _state_named(question: str) -> Callable[[dict], bool] | None:
     return next((fits for verb, fits in STATE_VERBS if verb.search(question)), None)
+
+
+# What was changed, by the noun a question names it with ("who changed the port", "who put that taint there", "who
+# changed the database and why") -> the kind of object that holds it. Read only when the question names no object:
+# the thing asked about is then the conversation's object of that kind -- the root cause found first.
+CHANGED_THINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(taint\w*|cordon\w*)\b", re.I), "Node"),
+    (re.compile(r"\b(passwords?|credentials?|tokens?|api\s*keys?|secrets?)\b", re.I), "Secret"),
+    (re.compile(r"\b(quotas?)\b", re.I), "ResourceQuota"),
+    (re.compile(r"\b(hpa|autoscaler)\b", re.I), "HorizontalPodAutoscaler"),
+    (re.compile(r"\b(claims?|pvcs?|volumes?)\b", re.I), "PersistentVolumeClaim"),
+    (re.compile(r"\b(selector|svc|service)\b", re.I), "Service"),
+    (re.compile(r"\b(database|db|postgres\w*|mysql|redis)\b", re.I), "StatefulSet"),
+    (re.compile(r"\b(configmap|cm|config|setting|port|url|host|address|[A-Z][A-Z0-9]*_[A-Z0-9_]+)\b"), "ConfigMap"),
+)
+
+
+def changed_thing(ask: Ask, rid: str) -> str | None:
+    """The conversation's object the question's noun names when it names no object and `rid` is of another kind: the
+    root cause found first, then the conversation's objects, most recent first."""
+    found = next(((pattern, k) for pattern, k in CHANGED_THINGS if pattern.search(ask.question)), None)
+    subject = ask.recognised.subject
+    if found is None or parse_resource_id(rid)[1] == found[1] or (subject and not found[0].fullmatch(subject)):
+        return None  # no such noun, the object is of its kind already, or the question names an object
+    kind = found[1]
+    root = str((ask.last_diagnosis or {}).get("resource") or "")
+    return next((r for r in [root, *ask.focus] if r and r.count("/") >= 1 and parse_resource_id(r)[1] == kind), None)
 
 
 def last_writes(obj: dict[str, Any]) -> list[str]:
@@ -70,12 +98,40 @@ async def record_lines(ask: Ask, rid: str, obj: dict[str, Any], events: list[dic
     return lines
 
 
+ROLLED_WITH_S = 15 * 60  # a reader's rollout this close to a config object's last write came with that edit
+
+
+async def rolled_with(ask: Ask, rid: str, obj: dict[str, Any]) -> list[str]:
+    """A ConfigMap/Secret that carries no note of its own: the change record of the rollout of a workload that reads it
+    made within a quarter hour of its last write -- the edit and its checksum bump ship together, the note on the
+    rollout ("SEC-311 egress hardening") is the edit's."""
+    written = [parse_time(w.get("time")) for w in (obj.get("metadata") or {}).get("managedFields") or [] if w.get("time")]
+    last = max((t for t in written if t), default=None)
+    if last is None:
+        return []
+    lines = []
+    for user in (await config_users(ask, rid))[0][:3]:
+        namespace, kind, name = parse_resource_id(user)
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+        for revision in (history.data or {}).get("revisions") or []:
+            created = parse_time(revision.get("created"))
+            if revision.get("change_cause") and created and abs((created - last).total_seconds()) <= ROLLED_WITH_S:
+                lines.append(f"rolled out with it: {user} revision {revision.get('revision')} ({revision.get('created')}): "
+                             f"change-cause {str(revision['change_cause'])[:SHOWN_VALUE]!r}")
+    return lines
+
+
 @handles("change_record", needs=("kubernetes",))
 async def change_record(ask: Ask) -> Answer:
     """"who touched it", "was that on purpose": the object's record, the person's note leading when there is one."""
     rid = ask.resource or ""
     if not rid:
         return ask.answer("Which object? Name it (e.g. 'who changed the app-config configmap').", status="needs_subject")
+    if (thing := changed_thing(ask, rid)) is not None:  # "who changed the port": the ConfigMap found, not the workload
+        ask.notes.append(f"(took the question to be about {thing}, this conversation's {parse_resource_id(thing)[1]})")
+        rid = ask.resource = thing
     described = await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     if ask.recognised.subject is None and obj and (state := _state_named(ask.question)) and not state(obj):
@@ -105,9 +161,12 @@ async def change_record(ask: Ask) -> Answer:
         return ask.answer(f"{rid} holds: {'; '.join(held)[:HELD_SHOWN]}", status="answered",
                           details=[line for line in lines if line not in held],
                           next_steps=["Ask 'who uses it?' for the workloads that read it."])
+    rolled = await rolled_with(ask, rid, obj) if kind in ("ConfigMap", "Secret") and not notes else []
     headline = (f"{rid}: {notes[0].removeprefix('note ')}" if notes else
+                f"{rid} carries no note of its own; {rolled[0]}" if rolled else
                 f"{rid} carries no note from a person (no change ticket or reason annotated)" +
                 (f"; {lines[0]}" if lines else ""))
+    lines = [*rolled[1:], *lines]
     return ask.answer(headline, status="answered", details=[line for line in lines if not notes or line != notes[0]],
                       next_steps=["The note is what the object says, as written: check the ticket it names before acting "
                                   "against it."] if notes else

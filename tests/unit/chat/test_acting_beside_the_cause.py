@@ -10,13 +10,15 @@ import pytest
 
 from sre_agent.chat.act.cause_note import cause_note
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
-from sre_agent.chat.act.plans import Plan, config_key_plan
+from sre_agent.chat.act.plans import BY_HAND, Plan, config_key_plan
 from sre_agent.chat.act.rollback import _fails_outside
 from sre_agent.chat.act.writes import _verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
 from tests.unit.chat.test_answers import NoTools
 
 
@@ -239,4 +241,51 @@ def test_a_change_pinned_on_a_workload_whose_calls_fail_outside_says_so_with_the
     note = asyncio.run(cause_note(_ask("scale sms to 8", outside), _plan("scale", replicas=8), "comms/Deployment/sms"))
     assert note is not None and "api.vendor.example.com" in note and "429 Too Many Requests" in note and "a scale" in note
     other = asyncio.run(cause_note(_ask("scale mailer to 8", outside), _plan("scale", replicas=8), "comms/Deployment/mailer"))
-    assert other is None  # another workload's calls: nothing said of them
+    # another workload asked for ("mailer went out before, roll it back"): what fails is said, never left unsaid
+    assert other is not None and "what fails is comms/Deployment/sms, not comms/Deployment/mailer" in other
+
+
+class Reads:
+    """A cluster whose every workload reads ConfigMap `name` by envFrom (the one call configs_read_by makes)."""
+
+    parameters: dict = {}
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        assert tool == "describe", tool
+        spec = {"template": {"spec": {"containers": [{"name": "app", "envFrom": [{"configMapRef": {"name": self.name}}]}]}}}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"object": {"spec": spec}})
+
+
+CONFIG_ROOT = {"resource": "pay/ConfigMap/pay-api-config", "category": "endpoint_misconfigured",
+               "summary": "endpoint_misconfigured on pay/ConfigMap/pay-api-config: DB_ADDR connects to port 6432"}
+IMAGE_ROOT = {"resource": "tt/Deployment/tt-api", "category": "bad_image",
+              "summary": "bad_image on tt/Deployment/tt-api (CrashLoopBackOff): exec format error"}
+
+
+@pytest.mark.parametrize(("plan", "rid", "diagnosis", "noted"), [
+    # an undo rolls the template back, never a ConfigMap's data: the root said, its summary's lead not repeated
+    (Plan("rollout_undo", {}, "image pay-api:2.5 -> pay-api:2.4", ""), "pay/Deployment/pay-api", CONFIG_ROOT,
+     "an undo of pay/Deployment/pay-api leaves what pay/ConfigMap/pay-api-config holds as it is"),
+    # ... unless the revision it goes back to reads another ConfigMap (the change names it)
+    (Plan("rollout_undo", {}, "envFrom pay-api-config -> pay-api-config-v1", ""), "pay/Deployment/pay-api", CONFIG_ROOT,
+     None),
+    (_plan("rollout_restart"), "pay/Deployment/pay-api", CONFIG_ROOT, None),  # a restart picks a config fix up
+])
+def test_an_undo_leaves_a_configmaps_data_and_says_so(plan, rid, diagnosis, noted):
+    note = asyncio.run(cause_note(_ask("roll it back", diagnosis), plan, rid))
+    if noted is None:
+        assert note is None
+    else:
+        assert note is not None and noted in note and "(endpoint_misconfigured: DB_ADDR" in note
+
+
+def test_a_config_edit_beside_a_fault_no_config_reaches_is_said_even_where_the_root_reads_it():
+    """bad_image (acted on by image and undo only): a key of a ConfigMap the crashing workload reads cannot fix it."""
+    ask = Ask(question="revert CACHE_TTL to 300", recognised=recognise("revert CACHE_TTL to 300"), tools=Reads("tt-config"),
+              last_diagnosis=IMAGE_ROOT)
+    note = asyncio.run(cause_note(ask, Plan(BY_HAND, {}, "set key CACHE_TTL", ""), "tt/ConfigMap/tt-config"))
+    assert note is not None and "the root cause found is tt/Deployment/tt-api (bad_image" in note

@@ -1,10 +1,17 @@
 """What an object records of its own last change: the notes people left (annotations Kubernetes' controllers did not
 write), who wrote it last, what a ConfigMap holds -- a table over objects as the describe tool returns them."""
 
+import asyncio
+
 import pytest
 
 from sre_agent.chat.answer.notes import peoples_notes
-from sre_agent.chat.answer.records import _state_named, held_values, last_writes
+from sre_agent.chat.answer.records import _state_named, changed_thing, held_values, last_writes, rolled_with
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+from tests.unit.chat.test_answers import NoTools
 
 
 def meta(**annotations):
@@ -57,3 +64,56 @@ def test_a_verb_names_the_state_that_picks_which_object_it_means(question, shown
 
 def test_a_question_with_no_state_verb_picks_nothing():
     assert _state_named("was that on purpose") is None
+
+
+ROOT_CM = {"resource": "pay/ConfigMap/pay-config", "category": "endpoint_misconfigured"}
+
+
+@pytest.mark.parametrize("question, rid, diagnosis, focus, chosen", [
+    # the noun names what was changed: the conversation's object of that kind, the root cause found first
+    ("who changed the port", "pay/Deployment/pay-api", ROOT_CM, ["pay/Deployment/pay-api"], "pay/ConfigMap/pay-config"),
+    ("who put that taint there", "media/Deployment/transcoder", None,
+     ["media/Deployment/transcoder", "Node/ip-10-1-2-3"], "Node/ip-10-1-2-3"),
+    ("when was the password changed", "deck/Deployment/planner", None,
+     ["deck/Deployment/planner", "deck/Secret/db-users"], "deck/Secret/db-users"),
+    ("who changed the port", "pay/ConfigMap/pay-config", ROOT_CM, [], None),  # of that kind already
+    ("who changed it", "pay/Deployment/pay-api", ROOT_CM, [], None),  # no noun: the conversation's object stands
+    ("who changed the port", "pay/Deployment/pay-api", None, ["pay/Deployment/pay-api"], None),  # none of that kind
+])
+def test_the_noun_of_who_changed_picks_the_object_of_its_kind(question, rid, diagnosis, focus, chosen):
+    ask = Ask(question=question, recognised=recognise(question), tools=NoTools(), focus=focus, last_diagnosis=diagnosis)
+    assert changed_thing(ask, rid) == chosen
+
+
+def test_a_question_naming_an_object_keeps_it():
+    question = "who changed pay-api"
+    ask = Ask(question=question, recognised=recognise(question), tools=NoTools(), focus=[], last_diagnosis=ROOT_CM)
+    assert changed_thing(ask, "pay/Deployment/pay-api") is None
+
+
+class History:
+    """A namespace where Deployment pay-api reads ConfigMap pay-config and rolled out revision 3 two minutes after the
+    ConfigMap's last write (revision 2 an hour before)."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "get_resources":
+            items = [{"name": "pay-api"}] if args["kind"] == "Deployment" else []
+            return ToolOutcome(record=record, data={"items": items})
+        if tool == "describe":
+            spec = {"template": {"spec": {"containers": [{"name": "app", "envFrom": [{"configMapRef": {"name": "pay-config"}}]}]}}}
+            return ToolOutcome(record=record, data={"object": {"spec": spec}})
+        assert tool == "rollout_history", tool
+        return ToolOutcome(record=record, data={"revisions": [
+            {"revision": 2, "created": "2026-11-27T19:10:00Z", "change_cause": "PAY-1 receipts"},
+            {"revision": 3, "created": "2026-11-27T20:12:00Z", "change_cause": "SEC-311 egress hardening"}]})
+
+
+def test_a_config_edit_with_no_note_is_told_by_the_rollout_it_shipped_with():
+    cm = {"metadata": {"managedFields": [{"manager": "kubectl", "operation": "Update", "time": "2026-11-27T20:10:00Z"}]}}
+    ask = Ask(question="who changed it", recognised=recognise("who changed it"), tools=History())
+    lines = asyncio.run(rolled_with(ask, "pay/ConfigMap/pay-config", cm))
+    assert len(lines) == 1 and "pay/Deployment/pay-api revision 3" in lines[0] and "SEC-311" in lines[0]
+    assert asyncio.run(rolled_with(ask, "pay/ConfigMap/pay-config", {"metadata": {}})) == []  # no write time: nothing
