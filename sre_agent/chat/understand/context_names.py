@@ -28,12 +28,15 @@ def name_of(rid: str) -> str:
 
 def in_context(ask: Ask, rids: list[str]) -> list[str]:
     """Of several objects a word fits, the ones the conversation points at: those it talked about, else those whose name
-    extends (or is extended by) one it talked about (yard-inventory -> yard-inventory-worker), else those in its
-    namespaces. [] when the conversation points at none of them."""
+    extends (or is extended by) one it talked about (yard-inventory -> yard-inventory-worker), else those that share its
+    first word (submissions-db beside submissions-api), else those in its namespaces. [] when the conversation points at
+    none of them."""
     named = [name_of(r) for r in ask.focus if r.count("/") == 2]
     spaces = {parse_resource_id(r)[0] for r in ask.focus if r.count("/") == 2} | ({ask.namespace} if ask.namespace else set())
     for fits in (lambda r: r in ask.focus,
                  lambda r: any(name_of(r).startswith(n + "-") or n.startswith(name_of(r) + "-") for n in named),
+                 # one system's parts named after it (submissions-api, submissions-db): "the db" after submissions-api
+                 lambda r: any(name_of(r).split("-")[0] == n.split("-")[0] for n in named if "-" in n),
                  lambda r: parse_resource_id(r)[0] in spaces):
         if chosen := [r for r in rids if fits(r)]:
             return chosen

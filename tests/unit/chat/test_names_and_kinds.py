@@ -11,7 +11,7 @@ from sre_agent.chat.answer.config_refs import references_config
 from sre_agent.chat.answer.facts import spec_lines
 from sre_agent.chat.answer.objects import images_of
 from sre_agent.chat.ask import Ask
-from sre_agent.chat.understand.context_names import word_of_focus
+from sre_agent.chat.understand.context_names import in_context, word_of_focus
 from sre_agent.chat.understand.followups import _proposed, _proposed_command
 from sre_agent.chat.understand.forms import kind_nouns, recognise
 from sre_agent.chat.understand.named_targets import full_name_beside
@@ -253,3 +253,17 @@ def test_a_whole_name_typed_beside_a_plain_word_a_pattern_placed_is_the_subject(
 
     ask = Ask(question=question, recognised=recognise(question), tools=NoTools())
     assert asyncio.run(full_name_beside(ask, word, exact)) == chosen
+
+
+@pytest.mark.parametrize("focus, rids, chosen", [
+    # one system's parts share its first word: "the db" after submissions-api is submissions-db, not vle-db
+    (["vle/Deployment/submissions-api"], ["vle/StatefulSet/submissions-db", "vle/StatefulSet/vle-db",
+                                           "library/StatefulSet/loans-db"], ["vle/StatefulSet/submissions-db"]),
+    # nothing shares it: the conversation's namespace
+    (["vle/Deployment/grader"], ["vle/StatefulSet/submissions-db", "vle/StatefulSet/vle-db",
+                                  "library/StatefulSet/loans-db"], ["vle/StatefulSet/submissions-db", "vle/StatefulSet/vle-db"]),
+    (["vle/Deployment/submissions-api"], ["library/StatefulSet/loans-db"], []),  # nothing the conversation points at
+])
+def test_the_conversation_points_at_the_part_of_its_own_system(focus, rids, chosen):
+    ask = Ask(question="what happened to the db", recognised=recognise("what happened to the db"), tools=NoTools(), focus=focus)
+    assert in_context(ask, rids) == chosen
