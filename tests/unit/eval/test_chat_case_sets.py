@@ -53,6 +53,7 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout41": ("scenarios_heldout36", 10, 200),
         "chat_cases_heldout42": ("scenarios_heldout37", 10, 200),
         "chat_cases_heldout43": ("scenarios_heldout38", 10, 200),
+        "chat_cases_heldout44": ("scenarios_heldout39", 10, 200),
         "chat_cases_heldout45": ("scenarios_heldout40", 10, 200)}
 
 

@@ -111,6 +111,7 @@ SETS = {
     "scenarios_heldout36": ("ashwick", 10, ["ah07-sms-reminders-5xx"], ["ah08-lab-results-slow"]),
     "scenarios_heldout37": ("kelport", 10, ["kp09-notify-legacy-no-pods"], ["kp05-nodegroup-upgrade-stuck"]),
     "scenarios_heldout38": ("draycott", 10, ["dy09-exam-results-latency"], ["dy07-grades-import-question"]),
+    "scenarios_heldout39": ("wrenmoor", 10, ["wm10-telemetry-ingest-latency"], ["wm09-meter-import-slow-question"]),
     "scenarios_heldout40": ("castlebrook", 10, ["cb09-data-node-drain-question", "cb10-ticketing-api-latency"],
                             ["cb09-data-node-drain-question"]),
 }
