@@ -15,6 +15,9 @@ SKIPPED = {"metadata.managedFields"}  # the API server's bookkeeping, never what
 # words too common to be a field asked about ("what is the name of ...")
 NOT_FIELDS = {"name", "kind", "spec", "status", "metadata", "data", "type", "value", "key", "items", "what", "the", "of", "is"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+# the words an object's own kind is said with ("how big is that volume" of a claim): the object, never a field of it
+KIND_SAID = {"PersistentVolumeClaim": {"volume", "volumes", "claim", "pvc", "disk"}, "Node": {"node", "box", "machine"},
+             "Service": {"service", "svc"}, "ConfigMap": {"configmap", "cm", "config"}, "Secret": {"secret"}}
 
 
 def _paths(node: Any, path: str = "") -> list[tuple[str, str, Any]]:
@@ -38,7 +41,7 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     """The YAML lines of the object's fields the question names by key (case-insensitive, a plural as the singular),
     each block headed by its path; [] when no word of the question is a key of the object."""
     said = [w.lower() for w in WORD.findall(question)]
-    words = set(said) - NOT_FIELDS
+    words = set(said) - NOT_FIELDS - KIND_SAID.get(str(obj.get("kind") or ""), set())
     # a key said as words ("topology key", "init containers", "initial delay"): adjacent words joined, as camelCase is
     grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)}
     paths = _paths(obj)

@@ -28,7 +28,11 @@ CONCEPTS = {"storage": ("claim", "volume", "class"), "disk": ("claim", "volume")
             "serving": ("ready", "replicaset"), "port": ("targetport", "ports"), "listen": ("ports", "listening"),
             "warning": ("warn",), "fail": ("error", "exited"), "failing": ("error", "exited"), "crash": ("exited", "exit"),
             "saying": ("error", "log"), "say": ("message", "error"), "error": ("err",), "pods": ("replicas",),
-            "instances": ("replicas",)}
+            "instances": ("replicas",),
+            # a size, asked in plain words: what a claim, a volume or a node has
+            "big": ("capacity", "storage"), "size": ("capacity", "storage"), "large": ("capacity", "storage"),
+            "expand": ("expansion",), "expanded": ("expansion",), "grow": ("expansion",), "resize": ("expansion",),
+            "arch": ("architecture",), "ami": ("osimage", "ami"), "os": ("osimage", "operatingsystem")}
 # a question word -> the shape of the fact it asks for, as answers write it
 ASKED_SHAPES = (
     (re.compile(r"\b(when|since|time|how\s+long|ago)\b"), re.compile(r"\d{1,2}:\d{2}|\b\d+\s*(s|m|h|d|min|minutes|hours)\b(\s+ago)?")),
@@ -36,6 +40,7 @@ ASKED_SHAPES = (
     (re.compile(r"\b(how\s+many|count|number)\b"), re.compile(r"\b\d+\s*(/|of)\s*\d+\b|\b\d+\b")),
     (re.compile(r"\b(version|tag|image|release|deployed|rollout)\b"), re.compile(r"\b\d+\.\d+(\.\d+)?\b|\brevision\b|:[\w.-]+\b")),
     (re.compile(r"\b(exit|code)\b"), re.compile(r"\bexit\b|\b1[0-9]{2}\b")),
+    (re.compile(r"\b(how\s+(big|large)|size|space)\b"), re.compile(r"\b\d+(\.\d+)?\s*(ki|mi|gi|ti)b?\b")),
     # a cause is shown by its evidence: the error a log or an event says
     (re.compile(r"\b(why|cause|culprit|root|reason|issue|wrong|problem)\b"),
      re.compile(r"\b(because|root cause|reason|caused|error|exception|refused|denied|timed? ?out|not found|no space|"

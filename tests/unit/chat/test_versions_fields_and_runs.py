@@ -60,6 +60,14 @@ def test_the_fields_named_are_shown_with_their_path_and_block():
     assert fields_asked("who manages it", OBJ) == []  # managedFields is never shown
 
 
+def test_the_word_a_kind_is_said_with_is_the_object_never_a_field_of_it():
+    claim = {"kind": "PersistentVolumeClaim", "spec": {"volumeName": "pvc-1", "resources": {"requests": {"storage": "20Gi"}}}}
+    assert fields_asked("how big is that volume", claim) == []  # the claim is the volume: its size, not volumeName
+    assert fields_asked("whats the volumeName", claim) == ["spec.volumeName: pvc-1"]  # the field, by its own name
+    workload = {"kind": "StatefulSet", "spec": {"volumeName": "x"}}
+    assert fields_asked("its volume", workload) == ["spec.volumeName: x"]  # of another kind: still a field
+
+
 def test_a_job_made_from_a_cronjob_by_hand_is_one_of_its_runs():
     jobs = [{"name": "stock-sync-29928720", "cronjob": "stock-sync", "created": "2026-01-02T01:30:00Z"},
             {"name": "stock-sync-nightly", "created": "2026-01-02T02:00:00Z"},  # kubectl create job --from=cronjob/...
