@@ -87,12 +87,21 @@ def held_values(kind: str, obj: dict[str, Any]) -> list[str]:
     return [f"{key}={str(value)[:SHOWN_VALUE]}" for key, value in sorted(data.items())] or ["no data"]
 
 
+def system_taints(obj: dict[str, Any]) -> list[str]:
+    """A node's taints Kubernetes places itself (node.kubernetes.io/*: the node lifecycle controller, from the
+    conditions the kubelet reports, or the cordon's unschedulable) -- who put them there is the cluster, not a person."""
+    return [f"taint {t.get('key')}:{t.get('effect')} is placed by Kubernetes itself (the node lifecycle controller, from "
+            f"the node's conditions as the kubelet reports them), not by a person; it goes when the condition clears"
+            for t in (obj.get("spec") or {}).get("taints") or [] if str(t.get("key") or "").startswith("node.kubernetes.io/")]
+
+
 async def record_lines(ask: Ask, rid: str, obj: dict[str, Any], events: list[dict] | None = None) -> list[str]:
     """The object's record: the people's notes first (the why), then its scaling (a replica count set by hand is no
     revision: only its event says when), its last writes (the who and when), then what it holds (a ConfigMap's values)
     or what its last rollout changed (a workload's, value by value)."""
     _, kind, _ = parse_resource_id(rid)
-    lines = peoples_notes(obj) + scale_events(events or []) + last_writes(obj) + held_values(kind, obj)
+    lines = peoples_notes(obj) + (system_taints(obj) if kind == "Node" else []) + scale_events(events or []) + \
+        last_writes(obj) + held_values(kind, obj)
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         lines += await latest_rollout_change(ask, rid)
     return lines
@@ -162,7 +171,9 @@ async def change_record(ask: Ask) -> Answer:
                           details=[line for line in lines if line not in held],
                           next_steps=["Ask 'who uses it?' for the workloads that read it."])
     rolled = await rolled_with(ask, rid, obj) if kind in ("ConfigMap", "Secret") and not notes else []
+    placed = system_taints(obj) if kind == "Node" and not notes else []
     headline = (f"{rid}: {notes[0].removeprefix('note ')}" if notes else
+                f"{rid}: {placed[0]}" if placed else
                 f"{rid} carries no note of its own; {rolled[0]}" if rolled else
                 f"{rid} carries no note from a person (no change ticket or reason annotated)" +
                 (f"; {lines[0]}" if lines else ""))

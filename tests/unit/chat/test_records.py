@@ -6,7 +6,14 @@ import asyncio
 import pytest
 
 from sre_agent.chat.answer.notes import peoples_notes
-from sre_agent.chat.answer.records import _state_named, changed_thing, held_values, last_writes, rolled_with
+from sre_agent.chat.answer.records import (
+    _state_named,
+    changed_thing,
+    held_values,
+    last_writes,
+    rolled_with,
+    system_taints,
+)
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -117,3 +124,11 @@ def test_a_config_edit_with_no_note_is_told_by_the_rollout_it_shipped_with():
     lines = asyncio.run(rolled_with(ask, "pay/ConfigMap/pay-config", cm))
     assert len(lines) == 1 and "pay/Deployment/pay-api revision 3" in lines[0] and "SEC-311" in lines[0]
     assert asyncio.run(rolled_with(ask, "pay/ConfigMap/pay-config", {"metadata": {}})) == []  # no write time: nothing
+
+
+def test_a_taint_kubernetes_places_itself_is_said_as_the_clusters():
+    node = {"spec": {"taints": [{"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule"},
+                                {"key": "acme.io/maintenance", "effect": "NoSchedule"}]}}
+    said = system_taints(node)
+    assert len(said) == 1 and "node.kubernetes.io/disk-pressure:NoSchedule is placed by Kubernetes itself" in said[0]
+    assert system_taints({"spec": {}}) == []
