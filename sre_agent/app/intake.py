@@ -134,6 +134,18 @@ def incident_from_alarm(payload: dict[str, Any], now: datetime | None = None) ->
                            "ComparisonOperator": trigger.get("ComparisonOperator")}})
 
 
+def alarm_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """An alarm as the cloudwatch server's describe_alarms lists it, as the notification CloudWatch would send for it:
+    what incident_from_alarm reads (its dimensions name where to look)."""
+    metric = row.get("metric") or {}
+    return {"AlarmName": row.get("name"), "AlarmDescription": row.get("description"),
+            "NewStateValue": row.get("state"), "NewStateReason": row.get("reason"), "StateChangeTime": row.get("updated"),
+            "Trigger": {"MetricName": metric.get("name"), "Namespace": metric.get("namespace"),
+                        "Dimensions": [{"name": k, "value": v} for k, v in (row.get("dimensions") or {}).items()],
+                        "Period": metric.get("period"), "EvaluationPeriods": row.get("evaluation_periods"),
+                        "ComparisonOperator": row.get("comparison")}}
+
+
 def incident_from_question(question: str, now: datetime | None = None, namespace: str | None = None) -> Incident:
     """A question as an incident; `namespace` scopes it (kubectl's -n), None asks about every namespace."""
     question = question.strip()

@@ -11,14 +11,14 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
-from ...app.intake import incident_from_question
+from ...app.intake import IntakeError, alarm_payload, incident_from_alarm, incident_from_question
 from ...app.options import RunOptions
 from ...app.remembering import memory_store
 from ...app.runs import run_investigation
 from ...app.servers import stdio_servers
 from ...app.toolbox import Toolbox
 from ...app.wiring import open_checkpointer
-from ...contracts import Person
+from ...contracts import Incident, Person
 from ...graph.ports import Tools
 from ..models import Answer, Turn
 from ..understand import intent_model
@@ -115,10 +115,26 @@ class ChatSession:
         self.session_id = new_session_id()
         return self.session_id
 
+    async def _alarm_incident(self, name: str) -> Incident | None:
+        """An alarm asked about is investigated as its notification would be (where its dimensions point), never as a
+        question about the whole cluster -- whose worst trouble may be another's. None: the alarm cannot be read or is
+        OK (nothing it pages about)."""
+        assert self.tools is not None
+        listed = await self.tools.call("metrics", "cloudwatch", "describe_alarms", {"alarm_names": [name]})
+        row = next(iter((listed.data or {}).get("alarms") or []), None) if listed.error is None else None
+        if not row or row.get("state") == "OK":
+            return None
+        try:
+            return incident_from_alarm(alarm_payload(row))
+        except IntakeError:
+            return None
+
     async def _investigate(self, question: str, resource: str) -> dict:
         """The full multi-agent investigation of `resource`, remediation off; its result as a dict."""
-        incident = incident_from_question(question)
-        if resource:
-            incident = incident.model_copy(update={"affected": [resource]})
+        incident = await self._alarm_incident(resource.removeprefix("Alarm/")) if resource.startswith("Alarm/") else None
+        if incident is None:
+            incident = incident_from_question(question)
+            if resource:
+                incident = incident.model_copy(update={"affected": [resource]})
         result, _ = await run_investigation(incident, self.options)
         return result.model_dump(mode="json")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sre_agent.app.intake import AlarmResolved, IntakeError, incident_for_sweep, incident_from_alarm, incident_from_question
+from sre_agent.app.intake import AlarmResolved, IntakeError, alarm_payload, incident_for_sweep, incident_from_alarm, incident_from_question
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RAW = {"AlarmName": "frontend-5xx", "AlarmDescription": "storefront errors", "NewStateValue": "ALARM",
@@ -89,3 +89,16 @@ def test_questions_and_sweeps():
     with pytest.raises(IntakeError, match="empty"):
         incident_from_question("   ")
     assert incident_for_sweep(now=NOW).source == "sweep"
+
+
+def test_an_alarm_as_describe_alarms_lists_it_opens_the_incident_its_notification_would():
+    """Chat asked about an alarm investigates it where its dimensions point, as the alarm entry would -- never the
+    whole cluster, whose worst trouble may be another workload's."""
+    row = {"name": "cb-showtime-stale", "state": "ALARM", "reason": "Threshold Crossed", "updated": "2026-11-27T20:00:00Z",
+           "comparison": "LessThanThreshold", "evaluation_periods": 2,
+           "metric": {"namespace": "ContainerInsights", "name": "namespace_number_of_running_pods", "period": 3600},
+           "dimensions": {"ClusterName": "sre-lab", "Namespace": "programming"}}
+    incident = incident_from_alarm(alarm_payload(row))
+    assert incident.source == "alarm" and incident.affected == ["programming"]
+    assert incident.alarm["Trigger"]["ComparisonOperator"] == "LessThanThreshold"
+    assert incident.started_at.isoformat().startswith("2026-11-27T20:00")
