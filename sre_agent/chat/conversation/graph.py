@@ -72,6 +72,7 @@ from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found, said_not_existing
 from ..understand.references import WRITE_FORMS, namespace_named, namespaces, resolve
+from ..understand.requests import read_as_request
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -157,6 +158,8 @@ async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[s
             "kind_hint": spoken.kind or recognised.kind_hint, "guessed": False, "noun_is_subject": True})
     if (completed := completed_request(question, last_answer)) is not None:  # the subject a change request waited for
         question, recognised = completed
+    elif (request := read_as_request(question, recognised)) is not None:  # "kubectl scale deploy/x --replicas=2"
+        question, recognised = request
     focus = list(state.get("focus") or [])
     ask = Ask(question=question, recognised=recognised, tools=runtime.context.tools,
               namespace=recognised.namespace or runtime.context.namespace, focus=focus,

@@ -1,0 +1,34 @@
+"""A request to act in a shape the change forms do not read -- kubectl's write commands, a kind's noun before the name,
+"undo", a clause that says why -- is said again in the one they do; a question that is no request is left alone."""
+
+import pytest
+
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.requests import as_request, read_as_request
+
+
+@pytest.mark.parametrize("said, rewritten, form, subject", [
+    ("kubectl scale deploy/feature-store -n personalisation --replicas=2", "scale feature-store to 2", "write_request",
+     "feature-store"),
+    ("k rollout undo sts/ledger-db --to-revision=3", "roll back ledger-db to revision 3", "rollback_request", "ledger-db"),
+    ("kubectl rollout restart deployment orders-api", "restart orders-api", "write_request", "orders-api"),
+    ("kubectl delete job nightly-export-123 -n batch", "delete nightly-export-123 job", "node_or_pod_write",
+     "nightly-export-123"),
+    ("scale statefulset queue-broker to 3 replicas so it survives the drain", "scale queue-broker to 3 replicas",
+     "write_request", "queue-broker"),
+    ("undo deployment ticket-api in box-office to revision 1", "roll back ticket-api to revision 1", "rollback_request",
+     "ticket-api"),
+    ("undo the ingest-worker rollout to 2.14.1", "roll back ingest-worker to 2.14.1", "rollback_request", "ingest-worker"),
+    ("roll back route-api 7.3.3, it probably slowed the db writes", "roll back route-api 7.3.3", "rollback_request",
+     "route-api"),
+])
+def test_a_request_is_said_again_as_the_forms_read_it(said, rewritten, form, subject):
+    assert as_request(said) == rewritten
+    read = read_as_request(said, recognise(said))
+    assert read is not None and read[0] == rewritten and read[1].form == form and read[1].subject == subject
+
+
+@pytest.mark.parametrize("question", ["what is scale", "roll it back", "why did the rollout undo itself",
+                                      "restart orders-api"])  # no request, or one the forms read already
+def test_what_is_no_unread_request_is_left_alone(question):
+    assert read_as_request(question, recognise(question)) is None
