@@ -86,3 +86,14 @@ async def config_described(ask: Ask, kind: str, words: list[str]) -> str | None:
     if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
     return scored[0][1]
+
+
+async def run_of(ask: Ask, word: str) -> str | None:
+    """The Job run `word` names: the Job so named, else the runs of a CronJob of that name (<name>-<n>) -- a running one,
+    else the newest. None when there is none."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "limit": 500,
+                                                            **({"namespace": ask.namespace} if ask.namespace else {})})
+    runs = [i for i in (listed.data or {}).get("items") or [] if i.get("name") == word
+            or i.get("cronjob") == word or str(i.get("name") or "").startswith(word + "-")]
+    runs.sort(key=lambda i: (i.get("name") == word, bool(i.get("active")), str(i.get("created") or "")), reverse=True)
+    return f"{runs[0]['namespace']}/Job/{runs[0]['name']}" if runs and runs[0].get("namespace") else None

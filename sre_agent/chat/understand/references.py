@@ -12,7 +12,7 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
-from .kinds_said import ROLLABLE, config_described, config_read_by, which_of_kind
+from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
 from .named_targets import full_name_beside, key_holder_named
 from .names import best_names, generated_from, match_score, tokens
 
@@ -301,12 +301,19 @@ async def resolve(ask: Ask) -> str | Answer:
     if (subject is None or subject.upper() in ENV_NAME.findall(ask.question)) and ask.form in WRITE_FORMS and (
             held := await key_holder_named(ask)) is not None:
         return held  # "revert ACQUIRER_TIMEOUT_MS (to 4000)": the ConfigMap that holds the key named, never the focus
+    if subject is None and ask.form in WRITE_FORMS and asked_kind == "Job":
+        for word in [w for w in rec.candidates[:5] if "-" in w]:
+            if run := await run_of(ask, word):
+                return run  # "delete the running meter-import job": its run, never the CronJob of that name
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
         # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
         # object the conversation was on
         for word in [w for w in rec.candidates[:5] if "-" in w]:
-            if named := await named_exactly(ask, word, kind_hint=rec.kind_hint):
+            if (named := await named_exactly(ask, word, kind_hint=rec.kind_hint or asked_kind)) and \
+                    (not asked_kind or kind_of(named) == asked_kind):
                 return named
+        if asked_kind and asked_kind not in ROLLABLE and not any(kind_of(r) == asked_kind for r in ask.focus):
+            return await which_of_kind(ask, asked_kind)  # "delete the X job" after a Deployment: never that Deployment
     if subject is None and asked_kind:
         by_kind = await _by_kind(ask, asked_kind)
         if by_kind:

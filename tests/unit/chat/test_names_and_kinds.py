@@ -267,3 +267,22 @@ def test_a_whole_name_typed_beside_a_plain_word_a_pattern_placed_is_the_subject(
 def test_the_conversation_points_at_the_part_of_its_own_system(focus, rids, chosen):
     ask = Ask(question="what happened to the db", recognised=recognise("what happened to the db"), tools=NoTools(), focus=focus)
     assert in_context(ask, rids) == chosen
+
+
+JOB_RUNS = [{"name": "meter-import-100", "namespace": "metering", "cronjob": "meter-import", "active": 0,
+             "created": "2026-11-27T18:00:00Z"},
+            {"name": "meter-import-130", "namespace": "metering", "cronjob": "meter-import", "active": 1,
+             "created": "2026-11-27T18:30:00Z"},
+            {"name": "meter-import-160", "namespace": "metering", "cronjob": "meter-import", "active": 0,
+             "created": "2026-11-27T19:00:00Z"}]
+
+
+@pytest.mark.parametrize("focus", [[], ["billing/Deployment/billing-api"]])
+def test_a_change_naming_a_job_acts_on_its_run_never_the_conversations_workload(focus):
+    """"delete the running meter-import job" after talking about billing-api: the running run of meter-import -- never
+    billing-api (another kind), never the CronJob of that name."""
+    from sre_agent.chat.understand.references import resolve
+    from tests.unit.chat.test_objects_in_context import Cluster
+    question = "delete the running meter-import job so the next one starts fresh"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({"Job": JOB_RUNS}), focus=focus)
+    assert asyncio.run(resolve(ask)) == "metering/Job/meter-import-130"
