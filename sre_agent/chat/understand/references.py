@@ -312,8 +312,6 @@ async def resolve(ask: Ask) -> str | Answer:
             if (named := await named_exactly(ask, word, kind_hint=rec.kind_hint or asked_kind)) and \
                     (not asked_kind or kind_of(named) == asked_kind):
                 return named
-        if asked_kind and asked_kind not in ROLLABLE and not any(kind_of(r) == asked_kind for r in ask.focus):
-            return await which_of_kind(ask, asked_kind)  # "delete the X job" after a Deployment: never that Deployment
     if subject is None and asked_kind:
         by_kind = await _by_kind(ask, asked_kind)
         if by_kind:
@@ -335,6 +333,9 @@ async def resolve(ask: Ask) -> str | Answer:
             return ask.answer("Which resource do you mean? Name it (e.g. a deployment or service name); "
                               "nothing earlier in this conversation says which.", status="needs_subject",
                               next_steps=["Ask again with the name, e.g. 'show me the logs of <service>'."])
+        if ask.form in WRITE_FORMS and asked_kind and asked_kind not in ROLLABLE and \
+                not any(kind_of(r) == asked_kind for r in ask.focus):
+            return await which_of_kind(ask, asked_kind)  # "delete the X job" after a Deployment: never that Deployment
         if (described := focus_by_word(ask)) is not None:
             return described  # "that debug deploy" after a quota's holders: the one object of the conversation so named
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:

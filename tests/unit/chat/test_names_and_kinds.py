@@ -286,3 +286,13 @@ def test_a_change_naming_a_job_acts_on_its_run_never_the_conversations_workload(
     question = "delete the running meter-import job so the next one starts fresh"
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster({"Job": JOB_RUNS}), focus=focus)
     assert asyncio.run(resolve(ask)) == "metering/Job/meter-import-130"
+
+
+def test_a_change_naming_a_kind_with_no_such_object_asks_which_never_takes_the_conversations():
+    from sre_agent.chat.understand.references import resolve
+    from tests.unit.chat.test_objects_in_context import Cluster
+    question = "delete the stuck export job"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({"Job": []}),
+              focus=["billing/Deployment/billing-api"])
+    resolved = asyncio.run(resolve(ask))
+    assert not isinstance(resolved, str) and resolved.status == "needs_subject"
