@@ -203,7 +203,10 @@ OTHER_THAN = re.compile(r"\b(other|else|besides|apart\s+from)\b", re.IGNORECASE)
 @handles("cluster_warnings", needs=("kubernetes",))
 async def cluster_warnings(ask: Ask) -> Answer:
     """Warning events across the cluster (or the namespace asked about), newest per object; with "other"/"besides",
-    without the objects the conversation is already about."""
+    without the objects the conversation is already about. Events of one reason asked (kubectl's --field-selector
+    reason=X), of any type: those."""
+    if (reason := REASON_SAID.search(ask.question)) is not None:
+        return await _events_of_reason(ask, reason.group(1))
     outcome = await ask.call("kubernetes", "events", {"warnings_only": True, "limit": 500,
                                                       **({"namespace": ask.namespace} if ask.namespace else {})})
     if outcome.error is not None:
@@ -240,6 +243,26 @@ async def cluster_warnings(ask: Ask) -> Answer:
     return ask.answer(f"{len(newest)} object(s) with Warning events in {where}: " + ", ".join(o.split("/")[-1] for o in objects[:6]),
                       status="problems", details=lines, resources=objects[:4],
                       next_steps=["Ask 'why is <name> failing?' for one of them."])
+
+
+REASON_SAID = re.compile(r"\bevents with reason ([A-Za-z]+)\b")
+
+
+async def _events_of_reason(ask: Ask, reason: str) -> Answer:
+    """The events of one reason (a rescale, a failed pull), Normal or Warning, newest first."""
+    outcome = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 500,
+                                                      **({"namespace": ask.namespace} if ask.namespace else {})})
+    if outcome.error is not None:
+        return ask.answer(f"Could not read the events: {outcome.error[:200]}", status="unknown")
+    found = [e for e in (outcome.data or {}).get("events") or [] if str(e.get("reason")).lower() == reason.lower()]
+    where = f"namespace {ask.namespace}" if ask.namespace else "the cluster"
+    lines = [f"{e.get('last')} {e.get('type')} {e.get('namespace')}/{e.get('object')}: {_ends(str(e.get('message')), 200)} "
+             f"(x{e.get('count', 1)})" for e in found[:12]]
+    if not found:
+        return ask.answer(f"No {reason} events in {where} (events expire after about an hour)", status="answered")
+    return ask.answer(f"{len(found)} {reason} event(s) in {where}; newest: {lines[0]}", status="answered",
+                      details=lines[1:], resources=list(dict.fromkeys(f"{e.get('namespace')}/{e.get('object')}"
+                                                                       for e in found))[:4])
 
 
 @handles("events", needs=("kubernetes",))

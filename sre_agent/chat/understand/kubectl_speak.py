@@ -197,7 +197,12 @@ def translate(text: str) -> KubectlQuestion | None:
         return KubectlQuestion(question=asked, namespace=namespace, form=form, subject=target if form else None,
                                kind=_kind(rest[0].partition("/")[0]) if form and rest else None) if asked else None
     if verb == "events" or kind == "Event":
-        subject = flags.get("for")
+        selected = dict(re.findall(r"([\w.]+)==?([^,\s]+)", str(flags.get("field-selector") or "")))
+        subject = flags.get("for") or selected.get("involvedObject.name")
+        where_said = f" in namespace {namespace}" if namespace else ""
+        if selected.get("reason") and not isinstance(subject, str):  # "--field-selector reason=SuccessfulRescale"
+            return KubectlQuestion(question=f"events with reason {selected['reason']}{where_said}", namespace=namespace,
+                                   form="cluster_warnings")
         if isinstance(subject, str):
             return KubectlQuestion(question=f"events for {subject.partition('/')[2] or subject}", namespace=namespace)
         return KubectlQuestion(question=f"any warnings in {'namespace ' + namespace if namespace else 'the cluster'}",

@@ -98,3 +98,41 @@ def test_describe_of_a_kind_in_a_namespace_describes_the_one_there(text, kind):
 def test_a_jsonpath_asks_the_field_it_ends_at():
     spoken = translate("get deploy lane-api -n tolls -o jsonpath='{.spec.template.spec.containers[*].resources}'")
     assert spoken is not None and spoken.question == "what is the resources field of lane-api"
+
+
+@pytest.mark.parametrize("command, question, form", [
+    # a reason selected: the events of that reason, of any type (a rescale is Normal, never a warning)
+    ("kubectl -n telemetry get events --field-selector reason=SuccessfulRescale",
+     "events with reason SuccessfulRescale in namespace telemetry", "cluster_warnings"),
+    ("get events --field-selector reason==Failed", "events with reason Failed", "cluster_warnings"),
+    # an object selected: its events, as --for reads
+    ("kubectl get events -n scada --field-selector involvedObject.name=scada-gateway-1", "events for scada-gateway-1", None),
+])
+def test_an_events_field_selector_is_the_reason_or_the_object_it_selects(command, question, form):
+    read = translate(command)
+    assert read is not None and read.question == question and read.form == form
+
+
+def test_events_of_a_reason_are_listed_whatever_their_type():
+    import asyncio
+
+    from sre_agent.chat.answer.logs import cluster_warnings
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+    from sre_agent.contracts import ToolCallRecord
+    from sre_agent.graph.ports import ToolOutcome
+
+    class Events:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            assert tool == "events" and args["warnings_only"] is False
+            events = [{"type": "Normal", "reason": "SuccessfulRescale", "namespace": "t", "object": "HorizontalPodAutoscaler/x",
+                       "message": "New size: 18", "last": "2026-11-27T20:57:30Z"},
+                      {"type": "Normal", "reason": "Pulled", "namespace": "t", "object": "Pod/x-1", "message": "pulled"}]
+            return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                               data={"events": events})
+
+    question = "events with reason SuccessfulRescale in namespace t"
+    answer = asyncio.run(cluster_warnings(Ask(question=question, recognised=recognise(question), tools=Events(), namespace="t")))
+    assert answer.headline.startswith("1 SuccessfulRescale event(s) in namespace t") and "New size: 18" in answer.headline
