@@ -48,17 +48,48 @@ WHY_CLAUSE = re.compile(r"\s*(?:,\s*(?:it|its|it's|they|that|this|since|because|
 
 def read_as_request(question: str, recognised: Recognised) -> tuple[str, Recognised] | None:
     """(the request said again, how the forms read it) when the question was read as no change and its rewrite is one."""
-    if recognised.form != "unrecognised" or (said := as_request(question)) is None:
+    unread = recognised.form == "unrecognised" or recognised.form in WRITE_FORMS and recognised.subject is None or \
+        bool(recognised.subject and KEY.search(question) and recognised.subject not in question.lower().split("-"))
+    if not unread or (said := as_request(question)) is None or said == question:
         return None
     again = recognise(said)
     return (said, again.model_copy(update={"namespace": recognised.namespace or again.namespace})) \
         if again.form in WRITE_FORMS else None
 
 
+# a configuration key said in capitals, and what the request does to it: "READ_BATCH_SIZE went to 4000, revert it to
+# 5000", "HOLD_TTL went to 480 right before this, put it back to 420", "bump LAYOUT_CACHE_ENTRIES to 5000", "MAP_STYLE
+# changed earlier, revert that", "switched PAPERLESS_BANNER off, turn it back on"
+KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?![\w-])")
+KEY_VALUE = re.compile(r"\b(?:revert|put|set|change|bump|raise|lower|increase|decrease|restore|move|drop)\b[^.;]*?"
+                       r"\b(?:back\s+)?to\s+['\"]?([\w./:-]+)", re.IGNORECASE)
+KEY_BACK = re.compile(r"\b(revert|undo|roll\s*(?:it\s+|that\s+)?back|put\s+(?:it|that)\s+back|back\s+on|back\s+off|"
+                      r"restore|change\s+(?:it|that)\s+back)\b", re.IGNORECASE)
+
+
+def _a_value(word: str) -> bool:
+    """A value a key is set to (500, 2025-winter, true, "wrenmoor"), not a purpose's verb ("revert X to drop the preset")."""
+    return bool(re.search(r"[\d./:_-]", word)) or word.lower() in ("true", "false", "on", "off", "yes", "no") or \
+        word.isupper() or word[:1] in "'\""
+
+
+def key_request(text: str) -> str | None:
+    """A change of one configuration key said around it, as "set KEY to VALUE" (a value said after "to"), else "revert
+    KEY" (back to what it was: its holder's record says what can be known of that). None: no one key, or no change."""
+    keys = list(dict.fromkeys(KEY.findall(text)))
+    if len(keys) != 1:
+        return None
+    if (value := KEY_VALUE.search(text)) is not None and value.group(1) != keys[0] and _a_value(value.group(1)):
+        return f"set {keys[0]} to {value.group(1)}"
+    return f"revert {keys[0]}" if KEY_BACK.search(text) else None
+
+
 def as_request(text: str) -> str | None:
     """The request said in the shape the change forms read, or None when nothing about it is rewritten."""
     lead = LEAD.match(text)
     body = text[lead.end():] if lead else text
+    if (keyed := key_request(body)) is not None:
+        return keyed
     for pattern, english in KUBECTL_WRITES:
         if (match := pattern.match(body)) is not None:
             return english.format(**match.groupdict())

@@ -32,3 +32,18 @@ def test_a_request_is_said_again_as_the_forms_read_it(said, rewritten, form, sub
                                       "restart orders-api"])  # no request, or one the forms read already
 def test_what_is_no_unread_request_is_left_alone(question):
     assert read_as_request(question, recognise(question)) is None
+
+
+@pytest.mark.parametrize("said, rewritten", [
+    ("READ_BATCH_SIZE went to 4000, revert it to 5000", "set READ_BATCH_SIZE to 5000"),
+    ("HOLD_TTL_SECONDS went to 480 right before this, put it back to 420", "set HOLD_TTL_SECONDS to 420"),
+    ("the cache misses are the real problem, bump CACHE_ENTRIES to 5000", "set CACHE_ENTRIES to 5000"),
+    ("MAP_STYLE changed to storm-blue earlier, revert that", "revert MAP_STYLE"),  # "changed to" is what it is now
+    ("someone switched SHOW_BANNER off right before this, turn it back on", "revert SHOW_BANNER"),
+    ("revert OUTPUT_PRESETS to drop the 2160p preset", "revert OUTPUT_PRESETS"),  # "to drop": a purpose, not a value
+    ("whats READ_BATCH_SIZE now", None),  # a question about a key, no change
+    ("set A_B and C_D to 1", None),  # two keys: not one change
+])
+def test_a_change_of_one_key_said_around_it_is_set_or_revert(said, rewritten):
+    from sre_agent.chat.understand.requests import key_request
+    assert key_request(said) == rewritten
