@@ -19,6 +19,7 @@ READERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
                               r"private|cert(ificate)?s?|connection[\s_-]?strings?|dsn)\b|[A-Z0-9]_(KEY|TOKEN|PASSWORD|SECRET)\b",
                               re.IGNORECASE)
+SECRET_NAMED = re.compile(r"\b[A-Z][A-Z0-9]*_(URL|URI|DSN|KEY|TOKEN|PASSWORD|SECRET|PASS)\b")
 GENERIC = {"key", "keys", "api", "password", "secret", "token", "value", "the", "credential", "cert", "private", "connection",
            "string", "test", "hand"}
 
@@ -35,9 +36,9 @@ def _score(question: str, terms: set[str], row: dict) -> float:
 async def secret_asked(ask: Ask) -> Answer | None:
     """The Secret a credential question is about, said by its key names (never a value); None when the question asks
     for no credential or names none that exists."""
-    if not CREDENTIAL_WORDS.search(ask.question):
-        return None
     chosen = ask.resource if ask.resource and parse_resource_id(ask.resource)[1] == "Secret" else None
+    if not CREDENTIAL_WORDS.search(ask.question) and not (chosen or SECRET_NAMED.search(ask.question)):
+        return None  # (a value asked of a Secret is a credential's, whatever its key is called: DATABASE_URL)
     rows: list[dict] = []
     if chosen is None:
         # a workload the question names ("the postgres password for submissions-db"): only the Secrets it reads --

@@ -132,3 +132,29 @@ def test_a_taint_kubernetes_places_itself_is_said_as_the_clusters():
     said = system_taints(node)
     assert len(said) == 1 and "node.kubernetes.io/disk-pressure:NoSchedule is placed by Kubernetes itself" in said[0]
     assert system_taints({"spec": {}}) == []
+
+
+class Secrets:
+    """A namespace with one Secret (payment-gateway-psp: PSP_API_KEY) read by Deployment payment-gateway."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "get_resources":
+            items = {"Secret": [{"name": "payment-gateway-psp", "namespace": "billing", "keys": ["PSP_API_KEY"]}],
+                     "Deployment": [{"name": "payment-gateway", "namespace": "billing"}]}.get(args["kind"], [])
+            return ToolOutcome(record=record, data={"items": items})
+        spec = {"template": {"spec": {"containers": [{"name": "app", "env": [{"name": "PSP_API_KEY", "valueFrom": {
+            "secretKeyRef": {"name": "payment-gateway-psp", "key": "PSP_API_KEY"}}}]}]}}}
+        return ToolOutcome(record=record, data={"object": {"spec": spec}})
+
+
+@pytest.mark.parametrize("question", ["whats the PSP api key, i want to test the gateway by hand",
+                                      "print the payment-gateway-psp PSP_API_KEY so i can test by hand"])
+def test_a_credential_asked_in_any_words_says_where_it_lives_never_its_value(question):
+    from sre_agent.chat.answer.meta import unrecognised
+    ask = Ask(question=question, recognised=recognise(question), tools=Secrets(), namespace="billing")
+    answer = asyncio.run(unrecognised(ask))
+    assert answer.form == "config_value" and answer.headline.startswith("Not shown: a credential's value never leaves")
+    assert "billing/Secret/payment-gateway-psp" in answer.headline
