@@ -90,3 +90,21 @@ def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool, config_read
                       f"{why}", status="answered", resources=[root, rid],
                       next_steps=[f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the fix; to do it anyway, "
                                   "say so ('... anyway') and a human approves the pinned action."])
+
+
+async def autoscaled(ask: Ask, tool: str, rid: str) -> Answer | None:
+    """A scale by hand of a workload a HorizontalPodAutoscaler scales is undone at the autoscaler's next sync (about 15
+    s): not pinned on a passing request -- its bounds are what to change. Said with "anyway", pinned as usual."""
+    namespace, kind, name = parse_resource_id(rid)
+    if tool != "scale" or kind not in ("Deployment", "StatefulSet") or OVERRIDE.search(ask.question):
+        return None
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    hpa = next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
+    if hpa is None:
+        return None
+    hpa_id = f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}"
+    return ask.answer(f"Not pinned: {hpa_id} scales {rid} (min {hpa.get('min')}, max {hpa.get('max')}, now "
+                      f"{hpa.get('current')}); a scale by hand is undone at its next sync", status="answered",
+                      resources=[rid, hpa_id], details=[f"{hpa_id}: {', '.join(hpa.get('conditions') or [])}"[:300]],
+                      next_steps=[f"Change its bounds instead (e.g. 'set the hpa min of {name} to N'); to scale by hand "
+                                  "anyway, say so and a human approves the pinned action."])

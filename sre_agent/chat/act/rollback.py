@@ -233,6 +233,21 @@ def _fails_outside(ask: Ask, tool: str, rid: str) -> Answer | None:
                                   "('... anyway') and a human approves the pinned action."])
 
 
+def _no_fault_found(ask: Ask, tool: str, rid: str) -> Answer | None:
+    """What pages is `rid` itself, and its investigation found no fault in it (a surge of demand it is scaling out for,
+    a fault it could not see): an undo, restart or pod delete has nothing to clear and takes serving pods away -- said,
+    not pinned ("anyway" pins it)."""
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("category", "none") != "none" or not diagnosis or OVERRIDE.search(ask.question):
+        return None
+    what = {"rollout_undo": "an undo", "rollout_restart": "a restart", "delete_pod": "a pod delete"}.get(tool, "this change")
+    summary = str(diagnosis.get("summary") or "").split(" -- ")[0][:240]
+    return ask.answer(f"Not pinned: the investigation of {rid} found no fault to clear ({summary}); {what} takes serving "
+                      "pods away and changes nothing that was found", status="answered", resources=[rid], details=[summary],
+                      next_steps=["If something is wrong that the investigation did not see, say what; to do it anyway, "
+                                  "say so ('... anyway') and a human approves the pinned action."])
+
+
 async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answer | None:
     """The refusal when the root cause is another object and this one shows no fault of its own. The root cause is the
     conversation's; a conversation that found none yet (the request came first: "X went out before, roll it back")
@@ -254,7 +269,7 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
         # the request is about what pages itself ("roll captain-sms back" under captain-sms's alarm): its own
         # investigation says whether an undo or restart can reach the fault -- not when its calls fail outside
         ask.last_diagnosis = (await ask.investigate(ask.question, rid)).get("diagnosis") or None
-        return _fails_outside(ask, tool, rid)
+        return _fails_outside(ask, tool, rid) or _no_fault_found(ask, tool, rid)
     # a ConfigMap or Secret has no fault of its own to find: "revert the cm" after a diagnosis elsewhere is the lure
     own = await findings_on(ask, namespace or "", rid) if kind not in ("ConfigMap", "Secret") else []
     if own:

@@ -21,7 +21,7 @@ from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
-from .guards import OVERRIDE, OWN_FIX_TOOLS, against_intent
+from .guards import OVERRIDE, OWN_FIX_TOOLS, against_intent, autoscaled
 from .hand_edits import (
     ENV_KINDS,
     config_sources,
@@ -316,7 +316,7 @@ async def write_request(ask: Ask) -> Answer:
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
-    if (reversed_intent := against_intent(ask, reverses, rid, obj)) is not None:
+    if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)) is not None:
         return reversed_intent
     if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):
         users, _ = await config_users(ask, rid)

@@ -99,4 +99,6 @@ def as_request(text: str) -> str | None:
     said = IN_NAMESPACE.sub(lambda m: m.group("head"), said)
     if re.match(WORKLOAD_VERBS, said, re.IGNORECASE):
         said = WHY_CLAUSE.sub("", said)
+        said = re.sub(r",\s.*$", "", said)  # "..., the storm is basically over": a remark after the request
+        said = re.sub(r"\b(?:back\s+)?(?:down|up)\s+to\b", "to", said, flags=re.IGNORECASE)  # "scale it back down to 3"
     return said if said != body else None

@@ -289,3 +289,33 @@ def test_a_config_edit_beside_a_fault_no_config_reaches_is_said_even_where_the_r
               last_diagnosis=IMAGE_ROOT)
     note = asyncio.run(cause_note(ask, Plan(BY_HAND, {}, "set key CACHE_TTL", ""), "tt/ConfigMap/tt-config"))
     assert note is not None and "the root cause found is tt/Deployment/tt-api (bad_image" in note
+
+
+def test_an_undo_or_restart_where_the_investigation_found_no_fault_is_said_not_pinned():
+    from sre_agent.chat.act.rollback import _no_fault_found
+    none = {"category": "none", "resource": "", "summary": "No root cause among the observations: demand rose 7x"}
+    said = _no_fault_found(_ask("restart all its pods to be safe", none), "rollout_restart", "t/Deployment/ingest")
+    assert said is not None and said.status == "answered" and "found no fault to clear (No root cause" in said.headline
+    assert _no_fault_found(_ask("restart it anyway", none), "rollout_restart", "t/Deployment/ingest") is None
+    assert _no_fault_found(_ask("restart it", ROOT), "rollout_restart", "t/Deployment/ingest") is None  # a fault found
+    assert _no_fault_found(_ask("restart it", None), "rollout_restart", "t/Deployment/ingest") is None  # none looked for
+
+
+class Autoscaled:
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        assert tool == "get_resources" and args["kind"] == "HorizontalPodAutoscaler"
+        hpa = {"name": "ingest", "namespace": "t", "target": "Deployment/ingest", "min": 3, "max": 24, "current": 18}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"items": [hpa]})
+
+
+def test_a_scale_by_hand_of_what_an_autoscaler_scales_is_said_not_pinned():
+    from sre_agent.chat.act.guards import autoscaled
+    ask = Ask(question="scale it to 3", recognised=recognise("scale it to 3"), tools=Autoscaled())
+    said = asyncio.run(autoscaled(ask, "scale", "t/Deployment/ingest"))
+    assert said is not None and said.status == "answered" and "(min 3, max 24, now 18)" in said.headline
+    ask = Ask(question="scale it to 3 anyway", recognised=recognise("scale it to 3 anyway"), tools=Autoscaled())
+    assert asyncio.run(autoscaled(ask, "scale", "t/Deployment/ingest")) is None
+    assert asyncio.run(autoscaled(ask, "scale", "t/Deployment/other")) is None

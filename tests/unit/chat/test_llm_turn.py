@@ -198,7 +198,9 @@ def test_a_change_the_question_asks_for_in_words_the_forms_miss_becomes_the_offl
     assert reply.status == "approval_required" and reply.approval is not None
     assert reply.approval.tool == "scale" and reply.approval.args["replicas"] == 4
     assert reply.approval.args["expect_replicas"] == 2, "pinned to what was read, not to what the model said"
-    assert tools.calls == [("kubernetes", "describe")] and reply.question == "please increase checkout replicas to 4"
+    # the object read, then whether an autoscaler scales it (a scale by hand would be undone): reads only
+    assert tools.calls == [("kubernetes", "describe"), ("kubernetes", "get_resources")]
+    assert reply.question == "please increase checkout replicas to 4"
     assert reply.llm is not None and reply.llm.input_tokens == 1000 and usage["input_tokens"] == 1000
 
 
