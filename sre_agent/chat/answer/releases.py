@@ -82,6 +82,8 @@ async def _lines_while_live(ask: Ask, namespace: str, name: str, pods_prefix: st
 @handles("release_why", needs=("kubernetes", "cloudwatch"))
 async def release_why(ask: Ask) -> Answer:
     version = str(ask.recognised.subject or "")
+    if not version:  # "what was the release for": the release of the workload the conversation is on
+        return await _release_of_focus(ask)
     found = await revision_running(ask, version)
     if found is None:
         return ask.answer(f"No workload revision runs an image tagged {version}: name the workload ('why did "
@@ -108,3 +110,24 @@ async def release_why(ask: Ask) -> Answer:
                       status="answered", resources=[workload], details=[said, *untrusted, *evidence],
                       next_steps=[f"Fix what these lines name before releasing {version} again; ask 'what changed on "
                                   f"{name}' for the diff between the revisions."])
+
+
+async def _release_of_focus(ask: Ask) -> Answer:
+    """The conversation's workload's live release: its revision, images, when it went live, the change-cause its
+    author gave and what it changed."""
+    workload = next((r for r in ask.focus if r.count("/") == 2 and parse_resource_id(r)[1] in ("Deployment",
+                                                                                             "StatefulSet", "DaemonSet")), None)
+    if workload is None:
+        return ask.answer("Which release? Name the workload or the version (e.g. 'what was the checkout 2.4.1 release for')",
+                          status="needs_subject")
+    namespace, kind, name = parse_resource_id(workload)
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    current = next((r for r in (history.data or {}).get("revisions") or [] if r.get("current")), None)
+    if current is None:
+        return ask.answer(f"Could not read {workload}'s revisions: {history.error or 'none listed'}", status="unknown")
+    cause = current.get("change_cause")
+    said = (f"{workload} revision {current.get('revision')} ({', '.join(str(i) for i in current.get('images') or [])}, "
+            f"live from {current.get('created')})")
+    return ask.answer(f"{said}: {f'change-cause {cause!r}' if cause else 'no change-cause recorded'}", status="answered",
+                      resources=[workload], details=[f"it changed: {', '.join(current.get('changed') or []) or 'nothing but the hash'}"],
+                      next_steps=[f"Ask 'what changed on {name}' for the diff against the revision before it."])

@@ -158,3 +158,26 @@ def test_a_credential_asked_in_any_words_says_where_it_lives_never_its_value(que
     answer = asyncio.run(unrecognised(ask))
     assert answer.form == "config_value" and answer.headline.startswith("Not shown: a credential's value never leaves")
     assert "billing/Secret/payment-gateway-psp" in answer.headline
+
+
+class Revisions:
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        assert tool == "rollout_history"
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data={
+            "revisions": [{"revision": 1, "images": ["t/api:7.3"], "created": "2026-11-27T18:00:00Z"},
+                          {"revision": 2, "images": ["t/api:7.4"], "created": "2026-11-27T20:43:00Z", "current": True,
+                           "change_cause": "helm upgrade 7.4.0 (CBX-1 group bookings)", "changed": ["image"]}]})
+
+
+def test_what_the_release_was_for_is_the_conversations_workloads_live_change_cause():
+    from sre_agent.chat.answer.releases import release_why
+    question = "what was the release for"
+    ask = Ask(question=question, recognised=recognise(question).model_copy(update={"subject": None}), tools=Revisions(),
+              focus=["t/Deployment/api"])
+    answer = asyncio.run(release_why(ask))
+    assert answer.headline == ("t/Deployment/api revision 2 (t/api:7.4, live from 2026-11-27T20:43:00Z): change-cause "
+                               "'helm upgrade 7.4.0 (CBX-1 group bookings)'")
+    ask = Ask(question=question, recognised=recognise(question).model_copy(update={"subject": None}), tools=Revisions())
+    assert asyncio.run(release_why(ask)).status == "needs_subject"  # no workload in the conversation: which
