@@ -3,6 +3,8 @@ workloads read a given one ("what depends on the app-config configmap"): env val
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
@@ -90,6 +92,29 @@ def config_refs_of(pod_spec: dict) -> list[str]:
     return list(dict.fromkeys(refs))
 
 
+CLAIM_WORDS = re.compile(r"\b(persistent\s*volume\s*claims?|pvcs?|claims?|volumes?|disks?)\b", re.IGNORECASE)
+
+
+async def _claims_used(ask: Ask, obj: dict) -> Answer:
+    """The PersistentVolumeClaims a workload's pods mount: those its pod template names, and a StatefulSet's members'
+    (<template>-<name>-<ordinal>, as its controller makes them), each with its size and class as listed."""
+    namespace, kind, name = parse_resource_id(ask.resource or "")
+    spec = pod_spec_of(kind, obj)
+    named = {str(v["persistentVolumeClaim"].get("claimName")) for v in spec.get("volumes") or []
+             if isinstance(v.get("persistentVolumeClaim"), dict)}
+    templates = [str((t.get("metadata") or {}).get("name")) for t in (obj.get("spec") or {}).get("volumeClaimTemplates") or []]
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "PersistentVolumeClaim", "namespace": namespace or "default"})
+    rows = [c for c in (listed.data or {}).get("items") or [] if c.get("name") in named or any(
+        re.fullmatch(rf"{re.escape(t)}-{re.escape(name)}-\d+", str(c.get("name"))) for t in templates)]
+    if not rows:
+        return ask.answer(f"{ask.resource} mounts no PersistentVolumeClaim", status="answered")
+    said = [f"{c.get('name')} ({', '.join(str(c[k]) for k in ('capacity', 'storageClass', 'phase') if c.get(k))})"
+            for c in rows]
+    return ask.answer(f"{ask.resource} uses {', '.join(said)}", status="answered",
+                      resources=[f"{namespace}/PersistentVolumeClaim/{c.get('name')}" for c in rows][:4],
+                      next_steps=["Ask 'how full is it' for its use, or 'can it grow' for its StorageClass."])
+
+
 @handles("config_refs", needs=("kubernetes",))
 async def config_refs(ask: Ask) -> Answer:
     """"what secret does it read": the ConfigMaps and Secrets its pod spec references, and whether each exists."""
@@ -99,6 +124,8 @@ async def config_refs(ask: Ask) -> Answer:
     obj = (described.data or {}).get("object") or {}
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {ask.resource}: {described.error[:200]}", status="unknown")
+    if "PersistentVolumeClaim" in kind_nouns(ask.question) or CLAIM_WORDS.search(ask.question):
+        return await _claims_used(ask, obj)  # "which PVC does loans-db use": its claims, not its config
     refs = config_refs_of(pod_spec_of(kind, obj))
     wanted = [k for k in kind_nouns(ask.question) if k in ("Secret", "ConfigMap")]
     refs = [r for r in refs if not wanted or r.split("/", 1)[0] in wanted]

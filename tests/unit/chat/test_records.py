@@ -181,3 +181,24 @@ def test_what_the_release_was_for_is_the_conversations_workloads_live_change_cau
                                "'helm upgrade 7.4.0 (CBX-1 group bookings)'")
     ask = Ask(question=question, recognised=recognise(question).model_copy(update={"subject": None}), tools=Revisions())
     assert asyncio.run(release_why(ask)).status == "needs_subject"  # no workload in the conversation: which
+
+
+class Claims:
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "describe":
+            return ToolOutcome(record=record, data={"object": {"spec": {
+                "template": {"spec": {"containers": [{"name": "redis"}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}}})
+        claims = [{"name": "data-redis-0", "capacity": "20Gi", "storageClass": "gp3", "phase": "Bound"},
+                  {"name": "data-redis-cache-0", "capacity": "1Gi"}, {"name": "other", "capacity": "5Gi"}]
+        return ToolOutcome(record=record, data={"items": claims})
+
+
+def test_the_claims_a_statefulset_uses_are_its_members_never_its_config():
+    from sre_agent.chat.answer.config_refs import config_refs
+    question = "Which PersistentVolumeClaim does redis use?"
+    ask = Ask(question=question, recognised=recognise(question), tools=Claims(), resource="l/StatefulSet/redis")
+    assert asyncio.run(config_refs(ask)).headline == "l/StatefulSet/redis uses data-redis-0 (20Gi, gp3, Bound)"
