@@ -129,3 +129,12 @@ async def key_holder(ask: Ask, rid: str, obj: dict) -> tuple[str, dict] | None:
         if key in (held.get("data") or {}):
             return f"{namespace}/ConfigMap/{name}", held
     return None
+
+
+def another_named(ask: Ask, name: str) -> str | None:
+    """A second object's dashed name after an "and" in a change request ("delete the turnstile-bridge service and the
+    lifts-db secret"): never silently dropped -- said as not pinned."""
+    head, joined, tail = ask.question.partition(" and ")
+    if not joined or name not in head:
+        return None
+    return next((w for w in re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", tail.lower()) if w != name), None)

@@ -12,6 +12,7 @@ from typing import Any
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
 from ..answer.config_refs import config_users
+from ..answer.drains import drain_risks
 from ..answer.objects import pod_spec_of
 from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
@@ -58,6 +59,7 @@ from .pull_secret_plans import pull_secret_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
 from .targets import (
+    another_named,
     key_holder,
     mounted_claim,
     only_member_claim,
@@ -116,6 +118,9 @@ def _containers(obj: dict) -> list[dict]:
     return (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
 
 
+DRAIN = re.compile(r"\bdrain", re.IGNORECASE)
+
+
 def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None) -> Plan | str:
     """The action a change request asks for on `rid` (whose current object is `obj`), or why it cannot be
     pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble."""
@@ -133,7 +138,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
             return f"{rid} is a {kind}; cordoning and draining apply to Nodes"
         tool = "uncordon" if re.search(r"uncordon", question, re.IGNORECASE) else "cordon"
         note = ["Draining also evicts its pods: chat's tools cordon only; evict the pods after approval."] \
-            if re.search(r"drain", question, re.IGNORECASE) else []
+            if DRAIN.search(question) else []
         return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
     if verb == "taint":
@@ -318,6 +323,8 @@ async def write_request(ask: Ask) -> Answer:
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
     if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)) is not None:
         return reversed_intent
+    if plan.tool == "cordon" and DRAIN.search(ask.question) and not isinstance(risks := await drain_risks(ask, name), str):
+        plan.notes[:0] = [f"a drain would be refused by {line}" for line in risks[1]] + [f"a drain takes down {line}" for line in risks[2]]
     if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):
         users, _ = await config_users(ask, rid)
         plan.notes += [f"then restart what reads it: kubectl rollout restart {KUBECTL_KIND.get(k, k.lower())}/{n} -n {ns}"
@@ -340,7 +347,7 @@ async def write_request(ask: Ask) -> Answer:
         return refusal
     if (note := await cause_note(ask, plan, rid, verb)) is not None:
         plan.notes.insert(0, note)
-    if (other := _another_named(ask, name)) is not None:  # "delete X and the Y secret": one change is one pin
+    if (other := another_named(ask, name)) is not None:  # "delete X and the Y secret": one change is one pin
         plan.notes.insert(0, f"not pinned: {other} -- one change per request; ask for it on its own (it is checked there)")
     return approval_answer(ask, plan, rid)
 
@@ -349,14 +356,6 @@ async def _reader(ask: Ask, rid: str) -> str | None:
     """The first workload whose pods read ConfigMap/Secret `rid`: what a pod or resources change said about it means."""
     return next(iter((await config_users(ask, rid))[0]), None)
 
-
-def _another_named(ask: Ask, name: str) -> str | None:
-    """A second object's dashed name after an "and" in a change request ("delete the turnstile-bridge service and the
-    lifts-db secret"): never silently dropped -- said as not pinned."""
-    head, joined, tail = ask.question.partition(" and ")
-    if not joined or name not in head:
-        return None
-    return next((w for w in re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", tail.lower()) if w != name), None)
 
 
 def _holds_data(question: str, rid: str, obj: dict) -> str | None:

@@ -72,3 +72,57 @@ async def drain_blocked(ask: Ask) -> Answer:
                    "; the drain may simply not have been run yet"))
     return ask.answer(headline, status="problems", details=details, resources=[f"Node/{n}" for n in cordoned[:3]],
                       next_steps=[f"kubectl drain {cordoned[0]} --ignore-daemonsets --delete-emptydir-data"])
+
+
+async def drain_risks(ask: Ask, node: str) -> tuple[list[dict], list[str], list[str]] | str:
+    """(the pods a drain of `node` evicts -- DaemonSet pods stay --, what would refuse it: a budget that allows no
+    disruption, a pod no controller owns; what it would take down: the only running replica of a workload); or why the
+    pods could not be listed."""
+    pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
+    budgets = await ask.call("kubernetes", "get_resources", {"kind": "PodDisruptionBudget", "limit": 1000})
+    if pods.error is not None:
+        return pods.error[:200]
+    rows = (pods.data or {}).get("items") or []
+    evicted = [p for p in rows if p.get("node") == node and not str(p.get("owner") or "").startswith("DaemonSet/")
+               and p.get("phase") not in ("Succeeded", "Failed")]
+    replicas: dict[str, int] = {}
+    for pod in rows:  # running pods per owner: one is that workload's only replica
+        if pod.get("owner") and pod.get("phase") == "Running":
+            key = f"{pod.get('namespace')}/{pod.get('owner')}"
+            replicas[key] = replicas.get(key, 0) + 1
+    blocked, hurt = [], []
+    for pod in evicted:
+        owner, where = str(pod.get("owner") or ""), f"{pod.get('namespace')}/{pod.get('name')}"
+        if (budget := _guards(pod, (budgets.data or {}).get("items") or [])) is not None:
+            blocked.append(f"{where}: {_budget_text(budget)} -- the drain retries its eviction for ever")
+        elif not owner:
+            blocked.append(f"{where}: no controller owns it -- drain refuses it without --force, and nothing re-creates it")
+        elif replicas.get(f"{pod.get('namespace')}/{owner}", 0) <= 1 and not owner.startswith("Job/"):
+            hurt.append(f"{where}: the only running replica of {owner} -- it is down until it is placed elsewhere")
+    return evicted, blocked, hurt
+
+
+@handles("drain_safe", needs=("kubernetes",))
+async def drain_safe(ask: Ask) -> Answer:
+    """"is it safe to drain X": what a drain of that node would evict, and what would refuse or hurt."""
+    node = (ask.resource or "").split("/")[-1]
+    risks = await drain_risks(ask, node)
+    if isinstance(risks, str):
+        return ask.answer(f"Could not list the pods on {node}: {risks}", status="unknown")
+    evicted, blocked, hurt = risks
+    if not evicted:
+        return ask.answer(f"Yes: nothing but DaemonSet pods runs on {node}; a drain evicts nothing", status="answered",
+                          resources=[f"Node/{node}"],
+                          next_steps=[f"kubectl drain {node} --ignore-daemonsets --delete-emptydir-data"])
+    details = [*blocked, *hurt, f"a drain evicts {len(evicted)} pod(s): "
+               + ", ".join(f"{p.get('namespace')}/{p.get('name')}" for p in evicted[:8])]
+    if blocked or hurt:
+        return ask.answer(f"No: draining {node} " + ("would block on " + blocked[0].split(":", 1)[0] if blocked else
+                                                     "takes down " + hurt[0].split(":", 1)[0])
+                          + f" ({len(blocked)} refused, {len(hurt)} single replica(s))", status="problems",
+                          details=details, resources=[f"Node/{node}"],
+                          next_steps=["Give what is refused or alone a second replica on another node first (or move it), "
+                                      "then drain; chat pins no drain."])
+    return ask.answer(f"Yes: every pod on {node} has another replica and no budget refuses its eviction", status="answered",
+                      details=details, resources=[f"Node/{node}"],
+                      next_steps=[f"kubectl drain {node} --ignore-daemonsets --delete-emptydir-data"])
