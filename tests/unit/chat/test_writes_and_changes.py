@@ -350,8 +350,8 @@ def test_an_amount_said_before_its_word_is_the_quantity_asked():
     ("scale web-api to 3", "web-api", None),
 ])
 def test_a_second_object_in_a_change_request_is_said_as_not_pinned(text, name, other):
-    from sre_agent.chat.act.targets import another_named as _another_named
+    from sre_agent.chat.act.targets import another_named
     from sre_agent.chat.ask import Ask
     from tests.unit.chat.test_answers import NoTools
 
-    assert _another_named(Ask(question=text, recognised=recognise(text), tools=NoTools()), name) == other
+    assert another_named(Ask(question=text, recognised=recognise(text), tools=NoTools()), name) == other
