@@ -90,6 +90,9 @@ def _leaking(f: Finding, all_: list[Finding]) -> bool:
     # How long the container ran before the kill is the direct evidence; the memory series decides
     # only when the kubelet did not say (a leak takes a while, a limit below the working set does not).
     ran = f.details.get("ran_seconds")
+    if ran is None:  # the analyzer's count of kills says no run time: its pods' own kills (same workload) do
+        ran = max((g.details["ran_seconds"] for g in all_ if g.signal == "OOMKilled" and g.resource == f.resource
+                   and g.details.get("ran_seconds") is not None), default=None)
     if ran is not None:
         return ran >= LEAK_AFTER_S
     return _has(all_, f.resource, "MemoryRamp")

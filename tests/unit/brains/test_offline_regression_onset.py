@@ -182,3 +182,18 @@ def test_an_update_that_reached_some_members_names_them():
     everyone = {"revision": 2, "pods": ["ledger-0", "ledger-1", "ledger-2"]}
     assert partial_members(everyone, [{**old, "pods": []}, everyone]) == ""  # the update reached them all
     assert partial_members({"revision": 2, "pods": None}, [old]) == ""  # a Deployment's revision names no pods
+
+
+def oom(ran: int | None, summary: str) -> Finding:
+    return Finding(agent="kubernetes", resource=WORKLOAD, signal="OOMKilled", severity="critical", summary=summary,
+                   details={} if ran is None else {"ran_seconds": ran})
+
+
+def test_the_kill_count_without_a_run_time_reads_its_pods_kills_a_leak_after_an_hour_a_short_limit_at_once():
+    """The analyzer's "restarted after being OOMKilled; 3 restarts" carries no run time; the pods' own kills of the same
+    workload do -- 58 minutes of running before each kill is a leak, never a limit below the working set."""
+    count = oom(None, "Container app restarted after being OOMKilled (exit code 137), memory limit 2Gi; 3 restarts")
+    chosen = best(hypotheses([count, oom(3481, "app-1/app was OOMKilled (exit 137) after running 3481s")]))
+    assert (chosen.category.value, chosen.resource) == ("memory_leak", WORKLOAD)
+    chosen = best(hypotheses([count, oom(25, "app-1/app was OOMKilled (exit 137) after running 25s")]))
+    assert chosen.category.value == "oom_killed"
