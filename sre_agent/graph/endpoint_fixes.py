@@ -11,7 +11,7 @@ import shlex
 from typing import NamedTuple
 
 from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
-from .intent import intent_sentence, scaled_on_purpose
+from .intent import for_a_while, intent_sentence, scaled_on_purpose
 from .kubectl_words import namespace_flag
 from .recreate import container_change, recreate_command
 
@@ -33,8 +33,8 @@ def retired_dependency(f: Finding, findings: list[Finding]) -> Finding | None:
     out of date, not the dependency."""
     if f.signal != "DependencyDown" or not f.details.get("env"):
         return None
-    return next((x for x in findings if x.signal == "ScaledToZero" and scaled_on_purpose(findings, x.resource)
-                 and f.details.get("dependency") in (x.details.get("services") or [])), None)
+    return next((x for x in findings if x.signal == "ScaledToZero" and (intents := scaled_on_purpose(findings, x.resource))
+                 and not for_a_while(intents) and f.details.get("dependency") in (x.details.get("services") or [])), None)
 
 
 def retired_behind(findings: list[Finding], holder: str) -> list[str]:

@@ -160,6 +160,12 @@ def scaled_on_purpose(findings: list[Finding], resource: str) -> list[Intent]:
     return reversed_by("scale", intents_in(findings, resource))
 
 
+def for_a_while(intents: list[Intent]) -> bool:
+    """A maintenance window recorded and no decommission: the workload is off for a while (a vendor's outage, a patch
+    window) and comes back -- its callers' references to it are not out of date."""
+    return any(i.signal == "maintenance" for i in intents) and not any(i.signal == "decommission" for i in intents)
+
+
 def intent_sentence(intents: list[Intent]) -> str:
     return "; ".join(dict.fromkeys(i.sentence() for i in intents))
 

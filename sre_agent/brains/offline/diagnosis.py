@@ -14,7 +14,7 @@ from ...contracts import Diagnosis, Evidence, Finding, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
-from ...graph.intent import Intent, intent_sentence, scaled_on_purpose
+from ...graph.intent import Intent, for_a_while, intent_sentence, scaled_on_purpose
 from ...graph.state import Hypothesis
 from .caller_load import explained_by_caller_load, loads_saturated
 from .cloud_identity import denied_without_role
@@ -225,8 +225,13 @@ RULES: list[Rule] = [
     # A workload scaled to zero on purpose (a decommission, a maintenance window: its annotations say so) is evidence,
     # not a fault: another explanation of the callers' symptom wins, and if none does, scaling it back asks a human.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8, lambda f, a: not _on_purpose(f, a)),
+    # Off for a maintenance window (a vendor's outage drain, a patch window: no decommission recorded) while its callers
+    # fail: the dependency is what fails them, for a while -- its owner, not the callers' references, is the way back.
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.78, lambda f, a: for_a_while(_on_purpose(f, a)) and _callers_fail(f, a),
+         reason=lambda f, a: f"{f.summary}, for a maintenance window: {intent_sentence(_on_purpose(f, a))}"),
     # With no caller failing for want of it, it is no fault at all: the alarm still watching it is what is stale.
-    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)) and _callers_fail(f, a),
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)) and _callers_fail(f, a)
+         and not for_a_while(_on_purpose(f, a)),
          reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(_on_purpose(f, a))}"),
     # A caller still naming a dependency retired on purpose: its own value is stale (the decommission stands), so the
     # object holding that value is the root -- above the retired workload's own 0.45 and an empty Service's 0.5.

@@ -177,3 +177,28 @@ def test_a_caller_still_naming_a_dependency_retired_on_purpose_is_its_own_stale_
     assert diagnose(findings, lambda _id: None)[0].resource == caller
     # a dependency down without a recorded intent is still the dependency's fault
     assert diagnose([findings[0], findings[2]], lambda _id: None)[0].category == C.DEPENDENCY_FAILURE
+
+
+@pytest.mark.parametrize("signals, category, resource", [
+    # a decommission stands: the caller's reference is what is out of date
+    (["decommission"], C.ENDPOINT_MISCONFIGURED, "pay/ConfigMap/payments-config"),
+    (["change record", "decommission", "maintenance"], C.ENDPOINT_MISCONFIGURED, "pay/ConfigMap/payments-config"),
+    # a maintenance window (a vendor's outage drain) and no decommission: off for a while -- the dependency fails them
+    (["maintenance"], C.DEPENDENCY_FAILURE, W),
+    (["change record", "maintenance"], C.DEPENDENCY_FAILURE, W),
+])
+def test_a_dependency_drained_for_a_maintenance_window_is_the_fault_one_decommissioned_is_the_callers_stale_value(
+        signals, category, resource):
+    from sre_agent.brains.offline.diagnosis import diagnose
+
+    findings = [Finding(agent="kubernetes", resource=W, signal="ScaledToZero", summary="ledger is scaled to 0",
+                        severity="critical", details={"services": ["pay/Service/ledger"]}, evidence=["ev-1"]),
+                Finding(agent="kubernetes", resource="pay/Deployment/payments", signal="DependencyDown",
+                        summary="payments calls ledger, which has no ready endpoints", severity="critical",
+                        details={"dependency": "pay/Service/ledger", "env": "LEDGER_URL", "container": "app",
+                                 "source": "ConfigMap/payments-config/LEDGER_URL"}, evidence=["ev-2"])]
+    findings += [Finding(agent="kubernetes", resource=W, signal="RecordedIntent", summary=signal, severity="info",
+                         details={"intent": {"resource": W, "key": f"ops/{i}", "value": "INC-1 until it recovers",
+                                             "signal": signal}}, evidence=["ev-1"]) for i, signal in enumerate(signals)]
+    diagnosis, _ = diagnose(findings, lambda _id: None)
+    assert (diagnosis.category, diagnosis.resource) == (category, resource)
