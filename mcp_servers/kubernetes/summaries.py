@@ -235,6 +235,9 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
         return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
                 "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
+                # how long it ran, and how it was split (what a CronJob's runs are compared by: "twice as long")
+                "started": status.get("startTime"), "completed": status.get("completionTime"),
+                "parallelism": spec.get("parallelism"), "completions": spec.get("completions"),
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
                 # (a Complete condition often carries no reason: then the type alone)
                 "condition": next((f"{c.get('type')}" + (f": {c['reason']}" if c.get("reason") else "")

@@ -248,6 +248,9 @@ RULES: list[Rule] = [
     # are skipped -- the template is what changed for the worse. A suspended CronJob starts no run at all: the
     # workload left off (as a Deployment left at zero), unless its annotations say it is meant to be.
     Rule("HeldOpen", C.BAD_DEPLOY_REGRESSION, 0.86),
+    # Runs that take much longer since one whose Job spec changed (parallelism halved, another image): every run is the
+    # job template's copy, so the template's change is the regression -- on the CronJob, as a release's on its workload.
+    Rule("RunsSlower", C.BAD_DEPLOY_REGRESSION, 0.8, lambda f, a: bool(f.details.get("changed"))),
     # Runs overlapping (concurrencyPolicy Allow) that take an alarmed node: the CronJob's schedule and policy let them
     # pile up -- its own fault (against a quota, the quota is the root and the pile-up its fix's first step).
     Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.85,

@@ -25,6 +25,7 @@ from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
+from .run_durations import minutes, slower_runs
 from .services import WALKABLE, WORKLOADS, neighbours, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
@@ -110,6 +111,11 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
     if not jobs:
         calls.find(target, "NoRecentJobs", f"{target} has no Jobs in {namespace}", ev, severity="info")
         await _namespace_sweep(namespace, calls)
+    if (slower := slower_runs(jobs)) is not None:  # "took twice as long": from which run, and what its spec changed
+        calls.find(target, "RunsSlower", f"{target}'s runs take {minutes(slower.after_s)} since {slower.first.get('name')} "
+                   f"({slower.first.get('created')}), against {minutes(slower.before_s)} before"
+                   + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
+                      else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
     runs = [resource_id("Job", job["name"], namespace) for job in jobs[:2]]
     for run in runs:
         await _workload(run, state, calls, of_cronjob=True)
@@ -159,8 +165,11 @@ async def _locate(words: list[str], calls: Calls, namespace: str | None = None) 
         calls.find(word, "NamespaceMentioned", f"the question mentions namespace {word!r}", ev_ns, severity="info")
     prefixed: list[tuple[str, str, str]] = []
     located = False
-    # names are mostly dashed ("node-shipper"): those first, whatever plain words the question puts before them
-    for word in sorted((w for w in words if w not in namespaces), key=lambda w: "-" not in w)[:6]:
+    # names are mostly dashed ("node-shipper"): those first, whatever plain words the question puts before them -- and
+    # two words typed for one dashed name ("the meter import") are tried as that name
+    plain = [w for w in words if w not in namespaces]
+    joined = [f"{a}-{b}" for a, b in zip(plain, plain[1:], strict=False) if "-" not in a + b]
+    for word in sorted(dict.fromkeys([*plain, *joined]), key=lambda w: "-" not in w)[:10]:
         found, ev = await calls("find_resource", name=word, kinds=["Service", *ANY_WORKLOAD])
         matches = [m for m in (found or {}).get("matches") or [] if namespace is None or m["resource"].startswith(f"{namespace}/")]
         exact = [m["resource"] for m in matches if m.get("exact")]

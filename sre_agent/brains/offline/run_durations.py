@@ -1,0 +1,51 @@
+"""A batch that got slower: a CronJob whose runs take much longer than they used to, from the run on which they began
+to, and what that run's Job spec changed from the run before it (parallelism, completions, image) -- every run copies
+the CronJob's job template, so a change between two runs is a change of the template. "Last night's import took twice
+as long" is read from the runs' own start and completion times, never from a guess."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import median
+from typing import Any, NamedTuple
+
+from ...contracts import parse_time
+
+SLOWER = 1.5  # a run this many times the earlier runs' median is slower, not noise
+MIN_BEFORE = 2  # runs before the change to know what "usual" was
+COMPARED = ("parallelism", "completions", "images")
+
+
+class SlowerRuns(NamedTuple):
+    first: dict[str, Any]  # the first slow run
+    before_s: float  # the earlier runs' median duration
+    after_s: float  # the slow runs' median duration
+    changed: list[str]  # "parallelism 4 -> 2": what the first slow run's spec changed from the run before it
+
+
+def _seconds(job: dict[str, Any]) -> float | None:
+    started, completed = parse_time(job.get("started")), parse_time(job.get("completed"))
+    return (completed - started).total_seconds() if isinstance(started, datetime) and isinstance(completed, datetime) else None
+
+
+def slower_runs(jobs: list[dict[str, Any]]) -> SlowerRuns | None:
+    """The change in a CronJob's finished runs' durations: from the first run that took SLOWER times the runs before it
+    (and the runs after it stayed slow) -- None when its runs take as long as they did."""
+    runs = sorted((j for j in jobs if _seconds(j) is not None), key=lambda j: str(j.get("created") or ""))
+    durations = [_seconds(j) or 0.0 for j in runs]
+    for k in range(MIN_BEFORE, len(runs)):
+        usual = median(durations[:k])
+        if usual > 0 and all(d >= SLOWER * usual for d in durations[k:]):
+            before, first = runs[k - 1], runs[k]
+            changed = [f"{field} {_said(before.get(field))} -> {_said(first.get(field))}" for field in COMPARED
+                       if before.get(field) != first.get(field)]
+            return SlowerRuns(first, usual, median(durations[k:]), changed)
+    return None
+
+
+def _said(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f}m" if seconds >= 90 else f"{seconds:.0f}s"
