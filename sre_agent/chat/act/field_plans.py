@@ -24,6 +24,18 @@ def field_said(question: str) -> tuple[str, str] | None:
     return (match.group("field"), match.group("value").rstrip(".,;!")) if match else None
 
 
+PLAIN_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]{4,})\s+(?:back\s+)?(?:to|=)\s*(?P<value>[^\s'\"]+)")
+
+
+def _plain_key_said(question: str, obj: dict) -> tuple[str, str] | None:
+    """(field, value) set by a one-word field name the object's spec has ("put parallelism back to 4"): only a key that
+    is there, never a word that merely stands before "to"."""
+    for match in PLAIN_SET.finditer(question):
+        if _places({"spec": obj.get("spec") or {}}, match.group("field")):
+            return match.group("field"), match.group("value").rstrip(".,;!")
+    return None
+
+
 def _places(node: Any, field: str, pointer: str = "") -> list[tuple[str, Any]]:
     """(JSON pointer, current value) of every `field` key under `node`."""
     found: list[tuple[str, Any]] = []
@@ -48,7 +60,7 @@ def _typed(value: str, current: Any) -> Any:
 
 def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     """The patch of the field the request names, why it cannot be pinned, or None when no field is said."""
-    said = field_said(question)
+    said = field_said(question) or _plain_key_said(question, obj)
     if said is None:
         return None
     field, value = said

@@ -52,12 +52,17 @@ async def pod_template_spec(ask: Ask, rid: str) -> dict:
     return ((described.data or {}).get("object") or {}).get("spec") or {}
 
 
-async def which_of_kind(ask: Ask, kind: str) -> Answer:
-    """A change request naming a kind ("raise the quota") whose object the conversation does not point at: the short
-    question listing the ones that exist."""
+async def which_of_kind(ask: Ask, kind: str) -> Answer | str:
+    """A change request naming a kind ("raise the quota") whose object the conversation does not point at: the one of
+    that kind a dashed word of the question names ("set the meter-import cronjob parallelism"), else the short question
+    listing the ones that exist -- never a guess across namespaces, even where only one exists."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 50})
-    names = [f"{i.get('namespace')}/{i.get('name')}" if i.get("namespace") else str(i.get("name"))
-             for i in (listed.data or {}).get("items") or []][:5]
+    items = (listed.data or {}).get("items") or []
+    said = set(re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", ask.question.lower()))
+    if len(named := [i for i in items if str(i.get("name")) in said]) == 1:
+        chosen = named[0]
+        return f"{chosen.get('namespace')}/{kind}/{chosen.get('name')}" if chosen.get("namespace") else f"{kind}/{chosen.get('name')}"
+    names = [f"{i.get('namespace')}/{i.get('name')}" if i.get("namespace") else str(i.get("name")) for i in items][:5]
     return ask.answer(f"Which {kind} do you mean" + (f": {', '.join(names)}?" if names else f"? No {kind} exists."),
                       status="needs_subject", resources=[],
                       next_steps=[f"Ask again with the name, e.g. with {names[0].rsplit('/', 1)[-1]}." if names else

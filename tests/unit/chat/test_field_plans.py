@@ -7,6 +7,8 @@ import pytest
 
 from sre_agent.chat.act.field_plans import field_plan, field_said
 from sre_agent.chat.act.plans import Plan
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
 
 PROBE = {"httpGet": {"path": "/healthz", "port": 8080}, "initialDelaySeconds": 5}
 DEPLOYMENT = {"spec": {"replicas": 3, "template": {"spec": {"containers": [
@@ -39,3 +41,26 @@ def test_a_field_set_in_several_places_is_asked_back_and_one_not_set_is_said_so(
     missing = field_plan("set concurrencyPolicy to Allow", "fleet/Deployment/api", DEPLOYMENT)
     assert isinstance(missing, str) and "does not set concurrencyPolicy" in missing
     assert field_plan("scale it to 3", "fleet/Deployment/api", DEPLOYMENT) is None
+
+
+def test_a_one_word_field_the_spec_has_is_patched_and_a_word_it_does_not_have_is_no_field():
+    cronjob = {"kind": "CronJob", "spec": {"schedule": "*/30 * * * *",
+                                           "jobTemplate": {"spec": {"parallelism": 2, "template": {"spec": {}}}}}}
+    plan = field_plan("put parallelism back to 4", "metering/CronJob/meter-import", cronjob)
+    assert isinstance(plan, Plan) and plan.args["path"] == "/spec/jobTemplate/spec/parallelism" and plan.args["value"] == 4
+    assert field_plan("scale it to 4", "metering/CronJob/meter-import", cronjob) is None  # "scale" is no key of its spec
+
+
+def test_a_change_naming_a_kind_takes_the_object_of_that_kind_a_dashed_word_names():
+    import asyncio
+
+    from sre_agent.chat.understand.kinds_said import which_of_kind
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    question = "set the meter-import cronjob parallelism to 4"
+    tools = Cluster({"CronJob": [{"name": "meter-import", "namespace": "metering"}, {"name": "other", "namespace": "x"}]})
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    assert asyncio.run(which_of_kind(ask, "CronJob")) == "metering/CronJob/meter-import"
+    question = "raise the cronjob parallelism to 4"  # no name said: which, never a guess
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    assert asyncio.run(which_of_kind(ask, "CronJob")).status == "needs_subject"
