@@ -245,7 +245,8 @@ async def unrecognised(ask: Ask) -> Answer:
                 "next_steps": ["Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make it by "
                                "hand with kubectl -- chat never writes."]})
         if why == "which the question names" and SYMPTOM_SAID.search(ask.question) and (
-                answer.status == "problems" and kind_of(chosen) in INVESTIGATED or kind_of(chosen) in CONFIG_KINDS):
+                (answer.status == "problems" or WHY_ASKED.match(ask.question)) and kind_of(chosen) in INVESTIGATED
+                or kind_of(chosen) in CONFIG_KINDS):
             # "control room cant see anything, scada gateway 5xx. help": a symptom of a named object that is not
             # healthy -- the nearest grounded thing an on-call wants is why, not its facts; a ConfigMap or Secret
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
@@ -278,7 +279,11 @@ WHAT_IT_HOLDS = re.compile(r"^\W*what(\s+(does|do|is|are)|'?s|s)\b.{0,60}?\b(set
 OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|pre-?rotation)\b.*\bback\b|"
                        r"\b(put|set|restore|roll)\b.*\bback\b.*\b(old|previous|before|prior)\b", re.IGNORECASE)
 # A symptom said of the object a question names: what its trouble looks like to the person asking.
-SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|failing|fails|crash\w*|latency|"
+# (a why about a named workload's symptom is asked of its investigation even where its state looks fine: "why did the
+# meter import take twice as long" -- a batch's slowness shows in its runs, not its state)
+WHY_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
+SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|slower|longer|twice|double|"
+                          r"failing|fails|crash\w*|latency|"
                           r"time\s*outs?|timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot|reject\w*|"
                           r"refus\w*|denied|unauthori[sz]ed)\b", re.IGNORECASE)
 INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")
