@@ -38,7 +38,7 @@ def selected(nodes: list[dict], selector: dict) -> list[dict]:
     return [n for n in nodes if all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items())]
 
 
-def _expression_holds(expression: dict, labels: dict) -> bool:
+def expression_holds(expression: dict, labels: dict) -> bool:
     key, operator, values = expression.get("key"), expression.get("operator"), [str(v) for v in expression.get("values") or []]
     value = labels.get(key)
     if operator == "In":
@@ -64,8 +64,8 @@ def affinity_admits(spec: dict, node: dict) -> bool:
     terms = required.get("nodeSelectorTerms") or []
     labels = {"kubernetes.io/hostname": node.get("name"), **(node.get("labels") or {})}
     fields = {"metadata.name": node.get("name")}
-    return not terms or any(all(_expression_holds(e, labels) for e in term.get("matchExpressions") or [])
-                            and all(_expression_holds(e, fields) for e in term.get("matchFields") or []) for term in terms)
+    return not terms or any(all(expression_holds(e, labels) for e in term.get("matchExpressions") or [])
+                            and all(expression_holds(e, fields) for e in term.get("matchFields") or []) for term in terms)
 
 
 def eligible_nodes(spec: dict, nodes: list[dict]) -> list[dict]:

@@ -181,6 +181,7 @@ RULES: list[Rule] = [
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
     Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
+    Rule("NodeAffinityUnmatched", C.UNSCHEDULABLE, 0.9),  # a required affinity no node satisfies (its zone's node gone)
     # Nodes a DaemonSet does not tolerate, new ones or pools of a taint key it covers elsewhere: it is meant there
     Rule("DaemonSetNodeGap", C.UNSCHEDULABLE, 0.86, lambda f, a: bool(f.details.get("recent") or f.details.get("same_key"))),
     Rule("PVCPending", C.PVC_PENDING, 0.92),

@@ -13,6 +13,7 @@ from ...graph.fix_values import parse_taint
 from ...graph.runtime_errors import runtime_reason
 from .calls import Calls
 from .cordons import cordoned_nodes
+from .cordons import expression_holds as _holds
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
 from .cronjobs import pileups_taking_room
@@ -102,6 +103,7 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 await _tainted_nodes(UNTOLERATED.findall(message), workload, calls, namespace, obj)
             if "affinity/selector" in message:
                 await _unmatched_selector((obj.get("spec") or {}).get("nodeSelector") or {}, workload, calls)
+                await _unmatched_affinity(obj.get("spec") or {}, workload, calls)
             if "were unschedulable" in message:
                 await cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
             if "Insufficient" in message:  # what holds the room: runs of a CronJob piling up, anywhere
@@ -224,6 +226,31 @@ async def _unmatched_selector(selector: dict, workload: str, calls: Calls) -> No
         carried = ", ".join(f"{value} ({values.count(value)})" for value in dict.fromkeys(values)) or "none"
         calls.find(workload, "NodeSelectorUnmatched", f"nodeSelector {key}={wanted} matches no node; the nodes' {key} "
                    f"values: {carried}", ev, severity="critical", key=key, wanted=str(wanted), values=sorted(set(values)))
+
+
+async def _unmatched_affinity(spec: dict, workload: str, calls: Calls) -> None:
+    """The required node affinity no node its nodeSelector picks satisfies -- each such node with the expression it
+    fails and its own value ("topology.kubernetes.io/zone In [us-east-1c]" while the only data node is in us-east-1a):
+    where the pod may not go, and why, node by node."""
+    terms = ((((spec.get("affinity") or {}).get("nodeAffinity") or {})
+              .get("requiredDuringSchedulingIgnoredDuringExecution")) or {}).get("nodeSelectorTerms") or []
+    expressions = [e for term in terms for e in term.get("matchExpressions") or []]
+    if not expressions:
+        return
+    listed, ev = await calls("get_resources", kind="Node")
+    picked = _selected((listed or {}).get("items") or [], spec.get("nodeSelector") or {})
+    failing: list[str] = []
+    for node in picked:
+        labels = {"kubernetes.io/hostname": node.get("name"), **(node.get("labels") or {})}
+        missed = [e for e in expressions if not _holds(e, labels)]
+        if not missed:
+            return  # a node the selector picks satisfies it: the affinity is not what keeps the pod out
+        failing += [f"{node.get('name')} has {e.get('key')}={labels.get(str(e.get('key')))}" for e in missed[:1]]
+    wanted = "; ".join(f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".strip() for e in expressions)
+    where = f"none of the nodes its nodeSelector picks ({len(picked)})" if spec.get("nodeSelector") else "no node"
+    calls.find(workload, "NodeAffinityUnmatched", f"required node affinity {wanted} is satisfied by {where}"
+               + (f": {', '.join(failing[:4])}" if failing else ""), ev, severity="critical",
+               keys=sorted({str(e.get("key")) for e in expressions}))
 
 
 async def _failed_container(namespace: str, pod: str, workload: str, container: str, ended: dict, calls: Calls,
