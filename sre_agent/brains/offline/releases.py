@@ -124,7 +124,16 @@ def error_lines(x: Finding) -> bool:
 def regression_reason(f: Finding, all_: list[Finding]) -> str:
     began_with = onset_revision(f, all_)
     if not began_with:
-        return f.summary
+        return f.summary + _said_why(f, all_)
     return (f"{BEGAN_WITH} {began_with.get('revision')} (live from {began_with.get('created')}, "
             f"changed {', '.join(began_with.get('changed') or ['?'])}: images {began_with.get('images')}); "
             f"revision {f.details.get('revision')} came after it (changed {', '.join(f.details.get('changed') or ['?'])})")
+
+
+def _said_why(f: Finding, all_: list[Finding]) -> str:
+    """What the person who made the live release said it changes (its kubernetes.io/change-cause: "max_connections 200
+    -> 40, leave headroom for the reporting replica") -- the release's own words, often the fault's name."""
+    causes = [str((x.details.get("intent") or {}).get("value") or "") for x in all_ if x.resource == f.resource
+              and x.signal == "RecordedIntent" and (x.details.get("intent") or {}).get("key") == "kubernetes.io/change-cause"]
+    cause = next((c for c in causes if c), "")
+    return f"; its change-cause: {cause[:200]!r}" if cause and cause not in f.summary else ""

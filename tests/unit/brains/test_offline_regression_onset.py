@@ -197,3 +197,13 @@ def test_the_kill_count_without_a_run_time_reads_its_pods_kills_a_leak_after_an_
     assert (chosen.category.value, chosen.resource) == ("memory_leak", WORKLOAD)
     chosen = best(hypotheses([count, oom(25, "app-1/app was OOMKilled (exit 137) after running 25s")]))
     assert chosen.category.value == "oom_killed"
+
+
+def test_a_regression_says_the_change_cause_its_author_gave():
+    said = Finding(agent="kubernetes", resource=WORKLOAD, signal="RecordedIntent", severity="info", summary="a note",
+                   details={"intent": {"key": "kubernetes.io/change-cause", "value": "16.4-r13 (DBA-1: max_connections 200 -> 40)",
+                                       "signal": "change record"}})
+    found = [rollout(["image"]), errors("2026-11-23T03:05:00Z")]
+    chosen = best(hypotheses([*found, said]))
+    assert chosen.category.value == "bad_deploy_regression"
+    assert any("its change-cause: '16.4-r13 (DBA-1: max_connections 200 -> 40)'" in r for r in chosen.reasons)
