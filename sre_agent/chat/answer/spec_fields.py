@@ -45,6 +45,10 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     # a key said as words ("topology key", "init containers", "initial delay"): adjacent words joined, as camelCase is
     grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)}
     paths = _paths(obj)
+    # two words that are a key and its child ("limits cpu", as a jsonpath ends .limits.cpu): that one field, no other cpu
+    pairs = {f".{a}.{b}" for a, b in zip(said, said[1:], strict=False)}
+    if exact := [(path, key, value) for path, key, value in paths if any(path.lower().endswith(pair) for pair in pairs)]:
+        return _blocks(exact, lambda _: True)[:MAX_LINES]
     keys = {key.lower() for _, key, _ in paths}
     joined = {g for g in grams if g in keys or g.rstrip("s") in {k.rstrip("s") for k in keys}
               or (len(g) >= 10 and any(k.startswith(g) for k in keys))}

@@ -57,7 +57,11 @@ GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>['\"]?[\w.-]
 
 
 # the last field a jsonpath (or custom-columns) output reads: "{.spec...resources.limits}" -> limits
-JSONPATH_FIELD = re.compile(r"^(?:jsonpath|custom-columns)=.*?\.([A-Za-z][\w-]*)(?:\[[^\]]*\])?\s*\}?['\"]?\s*$")
+# the path's last segment (an escaped dot kept: annotations.kubernetes\.io/change-cause), and the one before it when
+# the last is a leaf many blocks share (limits.cpu, requests.memory: which cpu)
+JSONPATH_FIELD = re.compile(r"^(?:jsonpath|custom-columns)=.*?(?:\.(?P<parent>[A-Za-z][\w-]*))?"
+                            r"\.(?P<field>[A-Za-z][\w-]*(?:\\\.[\w/-]+)*)(?:\[[^\]]*\])?\s*\}?['\"]?\s*$")
+SHARED_LEAVES = ("cpu", "memory", "storage", "path", "port", "name", "value", "image")
 
 
 class KubectlQuestion(BaseModel):
@@ -240,7 +244,10 @@ def translate(text: str) -> KubectlQuestion | None:
     output = flags.get("o") or flags.get("output")
     if isinstance(output, str) and (path := JSONPATH_FIELD.search(output)):
         # "-o jsonpath='{.spec.template.spec.containers[0].resources.limits}'": the field the path ends at, of that object
-        return KubectlQuestion(question=f"what is the {path.group(1)} field of {name}", namespace=namespace, form="property",
+        field = path.group("field").replace("\\.", ".")
+        if field in SHARED_LEAVES and path.group("parent"):
+            field = f"{path.group('parent')} {field}"
+        return KubectlQuestion(question=f"what is the {field} field of {name}", namespace=namespace, form="property",
                                subject=name, kind=kind if kind != "Endpoints" else "Service")
     # "get sc gp3 -o yaml", "get hpa x": that object's state, by the kind kubectl was told (never a listing of the kind)
     return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace, form="status", subject=name,

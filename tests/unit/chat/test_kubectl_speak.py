@@ -136,3 +136,23 @@ def test_events_of_a_reason_are_listed_whatever_their_type():
     question = "events with reason SuccessfulRescale in namespace t"
     answer = asyncio.run(cluster_warnings(Ask(question=question, recognised=recognise(question), tools=Events(), namespace="t")))
     assert answer.headline.startswith("1 SuccessfulRescale event(s) in namespace t") and "New size: 18" in answer.headline
+
+
+@pytest.mark.parametrize("command, question", [
+    ("kubectl -n billing get sts billing-db -o jsonpath='{.metadata.annotations.kubernetes\\.io/change-cause}'",
+     "what is the kubernetes.io/change-cause field of billing-db"),  # an escaped dot is part of the key
+    ("kubectl get deploy seat-map -o jsonpath='{.spec.template.spec.containers[0].resources.limits.cpu}'",
+     "what is the limits cpu field of seat-map"),  # a leaf many blocks share: with its parent (which cpu)
+    ("get deploy x -o jsonpath='{.spec.replicas}'", "what is the replicas field of x"),
+])
+def test_a_jsonpath_keeps_an_escaped_dot_and_a_shared_leafs_parent(command, question):
+    read = translate(command)
+    assert read is not None and read.question == question
+
+
+def test_a_key_and_its_child_said_together_are_that_one_field():
+    from sre_agent.chat.answer.spec_fields import fields_asked
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {
+        "requests": {"cpu": "100m"}, "limits": {"cpu": "120m"}}}]}}}}
+    assert fields_asked("what is the limits cpu field of x", obj) == [
+        "spec.template.spec.containers[app].resources.limits.cpu: 120m"]
