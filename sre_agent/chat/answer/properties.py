@@ -104,6 +104,25 @@ FACT_KEYS = {"containers", "initcontainers", "resources", "limits", "requests", 
              "replicas", "labels", "selector", "volumes", "volumemounts", "args", "command", "annotations"}
 
 
+REPLICA_BOUND = re.compile(r"\b(max(imum)?|min(imum)?|most|fewest|at\s+most|at\s+least|upper|lower|ceiling|floor)\b"
+                           r".{0,30}\b(replicas?|pods?|instances?)\b|\b(replicas?|pods?)\b.{0,20}\b(max|min|cap|limit)\b",
+                           re.IGNORECASE)
+
+
+async def _autoscaled_between(ask: Ask, rid: str) -> Answer | None:
+    """The bounds a HorizontalPodAutoscaler scales `rid` between, and where it is now; None when none scales it."""
+    namespace, kind, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    hpa = next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
+    if hpa is None:
+        return None
+    return ask.answer(f"{rid} is scaled by HorizontalPodAutoscaler {hpa.get('name')} between {hpa.get('min')} and "
+                      f"{hpa.get('max')} replicas (now {hpa.get('current')}, wanted {hpa.get('desired')})",
+                      status="answered", resources=[rid, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}"],
+                      details=[f"its targets: {hpa.get('metrics')}"] if hpa.get("metrics") else [],
+                      next_steps=[f"To change a bound: 'set the hpa max of {name} to N'."])
+
+
 @handles("property", needs=("kubernetes",))
 async def property_of(ask: Ask) -> Answer:
     rid = ask.resource or (ask.focus[0] if ask.focus else "")
@@ -123,6 +142,9 @@ async def property_of(ask: Ask) -> Answer:
         target = (obj.get("spec") or {}).get("externalName")
         return ask.answer(f"{rid} is of type {own_type}" + (f", pointing at {target}" if target else ""),
                           status="answered", next_steps=["Say 'more' for all its facts."])
+    if kind in ("Deployment", "StatefulSet") and REPLICA_BOUND.search(ask.question) and (
+            bounds := await _autoscaled_between(ask, rid)) is not None:
+        return bounds  # "what is the maximum number of replicas": its autoscaler's bound, not the count now
     state = await status(ask, described)
     facts = [*state.details, *await object_facts(ask, rid, described), *await _related_facts(ask, rid, obj)]
     container = container_meant(ask, *_containers(kind, obj))

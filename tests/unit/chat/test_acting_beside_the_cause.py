@@ -319,3 +319,14 @@ def test_a_scale_by_hand_of_what_an_autoscaler_scales_is_said_not_pinned():
     ask = Ask(question="scale it to 3 anyway", recognised=recognise("scale it to 3 anyway"), tools=Autoscaled())
     assert asyncio.run(autoscaled(ask, "scale", "t/Deployment/ingest")) is None
     assert asyncio.run(autoscaled(ask, "scale", "t/Deployment/other")) is None
+
+
+@pytest.mark.parametrize("question, bounded", [("What is the maximum number of replicas for ingest?", True),
+                                               ("whats the min pods it can go to", True),
+                                               ("how many replicas does ingest run", False)])
+def test_a_replica_bound_asked_is_the_autoscalers(question, bounded):
+    from sre_agent.chat.answer.properties import REPLICA_BOUND, _autoscaled_between
+    assert bool(REPLICA_BOUND.search(question)) is bounded
+    ask = Ask(question=question, recognised=recognise(question), tools=Autoscaled())
+    said = asyncio.run(_autoscaled_between(ask, "t/Deployment/ingest"))
+    assert said is not None and "between 3 and 24 replicas (now 18" in said.headline
