@@ -22,7 +22,7 @@ from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
-from .guards import OVERRIDE, OWN_FIX_TOOLS, against_intent, autoscaled
+from .guards import OWN_FIX_TOOLS, against_intent, autoscaled
 from .hand_edits import (
     ENV_KINDS,
     config_sources,
@@ -33,6 +33,7 @@ from .hand_edits import (
     service_port_plan,
 )
 from .hpa_plans import hpa_request
+from .in_use import holds_data, in_use
 from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
     BY_HAND,
@@ -183,7 +184,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "env":
         return by_hand(env_plan(question, rid, obj, config_sources(pod_spec_of(kind, obj)) if kind != "ConfigMap" else []))
     if verb == "delete":
-        if kind == "PersistentVolumeClaim" and (refused := _holds_data(question, rid, obj)) is not None:
+        if kind == "PersistentVolumeClaim" and (refused := holds_data(question, rid, obj)) is not None:
             return refused
         if kind != "Pod":
             short = KUBECTL_KIND.get(kind, kind.lower())
@@ -321,7 +322,8 @@ async def write_request(ask: Ask) -> Answer:
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
-    if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)) is not None:
+    if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)
+            or (await in_use(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:
         return reversed_intent
     if plan.tool == "cordon" and DRAIN.search(ask.question) and not isinstance(risks := await drain_risks(ask, name), str):
         plan.notes[:0] = [f"a drain would be refused by {line}" for line in risks[1]] + [f"a drain takes down {line}" for line in risks[2]]
@@ -356,17 +358,6 @@ async def _reader(ask: Ask, rid: str) -> str | None:
     """The first workload whose pods read ConfigMap/Secret `rid`: what a pod or resources change said about it means."""
     return next(iter((await config_users(ask, rid))[0]), None)
 
-
-
-def _holds_data(question: str, rid: str, obj: dict) -> str | None:
-    """A bound claim holds data: deleting it destroys the volume (a dynamically provisioned one goes with it) and a
-    StatefulSet recreates an empty one -- refused on a passing request, pinned when said with "anyway"."""
-    if (obj.get("status") or {}).get("phase") != "Bound" or OVERRIDE.search(question):
-        return None
-    size = ((obj.get("status") or {}).get("capacity") or {}).get("storage") or "its"
-    return (f"Not pinned: {rid} is Bound and holds data ({size} on its volume): deleting it destroys that data -- the "
-            "volume goes with it under a Delete reclaim policy, and a StatefulSet's member comes back on an EMPTY claim. "
-            "Snapshot or back it up first, and fix what is actually wrong; to delete it anyway, say so ('... anyway')")
 
 
 def asks_the_proposed_fix(question: str, last_answer: dict | None) -> bool:
