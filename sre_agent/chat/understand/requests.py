@@ -89,7 +89,9 @@ def as_request(text: str) -> str | None:
     lead = LEAD.match(text)
     body = text[lead.end():] if lead else text
     if (keyed := key_request(body)) is not None:
-        return keyed
+        # "... and restart journey planner": the restart asked beside the key change is kept
+        then = re.search(r"\s+and\s+(?:then\s+)?(?:restart|bounce|redeploy|reload|roll)\b.*$", body, re.IGNORECASE)
+        return keyed + (then.group(0) if then else "")
     for pattern, english in KUBECTL_WRITES:
         if (match := pattern.match(body)) is not None:
             return english.format(**match.groupdict())

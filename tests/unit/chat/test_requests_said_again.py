@@ -47,3 +47,9 @@ def test_what_is_no_unread_request_is_left_alone(question):
 def test_a_change_of_one_key_said_around_it_is_set_or_revert(said, rewritten):
     from sre_agent.chat.understand.requests import key_request
     assert key_request(said) == rewritten
+
+
+def test_a_restart_asked_beside_a_key_change_is_kept():
+    from sre_agent.chat.understand.requests import as_request
+    assert as_request("set ENGINE_TIMEOUT_MS back to 5000 and restart journey planner") == \
+        "set ENGINE_TIMEOUT_MS to 5000 and restart journey planner"
