@@ -269,8 +269,8 @@ async def write_request(ask: Ask) -> Answer:
         namespace, kind, name = parse_resource_id(rid)
     if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
             runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
-            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None) or
-            (await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else None)):
+            (await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else None) or  # its reader, before another
+            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
         # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change -- a
         # Service's own workload first
         rid = runner
@@ -287,7 +287,7 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
-    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "Service", "ConfigMap", "Secret"):
+    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "CronJob", "Service", "ConfigMap", "Secret"):
         # "delete the pending pods": the workload's pods (a Service's, its workload's; a ConfigMap's or Secret's, the
         # workload that reads it), never the object itself
         owner = await workload_of_service(ask, rid) if kind == "Service" else \

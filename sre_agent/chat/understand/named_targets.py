@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 
 from ...contracts import parse_resource_id
 from ..ask import Ask
+from .context_names import kind_of, name_of
 from .forms import ENV_NAME
+from .kinds_said import ROLLABLE
 
 
 async def key_holder_named(ask: Ask) -> str | None:
@@ -38,3 +40,15 @@ async def full_name_beside(ask: Ask, word: str, exact: Callable[[Ask, str], Awai
         if await exact(ask, name):
             return name
     return None
+
+
+async def token_of_one(ask: Ask, words: list[str]) -> str | None:
+    """The one workload a plain word of a change request is a whole token of ("the ingest pods": telemetry-ingest), when
+    the conversation's object is not so named -- None when none, several, or the conversation's own object is."""
+    if not words or kind_of(ask.focus[0]) in ROLLABLE and any(w in name_of(ask.focus[0]).split("-") for w in words):
+        return None
+    rows = [(kind, i) for kind in ROLLABLE for i in ((await ask.call("kubernetes", "get_resources", {
+        "kind": kind, "limit": 500, **({"namespace": ask.namespace} if ask.namespace else {})})).data or {}).get("items") or []]
+    owners = {f"{i.get('namespace')}/{kind}/{i.get('name')}" for kind, i in rows
+              if any(w in str(i.get("name") or "").split("-") for w in words if len(w) >= 4)}
+    return owners.pop() if len(owners) == 1 else None

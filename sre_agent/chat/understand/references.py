@@ -13,7 +13,7 @@ from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
-from .named_targets import full_name_beside, key_holder_named
+from .named_targets import full_name_beside, key_holder_named, token_of_one
 from .names import best_names, generated_from, match_score, tokens
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
@@ -307,7 +307,9 @@ async def resolve(ask: Ask) -> str | Answer:
                 return run  # "delete the running meter-import job": its run, never the CronJob of that name
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
         # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
-        # object the conversation was on
+        # object the conversation was on -- "restart all the ingest pods" after scada-gateway: telemetry-ingest
+        if (tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
+            return tokened
         for word in [w for w in rec.candidates[:5] if "-" in w]:
             if (named := await named_exactly(ask, word, kind_hint=rec.kind_hint or asked_kind)) and \
                     (not asked_kind or kind_of(named) == asked_kind):

@@ -296,3 +296,18 @@ def test_a_change_naming_a_kind_with_no_such_object_asks_which_never_takes_the_c
               focus=["billing/Deployment/billing-api"])
     resolved = asyncio.run(resolve(ask))
     assert not isinstance(resolved, str) and resolved.status == "needs_subject"
+
+
+@pytest.mark.parametrize("focus, chosen", [
+    (["scada/StatefulSet/scada-gateway"], "telemetry/Deployment/telemetry-ingest"),  # the word names another workload
+    (["telemetry/ConfigMap/ingest-config"], "telemetry/Deployment/telemetry-ingest"),  # a config object is no workload
+    (["telemetry/Deployment/ingest-worker"], None),  # the conversation's own workload is so named: it stands
+])
+def test_a_plain_word_of_a_change_request_that_is_one_workloads_token_names_it(focus, chosen):
+    from sre_agent.chat.understand.named_targets import token_of_one
+    from tests.unit.chat.test_objects_in_context import Cluster
+    workloads = {"Deployment": [{"name": "telemetry-ingest", "namespace": "telemetry"}],
+                 "StatefulSet": [{"name": "scada-gateway", "namespace": "scada"}]}
+    question = "restart all the ingest pods to be safe"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster(workloads), focus=focus)
+    assert asyncio.run(token_of_one(ask, ["restart", "ingest"])) == chosen
