@@ -10,6 +10,7 @@ import re
 
 from ...contracts import parse_resource_id
 from ...graph.intent import recorded_intent
+from ..answer.pods import autoscaler_of
 from ..ask import Ask
 from ..models import Answer
 
@@ -98,9 +99,7 @@ async def autoscaled(ask: Ask, tool: str, rid: str) -> Answer | None:
     namespace, kind, name = parse_resource_id(rid)
     if tool != "scale" or kind not in ("Deployment", "StatefulSet") or OVERRIDE.search(ask.question):
         return None
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
-    hpa = next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
-    if hpa is None:
+    if (hpa := await autoscaler_of(ask, rid)) is None:
         return None
     hpa_id = f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}"
     return ask.answer(f"Not pinned: {hpa_id} scales {rid} (min {hpa.get('min')}, max {hpa.get('max')}, now "

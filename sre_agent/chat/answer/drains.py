@@ -21,6 +21,12 @@ def _guards(pod: dict, budgets: list[dict]) -> dict | None:
                  and not (b.get("allowed") or 0)), None)
 
 
+def _evicted_from(pods: list[dict], nodes: set[str]) -> list[dict]:
+    """The pods a drain of `nodes` must evict: those still running there, never a DaemonSet's (drain skips them)."""
+    return [p for p in pods if p.get("node") in nodes and not str(p.get("owner") or "").startswith("DaemonSet/")
+            and p.get("phase") not in ("Succeeded", "Failed")]
+
+
 def _budget_text(budget: dict) -> str:
     rule = (f"minAvailable {budget['minAvailable']}" if "minAvailable" in budget
             else f"maxUnavailable {budget.get('maxUnavailable')}")
@@ -41,8 +47,7 @@ async def drain_blocked(ask: Ask) -> Answer:
     budgets = await ask.call("kubernetes", "get_resources", {"kind": "PodDisruptionBudget", "limit": 1000})
     if pods.error is not None:
         return ask.answer(f"{len(cordoned)} node(s) cordoned; could not list their pods: {pods.error[:200]}", status="unknown")
-    left = [p for p in (pods.data or {}).get("items") or [] if p.get("node") in cordoned
-            and not str(p.get("owner") or "").startswith("DaemonSet/") and p.get("phase") not in ("Succeeded", "Failed")]
+    left = _evicted_from((pods.data or {}).get("items") or [], set(cordoned))
     if not left:
         return ask.answer(f"Nothing holds the drain: the {len(cordoned)} cordoned node(s) ({', '.join(cordoned[:4])}) run "
                           "only DaemonSet pods now -- the node group can remove them", status="answered",
@@ -83,8 +88,7 @@ async def drain_risks(ask: Ask, node: str) -> tuple[list[dict], list[str], list[
     if pods.error is not None:
         return pods.error[:200]
     rows = (pods.data or {}).get("items") or []
-    evicted = [p for p in rows if p.get("node") == node and not str(p.get("owner") or "").startswith("DaemonSet/")
-               and p.get("phase") not in ("Succeeded", "Failed")]
+    evicted = _evicted_from(rows, {node})
     replicas: dict[str, int] = {}
     for pod in rows:  # running pods per owner: one is that workload's only replica
         if pod.get("owner") and pod.get("phase") == "Running":

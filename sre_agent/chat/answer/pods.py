@@ -118,6 +118,13 @@ async def orphan_autoscalers(ask: Ask, namespace: str | None) -> list[str]:
             for h in (listed.data or {}).get("items") or [] if scales_nothing(h)]
 
 
+async def autoscaler_of(ask: Ask, rid: str) -> dict | None:
+    """The HorizontalPodAutoscaler row whose target is `rid` (a Deployment or StatefulSet), None when none scales it."""
+    namespace, kind, name = parse_resource_id(rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    return next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
+
+
 async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
     """The HPAs scaling kind/name, a line each; one at its max says so (it cannot add pods for more load)."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})

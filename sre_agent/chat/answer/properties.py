@@ -23,6 +23,7 @@ from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status
 from .objects import pod_spec_of
+from .pods import autoscaler_of
 from .spec_fields import fields_asked
 
 SHOWN = 3  # facts after the one that answers: the nearest others the question's words carry
@@ -111,10 +112,8 @@ REPLICA_BOUND = re.compile(r"\b(max(imum)?|min(imum)?|most|fewest|at\s+most|at\s
 
 async def _autoscaled_between(ask: Ask, rid: str) -> Answer | None:
     """The bounds a HorizontalPodAutoscaler scales `rid` between, and where it is now; None when none scales it."""
-    namespace, kind, name = parse_resource_id(rid)
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
-    hpa = next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
-    if hpa is None:
+    namespace, _, name = parse_resource_id(rid)
+    if (hpa := await autoscaler_of(ask, rid)) is None:
         return None
     return ask.answer(f"{rid} is scaled by HorizontalPodAutoscaler {hpa.get('name')} between {hpa.get('min')} and "
                       f"{hpa.get('max')} replicas (now {hpa.get('current')}, wanted {hpa.get('desired')})",

@@ -47,8 +47,9 @@ async def token_of_one(ask: Ask, words: list[str]) -> str | None:
     the conversation's object is not so named -- None when none, several, or the conversation's own object is."""
     if not words or kind_of(ask.focus[0]) in ROLLABLE and any(w in name_of(ask.focus[0]).split("-") for w in words):
         return None
-    rows = [(kind, i) for kind in ROLLABLE for i in ((await ask.call("kubernetes", "get_resources", {
-        "kind": kind, "limit": 500, **({"namespace": ask.namespace} if ask.namespace else {})})).data or {}).get("items") or []]
-    owners = {f"{i.get('namespace')}/{kind}/{i.get('name')}" for kind, i in rows
-              if any(w in str(i.get("name") or "").split("-") for w in words if len(w) >= 4)}
+    from .inventory import load_inventory  # the session's listing of what exists (inventory reads through references)
+
+    owners = {k.rid for k in (await load_inventory(ask)).objects if k.kind in ROLLABLE
+              and (not ask.namespace or k.namespace == ask.namespace)
+              and any(w in k.name.split("-") for w in words if len(w) >= 4)}
     return owners.pop() if len(owners) == 1 else None
