@@ -228,6 +228,8 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return {**base, "target": f"{target.get('kind')}/{target.get('name')}", "min": spec.get("minReplicas", 1),
                 "max": spec.get("maxReplicas"), "current": status.get("currentReplicas"),
                 "desired": status.get("desiredReplicas"), "metrics": _hpa_targets(spec),
+                # kubectl get hpa's TARGETS left of the slash: what each metric reads now ("cpu 45%" against "cpu 70%")
+                **({"metrics_now": now} if (now := _hpa_current(status)) else {}),
                 # kubectl describe's Conditions: AbleToScale, ScalingActive, ScalingLimited (reason DesiredWithinRange...)
                 **({"conditions": [f"{c.get('type')}={c.get('status')} ({c.get('reason')})" for c in status["conditions"]]}
                    if status.get("conditions") else {})}
@@ -267,6 +269,18 @@ def _hpa_targets(spec: dict) -> list[str]:
             out.append(str(metric.get("type")))
     if spec.get("targetCPUUtilizationPercentage") is not None:
         out.append(f"cpu {spec['targetCPUUtilizationPercentage']}%")
+    return out
+
+
+def _hpa_current(status: dict) -> list[str]:
+    """What an HPA's metrics read now (status.currentMetrics), in _hpa_targets' words: "cpu 45%", "memory 310Mi"."""
+    out = []
+    for metric in status.get("currentMetrics") or []:
+        source = metric.get("resource") or metric.get("containerResource") or {}
+        now = source.get("current") or {}
+        if source and now:
+            value = f"{now['averageUtilization']}%" if "averageUtilization" in now else now.get("averageValue") or now.get("value")
+            out.append(f"{source.get('name')} {value}")
     return out
 
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from ...contracts import parse_resource_id
 from ...graph.quantities import quantity
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
+from ..understand.context_names import kind_of
 from .health import describe
 from .pods import owner_id, pod_trouble
 
@@ -28,6 +29,7 @@ async def _node_of(ask: Ask, rid: str) -> str | None:
     return pods[0].get("node") if pods else None
 
 
+HEADROOM_OF = ("Deployment", "StatefulSet", "Service", "HorizontalPodAutoscaler")  # a node_room asked of these is headroom
 TERMINAL = ("Succeeded", "Completed", "Failed")  # a finished pod holds none of its node's room
 ROOM_ASKED = re.compile(r"\b(requested|allocated|reserved|committed|capacity|allocatable|room|headroom|space|fit)\b", re.IGNORECASE)
 
@@ -48,6 +50,8 @@ def requested_line(node: str, allocatable: dict, pods: list[dict]) -> str:
 async def node_pods(ask: Ask) -> Answer:
     if ask.form == "node_pods" and (group := await group_nodes(ask)) is not None:
         return group  # "is the pb-ingest node group ok, one of its nodes is nearly empty": the group's nodes, each one's state
+    if ask.form == "node_room" and kind_of(ask.resource or "") in HEADROOM_OF and not re.search(r"\bnodes?\b", ask.question, re.I):
+        return await HANDLERS["headroom"].handler(ask)  # "is there room for 2 more wallet-api pods": the workload's headroom
     node = await _node_of(ask, ask.resource or "")
     if node is None:
         return ask.answer(f"{ask.resource} runs on no node I can see: name the node", status="needs_subject",
