@@ -87,6 +87,31 @@ def throttled_percent(values: list[float]) -> float | None:
 
 
 Points = list[tuple[str, float]]  # (ISO timestamp, value), oldest first
+QUIET_POINTS = 5  # points back inside the baseline's band, after an anomaly, before it counts as over
+ROBUST_SIGMA = 1.4826  # MAD -> standard deviation for normal noise
+
+
+def points_of(data: dict | None, statistic: str) -> Points:
+    """(timestamp, value) pairs of one statistic of a get_metric_data answer."""
+    series = (((data or {}).get("series") or {}).get(statistic)) or {}
+    return list(zip(series.get("timestamps") or [], series.get("values") or [], strict=False))
+
+
+def back_at_baseline(points: Points, interval: dict, baseline: dict) -> int | None:
+    """How many points a series has stayed back inside its baseline's band (3 sigma by the MAD, at least 10% of the
+    median) since an anomaly interval ended: a spike that is over -- one slow minute of a storm the autoscaler
+    absorbed. None when it is not: a point since still off the band (a level the detector learnt as normal stays
+    off it), fewer than QUIET_POINTS since, or a quiet spell shorter than twice the anomaly (an intermittent fault's
+    gap between two bursts)."""
+    end = parse_time(interval.get("end"))
+    median, mad = baseline.get("median"), baseline.get("mad")
+    if end is None or median is None or mad is None:
+        return None
+    since = [v for t, v in points if (parse_time(t) or end) > end]
+    band = max(3 * ROBUST_SIGMA * float(mad), 0.1 * abs(float(median)))
+    if len(since) < max(QUIET_POINTS, 2 * int(interval.get("points") or 1)) or any(abs(v - float(median)) > band for v in since):
+        return None
+    return len(since)
 
 
 def error_rate_steady(errors: Points, requests: Points, onset: str) -> str:

@@ -15,11 +15,14 @@ from ...graph.state import Investigation, Task
 from . import prometheus_alert, promql_workload
 from .calls import Calls, split_target
 from .metric_judgement import (
+    QUIET_POINTS,
     THROTTLED_PERCENT,
+    back_at_baseline,
     error_rate_steady,
     intervals_of,
     memory_ramp,
     ongoing,
+    points_of,
     signal_for,
     throttled_percent,
 )
@@ -104,12 +107,21 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
                               dimensions=alarm.get("dimensions") or {}, start="-3h", statistic=metric.get("statistic") or "Average")
     # The alarmed series itself, read once: what fired is evidence an SRE looks at (the report's chart draws
     # it), and detect_anomalies returns intervals, not the series.
-    await calls("get_metric_data", namespace=metric["namespace"], metric_name=metric["name"],
-                dimensions=alarm.get("dimensions") or {}, start="-3h", statistics=[metric.get("statistic") or "Average"])
+    statistic = metric.get("statistic") or "Average"
+    series, ev3 = await calls("get_metric_data", namespace=metric["namespace"], metric_name=metric["name"],
+                              dimensions=alarm.get("dimensions") or {}, start="-3h", statistics=[statistic])
     now = datetime.now(UTC)
     intervals = intervals_of(report)
     current = ongoing(intervals, now)
-    if current:
+    back = back_at_baseline(points_of(series, statistic), intervals[-1], (report or {}).get("baseline") or {}) if intervals else None
+    if back is not None:
+        # One burst that is over: the series has stayed in its baseline's band since (the alarm may still read ALARM
+        # while its look-back window holds the burst). What drove it is for the other agents; it is not going on.
+        last = intervals[-1]
+        calls.find(task.target, "PastAnomaly", f"{metric['name']} was anomalous {last.get('start')} .. {last.get('end')} "
+                   f"(peak {last.get('max_value')}) and has been back inside its baseline for {back} points since",
+                   [ev, ev2, ev3], severity="info", start=last.get("start"), end=last.get("end"), recovered_points=back)
+    elif current:
         summary = (f"{metric['name']} anomalous since {current.get('start')} (baseline "
                    f"{(report or {}).get('baseline', {})})")
         for resource in dict.fromkeys([task.target, *_workloads_named(state, namespace, name)]):
@@ -178,6 +190,14 @@ async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls)
         current = ongoing(intervals_of(report), datetime.now(UTC))
         if not current:
             continue
+        if current.get("end") and (current.get("points") or 0) <= QUIET_POINTS:  # a short burst: is it over?
+            series, ev3 = await calls("get_metric_data", namespace="Application", metric_name=metric, dimensions=dimensions,
+                                      start="-3h", statistics=[statistic])
+            if (back := back_at_baseline(points_of(series, statistic), current, (report or {}).get("baseline") or {})) is not None:
+                calls.find(resource, "PastAnomaly", f"{name} {metric} was anomalous {current.get('start')} .. "
+                           f"{current.get('end')} and has been back inside its baseline for {back} points since",
+                           [ev, ev2, ev3], severity="info", start=current.get("start"), end=current.get("end"))
+                continue
         if metric == "5xxCount" and "RequestCount" in metrics:
             steady, read = await _error_rate_steady(dimensions, metrics["RequestCount"], str(current.get("start")), calls)
             if steady:
@@ -197,6 +217,5 @@ async def _error_rate_steady(error_dims: dict, request_dims: dict, onset: str, c
         data, ev = await calls("get_metric_data", namespace="Application", metric_name=metric, dimensions=dims,
                                start="-3h", period=300, statistics=["Sum"])
         evidence.append(ev)
-        series = (((data or {}).get("series") or {}).get("Sum")) or {}
-        read.append(list(zip(series.get("timestamps") or [], series.get("values") or [], strict=False)))
+        read.append(points_of(data, "Sum"))
     return error_rate_steady(read[0], read[1], onset), evidence

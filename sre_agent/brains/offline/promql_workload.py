@@ -15,7 +15,15 @@ import yaml
 
 from ...graph.state import Task
 from .calls import Calls, split_target
-from .metric_judgement import error_rate_steady, intervals_of, memory_ramp, ongoing, throttled_percent
+from .metric_judgement import (
+    QUIET_POINTS,
+    back_at_baseline,
+    error_rate_steady,
+    intervals_of,
+    memory_ramp,
+    ongoing,
+    throttled_percent,
+)
 
 HISTORY = "-3h"
 
@@ -117,6 +125,13 @@ async def _app(resource: str, namespace: str, service: str, calls: Calls) -> boo
         current = ongoing(intervals_of(series), datetime.now(UTC)) if series else None
         if not current:
             continue
+        if current.get("end") and (current.get("points") or 0) <= QUIET_POINTS:  # a short burst: is it over?
+            data, ev2 = await calls("promql_range", query=query, start=HISTORY, step=60)
+            if (back := back_at_baseline(_points(data), current, (series or {}).get("baseline") or {})) is not None:
+                calls.find(resource, "PastAnomaly", f"{service} {question} was anomalous {current.get('start')} .. "
+                           f"{current.get('end')} and has been back inside its baseline for {back} points since (`{query}`)",
+                           [ev, ev2], severity="info", start=current.get("start"), end=current.get("end"), promql=query)
+                continue
         onset = str(current.get("start"))
         if question == "errors_per_minute":
             steady, evidence = await _errors_with_traffic(names, onset, calls)
