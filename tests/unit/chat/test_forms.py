@@ -174,6 +174,9 @@ CASES = [
     ("what's the difference between revision 2 and 3", "history", None, True),
     ("and revision 1", "history", None, True),
     ("and the daemonsets?", "list_kind", None, False),
+    # a Service's Endpoints, never an env var named *_ENDPOINT
+    ("What endpoints does the payment-gateway Service have?", "property", "payment-gateway", False),
+    ("show the endpoints for svc ledger", "property", "ledger", False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),
