@@ -216,7 +216,14 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
     if kind == "PersistentVolumeClaim":
         return {**base, "phase": status.get("phase"), "storageClass": spec.get("storageClassName"),
                 "request": ((spec.get("resources") or {}).get("requests") or {}).get("storage"),
-                "capacity": (status.get("capacity") or {}).get("storage")}
+                "capacity": (status.get("capacity") or {}).get("storage"),
+                **({"volume": spec["volumeName"]} if spec.get("volumeName") else {})}
+    if kind == "PersistentVolume":  # kubectl get pv's columns, and where it can be attached (a zonal disk's zone)
+        claim = spec.get("claimRef") or {}
+        return {**base, "phase": status.get("phase"), "capacity": (spec.get("capacity") or {}).get("storage"),
+                "storageClass": spec.get("storageClassName"), "reclaim": spec.get("persistentVolumeReclaimPolicy"),
+                **({"claim": f"{claim.get('namespace')}/{claim.get('name')}"} if claim.get("name") else {}),
+                **({"zones": zones} if (zones := volume_zones(spec)) else {}), "age": _age(meta.get("creationTimestamp"))}
     if kind == "ResourceQuota":
         return {**base, "hard": status.get("hard") or spec.get("hard"), "used": status.get("used")}
     if kind == "PodDisruptionBudget":  # kubectl's MIN AVAILABLE, MAX UNAVAILABLE, ALLOWED DISRUPTIONS -- and whom it guards
@@ -270,6 +277,16 @@ def _hpa_targets(spec: dict) -> list[str]:
     if spec.get("targetCPUUtilizationPercentage") is not None:
         out.append(f"cpu {spec['targetCPUUtilizationPercentage']}%")
     return out
+
+
+ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone", "topology.ebs.csi.aws.com/zone")
+
+
+def volume_zones(spec: dict) -> list[str]:
+    """The zones a PersistentVolume's required node affinity binds it to: only nodes there can mount it."""
+    terms = (((spec.get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms")) or []
+    return sorted({value for term in terms for expr in term.get("matchExpressions") or []
+                   if expr.get("key") in ZONE_KEYS and expr.get("operator", "In") == "In" for value in expr.get("values") or []})
 
 
 def _hpa_current(status: dict) -> list[str]:

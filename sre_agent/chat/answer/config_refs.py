@@ -108,7 +108,12 @@ async def _claims_used(ask: Ask, obj: dict) -> Answer:
         re.fullmatch(rf"{re.escape(t)}-{re.escape(name)}-\d+", str(c.get("name"))) for t in templates)]
     if not rows:
         return ask.answer(f"{ask.resource} mounts no PersistentVolumeClaim", status="answered")
-    said = [f"{c.get('name')} ({', '.join(str(c[k]) for k in ('capacity', 'storageClass', 'phase') if c.get(k))})"
+    volumes = await ask.call("kubernetes", "get_resources", {"kind": "PersistentVolume", "limit": 2000}) \
+        if any(c.get("volume") for c in rows) else None
+    zones = {str(v.get("name")): v.get("zones") for v in ((volumes.data or {}) if volumes else {}).get("items") or []}
+    # a zonal disk's zone: only a node there can mount it (what "where does the volume live" asks)
+    said = [f"{c.get('name')} ({', '.join(str(c[k]) for k in ('capacity', 'storageClass', 'phase') if c.get(k))}"
+            + (f"; volume {c['volume']} in {', '.join(zones[c['volume']])}" if zones.get(str(c.get("volume"))) else "") + ")"
             for c in rows]
     return ask.answer(f"{ask.resource} uses {', '.join(said)}", status="answered",
                       resources=[f"{namespace}/PersistentVolumeClaim/{c.get('name')}" for c in rows][:4],

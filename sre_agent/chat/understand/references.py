@@ -340,6 +340,9 @@ async def resolve(ask: Ask) -> str | Answer:
             return await which_of_kind(ask, asked_kind)  # "delete the X job" after a Deployment: never that Deployment
         if (described := focus_by_word(ask)) is not None:
             return described  # "that debug deploy" after a quota's holders: the one object of the conversation so named
+        if ask.form not in WRITE_FORMS and not PRONOUN_OR_POSSESSIVE.search(ask.question) and (
+                tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
+            return tokened  # "where does the redis volume live" after trailer-transcoder: loyalty-redis, the one so named
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         if rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Service" and (

@@ -25,3 +25,24 @@ def test_workload_rows_name_their_containers():
         "replicas": 2, "template": {"spec": {"containers": [{"name": "app", "image": "a:1"}, {"name": "envoy", "image": "e:1"}]}}},
         "status": {"readyReplicas": 1}})
     assert row["containers"] == ["app", "envoy"]
+
+
+def test_volume_rows_say_their_zone_and_claim_rows_their_volume():
+    pv = summarize("PersistentVolume", {"metadata": {"name": "pvc-1"}, "spec": {
+        "capacity": {"storage": "20Gi"}, "storageClassName": "gp3", "claimRef": {"namespace": "l", "name": "data-redis-0"},
+        "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["us-east-1c"]}]}]}}},
+        "status": {"phase": "Bound"}})
+    assert (pv["zones"], pv["claim"], pv["capacity"]) == (["us-east-1c"], "l/data-redis-0", "20Gi")
+    claim = summarize("PersistentVolumeClaim", {"metadata": {"name": "data-redis-0", "namespace": "l"},
+                                                "spec": {"volumeName": "pvc-1"}, "status": {"phase": "Bound"}})
+    assert claim["volume"] == "pvc-1"
+
+
+def test_hpa_rows_say_what_each_metric_reads_now():
+    row = summarize("HorizontalPodAutoscaler", {"metadata": {"name": "api", "namespace": "n"}, "spec": {
+        "scaleTargetRef": {"kind": "Deployment", "name": "api"}, "maxReplicas": 10, "metrics": [
+            {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]},
+        "status": {"currentReplicas": 3, "currentMetrics": [{"type": "Resource", "resource": {
+            "name": "cpu", "current": {"averageUtilization": 45, "averageValue": "300m"}}}]}})
+    assert (row["metrics"], row["metrics_now"]) == (["cpu 70%"], ["cpu 45%"])
