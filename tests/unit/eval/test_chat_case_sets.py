@@ -55,6 +55,7 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout43": ("scenarios_heldout38", 10, 200),
         "chat_cases_heldout44": ("scenarios_heldout39", 10, 200),
         "chat_cases_heldout45": ("scenarios_heldout40", 10, 200),
+        "chat_cases_heldout46": ("scenarios_heldout41", 10, 200),
         "chat_cases_heldout47": ("scenarios_heldout42", 10, 200)}
 
 

@@ -114,6 +114,8 @@ SETS = {
     "scenarios_heldout39": ("wrenmoor", 10, ["wm10-telemetry-ingest-latency"], ["wm09-meter-import-slow-question"]),
     "scenarios_heldout40": ("castlebrook", 10, ["cb09-data-node-drain-question", "cb10-ticketing-api-latency"],
                             ["cb09-data-node-drain-question"]),
+    "scenarios_heldout41": ("elmstead", 10, ["el09-opensearch-scale-question", "el10-reindex-node-cpu"],
+                            ["el09-opensearch-scale-question"]),
     "scenarios_heldout42": ("pinecrest", 10, ["pc09-ticket-kiosk-restarts-question", "pc10-pass-sales-api-latency-rush"],
                             ["pc09-ticket-kiosk-restarts-question"]),
 }
