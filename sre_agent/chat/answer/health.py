@@ -14,14 +14,9 @@ from ...sweep.engine import run_sweep
 from ...sweep.models import SweepReport
 from ..ask import Ask, RecordingTools, handles
 from ..models import Answer
+from ..understand.namespaces_said import namespaces
 from ..understand.question_words import names_share
-from ..understand.references import (
-    kind_of,
-    name_of,
-    named_exactly,
-    namespaces,
-    owner_of,
-)
+from ..understand.references import kind_of, name_of, named_exactly, owner_of
 from .about import alarm_mentions, related
 from .claims import member_claims
 from .conditions import pod_facts, rollout_state, warning_lines

@@ -11,7 +11,9 @@ from ..models import Answer
 from ..understand.forms import form_spec, kind_nouns
 from ..understand.grounding import grounded_subject
 from ..understand.intent_model import guess_intent
-from ..understand.references import OTHER_KINDS, fuzzy_named, joined_words, kind_of, name_of, named_exactly, namespace_named
+from ..understand.names import joined_words
+from ..understand.namespaces_said import namespace_named
+from ..understand.references import OTHER_KINDS, fuzzy_named, kind_of, name_of, named_exactly
 from .config_refs import config_users
 from .config_sources import setting_in_words
 from .facts import SPEC_SAID_WHOLE, object_facts

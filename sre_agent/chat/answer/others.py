@@ -11,8 +11,9 @@ from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..understand.forms import kind_nouns
 from ..understand.grounding import SURE, named_mentions
+from ..understand.namespaces_said import namespace_named
 from ..understand.question_words import ranked
-from ..understand.references import named_exactly, namespace_named
+from ..understand.references import named_exactly
 from .config_refs import config_refs_of
 from .facts import RUNS_PODS
 from .health import describe, status

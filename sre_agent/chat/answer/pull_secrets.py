@@ -10,7 +10,8 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import kind_of, named_exactly, namespace_named, namespaces
+from ..understand.namespaces_said import namespace_named, namespaces
+from ..understand.references import kind_of, named_exactly
 from .objects import pod_spec_of
 
 PULL_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")

@@ -9,7 +9,8 @@ import re
 from ...contracts import parse_resource_id, resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import kind_of, namespaces, owner_of, workload_of_service
+from ..understand.namespaces_said import namespaces
+from ..understand.references import kind_of, owner_of, workload_of_service
 from .config_refs import config_dependents, config_refs_of, config_users
 from .config_values import env_lines
 from .investigate import wider_subject

@@ -72,7 +72,8 @@ from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found, said_not_existing
-from ..understand.references import WRITE_FORMS, namespace_named, namespaces, resolve
+from ..understand.namespaces_said import namespace_named, namespaces
+from ..understand.references import WRITE_FORMS, resolve
 from ..understand.requests import read_as_request
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain

@@ -9,7 +9,7 @@ from typing import Any
 from ..ask import Ask
 from ..models import Answer
 from .inventory import TIE, Known, Mention, load_inventory, may_name_in_words, mentions
-from .references import namespace_named
+from .namespaces_said import namespace_named
 
 NAME_SHAPED = re.compile(r"[-_.\d]|\s")  # dashed, dotted, numbered, or several words
 SURE = 0.7  # below: a typo of one token -- good enough to list as a candidate, not to answer about

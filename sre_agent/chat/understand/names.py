@@ -115,3 +115,11 @@ def generated_from(child: str, name: str) -> bool:
     """Is `child` a name the controllers generate from `name` (not another object whose name starts with it)?"""
     rest = child.removeprefix(name + "-") if child.startswith(name + "-") else None
     return rest is not None and bool(re.fullmatch(rf"{_GENERATED}{{6,10}}(-{_GENERATED}{{5}})?|{_GENERATED}{{5}}|\d+", rest))
+
+
+def joined_words(question: str, candidates: list[str]) -> list[str]:
+    """"partner feed is all 5xx": two candidate words in a row, joined as the dashed name they may have been typed
+    for (partner-feed -> partner-feed-api); tried before the words alone."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    return [f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)
+            if a in candidates and b in candidates and a.isalpha() and b.isalpha()]

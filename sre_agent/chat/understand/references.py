@@ -14,7 +14,8 @@ from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
 from .named_targets import full_name_beside, key_holder_named, token_of_one
-from .names import best_names, generated_from, match_score, tokens
+from .names import best_names, generated_from, joined_words, match_score, tokens
+from .namespaces_said import namespaces
 
 # When a name matches several objects, the one an SRE means: the workload, then what fronts it.
 KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
@@ -218,27 +219,6 @@ async def _exact_in_other_kinds(ask: Ask, subject: str) -> str | None:
     return await named_exactly(ask, subject, kinds=kinds)
 
 
-async def namespaces(ask: Ask) -> set[str]:
-    """The cluster's namespace names (a question may name one without the word "namespace")."""
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Namespace", "limit": 1000})
-    return {str(item.get("name")) for item in (listed.data or {}).get("items") or []}
-
-
-_IN_WORD = re.compile(r"\b(?:in|across|within)\s+(?:the\s+)?([a-z0-9][a-z0-9-]*)\b"
-                      # "fleet has OOMKilled pods, related?": a namespace as the sentence's subject
-                      r"|^\W*(?:and\s+|so\s+)?(?:the\s+)?([a-z0-9][a-z0-9-]*)\s+(?:namespace\s+|ns\s+)?(?:has|have|shows|had)\b",
-                      re.IGNORECASE)
-
-
-async def namespace_named(ask: Ask) -> str | None:
-    """"is anything wrong in passenger": a namespace named without the word "namespace"."""
-    words = [w.lower() for pair in _IN_WORD.findall(ask.question) for w in pair if w]
-    if not words:
-        return None
-    names = await namespaces(ask)
-    return next((w for w in words if w in names), None)
-
-
 async def _container_named(ask: Ask, word: str) -> str | None:
     """The one workload (the conversation's, when several) with a container named `word`, saying it was read so."""
     from .inventory import container_owners, load_inventory
@@ -260,14 +240,6 @@ async def _grounded(ask: Ask) -> str | Answer | None:
     if not ask.recognised.candidates:  # "show me its logs": no word that could name anything
         return None
     return await grounded_subject(ask, (ask.recognised.kind_hint,) if ask.recognised.kind_hint else ())
-
-
-def joined_words(question: str, candidates: list[str]) -> list[str]:
-    """"partner feed is all 5xx": two candidate words in a row, joined as the dashed name they may have been typed
-    for (partner-feed -> partner-feed-api); tried before the words alone."""
-    words = re.findall(r"[a-z0-9]+", question.lower())
-    return [f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)
-            if a in candidates and b in candidates and a.isalpha() and b.isalpha()]
 
 
 async def resolve(ask: Ask) -> str | Answer:
