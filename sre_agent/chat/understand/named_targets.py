@@ -17,7 +17,9 @@ async def key_holder_named(ask: Ask) -> str | None:
     """The one ConfigMap holding the variable a change request names with no object beside it -- in the namespace in
     context, else among those of the conversation's objects' namespaces, else the cluster's; None when none or several."""
     keys = set(ENV_NAME.findall(ask.question))
-    if not keys or any("-" in w for w in ask.recognised.candidates):
+    value = ask.question.lower().rpartition(" to ")[2] if " to " in ask.question.lower() else ""
+    # a dashed word names an object -- unless it is the value the key is set to ("... to kafka-bootstrap.streaming:9092")
+    if not keys or any("-" in w and w not in value for w in ask.recognised.candidates):
         return None
     namespaces = [ask.namespace] if ask.namespace else [*dict.fromkeys(
         ns for r in ask.focus if (ns := parse_resource_id(r)[0])), None]

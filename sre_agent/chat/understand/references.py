@@ -334,7 +334,10 @@ async def resolve(ask: Ask) -> str | Answer:
             return subject
         except ValueError:
             pass
-    kind_arg = {"kinds": [asked_kind]} if asked_kind and asked_kind not in LISTED_KINDS + ("Pod", "Node") else {}
+    # a kind no form hints by itself was said ("kubectl describe hpa snow-report"): only that kind, never the Deployment
+    # of the same name
+    said_kind = asked_kind or (rec.kind_hint if rec.kind_hint in NAMED_KINDS - {*LISTED_KINDS, "Pod", "Node"} else None)
+    kind_arg = {"kinds": [said_kind]} if said_kind and said_kind not in LISTED_KINDS + ("Pod", "Node") else {}
     outcome = await ask.call("kubernetes", "find_resource", {"name": subject, **kind_arg})
     if outcome.error is not None and not reached_backend(outcome.error):
         return ask.answer(f"could not check kubernetes: {outcome.error.strip()}", status="unknown",
@@ -346,7 +349,7 @@ async def resolve(ask: Ask) -> str | Answer:
         return described  # "revert the promo banner cm change": the ConfigMap holding PROMO_BANNER
     if not any(m.get("exact") for m in matches) and (in_focus := word_of_focus(ask, subject)):
         return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
-    said_kind = asked_kind or rec.kind_hint
+    said_kind = said_kind or rec.kind_hint
     if not any(m.get("exact") for m in matches) and said_kind in (None, *ROLLABLE, "Pod", "Job", "CronJob") and (
             running := await _container_named(ask, subject)):  # (never when the kind said runs no containers: "the x cm")
         return running  # "bump envoy to 512Mi": the workload whose container is envoy, not a ConfigMap called x-envoy

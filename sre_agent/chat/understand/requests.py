@@ -32,6 +32,15 @@ KUBECTL_WRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "{verb} {name}"),
     (re.compile(rf"^(?:kubectl|k)\s+delete\s+(?P<kind>{KIND_NOUN})(?:/|\s+)(?P<name>{NAME})\b", re.IGNORECASE),
      "delete {name} {kind}"),
+    # "patch hpa snow-report in mountain to maxReplicas 10", "kubectl patch hpa/x -p '{"spec":{"maxReplicas":10}}'"
+    (re.compile(rf"^(?:(?:kubectl|k)\s+)?patch\s+(?:hpa|horizontalpodautoscalers?)(?:/|\s+)(?P<name>{NAME})\b.*?"
+                r"max\s*replicas\W*(?:to\s+)?(?P<n>\d+)", re.IGNORECASE), "set the {name} hpa max to {n}"),
+    # "set max back to 10", "bump maxReplicas to 12": the bound of the conversation's autoscaler
+    (re.compile(r"^(?:set|raise|bump|put|change|increase|restore)\s+(?:the\s+|its\s+)?(?:hpa\s+|autoscaler\s+)?"
+                r"max(?:imum)?(?:\s*replicas)?\s+(?:back\s+)?(?:up\s+)?to\s+(?P<n>\d+)\b", re.IGNORECASE), "set the hpa max to {n}"),
+    # "patch svc payment-gateway in billing so its selector has app.kubernetes.io/component=gateway"
+    (re.compile(rf"^(?:(?:kubectl|k)\s+)?patch\s+(?:svc|services?)(?:/|\s+)(?P<name>{NAME})\b.*?\bselector\b\W*"
+                r"(?:has|is|to|=|with|of|matches|uses)?\s*(?P<rest>.*)$", re.IGNORECASE), "patch svc {name} selector to {rest}"),
 )
 # "undo the telemetry-ingest rollout to 2.14.1", "undo x to revision 1": undo is a rollback
 UNDO = re.compile(rf"^undo\s+(?:the\s+)?(?P<name>{NAME})\s+(?:rollout|release|deploy(?:ment)?)\b", re.IGNORECASE)
@@ -63,6 +72,9 @@ def read_as_request(question: str, recognised: Recognised) -> tuple[str, Recogni
 KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?![\w-])")
 KEY_VALUE = re.compile(r"\b(?:revert|put|set|change|bump|raise|lower|increase|decrease|restore|move|drop)\b[^.;]*?"
                        r"\b(?:back\s+)?to\s+['\"]?([\w./:-]+)", re.IGNORECASE)
+# "patch rfid-ingest-config so KAFKA_BOOTSTRAP_SERVERS is kafka:9092", "update the cm with KEY=V": the value said after the key
+KEY_IS = re.compile(r"\b(?:patch|set|change|update|make|edit|fix)\b[^;]*?\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*(?:is|=|:|becomes)\s*"
+                    r"['\"]?([\w./:-]+)")
 KEY_BACK = re.compile(r"\b(revert|undo|roll\s*(?:it\s+|that\s+)?back|put\s+(?:it|that)\s+back|back\s+on|back\s+off|"
                       r"restore|change\s+(?:it|that)\s+back)\b", re.IGNORECASE)
 
@@ -81,6 +93,8 @@ def key_request(text: str) -> str | None:
         return None
     if (value := KEY_VALUE.search(text)) is not None and value.group(1) != keys[0] and _a_value(value.group(1)):
         return f"set {keys[0]} to {value.group(1)}"
+    if (said := KEY_IS.search(text)) is not None and said.group(1) == keys[0] and _a_value(said.group(2)):
+        return f"set {keys[0]} to {said.group(2)}"
     return f"revert {keys[0]}" if KEY_BACK.search(text) else None
 
 

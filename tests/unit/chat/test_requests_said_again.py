@@ -21,6 +21,12 @@ from sre_agent.chat.understand.requests import as_request, read_as_request
     ("undo the ingest-worker rollout to 2.14.1", "roll back ingest-worker to 2.14.1", "rollback_request", "ingest-worker"),
     ("roll back route-api 7.3.3, it probably slowed the db writes", "roll back route-api 7.3.3", "rollback_request",
      "route-api"),
+    # an autoscaler's bound and a Service's selector said as kubectl's patch
+    ("patch hpa snow-report in mountain to maxReplicas 10", "set the snow-report hpa max to 10", "node_or_pod_write",
+     "snow-report"),
+    ("set max back to 10", "set the hpa max to 10", "node_or_pod_write", None),  # the conversation's autoscaler
+    ("patch svc payment-gateway in billing so its selector has app.kubernetes.io/component=gateway",
+     "patch svc payment-gateway selector to app.kubernetes.io/component=gateway", "node_or_pod_write", "payment-gateway"),
 ])
 def test_a_request_is_said_again_as_the_forms_read_it(said, rewritten, form, subject):
     assert as_request(said) == rewritten
@@ -41,6 +47,7 @@ def test_what_is_no_unread_request_is_left_alone(question):
     ("MAP_STYLE changed to storm-blue earlier, revert that", "revert MAP_STYLE"),  # "changed to" is what it is now
     ("someone switched SHOW_BANNER off right before this, turn it back on", "revert SHOW_BANNER"),
     ("revert OUTPUT_PRESETS to drop the 2160p preset", "revert OUTPUT_PRESETS"),  # "to drop": a purpose, not a value
+    ("patch rfid-config so KAFKA_BOOTSTRAP is kafka-bootstrap.streaming:9092", "set KAFKA_BOOTSTRAP to kafka-bootstrap.streaming:9092"),
     ("whats READ_BATCH_SIZE now", None),  # a question about a key, no change
     ("set A_B and C_D to 1", None),  # two keys: not one change
 ])

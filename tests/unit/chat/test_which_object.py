@@ -63,3 +63,29 @@ def test_the_graphs_target_after_restarts_only_is_no_fix(target, current, only):
 def test_a_rollback_to_a_named_revision_is_a_rollback_request_with_its_target(question, subject, revision):
     recognised = recognise(question)
     assert (recognised.form, recognised.subject, _revision_asked(question)) == ("rollback_request", subject, revision)
+
+
+def test_a_kind_said_in_kubectl_finds_that_kind_never_the_deployment_of_the_same_name():
+    import asyncio
+
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.references import resolve
+    from sre_agent.contracts import ToolCallRecord
+    from sre_agent.graph.ports import ToolOutcome
+
+    objects = ["mountain/Deployment/snow-report", "mountain/Service/snow-report", "mountain/HorizontalPodAutoscaler/snow-report"]
+
+    class Cluster:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            kinds = args.get("kinds") or ["Deployment", "StatefulSet", "DaemonSet", "Service", "Pod", "Node"]
+            matches = [{"resource": r, "exact": True} for r in objects if r.split("/")[1] in kinds]
+            return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                               data={"matches": matches, "items": []})
+
+    question = "what is the Conditions field of snow-report"  # kubectl describe hpa snow-report | grep Conditions
+    recognised = recognise(question).model_copy(update={"form": "property", "subject": "snow-report",
+                                                        "kind_hint": "HorizontalPodAutoscaler", "noun_is_subject": True})
+    ask = Ask(question=question, recognised=recognised, tools=Cluster())
+    assert asyncio.run(resolve(ask)) == "mountain/HorizontalPodAutoscaler/snow-report"
