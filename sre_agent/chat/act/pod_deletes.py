@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..answer.objects import pod_spec_of
-from ..answer.pods import pod_trouble, workload_pods
+from ..answer.pods import owner_id, pod_trouble, why_pending, workload_pods
 from ..ask import Ask
 from ..models import Answer
 from ..understand.references import parse_resource_id
@@ -79,3 +79,37 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
     if (note := await cause_note(ask, plan, rid, "restart")) is not None:  # new pods of the same template: a restart
         plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)
+
+
+async def node_pods_delete(ask: Ask, node: str) -> Answer:
+    """"delete the pending pods" while the conversation is on a node: pods, never the Node. Pending pods are on no
+    node -- the cluster's are meant; pods in another state (stuck Terminating, Unknown) are that node's, deleted with
+    force (the kubelet that would confirm a graceful delete is the one not answering)."""
+    state = next(((label, shown) for label, said, shown in STATES if said.search(ask.question)), None)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
+    pods = (listed.data or {}).get("items") or []
+    on_node = state is None or state[0] != "pending"
+    chosen = [p for p in pods if (not on_node or p.get("node") == node) and (state is None or state[1].search(pod_trouble(p) or ""))]
+    owners = list(dict.fromkeys(owner_id(p) for p in chosen))
+    if not chosen:
+        return ask.answer(f"Not pinned: no {state[0] if state else ''} pod to delete{f' on {node}' if on_node else ''}; a delete of "
+                          "pods never deletes the node", status="answered", resources=[f"Node/{node}"],
+                          next_steps=["Ask 'which pods are in trouble?' for the pods and their owners."])
+    troubles = [pod_trouble(p) or "" for p in chosen]
+    if all(UNPLACEABLE.search(t) for t in troubles):
+        said = await why_pending(ask, chosen)  # the scheduler's own words: "0/6 nodes are available: 3 Insufficient cpu"
+        return ask.answer(f"Not pinned: the {len(chosen)} pending pod(s) (of {', '.join(o.split('/')[-1] for o in owners[:6])}) "
+                          f"cannot be placed, and the pods that replace them would meet the same scheduler -- "
+                          f"{(said[0].split(': ', 1)[-1] if said else troubles[0])[:300]}", status="answered", resources=owners[:4],
+                          next_steps=["Ask 'why can't the other nodes take them?': what the pods ask of the nodes, or the "
+                                      "nodes, has to change."])
+    force = " --grace-period=0 --force" if state is not None and state[0] == "stuck" else ""
+    by_namespace: dict[str, list[str]] = {}
+    for pod in chosen:
+        by_namespace.setdefault(str(pod.get("namespace")), []).append(str(pod.get("name")))
+    commands = "; ".join(f"kubectl delete pod {' '.join(names)} -n {ns}{force}" for ns, names in by_namespace.items())
+    plan = Plan(BY_HAND, {"kind": "Pod", "names": [str(p.get("name")) for p in chosen], "namespace": ""},
+                f"delete {len(chosen)} {state[0] if state else ''} pod(s) (of {', '.join(o.split('/')[-1] for o in owners[:6])}); "
+                "their controllers recreate them", commands, f"{len(chosen)} pod(s) exist",
+                ["One tool call deletes one pod: a human runs the command after approval."])
+    return approval_answer(ask, plan, owners[0] if owners else f"Node/{node}")

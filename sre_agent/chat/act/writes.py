@@ -55,7 +55,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, every_pod_refused, pods_delete
+from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pods_delete
 from .pull_secret_plans import pull_secret_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
@@ -294,6 +294,8 @@ async def write_request(ask: Ask) -> Answer:
             await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
+    if verb == "delete" and PODS_SAID.search(ask.question) and kind == "Node":
+        return await node_pods_delete(ask, name)  # "delete the pending pods" on a node's conversation: pods, never the Node
     if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):
         rid = claim  # "expand rental-uploads to 40Gi" about a Deployment: the one claim it mounts is what grows
         namespace, kind, name = parse_resource_id(rid)
