@@ -10,7 +10,7 @@ import re
 
 from ...contracts import parse_resource_id
 from ...graph.intent import recorded_intent
-from ..answer.pods import autoscaler_of
+from ..answer.pods import autoscaler_of, guarding_budget
 from ..ask import Ask
 from ..models import Answer
 
@@ -107,3 +107,23 @@ async def autoscaled(ask: Ask, tool: str, rid: str) -> Answer | None:
                       resources=[rid, hpa_id], details=[f"{hpa_id}: {', '.join(hpa.get('conditions') or [])}"[:300]],
                       next_steps=[f"Change its bounds instead (e.g. 'set the hpa min of {name} to N'); to scale by hand "
                                   "anyway, say so and a human approves the pinned action."])
+
+
+async def below_budget(ask: Ask, tool: str, args: dict, rid: str) -> Answer | None:
+    """A scale down to or below what a PodDisruptionBudget guarding the workload's pods requires (minAvailable) leaves
+    no room under the availability its owners wrote down -- every drain of their nodes refused: not pinned on a passing
+    request. Said with "anyway", pinned as usual."""
+    wanted = args.get("replicas")
+    if tool != "scale" or not isinstance(wanted, int) or OVERRIDE.search(ask.question) or \
+            isinstance(now := args.get("expect_replicas"), int) and wanted >= now:  # a scale-up leaves the budget more room
+        return None
+    if (guard := await guarding_budget(ask, rid)) is None or not wanted <= guard[1] < guard[2]:
+        return None
+    budget_id, floor, _ = guard
+    name = parse_resource_id(rid)[2]
+    where = "under it" if wanted < floor else "at it: the budget would allow no disruption"
+    return ask.answer(f"Not pinned: {budget_id} requires at least {floor} of {name}'s pods available; "
+                      f"{wanted} replica(s) would be {where}, and every drain of their nodes would be refused",
+                      status="answered", resources=[rid, budget_id],
+                      next_steps=[f"Ask the owners of {name} whether {wanted} is enough (then lower the budget "
+                                  "first); to scale anyway, say so and a human approves the pinned action."])

@@ -18,11 +18,11 @@ from ..models import Answer
 from ..understand.context_names import kind_of
 from ..understand.references import owner_of, workload_of_service
 from .nodes import TERMINAL
-from .pods import autoscaler_of, workload_pods
+from .pods import autoscaler_of, guarding_budget, workload_pods
 
 SCALED = ("Deployment", "StatefulSet")
 # "scale it to 10", "10 replicas", "another 4 pods", "2 more": the size the question wants room for
-TO_SIZE = re.compile(r"\bto\s+(\d{1,4})\b(?!\s*(?:%|percent|m\b|mi\b|gi\b|cores?\b))", re.IGNORECASE)
+TO_SIZE = re.compile(r"\b(?:to|on|with)\s+(\d{1,4})\b(?!\s*(?:%|percent|m\b|mi\b|gi\b|cores?\b))", re.IGNORECASE)
 # "is the hpa maxed out", "is it at its ceiling": asked of the limit, so yes means no room
 LIMIT_ASKED = re.compile(r"\b(maxed|topped|capped|pegged|pinned|at\s+(its\s+|the\s+)?(max|maximum|ceiling|limit|cap))\b", re.IGNORECASE)
 MORE = re.compile(r"\b(?:another|(\d{1,4})\s+more)\s*(\d{1,4})?\b", re.IGNORECASE)
@@ -122,9 +122,19 @@ async def headroom(ask: Ask) -> Answer:
         details.append(scaler)
         spare = max(0, high - current)
     else:
-        scaler, spare, current = f"no autoscaler scales it: a fixed {running} replica(s)", None, running
-        details.append(scaler)
+        spare, current = None, running
     node_said = f"the nodes it runs on fit {fits} more of its pods (each requests {_each_said(each)})"
+    if wanted is not None and wanted < current:  # "can we scale search down to 2": what the owners' budget allows
+        guard = await guarding_budget(ask, rid)
+        floor = max(int(hpa.get("min") or 0) if hpa else 0, guard[1] if guard else 0)
+        verdict = "No" if wanted <= floor else "Yes"
+        said = (f"{guard[0]} requires at least {guard[1]} available" if guard else "no disruption budget guards its pods") + \
+            (f"; its autoscaler's min is {hpa.get('min')}" if hpa else "")
+        headline = (f"{verdict}: {name} at {wanted} (from {current}): {said}"
+                    + ("; at that floor every drain of their nodes is refused" if guard and wanted <= guard[1] else ""))
+        details.extend(node_lines[:6])
+        return ask.answer(headline, status="answered", details=details, resources=[rid, *([guard[0]] if guard else [])],
+                          next_steps=[f"To do it: 'scale {name} to {wanted}' (pinned for approval)."])
     if wanted is not None:
         more = wanted - current
         bound = hpa is not None and wanted > int(hpa.get("max") or 0)

@@ -135,6 +135,20 @@ async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> 
             for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
 
 
+async def guarding_budget(ask: Ask, rid: str) -> tuple[str, int, int] | None:
+    """(the PodDisruptionBudget guarding a workload's pods, its minAvailable, how many pods the workload has) -- the
+    floor its owners wrote down; None when no budget with a minAvailable count selects its pods."""
+    namespace = parse_resource_id(rid)[0]
+    labels = [dict(kv.split("=", 1) for kv in str(p.get("labels") or "").split(",") if "=" in kv)
+              for p in await workload_pods(ask, rid)]
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "PodDisruptionBudget", "namespace": namespace or "default"})
+    for budget in (listed.data or {}).get("items") or []:
+        selector, floor = budget.get("selector") or {}, budget.get("minAvailable")
+        if selector and isinstance(floor, int) and any(all(pod.get(k) == v for k, v in selector.items()) for pod in labels):
+            return f"{namespace}/PodDisruptionBudget/{budget.get('name')}", floor, len(labels)
+    return None
+
+
 async def why_pending(ask: Ask, pending: list[dict]) -> list[str]:
     """The scheduler's own words for the first pending pod ("0/6 nodes are available: 6 Insufficient cpu"): what
     `kubectl describe pod` shows under Events, which no status line carries."""

@@ -176,7 +176,7 @@ def _posterior(model: IntentModel, text: str) -> dict[str, float]:
     return last if max(last.values()) > max(whole.values(), default=0.0) else whole
 
 
-def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
+def read(model: IntentModel, text: str, previous: str | None, exclude: frozenset[str] = frozenset()) -> Guess | None:
     """The intent `text` asks after an answer of the form `previous`: each class's share goes to the intent it asks --
     a follow-up group's to its intent after that form (none after a form the group does not name, or with no answer
     before), a question of its own's to itself -- and the intent with the most is the reading."""
@@ -187,7 +187,7 @@ def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
         if label.startswith(FOLLOW_UP):
             intent = follow_ups()[label.removeprefix(FOLLOW_UP)].after(previous)
             share *= FOLLOW_UP_PRIOR
-        if intent is not None:
+        if intent is not None and intent not in exclude:
             shares[intent] = shares.get(intent, 0.0) + share
             if label.startswith(FOLLOW_UP):
                 followed[intent] = label
@@ -196,6 +196,13 @@ def read(model: IntentModel, text: str, previous: str | None) -> Guess | None:
     total = sum(shares.values()) or 1.0
     best = max(shares, key=shares.__getitem__)
     return Guess(intent=best, confidence=shares[best] / total, runner_up=followed.get(best, ""))
+
+
+# Intents that store what they are told, read only when the question says so: "can we scale search down for the
+# weekend" shares words with "we don't scale anything on weekends, remember that" but gives the memory nothing.
+CUED = {"remember": re.compile(r"\b(remember|rmbr|note|noted|memor\w*|keep\s+in\s+mind|don.?t\s+forget|fyi|for\s+the\s+record|"
+                               r"save\s+this|from\s+now\s+on|going\s+forward|for\s+future\s+reference|so\s+you\s+know)\b",
+                               re.IGNORECASE)}
 
 
 # A form whose pattern placed no name ("when did it start" fits job_ran's "did <it> start") is weak evidence: the
@@ -223,7 +230,8 @@ def overruled(recognised: Recognised, text: str, previous: str | None = None) ->
 def guess_intent(text: str, previous: str | None = None) -> Guess | None:
     """The intent a question asks (after an answer of the form `previous`, if any), when the model is confident and
     it is not a request to act; else None."""
-    guess = read(model(), text, previous)
+    uncued = frozenset(intent for intent, cue in CUED.items() if not cue.search(text))
+    guess = read(model(), text, previous, exclude=uncued)
     if guess is None or guess.intent in NEVER_GUESSED or guess.confidence < MIN_CONFIDENCE:
         return None
     return guess

@@ -82,3 +82,37 @@ def test_a_service_or_its_autoscaler_means_the_workload_behind_it():
 @pytest.mark.parametrize("question", ["is the hpa maxed out", "is the autoscaler at its max", "any headroom on ingest-api"])
 def test_headroom_questions_are_read_as_headroom(question):
     assert recognise(question).form == "headroom"
+
+
+BUDGET = {"name": "api", "namespace": "shop", "selector": {"app": "api"}, "minAvailable": 2}
+
+
+@pytest.mark.parametrize("question, headline", [
+    ("can we scale api down to 2 for the weekend",
+     "No: api at 2 (from 3): shop/PodDisruptionBudget/api requires at least 2 available; at that floor every drain of "
+     "their nodes is refused"),
+    ("could we run api on 1 replica", "No: api at 1 (from 3): shop/PodDisruptionBudget/api requires at least 2 available; "
+     "at that floor every drain of their nodes is refused"),
+])
+def test_a_scale_down_asked_is_read_against_the_owners_budget(question, headline):
+    world = World([])
+    world.items["Pod"] = [{**pod(f"api-7d-{i}", "n1", cpu="100m"), "labels": "app=api"} for i in "abc"]
+    world.items["PodDisruptionBudget"] = [BUDGET]
+    ask = Ask(question=question, recognised=recognise(question), tools=world, resource="shop/Deployment/api")
+    assert asyncio.run(headroom(ask)).headline == headline
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("just scale api to 2, I'll take the blame", True),  # at the budget's floor: no disruption left
+    ("scale api to 1", True),  # under it
+    ("scale api to 2 anyway", False),  # said so: pinned as usual
+])
+def test_a_scale_to_the_budgets_floor_is_not_pinned_on_a_passing_request(question, refused):
+    from sre_agent.chat.act.guards import below_budget
+    world = World([])
+    world.items["Pod"] = [{**pod(f"api-7d-{i}", "n1", cpu="100m"), "labels": "app=api"} for i in "abc"]
+    world.items["PodDisruptionBudget"] = [BUDGET]
+    ask = Ask(question=question, recognised=recognise(question), tools=world, resource="shop/Deployment/api")
+    replicas = int(next(w.strip(",") for w in question.split() if w.strip(",").isdigit()))
+    said = asyncio.run(below_budget(ask, "scale", {"replicas": replicas, "expect_replicas": 3}, "shop/Deployment/api"))
+    assert (said is not None and said.headline.startswith("Not pinned: shop/PodDisruptionBudget/api")) is refused
