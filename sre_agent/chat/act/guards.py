@@ -7,8 +7,9 @@ either way."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
-from ...contracts import parse_resource_id
+from ...contracts import parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ..answer.pods import autoscaler_of, guarding_budget
 from ..ask import Ask
@@ -127,3 +128,43 @@ async def below_budget(ask: Ask, tool: str, args: dict, rid: str) -> Answer | No
                       status="answered", resources=[rid, budget_id],
                       next_steps=[f"Ask the owners of {name} whether {wanted} is enough (then lower the budget "
                                   "first); to scale anyway, say so and a human approves the pinned action."])
+
+
+async def healthy_run_killed(ask: Ask, rid: str) -> Answer | None:
+    """A delete of a Job that is running with no failed pod, whose investigation (the conversation's, else one made
+    now) found no fault: its work in progress is lost for nothing (the nightly reindex heating its node) -- said, not
+    pinned; "anyway" pins it. A run that hangs is a fault the investigation names, and is pinned."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind != "Job" or OVERRIDE.search(ask.question):
+        return None
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace or "default"})
+    job = next((j for j in (listed.data or {}).get("items") or [] if j.get("name") == name), None)
+    if job is None or not job.get("active") or job.get("failed") or _overrunning(job, (listed.data or {}).get("items") or []):
+        return None
+    diagnosis = ask.last_diagnosis
+    if not diagnosis and ask.investigate is not None:
+        # a CronJob's run is read as its CronJob's: a run that hangs shows there (the schedules it makes skip)
+        owner = f"{namespace}/CronJob/{job['cronjob']}" if job.get("cronjob") else rid
+        diagnosis = (await ask.investigate(ask.question, owner)).get("diagnosis") or {}
+    if not diagnosis or diagnosis.get("category", "none") != "none":
+        return None
+    return ask.answer(f"Not pinned: {rid} is running ({job.get('active')} active pod(s), none failed, started "
+                      f"{job.get('started') or job.get('created')}) and no fault was found in it; a delete loses its work "
+                      "in progress", status="answered", resources=[rid],
+                      next_steps=[f"Ask 'is {name} stuck?' or 'how long do its runs take?'; to stop it anyway, say so "
+                                  "('... anyway') and a human approves the pinned action."])
+
+
+def _overrunning(job: dict, jobs: list[dict]) -> bool:
+    """A CronJob's run active for over twice its earlier runs' median time: hung or slowed, not work to wait for."""
+    def seconds(row: dict, end: str | None) -> float | None:
+        start, stop = parse_time(row.get("started")), parse_time(end)
+        return (stop - start).total_seconds() if start and stop else None
+
+    if not job.get("cronjob"):
+        return False
+    done = sorted(d for j in jobs if j.get("cronjob") == job["cronjob"] and j.get("completed")
+                  and (d := seconds(j, j.get("completed"))) is not None)
+    running = seconds(job, datetime.now(UTC).isoformat())
+    return bool(done) and running is not None and running > 2 * done[len(done) // 2]
+

@@ -22,7 +22,7 @@ from ..understand.forms import normalise
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
-from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget
+from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
     ENV_KINDS,
     config_sources,
@@ -326,7 +326,7 @@ async def write_request(ask: Ask) -> Answer:
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
     if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)
             or await below_budget(ask, plan.tool, plan.args, rid)
-            or (await in_use(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:
+            or (await in_use(ask, rid) or await healthy_run_killed(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:
         return reversed_intent
     if plan.tool == "cordon" and DRAIN.search(ask.question) and not isinstance(risks := await drain_risks(ask, name), str):
         plan.notes[:0] = [f"a drain would be refused by {line}" for line in risks[1]] + [f"a drain takes down {line}" for line in risks[2]]

@@ -274,7 +274,8 @@ async def resolve(ask: Ask) -> str | Answer:
             held := await key_holder_named(ask)) is not None:
         return held  # "revert ACQUIRER_TIMEOUT_MS (to 4000)": the ConfigMap that holds the key named, never the focus
     if subject is None and ask.form in WRITE_FORMS and asked_kind == "Job":
-        for word in [w for w in rec.candidates[:5] if "-" in w]:
+        # a dashed name first, then a plain word a run's name starts with ("the running grooming job")
+        for word in sorted([w for w in rec.candidates[:5] if "-" in w or len(w) >= 4], key=lambda w: "-" not in w):
             if run := await run_of(ask, word):
                 return run  # "delete the running meter-import job": its run, never the CronJob of that name
     if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
