@@ -79,6 +79,12 @@ def _window_text(seconds: int) -> str:
     return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds // 60} min"
 
 
+def _cause(revision: dict | None) -> str:
+    """A revision's change-cause: who shipped it and why ("who pushed that", "which ticket brought 5.2.0 in")."""
+    said = (revision or {}).get("change_cause")
+    return f"; change-cause {said!r}" if said else ""
+
+
 async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[list[str], set[str], list[str]]:
     sets = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "limit": 5000, **scope})
     lines, rolled, resources = [], set(), []
@@ -94,7 +100,7 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
         diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
             f"pod template changed (same images {rs.get('images')})"
         lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
-                     f"{rs.get('revision')} {_when(rs, now)}, {diff}; now {rs.get('ready')} ready")
+                     f"{rs.get('revision')} {_when(rs, now)}, {diff}; now {rs.get('ready')} ready{_cause(new)}")
         if old and new and old.get("replicaset") and new.get("replicaset"):  # what in the template changed
             changed = template_diff(await template_of(ask, namespace, new["replicaset"]),
                                     await template_of(ask, namespace, old["replicaset"]))
@@ -121,7 +127,7 @@ async def _controller_rollouts(ask: Ask, scope: dict[str, Any], since: datetime)
                 diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
                     f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
                 lines.append(f"rollout: {rid} revision {old.get('revision')} -> {new.get('revision')} "
-                             f"({ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready")
+                             f"({ago(created, datetime.now(UTC))}), {diff}; now {item.get('ready')} ready{_cause(new)}")
                 if old.get("replicaset") and new.get("replicaset"):  # what in the template changed, value by value
                     namespace = str(item.get("namespace") or "")
                     changed = template_diff(await revision_template(ask, namespace, kind, str(new["replicaset"])),

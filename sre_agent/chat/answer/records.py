@@ -44,7 +44,7 @@ def _state_named(question: str) -> Callable[[dict], bool] | None:
 # the thing asked about is then the conversation's object of that kind -- the root cause found first.
 CHANGED_THINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(taint\w*|cordon\w*)\b", re.I), "Node"),
-    (re.compile(r"\b(passwords?|credentials?|tokens?|api\s*keys?|secrets?)\b", re.I), "Secret"),
+    (re.compile(r"\b(passwords?|credentials?|creds|tokens?|api\s*keys?|secrets?|certs?|certificates?|rotat\w*)\b", re.I), "Secret"),
     (re.compile(r"\b(quotas?)\b", re.I), "ResourceQuota"),
     (re.compile(r"\b(hpa|autoscaler)\b", re.I), "HorizontalPodAutoscaler"),
     (re.compile(r"\b(claims?|pvcs?|volumes?)\b", re.I), "PersistentVolumeClaim"),
@@ -165,6 +165,8 @@ async def change_record(ask: Ask) -> Answer:
     events = (described.data or {}).get("events") or [] if rid == ask.resource else []
     lines = await record_lines(ask, rid, obj, events)
     notes = peoples_notes(obj)
+    if re.match(r"^\W*(so\s+|and\s+)?who\b", ask.question, re.IGNORECASE):  # "who rotated it": a note naming who did, first
+        notes.sort(key=lambda note: not re.search(r"(-by|_by|author|owner|changed|change-cause|rotated)\b", note.split(":")[0]))
     if kind in ("ConfigMap", "Secret") and CONTENT_ASKED.match(ask.question):  # kubectl get/describe of it: what it holds
         held = held_values(kind, obj)
         return ask.answer(f"{rid} holds: {'; '.join(held)[:HELD_SHOWN]}", status="answered",

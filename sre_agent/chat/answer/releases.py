@@ -21,6 +21,9 @@ LIVE_FOR = timedelta(hours=2)  # how long after a revision went live its pods' l
 MAX_LINES = 6
 
 
+WHO_ASKED = re.compile(r"^\W*(so\s+|and\s+)?(who|which\s+(ticket|change|pr|team|pipeline|person))\b", re.IGNORECASE)
+
+
 def _tag(image: str) -> str:
     return image.rsplit(":", 1)[-1].lstrip("v") if ":" in image.rsplit("/", 1)[-1] else ""
 
@@ -91,6 +94,13 @@ async def release_why(ask: Ask) -> Answer:
                           next_steps=["Ask 'rollout history of <workload>' for the versions it ran."])
     workload, revision, current = found
     namespace, _, name = parse_resource_id(workload)
+    if WHO_ASKED.search(ask.question):  # "who shipped 2.7.0": its revision and the change-cause its author gave
+        cause = revision.get("change_cause")
+        live = "live now" if revision.get("revision") == current.get("revision") else f"now at revision {current.get('revision')}"
+        return ask.answer(f"{version} is {workload} revision {revision.get('revision')}, rolled out {revision.get('created')} "
+                          f"({live}): " + (f"change-cause {cause!r}" if cause else "no change-cause recorded"),
+                          status="answered", resources=[workload],
+                          next_steps=[f"Ask 'who touched {name}' for its last writers, or 'what changed on {name}' for the diff."])
     if revision.get("revision") == current.get("revision"):  # still live: the workload's own why
         ask.resource = workload
         return await HANDLERS["why_failing"].handler(ask)

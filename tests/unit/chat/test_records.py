@@ -202,3 +202,14 @@ def test_the_claims_a_statefulset_uses_are_its_members_never_its_config():
     question = "Which PersistentVolumeClaim does redis use?"
     ask = Ask(question=question, recognised=recognise(question), tools=Claims(), resource="l/StatefulSet/redis")
     assert asyncio.run(config_refs(ask)).headline == "l/StatefulSet/redis uses data-redis-0 (20Gi, gp3, Bound)"
+
+
+def test_who_shipped_a_version_is_read_as_that_release():
+    from sre_agent.chat.understand.forms import recognise as read
+    for question in ("who shipped 2.7.0", "which ticket brought 5.2.0 in", "who deployed v3.1.4"):
+        assert read(question).form == "release_why", question
+
+
+def test_a_rotation_is_a_secrets_change():
+    from sre_agent.chat.answer.records import CHANGED_THINGS
+    assert next(kind for pattern, kind in CHANGED_THINGS if pattern.search("who rotated it")) == "Secret"
