@@ -35,3 +35,19 @@ def alarm_mentions(alarm: dict, name: str) -> bool:
         return any(v.lower() == name.lower() for v in named)
     words = [alarm.get("name") or "", *dimensions.values()]
     return any(re.search(rf"(^|[^a-z0-9]){re.escape(name)}($|[^a-z0-9])", w, re.IGNORECASE) for w in words)
+
+
+COMPARED = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=", "LessThanThreshold": "<",
+            "LessThanOrEqualToThreshold": "<="}
+LAST_VALUES = re.compile(r"\[([\d.]+)")  # CloudWatch's reason: "... datapoints [512.3 (28/11/25 00:20:00), ...] were ..."
+
+
+def alarm_rule(alarm: dict) -> str:
+    """" (LatencyP99 > 450; last 512.3)": what an alarm compares and the newest value its reason quotes -- the answer to
+    "p99 now vs the threshold"."""
+    metric, threshold = (alarm.get("metric") or {}).get("name"), alarm.get("threshold")
+    if not metric or threshold is None:
+        return ""
+    last = LAST_VALUES.search(str(alarm.get("reason") or ""))
+    return (f" ({metric} {COMPARED.get(str(alarm.get('comparison')), 'vs')} {threshold:g}"
+            + (f"; last {last.group(1)}" if last else "") + ")")

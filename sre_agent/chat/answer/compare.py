@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of, named_exactly
 from .facts import object_facts
@@ -80,6 +80,11 @@ async def compare(ask: Ask) -> Answer:
         return between
     names = compared_names(ask.question)
     resources = await _objects_named(ask, names)
+    if not resources and (ask.resource or ask.focus) and "property" in HANDLERS:
+        # "what utilisation is the hpa seeing vs its target", "p99 now vs the threshold": a value against its bound, of
+        # the conversation's object -- not two objects
+        ask.resource = ask.resource or ask.focus[0]
+        return await HANDLERS["property"].handler(ask)
     if len(resources) < 2:
         missing = [w for w in (names or ()) if not any(name_of(r) == w for r in resources)] or ["a second object"]
         return ask.answer(f"Found no object named {', '.join(repr(w) for w in missing)} to compare.", status="answered",

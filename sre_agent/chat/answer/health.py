@@ -17,7 +17,7 @@ from ..models import Answer
 from ..understand.namespaces_said import namespaces
 from ..understand.question_words import names_share
 from ..understand.references import kind_of, name_of, named_exactly, owner_of
-from .about import alarm_mentions, related
+from .about import alarm_mentions, alarm_rule, related
 from .claims import member_claims
 from .conditions import pod_facts, rollout_state, warning_lines
 from .diagnosis_text import cause_text
@@ -361,7 +361,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 details.append(f"alarm {alarm.get('name')} is in ALARM on {alarm['metric'].get('name')}, a demand metric: "
                                "traffic is high; that alone is not a fault (its pods, errors and latency say how it copes)")
             else:
-                trouble.append(f"alarm {alarm.get('name')} is in ALARM")
+                trouble.append(f"alarm {alarm.get('name')} is in ALARM{alarm_rule(alarm)}")
     if described.error and not trouble:
         details.insert(0, f"describe failed: {described.error[:200]}")
     if on_purpose and all(t.startswith("alarm ") for t in trouble):

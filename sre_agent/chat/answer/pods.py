@@ -130,6 +130,7 @@ async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> 
     listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
     return [f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
             f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
+            + (f", now {', '.join(h['metrics_now'])}" if h.get("metrics_now") else "")
             + (f"; conditions {', '.join(h['conditions'])}" if h.get("conditions") else "")
             + (" -- at its max: it cannot add pods" if h.get("max") is not None and (h.get("current") or 0) >= h["max"] else "")
             for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]

@@ -216,3 +216,11 @@ def test_a_pods_trouble_reads_its_phase_waiting_containers_and_readiness(phase, 
     pod_facts({"nodeName": "n1", "containers": [{"image": "app:1"}]},
                {"phase": phase, "conditions": conditions, "containerStatuses": statuses}, found, True)
     assert found == ([trouble] if trouble else [])
+
+
+def test_an_alarm_line_says_what_it_compares_and_its_last_value():
+    from sre_agent.chat.answer.about import alarm_rule
+    alarm = {"metric": {"name": "LatencyP99"}, "threshold": 450.0, "comparison": "GreaterThanThreshold",
+             "reason": "Threshold Crossed: 3 out of the last 3 datapoints [512.3 (28/11/26 00:20:00), 498.0 (...)] were greater"}
+    assert alarm_rule(alarm) == " (LatencyP99 > 450; last 512.3)"
+    assert alarm_rule({"name": "math alarm"}) == ""
