@@ -19,6 +19,16 @@ READERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
                               r"private|cert(ificate)?s?|connection[\s_-]?strings?|dsn)\b|[A-Z0-9]_(KEY|TOKEN|PASSWORD|SECRET)\b",
                               re.IGNORECASE)
+# the value asked to be said: "whats the api key", "print the password", "give me the token"
+VALUE_SAID = re.compile(r"^\W*(what'?s|what\s+is|print|show|give|paste|send|dump|cat|echo|tell\s+me|read\s+me)\b", re.IGNORECASE)
+
+
+def credential_value_asked(question: str) -> bool:
+    """A credential's value asked for, in the question's opening clause ("whats our alpinewx api key, i want to ...")."""
+    head = re.split(r"[,;]|\s-\s", question, maxsplit=1)[0]
+    return bool(VALUE_SAID.search(head) and CREDENTIAL_WORDS.search(head))
+
+
 SECRET_NAMED = re.compile(r"\b[A-Z][A-Z0-9]*_(URL|URI|DSN|KEY|TOKEN|PASSWORD|SECRET|PASS)\b")
 GENERIC = {"key", "keys", "api", "password", "secret", "token", "value", "the", "credential", "cert", "private", "connection",
            "string", "test", "hand"}
@@ -43,7 +53,8 @@ async def secret_asked(ask: Ask) -> Answer | None:
     if chosen is None:
         # a workload the question names ("the postgres password for submissions-db"): only the Secrets it reads --
         # never a look-alike key of another app's Secret elsewhere
-        reader = await _workload_named(ask)
+        # (else the conversation's workload: "whats our vendor api key" after talking about weather-feed)
+        reader = await _workload_named(ask) or next((r for r in ask.focus if parse_resource_id(r)[1] in READERS), None)
         namespace = parse_resource_id(reader)[0] if reader else ask.namespace
         listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
                                                                **({"namespace": namespace} if namespace else {})})

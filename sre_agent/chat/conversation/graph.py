@@ -62,6 +62,7 @@ from ..answer import (  # noqa: F401
 from ..answer.alarms import sole_alarmed
 from ..answer.meta import previous_form
 from ..answer.premise import premise_corrected
+from ..answer.secret_values import credential_value_asked, secret_asked
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, Turn
 from ..understand import followups  # noqa: F401
@@ -129,6 +130,9 @@ async def answer_question(ask: Ask) -> Answer:
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
     elif (missing := await said_not_existing(ask) or await not_found(ask)) is not None:
         return settle(missing, ())  # a name no object has: said, not answered about another
+    if ask.form in LISTING_FORMS and ask.form not in WRITE_FORMS and credential_value_asked(ask.question) and (
+            credential := await secret_asked(ask)) is not None:
+        return settle(credential, ())  # "whats our vendor api key, to check the quota": where it lives, never a listing
     registered = HANDLERS[ask.form]
     if ask.recognised.needs_subject:
         resolved = await resolve(ask)

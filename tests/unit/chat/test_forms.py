@@ -177,6 +177,7 @@ CASES = [
     # a Service's Endpoints, never an env var named *_ENDPOINT
     ("What endpoints does the payment-gateway Service have?", "property", "payment-gateway", False),
     ("show the endpoints for svc ledger", "property", "ledger", False),
+    ("What does holds-api-config set DB_POOL_SIZE to?", "config_value", None, False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sre_agent.chat.answer.secret_values import secret_asked
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
@@ -41,3 +43,14 @@ def test_a_named_workloads_secret_is_the_answer_never_a_look_alike():
     assert answer is not None
     assert "vle/Secret/submissions-db" in answer.headline and "loans-db" not in answer.headline
     assert answer.headline.startswith("Not shown")
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("whats our alpinewx api key, i want to check the quota in their portal", True),
+    ("print the db password", True),
+    ("which quota is the api key on", False),  # not a value asked to be said
+    ("whats the quota, the api key is fine", False),  # the credential is in a remark
+])
+def test_a_credentials_value_asked_in_the_opening_clause(question, asked):
+    from sre_agent.chat.answer.secret_values import credential_value_asked
+    assert credential_value_asked(question) is asked
