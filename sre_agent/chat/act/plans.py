@@ -169,7 +169,10 @@ QUANTITY = re.compile(r"\b(?:to|make\s+it|limit|request|(?:requests|limits)\.(?:
                       # "give it 512Mi limit", "it, 1536Mi": an amount with its unit, said before its word
                       r"|\b(\d+(?:\.\d+)?\s*(?:ki|mi|gi|ti|cores?))\s+(?:memory\s+|cpu\s+)?(?:limit|request)\b"
                       # a second turn that only gives the name and the value: "lift-photo-worker in guest, 768Mi"
-                      r"|,\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti))\s*[.!]*\s*$", re.IGNORECASE)
+                      r"|,\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti))\s*[.!]*\s*$"
+                      # "give the log shipper 4Gi", "give it 2 cores": an amount with its unit, given to what is named
+                      r"|\bgive\s+(?:it|them|(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)\s+(\d+(?:\.\d+)?\s*(?:ki|mi|gi|ti|cores?))(?![\w.])",
+                      re.IGNORECASE)
 IMAGE = re.compile(r"\bimage(?:\s+(?:path|name|ref|reference|tag))?(?:\s+(?:on|of|for)\s+(?:the\s+)?[\w./-]+(?:\s+[a-z]+)?)?"
                    r"\s+(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
 # "set it back to vector 0.41.1-tw3": a version (a tag, or the image's name then its tag) to go back to.
@@ -188,7 +191,7 @@ def quantity_asked(question: str, resource: str) -> str | None:
     match = QUANTITY.search(question)
     if not match:
         return None
-    value = (match.group(1) or match.group(2) or match.group(3)).replace(" ", "")
+    value = next(group for group in match.groups() if group).replace(" ", "")
     value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
     if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
         value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)

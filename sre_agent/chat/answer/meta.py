@@ -285,7 +285,7 @@ OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|p
 # meter import take twice as long" -- a batch's slowness shows in its runs, not its state)
 WHY_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
 SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|slower|longer|twice|double|"
-                          r"failing|fails|crash\w*|latency|"
+                          r"failing|fails|crash\w*|latency|restart\w*|oom\w*|pending|evict\w*|flapp\w*|bouncing|dying|killed|"
                           r"time\s*outs?|timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot|reject\w*|"
                           r"refus\w*|denied|unauthori[sz]ed)\b", re.IGNORECASE)
 INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")

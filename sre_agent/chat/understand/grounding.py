@@ -87,7 +87,11 @@ async def names_spelled(ask: Ask) -> str | None:
     for mention in await named_mentions(ask):
         if " " in mention.span and mention.chosen and mention.candidates[0][0] >= ASK_BACK:
             typed = r"[\s_-]+".join(re.escape(w) for w in mention.span.split())
-            text = re.sub(rf"(?<![\w-]){typed}(?![\w-])", mention.chosen.name, text, flags=re.IGNORECASE)
+            joined = "-".join(mention.span.lower().split())
+            # "the log shipper": the container so named keeps its own name (the workload is found from it) -- never its
+            # workload's name, which would move a change onto the workload's first container
+            name = next((c for c in mention.chosen.containers if c.lower() == joined), mention.chosen.name)
+            text = re.sub(rf"(?<![\w-]){typed}(?![\w-])", name, text, flags=re.IGNORECASE)
     return text if text != ask.question else None
 
 

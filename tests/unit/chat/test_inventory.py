@@ -67,7 +67,8 @@ class ListingTools:
         from sre_agent.graph.ports import ToolOutcome
 
         if tool == "get_resources":
-            items = [{"name": k.name, "namespace": k.namespace} for k in self.objects if k.kind == args["kind"]]
+            items = [{"name": k.name, "namespace": k.namespace, "containers": list(k.containers)}
+                     for k in self.objects if k.kind == args["kind"]]
             data = {"items": items}
         elif tool == "describe_alarms":
             data = {"alarms": []}
@@ -82,6 +83,7 @@ class ListingTools:
     ("is fleet db ok", "is fleet-db ok"),
     ("is the fleet-db ok", None),  # already a name
     ("is the new pod ok", None),  # no name typed as words
+    ("give the log shipper 4Gi", "give the log-shipper 4Gi"),  # a container keeps its own name, never its workload's
 ])
 def test_a_name_typed_as_words_is_written_as_the_name(question, spelled):
     import asyncio
@@ -90,6 +92,7 @@ def test_a_name_typed_as_words_is_written_as_the_name(question, spelled):
     from sre_agent.chat.understand.forms import recognise
     from sre_agent.chat.understand.grounding import names_spelled
 
-    tools = ListingTools([*INVENTORY.objects, Known("Deployment", "booking-api", "donors")])
+    tools = ListingTools([*INVENTORY.objects, Known("Deployment", "booking-api", "donors"),
+                          Known("Deployment", "patron-accounts", "patrons", ("patron-accounts", "log-shipper"))])
     ask = Ask(question=question, recognised=recognise(question), tools=tools)
     assert asyncio.run(names_spelled(ask)) == spelled

@@ -33,3 +33,9 @@ def test_the_value_said_is_read_with_its_unit_and_the_question_as_a_need(questio
 ])
 def test_the_verdict_comes_from_what_was_measured(said, limit, hit, used, starts):
     assert verdict_on(said, "cpu" if said[0].endswith("m") else "memory", limit, hit, used).startswith(starts)
+
+
+def test_an_amount_given_to_what_is_named_is_the_quantity_asked():
+    from sre_agent.chat.act.plans import quantity_asked
+    assert quantity_asked("give the log-shipper 4Gi and be done with it", "memory") == "4Gi"
+    assert quantity_asked("give it 2 cores", "cpu") == "2"
