@@ -237,6 +237,11 @@ async def unrecognised(ask: Ask) -> Answer:
                                           "Ask 'who uses it?' for the workloads that read it."])
         if kind_of(chosen) in SPEC_SAID_WHOLE and WHAT_IT_HOLDS.search(ask.question):
             return await describe_answer(ask)  # "what does the LimitRange in notify set": a policy's state is its spec
+        if owners and kind_of(chosen) in owners and PROPERTY_ASKED.match(ask.question):
+            # "whats the schedule on the nightly one": an attribute of its owner's kind, asked -- that fact, not a dump
+            answered = await HANDLERS["property"].handler(ask)
+            answered.form = "property"
+            return answered
         answer = await _state_and_facts(ask, chosen)
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
@@ -283,6 +288,7 @@ OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|p
 # A symptom said of the object a question names: what its trouble looks like to the person asking.
 # (a why about a named workload's symptom is asked of its investigation even where its state looks fine: "why did the
 # meter import take twice as long" -- a batch's slowness shows in its runs, not its state)
+PROPERTY_ASKED = re.compile(r"^\W*(and\s+|so\s+)?(what(.s|\s+is|\s+are|s)|which|how\s+(many|much|big|long|often))\b", re.IGNORECASE)
 WHY_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
 SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|slower|longer|twice|double|"
                           r"failing|fails|crash\w*|latency|restart\w*|oom\w*|pending|evict\w*|flapp\w*|bouncing|dying|killed|"

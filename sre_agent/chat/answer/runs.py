@@ -20,11 +20,17 @@ async def runs_of(ask: Ask, namespace: str, cronjob: str) -> list[dict]:
 
 
 async def cronjob_of(ask: Ask, namespace: str, job: str) -> str | None:
-    """The CronJob a Job is a run of (its row names it), or None for a Job of its own."""
+    """The CronJob a Job is a run of (its row names it, else the CronJob its name extends), or None for a Job of its own."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace,
                                                             "field_selector": f"metadata.name={job}"})
     owner = next((j.get("cronjob") for j in (listed.data or {}).get("items") or [] if j.get("name") == job), None)
-    return f"{namespace}/CronJob/{owner}" if owner else None
+    if owner:
+        return f"{namespace}/CronJob/{owner}"
+    # a run made by hand from it ("overdue-fines-postrelease" of the CronJob overdue-fines): the CronJob whose name
+    # its name extends -- "the nightly one" asked after a manual run
+    crons = await ask.call("kubernetes", "get_resources", {"kind": "CronJob", "namespace": namespace})
+    family = [str(c.get("name")) for c in (crons.data or {}).get("items") or [] if job.startswith(f"{c.get('name')}-")]
+    return f"{namespace}/CronJob/{max(family, key=len)}" if family else None
 
 
 def run_state(job: dict) -> str:

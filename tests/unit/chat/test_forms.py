@@ -178,6 +178,7 @@ CASES = [
     ("What endpoints does the payment-gateway Service have?", "property", "payment-gateway", False),
     ("show the endpoints for svc ledger", "property", "ledger", False),
     ("What does holds-api-config set DB_POOL_SIZE to?", "config_value", None, False),
+    ("which fines-batch image does the job run now", "version", "job", False),
     ("help", "help", None, False),
     ("/help", "help", None, False),
     ("tell me a joke about kubernetes", "unrecognised", None, False),

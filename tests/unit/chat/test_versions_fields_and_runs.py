@@ -278,3 +278,25 @@ def test_the_field_a_rollout_change_line_names(line, field):
 def test_a_grep_word_finds_the_key_it_is_inside_and_a_plain_value_is_said_on_its_line():
     obj = {"spec": {"template": {"spec": {"terminationGracePeriodSeconds": 1, "containers": [{"name": "a", "image": "x:1"}]}}}}
     assert fields_asked("what is the grace field of ticket-sales", obj) == ["spec.template.spec.terminationGracePeriodSeconds: 1"]
+
+
+def test_a_run_made_by_hand_belongs_to_the_cronjob_its_name_extends():
+    import asyncio
+
+    from sre_agent.chat.answer.runs import cronjob_of
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+    from sre_agent.contracts import ToolCallRecord
+    from sre_agent.graph.ports import ToolOutcome
+
+    class Cluster:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            rows = {"Job": [{"name": "overdue-fines-postrelease", "namespace": "c"}],
+                    "CronJob": [{"name": "overdue", "namespace": "c"}, {"name": "overdue-fines", "namespace": "c"}]}
+            return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                               data={"items": rows[args["kind"]]})
+
+    ask = Ask(question="whats the schedule on the nightly one", recognised=recognise("x"), tools=Cluster())
+    assert asyncio.run(cronjob_of(ask, "c", "overdue-fines-postrelease")) == "c/CronJob/overdue-fines"
