@@ -5,6 +5,8 @@ does); the new ones run what that rollout changed, which is the difference to re
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
@@ -25,12 +27,39 @@ async def _workload(ask: Ask) -> str | None:
     return None
 
 
+def update_strategy(spec: dict) -> str:
+    """How a rollout replaces pods, in the words that say why only some (or all) went down: a RollingUpdate keeps the
+    old ReplicaSet's pods serving until new ones are ready; Recreate stops every old pod first."""
+    strategy = spec.get("strategy") or spec.get("updateStrategy") or {}
+    kind = strategy.get("type") or ("RollingUpdate" if spec.get("template") else "")
+    if kind == "Recreate":
+        return "strategy Recreate: every old pod is stopped before a new one starts, so a bad release takes all of them down"
+    if kind == "RollingUpdate":
+        rolling = strategy.get("rollingUpdate") or {}
+        return (f"strategy RollingUpdate (maxUnavailable {rolling.get('maxUnavailable', '25%')}, maxSurge "
+                f"{rolling.get('maxSurge', '25%')}): the old pods keep serving until new ones are ready, and a rollout "
+                "whose new pods never get ready stops there")
+    return ""
+
+
+ALL_OR_NONE = re.compile(r"\b(all|both|every|whole|entire)\b", re.IGNORECASE)
+
+
+async def _strategy_of(ask: Ask, rid: str) -> str:
+    namespace, kind, name = parse_resource_id(rid)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    return update_strategy(((described.data or {}).get("object") or {}).get("spec") or {})
+
+
 @handles("old_and_new", needs=("kubernetes",))
 async def old_and_new(ask: Ask) -> Answer:
     rid = await _workload(ask)
     changes = await latest_rollout_change(ask, rid) if rid else []
     if not rid or not changes:  # no rollout to tell them apart: why the workload fails is the answer
-        return await HANDLERS["why_failing"].handler(ask)
+        answer = await HANDLERS["why_failing"].handler(ask)
+        if rid and ALL_OR_NONE.search(ask.question) and (strategy := await _strategy_of(ask, rid)):
+            answer.details.insert(0, strategy)  # "why are all 3 down at once": how its pods are replaced, beside why
+        return answer
     ask.resource = rid
     changes = [short_images(line) for line in changes]  # "staff-paging:6.3.0 -> staff-paging:6.3.1": the registry is no difference
     head, _, first = changes[0].partition(" changed: ")
@@ -42,6 +71,8 @@ async def old_and_new(ask: Ask) -> Answer:
     said = (f"The {len(fine)} pod(s) that work run the template from before {name}'s latest rollout ({revision}) and "
             f"the {len(troubled)} in trouble run what it changed -- {first}") if troubled and fine else \
         f"What {name}'s latest rollout ({revision}) changed is the difference between the pods before and after it -- {first}"
+    strategy = await _strategy_of(ask, rid)
+    said += f"; {strategy}" if strategy else ""
     details = [line.partition(" changed: ")[2] for line in changes[1:]]
     details += [f"pod {p.get('name')}: {', '.join(str(x) for x in (p.get('problems') or [])[:2]) or 'not ready'}"
                 for p in troubled[:3]]

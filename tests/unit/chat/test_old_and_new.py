@@ -25,3 +25,18 @@ def test_what_tells_working_pods_from_broken_ones_is_asked(question):
 ])
 def test_neighbours_keep_their_forms(question, form):
     assert recognise(question).form == form
+
+
+def test_the_update_strategy_says_why_some_or_all_pods_went_down():
+    from sre_agent.chat.answer.old_and_new import update_strategy
+    assert update_strategy({"strategy": {"type": "Recreate"}}).startswith("strategy Recreate: every old pod is stopped")
+    assert update_strategy({"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}}).startswith(
+        "strategy RollingUpdate (maxUnavailable 1, maxSurge 25%): the old pods keep serving")
+    assert update_strategy({}) == ""
+
+
+def test_why_not_all_or_why_all_is_read_as_old_and_new():
+    from sre_agent.chat.understand.forms import recognise
+    for question in ("why didnt the whole gate api go down then", "why didnt both pods go down",
+                     "why are all 3 down at once and not just the first new one"):
+        assert recognise(question).form == "old_and_new", question
