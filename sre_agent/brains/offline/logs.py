@@ -95,6 +95,16 @@ def errors_point_outside(resource: str, all_: list[Finding]) -> str | None:
                  - {"https", "http", "example", "internal"}), None)
 
 
+RATE_LIMITED = re.compile(r"\b429\b|too\s+many\s+requests|rate[\s_-]?limit\w*|throttled\s+by|quota\s+exceeded", re.IGNORECASE)
+
+
+def rate_limited(resource: str, all_: list[Finding]) -> bool:
+    """Its failing calls are answered 429 / Too Many Requests: the other end limits how often the workload calls -- a
+    release that calls more is then the suspect, not the other end."""
+    return any(x.resource == resource and x.signal in ("UpstreamErrors", "NewErrorTemplate")
+               and RATE_LIMITED.search(str(x.details.get("template") or x.summary)) for x in all_)
+
+
 # A Service in the cluster a log line calls ("textwise-relay.textwise.svc.cluster.local:8080"), and an answer that says
 # the other end failed on its side: unavailable, refused, reset, a gateway's 502/503/504 -- never a client's own timeout
 # (its setting may be what is wrong) nor a 4xx (the caller's request may be).

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Finding, parse_time
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
-from .logs import errors_name_a_dependency, errors_point_outside
+from .logs import errors_name_a_dependency, errors_point_outside, rate_limited
 
 
 def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
@@ -67,7 +67,9 @@ def regression(f: Finding, all_: list[Finding]) -> bool:
     # A rollout in the window (or one the symptom's onset ties to), pods healthy, and the workload's service got
     # slower or started failing -- judged by the revision live when that began (the latest rollout may have come
     # after it) -- unless its failing calls go to a host outside the cluster: a human weighs that, never an undo.
-    if not onset_tied(f, all_) or errors_point_outside(f.resource, all_) or errors_name_a_dependency(f.resource, all_):
+    # (a 429 from out there is an answer to how often it calls: the release that changed that stays a suspect)
+    outside = errors_point_outside(f.resource, all_) and not rate_limited(f.resource, all_)
+    if not onset_tied(f, all_) or outside or errors_name_a_dependency(f.resource, all_):
         return False
     began_with = onset_revision(f, all_)
     changed = began_with.get("changed") if began_with else f.details.get("changed")

@@ -144,6 +144,13 @@ def test_a_release_is_not_blamed_when_its_failing_calls_go_to_a_host_outside_the
     assert best(hypotheses([release, slow, *inside])).category.value == "bad_deploy_regression"
 
 
+def test_a_release_stays_the_suspect_when_the_host_outside_answers_429_to_how_often_it_calls():
+    release, failing = in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:34:00Z")
+    limited = [log_line("UpstreamErrors", "ERROR GET https://api.alpinewx.example/v1/current -> 429 Too Many Requests"),
+               log_line("NewErrorTemplate", "WARN alpinewx: rate limit reached, backing off <NUM>ms")]
+    assert best(hypotheses([release, failing, *limited])).category.value == "bad_deploy_regression"
+
+
 DB = "clinical/StatefulSet/pharmacy-db"
 WORKER = "clinical/Deployment/pharmacy-sync-worker"
 
