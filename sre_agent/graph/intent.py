@@ -37,10 +37,11 @@ INTENT_SIGNALS: tuple[IntentSignal, ...] = (
                  value_phrases=(r"\bdecommission", r"\bretir(?:e|ed|ing|ement)\b", r"\bsunset", r"\bend[- ]of[- ]life\b",
                                 r"\bshut (?:it )?down\b", r"\bscaled? (?:down|to (?:0|zero))\b", r"\bno longer (?:used|needed)\b",
                                 r"\breplaced by\b", r"\bmigrated to\b")),
+    # (an outage or incident its owner declares is off for a while too: "INC-88213 licence service outage; edge drained")
     IntentSignal(name="maintenance", key_words=("maintenance", "maint", "drain", "drained", "cordon", "cordoned",
-                                                "window", "freeze"),
-                 value_phrases=(r"\bmaintenance\b", r"\bdrain(?:ed|ing)? for\b", r"\bkernel (?:patch|upgrade)",
-                                r"\bhardware (?:fault|check|replacement)\b", r"\bchange freeze\b")),
+                                                "window", "freeze", "outage", "incident"),
+                 value_phrases=(r"\bmaintenance\b", r"\bdrain(?:ed|ing)? (?:for|by)\b", r"\bkernel (?:patch|upgrade)",
+                                r"\bhardware (?:fault|check|replacement)\b", r"\bchange freeze\b", r"(?<![\w-])outage(?![\w-])")),
     IntentSignal(name="stated reason", key_words=("reason", "planned", "purpose", "intent", "intentional", "why"),
                  value_phrases=(r"\bplanned\b", r"\bon purpose\b", r"\bintentional(?:ly)?\b", r"\bdo not (?:scale|restart|"
                                 r"uncordon|roll ?back|touch|undo)\b", r"\bdon'?t (?:scale|restart|uncordon|roll ?back|touch|undo)\b")),

@@ -202,3 +202,13 @@ def test_a_dependency_drained_for_a_maintenance_window_is_the_fault_one_decommis
                                              "signal": signal}}, evidence=["ev-1"]) for i, signal in enumerate(signals)]
     diagnosis, _ = diagnose(findings, lambda _id: None)
     assert (diagnosis.category, diagnosis.resource) == (category, resource)
+
+
+def test_an_outage_its_owner_declares_is_off_for_a_while_never_a_retirement():
+    from sre_agent.graph.intent import for_a_while, recorded_intent
+    declared = recorded_intent("drm/Deployment/licence-api", {"annotations": {
+        "fulcrumdrm.com/incident": "INC-88213 licence service outage (us-east-1); edge drained by Fulcrum operations"}})
+    assert for_a_while(declared)
+    named = recorded_intent("grid/Deployment/outage-map", {"annotations": {
+        "kubernetes.io/change-cause": "outage-map 2.1.0 (GRID-12: feeder colours)"}})
+    assert not for_a_while(named)  # a name with "outage" in it says nothing of a window
