@@ -178,7 +178,10 @@ async def _members_by_image(ask: Ask, kind: str, obj: dict) -> list[str]:
     return [f"{', '.join(pods)}: {images}" for images, pods in groups.items()] if len(groups) > 1 else []
 
 
-LABELS_SAID = re.compile(r"\bwith labels (\S+)")
+# kubectl -l said: "with labels app=x", "which nodes carry pinecrest.io/pool=webcam", "pods labelled tier=db"
+LABEL = r"(?:[a-z0-9.-]+/)?[a-z0-9._-]+=[\w.-]+"
+LABELS_SAID = re.compile(rf"(?:\bwith\s+(?:the\s+)?labels?|\bcarry(?:ing)?|\blabell?ed|\bhav(?:e|ing)|\bhas|(?<!\w)-l)\s+"
+                         rf"({LABEL}(?:,{LABEL})*)", re.IGNORECASE)
 MAX_POD_ROWS = 15
 WHOLE_LISTING = 10
 NAMESPACE_SAID = re.compile(r"\bnamespace ([a-z0-9][a-z0-9-]*)")
@@ -225,6 +228,7 @@ async def list_kind(ask: Ask) -> Answer:
     scope = {"namespace": ask.namespace} if ask.namespace and kind not in ("StorageClass", "Node") else {}
     if (labels := LABELS_SAID.search(ask.question)) is not None:  # kubectl -l: the objects it selects
         scope["label_selector"] = labels.group(1)
+    where = f" in namespace {ask.namespace}" if scope.get("namespace") else ""
     outcome = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500, **scope})
     if outcome.error is not None:
         return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
@@ -233,7 +237,6 @@ async def list_kind(ask: Ask) -> Answer:
         checked = len(items)
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
         if not items:
-            where = f" in namespace {ask.namespace}" if scope else ""
             return ask.answer(f"No failed {kind}{where}: {checked} {kind}(s) checked", status="answered",
                               next_steps=[f"kubectl get {kind.lower()} -A"])
         if OTHER_ASKED.search(ask.question):  # "any other failed jobs": besides the ones already talked about
@@ -244,11 +247,10 @@ async def list_kind(ask: Ask) -> Answer:
     if kind == "Node" and (state := NODE_STATE.search(ask.question)):  # "a node with SchedulingDisabled, which one"
         return await _nodes_in_state(ask, items, state.group(0))
     if kind in (*RUNNABLE[:3], "Node") and ALL_ASKED.search(ask.question):
-        return _all_at_count(ask, kind, items, f" in namespace {ask.namespace}" if scope else "")
+        return _all_at_count(ask, kind, items, where)
     if kind in RUNNABLE[:3] and SHORT_ASKED.search(ask.question):  # "which daemonsets are short": ready below desired
         items = [i for i in items if _short(str(i.get("ready") or ""))]
         if not items:
-            where = f" in namespace {ask.namespace}" if scope else ""
             return ask.answer(f"Every {kind}{where} has all its pods ready",
                               status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     details = [listed_line(kind, i) for i in items]
@@ -260,7 +262,9 @@ async def list_kind(ask: Ask) -> Answer:
         if held:  # the quota of the namespace asked about (or talked about) first, then what holds it, then the rest
             mine = [line for line in details if line.startswith(f"{held}/")]
             details = mine + await quota_holders(ask, held) + [line for line in details if line not in mine]
-    where = f" in namespace {ask.namespace}" if scope else ""
+    if not items and scope.get("label_selector"):  # "which nodes carry pool=webcam": none -- said as the answer
+        return ask.answer(f"None: no {kind}{where} carries {scope['label_selector']}", status="answered",
+                          next_steps=[f"kubectl get {kind.lower()} -A --show-labels"])
     if not items:
         return ask.answer(f"Found no {kind}{where}", status="answered", next_steps=[f"kubectl get {kind.lower()} -A"])
     names = ", ".join(i.get("name") for i in items[:8])

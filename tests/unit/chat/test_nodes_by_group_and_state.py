@@ -96,3 +96,10 @@ def test_a_cronjob_calls_out_by_what_its_environment_and_configmaps_set():
     assert "ZONE_COUNT=38 (env of container report of reporting/CronJob/leakage-report)" in answer.details
     assert "REPORT_BUCKET=s3://reports/leakage/ (ConfigMap report-cfg, envFrom, every key)" in answer.details
     assert not any("never-shown" in d for d in answer.details)
+
+
+def test_a_label_said_is_kubectls_label_selector():
+    from sre_agent.chat.answer.objects import LABELS_SAID
+    assert LABELS_SAID.search("Which nodes carry pinecrest.io/pool=webcam right now?").group(1) == "pinecrest.io/pool=webcam"
+    assert LABELS_SAID.search("pods with labels app=api,tier=web").group(1) == "app=api,tier=web"
+    assert LABELS_SAID.search("set SMS_SID=abc on the worker") is None  # a value set, not a selector
