@@ -155,8 +155,16 @@ async def unrecognised(ask: Ask) -> Answer:
     """Not a form the offline brain knows: never a dead end. The nearest grounded thing -- the state of the object
     the question names (or the conversation is about), else what is wrong in its scope now -- in a short answer that
     says what it did not read."""
-    if (group := await group_nodes(ask)) is not None:  # "what taints should the ops nodes have": a node group's
+    # "what taints should the ops nodes have": a node group's -- but "why didn't they land on the general nodes" asks why
+    # the conversation's pods did not, which their investigation says (the scheduler's words)
+    if not (WHY_ASKED.match(ask.question) and ask.focus) and (group := await group_nodes(ask)) is not None:
         return group
+    if WHY_ASKED.match(ask.question) and ask.focus and kind_of(ask.focus[0]) in INVESTIGATED and \
+            re.search(r"\b(land|go|run|schedule|move|fit|start)\b", ask.question, re.IGNORECASE):
+        ask.resource = ask.focus[0]
+        investigated = await HANDLERS["why_failing"].handler(ask)
+        investigated.form = "why_failing"
+        return investigated
     if VALUE_ASKED.search(ask.question) and (credential := await secret_asked(ask)) is not None:
         credential.form = "config_value"  # read as the credential question it is
         return credential  # "whats the PSP api key, i want to test by hand": where it lives, never its value
