@@ -1,6 +1,7 @@
 """A delete of an object something depends on is said, not pinned, on a passing request: a ConfigMap or Secret a
 workload's pods read (their next start fails), a Service that routes to ready pods, a workload a Service sends its
-traffic to, a PodDisruptionBudget that guards running pods (a drain may then evict them all). What depends on it is
+traffic to, a PodDisruptionBudget that guards running pods (a drain may then evict them all), a ResourceQuota that
+bounds what runs in its namespace. What depends on it is
 named. "... anyway" or "i know" before any reason clause pins it as usual -- a human approves every pinned action;
 "delete X, it's broken anyway" is a reason, not that override."""
 
@@ -40,6 +41,12 @@ async def depends_on(ask: Ask, rid: str) -> list[str]:
         healthy = int((budget or {}).get("healthy") or 0)
         return [f"it guards {healthy} running pod(s) ({(budget or {}).get('selector')}): without it a drain evicts them all "
                 "at once"] if healthy else []
+    if kind == "ResourceQuota":
+        listed = await ask.call("kubernetes", "get_resources", {"kind": "ResourceQuota", "namespace": namespace or "default"})
+        quota = next((q for q in (listed.data or {}).get("items") or [] if q.get("name") == name), None)
+        used = {k: v for k, v in ((quota or {}).get("used") or {}).items() if str(v) not in ("0", "")}
+        return [f"it bounds what namespace {namespace} may use (in use now: {used}): without it every limit there is "
+                "lifted -- raise the one that binds instead"] if used else []
     return []
 
 

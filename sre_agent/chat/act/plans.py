@@ -351,39 +351,6 @@ def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
                  "otherwise."])
 
 
-def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"bump the quota's cpu to 5": raise_quota on the hard key the question names (requests.cpu unless it says limits);
-    "raise riders-pods to 30 pods": its pod count."""
-    namespace, _, name = parse_resource_id(rid)
-    hard = {k: str(v) for k, v in ((obj.get("spec") or {}).get("hard") or {}).items()}
-    count = re.search(r"\bto\s+(\d+)\s*pods?\b|\bpods?\s+to\s+(\d+)\b", question, re.IGNORECASE)
-    if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
-        count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
-    if count and "pods" in hard:
-        key, value = "pods", count.group(1) or count.group(2)
-    else:
-        resource = resource_named(question)
-        keys = [k for k in hard if k.split(".")[-1] == resource]
-        wanted = "limits" if re.search(r"\blimits?\b", question, re.IGNORECASE) else "requests"
-        found = next((k for k in keys if k.startswith(wanted)), None) or next(iter(keys), None)
-        asked_value = quantity_asked(question, resource)
-        if found is None:
-            return f"{rid} sets no {resource} limit (hard: {hard})"
-        if asked_value is None:
-            return f"Say the new {found} for {rid} (e.g. 'raise its {resource} to 8'); it is {hard[found]} now"
-        key, value = found, asked_value
-    now, wanted_value = quantity_value(str(hard.get(key, ""))), quantity_value(str(value))
-    if now is not None and wanted_value is not None and wanted_value <= now:
-        # raise_quota only raises (the server refuses the rest): a lower value is never planned as a "raise"
-        return (f"{rid}'s {key} is {hard[key]} now; {value} would not raise it -- raise_quota only raises a limit. "
-                "Say a higher value, or lower it by hand after checking what its pods use")
-    patch = json.dumps({"spec": {"hard": {key: value}}}, separators=(",", ":"))
-    return Plan("raise_quota", {"namespace": namespace or "", "name": name, "hard": {key: value}, "expect_hard": hard,
-                                "reason": question[:200]},
-                f"quota {name}: {key} {hard[key]} -> {value}",
-                f"kubectl patch resourcequota {name} -n {namespace} --type merge -p '{patch}'", f"hard {hard}")
-
-
 def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
     """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
     by_hand = plan.tool == BY_HAND

@@ -48,7 +48,6 @@ from .plans import (
     cronjob_image_plan,
     cronjob_resources,
     image_asked,
-    quota_plan,
     request_part,
     rerun_plan,
     resources_asked,
@@ -57,6 +56,7 @@ from .plans import (
 )
 from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pods_delete
 from .pull_secret_plans import pull_secret_plan
+from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
 from .targets import (
@@ -146,7 +146,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return taint_plan(question, rid, obj)
     if verb == "tolerate":
         return toleration_plan(question, rid, obj)
-    if kind == "ResourceQuota":
+    if kind == "ResourceQuota" and verb != "delete":  # a delete is a delete (what it guards is said before it is pinned)
         return quota_plan(question, rid, obj)
     if kind in ("Secret", "ConfigMap") and verb in ("unknown", "env", "restart") and (
             KEY_RESTORED.search(question) or env_change(question)):

@@ -10,6 +10,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
+from .namespaces_said import namespace_named
 
 ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
 CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap"), "Secret": ("secretRef", "secretKeyRef", "secret")}
@@ -55,11 +56,15 @@ async def pod_template_spec(ask: Ask, rid: str) -> dict:
 async def which_of_kind(ask: Ask, kind: str) -> Answer | str:
     """A change request naming a kind ("raise the quota") whose object the conversation does not point at: the one of
     that kind a dashed word of the question names ("set the meter-import cronjob parallelism"), else the short question
-    listing the ones that exist -- never a guess across namespaces, even where only one exists."""
+    listing the ones that exist -- never a guess across namespaces, even where only one exists (the one in a namespace
+    the question names is no guess)."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 50})
     items = (listed.data or {}).get("items") or []
     said = set(re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", ask.question.lower()))
-    if len(named := [i for i in items if str(i.get("name")) in said]) == 1:
+    named = [i for i in items if str(i.get("name")) in said]
+    if len(named) != 1 and (where := ask.namespace or await namespace_named(ask)):
+        named = [i for i in items if i.get("namespace") == where]  # "delete the resourcequota in web": the one there
+    if len(named) == 1:
         chosen = named[0]
         return f"{chosen.get('namespace')}/{kind}/{chosen.get('name')}" if chosen.get("namespace") else f"{kind}/{chosen.get('name')}"
     names = [f"{i.get('namespace')}/{i.get('name')}" if i.get("namespace") else str(i.get("name")) for i in items][:5]

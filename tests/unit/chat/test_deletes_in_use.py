@@ -25,7 +25,9 @@ class Namespace:
         items = {"Service": [{"name": "recs", "selector": {"app": "recs"}}, {"name": "other", "selector": {"app": "x"}}],
                  "Endpoints": [{"name": "recs", "ready": 3}, {"name": "idle", "ready": 0}],
                  "Deployment": [{"name": "recs", "namespace": "p"}],
-                 "PodDisruptionBudget": [{"name": "redis", "healthy": 1, "selector": {"app": "redis"}}]}.get(args["kind"], [])
+                 "PodDisruptionBudget": [{"name": "redis", "healthy": 1, "selector": {"app": "redis"}}],
+                 "ResourceQuota": [{"name": "web-quota", "used": {"requests.cpu": "1800m", "pods": "6"}},
+                                   {"name": "idle-quota", "used": {"pods": "0"}}]}.get(args["kind"], [])
         return ToolOutcome(record=record, data={"items": items})
 
 
@@ -34,6 +36,8 @@ class Namespace:
     ("delete the recs service", "p/Service/recs", "it routes to 3 ready pod(s)"),
     ("delete recs-config, the job recreates it", "p/ConfigMap/recs-config", "its pods fail their next start without it"),
     ("delete the redis pdb so the drain goes through", "p/PodDisruptionBudget/redis", "it guards 1 running pod(s)"),
+    ("just delete the resourcequota in web", "p/ResourceQuota/web-quota", "it bounds what namespace p may use"),
+    ("delete the idle-quota", "p/ResourceQuota/idle-quota", None),  # nothing counts against it
     ("delete the idle service", "p/Service/idle", None),  # routes to nothing: nothing depends on it
     ("delete the recs deployment anyway", "p/Deployment/recs", None),  # said so: pinned as usual
 ])

@@ -15,3 +15,12 @@ from sre_agent.chat.answer.usage import _holder
 ])
 def test_a_pods_quota_share_belongs_to_what_runs_it(pod, holder):
     assert _holder(pod) == holder
+
+
+def test_each_hard_key_named_with_its_own_value_is_raised():
+    from sre_agent.chat.act.quota_plans import quota_plan
+    quota = {"spec": {"hard": {"requests.cpu": "2", "limits.cpu": "8", "pods": "12"}}}
+    plan = quota_plan("raise web-quota requests.cpu to 4 and limits.cpu to 14", "web/ResourceQuota/web-quota", quota)
+    assert not isinstance(plan, str) and plan.args["hard"] == {"requests.cpu": "4", "limits.cpu": "14"}
+    lower = quota_plan("set requests.cpu to 4 and limits.cpu to 6", "web/ResourceQuota/web-quota", quota)
+    assert isinstance(lower, str) and "limits.cpu 8 -> 6 would not raise it" in lower
