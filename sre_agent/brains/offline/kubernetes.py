@@ -116,6 +116,12 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
                    f"({slower.first.get('created')}), against {minutes(slower.before_s)} before"
                    + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
                       else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
+    if jobs:  # what the controller's own view says of the CronJob: runs skipped behind a hung one, schedules missed
+        data, ev_an = await calls("analyze", namespace=namespace)
+        for item in (data or {}).get("findings") or []:
+            if item["reason"] in ANALYZER_SIGNALS and target in (item.get("owner"), item["resource"]):
+                calls.find(target, item["reason"], item["message"], ev_an, severity=item["severity"],
+                           object=item["resource"], source="analyzer")
     runs = [resource_id("Job", job["name"], namespace) for job in jobs[:2]]
     for run in runs:
         await _workload(run, state, calls, of_cronjob=True)

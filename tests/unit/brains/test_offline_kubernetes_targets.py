@@ -131,6 +131,20 @@ def test_a_cronjob_carries_what_its_failed_runs_showed():
     assert lifted and lifted[0].details["run"] == "payments/Job/nightly-2" and "BackoffLimitExceeded" in lifted[0].summary
 
 
+def test_a_cronjob_carries_what_the_controllers_view_says_of_it_runs_skipped_behind_a_hung_one():
+    calls, _ = run("grooming/CronJob/groom", {
+        ("get_resources", "Job"): {"items": [{"name": "groom-1", "cronjob": "groom", "created": "2026-03-02T00:00:00Z"}]},
+        ("ownership", "Job"): {"pods": [], "calls": []},
+        ("describe", "Job"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}},
+        "analyze": {"findings": [
+            {"resource": "grooming/CronJob/groom", "kind": "CronJob", "severity": "warning", "reason": "RunsSkipped",
+             "message": "CronJob groom skipped 8 scheduled runs: concurrencyPolicy Forbid and its run groom-1 is still active"},
+            {"resource": "grooming/Deployment/other", "kind": "Deployment", "severity": "critical", "reason": "CrashLoopBackOff",
+             "message": "another workload's trouble"}]},
+    })
+    assert signals(calls).get("RunsSkipped") == "grooming/CronJob/groom" and "CrashLoopBackOff" not in signals(calls)
+
+
 def test_a_question_locates_a_job_or_a_cronjob_by_name_not_only_deployments_and_services():
     tools = Scripted({"find_resource": {"matches": [{"resource": "clearing/Pod/settle-1-abcde", "exact": False},
                                                     {"resource": "clearing/Job/settle-1", "exact": True}]}})
