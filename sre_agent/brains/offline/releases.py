@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Finding, parse_time
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
-from .logs import errors_name_a_dependency, errors_point_outside, rate_limited
+from .logs import RATE_LIMITED, errors_name_a_dependency, errors_point_outside, rate_limited
 
 
 def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
@@ -126,7 +126,7 @@ def error_lines(x: Finding) -> bool:
 def regression_reason(f: Finding, all_: list[Finding]) -> str:
     began_with = onset_revision(f, all_)
     if not began_with:
-        return f.summary + _said_why(f, all_)
+        return f.summary + _said_why(f, all_) + _fails_with(f, all_)
     return (f"{BEGAN_WITH} {began_with.get('revision')} (live from {began_with.get('created')}, "
             f"changed {', '.join(began_with.get('changed') or ['?'])}: images {began_with.get('images')}); "
             f"revision {f.details.get('revision')} came after it (changed {', '.join(f.details.get('changed') or ['?'])})")
@@ -139,3 +139,15 @@ def _said_why(f: Finding, all_: list[Finding]) -> str:
               and x.signal == "RecordedIntent" and (x.details.get("intent") or {}).get("key") == "kubernetes.io/change-cause"]
     cause = next((c for c in causes if c), "")
     return f"; its change-cause: {cause[:200]!r}" if cause and cause not in f.summary else ""
+
+
+def _fails_with(f: Finding, all_: list[Finding]) -> str:
+    """The line its failing calls log since the release, when the other end answers 429 (it calls too often): the
+    symptom's own words beside the release that causes it."""
+    if not rate_limited(f.resource, all_):
+        return ""
+    # the sample line as logged (the template masks its numbers: the 429 itself)
+    line = next((x.summary.split(": ", 1)[-1] for x in all_ if x.resource == f.resource
+                 and x.signal in ("UpstreamErrors", "NewErrorTemplate") and RATE_LIMITED.search(x.summary)), "")
+    return f"; its calls are now refused for their rate: {line[:160]}" if line else ""
+

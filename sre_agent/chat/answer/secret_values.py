@@ -53,21 +53,28 @@ async def secret_asked(ask: Ask) -> Answer | None:
     if chosen is None:
         # a workload the question names ("the postgres password for submissions-db"): only the Secrets it reads --
         # never a look-alike key of another app's Secret elsewhere
-        # (else the conversation's workload: "whats our vendor api key" after talking about weather-feed)
-        reader = await _workload_named(ask) or next((r for r in ask.focus if parse_resource_id(r)[1] in READERS), None)
-        namespace = parse_resource_id(reader)[0] if reader else ask.namespace
-        listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
-                                                               **({"namespace": namespace} if namespace else {})})
-        items = (listed.data or {}).get("items") or []
-        if reader:
-            pod_spec = await _pod_spec(ask, reader)
-            items = [r for r in items if references_config(pod_spec, "Secret", str(r.get("name")))]
-        terms = question_terms(ask.question) - GENERIC
-        scored = sorted(((_score(ask.question, terms, r) + (1.0 if reader else 0.0), r) for r in items),
-                        key=lambda pair: -pair[0])
-        if not scored or scored[0][0] <= 0:
+        # (else, when its words name no Secret, the conversation's workload's: "whats our vendor api key" after
+        # talking about weather-feed)
+        named = await _workload_named(ask)
+        talked = next((r for r in ask.focus if parse_resource_id(r)[1] in READERS), None) if not named else None
+        best = None
+        for reader in ([named] if named else [None, *([talked] if talked else [])]):
+            namespace = parse_resource_id(reader)[0] if reader else ask.namespace
+            listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
+                                                                   **({"namespace": namespace} if namespace else {})})
+            items = (listed.data or {}).get("items") or []
+            if reader:
+                pod_spec = await _pod_spec(ask, reader)
+                items = [r for r in items if references_config(pod_spec, "Secret", str(r.get("name")))]
+            terms = question_terms(ask.question) - GENERIC
+            scored = sorted(((_score(ask.question, terms, r) + (1.0 if reader else 0.0), r) for r in items),
+                            key=lambda pair: -pair[0])
+            if scored and scored[0][0] > 0:
+                best = scored[0][1]
+                break
+        if best is None:
             return None
-        rows = [scored[0][1]]
+        rows = [best]
         chosen = resource_id("Secret", str(rows[0].get("name")), rows[0].get("namespace"))
     namespace, _, name = parse_resource_id(chosen)
     if not rows:

@@ -11,42 +11,12 @@ from ..answer.pods import owner_id, pod_trouble
 from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
+from .exact_names import best_match, named_exactly, workload_of_service
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
 from .named_targets import full_name_beside, key_holder_named, token_of_one
 from .names import best_names, generated_from, joined_words, match_score, tokens
 from .namespaces_said import namespaces
-
-# When a name matches several objects, the one an SRE means: the workload, then what fronts it.
-KIND_PREFERENCE = ("Deployment", "StatefulSet", "DaemonSet", "Service", "CronJob", "Job", "Node", "Pod")
-
-
-def best_match(matches: list[dict], *, namespace: str | None, kind_hint: str | None) -> str | None:
-    """Exact names first, then the namespace asked about, then the kind the form needs, then workloads."""
-    def rank(match: dict) -> tuple:
-        rid = match["resource"]
-        ns = parse_resource_id(rid)[0]
-        kind = kind_of(rid)
-        order = KIND_PREFERENCE.index(kind) if kind in KIND_PREFERENCE else len(KIND_PREFERENCE)
-        return (not match.get("exact"), bool(namespace) and ns != namespace, bool(kind_hint) and kind != kind_hint, order)
-
-    ranked = sorted(matches, key=rank)
-    return ranked[0]["resource"] if ranked else None
-
-
-async def named_exactly(ask: Ask, word: str, *, kinds: list[str] | None = None, kind_hint: str | None = None) -> str | None:
-    """The object `word` is exactly the name of (find_resource's default kinds, or `kinds`), the best of them
-    when several are (best_match); None when only look-alikes match."""
-    found = await ask.call("kubernetes", "find_resource", {"name": word, **({"kinds": kinds} if kinds else {})})
-    exact = [m for m in (found.data or {}).get("matches") or [] if m.get("exact")]
-    return best_match(exact, namespace=ask.namespace, kind_hint=kind_hint)
-
-
-async def workload_of_service(ask: Ask, service: str, kinds: tuple[str, ...] = ("Deployment", "StatefulSet")) -> str | None:
-    """The workload behind a Service: the one of its name in its namespace (the pairing the ownership walk checks)."""
-    namespace, _, name = parse_resource_id(service)
-    found = await named_exactly(ask, name, kinds=list(kinds))
-    return found if found and parse_resource_id(found)[0] == namespace else None
 
 
 async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
@@ -104,6 +74,8 @@ def _question_kind(ask: Ask) -> str | None:
     return nouns[0] if nouns else None
 
 
+WORKLOAD_ATTRIBUTE = re.compile(r"\b(replicas?|pods?|restarts?|restarting|image|tag|probes?|limits?|requests?|rollout)\b",
+                                re.IGNORECASE)  # what a workload has and a ConfigMap or Secret does not
 CLAUSE_END = re.compile(r"[?;,]|\s-\s")
 
 
@@ -316,6 +288,9 @@ async def resolve(ask: Ask) -> str | Answer:
         if ask.form not in WRITE_FORMS and not PRONOUN_OR_POSSESSIVE.search(ask.question) and (
                 tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
             return tokened  # "where does the redis volume live" after trailer-transcoder: loyalty-redis, the one so named
+        if kind_of(ask.focus[0]) in ("ConfigMap", "Secret") and WORKLOAD_ATTRIBUTE.search(ask.question) and (
+                runs := next((r for r in ask.focus if kind_of(r) in ROLLABLE), None)):
+            return runs  # "how many replicas does it want" after "who rotated it": the workload, never the Secret
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         if rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Service" and (

@@ -148,7 +148,8 @@ def test_a_release_stays_the_suspect_when_the_host_outside_answers_429_to_how_of
     release, failing = in_window_release("2026-11-23T01:30:00Z"), errors("2026-11-23T01:34:00Z")
     limited = [log_line("UpstreamErrors", "ERROR GET https://api.alpinewx.example/v1/current -> 429 Too Many Requests"),
                log_line("NewErrorTemplate", "WARN alpinewx: rate limit reached, backing off <NUM>ms")]
-    assert best(hypotheses([release, failing, *limited])).category.value == "bad_deploy_regression"
+    chosen = best(hypotheses([release, failing, *limited]))
+    assert chosen.category.value == "bad_deploy_regression" and "429 Too Many Requests" in " ".join(chosen.reasons)
 
 
 DB = "clinical/StatefulSet/pharmacy-db"

@@ -54,3 +54,26 @@ def test_a_named_workloads_secret_is_the_answer_never_a_look_alike():
 def test_a_credentials_value_asked_in_the_opening_clause(question, asked):
     from sre_agent.chat.answer.secret_values import credential_value_asked
     assert credential_value_asked(question) is asked
+
+
+def test_a_secret_named_by_its_words_wins_over_the_conversations_workloads_secrets():
+    from sre_agent.chat.answer.secret_values import secret_asked as asked
+
+    class Secrets:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+            if tool == "describe":  # the conversation's workload reads only its own database secret
+                return ToolOutcome(record=record, data={"object": {"spec": {"template": {"spec": {"containers": [
+                    {"name": "app", "envFrom": [{"secretRef": {"name": "lending-db"}}]}]}}}}})
+            if tool == "find_resource":
+                return ToolOutcome(record=record, data={"matches": []})
+            return ToolOutcome(record=record, data={"items": [
+                {"name": "lending-db", "namespace": "ebooks", "keys": ["DATABASE_URL"]},
+                {"name": "fulcrum-api-key", "namespace": "ebooks", "keys": ["FULCRUM_API_KEY"]}]})
+
+    question = "whats our fulcrum api key, I want to curl their api myself"
+    ask = Ask(question=question, recognised=recognise(question), tools=Secrets(), focus=["ebooks/Deployment/ebook-lending"])
+    answer = asyncio.run(asked(ask))
+    assert answer is not None and "ebooks/Secret/fulcrum-api-key" in answer.headline
