@@ -166,7 +166,8 @@ async def change_record(ask: Ask) -> Answer:
     lines = await record_lines(ask, rid, obj, events)
     notes = peoples_notes(obj)
     if re.match(r"^\W*(so\s+|and\s+)?who\b", ask.question, re.IGNORECASE):  # "who rotated it": a note naming who did, first
-        notes.sort(key=lambda note: not re.search(r"(-by|_by|author|owner|changed|change-cause|rotated)\b", note.split(":")[0]))
+        # (a key that says who did it -- last-rotated-by, changed_by -- not who owns it: "owner" answers another question)
+        notes.sort(key=lambda note: not re.search(r"[-_.]by$", note.split(":")[0].strip()))
     if kind in ("ConfigMap", "Secret") and CONTENT_ASKED.match(ask.question):  # kubectl get/describe of it: what it holds
         held = held_values(kind, obj)
         return ask.answer(f"{rid} holds: {'; '.join(held)[:HELD_SHOWN]}", status="answered",
