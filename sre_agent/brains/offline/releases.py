@@ -144,8 +144,6 @@ def _said_why(f: Finding, all_: list[Finding]) -> str:
 def _fails_with(f: Finding, all_: list[Finding]) -> str:
     """The line its failing calls log since the release, when the other end answers 429 (it calls too often): the
     symptom's own words beside the release that causes it."""
-    if not rate_limited(f.resource, all_):
-        return ""
     # the sample line as logged (the template masks its numbers: the 429 itself)
     line = next((x.summary.split(": ", 1)[-1] for x in all_ if x.resource == f.resource
                  and x.signal in ("UpstreamErrors", "NewErrorTemplate") and RATE_LIMITED.search(x.summary)), "")

@@ -138,8 +138,9 @@ async def healthy_run_killed(ask: Ask, rid: str) -> Answer | None:
     if kind != "Job" or OVERRIDE.search(ask.question):
         return None
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Job", "namespace": namespace or "default"})
-    job = next((j for j in (listed.data or {}).get("items") or [] if j.get("name") == name), None)
-    if job is None or not job.get("active") or job.get("failed") or _overrunning(job, (listed.data or {}).get("items") or []):
+    jobs = (listed.data or {}).get("items") or []
+    job = next((j for j in jobs if j.get("name") == name), None)
+    if job is None or not job.get("active") or job.get("failed") or _overrunning(job, jobs):
         return None
     diagnosis = ask.last_diagnosis
     if not diagnosis and ask.investigate is not None:

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 from ..ask import Ask, handles
 from ..models import Answer
-
-
-def _labels(row: dict) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in str(row.get("labels") or "").split(",") if "=" in part)
+from .pods import pod_labels, selects
 
 
 def _guards(pod: dict, budgets: list[dict]) -> dict | None:
     """The budget of the pod's namespace whose matchLabels the pod carries and that allows no disruption now."""
-    labels = _labels(pod)
-    return next((b for b in budgets if b.get("namespace") == pod.get("namespace") and b.get("selector")
-                 and all(labels.get(k) == v for k, v in (b.get("selector") or {}).items())
+    labels = pod_labels(pod)
+    return next((b for b in budgets if b.get("namespace") == pod.get("namespace") and selects(b.get("selector") or {}, labels)
                  and not (b.get("allowed") or 0)), None)
 
 

@@ -17,8 +17,8 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.context_names import kind_of
 from ..understand.references import owner_of, workload_of_service
-from .nodes import TERMINAL
-from .pods import autoscaler_of, guarding_budget, workload_pods
+from .nodes import TERMINAL, requested_on
+from .pods import autoscaler_of, guarding_budget, requested, workload_pods
 
 SCALED = ("Deployment", "StatefulSet")
 # "scale it to 10", "10 replicas", "another 4 pods", "2 more": the size the question wants room for
@@ -48,11 +48,6 @@ async def workload_meant(ask: Ask) -> str | None:
     return None
 
 
-def _requests(pod: dict) -> tuple[Decimal, Decimal]:
-    asked = pod.get("requests") or {}
-    return (quantity(str(asked.get("cpu") or "0")) or Decimal(0), quantity(str(asked.get("memory") or "0")) or Decimal(0))
-
-
 def _fits(node: dict, held: tuple[Decimal, Decimal], each: tuple[Decimal, Decimal]) -> int:
     """How many more pods requesting `each` the node takes, given what its running pods hold."""
     free = [(quantity(str(node.get(key) or "")) or Decimal(0)) - used for key, used in zip(("cpu", "memory"), held)]
@@ -63,7 +58,7 @@ def _fits(node: dict, held: tuple[Decimal, Decimal], each: tuple[Decimal, Decima
 async def node_room(ask: Ask, pods: list[dict]) -> tuple[int, list[str], tuple[Decimal, Decimal]]:
     """(how many more of these pods the nodes they run on -- and the rest of those nodes' group -- take, a line per
     node, one pod's requests)."""
-    each = max((_requests(p) for p in pods), default=(Decimal(0), Decimal(0)))
+    each = max((requested(p) for p in pods), default=(Decimal(0), Decimal(0)))
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 1000})
     nodes = [n for n in (listed.data or {}).get("items") or [] if str(n.get("ready")) == "True" and not n.get("unschedulable")]
     hosts = {p.get("node") for p in pods if p.get("node")}
@@ -72,15 +67,12 @@ async def node_room(ask: Ask, pods: list[dict]) -> tuple[int, list[str], tuple[D
     candidates = [n for n in nodes if n.get("name") in hosts or (n.get("labels") and n.get("labels") in groups)] if hosts \
         else [n for n in nodes if not n.get("taints")]
     everything = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
-    held: dict[str, tuple[Decimal, Decimal]] = {}
+    on_node: dict[str, list[dict]] = {}
     for pod in (everything.data or {}).get("items") or []:
-        if pod.get("node") and pod.get("status") not in TERMINAL:
-            cpu, memory = held.get(pod["node"], (Decimal(0), Decimal(0)))
-            more = _requests(pod)
-            held[pod["node"]] = (cpu + more[0], memory + more[1])
+        on_node.setdefault(str(pod.get("node")), []).append(pod)
     lines, total = [], 0
     for node in candidates:
-        fits = _fits(node, held.get(str(node.get("name")), (Decimal(0), Decimal(0))), each)
+        fits = _fits(node, requested_on(on_node.get(str(node.get("name")), [])), each)
         total += fits
         lines.append(f"node {node.get('name')}: room for {fits} more (allocatable cpu {node.get('cpu')}, memory {node.get('memory')})")
     return total, lines, each

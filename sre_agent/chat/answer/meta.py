@@ -22,7 +22,7 @@ from .health import describe, status
 from .nodes import group_nodes
 from .previous_values import previous_value
 from .runs import cronjob_of
-from .secret_values import secret_asked
+from .secret_values import VALUE_ASKED, secret_asked
 
 EXAMPLES = [
     ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
@@ -284,9 +284,6 @@ async def _of_kind(ask: Ask, kind: str, namespace: str) -> list[str] | None:
 
 
 NOT_READ = "I could not read what the question asks"
-# a value asked to be said or shown: "whats the X", "print the DATABASE_URL", "give me the token"
-VALUE_ASKED = re.compile(r"^\W*(what'?s|what\s+is|print|show|give|paste|send|dump|cat|echo|tell\s+me|read\s+me)\b",
-                         re.IGNORECASE)
 # what an object holds, asked: "what does the LimitRange set", "what's in that netpol", "what does the pdb allow"
 WHAT_IT_HOLDS = re.compile(r"^\W*what(\s+(does|do|is|are)|'?s|s)\b.{0,60}?\b(set|sets|say|says|allow|allows|block|blocks|"
                            r"contain|contains|hold|holds|define|defines|have|has|in\s+it|enforce|enforces|do)\b", re.IGNORECASE)

@@ -13,7 +13,7 @@ from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.context_names import kind_of
 from .health import describe
-from .pods import owner_id, pod_trouble
+from .pods import owner_id, pod_trouble, requested
 
 
 async def _node_of(ask: Ask, rid: str) -> str | None:
@@ -34,12 +34,17 @@ TERMINAL = ("Succeeded", "Completed", "Failed")  # a finished pod holds none of 
 ROOM_ASKED = re.compile(r"\b(requested|allocated|reserved|committed|capacity|allocatable|room|headroom|space|fit)\b", re.IGNORECASE)
 
 
+def requested_on(pods: list[dict]) -> tuple[Decimal, Decimal]:
+    """(cpu, memory) the pods that still run request, summed: what they hold of their node's allocatable."""
+    running = [requested(p) for p in pods if p.get("status") not in TERMINAL]
+    return sum((r[0] for r in running), Decimal(0)), sum((r[1] for r in running), Decimal(0))
+
+
 def requested_line(node: str, allocatable: dict, pods: list[dict]) -> str:
     """What the node's running pods request of its allocatable cpu and memory (the scheduler's arithmetic)."""
     parts = []
-    for key, unit, scale in (("cpu", "m", Decimal(1000)), ("memory", "Mi", 1 / Decimal(1 << 20))):
-        asked = sum((quantity(str((p.get("requests") or {}).get(key) or "0")) or Decimal(0) for p in pods
-                     if p.get("status") not in TERMINAL), Decimal(0))
+    held = requested_on(pods)
+    for (key, unit, scale), asked in zip((("cpu", "m", Decimal(1000)), ("memory", "Mi", 1 / Decimal(1 << 20))), held, strict=True):
         have = quantity(str(allocatable.get(key) or ""))
         share = f" ({100 * asked / have:.0f}%)" if have else ""
         parts.append(f"{key} {int(asked * scale)}{unit} of {allocatable.get(key, '?')} allocatable{share}")

@@ -4,9 +4,11 @@ their one-line state with their node; a pod spec's containers' requests and limi
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from ...contracts import parse_resource_id
+from ...graph.quantities import quantity
 from ..ask import Ask
 
 HEALTHY_POD_STATES = {"Running", "Succeeded", "Completed"}
@@ -136,16 +138,31 @@ async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> 
             for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
 
 
+def pod_labels(row: dict) -> dict[str, str]:
+    """A pod row's labels ("app=x,tier=web", as kubectl --show-labels prints them) as a dict."""
+    return dict(part.split("=", 1) for part in str(row.get("labels") or "").split(",") if "=" in part)
+
+
+def selects(selector: dict, labels: dict[str, str]) -> bool:
+    """Whether a matchLabels selector (a Service's, a budget's) selects a pod carrying `labels`."""
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def requested(pod: dict) -> tuple[Decimal, Decimal]:
+    """(cpu cores, memory bytes) a pod row requests of its node's allocatable: what the scheduler adds up."""
+    asked = pod.get("requests") or {}
+    return (quantity(str(asked.get("cpu") or "0")) or Decimal(0), quantity(str(asked.get("memory") or "0")) or Decimal(0))
+
+
 async def guarding_budget(ask: Ask, rid: str) -> tuple[str, int, int] | None:
     """(the PodDisruptionBudget guarding a workload's pods, its minAvailable, how many pods the workload has) -- the
     floor its owners wrote down; None when no budget with a minAvailable count selects its pods."""
     namespace = parse_resource_id(rid)[0]
-    labels = [dict(kv.split("=", 1) for kv in str(p.get("labels") or "").split(",") if "=" in kv)
-              for p in await workload_pods(ask, rid)]
+    labels = [pod_labels(p) for p in await workload_pods(ask, rid)]
     listed = await ask.call("kubernetes", "get_resources", {"kind": "PodDisruptionBudget", "namespace": namespace or "default"})
     for budget in (listed.data or {}).get("items") or []:
-        selector, floor = budget.get("selector") or {}, budget.get("minAvailable")
-        if selector and isinstance(floor, int) and any(all(pod.get(k) == v for k, v in selector.items()) for pod in labels):
+        floor = budget.get("minAvailable")
+        if isinstance(floor, int) and any(selects(budget.get("selector") or {}, pod) for pod in labels):
             return f"{namespace}/PodDisruptionBudget/{budget.get('name')}", floor, len(labels)
     return None
 

@@ -19,14 +19,15 @@ READERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 CREDENTIAL_WORDS = re.compile(r"\b(api[\s_-]?keys?|keys?|passwords?|passwd|pw|tokens?|secrets?|credentials?|creds|"
                               r"private|cert(ificate)?s?|connection[\s_-]?strings?|dsn)\b|[A-Z0-9]_(KEY|TOKEN|PASSWORD|SECRET)\b",
                               re.IGNORECASE)
-# the value asked to be said: "whats the api key", "print the password", "give me the token"
-VALUE_SAID = re.compile(r"^\W*(what'?s|what\s+is|print|show|give|paste|send|dump|cat|echo|tell\s+me|read\s+me)\b", re.IGNORECASE)
+# a value asked to be said or shown: "whats the X", "print the DATABASE_URL", "give me the token"
+VALUE_ASKED = re.compile(r"^\W*(what'?s|what\s+is|print|show|give|paste|send|dump|cat|echo|tell\s+me|read\s+me)\b",
+                         re.IGNORECASE)
 
 
 def credential_value_asked(question: str) -> bool:
     """A credential's value asked for, in the question's opening clause ("whats our alpinewx api key, i want to ...")."""
     head = re.split(r"[,;]|\s-\s", question, maxsplit=1)[0]
-    return bool(VALUE_SAID.search(head) and CREDENTIAL_WORDS.search(head))
+    return bool(VALUE_ASKED.search(head) and CREDENTIAL_WORDS.search(head))
 
 
 SECRET_NAMED = re.compile(r"\b[A-Z][A-Z0-9]*_(URL|URI|DSN|KEY|TOKEN|PASSWORD|SECRET|PASS)\b")
@@ -57,7 +58,7 @@ async def secret_asked(ask: Ask) -> Answer | None:
         # talking about weather-feed)
         named = await _workload_named(ask)
         talked = next((r for r in ask.focus if parse_resource_id(r)[1] in READERS), None) if not named else None
-        best = None
+        terms, best = question_terms(ask.question) - GENERIC, None
         for reader in ([named] if named else [None, *([talked] if talked else [])]):
             namespace = parse_resource_id(reader)[0] if reader else ask.namespace
             listed = await ask.call("kubernetes", "get_resources", {"kind": "Secret", "limit": 2000,
@@ -66,7 +67,6 @@ async def secret_asked(ask: Ask) -> Answer | None:
             if reader:
                 pod_spec = await _pod_spec(ask, reader)
                 items = [r for r in items if references_config(pod_spec, "Secret", str(r.get("name")))]
-            terms = question_terms(ask.question) - GENERIC
             scored = sorted(((_score(ask.question, terms, r) + (1.0 if reader else 0.0), r) for r in items),
                             key=lambda pair: -pair[0])
             if scored and scored[0][0] > 0:
