@@ -242,7 +242,10 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                    if status.get("conditions") else {})}
     if kind == "Job":
         owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "CronJob"), None)
-        return {**base, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
+        true = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
+        # kubectl get jobs' STATUS column (1.28+): Complete / Failed / Suspended, else Running
+        state = next((t for t in ("Complete", "Failed", "Suspended") if t in true), "Running")
+        return {**base, "status": state, "active": status.get("active", 0), "succeeded": status.get("succeeded", 0),
                 "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
                 # how long it ran, and how it was split (what a CronJob's runs are compared by: "twice as long")
                 "started": status.get("startTime"), "completed": status.get("completionTime"),

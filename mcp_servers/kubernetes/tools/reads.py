@@ -36,6 +36,7 @@ class Usage(Row):
     namespace: str | None
     cpu_m: int = Field(description="CPU in millicores")
     memory_mib: int = Field(description="memory in MiB")
+    container: str | None = Field(default=None, description="with containers=true: the pod's container this row is")
 
 
 class TopResult(ToolResult):
@@ -111,12 +112,20 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
     @tool(title="CPU and memory use (kubectl top)", read_only=True, destructive=False, idempotent=True,
           open_world=True)
     def top(kind: Literal["pods", "nodes"] = "pods", namespace: str | None = None,
-            sort_by: Literal["cpu", "memory"] = "cpu", limit: Annotated[int, Field(ge=1, le=1000)] = 30) -> TopResult:
+            sort_by: Literal["cpu", "memory"] = "cpu", limit: Annotated[int, Field(ge=1, le=1000)] = 30,
+            containers: Annotated[bool, Field(description="pods: one row per container (kubectl top pods --containers)")]
+            = False) -> TopResult:
         """CPU (millicores) and memory (MiB) from metrics.k8s.io, highest first."""
         metrics_kind = "PodMetrics" if kind == "pods" else "NodeMetrics"
         items = ctx.k8s(lambda: kube.list(metrics_kind, namespace if kind == "pods" else None), f"metrics.k8s.io {kind}")
         rows = []
         for item in items:
+            if kind == "pods" and containers:  # a sidecar's use apart from its app's: which one nears its limit
+                rows += [Usage(name=item["metadata"]["name"], namespace=item["metadata"].get("namespace"),
+                               container=c.get("name"), cpu_m=round(millicores((c.get("usage") or {}).get("cpu"))),
+                               memory_mib=round(mebibytes((c.get("usage") or {}).get("memory"))))
+                         for c in item.get("containers") or []]
+                continue
             usages = [c["usage"] for c in item.get("containers") or []] if kind == "pods" else [item.get("usage") or {}]
             rows.append(Usage(name=item["metadata"]["name"], namespace=item["metadata"].get("namespace"),
                               cpu_m=round(sum(millicores(u.get("cpu")) for u in usages)),

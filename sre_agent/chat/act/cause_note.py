@@ -12,6 +12,7 @@ import re
 
 from ...categories import category
 from ...contracts import parse_resource_id
+from ..answer.diagnosis_text import cause_text
 from ..answer.investigate import wider_subject
 from ..ask import Ask
 from ..understand.kinds_said import configs_read_by
@@ -39,6 +40,7 @@ def change_kind(plan: Plan, verb: str = "") -> str | None:
 
 
 OUTSIDE = "(outside the cluster)"
+NO_ROOT = "No root cause among the observations: "  # the offline brain's summary when nothing found is a fault
 LOGS_SAID = re.compile(r"\(its logs: (.+)\)\s*$")
 
 
@@ -82,33 +84,62 @@ def _same_object(root: str, rid: str) -> bool:
     return kind == "Pod" and ns == root_ns and name.startswith(root_name + "-")
 
 
+def _found_nothing(summary: str, subject: str, rid: str) -> str | None:
+    """The investigation of what pages found no root cause (only changes made on purpose, a load it absorbed): a change
+    asked for then is not a fix of anything found -- said with what was looked at, so "revert X, that's when it started"
+    meets the evidence rather than a bare approval."""
+    if not summary.startswith(NO_ROOT) or not subject or _same_object(subject, rid):
+        return None
+    return f"note: the investigation of {subject} found no fault ({summary.removeprefix(NO_ROOT)[:220]}) -- " \
+           f"nothing it found asks for this change"
+
+
+def _key_not_named(plan: Plan, rid: str, diagnosis: dict, why: str) -> str | None:
+    """A key set in a ConfigMap/Secret the root workload reads is its fix only when the fault's evidence names that key
+    (the missing setting, the pool size it exhausts): another key of the same ConfigMap ("set EMAIL_BATCH_SIZE back" while
+    the crash is a missing SMS_SID) leaves the fault as it is -- said, with what the evidence does name."""
+    key = str(plan.args.get("key") or "")
+    if not key or parse_resource_id(rid)[1] not in ("ConfigMap", "Secret"):
+        return None
+    said = " ".join([str(diagnosis.get("summary") or ""),
+                     *(str(e.get("excerpt") or "") for e in diagnosis.get("evidence") or [] if isinstance(e, dict))])
+    if re.search(rf"(?<![A-Za-z0-9_]){re.escape(key)}(?![A-Za-z0-9_])", said, re.IGNORECASE):
+        return None
+    return f"note: the root cause found is {diagnosis.get('resource')} ({diagnosis.get('category')}: {why}) -- " \
+           f"its evidence does not name {key}"
+
+
 async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | None:
     """One line for the approval request when the change leaves the conversation's root cause as it is, else None."""
-    diagnosis = ask.last_diagnosis or {}
+    diagnosis, subject = ask.last_diagnosis or {}, ""
     if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
         worst = await wider_subject(ask, near=rid)
         if isinstance(worst, str) and worst:
-            diagnosis = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}
+            diagnosis, subject = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}, worst
             ask.last_diagnosis = diagnosis or None
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if found == "none":
-        return _outside_note(str(diagnosis.get("summary") or ""), rid, change_kind(plan, verb)) or \
-            _paging_elsewhere(str(diagnosis.get("summary") or ""), rid)
+        summary = str(diagnosis.get("summary") or "")
+        return _outside_note(summary, rid, change_kind(plan, verb)) or _paging_elsewhere(summary, rid) or \
+            _found_nothing(summary, subject, rid)
     if not root:
         return None
-    why = re.sub(rf"^{re.escape(found)} on {re.escape(root)}:? ", "", str(diagnosis.get("summary") or "")).strip()[:220]
+    why = cause_text(diagnosis)[:220]
     if change_kind(plan, verb) == "undo" and parse_resource_id(root)[1] in ("ConfigMap", "Secret") and \
             parse_resource_id(root)[2] not in plan.change:
         # an undo rolls back the pod template, never the data of a ConfigMap/Secret it reads -- unless the revision
         # it goes back to reads another one (then the plan's change names it)
         return f"note: the root cause found is {root} ({found}: {why}) -- an undo of {rid} leaves what {root} holds as it is"
     if not _same_object(root, rid):
-        if elsewhere(ask, rid) is None:  # its pod, its Service, a ConfigMap it reads: the change may be the fix's part
-            return None
         rid_kind = parse_resource_id(rid)[1]
+        configs = rid_kind in ("ConfigMap", "Secret") and parse_resource_id(root)[1] in ("ConfigMap", "Secret")
+        if elsewhere(ask, rid) is None and not configs:  # its pod, its Service, a ConfigMap it reads: may be the fix's part
+            return None
         if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind) \
                 and _config_reaches(found):
-            return None  # what the root workload reads (its heap flag, its pool size): the change may be the fix
+            # what the root workload reads (its heap flag, its pool size): the change may be the fix -- when it sets what
+            # the fault's evidence names
+            return _key_not_named(plan, rid, diagnosis, why)
         return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
     kind = change_kind(plan, verb)
     try:

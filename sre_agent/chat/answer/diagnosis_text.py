@@ -3,6 +3,16 @@ quotes it has already said beside it -- quoted again, the category and the objec
 
 from __future__ import annotations
 
+import re
+
+# An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
+# tag already say.
+REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
+# A one-element Python list quoted in a summary ("(['shop/api:1.2'] -> ['shop/api:1.3'])"): its brackets and quotes say
+# nothing a reader needs.
+ONE_ITEM_LIST = re.compile(r"\['([^'\[\]]+)'\]")
+
+PULL_FAULTS = ("bad_image", "image_pull_auth")  # where an image comes from is the fault's fact: its host stays
 NEEDS_SAID = 100  # what a fix needs from a person, cut to this in the one-line next step
 
 
@@ -14,11 +24,15 @@ def cause_text(diagnosis: dict | None) -> str:
 
 
 def said_once(text: str, category: str, resource: str) -> str:
-    """`text` without a leading "<category> on <resource>" or "<resource>:" the line around it already says."""
+    """`text` without a leading "<category> on <resource>" or "<resource>:" the line around it already says, registry
+    hosts and list brackets dropped -- so a cut quote keeps the fact (the new tag, the missing key) rather than losing it
+    to a repeated prefix or an ECR host."""
     for prefix in (f"{category} on {resource}", f"{resource}:"):
         if category and resource and text.startswith(prefix):
             text = text[len(prefix):].lstrip(" :")
-    return text
+    if category not in PULL_FAULTS:
+        text = REGISTRY_HOST.sub("", text)
+    return ONE_ITEM_LIST.sub(r"\1", text)
 
 
 FIX_SAID = 200  # a fix's words in one next step; the report has them whole

@@ -11,6 +11,7 @@ from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
 from .alarms import sole_alarmed
+from .diagnosis_text import cause_text
 
 # The question presumes a fault: the object down, dead, broken, or the cause of another's trouble.
 FAULT_PRESUMED = re.compile(r"\b(down|dead|broken|crash\w*|failing|the\s+(cause|culprit|problem)|that.?s\s+why|"
@@ -34,5 +35,5 @@ async def premise_corrected(ask: Ask, answer: Answer) -> Answer:
         "headline": f"No: {name} is up -- {answer.headline}. What fails is {culprit} ({category})",
         "status": "answered", "diagnosis": diagnosis,
         "resources": list(dict.fromkeys([culprit, alarmed, ask.resource])),
-        "details": [f"the investigation of {alarmed}: {str(diagnosis.get('summary') or '')[:300]}", *answer.details],
+        "details": [f"the investigation of {alarmed}: {cause_text(diagnosis)[:300]}", *answer.details],
         "next_steps": [f"Ask 'why is {parse_resource_id(alarmed)[2]} failing?' for the evidence and the fix."]})

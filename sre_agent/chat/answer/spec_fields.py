@@ -72,7 +72,10 @@ def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
             continue
         if any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
             continue  # inside a block already shown
-        if not isinstance(value, dict | list):
+        if _conditions(value):  # kubectl describe's Conditions table: one row each, type=status (reason): message
+            lines += [f"{path}:", *(f"  {c.get('type')}={c.get('status')}" + (f" ({c['reason']})" if c.get("reason") else "")
+                                    + (f": {str(c['message'])[:120]}" if c.get("message") else "") for c in value)]
+        elif not isinstance(value, dict | list):
             lines.append(f"{path}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}")
         else:
             block = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False).rstrip().splitlines()
@@ -80,6 +83,10 @@ def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
         if len(lines) >= MAX_LINES:
             break
     return lines
+
+
+def _conditions(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(c, dict) and "type" in c and "status" in c for c in value)
 
 
 def _shown(lines: list[str]) -> list[str]:

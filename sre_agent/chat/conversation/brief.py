@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..answer.diagnosis_text import REGISTRY_HOST
 from ..models import Answer
 from ..understand.names import tokens
 from ..understand.question_words import ASKED_SHAPES, question_terms, weighed, weight, word_weights
@@ -26,9 +27,8 @@ MAX_LINE = 300  # a longer detail keeps only its parts that carry the question's
 # A file's absolute path on this machine (a report, a state dir): says nothing on another one. Read by its root
 # directory, so a URL path the answer is about ("readiness GET /health/ready", "/api/v1/orders") is kept whole.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:home|Users|tmp|var|work|root|opt|usr|srv|mnt|private|run|etc)/(?:[\w.-]+/)*[\w.-]+")
-# An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
-# tag already say -- kept when the question is about where images come from.
-REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
+# An image's registry host (answer/diagnosis_text.REGISTRY_HOST) is dropped unless the question is about where images
+# come from.
 PULLING = re.compile(r"ImagePull|ErrImagePull|pull access|no basic auth|unauthorized|manifest unknown|registr", re.IGNORECASE)
 # "which image exactly", "what tag": the reference whole is what is asked
 ABOUT_REGISTRIES = re.compile(r"registr|pull|ecr|gcr|ghcr|docker|quay|auth|credential|host|mirror|image|\btags?\b|exact",

@@ -37,6 +37,7 @@ from ..answer import (  # noqa: F401
     impact,
     investigate,
     job_retries,
+    listings,
     logs,
     meta,
     needs,

@@ -159,11 +159,17 @@ def translate(text: str) -> KubectlQuestion | None:
         return None
     args, flags = _split(text[match.end():])
     verb = match.group(1).lower()
+    namespace = flags.get("n") or flags.get("namespace")
+    namespace = namespace if isinstance(namespace, str) else None
+    if verb == "get" and len(args) == 1 and "," in args[0] and all(_kind(k) for k in args[0].split(",")):
+        # "get cronjob,jobs -n grooming", "get sts,pdb": kubectl lists each kind in turn -- so does the answer
+        kinds = list(dict.fromkeys(_kind(k) for k in args[0].split(",")))
+        plural = " and ".join(SAID.get(k or "", (str(k).lower(), f"{str(k).lower()}s"))[1] for k in kinds)
+        return KubectlQuestion(question=f"what {plural} are {f'in {namespace}' if namespace else 'there'}",
+                               namespace=namespace, form="list_kind", kind=kinds[0])
     names = [a for a in (args[1:] if verb == "rollout" else args) if not _kind(a) or "/" in a]
     if any(not NAME.fullmatch(a.lower()) or a.lower() in NOT_NAMES for a in names) or len(names) > (3 if verb == "rollout" else 1):
         return None  # "describe the broken pod", "get a coffee": English, not a command line
-    namespace = flags.get("n") or flags.get("namespace")
-    namespace = namespace if isinstance(namespace, str) else None
     kind, name = None, None
     if args and "/" in args[0]:  # deploy/hl7-bridge
         kind, _, name = args[0].partition("/")
@@ -213,7 +219,9 @@ def translate(text: str) -> KubectlQuestion | None:
                                namespace=namespace)
     if verb == "top":
         what = "nodes" if kind == "Node" else "pods"
-        return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}", namespace=namespace, form="top")
+        each = " per container" if what == "pods" and flags.get("containers") else ""
+        return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}{each}", namespace=namespace,
+                               form="top")
     selector = flags.get("l") or flags.get("selector")
     selector = selector if isinstance(selector, str) else None
     if verb == "describe" and not name and selector and (named := SELECTED_NAME.search(selector)):

@@ -330,3 +330,51 @@ def test_a_replica_bound_asked_is_the_autoscalers(question, bounded):
     ask = Ask(question=question, recognised=recognise(question), tools=Autoscaled())
     said = asyncio.run(_autoscaled_between(ask, "t/Deployment/ingest"))
     assert said is not None and "between 3 and 24 replicas (now 18" in said.headline
+
+
+MISSING_KEY_ROOT = {"resource": "msg/Deployment/notify-worker", "category": "crash_missing_config",
+                    "summary": "crash_missing_config on msg/Deployment/notify-worker (CrashLoopBackOff): exits with code 1: "
+                               "KeyError: 'SMS_SENDER_SID'"}
+
+
+@pytest.mark.parametrize(("key", "noted"), [
+    ("EMAIL_BATCH_SIZE", "its evidence does not name EMAIL_BATCH_SIZE"),  # another key of the ConfigMap the root reads
+    ("SMS_SENDER_SID", None),  # the key the evidence names: the edit may be the fix
+])
+def test_a_key_set_where_the_root_reads_is_its_fix_only_when_the_evidence_names_it(key, noted):
+    ask = Ask(question=f"set {key} back to 50", recognised=recognise(f"set {key} back to 50"), tools=Reads("notify-config"),
+              last_diagnosis=MISSING_KEY_ROOT)
+    plan = Plan(BY_HAND, {"kind": "ConfigMap", "name": "notify-config", "namespace": "msg", "key": key}, f"set key {key}", "")
+    note = asyncio.run(cause_note(ask, plan, "msg/ConfigMap/notify-config"))
+    if noted is None:
+        assert note is None
+    else:
+        assert note is not None and noted in note and "KeyError: 'SMS_SENDER_SID'" in note
+
+
+def test_a_configmap_edit_beside_a_root_in_another_configmap_or_secret_is_said():
+    secret_root = {"resource": "rent/Secret/shop-db-client", "category": "stale_credential",
+                   "summary": "stale_credential on rent/Secret/shop-db-client: certificate expired"}
+    note = asyncio.run(cause_note(_ask("revert BOOKING_DAYS to 7", secret_root),
+                                  Plan(BY_HAND, {"key": "BOOKING_DAYS"}, "set key BOOKING_DAYS", ""), "rent/ConfigMap/shop-config"))
+    assert note is not None and "rent/Secret/shop-db-client" in note and "does not touch it" in note
+
+
+def test_a_change_where_the_investigation_found_no_fault_says_what_it_looked_at():
+    from sre_agent.chat.act.cause_note import _found_nothing
+
+    summary = "No root cause among the observations: passes/Deployment/pass-api: 12 replicas; changed on purpose"
+    note = _found_nothing(summary, "passes/Deployment/pass-api", "passes/ConfigMap/pass-config")
+    assert note is not None and "the investigation of passes/Deployment/pass-api found no fault" in note
+    assert _found_nothing(summary, "passes/Deployment/pass-api", "passes/Deployment/pass-api") is None  # its own object
+    assert _found_nothing("X failed", "passes/Deployment/pass-api", "passes/ConfigMap/pass-config") is None  # a fault
+
+
+def test_a_quoted_diagnosis_drops_registry_hosts_and_list_brackets_but_not_for_pull_faults():
+    release = {"resource": "m/Deployment/feed", "category": "bad_deploy_regression",
+               "summary": "bad_deploy_regression on m/Deployment/feed: m/Deployment/feed rolled out revision 2 "
+                          "(['123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.2.3'] -> ['123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.3.0'])"}
+    assert cause_text(release) == "m/Deployment/feed rolled out revision 2 (p/feed:4.2.3 -> p/feed:4.3.0)"
+    pull = {"resource": "m/Deployment/feed", "category": "image_pull_auth",
+            "summary": "image_pull_auth on m/Deployment/feed: pulling 123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.3.0: 401"}
+    assert "123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.3.0" in cause_text(pull)

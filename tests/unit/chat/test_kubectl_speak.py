@@ -156,3 +156,74 @@ def test_a_key_and_its_child_said_together_are_that_one_field():
         "requests": {"cpu": "100m"}, "limits": {"cpu": "120m"}}}]}}}}
     assert fields_asked("what is the limits cpu field of x", obj) == [
         "spec.template.spec.containers[app].resources.limits.cpu: 120m"]
+
+
+class _Rows:
+    """get_resources / top / pod_logs answered from fixed rows, as the MCP server shapes them."""
+
+    parameters: dict = {}
+
+    def __init__(self, rows: dict, logs: list[str] | None = None) -> None:
+        self.rows, self.logs, self.calls = rows, logs or [], []
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+
+        self.calls.append((tool, args))
+        data = {"get_resources": lambda: {"items": self.rows.get(args.get("kind"), [])},
+                "top": lambda: {"kind": "pods", "items": self.rows.get("top", [])},
+                "ownership": lambda: {"pods": [{"pod": "pa-7d9f8c6b5-x4k2z", "ready": True}]},
+                "pod_logs": lambda: {"lines": self.logs}}[tool]()
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+def test_a_get_of_several_kinds_lists_each_kind_in_turn():
+    import asyncio
+
+    from sre_agent.chat.answer.listings import list_kind
+    from sre_agent.chat.ask import Ask
+
+    spoken = translate("kubectl get cronjob,jobs -n grooming")
+    assert spoken is not None and (spoken.form, spoken.namespace) == ("list_kind", "grooming")
+    assert spoken.question == "what cronjobs and jobs are in grooming"
+    rows = {"CronJob": [{"name": "plan", "namespace": "grooming", "schedule": "*/15 * * * *"}],
+            "Job": [{"name": "plan-1", "namespace": "grooming", "status": "Running"},
+                    {"name": "plan-0", "namespace": "grooming", "status": "Complete"}]}
+    answer = asyncio.run(list_kind(Ask(question=spoken.question, recognised=recognise(spoken.question), tools=_Rows(rows),
+                                       namespace="grooming")))
+    assert answer.headline == "1 CronJob(s) (plan); 2 Job(s) (plan-1, plan-0) in namespace grooming"
+    assert any("Running" in d for d in answer.details)
+    assert translate("get sts,pdb -n search").question == "what statefulsets and pdbs are in search"
+    assert translate("get deploy,no-such-kind") is None  # not every part a kind: not read as a listing
+
+
+def test_top_with_containers_is_a_row_per_container():
+    import asyncio
+
+    from sre_agent.chat.answer.top import top
+    from sre_agent.chat.ask import Ask
+
+    spoken = translate("kubectl top pods -n patrons --containers")
+    assert spoken is not None and spoken.question.endswith("per container")
+    tools = _Rows({"top": [{"name": "pa-1", "namespace": "patrons", "container": "log-shipper", "cpu_m": 40, "memory_mib": 250},
+                           {"name": "pa-1", "namespace": "patrons", "container": "app", "cpu_m": 8, "memory_mib": 150}]})
+    answer = asyncio.run(top(Ask(question=spoken.question, recognised=recognise(spoken.question), tools=tools,
+                                 namespace="patrons")))
+    assert tools.calls[0][1]["containers"] is True
+    assert answer.headline.startswith("2 containers in patrons by cpu, heaviest first: pa-1 container log-shipper")
+
+
+def test_logs_of_a_container_said_are_that_containers_own_output():
+    import asyncio
+
+    from sre_agent.chat.answer.logs import logs
+    from sre_agent.chat.ask import Ask
+
+    spoken = translate("kubectl logs deploy/pa -n patrons -c log-shipper --tail=20")
+    tools = _Rows({}, logs=["buffer full: dropping events"])
+    ask = Ask(question=spoken.question, recognised=recognise(spoken.question), tools=tools, resource="patrons/Deployment/pa")
+    answer = asyncio.run(logs(ask))
+    assert answer.headline.startswith("Logs of container log-shipper of patrons/Deployment/pa")
+    assert "buffer full: dropping events" in answer.details
+    assert [args.get("container") for tool, args in tools.calls if tool == "pod_logs"] == ["log-shipper"]

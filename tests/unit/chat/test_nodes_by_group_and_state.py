@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from sre_agent.chat.answer.facts import toleration_text
+from sre_agent.chat.answer.listings import list_kind
 from sre_agent.chat.answer.nodes import group_nodes
-from sre_agent.chat.answer.objects import list_kind
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 
@@ -99,7 +99,7 @@ def test_a_cronjob_calls_out_by_what_its_environment_and_configmaps_set():
 
 
 def test_a_label_said_is_kubectls_label_selector():
-    from sre_agent.chat.answer.objects import LABELS_SAID
+    from sre_agent.chat.answer.listings import LABELS_SAID
     assert LABELS_SAID.search("Which nodes carry pinecrest.io/pool=webcam right now?").group(1) == "pinecrest.io/pool=webcam"
     assert LABELS_SAID.search("pods with labels app=api,tier=web").group(1) == "app=api,tier=web"
     assert LABELS_SAID.search("set SMS_SID=abc on the worker") is None  # a value set, not a selector

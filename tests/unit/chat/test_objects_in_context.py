@@ -218,7 +218,7 @@ def test_a_namespaces_name_means_the_namespace_unless_a_change_is_asked():
 
 
 def test_which_workloads_are_short_lists_only_those_below_their_count():
-    from sre_agent.chat.answer.objects import list_kind
+    from sre_agent.chat.answer.listings import list_kind
     tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "agent", "ready": "9/10"},
                                    {"namespace": "ops", "name": "shipper", "ready": "10/10"}]})
     answer = asyncio.run(list_kind(_ask("which daemonsets are short a pod", tools)))
@@ -228,7 +228,7 @@ def test_which_workloads_are_short_lists_only_those_below_their_count():
 
 
 def test_are_they_all_up_is_answered_by_the_count_with_the_short_ones_first():
-    from sre_agent.chat.answer.objects import list_kind
+    from sre_agent.chat.answer.listings import list_kind
     tools = Cluster({"DaemonSet": [{"namespace": "ops", "name": "shipper", "ready": "10/10"},
                                    {"namespace": "ops", "name": "agent", "ready": "9/10"}]})
     answer = asyncio.run(list_kind(_ask("are the daemonsets all up", tools)))

@@ -300,3 +300,13 @@ def test_a_run_made_by_hand_belongs_to_the_cronjob_its_name_extends():
 
     ask = Ask(question="whats the schedule on the nightly one", recognised=recognise("x"), tools=Cluster())
     assert asyncio.run(cronjob_of(ask, "c", "overdue-fines-postrelease")) == "c/CronJob/overdue-fines"
+
+
+def test_a_conditions_list_is_kubectl_describes_table_a_row_each():
+    hpa = {"status": {"conditions": [
+        {"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale"},
+        {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas",
+         "message": "the desired replica count is more than the maximum replica count"}]}}
+    lines = fields_asked("what is the Conditions field of snow-report", hpa)
+    assert lines == ["status.conditions:", "  AbleToScale=True (ReadyForNewScale)",
+                     "  ScalingLimited=True (TooManyReplicas): the desired replica count is more than the maximum replica count"]

@@ -46,3 +46,15 @@ def test_hpa_rows_say_what_each_metric_reads_now():
         "status": {"currentReplicas": 3, "currentMetrics": [{"type": "Resource", "resource": {
             "name": "cpu", "current": {"averageUtilization": 45, "averageValue": "300m"}}}]}})
     assert (row["metrics"], row["metrics_now"]) == (["cpu 70%"], ["cpu 45%"])
+
+
+def test_job_rows_carry_kubectls_status_column():
+    def job(conditions, active=0):
+        return summarize("Job", {"metadata": {"name": "j", "namespace": "n"}, "spec": {},
+                                 "status": {"active": active, "conditions": conditions}})["status"]
+
+    assert job([], active=1) == "Running"
+    assert job([{"type": "Complete", "status": "True"}]) == "Complete"
+    assert job([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]) == "Failed"
+    assert job([{"type": "Suspended", "status": "True"}]) == "Suspended"
+    assert job([{"type": "Failed", "status": "False"}], active=1) == "Running"
