@@ -11,6 +11,7 @@ from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import kind_nouns
+from ..understand.exact_names import named_exactly
 from ..understand.references import kind_of
 from .health import status
 from .notes import peoples_notes
@@ -54,6 +55,10 @@ async def list_kind(ask: Ask) -> Answer:
         kinds = ["ResourceQuota"]
     said = NAMESPACE_SAID.search(str((ask.last_answer or {}).get("headline") or ""))  # "Nothing is broken in namespace x"
     talked_about = said.group(1) if said else next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
+    if not kinds and (quota := await _quota_named(ask)):
+        # "how much of web-quota is used": the quota named (its kind said by no noun, only by its name)
+        holders = await quota_holders(ask, parse_resource_id(quota)[0])
+        return ask.answer(await quota_usage(ask, quota), status="answered", details=holders, resources=[quota])
     if not kinds and RUNNING_IN.search(ask.question) and (ask.namespace or talked_about):  # "what runs in there"
         return await _workloads_in(ask, ask.namespace or str(talked_about))
     if not kinds:
@@ -117,6 +122,16 @@ async def list_kind(ask: Ask) -> Answer:
                           status="answered", details=details[:MAX_POD_ROWS], resources=resources[:4], full=True)
     return ask.answer(f"{len(items)} {kind}(s){where}: {names}", status="answered", details=details, resources=resources[:4],
                       full=len(items) <= WHOLE_LISTING)  # a short listing is the answer, every row of it
+
+
+async def _quota_named(ask: Ask) -> str | None:
+    """A ResourceQuota the question names by a whole dashed name ("web-quota"), else None."""
+    if ask.resource and kind_of(ask.resource) == "ResourceQuota":
+        return ask.resource
+    for word in [w for w in ask.recognised.candidates if "-" in w][:2]:
+        if found := await named_exactly(ask, word, kinds=["ResourceQuota"]):
+            return found
+    return None
 
 
 # "what cronjobs and jobs are in grooming" ("kubectl get cronjob,jobs -n grooming"): a listing of several kinds

@@ -284,6 +284,13 @@ async def events(ask: Ask) -> Answer:
     outcome = await ask.call("kubernetes", "events", args)
     rows = [e for e in (outcome.data or {}).get("events") or []
             if str(e.get("object", "")).split("/", 1)[-1] == name or generated_from(str(e.get("object", "")).split("/", 1)[-1], name)]
+    about = "and its pods"
+    if not rows and name:
+        # an object that gets no events of its own (a ResourceQuota, a Secret, a PVC's class) is named in others' messages:
+        # "exceeded quota: web-quota" on the ReplicaSet it refuses -- those are its events as an SRE means them
+        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+        rows, about = [e for e in (outcome.data or {}).get("events") or [] if named.search(str(e.get("message") or ""))], \
+            "(events of other objects that name it)"
     warnings = [e for e in rows if e.get("type") == "Warning"]
     lines = [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {_ends(str(e.get('message')), 240)} "
              f"(x{e.get('count', 1)})" for e in (warnings + [e for e in rows if e.get("type") != "Warning"])[:12]]
@@ -292,7 +299,7 @@ async def events(ask: Ask) -> Answer:
         return ask.answer(f"No events for {ask.resource} or its pods (events expire after about an hour)",
                           status="answered", next_steps=[f"Ask 'is {name} healthy?' for a verdict, or for its logs."])
     status = "problems" if warnings else "answered"
-    return ask.answer(f"{len(rows)} event(s) for {ask.resource} and its pods, {len(warnings)} warning(s)",
+    return ask.answer(f"{len(rows)} event(s) for {ask.resource} {about}, {len(warnings)} warning(s)",
                       status=status, details=lines,
                       next_steps=[f"Ask 'why is {name} failing?'" if warnings else "Nothing alarming in its events."])
 

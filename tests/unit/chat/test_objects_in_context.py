@@ -356,3 +356,46 @@ def test_a_version_asked_of_an_object_that_runs_nothing_is_the_conversations_wor
 def test_a_request_count_alarmed_for_falling_watches_work_not_done(comparison, demand):
     """Too many requests arriving is load; too few handled (a delivery rate under its floor) is a symptom."""
     assert measures_demand({"metric": {"name": "RequestCount"}, "comparison": comparison}) is demand
+
+
+class _Events(Cluster):
+    """Cluster rows, plus a namespace's events and find_resource by exact name."""
+
+    def __init__(self, items, objects=None, events=None, names=None):
+        super().__init__(items, objects)
+        self.events, self.names = events or [], names or {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "events":
+            return ToolOutcome(record=record, data={"events": self.events})
+        if tool == "find_resource":
+            found = self.names.get(args["name"])
+            return ToolOutcome(record=record, data={"matches": [{"resource": found, "exact": True}] if found else []})
+        return await super().call(agent, server, tool, args, brain)
+
+
+def test_events_of_an_object_that_gets_none_are_those_that_name_it():
+    import asyncio
+
+    from sre_agent.chat.answer.logs import events
+
+    refused = {"type": "Warning", "reason": "FailedCreate", "object": "ReplicaSet/web-7d9f8c6b5",
+               "message": 'pods "web-7d9f8c6b5-x4k2z" is forbidden: exceeded quota: web-quota, requested: cpu=300m'}
+    other = {"type": "Warning", "reason": "FailedCreate", "object": "ReplicaSet/api-7d9f8c6b5",
+             "message": "exceeded quota: web-quota-large"}  # another quota whose name starts the same
+    answer = asyncio.run(events(_ask("which events show the pods being refused", _Events({}, events=[refused, other]),
+                                     resource="web/ResourceQuota/web-quota")))
+    assert answer.headline.startswith("1 event(s) for web/ResourceQuota/web-quota (events of other objects that name it)")
+    assert "exceeded quota: web-quota" in answer.details[0]
+
+
+def test_a_quota_named_by_its_name_alone_is_its_usage():
+    import asyncio
+
+    from sre_agent.chat.answer.listings import list_kind
+
+    quota = {"status": {"hard": {"requests.cpu": "2"}, "used": {"requests.cpu": "1800m"}}}
+    tools = _Events({"Pod": []}, objects={"web-quota": quota}, names={"web-quota": "web/ResourceQuota/web-quota"})
+    answer = asyncio.run(list_kind(_ask("how much of web-quota is used right now", tools)))
+    assert answer.headline.startswith("web/ResourceQuota/web-quota: requests.cpu used 1800m of 2")
