@@ -10,8 +10,8 @@ from collections import Counter
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.forms import kind_nouns
 from ..understand.exact_names import named_exactly
+from ..understand.forms import kind_nouns
 from ..understand.references import kind_of
 from .health import status
 from .notes import peoples_notes
@@ -57,7 +57,7 @@ async def list_kind(ask: Ask) -> Answer:
     talked_about = said.group(1) if said else next((parse_resource_id(r)[0] for r in ask.focus if parse_resource_id(r)[0]), None)
     if not kinds and (quota := await _quota_named(ask)):
         # "how much of web-quota is used": the quota named (its kind said by no noun, only by its name)
-        holders = await quota_holders(ask, parse_resource_id(quota)[0])
+        holders = await quota_holders(ask, parse_resource_id(quota)[0] or "")
         return ask.answer(await quota_usage(ask, quota), status="answered", details=holders, resources=[quota])
     if not kinds and RUNNING_IN.search(ask.question) and (ask.namespace or talked_about):  # "what runs in there"
         return await _workloads_in(ask, ask.namespace or str(talked_about))
