@@ -23,7 +23,7 @@ from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status
 from .objects import pod_spec_of
-from .pods import autoscaler_of
+from .pods import autoscaler_of, workload_pods
 from .spec_fields import fields_asked
 
 SHOWN = 3  # facts after the one that answers: the nearest others the question's words carry
@@ -152,6 +152,18 @@ async def property_of(ask: Ask) -> Answer:
         facts = own or facts
     answered = _best(ask, rid + (f" container {container}" if container else ""), facts, state)
     fields = fields_asked(ask.question, obj)
+    if not fields and " field of " in ask.question and kind in WORKLOADS and (pod := await _least_healthy_pod(ask, rid)):
+        # "describe pods -l app=x | grep 'Last State'": a field its pods carry (their status), never its own manifest
+        pod_obj = ((await describe(ask, pod)).data or {}).get("object") or {}
+        pod_fields = fields_asked(ask.question, pod_obj)
+        # a container with nothing there ("lastState: {}": it never restarted) says nothing: the ones that did lead
+        pod_fields = [line for i, line in enumerate(pod_fields) if line.strip() != "{}"
+                      and not (i + 1 < len(pod_fields) and pod_fields[i + 1].strip() == "{}")]
+        if pod_fields:
+            head = pod_fields[0] if not pod_fields[0].endswith(":") else \
+                f"{pod_fields[0]} {' '.join(line.strip() for line in pod_fields[1:3])}"
+            return ask.answer(f"{pod} {head}", status="answered", details=pod_fields[:12], resources=[pod, rid],
+                              next_steps=["Say 'more' for all its facts."])
     keys = {line.rstrip(":").rsplit(".", 1)[-1].split("[")[0].lower() for line in fields if not line.startswith(" ")}
     # a key the summary facts already speak to (containers, limits, ports, image ...) is answered by them; the manifest's
     # block only for the fields they do not carry (strategy, affinity, tolerations) or when the field itself is asked
@@ -163,6 +175,27 @@ async def property_of(ask: Ask) -> Answer:
         return ask.answer(f"{rid} {head}",
                           status="answered", details=fields[:12], next_steps=["Say 'more' for all its facts."])
     return answered
+
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
+async def _least_healthy_pod(ask: Ask, rid: str) -> str | None:
+    """The pod of `rid` that tells the most: not ready first, then the most restarts."""
+    pods = await workload_pods(ask, rid)
+    if not pods:
+        return None
+
+    def restarts(p: dict) -> int:
+        return int(str(p.get("restarts"))) if str(p.get("restarts") or "").isdigit() else 0
+
+    chosen = sorted(pods, key=lambda p: (_all_ready(str(p.get("ready") or "")), -restarts(p)))[0]
+    return f"{chosen.get('namespace') or parse_resource_id(rid)[0]}/Pod/{chosen.get('name')}"
+
+
+def _all_ready(ready: str) -> bool:
+    have, _, want = ready.partition("/")
+    return have == want
 
 
 def _once(facts: list[str]) -> list[str]:

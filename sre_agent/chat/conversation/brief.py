@@ -121,7 +121,9 @@ def brief(answer: Answer) -> Brief:
     said = _words(answer.headline)
     for block in _blocks(answer.details):
         key = _key(block[0])
-        if not key or key in seen or (len(key) > 20 and key in headline_key) or _said_already(block[0], said):
+        # a heading the headline repeats is said again only when the lines under it add to the headline
+        whole = _key(" ".join(block)) if len(block) > 1 else key
+        if not key or key in seen or (len(whole) > 20 and whole in headline_key) or _said_already(block[0], said):
             continue  # each fact once: a line that says again what the headline or a line above said
         seen.add(key)
         said |= _words(EVIDENCE_PREFIX.sub("", block[0]))

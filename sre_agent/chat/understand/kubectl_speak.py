@@ -53,7 +53,7 @@ NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "
 
 ASKS = re.compile(r"\s*(what|whats|what's|which|how|is|are|does|do|why|when)\b", re.IGNORECASE)
 # the grep a command's output is piped to: its pattern, the field asked about (flags such as -A3, -i before it)
-GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>['\"]?[\w.-]+['\"]?)", re.IGNORECASE)
+GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>'[\w. -]+'|\"[\w. -]+\"|[\w.-]+)", re.IGNORECASE)
 
 
 # the last field a jsonpath (or custom-columns) output reads: "{.spec...resources.limits}" -> limits

@@ -94,3 +94,13 @@ def test_an_evidence_quote_of_what_the_headline_says_is_said_once():
                "evidence ev-8 kubernetes.pod_logs: error: connection refused to db:5432 while loading the cache"]
     answer = _answer("why", details).model_copy(update={"headline": headline})
     assert brief(answer).details == [details[1]]  # the quote that says something new stays
+
+
+def test_a_heading_the_headline_repeats_keeps_the_lines_under_it():
+    from sre_agent.chat.conversation.render import render
+    from sre_agent.chat.models import Answer
+
+    answer = Answer(form="property", question="grep 'Last State'", status="answered",
+                    headline="p/Pod/x status.containerStatuses[shipper].lastState: terminated: exitCode: 137",
+                    details=["status.containerStatuses[shipper].lastState:", "    terminated:", "      reason: OOMKilled"])
+    assert "reason: OOMKilled" in render(answer, evidence=False)

@@ -310,3 +310,24 @@ def test_a_conditions_list_is_kubectl_describes_table_a_row_each():
     lines = fields_asked("what is the Conditions field of snow-report", hpa)
     assert lines == ["status.conditions:", "  AbleToScale=True (ReadyForNewScale)",
                      "  ScalingLimited=True (TooManyReplicas): the desired replica count is more than the maximum replica count"]
+
+
+def test_a_pod_field_asked_of_a_workload_is_read_from_its_least_healthy_pod():
+    import asyncio
+
+    from sre_agent.chat.answer.properties import property_of
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    pods = [{"name": "pa-7d9f8c6b5-x4k2z", "namespace": "p", "owner": "ReplicaSet/pa-7d9f8c6b5", "ready": "2/2", "restarts": "0"},
+            {"name": "pa-7d9f8c6b5-m5n6q", "namespace": "p", "owner": "ReplicaSet/pa-7d9f8c6b5", "ready": "1/2", "restarts": "7"}]
+    objects = {"pa": {"spec": {"template": {"spec": {"containers": [{"name": "app"}, {"name": "shipper"}]}}}},
+               "pa-7d9f8c6b5-m5n6q": {"status": {"containerStatuses": [
+                   {"name": "app", "lastState": {}},
+                   {"name": "shipper", "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}}}
+    question = "what is the Last State field of pa"
+    answer = asyncio.run(property_of(Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": pods}, objects),
+                                         resource="p/Deployment/pa")))
+    assert answer.headline.startswith("p/Pod/pa-7d9f8c6b5-m5n6q status.containerStatuses[shipper].lastState:")
+    assert "      reason: OOMKilled" in answer.details and not any("[app]" in d for d in answer.details)
