@@ -12,6 +12,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
+from ..understand.kinds_said import configs_read_by
 from ..understand.names import match_score
 from ..understand.references import kind_of, named_exactly
 from .config_values import ENV_NAME, MAX_SCANNED, describe_object, env_lines
@@ -103,6 +104,23 @@ async def _spelled_by(ask: Ask, namespace: str, key: str) -> list[str]:
     return found
 
 
+async def _held_by(ask: Ask, namespace: str, key: str) -> list[str]:
+    """ConfigMaps and Secrets in the namespace holding a key of that exact name (no workload reads it from there)."""
+    found = []
+    for kind in ("ConfigMap", "Secret"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 500})
+        found += [f"{kind} {item.get('name')} holds key {key} (no workload reads it from there)"
+                  for item in (listed.data or {}).get("items") or [] if key in (item.get("keys") or [])]
+    return found
+
+
+async def _read_configs(ask: Ask, rid: str) -> list[str]:
+    """The ConfigMaps and Secrets `rid`'s pod template reads, said by kind and name."""
+    if parse_resource_id(rid)[1] not in REFERENCING_KINDS:
+        return []
+    return [f"{kind} {name}" for kind in ("ConfigMap", "Secret") for name in sorted(await configs_read_by(ask, rid, kind))]
+
+
 def _setting_said_before(ask: Ask) -> str | None:
     """The env var the previous answer named first (its headline, then its facts): what "that url" points back to."""
     last = ask.last_answer or {}
@@ -125,9 +143,9 @@ async def config_source(ask: Ask) -> Answer:
                           status="needs_subject")
     wanted = _matcher(key, parts)
     said = key or " ".join(sorted(next(iter(p)) for p in parts)).lower()
-    rid = await _workload_of(ask, ask.resource or "")
-    namespace = parse_resource_id(rid)[0] or ask.namespace or "default"
-    lines = await _set_by(ask, rid, key, wanted) if parse_resource_id(rid)[1] in REFERENCING_KINDS else []
+    rid = await _workload_of(ask, ask.resource) if ask.resource else ""  # "is KEY set anywhere in ops": no workload
+    namespace = (parse_resource_id(rid)[0] if rid else None) or ask.namespace or "default"
+    lines = await _set_by(ask, rid, key, wanted) if rid and parse_resource_id(rid)[1] in REFERENCING_KINDS else []
     if lines:
         return ask.answer(lines[0], status="answered", details=lines[1:], resources=[rid])
     others: list[str] = []
@@ -140,14 +158,17 @@ async def config_source(ask: Ask) -> Answer:
                 continue
             scanned += 1
             others += await _set_by(ask, other, key, wanted)
-    headline = f"{rid} sets no {said} in its template (env or envFrom)"
+    headline = f"{rid} sets no {said} in its template (env or envFrom)" if rid else f"No workload in {namespace} sets {said}"
+    if rid and (read := await _read_configs(ask, rid)):  # what was looked in: "the configmap or the twilio secret?"
+        headline += f"; it reads {', '.join(read)}, none with that key"
     if not others and key:
-        others = await _spelled_by(ask, namespace, key)
+        others = await _held_by(ask, namespace, key) or await _spelled_by(ask, namespace, key)
     if others:
         return ask.answer(f"{headline}; elsewhere in {namespace}: {others[0]}", status="problems", details=others[1:],
                           resources=[rid], next_steps=["Give it the same reference (env valueFrom, or envFrom the same "
                                                        "ConfigMap), then restart or re-create its pods."])
-    return ask.answer(f"{headline}, and no other workload in {namespace} does either", status="answered", resources=[rid])
+    return ask.answer(f"{headline}, and no other workload in {namespace} does either" if rid else
+                      f"{headline}, and no ConfigMap or Secret there holds it", status="answered", resources=[rid] if rid else [])
 
 
 SETTING_HOLDERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")

@@ -127,3 +127,22 @@ def test_a_setting_a_workload_lacks_is_traced_to_where_the_namespace_keeps_it():
 ])
 def test_a_credential_asked_for_is_found_by_its_secrets_name_or_key_words(question, row, matches):
     assert (_score(question, question_terms(question) - GENERIC, row) > 0) is matches
+
+
+def test_a_key_nobody_sets_is_searched_for_in_the_namespaces_configmaps_and_secrets():
+    from sre_agent.chat.answer.config_sources import config_source
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    rows = {"ConfigMap": [{"name": "comms-config", "namespace": "comms", "keys": ["BATCH_SIZE"]}],
+            "Secret": [{"name": "comms-twilio", "namespace": "comms", "keys": ["SMS_SENDER_SID", "TOKEN"]}]}
+    question = "is SMS_SENDER_SID set anywhere in comms"
+    answer = asyncio.run(config_source(Ask(question=question, recognised=recognise(question), tools=Cluster(rows),
+                                           namespace="comms")))
+    assert answer.headline.startswith("No workload in comms sets SMS_SENDER_SID; elsewhere in comms: Secret comms-twilio "
+                                      "holds key SMS_SENDER_SID")
+    workload = {"worker": {"spec": {"template": {"spec": {"containers": [{"name": "w", "envFrom": [
+        {"configMapRef": {"name": "comms-config"}}]}]}}}}}
+    question = "is SMS_SENDER_ID set anywhere in comms"
+    answer = asyncio.run(config_source(Ask(question=question, recognised=recognise(question), tools=Cluster(rows, workload),
+                                           resource="comms/Deployment/worker")))
+    assert "it reads ConfigMap comms-config, none with that key" in answer.headline
