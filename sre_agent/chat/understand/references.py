@@ -288,9 +288,12 @@ async def resolve(ask: Ask) -> str | Answer:
         if ask.form not in WRITE_FORMS and not PRONOUN_OR_POSSESSIVE.search(ask.question) and (
                 tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
             return tokened  # "where does the redis volume live" after trailer-transcoder: loyalty-redis, the one so named
-        if kind_of(ask.focus[0]) in ("ConfigMap", "Secret") and WORKLOAD_ATTRIBUTE.search(ask.question) and (
+        if kind_of(ask.focus[0]) in ("ConfigMap", "Secret") and (WORKLOAD_ATTRIBUTE.search(ask.question) or
+                                                                 ask.form in SYMPTOM_FORMS) and (
                 runs := next((r for r in ask.focus if kind_of(r) in ROLLABLE), None)):
-            return runs  # "how many replicas does it want" after "who rotated it": the workload, never the Secret
+            # "how many replicas does it want" after "who rotated it", "since when is it crashing" after "the configmap or
+            # the secret?": the workload -- a ConfigMap has no replicas and never crashes
+            return runs
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         if rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Service" and (

@@ -311,3 +311,12 @@ def test_a_plain_word_of_a_change_request_that_is_one_workloads_token_names_it(f
     question = "restart all the ingest pods to be safe"
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster(workloads), focus=focus)
     assert asyncio.run(token_of_one(ask, ["restart", "ingest"])) == chosen
+
+
+@pytest.mark.parametrize("question", ["when did it start crashing", "why does it keep restarting"])
+def test_a_symptom_of_it_after_a_configmap_is_the_workloads_a_configmap_never_crashes(question):
+    from sre_agent.chat.understand.references import resolve
+    from tests.unit.chat.test_objects_in_context import Cluster
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}),
+              focus=["msg/ConfigMap/notify-config", "msg/Deployment/notify-worker"])
+    assert asyncio.run(resolve(ask)) == "msg/Deployment/notify-worker"
