@@ -18,7 +18,7 @@ from .health import broken_now, status, sweep
 from .logs import ERROR_LINE, error_lines
 from .notes import peoples_notes
 from .objects import pod_spec_of
-from .pods import owner_id, pod_trouble, pods_say_why, workload_pods
+from .pods import owner_id, pending_said_why, pod_trouble, pods_say_why, workload_pods
 from .templates import RESTARTED_AT, revision_template, template_diff
 
 
@@ -146,6 +146,7 @@ async def _faulty_service_of(ask: Ask, rid: str) -> str | None:
 async def why_failing(ask: Ask) -> Answer:
     if ask.investigate is None:
         return ask.answer("This session cannot start investigations.", status="answered")
+    asked_object = bool(ask.resource)
     if not ask.resource or kind_of(ask.resource) == "Node":
         wider = await wider_subject(ask)
         if isinstance(wider, Answer):
@@ -216,6 +217,8 @@ async def why_failing(ask: Ask) -> Answer:
         details += await _placement_of(ask, ask.resource)  # where its pods may go: the other half of "why pending"
     if culprit and ask.resource and culprit != ask.resource and kind_of(ask.resource) in RUNS_PODS:
         details[:0] = await pods_say_why(ask, ask.resource)  # its own symptom first ("Insufficient cpu"), then the root
+    elif not asked_object:  # "why r pods pending": the pending pods' own words beside the root cause found
+        details[:0] = await pending_said_why(ask, ask.namespace)
     culprit_text = f" -- root cause at {culprit}" if culprit and culprit != ask.resource else ""
     unrelated = await _own_trouble_if_unrelated(ask, culprit, diagnosis)
     if unrelated is not None:

@@ -167,6 +167,19 @@ async def guarding_budget(ask: Ask, rid: str) -> tuple[str, int, int] | None:
     return None
 
 
+PENDING_SAID = re.compile(r"\bpending\b|\bnot\s+(getting\s+)?scheduled\b|\bunschedul", re.IGNORECASE)
+
+
+async def pending_said_why(ask: Ask, namespace: str | None) -> list[str]:
+    """"why r pods pending" with no object named: the scheduler's words for a pending pod (in the namespace in
+    context, else the cluster) -- the symptom asked about, beside whatever root cause the investigation found."""
+    if not PENDING_SAID.search(ask.question):
+        return []
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000,
+                                                             **({"namespace": namespace} if namespace else {})})
+    return await why_pending(ask, [p for p in (listed.data or {}).get("items") or [] if "Pending" in (p.get("status"), p.get("phase"))])
+
+
 async def why_pending(ask: Ask, pending: list[dict]) -> list[str]:
     """The scheduler's own words for the first pending pod ("0/6 nodes are available: 6 Insufficient cpu"): what
     `kubectl describe pod` shows under Events, which no status line carries."""

@@ -46,3 +46,22 @@ def test_a_pending_pod_says_the_schedulers_words():
     said = asyncio.run(why_pending(_ask([{"reason": "FailedScheduling", "message": "0/6 nodes are available: 4 "
                                                                                     "Insufficient cpu"}]), [POD]))
     assert said == [f"why {POD['name']} is pending (FailedScheduling): 0/6 nodes are available: 4 Insufficient cpu"]
+
+
+def test_why_pods_are_pending_with_no_object_named_reads_the_clusters_pending_pods():
+    from sre_agent.chat.answer.pods import pending_said_why
+
+    class Cluster(Events):
+        async def call(self, agent, server, tool, args, brain="offline"):
+            if tool == "get_resources":
+                rows = [{**POD, "name": "web-1", "status": "NodeLost", "phase": "Terminating"},
+                        {**POD, "status": "Unschedulable", "phase": "Pending"}]
+                return ToolOutcome(record=ToolCallRecord(id="ev-2", agent=agent, server=server, tool=tool, ok=True),
+                                   data={"items": rows})
+            return await super().call(agent, server, tool, args, brain)
+
+    said_no = {"reason": "FailedScheduling", "message": "0/9 nodes are available: 3 Insufficient cpu"}
+    ask = Ask(question="why r pods pending", recognised=recognise("why r pods pending"), tools=Cluster([said_no]), focus=[])
+    assert asyncio.run(pending_said_why(ask, None)) == [f"why {POD['name']} is pending (FailedScheduling): {said_no['message']}"]
+    ask = Ask(question="why is it down", recognised=recognise("why is it down"), tools=Cluster([said_no]), focus=[])
+    assert asyncio.run(pending_said_why(ask, None)) == []  # pending not asked: no listing
