@@ -20,13 +20,11 @@ from .investigate import latest_rollout_change
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .records import held_values, last_writes
-from .runs import ago, cronjob_of, run_state, runs_of
+from .runs import age_seconds, ago, cronjob_of, run_state, runs_of
 from .templates import revision_template, template_diff, template_of
 
 # "what changed in it" / "what changed to that": a question about the object discussed, not only a window.
 ABOUT_IT = re.compile(r"\bchang\w*\s+(in|to|on|with|about|for)\s+(it|that|this|them)\b", re.IGNORECASE)
-AGE = re.compile(r"^(\d+)([smhd])$")
-AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Event reasons that say a config object a workload needs changed or went missing.
 CONFIG_REASONS = {"FailedMount", "CreateContainerConfigError", "FailedAttachVolume", "FailedCreate"}
 MAX_ROLLOUTS = 8
@@ -54,11 +52,6 @@ def config_objects(message: str, namespace: str | None) -> list[str]:
         if where:  # an object whose namespace nothing says is no id to refer back to
             found.append(f"{where}/{kind}/{name}")
     return found
-
-
-def age_seconds(age: str | None) -> int | None:
-    match = AGE.match(age or "")
-    return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
 
 
 def _seconds_since(item: dict[str, Any], now: datetime) -> int:

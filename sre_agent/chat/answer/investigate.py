@@ -16,6 +16,7 @@ from .diagnosis_text import cause_text, fix_step
 from .facts import RUNS_PODS, container_facts, placement_facts
 from .health import broken_now, status, sweep
 from .logs import ERROR_LINE, error_lines
+from .node_rotation import rotated_in
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pending_said_why, pod_trouble, pods_say_why, workload_pods
@@ -150,6 +151,8 @@ async def why_failing(ask: Ask) -> Answer:
     if not ask.resource or kind_of(ask.resource) == "Node":
         wider = await wider_subject(ask)
         if isinstance(wider, Answer):
+            if wider.status == "healthy" and (moved := await rotated_in(ask, [])):  # "why did the kiosk pods restart"
+                return ask.answer(f"Nothing is broken: {moved[0]}", status="answered", details=moved[1:])
             return wider
         ask.resource = wider
     if kind_of(ask.resource or "") in ("ConfigMap", "Secret") and (reader := await _troubled_reader(ask, ask.resource or "")):
@@ -190,6 +193,10 @@ async def why_failing(ask: Ask) -> Answer:
         details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so
         details += await _earlier_restarts(ask, ask.resource or "")
         restarted = [line for line in await latest_rollout_change(ask, ask.resource or "") if RESTARTED_AT in line]
+        if moved := await rotated_in(ask, [ask.resource or ""]):  # its pods moved with their nodes' replacement
+            return ask.answer(f"{ask.resource} has no fault: {moved[0]}", status="answered",
+                              details=[d for d in details if not d.startswith("evidence ")],
+                              resources=resources, diagnosis=diagnosis)
         if restarted:  # "why did all its pods restart at once": a rollout restart replaced them, nothing else changed
             return ask.answer(f"{ask.resource} has no fault: its pods were replaced by a rollout restart -- "
                               f"{restarted[0].split(' changed: ', 1)[0].removeprefix('its ')}: {restarted[0].split(' changed: ', 1)[-1]}",

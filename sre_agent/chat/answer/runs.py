@@ -4,6 +4,7 @@ events say once they are gone."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from ...contracts import parse_resource_id, parse_time
@@ -59,6 +60,15 @@ async def last_good_run(ask: Ask, rid: str) -> tuple[dict | None, list[dict]]:
 def run_line(job: dict) -> str:
     why = f" ({job['condition']})" if job.get("condition") else ""
     return f"run {job.get('name')} ({job.get('created')}): {run_state(job)}{why}, images {job.get('images')}"
+
+
+AGE = re.compile(r"^(\d+)([smhd])$")  # kubectl's AGE column, whole units: 45m, 3h, 2d
+AGE_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def age_seconds(age: str | None) -> int | None:
+    match = AGE.match(age or "")
+    return int(match.group(1)) * AGE_UNIT[match.group(2)] if match else None
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:

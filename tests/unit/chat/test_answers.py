@@ -6,8 +6,8 @@ import asyncio
 import pytest
 
 from sre_agent.chat.act.rollback import template_diff
-from sre_agent.chat.answer.changes import age_seconds
 from sre_agent.chat.answer.logs import log_groups_for
+from sre_agent.chat.answer.runs import age_seconds
 from sre_agent.chat.ask import Ask, settle
 from sre_agent.chat.models import Answer
 from sre_agent.chat.understand.forms import recognise

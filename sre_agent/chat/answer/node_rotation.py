@@ -1,0 +1,68 @@
+"""Pods that were re-created because their nodes were replaced ("why did all the kiosk pods restart 45 min ago" when
+nothing is broken): a node group rolled (an AMI update, a spot reclaim, a scale-in) drains its old nodes, and every pod
+on them starts again on the new ones. Read from kubectl's ages: each pod started within minutes after the node it runs
+on was created, and those nodes are younger than the workload -- the pods are as young as their nodes."""
+
+from __future__ import annotations
+
+import re
+
+from ...contracts import parse_resource_id
+from ..ask import Ask
+from .node_facts import NODE_GROUP_LABELS
+from .pods import workload_pods
+from .runs import age_seconds
+
+# the question asks why pods started again: "restart", "re-created", "bounced", "moved", "rescheduled", "recycled"
+RESTART_SAID = re.compile(r"\b(restart\w*|re-?creat\w*|bounc\w*|moved|reschedul\w*|recycl\w*|came\s+back|new\s+pods)\b",
+                          re.IGNORECASE)
+ROTATABLE = ("Deployment", "StatefulSet")
+SETTLE_S = 15 * 60  # a pod scheduled onto a new node starts within minutes of it (drain, then reschedule)
+
+
+def _group(node: dict) -> str:
+    labels = node.get("labels") or {}
+    return next((str(labels[k]) for k in NODE_GROUP_LABELS[:3] if labels.get(k)), "")
+
+
+async def rotated_in(ask: Ask, rids: list[str]) -> list[str]:
+    """For a question that asks why pods restarted: the lines of the workloads among `rids` (or, none named, of the
+    namespace in context) whose pods moved with a node replacement."""
+    if not RESTART_SAID.search(ask.question):
+        return []
+    lines = []
+    for rid in rids[:1] or [f"{ask.namespace}/{k}/*" for k in ROTATABLE if ask.namespace]:
+        namespace, kind, name = parse_resource_id(rid)
+        if kind not in ROTATABLE:
+            continue
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
+        for item in (listed.data or {}).get("items") or []:
+            if name in ("*", item.get("name")) and \
+                    (line := await _moved_with_new_nodes(ask, f"{namespace}/{kind}/{item.get('name')}", item.get("age"))):
+                lines.append(line)
+    return lines
+
+
+async def _moved_with_new_nodes(ask: Ask, rid: str, workload_age: str | None) -> str | None:
+    """One line when every pod of `rid` started right after the node it runs on was created, and those nodes are younger
+    than `rid` itself; else None."""
+    pods = await workload_pods(ask, rid)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
+    nodes = {str(n.get("name")): n for n in (listed.data or {}).get("items") or []}
+    owned_for = age_seconds(workload_age)
+    pairs = []
+    for pod in pods:
+        node = nodes.get(str(pod.get("node")))
+        pod_s, node_s = age_seconds(pod.get("age")), age_seconds((node or {}).get("age"))
+        if node is None or pod_s is None or node_s is None or not 0 <= node_s - pod_s <= SETTLE_S:
+            return None
+        pairs.append((pod, node, pod_s, node_s))
+    if not pairs or owned_for is None or max(node_s for *_, node_s in pairs) >= owned_for:
+        return None  # no pods, or a node older than the workload: its pods did not move with a node replacement
+    groups = sorted({g for _, node, *_ in pairs if (g := _group(node))})
+    replaced = sorted({str(node.get("name")) for _, node, *_ in pairs})
+    named = ", ".join(replaced[:2]) + (f" and {len(replaced) - 2} more" if len(replaced) > 2 else "")
+    return (f"{rid}'s {len(pairs)} pod(s) were re-created when their nodes were replaced: each started within minutes of "
+            f"its node ({named}, {pairs[0][1].get('age')} old"
+            + (f", node group {', '.join(groups)}" if groups else "") + f"), and {rid} is older ({workload_age}) -- "
+            "the nodes they ran on before are gone (a node group rolled: an AMI update, a scale-in, a spot reclaim)")
