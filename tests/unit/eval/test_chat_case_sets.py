@@ -56,7 +56,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout44": ("scenarios_heldout39", 10, 200),
         "chat_cases_heldout45": ("scenarios_heldout40", 10, 200),
         "chat_cases_heldout46": ("scenarios_heldout41", 10, 200),
-        "chat_cases_heldout47": ("scenarios_heldout42", 10, 200)}
+        "chat_cases_heldout47": ("scenarios_heldout42", 10, 200),
+        "chat_cases_heldout48": ("scenarios_heldout43", 10, 200),
+        "chat_cases_heldout49": ("scenarios_heldout44", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
