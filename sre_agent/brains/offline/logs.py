@@ -44,7 +44,7 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         sample = (template.get("samples") or [text])[0]
         calls.find(task.target, signal, f"{template['change']} log template x{template.get('count')}: {sample[:200]}",
                    [ev, ev2], severity="warning", template=text, change=template["change"], count=template.get("count"),
-                   first_seen=template.get("first_seen"))
+                   first_seen=template.get("first_seen"), level=template.get("severity"))
         if (cause := named_cause(f"{text} {sample}")) is not None:  # a WARN that names its cause counts too
             calls.find(task.target, "LogNamedCause", f"{cause.says}: {sample[:200]}", [ev, ev2], severity="critical",
                        cause=cause.id, category=cause.category, line=sample[:240])

@@ -119,8 +119,10 @@ MIN_NEW_ERROR_LINES = 3  # a new error template seen once or twice in half an ho
 
 
 def error_lines(x: Finding) -> bool:
-    """New error lines enough to call a service degraded on their own (its error and latency metrics did not move)."""
-    return x.signal == "NewErrorTemplate" and int(x.details.get("count") or 0) >= MIN_NEW_ERROR_LINES
+    """New error lines enough to call a service degraded on their own (its error and latency metrics did not move) --
+    at error level: a new WARN line (a deprecated option, a slow start) is a release talking, not a service failing."""
+    return x.signal == "NewErrorTemplate" and int(x.details.get("count") or 0) >= MIN_NEW_ERROR_LINES and \
+        x.details.get("level") != "warning"
 
 
 def regression_reason(f: Finding, all_: list[Finding]) -> str:

@@ -18,7 +18,7 @@ from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.followups import do_it
-from ..understand.forms import normalise
+from ..understand.forms import kind_nouns, normalise
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
@@ -110,9 +110,15 @@ def _verb(question: str) -> str:
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:
-        if re.search(words, text):
+        if re.search(words, text) and not (verb == "port" and _other_kind_said(text)):
             return verb
     return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
+
+
+def _other_kind_said(text: str) -> bool:
+    """"point the cronjob at the new key": a kind said that is not a Service -- the pointing is that object's, never a
+    Service port's."""
+    return any(kind not in ("Service", "Endpoints") for kind in kind_nouns(text))
 
 
 def _containers(obj: dict) -> list[dict]:

@@ -97,6 +97,13 @@ def test_new_error_lines_in_numbers_after_a_release_are_a_regression():
     assert (chosen.category.value, chosen.resource) == ("bad_deploy_regression", WORKLOAD)
 
 
+def test_new_warning_lines_after_a_release_are_the_release_talking_not_a_regression():
+    """A DaemonSet's rolling update paged on its own unavailable pods, and its new version logs a deprecation WARN on
+    every node: undoing a release that works is a false action."""
+    warned = new_error_lines(40).model_copy(update={"details": {"change": "new", "count": 40, "level": "warning"}})
+    assert hypotheses([planned_release(), warned]) == []
+
+
 def in_window_release(created: str) -> Finding:
     return Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
                    summary=f"{WORKLOAD} rolled out revision 2",
