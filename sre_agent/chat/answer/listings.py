@@ -161,7 +161,8 @@ async def _storage_holder(ask: Ask) -> str | None:
     """The workload or claim a storage-class question names ("elevator-pg storage class?"), when no StorageClass has
     that name: its claims' classes are what is asked."""
     for word in [w for w in ask.recognised.candidates if "-" in w or any(c.isdigit() for c in w)][:2]:
-        found = await ask.call("kubernetes", "find_resource", {"name": word})
+        found = await ask.call("kubernetes", "find_resource", {"name": word, "kinds": [
+            "StorageClass", "StatefulSet", "Deployment", "PersistentVolumeClaim"]})
         matches = [m["resource"] for m in (found.data or {}).get("matches") or [] if m.get("exact")]
         if any(kind_of(m) == "StorageClass" for m in matches):
             return None

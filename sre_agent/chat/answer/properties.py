@@ -164,6 +164,10 @@ async def property_of(ask: Ask) -> Answer:
                 f"{pod_fields[0]} {' '.join(line.strip() for line in pod_fields[1:3])}"
             return ask.answer(f"{pod} {head}", status="answered", details=pod_fields[:12], resources=[pod, rid],
                               next_steps=["Say 'more' for all its facts."])
+    if not fields and (grepped := GREPPED.match(ask.question)) and (events := await _events_saying(ask, rid, grepped.group(1))):
+        # "describe pod -l app=x | grep FailedScheduling": no field of that name -- the describe's Events section has it
+        return ask.answer(f"{rid}'s events with '{grepped.group(1)}': {events[0]}", status="answered", details=events[1:6],
+                          resources=[rid], next_steps=[f"Ask 'why is {parse_resource_id(rid)[2]} failing?' for the root cause."])
     keys = {line.rstrip(":").rsplit(".", 1)[-1].split("[")[0].lower() for line in fields if not line.startswith(" ")}
     # a key the summary facts already speak to (containers, limits, ports, image ...) is answered by them; the manifest's
     # block only for the fields they do not carry (strategy, affinity, tolerations) or when the field itself is asked
@@ -178,6 +182,20 @@ async def property_of(ask: Ask) -> Answer:
 
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+GREPPED = re.compile(r"^what is the (.+?) field of ")  # kubectl_speak's reading of "describe X | grep WORD"
+
+
+async def _events_saying(ask: Ask, rid: str, word: str) -> list[str]:
+    """The events of `rid` and of the objects it generates (its ReplicaSets, its pods) whose reason or message holds
+    `word`, newest first -- what grep finds in kubectl describe's Events section."""
+    namespace, _, name = parse_resource_id(rid)
+    outcome = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 500,
+                                                      **({"namespace": namespace} if namespace else {})})
+    lowered = word.lower()
+    return [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {str(e.get('message'))[:240]}"
+            for e in (outcome.data or {}).get("events") or []
+            if (own := str(e.get("object", "")).split("/", 1)[-1]) and (own == name or own.startswith(name + "-"))
+            and lowered in f"{e.get('reason')} {e.get('message')}".lower()]
 
 
 async def _least_healthy_pod(ask: Ask, rid: str) -> str | None:

@@ -245,7 +245,8 @@ def translate(text: str) -> KubectlQuestion | None:
                                             + (" and their labels" if flags.get("show-labels") else ""),
                                    namespace=namespace, form="list_kind", kind="Pod")
         scope = f"in {namespace}" if namespace else "there"
-        return KubectlQuestion(question=f"what {said[1]} are {scope}", namespace=namespace, form="list_kind", kind=kind)
+        return KubectlQuestion(question=f"what {said[1]} are {scope}" + (f" with labels {selector}" if selector else ""),
+                               namespace=namespace, form="list_kind", kind=kind)
     if kind in ("ConfigMap", "Secret"):
         return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
                                subject=name, kind=kind)

@@ -227,3 +227,38 @@ def test_logs_of_a_container_said_are_that_containers_own_output():
     assert answer.headline.startswith("Logs of container log-shipper of patrons/Deployment/pa")
     assert "buffer full: dropping events" in answer.details
     assert [args.get("container") for tool, args in tools.calls if tool == "pod_logs"] == ["log-shipper"]
+
+
+def test_a_label_selector_is_kept_for_a_listing_of_any_kind():
+    spoken = translate("kubectl get nodes -l eks.amazonaws.com/nodegroup=mf-general")
+    assert spoken is not None and spoken.question == "what nodes are there with labels eks.amazonaws.com/nodegroup=mf-general"
+
+
+def test_describe_grep_of_an_event_word_is_the_objects_events_that_say_it():
+    import asyncio
+
+    from sre_agent.chat.answer.properties import property_of
+    from sre_agent.chat.ask import Ask
+    from sre_agent.contracts import ToolCallRecord
+    from sre_agent.graph.ports import ToolOutcome
+
+    class World:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+            data = {"describe": {"object": {"spec": {"template": {"spec": {"containers": [{"name": "app"}]}}}}},
+                    "get_resources": {"items": []},
+                    "events": {"events": [
+                        {"type": "Warning", "reason": "FailedScheduling", "object": "Pod/deck-7d9f8c6b5-x4k2z",
+                         "message": "0/12 nodes are available: 3 Insufficient cpu", "last": "t2"},
+                        {"type": "Warning", "reason": "FailedScheduling", "object": "Pod/other-7d9f8c6b5-x4k2z",
+                         "message": "0/12 nodes are available", "last": "t1"}]}}.get(tool, {})
+            return ToolOutcome(record=record, data=data)
+
+    spoken = translate("kubectl describe pod -n deck -l app=deck | grep -A2 FailedScheduling")
+    ask = Ask(question=spoken.question, recognised=recognise(spoken.question), tools=World(), resource="deck/Deployment/deck")
+    answer = asyncio.run(property_of(ask))
+    assert answer.headline.startswith("deck/Deployment/deck's events with 'FailedScheduling': t2 Warning FailedScheduling "
+                                      "Pod/deck-7d9f8c6b5-x4k2z: 0/12 nodes are available: 3 Insufficient cpu")
+    assert answer.details == []  # another workload's pod is not its
