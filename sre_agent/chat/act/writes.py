@@ -18,7 +18,8 @@ from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.followups import do_it
-from ..understand.forms import kind_nouns, normalise
+from ..understand.forms import normalise
+from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
@@ -70,6 +71,7 @@ from .targets import (
     with_declared_port,
     with_untolerated_taint,
 )
+from .typed_commands import typed_plan, typed_write
 
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -110,15 +112,10 @@ def _verb(question: str) -> str:
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
     for verb, words in VERBS:
-        if re.search(words, text) and not (verb == "port" and _other_kind_said(text)):
+        if re.search(words, text) and not (verb == "port" and other_kind_said(text)):
             return verb
     return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
 
-
-def _other_kind_said(text: str) -> bool:
-    """"point the cronjob at the new key": a kind said that is not a Service -- the pointing is that object's, never a
-    Service port's."""
-    return any(kind not in ("Service", "Endpoints") for kind in kind_nouns(text))
 
 
 def _containers(obj: dict) -> list[dict]:
@@ -319,8 +316,8 @@ async def write_request(ask: Ask) -> Answer:
         rid, (namespace, kind, name), obj = holder[0], parse_resource_id(holder[0]), holder[1]
     question = with_untolerated_taint(ask, with_declared_port(ask, rid, verb), verb)
     troubled = await troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
-    plan = await selector_plan(ask, rid, obj) if kind == "Service" and verb == "selector" else \
-        plan_for(question, rid, obj, troubled)
+    plan = typed_plan(ask.question, rid) if typed_write(ask.question) else await selector_plan(ask, rid, obj) \
+        if kind == "Service" and verb == "selector" else plan_for(question, rid, obj, troubled)
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)

@@ -10,10 +10,17 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
+from .forms import kind_nouns
 from .namespaces_said import namespace_named
 
 ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
 CONFIG_REF_KEYS = {"ConfigMap": ("configMapRef", "configMapKeyRef", "configMap"), "Secret": ("secretRef", "secretKeyRef", "secret")}
+
+
+def other_kind_said(text: str) -> bool:
+    """"point the cronjob at the new key": a kind said that is not a Service -- the pointing is that object's, never a
+    Service port's."""
+    return any(kind not in ("Service", "Endpoints") for kind in kind_nouns(text))
 
 
 async def config_read_by(ask: Ask, rid: str, kind: str) -> str | None:

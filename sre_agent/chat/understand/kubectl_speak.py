@@ -156,7 +156,7 @@ def translate(text: str) -> KubectlQuestion | None:
         return read
     match = COMMAND.match(text)
     if match is None:
-        return None
+        return _typed_write(text)
     args, flags = _split(text[match.end():])
     verb = match.group(1).lower()
     namespace = flags.get("n") or flags.get("namespace")
@@ -261,3 +261,30 @@ def translate(text: str) -> KubectlQuestion | None:
     # "get sc gp3 -o yaml", "get hpa x": that object's state, by the kind kubectl was told (never a listing of the kind)
     return KubectlQuestion(question=f"status of the {name} {said[0]}", namespace=namespace, form="status", subject=name,
                            kind=kind if kind != "Endpoints" else "Service")
+
+
+# kubectl's verbs that change an object, read for the object they change (the command itself is pinned as typed:
+# chat/act/typed_commands.py); "set resources deploy/x": the subcommand before the object; flags anywhere ("-n x patch")
+WRITE_VERBS = ("patch", "set", "label", "annotate", "taint")
+SET_SUBCOMMANDS = ("resources", "image", "env", "selector", "serviceaccount", "subject")
+
+
+def _typed_write(text: str) -> KubectlQuestion | None:
+    head = re.match(r"^\s*(?:kubectl|k)\s+", text, re.IGNORECASE)
+    if head is None:
+        return None
+    args, flags = _split(text[head.end():])
+    if not args or args[0].lower() not in WRITE_VERBS:
+        return None
+    args = args[2:] if args[0].lower() == "set" and len(args) > 1 and args[1].lower() in SET_SUBCOMMANDS else args[1:]
+    namespace = flags.get("n") or flags.get("namespace")
+    kind, name = None, None
+    if args and "/" in args[0]:
+        kind, _, name = args[0].partition("/")
+        kind = _kind(kind)
+    elif len(args) > 1 and _kind(args[0]):
+        kind, name = _kind(args[0]), args[1]
+    if not name or not NAME.fullmatch(name.lower()):
+        return None
+    return KubectlQuestion(question=text.strip(), namespace=namespace if isinstance(namespace, str) else None,
+                           form="write_request", subject=name, kind=kind)

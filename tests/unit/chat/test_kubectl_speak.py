@@ -262,3 +262,29 @@ def test_describe_grep_of_an_event_word_is_the_objects_events_that_say_it():
     assert answer.headline.startswith("deck/Deployment/deck's events with 'FailedScheduling': t2 Warning FailedScheduling "
                                       "Pod/deck-7d9f8c6b5-x4k2z: 0/12 nodes are available: 3 Insufficient cpu")
     assert answer.details == []  # another workload's pod is not its
+
+
+@pytest.mark.parametrize(("typed", "subject", "kind", "namespace"), [
+    ("kubectl -n pricing patch svc fare-engine --type merge -p '{\"spec\":{\"selector\":{\"tier\":\"api\"}}}'", "fare-engine",
+     "Service", "pricing"),
+    ("kubectl -n terminal set resources deploy/scanner -c scanner --limits=cpu=1 --requests=cpu=250m", "scanner",
+     "Deployment", "terminal"),
+    ("kubectl patch pvc data-db-0 -n booking -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"100Gi\"}}}}'",
+     "data-db-0", "PersistentVolumeClaim", "booking"),
+    ("kubectl taint nodes ip-10-1-2-3 dedicated=batch:NoSchedule-", "ip-10-1-2-3", "Node", None),
+])
+def test_a_kubectl_write_names_its_object_and_is_a_change_request(typed, subject, kind, namespace):
+    spoken = translate(typed)
+    assert spoken is not None and (spoken.form, spoken.subject, spoken.kind, spoken.namespace) == \
+        ("write_request", subject, kind, namespace)
+    assert spoken.question == typed  # the command itself is what is pinned
+
+
+def test_a_typed_write_is_pinned_as_typed_with_the_objects_namespace():
+    from sre_agent.chat.act.typed_commands import typed_plan, typed_write
+
+    assert typed_write("kubectl -n x patch svc a -p '{}'") and not typed_write("kubectl get svc a") \
+        and not typed_write("patch the svc so it selects v2")
+    plan = typed_plan("kubectl patch svc a --type merge -p '{\"spec\": {}}'", "x/Service/a")
+    assert plan.kubectl == "kubectl -n x patch svc a --type merge -p '{\"spec\": {}}'" and plan.args == {"command": plan.kubectl}
+    assert typed_plan("kubectl -n x label svc a k=v", "x/Service/a").kubectl == "kubectl -n x label svc a k=v"
