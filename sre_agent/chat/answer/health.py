@@ -230,6 +230,8 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     described = described or await describe(ask, rid)
     obj = (described.data or {}).get("object") or {}
     spec, state = obj.get("spec") or {}, obj.get("status") or {}
+    if ask.form == "placement" and kind == "Node":  # "which node group is that node in": its group, zone, type first
+        details += await node_places(ask, [name])
     if kind in WORKLOADS:
         desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0

@@ -14,7 +14,7 @@ from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.references import kind_of, name_of, resolve, workload_of_service
+from ..understand.references import kind_of, name_of, named_exactly, resolve, workload_of_service
 from .diagnosis_text import cause_text
 from .health import status
 from .investigate import why_failing
@@ -62,6 +62,11 @@ async def subject_named(ask: Ask) -> None:
     subject, so a named one is resolved here -- never the focus over a name said."""
     if not ask.resource and ask.recognised.subject and isinstance(named := await resolve(ask), str) and named:
         ask.resource = named
+    if not ask.recognised.subject:  # "what happens if we restart results-api ...": a whole name typed, no pattern placed
+        for word in [w for w in ask.recognised.candidates if "-" in w][:3]:
+            if (exact := await named_exactly(ask, word)) is not None:
+                ask.resource = exact
+                break
     if not ask.resource and ask.focus:
         ask.resource = ask.focus[0]
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from .context_names import kind_of, name_of
-from .forms import ENV_NAME
+from .forms import ENV_NAME, KIND_WORDS
 from .kinds_said import ROLLABLE
 
 
@@ -47,6 +47,8 @@ async def full_name_beside(ask: Ask, word: str, exact: Callable[[Ask, str], Awai
 async def token_of_one(ask: Ask, words: list[str]) -> str | None:
     """The one workload a plain word of a change request is a whole token of ("the ingest pods": telemetry-ingest), when
     the conversation's object is not so named -- None when none, several, or the conversation's own object is."""
+    # a kind's own noun ("that node", "the job") names a kind, never a workload of whose name it is a token (node-exporter)
+    words = [w for w in words if w not in KIND_WORDS and w.rstrip("s") not in KIND_WORDS]
     if not words or kind_of(ask.focus[0]) in ROLLABLE and any(w in name_of(ask.focus[0]).split("-") for w in words):
         return None
     from .inventory import load_inventory  # the session's listing of what exists (inventory reads through references)

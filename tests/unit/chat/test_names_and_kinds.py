@@ -320,3 +320,15 @@ def test_a_symptom_of_it_after_a_configmap_is_the_workloads_a_configmap_never_cr
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}),
               focus=["msg/ConfigMap/notify-config", "msg/Deployment/notify-worker"])
     assert asyncio.run(resolve(ask)) == "msg/Deployment/notify-worker"
+
+
+def test_a_kinds_own_noun_is_never_a_token_of_a_workloads_name():
+    """"which node group is that node in" after a node failure: the Node talked about, never node-exporter."""
+    from sre_agent.chat.understand.named_targets import token_of_one
+    from tests.unit.chat.test_objects_in_context import Cluster
+    workloads = {"DaemonSet": [{"name": "node-exporter", "namespace": "observability"}],
+                 "Deployment": [{"name": "job-runner", "namespace": "ops"}]}
+    question = "which node group is that node in"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster(workloads), focus=["Node/ip-10-1-2-3"])
+    assert asyncio.run(token_of_one(ask, ["node", "group"])) is None
+    assert asyncio.run(token_of_one(ask, ["jobs"])) is None

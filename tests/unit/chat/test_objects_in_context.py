@@ -399,3 +399,15 @@ def test_a_quota_named_by_its_name_alone_is_its_usage():
     tools = _Events({"Pod": []}, objects={"web-quota": quota}, names={"web-quota": "web/ResourceQuota/web-quota"})
     answer = asyncio.run(list_kind(_ask("how much of web-quota is used right now", tools)))
     assert answer.headline.startswith("web/ResourceQuota/web-quota: requests.cpu used 1800m of 2")
+
+
+def test_a_whole_name_typed_where_no_pattern_places_a_subject_wins_over_the_conversations():
+    import asyncio
+
+    from sre_agent.chat.answer.remedies import subject_named
+
+    question = "what happens if we restart results-api without touching any secret"
+    tools = _Events({}, names={"results-api": "results/Deployment/results-api"})
+    ask = _ask(question, tools, resource="lab-ops/Deployment/sample-tracker", focus=["lab-ops/Deployment/sample-tracker"])
+    asyncio.run(subject_named(ask))
+    assert ask.resource == "results/Deployment/results-api"
