@@ -20,7 +20,11 @@ STATES = (("pending", re.compile(r"\bpending\b", re.I), re.compile(r"Pending|Uns
           ("crashing", re.compile(r"\bcrash\w*|\bfailing\b|\bbroken\b|\brestarting\b", re.I),
            re.compile(r"CrashLoopBackOff|Error|restarted", re.I)),
           ("stuck", re.compile(r"\bstuck\b|\bterminating\b|\bunknown\b", re.I), re.compile(r"Terminating|Unknown", re.I)),
-          ("unready", re.compile(r"\bunready\b|\bnot\s+ready\b", re.I), re.compile(r"not ready", re.I)))
+          ("unready", re.compile(r"\bunready\b|\bnot\s+ready\b", re.I), re.compile(r"not ready", re.I)),
+          ("pull-failing", re.compile(r"\bimagepullbackoff\b|\berrimagepull\b|\bpull\w*\b", re.I),
+           re.compile(r"ImagePullBackOff|ErrImagePull", re.I)),
+          ("evicted", re.compile(r"\bevicted\b", re.I), re.compile(r"Evicted", re.I)),
+          ("oom-killed", re.compile(r"\boom\w*\b", re.I), re.compile(r"OOMKilled", re.I)))
 UNPLACEABLE = re.compile(r"Unschedulable|nodes are available|Insufficient|untolerated|didn.t match", re.I)
 
 

@@ -11,6 +11,7 @@ from ..answer.pods import owner_id, pod_trouble
 from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
+from .described_by_state import described_by_state
 from .exact_names import best_match, named_exactly, workload_of_service
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
@@ -228,6 +229,8 @@ async def resolve(ask: Ask) -> str | Answer:
         # "raise the quota to 10Gi", "add X back to the cm": the kind noun is the object the request is for -- the one of
         # that kind the conversation points at, never the workload talked about
         subject, asked_kind = None, word_kind
+    if subject is None and ask.form in WRITE_FORMS and (stated := await described_by_state(ask, word_kind or asked_kind)):
+        return stated  # "delete the imagepullbackoff pods", "uncordon the cordoned deck node": the one in that state
     if subject is None and word_kind and word_kind == asked_kind and ask.form in WRITE_FORMS and \
             word_kind not in ROLLABLE and not await _by_kind(ask, word_kind):
         return await which_of_kind(ask, word_kind)  # a change is never moved onto an object of another kind

@@ -1,0 +1,33 @@
+"""An object named by its state ("the imagepullbackoff pods", "the cordoned deck node"): the one in that state now."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.described_by_state import described_by_state
+from sre_agent.chat.understand.forms import recognise
+from tests.unit.chat.test_objects_in_context import Cluster
+
+PODS = [{"name": "renderer-7d9f8c6b5-x4k2z", "namespace": "t", "owner": "ReplicaSet/renderer-7d9f8c6b5", "status": "ImagePullBackOff"},
+        {"name": "renderer-5b6c7d8f9-q2w3e", "namespace": "t", "owner": "ReplicaSet/renderer-5b6c7d8f9", "status": "Running"},
+        {"name": "api-5b6c7d8f9-q2w3e", "namespace": "t", "owner": "ReplicaSet/api-5b6c7d8f9", "status": "Running"}]
+NODES = [{"name": "n1", "ready": "True", "unschedulable": True, "labels": {"pool": "deck"}},
+         {"name": "n2", "ready": "True", "unschedulable": True, "labels": {"pool": "general"}},
+         {"name": "n3", "ready": "False", "unschedulable": False, "labels": {"pool": "general"}}]
+
+
+def _resolved(question: str, kind: str | None = None) -> str | None:
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": PODS, "Node": NODES}))
+    return asyncio.run(described_by_state(ask, kind))
+
+
+def test_pods_by_their_state_are_their_workloads():
+    assert _resolved("delete the imagepullbackoff pods") == "t/Deployment/renderer"
+    assert _resolved("delete the crashlooping pods") is None  # none in that state
+
+
+def test_a_node_by_its_state_and_a_word_of_its_labels():
+    assert _resolved("one deck node is cordoned, just uncordon it", "Node") == "Node/n1"  # two cordoned: "deck" tells
+    assert _resolved("uncordon the cordoned node", "Node") is None  # two cordoned, nothing tells them apart: ask
+    assert _resolved("drain the notready node", "Node") == "Node/n3"
