@@ -229,3 +229,13 @@ def test_every_help_example_is_recognised_as_the_form_it_shows():
     for form, text in EXAMPLES:
         for example in text.split("   (")[0].split("   /   "):
             assert recognise(example).form == form, (form, example)
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("patch hl7-config AMQP_URL to amqp://broker.messaging.svc:5672/hl7 and rollout restart hl7", "hl7-config"),
+    ("set billing-config POOL_SIZE to 40", "billing-config"),
+    ("update the orders-secret DB_USER to orders_app", "orders-secret"),
+])
+def test_an_object_then_its_key_and_value_is_a_change_request(question, subject):
+    recognised = recognise(question)
+    assert (recognised.form, recognised.subject) == ("write_request", subject)
