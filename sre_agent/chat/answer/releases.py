@@ -82,9 +82,13 @@ async def _lines_while_live(ask: Ask, namespace: str, name: str, pods_prefix: st
     return [f"log ({source.groups[0]}): {line[:240]}" for line in dict.fromkeys(lines)][:MAX_LINES]
 
 
+VERSION_SAID = re.compile(r"(?<![\w.-])v?\d+\.\d+\.\d+(?:[-+][\w.]+)?(?![\w.-])")
+
+
 @handles("release_why", needs=("kubernetes", "cloudwatch"))
 async def release_why(ask: Ask) -> Answer:
-    version = str(ask.recognised.subject or "")
+    typed = VERSION_SAID.search(ask.question)  # "did the 3.4.0 release make the pdf reports slow": no pattern placed it
+    version = str(ask.recognised.subject or (typed.group(0) if typed else ""))
     if not version:  # "what was the release for": the release of the workload the conversation is on
         return await _release_of_focus(ask)
     found = await revision_running(ask, version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..answer.pods import owner_id
 from ..ask import Ask
 from .context_names import kind_of
 
@@ -33,7 +34,7 @@ async def pods_in_state(ask: Ask) -> str | None:
     states = set(POD_STATES[said.group(1).lower()])
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000,
                                                              **({"namespace": ask.namespace} if ask.namespace else {})})
-    from ..answer.pods import owner_id  # the answer layer's pod-row reading (answer imports understand, not back)
+
 
     owners = {owner_id(p) for p in (listed.data or {}).get("items") or [] if states & _rows_state(p)}
     return owners.pop() if len(owners) == 1 else None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from .context_names import kind_of
@@ -37,3 +39,17 @@ async def workload_of_service(ask: Ask, service: str, kinds: tuple[str, ...] = (
     namespace, _, name = parse_resource_id(service)
     found = await named_exactly(ask, name, kinds=list(kinds))
     return found if found and parse_resource_id(found)[0] == namespace else None
+
+
+VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+][\w.]+)?")
+
+
+async def workload_running(ask: Ask, version: str) -> str | None:
+    """"roll back 3.4.0": the one workload whose live image is tagged with that version, else None."""
+    tag = version.lower().lstrip("v")
+    found = []
+    for kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})
+        found += [f"{i.get('namespace')}/{kind}/{i.get('name')}" for i in (listed.data or {}).get("items") or []
+                  if any(str(image).lower().rsplit(":", 1)[-1].lstrip("v") == tag for image in i.get("images") or [])]
+    return found[0] if len(found) == 1 else None

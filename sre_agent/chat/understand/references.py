@@ -12,7 +12,7 @@ from ..ask import Ask
 from ..models import Answer
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .described_by_state import described_by_state
-from .exact_names import best_match, named_exactly, workload_of_service
+from .exact_names import VERSION, best_match, named_exactly, workload_of_service, workload_running
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
 from .named_targets import full_name_beside, key_holder_named, token_of_one
@@ -369,6 +369,8 @@ async def resolve(ask: Ask) -> str | Answer:
         words = [*joined_words(ask.question, rec.candidates), subject, *[w for w in rec.candidates if w != subject]] \
             if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)
+    if chosen is None and VERSION.fullmatch(subject) and (running := await workload_running(ask, subject)):
+        return running  # "roll back 3.4.0": the workload whose live image carries that tag, not the one talked about
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
     if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and ("-" in subject or

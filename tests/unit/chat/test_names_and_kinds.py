@@ -332,3 +332,14 @@ def test_a_kinds_own_noun_is_never_a_token_of_a_workloads_name():
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster(workloads), focus=["Node/ip-10-1-2-3"])
     assert asyncio.run(token_of_one(ask, ["node", "group"])) is None
     assert asyncio.run(token_of_one(ask, ["jobs"])) is None
+
+
+def test_a_version_said_as_the_subject_is_the_workload_running_it():
+    """"roll back 3.4.0 anyway" while the conversation is on report-pdf: results-api runs 3.4.0, so it is meant."""
+    from sre_agent.chat.understand.references import resolve
+    from tests.unit.chat.test_objects_in_context import Cluster
+    rows = {"Deployment": [{"name": "results-api", "namespace": "results", "images": ["r/results-api:3.4.0"]},
+                           {"name": "report-pdf", "namespace": "reports", "images": ["r/report-pdf:2.4.0"]}]}
+    question = "roll back 3.4.0 anyway to be safe"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster(rows), focus=["reports/Deployment/report-pdf"])
+    assert asyncio.run(resolve(ask)) == "results/Deployment/results-api"
