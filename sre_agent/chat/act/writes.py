@@ -23,6 +23,7 @@ from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
 from .field_plans import field_plan
+from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
     ENV_KINDS,
@@ -321,8 +322,9 @@ async def write_request(ask: Ask) -> Answer:
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)
-        if verb == "unknown" and asks_the_proposed_fix(ask.question, ask.last_answer):
-            return await do_it(ask)
+        if verb == "unknown" and (fixed := await do_it(ask) if asks_the_proposed_fix(ask.question, ask.last_answer)
+                                  else await found_fix(ask, rid)) is not None:
+            return fixed  # the fix the last answer proposed, else ("point the cronjob at the new key") the one found for it
         return ask.answer(plan, status=unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first

@@ -30,6 +30,16 @@ def _proposed_command(answer: dict) -> tuple[str, str] | None:
     return None
 
 
+def pin_command(ask: Ask, step: str, kubectl: str, resource: str, proposed_in: str) -> Answer:
+    """A proposed step's kubectl command pinned for a human to run after approval (no MCP tool does it)."""
+    request = ApprovalRequest(tool="(by hand: no pinned tool action)", resource=resource, change=step[:200],
+                              args={"command": kubectl}, how_to_approve=[kubectl])
+    return ask.answer(f"Approval needed: {kubectl}" + (f" ({resource})" if resource else "") +
+                      ". Chat is read-only and has changed nothing.", status="approval_required", approval=request,
+                      resources=[resource] if resource else [], details=[f"the step proposed in {proposed_in}: {step[:240]}"],
+                      next_steps=[f"To approve, run: {kubectl}", "Then ask 'how is it doing?' to verify."])
+
+
 @handles("do_it")
 async def do_it(ask: Ask) -> Answer:
     previous = ask.last_answer or {}
@@ -45,14 +55,7 @@ async def do_it(ask: Ask) -> Answer:
     command = _proposed_command(previous)
     resources = previous.get("resources") or []
     if command is not None:
-        step, kubectl = command
-        resource = resources[0] if resources else ""
-        request = ApprovalRequest(tool="(by hand: no pinned tool action)", resource=resource, change=step[:200],
-                                  args={"command": kubectl}, how_to_approve=[kubectl])
-        return ask.answer(f"Approval needed: {kubectl}" + (f" ({resource})" if resource else "") +
-                          ". Chat is read-only and has changed nothing.", status="approval_required", approval=request,
-                          resources=resources[:1], details=[f"the step proposed in the previous answer: {step[:240]}"],
-                          next_steps=[f"To approve, run: {kubectl}", "Then ask 'how is it doing?' to verify."])
+        return pin_command(ask, command[0], command[1], resources[0] if resources else "", "the previous answer")
     return ask.answer("Nothing to do yet: the previous answer proposed no action. Say the change you want "
                       "(e.g. 'roll it back', 'restart it', 'scale it to 3').", status="needs_subject",
                       next_steps=["Ask 'why is it failing?' first: the diagnosis proposes the fix."])

@@ -378,3 +378,24 @@ def test_a_quoted_diagnosis_drops_registry_hosts_and_list_brackets_but_not_for_p
     pull = {"resource": "m/Deployment/feed", "category": "image_pull_auth",
             "summary": "image_pull_auth on m/Deployment/feed: pulling 123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.3.0: 401"}
     assert "123.dkr.ecr.us-east-1.amazonaws.com/p/feed:4.3.0" in cause_text(pull)
+
+
+def test_a_change_in_unread_words_on_the_root_pins_the_fix_the_investigation_found_for_it():
+    from sre_agent.chat.act.found_fix import found_fix
+
+    fix = {"resource": "crew/CronJob/roster", "summary": "point crew/CronJob/roster's reference at password",
+           "commands": ["kubectl -n crew patch cronjob roster --type json -p '[...]'"]}
+    asked = []
+
+    async def investigate(question, rid):
+        asked.append(question)
+        return {"diagnosis": {"category": "missing_config_ref", "resource": rid}, "proposed_fixes": [fix]}
+
+    root = {"resource": "crew/CronJob/roster", "category": "missing_config_ref", "summary": "no key CREW_DB_PASSWORD"}
+    ask = Ask(question="point the cronjob at the new key", recognised=recognise("point the cronjob at the new key"),
+              tools=NoTools(), last_diagnosis=root, investigate=investigate)
+    pinned = asyncio.run(found_fix(ask, "crew/CronJob/roster"))
+    assert pinned is not None and pinned.status == "approval_required"
+    assert pinned.approval.how_to_approve == ["kubectl -n crew patch cronjob roster --type json -p '[...]'"]
+    assert asked == ["why is roster failing"]  # its diagnosis, not the words no form read
+    assert asyncio.run(found_fix(ask, "crew/Deployment/other")) is None  # not the root: nothing found for it
