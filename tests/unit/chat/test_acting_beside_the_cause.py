@@ -399,3 +399,21 @@ def test_a_change_in_unread_words_on_the_root_pins_the_fix_the_investigation_fou
     assert pinned.approval.how_to_approve == ["kubectl -n crew patch cronjob roster --type json -p '[...]'"]
     assert asked == ["why is roster failing"]  # its diagnosis, not the words no form read
     assert asyncio.run(found_fix(ask, "crew/Deployment/other")) is None  # not the root: nothing found for it
+
+
+def test_a_node_change_with_nothing_troubled_on_it_is_weighed_against_what_pages_elsewhere(monkeypatch):
+    import sre_agent.chat.act.cause_note as cn
+
+    async def wider(ask, near=None):  # the node path finds nothing on the node; without it, the alarmed workload
+        return near if ask.resource == near else "lab/Deployment/gateway"
+
+    async def investigate(question, rid):
+        return {"diagnosis": {"category": "crash_missing_config", "resource": rid,
+                              "summary": f"crash_missing_config on {rid}: CA_BUNDLE is not set"}}
+
+    monkeypatch.setattr(cn, "wider_subject", wider)
+    ask = Ask(question="cordon ip-10-1-2-3, it flapped earlier", recognised=recognise("cordon ip-10-1-2-3"),
+              tools=NoTools(), investigate=investigate, resource="Node/ip-10-1-2-3")
+    note = asyncio.run(cn.cause_note(ask, _plan("cordon"), "Node/ip-10-1-2-3", "cordon"))
+    assert note is not None and "the root cause found is lab/Deployment/gateway" in note and "CA_BUNDLE" in note
+    assert ask.resource == "Node/ip-10-1-2-3"  # the conversation's object is left as it was
