@@ -233,6 +233,9 @@ def test_pods_that_do_not_crash_are_not_ok_while_their_service_fails_requests():
     ("invoice renderer alarm wat is it", True),
     ("rental pos 5xx alarm, desks cant finish rentals", True),
     ("is the invoice renderer alarm still firing", False),
+    ("ledger alarm, wats up", True),  # typed at 3 a.m.
+    ("checkout slow alarm wat do", True),
+    ("which alarms are in alarm", False),
 ])
 def test_a_page_with_a_plea_asks_the_trouble_behind_the_alarm(question, trouble):
     from sre_agent.chat.answer.alarms import asks_the_trouble
