@@ -143,7 +143,8 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
                                                              if kind == "Secret" else ""))
     elif kind == "StorageClass":
         lines.append(f"provisioner {obj.get('provisioner')}, allowVolumeExpansion {bool(obj.get('allowVolumeExpansion'))}"
-                     f" (claims of this class {'can' if obj.get('allowVolumeExpansion') else 'cannot'} grow), reclaimPolicy "
+                     f" (claims of this class {'can' if obj.get('allowVolumeExpansion') else 'cannot'} grow: its volumes "
+                     f"{'can' if obj.get('allowVolumeExpansion') else 'cannot'} expand), reclaimPolicy "
                      f"{obj.get('reclaimPolicy', 'Delete')}, volumeBindingMode {obj.get('volumeBindingMode', 'Immediate')}")
     elif kind == "HorizontalPodAutoscaler":
         state = obj.get("status") or {}

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.exact_names import named_exactly
 from ..understand.forms import kind_nouns
@@ -78,6 +78,11 @@ async def list_kind(ask: Ask) -> Answer:
     if outcome.error is not None:
         return ask.answer(f"Could not list {kind}s: {outcome.error[:200]}", status="unknown")
     items = (outcome.data or {}).get("items") or []
+    words = set(re.findall(r"[a-z0-9][a-z0-9.-]*", ask.question.lower()))
+    if len(one := [i for i in items if str(i.get("name")).lower() in words]) == 1 and ONE_ASKED.match(ask.question):
+        # "can the gp3 storage class expand volumes": one object of the kind, named -- its property, not the listing
+        ask.resource = f"{one[0]['namespace']}/{kind}/{one[0]['name']}" if one[0].get("namespace") else f"{kind}/{one[0]['name']}"
+        return await HANDLERS["property"].handler(ask)
     if kind in ("Job", "CronJob") and FAILED_ASKED.search(ask.question):  # "any failed jobs": those that failed
         checked = len(items)
         items = [i for i in items if int(i.get("failed") or 0) > 0 or "Failed" in str(i.get("condition") or "")]
@@ -132,6 +137,10 @@ async def _quota_named(ask: Ask) -> str | None:
         if found := await named_exactly(ask, word, kinds=["ResourceQuota"]):
             return found
     return None
+
+
+# a question about one object ("can the gp3 class expand", "does the web-quota cover memory"), not a listing
+ONE_ASKED = re.compile(r"^\s*(can|does|do|is|will|would|how\s+(big|much|many|large))\b", re.IGNORECASE)
 
 
 # "what cronjobs and jobs are in grooming" ("kubectl get cronjob,jobs -n grooming"): a listing of several kinds

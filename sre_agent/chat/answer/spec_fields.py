@@ -17,7 +17,8 @@ NOT_FIELDS = {"name", "kind", "spec", "status", "metadata", "data", "type", "val
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 # the words an object's own kind is said with ("how big is that volume" of a claim): the object, never a field of it
 KIND_SAID = {"PersistentVolumeClaim": {"volume", "volumes", "claim", "pvc", "disk"}, "Node": {"node", "box", "machine"},
-             "Service": {"service", "svc"}, "ConfigMap": {"configmap", "cm", "config"}, "Secret": {"secret"}}
+             "Service": {"service", "svc"}, "ConfigMap": {"configmap", "cm", "config"}, "Secret": {"secret"},
+             "StorageClass": {"storage", "class", "sc", "storageclass"}}
 
 
 def _paths(node: Any, path: str = "") -> list[tuple[str, str, Any]]:
@@ -43,7 +44,8 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     said = [w.lower() for w in WORD.findall(question)]
     words = set(said) - NOT_FIELDS - KIND_SAID.get(str(obj.get("kind") or ""), set())
     # a key said as words ("topology key", "init containers", "initial delay"): adjacent words joined, as camelCase is
-    grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)}
+    grams = {"".join(said[i:i + n]): said[i:i + n] for n in (2, 3) for i in range(len(said) - n + 1)
+             if not set(said[i:i + n]) <= KIND_SAID.get(str(obj.get("kind") or ""), set())}  # "storage class": the kind
     paths = _paths(obj)
     # two words that are a key and its child ("limits cpu", as a jsonpath ends .limits.cpu): that one field, no other cpu
     pairs = {f".{a}.{b}" for a, b in zip(said, said[1:], strict=False)}

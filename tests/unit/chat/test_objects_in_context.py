@@ -411,3 +411,17 @@ def test_a_whole_name_typed_where_no_pattern_places_a_subject_wins_over_the_conv
     ask = _ask(question, tools, resource="lab-ops/Deployment/sample-tracker", focus=["lab-ops/Deployment/sample-tracker"])
     asyncio.run(subject_named(ask))
     assert ask.resource == "results/Deployment/results-api"
+
+
+def test_a_question_about_one_named_object_of_a_kind_is_its_property_not_the_listing():
+    import asyncio
+
+    from sre_agent.chat.answer.listings import list_kind
+
+    gp3 = {"kind": "StorageClass", "provisioner": "ebs.csi.aws.com", "allowVolumeExpansion": True,
+           "metadata": {"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}}
+    tools = Cluster({"StorageClass": [{"name": "gp3"}, {"name": "gp2"}]}, objects={"gp3": gp3})
+    answer = asyncio.run(list_kind(_ask("can the gp3 storage class expand volumes?", tools)))
+    assert answer.headline.startswith("StorageClass/gp3: provisioner ebs.csi.aws.com, allowVolumeExpansion True")
+    listing = asyncio.run(list_kind(_ask("what storage classes do we have", tools)))
+    assert listing.headline.startswith("2 StorageClass(s)")
