@@ -84,11 +84,19 @@ def restart_verdict(category: str, culprit: str, subject: str, summary: str) -> 
 async def by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str]) -> Answer:
     """Investigated afresh (the answer needs the fix, which only the investigation carries); `verdict` reads
     (category, culprit, the subject asked about, the diagnosis summary)."""
+    found_before = dict(ask.last_diagnosis or {})  # the conversation's root cause, before this object's own look
     base = await why_failing(ask)
     if base.status == "unknown":
         return base
     diagnosis = base.diagnosis or {}
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
+    if category == "none" and found_before.get("category") not in (None, "none") and found_before.get("resource") != ask.resource:
+        # "would uncordoning ip-10-40-2-66 help" with the fault on the quota: nothing wrong here, and what is wrong is said
+        root = str(found_before.get("resource"))
+        return ask.answer(f"No: {verdict('none', '', ask.resource or '', '')} -- the root cause found is "
+                          f"{found_before.get('category')} on {root}: {cause_text(found_before)[:200]}", status="answered",
+                          resources=[root, ask.resource or ""], diagnosis=found_before,
+                          next_steps=[f"Ask 'how do I fix {name_of(root)}?' for the fix."])
     if _elsewhere(ask.resource, culprit) and (await status(ask)).status == "healthy":
         # the object asked about is healthy and the investigation went on to a fault in another namespace: that fault is not
         # what a restart (or more pods) of this object would meet -- said beside "nothing wrong with it", never as its cause

@@ -370,6 +370,7 @@ async def resolve(ask: Ask) -> str | Answer:
             if ask.form in SYMPTOM_FORMS else [subject]
         chosen = await _fuzzy(ask, words, asked_kind)
     if chosen is None and VERSION.fullmatch(subject) and (running := await workload_running(ask, subject)):
+        ask.notes.append(f"({subject} is the version {running} runs now)")
         return running  # "roll back 3.4.0": the workload whose live image carries that tag, not the one talked about
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
