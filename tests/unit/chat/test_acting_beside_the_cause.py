@@ -417,3 +417,20 @@ def test_a_node_change_with_nothing_troubled_on_it_is_weighed_against_what_pages
     note = asyncio.run(cn.cause_note(ask, _plan("cordon"), "Node/ip-10-1-2-3", "cordon"))
     assert note is not None and "the root cause found is lab/Deployment/gateway" in note and "CA_BUNDLE" in note
     assert ask.resource == "Node/ip-10-1-2-3"  # the conversation's object is left as it was
+
+
+def test_would_acting_on_an_object_with_no_fault_help_says_no_and_the_root_cause_found_before():
+    from sre_agent.chat.answer.remedies import by_investigation, restart_verdict
+
+    async def investigate(question, rid):
+        return {"status": "answered", "diagnosis": {"category": "none", "resource": "", "summary": "No root cause"}}
+
+    quota = {"resource": "lab/ResourceQuota/compute", "category": "quota_exceeded",
+             "summary": "quota_exceeded on lab/ResourceQuota/compute: exceeded quota: compute"}
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    ask = Ask(question="would restarting web help", recognised=recognise("would restarting web help"),
+              tools=Cluster({}), investigate=investigate, resource="lab/Deployment/web", last_diagnosis=quota)
+    answer = asyncio.run(by_investigation(ask, restart_verdict))
+    assert answer.headline.startswith("No: Nothing was found wrong with lab/Deployment/web")
+    assert "the root cause found is quota_exceeded on lab/ResourceQuota/compute: exceeded quota: compute" in answer.headline
