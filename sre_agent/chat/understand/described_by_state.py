@@ -22,8 +22,10 @@ NODE_STATE_SAID = re.compile(r"\b(cordoned|notready|not\s+ready|unschedulable|ta
 NODE_WORD = re.compile(r"\bnodes?\b", re.IGNORECASE)
 
 
-def _rows_state(pod: dict) -> set[str]:
-    return {str(pod.get("status")), str(pod.get("phase")), *(str(p).split(":")[-1].strip() for p in pod.get("problems") or [])}
+def _in_state(pod: dict, states: set[str]) -> bool:
+    """The pod row's status, phase or a container's problem ("app: ImagePullBackOff (registry/x:1)") says the state."""
+    said = " ".join([str(pod.get("status")), str(pod.get("phase")), *(str(p) for p in pod.get("problems") or [])])
+    return any(re.search(rf"\b{state}\b", said) for state in states)
 
 
 async def pods_in_state(ask: Ask) -> str | None:
@@ -36,7 +38,7 @@ async def pods_in_state(ask: Ask) -> str | None:
                                                              **({"namespace": ask.namespace} if ask.namespace else {})})
 
 
-    owners = {owner_id(p) for p in (listed.data or {}).get("items") or [] if states & _rows_state(p)}
+    owners = {owner_id(p) for p in (listed.data or {}).get("items") or [] if _in_state(p, states)}
     return owners.pop() if len(owners) == 1 else None
 
 

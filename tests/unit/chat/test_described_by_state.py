@@ -31,3 +31,11 @@ def test_a_node_by_its_state_and_a_word_of_its_labels():
     assert _resolved("one deck node is cordoned, just uncordon it", "Node") == "Node/n1"  # two cordoned: "deck" tells
     assert _resolved("uncordon the cordoned node", "Node") is None  # two cordoned, nothing tells them apart: ask
     assert _resolved("drain the notready node", "Node") == "Node/n3"
+
+
+def test_a_pods_state_is_read_from_its_containers_problems_too():
+    rows = [{"name": "renderer-7d9f8c6b5-x4k2z", "namespace": "t", "owner": "ReplicaSet/renderer-7d9f8c6b5",
+             "status": "Pending", "phase": "Pending", "problems": ["renderer: ImagePullBackOff (r/renderer:3.4.1)"]}]
+    ask = Ask(question="delete the imagepullbackoff pods", recognised=recognise("delete the imagepullbackoff pods"),
+              tools=Cluster({"Pod": rows, "Node": []}))
+    assert asyncio.run(described_by_state(ask)) == "t/Deployment/renderer"
