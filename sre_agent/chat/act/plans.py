@@ -18,6 +18,7 @@ from ...graph.recreate import recreate_command
 from ..answer.objects import pod_spec_of
 from ..ask import Ask
 from ..models import Answer, AnswerStatus, ApprovalRequest
+from ..understand.clauses import request_part
 from .hand_edits import env_change
 
 
@@ -252,17 +253,6 @@ def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
 
 
 # A purpose clause says why, not what: "lower the limit to 200m so more pods fit" lowers it ("more" is the purpose's).
-PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
-
-
-# A question or statement before a request is its premise, not what is asked ("account-api is getting oom killed right?
-# bump its memory to 1Gi": the request is the clause after the last question mark, and "killed" is a symptom there)
-PREMISE = re.compile(r"^.*\?+\s*(?=\S)", re.DOTALL)
-
-
-def request_part(question: str) -> str:
-    """The request without its premise (what precedes its last question mark) and without its purpose clause."""
-    return PURPOSE.split(PREMISE.sub("", question), maxsplit=1)[0]
 
 
 RAISING = re.compile(r"\b(bump|raise|increase|up|more|bigger|higher|grow|double|boost|give\s+it)\b", re.IGNORECASE)

@@ -10,6 +10,7 @@ from ...graph.coverage import reached_backend
 from ..answer.pods import owner_id, pod_trouble
 from ..ask import Ask
 from ..models import Answer
+from .clauses import request_part
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .described_by_state import described_by_state
 from .exact_names import VERSION, best_match, named_exactly, workload_of_service, workload_running
@@ -253,14 +254,15 @@ async def resolve(ask: Ask) -> str | Answer:
         for word in sorted([w for w in rec.candidates[:5] if "-" in w or len(w) >= 4], key=lambda w: "-" not in w):
             if run := await run_of(ask, word):
                 return run  # "delete the running meter-import job": its run, never the CronJob of that name
-    if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(ask.question):
+    if subject is None and ask.form in WRITE_FORMS and ask.focus and not PRONOUN_OR_POSSESSIVE.search(request_part(ask.question)):
         # "delete both lesson-booking pods": a change whose own words name its target acts on that target, never on the
         # object the conversation was on -- "restart all the ingest pods" after scada-gateway: telemetry-ingest
         if (tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
             return tokened
         for word in [w for w in rec.candidates[:5] if "-" in w]:
-            if (named := await named_exactly(ask, word, kind_hint=rec.kind_hint or asked_kind)) and \
-                    (not asked_kind or kind_of(named) == asked_kind):
+            said = asked_kind if asked_kind not in (None, *LISTED_KINDS, "Pod", "Node") else None  # "the old pvc X": a claim
+            if (named := await named_exactly(ask, word, kinds=[said] if said else None, kind_hint=rec.kind_hint or asked_kind)) \
+                    and (not asked_kind or kind_of(named) == asked_kind):
                 return named
     if subject is None and asked_kind:
         by_kind = await _by_kind(ask, asked_kind)

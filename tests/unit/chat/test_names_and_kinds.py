@@ -343,3 +343,32 @@ def test_a_version_said_as_the_subject_is_the_workload_running_it():
     question = "roll back 3.4.0 anyway to be safe"
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster(rows), focus=["reports/Deployment/report-pdf"])
     assert asyncio.run(resolve(ask)) == "results/Deployment/results-api"
+
+
+def test_a_claim_named_whole_beside_a_purpose_pronoun_is_that_claim_never_the_conversations_look_alike():
+    """"delete the old pvc result-archive-data so it has to use the new one" after talking about result-archive-data-v2:
+    the claim named (the "it" is in the purpose clause, which says why, not what)."""
+    from sre_agent.chat.understand.references import resolve
+    question = "delete the old pvc result-archive-data so it has to use the new one"
+    ask = Ask(question=question, recognised=recognise(question), tools=_NamedClaims(),
+              focus=["archive/PersistentVolumeClaim/result-archive-data-v2"])
+    assert asyncio.run(resolve(ask)) == "archive/PersistentVolumeClaim/result-archive-data"
+
+
+class _NamedClaims:
+    """find_resource over two claims, exact by name (as the MCP server matches); anything else: nothing."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+
+        claims = ["result-archive-data", "result-archive-data-v2"]
+        data: dict = {"items": []}
+        if tool == "find_resource" and "PersistentVolumeClaim" in (args.get("kinds") or []):
+            data = {"matches": [{"resource": f"archive/PersistentVolumeClaim/{c}", "exact": c == args["name"]}
+                                for c in claims if args["name"] in c]}
+        elif tool == "find_resource":
+            data = {"matches": []}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
