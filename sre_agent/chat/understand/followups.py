@@ -78,8 +78,10 @@ def completed_request(question: str, last_answer: dict | None) -> tuple[str, Rec
             or len(question.split()) > MAX_FRAGMENT_WORDS or not last.get("question"):
         return None
     own = recognise(question)
-    if own.form in COMPLETABLE and (own.subject and not own.refers_back or starts_with_change(question)):
-        return None  # "raise the pods quota in portal to 20": a request of its own, with its own verb -- not a fragment
+    if starts_with_change(question) or own.form in COMPLETABLE and own.subject and not own.refers_back:
+        # "raise the pods quota in portal to 20", "update marlow-registry with the current robot secret": a request of
+        # its own, with its own verb -- never a fragment that lends its object to the verb of the request before it
+        return None
     words = candidate_words(question)
     namespaces = [m.lower() for m in _IN_NAMESPACE.findall(question)]
     names = [w for w in words if w not in namespaces]

@@ -36,6 +36,9 @@ def test_a_new_request_is_not_a_fragment_of_the_one_still_waiting():
     assert completed_request("raise the pods quota in portal to 20", waiting) is None
     assert completed_request("scale bid-api in trading to 8", waiting) is None
     assert completed_request("image-intake in vision", waiting) is not None  # a bare naming turn still completes it
+    # a request no form reads, with its own verb: never the waiting request's verb on its object (a delete of the Secret)
+    deleting = {"status": "needs_subject", "form": "node_or_pod_write", "question": "delete the imagepullbackoff pods"}
+    assert completed_request("update marlow-registry with the current harbor robot secret", deleting) is None
 
 
 def test_a_dashed_name_is_not_the_verb():
