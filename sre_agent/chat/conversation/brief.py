@@ -26,7 +26,10 @@ MAX_LINE = 300  # a longer detail keeps only its parts that carry the question's
 
 # A file's absolute path on this machine (a report, a state dir): says nothing on another one. Read by its root
 # directory, so a URL path the answer is about ("readiness GET /health/ready", "/api/v1/orders") is kept whole.
-ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:home|Users|tmp|var|work|root|opt|usr|srv|mnt|private|run|etc)/(?:[\w.-]+/)*[\w.-]+")
+# Never a value: a path set by a change ("INSTRUMENT_CA=/etc/x/ca.pem", "mountPath: /etc/x") or in a command a human
+# runs is what the change is, and is kept whole.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/=])(?<!: )/(?:home|Users|tmp|var|work|root|opt|usr|srv|mnt|private|run|etc)/(?:[\w.-]+/)*[\w.-]+")
+COMMAND = re.compile(r"\bkubectl\s|\baws\s+\w|`")
 # An image's registry host (answer/diagnosis_text.REGISTRY_HOST) is dropped unless the question is about where images
 # come from.
 PULLING = re.compile(r"ImagePull|ErrImagePull|pull access|no basic auth|unauthorized|manifest unknown|registr", re.IGNORECASE)
@@ -92,7 +95,8 @@ def _parts(line: str) -> list[tuple[str, str]]:
 def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts: bool) -> str:
     """No absolute paths, registry hosts only when asked about, and a long line cut to its parts that carry the
     question's words (its first part, what it is about, always)."""
-    line = ABSOLUTE_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], line)
+    if not COMMAND.search(line):
+        line = ABSOLUTE_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], line)
     if not keep_hosts:
         line = REGISTRY_HOST.sub("", line)
     if len(line) <= MAX_LINE:

@@ -104,3 +104,11 @@ def test_a_heading_the_headline_repeats_keeps_the_lines_under_it():
                     headline="p/Pod/x status.containerStatuses[shipper].lastState: terminated: exitCode: 137",
                     details=["status.containerStatuses[shipper].lastState:", "    terminated:", "      reason: OOMKilled"])
     assert "reason: OOMKilled" in render(answer, evidence=False)
+
+
+def test_a_path_a_change_sets_or_a_command_names_is_kept_whole():
+    """"set INSTRUMENT_CA_BUNDLE=/etc/x/ca.pem": the value is the change -- shown cut, a human would copy the wrong one."""
+    command = "To approve, run: kubectl set env deployment/gw -n lab INSTRUMENT_CA_BUNDLE=/etc/x/ca-bundle.pem"
+    cut = brief(_answer("set INSTRUMENT_CA_BUNDLE=/etc/x/ca-bundle.pem", ["env INSTRUMENT_CA_BUNDLE=/etc/x/ca-bundle.pem",
+                                                                           "mountPath: /etc/x"], next_steps=[command]))
+    assert cut.next_step == command and "=/etc/x/ca-bundle.pem" in cut.details[0] and "mountPath: /etc/x" in cut.details[1]
