@@ -290,6 +290,39 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     return resource, which, quantity, current
 
 
+PART_VALUE = re.compile(r"\b(limit|request)s?\b\s*(?:to|of|at|=|:)?\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)(?![\w.])",
+                        re.IGNORECASE)
+
+
+def other_part(question: str, which: str, resource: str) -> str | None:
+    """"set its cpu request to 7 and limit to 8": the value said for the other part (limits when `which` is requests)
+    -- a change of both is pinned whole, never one half silently dropped."""
+    other = "limit" if which == "requests" else "request"
+    value = next((v for part, v in PART_VALUE.findall(request_part(question)) if part.lower() == other), None)
+    if value is None:
+        return None
+    value = re.sub(r"(?i)(cores?|cpus?)$", "", value.replace(" ", ""))
+    return re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value) if resource == "memory" else value
+
+
+def resources_plan(question: str, rid: str, container: dict, asked: tuple[str, str, str, str | None],
+                   troubled: tuple[str, str] | None, generation: Any) -> Plan:
+    """set_resources on the container named, as asked -- both parts when the request says both ("request to 7 and
+    limit to 8"); when its pods show another container in trouble, that is said beside it."""
+    namespace, kind, name = parse_resource_id(rid)
+    resource, which, quantity, current = asked
+    cname = container.get("name") or name
+    elsewhere = [f"note: the container in trouble is {troubled[0]} ({troubled[1]}), not {cname}"] \
+        if troubled and troubled[0] and troubled[0] != cname else []
+    other, second = ("limits" if which == "requests" else "requests"), other_part(question, which, resource)
+    both = {which: {resource: quantity}, **({other: {resource: second}} if second else {})}
+    return Plan("set_resources", {"namespace": namespace or "", "name": name, "kind": kind, "container": cname, **both,
+                                  "expect_generation": generation, "reason": question[:200]},
+                f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}" + (f", {other[:-1]} -> {second}" if second else ""),
+                f"kubectl set resources {kind.lower()}/{name} -n {namespace} -c {cname} "
+                + " ".join(f"--{k}={resource}={v[resource]}" for k, v in both.items()), f"generation {generation}", elsewhere)
+
+
 def container_for(question: str, containers: list[dict], troubled: str | None, rid: str) -> dict | str:
     """The container a change is for: the one the question names, else the one in trouble (its pods say which),
     else the only one; with several and no telling, a question back -- never the first by default."""

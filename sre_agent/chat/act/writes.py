@@ -53,6 +53,7 @@ from .plans import (
     request_part,
     rerun_plan,
     resources_asked,
+    resources_plan,
     suspend_plan,
     unplanned,
 )
@@ -233,19 +234,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         chosen = container_for(question, _containers(obj), troubled_name, rid)
         if isinstance(chosen, str):
             return chosen
-        container, cname = chosen, chosen.get("name") or name
-        asked = resources_asked(question, container, starved=starved_of(cname, troubled))
-        if isinstance(asked, str):
-            return asked
-        resource, which, quantity, current = asked
-        # the container named is changed as asked; when its pods show another one in trouble, that is said beside it
-        elsewhere = [f"note: the container in trouble is {troubled_name} ({troubled[1]}), not {cname}"] \
-            if troubled and troubled_name and troubled_name != cname else []
-        return Plan("set_resources", {"namespace": ns, "name": name, "kind": kind, "container": cname, which: {resource: quantity},
-                                      "expect_generation": generation, "reason": reason},
-                    f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}",
-                    f"kubectl set resources {target} -c {cname} --{which}={resource}={quantity}", f"generation {generation}",
-                    elsewhere)
+        asked = resources_asked(question, chosen, starved=starved_of(chosen.get("name") or name, troubled))
+        return asked if isinstance(asked, str) else resources_plan(question, rid, chosen, asked, troubled, generation)
     return Plan("rollout_restart", {"namespace": ns, "name": name, "kind": kind, "expect_generation": generation, "reason": reason},
                 "restart every pod (a new rollout of the same template)", f"kubectl rollout restart {target}",
                 f"generation {generation}")

@@ -434,3 +434,15 @@ def test_would_acting_on_an_object_with_no_fault_help_says_no_and_the_root_cause
     answer = asyncio.run(by_investigation(ask, restart_verdict))
     assert answer.headline.startswith("No: Nothing was found wrong with lab/Deployment/web")
     assert "the root cause found is quota_exceeded on lab/ResourceQuota/compute: exceeded quota: compute" in answer.headline
+
+
+def test_a_change_of_both_a_request_and_a_limit_is_pinned_whole():
+    from sre_agent.chat.act.writes import plan_for
+
+    obj = {"spec": {"template": {"spec": {"containers": [
+        {"name": "planner", "resources": {"requests": {"cpu": "10"}, "limits": {"cpu": "10"}}}]}}}}
+    plan = plan_for("set planner's cpu request to 7 and limit to 8", "deck/Deployment/planner", obj)
+    assert not isinstance(plan, str) and (plan.args["requests"], plan.args["limits"]) == ({"cpu": "7"}, {"cpu": "8"})
+    assert plan.kubectl.endswith("--requests=cpu=7 --limits=cpu=8")
+    one = plan_for("set the cpu limit to 12", "deck/Deployment/planner", obj)
+    assert not isinstance(one, str) and one.args["limits"] == {"cpu": "12"} and "requests" not in one.args
