@@ -13,13 +13,18 @@ from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
-NOW = datetime.now(UTC)
-
 
 def run(name, started_min_ago, took_min=None, cronjob="groom", active=0, failed=0):
-    start = NOW - timedelta(minutes=started_min_ago)
+    # times are made when the rows are read, never at collection: a busy machine may run this test many minutes later
     return {"name": name, "namespace": "g", "cronjob": cronjob, "active": active, "failed": failed,
-            "started": start.isoformat(), "completed": (start + timedelta(minutes=took_min)).isoformat() if took_min else None}
+            "started_min_ago": started_min_ago, "took_min": took_min}
+
+
+def _timed(row: dict) -> dict:
+    start = datetime.now(UTC) - timedelta(minutes=row["started_min_ago"])
+    took = row["took_min"]
+    return {**{k: v for k, v in row.items() if k not in ("started_min_ago", "took_min")}, "started": start.isoformat(),
+            "completed": (start + timedelta(minutes=took)).isoformat() if took else None}
 
 
 class Jobs:
@@ -30,7 +35,7 @@ class Jobs:
 
     async def call(self, agent, server, tool, args, brain="offline"):
         return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
-                           data={"items": self.rows})
+                           data={"items": [_timed(r) for r in self.rows]})
 
 
 async def no_fault(question, resource):
