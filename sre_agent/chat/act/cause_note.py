@@ -115,8 +115,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
     if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
         worst = await wider_subject(ask, near=rid)
         if worst == rid and parse_resource_id(rid)[1] == "Node":  # nothing troubled on the node: what pages elsewhere
-            said, ask.resource = ask.resource, None
-            worst, ask.resource = await wider_subject(ask, near=rid), said
+            worst = await wider_subject(ask, near=rid, own_node=False)
         if isinstance(worst, str) and worst:
             diagnosis, subject = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}, worst
             ask.last_diagnosis = diagnosis or None

@@ -192,11 +192,13 @@ def quantity_asked(question: str, resource: str) -> str | None:
     match = QUANTITY.search(question)
     if not match:
         return None
-    value = next(group for group in match.groups() if group).replace(" ", "")
-    value = re.sub(r"(?i)(cores?|cpus?)$", "", value)
-    if resource == "memory":  # "1gi" -> "1Gi": Kubernetes quantities are case-sensitive
-        value = re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value)
-    return value
+    return _as_quantity(next(group for group in match.groups() if group), resource)
+
+
+def _as_quantity(said: str, resource: str) -> str:
+    """"2 cores" -> "2", "1gi" -> "1Gi": an amount as typed, as Kubernetes writes it (quantities are case-sensitive)."""
+    value = re.sub(r"(?i)(cores?|cpus?)$", "", said.replace(" ", ""))
+    return re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value) if resource == "memory" else value
 
 
 def _with_registry(value: str, current: str) -> str:
@@ -299,10 +301,7 @@ def other_part(question: str, which: str, resource: str) -> str | None:
     -- a change of both is pinned whole, never one half silently dropped."""
     other = "limit" if which == "requests" else "request"
     value = next((v for part, v in PART_VALUE.findall(request_part(question)) if part.lower() == other), None)
-    if value is None:
-        return None
-    value = re.sub(r"(?i)(cores?|cpus?)$", "", value.replace(" ", ""))
-    return re.sub(r"(?i)(ki|mi|gi|ti)$", lambda m: m.group(1).capitalize(), value) if resource == "memory" else value
+    return _as_quantity(value, resource) if value is not None else None
 
 
 def resources_plan(question: str, rid: str, container: dict, asked: tuple[str, str, str, str | None],

@@ -10,17 +10,16 @@ import re
 import shlex
 
 from ...contracts import parse_resource_id
+from ..understand.kubectl_speak import typed_write_command
 from .plans import BY_HAND, Plan
 
-# kubectl's verbs that change an object; rollout undo/restart and scale have pinned tools of their own
-TYPED_WRITE = re.compile(r"^\s*(?:kubectl|k)\s+(?:-{1,2}[\w-]+(?:[= ]\S+)?\s+)*(patch|set|label|annotate|taint)\s",
-                         re.IGNORECASE)
 NAMESPACE_FLAG = re.compile(r"(?:^|\s)(?:-n|--namespace)(?:\s+|=)\S+")
 
 
 def typed_write(question: str) -> bool:
-    """Whether the question is a kubectl command that changes an object (not one chat reads for its words)."""
-    return TYPED_WRITE.match(question) is not None
+    """Whether the question is a kubectl command that changes an object (not one chat reads for its words) -- read by
+    the same parser that made it a change request (understand/kubectl_speak.py)."""
+    return typed_write_command(question) is not None
 
 
 def typed_plan(question: str, rid: str) -> Plan:

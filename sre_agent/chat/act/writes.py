@@ -119,7 +119,6 @@ def _verb(question: str) -> str:
     return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)
 
 
-
 def _containers(obj: dict) -> list[dict]:
     return (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
 

@@ -44,13 +44,14 @@ async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
             for line in changed[:6]]
 
 
-async def wider_subject(ask: Ask, near: str | None = None) -> str | Answer:
+async def wider_subject(ask: Ask, near: str | None = None, *, own_node: bool = True) -> str | Answer:
     """No object named (or a Node, whose symptoms are its pods'): what is broken now in the namespace in
     context, else the cluster -- the worst problem is the one investigated; nothing broken is said as such. `near`: what
     a request to change that object is checked against -- a problem an alarm pages on, or a quiet one tied to the object
     (it, its namespace, something whose reach or symptoms include it); "" when none is (a one-off Job that failed in
-    another namespace is no cause of it)."""
-    node = name_of(ask.resource) if ask.resource and kind_of(ask.resource) == "Node" else None
+    another namespace is no cause of it). `own_node` False: a Node talked about is not looked into -- a change to it is
+    weighed against what pages elsewhere."""
+    node = name_of(ask.resource) if own_node and ask.resource and kind_of(ask.resource) == "Node" else None
     report = await sweep(ask)
     problems = report.problems
     if near:  # what pages is always a suspect; a quiet problem only when it touches the object

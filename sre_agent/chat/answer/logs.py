@@ -273,6 +273,12 @@ async def _events_of_reason(ask: Ask, reason: str) -> Answer:
                                                                        for e in found))[:4])
 
 
+def event_of(event: dict, name: str) -> bool:
+    """An event of the object `name` or of what its controllers generate from it (its ReplicaSets, its pods)."""
+    own = str(event.get("object", "")).split("/", 1)[-1]
+    return own == name or generated_from(own, name)
+
+
 @handles("events", needs=("kubernetes",))
 async def events(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(ask.resource or "")
@@ -282,8 +288,7 @@ async def events(ask: Ask) -> Answer:
     else:
         args.update(kind=kind, name=name)
     outcome = await ask.call("kubernetes", "events", args)
-    rows = [e for e in (outcome.data or {}).get("events") or []
-            if str(e.get("object", "")).split("/", 1)[-1] == name or generated_from(str(e.get("object", "")).split("/", 1)[-1], name)]
+    rows = [e for e in (outcome.data or {}).get("events") or [] if event_of(e, name)]
     about = "and its pods"
     if not rows and name:
         # an object that gets no events of its own (a ResourceQuota, a Secret, a PVC's class) is named in others' messages:

@@ -10,7 +10,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from .node_facts import NODE_GROUP_LABELS
-from .pods import workload_pods
+from .pods import owner_id
 from .runs import age_seconds
 
 # the question asks why pods started again: "restart", "re-created", "bounced", "moved", "rescheduled", "recycled"
@@ -30,25 +30,33 @@ async def rotated_in(ask: Ask, rids: list[str]) -> list[str]:
     namespace in context) whose pods moved with a node replacement."""
     if not RESTART_SAID.search(ask.question):
         return []
-    lines = []
+    lines: list[str] = []
+    nodes: dict[str, dict] | None = None
+    pods: list[dict] = []
     for rid in rids[:1] or [f"{ask.namespace}/{k}/*" for k in ROTATABLE if ask.namespace]:
         namespace, kind, name = parse_resource_id(rid)
         if kind not in ROTATABLE:
             continue
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 200})
-        for item in (listed.data or {}).get("items") or []:
-            if name in ("*", item.get("name")) and \
-                    (line := await _moved_with_new_nodes(ask, f"{namespace}/{kind}/{item.get('name')}", item.get("age"))):
+        items = [i for i in (listed.data or {}).get("items") or [] if name in ("*", i.get("name"))]
+        if not items:
+            continue
+        if nodes is None:  # the nodes and the namespace's pods, read once for every workload weighed
+            listed_nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
+            nodes = {str(n.get("name")): n for n in (listed_nodes.data or {}).get("items") or []}
+            listed_pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace, "limit": 5000})
+            pods = (listed_pods.data or {}).get("items") or []
+        for item in items:
+            workload = f"{namespace}/{kind}/{item.get('name')}"
+            own = [p for p in pods if owner_id(p) == workload]
+            if line := _moved_with_new_nodes(workload, item.get("age"), own, nodes):
                 lines.append(line)
     return lines
 
 
-async def _moved_with_new_nodes(ask: Ask, rid: str, workload_age: str | None) -> str | None:
+def _moved_with_new_nodes(rid: str, workload_age: str | None, pods: list[dict], nodes: dict[str, dict]) -> str | None:
     """One line when every pod of `rid` started right after the node it runs on was created, and those nodes are younger
     than `rid` itself; else None."""
-    pods = await workload_pods(ask, rid)
-    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
-    nodes = {str(n.get("name")): n for n in (listed.data or {}).get("items") or []}
     owned_for = age_seconds(workload_age)
     pairs = []
     for pod in pods:

@@ -22,6 +22,7 @@ from ..understand.question_words import ranked
 from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
 from .health import describe, status
+from .logs import event_of
 from .objects import pod_spec_of
 from .pods import autoscaler_of, workload_pods
 from .spec_fields import fields_asked
@@ -194,8 +195,7 @@ async def _events_saying(ask: Ask, rid: str, word: str) -> list[str]:
     lowered = word.lower()
     return [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {str(e.get('message'))[:240]}"
             for e in (outcome.data or {}).get("events") or []
-            if (own := str(e.get("object", "")).split("/", 1)[-1]) and (own == name or own.startswith(name + "-"))
-            and lowered in f"{e.get('reason')} {e.get('message')}".lower()]
+            if event_of(e, name) and lowered in f"{e.get('reason')} {e.get('message')}".lower()]
 
 
 async def _least_healthy_pod(ask: Ask, rid: str) -> str | None:

@@ -36,8 +36,6 @@ async def pods_in_state(ask: Ask) -> str | None:
     states = set(POD_STATES[said.group(1).lower()])
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000,
                                                              **({"namespace": ask.namespace} if ask.namespace else {})})
-
-
     owners = {owner_id(p) for p in (listed.data or {}).get("items") or [] if _in_state(p, states)}
     return owners.pop() if len(owners) == 1 else None
 

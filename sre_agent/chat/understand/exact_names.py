@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from .context_names import kind_of
@@ -39,9 +37,6 @@ async def workload_of_service(ask: Ask, service: str, kinds: tuple[str, ...] = (
     namespace, _, name = parse_resource_id(service)
     found = await named_exactly(ask, name, kinds=list(kinds))
     return found if found and parse_resource_id(found)[0] == namespace else None
-
-
-VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?([-+][\w.]+)?")
 
 
 async def workload_running(ask: Ask, version: str) -> str | None:

@@ -42,7 +42,7 @@ NEVER_GUESSED = frozenset({"do_it", "rollback_request", "write_request", "node_o
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_:-]*")
 _NODE = re.compile(r"^(ip-\d+-\d+-\d+-\d+|i-[0-9a-f]{8,})")
-_VERSION = re.compile(r"^v?\d+(\.\d+)+([-+][\w.]+)?$")
+VERSION = re.compile(r"^v?\d+(\.\d+)+([-+][\w.]+)?$")  # a version typed as a word: 3.4.0, v2.8.5-rc1
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+$")
 
 
@@ -59,7 +59,7 @@ def _word(token: str) -> str:
     lowered = token.lower().rstrip(".:")
     if _NODE.match(lowered):
         return "<node>"
-    if _VERSION.match(lowered):
+    if VERSION.match(lowered):
         return "<ver>"
     if re.search(r"[0-9/_-]", lowered) or "." in lowered:
         return "<name>"

@@ -156,7 +156,7 @@ def translate(text: str) -> KubectlQuestion | None:
         return read
     match = COMMAND.match(text)
     if match is None:
-        return _typed_write(text)
+        return typed_write_command(text)
     args, flags = _split(text[match.end():])
     verb = match.group(1).lower()
     namespace = flags.get("n") or flags.get("namespace")
@@ -263,13 +263,15 @@ def translate(text: str) -> KubectlQuestion | None:
                            kind=kind if kind != "Endpoints" else "Service")
 
 
-# kubectl's verbs that change an object, read for the object they change (the command itself is pinned as typed:
+# kubectl's verbs that change an object (rollout undo/restart and scale have pinned tools of their own), read for the
+# object they change (the command itself is pinned as typed:
 # chat/act/typed_commands.py); "set resources deploy/x": the subcommand before the object; flags anywhere ("-n x patch")
 WRITE_VERBS = ("patch", "set", "label", "annotate", "taint")
 SET_SUBCOMMANDS = ("resources", "image", "env", "selector", "serviceaccount", "subject")
 
 
-def _typed_write(text: str) -> KubectlQuestion | None:
+def typed_write_command(text: str) -> KubectlQuestion | None:
+    """A kubectl write typed whole, as the change request on the object it names; None for anything else."""
     head = re.match(r"^\s*(?:kubectl|k)\s+", text, re.IGNORECASE)
     if head is None:
         return None

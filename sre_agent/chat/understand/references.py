@@ -13,8 +13,9 @@ from ..models import Answer
 from .clauses import request_part
 from .context_names import focus_by_word, kind_of, name_of, several_fit, word_of_focus
 from .described_by_state import described_by_state
-from .exact_names import VERSION, best_match, named_exactly, workload_of_service, workload_running
+from .exact_names import best_match, named_exactly, workload_of_service, workload_running
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
+from .intent_model import VERSION
 from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
 from .named_targets import full_name_beside, key_holder_named, token_of_one
 from .names import best_names, generated_from, joined_words, match_score, tokens

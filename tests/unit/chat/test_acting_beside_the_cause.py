@@ -404,8 +404,8 @@ def test_a_change_in_unread_words_on_the_root_pins_the_fix_the_investigation_fou
 def test_a_node_change_with_nothing_troubled_on_it_is_weighed_against_what_pages_elsewhere(monkeypatch):
     import sre_agent.chat.act.cause_note as cn
 
-    async def wider(ask, near=None):  # the node path finds nothing on the node; without it, the alarmed workload
-        return near if ask.resource == near else "lab/Deployment/gateway"
+    async def wider(ask, near=None, own_node=True):  # the node path finds nothing on the node; past it, what pages
+        return near if own_node and ask.resource == near else "lab/Deployment/gateway"
 
     async def investigate(question, rid):
         return {"diagnosis": {"category": "crash_missing_config", "resource": rid,
