@@ -62,8 +62,8 @@ def _layer(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "sre_agent" or len(parts) < 2:
         return None
-    return "contracts" if parts[1] in ("categories", "metric_kinds") else parts[1]  # the category list and the metric
-    # vocabulary are contracts every layer reads
+    return "contracts" if parts[1] in ("categories", "metric_kinds", "quoting") else parts[1]  # the category list,
+    # the metric vocabulary and how a quote is cut are contracts every layer reads
 
 
 def _violation(source: str, target: str) -> str | None:

@@ -16,6 +16,7 @@ from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, for_a_while, intent_sentence, scaled_on_purpose
 from ...graph.state import Hypothesis
+from ...quoting import clip
 from .caller_load import explained_by_caller_load, loads_saturated
 from .cloud_identity import denied_without_role
 from .cronjobs import room_taken_by_runs
@@ -338,7 +339,7 @@ def _said_by(resource: str, findings: list[Finding]) -> str:
     """The line its logs fail with (the 429, the timeout), as the evidence of a call failing outside."""
     line = next((f.summary.split(": ", 1)[-1] for f in findings  # the sample line, its numbers as they were
                  if f.resource == resource and f.signal == "UpstreamErrors"), "")
-    return f" (its logs: {line[:180]})" if line else ""
+    return f" (its logs: {clip(line, 180)})" if line else ""
 
 
 def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence | None]) -> tuple[Diagnosis, list[Hypothesis]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...quoting import clip
 from .calls import Calls
 
 TAIL = 60
@@ -19,5 +20,5 @@ async def matching_line(namespace: str, pods: list[str], pattern: re.Pattern[str
         lines = [str(line) for line in (logs or {}).get("lines") or []]
         hit = next((line for line in reversed(lines) if pattern.search(line)), None)
         if hit is not None:
-            return hit[:240], ev
+            return clip(hit, 240), ev
     return None

@@ -8,6 +8,7 @@ import re
 from ...contracts import Finding, parse_time
 from ...graph.log_sources import workload_log_source
 from ...graph.state import Investigation, Task
+from ...quoting import clip
 from .calls import Calls, split_target
 from .log_causes import named_cause
 
@@ -42,12 +43,12 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         else:
             signal = "NewErrorTemplate"
         sample = (template.get("samples") or [text])[0]
-        calls.find(task.target, signal, f"{template['change']} log template x{template.get('count')}: {sample[:200]}",
+        calls.find(task.target, signal, f"{template['change']} log template x{template.get('count')}: {clip(sample, 200)}",
                    [ev, ev2], severity="warning", template=text, change=template["change"], count=template.get("count"),
                    first_seen=template.get("first_seen"), level=template.get("severity"))
         if (cause := named_cause(f"{text} {sample}")) is not None:  # a WARN that names its cause counts too
-            calls.find(task.target, "LogNamedCause", f"{cause.says}: {sample[:200]}", [ev, ev2], severity="critical",
-                       cause=cause.id, category=cause.category, line=sample[:240])
+            calls.find(task.target, "LogNamedCause", f"{cause.says}: {clip(sample, 200)}", [ev, ev2], severity="critical",
+                       cause=cause.id, category=cause.category, line=clip(sample, 240))
 
 
 # Before the onset, the change that brought it: a release lands minutes before its symptom shows in a metric.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ...quoting import clip
 from .calls import Calls
 
 REFUSED_PULL = re.compile(r"no basic auth credentials|authorization failed|401 Unauthorized|403 Forbidden|"
@@ -42,7 +43,7 @@ async def pull_credentials(namespace: str, pod: dict, workload: str, image: str,
     why = (f"names pull Secret(s) {', '.join(missing)} that do not exist" if missing else
            "names no imagePullSecrets" if not named else f"presents {', '.join(named)}, which the registry refuses")
     calls.find(workload, "PullCredentialsMissing",
-               f"{workload}'s pods cannot pull {image}: the registry {registry} refused them ({message[:160]}); the pod "
+               f"{workload}'s pods cannot pull {image}: the registry {registry} refused them ({clip(message, 160)}); the pod "
                f"{why}; registry credentials in {namespace} for {registry}: {', '.join(covering) or 'none'}",
                [ev, ev_secrets], severity="critical", image=image, registry=registry, pull_secrets=named,
                missing_secrets=missing, candidates=candidates, covering=covering)

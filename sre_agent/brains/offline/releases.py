@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from ...contracts import Finding, parse_time
 from ...graph.pins import BEGAN_WITH, earliest_onset, pinned_revision
+from ...quoting import clip
 from .logs import RATE_LIMITED, errors_name_a_dependency, errors_point_outside, rate_limited
 
 
@@ -149,5 +150,5 @@ def _fails_with(f: Finding, all_: list[Finding]) -> str:
     # the sample line as logged (the template masks its numbers: the 429 itself)
     line = next((x.summary.split(": ", 1)[-1] for x in all_ if x.resource == f.resource
                  and x.signal in ("UpstreamErrors", "NewErrorTemplate") and RATE_LIMITED.search(x.summary)), "")
-    return f"; its calls are now refused for their rate: {line[:160]}" if line else ""
+    return f"; its calls are now refused for their rate: {clip(line, 160)}" if line else ""
 

@@ -12,6 +12,7 @@ import re
 
 from ...categories import category
 from ...contracts import parse_resource_id
+from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
 from ..answer.investigate import wider_subject
 from ..ask import Ask
@@ -50,7 +51,7 @@ def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
     if OUTSIDE not in summary or not summary.removeprefix("No root cause in the cluster: ").startswith(rid):
         return None
     said = LOGS_SAID.search(summary)
-    return (f"note: {summary.split(' -- ')[0]}{f' ({said.group(1)[:200]})' if said else ''} -- "
+    return (f"note: {summary.split(' -- ')[0]}{f' ({clip(said.group(1), 200)})' if said else ''} -- "
             f"a{'n' if (kind or 'x')[0] in 'aeiou' else ''} {kind or 'change'} here does not change what that host answers")
 
 
@@ -72,7 +73,7 @@ def _paging_elsewhere(summary: str, rid: str) -> str | None:
     subject = re.sub(r"('s|[:',])+$", "", summary.removeprefix("No root cause in the cluster: ").split(" ", 1)[0])
     if not summary.startswith("No root cause in the cluster: ") or subject.count("/") != 2 or _same_object(subject, rid):
         return None
-    return f"note: {summary.split(' -- ')[0][:220]} -- what fails is {subject}, not {rid}"
+    return f"note: {clip(summary.split(' -- ')[0], 220)} -- what fails is {subject}, not {rid}"
 
 
 def _same_object(root: str, rid: str) -> bool:
@@ -90,7 +91,7 @@ def _found_nothing(summary: str, subject: str, rid: str) -> str | None:
     meets the evidence rather than a bare approval."""
     if not summary.startswith(NO_ROOT) or not subject or _same_object(subject, rid):
         return None
-    return f"note: the investigation of {subject} found no fault ({summary.removeprefix(NO_ROOT)[:220]}) -- " \
+    return f"note: the investigation of {subject} found no fault ({clip(summary.removeprefix(NO_ROOT), 220)}) -- " \
            f"nothing it found asks for this change"
 
 
@@ -126,7 +127,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
             _found_nothing(summary, subject, rid)
     if not root:
         return None
-    why = cause_text(diagnosis)[:220]
+    why = cause_text(diagnosis, 220)
     if change_kind(plan, verb) == "undo" and parse_resource_id(root)[1] in ("ConfigMap", "Secret") and \
             parse_resource_id(root)[2] not in plan.change:
         # an undo rolls back the pod template, never the data of a ConfigMap/Secret it reads -- unless the revision

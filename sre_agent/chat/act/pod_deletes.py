@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...quoting import clip
 from ..answer.objects import pod_spec_of
 from ..answer.pods import owner_id, pod_trouble, why_pending, workload_pods
 from ..ask import Ask
@@ -64,8 +65,8 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
         asks = [f"container {c.get('name')} requests {(c.get('resources') or {}).get('requests') or {}}"
                 for c in template.get("containers") or []]
         return ask.answer(f"Not pinned: {rid}'s {len(chosen)} pending pod(s) cannot be placed, and the pods that replace "
-                          f"them would meet the same scheduler -- {troubles[0][:300]}", status="answered",
-                          resources=[rid], details=[*asks, *[f"pod {p.get('name')}: {t[:200]}" for p, t in zip(chosen, troubles)][:5]],
+                          f"them would meet the same scheduler -- {clip(troubles[0], 300)}", status="answered",
+                          resources=[rid], details=[*asks, *[f"pod {p.get('name')}: {clip(t, 200)}" for p, t in zip(chosen, troubles)][:5]],
                           next_steps=[f"Ask 'why is {name} failing?' for the fix: what the pods ask of the nodes has to "
                                       "change (their requests, selector or tolerations), or the nodes."])
     names = [str(p.get("name")) for p in chosen]
@@ -104,7 +105,7 @@ async def node_pods_delete(ask: Ask, node: str) -> Answer:
         said = await why_pending(ask, chosen)  # the scheduler's own words: "0/6 nodes are available: 3 Insufficient cpu"
         return ask.answer(f"Not pinned: the {len(chosen)} pending pod(s) (of {', '.join(o.split('/')[-1] for o in owners[:6])}) "
                           f"cannot be placed, and the pods that replace them would meet the same scheduler -- "
-                          f"{(said[0].split(': ', 1)[-1] if said else troubles[0])[:300]}", status="answered", resources=owners[:4],
+                          f"{clip(said[0].split(': ', 1)[-1] if said else troubles[0], 300)}", status="answered", resources=owners[:4],
                           next_steps=["Ask 'why can't the other nodes take them?': what the pods ask of the nodes, or the "
                                       "nodes, has to change."])
     force = " --grace-period=0 --force" if state is not None and state[0] == "stuck" else ""

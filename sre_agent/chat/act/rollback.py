@@ -11,6 +11,7 @@ from ...contracts import Finding, parse_resource_id, parse_time
 from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision, restarts_only_since
+from ...quoting import clip
 from ..answer.about import alarm_mentions, related
 from ..answer.config_changes import config_record
 from ..answer.investigate import wider_subject
@@ -241,7 +242,7 @@ def _no_fault_found(ask: Ask, tool: str, rid: str) -> Answer | None:
     if diagnosis.get("category", "none") != "none" or not diagnosis or OVERRIDE.search(ask.question):
         return None
     what = {"rollout_undo": "an undo", "rollout_restart": "a restart", "delete_pod": "a pod delete"}.get(tool, "this change")
-    summary = str(diagnosis.get("summary") or "").split(" -- ")[0][:240]
+    summary = clip(str(diagnosis.get("summary") or "").split(" -- ")[0], 240)
     return ask.answer(f"Not pinned: the investigation of {rid} found no fault to clear ({summary}); {what} takes serving "
                       "pods away and changes nothing that was found", status="answered", resources=[rid], details=[summary],
                       next_steps=["If something is wrong that the investigation did not see, say what; to do it anyway, "

@@ -337,8 +337,8 @@ async def blame(ask: Ask) -> Answer:
     category, culprit = diagnosis.get("category") or "none", diagnosis.get("resource") or ""
     evidence: list[str] = []
     failing: list[str] = []
-    cause = (f"the investigation puts the root cause at {culprit} ({category}): {cause_text(diagnosis)[:300]}"
-             if category != "none" else f"the investigation found no fault: {cause_text(diagnosis)[:300]}")
+    cause = (f"the investigation puts the root cause at {culprit} ({category}): {cause_text(diagnosis, 300)}"
+             if category != "none" else f"the investigation found no fault: {cause_text(diagnosis, 300)}")
     if category == "none":  # the verdict stays short: what the thing's own change was is said beside it
         where = f" on {ask.resource}" if ask.resource else ""
         verdict, evidence = f"No: no fault was found{where}, so nothing to blame on '{_short(thing)}'", []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from ...quoting import clip
+
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
 # tag already say.
 REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
@@ -16,11 +18,13 @@ PULL_FAULTS = ("bad_image", "image_pull_auth")  # where an image comes from is t
 NEEDS_SAID = 100  # what a fix needs from a person, cut to this in the one-line next step
 
 
-def cause_text(diagnosis: dict | None) -> str:
-    """The diagnosis summary without its leading "<category> on <resource>" (nor a repeated "<resource>:")."""
+def cause_text(diagnosis: dict | None, limit: int | None = None) -> str:
+    """The diagnosis summary without its leading "<category> on <resource>" (nor a repeated "<resource>:"); over
+    `limit`, its start and its end (quoting.clip: a quoted error's innermost cause is its last words)."""
     diagnosis = diagnosis or {}
-    return said_once(str(diagnosis.get("summary") or ""), str(diagnosis.get("category") or ""),
+    text = said_once(str(diagnosis.get("summary") or ""), str(diagnosis.get("category") or ""),
                      str(diagnosis.get("resource") or ""))
+    return clip(text, limit) if limit else text
 
 
 def said_once(text: str, category: str, resource: str) -> str:

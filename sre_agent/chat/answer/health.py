@@ -378,11 +378,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
             diagnosis.get("category") not in (None, "none"):
         # "but the records db pod is running": so it is -- the fault the conversation found is elsewhere, said first
         details.insert(0, f"the fault is not {name} itself: the root cause is {diagnosis['resource']} "
-                          f"({diagnosis['category']}): {cause_text(diagnosis)[:240]}")
+                          f"({diagnosis['category']}): {cause_text(diagnosis, 240)}")
     if diagnosis.get("resource") == rid and diagnosis.get("category") not in (None, "none"):
         # the object the conversation's diagnosis names as the root cause (a ConfigMap with a wrong URL has no finding
         # of its own): never "looks healthy"
-        trouble.insert(0, f"it is the root cause found: {diagnosis['category']} -- {cause_text(diagnosis)[:240]}")
+        trouble.insert(0, f"it is the root cause found: {diagnosis['category']} -- {cause_text(diagnosis, 240)}")
     if kind == "Deployment" and described.error is None and (paused := await paused_rollout(ask, rid, obj)):
         # paused on purpose: the new version waits, the old one serves -- said as such, with what troubles it if anything
         return ask.answer(paused[0] + (f"; and: {'; '.join(trouble)}" if trouble else ""), status="problems" if trouble

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from ...contracts import parse_resource_id, parse_time
+from ...quoting import clip
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
@@ -34,7 +35,7 @@ async def _first_warnings(ask: Ask, namespace: str, name: str) -> list[tuple[dat
             continue
         reason = str(event.get("reason") or "Warning")
         if reason not in first or when < first[reason][0]:
-            first[reason] = (when, f"first {reason} on {kind}/{involved}: {str(event.get('message') or '')[:160]}")
+            first[reason] = (when, f"first {reason} on {kind}/{involved}: {clip(str(event.get('message') or ''), 160)}")
     return list(first.values())
 
 
@@ -106,7 +107,7 @@ async def _traced_to(ask: Ask) -> list[str]:
     if not root or category in (None, "none"):
         return []
     ask.last_diagnosis = diagnosis
-    lines = [f"it traces to {root} ({category}): {str(diagnosis.get('summary') or '')[:200]}"]
+    lines = [f"it traces to {root} ({category}): {clip(str(diagnosis.get('summary') or ''), 200)}"]
     namespace, kind, name = parse_resource_id(root)
     if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") and (
             rollout := await _rolled_out(ask, namespace or "", kind, name)) is not None and \

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id
+from ...quoting import clip
 from ..ask import Ask
 from ..understand.forms import kind_nouns
 from ..understand.grounding import SURE, named_mentions
@@ -42,7 +43,7 @@ async def _own_fault(ask: Ask, other: str, culprit: str) -> tuple[str, list[str]
         return None
     specs = [line for line in own.details if " spec: " in line][:4]  # its image and limits: the figures its own fix changes
     return (f"{other} has a fault of its own: {found.get('category')} at {found.get('resource')}",
-            [f"{other}: {str(found.get('summary', ''))[:300]}", *specs, *own.next_steps[:1]])
+            [f"{other}: {clip(str(found.get('summary', '')), 300)}", *specs, *own.next_steps[:1]])
 
 
 async def _last_change(ask: Ask, other: str) -> tuple[str, list[str]] | None:

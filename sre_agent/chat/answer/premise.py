@@ -35,5 +35,5 @@ async def premise_corrected(ask: Ask, answer: Answer) -> Answer:
         "headline": f"No: {name} is up -- {answer.headline}. What fails is {culprit} ({category})",
         "status": "answered", "diagnosis": diagnosis,
         "resources": list(dict.fromkeys([culprit, alarmed, ask.resource])),
-        "details": [f"the investigation of {alarmed}: {cause_text(diagnosis)[:300]}", *answer.details],
+        "details": [f"the investigation of {alarmed}: {cause_text(diagnosis, 300)}", *answer.details],
         "next_steps": [f"Ask 'why is {parse_resource_id(alarmed)[2]} failing?' for the evidence and the fix."]})

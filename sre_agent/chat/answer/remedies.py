@@ -94,7 +94,7 @@ async def by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str
         # "would uncordoning ip-10-40-2-66 help" with the fault on the quota: nothing wrong here, and what is wrong is said
         root = str(found_before.get("resource"))
         return ask.answer(f"No: {verdict('none', '', ask.resource or '', '')} -- the root cause found is "
-                          f"{found_before.get('category')} on {root}: {cause_text(found_before)[:200]}", status="answered",
+                          f"{found_before.get('category')} on {root}: {cause_text(found_before, 200)}", status="answered",
                           resources=[root, ask.resource or ""], diagnosis=found_before,
                           next_steps=[f"Ask 'how do I fix {name_of(root)}?' for the fix."])
     if _elsewhere(ask.resource, culprit) and (await status(ask)).status == "healthy":
@@ -102,9 +102,9 @@ async def by_investigation(ask: Ask, verdict: Callable[[str, str, str, str], str
         # what a restart (or more pods) of this object would meet -- said beside "nothing wrong with it", never as its cause
         text = verdict("none", "", ask.resource or "", "")
         return ask.answer(text, status="answered", details=[f"what is failing now, elsewhere: {category} on {culprit}: "
-                                                            f"{cause_text(diagnosis)[:200]}"],
+                                                            f"{cause_text(diagnosis, 200)}"],
                           resources=[ask.resource or ""], next_steps=[f"Ask 'why is {name_of(culprit)} failing?' for that."])
-    text = verdict(category, culprit, ask.resource or culprit, cause_text(diagnosis)[:200])
+    text = verdict(category, culprit, ask.resource or culprit, cause_text(diagnosis, 200))
     steps = base.next_steps or [f"Ask 'why is {culprit.rsplit('/', 1)[-1]} failing?' for the fix."]
     # a would-question is answered (yes / no / for a while), whatever the fault: the verdict is the answer, the
     # diagnosis rides along for the next turn

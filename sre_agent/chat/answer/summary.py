@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ...quoting import clip
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
 from ..understand.references import name_of
@@ -32,7 +33,7 @@ def _facts(answer: Answer) -> list[str]:
     kept = [d for d in answer.details if not d.startswith("(") and not RAW_EVIDENCE.match(d) and not BOOKKEEPING.search(d)]
     quotes = [d for d in kept if d.startswith("evidence ")]
     facts = [answer.headline, *(d for d in kept if not d.startswith("evidence ")), *quotes[:1]]
-    return [f if len(f) <= MAX_FACT else f[:MAX_FACT - 1] + "…" for f in dict.fromkeys(facts)][:MAX_FACTS]
+    return [clip(f, MAX_FACT) for f in dict.fromkeys(facts)][:MAX_FACTS]
 
 
 async def _paging_incident(ask: Ask) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...quoting import clip
 from ..answer.diagnosis_text import REGISTRY_HOST
 from ..models import Answer
 from ..understand.names import tokens
@@ -104,9 +105,9 @@ def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts
     parts = _parts(line)
     kept = [parts[0], *(p for p in parts[1:] if weight(p[1], terms, shapes) > 0)]
     if len(kept) == 1:  # no part carries the question's words: its start
-        return line[:MAX_LINE - 1].rstrip() + "…"
+        return clip(line, MAX_LINE)
     line = "".join(separator + part for separator, part in kept) + (", …" if len(kept) < len(parts) else "")
-    return line if len(line) <= 2 * MAX_LINE else line[:2 * MAX_LINE - 1].rstrip() + "…"
+    return clip(line, 2 * MAX_LINE)
 
 
 def brief(answer: Answer) -> Brief:

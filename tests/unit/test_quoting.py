@@ -1,0 +1,37 @@
+"""A long quote keeps its start and its end: the innermost cause of a wrapped error is its last words."""
+
+import pytest
+
+from sre_agent.quoting import MARK, clip
+
+PULL = ('Failed to pull image "registry.example.com/t/renderer:3.4.1": rpc error: code = Unknown desc = failed to pull '
+        'and unpack image "registry.example.com/t/renderer:3.4.1": failed to resolve reference: unexpected status code '
+        '401 Unauthorized')
+LOGIN = ("ERROR [http-nio-8080] GET /api/v1/orders/{id}/status -> 500 in 38 ms (trace=cc85f0cf5a84): orders-db: "
+         'authentication failed for user "results_api"')
+
+
+@pytest.mark.parametrize("text, limit, start, end", [
+    (PULL, 160, "Failed to pull image", "401 Unauthorized"),
+    (LOGIN, 110, "ERROR [http-nio-8080]", 'for user "results_api"'),
+    ("write data: " + "x " * 200 + "No space left on device", 120, "write data:", "No space left on device"),
+])
+def test_a_cut_quote_keeps_its_start_and_its_cause(text: str, limit: int, start: str, end: str) -> None:
+    cut = clip(text, limit)
+    assert len(cut) <= limit
+    assert cut.startswith(start) and cut.endswith(end) and MARK in cut
+
+
+def test_a_quote_that_fits_is_whole() -> None:
+    assert clip(LOGIN, len(LOGIN)) == LOGIN
+
+
+def test_words_are_never_split() -> None:
+    cut = clip(PULL, 100)
+    head, tail = cut.split(MARK)
+    assert PULL.startswith(head) and PULL.endswith(tail)
+    assert PULL[len(head)] in " ,:;-(" and PULL[-len(tail) - 1] == " "
+
+
+def test_too_little_room_keeps_the_start() -> None:
+    assert clip("abcdefghijklmnopqrstuvwxyz", 10) == "abcdefghi…"
