@@ -15,6 +15,7 @@ from ..understand.forms import kind_nouns
 from ..understand.inventory import CONFIG_KINDS
 from ..understand.references import kind_of, name_of, named_exactly
 from .health import describe
+from .notes import peoples_notes
 from .records import record_lines
 from .runs import ago
 
@@ -32,7 +33,20 @@ async def config_writes(ask: Ask, scope: dict[str, Any], since: datetime, now: d
             keys = ", ".join(item.get("keys") or []) or "none"
             written.append((when, f"config: {rid} written {ago(when, now)} (keys {keys})", rid))
     written.sort()
-    return [line for _, line, _ in written], [rid for _, _, rid in written]
+    lines = [line + await _why_written(ask, rid) if i >= len(written) - NOTED else line
+             for i, (_, line, rid) in enumerate(written)]
+    return lines, [rid for _, _, rid in written]
+
+
+NOTED = 12  # the latest writes read for their notes: a describe each
+
+
+async def _why_written(ask: Ask, rid: str) -> str:
+    """The note people left on a config object they wrote ("acme.org/change: CHG-41 raise the pool"), the ticket a
+    write is known by -- a rollout says its change-cause, a ConfigMap or Secret edit says it in an annotation."""
+    obj = ((await describe(ask, rid)).data or {}).get("object") or {}
+    notes = peoples_notes(obj, prose_only=True)
+    return f"; {notes[0].removeprefix('note ')}" if notes else ""
 
 
 PRONOUN = re.compile(r"\b(it|that|this)\b", re.IGNORECASE)

@@ -15,18 +15,39 @@ POD_ASKED = re.compile(r"\bpods?\b", re.IGNORECASE)
 
 
 WALKABLE = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Service", "Node")  # the ownership tool's
-# labels and annotations by which teams say whose an object is
-OWNER_KEYS = ("owner", "team", "contact", "maintainer", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of")
-
-
+# labels and annotations by which teams and their tools say whose an object is and what keeps it (the key's name after
+# any domain: "app.kubernetes.io/managed-by", "acme.org/owner", "source", "rotated-by")
+OWNER_KEY = re.compile(r"^(owner|team|contact|maintainer|managed[-_]?by|part[-_]?of|source|synced[-_]?by|rotated[-_]?by"
+                       r"|generated[-_]?by)$", re.IGNORECASE)
 # who ran or asked for a hand-made object: "started-by", "requested_by", "createdBy", "triggered-by" ...
 PERSON_KEY = re.compile(r"^(started|requested|created|run|ran|triggered|launched|submitted|initiated|owned)[-_]?by$", re.IGNORECASE)
+# Kubernetes' own annotation domains and kubectl's: written by the API server and its clients, not a tool of the team's
+KUBERNETES_DOMAIN = re.compile(r"(^|\.)(kubernetes\.io|k8s\.io)$")
+TOOL_DOMAIN_SAID = 2  # tools' annotation domains named, at most
+
+
+def _said_keys(meta: dict) -> dict[str, str]:
+    """The labels and annotations that say whose the object is or what keeps it."""
+    said = {**(meta.get("labels") or {}), **(meta.get("annotations") or {})}
+    return {k: str(v) for k, v in said.items()
+            if OWNER_KEY.match(k.rsplit("/", 1)[-1]) or PERSON_KEY.match(k.rsplit("/", 1)[-1])}
 
 
 def _said_owners(meta: dict) -> list[str]:
-    said = {**(meta.get("labels") or {}), **(meta.get("annotations") or {})}
-    return [f"{k}={v}" for k, v in said.items()
-            if k.rsplit("/", 1)[-1] in OWNER_KEYS or k in OWNER_KEYS or PERSON_KEY.match(k.rsplit("/", 1)[-1])]
+    return [f"{k}={v}" for k, v in _said_keys(meta).items()]
+
+
+def _writers(meta: dict) -> list[str]:
+    """What writes the object besides people: its field managers (metadata.managedFields, the API server's record of
+    every client that wrote it) and the tools whose own annotation domain it carries -- a controller keeps its state in
+    annotations under its project's domain ("reconcile.external-secrets.io/data-hash", "argocd.argoproj.io/...")."""
+    managers = list(dict.fromkeys(str(f.get("manager")) for f in meta.get("managedFields") or [] if f.get("manager")))
+    lines = [f"written by (field managers): {', '.join(managers)}"] if managers else []
+    domains = list(dict.fromkeys(key.split("/", 1)[0] for key in meta.get("annotations") or {}
+                                 if "/" in key and not KUBERNETES_DOMAIN.search(key.split("/", 1)[0])))
+    owned = {key.split("/", 1)[0] for key in _said_keys(meta)}
+    tools = [d for d in domains if d not in owned][:TOOL_DOMAIN_SAID]
+    return lines + ([f"annotated by tools under: {', '.join(tools)}"] if tools else [])
 
 
 @handles("owner", needs=("kubernetes",))
@@ -39,13 +60,17 @@ async def owner(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
                                                           **({"namespace": namespace} if namespace else {})})
-    people = _said_owners(((described.data or {}).get("object") or {}).get("metadata") or {})
+    meta = ((described.data or {}).get("object") or {}).get("metadata") or {}
+    people, writers = _said_owners(meta), _writers(meta)
     if kind not in WALKABLE:  # a claim, a ConfigMap: no controller chain, only what its metadata says
         if described.error is not None:
             return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="unknown", resources=[rid])
+        if not people and writers:  # no team named, but a tool keeps it: that is what manages it
+            return ask.answer(f"{rid}: no owner label or annotation, no controller; {writers[0]}", status="answered",
+                              details=writers[1:], resources=[rid])
         return ask.answer(f"{rid}: " + (f"its metadata names {', '.join(people)}" if people else
                                         "no owner label or annotation (owner, team, contact) and no controller"),
-                          status="answered", resources=[rid])
+                          status="answered", details=writers, resources=[rid])
     walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     if walk.error is not None:
         return ask.answer(f"Could not read the owners of {rid}: {walk.error[:200]}", status="unknown", resources=[rid])

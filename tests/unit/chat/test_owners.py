@@ -56,3 +56,20 @@ def test_who_started_a_hand_made_object_is_the_person_its_labels_name():
     meta = {"labels": {"app": "silo-survey", "started-by": "m.ostrowski"},
             "annotations": {"acme.io/requested_by": "finance-ops", "note": "backfill"}}
     assert _said_owners(meta) == ["started-by=m.ostrowski", "acme.io/requested_by=finance-ops"]
+
+
+def test_what_keeps_an_object_is_said_by_a_managed_by_or_source_key_under_any_domain():
+    from sre_agent.chat.answer.owners import _said_owners
+    meta = {"annotations": {"acme.org/managed-by": "vault-rotation", "corp.io/source": "vault: secret/x (synced)",
+                            "acme.org/change": "CHG-1 rotate"}}
+    assert _said_owners(meta) == ["acme.org/managed-by=vault-rotation", "corp.io/source=vault: secret/x (synced)"]
+
+
+def test_a_tool_that_keeps_its_state_in_annotations_is_named_by_its_domain():
+    from sre_agent.chat.answer.owners import _writers
+    meta = {"annotations": {"reconcile.external-secrets.io/data-hash": "9c1d", "acme.org/owner": "platform",
+                            "kubectl.kubernetes.io/last-applied-configuration": "{}"},
+            "managedFields": [{"manager": "external-secrets"}, {"manager": "kubectl"}, {"manager": "kubectl"}]}
+    # the team's own domain (it carries the owner key) and Kubernetes' are not tools
+    assert _writers(meta) == ["written by (field managers): external-secrets, kubectl",
+                              "annotated by tools under: reconcile.external-secrets.io"]
