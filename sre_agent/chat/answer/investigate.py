@@ -12,6 +12,7 @@ from ...quoting import clip
 from ..ask import RESTORE_ACCESS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of
+from .benign_motion import what_moved
 from .config_refs import config_users
 from .diagnosis_text import cause_text, fix_step
 from .facts import RUNS_PODS, container_facts, placement_facts
@@ -204,7 +205,11 @@ async def why_failing(ask: Ask) -> Answer:
                               f"{restarted[0].split(' changed: ', 1)[0].removeprefix('its ')}: {restarted[0].split(' changed: ', 1)[-1]}",
                               status="answered", details=[*restarted[1:], *details], resources=resources, diagnosis=diagnosis,
                               next_steps=["Ask 'who did it?' or 'what changed in the last hour?' for who ran the restart."])
-        return ask.answer(f"The investigation of {ask.resource} found no fault: {diagnosis.get('summary') or 'no signal'}",
+        found = f"The investigation of {ask.resource} found no fault"
+        if moved := await what_moved(ask, ask.resource or ""):  # a page with nothing broken: what moved is its cause
+            details = [*moved[1:], f"{found}: {diagnosis.get('summary') or 'no signal'}", *details]
+        return ask.answer(f"No fault found in {ask.resource}; what moved: {moved[0]}" if moved else
+                          f"{found}: {diagnosis.get('summary') or 'no signal'}",
                           status="answered", details=details, resources=resources, diagnosis=diagnosis,
                           next_steps=["Ask 'what changed in the last hour?' or look at its logs."])
     steps = []
