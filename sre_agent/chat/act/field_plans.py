@@ -11,6 +11,7 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
+from .field_shapes import field_by_shape, value_from
 from .plans import BY_HAND, Plan
 
 FIELD_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]+(?:[A-Z][a-z0-9]*)+|suspend|paused)\s+(?:back\s+)?(?:to|=)\s*"
@@ -21,7 +22,7 @@ PLACE_WORDS = {"livenessProbe": "liveness", "readinessProbe": "readiness", "star
 def field_said(question: str) -> tuple[str, str] | None:
     """(field, value) a request sets by the field's own name."""
     match = FIELD_SET.search(question)
-    return (match.group("field"), match.group("value").rstrip(".,;!")) if match else None
+    return (match.group("field"), value_from(question[match.start("value"):])) if match else None
 
 
 PLAIN_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]{4,})\s+(?:back\s+)?(?:to|=)\s*(?P<value>[^\s'\"]+)")
@@ -32,7 +33,7 @@ def _plain_key_said(question: str, obj: dict) -> tuple[str, str] | None:
     is there, never a word that merely stands before "to"."""
     for match in PLAIN_SET.finditer(question):
         if _places({"spec": obj.get("spec") or {}}, match.group("field")):
-            return match.group("field"), match.group("value").rstrip(".,;!")
+            return match.group("field"), value_from(question[match.start("value"):])
     return None
 
 
@@ -61,10 +62,10 @@ def _typed(value: str, current: Any) -> Any:
 def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     """The patch of the field the request names, why it cannot be pinned, or None when no field is said."""
     said = field_said(question) or _plain_key_said(question, obj)
-    if said is None:
-        return None
+    if said is None:  # no field named by its key: the one its value's shape and the request's words point at
+        found = field_by_shape(question, obj)
+        return _patch(rid, *found) if found is not None else None
     field, value = said
-    namespace, kind, name = parse_resource_id(rid)
     places = _places({"spec": obj.get("spec") or {}}, field)
     named = [p for p in places if any(word in question.lower() for key, word in PLACE_WORDS.items() if f"/{key}/" in p[0])]
     places = named or places
@@ -73,7 +74,12 @@ def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     if len(places) > 1:
         return f"{rid} sets {field} in {len(places)} places -- " + "; ".join(f"{p} = {v}" for p, v in places) + \
             ": say which (e.g. the liveness or the readiness probe's)"
-    pointer, current = places[0]
+    return _patch(rid, *places[0], value)
+
+
+def _patch(rid: str, pointer: str, current: Any, value: str) -> Plan:
+    """The JSON patch replacing one field's value, for a human to run after approval."""
+    namespace, kind, name = parse_resource_id(rid)
     wanted = _typed(value, current)
     patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
     where = f" -n {namespace}" if namespace else ""

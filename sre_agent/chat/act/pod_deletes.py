@@ -86,6 +86,27 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
     return approval_answer(ask, plan, rid)
 
 
+async def pod_in_state(ask: Ask, pod: str) -> str | Answer:
+    """"delete the pending archive pod": the pod is the one in the state said. A name matched first to a pod in another
+    state (a finished run's) gives way to the one pod of the namespace in that state that shares its name's stem; with
+    none or several, nothing is pinned and they are listed."""
+    state = next(((label, shown) for label, said, shown in STATES if said.search(ask.question)), None)
+    namespace, _, name = parse_resource_id(pod)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "namespace": namespace or "default", "limit": 2000})
+    pods = (listed.data or {}).get("items") or []
+    row = next((p for p in pods if p.get("name") == name), None)
+    if state is None or row is None or state[1].search(pod_trouble(row) or ""):
+        return pod
+    stem = name.rsplit("-", 2)[0] if name.count("-") >= 2 else name
+    fitting = [str(p.get("name")) for p in pods if str(p.get("name")).startswith(stem) and state[1].search(pod_trouble(p) or "")]
+    if len(fitting) == 1:
+        return f"{namespace}/Pod/{fitting[0]}"
+    return ask.answer(f"Not pinned: {name} is not {state[0]} ({pod_trouble(row) or row.get('status')}); "
+                      + (f"the {state[0]} pods like it: {', '.join(fitting[:6])} -- say which" if fitting else
+                         f"no pod like it is {state[0]}"), status="answered", resources=[pod],
+                      next_steps=["Ask 'which pods are in trouble?' for the pods and their owners."])
+
+
 async def node_pods_delete(ask: Ask, node: str) -> Answer:
     """"delete the pending pods" while the conversation is on a node: pods, never the Node. Pending pods are on no
     node -- the cluster's are meant; pods in another state (stuck Terminating, Unknown) are that node's, deleted with

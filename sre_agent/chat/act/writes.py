@@ -57,7 +57,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pods_delete
+from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pod_in_state, pods_delete
 from .pull_secret_plans import pull_secret_plan
 from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
@@ -287,6 +287,10 @@ async def write_request(ask: Ask) -> Answer:
             await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
+    if verb == "delete" and kind == "Pod":  # "delete the pending archive pod": the pod in the state said
+        if not isinstance(in_state := await pod_in_state(ask, rid), str):
+            return in_state
+        rid, (namespace, kind, name) = in_state, parse_resource_id(in_state)
     if verb == "delete" and PODS_SAID.search(ask.question) and kind == "Node":
         return await node_pods_delete(ask, name)  # "delete the pending pods" on a node's conversation: pods, never the Node
     if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):
