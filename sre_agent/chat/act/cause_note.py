@@ -149,7 +149,27 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
         acts = category(found).acted_on_by
     except KeyError:
         return None
+    if kind == "restart" and kind in acts:
+        return await _restart_comes_after(ask, root)
     if kind is None or kind in acts:
         return None
     return (f"note: {root}'s fault is {found} ({why}) -- a {kind} change does not act on it "
             f"(what does: {', '.join(acts) or 'nothing chat pins'})")
+
+
+RESTART_COMMAND = re.compile(r"\brollout\s+restart\b")
+
+
+async def _restart_comes_after(ask: Ask, root: str) -> str | None:
+    """A restart asked alone where the fix found restarts only after another step ("put the current value in the Secret,
+    then restart"): the new pods would read what is still wrong -- said, with the step that comes first."""
+    if ask.investigate is None:
+        return None
+    summary = await ask.investigate(f"why is {parse_resource_id(root)[2]} failing", root)
+    for fix in summary.get("proposed_fixes") or []:
+        commands = [c for c in fix.get("commands") or [] if not c.startswith("#")]
+        if fix.get("resource") == root and commands and not RESTART_COMMAND.search(commands[0]) and \
+                any(RESTART_COMMAND.search(c) for c in commands[1:]):
+            return (f"note: a restart alone leaves the fault -- the fix found restarts only after another step: "
+                    f"{clip(str(fix.get('summary') or '').split(' -- ')[-1], 220)} (first: `{commands[0]}`)")
+    return None

@@ -446,3 +446,28 @@ def test_a_change_of_both_a_request_and_a_limit_is_pinned_whole():
     assert plan.kubectl.endswith("--requests=cpu=7 --limits=cpu=8")
     one = plan_for("set the cpu limit to 12", "deck/Deployment/planner", obj)
     assert not isinstance(one, str) and one.args["limits"] == {"cpu": "12"} and "requests" not in one.args
+
+
+STALE = {"resource": "lab/Deployment/results-api", "category": "stale_credential",
+         "summary": "stale_credential on lab/Deployment/results-api: logins refused"}
+
+
+@pytest.mark.parametrize(("commands", "noted"), [
+    # the fix restarts only after the Secret is put right: a restart alone is said to leave the fault
+    (["kubectl -n lab edit secret results-api-db", "kubectl -n lab rollout restart deployment/results-api"], True),
+    # the fix is the restart itself (the pods hold a credential rotated since they started)
+    (["kubectl -n lab rollout restart deployment/results-api", "kubectl -n lab rollout status deployment/results-api"], False),
+])
+def test_a_restart_the_fix_comes_to_only_after_another_step_says_that_step(commands, noted):
+    async def investigate(question, rid):
+        return {"diagnosis": STALE, "proposed_fixes": [{"resource": "lab/Deployment/results-api", "commands": commands,
+                                                        "summary": "logins refused -- put the current value in "
+                                                                   "results-api-db, then restart its pods"}]}
+    ask = _ask("so just restart it?", STALE)
+    ask.investigate = investigate
+    plan = Plan("rollout_restart", {"namespace": "lab", "name": "results-api"}, "restart every pod", "kubectl rollout restart",
+                "generation 2")
+    note = asyncio.run(cause_note(ask, plan, "lab/Deployment/results-api", "restart"))
+    assert (note == "note: a restart alone leaves the fault -- the fix found restarts only after another step: put the "
+                    "current value in results-api-db, then restart its pods (first: `kubectl -n lab edit secret "
+                    "results-api-db`)") if noted else note is None
