@@ -57,7 +57,8 @@ def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
 
 # The kinds of change a value read from a ConfigMap/Secret can make (an env var, a heap flag, a pool size, a restart's
 # new value): a fault that none of them acts on (an image built wrong, a taint, a selector) is no config edit's to fix.
-CONFIG_REACHES = frozenset({"config", "env", "memory", "cpu", "restart"})
+CONFIG_REACHES = frozenset({"config", "env", "memory", "cpu", "restart", "pull_secret"})  # a pull secret the
+# template names reaches the image pull as a ConfigMap it reads reaches the app
 
 
 def _config_reaches(found: str) -> bool:

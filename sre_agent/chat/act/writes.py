@@ -61,6 +61,7 @@ from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pod_in_
 from .pull_secret_plans import pull_secret_plan
 from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
+from .secret_refresh import secret_refresh_plan
 from .service_plans import selector_plan
 from .targets import (
     another_named,
@@ -152,6 +153,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return toleration_plan(question, rid, obj)
     if kind == "ResourceQuota" and verb != "delete":  # a delete is a delete (what it guards is said before it is pinned)
         return quota_plan(question, rid, obj)
+    if (refresh := secret_refresh_plan(question, rid, obj)) is not None:  # "put the current password in X": a person's value
+        return refresh
     if kind in ("Secret", "ConfigMap") and verb in ("unknown", "env", "restart") and (
             KEY_RESTORED.search(question) or env_change(question)):
         # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the

@@ -31,13 +31,16 @@ async def config_read_by(ask: Ask, rid: str, kind: str) -> str | None:
 
 
 async def configs_read_by(ask: Ask, rid: str, kind: str) -> set[str]:
-    """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes."""
+    """The names of the ConfigMaps (or Secrets) a workload's pod template reads -- envFrom, env valueFrom, volumes, and
+    for Secrets the imagePullSecrets its pods pull with."""
     spec = await pod_template_spec(ask, rid)
     names: set[str] = set()
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
+                if key == "imagePullSecrets" and kind == "Secret" and isinstance(value, list):
+                    names.update(str(s.get("name")) for s in value if isinstance(s, dict) and s.get("name"))
                 if key in CONFIG_REF_KEYS[kind] and isinstance(value, dict):
                     found = value.get("name") or value.get("secretName")
                     if found:
