@@ -73,6 +73,18 @@ def pull_secret_fixes(findings: list[Finding], workload: str) -> list[ProposedFi
                             f"Secret {candidates[0]} holds credentials for it: reference it in the pod template",
                             commands=[f"kubectl {_ns(namespace)}patch {target} -p '{json.dumps(patch)}'"],
                             evidence=list(refused.evidence))]
+    refused_held = [n for n in kept if n in (refused.details.get("covering") or [])]
+    if refused_held and not candidates:
+        # the pods present a credential for this very registry, and it is refused: its contents are stale (a rotated
+        # token, an expired robot account) -- the fix is the credential in that Secret, not another Secret
+        held = refused_held[0]
+        return [ProposedFix(resource=workload, summary=f"the registry {registry} refuses the credentials {name}'s pods present "
+                            f"from Secret {held}: put the registry's current credentials in {held} (the pulls retry on "
+                            "their own)",
+                            commands=[f"kubectl {_ns(namespace)}create secret docker-registry {held} --docker-server={registry} "
+                                      "--docker-username=<registry-user> --docker-password=<registry-password> "
+                                      f"--dry-run=client -o yaml | kubectl {_ns(namespace)}apply -f -"],
+                            needs="the registry's current user and password (or token)", evidence=list(refused.evidence))]
     secret = "<pull-secret-name>"
     patch = {"spec": {"template": {"spec": {"imagePullSecrets": [*({"name": n} for n in kept), {"name": secret}]}}}}
     why = (f"several Secrets hold credentials for it ({', '.join(candidates)}): choose one" if candidates

@@ -107,6 +107,13 @@ def test_a_timed_out_probe_gets_time_a_refused_pull_its_secret_a_full_claim_room
                                        missing_secrets=[])], r)
     assert none[0].commands[0].startswith("kubectl -n shop create secret docker-registry <pull-secret-name> "
                                           "--docker-server=r.io") and "password" in none[0].needs
+    # the pods present a credential for that very registry and it is refused: the fix is what that Secret holds
+    stale = pull_secret_fixes([_finding(r, "PullCredentialsMissing", registry="r.io", candidates=[], pull_secrets=["r-pull"],
+                                        missing_secrets=[], covering=["r-pull"])], r)
+    assert stale[0].commands == ["kubectl -n shop create secret docker-registry r-pull --docker-server=r.io "
+                                 "--docker-username=<registry-user> --docker-password=<registry-password> "
+                                 "--dry-run=client -o yaml | kubectl -n shop apply -f -"]
+    assert "put the registry's current credentials in r-pull" in stale[0].summary
     c = "payments/PersistentVolumeClaim/data-ledger-db-0"
     grown = volume_full_fixes([_finding(c, "VolumeFull", capacity="20Gi", expandable=True, storage_class="gp3")], c)
     assert grown[0].commands[0] == ("kubectl -n payments patch pvc data-ledger-db-0 -p "
