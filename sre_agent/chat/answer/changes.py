@@ -12,7 +12,9 @@ from typing import Any
 from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.exact_names import workload_running
 from ..understand.forms import asks_for_window, kind_nouns
+from ..understand.intent_model import VERSION
 from ..understand.references import fuzzy_named, kind_of, name_of, named_exactly
 from .config_changes import config_asked_about, config_record, config_writes
 from .health import describe
@@ -163,8 +165,9 @@ async def _last_rollout_of(ask: Ask, workload: str, since: datetime) -> tuple[li
     when = "within the window" if created and created >= since else "before the window asked about"
     diff = f"images {old.get('images')} -> {new.get('images')}" if old.get("images") != new.get("images") else \
         f"changed {new.get('changed') or 'its pod template'} (same images {new.get('images')})"
+    cause = f"; change-cause {str(new['change_cause'])!r}" if new.get("change_cause") else ""
     return [f"rollout: {workload} revision {old.get('revision')} -> {new.get('revision')} at {new.get('created')} "
-            f"({when}), {diff}"], [workload]
+            f"({when}), {diff}{cause}"], [workload]
 
 
 DEPLOY_ASKED = re.compile(r"\b(deploy\w*|roll\w*\s+out|release\w*|shipp?\w*|upgrad\w*)\b", re.IGNORECASE)
@@ -191,6 +194,9 @@ async def _object_asked_about(ask: Ask) -> str | None:
     types exactly ("what changed on roster-api"), or a kind noun for the conversation's object of that kind ("what
     changed on the cronjob")."""
     rollable = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+    for word in ask.question.split():  # "what did 3.4.0 change": the workload whose live image carries that version
+        if VERSION.match(word.strip("?.,!'\"")) and (running := await workload_running(ask, word.strip("?.,!'\""))):
+            return running
     if ABOUT_IT.search(ask.question):
         return next((r for r in ask.focus if kind_of(r) in rollable and r.count("/") == 2), None)
     for word in ask.recognised.candidates[:4]:

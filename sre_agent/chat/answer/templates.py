@@ -18,6 +18,10 @@ POD_COMPARED = ("nodeSelector", "affinity", "tolerations", "volumes", "serviceAc
                 "hostNetwork", "runtimeClassName")
 
 
+# labels the controllers stamp on each revision's pods: every rollout changes them, no person did
+CONTROLLER_LABELS = ("pod-template-hash", "controller-revision-hash", "pod-template-generation")
+
+
 def template_diff(old: dict, new: dict) -> list[str]:
     """What moving from `new` (current) back to `old` changes: the pod-level fields, then container by container."""
     def containers(template: dict) -> dict[str, dict]:  # init containers too: a rollout can break one alone
@@ -35,6 +39,12 @@ def template_diff(old: dict, new: dict) -> list[str]:
     if restarted[0] != restarted[1]:  # `kubectl rollout restart` stamps the template: every pod is replaced
         lines.append(f"pod template {RESTARTED_AT} {restarted[0] or '(none)'} -> {restarted[1] or '(none)'} "
                      "(a kubectl rollout restart)")
+    labels = [{k: v for k, v in ((t.get("metadata") or {}).get("labels") or {}).items() if k not in CONTROLLER_LABELS}
+              for t in (new, old)]
+    if labels[0] != labels[1]:  # what Services select the pods by: a release that relabels them leaves a selector behind
+        changed = [f"{k}={labels[0].get(k, '(none)')} -> {labels[1].get(k, '(none)')}"
+                   for k in sorted({*labels[0], *labels[1]}) if labels[0].get(k) != labels[1].get(k)]
+        lines.append(f"pod labels {'; '.join(changed)}")
     for name in dict.fromkeys([*before, *after]):
         cur, target = before.get(name) or {}, after.get(name) or {}
         for key in _every(COMPARED, cur, target, skip=("name",)):

@@ -355,3 +355,12 @@ def test_a_second_object_in_a_change_request_is_said_as_not_pinned(text, name, o
     from tests.unit.chat.test_answers import NoTools
 
     assert another_named(Ask(question=text, recognised=recognise(text), tools=NoTools()), name) == other
+
+
+def test_a_rollout_diff_names_the_pod_labels_it_changed_never_the_controllers_own():
+    old = {"metadata": {"labels": {"component": "pricing-api", "pod-template-hash": "a1"}},
+           "spec": {"containers": [{"name": "app", "image": "r/app:1"}]}}
+    new = {"metadata": {"labels": {"app.kubernetes.io/component": "api", "pod-template-hash": "b2"}},
+           "spec": {"containers": [{"name": "app", "image": "r/app:2"}]}}
+    assert template_diff(new, old) == ["container app: image r/app:1 -> r/app:2",
+                                       "pod labels app.kubernetes.io/component=(none) -> api; component=pricing-api -> (none)"]
