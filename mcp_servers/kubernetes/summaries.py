@@ -190,6 +190,8 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return _workload(obj)
     if kind == "Service":
         return {**base, "type": spec.get("type", "ClusterIP"), "selector": spec.get("selector"),
+                # kubectl get svc's EXTERNAL-IP column of an ExternalName: the host it aliases
+                **({"externalName": spec["externalName"]} if spec.get("externalName") else {}),
                 "ports": [f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []]}
     if kind == "Endpoints":
         subsets = obj.get("subsets") or []

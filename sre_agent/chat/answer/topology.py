@@ -61,6 +61,13 @@ async def _workload_behind(ask: Ask, namespace: str, name: str, walked: dict) ->
     return await owner_of(ask, f"{namespace}/Pod/{pods[0]}") if pods and namespace else None
 
 
+async def _external_name(ask: Ask, namespace: str, name: str) -> str | None:
+    """The host an ExternalName Service aliases, else None."""
+    described = await ask.call("kubernetes", "describe", {"kind": "Service", "name": name, "namespace": namespace, "events_limit": 0})
+    spec = ((described.data or {}).get("object") or {}).get("spec") or {}
+    return str(spec["externalName"]) if spec.get("type") == "ExternalName" and spec.get("externalName") else None
+
+
 @handles("dependencies", needs=("kubernetes",))
 async def dependencies(ask: Ask) -> Answer:
     if kind_of(ask.resource or "") in ("ConfigMap", "Secret") and (readers := (await config_users(ask, ask.resource or ""))[0]):
@@ -76,6 +83,11 @@ async def dependencies(ask: Ask) -> Answer:
                           next_steps=["Ask 'where does it get <NAME> from' for a value read from a ConfigMap or Secret."])
     if kind not in WALKABLE:
         return ask.answer(f"Cannot walk the dependencies of a {kind}; ask about a workload, pod or Service.")
+    if kind == "Service" and (alias := await _external_name(ask, namespace or "", name)):
+        # an ExternalName has no endpoints and selects no pods: it is a DNS alias for a host outside the cluster
+        return ask.answer(f"{ask.resource} is an ExternalName: a DNS alias for {alias}, outside the cluster (no pods, no "
+                          "endpoints)", status="answered", resources=[ask.resource or ""],
+                          next_steps=[f"Ask 'who calls {name}?' for what depends on it."])
     walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     if walk.error is not None:
         return ask.answer(f"Could not walk {ask.resource}'s dependencies: {walk.error[:200]}", status="unknown")

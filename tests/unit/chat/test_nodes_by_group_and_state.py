@@ -103,3 +103,13 @@ def test_a_label_said_is_kubectls_label_selector():
     assert LABELS_SAID.search("Which nodes carry pinecrest.io/pool=webcam right now?").group(1) == "pinecrest.io/pool=webcam"
     assert LABELS_SAID.search("pods with labels app=api,tier=web").group(1) == "app=api,tier=web"
     assert LABELS_SAID.search("set SMS_SID=abc on the worker") is None  # a value set, not a selector
+
+
+def test_an_external_name_service_points_at_its_host():
+    from sre_agent.chat.answer.topology import dependencies
+    service = {"spec": {"type": "ExternalName", "externalName": "api.tidalhub.example"}}
+    question = "what does the tidalhub-api service point to"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}, {"tidalhub-api": service}),
+              resource="marine/Service/tidalhub-api")
+    answer = asyncio.run(dependencies(ask))
+    assert answer.headline.startswith("marine/Service/tidalhub-api is an ExternalName: a DNS alias for api.tidalhub.example")
