@@ -6,18 +6,14 @@ line is said only when the thing moved."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-
-from ...contracts import parse_resource_id, parse_time
+from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..understand.exact_names import workload_of_service
 from ..understand.references import kind_of, owner_of
-from .pods import autoscaler_of
+from .pods import autoscaler_of, rescales
 from .traffic import APP_NAMESPACE
 
-LOOKBACK_S = 3 * 3600  # how far back a rescale or a traffic rise still explains a page that is firing now
-NEW_SIZE = re.compile(r"New size: (\d+)")
+LOOKBACK_S = 3 * 3600  # how far back a traffic rise still explains a page that is firing now
 ROLLING_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
 RISE = 1.5  # a request rate this many times its window's start is a rise worth saying
 
@@ -38,28 +34,10 @@ async def what_moved(ask: Ask, rid: str) -> list[str]:
 
 
 async def _rescaled(ask: Ask, workload: str) -> list[str]:
-    """"its HorizontalPodAutoscaler web scaled it 4 -> 6 -> 9 -> 13 -> 5 in the last 3 h (max 20)": the sizes its own
-    rescale events say, oldest first, with the reason of the largest step."""
+    """"its HorizontalPodAutoscaler web scaled it 4 -> 6 -> 9 -> 13 -> 5 in the last 12 min (max 20)"."""
     hpa = await autoscaler_of(ask, workload)
-    if hpa is None:
-        return []
-    namespace = parse_resource_id(workload)[0]
-    listed = await ask.call("kubernetes", "events", {"namespace": namespace, "kind": "HorizontalPodAutoscaler",
-                                                     "name": hpa.get("name"), "warnings_only": False, "limit": 200})
-    since = datetime.now(UTC) - timedelta(seconds=LOOKBACK_S)
-    rescales = sorted((when, event) for event in (listed.data or {}).get("events") or []
-                      if event.get("reason") == "SuccessfulRescale"
-                      and (when := parse_time(event.get("last") or event.get("first"))) is not None and when >= since)
-    sizes = [int(m.group(1)) for _, event in rescales if (m := NEW_SIZE.search(str(event.get("message") or "")))]
-    if not sizes:
-        return []
-    peak = max(range(len(sizes)), key=lambda i: sizes[i])
-    reason = str(rescales[peak][1].get("message") or "").partition("reason: ")[2]
-    first = rescales[0][0]
-    minutes = max(1, int((datetime.now(UTC) - first).total_seconds() // 60))
-    return [f"its HorizontalPodAutoscaler {hpa.get('name')} scaled it {' -> '.join(str(s) for s in sizes)} in the last "
-            f"{minutes} min (min {hpa.get('min')}, max {hpa.get('max')}, now {hpa.get('current')})"
-            + (f": {reason}" if reason else "")]
+    said = await rescales(ask, parse_resource_id(workload)[0] or "", hpa) if hpa else None
+    return [f"its HorizontalPodAutoscaler {hpa.get('name')} {said}"] if hpa and said else []
 
 
 def _readiness_delay(spec: dict) -> tuple[int, str]:

@@ -4,10 +4,11 @@ their one-line state with their node; a pod spec's containers' requests and limi
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ...contracts import parse_resource_id
+from ...contracts import parse_resource_id, parse_time
 from ...graph.quantities import quantity
 from ..ask import Ask
 
@@ -127,15 +128,44 @@ async def autoscaler_of(ask: Ask, rid: str) -> dict | None:
     return next((h for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"), None)
 
 
+RESCALE_LOOKBACK_S = 3 * 3600  # how far back an autoscaler's rescales are told
+NEW_SIZE = re.compile(r"New size: (\d+)")
+
+
+async def rescales(ask: Ask, namespace: str, hpa: dict) -> str | None:
+    """"scaled it 6 -> 9 -> 13 -> 5 in the last 12 min (min 4, max 16, now 5): cpu above target": the sizes the
+    autoscaler's own rescale events say, oldest first, with the reason of its largest step; None when it did not rescale."""
+    listed = await ask.call("kubernetes", "events", {"namespace": namespace, "kind": "HorizontalPodAutoscaler",
+                                                     "name": hpa.get("name"), "warnings_only": False, "limit": 200})
+    since = datetime.now(UTC) - timedelta(seconds=RESCALE_LOOKBACK_S)
+    rescaled = sorted((when, event) for event in (listed.data or {}).get("events") or []
+                      if event.get("reason") == "SuccessfulRescale"
+                      and (when := parse_time(event.get("last") or event.get("first"))) is not None and when >= since)
+    sizes = [int(m.group(1)) for _, event in rescaled if (m := NEW_SIZE.search(str(event.get("message") or "")))]
+    if not sizes:
+        return None
+    peak = max(range(len(sizes)), key=lambda i: sizes[i])
+    reason = str(rescaled[peak][1].get("message") or "").partition("reason: ")[2]
+    minutes = max(1, int((datetime.now(UTC) - rescaled[0][0]).total_seconds() // 60))
+    return (f"scaled it {' -> '.join(str(s) for s in sizes)} in the last {minutes} min (min {hpa.get('min')}, max "
+            f"{hpa.get('max')}, now {hpa.get('current')})" + (f": {reason}" if reason else ""))
+
+
 async def autoscalers(ask: Ask, namespace: str | None, kind: str, name: str) -> list[str]:
     """The HPAs scaling kind/name, a line each; one at its max says so (it cannot add pods for more load)."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
-    return [f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
-            f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
-            + (f", now {', '.join(h['metrics_now'])}" if h.get("metrics_now") else "")
-            + (f"; conditions {', '.join(h['conditions'])}" if h.get("conditions") else "")
-            + (" -- at its max: it cannot add pods" if h.get("max") is not None and (h.get("current") or 0) >= h["max"] else "")
-            for h in (listed.data or {}).get("items") or [] if h.get("target") == f"{kind}/{name}"]
+    lines = []
+    for h in (listed.data or {}).get("items") or []:
+        if h.get("target") != f"{kind}/{name}":
+            continue
+        lines.append(f"hpa {h.get('name')}: min {h.get('min')}, max {h.get('max')}, current {h.get('current')}, desired "
+                     f"{h.get('desired')}, target {', '.join(h.get('metrics') or []) or '?'}"
+                     + (f", now {', '.join(h['metrics_now'])}" if h.get("metrics_now") else "")
+                     + (f"; conditions {', '.join(h['conditions'])}" if h.get("conditions") else "")
+                     + (" -- at its max: it cannot add pods" if h.get("max") is not None and (h.get("current") or 0) >= h["max"] else ""))
+        if (said := await rescales(ask, namespace or "default", h)) is not None:  # how far it went, not only where it is
+            lines.append(f"  hpa {h.get('name')} {said}")
+    return lines
 
 
 def pod_labels(row: dict) -> dict[str, str]:
