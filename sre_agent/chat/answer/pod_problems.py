@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_resource_id
+from ...quoting import clip
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.names import best_names
 from ..understand.references import POSSESSED_PODS, name_of
 from .health import OOM_ASKED
 from .investigate import latest_rollout_change
+from .logs import event_of
 from .pods import crash_lines, owner_id, pod_line, pod_trouble, why_pending, why_restarted
 from .usage import service_errors
 
@@ -51,6 +53,11 @@ async def pod_problems(ask: Ask) -> Answer:
         return ask.answer(f"No pod of {owner} is crashlooping ({len(pods)} running and ready), but it is failing: {failing[0]}",
                           status="problems", details=[*failing[1:], *await latest_rollout_change(ask, owner),
                                                       *[pod_line(p) for p in pods[:4]]], resources=[owner],
+                          next_steps=[f"Ask 'why is {name_of(owner)} failing?' for the root cause."])
+    if not troubled and owner and (missing := await _never_created(ask, owner, len(pods))):
+        # "any pods pending?": none -- the pods it lacks were never made; its controller says why
+        return ask.answer(f"No pod of {owner} is pending or crashing, but {missing[0]}", status="problems",
+                          details=[*missing[1:], *[pod_line(p) for p in pods[:4]]], resources=[owner],
                           next_steps=[f"Ask 'why is {name_of(owner)} failing?' for the root cause."])
     if not troubled:
         return ask.answer(f"No pod is crashlooping, pending, restarting or unready in {scope} ({len(pods)} pods looked at).",
@@ -92,3 +99,20 @@ async def _failing_anyway(ask: Ask, owner: str) -> list[str]:
     await service_errors(ask, namespace or "", name, trouble)
     return trouble
 
+
+
+async def _never_created(ask: Ask, owner: str, existing: int) -> list[str]:
+    """A workload with fewer pods than it asks for and none of them in trouble: the rest were never made -- its
+    controller's FailedCreate says why (a quota, an admission webhook, a missing ServiceAccount)."""
+    namespace, kind, name = parse_resource_id(owner)
+    if kind not in ("Deployment", "StatefulSet") or not namespace:
+        return []
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    wanted = int((((described.data or {}).get("object") or {}).get("spec") or {}).get("replicas") or 0)
+    if wanted <= existing:
+        return []
+    listed = await ask.call("kubernetes", "events", {"namespace": namespace, "warnings_only": True, "limit": 500})
+    said = [str(e.get("message") or "") for e in (listed.data or {}).get("events") or []
+            if e.get("reason") == "FailedCreate" and event_of(e, name)]
+    return [f"{wanted} pods are wanted and {existing} exist: the other {wanted - existing} were never created"
+            + (f" -- FailedCreate: {clip(said[0], 220)}" if said else "")]
