@@ -168,8 +168,10 @@ async def unrecognised(ask: Ask) -> Answer:
     if VALUE_ASKED.search(ask.question) and (credential := await secret_asked(ask)) is not None:
         credential.form = "config_value"  # read as the credential question it is
         return credential  # "whats the PSP api key, i want to test by hand": where it lives, never its value
-    if (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
-        return setting
+    confident = guess_intent(ask.question, previous_form(ask.last_answer))
+    asks_other = confident is not None and confident.confidence >= SURE and confident.intent not in VALUE_INTENTS
+    if not asks_other and (setting := await setting_in_words(ask)) is not None:  # "whats the dedup window on the normaliser"
+        return setting  # -- unless the question surely asks something else ("is it the banner change": a blame)
     if (before := await previous_value(ask)) is not None:  # "what was the grace period before"
         return before
     chosen, why = None, ""
@@ -320,6 +322,7 @@ async def _what_is_wrong(ask: Ask) -> Answer:
 
 
 SURE = 0.9  # a reading at least this confident is said without asking to rephrase
+VALUE_INTENTS = ("config_value", "config_source", "property")  # the intents a setting named in words answers
 
 
 async def _learned_form(ask: Ask, grounded: str | None) -> Answer | None:

@@ -140,3 +140,21 @@ def test_a_choice_of_two_kinds_is_read_as_one_question():
     question = "is this a wrong tag or an auth problem"
     assert recognise(question).form == "blame"
     assert blamed_thing(question) == "wrong tag or an auth problem"
+
+
+@pytest.mark.parametrize("question, thing", [
+    # the thing pointed at, less who did it -- never the question echoed as a name
+    ("is it the logo change they did", "logo change"),
+    ("was it that timeout tweak ops pushed", "timeout tweak"),
+    ("is it the cpu thing on billing-api", "cpu thing on billing-api"),
+    ("is it the tag or the auth", "the tag or the auth"),  # the kinds offered, both (its own pattern, first)
+])
+def test_a_thing_pointed_at_is_read_without_who_did_it(question, thing):
+    assert blamed_thing(question) == thing
+
+
+def test_a_blame_said_of_a_settings_word_is_not_a_setting_lookup():
+    from sre_agent.chat.understand.intent_model import guess_intent
+    guess = guess_intent("is it the banner change they did", None)
+    # sure enough of another intent that the fallback's setting-in-words lookup (BANNER_TEXT) gives way (answer/meta.py)
+    assert guess is not None and guess.intent == "blame" and guess.confidence >= 0.9
