@@ -49,13 +49,13 @@ _THING = [
     re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
-    re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
-    # "is this a wrong tag or an auth problem": the kinds offered, both
-    re.compile(r"^\W*(?:so\s+|ok\s+)?(?:is|was)\s+(?:it|this|that)\s+(?P<thing>.+?\s+or\s+.+?)\s*\??$", re.I),
     # "is it the banner change they did", "is it that cpu thing on the gateway": the thing pointed at, less who did it
     re.compile(r"^\W*(?:so\s+|ok\s+|but\s+)?(?:is|was)\s+it\s+(?:the|that|this|those|these)\s+(?P<thing>.+?)"
                r"(?:\s+(?:they|he|she|someone|somebody|we|you|ops|infra)\s+(?:did|made|pushed|shipped|rolled\s+out|deployed|"
                r"applied|ran))?\s*\??$", re.I),
+    re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
+    # "is this a wrong tag or an auth problem": the kinds offered, both
+    re.compile(r"^\W*(?:so\s+|ok\s+)?(?:is|was)\s+(?:it|this|that)\s+(?P<thing>.+?\s+or\s+.+?)\s*\??$", re.I),
     # "its a memory leak in the scanner isnt it", "must be the image": the kind of fault claimed
     re.compile(r"^\W*(?:so\s+|but\s+|ok\s+|well\s+)?(?:it.?s|its|it\s+is|this\s+is|that.?s|thats|must\s+be|gotta\s+be|"
                r"has\s+to\s+be|sounds\s+like|looks\s+like|i\s+(?:bet|think|guess|reckon)\s+(?:it.?s|its))\s+"
