@@ -58,7 +58,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout46": ("scenarios_heldout41", 10, 200),
         "chat_cases_heldout47": ("scenarios_heldout42", 10, 200),
         "chat_cases_heldout48": ("scenarios_heldout43", 10, 200),
-        "chat_cases_heldout49": ("scenarios_heldout44", 10, 200)}
+        "chat_cases_heldout49": ("scenarios_heldout44", 10, 200),
+        "chat_cases_heldout50": ("scenarios_heldout45", 10, 200),
+        "chat_cases_heldout51": ("scenarios_heldout46", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))
