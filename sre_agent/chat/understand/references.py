@@ -225,6 +225,10 @@ async def resolve(ask: Ask) -> str | Answer:
     subject = rec.subject
     asked_kind = _question_kind(ask)
     word_kind = KIND_WORDS.get(subject.lower().rstrip("s")) if subject else None
+    if word_kind and subject and await named_exactly(ask, subject) is not None:
+        word_kind = None  # "cms" (a kind's plural noun, ConfigMaps) is the Deployment cms where one is named exactly so
+        if asked_kind == KIND_WORDS.get(subject.lower().rstrip("s")):
+            asked_kind = None
     if subject and asked_kind and word_kind == asked_kind:
         subject = None  # "events of the pvc": the kind noun, not a name
     elif subject and not asked_kind and word_kind in NAMED_KINDS:

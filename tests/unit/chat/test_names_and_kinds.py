@@ -372,3 +372,40 @@ class _NamedClaims:
         elif tool == "find_resource":
             data = {"matches": []}
         return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+class _NamedLikeAKind:
+    """A Deployment named 'cms' (also the plural of kubectl's 'cm') beside a ConfigMap cms-settings."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+
+        objects = ["editorial/Deployment/cms", "editorial/ConfigMap/cms-settings"]
+        data: dict = {"items": []}
+        if tool == "find_resource":
+            kinds = args.get("kinds")
+            data = {"matches": [{"resource": o, "exact": o.rsplit("/", 1)[-1] == args["name"]} for o in objects
+                                if args["name"] in o.rsplit("/", 1)[-1] and (not kinds or o.split("/")[1] in kinds)]}
+        elif tool == "get_resources" and args.get("kind") == "ConfigMap":
+            data = {"items": [{"name": "cms-settings", "namespace": "editorial"}]}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+@pytest.mark.parametrize("question", [
+    "kubectl -n editorial get deploy cms -o jsonpath='{.spec.template.spec.containers[0].resources}'",
+    "put the cms cpu limit back to 3 and request 500m",
+])
+def test_a_name_that_is_also_a_kinds_noun_is_the_object_named_so(question):
+    """'cms' is kubectl's plural of 'cm': where a Deployment is named exactly cms, it is meant, never a ConfigMap the
+    conversation talked about."""
+    from sre_agent.chat.understand.kubectl_speak import translate
+    from sre_agent.chat.understand.references import resolve
+    said = translate(question)
+    recognised = recognise(said.question) if said else recognise(question)
+    if said and said.form:
+        recognised = recognised.model_copy(update={"form": said.form, "subject": said.subject, "kind_hint": said.kind})
+    ask = Ask(question=question, recognised=recognised, tools=_NamedLikeAKind(), focus=["editorial/ConfigMap/cms-settings"])
+    assert asyncio.run(resolve(ask)) == "editorial/Deployment/cms"
