@@ -25,6 +25,27 @@ OWN_FIX_TOOLS = ("rollout_undo", "rollout_restart", "delete_pod", "scale_down")
 CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of its fix
 
 
+# a note that says how it is to be undone: "scale back to 3 after the retrain", "resume once INC-1 is closed"
+NOTE_UNDOES = {"scale": re.compile(r"\b(?:scale|set|bring|put)\s+(?:it\s+)?back\s+(?:up\s+)?to\s+(\d+)\b", re.IGNORECASE),
+               "resume_cronjob": re.compile(r"\b(resume|unsuspend|re-?enable)\b", re.IGNORECASE),
+               "rollout_resume": re.compile(r"\b(resume|unpause)\b", re.IGNORECASE),
+               "uncordon": re.compile(r"\b(uncordon)\b(?!.*\bdo\s+not\b)", re.IGNORECASE)}
+DO_NOT = re.compile(r"\b(do\s+not|don.?t|never)\b", re.IGNORECASE)
+
+
+def _note_asks_for(note: str, tool: str, question: str) -> bool:
+    """The person's note names the very reversal asked (a scale to the count it says to go back to): the state was
+    temporary by its own words -- the request follows the note, it does not reverse it."""
+    said = NOTE_UNDOES.get(tool)
+    found = said.search(note) if said else None
+    if found is None or DO_NOT.search(note):
+        return False
+    if tool == "scale":
+        asked = re.findall(r"\b(\d+)\b", question)
+        return bool(asked) and asked[-1] == found.group(1)
+    return True
+
+
 def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
     """A change that would reverse what a person recorded doing on purpose (a decommission's scale to 0, a cordon's
     reason) is not pinned on a passing request: the note is said, and who to confirm with. Said again with "anyway"
@@ -32,8 +53,8 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
     if tool not in REVERSING_TOOLS or OVERRIDE.search(ask.question):
         return None
     intents = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
-    if not intents:
-        return None
+    if not intents or any(_note_asks_for(i.value, tool, ask.question) for i in intents):
+        return None  # no note -- or the note itself says to undo it so ("scale back to 3 after the retrain"): pinned
     why = intents[0]
     return ask.answer(f"Not pinned: {rid} was changed on purpose -- {why.signal}"
                       + (f" by {why.who}" if why.who else "") + f" ({why.key}={why.value[:100]!r}); {tool} would reverse it",
