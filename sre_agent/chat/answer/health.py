@@ -318,6 +318,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
     elif kind == "Node":
         await node_state(ask, obj, details, trouble, read=described.error is None)
         details[:0] = await node_consumers(ask, name) if USE_ASKED.search(ask.question) else []
+    elif kind == "Service" and spec.get("type") == "ExternalName":  # a DNS alias: no pods, no endpoints to count
+        details.append(f"type ExternalName: a DNS alias for {spec.get('externalName')}, outside the cluster")
+        details += await service_errors(ask, namespace or "", name, trouble)
     elif kind == "Service":
         walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         data = walk.data or {}

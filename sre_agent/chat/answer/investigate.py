@@ -22,6 +22,7 @@ from .node_rotation import rotated_in
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pending_said_why, pod_trouble, pods_say_why, workload_pods
+from .slow_services import slowest_service
 from .templates import RESTARTED_AT, revision_template, template_diff
 
 
@@ -77,6 +78,9 @@ async def wider_subject(ask: Ask, near: str | None = None, *, own_node: bool = T
         return problems[0].resource
     if alarmed_behind_retired:
         return alarmed_behind_retired[0]
+    if (slow := await slowest_service(ask)) is not None:  # "homepage slow since 9": whose latency is up, unpaged
+        ask.notes.append(f"(no object named: {slow}'s latency is up against its own baseline -- investigated)")
+        return slow
     answer = await broken_now(ask)
     answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
     return answer
