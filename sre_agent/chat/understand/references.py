@@ -340,8 +340,11 @@ async def resolve(ask: Ask) -> str | Answer:
     if not any(m.get("exact") for m in matches) and config_kind and (
             described := await config_described(ask, config_kind, rec.candidates)):
         return described  # "revert the promo banner cm change": the ConfigMap holding PROMO_BANNER
-    if not any(m.get("exact") for m in matches) and (in_focus := word_of_focus(ask, subject)):
-        return in_focus  # "which node is the db on" after timetable-db: the db the conversation is on, not another
+    if not any(m.get("exact") for m in matches) and (in_focus := word_of_focus(ask, subject)) and not (
+            ask.form in WRITE_FORMS and rec.kind_hint in ROLLABLE and kind_of(in_focus) in ("ConfigMap", "Secret")):
+        # "which node is the db on" after timetable-db: the db the conversation is on, not another -- but a restart or a
+        # scale of "the portal" is never its TLS Secret the conversation looked at: a Secret runs nothing
+        return in_focus
     said_kind = said_kind or rec.kind_hint
     if not any(m.get("exact") for m in matches) and said_kind in (None, *ROLLABLE, "Pod", "Job", "CronJob") and (
             running := await _container_named(ask, subject)):  # (never when the kind said runs no containers: "the x cm")

@@ -409,3 +409,29 @@ def test_a_name_that_is_also_a_kinds_noun_is_the_object_named_so(question):
         recognised = recognised.model_copy(update={"form": said.form, "subject": said.subject, "kind_hint": said.kind})
     ask = Ask(question=question, recognised=recognised, tools=_NamedLikeAKind(), focus=["editorial/ConfigMap/cms-settings"])
     assert asyncio.run(resolve(ask)) == "editorial/Deployment/cms"
+
+
+class _PortalAndItsCert:
+    """Deployment customer-portal (container portal) beside Secret customer-portal-tls."""
+
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+
+        data: dict = {"items": [], "matches": []}
+        if tool == "find_resource":
+            data = {"matches": [{"resource": "customer/Deployment/customer-portal", "exact": False}]}
+        elif tool == "get_resources" and args.get("kind") == "Deployment":
+            data = {"items": [{"name": "customer-portal", "namespace": "customer", "containers": ["portal"]}]}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+def test_a_restart_of_the_word_the_conversations_secret_carries_is_of_the_workload():
+    """'rollout restart the portal' after talking about the TLS Secret customer-portal-tls: a Secret runs nothing."""
+    from sre_agent.chat.understand.references import resolve
+    question = "rollout restart the portal"
+    ask = Ask(question=question, recognised=recognise(question), tools=_PortalAndItsCert(),
+              focus=["customer/Secret/customer-portal-tls"])
+    assert asyncio.run(resolve(ask)) == "customer/Deployment/customer-portal"
