@@ -36,6 +36,7 @@ from .hand_edits import (
 )
 from .hpa_plans import hpa_request
 from .in_use import holds_data, in_use
+from .node_group_scale import node_group_scale
 from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
     BY_HAND,
@@ -255,6 +256,8 @@ def _with_tool(tool: str, planned: tuple[str, dict[str, Any], str, str, str] | s
 async def write_request(ask: Ask) -> Answer:
     if (refused := every_pod_refused(ask)) is not None:
         return refused
+    if (grouped := await node_group_scale(ask)) is not None:  # a node group's size is the cloud's, never replicas
+        return grouped
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
     verb = _verb(ask.question)

@@ -331,3 +331,16 @@ def test_a_pod_field_asked_of_a_workload_is_read_from_its_least_healthy_pod():
                                          resource="p/Deployment/pa")))
     assert answer.headline.startswith("p/Pod/pa-7d9f8c6b5-m5n6q status.containerStatuses[shipper].lastState:")
     assert "      reason: OOMKilled" in answer.details and not any("[app]" in d for d in answer.details)
+
+
+def test_a_selector_said_in_part_is_said_whole_when_only_it_selects_the_workloads_pods():
+    """'fix the svc selector to app.kubernetes.io/name=portal' after a release relabelled the pods: merged, the old
+    app= key would still select none of them -- the pairs said alone do, so they are the selector."""
+    from sre_agent.chat.act.service_plans import selector_plan as _selector_plan
+
+    service = {"spec": {"selector": {"app": "portal"}}}
+    relabelled = {"spec": {"template": {"metadata": {"labels": {"app.kubernetes.io/name": "portal"}}}}}
+    question = "fix the svc selector to app.kubernetes.io/name=portal"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}, {"portal": relabelled}))
+    plan = asyncio.run(_selector_plan(ask, "web/Service/portal", service))
+    assert plan.args["selector"] == {"app.kubernetes.io/name": "portal"} and "--type json" in plan.kubectl
