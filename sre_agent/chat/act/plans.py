@@ -315,9 +315,11 @@ def resources_plan(question: str, rid: str, container: dict, asked: tuple[str, s
         if troubled and troubled[0] and troubled[0] != cname else []
     other, second = ("limits" if which == "requests" else "requests"), other_part(question, which, resource)
     both = {which: {resource: quantity}, **({other: {resource: second}} if second else {})}
+    was = ((container.get("resources") or {}).get(other) or {}).get(resource, "(none)")  # what the other part is now
     return Plan("set_resources", {"namespace": namespace or "", "name": name, "kind": kind, "container": cname, **both,
                                   "expect_generation": generation, "reason": question[:200]},
-                f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}" + (f", {other[:-1]} -> {second}" if second else ""),
+                f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}"
+                + (f", {other[:-1]} {was} -> {second}" if second else ""),
                 f"kubectl set resources {kind.lower()}/{name} -n {namespace} -c {cname} "
                 + " ".join(f"--{k}={resource}={v[resource]}" for k, v in both.items()), f"generation {generation}", elsewhere)
 

@@ -444,6 +444,7 @@ def test_a_change_of_both_a_request_and_a_limit_is_pinned_whole():
     plan = plan_for("set planner's cpu request to 7 and limit to 8", "deck/Deployment/planner", obj)
     assert not isinstance(plan, str) and (plan.args["requests"], plan.args["limits"]) == ({"cpu": "7"}, {"cpu": "8"})
     assert plan.kubectl.endswith("--requests=cpu=7 --limits=cpu=8")
+    assert plan.change == "container planner: cpu request 10 -> 7, limit 10 -> 8"  # each part with what it is now
     one = plan_for("set the cpu limit to 12", "deck/Deployment/planner", obj)
     assert not isinstance(one, str) and one.args["limits"] == {"cpu": "12"} and "requests" not in one.args
 
