@@ -26,7 +26,7 @@ async def selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
         # patch below does (a key not said is kept: "selector to version=v2" must not drop app=, selecting every v2 pod)
         # -- unless the merge would select none of the pods of the workload of its name and the pairs said alone do
         # (a relabelled release: the old key is what no longer matches)
-        labels = await _pod_labels(ask, namespace or "", name)
+        labels = (await _pod_labels(ask, namespace or "", name) or ("", None))[1]
         merged = {**current, **asked}
         whole = bool(ONLY_THESE.search(ask.question)) or (
             labels is not None and not _selects(merged, labels) and _selects(asked, labels))
@@ -38,7 +38,7 @@ async def selector_plan(ask: Ask, rid: str, service: dict) -> Plan | str:
                     f"Service {name} selector {current} -> {asked}",
                     f"kubectl patch service {name} -n {namespace} --type {'json' if whole else 'merge'} -p '{patch}'",
                     f"selector {current}")
-    found = await _pod_labels(ask, namespace or "", name, with_kind=True)
+    found = await _pod_labels(ask, namespace or "", name)
     if found:
         kind, labels = found
         keys = [k for k in current if k in labels] or list(labels)[:1]
@@ -55,11 +55,11 @@ def _selects(selector: dict, labels: dict) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-async def _pod_labels(ask: Ask, namespace: str, name: str, *, with_kind: bool = False):
-    """The pod template labels of the workload of the Service's name (with its kind), else None."""
+async def _pod_labels(ask: Ask, namespace: str, name: str) -> tuple[str, dict] | None:
+    """(kind, pod template labels) of the workload of the Service's name, else None."""
     for kind in ROLLABLE:
         described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
         labels = ((((described.data or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels")
         if described.error is None and labels:
-            return (kind, labels) if with_kind else labels
+            return kind, labels
     return None
