@@ -27,8 +27,9 @@ from .tools.context import MAX_REPLICAS
 DEFAULT_CALL_TIMEOUT_S = 15.0
 INSTRUCTIONS = (
     "Read and diagnose a Kubernetes cluster: get_resources, describe, pod_logs, events, rollout_history, top, "
-    "find_resource, ownership (owners, selected pods, dependents and dependencies of a workload), analyze "
-    "(k8sgpt-style findings); cluster_info says which cluster this server is bound to. Writes (rollout_undo, "
+    "find_resource, search_text (the lines of objects and events that carry given words), ownership (owners, "
+    "selected pods, dependents and dependencies of a workload), analyze (k8sgpt-style findings); cluster_info says "
+    "which cluster this server is bound to. Writes (rollout_undo, "
     "rollout_restart, scale, set_image, set_resources, delete_pod, raise_quota, "
     "raise_hpa_max, set_service_selector, set_service_target_port, relax_probe, add_pull_secret, expand_claim, "
     "set_config_value, stop_cronjob_pileup, cordon, uncordon, remove_node_taint) are gated by "

@@ -117,7 +117,8 @@ def assert_typed(tool, result) -> dict:
 
 EXPECTED_TOOLS = {
     "kubernetes": {"get_resources", "describe", "pod_logs", "events", "rollout_history", "top", "find_resource",
-                   "ownership", "analyze", "cluster_info", "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources",
+                   "search_text", "ownership", "analyze", "cluster_info", "rollout_restart", "rollout_undo", "scale",
+                   "set_image", "set_resources",
                    "delete_pod", "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector",
                    "set_service_target_port", "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim",
                    "set_config_value", "stop_cronjob_pileup"},

@@ -5,10 +5,24 @@ from __future__ import annotations
 
 from mcp.server.fastmcp import FastMCP
 
-from . import analysis, cluster, data_writes, logs_events, quota_writes, reads, rollouts, service_writes, template_writes, topology, writes
+from . import (
+    analysis,
+    cluster,
+    data_writes,
+    logs_events,
+    quota_writes,
+    reads,
+    rollouts,
+    service_writes,
+    template_writes,
+    text_search,
+    topology,
+    writes,
+)
 from .context import KubeTools
 
-MODULES = (reads, logs_events, rollouts, topology, analysis, cluster, writes, quota_writes, service_writes, template_writes, data_writes)
+MODULES = (reads, text_search, logs_events, rollouts, topology, analysis, cluster, writes, quota_writes, service_writes,
+           template_writes, data_writes)
 
 
 def register_all(mcp: FastMCP, ctx: KubeTools) -> None:

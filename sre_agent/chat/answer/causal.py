@@ -19,6 +19,7 @@ from ..understand.grounding import grounded_subject
 from ..understand.names import match_score
 from ..understand.references import kind_of, name_of, named_exactly
 from .alarms import sole_alarmed
+from .benign_motion import what_moved
 from .config_refs import config_users
 from .diagnosis_text import cause_text
 from .facts import RUNS_PODS
@@ -46,7 +47,9 @@ _THING = [
                r"related|connected|linked|part\s+of\s+(?:this|it|the\s+\w+))\b", re.I),
     re.compile(r"^\W*(?:so\s+)?(?:did|could|can|might|would|does)\s+(?P<thing>.+?)\s+(?:have\s+)?(?:cause[ds]?|break|broke|"
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
-    re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from)\s+(?P<thing>.+?)\s*\??$", re.I),
+    # (never "from this morning": a time says when, not what)
+    re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from(?!\s+(?:this|last|yesterday|earlier|today|tonight|an?\s+hour|"
+               r"\d+\s*(?:h|m|min|mins|hours?|minutes?)\b)))\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     # "is it the banner change they did", "is it that cpu thing on the gateway": the thing pointed at, less who did it
@@ -56,6 +59,18 @@ _THING = [
     re.compile(r"^\W*was\s+it\s+(?P<thing>.+?)\s*\??$", re.I),
     # "is this a wrong tag or an auth problem": the kinds offered, both
     re.compile(r"^\W*(?:so\s+|ok\s+)?(?:is|was)\s+(?:it|this|that)\s+(?P<thing>.+?\s+or\s+.+?)\s*\??$", re.I),
+    # pushback, the asker's theory offered as the obvious answer: "isnt it just the promo traffic", "surely it's just
+    # load", "couldn't it just be the backup" -- the theory, less its frame
+    re.compile(r"^\W*(?:.*?\bor\s+)?(?:so\s+|but\s+|ok\s+)?(?:isn.?t|isnt|is)\s+(?:it|this|that)\s+(?:just\s+|only\s+|simply\s+)"
+               r"(?P<thing>.+?)\W*$", re.I),
+    re.compile(r"^\W*(?:isn.?t|isnt)\s+(?:it|this|that)\s+(?P<thing>.+?)\W*$", re.I),
+    re.compile(r"^\W*(?:surely|maybe|probably)\s+(?:it.?s|its|it\s+is|this\s+is|that.?s)\s+(?:just\s+|only\s+)?(?P<thing>.+?)\W*$", re.I),
+    re.compile(r"^\W*(?:can.?t|cant|couldn.?t|couldnt|could|can)\s+(?:it|this|that)\s+(?:just\s+|simply\s+)?be\s+(?P<thing>.+?)\W*$",
+               re.I),
+    # "support thinks the release broke it, is that right", "the app team says it's the database, true?": the claim
+    re.compile(r"^\W*(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:thinks?|says?|reckons?|believes?|claims?|swears?)\s+(?:that\s+)?"
+               r"(?:it.?s\s+|its\s+|it\s+is\s+)?(?P<thing>.+?)\s*,?\s*(?:is\s+(?:that|it|this|he|she|they)\s+)?"
+               r"(?:right|true|correct|so|agree[d]?|do\s+you\s+agree|are\s+they\s+right|confirm|yes\s+or\s+no)\W*$", re.I),
     # "its a memory leak in the scanner isnt it", "must be the image": the kind of fault claimed
     re.compile(r"^\W*(?:so\s+|but\s+|ok\s+|well\s+)?(?:it.?s|its|it\s+is|this\s+is|that.?s|thats|must\s+be|gotta\s+be|"
                r"has\s+to\s+be|sounds\s+like|looks\s+like|i\s+(?:bet|think|guess|reckon)\s+(?:it.?s|its))\s+"
@@ -73,6 +88,8 @@ _CHANGE_WORDS = {"change", "changes", "changed", "release", "rollout", "deploy",
 _IMAGE_WORDS = {"image", "images", "tag", "build"}
 _CONFIG_WORDS = {"config", "configuration", "setting", "settings", "env", "flag", "configmap", "secret"}
 _VERSION = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)\b")
+# A theory that nothing is broken, only busy: "just busy", "the promo traffic", "the month-end load"
+LOAD_THEORY = re.compile(r"\b(busy|load|loaded|traffic|spike|surge|peak|demand|rush|volume)\b", re.I)
 
 
 def short_images(text: str) -> str:
@@ -343,7 +360,13 @@ async def blame(ask: Ask) -> Answer:
     failing: list[str] = []
     cause = (f"the investigation puts the root cause at {culprit} ({category}): {cause_text(diagnosis, 300)}"
              if category != "none" else f"the investigation found no fault: {cause_text(diagnosis, 300)}")
-    if category == "none":  # the verdict stays short: what the thing's own change was is said beside it
+    if category == "none" and LOAD_THEORY.search(thing):
+        # "is it just busy", "isn't it just the promo traffic": a theory of no fault, and none was found -- yes, and what
+        # moved says how busy (the rise of its requests, its autoscaler's rescales)
+        moved = await what_moved(ask, ask.resource) if ask.resource else []
+        verdict = f"Yes: no fault was found{f' on {ask.resource}' if ask.resource else ''} -- it is load, not a failure"
+        evidence = [f"what moved: {line}" for line in moved]
+    elif category == "none":  # the verdict stays short: what the thing's own change was is said beside it
         where = f" on {ask.resource}" if ask.resource else ""
         verdict, evidence = f"No: no fault was found{where}, so nothing to blame on '{_short(thing)}'", []
         if ask.resource and (elsewhere := await broken_now(ask)).status == "problems":

@@ -18,6 +18,7 @@ from .config_refs import config_users
 from .config_sources import setting_in_words
 from .facts import SPEC_SAID_WHOLE, object_facts
 from .fault_kinds import categories_named
+from .grounded_search import found_by_words
 from .health import describe, status
 from .nodes import group_nodes
 from .previous_values import previous_value
@@ -271,6 +272,9 @@ async def unrecognised(ask: Ask) -> Answer:
             investigated = await HANDLERS["why_failing"].handler(ask)
             investigated.form = "why_failing"
             return investigated
+        if not WHY_ASKED.match(ask.question) and (by_words := await found_by_words(ask, chosen, [name_of(chosen)])):
+            by_words.form = "grounded_search"  # the question's own words, found where the world writes them
+            return by_words
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer
@@ -313,7 +317,12 @@ PINNABLE = ("restarts, scaling, images, resources, probes, env vars, config keys
 
 async def _what_is_wrong(ask: Ask) -> Answer:
     """No object named, no form read: what is wrong in the question's scope now (the sweep's answer), and saying so.
-    "dispatch latency up, nothing crashing. where do i look" is answered by where the trouble is."""
+    "dispatch latency up, nothing crashing. where do i look" is answered by where the trouble is -- unless the
+    question's own words are written somewhere in the world ("what is CHG-8841"): that line answers (never for a
+    "why": a cause is not a line that shares its words)."""
+    if not WHY_ASKED.match(ask.question) and (by_words := await found_by_words(ask, None, [])):
+        by_words.form = "grounded_search"  # the question's own words, found where the world writes them
+        return by_words
     answer = settle(await HANDLERS["broken_now"].handler(ask), HANDLERS["broken_now"].needs)
     answer.next_steps.insert(0, f"{NOT_READ}; this is what is wrong in {ask.namespace or 'the cluster'} now. Rephrase "
                                 "(/help lists the questions), or start chat with an LLM brain (--brain).")

@@ -20,14 +20,19 @@ PEOPLES_KEYS_UNDER_KUBERNETES = {"kubernetes.io/change-cause", "kubernetes.io/de
 READ_BY_PEOPLE = re.compile(r"\s|\b[A-Z]{2,}-\d+\b")
 
 
+def written_by_machine(key: str) -> bool:
+    """An annotation a controller or kubectl keeps for itself (a revision, a restart stamp), never a person's note."""
+    domain = key.split("/", 1)[0] if "/" in key else ""
+    machine = key in MACHINE_ANNOTATIONS or domain.endswith(("kubernetes.io", "k8s.io"))
+    return machine and key not in PEOPLES_KEYS_UNDER_KUBERNETES
+
+
 def peoples_notes(obj: dict[str, Any], *, prose_only: bool = False) -> list[str]:
     """`note key: value` for each annotation people (or their tools) wrote on the object; with `prose_only`, only the
     ones written to be read by people."""
     notes = []
     for key, value in ((obj.get("metadata") or {}).get("annotations") or {}).items():
-        domain = key.split("/", 1)[0] if "/" in key else ""
-        machine = key in MACHINE_ANNOTATIONS or domain.endswith(("kubernetes.io", "k8s.io"))
-        if machine and key not in PEOPLES_KEYS_UNDER_KUBERNETES:
+        if written_by_machine(key):
             continue
         if prose_only and not READ_BY_PEOPLE.search(str(value)):
             continue

@@ -21,12 +21,14 @@ from ..understand.names import tokens
 from ..understand.question_words import ranked
 from ..understand.references import workload_of_service
 from .facts import RUNS_PODS, object_facts
+from .grounded_search import found_by_words
 from .health import describe, status
 from .logs import event_of
 from .objects import pod_spec_of
 from .pods import autoscaler_of, workload_pods
 from .spec_fields import fields_asked
 
+NO_FACT = "None of"  # the head of the answer that found no fact carrying the question's words
 SHOWN = 3  # facts after the one that answers: the nearest others the question's words carry
 # A pod of a ReplicaSet or a Job run (<name>-<hash>-<id>, <name>-<id>): its replicas say the same fact under other names.
 # (an id without a digit is told from a word only after a hash: "tag-store" is a name)
@@ -179,6 +181,8 @@ async def property_of(ask: Ask) -> Answer:
         head = fields[0] if not fields[0].endswith(":") else f"{fields[0]} {' '.join(line.strip() for line in fields[1:3])}"
         return ask.answer(f"{rid} {head}",
                           status="answered", details=fields[:12], next_steps=["Say 'more' for all its facts."])
+    if answered.headline.startswith(NO_FACT) and (found := await found_by_words(ask, rid, [parse_resource_id(rid)[2]])):
+        return found  # none of its facts has the words; the world writes them elsewhere (a neighbour's log, an event)
     return answered
 
 
@@ -234,7 +238,7 @@ def _best(ask: Ask, subject: str, facts: list[str], state: Answer | None) -> Ans
     scored = [s for s in ranked(ask.question, _once([f for f in facts if f.strip()]), name) if s[1] > 0]
     if not scored:
         said = f"; its state: {state.headline}" if state is not None else ""
-        return ask.answer(f"None of {subject}'s facts says what the question asks{said}", status="answered",
+        return ask.answer(f"{NO_FACT} {subject}'s facts says what the question asks{said}", status="answered",
                           details=[*(state.details if state else facts)][:6],
                           next_steps=["Say 'more' for all its facts, or ask about one (its limits, ports, size, exit code...)."])
     top = scored[0][0]

@@ -108,7 +108,8 @@ SPOKEN_KIND = re.compile(r"^(\s*(?:kubectl\s+|k\s+)?(?:rollout\s+\w+|get|describ
 
 
 # kubectl's flags that take a value, wherever they stand ("kubectl -n crew get pods", "--context prod get nodes")
-VALUE_FLAGS = ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since", "field-selector",
+VALUE_FLAGS = ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since", "field-selector", "from",
+               "replicas",
                "revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout",
                "L", "label-columns", "sort-by")
 LEADING_FLAGS = re.compile(r"^(\s*(?:kubectl|k)\s+)((?:--?[\w-]+(?:=\S+)?\s+)+)(\S.*)$", re.IGNORECASE | re.DOTALL)
@@ -276,6 +277,8 @@ def typed_write_command(text: str) -> KubectlQuestion | None:
     if head is None:
         return None
     args, flags = _split(text[head.end():])
+    if args and (said := _said_as_request(args, flags)) is not None:
+        return said
     if not args or args[0].lower() not in WRITE_VERBS:
         return None
     args = args[2:] if args[0].lower() == "set" and len(args) > 1 and args[1].lower() in SET_SUBCOMMANDS else args[1:]
@@ -290,3 +293,34 @@ def typed_write_command(text: str) -> KubectlQuestion | None:
         return None
     return KubectlQuestion(question=text.strip(), namespace=namespace if isinstance(namespace, str) else None,
                            form="write_request", subject=name, kind=kind)
+
+
+def _said_as_request(args: list[str], flags: dict[str, str | bool]) -> KubectlQuestion | None:
+    """kubectl's verbs whose change chat pins with a tool of its own -- scale, delete, cordon, uncordon, drain, create job
+    --from=cronjob/x -- said again as the request the forms read ("scale web to 3", "delete pod x", "create a job from
+    cronjob/x"), so the same planner pins it as if it were asked in words."""
+    verb, rest = args[0].lower(), args[1:]
+    namespace = flags.get("n") or flags.get("namespace")
+    namespace = namespace if isinstance(namespace, str) else None
+    kind, name = None, None
+    if rest and "/" in rest[0]:
+        kind, _, name = rest[0].partition("/")
+        kind = _kind(kind)
+    elif len(rest) > 1 and _kind(rest[0]):
+        kind, name = _kind(rest[0]), rest[1]
+    elif rest:
+        name = rest[0]
+    source = flags.get("from")
+    if verb == "create" and kind == "Job" and isinstance(source, str) and "/" in source:
+        # "create job NAME --from=cronjob/x": a run of that CronJob started by hand (NAME is the new Job's)
+        return KubectlQuestion(question=f"create a job from cronjob/{source.partition('/')[2]}", namespace=namespace)
+    if not name or not NAME.fullmatch(name.lower()):
+        return None
+    replicas = flags.get("replicas")
+    if verb == "scale" and isinstance(replicas, str) and replicas.isdigit():
+        return KubectlQuestion(question=f"scale {name} to {replicas}", namespace=namespace)
+    if verb == "delete" and kind in ("Pod", "Job"):
+        return KubectlQuestion(question=f"delete {SAID[kind][0]} {name}", namespace=namespace)
+    if verb in ("cordon", "uncordon", "drain") and kind in (None, "Node"):
+        return KubectlQuestion(question=f"{verb} node {name}", namespace=namespace)
+    return None

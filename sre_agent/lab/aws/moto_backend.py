@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .alarm_history import AlarmHistory, serve_alarm_history
+from .log_filter_patterns import serve_filter_patterns
 
 REGION = "us-east-1"
 
@@ -109,6 +110,7 @@ class MotoBackends:
         self._region = region
         self.index = MetricIndex(self._cloudwatch)
         serve_alarm_history()
+        serve_filter_patterns()
         # Alarm changes are stamped with the lab's simulated clock (see alarm_history.py).
         self.alarm_history = AlarmHistory.install(self._cloudwatch, clock or (lambda: datetime.now(UTC)))
 

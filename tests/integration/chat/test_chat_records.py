@@ -43,6 +43,14 @@ def test_a_troubled_object_shows_the_note_people_left_first_and_was_that_on_purp
     assert "PLAT-881" in record.headline and any("j.ortiz" in d for d in record.details)
 
 
+def test_a_question_no_form_reads_is_answered_by_the_line_of_the_world_that_carries_its_words(chat):
+    _, ask = chat
+    answer = ask("what is PLAT-881?")  # the ticket is written only in an annotation: search_text finds it over MCP
+    assert answer.form == "grounded_search" and answer.status == "answered"
+    assert answer.headline.startswith("retired in favour of the ledger-v2 service, change PLAT-881")
+    assert "ops.example.com/decommission" in answer.headline and "Found by the question's words (plat-881)" in text_of(answer)
+
+
 def test_how_bad_names_what_depends_on_the_problem_once_each(chat):
     _, ask = chat
     reach = ask("how bad is it")

@@ -98,6 +98,8 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("top", {"kind": "pods", "namespace": "shop"})
     call("top", {"kind": "nodes"})
     call("find_resource", {"name": "catalog"})
+    call("search_text", {"words": ["catalog"]})
+    call("search_text", {"words": ["catalog"], "namespace": "shop"})
     call("find_resource", {"name": "catalog", "kinds": sorted(k for k, s in KINDS.items() if s.group != "metrics.k8s.io")})
     for kind, name, namespace in (("Pod", pod, "shop"), ("Deployment", "checkout", "shop"), ("Service", "catalog", "shop"),
                                   ("Node", node, None), ("StatefulSet", "ledger-db", "payments"),

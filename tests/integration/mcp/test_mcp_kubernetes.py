@@ -105,6 +105,18 @@ def test_find_resource_across_namespaces(mcp):
     assert "payments/Deployment/ledger" in resources and "payments/StatefulSet/ledger-db" in resources
 
 
+def test_search_text_finds_the_words_where_the_cluster_writes_them_and_never_in_a_secret(mcp):
+    found = mcp.call("search_text", {"words": ["warehouse", "region"], "namespace": "shop"}).json()
+    line = found["matches"][0]
+    assert (line["resource"], line["path"], line["text"]) == ("shop/ConfigMap/inventory-config", "data.WAREHOUSE_REGION",
+                                                             "us-east-1")
+    assert set(line["words"]) == {"warehouse", "region"}  # a piece of a SNAKE_CASE key is a word of it
+    events = mcp.call("search_text", {"words": ["pulling", "backoff"], "namespace": "shop"}).json()["matches"]
+    assert any(m["path"].startswith("event ") and m["resource"].startswith("shop/Pod/catalog-") for m in events)
+    secret = mcp.call("search_text", {"words": ["checkout", "database", "s3cr3t"]}).json()
+    assert "s3cr3t-pw" not in json.dumps(secret) and not any("/Secret/" in m["resource"] for m in secret["matches"])
+
+
 def test_ownership_walks_dependencies(mcp):
     service = mcp.call("ownership", {"kind": "Service", "name": "catalog", "namespace": "shop"}).json()
     assert service["ready_endpoints"] == 0 and service["called_by"] == ["shop/Deployment/frontend"]

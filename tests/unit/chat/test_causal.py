@@ -8,6 +8,7 @@ import pytest
 from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, blamed_thing, short_images
 from sre_agent.chat.answer.fault_kinds import category_verdict
 from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.intent_model import guess_intent
 
 # (question, form, the thing blamed)
 BLAME = [
@@ -151,6 +152,22 @@ def test_a_choice_of_two_kinds_is_read_as_one_question():
 ])
 def test_a_thing_pointed_at_is_read_without_who_did_it(question, thing):
     assert blamed_thing(question) == thing
+
+
+@pytest.mark.parametrize("question, thing", [
+    # pushback: the asker's theory, less the frame it is offered in -- never the question echoed as a name
+    ("isnt it just the promo traffic", "promo traffic"),
+    ("surely its just the weekend spike", "weekend spike"),
+    ("couldn't it just be the nightly backup", "nightly backup"),
+    ("any errors or is it just busy", "busy"),
+    ("the app team says it's the database, true?", "database"),
+    ("support thinks the new release broke it, is that right", "new release broke it"),
+    # a time says when, never what: "from this morning" is not the thing
+    ("is it the logo change from this morning", "logo change from this morning"),
+])
+def test_a_theory_offered_as_the_obvious_answer_is_read_as_the_thing_blamed(question, thing):
+    assert blamed_thing(question) == thing
+    assert guess_intent(question) is not None and guess_intent(question).intent == "blame"
 
 
 def test_a_blame_said_of_a_settings_word_is_not_a_setting_lookup():

@@ -288,3 +288,26 @@ def test_a_typed_write_is_pinned_as_typed_with_the_objects_namespace():
     plan = typed_plan("kubectl patch svc a --type merge -p '{\"spec\": {}}'", "x/Service/a")
     assert plan.kubectl == "kubectl -n x patch svc a --type merge -p '{\"spec\": {}}'" and plan.args == {"command": plan.kubectl}
     assert typed_plan("kubectl -n x label svc a k=v", "x/Service/a").kubectl == "kubectl -n x label svc a k=v"
+
+
+@pytest.mark.parametrize(("typed", "question", "form", "subject", "namespace"), [
+    ("kubectl -n jobs create job export-manual --from=cronjob/export", "create a job from cronjob/export",
+     "node_or_pod_write", "export", "jobs"),
+    ("kubectl scale deploy/web --replicas=3 -n shop", "scale web to 3", "write_request", "web", "shop"),
+    ("k scale --replicas 0 deployment web", "scale web to 0", "write_request", "web", None),
+    ("kubectl delete pod web-5d9c7f-abcde -n shop", "delete pod web-5d9c7f-abcde", "node_or_pod_write", "web-5d9c7f-abcde",
+     "shop"),
+    ("kubectl delete job sender-2993 -n mail", "delete job sender-2993", "node_or_pod_write", "sender-2993", "mail"),
+    ("kubectl cordon ip-10-1-2-3", "cordon node ip-10-1-2-3", "node_or_pod_write", "ip-10-1-2-3", None),
+    ("k drain ip-10-1-1-1 --ignore-daemonsets", "drain node ip-10-1-1-1", "node_or_pod_write", "ip-10-1-1-1", None),
+])
+def test_kubectls_writes_with_a_tool_of_their_own_read_as_the_request_said_in_words(typed, question, form, subject,
+                                                                                     namespace):
+    read = translate(typed)
+    assert read is not None and (read.question, read.namespace) == (question, namespace)
+    recognised = recognise(read.question)
+    assert (recognised.form, recognised.subject) == (form, subject)
+
+
+def test_a_delete_of_a_kind_chat_never_deletes_is_no_request():
+    assert translate("kubectl delete ns shop") is None

@@ -1,0 +1,187 @@
+"""A question no form reads, answered from where its own words are written in the world: "what is CHG-8841", "what is
+the exports bucket called now", "wats the cache hit ratio", "what Cache-Control does it send".
+
+The facts such questions ask for sit in the cluster's text -- a change ticket in a node's annotation, a setting in a
+ConfigMap, a reason in an event -- or in the containers' log lines ("varnishstat: MAIN.cache_hit_ratio=0.04"). The
+question's own words (not its object's name, which every line about the object carries; not its kind nouns or
+question words) are looked up there: the Kubernetes server's search_text over objects and events, and the log lines
+of the question's workload, its namespace, then the cluster's shared application group. Each line is scored by the
+words it carries, a word weighing more the fewer lines carry it. The best line answers only where it carries enough
+of the question: two of its words, or one word shaped like an identifier (a ticket, a version), or the question's one
+word where few lines carry it. Otherwise: None, and the caller says it could not read the question, as before. The
+answer says it was found by words, and where."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ...contracts import parse_resource_id
+from ...graph.log_sources import LogSource, is_application_group, workload_log_source
+from ...quoting import clip
+from ..ask import Ask
+from ..models import Answer
+from ..understand.forms import KIND_WORDS
+from ..understand.inventory import FILLER
+from ..understand.names import stems, tokens
+from ..understand.question_words import NOISE
+from .notes import written_by_machine
+
+# words a question is asked with, never what it asks about
+ASKING = {"say", "says", "said", "set", "sets", "called", "call", "named", "mean", "means", "tell", "today", "currently",
+          "current", "value", "thing", "things", "happened", "happening", "going", "know", "think", "need", "want", "use",
+          "used", "using", "kubectl", "get", "describe", "show", "list", "wat", "wats", "whats", "hmm", "yeah", "those",
+          "these", "them", "they", "their", "some", "much", "many", "more", "less", "like", "does", "did", "doing", "done",
+          "where", "when", "why", "how", "who", "whom", "your", "mine", "here", "else", "ever", "even", "about", "over",
+          "okay", "yes", "thanks", "exactly", "again", "look", "looks", "check", "let", "lets", "see", "one", "ones"}
+IDENTIFIER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[-_.][a-z0-9]+)+$|^[a-z]+-\d+$")  # CHG-8841, 12.5.0-rc1
+WORD = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]{3,}")
+PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # camelCase and SNAKE_CASE apart: TaintManagerEviction
+LOG_WINDOWS = ("-30m", "-3h")  # what is written now first; the morning only where the last half hour says nothing
+LOG_LIMIT = 500
+RARE = 5  # lines at most that may carry a question's only word for the best of them to answer it
+SHOWN = 2  # lines after the best: the nearest others, from other fields or objects
+
+
+@dataclass(frozen=True)
+class Found:
+    where: str  # "search/Node/ip-10-60-11-88 metadata.annotations.northgate.io/change", "log search/varnish-7f..."
+    text: str
+    concepts: frozenset[str]  # the question's words it carries
+    score: float = 0.0
+
+
+def concepts_of(question: str, names: list[str]) -> dict[str, set[str]]:
+    """The question's words worth looking for, each with the forms a line may carry it in (its singulars, a dashed
+    word's parts); never the names the question resolves to, its question words or filler."""
+    named = {t for n in names for t in (n.lower(), *tokens(n))}
+    out: dict[str, set[str]] = {}
+    for word in WORD.findall(question.lower()):
+        word = word.strip("._-")
+        if len(word) < 3 or word in named or word in NOISE or word in FILLER or word in ASKING or word.isdigit() or \
+                any(s in KIND_WORDS for s in stems(word)):  # "the annotation on the Deployment": its kind, not a fact
+            continue
+        if IDENTIFIER.match(word):
+            out[word] = {word}
+            continue
+        parts = [p for p in re.split(r"[-_.]", word) if len(p) >= 3 and p not in named and p not in NOISE]
+        for part in parts or [word]:
+            out.setdefault(part, set()).update(stems(part))
+    return out
+
+
+def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
+    """Which of the question's words a line carries: whole, or as a piece of a longer token (cache_hit_ratio,
+    DEFAULT_CACHE_CONTROL, TaintManagerEviction), a plural as its singular."""
+    lower = text.lower()
+    whole = set(re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", lower))  # (a path's dots part its keys: data.PLAT-3112)
+    pieces = whole | {part for token in whole for part in token.split(".")} | {p.lower() for p in PIECE.findall(text)}
+    pieces |= {s for p in list(pieces) for s in stems(p)}
+    return frozenset(c for c, forms in concepts.items() if forms & pieces)
+
+
+def ranked(found: list[Found], concepts: dict[str, set[str]]) -> list[Found]:
+    """Lines scored by the words they carry, each weighing log((1+N)/(1+lines carrying it)): a word in every line
+    tells none apart."""
+    lines = len(found)
+    df = {c: sum(c in f.concepts for f in found) for c in concepts}
+    weight = {c: math.log((1 + lines) / (1 + df[c])) + 0.1 for c in concepts}
+    scored = [Found(f.where, f.text, f.concepts, sum(weight[c] for c in f.concepts)) for f in found]
+    return sorted(scored, key=lambda f: -f.score)
+
+
+def enough(best: Found, concepts: dict[str, set[str]], found: list[Found]) -> bool:
+    """Whether the best line carries enough of the question to answer it: two of its words, a word shaped like an
+    identifier, or the question's one word where few lines carry it (a word on every line answers nothing)."""
+    if len(best.concepts) >= 2 or any(IDENTIFIER.match(c) for c in best.concepts):
+        return True
+    return len(concepts) == 1 and sum(bool(f.concepts) for f in found) <= RARE
+
+
+async def _object_lines(ask: Ask, concepts: dict[str, set[str]], namespace: str | None) -> list[Found]:
+    words = sorted({form for forms in concepts.values() for form in forms}, key=len, reverse=True)[:12]
+    outcome = await ask.call("kubernetes", "search_text", {"words": words, "limit": 200,
+                                                           **({"namespace": namespace} if namespace else {})})
+    out = []
+    for match in (outcome.data or {}).get("matches") or []:
+        path = str(match.get("path"))
+        if path.startswith("metadata.annotations.") and written_by_machine(path.removeprefix("metadata.annotations.")):
+            continue  # a controller's bookkeeping (deployment.kubernetes.io/revision) is no one's note
+        text = f"{path}: {match.get('text')}"
+        if hits := carried(concepts, text):
+            out.append(Found(f"{match.get('resource')} {path}", str(match.get("text")), hits))
+    return out
+
+
+def _pattern(concepts: dict[str, set[str]]) -> str:
+    """A CloudWatch filter pattern matching any of the words, as written lower, Capitalised or UPPER (its terms
+    are case-sensitive)."""
+    # (a term matches inside longer words: "hit" in "architecture" -- only where a word has no longer form)
+    forms = {v for forms in concepts.values() for form in ([f for f in forms if len(f) >= 4] or forms)
+             for v in (form, form.capitalize(), form.upper())}
+    return " ".join(f'?"{f}"' for f in sorted(forms))[:1000]
+
+
+async def _log_lines(ask: Ask, concepts: dict[str, set[str]], subject: str | None) -> list[Found]:
+    """Lines carrying the words: the subject's own log lines first, then its namespace's, then every container's (the
+    cluster's shared application group): the fact may be written by a neighbour ("varnishstat: cache_hit_ratio=0.04"
+    of the cache in front of the app asked about)."""
+    listed = await ask.call("cloudwatch", "describe_log_groups", {"max_results": 1000})
+    groups = [str(g.get("name")) for g in (listed.data or {}).get("log_groups") or []]
+    sources: list[LogSource] = []
+    namespace = None
+    if subject:
+        namespace, kind, name = parse_resource_id(subject)
+        if kind not in ("Node", "Alarm", "ConfigMap", "Secret") and (own := workload_log_source(groups, namespace, name)):
+            sources.append(own)
+    if shared := [g for g in groups if is_application_group(g)]:
+        if namespace:  # its neighbours first: the shared group's lines of the namespace
+            sources.append(LogSource(groups=shared[:1], selector={"namespace": namespace}))
+        sources.append(LogSource(groups=shared[:1]))
+    out: list[Found] = []
+    seen: set[str] = set()
+    for source, start in ((s, w) for w in LOG_WINDOWS for s in sources):
+        if any(len(f.concepts) >= 2 for f in out):
+            break
+        for group in source.groups[:2]:
+            lines = await ask.call("cloudwatch", "filter_log_events", {
+                "log_group": group, "start": start, "limit": LOG_LIMIT, "pattern": _pattern(concepts),
+                **source.selector})
+            for event in (lines.data or {}).get("events") or []:
+                message = str(event.get("message") or "")
+                if message not in seen and (hits := carried(concepts, message)):
+                    seen.add(message)
+                    out.append(Found(f"log {event.get('pod') or event.get('stream') or group} {event.get('time')}",
+                                     message, hits))
+    return out
+
+
+async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Answer | None:
+    """The line of the world that carries the question's words, as the answer; None when none carries enough."""
+    concepts = concepts_of(ask.question, names)
+    if not concepts:
+        return None
+    namespace = parse_resource_id(subject)[0] if subject else ask.namespace
+    found = await _object_lines(ask, concepts, namespace)
+    found += await _log_lines(ask, concepts, subject)
+    if namespace and not (found and enough(ranked(found, concepts)[0], concepts, found)):
+        # written in another namespace: a platform team's announcement, a node's note
+        found = [f for f in found if not f.where.startswith(f"{namespace}/")] + await _object_lines(ask, concepts, None)
+    if not found:
+        return None
+    best, *others = ranked(found, concepts)
+    if not enough(best, concepts, found):
+        return None
+    shown = [f"{o.text}  ({o.where})" for o in others if o.concepts and o.text != best.text][:SHOWN]
+    diagnosis = ask.last_diagnosis or {}
+    if diagnosis.get("category") not in (None, "none") and diagnosis.get("summary"):
+        # a lure asked about ("PSM-8812 says they had maintenance"): its line, beside what the conversation found
+        shown.append(f"root cause found in this conversation: {clip(str(diagnosis['summary']), 240)}")
+    resource = best.where.split(" ", 1)[0]
+    words = ", ".join(sorted(best.concepts))
+    return ask.answer(f"{best.text}  ({best.where})", status="answered",
+                      details=shown,
+                      resources=[r for r in (subject, resource if "/" in resource else None) if r],
+                      next_steps=[f"Found by the question's words ({words}) in the cluster's objects, events and logs; "
+                                  "rephrase if this is not what you asked, or say 'more'."])

@@ -1,0 +1,98 @@
+"""A question no form reads is answered from where its own words are written: an annotation, a ConfigMap value, an
+event, a log line -- the line carrying the most (and rarest) of its words, and only where it carries enough of them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.answer.grounded_search import Found, concepts_of, enough, found_by_words, ranked
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+
+SHARED = "/aws/containerinsights/prod/application"
+
+
+class World:
+    """search_text's matches and the shared log group's lines, as the servers answer them."""
+
+    parameters: dict = {}
+
+    def __init__(self, matches=(), logs=()):
+        self.matches, self.logs, self.calls = list(matches), list(logs), []
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        self.calls.append((tool, args))
+        record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        data: dict = {}
+        if tool == "search_text":
+            data = {"matches": [{"resource": r, "path": p, "text": t, "words": []} for r, p, t in self.matches]}
+        elif tool == "describe_log_groups":
+            data = {"log_groups": [{"name": SHARED}]}
+        elif tool == "filter_log_events":
+            data = {"events": [{"message": m, "pod": "varnish-7f9c-abcde", "time": "2026-11-28T09:00:00Z"}
+                               for m in self.logs]}
+        return ToolOutcome(record=record, data=data)
+
+
+def answer(question: str, world: World, subject: str | None = None):
+    ask = Ask(question=question, recognised=recognise(question), tools=world, focus=[])
+    names = [subject.rsplit("/", 1)[-1]] if subject else []
+    return asyncio.run(found_by_words(ask, subject, names))
+
+
+NODE_NOTE = ("Node/ip-10-0-1-5", "metadata.annotations.acme.io/change", "CHG-8841 planned AMI rotation of general")
+
+
+@pytest.mark.parametrize("question, names, words", [
+    ("What is CHG-8841?", [], {"chg-8841"}),
+    ("What Cache-Control does article-render send now?", ["article-render"], {"cache", "control", "send"}),
+    ("wats the cache hit ratio", [], {"cache", "hit", "ratio"}),
+    ("what is the exports bucket called now", [], {"exports", "bucket"}),
+    ("is it ok", [], set()),
+])
+def test_the_words_looked_for_are_the_questions_own_never_its_objects_name_or_question_words(question, names, words):
+    assert set(concepts_of(question, names)) == words
+
+
+def test_an_identifier_the_question_names_is_answered_by_the_line_that_carries_it():
+    got = answer("What is CHG-8841?", World(matches=[NODE_NOTE, ("Node/ip-10-0-1-5", "metadata.name", "ip-10-0-1-5")]))
+    assert got is not None and got.headline.startswith("CHG-8841 planned AMI rotation")
+    assert "Node/ip-10-0-1-5 metadata.annotations.acme.io/change" in got.headline and got.status == "answered"
+    assert "Found by the question's words (chg-8841)" in got.next_steps[0]
+
+
+def test_a_neighbours_log_line_answers_when_no_object_carries_the_words():
+    world = World(logs=["GET / 200 12ms", "varnishstat 5m: MAIN.cache_hit_ratio=0.04 MAIN.backend_req=6621/min"])
+    got = answer("wats the cache hit ratio", world, subject="frontend/Deployment/article-render")
+    assert got is not None and "cache_hit_ratio=0.04" in got.headline and "log varnish-7f9c-abcde" in got.headline
+    pattern = next(args["pattern"] for tool, args in world.calls if tool == "filter_log_events")
+    assert '?"cache"' in pattern and '?"Cache"' in pattern and '?"ratio"' in pattern  # terms are case-sensitive
+
+
+def test_the_line_with_the_rarer_words_wins():
+    found = [Found("a", "cache warm", frozenset({"cache"})), Found("b", "cache cold", frozenset({"cache"})),
+             Found("c", "hit ratio 0.2", frozenset({"hit", "ratio"})), Found("d", "cache ok", frozenset({"cache"}))]
+    concepts = {"cache": {"cache"}, "hit": {"hit"}, "ratio": {"ratio"}}
+    assert ranked(found, concepts)[0].where == "c"
+
+
+@pytest.mark.parametrize("question, matches, answers", [
+    # one common word of two: a line carrying "restart" alone answers nothing of "restart budget"
+    ("what restart budget do we have", [("shop/Deployment/a", "metadata.annotations.x", "restart at 9")], False),
+    # the question's one word, on few lines: those lines are what it asks about
+    ("what about all those evictions", [("shop/Pod/a", "event TaintManagerEviction", "Marking for deletion")], True),
+    # the question's one word on every line says nothing
+    ("what about the traffic", [(f"shop/Deployment/a{i}", "metadata.labels.tier", "traffic") for i in range(8)], False),
+])
+def test_a_line_answers_only_where_it_carries_enough_of_the_question(question, matches, answers):
+    assert (answer(question, World(matches=matches)) is not None) is answers
+
+
+def test_nothing_carrying_the_words_is_none_so_the_caller_says_it_could_not_read_the_question():
+    assert answer("what is PLAT-9999", World()) is None
+    best = Found("x", "t", frozenset({"restart"}))
+    assert not enough(best, {"restart": {"restart"}, "budget": {"budget"}}, [best])
