@@ -11,6 +11,7 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
+from ..ask import Ask
 from .field_shapes import field_by_shape, value_from
 from .plans import BY_HAND, Plan
 
@@ -87,3 +88,21 @@ def _patch(rid: str, pointer: str, current: Any, value: str) -> Plan:
                 f"{kind} {name}: {pointer} {current} -> {wanted}",
                 f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name}{where} --type json -p '{patch}'",
                 f"{pointer}={current}", ["No MCP tool sets this field: a human runs the command after approval."])
+
+
+async def object_setting_field(ask: Ask, rid: str, obj: dict, candidates: list[str]) -> tuple[str, dict] | None:
+    """The conversation's object that sets the field a request names by its own name, where the one it refers to does
+    not: "set concurrencyPolicy to Allow" after talking about a ConfigMap is about the CronJob that has the field
+    (the diagnosis's object first, then the conversation's, newest first); None when the field is there, none is
+    named, or no candidate sets it."""
+    said = field_said(ask.question)
+    if said is None or _places({"spec": obj.get("spec") or {}}, said[0]):
+        return None
+    for other in dict.fromkeys(c for c in candidates if c and c != rid):
+        namespace, kind, name = parse_resource_id(other)
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name,
+                                                              **({"namespace": namespace} if namespace else {})})
+        found = (described.data or {}).get("object") or {}
+        if _places({"spec": found.get("spec") or {}}, said[0]):
+            return other, found
+    return None

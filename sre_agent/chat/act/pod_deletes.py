@@ -9,6 +9,7 @@ import re
 from ...quoting import clip
 from ..answer.objects import pod_spec_of
 from ..answer.pods import owner_id, pod_trouble, why_pending, workload_pods
+from ..answer.runs import runs_of
 from ..ask import Ask
 from ..models import Answer
 from ..understand.references import parse_resource_id
@@ -139,3 +140,20 @@ async def node_pods_delete(ask: Ask, node: str) -> Answer:
                 "their controllers recreate them", commands, f"{len(chosen)} pod(s) exist",
                 ["One tool call deletes one pod: a human runs the command after approval."])
     return approval_answer(ask, plan, owners[0] if owners else f"Node/{node}")
+
+
+RUN_SAID = re.compile(r"\b(job|jobs|run|runs)\b", re.IGNORECASE)
+
+
+async def cronjob_run(ask: Ask, rid: str) -> str | Answer:
+    """"delete the active newsletter-sender job": a CronJob's run is what a delete of its job means, never the CronJob
+    (its schedule and every later run). The one active run; several or none are said, nothing pinned."""
+    namespace, _, name = parse_resource_id(rid)
+    active = [j for j in await runs_of(ask, namespace or "default", name) if j.get("active")]
+    if len(active) == 1:
+        return f"{namespace}/Job/{active[0].get('name')}"
+    said = f"{len(active)} active runs: {', '.join(str(j.get('name')) for j in active[:6])} -- say which" if active \
+        else "it has no active run"
+    return ask.answer(f"Not pinned: a delete of {rid}'s job means one of its runs, never the CronJob; {said}",
+                      status="answered", resources=[rid],
+                      next_steps=[f"Ask 'how long do {name}'s runs take?' for its runs and their state."])

@@ -22,7 +22,7 @@ from ..understand.forms import normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
-from .field_plans import field_plan
+from .field_plans import field_plan, object_setting_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
@@ -58,7 +58,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, pod_in_state, pods_delete
+from .pod_deletes import PODS_SAID, RUN_SAID, cronjob_run, every_pod_refused, node_pods_delete, pod_in_state, pods_delete
 from .pull_secret_plans import pull_secret_plan
 from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
@@ -293,6 +293,10 @@ async def write_request(ask: Ask) -> Answer:
             await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
+    if verb == "delete" and kind == "CronJob" and RUN_SAID.search(ask.question):  # its run, never the CronJob itself
+        if not isinstance(run := await cronjob_run(ask, rid), str):
+            return run
+        rid, (namespace, kind, name) = run, parse_resource_id(run)
     if verb == "delete" and kind == "Pod":  # "delete the pending archive pod": the pod in the state said
         if not isinstance(in_state := await pod_in_state(ask, rid), str):
             return in_state
@@ -310,6 +314,8 @@ async def write_request(ask: Ask) -> Answer:
     if described.error is not None and not obj:
         return ask.answer(f"Could not read {rid} to pin the change: {described.error[:200]}", status="unknown",
                           next_steps=["Check the cluster is reachable and ask again."])
+    if ask.recognised.subject is None and (setter := await object_setting_field(ask, rid, obj, [culprit, *ask.focus])):
+        rid, (namespace, kind, name), obj = setter[0], parse_resource_id(setter[0]), setter[1]  # the one with the field
     if verb == "env" and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
         # "set ENGINE_TIMEOUT_MS back to 5000 on journey-planner": a key its pods read from a ConfigMap is that
         # ConfigMap's to change (an env override on the workload would hide the ConfigMap's value, not fix it)

@@ -134,6 +134,8 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines.append(f"storageClassName {spec.get('storageClassName')}, request "
                      f"{((spec.get('resources') or {}).get('requests') or {}).get('storage')}, access {spec.get('accessModes')}, "
                      f"phase {(obj.get('status') or {}).get('phase')}")
+    elif kind == "Service" and spec.get("type") == "ExternalName":  # a DNS alias: where it points is its one fact
+        lines.append(f"type ExternalName: points at host {spec.get('externalName')} (a DNS alias outside the cluster)")
     elif kind == "Service":
         lines.append(f"selector {label_text(spec.get('selector') or {})}; ports " + ", ".join(
             f"{p.get('name', '')} {p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []))

@@ -160,7 +160,7 @@ async def property_of(ask: Ask) -> Answer:
         pod_obj = ((await describe(ask, pod)).data or {}).get("object") or {}
         pod_fields = fields_asked(ask.question, pod_obj)
         # a container with nothing there ("lastState: {}": it never restarted) says nothing: the ones that did lead
-        pod_fields = [line for i, line in enumerate(pod_fields) if line.strip() != "{}"
+        pod_fields = [line for i, line in enumerate(pod_fields) if line.strip() != "{}" and not line.endswith(": {}")
                       and not (i + 1 < len(pod_fields) and pod_fields[i + 1].strip() == "{}")]
         if pod_fields:
             head = pod_fields[0] if not pod_fields[0].endswith(":") else \
@@ -197,9 +197,10 @@ async def _events_saying(ask: Ask, rid: str, word: str) -> list[str]:
     outcome = await ask.call("kubernetes", "events", {"warnings_only": False, "limit": 500,
                                                       **({"namespace": namespace} if namespace else {})})
     lowered = word.lower()
+    section = lowered == "events"  # "grep -A5 Events": the section's heading -- every event under it
     return [f"{e.get('last')} {e.get('type')} {e.get('reason')} {e.get('object')}: {str(e.get('message'))[:240]}"
             for e in (outcome.data or {}).get("events") or []
-            if event_of(e, name) and lowered in f"{e.get('reason')} {e.get('message')}".lower()]
+            if event_of(e, name) and (section or lowered in f"{e.get('reason')} {e.get('message')}".lower())]
 
 
 async def _least_healthy_pod(ask: Ask, rid: str) -> str | None:

@@ -11,10 +11,12 @@ from typing import Any
 import yaml
 
 MAX_LINES = 12
+FLOW_MAX = 360  # characters: a block up to this long is said on one line (flow style)
+FLOW_WIDTH = 10_000  # never wrapped: one line
 SKIPPED = {"metadata.managedFields"}  # the API server's bookkeeping, never what is asked
 # words too common to be a field asked about ("what is the name of ...")
 NOT_FIELDS = {"name", "kind", "spec", "status", "metadata", "data", "type", "value", "key", "items", "what", "the", "of", "is"}
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]+")  # an env var's name (DEFAULT_CACHE_CONTROL) is one word
 # the words an object's own kind is said with ("how big is that volume" of a claim): the object, never a field of it
 KIND_SAID = {"PersistentVolumeClaim": {"volume", "volumes", "claim", "pvc", "disk"}, "Node": {"node", "box", "machine"},
              "Service": {"service", "svc"}, "ConfigMap": {"configmap", "cm", "config"}, "Secret": {"secret"},
@@ -34,6 +36,10 @@ def _paths(node: Any, path: str = "") -> list[tuple[str, str, Any]]:
     elif isinstance(node, list):
         for i, item in enumerate(node):
             label = item.get("name") if isinstance(item, dict) and item.get("name") else i
+            if isinstance(item, dict) and item.get("name") and ("value" in item or "valueFrom" in item):
+                # an env var is found by its name as a key is ("grep -A1 DEFAULT_CACHE_CONTROL" of -o yaml)
+                out.append((f"{path}[{label}]", str(label), item))
+                continue
             out += _paths(item, f"{path}[{label}]")
     return out
 
@@ -79,6 +85,10 @@ def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
                                     + (f": {str(c['message'])[:120]}" if c.get("message") else "") for c in value)]
         elif not isinstance(value, dict | list):
             lines.append(f"{path}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}")
+        elif len(flow := yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=FLOW_WIDTH).strip()) <= FLOW_MAX:
+            # a block small enough for one line, whole, as kubectl's jsonpath prints it: the answer is all of it
+            # ({limits: {cpu: 300m, memory: 1Gi}, requests: {...}}), never its first lines
+            lines.append(f"{path}: {flow}")
         else:
             block = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False).rstrip().splitlines()
             lines += [f"{path}:", *(f"  {line}" for line in block[1:] or [block[0].split(":", 1)[-1].strip()])]

@@ -61,6 +61,7 @@ GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>'[\w. -]+'|\
 # the last is a leaf many blocks share (limits.cpu, requests.memory: which cpu)
 JSONPATH_FIELD = re.compile(r"^(?:jsonpath|custom-columns)=.*?(?:\.(?P<parent>[A-Za-z][\w-]*))?"
                             r"\.(?P<field>[A-Za-z][\w-]*(?:\\\.[\w/-]+)*)(?:\[[^\]]*\])?\s*\}?['\"]?\s*$")
+JSONPATHS = re.compile(r"\{\.([A-Za-z][\w.\\/-]*(?:\[[^\]]*\])?)\}")  # each {.a.b} of a jsonpath with several
 SHARED_LEAVES = ("cpu", "memory", "storage", "path", "port", "name", "value", "image")
 
 
@@ -252,6 +253,11 @@ def translate(text: str) -> KubectlQuestion | None:
         return KubectlQuestion(question=f"whats in the {name} {said[0]}", namespace=namespace, form="change_record",
                                subject=name, kind=kind)
     output = flags.get("o") or flags.get("output")
+    if isinstance(output, str) and len(paths := JSONPATHS.findall(output)) > 1:
+        # "-o jsonpath='{.spec.schedule} {.spec.concurrencyPolicy}'": each field a path ends at, of that object
+        fields = " and ".join(dict.fromkeys(re.split(r"(?<!\\)\.", p.split("[")[0])[-1].replace("\\.", ".") for p in paths))
+        return KubectlQuestion(question=f"what is the {fields} field of {name}", namespace=namespace, form="property",
+                               subject=name, kind=kind if kind != "Endpoints" else "Service")
     if isinstance(output, str) and (path := JSONPATH_FIELD.search(output)):
         # "-o jsonpath='{.spec.template.spec.containers[0].resources.limits}'": the field the path ends at, of that object
         field = path.group("field").replace("\\.", ".")

@@ -311,3 +311,9 @@ def test_kubectls_writes_with_a_tool_of_their_own_read_as_the_request_said_in_wo
 
 def test_a_delete_of_a_kind_chat_never_deletes_is_no_request():
     assert translate("kubectl delete ns shop") is None
+
+
+def test_a_jsonpath_of_several_fields_asks_each_of_them():
+    read = translate("kubectl -n mail get cronjob sender -o jsonpath='{.spec.schedule} {.spec.concurrencyPolicy}'")
+    assert read is not None and read.question == "what is the schedule and concurrencyPolicy field of sender"
+    assert (read.form, read.subject, read.kind, read.namespace) == ("property", "sender", "CronJob", "mail")

@@ -52,10 +52,15 @@ OBJ = {"metadata": {"name": "x", "managedFields": [{"manager": "kubectl"}]},
 
 
 def test_the_fields_named_are_shown_with_their_path_and_block():
-    lines = fields_asked("what is the strategy field of x", OBJ)
-    assert lines[0] == "spec.strategy:" and any("maxUnavailable: 1" in line for line in lines)
+    # a small block whole on one line, as kubectl's jsonpath prints it (never its first lines alone)
+    assert fields_asked("what is the strategy field of x", OBJ) == [
+        "spec.strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}"]
     probe = fields_asked("whats its readinessProbe", OBJ)
-    assert probe[0] == "spec.template.spec.containers[app].readinessProbe:" and any("/readyz" in line for line in probe)
+    assert probe == ["spec.template.spec.containers[app].readinessProbe: {httpGet: {path: /readyz}}"]
+    # a block too long for one line keeps kubectl -o yaml's lines, headed by its path
+    big = {"spec": {"strategy": {"rollingUpdate": {f"key{i}": "x" * 30 for i in range(12)}}}}
+    lines = fields_asked("what is the strategy field of x", big)
+    assert lines[0] == "spec.strategy:" and lines[2].strip().startswith("key0: ")
     assert fields_asked("what is the name of x", OBJ) == []  # too common a word to be a field asked
     assert fields_asked("who manages it", OBJ) == []  # managedFields is never shown
 
@@ -329,8 +334,9 @@ def test_a_pod_field_asked_of_a_workload_is_read_from_its_least_healthy_pod():
     question = "what is the Last State field of pa"
     answer = asyncio.run(property_of(Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": pods}, objects),
                                          resource="p/Deployment/pa")))
-    assert answer.headline.startswith("p/Pod/pa-7d9f8c6b5-m5n6q status.containerStatuses[shipper].lastState:")
-    assert "      reason: OOMKilled" in answer.details and not any("[app]" in d for d in answer.details)
+    assert answer.headline == ("p/Pod/pa-7d9f8c6b5-m5n6q status.containerStatuses[shipper].lastState: "
+                               "{terminated: {reason: OOMKilled, exitCode: 137}}")
+    assert not any("[app]" in d for d in answer.details)
 
 
 def test_a_selector_said_in_part_is_said_whole_when_only_it_selects_the_workloads_pods():
@@ -344,3 +350,11 @@ def test_a_selector_said_in_part_is_said_whole_when_only_it_selects_the_workload
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}, {"portal": relabelled}))
     plan = asyncio.run(_selector_plan(ask, "web/Service/portal", service))
     assert plan.args["selector"] == {"app.kubernetes.io/name": "portal"} and "--type json" in plan.kubectl
+
+
+def test_an_env_var_is_found_by_its_name_as_grep_finds_it_in_the_yaml():
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "web", "env": [
+        {"name": "MODE", "value": "fast"}, {"name": "DEFAULT_CACHE_CONTROL", "value": "private, no-store"}]}]}},
+        "metadata": {"ownerReferences": [{"name": "x", "controller": True}]}}}
+    assert fields_asked("what is the DEFAULT_CACHE_CONTROL field of web", obj) == [
+        "spec.template.spec.containers[web].env[DEFAULT_CACHE_CONTROL]: {name: DEFAULT_CACHE_CONTROL, value: 'private, no-store'}"]
