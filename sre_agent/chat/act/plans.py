@@ -292,8 +292,8 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     return resource, which, quantity, current
 
 
-PART_VALUE = re.compile(r"\b(limit|request)s?\b\s*(?:to|of|at|=|:)?\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)(?![\w.])",
-                        re.IGNORECASE)
+PART_VALUE = re.compile(r"\b(limit|request)s?\b(?:\.(?:cpu|memory))?\s*(?:to|of|at|=|:)?\s*"
+                        r"(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)(?![\w.])", re.IGNORECASE)
 
 
 def other_part(question: str, which: str, resource: str) -> str | None:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause)\s+(?=\w)")
+# (an infinitive says a purpose too -- "restart redis to free the memory", "bounce it to be safe" -- never "to 3")
+PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause|(?:in\s+order\s+)?to\s+(?=(?:free|shake|kick|clear|"
+                     r"flush|fix|get|make|be|see|force|pick|reload|unstick|release|reclaim|speed|stop|help|try|test|"
+                     r"refresh|warm|settle|recover|unblock|wake|nudge|jolt|rule|check|stay|keep|avoid|prevent)\b))\s*(?=\w)")
 # A question or statement before a request is its premise, not what is asked: the request is the clause after the last
 # question mark, and "killed" is a symptom there
 PREMISE = re.compile(r"^.*\?+\s*(?=\S)", re.DOTALL)

@@ -447,6 +447,13 @@ def test_a_change_of_both_a_request_and_a_limit_is_pinned_whole():
     assert plan.change == "container planner: cpu request 10 -> 7, limit 10 -> 8"  # each part with what it is now
     one = plan_for("set the cpu limit to 12", "deck/Deployment/planner", obj)
     assert not isinstance(one, str) and one.args["limits"] == {"cpu": "12"} and "requests" not in one.args
+    # the manifest's own field names said with their values: both parts, read like words
+    question = "undo the right-sizing on planner: limits.cpu 3, requests.cpu 500m"
+    assert (recognise(question).form, recognise(question).subject) == ("write_request", "planner")
+    fields = plan_for(question, "deck/Deployment/planner", obj)
+    assert not isinstance(fields, str) and (fields.args["limits"], fields.args["requests"]) == ({"cpu": "3"}, {"cpu": "500m"})
+    given = "just give the planner container a 3Gi memory limit"
+    assert (recognise(given).form, recognise(given).subject) == ("write_request", "planner")
 
 
 STALE = {"resource": "lab/Deployment/results-api", "category": "stale_credential",
