@@ -126,6 +126,10 @@ SETS = {
                             ["rw09-ingestion-lag-question"]),
     "scenarios_heldout46": ("northgate", 10, ["ng10-search-indexer-rotation-noise"],
                             ["ng09-homepage-slow-question"]),
+    "scenarios_heldout47": ("saltcombe", 10, ["sc10-batch-node-cpu-high"],
+                            ["sc09-bookings-timing-out-question"]),
+    "scenarios_heldout48": ("emberfall", 10, ["ef10-game-session-offpeak-scale-down"],
+                            ["ef09-leaderboard-stale-question"]),
 }
 
 
