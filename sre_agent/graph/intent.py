@@ -42,7 +42,10 @@ INTENT_SIGNALS: tuple[IntentSignal, ...] = (
                                                 "window", "freeze", "outage", "incident"),
                  value_phrases=(r"\bmaintenance\b", r"\bdrain(?:ed|ing)? (?:for|by)\b", r"\bkernel (?:patch|upgrade)",
                                 r"\bhardware (?:fault|check|replacement)\b", r"\bchange freeze\b", r"(?<![\w-])outage(?![\w-])")),
-    IntentSignal(name="stated reason", key_words=("reason", "planned", "purpose", "intent", "intentional", "why"),
+    # (a key named for a plan says the state is what was planned -- "ops.x/plan: OPS-4410 fleet 12 -> 8 off-peak" --
+    # however many tickets its value cites: a plan is held, never only asked)
+    IntentSignal(name="stated reason", key_words=("reason", "plan", "plans", "planned", "purpose", "intent", "intentional",
+                                                  "why"),
                  value_phrases=(r"\bplanned\b", r"\bon purpose\b", r"\bintentional(?:ly)?\b", r"\bdo not (?:scale|restart|"
                                 r"uncordon|roll ?back|touch|undo)\b", r"\bdon'?t (?:scale|restart|uncordon|roll ?back|touch|undo)\b")),
 )

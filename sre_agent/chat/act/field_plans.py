@@ -78,10 +78,12 @@ def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     return _patch(rid, *places[0], value)
 
 
-def _patch(rid: str, pointer: str, current: Any, value: str) -> Plan:
+def _patch(rid: str, pointer: str, current: Any, value: str) -> Plan | str:
     """The JSON patch replacing one field's value, for a human to run after approval."""
     namespace, kind, name = parse_resource_id(rid)
     wanted = _typed(value, current)
+    if wanted == current:  # nothing would change: said, never pinned as a change
+        return f"{rid}: {pointer} is already {current}; nothing to change"
     patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
     where = f" -n {namespace}" if namespace else ""
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "value": wanted},

@@ -26,9 +26,12 @@ CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of
 
 
 # a note that says how it is to be undone: "scale back to 3 after the retrain", "resume once INC-1 is closed"
+# (read over every note people left on the object, keys too: "resume-when: set spec.suspend=false once the migration
+# has completed" says how a suspension ends)
 NOTE_UNDOES = {"scale": re.compile(r"\b(?:scale|set|bring|put)\s+(?:it\s+)?back\s+(?:up\s+)?to\s+(\d+)\b", re.IGNORECASE),
-               "resume_cronjob": re.compile(r"\b(resume|unsuspend|re-?enable)\b", re.IGNORECASE),
-               "rollout_resume": re.compile(r"\b(resume|unpause)\b", re.IGNORECASE),
+               "resume_cronjob": re.compile(r"\b(resume|unsuspend|re-?enable)\b|\bsuspend\s*[=:]\s*false\b", re.IGNORECASE),
+               "rollout_resume": re.compile(r"\b(resume|unpause|unsuspend)\b|\b(suspend|paused)\s*[=:]\s*false\b",
+                                            re.IGNORECASE),
                "uncordon": re.compile(r"\b(uncordon)\b(?!.*\bdo\s+not\b)", re.IGNORECASE)}
 DO_NOT = re.compile(r"\b(do\s+not|don.?t|never)\b", re.IGNORECASE)
 
@@ -53,7 +56,8 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
     if tool not in REVERSING_TOOLS or OVERRIDE.search(ask.question):
         return None
     intents = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
-    if not intents or any(_note_asks_for(i.value, tool, ask.question) for i in intents):
+    notes = [f"{key}: {value}" for key, value in ((obj.get("metadata") or {}).get("annotations") or {}).items()]
+    if not intents or any(_note_asks_for(note, tool, ask.question) for note in notes):
         return None  # no note -- or the note itself says to undo it so ("scale back to 3 after the retrain"): pinned
     why = intents[0]
     return ask.answer(f"Not pinned: {rid} was changed on purpose -- {why.signal}"

@@ -16,7 +16,9 @@ from ...graph.kubectl_words import KUBECTL_KIND
 # An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
 ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\S+))?")
-PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
+# (a word of the sentence is never the port: "set the targetPort back to 7000" is 7000, not "back")
+PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|(?!(?:to|back|at|the|on|from|of|it|its|"
+                         r"port|and|so|again|now|for)\b)[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
 HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
 BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
 ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
@@ -48,7 +50,8 @@ def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict
     """(change, args, kubectl, precondition, note) for "point the svc back at 8080", or why it cannot be pinned."""
     namespace, _, name = parse_resource_id(rid)
     ports = (service.get("spec") or {}).get("ports") or []
-    match = PORT_TARGET.search(question)
+    matches = list(PORT_TARGET.finditer(question))  # a number said wins over a name ("to 10000" after "targetport")
+    match = next((m for m in matches if m.group("port").isdigit()), matches[0] if matches else None)
     if not ports:
         return f"{rid} has no ports to point anywhere"
     if match is None:

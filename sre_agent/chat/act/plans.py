@@ -83,6 +83,8 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
     if kind == "Deployment":  # "resume it" / "pause the rollout": a Deployment's rollout (spec.paused), by hand
         paused = bool((obj.get("spec") or {}).get("paused"))
         verb = "pause" if suspend else "resume"
+        if paused == suspend:  # a no-op is never pinned as a change
+            return f"{rid}'s rollout is already {'paused' if paused else 'not paused'}; nothing to {verb}"
         return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
                     f"Deployment {name}: rollout paused {paused} -> {suspend} ("
                     + ("no new version rolls out" if suspend else "its template's version rolls out now") + ")",
@@ -91,6 +93,8 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
     if kind != "CronJob":
         return f"{rid} is a {kind}; only a CronJob is suspended and a Deployment's rollout paused (others are scaled)"
     current = bool((obj.get("spec") or {}).get("suspend"))
+    if current == suspend:
+        return f"{rid} is already {'suspended' if current else 'not suspended'}; nothing to change"
     patch = json.dumps({"spec": {"suspend": suspend}})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
                 f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
@@ -296,11 +300,17 @@ PART_VALUE = re.compile(r"\b(limit|request)s?\b(?:\.(?:cpu|memory))?\s*(?:to|of|
                         r"(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)(?![\w.])", re.IGNORECASE)
 
 
+VALUE_PART = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)\s+(?:memory\s+|mem\s+|cpu\s+)?"
+                        r"(limit|request)s?\b", re.IGNORECASE)  # the amount said before its part
+
+
 def other_part(question: str, which: str, resource: str) -> str | None:
     """"set its cpu request to 7 and limit to 8": the value said for the other part (limits when `which` is requests)
     -- a change of both is pinned whole, never one half silently dropped."""
     other = "limit" if which == "requests" else "request"
-    value = next((v for part, v in PART_VALUE.findall(request_part(question)) if part.lower() == other), None)
+    said = request_part(question)
+    value = next((v for part, v in PART_VALUE.findall(said) if part.lower() == other), None) or \
+        next((v for v, part in VALUE_PART.findall(said) if part.lower() == other), None)  # "2Gi request and 3Gi limit"
     return _as_quantity(value, resource) if value is not None else None
 
 

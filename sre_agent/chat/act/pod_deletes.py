@@ -157,3 +157,11 @@ async def cronjob_run(ask: Ask, rid: str) -> str | Answer:
     return ask.answer(f"Not pinned: a delete of {rid}'s job means one of its runs, never the CronJob; {said}",
                       status="answered", resources=[rid],
                       next_steps=[f"Ask 'how long do {name}'s runs take?' for its runs and their state."])
+
+
+async def one_deleted(ask: Ask, rid: str) -> str | Answer:
+    """What a delete of `rid` means: a CronJob's active run where the request says its job or run, the pod in the state
+    said ("delete the pending archive pod"), else `rid` itself; an answer where none fits."""
+    if parse_resource_id(rid)[1] == "CronJob":
+        return await cronjob_run(ask, rid) if RUN_SAID.search(ask.question) else rid
+    return await pod_in_state(ask, rid)

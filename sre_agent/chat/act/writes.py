@@ -22,7 +22,7 @@ from ..understand.forms import normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import cause_note
-from .field_plans import field_plan, object_setting_field
+from .field_plans import field_plan, field_said, object_setting_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
@@ -58,7 +58,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, RUN_SAID, cronjob_run, every_pod_refused, node_pods_delete, pod_in_state, pods_delete
+from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, one_deleted, pods_delete
 from .pull_secret_plans import pull_secret_plan
 from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
@@ -76,6 +76,7 @@ from .targets import (
     with_untolerated_taint,
 )
 from .typed_commands import typed_plan, typed_write
+from .verb_targets import config_reader, verb_target
 
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -161,7 +162,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the
         # object's own edit; the restart of what reads it is said beside it (chat/act/writes.py write_request)
         return config_key_plan(question, rid, obj)
-    if verb in ("unknown", "suspend") and (by_field := field_plan(question, rid, obj)) is not None:
+    if (verb == "unknown" or verb == "suspend" and field_said(question)) and (by_field := field_plan(question, rid, obj)) is not None:
         return by_field  # "set initialDelaySeconds back to 60": the field found in the object, patched where it is set
     if verb == "unknown":
         return (f"{rid}: say the change to make (e.g. 'restart it', 'scale it to 4', 'set its memory limit to 1Gi'); "
@@ -262,25 +263,8 @@ async def write_request(ask: Ask) -> Answer:
     namespace, kind, name = parse_resource_id(rid)
     verb = _verb(ask.question)
     culprit = (ask.last_diagnosis or {}).get("resource") or ""
-    if culprit and ask.recognised.subject is None and parse_resource_id(culprit)[1] == _VERB_KIND.get(verb) and culprit != rid:
-        # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
-        rid = culprit
-        namespace, kind, name = parse_resource_id(rid)
-    if verb in _WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and ask.recognised.subject is None and (
-            runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
-            (await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else None) or  # its reader, before another
-            next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):
-        # "scale it back to 3" after talking about its claim and storage class: "it" is what the verb can change -- a
-        # Service's own workload first
-        rid = runner
-        namespace, kind, name = parse_resource_id(rid)
-    if verb in ("selector", "port") and kind != "Service":  # a selector or targetPort is the Service's: the one named for it
-        kind, rid = "Service", f"{namespace}/Service/{name}"
-    if verb in ("cordon", "taint") and kind != "Node" and ask.recognised.subject is None:
-        # "cordon it" after talking about a node and what ran on it: the verb names the kind, "it" the last such object
-        node = next((r for r in ask.focus if r.startswith("Node/")), None)
-        if node:
-            rid, (namespace, kind, name) = node, parse_resource_id(node)
+    rid = await verb_target(ask, rid, verb, culprit)
+    namespace, kind, name = parse_resource_id(rid)
     if verb == "hpa":
         return await hpa_request(ask, rid)
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
@@ -290,17 +274,13 @@ async def write_request(ask: Ask) -> Answer:
         # "delete the pending pods": the workload's pods (a Service's, its workload's; a ConfigMap's or Secret's, the
         # workload that reads it), never the object itself
         owner = await workload_of_service(ask, rid) if kind == "Service" else \
-            await _reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
+            await config_reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
             return deleted
-    if verb == "delete" and kind == "CronJob" and RUN_SAID.search(ask.question):  # its run, never the CronJob itself
-        if not isinstance(run := await cronjob_run(ask, rid), str):
-            return run
-        rid, (namespace, kind, name) = run, parse_resource_id(run)
-    if verb == "delete" and kind == "Pod":  # "delete the pending archive pod": the pod in the state said
-        if not isinstance(in_state := await pod_in_state(ask, rid), str):
-            return in_state
-        rid, (namespace, kind, name) = in_state, parse_resource_id(in_state)
+    if verb == "delete" and kind in ("CronJob", "Pod"):  # a CronJob's run ("the active X job"), the pod in the state said
+        if not isinstance(one := await one_deleted(ask, rid), str):
+            return one
+        rid, (namespace, kind, name) = one, parse_resource_id(one)
     if verb == "delete" and PODS_SAID.search(ask.question) and kind == "Node":
         return await node_pods_delete(ask, name)  # "delete the pending pods" on a node's conversation: pods, never the Node
     if verb == "expand" and kind in ("Deployment", "DaemonSet") and (claim := await mounted_claim(ask, rid)):
@@ -367,11 +347,6 @@ async def write_request(ask: Ask) -> Answer:
     return approval_answer(ask, plan, rid)
 
 
-async def _reader(ask: Ask, rid: str) -> str | None:
-    """The first workload whose pods read ConfigMap/Secret `rid`: what a pod or resources change said about it means."""
-    return next(iter((await config_users(ask, rid))[0]), None)
-
-
 
 def asks_the_proposed_fix(question: str, last_answer: dict | None) -> bool:
     """"fix it" with no change said, after an answer that proposed one: that fix, as an approval request -- never a
@@ -390,8 +365,6 @@ def _proposed_fix(answer: dict | None) -> bool:
 
 
 # The kind of object a change of this sort is made to.
-_WORKLOAD_VERBS = ("scale", "restart", "image", "resources", "probe")  # changes only a workload takes
-_VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim"}
 # Faults a rollout brought in, which going back to the revision before it undoes.
 _UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
 _FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)

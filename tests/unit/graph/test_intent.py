@@ -36,6 +36,8 @@ W = "pay/Deployment/ledger"
     ({"annotations": {"kubernetes.io/change-cause": "OPS-77 planned upgrade to 7.3.0"}}, "change record", ""),
     ({"annotations": {"maintenance-window": "sat 02:00-04:00 UTC"}}, "maintenance", ""),
     ({"annotations": {"corp.io/reason": "late settlement file"}}, "stated reason", ""),
+    # a key named for a plan: what is planned, held -- whatever ticket its value cites
+    ({"annotations": {"ops.acme.io/plan": "OPS-4410 off-peak: fleet 12 -> 8 servers"}}, "stated reason", ""),
     ({"annotations": {"notes": "scaled to 0 on purpose while the vendor migrates", "requested-by": "j.ortiz"}},
      "decommission", "j.ortiz"),
     ({"annotations": {"description": "draining for a kernel patch (INC-4410)"}}, "change record", ""),

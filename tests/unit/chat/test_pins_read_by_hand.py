@@ -1,0 +1,61 @@
+"""Approvals read by hand at first contact (scenarios 47/48) that pinned the wrong value or nothing at all: a word of
+the sentence taken for a port ("targetPort 8443 -> to"), the second part of a request said value-first dropped, a
+change to the value already there, a CronJob's own verb applied to a Deployment, a note's way back not read."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.act.guards import against_intent
+from sre_agent.chat.act.hand_edits import service_port_plan
+from sre_agent.chat.act.plans import suspend_plan
+from sre_agent.chat.act.verb_targets import verb_target
+from sre_agent.chat.act.writes import plan_for
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+
+SERVICE = {"spec": {"ports": [{"port": 8443, "targetPort": 8443}]}}
+
+
+@pytest.mark.parametrize("question, port", [("fix the svc targetport to 10000", 10000), ("set the targetPort back to 7000", 7000),
+                                            ("point the svc back at http", "http"), ("point it at port 8080", 8080)])
+def test_a_port_is_the_number_or_name_said_never_a_word_of_the_sentence(question, port):
+    planned = service_port_plan(question, "ns/Service/x", SERVICE)
+    assert not isinstance(planned, str) and planned[1]["target_port"] == port
+
+
+def test_a_part_said_value_first_is_pinned_beside_the_other():
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "m", "resources": {
+        "requests": {"memory": "768Mi"}, "limits": {"memory": "1Gi"}}}]}}}}
+    plan = plan_for("set matchmaker memory to 2Gi request and 3Gi limit", "ns/Deployment/m", obj)
+    assert not isinstance(plan, str) and (plan.args["requests"], plan.args["limits"]) == ({"memory": "2Gi"}, {"memory": "3Gi"})
+
+
+def test_a_change_to_the_value_already_there_is_said_never_pinned():
+    assert suspend_plan("resume it", "ns/Deployment/web", {"spec": {}}) == \
+        "ns/Deployment/web's rollout is already not paused; nothing to resume"
+    assert suspend_plan("suspend it", "ns/CronJob/roll", {"spec": {"suspend": True}}) == \
+        "ns/CronJob/roll is already suspended; nothing to change"
+    assert plan_for("set suspend to false", "ns/CronJob/roll", {"spec": {"suspend": False}}) == \
+        "ns/CronJob/roll: /spec/suspend is already False; nothing to change"
+
+
+def test_unsuspend_it_is_the_cronjob_the_conversation_talked_about_never_a_deployment():
+    question = "unsuspend it"
+    ask = Ask(question=question, recognised=recognise(question), tools=None,
+              focus=["ranking/Deployment/leaderboard", "ranking/CronJob/rollup"])
+    assert asyncio.run(verb_target(ask, "ranking/Deployment/leaderboard", "suspend", "")) == "ranking/CronJob/rollup"
+    resumed = Ask(question="resume the rollout", recognised=recognise("resume the rollout"), tools=None,
+                  focus=["ranking/Deployment/leaderboard", "ranking/CronJob/rollup"])
+    assert asyncio.run(verb_target(resumed, "ranking/Deployment/leaderboard", "suspend", "")) == "ranking/Deployment/leaderboard"
+
+
+def test_a_note_saying_how_the_state_ends_lets_the_request_that_follows_it_be_pinned():
+    obj = {"metadata": {"annotations": {"acme.io/suspended-by": "r.m for MIG-77 (schema v6 -> v7)",
+                                        "acme.io/resume-when": "set spec.suspend=false once the migration completed"}}}
+    ask = Ask(question="unsuspend it", recognised=recognise("unsuspend it"), tools=None)
+    assert against_intent(ask, "rollout_resume", "ns/CronJob/rollup", obj) is None
+    held = {"metadata": {"annotations": {"acme.io/suspended-by": "r.m for MIG-77 (schema v6 -> v7)"}}}
+    assert against_intent(ask, "rollout_resume", "ns/CronJob/rollup", held) is not None  # no way back said: asked
