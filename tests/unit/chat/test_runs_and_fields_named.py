@@ -56,3 +56,9 @@ def test_a_delete_of_a_cronjobs_job_is_its_one_active_run_and_never_the_cronjob(
     none = asyncio.run(cronjob_run(question, "mail/CronJob/other"))
     assert not isinstance(none, str) and none.status == "answered" and "never the CronJob" in none.headline
     assert recognise("delete the active sender job so the next run can start").subject is None  # a state, no name
+
+
+def test_a_run_made_by_hand_from_the_cronjob_is_a_request_in_any_of_its_wordings():
+    for question in ("just run a rollup job by hand from the cronjob", "make a manual run from the cronjob",
+                     "kick off a one-off job from cronjob/rollup"):
+        assert recognise(question).form == "node_or_pod_write", question
