@@ -23,6 +23,7 @@ from .cause_note import cause_note
 from .config_revert import config_revert, edit_not_read
 from .guards import OVERRIDE, against_intent, elsewhere_for, not_the_cause
 from .plans import Plan
+from .verb_targets import rollback_target
 
 MAX_ALARMS = 6
 
@@ -361,7 +362,9 @@ async def rollback_request(ask: Ask) -> Answer:
         from .writes import write_request  # writes builds on this module's undo request (imported there)
         return await write_request(ask)
     if (refusal := await not_the_cause_of(ask, "rollout_undo")) is not None:
-        return refusal
+        if (culprit := rollback_target(ask)) is None:
+            return refusal
+        ask.resource = culprit  # "roll it back": "it" shows no fault, a rollout brought the one found in -- that workload
     if parse_resource_id(ask.resource or "")[1] in ("ConfigMap", "Secret"):
         return await config_revert(ask, ask.resource or "")
     view = await _rollback_view(ask)

@@ -15,6 +15,8 @@ from ..understand.references import parse_resource_id, workload_of_service
 WORKLOAD_VERBS = ("scale", "restart", "image", "resources", "probe")  # changes only a workload takes
 SUSPEND_SAID = re.compile(r"\b(un)?suspend", re.IGNORECASE)  # a CronJob's own word (a Deployment's rollout is paused)
 # the kind a verb changes, where the diagnosis may blame one of it
+# Faults a rollout brought in, which going back to the revision before it undoes.
+UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
 VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim",
              "suspend": "CronJob"}
 
@@ -51,3 +53,14 @@ def verb_kind_of(rid: str, verb: str) -> str:
     """A selector or targetPort is a Service's: the one named for the object said."""
     namespace, kind, name = parse_resource_id(rid)
     return f"{namespace}/Service/{name}" if verb in ("selector", "port") and kind != "Service" and rid else rid
+
+
+def rollback_target(ask: Ask) -> str | None:
+    """"roll it back" with "it" unnamed, after a diagnosis that a rollout brought the fault in: the workload the
+    diagnosis blames -- never the object talked about last (a lure the conversation looked at), which has no revision
+    that carries the fault."""
+    diagnosis = ask.last_diagnosis or {}
+    culprit = str(diagnosis.get("resource") or "")
+    if ask.recognised.subject is not None or diagnosis.get("category") not in UNDONE_BY_ROLLBACK or culprit == ask.resource:
+        return None
+    return culprit if parse_resource_id(culprit)[1] in WORKLOADS else None

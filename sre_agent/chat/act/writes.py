@@ -76,7 +76,7 @@ from .targets import (
     with_untolerated_taint,
 )
 from .typed_commands import typed_plan, typed_write
-from .verb_targets import config_reader, verb_target
+from .verb_targets import UNDONE_BY_ROLLBACK, config_reader, verb_target
 
 REPLICAS = re.compile(r"\b(to|by)\s+(\d+)\b|(?:^|,|\s)()(\d+)\s+replicas?\b", re.IGNORECASE)  # "..., 1 replica"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -365,8 +365,6 @@ def _proposed_fix(answer: dict | None) -> bool:
 
 
 # The kind of object a change of this sort is made to.
-# Faults a rollout brought in, which going back to the revision before it undoes.
-_UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
 _FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)
 
 
@@ -375,5 +373,5 @@ def _fix_by_undo(ask: Ask, rid: str) -> bool:
     of this workload is a fault a rollout brought in, its fix is the rollback past that rollout (pinned as usual)."""
     diagnosis = ask.last_diagnosis or {}
     return (bool(_FIX_VERB.search(ask.question)) and diagnosis.get("resource") == rid
-            and diagnosis.get("category") in _UNDONE_BY_ROLLBACK
+            and diagnosis.get("category") in UNDONE_BY_ROLLBACK
             and parse_resource_id(rid)[1] in WORKLOADS)

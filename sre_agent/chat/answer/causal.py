@@ -49,7 +49,8 @@ _THING = [
                r"trigger(?:ed)?|start(?:ed)?)\b", re.I),
     # (never "from this morning": a time says when, not what)
     re.compile(r"\b(?:because\s+of|because|due\s+to|caused\s+by|from(?!\s+(?:this|last|yesterday|earlier|today|tonight|an?\s+hour|"
-               r"\d+\s*(?:h|m|min|mins|hours?|minutes?)\b)))\s+(?P<thing>.+?)\s*\??$", re.I),
+               r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|the\s+weekend|\d+\s*(?:h|m|min|mins|hours?|minutes?)\b)))\s+"
+               r"(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"\bblame\s+(?P<thing>.+?)\s*\??$", re.I),
     re.compile(r"^\W*(?:could|can|might)\s+(?:it|this|that)\s+be\s+(?P<thing>.+?)\s*\??$", re.I),
     # "is it the banner change they did", "is it that cpu thing on the gateway": the thing pointed at, less who did it
@@ -67,6 +68,9 @@ _THING = [
     re.compile(r"^\W*(?:surely|maybe|probably)\s+(?:it.?s|its|it\s+is|this\s+is|that.?s)\s+(?:just\s+|only\s+)?(?P<thing>.+?)\W*$", re.I),
     re.compile(r"^\W*(?:can.?t|cant|couldn.?t|couldnt|could|can)\s+(?:it|this|that)\s+(?:just\s+|simply\s+)?be\s+(?P<thing>.+?)\W*$",
                re.I),
+    # "someone bumped the session ttl, thats it right", "the cache flush, right?": the theory before its tag question
+    re.compile(r"^\W*(?:someone|somebody|they|ops|we)?\s*(?P<thing>[^,]+?)\s*,\s*(?:(?:that.?s|thats)\s+(?:it|the\s+(?:cause|"
+               r"problem|reason))\b.*|right|isn.?t\s+it|correct|yeah)\W*$", re.I),
     # "support thinks the release broke it, is that right", "the app team says it's the database, true?": the claim
     re.compile(r"^\W*(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:thinks?|says?|reckons?|believes?|claims?|swears?)\s+(?:that\s+)?"
                r"(?:it.?s\s+|its\s+|it\s+is\s+)?(?P<thing>.+?)\s*,?\s*(?:is\s+(?:that|it|this|he|she|they)\s+)?"

@@ -38,6 +38,13 @@ ASKING = {"say", "says", "said", "set", "sets", "called", "call", "named", "mean
 IDENTIFIER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[-_.][a-z0-9]+)+$|^[a-z]+-\d+$")  # CHG-8841, 12.5.0-rc1
 WORD = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]{3,}")
 PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # camelCase and SNAKE_CASE apart: TaintManagerEviction
+# a request to act ("take the taint off the nodes", "copy the key into X and roll it") or whether to ("should we raise
+# it", "what if we give it 2Gi"): answered by the forms that read requests, never by a line that shares their words
+ACTING = re.compile(r"^\W*(?:(?:ok|okay|so|then|just|pls|please|now|go\s+ahead\s+and)\W+)*(?:(?:should|shall|can|could)\s+"
+                    r"(?:we|i|you)\s+|what\s+if\s+(?:we|i|you)\s+(?:just\s+)?|let.?s\s+)?(?:take|copy|give|roll|scale|restart|"
+                    r"delete|kill|remove|add|set|put|patch|move|drain|cordon|uncordon|bump|raise|lower|revert|undo|apply|create|"
+                    r"re-?run|suspend|resume|change|update|edit|fix|make|turn|switch|disable|enable|bounce|stop|drop|increase|"
+                    r"decrease|point|rotate|upgrade|downgrade)\b", re.IGNORECASE)
 LOG_WINDOWS = ("-30m", "-3h")  # what is written now first; the morning only where the last half hour says nothing
 LOG_LIMIT = 500
 RARE = 5  # lines at most that may carry a question's only word for the best of them to answer it
@@ -81,6 +88,14 @@ def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
     return frozenset(c for c, forms in concepts.items() if forms & pieces)
 
 
+def said_of(path: str) -> str:
+    """What a field's path says of it: its own key (DEFAULT_CACHE_CONTROL, PLAT-3112, acme.io/change) and whether it is
+    an annotation or a label -- never the structure it sits in (spec.selector.matchLabels carries no "match")."""
+    parts = path.split(".")
+    kind = next((p for p in parts if p in ("annotations", "labels", "data", "env")), "")
+    return f"{kind} {path.rsplit('.', 1)[-1]}" if kind != "annotations" else f"{kind} {path.split('annotations.', 1)[-1]}"
+
+
 def ranked(found: list[Found], concepts: dict[str, set[str]]) -> list[Found]:
     """Lines scored by the words they carry, each weighing log((1+N)/(1+lines carrying it)): a word in every line
     tells none apart."""
@@ -108,8 +123,7 @@ async def _object_lines(ask: Ask, concepts: dict[str, set[str]], namespace: str 
         path = str(match.get("path"))
         if path.startswith("metadata.annotations.") and written_by_machine(path.removeprefix("metadata.annotations.")):
             continue  # a controller's bookkeeping (deployment.kubernetes.io/revision) is no one's note
-        text = f"{path}: {match.get('text')}"
-        if hits := carried(concepts, text):
+        if hits := carried(concepts, f"{said_of(path)}: {match.get('text')}"):
             out.append(Found(f"{match.get('resource')} {path}", str(match.get("text")), hits))
     return out
 
@@ -160,8 +174,8 @@ async def _log_lines(ask: Ask, concepts: dict[str, set[str]], subject: str | Non
 async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Answer | None:
     """The line of the world that carries the question's words, as the answer; None when none carries enough."""
     concepts = concepts_of(ask.question, names)
-    if not concepts:
-        return None
+    if not concepts or ACTING.search(ask.question):
+        return None  # a request to act, or whether to, is no fact to look up: its own forms answer, or none does
     namespace = parse_resource_id(subject)[0] if subject else ask.namespace
     found = await _object_lines(ask, concepts, namespace)
     found += await _log_lines(ask, concepts, subject)

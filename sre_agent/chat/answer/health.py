@@ -237,7 +237,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
         pod_spec = (spec.get("template") or {}).get("spec") or {}
         images = [c.get("image") for c in pod_spec.get("containers") or []]
-        details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
+        details.append(f"{_ready(spec, state)} replicas ready; images {', '.join(str(i) for i in images)}")
         details += requests_and_limits(pod_spec)
         if kind in ("Deployment", "StatefulSet"):
             scaling = await autoscalers(ask, namespace, kind, name)
@@ -395,10 +395,18 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first
         details = peoples_notes(obj, prose_only=True)[:2] + details
-        return ask.answer(f"{rid} is not healthy: {trouble[0]}", status="problems", details=details + trouble[1:],
+        # a workload's READY count, as kubectl get shows it, in the line that says it is not healthy
+        count = f" ({ready_count} ready)" if kind in WORKLOADS and (ready_count := _ready(spec, state)) else ""
+        return ask.answer(f"{rid} is not healthy{count}: {trouble[0]}", status="problems", details=details + trouble[1:],
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
     if empty_by_choice:
         return ask.answer(empty_by_choice, status="answered", details=details, resources=[rid, *extra])
     return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
                       details=details, resources=[rid, *extra], next_steps=["Nothing to do for it."] if kind_of(rid) else [])
+
+
+def _ready(spec: dict, state: dict) -> str:
+    """kubectl get's READY column of a workload: ready of desired."""
+    desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
+    return f"{state.get('readyReplicas', state.get('numberReady', 0)) or 0}/{desired}"

@@ -164,6 +164,9 @@ def test_a_thing_pointed_at_is_read_without_who_did_it(question, thing):
     ("support thinks the new release broke it, is that right", "new release broke it"),
     # a time says when, never what: "from this morning" is not the thing
     ("is it the logo change from this morning", "logo change from this morning"),
+    ("is it the 4.7.0 deploy from thursday", "4.7.0 deploy from thursday"),
+    # the theory before its tag question, never the question echoed
+    ("someone bumped the session ttl, thats it right", "bumped the session ttl"),
 ])
 def test_a_theory_offered_as_the_obvious_answer_is_read_as_the_thing_blamed(question, thing):
     assert blamed_thing(question) == thing

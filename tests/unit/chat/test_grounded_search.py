@@ -96,3 +96,15 @@ def test_nothing_carrying_the_words_is_none_so_the_caller_says_it_could_not_read
     assert answer("what is PLAT-9999", World()) is None
     best = Found("x", "t", frozenset({"restart"}))
     assert not enough(best, {"restart": {"restart"}, "budget": {"budget"}}, [best])
+
+
+@pytest.mark.parametrize("question", ["take the maintenance taint off the nodes", "copy the active key into store-api-pay and roll it",
+                                      "what if we just give it 2Gi", "should we raise it to 4 cores?"])
+def test_a_request_to_act_or_whether_to_is_never_answered_by_a_line_that_shares_its_words(question):
+    world = World(matches=[("Node/ip-1", "spec.taints[0].key", "acme.io/maintenance taint key cores 2Gi active key")])
+    assert answer(question, world) is None and world.calls == []
+
+
+def test_a_fields_structure_is_not_its_words_only_its_own_key_is():
+    world = World(matches=[("profile/Deployment/player-profile", "spec.selector.matchLabels.app", "player-profile")])
+    assert answer("ranked players complain tonight's match points never show up", world) is None

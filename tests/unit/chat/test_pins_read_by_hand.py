@@ -59,3 +59,18 @@ def test_a_note_saying_how_the_state_ends_lets_the_request_that_follows_it_be_pi
     assert against_intent(ask, "rollout_resume", "ns/CronJob/rollup", obj) is None
     held = {"metadata": {"annotations": {"acme.io/suspended-by": "r.m for MIG-77 (schema v6 -> v7)"}}}
     assert against_intent(ask, "rollout_resume", "ns/CronJob/rollup", held) is not None  # no way back said: asked
+
+
+def test_roll_it_back_after_a_regression_found_is_the_regressed_workload_never_the_lure_talked_about():
+    from sre_agent.chat.act.verb_targets import rollback_target
+
+    regression = {"category": "bad_deploy_regression", "resource": "telemetry/Deployment/ingest", "summary": "5.0.0 slower"}
+    ask = Ask(question="roll it back", recognised=recognise("roll it back"), tools=None, resource="telemetry/StatefulSet/kafka",
+              last_diagnosis=regression)
+    assert rollback_target(ask) == "telemetry/Deployment/ingest"
+    named = Ask(question="roll kafka back", recognised=recognise("roll kafka back"), tools=None,
+                resource="telemetry/StatefulSet/kafka", last_diagnosis=regression)
+    assert rollback_target(named) is None  # named: never moved
+    oom = Ask(question="roll it back", recognised=recognise("roll it back"), tools=None, resource="telemetry/StatefulSet/kafka",
+              last_diagnosis={**regression, "category": "oom_killed"})
+    assert rollback_target(oom) is None  # a fault no rollback undoes
