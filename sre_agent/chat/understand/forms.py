@@ -262,7 +262,14 @@ def normalise(text: str) -> str:
     text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
     text = _STATUS_COMPOUNDS.sub(_joined, text)
     text = _PLAIN_WORD.sub(lambda m: _respelled(m.group(0)), text)
+    text = _THE_CONFIG.sub(r"\1 configmap", text)  # "who touched the config": the object, a ConfigMap
     return re.sub(r"\s+", " ", text).strip()
+
+
+# "the config" said as an object -- at the end of a clause, or before a word that ends it -- is a ConfigMap
+# ("who touched the config"); never "the config change", "its config values" (those are about what it holds)
+_THE_CONFIG = re.compile(r"\b(the|its|that|this|their)\s+config(?=\s*(?:$|[?.!,;]|\s(?:and|so|then|too|again|for|of|in|on|"
+                         r"lately|today|recently|last)\b))", re.IGNORECASE)
 
 
 # A plain lower-case word (no digit, dash or dot: never an object's name or a version) long enough to tell a slip.

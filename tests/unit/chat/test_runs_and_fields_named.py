@@ -62,3 +62,12 @@ def test_a_run_made_by_hand_from_the_cronjob_is_a_request_in_any_of_its_wordings
     for question in ("just run a rollup job by hand from the cronjob", "make a manual run from the cronjob",
                      "kick off a one-off job from cronjob/rollup"):
         assert recognise(question).form == "node_or_pod_write", question
+
+
+def test_the_config_said_as_an_object_is_a_configmap_never_the_config_change():
+    from sre_agent.chat.understand.forms import normalise
+
+    assert normalise("who touched the config") == "who touched the configmap"
+    assert normalise("who edited its config today?") == "who edited its configmap today?"
+    assert normalise("is it the config change") == "is it the config change"
+    assert normalise("what does its config set") == "what does its config set"
