@@ -289,16 +289,22 @@ def typed_write_command(text: str) -> KubectlQuestion | None:
         return None
     args = args[2:] if args[0].lower() == "set" and len(args) > 1 and args[1].lower() in SET_SUBCOMMANDS else args[1:]
     namespace = flags.get("n") or flags.get("namespace")
-    kind, name = None, None
-    if args and "/" in args[0]:
-        kind, _, name = args[0].partition("/")
-        kind = _kind(kind)
-    elif len(args) > 1 and _kind(args[0]):
-        kind, name = _kind(args[0]), args[1]
+    kind, name = _object_of(args, bare=False)
     if not name or not NAME.fullmatch(name.lower()):
         return None
     return KubectlQuestion(question=text.strip(), namespace=namespace if isinstance(namespace, str) else None,
                            form="write_request", subject=name, kind=kind)
+
+
+def _object_of(args: list[str], *, bare: bool) -> tuple[str | None, str | None]:
+    """(kind, name) of the object a kubectl command's arguments name: kind/name or kind name (`bare`: a name alone too,
+    as cordon and drain take a node's)."""
+    if args and "/" in args[0]:
+        kind, _, name = args[0].partition("/")
+        return _kind(kind), name
+    if len(args) > 1 and _kind(args[0]):
+        return _kind(args[0]), args[1]
+    return None, (args[0] if bare and args else None)
 
 
 def _said_as_request(args: list[str], flags: dict[str, str | bool]) -> KubectlQuestion | None:
@@ -308,14 +314,7 @@ def _said_as_request(args: list[str], flags: dict[str, str | bool]) -> KubectlQu
     verb, rest = args[0].lower(), args[1:]
     namespace = flags.get("n") or flags.get("namespace")
     namespace = namespace if isinstance(namespace, str) else None
-    kind, name = None, None
-    if rest and "/" in rest[0]:
-        kind, _, name = rest[0].partition("/")
-        kind = _kind(kind)
-    elif len(rest) > 1 and _kind(rest[0]):
-        kind, name = _kind(rest[0]), rest[1]
-    elif rest:
-        name = rest[0]
+    kind, name = _object_of(rest, bare=True)
     source = flags.get("from")
     if verb == "create" and kind == "Job" and isinstance(source, str) and "/" in source:
         # "create job NAME --from=cronjob/x": a run of that CronJob started by hand (NAME is the new Job's)
