@@ -396,7 +396,9 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         # planned state from a broken one: it comes first
         details = peoples_notes(obj, prose_only=True)[:2] + details
         # a workload's READY count, as kubectl get shows it, in the line that says it is not healthy
-        count = f" ({ready_count} ready)" if kind in WORKLOADS and (ready_count := _ready(spec, state)) else ""
+        # (only when short: "3/3 ready" beside "not healthy" reads as a contradiction; the trouble is elsewhere)
+        count = f" ({ready_count} ready)" if kind in WORKLOADS and (ready_count := _ready(spec, state)) and \
+            ready_count.split("/")[0] != ready_count.split("/")[1] else ""
         return ask.answer(f"{rid} is not healthy{count}: {trouble[0]}", status="problems", details=details + trouble[1:],
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
