@@ -24,10 +24,11 @@ from .diagnosis_text import cause_text
 from .logs import error_lines
 from .node_facts import USE_ASKED, node_consumers, node_places, node_state
 from .notes import peoples_notes
-from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, pod_trouble, requests_and_limits, workload_pods
+from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, requests_and_limits, workload_pods
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, recovered_runs, run_of
 from .service_gaps import scaled_to_zero_behind, services_missing_it, unreached_ports
+from .status_gaps import daemonset_gaps, service_callers, unbound_claims
 from .templates import label_text
 from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
@@ -121,53 +122,8 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-async def _daemonset_gaps(ask: Ask, pods: list[dict]) -> tuple[list[str], list[str]]:
-    """The nodes a DaemonSet (whose pods are `pods`) has no ready pod on, with each node's own readiness: where it is
-    missing, and why that may be the node's fault rather than the DaemonSet's. (lines, those nodes' ids)"""
-    ready_on = {p.get("node") for p in pods if pod_trouble(p) is None and p.get("node")}
-    nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
-    gaps = sorted((n for n in (nodes.data or {}).get("items") or [] if n.get("name") not in ready_on),
-                  key=lambda n: str(n.get("ready")) == "True")  # a NotReady node first: the likelier reason
-    # (a tainted node may be one the DaemonSet does not tolerate: its taints are shown, not judged)
-    lines = [f"no ready pod on node {n.get('name')} (node Ready={n.get('ready')}"
-             + (", NotReady" if str(n.get("ready")) != "True" else "")
-             + (f", taints {n.get('taints')}" if n.get("taints") else "") + ")" for n in gaps[:20]]
-    return lines, [f"Node/{n.get('name')}" for n in gaps[:20]]
-
-
-async def _unbound_claims(ask: Ask, namespace: str | None, spec: dict, trouble: list[str]) -> list[str]:
-    """A Pending pod's claims that are not Bound, each with its class and the provisioner's warning: the scheduler
-    only says "unbound immediate PersistentVolumeClaims", the claim says why."""
-    lines = []
-    for volume in spec.get("volumes") or []:
-        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            continue
-        read = await describe(ask, f"{namespace}/PersistentVolumeClaim/{claim}")
-        obj = (read.data or {}).get("object") or {}
-        phase = (obj.get("status") or {}).get("phase")
-        if read.error is not None or phase == "Bound":
-            continue
-        warnings = [f"{e.get('reason')}: {e.get('message')}" for e in (read.data or {}).get("events") or [] if e.get("type") == "Warning"]
-        line = (f"its claim {claim} is {phase or 'not bound'} (storage class {(obj.get('spec') or {}).get('storageClassName')})"
-                + (f": {warnings[0]}" if warnings else ""))
-        lines.append(line)
-        trouble.insert(0, line)
-    return lines
-
-
 PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|fine|ok|okay|healthy|up|works?|working)\b",
                       re.IGNORECASE)
-
-
-async def _callers(ask: Ask, namespace: str, services: list[str]) -> list[str]:
-    """The workloads whose settings name one of these Services of `namespace` (the ownership walk's called_by)."""
-    found: list[str] = []
-    for service in services[:2]:
-        walk = await ask.call("kubernetes", "ownership", {"kind": "Service", "name": service.split("/")[-1],
-                                                         "namespace": namespace})
-        found += [str(c) for c in (walk.data or {}).get("called_by") or []]
-    return list(dict.fromkeys(found))
 
 
 async def describe(ask: Ask, rid: str) -> ToolOutcome:
@@ -275,12 +231,12 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         if described.error is None and ready < (desired or 0):
             trouble.append(f"only {ready} of {desired} replicas are ready")
             if kind == "DaemonSet":
-                gaps, gap_nodes = await _daemonset_gaps(ask, pods)
+                gaps, gap_nodes = await daemonset_gaps(ask, pods)
                 details += gaps
                 extra += gap_nodes
         elif described.error is None and desired == 0:  # scaled to zero: fine only if nothing routes to it -- or on purpose
             planned = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
-            callers = await _callers(ask, namespace or "", fronted)
+            callers = await service_callers(ask, namespace or "", fronted)
             if planned and not callers:  # a decommission nothing calls: the state a person chose, said as such
                 why = planned[0]
                 on_purpose = (f"scaled to 0 on purpose: {why.signal}{' by ' + why.who if why.who else ''} "
@@ -302,7 +258,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                                                                         else ""))
         details += pod_facts(spec, state, trouble, described.error is None)
         if state.get("phase") == "Pending":
-            details += await _unbound_claims(ask, namespace, spec, trouble)
+            details += await unbound_claims(ask, namespace, spec, trouble)
     elif kind == "HorizontalPodAutoscaler":  # "is the hpa near its max": its bounds, replicas and targets
         target = spec.get("scaleTargetRef") or {}
         details += [line for line in await autoscalers(ask, namespace, str(target.get("kind")), str(target.get("name")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sre_agent.chat.answer.health import _daemonset_gaps
+from sre_agent.chat.answer.status_gaps import daemonset_gaps
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -28,7 +28,7 @@ class Cluster:
 
 def test_the_nodes_without_a_ready_pod_are_named_notready_first():
     ask = Ask(question="status of fwd", recognised=recognise("status of fwd"), tools=Cluster())
-    lines, nodes = asyncio.run(_daemonset_gaps(ask, PODS))
+    lines, nodes = asyncio.run(daemonset_gaps(ask, PODS))
     assert lines == ["no ready pod on node n3 (node Ready=Unknown, NotReady, taints ['node.kubernetes.io/unreachable=:NoExecute'])",
                      "no ready pod on node gpu (node Ready=True, taints ['gpu=true:NoSchedule'])"]
     assert nodes == ["Node/n3", "Node/gpu"]
