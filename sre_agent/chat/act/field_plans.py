@@ -11,6 +11,7 @@ from typing import Any
 
 from ...contracts import parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
+from ..answer.health import describe
 from ..ask import Ask
 from .field_shapes import field_by_shape, value_from
 from .plans import BY_HAND, Plan
@@ -101,10 +102,7 @@ async def object_setting_field(ask: Ask, rid: str, obj: dict, candidates: list[s
     if said is None or _places({"spec": obj.get("spec") or {}}, said[0]):
         return None
     for other in dict.fromkeys(c for c in candidates if c and c != rid):
-        namespace, kind, name = parse_resource_id(other)
-        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name,
-                                                              **({"namespace": namespace} if namespace else {})})
-        found = (described.data or {}).get("object") or {}
+        found = ((await describe(ask, other)).data or {}).get("object") or {}
         if _places({"spec": found.get("spec") or {}}, said[0]):
             return other, found
     return None

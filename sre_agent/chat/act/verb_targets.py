@@ -14,9 +14,9 @@ from ..understand.references import parse_resource_id, workload_of_service
 
 WORKLOAD_VERBS = ("scale", "restart", "image", "resources", "probe")  # changes only a workload takes
 SUSPEND_SAID = re.compile(r"\b(un)?suspend", re.IGNORECASE)  # a CronJob's own word (a Deployment's rollout is paused)
-# the kind a verb changes, where the diagnosis may blame one of it
 # Faults a rollout brought in, which going back to the revision before it undoes.
 UNDONE_BY_ROLLBACK = {"probe_misconfig", "bad_deploy_regression", "bad_image", "crash_missing_config", "missing_config_ref"}
+# the kind a verb changes, where the diagnosis may blame one of it
 VERB_KIND = {"port": "Service", "selector": "Service", "taint": "Node", "cordon": "Node", "expand": "PersistentVolumeClaim",
              "suspend": "CronJob"}
 

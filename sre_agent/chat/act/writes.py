@@ -347,7 +347,6 @@ async def write_request(ask: Ask) -> Answer:
     return approval_answer(ask, plan, rid)
 
 
-
 def asks_the_proposed_fix(question: str, last_answer: dict | None) -> bool:
     """"fix it" with no change said, after an answer that proposed one: that fix, as an approval request -- never a
     change said in words chat could not read ("change the probe to X" is not "yes, do the rollback")."""
@@ -364,7 +363,7 @@ def _proposed_fix(answer: dict | None) -> bool:
         str(step).startswith("Fix ") and "kubectl" in str(step) for step in answer.get("next_steps") or [])
 
 
-# The kind of object a change of this sort is made to.
+# a request to fix what was found, said as a verb of repair ("fix it", "undo that")
 _FIX_VERB = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(fix|correct|repair|restore|undo|revert)\b", re.I)
 
 

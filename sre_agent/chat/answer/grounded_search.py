@@ -155,12 +155,13 @@ async def _log_lines(ask: Ask, concepts: dict[str, set[str]], subject: str | Non
         sources.append(LogSource(groups=shared[:1]))
     out: list[Found] = []
     seen: set[str] = set()
+    pattern = _pattern(concepts)
     for source, start in ((s, w) for w in LOG_WINDOWS for s in sources):
         if any(len(f.concepts) >= 2 for f in out):
             break
         for group in source.groups[:2]:
             lines = await ask.call("cloudwatch", "filter_log_events", {
-                "log_group": group, "start": start, "limit": LOG_LIMIT, "pattern": _pattern(concepts),
+                "log_group": group, "start": start, "limit": LOG_LIMIT, "pattern": pattern,
                 **source.selector})
             for event in (lines.data or {}).get("events") or []:
                 message = str(event.get("message") or "")
@@ -180,8 +181,9 @@ async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Ans
     found = await _object_lines(ask, concepts, namespace)
     found += await _log_lines(ask, concepts, subject)
     if namespace and not (found and enough(ranked(found, concepts)[0], concepts, found)):
-        # written in another namespace: a platform team's announcement, a node's note
-        found = [f for f in found if not f.where.startswith(f"{namespace}/")] + await _object_lines(ask, concepts, None)
+        # written in another namespace: a platform team's announcement, a node's note (the cluster-wide search holds
+        # this namespace's and the cluster-scoped lines again: only the log lines are kept from the first look)
+        found = [f for f in found if f.where.startswith("log ")] + await _object_lines(ask, concepts, None)
     if not found:
         return None
     best, *others = ranked(found, concepts)

@@ -193,7 +193,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         ready = state.get("readyReplicas", state.get("numberReady", 0)) or 0
         pod_spec = (spec.get("template") or {}).get("spec") or {}
         images = [c.get("image") for c in pod_spec.get("containers") or []]
-        details.append(f"{_ready(spec, state)} replicas ready; images {', '.join(str(i) for i in images)}")
+        details.append(f"{ready}/{desired} replicas ready; images {', '.join(str(i) for i in images)}")
         details += requests_and_limits(pod_spec)
         if kind in ("Deployment", "StatefulSet"):
             scaling = await autoscalers(ask, namespace, kind, name)
@@ -353,8 +353,7 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         details = peoples_notes(obj, prose_only=True)[:2] + details
         # a workload's READY count, as kubectl get shows it, in the line that says it is not healthy
         # (only when short: "3/3 ready" beside "not healthy" reads as a contradiction; the trouble is elsewhere)
-        count = f" ({ready_count} ready)" if kind in WORKLOADS and (ready_count := _ready(spec, state)) and \
-            ready_count.split("/")[0] != ready_count.split("/")[1] else ""
+        count = f" ({ready}/{desired} ready)" if kind in WORKLOADS and ready != desired else ""
         return ask.answer(f"{rid} is not healthy{count}: {trouble[0]}", status="problems", details=details + trouble[1:],
                           resources=[rid, *extra],
                           next_steps=[f"Ask 'why is {name} failing?' for the root cause, or 'show me its logs'."])
@@ -362,9 +361,3 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         return ask.answer(empty_by_choice, status="answered", details=details, resources=[rid, *extra])
     return ask.answer(f"{rid} looks healthy: no analyzer finding, no warning, no alarm firing for it", status="healthy",
                       details=details, resources=[rid, *extra], next_steps=["Nothing to do for it."] if kind_of(rid) else [])
-
-
-def _ready(spec: dict, state: dict) -> str:
-    """kubectl get's READY column of a workload: ready of desired."""
-    desired = spec.get("replicas", state.get("desiredNumberScheduled", 0))
-    return f"{state.get('readyReplicas', state.get('numberReady', 0)) or 0}/{desired}"

@@ -108,3 +108,21 @@ def test_a_request_to_act_or_whether_to_is_never_answered_by_a_line_that_shares_
 def test_a_fields_structure_is_not_its_words_only_its_own_key_is():
     world = World(matches=[("profile/Deployment/player-profile", "spec.selector.matchLabels.app", "player-profile")])
     assert answer("ranked players complain tonight's match points never show up", world) is None
+
+
+class Namespaced(World):
+    """search_text answers by namespace, as the server does: cluster-scoped lines (a Node's) in every answer."""
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        if tool == "search_text":
+            self.matches = [m for m in self.everywhere if not args.get("namespace") or m[0].startswith("Node/")]
+        return await super().call(agent, server, tool, args, brain)
+
+
+def test_a_line_written_in_another_namespace_answers_and_is_counted_once():
+    world = Namespaced()
+    world.everywhere = [("billing-jobs/ConfigMap/export", "data.EXPORT_BUCKET", "billing-exports-v2"),
+                        ("Node/ip-10-0-1-5", "metadata.annotations.acme.io/note", "bucket lifecycle moved")]
+    got = answer("what is the exports bucket called now", world, subject="billing/Deployment/api")
+    assert got is not None and got.headline.startswith("billing-exports-v2")
+    assert sum("bucket lifecycle moved" in d for d in got.details) == 1  # the cluster-wide look is not counted twice
