@@ -29,3 +29,21 @@ def measures_demand(alarm: dict) -> bool:
     fault. The same metric alarmed for falling below its threshold (LessThan...) watches throughput dropping -- work
     not done -- which is a symptom like any error count."""
     return demand_metric(str((alarm.get("metric") or {}).get("name") or "")) and "Less" not in str(alarm.get("comparison") or "")
+
+
+# A symptom said in words, and the app metric it is read from (the Application namespace apps publish through the
+# embedded metric format): slowness in the p99 latency, failing requests in the 5xx count; a timeout is both (a request
+# that waits too long fails). What a question with no object in it is checked against -- the run's question entry and
+# chat answer it the same way.
+_SAID_SLOW = re.compile(r"\b(slow\w*|latenc\w*|laggy|lagging|sluggish|takes?\s+forever|crawl\w*|p9\d|spin\w*|"
+                        r"hang(s|ing)?|late|delayed|delays?)\b", re.IGNORECASE)
+# requests failing, not a run that failed ("did the backup fail" is a Job's question, not a service's 5xx count)
+_SAID_FAILING = re.compile(r"\b(errors?|erroring|5xx|5\d\ds?|failing|outage|unavailable)\b", re.IGNORECASE)
+_SAID_TIMEOUT = re.compile(r"\b(tim(e|es|ing)\s*out|time\s*outs?|timeouts?|timed\s+out)\b", re.IGNORECASE)
+
+
+def said_symptom_metrics(text: str) -> list[str]:
+    """The app metrics a symptom said in `text` is read from, slowness first; [] when no symptom is said."""
+    timeout = bool(_SAID_TIMEOUT.search(text))
+    metrics = ["LatencyP99"] if timeout or _SAID_SLOW.search(text) else []
+    return metrics + (["5xxCount"] if timeout or _SAID_FAILING.search(text) else [])

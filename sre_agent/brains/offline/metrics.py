@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from ...contracts import resource_id
 from ...graph.health import from_alertmanager
 from ...graph.state import Investigation, Task
+from ...metric_kinds import said_symptom_metrics
 from . import prometheus_alert, promql_workload
 from .calls import Calls, split_target
 from .metric_judgement import (
@@ -30,6 +31,7 @@ from .metric_judgement import (
 __all__ = ["CONTAINER_INSIGHTS", "THROTTLED_PERCENT", "investigate"]
 
 CONTAINER_INSIGHTS = "ContainerInsights"
+MAX_SYMPTOM_SERVICES = 40  # series read per said symptom at most: a question waits for these
 
 
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
@@ -53,6 +55,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         return  # Prometheus could not be read: its tool errors are the evidence; CloudWatch is not this run's source
     elif task.question == "service":
         await _service(task.target, calls)
+    elif task.question == "symptoms":
+        await _symptoms(task.target, state.incident.question or "", calls)
     else:  # "workload": all of it; "container_resources": its containers' memory and CPU only
         await _workload(task.target, calls, app=task.question != "container_resources")
 
@@ -81,6 +85,41 @@ async def _service(service: str, calls: Calls) -> None:
     """Is this (dependency) service itself failing or slow, as its own metrics say?"""
     namespace, _, name = split_target(service)
     await _app_anomalies(service, namespace, name, calls)
+
+
+async def _symptoms(target: str, question: str, calls: Calls) -> None:
+    """A question that says a symptom ("bookings spin and time out", "pages slow since 9") and names nothing found:
+    the service whose own telemetry shows that symptom now is what it is about. Each service's app metric for the
+    symptom (metric_kinds.said_symptom_metrics) is read through the detector against its own baseline; the three with
+    the strongest ongoing rise are judged like any degraded service (a rise that only followed traffic is no fault),
+    and the most anomalous of those is located -- investigated as if named. A static finding elsewhere (a suspended
+    CronJob, a Pending pod in another namespace) is no answer to "why is it slow" while a service's own latency says
+    where the slowness is. `target`: the namespace the question is scoped to, or "cluster"."""
+    namespace = None if target == "cluster" else target
+    rising: dict[str, tuple[float, str]] = {}  # namespace/Service/name -> (the strongest ongoing rise's score, evidence)
+    for metric in said_symptom_metrics(question):
+        listed, ev = await calls("list_metrics", namespace="Application", metric_name=metric, max_results=500)
+        for series in ((listed or {}).get("metrics") or [])[:MAX_SYMPTOM_SERVICES]:
+            dims = series.get("dimensions") or {}
+            where, service = dims.get("Namespace"), dims.get("Service")
+            if not where or not service or (namespace and where != namespace):
+                continue
+            report, ev2 = await calls("detect_anomalies", namespace="Application", metric_name=metric, dimensions=dims,
+                                      start="-3h", statistic="Sum" if metric == "5xxCount" else "Average")
+            current = ongoing(intervals_of(report), datetime.now(UTC))
+            if current and current.get("direction", "up") == "up":
+                rid, score = resource_id("Service", service, where), float(current.get("peak_score") or current.get("score") or 0)
+                if score > rising.get(rid, (-1.0, ""))[0]:
+                    rising[rid] = (score, ev2)
+    for rid in sorted(rising, key=lambda r: rising[r][0], reverse=True)[:3]:
+        where, _, service = split_target(rid)
+        await _app_anomalies(rid, str(where), str(service), calls)
+    judged = {f.resource for f in calls.findings if f.signal in ("LatencyAnomaly", "ErrorAnomaly") and f.resource in rising}
+    if judged:
+        worst = max(judged, key=lambda r: rising[r][0])
+        calls.find(worst, "Located", f"the question says a symptom and names nothing found: {worst}'s own "
+                   f"{' and '.join(said_symptom_metrics(question))} rose and is still off its baseline", rising[worst][1],
+                   severity="info", via="symptoms")
 
 
 def _workloads_named(state: Investigation, namespace: str, name: str) -> list[str]:

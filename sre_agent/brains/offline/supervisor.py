@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ...categories import category
 from ...contracts import Finding, RecalledIncident, RootCauseCategory
 from ...graph.state import Hypothesis, Investigation, Task
+from ...metric_kinds import said_symptom_metrics
 from .diagnosis import best, hypotheses
 from .kubernetes import WALKABLE, walked
 
@@ -101,7 +102,12 @@ def _candidates(state: Investigation) -> list[Task]:
     located = any(f.signal == "Located" for f in findings) or bool(state.incident.affected)
     if state.incident.question and state.tasks and not located:
         mentioned = [f.resource for f in findings if f.signal == "NamespaceMentioned"]
-        for scope in ([state.incident.namespace] if state.incident.namespace else mentioned) or ["cluster"]:
+        scopes = ([state.incident.namespace] if state.incident.namespace else mentioned) or ["cluster"]
+        if said_symptom_metrics(state.incident.question):  # "bookings time out": whose own latency/5xx says so, first
+            tasks += [Task(agent="metrics", target=scope, question="symptoms", reason="the question says a symptom and "
+                           f"names nothing found: which service in {scope} shows it in its own telemetry")
+                      for scope in scopes]
+        for scope in scopes:
             tasks.append(Task(agent="kubernetes", target=scope, question="triage",
                               reason=f"nothing the question names was found; sweep {scope}"))
     # What a sweep's analyzers flagged on a workload is investigated like an alarmed workload

@@ -18,6 +18,7 @@ from ..answer.investigate import wider_subject
 from ..ask import Ask
 from ..understand.kinds_said import configs_read_by
 from .guards import elsewhere
+from .leaves_fault import nothing_to_clear
 from .plans import Plan
 
 # A pinned tool -> the kind of change it is (set_resources is memory or cpu by what it sets; other tools are judged
@@ -121,6 +122,10 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
         if isinstance(worst, str) and worst:
             diagnosis, subject = (await ask.investigate(ask.question, worst)).get("diagnosis") or {}, worst
             ask.last_diagnosis = diagnosis or None
+        elif worst == "":  # nothing pages on or near it: a restart/undo/pod delete asks its own investigation
+            if (idle := await nothing_to_clear(ask, plan, rid)) is not None:
+                return idle  # it found nothing either: churn ("restart it to be safe")
+            diagnosis = ask.last_diagnosis or {}  # what it found, when it found a fault
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if found == "none":
         summary = str(diagnosis.get("summary") or "")
@@ -154,7 +159,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
         return await _restart_comes_after(ask, root)
     if kind is None or kind in acts:
         return None
-    return (f"note: {root}'s fault is {found} ({why}) -- a {kind} change does not act on it "
+    return (f"note: {root}'s fault is {found} ({why}) -- a{'n' if kind[0] in 'aeiou' else ''} {kind} change does not act on it "
             f"(what does: {', '.join(acts) or 'nothing chat pins'})")
 
 

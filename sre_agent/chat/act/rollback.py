@@ -22,6 +22,7 @@ from ..understand.kinds_said import configs_read_by
 from .cause_note import cause_note
 from .config_revert import config_revert, edit_not_read
 from .guards import OVERRIDE, against_intent, elsewhere_for, not_the_cause
+from .leaves_fault import churn_refusal, fix_found
 from .plans import Plan
 from .verb_targets import rollback_target
 
@@ -294,8 +295,10 @@ async def not_the_cause_of(ask: Ask, tool: str, rid: str | None = None) -> Answe
         return None
     # a ConfigMap's or Secret's refusal shows what the edit left in it: its record (last write, what it holds)
     record = (await config_record(ask, rid))[:3] if kind in ("ConfigMap", "Secret") else []
+    fix = await fix_found(ask, found[0])  # what acts on the root: the step to take instead
     return refusal.model_copy(update={"diagnosis": ask.last_diagnosis,  # the root found: kept
-                                      "details": [*refusal.details, *([unread] if unread else []), *record]})
+                                      "details": [*refusal.details, *([unread] if unread else []), *record],
+                                      "next_steps": [*([fix] if fix else []), *refusal.next_steps]})
 
 
 @handles("rollback_safe", needs=("kubernetes", "cloudwatch"))
@@ -379,7 +382,10 @@ async def rollback_request(ask: Ask) -> Answer:
     request = undo_request(ask, current, previous, namespace, name, diff)
     images = ", ".join(str(i) for i in previous.get("images") or [])
     # the fault the conversation found (investigated now if none yet) where this undo leaves it: said first
-    note = await cause_note(ask, Plan("rollout_undo", request.args, request.change, ""), ask.resource or "")
+    plan = Plan("rollout_undo", request.args, request.change, "")
+    note = await cause_note(ask, plan, ask.resource or "")
+    if (refusal := await churn_refusal(ask, plan, ask.resource or "", note)) is not None:  # an undo that leaves the fault
+        return refusal
     return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "
                       f"{previous['revision']} ({images}). Chat is read-only and has changed nothing.", status="approval_required",
                       details=[*([note] if note else []), *(f"skipped: {why}" for why in previous.get("skipped") or []),

@@ -22,7 +22,7 @@ from .node_rotation import rotated_in
 from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import owner_id, pending_said_why, pod_trouble, pods_say_why, workload_pods
-from .slow_services import slowest_service
+from .slow_services import symptom_service
 from .templates import RESTARTED_AT, revision_template, template_diff
 
 
@@ -74,13 +74,17 @@ async def wider_subject(ask: Ask, near: str | None = None, *, own_node: bool = T
     # still pages: what it watches (the caller still naming the retired one) is the subject then
     problems = sorted(problems, key=lambda p: not any(s.source == "alarm" for s in p.symptoms))
     alarmed_behind_retired = [s.resource for p in retired for s in p.symptoms if s.source == "alarm" and s.resource != p.resource]
-    if problems and (any(s.source == "alarm" for s in problems[0].symptoms) or not alarmed_behind_retired):
+    if problems and any(s.source == "alarm" for s in problems[0].symptoms):
+        return problems[0].resource
+    # nothing paging: the service whose own latency/5xx rose (the symptom said, else what users feel) is the subject --
+    # a quiet static finding elsewhere (a suspended CronJob) is no answer to "bookings time out", nor what is wrong now
+    if not near and not alarmed_behind_retired and (showing := await symptom_service(ask, unsaid=True)) is not None:
+        ask.notes.append(f"(no object named: {showing}'s own telemetry shows the symptom against its baseline -- investigated)")
+        return next((p.resource for p in problems if touches(p, showing)), showing)
+    if problems and not alarmed_behind_retired:
         return problems[0].resource
     if alarmed_behind_retired:
         return alarmed_behind_retired[0]
-    if (slow := await slowest_service(ask)) is not None:  # "homepage slow since 9": whose latency is up, unpaged
-        ask.notes.append(f"(no object named: {slow}'s latency is up against its own baseline -- investigated)")
-        return slow
     answer = await broken_now(ask)
     answer.details.insert(0, "(No object in the question matched a name, so this looked at what is broken now.)")
     return answer

@@ -1,0 +1,95 @@
+"""A restart, pod delete or undo that leaves the fault found -- or that has nothing to clear ("restart it to be safe")
+-- is said, not pinned; "anyway" pins it; a change that is not disruptive keeps its note (chat/act/leaves_fault.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sre_agent.chat.act.leaves_fault import churn_refusal, nothing_to_clear
+from sre_agent.chat.act.plans import BY_HAND, Plan
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+
+RID = "shop/Deployment/checkout"
+NOTE = "note: shop/Deployment/checkout's fault is bad_image (tag 4.2.1 was never pushed) -- a restart change does not act on it"
+
+
+class Cluster:
+    """checkout: two pods created at 10:00, reading ConfigMap checkout-config (written at `written`)."""
+
+    def __init__(self, written: str) -> None:
+        self.written = written
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        data: dict = {}
+        if tool == "get_resources" and args["kind"] == "Pod":
+            data = {"items": [{"name": f"checkout-7d9-{i}", "namespace": "shop", "owner": "ReplicaSet/checkout-7d9",
+                               "created": "2026-11-28T10:00:00Z"} for i in range(2)]}
+        elif tool == "get_resources" and args["kind"] == "ConfigMap":
+            data = {"items": [{"name": "checkout-config", "written": self.written}]}
+        elif tool == "get_resources":
+            data = {"items": []}
+        elif tool == "describe":
+            data = {"object": {"spec": {"template": {"spec": {"containers": [
+                {"name": "checkout", "envFrom": [{"configMapRef": {"name": "checkout-config"}}]}]}}}}}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+def _ask(question: str, written: str = "2026-11-27T09:00:00Z", category: str = "none") -> Ask:
+    async def investigate(q: str, rid: str) -> dict:
+        return {"diagnosis": {"category": category, "resource": rid if category != "none" else "",
+                              "summary": "No root cause among the observations: checkout serves within its baseline"}}
+    return Ask(question=question, recognised=recognise(question), tools=Cluster(written), investigate=investigate)
+
+
+def _restart() -> Plan:
+    return Plan("rollout_restart", {"namespace": "shop", "name": "checkout"}, "restart every pod", "kubectl rollout restart")
+
+
+def test_a_restart_that_leaves_the_fault_is_said_not_pinned():
+    refusal = asyncio.run(churn_refusal(_ask("just restart checkout"), _restart(), RID, NOTE))
+    assert refusal is not None and refusal.status == "answered" and refusal.headline.startswith("Not pinned:")
+    assert refusal.headline.startswith("Not pinned: a restart of shop/Deployment/checkout -- ")
+    assert "bad_image" in refusal.headline and "anyway" in refusal.next_steps[-1]
+
+
+def test_anyway_pins_it_and_a_change_that_is_not_disruptive_keeps_its_note():
+    assert asyncio.run(churn_refusal(_ask("restart checkout anyway"), _restart(), RID, NOTE)) is None
+    memory = Plan("set_resources", {"limits": {"memory": "1Gi"}}, "set memory", "kubectl set resources")
+    assert asyncio.run(churn_refusal(_ask("give checkout 1Gi"), memory, RID, NOTE)) is None
+    assert asyncio.run(churn_refusal(_ask("just restart checkout"), _restart(), RID, None)) is None
+
+
+def test_several_pods_deleted_by_hand_are_disruptive_too():
+    pods = Plan(BY_HAND, {"kind": "Pod", "names": ["a", "b"]}, "delete 2 pods", "kubectl delete pod a b")
+    assert asyncio.run(churn_refusal(_ask("delete those pods"), pods, RID, NOTE)) is not None
+
+
+def test_nothing_wrong_on_or_near_it_is_nothing_to_clear():
+    note = asyncio.run(nothing_to_clear(_ask("restart checkout to be safe"), _restart(), RID))
+    assert note is not None and "nothing is wrong on or near shop/Deployment/checkout" in note
+
+
+def test_a_config_written_since_its_pods_started_gives_a_restart_something_to_do():
+    assert asyncio.run(nothing_to_clear(_ask("restart checkout", written="2026-11-28T11:00:00Z"), _restart(), RID)) is None
+
+
+def test_a_fault_its_own_investigation_finds_is_left_to_the_cause_note():
+    ask = _ask("restart checkout", category="memory_leak")
+    assert asyncio.run(nothing_to_clear(ask, _restart(), RID)) is None
+    assert (ask.last_diagnosis or {}).get("category") == "memory_leak"
+
+
+def test_the_refusal_says_the_fix_found_for_the_root():
+    ask = _ask("just restart checkout")
+    ask.last_diagnosis = {"category": "bad_image", "resource": RID}
+
+    async def investigate(q: str, rid: str) -> dict:
+        return {"diagnosis": {"category": "bad_image", "resource": rid}, "proposed_fixes": [
+            {"resource": RID, "summary": "set the image back to 4.2.0",
+             "commands": ["kubectl -n shop set image deployment/checkout checkout=shop/checkout:4.2.0"]}]}
+    ask.investigate = investigate
+    refusal = asyncio.run(churn_refusal(ask, _restart(), RID, NOTE))
+    assert refusal is not None and refusal.next_steps[0].startswith(f"Fix {RID}: set the image back to 4.2.0")
