@@ -130,6 +130,8 @@ SETS = {
                             ["sc09-bookings-timing-out-question"]),
     "scenarios_heldout48": ("emberfall", 10, ["ef10-game-session-offpeak-scale-down"],
                             ["ef09-leaderboard-stale-question"]),
+    "scenarios_heldout49": ("quillmark", 10, ["qk10-search-api-blue-no-hosts"],
+                            ["qk09-article-pages-slow"]),
 }
 
 
