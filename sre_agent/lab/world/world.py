@@ -262,6 +262,18 @@ class World:
         self.traffic_model.oom_due = set()
         return killed
 
+    def _reconciled(self, reconcile, obj: dict, now: datetime) -> bool:
+        """One controller's pass over one object. A write the API refuses (a name taken, a conflict) is that
+        controller's warning event and its retry at the next pass, as a real controller logs and requeues -- never an
+        error raised into the API request that happened to trigger the sync (the lab would answer every later request
+        with it)."""
+        try:
+            return reconcile(self, obj, now)
+        except ApiError as error:
+            self.events.record(obj, "FailedSync", f"{obj['kind']} controller: {error}"[:400], now, type_="Warning",
+                               component=f"{obj['kind'].lower()}-controller")
+            return False
+
     def _reconcile(self, now: datetime) -> None:
         reconcile_nodes(self, now)
         for _ in range(8):  # passes until the cluster settles (a rollout steps once per pass)
@@ -269,14 +281,11 @@ class World:
             changed = evict_from_unreachable_nodes(self, now)
             for hpa in self.list("HorizontalPodAutoscaler"):
                 changed |= reconcile_hpa(self, hpa, now)
-            for deploy in self.list("Deployment"):
-                changed |= reconcile_deployment(self, deploy, now)
-            for rs in self.list("ReplicaSet"):
-                changed |= reconcile_replicaset(self, rs, now)
-            for kind, reconcile in (("StatefulSet", reconcile_statefulset), ("DaemonSet", reconcile_daemonset),
+            for kind, reconcile in (("Deployment", reconcile_deployment), ("ReplicaSet", reconcile_replicaset),
+                                    ("StatefulSet", reconcile_statefulset), ("DaemonSet", reconcile_daemonset),
                                     ("CronJob", reconcile_cronjob), ("Job", reconcile_job)):
                 for obj in self.list(kind):
-                    changed |= reconcile(self, obj, now)
+                    changed |= self._reconciled(reconcile, obj, now)
             reconcile_pvcs(self, now)  # claims a StatefulSet just made bind before its pod is scheduled
             changed |= self.scheduler.schedule(now)
             self._ready_memo.clear()

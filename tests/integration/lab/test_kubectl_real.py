@@ -297,3 +297,25 @@ def test_logs_of_a_job_reads_its_own_pod_not_another_workloads_with_the_same_lab
         assert out == kubectl(lab, "logs", pods[0][0], "-n", "default", check=False)
     finally:
         kubectl(lab, "delete", "-f", "-", stdin=SHARED_LABEL_WORKLOADS, check=False)
+
+
+def test_a_statefulset_deleted_with_cascade_orphan_and_applied_again_adopts_its_members(lab):
+    # what `kubectl delete --cascade=orphan` + apply does on a real cluster (to change an immutable field): the
+    # controller adopts the member pods and ControllerRevision left behind -- the lab had created them again and
+    # answered every later request with AlreadyExists
+    manifest = json.dumps({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                           "metadata": {"name": "orphan-check", "namespace": "default"},
+                           "spec": {"serviceName": "orphan-check", "replicas": 1,
+                                    "selector": {"matchLabels": {"app": "orphan-check"}},
+                                    "template": {"metadata": {"labels": {"app": "orphan-check"}},
+                                                 "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}}})
+    kubectl(lab, "apply", "-f", "-", stdin=manifest)
+    kubectl(lab, "delete", "statefulset", "orphan-check", "-n", "default", "--cascade=orphan")
+    assert "orphan-check-0" in kubectl(lab, "get", "pods", "-n", "default", "-o", "name")  # left running
+    kubectl(lab, "apply", "-f", "-", stdin=manifest)
+    uid = kubectl(lab, "get", "statefulset", "orphan-check", "-n", "default", "-o", "jsonpath={.metadata.uid}")
+    owners = kubectl(lab, "get", "pod", "orphan-check-0", "-n", "default", "-o", "jsonpath={.metadata.ownerReferences[0].uid}")
+    revisions = kubectl(lab, "get", "controllerrevisions", "-n", "default", "-l", "app=orphan-check", "-o",
+                        "jsonpath={.items[*].metadata.ownerReferences[0].uid}")
+    assert owners == uid and revisions.split() == [uid]
+    kubectl(lab, "delete", "statefulset", "orphan-check", "-n", "default")

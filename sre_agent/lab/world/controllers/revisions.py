@@ -27,7 +27,13 @@ def sync_revisions(world: ClusterContext, owner: dict, current: str, pod_label: 
     mine = next((r for r in owned if (r["metadata"].get("labels") or {}).get(REVISION_HASH) == current), None)
     if mine is not None and int(mine.get("revision", 0)) == highest:
         return False
-    if mine is not None:  # back to an earlier template (an undo): that revision becomes the newest
+    orphan = world.store.try_get("ControllerRevision", namespace, f"{name}-{current}") if mine is None else None
+    if orphan is not None and not any(ref.get("controller") for ref in orphan["metadata"].get("ownerReferences") or []):
+        # left by an owner deleted with --cascade=orphan: the new owner of the same template adopts it, as the
+        # controller's ClaimControllerRevisions does (creating it again would collide on its name for ever)
+        mine = copy.deepcopy(orphan)
+        mine["metadata"]["ownerReferences"] = [owner_ref(owner)]
+    if mine is not None:  # back to an earlier template (an undo), or adopted: that revision becomes the newest
         mine = copy.deepcopy(mine)
         mine["revision"] = highest + 1
         mine["metadata"].pop("resourceVersion", None)

@@ -13,9 +13,31 @@ import copy
 from datetime import datetime
 
 from ..context import ClusterContext
-from .common import is_terminating, live_pods_of, new_pod, template_hash, write_status
+from .common import is_terminating, live_pods_of, new_pod, owner_ref, template_hash, write_status
 from .quota import quota_rejection
 from .revisions import REVISION_HASH, sync_revisions
+
+
+def _adopt_orphans(world: ClusterContext, sts: dict, desired: int, pods: dict[str, dict]) -> bool:
+    """Member pods left by a StatefulSet deleted with --cascade=orphan (no controller owner, the selector's labels, a
+    member's name) are adopted by the StatefulSet applied again, as the controller's ClaimPods does: creating them
+    again would collide on their names."""
+    namespace, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
+    wanted = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
+    adopted = False
+    for ordinal in range(desired):
+        pod_name = f"{name}-{ordinal}"
+        orphan = world.store.try_get("Pod", namespace, pod_name) if pod_name not in pods else None
+        if orphan is None or any(ref.get("controller") for ref in orphan["metadata"].get("ownerReferences") or []) or \
+                any((orphan["metadata"].get("labels") or {}).get(k) != v for k, v in wanted.items()):
+            continue
+        orphan = copy.deepcopy(orphan)
+        orphan["metadata"]["ownerReferences"] = [owner_ref(sts)]
+        orphan["metadata"].pop("resourceVersion", None)
+        world.store.replace(orphan)
+        pods[pod_name] = orphan
+        adopted = True
+    return adopted
 
 
 def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bool:
@@ -24,7 +46,7 @@ def reconcile_statefulset(world: ClusterContext, sts: dict, now: datetime) -> bo
     revision = template_hash(sts["spec"]["template"])
     update_revision = f"{name}-{revision}"
     pods = {p["metadata"]["name"]: p for p in world.informer.owned_by("Pod", sts["metadata"]["uid"])}
-    changed = sync_revisions(world, sts, revision, update_revision)
+    changed = sync_revisions(world, sts, revision, update_revision) | _adopt_orphans(world, sts, desired, pods)
     for ordinal in range(desired):
         pod_name = f"{name}-{ordinal}"
         pod = pods.get(pod_name)
