@@ -132,6 +132,8 @@ SETS = {
                             ["ef09-leaderboard-stale-question"]),
     "scenarios_heldout49": ("quillmark", 10, ["qk10-search-api-blue-no-hosts"],
                             ["qk09-article-pages-slow"]),
+    "scenarios_heldout50": ("larchfield", 10, ["lf10-node-count-over-budget"],
+                            ["lf09-alerts-arriving-late"]),
 }
 
 
