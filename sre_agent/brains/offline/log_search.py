@@ -15,10 +15,21 @@ TAIL = 60
 async def matching_line(namespace: str, pods: list[str], pattern: re.Pattern[str], calls: Calls,
                         container: str | None = None) -> tuple[str, str] | None:
     """(the latest matching line, evidence id) from the pods' recent lines (of `container`), or None."""
-    for pod in pods[:2]:
+    said = await pods_saying(namespace, pods[:2], pattern, calls, container, first=True)
+    return (said[0][1], said[0][2]) if said else None
+
+
+async def pods_saying(namespace: str, pods: list[str], pattern: re.Pattern[str], calls: Calls,
+                      container: str | None = None, *, first: bool = False) -> list[tuple[str, str, str]]:
+    """(pod, its latest matching line, evidence id) for each of `pods` whose recent lines (of `container`) match --
+    which members of a StatefulSet say it, where each has its own volume; `first`: stop at the first that does."""
+    said = []
+    for pod in pods:
         logs, ev = await calls("pod_logs", namespace=namespace, name=pod, container=container, tail=TAIL)
         lines = [str(line) for line in (logs or {}).get("lines") or []]
         hit = next((line for line in reversed(lines) if pattern.search(line)), None)
         if hit is not None:
-            return clip(hit, 240), ev
-    return None
+            said.append((pod, clip(hit, 240), ev))
+            if first:
+                break
+    return said

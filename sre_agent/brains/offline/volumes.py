@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 
 from .calls import Calls
-from .log_search import matching_line
+from .log_search import pods_saying
 
 NO_SPACE = re.compile(r"no space left on device|ENOSPC|disk (?:is )?full|could not extend file|out of disk space|"
                       r"not enough space|insufficient disk space|disk quota exceeded", re.I)
 PATH = re.compile(r"(/[\w.@/-]+)")
+MAX_MEMBERS = 6  # a StatefulSet's members whose lines are read: which of their claims is full
 
 
 def claims_of(workload_name: str, kind: str, spec: dict) -> dict[str, tuple[str, str]]:
@@ -35,10 +36,14 @@ async def full_volumes(workload: str, namespace: str, kind: str, name: str, spec
     if not mounts or not pods:
         return
     container = next(iter(mounts.values()))[1]
-    said = await matching_line(namespace, pods, NO_SPACE, calls, container)
-    if said is None:
+    # a StatefulSet's members each write their own claim: every member is read, and only the claims of those that say
+    # it are full (the first member's claim is not the third's)
+    said = await pods_saying(namespace, pods[:MAX_MEMBERS] if kind == "StatefulSet" else pods[:2], NO_SPACE, calls,
+                             container, first=kind != "StatefulSet")
+    if not said:
         return
-    line, ev_logs = said
+    _, line, ev_logs = said[0]
+    members = {pod.rsplit("-", 1)[-1] for pod, _, _ in said if kind == "StatefulSet" and pod.startswith(f"{name}-")}
     paths = PATH.findall(line)
     # the mount the failing path lies under (the longest prefix), else the workload's only mount
     under = [mount for mount in mounts if any(p == mount or p.startswith(mount.rstrip("/") + "/") for p in paths)]
@@ -48,7 +53,8 @@ async def full_volumes(workload: str, namespace: str, kind: str, name: str, spec
     wanted = mounts[mount][0]
     listed, ev_claims = await calls("get_resources", kind="PersistentVolumeClaim", namespace=namespace)
     claims = [c for c in (listed or {}).get("items") or []
-              if c["name"] == wanted or wanted.endswith("-") and c["name"].startswith(wanted)]
+              if c["name"] == wanted or wanted.endswith("-") and c["name"].startswith(wanted)
+              and (not members or c["name"].removeprefix(wanted) in members)]
     expandable: dict[str, bool | None] = {}  # per StorageClass: a StatefulSet's claims usually share one
     for claim in claims[:3]:
         storage_class = claim.get("storageClass")

@@ -18,7 +18,7 @@ from ..answer.investigate import wider_subject
 from ..ask import Ask
 from ..understand.kinds_said import configs_read_by
 from .guards import elsewhere
-from .leaves_fault import nothing_to_clear
+from .leaves_fault import CauseNote, as_note, nothing_to_clear
 from .plans import Plan
 
 # A pinned tool -> the kind of change it is (set_resources is memory or cpu by what it sets; other tools are judged
@@ -112,7 +112,7 @@ def _key_not_named(plan: Plan, rid: str, diagnosis: dict, why: str) -> str | Non
            f"its evidence does not name {key}"
 
 
-async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | None:
+async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNote | None:
     """One line for the approval request when the change leaves the conversation's root cause as it is, else None."""
     diagnosis, subject = ask.last_diagnosis or {}, ""
     if diagnosis.get("category", "none") == "none" and ask.investigate is not None:
@@ -129,8 +129,8 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if found == "none":
         summary = str(diagnosis.get("summary") or "")
-        return _outside_note(summary, rid, change_kind(plan, verb)) or _paging_elsewhere(summary, rid) or \
-            _found_nothing(summary, subject, rid)
+        return as_note(_outside_note(summary, rid, change_kind(plan, verb)), "outside") or \
+            as_note(_paging_elsewhere(summary, rid), "elsewhere") or as_note(_found_nothing(summary, subject, rid), "found_nothing")
     if not root:
         return None
     why = cause_text(diagnosis, 220)
@@ -138,7 +138,8 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
             parse_resource_id(root)[2] not in plan.change:
         # an undo rolls back the pod template, never the data of a ConfigMap/Secret it reads -- unless the revision
         # it goes back to reads another one (then the plan's change names it)
-        return f"note: the root cause found is {root} ({found}: {why}) -- an undo of {rid} leaves what {root} holds as it is"
+        return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- an undo of {rid} leaves what {root} "
+                         "holds as it is", "undo_data")
     if not _same_object(root, rid):
         rid_kind = parse_resource_id(rid)[1]
         configs = rid_kind in ("ConfigMap", "Secret") and parse_resource_id(root)[1] in ("ConfigMap", "Secret")
@@ -148,19 +149,20 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> str | No
                 and _config_reaches(found):
             # what the root workload reads (its heap flag, its pool size): the change may be the fix -- when it sets what
             # the fault's evidence names
-            return _key_not_named(plan, rid, diagnosis, why)
-        return f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it"
+            return as_note(_key_not_named(plan, rid, diagnosis, why), "key")
+        return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it",
+                         "elsewhere")
     kind = change_kind(plan, verb)
     try:
         acts = category(found).acted_on_by
     except KeyError:
         return None
     if kind == "restart" and kind in acts:
-        return await _restart_comes_after(ask, root)
+        return as_note(await _restart_comes_after(ask, root), "after")
     if kind is None or kind in acts:
         return None
-    return (f"note: {root}'s fault is {found} ({why}) -- a{'n' if kind[0] in 'aeiou' else ''} {kind} change does not act on it "
-            f"(what does: {', '.join(acts) or 'nothing chat pins'})")
+    return CauseNote(f"note: {root}'s fault is {found} ({why}) -- a{'n' if kind[0] in 'aeiou' else ''} {kind} change does not "
+                     f"act on it (what does: {', '.join(acts) or 'nothing chat pins'})", "kind")
 
 
 RESTART_COMMAND = re.compile(r"\brollout\s+restart\b")

@@ -19,6 +19,27 @@ from ..understand.references import owner_of
 from .guards import OVERRIDE
 from .plans import BY_HAND, Plan
 
+
+class CauseNote(str):
+    """A note line for the approval request, and how the change leaves the fault (`leaves`): "elsewhere" (the change is
+    to another object than the root, or to another than what fails), "kind" (a kind of change the fault's category is not
+    acted on by), "after" (a restart before the step the fix needs first), "nothing" (no fault on or near it to clear),
+    "found_nothing" (what pages was investigated and showed none), "outside" (what fails is a host outside the cluster),
+    "undo_data" (an undo leaves a ConfigMap's/Secret's data), "key" (a key the fault's evidence does not name).
+    leaves_fault.py decides from `leaves` which of them are refused rather than pinned."""
+
+    leaves: str
+
+    def __new__(cls, text: str, leaves: str) -> CauseNote:
+        note = super().__new__(cls, text)
+        note.leaves = leaves
+        return note
+
+
+def as_note(text: str | None, leaves: str) -> CauseNote | None:
+    return CauseNote(text, leaves) if text is not None else None
+
+
 DISRUPTIVE_TOOLS = ("rollout_restart", "delete_pod", "rollout_undo")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -29,12 +50,25 @@ def disruptive(plan: Plan) -> bool:
 
 
 CHANGE_SAID = {"rollout_undo": "an undo of {rid}", "rollout_restart": "a restart of {rid}"}
+# how a disruptive change leaves the fault (cause_note.CauseNote.leaves) that refuses it; any change at all is refused
+# when it is to another object than the root ("elsewhere": the lure's restart, its CPU, its scale)
+DISRUPTIVE_LEAVES = ("kind", "after", "nothing", "found_nothing", "outside", "undo_data")
 
 
-async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: str | None) -> Answer | None:
-    """The refusal for a disruptive `plan` whose cause note (cause_note.py: the change leaves the fault) is `note`, with
-    the fix the investigation found for the root -- what to do instead, not only what not to."""
-    if note is None or not disruptive(plan) or OVERRIDE.search(ask.question):
+def refuses(plan: Plan, note: CauseNote, verb: str = "") -> bool:
+    """Whether the change the note is about is said rather than pinned: any change to an object that is not the root,
+    a disruptive change (or a rerun, which fails the same way) that leaves the fault."""
+    leaves = getattr(note, "leaves", "")
+    return leaves == "elsewhere" or (disruptive(plan) or verb == "rerun") and leaves in DISRUPTIVE_LEAVES
+
+
+async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, verb: str = "") -> Answer | None:
+    """The refusal for a change that its cause note (cause_note.py) says leaves the fault, where `refuses` holds, with the
+    fix the investigation found for the root -- what to do instead, not only what not to. A restart that brings in a
+    ConfigMap/Secret edited since its pods started has something to do: pinned with its note."""
+    if note is None or not refuses(plan, note, verb) or OVERRIDE.search(ask.question):
+        return None
+    if plan.tool == "rollout_restart" and await configs_written_since(ask, rid):
         return None
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     change = CHANGE_SAID.get(plan.tool, "{change}").format(rid=rid, change=plan.change)
@@ -79,15 +113,18 @@ async def configs_written_since(ask: Ask, rid: str) -> list[str]:
     return newer
 
 
-async def nothing_to_clear(ask: Ask, plan: Plan, rid: str) -> str | None:
-    """Nothing pages on or near `rid`: its own investigation says whether a disruptive change has a fault to clear. The
-    note when it found none (and no config it reads was written since its pods started), else None."""
-    if not disruptive(plan) or ask.investigate is None:
+async def nothing_to_clear(ask: Ask, plan: Plan, rid: str) -> CauseNote | None:
+    """Nothing pages on or near `rid`: its own investigation says whether the change has a fault to clear (a fault it
+    finds -- its own or one it walks to, a cache it calls throttled -- becomes the conversation's, for the cause note to
+    weigh the change against). The note when it found none, else None; a restart that would bring in a ConfigMap/Secret
+    edited since its pods started has something to do, so its workload is not looked into."""
+    if ask.investigate is None:
         return None
     workload = rid
     if parse_resource_id(rid)[1] == "Pod":
         workload = await owner_of(ask, rid) or rid
-    if parse_resource_id(workload)[1] not in WORKLOAD_KINDS or await configs_written_since(ask, workload):
+    if parse_resource_id(workload)[1] not in WORKLOAD_KINDS or \
+            disruptive(plan) and await configs_written_since(ask, workload):
         return None
     diagnosis = (await ask.investigate(ask.question, workload)).get("diagnosis") or {}
     if not diagnosis or diagnosis.get("category", "none") != "none":
@@ -95,4 +132,5 @@ async def nothing_to_clear(ask: Ask, plan: Plan, rid: str) -> str | None:
         return None
     ask.last_diagnosis = diagnosis
     summary = clip(str(diagnosis.get("summary") or "").split(" -- ")[0], 220)
-    return f"note: nothing is wrong on or near {workload} to clear ({summary}); it takes serving pods away for nothing"
+    cost = "it takes serving pods away for nothing" if disruptive(plan) else "nothing found asks for this change"
+    return CauseNote(f"note: nothing is wrong on or near {workload} to clear ({summary}); {cost}", "nothing")

@@ -103,6 +103,8 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
                  "No MCP tool suspends a CronJob: a human runs the command after approval."])
 
 
+# a word shaped like a key's name (DB_PASSWORD, tls.key, api-token, s3Bucket, v2key): not a plain word ("old") or a number
+KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
 KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
 
 
@@ -117,9 +119,16 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     key = variable[0] if variable else match.group("key") if match else ""
     # a ConfigMap's value said in the request is the patch's; a Secret's stays a placeholder (chat never carries one)
     value = variable[1] if variable and variable[1] and kind == "ConfigMap" else "<value>"
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
+    if not variable and key not in keys and not KEY_SHAPED.search(key):
+        # "put 20 back in the settings", "put the old key back": a value or a plain word, never a key's name -- a value
+        # said goes back where the ConfigMap holds nothing now (one empty key); else the key is asked for
+        empty = [k for k, v in (obj.get("data") or {}).items() if not str(v).strip()]
+        if kind != "ConfigMap" or not re.fullmatch(r"[\w.:/-]+", key) or not key[0].isdigit() or len(empty) != 1:
+            return f"Say the key to set in {rid} by its name (keys now: {', '.join(keys) or 'none'})"
+        key, value = empty[0], key
     field_name = "stringData" if kind == "Secret" else "data"
     patch = json.dumps({field_name: {key: value}})
-    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
                 f"{kind} {name}: {'set' if key in keys else 'add'} key {key}"
                 + (f" to {value}" if value != "<value>" else "") + f" (keys now: {', '.join(keys) or 'none'})",
@@ -278,6 +287,10 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
     which = "requests" if part and part.group(1).lower().startswith("request") else "limits"
     quantity = quantity_asked(question, resource)
+    # "250m request 1 cpu limit": the amount said right before the part is that part's
+    value_first = {part.lower(): value for value, part in VALUE_PART.findall(request_part(question))}
+    if which[:-1] in value_first:
+        quantity = _as_quantity(value_first[which[:-1]], resource)
     current = ((container.get("resources") or {}).get(which) or {}).get(resource)
     if quantity is None:
         return f"Say the new {resource} {which[:-1]} (e.g. 'set its {resource} {which[:-1]} to ...'); it is {current} now"

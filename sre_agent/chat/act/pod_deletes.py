@@ -28,6 +28,13 @@ STATES = (("pending", re.compile(r"\bpending\b", re.I), re.compile(r"Pending|Uns
            re.compile(r"ImagePullBackOff|ErrImagePull", re.I)),
           ("evicted", re.compile(r"\bevicted\b", re.I), re.compile(r"Evicted", re.I)),
           ("oom-killed", re.compile(r"\boom\w*\b", re.I), re.compile(r"OOMKilled", re.I)))
+
+
+def state_said(question: str) -> bool:
+    """A pod's state said in the request ("that pending ds-notebook", "the crashlooping X"): what is deleted is pods."""
+    return any(said.search(question) for label, said, _shown in STATES if label != "pull-failing")
+
+
 UNPLACEABLE = re.compile(r"Unschedulable|nodes are available|Insufficient|untolerated|didn.t match", re.I)
 
 

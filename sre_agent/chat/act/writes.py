@@ -59,7 +59,7 @@ from .plans import (
     suspend_plan,
     unplanned,
 )
-from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, one_deleted, pods_delete
+from .pod_deletes import PODS_SAID, every_pod_refused, node_pods_delete, one_deleted, pods_delete, state_said
 from .pull_secret_plans import pull_secret_plan
 from .quota_plans import quota_plan
 from .rollback import not_the_cause_of, rollback_request
@@ -271,9 +271,11 @@ async def write_request(ask: Ask) -> Answer:
     if verb == "rerun" and kind == "Pod":  # "rerun the gradebook export" matched a run's pod: the run is its Job
         rid = await owner_of(ask, rid, kinds=("Job",)) or rid
         namespace, kind, name = parse_resource_id(rid)
-    if verb == "delete" and PODS_SAID.search(ask.question) and kind in (*WORKLOADS, "CronJob", "Service", "ConfigMap", "Secret"):
-        # "delete the pending pods": the workload's pods (a Service's, its workload's; a ConfigMap's or Secret's, the
-        # workload that reads it), never the object itself
+    if verb == "delete" and (PODS_SAID.search(ask.question) or kind in WORKLOADS and state_said(ask.question)) and \
+            kind in (*WORKLOADS, "CronJob", "Service", "ConfigMap", "Secret"):
+        # "delete the pending pods", "delete that pending ds-notebook": the workload's pods (a Service's, its workload's;
+        # a ConfigMap's or Secret's, the workload that reads it), never the object itself -- a pod's state said of a
+        # workload is its pods
         owner = await workload_of_service(ask, rid) if kind == "Service" else \
             await config_reader(ask, rid) if kind in ("ConfigMap", "Secret") else rid
         if owner and (deleted := await pods_delete(ask, owner)) is not None:
@@ -342,7 +344,7 @@ async def write_request(ask: Ask) -> Answer:
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
     note = await cause_note(ask, plan, rid, verb)
-    if (refusal := await churn_refusal(ask, plan, rid, note)) is not None:  # a restart/undo/pod delete that leaves the fault
+    if (refusal := await churn_refusal(ask, plan, rid, note, verb)) is not None:  # a restart/undo/pod delete that leaves the fault
         return refusal
     if note is not None:
         plan.notes.insert(0, note)

@@ -140,3 +140,31 @@ TWO = {"containers": [
 def test_the_failing_probe_is_said_with_its_numbers(which, message, said):
     container = probed_container(TWO, which, message)
     assert (probe_text(container, which) if container else None) == said
+
+
+def test_a_statefulset_member_that_says_no_space_is_the_one_whose_claim_is_full():
+    import asyncio
+
+    from sre_agent.brains.offline.volumes import full_volumes
+
+    class Calls:
+        def __init__(self) -> None:
+            self.found: list[tuple[str, str]] = []
+
+        async def __call__(self, tool, **args):
+            if tool == "pod_logs":
+                full = args["name"] == "reefer-1"
+                return {"lines": ["INFO ok", *(["write /var/lib/reefer: No space left on device"] if full else [])]}, "ev-1"
+            if tool == "get_resources":
+                return {"items": [{"name": f"data-reefer-{i}", "capacity": "20Gi", "storageClass": "gp3"} for i in range(3)]}, "ev-2"
+            return {"object": {"allowVolumeExpansion": True}}, "ev-3"
+
+        def find(self, resource, signal, summary, evidence, **details):
+            self.found.append((resource, signal))
+
+    spec = {"template": {"spec": {"containers": [{"name": "p", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/reefer"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}}]}
+    calls = Calls()
+    asyncio.run(full_volumes("cc/StatefulSet/reefer", "cc", "StatefulSet", "reefer", spec,
+                             ["reefer-0", "reefer-1", "reefer-2"], calls))  # type: ignore[arg-type]
+    assert calls.found == [("cc/PersistentVolumeClaim/data-reefer-1", "VolumeFull")]  # not member 0's, nor 2's

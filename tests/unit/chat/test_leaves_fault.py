@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sre_agent.chat.act.leaves_fault import churn_refusal, nothing_to_clear
+from sre_agent.chat.act.leaves_fault import CauseNote, churn_refusal, nothing_to_clear
 from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
@@ -13,7 +13,10 @@ from sre_agent.contracts import ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 
 RID = "shop/Deployment/checkout"
-NOTE = "note: shop/Deployment/checkout's fault is bad_image (tag 4.2.1 was never pushed) -- a restart change does not act on it"
+NOTE = CauseNote("note: shop/Deployment/checkout's fault is bad_image (tag 4.2.1 was never pushed) -- a restart change does "
+                 "not act on it", "kind")
+ELSEWHERE = CauseNote("note: the root cause found is shop/Deployment/checkout (bad_image: ...) -- this change to "
+                      "shop/StatefulSet/orders-db does not touch it", "elsewhere")
 
 
 class Cluster:
@@ -93,3 +96,23 @@ def test_the_refusal_says_the_fix_found_for_the_root():
     ask.investigate = investigate
     refusal = asyncio.run(churn_refusal(ask, _restart(), RID, NOTE))
     assert refusal is not None and refusal.next_steps[0].startswith(f"Fix {RID}: set the image back to 4.2.0")
+
+
+def test_any_change_to_an_object_that_is_not_the_root_is_said_and_a_key_not_named_keeps_its_note():
+    cpu = Plan("set_resources", {"limits": {"cpu": "2"}}, "container postgres: cpu limit 1 -> 2", "kubectl set resources")
+    refusal = asyncio.run(churn_refusal(_ask("bump orders-db to 2 cpus first"), cpu, "shop/StatefulSet/orders-db", ELSEWHERE))
+    assert refusal is not None and refusal.status == "answered" and "does not touch it" in refusal.headline
+    key = CauseNote("note: the root cause found is shop/Deployment/checkout -- its evidence does not name POOL", "key")
+    assert asyncio.run(churn_refusal(_ask("set POOL to 5"), cpu, "shop/ConfigMap/checkout", key)) is None
+
+
+def test_a_rerun_that_fails_the_same_way_is_said():
+    rerun = Plan(BY_HAND, {"kind": "CronJob", "name": "sender"}, "a new run of CronJob sender", "kubectl create job")
+    assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", NOTE, "rerun")) is not None
+    assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", NOTE)) is None
+
+
+def test_a_pods_state_said_of_a_workload_means_its_pods():
+    from sre_agent.chat.act.pod_deletes import state_said
+    assert state_said("delete that pending ds-notebook in sandbox") and state_said("kill the crashlooping worker")
+    assert not state_said("delete the ds-notebook deployment") and not state_said("delete the old pull secret")

@@ -31,6 +31,10 @@ def test_a_part_said_value_first_is_pinned_beside_the_other():
         "requests": {"memory": "768Mi"}, "limits": {"memory": "1Gi"}}}]}}}}
     plan = plan_for("set matchmaker memory to 2Gi request and 3Gi limit", "ns/Deployment/m", obj)
     assert not isinstance(plan, str) and (plan.args["requests"], plan.args["limits"]) == ({"memory": "2Gi"}, {"memory": "3Gi"})
+    cache = {"spec": {"template": {"spec": {"containers": [{"name": "redis", "resources": {
+        "requests": {"cpu": "20m"}, "limits": {"cpu": "20m"}}}]}}}}
+    plan = plan_for("give page-cache 250m request 1 cpu limit back", "ns/Deployment/page-cache", cache)
+    assert not isinstance(plan, str) and (plan.args["requests"], plan.args["limits"]) == ({"cpu": "250m"}, {"cpu": "1"})
 
 
 def test_a_change_to_the_value_already_there_is_said_never_pinned():
