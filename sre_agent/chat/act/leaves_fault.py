@@ -71,7 +71,7 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     if plan.tool == "rollout_restart" and await configs_written_since(ask, rid):
         return None
     root = str((ask.last_diagnosis or {}).get("resource") or "")
-    change = CHANGE_SAID.get(plan.tool, "{change}").format(rid=rid, change=plan.change)
+    change = CHANGE_SAID.get(plan.tool, "{change} on {rid}").format(rid=rid, change=plan.change)
     fix = await fix_found(ask, root) if root.count("/") == 2 else None
     instead = [fix] if fix else [f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the change that acts on it"
                                  if root.count("/") == 2 else "Say what is wrong that the investigation did not see"]

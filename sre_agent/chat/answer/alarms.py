@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from ...contracts import parse_resource_id, parse_time
-from ...metric_kinds import measures_demand
+from ...metric_kinds import measures_demand, said_symptom_metrics
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import last_clause
@@ -210,9 +210,15 @@ async def alarm_why(ask: Ask) -> Answer:
     named = _named_alarms(firing, ask.recognised.candidates) or (firing if len(firing) == 1 else [])
     quiet = [] if named or not _ASKS_WHY.search(ask.question) else _named_alarms(rows, ask.recognised.candidates)
     if not named and not quiet:  # no one alarm to investigate: "paged, what's broken" is the sweep, "why the alarms" their list
-        if _ASKS_WHY.search(ask.question) and isinstance(subject := await grounded_subject(ask), str):
+        symptom = bool(said_symptom_metrics(ask.question))
+        if (_ASKS_WHY.search(ask.question) or symptom) and isinstance(subject := await grounded_subject(ask), str):
             # "lot catalog feels slow since lunch ... why": no alarm says so, the object named is what is asked about
             ask.resource = subject
+            return await why_failing(ask)
+        if symptom and not firing:
+            # "article pages slow since this morning, whats going on": no alarm says so and nothing is named -- where the
+            # symptom shows (the service whose latency/5xx rose) is investigated, never "no alarms, all OK"
+            ask.resource = None
             return await why_failing(ask)
         return await (broken_now(ask) if _ASKS_WHAT_IS_BROKEN.search(ask.question) else alarms(ask))
     if quiet:  # "the p99 alarm paged me, why is it slow" with the alarm back to OK: what it watches is still asked about
@@ -222,7 +228,8 @@ async def alarm_why(ask: Ask) -> Answer:
                                f"{(named[0].get('reason') or '')[:200]}")
 
 
-_ASKS_WHY = re.compile(r"\b(why|what\s+broke|caus(e|ed|ing)|root\s*cause|what.?s\s+wrong)\b", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\b(why|what\s+broke|caus(e|ed|ing)|root\s*cause|what.?s\s+wrong|going\s+on|what.?s\s+up)\b",
+                       re.IGNORECASE)
 
 
 async def _investigated(ask: Ask, alarm: dict, note: str) -> Answer:

@@ -116,3 +116,12 @@ def test_a_pods_state_said_of_a_workload_means_its_pods():
     from sre_agent.chat.act.pod_deletes import state_said
     assert state_said("delete that pending ds-notebook in sandbox") and state_said("kill the crashlooping worker")
     assert not state_said("delete the ds-notebook deployment") and not state_said("delete the old pull secret")
+
+
+def test_a_symptom_with_no_alarm_behind_it_is_investigated_where_it_shows():
+    # "article pages slow since this morning, whats going on": alarm_why with nothing firing asks why_failing, whose
+    # subjectless path reads where the symptom shows -- never "no alarms, all OK"
+    from sre_agent.chat.answer.alarms import _ASKS_WHY
+    from sre_agent.metric_kinds import said_symptom_metrics
+    assert said_symptom_metrics("article pages slow since this morning, whats going on") == ["LatencyP99"]
+    assert _ASKS_WHY.search("images broken on the site, resizer alarm. whats up")
