@@ -59,8 +59,6 @@ async def wider_subject(ask: Ask, near: str | None = None, *, own_node: bool = T
     problems = report.problems
     if near:  # what pages is always a suspect; a quiet problem only when it touches the object
         problems = [p for p in problems if any(s.source == "alarm" for s in p.symptoms) or _tied_to(p, near)]
-        if not problems:
-            return ""
     if node:
         on_node = await _troubled_owners_on(ask, node)
         problems = [p for p in problems if p.resource in on_node] or \
@@ -68,12 +66,19 @@ async def wider_subject(ask: Ask, near: str | None = None, *, own_node: bool = T
         if not problems:
             return ask.resource or ""
     retired = [p for p in problems if await _decommissioned(ask, p.resource)]
-    problems = [p for p in problems if p not in retired] or problems
+    # a state a person chose and recorded (a suspension with its reason) is no problem -- unless an alarm pages on it
+    problems = [p for p in problems if p not in retired] or [p for p in retired if any(s.source == "alarm" for s in p.symptoms)]
     # what pages is what a subjectless conversation is about: an alarmed problem before a quiet one (a one-off Job that
     # failed hours ago outranks nothing that is paging now) -- and an alarm folded under a workload retired on purpose
     # still pages: what it watches (the caller still naming the retired one) is the subject then
     problems = sorted(problems, key=lambda p: not any(s.source == "alarm" for s in p.symptoms))
     alarmed_behind_retired = [s.resource for p in retired for s in p.symptoms if s.source == "alarm" and s.resource != p.resource]
+    if near and not problems and not alarmed_behind_retired:
+        # nothing pages near it: a service whose own latency/5xx is rising elsewhere is what a change is weighed
+        # against (its investigation says where the fault is); the object's own Service is the object itself
+        showing = await symptom_service(ask, unsaid=True)
+        same = showing and parse_resource_id(showing)[::2] == parse_resource_id(near)[::2]
+        return showing if showing and not same else ""
     if problems and any(s.source == "alarm" for s in problems[0].symptoms):
         return problems[0].resource
     # nothing paging: the service whose own latency/5xx rose (the symptom said, else what users feel) is the subject --
@@ -102,15 +107,15 @@ def _tied_to(problem: Any, rid: str) -> bool:
 
 
 async def _decommissioned(ask: Ask, rid: str) -> bool:
-    """A workload scaled to 0 as a person recorded doing (a decommission, a retirement): its empty Service is that
-    choice, never "the worst problem" to investigate first."""
+    """A workload scaled to 0, or a CronJob suspended, as a person recorded doing (a decommission, a retirement, a
+    suspension "until the dedupe fix"): that choice is never "the worst problem" to investigate first."""
     namespace, kind, name = parse_resource_id(rid)
-    if kind not in ("Deployment", "StatefulSet") or not namespace:
+    if kind not in ("Deployment", "StatefulSet", "CronJob") or not namespace:
         return False
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
     obj = (described.data or {}).get("object") or {}
-    return (obj.get("spec") or {}).get("replicas") == 0 and any(
-        i.about == "object" for i in recorded_intent(rid, obj.get("metadata")))
+    held = (obj.get("spec") or {}).get("suspend") is True if kind == "CronJob" else (obj.get("spec") or {}).get("replicas") == 0
+    return held and any(i.about == "object" for i in recorded_intent(rid, obj.get("metadata")))
 
 
 async def _troubled_owners_on(ask: Ask, node: str) -> set[str]:
