@@ -34,7 +34,9 @@ async def verb_target(ask: Ask, rid: str, verb: str, culprit: str) -> str:
     if culprit and parse_resource_id(culprit)[1] == VERB_KIND.get(verb) and culprit != rid:
         # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
         rid, kind = culprit, parse_resource_id(culprit)[1]
-    if verb in WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob") and (
+    # a ResourceQuota takes cpu and memory amounts itself ("bump the portal-compute quota to 4 cpu"): never its namespace's
+    # workload talked about before
+    if verb in WORKLOAD_VERBS and kind not in (*WORKLOADS, "Pod", "Job", "CronJob", "ResourceQuota") and (
             runner := (await workload_of_service(ask, rid) if kind == "Service" else None) or
             (await config_reader(ask, rid) if kind in ("ConfigMap", "Secret") else None) or  # its reader, before another
             next((r for r in ask.focus if parse_resource_id(r)[1] in WORKLOADS), None)):

@@ -56,6 +56,13 @@ def test_unsuspend_it_is_the_cronjob_the_conversation_talked_about_never_a_deplo
     assert asyncio.run(verb_target(resumed, "ranking/Deployment/leaderboard", "suspend", "")) == "ranking/Deployment/leaderboard"
 
 
+def test_a_quota_takes_the_amount_said_of_it_never_the_workload_talked_about_before():
+    question = "bump it to 4 cpu"  # the quota talked about, unnamed
+    ask = Ask(question=question, recognised=recognise(question), tools=None, focus=["portal/Deployment/customer-portal"])
+    assert asyncio.run(verb_target(ask, "portal/ResourceQuota/portal-compute", "resources", "")) == \
+        "portal/ResourceQuota/portal-compute"
+
+
 def test_a_note_saying_how_the_state_ends_lets_the_request_that_follows_it_be_pinned():
     obj = {"metadata": {"annotations": {"acme.io/suspended-by": "r.m for MIG-77 (schema v6 -> v7)",
                                         "acme.io/resume-when": "set spec.suspend=false once the migration completed"}}}
