@@ -56,8 +56,9 @@ def every_pod_refused(ask: Ask) -> Answer | None:
 
 
 async def pods_delete(ask: Ask, rid: str) -> Answer | None:
-    """The answer to a delete of `rid`'s pods, or None when the request does not speak of pods."""
-    if not PODS_SAID.search(ask.question):
+    """The answer to a delete of `rid`'s pods, or None when the request does not speak of pods (by the word, or by a pod
+    state said of the workload: "that pending ds-notebook")."""
+    if not PODS_SAID.search(ask.question) and not state_said(ask.question):
         return None
     namespace, kind, name = parse_resource_id(rid)
     pods = await workload_pods(ask, rid)
