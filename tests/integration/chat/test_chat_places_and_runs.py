@@ -34,7 +34,12 @@ def test_a_rollouts_state_is_said_from_its_conditions(chat):
 
 
 def test_a_probe_field_is_a_pinned_patch_for_a_human(chat):
-    edit = chat.ask("set checkout liveness initialDelaySeconds to 30")
+    # the conversation found the root cause on the node: a change to checkout does not touch it -- said, with the
+    # node's fix; said again with "anyway", it is the pinned patch
+    beside = chat.ask("set checkout liveness initialDelaySeconds to 30")
+    assert beside.status == "answered" and beside.approval is None and "does not touch it" in beside.headline
+    assert "Node/ip-10-0-2-34.ec2.internal" in text_of(beside)
+    edit = chat.ask("set checkout liveness initialDelaySeconds to 30 anyway")
     assert edit.status == "approval_required" and edit.approval is not None
     assert "livenessProbe.initialDelaySeconds" in text_of(edit) and "-> 30" in text_of(edit)
     assert "kubectl patch deployment checkout -n shop --type json" in text_of(edit)
