@@ -16,9 +16,10 @@ from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
 from ..answer.investigate import wider_subject
 from ..ask import Ask
+from ..models import Answer
 from ..understand.kinds_said import configs_read_by
 from .guards import elsewhere
-from .leaves_fault import CauseNote, as_note, nothing_to_clear
+from .leaves_fault import CauseNote, as_note, churn_refusal, nothing_to_clear
 from .plans import Plan
 
 # A pinned tool -> the kind of change it is (set_resources is memory or cpu by what it sets; other tools are judged
@@ -163,6 +164,17 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         return None
     return CauseNote(f"note: {root}'s fault is {found} ({why}) -- a{'n' if kind[0] in 'aeiou' else ''} {kind} change does not "
                      f"act on it (what does: {', '.join(acts) or 'nothing chat pins'})", "kind")
+
+
+async def noted_or_refused(ask: Ask, plan: Plan, rid: str, verb: str = "") -> Answer | None:
+    """The cause note put first among the plan's notes, or -- where the change leaves the fault in a way that refuses
+    it (leaves_fault.refuses) -- the refusal to answer instead of pinning."""
+    note = await cause_note(ask, plan, rid, verb)
+    if (refusal := await churn_refusal(ask, plan, rid, note, verb)) is not None:
+        return refusal
+    if note is not None:
+        plan.notes.insert(0, note)
+    return None
 
 
 RESTART_COMMAND = re.compile(r"\brollout\s+restart\b")

@@ -15,10 +15,16 @@ async def found_fix(ask: Ask, rid: str) -> Answer | None:
     or no fix of it carries a command."""
     if ask.investigate is None or (ask.last_diagnosis or {}).get("resource") != rid:
         return None
-    summary = await ask.investigate(f"why is {rid.rsplit('/', 1)[-1]} failing", rid)  # its diagnosis, not the words
-    category = str((summary.get("diagnosis") or {}).get("category") or "")
-    for fix in summary.get("proposed_fixes") or []:
-        step = fix_step(fix, category)
-        if fix.get("resource") == rid and (command := KUBECTL.search(step)) is not None:
+    for step in await fix_steps_of(ask, rid):  # its diagnosis, not the words
+        if (command := KUBECTL.search(step)) is not None:
             return pin_command(ask, step, command.group(1).strip(), rid, "the investigation of it (the fix it found)")
     return None
+
+
+async def fix_steps_of(ask: Ask, rid: str) -> list[str]:
+    """The fixes the investigation of `rid` proposes for `rid` itself, each as one next step ("Fix <rid>: ... -- `cmd`")."""
+    if ask.investigate is None:
+        return []
+    summary = await ask.investigate(f"why is {rid.rsplit('/', 1)[-1]} failing", rid)
+    category = str((summary.get("diagnosis") or {}).get("category") or "")
+    return [fix_step(fix, category) for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == rid]

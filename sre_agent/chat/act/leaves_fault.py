@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from ...contracts import parse_resource_id, parse_time
 from ...quoting import clip
-from ..answer.diagnosis_text import fix_step
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..models import Answer
 from ..understand.kinds_said import configs_read_by
 from ..understand.references import owner_of
+from .found_fix import fix_steps_of
 from .guards import OVERRIDE
 from .plans import BY_HAND, Plan
 
@@ -58,8 +58,7 @@ DISRUPTIVE_LEAVES = ("kind", "after", "nothing", "found_nothing", "outside", "un
 def refuses(plan: Plan, note: CauseNote, verb: str = "") -> bool:
     """Whether the change the note is about is said rather than pinned: any change to an object that is not the root,
     a disruptive change (or a rerun, which fails the same way) that leaves the fault."""
-    leaves = getattr(note, "leaves", "")
-    return leaves == "elsewhere" or (disruptive(plan) or verb == "rerun") and leaves in DISRUPTIVE_LEAVES
+    return note.leaves == "elsewhere" or (disruptive(plan) or verb == "rerun") and note.leaves in DISRUPTIVE_LEAVES
 
 
 async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, verb: str = "") -> Answer | None:
@@ -68,8 +67,8 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     ConfigMap/Secret edited since its pods started has something to do: pinned with its note."""
     if note is None or not refuses(plan, note, verb) or OVERRIDE.search(ask.question):
         return None
-    if plan.tool == "rollout_restart" and await configs_written_since(ask, rid):
-        return None
+    if plan.tool == "rollout_restart" and note.leaves != "nothing" and await configs_written_since(ask, rid):
+        return None  # ("nothing": nothing_to_clear found none written since before it said so)
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     change = CHANGE_SAID.get(plan.tool, "{change} on {rid}").format(rid=rid, change=plan.change)
     fix = await fix_found(ask, root) if root.count("/") == 2 else None
@@ -84,12 +83,7 @@ async def fix_found(ask: Ask, root: str) -> str | None:
     """The investigation's fix for `root` as one step: the previous answer's when it gave one, else found now."""
     said = next((step for step in (ask.last_answer or {}).get("next_steps") or []
                  if isinstance(step, str) and step.startswith(f"Fix {root}:")), None)
-    if said or ask.investigate is None:
-        return said
-    summary = await ask.investigate(f"why is {parse_resource_id(root)[2]} failing", root)
-    category = str((summary.get("diagnosis") or {}).get("category") or "")
-    return next((fix_step(fix, category) for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == root),
-                None)
+    return said or next(iter(await fix_steps_of(ask, root)), None)
 
 
 async def configs_written_since(ask: Ask, rid: str) -> list[str]:

@@ -13,8 +13,7 @@ from ..answer.runs import runs_of
 from ..ask import Ask
 from ..models import Answer
 from ..understand.references import parse_resource_id
-from .cause_note import cause_note
-from .leaves_fault import churn_refusal
+from .cause_note import noted_or_refused
 from .plans import BY_HAND, Plan, approval_answer
 
 PODS_SAID = re.compile(r"\bpods?\b", re.IGNORECASE)
@@ -84,21 +83,15 @@ async def pods_delete(ask: Ask, rid: str) -> Answer | None:
         plan = Plan("delete_pod", {"namespace": namespace or "", "name": names[0], "reason": ask.question[:200]},
                     f"delete pod {names[0]} (its controller recreates it)", f"kubectl delete pod {names[0]} -n {namespace}",
                     f"pod {names[0]} exists")
-        note = await cause_note(ask, plan, f"{namespace}/Pod/{names[0]}")
-        if (refusal := await churn_refusal(ask, plan, f"{namespace}/Pod/{names[0]}", note)) is not None:
+        if (refusal := await noted_or_refused(ask, plan, f"{namespace}/Pod/{names[0]}")) is not None:
             return refusal
-        if note is not None:
-            plan.notes.insert(0, note)
         return approval_answer(ask, plan, f"{namespace}/Pod/{names[0]}")
     plan = Plan(BY_HAND, {"kind": "Pod", "names": names, "namespace": namespace or ""},
                 f"delete {len(names)} pod(s) of {name} (its controller recreates them)",
                 f"kubectl delete pod {' '.join(names)} -n {namespace}", f"{len(names)} pod(s) exist",
                 ["One tool call deletes one pod: a human runs the command after approval."])
-    note = await cause_note(ask, plan, rid, "restart")  # new pods of the same template: a restart
-    if (refusal := await churn_refusal(ask, plan, rid, note)) is not None:
+    if (refusal := await noted_or_refused(ask, plan, rid, "restart")) is not None:  # new pods of the same template
         return refusal
-    if note is not None:
-        plan.notes.insert(0, note)
     return approval_answer(ask, plan, rid)
 
 

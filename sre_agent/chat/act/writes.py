@@ -21,7 +21,7 @@ from ..understand.followups import do_it
 from ..understand.forms import normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
-from .cause_note import cause_note
+from .cause_note import noted_or_refused
 from .field_plans import field_plan, field_said, object_setting_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
@@ -36,7 +36,6 @@ from .hand_edits import (
 )
 from .hpa_plans import hpa_request
 from .in_use import holds_data, in_use
-from .leaves_fault import churn_refusal
 from .node_group_scale import node_group_scale
 from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
@@ -343,11 +342,8 @@ async def write_request(ask: Ask) -> Answer:
         int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:
         return refusal
-    note = await cause_note(ask, plan, rid, verb)
-    if (refusal := await churn_refusal(ask, plan, rid, note, verb)) is not None:  # a restart/undo/pod delete that leaves the fault
+    if (refusal := await noted_or_refused(ask, plan, rid, verb)) is not None:  # a change that leaves the fault
         return refusal
-    if note is not None:
-        plan.notes.insert(0, note)
     if (other := another_named(ask, name)) is not None:  # "delete X and the Y secret": one change is one pin
         plan.notes.insert(0, f"not pinned: {other} -- one change per request; ask for it on its own (it is checked there)")
     return approval_answer(ask, plan, rid)
