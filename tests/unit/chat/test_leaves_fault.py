@@ -118,9 +118,9 @@ def test_a_pods_state_said_of_a_workload_means_its_pods():
     assert not state_said("delete the ds-notebook deployment") and not state_said("delete the old pull secret")
 
 
-def test_a_symptom_with_no_alarm_behind_it_is_investigated_where_it_shows():
-    # "article pages slow since this morning, whats going on": alarm_why with nothing firing asks why_failing, whose
-    # subjectless path reads where the symptom shows -- never "no alarms, all OK"
+def test_a_symptom_and_a_why_are_read_in_an_on_calls_words():
+    # what alarm_why reads to send "article pages slow since this morning, whats going on" (nothing firing) to the
+    # subjectless investigation instead of "no alarms, all OK" (the whole path: the lab-backed chat evals)
     from sre_agent.chat.answer.alarms import _ASKS_WHY
     from sre_agent.metric_kinds import said_symptom_metrics
     assert said_symptom_metrics("article pages slow since this morning, whats going on") == ["LatencyP99"]
