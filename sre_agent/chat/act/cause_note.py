@@ -14,7 +14,7 @@ from ...categories import category
 from ...contracts import parse_resource_id
 from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
-from ..answer.investigate import wider_subject
+from ..answer.wider_subject import wider_subject
 from ..ask import Ask
 from ..models import Answer
 from ..understand.kinds_said import configs_read_by

@@ -1,8 +1,8 @@
-"""Change plans chat pins besides a workload template's -- a new run of a Job or CronJob, a CronJob suspended,
-resumed or given another image or limit, a node's taint removed, a key put back into a Secret, a new HPA, a quota
-raised -- the
-reading of what a request asks for (the image, the quantity), and the Plan they share with chat/act/writes.py: the MCP
-tool and its arguments when one makes the change, else the kubectl a human runs after approval (BY_HAND)."""
+"""Change plans chat pins besides a workload template's -- a new run of a Job or CronJob, a CronJob suspended or
+resumed, a node's taint removed, a new HPA, a claim grown -- the reading of what a request asks for (the image, the
+quantity), and the Plan they share with chat/act/writes.py: the MCP tool and its arguments when one makes the change,
+else the kubectl a human runs after approval (BY_HAND). A key put back: config_key_plans.py; a CronJob's image or
+limits: cronjob_plans.py."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ from ...contracts import parse_resource_id
 from ...graph.quantities import format_quantity
 from ...graph.quantities import quantity as quantity_value
 from ...graph.recreate import recreate_command
-from ..answer.objects import pod_spec_of
 from ..ask import Ask
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.clauses import request_part
-from .hand_edits import env_change
 
 
 @dataclass
@@ -104,53 +102,6 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
 
 
 # a word shaped like a key's name (DB_PASSWORD, tls.key, api-token, s3Bucket, v2key): not a plain word ("old") or a number
-KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
-KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
-
-
-def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
-    human's (chat never reads a Secret's values), so the command carries a placeholder."""
-    namespace, kind, name = parse_resource_id(rid)
-    match = KEY_RESTORED.search(question)
-    variable = env_change(question)  # "put DB_PASSWORD back", "set STOCK_URL to http://x:8080": the key typed as a variable
-    if match is None and variable is None:
-        return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
-    key = variable[0] if variable else match.group("key") if match else ""
-    # a ConfigMap's value said in the request is the patch's; a Secret's stays a placeholder (chat never carries one)
-    value = variable[1] if variable and variable[1] and kind == "ConfigMap" else "<value>"
-    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
-    if not variable and key not in keys and not KEY_SHAPED.search(key):
-        # "put 20 back in the settings", "put the old key back": a value or a plain word, never a key's name -- a value
-        # said goes back where the ConfigMap holds nothing now (one empty key); else the key is asked for
-        empty = [k for k, v in (obj.get("data") or {}).items() if not str(v).strip()]
-        if kind != "ConfigMap" or not re.fullmatch(r"[\w.:/-]+", key) or not key[0].isdigit() or len(empty) != 1:
-            return f"Say the key to set in {rid} by its name (keys now: {', '.join(keys) or 'none'})"
-        key, value = empty[0], key
-    field_name = "stringData" if kind == "Secret" else "data"
-    patch = json.dumps({field_name: {key: value}})
-    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
-                f"{kind} {name}: {'set' if key in keys else 'add'} key {key}"
-                + (f" to {value}" if value != "<value>" else "") + f" (keys now: {', '.join(keys) or 'none'})",
-                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
-                f"key {key} {'present' if key in keys else 'absent'}",
-                [*([f"The value is a human's to supply (replace <value>); chat never reads {kind} values."]
-                   if value == "<value>" else []), "Pods that read it by env pick it up when they restart."])
-
-
-def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, current: str | None,
-                           quantity: str) -> Plan:
-    """A CronJob's memory or CPU (its job template's: every later run uses it): no MCP tool writes a CronJob."""
-    namespace, _, name = parse_resource_id(rid)
-    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace or "", "container": container,
-                          which: {resource: quantity}},
-                f"CronJob {name} container {container}: {resource} {which[:-1]} {current} -> {quantity} (the next runs use it)",
-                f"kubectl set resources cronjob/{name} -n {namespace} -c {container} --{which}={resource}={quantity}",
-                f"{resource} {which[:-1]} {current}",
-                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
-                 "their resources."])
-
-
 BOUNDS = re.compile(r"\bmin(?:imum)?\s*(?:replicas)?\s*(?:of\s+|=\s*|:\s*)?(?P<min>\d+)\b.*?\bmax(?:imum)?\s*(?:replicas)?\s*"
                     r"(?:of\s+|=\s*|:\s*)?(?P<max>\d+)\b", re.IGNORECASE)
 CPU_TARGET = re.compile(r"\b(?:at|cpu|target)\s*(?P<cpu>\d+)\s*%", re.IGNORECASE)
@@ -251,22 +202,6 @@ def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | Non
     return (container, f"{repository}:{tag}") if repository else None
 
 
-def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
-    kubectl a human runs after approval."""
-    namespace, _, name = parse_resource_id(rid)
-    wanted = image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
-    if wanted is None:
-        return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
-    container, image = wanted
-    cname = container.get("name") or name
-    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
-                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
-                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
-                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
-                 "their image."])
-
-
 # A purpose clause says why, not what: "lower the limit to 200m so more pods fit" lowers it ("more" is the purpose's).
 
 
@@ -360,15 +295,6 @@ def container_for(question: str, containers: list[dict], troubled: str | None, r
     if len(containers) <= 1:
         return containers[0] if containers else {}
     return f"{rid} has {len(names)} containers ({', '.join(names)}): say which (e.g. 'set the memory limit of {names[-1]} to ...')"
-
-
-def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
-    container: dict = next(iter(pod_spec_of("CronJob", obj).get("containers") or []), {})
-    asked = resources_asked(question, container)
-    if isinstance(asked, str):
-        return asked
-    resource, which, quantity, current = asked
-    return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)
 
 
 STORAGE_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(Gi|Mi|Ti|G|M|T)(?:i?b)?\b", re.IGNORECASE)

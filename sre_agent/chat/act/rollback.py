@@ -14,8 +14,8 @@ from ...graph.pins import began_with_revision, restarts_only_since
 from ...quoting import clip
 from ..answer.about import alarm_mentions, related
 from ..answer.config_changes import config_record
-from ..answer.investigate import wider_subject
 from ..answer.templates import template_diff, template_of
+from ..answer.wider_subject import wider_subject
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by

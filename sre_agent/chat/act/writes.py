@@ -22,6 +22,8 @@ from ..understand.forms import normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import noted_or_refused
+from .config_key_plans import KEY_RESTORED, config_key_plan
+from .cronjob_plans import cronjob_image_plan, cronjob_resources
 from .field_plans import field_plan, field_said, object_setting_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
@@ -40,16 +42,12 @@ from .node_group_scale import node_group_scale
 from .node_plans import KUBELET, kubelet_restart_plan, taint_plan, toleration_plan
 from .plans import (
     BY_HAND,
-    KEY_RESTORED,
     RESUMING,
     Plan,
     approval_answer,
     by_hand,
     claim_growth_plan,
-    config_key_plan,
     container_for,
-    cronjob_image_plan,
-    cronjob_resources,
     image_asked,
     request_part,
     rerun_plan,

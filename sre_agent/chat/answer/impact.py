@@ -9,8 +9,8 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import name_of
 from .health import sweep
-from .investigate import touches
 from .topology import dependents
+from .wider_subject import touches
 
 MAX_SYMPTOMS = 4
 

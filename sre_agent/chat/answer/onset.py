@@ -15,8 +15,9 @@ from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
 from .facts import RUNS_PODS
-from .investigate import latest_rollout_change, wider_subject
+from .investigate import latest_rollout_change
 from .runs import ago
+from .wider_subject import wider_subject
 
 MAX_SIGNS = 5
 FIRED_WITHIN = "-6h"  # an alarm back to OK counts as a sign when it fired this recently

@@ -13,8 +13,9 @@ from ..models import Answer
 from ..understand.references import name_of
 from .health import sweep
 from .impact import impact
-from .investigate import why_failing, wider_subject
+from .investigate import why_failing
 from .onset import MAX_ASKED_ABOUT, alarms_on
+from .wider_subject import wider_subject
 
 MAX_FACTS = 7
 MAX_ALARMS = 3

@@ -9,8 +9,9 @@ import asyncio
 import pytest
 
 from sre_agent.chat.act.cause_note import cause_note
+from sre_agent.chat.act.config_key_plans import config_key_plan
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
-from sre_agent.chat.act.plans import BY_HAND, Plan, config_key_plan
+from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.act.rollback import _fails_outside
 from sre_agent.chat.act.writes import _verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step

@@ -336,7 +336,7 @@ def test_a_kind_of_fault_guessed_is_what_the_blame_weighs(question, fault):
 
 
 def test_a_value_or_a_plain_word_is_never_taken_for_a_key_name():
-    from sre_agent.chat.act.plans import config_key_plan
+    from sre_agent.chat.act.config_key_plans import config_key_plan
     settings = {"data": {"DB_POOL_SIZE": "", "PAGE_CACHE_URL": "redis://page-cache:6379"}}
     plan = config_key_plan("put 20 back in cms-api-settings n restart cms-api", "cms/ConfigMap/cms-api-settings", settings)
     assert not isinstance(plan, str) and plan.args["key"] == "DB_POOL_SIZE" and '"DB_POOL_SIZE": "20"' in plan.kubectl

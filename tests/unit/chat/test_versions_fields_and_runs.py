@@ -252,7 +252,7 @@ def test_a_toleration_for_the_taint_the_diagnosis_names_keeps_the_tolerations_it
 
 
 def test_a_workload_decommissioned_on_purpose_is_never_the_worst_problem_to_investigate():
-    from sre_agent.chat.answer.investigate import _decommissioned
+    from sre_agent.chat.answer.wider_subject import _decommissioned
 
     off = {"metadata": {"annotations": {"example.io/decommissioned": "true", "example.io/change-ticket": "CHG-4471"}},
            "spec": {"replicas": 0}}

@@ -1,0 +1,45 @@
+"""A key put (back) into a Secret or ConfigMap, as a request says it: "add ticket-signing-key back into wallet-keys",
+"put DB_PASSWORD back", "put 20 back in the settings" -- the key named, typed as a variable, or the one empty key a value
+said goes back to. Its value is a human's (chat never reads a Secret's values)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ...contracts import parse_resource_id
+from .hand_edits import env_change
+from .plans import BY_HAND, Plan
+
+KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
+KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
+
+
+def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
+    """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
+    human's (chat never reads a Secret's values), so the command carries a placeholder."""
+    namespace, kind, name = parse_resource_id(rid)
+    match = KEY_RESTORED.search(question)
+    variable = env_change(question)  # "put DB_PASSWORD back", "set STOCK_URL to http://x:8080": the key typed as a variable
+    if match is None and variable is None:
+        return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
+    key = variable[0] if variable else match.group("key") if match else ""
+    # a ConfigMap's value said in the request is the patch's; a Secret's stays a placeholder (chat never carries one)
+    value = variable[1] if variable and variable[1] and kind == "ConfigMap" else "<value>"
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
+    if not variable and key not in keys and not KEY_SHAPED.search(key):
+        # "put 20 back in the settings", "put the old key back": a value or a plain word, never a key's name -- a value
+        # said goes back where the ConfigMap holds nothing now (one empty key); else the key is asked for
+        empty = [k for k, v in (obj.get("data") or {}).items() if not str(v).strip()]
+        if kind != "ConfigMap" or not re.fullmatch(r"[\w.:/-]+", key) or not key[0].isdigit() or len(empty) != 1:
+            return f"Say the key to set in {rid} by its name (keys now: {', '.join(keys) or 'none'})"
+        key, value = empty[0], key
+    field_name = "stringData" if kind == "Secret" else "data"
+    patch = json.dumps({field_name: {key: value}})
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},
+                f"{kind} {name}: {'set' if key in keys else 'add'} key {key}"
+                + (f" to {value}" if value != "<value>" else "") + f" (keys now: {', '.join(keys) or 'none'})",
+                f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{patch}'",
+                f"key {key} {'present' if key in keys else 'absent'}",
+                [*([f"The value is a human's to supply (replace <value>); chat never reads {kind} values."]
+                   if value == "<value>" else []), "Pods that read it by env pick it up when they restart."])
