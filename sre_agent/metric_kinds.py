@@ -47,3 +47,15 @@ def said_symptom_metrics(text: str) -> list[str]:
     timeout = bool(_SAID_TIMEOUT.search(text))
     metrics = ["LatencyP99"] if timeout or _SAID_SLOW.search(text) else []
     return metrics + (["5xxCount"] if timeout or _SAID_FAILING.search(text) else [])
+
+
+def symptom_rise(report: dict | None) -> float | None:
+    """How far a symptom series is up now against its own baseline, as a detector report (detect_anomalies) says it:
+    the peak of its ongoing upward interval over the baseline's median -- the one ranking by which a run's question
+    entry and chat pick the service where a said symptom shows (a detector's score saturates; the ratio does not).
+    None when nothing is rising now."""
+    data = report or {}
+    median = float((data.get("baseline") or {}).get("median") or 0) or 1.0
+    rises = [float(i.get("max_value") or 0) / median for i in data.get("intervals") or []
+             if i.get("ongoing") and i.get("direction", "up") == "up"]
+    return max(rises) if rises else None

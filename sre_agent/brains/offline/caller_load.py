@@ -1,11 +1,14 @@
-"""A shared dependency saturated by one of its callers just scaled up (a worker taken from 2 to 12 replicas to drain a
-backlog, each replica opening its own sessions): the dependency's throttling or "too many clients" is the effect, the
-caller's scale-up the change that makes it clear when undone. Read when a dependency of the alarmed service is walked:
-each other caller of its Service, and the last scale event of each."""
+"""A service saturated by one of its callers: the caller just scaled up (a worker taken from 2 to 12 replicas to drain a
+backlog, each replica opening its own sessions), or just rolled out a change that multiplied what it sends (retries
+without backoff, a retry queue pointed at the service). The service's throttling, "too many clients" or pinned
+autoscaler is the effect; the caller's change is what makes it clear when undone. Read when a dependency of the
+alarmed service is walked (each other caller of its Service, and the last scale event of each), and when a service's
+requests multiplied (callers_changed: each caller of its Service, and its last rollout)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from ...contracts import Finding, parse_time
@@ -13,6 +16,7 @@ from ...contracts import RootCauseCategory as C
 from ...graph.pins import earliest_onset
 from ...graph.state import Hypothesis
 from .calls import Calls, split_target
+from .releases import BEHAVIOUR_CHANGES
 
 # the Deployment controller's ScalingReplicaSet message: direction, ReplicaSet, count before, count after
 SCALED = re.compile(r"Scaled (up|down) replica set (\S+) from (\d+) to (\d+)")
@@ -71,4 +75,70 @@ def explained_by_caller_load(merged: dict[tuple[C, str], Hypothesis], findings: 
     for category, resource in list(merged):
         if resource in loaded and category in (C.CPU_THROTTLING, C.OOM_KILLED, C.MEMORY_LEAK, C.BAD_DEPLOY_REGRESSION) \
                 or resource in fed and category == C.BAD_DEPLOY_REGRESSION:
+            merged[(category, resource)].confidence = min(merged[(category, resource)].confidence, cap)
+
+
+ReadRollout = Callable[[str], Awaitable[None]]  # reads a workload's rollout history (kubernetes._rollout): RecentRollout
+SURGE_AFTER_ROLLOUT = timedelta(minutes=20)  # the requests multiply within this of the caller's release going live
+
+
+async def callers_changed(service: str, calls: Calls, read_rollout: ReadRollout) -> None:
+    """A service sent many times its usual requests: CallsInto for each caller of its Service (the workloads whose env
+    names it), and each caller's last rollout read (RecentRollout when recent) -- the diagnosis weighs its timing."""
+    namespace, _, name = split_target(service)
+    data, ev = await calls("ownership", kind="Service", name=name, namespace=namespace)
+    for caller in ((data or {}).get("called_by") or [])[:MAX_CALLERS]:
+        if split_target(caller)[1] not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        calls.find(caller, "CallsInto", f"{caller} calls {service}", [ev], severity="info", dependency=service)
+        if not any(f.resource == caller and f.signal == "RecentRollout" for f in calls.findings):
+            await read_rollout(caller)
+
+
+def _surge_on(services: set[str], all_: list[Finding]) -> list[Finding]:
+    """RequestSurge findings on these services or on the workloads that back them."""
+    backing = {x.resource for x in all_ if x.signal == "Backs" and x.details.get("service") in services}
+    return [x for x in all_ if x.signal == "RequestSurge" and x.resource in services | backing]
+
+
+def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
+    """A caller's release (a RecentRollout that changed what its pods run: env, config, image...) went live shortly
+    before the service it calls began receiving several times its usual requests -- while the caller itself was sent
+    no surge of its own to pass on. The release multiplied its calls: it is the cause, the callee's strain the effect."""
+    called = {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == f.resource}
+    created = parse_time(f.details.get("created"))
+    if not called or created is None or not BEHAVIOUR_CHANGES & set(f.details.get("changed") or []):
+        return False
+    own = {str(x.details.get("service")) for x in all_ if x.signal == "Backs" and x.resource == f.resource}
+    if any(x.signal == "RequestSurge" and x.resource in own | {f.resource} for x in all_):
+        return False  # more traffic passing through the caller: the surge comes from further up
+    onsets = [onset for x in _surge_on(called, all_) if (onset := parse_time(x.details.get("onset")))]
+    return any(timedelta(minutes=-2) <= onset - created <= SURGE_AFTER_ROLLOUT for onset in onsets)
+
+
+def multiplied_reason(f: Finding, all_: list[Finding]) -> str:
+    """The release and the surge it came before, in one sentence: what an SRE needs to see to undo the caller."""
+    called = {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == f.resource}
+    surge = next(iter(_surge_on(called, all_)), None)
+    said = f"; then {surge.summary}" if surge else ""
+    return f"{f.resource} rolled out revision {f.details.get('revision')} at {f.details.get('created')} " \
+           f"(changed {', '.join(f.details.get('changed') or [])}){said}: its calls multiplied"
+
+
+STRAIN = (C.CPU_THROTTLING, C.OOM_KILLED, C.MEMORY_LEAK, C.BAD_DEPLOY_REGRESSION, C.QUOTA_EXCEEDED, C.DEPENDENCY_FAILURE)
+
+
+def explained_by_caller_change(merged: dict[tuple[C, str], Hypothesis], findings: list[Finding], cap: float) -> None:
+    """A service whose requests a caller's release multiplied: its own strain (throttled at its limit, an autoscaler
+    or a quota at their max, memory) is the effect -- each capped below the caller's release. Raising its limits would
+    feed the storm, not stop it."""
+    blamed = [f for f in findings if f.signal == "RecentRollout" and (C.BAD_DEPLOY_REGRESSION, f.resource) in merged
+              and multiplied_calls(f, findings)]
+    called = {str(x.details.get("dependency")) for f in blamed for x in findings
+              if x.signal == "CallsInto" and x.resource == f.resource}
+    strained = {x.resource for x in _surge_on(called, findings)} | called
+    namespaces = {split_target(r)[0] for r in strained}
+    for category, resource in list(merged):
+        if category in STRAIN and resource not in {f.resource for f in blamed} and (
+                resource in strained or category == C.QUOTA_EXCEEDED and split_target(resource)[0] in namespaces):
             merged[(category, resource)].confidence = min(merged[(category, resource)].confidence, cap)

@@ -17,7 +17,13 @@ from ...graph.fix_values import lone_cordon
 from ...graph.intent import Intent, for_a_while, intent_sentence, scaled_on_purpose
 from ...graph.state import Hypothesis
 from ...quoting import clip
-from .caller_load import explained_by_caller_load, loads_saturated
+from .caller_load import (
+    explained_by_caller_change,
+    explained_by_caller_load,
+    loads_saturated,
+    multiplied_calls,
+    multiplied_reason,
+)
 from .cloud_identity import denied_without_role
 from .cronjobs import room_taken_by_runs
 from .dependency_blame import DOWN_DEPENDENCY_CAP, explained_by_dependency
@@ -265,6 +271,9 @@ RULES: list[Rule] = [
     # A caller scaled up just before the dependency it shares with the alarmed service strained: the load it added is
     # the cause (the dependency's own throttling is its effect, _explained_by_caller_load), its scale-back the fix.
     Rule("RecentScaleUp", C.DEPENDENCY_FAILURE, 0.9, loads_saturated),
+    # A caller's release went live just before the service it calls was sent several times its usual requests (retries
+    # without backoff, a retry queue pointed at it): the release is the cause, the callee's saturation its effect.
+    Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.9, multiplied_calls, reason=multiplied_reason),
     # An error line that says its own cause (log_causes.yaml): below Kubernetes' own signals, above a release merely
     # timed before the errors.
     # An ExternalName Service whose name its callers cannot resolve (the outside host is gone): the alias is the root
@@ -319,6 +328,7 @@ def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
     explained_by_dependency(merged, findings)
     room_taken_by_runs(merged, findings)
     explained_by_caller_load(merged, findings, DOWN_DEPENDENCY_CAP)
+    explained_by_caller_change(merged, findings, DOWN_DEPENDENCY_CAP)
     # Other agents' findings about the same resource corroborate it.
     for hypothesis in merged.values():
         agents = {f.agent for f in findings if f.resource == hypothesis.resource}

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from ...contracts import parse_time, resource_id
 from ...graph.state import Investigation, Task
-from .caller_load import SCALED, callers_scaled_up
+from .caller_load import SCALED, callers_changed, callers_scaled_up
 from .calls import Calls, split_target
 from .cloud_identity import cloud_identity
 from .config_restarts import config_brought_in
@@ -58,6 +58,11 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _locate(task.question.split()[1:], calls, namespace)
     elif task.question == "neighbours":
         await neighbours(task.target, state, calls)
+    elif task.question == "callers":  # its requests multiplied: which caller changed just before?
+        async def read_rollout(caller: str) -> None:
+            caller_ns, caller_kind, caller_name = split_target(caller)
+            await _rollout(str(caller_ns), str(caller_kind), str(caller_name), caller, state, calls)
+        await callers_changed(task.target, calls, read_rollout)
     elif kind is None:
         await _namespace_sweep(namespace, calls)
     elif kind == "Node":

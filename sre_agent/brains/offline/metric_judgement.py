@@ -131,3 +131,18 @@ def error_rate_steady(errors: Points, requests: Points, onset: str) -> str:
         return ""
     return (f"the error rate is {100 * rate_since:.2f}% (it was {100 * rate_before:.2f}% before): the traffic grew, "
             "not the share that fails")
+
+
+SURGE_FACTOR = 3.0  # requests at least this many times their baseline median: a surge, not a busy hour
+
+
+def request_surge(report: dict | None, now: datetime) -> tuple[dict, float] | None:
+    """A RequestCount anomaly still going on whose peak is at least SURGE_FACTOR times the series' baseline median:
+    the ongoing interval and the factor -- what the service is asked to do multiplied (a caller's retries, a new
+    client, a campaign), whatever that does to its CPU and latency."""
+    current = ongoing(intervals_of(report), now)
+    median = ((report or {}).get("baseline") or {}).get("median")
+    if not current or current.get("direction", "up") != "up" or not isinstance(median, int | float) or median <= 0:
+        return None
+    factor = float(current.get("max_value") or 0) / float(median)
+    return (current, round(factor, 1)) if factor >= SURGE_FACTOR else None

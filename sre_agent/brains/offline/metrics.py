@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from ...contracts import resource_id
 from ...graph.health import from_alertmanager
 from ...graph.state import Investigation, Task
-from ...metric_kinds import said_symptom_metrics
+from ...metric_kinds import said_symptom_metrics, symptom_rise
 from . import prometheus_alert, promql_workload
 from .calls import Calls, split_target
 from .metric_judgement import (
@@ -24,6 +24,7 @@ from .metric_judgement import (
     memory_ramp,
     ongoing,
     points_of,
+    request_surge,
     signal_for,
     throttled_percent,
 )
@@ -90,13 +91,13 @@ async def _service(service: str, calls: Calls) -> None:
 async def _symptoms(target: str, question: str, calls: Calls) -> None:
     """A question that says a symptom ("bookings spin and time out", "pages slow since 9") and names nothing found:
     the service whose own telemetry shows that symptom now is what it is about. Each service's app metric for the
-    symptom (metric_kinds.said_symptom_metrics) is read through the detector against its own baseline; the three with
-    the strongest ongoing rise are judged like any degraded service (a rise that only followed traffic is no fault),
-    and the most anomalous of those is located -- investigated as if named. A static finding elsewhere (a suspended
-    CronJob, a Pending pod in another namespace) is no answer to "why is it slow" while a service's own latency says
-    where the slowness is. `target`: the namespace the question is scoped to, or "cluster"."""
+    symptom (metric_kinds.said_symptom_metrics) is read through the detector against its own baseline; the three
+    rising most (metric_kinds.symptom_rise, as chat ranks them) are judged like any degraded service (a rise that only
+    followed traffic is no fault), and the one rising most of those is located -- investigated as if named. A static
+    finding elsewhere (a suspended CronJob, a Pending pod in another namespace) is no answer to "why is it slow" while a
+    service's own latency says where the slowness is. `target`: the namespace the question is scoped to, or "cluster"."""
     namespace = None if target == "cluster" else target
-    rising: dict[str, tuple[float, str]] = {}  # namespace/Service/name -> (the strongest ongoing rise's score, evidence)
+    rising: dict[str, tuple[float, str]] = {}  # namespace/Service/name -> (its ongoing rise over its baseline, evidence)
     for metric in said_symptom_metrics(question):
         listed, ev = await calls("list_metrics", namespace="Application", metric_name=metric, max_results=500)
         for series in ((listed or {}).get("metrics") or [])[:MAX_SYMPTOM_SERVICES]:
@@ -106,11 +107,9 @@ async def _symptoms(target: str, question: str, calls: Calls) -> None:
                 continue
             report, ev2 = await calls("detect_anomalies", namespace="Application", metric_name=metric, dimensions=dims,
                                       start="-3h", statistic="Sum" if metric == "5xxCount" else "Average")
-            current = ongoing(intervals_of(report), datetime.now(UTC))
-            if current and current.get("direction", "up") == "up":
-                rid, score = resource_id("Service", service, where), float(current.get("peak_score") or current.get("score") or 0)
-                if score > rising.get(rid, (-1.0, ""))[0]:
-                    rising[rid] = (score, ev2)
+            rid = resource_id("Service", service, where)
+            if (rise := symptom_rise(report)) is not None and rise > rising.get(rid, (-1.0, ""))[0]:
+                rising[rid] = (rise, ev2)
     for rid in sorted(rising, key=lambda r: rising[r][0], reverse=True)[:3]:
         where, _, service = split_target(rid)
         await _app_anomalies(rid, str(where), str(service), calls)
@@ -220,6 +219,8 @@ async def _workload(workload: str, calls: Calls, *, app: bool = True) -> None:
 async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls) -> None:
     app, ev = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
     metrics = {m["metric"]: m["dimensions"] for m in (app or {}).get("metrics") or []}
+    if "RequestCount" in metrics:
+        await _request_surge(resource, name, metrics["RequestCount"], calls)
     for metric, dimensions in metrics.items():
         if metric not in ("LatencyP99", "5xxCount"):
             continue
@@ -258,3 +259,15 @@ async def _error_rate_steady(error_dims: dict, request_dims: dict, onset: str, c
         evidence.append(ev)
         read.append(points_of(data, "Sum"))
     return error_rate_steady(read[0], read[1], onset), evidence
+
+
+async def _request_surge(resource: str, name: str, dimensions: dict, calls: Calls) -> None:
+    """RequestSurge: the requests a service is sent multiplied and have not come back -- read before its CPU or latency
+    is blamed on it (caller_load.py asks which caller changed just before)."""
+    report, ev = await calls("detect_anomalies", namespace="Application", metric_name="RequestCount", dimensions=dimensions,
+                             start="-3h", statistic="Sum")
+    if (surge := request_surge(report, datetime.now(UTC))) is not None:
+        current, factor = surge
+        calls.find(resource, "RequestSurge", f"{name} is sent {factor}x its usual requests since {current.get('start')} "
+                   f"(baseline {((report or {}).get('baseline') or {}).get('median')}/min, peak {current.get('max_value')})",
+                   ev, severity="info", onset=current.get("start"), factor=factor)

@@ -145,6 +145,14 @@ def _candidates(state: Investigation) -> list[Task]:
     if state.incident.alarm and own and (leading is None or leading.confidence < 0.8):
         tasks.append(Task(agent="metrics", target=own, question="workload",
                           reason=f"it backs the alarmed {alarm_target}: its CPU, memory and restarts"))
+    # A service sent several times its usual requests is busy because it is asked more: which of its callers changed
+    # just before (caller_load.callers_changed) is read before its own limits are blamed.
+    backs_service = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
+    for finding in findings:
+        if finding.signal == "RequestSurge" and (service := backs_service.get(finding.resource, finding.resource)) \
+                and "/Service/" in service:
+            tasks.append(Task(agent="kubernetes", target=service, question="callers",
+                              reason=f"{finding.summary}: did a caller change just before?"))
     # Walk along healthy-looking dependencies when the symptom is unexplained: a dependency whose own
     # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
     # A release of the alarmed service is blamed only after its dependencies were looked at: errors and latency flow

@@ -2,11 +2,12 @@
 the Service whose own latency (or 5xx count) rose and stays up is what the question is about. Read from the apps' series
 (CloudWatch namespace Application, LatencyP99 / 5xxCount per Namespace/Service) through the anomaly detector -- never
 "nothing is broken" from a sweep that read no metric, since a sweep reads only the metrics alarms watch. The words are
-metric_kinds.said_symptom_metrics: the run's question entry reads a symptom the same way."""
+metric_kinds.said_symptom_metrics, the ranking metric_kinds.symptom_rise: the run's question entry reads and ranks a
+symptom the same way (brains/offline/metrics._symptoms)."""
 
 from __future__ import annotations
 
-from ...metric_kinds import said_symptom_metrics
+from ...metric_kinds import said_symptom_metrics, symptom_rise
 from ..ask import Ask
 from .traffic import APP_NAMESPACE, DETECTOR_LOOKBACK_S
 
@@ -32,13 +33,8 @@ async def symptom_service(ask: Ask, *, unsaid: bool = False) -> str | None:
             report = await ask.call("cloudwatch", "detect_anomalies", {
                 "namespace": APP_NAMESPACE, "metric_name": metric, "dimensions": dims,
                 "start": f"-{DETECTOR_LOOKBACK_S}s", "statistic": "Sum" if metric == "5xxCount" else "Average"})
-            data = report.data or {}
-            median = float(((data.get("baseline") or {}).get("median")) or 0) or 1.0
-            for interval in data.get("intervals") or []:
-                if interval.get("ongoing") and interval.get("direction", "up") == "up":
-                    ratio = float(interval.get("max_value") or 0) / median
-                    if worst is None or ratio > worst[0]:
-                        worst = (ratio, f"{namespace}/Service/{service}")
+            if (rise := symptom_rise(report.data)) is not None and (worst is None or rise > worst[0]):
+                worst = (rise, f"{namespace}/Service/{service}")
         if worst:  # slowness said and seen: the latency answers it; the 5xx series only when no latency rose
             break
     return worst[1] if worst else None

@@ -17,16 +17,18 @@ from sre_agent.graph.state import Investigation, Task
 from sre_agent.metric_kinds import said_symptom_metrics
 
 NOW = datetime.now(UTC)
-RISING = {"start": (NOW - timedelta(minutes=40)).isoformat(), "end": None, "peak_score": 0.0, "direction": "up", "points": 40}
+RISING = {"start": (NOW - timedelta(minutes=40)).isoformat(), "end": None, "peak_score": 1.0, "direction": "up", "points": 40,
+          "ongoing": True}
 
 
-def _report(score: float | None) -> dict:
-    intervals = [] if score is None else [{**RISING, "peak_score": score}]
+def _report(rise: float | None) -> dict:
+    """A detector report whose ongoing interval peaks at `rise` times the baseline median (None: nothing rising)."""
+    intervals = [] if rise is None else [{**RISING, "max_value": 100.0 * rise}]
     return {"baseline": {"median": 100.0}, "intervals": intervals}
 
 
 class Tools:
-    """CloudWatch as the lab serves it: `latency` / `errors` -> service -> the peak score of its ongoing rise (None: none)."""
+    """CloudWatch as the lab serves it: `latency` / `errors` -> service -> its ongoing rise over its baseline (None: none)."""
 
     def __init__(self, latency: dict[str, float | None], errors: dict[str, float | None] | None = None) -> None:
         self.series = {"LatencyP99": latency, "5xxCount": errors or {}}
