@@ -96,9 +96,10 @@ async def callers_changed(service: str, calls: Calls, read_rollout: ReadRollout)
 
 
 def _surge_on(services: set[str], all_: list[Finding]) -> list[Finding]:
-    """RequestSurge findings on these services or on the workloads that back them."""
+    """RequestSurge findings on these services, on the workloads that back them, or read from their series."""
     backing = {x.resource for x in all_ if x.signal == "Backs" and x.details.get("service") in services}
-    return [x for x in all_ if x.signal == "RequestSurge" and x.resource in services | backing]
+    return [x for x in all_ if x.signal == "RequestSurge"
+            and (x.resource in services | backing or x.details.get("service") in services)]
 
 
 def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
@@ -110,7 +111,8 @@ def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
     if not called or created is None or not BEHAVIOUR_CHANGES & set(f.details.get("changed") or []):
         return False
     own = {str(x.details.get("service")) for x in all_ if x.signal == "Backs" and x.resource == f.resource}
-    if any(x.signal == "RequestSurge" and x.resource in own | {f.resource} for x in all_):
+    if any(x.signal == "RequestSurge" and (x.resource in own | {f.resource} or x.details.get("service") in own)
+           for x in all_):
         return False  # more traffic passing through the caller: the surge comes from further up
     onsets = [onset for x in _surge_on(called, all_) if (onset := parse_time(x.details.get("onset")))]
     return any(timedelta(minutes=-2) <= onset - created <= SURGE_AFTER_ROLLOUT for onset in onsets)

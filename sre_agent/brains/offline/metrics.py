@@ -220,7 +220,7 @@ async def _app_anomalies(resource: str, namespace: str, name: str, calls: Calls)
     app, ev = await calls("list_metrics", namespace="Application", dimensions={"Namespace": namespace, "Service": name})
     metrics = {m["metric"]: m["dimensions"] for m in (app or {}).get("metrics") or []}
     if "RequestCount" in metrics:
-        await _request_surge(resource, name, metrics["RequestCount"], calls)
+        await _request_surge(resource, resource_id("Service", name, namespace), metrics["RequestCount"], calls)
     for metric, dimensions in metrics.items():
         if metric not in ("LatencyP99", "5xxCount"):
             continue
@@ -261,13 +261,15 @@ async def _error_rate_steady(error_dims: dict, request_dims: dict, onset: str, c
     return error_rate_steady(read[0], read[1], onset), evidence
 
 
-async def _request_surge(resource: str, name: str, dimensions: dict, calls: Calls) -> None:
+async def _request_surge(resource: str, service: str, dimensions: dict, calls: Calls) -> None:
     """RequestSurge: the requests a service is sent multiplied and have not come back -- read before its CPU or latency
-    is blamed on it (caller_load.py asks which caller changed just before)."""
+    is blamed on it (caller_load.py asks which caller changed just before). `service`: the Service the app's series
+    are named for, whose callers are walked."""
+    name = split_target(service)[2]
     report, ev = await calls("detect_anomalies", namespace="Application", metric_name="RequestCount", dimensions=dimensions,
                              start="-3h", statistic="Sum")
     if (surge := request_surge(report, datetime.now(UTC))) is not None:
         current, factor = surge
         calls.find(resource, "RequestSurge", f"{name} is sent {factor}x its usual requests since {current.get('start')} "
                    f"(baseline {((report or {}).get('baseline') or {}).get('median')}/min, peak {current.get('max_value')})",
-                   ev, severity="info", onset=current.get("start"), factor=factor)
+                   ev, severity="info", onset=current.get("start"), factor=factor, service=service)

@@ -141,15 +141,20 @@ def _candidates(state: Investigation) -> list[Task]:
                           reason="when did the alarmed metric change, and how"))
     # The alarmed service's own saturation (CPU throttled at its limit, memory near it, an HPA pinned at its
     # max) is where an SRE looks before walking its dependencies: a slow service is most often a busy one.
-    own = next((f.resource for f in findings if f.signal == "Backs" and f.details.get("service") == alarm_target), None)
-    if state.incident.alarm and own and (leading is None or leading.confidence < 0.8):
+    # A question about a workload ("why is the portal slow") reads the same: its own series before a quota or a
+    # neighbour's finding is taken for the answer.
+    own = next((f.resource for f in findings if f.signal == "Backs" and f.details.get("service") == alarm_target), None) \
+        or (alarm_target if state.incident.question and alarm_target and alarm_target.count("/") == 2
+            and alarm_target.split("/")[1] in WORKLOAD_KINDS else None)
+    if (state.incident.alarm or state.incident.question) and own and (leading is None or leading.confidence < 0.8):
         tasks.append(Task(agent="metrics", target=own, question="workload",
-                          reason=f"it backs the alarmed {alarm_target}: its CPU, memory and restarts"))
+                          reason=f"it is or backs {alarm_target}, which the incident is about: its CPU, memory and restarts"))
     # A service sent several times its usual requests is busy because it is asked more: which of its callers changed
     # just before (caller_load.callers_changed) is read before its own limits are blamed.
     backs_service = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
     for finding in findings:
-        if finding.signal == "RequestSurge" and (service := backs_service.get(finding.resource, finding.resource)) \
+        if finding.signal == "RequestSurge" and (service := finding.details.get("service")
+                                                 or backs_service.get(finding.resource, finding.resource)) \
                 and "/Service/" in service:
             tasks.append(Task(agent="kubernetes", target=service, question="callers",
                               reason=f"{finding.summary}: did a caller change just before?"))

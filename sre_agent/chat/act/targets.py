@@ -97,16 +97,32 @@ def with_declared_port(ask: Ask, rid: str, verb: str) -> str:
 
 
 # the scheduler's words for a taint the pods do not tolerate: "2 node(s) had untolerated taint {kettlewick.io/drain: planned}"
-_UNTOLERATED = re.compile(r"untolerated taint \{([\w./-]+):\s*([\w./-]*)\}")
+# the taints a diagnosis says pods do not tolerate: the scheduler's "untolerated taint {k: v}", a DaemonSet's "does not
+# tolerate their taint(s) k=v:Effect"
+_UNTOLERATED = re.compile(r"untolerated taint \{(?P<key>[\w./-]+):\s*(?P<value>[\w./-]*)\}"
+                          r"|\btolerate\b[^.;]*?\btaints?(?:\(s\))?\s+(?P<key2>[\w./-]+)=(?P<value2>[\w./-]*)")
+
+
+_KEY_SAID = re.compile(r"(?<![\w./-])[a-z0-9-]+(\.[a-z0-9-]+)+/[\w.-]+")  # a prefixed key: example.io/pool
 
 
 def with_untolerated_taint(ask: Ask, question: str, verb: str) -> str:
-    """"add a toleration for it": the taint the conversation's diagnosis says the pods do not tolerate -- the one, when
-    the scheduler named exactly one -- said as key=value, the way a request would name it."""
+    """"add a toleration for it", "tolerate node.example.io/pool": the taint the conversation's diagnosis says the pods
+    do not tolerate -- the one, when it names exactly one, or the one with the key said -- said as key=value, the way a
+    request would name it."""
     if verb != "tolerate" or TAINT_SAID.search(question):
         return question
-    taints = set(_UNTOLERATED.findall(str((ask.last_diagnosis or {}).get("summary") or "")))
-    return f"{question} {next(iter(taints))[0]}={next(iter(taints))[1]}" if len(taints) == 1 else question
+    summary = str((ask.last_diagnosis or {}).get("summary") or "")
+    taints = {(m.group("key") or m.group("key2"), m.group("value") or m.group("value2") or "")
+              for m in _UNTOLERATED.finditer(summary)}
+    keyed = {t for t in taints if re.search(rf"(?<![\w./-]){re.escape(t[0])}(?![\w./-])", question)}
+    if not keyed and _KEY_SAID.search(question):
+        return question  # a key of its own said: the one to tolerate, not the diagnosis's
+    chosen = keyed or taints
+    if len(chosen) != 1:
+        return question
+    key, value = next(iter(chosen))
+    return re.sub(rf"(?<![\w./-]){re.escape(key)}(?![\w./-])", "", question) + f" {key}={value}"
 
 
 async def key_holder(ask: Ask, rid: str, obj: dict) -> tuple[str, dict] | None:

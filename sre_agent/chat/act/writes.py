@@ -106,7 +106,8 @@ INIT_SAID = re.compile(r"\binit(\s*containers?|ialization)?\b", re.IGNORECASE)
 DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
 
 
-def _verb(question: str) -> str:
+def change_verb(question: str) -> str:
+    """The kind of change a request asks for (VERBS), "env" for a variable typed as one, "unknown" when none."""
     if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
         return "env"  # an environment variable typed as one (upper case), in a request to set it
     # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image;
@@ -134,7 +135,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     namespace, kind, name = parse_resource_id(rid)
     ns = namespace or ""
     reason = question[:200]
-    verb = _verb(question)
+    verb = change_verb(question)
     spec = obj.get("spec") or {}
     generation = (obj.get("metadata") or {}).get("generation")
     if kind == "Node" and verb == "restart" and KUBELET.search(question):
@@ -259,7 +260,7 @@ async def write_request(ask: Ask) -> Answer:
         return grouped
     rid = ask.resource or ""
     namespace, kind, name = parse_resource_id(rid)
-    verb = _verb(ask.question)
+    verb = change_verb(ask.question)
     culprit = (ask.last_diagnosis or {}).get("resource") or ""
     rid = await verb_target(ask, rid, verb, culprit)
     namespace, kind, name = parse_resource_id(rid)

@@ -16,6 +16,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from ...contracts import parse_resource_id
 from ...graph.log_sources import LogSource, is_application_group, workload_log_source
@@ -74,8 +78,20 @@ def concepts_of(question: str, names: list[str]) -> dict[str, set[str]]:
             continue
         parts = [p for p in re.split(r"[-_.]", word) if len(p) >= 3 and p not in named and p not in NOISE]
         for part in parts or [word]:
-            out.setdefault(part, set()).update(stems(part))
+            out.setdefault(part, set()).update(stems(part), *(word_family(s) for s in stems(part)))
     return out
+
+
+@lru_cache(maxsize=1)
+def _families() -> dict[str, frozenset[str]]:
+    text = resources.files("sre_agent.chat.understand").joinpath("word_families.yaml").read_text()
+    return {str(word): frozenset(str(f) for f in forms) for word, forms in (yaml.safe_load(text) or {}).items()}
+
+
+def word_family(word: str) -> frozenset[str]:
+    """The words the world writes this question word's fact under (understand/word_families.yaml): "expire" is an
+    annotation's not-after."""
+    return _families().get(word, frozenset())
 
 
 def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
@@ -84,6 +100,9 @@ def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
     lower = text.lower()
     whole = set(re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", lower))  # (a path's dots part its keys: data.PLAT-3112)
     pieces = whole | {part for token in whole for part in token.split(".")} | {p.lower() for p in PIECE.findall(text)}
+    # a dashed token's runs of words: cert-not-after carries not-after (a word family's form, word_families.yaml)
+    pieces |= {"-".join(words[i:j]) for token in whole if "-" in token and len(words := token.split("-")) <= 8
+               for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
     pieces |= {s for p in list(pieces) for s in stems(p)}
     return frozenset(c for c, forms in concepts.items() if forms & pieces)
 

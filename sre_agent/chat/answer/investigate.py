@@ -22,7 +22,7 @@ from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import pending_said_why, pods_say_why, workload_pods
 from .templates import RESTARTED_AT, revision_template, template_diff
-from .wider_subject import wider_subject
+from .wider_subject import troubled_other_named, wider_subject
 
 
 async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
@@ -126,6 +126,11 @@ async def why_failing(ask: Ask) -> Answer:
         # "what is the issue with invoice-api": the Deployment is fine, the Service of its name selects none of its pods
         ask.notes.append(f"(nothing is wrong with {ask.resource} itself; its Service {fronting} has a fault: investigated)")
         ask.resource = fronting
+        return await why_failing(ask)
+    if category == "none" and asked_object and (other := await troubled_other_named(ask, ask.resource or "")):
+        ask.notes.append(f"(nothing is wrong with {ask.resource}; the question also names {other}, which has a problem: "
+                         "investigated)")
+        ask.resource = other
         return await why_failing(ask)
     if category == "none":
         details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so

@@ -253,6 +253,15 @@ async def unrecognised(ask: Ask) -> Answer:
             answered = await HANDLERS["property"].handler(ask)
             answered.form = "property"
             return answered
+        from ..act.writes import change_verb  # act builds on answer: read when a change is asked, never at import
+
+        if CHANGE_ASKED.match(ask.question) and change_verb(ask.question) != "unknown":
+            # an imperative change no form's pattern read whole ("put cpu limit back to 1 and request 250m", "patch
+            # log-agent to tolerate X"): the change readers (act/writes.py) read what it asks -- a pin for approval, or
+            # why it cannot be one; chat still writes nothing
+            tried = await HANDLERS["write_request"].handler(ask)
+            tried.form = "write_request"
+            return tried
         answer = await _state_and_facts(ask, chosen)
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST

@@ -11,6 +11,7 @@ from ...contracts import parse_resource_id
 from ...graph.intent import recorded_intent
 from ..ask import Ask
 from ..models import Answer
+from ..understand.inventory import WORKLOADS, load_inventory, words_of
 from ..understand.references import kind_of, name_of
 from .health import broken_now, sweep
 from .pods import owner_id, pod_trouble
@@ -92,3 +93,23 @@ async def _troubled_owners_on(ask: Ask, node: str) -> set[str]:
     """The workloads whose pods on `node` are not running and ready."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
     return {owner_id(p) for p in (listed.data or {}).get("items") or [] if p.get("node") == node and pod_trouble(p)}
+
+
+async def troubled_other_named(ask: Ask, asked: str) -> str | None:
+    """Another object the question names for sure that a sweep finds a problem on (or under an alarm), when `asked` --
+    the one it was taken to be about -- has no fault: "why are trucks failing to publish through the gateway" said
+    "trucks" of the processor and "gateway" of the gateway that crashes; "why does node-exporter run there but log-agent
+    doesn't" names the healthy one first. A why-question is about what is wrong; the healthy one is the comparison."""
+    from ..understand.grounding import SURE, named_mentions  # the grounding reads the inventory this package answers from
+
+    named = [m.chosen.rid for m in await named_mentions(ask)
+             if m.chosen is not None and m.candidates and m.candidates[0][0] >= SURE and m.chosen.rid != asked]
+    # a plain word that is a whole token of a workload's name ("the gateway": mqtt-gateway) -- too loose to name an
+    # object by itself, enough where that object is the one in trouble
+    words = {w for w in words_of(ask.question) if len(w) >= 4}
+    named += [k.rid for k in (await load_inventory(ask)).objects
+              if k.kind in WORKLOADS and words & set(k.name.split("-")) and k.rid != asked]
+    if not named:
+        return None
+    problems = (await sweep(ask)).problems
+    return next((rid for rid in dict.fromkeys(named) for p in problems if touches(p, rid)), None)

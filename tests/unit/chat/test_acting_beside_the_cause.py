@@ -13,7 +13,7 @@ from sre_agent.chat.act.config_key_plans import config_key_plan
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
 from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.act.rollback import _fails_outside
-from sre_agent.chat.act.writes import _verb
+from sre_agent.chat.act.writes import change_verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
 from sre_agent.chat.ask import Ask
@@ -71,7 +71,7 @@ def test_a_key_put_back_is_the_secrets_edit_with_a_placeholder_value():
     ("so restart it", "restart"),
 ])
 def test_a_purpose_clause_says_why_not_what(question, verb):
-    assert _verb(question) == verb
+    assert change_verb(question) == verb
 
 
 def test_a_diagnosis_is_said_once():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.act.writes import Plan, _verb, plan_for
+from sre_agent.chat.act.writes import Plan, change_verb, plan_for
 from sre_agent.chat.understand.followups import completed_request
 from sre_agent.chat.understand.forms import recognise
 
@@ -42,9 +42,9 @@ def test_a_new_request_is_not_a_fragment_of_the_one_still_waiting():
 
 
 def test_a_dashed_name_is_not_the_verb():
-    assert _verb("bump the memory limit on image-intake in vision to 1gi") == "resources"
-    assert _verb("set the image of image-intake to repo/x:2") == "image"
-    assert _verb("re-run the export") == "rerun"
+    assert change_verb("bump the memory limit on image-intake in vision to 1gi") == "resources"
+    assert change_verb("set the image of image-intake to repo/x:2") == "image"
+    assert change_verb("re-run the export") == "rerun"
 
 
 QUOTA = {"spec": {"hard": {"pods": "10", "requests.cpu": "6", "requests.memory": "12Gi"}}}
@@ -76,7 +76,7 @@ def test_an_interrogative_on_a_kind_noun_asks_for_an_object_of_that_kind(questio
 def test_kubectl_words_for_node_and_service_edits(question, form, subject, verb):
     recognised = recognise(question)
     assert (recognised.form, recognised.subject) == (form, subject)
-    assert _verb(question) == verb
+    assert change_verb(question) == verb
 
 
 @pytest.mark.parametrize("question", ["whats pending in sandbox", "what is stuck in batch"])

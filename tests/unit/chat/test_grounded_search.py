@@ -126,3 +126,16 @@ def test_a_line_written_in_another_namespace_answers_and_is_counted_once():
     got = answer("what is the exports bucket called now", world, subject="billing/Deployment/api")
     assert got is not None and got.headline.startswith("billing-exports-v2")
     assert sum("bucket lifecycle moved" in d for d in got.details) == 1  # the cluster-wide look is not counted twice
+
+
+@pytest.mark.parametrize(("question", "line", "carries"), [
+    # the fact asked in the question's words, written in the world under another (word_families.yaml)
+    ("until when is the cert in the secret valid", "metadata.annotations.example.io/cert-not-after: 2027-12-19", {"cert", "valid"}),
+    ("when does the renewed cert expire", "annotations cert-manager.io/not-after=2027-02-26", {"cert", "expire"}),
+    # a family never reaches a merely related word: "expire" is not "after"
+    ("when does the cert expire", "restarted after the upgrade", set()),
+])
+def test_a_word_is_found_under_the_names_the_world_writes_its_fact_in(question, line, carries):
+    from sre_agent.chat.answer.grounded_search import carried
+
+    assert set(carried(concepts_of(question, []), line)) == carries

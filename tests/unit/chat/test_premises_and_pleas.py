@@ -9,7 +9,7 @@ import pytest
 
 from sre_agent.chat.act.pod_deletes import pods_delete
 from sre_agent.chat.act.targets import short_of_it_elsewhere
-from sre_agent.chat.act.writes import _verb
+from sre_agent.chat.act.writes import change_verb
 from sre_agent.chat.answer.config_sources import setting_parts
 from sre_agent.chat.answer.premise import premise_corrected
 from sre_agent.chat.ask import Ask
@@ -53,7 +53,7 @@ def _ask(question, table=None, **fields):
     ("why is it slow? restart it", "restart"),
 ])
 def test_the_request_is_what_follows_the_premises_question_mark(question, verb):
-    assert _verb(question) == verb
+    assert change_verb(question) == verb
 
 
 @pytest.mark.parametrize(("question", "form", "subject"), [

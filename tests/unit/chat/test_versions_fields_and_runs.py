@@ -103,9 +103,9 @@ def test_describing_a_workloads_pod_by_its_state_is_a_describe(question, subject
 
 
 def test_a_verb_typed_with_a_slip_is_that_verb():
-    from sre_agent.chat.act.writes import _verb
+    from sre_agent.chat.act.writes import change_verb
 
-    assert _verb("restrat booking api") == "restart"
+    assert change_verb("restrat booking api") == "restart"
 
 
 def test_to_which_version_after_a_pinned_undo_is_its_target():
@@ -358,3 +358,18 @@ def test_an_env_var_is_found_by_its_name_as_grep_finds_it_in_the_yaml():
         "metadata": {"ownerReferences": [{"name": "x", "controller": True}]}}}
     assert fields_asked("what is the DEFAULT_CACHE_CONTROL field of web", obj) == [
         "spec.template.spec.containers[web].env[DEFAULT_CACHE_CONTROL]: {name: DEFAULT_CACHE_CONTROL, value: 'private, no-store'}"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("add a toleration for that taint to log-agent", "example.io/workload=ingest"),  # the one the diagnosis names
+    ("patch log-agent to tolerate example.io/workload", "example.io/workload=ingest"),  # its key said, its value read
+    ("patch log-agent to tolerate example.io/other", None),  # a key the diagnosis does not name: left as said
+])
+def test_a_daemonsets_untolerated_taint_is_read_from_its_diagnosis(question, expected):
+    from sre_agent.chat.act.targets import with_untolerated_taint
+
+    diagnosis = {"summary": "observability/DaemonSet/log-agent has no pod on 3 node(s) (ip-10-0-1-1.ec2.internal): it does "
+                            "not tolerate their taint(s) example.io/workload=ingest:NoSchedule, so the scheduler keeps it off"}
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}), last_diagnosis=diagnosis)
+    read = with_untolerated_taint(ask, question, "tolerate")
+    assert (read.endswith(f" {expected}") and read.count("example.io/workload") == 1) if expected else read == question

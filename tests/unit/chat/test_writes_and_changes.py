@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sre_agent.chat.act.writes import Plan, _verb, plan_for
+from sre_agent.chat.act.writes import Plan, change_verb, plan_for
 from sre_agent.chat.answer.changes import CONFIG_MISSING
 from sre_agent.chat.answer.investigate import _problem_asked_about
 from sre_agent.chat.answer.templates import template_diff
@@ -210,7 +210,7 @@ def test_the_run_that_started_just_before_an_alarm_fired_leads_a_spike_answer():
     ("remove the max replicas cap on the hpa", "hpa"),
 ])
 def test_deleting_an_hpa_is_told_from_changing_its_bounds(question, verb):
-    assert _verb(question) == verb
+    assert change_verb(question) == verb
 
 
 @pytest.mark.parametrize("question, resource, value", [
