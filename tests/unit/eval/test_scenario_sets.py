@@ -134,6 +134,8 @@ SETS = {
                             ["qk09-article-pages-slow"]),
     "scenarios_heldout50": ("larchfield", 10, ["lf10-node-count-over-budget"],
                             ["lf09-alerts-arriving-late"]),
+    "scenarios_heldout51": ("fernhollow", 10, ["fh10-leak-detector-cpu-sweep"],
+                            ["fh09-pressure-dashboard-behind"]),
 }
 
 
