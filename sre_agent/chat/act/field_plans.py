@@ -106,3 +106,57 @@ async def object_setting_field(ask: Ask, rid: str, obj: dict, candidates: list[s
         if _places({"spec": found.get("spec") or {}}, said[0]):
             return other, found
     return None
+
+
+# "remove the nodeselector", "drop the nodeSelector from editorial-preview so it runs on the general nodes": a field
+# taken out whole, by its own name (any case) -- never the object deleted
+FIELD_REMOVED = re.compile(r"^\W*(?:(?:please|ok|okay|just|then|so)\s+)*(?:remove|drop|delete|strip|unset|take\s+out)\s+"
+                           r"(?:the\s+|its\s+|that\s+)?(?P<field>[A-Za-z]{6,})\b", re.IGNORECASE)
+NEVER_REMOVED = {"containers", "template", "spec", "metadata", "selector", "replicas", "image", "ports"}
+# the pod-template fields that constrain where or how pods run, which a request takes out whole
+REMOVABLE = {"nodeselector", "affinity", "nodeaffinity", "podantiaffinity", "podaffinity", "tolerations",
+             "topologyspreadconstraints", "priorityclassname", "nodename", "securitycontext", "hostnetwork",
+             "runtimeclassname", "schedulername", "activedeadlineseconds"}
+
+
+def removes_field(question: str) -> bool:
+    """A request that takes a pod-template field out by its name ("remove the nodeselector")."""
+    said = FIELD_REMOVED.search(question)
+    return said is not None and said.group("field").lower() in REMOVABLE
+
+
+def _keys(node: Any, word: str, pointer: str = "") -> list[tuple[str, Any]]:
+    """(JSON pointer, value) of every key spelled `word` (any case) under `node`, whatever its value."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{key}"
+            if key.lower() == word.lower():
+                found.append((here, value))
+            found += _keys(value, word, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found += _keys(item, word, f"{pointer}/{index}")
+    return found
+
+
+def field_removal_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
+    """The JSON patch taking out the one field a request removes by its own name (nodeSelector, affinity,
+    tolerations...); why not, when it is set in several places; None when no field of the object is named."""
+    said = FIELD_REMOVED.search(question)
+    if said is None or said.group("field").lower() in NEVER_REMOVED:
+        return None
+    places = _keys({"spec": obj.get("spec") or {}}, said.group("field"))
+    if not places:
+        return None
+    if len(places) > 1:
+        return f"{rid} sets {said.group('field')} in {len(places)} places ({', '.join(p for p, _ in places)}): say which"
+    namespace, kind, name = parse_resource_id(rid)
+    pointer, current = places[0]
+    patch = json.dumps([{"op": "remove", "path": pointer}])
+    where = f" -n {namespace}" if namespace else ""
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "remove": True},
+                f"{kind} {name}: remove {pointer} (now {json.dumps(current)[:120]})",
+                f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name}{where} --type json -p '{patch}'",
+                f"{pointer}={json.dumps(current)[:120]}",
+                ["No MCP tool removes this field: a human runs the command after approval; its pods roll out again."])

@@ -324,6 +324,34 @@ def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
                  "otherwise."])
 
 
+# "recreate the pvc with gp3-tsdb", "recreate the claim on gp3-retain": the StorageClass the new claim asks for
+CLASS_SAID = re.compile(r"\b(?:with|on|onto|to|using|as)\s+(?:the\s+)?(?:storage\s*class\s+|sc\s+|class\s+)?"
+                        r"(?P<sc>[a-z0-9][a-z0-9.-]*[a-z0-9])\b")
+
+
+def claim_recreate_plan(question: str, rid: str, claim: dict) -> Plan | str:
+    """A claim re-created on another StorageClass (its class cannot be changed in place): the kubectl pipeline that
+    replaces it with storageClassName set. Only a claim that is not Bound -- a Pending claim holds no data; a bound one
+    re-created would lose its volume."""
+    namespace, _, name = parse_resource_id(rid)
+    phase = (claim.get("status") or {}).get("phase")
+    if phase == "Bound":
+        return f"Not pinned: {name} is Bound -- re-creating it would drop its volume and the data on it; grow or copy it instead"
+    said = CLASS_SAID.search(question)
+    if said is None or said.group("sc") in ("it", "the", "a", "one"):
+        return f"Say the StorageClass to re-create {name} on (e.g. 'recreate {name} on gp3'); it asks for " \
+               f"{(claim.get('spec') or {}).get('storageClassName')} now"
+    wanted, current = said.group("sc"), (claim.get("spec") or {}).get("storageClassName")
+    return Plan(BY_HAND, {"kind": "PersistentVolumeClaim", "name": name, "namespace": namespace or "",
+                          "storage_class": wanted},
+                f"claim {name}: re-created with storageClassName {current} -> {wanted}",
+                recreate_command("PersistentVolumeClaim", "pvc", namespace or "", name,
+                                 {"spec": {"storageClassName": wanted}}),
+                f"phase {phase or 'unknown'}, storageClassName {current}",
+                ["No MCP tool re-creates a claim: a human runs the command after approval; the workload's pod that waits "
+                 "for it starts once the new claim binds."])
+
+
 def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
     """The approval request for a pinned plan: chat has changed nothing, here is what a human approves."""
     by_hand = plan.tool == BY_HAND

@@ -24,7 +24,7 @@ from ..understand.references import owner_of, workload_of_service
 from .cause_note import noted_or_refused
 from .config_key_plans import KEY_RESTORED, config_key_plan
 from .cronjob_plans import cronjob_image_plan, cronjob_resources
-from .field_plans import field_plan, field_said, object_setting_field
+from .field_plans import field_plan, field_removal_plan, field_said, object_setting_field, removes_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
@@ -47,6 +47,7 @@ from .plans import (
     approval_answer,
     by_hand,
     claim_growth_plan,
+    claim_recreate_plan,
     container_for,
     image_asked,
     request_part,
@@ -91,7 +92,7 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
                    r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
-         ("probe", r"\b(liveness|readiness|startup)\b"),
+         ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b"),  # "livenessProbe path to /healthz" too
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?|cores?|\d+(\.\d+)?\s*(m|mi|gi|ki))\b"),
          ("restart", r"restart|bounce|recycle|redeploy"))
@@ -115,6 +116,8 @@ def change_verb(question: str) -> str:
     text = request_part(DASHED_NAME.sub(" ", normalise(question).lower()))  # "restrat it": the verb typed with a slip
     if WHOLE_DELETE.search(text):  # "delete the portal-web-canary hpa": the object itself, not one of its bounds
         return "delete"
+    if removes_field(text):  # "remove the nodeselector": a field taken out, never the object deleted
+        return "unset"
     for verb, words in VERBS:
         if re.search(words, text) and not (verb == "port" and other_kind_said(text)):
             return verb
@@ -137,6 +140,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     reason = question[:200]
     verb = change_verb(question)
     spec = obj.get("spec") or {}
+    if verb == "unset":
+        return field_removal_plan(question, rid, obj) or f"{rid} sets no such field (say the field, e.g. 'remove its nodeSelector')"
     generation = (obj.get("metadata") or {}).get("generation")
     if kind == "Node" and verb == "restart" and KUBELET.search(question):
         return kubelet_restart_plan(question, rid, obj)
@@ -170,6 +175,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return suspend_plan(question, rid, obj)
     if verb == "selector":
         return f"{rid}: say the selector it should have, or ask 'what depends on it' for the workload it should select"
+    if verb == "rerun" and kind == "PersistentVolumeClaim":  # "recreate the pvc with gp3-tsdb": another class
+        return claim_recreate_plan(question, rid, obj)
     if verb == "rerun":
         return rerun_plan(rid, obj, question)
     if verb == "expand":

@@ -9,7 +9,7 @@ from ...contracts import parse_resource_id
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
 from ..understand.forms import form_spec, kind_nouns
-from ..understand.grounding import grounded_subject
+from ..understand.grounding import diagnosis_words, grounded_subject
 from ..understand.intent_model import guess_intent
 from ..understand.names import joined_words
 from ..understand.namespaces_said import namespace_named
@@ -206,7 +206,10 @@ async def unrecognised(ask: Ask) -> Answer:
             # conversation's object
             ask.namespace = named_namespace
             return await _what_is_wrong(ask)
+    said_before = diagnosis_words(ask)  # "leak?" after a memory_leak: the diagnosis's word, not leak-detector's
     for word in [*joined_words(ask.question, ask.recognised.candidates), *ask.recognised.candidates[:4]] if not chosen else []:
+        if word.lower() in said_before:
+            continue
         if (chosen := await named_exactly(ask, word, kind_hint=hint or next(iter(owners), None))) or (
                 hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
             why = "which the question names"

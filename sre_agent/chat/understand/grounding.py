@@ -25,8 +25,24 @@ async def named_mentions(ask: Ask) -> list[Mention]:
     in the namespace the question names ("does the vrbs-registry secret exist in logistics") when it names one."""
     inventory = await load_inventory(ask)
     namespace = ask.namespace or await namespace_named(ask)
+    said = diagnosis_words(ask)
     return [m for m in mentions(ask.question, inventory, namespace=namespace)
-            if not (m.chosen and m.chosen.kind == "Alarm")]
+            if not (m.chosen and m.chosen.kind == "Alarm") and not _conversation_word(m, said)]
+
+
+def diagnosis_words(ask: Ask) -> set[str]:
+    """The words of the conversation's diagnosis (its category and summary): "memory_leak" says leak."""
+    diagnosis = ask.last_diagnosis or {}
+    text = f"{diagnosis.get('category') or ''} {diagnosis.get('summary') or ''}".lower()
+    return set(re.findall(r"[a-z]{3,}", text.replace("_", " ")))
+
+
+def _conversation_word(mention: Mention, said: set[str]) -> bool:
+    """"leak?" after a memory_leak diagnosis asks about the leak, not leak-detector: a one-word span that is only a
+    token of an object's name (never its whole name) and a word of the diagnosis just given is the conversation's."""
+    span = mention.span.lower()
+    return " " not in span and span in said and mention.kind_said is None \
+        and all(span != known.name.lower() for _, known in mention.candidates)
 
 
 def _preferred(mention: Mention, prefer: tuple[str, ...]) -> Known | None:

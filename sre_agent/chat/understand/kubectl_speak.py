@@ -111,7 +111,7 @@ SPOKEN_KIND = re.compile(r"^(\s*(?:kubectl\s+|k\s+)?(?:rollout\s+\w+|get|describ
 # kubectl's flags that take a value, wherever they stand ("kubectl -n crew get pods", "--context prod get nodes")
 VALUE_FLAGS = ("n", "namespace", "o", "output", "c", "container", "l", "selector", "tail", "since", "field-selector", "from",
                "replicas",
-               "revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout",
+               "revision", "to-revision", "for", "context", "cluster", "user", "kubeconfig", "s", "server", "as", "request-timeout",
                "L", "label-columns", "sort-by")
 LEADING_FLAGS = re.compile(r"^(\s*(?:kubectl|k)\s+)((?:--?[\w-]+(?:=\S+)?\s+)+)(\S.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -169,6 +169,11 @@ def translate(text: str) -> KubectlQuestion | None:
         plural = " and ".join(SAID.get(k or "", (str(k).lower(), f"{str(k).lower()}s"))[1] for k in kinds)
         return KubectlQuestion(question=f"what {plural} are {f'in {namespace}' if namespace else 'there'}",
                                namespace=namespace, form="list_kind", kind=kinds[0])
+    back_to = ""  # "rollout undo report-renderer to 2.6.4": where the undo goes, said after the name
+    if verb == "rollout" and len(args) >= 3 and args[0].lower() == "undo" and args[-2].lower() == "to":
+        back_to, args = f" to {args[-1]}", args[:-2]
+    if verb == "rollout" and isinstance(revision := flags.get("to-revision"), str):
+        back_to = f" to revision {revision}"  # --to-revision=1: the revision named, never merely the previous one
     names = [a for a in (args[1:] if verb == "rollout" else args) if not _kind(a) or "/" in a]
     if any(not NAME.fullmatch(a.lower()) or a.lower() in NOT_NAMES for a in names) or len(names) > (3 if verb == "rollout" else 1):
         return None  # "describe the broken pod", "get a coffee": English, not a command line
@@ -204,7 +209,7 @@ def translate(text: str) -> KubectlQuestion | None:
         revision = flags.get("revision")
         asked = {"history": f"rollout history of {target}" + (f" revision {revision}" if isinstance(revision, str) else ""),
                  "status": f"did the {target} rollout finish",
-                 "undo": f"roll back {target}", "restart": f"restart {target}"}.get(sub)
+                 "undo": f"roll back {target}{back_to}", "restart": f"restart {target}"}.get(sub)
         form = {"history": "history", "status": "rollout_state"}.get(sub)  # (a change request is read by its own words)
         return KubectlQuestion(question=asked, namespace=namespace, form=form, subject=target if form else None,
                                kind=_kind(rest[0].partition("/")[0]) if form and rest else None) if asked else None
