@@ -16,6 +16,7 @@ from ...contracts import RootCauseCategory as C
 from ...graph.pins import earliest_onset
 from ...graph.state import Hypothesis
 from .calls import Calls, split_target
+from .logs import errors_point_outside
 from .releases import BEHAVIOUR_CHANGES
 
 # the Deployment controller's ScalingReplicaSet message: direction, ReplicaSet, count before, count after
@@ -105,11 +106,15 @@ def _surge_on(services: set[str], all_: list[Finding]) -> list[Finding]:
 def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
     """A caller's release (a RecentRollout that changed what its pods run: env, config, image...) went live shortly
     before the service it calls began receiving several times its usual requests -- while the caller itself was sent
-    no surge of its own to pass on. The release multiplied its calls: it is the cause, the callee's strain the effect."""
+    no surge of its own to pass on, and whose own failing calls do not time out at a host outside the cluster (a
+    vendor's slowness holds its calls open in the service it calls through). The release multiplied its calls: it is
+    the cause, the callee's strain the effect."""
     called = {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == f.resource}
     created = parse_time(f.details.get("created"))
     if not called or created is None or not BEHAVIOUR_CHANGES & set(f.details.get("changed") or []):
         return False
+    if errors_point_outside(f.resource, all_):
+        return False  # its calls time out at a host outside the cluster: the load the service carries is that wait
     own = {str(x.details.get("service")) for x in all_ if x.signal == "Backs" and x.resource == f.resource}
     if any(x.signal == "RequestSurge" and (x.resource in own | {f.resource} or x.details.get("service") in own)
            for x in all_):

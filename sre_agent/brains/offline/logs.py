@@ -70,9 +70,20 @@ OUTSIDE_URL = re.compile(r"\bhttps?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z
 CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal")
 
 
+# a host named bare in a line ("upstream timeout from api.tidepay.net"): three labels or more
+BARE_HOST = re.compile(r"(?<![\w./@-])(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+){1,}\.(?P<tld>[a-z]{2,6}))(?::\d+)?(?![\w-]|\.\w)",
+                       re.IGNORECASE)
+# a bare name counts as a public host only under a public top-level domain: "kafka-0.kafka-headless.data" is a pod's
+# name in namespace data, "app.config.yaml" a file
+PUBLIC_TLDS = {"com", "net", "org", "io", "co", "dev", "app", "cloud", "ai", "biz", "info", "us", "uk", "eu", "de", "fr",
+               "nl", "ca", "au", "jp", "in", "example"}
+
+
 def outside_host(text: str) -> str | None:
-    """A host outside the cluster a log line calls (https://api.vendor.example.com/...), never a Service's name."""
-    for match in OUTSIDE_URL.finditer(text):
+    """A host outside the cluster a log line calls (https://api.vendor.example.com/..., or named bare:
+    api.vendor.net), never a Service's name nor a file's."""
+    bare = [m for m in BARE_HOST.finditer(text) if m.group("tld").lower() in PUBLIC_TLDS]
+    for match in [*OUTSIDE_URL.finditer(text), *bare]:
         host = match.group("host").lower()
         if not host.endswith(CLUSTER_SUFFIXES) and not re.search(r"\.svc\.", host):
             return host

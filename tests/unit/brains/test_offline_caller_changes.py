@@ -24,7 +24,7 @@ def finding(resource: str, signal: str, severity: str = "info", **details) -> Fi
 
 
 def world(created: str = "2026-11-28T10:00:00Z", changed=("env",), surge_onset: str = "2026-11-28T10:06:00Z",
-          caller_surged: bool = False) -> list[Finding]:
+          caller_surged: bool = False, times_out_outside: bool = False) -> list[Finding]:
     found = [finding(CALLER, "RecentRollout", created=created, changed=list(changed), revision=2, previous_revision=1),
              finding(CALLER, "CallsInto", dependency=SERVICE),
              finding(BACKEND, "Backs", service=SERVICE),
@@ -33,6 +33,9 @@ def world(created: str = "2026-11-28T10:00:00Z", changed=("env",), surge_onset: 
              finding(BACKEND, "HPAScalingLimited", severity="warning")]
     if caller_surged:
         found.append(finding(CALLER, "RequestSurge", onset=surge_onset, factor=9.0))
+    if times_out_outside:
+        found.append(finding(CALLER, "UpstreamErrors", severity="warning",
+                             template="WARN payment via the connector took 10412ms: upstream timeout from api.vendor.net"))
     return found
 
 
@@ -42,6 +45,8 @@ def world(created: str = "2026-11-28T10:00:00Z", changed=("env",), surge_onset: 
     ("the surge came well before the release", world(surge_onset="2026-11-28T09:40:00Z"), False),
     ("a restart changes nothing the pods run", world(changed=()), False),
     ("the caller was itself sent a surge: traffic passing through", world(caller_surged=True), False),
+    # its calls time out at a vendor outside: the service it calls through carries the wait (fernhollow fh04)
+    ("the caller's calls time out at a host outside the cluster", world(times_out_outside=True), False),
 ])
 def test_a_callers_release_is_blamed_only_when_it_came_just_before_the_surge_it_did_not_pass_on(case, findings, blamed):
     rollout = next(f for f in findings if f.signal == "RecentRollout")

@@ -106,6 +106,19 @@ def test_failing_calls_that_name_the_vendor_of_an_outside_host_point_outside():
     assert errors_point_outside(sms, [limited]) is None  # no outside host it calls: nothing to point at
 
 
+@pytest.mark.parametrize(("line", "host"), [
+    ("WARN payment via tidepay-connector took 10412ms: upstream timeout from api.tidepay.net (attempt 2/3)", "api.tidepay.net"),
+    ("ERROR GET https://api.vendor.example.com/v1/charge -> 504", "api.vendor.example.com"),
+    ("ERROR connecting to kafka-0.kafka-headless.data timed out", None),  # a pod's DNS name in namespace data
+    ("ERROR could not load app.config.yaml", None),  # a file
+    ("ERROR upstream tidepay-connector.billing.svc.cluster.local timed out", None),  # a Service
+])
+def test_a_host_named_bare_under_a_public_domain_is_outside_the_cluster(line, host):
+    from sre_agent.brains.offline.logs import outside_host
+
+    assert outside_host(line) == host
+
+
 def test_a_value_naming_a_host_no_service_has_is_the_value_holders_fault():
     down = Finding(agent="kubernetes", resource="fines/Deployment/fines-api", signal="DependencyDown", summary="s",
                    details={"dependency": "fines/Service/wallet-tokenizer", "exists": False, "env": "WALLET_TOKENIZER_URL",
