@@ -15,6 +15,10 @@ KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
 KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
 
 
+PORT_SAID = re.compile(r"\bport\s+(?P<port>\d{2,5})\b", re.IGNORECASE)
+URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
+
+
 def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
     human's (chat never reads a Secret's values), so the command carries a placeholder."""
@@ -34,6 +38,12 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         if kind != "ConfigMap" or not re.fullmatch(r"[\w.:/-]+", key) or not key[0].isdigit() or len(empty) != 1:
             return f"Say the key to set in {rid} by its name (keys now: {', '.join(keys) or 'none'})"
         key, value = empty[0], key
+    if kind == "ConfigMap" and (port := PORT_SAID.search(question)) and value in ("<value>", "port", port.group("port")):
+        # "set BILLING_API_URL back to port 8080": the URL it holds with that port, never the word "port"
+        current = str((obj.get("data") or {}).get(key) or "")
+        if not URL_PORT.search(current):
+            return f"{key} in {rid} is {current or 'empty'}: say its whole value (it carries no port to change)"
+        value = URL_PORT.sub(lambda m: f"{m.group(1)}:{port.group('port')}", current, count=1)
     field_name = "stringData" if kind == "Secret" else "data"
     patch = json.dumps({field_name: {key: value}})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},

@@ -74,3 +74,16 @@ DETECTOR = Known("Deployment", "leak-detector", "acoustic")
 def test_a_word_of_the_diagnosis_just_given_is_the_conversations_not_a_name(span, said, conversational):
     mention = Mention(span, None, [(0.9, DETECTOR)], None)
     assert _conversation_word(mention, said) is conversational
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    # the port said of a URL the key holds: that URL with the port, never the word "port" (fernhollow fh06)
+    ("set BILLING_API_URL back to port 8080 and restart customer-portal", "http://billing.b.svc:8080/v2"),
+    ("set BILLING_API_URL to http://billing.b.svc:9000/v2", "http://billing.b.svc:9000/v2"),  # a whole value: as said
+])
+def test_a_port_said_of_a_url_setting_changes_only_its_port(question, value):
+    from sre_agent.chat.act.config_key_plans import config_key_plan
+
+    plan = config_key_plan(question, "public/ConfigMap/portal-config",
+                           {"data": {"BILLING_API_URL": "http://billing.b.svc:8443/v2", "REDIS_URL": "redis://r:6379"}})
+    assert not isinstance(plan, str) and f'"BILLING_API_URL": "{value}"' in plan.kubectl
