@@ -39,18 +39,20 @@ def _plain_key_said(question: str, obj: dict) -> tuple[str, str] | None:
     return None
 
 
-def _places(node: Any, field: str, pointer: str = "") -> list[tuple[str, Any]]:
-    """(JSON pointer, current value) of every `field` key under `node`."""
+def _places(node: Any, field: str, pointer: str = "", *, any_case: bool = False, leaves: bool = True) -> list[tuple[str, Any]]:
+    """(JSON pointer, current value) of every `field` key under `node` -- with a scalar value (`leaves`) or any value,
+    spelled exactly or in any case (`any_case`: "nodeselector" is nodeSelector)."""
     found: list[tuple[str, Any]] = []
     if isinstance(node, dict):
         for key, value in node.items():
             here = f"{pointer}/{key}"
-            if key == field and not isinstance(value, (dict, list)):
+            named = key.lower() == field.lower() if any_case else key == field
+            if named and not (leaves and isinstance(value, (dict, list))):
                 found.append((here, value))
-            found += _places(value, field, here)
+            found += _places(value, field, here, any_case=any_case, leaves=leaves)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            found += _places(item, field, f"{pointer}/{index}")
+            found += _places(item, field, f"{pointer}/{index}", any_case=any_case, leaves=leaves)
     return found
 
 
@@ -125,28 +127,13 @@ def removes_field(question: str) -> bool:
     return said is not None and said.group("field").lower() in REMOVABLE
 
 
-def _keys(node: Any, word: str, pointer: str = "") -> list[tuple[str, Any]]:
-    """(JSON pointer, value) of every key spelled `word` (any case) under `node`, whatever its value."""
-    found: list[tuple[str, Any]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            here = f"{pointer}/{key}"
-            if key.lower() == word.lower():
-                found.append((here, value))
-            found += _keys(value, word, here)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            found += _keys(item, word, f"{pointer}/{index}")
-    return found
-
-
 def field_removal_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     """The JSON patch taking out the one field a request removes by its own name (nodeSelector, affinity,
     tolerations...); why not, when it is set in several places; None when no field of the object is named."""
     said = FIELD_REMOVED.search(question)
     if said is None or said.group("field").lower() in NEVER_REMOVED:
         return None
-    places = _keys({"spec": obj.get("spec") or {}}, said.group("field"))
+    places = _places({"spec": obj.get("spec") or {}}, said.group("field"), any_case=True, leaves=False)
     if not places:
         return None
     if len(places) > 1:
