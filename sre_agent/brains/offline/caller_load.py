@@ -96,6 +96,11 @@ async def callers_changed(service: str, calls: Calls, read_rollout: ReadRollout)
             await read_rollout(caller)
 
 
+def _called_by(caller: str, all_: list[Finding]) -> set[str]:
+    """The Services `caller` calls, as callers_changed recorded them (CallsInto)."""
+    return {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == caller}
+
+
 def _surge_on(services: set[str], all_: list[Finding]) -> list[Finding]:
     """RequestSurge findings on these services, on the workloads that back them, or read from their series."""
     backing = {x.resource for x in all_ if x.signal == "Backs" and x.details.get("service") in services}
@@ -109,7 +114,7 @@ def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
     no surge of its own to pass on, and whose own failing calls do not time out at a host outside the cluster (a
     vendor's slowness holds its calls open in the service it calls through). The release multiplied its calls: it is
     the cause, the callee's strain the effect."""
-    called = {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == f.resource}
+    called = _called_by(f.resource, all_)
     created = parse_time(f.details.get("created"))
     if not called or created is None or not BEHAVIOUR_CHANGES & set(f.details.get("changed") or []):
         return False
@@ -125,7 +130,7 @@ def multiplied_calls(f: Finding, all_: list[Finding]) -> bool:
 
 def multiplied_reason(f: Finding, all_: list[Finding]) -> str:
     """The release and the surge it came before, in one sentence: what an SRE needs to see to undo the caller."""
-    called = {str(x.details.get("dependency")) for x in all_ if x.signal == "CallsInto" and x.resource == f.resource}
+    called = _called_by(f.resource, all_)
     surge = next(iter(_surge_on(called, all_)), None)
     said = f"; then {surge.summary}" if surge else ""
     return f"{f.resource} rolled out revision {f.details.get('revision')} at {f.details.get('created')} " \
@@ -141,8 +146,7 @@ def explained_by_caller_change(merged: dict[tuple[C, str], Hypothesis], findings
     feed the storm, not stop it."""
     blamed = [f for f in findings if f.signal == "RecentRollout" and (C.BAD_DEPLOY_REGRESSION, f.resource) in merged
               and multiplied_calls(f, findings)]
-    called = {str(x.details.get("dependency")) for f in blamed for x in findings
-              if x.signal == "CallsInto" and x.resource == f.resource}
+    called = {service for f in blamed for service in _called_by(f.resource, findings)}
     strained = {x.resource for x in _surge_on(called, findings)} | called
     namespaces = {split_target(r)[0] for r in strained}
     for category, resource in list(merged):

@@ -151,10 +151,10 @@ def _candidates(state: Investigation) -> list[Task]:
                           reason=f"it is or backs {alarm_target}, which the incident is about: its CPU, memory and restarts"))
     # A service sent several times its usual requests is busy because it is asked more: which of its callers changed
     # just before (caller_load.callers_changed) is read before its own limits are blamed.
-    backs_service = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
+    backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}  # workload -> its Service
     for finding in findings:
         if finding.signal == "RequestSurge" and (service := finding.details.get("service")
-                                                 or backs_service.get(finding.resource, finding.resource)) \
+                                                 or backs.get(finding.resource, finding.resource)) \
                 and "/Service/" in service:
             tasks.append(Task(agent="kubernetes", target=service, question="callers",
                               reason=f"{finding.summary}: did a caller change just before?"))
@@ -164,7 +164,6 @@ def _candidates(state: Investigation) -> list[Task]:
     # up from a dependency, so a change of its own that happened to land near the onset may be a bystander.
     if (leading is None or leading.confidence < 0.8 or leading.category in WALK_BEFORE_BLAME) and not confirmed:
         degraded = {f.resource for f in findings if f.signal in DEGRADED}
-        backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}
         checked = {t.target for t in state.tasks if t.agent == "metrics" and t.question == "service"}
         def dependencies_of(resource: str) -> list[Task]:
             return [Task(agent="metrics", target=f.details["dependency"], question="service",
