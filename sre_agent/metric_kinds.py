@@ -54,8 +54,16 @@ def symptom_rise(report: dict | None) -> float | None:
     the peak of its ongoing upward interval over the baseline's median -- the one ranking by which a run's question
     entry and chat pick the service where a said symptom shows (a detector's score saturates; the ratio does not).
     None when nothing is rising now."""
-    data = report or {}
-    median = float((data.get("baseline") or {}).get("median") or 0) or 1.0
-    rises = [float(i.get("max_value") or 0) / median for i in data.get("intervals") or []
-             if i.get("ongoing") and i.get("direction", "up") == "up"]
+    rises = [rise for i in (report or {}).get("intervals") or [] if i.get("ongoing")
+             and (rise := peak_over_median(i, report)) is not None]
     return max(rises) if rises else None
+
+
+def peak_over_median(interval: dict, report: dict | None) -> float | None:
+    """An upward anomaly interval's peak over its series' baseline median (a median of 0 counts as 1: a series
+    that was idle); None for a downward interval. How far a rise went -- shared by a said symptom's ranking and a
+    request surge."""
+    if interval.get("direction", "up") != "up":
+        return None
+    median = float(((report or {}).get("baseline") or {}).get("median") or 0) or 1.0
+    return float(interval.get("max_value") or 0) / median

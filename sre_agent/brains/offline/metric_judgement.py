@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ...contracts import parse_time
+from ...metric_kinds import peak_over_median
 
 RECENT = timedelta(minutes=20)  # an anomaly interval ending this close to now is still going on
 THROTTLED_PERCENT = 25.0
@@ -142,7 +143,6 @@ def request_surge(report: dict | None, now: datetime) -> tuple[dict, float] | No
     client, a campaign), whatever that does to its CPU and latency."""
     current = ongoing(intervals_of(report), now)
     median = ((report or {}).get("baseline") or {}).get("median")
-    if not current or current.get("direction", "up") != "up" or not isinstance(median, int | float) or median <= 0:
-        return None
-    factor = float(current.get("max_value") or 0) / float(median)
-    return (current, round(factor, 1)) if factor >= SURGE_FACTOR else None
+    # a series idle at baseline has no multiple to read: any traffic would be an infinite surge
+    factor = peak_over_median(current, report) if current and isinstance(median, int | float) and median > 0 else None
+    return (current, round(factor, 1)) if current and factor is not None and factor >= SURGE_FACTOR else None
