@@ -14,6 +14,7 @@ import re
 from typing import Annotated, Any
 
 from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
 from ...common.redaction import redact_payload
@@ -22,9 +23,11 @@ from ..ids import resource_id
 from ..summaries import sanitize
 from .context import KubeTools
 
-# What a question's facts are written in; never Secret (values) nor Pod (its workload says it once, not per replica).
-SEARCHED = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "PersistentVolumeClaim",
-            "HorizontalPodAutoscaler", "Node", "PersistentVolume", "Event")
+# What a question's facts are written in; never a Pod (its workload says it once, not per replica). A Secret only by
+# what is written about it -- its annotations and labels (a certificate's not-after, who rotated it), type and key
+# names -- never its values.
+SEARCHED = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
+            "PersistentVolumeClaim", "HorizontalPodAutoscaler", "Node", "PersistentVolume", "Event")
 CLUSTER_SCOPED = ("Node", "PersistentVolume")
 # The API server's bookkeeping: never what a question's words are about.
 SKIPPED_KEYS = {"kind", "apiVersion", "managedFields", "uid", "resourceVersion", "selfLink", "generation", "creationTimestamp",
@@ -54,6 +57,19 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
+ROOT_ENDINGS = ("ations", "ation", "ions", "ion", "ings", "ing", "ors", "or", "ers", "er", "ed", "es", "e", "s")
+ROOT_MIN = 5  # a root shorter than this is another word's piece: cache/cached, user/used stay apart
+
+
+def root(word: str) -> str:
+    """A word's inflections are one word: rotation, rotated, rotate and rotator are "rotat" -- a question asks "who did
+    the rotation" of a line that says "rotated-by". Endings are cut while a root of ROOT_MIN letters remains.
+    (chat's grounded search cuts its words the same way.)"""
+    while (ending := next((e for e in ROOT_ENDINGS if word.endswith(e) and len(word) - len(e) >= ROOT_MIN), None)):
+        word = word[:-len(ending)]
+    return word
+
+
 def lines_of(node: Any, path: str = "") -> list[tuple[str, str]]:
     """(path, text) of every scalar in an object, depth first; an env entry ({name, value}) is one line "env.NAME"."""
     out: list[tuple[str, str]] = []
@@ -72,14 +88,28 @@ def lines_of(node: Any, path: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def written_about(secret: dict) -> dict:
+    """What a Secret's metadata says of it -- annotations, labels, its type and the names of its keys -- and nothing
+    of its values (data and stringData are dropped here, before redaction sees the object)."""
+    meta = secret.get("metadata") or {}
+    # (kubectl apply's copy of the object, values and all, is an annotation too)
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
+                   if k != "kubectl.kubernetes.io/last-applied-configuration"}
+    meta = {**meta, "annotations": annotations}
+    return {"metadata": {k: meta.get(k) for k in ("name", "namespace", "annotations", "labels") if meta.get(k)},
+            "type": secret.get("type"), "keys": sorted({*(secret.get("data") or {}), *(secret.get("stringData") or {})})}
+
+
 def carried(words: list[str], path: str, text: str) -> list[str]:
     """The searched words a line carries: a word whole ("chg-8841"), or as a piece of a longer token
-    ("cache" of DEFAULT_CACHE_CONTROL, "hit" of cache_hit_ratio), a plural as its singular; the field's path counts
+    ("cache" of DEFAULT_CACHE_CONTROL, "hit" of cache_hit_ratio), a plural as its singular, an inflection as its root
+    ("rotation" of rotated-by); the field's path counts
     ("annotation" finds metadata.annotations). (chat's grounded search reads log lines the same way.)"""
     line = f"{path} {text}"
     whole = set(TOKEN.findall(line.lower()))
     tokens = whole | {part for token in whole for part in token.split(".")} | {_stem(p.lower()) for p in PIECE.findall(line)}
-    return [w for w in words if w in tokens or _stem(w) in tokens]
+    roots = {root(p) for token in tokens for p in token.split("-")}
+    return [w for w in words if w in tokens or _stem(w) in tokens or root(w) in roots]
 
 
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
@@ -94,15 +124,26 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         namespace: Annotated[str | None, Field(description="namespace; omit for all namespaces")] = None,
         limit: Annotated[int, Field(ge=1, le=500)] = 40,
     ) -> TextSearchResult:
-        """Lines of annotations, labels, ConfigMap values, env values, specs, conditions and events (never Secrets)
-        that carry the words, with their object and field path; the lines with most words first."""
+        """Lines of annotations, labels, ConfigMap values, env values, specs, conditions and events (of a Secret only
+        its annotations, labels, type and key names, never a value) that carry the words, with their object and
+        field path; the lines with most words first."""
         ctx.check_namespace(namespace)
+
+        def _listed(kind: str, scope: str | None) -> list[dict]:
+            try:
+                items = ctx.k8s(lambda: kube.list(kind, scope), f"list {kind}")
+            except ToolError as exc:
+                if kind == "Secret" and ("forbidden" in str(exc) or "access denied" in str(exc)):
+                    return []  # a role without Secret reads: the other kinds still answer
+                raise
+            return [written_about(s) for s in items] if kind == "Secret" else items
+
         wanted = [w.lower() for w in words]
         found: list[TextMatch] = []
         seen: set[tuple[str, str, str]] = set()  # one line per object and field: a pod's many events say it once
         for kind in SEARCHED:
             scope = None if kind in CLUSTER_SCOPED else namespace
-            for obj in ctx.k8s(lambda kind=kind, scope=scope: kube.list(kind, scope), f"list {kind}"):
+            for obj in _listed(kind, scope):
                 meta = obj.get("metadata") or {}
                 if kind == "Event":
                     involved = obj.get("involvedObject") or {}

@@ -145,6 +145,10 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         rid_kind = parse_resource_id(rid)[1]
         configs = rid_kind in ("ConfigMap", "Secret") and parse_resource_id(root)[1] in ("ConfigMap", "Secret")
         if elsewhere(ask, rid) is None and not configs:  # its pod, its Service, a ConfigMap it reads: may be the fix's part
+            if change_kind(plan, verb) == "restart" and parse_resource_id(root)[1] in ("ConfigMap", "Secret"):
+                # the reader of a wrong value restarted reads it again: the fix's edit comes first (a restart once it is
+                # made -- the ConfigMap written since the pods started -- is pinned: leaves_fault.churn_refusal)
+                return as_note(await _restart_comes_after(ask, root, about=rid), "after")
             return None
         if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind) \
                 and _config_reaches(found):
@@ -180,12 +184,13 @@ async def noted_or_refused(ask: Ask, plan: Plan, rid: str, verb: str = "") -> An
 RESTART_COMMAND = re.compile(r"\brollout\s+restart\b")
 
 
-async def _restart_comes_after(ask: Ask, root: str) -> str | None:
+async def _restart_comes_after(ask: Ask, root: str, about: str = "") -> str | None:
     """A restart asked alone where the fix found restarts only after another step ("put the current value in the Secret,
     then restart"): the new pods would read what is still wrong -- said, with the step that comes first."""
     if ask.investigate is None:
         return None
-    summary = await ask.investigate(f"why is {parse_resource_id(root)[2]} failing", root)
+    # (a ConfigMap's fix is found by the investigation of what reads it: `about`)
+    summary = await ask.investigate(f"why is {parse_resource_id(about or root)[2]} failing", about or root)
     for fix in summary.get("proposed_fixes") or []:
         commands = [c for c in fix.get("commands") or [] if not c.startswith("#")]
         if fix.get("resource") == root and commands and not RESTART_COMMAND.search(commands[0]) and \

@@ -94,7 +94,40 @@ def word_family(word: str) -> frozenset[str]:
     return _families().get(word, frozenset())
 
 
-def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
+ROOT_ENDINGS = ("ations", "ation", "ions", "ion", "ings", "ing", "ors", "or", "ers", "er", "ed", "es", "e", "s")
+ROOT_MIN = 5  # shorter, a root is another word's piece: cache/cached, user/used stay apart
+
+
+def root(word: str) -> str:
+    """A word's inflections are one word: rotation, rotated, rotate, rotator -> "rotat" ("which job did the rotation" of
+    a line that says rotated-by). As the Kubernetes server's search_text cuts them."""
+    while (ending := next((e for e in ROOT_ENDINGS if word.endswith(e) and len(word) - len(e) >= ROOT_MIN), None)):
+        word = word[:-len(ending)]
+    return word
+
+
+# What kind of value the question asks for, and how a line that holds one shows it: "when does the cert expire" is
+# answered by a date, "how many are stuck" by a count -- a line that holds one is ranked above a line that merely
+# shares more words ("renewing 30 days before expiry" carries cert and expiry, not the date).
+WHEN_ASKED = re.compile(r"^\W*(?:and\s+|so\s+)?(?:when|since\s+when|until\s+when|what\s+(?:time|date|day))\b", re.IGNORECASE)
+COUNT_ASKED = re.compile(r"\bhow\s+(?:many|much|long|big|often|far)\b", re.IGNORECASE)
+A_TIME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)|(?<!\d)\d{1,2}:\d{2}(?!\d)")  # 2027-02-24T09:12:00Z, 09:12
+A_COUNT = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.-]*[a-z]{3})")  # 41, 10000ms, 2.5s; never a piece of a name
+WHICH_KIND = re.compile(r"\b(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def holds_answer(question: str, text: str) -> bool:
+    """Whether a line holds the kind of value the question asks for: a date or time for "when", a number for "how
+    many", a word of the kind "which job" asks for; False when the question asks for no kind in particular."""
+    if WHEN_ASKED.search(question):
+        return bool(A_TIME.search(text))
+    if COUNT_ASKED.search(question):
+        return bool(A_COUNT.search(text))
+    kinds = {s for m in WHICH_KIND.finditer(question) for s in stems(m.group(1)) if s in KIND_WORDS}
+    return bool(kinds) and bool(kinds & {s for w in re.findall(r"[a-z]+", text.lower()) for s in stems(w)})
+
+
+def carried(concepts: dict[str, set[str]], text: str, roots: bool = True) -> frozenset[str]:
     """Which of the question's words a line carries: whole, or as a piece of a longer token (cache_hit_ratio,
     DEFAULT_CACHE_CONTROL, TaintManagerEviction), a plural as its singular."""
     lower = text.lower()
@@ -104,7 +137,8 @@ def carried(concepts: dict[str, set[str]], text: str) -> frozenset[str]:
     pieces |= {"-".join(words[i:j]) for token in whole if "-" in token and len(words := token.split("-")) <= 8
                for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
     pieces |= {s for p in list(pieces) for s in stems(p)}
-    return frozenset(c for c, forms in concepts.items() if forms & pieces)
+    rooted = {root(p) for p in pieces} if roots else set()
+    return frozenset(c for c, forms in concepts.items() if forms & pieces or {root(f) for f in forms} & rooted)
 
 
 def said_of(path: str) -> str:
@@ -115,20 +149,25 @@ def said_of(path: str) -> str:
     return f"{kind} {path.rsplit('.', 1)[-1]}" if kind != "annotations" else f"{kind} {path.split('annotations.', 1)[-1]}"
 
 
-def ranked(found: list[Found], concepts: dict[str, set[str]]) -> list[Found]:
+def ranked(found: list[Found], concepts: dict[str, set[str]], question: str = "") -> list[Found]:
     """Lines scored by the words they carry, each weighing log((1+N)/(1+lines carrying it)): a word in every line
-    tells none apart."""
+    tells none apart. A question that asks for a kind of value (a date, a count, a job) is answered by a line that
+    holds one before any that shares more of its words: "renewing 30 days before expiry" answers no "when"."""
     lines = len(found)
     df = {c: sum(c in f.concepts for f in found) for c in concepts}
     weight = {c: math.log((1 + lines) / (1 + df[c])) + 0.1 for c in concepts}
     scored = [Found(f.where, f.text, f.concepts, sum(weight[c] for c in f.concepts)) for f in found]
-    return sorted(scored, key=lambda f: -f.score)
+    return sorted(scored, key=lambda f: (not (question and f.concepts and holds_answer(question, f.text)), -f.score))
 
 
-def enough(best: Found, concepts: dict[str, set[str]], found: list[Found]) -> bool:
+def enough(best: Found, concepts: dict[str, set[str]], found: list[Found], question: str = "") -> bool:
     """Whether the best line carries enough of the question to answer it: two of its words, a word shaped like an
-    identifier, or the question's one word where few lines carry it (a word on every line answers nothing)."""
+    identifier, the question's one word where few lines carry it (a word on every line answers nothing), or a word
+    few lines carry beside the kind of value the question asks for (the date of "when does the new cert expire")."""
     if len(best.concepts) >= 2 or any(IDENTIFIER.match(c) for c in best.concepts):
+        return True
+    if question and holds_answer(question, best.text) and \
+            any(sum(c in f.concepts for f in found) <= RARE for c in best.concepts):
         return True
     return len(concepts) == 1 and sum(bool(f.concepts) for f in found) <= RARE
 
@@ -142,7 +181,12 @@ async def _object_lines(ask: Ask, concepts: dict[str, set[str]], namespace: str 
         path = str(match.get("path"))
         if path.startswith("metadata.annotations.") and written_by_machine(path.removeprefix("metadata.annotations.")):
             continue  # a controller's bookkeeping (deployment.kubernetes.io/revision) is no one's note
-        if hits := carried(concepts, f"{said_of(path)}: {match.get('text')}"):
+        said = said_of(path)
+        # an inflection counts in what people write (a value, an annotation's or a key's name), never in the name of a
+        # field of the API's own structure: "who operates it" is not a toleration's operator
+        written = said if said.split(" ", 1)[0] or ".env[" in path else ""
+        if hits := carried(concepts, f"{said}: {match.get('text')}", roots=False) | \
+                carried(concepts, f"{written}: {match.get('text')}"):
             out.append(Found(f"{match.get('resource')} {path}", str(match.get("text")), hits))
     return out
 
@@ -199,14 +243,14 @@ async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Ans
     namespace = parse_resource_id(subject)[0] if subject else ask.namespace
     found = await _object_lines(ask, concepts, namespace)
     found += await _log_lines(ask, concepts, subject)
-    if namespace and not (found and enough(ranked(found, concepts)[0], concepts, found)):
+    if namespace and not (found and enough(ranked(found, concepts, ask.question)[0], concepts, found, ask.question)):
         # written in another namespace: a platform team's announcement, a node's note (the cluster-wide search holds
         # this namespace's and the cluster-scoped lines again: only the log lines are kept from the first look)
         found = [f for f in found if f.where.startswith("log ")] + await _object_lines(ask, concepts, None)
     if not found:
         return None
-    best, *others = ranked(found, concepts)
-    if not enough(best, concepts, found):
+    best, *others = ranked(found, concepts, ask.question)
+    if not enough(best, concepts, found, ask.question):
         return None
     shown = [f"{o.text}  ({o.where})" for o in others if o.concepts and o.text != best.text][:SHOWN]
     diagnosis = ask.last_diagnosis or {}

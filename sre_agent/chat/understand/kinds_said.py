@@ -10,6 +10,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
+from .context_names import kind_of
 from .forms import kind_nouns
 from .namespaces_said import namespace_named
 
@@ -117,3 +118,23 @@ async def run_of(ask: Ask, word: str) -> str | None:
             or i.get("cronjob") == word or str(i.get("name") or "").startswith(word + "-")]
     runs.sort(key=lambda i: (i.get("name") == word, bool(i.get("active")), str(i.get("created") or "")), reverse=True)
     return f"{runs[0]['namespace']}/Job/{runs[0]['name']}" if runs and runs[0].get("namespace") else None
+
+
+# what a Secret has and a workload does not: rotated, renewed, a password, a certificate that expires
+SECRET_ATTRIBUTE = re.compile(r"\b(rotat\w*|renew\w*|passwords?|credentials?|certs?|certificates?|expir\w*)\b", re.IGNORECASE)
+SECRET_SAID = re.compile(r"\bSecret ([a-z0-9][a-z0-9.-]*[a-z0-9])")
+
+
+async def secret_in_talk(ask: Ask) -> str | None:
+    """The Secret the conversation is about: one it discussed, the one the diagnosis names (its root, or "Secret X changed
+    at ..." in its summary), else the one Secret the workload in focus reads."""
+    if discussed := next((r for r in ask.focus if kind_of(r) == "Secret"), None):
+        return discussed
+    diagnosis = ask.last_diagnosis or {}
+    root = str(diagnosis.get("resource") or "")
+    if kind_of(root) == "Secret":
+        return root
+    namespace = parse_resource_id(ask.focus[0])[0]
+    if (said := SECRET_SAID.search(str(diagnosis.get("summary") or ""))) and namespace:
+        return f"{namespace}/Secret/{said.group(1)}"
+    return await config_read_by(ask, ask.focus[0], "Secret")

@@ -16,7 +16,7 @@ from .described_by_state import described_by_state
 from .exact_names import best_match, named_exactly, workload_of_service, workload_running
 from .forms import ENV_NAME, KIND_WORDS, kind_nouns
 from .intent_model import VERSION
-from .kinds_said import ROLLABLE, config_described, config_read_by, run_of, which_of_kind
+from .kinds_said import ROLLABLE, SECRET_ATTRIBUTE, config_described, config_read_by, run_of, secret_in_talk, which_of_kind
 from .named_targets import full_name_beside, key_holder_named, token_of_one
 from .names import best_names, generated_from, joined_words, match_score, tokens
 from .namespaces_said import namespaces
@@ -308,6 +308,10 @@ async def resolve(ask: Ask) -> str | Answer:
             # "how many replicas does it want" after "who rotated it", "since when is it crashing" after "the configmap or
             # the secret?": the workload -- a ConfigMap has no replicas and never crashes
             return runs
+        if kind_of(ask.focus[0]) in ROLLABLE and PRONOUN_OR_POSSESSIVE.search(ask.question) and \
+                SECRET_ATTRIBUTE.search(ask.question) and not WORKLOAD_ATTRIBUTE.search(ask.question) and (
+                secret := await secret_in_talk(ask)):
+            return secret  # "who rotated it" after the workload whose logins fail: the Secret -- a Deployment is not rotated
         if rec.kind_hint == "Deployment" and kind_of(ask.focus[0]) in ROLLABLE:
             return ask.focus[0]  # a rollback's "it" after talking about a DaemonSet: that DaemonSet
         if rec.kind_hint in ROLLABLE and kind_of(ask.focus[0]) == "Service" and (

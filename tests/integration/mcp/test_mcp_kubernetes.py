@@ -105,7 +105,7 @@ def test_find_resource_across_namespaces(mcp):
     assert "payments/Deployment/ledger" in resources and "payments/StatefulSet/ledger-db" in resources
 
 
-def test_search_text_finds_the_words_where_the_cluster_writes_them_and_never_in_a_secret(mcp):
+def test_search_text_finds_the_words_where_the_cluster_writes_them_and_never_a_secrets_value(mcp):
     found = mcp.call("search_text", {"words": ["warehouse", "region"], "namespace": "shop"}).json()
     line = found["matches"][0]
     assert (line["resource"], line["path"], line["text"]) == ("shop/ConfigMap/inventory-config", "data.WAREHOUSE_REGION",
@@ -114,7 +114,11 @@ def test_search_text_finds_the_words_where_the_cluster_writes_them_and_never_in_
     events = mcp.call("search_text", {"words": ["pulling", "backoff"], "namespace": "shop"}).json()["matches"]
     assert any(m["path"].startswith("event ") and m["resource"].startswith("shop/Pod/catalog-") for m in events)
     secret = mcp.call("search_text", {"words": ["checkout", "database", "s3cr3t"]}).json()
-    assert "s3cr3t-pw" not in json.dumps(secret) and not any("/Secret/" in m["resource"] for m in secret["matches"])
+    assert "s3cr3t-pw" not in json.dumps(secret)
+    # a Secret is found by what is written about it -- its name, notes, type and key names -- never by a value
+    in_secrets = {(m["resource"], m["path"]) for m in secret["matches"] if "/Secret/" in m["resource"]}
+    assert ("shop/Secret/checkout-db", "keys[0]") in in_secrets
+    assert all(path.startswith(("metadata.", "keys[")) or path == "type" for _, path in in_secrets)
 
 
 def test_ownership_walks_dependencies(mcp):

@@ -480,3 +480,31 @@ def test_a_restart_the_fix_comes_to_only_after_another_step_says_that_step(comma
     assert (note == "note: a restart alone leaves the fault -- the fix found restarts only after another step: put the "
                     "current value in results-api-db, then restart its pods (first: `kubectl -n lab edit secret "
                     "results-api-db`)") if noted else note is None
+
+
+ENDPOINT = {"resource": "public/ConfigMap/portal-config", "category": "endpoint_misconfigured",
+            "summary": "endpoint_misconfigured on public/ConfigMap/portal-config: BILLING_URL names port 8443"}
+
+
+@pytest.mark.parametrize(("commands", "noted"), [
+    # the wrong value is still in the ConfigMap: restarted, the reader reads it again -- the edit comes first
+    (["kubectl -n public patch configmap portal-config --type merge -p '{\"data\": {\"BILLING_URL\": \"http://b:8080\"}}'",
+      "kubectl -n public rollout restart deployment/portal"], True),
+    # nothing to put right first: the restart is the fix
+    (["kubectl -n public rollout restart deployment/portal"], False),
+])
+def test_a_restart_of_what_reads_a_wrong_value_says_the_edit_that_comes_first(commands, noted):
+    asked = []
+
+    async def investigate(question, rid):
+        asked.append(rid)  # the ConfigMap's fix is found by the investigation of what reads it
+        return {"diagnosis": ENDPOINT, "proposed_fixes": [{"resource": "public/ConfigMap/portal-config",
+                                                           "commands": commands, "summary": "set BILLING_URL to 8080"}]}
+    ask = _ask("just restart the portal pods", ENDPOINT)
+    ask.investigate = investigate
+    plan = Plan("rollout_restart", {"namespace": "public", "name": "portal"}, "restart every pod", "kubectl rollout restart",
+                "generation 2")
+    note = asyncio.run(cause_note(ask, plan, "public/Deployment/portal", "restart"))
+    assert asked == ["public/Deployment/portal"]
+    assert (note is not None and note.leaves == "after" and "(first: `kubectl -n public patch configmap portal-config"
+            in note) if noted else note is None

@@ -139,3 +139,46 @@ def test_a_word_is_found_under_the_names_the_world_writes_its_fact_in(question, 
     from sre_agent.chat.answer.grounded_search import carried
 
     assert set(carried(concepts_of(question, []), line)) == carries
+
+
+@pytest.mark.parametrize(("question", "line", "carries"), [
+    # an inflection is its word: the rotation, rotated-by
+    ("which job did the rotation", "annotations x.io/rotated-by: secrets-rotator job rotate-29411", {"rotation"}),
+    # a root that short is another word's piece: cache is not cached
+    ("wats the cache ratio", "data.mode: cached", set()),
+])
+def test_a_word_is_found_in_its_inflections(question, line, carries):
+    from sre_agent.chat.answer.grounded_search import carried
+    assert set(carried(concepts_of(question, []), line)) == carries
+
+
+@pytest.mark.parametrize(("question", "text", "holds"), [
+    ("when does the new cert expire", "2027-02-24T09:12:00Z", True),
+    ("when does the new cert expire", "renewing 30 days before expiry", False),
+    ("how many charges are stuck waiting", "no response after 10000ms, retrying (pending charges: 41)", True),
+    ("how many charges are stuck waiting", "fwd GET /v2/charges -> gateway", False),
+    ("which job did the rotation", "secrets-rotator job rotate-ingest-29411", True),
+    ("which job did the rotation", "secrets-rotator, every 90 days", False),
+    ("what is CHG-8841", "CHG-8841 planned AMI rotation", False),  # no kind of value asked: no line holds one
+])
+def test_a_line_holds_the_kind_of_value_the_question_asks_for(question, text, holds):
+    from sre_agent.chat.answer.grounded_search import holds_answer
+    assert holds_answer(question, text) is holds
+
+
+def test_a_when_is_answered_by_the_line_with_the_date_not_the_one_sharing_more_words():
+    world = World(matches=[
+        ("web/Secret/portal-tls", "metadata.annotations.cert-manager.io/renewal-reason", "renewing 30 days before expiry"),
+        ("web/Secret/portal-tls", "metadata.annotations.acme.io/not-after", "2027-02-24T09:12:00Z"),
+        ("web/Secret/portal-tls", "metadata.annotations.cert-manager.io/issuer-name", "letsencrypt-prod")])
+    got = answer("when does the new cert expire", world)
+    assert got is not None and got.headline.startswith("2027-02-24T09:12:00Z")
+    assert any("renewing 30 days" in d for d in got.details)  # the line that shares more words, beside it
+
+
+def test_an_inflection_counts_in_what_people_write_never_in_the_apis_own_field_names():
+    world = World(matches=[("acoustic/Deployment/detector", "spec.template.spec.tolerations[0].operator", "Equal"),
+                           ("billing/Deployment/connector", "metadata.annotations.acme.io/operated-by", "TidePay (vendor)")])
+    got = answer("Who operates the connector?", world, subject="billing/Deployment/connector")
+    assert got is not None and got.headline.startswith("TidePay (vendor)")
+    assert not any("Equal" in d for d in got.details)

@@ -425,3 +425,20 @@ def test_a_question_about_one_named_object_of_a_kind_is_its_property_not_the_lis
     assert answer.headline.startswith("StorageClass/gp3: provisioner ebs.csi.aws.com, allowVolumeExpansion True")
     listing = asyncio.run(list_kind(_ask("what storage classes do we have", tools)))
     assert listing.headline.startswith("2 StorageClass(s)")
+
+
+@pytest.mark.parametrize(("question", "diagnosis", "meant"), [
+    # a Deployment is not rotated: "it" is the Secret the diagnosis says changed
+    ("who rotated it", {"resource": "ingest/Deployment/meter-ingest", "category": "stale_credential",
+                        "summary": "Secret meter-db changed at 21:10, after 3 of 3 pods started"}, "ingest/Secret/meter-db"),
+    ("when does its cert expire", {"resource": "ingest/Secret/meter-tls", "category": "cert_expired", "summary": ""},
+     "ingest/Secret/meter-tls"),
+    # what a workload has keeps "it" on the workload
+    ("how many replicas does it want", {"resource": "ingest/Deployment/meter-ingest", "category": "stale_credential",
+                                        "summary": "Secret meter-db changed at 21:10"}, "ingest/Deployment/meter-ingest"),
+])
+def test_a_word_only_a_secret_has_binds_it_to_the_secret_of_the_conversation(question, diagnosis, meant):
+    from sre_agent.chat.understand.references import resolve
+    ask = _ask(question, Cluster({}), focus=["ingest/Deployment/meter-ingest"])
+    ask.last_diagnosis = diagnosis
+    assert asyncio.run(resolve(ask)) == meant
