@@ -10,21 +10,23 @@ from ..models import Answer
 from ..understand.followups import KUBECTL, pin_command
 
 
-async def found_fix(ask: Ask, rid: str) -> Answer | None:
+async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
     """The investigation's proposed fix on `rid` (the conversation's root cause), pinned; None when `rid` is not the root
-    or no fix of it carries a command."""
+    or no fix of it carries a command. `about`: what to investigate for it (a ConfigMap's fix is found by the
+    investigation of what reads it)."""
     if ask.investigate is None or (ask.last_diagnosis or {}).get("resource") != rid:
         return None
-    for step in await fix_steps_of(ask, rid):  # its diagnosis, not the words
+    for step in await fix_steps_of(ask, rid, about):  # its diagnosis, not the words
         if (command := KUBECTL.search(step)) is not None:
             return pin_command(ask, step, command.group(1).strip(), rid, "the investigation of it (the fix it found)")
     return None
 
 
-async def fix_steps_of(ask: Ask, rid: str) -> list[str]:
-    """The fixes the investigation of `rid` proposes for `rid` itself, each as one next step ("Fix <rid>: ... -- `cmd`")."""
+async def fix_steps_of(ask: Ask, rid: str, about: str = "") -> list[str]:
+    """The fixes the investigation of `rid` (or of `about`) proposes for `rid` itself, each as one next step
+    ("Fix <rid>: ... -- `cmd`")."""
     if ask.investigate is None:
         return []
-    summary = await ask.investigate(f"why is {rid.rsplit('/', 1)[-1]} failing", rid)
+    summary = await ask.investigate(f"why is {(about or rid).rsplit('/', 1)[-1]} failing", about or rid)
     category = str((summary.get("diagnosis") or {}).get("category") or "")
     return [fix_step(fix, category) for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == rid]

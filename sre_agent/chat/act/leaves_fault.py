@@ -8,14 +8,17 @@ A change that is not disruptive (a limit, an env var, a key) keeps its note and 
 
 from __future__ import annotations
 
+import re
+
 from ...contracts import parse_resource_id, parse_time
 from ...quoting import clip
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..models import Answer
+from ..understand.forms import KIND_WORDS
 from ..understand.kinds_said import configs_read_by
 from ..understand.references import owner_of
-from .found_fix import fix_steps_of
+from .found_fix import fix_steps_of, found_fix
 from .guards import OVERRIDE
 from .plans import BY_HAND, Plan
 
@@ -70,6 +73,9 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     if plan.tool == "rollout_restart" and note.leaves != "nothing" and await configs_written_since(ask, rid):
         return None  # ("nothing": nothing_to_clear found none written since before it said so)
     root = str((ask.last_diagnosis or {}).get("resource") or "")
+    if note.leaves == "after" and root.count("/") == 2 and _fixes_root_too(ask.question, root) and \
+            (pinned := await found_fix(ask, root, about=rid)) is not None:
+        return pinned  # "fix the configmap and restart portal": the fix found, its restart after its edit, pinned whole
     change = CHANGE_SAID.get(plan.tool, "{change} on {rid}").format(rid=rid, change=plan.change)
     fix = await fix_found(ask, root) if root.count("/") == 2 else None
     instead = [fix] if fix else [f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the change that acts on it"
@@ -77,6 +83,19 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     return ask.answer(f"Not pinned: {change} -- {note.removeprefix('note: ')}", status="answered",
                       resources=[r for r in (rid, root) if r],
                       next_steps=[*instead, "To do it anyway, say so ('... anyway') and a human approves the pinned action."])
+
+
+ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put\s+(?:\S+\s+){0,3}?back|restore|set|change|update|edit)\b",
+                           re.IGNORECASE)
+
+
+def _fixes_root_too(question: str, root: str) -> bool:
+    """Whether the request also asks for the root's own fix beside the restart: a change verb, and the root named by
+    its name or its kind's word ("fix the configmap and restart portal")."""
+    _, kind, name = parse_resource_id(root)
+    said = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question, re.IGNORECASE) or \
+        any(KIND_WORDS.get(w.lower().rstrip("s")) == kind for w in re.findall(r"[A-Za-z]+", question))
+    return bool(said) and ROOT_FIX_VERB.search(question) is not None
 
 
 async def fix_found(ask: Ask, root: str) -> str | None:

@@ -10,23 +10,27 @@ from ...graph.kubectl_words import KUBECTL_KIND
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.inventory import CONFIG_KINDS
+from ..understand.kinds_said import secret_in_talk
 from ..understand.references import kind_of
 from .config_refs import config_users
 
 
-def _config_of(ask: Ask) -> str | None:
-    """The ConfigMap or Secret asked about: the one named, else the conversation's root cause, else its last one."""
+async def _config_of(ask: Ask) -> str | None:
+    """The ConfigMap or Secret asked about: the one named, else the conversation's root cause, else its last one, else
+    the Secret its diagnosis says changed (or the one its workload reads)."""
     if ask.resource and kind_of(ask.resource) in CONFIG_KINDS:
         return ask.resource
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     if kind_of(root) in CONFIG_KINDS:
         return root
-    return next((r for r in ask.focus if kind_of(r) in CONFIG_KINDS), None)
+    if discussed := next((r for r in ask.focus if kind_of(r) in CONFIG_KINDS), None):
+        return discussed
+    return await secret_in_talk(ask) if ask.focus else None
 
 
 @handles("config_pickup", needs=("kubernetes",))
 async def config_pickup(ask: Ask) -> Answer:
-    config = _config_of(ask)
+    config = await _config_of(ask)
     if config is None:
         return ask.answer("Which ConfigMap or Secret? e.g. 'will checkout pick up a change to checkout-config'",
                           status="needs_subject")

@@ -17,6 +17,7 @@ SKIPPED = {"metadata.managedFields"}  # the API server's bookkeeping, never what
 # words too common to be a field asked about ("what is the name of ...")
 NOT_FIELDS = {"name", "kind", "spec", "status", "metadata", "data", "type", "value", "key", "items", "what", "the", "of", "is"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]+")  # an env var's name (DEFAULT_CACHE_CONTROL) is one word
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # the words an object's own kind is said with ("how big is that volume" of a claim): the object, never a field of it
 KIND_SAID = {"PersistentVolumeClaim": {"volume", "volumes", "claim", "pvc", "disk"}, "Node": {"node", "box", "machine"},
              "Service": {"service", "svc"}, "ConfigMap": {"configmap", "cm", "config"}, "Secret": {"secret"},
@@ -68,7 +69,10 @@ def fields_asked(question: str, obj: dict) -> list[str]:
     lines = _blocks(paths, named)
     if not lines:  # as grep reads it: a word inside a key ("grep -i grace" finds terminationGracePeriodSeconds)
         inside = {w for w in words if len(w) >= 5}  # "grace", "liveness"; never "last" inside lastUpdateTime
-        lines = _blocks(paths, lambda lowered: any(w in lowered for w in inside))
+        # where a word of the key begins (Grace of terminationGracePeriodSeconds), never inside one (serve, observedGeneration)
+        keyed = {key.lower() for _, key, _ in paths
+                 if any(re.search(rf"(?<![a-z]){re.escape(w)}", CAMEL.sub(" ", key).lower()) for w in inside)}
+        lines = _blocks(paths, lambda lowered: lowered in keyed)
     return lines[:MAX_LINES]
 
 

@@ -67,22 +67,37 @@ def question_terms(question: str) -> set[str]:
     return terms
 
 
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _readable(text: str) -> str:
+    """A line lower-cased, with its camelCase keys also written apart (observedGeneration: "observed generation")."""
+    apart = CAMEL.sub(" ", text)
+    return f"{text} {apart}".lower() if apart != text else text.lower()
+
+
+def carries(text: str, term: str) -> bool:
+    """Whether a (_readable) line carries a question's word: where a word of it begins -- "restart" in "restarts",
+    "port" in "targetPort" -- never inside another word ("serve" is not in observedGeneration)."""
+    return re.search(rf"(?<![a-z]){re.escape(term)}", text) is not None
+
+
 def weight(line: str, terms: set[str], shapes: list[re.Pattern[str]]) -> int:
-    lower = line.lower()
-    return sum(t in lower for t in terms) + sum(bool(s.search(lower)) for s in shapes)
+    lower = _readable(line)
+    return sum(carries(lower, t) for t in terms) + sum(bool(s.search(lower)) for s in shapes)
 
 
 def word_weights(blocks: list[list[str]], terms: set[str]) -> dict[str, float]:
     """How much each question word tells the answer's lines apart: a word in every line ("checkout" in an answer
     about checkout) says nothing of which line answers; a word in one line says a lot."""
-    texts = [" ".join(b).lower() for b in blocks]
-    return {t: math.log((1 + len(texts)) / (1 + sum(t in x for x in texts))) for t in terms}
+    texts = [_readable(" ".join(b)) for b in blocks]
+    return {t: math.log((1 + len(texts)) / (1 + sum(carries(x, t) for x in texts))) for t in terms}
 
 
 def weighed(block: list[str], weights: dict[str, float], shapes: list[re.Pattern[str]]) -> float:
     """A block's weight: the weights of the question words it carries, and half a point per shape of fact it shows."""
-    text = " ".join(block).lower()
-    return sum(w for t, w in weights.items() if t in text) + 0.5 * sum(bool(s.search(text)) for s in shapes)
+    text = _readable(" ".join(block))
+    return sum(w for t, w in weights.items() if carries(text, t)) + 0.5 * sum(bool(s.search(text)) for s in shapes)
 
 
 def ranked(question: str, lines: list[str], subject: str = "") -> list[tuple[float, int, str]]:
@@ -91,7 +106,7 @@ def ranked(question: str, lines: list[str], subject: str = "") -> list[tuple[flo
     terms = question_terms(question) - {subject.lower(), *tokens(subject)}
     shapes = [shape for asked, shape in ASKED_SHAPES if asked.search(question.lower())]
     weights = word_weights([[line] for line in lines], terms)
-    scored = [(weighed([line], weights, shapes), sum(t in line.lower() for t in terms), line) for line in lines]
+    scored = [(weighed([line], weights, shapes), sum(carries(_readable(line), t) for t in terms), line) for line in lines]
     return sorted(scored, key=lambda x: -x[0])  # stable: equal scores keep the lines' order
 
 

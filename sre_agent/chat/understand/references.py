@@ -108,6 +108,8 @@ async def _by_kind(ask: Ask, kind: str) -> str | None:
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     if kind in ("ConfigMap", "Secret") and kind_of(root) == kind:
         return root  # "which cm" after a diagnosis that put the root cause in a ConfigMap: that one
+    if kind == "Secret" and ask.focus and (secret := await secret_in_talk(ask)):
+        return secret  # "do the secrets hold the new password" after "Secret X changed at ...": X
     if kind in ("ConfigMap", "Secret") and ask.focus and (read := await config_read_by(ask, ask.focus[0], kind)):
         return read  # "add the key back to the cm" after talking about its workload: the one it reads
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 500,

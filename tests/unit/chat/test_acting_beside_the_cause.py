@@ -508,3 +508,29 @@ def test_a_restart_of_what_reads_a_wrong_value_says_the_edit_that_comes_first(co
     assert asked == ["public/Deployment/portal"]
     assert (note is not None and note.leaves == "after" and "(first: `kubectl -n public patch configmap portal-config"
             in note) if noted else note is None
+
+
+@pytest.mark.parametrize(("question", "too"), [
+    ("fix the configmap and restart portal", True),
+    ("put portal-config back and restart the pods", True),
+    ("just restart the portal pods", False),
+    ("restart portal, the configmap is fine", False),  # the root named, no change of it asked
+])
+def test_a_restart_asked_with_the_roots_own_fix_is_the_fix(question, too):
+    from sre_agent.chat.act.leaves_fault import _fixes_root_too
+    assert _fixes_root_too(question, "public/ConfigMap/portal-config") is too
+
+
+def test_the_fix_of_a_configmap_is_found_by_the_investigation_of_what_reads_it():
+    from sre_agent.chat.act.found_fix import found_fix
+    asked = []
+
+    async def investigate(question, rid):
+        asked.append(rid)
+        return {"diagnosis": ENDPOINT, "proposed_fixes": [{"resource": "public/ConfigMap/portal-config", "summary": "set it",
+                                                           "commands": ["kubectl -n public edit configmap portal-config"]}]}
+    ask = _ask("fix the configmap and restart portal", ENDPOINT)
+    ask.investigate = investigate
+    pinned = asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal"))
+    assert asked == ["public/Deployment/portal"] and pinned is not None and pinned.status == "approval_required"
+    assert pinned.approval.how_to_approve == ["kubectl -n public edit configmap portal-config"]

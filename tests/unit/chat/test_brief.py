@@ -6,7 +6,7 @@ import pytest
 from sre_agent.chat.conversation.brief import KEPT_FIRST, MAX_DETAILS, brief
 from sre_agent.chat.conversation.render import render
 from sre_agent.chat.models import Answer
-from sre_agent.chat.understand.question_words import question_terms
+from sre_agent.chat.understand.question_words import question_terms, ranked
 
 
 def _answer(question: str, details: list[str], **fields) -> Answer:
@@ -112,3 +112,11 @@ def test_a_path_a_change_sets_or_a_command_names_is_kept_whole():
     cut = brief(_answer("set INSTRUMENT_CA_BUNDLE=/etc/x/ca-bundle.pem", ["env INSTRUMENT_CA_BUNDLE=/etc/x/ca-bundle.pem",
                                                                            "mountPath: /etc/x"], next_steps=[command]))
     assert cut.next_step == command and "=/etc/x/ca-bundle.pem" in cut.details[0] and "mountPath: /etc/x" in cut.details[1]
+
+
+def test_a_question_word_counts_where_a_word_of_the_line_begins_never_inside_one():
+    lines = ["status.observedGeneration: 2", "targetPort: 8080", "restarts: 4"]
+    scores = {line: score for score, _, line in ranked("which paths does it serve", lines)}
+    assert scores["status.observedGeneration: 2"] == 0  # "serve" is not in observedGeneration
+    best = {q: ranked(q, lines)[0][2] for q in ("what port does it target", "how many restart")}
+    assert best == {"what port does it target": "targetPort: 8080", "how many restart": "restarts: 4"}

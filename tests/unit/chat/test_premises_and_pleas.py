@@ -273,6 +273,12 @@ def test_env_readers_keep_the_old_value_until_they_restart():
     answer = asyncio.run(config_pickup(ask))
     assert answer.headline.startswith("No: billing/Deployment/billing-api read billing/Secret/api-db as env vars")
     assert answer.next_steps[0].endswith("kubectl rollout restart deployment/billing-api -n billing")
+    # the diagnosis on the workload says which Secret changed: that one, never "which ConfigMap or Secret?"
+    stale = {"resource": "billing/Deployment/billing-api", "category": "stale_credential",
+             "summary": "Secret api-db changed at 2026-11-28T21:10:00Z, after 3 of 3 pods started"}
+    later = _ask("Do the Secrets hold the new password already?", table, last_diagnosis=stale,
+                 focus=["billing/Deployment/billing-api"])
+    assert asyncio.run(config_pickup(later)).headline.startswith("No: billing/Deployment/billing-api read billing/Secret/api-db")
 
 
 def test_attempts_of_one_job_are_one_run_and_a_completed_one_is_not_rerun():

@@ -63,6 +63,10 @@ def test_the_fields_named_are_shown_with_their_path_and_block():
     assert lines[0] == "spec.strategy:" and lines[2].strip().startswith("key0: ")
     assert fields_asked("what is the name of x", OBJ) == []  # too common a word to be a field asked
     assert fields_asked("who manages it", OBJ) == []  # managedFields is never shown
+    # as grep reads a key: a word where a word of the key begins, never inside one
+    status = {"spec": {"terminationGracePeriodSeconds": 30}, "status": {"observedGeneration": 2}}
+    assert fields_asked("how long is the grace", status) == ["spec.terminationGracePeriodSeconds: 30"]
+    assert fields_asked("which paths does the bridge serve", status) == []
 
 
 def test_the_word_a_kind_is_said_with_is_the_object_never_a_field_of_it():
