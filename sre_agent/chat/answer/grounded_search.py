@@ -116,15 +116,18 @@ A_COUNT = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.-]*[a-z]{3})")  # 41, 1000
 WHICH_KIND = re.compile(r"\b(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
 
 
-def holds_answer(question: str, text: str) -> bool:
+def holds_answer(question: str, text: str, where: str = "") -> bool:
     """Whether a line holds the kind of value the question asks for: a date or time for "when", a number for "how
-    many", a word of the kind "which job" asks for; False when the question asks for no kind in particular."""
+    many", an object of the kind "which job" / "which node" asks for (named in the line, or the line's own object, its
+    `where`); False when the question asks for no kind in particular."""
     if WHEN_ASKED.search(question):
         return bool(A_TIME.search(text))
     if COUNT_ASKED.search(question):
         return bool(A_COUNT.search(text))
     kinds = {s for m in WHICH_KIND.finditer(question) for s in stems(m.group(1)) if s in KIND_WORDS}
-    return bool(kinds) and bool(kinds & {s for w in re.findall(r"[a-z]+", text.lower()) for s in stems(w)})
+    own = where.split(" ", 1)[0].split("/")
+    of_kind = len(own) >= 2 and any(KIND_WORDS[k] == own[-2] for k in kinds)
+    return bool(kinds) and (of_kind or bool(kinds & {s for w in re.findall(r"[a-z]+", text.lower()) for s in stems(w)}))
 
 
 def carried(concepts: dict[str, set[str]], text: str, roots: bool = True) -> frozenset[str]:
@@ -146,7 +149,11 @@ def said_of(path: str) -> str:
     an annotation or a label -- never the structure it sits in (spec.selector.matchLabels carries no "match")."""
     parts = path.split(".")
     kind = next((p for p in parts if p in ("annotations", "labels", "data", "env")), "")
-    return f"{kind} {path.rsplit('.', 1)[-1]}" if kind != "annotations" else f"{kind} {path.split('annotations.', 1)[-1]}"
+    if kind == "annotations":
+        return f"{kind} {path.split('annotations.', 1)[-1]}"
+    # the list an item sits in names what it is: spec.taints[0].key is a taint's key, status.conditions[1].type a condition's
+    listed = next((p.split("[", 1)[0] for p in reversed(parts[:-1]) if "[" in p), "")
+    return " ".join(w for w in (kind, listed, path.rsplit(".", 1)[-1]) if w)
 
 
 def ranked(found: list[Found], concepts: dict[str, set[str]], question: str = "") -> list[Found]:
@@ -157,7 +164,7 @@ def ranked(found: list[Found], concepts: dict[str, set[str]], question: str = ""
     df = {c: sum(c in f.concepts for f in found) for c in concepts}
     weight = {c: math.log((1 + lines) / (1 + df[c])) + 0.1 for c in concepts}
     scored = [Found(f.where, f.text, f.concepts, sum(weight[c] for c in f.concepts)) for f in found]
-    return sorted(scored, key=lambda f: (not (question and f.concepts and holds_answer(question, f.text)), -f.score))
+    return sorted(scored, key=lambda f: (not (question and f.concepts and holds_answer(question, f.text, f.where)), -f.score))
 
 
 def enough(best: Found, concepts: dict[str, set[str]], found: list[Found], question: str = "") -> bool:
@@ -166,7 +173,7 @@ def enough(best: Found, concepts: dict[str, set[str]], found: list[Found], quest
     few lines carry beside the kind of value the question asks for (the date of "when does the new cert expire")."""
     if len(best.concepts) >= 2 or any(IDENTIFIER.match(c) for c in best.concepts):
         return True
-    if question and holds_answer(question, best.text) and \
+    if question and holds_answer(question, best.text, best.where) and \
             any(sum(c in f.concepts for f in found) <= RARE for c in best.concepts):
         return True
     return len(concepts) == 1 and sum(bool(f.concepts) for f in found) <= RARE
@@ -184,7 +191,7 @@ async def _object_lines(ask: Ask, concepts: dict[str, set[str]], namespace: str 
         said = said_of(path)
         # an inflection counts in what people write (a value, an annotation's or a key's name), never in the name of a
         # field of the API's own structure: "who operates it" is not a toleration's operator
-        written = said if said.split(" ", 1)[0] or ".env[" in path else ""
+        written = said if {"annotations", "labels", "data"} & set(path.split(".")) or ".env[" in path else ""
         if hits := carried(concepts, f"{said}: {match.get('text')}", roots=False) | \
                 carried(concepts, f"{written}: {match.get('text')}"):
             out.append(Found(f"{match.get('resource')} {path}", str(match.get("text")), hits))

@@ -273,6 +273,9 @@ async def _events_of_reason(ask: Ask, reason: str) -> Answer:
                                                                        for e in found))[:4])
 
 
+POD_OWNERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "")
+
+
 def event_of(event: dict, name: str) -> bool:
     """An event of the object `name` or of what its controllers generate from it (its ReplicaSets, its pods)."""
     own = str(event.get("object", "")).split("/", 1)[-1]
@@ -290,6 +293,9 @@ async def events(ask: Ask) -> Answer:
     outcome = await ask.call("kubernetes", "events", args)
     rows = [e for e in (outcome.data or {}).get("events") or [] if event_of(e, name)]
     about = "and its pods"
+    if kind not in POD_OWNERS and (own := [e for e in rows if str(e.get("object", "")).split("/", 1)[0] == kind]):
+        # an HPA, a Service, a claim has no pods: its own events, never those of the workload of the same name
+        rows, about = own, "(its own)"
     if not rows and name:
         # an object that gets no events of its own (a ResourceQuota, a Secret, a PVC's class) is named in others' messages:
         # "exceeded quota: web-quota" on the ReplicaSet it refuses -- those are its events as an SRE means them

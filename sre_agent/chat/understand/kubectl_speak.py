@@ -52,6 +52,7 @@ NOT_NAMES = {"the", "a", "an", "my", "our", "its", "it", "that", "this", "me", "
 
 
 ASKS = re.compile(r"\s*(what|whats|what's|which|how|is|are|does|do|why|when)\b", re.IGNORECASE)
+TAIL = re.compile(r"\s*tail\b", re.IGNORECASE)
 # the grep a command's output is piped to: its pattern, the field asked about (flags such as -A3, -i before it)
 GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>'[\w. -]+'|\"[\w. -]+\"|[\w.-]+)", re.IGNORECASE)
 
@@ -151,6 +152,10 @@ def translate(text: str) -> KubectlQuestion | None:
         field = grepped.group("word").strip("'\"")
         return KubectlQuestion(question=f"what is the {field} field of {read.subject}", namespace=read.namespace,
                                form="property", subject=read.subject, kind=read.kind)
+    if bar and TAIL.match(piped) and (read := translate(command)) is not None and read.form == "describe" and read.subject:
+        # "describe po x | tail -3": describe's last section is its Events -- the object's latest events
+        return KubectlQuestion(question=f"events for {read.subject}", namespace=read.namespace, form="events",
+                               subject=read.subject, kind=read.kind)
     command, comma, remark = text.partition(", ")
     if comma and remark and (read := translate(command)) is not None:
         if read.subject and ASKS.match(remark):  # "get deploy x -o yaml, whats the rollout strategy": that, of x

@@ -101,6 +101,8 @@ CASES = [
     ("was there a deploy recently", "changes", None, False),
     ("who deployed something", "changes", None, False),
     ("why is checkout failing?", "why_failing", "checkout", False),
+    ("Why is report-renderer running out of memory?", "why_failing", "report-renderer", False),  # not "is it running"
+    ("is checkout running", "status", "checkout", False),
     ("so what should we do about it", "fix_it", None, True),
     ("how do i fix it?", "fix_it", None, True),
     ("next steps", "fix_it", None, True),

@@ -182,3 +182,13 @@ def test_an_inflection_counts_in_what_people_write_never_in_the_apis_own_field_n
     got = answer("Who operates the connector?", world, subject="billing/Deployment/connector")
     assert got is not None and got.headline.startswith("TidePay (vendor)")
     assert not any("Equal" in d for d in got.details)
+
+
+def test_the_list_an_item_sits_in_names_what_it_is_and_which_node_is_answered_by_a_node():
+    from sre_agent.chat.answer.grounded_search import said_of
+    assert said_of("spec.taints[0].key") == "taints key" and said_of("spec.selector.matchLabels.app") == "app"
+    world = World(matches=[("Node/ip-10-0-3-39", "spec.taints[0].key", "node.kubernetes.io/memory-pressure"),
+                           ("Node/ip-10-0-1-15", "status.conditions[0].type", "MemoryPressure"),
+                           ("tsdb/Deployment/agg", "metadata.annotations.x.io/note", "pressure readings per district")])
+    got = answer("which node has the pressure taint", world, subject="tsdb/StatefulSet/replica")
+    assert got is not None and got.headline.startswith("node.kubernetes.io/memory-pressure  (Node/ip-10-0-3-39")

@@ -39,6 +39,8 @@ from sre_agent.chat.understand.kubectl_speak import translate
     ("kubectl --context prod -n tolls describe pod lane-api-0", "describe", "lane-api-0", "tolls"),
     ("kubectl -n tolls get pdb lane-api -o yaml | grep minAvailable", "property", "lane-api", "tolls"),
     ("kubectl -n tolls rollout history deploy/lane-api", "history", "lane-api", "tolls"),
+    # describe's last lines are its Events section
+    ("k -n tsdb describe po timeseries-db-0 | tail -3", "events", "timeseries-db-0", "tsdb"),
     # -o jsonpath / custom-columns: the field the path ends at, of that object
     ("get deploy lane-api -n tolls -o jsonpath='{.spec.template.spec.containers[0].resources.limits}'", "property",
      "lane-api", "tolls"),

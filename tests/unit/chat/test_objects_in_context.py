@@ -390,6 +390,20 @@ def test_events_of_an_object_that_gets_none_are_those_that_name_it():
     assert "exceeded quota: web-quota" in answer.details[0]
 
 
+def test_events_of_an_object_with_no_pods_are_its_own_not_its_namesake_workloads():
+    import asyncio
+
+    from sre_agent.chat.answer.logs import events
+
+    rescale = {"type": "Normal", "reason": "SuccessfulRescale", "object": "HorizontalPodAutoscaler/detector",
+               "message": "New size: 7; reason: cpu above target"}
+    started = {"type": "Normal", "reason": "Started", "object": "Pod/detector-7d9f8c6b5-x4k2z", "message": "Started"}
+    answer = asyncio.run(events(_ask("events for detector", _Events({}, events=[started, rescale]),
+                                     resource="acoustic/HorizontalPodAutoscaler/detector")))
+    assert answer.headline.startswith("1 event(s) for acoustic/HorizontalPodAutoscaler/detector (its own)")
+    assert "SuccessfulRescale" in answer.details[0]
+
+
 def test_a_quota_named_by_its_name_alone_is_its_usage():
     import asyncio
 
