@@ -42,8 +42,9 @@ def images_of(kind: str, obj: dict) -> list[str]:
 LAST_GOOD = re.compile(r"\blast\s+(ran|run|worked|succeeded|passed|completed|good|ok)\b|\b(worked|succeeded)\s+last\b|"
                        r"\blast\s+(\w+\s+){0,2}(that|which)\s+(worked|ran|succeeded|passed|completed|was\s+(ok|good|fine))\b",
                        re.IGNORECASE)
-BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good|previous\s+(revision|version|release|rev))\b",
-                    re.IGNORECASE)
+# ("which version was fine", "the tag that worked": a good state said in the past is the revision before)
+BEFORE = re.compile(r"\b(before|previously|earlier|prior|used\s+to|last\s+good|previous\s+(revision|version|release|rev)|"
+                    r"(was|were)\s+(fine|good|ok|okay|working|healthy|stable)|worked)\b", re.IGNORECASE)
 
 
 async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> Answer | None:

@@ -122,7 +122,8 @@ async def _rolled_out(ask: Ask, namespace: str, kind: str, name: str) -> tuple[d
     revisions = (history.data or {}).get("revisions") or []
     if not revisions or (when := parse_time(revisions[-1].get("created"))) is None:
         return None
-    return when, f"its current revision {revisions[-1].get('revision')} (images {revisions[-1].get('images')}) rolled out"
+    cause = f", change-cause {str(revisions[-1]['change_cause'])!r}" if revisions[-1].get("change_cause") else ""
+    return when, f"its current revision {revisions[-1].get('revision')} (images {revisions[-1].get('images')}{cause}) rolled out"
 
 
 @handles("onset", needs=("kubernetes", "cloudwatch"))

@@ -456,3 +456,16 @@ def test_a_word_only_a_secret_has_binds_it_to_the_secret_of_the_conversation(que
     ask = _ask(question, Cluster({}), focus=["ingest/Deployment/meter-ingest"])
     ask.last_diagnosis = diagnosis
     assert asyncio.run(resolve(ask)) == meant
+
+
+def test_the_release_a_start_is_dated_by_says_its_change_cause():
+    from sre_agent.chat.answer.onset import _rolled_out
+
+    class History(Cluster):
+        async def call(self, agent, server, tool, args, brain="offline"):
+            record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+            return ToolOutcome(record=record, data={"revisions": [
+                {"revision": 2, "created": "2026-11-28T20:24:00Z", "images": ["r:2.7.0"], "change_cause": "DIG-861 charts"}]})
+
+    when, said = asyncio.run(_rolled_out(_ask("when did it start", History({})), "reports", "Deployment", "renderer"))
+    assert said == "its current revision 2 (images ['r:2.7.0'], change-cause 'DIG-861 charts') rolled out"

@@ -250,6 +250,16 @@ def test_the_last_tag_that_worked_is_the_last_good_run():
     assert not LAST_GOOD.search("what was the last tag")
 
 
+@pytest.mark.parametrize(("question", "before"), [
+    ("Which version was fine?", True), ("what tag worked", True), ("which image was ok", True),
+    ("what version is it on", False), ("is the version fine", False),  # the one now
+])
+def test_a_good_state_said_in_the_past_asks_for_the_revision_before(question, before):
+    from sre_agent.chat.answer.objects import BEFORE
+
+    assert bool(BEFORE.search(question)) is before
+
+
 @pytest.mark.parametrize(("question", "old"), [
     ("put the old token back in snow-ingest-token", True),
     ("put the old billing-api-db secret back from before the rotation", True),
