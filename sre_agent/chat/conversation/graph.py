@@ -31,6 +31,7 @@ from ..answer import (  # noqa: F401
     config_sources,
     config_values,
     drains,
+    existence,
     headroom,
     health,
     history,
