@@ -17,13 +17,15 @@ POD_ASKED = re.compile(r"\bpods?\b", re.IGNORECASE)
 WALKABLE = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Service", "Node")  # the ownership tool's
 # labels and annotations by which teams and their tools say whose an object is and what keeps it (the key's name after
 # any domain: "app.kubernetes.io/managed-by", "acme.org/owner", "source", "rotated-by")
+# ... and whom to call about it: its escalation, on-call, support, pager or channel ("who do I escalate to")
 OWNER_KEY = re.compile(r"^(owner|team|contact|maintainer|managed[-_]?by|part[-_]?of|source|synced[-_]?by|rotated[-_]?by"
-                       r"|generated[-_]?by)$", re.IGNORECASE)
+                       r"|generated[-_]?by|escalations?|escalate[-_]?to|on[-_]?call|support|pager|slack|channel)$", re.IGNORECASE)
 # who ran or asked for a hand-made object: "started-by", "requested_by", "createdBy", "triggered-by" ...
 PERSON_KEY = re.compile(r"^(started|requested|created|run|ran|triggered|launched|submitted|initiated|owned)[-_]?by$", re.IGNORECASE)
 # Kubernetes' own annotation domains and kubectl's: written by the API server and its clients, not a tool of the team's
 KUBERNETES_DOMAIN = re.compile(r"(^|\.)(kubernetes\.io|k8s\.io)$")
 TOOL_DOMAIN_SAID = 2  # tools' annotation domains named, at most
+TOP_LEVEL = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Node")
 
 
 def _said_keys(meta: dict) -> dict[str, str]:
@@ -33,8 +35,16 @@ def _said_keys(meta: dict) -> dict[str, str]:
             if OWNER_KEY.match(k.rsplit("/", 1)[-1]) or PERSON_KEY.match(k.rsplit("/", 1)[-1])}
 
 
-def _said_owners(meta: dict) -> list[str]:
-    return [f"{k}={v}" for k, v in _said_keys(meta).items()]
+ESCALATION_ASKED = re.compile(r"\b(escalat\w*|call|page|contact|reach|on-?call|phone|ring)\b", re.IGNORECASE)
+CONTACT_KEY = re.compile(r"escalat|on[-_]?call|contact|support|pager|slack|channel", re.IGNORECASE)
+
+
+def _said_owners(meta: dict, question: str = "") -> list[str]:
+    """The keys that say whose it is, as key=value; whom to call first where the question asks whom to call."""
+    said = [f"{k}={v}" for k, v in _said_keys(meta).items()]
+    if ESCALATION_ASKED.search(question):
+        said.sort(key=lambda kv: not CONTACT_KEY.search(kv.split("=", 1)[0].rsplit("/", 1)[-1]))
+    return said
 
 
 def _writers(meta: dict) -> list[str]:
@@ -61,16 +71,17 @@ async def owner(ask: Ask) -> Answer:
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "events_limit": 0,
                                                           **({"namespace": namespace} if namespace else {})})
     meta = ((described.data or {}).get("object") or {}).get("metadata") or {}
-    people, writers = _said_owners(meta), _writers(meta)
+    people, writers = _said_owners(meta, ask.question), _writers(meta)
     if kind not in WALKABLE:  # a claim, a ConfigMap: no controller chain, only what its metadata says
         if described.error is not None:
             return ask.answer(f"Could not read {rid}: {described.error[:200]}", status="unknown", resources=[rid])
         if not people and writers:  # no team named, but a tool keeps it: that is what manages it
             return ask.answer(f"{rid}: no owner label or annotation, no controller; {writers[0]}", status="answered",
                               details=writers[1:], resources=[rid])
-        return ask.answer(f"{rid}: " + (f"its metadata names {', '.join(people)}" if people else
+        return ask.answer(f"{rid}: " + (f"its metadata names {people[0]}" if people else
                                         "no owner label or annotation (owner, team, contact) and no controller"),
-                          status="answered", details=writers, resources=[rid])
+                          status="answered", details=[*(f"its metadata names {p}" for p in people[1:]), *writers],
+                          resources=[rid])
     walk = await ask.call("kubernetes", "ownership", {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})})
     if walk.error is not None:
         return ask.answer(f"Could not read the owners of {rid}: {walk.error[:200]}", status="unknown", resources=[rid])
@@ -79,8 +90,10 @@ async def owner(ask: Ask) -> Answer:
     if not owners:
         bare = f"{rid} has no owner: nothing controls it (no Deployment, ReplicaSet, StatefulSet, DaemonSet or Job)"
         if people:  # "who started it": the person its metadata names leads, the missing controller follows
-            bare = f"{rid}: its metadata names {', '.join(people)}; no controller owns it (it was made by hand)"
-            said = []
+            # (a Deployment, a Service, a Node is top-level: no controller above it is the rule, not a hand-made object)
+            made = "" if kind in TOP_LEVEL else "; no controller owns it (it was made by hand)"
+            bare = f"{rid}: its metadata names {people[0]}{made}"
+            said = [f"its metadata names {p}" for p in people[1:]]
         steps = (["A bare pod is never recreated: delete it when done, or run it under a controller."] if kind == "Pod"
                  else [])
         return ask.answer(bare, status="answered", resources=[rid], details=said, next_steps=steps)

@@ -73,3 +73,12 @@ def test_a_tool_that_keeps_its_state_in_annotations_is_named_by_its_domain():
     # the team's own domain (it carries the owner key) and Kubernetes' are not tools
     assert _writers(meta) == ["written by (field managers): external-secrets, kubectl",
                               "annotated by tools under: reconcile.external-secrets.io"]
+
+
+def test_whom_to_call_leads_with_the_escalation_note_and_a_top_level_object_is_not_hand_made():
+    labels = {"acme.io/managed-by": "TidePay (vendor)", "acme.io/escalation": "TidePay support +1-855-555-0142"}
+    a, _ = ask([], ["billing/Deployment/connector"], labels, question="who do I escalate to and how")
+    a.resource = "billing/Deployment/connector"
+    answer = asyncio.run(owner(a))
+    assert answer.headline == "billing/Deployment/connector: its metadata names acme.io/escalation=TidePay support +1-855-555-0142"
+    assert answer.details == ["its metadata names acme.io/managed-by=TidePay (vendor)"]
