@@ -65,7 +65,8 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout53": ("scenarios_heldout48", 10, 200),
         "chat_cases_heldout54": ("scenarios_heldout49", 10, 200),
         "chat_cases_heldout55": ("scenarios_heldout50", 10, 200),
-        "chat_cases_heldout56": ("scenarios_heldout51", 10, 200)}
+        "chat_cases_heldout56": ("scenarios_heldout51", 10, 200),
+        "chat_cases_heldout57": ("scenarios_heldout52", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

@@ -136,6 +136,8 @@ SETS = {
                             ["lf09-alerts-arriving-late"]),
     "scenarios_heldout51": ("fernhollow", 10, ["fh10-leak-detector-cpu-sweep"],
                             ["fh09-pressure-dashboard-behind"]),
+    "scenarios_heldout52": ("coppergate", 10, ["cg10-exam-sessions-no-pods"],
+                            ["cg09-upload-failures-question"]),
 }
 
 
