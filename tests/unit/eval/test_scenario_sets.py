@@ -138,6 +138,8 @@ SETS = {
                             ["fh09-pressure-dashboard-behind"]),
     "scenarios_heldout52": ("coppergate", 10, ["cg10-exam-sessions-no-pods"],
                             ["cg09-upload-failures-question"]),
+    "scenarios_heldout53": ("brackenridge", 10, ["br08-payments-request-surge", "br10-booking-traffic-campaign"],
+                            ["br09-lab-results-slow"]),
 }
 
 
