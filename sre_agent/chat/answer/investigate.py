@@ -82,7 +82,9 @@ async def _faulty_service_of(ask: Ask, rid: str) -> str | None:
 
 
 @handles("why_failing")
-async def why_failing(ask: Ask) -> Answer:
+async def why_failing(ask: Ask, seen: frozenset[str] = frozenset()) -> Answer:
+    """`seen`: the objects this answer already investigated and moved on from -- a move never returns to one (a
+    Deployment whose Service selects none of its pods, whose question names the Deployment again: once each)."""
     if ask.investigate is None:
         return ask.answer("This session cannot start investigations.", status="answered")
     asked_object = bool(ask.resource)
@@ -122,16 +124,19 @@ async def why_failing(ask: Ask) -> Answer:
                           next_steps=["If it should run again: `kubectl -n " + (parse_resource_id(ask.resource or "")[0] or "")
                                       + f" patch cronjob {name_of(ask.resource or '')} -p '{{\"spec\":{{\"suspend\":false}}}}'`"
                                       " (ask 'resume it' for the change to approve)."])
-    if category == "none" and (fronting := await _faulty_service_of(ask, ask.resource or "")) is not None:
+    seen = seen | {ask.resource or ""}
+    if category == "none" and (fronting := await _faulty_service_of(ask, ask.resource or "")) is not None and \
+            fronting not in seen:
         # "what is the issue with invoice-api": the Deployment is fine, the Service of its name selects none of its pods
         ask.notes.append(f"(nothing is wrong with {ask.resource} itself; its Service {fronting} has a fault: investigated)")
         ask.resource = fronting
-        return await why_failing(ask)
-    if category == "none" and asked_object and (other := await troubled_other_named(ask, ask.resource or "")):
+        return await why_failing(ask, seen)
+    if category == "none" and asked_object and (other := await troubled_other_named(ask, ask.resource or "")) and \
+            other not in seen:
         ask.notes.append(f"(nothing is wrong with {ask.resource}; the question also names {other}, which has a problem: "
                          "investigated)")
         ask.resource = other
-        return await why_failing(ask)
+        return await why_failing(ask, seen)
     if category == "none":
         details = await _notes_on(ask, ask.resource or "") + details  # "decommissioned (CHG-4471)": why it is so
         details += await _earlier_restarts(ask, ask.resource or "")

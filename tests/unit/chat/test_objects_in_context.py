@@ -469,3 +469,28 @@ def test_the_release_a_start_is_dated_by_says_its_change_cause():
 
     when, said = asyncio.run(_rolled_out(_ask("when did it start", History({})), "reports", "Deployment", "renderer"))
     assert said == "its current revision 2 (images ['r:2.7.0'], change-cause 'DIG-861 charts') rolled out"
+
+
+def test_a_why_that_moves_between_objects_never_returns_to_one_it_left(monkeypatch):
+    """A Deployment with no fault of its own whose Service looks faulty, and a Service with no fault whose question names
+    the Deployment: each is investigated once, and the answer ends (it had looped forever)."""
+    from sre_agent.chat.answer import investigate as module
+
+    async def faulty_service(ask, rid):
+        return "exam/Service/sessions"
+
+    async def other_named(ask, rid):
+        return "exam/StatefulSet/sessions"
+
+    monkeypatch.setattr(module, "_faulty_service_of", faulty_service)
+    monkeypatch.setattr(module, "troubled_other_named", other_named)
+    investigated = []
+
+    async def investigate(question, rid):
+        investigated.append(rid)
+        return {"diagnosis": {"category": "none", "summary": "No root cause: scaled to 0 on purpose"}, "status": "escalated"}
+
+    ask = _ask("Why does exam sessions have no pods?", Cluster({}), resource="exam/StatefulSet/sessions")
+    ask.investigate = investigate
+    answer = asyncio.run(module.why_failing(ask))
+    assert investigated == ["exam/StatefulSet/sessions", "exam/Service/sessions"] and answer.headline
