@@ -46,6 +46,9 @@ class RunOptions(BaseModel):
     prometheus_url: str | None = None  # with metrics_source prometheus/both: the Prometheus MCP server's backend
     prometheus_sigv4: bool = False
     approval_timeout_s: float = 300.0
+    # One chat turn's bound: a turn that has not answered by then says so and the session stays usable (a loop or a
+    # backend that never answers must not hang the on-call's terminal)
+    chat_turn_timeout_s: float = 300.0
     escalation_sns_topic_arn: str | None = None
     escalation_webhook_url: str | None = None
     escalation_slack_webhook_url: SecretStr | None = None

@@ -4,6 +4,7 @@ start with writes off, and investigations run with remediation off."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
@@ -93,8 +94,16 @@ class ChatSession:
         context = ChatContext(tools=self.tools, namespace=self.namespace, investigate=self._investigate, llm=self.llm,
                               inventory=self.inventory, memory=self.memory, asker=asker, may_pin=may_pin)
         try:
-            state = await self.graph.ainvoke({"question": question, "session_id": self.session_id}, self._config(),
-                                             context=context)
+            state = await asyncio.wait_for(self.graph.ainvoke({"question": question, "session_id": self.session_id},
+                                                              self._config(), context=context),
+                                           timeout=self.options.chat_turn_timeout_s)
+        except TimeoutError:
+            log.error("chat turn not answered within %.0f s: %r", self.options.chat_turn_timeout_s, question)
+            return Answer(question=question, form="error", status="unknown",
+                          headline=f"could not answer within {self.options.chat_turn_timeout_s:.0f} s: the turn was "
+                                   "stopped and nothing was changed",
+                          next_steps=["Ask again more narrowly (name the object), or run with -v and report the question; "
+                                      "the session is still usable."])
         except Exception as exc:  # an answer, never a traceback: say what failed
             log.exception("chat turn failed")
             return Answer(question=question, form="error", status="unknown",
