@@ -145,10 +145,19 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         rid_kind = parse_resource_id(rid)[1]
         configs = rid_kind in ("ConfigMap", "Secret") and parse_resource_id(root)[1] in ("ConfigMap", "Secret")
         if elsewhere(ask, rid) is None and not configs:  # its pod, its Service, a ConfigMap it reads: may be the fix's part
-            if change_kind(plan, verb) == "restart" and parse_resource_id(root)[1] in ("ConfigMap", "Secret"):
+            kind = change_kind(plan, verb)
+            if kind == "restart" and parse_resource_id(root)[1] in ("ConfigMap", "Secret"):
                 # the reader of a wrong value restarted reads it again: the fix's edit comes first (a restart once it is
                 # made -- the ConfigMap written since the pods started -- is pinned: leaves_fault.churn_refusal)
                 return as_note(await _restart_comes_after(ask, root, about=rid), "after")
+            try:
+                acts = category(found).acted_on_by
+            except KeyError:
+                return None
+            if kind not in (None, "undo") and acts and kind not in acts:  # (an undo that reaches here swaps what it reads)
+                # more replicas of what reads a wrong endpoint: each reads the same value
+                return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- a{'n' if kind[0] in 'aeiou' else ''} "
+                                 f"{kind} change of {rid} does not act on it (what does: {', '.join(acts)})", "kind")
             return None
         if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind) \
                 and _config_reaches(found):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from ...categories import category
 from ...contracts import parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ..answer.pods import autoscaler_of, guarding_budget
@@ -47,6 +48,33 @@ def _note_asks_for(note: str, tool: str, question: str) -> bool:
         asked = re.findall(r"\b(\d+)\b", question)
         return bool(asked) and asked[-1] == found.group(1)
     return True
+
+
+# the kind of change (categories.yaml acted_on_by) a reversing tool makes
+REVERSAL_KIND = {"rollout_undo": "undo", "scale": "scale"}
+
+
+async def against_intent_unless_the_fault(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
+    """against_intent, except where the change recorded on purpose is the fault: the conversation's diagnosis (the
+    investigation of `rid` when it has none) puts the root cause on `rid` in a category this change acts on -- a release
+    under a change ticket that broke the service is rolled back on request like any other (every release has a ticket);
+    the ticket is said beside the approval."""
+    refusal = against_intent(ask, tool, rid, obj)
+    if refusal is None or (kind := REVERSAL_KIND.get(tool)) is None:
+        return refusal
+    diagnosis = ask.last_diagnosis or {}
+    if not diagnosis and ask.investigate is not None:
+        diagnosis = (await ask.investigate(f"why is {parse_resource_id(rid)[2]} failing", rid)).get("diagnosis") or {}
+    try:
+        acts = kind in category(str(diagnosis.get("category") or "none")).acted_on_by
+    except KeyError:
+        acts = False
+    if diagnosis.get("resource") != rid or not acts:
+        return refusal
+    why = recorded_intent(rid, obj.get("metadata"))[0]
+    ask.notes.append(f"note: {rid} was changed on purpose ({why.key}={why.value[:100]!r}) -- and the investigation puts "
+                     f"the fault on it ({diagnosis.get('category')}): this {kind} reverses that change")
+    return None
 
 
 def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:

@@ -4,7 +4,9 @@ delete or an undo takes serving pods away; when the conversation's root cause is
 meet the same scheduler), when the fix found restarts only after another step, when the fault is on another object, or
 when nothing is wrong on or near the object at all ("restart it to be safe"), the change is churn: the reason is said
 with the change that does act, and "... anyway" pins it as asked -- a human approves every pinned action either way.
-A change that is not disruptive (a limit, an env var, a key) keeps its note and is pinned (cause_note.py)."""
+A change of a kind the fault is not acted on by, or with nothing found to clear, is said the same way whether it is
+disruptive or not (more replicas against a wrong database URL, an HPA raised "to be safe"); a change that may act but
+misses what the evidence names (another key of the ConfigMap) keeps its note and is pinned (cause_note.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from ...quoting import clip
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..models import Answer
-from ..understand.forms import KIND_WORDS
 from ..understand.kinds_said import configs_read_by
 from ..understand.references import owner_of
 from .found_fix import fix_steps_of, found_fix
@@ -53,15 +54,20 @@ def disruptive(plan: Plan) -> bool:
 
 
 CHANGE_SAID = {"rollout_undo": "an undo of {rid}", "rollout_restart": "a restart of {rid}"}
-# how a disruptive change leaves the fault (cause_note.CauseNote.leaves) that refuses it; any change at all is refused
-# when it is to another object than the root ("elsewhere": the lure's restart, its CPU, its scale)
-DISRUPTIVE_LEAVES = ("kind", "after", "nothing", "found_nothing", "outside", "undo_data")
+# how a change leaves the fault (cause_note.CauseNote.leaves) that refuses it, whatever the change: to another object
+# than the root ("elsewhere": the lure's restart, its CPU, its scale), of a kind the fault is not acted on by ("kind":
+# more replicas of a workload whose database URL is wrong), or with nothing found to clear ("nothing", "found_nothing",
+# "outside": a raise "to be safe", more replicas against a vendor's outage)
+NOT_ACTING_LEAVES = ("elsewhere", "kind", "nothing", "found_nothing", "outside")
+# ... and those that refuse a disruptive change (or a rerun, which fails the same way) only
+DISRUPTIVE_LEAVES = ("after", "undo_data")
 
 
 def refuses(plan: Plan, note: CauseNote, verb: str = "") -> bool:
-    """Whether the change the note is about is said rather than pinned: any change to an object that is not the root,
-    a disruptive change (or a rerun, which fails the same way) that leaves the fault."""
-    return note.leaves == "elsewhere" or (disruptive(plan) or verb == "rerun") and note.leaves in DISRUPTIVE_LEAVES
+    """Whether the change the note is about is said rather than pinned: a change that does not act on the fault found
+    (or finds none to act on) -- said with the change that does, and pinned once the request says "anyway"; a disruptive
+    change that comes before the step its fix needs first."""
+    return note.leaves in NOT_ACTING_LEAVES or (disruptive(plan) or verb == "rerun") and note.leaves in DISRUPTIVE_LEAVES
 
 
 async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, verb: str = "") -> Answer | None:
@@ -73,9 +79,12 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     if plan.tool == "rollout_restart" and note.leaves != "nothing" and await configs_written_since(ask, rid):
         return None  # ("nothing": nothing_to_clear found none written since before it said so)
     root = str((ask.last_diagnosis or {}).get("resource") or "")
-    if note.leaves == "after" and root.count("/") == 2 and _fixes_root_too(ask.question, root) and \
-            (pinned := await found_fix(ask, root, about=rid)) is not None:
-        return pinned  # "fix the configmap and restart portal": the fix found, its restart after its edit, pinned whole
+    if note.leaves in ("after", "kind") and root.count("/") == 2 and _asks_the_fix_too(ask.question) and \
+            (pinned := await found_fix(ask, root, about=rid if rid != root else "")) is not None and \
+            "<" not in str((pinned.approval.args if pinned.approval else {}).get("command") or ""):
+        # "fix the configmap and restart portal", "put the right key in and restart": the fix found, pinned whole (its
+        # restart after its edit) -- never one with a value still to supply ("<image:tag that exists>")
+        return pinned
     change = CHANGE_SAID.get(plan.tool, "{change} on {rid}").format(rid=rid, change=plan.change)
     fix = await fix_found(ask, root) if root.count("/") == 2 else None
     instead = [fix] if fix else [f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the change that acts on it"
@@ -85,17 +94,14 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
                       next_steps=[*instead, "To do it anyway, say so ('... anyway') and a human approves the pinned action."])
 
 
-ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put\s+(?:\S+\s+){0,3}?back|restore|set|change|update|edit)\b",
+ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put|restore|set|change|update|edit|replace|rotate|patch)\b",
                            re.IGNORECASE)
 
 
-def _fixes_root_too(question: str, root: str) -> bool:
-    """Whether the request also asks for the root's own fix beside the restart: a change verb, and the root named by
-    its name or its kind's word ("fix the configmap and restart portal")."""
-    _, kind, name = parse_resource_id(root)
-    said = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question, re.IGNORECASE) or \
-        any(KIND_WORDS.get(w.lower().rstrip("s")) == kind for w in re.findall(r"[A-Za-z]+", question))
-    return bool(said) and ROOT_FIX_VERB.search(question) is not None
+def _asks_the_fix_too(question: str) -> bool:
+    """Whether the request asks for a change of its own beside the restart or the run ("put the right key in and
+    restart", "fix the configmap and restart portal"): a verb that changes something, not one that only restarts."""
+    return ROOT_FIX_VERB.search(question) is not None
 
 
 async def fix_found(ask: Ask, root: str) -> str | None:

@@ -21,7 +21,7 @@ from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
 from .cause_note import cause_note
 from .config_revert import config_revert, edit_not_read
-from .guards import OVERRIDE, against_intent, elsewhere_for, not_the_cause
+from .guards import OVERRIDE, against_intent_unless_the_fault, elsewhere_for, not_the_cause
 from .leaves_fault import churn_refusal, fix_found
 from .plans import Plan
 from .verb_targets import rollback_target
@@ -376,8 +376,8 @@ async def rollback_request(ask: Ask) -> Answer:
     current, previous, namespace, name, diff = view
     described = await ask.call("kubernetes", "describe", {"kind": parse_resource_id(ask.resource or "")[1], "name": name,
                                                           "namespace": namespace, "events_limit": 0})
-    if (reversed_intent := against_intent(ask, "rollout_undo", ask.resource or "",
-                                          (described.data or {}).get("object") or {})) is not None:
+    if (reversed_intent := await against_intent_unless_the_fault(ask, "rollout_undo", ask.resource or "",
+                                                                 (described.data or {}).get("object") or {})) is not None:
         return reversed_intent
     request = undo_request(ask, current, previous, namespace, name, diff)
     images = ", ".join(str(i) for i in previous.get("images") or [])

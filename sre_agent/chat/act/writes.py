@@ -26,7 +26,7 @@ from .config_key_plans import KEY_RESTORED, config_key_plan
 from .cronjob_plans import cronjob_image_plan, cronjob_resources
 from .field_plans import field_plan, field_removal_plan, field_said, object_setting_field, removes_field
 from .found_fix import found_fix
-from .guards import OWN_FIX_TOOLS, against_intent, autoscaled, below_budget, healthy_run_killed
+from .guards import OWN_FIX_TOOLS, against_intent_unless_the_fault, autoscaled, below_budget, healthy_run_killed
 from .hand_edits import (
     ENV_KINDS,
     config_sources,
@@ -322,7 +322,7 @@ async def write_request(ask: Ask) -> Answer:
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
     reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
-    if (reversed_intent := against_intent(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)
+    if (reversed_intent := await against_intent_unless_the_fault(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)
             or await below_budget(ask, plan.tool, plan.args, rid)
             or (await in_use(ask, rid) or await healthy_run_killed(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:
         return reversed_intent

@@ -513,12 +513,14 @@ def test_a_restart_of_what_reads_a_wrong_value_says_the_edit_that_comes_first(co
 @pytest.mark.parametrize(("question", "too"), [
     ("fix the configmap and restart portal", True),
     ("put portal-config back and restart the pods", True),
+    ("put the right key in and restart", True),
+    ("fix the image to 2.7.0 and kick off a manual run", True),
     ("just restart the portal pods", False),
     ("restart portal, the configmap is fine", False),  # the root named, no change of it asked
 ])
-def test_a_restart_asked_with_the_roots_own_fix_is_the_fix(question, too):
-    from sre_agent.chat.act.leaves_fault import _fixes_root_too
-    assert _fixes_root_too(question, "public/ConfigMap/portal-config") is too
+def test_a_restart_asked_with_a_change_of_its_own_is_the_fix(question, too):
+    from sre_agent.chat.act.leaves_fault import _asks_the_fix_too
+    assert _asks_the_fix_too(question) is too
 
 
 def test_the_fix_of_a_configmap_is_found_by_the_investigation_of_what_reads_it():

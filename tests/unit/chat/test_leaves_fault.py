@@ -58,10 +58,12 @@ def test_a_restart_that_leaves_the_fault_is_said_not_pinned():
     assert "bad_image" in refusal.headline and "anyway" in refusal.next_steps[-1]
 
 
-def test_anyway_pins_it_and_a_change_that_is_not_disruptive_keeps_its_note():
+def test_anyway_pins_it_and_a_change_of_a_kind_the_fault_is_not_acted_on_by_is_said_whatever_it_is():
     assert asyncio.run(churn_refusal(_ask("restart checkout anyway"), _restart(), RID, NOTE)) is None
     memory = Plan("set_resources", {"limits": {"memory": "1Gi"}}, "set memory", "kubectl set resources")
-    assert asyncio.run(churn_refusal(_ask("give checkout 1Gi"), memory, RID, NOTE)) is None
+    # more memory for an image that was never pushed: not disruptive, and no help -- said, with the fix that is
+    assert asyncio.run(churn_refusal(_ask("give checkout 1Gi"), memory, RID, NOTE)) is not None
+    assert asyncio.run(churn_refusal(_ask("give checkout 1Gi anyway"), memory, RID, NOTE)) is None
     assert asyncio.run(churn_refusal(_ask("just restart checkout"), _restart(), RID, None)) is None
 
 
@@ -109,7 +111,9 @@ def test_any_change_to_an_object_that_is_not_the_root_is_said_and_a_key_not_name
 def test_a_rerun_that_fails_the_same_way_is_said():
     rerun = Plan(BY_HAND, {"kind": "CronJob", "name": "sender"}, "a new run of CronJob sender", "kubectl create job")
     assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", NOTE, "rerun")) is not None
-    assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", NOTE)) is None
+    after = CauseNote("note: the fix found restarts only after another step", "after")  # a rerun before the fix's edit
+    assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", after, "rerun")) is not None
+    assert asyncio.run(churn_refusal(_ask("kick off a run now"), rerun, "shop/CronJob/sender", after)) is None
 
 
 def test_a_pods_state_said_of_a_workload_means_its_pods():

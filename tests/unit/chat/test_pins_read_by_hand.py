@@ -85,3 +85,20 @@ def test_roll_it_back_after_a_regression_found_is_the_regressed_workload_never_t
     oom = Ask(question="roll it back", recognised=recognise("roll it back"), tools=None, resource="telemetry/StatefulSet/kafka",
               last_diagnosis={**regression, "category": "oom_killed"})
     assert rollback_target(oom) is None  # a fault no rollback undoes
+
+
+@pytest.mark.parametrize(("diagnosis", "pinned"), [
+    # the release under a ticket is the fault found: rolled back on request, the ticket said beside the approval
+    ({"resource": "sched/Deployment/scheduler", "category": "bad_deploy_regression"}, True),
+    # the fault is elsewhere (or none): the recorded change stands
+    ({"resource": "video/Deployment/video-api", "category": "cpu_throttling"}, False),
+    ({"resource": "", "category": "none"}, False),
+])
+def test_a_change_recorded_on_purpose_is_reversed_on_request_only_where_it_is_the_fault(diagnosis, pinned):
+    from sre_agent.chat.act.guards import against_intent_unless_the_fault
+    obj = {"metadata": {"annotations": {"acme.io/change": "TT-514 scheduler 3.12.0: hedged retries (o.lindqvist)"}}}
+    ask = Ask(question="roll the scheduler back", recognised=recognise("roll the scheduler back"), tools=None,
+              last_diagnosis=diagnosis)
+    refusal = asyncio.run(against_intent_unless_the_fault(ask, "rollout_undo", "sched/Deployment/scheduler", obj))
+    assert (refusal is None) is pinned
+    assert any("TT-514" in note for note in ask.notes) is pinned
