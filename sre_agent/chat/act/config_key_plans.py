@@ -19,6 +19,24 @@ PORT_SAID = re.compile(r"\bport\s+(?P<port>\d{2,5})\b", re.IGNORECASE)
 URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
 
 
+# what the servers show in place of a secret part of a value (mcp_servers/common/redaction.py MASK): a value built on
+# it would write the mask itself into the cluster
+REDACTED = "***redacted***"
+
+
+def _port_in_place(rid: str, key: str, port: str, current: str) -> Plan:
+    """The port of a URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"): changed where
+    it lies by a kubectl pipeline a human runs, the rest of the value -- the password -- untouched and unseen."""
+    namespace, kind, name = parse_resource_id(rid)
+    sed = f"s#^(  {re.escape(key)}: [^ ]*://([^/@]*@)?[^/:@]+):[0-9]+#\\1:{port}#"  # (past the user:password@)
+    command = (f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml | sed -E '{sed}' | kubectl replace -f -")
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key, "command": command},
+                f"{kind} {name}: key {key}: port -> {port} (the rest of the value, credentials included, unchanged)",
+                command, f"key {key} present",
+                [f"{key} carries credentials chat is never shown ({current[:60]}...): the pipeline changes its port in "
+                 "place and never prints them", "Pods that read it by env pick it up when they restart."])
+
+
 def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     """"add ticket-signing-key back into wallet-keys": a key put (back) into a Secret or ConfigMap. Its value is a
     human's (chat never reads a Secret's values), so the command carries a placeholder."""
@@ -43,6 +61,8 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         current = str((obj.get("data") or {}).get(key) or "")
         if not URL_PORT.search(current):
             return f"{key} in {rid} is {current or 'empty'}: say its whole value (it carries no port to change)"
+        if REDACTED in current:
+            return _port_in_place(rid, key, port.group("port"), current)
         value = URL_PORT.sub(lambda m: f"{m.group(1)}:{port.group('port')}", current, count=1)
     field_name = "stringData" if kind == "Secret" else "data"
     patch = json.dumps({field_name: {key: value}})

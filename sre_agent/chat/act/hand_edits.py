@@ -20,6 +20,10 @@ ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][
 PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|(?!(?:to|back|at|the|on|from|of|it|its|"
                          r"port|and|so|again|now|for)\b)[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
 HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
+# both bounds said: "min 3 max 10", '"minReplicas":3,"maxReplicas":10', "3-10", "3 to 10"
+HPA_RANGE_SAID = re.compile(r"\bmin(?:imum|Replicas)?\W{0,3}(?:of\s+|to\s+|=)?(?P<min>\d+)\D{1,16}?\bmax(?:imum|Replicas)?\W{0,3}"
+                            r"(?:of\s+|to\s+|=)?(?P<max>\d+)\b", re.IGNORECASE)
+HPA_RANGE = re.compile(r"(?<![\w.-])(?P<min>\d{1,3})\s*(?:-|\.\.|to)\s*(?P<max>\d{1,3})(?![\w.%-])")
 BY_HAND_NOTE = "No MCP tool makes this change: a human runs the command after approval."
 ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what `kubectl set env` sets
 
@@ -70,6 +74,18 @@ def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict
 def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
     """"cap the gateway hpa at 5" (maxReplicas), "raise the hpa minimum to 3" (minReplicas)."""
     name, namespace = hpa.get("name"), hpa.get("namespace")
+    if both := HPA_RANGE.search(question) or HPA_RANGE_SAID.search(question):
+        # "put the hpa back to min 3 max 10", "set the hpa back to 3-10": both bounds, one patch
+        low, high = int(both.group("min")), int(both.group("max"))
+        if low > high:
+            return f"A minimum of {low} above a maximum of {high} is no range; say min first (e.g. 'min 3 max 10')"
+        patch = json.dumps({"spec": {"minReplicas": low, "maxReplicas": high}})
+        return (f"HPA {name} minReplicas {hpa.get('min')} -> {low}, maxReplicas {hpa.get('max')} -> {high} (it targets "
+                f"{hpa.get('target')}; {hpa.get('current')} replicas now)",
+                {"namespace": namespace or "", "name": name, "minReplicas": low, "maxReplicas": high,
+                 "expect": hpa.get("max")},
+                f"kubectl patch hpa {name} -n {namespace} --type merge -p '{patch}'",
+                f"minReplicas {hpa.get('min')}, maxReplicas {hpa.get('max')}", BY_HAND_NOTE)
     match = HPA_BOUND.search(question)
     if match is None:
         return f"Say the bound (e.g. 'cap the hpa at 5'); HPA {name} scales {hpa.get('min')}..{hpa.get('max')} now"

@@ -27,7 +27,7 @@ def hpa_change(question: str, hpa: dict) -> Plan | str:
         return planned
     change, args, kubectl, precondition, _ = planned
     current, wanted = args.get("expect"), args.get("maxReplicas")
-    if isinstance(current, int) and isinstance(wanted, int) and wanted > current:
+    if isinstance(current, int) and isinstance(wanted, int) and wanted > current and "minReplicas" not in args:
         return Plan("raise_hpa_max", {"namespace": args["namespace"], "name": args["name"], "max_replicas": wanted,
                                       "expect_max_replicas": current, "reason": question[:200]}, change, kubectl, precondition)
     return by_hand(planned)

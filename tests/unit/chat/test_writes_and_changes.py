@@ -364,3 +364,27 @@ def test_a_rollout_diff_names_the_pod_labels_it_changed_never_the_controllers_ow
            "spec": {"containers": [{"name": "app", "image": "r/app:2"}]}}
     assert template_diff(new, old) == ["container app: image r/app:1 -> r/app:2",
                                        "pod labels app.kubernetes.io/component=(none) -> api; component=pricing-api -> (none)"]
+
+
+@pytest.mark.parametrize(("question", "tool", "change"), [
+    # both bounds said: one patch of both, never the maximum set to the minimum's number
+    ("set the hpa back to 3-10", "(by hand: no MCP tool does this)", "minReplicas 2 -> 3, maxReplicas 2 -> 10"),
+    ("put the booking-web hpa back to min 3 max 10", "(by hand: no MCP tool does this)", "minReplicas 2 -> 3, maxReplicas 2 -> 10"),
+    ("""k patch hpa booking-web -p '{"spec":{"minReplicas":3,"maxReplicas":10}}'""", "(by hand: no MCP tool does this)",
+     "minReplicas 2 -> 3, maxReplicas 2 -> 10"),
+    ("raise the hpa max to 12", "raise_hpa_max", "maxReplicas 2 -> 12"),
+])
+def test_an_hpas_range_is_both_its_bounds(question, tool, change):
+    from sre_agent.chat.act.hpa_plans import hpa_change
+    hpa = {"name": "booking-web", "namespace": "booking", "min": 2, "max": 2, "target": "Deployment/booking-web", "current": 2}
+    plan = hpa_change(question, hpa)
+    assert not isinstance(plan, str) and plan.tool == tool and change in plan.change
+
+
+def test_a_value_chat_saw_masked_is_changed_in_place_never_written_back_masked():
+    from sre_agent.chat.act.config_key_plans import config_key_plan
+    obj = {"data": {"DATABASE_URL": "postgres://***redacted***@db.rx.svc:6432/rx"}}
+    plan = config_key_plan("set DATABASE_URL back to port 5432", "rx/ConfigMap/rx-config", obj)
+    assert not isinstance(plan, str) and "redacted" not in plan.kubectl and "redacted" not in str(plan.args)
+    assert plan.kubectl.startswith("kubectl -n rx get configmap rx-config -o yaml | sed -E")
+    assert plan.kubectl.endswith("#\\1:5432#' | kubectl replace -f -")
