@@ -129,3 +129,17 @@ def test_a_symptom_and_a_why_are_read_in_an_on_calls_words():
     from sre_agent.metric_kinds import said_symptom_metrics
     assert said_symptom_metrics("article pages slow since this morning, whats going on") == ["LatencyP99"]
     assert _ASKS_WHY.search("images broken on the site, resizer alarm. whats up")
+
+
+def test_the_kubelet_restarted_on_a_nodes_instance_is_a_change_of_the_node():
+    from sre_agent.chat.act.cause_note import change_kind
+    kubelet = Plan(BY_HAND, {"node": "ip-10-0-1-5", "instance_ids": ["i-0abc"], "document_name": "AWS-RunShellScript"},
+                   "restart the kubelet on node ip-10-0-1-5", "aws ssm send-command")
+    assert change_kind(kubelet, "restart") == "node"  # node_failure is acted on by it; a pod restart is not
+
+
+def test_nothing_found_by_an_investigation_of_another_object_never_refuses_a_change_that_is_not_disruptive():
+    grow = Plan("expand_claim", {"name": "data-upload-store-2"}, "claim data-upload-store-2: storage 50Gi -> 100Gi", "")
+    found_nothing = CauseNote("note: the investigation of lms/Ingress/lms-web found no fault", "found_nothing")
+    assert asyncio.run(churn_refusal(_ask("grow data-upload-store-2 to 100Gi"), grow, "lms/PersistentVolumeClaim/x",
+                                     found_nothing)) is None
