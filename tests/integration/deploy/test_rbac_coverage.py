@@ -20,11 +20,12 @@ WITHHELD = {
     Permission("", "secrets", "get"): "describe, get_resources and find_resource asked for Secrets answer the API's "
                                       "403; ownership skips service hosts named only inside Secrets; add_pull_secret "
                                       "(it checks the Secret is a registry credential) is refused",
-    Permission("", "secrets", "list"): "analyze lists Secrets to check that referenced ones exist: it needs them to "
-                                       "be skipped on a 403 (mcp_servers/kubernetes/tools/analysis.py)",
+    Permission("", "secrets", "list"): "analyze lists Secrets to check that referenced ones exist, search_text to read "
+                                       "their notes (never a value): both skip them on a 403 "
+                                       "(mcp_servers/kubernetes/tools/analysis.py, text_search.py)",
 }
 # The tools that read Secrets, measured; a new reader must be looked at before it is listed here.
-SECRET_READERS = {"get_resources", "describe", "find_resource", "analyze", "ownership", "add_pull_secret"}
+SECRET_READERS = {"get_resources", "describe", "find_resource", "analyze", "ownership", "add_pull_secret", "search_text"}
 # What every authenticated identity may read (the system:discovery ClusterRole), so no manifest grants it.
 DISCOVERY_PATHS = ("/api", "/apis", "/version", "/openapi")
 
