@@ -53,6 +53,15 @@ def categories() -> tuple[Category, ...]:
     return loaded
 
 
+def acted_on_by(category_id: str) -> list[str] | None:
+    """The kinds of change that act on a category's fault (its acted_on_by); None for an id categories.yaml does not
+    list -- what then acts on it is not known."""
+    try:
+        return category(category_id).acted_on_by
+    except KeyError:
+        return None
+
+
 def category(category_id: str) -> Category:
     """The entry for one id (KeyError naming the known ids when there is none)."""
     for entry in categories():

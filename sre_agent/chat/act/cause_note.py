@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ...categories import category
+from ...categories import acted_on_by
 from ...contracts import parse_resource_id
 from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
@@ -56,7 +56,7 @@ def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
         return None
     said = LOGS_SAID.search(summary)
     return (f"note: {summary.split(' -- ')[0]}{f' ({clip(said.group(1), 200)})' if said else ''} -- "
-            f"a{'n' if (kind or 'x')[0] in 'aeiou' else ''} {kind or 'change'} here does not change what that host answers")
+            f"{_a(kind or 'change')} here does not change what that host answers")
 
 
 # The kinds of change a value read from a ConfigMap/Secret can make (an env var, a heap flag, a pool size, a restart's
@@ -66,10 +66,8 @@ CONFIG_REACHES = frozenset({"config", "env", "memory", "cpu", "restart", "pull_s
 
 
 def _config_reaches(found: str) -> bool:
-    try:
-        return bool(CONFIG_REACHES & set(category(found).acted_on_by))
-    except KeyError:
-        return True
+    acts = acted_on_by(found)
+    return acts is None or bool(CONFIG_REACHES & set(acts))
 
 
 def _paging_elsewhere(summary: str, rid: str) -> str | None:
@@ -152,14 +150,11 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
                 # the reader of a wrong value restarted reads it again: the fix's edit comes first (a restart once it is
                 # made -- the ConfigMap written since the pods started -- is pinned: leaves_fault.churn_refusal)
                 return as_note(await _restart_comes_after(ask, root, about=rid), "after")
-            try:
-                acts = category(found).acted_on_by
-            except KeyError:
-                return None
+            acts = acted_on_by(found)
             if kind not in (None, "undo") and acts and kind not in acts:  # (an undo that reaches here swaps what it reads)
                 # more replicas of what reads a wrong endpoint: each reads the same value
-                return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- a{'n' if kind[0] in 'aeiou' else ''} "
-                                 f"{kind} change of {rid} does not act on it (what does: {', '.join(acts)})", "kind")
+                return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- {_a(kind)} change of {rid} "
+                                 f"does not act on it (what does: {', '.join(acts)})", "kind")
             return None
         if rid_kind in ("ConfigMap", "Secret") and parse_resource_id(rid)[2] in await configs_read_by(ask, root, rid_kind) \
                 and _config_reaches(found):
@@ -169,16 +164,19 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- this change to {rid} does not touch it",
                          "elsewhere")
     kind = change_kind(plan, verb)
-    try:
-        acts = category(found).acted_on_by
-    except KeyError:
+    if (acts := acted_on_by(found)) is None:
         return None
     if kind == "restart" and kind in acts:
         return as_note(await _restart_comes_after(ask, root), "after")
     if kind is None or kind in acts:
         return None
-    return CauseNote(f"note: {root}'s fault is {found} ({why}) -- a{'n' if kind[0] in 'aeiou' else ''} {kind} change does not "
+    return CauseNote(f"note: {root}'s fault is {found} ({why}) -- {_a(kind)} change does not "
                      f"act on it (what does: {', '.join(acts) or 'nothing chat pins'})", "kind")
+
+
+def _a(word: str) -> str:
+    """A word with its article: "a scale", "an undo"."""
+    return f"a{'n' if word[:1] in 'aeiou' else ''} {word}"
 
 
 async def noted_or_refused(ask: Ask, plan: Plan, rid: str, verb: str = "") -> Answer | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from ...categories import category
+from ...categories import acted_on_by
 from ...contracts import parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ..answer.pods import autoscaler_of, guarding_budget
@@ -65,11 +65,7 @@ async def against_intent_unless_the_fault(ask: Ask, tool: str, rid: str, obj: di
     diagnosis = ask.last_diagnosis or {}
     if not diagnosis and ask.investigate is not None:
         diagnosis = (await ask.investigate(f"why is {parse_resource_id(rid)[2]} failing", rid)).get("diagnosis") or {}
-    try:
-        acts = kind in category(str(diagnosis.get("category") or "none")).acted_on_by
-    except KeyError:
-        acts = False
-    if diagnosis.get("resource") != rid or not acts:
+    if diagnosis.get("resource") != rid or kind not in (acted_on_by(str(diagnosis.get("category") or "none")) or []):
         return refusal
     why = recorded_intent(rid, obj.get("metadata"))[0]
     ask.notes.append(f"note: {rid} was changed on purpose ({why.key}={why.value[:100]!r}) -- and the investigation puts "

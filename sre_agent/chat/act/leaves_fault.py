@@ -56,8 +56,8 @@ def disruptive(plan: Plan) -> bool:
 CHANGE_SAID = {"rollout_undo": "an undo of {rid}", "rollout_restart": "a restart of {rid}"}
 # how a change leaves the fault (cause_note.CauseNote.leaves) that refuses it, whatever the change: to another object
 # than the root ("elsewhere": the lure's restart, its CPU, its scale), of a kind the fault is not acted on by ("kind":
-# more replicas of a workload whose database URL is wrong), or with nothing found to clear ("nothing", "found_nothing",
-# "outside": a raise "to be safe", more replicas against a vendor's outage)
+# more replicas of a workload whose database URL is wrong), or with nothing found to clear ("nothing", "outside": a raise
+# "to be safe", more replicas against a vendor's outage)
 NOT_ACTING_LEAVES = ("elsewhere", "kind", "nothing", "outside")
 # ... and those that refuse a disruptive change (or a rerun, which fails the same way) only -- "found_nothing" among
 # them: what was investigated may not be what the change is to (a full claim grown after a question about a front end)

@@ -11,15 +11,9 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
-from ..understand.forms import KIND_WORDS
+from ..understand.forms import KIND_WORDS, form_spec
 from .health import describe
 
-# the name asked about, as the form patterns (understand/forms.yaml, id exists) read it
-ASKED = (re.compile(r"\b(?:does|do)\s+(?:a|an|any|the|our)?\s*(?P<name>[\w./-]+?)(?:\s+[a-z]+){0,2}\s+(?:still\s+)?exists?\b",
-                    re.IGNORECASE),
-         re.compile(r"\b(?:is|are)\s+there\s+(?:a|an|any|still\s+a)\s+(?P<name>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE),
-         re.compile(r"\b(?:do|does)\s+(?:we|it|the\s+cluster)\s+(?:still\s+)?have\s+(?:a|an|any)\s+(?P<name>[a-z0-9]+(?:-[a-z0-9]+)+)\b",
-                    re.IGNORECASE))
 KINDS = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
          "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ResourceQuota", "StorageClass", "Node", "Namespace"]
 NEAREST = 4
@@ -28,7 +22,10 @@ NODES_SAID = re.compile(r"\b(nodes?|node\s*groups?|nodegroups?|pools?)\b", re.IG
 
 
 def name_asked(question: str) -> str | None:
-    return next((m.group("name").strip("./-") for p in ASKED if (m := p.search(question))), None)
+    """The name asked about, as the form's own patterns (understand/forms.yaml, id exists) read it: their `name` group."""
+    spec = form_spec("exists")
+    patterns = [re.compile(p, re.IGNORECASE) for p in spec.patterns] if spec else []
+    return next((m.group("name").strip("./-") for p in patterns if (m := p.search(question))), None)
 
 
 GROUPING_KEY = re.compile(r"nodegroup|node-group|pool|group|tier|workload", re.IGNORECASE)  # a label that groups nodes
