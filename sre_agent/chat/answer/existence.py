@@ -1,4 +1,4 @@
-"""Whether something exists: "does a public-edge node group exist", "is there a payments-db secret", "do we have a
+"""Whether something exists: "does a gpu-spot node group exist", "is there a payments-db secret", "do we have a
 billing-edge pool": the name looked up in what exists now -- objects of every kind the cluster serves, namespaces, and
 the nodes' labels (a node group, a pool, a zone is a label value, never an object) -- answered yes with where it is,
 or no with the nearest real names. Never a listing the on-call must search."""
