@@ -219,7 +219,11 @@ class KubeClient:
         options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         return self._send("DELETE", kind, namespace, name, options, "application/json", dry_run)
 
-    def _send(self, method: str, kind: str, namespace: str | None, name: str, body: dict, content_type: str,
+    def create(self, kind: str, namespace: str | None, body: dict, dry_run: bool = False) -> dict:
+        """Create one object of any kind (a Job started from a CronJob's template); server-side dry run on request."""
+        return self._send("POST", kind, namespace, None, body, "application/json", dry_run)
+
+    def _send(self, method: str, kind: str, namespace: str | None, name: str | None, body: dict, content_type: str,
               dry_run: bool) -> dict:
         spec = resolve_kind(kind)
         query: list[tuple[str, Any]] = [("dryRun", "All")] if dry_run else []

@@ -76,6 +76,11 @@ def _images(pod_spec: dict) -> list[str]:
     return [c.get("image", "") for c in pod_spec.get("containers") or []]
 
 
+def _container_names(pod_spec: dict) -> list[str]:
+    """The containers in the order of `_images` (kubectl -o wide's CONTAINERS column beside IMAGES)."""
+    return [c.get("name", "") for c in pod_spec.get("containers") or []]
+
+
 PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 
 
@@ -253,6 +258,7 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "started": status.get("startTime"), "completed": status.get("completionTime"),
                 "parallelism": spec.get("parallelism"), "completions": spec.get("completions"),
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
+                "containers": _container_names((spec.get("template") or {}).get("spec") or {}),  # get jobs -o wide
                 # (a Complete condition often carries no reason: then the type alone)
                 "condition": next((f"{c.get('type')}" + (f": {c['reason']}" if c.get("reason") else "")
                                    for c in status.get("conditions") or []
@@ -263,6 +269,8 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "active": len(status.get("active") or []), "last_schedule": status.get("lastScheduleTime"),
                 "last_success": status.get("lastSuccessfulTime"),
                 "images": _images((((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}),
+                "containers": _container_names((((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {})
+                                               .get("spec") or {}),  # kubectl get cronjob -o wide: CONTAINERS beside IMAGES
                 "age": _age(meta.get("creationTimestamp"))}
     return {**base, "age": _age(meta.get("creationTimestamp"))}
 

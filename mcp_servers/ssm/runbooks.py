@@ -53,6 +53,7 @@ WriteTool = Literal[
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
     "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
     "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
+    "set_cronjob_image",
     # ssm
     "start_automation", "send_command",
 ]
@@ -72,6 +73,7 @@ MIN_RISK: dict[str, Risk] = {
     "set_image": "medium",
     "set_resources": "medium",
     "stop_cronjob_pileup": "high",  # deletes runs still in progress
+    "set_cronjob_image": "medium",  # as set_image; the runs it replaces are stuck on an image that cannot be pulled
     "set_service_selector": "medium",
     "set_service_target_port": "medium",
     "start_automation": "medium",
@@ -94,7 +96,7 @@ PLACEHOLDERS = frozenset({
     "new_selector", "port", "new_target_port", "hpa", "max_replicas", "new_max_replicas", "taint_key", "taint_effect",
     "probe_container", "probe", "probe_timeout", "new_probe_timeout", "pull_secret", "claim_size", "new_claim_size",
     "config_map", "config_key", "config_value", "new_config_value", "config_readers", "config_reader_kind",
-    "pileup_cronjob", "pileup_runs",
+    "pileup_cronjob", "pileup_runs", "cronjob_image", "stuck_runs",  # a CronJob: what its last completed run ran
     # the upstream of a failing dependency
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",
 })

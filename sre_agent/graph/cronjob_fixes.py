@@ -17,6 +17,7 @@ from .quota_fixes import pileup_fixes
 
 ACTIVE_RUN = re.compile(r"its run (?P<job>[\w.-]+) is still active")
 STILL_RUNNING = re.compile(r"but (?P<containers>[\w.-]+(?:, [\w.-]+)*) is still running")
+PULL_SIGNALS = ("ImagePullBackOff", "ErrImagePull", "InvalidImageName")
 RUN_DEADLINE_S = 3600  # an upper bound for a run, for a human to tune: a run that hangs is ended, never left open
 
 
@@ -66,3 +67,32 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
             f"the job template without {', '.join(open_containers)} (kubectl edit cronjob/{name})" if open_containers else "")
             if need),
         evidence=evidence_of(held))]
+
+
+def _repository(image: str) -> str:
+    """An image reference without its tag or digest (`registry:5000/team/app:1.2` -> `registry:5000/team/app`)."""
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition(":")
+    return head if head and "/" not in tail else name
+
+
+def last_worked_image(findings: list[Finding], cronjob: str, failing: str) -> tuple[str | None, str] | None:
+    """(container, image): the image of the same repository that the CronJob's last completed run ran (RunHistory), when
+    it is not the one that cannot be pulled -- a tag known to exist and to work, so the fix needs no value from a human --
+    and the container that ran it (None when the run's listing named no containers)."""
+    for found in findings_about(findings, cronjob, "RunHistory"):
+        images, containers = found.details.get("images") or [], found.details.get("containers") or []
+        same = [k for k, i in enumerate(images) if _repository(i) == _repository(failing) and i != failing]
+        if len(same) == 1:
+            k = same[0]
+            return (str(containers[k]) if len(containers) == len(images) else None), str(images[k])
+    return None
+
+
+def runs_stuck_on_pull(findings: list[Finding], cronjob: str) -> list[str]:
+    """The CronJob's runs that have not finished and cannot pull their image: what a fixed template replaces (under
+    Forbid such a run holds off every scheduled one until its deadline)."""
+    pulling = {str(f.details["run"]).rsplit("/", 1)[-1] for f in findings_about(findings, cronjob, *PULL_SIGNALS)
+               if f.details.get("run")}
+    open_runs = {str(r) for f in findings_about(findings, cronjob, "RunHistory") for r in f.details.get("unfinished") or []}
+    return sorted(pulling & open_runs)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..contracts import Finding, ProposedFix, RootCauseCategory, resource_id
 from .access_fixes import cloud_role_fixes, probe_timeout_fixes, pull_secret_fixes, volume_full_fixes
 from .autoscaler_fixes import autoscaler_fixes, scaled_back_fixes
-from .cronjob_fixes import resume_fixes, stuck_run_fixes
+from .cronjob_fixes import last_worked_image, resume_fixes, runs_stuck_on_pull, stuck_run_fixes
 from .defects import missing_refs
 from .endpoint_fixes import endpoint_fixes, retired_behind
 from .fix_guards import category_fallback, drop_tried, findings_about, only_reads, with_intent
@@ -208,13 +208,17 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
         container = names[0] if len(names) == 1 else None
     wanted = "<image:tag that exists>"
     needs = f"an image tag that exists in the registry ({image} does not: push it, or name the one that ran before)"
+    if (worked := last_worked_image(state.findings, workload, image)) is not None:  # its last completed run pulled it
+        container, (wanted, needs) = container or worked[0], (worked[1], "")
     if kind in ("CronJob", "Job", "Pod"):  # no rollout history: the template (or the object itself) names the image
         if kind == "CronJob":  # its next run takes whatever image its job template names
             commands = [f"kubectl {_ns(namespace)}set image cronjob/{name} {container or '<container>'}={wanted}"]
-            how = "point its job template at an image that exists (its next run starts with it)"
+            how = (f"point its job template back at {wanted}, the image its last completed run ran" if not needs else
+                   "point its job template at an image that exists") + " (its next run starts with it)"
             # a failed run the alarm watches stays failed: run it again from the fixed template, under its own name
-            for run in sorted({str(f.details["run"]) for f in pulls if f.details.get("run") in state.incident.affected}):
-                job = run.rsplit("/", 1)[-1]
+            # and a run stuck on the image it cannot pull holds off the next ones (Forbid): it starts again too
+            watched = {str(f.details["run"]).rsplit("/", 1)[-1] for f in pulls if f.details.get("run") in state.incident.affected}
+            for job in sorted(watched | set(runs_stuck_on_pull(state.findings, workload))):
                 commands += [f"kubectl {_ns(namespace)}delete job {job}",
                              f"kubectl {_ns(namespace)}create job {job} --from=cronjob/{name}"]
                 how += f"; then run the failed {job} again from it"
@@ -224,7 +228,8 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
             how = f"re-create it with an image that exists (a {kind}'s pod spec cannot change in place)"
         return [ProposedFix(resource=workload, summary=f"{workload} cannot pull {image} (container "
                             f"{container or '?'}): {how}", commands=commands,
-                            needs=needs + ("" if container else "; which container runs it"), evidence=_evidence(pulls))]
+                            needs="; ".join(n for n in (needs, "" if container else "which container runs it") if n),
+                            evidence=_evidence(pulls))]
     rollout = next(iter(_about(state, workload, "RecentRollout")), None)
     previous = next(iter((rollout.details.get("previous_images") or []) if rollout else []), None)
     word = KUBECTL_KIND[kind]

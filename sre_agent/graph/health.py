@@ -40,6 +40,12 @@ async def resource_healthy(tools: Tools, resource: str) -> tuple[bool, str]:
         out = await tools.call("verify", "kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         ready = (out.data or {}).get("ready_endpoints", 0) if isinstance(out.data, dict) else 0
         return ready > 0, f"Service {name} has {ready} ready endpoints"
+    if kind == "CronJob":  # its runs are what work or not: the newest one must have completed
+        out = await tools.call("verify", "kubernetes", "get_resources", {"kind": "Job", "namespace": namespace})
+        runs = sorted((j for j in _items(out) if j.get("cronjob") == name), key=lambda j: str(j.get("created") or ""))
+        if not runs:
+            return False, f"CronJob {name} has no run yet"
+        return runs[-1].get("status") == "Complete", f"CronJob {name}'s newest run {runs[-1].get('name')} is {runs[-1].get('status')}"
     out = await tools.call("verify", "kubernetes", "analyze", {"namespace": namespace})
     findings = (out.data or {}).get("findings") or [] if isinstance(out.data, dict) else []
     bad = [f for f in findings if f.get("severity") == "critical"]
@@ -130,6 +136,6 @@ def checked_resource(state: Investigation) -> str:
                            plan.args.get("namespace"))
     if plan and plan.server == "kubernetes" and plan.args.get("namespace") and plan.args.get("name"):
         _, kind, _ = parse_resource_id(resource)
-        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node"):
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet", "Node", "CronJob"):
             return resource_id(plan.args.get("kind", "Deployment"), plan.args["name"], plan.args["namespace"])
     return resource

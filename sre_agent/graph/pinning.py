@@ -27,7 +27,7 @@ NODE_TOOLS = {"cordon", "uncordon", "remove_node_taint"}
 # The object a write tool changes, where it is not the workload its `kind` names.
 OBJECT_OF = {"raise_quota": "ResourceQuota", "raise_hpa_max": "HorizontalPodAutoscaler", "set_service_selector": "Service",
              "set_service_target_port": "Service", "expand_claim": "PersistentVolumeClaim", "set_config_value": "ConfigMap",
-             "stop_cronjob_pileup": "CronJob",
+             "stop_cronjob_pileup": "CronJob", "set_cronjob_image": "CronJob",
              **{tool: "Node" for tool in NODE_TOOLS}}
 
 
@@ -300,10 +300,32 @@ async def _pin_pileup(plan: RemediationPlan, read, records: list[ToolCallRecord]
                   records=records)
 
 
+async def _pin_cronjob_image(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """set_cronjob_image: from the image its job template names now, and not when it already names the new one."""
+    cronjob = await _described(plan, read, records, "CronJob")
+    if isinstance(cronjob, Pinned):
+        return cronjob
+    pod = ((((cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+    container = plan.args.get("container")
+    image = next((c.get("image") for field in ("containers", "initContainers") for c in pod.get(field) or []
+                  if isinstance(c, dict) and c.get("name") == container), None)
+    if image is None:
+        return Pinned(refused=f"{plan.resource}'s job template has no container {container!r}", records=records)
+    if image == plan.args.get("image"):
+        return Pinned(refused=f"container {container!r} of {plan.resource} already runs {image}", records=records)
+    runs = plan.args.get("rerun_stuck") or []
+    return Pinned(plan=plan.model_copy(update={
+        "precondition": {"expect_image": image},
+        "pin": f"container {container!r} of {plan.resource}'s job template from {image} to {plan.args.get('image')}"
+               + (f"; {', '.join(runs)} deleted" if runs else "")
+               + ("; one run started from the fixed template" if runs or plan.args.get("run_now") else "")}),
+        records=records)
+
+
 OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
                "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal,
                "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value,
-               "stop_cronjob_pileup": _pin_pileup}
+               "stop_cronjob_pileup": _pin_pileup, "set_cronjob_image": _pin_cronjob_image}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

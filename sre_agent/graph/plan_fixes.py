@@ -50,6 +50,7 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
                             + json.dumps({"data": {args.get("key"): args.get("value")}}) + "'",
         "stop_cronjob_pileup": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
                                f"'{json.dumps({'spec': {'concurrencyPolicy': 'Forbid'}})}'",
+        "set_cronjob_image": f"kubectl {_ns(namespace)}set image cronjob/{name} {args.get('container')}={args.get('image')}",
     }.get(plan.tool)
     if command is None:
         return []
@@ -57,6 +58,9 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
             for reader in args.get("restart") or []] if plan.tool == "set_config_value" else []
     if plan.tool == "stop_cronjob_pileup" and args.get("stuck_runs"):
         then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['stuck_runs'])}"]
+    if plan.tool == "set_cronjob_image" and (args.get("rerun_stuck") or args.get("run_now")):  # a run from the fix now
+        then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['rerun_stuck'])}"] if args.get("rerun_stuck") else []
+        then.append(f"kubectl {_ns(namespace)}create job {name}-fix --from=cronjob/{name}")
     held = f" -- held, not run: {plan.held}" if plan.held else ""  # a change made on purpose: a human confirms first
     return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
                         summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command, *then],

@@ -8,6 +8,7 @@ from mcp.server.fastmcp import FastMCP
 from . import (
     analysis,
     cluster,
+    cronjob_writes,
     data_writes,
     logs_events,
     quota_writes,
@@ -22,7 +23,7 @@ from . import (
 from .context import KubeTools
 
 MODULES = (reads, text_search, logs_events, rollouts, topology, analysis, cluster, writes, quota_writes, service_writes,
-           template_writes, data_writes)
+           template_writes, data_writes, cronjob_writes)
 
 
 def register_all(mcp: FastMCP, ctx: KubeTools) -> None:

@@ -49,16 +49,17 @@ ExpectPolicy = Annotated[str | None, Field(description="refuse unless the CronJo
 FINISHED = ("Complete", "Failed")
 
 
-def check_stuck_runs(where: str, cronjob: str, jobs: dict[str, dict], names: list[str]) -> None:
+def check_stuck_runs(where: str, cronjob: str, jobs: dict[str, dict], names: list[str],
+                     tool: str = "stop_cronjob_pileup") -> None:
     """Every named Job is a run of this CronJob and has not finished: anything else is not the pile-up's."""
     for name in names:
         job = jobs.get(name)
         owners = [(r.get("kind"), r.get("name")) for r in ((job or {}).get("metadata") or {}).get("ownerReferences") or []]
         if job is None or ("CronJob", cronjob) not in owners:
-            raise WriteRefused(f"stop_cronjob_pileup: Job {name} is not a run of {where}; only its own runs are deleted. "
+            raise WriteRefused(f"{tool}: Job {name} is not a run of {where}; only its own runs are deleted. "
                                "Nothing was changed")
         if any(c.get("type") in FINISHED and c.get("status") == "True" for c in (job.get("status") or {}).get("conditions") or []):
-            raise WriteRefused(f"stop_cronjob_pileup: Job {name} has finished; only runs still holding resources are "
+            raise WriteRefused(f"{tool}: Job {name} has finished; only runs that have not finished are "
                                "deleted. Nothing was changed")
 
 

@@ -25,7 +25,7 @@ from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .run_durations import minutes, slower_runs
+from .run_durations import last_completed, minutes, slower_runs, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
@@ -121,6 +121,14 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
                    f"({slower.first.get('created')}), against {minutes(slower.before_s)} before"
                    + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
                       else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
+    if jobs:  # its runs are its history: what last worked (the image a failed pull goes back to), what never ended
+        good = last_completed(jobs)
+        calls.find(target, "RunHistory", f"{target}'s last run to complete: " + (
+            f"{good.get('name')} ({good.get('completed') or good.get('created')}), with {', '.join(good['images'])}"
+            if good else "none of its listed runs") + f"; unfinished: {', '.join(unfinished(jobs)) or 'none'}", ev,
+                   severity="info", last_completed=good.get("name") if good else None,
+                   images=list(good["images"]) if good else [], containers=list(good.get("containers") or []) if good else [],
+                   unfinished=unfinished(jobs))
     if jobs:  # what the controller's own view says of the CronJob: runs skipped behind a hung one, schedules missed
         data, ev_an = await calls("analyze", namespace=namespace)
         for item in (data or {}).get("findings") or []:

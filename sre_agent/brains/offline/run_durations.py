@@ -43,6 +43,18 @@ def slower_runs(jobs: list[dict[str, Any]]) -> SlowerRuns | None:
     return None
 
 
+def last_completed(jobs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest run that ran to completion: the images it ran are ones that exist and worked -- what a template whose
+    image cannot be pulled goes back to (a CronJob has no rollout history; its runs are its history)."""
+    done = [j for j in jobs if j.get("status") == "Complete" and j.get("images")]
+    return max(done, key=lambda j: str(j.get("created") or ""), default=None)
+
+
+def unfinished(jobs: list[dict[str, Any]]) -> list[str]:
+    """The runs with neither a Complete nor a Failed condition (kubectl's STATUS Running), by name."""
+    return [str(j.get("name")) for j in jobs if j.get("status") == "Running"]
+
+
 def _said(value: Any) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...contracts import RootCauseCategory, parse_resource_id
 from ...graph.access_fixes import claim_growth, probe_timeout_raise, the_pull_secret
+from ...graph.cronjob_fixes import PULL_SIGNALS, last_worked_image, runs_stuck_on_pull
 from ...graph.endpoint_fixes import config_correction
 from ...graph.fix_values import (
     autoscaler_caps,
@@ -31,7 +32,8 @@ from .quota import quantity, raised_limits
 
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
                      "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint",
-                     "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup"}
+                     "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
+                     "set_cronjob_image"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -90,7 +92,7 @@ def _acting_workload(state: Investigation, resource: str) -> str:
     """For a root cause that is not a workload (a quota, a claim), the workload runbook steps act on:
     the one in the same namespace with the most problem findings."""
     namespace, kind, _ = parse_resource_id(resource)
-    if kind in WORKLOAD_KINDS or kind == "Node":
+    if kind in (*WORKLOAD_KINDS, "Node", "CronJob"):  # a CronJob's runs are fixed through its template
         return resource
     if kind == "Service":  # the workload whose pods the Service was compared with
         return next((f.details["workload"] for f in state.findings if f.resource == resource
@@ -262,6 +264,13 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
             f.signal == "NodeNotReady" and f.resource == f"Node/{cordons[0][0]}" for f in state.findings):
         # the pending pods may run on one more node, cordoned and Ready: uncordoning it is the room they lack
         values["node"], values["cordoned_only_node"] = cordons[0][0], True
+    if kind == "CronJob":  # its runs cannot pull: the image its last completed run ran, and the runs stuck on the other
+        failing = next((str(f.details["image"]) for f in state.findings if f.resource == root
+                        and f.signal in PULL_SIGNALS and f.details.get("image")), None)
+        if failing and (worked := last_worked_image(state.findings, root, failing)) is not None:
+            values["cronjob_image"], values["stuck_runs"] = worked[1], runs_stuck_on_pull(state.findings, root)
+            if worked[0]:
+                values["container"] = worked[0]  # the container that ran it (a run whose pods are gone names none)
     if kind == "Node":
         if (taint := leftover_taint(state.findings, name)) is not None:
             values["taint_key"], _, values["taint_effect"] = parse_taint(taint[0])
@@ -316,6 +325,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
                 and not ctx.get("rollback_keeps_probe"))
     if tool in SERVICE_WRITES:  # an edited Service; a rollout that moved its pods' labels or ports is undone instead
         return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
+    if tool == "set_cronjob_image":
+        return ctx.get("kind") == "CronJob"
     if tool == "uncordon":
         return bool(ctx.get("cordoned_only_node")) and not ctx.get("node_not_ready")
     if ctx.get("kind") == "Node" and not ctx.get("node_not_ready"):

@@ -136,6 +136,8 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("set_config_value", {"namespace": "shop", "name": "inventory-config", "key": "WAREHOUSE_REGION",
                               "value": "us-west-2", **dry})
     call("stop_cronjob_pileup", {"namespace": "shop", "name": PROBE_CRON, "stuck_runs": [PROBE_CRON_RUN], **dry})
+    call("set_cronjob_image", {"namespace": "shop", "name": PROBE_CRON, "container": "run",
+                               "image": "registry.example/probe:2", "rerun_stuck": [PROBE_CRON_RUN], **dry})
     return called
 
 
@@ -152,7 +154,7 @@ def _create_probes(lab: Any) -> None:
     """Objects the writes (dry-run) change: raise_quota patches an existing quota, raise_hpa_max an existing
     autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first; add_pull_secret
     references a registry credential, expand_claim grows a Bound claim of a class that allows it, stop_cronjob_pileup
-    deletes a CronJob's run that has not finished."""
+    deletes a CronJob's run that has not finished, set_cronjob_image replaces it with a run from the fixed template."""
     from kubernetes import client, config
 
     cfg = client.Configuration()

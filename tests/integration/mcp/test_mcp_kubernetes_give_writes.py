@@ -170,3 +170,46 @@ def test_a_pileup_stops_overlapping_and_only_its_own_unfinished_runs_are_deleted
     assert last_audit(audit_path) == ("stop_cronjob_pileup", "applied")
     again = mcp.call("stop_cronjob_pileup", {**target, "stuck_runs": []})
     assert again.is_error and "already forbids overlapping runs" in again.text, again.text
+
+
+def test_a_cronjob_gets_an_image_and_its_stuck_runs_start_again_from_the_fixed_template(mcp, api, lab, audit_path):
+    """A CronJob has no rollout: its job template is fixed, and its runs stuck on the old image are replaced by one run
+    made from the fixed template (kubectl create job --from) -- never another's Job, never the other containers."""
+    batch = client.BatchV1Api(api)
+    template = {"spec": {"restartPolicy": "Never", "containers": [
+        {"name": "log", "image": "registry.example/log-tail:3"}, {"name": "run", "image": "registry.example/label:9.9"}]}}
+    cron = batch.create_namespaced_cron_job("shop", {"metadata": {"name": "label-print"}, "spec": {
+        "schedule": "*/30 * * * *", "suspend": True, "concurrencyPolicy": "Forbid",
+        "jobTemplate": {"metadata": {"labels": {"team": "labels"}}, "spec": {"template": template}}}})
+    owner = [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "label-print", "uid": cron.metadata.uid, "controller": True}]
+    batch.create_namespaced_job("shop", {"metadata": {"name": "label-print-1", "ownerReferences": owner},
+                                         "spec": {"template": template}})
+    batch.create_namespaced_job("shop", {"metadata": {"name": "label-backfill"}, "spec": {"template": template}})
+    target = {"namespace": "shop", "name": "label-print", "image": "registry.example/label:9.8", **REASON}
+
+    absent = mcp.call("set_cronjob_image", {**target, "container": "printer"})
+    assert absent.is_error and "no container 'printer'" in absent.text and "log, run" in absent.text, absent.text
+    stale = mcp.call("set_cronjob_image", {**target, "container": "run", "expect_image": "registry.example/label:9.7"})
+    assert stale.is_error and "precondition failed" in stale.text, stale.text
+    foreign = mcp.call("set_cronjob_image", {**target, "container": "run", "rerun_stuck": ["label-backfill"]})
+    assert foreign.is_error and "label-backfill is not a run of CronJob shop/label-print" in foreign.text, foreign.text
+    assert last_audit(audit_path) == ("set_cronjob_image", "refused")
+    assert batch.read_namespaced_cron_job("label-print", "shop").spec.job_template.spec.template.spec.containers[1].image \
+        == "registry.example/label:9.9"  # every refusal wrote nothing
+
+    done = mcp.call("set_cronjob_image", {**target, "container": "run", "rerun_stuck": ["label-print-1"],
+                                          "expect_image": "registry.example/label:9.9"})
+    assert not done.is_error and "registry.example/label:9.9 -> registry.example/label:9.8" in done.text, done.text
+    fixed = batch.read_namespaced_cron_job("label-print", "shop").spec.job_template.spec.template.spec.containers
+    assert [(c.name, c.image) for c in fixed] == [("log", "registry.example/log-tail:3"), ("run", "registry.example/label:9.8")]
+    lab.advance(seconds=10)
+    jobs = {j.metadata.name: j for j in batch.list_namespaced_job("shop").items}
+    assert "label-print-1" not in jobs and "label-backfill" in jobs
+    [started] = [j for name, j in jobs.items() if name.startswith("label-print-fix-")]
+    assert [r.name for r in started.metadata.owner_references] == ["label-print"]
+    assert started.metadata.annotations["cronjob.kubernetes.io/instantiate"] == "manual"
+    assert started.metadata.labels["team"] == "labels"
+    assert [c.image for c in started.spec.template.spec.containers] == ["registry.example/log-tail:3", "registry.example/label:9.8"]
+    assert last_audit(audit_path) == ("set_cronjob_image", "applied")
+    again = mcp.call("set_cronjob_image", {**target, "container": "run"})
+    assert again.is_error and "already runs registry.example/label:9.8" in again.text, again.text

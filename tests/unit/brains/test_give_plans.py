@@ -144,3 +144,40 @@ def test_a_quota_held_by_a_pileup_plans_stopping_it(piles, tool):
     if tool:
         assert planned.args == {"namespace": "pay", "name": "recon", "stuck_runs": ["recon-1", "recon-2", "recon-3"]}
         assert planned.risk == "high"
+
+
+CRON = "pay/CronJob/settle"
+BAD, GOOD = "reg.example/settle:5.1.0", "reg.example/settle:5.0.3"
+
+
+@pytest.mark.parametrize("history, tool, args", [
+    # its last completed run ran the same repository at another tag: back to it, the stuck run replaced, a run now
+    ({"images": [GOOD], "containers": ["settle"], "unfinished": ["settle-3"]}, "set_cronjob_image",
+     {"namespace": "pay", "name": "settle", "container": "settle", "image": GOOD, "rerun_stuck": ["settle-3"], "run_now": True}),
+    # nothing stuck (the failed runs hit their deadline): still a run now -- the data is stale until one completes
+    ({"images": [GOOD], "containers": ["settle"], "unfinished": []}, "set_cronjob_image",
+     {"image": GOOD, "rerun_stuck": [], "run_now": True}),
+    # no run ever completed: no image known to work -- a human names one
+    ({"images": [], "containers": [], "unfinished": ["settle-3"]}, None, None),
+])
+def test_a_cronjob_that_cannot_pull_is_planned_back_to_the_image_its_last_completed_run_ran(history, tool, args):
+    pulls = finding(CRON, "ImagePullBackOff", image=BAD, run="pay/Job/settle-3")
+    planned = plan(C.BAD_IMAGE, CRON, "bad_image", pulls, finding(CRON, "RunHistory", severity="info", **history))
+    assert (planned.tool if planned else None) == tool
+    if args:
+        assert {k: planned.args[k] for k in args} == args and planned.risk == "medium"
+        [fix] = plan_fix(planned)
+        assert fix.commands[0] == f"kubectl -n pay set image cronjob/settle settle={GOOD}"
+        assert fix.commands[-1] == "kubectl -n pay create job settle-fix --from=cronjob/settle"
+
+
+def test_a_cronjob_image_is_pinned_to_the_image_its_template_names_now():
+    from tests.unit.brains.test_fix_plans import pin
+    cron = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "settle", "image": BAD}]}}}}}}
+    args = {"namespace": "pay", "name": "settle", "container": "settle", "image": GOOD, "rerun_stuck": ["settle-3"]}
+    pinned = pin("set_cronjob_image", args, {("CronJob", "settle"): cron})
+    assert pinned.plan.resource == CRON and pinned.plan.precondition == {"expect_image": BAD}
+    assert "settle-3 deleted" in pinned.plan.pin
+    assert "already runs" in pin("set_cronjob_image", {**args, "image": BAD}, {("CronJob", "settle"): cron}).refused
+    assert "no container 'report'" in pin("set_cronjob_image", {**args, "container": "report"},
+                                          {("CronJob", "settle"): cron}).refused

@@ -73,6 +73,34 @@ def test_a_failed_run_the_alarm_watches_is_run_again_from_the_fixed_template(aff
     assert fix.commands == ["kubectl -n batch set image cronjob/nightly-report report=<image:tag that exists>", *reruns]
 
 
+@pytest.mark.parametrize("completed, command, needs", [
+    # its last completed run pulled the same repository at another tag: that tag exists and worked -- nothing to supply
+    (["reg/report:2.0.4"], "report=reg/report:2.0.4", False),
+    (["reg/sidecar:1.0", "reg/report:2.0.4"], "report=reg/report:2.0.4", False),  # matched by repository, not position
+    (["reg/report:2.1.0"], "report=<image:tag that exists>", True),  # the same image as the failing one: no proof
+    (["other/report:2.0.4"], "report=<image:tag that exists>", True),  # another repository is another image
+    ([], "report=<image:tag that exists>", True),
+])
+def test_a_cronjob_that_cannot_pull_goes_back_to_the_image_its_last_completed_run_ran(completed, command, needs):
+    cronjob = "batch/CronJob/nightly-report"
+    found = [f(cronjob, PULL, image="reg/report:2.1.0", container="report")]
+    if completed:
+        found.append(f(cronjob, "RunHistory", last_completed="nightly-report-290", images=completed))
+    [fix] = proposed_fixes(state(C.BAD_IMAGE, cronjob, *found))
+    assert fix.commands[0] == f"kubectl -n batch set image cronjob/nightly-report {command}"
+    assert bool(fix.needs) is needs and ("last completed run" in fix.summary) is not needs
+
+
+def test_the_last_run_to_complete_is_the_newest_complete_one_with_images():
+    from sre_agent.brains.offline.run_durations import last_completed
+    runs = [{"name": "r1", "status": "Complete", "created": "2026-03-01T01:00:00Z", "images": ["reg/a:1"]},
+            {"name": "r2", "status": "Complete", "created": "2026-03-01T02:00:00Z", "images": ["reg/a:2"]},
+            {"name": "r3", "status": "Failed", "created": "2026-03-01T03:00:00Z", "images": ["reg/a:3"]},
+            {"name": "r4", "status": "Running", "created": "2026-03-01T04:00:00Z", "images": ["reg/a:3"]}]
+    assert last_completed(runs)["name"] == "r2"
+    assert last_completed(runs[2:]) is None
+
+
 Q = "platform/ResourceQuota/platform-compute"
 REFUSAL = ('pods "email-worker-x" is forbidden: exceeded quota: platform-compute, requested: requests.cpu=50m, '
            'used: requests.cpu=1500m, limited: requests.cpu=1500m')

@@ -44,6 +44,16 @@ RESOURCE_CASES = [
      {("kubernetes", "ownership"): {"ready_endpoints": 2}}, True, "2 ready endpoints"),
     ("service without endpoints", "shop/Service/web",
      {("kubernetes", "ownership"): {"ready_endpoints": 0}}, False, "0 ready endpoints"),
+    ("a cronjob whose newest run completed", "shop/CronJob/nightly", {("kubernetes", "get_resources"): items(
+        {"name": "nightly-1", "cronjob": "nightly", "status": "Failed", "created": "2026-03-01T01:00:00Z"},
+        {"name": "nightly-fix", "cronjob": "nightly", "status": "Complete", "created": "2026-03-01T02:00:00Z"},
+        {"name": "other-9", "cronjob": "other", "status": "Failed", "created": "2026-03-01T03:00:00Z"})},
+     True, "nightly-fix is Complete"),
+    ("a cronjob whose newest run has not completed", "shop/CronJob/nightly", {("kubernetes", "get_resources"): items(
+        {"name": "nightly-1", "cronjob": "nightly", "status": "Complete", "created": "2026-03-01T01:00:00Z"},
+        {"name": "nightly-2", "cronjob": "nightly", "status": "Running", "created": "2026-03-01T02:00:00Z"})},
+     False, "nightly-2 is Running"),
+    ("a cronjob with no run", "shop/CronJob/nightly", {("kubernetes", "get_resources"): items()}, False, "no run yet"),
     ("other kinds: no critical findings left", "shop/ResourceQuota/q",
      {("kubernetes", "analyze"): {"findings": [{"severity": "warning"}]}}, True, "0 critical"),
     ("other kinds: a critical finding left", "shop/ResourceQuota/q",
