@@ -95,7 +95,7 @@ PLACEHOLDERS = frozenset({
     "memory_request", "new_memory_request", "cpu_request", "new_cpu_request",
     "new_selector", "port", "new_target_port", "hpa", "max_replicas", "new_max_replicas", "taint_key", "taint_effect",
     "probe_container", "probe", "probe_timeout", "new_probe_timeout", "pull_secret", "claim_size", "new_claim_size",
-    "config_map", "config_key", "config_value", "new_config_value", "config_readers", "config_reader_kind",
+    "config_map", "config_key", "config_value", "new_config_value", "config_readers", "config_reader_kind", "config_edit",
     "pileup_cronjob", "pileup_runs", "cronjob_image", "stuck_runs",  # a CronJob: what its last completed run ran
     # the upstream of a failing dependency
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",

@@ -7,6 +7,7 @@ else the command carries a `<placeholder>` and `needs` says which host or port t
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from typing import NamedTuple
 
@@ -53,6 +54,24 @@ class ConfigCorrection(NamedTuple):
     value: str
     readers: list[str]  # the names of the callers that read it, all of `reader_kind`
     reader_kind: str
+    edit: dict[str, str] | None = None  # the one part that changes ({find, replace}): how a value shown masked is fixed
+
+    @property
+    def masked(self) -> bool:
+        """The value was shown with a secret masked: writing it whole would write the mask."""
+        return MASK in self.value
+
+
+MASK = "***redacted***"  # what the servers show in place of a secret (mcp_servers/common/redaction.py)
+
+
+def in_place_command(namespace: str | None, kind: str, name: str, key: str, edit: dict[str, str]) -> str:
+    """A kubectl pipeline that changes one part of a key's value where it lies -- the rest (credentials a reader was
+    never shown) untouched and never printed: get -o yaml | sed on the key's line | replace."""
+    find = re.sub(r"([\\.^$|?*+()\[\]{}#])", r"\\\1", edit["find"])
+    replace = re.sub(r"([\\&#])", r"\\\1", edit["replace"])
+    sed = f"s#^(  {re.escape(key)}: .*){find}#\\1{replace}#"
+    return f"kubectl {namespace_flag(namespace)}get {kind.lower()} {name} -o yaml | sed -E {shlex.quote(sed)} | kubectl replace -f -"
 
 
 def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection | None:
@@ -64,11 +83,13 @@ def config_correction(findings: list[Finding], holder: str) -> ConfigCorrection 
                 and value_holder(f.resource, f.details) == holder]
     keys = {str(f.details.get("source")).split("/", 2)[-1] for f in unserved}
     values = {f.details.get("corrected_value") for f in unserved}
+    edits = {json.dumps(f.details.get("corrected_edit"), sort_keys=True) for f in unserved}
     kinds = {parse_resource_id(f.resource)[1] for f in unserved}
     if len(keys) != 1 or len(values) != 1 or None in values or len(kinds) != 1 or not kinds <= {*WORKLOAD_WORDS} - {"CronJob"}:
         return None
     readers = sorted({parse_resource_id(f.resource)[2] for f in unserved if parse_resource_id(f.resource)[0] == namespace})
-    return ConfigCorrection(name, keys.pop(), str(values.pop()), readers, kinds.pop()) if readers else None
+    edit = json.loads(edits.pop()) if len(edits) == 1 else None
+    return ConfigCorrection(name, keys.pop(), str(values.pop()), readers, kinds.pop(), edit) if readers else None
 
 
 def brought_in_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
@@ -110,8 +131,12 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
         else:
             holder_kind, holder_name, key = source.split("/", 2)
             data = "data" if holder_kind == "ConfigMap" else "stringData"
-            commands = [f"kubectl {ns}patch {holder_kind.lower()} {holder_name} --type merge "
-                        f"-p '{json.dumps({data: {key: value}})}'"]
+            edit = details.get("corrected_edit")
+            if MASK in value and edit and MASK not in json.dumps(edit):  # never the mask written back: the part in place
+                commands = [in_place_command(namespace, holder_kind, holder_name, key, edit)]
+            else:
+                commands = [f"kubectl {ns}patch {holder_kind.lower()} {holder_name} --type merge "
+                            f"-p '{json.dumps({data: {key: value}})}'"]
             if word:  # the running pods keep the old value until they restart
                 commands.append(f"kubectl {ns}rollout restart {word}/{name}")
         choices = ", ".join(str(s).rsplit("/", 1)[-1] for s in details.get("similar_services") or []) or \

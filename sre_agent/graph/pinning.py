@@ -277,13 +277,17 @@ async def _pin_config_value(plan: RemediationPlan, read, records: list[ToolCallR
     config_map = await _described(plan, read, records, "ConfigMap")
     if isinstance(config_map, Pinned):
         return config_map
-    key, data = plan.args.get("key"), config_map.get("data") or {}
+    key, data, edit = plan.args.get("key"), config_map.get("data") or {}, plan.args.get("edit") or {}
     if key not in data or data[key] == plan.args.get("value"):
         return Pinned(refused=f"{plan.resource} {'has no key ' + repr(key) if key not in data else f'{key} already holds the value'}: "
                               "nothing to correct", records=records)
+    if edit and str(data[key]).count(str(edit.get("find"))) != 1:  # the part to change, once in the value as shown
+        return Pinned(refused=f"{plan.resource} {key} does not hold {edit.get('find')!r} once: nothing to correct in place",
+                      records=records)
+    change = (f"{edit.get('find')!r} -> {edit.get('replace')!r} in place (the rest, credentials included, unchanged)"
+              if edit else f"{data[key]!r} -> {plan.args.get('value')!r}")
     return Pinned(plan=plan.model_copy(update={"precondition": {"expect_value": data[key]},
-                                               "pin": f"{plan.resource} {key} {data[key]!r} -> {plan.args.get('value')!r}"}),
-                  records=records)
+                                               "pin": f"{plan.resource} {key} {change}"}), records=records)
 
 
 async def _pin_pileup(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:

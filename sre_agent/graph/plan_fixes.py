@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ..contracts import ProposedFix, resource_id
+from .endpoint_fixes import in_place_command
 from .kubectl_words import KUBECTL_KIND
 from .kubectl_words import namespace_flag as _ns
 from .pinning import OBJECT_OF
@@ -46,7 +47,8 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
             "imagePullSecrets": [{"name": args.get("secret_name")}]}}}}) + "'",
         "expand_claim": f"kubectl {_ns(namespace)}patch pvc {name} -p '"
                         + json.dumps({"spec": {"resources": {"requests": {"storage": args.get("size")}}}}) + "'",
-        "set_config_value": f"kubectl {_ns(namespace)}patch configmap {name} --type merge -p '"
+        "set_config_value": in_place_command(namespace, "ConfigMap", name, str(args.get("key")), args["edit"])
+                            if args.get("edit") else f"kubectl {_ns(namespace)}patch configmap {name} --type merge -p '"
                             + json.dumps({"data": {args.get("key"): args.get("value")}}) + "'",
         "stop_cronjob_pileup": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
                                f"'{json.dumps({'spec': {'concurrencyPolicy': 'Forbid'}})}'",

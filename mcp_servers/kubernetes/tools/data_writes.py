@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.fastmcp import FastMCP
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from ...common.redaction import MASK, redact_text
 from ...common.registry import tool_decorator
 from ...common.safety import WriteRefused
 from ..analyzers.pod_template import config_references
@@ -29,8 +30,21 @@ Size = Annotated[str, Field(min_length=1, max_length=32, description='the new st
 ExpectSize = Annotated[str | None, Field(description="refuse unless the claim's current storage request is this")]
 ConfigKey = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[-._a-zA-Z0-9]+$",
                                  description="a key the ConfigMap already has")]
-ConfigValue = Annotated[str, Field(max_length=4096, description="the corrected value")]
-ExpectValue = Annotated[str | None, Field(max_length=4096, description="refuse unless the key's current value is this")]
+ConfigValue = Annotated[str | None, Field(max_length=4096, description="the corrected value (or give `edit`)")]
+
+
+class TextEdit(BaseModel):
+    """One part of a value changed in place: what a value shown masked (a URL with credentials) is corrected by -- the
+    part that changes (a host, a port) is never the secret, and the secret is never sent back."""
+    model_config = ConfigDict(extra="forbid")
+    find: str = Field(min_length=1, max_length=512, description="text that occurs exactly once in the current value")
+    replace: str = Field(max_length=512, description="what it becomes")
+
+
+ConfigEdit = Annotated[TextEdit | None, Field(description=(
+    "instead of `value`: change one part of the current value in place (for a value this server shows masked)"))]
+ExpectValue = Annotated[str | None, Field(max_length=4096, description=(
+    "refuse unless the key's current value is this (as this server shows it: masked where it carries a secret)"))]
 Restart = Annotated[list[Name], Field(max_length=10, description=(
     "names of workloads (of `restart_kind`) in the namespace that read this ConfigMap, restarted after the change "
     "so their containers read the new value"))]
@@ -91,35 +105,52 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                                                      "expect_size": expect_size}, reason, dry_run, action)
 
     @tool(title="Correct a ConfigMap value", read_only=False, destructive=True, idempotent=True, open_world=True)
-    def set_config_value(namespace: Namespace, name: Name, key: ConfigKey, value: ConfigValue, reason: Reason,
-                         restart: Restart | None = None, restart_kind: WorkloadKind = "Deployment",
+    def set_config_value(namespace: Namespace, name: Name, key: ConfigKey, reason: Reason, value: ConfigValue = None,
+                         edit: ConfigEdit = None, restart: Restart | None = None, restart_kind: WorkloadKind = "Deployment",
                          dry_run: DryRun = False, expect_value: ExpectValue = None) -> WriteResult:
-        """Change the value under a key a ConfigMap already has (never add a key); with expect_value, only from that
-        value. Then restart the named workloads that read the ConfigMap (each must), so their pods read the new value."""
+        """Change the value under a key a ConfigMap already has (never add a key): to `value`, or by `edit` (one part
+        replaced in place, for a value shown masked); with expect_value, only from that value. Then restart the named
+        workloads that read the ConfigMap (each must), so their pods read the new value."""
         where = f"ConfigMap {namespace}/{name}"
 
         def action() -> str:
+            if (value is None) == (edit is None):
+                raise WriteRefused("set_config_value: give either value or edit. Nothing was changed")
+            if MASK in (value or "") or (edit and (MASK in edit.find or MASK in edit.replace)):
+                raise WriteRefused(f"set_config_value: the new value carries {MASK}, the mask this server shows in place of "
+                                   "a secret; writing it would replace the secret with the mask. Correct the part that "
+                                   "changes with `edit`. Nothing was changed")
             config_map = kube.get("ConfigMap", namespace, name)
             data = config_map.get("data") or {}
             if key not in data:
                 raise WriteRefused(f"set_config_value: {where} has no key {key!r} (keys: {', '.join(sorted(data)) or '(none)'}); "
                                    "this tool corrects a value, never adds a setting. Nothing was changed")
-            expect("set_config_value", where, f"value of {key}", expect_value, data[key])
-            if data[key] == value:
-                raise WriteRefused(f"set_config_value: {where} {key} is already {value!r}. Nothing was changed")
+            shown = redact_text(data[key])[0]  # what a reader of this server saw: a precondition may name that
+            expect("set_config_value", where, f"value of {key}", expect_value,
+                   shown if expect_value is not None and expect_value == shown else data[key])
+            if edit is not None:
+                if data[key].count(edit.find) != 1:
+                    raise WriteRefused(f"set_config_value: {edit.find!r} occurs {data[key].count(edit.find)} times in "
+                                       f"{where} {key}, not once: name a part that is unique. Nothing was changed")
+                new = data[key].replace(edit.find, edit.replace)
+            else:
+                new = str(value)
+            if data[key] == new:
+                raise WriteRefused(f"set_config_value: {where} {key} is already {redact_text(new)[0]!r}. Nothing was changed")
             readers = [kube.get(restart_kind, namespace, workload) for workload in restart or []]
             for workload, obj in zip(restart or [], readers, strict=True):
                 if not reads_config_map(obj, name):
                     raise WriteRefused(f"set_config_value: {restart_kind} {namespace}/{workload} does not read {where}; "
                                        "only its readers are restarted. Nothing was changed")
-            body = {"data": {key: value}, **(resource_version_lock(config_map) if expect_value is not None else {})}
+            body = {"data": {key: new}, **(resource_version_lock(config_map) if expect_value is not None else {})}
             conflict_is_stale("set_config_value", where,
                               lambda: kube.merge_patch("ConfigMap", namespace, name, body, dry_run=dry_run))
             for workload in restart or []:
                 patch_workload(ctx, restart_kind, namespace, workload, restart_stamp(), dry_run, tool="set_config_value")
             restarted = f"; restarted {restart_kind} {', '.join(restart)}" if restart else ""
-            return f"{where} {key} {data[key]!r} -> {value!r}{restarted}"
+            return f"{where} {key} {data[key]!r} -> {new!r}{restarted}"  # (results are redacted on the way out)
 
         return ctx.write("set_config_value", namespace, {"namespace": namespace, "name": name, "key": key, "value": value,
+                                                         "edit": edit.model_dump() if edit else None,
                                                          "restart": restart, "restart_kind": restart_kind,
                                                          "expect_value": expect_value}, reason, dry_run, action)

@@ -18,6 +18,7 @@ from ..analyzers.service_ports import port_reach
 from ..ids import resource_id
 from ..kube import KINDS, KubeClient, resolve_kind
 from .context import KubeTools, Name
+from .endpoint_values import corrected_host, corrected_port, text_edit
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
@@ -80,6 +81,9 @@ class Dependency(Row):
     corrected_value: str | None = Field(None, description=(
         "the value with the one host or port that does answer (a single close Service name, or the Service's only "
         "port) -- for a value written in the pod template or a ConfigMap; never for a Secret's"))
+    corrected_edit: dict[str, str] | None = Field(None, description=(
+        "the same correction as the one part that changes ({find, replace}: a host, a port): what set_config_value's "
+        "`edit` takes where the value is shown masked"))
     ready_endpoints: int | None = None
     not_ready_endpoints: int | None = None
     external_name: str | None = Field(None, description=(
@@ -210,29 +214,6 @@ def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[Servi
     return found
 
 
-def corrected_host(value: str, host: str, similar: list[str], namespace: str | None = None) -> str | None:
-    """The value with its Service host replaced by the one close Service there is (none when several are): its
-    name, and its namespace where the host names another one (`ledger.payment` -> `ledger.payments`)."""
-    if len(similar) != 1:
-        return None
-    new_namespace, _, name = similar[0].split("/")
-    fixed = value
-    if namespace and new_namespace != namespace:
-        fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}\.{re.escape(namespace)}(?=[.:/]|$)", f"{name}.{new_namespace}",
-                       value, count=1)
-    if fixed == value:
-        fixed = re.sub(rf"(?<![A-Za-z0-9-]){re.escape(host)}(?=[.:/])", name, value, count=1)
-    return fixed if fixed != value else None
-
-
-def corrected_port(value: str, port: int, exposed: list[int]) -> str | None:
-    """The value with its port replaced by the Service's only port (none when it exposes several)."""
-    if len(exposed) != 1:
-        return None
-    fixed = re.sub(rf":{port}(?![0-9])", f":{exposed[0]}", value, count=1)
-    return fixed if fixed != value else None
-
-
 def _unreached(reach: list, service_id: str) -> str | None:
     missed = [r for r in reach if r.reached is False]
     return "; ".join(r.sentence(service_id) for r in missed) or None
@@ -267,7 +248,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             except Exception:
                 similar = similar_services(ref.namespace, ref.service, namespace)
                 corrected = corrected_host(ref.env.value, ref.service, similar, ref.namespace) if shown else None
-                deps.append(Dependency(**where, exists=False, similar_services=similar, corrected_value=corrected))
+                deps.append(Dependency(**where, exists=False, similar_services=similar, corrected_value=corrected,
+                                       corrected_edit=text_edit(ref.env.value, corrected) if corrected else None))
                 continue
             subsets = endpoints.get("subsets") or []
             problem, exposed = port_problem(ref.namespace, ref.service, service, ref.port)
@@ -275,7 +257,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             deps.append(Dependency(**where, exists=True,
                                    ready_endpoints=sum(len(s.get("addresses") or []) for s in subsets),
                                    not_ready_endpoints=sum(len(s.get("notReadyAddresses") or []) for s in subsets),
-                                   port_problem=problem, exposed_ports=exposed, corrected_value=corrected))
+                                   port_problem=problem, exposed_ports=exposed, corrected_value=corrected,
+                                   corrected_edit=text_edit(ref.env.value, corrected) if corrected else None))
         return deps
 
     def similar_services(namespace: str, name: str, caller_namespace: str) -> list[str]:

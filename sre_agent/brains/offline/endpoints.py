@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 # The dependency row's fields the finding keeps: what the verdict's resource and the fix are read from.
-ENDPOINT_FIELDS = ("env", "source", "port", "exposed_ports", "similar_services", "container", "corrected_value", "path")
+ENDPOINT_FIELDS = ("env", "source", "port", "exposed_ports", "similar_services", "container", "corrected_value",
+                   "corrected_edit", "path")
 
 
 def misaimed(dep: dict[str, Any]) -> bool:

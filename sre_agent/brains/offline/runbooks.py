@@ -13,7 +13,7 @@ from typing import Any
 from ...contracts import RootCauseCategory, parse_resource_id
 from ...graph.access_fixes import claim_growth, probe_timeout_raise, the_pull_secret
 from ...graph.cronjob_fixes import PULL_SIGNALS, last_worked_image, runs_stuck_on_pull
-from ...graph.endpoint_fixes import config_correction
+from ...graph.endpoint_fixes import MASK, config_correction
 from ...graph.fix_values import (
     autoscaler_caps,
     cordons_in_the_way,
@@ -253,7 +253,12 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
     if kind == "PersistentVolumeClaim" and (growth := claim_growth(state.findings, root)) is not None:
         values["pvc"], (values["claim_size"], values["new_claim_size"]) = name, growth
     if kind == "ConfigMap" and (correction := config_correction(state.findings, root)) is not None:
-        values.update(config_map=correction.config_map, config_key=correction.key, new_config_value=correction.value,
+        # a value shown masked (a URL with credentials) is never written whole: only the part that changes, in place
+        if correction.masked and correction.edit and MASK not in str(correction.edit):
+            values["config_edit"] = correction.edit
+        elif not correction.masked:
+            values["new_config_value"] = correction.value
+        values.update(config_map=correction.config_map, config_key=correction.key,
                       config_readers=correction.readers, config_reader_kind=correction.reader_kind)
     if (probe := probe_timeout_raise(state.findings, workload)) is not None:
         values.update(probe_container=probe.container, probe="liveness", probe_timeout=probe.current,

@@ -138,6 +138,28 @@ def test_a_config_value_is_corrected_under_its_own_key_and_only_its_readers_rest
     assert last_audit(audit_path) == ("set_config_value", "applied")
 
 
+def test_a_value_shown_masked_is_corrected_in_place_and_the_mask_is_never_written(mcp, api, lab, audit_path):
+    """A URL with credentials reaches every reader masked; its port is corrected by the one part that changes (the
+    server applies it to the real value), from the value as it was shown -- and a value carrying the mask is refused."""
+    core = client.CoreV1Api(api)
+    url = "postgres://rx:hunter2-Xq9@ledger-db.shop.svc.cluster.local:6432/rx?sslmode=require"
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "ledger-db-config"}, "data": {"DATABASE_URL": url}})
+    target = {"namespace": "shop", "name": "ledger-db-config", "key": "DATABASE_URL", **REASON}
+    shown = "postgres://***redacted***@ledger-db.shop.svc.cluster.local:6432/rx?sslmode=require"
+    masked = mcp.call("set_config_value", {**target, "value": shown.replace("6432", "5432")})
+    assert masked.is_error and "would replace the secret with the mask" in masked.text, masked.text
+    twice = mcp.call("set_config_value", {**target, "edit": {"find": "s", "replace": "z"}})
+    assert twice.is_error and "not once" in twice.text, twice.text
+    both = mcp.call("set_config_value", {**target, "value": url, "edit": {"find": "6432", "replace": "5432"}})
+    assert both.is_error and "either value or edit" in both.text, both.text
+    assert core.read_namespaced_config_map("ledger-db-config", "shop").data["DATABASE_URL"] == url
+    assert last_audit(audit_path) == ("set_config_value", "refused")
+    done = mcp.call("set_config_value", {**target, "edit": {"find": "6432", "replace": "5432"}, "expect_value": shown})
+    assert not done.is_error and "hunter2" not in done.text, done.text
+    assert core.read_namespaced_config_map("ledger-db-config", "shop").data["DATABASE_URL"] == url.replace(":6432/", ":5432/")
+    assert last_audit(audit_path) == ("set_config_value", "applied")
+
+
 def test_the_give_writes_stay_inside_the_allow_list(mcp, audit_path):
     outside = mcp.call("expand_claim", {"namespace": "payments", "name": "data-ledger-db-0", "size": "20Gi", **REASON})
     assert outside.is_error and "not in this server's allow-list" in outside.text, outside.text

@@ -16,8 +16,10 @@ CLAIM, CONFIG = "pay/PersistentVolumeClaim/data-ledger-0", "pay/ConfigMap/ledger
 TIMED_OUT = finding(WORKLOAD, "LivenessProbeFailing", probe_container="api", timeout_seconds=1, timed_out=True)
 
 
-def unserved(caller: str = WORKLOAD, value: str | None = "http://rates.pay.svc:8080", key: str = "RATES_URL") -> object:
-    return finding(caller, "EndpointUnserved", env=key, source=f"ConfigMap/ledger-upstreams/{key}", corrected_value=value)
+def unserved(caller: str = WORKLOAD, value: str | None = "http://rates.pay.svc:8080", key: str = "RATES_URL",
+             edit: dict | None = None) -> object:
+    return finding(caller, "EndpointUnserved", env=key, source=f"ConfigMap/ledger-upstreams/{key}", corrected_value=value,
+                   corrected_edit=edit)
 
 
 @pytest.mark.parametrize("category, resource, runbook, findings, tool, args", [
@@ -49,6 +51,13 @@ def unserved(caller: str = WORKLOAD, value: str | None = "http://rates.pay.svc:8
      "set_config_value", {"restart": ["ledger", "ledger-batch"]}),
     # ... no single answer (several close Services): a human names it
     (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved(value=None)], None, None),
+    # ... a value shown masked (credentials in the URL): the part that changes, in place -- never the mask written
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured",
+     [unserved(value="postgres://***redacted***@rates.pay.svc:8080/r", edit={"find": "8443", "replace": "8080"})],
+     "set_config_value", {"key": "RATES_URL", "edit": {"find": "8443", "replace": "8080"}, "restart": ["ledger"]}),
+    # ... masked, and no part said on its own: a human corrects it
+    (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured",
+     [unserved(value="postgres://***redacted***@rates.pay.svc:8080/r")], None, None),
     # ... a CronJob reads it: its next run reads the new value, there is nothing to restart with this tool
     (C.ENDPOINT_MISCONFIGURED, CONFIG, "endpoint_misconfigured", [unserved("pay/CronJob/ledger-sync")], None, None),
 ])

@@ -6,6 +6,9 @@ pile-up beside any raise (graph/quota_fixes.py). Table tests over findings."""
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -134,3 +137,36 @@ def test_a_cordon_in_the_way_is_uncordoned_by_name_and_a_recorded_cordon_asks_fi
                                                    "signal": "stated reason", "who": "platform-oncall"})
     [fix] = proposed_fixes(state(C.UNSCHEDULABLE, sts, f(sts, "FailedScheduling"), cordon, noted))
     assert fix.commands == ["kubectl uncordon n2"] and "CHG-9" in fix.needs and "platform-oncall" in fix.needs
+
+
+YAML = """apiVersion: v1
+data:
+  DATABASE_URL: postgres://rx:p4ss+w0rd@db.rx.svc.cluster.local:6432/rx?sslmode=require
+  POOL_SIZE: "6432"
+kind: ConfigMap
+"""
+
+
+@pytest.mark.skipif(shutil.which("sed") is None, reason="needs sed, as the human running the pipeline has")
+def test_a_masked_value_is_corrected_in_place_by_a_pipeline_that_touches_only_its_key_and_that_part():
+    """The command a human pastes for a value shown masked: sed on the key's line only -- the password (never shown)
+    and another key holding the same digits stay as they are."""
+    from sre_agent.graph.endpoint_fixes import in_place_command
+    command = in_place_command("rx", "ConfigMap", "rx-config", "DATABASE_URL", {"find": "6432", "replace": "5432"})
+    assert command.startswith("kubectl -n rx get configmap rx-config -o yaml | sed -E ") and \
+        command.endswith(" | kubectl replace -f -") and "redacted" not in command
+    script = shlex.split(command.split(" | ")[1])[2]
+    edited = subprocess.run(["sed", "-E", script], input=YAML, capture_output=True, text=True, check=True).stdout
+    assert edited == YAML.replace(":6432/", ":5432/")
+
+
+def test_a_correction_shown_masked_is_proposed_in_place_never_with_the_mask():
+    holder, caller = "rx/ConfigMap/rx-config", "rx/Deployment/rx-api"
+    unserved = f(caller, "EndpointUnserved", "rx-api's DATABASE_URL names port 6432", env="DATABASE_URL",
+                 source="ConfigMap/rx-config/DATABASE_URL", port=6432, exposed_ports=[5432],
+                 corrected_value="postgres://***redacted***@db.rx.svc.cluster.local:5432/rx",
+                 corrected_edit={"find": "6432", "replace": "5432"})
+    fixes = proposed_fixes(state(C.ENDPOINT_MISCONFIGURED, holder, unserved))
+    commands = [c for fix in fixes for c in fix.commands]
+    assert commands and not any("redacted" in c for c in commands), commands
+    assert any("sed -E" in c and "6432" in c and "5432" in c for c in commands), commands
