@@ -218,10 +218,14 @@ def _image(state: Investigation, workload: str) -> list[ProposedFix]:
             # a failed run the alarm watches stays failed: run it again from the fixed template, under its own name
             # and a run stuck on the image it cannot pull holds off the next ones (Forbid): it starts again too
             watched = {str(f.details["run"]).rsplit("/", 1)[-1] for f in pulls if f.details.get("run") in state.incident.affected}
-            for job in sorted(watched | set(runs_stuck_on_pull(state.findings, workload))):
+            rerun = sorted(watched | set(runs_stuck_on_pull(state.findings, workload)))
+            for job in rerun:
                 commands += [f"kubectl {_ns(namespace)}delete job {job}",
                              f"kubectl {_ns(namespace)}create job {job} --from=cronjob/{name}"]
                 how += f"; then run the failed {job} again from it"
+            if not rerun and not needs:  # what its failed runs left undone is done now, not at the next schedule
+                commands.append(f"kubectl {_ns(namespace)}create job {name}-fix --from=cronjob/{name}")
+                how += "; then start a run from it now"
         else:
             change = container_change(kind, container or "<container>", {"image": wanted})
             commands = [recreate_command(kind, KUBECTL_KIND[kind], namespace, name, change)]

@@ -93,7 +93,7 @@ def _verdict(state: Investigation, status: str) -> str:
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         checks = ", ".join(looked_at) or "the cluster"
         warnings = [f.summary for f in state.findings if f.severity != "info"]
-        if diagnosis is not None and diagnosis.summary.startswith("No root cause in the cluster"):
+        if _traced_outside(state):
             return diagnosis.summary  # the trouble was traced outside: where to, said first
         if warnings:
             return f"No root cause found for {checks}, but note: " + "; ".join(warnings[:3])
@@ -101,9 +101,18 @@ def _verdict(state: Investigation, status: str) -> str:
     return f"Not healthy: {diagnosis.summary}"
 
 
+OUTSIDE = "No root cause in the cluster"  # how a diagnosis says the failing calls go to a host outside the cluster
+
+
+def _traced_outside(state: Investigation) -> bool:
+    return state.diagnosis is not None and state.diagnosis.summary.startswith(OUTSIDE)
+
+
 def _why_escalated(state: Investigation) -> str:
     if not _no_fault(state):
         return "the fix did not verify"
+    if _traced_outside(state):  # nothing here to change, yet the alarm is real: whoever owns that host acts
+        return "the fault is outside the cluster -- " + state.diagnosis.summary.removeprefix(OUTSIDE + ": ")  # type: ignore[union-attr]
     down = [f"{f.signal} on {f.resource}" for f in state.findings if f.severity == "critical"]
     return "no root cause was found, but something is down: " + "; ".join(down[:3]) + " -- look at it before closing"
 
@@ -118,8 +127,9 @@ def final_status(state: Investigation) -> IncidentStatus:
         return "unknown"
     if state.incident.source == "chat":
         return "answered"
-    if _no_fault(state) and any(f.severity == "critical" for f in state.findings):
-        # no root cause, but something seen is down (a dependency without endpoints, a crash): a human looks
+    if _no_fault(state) and (any(f.severity == "critical" for f in state.findings) or _traced_outside(state)):
+        # no root cause, but something seen is down (a dependency without endpoints, a crash), or the calls fail at a
+        # host outside the cluster (a vendor's outage): a human looks -- "healthy" would close a real page
         return "escalated"
     return "healthy" if _no_fault(state) else "escalated"
 

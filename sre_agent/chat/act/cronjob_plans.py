@@ -1,7 +1,10 @@
-"""A CronJob's image or limits changed (its job template's: every later run uses it). No MCP tool writes a CronJob, so
-each is the kubectl a human runs after approval (BY_HAND)."""
+"""A CronJob's image or limits changed (its job template's: every later run uses it). The image is set_cronjob_image's
+(pinned to the image the template names now; a run started from the fixed template when the request asks for one);
+its resources are the kubectl a human runs after approval (BY_HAND: no MCP tool changes a CronJob's resources)."""
 
 from __future__ import annotations
+
+import re
 
 from ...contracts import parse_resource_id
 from ..answer.objects import pod_spec_of
@@ -21,20 +24,29 @@ def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, 
                  "their resources."])
 
 
+# "and kick off a run", "trigger it", "run it now", "rerun": a run from the fixed template now, not at the next schedule
+RUN_ASKED = re.compile(r"\b(?:kick(?:ed|ing)? (?:it |one |a run )?off|trigger|re-?run|run (?:it|one) now|run it again|"
+                       r"(?:a|one) (?:manual |new )?run(?! of)|start (?:a|one) (?:run|job))\b", re.I)
+
+
 def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """A CronJob's image (its job template's; every later run uses it): no MCP tool writes a CronJob, so the
-    kubectl a human runs after approval."""
+    """A CronJob's image (its job template's; every later run uses it): set_cronjob_image, from the image its template
+    names now -- with a run started from the fixed template when the request asks for one."""
     namespace, _, name = parse_resource_id(rid)
     wanted = image_asked(question, pod_spec_of("CronJob", obj).get("containers") or [])
     if wanted is None:
         return "Say which image (e.g. 'set its image to repo/app:1.2.3')"
     container, image = wanted
-    cname = container.get("name") or name
-    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace, "container": cname, "image": image},
-                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it)",
-                f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}", f"image {container.get('image')}",
-                ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
-                 "their image."])
+    cname, run_now = container.get("name") or name, bool(RUN_ASKED.search(question))
+    kubectl = f"kubectl set image cronjob/{name} {cname}={image} -n {namespace}"
+    return Plan("set_cronjob_image", {"namespace": namespace, "name": name, "container": cname, "image": image,
+                                      "run_now": run_now, "expect_image": container.get("image"), "reason": question[:200]},
+                f"CronJob {name} container {cname}: image {container.get('image')} -> {image} (the next runs use it"
+                + ("; one run started now from the fixed template)" if run_now else ")"),
+                kubectl + (f" && kubectl create job {name}-fix --from=cronjob/{name} -n {namespace}" if run_now else ""),
+                f"image {container.get('image')}",
+                ["Runs already started keep their image." + ("" if run_now else " Say 'and run it now' to start a run "
+                                                             "from the fixed template instead of waiting for the schedule.")])
 
 
 def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:

@@ -107,12 +107,21 @@ def test_a_rerun_is_a_job_made_by_hand_from_a_cronjob_or_a_copy_of_a_job():
     assert "only Jobs and CronJobs" in str(plan_for("rerun it", "ns/Deployment/api", DEPLOY))
 
 
-def test_a_cronjobs_image_is_a_command_for_a_human_on_its_job_template():
+@pytest.mark.parametrize("ask, run_now", [
+    ("set the cronjob image back to notam-sync:2.4.0", False),
+    ("set the image back to notam-sync:2.4.0 and kick off a run", True),  # a run from the fixed template now
+    ("set its image to notam-sync:2.4.0, then trigger it", True),
+])
+def test_a_cronjobs_image_is_pinned_on_its_job_template_from_the_image_it_names_now(ask, run_now):
     cron = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
         {"name": "sync", "image": "reg.example/ops/notam-sync:v2.4.1"}]}}}}}}
-    plan = plan_for("set the cronjob image back to notam-sync:2.4.0", "ops/CronJob/notam-sync", cron)
-    assert isinstance(plan, Plan) and plan.tool.startswith("(by hand")
-    assert plan.kubectl == "kubectl set image cronjob/notam-sync sync=reg.example/ops/notam-sync:2.4.0 -n ops"
+    plan = plan_for(ask, "ops/CronJob/notam-sync", cron)
+    assert isinstance(plan, Plan) and plan.tool == "set_cronjob_image"
+    assert {k: plan.args[k] for k in ("container", "image", "expect_image", "run_now")} == {
+        "container": "sync", "image": "reg.example/ops/notam-sync:2.4.0", "expect_image": "reg.example/ops/notam-sync:v2.4.1",
+        "run_now": run_now}
+    assert plan.kubectl.startswith("kubectl set image cronjob/notam-sync sync=reg.example/ops/notam-sync:2.4.0 -n ops")
+    assert ("--from=cronjob/notam-sync" in plan.kubectl) is run_now
 
 
 CRON = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [

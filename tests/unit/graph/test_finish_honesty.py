@@ -129,3 +129,20 @@ def test_an_alarm_still_firing_over_errors_with_no_cause_found_pages_a_human(ext
         assert escalation_reason(run) == ("no root cause was found, but the alarm still fires and shop/Service/api is off "
                                           "its baseline: 5xxCount anomalous since 2026-01-01T10:18:00Z -- look at what "
                                           "changed before that")
+
+
+@pytest.mark.parametrize("source, expected", [("alarm", "escalated"), ("sweep", "escalated"), ("chat", "answered")])
+def test_calls_failing_at_a_host_outside_the_cluster_are_never_closed_as_healthy(source, expected):
+    """Nothing in the cluster to change, yet the alarm is real (a vendor's gateway times out): the page goes to a human
+    with where the trouble is -- "healthy" would close it."""
+    run = state(source, OK, OK)
+    run.diagnosis = Diagnosis(category=RootCauseCategory.NONE, resource="", summary=(
+        "No root cause in the cluster: pay/Deployment/payments-api's calls to gw.example-pay.com (outside the cluster) "
+        "time out or fail -- its owner is who can fix that"))
+    assert final_status(run) == expected
+    assert _answer(run, expected).startswith("No root cause in the cluster: pay/Deployment/payments-api's calls to")
+    if expected == "escalated":
+        done = run.model_copy(update={"status": expected})
+        report = render_markdown(done, to_result(done, duration_s=1.0, trace_id=None, report_path=None))
+        assert "Escalated because: the fault is outside the cluster -- pay/Deployment/payments-api's calls to " \
+            "gw.example-pay.com" in report

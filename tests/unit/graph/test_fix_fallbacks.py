@@ -92,6 +92,8 @@ def test_a_cronjob_that_cannot_pull_goes_back_to_the_image_its_last_completed_ru
     [fix] = proposed_fixes(state(C.BAD_IMAGE, cronjob, *found))
     assert fix.commands[0] == f"kubectl -n batch set image cronjob/nightly-report {command}"
     assert bool(fix.needs) is needs and ("last completed run" in fix.summary) is not needs
+    # an image known to work: a run starts from the fixed template now (what the failed runs left undone is done now)
+    assert (fix.commands[1:] == ["kubectl -n batch create job nightly-report-fix --from=cronjob/nightly-report"]) is not needs
 
 
 def test_the_last_run_to_complete_is_the_newest_complete_one_with_images():
