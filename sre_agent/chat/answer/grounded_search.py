@@ -42,6 +42,7 @@ ASKING = {"say", "says", "said", "set", "sets", "called", "call", "named", "mean
 IDENTIFIER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]+(?:[-_.][a-z0-9]+)+$|^[a-z]+-\d+$")  # CHG-8841, 12.5.0-rc1
 WORD = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]{3,}")
 PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # camelCase and SNAKE_CASE apart: TaintManagerEviction
+HEX_ID = re.compile(r"(?<![A-Za-z0-9])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?![A-Za-z0-9])")  # ids, digests
 # a request to act ("take the taint off the nodes", "copy the key into X and roll it") or whether to ("should we raise
 # it", "what if we give it 2Gi"): answered by the forms that read requests, never by a line that shares their words
 ACTING = re.compile(r"^\W*(?:(?:ok|okay|so|then|just|pls|please|now|go\s+ahead\s+and)\W+)*(?:(?:should|shall|can|could)\s+"
@@ -135,7 +136,9 @@ def carried(concepts: dict[str, set[str]], text: str, roots: bool = True) -> fro
     DEFAULT_CACHE_CONTROL, TaintManagerEviction), a plural as its singular."""
     lower = text.lower()
     whole = set(re.findall(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", lower))  # (a path's dots part its keys: data.PLAT-3112)
-    pieces = whole | {part for token in whole for part in token.split(".")} | {p.lower() for p in PIECE.findall(text)}
+    # (never the letters of an id: a request id a7c0db02dead carries no "dead", a digest 9f3bad1e no "bad")
+    pieces = whole | {part for token in whole for part in token.split(".")} | {
+        p.lower() for p in PIECE.findall(HEX_ID.sub(" ", text))}
     # a dashed token's runs of words: cert-not-after carries not-after (a word family's form, word_families.yaml)
     pieces |= {"-".join(words[i:j]) for token in whole if "-" in token and len(words := token.split("-")) <= 8
                for i in range(len(words)) for j in range(i + 2, len(words) + 1)}

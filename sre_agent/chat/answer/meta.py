@@ -13,7 +13,8 @@ from ..understand.grounding import diagnosis_words, grounded_subject
 from ..understand.intent_model import guess_intent
 from ..understand.names import joined_words
 from ..understand.namespaces_said import namespace_named
-from ..understand.references import OTHER_KINDS, fuzzy_named, kind_of, name_of, named_exactly
+from ..understand.references import OTHER_KINDS, PRONOUN_OR_POSSESSIVE, fuzzy_named, kind_of, name_of, named_exactly
+from ..understand.roles import role_named
 from .config_refs import config_users
 from .config_sources import setting_in_words
 from .facts import SPEC_SAID_WHOLE, object_facts
@@ -214,6 +215,10 @@ async def unrecognised(ask: Ask) -> Answer:
                 hint in OTHER_KINDS and (chosen := await named_exactly(ask, word, kinds=[hint]))):  # "the X hpa"
             why = "which the question names"
             break
+    if chosen is None and not PRONOUN_OR_POSSESSIVE.search(ask.question) and (role := await role_named(ask)) is not None:
+        if isinstance(role, Answer):
+            return role  # several run one and the conversation points at none: which
+        chosen, why = role, "which runs what the question names"  # "db down?": what runs a database, not the focus
     if chosen is None and owners and ask.recognised.candidates and not ask.focus:
         # "whats the renewals schedule": a word standing for a name of the kind the attribute belongs to
         chosen = await fuzzy_named(ask, ask.recognised.candidates, owners[0])

@@ -48,3 +48,4 @@ async def workload_running(ask: Ask, version: str) -> str | None:
         found += [f"{i.get('namespace')}/{kind}/{i.get('name')}" for i in (listed.data or {}).get("items") or []
                   if any(str(image).lower().rsplit(":", 1)[-1].lstrip("v") == tag for image in i.get("images") or [])]
     return found[0] if len(found) == 1 else None
+

@@ -20,6 +20,7 @@ from .kinds_said import ROLLABLE, SECRET_ATTRIBUTE, config_described, config_rea
 from .named_targets import full_name_beside, key_holder_named, token_of_one
 from .names import best_names, generated_from, joined_words, match_score, tokens
 from .namespaces_said import namespaces
+from .roles import role_named
 
 
 async def _named_in_question(ask: Ask, skip: str | None = None) -> str | None:
@@ -301,6 +302,8 @@ async def resolve(ask: Ask) -> str | Answer:
             return troubled  # "why now" after "is it the cpu thing on X" found X healthy: the symptom is the incident's
         if (described := focus_by_word(ask)) is not None:
             return described  # "that debug deploy" after a quota's holders: the one object of the conversation so named
+        if not PRONOUN_OR_POSSESSIVE.search(ask.question) and (role := await role_named(ask)) is not None:
+            return role  # "mq down?" after talking about the db: what runs a message queue, not the db
         if ask.form not in WRITE_FORMS and not PRONOUN_OR_POSSESSIVE.search(ask.question) and (
                 tokened := await token_of_one(ask, [w for w in rec.candidates[:5] if "-" not in w])) is not None:
             return tokened  # "where does the redis volume live" after trailer-transcoder: loyalty-redis, the one so named
@@ -381,6 +384,8 @@ async def resolve(ask: Ask) -> str | Answer:
     if chosen is None and outcome.error is None and subject in await namespaces(ask):
         ask.namespace = subject  # "how's treasury looking": the namespace's health
         return ""
+    if chosen is None and outcome.error is None and (role := await role_named(ask)) is not None:
+        return role  # "is the queue backed up": what runs rabbitmq, never the object the conversation was on
     if chosen is None and outcome.error is None:
         words = [*joined_words(ask.question, rec.candidates), subject, *[w for w in rec.candidates if w != subject]] \
             if ask.form in SYMPTOM_FORMS else [subject]

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from sre_agent.chat.answer.grounded_search import Found, concepts_of, enough, found_by_words, ranked
+from sre_agent.chat.answer.grounded_search import Found, carried, concepts_of, enough, found_by_words, ranked
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -136,7 +136,6 @@ def test_a_line_written_in_another_namespace_answers_and_is_counted_once():
     ("when does the cert expire", "restarted after the upgrade", set()),
 ])
 def test_a_word_is_found_under_the_names_the_world_writes_its_fact_in(question, line, carries):
-    from sre_agent.chat.answer.grounded_search import carried
 
     assert set(carried(concepts_of(question, []), line)) == carries
 
@@ -148,7 +147,6 @@ def test_a_word_is_found_under_the_names_the_world_writes_its_fact_in(question, 
     ("wats the cache ratio", "data.mode: cached", set()),
 ])
 def test_a_word_is_found_in_its_inflections(question, line, carries):
-    from sre_agent.chat.answer.grounded_search import carried
     assert set(carried(concepts_of(question, []), line)) == carries
 
 
@@ -192,3 +190,13 @@ def test_the_list_an_item_sits_in_names_what_it_is_and_which_node_is_answered_by
                            ("tsdb/Deployment/agg", "metadata.annotations.x.io/note", "pressure readings per district")])
     got = answer("which node has the pressure taint", world, subject="tsdb/StatefulSet/replica")
     assert got is not None and got.headline.startswith("node.kubernetes.io/memory-pressure  (Node/ip-10-0-3-39")
+
+
+@pytest.mark.parametrize("text, carries", [
+    ("POST /v1/invoices/pay 200 277ms [a7c0db02dead]", False),  # a request id's letters are no word
+    ("pulled sha256:9f3bad1e77c0 ok", False),
+    ("consumer deadLocked on channel 3", True),  # camelCase apart: a word
+    ("DEAD_LETTER_QUEUE has 41 messages", True),
+])
+def test_a_word_is_never_found_in_the_letters_of_an_id(text, carries):
+    assert bool(carried({"dead": {"dead", "bad"}}, text)) is carries

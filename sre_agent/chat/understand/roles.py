@@ -1,0 +1,68 @@
+"""A role word instead of a name -- "db down?", "is the broker healthy", "redis ok?": the workloads whose image plays
+that role (roles.yaml, read against what runs now), never the object the conversation happened to be on. One holder
+is the answer's subject (said so in a note); several are narrowed to the conversation's, else one short question."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..ask import Ask
+from ..models import Answer
+from .context_names import several_fit
+
+WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((Path(__file__).parent / "roles.yaml").read_text(encoding="utf-8")) or {}
+    return {str(word): tuple(str(r) for r in repos) for word, repos in data.items()}
+
+
+def repository(image: str) -> str:
+    """The last path segment of an image without its tag or digest: ".../bitnami/postgresql:16" -> "postgresql"."""
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+def plays(image: str, repos: tuple[str, ...]) -> bool:
+    """The image is one of the role's (by prefix) -- never an exporter beside it (it reads the db; it is not the db)."""
+    name = repository(image)
+    return name.startswith(repos) and "exporter" not in name
+
+
+async def role_holders(ask: Ask, word: str) -> list[str] | None:
+    """The workloads whose image plays the role `word` names; None when the word is no role."""
+    repos = roles().get(word.lower())
+    if repos is None:
+        return None
+    found = []
+    for kind in ("StatefulSet", "Deployment", "DaemonSet"):
+        listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})
+        found += [f"{i.get('namespace')}/{kind}/{i.get('name')}" for i in (listed.data or {}).get("items") or []
+                  if any(plays(str(image), repos) for image in i.get("images") or [])]
+    return found
+
+
+async def role_named(ask: Ask) -> str | Answer | None:
+    """The workload the question's first role word names by what it runs; an answer saying none runs one (never the
+    conversation's object in its place); None when the question says no role."""
+    unheld = None
+    for word in dict.fromkeys(WORD.findall(ask.question.lower())):
+        holders = await role_holders(ask, word)
+        if holders == []:
+            unheld = unheld or word
+        if not holders:
+            continue
+        if (several := await several_fit(ask, word, [{"resource": r} for r in holders], None)) is not None:
+            return several
+        ask.notes.append(f"(took {word!r} to mean {holders[0]}, the workload that runs one)")
+        return holders[0]
+    if unheld is not None:
+        return ask.answer(f"Nothing named or running {unheld!r} here: no object has that name and no workload's image is "
+                          f"one of {', '.join(roles()[unheld][:4])}", status="answered",
+                          next_steps=["Name the workload you mean, or ask 'what's broken?' for what is wrong now."])
+    return None
