@@ -1,5 +1,6 @@
 """An object named by the state it is in rather than its name: "delete the imagepullbackoff pods", "restart the
-crashlooping ones", "uncordon the cordoned deck node", "the notready node". What exists now is listed and the one in
+crashlooping ones", "uncordon the cordoned deck node", "the notready node" -- or by the state the change needs ("uncordon
+the node": the cordoned one). What exists now is listed and the one in
 that state is the object -- pods by their owner workload, nodes by their own state -- and, when several are, a word of
 the question that is one of their labels ("deck" of pool=deck) tells them apart. None when no object, or several,
 fit: the caller asks which, never guesses."""
@@ -20,6 +21,9 @@ POD_STATES = {"pending": ("Pending",), "crashloop": ("CrashLoopBackOff",), "cras
 POD_STATE_SAID = re.compile(rf"\b({'|'.join(POD_STATES)})\b[\w\s-]{{0,20}}\bpods?\b", re.IGNORECASE)
 NODE_STATE_SAID = re.compile(r"\b(cordoned|notready|not\s+ready|unschedulable|tainted)\b", re.IGNORECASE)
 NODE_WORD = re.compile(r"\bnodes?\b", re.IGNORECASE)
+# a change only a node in one state can take names that state: "uncordon the node" is the cordoned one
+STATE_OF_VERB = ((re.compile(r"\buncordon\w*", re.IGNORECASE), "cordoned"),
+                 (re.compile(r"\buntaint\w*|\bremove\s+(?:the\s+|its\s+)?taints?\b", re.IGNORECASE), "tainted"))
 
 
 def _in_state(pod: dict, states: set[str]) -> bool:
@@ -53,9 +57,10 @@ async def node_in_state(ask: Ask) -> str | None:
     """The one Node in the state the question says ("the cordoned deck node"): several in it, the one whose labels
     carry another word of the question."""
     said = NODE_STATE_SAID.search(ask.question)
-    if said is None or not NODE_WORD.search(ask.question):
+    implied = next((state for verb, state in STATE_OF_VERB if verb.search(ask.question)), None)
+    if (said is None and implied is None) or not NODE_WORD.search(ask.question):
         return None
-    state = re.sub(r"\s+", " ", said.group(1).lower())
+    state = re.sub(r"\s+", " ", said.group(1).lower()) if said else str(implied)
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
     nodes = [n for n in (listed.data or {}).get("items") or [] if state in _node_state(n)]
     if len(nodes) > 1:

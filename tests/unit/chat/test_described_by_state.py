@@ -39,3 +39,12 @@ def test_a_pods_state_is_read_from_its_containers_problems_too():
     ask = Ask(question="delete the imagepullbackoff pods", recognised=recognise("delete the imagepullbackoff pods"),
               tools=Cluster({"Pod": rows, "Node": []}))
     assert asyncio.run(described_by_state(ask)) == "t/Deployment/renderer"
+
+
+def test_a_change_only_one_state_can_take_names_that_state():
+    one_cordoned = [NODES[0], {**NODES[1], "unschedulable": False}, NODES[2]]
+    ask = Ask(question="uncordon the node", recognised=recognise("uncordon the node"),
+              tools=Cluster({"Pod": PODS, "Node": one_cordoned}))
+    assert asyncio.run(described_by_state(ask, "Node")) == "Node/n1"  # the one cordoned: the one uncordon can change
+    assert _resolved("uncordon the node", "Node") is None  # two cordoned and nothing tells them apart: ask which
+    assert _resolved("restart the node", "Node") is None  # a change any node takes names no state
