@@ -48,3 +48,9 @@ def test_a_change_only_one_state_can_take_names_that_state():
     assert asyncio.run(described_by_state(ask, "Node")) == "Node/n1"  # the one cordoned: the one uncordon can change
     assert _resolved("uncordon the node", "Node") is None  # two cordoned and nothing tells them apart: ask which
     assert _resolved("restart the node", "Node") is None  # a change any node takes names no state
+
+
+def test_a_purpose_clause_after_the_object_is_never_its_name():
+    from sre_agent.chat.understand.forms import recognise as read
+    assert read("uncordon the node so pods spread better").subject is None  # "so" begins why, not a node's name
+    assert read("restart the api so it picks up the config").subject == "api"
