@@ -151,10 +151,14 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         if kind != "Node":
             return f"{rid} is a {kind}; cordoning and draining apply to Nodes"
         tool = "uncordon" if re.search(r"uncordon", question, re.IGNORECASE) else "cordon"
-        note = ["Draining also evicts its pods: chat's tools cordon only; evict the pods after approval."] \
-            if DRAIN.search(question) else []
+        if tool == "cordon" and DRAIN.search(question):  # a drain is the cordon and the evictions: what was asked, whole
+            return Plan(BY_HAND, {"node": name, "reason": reason},
+                        f"drain node {name}: mark it unschedulable and evict its pods (DaemonSet pods stay; evictions "
+                        "honour PodDisruptionBudgets)", f"kubectl drain {name} --ignore-daemonsets --delete-emptydir-data",
+                        f"unschedulable={bool(spec.get('unschedulable'))}",
+                        ["No MCP tool evicts pods: a human runs the drain after approval (or asks for a cordon alone)."])
         return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
-                    f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}", note)
+                    f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}")
     if verb == "taint":
         return taint_plan(question, rid, obj)
     if verb == "tolerate":
@@ -333,7 +337,8 @@ async def write_request(ask: Ask) -> Answer:
             or await below_budget(ask, plan.tool, plan.args, rid)
             or (await in_use(ask, rid) or await healthy_run_killed(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:
         return reversed_intent
-    if plan.tool == "cordon" and DRAIN.search(ask.question) and not isinstance(risks := await drain_risks(ask, name), str):
+    if kind == "Node" and DRAIN.search(ask.question) and not re.search(r"uncordon", ask.question, re.IGNORECASE) and \
+            not isinstance(risks := await drain_risks(ask, name), str):
         plan.notes[:0] = [f"a drain would be refused by {line}" for line in risks[1]] + [f"a drain takes down {line}" for line in risks[2]]
     if kind in ("Secret", "ConfigMap") and RESTART_TOO.search(ask.question):
         users, _ = await config_users(ask, rid)

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from sre_agent.chat.act.plans import BY_HAND
 from sre_agent.chat.act.writes import Plan, change_verb, plan_for
 from sre_agent.chat.answer.changes import CONFIG_MISSING
 from sre_agent.chat.answer.investigate import _problem_asked_about
@@ -397,3 +398,13 @@ def test_a_value_chat_saw_masked_is_changed_in_place_never_written_back_masked()
     assert not isinstance(plan, str) and "redacted" not in plan.kubectl and "redacted" not in str(plan.args)
     assert plan.kubectl.startswith("kubectl -n rx get configmap rx-config -o yaml | sed -E")
     assert plan.kubectl.endswith("#\\1:5432#' | kubectl replace -f -")
+
+
+@pytest.mark.parametrize("ask, tool, command", [
+    ("drain ip-10-4-1-9", BY_HAND, "kubectl drain ip-10-4-1-9 --ignore-daemonsets --delete-emptydir-data"),  # whole
+    ("cordon ip-10-4-1-9", "cordon", "kubectl cordon ip-10-4-1-9"),
+    ("uncordon ip-10-4-1-9", "uncordon", "kubectl uncordon ip-10-4-1-9"),
+])
+def test_a_drain_is_pinned_whole_the_cordon_and_the_evictions(ask, tool, command):
+    plan = plan_for(ask, "Node/ip-10-4-1-9", {"spec": {"unschedulable": False}})
+    assert isinstance(plan, Plan) and plan.tool == tool and plan.kubectl == command
