@@ -361,7 +361,11 @@ def approval_answer(ask: Ask, plan: Plan, rid: str) -> Answer:
                               how_to_approve=how)
     headline = (f"Approval needed: {plan.change} ({rid}); no tool does this, a human runs `{plan.kubectl}`. "
                 if by_hand else f"Approval needed: {plan.tool} {rid} ({plan.change}). ")
+    from .said_values import values_not_carried  # (said_values reads Plan from here)
+
+    dropped = values_not_carried(ask.question, plan)
+    notes = [f"not in this change: {', '.join(dropped)} (said in the request) -- ask for it on its own"] if dropped else []
     return ask.answer(headline + "Chat is read-only and has changed nothing.",
-                      status="approval_required", details=[f"would change: {plan.change}", *plan.notes], approval=request,
+                      status="approval_required", details=[f"would change: {plan.change}", *notes, *plan.notes], approval=request,
                       resources=[rid], next_steps=[f"To approve, run: {plan.kubectl}", *how[1:],
                                                    "Then ask 'how is it doing?' to verify."])
