@@ -56,6 +56,8 @@ async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | N
                          f"{', '.join(r for r in rids if r != workload)[:160]})")
         return workload
     fitting = in_context(ask, rids)
+    if len({name_of(r) for r in fitting}) != 1 and (paged := await _paged_about(ask, rids)) is not None:
+        return paged  # "pharmacy 5xx why": the one an alarm in ALARM is about, never a question at 3 a.m.
     if len({name_of(r) for r in fitting}) == 1:
         ask.notes.append(f"(took {subject!r} to mean {fitting[0]}, the one this conversation is about; also fits: "
                          f"{', '.join(r for r in rids if r != fitting[0])[:160]})")
@@ -66,6 +68,24 @@ async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | N
 
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+
+
+async def _paged_about(ask: Ask, rids: list[str]) -> str | None:
+    """Of several objects a word fits, the one an alarm now in ALARM is about (its dimension, else its name, names it):
+    what pages is what the on-call means -- a workload before its Service of the same name. None when no firing alarm,
+    or alarms about several, single one out."""
+    from ..answer.about import alarm_mentions  # (answer reads understand; this one lookup goes the other way)
+
+    listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000})
+    firing = [a for a in (listed.data or {}).get("alarms") or [] if a.get("state") == "ALARM"]
+    named = {name_of(r) for r in rids if any(alarm_mentions(a, name_of(r)) for a in firing)}
+    if len(named) != 1:
+        return None
+    chosen = sorted((r for r in rids if name_of(r) in named), key=lambda r: kind_of(r) not in WORKLOAD_KINDS)[0]
+    alarm = next(a.get("name") for a in firing if alarm_mentions(a, name_of(chosen)))
+    ask.notes.append(f"(took the question to mean {chosen}, which alarm {alarm} is about; also fits: "
+                     f"{', '.join(r for r in rids if r != chosen)[:160]})")
+    return chosen
 
 
 def _workload_of_its_kin(rids: list[str]) -> str | None:
