@@ -141,6 +141,11 @@ class Evidence(BaseModel):
     excerpt: str = ""
 
 
+# How a diagnosis of no fault in the cluster says the failing calls go to a host outside it (a vendor's gateway): its
+# summary starts so, and the report, the status and chat read it -- the page goes to that host's owner, never "healthy".
+OUTSIDE_THE_CLUSTER = "No root cause in the cluster"
+
+
 class Diagnosis(BaseModel):
     category: RootCauseCategory = RootCauseCategory.NONE
     resource: str = ""

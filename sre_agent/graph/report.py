@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
 
-from ..contracts import BackendCheck, Diagnosis, Finding, IncidentStatus, InvestigationResult, LlmUsage, RootCauseCategory
+from ..contracts import (
+    OUTSIDE_THE_CLUSTER,
+    BackendCheck,
+    Diagnosis,
+    Finding,
+    IncidentStatus,
+    InvestigationResult,
+    LlmUsage,
+    RootCauseCategory,
+)
 from ..metric_kinds import demand_metric
 from .changes import ranked_changes
 from .context import RunContext, emit
@@ -93,7 +102,7 @@ def _verdict(state: Investigation, status: str) -> str:
     if diagnosis is None or diagnosis.category == RootCauseCategory.NONE:
         checks = ", ".join(looked_at) or "the cluster"
         warnings = [f.summary for f in state.findings if f.severity != "info"]
-        if _traced_outside(state):
+        if diagnosis is not None and _traced_outside(state):
             return diagnosis.summary  # the trouble was traced outside: where to, said first
         if warnings:
             return f"No root cause found for {checks}, but note: " + "; ".join(warnings[:3])
@@ -101,18 +110,15 @@ def _verdict(state: Investigation, status: str) -> str:
     return f"Not healthy: {diagnosis.summary}"
 
 
-OUTSIDE = "No root cause in the cluster"  # how a diagnosis says the failing calls go to a host outside the cluster
-
-
 def _traced_outside(state: Investigation) -> bool:
-    return state.diagnosis is not None and state.diagnosis.summary.startswith(OUTSIDE)
+    return state.diagnosis is not None and state.diagnosis.summary.startswith(OUTSIDE_THE_CLUSTER)
 
 
 def _why_escalated(state: Investigation) -> str:
     if not _no_fault(state):
         return "the fix did not verify"
     if _traced_outside(state):  # nothing here to change, yet the alarm is real: whoever owns that host acts
-        return "the fault is outside the cluster -- " + state.diagnosis.summary.removeprefix(OUTSIDE + ": ")  # type: ignore[union-attr]
+        return "the fault is outside the cluster -- " + state.diagnosis.summary.removeprefix(OUTSIDE_THE_CLUSTER + ": ")  # type: ignore[union-attr]  # (traced: a diagnosis)
     down = [f"{f.signal} on {f.resource}" for f in state.findings if f.severity == "critical"]
     return "no root cause was found, but something is down: " + "; ".join(down[:3]) + " -- look at it before closing"
 

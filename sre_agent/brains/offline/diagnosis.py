@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...contracts import Diagnosis, Evidence, Finding, resource_id
+from ...contracts import OUTSIDE_THE_CLUSTER, Diagnosis, Evidence, Finding, resource_id
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
@@ -360,7 +360,7 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
         outside = next(((r, host) for r in dict.fromkeys(f.resource for f in findings)
                         if (host := errors_point_outside(r, findings))), None)
         summary = "No fault found: every check came back healthy." if not findings else (
-            f"No root cause in the cluster: {outside[0]}'s calls to {outside[1]} (outside the cluster) time out or fail "
+            f"{OUTSIDE_THE_CLUSTER}: {outside[0]}'s calls to {outside[1]} (outside the cluster) time out or fail "
             f"-- its owner is who can fix that; nothing here to roll back or restart{_said_by(outside[0], findings)}"
             if outside else
             "No root cause among the observations: " + "; ".join(f.summary for f in findings[:3]))

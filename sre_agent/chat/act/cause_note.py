@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ...categories import acted_on_by
-from ...contracts import parse_resource_id
+from ...contracts import OUTSIDE_THE_CLUSTER, parse_resource_id
 from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
 from ..answer.wider_subject import wider_subject
@@ -52,7 +52,7 @@ LOGS_SAID = re.compile(r"\(its logs: (.+)\)\s*$")
 def _outside_note(summary: str, rid: str, kind: str | None) -> str | None:
     """No root cause in the cluster, and `rid`'s own calls fail at a host outside it (a vendor limiting, timing out):
     a change here does not change what that host answers -- said with the line that shows it."""
-    if OUTSIDE not in summary or not summary.removeprefix("No root cause in the cluster: ").startswith(rid):
+    if OUTSIDE not in summary or not summary.removeprefix(f"{OUTSIDE_THE_CLUSTER}: ").startswith(rid):
         return None
     said = LOGS_SAID.search(summary)
     return (f"note: {summary.split(' -- ')[0]}{f' ({clip(said.group(1), 200)})' if said else ''} -- "
@@ -73,8 +73,8 @@ def _config_reaches(found: str) -> bool:
 def _paging_elsewhere(summary: str, rid: str) -> str | None:
     """No root cause found in the cluster, and what the investigation looked at is another object than `rid`: said, so a
     change to `rid` ("X went out before, roll it back") is not read as the answer to what pages."""
-    subject = re.sub(r"('s|[:',])+$", "", summary.removeprefix("No root cause in the cluster: ").split(" ", 1)[0])
-    if not summary.startswith("No root cause in the cluster: ") or subject.count("/") != 2 or _same_object(subject, rid):
+    subject = re.sub(r"('s|[:',])+$", "", summary.removeprefix(f"{OUTSIDE_THE_CLUSTER}: ").split(" ", 1)[0])
+    if not summary.startswith(f"{OUTSIDE_THE_CLUSTER}: ") or subject.count("/") != 2 or _same_object(subject, rid):
         return None
     return f"note: {clip(summary.split(' -- ')[0], 220)} -- what fails is {subject}, not {rid}"
 

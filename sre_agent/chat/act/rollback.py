@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from ...contracts import Finding, parse_resource_id, parse_time
+from ...contracts import OUTSIDE_THE_CLUSTER, Finding, parse_resource_id, parse_time
 from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision, restarts_only_since
@@ -227,7 +227,7 @@ def _fails_outside(ask: Ask, tool: str, rid: str) -> Answer | None:
     diagnosis = ask.last_diagnosis or {}
     summary = str(diagnosis.get("summary") or "")
     if diagnosis.get("category", "none") != "none" or "(outside the cluster)" not in summary or \
-            not summary.removeprefix("No root cause in the cluster: ").startswith(rid) or OVERRIDE.search(ask.question):
+            not summary.removeprefix(f"{OUTSIDE_THE_CLUSTER}: ").startswith(rid) or OVERRIDE.search(ask.question):
         return None
     what = {"rollout_undo": "an undo", "rollout_restart": "a restart", "delete_pod": "a pod delete"}.get(tool, "this change")
     return ask.answer(f"Not pinned: {summary.split(' -- ')[0]} -- {what} of {rid} changes nothing out there",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ...contracts import parse_resource_id, parse_time
+from ...contracts import OUTSIDE_THE_CLUSTER, parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ...graph.ports import ToolOutcome
 from ...metric_kinds import measures_demand
@@ -107,6 +107,8 @@ async def broken_now(ask: Ask) -> Answer:
             next_steps.append("Ask 'are any alarms firing?' for which service each alarm watches, then "
                               "'why is <that service> failing?'.")
         return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
+    if demand and (traced := await _demand_traced(ask, demand[0].name)) is not None:
+        return traced  # traffic is high and its calls fail at a host outside: never "nothing is broken"
     counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
         details += (await workloads_in(ask, ask.namespace))[0]
@@ -120,6 +122,26 @@ async def broken_now(ask: Ask) -> Answer:
             answer.status = "unknown"
             answer.headline = f"could not check {check.backend}: {check.reason}"
     return answer
+
+
+async def _demand_traced(ask: Ask, alarm_name: str) -> Answer | None:
+    """A demand alarm fires and no object is in a failing state: what it watches is investigated (its logs, its calls)
+    before "nothing is broken" is said -- the investigation's answer when it finds a fault, in the cluster or at a host
+    outside it (a vendor's gateway timing out behind the surge); None when it finds none."""
+    from .alarms import _investigated  # (alarms reads this module's broken_now)
+
+    listed = await ask.call("cloudwatch", "describe_alarms", {"alarm_names": [alarm_name]})
+    alarm = next((a for a in (listed.data or {}).get("alarms") or [] if a.get("name") == alarm_name), None)
+    if alarm is None:
+        return None
+    asked, resource = ask.question, ask.resource
+    investigated = await _investigated(ask, alarm, f"[alarm] {alarm_name} is in ALARM on a demand metric (traffic is "
+                                                   "high); what it watches was investigated")
+    summary = str((investigated.diagnosis or {}).get("summary") or "")
+    if investigated.status == "problems" or summary.startswith(OUTSIDE_THE_CLUSTER):
+        return investigated
+    ask.question, ask.resource = asked, resource
+    return None
 
 
 PUSHBACK = re.compile(r"^\W*(but|yet|and yet|hmm+,?\s+but)\b.*\b(running|ready|fine|ok|okay|healthy|up|works?|working)\b",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ...contracts import CATEGORIES, parse_resource_id
+from ...contracts import CATEGORIES, OUTSIDE_THE_CLUSTER, parse_resource_id
 from ...quoting import clip
 from ..ask import RESTORE_ACCESS, Ask, handles
 from ..models import Answer
@@ -151,6 +151,12 @@ async def why_failing(ask: Ask, seen: frozenset[str] = frozenset()) -> Answer:
                               status="answered", details=[*restarted[1:], *details], resources=resources, diagnosis=diagnosis,
                               next_steps=["Ask 'who did it?' or 'what changed in the last hour?' for who ran the restart."])
         found = f"The investigation of {ask.resource} found no fault"
+        outside = str(diagnosis.get("summary") or "")
+        if outside.startswith(OUTSIDE_THE_CLUSTER):  # calls failing at a host outside the cluster: that first, as a problem
+            moved = await what_moved(ask, ask.resource or "")
+            return ask.answer(outside, status="problems", details=[*moved[:1], *details], resources=resources,
+                              diagnosis=diagnosis, next_steps=["Page the owner of that host (the vendor, the gateway's "
+                                                               "team); nothing in the cluster to roll back or restart."])
         if moved := await what_moved(ask, ask.resource or ""):  # a page with nothing broken: what moved is its cause
             details = [*moved[1:], f"{found}: {diagnosis.get('summary') or 'no signal'}", *details]
         return ask.answer(f"No fault found in {ask.resource}; what moved: {moved[0]}" if moved else
