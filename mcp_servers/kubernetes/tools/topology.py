@@ -27,11 +27,14 @@ WALKABLE = WORKLOAD_KINDS + ("ReplicaSet", "Job")
 # <name>.<namespace> or <name>.<namespace>.svc[.cluster.local]; anything longer is outside the cluster.
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]*")
 BARE_HOST_PORT = re.compile(r"([a-z][a-z0-9.-]*):(\d+)")
+SERVICE_FQDN = re.compile(r"[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.svc(?:\.cluster\.local)?\.?")  # a Service's DNS name
 
 
-def service_host(value: str) -> tuple[str, str | None, int] | None:
+def service_host(value: str, port_beside: int | None = None) -> tuple[str, str | None, int | None] | None:
     """(service, namespace or None, port) of the first in-cluster Service an env value names. URLs are
-    parsed as URLs, so their credentials ("postgres://wms:1pass@db:5432") are never read as a host."""
+    parsed as URLs, so their credentials ("postgres://wms:1pass@db:5432") are never read as a host. A host alone names
+    a Service only as its cluster DNS name (`<name>.<namespace>.svc[.cluster.local]`: DB_HOST beside DB_PORT), with the
+    port its `_PORT` sibling says (`port_beside`, None when none does)."""
     for token in re.split(r"[\s,;]+", value.strip()):
         host, port = None, None
         if "://" in token:
@@ -42,7 +45,9 @@ def service_host(value: str) -> tuple[str, str | None, int] | None:
                 continue
         elif match := BARE_HOST_PORT.fullmatch(token):
             host, port = match.group(1), int(match.group(2))
-        if not host or port is None:
+        elif SERVICE_FQDN.fullmatch(token):
+            host, port = token.rstrip("."), port_beside
+        if not host or (port is None and not SERVICE_FQDN.fullmatch(host)):
             continue
         labels = host.split(".")
         if labels[2:] not in ([], ["svc"], ["svc", "cluster", "local"]) or not SERVICE_NAME.fullmatch(labels[0]):
@@ -182,7 +187,7 @@ class ServiceRef(NamedTuple):
     env: EnvValue
     namespace: str
     service: str
-    port: int
+    port: int | None  # None: a host named alone, no port said beside it
 
 
 def outside_host(value: str) -> str | None:
@@ -207,8 +212,11 @@ def outside_calls(kube: KubeClient, pod_spec: dict, namespace: str) -> list[Outs
 def service_refs(kube: KubeClient, pod_spec: dict, namespace: str) -> list[ServiceRef]:
     """The in-cluster Services the env values name, each with the value's source and the port it connects to."""
     found = []
-    for value in env_values(kube, pod_spec, namespace):
-        host = service_host(value.value)
+    values = env_values(kube, pod_spec, namespace)
+    said = {(v.container, v.env): v.value for v in values}
+    for value in values:
+        beside = said.get((value.container, value.env[:-4] + "PORT")) if value.env.upper().endswith("HOST") else None
+        host = service_host(value.value, int(beside) if beside and beside.strip().isdigit() else None)
         if host:
             found.append(ServiceRef(value, host[1] or namespace, host[0], host[2]))
     return found
@@ -281,9 +289,12 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
                 and difflib.SequenceMatcher(None, ns, namespace).ratio() >= 0.75
                 and difflib.SequenceMatcher(None, n, name).ratio() >= 0.75][:3]
 
-    def port_problem(namespace: str, name: str, service_id: str, port: int) -> tuple[str | None, list[int] | None]:
+    def port_problem(namespace: str, name: str, service_id: str, port: int | None) -> tuple[str | None, list[int] | None]:
         """Connections the caller makes that cannot reach the app: a port the Service does not expose (with the
-        ports it does), or a targetPort its Ready pods do not declare. None when it reaches them, or nothing says."""
+        ports it does), or a targetPort its Ready pods do not declare. None when it reaches them, or nothing says
+        (no port said: a host named alone)."""
+        if port is None:
+            return None, None
         try:
             service = kube.get("Service", namespace, name)
         except Exception:

@@ -24,3 +24,25 @@ from mcp_servers.kubernetes.tools.topology import service_host
 ])
 def test_a_service_host_is_read_from_urls_and_host_port_pairs(value, host):
     assert service_host(value) == host
+
+
+@pytest.mark.parametrize("value, beside, host", [
+    # DB_HOST beside DB_PORT: a Service's cluster DNS name alone, the port its sibling says
+    ("schedules-db-replica.sailings.svc.cluster.local", 3306, ("schedules-db-replica", "sailings", 3306)),
+    ("cache.shop.svc", None, ("cache", "shop", None)),  # no port said: the Service still named, its ports unchecked
+    ("cache.shop.svc.cluster.local.", 6379, ("cache", "shop", 6379)),  # the root dot of a DNS name
+    ("api.example.com", 443, None),  # a host outside the cluster
+    ("db", 5432, None),  # a bare word: too many things are called db
+])
+def test_a_services_dns_name_alone_names_it_with_the_port_said_beside_it(value, beside, host):
+    assert service_host(value, beside) == host
+
+
+def test_a_host_env_takes_its_port_from_the_port_env_beside_it_in_the_same_container():
+    from mcp_servers.kubernetes.tools.topology import service_refs
+    spec = {"containers": [{"name": "api", "env": [{"name": "DB_HOST", "value": "orders-db.shop.svc.cluster.local"},
+                                                   {"name": "DB_PORT", "value": "3306"}]},
+                           {"name": "sidecar", "env": [{"name": "DB_HOST", "value": "orders-db.shop.svc"}]}]}
+    refs = service_refs(None, spec, "shop")  # type: ignore[arg-type] -- literal env values: no object is read
+    assert [(r.env.container, r.service, r.namespace, r.port) for r in refs] == [
+        ("api", "orders-db", "shop", 3306), ("sidecar", "orders-db", "shop", None)]
