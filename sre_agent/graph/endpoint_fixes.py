@@ -111,7 +111,7 @@ def brought_in_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
 
 
 def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
-    fixes = brought_in_fixes(findings, holder)
+    brought_in, fixes = brought_in_fixes(findings, holder), []
     for finding, retired in ((f, retired_dependency(f, findings)) for f in findings):
         # a host no Service has and none close to it (a flag that switched on a backend never deployed): the same edit
         unserved = finding.signal == "DependencyDown" and finding.details.get("exists") is False and finding.details.get("env")
@@ -153,7 +153,9 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
             f"{finding.summary}: correct it", commands=commands,
             needs="" if details.get("corrected_value") else value_needed,
             evidence=list(finding.evidence)))
-    return fixes
+    # a value known to answer is a fix a human can approve as it is: before "put back what it ran with" (a value only
+    # its author knows)
+    return [*[f for f in fixes if not f.needs], *brought_in, *[f for f in fixes if f.needs]]
 
 
 TEMPLATE_SPEC = {"Deployment": "/spec/template/spec", "StatefulSet": "/spec/template/spec", "DaemonSet": "/spec/template/spec",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..answer.diagnosis_text import fix_step
 from ..ask import Ask
 from ..models import Answer
-from ..understand.followups import KUBECTL, pin_command
+from ..understand.followups import pin_command
 
 
 async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
@@ -16,17 +16,25 @@ async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
     investigation of what reads it)."""
     if ask.investigate is None or (ask.last_diagnosis or {}).get("resource") != rid:
         return None
-    for step in await fix_steps_of(ask, rid, about):  # its diagnosis, not the words
-        if (command := KUBECTL.search(step)) is not None:
-            return pin_command(ask, step, command.group(1).strip(), rid, "the investigation of it (the fix it found)")
+    for step, commands in await _fixes_of(ask, rid, about):  # its diagnosis, not the words
+        # the fix whole: its edit and the restart that brings it in ("put db host back and restart the api")
+        whole = [c for c in commands if c.startswith("kubectl ")]
+        if whole:
+            return pin_command(ask, step, " && ".join(whole), rid, "the investigation of it (the fix it found)")
     return None
 
 
-async def fix_steps_of(ask: Ask, rid: str, about: str = "") -> list[str]:
-    """The fixes the investigation of `rid` (or of `about`) proposes for `rid` itself, each as one next step
-    ("Fix <rid>: ... -- `cmd`")."""
+async def _fixes_of(ask: Ask, rid: str, about: str = "") -> list[tuple[str, list[str]]]:
+    """The fixes the investigation of `rid` (or of `about`) proposes for `rid` itself: each as one next step
+    ("Fix <rid>: ... -- `cmd`") and its commands."""
     if ask.investigate is None:
         return []
     summary = await ask.investigate(f"why is {(about or rid).rsplit('/', 1)[-1]} failing", about or rid)
     category = str((summary.get("diagnosis") or {}).get("category") or "")
-    return [fix_step(fix, category) for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == rid]
+    return [(fix_step(fix, category), [str(c) for c in fix.get("commands") or []])
+            for fix in summary.get("proposed_fixes") or [] if fix.get("resource") == rid]
+
+
+async def fix_steps_of(ask: Ask, rid: str, about: str = "") -> list[str]:
+    """The fixes the investigation of `rid` (or of `about`) proposes for `rid` itself, each as one next step."""
+    return [step for step, _ in await _fixes_of(ask, rid, about)]

@@ -297,9 +297,12 @@ async def resolve(ask: Ask) -> str | Answer:
                 not any(kind_of(r) == asked_kind for r in ask.focus):
             return await which_of_kind(ask, asked_kind)  # "delete the X job" after a Deployment: never that Deployment
         last = ask.last_answer or {}
-        if ask.form in SYMPTOM_FORMS and last.get("status") == "healthy" and ask.focus[0] in (last.get("resources") or []) \
-                and (troubled := next((r for r in ask.focus[1:] if r not in (last.get("resources") or [])), None)):
-            return troubled  # "why now" after "is it the cpu thing on X" found X healthy: the symptom is the incident's
+        if ask.form in (*SYMPTOM_FORMS, "change_record") and last.get("status") == "healthy" and \
+                ask.focus[0] in (last.get("resources") or []) and \
+                (troubled := next((r for r in ask.focus[1:] if r not in (last.get("resources") or [])), None)):
+            # "why now" after "is it the cpu thing on X" found X healthy: the symptom is the incident's -- and "who
+            # changed it" after "db down??" found the db fine asks about the change the trouble came from
+            return troubled
         if (described := focus_by_word(ask)) is not None:
             return described  # "that debug deploy" after a quota's holders: the one object of the conversation so named
         if not PRONOUN_OR_POSSESSIVE.search(ask.question) and (role := await role_named(ask)) is not None:

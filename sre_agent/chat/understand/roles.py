@@ -15,6 +15,9 @@ from ..models import Answer
 from .context_names import several_fit
 
 WORD = re.compile(r"[a-z][a-z0-9]*")
+# a role word before one of these is a setting's name, not the workload ("put db host back", "the redis password")
+SETTING_NOUNS = {"host", "hostname", "port", "url", "uri", "dsn", "password", "pass", "user", "username", "pool",
+                 "name", "connection", "connections", "config", "credentials", "secret", "endpoint", "timeout", "key"}
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +54,8 @@ async def role_named(ask: Ask) -> str | Answer | None:
     """The workload the question's first role word names by what it runs; an answer saying none runs one (never the
     conversation's object in its place); None when the question says no role."""
     unheld = None
-    for word in dict.fromkeys(WORD.findall(ask.question.lower())):
+    words = WORD.findall(ask.question.lower())
+    for word in dict.fromkeys(w for w, after in zip(words, [*words[1:], ""], strict=True) if after not in SETTING_NOUNS):
         holders = await role_holders(ask, word)
         if holders == []:
             unheld = unheld or word

@@ -536,3 +536,18 @@ def test_the_fix_of_a_configmap_is_found_by_the_investigation_of_what_reads_it()
     pinned = asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal"))
     assert asked == ["public/Deployment/portal"] and pinned is not None and pinned.status == "approval_required"
     assert pinned.approval.how_to_approve == ["kubectl -n public edit configmap portal-config"]
+
+
+def test_the_fix_found_is_pinned_whole_its_edit_and_the_restart_that_brings_it_in():
+    from sre_agent.chat.act.found_fix import found_fix
+
+    commands = ["kubectl -n public patch configmap portal-config --type merge -p '{\"data\": {\"DB_HOST\": \"db.public.svc\"}}'",
+                "kubectl -n public rollout restart deployment/portal", "# or: kubectl -n public rollout undo deployment/portal"]
+
+    async def investigate(question, rid):
+        return {"diagnosis": ENDPOINT, "proposed_fixes": [{"resource": "public/ConfigMap/portal-config",
+                                                           "summary": "set it", "commands": commands}]}
+    ask = _ask("put db host back and restart the api", ENDPOINT)
+    ask.investigate = investigate
+    pinned = asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal"))
+    assert pinned is not None and pinned.approval.how_to_approve == [" && ".join(commands[:2])]  # never the comment

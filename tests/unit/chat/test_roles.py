@@ -72,3 +72,5 @@ def test_a_role_nothing_plays_is_said_never_answered_about_another_object():
 
 def test_a_question_without_a_role_word_is_left_to_the_rest_of_the_resolver():
     assert _named("why is checkout slow")[0] is None
+    assert _named("put db host back and restart the api")[0] is None  # a setting's name (DB_HOST), not the db
+    assert _named("whats the redis password")[0] is None

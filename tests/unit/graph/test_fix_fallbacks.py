@@ -172,3 +172,13 @@ def test_a_correction_shown_masked_is_proposed_in_place_never_with_the_mask():
     commands = [c for fix in fixes for c in fix.commands]
     assert commands and not any("redacted" in c for c in commands), commands
     assert any("sed -E" in c and "6432" in c and "5432" in c for c in commands), commands
+
+
+def test_a_value_known_to_answer_is_proposed_before_putting_back_what_it_ran_with():
+    holder, caller = "rx/ConfigMap/rx-config", "rx/Deployment/rx-api"
+    unserved = f(caller, "EndpointUnserved", "rx-api's DB_HOST names rx-db-replica, which does not exist", env="DB_HOST",
+                 source="ConfigMap/rx-config/DB_HOST", corrected_value="rx-db.rx.svc.cluster.local")
+    brought = f(holder, "ConfigBroughtIn", workload=caller, written="2026-03-01T11:40:00Z")
+    fixes = proposed_fixes(state(C.ENDPOINT_MISCONFIGURED, holder, unserved, brought))
+    assert "rx-db.rx.svc.cluster.local" in fixes[0].commands[0] and not fixes[0].needs  # approvable as it is
+    assert any("edit configmap rx-config" in c for fix in fixes[1:] for c in fix.commands)  # the author's values after
