@@ -158,7 +158,9 @@ PROBE_EDIT = re.compile(r"\b(?P<probe>liveness|readiness|startup)(\s*probe)?(.s)
                         # "tariff-api readiness probe in customer, path /ready": the field and its value, no "to"
                         r"|\b(?P<probe3>liveness|readiness|startup)\b.*?\b(?P<field3>path|port)\s+(?P<value3>/\S*|\d{2,5}\b)"
                         # "set the liveness probe back to /healthz": a value that is a path says its field
-                        r"|\b(?P<probe4>liveness|readiness|startup)\b.*?\bto\s+(?P<value4>/\S*)",
+                        r"|\b(?P<probe4>liveness|readiness|startup)\b.*?\bto\s+(?P<value4>/\S*)"
+                        # "point readiness back to 8080": a four- or five-digit number says a port (never seconds)
+                        r"|\b(?P<probe5>liveness|readiness|startup)\b.*?\bto\s+(?P<value5>\d{4,5})\b(?!\s*(s|sec|secs|seconds?|m|min)\b)",
                         re.IGNORECASE)
 # a second field said beside the first: "... with a 5 second timeout", "and a timeout of 5s"
 TIMEOUT_BESIDE = re.compile(r"\b(?P<n>\d+)\s*(s|sec|secs|seconds?)?\s+timeout\b|"
@@ -173,10 +175,11 @@ def probe_edit(question: str) -> tuple[str, str, str] | None:
     match = PROBE_EDIT.search(question)
     if match is None:
         return None
-    probe = (match.group("probe") or match.group("probe2") or match.group("probe3") or match.group("probe4")).lower()
-    key = re.sub(r"\s+", "", (match.group("field") or match.group("field2") or match.group("field3") or "path").lower()
-                 .replace("seconds", ""))
-    raw = (match.group("value") or match.group("value2") or match.group("value3") or match.group("value4")).strip(".,;")
+    probe = next(match.group(g) for g in ("probe", "probe2", "probe3", "probe4", "probe5") if match.group(g)).lower()
+    field = match.group("field") or match.group("field2") or match.group("field3") or (
+        "port" if match.group("value5") else "path")
+    key = re.sub(r"\s+", "", field.lower().replace("seconds", ""))
+    raw = next(match.group(g) for g in ("value", "value2", "value3", "value4", "value5") if match.group(g)).strip(".,;")
     return probe, PROBE_FIELDS.get(key, PROBE_FIELDS.get(key.rstrip("s"), "")), raw
 
 

@@ -83,6 +83,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("pull_secret", r"\bimage\s*pull\s*secrets?\b|\bimagepullsecrets?\b|\bpull\s*secrets?\b"),
          ("expand", r"\b(grow|expand|resize|enlarge|extend|shrink)\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
+         # "livenessProbe path to /healthz" too -- and before "port": "point readiness back to 8080" is the probe's
+         ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
@@ -92,7 +94,6 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
                    r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
-         ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b"),  # "livenessProbe path to /healthz" too
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?|cores?|\d+(\.\d+)?\s*(m|mi|gi|ki))\b"),
          ("restart", r"restart|bounce|recycle|redeploy"))

@@ -189,6 +189,13 @@ async def unrecognised(ask: Ask) -> Answer:
     # nearest grounded thing, which answers only where the model is not confident
     if hint in SPEC_SAID_WHOLE and isinstance(grounded, str) and kind_of(grounded) != hint:
         grounded = None  # "the LimitRange in notify": a kind no workload's name carries, said -- never a look-alike name
+    if isinstance(grounded, str) and grounded and CHANGE_ASKED.match(ask.question) and await _pinnable(ask):
+        # "restore ticketing-web cpu request 250m and limit 1": an imperative change of a named object is a change
+        # request, whatever read-only question its words also resemble (the model had read it as 'version')
+        ask.resource = grounded
+        tried = await HANDLERS["write_request"].handler(ask)
+        tried.form = "write_request"
+        return tried
     if (learned := await _learned_form(ask, grounded)) is not None:
         return learned
     if grounded:
@@ -298,6 +305,12 @@ async def unrecognised(ask: Ask) -> Answer:
     return await _what_is_wrong(ask)
 
 
+async def _pinnable(ask: Ask) -> bool:
+    from ..act.writes import change_verb  # act builds on answer: read when a change is asked, never at import
+
+    return change_verb(ask.question) != "unknown"
+
+
 async def _of_kind(ask: Ask, kind: str, namespace: str) -> list[str] | None:
     """The objects of `kind` in `namespace` (the first few); None: could not list them."""
     listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "namespace": namespace, "limit": 5})
@@ -327,7 +340,8 @@ CONFIG_KINDS = ("ConfigMap", "Secret")  # run nothing themselves: a symptom said
 # a request to act, by its leading verb (after "ok", "just", "then", "pls")
 CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now)\W+)*(add|rename|put|revert|undo|patch|set|remove|"
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
-                          r"re-create|create|apply|tolerate|label|annotate|enable|disable)\b", re.IGNORECASE)
+                          r"re-create|create|apply|tolerate|label|annotate|enable|disable|restore|reset|give|unsuspend|"
+                          r"resume|suspend)\b", re.IGNORECASE)
 PINNABLE = ("restarts, scaling, images, resources, probes, env vars, config keys, selectors, ports, taints, HPA bounds, "
             "quotas, claims, rollbacks")
 

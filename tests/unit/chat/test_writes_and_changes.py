@@ -408,3 +408,23 @@ def test_a_value_chat_saw_masked_is_changed_in_place_never_written_back_masked()
 def test_a_drain_is_pinned_whole_the_cordon_and_the_evictions(ask, tool, command):
     plan = plan_for(ask, "Node/ip-10-4-1-9", {"spec": {"unschedulable": False}})
     assert isinstance(plan, Plan) and plan.tool == tool and plan.kubectl == command
+
+
+@pytest.mark.parametrize("ask, edit", [
+    ("point readiness back to 8080", ("readiness", "port", "8080")),  # a four-digit number after "to": a port
+    ("set the liveness initialDelaySeconds to 120", ("liveness", "initialDelaySeconds", "120")),
+    ("set the liveness probe back to /healthz", ("liveness", "path", "/healthz")),
+    ("change liveness to 3000s", None),  # seconds of something unsaid: no field to guess
+])
+def test_a_probe_edit_names_its_field_or_its_value_says_it(ask, edit):
+    from sre_agent.chat.act.hand_edits import probe_edit
+    assert probe_edit(ask) == edit
+
+
+@pytest.mark.parametrize("ask, verb", [
+    ("point readiness back to 8080", "probe"),  # the probe's port, never the Service's
+    ("point the service at port 8080", "port"),
+    ("restore ticketing-web cpu request 250m and limit 1", "resources"),
+])
+def test_the_change_a_request_asks_for_is_read_by_its_most_specific_words(ask, verb):
+    assert change_verb(ask) == verb
