@@ -125,6 +125,8 @@ def clean_subject(raw: str | None) -> str | None:
     word = re.sub(r"'s$", "", word)
     if len(word) < 2 or word in catalog().stopwords and word not in catalog().pronouns:
         return None  # one letter is never a name ("whats" -> "what s")
+    if "_" in word:
+        return None  # an env var or a key (CUSTOMS_CLIENT_SECRET): Kubernetes names never carry "_"
     return word
 
 

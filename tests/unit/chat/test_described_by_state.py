@@ -54,3 +54,9 @@ def test_a_purpose_clause_after_the_object_is_never_its_name():
     from sre_agent.chat.understand.forms import recognise as read
     assert read("uncordon the node so pods spread better").subject is None  # "so" begins why, not a node's name
     assert read("restart the api so it picks up the config").subject == "api"
+
+
+def test_an_env_var_or_key_is_never_taken_for_an_objects_name():
+    from sre_agent.chat.understand.forms import clean_subject
+    assert clean_subject("CUSTOMS_CLIENT_SECRET") is None and clean_subject("cache_ttl") is None  # never a k8s name
+    assert clean_subject("customs-client") == "customs-client"
