@@ -19,7 +19,7 @@ from ..understand.references import fuzzy_named, kind_of, name_of, named_exactly
 from .config_changes import config_asked_about, config_record, config_writes
 from .health import describe
 from .investigate import latest_rollout_change
-from .notes import peoples_notes
+from .notes import change_note, peoples_notes
 from .objects import pod_spec_of
 from .records import held_values, last_writes
 from .runs import age_seconds, ago, cronjob_of, run_state, runs_of
@@ -80,6 +80,14 @@ def _cause(revision: dict | None) -> str:
     return f"; change-cause {said!r}" if said else ""
 
 
+async def _note_of_current(ask: Ask, rid: str, revision: dict | None) -> str:
+    """The change record on the workload itself, for its current revision with no change-cause of its own."""
+    if not (revision or {}).get("current"):
+        return ""
+    described = await describe(ask, rid)
+    return change_note(rid, ((described.data or {}).get("object") or {}).get("metadata"))
+
+
 async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[list[str], set[str], list[str]]:
     sets = await ask.call("kubernetes", "get_resources", {"kind": "ReplicaSet", "limit": 5000, **scope})
     lines, rolled, resources = [], set(), []
@@ -94,8 +102,9 @@ async def _rollouts(ask: Ask, scope: dict[str, Any], window_s: int) -> tuple[lis
         old = max((r for r in revisions if r.get("revision", 0) < rs.get("revision", 0)), key=lambda r: r["revision"], default=None)
         diff = f"images {old['images']} -> {new['images']}" if old and new and old["images"] != new["images"] else \
             f"pod template changed (same images {rs.get('images')})"
+        cause = _cause(new) or await _note_of_current(ask, f"{namespace}/Deployment/{deployment}", new)
         lines.append(f"rollout: {namespace}/Deployment/{deployment} revision {old['revision'] if old else '?'} -> "
-                     f"{rs.get('revision')} {_when(rs, now)}, {diff}; now {rs.get('ready')} ready{_cause(new)}")
+                     f"{rs.get('revision')} {_when(rs, now)}, {diff}; now {rs.get('ready')} ready{cause}")
         if old and new and old.get("replicaset") and new.get("replicaset"):  # what in the template changed
             changed = template_diff(await template_of(ask, namespace, new["replicaset"]),
                                     await template_of(ask, namespace, old["replicaset"]))

@@ -9,8 +9,10 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.exact_names import workload_of_service
 from .facts import container_facts
 from .health import scale_events
+from .notes import change_note
 from .runs import cronjob_of, run_line, runs_of
 from .templates import revision_template, template_diff
 
@@ -55,6 +57,10 @@ async def history(ask: Ask) -> Answer:
         return ask.answer(f"{ask.resource} has {len(runs)} run(s) kept" + (f"; the latest {run_line(runs[-1])}" if runs else ""),
                           status="answered", details=[run_line(j) for j in reversed(runs)],
                           next_steps=["Ask 'what changed on it' for where the runs' images change."])
+    if kind == "Service" and (fronted := await workload_of_service(ask, ask.resource or "")):
+        ask.notes.append(f"({ask.resource} has no revisions: its workload {fronted} rolls out)")
+        ask.resource = fronted  # "which release is rolling out" about the alarmed Service: its workload's history
+        namespace, kind, name = parse_resource_id(fronted)
     if kind not in WORKLOADS:
         return ask.answer(f"{ask.resource} is a {kind}: only Deployments, StatefulSets and DaemonSets have a rollout history",
                           status="answered")
@@ -81,6 +87,8 @@ async def history(ask: Ask) -> Answer:
                           next_steps=["Ask 'is it safe to roll it back?' for the revision a rollback should go to."])
     # "what happened to it": besides its revisions, the scaling its controller did (a scale to zero is no revision)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
+    if current and not current.get("change_cause"):  # "who shipped it": the change record people wrote on the object
+        headline += change_note(ask.resource or "", ((described.data or {}).get("object") or {}).get("metadata"))
     scaled = scale_events((described.data or {}).get("events") or [])
     if scaled:
         headline += f"; latest scaling: {scaled[0].removeprefix('event ScalingReplicaSet: ')}"

@@ -38,3 +38,12 @@ def peoples_notes(obj: dict[str, Any], *, prose_only: bool = False) -> list[str]
             continue
         notes.append(f"note {key}: {shortened(str(value))}")
     return notes
+
+
+def change_note(rid: str, metadata: dict[str, Any] | None) -> str:
+    """"; change record <key>: <value> (<who>)": the change record people wrote on the object itself (a ticket in an
+    annotation of theirs) -- what "who shipped it" reads where the revision carries no change-cause; "" when none."""
+    from ...graph.intent import CHANGE_CAUSE, recorded_intent  # (graph reads no chat module)
+
+    said = [i for i in recorded_intent(rid, metadata) if i.signal == "change record" and i.key != CHANGE_CAUSE]
+    return f"; change record {said[0].key}: {said[0].value}" + (f" ({said[0].who})" if said[0].who else "") if said else ""
