@@ -232,6 +232,11 @@ def translate(text: str) -> KubectlQuestion | None:
     if verb == "top":
         what = "nodes" if kind == "Node" else "pods"
         each = " per container" if what == "pods" and flags.get("containers") else ""
+        chosen = flags.get("l") or flags.get("selector")
+        if what == "pods" and isinstance(chosen, str) and (named := SELECTED_NAME.search(chosen)):
+            # "top po -l app=ticketing-web": the pods of the workload the label names, against its own requests/limits
+            return KubectlQuestion(question=f"how much cpu do the {named.group(1)} pods use{each}", namespace=namespace,
+                                   subject=named.group(1))
         return KubectlQuestion(question=f"how much cpu and memory do the {what} use{where}{each}", namespace=namespace,
                                form="top")
     selector = flags.get("l") or flags.get("selector")

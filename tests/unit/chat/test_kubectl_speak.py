@@ -71,6 +71,12 @@ def test_top_reads_as_the_usage_table_never_a_question_about_a_word_of_it(typed,
     assert spoken is not None and (spoken.form, spoken.namespace) == ("top", namespace)
 
 
+def test_top_of_the_pods_a_label_selects_is_that_workloads_use_against_its_own_limits():
+    spoken = translate("k -n sailings top po -l app=ticketing-web")
+    assert spoken is not None and (spoken.subject, spoken.namespace, spoken.form) == ("ticketing-web", "sailings", None)
+    assert spoken.question == "how much cpu do the ticketing-web pods use"
+
+
 def test_a_label_selector_is_kept_for_a_pod_listing_and_names_the_workload_to_describe():
     listing = translate("get pods -n clinic -l app=appointments-api")
     assert listing is not None and (listing.form, listing.kind) == ("list_kind", "Pod")
