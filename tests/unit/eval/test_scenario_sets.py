@@ -140,6 +140,10 @@ SETS = {
                             ["cg09-upload-failures-question"]),
     "scenarios_heldout53": ("brackenridge", 10, ["br08-payments-request-surge", "br10-booking-traffic-campaign"],
                             ["br09-lab-results-slow"]),
+    "scenarios_heldout54": ("tidewater", 10, ["td10-ticketing-traffic-surge"],
+                            ["td09-manifests-store-restart"]),
+    "scenarios_heldout55": ("quillmoor", 10, ["qr10-election-night-traffic"],
+                            ["qr09-log-shipper-missing"]),
 }
 
 
