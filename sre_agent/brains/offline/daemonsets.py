@@ -6,6 +6,7 @@ tolerates other values of the same taint key (it is meant to run on the dedicate
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from ...contracts import parse_time
@@ -14,6 +15,10 @@ from ...graph.state import Investigation
 from .calls import Calls
 
 RECENT = timedelta(hours=3)  # the look-back the other agents read changes over
+# a question that says the pods are missing somewhere ("why are log-shipper pods missing on some nodes"): the asker
+# counts the gap as the trouble, whatever its age
+MISSING_SAID = re.compile(r"\b(missing|absent|not\s+(running\s+)?on|no\s+(\w+\s+)?pods?\s+on|don'?t\s+run|doesn'?t\s+run|"
+                          r"isn'?t\s+running|only\s+\d+\s+of)\b", re.IGNORECASE)
 MAX_DESCRIBED = 4  # gap nodes read in full (labels for the nodeSelector, when they joined)
 
 
@@ -61,11 +66,13 @@ async def node_gaps(workload: str, pod_spec: dict, pods: list[dict], state: Inve
     keys = {parse_taint(t)[0] for taints in gaps.values() for t in taints}
     same_key = sorted(k for k in keys if any(tol.get("key") == k for tol in tolerations))  # other pools of that key
     taints = sorted({t for ts in gaps.values() for t in ts})
+    asked = bool(MISSING_SAID.search(state.incident.question or ""))
     why = (f"; {', '.join(recent)} joined within the last {int(RECENT.total_seconds() // 3600)} h" if recent else "") + (
-        f"; it tolerates other {', '.join(same_key)} pools" if same_key else "")
+        f"; it tolerates other {', '.join(same_key)} pools" if same_key else "") + (
+        "; the question says its pods are missing there" if asked and not (recent or same_key) else "")
     calls.find(workload, "DaemonSetNodeGap",
                f"{workload} has no pod on {len(gaps)} node(s) ({', '.join(sorted(gaps))}): it does not tolerate their "
                f"taint(s) {', '.join(taints)}, so the DaemonSet controller places none there and its status counts "
-               f"only the nodes it fits{why}", [ev], severity="critical" if (recent or same_key) else "info",
-               nodes=sorted(gaps), taints=taints, recent=recent, same_key=same_key,
+               f"only the nodes it fits{why}", [ev], severity="critical" if (recent or same_key or asked) else "info",
+               nodes=sorted(gaps), taints=taints, recent=recent, same_key=same_key, asked=asked,
                has_tolerations=bool(tolerations))

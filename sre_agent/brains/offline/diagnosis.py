@@ -190,7 +190,8 @@ RULES: list[Rule] = [
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
     Rule("NodeAffinityUnmatched", C.UNSCHEDULABLE, 0.9),  # a required affinity no node satisfies (its zone's node gone)
     # Nodes a DaemonSet does not tolerate, new ones or pools of a taint key it covers elsewhere: it is meant there
-    Rule("DaemonSetNodeGap", C.UNSCHEDULABLE, 0.86, lambda f, a: bool(f.details.get("recent") or f.details.get("same_key"))),
+    Rule("DaemonSetNodeGap", C.UNSCHEDULABLE, 0.86,
+         lambda f, a: bool(f.details.get("recent") or f.details.get("same_key") or f.details.get("asked"))),
     Rule("PVCPending", C.PVC_PENDING, 0.92),
     Rule("VolumeFull", C.VOLUME_FULL, 0.94),
     # A Secret rotated after the pods read it, and their logins refused: the pods hold the old value.

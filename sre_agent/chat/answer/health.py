@@ -28,7 +28,7 @@ from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, reques
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, recovered_runs, run_of
 from .service_gaps import scaled_to_zero_behind, services_missing_it, unreached_ports
-from .status_gaps import daemonset_gaps, service_callers, unbound_claims
+from .status_gaps import MISSING_SAID, daemonset_gaps, service_callers, unbound_claims, untolerated_nodes
 from .templates import label_text
 from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in
@@ -242,6 +242,11 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
                 own_words = (await error_lines(ask, rid))[-1:]
                 # what it calls that fails leads when something does; else its own words say why it fails
                 details = calls + details + own_words if calls else own_words + details
+        if kind == "DaemonSet" and described.error is None and (
+                uncovered := await untolerated_nodes(ask, pods, (spec.get("template") or {}).get("spec") or {})):
+            details[:0] = uncovered  # "6/6 ready" counts only the nodes it fits: where it is not, and why
+            if MISSING_SAID.search(ask.question):
+                trouble.append(f"{len(uncovered)} node(s) have no {name} pod: {uncovered[0]}")
         if kind == "StatefulSet" and spec.get("volumeClaimTemplates"):
             details += await member_claims(ask, namespace or "", name, spec, trouble)
         rollout = rollout_state(spec, state) if kind == "Deployment" else []

@@ -4,8 +4,17 @@ the workloads that call the Services in front of it (what a scale to zero leaves
 
 from __future__ import annotations
 
+import re
+
+from ...brains.offline.daemonsets import tolerates
+from ...graph.fix_values import parse_taint
 from ..ask import Ask
 from .pods import pod_trouble
+
+# the question says the pods are missing somewhere ("why only 6 log-shipper pods when we have 8 nodes"): the gap is
+# the trouble asked about, not the DaemonSet's design
+MISSING_SAID = re.compile(r"\b(missing|absent|not\s+(running\s+)?on|only\s+\d+\b|don'?t\s+run|doesn'?t\s+run|"
+                          r"isn'?t\s+running|whose\s+logs)\b", re.IGNORECASE)
 
 
 async def daemonset_gaps(ask: Ask, pods: list[dict]) -> tuple[list[str], list[str]]:
@@ -52,3 +61,23 @@ async def service_callers(ask: Ask, namespace: str, services: list[str]) -> list
                                                          "namespace": namespace})
         found += [str(c) for c in (walk.data or {}).get("called_by") or []]
     return list(dict.fromkeys(found))
+
+
+async def untolerated_nodes(ask: Ask, pods: list[dict], pod_spec: dict) -> list[str]:
+    """The Ready nodes a DaemonSet has no pod on whose NoSchedule/NoExecute taint its pods do not tolerate: the
+    controller places none there and its status ("6/6 ready") counts only the nodes it fits -- said, so a count that
+    reads healthy is never taken for coverage. Each line names the node, its group and the taint."""
+    on = {p.get("node") for p in pods if p.get("node")}
+    tolerations = pod_spec.get("tolerations") or []
+    nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
+    lines = []
+    for node in (nodes.data or {}).get("items") or []:
+        if node.get("name") in on or str(node.get("ready")) != "True":
+            continue
+        kept = [t for t in node.get("taints") or [] if parse_taint(t)[2] in ("NoSchedule", "NoExecute")
+                and not parse_taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
+        if kept:
+            group = next((str(v) for k, v in (node.get("labels") or {}).items() if k.endswith("nodegroup")), "")
+            lines.append(f"no pod on node {node.get('name')}" + (f" (node group {group})" if group else "")
+                         + f": its taint {', '.join(kept)} is not tolerated, so the DaemonSet places none there")
+    return lines

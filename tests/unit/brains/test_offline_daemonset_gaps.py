@@ -83,3 +83,19 @@ def test_only_a_gap_that_is_a_fault_is_diagnosed_and_its_fix_is_the_toleration()
 ])
 def test_tolerations_match_as_the_scheduler_matches_them(toleration, ok):
     assert tolerates([toleration], VISION) is ok
+
+
+@pytest.mark.parametrize("question, severity", [
+    ("why are node-shipper pods missing on some nodes?", "critical"),  # the asker counts the gap as the trouble
+    ("node-shipper only 3 of 4 nodes?", "critical"),
+    ("is node-shipper healthy", "info"),  # nobody said anything is missing: an old exclusion stays its design
+])
+def test_a_gap_the_question_says_is_missing_is_the_trouble_whatever_its_age(question, severity):
+    asked = Investigation(incident=Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW,
+                                            question=question))
+    calls = Calls(Scripted("2026-02-01T00:00:00Z"), "kubernetes", "kubernetes")
+    asyncio.run(node_gaps(DS, {}, PODS, asked, calls))
+    found = [f for f in calls.findings if f.signal == "DaemonSetNodeGap"]
+    assert [f.severity for f in found] == [severity]
+    chosen = best(hypotheses(found))  # what the asker says is missing is diagnosed; a gap nobody asked about is not
+    assert (chosen.category.value if chosen else None) == ("unschedulable" if severity == "critical" else None)
