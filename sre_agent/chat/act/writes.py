@@ -93,7 +93,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
                    r"^\W*((please|ok|okay|just|then|so)\s+)*re-?create\b|"  # "recreate the job", not "delete X, then re-create"
                    r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
-         ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"), ("scale", r"scale"),
+         ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"),
+         ("scale", r"scale|\b\d+\s+replicas?\b"),  # "bring cdn-purger back to 2 replicas": a count of replicas is a scale
          ("image", r"\bimage\b|\bback\s+(to|on)\s+([a-z][\w./-]*\s+)?v?\d+\.\d+"),
          ("resources", r"\b(cpu|memory|mem|limits?|requests?|cores?|\d+(\.\d+)?\s*(m|mi|gi|ki))\b"),
          ("restart", r"restart|bounce|recycle|redeploy"))

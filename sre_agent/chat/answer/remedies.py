@@ -12,7 +12,7 @@ from ...brains.offline.credentials import HOLD_OLD_VALUE
 from ...categories import category as category_of
 from ...contracts import RootCauseCategory as C
 from ...contracts import parse_resource_id
-from ..ask import Ask, handles
+from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
 from ..understand.references import kind_of, name_of, named_exactly, resolve, workload_of_service
 from .diagnosis_text import cause_text
@@ -135,17 +135,29 @@ def _elsewhere(asked: str | None, culprit: str) -> bool:
 SHARED_BY_MORE_PODS = {C.CPU_THROTTLING.value}
 
 
+# "bring cdn-purger back to 2 replicas", "scale it back up to 3": a scale asked for, not asked about
+SCALE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please)\W+)*(bring|scale|put|set|restore)\b.*\b(to\s+)?\d+\b",
+                         re.IGNORECASE)
+
+
 @handles("scale_would_help", needs=("kubernetes", "cloudwatch"))
 async def scale_would_help(ask: Ask) -> Answer:
     """"would scaling scale-gateway out help": more pods of the same spec help only when the workload's own pods are
-    what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load."""
+    what is saturated; a cause elsewhere (the database they call, a quota, a bad release) stays, and may get more load.
+    A scale asked for outright is a change request (pinned, or refused with why)."""
     await subject_named(ask)
+    if SCALE_ASKED.search(ask.question) and ask.resource:
+        asked = await HANDLERS["write_request"].handler(ask)
+        asked.form = "write_request"
+        return asked
     return await by_investigation(ask, _scale_verdict)
 
 
 def _scale_verdict(category: str, culprit: str, subject: str, summary: str) -> str:
     if category == "none":
         return f"Nothing was found wrong with {subject}: more pods add capacity it does not seem to need"
+    if culprit == subject and re.search(r"\bscaled to (0|zero)\b", summary):  # its own absence is the fault
+        return f"Yes: {subject} is scaled to 0 and that is the fault -- scaling it back is the fix: {summary}"
     if culprit == subject and category in SHARED_BY_MORE_PODS:
         return ("Maybe, for a while: its own pods are held at their CPU limit, and more of them share the load only if its "
                 "callers spread requests across them (a database's primary does not) -- the fix is the limit "

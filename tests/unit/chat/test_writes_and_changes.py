@@ -425,6 +425,18 @@ def test_a_probe_edit_names_its_field_or_its_value_says_it(ask, edit):
     ("point readiness back to 8080", "probe"),  # the probe's port, never the Service's
     ("point the service at port 8080", "port"),
     ("restore ticketing-web cpu request 250m and limit 1", "resources"),
+    ("bring cdn-purger back to 2 replicas", "scale"),  # a count of replicas is a scale
+    ("delete the 2 stuck pods", "delete"),
 ])
 def test_the_change_a_request_asks_for_is_read_by_its_most_specific_words(ask, verb):
     assert change_verb(ask) == verb
+
+
+@pytest.mark.parametrize("category, culprit, summary, verdict", [
+    ("dependency_failure", "d/Deployment/purger", "d/Deployment/purger is scaled to 0 replicas", "Yes: "),  # its absence
+    ("dependency_failure", "d/Deployment/queue", "d/Deployment/queue has no ready endpoints", "No: "),  # a cause elsewhere
+    ("none", "", "", "Nothing was found wrong"),
+])
+def test_scaling_helps_when_the_workload_asked_about_is_itself_scaled_to_zero(category, culprit, summary, verdict):
+    from sre_agent.chat.answer.remedies import _scale_verdict
+    assert _scale_verdict(category, culprit, "d/Deployment/purger", summary).startswith(verdict)
