@@ -9,14 +9,16 @@ from ...contracts import parse_resource_id, parse_time
 from ...metric_kinds import measures_demand, said_symptom_metrics
 from ..ask import Ask, handles
 from ..models import Answer
+from ..understand.exact_names import workload_of_service
 from ..understand.forms import last_clause
 from ..understand.grounding import grounded_subject
 from ..understand.intent_model import model
 from ..understand.names import match_score
 from ..understand.references import best_match, name_of
 from .about import alarm_mentions
-from .health import broken_now
+from .health import broken_now, demand_traced
 from .investigate import why_failing
+from .notes import peoples_notes
 
 _ASKS_THRESHOLD = re.compile(r"\bthresh\w*|\btrigger(s|ed)?\s+(at|on|when)\b|\bfires?\s+(at|when)\b", re.IGNORECASE)
 # Words of a clause that asks about an alarm's own state or settings, not the trouble behind it.
@@ -90,9 +92,12 @@ async def alarms(ask: Ask) -> Answer:
     if firing and all(measures_demand(a) for a in firing):
         # an alarm on requests arriving says traffic is high, not that anything is broken: say so, not "problems"
         names = ", ".join(a.get("name", "?") for a in firing)
+        if (traced := await demand_traced(ask, str(firing[0].get("name")))) is not None:
+            return traced  # behind the surge, calls failing at a host outside (or a fault inside): that, first
         alarmed = [rid for alarm in firing[:3] if (rid := await _alarm_resource(ask, alarm))]
+        planned = [line for rid in alarmed[:2] for line in await _planned_notes(ask, rid)]
         return ask.answer(f"{len(firing)} alarm(s){about} firing on demand (requests arriving): {names} -- traffic is high, "
-                          "which alone is not a fault", status="answered", details=details,
+                          "which alone is not a fault", status="answered", details=[*planned[:3], *details],
                           resources=list(dict.fromkeys(watched + alarmed)),
                           next_steps=[f"Ask 'is {_service_of(firing[0]) or '<service>'} ok?' for its errors, latency and "
                                       "replicas: they say whether it copes."])
@@ -230,6 +235,23 @@ async def alarm_why(ask: Ask) -> Answer:
 
 _ASKS_WHY = re.compile(r"\b(why|what\s+broke|caus(e|ed|ing)|root\s*cause|what.?s\s+wrong|going\s+on|what.?s\s+up)\b",
                        re.IGNORECASE)
+
+
+async def _planned_notes(ask: Ask, rid: str) -> list[str]:
+    """What people wrote on the alarmed workload and on the autoscalers that scale it, in prose ("Election night: CAP-77
+    expects up to 3x reader traffic"): a surge someone planned for says so where its capacity was set."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind == "Service" and (fronted := await workload_of_service(ask, rid)):
+        namespace, kind, name = parse_resource_id(fronted)
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace or "default"})
+    scaling = [f"{namespace}/HorizontalPodAutoscaler/{h.get('name')}" for h in (listed.data or {}).get("items") or []
+               if h.get("target") == f"{kind}/{name}"]
+    notes = []
+    for obj in [f"{namespace}/{kind}/{name}", *scaling]:
+        described = await ask.call("kubernetes", "describe", {"kind": parse_resource_id(obj)[1], "name": parse_resource_id(obj)[2],
+                                                              "namespace": namespace, "events_limit": 0})
+        notes += [f"{obj}: {line}" for line in peoples_notes((described.data or {}).get("object") or {}, prose_only=True)]
+    return notes
 
 
 async def _investigated(ask: Ask, alarm: dict, note: str) -> Answer:

@@ -107,7 +107,7 @@ async def broken_now(ask: Ask) -> Answer:
             next_steps.append("Ask 'are any alarms firing?' for which service each alarm watches, then "
                               "'why is <that service> failing?'.")
         return ask.answer(headline, status="problems", details=details, next_steps=next_steps, resources=resources)
-    if demand and (traced := await _demand_traced(ask, demand[0].name)) is not None:
+    if demand and (traced := await demand_traced(ask, demand[0].name)) is not None:
         return traced  # traffic is high and its calls fail at a host outside: never "nothing is broken"
     counted = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     if ask.namespace:  # a healthy namespace names what was found healthy, not only how many
@@ -124,7 +124,7 @@ async def broken_now(ask: Ask) -> Answer:
     return answer
 
 
-async def _demand_traced(ask: Ask, alarm_name: str) -> Answer | None:
+async def demand_traced(ask: Ask, alarm_name: str) -> Answer | None:
     """A demand alarm fires and no object is in a failing state: what it watches is investigated (its logs, its calls)
     before "nothing is broken" is said -- the investigation's answer when it finds a fault, in the cluster or at a host
     outside it (a vendor's gateway timing out behind the surge); None when it finds none."""

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 import sre_agent.chat.answer.alarms as alarms
-from sre_agent.chat.answer.health import _demand_traced
+from sre_agent.chat.answer.health import demand_traced
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
@@ -36,6 +36,6 @@ def test_a_surge_is_investigated_before_nothing_is_said_broken(monkeypatch, stat
         return ask.answer(summary, status=status, diagnosis={"category": "none", "summary": summary})
     monkeypatch.setattr(alarms, "_investigated", investigated)
     ask = Ask(question="anything broken?", recognised=recognise("anything broken?"), tools=Alarms(), focus=[])
-    found = asyncio.run(_demand_traced(ask, "pay-request-surge"))
+    found = asyncio.run(demand_traced(ask, "pay-request-surge"))
     assert (found is not None and found.headline.startswith("No root cause in the cluster")) is traced
     assert ask.question == "anything broken?" or traced  # nothing found: the question is left as it was asked
