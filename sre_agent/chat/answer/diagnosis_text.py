@@ -9,7 +9,9 @@ from ...quoting import clip
 
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
 # tag already say.
-REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/(?=[\w./-]+[:@][\w.-])")
+# (a taint's key:effect is no image: node.kubernetes.io/disk-pressure:NoSchedule keeps its domain)
+REGISTRY_HOST = re.compile(r"(?<![\w./-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/"
+                           r"(?=[\w./-]+[:@](?!(?:NoSchedule|PreferNoSchedule|NoExecute)\b)[\w.-])")
 # A one-element Python list quoted in a summary ("(['shop/api:1.2'] -> ['shop/api:1.3'])"): its brackets and quotes say
 # nothing a reader needs.
 ONE_ITEM_LIST = re.compile(r"\['([^'\[\]]+)'\]")

@@ -31,6 +31,7 @@ MAX_LINE = 300  # a longer detail keeps only its parts that carry the question's
 # runs is what the change is, and is kept whole.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/=])(?<!: )/(?:home|Users|tmp|var|work|root|opt|usr|srv|mnt|private|run|etc)/(?:[\w.-]+/)*[\w.-]+")
 COMMAND = re.compile(r"\bkubectl\s|\baws\s+\w|`")
+KUBECTL_SAID = re.compile(r"\bkubectl\s|\baws\s+\w")
 # An image's registry host (answer/diagnosis_text.REGISTRY_HOST) is dropped unless the question is about where images
 # come from.
 PULLING = re.compile(r"ImagePull|ErrImagePull|pull access|no basic auth|unauthorized|manifest unknown|registr", re.IGNORECASE)
@@ -98,8 +99,9 @@ def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts
     question's words (its first part, what it is about, always)."""
     if not COMMAND.search(line):
         line = ABSOLUTE_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], line)
-    if not keep_hosts:
-        line = REGISTRY_HOST.sub("", line)
+    if not keep_hosts:  # a command stays exactly as it runs (`quoted`, or a kubectl line): its image hosts, taint keys
+        line = "`".join(part if i % 2 or KUBECTL_SAID.search(part) else REGISTRY_HOST.sub("", part)
+                        for i, part in enumerate(line.split("`")))
     if len(line) <= MAX_LINE:
         return line
     parts = _parts(line)

@@ -120,3 +120,18 @@ def test_a_question_word_counts_where_a_word_of_the_line_begins_never_inside_one
     assert scores["status.observedGeneration: 2"] == 0  # "serve" is not in observedGeneration
     best = {q: ranked(q, lines)[0][2] for q in ("what port does it target", "how many restart")}
     assert best == {"what port does it target": "targetPort: 8080", "how many restart": "restarts: 4"}
+
+
+def test_a_command_and_a_taint_key_are_shown_exactly_as_they_run():
+    """An image's registry host is dropped from prose, never from a command a human pastes, and a taint's domain is
+    no registry host: node.kubernetes.io/disk-pressure:NoSchedule keeps its key."""
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:2.7.0"
+    answer = Answer(question="fix it", form="write_request", status="approval_required",
+                    headline="Approval needed: remove taint node.kubernetes.io/disk-pressure:NoSchedule from node n1",
+                    details=[f"it ran {image} before", f"or: `kubectl set image deploy/app app={image}`"],
+                    next_steps=["To approve, run: kubectl taint node n1 node.kubernetes.io/disk-pressure:NoSchedule-"])
+    short = brief(answer)
+    assert "node.kubernetes.io/disk-pressure:NoSchedule from node n1" in short.headline
+    assert short.next_step == "To approve, run: kubectl taint node n1 node.kubernetes.io/disk-pressure:NoSchedule-"
+    assert "it ran team/app:2.7.0 before" in short.details  # prose: the host dropped
+    assert f"or: `kubectl set image deploy/app app={image}`" in short.details  # the command: whole
