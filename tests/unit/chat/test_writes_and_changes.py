@@ -440,3 +440,17 @@ def test_the_change_a_request_asks_for_is_read_by_its_most_specific_words(ask, v
 def test_scaling_helps_when_the_workload_asked_about_is_itself_scaled_to_zero(category, culprit, summary, verdict):
     from sre_agent.chat.answer.remedies import _scale_verdict
     assert _scale_verdict(category, culprit, "d/Deployment/purger", summary).startswith(verdict)
+
+
+@pytest.mark.parametrize("ask, cron", [
+    ("change the schedule to every 5 minutes so it catches up", "*/5 * * * *"),  # never the word "every"
+    ("set the schedule to every 2 hours", "0 */2 * * *"),
+    ("make it hourly", "0 * * * *"),
+    ("revert the schedule to 15 * * * *", "15 * * * *"),
+])
+def test_a_schedule_said_in_words_is_the_cron_line_it_means(ask, cron):
+    from sre_agent.chat.act.field_shapes import as_cron, field_by_shape
+    assert cron in as_cron(ask)
+    if "schedule" in ask:
+        obj = {"spec": {"schedule": "*/30 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}}
+        assert field_by_shape(ask, obj) == ("/spec/schedule", "*/30 * * * *", cron)
