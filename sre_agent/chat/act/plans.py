@@ -217,6 +217,7 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     to say instead: no quantity named, or one that goes the other way from the request's own verb ("bump it to
     512Mi" under a 768Mi limit), or a lower limit of what the container is `starved` of (memory when OOM-killed at
     its limit, cpu when throttled at it): less of it deepens the fault."""
+    question = REQ_SAID.sub("request", question)  # "250m req 1 core limit": req is a request
     resource = resource_named(question)
     # the part said first: "give it 512Mi limit and 256Mi request" sets the limit it names with its amount
     part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
@@ -244,6 +245,7 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     return resource, which, quantity, current
 
 
+REQ_SAID = re.compile(r"\breqs?\b", re.IGNORECASE)
 PART_VALUE = re.compile(r"\b(limit|request)s?\b(?:\.(?:cpu|memory))?\s*(?:to|of|at|=|:)?\s*"
                         r"(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpus?)?)(?![\w.])", re.IGNORECASE)
 
@@ -256,7 +258,7 @@ def other_part(question: str, which: str, resource: str) -> str | None:
     """"set its cpu request to 7 and limit to 8": the value said for the other part (limits when `which` is requests)
     -- a change of both is pinned whole, never one half silently dropped."""
     other = "limit" if which == "requests" else "request"
-    said = request_part(question)
+    said = request_part(REQ_SAID.sub("request", question))
     value = next((v for part, v in PART_VALUE.findall(said) if part.lower() == other), None) or \
         next((v for v, part in VALUE_PART.findall(said) if part.lower() == other), None)  # "2Gi request and 3Gi limit"
     return _as_quantity(value, resource) if value is not None else None

@@ -454,3 +454,10 @@ def test_a_schedule_said_in_words_is_the_cron_line_it_means(ask, cron):
     if "schedule" in ask:
         obj = {"spec": {"schedule": "*/30 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}}
         assert field_by_shape(ask, obj) == ("/spec/schedule", "*/30 * * * *", cron)
+
+
+def test_req_is_a_request_and_both_parts_are_pinned():
+    obj = {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "x", "resources": {
+        "requests": {"cpu": "50m"}, "limits": {"cpu": "60m"}}}]}}}}
+    plan = plan_for("set web cpu back to 250m req 1 core limit", "s/Deployment/web", obj)
+    assert isinstance(plan, Plan) and plan.change == "container web: cpu request 50m -> 250m, limit 60m -> 1"
