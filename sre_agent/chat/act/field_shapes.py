@@ -51,18 +51,20 @@ def _words_of(pointer: str) -> set[str]:
     return {w.lower() for part in pointer.split("/") for w in CAMEL.findall(part)} - GENERIC
 
 
-# a schedule said in words, as the cron line it means ("every 5 minutes" -> */5 * * * *): never the word "every"
-INTERVALS = ((re.compile(r"\bevery\s+(\d+)\s*(?:m|min|mins|minutes?)\b", re.I), lambda n: f"*/{n} * * * *"),
-             (re.compile(r"\bevery\s+minute\b", re.I), lambda n: "* * * * *"),
-             (re.compile(r"\bevery\s+(\d+)\s*(?:h|hrs?|hours?)\b", re.I), lambda n: f"0 */{n} * * *"),
-             (re.compile(r"\bevery\s+hour\b|\bhourly\b", re.I), lambda n: "0 * * * *"),
-             (re.compile(r"\bevery\s+day\b|\bdaily\b|\bnightly\b", re.I), lambda n: "0 0 * * *"))
+# a schedule said in words, as the cron line it means ("every 5 minutes" -> */5 * * * *): never the word "every";
+# `{n}` is the number said
+INTERVALS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bevery\s+(\d+)\s*(?:m|min|mins|minutes?)\b", re.I), "*/{n} * * * *"),
+    (re.compile(r"\bevery\s+minute\b", re.I), "* * * * *"),
+    (re.compile(r"\bevery\s+(\d+)\s*(?:h|hrs?|hours?)\b", re.I), "0 */{n} * * *"),
+    (re.compile(r"\bevery\s+hour\b|\bhourly\b", re.I), "0 * * * *"),
+    (re.compile(r"\bevery\s+day\b|\bdaily\b|\bnightly\b", re.I), "0 0 * * *"))
 
 
 def as_cron(text: str) -> str:
     """The request with an interval said in words written as its cron line."""
     for pattern, line in INTERVALS:
-        text = pattern.sub(lambda m, line=line: line(m.group(1) if m.groups() else ""), text)
+        text = pattern.sub(lambda m: line.format(n=m.group(1) if m.groups() else ""), text)  # noqa: B023 -- used at once
     return text
 
 
