@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...brains.offline.daemonsets import MISSING_SAID  # (the question says its pods are missing somewhere)
 from ...contracts import OUTSIDE_THE_CLUSTER, parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
 from ...graph.ports import ToolOutcome
@@ -28,7 +29,7 @@ from .pods import autoscalers, crash_lines, orphan_autoscalers, pod_line, reques
 from .rollout_pause import paused_rollout, serving_replica_sets
 from .runs import ago, job_facts, latest_run, recovered_runs, run_of
 from .service_gaps import scaled_to_zero_behind, services_missing_it, unreached_ports
-from .status_gaps import MISSING_SAID, daemonset_gaps, service_callers, unbound_claims, untolerated_nodes
+from .status_gaps import daemonset_gaps, service_callers, unbound_claims, untolerated_nodes
 from .templates import label_text
 from .usage import failing_calls, quota_holders, quota_usage, resource_pressure, service_errors
 from .workloads import workloads_in

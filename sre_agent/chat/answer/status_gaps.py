@@ -4,17 +4,10 @@ the workloads that call the Services in front of it (what a scale to zero leaves
 
 from __future__ import annotations
 
-import re
-
 from ...brains.offline.daemonsets import tolerates
 from ...graph.fix_values import parse_taint
 from ..ask import Ask
 from .pods import pod_trouble
-
-# the question says the pods are missing somewhere ("why only 6 log-shipper pods when we have 8 nodes"): the gap is
-# the trouble asked about, not the DaemonSet's design
-MISSING_SAID = re.compile(r"\b(missing|absent|not\s+(running\s+)?on|only\s+\d+\b|don'?t\s+run|doesn'?t\s+run|"
-                          r"isn'?t\s+running|whose\s+logs)\b", re.IGNORECASE)
 
 
 async def daemonset_gaps(ask: Ask, pods: list[dict]) -> tuple[list[str], list[str]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sre_agent.chat.answer.status_gaps import MISSING_SAID, untolerated_nodes
+from sre_agent.brains.offline.daemonsets import MISSING_SAID
+from sre_agent.chat.answer.status_gaps import untolerated_nodes
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.contracts import ToolCallRecord
