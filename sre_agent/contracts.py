@@ -141,6 +141,9 @@ class Evidence(BaseModel):
     excerpt: str = ""
 
 
+# What the servers show in place of a secret (mcp_servers/common/redaction.py, a program of its own): a value carrying it
+# was shown masked, and writing it back would write the mask into the cluster.
+MASK = "***redacted***"
 # How a diagnosis of no fault in the cluster says the failing calls go to a host outside it (a vendor's gateway): its
 # summary starts so, and the report, the status and chat read it -- the page goes to that host's owner, never "healthy".
 OUTSIDE_THE_CLUSTER = "No root cause in the cluster"

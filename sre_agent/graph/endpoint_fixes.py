@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import NamedTuple
 
-from ..contracts import Finding, ProposedFix, parse_resource_id, resource_id
+from ..contracts import MASK, Finding, ProposedFix, parse_resource_id, resource_id
 from .intent import for_a_while, intent_sentence, scaled_on_purpose
 from .kubectl_words import namespace_flag
 from .recreate import container_change, recreate_command
@@ -62,7 +62,10 @@ class ConfigCorrection(NamedTuple):
         return MASK in self.value
 
 
-MASK = "***redacted***"  # what the servers show in place of a secret (mcp_servers/common/redaction.py)
+def edit_in_place(value: str, edit: dict[str, str] | None) -> dict[str, str] | None:
+    """The part-edit that corrects a value shown masked (its credentials never sent back); None when the value was shown
+    whole, or no part free of the mask is known."""
+    return edit if MASK in value and edit and MASK not in json.dumps(edit) else None
 
 
 def in_place_command(namespace: str | None, kind: str, name: str, key: str, edit: dict[str, str]) -> str:
@@ -131,8 +134,7 @@ def endpoint_fixes(findings: list[Finding], holder: str) -> list[ProposedFix]:
         else:
             holder_kind, holder_name, key = source.split("/", 2)
             data = "data" if holder_kind == "ConfigMap" else "stringData"
-            edit = details.get("corrected_edit")
-            if MASK in value and edit and MASK not in json.dumps(edit):  # never the mask written back: the part in place
+            if edit := edit_in_place(value, details.get("corrected_edit")):  # never the mask written back: the part in place
                 commands = [in_place_command(namespace, holder_kind, holder_name, key, edit)]
             else:
                 commands = [f"kubectl {ns}patch {holder_kind.lower()} {holder_name} --type merge "

@@ -14,7 +14,8 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-MASK = "***redacted***"
+from ...contracts import MASK
+
 SHAPES = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),  # JWT

@@ -35,18 +35,24 @@ def tolerates(tolerations: list[dict], taint: str) -> bool:
     return False
 
 
+def untolerated(node: dict, tolerations: list[dict]) -> list[str]:
+    """A Ready node's NoSchedule/NoExecute taints a pod template with `tolerations` does not tolerate -- never the ones
+    Kubernetes sets from a node's conditions (node.kubernetes.io/...): what keeps a DaemonSet's pod off it. [] for a
+    NotReady node (it runs nothing new)."""
+    if node.get("ready") != "True":
+        return []
+    return [t for t in node.get("taints") or [] if parse_taint(t)[2] in ("NoSchedule", "NoExecute")
+            and not parse_taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
+
+
 async def node_gaps(workload: str, pod_spec: dict, pods: list[dict], state: Investigation, calls: Calls) -> None:
     covered = {p.get("node") for p in pods}
     tolerations = pod_spec.get("tolerations") or []
     listed, ev = await calls("get_resources", kind="Node", limit=2000)
     gaps: dict[str, list[str]] = {}
     for node in (listed or {}).get("items") or []:
-        if node.get("name") in covered or node.get("ready") != "True":
-            continue  # a NotReady node runs nothing new; the DaemonSet's own pods tolerate a cordon
-        untolerated = [t for t in node.get("taints") or [] if parse_taint(t)[2] in ("NoSchedule", "NoExecute")
-                       and not parse_taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
-        if untolerated:
-            gaps[str(node.get("name"))] = untolerated
+        if node.get("name") not in covered and (kept := untolerated(node, tolerations)):
+            gaps[str(node.get("name"))] = kept  # (the DaemonSet's own pods tolerate a cordon)
     if not gaps:
         return
     selector = pod_spec.get("nodeSelector") or {}

@@ -122,13 +122,13 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
                    + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
                       else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
     if jobs:  # its runs are its history: what last worked (the image a failed pull goes back to), what never ended
-        good = last_completed(jobs)
+        good, open_runs = last_completed(jobs), unfinished(jobs)
         calls.find(target, "RunHistory", f"{target}'s last run to complete: " + (
             f"{good.get('name')} ({good.get('completed') or good.get('created')}), with {', '.join(good['images'])}"
-            if good else "none of its listed runs") + f"; unfinished: {', '.join(unfinished(jobs)) or 'none'}", ev,
+            if good else "none of its listed runs") + f"; unfinished: {', '.join(open_runs) or 'none'}", ev,
                    severity="info", last_completed=good.get("name") if good else None,
                    images=list(good["images"]) if good else [], containers=list(good.get("containers") or []) if good else [],
-                   unfinished=unfinished(jobs))
+                   unfinished=open_runs)
     if jobs:  # what the controller's own view says of the CronJob: runs skipped behind a hung one, schedules missed
         data, ev_an = await calls("analyze", namespace=namespace)
         for item in (data or {}).get("findings") or []:

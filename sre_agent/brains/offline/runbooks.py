@@ -13,7 +13,7 @@ from typing import Any
 from ...contracts import RootCauseCategory, parse_resource_id
 from ...graph.access_fixes import claim_growth, probe_timeout_raise, the_pull_secret
 from ...graph.cronjob_fixes import PULL_SIGNALS, last_worked_image, runs_stuck_on_pull
-from ...graph.endpoint_fixes import MASK, config_correction
+from ...graph.endpoint_fixes import config_correction, edit_in_place
 from ...graph.fix_values import (
     autoscaler_caps,
     cordons_in_the_way,
@@ -254,8 +254,8 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
         values["pvc"], (values["claim_size"], values["new_claim_size"]) = name, growth
     if kind == "ConfigMap" and (correction := config_correction(state.findings, root)) is not None:
         # a value shown masked (a URL with credentials) is never written whole: only the part that changes, in place
-        if correction.masked and correction.edit and MASK not in str(correction.edit):
-            values["config_edit"] = correction.edit
+        if (in_place := edit_in_place(correction.value, correction.edit)) is not None:
+            values["config_edit"] = in_place
         elif not correction.masked:
             values["new_config_value"] = correction.value
         values.update(config_map=correction.config_map, config_key=correction.key,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from ...contracts import parse_resource_id
+from ...contracts import MASK, parse_resource_id
 from .hand_edits import env_change
 from .plans import BY_HAND, Plan
 
@@ -17,11 +17,6 @@ KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(
 
 PORT_SAID = re.compile(r"\bport\s+(?P<port>\d{2,5})\b", re.IGNORECASE)
 URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
-
-
-# what the servers show in place of a secret part of a value (mcp_servers/common/redaction.py MASK): a value built on
-# it would write the mask itself into the cluster
-REDACTED = "***redacted***"
 
 
 def _port_in_place(rid: str, key: str, port: str, current: str) -> Plan:
@@ -61,7 +56,7 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         current = str((obj.get("data") or {}).get(key) or "")
         if not URL_PORT.search(current):
             return f"{key} in {rid} is {current or 'empty'}: say its whole value (it carries no port to change)"
-        if REDACTED in current:
+        if MASK in current:
             return _port_in_place(rid, key, port.group("port"), current)
         value = URL_PORT.sub(lambda m: f"{m.group(1)}:{port.group('port')}", current, count=1)
     field_name = "stringData" if kind == "Secret" else "data"

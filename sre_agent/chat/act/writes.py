@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...contracts import parse_resource_id
+from ...contracts import MASK, parse_resource_id
 from ...graph.kubectl_words import KUBECTL_KIND
 from ..answer.config_refs import config_users
 from ..answer.drains import drain_risks
@@ -22,7 +22,7 @@ from ..understand.forms import normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import noted_or_refused
-from .config_key_plans import KEY_RESTORED, REDACTED, config_key_plan
+from .config_key_plans import KEY_RESTORED, config_key_plan
 from .cronjob_plans import cronjob_image_plan, cronjob_resources
 from .field_plans import field_plan, field_removal_plan, field_said, object_setting_field, removes_field
 from .found_fix import found_fix
@@ -328,9 +328,9 @@ async def write_request(ask: Ask) -> Answer:
             return fixed  # the fix the last answer proposed, else ("point the cronjob at the new key") the one found for it
         return ask.answer(plan, status=unplanned(plan),
                           next_steps=["Ask again with what to change; chat answers with the action to approve."])
-    if REDACTED in f"{plan.kubectl} {plan.args} {plan.change}":
+    if MASK in f"{plan.kubectl} {plan.args} {plan.change}":
         # a value built on what the servers masked would write the mask itself into the cluster: never pinned
-        return ask.answer(f"Not pinned: the change would write a value chat was shown only masked ({REDACTED}) into "
+        return ask.answer(f"Not pinned: the change would write a value chat was shown only masked ({MASK}) into "
                           f"{rid}", status="answered", resources=[rid],
                           next_steps=[f"Make it by hand: `kubectl -n {namespace} edit {kind.lower()} {name}`."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first

@@ -268,9 +268,7 @@ async def unrecognised(ask: Ask) -> Answer:
             answered = await HANDLERS["property"].handler(ask)
             answered.form = "property"
             return answered
-        from ..act.writes import change_verb  # act builds on answer: read when a change is asked, never at import
-
-        if CHANGE_ASKED.match(ask.question) and change_verb(ask.question) != "unknown":
+        if CHANGE_ASKED.match(ask.question) and await _pinnable(ask):
             # an imperative change no form's pattern read whole ("put cpu limit back to 1 and request 250m", "patch
             # log-agent to tolerate X"): the change readers (act/writes.py) read what it asks -- a pin for approval, or
             # why it cannot be one; chat still writes nothing

@@ -4,8 +4,7 @@ the workloads that call the Services in front of it (what a scale to zero leaves
 
 from __future__ import annotations
 
-from ...brains.offline.daemonsets import tolerates
-from ...graph.fix_values import parse_taint
+from ...brains.offline.daemonsets import untolerated
 from ..ask import Ask
 from .pods import pod_trouble
 
@@ -65,11 +64,7 @@ async def untolerated_nodes(ask: Ask, pods: list[dict], pod_spec: dict) -> list[
     nodes = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 5000})
     lines = []
     for node in (nodes.data or {}).get("items") or []:
-        if node.get("name") in on or str(node.get("ready")) != "True":
-            continue
-        kept = [t for t in node.get("taints") or [] if parse_taint(t)[2] in ("NoSchedule", "NoExecute")
-                and not parse_taint(t)[0].startswith("node.kubernetes.io/") and not tolerates(tolerations, t)]
-        if kept:
+        if node.get("name") not in on and (kept := untolerated(node, tolerations)):
             group = next((str(v) for k, v in (node.get("labels") or {}).items() if k.endswith("nodegroup")), "")
             lines.append(f"no pod on node {node.get('name')}" + (f" (node group {group})" if group else "")
                          + f": its taint {', '.join(kept)} is not tolerated, so the DaemonSet places none there")

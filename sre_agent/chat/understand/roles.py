@@ -37,16 +37,13 @@ def plays(image: str, repos: tuple[str, ...]) -> bool:
     return name.startswith(repos) and "exporter" not in name
 
 
-async def role_holders(ask: Ask, word: str) -> list[str] | None:
-    """The workloads whose image plays the role `word` names; None when the word is no role."""
-    repos = roles().get(word.lower())
-    if repos is None:
-        return None
+async def _running(ask: Ask) -> list[tuple[str, list[str]]]:
+    """Every workload that runs pods, with its images: (resource id, images)."""
     found = []
     for kind in ("StatefulSet", "Deployment", "DaemonSet"):
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 2000})
-        found += [f"{i.get('namespace')}/{kind}/{i.get('name')}" for i in (listed.data or {}).get("items") or []
-                  if any(plays(str(image), repos) for image in i.get("images") or [])]
+        found += [(f"{i.get('namespace')}/{kind}/{i.get('name')}", [str(image) for image in i.get("images") or []])
+                  for i in (listed.data or {}).get("items") or []]
     return found
 
 
@@ -55,11 +52,13 @@ async def role_named(ask: Ask) -> str | Answer | None:
     conversation's object in its place); None when the question says no role."""
     unheld = None
     words = WORD.findall(ask.question.lower())
-    for word in dict.fromkeys(w for w, after in zip(words, [*words[1:], ""], strict=True) if after not in SETTING_NOUNS):
-        holders = await role_holders(ask, word)
-        if holders == []:
-            unheld = unheld or word
+    said = [w for w in dict.fromkeys(w for w, after in zip(words, [*words[1:], ""], strict=True)
+                                     if after not in SETTING_NOUNS) if w in roles()]
+    running = await _running(ask) if said else []  # what runs, listed once for every role word the question says
+    for word in said:
+        holders = [rid for rid, images in running if any(plays(image, roles()[word]) for image in images)]
         if not holders:
+            unheld = unheld or word
             continue
         if (several := await several_fit(ask, word, [{"resource": r} for r in holders], None)) is not None:
             return several
