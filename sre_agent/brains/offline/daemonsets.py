@@ -18,7 +18,7 @@ RECENT = timedelta(hours=3)  # the look-back the other agents read changes over
 # a question that says the pods are missing somewhere ("why are log-shipper pods missing on some nodes"): the asker
 # counts the gap as the trouble, whatever its age
 MISSING_SAID = re.compile(r"\b(missing|absent|not\s+(running\s+)?on|no\s+(\w+\s+)?pods?\s+on|don'?t\s+run|doesn'?t\s+run|"
-                          r"isn'?t\s+running|only\s+\d+\b|whose\s+logs)\b", re.IGNORECASE)
+                          r"isn'?t\s+running|only\s+\d+\b)\b", re.IGNORECASE)
 MAX_DESCRIBED = 4  # gap nodes read in full (labels for the nodeSelector, when they joined)
 
 
