@@ -32,7 +32,7 @@ INSTRUCTIONS = (
     "which cluster this server is bound to. Writes (rollout_undo, "
     "rollout_restart, scale, set_image, set_resources, delete_pod, raise_quota, "
     "raise_hpa_max, set_service_selector, set_service_target_port, relax_probe, add_pull_secret, expand_claim, "
-    "set_config_value, stop_cronjob_pileup, set_cronjob_image, cordon, uncordon, remove_node_taint) are gated by "
+    "set_config_value, stop_cronjob_pileup, set_cronjob_image, resume_cronjob, cordon, uncordon, remove_node_taint) are gated by "
     "the server's own --allow-writes and --namespaces and support dry_run; each takes expect_cluster, the cluster "
     "the write was planned for, and is refused when this server is bound to another; "
     "without --allow-writes they are not listed.")

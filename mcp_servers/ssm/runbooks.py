@@ -53,7 +53,7 @@ WriteTool = Literal[
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
     "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
     "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
-    "set_cronjob_image",
+    "set_cronjob_image", "resume_cronjob",
     # ssm
     "start_automation", "send_command",
 ]
@@ -73,6 +73,7 @@ MIN_RISK: dict[str, Risk] = {
     "set_image": "medium",
     "set_resources": "medium",
     "stop_cronjob_pileup": "high",  # deletes runs still in progress
+    "resume_cronjob": "medium",  # its schedule runs again: a human's reason to suspend it is held (graph/intent.py)
     "set_cronjob_image": "medium",  # as set_image; the runs it replaces are stuck on an image that cannot be pulled
     "set_service_selector": "medium",
     "set_service_target_port": "medium",

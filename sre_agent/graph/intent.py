@@ -61,6 +61,13 @@ MACHINE_KEYS = ("deprecated.daemonset.template.generation",)
 # A label value that is, whole, a lifecycle state a person set.
 LIFECYCLE_STATES = ("decommissioned", "decommissioning", "retired", "retiring", "deprecated", "sunset", "maintenance",
                     "in-maintenance", "draining", "drained", "disabled", "parked", "frozen")
+# A record that a time-bound hold is over: a key or a value saying the window (or the outage) closed. It ends the
+# maintenance holds it cites (the same ticket; every one when it cites none) -- never a decommission, which "done"
+# only confirms. A closing record can only take back what the hold's own note added: the object is then treated as if
+# it carried no note at all, never given more than that.
+# (past tense only: "maintenance-end: 02:00Z" is when a window ends, not that it has)
+CLOSING_WORDS = ("closed", "ended", "over", "completed", "finished", "done", "lifted", "resolved")
+CLOSED_PHRASE = re.compile(r"\b(?:closed|ended|over|complete(?:d)?|finished|done|lifted|resolved)\b", re.I)
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b")
 MAX_VALUE = 200  # a recorded intent is a line, quoted as such
 
@@ -130,7 +137,27 @@ def recorded_intent(resource: str, metadata: dict[str, Any] | None) -> list[Inte
         if not _machine(str(key)) and str(value).lower() in LIFECYCLE_STATES:
             found.append(Intent(resource=resource, key=str(key), value=str(value), signal="lifecycle label", who=who,
                                 when=when))
-    return found
+    return _without_closed_holds(found)
+
+
+def _closes(intent: Intent) -> bool:
+    """A maintenance record that says the window is over ("x/maintenance-closed: FIN-MW-0912 closed, verified")."""
+    return intent.signal == "maintenance" and bool(
+        _words(intent.key) & set(CLOSING_WORDS) or CLOSED_PHRASE.search(intent.value) and re.search(TICKET, intent.value))
+
+
+def _without_closed_holds(found: list[Intent]) -> list[Intent]:
+    """The intents still in force: a maintenance hold a closing record on the same object ends (citing its ticket, or
+    citing none) is no longer one, nor is the closing record itself."""
+    closing = [i for i in found if _closes(i)]
+    if not closing:
+        return found
+    cited = {t for i in closing for t in re.findall(TICKET, i.value)}
+
+    def ended(i: Intent) -> bool:
+        tickets = set(re.findall(TICKET, i.value))
+        return i.signal == "maintenance" and (not cited or not tickets or bool(tickets & cited))
+    return [i for i in found if i not in closing and not ended(i)]
 
 
 def change_cause_intent(resource: str, revision: int | None, change_cause: str | None) -> list[Intent]:

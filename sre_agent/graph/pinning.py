@@ -27,7 +27,7 @@ NODE_TOOLS = {"cordon", "uncordon", "remove_node_taint"}
 # The object a write tool changes, where it is not the workload its `kind` names.
 OBJECT_OF = {"raise_quota": "ResourceQuota", "raise_hpa_max": "HorizontalPodAutoscaler", "set_service_selector": "Service",
              "set_service_target_port": "Service", "expand_claim": "PersistentVolumeClaim", "set_config_value": "ConfigMap",
-             "stop_cronjob_pileup": "CronJob", "set_cronjob_image": "CronJob",
+             "stop_cronjob_pileup": "CronJob", "set_cronjob_image": "CronJob", "resume_cronjob": "CronJob",
              **{tool: "Node" for tool in NODE_TOOLS}}
 
 
@@ -326,10 +326,23 @@ async def _pin_cronjob_image(plan: RemediationPlan, read, records: list[ToolCall
         records=records)
 
 
+async def _pin_resume(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """resume_cronjob: only while the CronJob is still suspended (someone may have resumed it since)."""
+    cronjob = await _described(plan, read, records, "CronJob")
+    if isinstance(cronjob, Pinned):
+        return cronjob
+    if not (cronjob.get("spec") or {}).get("suspend"):
+        return Pinned(refused=f"{plan.resource} is no longer suspended", records=records)
+    return Pinned(plan=plan.model_copy(update={
+        "pin": f"{plan.resource} suspend true -> false" + ("; one run started now" if plan.args.get("run_now") else "")}),
+        records=records)
+
+
 OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
                "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal,
                "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value,
-               "stop_cronjob_pileup": _pin_pileup, "set_cronjob_image": _pin_cronjob_image}
+               "stop_cronjob_pileup": _pin_pileup, "set_cronjob_image": _pin_cronjob_image,
+               "resume_cronjob": _pin_resume}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

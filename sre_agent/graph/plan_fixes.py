@@ -53,6 +53,8 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
         "stop_cronjob_pileup": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
                                f"'{json.dumps({'spec': {'concurrencyPolicy': 'Forbid'}})}'",
         "set_cronjob_image": f"kubectl {_ns(namespace)}set image cronjob/{name} {args.get('container')}={args.get('image')}",
+        "resume_cronjob": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
+                          f"'{json.dumps({'spec': {'suspend': False}})}'",
     }.get(plan.tool)
     if command is None:
         return []
@@ -63,6 +65,8 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
     if plan.tool == "set_cronjob_image" and (args.get("rerun_stuck") or args.get("run_now")):  # a run from the fix now
         then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['rerun_stuck'])}"] if args.get("rerun_stuck") else []
         then.append(f"kubectl {_ns(namespace)}create job {name}-fix --from=cronjob/{name}")
+    if plan.tool == "resume_cronjob" and args.get("run_now"):
+        then = [f"kubectl {_ns(namespace)}create job {name}-resumed --from=cronjob/{name}"]
     held = f" -- held, not run: {plan.held}" if plan.held else ""  # a change made on purpose: a human confirms first
     return [ProposedFix(resource=plan.resource or resource_id(kind, name, namespace),
                         summary=f"{plan.tool} (runbook {plan.runbook}): {plan.rationale[:200]}{held}", commands=[command, *then],

@@ -1,13 +1,14 @@
-"""A CronJob whose runs cannot pull their image (set_cronjob_image): its job template is pointed at another image and
+"""A CronJob that starts no run because it is suspended (resume_cronjob: `suspend: false`, and optionally one run now);
+and a CronJob whose runs cannot pull their image (set_cronjob_image): its job template is pointed at another image and
 the named runs stuck on the old one start again from the fixed template. A CronJob has no rollout to undo -- its runs
 are made from the template, so the template is what is fixed -- and under `concurrencyPolicy: Forbid` a run stuck in
 ImagePullBackOff holds off every scheduled run until its deadline: fixing the template alone would leave the data
 stale for that long, so the stuck runs are replaced by one run made now (what `kubectl create job --from=cronjob/...`
 makes: the template's spec, owned by the CronJob, marked as started by hand).
 
-Checked against the live object: the container exists in the template, with `expect_image` only while it still names
-that image; every named run is this CronJob's own and has not finished (never another's Job, never a finished run);
-the new image differs from the old. Nothing else of the template changes."""
+Checked against the live object: resume only while the CronJob is suspended; the container exists in the template,
+with `expect_image` only while it still names that image; every named run is this CronJob's own and has not finished
+(never another's Job, never a finished run); the new image differs from the old. Nothing else of the template changes."""
 
 from __future__ import annotations
 
@@ -54,6 +55,29 @@ def run_from(cronjob: dict, run_name: str) -> dict:
 def register(mcp: FastMCP, ctx: KubeTools) -> None:
     tool = tool_decorator(mcp, guard=ctx.guard)
     kube = ctx.kube
+
+    @tool(title="Resume a suspended CronJob", read_only=False, destructive=False, idempotent=True, open_world=True)
+    def resume_cronjob(namespace: Namespace, name: Name, reason: Reason, run_now: RunNow = False,
+                       dry_run: DryRun = False) -> WriteResult:
+        """Set a suspended CronJob's `suspend` to false (kubectl patch cronjob <name> -p '{"spec":{"suspend":false}}'):
+        its schedule starts runs again (a run it missed within its starting deadline starts at once); run_now: one run
+        started now from its template as well. Refused when the CronJob is not suspended."""
+        where = f"CronJob {namespace}/{name}"
+
+        def action() -> str:
+            cronjob = kube.get("CronJob", namespace, name)
+            if not (cronjob.get("spec") or {}).get("suspend"):
+                raise WriteRefused(f"resume_cronjob: {where} is not suspended. Nothing was changed")
+            body = {"spec": {"suspend": False}, **resource_version_lock(cronjob)}
+            conflict_is_stale("resume_cronjob", where, lambda: kube.merge_patch("CronJob", namespace, name, body, dry_run))
+            if not run_now:
+                return f"{where} suspend true -> false; its schedule starts runs again"
+            run = f"{name}-resumed-{int(time.time()) % 100000:05d}"[:63]
+            kube.create("Job", namespace, run_from(cronjob, run), dry_run)
+            return f"{where} suspend true -> false; started {run} from its template"
+
+        return ctx.write("resume_cronjob", namespace, {"namespace": namespace, "name": name, "run_now": run_now},
+                         reason, dry_run, action)
 
     @tool(title="Set a CronJob's image and restart its stuck runs", read_only=False, destructive=True,
           idempotent=False, open_world=True)

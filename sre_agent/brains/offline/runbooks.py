@@ -33,7 +33,7 @@ from .quota import quantity, raised_limits
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
                      "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint",
                      "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
-                     "set_cronjob_image"}
+                     "set_cronjob_image", "resume_cronjob"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -269,6 +269,9 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
             f.signal == "NodeNotReady" and f.resource == f"Node/{cordons[0][0]}" for f in state.findings):
         # the pending pods may run on one more node, cordoned and Ready: uncordoning it is the room they lack
         values["node"], values["cordoned_only_node"] = cordons[0][0], True
+    if kind == "CronJob":
+        values["suspended"] = any(f.resource == root and f.signal == "Suspended" and f.severity != "info"
+                                  for f in state.findings)
     if kind == "CronJob":  # its runs cannot pull: the image its last completed run ran, and the runs stuck on the other
         failing = next((str(f.details["image"]) for f in state.findings if f.resource == root
                         and f.signal in PULL_SIGNALS and f.details.get("image")), None)
@@ -332,6 +335,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
     if tool == "set_cronjob_image":
         return ctx.get("kind") == "CronJob"
+    if tool == "resume_cronjob":  # (a suspension a person recorded a reason for is held when pinned: graph/intent.py)
+        return ctx.get("kind") == "CronJob" and bool(ctx.get("suspended"))
     if tool == "uncordon":
         return bool(ctx.get("cordoned_only_node")) and not ctx.get("node_not_ready")
     if ctx.get("kind") == "Node" and not ctx.get("node_not_ready"):

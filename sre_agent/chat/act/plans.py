@@ -75,7 +75,8 @@ RESUMING = re.compile(r"\b(unsuspend|resume)\b", re.IGNORECASE)  # a CronJob or 
 
 
 def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
-    """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend, by hand (no MCP tool sets it)."""
+    """"suspend the renewals cronjob" / "resume it": a CronJob's spec.suspend -- resumed through resume_cronjob,
+    suspended by hand (no MCP tool suspends one)."""
     namespace, kind, name = parse_resource_id(rid)
     suspend = not RESUMING.search(question)
     if kind == "Deployment":  # "resume it" / "pause the rollout": a Deployment's rollout (spec.paused), by hand
@@ -94,6 +95,11 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
     if current == suspend:
         return f"{rid} is already {'suspended' if current else 'not suspended'}; nothing to change"
     patch = json.dumps({"spec": {"suspend": suspend}})
+    if not suspend:  # a resume is a typed write (resume_cronjob); a suspension stays a human's command
+        return Plan("resume_cronjob", {"namespace": namespace or "", "name": name, "reason": question[:200]},
+                    f"CronJob {name}: suspend true -> false (runs on its schedule again)",
+                    f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", "suspend=True",
+                    ["A run it missed within its starting deadline starts at once."])
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
                 f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
                 f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",

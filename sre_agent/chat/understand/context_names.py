@@ -62,6 +62,8 @@ async def several_fit(ask: Ask, subject: str, matches: list[dict], kind: str | N
         ask.notes.append(f"(took {subject!r} to mean {fitting[0]}, the one this conversation is about; also fits: "
                          f"{', '.join(r for r in rids if r != fitting[0])[:160]})")
         return fitting[0]
+    if not fitting and (other := await _named_by_another_word(ask, subject)) is not None:
+        return other  # "why are article images failing": image-resizer, which "images" names alone
     listed = ", ".join(fitting or rids[:5])
     return ask.answer(f"Which {subject!r} do you mean: {listed}?", status="needs_subject", resources=[],
                       next_steps=[f"Ask again with the name, e.g. with {name_of((fitting or rids)[0])}."])
@@ -85,6 +87,27 @@ async def _paged_about(ask: Ask, rids: list[str]) -> str | None:
     alarm = next(a.get("name") for a in firing if alarm_mentions(a, name_of(chosen)))
     ask.notes.append(f"(took the question to mean {chosen}, which alarm {alarm} is about; also fits: "
                      f"{', '.join(r for r in rids if r != chosen)[:160]})")
+    return chosen
+
+
+async def _named_by_another_word(ask: Ask, subject: str) -> str | None:
+    """The one workload another word of the question is a whole token of (a plural read as its singular), when the
+    word first tried fits several and the conversation points at none of them: the question named its object twice,
+    once ambiguously ("article images": several article-*, one image-resizer). None when no other word, or several."""
+    from .inventory import load_inventory  # (the session's listing; inventory reads through references)
+
+    words = {w for w in re.findall(r"[a-z][a-z0-9]+", ask.question.lower()) if w != subject.lower() and len(w) >= 4
+             and not KIND_WORDS.get(w.rstrip("s"))}
+    if not words:
+        return None
+    forms = words | {w[:-1] for w in words if w.endswith("s")}
+    owners = {k.rid for k in (await load_inventory(ask)).objects if k.kind in WORKLOAD_KINDS
+              and (not ask.namespace or k.namespace == ask.namespace) and forms & set(k.name.lower().split("-"))}
+    if len(owners) != 1:
+        return None
+    chosen = owners.pop()
+    ask.notes.append(f"(took the question to be about {chosen}, which another of its words names; {subject!r} fits "
+                     "several objects)")
     return chosen
 
 

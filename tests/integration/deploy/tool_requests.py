@@ -138,6 +138,7 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("stop_cronjob_pileup", {"namespace": "shop", "name": PROBE_CRON, "stuck_runs": [PROBE_CRON_RUN], **dry})
     call("set_cronjob_image", {"namespace": "shop", "name": PROBE_CRON, "container": "run",
                                "image": "registry.example/probe:2", "rerun_stuck": [PROBE_CRON_RUN], **dry})
+    call("resume_cronjob", {"namespace": "shop", "name": PROBE_CRON, "run_now": True, **dry})  # (the probe is suspended)
     return called
 
 

@@ -235,3 +235,25 @@ def test_a_cronjob_gets_an_image_and_its_stuck_runs_start_again_from_the_fixed_t
     assert last_audit(audit_path) == ("set_cronjob_image", "applied")
     again = mcp.call("set_cronjob_image", {**target, "container": "run"})
     assert again.is_error and "already runs registry.example/label:9.8" in again.text, again.text
+
+
+def test_a_suspended_cronjob_is_resumed_only_while_suspended(mcp, api, lab, audit_path):
+    """resume_cronjob sets `suspend: false` (and with run_now starts one run from its template, as `kubectl create job
+    --from` does); a CronJob not suspended is refused and left as it is."""
+    batch = client.BatchV1Api(api)
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "registry.example/recon:4"}]}}
+    batch.create_namespaced_cron_job("shop", {"metadata": {"name": "recon-nightly"}, "spec": {
+        "schedule": "0 2 * * *", "suspend": True, "jobTemplate": {"spec": {"template": template}}}})
+    target = {"namespace": "shop", "name": "recon-nightly", **REASON}
+
+    done = mcp.call("resume_cronjob", {**target, "run_now": True})
+    assert not done.is_error and "suspend true -> false" in done.text, done.text
+    assert batch.read_namespaced_cron_job("recon-nightly", "shop").spec.suspend is False
+    lab.advance(seconds=10)
+    [started] = [j for j in batch.list_namespaced_job("shop").items if j.metadata.name.startswith("recon-nightly-resumed-")]
+    assert [r.name for r in started.metadata.owner_references] == ["recon-nightly"]
+    assert last_audit(audit_path) == ("resume_cronjob", "applied")
+
+    again = mcp.call("resume_cronjob", target)
+    assert again.is_error and "is not suspended" in again.text, again.text
+    assert last_audit(audit_path) == ("resume_cronjob", "refused")

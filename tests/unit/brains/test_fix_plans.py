@@ -128,7 +128,9 @@ class Objects:
     async def call(self, agent, server, tool, args, brain="offline") -> ToolOutcome:
         obj = self.objects.get((args["kind"], args["name"]))
         record = ToolCallRecord(id="ev-9", agent=agent, server=server, tool=tool, args=args, ok=obj is not None)
-        return ToolOutcome(record=record, data={"object": obj} if obj else None, error=None if obj else "not found (404)")
+        rid = "/".join(p for p in (args.get("namespace"), args["kind"], args["name"]) if p)  # as describe names it
+        return ToolOutcome(record=record, data={"resource": rid, "object": obj} if obj else None,
+                           error=None if obj else "not found (404)")
 
 
 def pin(tool: str, args: dict, objects: dict):

@@ -190,3 +190,35 @@ def test_a_cronjob_image_is_pinned_to_the_image_its_template_names_now():
     assert "already runs" in pin("set_cronjob_image", {**args, "image": BAD}, {("CronJob", "settle"): cron}).refused
     assert "no container 'report'" in pin("set_cronjob_image", {**args, "container": "report"},
                                           {("CronJob", "settle"): cron}).refused
+
+
+@pytest.mark.parametrize("severity, tool", [
+    ("warning", "resume_cronjob"),  # suspended, its runs stopped: resumed
+    ("info", None),  # a suspension the analyzer reads as no trouble: nothing to resume
+])
+def test_a_suspended_cronjob_is_planned_resumed(severity, tool):
+    suspended = finding(CRON, "Suspended", "CronJob settle is suspended: it starts no run until `suspend: false`",
+                        severity=severity)
+    planned = plan(C.DEPENDENCY_FAILURE, CRON, "dependency_failure", suspended)
+    assert (planned.tool if planned else None) == tool
+    if tool:
+        assert planned.args == {"namespace": "pay", "name": "settle"} and planned.risk == "medium"
+        [fix] = plan_fix(planned)
+        assert fix.commands == ["kubectl -n pay patch cronjob settle --type merge -p '{\"spec\": {\"suspend\": false}}'"]
+
+
+@pytest.mark.parametrize("annotations, held", [
+    ({}, False),
+    ({"ops.example/maintenance": "MW-12 ledger migration window; suspended by d.c"}, True),  # a reason in force
+    ({"ops.example/maintenance": "MW-12 ledger migration window; suspended by d.c",
+      "ops.example/maintenance-closed": "MW-12 closed, migration verified"}, False),  # its own record says it is over
+])
+def test_a_resume_is_pinned_while_suspended_and_held_while_a_reason_for_the_suspension_is_in_force(annotations, held):
+    from tests.unit.brains.test_fix_plans import pin
+    cron = {"metadata": {"annotations": annotations}, "spec": {"suspend": True}}
+    pinned = pin("resume_cronjob", {"namespace": "pay", "name": "settle"}, {("CronJob", "settle"): cron})
+    assert pinned.plan.resource == CRON and "suspend true -> false" in pinned.plan.pin
+    assert bool(pinned.intent) == held
+    resumed = {"spec": {"suspend": False}}
+    assert "no longer suspended" in pin("resume_cronjob", {"namespace": "pay", "name": "settle"},
+                                        {("CronJob", "settle"): resumed}).refused

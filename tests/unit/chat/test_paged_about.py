@@ -21,11 +21,14 @@ FITS = ["rx/Deployment/rx-api", "rx/StatefulSet/rx-db", "rx/Service/rx-api", "rx
 class Alarms:
     parameters: dict = {}
 
-    def __init__(self, alarms: list[dict]):
-        self.alarms = alarms
+    def __init__(self, alarms: list[dict], deployments: tuple[str, ...] = ()):
+        self.alarms, self.deployments = alarms, deployments
 
     async def call(self, agent, server, tool, args, brain="offline"):
         record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+        if tool == "get_resources":
+            items = [{"name": n, "namespace": "rx"} for n in self.deployments] if args["kind"] == "Deployment" else []
+            return ToolOutcome(record=record, data={"items": items})
         return ToolOutcome(record=record, data={"alarms": self.alarms} if tool == "describe_alarms" else {})
 
 
@@ -45,5 +48,20 @@ def test_of_several_that_fit_the_one_a_firing_alarm_is_about_is_meant(alarms, me
     found = asyncio.run(several_fit(ask, "rx", [{"resource": r} for r in FITS], None))
     if meant:
         assert found == meant and any("which alarm" in n for n in ask.notes)
+    else:
+        assert isinstance(found, Answer) and found.status == "needs_subject"
+
+
+@pytest.mark.parametrize("question, deployments, meant", [
+    # "rx" fits four objects; "images" names one workload alone (its singular a whole token of image-resizer)
+    ("why are rx images failing to load", ("rx-api", "image-resizer"), "rx/Deployment/image-resizer"),
+    ("why are rx images failing to load", ("rx-api", "image-resizer", "image-cache"), None),  # "images" fits two
+    ("why is rx failing to load", ("rx-api", "image-resizer"), None),  # no other word names anything
+])
+def test_of_several_that_fit_another_word_naming_one_workload_is_meant(question, deployments, meant):
+    ask = Ask(question=question, recognised=recognise(question), tools=Alarms([], deployments), focus=[])
+    found = asyncio.run(several_fit(ask, "rx", [{"resource": r} for r in FITS], None))
+    if meant:
+        assert found == meant and any("another of its words" in n for n in ask.notes)
     else:
         assert isinstance(found, Answer) and found.status == "needs_subject"

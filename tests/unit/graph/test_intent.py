@@ -61,6 +61,23 @@ def test_machine_annotations_attribution_and_names_are_no_intent(metadata):
     assert recorded_intent(W, metadata) == []
 
 
+@pytest.mark.parametrize("annotations, still_held", [
+    # a window its own record says closed ends the hold it cites -- and the closing record holds nothing either
+    ({"x.io/maintenance": "MW-0912 ledger migration window (30 min); suspended by d.c",
+      "x.io/maintenance-closed": "MW-0912 closed, migration verified (d.c)"}, []),
+    ({"x.io/maintenance": "kernel patch window", "x.io/maintenance-done": "2026-03-01T09:00Z"}, []),  # cites no ticket
+    # another ticket's closing ends another window, not this one
+    ({"x.io/maintenance": "MW-0912 migration window", "x.io/maintenance-closed": "MW-0800 closed"}, ["maintenance"]),
+    # when a window ends is not that it has ended
+    ({"x.io/maintenance": "MW-0912 migration window", "x.io/maintenance-end": "2026-03-01T14:00Z"},
+     ["maintenance", "maintenance"]),
+    # a decommission "done" is the decommission confirmed: held
+    ({"x.io/decommissioned": "replaced by ledger-v2", "x.io/maintenance-completed": "cut-over done"}, ["decommission"]),
+])
+def test_a_maintenance_hold_its_own_closing_record_ends_is_no_longer_held(annotations, still_held):
+    assert [i.signal for i in recorded_intent(W, {"annotations": annotations})] == still_held
+
+
 def test_a_rollouts_record_is_reversed_by_an_undo_not_by_a_scale_or_a_new_limit():
     rollout = change_cause_intent(W, 4, "CHG-1 release 2.4.0")
     note = recorded_intent(W, {"annotations": {"ops/decommission": "retired"}})
