@@ -8,6 +8,7 @@ import json
 import re
 
 from ...contracts import MASK, parse_resource_id
+from ...graph.endpoint_fixes import in_place_command
 from .hand_edits import env_change
 from .plans import BY_HAND, Plan
 
@@ -19,17 +20,23 @@ PORT_SAID = re.compile(r"\bport\s+(?P<port>\d{2,5})\b", re.IGNORECASE)
 URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
 
 
+HOST_PORT = re.compile(r"(?:@|://)(?P<host>[^/:@\s]+):(?P<port>\d+)")  # the host:port after the credentials, if any
+
+
 def _port_in_place(rid: str, key: str, port: str, current: str) -> Plan:
-    """The port of a URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"): changed where
-    it lies by a kubectl pipeline a human runs, the rest of the value -- the password -- untouched and unseen."""
+    """The port of a ConfigMap's URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"):
+    changed where it lies -- the one part that changes, as an edit (graph/endpoint_fixes.py) set_config_value applies to
+    the real value on the server; the password untouched and unseen."""
     namespace, kind, name = parse_resource_id(rid)
-    sed = f"s#^(  {re.escape(key)}: [^ ]*://([^/@]*@)?[^/:@]+):[0-9]+#\\1:{port}#"  # (past the user:password@)
-    command = (f"kubectl -n {namespace} get {kind.lower()} {name} -o yaml | sed -E '{sed}' | kubectl replace -f -")
-    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key, "command": command},
-                f"{kind} {name}: key {key}: port -> {port} (the rest of the value, credentials included, unchanged)",
-                command, f"key {key} present",
-                [f"{key} carries credentials chat is never shown ({current[:60]}...): the pipeline changes its port in "
-                 "place and never prints them", "Pods that read it by env pick it up when they restart."])
+    shown = HOST_PORT.search(current)
+    host, was = (shown.group("host"), shown.group("port")) if shown else ("", "")
+    edit = {"find": f"{host}:{was}", "replace": f"{host}:{port}"}
+    return Plan("set_config_value", {"namespace": namespace or "", "name": name, "key": key, "edit": edit,
+                                     "reason": f"port of {key} -> {port}"},
+                f"{kind} {name}: key {key}: {edit['find']} -> {edit['replace']} (the rest, credentials included, unchanged)",
+                in_place_command(namespace, kind, name, key, edit), f"key {key} present",
+                [f"{key} carries credentials chat is never shown ({current[:60]}...): only {edit['find']} changes, in place",
+                 "Pods that read it by env pick it up when they restart."])
 
 
 def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
@@ -56,7 +63,7 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         current = str((obj.get("data") or {}).get(key) or "")
         if not URL_PORT.search(current):
             return f"{key} in {rid} is {current or 'empty'}: say its whole value (it carries no port to change)"
-        if MASK in current:
+        if MASK in current and HOST_PORT.search(current):
             return _port_in_place(rid, key, port.group("port"), current)
         value = URL_PORT.sub(lambda m: f"{m.group(1)}:{port.group('port')}", current, count=1)
     field_name = "stringData" if kind == "Secret" else "data"

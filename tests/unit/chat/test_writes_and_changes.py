@@ -396,8 +396,11 @@ def test_a_value_chat_saw_masked_is_changed_in_place_never_written_back_masked()
     obj = {"data": {"DATABASE_URL": "postgres://***redacted***@db.rx.svc:6432/rx"}}
     plan = config_key_plan("set DATABASE_URL back to port 5432", "rx/ConfigMap/rx-config", obj)
     assert not isinstance(plan, str) and "redacted" not in plan.kubectl and "redacted" not in str(plan.args)
+    # the typed write takes the one part that changes (the server applies it to the real value); the human's command is
+    # the same edit where it lies
+    assert plan.tool == "set_config_value" and plan.args["edit"] == {"find": "db.rx.svc:6432", "replace": "db.rx.svc:5432"}
     assert plan.kubectl.startswith("kubectl -n rx get configmap rx-config -o yaml | sed -E")
-    assert plan.kubectl.endswith("#\\1:5432#' | kubectl replace -f -")
+    assert plan.kubectl.endswith("db.rx.svc:5432#' | kubectl replace -f -")
 
 
 @pytest.mark.parametrize("ask, tool, command", [
