@@ -25,8 +25,14 @@ def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, 
 
 
 # "and kick off a run", "trigger it", "run it now", "rerun": a run from the fixed template now, not at the next schedule
-RUN_ASKED = re.compile(r"\b(?:kick(?:ed|ing)? (?:it |one |a run )?off|trigger|re-?run|run (?:it|one) now|run it again|"
-                       r"(?:a|one) (?:manual |new )?run(?! of)|start (?:a|one) (?:run|job))\b", re.I)
+# "create a job from the cronjob", "just create the job again", "recreate the hollybrook job", "run it now": a new run
+# asked for (writes.VERBS reads a request whose whole change is one with it)
+RERUN_ASKED = (r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger|create\s+(\S+\s+){0,3}again)\b|"
+               r"^\W*((please|ok|okay|just|then|so)\s+)*re-?create\b|"  # "recreate the job", not "delete X, then re-create"
+               r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b")
+# ... and, beside a change of the template ("set the image to 2.7.0 and start a run"), a run from it after
+RUN_ASKED = re.compile(RERUN_ASKED + r"|\b(?:run it again|(?:a|one) (?:manual |new )?run(?! of)|start (?:a|one) (?:run|job))\b",
+                       re.I)
 
 
 def cronjob_image_plan(question: str, rid: str, obj: dict) -> Plan | str:

@@ -23,7 +23,7 @@ from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import noted_or_refused
 from .config_key_plans import KEY_RESTORED, config_key_plan
-from .cronjob_plans import cronjob_image_plan, cronjob_resources
+from .cronjob_plans import RERUN_ASKED, cronjob_image_plan, cronjob_resources
 from .field_plans import field_plan, field_removal_plan, field_said, object_setting_field, removes_field
 from .found_fix import found_fix
 from .guards import OWN_FIX_TOOLS, against_intent_unless_the_fault, autoscaled, below_budget, healthy_run_killed
@@ -88,10 +88,7 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
-         # "create a job from the cronjob", "just create the job again", "recreate the hollybrook job", "run it now"
-         ("rerun", r"\b(re-?run|re-?trigger|kick\s+(\S+\s+)?off|trigger|create\s+(\S+\s+){0,3}again)\b|"
-                   r"^\W*((please|ok|okay|just|then|so)\s+)*re-?create\b|"  # "recreate the job", not "delete X, then re-create"
-                   r"\bcreate\s+(a\s+|the\s+|one\s+)?(new\s+)?job\s+from\b|\brun\s+(it|the\s+[\w-]+|one)?\s*now\b"),
+         ("rerun", RERUN_ASKED),
          ("suspend", r"\b(un)?suspend\w*|\bresume\b|\bpause\b"),
          ("cordon", r"uncordon|cordon|drain"), ("delete", r"delete|kill|\bremove\b"),
          ("scale", r"scale|\b\d+\s+replicas?\b"),  # "bring cdn-purger back to 2 replicas": a count of replicas is a scale
