@@ -144,6 +144,8 @@ SETS = {
                             ["td09-manifests-store-restart"]),
     "scenarios_heldout55": ("quillmoor", 10, ["qr10-election-night-traffic"],
                             ["qr09-log-shipper-missing"]),
+    "scenarios_heldout57": ("junipervale", 10, ["jv10-legacy-portal-down"],
+                            ["jv09-hpa-not-scaling"]),
 }
 
 
