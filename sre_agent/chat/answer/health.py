@@ -19,6 +19,7 @@ from ..understand.namespaces_said import namespaces
 from ..understand.question_words import names_share
 from ..understand.references import kind_of, name_of, named_exactly, owner_of
 from .about import alarm_mentions, alarm_rule, related
+from .backlog import queue_backlog
 from .claims import member_claims
 from .conditions import pod_facts, rollout_state, warning_lines
 from .diagnosis_text import cause_text
@@ -375,6 +376,14 @@ async def status(ask: Ask, described: ToolOutcome | None = None) -> Answer:
         return ask.answer(paused[0] + (f"; and: {'; '.join(trouble)}" if trouble else ""), status="problems" if trouble
                           else "answered", details=[*paused[1], *details], resources=[rid, *extra],
                           next_steps=["Check the note's owner before resuming it (a human approves any change)."])
+    if kind in WORKLOADS and described.error is None:  # a queue whose pods are Ready may still hold work nobody reads
+        images = [str(c.get("image")) for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []]
+        waiting, fact = await queue_backlog(ask, rid, images)
+        details += [fact] if fact else []
+        if waiting and not trouble:  # the queue itself runs: the work waiting on it is the news, its readers the cause
+            return ask.answer(f"{rid} runs ({ready}/{desired} ready), but {waiting}", status="problems", details=details,
+                              resources=[rid, *extra], next_steps=["Ask 'who reads from it' for its consumers."])
+        trouble += [waiting] if waiting else []
     if trouble:
         # a person's note on a troubled object (a change ticket, "decommissioned", "paused until ...") is what tells a
         # planned state from a broken one: it comes first

@@ -22,6 +22,7 @@ from ..answer import (  # noqa: F401
     act_or_wait,
     affected,
     alarms,
+    backlog,
     call_path,
     causal,
     changes,

@@ -1,0 +1,36 @@
+"""A backlog is the count the broker or its consumer prints (chat/answer/backlog.py): the number beside the words that
+say work waits, in whichever order a log writes them; the consumers its newest line counts; and the questions that ask
+for it are read as such, never as a health check whose "Ready" says nothing of a queue's depth."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.chat.answer.backlog import consumers_in, counts_in
+from sre_agent.chat.understand.forms import recognise
+
+
+@pytest.mark.parametrize("line, count", [
+    ("2026-11-29T03:02:11Z queue 'cdn.purge' in vhost '/': 5317 messages ready, 0 consumers", 5317),
+    ("consumer group ingest lag 1,840 on topic results", 1840),
+    ("backlog=212 oldest=95s", 212),
+    ("queue depth: 90", 90),
+    ("pending: 31 jobs", 31),
+    ("processed 400 records in 2.1s", None),  # work done, not work waiting
+    ("GET /healthz 200 3ms", None),
+])
+def test_the_count_beside_the_words_that_say_work_waits_is_the_backlog(line, count):
+    assert [n for n, _ in counts_in([line])] == ([count] if count is not None else [])
+
+
+def test_the_consumers_are_the_newest_lines():
+    lines = ["2 consumers attached", "consumer connection closed", "queue 'q': 10 messages ready, 0 consumers"]
+    assert consumers_in(lines) == 0 and consumers_in(["nothing here"]) is None
+
+
+@pytest.mark.parametrize("question", [
+    "How many purge messages are waiting?", "is the purge queue backing up", "whats the backlog on orders queue",
+    "whats the consumer lag", "how many jobs are queued",
+])
+def test_a_backlog_question_is_read_as_one(question):
+    assert recognise(question).form == "backlog"
