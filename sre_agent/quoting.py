@@ -8,7 +8,12 @@ the line is about) and the end (why), and drops the middle."""
 
 from __future__ import annotations
 
+import re
+
 MARK = " … "
+# A program's usage listing printed after the error that made it exit ("flag provided but not defined: -x  Usage of
+# /app: -topic string ..."): the listing is no cause -- the error before it is the innermost one.
+USAGE = re.compile(r"\s+(?=(?:Usage|usage)(?: of [^:\s]{1,80})?:)")
 TAIL_SHARE = 0.45  # of the room a cut quote keeps for its end: the innermost cause is rarely longer
 
 
@@ -17,6 +22,8 @@ def clip(text: str, limit: int) -> str:
     text = str(text)
     if len(text) <= limit:
         return text
+    if len(before := USAGE.split(text, maxsplit=1)[0]) < len(text) and before.strip():
+        return clip(before + " (then its usage)", limit)
     room = limit - len(MARK)
     if room < 20:  # too little room to keep both ends: the start alone
         return text[:max(limit - 1, 0)].rstrip() + "…"

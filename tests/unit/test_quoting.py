@@ -35,3 +35,10 @@ def test_words_are_never_split() -> None:
 
 def test_too_little_room_keeps_the_start() -> None:
     assert clip("abcdefghijklmnopqrstuvwxyz", 10) == "abcdefghi…"
+
+
+def test_a_usage_listing_after_the_error_is_dropped_before_the_cut() -> None:
+    crashed = ("pod/ingester exits with code 2: flag provided but not defined: -kafka.brokers  Usage of /app/ingester: "
+               "-brokers string  kafka brokers -topic string  topic to consume (default \"lab-results.v1\") -group string")
+    cut = clip(crashed, 120)
+    assert "-kafka.brokers" in cut and "topic to consume" not in cut and len(cut) <= 120

@@ -53,6 +53,19 @@ class Rule:
     reason: Callable[[Finding, list[Finding]], str] = lambda f, all_: f.summary
 
 
+def _cpu_limit_said(workload: str, findings: list[Finding]) -> str:
+    """"; its pods' CPU limit is 200m (2 before revision 4)": the number a throttled workload is held to -- the fact the
+    fix changes -- from its last rollout's record, else its spec."""
+    rollout = next((f for f in findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    spec = next((f for f in findings if f.resource == workload and f.signal == "WorkloadSpec"), None)
+    now = ((rollout.details.get("limits") or {}) if rollout else {}).get("cpu") or (spec.details.get("cpu_limit") if spec else None)
+    if not now:
+        return ""
+    before = ((rollout.details.get("previous_limits") or {}) if rollout else {}).get("cpu")
+    changed = f" ({before} before revision {rollout.details.get('revision')})" if rollout and before and before != now else ""
+    return f"; its pods' CPU limit is {now}{changed}"
+
+
 def _has(findings: list[Finding], resource: str, *signals: str) -> bool:
     return any(f.resource == resource and f.signal in signals for f in findings)
 
@@ -222,7 +235,7 @@ RULES: list[Rule] = [
     # (When the pods' other nodes are full, the pool lacks room: the pods are unschedulable, the uncordon is the fix.)
     Rule("CordonedNodes", C.NODE_FAILURE, 0.92, lambda f, a: lone_cordon(f),
          lambda f, a: f"Node/{f.details['nodes'][0]}"),
-    Rule("CpuThrottled", C.CPU_THROTTLING, 0.86),
+    Rule("CpuThrottled", C.CPU_THROTTLING, 0.86, reason=lambda f, a: f.summary + _cpu_limit_said(f.resource, a)),
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, regression, reason=regression_reason),
     # A rollout that gave up (ProgressDeadlineExceeded) with no pod-level fault of its own said (a pull, a crash, a probe,
     # a missing key, no room -- each has its rule, above this one): its new template does not come up, whatever holds

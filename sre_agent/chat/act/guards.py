@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from ...categories import acted_on_by
 from ...contracts import parse_resource_id, parse_time
 from ...graph.intent import recorded_intent
+from ..answer.diagnosis_text import cause_text
 from ..answer.pods import autoscaler_of, guarding_budget
 from ..ask import Ask
 from ..models import Answer
 
+CAUSE_SAID = 160  # the root cause quoted in a refusal: one line
 # Words that say the person knows the object was changed on purpose and wants it reversed anyway.
 OVERRIDE = re.compile(r"\b(anyway|regardless|i\s+know|confirmed|override|approved\s+by|ticket\s+says)\b", re.IGNORECASE)
 REVERSING_TOOLS = ("scale", "rollout_undo", "uncordon", "resume_cronjob", "rollout_resume")
@@ -137,8 +139,10 @@ def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool, config_read
     why = {"rollout_undo": f"an undo of {rid} would not clear it", "rollout_restart": f"a restart of {rid} would not clear it",
            "scale_down": f"a scale-down removes {rid}'s highest members (replicas of its data) to make room instead of "
                          "fixing that"}.get(tool, f"a delete of {rid} would not clear it")
-    return ask.answer(f"Not pinned: {rid} shows no fault of its own -- the root cause found is {root} ({category}); "
-                      f"{why}", status="answered", resources=[root, rid],
+    # the cause in its own words beside it: the value it hangs on (a port, a limit, a flag) is what the on-call checks
+    cause = cause_text(ask.last_diagnosis, CAUSE_SAID) if (ask.last_diagnosis or {}).get("resource") == root else ""
+    return ask.answer(f"Not pinned: {rid} shows no fault of its own -- the root cause found is {root} ({category}"
+                      + (f": {cause}" if cause else "") + f"); {why}", status="answered", resources=[root, rid],
                       next_steps=[f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the fix; to do it anyway, "
                                   "say so ('... anyway') and a human approves the pinned action."])
 

@@ -1,0 +1,27 @@
+"""A throttled workload's diagnosis says the CPU limit it is held to (brains/offline/diagnosis.py _cpu_limit_said): the
+number the fix changes, from its last rollout's record -- with what it was before -- else from its spec."""
+
+from __future__ import annotations
+
+import pytest
+
+from sre_agent.brains.offline.diagnosis import _cpu_limit_said
+from sre_agent.contracts import Finding
+
+W = "imaging/Deployment/viewer"
+
+
+def finding(signal: str, **details) -> Finding:
+    return Finding(agent="kubernetes", resource=W, signal=signal, summary=signal, evidence=["ev-1"], details=details)
+
+
+@pytest.mark.parametrize("findings, said", [
+    ([finding("RecentRollout", revision=2, limits={"cpu": "200m"}, previous_limits={"cpu": "2"})],
+     "; its pods' CPU limit is 200m (2 before revision 2)"),
+    ([finding("RecentRollout", revision=2, limits={"cpu": "200m"}, previous_limits={"cpu": "200m"})],
+     "; its pods' CPU limit is 200m"),
+    ([finding("WorkloadSpec", cpu_limit="500m")], "; its pods' CPU limit is 500m"),
+    ([finding("WorkloadSpec", cpu_limit=None)], ""),  # no limit known: nothing said
+])
+def test_the_limit_a_throttled_workload_is_held_to_is_said(findings, said):
+    assert _cpu_limit_said(W, findings) == said
