@@ -16,7 +16,8 @@ KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
 KEY_RESTORED = re.compile(r"\b(?:add|put|restore|re-?add|recreate|re-create)\s+(?:the\s+)?(?:key\s+)?(?P<key>[\w.-]+)", re.IGNORECASE)
 
 
-PORT_SAID = re.compile(r"\bport\s+(?P<port>\d{2,5})\b", re.IGNORECASE)
+# "back to port 3306", "back to :3306": a URL's port said alone
+PORT_SAID = re.compile(r"(?:\bport\s+|(?<![\w/.@]):)(?P<port>\d{2,5})\b", re.IGNORECASE)
 URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
 
 
@@ -58,7 +59,8 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         if kind != "ConfigMap" or not re.fullmatch(r"[\w.:/-]+", key) or not key[0].isdigit() or len(empty) != 1:
             return f"Say the key to set in {rid} by its name (keys now: {', '.join(keys) or 'none'})"
         key, value = empty[0], key
-    if kind == "ConfigMap" and (port := PORT_SAID.search(question)) and value in ("<value>", "port", port.group("port")):
+    if kind == "ConfigMap" and (port := PORT_SAID.search(question)) and \
+            value in ("<value>", "port", port.group("port"), f":{port.group('port')}"):
         # "set BILLING_API_URL back to port 8080": the URL it holds with that port, never the word "port"
         current = str((obj.get("data") or {}).get(key) or "")
         if not URL_PORT.search(current):

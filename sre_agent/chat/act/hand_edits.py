@@ -89,7 +89,9 @@ def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, s
     match = HPA_BOUND.search(question)
     if match is None:
         return f"Say the bound (e.g. 'cap the hpa at 5'); HPA {name} scales {hpa.get('min')}..{hpa.get('max')} now"
-    field = "minReplicas" if re.search(r"\b(min(imum)?|floor|at least)\b", question, re.IGNORECASE) else "maxReplicas"
+    # "minReplicas", "min replicas", "the minimum", "a floor of": the lower bound -- spelled as the field, too
+    field = "minReplicas" if re.search(r"\b(min(imum)?(\s*-?\s*replicas)?|floor|at\s+least)\b", question, re.IGNORECASE) \
+        else "maxReplicas"
     value = int(match.group("n"))
     patch = json.dumps({"spec": {field: value}})
     current = hpa.get("min") if field == "minReplicas" else hpa.get("max")

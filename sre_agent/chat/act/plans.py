@@ -96,10 +96,16 @@ def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:
         return f"{rid} is already {'suspended' if current else 'not suspended'}; nothing to change"
     patch = json.dumps({"spec": {"suspend": suspend}})
     if not suspend:  # a resume is a typed write (resume_cronjob); a suspension stays a human's command
-        return Plan("resume_cronjob", {"namespace": namespace or "", "name": name, "reason": question[:200]},
-                    f"CronJob {name}: suspend true -> false (runs on its schedule again)",
-                    f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", "suspend=True",
-                    ["A run it missed within its starting deadline starts at once."])
+        from .cronjob_plans import RUN_ASKED  # (cronjob_plans reads Plan from here)
+
+        run_now = bool(RUN_ASKED.search(question))
+        return Plan("resume_cronjob", {"namespace": namespace or "", "name": name, "run_now": run_now,
+                                       "reason": question[:200]},
+                    f"CronJob {name}: suspend true -> false (runs on its schedule again"
+                    + ("; one run started now)" if run_now else ")"),
+                    f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'"
+                    + (f" && kubectl create job {name}-resumed --from=cronjob/{name} -n {namespace}" if run_now else ""),
+                    "suspend=True", ["A run it missed within its starting deadline starts at once."])
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or ""},
                 f"CronJob {name}: suspend {current} -> {suspend} ({'no new runs' if suspend else 'runs on its schedule again'})",
                 f"kubectl patch cronjob {name} -n {namespace} -p '{patch}'", f"suspend={current}",

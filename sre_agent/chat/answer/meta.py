@@ -336,10 +336,11 @@ SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken
 INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")
 CONFIG_KINDS = ("ConfigMap", "Secret")  # run nothing themselves: a symptom said of one is its readers' (investigate.py)
 # a request to act, by its leading verb (after "ok", "just", "then", "pls")
-CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now)\W+)*(add|rename|put|revert|undo|patch|set|remove|"
+CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now|fine|alright|right|yes|yeah)\W+)*"
+                          r"(add|rename|put|revert|undo|patch|set|remove|"
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
                           r"re-create|create|apply|tolerate|label|annotate|enable|disable|restore|reset|give|unsuspend|"
-                          r"resume|suspend)\b", re.IGNORECASE)
+                          r"resume|suspend|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
 PINNABLE = ("restarts, scaling, images, resources, probes, env vars, config keys, selectors, ports, taints, HPA bounds, "
             "quotas, claims, rollbacks")
 

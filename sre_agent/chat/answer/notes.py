@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .templates import shortened
+from ...quoting import clip
 
 # Annotations the API server and kubectl write for themselves, not people: left out of an object's facts.
 MACHINE_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
@@ -27,6 +27,9 @@ def written_by_machine(key: str) -> bool:
     return machine and key not in PEOPLES_KEYS_UNDER_KUBERNETES
 
 
+NOTE_SAID = 200  # one note, as one line of an answer
+
+
 def peoples_notes(obj: dict[str, Any], *, prose_only: bool = False) -> list[str]:
     """`note key: value` for each annotation people (or their tools) wrote on the object; with `prose_only`, only the
     ones written to be read by people."""
@@ -36,7 +39,8 @@ def peoples_notes(obj: dict[str, Any], *, prose_only: bool = False) -> list[str]
             continue
         if prose_only and not READ_BY_PEOPLE.search(str(value)):
             continue
-        notes.append(f"note {key}: {shortened(str(value))}")
+        # its start and its end: a ticket or an owner is as often the note's last words as its first
+        notes.append(f"note {key}: {clip(' '.join(str(value).split()), NOTE_SAID)}")
     return notes
 
 

@@ -24,6 +24,7 @@ from .facts import RUNS_PODS, object_facts
 from .grounded_search import found_by_words
 from .health import describe, status
 from .logs import event_of
+from .notes import peoples_notes
 from .objects import pod_spec_of
 from .pods import autoscaler_of, workload_pods
 from .spec_fields import fields_asked
@@ -91,9 +92,11 @@ async def _related_facts(ask: Ask, rid: str, obj: dict) -> list[str]:
 
 
 async def _namespace_facts(ask: Ask, namespace: str) -> list[str]:
-    """A namespace's properties: what its quotas allow and use."""
+    """A namespace's properties: the notes people left on it (an owner, a ticket, "do not modify"), what its quotas
+    allow and use."""
+    own = await ask.call("kubernetes", "describe", {"kind": "Namespace", "name": namespace})
+    lines = peoples_notes((own.data or {}).get("object") or {})
     listed = await ask.call("kubernetes", "get_resources", {"kind": "ResourceQuota", "namespace": namespace})
-    lines = []
     for item in (listed.data or {}).get("items") or []:
         rid = f"{namespace}/ResourceQuota/{item.get('name')}"
         described = await describe(ask, rid)
@@ -127,8 +130,12 @@ async def _autoscaled_between(ask: Ask, rid: str) -> Answer | None:
 
 @handles("property", needs=("kubernetes",))
 async def property_of(ask: Ask) -> Answer:
-    rid = ask.resource or (ask.focus[0] if ask.focus else "")
-    if not rid:  # a namespace, not an object ("how many pods is the ns allowed"): its quotas
+    # a namespace the question names ("k get ns x -o yaml | grep note") is what it asks about, never the conversation's object
+    named_namespace = ask.namespace and not ask.resource and re.search(rf"(?<![\w-]){re.escape(ask.namespace)}(?![\w-])",
+                                                                       ask.question)
+    rid = ask.resource or ("" if named_namespace else ask.focus[0] if ask.focus else "")
+    ask.resource = rid
+    if not rid:  # a namespace, not an object ("how many pods is the ns allowed"): its notes and quotas
         namespace = ask.namespace or next((r.split("/")[0] for r in ask.focus if r.count("/") == 2), None)
         if namespace is None:
             return ask.answer("Which object? Name it (e.g. 'exit code of checkout', 'size of the data-0 claim').",

@@ -50,6 +50,10 @@ def test_suspending_a_cronjob_is_a_pinned_patch_a_human_runs():
     assert plan.precondition == "suspend=False"
     resumed = plan_for("resume it", "commerce/CronJob/renewals", {"spec": {"suspend": True}})
     assert isinstance(resumed, Plan) and '"suspend": false' in resumed.kubectl
+    # a resume is the typed write; a run asked beside it starts one (never read as a bare rerun of a suspended CronJob)
+    assert resumed.tool == "resume_cronjob" and resumed.args["run_now"] is False
+    run_too = plan_for("resume renewals and kick off one run now", "commerce/CronJob/renewals", {"spec": {"suspend": True}})
+    assert isinstance(run_too, Plan) and run_too.tool == "resume_cronjob" and run_too.args["run_now"] is True
 
 
 def test_a_change_chat_cannot_pin_is_asked_about_never_a_restart():

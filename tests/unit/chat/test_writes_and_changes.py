@@ -383,6 +383,9 @@ def test_a_rollout_diff_names_the_pod_labels_it_changed_never_the_controllers_ow
     ("""k patch hpa booking-web -p '{"spec":{"minReplicas":3,"maxReplicas":10}}'""", "(by hand: no MCP tool does this)",
      "minReplicas 2 -> 3, maxReplicas 2 -> 10"),
     ("raise the hpa max to 12", "raise_hpa_max", "maxReplicas 2 -> 12"),
+    # the lower bound spelled as its field: the minimum, never the cap set to its number
+    ("bump hpa minReplicas to 6 so we have headroom", "(by hand: no MCP tool does this)", "minReplicas 2 -> 6"),
+    ("set its min replicas to 4", "(by hand: no MCP tool does this)", "minReplicas 2 -> 4"),
 ])
 def test_an_hpas_range_is_both_its_bounds(question, tool, change):
     from sre_agent.chat.act.hpa_plans import hpa_change
@@ -464,3 +467,14 @@ def test_req_is_a_request_and_both_parts_are_pinned():
         "requests": {"cpu": "50m"}, "limits": {"cpu": "60m"}}}]}}}}
     plan = plan_for("set web cpu back to 250m req 1 core limit", "s/Deployment/web", obj)
     assert isinstance(plan, Plan) and plan.change == "container web: cpu request 50m -> 250m, limit 60m -> 1"
+
+
+def test_a_urls_port_said_alone_changes_the_port_of_the_url_the_key_holds():
+    from sre_agent.chat.act.config_key_plans import config_key_plan
+    from sre_agent.chat.answer.meta import CHANGE_ASKED
+    asked = "fine. fix DB_URL in records-api-config back to :3306 and restart the deployment"
+    assert CHANGE_ASKED.match(asked)  # a value said: a change, not 'how do I fix it'
+    plan = config_key_plan(asked, "records/ConfigMap/records-api-config",
+                           {"data": {"DB_URL": "mysql://records-db.records.svc:6033/records"}})
+    assert not isinstance(plan, str) and "mysql://records-db.records.svc:3306/records" in plan.kubectl
+    assert not CHANGE_ASKED.match("fix it")  # no value: how to fix it is asked
