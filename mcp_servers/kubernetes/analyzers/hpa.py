@@ -46,11 +46,21 @@ def _condition_findings(hpa: KubeObject) -> list[Finding]:
     return findings
 
 
-def _needs_requests(hpa: KubeObject) -> bool:
-    """Utilization targets divide usage by requests; autoscaling/v1 and an HPA without metrics
-    default to CPU utilization."""
+def _needs_requests(hpa: KubeObject) -> list[str]:
+    """The resources whose requests utilization targets divide usage by (cpu, memory); autoscaling/v1 and an HPA
+    without metrics default to CPU utilization."""
     metrics = spec_of(hpa).get("metrics")
-    return not metrics or any(m.get("type") in RESOURCE_METRIC_TYPES for m in metrics)
+    if not metrics:
+        return ["cpu"]
+    return sorted({str((m.get("resource") or m.get("containerResource") or {}).get("name") or "cpu")
+                   for m in metrics if m.get("type") in RESOURCE_METRIC_TYPES})
+
+
+def _unrequested(containers: list[dict], resources: list[str]) -> list[tuple[str, list[str]]]:
+    """(resource, the containers that set no request for it): the HPA computes a resource's utilization only when
+    every container of the pod requests it ("missing request for cpu in container envoy")."""
+    return [(r, missing) for r in resources
+            if (missing := [str(c.get("name")) for c in containers if not ((c.get("resources") or {}).get("requests") or {}).get(r)])]
 
 
 class HorizontalPodAutoscalerAnalyzer:
@@ -82,9 +92,12 @@ class HorizontalPodAutoscalerAnalyzer:
                                  f"HorizontalPodAutoscaler uses {kind}/{name} as ScaleTargetRef which does not exist.",
                                  evidence + [f"{kind} {namespace}/{name}: not found"])]
         containers = template_pod_spec(workload).get("containers") or []
-        if _needs_requests(hpa) and containers and not any((c.get("resources") or {}).get("requests") for c in containers):
+        missing = _unrequested(containers, _needs_requests(hpa)) if containers else []
+        if missing:
+            said = "; ".join(f"no {r} request in container {', '.join(names)}" for r, names in missing)
+            # the workload owns it: its template is what to fix (its last rollout may have dropped the requests)
             return [make_finding("HorizontalPodAutoscaler", hpa, "warning", "ResourcesNotConfigured",
-                                 f"{kind} {namespace}/{name} does not have resource configured.",
-                                 evidence + [f"{kind} {name}: no container sets resources.requests, so utilization "
-                                             "cannot be computed"])]
+                                 f"{kind} {namespace}/{name} does not have resource configured. It has {said}: the "
+                                 "autoscaler cannot compute its utilization", evidence + [f"{kind} {name}: {said}"],
+                                 f"{namespace}/{kind}/{name}")]
         return []

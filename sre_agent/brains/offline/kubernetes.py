@@ -40,7 +40,7 @@ ANALYZER_SIGNALS = {
     "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "ConfigRefMissing",
     "FailedMount", "CrashLoopBackOff", "OOMKilled", "ProbeFailing", "FailedScheduling", "FailedCreate",
     "QuotaExceeded", "QuotaExhausted", "NoEndpoints", "SelectorMismatch", "EndpointsNotReady", "NodeNotReady",
-    "TargetPortMismatch", "HPAScalingLimited",
+    "TargetPortMismatch", "HPAScalingLimited", "HPAScalingInactive", "ResourcesNotConfigured",
     "ProvisioningFailed", "StorageClassMissing", "PVCPending", "ProgressDeadlineExceeded", "ReplicaFailure",
     "JobFailed", "HeldOpen", "RunsSkipped", "MissedSchedules", "Suspended",  # runs that cannot end, or never start
     "UpdateHeld",  # a template its pods have not taken: a paused rollout, an OnDelete update

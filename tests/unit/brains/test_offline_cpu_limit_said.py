@@ -25,3 +25,14 @@ def finding(signal: str, **details) -> Finding:
 ])
 def test_the_limit_a_throttled_workload_is_held_to_is_said(findings, said):
     assert _cpu_limit_said(W, findings) == said
+
+
+@pytest.mark.parametrize("previous, now, dropped", [
+    ({"cpu": "300m", "memory": "384Mi"}, {"memory": "384Mi"}, True),  # the rollout took the CPU requests away
+    ({"memory": "384Mi"}, {"memory": "384Mi"}, False),  # never had one: not this rollout's doing
+    ({"cpu": "300m"}, {"cpu": "300m"}, False),
+])
+def test_an_autoscaler_that_cannot_compute_is_the_rollout_that_dropped_the_requests(previous, now, dropped):
+    from sre_agent.brains.offline.diagnosis import _requests_dropped
+    rollout = finding("RecentRollout", revision=2, requests=now, previous_requests=previous)
+    assert _requests_dropped(W, [rollout]) is dropped
