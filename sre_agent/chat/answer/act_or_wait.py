@@ -12,8 +12,10 @@ from ..models import Answer
 from .remedies import by_investigation, subject_named
 
 # The question asks whether all is well ("is that normal"), not whether to do something: the yes and no swap.
+# "so nothing to do?", "no action needed?", "leave it alone then?": asked the same way round.
 FINE_ASKED = re.compile(r"\b(normal|expected|usual|ok|okay|fine|safe\s+to\s+(ignore|leave)|leave\s+it|ignore\s+it|"
-                        r"worth\s+worrying|a\s+problem|concerned|worried)\b", re.IGNORECASE)
+                        r"worth\s+worrying|a\s+problem|concerned|worried|nothing\s+to\s+(do|change|fix)|"
+                        r"no\s+(action|change)s?(\s+needed)?|just\s+wait)\b", re.IGNORECASE)
 
 
 def _fine(category: str, culprit: str, subject: str, summary: str) -> str:

@@ -189,7 +189,10 @@ async def unrecognised(ask: Ask) -> Answer:
     # nearest grounded thing, which answers only where the model is not confident
     if hint in SPEC_SAID_WHOLE and isinstance(grounded, str) and kind_of(grounded) != hint:
         grounded = None  # "the LimitRange in notify": a kind no workload's name carries, said -- never a look-alike name
-    if isinstance(grounded, str) and grounded and CHANGE_ASKED.match(ask.question) and await _pinnable(ask):
+    if not (isinstance(grounded, str) and grounded) and ask.focus and LIMITS_SAID.search(ask.question):
+        grounded = ask.focus[0]  # "limit 2Gi request 1Gi on the worker": the conversation's workload when none is named
+    if isinstance(grounded, str) and grounded and (CHANGE_ASKED.match(ask.question) or LIMITS_SAID.search(ask.question)) \
+            and await _pinnable(ask):
         # "restore ticketing-web cpu request 250m and limit 1": an imperative change of a named object is a change
         # request, whatever read-only question its words also resemble (the model had read it as 'version')
         ask.resource = grounded
@@ -341,6 +344,10 @@ CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now|fine|alrig
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
                           r"re-create|create|apply|tolerate|label|annotate|enable|disable|restore|reset|give|unsuspend|"
                           r"resume|suspend|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
+# "ok do it properly: limit 2Gi request 1Gi on the worker": a limit or request with its quantity is a change asked,
+# whatever words come first (a question about one says "what", "is", "how much")
+LIMITS_SAID = re.compile(r"\b(limits?|requests?)\s*(to\s+|=\s*|of\s+|at\s+)?\d+(\.\d+)?\s*(mi|gi|ki|m|cores?)?\b"
+                         r"(?![\w.-])(?!\s*\?)", re.IGNORECASE)
 PINNABLE = ("restarts, scaling, images, resources, probes, env vars, config keys, selectors, ports, taints, HPA bounds, "
             "quotas, claims, rollbacks")
 

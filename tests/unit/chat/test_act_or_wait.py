@@ -46,3 +46,12 @@ def test_the_verdict_follows_what_the_investigation_found(question, category, st
     ask = Ask(question=question, recognised=recognise(question), tools=None, focus=["ops/Deployment/api"])
     answer = asyncio.run(act_or_wait.act_or_wait(ask))
     assert answer.headline.startswith(starts), answer.headline
+
+
+@pytest.mark.parametrize("question, fine", [
+    ("so nothing to do?", True), ("ok so nothing to change? confirm", True), ("no action needed?", True),
+    ("is that normal", True), ("do we need to do anything about this", False), ("should i kill the stuck job", False),
+])
+def test_a_question_asked_as_all_is_well_swaps_the_yes_and_no(question, fine):
+    from sre_agent.chat.answer.act_or_wait import FINE_ASKED
+    assert bool(FINE_ASKED.search(question)) is fine
