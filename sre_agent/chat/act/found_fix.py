@@ -8,6 +8,8 @@ from ..answer.diagnosis_text import fix_step
 from ..ask import Ask
 from ..models import Answer
 from ..understand.followups import pin_command
+from .plans import BY_HAND, Plan
+from .said_values import values_not_carried
 
 
 async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
@@ -20,7 +22,15 @@ async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
         # the fix whole: its edit and the restart that brings it in ("put db host back and restart the api")
         whole = [c for c in commands if c.startswith("kubectl ")]
         if whole:
-            return pin_command(ask, step, " && ".join(whole), rid, "the investigation of it (the fix it found)")
+            command = " && ".join(whole)
+            # a value the request says that the fix found does not carry ("make it 5s" beside a fix setting 10): the
+            # words ask for another change than the one found -- never pinned as if they had asked for this one
+            if dropped := values_not_carried(ask.question, Plan(BY_HAND, {"command": command}, step, command)):
+                return ask.answer(f"Not pinned: the fix the investigation found does not set {', '.join(dropped)} -- "
+                                  f"{step[:200]}", status="answered", resources=[rid],
+                                  next_steps=["Say the change with its field and value (e.g. 'set the liveness timeout of "
+                                              "<container> to 5s') to pin that value, or 'do it' for the fix found."])
+            return pin_command(ask, step, command, rid, "the investigation of it (the fix it found)")
     return None
 
 

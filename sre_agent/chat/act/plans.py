@@ -191,7 +191,8 @@ def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | Non
     """The container and the image a request names: a whole image ("image to repo/app:1.2"), or only a tag
     ("back to 0.41.1", "back to vector 0.41.1"), which keeps the container's repository -- the container whose
     image the name before the tag names, else the first."""
-    first = next(iter(containers), {})
+    # the container the request names ("set envoy back to v1.31.2", "the sidecar image"), else the first
+    first = _container_said(question, containers) or next(iter(containers), {})
     match = IMAGE.search(question)
     if match:
         value = match.group(1).strip("'\"`.,")
@@ -202,7 +203,10 @@ def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | Non
             # "notam-sync:2.4.1": the repository's last part and a tag -- the same repository, another tag
             tag, hint = short.group(2), short.group(1)
         elif "/" in value or ":" in value or not re.match(r"v?\d", value):
-            return first, _with_registry(value, str(first.get("image") or ""))
+            # a whole image goes to the container already running its repository ("docker.io/envoyproxy/envoy:v1.31.2":
+            # the envoy sidecar, never the app container beside it)
+            same = next((c for c in containers if repository_of(str(c.get("image") or "")) == repository_of(value)), None)
+            return same or first, _with_registry(value, str((same or first).get("image") or ""))
         else:
             tag, hint = value, None
     elif back := VERSION_BACK.search(question):
@@ -212,6 +216,28 @@ def image_asked(question: str, containers: list[dict]) -> tuple[dict, str] | Non
     container = next((c for c in containers if hint and hint.lower() in str(c.get("image", "")).lower()), first)
     repository = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", str(container.get("image") or ""))
     return (container, f"{repository}:{tag}") if repository else None
+
+
+def repository_of(image: str) -> str:
+    """An image's repository's last two path parts without registry, tag or digest: "docker.io/envoyproxy/envoy:v1.31.2"
+    and "envoyproxy/envoy:v1.31.21" are both "envoyproxy/envoy"."""
+    bare = re.sub(r"(@sha256:[0-9a-f]+|:[\w.-]+)$", "", image.strip())
+    return "/".join(bare.split("/")[-2:]).lower()
+
+
+SIDECAR_SAID = re.compile(r"\bsidecar\b", re.IGNORECASE)
+
+
+def _container_said(question: str, containers: list[dict]) -> dict | None:
+    """The one container the request names by its name ("envoy"), or -- "the sidecar" -- the one container beside the
+    first; None when none or several are said."""
+    said = [c for c in containers if c.get("name") and
+            re.search(rf"(?<![\w.-]){re.escape(str(c['name']))}(?![\w-])", question, re.IGNORECASE)]
+    if len(said) == 1:
+        return said[0]
+    if not said and SIDECAR_SAID.search(question) and len(containers) == 2:
+        return containers[1]
+    return None
 
 
 # A purpose clause says why, not what: "lower the limit to 200m so more pods fit" lowers it ("more" is the purpose's).

@@ -18,7 +18,7 @@ from ..answer.rollout_pause import paused_rollout
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.followups import do_it
-from ..understand.forms import normalise
+from ..understand.forms import kind_nouns, normalise
 from ..understand.kinds_said import other_kind_said
 from ..understand.references import owner_of, workload_of_service
 from .cause_note import noted_or_refused
@@ -97,6 +97,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("restart", r"restart|bounce|recycle|redeploy"))
 
 
+# a key a workload is to read, no value said: its reference, not the ConfigMap's value
+USE_KEY = re.compile(r"\b(use|uses|read|reads|point\w*\s+(it\s+)?at|switch\w*\s+to|reference)\b", re.IGNORECASE)
 WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s+)?(delete|remove)\s+(the\s+|that\s+|this\s+)?"
                           r"([\w./-]+\s+)?(hpa|autoscaler|horizontal\s*pod\s*autoscaler)\W*$")
 
@@ -104,6 +106,14 @@ WHOLE_DELETE = re.compile(r"^\W*(please\s+)?((can|could|would)\s+you\s+|let.?s\s
 RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
 INIT_SAID = re.compile(r"\binit(\s*containers?|ialization)?\b", re.IGNORECASE)
 DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
+
+
+def _reader_said(ask: Ask) -> str | None:
+    """The root cause (else the conversation's object) when it is of the workload kind the request names ("the
+    cronjob"): the reader a key was resolved past."""
+    said = set(kind_nouns(ask.question))
+    return next((r for r in [str((ask.last_diagnosis or {}).get("resource") or ""), *ask.focus]
+                 if r.count("/") == 2 and parse_resource_id(r)[1] in said & set(ENV_KINDS)), None)
 
 
 def change_verb(question: str) -> str:
@@ -311,6 +321,9 @@ async def write_request(ask: Ask) -> Answer:
                           next_steps=["Check the cluster is reachable and ask again."])
     if ask.recognised.subject is None and (setter := await object_setting_field(ask, rid, obj, [culprit, *ask.focus])):
         rid, (namespace, kind, name), obj = setter[0], parse_resource_id(setter[0]), setter[1]  # the one with the field
+    if verb in ("env", "unknown") and USE_KEY.search(ask.question) and not (env_change(ask.question) or ("", ""))[1] and (
+            reader := rid if kind in ENV_KINDS else _reader_said(ask)) and (fixed := await found_fix(ask, reader)) is not None:
+        return fixed  # "patch the cronjob to use OUTPUT_BUCKET": its reference re-pointed (the fix found), never the key's value
     if verb == "env" and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
         # "set ENGINE_TIMEOUT_MS back to 5000 on journey-planner": a key its pods read from a ConfigMap is that
         # ConfigMap's to change (an env override on the workload would hide the ConfigMap's value, not fix it)

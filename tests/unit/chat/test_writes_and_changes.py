@@ -478,3 +478,20 @@ def test_a_urls_port_said_alone_changes_the_port_of_the_url_the_key_holds():
                            {"data": {"DB_URL": "mysql://records-db.records.svc:6033/records"}})
     assert not isinstance(plan, str) and "mysql://records-db.records.svc:3306/records" in plan.kubectl
     assert not CHANGE_ASKED.match("fix it")  # no value: how to fix it is asked
+
+
+TWO = {"spec": {"template": {"spec": {"containers": [
+    {"name": "web", "image": "7310.dkr.ecr.us-east-1.amazonaws.com/vets/appointments-web:7.4.0"},
+    {"name": "envoy", "image": "docker.io/envoyproxy/envoy:v1.31.21"}]}}}}
+
+
+@pytest.mark.parametrize("ask, container, image", [
+    # the container the request names, or whose repository a whole image is -- never the app beside a sidecar
+    ("set envoy back to v1.31.2", "envoy", "docker.io/envoyproxy/envoy:v1.31.2"),
+    ("ok fix the sidecar image back to docker.io/envoyproxy/envoy:v1.31.2", "envoy", "docker.io/envoyproxy/envoy:v1.31.2"),
+    ("set the image to 7.4.1", "web", "7310.dkr.ecr.us-east-1.amazonaws.com/vets/appointments-web:7.4.1"),
+])
+def test_an_image_goes_to_the_container_it_is_for(ask, container, image):
+    plan = plan_for(ask, "vets/Deployment/appointments-web", TWO)
+    assert isinstance(plan, Plan) and plan.tool == "set_image"
+    assert plan.args["container"] == container and plan.args["image"] == image
