@@ -13,6 +13,10 @@ from functools import lru_cache
 _BARE_CONTRACTION = re.compile(r"\b(what|who|where|how|that|there|here)s\b|"
                                r"\b(can|don|doesn|isn|aren|won|didn|hasn|haven|wasn|weren|shouldn|couldn|wouldn)t\b",
                                re.IGNORECASE)
+# "y" typed for "why" -- as the first word of a question or its last ("data reduction hasnt run in an hour y"); a "y"
+# anywhere else (an axis, "x y") stays
+_TEXTED_WHY = re.compile(r"(^\W*|\s)y(?=\s+(?:is|are|did|does|do|was|were|isn.?t|aren.?t|didn.?t|doesn.?t|not|would|would.?n.?t|no)\b|"
+                         r"\s*[?!.]*\s*$)", re.IGNORECASE)
 # Kubernetes' own status words (CrashLoopBackOff, OOMKilled, ImagePullBackOff, ErrImagePull) are compounds people type
 # in parts -- "crash-looping", "crash looping", "oom-killed", "image pull", "back-off": written whole, as the patterns
 # (and kubectl's columns) spell them, when the parts stand as words of their own (never inside a name like
@@ -36,6 +40,7 @@ def normalise(text: str) -> str:
     status compounds whole ("crash-looping" -> "crashlooping"), and the patterns' own words typed with one slip
     ("goign", "pendng", "lnad") spelled as the patterns spell them."""
     text = _BARE_CONTRACTION.sub(lambda m: f"{m.group(1)}'s" if m.group(1) else f"{m.group(2)}'t", text)
+    text = _TEXTED_WHY.sub(lambda m: f"{m.group(1)}why", text)  # "y is calibration at 0", "... in an hour y"
     text = _STATUS_COMPOUNDS.sub(_joined, text)
     text = _PLAIN_WORD.sub(lambda m: _respelled(m.group(0)), text)
     text = _THE_CONFIG.sub(r"\1 configmap", text)  # "who touched the config": the object, a ConfigMap

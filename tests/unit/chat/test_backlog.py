@@ -34,3 +34,23 @@ def test_the_consumers_are_the_newest_lines():
 ])
 def test_a_backlog_question_is_read_as_one(question):
     assert recognise(question).form == "backlog"
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("y is calibration at 0", "why is calibration at 0"),
+    ("data reduction hasnt run in an hour y", "data reduction hasn't run in an hour why"),
+    ("plot x y axis", "plot x y axis"),  # a "y" inside a question is no why
+])
+def test_a_y_typed_for_why_is_read_as_why(typed, meant):
+    from sre_agent.chat.understand.spelling import normalise
+    assert normalise(typed) == meant
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("revert the reminder-templates edit", "reminder-templates"),
+    ("roll the vetrx-supply api deployment back to 2026.47.3", "api"),
+    ("roll the ingester back", "ingester"),
+])
+def test_a_rollback_said_with_a_determiner_or_a_kind_noun_is_one(question, subject):
+    read = recognise(question)
+    assert read.form == "rollback_request" and read.subject == subject
