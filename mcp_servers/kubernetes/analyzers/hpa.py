@@ -29,7 +29,9 @@ def _condition_findings(hpa: KubeObject) -> list[Finding]:
     findings = []
     for condition in status_of(hpa).get("conditions") or []:
         kind, status = condition.get("type"), condition.get("status")
-        detail = condition.get("message") or condition.get("reason") or ""
+        # the reason beside the message, as kubectl describe shows both (FailedGetResourceMetric: missing request for cpu)
+        reason, message = condition.get("reason") or "", condition.get("message") or ""
+        detail = f"{reason}: {message}" if reason and message else message or reason
         evidence = [describe_condition(condition)]
         if kind == "AbleToScale" and status == "False":
             findings.append(make_finding("HorizontalPodAutoscaler", hpa, "warning", "HPAUnableToScale",

@@ -256,6 +256,9 @@ async def _change_verdict(ask: Ask, thing: str, diagnosis: dict) -> tuple[str, l
     return f"No: {what}, which went out {when} the revision the symptom began with -- revision {began} ({began_said})", evidence
 
 
+VERDICT_SAID = 160  # the cause beside a yes: one line
+
+
 def _object_verdict(thing: str, diagnosis: dict) -> str | None:
     """The thing names the root cause itself: by name, or by kind ("the node" when a node failed)."""
     culprit = diagnosis.get("resource") or ""
@@ -273,7 +276,9 @@ def _object_verdict(thing: str, diagnosis: dict) -> str | None:
         named = any(match_score(n, name_of(culprit)) >= 0.8 for n in typed_names)
     else:
         named = any(match_score(w, name_of(culprit)) >= 0.8 for w in words) or kind_of(culprit) in kinds_said
-    return f"Yes: {culprit} is the root cause ({category})" if named else None
+    # with what it is: "Yes" alone leaves the on-call to ask why
+    cause = cause_text(diagnosis, VERDICT_SAID)
+    return f"Yes: {culprit} is the root cause ({category}" + (f": {cause}" if cause else "") + ")" if named else None
 
 
 def _short(thing: str) -> str:
