@@ -125,6 +125,25 @@ async def _names_an_alarm(ask: Ask) -> bool:
     return bool(tokens) and bool(tokens & await alarm_names(ask))
 
 
+async def _names_what_the_fault_lacks(ask: Ask) -> Answer | None:
+    """A change asked of an object that does not exist, which the root cause's own words name (a StorageClass a claim
+    asks for, a Secret a pod mounts): said so, with the fix the investigation found for that root cause as the next
+    step -- never pinned in the request's place (it is another change than the one asked). None when the diagnosis does
+    not name it."""
+    from ..act.found_fix import fix_steps_of  # (act builds on the conversation's answers: read when a change is asked)
+
+    diagnosis = ask.last_diagnosis or {}
+    subject = (ask.recognised.subject or "").lower()
+    root = str(diagnosis.get("resource") or "")
+    if not subject or "-" not in subject or not root or \
+            not re.search(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", str(diagnosis.get("summary") or ""), re.IGNORECASE):
+        return None
+    steps = await fix_steps_of(ask, root)
+    return ask.answer(f"Not pinned: {subject} does not exist -- the root cause found ({diagnosis.get('category')} on {root}) "
+                      f"asks for it; creating it takes what only its owner knows (its settings)", status="answered",
+                      resources=[root], next_steps=steps[:1] or [f"Ask 'how do I fix {root.rsplit('/', 1)[-1]}?'."])
+
+
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
@@ -144,6 +163,8 @@ async def answer_question(ask: Ask) -> Answer:
             # the first reply to a page ("is the liveness probe killing it"): "it" is what the one firing alarm watches
             ask.notes.append(f"(took 'it' to be {paged}, what the one alarm firing watches)")
             resolved = paged
+        if isinstance(resolved, Answer) and ask.form in WRITE_FORMS and (fixed := await _names_what_the_fault_lacks(ask)):
+            return settle(fixed, ())  # "recreate gp3-encrypted so the claim binds": what the fault lacks, and its fix
         if isinstance(resolved, Answer):
             return settle(resolved, ())
         ask.resource = resolved

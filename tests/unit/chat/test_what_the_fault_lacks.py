@@ -1,0 +1,36 @@
+"""A change asked of an object that does not exist, which the root cause's own words name ("recreate gp3-encrypted so
+the claim binds"), is said as such with the fix found as the next step -- never "found no Deployment ... named", and
+never pinned in the request's place (the fix found is another change than the one asked)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.conversation.graph import _names_what_the_fault_lacks
+from sre_agent.chat.understand.forms import recognise
+
+CLAIM = "records/PersistentVolumeClaim/data-records-db-2"
+DIAGNOSIS = {"category": "pvc_pending", "resource": CLAIM,
+             "summary": "pvc_pending on records/PersistentVolumeClaim/data-records-db-2: asks for StorageClass gp3-encrypted"}
+
+
+async def investigated(question: str, resource: str) -> dict:
+    return {"diagnosis": DIAGNOSIS, "proposed_fixes": [{"resource": CLAIM, "summary": "re-create the claim on gp3",
+                                                         "commands": ["kubectl -n records replace --force -f claim.json"]}]}
+
+
+def asked(question: str, diagnosis: dict | None) -> Ask:
+    return Ask(question=question, recognised=recognise(question), tools=None, focus=[CLAIM], last_diagnosis=diagnosis,
+               investigate=investigated)
+
+
+def test_an_object_the_root_cause_asks_for_is_said_missing_with_the_fix_found():
+    answer = asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-encrypted so the claim binds", DIAGNOSIS)))
+    assert answer is not None and answer.status == "answered" and answer.approval is None
+    assert "gp3-encrypted does not exist" in answer.headline and "re-create the claim on gp3" in answer.next_steps[0]
+
+
+def test_a_name_the_diagnosis_does_not_say_is_left_to_the_usual_not_found():
+    assert asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-fast so the claim binds", DIAGNOSIS))) is None
+    assert asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-encrypted so the claim binds", None))) is None
