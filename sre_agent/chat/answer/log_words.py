@@ -85,7 +85,8 @@ async def lines_with_words(ask: Ask, rid: str) -> Answer | None:
         hits = list(dict.fromkeys(line.strip()[:220] for line in lines if pattern.search(line)))
         if hits:
             said = ", ".join(sorted({m.lower() for line in hits for m in pattern.findall(line)}))
-            return ask.answer(f"{len(hits)} line(s) in {source} say {said}; the newest: {hits[-1]}", status="answered",
+            return ask.answer(f"{len(hits)} line(s) of {name}'s log ({source}) say {said}; the newest: {hits[-1]}",
+                              status="answered",
                               resources=[rid], details=hits[-SHOWN - 1:-1][::-1],
                               next_steps=[f"Ask 'show me its logs' for the rest, or 'why is {name} failing?'."])
     return None

@@ -190,6 +190,11 @@ async def unrecognised(ask: Ask) -> Answer:
     # nearest grounded thing, which answers only where the model is not confident
     if hint in SPEC_SAID_WHOLE and isinstance(grounded, str) and kind_of(grounded) != hint:
         grounded = None  # "the LimitRange in notify": a kind no workload's name carries, said -- never a look-alike name
+    if isinstance(grounded, str) and kind_of(grounded) in ("Secret", "ConfigMap") and ask.focus and not hint and \
+            name_of(grounded).lower() not in ask.question.lower():
+        # "is that why night crew got no sms": a word that is one token of a Secret's name is no question about that
+        # Secret -- the conversation's object stays the subject (a Secret's "looks healthy" would answer nothing asked)
+        grounded = None
     if not (isinstance(grounded, str) and grounded) and ask.focus and LIMITS_SAID.search(ask.question):
         grounded = ask.focus[0]  # "limit 2Gi request 1Gi on the worker": the conversation's workload when none is named
     if isinstance(grounded, str) and grounded and (CHANGE_ASKED.match(ask.question) or LIMITS_SAID.search(ask.question)) \
