@@ -95,6 +95,8 @@ def hpa_plan(question: str, hpa: dict) -> tuple[str, dict[str, Any], str, str, s
     value = int(match.group("n"))
     patch = json.dumps({"spec": {field: value}})
     current = hpa.get("min") if field == "minReplicas" else hpa.get("max")
+    if current == value:  # a no-op is never pinned as a change
+        return f"HPA {name}'s {field} is already {value}; nothing to change (it scales {hpa.get('min')}..{hpa.get('max')})"
     return (f"HPA {name} {field} {current} -> {value} (it targets {hpa.get('target')}; {hpa.get('current')} replicas now)",
             {"namespace": namespace or "", "name": name, field: value, "expect": current},
             f"kubectl patch hpa {name} -n {namespace} --type merge -p '{patch}'", f"{field} {current}", BY_HAND_NOTE)

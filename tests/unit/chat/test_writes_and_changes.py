@@ -386,11 +386,15 @@ def test_a_rollout_diff_names_the_pod_labels_it_changed_never_the_controllers_ow
     # the lower bound spelled as its field: the minimum, never the cap set to its number
     ("bump hpa minReplicas to 6 so we have headroom", "(by hand: no MCP tool does this)", "minReplicas 2 -> 6"),
     ("set its min replicas to 4", "(by hand: no MCP tool does this)", "minReplicas 2 -> 4"),
+    ("set its minReplicas to 2", None, "is already 2"),  # a no-op: said, never pinned
 ])
 def test_an_hpas_range_is_both_its_bounds(question, tool, change):
     from sre_agent.chat.act.hpa_plans import hpa_change
     hpa = {"name": "booking-web", "namespace": "booking", "min": 2, "max": 2, "target": "Deployment/booking-web", "current": 2}
     plan = hpa_change(question, hpa)
+    if tool is None:
+        assert isinstance(plan, str) and change in plan
+        return
     assert not isinstance(plan, str) and plan.tool == tool and change in plan.change
 
 
