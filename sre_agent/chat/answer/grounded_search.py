@@ -50,6 +50,9 @@ ACTING = re.compile(r"^\W*(?:(?:ok|okay|so|then|just|pls|please|now|go\s+ahead\s
                     r"delete|kill|remove|add|set|put|patch|move|drain|cordon|uncordon|bump|raise|lower|revert|undo|apply|create|"
                     r"re-?run|suspend|resume|change|update|edit|fix|make|turn|switch|disable|enable|bounce|stop|drop|increase|"
                     r"decrease|point|rotate|upgrade|downgrade)\b", re.IGNORECASE)
+# two-letter words that carry no fact; any other ("gc", "db", "tz") is a term worth looking for
+SHORT_FUNCTION = frozenset({"is", "it", "to", "of", "on", "in", "at", "we", "us", "do", "be", "an", "or", "so", "no",
+                            "up", "my", "me", "by", "as", "if", "go", "ok", "hi", "vs", "im", "am", "pm", "he", "yo", "ya"})
 LOG_WINDOWS = ("-30m", "-3h")  # what is written now first; the morning only where the last half hour says nothing
 LOG_LIMIT = 500
 RARE = 5  # lines at most that may carry a question's only word for the best of them to answer it
@@ -71,7 +74,8 @@ def concepts_of(question: str, names: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for word in WORD.findall(question.lower()):
         word = word.strip("._-")
-        if len(word) < 3 or word in named or word in NOISE or word in FILLER or word in ASKING or word.isdigit() or \
+        if len(word) < 2 or len(word) == 2 and word in SHORT_FUNCTION or word in named or word in NOISE or \
+                word in FILLER or word in ASKING or word.isdigit() or \
                 any(s in KIND_WORDS for s in stems(word)):  # "the annotation on the Deployment": its kind, not a fact
             continue
         if IDENTIFIER.match(word):

@@ -21,7 +21,6 @@ from .facts import SPEC_SAID_WHOLE, object_facts
 from .fault_kinds import categories_named
 from .grounded_search import found_by_words
 from .health import describe, status
-from .log_words import lines_with_words
 from .nodes import group_nodes
 from .previous_values import previous_value
 from .runs import cronjob_of
@@ -306,9 +305,6 @@ async def unrecognised(ask: Ask) -> Answer:
         if not WHY_ASKED.match(ask.question) and (by_words := await found_by_words(ask, chosen, [name_of(chosen)])):
             by_words.form = "grounded_search"  # the question's own words, found where the world writes them
             return by_words
-        if (in_log := await lines_with_words(ask, chosen)) is not None:
-            in_log.form = "grounded_search"  # the question's own words, as its log prints them
-            return in_log
         answer.next_steps.insert(0, f"{NOT_READ} -- this is {chosen}'s state ({why}); rephrase, or 'more' for its facts.")
         answer.form = "unrecognised"
         return answer

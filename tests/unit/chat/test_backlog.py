@@ -56,11 +56,8 @@ def test_a_rollback_said_with_a_determiner_or_a_kind_noun_is_one(question, subje
     assert read.form == "rollback_request" and read.subject == subject
 
 
-@pytest.mark.parametrize("question, name, words", [
-    ("what were the gc pauses like", "scheduler-api", ["gc", "pause"]),  # a short term stays; a plural by its stem
-    ("is scheduler-api logging handshake errors", "scheduler-api", ["handshake"]),  # its own name and log talk: no search
-    ("what is it", "api", []),
-])
-def test_a_question_searches_a_log_by_its_own_content_words(question, name, words):
-    from sre_agent.chat.answer.log_words import search_words
-    assert search_words(question, name) == words
+
+def test_a_two_letter_term_is_looked_for_a_function_word_is_not():
+    from sre_agent.chat.answer.grounded_search import concepts_of
+    assert "gc" in concepts_of("what were the gc pauses like", ["scheduler-api"])
+    assert "is" not in concepts_of("is it in the db", []) and "db" in concepts_of("is it in the db", [])
