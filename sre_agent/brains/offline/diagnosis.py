@@ -53,21 +53,29 @@ class Rule:
     reason: Callable[[Finding, list[Finding]], str] = lambda f, all_: f.summary
 
 
-def _rollout_of(workload: str, findings: list[Finding]) -> Finding:
-    return next(f for f in findings if f.resource == workload and f.signal == "RecentRollout")
+def _rollout_of(workload: str, findings: list[Finding]) -> Finding | None:
+    """The workload's last rollout, as its RecentRollout finding records it."""
+    return next((f for f in findings if f.resource == workload and f.signal == "RecentRollout"), None)
 
 
 def _requests_dropped(workload: str, findings: list[Finding]) -> bool:
     """The workload's last rollout took the CPU requests away: the revision before set some, this one none."""
-    rollout = next((f for f in findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    rollout = _rollout_of(workload, findings)
     return rollout is not None and bool((rollout.details.get("previous_requests") or {}).get("cpu")) and \
         not (rollout.details.get("requests") or {}).get("cpu")
+
+
+def _requests_dropped_said(f: Finding, findings: list[Finding]) -> str:
+    rollout = _rollout_of(f.resource, findings)
+    details = rollout.details if rollout else {}
+    return (f"{f.summary}; its last rollout dropped the CPU requests ({details.get('previous_requests')} -> "
+            f"{details.get('requests') or 'none'})")
 
 
 def _cpu_limit_said(workload: str, findings: list[Finding]) -> str:
     """"; its pods' CPU limit is 200m (2 before revision 4)": the number a throttled workload is held to -- the fact the
     fix changes -- from its last rollout's record, else its spec."""
-    rollout = next((f for f in findings if f.resource == workload and f.signal == "RecentRollout"), None)
+    rollout = _rollout_of(workload, findings)
     spec = next((f for f in findings if f.resource == workload and f.signal == "WorkloadSpec"), None)
     now = ((rollout.details.get("limits") or {}) if rollout else {}).get("cpu") or (spec.details.get("cpu_limit") if spec else None)
     if not now:
@@ -249,10 +257,7 @@ RULES: list[Rule] = [
     Rule("CpuThrottled", C.CPU_THROTTLING, 0.86, reason=lambda f, a: f.summary + _cpu_limit_said(f.resource, a)),
     # An autoscaler that cannot compute a replica count because its workload's last rollout took away the CPU requests
     # utilization is divided by: that rollout is the fault (its pods run; nothing scales them under load).
-    *[Rule(signal, C.BAD_DEPLOY_REGRESSION, 0.8, lambda f, a: _requests_dropped(f.resource, a),
-           reason=lambda f, a: f"{f.summary}; its last rollout dropped the CPU requests "
-                               f"({_rollout_of(f.resource, a).details.get('previous_requests')} -> "
-                               f"{_rollout_of(f.resource, a).details.get('requests') or 'none'})")
+    *[Rule(signal, C.BAD_DEPLOY_REGRESSION, 0.8, lambda f, a: _requests_dropped(f.resource, a), reason=_requests_dropped_said)
       for signal in ("ResourcesNotConfigured", "HPAScalingInactive")],
     Rule("RecentRollout", C.BAD_DEPLOY_REGRESSION, 0.82, regression, reason=regression_reason),
     # A rollout that gave up (ProgressDeadlineExceeded) with no pod-level fault of its own said (a pull, a crash, a probe,

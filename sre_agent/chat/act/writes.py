@@ -131,7 +131,7 @@ def change_verb(question: str) -> str:
         if re.search(words, text) and not (verb == "port" and other_kind_said(text)):
             if verb == "rerun" and re.search(dict(VERBS)["image"], text):
                 return "image"  # "set the image to 2.7.0 and kick off a run": the change, with a run from it after
-            if verb == "rerun" and re.search(r"\b(resume|unsuspend)\b", text):
+            if verb == "rerun" and RESUMING.search(text):
                 return "suspend"  # "resume it and kick off one run now": the resume, with a run started beside it
             return verb
     return "unknown"  # "make the anti-affinity preferred": no change chat can pin (never a restart by default)

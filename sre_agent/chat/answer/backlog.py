@@ -26,6 +26,11 @@ QUEUE_ROLES = ("queue", "broker", "kafka")
 LOG_TAIL = 200
 
 
+def queue_repositories() -> tuple[str, ...]:
+    """The image repositories that run a queue or a broker (roles.yaml's queue, broker and kafka words)."""
+    return tuple(dict.fromkeys(r for word in QUEUE_ROLES for r in roles().get(word, ())))
+
+
 def counts_in(lines: list[str]) -> list[tuple[int, str]]:
     """Each line that prints a waiting count: (the count, the line), oldest first. A line's first such count is its
     backlog ("1904 / 3561 messages ready" reads 3561: the count the word is beside)."""
@@ -46,12 +51,12 @@ def consumers_in(lines: list[str]) -> int | None:
     return None
 
 
-async def _queues_beside(ask: Ask, rid: str) -> list[str]:
+def _queues_beside(ask: Ask, rid: str, running: list[tuple[str, list[str]]]) -> list[str]:
     """The workloads that run a queue or broker in rid's namespace (rid itself first when it runs one): where a
     backlog is printed -- a consumer's backlog lives in the queue it reads."""
     namespace = parse_resource_id(rid)[0]
-    repos = tuple(r for word in QUEUE_ROLES for r in roles().get(word, ()))
-    runs = [r for r, images in await _running(ask) if any(plays(i, repos) for i in images)]
+    repos = queue_repositories()
+    runs = [r for r, images in running if any(plays(i, repos) for i in images)]
     words = set(re.findall(r"[a-z][a-z0-9]{3,}", ask.question.lower()))
     near = sorted((r for r in runs if parse_resource_id(r)[0] == namespace and r != rid),
                   key=lambda r: not words & set(parse_resource_id(r)[2].split("-")))  # the one the question names first
@@ -68,13 +73,12 @@ async def _lines(ask: Ask, rid: str) -> list[str]:
     return [str(line) for line in (logs.data or {}).get("lines") or []]
 
 
-async def _named_by_words(ask: Ask) -> str | None:
+def _named_by_words(ask: Ask, running: list[tuple[str, list[str]]]) -> str | None:
     """The workload the question's words name by a whole token of its name ("purge messages": purge-queue beside
     cdn-purger? both -- the one that runs a queue), else the conversation's among them; None when none or no one."""
     words = {w for w in re.findall(r"[a-z][a-z0-9]{2,}", ask.question.lower()) if not re.fullmatch(WAITING_WORDS, w)}
     words |= {w[:-1] for w in words if w.endswith("s")}
-    repos = tuple(r for word in QUEUE_ROLES for r in roles().get(word, ()))
-    running = await _running(ask)
+    repos = queue_repositories()
     hits = [(rid, images) for rid, images in running if words & set(parse_resource_id(rid)[2].split("-"))]
     for narrowed in (hits, [h for h in hits if any(plays(i, repos) for i in h[1])], [h for h in hits if h[0] in ask.focus]):
         if len(narrowed) == 1:
@@ -86,14 +90,15 @@ async def _named_by_words(ask: Ask) -> str | None:
 async def backlog(ask: Ask) -> Answer:
     from .remedies import subject_named  # (remedies reads health, which reads this module's queue_backlog)
 
-    if not ask.resource and (named := await _named_by_words(ask)) is not None:
+    running = await _running(ask)  # what runs, listed once: the words' queue, and the queues beside the subject
+    if not ask.resource and (named := _named_by_words(ask, running)) is not None:
         ask.resource = named
     await subject_named(ask)
     rid = ask.resource
     if not rid or rid.count("/") != 2:
         return ask.answer("Which queue or consumer? Name it (e.g. 'how many messages are waiting in orders-queue')",
                           status="needs_subject")
-    for source in [rid, *[q for q in await _queues_beside(ask, rid) if q != rid]]:
+    for source in [rid, *[q for q in _queues_beside(ask, rid, running) if q != rid]]:
         lines = await _lines(ask, source)
         counts = counts_in(lines)
         if not counts:
@@ -120,7 +125,7 @@ async def backlog(ask: Ask) -> Answer:
 async def queue_backlog(ask: Ask, rid: str, images: list[str]) -> tuple[str | None, str | None]:
     """For a workload that runs a queue or broker: (trouble, fact) from the backlog its log prints -- trouble when work
     waits and no consumer reads it, else the count as a fact; (None, None) when it runs none or prints no count."""
-    repos = tuple(r for word in QUEUE_ROLES for r in roles().get(word, ()))
+    repos = queue_repositories()
     if not any(plays(image, repos) for image in images):
         return None, None
     lines = await _lines(ask, rid)
