@@ -53,7 +53,7 @@ WriteTool = Literal[
     "rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod",
     "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
     "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
-    "set_cronjob_image", "resume_cronjob",
+    "set_cronjob_image", "resume_cronjob", "set_key_reference",
     # ssm
     "start_automation", "send_command",
 ]
@@ -75,6 +75,7 @@ MIN_RISK: dict[str, Risk] = {
     "stop_cronjob_pileup": "high",  # deletes runs still in progress
     "resume_cronjob": "medium",  # its schedule runs again: a human's reason to suspend it is held (graph/intent.py)
     "set_cronjob_image": "medium",  # as set_image; the runs it replaces are stuck on an image that cannot be pulled
+    "set_key_reference": "medium",  # the reader reads another key: a human confirms it holds what the old one held
     "set_service_selector": "medium",
     "set_service_target_port": "medium",
     "start_automation": "medium",
@@ -98,6 +99,8 @@ PLACEHOLDERS = frozenset({
     "probe_container", "probe", "probe_timeout", "new_probe_timeout", "pull_secret", "claim_size", "new_claim_size",
     "config_map", "config_key", "config_value", "new_config_value", "config_readers", "config_reader_kind", "config_edit",
     "pileup_cronjob", "pileup_runs", "cronjob_image", "stuck_runs",  # a CronJob: what its last completed run ran
+    "ref_kind", "ref_name", "ref_key", "renamed_key",  # a key a workload reads, gone, and the key it was renamed to
+    "run_now",  # a CronJob's fixed template: one run now (its runs stuck on the old template are replaced)
     # the upstream of a failing dependency
     "upstream_namespace", "upstream_kind", "upstream_name", "upstream_host",
 })

@@ -92,7 +92,13 @@ def last_worked_image(findings: list[Finding], cronjob: str, failing: str) -> tu
 def runs_stuck_on_pull(findings: list[Finding], cronjob: str) -> list[str]:
     """The CronJob's runs that have not finished and cannot pull their image: what a fixed template replaces (under
     Forbid such a run holds off every scheduled one until its deadline)."""
-    pulling = {str(f.details["run"]).rsplit("/", 1)[-1] for f in findings_about(findings, cronjob, *PULL_SIGNALS)
-               if f.details.get("run")}
+    return runs_stuck(findings, cronjob, PULL_SIGNALS)
+
+
+def runs_stuck(findings: list[Finding], cronjob: str, signals: tuple[str, ...]) -> list[str]:
+    """The CronJob's runs that have not finished and whose pods show one of `signals` (cannot pull, cannot be
+    configured): the runs a fixed template replaces."""
+    stuck = {str(f.details["run"]).rsplit("/", 1)[-1] for f in findings_about(findings, cronjob, *signals)
+             if f.details.get("run")}
     open_runs = {str(r) for f in findings_about(findings, cronjob, "RunHistory") for r in f.details.get("unfinished") or []}
-    return sorted(pulling & open_runs)
+    return sorted(stuck & open_runs)

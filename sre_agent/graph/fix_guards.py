@@ -37,7 +37,7 @@ COMMAND_OF_TOOL = {"rollout_undo": "rollout undo {word}/{name}", "rollout_restar
                    "relax_probe": "patch {word} {name}", "add_pull_secret": "patch {word} {name}",
                    "expand_claim": "patch pvc {name}", "set_config_value": "patch configmap {name}",
                    "stop_cronjob_pileup": "patch cronjob {name}", "set_cronjob_image": "set image cronjob/{name}",
-                   "resume_cronjob": "patch cronjob {name}"}
+                   "resume_cronjob": "patch cronjob {name}", "set_key_reference": "get {word} {name} -o json"}
 # What changes the cluster: a fix none of whose commands does this only reads, and tells a human nothing to do. A
 # `kubectl patch --local` edits a copy in a pipeline (what `replace` then writes); an `aws ...` call acts on its own.
 WRITES = re.compile(r"\bkubectl (?:-n \S+ )?(?:apply|replace|patch(?! --local)|delete|create|scale|set|rollout (?:undo|restart)"

@@ -41,7 +41,7 @@ from .plan_fixes import plan_fix
 from .quota_fixes import quota_fixes
 from .recipe_fixes import recipe_fixes
 from .recreate import container_change, recreate_command
-from .renamed_refs import renamed_key_fix
+from .renamed_refs import held_keys, renamed_key_fix
 from .resource_fixes import oom_limit_fixes
 from .state import Investigation
 
@@ -75,11 +75,10 @@ def _config_fixes(state: Investigation, workload: str) -> list[ProposedFix]:
             data = "data" if ref.kind == "ConfigMap" else "stringData"
             patch = json.dumps({data: {ref.key: "<value>"}})
             commands = [f"kubectl {_ns(namespace)}patch {kind_word} {ref.name} --type merge -p '{patch}'"]
-            held = next((f.details.get("existing_keys") for f in _about(state, workload, "CreateContainerConfigError")
-                         if f.details.get("existing_keys") is not None), None)
+            held = held_keys(state.findings, workload)
             summary = (f"add key {ref.key} to {ref.kind} {namespace}/{ref.name}, which {workload} requires"
                        + (f" (it holds {', '.join(held) or 'no keys'}: renamed?)" if held is not None else ""))
-            renamed = renamed_key_fix(workload, ref.kind, ref.name, ref.key, [str(k) for k in held or []],
+            renamed = renamed_key_fix(workload, ref.kind, ref.name, ref.key, held or [],
                                       _evidence(_about(state, workload, "CreateContainerConfigError")))
             if renamed is not None:  # a rename needs no value only a human knows: offered first
                 fixes.append(renamed)

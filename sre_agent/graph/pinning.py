@@ -19,6 +19,7 @@ from .oom_rollback import oom_rollback_refusal
 from .pins import pinned_revision, symptom_seen
 from .ports import Tools
 from .quantities import quantity as parse_quantity
+from .renamed_refs import key_readers
 from .state import Investigation, RemediationPlan
 
 # Workload writes whose precondition is the workload's spec generation (any spec change moves it).
@@ -338,11 +339,29 @@ async def _pin_resume(plan: RemediationPlan, read, records: list[ToolCallRecord]
         records=records)
 
 
+async def _pin_key_reference(plan: RemediationPlan, read, records: list[ToolCallRecord]) -> Pinned:
+    """set_key_reference: only while the template still reads the old key of that object (someone may have fixed it)."""
+    kind = str(plan.args.get("kind") or "Deployment")
+    reader = await _described(plan, read, records, kind)
+    if isinstance(reader, Pinned):
+        return reader
+    source_kind, source, key, renamed_to = (str(plan.args.get(k)) for k in ("source_kind", "source_name", "key", "renamed_to"))
+    readers = key_readers(reader, kind, source_kind, source, key)
+    if not readers:
+        return Pinned(refused=f"{plan.resource} no longer reads key {key} of {source_kind} {source}", records=records)
+    runs = plan.args.get("rerun_stuck") or []
+    return Pinned(plan=plan.model_copy(update={
+        "pin": f"{plan.resource} {', '.join(readers)}: {source_kind} {source} key {key} -> {renamed_to}"
+               + (f"; {', '.join(runs)} deleted" if runs else "")
+               + ("; one run started from the fixed template" if kind == "CronJob" and (runs or plan.args.get("run_now")) else "")}),
+        records=records)
+
+
 OBJECT_PINS = {"set_service_selector": _pin_service_selector, "set_service_target_port": _pin_service_target_port,
                "raise_hpa_max": _pin_autoscaler_cap, "remove_node_taint": _pin_taint_removal,
                "expand_claim": _pin_claim_growth, "set_config_value": _pin_config_value,
                "stop_cronjob_pileup": _pin_pileup, "set_cronjob_image": _pin_cronjob_image,
-               "resume_cronjob": _pin_resume}
+               "resume_cronjob": _pin_resume, "set_key_reference": _pin_key_reference}
 
 
 def _pin_workload_write(plan: RemediationPlan, workload: dict, records: list[ToolCallRecord]) -> Pinned:

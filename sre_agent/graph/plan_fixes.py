@@ -10,6 +10,7 @@ from .endpoint_fixes import in_place_command
 from .kubectl_words import KUBECTL_KIND
 from .kubectl_words import namespace_flag as _ns
 from .pinning import OBJECT_OF
+from .renamed_refs import repoint_command
 from .state import RemediationPlan
 
 PROBE_FIELDS = {"timeout_seconds": "timeoutSeconds", "period_seconds": "periodSeconds", "failure_threshold": "failureThreshold"}
@@ -55,6 +56,8 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
         "set_cronjob_image": f"kubectl {_ns(namespace)}set image cronjob/{name} {args.get('container')}={args.get('image')}",
         "resume_cronjob": f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p "
                           f"'{json.dumps({'spec': {'suspend': False}})}'",
+        "set_key_reference": repoint_command(namespace, kind, name, str(args.get("source_kind")), str(args.get("key")),
+                                             str(args.get("renamed_to"))),
     }.get(plan.tool)
     if command is None:
         return []
@@ -62,7 +65,7 @@ def plan_fix(plan: RemediationPlan) -> list[ProposedFix]:
             for reader in args.get("restart") or []] if plan.tool == "set_config_value" else []
     if plan.tool == "stop_cronjob_pileup" and args.get("stuck_runs"):
         then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['stuck_runs'])}"]
-    if plan.tool == "set_cronjob_image" and (args.get("rerun_stuck") or args.get("run_now")):  # a run from the fix now
+    if plan.tool in ("set_cronjob_image", "set_key_reference") and (args.get("rerun_stuck") or args.get("run_now")):  # run now
         then = [f"kubectl {_ns(namespace)}delete job {' '.join(args['rerun_stuck'])}"] if args.get("rerun_stuck") else []
         then.append(f"kubectl {_ns(namespace)}create job {name}-fix --from=cronjob/{name}")
     if plan.tool == "resume_cronjob" and args.get("run_now"):

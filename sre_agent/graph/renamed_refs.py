@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ..contracts import ProposedFix, parse_resource_id
+from ..contracts import Finding, ProposedFix, parse_resource_id
+from .defects import MissingRef, missing_refs
+from .fix_guards import findings_about
 from .kubectl_words import namespace_flag
 
 WORKLOAD_WORDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "CronJob": "cronjob"}
@@ -33,6 +35,32 @@ def renamed_to(missing: str, held: list[str]) -> str | None:
     return top[0] if best and len(top) == 1 else None
 
 
+def repoint_command(namespace: str | None, kind: str, name: str, ref_kind: str, missing: str, target: str) -> str:
+    """The command that points `kind/name`'s references to `ref_kind` key `missing` at `target` (what set_key_reference
+    does): kubectl prints `"key": "<name>"` inside the reference, and only references of that kind are rewritten."""
+    ref = "configMapKeyRef" if ref_kind == "ConfigMap" else "secretKeyRef"
+    sed = f"sed '/\"{ref}\"/,/}}/ s/\"key\": \"{re.escape(missing)}\"/\"key\": \"{target}\"/'"
+    force = " --force" if kind == "Job" else ""  # a Job's template is immutable: it is re-created
+    return (f"kubectl {namespace_flag(namespace)}get {WORKLOAD_WORDS.get(kind, kind.lower())} {name} -o json | {sed} "
+            f"| kubectl replace{force} -f -")
+
+
+def held_keys(findings: list[Finding], workload: str) -> list[str] | None:
+    """The keys the object a workload's missing key was read from holds (the investigation read them), or None."""
+    return next(([str(k) for k in f.details["existing_keys"]] for f in findings_about(findings, workload, "CreateContainerConfigError")
+                 if f.details.get("existing_keys") is not None), None)
+
+
+def renamed_reference(findings: list[Finding], workload: str) -> tuple[MissingRef, str] | None:
+    """The workload's one unsatisfied reference, a key gone from an object that exists, and the key it was renamed to:
+    None when more than one reference is missing, an object is, or no single held key names it."""
+    refs = missing_refs(findings, workload)
+    if len(refs) != 1 or refs[0].key is None or (held := held_keys(findings, workload)) is None:
+        return None
+    target = renamed_to(refs[0].key, held)
+    return (refs[0], target) if target is not None else None
+
+
 def renamed_key_fix(workload: str, kind: str, name: str, missing: str, held: list[str], evidence: list[str]) -> ProposedFix | None:
     """Point `workload`'s reference to `kind`/`name` key `missing` at the key it was renamed to."""
     target = renamed_to(missing, held)
@@ -40,12 +68,26 @@ def renamed_key_fix(workload: str, kind: str, name: str, missing: str, held: lis
     word = WORKLOAD_WORDS.get(workload_kind)
     if target is None or word is None:
         return None
-    ns = namespace_flag(namespace)
-    ref = "configMapKeyRef" if kind == "ConfigMap" else "secretKeyRef"
-    # kubectl prints `"key": "<name>"` inside the reference; only references to this object's key are rewritten
-    sed = (f"sed '/\"{ref}\"/,/}}/ s/\"key\": \"{re.escape(missing)}\"/\"key\": \"{target}\"/'")
     return ProposedFix(
         resource=workload, summary=f"{kind} {namespace}/{name} no longer holds {missing} but holds {target} (renamed?): "
                                    f"point {workload}'s reference at {target}",
-        commands=[f"kubectl {ns}get {word} {workload_name} -o json | {sed} | kubectl replace -f -"],
+        commands=[repoint_command(namespace, workload_kind, workload_name, kind, missing, target)],
         needs=f"that {target} holds what {missing} held", evidence=evidence)
+
+
+def key_readers(reader: dict, kind: str, source_kind: str, source: str, key: str) -> list[str]:
+    """Where a workload's template reads `key` of ConfigMap/Secret `source` through a keyed reference (env, volume item)."""
+    spec = reader.get("spec") or {}
+    if kind == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    pod = (spec.get("template") or {}).get("spec") or {}
+    env_ref = "configMapKeyRef" if source_kind == "ConfigMap" else "secretKeyRef"
+    found = [f"container {c.get('name')} env {e.get('name')}" for field in ("containers", "initContainers")
+             for c in pod.get(field) or [] for e in c.get("env") or []
+             if ((e.get("valueFrom") or {}).get(env_ref) or {}).get("name") == source
+             and ((e.get("valueFrom") or {}).get(env_ref) or {}).get("key") == key]
+    volume_field, name_field = ("configMap", "name") if source_kind == "ConfigMap" else ("secret", "secretName")
+    found += [f"volume {v.get('name')}" for v in pod.get("volumes") or []
+              if (v.get(volume_field) or {}).get(name_field) == source
+              and any(i.get("key") == key for i in (v.get(volume_field) or {}).get("items") or [])]
+    return found

@@ -121,7 +121,7 @@ EXPECTED_TOOLS = {
                    "set_image", "set_resources",
                    "delete_pod", "cordon", "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector",
                    "set_service_target_port", "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim",
-                   "set_config_value", "stop_cronjob_pileup", "set_cronjob_image", "resume_cronjob"},
+                   "set_config_value", "stop_cronjob_pileup", "set_cronjob_image", "resume_cronjob", "set_key_reference"},
     "cloudwatch": {"list_metrics", "get_metric_data", "detect_anomalies", "describe_alarms", "alarm_history",
                    "describe_log_groups", "filter_log_events", "logs_insights_query", "log_patterns", "trace_summaries"},
     "ssm": {"list_runbooks", "search_runbooks", "get_runbook", "get_parameter", "send_command", "start_automation",
@@ -132,10 +132,10 @@ EXPECTED_TOOLS = {
 KUBERNETES_WRITES = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
                      "uncordon", "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port",
                      "remove_node_taint", "relax_probe", "add_pull_secret", "expand_claim", "set_config_value",
-                     "stop_cronjob_pileup", "set_cronjob_image", "resume_cronjob"}
+                     "stop_cronjob_pileup", "set_cronjob_image", "resume_cronjob", "set_key_reference"}
 DESTRUCTIVE = {"rollout_restart", "rollout_undo", "scale", "set_image", "set_resources", "delete_pod", "cordon",
                "set_service_selector", "set_service_target_port", "send_command", "start_automation", "relax_probe",
-               "set_config_value", "stop_cronjob_pileup", "set_cronjob_image"}
+               "set_config_value", "stop_cronjob_pileup", "set_cronjob_image", "set_key_reference"}
 
 
 @pytest.mark.parametrize("server_name", sorted(EXPECTED_TOOLS))

@@ -13,6 +13,7 @@ from . import (
     logs_events,
     quota_writes,
     reads,
+    reference_writes,
     rollouts,
     service_writes,
     template_writes,
@@ -23,7 +24,7 @@ from . import (
 from .context import KubeTools
 
 MODULES = (reads, text_search, logs_events, rollouts, topology, analysis, cluster, writes, quota_writes, service_writes,
-           template_writes, data_writes, cronjob_writes)
+           template_writes, data_writes, cronjob_writes, reference_writes)
 
 
 def register_all(mcp: FastMCP, ctx: KubeTools) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 from ...contracts import RootCauseCategory, parse_resource_id
 from ...graph.access_fixes import claim_growth, probe_timeout_raise, the_pull_secret
-from ...graph.cronjob_fixes import PULL_SIGNALS, last_worked_image, runs_stuck_on_pull
+from ...graph.cronjob_fixes import PULL_SIGNALS, last_worked_image, runs_stuck, runs_stuck_on_pull
+from ...graph.defects import CONFIG_SIGNALS
 from ...graph.endpoint_fixes import config_correction, edit_in_place
 from ...graph.fix_values import (
     autoscaler_caps,
@@ -26,6 +27,7 @@ from ...graph.fix_values import (
 )
 from ...graph.oom_rollback import killed_limits, oom_rollback_refusal
 from ...graph.pins import rollback_target
+from ...graph.renamed_refs import renamed_reference
 from ...graph.state import Investigation, RemediationPlan, Task
 from ..offline.calls import Calls
 from .quota import quantity, raised_limits
@@ -33,7 +35,7 @@ from .quota import quantity, raised_limits
 KUBERNETES_WRITES = {"rollout_undo", "rollout_restart", "scale", "set_image", "set_resources", "delete_pod", "cordon", "uncordon",
                      "raise_quota", "raise_hpa_max", "set_service_selector", "set_service_target_port", "remove_node_taint",
                      "relax_probe", "add_pull_secret", "expand_claim", "set_config_value", "stop_cronjob_pileup",
-                     "set_cronjob_image", "resume_cronjob"}
+                     "set_cronjob_image", "resume_cronjob", "set_key_reference"}
 SSM_WRITES = {"send_command", "start_automation"}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -279,11 +281,27 @@ def _fix_values(state: Investigation, root: str, workload: str) -> dict[str, Any
             values["cronjob_image"], values["stuck_runs"] = worked[1], runs_stuck_on_pull(state.findings, root)
             if worked[0]:
                 values["container"] = worked[0]  # the container that ran it (a run whose pods are gone names none)
+    values.update(_renamed_key(state, workload))
     if kind == "Node":
         if (taint := leftover_taint(state.findings, name)) is not None:
             values["taint_key"], _, values["taint_effect"] = parse_taint(taint[0])
         values["cordoned_only_node"] = leftover_cordon(state.findings, name) is not None
     return values
+
+
+def _renamed_key(state: Investigation, workload: str) -> dict[str, Any]:
+    """A key the workload reads that its object renamed: the reference to point at the new key (set_key_reference).
+    Not when the workload's last rollout changed its references -- then the rollout is what broke it, and undone."""
+    kind = parse_resource_id(workload)[1]
+    if kind not in (*WORKLOAD_KINDS, "CronJob", "Job") or (renamed := renamed_reference(state.findings, workload)) is None:
+        return {}
+    if any(f.resource == workload and f.signal == "RecentRollout" and "config_refs" in (f.details.get("changed") or [])
+           for f in state.findings):
+        return {}
+    ref, target = renamed
+    cronjob = kind == "CronJob"
+    return {"ref_kind": ref.kind, "ref_name": ref.name, "ref_key": ref.key, "renamed_key": target, "run_now": cronjob,
+            "stuck_runs": runs_stuck(state.findings, workload, tuple(CONFIG_SIGNALS)) if cronjob else []}
 
 
 def _double(quantity: str) -> str:
@@ -335,6 +353,8 @@ def _applicable(step: dict, ctx: dict[str, Any]) -> bool:
         return ctx.get("root_kind") == "Service" and not ctx.get("rollout_broke_service")
     if tool == "set_cronjob_image":
         return ctx.get("kind") == "CronJob"
+    if tool == "set_key_reference":
+        return bool(ctx.get("renamed_key"))
     if tool == "resume_cronjob":  # (a suspension a person recorded a reason for is held when pinned: graph/intent.py)
         return ctx.get("kind") == "CronJob" and bool(ctx.get("suspended"))
     if tool == "uncordon":

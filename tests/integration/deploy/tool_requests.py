@@ -139,6 +139,9 @@ def exercise_every_tool(client: SyncMcpClient, recorder: RequestRecorder) -> set
     call("set_cronjob_image", {"namespace": "shop", "name": PROBE_CRON, "container": "run",
                                "image": "registry.example/probe:2", "rerun_stuck": [PROBE_CRON_RUN], **dry})
     call("resume_cronjob", {"namespace": "shop", "name": PROBE_CRON, "run_now": True, **dry})  # (the probe is suspended)
+    call("set_key_reference", {"namespace": "shop", "kind": "CronJob", "name": PROBE_CRON, "source_kind": "ConfigMap",
+                               "source_name": PROBE_CONFIG, "key": "PROBE_OLD", "renamed_to": "PROBE_NEW",
+                               "rerun_stuck": [PROBE_CRON_RUN], **dry})
     return called
 
 
@@ -149,13 +152,15 @@ PROBE_PULL_SECRET = "rbac-probe-pull"
 PROBE_CLASS = "rbac-probe-expandable"
 PROBE_CLAIM = "rbac-probe-claim"
 PROBE_CRON, PROBE_CRON_RUN = "rbac-probe-cron", "rbac-probe-cron-1"
+PROBE_CONFIG = "rbac-probe-config"  # holds PROBE_NEW; the probe CronJob reads PROBE_OLD (renamed)
 
 
 def _create_probes(lab: Any) -> None:
     """Objects the writes (dry-run) change: raise_quota patches an existing quota, raise_hpa_max an existing
     autoscaler, remove_node_taint a taint the node carries -- on the node the tools list first; add_pull_secret
     references a registry credential, expand_claim grows a Bound claim of a class that allows it, stop_cronjob_pileup
-    deletes a CronJob's run that has not finished, set_cronjob_image replaces it with a run from the fixed template."""
+    deletes a CronJob's run that has not finished, set_cronjob_image replaces it with a run from the fixed template,
+    set_key_reference points the CronJob's reference to a renamed key at the key its ConfigMap holds."""
     from kubernetes import client, config
 
     cfg = client.Configuration()
@@ -181,8 +186,12 @@ def _create_probes(lab: Any) -> None:
         core.create_namespaced_persistent_volume_claim("shop", {"metadata": {"name": PROBE_CLAIM}, "spec": {
             "storageClassName": PROBE_CLASS, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
     batch = client.BatchV1Api(api)
+    if PROBE_CONFIG not in {c.metadata.name for c in core.list_namespaced_config_map("shop").items}:
+        core.create_namespaced_config_map("shop", {"metadata": {"name": PROBE_CONFIG}, "data": {"PROBE_NEW": "x"}})
     if PROBE_CRON not in {c.metadata.name for c in batch.list_namespaced_cron_job("shop").items}:
-        template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "registry.example/probe:1"}]}}
+        env = [{"name": "PROBE", "valueFrom": {"configMapKeyRef": {"name": PROBE_CONFIG, "key": "PROBE_OLD"}}}]
+        template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "registry.example/probe:1",
+                                                                          "env": env}]}}
         cron = batch.create_namespaced_cron_job("shop", {"metadata": {"name": PROBE_CRON}, "spec": {
             "schedule": "0 3 * * *", "suspend": True, "jobTemplate": {"spec": {"template": template}}}})
         batch.create_namespaced_job("shop", {"metadata": {"name": PROBE_CRON_RUN, "ownerReferences": [

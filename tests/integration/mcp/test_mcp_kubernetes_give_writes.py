@@ -257,3 +257,47 @@ def test_a_suspended_cronjob_is_resumed_only_while_suspended(mcp, api, lab, audi
     again = mcp.call("resume_cronjob", target)
     assert again.is_error and "is not suspended" in again.text, again.text
     assert last_audit(audit_path) == ("resume_cronjob", "refused")
+
+
+def _reads(key: str, *, name: str = "bucket-config") -> list[dict]:
+    return [{"name": "run", "image": "registry.example/reduce:7",
+             "env": [{"name": "OUT", "valueFrom": {"configMapKeyRef": {"name": name, "key": key}}},
+                     {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "other-config", "key": key}}}]}]
+
+
+def test_a_reference_to_a_renamed_key_is_pointed_at_it_only_while_the_key_is_gone(mcp, api, lab, audit_path):
+    """set_key_reference re-points exactly the references to that object's key (another object's key of the same name
+    stays), in a CronJob's job template (one run started from the fixed template) and a bare Job (re-created under its
+    name); refused when the object still holds the old key, lacks the new one, or the template does not read it."""
+    core, batch = client.CoreV1Api(api), client.BatchV1Api(api)
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "bucket-config"}, "data": {"OUTPUT_BUCKET": "s3://out"}})
+    template = {"spec": {"restartPolicy": "Never", "containers": _reads("REDUCTION_OUTPUT_BUCKET")}}
+    batch.create_namespaced_cron_job("shop", {"metadata": {"name": "reduce-nightly"}, "spec": {
+        "schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": template}}}})
+    target = {"namespace": "shop", "kind": "CronJob", "name": "reduce-nightly", "source_kind": "ConfigMap",
+              "source_name": "bucket-config", **REASON}
+
+    missing = mcp.call("set_key_reference", {**target, "key": "REDUCTION_OUTPUT_BUCKET", "renamed_to": "BUCKET"})
+    assert missing.is_error and "holds no key 'BUCKET'" in missing.text, missing.text
+    unread = mcp.call("set_key_reference", {**target, "key": "INPUT_BUCKET", "renamed_to": "OUTPUT_BUCKET"})
+    assert unread.is_error and "has no reference to key 'INPUT_BUCKET'" in unread.text, unread.text
+    assert last_audit(audit_path) == ("set_key_reference", "refused")
+
+    done = mcp.call("set_key_reference", {**target, "key": "REDUCTION_OUTPUT_BUCKET", "renamed_to": "OUTPUT_BUCKET",
+                                          "run_now": True})
+    assert not done.is_error and "started reduce-nightly-fix-" in done.text, done.text
+    env = batch.read_namespaced_cron_job("reduce-nightly", "shop").spec.job_template.spec.template.spec.containers[0].env
+    assert [(e.value_from.config_map_key_ref.name, e.value_from.config_map_key_ref.key) for e in env] == [
+        ("bucket-config", "OUTPUT_BUCKET"), ("other-config", "REDUCTION_OUTPUT_BUCKET")]
+    assert last_audit(audit_path) == ("set_key_reference", "applied")
+
+    batch.create_namespaced_job("shop", {"metadata": {"name": "reduce-once"}, "spec": {"template": template}})
+    rerun = mcp.call("set_key_reference", {**target, "kind": "Job", "name": "reduce-once", "key": "REDUCTION_OUTPUT_BUCKET",
+                                           "renamed_to": "OUTPUT_BUCKET"})
+    assert not rerun.is_error and "re-created Job reduce-once" in rerun.text, rerun.text
+    job = batch.read_namespaced_job("reduce-once", "shop")
+    assert job.spec.template.spec.containers[0].env[0].value_from.config_map_key_ref.key == "OUTPUT_BUCKET"
+
+    core.patch_namespaced_config_map("bucket-config", "shop", {"data": {"REDUCTION_OUTPUT_BUCKET": "s3://out"}})
+    resolved = mcp.call("set_key_reference", {**target, "key": "REDUCTION_OUTPUT_BUCKET", "renamed_to": "OUTPUT_BUCKET"})
+    assert resolved.is_error and "still holds 'REDUCTION_OUTPUT_BUCKET'" in resolved.text, resolved.text

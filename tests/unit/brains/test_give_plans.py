@@ -222,3 +222,47 @@ def test_a_resume_is_pinned_while_suspended_and_held_while_a_reason_for_the_susp
     resumed = {"spec": {"suspend": False}}
     assert "no longer suspended" in pin("resume_cronjob", {"namespace": "pay", "name": "settle"},
                                         {("CronJob", "settle"): resumed}).refused
+
+
+KEY_GONE = "Container reduce cannot start: ConfigMap reduce-config has no key REDUCTION_OUTPUT_BUCKET (CreateContainerConfigError)"
+
+
+@pytest.mark.parametrize("resource, held, rollout_changed, tool", [
+    (CRON, ["ARCHIVE_URL", "OUTPUT_BUCKET"], [], "set_key_reference"),  # one held key names it: renamed
+    (WORKLOAD, ["ARCHIVE_URL", "OUTPUT_BUCKET"], ["image"], "set_key_reference"),  # a rollout of the image only
+    (WORKLOAD, ["ARCHIVE_URL", "OUTPUT_BUCKET"], ["config_refs"], "rollout_undo"),  # the rollout moved the reference
+    (CRON, ["ARCHIVE_URL", "OUTPUT_BUCKET", "REDUCTION_BUCKET"], [], None),  # two candidates: a human chooses
+    (CRON, ["ARCHIVE_URL"], [], None),  # nothing names it: its value is a human's to add
+])
+def test_a_reference_to_a_renamed_key_is_planned_pointed_at_the_key_that_names_it(resource, held, rollout_changed, tool):
+    findings = [finding(resource, "CreateContainerConfigError", KEY_GONE, existing_keys=held),
+                finding(resource, "RunHistory", severity="info", unfinished=["settle-29932320"]),
+                finding(resource, "CreateContainerConfigError", KEY_GONE, run="pay/Job/settle-29932320")]
+    if rollout_changed:
+        findings.append(finding(resource, "RecentRollout", severity="info", revision=4, previous_revision=3,
+                                changed=rollout_changed))
+    planned = plan(C.MISSING_CONFIG_REF, resource, "missing_config_ref", *findings)
+    assert (planned.tool if planned else None) == tool
+    if tool == "set_key_reference":
+        cronjob = resource == CRON
+        assert planned.args == {"namespace": "pay", "kind": "CronJob" if cronjob else "Deployment",
+                                "name": "settle" if cronjob else "ledger", "source_kind": "ConfigMap",
+                                "source_name": "reduce-config", "key": "REDUCTION_OUTPUT_BUCKET", "renamed_to": "OUTPUT_BUCKET",
+                                "rerun_stuck": ["settle-29932320"] if cronjob else [], "run_now": cronjob}
+        [fix] = plan_fix(planned)
+        assert "s/\"key\": \"REDUCTION_OUTPUT_BUCKET\"/\"key\": \"OUTPUT_BUCKET\"/" in fix.commands[0]
+        assert fix.commands[1:] == (["kubectl -n pay delete job settle-29932320",
+                                     "kubectl -n pay create job settle-fix --from=cronjob/settle"] if cronjob else [])
+
+
+def test_a_key_reference_is_pinned_only_while_the_template_reads_the_old_key():
+    from tests.unit.brains.test_fix_plans import pin
+
+    def cron(key: str) -> dict:
+        env = [{"name": "OUT", "valueFrom": {"configMapKeyRef": {"name": "reduce-config", "key": key}}}]
+        return {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "reduce", "env": env}]}}}}}}
+    args = {"namespace": "pay", "kind": "CronJob", "name": "settle", "source_kind": "ConfigMap", "source_name": "reduce-config",
+            "key": "REDUCTION_OUTPUT_BUCKET", "renamed_to": "OUTPUT_BUCKET", "rerun_stuck": [], "run_now": True}
+    pinned = pin("set_key_reference", args, {("CronJob", "settle"): cron("REDUCTION_OUTPUT_BUCKET")})
+    assert pinned.plan.resource == CRON and "container reduce env OUT" in pinned.plan.pin
+    assert "no longer reads key" in pin("set_key_reference", args, {("CronJob", "settle"): cron("OUTPUT_BUCKET")}).refused

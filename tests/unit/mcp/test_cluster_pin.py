@@ -146,8 +146,8 @@ def write_tools(server) -> list[Any]:
 def test_every_write_tool_declares_expect_cluster_and_no_read_tool_does():
     server, _, _ = bound_server("shop-prod")
     writes = {t.name for t in write_tools(server)}
-    assert len(writes) == 20 and {"scale", "rollout_undo", "cordon", "remove_node_taint", "stop_cronjob_pileup",
-                                  "set_cronjob_image", "resume_cronjob"} <= writes
+    assert len(writes) == 21 and {"scale", "rollout_undo", "cordon", "remove_node_taint", "stop_cronjob_pileup",
+                                  "set_cronjob_image", "resume_cronjob", "set_key_reference"} <= writes
     for tool in server._tool_manager.list_tools():
         declared = tool.parameters["properties"].get("expect_cluster")
         if tool.name in writes:
