@@ -97,6 +97,14 @@ def _left_taint(f: Finding, all_: list[Finding]) -> bool:
                for x in all_)
 
 
+def _pressure_source(f: Finding, all_: list[Finding]) -> bool:
+    """The pods using the most memory on a node the kubelet tainted for memory pressure, while that taint keeps another
+    workload's pods off it: what fills the node is the cause, the pending workload its victim."""
+    return f.details.get("measure") == "memory" and any(
+        x.signal == "UntoleratedTaint" and x.details.get("pressure") == "memory" and x.resource != f.resource
+        and f.details.get("node") in (x.details.get("nodes") or []) for x in all_)
+
+
 def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
     """What the workload records about being changed on purpose -- what scaling it back would reverse."""
     return scaled_on_purpose(all_, f.resource)
@@ -206,6 +214,7 @@ RULES: list[Rule] = [
     Rule("OOMKilled", C.MEMORY_LEAK, 0.86, _leaking),
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),
+    Rule("NodeTopConsumer", C.MEMORY_LEAK, 0.95, _pressure_source),
     Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
     # A probe that 404s or hits a closed port is misconfigured; one that answers 503 reports a real problem.
     Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary))),

@@ -17,6 +17,7 @@ from .cordons import expression_holds as _holds
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
 from .cronjobs import pileups_taking_room
+from .nodes import node_consumers
 from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import pull_credentials
 
@@ -145,6 +146,10 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
 
 
 UNTOLERATED = re.compile(r"untolerated taint\(?s?\)? \{([^:}]+):\s*([^}]*)\}")
+# The kubelet's own taints for a node short of a resource (TaintNodesByCondition): a symptom that lifts when the pressure
+# does, never a taint to remove -- what fills the node is the cause. Memory in use is what metrics.k8s.io measures.
+PRESSURE_TAINTS = {"node.kubernetes.io/memory-pressure": "memory", "node.kubernetes.io/disk-pressure": "disk",
+                   "node.kubernetes.io/pid-pressure": "pid"}
 
 
 def _controller(pod: dict) -> str | None:
@@ -173,9 +178,18 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
         if not carried:
             continue
         hosts = {n for n, _ in carried}
+        evidence = [ev]
+        if (pressure := PRESSURE_TAINTS.get(key)) is not None:
+            if pressure == "memory":  # which pods hold the nodes' memory: where the investigation goes next
+                for host in sorted(hosts):
+                    await node_consumers(host, "memory", calls)
+            calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
+                       f"{', '.join(sorted(hosts))}: the kubelet's own taint for a node short of {pressure}; it lifts when "
+                       "the pressure does", evidence, severity="warning", taint=carried[0][1], nodes=sorted(hosts),
+                       odd_nodes=[], pressure=pressure)
+            continue
         odd = _odd_ones_out(items, key, sorted(hosts))
         why = f"; the other nodes of {', '.join(odd)}'s group do not carry it (left behind, e.g. after maintenance)" if odd else ""
-        evidence = [ev]
         if not odd and eligible and {n["name"] for n in eligible} <= hosts and any(
                 _tolerates(tolerations, t) for n in eligible for t in n.get("taints") or [] if parse_taint(t)[0] != key):
             odd = sorted(n["name"] for n in eligible)

@@ -140,3 +140,21 @@ def test_a_taint_on_every_node_of_a_group_is_the_nodes_own_when_the_pods_are_mad
     asyncio.run(_tainted_nodes([("maint", "true")], "v/Deployment/rec", calls, "v", pod))
     [found] = [f for f in calls.findings if f.signal == "UntoleratedTaint"]
     assert found.details["odd_nodes"] == odd
+
+
+def consumer(node_name: str, measure: str = "memory") -> Finding:
+    return Finding(agent="kubernetes", resource="img/Deployment/viewer", signal="NodeTopConsumer",
+                   summary="viewer-1 uses the most memory", severity="warning", details={"node": node_name, "measure": measure},
+                   evidence=["ev-2"])
+
+
+@pytest.mark.parametrize("pressure, consumer_on, category, resource", [
+    ("memory", "n1", C.MEMORY_LEAK, "img/Deployment/viewer"),  # the kubelet's memory taint: what fills the node is the cause
+    ("memory", "n9", C.UNSCHEDULABLE, "d/Deployment/api"),     # the biggest user of another node: no part in it
+    (None, "n1", C.UNSCHEDULABLE, "d/Deployment/api"),         # a taint a person put there: the consumer is no cause
+])
+def test_a_kubelet_pressure_taint_puts_the_root_cause_on_what_fills_the_node(pressure, consumer_on, category, resource):
+    taint = finding("UntoleratedTaint", taint="node.kubernetes.io/memory-pressure:NoSchedule", nodes=["n1"], odd_nodes=[],
+                    **({"pressure": pressure} if pressure else {}))
+    chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"), taint, consumer(consumer_on)]))
+    assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
