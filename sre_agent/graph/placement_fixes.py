@@ -67,7 +67,8 @@ def placement_fixes(findings: list[Finding], workload: str, rollback_commands: C
             needs=f"which {key} the workload should run on (or none)", evidence=_evidence(failing)))
     if fixes:
         return fixes
-    tainted = [f.details for f in findings_about(findings, workload, "UntoleratedTaint")]
+    # the kubelet's own pressure taint lifts when the pressure does: removing it by hand hides the condition, never a fix
+    tainted = [f.details for f in findings_about(findings, workload, "UntoleratedTaint") if not f.details.get("pressure")]
     # a taint left behind on the nodes the pods are made for (not the group's own) is the one to remove, whatever
     # rules out more nodes (nodes of other groups are not where the pods belong); a dedicated group's taint is not
     leftover = [d for d in tainted if d.get("odd_nodes")]

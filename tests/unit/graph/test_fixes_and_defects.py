@@ -161,6 +161,14 @@ def test_an_untolerated_taint_is_removed_from_the_nodes_that_carry_it():
                                                          ("Node/n2", ["kubectl taint nodes n2 maint:NoExecute-"])]
 
 
+def test_the_kubelets_pressure_taint_is_never_offered_for_removal():
+    pressure = "untolerated taint {node.kubernetes.io/memory-pressure: }"
+    fixes = proposed_fixes(state(C.UNSCHEDULABLE, W, f("FailedScheduling", f"0/2 nodes are available: 2 node(s) had {pressure}"),
+                                 f("UntoleratedTaint", "t", taint="node.kubernetes.io/memory-pressure=:NoSchedule",
+                                   nodes=["n1", "n2"], pressure="memory")))
+    assert not any("taint nodes" in c for x in fixes for c in x.commands)
+
+
 GPU_SHORT = ("0/7 nodes are available: 4 Insufficient nvidia.com/gpu, 2 node(s) had untolerated taint {dedicated: stateful}, "
              "1 node(s) had untolerated taint {workload: batch}. preemption: 0/7 nodes are available: 4 No preemption victims")
 TAINTED = ("0/3 nodes are available: 2 node(s) had untolerated taint {maintenance: true}, 1 Insufficient cpu. "
