@@ -71,7 +71,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout59": ("scenarios_heldout54", 10, 200),
         "chat_cases_heldout60": ("scenarios_heldout55", 10, 200),
         "chat_cases_heldout62": ("scenarios_heldout57", 10, 200),
-        "chat_cases_heldout61": ("scenarios_heldout56", 10, 200)}
+        "chat_cases_heldout61": ("scenarios_heldout56", 10, 200),
+        "chat_cases_heldout63": ("scenarios_heldout58", 10, 200),
+        "chat_cases_heldout64": ("scenarios_heldout59", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

@@ -148,6 +148,10 @@ SETS = {
                             ["jv09-hpa-not-scaling"]),
     "scenarios_heldout56": ("cinderholt", 10, ["co10-highmem-maintenance-window"],
                             ["co09-scheduler-restarts-overnight"]),
+    "scenarios_heldout58": ("emberfold", 10, ["em10-reports-legacy-no-pods"],
+                            ["em09-demand-forecast-slow"]),
+    "scenarios_heldout59": ("ravenmoor", 10, ["rm10-election-night-prescale"],
+                            ["rm09-cdn-purges-slow"]),
 }
 
 
