@@ -40,12 +40,19 @@ async def resource_healthy(tools: Tools, resource: str) -> tuple[bool, str]:
         out = await tools.call("verify", "kubernetes", "ownership", {"kind": "Service", "name": name, "namespace": namespace})
         ready = (out.data or {}).get("ready_endpoints", 0) if isinstance(out.data, dict) else 0
         return ready > 0, f"Service {name} has {ready} ready endpoints"
-    if kind == "CronJob":  # its runs are what work or not: the newest one must have completed
+    if kind == "CronJob":  # its runs are what work or not: the newest one must have completed, or run without trouble
         out = await tools.call("verify", "kubernetes", "get_resources", {"kind": "Job", "namespace": namespace})
         runs = sorted((j for j in _items(out) if j.get("cronjob") == name), key=lambda j: str(j.get("created") or ""))
         if not runs:
             return False, f"CronJob {name} has no run yet"
-        return runs[-1].get("status") == "Complete", f"CronJob {name}'s newest run {runs[-1].get('name')} is {runs[-1].get('status')}"
+        newest, status = runs[-1].get("name"), runs[-1].get("status")
+        if status == "Running":  # a long run: its pods running with nothing wrong is the fix taken (they could not start)
+            pods = _items(await tools.call("verify", "kubernetes", "get_resources",
+                                           {"kind": "Pod", "namespace": namespace, "label_selector": f"job-name={newest}"}))
+            running = [p for p in pods if p.get("status") == "Running" and not p.get("problems")]
+            if running and len(running) == len(pods):
+                return True, f"CronJob {name}'s newest run {newest} is Running (its pod {running[0].get('name')} runs)"
+        return status == "Complete", f"CronJob {name}'s newest run {newest} is {status}"
     out = await tools.call("verify", "kubernetes", "analyze", {"namespace": namespace})
     findings = (out.data or {}).get("findings") or [] if isinstance(out.data, dict) else []
     bad = [f for f in findings if f.get("severity") == "critical"]

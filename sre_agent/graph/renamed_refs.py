@@ -23,13 +23,22 @@ def words(key: str) -> set[str]:
 
 
 def renamed_to(missing: str, held: list[str]) -> str | None:
-    """The one held key that names the missing one in other words: the same words in another convention, else the
-    only key sharing the most of its words. None when none or several tie."""
+    """The one held key that names the missing one in other words: the same words in another convention, else the one
+    key with a word of its own (not its group's prefix), else the only key sharing the most of its words. None when
+    none or several tie."""
     wanted = words(missing)
     same = [k for k in held if words(k) == wanted and k != missing]
     if len(same) == 1:
         return same[0]
-    shared = {k: len(words(k) & wanted) for k in held if k != missing}
+    others = [k for k in held if k != missing]
+    # Words two or more held keys share name their group (BILLING_DB_HOST, BILLING_DB_USER): when the missing key has
+    # them too (BILLING_DB_PASSWORD), only its own words can name what it became (`password`)
+    group = {w for k in others for w in words(k) if sum(w in words(o) for o in others) >= 2}
+    if group & wanted and (own := wanted - group):
+        named = [k for k in others if words(k) & own]
+        if len(named) == 1:
+            return named[0]
+    shared = {k: len(words(k) & wanted) for k in others}
     best = max(shared.values(), default=0)
     top = [k for k, n in shared.items() if n == best]
     return top[0] if best and len(top) == 1 else None
@@ -47,8 +56,8 @@ def repoint_command(namespace: str | None, kind: str, name: str, ref_kind: str, 
 
 def held_keys(findings: list[Finding], workload: str) -> list[str] | None:
     """The keys the object a workload's missing key was read from holds (the investigation read them), or None."""
-    return next(([str(k) for k in f.details["existing_keys"]] for f in findings_about(findings, workload, "CreateContainerConfigError")
-                 if f.details.get("existing_keys") is not None), None)
+    return next(([str(k) for k in f.details["existing_keys"]] for f in findings_about(
+        findings, workload, "CreateContainerConfigError", "ConfigKeysHeld") if f.details.get("existing_keys") is not None), None)
 
 
 def renamed_reference(findings: list[Finding], workload: str) -> tuple[MissingRef, str] | None:

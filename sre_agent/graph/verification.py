@@ -5,7 +5,8 @@ A verification timeout escalates; it never undoes. Undoing "relative to now" can
 workload back into the very fault it was fixed from, and would act outside the policy gate and the
 action ledger. So a fix that did not verify is kept and a human is told what was seen. When the
 resource is healthy and only the alarm lags (a slow alarm: 5-minute periods), the watch is extended
-to the time the alarm needs to see the fix before escalating."""
+to the time the alarm needs to see the fix before escalating; a check that turns good just as the watch ends gets the
+consecutive checks that confirm it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .state import Investigation
 async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     context, tools = runtime.context, tools_of(runtime)
     resource = checked_resource(state)
-    started, watch_s, streak = time.monotonic(), context.verify_timeout_s, 0
+    started, watch_s, streak, confirming = time.monotonic(), context.verify_timeout_s, 0, False
     while True:
         healthy, resource_detail = await resource_healthy(tools, resource)
         alarm = await alarm_reading(tools, state, context.alerts) if healthy else None
@@ -33,7 +34,10 @@ async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
         if streak >= context.healthy_checks_needed:
             return {"verified": True, "verification": detail, "status": "remediated"}
         waited = time.monotonic() - started
-        if waited >= watch_s:
+        if waited >= watch_s and ok and not confirming:
+            # good only as the watch ends: it gets the checks that confirm it, never an escalation that says "still OK"
+            watch_s, confirming = waited + context.verify_poll_s * context.healthy_checks_needed, True
+        elif waited >= watch_s:
             # The resource is healthy -- no worse than the fault we acted on -- and only the alarm
             # has not caught up: give it its own evaluation window once, then escalate.
             # the alarm's window is world time: in a lab whose clock runs faster it passes sooner

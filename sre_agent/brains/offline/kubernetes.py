@@ -23,7 +23,7 @@ from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
-from .pods import read_claim, read_gone_pods, read_pod
+from .pods import held_keys_of, read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
 from .run_durations import last_completed, minutes, slower_runs, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, service_backends, service_ports, shared_services
@@ -131,10 +131,12 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
                    unfinished=open_runs)
     if jobs:  # what the controller's own view says of the CronJob: runs skipped behind a hung one, schedules missed
         data, ev_an = await calls("analyze", namespace=namespace)
-        for item in (data or {}).get("findings") or []:
-            if item["reason"] in ANALYZER_SIGNALS and target in (item.get("owner"), item["resource"]):
-                calls.find(target, item["reason"], item["message"], ev_an, severity=item["severity"],
-                           object=item["resource"], source="analyzer")
+        said = [item for item in (data or {}).get("findings") or []
+                if item["reason"] in ANALYZER_SIGNALS and target in (item.get("owner"), item["resource"])]
+        for item in said:
+            calls.find(target, item["reason"], item["message"], ev_an, severity=item["severity"],
+                       object=item["resource"], source="analyzer")
+        await held_keys_of(target, namespace, [item["message"] for item in said if item["reason"] == "ConfigRefMissing"], calls)
     runs = [resource_id("Job", job["name"], namespace) for job in jobs[:2]]
     for run in runs:
         await _workload(run, state, calls, of_cronjob=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ...contracts import parse_time, resource_id
-from ...graph.defects import KEY_MISSING, OBJECT_MISSING  # the kubelet's wording, read in one place
+from ...graph.defects import ANALYZER_KEY, KEY_MISSING, OBJECT_MISSING  # the kubelet's and analyzer's wording, read in one place
 from ...graph.fix_values import parse_taint
 from ...graph.runtime_errors import runtime_reason
 from .calls import Calls
@@ -294,6 +294,22 @@ async def _config_context(namespace: str, message: str, calls: Calls) -> tuple[d
                              field_selector=f"metadata.name={match.group('name')}")
     items = (listed or {}).get("items") or []
     return ({"existing_keys": items[0].get("keys")} if items else {}), [ev]
+
+
+async def held_keys_of(workload: str, namespace: str, messages: list[str], calls: Calls) -> None:
+    """The analyzer says a key the workload reads is missing from an object that exists (`Secret db has no key K`) and
+    no pod of it showed the kubelet's words (a CronJob whose runs' pods are gone): the keys the object holds, read for
+    the same question -- renamed? (names only)."""
+    match = next((m for text in messages if (m := ANALYZER_KEY.search(text))), None)
+    if match is None:
+        return
+    listed, ev = await calls("get_resources", kind=match.group("kind"), namespace=namespace,
+                             field_selector=f"metadata.name={match.group('name')}")
+    items = (listed or {}).get("items") or []
+    if items and items[0].get("keys") is not None:
+        calls.find(workload, "ConfigKeysHeld", f"{match.group('kind')} {match.group('name')} holds "
+                   f"{', '.join(items[0]['keys']) or 'no keys'}, not {match.group('key')}", ev, severity="info",
+                   existing_keys=list(items[0]["keys"]), key=match.group("key"))
 
 
 def successors(missing: str, names: list[str]) -> list[str]:

@@ -20,6 +20,9 @@ from sre_agent.graph.renamed_refs import renamed_key_fix, renamed_to
     ("API_KEY", ["api-token", "key-id"], None),  # one word each: a tie, no guess
     ("LEDGER_URL", ["region", "timeout"], None),  # nothing in common
     ("url", ["url"], None),  # not renamed: held under its own name
+    # the group's prefix shared by its siblings names nothing: its own word does
+    ("BILLING_DB_PASSWORD", ["BILLING_DB_HOST", "BILLING_DB_USER", "password"], "password"),
+    ("BILLING_DB_PASSWORD", ["BILLING_DB_HOST", "BILLING_DB_USER", "password", "old-password"], None),  # two: no guess
 ])
 def test_the_one_held_key_with_the_missing_keys_words(missing, held, renamed):
     assert renamed_to(missing, held) == renamed
@@ -42,3 +45,15 @@ def test_the_fix_rewrites_only_the_reference_to_that_key():
 
 def test_no_fix_for_a_kind_whose_template_cannot_change_in_place():
     assert renamed_key_fix("batch/Job/export", "Secret", "db", "DATABASE_URL", ["url"], []) is None
+
+
+def test_the_keys_held_are_read_from_the_pods_words_or_else_from_the_analyzers():
+    from sre_agent.contracts import Finding
+    from sre_agent.graph.renamed_refs import held_keys
+
+    def found(signal: str, **details) -> Finding:
+        return Finding(agent="kubernetes", resource="billing/CronJob/runner", signal=signal, summary=signal,
+                       severity="info", details=details, evidence=["ev-1"])
+    assert held_keys([found("ConfigRefMissing")], "billing/CronJob/runner") is None
+    assert held_keys([found("ConfigKeysHeld", existing_keys=["BILLING_DB_HOST", "password"], key="BILLING_DB_PASSWORD")],
+                     "billing/CronJob/runner") == ["BILLING_DB_HOST", "password"]

@@ -207,3 +207,47 @@ def test_in_a_lab_whose_clock_runs_faster_the_alarms_window_passes_sooner(clock)
     tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")})
     update = _verify(tools, SLOW_ALARM, world_speed=4.0)
     assert update["verified"] is False and 150 <= clock.now < 600, clock.now
+
+
+def test_a_check_that_turns_good_as_the_watch_ends_gets_its_confirmations(clock):
+    """Healthy and the alarm OK only at the last check of the watch: the checks that confirm it follow -- never an
+    escalation that says the alarm is 'still OK'."""
+    answers = {("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")}
+    tools = FakeTools(answers)
+    original = tools.call
+
+    async def alarm_clears_at_the_last_check(agent, server, tool, args, brain="offline"):
+        if clock.now >= 90:
+            answers.update(_alarm("OK"))
+        return await original(agent, server, tool, args, brain)
+
+    tools.call = alarm_clears_at_the_last_check  # type: ignore[method-assign]
+    update = _verify(tools, {"AlarmName": "api-5xx"})
+    assert update.get("status") == "remediated", update
+
+
+class KindTools(FakeTools):
+    """Answers get_resources by the kind asked for."""
+
+    def __init__(self, by_kind: dict[str, dict]) -> None:
+        super().__init__({("kubernetes", "get_resources"): {}})
+        self.by_kind = by_kind
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        self.answers[("kubernetes", "get_resources")] = self.by_kind.get(args.get("kind"), items())
+        return await super().call(agent, server, tool, args, brain)
+
+
+@pytest.mark.parametrize("pods, healthy, detail", [
+    ([{"name": "nightly-2-abc", "status": "Running"}], True, "its pod nightly-2-abc runs"),  # a long run, started
+    ([{"name": "nightly-2-abc", "status": "CreateContainerConfigError",
+       "problems": ["run: CreateContainerConfigError"]}], False, "nightly-2 is Running"),  # the run cannot start
+    ([], False, "nightly-2 is Running"),  # no pod yet: nothing seen running
+])
+def test_a_cronjobs_running_run_is_healthy_only_while_its_pods_run(pods, healthy, detail):
+    jobs = items({"name": "nightly-1", "cronjob": "nightly", "status": "Failed", "created": "2026-03-01T01:00:00Z"},
+                 {"name": "nightly-2", "cronjob": "nightly", "status": "Running", "created": "2026-03-01T02:00:00Z"})
+    tools = KindTools({"Job": jobs, "Pod": items(*pods)})
+    ok, why = asyncio.run(resource_healthy(tools, "shop/CronJob/nightly"))
+    assert ok is healthy and detail in why, why
+    assert ("get_resources", {"kind": "Pod", "namespace": "shop", "label_selector": "job-name=nightly-2"}) in tools.calls
