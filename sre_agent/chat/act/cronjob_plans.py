@@ -8,18 +8,23 @@ import re
 
 from ...contracts import parse_resource_id
 from ..answer.objects import pod_spec_of
-from .plans import BY_HAND, Plan, image_asked, resources_asked
+from .plans import BY_HAND, Plan, image_asked, other_part, resources_asked
 
 
-def cronjob_resources_plan(rid: str, container: str, which: str, resource: str, current: str | None,
-                           quantity: str) -> Plan:
-    """A CronJob's memory or CPU (its job template's: every later run uses it): no MCP tool writes a CronJob."""
+def cronjob_resources_plan(rid: str, container: dict, which: str, resource: str, quantity: str, second: str | None) -> Plan:
+    """A CronJob's memory or CPU (its job template's: every later run uses it): no MCP tool writes a CronJob. Both parts
+    when the request says both ("request to 1 and limit to 2") -- never one half silently dropped."""
     namespace, _, name = parse_resource_id(rid)
-    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace or "", "container": container,
-                          which: {resource: quantity}},
-                f"CronJob {name} container {container}: {resource} {which[:-1]} {current} -> {quantity} (the next runs use it)",
-                f"kubectl set resources cronjob/{name} -n {namespace} -c {container} --{which}={resource}={quantity}",
-                f"{resource} {which[:-1]} {current}",
+    cname = container.get("name") or name
+    other = "limits" if which == "requests" else "requests"
+    both = {which: {resource: quantity}, **({other: {resource: second}} if second else {})}
+    now = {part: ((container.get("resources") or {}).get(part) or {}).get(resource) for part in both}
+    change = ", ".join(f"{resource} {part[:-1]} {now[part]} -> {values[resource]}" for part, values in both.items())
+    return Plan(BY_HAND, {"kind": "CronJob", "name": name, "namespace": namespace or "", "container": cname, **both},
+                f"CronJob {name} container {cname}: {change} (the next runs use it)",
+                f"kubectl set resources cronjob/{name} -n {namespace} -c {cname} "
+                + " ".join(f"--{part}={resource}={values[resource]}" for part, values in both.items()),
+                ", ".join(f"{resource} {part[:-1]} {now[part]}" for part in both),
                 ["No MCP tool writes a CronJob: a human runs the command after approval; runs already started keep "
                  "their resources."])
 
@@ -60,5 +65,5 @@ def cronjob_resources(question: str, rid: str, obj: dict) -> Plan | str:
     asked = resources_asked(question, container)
     if isinstance(asked, str):
         return asked
-    resource, which, quantity, current = asked
-    return cronjob_resources_plan(rid, container.get("name") or parse_resource_id(rid)[2], which, resource, current, quantity)
+    resource, which, quantity, _ = asked
+    return cronjob_resources_plan(rid, container, which, resource, quantity, other_part(question, which, resource))

@@ -116,24 +116,28 @@ def elsewhere(ask: Ask, rid: str, *, config_reader: bool = True) -> tuple[str, s
 SERVICE_SPEC_FAULTS = ("service_port_mismatch", "service_selector_mismatch")
 
 
-def elsewhere_for(ask: Ask, tool: str, rid: str, *, config_reader: bool = True) -> tuple[str, str] | None:
-    """elsewhere(), and for a restart or pod delete also the Service of the workload's own name when the fault is that
-    Service's spec (its selector or targetPort): new pods meet the same Service."""
+def elsewhere_for(ask: Ask, tool: str, rid: str, *, config_reader: bool = True,
+                  service_untouched: bool = False) -> tuple[str, str] | None:
+    """elsewhere(), and for a restart or pod delete -- or an undo that changes none of the ports or labels the Service
+    matches (`service_untouched`) -- also the Service of the workload's own name when the fault is that Service's spec
+    (its selector or targetPort): new pods meet the same Service."""
     if (found := elsewhere(ask, rid, config_reader=config_reader)) is not None:
         return found
     diagnosis = ask.last_diagnosis or {}
     root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
-    if tool in ("rollout_restart", "delete_pod") and category in SERVICE_SPEC_FAULTS and "/Service/" in root and root != rid:
+    meets_the_same = tool in ("rollout_restart", "delete_pod") or (tool == "rollout_undo" and service_untouched)
+    if meets_the_same and category in SERVICE_SPEC_FAULTS and "/Service/" in root and root != rid:
         return root, category
     return None
 
 
-def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool, config_reader: bool = True) -> Answer | None:
+def not_the_cause(ask: Ask, tool: str, rid: str, *, own_fault: bool, config_reader: bool = True,
+                  service_untouched: bool = False) -> Answer | None:
     """An undo, restart, pod delete or StatefulSet scale-down of a workload that shows no fault of its own, while the
     conversation found the root cause on another object, is not pinned on a passing request: it changes what works and
     leaves the fault. Said with "anyway", it is pinned as usual."""
     if tool not in OWN_FIX_TOOLS or own_fault or OVERRIDE.search(ask.question) or \
-            (found := elsewhere_for(ask, tool, rid, config_reader=config_reader)) is None:
+            (found := elsewhere_for(ask, tool, rid, config_reader=config_reader, service_untouched=service_untouched)) is None:
         return None
     root, category = found
     why = {"rollout_undo": f"an undo of {rid} would not clear it", "rollout_restart": f"a restart of {rid} would not clear it",

@@ -103,6 +103,9 @@ REVISION_NAMED = re.compile(r"\bto\s+(?:rev(?:ision)?\s*|r)(\d+)\b", re.IGNORECA
 VERSION_NAMED = re.compile(r"\b(?:to|on)\s+v?(\d+(?:\.\d+)+(?:[-+][\w.]+)?)\b", re.IGNORECASE)
 
 
+SERVICE_MATCHED = re.compile(r"\b(ports?|containerPort|labels?)\b", re.IGNORECASE)  # what a Service selects or sends to
+
+
 def _tag(image: str) -> str:
     return image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
 
@@ -374,6 +377,12 @@ async def rollback_request(ask: Ask) -> Answer:
     if isinstance(view, Answer):
         return view
     current, previous, namespace, name, diff = view
+    # a Service's own spec (selector, targetPort) is the fault and the undo changes no port or label it matches: the
+    # rolled-back pods meet the same Service
+    untouched = not any(SERVICE_MATCHED.search(line) for line in diff)
+    if (refusal := not_the_cause(ask, "rollout_undo", ask.resource or "", own_fault=False,
+                                 service_untouched=untouched)) is not None and untouched:
+        return refusal
     described = await ask.call("kubernetes", "describe", {"kind": parse_resource_id(ask.resource or "")[1], "name": name,
                                                           "namespace": namespace, "events_limit": 0})
     if (reversed_intent := await against_intent_unless_the_fault(ask, "rollout_undo", ask.resource or "",

@@ -16,8 +16,17 @@ CURRENT_VALUE = re.compile(r"\b(current|new|rotated|latest|right|correct|fresh|v
 WORD = re.compile(r"[a-z0-9]+")
 
 
-def _key_named(question: str, keys: list[str]) -> str | None:
-    """The Secret's key the request names: typed whole, or all of its words said ("the db password" -> DB_PASSWORD)."""
+# a key typed as an identifier (BILLING_DB_PASSWORD, db-password-v2): what a request to add a key names
+TYPED_KEY = re.compile(r"(?<![\w.-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)(?![\w.-])")
+
+
+def _key_named(question: str, keys: list[str], secret: str = "") -> str | None:
+    """The Secret's key the request names: typed as an identifier the Secret does not hold yet (the key to add: "add
+    BILLING_DB_PASSWORD back"), else a held key typed whole or all of whose words are said ("the db password" ->
+    DB_PASSWORD)."""
+    new = [k for k in dict.fromkeys(TYPED_KEY.findall(question)) if k not in keys and k != secret]
+    if len(new) == 1 and new[0].isupper():
+        return new[0]
     said = set(WORD.findall(question.lower()))
     named = [k for k in keys if k.lower() in question.lower() or set(WORD.findall(k.lower())) <= said]
     return named[0] if len(named) == 1 else None
@@ -29,9 +38,9 @@ def secret_refresh_plan(question: str, rid: str, obj: dict) -> Plan | None:
     if kind != "Secret" or not CURRENT_VALUE.search(question):
         return None
     keys = sorted((obj.get("data") or {}).keys())
-    key = _key_named(question, keys) if keys else None
-    which = f"key {key}" if key else f"its key ({', '.join(keys)})" if len(keys) == 1 else \
-        f"the key it holds ({', '.join(keys) or 'none yet'})"
+    key = _key_named(question, keys, name)
+    held = f"its key ({', '.join(keys)})" if len(keys) == 1 else f"the key it holds ({', '.join(keys) or 'none yet'})"
+    which = (f"key {key}" + ("" if key in keys else " (a key it does not hold: added)")) if key else held
     notes = ["The value is yours to supply: chat never reads or writes a Secret's values."]  # the restart of what
     # reads it is said beside the plan by the request's own second half (writes.write_request)
     return Plan(BY_HAND, {"kind": "Secret", "name": name, "namespace": namespace or ""},

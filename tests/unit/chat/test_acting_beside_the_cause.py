@@ -190,7 +190,7 @@ def test_a_root_cause_in_a_configmap_excuses_only_the_workloads_that_read_it():
         ("port/ConfigMap/gate-checkin-config", "endpoint_misconfigured")
 
 
-def test_a_restart_behind_a_service_whose_own_spec_is_at_fault_is_refused_an_undo_is_not():
+def test_a_restart_behind_a_service_whose_own_spec_is_at_fault_is_refused_an_undo_only_when_it_leaves_the_ports():
     from sre_agent.chat.act.guards import elsewhere_for
 
     port = {**ROOT, "resource": "reminders/Service/notify-relay", "category": "service_port_mismatch"}
@@ -198,6 +198,9 @@ def test_a_restart_behind_a_service_whose_own_spec_is_at_fault_is_refused_an_und
     assert elsewhere_for(ask, "rollout_restart", "reminders/Deployment/notify-relay") == \
         ("reminders/Service/notify-relay", "service_port_mismatch")
     assert elsewhere_for(ask, "rollout_undo", "reminders/Deployment/notify-relay") is None  # the rollout may have renamed it
+    # ... unless what the undo changes touches no port or label the Service matches (an image only): the same Service
+    assert elsewhere_for(ask, "rollout_undo", "reminders/Deployment/notify-relay", service_untouched=True) == \
+        ("reminders/Service/notify-relay", "service_port_mismatch")
 
 
 PROBE_ROOT = {"resource": "fleet/Deployment/vessel-api", "category": "probe_misconfig",

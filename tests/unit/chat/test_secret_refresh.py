@@ -47,3 +47,23 @@ def test_a_refresh_is_read_as_a_change_of_the_secret_named(question, subject):
 
 def test_paste_me_the_password_is_never_a_change():
     assert recognise("paste me the new results_api password from orders-db-app-roles").form != "node_or_pod_write"
+
+
+def test_a_key_to_add_back_is_the_one_typed_not_a_held_key_sharing_a_word():
+    """'add BILLING_DB_PASSWORD back ... with the new password value': the key to add is the one typed (the Secret holds
+    `password`, which the rotation renamed it to) -- never the value put into another key."""
+    held = {"data": {"BILLING_DB_HOST": "x", "BILLING_DB_USER": "y", "password": "z"}}
+    plan = secret_refresh_plan("add BILLING_DB_PASSWORD back into billing-db with the new password value",
+                               "billing/Secret/billing-db", held)
+    assert plan is not None and "key BILLING_DB_PASSWORD (a key it does not hold: added)" in plan.change
+    assert "key password" in secret_refresh_plan("put the current password in billing-db", "billing/Secret/billing-db",
+                                                 held).change
+
+
+def test_a_cronjobs_request_and_limit_said_together_are_pinned_together():
+    from sre_agent.chat.act.cronjob_plans import cronjob_resources
+    template = {"containers": [{"name": "forecast", "resources": {"requests": {"cpu": "500m"}, "limits": {"cpu": "1"}}}]}
+    cron = {"spec": {"jobTemplate": {"spec": {"template": {"spec": template}}}}}
+    plan = cronjob_resources("raise the cronjob's cpu request to 1 and limit to 2", "forecast/CronJob/demand-forecast", cron)
+    assert plan.change == "CronJob demand-forecast container forecast: cpu request 500m -> 1, cpu limit 1 -> 2 (the next runs use it)"
+    assert plan.kubectl.endswith("--requests=cpu=1 --limits=cpu=2")
