@@ -19,6 +19,10 @@ from .context import RunContext, emit, tools_of
 from .health import AlarmReading, alarm_reading, checked_resource, resource_healthy
 from .state import Investigation
 
+# The longest a run watches an alarm catch up with a fix (world time): an alarm that evaluates hourly or daily is left to
+# its next evaluation, said in the escalation, rather than a run held open for a day.
+MAX_ALARM_WAIT_S = 1800.0
+
 
 async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
     context, tools = runtime.context, tools_of(runtime)
@@ -41,7 +45,10 @@ async def verify(state: Investigation, runtime: Runtime[RunContext]) -> dict:
             # The resource is healthy -- no worse than the fault we acted on -- and only the alarm
             # has not caught up: give it its own evaluation window once, then escalate.
             # the alarm's window is world time: in a lab whose clock runs faster it passes sooner
-            window = alarm.clear_window_s / max(context.world_speed, 1e-9) if alarm and alarm.clear_window_s else None
+            # An alarm that evaluates hourly or daily cannot be waited out in a run: the watch stops at MAX_ALARM_WAIT_S
+            # (world time) and the escalation says when it can clear
+            window = min(alarm.clear_window_s, MAX_ALARM_WAIT_S) / max(context.world_speed, 1e-9) \
+                if alarm and alarm.clear_window_s else None
             if not (healthy and window and window > watch_s):
                 return _kept_not_verified(state, resource, healthy, detail, alarm, waited)
             watch_s = window
@@ -58,6 +65,9 @@ def _kept_not_verified(state: Investigation, resource: str, healthy: bool, detai
         seen = (f"{resource} healthy but alarm {name} still {alarm.state} after {waited:.0f}s" if alarm.state else
                 f"{resource} healthy but {alarm.detail} (after {waited:.0f}s)")
         advice = "look for a second cause, or for an alarm that needs longer to clear"
+        if alarm.clear_window_s and alarm.clear_window_s > MAX_ALARM_WAIT_S:
+            advice = (f"alarm {name} can clear only after its next evaluations (up to {alarm.clear_window_s / 3600:.0f} h "
+                      "of its period): check it then, or look for a second cause")
     else:
         seen = f"{resource} still not healthy after {waited:.0f}s ({detail})"
         advice = "a human decides whether to fix forward or roll back"

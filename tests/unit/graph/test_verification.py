@@ -251,3 +251,12 @@ def test_a_cronjobs_running_run_is_healthy_only_while_its_pods_run(pods, healthy
     ok, why = asyncio.run(resource_healthy(tools, "shop/CronJob/nightly"))
     assert ok is healthy and detail in why, why
     assert ("get_resources", {"kind": "Pod", "namespace": "shop", "label_selector": "job-name=nightly-2"}) in tools.calls
+
+
+def test_a_daily_alarm_is_not_waited_out_the_escalation_says_when_it_can_clear(clock):
+    """An alarm that evaluates once a day needs two days to see a fix: the run watches at most MAX_ALARM_WAIT_S of world
+    time, keeps the fix and says when the alarm can clear -- never a run held open for two days."""
+    tools = FakeTools({("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")})
+    update = _verify(tools, {"AlarmName": "api-5xx", "Trigger": {"Period": 86400, "EvaluationPeriods": 1}})
+    assert update["verified"] is False and clock.now <= verification.MAX_ALARM_WAIT_S + 10
+    assert "can clear only after its next evaluations (up to 48 h" in update["escalation_reason"], update
