@@ -34,7 +34,7 @@ SKIPPED_KEYS = {"kind", "apiVersion", "managedFields", "uid", "resourceVersion",
                 "observedGeneration", "lastTransitionTime", "lastUpdateTime", "lastProbeTime", "involvedObject", "source",
                 "kubectl.kubernetes.io/last-applied-configuration", "nodeInfo", "images", "daemonEndpoints"}
 MAX_TEXT = 320
-TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+TOKEN = re.compile(r"[a-z0-9]+(?:[-._][a-z0-9]+)*")  # an env variable's name is one token too: READINGS_STREAM
 PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # camelCase and SNAKE_CASE apart: TaintManagerEviction
 
 

@@ -19,16 +19,30 @@ NOT_FIELD_WORDS = {"what", "were", "before", "previous", "previously", "used", "
                    "prior", "version", "period"}  # "period": too many fields carry it ("grace period" is said by "grace")
 
 
+# a setting typed as an identifier (READINGS_STREAM, cacheSizeMb): the env variable or field the question is about
+IDENTIFIER = re.compile(r"(?<![\w.-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+)(?![\w.-])")
+
+
 async def previous_value(ask: Ask) -> Answer | None:
     """The answer when the question asks a field's value before the latest rollout and that rollout changed it."""
-    # the object named, else the workload the conversation is on (its alarm may have been said last)
-    rid = ask.resource or next((r for r in ask.focus if kind_of(r) in ROLLABLE), None)
-    if not BEFORE.search(ask.question) or not rid or kind_of(rid) not in ROLLABLE:
+    if not BEFORE.search(ask.question):
         return None
+    # the object named, else the workload the conversation is on (its alarm may have been said last), else -- for a
+    # setting typed as an identifier -- the workload whose template carries it
+    rid = ask.resource if kind_of(ask.resource or "") in ROLLABLE else \
+        next((r for r in ask.focus if kind_of(r) in ROLLABLE), None)
     words = {w for w in WORD.findall(ask.question.lower()) if w not in NOT_FIELD_WORDS}
-    changes = await latest_rollout_change(ask, rid)
-    said = [line for line in changes if any(w in _field(line).lower() for w in words)]
+    said = await _changed(ask, rid, words) if rid else []
     if not said:
+        # a Service the conversation is on (its alarm's): the workload of its name behind it, then what carries the
+        # identifier typed
+        behind = [f"{namespace}/{kind}/{name}" for r in [ask.resource or "", *ask.focus][:3] if kind_of(r) == "Service"
+                  for namespace, _, name in [r.split("/")] for kind in ("Deployment", "StatefulSet")]
+        for other in [*behind, *await _carrying(ask, IDENTIFIER.findall(ask.question))]:
+            if other != rid and (said := await _changed(ask, other, words)):
+                rid = other
+                break
+    if not said or not rid:
         return None
     ask.resource = rid
     first = said[0].split(" changed: ", 1)
@@ -39,8 +53,25 @@ async def previous_value(ask: Ask) -> Answer | None:
                       next_steps=["Ask 'roll it back' to pin the earlier revision, or 'rollout history' for every revision."])
 
 
+async def _changed(ask: Ask, rid: str, words: set[str]) -> list[str]:
+    """The lines of `rid`'s latest rollout change whose field the question's words name."""
+    return [line for line in await latest_rollout_change(ask, rid) if any(w in _field(line).lower() for w in words)]
+
+
+async def _carrying(ask: Ask, identifiers: list[str]) -> list[str]:
+    """The workloads whose pod template names one of `identifiers` (an env variable's name), read by search_text."""
+    if not identifiers:
+        return []
+    found = await ask.call("kubernetes", "search_text", {"words": identifiers[:3], "limit": 40})
+    rows = (found.data or {}).get("matches") or []
+    return list(dict.fromkeys(str(r.get("resource")) for r in rows if kind_of(str(r.get("resource"))) in ROLLABLE
+                              and any(i in str(r.get("path")) for i in identifiers)))
+
+
 def _field(line: str) -> str:
-    """The changed field's name in a rollout-change line ("... changed: pod terminationGracePeriodSeconds 30 -> 1")."""
+    """The changed field's name in a rollout-change line ("... changed: pod terminationGracePeriodSeconds 30 -> 1"); an
+    env change is named by its variable ("container api: env CACHE_SIZE_MB 256 -> 768" -> "env CACHE_SIZE_MB")."""
     change = line.split(" changed: ", 1)[-1]
     change = change.split(": ", 1)[-1] if change.startswith(("container ", "init container ")) else change.removeprefix("pod ")
-    return change.split(" ", 1)[0]
+    parts = change.split(" ", 2)
+    return " ".join(parts[:2]) if parts[0] == "env" and len(parts) > 1 else parts[0]

@@ -65,6 +65,7 @@ from ..answer import (  # noqa: F401
 from ..answer.alarms import sole_alarmed
 from ..answer.meta import previous_form
 from ..answer.premise import premise_corrected
+from ..answer.previous_values import previous_value
 from ..answer.secret_values import credential_value_asked, secret_asked
 from ..ask import HANDLERS, Ask, settle
 from ..models import Answer, Turn
@@ -84,6 +85,8 @@ if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a sess
     from .llm import LlmChat
 
 MAX_FOCUS = 12
+# forms a question about a setting's value before a rollout is read as ("what was READINGS_STREAM before the rollout")
+BEFORE_FORMS = ("history", "property", "changes", "version", "config_value")
 DIAGNOSIS_FORMS = ("why_failing", "alarm_why", "alarms", "broken_now", "fix_it")  # forms that ask what is wrong
 # Forms whose handler itself answers a question that names no one object (resolve returned "").
 WIDER_FORMS = ("why_failing", "fix_it", "placement", "dependents", "property", "past_incidents", "onset")
@@ -170,6 +173,8 @@ async def answer_question(ask: Ask) -> Answer:
         ask.resource = resolved
         if resolved == "" and ask.form not in WIDER_FORMS:  # a namespace, not an object: its health
             registered = HANDLERS["broken_now"]
+    if ask.form in BEFORE_FORMS and (before := await previous_value(ask)) is not None:
+        return settle(before, registered.needs)  # "what was READINGS_STREAM before the rollout": the value its rollout changed
     answer = settle(await registered.handler(ask), registered.needs)
     return await premise_corrected(ask, answer) if ask.form == "status" else answer
 

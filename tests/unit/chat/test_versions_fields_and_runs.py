@@ -377,3 +377,20 @@ def test_a_daemonsets_untolerated_taint_is_read_from_its_diagnosis(question, exp
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster({}), last_diagnosis=diagnosis)
     read = with_untolerated_taint(ask, question, "tolerate")
     assert (read.endswith(f" {expected}") and read.count("example.io/workload") == 1) if expected else read == question
+
+
+@pytest.mark.parametrize("line, field", [
+    ("its latest rollout (revision 1 -> 2, t) changed: container api: env TARIFF_CACHE_MAX_MB 256 -> 768",
+     "env TARIFF_CACHE_MAX_MB"),  # an env change is named by its variable: "cache size" finds it
+    ("its latest rollout (revision 1 -> 2, t) changed: pod terminationGracePeriodSeconds 30 -> 1",
+     "terminationGracePeriodSeconds"),
+    ("its latest rollout (revision 1 -> 2, t) changed: container api: image a:1 -> a:2", "image"),
+])
+def test_a_changed_field_is_named_as_the_question_would_say_it(line, field):
+    assert _field(line) == field
+
+
+def test_a_setting_typed_as_an_identifier_is_one_word_of_the_text_search():
+    from mcp_servers.kubernetes.tools.text_search import carried
+    assert carried(["readings_stream"], "spec.template.spec.containers[0].env[0].READINGS_STREAM", "x:9092") == \
+        ["readings_stream"]
