@@ -173,6 +173,19 @@ PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds"
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
 
+UNNAMED_PROBE = re.compile(r"\bprobes?\s+timeouts?\b", re.IGNORECASE)
+PROBE_KINDS = ("liveness", "readiness", "startup")  # liveness first: the probe that restarts pods
+
+
+def probe_named(question: str, pod_spec: dict) -> str:
+    """"put the probe timeouts back to 5s" names no probe: the first of the kinds the containers have, liveness first
+    (the one that kills pods) -- said as that probe's timeout, as probe_edit reads it."""
+    if re.search(r"\b(liveness|readiness|startup)\b", question, re.IGNORECASE) or not UNNAMED_PROBE.search(question):
+        return question
+    held = next((k for k in PROBE_KINDS if any(c.get(f"{k}Probe") for c in pod_spec.get("containers") or [])), None)
+    return UNNAMED_PROBE.sub(f"{held} probe timeout", question, count=1) if held else question
+
+
 def probe_edit(question: str) -> tuple[str, str, str] | None:
     """(probe, field, value as typed) a probe edit names: ("liveness", "timeoutSeconds", "10s"); field "" when the
     words name none PROBE_FIELDS knows."""

@@ -32,6 +32,7 @@ from .hand_edits import (
     config_sources,
     env_change,
     env_plan,
+    probe_named,
     probe_plan,
     probe_relaxation,
     service_port_plan,
@@ -84,7 +85,7 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("expand", r"\b(grow|expand|resize|enlarge|extend|shrink)\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
          # "livenessProbe path to /healthz" too -- and before "port": "point readiness back to 8080" is the probe's
-         ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b"),
+         ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b|\bprobes?\s+timeouts?\b"),
          ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
@@ -204,6 +205,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
         return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
     if verb == "probe":
         pod_spec = pod_spec_of(kind, obj)
+        question = probe_named(question, pod_spec)  # "the probe timeouts": the probe the containers have, liveness first
         planned = probe_plan(question, rid, obj, pod_spec)
         if isinstance(planned, str) and isinstance(by_field := field_plan(question, rid, obj), Plan):
             return by_field  # a probe field probe_plan does not read, found in the object by its own name

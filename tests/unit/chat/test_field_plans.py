@@ -64,3 +64,13 @@ def test_a_change_naming_a_kind_takes_the_object_of_that_kind_a_dashed_word_name
     question = "raise the cronjob parallelism to 4"  # no name said: which, never a guess
     ask = Ask(question=question, recognised=recognise(question), tools=tools)
     assert asyncio.run(which_of_kind(ask, "CronJob")).status == "needs_subject"
+
+
+def test_the_probe_timeouts_said_without_a_probe_are_the_liveness_probes_first():
+    from sre_agent.chat.act.hand_edits import probe_edit, probe_named
+    both = {"containers": [{"name": "api", "livenessProbe": {"timeoutSeconds": 1}, "readinessProbe": {"timeoutSeconds": 1}}]}
+    said = probe_named("put the probe timeouts back to 5s", both)
+    assert probe_edit(said) == ("liveness", "timeoutSeconds", "5s")
+    ready_only = {"containers": [{"name": "api", "readinessProbe": {"timeoutSeconds": 1}}]}
+    assert probe_edit(probe_named("put the probe timeouts back to 5s", ready_only)) == ("readiness", "timeoutSeconds", "5s")
+    assert probe_named("set the readiness probe timeout to 5s", both) == "set the readiness probe timeout to 5s"
