@@ -410,6 +410,18 @@ CASES = [
                 "is suspended: 1 scheduled run skipped since 2024-05-01T02:30:00+00:00")],
     ),
     _case(
+        "service-in-front-of-a-suspended-cronjobs-runs",
+        [cronjob("sender", "mail", schedule="7 * * * *", suspend=True, status={"lastScheduleTime": "2024-05-01T09:07:00Z"}),
+         service("sender-metrics", "mail", selector={"app": "sender"}),
+         pod("subscriber-api-1", "mail", labels={"app": "subscriber-api"}),
+         event("Pod", "subscriber-api-1", "mail", "Pulled", "Successfully pulled image", type_="Normal",
+               last="2024-05-01T10:00:00Z")],
+        [expect("mail/CronJob/sender", "Suspended", "warning", "is suspended"),
+         expect("mail/Service/sender-metrics", "NoEndpoints", "critical", "CronJob/sender would create matching pods")],
+        note="the selector is right (the CronJob's job template carries it): no run runs, so it is NoEndpoints, never a "
+             "SelectorMismatch that points the Service at another app's pods",
+    ),
+    _case(
         "cronjob-suspended-through-its-runs",
         [cronjob("lab-import", "labs", schedule="30 2 * * *", suspend=True,
                  status={"lastScheduleTime": "2024-04-28T02:30:00Z"}),

@@ -29,8 +29,9 @@ from .view import ClusterView, KubeObject, annotations_of, name_of, namespace_of
 # Endpoints used as a leader-election lock (old controller-manager style) hold no addresses by design.
 LEADER_ELECTION_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
 MAX_PODS_LISTED = 5
-# Workloads whose pod templates say which labels their pods will carry.
-TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
+# Workloads whose pod templates say which labels their pods will carry (a CronJob's: its job template's -- a Service in
+# front of its runs has endpoints only while one runs).
+TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
 def _addresses(endpoints: KubeObject | None, field: str) -> list[dict[str, Any]]:
@@ -59,7 +60,10 @@ def _workloads_selected(view: ClusterView, namespace: str, selector: dict[str, s
     selected = []
     for kind in TEMPLATE_KINDS:
         for workload in view.of_kind(kind, namespace):
-            template_labels = (((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+            spec = workload.get("spec") or {}
+            if kind == "CronJob":
+                spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+            template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
             if all(template_labels.get(key) == value for key, value in selector.items()):
                 selected.append(f"{kind}/{name_of(workload)}")
     return selected

@@ -74,6 +74,8 @@ async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
         for workload in workloads:
             if "/Pod/" in workload:  # a bare pod behind the Service: nothing owns it, it is read itself
                 await _pod_target(namespace or "", workload.rsplit("/", 1)[-1], workload, state, calls)
+            elif "/CronJob/" in workload:  # a Service in front of a CronJob's runs: its runs are read
+                await _cronjob(namespace or "", workload.rsplit("/", 1)[-1], workload, state, calls)
             else:
                 await _workload(workload, state, calls)
         if task.target not in state.incident.affected and workloads and "/Pod/" not in workloads[0]:

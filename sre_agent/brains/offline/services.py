@@ -147,6 +147,8 @@ async def _template_labels(workload: str, calls: Calls) -> tuple[dict[str, str],
     namespace, kind, name = split_target(workload)
     described, ev = await calls("describe", kind=kind, name=name, namespace=namespace, events_limit=0)
     spec = (((described or {}).get("object") or {}).get("spec") or {})
+    if kind == "CronJob":  # its runs' pods are made from its job template
+        spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     return labels, (spec.get("selector") or {}).get("matchLabels") or {}, ev
 
@@ -159,7 +161,7 @@ async def _closest_workload(namespace: str, service: str, selector: dict[str, st
     """The namespace's workload a selector was most likely meant for: the most selector labels carried
     with the same value, then the same key, then the closest name. Empty when none shares anything."""
     names = []
-    for kind in WORKLOADS:
+    for kind in (*WORKLOADS, "CronJob"):  # a CronJob's runs are the pods of a Service that only has them while one runs
         listed, _ = await calls("get_resources", kind=kind, namespace=namespace)
         names += [resource_id(kind, item["name"], namespace) for item in (listed or {}).get("items") or [] if item.get("name")]
     names.sort(key=lambda r: -SequenceMatcher(None, service, r.rsplit("/", 1)[-1]).ratio())

@@ -32,7 +32,8 @@ CONFIG_KINDS = ("ConfigMap", "Secret")  # a root whose users' restart is part of
 # (read over every note people left on the object, keys too: "resume-when: set spec.suspend=false once the migration
 # has completed" says how a suspension ends)
 NOTE_UNDOES = {"scale": re.compile(r"\b(?:scale|set|bring|put)\s+(?:it\s+)?back\s+(?:up\s+)?to\s+(\d+)\b", re.IGNORECASE),
-               "resume_cronjob": re.compile(r"\b(resume|unsuspend|re-?enable)\b|\bsuspend\s*[=:]\s*false\b", re.IGNORECASE),
+               "resume_cronjob": re.compile(r"\b(resume|unsuspend|re-?enable)\b|\bsuspend\W{0,3}(?:to\s+|=\s*|:\s*)?false\b",
+                                            re.IGNORECASE),
                "rollout_resume": re.compile(r"\b(resume|unpause|unsuspend)\b|\b(suspend|paused)\s*[=:]\s*false\b",
                                             re.IGNORECASE),
                "uncordon": re.compile(r"\b(uncordon)\b(?!.*\bdo\s+not\b)", re.IGNORECASE)}

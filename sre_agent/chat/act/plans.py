@@ -71,7 +71,8 @@ def rerun_plan(rid: str, obj: dict, question: str = "") -> Plan | str:
     return f"{rid} is a {kind}; only Jobs and CronJobs run again"
 
 
-RESUMING = re.compile(r"\b(unsuspend|resume)\b", re.IGNORECASE)  # a CronJob or a rollout let go again
+# a CronJob or a rollout let go again: "resume it", "unsuspend", "set suspend false" / "suspend: false" / "suspend to false"
+RESUMING = re.compile(r"\b(unsuspend|resume)\b|\bsuspend\W{0,3}(?:to\s+|=\s*|:\s*)?false\b", re.IGNORECASE)
 
 
 def suspend_plan(question: str, rid: str, obj: dict) -> Plan | str:

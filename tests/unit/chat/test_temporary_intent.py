@@ -21,3 +21,12 @@ DECOMMISSIONED = "CHG-2291 step 3 (planned): scaled to 0 -- do not scale up; sca
 ])
 def test_a_request_that_follows_the_note(note, tool, question, follows):
     assert _note_asks_for(note, tool, question) is follows
+
+
+@pytest.mark.parametrize("question, resumes", [
+    ("ok set suspend false on newsletter-sender", True), ("patch it with suspend: false", True),
+    ("set suspend to false", True), ("resume it", True), ("suspend the sender", False), ("is it suspended", False),
+])
+def test_suspend_false_said_any_way_is_a_resume(question, resumes):
+    from sre_agent.chat.act.plans import RESUMING
+    assert bool(RESUMING.search(question)) is resumes

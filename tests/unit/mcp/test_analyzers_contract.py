@@ -56,7 +56,8 @@ def test_kinds_accept_kubectl_names_and_reject_unknown_ones_with_the_known_list(
 
 
 def test_kinds_to_fetch_covers_what_the_selected_analyzers_read() -> None:
-    assert kinds_to_fetch(["svc"]) == {"Service", "Endpoints", "Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "Event"}
+    assert kinds_to_fetch(["svc"]) == {"Service", "Endpoints", "Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob",
+                                       "Event"}
     assert {"Secret", "StorageClass", "IngressClass", "ResourceQuota", "Node"} <= kinds_to_fetch()
 
 
