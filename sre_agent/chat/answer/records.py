@@ -15,10 +15,11 @@ from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
-from .config_refs import config_users
+from .config_refs import config_refs_of, config_users
 from .health import describe, scale_events
 from .investigate import latest_rollout_change
 from .notes import peoples_notes
+from .objects import pod_spec_of
 
 MAX_WRITES = 2
 SHOWN_VALUE = 160
@@ -162,6 +163,12 @@ async def change_record(ask: Ask) -> Answer:
         rid, ask.resource = runner, runner
         obj = ((await describe(ask, runner)).data or {}).get("object") or obj
         kind = parse_resource_id(runner)[1]
+    if not peoples_notes(obj) and (attached := await _attached_with_notes(ask, rid, obj)) is not None:
+        # "who pinned it" of a workload whose autoscaler was changed, "who renamed the key" of a Job whose ConfigMap was:
+        # the change was made on what it is attached to, and that object's note says who
+        ask.notes.append(f"({rid} has no note of its own: the record of {attached[0]}, which it is attached to)")
+        rid, obj = attached
+        ask.resource, kind = rid, parse_resource_id(rid)[1]
     events = (described.data or {}).get("events") or [] if rid == ask.resource else []
     lines = await record_lines(ask, rid, obj, events)
     notes = peoples_notes(obj)
@@ -185,3 +192,28 @@ async def change_record(ask: Ask) -> Answer:
                       next_steps=["The note is what the object says, as written: check the ticket it names before acting "
                                   "against it."] if notes else
                       ["Ask 'what changed in the last hour?' for the rollouts and events around it."])
+
+
+MAX_ATTACHED = 4  # objects read for a note: the autoscaler and the first ConfigMaps and Secrets it reads
+
+
+async def _attached_with_notes(ask: Ask, rid: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The first object `rid` is attached to that carries a person's note: the autoscaler that scales it, the
+    ConfigMaps and Secrets its pods read, the CronJob that made it (a run)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job") or not namespace:
+        return None
+    attached: list[str] = []
+    if kind in ("Deployment", "StatefulSet"):
+        hpas = await ask.call("kubernetes", "get_resources", {"kind": "HorizontalPodAutoscaler", "namespace": namespace})
+        attached += [f"{namespace}/HorizontalPodAutoscaler/{h.get('name')}" for h in (hpas.data or {}).get("items") or []
+                     if h.get("target") == f"{kind}/{name}"]
+    owner = next((f"{namespace}/{o.get('kind')}/{o.get('name')}" for o in (obj.get("metadata") or {}).get("ownerReferences") or []
+                  if o.get("kind") == "CronJob"), None)
+    attached += [owner] if owner else []
+    attached += [f"{namespace}/{ref.split(' ', 1)[0]}" for ref in config_refs_of(pod_spec_of(kind, obj))]
+    for other in list(dict.fromkeys(attached))[:MAX_ATTACHED]:
+        seen = ((await describe(ask, other)).data or {}).get("object") or {}
+        if seen and peoples_notes(seen):
+            return other, seen
+    return None
