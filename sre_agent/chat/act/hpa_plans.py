@@ -12,6 +12,7 @@ from ...graph.autoscaler_fixes import grew_from
 from ..answer.pods import scales_nothing
 from ..ask import Ask
 from ..models import Answer
+from .guards import OVERRIDE
 from .hand_edits import hpa_plan
 from .plans import BY_HAND, Plan, approval_answer, by_hand, new_hpa_plan, unplanned
 
@@ -76,4 +77,21 @@ async def hpa_request(ask: Ask, rid: str) -> Answer:
     plan = hpa_change(ask.question, hpa)
     if isinstance(plan, str):
         return ask.answer(plan, status=unplanned(plan))
+    if (below := below_its_cap(plan, hpa)) is not None and not OVERRIDE.search(ask.question):
+        return ask.answer(below, status="answered", resources=[rid, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}"],
+                          next_steps=["Ask 'why can't it scale?' for what holds it; to raise the cap anyway, say so "
+                                      "('... anyway') and a human approves the pinned action."])
     return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
+
+
+def below_its_cap(plan: Plan, hpa: dict) -> str | None:
+    """A higher maxReplicas for an autoscaler that wants fewer replicas than its cap changes nothing now: said, with
+    what it runs and wants, rather than pinned as if the cap held it."""
+    desired, cap = hpa.get("desired"), hpa.get("max")
+    if plan.tool != "raise_hpa_max" or not isinstance(desired, int) or not isinstance(cap, int) or desired >= cap:
+        return None
+    return (f"Not pinned: HPA {hpa.get('name')} wants {desired} replicas (runs {hpa.get('current')}) of its max {cap}: it is "
+            "not at its cap, so a higher max changes nothing now -- what keeps it from the replicas it wants is elsewhere "
+            "(its pods not created or not placed)" if hpa.get("current") is not None and hpa.get("current") < desired else
+            f"Not pinned: HPA {hpa.get('name')} wants {desired} replicas of its max {cap}: it is not at its cap, so a higher "
+            "max changes nothing now")

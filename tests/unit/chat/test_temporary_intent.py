@@ -30,3 +30,15 @@ def test_a_request_that_follows_the_note(note, tool, question, follows):
 def test_suspend_false_said_any_way_is_a_resume(question, resumes):
     from sre_agent.chat.act.plans import RESUMING
     assert bool(RESUMING.search(question)) is resumes
+
+
+@pytest.mark.parametrize("desired, cap, refused", [(7, 10, True), (10, 10, False), (None, 10, False)])
+def test_a_higher_max_for_an_autoscaler_below_its_cap_is_said_not_pinned(desired, cap, refused):
+    from sre_agent.chat.act.hpa_plans import below_its_cap, hpa_change
+    hpa = {"name": "cms-web", "namespace": "cms", "target": "Deployment/cms-web", "min": 2, "max": cap, "current": 5,
+           "desired": desired}
+    plan = hpa_change("bump the cms-web HPA max to 20", hpa)
+    said = below_its_cap(plan, hpa)
+    assert (said is not None) is refused
+    if refused:
+        assert "wants 7 replicas (runs 5) of its max 10" in said
