@@ -97,12 +97,31 @@ def _left_taint(f: Finding, all_: list[Finding]) -> bool:
                for x in all_)
 
 
+DISK_BEARING = {"env", "config_refs", "volumes", "image", "command", "args"}  # what a rollout changes that can fill a disk
+
+
 def _pressure_source(f: Finding, all_: list[Finding]) -> bool:
-    """The pods using the most memory on a node the kubelet tainted for memory pressure, while that taint keeps another
-    workload's pods off it: what fills the node is the cause, the pending workload its victim."""
-    return f.details.get("measure") == "memory" and any(
-        x.signal == "UntoleratedTaint" and x.details.get("pressure") == "memory" and x.resource != f.resource
-        and f.details.get("node") in (x.details.get("nodes") or []) for x in all_)
+    """The pods using the most memory (or writing to the disk) of a node the kubelet tainted for that pressure, while
+    the taint keeps another workload's pods off it: what fills the node is the cause, the pending workload its victim."""
+    return any(x.signal == "UntoleratedTaint" and x.details.get("pressure") == f.details.get("measure")
+               and x.resource != f.resource and f.details.get("node") in (x.details.get("nodes") or []) for x in all_)
+
+
+def _disk_filled_since_rollout(f: Finding, all_: list[Finding]) -> bool:
+    """A workload writing to the disk of a node under disk pressure whose last rollout changed how it runs (its env,
+    config, volumes, image): the rollout is what fills the disk."""
+    return _pressure_source(f, all_) and any(
+        x.resource == f.resource and x.signal == "RecentRollout" and set(x.details.get("changed") or []) & DISK_BEARING
+        for x in all_)
+
+
+def _taint_explains(f: Finding, all_: list[Finding]) -> bool:
+    """The pods are kept off by a taint left behind (_left_taint), or by the kubelet's pressure taint on a node whose
+    pressure source was found (what fills its memory or writes to its disk)."""
+    return _left_taint(f, all_) or any(
+        x.signal in ("NodeTopConsumer", "NodeDiskWriter") and _pressure_source(x, all_)
+        and any(t.resource == f.resource and t.signal == "UntoleratedTaint" and t.details.get("pressure") for t in all_)
+        for x in all_)
 
 
 def _on_purpose(f: Finding, all_: list[Finding]) -> list[Intent]:
@@ -215,6 +234,7 @@ RULES: list[Rule] = [
     Rule("OOMKilled", C.OOM_KILLED, 0.88, lambda f, a: not _leaking(f, a)),
     Rule("MemoryRamp", C.MEMORY_LEAK, 0.6),
     Rule("NodeTopConsumer", C.MEMORY_LEAK, 0.95, _pressure_source),
+    Rule("NodeDiskWriter", C.BAD_DEPLOY_REGRESSION, 0.95, _disk_filled_since_rollout),
     Rule("LivenessProbeFailing", C.PROBE_MISCONFIG, 0.9),
     # A probe that 404s or hits a closed port is misconfigured; one that answers 503 reports a real problem.
     Rule("ProbeFailing", C.PROBE_MISCONFIG, 0.6, lambda f, a: bool(re.search(r"statuscode: 404|connection refused", f.summary))),
@@ -226,8 +246,9 @@ RULES: list[Rule] = [
     # pods never turn Ready, the old ones carry the load -- throttled or slow as a consequence, not the cause.
     Rule("RecentRollout", C.PROBE_MISCONFIG, 0.94, lambda f, a: "image" in (f.details.get("changed") or [])
          and onset_tied(f, a) and _probe_misses(a, f.resource)),
-    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _left_taint(f, a)),
-    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _left_taint),  # the node's taint explains it (below)
+    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.9, lambda f, a: not _taint_explains(f, a)),
+    # the node's taint explains it (below): left behind, or the kubelet's pressure taint with what fills the node found
+    Rule("FailedScheduling", C.UNSCHEDULABLE, 0.6, _taint_explains),
     Rule("NodeSelectorUnmatched", C.UNSCHEDULABLE, 0.9),
     Rule("NodeAffinityUnmatched", C.UNSCHEDULABLE, 0.9),  # a required affinity no node satisfies (its zone's node gone)
     # Nodes a DaemonSet does not tolerate, new ones or pools of a taint key it covers elsewhere: it is meant there

@@ -60,3 +60,27 @@ async def node_consumers(name: str, used: str, calls: Calls) -> None:
     calls.find(workload, "NodeTopConsumer", f"{row['name']} uses the most {used} on node {name} ({figure}; next: "
                f"{', '.join(r['name'] for r in rows[1:3]) or 'no other pod'})", [ev, ev_top, ev_owner],
                severity="warning", node=name, pod=row["name"], measure=used)
+
+
+MAX_DISK_WRITERS = 6  # workloads described on a node under disk pressure: its DaemonSets and the few others there
+
+
+async def node_disk_writers(name: str, calls: Calls) -> None:
+    """A node the kubelet tainted for disk pressure: the workloads of its pods that write to the node's own disk (a
+    writable hostPath) -- what can fill it; metrics.k8s.io measures no disk per pod, so the writers are found by what
+    they mount, and the investigation reads their changes next."""
+    listed, ev = await calls("get_resources", kind="Pod", field_selector=f"spec.nodeName={name}")
+    owners = {(str(p.get("namespace")), str(p.get("owner"))) for p in (listed or {}).get("items") or []
+              if str(p.get("owner") or "").split("/")[0] in ("DaemonSet", "StatefulSet")}
+    for namespace, owner in sorted(owners)[:MAX_DISK_WRITERS]:
+        kind, workload = owner.split("/", 1)
+        described, ev_spec = await calls("describe", kind=kind, name=workload, namespace=namespace, events_limit=0)
+        pod = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+        read_only = {m.get("name") for c in pod.get("containers") or [] for m in c.get("volumeMounts") or [] if m.get("readOnly")}
+        paths = [str((v.get("hostPath") or {}).get("path")) for v in pod.get("volumes") or []
+                 if v.get("hostPath") and v.get("name") not in read_only]
+        if paths:
+            rid = resource_id(kind, workload, namespace)
+            calls.find(rid, "NodeDiskWriter", f"{rid}'s pods write to node {name}'s own disk ({', '.join(paths[:3])}), "
+                       "on a node the kubelet tainted for disk pressure", [ev, ev_spec], severity="warning", node=name,
+                       paths=paths, measure="disk")

@@ -17,7 +17,7 @@ from .cordons import expression_holds as _holds
 from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
 from .cronjobs import pileups_taking_room
-from .nodes import node_consumers
+from .nodes import node_consumers, node_disk_writers
 from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import pull_credentials
 
@@ -180,9 +180,11 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
         hosts = {n for n, _ in carried}
         evidence = [ev]
         if (pressure := PRESSURE_TAINTS.get(key)) is not None:
-            if pressure == "memory":  # which pods hold the nodes' memory: where the investigation goes next
-                for host in sorted(hosts):
+            for host in sorted(hosts):  # what holds the nodes' memory, or writes to their disk: where to go next
+                if pressure == "memory":
                     await node_consumers(host, "memory", calls)
+                elif pressure == "disk":
+                    await node_disk_writers(host, calls)
             calls.find(workload, "UntoleratedTaint", f"{workload}'s pods do not tolerate taint {carried[0][1]} on "
                        f"{', '.join(sorted(hosts))}: the kubelet's own taint for a node short of {pressure}; it lifts when "
                        "the pressure does", evidence, severity="warning", taint=carried[0][1], nodes=sorted(hosts),

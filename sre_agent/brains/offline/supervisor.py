@@ -128,7 +128,7 @@ def _candidates(state: Investigation) -> list[Task]:
             dependency = finding.details["dependency"]
             tasks.append(Task(agent="kubernetes", target=dependency, question="triage",
                               reason=f"{finding.resource} depends on it and it has no ready endpoints"))
-        elif finding.signal == "NodeTopConsumer" and any(
+        elif finding.signal in ("NodeTopConsumer", "NodeDiskWriter") and any(
                 x.signal == "UntoleratedTaint" and x.details.get("pressure") and finding.details.get("node") in
                 (x.details.get("nodes") or []) for x in findings):  # it fills a node the kubelet tainted for pressure
             tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage", reason=finding.summary))

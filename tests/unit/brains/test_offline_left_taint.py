@@ -158,3 +158,18 @@ def test_a_kubelet_pressure_taint_puts_the_root_cause_on_what_fills_the_node(pre
                     **({"pressure": pressure} if pressure else {}))
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"), taint, consumer(consumer_on)]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
+
+
+@pytest.mark.parametrize("changed, category, resource", [
+    (["env"], C.BAD_DEPLOY_REGRESSION, "logging/DaemonSet/logship"),  # its rollout changed how it writes: the cause
+    (None, C.UNSCHEDULABLE, "d/Deployment/api"),  # a writer with no rollout: nothing says it is the one filling it
+])
+def test_a_disk_pressure_taint_puts_the_root_cause_on_the_writer_whose_rollout_changed(changed, category, resource):
+    taint = finding("UntoleratedTaint", taint="node.kubernetes.io/disk-pressure:NoSchedule", nodes=["n1"], odd_nodes=[],
+                    pressure="disk")
+    writer = Finding(agent="kubernetes", resource="logging/DaemonSet/logship", signal="NodeDiskWriter", summary="writes",
+                     severity="warning", details={"node": "n1", "measure": "disk", "paths": ["/var/buffer"]}, evidence=["ev-2"])
+    rollout = [Finding(agent="kubernetes", resource="logging/DaemonSet/logship", signal="RecentRollout", summary="rolled",
+                       severity="info", details={"changed": changed, "revision": 2}, evidence=["ev-3"])] if changed else []
+    chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"), taint, writer, *rollout]))
+    assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
