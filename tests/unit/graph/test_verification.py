@@ -161,18 +161,23 @@ def test_a_healthy_fix_whose_slow_alarm_stays_in_alarm_is_kept_and_escalated(clo
     assert "actions" not in update and "tool_calls" not in update
 
 
-def test_a_slow_alarm_that_clears_within_its_window_is_remediated(clock):
+def _alarm_clears_at(clock, seconds: float) -> FakeTools:
+    """A healthy workload whose alarm turns OK once the fake clock reaches `seconds`."""
     answers = {("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")}
     tools = FakeTools(answers)
     original = tools.call
 
-    async def alarm_clears_after_five_minutes(agent, server, tool, args, brain="offline"):
-        if clock.now >= 300:
+    async def clears(agent, server, tool, args, brain="offline"):
+        if clock.now >= seconds:
             answers.update(_alarm("OK"))
         return await original(agent, server, tool, args, brain)
 
-    tools.call = alarm_clears_after_five_minutes  # type: ignore[method-assign]
-    update = _verify(tools, SLOW_ALARM)
+    tools.call = clears  # type: ignore[method-assign]
+    return tools
+
+
+def test_a_slow_alarm_that_clears_within_its_window_is_remediated(clock):
+    update = _verify(_alarm_clears_at(clock, 300), SLOW_ALARM)
     assert update["status"] == "remediated" and update["verified"] is True
     assert 300 <= clock.now < 600
 
@@ -212,17 +217,7 @@ def test_in_a_lab_whose_clock_runs_faster_the_alarms_window_passes_sooner(clock)
 def test_a_check_that_turns_good_as_the_watch_ends_gets_its_confirmations(clock):
     """Healthy and the alarm OK only at the last check of the watch: the checks that confirm it follow -- never an
     escalation that says the alarm is 'still OK'."""
-    answers = {("kubernetes", "get_resources"): items({"ready": "3/3", "up_to_date": 3}), **_alarm("ALARM")}
-    tools = FakeTools(answers)
-    original = tools.call
-
-    async def alarm_clears_at_the_last_check(agent, server, tool, args, brain="offline"):
-        if clock.now >= 90:
-            answers.update(_alarm("OK"))
-        return await original(agent, server, tool, args, brain)
-
-    tools.call = alarm_clears_at_the_last_check  # type: ignore[method-assign]
-    update = _verify(tools, {"AlarmName": "api-5xx"})
+    update = _verify(_alarm_clears_at(clock, 90), {"AlarmName": "api-5xx"})
     assert update.get("status") == "remediated", update
 
 
