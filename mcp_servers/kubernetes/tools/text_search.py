@@ -107,7 +107,7 @@ def carried(words: list[str], path: str, text: str) -> list[str]:
     ("annotation" finds metadata.annotations). (chat's grounded search reads log lines the same way.)"""
     line = f"{path} {text}"
     whole = set(TOKEN.findall(line.lower()))
-    tokens = whole | {part for token in whole for part in token.split(".")} | {_stem(p.lower()) for p in PIECE.findall(line)}
+    tokens = whole | {part for token in whole for part in re.split(r"[._]", token)} | {_stem(p.lower()) for p in PIECE.findall(line)}
     roots = {root(p) for token in tokens for p in token.split("-")}
     return [w for w in words if w in tokens or _stem(w) in tokens or root(w) in roots]
 
