@@ -42,6 +42,8 @@ async def previous_value(ask: Ask) -> Answer | None:
             if other != rid and (said := await _changed(ask, other, words)):
                 rid = other
                 break
+    if (not said or not rid) and rid and REPLICAS_ASKED.search(ask.question):
+        return await _replicas_before(ask, rid)
     if not said or not rid:
         return None
     ask.resource = rid
@@ -75,3 +77,26 @@ def _field(line: str) -> str:
     change = change.split(": ", 1)[-1] if change.startswith(("container ", "init container ")) else change.removeprefix("pod ")
     parts = change.split(" ", 2)
     return " ".join(parts[:2]) if parts[0] == "env" and len(parts) > 1 else parts[0]
+
+
+REPLICAS_ASKED = re.compile(r"\breplicas?\b|\bhow\s+many\s+pods\b", re.IGNORECASE)
+SCALED = re.compile(r"[Ss]caled (?:up|down) replica set (?P<rs>\S+) from (?P<before>\d+) to (?P<after>\d+)")
+
+
+async def _replicas_before(ask: Ask, rid: str) -> Answer | None:
+    """"how many replicas did it have before": the count its last scaling event moved it from (the Deployment
+    controller's ScalingReplicaSet), never a rollout's -- a scale changes no revision."""
+    namespace, kind, name = rid.split("/")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
+    events = sorted((e for e in (described.data or {}).get("events") or [] if e.get("reason") == "ScalingReplicaSet"),
+                    key=lambda e: str(e.get("last") or e.get("first") or ""), reverse=True)
+    scaled = next(((e, m) for e in events if (m := SCALED.search(str(e.get("message") or "")))), None)
+    if scaled is None:
+        return None
+    event, match = scaled
+    ask.resource = rid
+    ask.recognised = ask.recognised.model_copy(update={"form": "history"})
+    return ask.answer(f"{rid} had {match.group('before')} replicas before its last scale ({match.group('before')} -> "
+                      f"{match.group('after')}, {event.get('last') or event.get('first')})", status="answered",
+                      details=[f"event ScalingReplicaSet: {event.get('message')}"],
+                      next_steps=["Ask 'who changed it' for the note its owner left on it."])

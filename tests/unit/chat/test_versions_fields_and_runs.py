@@ -394,3 +394,24 @@ def test_a_setting_typed_as_an_identifier_is_one_word_of_the_text_search():
     from mcp_servers.kubernetes.tools.text_search import carried
     assert carried(["readings_stream"], "spec.template.spec.containers[0].env[0].READINGS_STREAM", "x:9092") == \
         ["readings_stream"]
+
+
+def test_the_replicas_before_are_read_from_the_last_scale_not_a_rollout():
+    from sre_agent.chat.answer.previous_values import previous_value
+    from sre_agent.contracts import ToolCallRecord
+    from sre_agent.graph.ports import ToolOutcome
+
+    class Scaled:
+        parameters: dict = {}
+
+        async def call(self, agent, server, tool, args, brain="offline"):
+            record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
+            if tool == "describe":
+                return ToolOutcome(record=record, data={"object": {}, "events": [
+                    {"reason": "ScalingReplicaSet", "message": "Scaled down replica set legacy-7d from 2 to 0",
+                     "last": "2026-11-29T09:22:00Z"}]})
+            return ToolOutcome(record=record, data={"revisions": []})
+    question = "how many replicas did it have before"
+    ask = Ask(question=question, recognised=recognise(question), tools=Scaled(), resource="reports/Deployment/legacy")
+    answer = asyncio.run(previous_value(ask))
+    assert answer is not None and answer.headline.startswith("reports/Deployment/legacy had 2 replicas before its last scale")
