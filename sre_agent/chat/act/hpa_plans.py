@@ -90,8 +90,9 @@ def below_its_cap(plan: Plan, hpa: dict) -> str | None:
     desired, cap = hpa.get("desired"), hpa.get("max")
     if plan.tool != "raise_hpa_max" or not isinstance(desired, int) or not isinstance(cap, int) or desired >= cap:
         return None
-    return (f"Not pinned: HPA {hpa.get('name')} wants {desired} replicas (runs {hpa.get('current')}) of its max {cap}: it is "
+    current = hpa.get("current")
+    return (f"Not pinned: HPA {hpa.get('name')} wants {desired} replicas (runs {current}) of its max {cap}: it is "
             "not at its cap, so a higher max changes nothing now -- what keeps it from the replicas it wants is elsewhere "
-            "(its pods not created or not placed)" if hpa.get("current") is not None and hpa.get("current") < desired else
+            "(its pods not created or not placed)" if isinstance(current, int) and current < desired else
             f"Not pinned: HPA {hpa.get('name')} wants {desired} replicas of its max {cap}: it is not at its cap, so a higher "
             "max changes nothing now")
