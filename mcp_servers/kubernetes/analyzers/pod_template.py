@@ -76,7 +76,7 @@ def config_references(pod_spec: dict[str, Any]) -> list[ConfigReference]:
     return [*_env_references(pod_spec), *_volume_references(pod_spec)]
 
 
-def _keys_of(kind: ConfigKind, obj: dict[str, Any]) -> set[str] | None:
+def keys_of(kind: ConfigKind, obj: dict[str, Any]) -> set[str] | None:
     """The keys an object holds, or None when the snapshot does not say: a server may list
     Secrets as metadata only, and a Secret without `data` there is not an empty Secret."""
     if kind == "Secret" and "data" not in obj and "stringData" not in obj:
@@ -109,7 +109,7 @@ def missing_config_references(view: ClusterView, namespace: str, pod_spec: dict[
         if obj is None:
             missing.append(MissingReference(ref, missing_key=False))
         elif ref.key is not None:
-            keys = _keys_of(ref.kind, obj)
+            keys = keys_of(ref.kind, obj)
             if keys is not None and ref.key not in keys:
                 missing.append(MissingReference(ref, missing_key=True))
     return missing

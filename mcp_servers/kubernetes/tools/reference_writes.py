@@ -23,6 +23,7 @@ from pydantic import Field
 
 from ...common.registry import tool_decorator
 from ...common.safety import WriteRefused
+from ..analyzers.pod_template import keys_of
 from .context import DryRun, KubeTools, Name, Namespace, Reason, WriteResult
 from .cronjob_writes import RerunStuck, RunNow, run_from
 from .preconditions import conflict_is_stale, resource_version_lock
@@ -45,11 +46,6 @@ def pod_template(reader: dict, kind: str) -> dict:
     if kind == "CronJob":
         spec = (spec.get("jobTemplate") or {}).get("spec") or {}
     return spec.get("template") or {}
-
-
-def held_keys(source: dict) -> set[str]:
-    """The key names an object holds (data, binaryData, stringData) -- names only."""
-    return {str(k) for field in ("data", "binaryData", "stringData") for k in (source.get(field) or {})}
 
 
 def repoint(template_spec: dict, source_kind: str, source_name: str, key: str, renamed_to: str) -> tuple[dict, list[str]]:
@@ -110,7 +106,7 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
         source_where = f"{source_kind} {namespace}/{source_name}"
 
         def action() -> str:
-            held = held_keys(kube.get(source_kind, namespace, source_name))
+            held = keys_of(source_kind, kube.get(source_kind, namespace, source_name)) or set()
             if renamed_to not in held:
                 raise WriteRefused(f"{TOOL}: {source_where} holds no key {renamed_to!r} (it holds {', '.join(sorted(held)) or 'none'}). "
                                    "Nothing was changed")

@@ -292,10 +292,17 @@ async def _config_context(namespace: str, message: str, calls: Calls) -> tuple[d
         return ({"successors": found} if found else {}), [ev]
     if not match:
         return {}, []
-    listed, ev = await calls("get_resources", kind=match.group("kind"), namespace=namespace,
-                             field_selector=f"metadata.name={match.group('name')}")
+    keys, ev = await _keys_held(namespace, match.group("kind"), match.group("name"), calls)
+    return ({"existing_keys": keys} if keys is not None else {}), [ev]
+
+
+async def _keys_held(namespace: str, kind: str, name: str, calls: Calls) -> tuple[list[str] | None, str]:
+    """The key names a ConfigMap or Secret holds (its row lists them, never values), or None when it is not there or
+    its row says none."""
+    listed, ev = await calls("get_resources", kind=kind, namespace=namespace, field_selector=f"metadata.name={name}")
     items = (listed or {}).get("items") or []
-    return ({"existing_keys": items[0].get("keys")} if items else {}), [ev]
+    keys = items[0].get("keys") if items else None
+    return (list(keys) if keys is not None else None), ev
 
 
 async def held_keys_of(workload: str, namespace: str, messages: list[str], calls: Calls) -> None:
@@ -305,13 +312,11 @@ async def held_keys_of(workload: str, namespace: str, messages: list[str], calls
     match = next((m for text in messages if (m := ANALYZER_KEY.search(text))), None)
     if match is None:
         return
-    listed, ev = await calls("get_resources", kind=match.group("kind"), namespace=namespace,
-                             field_selector=f"metadata.name={match.group('name')}")
-    items = (listed or {}).get("items") or []
-    if items and items[0].get("keys") is not None:
+    keys, ev = await _keys_held(namespace, match.group("kind"), match.group("name"), calls)
+    if keys is not None:
         calls.find(workload, "ConfigKeysHeld", f"{match.group('kind')} {match.group('name')} holds "
-                   f"{', '.join(items[0]['keys']) or 'no keys'}, not {match.group('key')}", ev, severity="info",
-                   existing_keys=list(items[0]["keys"]), key=match.group("key"))
+                   f"{', '.join(keys) or 'no keys'}, not {match.group('key')}", ev, severity="info",
+                   existing_keys=keys, key=match.group("key"))
 
 
 def successors(missing: str, names: list[str]) -> list[str]:
