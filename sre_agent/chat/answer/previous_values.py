@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
 from ..understand.kinds_said import ROLLABLE
@@ -36,8 +37,8 @@ async def previous_value(ask: Ask) -> Answer | None:
     if not said:
         # a Service the conversation is on (its alarm's): the workload of its name behind it, then what carries the
         # identifier typed
-        behind = [f"{namespace}/{kind}/{name}" for r in [ask.resource or "", *ask.focus][:3] if kind_of(r) == "Service"
-                  for namespace, _, name in [r.split("/")] for kind in ("Deployment", "StatefulSet")]
+        services = [r for r in [ask.resource or "", *ask.focus][:3] if kind_of(r) == "Service"]
+        behind = [r.replace("/Service/", f"/{kind}/", 1) for r in services for kind in ("Deployment", "StatefulSet")]
         for other in [*behind, *await _carrying(ask, IDENTIFIER.findall(ask.question))]:
             if other != rid and (said := await _changed(ask, other, words)):
                 rid = other
@@ -86,7 +87,7 @@ SCALED = re.compile(r"[Ss]caled (?:up|down) replica set (?P<rs>\S+) from (?P<bef
 async def _replicas_before(ask: Ask, rid: str) -> Answer | None:
     """"how many replicas did it have before": the count its last scaling event moved it from (the Deployment
     controller's ScalingReplicaSet), never a rollout's -- a scale changes no revision."""
-    namespace, kind, name = rid.split("/")
+    namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace})
     events = sorted((e for e in (described.data or {}).get("events") or [] if e.get("reason") == "ScalingReplicaSet"),
                     key=lambda e: str(e.get("last") or e.get("first") or ""), reverse=True)
