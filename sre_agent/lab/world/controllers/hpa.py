@@ -177,6 +177,8 @@ def reconcile_hpa(world: ClusterContext, hpa: dict, now: datetime) -> bool:
         _condition("ScalingLimited", limited[0] != "DesiredWithinRange", limited[0], limited[1], now, previous),
     ]
     write_status(world, hpa, status)
-    if changed or any(n < current for _, n in state["recommendations"]):
-        world.wakeups[key] = now + timedelta(seconds=SYNC_PERIOD_S)  # in motion, or a scale-down held back
+    # In motion, or a scale-down held back by the window. A recommendation below minReplicas holds nothing back (the
+    # floor does): a steady HPA at its floor is left to the minute chores, not woken every period for nothing.
+    if changed or any(min(max(n, low), high) < current for _, n in state["recommendations"]):
+        world.wakeups[key] = now + timedelta(seconds=SYNC_PERIOD_S)
     return changed
