@@ -42,6 +42,11 @@ INTENT_SIGNALS: tuple[IntentSignal, ...] = (
                                                 "window", "freeze", "outage", "incident"),
                  value_phrases=(r"\bmaintenance\b", r"\bdrain(?:ed|ing)? (?:for|by)\b", r"\bkernel (?:patch|upgrade)",
                                 r"\bhardware (?:fault|check|replacement)\b", r"\bchange freeze\b", r"(?<![\w-])outage(?![\w-])")),
+    # Turned off because it looked unused (a cost sweep, an idle reaper: "finops.x/idle-sweep: scaled to 0, avg cpu < 5%
+    # over 14d"): a premise about its use, not a decision to retire it -- callers failing for want of it refute it.
+    IntentSignal(name="idle", key_words=("idle", "sweep", "reaper", "janitor", "finops", "downscaler", "unused"),
+                 value_phrases=(r"\bidle\b", r"\bunused\b", r"\bno (?:traffic|requests|usage|calls|load)\b",
+                                r"\blow (?:usage|utili[sz]ation|traffic|load)\b", r"\bcpu\s*<\s*\d")),
     # (a key named for a plan says the state is what was planned -- "ops.x/plan: OPS-4410 fleet 12 -> 8 off-peak" --
     # however many tickets its value cites: a plan is held, never only asked)
     IntentSignal(name="stated reason", key_words=("reason", "plan", "plans", "planned", "purpose", "intent", "intentional",
@@ -192,9 +197,17 @@ def scaled_on_purpose(findings: list[Finding], resource: str) -> list[Intent]:
 
 
 def for_a_while(intents: list[Intent]) -> bool:
-    """A maintenance window recorded and no decommission: the workload is off for a while (a vendor's outage, a patch
-    window) and comes back -- its callers' references to it are not out of date."""
-    return any(i.signal == "maintenance" for i in intents) and not any(i.signal == "decommission" for i in intents)
+    """A maintenance window, or an idle sweep, recorded and no decommission: the workload is off for a while (a vendor's
+    outage, a patch window) or because it looked unused, and is meant to come back when it is needed -- its callers'
+    references to it are not out of date."""
+    return any(i.signal in ("maintenance", "idle") for i in intents) and not any(i.signal == "decommission" for i in intents)
+
+
+def off_because(intents: list[Intent]) -> str:
+    """Why a workload recorded as off for a while is off, said for a diagnosis."""
+    if any(i.signal == "idle" for i in intents):
+        return f"by an idle sweep that its callers' failures say was wrong: {intent_sentence(intents)}"
+    return f"for a maintenance window: {intent_sentence(intents)}"
 
 
 def intent_sentence(intents: list[Intent]) -> str:

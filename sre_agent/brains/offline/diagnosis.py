@@ -14,7 +14,7 @@ from ...contracts import OUTSIDE_THE_CLUSTER, Diagnosis, Evidence, Finding, reso
 from ...contracts import RootCauseCategory as C
 from ...graph.endpoint_fixes import retired_dependency, retirement, value_holder
 from ...graph.fix_values import lone_cordon
-from ...graph.intent import Intent, for_a_while, intent_sentence, scaled_on_purpose
+from ...graph.intent import Intent, for_a_while, intent_sentence, off_because, scaled_on_purpose
 from ...graph.state import Hypothesis
 from ...quoting import clip
 from .caller_load import (
@@ -300,10 +300,11 @@ RULES: list[Rule] = [
     # A workload scaled to zero on purpose (a decommission, a maintenance window: its annotations say so) is evidence,
     # not a fault: another explanation of the callers' symptom wins, and if none does, scaling it back asks a human.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8, lambda f, a: not _on_purpose(f, a)),
-    # Off for a maintenance window (a vendor's outage drain, a patch window: no decommission recorded) while its callers
-    # fail: the dependency is what fails them, for a while -- its owner, not the callers' references, is the way back.
+    # Off for a maintenance window (a vendor's outage drain, a patch window: no decommission recorded), or by an idle sweep
+    # (it looked unused), while its callers fail: the dependency is what fails them -- its owner, not the callers'
+    # references, is the way back (scaling it back reverses a recorded change: a human is asked).
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.78, lambda f, a: for_a_while(_on_purpose(f, a)) and _callers_fail(f, a),
-         reason=lambda f, a: f"{f.summary}, for a maintenance window: {intent_sentence(_on_purpose(f, a))}"),
+         reason=lambda f, a: f"{f.summary}, {off_because(_on_purpose(f, a))}"),
     # With no caller failing for want of it, it is no fault at all: the alarm still watching it is what is stale.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(_on_purpose(f, a)) and _callers_fail(f, a)
          and not for_a_while(_on_purpose(f, a)),

@@ -42,6 +42,9 @@ W = "pay/Deployment/ledger"
      "decommission", "j.ortiz"),
     ({"annotations": {"description": "draining for a kernel patch (INC-4410)"}}, "change record", ""),
     ({"labels": {"lifecycle": "retired"}}, "lifecycle label", ""),
+    # a cost sweep's note: off because it looked unused -- whatever its value says of scaling to 0
+    ({"annotations": {"finops.acme.io/idle-sweep": "scaled to 0 (avg cpu < 5% over 14d)"}}, "idle", ""),
+    ({"annotations": {"notes": "idle for 30 days, parked to save cost"}}, "idle", ""),
 ])
 def test_an_annotation_or_a_lifecycle_label_records_an_intent(metadata, signal, who):
     [intent] = recorded_intent(W, metadata)
@@ -205,6 +208,9 @@ def test_a_caller_still_naming_a_dependency_retired_on_purpose_is_its_own_stale_
     # a maintenance window (a vendor's outage drain) and no decommission: off for a while -- the dependency fails them
     (["maintenance"], C.DEPENDENCY_FAILURE, W),
     (["change record", "maintenance"], C.DEPENDENCY_FAILURE, W),
+    # an idle sweep: off because it looked unused, which its failing callers refute -- the dependency fails them
+    (["idle"], C.DEPENDENCY_FAILURE, W),
+    (["idle", "decommission"], C.ENDPOINT_MISCONFIGURED, "pay/ConfigMap/payments-config"),
 ])
 def test_a_dependency_drained_for_a_maintenance_window_is_the_fault_one_decommissioned_is_the_callers_stale_value(
         signals, category, resource):
