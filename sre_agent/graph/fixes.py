@@ -169,6 +169,8 @@ def _selector(state: Investigation, service: str) -> list[ProposedFix]:
 
 def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
     namespace, _, name = _ref(service)
+    if moved := _about(state, service, "ServicePortMoved"):
+        return [_port_restored(namespace, name, service, moved[0])]
     mismatch = _about(state, service, "ServicePortMismatch", "TargetPortMismatch")
     details = port_mismatch(state.findings, service)
     if details is None:
@@ -187,6 +189,20 @@ def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
                                 f"declare {', '.join(declared) or 'no ports'}",
                         commands=commands, needs="" if (number or moved is not None) else "which container port to target",
                         evidence=_evidence(mismatch))]
+
+
+def _port_restored(namespace: str, name: str, service: str, moved: Finding) -> ProposedFix:
+    """The port the callers dial exposed again beside the Service's new ones (added, not replaced: whatever dials the new
+    port keeps working). Which targetPort it meant is known only when the Service has one port."""
+    port, ports = moved.details.get("port"), [str(p) for p in moved.details.get("ports") or []]
+    target = ports[0].split("->")[-1] if len(ports) == 1 else "<targetPort of the port the callers meant>"
+    value = json.dumps([{"op": "add", "path": "/spec/ports/-", "value": {"name": f"port-{port}", "port": port,
+                                                                          "targetPort": int(target) if target.isdigit() else target}}])
+    return ProposedFix(resource=service, summary=f"Service {service} stopped exposing port {port}, which its callers dial "
+                       f"({moved.details.get('caller')}): expose it again (it exposes {', '.join(ports) or 'no ports'})",
+                       commands=[f"kubectl {_ns(namespace)}patch service {name} --type=json -p '{value}'"],
+                       needs="" if len(ports) == 1 else f"which of {service}'s ports ({', '.join(ports)}) port {port} meant, "
+                       "or whether the callers should move to the new port instead", evidence=list(moved.evidence))
 
 
 def _unschedulable(state: Investigation, workload: str) -> list[ProposedFix]:

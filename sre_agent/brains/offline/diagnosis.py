@@ -297,6 +297,8 @@ RULES: list[Rule] = [
     # The caller's own endpoint names a host no Service has (one with a close name exists) or a port its Service does
     # not expose: the object holding the value is the root, however healthy the dependency is.
     Rule("EndpointUnserved", C.ENDPOINT_MISCONFIGURED, 0.9, resource=lambda f, a: value_holder(f.resource, f.details)),
+    # ... unless the Service's ports moved under the callers' value (written after it): the Service is the fault.
+    Rule("ServicePortMoved", C.SERVICE_PORT_MISMATCH, 0.92),
     # A workload scaled to zero on purpose (a decommission, a maintenance window: its annotations say so) is evidence,
     # not a fault: another explanation of the callers' symptom wins, and if none does, scaling it back asks a human.
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.8, lambda f, a: not _on_purpose(f, a)),

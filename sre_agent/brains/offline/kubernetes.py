@@ -26,7 +26,7 @@ from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import held_keys_of, read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
 from .run_durations import last_completed, minutes, slower_runs, unfinished
-from .services import WALKABLE, WORKLOADS, neighbours, service_backends, service_ports, shared_services
+from .services import WALKABLE, WORKLOADS, neighbours, port_moved_under_callers, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
 # Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
@@ -251,6 +251,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         elif misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
             calls.find(workload, "EndpointUnserved", endpoint_sentence(workload, dep), ev_own, severity="critical",
                        dependency=dep["service"], **{k: dep.get(k) for k in ENDPOINT_FIELDS})
+            if dep.get("exists"):  # a port the Service does not expose: did the value or the Service change last?
+                await port_moved_under_callers(workload, (described or {}).get("object"), dep, calls)
         elif dep.get("port_problem"):  # endpoints or not, the caller's connections cannot reach the app
             calls.find(workload, "DependencyDown", f"{workload} calls {dep['service']} (via {dep['env']}): "
                        f"{dep['port_problem']}", ev_own, severity="critical", dependency=dep["service"],

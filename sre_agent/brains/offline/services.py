@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ...contracts import parse_resource_id, resource_id
+from ...contracts import parse_resource_id, parse_time, resource_id
 from ...graph.autoscaler_fixes import grew_from
 from ...graph.state import Investigation
 from .calls import Calls, split_target
+from .credentials import last_written
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 WALKABLE = (*WORKLOADS, "Job", "ReplicaSet")  # what the server's ownership tool walks to pods
@@ -33,6 +34,40 @@ def _port_mismatches(rid: str, data: dict, evidence: list[str], workload: str | 
                    severity="critical", port=port["port"], target_port=port["target_port"],
                    declared=port["declared"], workload=workload)
     return missed
+
+
+def _written(obj: dict | None) -> str | None:
+    """When the object was last written (its newest managedFields time), else created."""
+    return last_written(obj or {}) or ((obj or {}).get("metadata") or {}).get("creationTimestamp")
+
+
+async def port_moved_under_callers(workload: str, workload_obj: dict | None, dep: dict, calls: Calls) -> None:
+    """A caller dials a port its Service does not expose: whose change was it? When the Service was written after the
+    object holding the caller's value (its ConfigMap or Secret, else its own pod template), the value was right when set
+    and the Service's ports moved under it -- the Service is the fault (service_port_mismatch), and every caller dialing
+    the old port fails alike; otherwise the caller's value is (EndpointUnserved, read by the caller)."""
+    namespace, _, name = parse_resource_id(str(dep["service"]))
+    service, ev_service = await calls("describe", kind="Service", name=name, namespace=namespace, events_limit=0)
+    source = str(dep.get("source") or "env")
+    holder, evidence = workload_obj, [ev_service]
+    if source.startswith(("ConfigMap/", "Secret/")):
+        kind, holder_name = source.split("/")[:2]
+        held, ev_holder = await calls("describe", kind=kind, name=holder_name, namespace=split_target(workload)[0],
+                                      events_limit=0)
+        holder = (held or {}).get("object")
+        evidence.append(ev_holder)
+    service_obj = (service or {}).get("object")
+    moved_at, value_at = _written(service_obj), _written(holder)
+    moved, value = parse_time(moved_at) if moved_at else None, parse_time(value_at) if value_at else None
+    if moved is None or value is None or moved <= value:
+        return
+    ports = [f"{p.get('name') or '-'} {p.get('port')}->{p.get('targetPort', p.get('port'))}"
+             for p in (service_obj.get("spec") or {}).get("ports") or []] if service_obj else []
+    rid = str(dep["service"])
+    calls.find(rid, "ServicePortMoved", f"{rid} no longer exposes port {dep.get('port')}, which {workload} dials (via "
+               f"{dep.get('env')}): the Service was last written at {moved_at}, after the value was ({value_at}); it "
+               f"exposes {', '.join(ports) or 'no ports'}", evidence, severity="critical", port=dep.get("port"),
+               ports=ports, caller=workload, env=dep.get("env"), written=moved_at, value_written=value_at)
 
 
 GENERATED = re.compile(r"(-[a-z0-9]{5,10}){1,2}$|-\d+$")  # a pod's ReplicaSet hash and id, or a member's ordinal

@@ -92,6 +92,25 @@ def test_an_edited_target_port_goes_to_the_one_port_the_pods_declare(declared, t
                                                                                             "name": "ledger", **expected}
 
 
+@pytest.mark.parametrize("ports, target", [
+    (["tls 8443->tls", "status 15021->15021"], None),  # two ports: which one 443 meant is a human's call
+    (["tls 8443->tls"], "tls"),                         # one port: the callers' port goes to its target
+])
+def test_a_port_the_service_stopped_exposing_is_proposed_back_never_planned_as_a_target_port_change(ports, target):
+    from sre_agent.graph.fixes import proposed_fixes
+
+    moved = finding(SERVICE, "ServicePortMoved", port=443, ports=ports, caller="pay/Deployment/payments")
+    # no write: set_service_target_port would move the port the callers do not dial
+    assert plan(C.SERVICE_PORT_MISMATCH, SERVICE, "service_port_mismatch", moved) is None
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW)
+    state = Investigation(incident=incident, diagnosis=Diagnosis(category=C.SERVICE_PORT_MISMATCH, resource=SERVICE),
+                          findings=[moved])
+    [fix, *_] = proposed_fixes(state)
+    assert fix.resource == SERVICE and '"op": "add", "path": "/spec/ports/-"' in fix.commands[0] and '"port": 443' in fix.commands[0]
+    assert (f'"targetPort": "{target}"' in fix.commands[0] and not fix.needs) if target else ("<targetPort" in fix.commands[0]
+                                                                                             and "8443" in fix.needs)
+
+
 def test_an_autoscaler_pinned_at_its_cap_gets_twice_the_cap_not_a_hand_set_count():
     at_max = finding(WORKLOAD, "HPAScalingLimited", "HPA ledger at maxReplicas 4 (desired 4), CPU 97%",
                      object="pay/HorizontalPodAutoscaler/ledger")

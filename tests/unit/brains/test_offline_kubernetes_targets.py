@@ -9,6 +9,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from sre_agent.brains.offline.calls import Calls
 from sre_agent.brains.offline.kubernetes import investigate
 from sre_agent.contracts import Incident, ToolCallRecord
@@ -350,3 +352,40 @@ def test_a_workload_asked_about_is_read_with_the_ports_of_the_services_in_front_
     mismatch = next(f for f in calls.findings if f.signal == "ServicePortMismatch")
     assert mismatch.resource == "lifts/Service/lift-status-api"
     assert mismatch.details["workload"] == "lifts/Deployment/lift-status-api" and mismatch.details["declared"] == ["api:8080/TCP"]
+
+
+def _caller_dialing_a_port(service_written: str, config_written: str) -> Calls:
+    dep = {"service": "netops/Service/egress", "exists": True, "env": "EGRESS_URL", "port": 443,
+           "exposed_ports": [8443, 15021], "source": "ConfigMap/gw-config/EGRESS_URL", "ready_endpoints": 2}
+    calls, _ = run("edge/Deployment/gateway", {
+        ("ownership", "Deployment"): {"pods": [{"pod": "gateway-1", "node": "n1", "ready": True}], "calls": [dep]},
+        ("describe", "Deployment"): {"object": {"spec": {"template": {"spec": {"containers": [{"name": "gw"}]}}}}},
+        ("describe", "Service", "egress"): {"object": {
+            "metadata": {"managedFields": [{"manager": "kubectl", "time": service_written}]},
+            "spec": {"ports": [{"name": "tls", "port": 8443, "targetPort": "tls"}, {"name": "status", "port": 15021}]}}},
+        ("describe", "ConfigMap", "gw-config"): {"object": {"metadata": {"managedFields": [{"time": config_written}]}}},
+        "analyze": {"findings": []},
+    })
+    return calls
+
+
+@pytest.mark.parametrize("service_written, config_written, moved", [
+    # the Service's ports were written after the caller's value: they moved under it
+    ("2026-03-01T11:30:00Z", "2026-03-01T09:00:00Z", True),
+    # the caller's value was written last: the value is what is wrong (EndpointUnserved alone)
+    ("2026-03-01T08:00:00Z", "2026-03-01T11:30:00Z", False),
+])
+def test_a_port_its_service_no_longer_exposes_is_the_services_fault_when_the_service_changed_last(
+        service_written, config_written, moved):
+    from sre_agent.brains.offline.diagnosis import diagnose
+    from sre_agent.contracts import RootCauseCategory as C
+
+    calls = _caller_dialing_a_port(service_written, config_written)
+    assert "EndpointUnserved" in signals(calls)
+    assert ("ServicePortMoved" in signals(calls)) is moved
+    diagnosis, _ = diagnose(calls.findings, lambda _id: None)
+    assert (diagnosis.category, diagnosis.resource) == ((C.SERVICE_PORT_MISMATCH, "netops/Service/egress") if moved else
+                                                        (C.ENDPOINT_MISCONFIGURED, "edge/ConfigMap/gw-config"))
+    if moved:
+        found = next(f for f in calls.findings if f.signal == "ServicePortMoved")
+        assert found.details["port"] == 443 and found.details["ports"] == ["tls 8443->tls", "status 15021->15021"]
