@@ -152,6 +152,8 @@ SETS = {
                             ["em09-demand-forecast-slow"]),
     "scenarios_heldout59": ("ravenmoor", 10, ["rm10-election-night-prescale"],
                             ["rm09-cdn-purges-slow"]),
+    "scenarios_heldout60": ("ashgrove", 10, ["ag10-quiz-latency-blip"],
+                            ["ag09-slow-lecture-uploads"]),
 }
 
 
