@@ -154,6 +154,8 @@ SETS = {
                             ["rm09-cdn-purges-slow"]),
     "scenarios_heldout60": ("ashgrove", 10, ["ag10-quiz-latency-blip"],
                             ["ag09-slow-lecture-uploads"]),
+    "scenarios_heldout61": ("heronsgate", 10, ["hg10-booking-latency-blip"],
+                            ["hg09-weather-feed-stale"]),
 }
 
 
