@@ -135,6 +135,7 @@ def error_rate_steady(errors: Points, requests: Points, onset: str) -> str:
 
 
 SURGE_FACTOR = 3.0  # requests at least this many times their baseline median: a surge, not a busy hour
+DROP_SHARE = 0.5  # requests at most this share of their baseline median: they stopped coming, not a quiet minute
 
 
 def request_surge(report: dict | None, now: datetime) -> tuple[dict, float] | None:
@@ -146,3 +147,16 @@ def request_surge(report: dict | None, now: datetime) -> tuple[dict, float] | No
     # a series idle at baseline has no multiple to read: any traffic would be an infinite surge
     factor = peak_over_median(current, report) if current and isinstance(median, int | float) and median > 0 else None
     return (current, round(factor, 1)) if current and factor is not None and factor >= SURGE_FACTOR else None
+
+
+def request_drop(report: dict | None, now: datetime) -> tuple[dict, float] | None:
+    """A RequestCount anomaly still going on whose lowest point is at most DROP_SHARE of the series' baseline median:
+    the ongoing interval and that share -- the service is asked less, so whoever sends it requests stopped (a caller
+    that cannot start, one pointed elsewhere), whatever its own health says."""
+    current = ongoing(intervals_of(report), now)
+    median = ((report or {}).get("baseline") or {}).get("median")
+    low = (current or {}).get("max_value")  # the value furthest from the median: below it for a drop
+    if not current or current.get("direction", "down") != "down" or not isinstance(median, int | float) or median <= 0 \
+            or not isinstance(low, int | float):
+        return None
+    return (current, round(low / median, 2)) if low <= DROP_SHARE * median else None

@@ -24,6 +24,7 @@ from .metric_judgement import (
     memory_ramp,
     ongoing,
     points_of,
+    request_drop,
     request_surge,
     signal_for,
     throttled_percent,
@@ -263,8 +264,9 @@ async def _error_rate_steady(error_dims: dict, request_dims: dict, onset: str, c
 
 async def _request_surge(resource: str, service: str, dimensions: dict, calls: Calls) -> None:
     """RequestSurge: the requests a service is sent multiplied and have not come back -- read before its CPU or latency
-    is blamed on it (caller_load.py asks which caller changed just before). `service`: the Service the app's series
-    are named for, whose callers are walked."""
+    is blamed on it (caller_load.py asks which caller changed just before); RequestDrop: they fell to a fraction --
+    the callers are triaged (one that cannot start sends nothing). `service`: the Service the app's series are named
+    for, whose callers are walked."""
     name = split_target(service)[2]
     report, ev = await calls("detect_anomalies", namespace="Application", metric_name="RequestCount", dimensions=dimensions,
                              start="-3h", statistic="Sum")
@@ -273,3 +275,8 @@ async def _request_surge(resource: str, service: str, dimensions: dict, calls: C
         calls.find(resource, "RequestSurge", f"{name} is sent {factor}x its usual requests since {current.get('start')} "
                    f"(baseline {((report or {}).get('baseline') or {}).get('median')}/min, peak {current.get('max_value')})",
                    ev, severity="info", onset=current.get("start"), factor=factor, service=service)
+    elif (drop := request_drop(report, datetime.now(UTC))) is not None:  # asked less: its callers are walked
+        current, share = drop
+        calls.find(resource, "RequestDrop", f"{name} is sent {share:.0%} of its usual requests since {current.get('start')} "
+                   f"(baseline {((report or {}).get('baseline') or {}).get('median')}/min, low {current.get('max_value')})",
+                   ev, severity="info", onset=current.get("start"), share=share, service=service)

@@ -157,11 +157,18 @@ def _candidates(state: Investigation) -> list[Task]:
     # just before (caller_load.callers_changed) is read before its own limits are blamed.
     backs = {f.resource: f.details.get("service") for f in findings if f.signal == "Backs"}  # workload -> its Service
     for finding in findings:
-        if finding.signal == "RequestSurge" and (service := finding.details.get("service")
-                                                 or backs.get(finding.resource, finding.resource)) \
+        if finding.signal in ("RequestSurge", "RequestDrop") and (service := finding.details.get("service")
+                                                                  or backs.get(finding.resource, finding.resource)) \
                 and "/Service/" in service:
             tasks.append(Task(agent="kubernetes", target=service, question="callers",
                               reason=f"{finding.summary}: did a caller change just before?"))
+    # A service asked far less than usual: what it is told comes from its callers -- each is read whole (its pods may
+    # not start, its own dependency may hold it), as an alarmed workload would be.
+    dropped = {str(f.details.get("service") or backs.get(f.resource, f.resource)) for f in findings if f.signal == "RequestDrop"}
+    for finding in findings:
+        if finding.signal == "CallsInto" and finding.details.get("dependency") in dropped:
+            tasks.append(Task(agent="kubernetes", target=finding.resource, question="triage",
+                              reason=f"it calls {finding.details.get('dependency')}, which is sent far fewer requests"))
     # Walk along healthy-looking dependencies when the symptom is unexplained: a dependency whose own
     # metrics went bad is where the story continues (a slow upstream, a failing upstream's upstream).
     # A release of the alarmed service is blamed only after its dependencies were looked at: errors and latency flow

@@ -10,7 +10,7 @@ import pytest
 
 from sre_agent.brains.offline.caller_load import explained_by_caller_change, multiplied_calls
 from sre_agent.brains.offline.diagnosis import best, hypotheses
-from sre_agent.brains.offline.metric_judgement import request_surge
+from sre_agent.brains.offline.metric_judgement import request_drop, request_surge
 from sre_agent.contracts import Finding
 from sre_agent.contracts import RootCauseCategory as C
 from sre_agent.graph.state import Hypothesis
@@ -90,3 +90,40 @@ def test_a_request_surge_is_an_ongoing_rise_of_several_times_the_baseline(peak, 
                              "peak_score": 1.0}]}
     surge = request_surge(report, NOW)
     assert (surge[1] if surge else None) == factor
+
+
+@pytest.mark.parametrize(("low", "end", "direction", "share"), [
+    (20.0, None, "down", 0.2),  # a fifth of the usual, still going on
+    (70.0, None, "down", None),  # a quiet spell: 70%
+    (20.0, "2026-11-28T09:00:00Z", "down", None),  # over two hours ago
+    (1000.0, None, "up", None),  # more requests is no drop
+])
+def test_a_request_drop_is_an_ongoing_fall_to_a_fraction_of_the_baseline(low, end, direction, share):
+    report = {"baseline": {"median": 100.0},
+              "intervals": [{"start": "2026-11-28T10:00:00Z", "end": end, "max_value": low, "direction": direction,
+                             "peak_score": 1.0}]}
+    drop = request_drop(report, NOW)
+    assert (drop[1] if drop else None) == share
+
+
+def test_a_service_sent_far_fewer_requests_has_its_callers_read_whole():
+    """ag06's class: the alarmed service is healthy and asked less; the caller that cannot start is where the cause is."""
+    from sre_agent.brains.offline.supervisor import next_task
+    from sre_agent.contracts import Incident
+    from sre_agent.graph.state import Investigation, Task
+
+    incident = Incident(id="inc-1", title="t", started_at=NOW, window_start=NOW, window_end=NOW, alarm={"AlarmName": "sends-low"},
+                        affected=[SERVICE])
+    state = Investigation(incident=incident, findings=[finding(BACKEND, "Backs", service=SERVICE),
+                                                       finding(BACKEND, "RequestDrop", service=SERVICE, share=0.2)])
+    state.tasks = [Task(agent="kubernetes", target=SERVICE, question="triage", reason="alarm"),
+                   Task(agent="metrics", target=SERVICE, question="alarm", reason="alarm"),
+                   Task(agent="metrics", target=BACKEND, question="workload", reason="own")]
+    asked = []
+    while (task := next_task(state)) is not None and len(asked) < 12:
+        asked.append((task.agent, task.target, task.question))
+        state.tasks.append(task)
+        if (task.target, task.question) == (SERVICE, "callers"):
+            state.findings.append(finding(CALLER, "CallsInto", dependency=SERVICE))
+    assert ("kubernetes", SERVICE, "callers") in asked
+    assert ("kubernetes", CALLER, "triage") in asked
