@@ -41,8 +41,19 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
     for pileup in findings_about(findings, cronjob, "CronJobPileUp"):
         return [fix for taken in pileup.details.get("quotas") or [] for fix in pileup_fixes(findings, str(taken))
                 if fix.resource == cronjob][:1]
-    held = findings_about(findings, cronjob, "HeldOpen", "RunsSkipped")
     namespace, kind, name = parse_resource_id(cronjob)
+    for moved in findings_about(findings, cronjob, "RunsFailSinceImage"):  # back to the image its last good run ran
+        before = str(moved.details.get("image_before"))
+        container = next((str(c) for f in findings_about(findings, cronjob, "RunHistory")
+                          for c, i in zip(f.details.get("containers") or [], f.details.get("images") or [], strict=False)
+                          if i == before), "<container>")
+        return [ProposedFix(resource=cronjob, summary=f"{cronjob}: its runs fail since its image moved to "
+                            f"{moved.details.get('image_now')}; set it back to {before}, which its last completed run "
+                            f"({moved.details.get('last_completed')}) ran",
+                            commands=[f"kubectl {_ns(namespace)}set image cronjob/{name} {container}={before}"],
+                            needs="" if container != "<container>" else "the container that runs the image",
+                            evidence=list(moved.evidence))]
+    held = findings_about(findings, cronjob, "HeldOpen", "RunsSkipped")
     if not held or kind != "CronJob":
         return []
     runs = sorted({m.group("job") for f in held if (m := ACTIVE_RUN.search(f.summary))}

@@ -336,6 +336,9 @@ RULES: list[Rule] = [
     # ... and that hold the room another workload's pods are Pending for: the pile-up, not the Pending pods, is the root
     Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.93, lambda f, a: bool(f.details.get("starves"))),
     Rule("RunsSkipped", C.BAD_DEPLOY_REGRESSION, 0.6),
+    # Every run since the last one to complete failed, running another tag of that run's image: the template's image
+    # moved and broke the runs -- above a run's own exit (ContainerFailed reads as config at 0.55).
+    Rule("RunsFailSinceImage", C.BAD_DEPLOY_REGRESSION, 0.9),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.7, lambda f, a: _cronjob_off(f) and not _on_purpose(f, a)),
     Rule("Suspended", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: _cronjob_off(f) and bool(_on_purpose(f, a))),
     # A caller scaled up just before the dependency it shares with the alarmed service strained: the load it added is

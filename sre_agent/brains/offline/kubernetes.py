@@ -25,7 +25,7 @@ from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import held_keys_of, read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .run_durations import last_completed, minutes, slower_runs, unfinished
+from .run_durations import image_moved_under_runs, last_completed, minutes, slower_runs, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, port_moved_under_callers, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
@@ -131,6 +131,11 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
                    severity="info", last_completed=good.get("name") if good else None,
                    images=list(good["images"]) if good else [], containers=list(good.get("containers") or []) if good else [],
                    unfinished=open_runs)
+    if jobs and (moved := image_moved_under_runs(jobs)) is not None:  # runs fail since the template's image moved
+        before, now, newest_good = moved
+        calls.find(target, "RunsFailSinceImage", f"{target}'s runs fail since its job template moved {before} -> {now}: "
+                   f"its last run to complete ({newest_good}) ran {before}", ev, severity="critical",
+                   image_before=before, image_now=now, last_completed=newest_good)
     if jobs:  # what the controller's own view says of the CronJob: runs skipped behind a hung one, schedules missed
         data, ev_an = await calls("analyze", namespace=namespace)
         said = [item for item in (data or {}).get("findings") or []

@@ -61,3 +61,24 @@ def _said(value: Any) -> str:
 
 def minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f}m" if seconds >= 90 else f"{seconds:.0f}s"
+
+
+def _repository(image: str) -> str:
+    return image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+
+
+def image_moved_under_runs(jobs: list[dict[str, Any]]) -> tuple[str, str, str] | None:
+    """(image before, image now, the last run that completed) when every run since the last completed one failed and
+    ran another tag of the same repository than that run: the job template's image moved and its runs fail since --
+    the template's change is the regression (a CronJob has no rollout history; its runs are its history)."""
+    good = last_completed(jobs)
+    if good is None:
+        return None
+    later = [j for j in jobs if str(j.get("created") or "") > str(good.get("created") or "")]
+    failed = [j for j in later if j.get("status") == "Failed"]
+    if not failed or any(j.get("status") not in ("Failed", "Running") for j in later):  # (the run going now may fail too)
+        return None
+    newest = max(failed, key=lambda j: str(j.get("created") or ""))
+    moved = [(old, new) for old in good["images"] for new in newest.get("images") or []
+             if old != new and _repository(old) == _repository(new)]
+    return (moved[0][0], moved[0][1], str(good.get("name"))) if len(moved) == 1 else None

@@ -39,3 +39,33 @@ def test_a_template_change_that_slowed_the_runs_is_the_cronjobs_regression():
     assert chosen is not None and (chosen.category.value, chosen.resource) == ("bad_deploy_regression", "m/CronJob/import")
     unexplained = slower.model_copy(update={"details": {"changed": []}})
     assert hypotheses([unexplained]) == []  # slower with nothing changed in its spec: no regression to name
+
+
+def job(n: int, status: str, tag: str) -> dict:
+    return {"name": f"export-{n}", "created": f"2026-11-27T{10 + n:02d}:00:00Z", "status": status,
+            "images": [f"acme/export:{tag}"], "containers": ["export"]}
+
+
+@pytest.mark.parametrize("jobs, moved", [
+    # every run since the last good one failed on another tag of its image: the template's image moved
+    ([job(0, "Complete", "2.9"), job(1, "Failed", "3.0"), job(2, "Failed", "3.0")], ("acme/export:2.9", "acme/export:3.0")),
+    ([job(0, "Complete", "2.9"), job(1, "Failed", "3.0"), job(2, "Running", "3.0")], ("acme/export:2.9", "acme/export:3.0")),
+    ([job(0, "Complete", "2.9"), job(1, "Failed", "2.9")], None),  # failing on the same image: not the image
+    ([job(0, "Complete", "2.9"), job(1, "Failed", "3.0"), job(2, "Complete", "3.0")], None),  # the new one worked since
+    ([job(0, "Failed", "3.0"), job(1, "Failed", "3.0")], None),  # no run completed: nothing known to work
+])
+def test_runs_failing_since_the_templates_image_moved_name_both_images(jobs, moved):
+    from sre_agent.brains.offline.run_durations import image_moved_under_runs
+    from sre_agent.graph.cronjob_fixes import stuck_run_fixes
+
+    found = image_moved_under_runs(jobs)
+    assert (found[:2] if found else None) == moved
+    if moved:
+        cronjob = "batch/CronJob/export"
+        findings = [Finding(agent="kubernetes", resource=cronjob, signal=signal, summary=signal, severity="critical",
+                            evidence=["ev-1"], details=details) for signal, details in (
+            ("RunsFailSinceImage", {"image_before": moved[0], "image_now": moved[1], "last_completed": "export-0"}),
+            ("RunHistory", {"images": [moved[0]], "containers": ["export"]}))]
+        assert best(hypotheses(findings)).category.value == "bad_deploy_regression"
+        [fix] = stuck_run_fixes(findings, cronjob)
+        assert fix.commands == [f"kubectl -n batch set image cronjob/export export={moved[0]}"] and not fix.needs
