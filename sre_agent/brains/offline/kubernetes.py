@@ -23,7 +23,7 @@ from .endpoints import ENDPOINT_FIELDS, endpoint_sentence, misaimed
 from .intents import note_change_cause, note_intent
 from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
-from .pods import held_keys_of, read_claim, read_gone_pods, read_pod
+from .pods import held_keys_of, past_oom_kills, read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
 from .run_durations import image_moved_under_runs, last_completed, minutes, slower_runs, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, port_moved_under_callers, service_backends, service_ports, shared_services
@@ -53,6 +53,11 @@ def walked(state: Investigation, workload: str) -> bool:
 
 
 async def investigate(task: Task, state: Investigation, calls: Calls) -> None:
+    await _investigate(task, state, calls)
+    past_oom_kills(state.incident.window_start, calls.findings, state.findings)  # an OOM kill before the incident: history
+
+
+async def _investigate(task: Task, state: Investigation, calls: Calls) -> None:
     namespace, kind, name = split_target(task.target)
     if task.question.startswith("locate"):
         await _locate(task.question.split()[1:], calls, namespace)

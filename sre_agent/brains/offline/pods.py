@@ -6,8 +6,9 @@ that cannot bind). Every fact becomes a Finding on the workload that owns the po
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from ...contracts import parse_time, resource_id
+from ...contracts import Finding, parse_time, resource_id
 from ...graph.defects import ANALYZER_KEY, KEY_MISSING, OBJECT_MISSING  # the kubelet's and analyzer's wording, read in one place
 from ...graph.fix_values import parse_taint
 from ...graph.runtime_errors import runtime_reason
@@ -69,7 +70,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 calls.find(workload, "OOMKilled", f"{pod}/{container['name']} was OOMKilled (exit {last.get('exitCode')}) "
                            f"after running {ran:.0f}s" if ran is not None else f"{pod} was OOMKilled", ev,
                            severity="critical", ran_seconds=ran, restarts=container.get("restartCount", 0),
-                           container=container["name"], memory_limit=limits.get(container["name"], {}).get("memory"))
+                           container=container["name"], memory_limit=limits.get(container["name"], {}).get("memory"),
+                           finished=last.get("finishedAt"), running_now=bool((container.get("state") or {}).get("running")))
             elif container.get("restartCount", 0) > 0 and not _liveness_kill(events):
                 logs, ev_logs = await calls("pod_logs", namespace=namespace, name=pod, container=container["name"],
                                             previous=True, tail=20)
@@ -366,3 +368,21 @@ async def read_claim(namespace: str, claim: str, calls: Calls) -> bool:
         calls.find(resource_id("Pod", pod, namespace), "MountsClaim", f"pod {pod} mounts claim {claim}", ev,
                    severity="info", claim=resource_id("PersistentVolumeClaim", claim, namespace))
     return True
+
+
+def past_oom_kills(window_start: datetime, *lists: list[Finding]) -> None:
+    """A workload whose containers were last OOM-killed before the incident's window and have run since (a rush hours
+    ago, since absorbed) shows its history, not the incident's cause: its OOMKilled findings -- the pods' and the
+    analyzer's alike, in every list given -- become PastOOMKill (info), which no diagnosis rule reads as a fault. One
+    recent kill keeps them all."""
+    def before(f: Finding) -> bool:
+        ended = parse_time(f.details.get("finished"))
+        return bool(f.details.get("running_now")) and ended is not None and ended < window_start
+
+    read = [f for found in lists for f in found if f.signal == "OOMKilled" and "finished" in f.details]
+    past = {f.resource for f in read if before(f)} - {f.resource for f in read if not before(f)}
+    for found in lists:
+        for i, f in enumerate(found):
+            if f.signal == "OOMKilled" and f.resource in past:
+                found[i] = f.model_copy(update={"signal": "PastOOMKill", "severity": "info", "summary": f"{f.summary} "
+                                                f"(before the incident's window, {window_start:%H:%M}Z; running since)"})

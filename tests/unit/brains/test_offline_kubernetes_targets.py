@@ -389,3 +389,21 @@ def test_a_port_its_service_no_longer_exposes_is_the_services_fault_when_the_ser
     if moved:
         found = next(f for f in calls.findings if f.signal == "ServicePortMoved")
         assert found.details["port"] == 443 and found.details["ports"] == ["tls 8443->tls", "status 15021->15021"]
+
+
+@pytest.mark.parametrize("finished, running, past", [
+    ("2026-03-01T09:30:00Z", True, True),    # killed in a rush 2.5 h before, running since: history
+    ("2026-03-01T11:40:00Z", True, False),   # killed inside the incident's window: the incident's
+    ("2026-03-01T09:30:00Z", False, False),  # not running now (back-off): still failing
+])
+def test_an_oom_kill_before_the_incidents_window_is_its_history_not_its_cause(finished, running, past):
+    from sre_agent.brains.offline.pods import past_oom_kills
+    from sre_agent.contracts import Finding
+
+    pods = [Finding(agent="kubernetes", resource="web/Deployment/front", signal="OOMKilled", summary="web OOMKilled",
+                    severity="critical", evidence=["ev-1"], details={"finished": finished, "running_now": running})]
+    analyzer = [Finding(agent="kubernetes", resource="web/Deployment/front", signal="OOMKilled", summary="restarted after "
+                        "being OOMKilled", severity="warning", evidence=["ev-2"], details={"source": "analyzer"})]
+    past_oom_kills(datetime(2026, 3, 1, 11, tzinfo=UTC), pods, analyzer)  # the window opens an hour before the alarm
+    assert [f.signal for f in pods + analyzer] == (["PastOOMKill"] * 2 if past else ["OOMKilled"] * 2)
+    assert all(f.severity == "info" for f in pods + analyzer) is past
