@@ -169,8 +169,8 @@ def _selector(state: Investigation, service: str) -> list[ProposedFix]:
 
 def _service_port(state: Investigation, service: str) -> list[ProposedFix]:
     namespace, _, name = _ref(service)
-    if moved := _about(state, service, "ServicePortMoved"):
-        return [_port_restored(namespace, name, service, moved[0])]
+    if dropped := _about(state, service, "ServicePortMoved"):
+        return [_port_restored(namespace, name, service, dropped[0])]
     mismatch = _about(state, service, "ServicePortMismatch", "TargetPortMismatch")
     details = port_mismatch(state.findings, service)
     if details is None:
