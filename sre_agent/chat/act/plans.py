@@ -18,6 +18,7 @@ from ...graph.recreate import recreate_command
 from ..ask import Ask
 from ..models import Answer, AnswerStatus, ApprovalRequest
 from ..understand.clauses import request_part
+from ..understand.quantities import typed_quantities, unit_of
 
 
 @dataclass
@@ -262,6 +263,9 @@ def resources_asked(question: str, container: dict, *, starved: str | None = Non
     part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
     which = "requests" if part and part.group(1).lower().startswith("request") else "limits"
     quantity = quantity_asked(question, resource)
+    typed = [q for r, q in typed_quantities(request_part(question)) if r == resource]
+    if quantity is not None and typed and unit_of(quantity) not in (None, resource):
+        quantity = typed[0]  # "put requests back to 500m and 1Gi": 500m is no memory amount; the memory one is 1Gi
     # "250m request 1 cpu limit": the amount said right before the part is that part's
     value_first = {part.lower(): value for value, part in VALUE_PART.findall(request_part(question))}
     if which[:-1] in value_first:
@@ -293,6 +297,14 @@ VALUE_PART = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpu
                         r"(limit|request)s?\b", re.IGNORECASE)  # the amount said before its part
 
 
+def other_resource(question: str, resource: str) -> str | None:
+    """"put requests back to 500m and 1Gi": the one amount said for the other resource (cpu beside memory), pinned
+    with it -- never one of the two silently dropped. None when none, or several, are said."""
+    other = "cpu" if resource == "memory" else "memory"
+    said = [q for r, q in typed_quantities(request_part(question)) if r == other]
+    return said[0] if len(said) == 1 else None
+
+
 def other_part(question: str, which: str, resource: str) -> str | None:
     """"set its cpu request to 7 and limit to 8": the value said for the other part (limits when `which` is requests)
     -- a change of both is pinned whole, never one half silently dropped."""
@@ -314,13 +326,18 @@ def resources_plan(question: str, rid: str, container: dict, asked: tuple[str, s
         if troubled and troubled[0] and troubled[0] != cname else []
     other, second = ("limits" if which == "requests" else "requests"), other_part(question, which, resource)
     both = {which: {resource: quantity}, **({other: {resource: second}} if second else {})}
+    if not second and (beside := other_resource(question, resource)) is not None:  # "500m and 1Gi": both resources
+        both[which][unit_of(beside) or ""] = beside
     was = ((container.get("resources") or {}).get(other) or {}).get(resource, "(none)")  # what the other part is now
     return Plan("set_resources", {"namespace": namespace or "", "name": name, "kind": kind, "container": cname, **both,
                                   "expect_generation": generation, "reason": question[:200]},
                 f"container {cname}: {resource} {which[:-1]} {current} -> {quantity}"
-                + (f", {other[:-1]} {was} -> {second}" if second else ""),
+                + (f", {other[:-1]} {was} -> {second}" if second else "")
+                + "".join(f", {r} {which[:-1]} {((container.get('resources') or {}).get(which) or {}).get(r, '(none)')} -> {q}"
+                          for r, q in both[which].items() if r != resource),
                 f"kubectl set resources {kind.lower()}/{name} -n {namespace} -c {cname} "
-                + " ".join(f"--{k}={resource}={v[resource]}" for k, v in both.items()), f"generation {generation}", elsewhere)
+                + " ".join(f"--{k}=" + ",".join(f"{r}={q}" for r, q in v.items()) for k, v in both.items()),
+                f"generation {generation}", elsewhere)
 
 
 def container_for(question: str, containers: list[dict], troubled: str | None, rid: str) -> dict | str:

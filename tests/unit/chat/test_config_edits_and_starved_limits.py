@@ -124,3 +124,22 @@ def test_a_paused_deployments_restart_is_not_pinned():
     answer = asyncio.run(write_request(ask))
     assert answer.status == "answered" and answer.approval is None
     assert "cannot be restarted" in answer.headline and "3.9.0 is not rolled out" in answer.headline
+
+
+INGEST = {"name": "ingest", "resources": {"requests": {"cpu": "6", "memory": "12Gi"}, "limits": {"cpu": "8", "memory": "14Gi"}}}
+
+
+@pytest.mark.parametrize("question, requests", [
+    # an amount's unit says its resource: 500m is CPU (never half a byte of memory), 1Gi memory -- both pinned
+    ("put requests back to 500m and 1Gi", {"memory": "1Gi", "cpu": "500m"}),
+    ("set requests to 1Gi memory and 500m cpu", {"memory": "1Gi", "cpu": "500m"}),
+    ("put the memory request back to 1Gi", {"memory": "1Gi"}),
+    ("set the cpu request to 2 cores", {"cpu": "2"}),
+])
+def test_amounts_typed_by_their_unit_go_to_their_resource_and_none_is_dropped(question, requests):
+    from sre_agent.chat.act.plans import resources_plan
+
+    asked = resources_asked(question, INGEST)
+    plan = resources_plan(question, "fleet/Deployment/ais-ingest", INGEST, asked, None, 2)
+    assert plan.args["requests"] == requests and "limits" not in plan.args
+    assert plan.kubectl.endswith("--requests=" + ",".join(f"{r}={q}" for r, q in requests.items()))
