@@ -9,7 +9,7 @@ import re
 
 from ...contracts import MASK, parse_resource_id
 from ...graph.endpoint_fixes import in_place_command
-from .hand_edits import env_change
+from .hand_edits import env_change, held_key_said
 from .plans import BY_HAND, Plan
 
 KEY_SHAPED = re.compile(r"[_.\-]|[A-Z]|[a-z]\d|\d[a-z]")
@@ -45,13 +45,15 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
     human's (chat never reads a Secret's values), so the command carries a placeholder."""
     namespace, kind, name = parse_resource_id(rid)
     match = KEY_RESTORED.search(question)
-    variable = env_change(question)  # "put DB_PASSWORD back", "set STOCK_URL to http://x:8080": the key typed as a variable
+    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
+    # "put DB_PASSWORD back", "set STOCK_URL to http://x:8080": the key typed as a variable; "set max_connections back to
+    # 300": a key the object holds, named in any case
+    variable = env_change(question) or (held_key_said(question, keys) if kind == "ConfigMap" else None)
     if match is None and variable is None:
         return f"Say the key to add to {rid} (e.g. 'add db-password back into {name}')"
     key = variable[0] if variable else match.group("key") if match else ""
     # a ConfigMap's value said in the request is the patch's; a Secret's stays a placeholder (chat never carries one)
     value = variable[1] if variable and variable[1] and kind == "ConfigMap" else "<value>"
-    keys = sorted({*(obj.get("data") or {}), *(obj.get("stringData") or {})})
     if not variable and key not in keys and not KEY_SHAPED.search(key):
         # "put 20 back in the settings", "put the old key back": a value or a plain word, never a key's name -- a value
         # said goes back where the ConfigMap holds nothing now (one empty key); else the key is asked for

@@ -38,6 +38,27 @@ VALUE_AFTER_OBJECT = re.compile(r"(?:\s+(?:change|edit|value))?\s+(?:in|on|of)\s
 NOT_VALUES = {"the", "a", "an", "its", "it", "that", "this", "my", "our", "their", "them", "every", "all"}
 
 
+KEY_VALUE_NEXT = re.compile(r"\s*(?:=|:)\s*(?P<eq>[^\s,'\"]+)|\s+(?P<bare>\d[\w.:/-]*)", re.IGNORECASE)  # =300, :300, " 300"
+
+
+def held_key_said(question: str, keys: list[str]) -> tuple[str, str | None] | None:
+    """(key, value) of a request that names one of the keys a ConfigMap holds, whatever its case or separators
+    ("set max_connections back to 300", "put max connections 300 back", "log.level=debug"): the key is grounded in what
+    the object holds, never guessed from the word's shape. None when no held key (of four or more letters) is said."""
+    for key in sorted(keys, key=len, reverse=True):
+        if len(key) < 4:
+            continue
+        typed = r"[\s_.-]*".join(re.escape(part) for part in re.split(r"[_.-]+", key) if part)
+        match = re.search(rf"(?<![\w.-]){typed}(?![\w-])", question, re.IGNORECASE)
+        if match is None:
+            continue
+        said = KEY_VALUE_NEXT.match(question, match.end()) or VALUE_SAID.match(question, match.end()) or \
+            VALUE_AFTER_OBJECT.match(question, match.end())
+        value = next((v for v in (said.groupdict().values() if said else ()) if v), None)
+        return key, value.rstrip(".,;") if value and value.lower() not in NOT_VALUES else None
+    return None
+
+
 def env_change(question: str) -> tuple[str, str | None] | None:
     """The variable a request names, and its value when given (VAR=value, VAR to value, VAR back to value)."""
     match = ENV_ASSIGNMENT.search(question)

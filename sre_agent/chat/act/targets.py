@@ -10,7 +10,7 @@ from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..understand.references import owner_of, parse_resource_id
-from .hand_edits import PORT_TARGET, config_sources, env_change
+from .hand_edits import PORT_TARGET, config_sources, env_change, held_key_said
 from .node_plans import TAINT_SAID
 
 
@@ -126,13 +126,12 @@ def with_untolerated_taint(ask: Ask, question: str, verb: str) -> str:
 
 
 async def key_holder(ask: Ask, rid: str, obj: dict) -> tuple[str, dict] | None:
-    """(the ConfigMap, as read) that holds the variable a request sets on workload `rid`, when its pods read it from
-    there (envFrom, configMapKeyRef) and no container sets it itself; None otherwise."""
+    """(the ConfigMap, as read) that holds the variable -- or the key, named in any case -- a request sets on workload
+    `rid`, when its pods read it from there (envFrom, configMapKeyRef) and no container sets it itself; None otherwise."""
     change = env_change(ask.question)
-    if change is None:
-        return None
-    key, pod_spec = change[0], pod_spec_of(parse_resource_id(rid)[1], obj)
-    if any(env.get("name") == key and "value" in env for c in pod_spec.get("containers") or [] for env in c.get("env") or []):
+    pod_spec = pod_spec_of(parse_resource_id(rid)[1], obj)
+    if change is not None and any(env.get("name") == change[0] and "value" in env
+                                  for c in pod_spec.get("containers") or [] for env in c.get("env") or []):
         return None
     namespace = parse_resource_id(rid)[0]
     for source in config_sources(pod_spec):
@@ -142,7 +141,9 @@ async def key_holder(ask: Ask, rid: str, obj: dict) -> tuple[str, dict] | None:
         described = await ask.call("kubernetes", "describe", {"kind": "ConfigMap", "name": name, "namespace": namespace,
                                                               "events_limit": 0})
         held = (described.data or {}).get("object") or {}
-        if key in (held.get("data") or {}):
+        keys = list(held.get("data") or {})
+        # the variable typed, or -- none typed -- a key it holds named in any case ("set max_connections back to 300")
+        if change[0] in keys if change is not None else held_key_said(ask.question, keys) is not None:
             return f"{namespace}/ConfigMap/{name}", held
     return None
 

@@ -32,6 +32,7 @@ from .hand_edits import (
     config_sources,
     env_change,
     env_plan,
+    held_key_said,
     probe_named,
     probe_plan,
     probe_relaxation,
@@ -180,7 +181,8 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if (refresh := secret_refresh_plan(question, rid, obj)) is not None:  # "put the current password in X": a person's value
         return refresh
     if kind in ("Secret", "ConfigMap") and verb in ("unknown", "env", "restart") and (
-            KEY_RESTORED.search(question) or env_change(question)):
+            KEY_RESTORED.search(question) or env_change(question)
+            or kind == "ConfigMap" and held_key_said(question, list(obj.get("data") or {}))):
         # a key put back or set in the object that holds it ("put DB_PASSWORD back in the secret and restart"): the
         # object's own edit; the restart of what reads it is said beside it (chat/act/writes.py write_request)
         return config_key_plan(question, rid, obj)
@@ -326,7 +328,7 @@ async def write_request(ask: Ask) -> Answer:
     if verb in ("env", "unknown") and USE_KEY.search(ask.question) and not (env_change(ask.question) or ("", ""))[1] and (
             reader := rid if kind in ENV_KINDS else _reader_said(ask)) and (fixed := await found_fix(ask, reader)) is not None:
         return fixed  # "patch the cronjob to use OUTPUT_BUCKET": its reference re-pointed (the fix found), never the key's value
-    if verb == "env" and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
+    if verb in ("env", "unknown") and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
         # "set ENGINE_TIMEOUT_MS back to 5000 on journey-planner": a key its pods read from a ConfigMap is that
         # ConfigMap's to change (an env override on the workload would hide the ConfigMap's value, not fix it)
         rid, (namespace, kind, name), obj = holder[0], parse_resource_id(holder[0]), holder[1]

@@ -276,7 +276,7 @@ async def unrecognised(ask: Ask) -> Answer:
             answered = await HANDLERS["property"].handler(ask)
             answered.form = "property"
             return answered
-        if CHANGE_ASKED.match(ask.question) and await _pinnable(ask):
+        if CHANGE_ASKED.match(ask.question) and (await _pinnable(ask) or await _held_key_change(ask, chosen)):
             # an imperative change no form's pattern read whole ("put cpu limit back to 1 and request 250m", "patch
             # log-agent to tolerate X"): the change readers (act/writes.py) read what it asks -- a pin for approval, or
             # why it cannot be one; chat still writes nothing
@@ -315,6 +315,22 @@ async def _pinnable(ask: Ask) -> bool:
     from ..act.writes import change_verb  # act builds on answer: read when a change is asked, never at import
 
     return change_verb(ask.question) != "unknown"
+
+
+async def _held_key_change(ask: Ask, rid: str) -> bool:
+    """"set max_connections back to 300 in the configmap": a key the ConfigMap (or the one its workload reads) holds,
+    named in any case -- a change the change readers pin, though no change verb of theirs is typed."""
+    from ..act.targets import key_holder  # act builds on answer: read when a change is asked, never at import
+
+    namespace, kind, name = parse_resource_id(rid)
+    if kind not in ("ConfigMap", "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"):
+        return False
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    obj = (described.data or {}).get("object") or {}
+    if kind == "ConfigMap":
+        from ..act.hand_edits import held_key_said
+        return held_key_said(ask.question, list(obj.get("data") or {})) is not None
+    return await key_holder(ask, rid, obj) is not None
 
 
 async def _of_kind(ask: Ask, kind: str, namespace: str) -> list[str] | None:

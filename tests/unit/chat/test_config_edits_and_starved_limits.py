@@ -143,3 +143,24 @@ def test_amounts_typed_by_their_unit_go_to_their_resource_and_none_is_dropped(qu
     plan = resources_plan(question, "fleet/Deployment/ais-ingest", INGEST, asked, None, 2)
     assert plan.args["requests"] == requests and "limits" not in plan.args
     assert plan.kubectl.endswith("--requests=" + ",".join(f"{r}={q}" for r, q in requests.items()))
+
+
+@pytest.mark.parametrize("question, said", [
+    # a key the ConfigMap holds, named in any case or with spaces for its separators, and the value said with it
+    ("set max_connections back to 300 in the configmap", ("max_connections", "300")),
+    ("ok, put max_connections 300 back on harbour-pg-config", ("max_connections", "300")),
+    ("set max connections to 300 in harbour-pg-config", ("max_connections", "300")),
+    ("set Work_Mem=64MB", ("work_mem", "64MB")),
+    ("put max_connections back", ("max_connections", None)),  # no value said: a human supplies it
+    ("set the max to 300", None),  # a word of a key is not the key
+    ("raise the memory limit to 2Gi", None),
+])
+def test_a_key_the_configmap_holds_is_read_from_the_request_whatever_its_case(question, said):
+    from sre_agent.chat.act.config_key_plans import config_key_plan
+    from sre_agent.chat.act.hand_edits import held_key_said
+
+    keys = ["max_connections", "shared_buffers", "work_mem"]
+    assert held_key_said(question, keys) == said
+    if said and said[1]:
+        plan = config_key_plan(question, "data/ConfigMap/harbour-pg-config", {"data": {k: "" for k in keys}})
+        assert not isinstance(plan, str) and plan.kubectl.endswith(f"-p '{{\"data\": {{\"{said[0]}\": \"{said[1]}\"}}}}'")
