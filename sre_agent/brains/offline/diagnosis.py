@@ -30,6 +30,7 @@ from .dependency_blame import DOWN_DEPENDENCY_CAP, explained_by_dependency
 from .external_names import alias_unresolved
 from .log_causes import log_causes
 from .logs import errors_point_outside
+from .outage_width import nothing_old_left
 from .releases import (
     onset_tied,
     regression,
@@ -451,6 +452,7 @@ def diagnose(findings: list[Finding], evidence_lookup: Callable[[str], Evidence 
     # The same fact seen on several pods reads once: drop the "<pod>: " prefix before de-duplicating.
     reasons = list(dict.fromkeys(re.sub(r"^[a-z0-9-]+(/[a-z0-9-]+)?: ", "", r) for r in chosen.reasons))
     seen = _kubernetes_states(findings, chosen.resource)
-    summary = f"{chosen.category.value} on {chosen.resource}" + (f" ({seen})" if seen else "") + ": " + "; ".join(reasons[:2])
+    summary = f"{chosen.category.value} on {chosen.resource}" + (f" ({seen})" if seen else "") + ": " + "; ".join(reasons[:2]) \
+        + nothing_old_left(chosen.resource, chosen.category, findings)
     return Diagnosis(category=chosen.category, resource=chosen.resource, summary=summary,
                      confidence=round(chosen.confidence, 2), evidence=evidence), ranked

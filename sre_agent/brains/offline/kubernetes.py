@@ -249,7 +249,7 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
                    f"{containers[0]['name']} limits {limits}", ev_spec, severity="info", container=containers[0]["name"],
                    containers=[c["name"] for c in containers],
                    replicas=spec.get("replicas", 1), cpu_limit=limits.get("cpu"), memory_limit=limits.get("memory"),
-                   pods=len(own.get("pods") or []))
+                   pods=len(own.get("pods") or []), strategy=spec.get("strategy") or spec.get("updateStrategy"))
     if outside := sorted({str(c["host"]) for c in own.get("calls_outside") or []}):  # a vendor's API, a gateway
         calls.find(workload, "CallsOutside", f"{workload} calls {', '.join(outside)} (outside the cluster)", ev_own,
                    severity="info", hosts=outside)
