@@ -19,6 +19,7 @@ from ..answer.wider_subject import wider_subject
 from ..ask import AGENT, RESTORE_ACCESS, Ask, handles
 from ..models import Answer, ApprovalRequest
 from ..understand.kinds_said import configs_read_by
+from ..understand.tickets import ticket_in
 from .cause_note import cause_note
 from .config_revert import config_revert, edit_not_read
 from .guards import OVERRIDE, against_intent_unless_the_fault, elsewhere_for, not_the_cause
@@ -82,6 +83,19 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
                 + "; ".join(f"{r['revision']} {', '.join(_tag(str(i)) for i in r.get('images') or [])}" for r in revisions)
                 + ")", status="answered", resources=[ask.resource or ""],
                 next_steps=["Name a version (or revision) it ran; 'rollout history of it' lists them."])
+    if asked is None and (ticket := ticket_in(ask.question)) is not None:
+        # "undo LC-402 on X": the revision before the one whose change cause records that ticket -- never simply the last
+        carrying = [r["revision"] for r in revisions if ticket.lower() in str(r.get("change_cause") or "").lower()]
+        if not carrying:
+            return None, None, ask.answer(
+                f"Not pinned: no revision of {ask.resource} records {ticket} (change causes: "
+                + "; ".join(f"{r['revision']} {r.get('change_cause') or '-'}" for r in revisions)[:300] + ")",
+                status="answered", resources=[ask.resource or ""],
+                next_steps=[f"Ask 'what is {ticket}' for where it is recorded."])
+        asked = max((r["revision"] for r in revisions if r["revision"] < min(carrying)), default=None)
+        if asked is None:
+            return None, None, ask.answer(f"Not pinned: {ticket} is {ask.resource}'s first revision: nothing before it to "
+                                          "roll back to", status="answered", resources=[ask.resource or ""])
     if asked is not None:  # "undo to revision 4": that one, unless it cannot help
         named = await _named_target(ask, asked, current, revisions, refused, target)
         if isinstance(named, Answer):

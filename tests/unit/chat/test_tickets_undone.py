@@ -1,0 +1,29 @@
+"""A change ticket said as what to undo is read as the undo of the rollout it records, never as an object's name
+(chat/understand/tickets.py); the rollback goes to the revision before the one whose change cause carries it."""
+
+import pytest
+
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.chat.understand.tickets import ticket_in, ticket_undone
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("undo LC-402 on transcode-worker", "transcode-worker"),
+    ("rollout undo LC-415 on lecture-upload-api", "lecture-upload-api"),
+    ("ok go ahead and undo GRD-431 on grading-service", "grading-service"),
+    ("revert the CHG-4471 release on booking-frontend", "booking-frontend"),
+])
+def test_a_ticket_undone_is_the_rollout_it_records(question, subject):
+    rewritten = ticket_undone(question)
+    assert rewritten is not None and ticket_in(rewritten) == ticket_in(question)
+    recognised = recognise(rewritten)
+    assert (recognised.form, recognised.subject) == ("rollback_request", subject)
+
+
+@pytest.mark.parametrize("question", [
+    "undo the rollout on transcode-worker",  # no ticket
+    "roll back lc-402 please",  # lower case: a name, as Kubernetes names are
+    "what is LC-402",  # a ticket asked about, not undone
+])
+def test_no_ticket_undone_leaves_the_question_as_typed(question):
+    assert ticket_undone(question) is None
