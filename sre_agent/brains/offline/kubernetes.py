@@ -110,6 +110,8 @@ async def _pod_target(namespace: str, name: str, target: str, state: Investigati
     owners = data.get("owners") or []
     if owners and owners[-1].split("/")[1] in WALKABLE:
         await _workload(owners[-1], state, calls)
+    elif owners and owners[-1].split("/")[1] == "CronJob":  # a run's pod: the CronJob's runs are its history
+        await _cronjob(namespace, owners[-1].rsplit("/", 1)[-1], owners[-1], state, calls)
     else:
         calls.find(target, "BarePod", f"{target} has no controller: nothing recreates it", ev, severity="info")
         await read_pod(namespace, name, target, calls)

@@ -136,6 +136,9 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
         return
     alarm = alarms[0]
     namespace, _, name = split_target(task.target)
+    # when the alarm asked about fired (its last move to ALARM): a change made after it did not bring what fired
+    calls.find(task.target, "AlarmFired", f"alarm {alarm_name} fired at {state.incident.started_at:%Y-%m-%dT%H:%M:%SZ}", ev,
+               severity="info", fired=state.incident.started_at.isoformat(), state=alarm.get("state"))
     if alarm.get("state") != "ALARM":
         calls.find(task.target, "AlarmRecovered", f"alarm {alarm_name} is {alarm.get('state')} now: {alarm.get('reason', '')}",
                    ev, severity="info", state=alarm.get("state"))

@@ -73,10 +73,23 @@ def regression(f: Finding, all_: list[Finding]) -> bool:
     if not onset_tied(f, all_) or outside or errors_name_a_dependency(f.resource, all_):
         return False
     began_with = onset_revision(f, all_)
+    if began_with is None and after_the_alarm(f, all_):
+        return False
     changed = began_with.get("changed") if began_with else f.details.get("changed")
     if changed is not None and not BEHAVIOUR_CHANGES & set(changed):
         return False
     return _degraded_not_broken(f, all_)
+
+
+ALARM_MARGIN = timedelta(minutes=1)  # a rollout and the alarm's transition read off clocks a minute apart
+
+
+def after_the_alarm(f: Finding, all_: list[Finding]) -> bool:
+    """The release went out after the alarm the incident is about had fired (AlarmFired): whatever it changed since, it
+    did not bring what fired -- the causal link runs forward in time only."""
+    fired = next((when for x in all_ if x.signal == "AlarmFired" and (when := parse_time(x.details.get("fired")))), None)
+    created = parse_time(f.details.get("created"))
+    return fired is not None and created is not None and created > fired + ALARM_MARGIN
 
 
 def _degraded_not_broken(f: Finding, all_: list[Finding]) -> bool:

@@ -407,3 +407,14 @@ def test_an_oom_kill_before_the_incidents_window_is_its_history_not_its_cause(fi
     past_oom_kills(datetime(2026, 3, 1, 11, tzinfo=UTC), pods, analyzer)  # the window opens an hour before the alarm
     assert [f.signal for f in pods + analyzer] == (["PastOOMKill"] * 2 if past else ["OOMKilled"] * 2)
     assert all(f.severity == "info" for f in pods + analyzer) is past
+
+
+def test_a_pod_of_a_cronjobs_run_is_read_through_its_cronjob_never_as_a_bare_pod():
+    calls, tools = run("registrar/Pod/export-29932570-xlwvp", {
+        ("ownership", "Pod"): {"owners": ["registrar/Job/export-29932570", "registrar/CronJob/export"]},
+        ("get_resources", "Job"): {"items": [{"name": "export-29932570", "cronjob": "export", "status": "Failed",
+                                              "created": "2026-03-01T11:50:00Z", "images": ["acme/export:3.0"]}]},
+        "analyze": {"findings": []},
+    })
+    assert "BarePod" not in signals(calls)
+    assert signals(calls).get("RunHistory") == "registrar/CronJob/export"

@@ -222,3 +222,21 @@ def test_a_regression_says_the_change_cause_its_author_gave():
     chosen = best(hypotheses([*found, said]))
     assert chosen.category.value == "bad_deploy_regression"
     assert any("its change-cause: '16.4-r13 (DBA-1: max_connections 200 -> 40)'" in r for r in chosen.reasons)
+
+
+def alarm_fired(at: str) -> Finding:
+    return Finding(agent="metrics", resource=WORKLOAD, signal="AlarmFired", severity="info", summary=f"fired at {at}",
+                   details={"fired": at, "state": "OK"})
+
+
+def test_a_release_that_went_out_after_the_alarm_fired_is_not_what_fired():
+    """hg10's shape: the alarm fired in a rush and recovered; a release 40 minutes later is slower but under the
+    threshold -- whatever it changed, it did not bring the alarm (the causal link runs forward in time only)."""
+    latest = Finding(agent="kubernetes", resource=WORKLOAD, signal="RecentRollout", severity="info",
+                     summary=f"{WORKLOAD} rolled out revision 3",
+                     details={"revision": 3, "changed": ["image"], "history": HISTORY, "created": "2026-11-23T03:00:00Z"})
+    slower = Finding(agent="metrics", resource=WORKLOAD, signal="LatencyAnomaly", severity="warning",
+                     summary="LatencyP99 anomalous", details={"onset": "2026-11-23T03:01:00Z", "metric": "LatencyP99"})
+    assert best(hypotheses([latest, slower])).category.value == "bad_deploy_regression"  # no alarm read: a suspect
+    assert best(hypotheses([latest, slower, alarm_fired("2026-11-23T03:00:30Z")])).category.value == "bad_deploy_regression"
+    assert hypotheses([latest, slower, alarm_fired("2026-11-23T02:20:00Z")]) == []  # it fired 40 min before the release
