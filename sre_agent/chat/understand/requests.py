@@ -32,6 +32,10 @@ KUBECTL_WRITES: tuple[tuple[re.Pattern[str], str], ...] = (
      "{verb} {name}"),
     (re.compile(rf"^(?:kubectl|k)\s+delete\s+(?P<kind>{KIND_NOUN})(?:/|\s+)(?P<name>{NAME})\b", re.IGNORECASE),
      "delete {name} {kind}"),
+    # "patch hpa quiz-api minReplicas 2 maxReplicas 12": both bounds said -- both pinned, never the max alone
+    (re.compile(rf"^(?:(?:kubectl|k)\s+)?patch\s+(?:hpa|horizontalpodautoscalers?)(?:/|\s+)(?P<name>{NAME})\b.*?"
+                r"min\s*replicas\W*(?:to\s+)?(?P<low>\d+)\D{1,24}?max\s*replicas\W*(?:to\s+)?(?P<n>\d+)", re.IGNORECASE),
+     "set the {name} hpa to min {low} max {n}"),
     # "patch hpa snow-report in mountain to maxReplicas 10", "kubectl patch hpa/x -p '{"spec":{"maxReplicas":10}}'"
     (re.compile(rf"^(?:(?:kubectl|k)\s+)?patch\s+(?:hpa|horizontalpodautoscalers?)(?:/|\s+)(?P<name>{NAME})\b.*?"
                 r"max\s*replicas\W*(?:to\s+)?(?P<n>\d+)", re.IGNORECASE), "set the {name} hpa max to {n}"),

@@ -24,6 +24,9 @@ from sre_agent.chat.understand.requests import as_request, read_as_request
     # an autoscaler's bound and a Service's selector said as kubectl's patch
     ("patch hpa snow-report in mountain to maxReplicas 10", "set the snow-report hpa max to 10", "node_or_pod_write",
      "snow-report"),
+    # both bounds said: both kept (ashgrove: "patch hpa quiz-api minReplicas 2 maxReplicas 12" had pinned the max alone)
+    ("patch hpa quiz-api minReplicas 2 maxReplicas 12", "set the quiz-api hpa to min 2 max 12", "node_or_pod_write",
+     "quiz-api"),
     ("set max back to 10", "set the hpa max to 10", "node_or_pod_write", None),  # the conversation's autoscaler
     ("patch svc payment-gateway in billing so its selector has app.kubernetes.io/component=gateway",
      "patch svc payment-gateway selector to app.kubernetes.io/component=gateway", "node_or_pod_write", "payment-gateway"),
