@@ -137,7 +137,8 @@ async def _alarm(task: Task, state: Investigation, calls: Calls) -> None:
     alarm = alarms[0]
     namespace, _, name = split_target(task.target)
     # when the alarm asked about fired (its last move to ALARM): a change made after it did not bring what fired
-    calls.find(task.target, "AlarmFired", f"alarm {alarm_name} fired at {state.incident.started_at:%Y-%m-%dT%H:%M:%SZ}", ev,
+    # (recorded on the alarm itself: a fact of the alarm, not a symptom of the object it watches)
+    calls.find(f"Alarm/{alarm_name}", "AlarmFired", f"alarm {alarm_name} fired at {state.incident.started_at:%Y-%m-%dT%H:%M:%SZ}", ev,
                severity="info", fired=state.incident.started_at.isoformat(), state=alarm.get("state"))
     if alarm.get("state") != "ALARM":
         calls.find(task.target, "AlarmRecovered", f"alarm {alarm_name} is {alarm.get('state')} now: {alarm.get('reason', '')}",
