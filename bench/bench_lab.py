@@ -8,6 +8,7 @@ a fresh lab, `--repeat` times; the median is reported, in wall time and in CPU t
 machine other processes inflate wall time; CPU time shows what the code costs).
 
     python bench/bench_lab.py bench/results/lab.json [--repeat 3] [--scenario bad-image ...]
+    python bench/bench_lab.py out.json --scenarios sre_agent/eval/scenarios_heldout10 --scenario tm02-avl-broker-restarts
 """
 
 from __future__ import annotations
@@ -43,16 +44,19 @@ def main() -> None:
     parser.add_argument("output", nargs="?", default="bench/results/lab.json", help="where to write JSON")
     parser.add_argument("--repeat", type=int, default=3, help="loads per scenario; the median is reported")
     parser.add_argument("--scenario", action="append", help="only these scenario ids (repeatable)")
+    parser.add_argument("--scenarios", action="append", type=Path, metavar="DIR",
+                        help="scenario directories beside the catalog (repeatable): a held-out set's bigger worlds")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
 
-    scenario_ids = args.scenario or sorted(load_scenarios(load_catalog()))
+    dirs = args.scenarios or None
+    scenario_ids = args.scenario or sorted(load_scenarios(load_catalog(), dirs))
     first_start = {}
     starts: list[tuple[float, float]] = []
     loads: dict[str, list[tuple[float, float]]] = {sid: [] for sid in scenario_ids}
     for _ in range(args.repeat):
         for sid in scenario_ids:
-            lab = Lab()
+            lab = Lab(scenario_dirs=dirs)
             wall, cpu = timed(lab.start)
             if not first_start:
                 first_start = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
