@@ -220,6 +220,16 @@ async def _grounded(ask: Ask) -> str | Answer | None:
     return await grounded_subject(ask, (ask.recognised.kind_hint,) if ask.recognised.kind_hint else ())
 
 
+def pod_word(word: str, pod: str, matches: list[dict]) -> bool:
+    """A pod found for a typed word is meant only when the word names it: typed exactly, or one or more of the name's
+    whole dash-separated parts ("ingest" of ingest-worker-7d9f-x2k) -- never a word that merely begins one of them
+    ("grade" of gradebook-export-29932630-xlwvp): a pod's generated name is not typed from memory."""
+    if any(m.get("exact") and name_of(str(m.get("resource"))) == pod for m in matches):
+        return True
+    parts, typed = pod.lower().split("-"), [w for w in re.split(r"[\s_-]+", word.lower()) if w]
+    return bool(typed) and all(w in parts for w in typed)
+
+
 async def resolve(ask: Ask) -> str | Answer:
     """The resource id the question is about, or the answer to give instead (which one? not found?
     could not check?). "" means no one object: a symptom question that names none, or a question about a
@@ -365,6 +375,8 @@ async def resolve(ask: Ask) -> str | Answer:
                                                                                   asked_kind or rec.kind_hint)):
         return several  # "the worker" with four workers: the conversation's, or a short question -- never a silent pick
     chosen = best_match(matches, namespace=ask.namespace, kind_hint=rec.kind_hint or asked_kind)
+    if chosen and kind_of(chosen) == "Pod" and not pod_word(subject, name_of(chosen), matches):
+        chosen = None  # "grade emails": "grade" begins gradebook-export's run pods but names none -- no object is meant
     # a name typed whole stays typed whole when its pod or its run is what is meant ("the records db pod": records-db's
     # pod, never the Secret records-db for want of a pod named exactly so)
     named_whole = any(m.get("exact") and m.get("resource") == chosen for m in matches)

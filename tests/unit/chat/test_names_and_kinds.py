@@ -435,3 +435,15 @@ def test_a_restart_of_the_word_the_conversations_secret_carries_is_of_the_worklo
     ask = Ask(question=question, recognised=recognise(question), tools=_PortalAndItsCert(),
               focus=["customer/Secret/customer-portal-tls"])
     assert asyncio.run(resolve(ask)) == "customer/Deployment/customer-portal"
+
+
+@pytest.mark.parametrize("word, pod, meant", [
+    ("ingest", "ingest-worker-7d9f8c6b5-x2k4q", True),  # a whole part of the name
+    ("ingest worker", "ingest-worker-7d9f8c6b5-x2k4q", True),
+    ("grade", "gradebook-export-29932630-xlwvp", False),  # only begins a part: names nothing
+    ("export", "gradebook-export-29932630-xlwvp", True),
+])
+def test_a_pod_found_for_a_word_is_meant_only_when_the_word_names_a_part_of_it(word, pod, meant):
+    from sre_agent.chat.understand.references import pod_word
+
+    assert pod_word(word, pod, [{"resource": f"ns/Pod/{pod}", "exact": False}]) is meant

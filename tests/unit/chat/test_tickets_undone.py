@@ -27,3 +27,4 @@ def test_a_ticket_undone_is_the_rollout_it_records(question, subject):
 ])
 def test_no_ticket_undone_leaves_the_question_as_typed(question):
     assert ticket_undone(question) is None
+
