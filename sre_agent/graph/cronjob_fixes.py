@@ -44,9 +44,8 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
     namespace, kind, name = parse_resource_id(cronjob)
     for moved in findings_about(findings, cronjob, "RunsFailSinceImage"):  # back to the image its last good run ran
         before = str(moved.details.get("image_before"))
-        container = next((str(c) for f in findings_about(findings, cronjob, "RunHistory")
-                          for c, i in zip(f.details.get("containers") or [], f.details.get("images") or [], strict=False)
-                          if i == before), "<container>")
+        worked = last_worked_image(findings, cronjob, str(moved.details.get("image_now")))  # the container that ran it
+        container = worked[0] if worked and worked[0] and worked[1] == before else "<container>"
         return [ProposedFix(resource=cronjob, summary=f"{cronjob}: its runs fail since its image moved to "
                             f"{moved.details.get('image_now')}; set it back to {before}, which its last completed run "
                             f"({moved.details.get('last_completed')}) ran",
@@ -80,7 +79,7 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
         evidence=evidence_of(held))]
 
 
-def _repository(image: str) -> str:
+def image_repository(image: str) -> str:
     """An image reference without its tag or digest (`registry:5000/team/app:1.2` -> `registry:5000/team/app`)."""
     name = image.split("@", 1)[0]
     head, _, tail = name.rpartition(":")
@@ -93,7 +92,7 @@ def last_worked_image(findings: list[Finding], cronjob: str, failing: str) -> tu
     and the container that ran it (None when the run's listing named no containers)."""
     for found in findings_about(findings, cronjob, "RunHistory"):
         images, containers = found.details.get("images") or [], found.details.get("containers") or []
-        same = [k for k, i in enumerate(images) if _repository(i) == _repository(failing) and i != failing]
+        same = [k for k, i in enumerate(images) if image_repository(i) == image_repository(failing) and i != failing]
         if len(same) == 1:
             k = same[0]
             return (str(containers[k]) if len(containers) == len(images) else None), str(images[k])

@@ -10,6 +10,7 @@ from statistics import median
 from typing import Any, NamedTuple
 
 from ...contracts import parse_time
+from ...graph.cronjob_fixes import image_repository
 
 SLOWER = 1.5  # a run this many times the earlier runs' median is slower, not noise
 MIN_BEFORE = 2  # runs before the change to know what "usual" was
@@ -63,10 +64,6 @@ def minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f}m" if seconds >= 90 else f"{seconds:.0f}s"
 
 
-def _repository(image: str) -> str:
-    return image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-
-
 def image_moved_under_runs(jobs: list[dict[str, Any]]) -> tuple[str, str, str] | None:
     """(image before, image now, the last run that completed) when every run since the last completed one failed and
     ran another tag of the same repository than that run: the job template's image moved and its runs fail since --
@@ -80,5 +77,5 @@ def image_moved_under_runs(jobs: list[dict[str, Any]]) -> tuple[str, str, str] |
         return None
     newest = max(failed, key=lambda j: str(j.get("created") or ""))
     moved = [(old, new) for old in good["images"] for new in newest.get("images") or []
-             if old != new and _repository(old) == _repository(new)]
+             if old != new and image_repository(old) == image_repository(new)]
     return (moved[0][0], moved[0][1], str(good.get("name"))) if len(moved) == 1 else None

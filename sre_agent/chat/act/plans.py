@@ -297,12 +297,12 @@ VALUE_PART = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti|cores?|cpu
                         r"(limit|request)s?\b", re.IGNORECASE)  # the amount said before its part
 
 
-def other_resource(question: str, resource: str) -> str | None:
-    """"put requests back to 500m and 1Gi": the one amount said for the other resource (cpu beside memory), pinned
-    with it -- never one of the two silently dropped. None when none, or several, are said."""
+def other_resource(question: str, resource: str) -> tuple[str, str] | None:
+    """"put requests back to 500m and 1Gi": (the other resource, the one amount said for it) -- cpu beside memory,
+    pinned with it, never one of the two silently dropped. None when none, or several, are said."""
     other = "cpu" if resource == "memory" else "memory"
     said = [q for r, q in typed_quantities(request_part(question)) if r == other]
-    return said[0] if len(said) == 1 else None
+    return (other, said[0]) if len(said) == 1 else None
 
 
 def other_part(question: str, which: str, resource: str) -> str | None:
@@ -327,7 +327,7 @@ def resources_plan(question: str, rid: str, container: dict, asked: tuple[str, s
     other, second = ("limits" if which == "requests" else "requests"), other_part(question, which, resource)
     both = {which: {resource: quantity}, **({other: {resource: second}} if second else {})}
     if not second and (beside := other_resource(question, resource)) is not None:  # "500m and 1Gi": both resources
-        both[which][unit_of(beside) or ""] = beside
+        both[which][beside[0]] = beside[1]
     was = ((container.get("resources") or {}).get(other) or {}).get(resource, "(none)")  # what the other part is now
     return Plan("set_resources", {"namespace": namespace or "", "name": name, "kind": kind, "container": cname, **both,
                                   "expect_generation": generation, "reason": question[:200]},
