@@ -8,6 +8,8 @@ from __future__ import annotations
 from ...contracts import Finding
 from ...contracts import RootCauseCategory as C
 
+# the clause this module adds to a diagnosis summary: context after the cause, left out where the cause is quoted cut
+NOTHING_OLD_LEFT = "; nothing old is left serving: "
 # faults of a release's new pods that keep them from serving
 NEW_PODS_DOWN = (C.MISSING_CONFIG_REF, C.PROBE_MISCONFIG, C.BAD_IMAGE, C.UNSCHEDULABLE, C.CRASH_MISSING_CONFIG,
                  C.BAD_DEPLOY_REGRESSION, C.OOM_KILLED)
@@ -33,10 +35,10 @@ def nothing_old_left(resource: str, category: C, findings: list[Finding]) -> str
         return ""
     strategy, replicas = spec.get("strategy") or {}, int(spec.get("replicas") or 1)
     if strategy.get("type") == "Recreate":
-        return "; nothing old is left serving: its update strategy is Recreate (every old pod is stopped before a new one starts)"
+        return f"{NOTHING_OLD_LEFT}its update strategy is Recreate (every old pod is stopped before a new one starts)"
     rolling = strategy.get("rollingUpdate") or {}
     surge, unavailable = _count(rolling.get("maxSurge", "25%"), replicas), _count(rolling.get("maxUnavailable", "25%"), replicas)
     if surge == 0 and unavailable is not None and unavailable >= replicas:
-        return (f"; nothing old is left serving: its rolling update has maxSurge 0 and maxUnavailable {rolling.get('maxUnavailable')} "
+        return (f"{NOTHING_OLD_LEFT}its rolling update has maxSurge 0 and maxUnavailable {rolling.get('maxUnavailable')} "
                 f"for {replicas} replica(s), so the old pods go before the new ones are ready")
     return ""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from ...categories import acted_on_by
 from ...contracts import parse_resource_id, parse_time
-from ...graph.intent import recorded_intent
+from ...graph.intent import INTENT_SIGNALS, Intent, recorded_intent
 from ..answer.diagnosis_text import cause_text
 from ..answer.pods import autoscaler_of, guarding_budget
 from ..ask import Ask
@@ -53,8 +53,25 @@ def _note_asks_for(note: str, tool: str, question: str) -> bool:
     return True
 
 
-# the kind of change (categories.yaml acted_on_by) a reversing tool makes
-REVERSAL_KIND = {"rollout_undo": "undo", "scale": "scale"}
+# A note guards a replica count when it records the workload off (a decommission, an idle sweep, a maintenance) or
+# speaks of how many run ("one replica: two instances double-send"); a note on how it rolls out ("Recreate on purpose:
+# two versions must never serve side by side") says nothing against another replica of the same version.
+OFF_SIGNALS = ("decommission", "idle", "maintenance", "lifecycle label")
+COUNT_WORDS = re.compile(r"\b(replicas?|instances?|scal(e|ed|ing)|singleton|single|copies|leader|lease|zero)\b|\bto\s+0\b",
+                         re.IGNORECASE)
+
+
+def _about_the_count(intent: Intent) -> bool:
+    """The note records the workload off (by its signal, or by what its value says -- a ticket id makes the signal
+    "change record" however the value reads) or speaks of how many run."""
+    off = [p for signal in INTENT_SIGNALS if signal.name in OFF_SIGNALS for p in signal.value_phrases]
+    return intent.signal in OFF_SIGNALS or bool(COUNT_WORDS.search(intent.value)) or \
+        any(re.search(p, intent.value, re.IGNORECASE) for p in off)
+
+
+# the kind of change (categories.yaml acted_on_by) a reversing tool makes: a CronJob suspended on purpose whose
+# missing runs are the fault found (dependency_failure acts by "suspend") is resumed on request like a scale-down
+REVERSAL_KIND = {"rollout_undo": "undo", "scale": "scale", "resume_cronjob": "suspend"}
 
 
 async def against_intent_unless_the_fault(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
@@ -70,9 +87,9 @@ async def against_intent_unless_the_fault(ask: Ask, tool: str, rid: str, obj: di
         diagnosis = (await ask.investigate(f"why is {parse_resource_id(rid)[2]} failing", rid)).get("diagnosis") or {}
     if diagnosis.get("resource") != rid or kind not in (acted_on_by(str(diagnosis.get("category") or "none")) or []):
         return refusal
-    why = recorded_intent(rid, obj.get("metadata"))[0]
+    why, said = recorded_intent(rid, obj.get("metadata"))[0], tool.removeprefix("rollout_").removesuffix("_cronjob")
     ask.notes.append(f"note: {rid} was changed on purpose ({why.key}={why.value[:100]!r}) -- and the investigation puts "
-                     f"the fault on it ({diagnosis.get('category')}): this {kind} reverses that change")
+                     f"the fault on it ({diagnosis.get('category')}): this {said} reverses that change")
     return None
 
 
@@ -82,15 +99,19 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
     (the person knows), it is pinned as usual -- a human still approves it."""
     if tool not in REVERSING_TOOLS or OVERRIDE.search(ask.question):
         return None
-    intents = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"]
+    intents = [i for i in recorded_intent(rid, obj.get("metadata")) if i.about == "object"
+               and (tool != "scale" or _about_the_count(i))]
     notes = [f"{key}: {value}" for key, value in ((obj.get("metadata") or {}).get("annotations") or {}).items()]
     if not intents or any(_note_asks_for(note, tool, ask.question) for note in notes):
         return None  # no note -- or the note itself says to undo it so ("scale back to 3 after the retrain"): pinned
     why = intents[0]
+    diagnosis = ask.last_diagnosis or {}
+    found = [f"the fault found: {diagnosis.get('category')} on {diagnosis.get('resource')} -- {cause_text(diagnosis, CAUSE_SAID)}"
+             ] if str(diagnosis.get("category") or "none") != "none" and diagnosis.get("resource") else []
     return ask.answer(f"Not pinned: {rid} was changed on purpose -- {why.signal}"
                       + (f" by {why.who}" if why.who else "") + f" ({why.key}={why.value[:100]!r}); {tool} would reverse it",
                       status="answered", resources=[rid],
-                      details=[line for line in (f"note {i.key}: {i.value[:160]}" for i in intents[:3])],
+                      details=[*(f"note {i.key}: {i.value[:160]}" for i in intents[:3]), *found],
                       next_steps=[f"Confirm with {why.who or 'whoever recorded it'} first; to reverse it anyway, say so "
                                   "('scale it to 1 anyway') and a human approves the pinned action."])
 

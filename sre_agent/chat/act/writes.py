@@ -350,7 +350,8 @@ async def write_request(ask: Ask) -> Answer:
                           f"{rid}", status="answered", resources=[rid],
                           next_steps=[f"Make it by hand: `kubectl -n {namespace} edit {kind.lower()} {name}`."])
     # a resume reverses a pause as a scale-up reverses a scale-down: a person's note on it is said first
-    reverses = "rollout_resume" if verb == "suspend" and RESUMING.search(ask.question) else plan.tool
+    reverses = ("resume_cronjob" if kind == "CronJob" else "rollout_resume") if verb == "suspend" and \
+        RESUMING.search(ask.question) else plan.tool
     if (reversed_intent := await against_intent_unless_the_fault(ask, reverses, rid, obj) or await autoscaled(ask, plan.tool, rid)
             or await below_budget(ask, plan.tool, plan.args, rid)
             or (await in_use(ask, rid) or await healthy_run_killed(ask, rid) if verb == "delete" and kind != "Pod" else None)) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ...brains.offline.outage_width import NOTHING_OLD_LEFT
 from ...quoting import clip
 
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
@@ -22,10 +23,13 @@ NEEDS_SAID = 100  # what a fix needs from a person, cut to this in the one-line 
 
 def cause_text(diagnosis: dict | None, limit: int | None = None) -> str:
     """The diagnosis summary without its leading "<category> on <resource>" (nor a repeated "<resource>:"); over
-    `limit`, its start and its end (quoting.clip: a quoted error's innermost cause is its last words)."""
+    `limit`, its start and its end (quoting.clip: a quoted error's innermost cause is its last words) -- without the
+    outage's width said after the cause ("nothing old is left serving"), which would take the end the cut keeps."""
     diagnosis = diagnosis or {}
     text = said_once(str(diagnosis.get("summary") or ""), str(diagnosis.get("category") or ""),
                      str(diagnosis.get("resource") or ""))
+    if limit and len(text) > limit:
+        text = text.split(NOTHING_OLD_LEFT, 1)[0]
     return clip(text, limit) if limit else text
 
 

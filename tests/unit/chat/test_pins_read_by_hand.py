@@ -72,6 +72,22 @@ def test_a_note_saying_how_the_state_ends_lets_the_request_that_follows_it_be_pi
     assert against_intent(ask, "rollout_resume", "ns/CronJob/rollup", held) is not None  # no way back said: asked
 
 
+@pytest.mark.parametrize(("note", "held"), [
+    ("Recreate on purpose: two index formats must never serve side by side (CUR-9)", False),  # how it rolls out
+    ("one replica, maxSurge 0: it holds the dedupe lease; two instances double-send (LX-19)", True),  # how many run
+    ("decommissioned: replaced by billing-v2 (FIN-4)", True),  # off on purpose
+])
+def test_a_scale_is_held_only_by_a_note_about_how_many_run_and_the_refusal_says_the_fault_found(note, held):
+    obj = {"metadata": {"annotations": {"acme.io/rollout-note": note}}}
+    ask = Ask(question="scale it to 4", recognised=recognise("scale it to 4"), tools=None,
+              last_diagnosis={"resource": "ns/Deployment/api", "category": "bad_image",
+                              "summary": "bad_image on ns/Deployment/api: tag api:2.15.0 not found in the registry"})
+    refusal = against_intent(ask, "scale", "ns/Deployment/api", obj)
+    assert (refusal is not None) is held
+    if refusal is not None:
+        assert "2.15.0" in " ".join(refusal.details)
+
+
 def test_roll_it_back_after_a_regression_found_is_the_regressed_workload_never_the_lure_talked_about():
     from sre_agent.chat.act.verb_targets import rollback_target
 
@@ -102,3 +118,18 @@ def test_a_change_recorded_on_purpose_is_reversed_on_request_only_where_it_is_th
     refusal = asyncio.run(against_intent_unless_the_fault(ask, "rollout_undo", "sched/Deployment/scheduler", obj))
     assert (refusal is None) is pinned
     assert any("TT-514" in note for note in ask.notes) is pinned
+
+
+@pytest.mark.parametrize(("diagnosis", "pinned"), [
+    # the suspension is what stopped the data: resumed on request, the person's note said beside the approval
+    ({"resource": "ops/CronJob/feed", "category": "dependency_failure"}, True),
+    # the stale data has another root: the pause recorded on purpose stands
+    ({"resource": "ops/Deployment/feed-api", "category": "bad_image"}, False),
+])
+def test_a_cronjob_suspended_on_purpose_is_resumed_on_request_only_where_the_pause_is_the_fault(diagnosis, pinned):
+    from sre_agent.chat.act.guards import against_intent_unless_the_fault
+    obj = {"metadata": {"annotations": {"ops.example/paused": "paused during INC-88 (sensor faulty; manual values)"}}}
+    ask = Ask(question="unsuspend it", recognised=recognise("unsuspend it"), tools=None, last_diagnosis=diagnosis)
+    refusal = asyncio.run(against_intent_unless_the_fault(ask, "resume_cronjob", "ops/CronJob/feed", obj))
+    assert (refusal is None) is pinned
+    assert any("INC-88" in note for note in ask.notes) is pinned
