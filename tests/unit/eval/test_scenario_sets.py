@@ -156,6 +156,10 @@ SETS = {
                             ["ag09-slow-lecture-uploads"]),
     "scenarios_heldout61": ("heronsgate", 10, ["hg10-booking-latency-blip"],
                             ["hg09-weather-feed-stale"]),
+    "scenarios_heldout62": ("mossbank", 10, ["mk10-node-notready-maintenance"],
+                            ["mk09-reconciliation-report-missing"]),
+    "scenarios_heldout63": ("thornwick", 10, ["tk10-payments-latency-blip"],
+                            ["tk09-stadium-capacity"]),
 }
 
 
