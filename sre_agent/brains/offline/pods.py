@@ -20,7 +20,7 @@ from .cordons import tolerates as _tolerates
 from .cronjobs import pileups_taking_room
 from .nodes import node_consumers, node_disk_writers
 from .probes import probe_text, probed_container, timed_out_probe
-from .pull_auth import pull_credentials
+from .pull_auth import REFUSED_PULL, pull_credentials
 
 START_ERRORS = ("StartError", "ContainerCannotRun")  # the runtime could not start the process at all
 # the kernel refusing to run the image's program: a binary built for another CPU architecture (an arm64 image on amd64
@@ -134,6 +134,7 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
     about an hour, and say why they never ran -- an image that could not be pulled, a missing config key."""
     data, ev = await calls("events", namespace=namespace, warnings_only=True, limit=200)
     seen: set[str] = set()
+    refused_read = False
     for event in (data or {}).get("events") or []:
         obj, message = str(event.get("object") or ""), str(event.get("message") or "")
         if not obj.startswith(f"Pod/{job}-") or message in seen:
@@ -142,6 +143,12 @@ async def read_gone_pods(namespace: str, job: str, workload: str, calls: Calls) 
         if (pulled := PULL_FAILED.search(message)) is not None:
             calls.find(workload, "ImagePullBackOff", f"{obj.split('/', 1)[1]} (gone): {message}", ev, severity="critical",
                        image=pulled.group(1), source="events")
+            if REFUSED_PULL.search(message) and not refused_read:
+                # a pull the registry refused: read like a live pod's, from the pull Secrets the run's template names
+                refused_read = True
+                described, _ = await calls("describe", kind="Job", name=job, namespace=namespace, events_limit=0)
+                template = ((((described or {}).get("object") or {}).get("spec") or {}).get("template") or {})
+                await pull_credentials(namespace, template, workload, pulled.group(1), message, [], ev, calls)
         elif KEY_MISSING.search(message) or OBJECT_MISSING.search(message):
             calls.find(workload, "CreateContainerConfigError", f"{obj.split('/', 1)[1]} (gone): {message}", ev,
                        severity="critical", message=message, source="events")

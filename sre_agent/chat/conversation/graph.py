@@ -53,6 +53,7 @@ from ..answer import (  # noqa: F401
     properties,
     pull_secrets,
     records,
+    recovered_alarm,
     recurrence,
     releases,
     remedies,
@@ -177,7 +178,8 @@ async def answer_question(ask: Ask) -> Answer:
     if ask.form in BEFORE_FORMS and (before := await previous_value(ask)) is not None:
         return settle(before, registered.needs)  # "what was READINGS_STREAM before the rollout": the value its rollout changed
     answer = settle(await registered.handler(ask), registered.needs)
-    return await premise_corrected(ask, answer) if ask.form == "status" else answer
+    answer = await premise_corrected(ask, answer) if ask.form == "status" else answer
+    return await recovered_alarm.beside(ask, answer)  # nothing wrong now, after a page that cleared: what ran while it fired
 
 
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
