@@ -63,8 +63,48 @@ def _typed(value: str, current: Any) -> Any:
     return int(value) if re.fullmatch(r"-?\d+", value) else value
 
 
+# "set the nodeSelector back to pool=general", "patch its nodeselector to example.io/pool: ocr", "nodeSelector to general":
+# a label map set by its field's name, to the one pair said (a bare value keeps the one key the map holds)
+MAP_SET = re.compile(r"(?<![\w.-])(?P<field>node\s?selector)\b.*?\b(?:back\s+)?(?:to|=)\s+(?P<pair>[\w./-]+(?:\s*[=:]\s*[\w.-]+)?)",
+                     re.IGNORECASE)
+
+
+def sets_a_field(question: str) -> bool:
+    """The request sets a spec field by its own name to a value it says."""
+    return MAP_SET.search(question) is not None or field_said(question) is not None
+
+
+def map_field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
+    """The patch setting a label map (a pod template's nodeSelector) to the pair the request says; None when it says none."""
+    said = MAP_SET.search(question)
+    if said is None:
+        return None
+    places = [p for p in _places({"spec": obj.get("spec") or {}}, "nodeSelector", leaves=False) if isinstance(p[1], dict)]
+    if len(places) != 1:
+        return f"{rid} sets no nodeSelector to change; say the labels its pods need, or 'edit' it by hand" if not places \
+            else f"{rid} sets nodeSelector in {len(places)} places: edit it by hand"
+    pointer, current = places[0]
+    key, _, value = [part.strip() for part in re.split(r"\s*([=:])\s*", said.group("pair"), maxsplit=1)][:3] \
+        if re.search(r"[=:]", said.group("pair")) else ("", "", said.group("pair"))
+    if not key:
+        if len(current) != 1:
+            return f"{rid}'s nodeSelector holds {len(current)} labels ({current}): say the label as key=value"
+        key = next(iter(current))
+    wanted = {key: value}
+    if wanted == current:
+        return f"{rid}: {pointer} is already {current}; nothing to change"
+    namespace, kind, name = parse_resource_id(rid)
+    patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
+    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "value": wanted},
+                f"{kind} {name}: {pointer} {json.dumps(current)} -> {json.dumps(wanted)}",
+                f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name} -n {namespace} --type json -p '{patch}'",
+                f"{pointer}={json.dumps(current)}", ["No MCP tool sets this field: a human runs the command after approval."])
+
+
 def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     """The patch of the field the request names, why it cannot be pinned, or None when no field is said."""
+    if (by_map := map_field_plan(question, rid, obj)) is not None:
+        return by_map
     said = field_said(question) or _plain_key_said(question, obj)
     if said is None:  # no field named by its key: the one its value's shape and the request's words point at
         found = field_by_shape(question, obj)

@@ -312,9 +312,12 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 async def _pinnable(ask: Ask) -> bool:
-    from ..act.writes import change_verb  # act builds on answer: read when a change is asked, never at import
+    from ..act.field_plans import MAP_SET, field_said  # act builds on answer: read when a change is asked, never at import
+    from ..act.writes import change_verb
 
-    return change_verb(ask.question) != "unknown"
+    # a verb of change, or a spec field set by its own name ("set checkin nodeSelector back to general")
+    return change_verb(ask.question) != "unknown" or MAP_SET.search(ask.question) is not None or \
+        field_said(ask.question) is not None
 
 
 async def _held_key_change(ask: Ask, rid: str) -> bool:

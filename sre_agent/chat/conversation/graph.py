@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 from ...contracts import Person
 from ...graph.ports import Tools
 from ..act import rollback, writes  # noqa: F401
+from ..act.field_plans import sets_a_field
 from ..answer import (  # noqa: F401
     act_or_wait,
     affected,
@@ -153,6 +154,9 @@ async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
         ask.namespace = await namespace_named(ask) or ask.namespace
+    if ask.form in ("rollback_safe", "rollback_request") and sets_a_field(ask.question):
+        # "revert checkin-api's nodeSelector to pool=general": a field set to a value said, not a rollout undone
+        ask.recognised = ask.recognised.model_copy(update={"form": "write_request"})
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
     elif (missing := await said_not_existing(ask) or await not_found(ask)) is not None:

@@ -74,3 +74,26 @@ def test_the_probe_timeouts_said_without_a_probe_are_the_liveness_probes_first()
     ready_only = {"containers": [{"name": "api", "readinessProbe": {"timeoutSeconds": 1}}]}
     assert probe_edit(probe_named("put the probe timeouts back to 5s", ready_only)) == ("readiness", "timeoutSeconds", "5s")
     assert probe_named("set the readiness probe timeout to 5s", both) == "set the readiness probe timeout to 5s"
+
+
+SELECTED = {"spec": {"template": {"spec": {"nodeSelector": {"acme.io/pool": "frontline"}}}}}
+
+
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("set checkin nodeSelector back to general", {"acme.io/pool": "general"}),  # a bare value: the one key it holds
+    ("ok revert checkin-api's nodeSelector to acme.io/pool=general", {"acme.io/pool": "general"}),
+    ("patch its nodeselector to acme.io/pool: general", {"acme.io/pool": "general"}),
+    ("fix the node selector to example.io/tier=ocr", {"example.io/tier": "ocr"}),  # the pair said replaces the map
+])
+def test_a_label_map_is_set_to_the_pair_said(question, wanted):
+    from sre_agent.chat.act.field_plans import sets_a_field
+    assert sets_a_field(question)
+    plan = field_plan(question, "board/Deployment/checkin-api", SELECTED)
+    assert isinstance(plan, Plan)
+    assert plan.args["path"] == "/spec/template/spec/nodeSelector" and plan.args["value"] == wanted
+    assert "kubectl patch deployment checkin-api -n board --type json" in plan.kubectl
+
+
+def test_a_label_map_already_so_or_not_set_is_said_never_pinned():
+    assert "nothing to change" in str(field_plan("set the nodeSelector to frontline", "b/Deployment/x", SELECTED))
+    assert "sets no nodeSelector" in str(field_plan("set the nodeSelector to general", "b/Deployment/x", {"spec": {}}))
