@@ -30,6 +30,7 @@ NAMES_WATCHED = 0.8  # a question word that is the watched object's name, a toke
 # What a paged person says of the trouble itself, beside the alarm's name: a plea or a symptom, never an alarm's state.
 # ("wat"/"wats" as typed at 3 a.m. too: "archive alarm, wats up", "slow alarm wat do")
 _PLEA = re.compile(r"\b(wtf|wh?at\s+is\s+it|wh?at.?s\s+(wrong|up|going\s+on|broken|happening)|wh?at\s+(broke|do|now|gives)|"
+                   r"wh?at.?s\s+(killing|crashing|restarting|breaking|taking\s+down)|"
                    r"help|can.?t|cannot|broken|down|stuck|not\s+working)\b", re.IGNORECASE)
 
 

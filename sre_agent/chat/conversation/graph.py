@@ -24,6 +24,7 @@ from ..answer import (  # noqa: F401
     affected,
     alarms,
     backlog,
+    cadence,
     call_path,
     causal,
     changes,
