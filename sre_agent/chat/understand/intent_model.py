@@ -217,13 +217,28 @@ OVERRULE = 0.97
 NEVER_OVERRULED = NEVER_GUESSED | {"help", "more", "remember", "fix_it", "compose"}
 
 
+# What the one problem discussed reaches (who it hurts, what calls it, what runs beside it): a question of these the
+# cluster-wide listing's broad pattern also matches ("anything else hurt by this", "what else breaks when X is down")
+# asks the relation, not the list -- the classifier's reading wins at its usual confidence.
+RELATIONS = frozenset({"impact", "dependents", "dependencies", "node_pods", "call_path"})
+
+
 def overruled(recognised: Recognised, text: str, previous: str | None = None) -> Recognised:
-    """The pattern's reading, or the classifier's when the pattern named nothing and the classifier is sure of another."""
+    """The pattern's reading, or the classifier's when the pattern named nothing and the classifier is sure of another
+    (or, for the cluster-wide listing, reads a relation of the problem discussed)."""
+    if recognised.form == "broken_now" and not recognised.subject and \
+            (guess := guess_intent(text, previous)) is not None and guess.intent in RELATIONS:
+        return _as(recognised, guess)
     if recognised.form in ("unrecognised", *NEVER_OVERRULED) or recognised.subject or not recognised.refers_back:
         return recognised
     guess = guess_intent(text, previous)
     if guess is None or guess.intent == recognised.form or guess.confidence < OVERRULE or guess.intent in NEVER_OVERRULED:
         return recognised
+    return _as(recognised, guess)
+
+
+def _as(recognised: Recognised, guess: Guess) -> Recognised:
+    """The reading the classifier's guess makes of the question."""
     spec = form_spec(guess.intent)
     if spec is None:
         return recognised

@@ -145,3 +145,14 @@ def test_a_pattern_that_placed_no_name_is_overruled_only_by_a_sure_classifier(te
     recognised = recognise(text)
     assert recognised.form == pattern_form
     assert overruled(recognised, text).form == form
+
+
+@pytest.mark.parametrize(("question", "form"), [
+    ("what else breaks when the cache is down", "impact"),  # the listing's pattern matches; the relation is asked
+    ("anything else running on that node", "node_pods"),
+    ("anything broken?", "broken_now"),  # the listing itself
+    ("whats wrong w it", "broken_now"),  # no relation guessed: the pattern's reading stands
+])
+def test_a_relation_of_the_problem_discussed_is_not_read_as_the_cluster_listing(question, form):
+    from sre_agent.chat.understand.intent_model import overruled
+    assert overruled(recognise(question), question).form == form
