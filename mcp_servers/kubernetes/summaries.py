@@ -197,7 +197,8 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
         return {**base, "type": spec.get("type", "ClusterIP"), "selector": spec.get("selector"),
                 # kubectl get svc's EXTERNAL-IP column of an ExternalName: the host it aliases
                 **({"externalName": spec["externalName"]} if spec.get("externalName") else {}),
-                "ports": [f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []]}
+                "ports": [f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in spec.get("ports") or []],
+                "written": last_written(meta), "created": meta.get("creationTimestamp")}  # an edit shows nowhere else
     if kind == "Endpoints":
         subsets = obj.get("subsets") or []
         return {**base, "ready": sum(len(s.get("addresses") or []) for s in subsets),

@@ -19,19 +19,26 @@ from .notes import peoples_notes
 from .records import record_lines
 from .runs import ago
 
+# Objects whose edits no rollout records: their last write (managedFields) is the change. A Service edited after it was
+# made (a port or selector moved under its callers) is as much a change as a ConfigMap's value.
+EDITED_KINDS = (*CONFIG_KINDS, "Service")
+
 
 async def config_writes(ask: Ask, scope: dict[str, Any], since: datetime, now: datetime) -> tuple[list[str], list[str]]:
-    """(lines, resource ids) of the ConfigMaps and Secrets last written within the window, oldest first."""
+    """(lines, resource ids) of the ConfigMaps and Secrets last written within the window, and the Services edited in
+    it, oldest first."""
     written: list[tuple[datetime, str, str]] = []
-    for kind in CONFIG_KINDS:
+    for kind in EDITED_KINDS:
         listed = await ask.call("kubernetes", "get_resources", {"kind": kind, "limit": 5000, **scope})
         for item in (listed.data or {}).get("items") or []:
             when = parse_time(item.get("written"))
-            if when is None or when < since:
-                continue
+            if when is None or when < since or kind == "Service" and when == parse_time(item.get("created")):
+                continue  # (a Service made in the window is no edit of one)
             rid = f"{item.get('namespace')}/{kind}/{item.get('name')}"
-            keys = ", ".join(item.get("keys") or []) or "none"
-            written.append((when, f"config: {rid} written {ago(when, now)} (keys {keys})", rid))
+            held = f"keys {', '.join(item.get('keys') or []) or 'none'}" if kind in CONFIG_KINDS else \
+                f"ports {', '.join(item.get('ports') or []) or 'none'}, selector {item.get('selector')}"
+            label = "config" if kind in CONFIG_KINDS else "edit"
+            written.append((when, f"{label}: {rid} written {ago(when, now)} ({held})", rid))
     written.sort()
     lines = [line + await _why_written(ask, rid) if i >= len(written) - NOTED else line
              for i, (_, line, rid) in enumerate(written)]

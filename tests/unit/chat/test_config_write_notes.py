@@ -23,9 +23,15 @@ class Cluster:
         self.items = {"ConfigMap": [{"namespace": "db", "name": "pool-config", "keys": ["POOL"], "written": written}],
                       "Secret": [{"namespace": "db", "name": "app-roles", "keys": ["PASSWORD"], "written": written},
                                  {"namespace": "db", "name": "old", "keys": ["X"],
-                                  "written": (NOW - timedelta(hours=5)).isoformat()}]}
+                                  "written": (NOW - timedelta(hours=5)).isoformat()}],
+                      # a Service edited in the window (after it was made) is a change; one made in it is no edit
+                      "Service": [{"namespace": "db", "name": "pool-api", "ports": ["80->8000"], "selector": {"app": "pool"},
+                                   "written": written, "created": (NOW - timedelta(days=3)).isoformat()},
+                                  {"namespace": "db", "name": "fresh", "ports": ["80->80"], "written": written,
+                                   "created": written}]}
         self.notes = {"pool-config": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "tuned": "true"},
-                      "app-roles": {"acme.org/last-rotation": "DBA-2291 quarterly rotation of application roles"}}
+                      "app-roles": {"acme.org/last-rotation": "DBA-2291 quarterly rotation of application roles"},
+                      "pool-api": {"acme.org/change": "OCC-240 chart 2.0.0 moved the port"}}
 
     async def call(self, agent, server, tool, args, brain="offline"):
         record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
@@ -38,6 +44,8 @@ def test_a_config_write_in_the_window_carries_the_note_people_left_on_it():
     question = "what changed on the database side today"
     ask = Ask(question=question, recognised=recognise(question), tools=Cluster(), focus=[])
     lines, resources = asyncio.run(config_writes(ask, {}, NOW - timedelta(hours=1), NOW))
-    assert resources == ["db/ConfigMap/pool-config", "db/Secret/app-roles"]  # the 5-hour-old write is out of the window
+    # the 5-hour-old write is out of the window
+    assert resources == ["db/ConfigMap/pool-config", "db/Secret/app-roles", "db/Service/pool-api"]
     assert lines[0].endswith("(keys POOL)")  # no note a person wrote: a tool's setting ("true") is not one
     assert lines[1].endswith("(keys PASSWORD); acme.org/last-rotation: DBA-2291 quarterly rotation of application roles")
+    assert lines[2].startswith("edit: db/Service/pool-api written") and "ports 80->8000" in lines[2] and "OCC-240" in lines[2]
