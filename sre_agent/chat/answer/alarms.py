@@ -12,7 +12,6 @@ from ..models import Answer
 from ..understand.exact_names import workload_of_service
 from ..understand.forms import last_clause
 from ..understand.grounding import grounded_subject
-from ..understand.intent_model import model
 from ..understand.names import match_score
 from ..understand.references import best_match, name_of
 from .about import alarm_mentions
@@ -34,16 +33,22 @@ _PLEA = re.compile(r"\b(wtf|wh?at\s+is\s+it|wh?at.?s\s+(wrong|up|going\s+on|brok
                    r"help|can.?t|cannot|broken|down|stuck|not\s+working)\b", re.IGNORECASE)
 
 
+# A question about the alarms as a list ("which alarms are in alarm", "any alarms for checkout", "list the alarms").
+_ALARM_LISTING = re.compile(r"\b(which|what|any|list|all|how\s+many|show)\s+(\w+\s+)?alarms?\b", re.IGNORECASE)
+# An alarm's state said as part of the page ("alarm firing wtf", "alarm going off again"): the page, not a question
+_PAGED_STATE = re.compile(r"\balarms?\s+(is\s+)?(firing|going\s+off|fired|triggered|tripped)\b", re.IGNORECASE)
+
+
 def asks_the_trouble(question: str) -> bool:
     """A page's message that asks about the trouble behind the alarm it names ("driver gw 5xx alarm, wat broke", "memory
-    alarm firing. is it gonna fall over"), not about alarms: its last clause asks no alarm state, and the intent model
-    does not read it as a question about alarms."""
-    if _ALARM_STATE.search(last_clause(question)):
+    alarm firing. is it gonna fall over", the bare "pricing 5xx alarm" an on-call pastes), not about alarms: it neither
+    asks for the alarms as a list nor asks an alarm's own state or settings ("is it still firing", "whats the
+    threshold") -- naming the one firing alarm is asking what is behind it."""
+    if _ALARM_LISTING.search(question):
         return False
     if _PLEA.search(question):  # "invoice renderer alarm wat is it", "... alarm, desks cant finish rentals"
         return True
-    ranked = model().ranked(question)
-    return bool(ranked) and ranked[0][0] != "alarms"
+    return not _ALARM_STATE.search(_PAGED_STATE.sub("alarm", last_clause(question)))
 
 
 def _number(value: object) -> str:
@@ -83,7 +88,8 @@ async def alarms(ask: Ask) -> Answer:
         shown = named or firing or rows
         details = [f"{a.get('state')} {a.get('name')}: {_metric_of(a)} {a.get('comparison') or '>'} threshold "
                    f"{_number(a.get('threshold'))} -- {(a.get('reason') or '')[:200]}" for a in shown[:8]] + details
-    paged = [a for a in named if a in firing and _watched_named(a, ask.recognised.candidates)]
+    paged = [a for a in named if a in firing and _watched_named(a, ask.recognised.candidates)] or \
+        (firing if len(firing) == 1 and not named and not subject else [])  # "notif backlog alarm": the one that pages
     if len(paged) == 1 and not measures_demand(paged[0]) and asks_the_trouble(ask.question):
         # the page's own words name one firing alarm and ask what is behind it: investigated, as alarm_why does
         return await _investigated(ask, paged[0], f"ALARM {paged[0].get('name')} since {paged[0].get('updated', '?')}: "

@@ -236,6 +236,11 @@ def test_pods_that_do_not_crash_are_not_ok_while_their_service_fails_requests():
     ("ledger alarm, wats up", True),  # typed at 3 a.m.
     ("checkout slow alarm wat do", True),
     ("which alarms are in alarm", False),
+    ("pricing 5xx alarm", True),  # the page pasted: what is behind it
+    ("payment 5xx alarm firing wtf", True),
+    ("notif backlog alarm, workers not scaling?", True),
+    ("any alarms for pricing", False),
+    ("whats the threshold on the pricing alarm", False),
 ])
 def test_a_page_with_a_plea_asks_the_trouble_behind_the_alarm(question, trouble):
     from sre_agent.chat.answer.alarms import asks_the_trouble
