@@ -117,9 +117,10 @@ async def while_it_fired(ask: Ask) -> tuple[list[str], list[str]]:
         line = f"alarm {episode.alarm} fired {_hhmm(episode.fired)} and cleared {_hhmm(episode.cleared)} " \
             f"({minutes} min) on its own; while it fired: {said}"
         notes = [f"{rid}: {note}" for rid, _, _ in active[:MAX_SAID] for note in (await _notes(ask, rid))[:2]]
-        if line in ask.recent and active:  # said in this conversation already: once more, in one line
-            line = f"(alarm {episode.alarm} cleared {_hhmm(episode.cleared)} on its own with {active[0][1]}" + \
-                (f"; {notes[0]}" if notes else "") + ")"
+        if line in ask.recent and active:  # said in this conversation already: once more, in one short line
+            first = notes[0].split(": ", 2)[-1] if notes else ""  # the note's words, without the object and key
+            line = f"(alarm {episode.alarm} cleared {_hhmm(episode.cleared)} on its own, with {active[0][0]}" + \
+                (f": {first[:140]}" if first else "") + ")"
             notes = []
         lines += [line, *notes]
         resources += [rid for rid, _, _ in active[:MAX_SAID]]

@@ -79,3 +79,13 @@ def test_no_episode_beside_a_fault_an_old_recovery_or_a_pinned_action(world, dia
     ask = Ask(question="q", recognised=recognise("q"), tools=world, last_diagnosis=diagnosis)
     answer = asyncio.run(beside(ask, Answer(question="q", form="status", status=status, headline="h")))
     assert answer.details == []
+
+
+def test_said_again_in_the_same_conversation_it_is_one_short_line_with_the_note():
+    world = World(jobs=[LOAD_TEST], notes={"soak-lt9": {"acme.io/scheduled-by": "weekly soak (LT-9), announced"}})
+    first = asyncio.run(beside(Ask(question="q", recognised=recognise("q"), tools=world),
+                               Answer(question="q", form="alarms", status="healthy", headline="h")))
+    again = asyncio.run(beside(Ask(question="q", recognised=recognise("q"), tools=world, recent=first.details),
+                               Answer(question="q", form="alarms", status="healthy", headline="h")))
+    assert again.details == ["(alarm api-p99 cleared " + again.details[0].split("cleared ")[1].split(" on")[0]
+                             + " on its own, with qa/Job/soak-lt9: weekly soak (LT-9), announced)"]
