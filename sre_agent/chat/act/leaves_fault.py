@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ...brains.offline.outage_width import NEW_PODS_DOWN
 from ...contracts import parse_resource_id, parse_time
 from ...quoting import clip
 from ..answer.pods import workload_pods
@@ -77,8 +78,12 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     ConfigMap/Secret edited since its pods started has something to do: pinned with its note."""
     if note is None or not refuses(plan, note, verb) or OVERRIDE.search(ask.question):
         return None
-    if plan.tool == "rollout_restart" and note.leaves != "nothing" and await configs_written_since(ask, rid):
-        return None  # ("nothing": nothing_to_clear found none written since before it said so)
+    category = str((ask.last_diagnosis or {}).get("category") or "none")
+    if plan.tool == "rollout_restart" and note.leaves != "nothing" and not (note.leaves == "kind" and category in NEW_PODS_DOWN) \
+            and await configs_written_since(ask, rid):
+        # ("nothing": nothing_to_clear found none written since before it said so; a fault its new pods meet -- an image
+        # not pulled, a key missing -- takes the old serving pods' places with failing ones: no config is brought in)
+        return None
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     if note.leaves in ("after", "kind") and root.count("/") == 2 and _asks_the_fix_too(ask.question) and \
             (pinned := await found_fix(ask, root, about=rid if rid != root else "")) is not None and \

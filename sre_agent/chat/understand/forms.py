@@ -160,10 +160,15 @@ KIND_WORDS = {"service": "Service", "svc": "Service", "deployment": "Deployment"
               "limitrange": "LimitRange"}
 
 
+REASON_CLAUSE = re.compile(r"(?<=\w)\s*,?\s+(?:so\s+that|so|because|since|coz|cuz|in\s+case|otherwise)\s+(?=\w)", re.IGNORECASE)
+
+
 def kind_nouns(text: str) -> list[str]:
     """The kinds the question's nouns name, in order: "events of the pvc" -> [PersistentVolumeClaim],
     "what depends on the settlement-config configmap" -> [ConfigMap]. The noun, not a name, says the kind."""
     found = []
+    # a reason clause says why, not what: "scale payment-api to 6 so that one pod is not alone" is about no pod
+    text = REASON_CLAUSE.split(text, maxsplit=1)[0]
     # a word of a dashed name is not a noun: "claims-export" names a CronJob, it says nothing of claims
     for word in re.findall(r"(?:config|storage|resource|cron|stateful|daemon|network|limit|disruption)\s+"
                            r"(?:maps?|class(?:es)?|quotas?|jobs?|sets?|polic(?:y|ies)|ranges?|budgets?)\b"

@@ -143,3 +143,19 @@ def test_nothing_found_by_an_investigation_of_another_object_never_refuses_a_cha
     found_nothing = CauseNote("note: the investigation of lms/Ingress/lms-web found no fault", "found_nothing")
     assert asyncio.run(churn_refusal(_ask("grow data-upload-store-2 to 100Gi"), grow, "lms/PersistentVolumeClaim/x",
                                      found_nothing)) is None
+
+
+def test_a_config_written_since_gives_no_restart_to_a_workload_whose_new_pods_fail():
+    # checkout-config was written after the pods started -- but new pods cannot pull their image: a restart would put
+    # failing pods in the old ones' places and bring in nothing
+    ask = _ask("restart checkout then", written="2026-11-28T11:00:00Z")
+    ask.last_diagnosis = {"category": "bad_image", "resource": RID}
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is not None
+    ask.last_diagnosis = {"category": "memory_leak", "resource": RID}  # old pods fail as new ones would: it brings it in
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is None
+
+
+def test_a_kind_noun_in_a_reason_clause_names_no_subject():
+    from sre_agent.chat.understand.forms import kind_nouns
+    assert kind_nouns("scale payment-api to 6 so that one pod is not alone") == []
+    assert kind_nouns("restart the pod since it is stuck") == ["Pod"]
