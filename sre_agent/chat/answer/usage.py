@@ -103,7 +103,8 @@ async def quota_usage(ask: Ask, rid: str) -> str:
     described = await ask.call("kubernetes", "describe", {"kind": "ResourceQuota", "name": name, "namespace": namespace})
     state = ((described.data or {}).get("object") or {}).get("status") or {}
     hard, used = state.get("hard") or {}, state.get("used") or {}
-    usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit}{_left(key, used.get(key), limit)}"
+    # kubectl get quota's USED/HARD ("pods: 4/20") beside the words
+    usage = "; ".join(f"{key} used {used.get(key, '?')} of {limit} ({used.get(key, '?')}/{limit}){_left(key, used.get(key), limit)}"
                       for key, limit in sorted(hard.items()))
     return f"{rid}: {usage or 'no usage reported'}"
 

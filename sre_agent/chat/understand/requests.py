@@ -102,6 +102,9 @@ def key_request(text: str) -> str | None:
     return f"revert {keys[0]}" if KEY_BACK.search(text) else None
 
 
+NS_FLAG = re.compile(r"(?<=\s)(?:-n|--namespace)(?:\s+|=)[a-z0-9][a-z0-9-]*(?=\s)", re.IGNORECASE)
+
+
 def as_request(text: str) -> str | None:
     """The request said in the shape the change forms read, or None when nothing about it is rewritten."""
     lead = LEAD.match(text)
@@ -110,8 +113,10 @@ def as_request(text: str) -> str | None:
         # "... and restart journey planner": the restart asked beside the key change is kept
         then = re.search(r"\s+and\s+(?:then\s+)?(?:restart|bounce|redeploy|reload|roll)\b.*$", body, re.IGNORECASE)
         return keyed + (then.group(0) if then else "")
+    # kubectl's flags may come before its verb ("k -n gates patch hpa x ..."): read with them out of the way
+    unflagged = NS_FLAG.sub(" ", body).strip()
     for pattern, english in KUBECTL_WRITES:
-        if (match := pattern.match(body)) is not None:
+        if (match := pattern.match(body) or pattern.match(unflagged)) is not None:
             return english.format(**match.groupdict())
     said = UNDO.sub(lambda m: f"roll back {m.group('name')}", body)
     said = re.sub(r"^undo\b", "roll back", said, flags=re.IGNORECASE)

@@ -245,8 +245,9 @@ def test_a_quota_says_the_room_each_limit_leaves():
     tools = Cluster({}, {"compute": {"status": {"hard": {"requests.cpu": "4", "requests.memory": "10Gi", "pods": "20"},
                                                 "used": {"requests.cpu": "1400m", "requests.memory": "3Gi", "pods": "4"}}}})
     line = asyncio.run(quota_usage(_ask("quota usage", tools), "shop/ResourceQuota/compute"))
-    assert "requests.cpu used 1400m of 4 (2600m left)" in line and "requests.memory used 3Gi of 10Gi (7168Mi left)" in line
-    assert "pods used 4 of 20 (16 left)" in line
+    assert "requests.cpu used 1400m of 4 (1400m/4) (2600m left)" in line
+    assert "requests.memory used 3Gi of 10Gi (3Gi/10Gi) (7168Mi left)" in line
+    assert "pods used 4 of 20 (4/20) (16 left)" in line
 
 
 @pytest.mark.parametrize("question, first_clause_named", [

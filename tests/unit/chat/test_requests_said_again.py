@@ -11,6 +11,9 @@ from sre_agent.chat.understand.requests import as_request, read_as_request
     ("kubectl scale deploy/feature-store -n personalisation --replicas=2", "scale feature-store to 2", "write_request",
      "feature-store"),
     ("k rollout undo sts/ledger-db --to-revision=3", "roll back ledger-db to revision 3", "rollback_request", "ledger-db"),
+    # kubectl's -n before its verb
+    ("k -n gates patch hpa entry-gate -p '{\"spec\":{\"maxReplicas\":14}}'", "set the entry-gate hpa max to 14",
+     "node_or_pod_write", "entry-gate"),
     ("kubectl rollout restart deployment orders-api", "restart orders-api", "write_request", "orders-api"),
     ("kubectl delete job nightly-export-123 -n batch", "delete nightly-export-123 job", "node_or_pod_write",
      "nightly-export-123"),
