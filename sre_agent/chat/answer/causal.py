@@ -294,6 +294,19 @@ def _not_it(thing: str, diagnosis: dict) -> str | None:
     return f"No: the root cause is {diagnosis.get('resource')} ({diagnosis.get('category')}); {said} is not it"
 
 
+def next_subjects(verdict: str, culprit: str, asked_about: str | None, resource: str | None) -> list[str]:
+    """What "it" means after the verdict: the root cause when it is what was blamed, or when the verdict names it in the
+    suspect's place ("No: the root cause is X; Y is not it" -- "since when is it throttled" is X's); else still what the
+    question was about."""
+    if verdict.startswith("Yes"):
+        order: tuple[str | None, ...] = (culprit, resource)
+    elif culprit and verdict.startswith(f"No: the root cause is {culprit}"):
+        order = (culprit, asked_about, resource)
+    else:
+        order = (asked_about, resource, culprit)
+    return list(dict.fromkeys(r for r in order if r))
+
+
 @handles("blame", needs=("kubernetes", "cloudwatch"))
 async def blame(ask: Ask) -> Answer:
     asked_about = ask.resource or (ask.focus[0] if ask.focus else None)  # what the conversation is on, before any wander
@@ -401,7 +414,5 @@ async def blame(ask: Ask) -> Answer:
     steps = (base.next_steps if base else []) or ([f"Ask 'why is {name_of(culprit)} failing?' for the full evidence and fix."]
                                                  if culprit else ["Ask 'what changed in the last hour?'"])
     return ask.answer(verdict, status="problems" if category != "none" else "answered", details=details,
-                      # "it" next: the root cause when it is what was blamed, else still what the question was about
-                      resources=list(dict.fromkeys(r for r in ((culprit, ask.resource) if verdict.startswith("Yes") else
-                                                               (asked_about, ask.resource, culprit)) if r)),
+                      resources=next_subjects(verdict, culprit, asked_about, ask.resource),
                       diagnosis=diagnosis, next_steps=steps)

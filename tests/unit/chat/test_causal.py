@@ -178,3 +178,13 @@ def test_a_blame_said_of_a_settings_word_is_not_a_setting_lookup():
     guess = guess_intent("is it the banner change they did", None)
     # sure enough of another intent that the fallback's setting-in-words lookup (BANNER_TEXT) gives way (answer/meta.py)
     assert guess is not None and guess.intent == "blame" and guess.confidence >= 0.9
+
+
+@pytest.mark.parametrize(("verdict", "first"), [
+    ("Yes: the release of 5.1.5 brought it", "ch/Deployment/gw"),
+    ("No: the root cause is ch/Deployment/gw (cpu_throttling); 'session-service' is not it", "ch/Deployment/gw"),
+    ("No: no fault was found on s/Deployment/sess, so nothing to blame on 'it'", "s/Deployment/sess"),
+])
+def test_it_after_a_verdict_is_the_root_it_names_else_what_was_asked_about(verdict, first):
+    from sre_agent.chat.answer.causal import next_subjects
+    assert next_subjects(verdict, "ch/Deployment/gw", "s/Deployment/sess", "s/Deployment/sess")[0] == first
