@@ -18,8 +18,42 @@ FAULT_PRESUMED = re.compile(r"\b(down|dead|broken|crash\w*|failing|the\s+(cause|
                             r"is\s+why|why\s+\S+\s+(dies|fails|crashes|errors)|5xx|erroring|not\s+working)\b", re.IGNORECASE)
 
 
+async def _tied_to_root(ask: Ask, rid: str, root: str) -> bool:
+    """`rid` is the root cause found, or one of its pods, or a pod that mounts the claim it is."""
+    if rid == root:
+        return True
+    namespace, kind, name = parse_resource_id(rid)
+    root_ns, root_kind, root_name = parse_resource_id(root)
+    if kind != "Pod" or namespace != root_ns:
+        return False
+    if root_kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob") and name.startswith(f"{root_name}-"):
+        return True
+    if root_kind != "PersistentVolumeClaim":
+        return False
+    described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
+    volumes = (((described.data or {}).get("object") or {}).get("spec") or {}).get("volumes") or []
+    return any((v.get("persistentVolumeClaim") or {}).get("claimName") == root_name for v in volumes)
+
+
+async def root_still_there(ask: Ask, answer: Answer) -> Answer:
+    """`answer` (a status answer saying healthy) when the object is the conversation's root cause or runs on it ("db pod is
+    running 1/1 tho" after its claim was found full): up is not fine -- the fault found is said, never a clean bill."""
+    diagnosis = ask.last_diagnosis or {}
+    root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    if answer.status != "healthy" or not ask.resource or category == "none" or root.count("/") != 2 or \
+            not await _tied_to_root(ask, ask.resource, root):
+        return answer
+    return answer.model_copy(update={
+        "headline": f"It runs, but the fault found is on {'it' if root == ask.resource else root}: {category} -- "
+                    f"{cause_text(diagnosis, 240)}", "status": "problems",
+        "resources": list(dict.fromkeys([ask.resource, root])), "details": answer.details,
+        "next_steps": [f"Ask 'how do I fix {parse_resource_id(root)[2]}?' for the change that clears it."]})
+
+
 async def premise_corrected(ask: Ask, answer: Answer) -> Answer:
     """`answer` (a status answer) with its premise corrected when it says the object asked about is healthy."""
+    if (tied := await root_still_there(ask, answer)) is not answer:
+        return tied
     if answer.status != "healthy" or ask.investigate is None or not ask.resource or not FAULT_PRESUMED.search(ask.question):
         return answer
     alarmed = await sole_alarmed(ask)

@@ -366,3 +366,34 @@ def test_a_value_or_a_plain_word_is_never_taken_for_a_key_name():
     assert isinstance(said, str) and "BRIGHTPAY_API_KEY" in said  # asked by its name, never "add key old"
     two_empty = {"data": {"A_SIZE": "", "B_SIZE": ""}}
     assert isinstance(config_key_plan("put 20 back in s", "cms/ConfigMap/s", two_empty), str)
+
+
+class _PodMountingClaim:
+    parameters: dict = {}
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+        volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"object": {"spec": {"volumes": volumes}}})
+
+
+@pytest.mark.parametrize(("resource", "root", "corrected"), [
+    ("data/Pod/db-0", "data/PersistentVolumeClaim/data-db-0", True),  # the pod writes to the full claim
+    ("data/Pod/db-0", "data/StatefulSet/db", True),  # one of the root's own pods
+    ("data/StatefulSet/db", "data/StatefulSet/db", True),  # the root itself
+    ("data/Pod/cache-0", "data/StatefulSet/db", False),  # another workload's pod: its own state stands
+])
+def test_up_is_not_fine_when_the_object_is_the_root_found_or_runs_on_it(resource, root, corrected):
+    from sre_agent.chat.answer.premise import root_still_there
+    from sre_agent.chat.models import Answer
+
+    ask = Ask(question="db pod is running 1/1 tho", recognised=recognise("db pod is running 1/1 tho"),
+              tools=_PodMountingClaim(), resource=resource,
+              last_diagnosis={"category": "volume_full", "resource": root, "summary": "No space left on device"})
+    healthy = Answer(question=ask.question, form="status", status="healthy", headline=f"{resource} looks healthy")
+    answer = asyncio.run(root_still_there(ask, healthy))
+    assert (answer.status == "problems") is corrected
+    if corrected:
+        assert answer.headline.startswith("It runs, but the fault found is on") and "No space left on device" in answer.headline
