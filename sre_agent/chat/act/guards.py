@@ -57,15 +57,15 @@ def _note_asks_for(note: str, tool: str, question: str) -> bool:
 # speaks of how many run ("one replica: two instances double-send"); a note on how it rolls out ("Recreate on purpose:
 # two versions must never serve side by side") says nothing against another replica of the same version.
 OFF_SIGNALS = ("decommission", "idle", "maintenance", "lifecycle label")
-COUNT_WORDS = re.compile(r"\b(replicas?|instances?|scal(e|ed|ing)|singleton|single|copies|leader|lease|zero)\b|\bto\s+0\b",
-                         re.IGNORECASE)
+COUNT_WORDS = re.compile(r"\b(replicas?|instances?|workers?|consumers?|scal(e|ed|ing)|singleton|single|copies|leader|lease|"
+                         r"zero)\b|\bto\s+0\b", re.IGNORECASE)
 
 
 def _about_the_count(intent: Intent) -> bool:
     """The note records the workload off (by its signal, or by what its value says -- a ticket id makes the signal
     "change record" however the value reads) or speaks of how many run."""
     off = [p for signal in INTENT_SIGNALS if signal.name in OFF_SIGNALS for p in signal.value_phrases]
-    return intent.signal in OFF_SIGNALS or bool(COUNT_WORDS.search(intent.value)) or \
+    return intent.signal in OFF_SIGNALS or bool(COUNT_WORDS.search(f"{intent.key} {intent.value}")) or \
         any(re.search(p, intent.value, re.IGNORECASE) for p in off)
 
 

@@ -12,7 +12,11 @@ from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.forms import KIND_WORDS, form_spec
+from ..understand.intent_model import VERSION
 from .health import describe
+from .image_tags import tag_seen
+
+TAG_WORDS = re.compile(r"\b(tag|image|push(ed)?|registry|ecr|harbor|docker\s*hub|gcr|quay)\b", re.IGNORECASE)
 
 KINDS = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Service", "ConfigMap", "Secret",
          "PersistentVolumeClaim", "HorizontalPodAutoscaler", "ResourceQuota", "StorageClass", "Node", "Namespace"]
@@ -61,6 +65,9 @@ async def _still_there(ask: Ask, rid: str) -> Answer:
 @handles("exists", needs=("kubernetes",))
 async def exists(ask: Ask) -> Answer:
     name = name_asked(ask.question)
+    tag = next((w for w in re.findall(r"[\w.+-]+", ask.question) if VERSION.match(w)), None)
+    if tag and (name is None or VERSION.match(name) or TAG_WORDS.search(ask.question)):
+        return await tag_seen(ask, tag)  # "was 7.15.0 even pushed": a tag, read from what the cluster saw of it
     if name and (name.lower() in REFERRING or KIND_WORDS.get(name.lower().rstrip("s"))) and ask.focus:
         return await _still_there(ask, ask.focus[0])  # "does it still exist", "does the quota exist": the one talked about
     if not name:

@@ -76,6 +76,7 @@ def test_a_note_saying_how_the_state_ends_lets_the_request_that_follows_it_be_pi
     ("Recreate on purpose: two index formats must never serve side by side (CUR-9)", False),  # how it rolls out
     ("one replica, maxSurge 0: it holds the dedupe lease; two instances double-send (LX-19)", True),  # how many run
     ("decommissioned: replaced by billing-v2 (FIN-4)", True),  # off on purpose
+    ("FLEET-1190 one KCL worker is enough for the 2 winter shards", True),  # how many workers run
 ])
 def test_a_scale_is_held_only_by_a_note_about_how_many_run_and_the_refusal_says_the_fault_found(note, held):
     obj = {"metadata": {"annotations": {"acme.io/rollout-note": note}}}
