@@ -56,7 +56,9 @@ async def role_named(ask: Ask) -> str | Answer | None:
                                      if after not in SETTING_NOUNS) if w in roles()]
     running = await _running(ask) if said else []  # what runs, listed once for every role word the question says
     for word in said:
-        holders = [rid for rid, images in running if any(plays(image, roles()[word]) for image in images)]
+        # (or an image whose own name says the role: "maps-edge-proxy" is a proxy whatever it is built on)
+        holders = [rid for rid, images in running
+                   if any(plays(image, roles()[word]) or word in repository(image).split("-") for image in images)]
         if not holders:
             unheld = unheld or word
             continue

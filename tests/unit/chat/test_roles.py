@@ -20,7 +20,8 @@ WORKLOADS = {
                     {"name": "events", "namespace": "shop", "images": ["rabbitmq:3.13-management"]}],
     "Deployment": [{"name": "pg-metrics", "namespace": "shop", "images": ["quay.io/prometheuscommunity/postgres-exporter:v0.15"]},
                    {"name": "checkout", "namespace": "shop", "images": ["reg.example/checkout:2.1"]},
-                   {"name": "ledger-db", "namespace": "pay", "images": ["mysql:8.4"]}],
+                   {"name": "ledger-db", "namespace": "pay", "images": ["mysql:8.4"]},
+                   {"name": "maps-edge", "namespace": "edge", "images": ["registry.vendor.io/edge/maps-edge-proxy:7.4.1"]}],
 }
 
 
@@ -53,6 +54,7 @@ def test_an_image_plays_a_role_by_its_repository(image, repo, db):
     ("queue backed up?", [], "shop/StatefulSet/events"),
     # two databases: the one of the conversation's namespace
     ("db down?", ["pay/Deployment/ledger-api"], "pay/Deployment/ledger-db"),
+    ("is the maps vendor proxy healthy", [], "edge/Deployment/maps-edge"),  # its image's own name says proxy
 ])
 def test_a_role_word_names_the_workload_that_runs_one(question, focus, subject):
     found, ask = _named(question, focus)
