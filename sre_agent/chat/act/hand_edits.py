@@ -194,17 +194,29 @@ PROBE_FIELDS = {"initialdelay": "initialDelaySeconds", "period": "periodSeconds"
                 "failurethreshold": "failureThreshold", "successthreshold": "successThreshold", "path": "path", "port": "port"}
 
 
-UNNAMED_PROBE = re.compile(r"\bprobes?\s+timeouts?\b", re.IGNORECASE)
+UNNAMED_PROBE = re.compile(r"\bprobes?\s+(?P<field>timeouts?|ports?|paths?)\b", re.IGNORECASE)
 PROBE_KINDS = ("liveness", "readiness", "startup")  # liveness first: the probe that restarts pods
+SAID_VALUE = re.compile(r"\b(?:back\s+)?to\s+(\S+)", re.IGNORECASE)
 
 
 def probe_named(question: str, pod_spec: dict) -> str:
-    """"put the probe timeouts back to 5s" names no probe: the first of the kinds the containers have, liveness first
-    (the one that kills pods) -- said as that probe's timeout, as probe_edit reads it."""
-    if re.search(r"\b(liveness|readiness|startup)\b", question, re.IGNORECASE) or not UNNAMED_PROBE.search(question):
+    """"put the probe timeouts back to 5s", "fix the probe port back to 8080" name no probe: for a port or path, the one
+    probe whose value is not already the one said ("back to 8080": the probe that moved off it); else the first of the
+    kinds the containers have, liveness first (the one that kills pods) -- said as that probe's field, as probe_edit
+    reads it."""
+    unnamed = UNNAMED_PROBE.search(question)
+    if re.search(r"\b(liveness|readiness|startup)\b", question, re.IGNORECASE) or unnamed is None:
         return question
-    held = next((k for k in PROBE_KINDS if any(c.get(f"{k}Probe") for c in pod_spec.get("containers") or [])), None)
-    return UNNAMED_PROBE.sub(f"{held} probe timeout", question, count=1) if held else question
+    field = unnamed.group("field").lower().rstrip("s")
+    held = [k for k in PROBE_KINDS if any(c.get(f"{k}Probe") for c in pod_spec.get("containers") or [])]
+    if field in ("port", "path") and (said := SAID_VALUE.search(question[unnamed.end():])):
+        def value(kind: str) -> str:
+            probe: dict = next((c[f"{kind}Probe"] for c in pod_spec.get("containers") or [] if c.get(f"{kind}Probe")), {})
+            handler: dict = next((probe[h] for h in ("httpGet", "tcpSocket", "grpc") if h in probe), {})
+            return str(handler.get(field, ""))
+        moved = [k for k in held if value(k) and value(k) != said.group(1).strip(".,;")]
+        held = moved if len(moved) == 1 else held
+    return UNNAMED_PROBE.sub(f"{held[0]} probe {field}", question, count=1) if held else question
 
 
 def probe_edit(question: str) -> tuple[str, str, str] | None:

@@ -76,6 +76,16 @@ def test_the_probe_timeouts_said_without_a_probe_are_the_liveness_probes_first()
     assert probe_named("set the readiness probe timeout to 5s", both) == "set the readiness probe timeout to 5s"
 
 
+def test_a_probe_port_said_without_a_probe_is_the_one_probe_not_already_on_it():
+    from sre_agent.chat.act.hand_edits import probe_edit, probe_named
+    moved = {"containers": [{"name": "api", "livenessProbe": {"httpGet": {"port": 8080, "path": "/healthz"}},
+                             "readinessProbe": {"httpGet": {"port": 8081, "path": "/readyz"}}}]}
+    assert probe_edit(probe_named("ok fix the probe port back to 8080", moved)) == ("readiness", "port", "8080")
+    both_off = {"containers": [{"name": "api", "livenessProbe": {"httpGet": {"port": 9000}},
+                                "readinessProbe": {"httpGet": {"port": 9001}}}]}
+    assert probe_edit(probe_named("set the probe port to 8080", both_off))[0] == "liveness"  # no one moved: liveness first
+
+
 SELECTED = {"spec": {"template": {"spec": {"nodeSelector": {"acme.io/pool": "frontline"}}}}}
 
 
