@@ -176,7 +176,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
 
 def _a(word: str) -> str:
     """A word with its article: "a scale", "an undo"."""
-    return f"a{'n' if word[:1] in 'aeiou' else ''} {word}"
+    return f"a{'n' if word[:1] in 'aeiou' or word == 'hpa' else ''} {word}"  # (an HPA: said letter by letter)
 
 
 async def noted_or_refused(ask: Ask, plan: Plan, rid: str, verb: str = "") -> Answer | None:

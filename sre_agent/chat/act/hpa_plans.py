@@ -12,6 +12,7 @@ from ...graph.autoscaler_fixes import grew_from
 from ..answer.pods import scales_nothing
 from ..ask import Ask
 from ..models import Answer
+from .cause_note import noted_or_refused
 from .guards import OVERRIDE
 from .hand_edits import hpa_plan
 from .plans import BY_HAND, Plan, approval_answer, by_hand, new_hpa_plan, unplanned
@@ -81,6 +82,10 @@ async def hpa_request(ask: Ask, rid: str) -> Answer:
         return ask.answer(below, status="answered", resources=[rid, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}"],
                           next_steps=["Ask 'why can't it scale?' for what holds it; to raise the cap anyway, say so "
                                       "('... anyway') and a human approves the pinned action."])
+    # an autoscaler's bounds are a scale: weighed against the fault found as one ("min 8 so we get more pods" against a
+    # readiness probe that fails every new pod is said, with the change that acts on it)
+    if (refused := await noted_or_refused(ask, plan, rid, "hpa")) is not None:
+        return refused
     return approval_answer(ask, plan, f"{namespace}/HorizontalPodAutoscaler/{hpa.get('name')}")
 
 
