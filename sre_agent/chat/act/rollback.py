@@ -117,7 +117,8 @@ REVISION_NAMED = re.compile(r"\bto\s+(?:rev(?:ision)?\s*|r)(\d+)\b", re.IGNORECA
 VERSION_NAMED = re.compile(r"\b(?:to|on)\s+v?(\d+(?:\.\d+)+(?:[-+][\w.]+)?)\b", re.IGNORECASE)
 
 
-SERVICE_MATCHED = re.compile(r"\b(ports?|containerPort|labels?)\b", re.IGNORECASE)  # what a Service selects or sends to
+# what a Service selects or sends to (a field of the diff, never a word of a name: "label-printer" is no label)
+SERVICE_MATCHED = re.compile(r"(?<![\w-])(ports?|containerPort|labels?)(?![\w-])", re.IGNORECASE)
 
 
 def _tag(image: str) -> str:
@@ -407,6 +408,9 @@ async def rollback_request(ask: Ask) -> Answer:
     # the fault the conversation found (investigated now if none yet) where this undo leaves it: said first
     plan = Plan("rollout_undo", request.args, request.change, "")
     note = await cause_note(ask, plan, ask.resource or "")
+    if untouched and (refusal := not_the_cause(ask, "rollout_undo", ask.resource or "", own_fault=False,
+                                               service_untouched=True)) is not None:
+        return refusal  # asked first thing ("roll back label-printer to 1.6.3"): the fault the note's look found, weighed
     if (refusal := await churn_refusal(ask, plan, ask.resource or "", note)) is not None:  # an undo that leaves the fault
         return refusal
     return ask.answer(f"Approval needed: rollout_undo {ask.resource} from revision {current['revision']} to revision "

@@ -134,3 +134,13 @@ def test_a_cronjob_suspended_on_purpose_is_resumed_on_request_only_where_the_pau
     refusal = asyncio.run(against_intent_unless_the_fault(ask, "resume_cronjob", "ops/CronJob/feed", obj))
     assert (refusal is None) is pinned
     assert any("INC-88" in note for note in ask.notes) is pinned
+
+
+@pytest.mark.parametrize(("line", "touches"), [
+    ("container label-printer: image reg/label-printer:1.6.4 -> reg/label-printer:1.6.3", False),  # a name, no label
+    ("pod labels {'app': 'a'} -> {'app': 'b'}", True),
+    ("container api: ports http:8090 -> http:8080", True),
+])
+def test_an_undo_touches_what_a_service_matches_only_by_a_field_never_a_word_of_a_name(line, touches):
+    from sre_agent.chat.act.rollback import SERVICE_MATCHED
+    assert bool(SERVICE_MATCHED.search(line)) is touches
