@@ -86,6 +86,11 @@ def image_repository(image: str) -> str:
     return head if head and "/" not in tail else name
 
 
+def image_tag(image: str) -> str:
+    """An image reference's tag (`registry:5000/team/app:1.2` -> `1.2`), "" when it names none."""
+    return image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+
+
 def last_worked_image(findings: list[Finding], cronjob: str, failing: str) -> tuple[str | None, str] | None:
     """(container, image): the image of the same repository that the CronJob's last completed run ran (RunHistory), when
     it is not the one that cannot be pulled -- a tag known to exist and to work, so the fix needs no value from a human --

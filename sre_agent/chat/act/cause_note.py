@@ -17,6 +17,7 @@ from ..answer.diagnosis_text import cause_text
 from ..answer.wider_subject import wider_subject
 from ..ask import Ask
 from ..models import Answer
+from ..understand.context_names import same_object
 from ..understand.kinds_said import configs_read_by
 from .guards import elsewhere
 from .leaves_fault import CauseNote, as_note, churn_refusal, nothing_to_clear
@@ -74,25 +75,16 @@ def _paging_elsewhere(summary: str, rid: str) -> str | None:
     """No root cause found in the cluster, and what the investigation looked at is another object than `rid`: said, so a
     change to `rid` ("X went out before, roll it back") is not read as the answer to what pages."""
     subject = re.sub(r"('s|[:',])+$", "", summary.removeprefix(f"{OUTSIDE_THE_CLUSTER}: ").split(" ", 1)[0])
-    if not summary.startswith(f"{OUTSIDE_THE_CLUSTER}: ") or subject.count("/") != 2 or _same_object(subject, rid):
+    if not summary.startswith(f"{OUTSIDE_THE_CLUSTER}: ") or subject.count("/") != 2 or same_object(subject, rid):
         return None
     return f"note: {clip(summary.split(' -- ')[0], 220)} -- what fails is {subject}, not {rid}"
-
-
-def _same_object(root: str, rid: str) -> bool:
-    """rid is the root, or one of its pods (a pod's name starts with its workload's)."""
-    if root == rid:
-        return True
-    root_ns, _, root_name = parse_resource_id(root)
-    ns, kind, name = parse_resource_id(rid)
-    return kind == "Pod" and ns == root_ns and name.startswith(root_name + "-")
 
 
 def _found_nothing(summary: str, subject: str, rid: str) -> str | None:
     """The investigation of what pages found no root cause (only changes made on purpose, a load it absorbed): a change
     asked for then is not a fix of anything found -- said with what was looked at, so "revert X, that's when it started"
     meets the evidence rather than a bare approval."""
-    if not summary.startswith(NO_ROOT) or not subject or _same_object(subject, rid):
+    if not summary.startswith(NO_ROOT) or not subject or same_object(subject, rid):
         return None
     return f"note: the investigation of {subject} found no fault ({clip(summary.removeprefix(NO_ROOT), 220)}) -- " \
            f"nothing it found asks for this change"
@@ -141,7 +133,7 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         # it goes back to reads another one (then the plan's change names it)
         return CauseNote(f"note: the root cause found is {root} ({found}: {why}) -- an undo of {rid} leaves what {root} "
                          "holds as it is", "undo_data")
-    if not _same_object(root, rid):
+    if not same_object(root, rid):
         rid_kind = parse_resource_id(rid)[1]
         configs = rid_kind in ("ConfigMap", "Secret") and parse_resource_id(root)[1] in ("ConfigMap", "Secret")
         if elsewhere(ask, rid) is None and not configs:  # its pod, its Service, a ConfigMap it reads: may be the fix's part

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ...contracts import parse_resource_id
@@ -93,12 +94,7 @@ def map_field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
     wanted = {key: value}
     if wanted == current:
         return f"{rid}: {pointer} is already {current}; nothing to change"
-    namespace, kind, name = parse_resource_id(rid)
-    patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
-    return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "value": wanted},
-                f"{kind} {name}: {pointer} {json.dumps(current)} -> {json.dumps(wanted)}",
-                f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name} -n {namespace} --type json -p '{patch}'",
-                f"{pointer}={json.dumps(current)}", ["No MCP tool sets this field: a human runs the command after approval."])
+    return _replace(rid, pointer, current, wanted, json.dumps)
 
 
 def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
@@ -123,16 +119,22 @@ def field_plan(question: str, rid: str, obj: dict) -> Plan | str | None:
 
 def _patch(rid: str, pointer: str, current: Any, value: str) -> Plan | str:
     """The JSON patch replacing one field's value, for a human to run after approval."""
-    namespace, kind, name = parse_resource_id(rid)
     wanted = _typed(value, current)
     if wanted == current:  # nothing would change: said, never pinned as a change
         return f"{rid}: {pointer} is already {current}; nothing to change"
+    return _replace(rid, pointer, current, wanted, str)
+
+
+def _replace(rid: str, pointer: str, current: Any, wanted: Any, shown: Callable[[Any], str]) -> Plan:
+    """The JSON patch replacing the value at `pointer` with `wanted`, for a human to run after approval (values said as
+    `shown` says them: a scalar as it is, a label map as JSON)."""
+    namespace, kind, name = parse_resource_id(rid)
     patch = json.dumps([{"op": "replace", "path": pointer, "value": wanted}])
     where = f" -n {namespace}" if namespace else ""
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "path": pointer, "value": wanted},
-                f"{kind} {name}: {pointer} {current} -> {wanted}",
+                f"{kind} {name}: {pointer} {shown(current)} -> {shown(wanted)}",
                 f"kubectl patch {KUBECTL_KIND.get(kind, kind.lower())} {name}{where} --type json -p '{patch}'",
-                f"{pointer}={current}", ["No MCP tool sets this field: a human runs the command after approval."])
+                f"{pointer}={shown(current)}", ["No MCP tool sets this field: a human runs the command after approval."])
 
 
 async def object_setting_field(ask: Ask, rid: str, obj: dict, candidates: list[str]) -> tuple[str, dict] | None:

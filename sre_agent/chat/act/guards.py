@@ -61,12 +61,14 @@ COUNT_WORDS = re.compile(r"\b(replicas?|instances?|workers?|consumers?|scal(e|ed
                          r"zero)\b|\bto\s+0\b", re.IGNORECASE)
 
 
+OFF_PHRASES = [p for signal in INTENT_SIGNALS if signal.name in OFF_SIGNALS for p in signal.value_phrases]
+
+
 def _about_the_count(intent: Intent) -> bool:
     """The note records the workload off (by its signal, or by what its value says -- a ticket id makes the signal
     "change record" however the value reads) or speaks of how many run."""
-    off = [p for signal in INTENT_SIGNALS if signal.name in OFF_SIGNALS for p in signal.value_phrases]
     return intent.signal in OFF_SIGNALS or bool(COUNT_WORDS.search(f"{intent.key} {intent.value}")) or \
-        any(re.search(p, intent.value, re.IGNORECASE) for p in off)
+        any(re.search(p, intent.value, re.IGNORECASE) for p in OFF_PHRASES)
 
 
 # the kind of change (categories.yaml acted_on_by) a reversing tool makes: a CronJob suspended on purpose whose

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from ...contracts import OUTSIDE_THE_CLUSTER, Finding, parse_resource_id, parse_time
 from ...graph.coverage import HEALTH_BACKENDS, backend_checks, could_not_check_sentence, holes
+from ...graph.cronjob_fixes import image_tag
 from ...graph.defects import same_defect
 from ...graph.pins import began_with_revision, restarts_only_since
 from ...quoting import clip
@@ -76,11 +77,11 @@ async def _revisions(ask: Ask) -> tuple[dict | None, dict | None, Answer | None]
     if asked is None and (version := VERSION_NAMED.search(ask.question)) is not None:
         # "roll back invoicing to 2.8.0": the newest revision whose images carry that tag
         asked = next((r["revision"] for r in sorted(revisions, key=lambda r: -r["revision"])
-                      if any(_tag(str(i)) in (version.group(1), f"v{version.group(1)}") for i in r.get("images") or [])), None)
+                      if any(image_tag(str(i)) in (version.group(1), f"v{version.group(1)}") for i in r.get("images") or [])), None)
         if asked is None:
             return None, None, ask.answer(
                 f"Not pinned: no revision of {ask.resource} ran {version.group(1)} (revisions: "
-                + "; ".join(f"{r['revision']} {', '.join(_tag(str(i)) for i in r.get('images') or [])}" for r in revisions)
+                + "; ".join(f"{r['revision']} {', '.join(image_tag(str(i)) for i in r.get('images') or [])}" for r in revisions)
                 + ")", status="answered", resources=[ask.resource or ""],
                 next_steps=["Name a version (or revision) it ran; 'rollout history of it' lists them."])
     if asked is None and (ticket := ticket_in(ask.question)) is not None:
@@ -119,10 +120,6 @@ VERSION_NAMED = re.compile(r"\b(?:to|on)\s+v?(\d+(?:\.\d+)+(?:[-+][\w.]+)?)\b", 
 
 # what a Service selects or sends to (a field of the diff, never a word of a name: "label-printer" is no label)
 SERVICE_MATCHED = re.compile(r"(?<![\w-])(ports?|containerPort|labels?)(?![\w-])", re.IGNORECASE)
-
-
-def _tag(image: str) -> str:
-    return image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
 
 
 def _revision_asked(question: str) -> int | None:

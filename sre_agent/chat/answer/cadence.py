@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from ...contracts import parse_resource_id, parse_time
 from ..ask import HANDLERS, Ask, handles
 from ..models import Answer
+from ..understand.context_names import kind_of, same_object
 from ..understand.exact_names import workload_of_service
 from ..understand.kinds_said import ROLLABLE
 from .pods import workload_pods
@@ -42,15 +43,13 @@ async def restart_cadence(ask: Ask) -> Answer:
     if parse_resource_id(rid)[1] == "Service" and (behind := await workload_of_service(ask, rid)):
         rid = behind
     namespace, kind, name = parse_resource_id(rid)
-    if kind == "Pod" and (owner := next((r for r in ask.focus if parse_resource_id(r)[1] in ROLLABLE and
-                                          name.startswith(f"{parse_resource_id(r)[2]}-")), None)):
+    if kind == "Pod" and (owner := next((r for r in ask.focus if kind_of(r) in ROLLABLE and same_object(r, rid)), None)):
         rid, (namespace, kind, name) = owner, parse_resource_id(owner)  # "each pod": the workload the pod is one of
     if kind == "CronJob":  # "how often is it supposed to run": a CronJob's own cadence is its schedule
         answered = await HANDLERS["property"].handler(ask)
         answered.form = "property"
         return answered
-    rows = [ask_row for ask_row in await workload_pods(ask, rid)] if kind != "Pod" else [{"name": name, "namespace": namespace,
-                                                                                          "restarts": 1}]
+    rows = await workload_pods(ask, rid) if kind != "Pod" else [{"name": name, "namespace": namespace, "restarts": 1}]
     restarted = sorted((r for r in rows if int(r.get("restarts") or 0) > 0), key=lambda r: -int(r.get("restarts") or 0))
     if not restarted:
         return ask.answer(f"No restarts: {rid}'s {len(rows)} pod(s) have not restarted", status="answered", resources=[rid],

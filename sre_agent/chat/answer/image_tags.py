@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import re
 
+from ...brains.offline.pods import PULL_FAILED
+from ...brains.offline.pull_auth import REFUSED_PULL
+from ...graph.cronjob_fixes import image_tag
 from ..ask import Ask
 from ..models import Answer
 
-PULL = re.compile(r'Failed to pull image "(?P<image>[^"]+)"')
 ABSENT = re.compile(r"not\s+found|manifest\s+unknown|name\s+unknown|does\s+not\s+exist", re.IGNORECASE)
-REFUSED = re.compile(r"401|403|unauthori[sz]ed|forbidden|denied|no\s+basic\s+auth", re.IGNORECASE)
 
 
 async def tag_seen(ask: Ask, tag: str) -> Answer:
     """What the cluster saw of an image tag: pulls of it that failed (and why), pods that run it."""
-    def tagged(image: str) -> bool:
-        return image.rsplit(":", 1)[-1] == tag if ":" in image.rsplit("/", 1)[-1] else False
-
     events = await ask.call("kubernetes", "get_resources", {"kind": "Event", "limit": 2000})
-    failed = [(m.group("image"), str(e.get("message") or "")) for e in (events.data or {}).get("items") or []
-              if (m := PULL.search(str(e.get("message") or ""))) and tagged(m.group("image"))]
+    failed = [(m.group(1), str(e.get("message") or "")) for e in (events.data or {}).get("items") or []
+              if (m := PULL_FAILED.search(str(e.get("message") or ""))) and image_tag(m.group(1)) == tag]
     pods = await ask.call("kubernetes", "get_resources", {"kind": "Pod", "limit": 5000})
     running = [f"{p.get('namespace')}/Pod/{p.get('name')}" for p in (pods.data or {}).get("items") or []
-               if str(p.get("status")) == "Running" and any(tagged(str(i)) for i in p.get("images") or [])]
+               if str(p.get("status")) == "Running" and any(image_tag(str(i)) == tag for i in p.get("images") or [])]
     if running:
         return ask.answer(f"Yes: {tag} is pulled and running -- {len(running)} pod(s) run it ({', '.join(running[:3])})",
                           status="answered", resources=running[:3])
@@ -34,7 +32,7 @@ async def tag_seen(ask: Ask, tag: str) -> Answer:
         return ask.answer(f"No: the registry answers not found for {absent[0]} -- the tag was never pushed there (or "
                           f"was deleted): {absent[1][-200:]}", status="answered",
                           next_steps=["Push the tag, or set the workload back to the tag its running pods use."])
-    refused = next(((image, said) for image, said in failed if REFUSED.search(said)), None)
+    refused = next(((image, said) for image, said in failed if REFUSED_PULL.search(said)), None)
     if refused:
         return ask.answer(f"Cannot tell: the registry refused the pull of {refused[0]} (credentials), so it did not say "
                           f"whether the tag exists: {refused[1][-200:]}", status="answered",

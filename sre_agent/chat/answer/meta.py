@@ -312,12 +312,11 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 async def _pinnable(ask: Ask) -> bool:
-    from ..act.field_plans import MAP_SET, field_said  # act builds on answer: read when a change is asked, never at import
+    from ..act.field_plans import sets_a_field  # act builds on answer: read when a change is asked, never at import
     from ..act.writes import change_verb
 
     # a verb of change, or a spec field set by its own name ("set checkin nodeSelector back to general")
-    return change_verb(ask.question) != "unknown" or MAP_SET.search(ask.question) is not None or \
-        field_said(ask.question) is not None
+    return change_verb(ask.question) != "unknown" or sets_a_field(ask.question)
 
 
 async def _held_key_change(ask: Ask, rid: str) -> bool:

@@ -10,6 +10,7 @@ import re
 from ...contracts import parse_resource_id
 from ..ask import Ask
 from ..models import Answer
+from ..understand.context_names import kind_of, same_object
 from .alarms import sole_alarmed
 from .diagnosis_text import cause_text
 
@@ -18,17 +19,16 @@ FAULT_PRESUMED = re.compile(r"\b(down|dead|broken|crash\w*|failing|the\s+(cause|
                             r"is\s+why|why\s+\S+\s+(dies|fails|crashes|errors)|5xx|erroring|not\s+working)\b", re.IGNORECASE)
 
 
+POD_OWNERS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
 async def _tied_to_root(ask: Ask, rid: str, root: str) -> bool:
     """`rid` is the root cause found, or one of its pods, or a pod that mounts the claim it is."""
-    if rid == root:
+    if rid == root or same_object(root, rid) and kind_of(root) in POD_OWNERS:
         return True
     namespace, kind, name = parse_resource_id(rid)
     root_ns, root_kind, root_name = parse_resource_id(root)
-    if kind != "Pod" or namespace != root_ns:
-        return False
-    if root_kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob") and name.startswith(f"{root_name}-"):
-        return True
-    if root_kind != "PersistentVolumeClaim":
+    if kind != "Pod" or namespace != root_ns or root_kind != "PersistentVolumeClaim":
         return False
     described = await ask.call("kubernetes", "describe", {"kind": "Pod", "name": name, "namespace": namespace, "events_limit": 0})
     volumes = (((described.data or {}).get("object") or {}).get("spec") or {}).get("volumes") or []

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
-from ...contracts import parse_time
+from ...contracts import parse_resource_id, parse_time
 from ..ask import Ask
 from ..models import Answer
 from .notes import peoples_notes
@@ -98,8 +98,7 @@ async def _cluster_events(ask: Ask, episode: Episode) -> list[tuple[str, str, bo
 
 
 async def _notes(ask: Ask, rid: str) -> list[str]:
-    parts = rid.split("/")
-    namespace, kind, name = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (None, parts[0], parts[1])
+    namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
                                                           "events_limit": 0})
     return peoples_notes((described.data or {}).get("object") or {}, prose_only=True)

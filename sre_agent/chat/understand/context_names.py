@@ -26,6 +26,15 @@ def name_of(rid: str) -> str:
         return rid
 
 
+def same_object(root: str, rid: str) -> bool:
+    """rid is the root, or one of its pods (a pod's name starts with its workload's)."""
+    if root == rid:
+        return True
+    root_ns, _, root_name = parse_resource_id(root)
+    ns, kind, name = parse_resource_id(rid)
+    return kind == "Pod" and ns == root_ns and name.startswith(root_name + "-")
+
+
 def in_context(ask: Ask, rids: list[str]) -> list[str]:
     """Of several objects a word fits, the ones the conversation points at: those it talked about, else those whose name
     extends (or is extended by) one it talked about (yard-inventory -> yard-inventory-worker), else those that share its

@@ -22,11 +22,12 @@ def test_a_rollback_to_a_version_is_a_rollback_request(question):
 
 
 def test_the_version_asked_is_the_newest_revision_that_ran_it():
-    from sre_agent.chat.act.rollback import VERSION_NAMED, _tag
+    from sre_agent.chat.act.rollback import VERSION_NAMED
+    from sre_agent.graph.cronjob_fixes import image_tag
 
     assert VERSION_NAMED.search("roll back invoicing to v2.8.0").group(1) == "2.8.0"
     assert VERSION_NAMED.search("roll back to revision 4") is None  # a revision, not a version
-    assert _tag("ghcr.io/acme/invoicing:2.8.0") == "2.8.0" and _tag("registry:5000/acme/invoicing") == ""
+    assert image_tag("ghcr.io/acme/invoicing:2.8.0") == "2.8.0" and image_tag("registry:5000/acme/invoicing") == ""
 
 
 @pytest.mark.parametrize(("command", "question", "form"), [
