@@ -9,6 +9,7 @@ the line is about) and the end (why), and drops the middle."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MARK = " … "
 # A program's usage listing printed after the error that made it exit ("flag provided but not defined: -x  Usage of
@@ -34,3 +35,38 @@ def clip(text: str, limit: int) -> str:
     if " " in tail and not text[len(text) - tail_room - 1].isspace():
         tail = tail.split(" ", 1)[1]  # start at a word, never inside one
     return f"{head}{MARK}{tail.lstrip()}"
+
+
+ASIDE_KEPT = 120  # characters an aside keeps of itself when a line is cut to fit (then, still too long, half)
+
+
+def _asides(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each top-level bracketed aside's inside: "(node_failure: Ready=Unknown ...)"."""
+    spans, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                start = i + 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i))
+    return spans
+
+
+def clip_asides(text: str, limit: int, spare: Callable[[str], bool] = lambda aside: False) -> str:
+    """`text` with its longest bracketed asides cut first, until it fits in `limit` or none is longer than ASIDE_KEPT:
+    a line says what it is about outside its brackets ("the root cause found is Node/x (why ...) -- this change does
+    not touch it"), so a cut in the middle of the line must not take the name and leave the aside. What is still too
+    long is the caller's to clip. An aside `spare` holds to (one carrying what the question asks) is left whole."""
+    for floor in (ASIDE_KEPT, ASIDE_KEPT // 2):  # each aside to its first floor, then, still too long, to half of it
+        while len(text) > limit:
+            spans = [(end - start, start, end) for start, end in _asides(text)
+                     if end - start > floor + len(MARK) and not spare(text[start:end])]
+            if not spans:
+                break
+            size, start, end = max(spans)
+            keep = max(floor, size - (len(text) - limit))
+            text = text[:start] + clip(text[start:end], keep) + text[end:]
+    return text

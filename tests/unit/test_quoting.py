@@ -42,3 +42,22 @@ def test_a_usage_listing_after_the_error_is_dropped_before_the_cut() -> None:
                "-brokers string  kafka brokers -topic string  topic to consume (default \"lab-results.v1\") -group string")
     cut = clip(crashed, 120)
     assert "-kafka.brokers" in cut and "topic to consume" not in cut and len(cut) <= 120
+
+
+REFUSAL = ("Not pinned: ConfigMap printer-config: set key LABEL_FORMAT on printing/ConfigMap/printer-config -- the root "
+           "cause found is Node/edge-1 (node_failure: (NotReady): printer-4jm is stuck terminating on unresponsive node "
+           "edge-1; node edge-1 Ready=Unknown: Kubelet stopped posting node status.) -- this change to "
+           "printing/ConfigMap/printer-config does not touch it")
+
+
+def test_a_long_aside_is_cut_before_the_names_around_it() -> None:
+    from sre_agent.quoting import clip_asides
+    cut = clip_asides(REFUSAL, 300)
+    assert len(cut) <= 300 and "the root cause found is Node/edge-1 (node_failure" in cut
+    assert cut.endswith("does not touch it") and MARK in cut
+
+
+def test_an_aside_that_carries_what_is_asked_is_spared_and_a_short_line_is_whole() -> None:
+    from sre_agent.quoting import clip_asides
+    assert clip_asides(REFUSAL, 300, spare=lambda aside: "Kubelet" in aside) == REFUSAL
+    assert clip_asides("a (b) c", 3) == "a (b) c"

@@ -143,11 +143,13 @@ async def object_setting_field(ask: Ask, rid: str, obj: dict, candidates: list[s
     (the diagnosis's object first, then the conversation's, newest first); None when the field is there, none is
     named, or no candidate sets it."""
     said = field_said(ask.question)
-    if said is None or _places({"spec": obj.get("spec") or {}}, said[0]):
+    # a label map named by its field ("fix the nodeselector to pool=ocr" after listing the nodes): a pod template's
+    field, leaves = (said[0], True) if said else ("nodeSelector", False) if MAP_SET.search(ask.question) else ("", True)
+    if not field or _places({"spec": obj.get("spec") or {}}, field, leaves=leaves):
         return None
     for other in dict.fromkeys(c for c in candidates if c and c != rid):
         found = ((await describe(ask, other)).data or {}).get("object") or {}
-        if _places({"spec": found.get("spec") or {}}, said[0]):
+        if _places({"spec": found.get("spec") or {}}, field, leaves=leaves):
             return other, found
     return None
 

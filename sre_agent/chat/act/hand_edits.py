@@ -15,7 +15,7 @@ from ...graph.kubectl_words import KUBECTL_KIND
 
 # An environment variable as people type it: upper case with an underscore (LOG_LEVEL), or any upper-case name
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
-ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\S+))?")
+ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\"[^\"]*\"|'[^']*'|\S+))?")
 # (a word of the sentence is never the port: "set the targetPort back to 7000" is 7000, not "back")
 PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|(?!(?:to|back|at|the|on|from|of|it|its|"
                          r"port|and|so|again|now|for)\b)[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
@@ -29,16 +29,23 @@ ENV_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")  # what
 
 
 # "set ROUTE_PLANNER_URL back to http://x:8080", "LOG_LEVEL to debug": the value said after the variable
-VALUE_SAID = re.compile(r"\s+(?:back\s+)?(?:to|as|:)\s+(?P<value>[^\s'\"]+)", re.IGNORECASE)
+# (or as YAML and shells write it: 'EXIT_GRACE: "15"', a value in quotes)
+VALUE_SAID = re.compile(r"(?:\s*:|\s+(?:back\s+)?(?:to|as|:))\s+(?P<value>\"[^\"]*\"|'[^']*'|[^\s'\"]+)", re.IGNORECASE)
 # "revert ROSTER_WEEKS_AHEAD in roster-api-config to 6": the object between the variable and its value
 VALUE_AFTER_OBJECT = re.compile(r"(?:\s+(?:change|edit|value))?\s+(?:in|on|of)\s+(?:the\s+)?[\w.-]+(?:\s+(?:cm|configmap|"
                                 r"config\s*map|secret))?\s+(?:back\s+)?to\s+(?P<value>[^\s'\"]+?)\s*[.!]*\s*$", re.IGNORECASE)
 
 
+def unquoted(value: str) -> str:
+    """A value said in quotes ("15", '15') is the text inside them."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" else value
+
+
 NOT_VALUES = {"the", "a", "an", "its", "it", "that", "this", "my", "our", "their", "them", "every", "all"}
 
 
-KEY_VALUE_NEXT = re.compile(r"\s*(?:=|:)\s*(?P<eq>[^\s,'\"]+)|\s+(?P<bare>\d[\w.:/-]*)", re.IGNORECASE)  # =300, :300, " 300"
+# =300, :300, " 300", ': "300"'
+KEY_VALUE_NEXT = re.compile(r"\s*(?:=|:)\s*(?P<eq>\"[^\"]*\"|'[^']*'|[^\s,'\"]+)|\s+(?P<bare>\d[\w.:/-]*)", re.IGNORECASE)
 
 
 def held_key_said(question: str, keys: list[str]) -> tuple[str, str | None] | None:
@@ -55,7 +62,7 @@ def held_key_said(question: str, keys: list[str]) -> tuple[str, str | None] | No
         said = KEY_VALUE_NEXT.match(question, match.end()) or VALUE_SAID.match(question, match.end()) or \
             VALUE_AFTER_OBJECT.match(question, match.end())
         value = next((v for v in (said.groupdict().values() if said else ()) if v), None)
-        return key, value.rstrip(".,;") if value and value.lower() not in NOT_VALUES else None
+        return key, unquoted(value.rstrip(".,;")) if value and value.lower() not in NOT_VALUES else None
     return None
 
 
@@ -64,10 +71,10 @@ def env_change(question: str) -> tuple[str, str | None] | None:
     match = ENV_ASSIGNMENT.search(question)
     if match is None:
         return None
-    value = match.group("value")
+    value = unquoted(match.group("value")) if match.group("value") else None
     if value is None and (said := VALUE_SAID.match(question, match.end()) or VALUE_AFTER_OBJECT.match(question, match.end())) \
             and said.group("value").lower() not in NOT_VALUES:  # "add X back to the export cronjob": a place, not a value
-        value = said.group("value").rstrip(".,;")
+        value = unquoted(said.group("value").rstrip(".,;"))
     return match.group("var"), value
 
 

@@ -92,7 +92,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
     namespace, kind, name = parse_resource_id(rid)
     obj = (described.data or {}).get("object") or {}
     spec = obj.get("spec") or {}
-    lines = [f"labels {(obj.get('metadata') or {}).get('labels') or {}}"]
+    lines = [f"labels {label_text((obj.get('metadata') or {}).get('labels') or {})}"]
     notes = {k: shortened(str(v)) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()
              if k not in MACHINE_ANNOTATIONS}
     if notes:  # who asked for it, the ticket, scrape settings: what people write on an object
@@ -101,7 +101,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         pod_spec = pod_spec_of(kind, obj)
         template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
         if template_labels:  # what a Service's selector is matched against: the pods' labels, not the workload's
-            lines.append(f"pod labels {template_labels}")
+            lines.append(f"pod labels {label_text(template_labels)}")
         lines += container_facts(pod_spec) + placement_facts(pod_spec)
         strategy = spec.get("strategy") or spec.get("updateStrategy") or {}
         if strategy:
@@ -163,7 +163,7 @@ async def object_facts(ask: Ask, rid: str, described: ToolOutcome) -> list[str]:
         lines.append(f"Ready={conditions.get('Ready', 'Unknown')}" + ("" if conditions.get("Ready") == "True" else " (NotReady)")
                      + f", unschedulable={bool(spec.get('unschedulable'))}")
         lines.append(f"allocatable {(obj.get('status') or {}).get('allocatable')}; taints {spec.get('taints') or 'none'}; "
-                     f"labels {meta.get('labels') or {}}")
+                     f"labels {label_text(meta.get('labels') or {})}")
     elif kind in SPEC_SAID_WHOLE:
         leaves = spec_lines(spec)
         said = "spec " + "; ".join(leaves)

@@ -249,11 +249,8 @@ async def _log_lines(ask: Ask, concepts: dict[str, set[str]], subject: str | Non
     return out
 
 
-async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Answer | None:
-    """The line of the world that carries the question's words, as the answer; None when none carries enough."""
-    concepts = concepts_of(ask.question, names)
-    if not concepts or ACTING.search(ask.question):
-        return None  # a request to act, or whether to, is no fact to look up: its own forms answer, or none does
+async def lines_found(ask: Ask, concepts: dict[str, set[str]], subject: str | None) -> list[Found]:
+    """The world's lines carrying the words, best first; [] when the best does not carry enough of them."""
     namespace = parse_resource_id(subject)[0] if subject else ask.namespace
     found = await _object_lines(ask, concepts, namespace)
     found += await _log_lines(ask, concepts, subject)
@@ -262,10 +259,19 @@ async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Ans
         # this namespace's and the cluster-scoped lines again: only the log lines are kept from the first look)
         found = [f for f in found if f.where.startswith("log ")] + await _object_lines(ask, concepts, None)
     if not found:
+        return []
+    best = ranked(found, concepts, ask.question)
+    return best if enough(best[0], concepts, found, ask.question) else []
+
+
+async def found_by_words(ask: Ask, subject: str | None, names: list[str]) -> Answer | None:
+    """The line of the world that carries the question's words, as the answer; None when none carries enough."""
+    concepts = concepts_of(ask.question, names)
+    if not concepts or ACTING.search(ask.question):
+        return None  # a request to act, or whether to, is no fact to look up: its own forms answer, or none does
+    if not (found := await lines_found(ask, concepts, subject)):
         return None
-    best, *others = ranked(found, concepts, ask.question)
-    if not enough(best, concepts, found, ask.question):
-        return None
+    best, *others = found
     shown = [f"{o.text}  ({o.where})" for o in others if o.concepts and o.text != best.text][:SHOWN]
     diagnosis = ask.last_diagnosis or {}
     if diagnosis.get("category") not in (None, "none") and diagnosis.get("summary"):

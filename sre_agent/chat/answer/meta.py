@@ -1,5 +1,6 @@
-"""Help, and questions the offline brain does not recognise: say plainly an LLM is needed, and still
-answer what can be answered (the status of a resource the question names)."""
+"""Questions no form reads: never a dead end -- an imperative change is weighed as one, a page (a symptom said) is
+investigated, the form the classifier is sure of answers, else the nearest grounded thing (the state of the object the
+question names, or what is wrong in its scope now), saying what it did not read."""
 
 from __future__ import annotations
 
@@ -17,56 +18,14 @@ from ..understand.references import OTHER_KINDS, PRONOUN_OR_POSSESSIVE, fuzzy_na
 from ..understand.roles import role_named
 from .config_refs import config_users
 from .config_sources import setting_in_words
-from .facts import SPEC_SAID_WHOLE, object_facts
+from .facts import SPEC_SAID_WHOLE
 from .fault_kinds import categories_named
 from .grounded_search import found_by_words
-from .health import describe, status
 from .nodes import group_nodes
+from .plain_forms import describe_answer, state_and_facts
 from .previous_values import previous_value
 from .runs import cronjob_of
 from .secret_values import VALUE_ASKED, secret_asked
-
-EXAMPLES = [
-    ("broken_now", "what's broken right now?   (add 'in namespace X' to scope it)"),
-    ("alarms", "are any alarms firing?"),
-    ("pod_problems", "any pods crashlooping?"),
-    ("changes", "what changed in the last 2 hours?"),
-    ("status", "is checkout healthy?"),
-    ("why_failing", "why is checkout failing?   (a full investigation, read-only)"),
-    ("logs", "show me checkout's logs   /   show me its logs"),
-    ("traffic", "what happened to checkout's traffic in the last hour?   /   error rate of checkout"),
-    ("events", "events for checkout"),
-    ("describe", "describe checkout   /   describe the checkout pods   (its state and every fact; kubectl commands work too)"),
-    ("dependencies", "what does checkout depend on?   /   and its dependencies?"),
-    ("dependents", "what depends on ledger?   /   what depends on the app-config configmap?"),
-    ("call_path", "walk me down the call chain from frontend   /   path from frontend to ledger   (where it breaks)"),
-    ("blame", "is the config change to blame?   /   did 4.3.0 cause this?   (a verdict from the investigation)"),
-    ("affected", "is payments affected?   (its own state and what it calls)"),
-    ("compare", "compare checkout and payments   /   node-a vs node-b"),
-    ("rollback_safe", "is it safe to roll back checkout?"),
-    ("rollback_request", "roll it back   (answered with the action to approve; chat never writes)"),
-    ("runbook", "which runbook applies?"),
-    ("version", "what version is it running?"),
-    ("placement", "which node is the broken checkout pod on?"),
-    ("node_pods", "what else was running on it?   (a node: its pods and their workloads)"),
-    ("rollout_state", "did the checkout rollout give up or is it still going?"),
-    ("history", "rollout history of checkout"),
-    ("config_refs", "what secret does it read?"),
-    ("config_value", "what is DATABASE_URL set to?   (a ConfigMap's value, an env var, a flag; a Secret's value never)"),
-    ("list_kind", "quota usage in shop   /   what storage classes do we have?   /   are the daemonsets all up?"),
-    ("job_ran", "did the nightly job run?"),
-    ("release_why", "why did 2.8.0 crash?   (a release by its version; rolled back: what its pods left behind)"),
-    ("node_room", "how much cpu is requested on ip-10-0-1-20?   (its pods' requests against its allocatable)"),
-    ("which_pods", "which pods?   (after naming a workload or its alarm: its pods in trouble, with their nodes)"),
-    ("do_it", "do it   (after an answer that proposed an action: the approval request for it)"),
-]
-COMMANDS = "/help  /new (fresh conversation)  /history  /report (this session's answers)  /exit (or Ctrl-D)"
-
-
-def help_text() -> list[str]:
-    return [f"  {text}" for _, text in EXAMPLES] + ["", f"Commands: {COMMANDS}",
-                                                    "Ctrl-C cancels the current answer; 'it' means the last resource discussed."]
-
 
 SCHEDULE_WORDS = re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron|"
                             r"time\s*zone)\b", re.IGNORECASE)
@@ -92,64 +51,6 @@ ATTRIBUTE_OWNERS = (
 
 # What a ResourceQuota counts: "and pods / memory?" right after its usage is about the same quota.
 QUOTA_RESOURCES = re.compile(r"\b(pods?|memory|mem|cpu|storage|services?|secrets?|configmaps?|claims?|pvcs?)\b", re.IGNORECASE)
-
-
-@handles("help")
-async def help_answer(ask: Ask) -> Answer:
-    return ask.answer("I answer these questions from the cluster, CloudWatch and SSM (read-only):", details=help_text(),
-                      full=True)
-
-
-@handles("more")
-async def more(ask: Ask) -> Answer:
-    """The previous answer, every line of it: answers show what bears on the question first (chat/conversation/brief.py)."""
-    if not ask.last_answer:
-        return ask.answer("Nothing to expand yet: ask a question first.")
-    return Answer.model_validate(ask.last_answer).model_copy(update={"question": ask.question, "form": "more", "full": True})
-
-
-@handles("describe", needs=("kubernetes", "cloudwatch"))
-async def describe_answer(ask: Ask) -> Answer:
-    """kubectl describe, answered: the object's state first, then its facts (spec, pods, placement)."""
-    answer = await _state_and_facts(ask, ask.resource or "")
-    answer.form = "describe"
-    answer.details = containers_first(answer.details)
-    return answer
-
-
-_CONTAINER_STATE = re.compile(r"^(?:init )?container (\S+) (waiting|running|terminated|unknown)\b")
-_CONTAINER_SPEC = re.compile(r"^(?:init )?container (\S+): ")
-_TROUBLE = re.compile(r"OOMKilled|CrashLoop|BackOff|Error|exit code [1-9]|not ready", re.IGNORECASE)
-
-
-def containers_first(details: list[str]) -> list[str]:
-    """kubectl describe's heart, after the state's first line: each container's state with its spec under it (image,
-    requests, limits), the ones in trouble first -- what a short answer keeps when it keeps little."""
-    states = {m.group(1): line for line in details if (m := _CONTAINER_STATE.match(line))}
-    specs = {m.group(1): line for line in details if (m := _CONTAINER_SPEC.match(line))}
-    names = list(dict.fromkeys([*states, *specs]))
-    if not names:
-        return details
-    said_in_trouble = " ".join(line for line in details if _TROUBLE.search(line) and not _CONTAINER_SPEC.match(line))
-
-    def trouble(name: str) -> bool:  # its state says so, or its pods' trouble names it ("Container envoy is in CrashLoop...")
-        state = states.get(name, "")
-        return bool(state) and (" running" not in state or "last terminated" in state) or \
-            re.search(rf"\bcontainer {re.escape(name)}\b", said_in_trouble, re.IGNORECASE) is not None
-    blocks = []
-    for name in sorted(names, key=lambda n: not trouble(n)):
-        lines = [line for line in (states.get(name), specs.get(name)) if line]
-        blocks += [lines[0], *("  " + line for line in lines[1:])]
-    rest = [line for line in details[1:] if line not in states.values() and line not in specs.values()]
-    return [*details[:1], *blocks, *rest]
-
-
-async def _state_and_facts(ask: Ask, rid: str) -> Answer:
-    """`rid`'s status -- its "healthy" settled by the honesty rule first -- then every fact of it."""
-    described = await describe(ask, rid)
-    answer = settle(await status(ask, described), HANDLERS["status"].needs)
-    answer.details += await object_facts(ask, rid, described)
-    return answer
 
 
 @handles("unrecognised", needs=("kubernetes",))
@@ -204,6 +105,13 @@ async def unrecognised(ask: Ask) -> Answer:
         tried = await HANDLERS["write_request"].handler(ask)
         tried.form = "write_request"
         return tried
+    if isinstance(grounded, str) and kind_of(grounded) in INVESTIGATED and _paged(ask.question) and not asks_other:
+        # "session svc 5xx thru the roof": a symptom of a named workload, said rather than asked -- a page: why it
+        # fails, over a reading the classifier is not sure of (it had read 'property', the Service's sessionAffinity)
+        ask.resource = grounded
+        investigated = await HANDLERS["why_failing"].handler(ask)
+        investigated.form = "why_failing"
+        return investigated
     if (learned := await _learned_form(ask, grounded)) is not None:
         return learned
     if grounded:
@@ -283,15 +191,18 @@ async def unrecognised(ask: Ask) -> Answer:
             tried = await HANDLERS["write_request"].handler(ask)
             tried.form = "write_request"
             return tried
-        answer = await _state_and_facts(ask, chosen)
+        answer = await state_and_facts(ask, chosen)
         if CHANGE_ASKED.match(ask.question):
             # a request to change something that no change form reads ("add a toleration for it", "rename DB_HOST
-            # back"): said as not pinned -- never a bare "looks healthy" as if a question had been answered
-            return answer.model_copy(update={
+            # back"): said as not pinned -- never a bare "looks healthy" as if a question had been answered -- with the
+            # root cause found and its fix, when the conversation found one
+            from ..act.unpinned import root_and_fix  # (act builds on answer: read when a change is asked)
+            cause, fix = await root_and_fix(ask, chosen)
+            return answer.model_copy(update={"details": [*cause, *answer.details],
                 "headline": f"Not pinned: I could not read this as a change chat can pin ({PINNABLE}); nothing was "
                             f"changed. {chosen} now: {answer.headline}", "status": "answered", "form": "unrecognised",
-                "next_steps": ["Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make it by "
-                               "hand with kubectl -- chat never writes."]})
+                "next_steps": [*fix, "Say the change as one of those (e.g. 'set the memory limit of X to 1Gi'), or make "
+                               "it by hand with kubectl -- chat never writes."]})
         if why == "which the question names" and SYMPTOM_SAID.search(ask.question) and (
                 (answer.status == "problems" or WHY_ASKED.match(ask.question)) and kind_of(chosen) in INVESTIGATED
                 or kind_of(chosen) in CONFIG_KINDS):
@@ -312,8 +223,8 @@ async def unrecognised(ask: Ask) -> Answer:
 
 
 async def _pinnable(ask: Ask) -> bool:
+    from ..act.change_plans import change_verb
     from ..act.field_plans import sets_a_field  # act builds on answer: read when a change is asked, never at import
-    from ..act.writes import change_verb
 
     # a verb of change, or a spec field set by its own name ("set checkin nodeSelector back to general")
     return change_verb(ask.question) != "unknown" or sets_a_field(ask.question)
@@ -359,6 +270,16 @@ SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken
                           r"failing|fails|crash\w*|latency|restart\w*|oom\w*|pending|evict\w*|flapp\w*|bouncing|dying|killed|"
                           r"time\s*outs?|timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot|reject\w*|"
                           r"refus\w*|denied|unauthori[sz]ed)\b", re.IGNORECASE)
+# a question's own openings: what it asks is read by its form, never taken for a page
+ASKED = re.compile(r"^\W*(what|whats|what's|which|who|whom|whose|when|where|how|is|are|was|were|does|do|did|can|could|"
+                   r"should|would|will|has|have|any|show|list|get|describe|tell|explain|give|k|kubectl)\b", re.IGNORECASE)
+
+
+def _paged(question: str) -> bool:
+    """A symptom said, not asked ("pricing 5xx thru the roof", "gateway pods all restarting"): a page."""
+    return "?" not in question and not ASKED.match(question) and bool(SYMPTOM_SAID.search(question))
+
+
 INVESTIGATED = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Job", "CronJob")
 CONFIG_KINDS = ("ConfigMap", "Secret")  # run nothing themselves: a symptom said of one is its readers' (investigate.py)
 # a request to act, by its leading verb (after "ok", "just", "then", "pls")
@@ -366,7 +287,8 @@ CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now|fine|alrig
                           r"(add|rename|put|revert|undo|patch|set|remove|"
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
                           r"re-create|create|apply|tolerate|label|annotate|enable|disable|restore|reset|give|unsuspend|"
-                          r"resume|suspend|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
+                          r"resume|suspend|grow|expand|resize|enlarge|extend|shrink|scale|restart|bounce|cordon|uncordon|"
+                          r"drain|taint|untaint|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
 # "ok do it properly: limit 2Gi request 1Gi on the worker": a limit or request with its quantity is a change asked,
 # whatever words come first (a question about one says "what", "is", "how much")
 LIMITS_SAID = re.compile(r"\b(limits?|requests?)\s*(to\s+|=\s*|of\s+|at\s+)?\d+(\.\d+)?\s*(mi|gi|ki|m|cores?)?\b"

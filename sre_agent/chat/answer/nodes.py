@@ -14,6 +14,7 @@ from ..models import Answer
 from ..understand.context_names import kind_of
 from .health import describe
 from .pods import owner_id, pod_trouble, requested
+from .templates import label_text
 
 
 async def _node_of(ask: Ask, rid: str) -> str | None:
@@ -112,7 +113,7 @@ async def group_nodes(ask: Ask) -> Answer | None:
         if not group:
             continue
         lines = [f"Node/{n.get('name')}: Ready={n.get('ready')}{', cordoned (SchedulingDisabled)' if n.get('unschedulable') else ''}"
-                 f"; taints {', '.join(n.get('taints') or []) or 'none'}; labels {n.get('labels')}" for n in group]
+                 f"; taints {', '.join(n.get('taints') or []) or 'none'}; labels {label_text(n.get('labels') or {})}" for n in group]
         short = [n for n in group if str(n.get("ready")) != "True" or n.get("unschedulable")]
         taints = sorted({t for n in group for t in n.get("taints") or []})
         said = "; ".join(f"{n.get('name')} " + ("cordoned (SchedulingDisabled)" if n.get("unschedulable") else

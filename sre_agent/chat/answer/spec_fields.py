@@ -10,7 +10,10 @@ from typing import Any
 
 import yaml
 
+from .templates import label_text
+
 MAX_LINES = 12
+LABEL_MAPS = {"labels", "matchlabels", "selector", "nodeselector"}  # flat string maps kubectl prints as k=v,k=v
 FLOW_MAX = 360  # characters: a block up to this long is said on one line (flow style)
 FLOW_WIDTH = 10_000  # never wrapped: one line
 SKIPPED = {"metadata.managedFields"}  # the API server's bookkeeping, never what is asked
@@ -89,6 +92,8 @@ def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
                                     + (f": {str(c['message'])[:120]}" if c.get("message") else "") for c in value)]
         elif not isinstance(value, dict | list):
             lines.append(f"{path}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}")
+        elif key.lower() in LABEL_MAPS and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            lines.append(f"{path}: {label_text(value)}")  # as kubectl writes a label set: app=web,tier=edge
         elif len(flow := yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=FLOW_WIDTH).strip()) <= FLOW_MAX:
             # a block small enough for one line, whole, as kubectl's jsonpath prints it: the answer is all of it
             # ({limits: {cpu: 300m, memory: 1Gi}, requests: {...}}), never its first lines

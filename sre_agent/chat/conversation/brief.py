@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...quoting import clip
+from ...quoting import clip, clip_asides
 from ..answer.diagnosis_text import REGISTRY_HOST
 from ..models import Answer
 from ..understand.names import tokens
@@ -23,6 +23,7 @@ BUDGET = 520  # characters of details past the handler's first ones: a screen an
 NOTE_LINE = 200  # a note on how the question was read, cut to this
 SUB_LINES = 5  # a fact's own indented lines shown with it (a rollout's changes)
 KEPT_FIRST = 2  # the handler's own first blocks: what it found, whatever the question's words
+ASIDES_OVER = 80  # characters over MAX_LINE a line whose asides were cut may keep
 MAX_LINE = 300  # a longer detail keeps only its parts that carry the question's words (whole in "more")
 
 # A file's absolute path on this machine (a report, a state dir): says nothing on another one. Read by its root
@@ -102,6 +103,10 @@ def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts
     if not keep_hosts:  # a command stays exactly as it runs (`quoted`, or a kubectl line): its image hosts, taint keys
         line = "`".join(part if i % 2 or KUBECTL_SAID.search(part) else REGISTRY_HOST.sub("", part)
                         for i, part in enumerate(line.split("`")))
+    # an aside is cut before the names around it, unless it carries the question's words
+    if len(line) > MAX_LINE and len(cut := clip_asides(line, MAX_LINE, spare=lambda aside: weight(aside, terms, shapes) > 0)) \
+            <= MAX_LINE + ASIDES_OVER:
+        return cut  # (a line its asides' cuts brought near the limit stays whole outside them: cut again, a name would go)
     if len(line) <= MAX_LINE:
         return line
     parts = _parts(line)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from ...contracts import Person
+from ...contracts import Person, parse_resource_id
 from ...graph.ports import Tools
 from ..act import rollback, writes  # noqa: F401
 from ..act.field_plans import sets_a_field
@@ -51,6 +51,7 @@ from ..answer import (  # noqa: F401
     onset,
     owners,
     past,
+    plain_forms,
     pod_problems,
     properties,
     pull_secrets,
@@ -64,6 +65,7 @@ from ..answer import (  # noqa: F401
     top,
     topology,
     traffic,
+    unanswered_words,
 )
 from ..answer.alarms import sole_alarmed
 from ..answer.meta import previous_form
@@ -83,7 +85,7 @@ from ..understand.missing import alarm_names, not_found, said_not_existing
 from ..understand.namespaces_said import namespace_named, namespaces
 from ..understand.references import WRITE_FORMS, resolve
 from ..understand.requests import read_as_request
-from ..understand.tickets import ticket_undone
+from ..understand.tickets import ticket_holder, ticket_in, ticket_undone
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
     from .llm import LlmChat
@@ -151,6 +153,17 @@ async def _names_what_the_fault_lacks(ask: Ask) -> Answer | None:
                       resources=[root], next_steps=steps[:1] or [f"Ask 'how do I fix {root.rsplit('/', 1)[-1]}?'."])
 
 
+async def _ticket_held(ask: Ask) -> tuple[str, str] | None:
+    """(ticket, the object whose note records it) for a change request that says one ticket and names no object that
+    exists (or names the ticket itself as its object); None otherwise."""
+    ticket = ticket_in(ask.question)
+    subject = ask.recognised.subject
+    if ticket is None or subject and subject.lower() != ticket.lower() and await not_found(ask) is None:
+        return None
+    holder = await ticket_holder(ask, ticket)
+    return (ticket, holder) if holder else None
+
+
 async def answer_question(ask: Ask) -> Answer:
     """Resolve the subject when the form needs one, run the form's handler, apply the honesty rule."""
     if ask.recognised.namespace is None and ask.form in ("broken_now", "pod_problems", "alarms", "changes", "list_kind"):
@@ -158,6 +171,11 @@ async def answer_question(ask: Ask) -> Answer:
     if ask.form in ("rollback_safe", "rollback_request") and sets_a_field(ask.question):
         # "revert checkin-api's nodeSelector to pool=general": a field set to a value said, not a rollout undone
         ask.recognised = ask.recognised.model_copy(update={"form": "write_request"})
+    if ask.form in WRITE_FORMS and (held := await _ticket_held(ask)) is not None:
+        # "the sender id change broke sms, revert MSG-161": the object whose note records the ticket is what it changed
+        ask.notes.append(f"(took {held[0]} to mean {held[1]}, whose note records it)")
+        _, kind, name = parse_resource_id(held[1])
+        ask.recognised = ask.recognised.model_copy(update={"subject": name, "kind_hint": kind, "refers_back": False})
     if ask.form in ALARM_NAMED_FORMS and await _names_an_alarm(ask):
         ask.recognised = ask.recognised.model_copy(update={"form": "alarm_why", "needs_subject": False})
     elif (missing := await said_not_existing(ask) or await not_found(ask)) is not None:
@@ -184,7 +202,8 @@ async def answer_question(ask: Ask) -> Answer:
         return settle(before, registered.needs)  # "what was READINGS_STREAM before the rollout": the value its rollout changed
     answer = settle(await registered.handler(ask), registered.needs)
     answer = await premise_corrected(ask, answer) if ask.form == "status" else answer
-    return await recovered_alarm.beside(ask, answer)  # nothing wrong now, after a page that cleared: what ran while it fired
+    answer = await recovered_alarm.beside(ask, answer)  # nothing wrong now, after a page that cleared: what ran while it fired
+    return await unanswered_words.beside(ask, answer)  # the question's own words the answer leaves unsaid, where written
 
 
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:

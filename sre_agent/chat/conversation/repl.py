@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from ..answer.meta import help_text
+from ..answer.plain_forms import help_text
 from .render import render, render_history, render_report
 from .session import ChatSession
 

@@ -35,10 +35,10 @@ from pydantic import BaseModel
 
 from .forms import Recognised, form_spec, last_clause
 
-# 5-fold CV, 3 shuffles, 3,030 phrasings (2026-11-29, with the restart-cadence and tag-existence phrasings): at 0.61
-# 88.1% of the guesses it accepts right, 78.6% accepted, top-1 78.0% (at 0.62 88.4%, 77.8%; at 0.60 88.0%, 79.1%; with
-# 2,953 phrasings at 0.61: 88.4%, 79.3%) -- the floors the test holds (88%, 78%) sit within a few tenths of these
-MIN_CONFIDENCE = 0.61
+# 5-fold CV, 3 shuffles, 3,033 phrasings (2026-11-29, with three config-reference phrasings): at 0.62 88.1% of the
+# guesses it accepts right, 78.2% accepted, top-1 78.4% (at 0.61 88.0%, 78.8%; at 0.63 88.5%, 77.4%; with 3,030
+# phrasings at 0.61: 88.1%, 78.6%) -- the floors the test holds (88%, 78%) sit within a few tenths of these
+MIN_CONFIDENCE = 0.62
 SMOOTHING = 0.1
 # Requests to act: read from their own patterns only, never guessed.
 NEVER_GUESSED = frozenset({"do_it", "rollback_request", "write_request", "node_or_pod_write"})

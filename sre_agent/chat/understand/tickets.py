@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
+from ...contracts import parse_resource_id
 from ...graph.intent import TICKET
+from ..ask import Ask
 
 TICKET_SAID = re.compile(TICKET)
 # the undo verb with the ticket as its object
@@ -29,3 +31,19 @@ def ticket_in(question: str) -> str | None:
     """The one ticket id a question says, if exactly one."""
     said = set(TICKET_SAID.findall(question))
     return said.pop() if len(said) == 1 else None
+
+
+# what a ticket's note is written on when it records a change to the object (a controller's bookkeeping, a pod's
+# template copy, are not: a pod carries its Deployment's change-cause too)
+NOTED_ON = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "ConfigMap", "Secret", "Service", "Node",
+            "HorizontalPodAutoscaler", "ResourceQuota", "PersistentVolumeClaim", "Job")
+
+
+async def ticket_holder(ask: Ask, ticket: str) -> str | None:
+    """The one object whose notes (annotations) record `ticket` -- what "revert MSG-161" asks to change; None when no
+    object, or more than one, carries it."""
+    found = await ask.call("kubernetes", "search_text", {"words": [ticket.lower()], "limit": 50})
+    holders = {str(m.get("resource")) for m in (found.data or {}).get("matches") or []
+               if str(m.get("path", "")).startswith("metadata.annotations.") and ticket in str(m.get("text"))
+               and parse_resource_id(str(m.get("resource")))[1] in NOTED_ON}
+    return holders.pop() if len(holders) == 1 else None

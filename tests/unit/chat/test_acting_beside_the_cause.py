@@ -9,11 +9,11 @@ import asyncio
 import pytest
 
 from sre_agent.chat.act.cause_note import cause_note
+from sre_agent.chat.act.change_plans import change_verb
 from sre_agent.chat.act.config_key_plans import config_key_plan
 from sre_agent.chat.act.guards import elsewhere, not_the_cause
 from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.act.rollback import _fails_outside
-from sre_agent.chat.act.writes import change_verb
 from sre_agent.chat.answer.diagnosis_text import cause_text, fix_step
 from sre_agent.chat.answer.remedies import spec_fact
 from sre_agent.chat.ask import Ask
@@ -131,7 +131,7 @@ def test_a_paused_rollout_is_said_as_paused_with_its_note_and_resumed_by_hand():
 
 
 def test_the_init_container_is_the_one_an_init_image_request_names():
-    from sre_agent.chat.act.writes import plan_for
+    from sre_agent.chat.act.change_plans import plan_for
 
     obj = {"spec": {"template": {"spec": {"initContainers": [{"name": "layouts", "image": "r/layout-sync:1.3.0"}],
                                           "containers": [{"name": "app", "image": "r/door:7.3.0"}]}}}}
@@ -441,7 +441,7 @@ def test_would_acting_on_an_object_with_no_fault_help_says_no_and_the_root_cause
 
 
 def test_a_change_of_both_a_request_and_a_limit_is_pinned_whole():
-    from sre_agent.chat.act.writes import plan_for
+    from sre_agent.chat.act.change_plans import plan_for
 
     obj = {"spec": {"template": {"spec": {"containers": [
         {"name": "planner", "resources": {"requests": {"cpu": "10"}, "limits": {"cpu": "10"}}}]}}}}

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.act.writes import Plan, change_verb, plan_for
+from sre_agent.chat.act.change_plans import change_verb, plan_for
+from sre_agent.chat.act.plans import Plan
 from sre_agent.chat.understand.followups import completed_request
 from sre_agent.chat.understand.forms import recognise
 

@@ -107,3 +107,18 @@ def test_a_label_map_is_set_to_the_pair_said(question, wanted):
 def test_a_label_map_already_so_or_not_set_is_said_never_pinned():
     assert "nothing to change" in str(field_plan("set the nodeSelector to frontline", "b/Deployment/x", SELECTED))
     assert "sets no nodeSelector" in str(field_plan("set the nodeSelector to general", "b/Deployment/x", {"spec": {}}))
+
+
+def test_a_label_map_named_after_listing_nodes_is_the_pod_templates_that_sets_it_not_the_nodes():
+    import asyncio
+
+    from sre_agent.chat.act.field_plans import object_setting_field
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    question = "fix the nodeselector to example.io/pool=ocr"  # after "what label do the new ocr nodes have"
+    node = {"kind": "Node", "metadata": {"name": "ip-1", "labels": {"example.io/pool": "ocr"}}, "spec": {}}
+    tools = Cluster({}, {"plates": dict(SELECTED, kind="Deployment")})
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    found = asyncio.run(object_setting_field(ask, "Node/ip-1", node, ["vision/Deployment/plates", "Node/ip-1"]))
+    assert found is not None and found[0] == "vision/Deployment/plates"
+    assert asyncio.run(object_setting_field(ask, "vision/Deployment/plates", SELECTED, ["Node/ip-1"])) is None  # has it

@@ -227,7 +227,7 @@ def test_a_kind_word_after_the_name_says_which_object():
 
 
 def test_every_help_example_is_recognised_as_the_form_it_shows():
-    from sre_agent.chat.answer.meta import EXAMPLES
+    from sre_agent.chat.answer.plain_forms import EXAMPLES
     for form, text in EXAMPLES:
         for example in text.split("   (")[0].split("   /   "):
             assert recognise(example).form == form, (form, example)

@@ -103,3 +103,12 @@ def test_an_env_value_is_read_where_it_is_said(question, expected):
     from sre_agent.chat.act.hand_edits import env_change
 
     assert env_change(question) == expected
+
+
+@pytest.mark.parametrize("question, said", [
+    ('restore EXIT_GRACE_MINUTES: "15" in session-service-config', ("EXIT_GRACE_MINUTES", "15")),
+    ("set LOG_LEVEL='debug' on ingest", ("LOG_LEVEL", "debug")),
+    ("put FEATURE_X back to on", ("FEATURE_X", "on")),
+])
+def test_a_value_said_as_yaml_or_a_shell_writes_it_is_the_text_inside_its_quotes(question, said):
+    assert env_change(question) == said

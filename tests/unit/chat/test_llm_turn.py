@@ -207,9 +207,10 @@ def test_a_change_the_question_asks_for_in_words_the_forms_miss_becomes_the_offl
 def test_a_change_the_question_did_not_ask_for_is_not_planned():
     reply, _, tools = llm_chat_answer("what is going on with checkout?",
                                       {"resource": "shop/Deployment/search", "change": "roll back"})
-    # Only reads: the offline chat answers the same question to weigh the model's answer against (llm_check.py).
-    assert reply.status == "answered" and reply.approval is None \
-        and {tool for _, tool in tools.calls} <= {"get_resources", "find_resource", "describe_alarms"}
+    # Only reads: the offline chat answers the same question to weigh the model's answer against (llm_check.py) --
+    # and looks up the question's words its answer leaves unsaid
+    reads = {"get_resources", "find_resource", "describe_alarms", "search_text", "describe_log_groups", "filter_log_events"}
+    assert reply.status == "answered" and reply.approval is None and {tool for _, tool in tools.calls} <= reads
     assert any("nothing was planned" in detail for detail in reply.details)
 
 

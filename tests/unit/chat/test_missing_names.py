@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.act.writes import Plan, plan_for
+from sre_agent.chat.act.change_plans import plan_for
+from sre_agent.chat.act.plans import Plan
 from sre_agent.chat.understand.missing import ALL_KINDS, _replacement, is_typo, typed_names
 
 
@@ -79,3 +80,15 @@ def _pod(name: str, status: str = "Running", ready: str = "1/1") -> dict:
 ])
 def test_a_replaced_pod_is_followed_to_its_successor(typed, pods, now):
     assert _replacement(typed, pods) == now
+
+
+def test_a_pod_restarted_by_name_is_deleted_for_its_controller_to_recreate_and_a_bare_pod_is_not():
+    from sre_agent.chat.act.change_plans import plan_for
+    from sre_agent.chat.act.plans import Plan
+
+    owned = {"metadata": {"name": "lockerdb-0", "ownerReferences": [{"kind": "StatefulSet", "name": "lockerdb"}]},
+             "status": {"phase": "Running"}}
+    plan = plan_for("restart lockerdb-0", "data/Pod/lockerdb-0", owned)
+    assert isinstance(plan, Plan) and plan.tool == "delete_pod" and "recreates it" in plan.change
+    bare = {"metadata": {"name": "debug-shell"}, "status": {"phase": "Running"}}
+    assert "has no controller" in str(plan_for("restart debug-shell", "data/Pod/debug-shell", bare))

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from sre_agent.chat.act.writes import BY_HAND, Plan, plan_for
+from sre_agent.chat.act.change_plans import plan_for
+from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.answer.config_refs import references_config
 from sre_agent.chat.answer.facts import spec_lines
 from sre_agent.chat.answer.objects import images_of

@@ -8,11 +8,11 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.act.change_plans import plan_for
 from sre_agent.chat.act.guards import against_intent
 from sre_agent.chat.act.hand_edits import service_port_plan
 from sre_agent.chat.act.plans import suspend_plan
 from sre_agent.chat.act.verb_targets import verb_target
-from sre_agent.chat.act.writes import plan_for
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
 

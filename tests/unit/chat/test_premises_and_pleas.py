@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from sre_agent.chat.act.change_plans import change_verb
 from sre_agent.chat.act.pod_deletes import pods_delete
 from sre_agent.chat.act.targets import short_of_it_elsewhere
-from sre_agent.chat.act.writes import change_verb
 from sre_agent.chat.answer.config_sources import setting_parts
 from sre_agent.chat.answer.premise import premise_corrected
 from sre_agent.chat.ask import Ask
@@ -397,3 +397,15 @@ def test_up_is_not_fine_when_the_object_is_the_root_found_or_runs_on_it(resource
     assert (answer.status == "problems") is corrected
     if corrected:
         assert answer.headline.startswith("It runs, but the fault found is on") and "No space left on device" in answer.headline
+
+
+@pytest.mark.parametrize("question, paged", [
+    ("session svc 5xx thru the roof", True),
+    ("gateway pods all restarting again", True),
+    ("what share of gateway requests fail", False),  # asked: its form reads it
+    ("is the gateway erroring?", False),
+    ("gateway config looks fine", False),  # no symptom said
+])
+def test_a_symptom_said_rather_than_asked_is_a_page(question, paged):
+    from sre_agent.chat.answer.meta import _paged
+    assert _paged(question) is paged

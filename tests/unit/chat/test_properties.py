@@ -71,7 +71,7 @@ def test_a_pods_facts_say_how_each_container_last_ended_init_containers_too():
 
 
 def test_describe_leads_with_the_container_in_trouble_its_spec_under_its_state():
-    from sre_agent.chat.answer.meta import containers_first
+    from sre_agent.chat.answer.plain_forms import containers_first
 
     details = ["phase Running, node n1", "labels {'app': 'gw'}",
                "container gateway: image gw:1; requests {'memory': '512Mi'}; limits {'memory': '768Mi'}",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from sre_agent.chat.act.change_plans import change_verb, plan_for
 from sre_agent.chat.act.plans import BY_HAND
-from sre_agent.chat.act.writes import change_verb, plan_for
 from sre_agent.chat.understand.grounding import _conversation_word
 from sre_agent.chat.understand.inventory import Known, Mention
 from sre_agent.chat.understand.kubectl_speak import translate

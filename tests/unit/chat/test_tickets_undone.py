@@ -28,3 +28,20 @@ def test_a_ticket_undone_is_the_rollout_it_records(question, subject):
 def test_no_ticket_undone_leaves_the_question_as_typed(question):
     assert ticket_undone(question) is None
 
+
+
+def test_the_object_a_ticket_changed_is_the_one_whose_note_records_it():
+    import asyncio
+
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.tickets import ticket_holder
+    from tests.unit.chat.test_grounded_search import World
+
+    note = ("notify/ConfigMap/sms-sender", "metadata.annotations.example.io/change", "MSG-161 sender id to MOSSBANK")
+    pod_copy = ("notify/Pod/sender-abc", "metadata.annotations.example.io/change", "MSG-161 sender id to MOSSBANK")
+    said = ("notify/ConfigMap/other", "data.NOTE", "see MSG-161")  # a value that mentions it is no note on a change
+    question = "revert MSG-161"
+    ask = Ask(question=question, recognised=recognise(question), tools=World(matches=[note, pod_copy, said]))
+    assert asyncio.run(ticket_holder(ask, "MSG-161")) == "notify/ConfigMap/sms-sender"
+    two = World(matches=[note, ("notify/Deployment/sender", "metadata.annotations.x", "MSG-161 too")])
+    assert asyncio.run(ticket_holder(Ask(question=question, recognised=recognise(question), tools=two), "MSG-161")) is None

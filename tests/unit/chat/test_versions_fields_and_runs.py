@@ -108,7 +108,7 @@ def test_describing_a_workloads_pod_by_its_state_is_a_describe(question, subject
 
 
 def test_a_verb_typed_with_a_slip_is_that_verb():
-    from sre_agent.chat.act.writes import change_verb
+    from sre_agent.chat.act.change_plans import change_verb
 
     assert change_verb("restrat booking api") == "restart"
 
@@ -155,7 +155,7 @@ def test_a_kubelet_restart_is_an_ssm_command_on_the_nodes_instance_pinned_for_a_
 
 
 def test_a_resources_change_on_one_container_says_when_another_is_the_one_in_trouble():
-    from sre_agent.chat.act.writes import plan_for
+    from sre_agent.chat.act.change_plans import plan_for
 
     obj = {"metadata": {"generation": 2}, "spec": {"template": {"spec": {"containers": [
         {"name": "api", "resources": {"limits": {"memory": "768Mi"}}},

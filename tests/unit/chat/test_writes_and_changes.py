@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from sre_agent.chat.act.plans import BY_HAND
-from sre_agent.chat.act.writes import Plan, change_verb, plan_for
+from sre_agent.chat.act.change_plans import change_verb, plan_for
+from sre_agent.chat.act.plans import BY_HAND, Plan
 from sre_agent.chat.answer.changes import CONFIG_MISSING
 from sre_agent.chat.answer.investigate import _problem_asked_about
 from sre_agent.chat.answer.templates import template_diff
@@ -238,7 +238,7 @@ def test_the_quantity_a_request_or_its_second_turn_gives(question, resource, val
 @pytest.mark.parametrize("question, replicas", [
     ("scale it -- liftline-cache in lifts, 1 replica", "1"), ("scale it to 4", "4"), ("scale by 2", "2")])
 def test_the_replica_count_a_request_or_its_second_turn_gives(question, replicas):
-    from sre_agent.chat.act.writes import REPLICAS
+    from sre_agent.chat.act.change_plans import REPLICAS
     match = REPLICAS.search(question)
     assert (match.group(2) or match.group(4)) == replicas
 
@@ -310,7 +310,7 @@ def test_a_claim_grows_and_a_pull_secret_is_added_only_as_asked(question, rid, o
 
 
 def test_a_claim_that_holds_data_is_not_deleted_on_a_passing_request():
-    from sre_agent.chat.act.writes import plan_for
+    from sre_agent.chat.act.change_plans import plan_for
     bound = {"status": {"phase": "Bound", "capacity": {"storage": "200Gi"}}}
     refused = plan_for("delete pvc data-orders-db-0 so a fresh volume gets made", "orders/PersistentVolumeClaim/data-orders-db-0", bound)
     assert isinstance(refused, str) and refused.startswith("Not pinned") and "200Gi" in refused
