@@ -77,7 +77,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout65": ("scenarios_heldout60", 10, 200),
         "chat_cases_heldout66": ("scenarios_heldout61", 10, 200),
         "chat_cases_heldout67": ("scenarios_heldout62", 10, 200),
-        "chat_cases_heldout68": ("scenarios_heldout63", 10, 200)}
+        "chat_cases_heldout68": ("scenarios_heldout63", 10, 200),
+        "chat_cases_heldout69": ("scenarios_heldout64", 10, 200),
+        "chat_cases_heldout70": ("scenarios_heldout65", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

@@ -160,6 +160,10 @@ SETS = {
                             ["mk09-reconciliation-report-missing"]),
     "scenarios_heldout63": ("thornwick", 10, ["tk10-payments-latency-blip"],
                             ["tk09-stadium-capacity"]),
+    "scenarios_heldout64": ("wealdmere", 10, ["wt10-departure-boards-5xx-blip"],
+                            ["wt09-stale-arrival-predictions"]),
+    "scenarios_heldout65": ("copperbeck", 10, ["dc10-milk-intake-5xx-blip"],
+                            ["dc09-lab-results-missing"]),
 }
 
 
