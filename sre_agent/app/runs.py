@@ -26,7 +26,7 @@ from ..graph.builder import build_graph
 from ..graph.context import RunContext
 from ..graph.report import render_markdown, to_result
 from ..graph.state import Investigation
-from ..tracing import tracer_for, wait_span
+from ..tracing.tracer import tracer_for, wait_span
 from .options import RunOptions
 from .remembering import remember_run
 from .step_traces import earlier_steps, forget_steps, keep_step, trace_id_of

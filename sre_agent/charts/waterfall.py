@@ -1,13 +1,13 @@
 """The run's waterfall: agents (graph nodes), tool calls and LLM calls on one time axis.
 
 From the run's X-Ray segments when it was traced -- the tracer's own segment, serialised in memory
-(sre_agent/tracing.py), the same document `sre-agent trace` fetches, so no backend is called -- and
+(sre_agent/tracing/tracer.py), the same document `sre-agent trace` fetches, so no backend is called -- and
 otherwise from the evidence: each tool call when it was made (ToolCallRecord.started_at) for its
 own duration -- or, in evidence from before records kept start times, laid end to end in the order
 the calls were made, said so in the caption.
 
 A run that paused for a human is drawn whole. Run in one process (the CLI), it is one segment with
-a span for the wait (tracing.wait_span). Stepped by the service, it is one segment per step
+a span for the wait (tracing.tracer.wait_span). Stepped by the service, it is one segment per step
 (app/step_traces.py keeps the earlier ones, all in one X-Ray trace): each step is a row of its own,
 and the gap between two steps is the wait -- for the human when the step before ended awaiting
 approval (its segment's status annotation), else the run was stopped and carried on from its

@@ -1,6 +1,6 @@
 """`sre-agent trace INCIDENT_ID`: fetch an investigation's X-Ray trace and draw it as a waterfall.
 
-Reading side of sre_agent/tracing.py: GetTraceSummaries filtered by annotation.incident_id, then
+Reading side of sre_agent/tracing/: GetTraceSummaries filtered by annotation.incident_id, then
 BatchGetTraces; the segment documents are put back into one tree (subsegments sent on their own
 are re-attached by parent_id) and drawn one line per span: start offset, duration, a bar on a
 shared timeline, and the error or fault with its cause."""
@@ -60,7 +60,7 @@ def _cause_text(cause: Any) -> str | None:
     messages = []
     for exc in cause.get("exceptions", []):
         kind, message = exc.get("type", "Error"), exc.get("message", "")
-        # sre_agent.tracing files a tool's own error text under ToolCallError: the text says it all.
+        # sre_agent.tracing.tracer files a tool's own error text under ToolCallError: the text says it all.
         messages.append(message if kind == "ToolCallError" and message else f"{kind}: {message}".rstrip(": "))
     return "; ".join(messages) or None
 

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from sre_agent.commands.trace import build_trees, render_waterfall, trace
 from sre_agent.lab.aws.server import MotoServer, aws_env, client
-from sre_agent.tracing import MAX_DOCUMENT_BYTES, ApiEmitter, DaemonEmitter, NullTracer, Tracer, node_span, tracer_for
+from sre_agent.tracing.emitters import MAX_DOCUMENT_BYTES, ApiEmitter, DaemonEmitter
+from sre_agent.tracing.tracer import NullTracer, Tracer, node_span, tracer_for
 
 XRAY_TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 

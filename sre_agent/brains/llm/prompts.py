@@ -12,7 +12,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ...contracts import CATEGORIES, RootCauseCategory
-from ..offline.diagnosis import RULES
+from ..offline.diagnosis_rules import RULES
 from ..offline.kubernetes import ANALYZER_SIGNALS
 
 PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")

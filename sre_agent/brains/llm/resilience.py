@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage
 from pydantic import BaseModel, ValidationError
 
-from ...tracing import active_tracer
+from ...tracing.tracer import active_tracer
 from .caching import outgoing
 from .providers import ModelHandle
 from .repair import repair_request

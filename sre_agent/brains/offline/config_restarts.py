@@ -2,7 +2,7 @@
 restart stamp (`kubectl rollout restart`, a reloader), and a ConfigMap its pods read into env was written between the
 revision before and that restart -- env is read when a container starts, so the restart is when the edit took effect.
 When the trouble begins after that restart (releases.restart_brought_trouble), the edited ConfigMap is where the
-wrong value sits (ConfigBroughtIn on the ConfigMap; diagnosis.py weighs it)."""
+wrong value sits (ConfigBroughtIn on the ConfigMap; diagnosis_rules.py weighs it)."""
 
 from __future__ import annotations
 

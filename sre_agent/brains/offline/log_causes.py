@@ -1,6 +1,6 @@
 """Error lines that say their own cause (log_causes.yaml): a certificate that expired, a ServiceAccount the API
 refuses, a connection pool used up -- matched on a workload's new or surging error lines (logs.py) and read by the
-diagnosis as that workload's fault (diagnosis.py makes one rule per entry)."""
+diagnosis as that workload's fault (diagnosis_rules.py makes one rule per entry)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """When a release is the fault: a rollout tied to the symptom by its onset (the symptom began within
 ONSET_AFTER_CHANGE after the revision went live, or the revision live when it began), that changed what the pods run
 (image, env, config, command, volumes, resources), whose service got slower or began failing while its pods stay up --
-and whose failing calls do not go to a host outside the cluster. Read by the diagnosis rules (diagnosis.py)."""
+and whose failing calls do not go to a host outside the cluster. Read by the diagnosis rules (diagnosis_rules.py)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ What it does that a dict would not:
     (replicas default to 1, quantities become strings, a Deployment's selector must match its
     template, ...);
   * cascading deletes: a Namespace takes everything in it; an owner takes its dependents
-    (ownerReferences), as the garbage collector does with background propagation;
+    (ownerReferences, indexed in ownership.py), as the garbage collector does with background propagation;
   * change notification (`subscribe`) so the world model knows when to re-derive state.
 
 Isolation and speed come from one trick: every stored object is kept twice, as the parsed
@@ -29,49 +29,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .admission import admit_resize
 from .codec import canonical_order, dumps, format_time, loads
 from .defaulting import apply_defaults, canonicalize_quantities, normalize, prepare_for_create
 from .errors import ApiError
 from .identity import assign_cluster_ip, generate_name, uuid4
+from .listing import ListPage, NamespacedName, object_filter, one_page
+from .managed_fields import MANAGED_FIELDS_KINDS, managed_entry
+from .ownership import OwnerIndex
 from .resources import ResourceType, find_kind, stored_kinds
-from .selectors import SelectorError, parse_field_selector, to_label_selector
 from .validation import check_envelope, check_name, grows_claim, update_rules, validate, validate_quantity_maps
 
 log = logging.getLogger(__name__)
-
-
-# --- the store -------------------------------------------------------------------------------
-
-Key = tuple[str, str, str]  # (kind, namespace or "" for cluster-scoped, name)
-
-
-# The kinds whose writes the store stamps in metadata.managedFields, as kube-apiserver does for every kind: when a
-# ConfigMap, Secret or Service last changed shows nowhere else (no status, no rollout history) -- a Secret rotated
-# after its consumers started, a Service's ports moved under its callers are read from it. Other kinds carry their
-# history in generation, revisions and conditions (and their controllers' status writes would churn it).
-MANAGED_FIELDS_KINDS = frozenset({"ConfigMap", "Secret", "Service", "Ingress", "NetworkPolicy"})
-
-
-def _managed_entry(obj: dict, time: str) -> dict:
-    fields = {f"f:{key}": {} for key in ("data", "stringData", "binaryData", "spec") if key in obj}
-    return {"manager": "kubectl", "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"), "time": time,
-            "fieldsType": "FieldsV1", "fieldsV1": fields}
 
 
 @dataclass(slots=True)
 class _Entry:
     obj: dict  # private parsed copy: never mutated, never returned
     raw: bytes  # the same object serialised; readers parse it, lists join it
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    """What the HTTP layer needs to build a list response without re-serialising anything."""
-
-    items: list[bytes]
-    resource_version: str
-    continue_after: tuple[str, str] | None  # (namespace, name) of the last item when more remain
-    remaining: int
 
 
 class ObjectStore:
@@ -87,8 +62,7 @@ class ObjectStore:
         self._rng = random.Random(seed)  # uids and generated names are reproducible per seed
         self._rv = 0
         self._data: dict[str, dict[str, dict[str, _Entry]]] = {kind: {} for kind in stored_kinds()}
-        self._by_uid: dict[str, Key] = {}
-        self._dependents: dict[str, set[Key]] = {}  # owner uid -> keys of objects it owns
+        self._owners = OwnerIndex()
         self._subscribers: list[Callable[[str, dict], None]] = []
         self._next_cluster_ip = 10
 
@@ -114,18 +88,11 @@ class ObjectStore:
 
     def list_serialized(self, kind: str, namespace: str | None = None, label_selector: str | dict | None = None,
                         field_selector: str | None = None, *, limit: int | None = None,
-                        after: tuple[str, str] | None = None) -> ListPage:
+                        after: NamespacedName | None = None) -> ListPage:
         """Serialised items for the HTTP layer, optionally one page (`limit` items after `after`)."""
         with self.lock:
-            selected = self._select(kind, namespace, label_selector, field_selector)
-            if after is not None:
-                selected = [s for s in selected if s[0] > after]
-            remaining = 0
-            last: tuple[str, str] | None = None
-            if limit is not None and limit > 0 and len(selected) > limit:
-                remaining = len(selected) - limit
-                selected = selected[:limit]
-                last = selected[-1][0]
+            selected, last, remaining = one_page(self._select(kind, namespace, label_selector, field_selector),
+                                                 limit, after)
             return ListPage([e.raw for _, e in selected], str(self._rv), last, remaining)
 
     def counts(self) -> dict[str, int]:
@@ -204,18 +171,9 @@ class ObjectStore:
                 if causes:
                     raise ApiError.invalid(rtype.kind, rtype.group, new["metadata"]["name"], causes)
                 if rtype.kind == "PersistentVolumeClaim" and grows_claim(old.obj, new):
-                    self._admit_resize(new)
+                    class_name = new["spec"].get("storageClassName") or ""
+                    admit_resize(new, self.try_get("StorageClass", None, class_name) if class_name else None)
             return self._write(rtype, new, old, dry_run)
-
-    def _admit_resize(self, pvc: dict) -> None:
-        """The PersistentVolumeClaimResize admission plugin: a claim may grow only when dynamically provisioned
-        by a StorageClass that sets allowVolumeExpansion."""
-        name = pvc["spec"].get("storageClassName") or ""
-        sc = self.try_get("StorageClass", None, name) if name else None
-        if sc is None or not sc.get("allowVolumeExpansion"):
-            raise ApiError(403, "Forbidden", f'persistentvolumeclaims "{pvc["metadata"]["name"]}" is forbidden: only '
-                           "dynamically provisioned pvc can be resized and the storageclass that provisions the pvc "
-                           "must support resize")
 
     def update_status(self, obj: dict, *, dry_run: bool = False) -> dict:
         """Replace only .status; spec, labels and annotations stay as stored."""
@@ -279,25 +237,19 @@ class ObjectStore:
         return entry
 
     def _select(self, kind: str, namespace: str | None, label_selector: Any,
-                field_selector: str | None) -> list[tuple[tuple[str, str], _Entry]]:
+                field_selector: str | None) -> list[tuple[NamespacedName, _Entry]]:
         rtype = self._rtype(kind)
-        try:
-            labels = to_label_selector(label_selector)
-            fields = parse_field_selector(field_selector)
-        except SelectorError as exc:
-            raise ApiError.bad_request(str(exc)) from None
+        matches = object_filter(label_selector, field_selector)
         spaces = self._data[kind]
         if rtype.namespaced and namespace:
             chosen = [(namespace, spaces.get(namespace, {}))]
         else:
             chosen = sorted(spaces.items())
-        out: list[tuple[tuple[str, str], _Entry]] = []
-        check = not labels.empty or bool(fields.requirements)
+        out: list[tuple[NamespacedName, _Entry]] = []
         for ns, names in chosen:
             for name in sorted(names):
                 entry = names[name]
-                if check and not (labels.matches(entry.obj["metadata"].get("labels"))
-                                  and fields.matches(entry.obj)):
+                if matches is not None and not matches(entry.obj):
                     continue
                 out.append(((ns, name), entry))
         return out
@@ -353,34 +305,17 @@ class ObjectStore:
     def _commit(self, event: str, rtype: ResourceType, ns: str, new: dict, old: dict | None) -> dict:
         self._rv += 1
         if rtype.kind in MANAGED_FIELDS_KINDS:
-            new["metadata"]["managedFields"] = [_managed_entry(new, format_time(self.now()))]
+            new["metadata"]["managedFields"] = [managed_entry(new, format_time(self.now()))]
         new["metadata"]["resourceVersion"] = str(self._rv)
         new = canonical_order(new)
         raw = dumps(new)
         key = (rtype.kind, ns, new["metadata"]["name"])
         self._data[rtype.kind].setdefault(ns, {})[key[2]] = _Entry(new, raw)
         if old is not None:
-            self._unindex(key, old)
-        self._index(key, new)
+            self._owners.remove(key, old)
+        self._owners.add(key, new)
         self._notify(event, raw)
         return loads(raw)
-
-    def _index(self, key: Key, obj: dict) -> None:
-        meta = obj["metadata"]
-        self._by_uid[meta["uid"]] = key
-        for ref in meta.get("ownerReferences") or []:
-            if isinstance(ref, dict) and ref.get("uid"):
-                self._dependents.setdefault(ref["uid"], set()).add(key)
-
-    def _unindex(self, key: Key, obj: dict) -> None:
-        meta = obj["metadata"]
-        if self._by_uid.get(meta.get("uid")) == key:
-            del self._by_uid[meta["uid"]]
-        for ref in meta.get("ownerReferences") or []:
-            if isinstance(ref, dict) and ref.get("uid") in self._dependents:
-                self._dependents[ref["uid"]].discard(key)
-                if not self._dependents[ref["uid"]]:
-                    del self._dependents[ref["uid"]]
 
     def _notify(self, event: str, raw: bytes) -> None:
         for callback in list(self._subscribers):
@@ -398,7 +333,7 @@ class ObjectStore:
             self._data[rtype.kind].pop(ns, None)
         key = (rtype.kind, ns, name)
         uid = entry.obj["metadata"]["uid"]
-        self._unindex(key, entry.obj)
+        self._owners.remove(key, entry.obj)
         self._rv += 1
         self._notify("DELETED", entry.raw)
         if rtype.kind == "Namespace":
@@ -410,14 +345,14 @@ class ObjectStore:
         self._cascade_to_dependents(uid, propagation)
 
     def _cascade_to_dependents(self, uid: str, propagation: str) -> None:
-        for kind, ns, name in sorted(self._dependents.pop(uid, set())):
+        for kind, ns, name in sorted(self._owners.take_dependents(uid)):
             entry = self._data[kind].get(ns, {}).get(name)
             if entry is None:
                 continue
             dep_type = find_kind(kind)
             assert dep_type is not None
             refs = entry.obj["metadata"].get("ownerReferences") or []
-            alive = [r for r in refs if r.get("uid") != uid and r.get("uid") in self._by_uid]
+            alive = [r for r in refs if r.get("uid") != uid and r.get("uid") in self._owners]
             if propagation == "Orphan" or alive:
                 # the GC only deletes a dependent whose owners are all gone; otherwise it drops the ref
                 updated = loads(entry.raw)

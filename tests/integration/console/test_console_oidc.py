@@ -25,7 +25,7 @@ from uvicorn_thread import ThreadedUvicorn
 
 import sre_agent.chat.conversation.session as chat_session
 from sre_agent.app.options import RunOptions
-from sre_agent.app.settings import ServiceSettings
+from sre_agent.app.service_settings import ServiceSettings
 from sre_agent.chat.models import Answer
 from sre_agent.commands.serve import guard_settings
 from sre_agent.console.signin import code_challenge

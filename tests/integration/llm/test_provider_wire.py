@@ -23,7 +23,7 @@ from sre_agent.brains.llm.settings import LlmSettings
 from sre_agent.contracts import Incident, ToolCallRecord
 from sre_agent.graph.ports import ToolOutcome
 from sre_agent.graph.state import Budget, Investigation
-from sre_agent.tracing import Tracer
+from sre_agent.tracing.tracer import Tracer
 
 BEDROCK_MODEL = "eu.anthropic.claude-sonnet-4-6"
 ANTHROPIC_MODEL = "claude-sonnet-4-6"

@@ -18,7 +18,7 @@ from sns_fakes import OTHER_TOPIC, TOPIC, SigningIdentity, StandIn, notification
 from uvicorn_thread import ThreadedUvicorn
 
 from sre_agent.app.options import RunOptions
-from sre_agent.app.settings import ServiceSettings
+from sre_agent.app.service_settings import ServiceSettings
 from sre_agent.commands.serve import guard_settings
 from sre_agent.service.api import build_app
 from sre_agent.service.core import IncidentService

@@ -23,7 +23,7 @@ from waiting import until
 import sre_agent.chat.conversation.session as chat_session
 import sre_agent.service.core as service_core
 from sre_agent.app.options import RunOptions
-from sre_agent.app.settings import ServiceSettings
+from sre_agent.app.service_settings import ServiceSettings
 from sre_agent.chat.models import Answer, Turn
 from sre_agent.commands.serve import guard_settings
 from sre_agent.service.api import build_app

@@ -29,7 +29,7 @@ def test_the_wait_for_an_approvers_answer_is_a_wait_span_in_the_runs_trace(monke
     from types import SimpleNamespace
 
     from sre_agent.app import runs
-    from sre_agent.tracing import Tracer
+    from sre_agent.tracing.tracer import Tracer
 
     class Kept:
         description = "kept in memory"

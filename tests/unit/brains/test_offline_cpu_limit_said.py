@@ -1,11 +1,11 @@
-"""A throttled workload's diagnosis says the CPU limit it is held to (brains/offline/diagnosis.py _cpu_limit_said): the
+"""A throttled workload's diagnosis says the CPU limit it is held to (brains/offline/rule_conditions.py cpu_limit_said): the
 number the fix changes, from its last rollout's record -- with what it was before -- else from its spec."""
 
 from __future__ import annotations
 
 import pytest
 
-from sre_agent.brains.offline.diagnosis import _cpu_limit_said
+from sre_agent.brains.offline.rule_conditions import cpu_limit_said
 from sre_agent.contracts import Finding
 
 W = "imaging/Deployment/viewer"
@@ -24,7 +24,7 @@ def finding(signal: str, **details) -> Finding:
     ([finding("WorkloadSpec", cpu_limit=None)], ""),  # no limit known: nothing said
 ])
 def test_the_limit_a_throttled_workload_is_held_to_is_said(findings, said):
-    assert _cpu_limit_said(W, findings) == said
+    assert cpu_limit_said(W, findings) == said
 
 
 @pytest.mark.parametrize("previous, now, dropped", [
@@ -33,6 +33,6 @@ def test_the_limit_a_throttled_workload_is_held_to_is_said(findings, said):
     ({"cpu": "300m"}, {"cpu": "300m"}, False),
 ])
 def test_an_autoscaler_that_cannot_compute_is_the_rollout_that_dropped_the_requests(previous, now, dropped):
-    from sre_agent.brains.offline.diagnosis import _requests_dropped
+    from sre_agent.brains.offline.rule_conditions import requests_dropped
     rollout = finding("RecentRollout", revision=2, requests=now, previous_requests=previous)
-    assert _requests_dropped(W, [rollout]) is dropped
+    assert requests_dropped(W, [rollout]) is dropped

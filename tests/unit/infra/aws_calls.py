@@ -19,7 +19,7 @@ SOURCES = {
                     *sorted(p for p in (ROOT / "mcp_servers" / "ssm").rglob("*.py") if p.name not in ("publish.py", "admin.py")),
                     *sorted((ROOT / "mcp_servers" / "common").rglob("*.py"))],
     "service": [ROOT / "sre_agent" / "service" / "sqs.py", ROOT / "sre_agent" / "app" / "notify" / "channels.py",
-                ROOT / "sre_agent" / "tracing.py"],
+                ROOT / "sre_agent" / "tracing" / "emitters.py"],
 }
 SERVICES = ("cloudwatch", "logs", "xray", "ssm", "sqs", "sns")
 # Matches that are not AWS calls, and why.

@@ -11,7 +11,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from sre_agent.app.settings import ServiceSettings
+from sre_agent.app.service_settings import ServiceSettings
 from sre_agent.commands.serve import guard_settings
 from sre_agent.console.session import SESSION_S, Identity, SessionKeys
 from sre_agent.console.signin import (

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from sre_agent.app.options import RunOptions
-from sre_agent.app.settings import ServiceSettings
+from sre_agent.app.service_settings import ServiceSettings
 from sre_agent.chat.conversation.graph import ChatContext, pinned_for
 from sre_agent.chat.models import Answer, ApprovalRequest
 from sre_agent.contracts import DEFAULT_GROUP_ROLES, Person
