@@ -73,6 +73,10 @@ LIFECYCLE_STATES = ("decommissioned", "decommissioning", "retired", "retiring", 
 # (past tense only: "maintenance-end: 02:00Z" is when a window ends, not that it has)
 CLOSING_WORDS = ("closed", "ended", "over", "completed", "finished", "done", "lifted", "resolved")
 CLOSED_PHRASE = re.compile(r"\b(?:closed|ended|over|complete(?:d)?|finished|done|lifted|resolved)\b", re.I)
+# ... unless said of what is still to come or not yet so: "keep new pods off until done", "not finished", "once resolved"
+NOT_YET_CLOSED = re.compile(r"\b(?:until|till|til|unless|once|when|before|after|not(?:\s+yet)?|isn'?t|is\s+not|"
+                            r"aren'?t|wasn'?t|never|yet\s+to\s+be)\s+(?:it\s+|it'?s\s+|is\s+|are\s+|be\s+|been\s+|the\s+"
+                            r"\w+\s+(?:is\s+)?)?$", re.I)
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b")
 MAX_VALUE = 200  # a recorded intent is a line, quoted as such
 
@@ -146,9 +150,11 @@ def recorded_intent(resource: str, metadata: dict[str, Any] | None) -> list[Inte
 
 
 def _closes(intent: Intent) -> bool:
-    """A maintenance record that says the window is over ("x/maintenance-closed: FIN-MW-0912 closed, verified")."""
+    """A maintenance record that says the window is over ("x/maintenance-closed: FIN-MW-0912 closed, verified") --
+    never one that says when it will be ("keep new pods off until done")."""
+    said_closed = any(not NOT_YET_CLOSED.search(intent.value[:m.start()]) for m in CLOSED_PHRASE.finditer(intent.value))
     return intent.signal == "maintenance" and bool(
-        _words(intent.key) & set(CLOSING_WORDS) or CLOSED_PHRASE.search(intent.value) and re.search(TICKET, intent.value))
+        _words(intent.key) & set(CLOSING_WORDS) or said_closed and re.search(TICKET, intent.value))
 
 
 def _without_closed_holds(found: list[Intent]) -> list[Intent]:

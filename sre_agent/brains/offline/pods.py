@@ -184,6 +184,8 @@ async def _tainted_nodes(taints: list[tuple[str, str]], workload: str, calls: Ca
     for key, value in dict.fromkeys((k.strip(), v.strip()) for k, v in taints):
         carried = [(node["name"], t) for node in items for t in node.get("taints") or []
                    if parse_taint(t)[0] == key and parse_taint(t)[1] in (value, "")]
+        if selector:  # a node the pods' nodeSelector never picks keeps them off nothing: its taint is not why they wait
+            carried = [(n, t) for n, t in carried if n in {e["name"] for e in eligible}]
         if not carried:
             continue
         hosts = {n for n, _ in carried}

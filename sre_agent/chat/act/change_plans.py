@@ -106,9 +106,11 @@ def _containers(obj: dict) -> list[dict]:
 DRAIN = re.compile(r"\bdrain", re.IGNORECASE)
 
 
-def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None) -> Plan | str:
+def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None,
+             declared_ports: frozenset[str] = frozenset()) -> Plan | str:
     """The action a change request asks for on `rid` (whose current object is `obj`), or why it cannot be
-    pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble."""
+    pinned from what was said. `troubled`: (container, what its pods say of it) for the container in trouble;
+    `declared_ports`: the port names a Service's pods declare (what a targetPort said by name may be)."""
     troubled_name = troubled[0] if troubled else None
     namespace, kind, name = parse_resource_id(rid)
     ns = namespace or ""
@@ -172,7 +174,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
     if verb == "pull_secret":
         return pull_secret_plan(question, rid, obj)
     if verb == "port" and kind == "Service":
-        return _with_tool("set_service_target_port", service_port_plan(question, rid, obj), question)
+        return _with_tool("set_service_target_port", service_port_plan(question, rid, obj, declared_ports), question)
     if verb == "probe":
         pod_spec = pod_spec_of(kind, obj)
         question = probe_named(question, pod_spec)  # "the probe timeouts": the probe the containers have, liveness first

@@ -5,11 +5,17 @@ pinned as its command for a human to run -- said as the investigation's fix, nev
 from __future__ import annotations
 
 from ..answer.diagnosis_text import fix_step
+from ..answer.grounded_search import carried, concepts_of
 from ..ask import Ask
 from ..models import Answer
 from ..understand.followups import pin_command
 from .plans import BY_HAND, Plan
 from .said_values import values_not_carried
+
+# the words a request is said with, whatever it changes: "make it work again" asks for the fix found, whole
+REQUEST_WORDS = {"fix", "make", "work", "working", "again", "patch", "set", "put", "change", "update", "point", "use",
+                 "back", "please", "raise", "lower", "bump", "apply", "sort", "right", "properly", "correct", "repair",
+                 "restart", "roll", "redeploy"}  # (the restart that brings a fix in is part of it)
 
 
 async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
@@ -23,6 +29,14 @@ async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:
         whole = [c for c in commands if c.startswith("kubectl ")]
         if whole:
             command = " && ".join(whole)
+            named = [r.rsplit("/", 1)[-1] for r in (rid, about) if r]
+            words = {w: f for w, f in concepts_of(ask.question, named).items() if w not in REQUEST_WORDS}
+            diagnosis = ask.last_diagnosis or {}
+            fault = f"{diagnosis.get('summary') or ''} {str(diagnosis.get('category') or '').replace('_', ' ')}"
+            if words and not carried(words, f"{step} {command} {fault}"):  # of the fix, or of the fault it clears
+                # words of their own that the fix found never says ("raise the alarm threshold so reloads stop paging"):
+                # another change than this one -- never pinned in its place
+                return None
             # a value the request says that the fix found does not carry ("make it 5s" beside a fix setting 10): the
             # words ask for another change than the one found -- never pinned as if they had asked for this one
             if dropped := values_not_carried(ask.question, Plan(BY_HAND, {"command": command}, step, command)):

@@ -78,14 +78,21 @@ def env_change(question: str) -> tuple[str, str | None] | None:
     return match.group("var"), value
 
 
-def service_port_plan(question: str, rid: str, service: dict) -> tuple[str, dict[str, Any], str, str, str] | str:
-    """(change, args, kubectl, precondition, note) for "point the svc back at 8080", or why it cannot be pinned."""
+def service_port_plan(question: str, rid: str, service: dict,
+                      declared: frozenset[str] = frozenset()) -> tuple[str, dict[str, Any], str, str, str] | str:
+    """(change, args, kubectl, precondition, note) for "point the svc back at 8080", or why it cannot be pinned.
+    `declared`: the port names the Service's pods declare -- a name said is one of them ("fix the service to point at
+    web": web, never the word "point"); unknown (empty), the first name said."""
     namespace, _, name = parse_resource_id(rid)
     ports = (service.get("spec") or {}).get("ports") or []
     matches = list(PORT_TARGET.finditer(question))  # a number said wins over a name ("to 10000" after "targetport")
-    match = next((m for m in matches if m.group("port").isdigit()), matches[0] if matches else None)
+    named = [m for m in matches if not m.group("port").isdigit()]
+    match = next((m for m in matches if m.group("port").isdigit()), None) or \
+        next((m for m in named if not declared or m.group("port") in declared), None)
     if not ports:
         return f"{rid} has no ports to point anywhere"
+    if match is None and named and declared:
+        return f"Say the port to point {rid} at: its pods declare {', '.join(sorted(declared))}"
     if match is None:
         return f"Say the port to point {rid} at (a number, or a container port's name); now: " + \
             ", ".join(f"{p.get('port')}->{p.get('targetPort', p.get('port'))}" for p in ports)

@@ -9,7 +9,7 @@ import re
 from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
-from ..understand.references import owner_of, parse_resource_id
+from ..understand.references import owner_of, parse_resource_id, workload_of_service
 from .hand_edits import PORT_TARGET, config_sources, env_change, held_key_said
 from .node_plans import TAINT_SAID
 
@@ -155,3 +155,15 @@ def another_named(ask: Ask, name: str) -> str | None:
     if not joined or name not in head:
         return None
     return next((w for w in re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", tail.lower()) if w != name), None)
+
+
+async def declared_port_names(ask: Ask, service: str) -> frozenset[str]:
+    """The container port names the pods behind Service `service` declare (its workload's template): what a targetPort
+    said by name can be. Empty when its workload is not found."""
+    workload = await workload_of_service(ask, service)
+    if workload is None:
+        return frozenset()
+    namespace, kind, name = parse_resource_id(workload)
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    template = pod_spec_of(kind, (described.data or {}).get("object") or {})
+    return frozenset(str(p["name"]) for c in template.get("containers") or [] for p in c.get("ports") or [] if p.get("name"))

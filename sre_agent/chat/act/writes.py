@@ -39,6 +39,7 @@ from .rollback import not_the_cause_of, rollback_request
 from .service_plans import selector_plan
 from .targets import (
     another_named,
+    declared_port_names,
     key_holder,
     mounted_claim,
     only_member_claim,
@@ -119,7 +120,8 @@ async def write_request(ask: Ask) -> Answer:
     question = with_untolerated_taint(ask, with_declared_port(ask, rid, verb), verb)
     troubled = await troubled_container(ask, rid) if verb == "resources" and kind in WORKLOADS else None
     plan = typed_plan(ask.question, rid) if typed_write(ask.question) else await selector_plan(ask, rid, obj) \
-        if kind == "Service" and verb == "selector" else plan_for(question, rid, obj, troubled)
+        if kind == "Service" and verb == "selector" else plan_for(
+            question, rid, obj, troubled, await declared_port_names(ask, rid) if kind == "Service" and verb == "port" else frozenset())
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)

@@ -173,3 +173,18 @@ def test_a_disk_pressure_taint_puts_the_root_cause_on_the_writer_whose_rollout_c
                        severity="info", details={"changed": changed, "revision": 2}, evidence=["ev-3"])] if changed else []
     chosen = best(hypotheses([finding("FailedScheduling"), finding("FailedScheduling"), taint, writer, *rollout]))
     assert chosen is not None and (chosen.category, chosen.resource) == (category, resource)
+
+
+def test_a_taint_on_a_node_the_pods_selector_never_picks_is_not_why_they_wait():
+    import asyncio
+
+    from sre_agent.brains.offline.calls import Calls
+    from sre_agent.brains.offline.pods import _tainted_nodes
+    from tests.unit.brains.test_offline_kubernetes_targets import Scripted
+
+    general = node("g1", "general", "1a", "maint=true:NoSchedule")  # one general node under maintenance
+    tools = Scripted({("get_resources", "Node"): {"items": [MEDIA, general, node("g2", "general", "1a")]},
+                      ("get_resources", "Pod"): {"items": []}})
+    calls = Calls(tools, "kubernetes", "offline")
+    asyncio.run(_tainted_nodes([("maint", "true")], "v/Deployment/rec", calls, "v", pending_pod({"pool": "media"}, MADE_FOR_MEDIA)))
+    assert [f.details["nodes"] for f in calls.findings if f.signal == "UntoleratedTaint"] == [["m1"]]  # never g1

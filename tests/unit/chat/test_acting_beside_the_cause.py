@@ -554,3 +554,17 @@ def test_the_fix_found_is_pinned_whole_its_edit_and_the_restart_that_brings_it_i
     ask.investigate = investigate
     pinned = asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal"))
     assert pinned is not None and pinned.approval.how_to_approve == [" && ".join(commands[:2])]  # never the comment
+
+
+def test_words_of_their_own_the_fix_found_never_says_are_another_change_never_pinned_in_its_place():
+    from sre_agent.chat.act.found_fix import found_fix
+
+    async def investigate(question, rid):
+        return {"diagnosis": ENDPOINT, "proposed_fixes": [{"resource": "public/ConfigMap/portal-config", "summary": "set it",
+                                                           "commands": ["kubectl -n public edit configmap portal-config"]}]}
+    ask = _ask("raise the alarm threshold so reloads stop paging", ENDPOINT)
+    ask.investigate = investigate
+    assert asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal")) is None
+    ask = _ask("make it work again", ENDPOINT)  # a plea for the fix, in words that name no other change
+    ask.investigate = investigate
+    assert asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal")) is not None

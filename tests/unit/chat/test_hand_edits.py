@@ -112,3 +112,12 @@ def test_an_env_value_is_read_where_it_is_said(question, expected):
 ])
 def test_a_value_said_as_yaml_or_a_shell_writes_it_is_the_text_inside_its_quotes(question, said):
     assert env_change(question) == said
+
+
+def test_a_target_port_said_by_name_is_one_the_pods_declare_never_a_word_of_the_request():
+    service = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    plan = service_port_plan("fix the service to point at web", "portal/Service/farmer-portal", service,
+                             frozenset({"web", "metrics"}))
+    assert not isinstance(plan, str) and plan[1]["target_port"] == "web"
+    asked = service_port_plan("fix the service to point at web", "portal/Service/farmer-portal", service, frozenset({"www"}))
+    assert isinstance(asked, str) and asked.startswith("Say the port") and "www" in asked

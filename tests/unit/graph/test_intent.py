@@ -237,3 +237,15 @@ def test_an_outage_its_owner_declares_is_off_for_a_while_never_a_retirement():
     named = recorded_intent("grid/Deployment/outage-map", {"annotations": {
         "kubernetes.io/change-cause": "outage-map 2.1.0 (GRID-12: feeder colours)"}})
     assert not for_a_while(named)  # a name with "outage" in it says nothing of a window
+
+
+@pytest.mark.parametrize("note, held", [
+    ("PLAT-2240: EBS volume check, keep new pods off until done", True),  # when it will end: still in force
+    ("OPS-41 drain until the window is over", True),
+    ("OPS-42 kernel patch, not finished yet", True),
+    ("MNT-2291 done: instance moved to new host, uncordoned (p.osei)", False),  # said over, with its ticket
+    ("FIN-MW-0912 closed, verified", False),
+])
+def test_a_maintenance_note_that_says_when_it_will_end_still_holds_one_that_says_it_ended_does_not(note, held):
+    intents = recorded_intent("Node/wm-general-1", {"annotations": {"acme.io/maintenance": note}})
+    assert bool(intents) is held
