@@ -257,6 +257,9 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 "failed": status.get("failed", 0), "created": meta.get("creationTimestamp"),
                 # how long it ran, and how it was split (what a CronJob's runs are compared by: "twice as long")
                 "started": status.get("startTime"), "completed": status.get("completionTime"),
+                # a failed run has no completionTime: when it was given up on is its Failed condition's time
+                **({"failed_at": failed_at} if (failed_at := next((c.get("lastTransitionTime") for c in status.get(
+                    "conditions") or [] if c.get("type") == "Failed" and c.get("status") == "True"), None)) else {}),
                 "parallelism": spec.get("parallelism"), "completions": spec.get("completions"),
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
                 "containers": _container_names((spec.get("template") or {}).get("spec") or {}),  # get jobs -o wide

@@ -186,7 +186,7 @@ OOM_ASKED = re.compile(r"\boom\s*-?\s*kill\w*|\boom\b|\bout\s+of\s+memory\b", re
 SIBLING_ASKED = re.compile(r"\b(old|older|other|new|newer|remaining|surviving|last|previous)\b", re.IGNORECASE)
 
 
-NO_ENDPOINTS = "the Service has no ready endpoints"
+NO_ENDPOINTS = "the Service has no ready endpoints (ENDPOINTS <none>)"  # (as kubectl get endpoints prints it)
 
 
 @handles("status", "placement", "rollout_state", needs=("kubernetes", "cloudwatch"))

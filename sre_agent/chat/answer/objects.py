@@ -10,7 +10,7 @@ from ...contracts import parse_resource_id
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.names import best_names
-from ..understand.references import kind_of
+from ..understand.references import kind_of, workload_of_service
 from .health import status
 from .logs import ERROR_LINE, pod_logs
 from .pods import pod_trouble, requests_and_limits, workload_pods
@@ -65,8 +65,10 @@ async def _previous_revision(ask: Ask, namespace: str, kind: str, name: str) -> 
         details += [f"from now (revision {current.get('revision')}) to then: {line}" for line in template_diff(then, now)]
         details += [f"then, {line}" for line in requests_and_limits(then.get("spec") or {})]
     tags = ", ".join(str(i).rsplit(":", 1)[-1] for i in before.get("images") or [] if i)
+    cause = f" -- the current one came with '{current['change_cause']}'" if current.get("change_cause") else ""
     return ask.answer(f"Before the current revision {current.get('revision')}, {ask.resource} ran revision "
-                      f"{before.get('revision')}: {', '.join(str(i) for i in before.get('images') or [])} (version {tags})",
+                      f"{before.get('revision')}: {', '.join(str(i) for i in before.get('images') or [])} (version {tags})"
+                      + cause,
                       status="answered", details=details,
                       next_steps=["Ask 'is it safe to roll it back?' for whether that revision was good."])
 
@@ -111,6 +113,9 @@ async def version(ask: Ask) -> Answer:
                               f"{', '.join(str(i) for i in last.get('images') or [])}: its last such run "
                               f"{last.get('name')} ended {run_state(last)}", status="answered",
                               details=[run_line(j) for j in reversed(kept)][:8])
+    if BEFORE.search(ask.question) and kind == "Service" and (runner := await workload_of_service(ask, ask.resource or "")):
+        ask.resource = runner  # "what version ran before" about a Service: its workload's revisions
+        namespace, kind, name = parse_resource_id(runner)
     if BEFORE.search(ask.question) and kind in WORKLOADS and namespace:
         if (previous := await _previous_revision(ask, namespace, kind, name)) is not None:
             return previous

@@ -151,6 +151,8 @@ async def property_of(ask: Ask) -> Answer:
         target = (obj.get("spec") or {}).get("externalName")
         return ask.answer(f"{rid} is of type {own_type}" + (f", pointing at {target}" if target else ""),
                           status="answered", next_steps=["Say 'more' for all its facts."])
+    if LISTEN_ASKED.search(ask.question) and (listening := await _listening(ask, rid, kind, obj)) is not None:
+        return listening  # "what port does the app actually listen on": its containers' ports, not the Service's
     if kind in ("Deployment", "StatefulSet") and REPLICA_BOUND.search(ask.question) and (
             bounds := await _autoscaled_between(ask, rid)) is not None:
         return bounds  # "what is the maximum number of replicas": its autoscaler's bound, not the count now
@@ -176,6 +178,7 @@ async def property_of(ask: Ask) -> Answer:
                               next_steps=["Say 'more' for all its facts."])
     if not fields and (grepped := GREPPED.match(ask.question)) and (events := await _events_saying(ask, rid, grepped.group(1))):
         # "describe pod -l app=x | grep FailedScheduling": no field of that name -- the describe's Events section has it
+        events = sorted(events, key=len, reverse=True)  # the line that says most first: "Failed to pull ...: not found"
         return ask.answer(f"{rid}'s events with '{grepped.group(1)}': {events[0]}", status="answered", details=events[1:6],
                           resources=[rid], next_steps=[f"Ask 'why is {parse_resource_id(rid)[2]} failing?' for the root cause."])
     keys = {line.rstrip(":").rsplit(".", 1)[-1].split("[")[0].lower() for line in fields if not line.startswith(" ")}
@@ -194,6 +197,32 @@ async def property_of(ask: Ask) -> Answer:
 
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+LISTEN_ASKED = re.compile(r"\blisten\w*\b|\bcontainer\s*ports?\b", re.IGNORECASE)
+
+
+async def _listening(ask: Ask, rid: str, kind: str, obj: dict) -> Answer | None:
+    """The ports the containers behind `rid` declare (a Service's: its workload's), beside what the Service targets."""
+    runner, runner_obj = rid, obj
+    if kind == "Service":
+        if (workload := await workload_of_service(ask, rid)) is None:
+            return None
+        runner = workload
+        runner_obj = ((await describe(ask, workload)).data or {}).get("object") or {}
+    elif kind not in (*WORKLOADS, "Pod"):
+        return None
+    spec = pod_spec_of(parse_resource_id(runner)[1], runner_obj)
+    ports = [f"{c.get('name')}: {p.get('name') + ' ' if p.get('name') else ''}{p.get('containerPort')}/{p.get('protocol', 'TCP')}"
+             for c in spec.get("containers") or [] for p in c.get("ports") or []]
+    if not ports:
+        return None
+    targets = [f"{p.get('port')} -> {p.get('targetPort', p.get('port'))}" for p in (obj.get("spec") or {}).get("ports") or []] \
+        if kind == "Service" else []
+    return ask.answer(f"{runner}'s containers listen on {'; '.join(ports)}" +
+                      (f" (the Service {rid} targets {', '.join(targets)})" if targets else ""),
+                      status="answered", resources=[runner, rid] if runner != rid else [rid],
+                      next_steps=["Say 'more' for all its facts."])
+
+
 GREPPED = re.compile(r"^what is the (.+?) field of ")  # kubectl_speak's reading of "describe X | grep WORD"
 
 

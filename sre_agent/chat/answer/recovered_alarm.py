@@ -4,9 +4,11 @@ all carry the one fact the on-call needs: what ran, went down or scaled in that 
 
 Read from the alarm's own history (its last ALARM -> OK) and, in that window, the cluster's record of what was active:
 Jobs that ran through it (a load test, a migration, a backfill -- a run that ended as the alarm cleared first), nodes
-that changed state (NotReady / Ready, cordoned), and autoscalers that scaled; each with the notes people left on it (a
+that changed state (NotReady / Ready, cordoned), rollouts (one that began as the alarm fired first) and autoscalers
+that scaled; each with the notes people left on it (a
 ticket, who, why). Only time overlap is read -- never names: a Job whose run overlaps the episode is said as running
-then, and one whose end meets the recovery as ending with it; nothing is called the cause."""
+then, one whose end meets the recovery as ending with it, a rollout whose start meets the firing as beginning with
+it; nothing is called the cause."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ MEETS = timedelta(minutes=5)  # an end this close to the recovery "ends with it"
 NODE_REASONS = ("NodeNotReady", "NodeReady", "NodeNotSchedulable", "NodeSchedulable", "Rebooted", "NodeHasDiskPressure",
                 "NodeHasMemoryPressure")
 RESCALE = "SuccessfulRescale"
+ROLLOUT = "ScalingReplicaSet"  # the deployment controller's step of a rollout: a release or a restart
 MAX_SAID = 3  # activities said in the line; the rest are in the evidence
 # answers that already explain a fault, ask a question back, or pin an action: no episode beside them
 NOT_BESIDE = ("needs_subject", "approval_required", "needs_llm", "unknown")
@@ -66,7 +69,7 @@ async def _jobs(ask: Ask, episode: Episode) -> list[tuple[str, str, bool]]:
     listed = await ask.call("kubernetes", "get_resources", {"kind": "Job"})
     found = []
     for job in (listed.data or {}).get("items") or []:
-        started, ended = parse_time(job.get("started")), parse_time(job.get("completed"))
+        started, ended = parse_time(job.get("started")), parse_time(job.get("completed") or job.get("failed_at"))
         if started is None or started > episode.cleared or (ended or datetime.now(UTC)) < episode.fired - LEAD:
             continue
         meets = ended is not None and abs(ended - episode.cleared) <= MEETS
@@ -90,6 +93,12 @@ async def _cluster_events(ask: Ask, episode: Episode) -> list[tuple[str, str, bo
             rid = f"Node/{name}"
             meets = reason in ("NodeReady", "NodeSchedulable") and abs(when - episode.cleared) <= MEETS
             found[rid] = (rid, f"node {name}: {reason} at {_hhmm(when)}" + (", as the alarm cleared" if meets else ""), meets)
+        elif reason == ROLLOUT and kind in ("Deployment", "StatefulSet") and f"{event.get('namespace')}/{kind}/{name}" not in found:
+            # a rollout (a release, a restart) whose first step was as the alarm fired: a page during a planned reload
+            rid = f"{event.get('namespace')}/{kind}/{name}"
+            starts = abs(when - episode.fired) <= MEETS
+            found[rid] = (rid, f"{kind} {name} rolled out at {_hhmm(when)}" + (", as the alarm fired" if starts else ""),
+                          starts)
         elif reason == RESCALE and kind == "HorizontalPodAutoscaler":
             rid = f"{event.get('namespace')}/HorizontalPodAutoscaler/{name}"
             found.setdefault(rid, (rid, f"HPA {name} rescaled at {_hhmm(when)}: {str(event.get('message') or '')[:80]}",
@@ -98,10 +107,16 @@ async def _cluster_events(ask: Ask, episode: Episode) -> list[tuple[str, str, bo
 
 
 async def _notes(ask: Ask, rid: str) -> list[str]:
+    """The people's notes on `rid`; for a workload that rolls out by Recreate, that too (it serves nothing while it
+    rolls: a restart is a short outage)."""
     namespace, kind, name = parse_resource_id(rid)
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
                                                           "events_limit": 0})
-    return peoples_notes((described.data or {}).get("object") or {}, prose_only=True)
+    obj = (described.data or {}).get("object") or {}
+    recreate = ((obj.get("spec") or {}).get("strategy") or {}).get("type") == "Recreate"
+    return [*peoples_notes(obj, prose_only=True),
+            *(["strategy Recreate: every old pod stops before a new one is ready, so a rollout is a short outage"]
+              if recreate else [])]
 
 
 async def while_it_fired(ask: Ask) -> tuple[list[str], list[str]]:

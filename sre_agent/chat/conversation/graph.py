@@ -85,6 +85,7 @@ from ..understand.missing import alarm_names, not_found, said_not_existing
 from ..understand.namespaces_said import namespace_named, namespaces
 from ..understand.references import WRITE_FORMS, resolve
 from ..understand.requests import read_as_request
+from ..understand.spelling import consent_stripped
 from ..understand.tickets import ticket_holder, ticket_in, ticket_undone
 
 if TYPE_CHECKING:  # the LLM chat (and its provider SDKs) loads only when a session asks for an LLM brain
@@ -207,7 +208,7 @@ async def answer_question(ask: Ask) -> Answer:
 
 
 async def answer_node(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
-    question = state.get("question", "")
+    question = consent_stripped(state.get("question", ""))  # "go ahead: patch svc x ...": the request, not the consent
     question = ticket_undone(question) or question  # "undo LC-402 on X": a ticket is no object's name
     if (spoken := translate(question)) is not None:  # "get pods -n ops": kubectl's grammar, said as a question
         question = spoken.question

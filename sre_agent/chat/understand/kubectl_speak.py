@@ -63,7 +63,7 @@ GREP = re.compile(r"\s*(?:e?grep)\s+(?:-\S+\s+(?:\d+\s+)?)*(?P<word>'[\w. -]+'|\
 JSONPATH_FIELD = re.compile(r"^(?:jsonpath|custom-columns)=.*?(?:\.(?P<parent>[A-Za-z][\w-]*))?"
                             r"\.(?P<field>[A-Za-z][\w-]*(?:\\\.[\w/-]+)*)(?:\[[^\]]*\])?\s*\}?['\"]?\s*$")
 JSONPATHS = re.compile(r"\{\.([A-Za-z][\w.\\/-]*(?:\[[^\]]*\])?)\}")  # each {.a.b} of a jsonpath with several
-SHARED_LEAVES = ("cpu", "memory", "storage", "path", "port", "name", "value", "image")
+SHARED_LEAVES = ("cpu", "memory", "storage", "path", "port", "name", "value", "image", "type", "key", "status", "effect", "mode")
 
 
 class KubectlQuestion(BaseModel):

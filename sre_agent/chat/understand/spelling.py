@@ -89,3 +89,17 @@ def _respelled(typed: str) -> str:
         return typed
     near = [word for word in vocabulary if 0 <= len(word) - len(typed) <= 1 and _slip(typed, word)]
     return near[0] if len(near) == 1 else typed
+
+
+# A consent or acknowledgement said before the request, set off by punctuation: "go ahead: patch svc x targetPort to
+# web", "ok, fine - restart it", "yes; scale it to 3". What follows is the question; the consent is its tone.
+_CONSENT_WORD = (r"(?:ok(?:ay)?|yes|yep|yeah|fine|alright|all\s+right|sure|right|cool|great|perfect|agreed|understood|got\s+it|"
+                 r"makes\s+sense|thanks|ty|go\s+ahead|do\s+it|then|so|well)")
+_CONSENT = re.compile(rf"^\W*(?:{_CONSENT_WORD}(?:\s+{_CONSENT_WORD})*\s*(?:[:,;!.]|\s-+|\s—)\s*)+", re.IGNORECASE)
+
+
+def consent_stripped(question: str) -> str:
+    """The question without the consent said before it ("go ahead: patch ..." -> "patch ..."); as typed when nothing
+    of two words or more follows it ("ok, do it" stays: the consent is the question)."""
+    rest = _CONSENT.sub("", question, count=1)
+    return rest if rest != question and len(rest.split()) >= 2 and not re.match(r"^\W*do\s+it\b", rest, re.I) else question

@@ -89,3 +89,25 @@ def test_describe_leads_with_the_container_in_trouble_its_spec_under_its_state()
     workload = ["0/3 ready", "container app: limits {'memory': '1Gi'}", "container envoy: limits {'memory': '256Mi'}",
                 "ns/Pod/gw-1: OOMKilled -- Container envoy is in CrashLoopBackOff (exit code 137)"]
     assert containers_first(workload)[1] == "container envoy: limits {'memory': '256Mi'}"
+
+
+def test_what_a_service_s_app_listens_on_is_its_workload_s_container_ports_beside_what_the_service_targets():
+    import asyncio
+
+    from sre_agent.chat.answer.properties import _listening
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    deployment = {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
+        {"name": "portal", "ports": [{"name": "web", "containerPort": 8080}]}]}}}}
+    service = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    class Found(Cluster):  # find_resource's exact match of the Service's name among the workloads
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            if tool == "find_resource":
+                outcome.data = {"matches": [{"resource": "portal/Deployment/farmer-portal", "exact": True}]}
+            return outcome
+    tools = Found({}, {"farmer-portal": deployment})
+    question = "what port number does the app actually listen on"
+    ask = Ask(question=question, recognised=recognise(question), tools=tools)
+    answer = asyncio.run(_listening(ask, "portal/Service/farmer-portal", "Service", service))
+    assert answer is not None and "portal: web 8080/TCP" in answer.headline and "targets 80 -> http" in answer.headline

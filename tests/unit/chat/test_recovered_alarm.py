@@ -26,8 +26,9 @@ def at(minutes_ago: int) -> str:
 class World:
     parameters: dict = {}
 
-    def __init__(self, state="OK", cleared=45, jobs=(), events=(), notes=None):
+    def __init__(self, state="OK", cleared=45, jobs=(), events=(), notes=None, specs=None):
         self.state, self.cleared, self.jobs, self.events, self.notes = state, cleared, list(jobs), list(events), notes or {}
+        self.specs = specs or {}
 
     async def call(self, agent, server, tool, args, brain="offline"):
         record = ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True)
@@ -40,7 +41,8 @@ class World:
         elif tool == "get_resources":
             data = {"items": self.jobs if args["kind"] == "Job" else self.events}
         elif tool == "describe":
-            data = {"object": {"metadata": {"annotations": self.notes.get(args["name"], {})}}}
+            data = {"object": {"metadata": {"annotations": self.notes.get(args["name"], {})},
+                               "spec": self.specs.get(args["name"], {})}}
         return ToolOutcome(record=record, data=data)
 
 
@@ -48,6 +50,8 @@ LOAD_TEST = {"namespace": "qa", "name": "soak-lt9", "started": at(60), "complete
 NIGHTLY = {"namespace": "ops", "name": "rollup-1", "started": at(53), "completed": at(50), "cronjob": "rollup"}
 EARLIER = {"namespace": "ops", "name": "backfill", "started": at(170), "completed": at(150)}
 NODE_BACK = {"reason": "NodeReady", "object": "Node/ip-10-0-1-5", "last": at(46)}
+RELOAD = {"reason": "ScalingReplicaSet", "object": "Deployment/boards-api", "namespace": "web", "last": at(57)}
+FAILED_EARLIER = {"namespace": "qa", "name": "smoke", "started": at(170), "failed_at": at(165), "status": "Failed"}
 
 
 @pytest.mark.parametrize(("world", "said", "not_said"), [
@@ -59,6 +63,10 @@ NODE_BACK = {"reason": "NodeReady", "object": "Node/ip-10-0-1-5", "last": at(46)
      ["node ip-10-0-1-5: NodeReady", "as the alarm cleared", "MNT-7"], []),
     # nothing active in the window: said so, nothing made up
     (World(), ["no Job ran, no node changed state"], ["Job qa", "Job ops"]),
+    # a rollout that began as it fired, by Recreate, with its note -- never a Job that had failed hours before
+    (World(jobs=[FAILED_EARLIER], events=[RELOAD], notes={"boards-api": {"kubernetes.io/change-cause": "CHG-51 planned reload"}},
+           specs={"boards-api": {"strategy": {"type": "Recreate"}}}),
+     ["Deployment boards-api rolled out", "as the alarm fired", "CHG-51", "strategy Recreate"], ["smoke"]),
 ])
 def test_a_recovered_alarm_is_said_with_what_was_active_while_it_fired(world, said, not_said):
     ask = Ask(question="still bad?", recognised=recognise("still bad?"), tools=world)

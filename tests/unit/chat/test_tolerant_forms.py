@@ -225,3 +225,15 @@ def test_kubernetes_status_words_typed_in_parts_are_read_whole(question, meant, 
                                             ("which nodes are tainted", "list_kind"), ("list the nodes", "list_kind")])
 def test_which_nodes_the_pods_in_trouble_are_on_is_the_pods_with_their_nodes(text, form):
     assert recognise(text).form == form
+
+
+@pytest.mark.parametrize("typed, question", [
+    ("go ahead: patch svc farmer-portal targetPort to web", "patch svc farmer-portal targetPort to web"),
+    ("okay then, roll it back", "roll it back"),
+    ("ok, fine - restart it now", "restart it now"),
+    ("ok, do it", "ok, do it"),  # the consent is the question
+    ("so what changed", "so what changed"),  # no punctuation sets it off: part of the question
+])
+def test_a_consent_said_before_a_request_is_its_tone_not_its_words(typed, question):
+    from sre_agent.chat.understand.spelling import consent_stripped
+    assert consent_stripped(typed) == question
