@@ -9,9 +9,11 @@ import re
 from ..answer.objects import pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
+from ..models import Answer
 from ..understand.references import owner_of, parse_resource_id, workload_of_service
 from .hand_edits import PORT_TARGET, config_sources, env_change, held_key_said
 from .node_plans import TAINT_SAID
+from .plans import Plan
 
 
 async def only_member_claim(ask: Ask, namespace: str, name: str) -> str | None:
@@ -50,6 +52,23 @@ async def troubled_container(ask: Ask, rid: str) -> tuple[str, str] | None:
 
 
 THROTTLED = "throttled at its CPU limit"
+OVERRIDE = re.compile(r"\b(anyway|regardless|even\s+so|all\s+the\s+same)\b", re.IGNORECASE)
+
+
+def other_container_killed(ask: Ask, plan: Plan, rid: str, troubled: tuple[str, str] | None) -> Answer | None:
+    """A memory change named on one container while another container of the same pods is the one OOM-killed: the
+    change leaves the kill as it is -- said, with the container that is killed (pinned as asked with "anyway")."""
+    if plan.tool != "set_resources" or troubled is None or not troubled[0] or "OOMKilled" not in troubled[1] or \
+            OVERRIDE.search(ask.question):
+        return None
+    container = str(plan.args.get("container") or "")
+    if not container or container == troubled[0] or "memory" not in {*(plan.args.get("limits") or {}),
+                                                                        *(plan.args.get("requests") or {})}:
+        return None
+    return ask.answer(f"Not pinned: container {container} is not the one killed -- {troubled[0]} is ({troubled[1][:160]}); "
+                      f"{container}'s memory leaves that kill as it is", status="answered", resources=[rid],
+                      next_steps=[f"Raise {troubled[0]}'s memory limit instead (e.g. 'set the {troubled[0]} memory limit to "
+                                  "<size>'), or say 'anyway' to pin this one."])
 
 # What the analyzers say of a container short of a resource at its limit, per resource a request raises.
 _SHORT_OF = {"memory": re.compile(r"OOMKilled|oom.?kill", re.I), "cpu": re.compile(r"throttl", re.I)}

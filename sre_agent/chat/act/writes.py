@@ -43,6 +43,7 @@ from .targets import (
     key_holder,
     mounted_claim,
     only_member_claim,
+    other_container_killed,
     short_of_it_elsewhere,
     troubled_container,
     with_declared_port,
@@ -160,6 +161,8 @@ async def write_request(ask: Ask) -> Answer:
     if plan.tool == "set_resources" and troubled is None and (resource := next(iter(plan.args.get("limits") or plan.args.get(
             "requests") or {}), None)) and (note := await short_of_it_elsewhere(ask, rid, resource)) is not None:
         plan.notes.insert(0, note)
+    if (killed := other_container_killed(ask, plan, rid, troubled)) is not None:
+        return killed  # "give the consumer container 1Gi" while the log-forwarder sidecar is the one OOM-killed
     guarded = "scale_down" if plan.tool == "scale" and kind == "StatefulSet" and \
         int(plan.args.get("replicas") or 0) < int(plan.args.get("expect_replicas") or 0) else plan.tool
     if guarded in OWN_FIX_TOOLS and (refusal := await not_the_cause_of(ask, guarded, rid)) is not None:

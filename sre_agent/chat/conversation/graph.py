@@ -83,7 +83,7 @@ from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
 from ..understand.missing import alarm_names, not_found, said_not_existing
 from ..understand.namespaces_said import namespace_named, namespaces
-from ..understand.references import WRITE_FORMS, resolve
+from ..understand.references import WRITE_FORMS, named_exactly, resolve
 from ..understand.requests import read_as_request
 from ..understand.spelling import consent_stripped
 from ..understand.tickets import ticket_holder, ticket_in, ticket_undone
@@ -143,10 +143,11 @@ async def _names_what_the_fault_lacks(ask: Ask) -> Answer | None:
     from ..act.found_fix import fix_steps_of  # (act builds on the conversation's answers: read when a change is asked)
 
     diagnosis = ask.last_diagnosis or {}
-    subject = (ask.recognised.subject or "").lower()
-    root = str(diagnosis.get("resource") or "")
-    if not subject or "-" not in subject or not root or \
-            not re.search(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", str(diagnosis.get("summary") or ""), re.IGNORECASE):
+    root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("summary") or "")
+    # the subject a pattern placed, else a dashed word of the request ("recreate finance-registry": no pattern placed it)
+    said = [w.lower() for w in [ask.recognised.subject or "", *ask.recognised.candidates] if "-" in w]
+    subject = next((w for w in said if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", found, re.IGNORECASE)), "")
+    if not subject or not root or await named_exactly(ask, subject) is not None:
         return None
     steps = await fix_steps_of(ask, root)
     return ask.answer(f"Not pinned: {subject} does not exist -- the root cause found ({diagnosis.get('category')} on {root}) "
@@ -192,7 +193,7 @@ async def answer_question(ask: Ask) -> Answer:
             # the first reply to a page ("is the liveness probe killing it"): "it" is what the one firing alarm watches
             ask.notes.append(f"(took 'it' to be {paged}, what the one alarm firing watches)")
             resolved = paged
-        if isinstance(resolved, Answer) and ask.form in WRITE_FORMS and (fixed := await _names_what_the_fault_lacks(ask)):
+        if ask.form in WRITE_FORMS and (fixed := await _names_what_the_fault_lacks(ask)):
             return settle(fixed, ())  # "recreate gp3-encrypted so the claim binds": what the fault lacks, and its fix
         if isinstance(resolved, Answer):
             return settle(resolved, ())

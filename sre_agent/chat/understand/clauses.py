@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 # (an infinitive says a purpose too -- "restart redis to free the memory", "bounce it to be safe" -- never "to 3")
-PURPOSE = re.compile(r"(?<=\w)\s+(?:so\s+that|so|because|since|coz|cause|(?:in\s+order\s+)?to\s+(?=(?:free|shake|kick|clear|"
+PURPOSE = re.compile(r"(?<=\w)\s*,?\s+(?:so\s+that|so|because|since|coz|cause|(?:that|which|it|this)\s+(?:will|would|should|'ll)|"
+                     r"that'?ll|(?:in\s+order\s+)?to\s+(?=(?:free|shake|kick|clear|"
                      r"flush|fix|get|make|be|see|force|pick|reload|unstick|release|reclaim|speed|stop|help|try|test|"
                      r"refresh|warm|settle|recover|unblock|wake|nudge|jolt|rule|check|stay|keep|avoid|prevent)\b))\s*(?=\w)")
 # A question or statement before a request is its premise, not what is asked: the request is the clause after the last

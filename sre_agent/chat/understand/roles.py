@@ -33,8 +33,8 @@ def repository(image: str) -> str:
 
 def plays(image: str, repos: tuple[str, ...]) -> bool:
     """The image is one of the role's (by prefix) -- never an exporter beside it (it reads the db; it is not the db)."""
-    name = repository(image)
-    return name.startswith(repos) and "exporter" not in name
+    name = repository(image)  # (or a dashed part of it: "eclipse-mosquitto" is mosquitto)
+    return any(part.startswith(repos) for part in [name, *name.split("-")[1:]]) and "exporter" not in name
 
 
 async def _running(ask: Ask) -> list[tuple[str, list[str]]]:
@@ -47,6 +47,32 @@ async def _running(ask: Ask) -> list[tuple[str, list[str]]]:
     return found
 
 
+async def _settings_of_focus(ask: Ask) -> list[str]:
+    """The names of the settings the conversation's workload reads: its containers' env names and the keys of the
+    ConfigMaps it reads whole or in part."""
+    rid = next((r for r in ask.focus[:1] if r.count("/") == 2 and r.split("/")[1] in WORKLOAD_KINDS), None)
+    if rid is None:
+        return []
+    namespace, kind, name = rid.split("/")
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    spec = ((described.data or {}).get("object") or {}).get("spec") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    containers = (template.get("spec") or {}).get("containers") or []
+    keys = [str(e.get("name")) for c in containers for e in c.get("env") or []]
+    maps = {str((f.get("configMapRef") or {}).get("name")) for c in containers for f in c.get("envFrom") or []
+            if f.get("configMapRef")} | {str(v["configMap"].get("name")) for v in (template.get("spec") or {}).get("volumes") or []
+                                        if isinstance(v.get("configMap"), dict)}
+    for config in sorted(maps)[:2]:  # (a mounted config file's settings are in its text)
+        held = await ask.call("kubernetes", "describe", {"kind": "ConfigMap", "name": config, "namespace": namespace,
+                                                           "events_limit": 0})
+        data = (((held.data or {}).get("object") or {}).get("data") or {})
+        keys += [*data, *(str(v)[:4000] for v in data.values())]
+    return keys
+
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+
+
 async def role_named(ask: Ask) -> str | Answer | None:
     """The workload the question's first role word names by what it runs; an answer saying none runs one (never the
     conversation's object in its place); None when the question says no role."""
@@ -54,6 +80,10 @@ async def role_named(ask: Ask) -> str | Answer | None:
     words = WORD.findall(ask.question.lower())
     said = [w for w in dict.fromkeys(w for w, after in zip(words, [*words[1:], ""], strict=True)
                                      if after not in SETTING_NOUNS) if w in roles()]
+    if said and (own := await _settings_of_focus(ask)):
+        # "how big is the uncompressed cache set to now" about a database whose settings say CACHE: its setting, never
+        # another workload that runs a cache
+        said = [w for w in said if not any(w in re.split(r"[^a-z0-9]+", key.lower()) for key in own)]
     running = await _running(ask) if said else []  # what runs, listed once for every role word the question says
     for word in said:
         # (or an image whose own name says the role: "maps-edge-proxy" is a proxy whatever it is built on)

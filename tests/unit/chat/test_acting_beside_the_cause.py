@@ -69,6 +69,7 @@ def test_a_key_put_back_is_the_secrets_edit_with_a_placeholder_value():
     ("raise the hpa max to 10 so it can scale", "hpa"),
     ("restart it because the cache is stale", "restart"),
     ("so restart it", "restart"),
+    ("restart fare-cache, that will free the memory", "restart"),  # a consequence said after it, not the change
 ])
 def test_a_purpose_clause_says_why_not_what(question, verb):
     assert change_verb(question) == verb
@@ -568,3 +569,16 @@ def test_words_of_their_own_the_fix_found_never_says_are_another_change_never_pi
     ask = _ask("make it work again", ENDPOINT)  # a plea for the fix, in words that name no other change
     ask.investigate = investigate
     assert asyncio.run(found_fix(ask, "public/ConfigMap/portal-config", about="public/Deployment/portal")) is not None
+
+
+def test_a_memory_change_on_a_container_other_than_the_one_killed_is_said_with_the_one_killed():
+    from sre_agent.chat.act.plans import Plan
+    from sre_agent.chat.act.targets import other_container_killed
+
+    plan = Plan("set_resources", {"container": "consumer", "limits": {"memory": "1Gi"}}, "memory limit 512Mi -> 1Gi", "k")
+    killed = ("log-forwarder", "OOMKilled (exit 137), limit 128Mi")
+    refused = other_container_killed(_ask("give the consumer container 1Gi of memory", None), plan, "gps/Deployment/ingest", killed)
+    assert refused is not None and refused.status == "answered" and "log-forwarder is" in refused.headline
+    assert other_container_killed(_ask("give the consumer 1Gi anyway", None), plan, "gps/Deployment/ingest", killed) is None
+    own = Plan("set_resources", {"container": "log-forwarder", "limits": {"memory": "256Mi"}}, "c", "k")
+    assert other_container_killed(_ask("bump the forwarder to 256Mi", None), own, "gps/Deployment/ingest", killed) is None

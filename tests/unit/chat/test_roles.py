@@ -76,3 +76,28 @@ def test_a_question_without_a_role_word_is_left_to_the_rest_of_the_resolver():
     assert _named("why is checkout slow")[0] is None
     assert _named("put db host back and restart the api")[0] is None  # a setting's name (DB_HOST), not the db
     assert _named("whats the redis password")[0] is None
+
+
+def test_an_image_whose_dashed_part_is_a_role_plays_it():
+    from sre_agent.chat.understand.roles import plays
+    assert plays("eclipse-mosquitto:2.0.18", ("mosquitto",))
+    assert not plays("prometheus/redis-exporter:1.6", ("redis",))  # it reads the cache; it is not the cache
+
+
+def test_a_role_word_the_conversations_workload_has_a_setting_for_is_that_setting_not_another_workload():
+    import asyncio
+
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+    from sre_agent.chat.understand.roles import role_named
+    from tests.unit.chat.test_objects_in_context import Cluster
+
+    analytics = {"spec": {"template": {"spec": {"containers": [{"name": "db", "envFrom": [
+        {"configMapRef": {"name": "analytics-config"}}]}]}}}}
+    tools = Cluster({"StatefulSet": [{"name": "scheduler-redis", "namespace": "logistics", "images": ["redis:7.2"]}]},
+                    {"milk-analytics": analytics, "analytics-config": {"data": {"MARK_CACHE_SIZE_MB": "5120"}}})
+    question = "how big is the uncompressed cache set to now"
+    ask = Ask(question=question, recognised=recognise(question), tools=tools, focus=["analytics/StatefulSet/milk-analytics"])
+    assert asyncio.run(role_named(ask)) is None  # its own cache setting: never the Redis in another namespace
+    elsewhere = Ask(question=question, recognised=recognise(question), tools=tools, focus=[])
+    assert asyncio.run(role_named(elsewhere)) == "logistics/StatefulSet/scheduler-redis"

@@ -10,6 +10,8 @@ from sre_agent.chat.ask import Ask
 from sre_agent.chat.conversation.graph import _names_what_the_fault_lacks
 from sre_agent.chat.understand.forms import recognise
 
+from .test_grounded_search import World  # a cluster in which no object has the name asked for
+
 CLAIM = "records/PersistentVolumeClaim/data-records-db-2"
 DIAGNOSIS = {"category": "pvc_pending", "resource": CLAIM,
              "summary": "pvc_pending on records/PersistentVolumeClaim/data-records-db-2: asks for StorageClass gp3-encrypted"}
@@ -21,7 +23,7 @@ async def investigated(question: str, resource: str) -> dict:
 
 
 def asked(question: str, diagnosis: dict | None) -> Ask:
-    return Ask(question=question, recognised=recognise(question), tools=None, focus=[CLAIM], last_diagnosis=diagnosis,
+    return Ask(question=question, recognised=recognise(question), tools=World(), focus=[CLAIM], last_diagnosis=diagnosis,
                investigate=investigated)
 
 
@@ -34,3 +36,8 @@ def test_an_object_the_root_cause_asks_for_is_said_missing_with_the_fix_found():
 def test_a_name_the_diagnosis_does_not_say_is_left_to_the_usual_not_found():
     assert asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-fast so the claim binds", DIAGNOSIS))) is None
     assert asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-encrypted so the claim binds", None))) is None
+
+
+def test_a_dashed_word_no_pattern_placed_is_the_object_the_request_is_for():
+    answer = asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-encrypted", DIAGNOSIS)))
+    assert answer is not None and "gp3-encrypted does not exist" in answer.headline
