@@ -288,7 +288,7 @@ CHANGE_ASKED = re.compile(r"^\W*((ok|okay|so|then|just|pls|please|now|fine|alrig
                           r"delete|change|update|edit|make|bump|raise|lower|increase|decrease|drop|move|replace|recreate|"
                           r"re-create|create|apply|tolerate|label|annotate|enable|disable|restore|reset|give|unsuspend|"
                           r"resume|suspend|grow|expand|resize|enlarge|extend|shrink|scale|restart|bounce|cordon|uncordon|"
-                          r"drain|taint|untaint|bring|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
+                          r"drain|taint|untaint|bring|take|fix(?=\s.*\bto\s+\S))\b", re.IGNORECASE)  # "fix X back to :3306": a value said
 # "ok do it properly: limit 2Gi request 1Gi on the worker": a limit or request with its quantity is a change asked,
 # whatever words come first (a question about one says "what", "is", "how much")
 LIMITS_SAID = re.compile(r"\b(limits?|requests?)\s*(to\s+|=\s*|of\s+|at\s+)?\d+(\.\d+)?\s*(mi|gi|ki|m|cores?)?\b"

@@ -113,6 +113,7 @@ async def group_nodes(ask: Ask) -> Answer | None:
         if not group:
             continue
         lines = [f"Node/{n.get('name')}: Ready={n.get('ready')}{', cordoned (SchedulingDisabled)' if n.get('unschedulable') else ''}"
+                 f"; allocatable cpu {n.get('cpu')}, memory {n.get('memory')}"
                  f"; taints {', '.join(n.get('taints') or []) or 'none'}; labels {label_text(n.get('labels') or {})}" for n in group]
         short = [n for n in group if str(n.get("ready")) != "True" or n.get("unschedulable")]
         taints = sorted({t for n in group for t in n.get("taints") or []})
@@ -120,10 +121,19 @@ async def group_nodes(ask: Ask) -> Answer | None:
                                                  f"Ready={n.get('ready')}") for n in short)
         headline = (f"{len(group)} {word} node(s): {', '.join(str(n.get('name')) for n in group[:8])}; "
                     f"{len(group) - len(short)} Ready and schedulable" + (f"; {said}" if said else "")
-                    + f"; taints {', '.join(taints) or 'none'}")
+                    + f"; taints {', '.join(taints) or 'none'}" + _sizes(group))
         # the nodes out of service first: what "it" means next ("who cordoned it", "uncordon it")
         ordered = short + [n for n in group if n not in short]
         return ask.answer(headline, status="problems" if short else "answered", details=lines,
                           resources=[f"Node/{n.get('name')}" for n in ordered[:4]],
                           next_steps=[f"Ask 'what is running on {group[0].get('name')}?' for its pods."])
     return None
+
+
+def _sizes(group: list[dict]) -> str:
+    """"; each cpu 4, memory 16Gi allocatable" when the group's nodes are one size (else each line says its own)."""
+    sizes = {(n.get("cpu"), n.get("memory")) for n in group}
+    if len(sizes) != 1 or None in next(iter(sizes)):
+        return ""
+    cpu, memory = next(iter(sizes))
+    return f"; each cpu {cpu}, memory {memory} allocatable"

@@ -160,7 +160,9 @@ async def _ticket_held(ask: Ask) -> tuple[str, str] | None:
     exists (or names the ticket itself as its object); None otherwise."""
     ticket = ticket_in(ask.question)
     subject = ask.recognised.subject
-    if ticket is None or subject and subject.lower() != ticket.lower() and await not_found(ask) is None:
+    # (a subject the pattern guessed from a plain word -- "ticket" of "..., ticket DEP-715" -- names nothing)
+    if ticket is None or subject and not ask.recognised.guessed and subject.lower() != ticket.lower() and \
+            await not_found(ask) is None:
         return None
     holder = await ticket_holder(ask, ticket)
     return (ticket, holder) if holder else None

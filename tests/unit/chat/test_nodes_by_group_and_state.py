@@ -113,3 +113,9 @@ def test_an_external_name_service_points_at_its_host():
               resource="marine/Service/tidalhub-api")
     answer = asyncio.run(dependencies(ask))
     assert answer.headline.startswith("marine/Service/tidalhub-api is an ExternalName: a DNS alias for api.tidalhub.example")
+
+
+def test_a_group_of_one_size_says_how_big_its_nodes_are():
+    from sre_agent.chat.answer.nodes import _sizes
+    assert _sizes([{"cpu": "4", "memory": "16Gi"}, {"cpu": "4", "memory": "16Gi"}]) == "; each cpu 4, memory 16Gi allocatable"
+    assert _sizes([{"cpu": "4", "memory": "16Gi"}, {"cpu": "8", "memory": "32Gi"}]) == ""  # each line says its own

@@ -45,3 +45,16 @@ def test_the_object_a_ticket_changed_is_the_one_whose_note_records_it():
     assert asyncio.run(ticket_holder(ask, "MSG-161")) == "notify/ConfigMap/sms-sender"
     two = World(matches=[note, ("notify/Deployment/sender", "metadata.annotations.x", "MSG-161 too")])
     assert asyncio.run(ticket_holder(Ask(question=question, recognised=recognise(question), tools=two), "MSG-161")) is None
+
+
+def test_an_undo_of_a_ticket_is_of_the_object_whose_note_records_it_never_a_look_alike_of_the_word_ticket():
+    import asyncio
+
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.conversation.graph import _ticket_held
+    from tests.unit.chat.test_grounded_search import World
+
+    question = ticket_undone("undo the DEP-715 rollout")  # "undo the rollout, ticket DEP-715": "ticket" is a guessed word
+    note = ("depot/Deployment/depot-scheduler", "metadata.annotations.kubernetes.io/change-cause", "DEP-715: 5.5.0 (24Gi)")
+    ask = Ask(question=question, recognised=recognise(question), tools=World(matches=[note]))
+    assert asyncio.run(_ticket_held(ask)) == ("DEP-715", "depot/Deployment/depot-scheduler")
