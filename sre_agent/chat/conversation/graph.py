@@ -81,7 +81,7 @@ from ..understand.grounding import names_spelled
 from ..understand.intent_model import overruled
 from ..understand.inventory import InventoryCache
 from ..understand.kubectl_speak import translate
-from ..understand.missing import alarm_names, not_found, said_not_existing
+from ..understand.missing import ALL_KINDS, alarm_names, not_found, said_not_existing
 from ..understand.namespaces_said import namespace_named, namespaces
 from ..understand.references import WRITE_FORMS, named_exactly, resolve
 from ..understand.requests import read_as_request
@@ -147,7 +147,7 @@ async def _names_what_the_fault_lacks(ask: Ask) -> Answer | None:
     # the subject a pattern placed, else a dashed word of the request ("recreate finance-registry": no pattern placed it)
     said = [w.lower() for w in [ask.recognised.subject or "", *ask.recognised.candidates] if "-" in w]
     subject = next((w for w in said if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", found, re.IGNORECASE)), "")
-    if not subject or not root or await named_exactly(ask, subject) is not None:
+    if not subject or not root or await named_exactly(ask, subject, kinds=list(ALL_KINDS)) is not None:  # of any kind
         return None
     steps = await fix_steps_of(ask, root)
     return ask.answer(f"Not pinned: {subject} does not exist -- the root cause found ({diagnosis.get('category')} on {root}) "

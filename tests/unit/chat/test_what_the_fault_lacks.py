@@ -41,3 +41,15 @@ def test_a_name_the_diagnosis_does_not_say_is_left_to_the_usual_not_found():
 def test_a_dashed_word_no_pattern_placed_is_the_object_the_request_is_for():
     answer = asyncio.run(_names_what_the_fault_lacks(asked("recreate gp3-encrypted", DIAGNOSIS)))
     assert answer is not None and "gp3-encrypted does not exist" in answer.headline
+
+
+def test_an_object_that_exists_as_any_kind_is_never_said_missing():
+    class Claimed(World):  # find_resource finds the claim only when asked for claims too
+        async def call(self, agent, server, tool, args, brain="offline"):
+            outcome = await super().call(agent, server, tool, args, brain)
+            if tool == "find_resource" and "PersistentVolumeClaim" in (args.get("kinds") or []):
+                outcome.data = {"matches": [{"resource": CLAIM, "exact": True}]}
+            return outcome
+    ask = asked("expand data-records-db-2 to 100Gi", DIAGNOSIS)
+    ask.tools = Claimed()
+    assert asyncio.run(_names_what_the_fault_lacks(ask)) is None
