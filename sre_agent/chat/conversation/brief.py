@@ -104,8 +104,8 @@ def _clean(line: str, terms: set[str], shapes: list[re.Pattern[str]], keep_hosts
         line = "`".join(part if i % 2 or KUBECTL_SAID.search(part) else REGISTRY_HOST.sub("", part)
                         for i, part in enumerate(line.split("`")))
     # an aside is cut before the names around it, unless it carries the question's words
-    if len(line) > MAX_LINE and len(cut := clip_asides(line, MAX_LINE + ASIDES_OVER,
-                                                       spare=lambda aside: weight(aside, terms, shapes) > 0)) <= MAX_LINE + ASIDES_OVER:
+    if len(line) > MAX_LINE and len(cut := clip_asides(line, MAX_LINE, spare=lambda aside: weight(aside, terms, shapes) > 0)) \
+            <= MAX_LINE + ASIDES_OVER:
         return cut  # (a line its asides' cuts brought near the limit stays whole outside them: cut again, a name would go)
     if len(line) <= MAX_LINE:
         return line
