@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from ..answer.objects import pod_spec_of
+from ..answer.objects import declared_ports, pod_spec_of
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..models import Answer
-from ..understand.references import owner_of, parse_resource_id, workload_of_service
+from ..understand.references import owner_of, parse_resource_id
 from .hand_edits import PORT_TARGET, config_sources, env_change, held_key_said
 from .node_plans import TAINT_SAID
 from .plans import Plan
@@ -179,10 +179,5 @@ def another_named(ask: Ask, name: str) -> str | None:
 async def declared_port_names(ask: Ask, service: str) -> frozenset[str]:
     """The container port names the pods behind Service `service` declare (its workload's template): what a targetPort
     said by name can be. Empty when its workload is not found."""
-    workload = await workload_of_service(ask, service)
-    if workload is None:
-        return frozenset()
-    namespace, kind, name = parse_resource_id(workload)
-    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
-    template = pod_spec_of(kind, (described.data or {}).get("object") or {})
-    return frozenset(str(p["name"]) for c in template.get("containers") or [] for p in c.get("ports") or [] if p.get("name"))
+    declared = await declared_ports(ask, service)
+    return frozenset(str(port["name"]) for _, port in declared[1] if port.get("name")) if declared else frozenset()

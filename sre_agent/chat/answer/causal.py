@@ -22,10 +22,10 @@ from .alarms import sole_alarmed
 from .benign_motion import what_moved
 from .config_refs import config_users
 from .diagnosis_text import cause_text
-from .facts import RUNS_PODS
 from .fault_kinds import category_verdict, fault_guessed, offered_kinds
 from .health import broken_now
 from .investigate import why_failing
+from .objects import RUNS_PODS
 from .others import beside_the_verdict, object_in, others_named
 from .templates import template_diff, template_of
 

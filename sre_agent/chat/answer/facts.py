@@ -13,11 +13,9 @@ from ...graph.ports import ToolOutcome
 from ...graph.runtime_errors import runtime_reason
 from ..ask import Ask
 from .notes import MACHINE_ANNOTATIONS
-from .objects import pod_spec_of
+from .objects import RUNS_PODS, pod_spec_of
 from .pods import autoscalers, pod_lines
 from .templates import label_text, shortened
-
-RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 
 
 def _probe(probe: dict[str, Any]) -> str:

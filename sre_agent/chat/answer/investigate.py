@@ -14,12 +14,12 @@ from ..understand.references import kind_of, name_of
 from .benign_motion import what_moved
 from .config_refs import config_users
 from .diagnosis_text import cause_text, fix_step
-from .facts import RUNS_PODS, container_facts, placement_facts
+from .facts import container_facts, placement_facts
 from .health import status, sweep
 from .logs import ERROR_LINE, error_lines
 from .node_rotation import rotated_in
 from .notes import peoples_notes
-from .objects import pod_spec_of
+from .objects import RUNS_PODS, pod_spec_of
 from .pods import pending_said_why, pods_say_why, workload_pods
 from .templates import RESTARTED_AT, revision_template, template_diff
 from .wider_subject import troubled_other_named, wider_subject

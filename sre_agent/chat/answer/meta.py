@@ -64,10 +64,7 @@ async def unrecognised(ask: Ask) -> Answer:
         return group
     if WHY_ASKED.match(ask.question) and ask.focus and kind_of(ask.focus[0]) in INVESTIGATED and \
             re.search(r"\b(land|go|run|schedule|move|fit|start)\b", ask.question, re.IGNORECASE):
-        ask.resource = ask.focus[0]
-        investigated = await HANDLERS["why_failing"].handler(ask)
-        investigated.form = "why_failing"
-        return investigated
+        return await _investigated(ask, ask.focus[0])
     if VALUE_ASKED.search(ask.question) and (credential := await secret_asked(ask)) is not None:
         credential.form = "config_value"  # read as the credential question it is
         return credential  # "whats the PSP api key, i want to test by hand": where it lives, never its value
@@ -108,10 +105,7 @@ async def unrecognised(ask: Ask) -> Answer:
     if isinstance(grounded, str) and kind_of(grounded) in INVESTIGATED and _paged(ask.question) and not asks_other:
         # "session svc 5xx thru the roof": a symptom of a named workload, said rather than asked -- a page: why it
         # fails, over a reading the classifier is not sure of (it had read 'property', the Service's sessionAffinity)
-        ask.resource = grounded
-        investigated = await HANDLERS["why_failing"].handler(ask)
-        investigated.form = "why_failing"
-        return investigated
+        return await _investigated(ask, grounded)
     if (learned := await _learned_form(ask, grounded)) is not None:
         return learned
     if grounded:
@@ -210,9 +204,7 @@ async def unrecognised(ask: Ask) -> Answer:
             # healthy -- the nearest grounded thing an on-call wants is why, not its facts; a ConfigMap or Secret
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
             # read as the plea it is -- "X all 5xx wtf" asks why X fails -- and answered by X's investigation
-            investigated = await HANDLERS["why_failing"].handler(ask)
-            investigated.form = "why_failing"
-            return investigated
+            return await _investigated(ask, chosen)
         if not WHY_ASKED.match(ask.question) and (by_words := await found_by_words(ask, chosen, [name_of(chosen)])):
             by_words.form = "grounded_search"  # the question's own words, found where the world writes them
             return by_words
@@ -220,6 +212,14 @@ async def unrecognised(ask: Ask) -> Answer:
         answer.form = "unrecognised"
         return answer
     return await _what_is_wrong(ask)
+
+
+async def _investigated(ask: Ask, rid: str) -> Answer:
+    """The question answered as "why is `rid` failing": its investigation."""
+    ask.resource = rid
+    investigated = await HANDLERS["why_failing"].handler(ask)
+    investigated.form = "why_failing"
+    return investigated
 
 
 async def _pinnable(ask: Ask) -> bool:

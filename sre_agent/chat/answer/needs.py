@@ -12,10 +12,9 @@ from ...contracts import parse_resource_id
 from ...graph.quantities import format_quantity, quantity
 from ..ask import HANDLERS, Ask, handles, settle
 from ..models import Answer
-from .facts import RUNS_PODS
 from .health import describe, status
 from .investigate import latest_rollout_change
-from .objects import pod_spec_of
+from .objects import RUNS_PODS, pod_spec_of
 from .pods import workload_pods
 from .usage import resource_pressure
 

@@ -32,6 +32,28 @@ def pod_spec_of(kind: str, obj: dict) -> dict:
     return ((spec.get("template") or {}).get("spec")) or {}
 
 
+RUNS_PODS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")  # the kinds pod_spec_of reads
+
+
+async def declared_ports(ask: Ask, rid: str, obj: dict | None = None) -> tuple[str, list[tuple[str, dict]]] | None:
+    """(what runs `rid`'s pods, [(container, port) its template declares]): a Service's is its workload's; `obj` is
+    `rid` already read (read here when None). None when `rid` runs no pods and no workload backs it."""
+    runner, kind = rid, parse_resource_id(rid)[1]
+    if kind == "Service":
+        if (workload := await workload_of_service(ask, rid)) is None:
+            return None
+        runner, kind, obj = workload, parse_resource_id(workload)[1], None
+    elif kind not in RUNS_PODS:
+        return None
+    if obj is None:
+        namespace, _, name = parse_resource_id(runner)
+        described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace,
+                                                              "events_limit": 0})
+        obj = (described.data or {}).get("object") or {}
+    spec = pod_spec_of(kind, obj)
+    return runner, [(str(c.get("name")), port) for c in spec.get("containers") or [] for port in c.get("ports") or []]
+
+
 def images_of(kind: str, obj: dict) -> list[str]:
     spec = pod_spec_of(kind, obj)
     return [f"{c.get('name')}={c.get('image')}" for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]

@@ -14,8 +14,8 @@ from ...quoting import clip
 from ..ask import Ask, handles
 from ..models import Answer
 from ..understand.references import workload_of_service
-from .facts import RUNS_PODS
 from .investigate import latest_rollout_change
+from .objects import RUNS_PODS
 from .runs import ago
 from .wider_subject import wider_subject
 

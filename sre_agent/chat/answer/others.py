@@ -16,10 +16,9 @@ from ..understand.namespaces_said import namespace_named
 from ..understand.question_words import ranked
 from ..understand.references import named_exactly
 from .config_refs import config_refs_of
-from .facts import RUNS_PODS
 from .health import describe, status
 from .investigate import why_failing
-from .objects import pod_spec_of
+from .objects import RUNS_PODS, pod_spec_of
 from .records import held_values, last_writes, record_lines
 
 MAX_OTHERS = 2  # other objects a "related?" question names, each said beside the verdict

@@ -20,12 +20,12 @@ from ..models import Answer
 from ..understand.names import tokens
 from ..understand.question_words import ranked
 from ..understand.references import workload_of_service
-from .facts import RUNS_PODS, object_facts
+from .facts import object_facts
 from .grounded_search import found_by_words
 from .health import describe, status
 from .logs import event_of
 from .notes import peoples_notes
-from .objects import pod_spec_of
+from .objects import RUNS_PODS, declared_ports, pod_spec_of
 from .pods import autoscaler_of, workload_pods
 from .spec_fields import fields_asked
 
@@ -202,22 +202,15 @@ LISTEN_ASKED = re.compile(r"\blisten\w*\b|\bcontainer\s*ports?\b", re.IGNORECASE
 
 async def _listening(ask: Ask, rid: str, kind: str, obj: dict) -> Answer | None:
     """The ports the containers behind `rid` declare (a Service's: its workload's), beside what the Service targets."""
-    runner, runner_obj = rid, obj
-    if kind == "Service":
-        if (workload := await workload_of_service(ask, rid)) is None:
-            return None
-        runner = workload
-        runner_obj = ((await describe(ask, workload)).data or {}).get("object") or {}
-    elif kind not in (*WORKLOADS, "Pod"):
+    declared = await declared_ports(ask, rid, obj)
+    if declared is None or not declared[1]:
         return None
-    spec = pod_spec_of(parse_resource_id(runner)[1], runner_obj)
-    ports = [f"{c.get('name')}: {p.get('name') + ' ' if p.get('name') else ''}{p.get('containerPort')}/{p.get('protocol', 'TCP')}"
-             for c in spec.get("containers") or [] for p in c.get("ports") or []]
-    if not ports:
-        return None
+    runner, ports = declared
+    said = [f"{container}: {str(p['name']) + ' ' if p.get('name') else ''}{p.get('containerPort')}/{p.get('protocol', 'TCP')}"
+            for container, p in ports]
     targets = [f"{p.get('port')} -> {p.get('targetPort', p.get('port'))}" for p in (obj.get("spec") or {}).get("ports") or []] \
         if kind == "Service" else []
-    return ask.answer(f"{runner}'s containers listen on {'; '.join(ports)}" +
+    return ask.answer(f"{runner}'s containers listen on {'; '.join(said)}" +
                       (f" (the Service {rid} targets {', '.join(targets)})" if targets else ""),
                       status="answered", resources=[runner, rid] if runner != rid else [rid],
                       next_steps=["Say 'more' for all its facts."])

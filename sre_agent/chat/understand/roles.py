@@ -50,17 +50,18 @@ async def _running(ask: Ask) -> list[tuple[str, list[str]]]:
 async def _settings_of_focus(ask: Ask) -> list[str]:
     """The names of the settings the conversation's workload reads: its containers' env names and the keys of the
     ConfigMaps it reads whole or in part."""
+    from ..answer.objects import pod_spec_of  # (answer reads understand; this one lookup goes the other way)
+
     rid = next((r for r in ask.focus[:1] if r.count("/") == 2 and r.split("/")[1] in WORKLOAD_KINDS), None)
     if rid is None:
         return []
     namespace, kind, name = rid.split("/")
     described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
-    spec = ((described.data or {}).get("object") or {}).get("spec") or {}
-    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
-    containers = (template.get("spec") or {}).get("containers") or []
+    pod_spec = pod_spec_of(kind, (described.data or {}).get("object") or {})
+    containers = pod_spec.get("containers") or []
     keys = [str(e.get("name")) for c in containers for e in c.get("env") or []]
     maps = {str((f.get("configMapRef") or {}).get("name")) for c in containers for f in c.get("envFrom") or []
-            if f.get("configMapRef")} | {str(v["configMap"].get("name")) for v in (template.get("spec") or {}).get("volumes") or []
+            if f.get("configMapRef")} | {str(v["configMap"].get("name")) for v in pod_spec.get("volumes") or []
                                         if isinstance(v.get("configMap"), dict)}
     for config in sorted(maps)[:2]:  # (a mounted config file's settings are in its text)
         held = await ask.call("kubernetes", "describe", {"kind": "ConfigMap", "name": config, "namespace": namespace,
