@@ -19,6 +19,7 @@ from .cordons import selected as _selected
 from .cordons import tolerates as _tolerates
 from .cronjobs import pileups_taking_room
 from .nodes import node_consumers, node_disk_writers
+from .pod_affinity import partners_waiting
 from .probes import probe_text, probed_container, timed_out_probe
 from .pull_auth import REFUSED_PULL, pull_credentials
 
@@ -30,7 +31,7 @@ CONFIG_WORDS = re.compile(r"environment variable|env var|config|required|missing
 
 
 
-async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> None:
+async def read_pod(namespace: str, pod: str, workload: str, calls: Calls, follow_partners: bool = True) -> None:
     described, ev = await calls("describe", kind="Pod", name=pod, namespace=namespace)
     if described is None:
         return
@@ -109,6 +110,8 @@ async def read_pod(namespace: str, pod: str, workload: str, calls: Calls) -> Non
                 await _unmatched_affinity(obj.get("spec") or {}, workload, calls)
             if "were unschedulable" in message:
                 await cordoned_nodes(obj.get("spec") or {}, workload, calls, message)
+            if follow_partners:  # (one step: a partner's own partners are not followed -- no loop of mutual affinity)
+                await partners_waiting(namespace, obj.get("spec") or {}, workload, message, calls, read_pod)
             if "Insufficient" in message:  # what holds the room: runs of a CronJob piling up, anywhere
                 await pileups_taking_room(workload, calls)
         elif event.get("reason") == "FailedMount":

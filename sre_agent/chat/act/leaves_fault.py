@@ -11,10 +11,12 @@ misses what the evidence names (another key of the ConfigMap) keeps its note and
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from ...brains.offline.outage_width import NEW_PODS_DOWN
 from ...contracts import parse_resource_id, parse_time
 from ...quoting import clip
+from ..answer.onset import first_sign
 from ..answer.pods import workload_pods
 from ..ask import Ask
 from ..models import Answer
@@ -79,12 +81,13 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     if note is None or not refuses(plan, note, verb) or OVERRIDE.search(ask.question):
         return None
     category = str((ask.last_diagnosis or {}).get("category") or "none")
-    if plan.tool == "rollout_restart" and note.leaves != "nothing" and not (note.leaves == "kind" and category in NEW_PODS_DOWN) \
-            and await configs_written_since(ask, rid):
-        # ("nothing": nothing_to_clear found none written since before it said so; a fault its new pods meet -- an image
-        # not pulled, a key missing -- takes the old serving pods' places with failing ones: no config is brought in)
-        return None
     root = str((ask.last_diagnosis or {}).get("resource") or "")
+    if plan.tool == "rollout_restart" and note.leaves != "nothing" and not (note.leaves == "kind" and category in NEW_PODS_DOWN) \
+            and await configs_written_since(ask, rid, after=await first_sign(ask, root) if root.count("/") == 2 else None):
+        # ("nothing": nothing_to_clear found none written since before it said so; a fault its new pods meet -- an image
+        # not pulled, a key missing -- takes the old serving pods' places with failing ones: no config is brought in;
+        # an edit made before the fault's first sign is no fix waiting to be read -- nobody fixes what has not begun)
+        return None
     if note.leaves in ("after", "kind") and root.count("/") == 2 and _asks_the_fix_too(ask.question) and \
             (pinned := await found_fix(ask, root, about=rid if rid != root else "")) is not None and \
             "<" not in str((pinned.approval.args if pinned.approval else {}).get("command") or ""):
@@ -117,16 +120,17 @@ async def fix_found(ask: Ask, root: str) -> str | None:
     return said or next(iter(await fix_steps_of(ask, root)), None)
 
 
-async def configs_written_since(ask: Ask, rid: str) -> list[str]:
-    """The ConfigMaps and Secrets `rid` reads that were written after its oldest pod was created: a restart brings
-    them in (env is read when a container starts), so a restart has something to do though nothing is broken."""
+async def configs_written_since(ask: Ask, rid: str, after: datetime | None = None) -> list[str]:
+    """The ConfigMaps and Secrets `rid` reads that were written after its oldest pod was created (and after `after`,
+    when given): a restart brings them in (env is read when a container starts), so a restart has something to do
+    though nothing is broken."""
     namespace, kind, _ = parse_resource_id(rid)
     if kind not in WORKLOAD_KINDS or not namespace:
         return []
     created = [t for p in await workload_pods(ask, rid) if (t := parse_time(p.get("created")))]
     if not created:
         return []
-    oldest, newer = min(created), []
+    oldest, newer = max(min(created), after) if after else min(created), []
     for config_kind in ("ConfigMap", "Secret"):
         names = await configs_read_by(ask, rid, config_kind)
         if not names:

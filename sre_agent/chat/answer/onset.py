@@ -80,6 +80,14 @@ async def _node_not_ready(ask: Ask, name: str) -> list[tuple[datetime, str]]:
     return [(when, f"node {name} went NotReady (Ready={ready.get('status')}: {str(ready.get('reason') or '')[:80]})")]
 
 
+async def first_sign(ask: Ask, rid: str) -> datetime | None:
+    """When the trouble of a workload (or node) began: its first Warning event, or an alarm on it going to ALARM,
+    whichever came first; None when no sign carries a time."""
+    namespace, kind, name = parse_resource_id(rid)
+    own = await _node_not_ready(ask, name) if kind == "Node" else await _first_warnings(ask, namespace or "", name)
+    return min((when for when, _ in [*own, *await alarms_on(ask, [name])]), default=None)
+
+
 async def _what_pages(ask: Ask) -> Answer:
     """The alarms in ALARM now, earliest first: when the trouble that pages began, with nothing named."""
     listed = await ask.call("cloudwatch", "describe_alarms", {"max_results": 1000, "state": "ALARM"})

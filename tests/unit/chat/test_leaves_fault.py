@@ -22,8 +22,8 @@ ELSEWHERE = CauseNote("note: the root cause found is shop/Deployment/checkout (b
 class Cluster:
     """checkout: two pods created at 10:00, reading ConfigMap checkout-config (written at `written`)."""
 
-    def __init__(self, written: str) -> None:
-        self.written = written
+    def __init__(self, written: str, fired: str = "") -> None:
+        self.written, self.fired = written, fired
 
     async def call(self, agent, server, tool, args, brain="offline"):
         data: dict = {}
@@ -34,17 +34,20 @@ class Cluster:
             data = {"items": [{"name": "checkout-config", "written": self.written}]}
         elif tool == "get_resources":
             data = {"items": []}
+        elif tool == "describe_alarms" and self.fired:
+            data = {"alarms": [{"name": "checkout-5xx", "state": "ALARM", "updated": self.fired,
+                                "dimensions": {"Service": "checkout"}}]}
         elif tool == "describe":
             data = {"object": {"spec": {"template": {"spec": {"containers": [
                 {"name": "checkout", "envFrom": [{"configMapRef": {"name": "checkout-config"}}]}]}}}}}
         return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
 
 
-def _ask(question: str, written: str = "2026-11-27T09:00:00Z", category: str = "none") -> Ask:
+def _ask(question: str, written: str = "2026-11-27T09:00:00Z", category: str = "none", fired: str = "") -> Ask:
     async def investigate(q: str, rid: str) -> dict:
         return {"diagnosis": {"category": category, "resource": rid if category != "none" else "",
                               "summary": "No root cause among the observations: checkout serves within its baseline"}}
-    return Ask(question=question, recognised=recognise(question), tools=Cluster(written), investigate=investigate)
+    return Ask(question=question, recognised=recognise(question), tools=Cluster(written, fired), investigate=investigate)
 
 
 def _restart() -> Plan:
@@ -159,3 +162,15 @@ def test_a_kind_noun_in_a_reason_clause_names_no_subject():
     from sre_agent.chat.understand.forms import kind_nouns
     assert kind_nouns("scale payment-api to 6 so that one pod is not alone") == []
     assert kind_nouns("restart the pod since it is stuck") == ["Pod"]
+
+
+def test_a_config_written_before_the_fault_began_is_no_fix_waiting_for_a_restart():
+    # checkout-config was written at 11:00, after the pods started (10:00); the alarm on checkout fired at 12:00: the
+    # edit predates the fault, so a restart that brings it in does not act on the fault found (nobody fixes what has
+    # not begun) -- said, not pinned; an edit made after the alarm fired may be that fix: pinned
+    ask = _ask("restart checkout then", written="2026-11-28T11:00:00Z", fired="2026-11-28T12:00:00Z")
+    ask.last_diagnosis = {"category": "memory_leak", "resource": RID}
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is not None
+    ask = _ask("restart checkout then", written="2026-11-28T11:00:00Z", fired="2026-11-28T10:30:00Z")
+    ask.last_diagnosis = {"category": "memory_leak", "resource": RID}
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is None
