@@ -39,7 +39,8 @@ def category_verdict(thing: str, diagnosis: dict) -> str | None:
                 else f"Neither: the fault is {category} at {culprit}")
     if any(category in cats for cats in named):
         return f"The fault is of that kind: {category} at {culprit}"
-    return f"No: the fault is {category} at {culprit}, not '{thing}'"
+    said = "the kind the question names" if thing.endswith("?") or len(thing) > 60 else f"'{thing}'"  # never an echo
+    return f"No: the fault is {category} at {culprit}, not {said}"
 
 
 _FAULT_GUESS = re.compile(r"(?:,\s*|^\W*(?:so\s+|ok\s+)?(?:(?:is|was)\s+(?:it|this|that)|it.?s|its|that.?s|thats)\s+)"

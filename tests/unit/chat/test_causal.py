@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, blamed_thing, short_images
+from sre_agent.chat.answer.causal import _alike, _mentions, _object_verdict, short_images
 from sre_agent.chat.answer.fault_kinds import category_verdict
+from sre_agent.chat.understand.blamed import blamed_thing
 from sre_agent.chat.understand.forms import recognise
 from sre_agent.chat.understand.intent_model import guess_intent
 
@@ -125,6 +126,17 @@ def test_a_kind_of_fault_claimed_is_read_as_a_guess_to_check(question, thing):
 def test_a_kind_claimed_is_weighed_against_the_kind_found(thing, category, starts):
     verdict = category_verdict(thing, {"category": category, "resource": "ops/Deployment/scanner"})
     assert verdict is not None and verdict.startswith(starts), verdict
+
+
+def test_a_thing_said_before_the_word_that_asks_is_the_thing():
+    assert blamed_thing("Is the volume expansion from earlier related?") == "volume expansion from earlier"
+    assert blamed_thing("are the two cache pods involved") == "two cache pods"
+
+
+def test_a_whole_question_is_never_echoed_as_the_kind_claimed():
+    verdict = category_verdict("Is the volume expansion from earlier related to it?", {"category": "oom_killed",
+                                                                                         "resource": "a/StatefulSet/db"})
+    assert verdict == "No: the fault is oom_killed at a/StatefulSet/db, not the kind the question names"
 
 
 @pytest.mark.parametrize("thing, category, starts", [

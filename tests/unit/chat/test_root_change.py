@@ -1,0 +1,56 @@
+"""The change a root cause came in with, as people wrote it: the ticketed change record on the ConfigMap/Secret the
+diagnosis names, else on the root itself, else on the workload behind a root Service (chat/answer/root_change.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sre_agent.chat.answer.root_change import change_behind
+from sre_agent.chat.ask import Ask
+from sre_agent.chat.understand.forms import recognise
+from sre_agent.contracts import ToolCallRecord
+from sre_agent.graph.ports import ToolOutcome
+
+ANNOTATIONS = {
+    "pay/Secret/bank-creds": {"acme.io/change": "FIN-22 the bank rotated our token"},
+    "pay/Deployment/gateway": {"kubernetes.io/change-cause": "FIN-19 gateway 3.2.4"},
+    "web/Deployment/portal": {"kubernetes.io/change-cause": "DIG-12 chart 2.0.0 renamed the port http -> web"},
+    "web/Service/portal": {},
+    "ops/Deployment/plain": {"kubernetes.io/change-cause": "kubectl apply --filename=plain.yaml"},
+}
+
+
+class Cluster:
+    async def call(self, agent, server, tool, args, brain="offline"):
+        data: dict = {}
+        if tool == "describe":
+            rid = f"{args.get('namespace')}/{args['kind']}/{args['name']}"
+            data = {"object": {"metadata": {"name": args["name"], "annotations": ANNOTATIONS.get(rid, {})}}}
+        elif tool == "find_resource" and args["name"] == "portal":
+            data = {"matches": [{"resource": "web/Deployment/portal", "exact": True}]}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+def _behind(diagnosis: dict) -> str | None:
+    return asyncio.run(change_behind(Ask(question="was the re-run the cause?", recognised=recognise("x"),
+                                         tools=Cluster()), diagnosis))
+
+
+@pytest.mark.parametrize("diagnosis, said", [
+    # the Secret the diagnosis names carries the change that made the pods' credential stale
+    ({"resource": "pay/Deployment/gateway", "category": "stale_credential",
+      "summary": "Secret bank-creds changed at 20:24, after 2 of 2 pods started"},
+     "the change behind it: FIN-22 the bank rotated our token (pay/Secret/bank-creds acme.io/change)"),
+    ({"resource": "pay/Deployment/gateway", "category": "oom_killed", "summary": "gateway was OOMKilled"},
+     "the change behind it: FIN-19 gateway 3.2.4 (pay/Deployment/gateway kubernetes.io/change-cause)"),
+    # a Service whose pods no longer match it: the rollout of the workload behind it
+    ({"resource": "web/Service/portal", "category": "service_port_mismatch", "summary": "targets http"},
+     "the change behind it: DIG-12 chart 2.0.0 renamed the port http -> web (web/Deployment/portal "
+     "kubernetes.io/change-cause)"),
+    ({"resource": "ops/Deployment/plain", "category": "oom_killed", "summary": "x"}, None),  # no ticket: nothing said
+    ({"resource": "pay/Deployment/gateway", "category": "none", "summary": "no fault"}, None),
+])
+def test_the_change_behind_a_root_cause_is_its_ticketed_record(diagnosis, said):
+    assert _behind(diagnosis) == said
