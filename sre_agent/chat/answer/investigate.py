@@ -42,8 +42,11 @@ async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
         return []
     changed = template_diff(await revision_template(ask, namespace, kind, current["replicaset"]),
                             await revision_template(ask, namespace, kind, previous["replicaset"]))
-    return [f"its latest rollout (revision {previous['revision']} -> {current['revision']}, {current.get('created')}) changed: {line}"
-            for line in changed[:6]]
+    # the change-cause its makers wrote ("CHG-5120: kernel patch, drain wm-depot-0") says why, beside what changed
+    cause = f", change-cause {clip(str(current['change_cause']), 160).replace(' changed: ', ' changed ')!r}" \
+        if current.get("change_cause") else ""
+    return [f"its latest rollout (revision {previous['revision']} -> {current['revision']}, {current.get('created')}{cause}) "
+            f"changed: {line}" for line in changed[:6]]
 
 
 @handles("fix_it")
@@ -146,9 +149,10 @@ async def why_failing(ask: Ask, seen: frozenset[str] = frozenset()) -> Answer:
                               details=[d for d in details if not d.startswith("evidence ")],
                               resources=resources, diagnosis=diagnosis)
         if restarted:  # "why did all its pods restart at once": a rollout restart replaced them, nothing else changed
+            rollout, _, change = restarted[0].partition(" changed: ")  # its change-cause leads: why, then what
             return ask.answer(f"{ask.resource} has no fault: its pods were replaced by a rollout restart -- "
-                              f"{restarted[0].split(' changed: ', 1)[0].removeprefix('its ')}: {restarted[0].split(' changed: ', 1)[-1]}",
-                              status="answered", details=[*restarted[1:], *details], resources=resources, diagnosis=diagnosis,
+                              f"{rollout.removeprefix('its ')}", status="answered",
+                              details=[f"changed: {change}", *restarted[1:], *details], resources=resources, diagnosis=diagnosis,
                               next_steps=["Ask 'who did it?' or 'what changed in the last hour?' for who ran the restart."])
         found = f"The investigation of {ask.resource} found no fault"
         outside = str(diagnosis.get("summary") or "")

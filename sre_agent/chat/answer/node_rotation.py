@@ -14,8 +14,9 @@ from .pods import owner_id
 from .runs import age_seconds
 
 # the question asks why pods started again: "restart", "re-created", "bounced", "moved", "rescheduled", "recycled"
-RESTART_SAID = re.compile(r"\b(restart\w*|re-?creat\w*|bounc\w*|moved|reschedul\w*|recycl\w*|came\s+back|new\s+pods)\b",
-                          re.IGNORECASE)
+# -- or asks why they are so young ("only 20 min old", "brand new", "so fresh"): their age is the symptom
+RESTART_SAID = re.compile(r"\b(restart\w*|re-?creat\w*|bounc\w*|moved|reschedul\w*|recycl\w*|came\s+back|new\s+pods|young\w*|"
+                          r"fresh|brand\s+new|\d+\s*(?:m|min|mins|minutes?|h|hours?)\s+old|ages?\b)\b", re.IGNORECASE)
 ROTATABLE = ("Deployment", "StatefulSet")
 SETTLE_S = 15 * 60  # a pod scheduled onto a new node starts within minutes of it (drain, then reschedule)
 

@@ -35,9 +35,9 @@ from pydantic import BaseModel
 
 from .forms import Recognised, form_spec, last_clause
 
-# 5-fold CV, 3 shuffles, 3,033 phrasings (2026-11-29, with three config-reference phrasings): at 0.62 88.1% of the
-# guesses it accepts right, 78.2% accepted, top-1 78.4% (at 0.61 88.0%, 78.8%; at 0.63 88.5%, 77.4%; with 3,030
-# phrasings at 0.61: 88.1%, 78.6%) -- the floors the test holds (88%, 78%) sit within a few tenths of these
+# 5-fold CV, 3 shuffles, 3,036 phrasings (2026-11-29, with three "why are the pods so young" phrasings): at 0.62 88.7% of
+# the guesses it accepts right, 78.4% accepted, top-1 78.4% (at 0.61 88.4%, 79.0%; at 0.60 88.1%, 79.7%; with 3,033
+# phrasings at 0.62: 88.1%, 78.2%, 78.4%) -- the floors the test holds (88%, 78%) sit within a few tenths of these
 MIN_CONFIDENCE = 0.62
 SMOOTHING = 0.1
 # Requests to act: read from their own patterns only, never guessed.

@@ -41,3 +41,9 @@ def test_pods_as_young_as_their_new_nodes_moved_with_a_node_replacement():
 ])
 def test_anything_else_is_not_called_a_node_replacement(question, pods):
     assert asyncio.run(rotated_in(_ask(question, _pods(*pods)), [])) == []
+
+
+@pytest.mark.parametrize("question", ["why are the kiosk pods so young", "how come the kiosk pods are brand new",
+                                      "kiosk pods are 45 min old, why"])
+def test_pods_asked_about_for_their_age_are_asked_why_they_started_again(question):
+    assert len(asyncio.run(rotated_in(_ask(question, _pods(("n-new-1", "45m"), ("n-new-2", "44m"))), []))) == 1
