@@ -79,7 +79,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout67": ("scenarios_heldout62", 10, 200),
         "chat_cases_heldout68": ("scenarios_heldout63", 10, 200),
         "chat_cases_heldout69": ("scenarios_heldout64", 10, 200),
-        "chat_cases_heldout70": ("scenarios_heldout65", 10, 200)}
+        "chat_cases_heldout70": ("scenarios_heldout65", 10, 200),
+        "chat_cases_heldout71": ("scenarios_heldout66", 10, 200),
+        "chat_cases_heldout72": ("scenarios_heldout67", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

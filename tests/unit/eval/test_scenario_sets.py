@@ -164,6 +164,10 @@ SETS = {
                             ["wt09-stale-arrival-predictions"]),
     "scenarios_heldout65": ("copperbeck", 10, ["dc10-milk-intake-5xx-blip"],
                             ["dc09-lab-results-missing"]),
+    "scenarios_heldout66": ("hollinsby", 10, ["hb10-order-api-5xx-blip"],
+                            ["hb09-batch-records-late"]),
+    "scenarios_heldout67": ("rookhaven", 10, ["rk10-checkin-node-cpu"],
+                            ["rk09-portal-stale-bag-locations"]),
 }
 
 
