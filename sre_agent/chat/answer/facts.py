@@ -18,9 +18,10 @@ from .pods import autoscalers, pod_lines
 from .templates import label_text, shortened
 
 
-def _probe(probe: dict[str, Any]) -> str:
+def probe_said(probe: dict[str, Any]) -> str:
     how = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or probe.get("exec") or {}
-    where = f"{how.get('path', '')}:{how.get('port', '')}" if "port" in how else str(how.get("command", ""))
+    where = f"{how.get('path', '')}" + (f":{how['port']}" if "port" in how else "") if "port" in how or "path" in how \
+        else str(how.get("command", ""))
     # kubectl describe's line, with the API server's defaults filled in as it shows them ("delay=0s timeout=1s
     # period=10s #success=1 #failure=3"): a timeout left at its 1s default is the value a probe question asks about
     timing = (f"delay={probe.get('initialDelaySeconds', 0)}s timeout={probe.get('timeoutSeconds', 1)}s "
@@ -37,7 +38,7 @@ def container_facts(pod_spec: dict[str, Any]) -> list[str]:
                  f"requests {resources.get('requests') or {}}", f"limits {resources.get('limits') or {}}"]
         for name in ("readinessProbe", "livenessProbe", "startupProbe"):
             if container.get(name):
-                parts.append(f"{name} {_probe(container[name])}")
+                parts.append(f"{name} {probe_said(container[name])}")
         if container.get("ports"):
             parts.append("ports " + ", ".join(f"{p.get('name', '')}:{p.get('containerPort')}".lstrip(":") for p in container["ports"]))
         env = [e.get("name") + (" <- " + ",".join(f"{k} {v.get('name')}:{v.get('key')}" for k, v in e["valueFrom"].items()

@@ -18,6 +18,7 @@ from ..understand.references import OTHER_KINDS, PRONOUN_OR_POSSESSIVE, fuzzy_na
 from ..understand.roles import role_named
 from .config_refs import config_users
 from .config_sources import setting_in_words
+from .config_values import describe_object
 from .facts import SPEC_SAID_WHOLE
 from .fault_kinds import categories_named
 from .grounded_search import found_by_words
@@ -26,6 +27,7 @@ from .plain_forms import describe_answer, state_and_facts
 from .previous_values import previous_value
 from .runs import cronjob_of
 from .secret_values import VALUE_ASKED, secret_asked
+from .spec_fields import fields_asked
 
 SCHEDULE_WORDS = re.compile(r"\b(schedule|deadline|backoff|concurrency|overlap\w*|suspend\w*|how\s+often|frequency|cron|"
                             r"time\s*zone)\b", re.IGNORECASE)
@@ -205,6 +207,12 @@ async def unrecognised(ask: Ask) -> Answer:
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
             # read as the plea it is -- "X all 5xx wtf" asks why X fails -- and answered by X's investigation
             return await _investigated(ask, chosen)
+        if VALUE_QUESTION.match(ask.question) and await _names_a_field(ask, chosen):
+            # "what timeout is on that probe": a word of the question is a key of the object's manifest -- its value
+            ask.resource = chosen
+            read = await HANDLERS["property"].handler(ask)
+            read.form = "property"
+            return read
         if not WHY_ASKED.match(ask.question) and (by_words := await found_by_words(ask, chosen, [name_of(chosen)])):
             by_words.form = "grounded_search"  # the question's own words, found where the world writes them
             return by_words
@@ -220,6 +228,11 @@ async def _investigated(ask: Ask, rid: str) -> Answer:
     investigated = await HANDLERS["why_failing"].handler(ask)
     investigated.form = "why_failing"
     return investigated
+
+
+async def _names_a_field(ask: Ask, rid: str) -> bool:
+    """A word of the question is a key of the object's manifest (spec_fields.fields_asked): the question asks its value."""
+    return bool(fields_asked(ask.question, await describe_object(ask, rid)))
 
 
 async def _pinnable(ask: Ask) -> bool:
@@ -266,6 +279,8 @@ OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|p
 # meter import take twice as long" -- a batch's slowness shows in its runs, not its state)
 PROPERTY_ASKED = re.compile(r"^\W*(and\s+|so\s+)?(what(.s|\s+is|\s+are|s)|which|how\s+(many|much|big|long|often))\b", re.IGNORECASE)
 WHY_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
+# a question for a value, by its opening ("what timeout is on that probe", "which port", "how long is the grace")
+VALUE_QUESTION = re.compile(r"^\W*(and\s+|so\s+)?(what|whats|which|how\s+(many|much|big|long|often))\b", re.IGNORECASE)
 SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|slower|longer|twice|double|"
                           r"failing|fails|crash\w*|latency|restart\w*|oom\w*|pending|evict\w*|flapp\w*|bouncing|dying|killed|"
                           r"time\s*outs?|timing\s+out|outage|dead|stuck|help|not\s+working|can.?t|cannot|reject\w*|"

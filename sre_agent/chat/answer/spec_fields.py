@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from .facts import probe_said
 from .templates import label_text
 
 MAX_LINES = 12
@@ -82,16 +83,25 @@ def fields_asked(question: str, obj: dict) -> list[str]:
 def _blocks(paths: list[tuple[str, str, Any]], named: Any) -> list[str]:
     """Each named key's block, headed by its path (a plain value on the path's own line, as -o yaml prints it)."""
     lines: list[str] = []
+    at, said = {path: value for path, _, value in paths}, set()
     for path, key, value in paths:
         if not named(key.lower()):
             continue
-        if any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
-            continue  # inside a block already shown
+        probe = path.rsplit(".", 1)[0]
+        if probe.endswith("Probe") and isinstance(at.get(probe), dict):  # a probe's setting: the probe's whole line
+            path, key, value = probe, probe.rsplit(".", 1)[-1], at[probe]
+        if path in said or any(path.startswith(shown + ".") or path.startswith(shown + "[") for shown in _shown(lines)):
+            continue  # said already, or inside a block already shown
+        said.add(path)
         if _conditions(value):  # kubectl describe's Conditions table: one row each, type=status (reason): message
             lines += [f"{path}:", *(f"  {c.get('type')}={c.get('status')}" + (f" ({c['reason']})" if c.get("reason") else "")
                                     + (f": {str(c['message'])[:120]}" if c.get("message") else "") for c in value)]
         elif not isinstance(value, dict | list):
             lines.append(f"{path}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix(chr(10) + '...')}")
+        elif key.endswith("Probe") and isinstance(value, dict):
+            # as kubectl describe prints a probe, its defaults filled in ("timeout=1s" when timeoutSeconds is unset):
+            # the line an on-call greps for and compares with how long the app takes
+            lines.append(f"{path}: {probe_said(value)}")
         elif key.lower() in LABEL_MAPS and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
             lines.append(f"{path}: {label_text(value)}")  # as kubectl writes a label set: app=web,tier=edge
         elif len(flow := yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=FLOW_WIDTH).strip()) <= FLOW_MAX:

@@ -57,7 +57,15 @@ def test_the_fields_named_are_shown_with_their_path_and_block():
     assert fields_asked("what is the strategy field of x", OBJ) == [
         "spec.strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}"]
     probe = fields_asked("whats its readinessProbe", OBJ)
-    assert probe == ["spec.template.spec.containers[app].readinessProbe: {httpGet: {path: /readyz}}"]
+    # a probe as kubectl describe prints it, the API server's defaults filled in (timeout=1s when unset)
+    assert probe == ["spec.template.spec.containers[app].readinessProbe: /readyz (delay=0s timeout=1s period=10s "
+                     "#success=1 #failure=3)"]
+    # a probe's setting is read in its probe's line: "what timeout is on that probe" -- each probe once
+    timed = {"spec": {"template": {"spec": {"containers": [{"name": "api", "livenessProbe": {
+        "httpGet": {"path": "/healthz", "port": "http"}, "timeoutSeconds": 1, "periodSeconds": 10}}]}}}}
+    assert fields_asked("what timeout is on that probe", timed) == [
+        "spec.template.spec.containers[api].livenessProbe: /healthz:http (delay=0s timeout=1s period=10s #success=1 "
+        "#failure=3)"]
     # a block too long for one line keeps kubectl -o yaml's lines, headed by its path
     big = {"spec": {"strategy": {"rollingUpdate": {f"key{i}": "x" * 30 for i in range(12)}}}}
     lines = fields_asked("what is the strategy field of x", big)
