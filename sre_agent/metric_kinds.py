@@ -42,11 +42,17 @@ _SAID_FAILING = re.compile(r"\b(errors?|erroring|5xx|5\d\ds?|failing|outage|unav
 _SAID_TIMEOUT = re.compile(r"\b(tim(e|es|ing)\s*out|time\s*outs?|timeouts?|timed\s+out)\b", re.IGNORECASE)
 
 
+# data that arrives late or not at all ("batch records are late", "stale prices", "orders not arriving"): work not
+# done -- requests that are slow, or that fail and are retried later -- so both are read
+_SAID_STALE = re.compile(r"\b(late|delayed|stale|behind|lagging|out\s+of\s+date|not\s+(arriving|coming\s+through|updating)|"
+                         r"missing)\b", re.IGNORECASE)
+
+
 def said_symptom_metrics(text: str) -> list[str]:
     """The app metrics a symptom said in `text` is read from, slowness first; [] when no symptom is said."""
-    timeout = bool(_SAID_TIMEOUT.search(text))
-    metrics = ["LatencyP99"] if timeout or _SAID_SLOW.search(text) else []
-    return metrics + (["5xxCount"] if timeout or _SAID_FAILING.search(text) else [])
+    both = bool(_SAID_TIMEOUT.search(text) or _SAID_STALE.search(text))
+    metrics = ["LatencyP99"] if both or _SAID_SLOW.search(text) else []
+    return metrics + (["5xxCount"] if both or _SAID_FAILING.search(text) else [])
 
 
 def symptom_rise(report: dict | None) -> float | None:

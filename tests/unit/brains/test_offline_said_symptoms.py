@@ -76,6 +76,9 @@ def test_failures_read_the_5xx_count_and_slowness_the_latency():
     assert said_symptom_metrics("pages crawl since 9") == ["LatencyP99"]
     assert said_symptom_metrics("requests timing out") == ["LatencyP99", "5xxCount"]
     assert said_symptom_metrics("did the nightly backup fail") == []  # a run that failed is a Job's question
+    # data late or not arriving is work not done: slow requests, or failing ones retried later -- both are read
+    assert said_symptom_metrics("why are the batch records late?") == ["LatencyP99", "5xxCount"]
+    assert said_symptom_metrics("prices on the site are stale") == ["LatencyP99", "5xxCount"]
     assert said_symptom_metrics("what changed in the last release") == []
 
 
