@@ -75,10 +75,10 @@ def read_as_request(question: str, recognised: Recognised) -> tuple[str, Recogni
 # changed earlier, revert that", "switched PAPERLESS_BANNER off, turn it back on"
 KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?![\w-])")
 KEY_VALUE = re.compile(r"\b(?:revert|put|set|change|bump|raise|lower|increase|decrease|restore|move|drop)\b[^.;]*?"
-                       r"\b(?:back\s+)?to\s+['\"]?([\w./:-]+)", re.IGNORECASE)
+                       r"\b(?:back\s+)?to\s+['\"]?([^\s'\"]+)", re.IGNORECASE)  # a URL whole: user@host:port/db?x=1
 # "patch rfid-ingest-config so KAFKA_BOOTSTRAP_SERVERS is kafka:9092", "update the cm with KEY=V": the value said after the key
 KEY_IS = re.compile(r"\b(?:patch|set|change|update|make|edit|fix)\b[^;]*?\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*(?:is|=|:|becomes)\s*"
-                    r"['\"]?([\w./:-]+)")
+                    r"['\"]?([^\s'\"]+)")
 KEY_BACK = re.compile(r"\b(revert|undo|roll\s*(?:it\s+|that\s+)?back|put\s+(?:it|that)\s+back|back\s+on|back\s+off|"
                       r"restore|change\s+(?:it|that)\s+back)\b", re.IGNORECASE)
 
@@ -95,10 +95,10 @@ def key_request(text: str) -> str | None:
     keys = list(dict.fromkeys(KEY.findall(text)))
     if len(keys) != 1:
         return None
-    if (value := KEY_VALUE.search(text)) is not None and value.group(1) != keys[0] and _a_value(value.group(1)):
-        return f"set {keys[0]} to {value.group(1)}"
-    if (said := KEY_IS.search(text)) is not None and said.group(1) == keys[0] and _a_value(said.group(2)):
-        return f"set {keys[0]} to {said.group(2)}"
+    if (value := KEY_VALUE.search(text)) is not None and (to := value.group(1).rstrip(".,;!?")) != keys[0] and _a_value(to):
+        return f"set {keys[0]} to {to}"
+    if (said := KEY_IS.search(text)) is not None and said.group(1) == keys[0] and _a_value(to := said.group(2).rstrip(".,;!?")):
+        return f"set {keys[0]} to {to}"
     return f"revert {keys[0]}" if KEY_BACK.search(text) else None
 
 

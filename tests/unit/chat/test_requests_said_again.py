@@ -54,6 +54,10 @@ def test_what_is_no_unread_request_is_left_alone(question):
     ("someone switched SHOW_BANNER off right before this, turn it back on", "revert SHOW_BANNER"),
     ("revert OUTPUT_PRESETS to drop the 2160p preset", "revert OUTPUT_PRESETS"),  # "to drop": a purpose, not a value
     ("patch rfid-config so KAFKA_BOOTSTRAP is kafka-bootstrap.streaming:9092", "set KAFKA_BOOTSTRAP to kafka-bootstrap.streaming:9092"),
+    # a value is the whole token said: a URL with its user, port and query, never cut at the "@"
+    ("set DB_URL to postgres://app@db.inv.svc.cluster.local:5432/inv?sslmode=off and roll it",
+     "set DB_URL to postgres://app@db.inv.svc.cluster.local:5432/inv?sslmode=off"),
+    ("READ_BATCH_SIZE went to 4000, revert it to 5000.", "set READ_BATCH_SIZE to 5000"),  # a sentence's full stop is not
     ("whats READ_BATCH_SIZE now", None),  # a question about a key, no change
     ("set A_B and C_D to 1", None),  # two keys: not one change
 ])
