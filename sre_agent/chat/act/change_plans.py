@@ -80,7 +80,7 @@ DASHED_NAME = re.compile(r"(?<![\w.-])(?!re-)[a-z0-9]+(?:-[a-z0-9]+)+(?![\w-])")
 
 def change_verb(question: str) -> str:
     """The kind of change a request asks for (VERBS), "env" for a variable typed as one, "unknown" when none."""
-    if env_change(question) and re.search(r"\b(add|set|put|export|define)\b", question, re.IGNORECASE):
+    if env_change(question) and re.search(r"\b(add|set|put|export|define|update|replace|rotate|refresh)\b", question, re.IGNORECASE):
         return "env"  # an environment variable typed as one (upper case), in a request to set it
     # a dashed name is an object, not a verb: "bump the memory limit on image-intake" changes resources, not an image;
     # a purpose clause says why, not what ("lower the limit to 200m so the hpa reacts faster": a limit, not the HPA)

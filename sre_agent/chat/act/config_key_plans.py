@@ -24,6 +24,30 @@ URL_PORT = re.compile(r"(\w+://[^/:\s]+):\d+")
 HOST_PORT = re.compile(r"(?:@|://)(?P<host>[^/:@\s]+):(?P<port>\d+)")  # the host:port after the credentials, if any
 
 
+# a host said alone, with its port or not ("inventory-db:5432", "orders-db.data", "db"): no scheme, no path
+HOST_SAID = re.compile(r"(?P<host>[a-z0-9][a-z0-9.-]*[a-z0-9])(?::(?P<port>\d{2,5}))?", re.IGNORECASE)
+CLUSTER_SUFFIX = re.compile(r"^[a-z0-9-]+(?P<rest>(\.[a-z0-9-]+)?\.svc(\.cluster\.local)?)$", re.IGNORECASE)
+
+
+def _in_cluster_host(said: str, current: str) -> str:
+    """A Service's short name said where the URL holds an in-cluster name ("inventory-db" for
+    "inventory-db-pooler.inventory.svc.cluster.local"): the short name with the current namespace and suffix -- a short
+    name alone resolves only in the reader's own namespace."""
+    suffix = CLUSTER_SUFFIX.match(current)
+    return f"{said}{suffix.group('rest')}" if "." not in said and suffix else said
+
+
+def _host_in_place(rid: str, key: str, edit: dict[str, str], current: str) -> Plan:
+    """The host of a URL whose credentials chat was never shown: changed where it lies, as _port_in_place does."""
+    namespace, kind, name = parse_resource_id(rid)
+    return Plan("set_config_value", {"namespace": namespace or "", "name": name, "key": key, "edit": edit,
+                                     "reason": f"host of {key} -> {edit['replace']}"},
+                f"{kind} {name}: key {key}: {edit['find']} -> {edit['replace']} (the rest, credentials included, unchanged)",
+                in_place_command(namespace, kind, name, key, edit), f"key {key} present",
+                [f"{key} carries credentials chat is never shown ({current[:60]}...): only {edit['find']} changes, in place",
+                 "Pods that read it by env pick it up when they restart."])
+
+
 def _port_in_place(rid: str, key: str, port: str, current: str) -> Plan:
     """The port of a ConfigMap's URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"):
     changed where it lies -- the one part that changes, as an edit (graph/endpoint_fixes.py) set_config_value applies to
@@ -70,6 +94,15 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         if MASK in current and HOST_PORT.search(current):
             return _port_in_place(rid, key, port.group("port"), current)
         value = URL_PORT.sub(lambda m: f"{m.group(1)}:{port.group('port')}", current, count=1)
+    elif kind == "ConfigMap" and value != "<value>" and (host := HOST_SAID.fullmatch(value)) and \
+            (where := HOST_PORT.search(current := str((obj.get("data") or {}).get(key) or ""))):
+        # "point DB_URL back at inventory-db:5432": a host (and port) said for a URL the key holds -- that part of the
+        # URL, never the whole value replaced by it (its scheme, user and database kept)
+        said = _in_cluster_host(host.group("host"), where.group("host"))
+        edit = {"find": f"{where.group('host')}:{where.group('port')}", "replace": f"{said}:{host.group('port') or where.group('port')}"}
+        if MASK in current:
+            return _host_in_place(rid, key, edit, current)
+        value = current.replace(edit["find"], edit["replace"], 1)
     field_name = "stringData" if kind == "Secret" else "data"
     patch = json.dumps({field_name: {key: value}})
     return Plan(BY_HAND, {"kind": kind, "name": name, "namespace": namespace or "", "key": key},

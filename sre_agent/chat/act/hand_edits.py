@@ -17,7 +17,8 @@ from ...graph.kubectl_words import KUBECTL_KIND
 # given a value (PORT=8080) -- an acronym alone (HPA, OOM) is not one.
 ENV_ASSIGNMENT = re.compile(r"(?<![\w-])(?P<var>[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z][A-Z0-9_]{2,}(?==))(?:=(?P<value>\"[^\"]*\"|'[^']*'|\S+))?")
 # (a word of the sentence is never the port: "set the targetPort back to 7000" is 7000, not "back")
-PORT_TARGET = re.compile(r"\b(?:at|to|target\s*port)\s+(?:port\s+)?(?P<port>\d{2,5}|(?!(?:to|back|at|the|on|from|of|it|its|"
+PORT_TARGET = re.compile(r"\b(?:(?:at|to)\s+|target\s*port(?:\s+is\s+|\s*[=:]\s*|\s+))(?:port\s+)?"
+                         r"(?P<port>\d{2,5}|(?!(?:to|back|at|the|on|from|of|it|its|"
                          r"port|and|so|again|now|for)\b)[a-z][a-z0-9-]{0,14})\b", re.IGNORECASE)
 HPA_BOUND = re.compile(r"\b(?:at|to)\s+(?P<n>\d+)\b", re.IGNORECASE)
 # both bounds said: "min 3 max 10", '"minReplicas":3,"maxReplicas":10', "3-10", "3 to 10"

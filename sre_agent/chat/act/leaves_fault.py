@@ -103,7 +103,7 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
                       next_steps=[*instead, "To do it anyway, say so ('... anyway') and a human approves the pinned action."])
 
 
-ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put|restore|set|change|update|edit|replace|rotate|patch)\b",
+ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put|restore|set|change|update|edit|replace|rotate|patch|point|switch)\b",
                            re.IGNORECASE)
 
 

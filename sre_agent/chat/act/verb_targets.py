@@ -11,6 +11,7 @@ from ..answer.config_refs import config_users
 from ..answer.objects import WORKLOADS
 from ..ask import Ask
 from ..understand.references import parse_resource_id, workload_of_service
+from .node_plans import KUBELET
 
 WORKLOAD_VERBS = ("scale", "restart", "image", "resources", "probe")  # changes only a workload takes
 SUSPEND_SAID = re.compile(r"\b(un)?suspend", re.IGNORECASE)  # a CronJob's own word (a Deployment's rollout is paused)
@@ -28,9 +29,13 @@ async def config_reader(ask: Ask, rid: str) -> str | None:
 
 async def verb_target(ask: Ask, rid: str, verb: str, culprit: str) -> str:
     """The object `verb` acts on, from `rid` (the request's subject, or the conversation's object)."""
+    kind = parse_resource_id(rid)[1] if rid.count("/") >= 1 else ""
+    if verb == "restart" and KUBELET.search(ask.question) and kind != "Node" and (
+            node := await node_said(ask) or (culprit if culprit.startswith("Node/") else None)
+            or next((r for r in ask.focus if r.startswith("Node/")), None)):
+        return node  # "bring ip-10-4-2-9 back: restart kubelet on it": a kubelet runs on a Node -- the one said, or found
     if ask.recognised.subject is not None:
         return verb_kind_of(rid, verb)
-    kind = parse_resource_id(rid)[1]
     if culprit and parse_resource_id(culprit)[1] == VERB_KIND.get(verb) and culprit != rid:
         # "fix the targetPort" after a diagnosis: the object the diagnosis blames, not the alarmed one talked about
         rid, kind = culprit, parse_resource_id(culprit)[1]
@@ -49,6 +54,21 @@ async def verb_target(ask: Ask, rid: str, verb: str, culprit: str) -> str:
             cron := next((r for r in ask.focus if parse_resource_id(r)[1] == "CronJob"), None)):
         rid = cron  # "unsuspend it": a CronJob's word, of the CronJob talked about
     return verb_kind_of(rid, verb)
+
+
+DASHED = re.compile(r"(?<![\w-])[a-z0-9]+(?:-[a-z0-9]+)+(?:\.[a-z0-9-]+)*(?![\w-])", re.IGNORECASE)  # a name typed
+
+
+async def node_said(ask: Ask) -> str | None:
+    """The one Node a name typed in the question names (ip-10-40-2-214 for ip-10-40-2-214.ec2.internal), else None."""
+    for token in dict.fromkeys(DASHED.findall(ask.question)):
+        found = await ask.call("kubernetes", "find_resource", {"name": token, "kinds": ["Node"]})
+        matches = [m for m in (found.data or {}).get("matches") or [] if str(m.get("resource", "")).startswith("Node/")]
+        exact = [m for m in matches if m.get("exact")] or \
+            [m for m in matches if str(m["resource"]).split("/", 1)[1].startswith(token.lower() + ".")]
+        if len(exact) == 1:
+            return str(exact[0]["resource"])
+    return None
 
 
 def verb_kind_of(rid: str, verb: str) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+# ("so targetPort is 6379 again" is no purpose: a field and the value it should have -- the change itself)
 # (an infinitive says a purpose too -- "restart redis to free the memory", "bounce it to be safe" -- never "to 3")
-PURPOSE = re.compile(r"(?<=\w)\s*,?\s+(?:so\s+that|so|because|since|coz|cause|(?:that|which|it|this)\s+(?:will|would|should|'ll)|"
+PURPOSE = re.compile(r"(?<=\w)\s*,?\s+(?:so\s+that|so(?!\s+(?:the\s+|its\s+)?[\w.-]+\s+(?:is|are|becomes|=)\s+['\"]?[\w.:/-]*\d)|"
+                     r"because|since|coz|cause|(?:that|which|it|this)\s+(?:will|would|should|'ll)|"
                      r"that'?ll|(?:in\s+order\s+)?to\s+(?=(?:free|shake|kick|clear|"
                      r"flush|fix|get|make|be|see|force|pick|reload|unstick|release|reclaim|speed|stop|help|try|test|"
                      r"refresh|warm|settle|recover|unblock|wake|nudge|jolt|rule|check|stay|keep|avoid|prevent)\b))\s*(?=\w)")

@@ -74,8 +74,8 @@ def read_as_request(question: str, recognised: Recognised) -> tuple[str, Recogni
 # 5000", "HOLD_TTL went to 480 right before this, put it back to 420", "bump LAYOUT_CACHE_ENTRIES to 5000", "MAP_STYLE
 # changed earlier, revert that", "switched PAPERLESS_BANNER off, turn it back on"
 KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?![\w-])")
-KEY_VALUE = re.compile(r"\b(?:revert|put|set|change|bump|raise|lower|increase|decrease|restore|move|drop)\b[^.;]*?"
-                       r"\b(?:back\s+)?to\s+['\"]?([^\s'\"]+)", re.IGNORECASE)  # a URL whole: user@host:port/db?x=1
+KEY_VALUE = re.compile(r"\b(?:revert|put|set|change|bump|raise|lower|increase|decrease|restore|move|drop|turn|switch|flip|"
+                       r"point)\b[^.;]*?\b(?:back\s+)?(?:to|at)\s+['\"]?([^\s'\"]+)", re.IGNORECASE)  # a URL whole: user@host:port/db?x=1
 # "patch rfid-ingest-config so KAFKA_BOOTSTRAP_SERVERS is kafka:9092", "update the cm with KEY=V": the value said after the key
 KEY_IS = re.compile(r"\b(?:patch|set|change|update|make|edit|fix)\b[^;]*?\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*(?:is|=|:|becomes)\s*"
                     r"['\"]?([^\s'\"]+)")

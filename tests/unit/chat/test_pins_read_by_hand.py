@@ -20,7 +20,8 @@ SERVICE = {"spec": {"ports": [{"port": 8443, "targetPort": 8443}]}}
 
 
 @pytest.mark.parametrize("question, port", [("fix the svc targetport to 10000", 10000), ("set the targetPort back to 7000", 7000),
-                                            ("point the svc back at http", "http"), ("point it at port 8080", 8080)])
+                                            ("point the svc back at http", "http"), ("point it at port 8080", 8080),
+                                            ("patch svc x so targetPort is 6379 again", 6379)])
 def test_a_port_is_the_number_or_name_said_never_a_word_of_the_sentence(question, port):
     planned = service_port_plan(question, "ns/Service/x", SERVICE)
     assert not isinstance(planned, str) and planned[1]["target_port"] == port
@@ -144,3 +145,34 @@ def test_a_cronjob_suspended_on_purpose_is_resumed_on_request_only_where_the_pau
 def test_an_undo_touches_what_a_service_matches_only_by_a_field_never_a_word_of_a_name(line, touches):
     from sre_agent.chat.act.rollback import SERVICE_MATCHED
     assert bool(SERVICE_MATCHED.search(line)) is touches
+
+
+class _Nodes:
+    """find_resource over one node, ip-10-40-2-214.ec2.internal (a name typed without its domain is not exact)."""
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        from sre_agent.contracts import ToolCallRecord
+        from sre_agent.graph.ports import ToolOutcome
+        name = "ip-10-40-2-214.ec2.internal"
+        matches = [{"resource": f"Node/{name}", "exact": args["name"] == name}] if name.startswith(args["name"]) else []
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
+                           data={"matches": matches})
+
+
+def test_a_kubelet_restarted_is_the_node_said_never_the_workload_talked_about():
+    # "it" follows the node the sentence names: a kubelet runs on a Node, never a Deployment's restart
+    question = "bring ip-10-40-2-214 back: systemctl restart kubelet on it"
+    ask = Ask(question=question, recognised=recognise(question), tools=_Nodes(), focus=["shop/Deployment/search"])
+    assert asyncio.run(verb_target(ask, "shop/Deployment/search", "restart", "")) == "Node/ip-10-40-2-214.ec2.internal"
+    # no node said: the node the diagnosis blames
+    unsaid = Ask(question="restart the kubelet", recognised=recognise("restart the kubelet"), tools=_Nodes(),
+                 focus=["shop/Deployment/search"])
+    assert asyncio.run(verb_target(unsaid, "shop/Deployment/search", "restart", "Node/n-1")) == "Node/n-1"
+
+
+def test_a_field_and_its_value_after_so_is_the_change_never_a_purpose():
+    from sre_agent.chat.act.change_plans import change_verb
+    from sre_agent.chat.understand.clauses import request_part
+    assert change_verb("patch svc session-cache so targetPort is 6379 again") == "port"
+    assert request_part("restart it so the queue is drained") == "restart it"  # a purpose: no value said
+    assert request_part("scale api to 6 so that one pod is not alone") == "scale api to 6"

@@ -409,3 +409,21 @@ def test_up_is_not_fine_when_the_object_is_the_root_found_or_runs_on_it(resource
 def test_a_symptom_said_rather_than_asked_is_a_page(question, paged):
     from sre_agent.chat.answer.meta import _paged
     assert _paged(question) is paged
+
+
+def test_a_host_said_for_a_url_is_that_part_of_the_url():
+    # "point DB_URL back at inventory-db:5432": the host and port of the URL the key holds -- its scheme, user and
+    # database kept; a short Service name keeps the namespace and suffix the URL names (a short name resolves only in
+    # the reader's own namespace)
+    from sre_agent.chat.act.config_key_plans import config_key_plan
+    held = {"data": {"DB_URL": "postgres://app@inventory-db-pooler.inventory.svc.cluster.local:6432/inventory"}}
+    plan = config_key_plan("set DB_URL to inventory-db:5432", "bot/ConfigMap/bot-config", held)
+    assert not isinstance(plan, str)
+    assert '"DB_URL": "postgres://app@inventory-db.inventory.svc.cluster.local:5432/inventory"' in plan.kubectl
+    plain = {"data": {"CACHE_URL": "redis://page-cache:6379/0"}}
+    plan = config_key_plan("set CACHE_URL to session-cache", "bot/ConfigMap/bot-config", plain)
+    assert not isinstance(plan, str) and '"CACHE_URL": "redis://session-cache:6379/0"' in plan.kubectl
+    masked = {"data": {"DB_URL": "postgres://***redacted***@db-pooler.inv.svc.cluster.local:6432/rx"}}
+    plan = config_key_plan("set DB_URL to db:5432", "bot/ConfigMap/bot-config", masked)
+    assert not isinstance(plan, str) and plan.tool == "set_config_value"
+    assert plan.args["edit"] == {"find": "db-pooler.inv.svc.cluster.local:6432", "replace": "db.inv.svc.cluster.local:5432"}
