@@ -83,11 +83,19 @@ def _paging_elsewhere(summary: str, rid: str) -> str | None:
 def _found_nothing(summary: str, subject: str, rid: str) -> str | None:
     """The investigation of what pages found no root cause (only changes made on purpose, a load it absorbed): a change
     asked for then is not a fix of anything found -- said with what was looked at, so "revert X, that's when it started"
-    meets the evidence rather than a bare approval."""
+    meets the evidence rather than a bare approval. (What pages being the object changed itself: _nothing_on_it.)"""
     if not summary.startswith(NO_ROOT) or not subject or same_object(subject, rid):
         return None
     return f"note: the investigation of {subject} found no fault ({clip(summary.removeprefix(NO_ROOT), 220)}) -- " \
            f"nothing it found asks for this change"
+
+
+def _nothing_on_it(summary: str, subject: str, rid: str) -> str | None:
+    """What pages is the object the change is to ("cordon ip-10-1-1-7 so it cools down" while its CPU alarm fires), and
+    its investigation found no fault (a peak it absorbs, a change made on purpose): the change has nothing to clear."""
+    if not summary.startswith(NO_ROOT) or not subject or not same_object(subject, rid):
+        return None
+    return f"note: nothing is wrong on {rid} to clear ({clip(summary.removeprefix(NO_ROOT), 220)})"
 
 
 def _key_not_named(plan: Plan, rid: str, diagnosis: dict, why: str) -> str | None:
@@ -122,8 +130,11 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
     if found == "none":
         summary = str(diagnosis.get("summary") or "")
+        if _found_nothing(summary, subject, rid) is not None and (idle := await nothing_to_clear(ask, plan, rid)) is not None:
+            return idle  # what pages shows no fault, nor does the object changed ("bump its cpu just in case"): churn
         return as_note(_outside_note(summary, rid, change_kind(plan, verb)), "outside") or \
-            as_note(_paging_elsewhere(summary, rid), "elsewhere") or as_note(_found_nothing(summary, subject, rid), "found_nothing")
+            as_note(_paging_elsewhere(summary, rid), "elsewhere") or as_note(_found_nothing(summary, subject, rid), "found_nothing") \
+            or as_note(_nothing_on_it(summary, subject, rid), "nothing")
     if not root:
         return None
     why = cause_text(diagnosis, 220)

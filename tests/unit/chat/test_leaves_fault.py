@@ -174,3 +174,17 @@ def test_a_config_written_before_the_fault_began_is_no_fix_waiting_for_a_restart
     ask = _ask("restart checkout then", written="2026-11-28T11:00:00Z", fired="2026-11-28T10:30:00Z")
     ask.last_diagnosis = {"category": "memory_leak", "resource": RID}
     assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is None
+
+
+def test_a_change_to_what_pages_when_its_investigation_found_nothing_has_nothing_to_clear():
+    # "cordon ip-10-1-1-7 so it cools down" while its CPU alarm fires and its investigation finds a peak it absorbs:
+    # the cordon is said, not pinned ("anyway" pins it); another object's clean bill says nothing of this one
+    from sre_agent.chat.act.cause_note import NO_ROOT, _nothing_on_it
+    from sre_agent.chat.act.leaves_fault import refuses
+    summary = f"{NO_ROOT}Node/ip-10-1-1-7 runs at 74% CPU within its pods' requests"
+    note = _nothing_on_it(summary, "Node/ip-10-1-1-7", "Node/ip-10-1-1-7")
+    assert note is not None and note.startswith("note: nothing is wrong on Node/ip-10-1-1-7 to clear")
+    cordon = Plan("cordon", {"node": "ip-10-1-1-7"}, "mark node ip-10-1-1-7 unschedulable", "kubectl cordon ip-10-1-1-7")
+    assert refuses(cordon, CauseNote(note, "nothing"))
+    assert _nothing_on_it(summary, "Node/ip-10-1-1-7", "shop/Deployment/checkout") is None
+    assert _nothing_on_it("the root cause is X", "Node/ip-10-1-1-7", "Node/ip-10-1-1-7") is None
