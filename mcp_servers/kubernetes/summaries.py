@@ -261,6 +261,7 @@ def summarize(kind: str, obj: dict) -> dict[str, Any]:
                 **({"failed_at": failed_at} if (failed_at := next((c.get("lastTransitionTime") for c in status.get(
                     "conditions") or [] if c.get("type") == "Failed" and c.get("status") == "True"), None)) else {}),
                 "parallelism": spec.get("parallelism"), "completions": spec.get("completions"),
+                **({"deadline_s": spec["activeDeadlineSeconds"]} if spec.get("activeDeadlineSeconds") else {}),  # its limit
                 "images": _images((spec.get("template") or {}).get("spec") or {}),  # what this run ran: a CronJob's history
                 "containers": _container_names((spec.get("template") or {}).get("spec") or {}),  # get jobs -o wide
                 # (a Complete condition often carries no reason: then the type alone)

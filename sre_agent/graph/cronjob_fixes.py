@@ -8,6 +8,7 @@ Read from the analyzer's findings the investigation carried (cron_runs.py, job.p
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from ..contracts import Finding, ProposedFix, parse_resource_id
@@ -52,6 +53,16 @@ def stuck_run_fixes(findings: list[Finding], cronjob: str) -> list[ProposedFix]:
                             commands=[f"kubectl {_ns(namespace)}set image cronjob/{name} {container}={before}"],
                             needs="" if container != "<container>" else "the container that runs the image",
                             evidence=list(moved.evidence))]
+    for killed in findings_about(findings, cronjob, "RunsKilledAtDeadline"):  # a deadline under the work: room again
+        usual = float(killed.details.get("usual_s") or 0)
+        back = killed.details.get("deadline_before") or int(math.ceil(usual * 1.5 / 60) * 60)
+        room = {"spec": {"jobTemplate": {"spec": {"activeDeadlineSeconds": back}}}}
+        said = "back to what its completed runs had" if killed.details.get("deadline_before") else "half again the time its runs take"
+        return [ProposedFix(resource=cronjob, summary=f"{cronjob}: its runs are killed at activeDeadlineSeconds "
+                            f"{killed.details.get('deadline_s')}s while a run takes about {usual / 60:.0f} min; set it to "
+                            f"{back}s ({said})",
+                            commands=[f"kubectl {_ns(namespace)}patch cronjob {name} --type merge -p '{json.dumps(room)}'"],
+                            evidence=list(killed.evidence))]
     held = findings_about(findings, cronjob, "HeldOpen", "RunsSkipped")
     if not held or kind != "CronJob":
         return []

@@ -177,6 +177,8 @@ RULES: list[Rule] = [
     # Runs that take much longer since one whose Job spec changed (parallelism halved, another image): every run is the
     # job template's copy, so the template's change is the regression -- on the CronJob, as a release's on its workload.
     Rule("RunsSlower", C.BAD_DEPLOY_REGRESSION, 0.8, lambda f, a: bool(f.details.get("changed"))),
+    # Runs killed at a deadline shorter than the runs that completed took: the job template's limit, not the work
+    Rule("RunsKilledAtDeadline", C.BAD_DEPLOY_REGRESSION, 0.9),
     # Runs overlapping (concurrencyPolicy Allow) that take an alarmed node: the CronJob's schedule and policy let them
     # pile up -- its own fault (against a quota, the quota is the root and the pile-up its fix's first step).
     Rule("CronJobPileUp", C.BAD_DEPLOY_REGRESSION, 0.85,

@@ -25,7 +25,7 @@ from .job_templates import carry_runs, carry_to_cronjob
 from .nodes import node_consumers, read_node, resource_alarmed
 from .pods import held_keys_of, past_oom_kills, read_claim, read_gone_pods, read_pod
 from .revisions import killed_limit_history, partial_members
-from .run_durations import image_moved_under_runs, last_completed, minutes, slower_runs, unfinished
+from .run_durations import duration_findings, image_moved_under_runs, last_completed, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, port_moved_under_callers, service_backends, service_ports, shared_services
 from .volumes import full_volumes
 
@@ -125,11 +125,7 @@ async def _cronjob(namespace: str, name: str, target: str, state: Investigation,
     if not jobs:
         calls.find(target, "NoRecentJobs", f"{target} has no Jobs in {namespace}", ev, severity="info")
         await _namespace_sweep(namespace, calls)
-    if (slower := slower_runs(jobs)) is not None:  # "took twice as long": from which run, and what its spec changed
-        calls.find(target, "RunsSlower", f"{target}'s runs take {minutes(slower.after_s)} since {slower.first.get('name')} "
-                   f"({slower.first.get('created')}), against {minutes(slower.before_s)} before"
-                   + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
-                      else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
+    duration_findings(target, jobs, ev, calls)  # runs slower than they were, or killed at a deadline under the work
     if jobs:  # its runs are its history: what last worked (the image a failed pull goes back to), what never ended
         good, open_runs = last_completed(jobs), unfinished(jobs)
         calls.find(target, "RunHistory", f"{target}'s last run to complete: " + (

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from ...contracts import parse_time
 from ...graph.cronjob_fixes import image_repository
+from .calls import Calls
 
 SLOWER = 1.5  # a run this many times the earlier runs' median is slower, not noise
 MIN_BEFORE = 2  # runs before the change to know what "usual" was
@@ -79,3 +80,47 @@ def image_moved_under_runs(jobs: list[dict[str, Any]]) -> tuple[str, str, str] |
     moved = [(old, new) for old in good["images"] for new in newest.get("images") or []
              if old != new and image_repository(old) == image_repository(new)]
     return (moved[0][0], moved[0][1], str(good.get("name"))) if len(moved) == 1 else None
+
+
+class KilledAtDeadline(NamedTuple):
+    newest: dict[str, Any]  # the newest run killed at its deadline
+    deadline_s: int  # the deadline the killed runs had
+    usual_s: float  # how long the runs that completed took (their median)
+    deadline_before: int | None  # the deadline the completed runs had, when they had one
+
+
+def killed_at_deadline(jobs: list[dict[str, Any]]) -> KilledAtDeadline | None:
+    """Every run since the last completed one failed at its deadline (DeadlineExceeded), and the runs that completed took
+    longer than that deadline: the deadline is shorter than the work (a lowered activeDeadlineSeconds), not a run that
+    hung -- None otherwise."""
+    good = [j for j in jobs if j.get("status") == "Complete" and _seconds(j) is not None]
+    if not good:
+        return None
+    newest_good = max(good, key=lambda j: str(j.get("created") or ""))
+    later = [j for j in jobs if str(j.get("created") or "") > str(newest_good.get("created") or "")]
+    killed = [j for j in later if "DeadlineExceeded" in str(j.get("condition") or "") and j.get("deadline_s")]
+    if not killed or any(j.get("status") not in ("Failed", "Running") for j in later):
+        return None
+    newest = max(killed, key=lambda j: str(j.get("created") or ""))
+    usual = median(_seconds(j) or 0.0 for j in good)
+    if int(newest["deadline_s"]) >= usual:
+        return None  # the work fits the deadline: the run hung or slowed, which other signals read
+    before = newest_good.get("deadline_s")
+    return KilledAtDeadline(newest, int(newest["deadline_s"]), usual, int(before) if before else None)
+
+
+def duration_findings(target: str, jobs: list[dict[str, Any]], ev: str, calls: Calls) -> None:
+    """What a CronJob's runs' durations say: slower than they were since a run (and what its spec changed), or killed
+    at a deadline shorter than the runs that completed took."""
+    if (slower := slower_runs(jobs)) is not None:  # "took twice as long": from which run, and what its spec changed
+        calls.find(target, "RunsSlower", f"{target}'s runs take {minutes(slower.after_s)} since {slower.first.get('name')} "
+                   f"({slower.first.get('created')}), against {minutes(slower.before_s)} before"
+                   + (f"; that run's Job spec changed {'; '.join(slower.changed)} from the run before it" if slower.changed
+                      else ""), ev, severity="warning", changed=slower.changed, first=slower.first.get("name"))
+    if (killed := killed_at_deadline(jobs)) is not None:
+        was = f" (the runs that completed had {killed.deadline_before}s)" if killed.deadline_before else ""
+        calls.find(target, "RunsKilledAtDeadline",
+                   f"{target}'s runs are killed at their deadline: {killed.newest.get('name')} failed DeadlineExceeded "
+                   f"after activeDeadlineSeconds {killed.deadline_s}s{was}, while its runs that completed took "
+                   f"{minutes(killed.usual_s)}", ev, severity="critical", deadline_s=killed.deadline_s,
+                   usual_s=killed.usual_s, deadline_before=killed.deadline_before, run=killed.newest.get("name"))

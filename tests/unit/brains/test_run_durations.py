@@ -69,3 +69,40 @@ def test_runs_failing_since_the_templates_image_moved_name_both_images(jobs, mov
         assert best(hypotheses(findings)).category.value == "bad_deploy_regression"
         [fix] = stuck_run_fixes(findings, cronjob)
         assert fix.commands == [f"kubectl -n batch set image cronjob/export export={moved[0]}"] and not fix.needs
+
+
+def done(n: int, minutes_taken: int, deadline: int | None = 2700) -> dict:
+    return {**run(n, minutes_taken), "status": "Complete", **({"deadline_s": deadline} if deadline else {})}
+
+
+def killed(n: int, deadline: int = 600) -> dict:
+    start = f"2026-11-27T{10 + n:02d}:00:00Z"
+    return {"name": f"import-{n}", "created": start, "started": start, "status": "Failed", "deadline_s": deadline,
+            "condition": "Failed: DeadlineExceeded", "images": ["acme/import:3.1"]}
+
+
+@pytest.mark.parametrize("runs, deadline, before", [
+    # the deadline cut from 2700 s to 600 s while a run takes 25 min: every run since is killed at it
+    ([done(0, 25), done(1, 24), killed(2), killed(3)], 600, 2700),
+    ([done(0, 25, None), killed(1)], 600, None),  # no deadline before: still under the work
+    ([done(0, 5), killed(1)], None, None),  # a run takes 5 min and the deadline is 10: the run hung, not the deadline
+    ([done(0, 25), killed(1), done(2, 25)], None, None),  # a run completed since: not every run is killed
+    ([killed(0), killed(1)], None, None),  # no run ever completed: nothing says how long the work takes
+])
+def test_runs_killed_at_a_deadline_shorter_than_the_work_name_it(runs, deadline, before):
+    from sre_agent.brains.offline.run_durations import killed_at_deadline
+    found = killed_at_deadline(runs)
+    assert (found.deadline_s, found.deadline_before) == (deadline, before) if deadline else found is None
+
+
+def test_a_deadline_under_the_work_is_a_regression_of_the_cronjob_and_its_fix_gives_the_room_back():
+    from sre_agent.graph.cronjob_fixes import stuck_run_fixes
+    finding = Finding(agent="kubernetes", resource="r/CronJob/report", signal="RunsKilledAtDeadline", severity="critical",
+                      summary="r/CronJob/report's runs are killed at their deadline", evidence=["ev-1"],
+                      details={"deadline_s": 600, "usual_s": 1500.0, "deadline_before": 2700})
+    top = best(hypotheses([finding]))
+    assert top is not None and top.category == "bad_deploy_regression" and top.resource == "r/CronJob/report"
+    fix = stuck_run_fixes([finding], "r/CronJob/report")[0]
+    assert '"activeDeadlineSeconds": 2700' in fix.commands[0] and "kubectl -n r patch cronjob report" in fix.commands[0]
+    unknown = finding.model_copy(update={"details": {"deadline_s": 600, "usual_s": 1500.0, "deadline_before": None}})
+    assert '"activeDeadlineSeconds": 2280' in stuck_run_fixes([unknown], "r/CronJob/report")[0].commands[0]
