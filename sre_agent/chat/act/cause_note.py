@@ -38,6 +38,8 @@ VERB_CHANGE = {"rerun": "rerun", "probe": "probe", "image": "image", "env": "env
 def change_kind(plan: Plan, verb: str = "") -> str | None:
     if plan.args.get("node") and plan.args.get("instance_ids"):
         return "node"  # the kubelet restarted on the node's instance (SSM): a change of the node, not a pod restart
+    if plan.args.get("kind") == "PersistentVolumeClaim":
+        return "claim"  # a claim grown or re-created (by hand): whatever verb asked it ("recreate" also reads as a rerun)
     if plan.tool == "set_resources":
         kinds = {"memory" if "memory" in key else "cpu" if "cpu" in key else "other"
                  for part in ("limits", "requests") for key in (plan.args.get(part) or {})}

@@ -17,14 +17,18 @@ from ..ask import Ask
 from .field_shapes import field_by_shape, value_from
 from .plans import BY_HAND, Plan
 
-FIELD_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]+(?:[A-Z][a-z0-9]*)+|suspend|paused)\s+(?:back\s+)?(?:to|=)\s*"
-                       r"(?P<value>[^\s'\"]+)")
+# "activeDeadlineSeconds back to 2700", "=2700", ": 2700", or the number right after the field as YAML and kubectl
+# users write it ("jobTemplate activeDeadlineSeconds 2700")
+FIELD_SET = re.compile(r"(?<![\w.-])(?P<field>[a-z]+(?:[A-Z][a-z0-9]*)+|suspend|paused)(?:\s+(?:back\s+)?(?:to|=)\s*|\s*[:=]\s*|"
+                       r"\s+(?=\d))(?P<value>[^\s'\"]+)")
 PLACE_WORDS = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
 
 
 def field_said(question: str) -> tuple[str, str] | None:
     """(field, value) a request sets by the field's own name."""
     match = FIELD_SET.search(question)
+    if match and match.group("field") in ("suspend", "paused") and not question[match.end("field"):match.start("value")].strip():
+        return None  # "suspend 3 jobs": a verb and a count, not the field set
     return (match.group("field"), value_from(question[match.start("value"):])) if match else None
 
 

@@ -15,7 +15,8 @@ from .said_values import values_not_carried
 # the words a request is said with, whatever it changes: "make it work again" asks for the fix found, whole
 REQUEST_WORDS = {"fix", "make", "work", "working", "again", "patch", "set", "put", "change", "update", "point", "use",
                  "back", "please", "raise", "lower", "bump", "apply", "sort", "right", "properly", "correct", "repair",
-                 "restart", "roll", "redeploy"}  # (the restart that brings a fix in is part of it)
+                 "restart", "roll", "redeploy", "bounce", "recycle", "cycle", "reload", "kick"}  # (the restart that brings
+# a fix in is part of it)
 
 
 async def found_fix(ask: Ask, rid: str, about: str = "") -> Answer | None:

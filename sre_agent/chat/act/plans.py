@@ -383,8 +383,9 @@ def claim_growth_plan(question: str, rid: str, claim: dict) -> Plan | str:
 
 
 # "recreate the pvc with gp3-tsdb", "recreate the claim on gp3-retain": the StorageClass the new claim asks for
-CLASS_SAID = re.compile(r"\b(?:with|on|onto|to|using|as)\s+(?:the\s+)?(?:storage\s*class\s+|sc\s+|class\s+)?"
-                        r"(?P<sc>[a-z0-9][a-z0-9.-]*[a-z0-9])\b")
+# ("with storageClassName gp3", "storageClassName: gp3": the field said with its value)
+CLASS_SAID = re.compile(r"\b(?:(?:with|on|onto|to|using|as)\s+(?:the\s+)?(?:storage\s*class(?:\s*name)?\s*[:=]?\s*|sc\s+|class\s+)?"
+                        r"|storage\s*class(?:\s*name)?\s*[:=]?\s*)(?P<sc>[a-z0-9][a-z0-9.-]*[a-z0-9])\b", re.IGNORECASE)
 
 
 def claim_recreate_plan(question: str, rid: str, claim: dict) -> Plan | str:

@@ -11,7 +11,7 @@ import pytest
 from sre_agent.chat.act.change_plans import plan_for
 from sre_agent.chat.act.guards import against_intent
 from sre_agent.chat.act.hand_edits import service_port_plan
-from sre_agent.chat.act.plans import suspend_plan
+from sre_agent.chat.act.plans import BY_HAND, Plan, suspend_plan
 from sre_agent.chat.act.verb_targets import verb_target
 from sre_agent.chat.ask import Ask
 from sre_agent.chat.understand.forms import recognise
@@ -176,3 +176,28 @@ def test_a_field_and_its_value_after_so_is_the_change_never_a_purpose():
     assert change_verb("patch svc session-cache so targetPort is 6379 again") == "port"
     assert request_part("restart it so the queue is drained") == "restart it"  # a purpose: no value said
     assert request_part("scale api to 6 so that one pod is not alone") == "scale api to 6"
+
+
+@pytest.mark.parametrize("question, said", [
+    ("patch the cronjob: jobTemplate activeDeadlineSeconds 2700", ("activeDeadlineSeconds", "2700")),  # as YAML users type
+    ("timeoutSeconds: 5", ("timeoutSeconds", "5")),
+    ("set initialDelaySeconds back to 60", ("initialDelaySeconds", "60")),
+    ("suspend 3 jobs", None),  # a verb and a count: no field set
+])
+def test_a_field_is_set_by_its_own_name_with_the_value_after_it(question, said):
+    from sre_agent.chat.act.field_plans import field_said
+    assert field_said(question) == said
+
+
+@pytest.mark.parametrize("question, sc", [("recreate data-broker-2 on gp3", "gp3"),
+                                          ("delete data-broker-2 and create it again with storageClassName gp3, 30Gi", "gp3"),
+                                          ("recreate the claim, storageClassName: gp3-retain", "gp3-retain")])
+def test_a_claims_new_class_is_read_however_it_is_said(question, sc):
+    from sre_agent.chat.act.plans import CLASS_SAID
+    assert (m := CLASS_SAID.search(question)) is not None and m.group("sc") == sc
+
+
+def test_a_claim_recreated_is_a_change_of_the_claim_whatever_verb_asks_it():
+    from sre_agent.chat.act.cause_note import change_kind
+    recreate = Plan(BY_HAND, {"kind": "PersistentVolumeClaim", "name": "data-0"}, "claim data-0 re-created", "kubectl ...")
+    assert change_kind(recreate, "rerun") == "claim"  # "recreate" also reads as a rerun; pvc_pending is acted on by a claim
