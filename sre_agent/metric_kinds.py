@@ -48,6 +48,11 @@ _SAID_STALE = re.compile(r"\b(late|delayed|stale|behind|lagging|out\s+of\s+date|
                          r"missing)\b", re.IGNORECASE)
 
 
+def said_stale(text: str) -> bool:
+    """Data said to arrive late, or not at all: what a stopped producer looks like to the people downstream."""
+    return _SAID_STALE.search(text) is not None
+
+
 def said_symptom_metrics(text: str) -> list[str]:
     """The app metrics a symptom said in `text` is read from, slowness first; [] when no symptom is said."""
     both = bool(_SAID_TIMEOUT.search(text) or _SAID_STALE.search(text))

@@ -271,7 +271,9 @@ def _scaled_down(state: Investigation, workload: str) -> list[ProposedFix]:
         return []
     before = next((f.details["previous_replicas"] for f in state.findings
                    if f.resource == workload and f.details.get("previous_replicas")), None)
-    return [ProposedFix(resource=workload, summary=f"{workload} is scaled to 0 and its callers fail: scale it back"
+    stale = any(f.resource == workload and f.signal == "StoppedWhileStale" for f in state.findings)
+    why = "what reads its output goes stale" if stale else "its callers fail"
+    return [ProposedFix(resource=workload, summary=f"{workload} is scaled to 0 and {why}: scale it back"
                         + (f" to the {before} replicas it ran before" if before else ""),
                         commands=[f"kubectl {_ns(namespace)}scale {KUBECTL_KIND[kind]}/{name} --replicas={before or '<replicas>'}"],
                         needs="" if before else "how many replicas it ran before it was scaled down (at least 1)",

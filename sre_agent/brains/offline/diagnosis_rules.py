@@ -159,6 +159,11 @@ RULES: list[Rule] = [
     Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.45, lambda f, a: bool(on_purpose(f, a)) and callers_fail(f, a)
          and not for_a_while(on_purpose(f, a)),
          reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(on_purpose(f, a))}"),
+    # Stopped on purpose while the question says its data stopped moving (a producer off for a maintenance window): what
+    # the stale data traces to -- said with the intent it records; scaling it back asks a human (the record stands)
+    Rule("ScaledToZero", C.DEPENDENCY_FAILURE, 0.5, lambda f, a: bool(on_purpose(f, a))
+         and has_signal(a, f.resource, "StoppedWhileStale"),
+         reason=lambda f, a: f"{f.summary}, on purpose: {intent_sentence(on_purpose(f, a))}"),
     # A caller still naming a dependency retired on purpose: its own value is stale (the decommission stands), so the
     # object holding that value is the root -- above the retired workload's own 0.45 and an empty Service's 0.5.
     Rule("DependencyDown", C.ENDPOINT_MISCONFIGURED, 0.7, lambda f, a: retired_dependency(f, a) is not None,

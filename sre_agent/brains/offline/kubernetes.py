@@ -27,6 +27,7 @@ from .pods import held_keys_of, past_oom_kills, read_claim, read_gone_pods, read
 from .revisions import killed_limit_history, partial_members
 from .run_durations import duration_findings, image_moved_under_runs, last_completed, unfinished
 from .services import WALKABLE, WORKLOADS, neighbours, port_moved_under_callers, service_backends, service_ports, shared_services
+from .stopped import stopped_workloads
 from .volumes import full_volumes
 
 # Where a name an alarm or a question gives may live: an alarm's PodName dimension names a
@@ -63,6 +64,10 @@ async def _investigate(task: Task, state: Investigation, calls: Calls) -> None:
         await _locate(task.question.split()[1:], calls, namespace)
     elif task.question == "neighbours":
         await neighbours(task.target, state, calls)
+    elif task.question == "stopped":  # data said to be stale, nothing failing: what was scaled to zero
+        async def read_stopped(workload: str) -> None:
+            await _workload(workload, state, calls, wider=False)
+        await stopped_workloads(namespace, calls, read_stopped)
     elif task.question == "callers":  # its requests multiplied: which caller changed just before?
         async def read_rollout(caller: str) -> None:
             caller_ns, caller_kind, caller_name = split_target(caller)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ...categories import category
 from ...contracts import Finding, RecalledIncident, RootCauseCategory
 from ...graph.state import Hypothesis, Investigation, Task
-from ...metric_kinds import said_symptom_metrics
+from ...metric_kinds import said_stale, said_symptom_metrics
 from .diagnosis import best, hypotheses
 from .kubernetes import WALKABLE, walked
 
@@ -110,6 +110,10 @@ def _candidates(state: Investigation) -> list[Task]:
         for scope in scopes:
             tasks.append(Task(agent="kubernetes", target=scope, question="triage",
                               reason=f"nothing the question names was found; sweep {scope}"))
+    if state.incident.question and said_stale(state.incident.question) and not any(
+            t.question == "stopped" for t in state.tasks):  # data stale: a producer stopped fails nothing anywhere
+        tasks.append(Task(agent="kubernetes", target=state.incident.namespace or "cluster", question="stopped",
+                          reason="the question says data stopped moving: what was scaled to zero"))
     # What a sweep's analyzers flagged on a workload is investigated like an alarmed workload
     # (its pods, logs, rollouts): an analyzer's one-line reason is where an SRE starts, not the answer.
     flagged = [f.resource for f in findings if f.details.get("source") == "analyzer" and f.severity == "critical"

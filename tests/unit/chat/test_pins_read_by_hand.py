@@ -201,3 +201,14 @@ def test_a_claim_recreated_is_a_change_of_the_claim_whatever_verb_asks_it():
     from sre_agent.chat.act.cause_note import change_kind
     recreate = Plan(BY_HAND, {"kind": "PersistentVolumeClaim", "name": "data-0"}, "claim data-0 re-created", "kubectl ...")
     assert change_kind(recreate, "rerun") == "claim"  # "recreate" also reads as a rerun; pvc_pending is acted on by a claim
+
+
+def test_a_maintenance_window_still_open_is_never_reversed_on_a_passing_request_even_when_it_is_the_root():
+    # the stale data traces to a producer stopped for a window in progress: the diagnosis puts the root on it, and
+    # still "scale it back to 2" is said, not pinned -- its owner ends the window ("anyway" pins it)
+    from sre_agent.chat.act.guards import against_intent_unless_the_fault
+    obj = {"metadata": {"annotations": {"acme.io/maintenance": "CHG-61 PLC upgrade - IN PROGRESS, do not scale up"}},
+           "spec": {"replicas": 0}}
+    ask = Ask(question="scale relay back to 2", recognised=recognise("scale relay back to 2"), tools=None)
+    ask.last_diagnosis = {"resource": "s/Deployment/relay", "category": "dependency_failure"}
+    assert asyncio.run(against_intent_unless_the_fault(ask, "scale", "s/Deployment/relay", obj)) is not None
