@@ -55,6 +55,22 @@ def _asides(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+WORD = re.compile(r"[A-Za-z0-9_]{3,}")
+FILLER = frozenset({"from", "the", "and", "for", "with", "its", "via", "was", "were", "are", "this", "that", "which", "set"})
+
+
+def without_said_asides(text: str, also: str = "") -> str:
+    """`text` without the bracketed asides that add no word of their own -- each of their words is said outside them (or
+    in `also`, what the line around says): "X's DB_URL (from ConfigMap x-config/DB_URL) names ..." after x-config was
+    named. What a cut would otherwise take from the middle (the bad value itself) keeps its room."""
+    for start, end in reversed(_asides(text)):
+        outside = f"{text[:start]} {text[end:]} {also}".lower()
+        words = [w for w in WORD.findall(text[start:end].lower()) if w not in FILLER]
+        if start > 1 and words and all(w in outside for w in words):  # (a leading "(OOMKilled):" is the line's label)
+            text = text[:start - 1].rstrip() + text[end + 1:]
+    return text
+
+
 def clip_asides(text: str, limit: int, spare: Callable[[str], bool] = lambda aside: False) -> str:
     """`text` with its longest bracketed asides cut first, until it fits in `limit` or none is longer than ASIDE_KEPT:
     a line says what it is about outside its brackets ("the root cause found is Node/x (why ...) -- this change does

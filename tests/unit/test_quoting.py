@@ -61,3 +61,16 @@ def test_an_aside_that_carries_what_is_asked_is_spared_and_a_short_line_is_whole
     from sre_agent.quoting import clip_asides
     assert clip_asides(REFUSAL, 300, spare=lambda aside: "Kubelet" in aside) == REFUSAL
     assert clip_asides("a (b) c", 3) == "a (b) c"
+
+
+@pytest.mark.parametrize("text, also, said", [
+    # an aside whose every word is said outside it (or by the line around: `also`) is cut first
+    ("X's DB_URL (from ConfigMap x-config/DB_URL) names Service db-pooler, which does not exist (close: db)",
+     "ns/ConfigMap/x-config", "X's DB_URL names Service db-pooler, which does not exist (close: db)"),
+    ("(OOMKilled): pod was OOMKilled (exit 137)", "", "(OOMKilled): pod was OOMKilled (exit 137)"),  # a label, a fact
+    ("claim Pending (storage class gp3-encrypted) asks for gp3-encrypted", "",
+     "claim Pending (storage class gp3-encrypted) asks for gp3-encrypted"),  # "storage", "class": words of its own
+])
+def test_an_aside_that_adds_no_word_of_its_own_is_cut(text, also, said):
+    from sre_agent.quoting import without_said_asides
+    assert without_said_asides(text, also) == said

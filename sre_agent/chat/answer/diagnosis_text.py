@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ...brains.offline.outage_width import NOTHING_OLD_LEFT
-from ...quoting import clip
+from ...quoting import clip, without_said_asides
 
 # An image's registry host ("318842067519.dkr.ecr.us-east-2.amazonaws.com/"): a third of a line, and what the name and
 # tag already say.
@@ -30,6 +30,8 @@ def cause_text(diagnosis: dict | None, limit: int | None = None) -> str:
                      str(diagnosis.get("resource") or ""))
     if limit and len(text) > limit:
         text = text.split(NOTHING_OLD_LEFT, 1)[0]
+    if limit and len(text) > limit:  # an aside that only repeats what is said keeps no room from the bad value itself
+        text = without_said_asides(text, str(diagnosis.get("resource") or ""))
     return clip(text, limit) if limit else text
 
 
