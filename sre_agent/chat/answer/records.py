@@ -20,6 +20,7 @@ from .health import describe, scale_events
 from .investigate import latest_rollout_change
 from .notes import peoples_notes
 from .objects import pod_spec_of
+from .root_change import change_behind
 
 MAX_WRITES = 2
 SHOWN_VALUE = 160
@@ -137,6 +138,18 @@ async def rolled_with(ask: Ask, rid: str, obj: dict[str, Any]) -> list[str]:
 async def change_record(ask: Ask) -> Answer:
     """"who touched it", "was that on purpose": the object's record, the person's note leading when there is one."""
     rid = ask.resource or ""
+    diagnosis = ask.last_diagnosis or {}
+    unnamed = ask.recognised.subject is None or ask.recognised.refers_back or \
+        any(note.startswith("(no object is named") for note in ask.notes)  # a noun no object is named ("the storage class")
+    if unnamed and diagnosis.get("category") not in (None, "none") \
+            and not _state_named(ask.question) and (behind := await change_behind(ask, diagnosis)) is not None:
+        # "who renamed it", "who changed the storage class and why" after a diagnosis, naming no object: the change the
+        # root cause came in with, as people wrote it (answer/root_change.py) -- on the ConfigMap the fault names, say
+        return ask.answer(behind[0].upper() + behind[1:], status="answered",
+                          details=[f"(the question names no object: the record behind the root cause found, "
+                                   f"{diagnosis.get('resource')} ({diagnosis.get('category')}))"],
+                          next_steps=["The note is what the object says, as written: check the ticket it names before "
+                                      "acting against it."])
     if not rid:
         return ask.answer("Which object? Name it (e.g. 'who changed the app-config configmap').", status="needs_subject")
     if (thing := changed_thing(ask, rid)) is not None:  # "who changed the port": the ConfigMap found, not the workload

@@ -14,28 +14,47 @@ from ...graph.intent import TICKET, recorded_intent
 from ...quoting import clip
 from ..ask import Ask
 from ..understand.exact_names import workload_of_service
+from ..understand.kinds_said import configs_read_by
 from .config_values import describe_object
 
 # "Secret bank-api-credentials changed at ...", "ConfigMap/analytics-config": the config objects a diagnosis names
-CONFIG_NAMED = re.compile(r"\b(Secret|ConfigMap)[/ ]([a-z0-9][a-z0-9.-]*[a-z0-9])")
+CONFIG_NAMED = re.compile(r"\b(Secret|ConfigMap)[/ ](?:(?P<ns>[a-z0-9][a-z0-9-]*)/)?(?P<name>[a-z0-9][a-z0-9.-]*[a-z0-9])")
 RECORD_SAID = 200
 
 
 def _named_configs(diagnosis: dict, namespace: str) -> list[str]:
     said = " ".join([str(diagnosis.get("summary") or ""),
                      *(str(e.get("excerpt") or "") for e in diagnosis.get("evidence") or [] if isinstance(e, dict))])
-    return list(dict.fromkeys(resource_id(m.group(1), m.group(2), namespace) for m in CONFIG_NAMED.finditer(said)))
+    return list(dict.fromkeys(resource_id(m.group(1), m.group("name"), m.group("ns") or namespace)
+                              for m in CONFIG_NAMED.finditer(said)))
+
+
+# faults of a setting a workload reads: the ConfigMaps and Secrets it reads carry the change before the workload does
+CONFIG_FAULTS = ("crash_missing_config", "missing_config_ref", "endpoint_misconfigured", "stale_credential")
+
+
+async def _claim_maker(ask: Ask, namespace: str, claim: str) -> str | None:
+    """The StatefulSet whose claim template made `claim` (<template>-<statefulset>-<ordinal>)."""
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "StatefulSet", "namespace": namespace})
+    return next((resource_id("StatefulSet", str(row.get("name")), namespace) for row in (listed.data or {}).get("items") or []
+                 if re.fullmatch(rf"[a-z0-9-]+-{re.escape(str(row.get('name')))}-\d+", claim)), None)
 
 
 async def _candidates(ask: Ask, root: str, diagnosis: dict) -> list[str]:
-    namespace, kind, _ = parse_resource_id(root)
+    namespace, kind, name = parse_resource_id(root)
     if not namespace:
         return [root]
     behind = [root]
     if kind == "Service" and (workload := await workload_of_service(ask, root, kinds=("Deployment", "StatefulSet",
                                                                                      "DaemonSet"))):
         behind.append(workload)
-    return [*_named_configs(diagnosis, namespace), *behind]
+    if kind == "PersistentVolumeClaim" and (maker := await _claim_maker(ask, namespace, name)):
+        behind.append(maker)  # a claim made from a template: the StatefulSet's record says who set its class
+    read: list[str] = []
+    if diagnosis.get("category") in CONFIG_FAULTS and kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"):
+        read = [resource_id(config_kind, config, namespace) for config_kind in ("ConfigMap", "Secret")
+                for config in sorted(await configs_read_by(ask, root, config_kind))]
+    return list(dict.fromkeys([*_named_configs(diagnosis, namespace), *read, *behind]))
 
 
 async def change_behind(ask: Ask, diagnosis: dict | None) -> str | None:

@@ -19,7 +19,13 @@ ANNOTATIONS = {
     "web/Deployment/portal": {"kubernetes.io/change-cause": "DIG-12 chart 2.0.0 renamed the port http -> web"},
     "web/Service/portal": {},
     "ops/Deployment/plain": {"kubernetes.io/change-cause": "kubectl apply --filename=plain.yaml"},
+    "lab/Deployment/printer": {"kubernetes.io/change-cause": "BOT-6 printer 1.15.0"},
+    "lab/ConfigMap/printer-config": {"acme.io/changed-by": "a.l (PLAT-22 key naming: *_S3_URI)"},
+    "tix/PersistentVolumeClaim/data-cache-2": {},
+    "tix/StatefulSet/cache": {"kubernetes.io/change-cause": "TKT-7 volumes on gp3-encrypted"},
 }
+TEMPLATES = {"lab/Deployment/printer": {"spec": {"template": {"spec": {"containers": [
+    {"name": "p", "envFrom": [{"configMapRef": {"name": "printer-config"}}]}]}}}}}
 
 
 class Cluster:
@@ -27,7 +33,10 @@ class Cluster:
         data: dict = {}
         if tool == "describe":
             rid = f"{args.get('namespace')}/{args['kind']}/{args['name']}"
-            data = {"object": {"metadata": {"name": args["name"], "annotations": ANNOTATIONS.get(rid, {})}}}
+            data = {"object": {"metadata": {"name": args["name"], "annotations": ANNOTATIONS.get(rid, {})},
+                               **TEMPLATES.get(rid, {})}}
+        elif tool == "get_resources" and args["kind"] == "StatefulSet":
+            data = {"items": [{"name": "cache", "namespace": "tix"}]}
         elif tool == "find_resource" and args["name"] == "portal":
             data = {"matches": [{"resource": "web/Deployment/portal", "exact": True}]}
         return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
@@ -50,6 +59,12 @@ def _behind(diagnosis: dict) -> str | None:
      "the change behind it: DIG-12 chart 2.0.0 renamed the port http -> web (web/Deployment/portal "
      "kubernetes.io/change-cause)"),
     ({"resource": "ops/Deployment/plain", "category": "oom_killed", "summary": "x"}, None),  # no ticket: nothing said
+    # a setting missing: the ConfigMap the workload reads carries the change before the workload's own release does
+    ({"resource": "lab/Deployment/printer", "category": "crash_missing_config", "summary": "required setting BUCKET unset"},
+     "the change behind it: a.l (PLAT-22 key naming: *_S3_URI) (lab/ConfigMap/printer-config acme.io/changed-by)"),
+    # a claim made from a StatefulSet's template: the StatefulSet's record says who set its class
+    ({"resource": "tix/PersistentVolumeClaim/data-cache-2", "category": "pvc_pending", "summary": "class not found"},
+     "the change behind it: TKT-7 volumes on gp3-encrypted (tix/StatefulSet/cache kubernetes.io/change-cause)"),
     ({"resource": "pay/Deployment/gateway", "category": "none", "summary": "no fault"}, None),
 ])
 def test_the_change_behind_a_root_cause_is_its_ticketed_record(diagnosis, said):
