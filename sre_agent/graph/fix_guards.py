@@ -171,6 +171,16 @@ def category_fallback(state: Investigation, resource: str) -> list[ProposedFix]:
             "'{\"metadata\": {\"uid\": null, \"resourceVersion\": null}, \"status\": null, \"spec\": {\"volumeName\": null, "
             "\"storageClassName\": \"<existing storage class>\"}}' -o json | kubectl replace --force -f -"],
                    "which StorageClass the claim should use")
+    alias = next((f for f in findings if f.signal == "DependsOnExternal" and f.details.get("dependency") == resource), None)
+    if kind == "Service" and alias is not None:
+        # an ExternalName has no pods to point at: its host outside answers failing -- nothing in the cluster changes that
+        host = alias.details.get("host")
+        if category == C.DEPENDENCY_FAILURE:
+            return fix(f"{resource} is an alias for {host}, outside the cluster, which answers failing: the outage is its "
+                       "owner's -- page them; no change in the cluster clears it", [], "")
+        return fix(f"{resource} is an alias for {host}: point it at the host that serves it", [
+            f"kubectl {ns}patch service {name} --type merge -p '{json.dumps({'spec': {'externalName': '<host>'}})}'"],
+                   "the host the alias should name")
     if kind == "Service":
         patch = json.dumps({"spec": {"selector": {"<label>": "<value the pods carry>"}}})
         return fix(f"{resource} reaches no ready pod: point it at the pods that serve it", [

@@ -17,6 +17,7 @@ from ...common.registry import Row, ToolResult, tool_decorator
 from ..analyzers.service_ports import port_reach
 from ..ids import resource_id
 from ..kube import KINDS, KubeClient, resolve_kind
+from ..summaries import last_written
 from .context import KubeTools, Name
 from .endpoint_values import corrected_host, corrected_port, text_edit
 
@@ -93,6 +94,9 @@ class Dependency(Row):
     not_ready_endpoints: int | None = None
     external_name: str | None = Field(None, description=(
         "an ExternalName Service: the host outside the cluster its name resolves to (it has no endpoints of its own)"))
+    alias_written: str | None = Field(None, description=(
+        "for an ExternalName: when the Service was last written (created or changed) -- an alias made or repointed "
+        "just before its callers fail is the change to look at; one standing for months is not"))
     port_problem: str | None = Field(None, description=(
         "why connections to it are refused although it has endpoints, or why it has none although its pods are "
         "Ready: a port the caller names that the Service does not expose, or a targetPort no selected pod declares"))
@@ -250,7 +254,8 @@ def register(mcp: FastMCP, ctx: KubeTools) -> None:
             try:  # the Service is what the name resolves to (Endpoints may outlive it, or be written by hand)
                 found = kube.get("Service", ref.namespace, ref.service)
                 if (found.get("spec") or {}).get("type") == "ExternalName":  # a DNS alias to a host outside: no endpoints
-                    deps.append(Dependency(**where, exists=True, external_name=found["spec"].get("externalName")))
+                    deps.append(Dependency(**where, exists=True, external_name=found["spec"].get("externalName"),
+                                           alias_written=last_written(found.get("metadata") or {})))
                     continue
                 endpoints = kube.get("Endpoints", ref.namespace, ref.service)
             except Exception:

@@ -13,7 +13,7 @@ from ...graph.fix_values import lone_cordon
 from ...graph.intent import for_a_while, intent_sentence, off_because
 from .caller_load import loads_saturated, multiplied_calls, multiplied_reason
 from .cloud_identity import denied_without_role
-from .external_names import alias_unresolved
+from .external_names import alias_unresolved, host_failing
 from .log_causes import log_causes
 from .releases import onset_tied, regression, regression_reason, release_cannot_start, restart_brought_trouble
 from .rule_conditions import (
@@ -206,6 +206,7 @@ RULES: list[Rule] = [
     # timed before the errors.
     # An ExternalName Service whose name its callers cannot resolve (the outside host is gone): the alias is the root
     Rule("DependsOnExternal", C.ENDPOINT_MISCONFIGURED, 0.88, alias_unresolved, resource=lambda f, a: f.details.get("dependency")),
+    Rule("DependsOnExternal", C.DEPENDENCY_FAILURE, 0.86, host_failing, resource=lambda f, a: f.details.get("dependency")),
     # ... and a workload's denied AWS calls while its ServiceAccount names no IAM role: the role lost is the root
     Rule("NoCloudRole", C.CRASH_MISSING_CONFIG, 0.9, denied_without_role),
     *(Rule("LogNamedCause", C(cause.category), 0.84, lambda f, a, cause_id=cause.id: f.details.get("cause") == cause_id)

@@ -260,7 +260,8 @@ async def _workload(workload: str, state: Investigation, calls: Calls, *, wider:
         if dep.get("external_name"):  # an ExternalName: a name for a host outside, whose failures are its callers' lines
             calls.find(workload, "DependsOnExternal", f"{workload} calls {dep['service']} (via {dep['env']}), an "
                        f"ExternalName for {dep['external_name']}", ev_own, severity="info", dependency=dep["service"],
-                       host=dep["external_name"])
+                       host=dep["external_name"], written_in_window=bool((written := parse_time(dep.get("alias_written")))
+                                                                         and written >= state.incident.window_start))
         elif misaimed(dep):  # the caller's own value is wrong: its dependency may be perfectly healthy
             calls.find(workload, "EndpointUnserved", endpoint_sentence(workload, dep), ev_own, severity="critical",
                        dependency=dep["service"], **{k: dep.get(k) for k in ENDPOINT_FIELDS})
