@@ -207,7 +207,8 @@ async def unrecognised(ask: Ask) -> Answer:
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
             # read as the plea it is -- "X all 5xx wtf" asks why X fails -- and answered by X's investigation
             return await _investigated(ask, chosen)
-        if VALUE_QUESTION.match(ask.question) and await _names_a_field(ask, chosen):
+        if VALUE_QUESTION.match(ask.question) and not CAUSING.search(ask.question) and await _names_a_field(ask, chosen):
+            # (a symptom beside the field's word asks what causes it: "what limit kills the runs" is the fault's)
             # "what timeout is on that probe": a word of the question is a key of the object's manifest -- its value
             ask.resource = chosen
             read = await HANDLERS["property"].handler(ask)
@@ -279,6 +280,9 @@ OLD_VALUE = re.compile(r"\b(old|previous|prior|earlier|before\s+the\s+rotation|p
 # meter import take twice as long" -- a batch's slowness shows in its runs, not its state)
 PROPERTY_ASKED = re.compile(r"^\W*(and\s+|so\s+)?(what(.s|\s+is|\s+are|s)|which|how\s+(many|much|big|long|often))\b", re.IGNORECASE)
 WHY_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
+# a question for what does something to it ("what limit kills the runs"): the fault's, not a field's value
+CAUSING = re.compile(r"\b(kills?|killing|crash(es|ing)?|breaks?|breaking|fails?|failing|stops?|blocks?|causes?|throttles?)\b",
+                     re.IGNORECASE)
 # a question for a value, by its opening ("what timeout is on that probe", "which port", "how long is the grace")
 VALUE_QUESTION = re.compile(r"^\W*(and\s+|so\s+)?(what|whats|which|how\s+(many|much|big|long|often))\b", re.IGNORECASE)
 SYMPTOM_SAID = re.compile(r"\b(5xx|4xx|5\d\d|40[13]|errors?|erroring|down|broken|slow|slower|longer|twice|double|"
