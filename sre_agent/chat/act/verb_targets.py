@@ -30,9 +30,9 @@ async def config_reader(ask: Ask, rid: str) -> str | None:
 async def verb_target(ask: Ask, rid: str, verb: str, culprit: str) -> str:
     """The object `verb` acts on, from `rid` (the request's subject, or the conversation's object)."""
     kind = parse_resource_id(rid)[1] if rid.count("/") >= 1 else ""
-    if verb == "restart" and KUBELET.search(ask.question) and kind != "Node" and (
-            node := await node_said(ask) or (culprit if culprit.startswith("Node/") else None)
-            or next((r for r in ask.focus if r.startswith("Node/")), None)):
+    if verb == "restart" and KUBELET.search(ask.question) and (
+            node := (rid if kind == "Node" else None) or await node_said(ask)
+            or (culprit if culprit.startswith("Node/") else None) or next((r for r in ask.focus if r.startswith("Node/")), None)):
         return node  # "bring ip-10-4-2-9 back: restart kubelet on it": a kubelet runs on a Node -- the one said, or found
     if ask.recognised.subject is not None:
         return verb_kind_of(rid, verb)

@@ -212,3 +212,10 @@ def test_a_maintenance_window_still_open_is_never_reversed_on_a_passing_request_
     ask = Ask(question="scale relay back to 2", recognised=recognise("scale relay back to 2"), tools=None)
     ask.last_diagnosis = {"resource": "s/Deployment/relay", "category": "dependency_failure"}
     assert asyncio.run(against_intent_unless_the_fault(ask, "scale", "s/Deployment/relay", obj)) is not None
+
+
+def test_a_kubelet_restarted_on_the_node_talked_about_stays_on_that_node():
+    # the Node is the subject already (the root found): a kubelet's restart is never the workload talked about before's
+    question = "systemctl restart kubelet on it"
+    ask = Ask(question=question, recognised=recognise(question), tools=_Nodes(), focus=["shop/Deployment/search"])
+    assert asyncio.run(verb_target(ask, "Node/n-1", "restart", "Node/n-1")) == "Node/n-1"
