@@ -16,6 +16,7 @@ from ..models import Answer
 from ..understand.references import workload_of_service
 from .investigate import latest_rollout_change
 from .objects import RUNS_PODS
+from .root_change import change_behind
 from .runs import ago
 from .wider_subject import wider_subject
 
@@ -117,6 +118,8 @@ async def _traced_to(ask: Ask) -> list[str]:
         return []
     ask.last_diagnosis = diagnosis
     lines = [f"it traces to {root} ({category}): {clip(str(diagnosis.get('summary') or ''), 200)}"]
+    if (behind := await change_behind(ask, diagnosis)) is not None:
+        lines.append(behind)
     namespace, kind, name = parse_resource_id(root)
     if kind in RUNS_PODS and kind not in ("Pod", "Job", "CronJob") and (
             rollout := await _rolled_out(ask, namespace or "", kind, name)) is not None and \
@@ -163,5 +166,7 @@ async def onset(ask: Ask) -> Answer:
         details.append(context[0] + (" -- before the first sign" if rollout[0] <= when else " -- after the first sign"))
         if rollout[0] <= when:  # what that rollout changed: the likeliest start of it, said under it
             details += [f"  changed: {line.split(' changed: ', 1)[-1]}" for line in await latest_rollout_change(ask, runs or rid)]
+    if (behind := await change_behind(ask, ask.last_diagnosis)) is not None:  # what began it, as its makers wrote it
+        details.insert(0, behind)
     return ask.answer(f"Since about {when:%H:%M} UTC ({ago(when)}) on {rid}: {text}", status="answered", details=details,
                       next_steps=["Ask 'what changed before that?' for the changes around it."])

@@ -61,11 +61,13 @@ async def change_behind(ask: Ask, diagnosis: dict | None) -> str | None:
     """"the change behind it: <ticket and reason> (<where it is written>)", or None when no object the root cause hangs
     on carries a ticketed change record."""
     root = str((diagnosis or {}).get("resource") or "")
-    if root.count("/") != 2 or (diagnosis or {}).get("category") in (None, "none"):
+    if root.count("/") not in (1, 2) or (diagnosis or {}).get("category") in (None, "none"):  # (a Node: Node/x)
         return None
     for rid in await _candidates(ask, root, diagnosis or {}):
         metadata = (await describe_object(ask, rid)).get("metadata") or {}
-        records = [i for i in recorded_intent(rid, metadata) if i.signal == "change record" and re.search(TICKET, i.value)]
+        # a change record first, else any intent its makers ticketed (a decommission, a maintenance window)
+        records = sorted((i for i in recorded_intent(rid, metadata) if re.search(TICKET, i.value)),
+                         key=lambda i: i.signal != "change record")
         if records:
             record = records[0]
             who = f", by {record.who}" if record.who else ""

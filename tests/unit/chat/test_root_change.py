@@ -23,6 +23,7 @@ ANNOTATIONS = {
     "lab/ConfigMap/printer-config": {"acme.io/changed-by": "a.l (PLAT-22 key naming: *_S3_URI)"},
     "tix/PersistentVolumeClaim/data-cache-2": {},
     "tix/StatefulSet/cache": {"kubernetes.io/change-cause": "TKT-7 volumes on gp3-encrypted"},
+    "None/Node/n-1": {"acme.io/retire": "PLAT-40 replace r6i nodes (j.p)"},
 }
 TEMPLATES = {"lab/Deployment/printer": {"spec": {"template": {"spec": {"containers": [
     {"name": "p", "envFrom": [{"configMapRef": {"name": "printer-config"}}]}]}}}}}
@@ -66,6 +67,9 @@ def _behind(diagnosis: dict) -> str | None:
     ({"resource": "tix/PersistentVolumeClaim/data-cache-2", "category": "pvc_pending", "summary": "class not found"},
      "the change behind it: TKT-7 volumes on gp3-encrypted (tix/StatefulSet/cache kubernetes.io/change-cause)"),
     ({"resource": "pay/Deployment/gateway", "category": "none", "summary": "no fault"}, None),
+    # a Node's ticketed decommission is the change its pods' trouble came in with
+    ({"resource": "Node/n-1", "category": "node_failure", "summary": "every node it may use is cordoned"},
+     "the change behind it: PLAT-40 replace r6i nodes (j.p) (Node/n-1 acme.io/retire)"),
 ])
 def test_the_change_behind_a_root_cause_is_its_ticketed_record(diagnosis, said):
     assert _behind(diagnosis) == said
