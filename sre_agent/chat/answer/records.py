@@ -22,6 +22,7 @@ from .notes import peoples_notes
 from .objects import pod_spec_of
 from .root_change import change_behind
 
+ROLLOUT_SAID = re.compile(r"\b(rollouts?|releases?|deploy\w*|versions?|images?|upgrades?|bumps?)\b", re.IGNORECASE)
 MAX_WRITES = 2
 SHOWN_VALUE = 160
 MAX_ASKED_ABOUT = 6
@@ -139,8 +140,12 @@ async def change_record(ask: Ask) -> Answer:
     """"who touched it", "was that on purpose": the object's record, the person's note leading when there is one."""
     rid = ask.resource or ""
     diagnosis = ask.last_diagnosis or {}
-    unnamed = ask.recognised.subject is None or ask.recognised.refers_back or \
-        any(note.startswith("(no object is named") for note in ask.notes)  # a noun no object is named ("the storage class")
+    # no object named -- a noun no object is named by ("the storage class"), or "it" while the conversation is on the
+    # root itself (never "it" for another object talked about since) -- and no rollout asked of ("which ticket was the
+    # rollout": the workload's own change-cause)
+    unnamed = (ask.recognised.subject is None and not ask.recognised.refers_back
+               or ask.recognised.refers_back and ask.focus[:1] == [diagnosis.get("resource")]
+               or any(note.startswith("(no object is named") for note in ask.notes)) and not ROLLOUT_SAID.search(ask.question)
     if unnamed and diagnosis.get("category") not in (None, "none") \
             and not _state_named(ask.question) and (behind := await change_behind(ask, diagnosis)) is not None:
         # "who renamed it", "who changed the storage class and why" after a diagnosis, naming no object: the change the

@@ -57,19 +57,28 @@ async def _candidates(ask: Ask, root: str, diagnosis: dict) -> list[str]:
     return list(dict.fromkeys([*_named_configs(diagnosis, namespace), *read, *behind]))
 
 
+# the words of a key that records a change made ("changed-by", "rotated", "last-change", "retire"), not one that
+# describes the object ("source", "owner", "rotation" policy): what a record of the change behind a fault is keyed by
+CHANGE_KEY = re.compile(r"(?<![a-z])(change|changed|cause|rotated|renamed|updated|modified|replaced|resized|retired?|"
+                        r"decommission\w*|maintenance|ticket|chg)(?![a-z])", re.IGNORECASE)
+
+
 async def change_behind(ask: Ask, diagnosis: dict | None) -> str | None:
     """"the change behind it: <ticket and reason> (<where it is written>)", or None when no object the root cause hangs
-    on carries a ticketed change record."""
+    on carries a ticketed record. A record keyed as a change made wins over one that only describes the object, on the
+    first object that has one."""
     root = str((diagnosis or {}).get("resource") or "")
     if root.count("/") not in (1, 2) or (diagnosis or {}).get("category") in (None, "none"):  # (a Node: Node/x)
         return None
+    found = []
     for rid in await _candidates(ask, root, diagnosis or {}):
         metadata = (await describe_object(ask, rid)).get("metadata") or {}
-        # a change record first, else any intent its makers ticketed (a decommission, a maintenance window)
-        records = sorted((i for i in recorded_intent(rid, metadata) if re.search(TICKET, i.value)),
-                         key=lambda i: i.signal != "change record")
-        if records:
-            record = records[0]
-            who = f", by {record.who}" if record.who else ""
-            return f"the change behind it: {clip(' '.join(record.value.split()), RECORD_SAID)} ({rid} {record.key}{who})"
-    return None
+        found += [(bool(CHANGE_KEY.search(i.key)), rid, i) for i in recorded_intent(rid, metadata)
+                  if re.search(TICKET, i.value)]
+        if any(made for made, *_ in found):
+            break  # a change made, recorded on this object: the nearest one says it
+    if not found:
+        return None
+    _, rid, record = next((row for row in found if row[0]), found[0])
+    who = f", by {record.who}" if record.who else ""
+    return f"the change behind it: {clip(' '.join(record.value.split()), RECORD_SAID)} ({rid} {record.key}{who})"

@@ -24,9 +24,14 @@ ANNOTATIONS = {
     "tix/PersistentVolumeClaim/data-cache-2": {},
     "tix/StatefulSet/cache": {"kubernetes.io/change-cause": "TKT-7 volumes on gp3-encrypted"},
     "None/Node/n-1": {"acme.io/retire": "PLAT-40 replace r6i nodes (j.p)"},
+    "fin/CronJob/filer": {"acme.io/last-change": "FIN-8 filer 2.4.0 -> 2.4.1"},
+    "fin/Secret/filer-creds": {"acme.io/source": "tax office portal, client HOLL-EXC-00417",
+                               "acme.io/rotated": "FIN-RB-07 run by t.n after notice TO-ROT-12"},
 }
 TEMPLATES = {"lab/Deployment/printer": {"spec": {"template": {"spec": {"containers": [
-    {"name": "p", "envFrom": [{"configMapRef": {"name": "printer-config"}}]}]}}}}}
+    {"name": "p", "envFrom": [{"configMapRef": {"name": "printer-config"}}]}]}}}},
+    "fin/CronJob/filer": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+        {"name": "f", "envFrom": [{"secretRef": {"name": "filer-creds"}}]}]}}}}}}}
 
 
 class Cluster:
@@ -67,6 +72,9 @@ def _behind(diagnosis: dict) -> str | None:
     ({"resource": "tix/PersistentVolumeClaim/data-cache-2", "category": "pvc_pending", "summary": "class not found"},
      "the change behind it: TKT-7 volumes on gp3-encrypted (tix/StatefulSet/cache kubernetes.io/change-cause)"),
     ({"resource": "pay/Deployment/gateway", "category": "none", "summary": "no fault"}, None),
+    # a record keyed as a change made (rotated) over one that only describes the object (its source's client id)
+    ({"resource": "fin/CronJob/filer", "category": "crash_missing_config", "summary": "token request rejected"},
+     "the change behind it: FIN-RB-07 run by t.n after notice TO-ROT-12 (fin/Secret/filer-creds acme.io/rotated)"),
     # a Node's ticketed decommission is the change its pods' trouble came in with
     ({"resource": "Node/n-1", "category": "node_failure", "summary": "every node it may use is cordoned"},
      "the change behind it: PLAT-40 replace r6i nodes (j.p) (Node/n-1 acme.io/retire)"),
