@@ -207,8 +207,10 @@ async def unrecognised(ask: Ask) -> Answer:
             # named beside a symptom ("we fixed its token, why still rejected") is its readers' trouble, never "ok"
             # read as the plea it is -- "X all 5xx wtf" asks why X fails -- and answered by X's investigation
             return await _investigated(ask, chosen)
-        if VALUE_QUESTION.match(ask.question) and not CAUSING.search(ask.question) and await _names_a_field(ask, chosen):
-            # (a symptom beside the field's word asks what causes it: "what limit kills the runs" is the fault's)
+        if VALUE_QUESTION.match(ask.question) and not CAUSING.search(ask.question) and \
+                not set(kind_nouns(ask.question)) - {kind_of(chosen)} and await _names_a_field(ask, chosen):
+            # (a symptom beside the field's word asks what causes it: "what limit kills the runs" is the fault's; another
+            # kind said -- "what port name do the pods have" of a Service -- is another object's field)
             # "what timeout is on that probe": a word of the question is a key of the object's manifest -- its value
             ask.resource = chosen
             read = await HANDLERS["property"].handler(ask)
