@@ -37,11 +37,13 @@ def _in_cluster_host(said: str, current: str) -> str:
     return f"{said}{suffix.group('rest')}" if "." not in said and suffix else said
 
 
-def _host_in_place(rid: str, key: str, edit: dict[str, str], current: str) -> Plan:
-    """The host of a URL whose credentials chat was never shown: changed where it lies, as _port_in_place does."""
+def _in_place(rid: str, key: str, edit: dict[str, str], current: str, part: str) -> Plan:
+    """A part of a ConfigMap's URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"):
+    changed where it lies -- the one part that changes, as an edit (graph/endpoint_fixes.py) set_config_value applies to
+    the real value on the server; the password untouched and unseen. `part`: "host" or "port"."""
     namespace, kind, name = parse_resource_id(rid)
     return Plan("set_config_value", {"namespace": namespace or "", "name": name, "key": key, "edit": edit,
-                                     "reason": f"host of {key} -> {edit['replace']}"},
+                                     "reason": f"{part} of {key} -> {edit['replace']}"},
                 f"{kind} {name}: key {key}: {edit['find']} -> {edit['replace']} (the rest, credentials included, unchanged)",
                 in_place_command(namespace, kind, name, key, edit), f"key {key} present",
                 [f"{key} carries credentials chat is never shown ({current[:60]}...): only {edit['find']} changes, in place",
@@ -49,19 +51,10 @@ def _host_in_place(rid: str, key: str, edit: dict[str, str], current: str) -> Pl
 
 
 def _port_in_place(rid: str, key: str, port: str, current: str) -> Plan:
-    """The port of a ConfigMap's URL whose credentials chat was never shown ("postgres://***redacted***@db:6432/rx"):
-    changed where it lies -- the one part that changes, as an edit (graph/endpoint_fixes.py) set_config_value applies to
-    the real value on the server; the password untouched and unseen."""
-    namespace, kind, name = parse_resource_id(rid)
+    """The port of a URL whose credentials chat was never shown, changed in place."""
     shown = HOST_PORT.search(current)
     host, was = (shown.group("host"), shown.group("port")) if shown else ("", "")
-    edit = {"find": f"{host}:{was}", "replace": f"{host}:{port}"}
-    return Plan("set_config_value", {"namespace": namespace or "", "name": name, "key": key, "edit": edit,
-                                     "reason": f"port of {key} -> {port}"},
-                f"{kind} {name}: key {key}: {edit['find']} -> {edit['replace']} (the rest, credentials included, unchanged)",
-                in_place_command(namespace, kind, name, key, edit), f"key {key} present",
-                [f"{key} carries credentials chat is never shown ({current[:60]}...): only {edit['find']} changes, in place",
-                 "Pods that read it by env pick it up when they restart."])
+    return _in_place(rid, key, {"find": f"{host}:{was}", "replace": f"{host}:{port}"}, current, "port")
 
 
 def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
@@ -101,7 +94,7 @@ def config_key_plan(question: str, rid: str, obj: dict) -> Plan | str:
         said = _in_cluster_host(host.group("host"), where.group("host"))
         edit = {"find": f"{where.group('host')}:{where.group('port')}", "replace": f"{said}:{host.group('port') or where.group('port')}"}
         if MASK in current:
-            return _host_in_place(rid, key, edit, current)
+            return _in_place(rid, key, edit, current, "host")
         value = current.replace(edit["find"], edit["replace"], 1)
     field_name = "stringData" if kind == "Secret" else "data"
     patch = json.dumps({field_name: {key: value}})
