@@ -44,7 +44,8 @@ _SAID_TIMEOUT = re.compile(r"\b(tim(e|es|ing)\s*out|time\s*outs?|timeouts?|timed
 
 # data that arrives late or not at all ("batch records are late", "stale prices", "orders not arriving"): work not
 # done -- requests that are slow, or that fail and are retried later -- so both are read
-_SAID_STALE = re.compile(r"\b(late|delayed|stale|behind|lagging|out\s+of\s+date|not\s+(arriving|coming\s+through|updating)|"
+_SAID_STALE = re.compile(r"\b(late|delayed|stale\w*|behind|lagging|out\s+of\s+date|frozen|"
+                         r"not\s+(arriving|coming\s+through|updating|moving|changing)|stopped\s+(moving|updating|arriving)|"
                          r"missing)\b", re.IGNORECASE)
 
 

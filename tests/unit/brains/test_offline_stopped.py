@@ -35,7 +35,8 @@ def test_the_workloads_scaled_to_zero_are_read_and_marked_stopped():
 
 def test_data_said_stale_or_not_arriving_is_read_as_such():
     assert said_stale("why does the portal show stale bag locations?") and said_stale("records are late")
-    assert not said_stale("checkout is down")
+    assert said_stale("isnt that the staleness?") and said_stale("locations frozen") and said_stale("bags not moving")
+    assert not said_stale("checkout is down") and not said_stale("pods stuck in pending")
 
 
 def _finding(signal: str, **details) -> Finding:
