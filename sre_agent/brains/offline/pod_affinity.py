@@ -35,15 +35,12 @@ def selector_text(selector: dict) -> str | None:
     return ",".join(parts) or None
 
 
-def _workload_of(row: dict, namespace: str) -> str:
-    """The partner pod's workload as findings name it: a StatefulSet/DaemonSet/Job by its owner, a ReplicaSet's
-    Deployment by the ReplicaSet's name less its hash, else the pod itself."""
-    kind, _, name = str(row.get("owner") or "").partition("/")
-    if kind == "ReplicaSet" and "-" in name:
-        return resource_id("Deployment", name.rsplit("-", 1)[0], namespace)
-    if kind in ("StatefulSet", "DaemonSet", "Job"):
-        return resource_id(kind, name, namespace)
-    return resource_id("Pod", str(row.get("name")), namespace)
+async def _workload_of(calls: Calls, namespace: str, pod: str) -> str:
+    """The partner pod's workload as findings name it: the top of its owner chain (the ownership walk _pod_target reads
+    too), else the pod itself."""
+    data, _ = await calls("ownership", kind="Pod", name=pod, namespace=namespace)
+    owners = (data or {}).get("owners") or []
+    return str(owners[-1]) if owners else resource_id("Pod", pod, namespace)
 
 
 async def partners_waiting(namespace: str, spec: dict, workload: str, message: str, calls: Calls,
@@ -62,10 +59,10 @@ async def partners_waiting(namespace: str, spec: dict, workload: str, message: s
             waiting = [r for r in rows if r.get("phase") != "Running"][:MAX_PARTNERS]
             if rows and not waiting:
                 continue  # every partner runs: the affinity is met where they are (room there is the question)
-            partners = sorted({_workload_of(r, where) for r in waiting})
+            owned = {str(r.get("name")): await _workload_of(calls, where, str(r.get("name"))) for r in waiting}
             said = ", ".join(f"{r.get('name')} ({r.get('status')})" for r in waiting) or f"no pod matches {selector}"
             calls.find(workload, "AffinityPartnerWaiting",
                        f"its pods must run on a node ({term.get('topologyKey')}) with a pod matching {selector}: {said}",
-                       ev, severity="warning", partners=partners, selector=selector)
-            for row in waiting:
-                await read_pod(where, str(row.get("name")), _workload_of(row, where), calls, follow_partners=False)
+                       ev, severity="warning", partners=sorted(set(owned.values())), selector=selector)
+            for pod, owner in owned.items():
+                await read_pod(where, pod, owner, calls, follow_partners=False)

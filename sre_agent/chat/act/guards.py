@@ -89,9 +89,10 @@ async def against_intent_unless_the_fault(ask: Ask, tool: str, rid: str, obj: di
         diagnosis = (await ask.investigate(f"why is {parse_resource_id(rid)[2]} failing", rid)).get("diagnosis") or {}
     if diagnosis.get("resource") != rid or kind not in (acted_on_by(str(diagnosis.get("category") or "none")) or []):
         return refusal
-    if any(i.signal == "maintenance" for i in recorded_intent(rid, obj.get("metadata"))):
+    intents = recorded_intent(rid, obj.get("metadata"))
+    if any(i.signal == "maintenance" for i in intents):
         return refusal  # a maintenance window still open (a closed one is no intent any more): its owner ends it
-    why, said = recorded_intent(rid, obj.get("metadata"))[0], tool.removeprefix("rollout_").removesuffix("_cronjob")
+    why, said = intents[0], tool.removeprefix("rollout_").removesuffix("_cronjob")
     ask.notes.append(f"note: {rid} was changed on purpose ({why.key}={why.value[:100]!r}) -- and the investigation puts "
                      f"the fault on it ({diagnosis.get('category')}): this {said} reverses that change")
     return None

@@ -56,12 +56,10 @@ async def verb_target(ask: Ask, rid: str, verb: str, culprit: str) -> str:
     return verb_kind_of(rid, verb)
 
 
-DASHED = re.compile(r"(?<![\w-])[a-z0-9]+(?:-[a-z0-9]+)+(?:\.[a-z0-9-]+)*(?![\w-])", re.IGNORECASE)  # a name typed
-
-
 async def node_said(ask: Ask) -> str | None:
-    """The one Node a name typed in the question names (ip-10-40-2-214 for ip-10-40-2-214.ec2.internal), else None."""
-    for token in dict.fromkeys(DASHED.findall(ask.question)):
+    """The one Node a name typed in the question names (ip-10-40-2-214 for ip-10-40-2-214.ec2.internal), else None: of
+    the question's candidate words (understand/forms.py), the dashed ones."""
+    for token in [w for w in ask.recognised.candidates if "-" in w]:
         found = await ask.call("kubernetes", "find_resource", {"name": token, "kinds": ["Node"]})
         matches = [m for m in (found.data or {}).get("matches") or [] if str(m.get("resource", "")).startswith("Node/")]
         exact = [m for m in matches if m.get("exact")] or \

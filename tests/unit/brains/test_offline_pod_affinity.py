@@ -21,9 +21,16 @@ class Pods:
         self.rows, self.selectors = rows, []
 
     async def call(self, agent, server, tool, args, brain="offline"):
-        self.selectors.append(args.get("label_selector"))
-        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True),
-                           data={"items": self.rows})
+        if tool == "ownership":  # the owner chain, as the server walks it: a pod's controller up to its workload
+            row = next(r for r in self.rows if r["name"] == args["name"])
+            kind, _, name = row["owner"].partition("/")
+            chain = [f"tickets/{kind}/{name}"] + ([f"tickets/Deployment/{name.rsplit('-', 1)[0]}"]
+                                                  if kind == "ReplicaSet" else [])
+            data: dict = {"owners": chain}
+        else:
+            self.selectors.append(args.get("label_selector"))
+            data = {"items": self.rows}
+        return ToolOutcome(record=ToolCallRecord(id="ev-1", agent=agent, server=server, tool=tool, ok=True), data=data)
 
 
 @pytest.mark.parametrize("selector, said", [
