@@ -81,7 +81,9 @@ SETS = {"chat_cases_heldout3": ("scenarios_heldout", 13, 106),
         "chat_cases_heldout69": ("scenarios_heldout64", 10, 200),
         "chat_cases_heldout70": ("scenarios_heldout65", 10, 200),
         "chat_cases_heldout71": ("scenarios_heldout66", 10, 200),
-        "chat_cases_heldout72": ("scenarios_heldout67", 10, 200)}
+        "chat_cases_heldout72": ("scenarios_heldout67", 10, 200),
+        "chat_cases_heldout73": ("scenarios_heldout68", 10, 200),
+        "chat_cases_heldout74": ("scenarios_heldout69", 10, 200)}
 
 
 @pytest.mark.parametrize("cases_dir", sorted(SETS))

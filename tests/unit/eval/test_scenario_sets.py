@@ -168,6 +168,10 @@ SETS = {
                             ["hb09-batch-records-late"]),
     "scenarios_heldout67": ("rookhaven", 10, ["rk10-checkin-node-cpu"],
                             ["rk09-portal-stale-bag-locations"]),
+    "scenarios_heldout68": ("gorsedale", 10, ["gd10-ingest-traffic-surge"],
+                            ["gd09-lighting-schedules-slow"]),
+    "scenarios_heldout69": ("kingsmere", 10, ["km10-booking-site-traffic-surge"],
+                            ["km09-housekeeping-logouts"]),
 }
 
 
