@@ -83,10 +83,12 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     category = str((ask.last_diagnosis or {}).get("category") or "none")
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     if plan.tool == "rollout_restart" and note.leaves != "nothing" and not (note.leaves == "kind" and category in NEW_PODS_DOWN) \
+            and await configs_written_since(ask, rid) \
             and await configs_written_since(ask, rid, after=await first_sign(ask, root) if root.count("/") == 2 else None):
         # ("nothing": nothing_to_clear found none written since before it said so; a fault its new pods meet -- an image
         # not pulled, a key missing -- takes the old serving pods' places with failing ones: no config is brought in;
-        # an edit made before the fault's first sign is no fix waiting to be read -- nobody fixes what has not begun)
+        # an edit made before the fault's first sign is no fix waiting to be read -- nobody fixes what has not begun; the
+        # first sign is looked for only when something was written since the pods started)
         return None
     if note.leaves in ("after", "kind") and root.count("/") == 2 and _asks_the_fix_too(ask.question) and \
             (pinned := await found_fix(ask, root, about=rid if rid != root else "")) is not None and \
