@@ -132,6 +132,11 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
                         "honour PodDisruptionBudgets)", f"kubectl drain {name} --ignore-daemonsets --delete-emptydir-data",
                         f"unschedulable={bool(spec.get('unschedulable'))}",
                         ["No MCP tool evicts pods: a human runs the drain after approval (or asks for a cordon alone)."])
+        if (tool == "uncordon") != bool(spec.get("unschedulable")):
+            # a change to the state the node is in already changes nothing: never a plan to approve (and a sign the
+            # request meant another node -- "uncordon the patched node" while the conversation is on a dead one)
+            return (f"{rid} is {'cordoned already' if tool == 'cordon' else 'not cordoned (it is schedulable)'}: "
+                    f"{'cordoning' if tool == 'cordon' else 'uncordoning'} it changes nothing")
         return Plan(tool, {"node": name, "reason": reason}, f"mark node {name} {'schedulable' if tool == 'uncordon' else 'unschedulable'}",
                     f"kubectl {tool} {name}", f"unschedulable={bool(spec.get('unschedulable'))}")
     if verb == "taint":

@@ -118,7 +118,13 @@ def against_intent(ask: Ask, tool: str, rid: str, obj: dict) -> Answer | None:
                       status="answered", resources=[rid],
                       details=[*(f"note {i.key}: {i.value[:160]}" for i in intents[:3]), *found],
                       next_steps=[f"Confirm with {why.who or 'whoever recorded it'} first; to reverse it anyway, say so "
-                                  "('scale it to 1 anyway') and a human approves the pinned action."])
+                                  f"('{ANYWAY_SAID.get(tool, tool.replace('_', ' ') + ' it')} anyway') and a human approves "
+                                  "the pinned action."])
+
+
+# how the override is said for each reversal, as its example ("to reverse it anyway, say so ('uncordon it anyway')")
+ANYWAY_SAID = {"scale": "scale it to 1", "rollout_undo": "roll it back", "uncordon": "uncordon it",
+               "resume_cronjob": "resume it", "rollout_resume": "resume the rollout"}
 
 
 def elsewhere(ask: Ask, rid: str, *, config_reader: bool = True) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 
 from ...brains.offline.outage_width import NEW_PODS_DOWN
+from ...categories import acted_on_by
 from ...contracts import parse_resource_id, parse_time
 from ...quoting import clip
 from ..answer.onset import first_sign
@@ -83,12 +84,13 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     category = str((ask.last_diagnosis or {}).get("category") or "none")
     root = str((ask.last_diagnosis or {}).get("resource") or "")
     if plan.tool == "rollout_restart" and note.leaves != "nothing" and not (note.leaves == "kind" and category in NEW_PODS_DOWN) \
-            and await configs_written_since(ask, rid) \
+            and _read_values_reach(category) and await configs_written_since(ask, rid) \
             and await configs_written_since(ask, rid, after=await first_sign(ask, root) if root.count("/") == 2 else None):
         # ("nothing": nothing_to_clear found none written since before it said so; a fault its new pods meet -- an image
         # not pulled, a key missing -- takes the old serving pods' places with failing ones: no config is brought in;
         # an edit made before the fault's first sign is no fix waiting to be read -- nobody fixes what has not begun; the
-        # first sign is looked for only when something was written since the pods started)
+        # first sign is looked for only when something was written since the pods started; a fault no value read at
+        # start acts on -- a CPU limit cut in the template -- is not cleared by what the edit brings in)
         return None
     if note.leaves in ("after", "kind") and root.count("/") == 2 and _asks_the_fix_too(ask.question) and \
             (pinned := await found_fix(ask, root, about=rid if rid != root else "")) is not None and \
@@ -103,6 +105,17 @@ async def churn_refusal(ask: Ask, plan: Plan, rid: str, note: CauseNote | None, 
     return ask.answer(f"Not pinned: {change} -- {note.removeprefix('note: ')}", status="answered",
                       resources=[r for r in (rid, root) if r],
                       next_steps=[*instead, "To do it anyway, say so ('... anyway') and a human approves the pinned action."])
+
+
+# the kinds of change (categories.yaml acted_on_by) a value read when a container starts can be: a fault acted on by one
+# of them may be cleared by an edit a restart brings in (a key put back, a rotated password); one acted on only by the
+# template (cpu, probe, image) is not
+READ_AT_START = frozenset({"config", "env", "restart"})
+
+
+def _read_values_reach(category: str) -> bool:
+    acts = acted_on_by(category)
+    return category == "none" or acts is None or bool(READ_AT_START & set(acts))
 
 
 ROOT_FIX_VERB = re.compile(r"\b(fix|correct|repair|revert|put|restore|set|change|update|edit|replace|rotate|patch|point|switch)\b",

@@ -252,16 +252,21 @@ LOWERING = re.compile(r"\b(lower|reduce|decrease|cut|drop|shrink|trim|less|small
 STARVED_WHY = {"memory": "it was OOM-killed at that limit", "cpu": "it is throttled at that limit"}
 
 
+def resource_part(question: str) -> tuple[str, str]:
+    """(the resource, "requests" or "limits") a request is about -- the part said first: "give it 512Mi limit and
+    256Mi request" sets the limit it names with its amount; none said is the limit."""
+    question = REQ_SAID.sub("request", question)
+    part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
+    return resource_named(question), "requests" if part and part.group(1).lower().startswith("request") else "limits"
+
+
 def resources_asked(question: str, container: dict, *, starved: str | None = None) -> tuple[str, str, str, str | None] | str:
     """(resource, "requests" or "limits", the new quantity, the current one) a request asks of a container, or what
     to say instead: no quantity named, or one that goes the other way from the request's own verb ("bump it to
     512Mi" under a 768Mi limit), or a lower limit of what the container is `starved` of (memory when OOM-killed at
     its limit, cpu when throttled at it): less of it deepens the fault."""
     question = REQ_SAID.sub("request", question)  # "250m req 1 core limit": req is a request
-    resource = resource_named(question)
-    # the part said first: "give it 512Mi limit and 256Mi request" sets the limit it names with its amount
-    part = re.search(r"\b(requests?|limits?)\b", question, re.IGNORECASE)
-    which = "requests" if part and part.group(1).lower().startswith("request") else "limits"
+    resource, which = resource_part(question)
     quantity = quantity_asked(question, resource)
     typed = [q for r, q in typed_quantities(request_part(question)) if r == resource]
     if quantity is not None and typed and unit_of(quantity) not in (None, resource):

@@ -51,6 +51,7 @@ from .targets import (
 )
 from .typed_commands import typed_plan, typed_write
 from .unpinned import not_pinned
+from .values_before import with_value_before
 from .verb_targets import UNDONE_BY_ROLLBACK, config_reader, verb_target
 
 # a key a workload is to read, no value said: its reference, not the ConfigMap's value
@@ -123,6 +124,9 @@ async def write_request(ask: Ask) -> Answer:
     plan = typed_plan(ask.question, rid) if typed_write(ask.question) else await selector_plan(ask, rid, obj) \
         if kind == "Service" and verb == "selector" else plan_for(
             question, rid, obj, troubled, await declared_port_names(ask, rid) if kind == "Service" and verb == "port" else frozenset())
+    if isinstance(plan, str) and verb == "resources" and kind in WORKLOADS and \
+            (back := await with_value_before(ask, rid, obj, question, troubled[0] if troubled else None)) is not None:
+        plan = plan_for(back, rid, obj, troubled)  # "give it its cpu back": to what the latest rollout changed it from
     if isinstance(plan, str):
         if _fix_by_undo(ask, rid):
             return await rollback_request(ask)

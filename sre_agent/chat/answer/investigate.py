@@ -21,7 +21,7 @@ from .node_rotation import rotated_in
 from .notes import peoples_notes
 from .objects import RUNS_PODS, pod_spec_of
 from .pods import pending_said_why, pods_say_why, workload_pods
-from .templates import RESTARTED_AT, revision_template, template_diff
+from .templates import RESTARTED_AT, latest_rollout, revision_template, template_diff
 from .wider_subject import troubled_other_named, wider_subject
 
 
@@ -34,12 +34,9 @@ async def latest_rollout_change(ask: Ask, rid: str) -> list[str]:
         return []
     if kind not in ("Deployment", "StatefulSet", "DaemonSet") or not namespace:
         return []
-    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
-    revisions = (history.data or {}).get("revisions") or []
-    current = next((r for r in revisions if r.get("current")), None)
-    previous = max((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: r["revision"], default=None)
-    if not current or not previous or not current.get("replicaset") or not previous.get("replicaset"):
+    if (revisions := await latest_rollout(ask, namespace, kind, name)) is None:
         return []
+    previous, current = revisions
     changed = template_diff(await revision_template(ask, namespace, kind, current["replicaset"]),
                             await revision_template(ask, namespace, kind, previous["replicaset"]))
     # the change-cause its makers wrote ("CHG-5120: kernel patch, drain wm-depot-0") says why, beside what changed

@@ -128,3 +128,16 @@ async def revision_template(ask: Ask, namespace: str, kind: str, revision_object
     data = (((described.data or {}).get("object") or {}).get("data")) or {}
     return (data.get("spec") or {}).get("template") or {}
 
+
+
+async def latest_rollout(ask: Ask, namespace: str, kind: str, name: str) -> tuple[dict, dict] | None:
+    """(the revision before the current one, the current one) as rollout_history lists them, each naming the object
+    that holds its template (`replicaset`); None when there is no earlier revision to read."""
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    revisions = (history.data or {}).get("revisions") or []
+    current = next((r for r in revisions if r.get("current")), None)
+    previous = max((r for r in revisions if current and r["revision"] < current["revision"]), key=lambda r: r["revision"],
+                   default=None)
+    if not current or not previous or not current.get("replicaset") or not previous.get("replicaset"):
+        return None
+    return previous, current

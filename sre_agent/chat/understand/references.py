@@ -410,6 +410,13 @@ async def resolve(ask: Ask) -> str | Answer:
         return running  # "roll back 3.4.0": the workload whose live image carries that tag, not the one talked about
     if chosen is None and ask.form in SYMPTOM_FORMS:
         return ""
+    if chosen is None and outcome.error is None and ask.form in WRITE_FORMS and \
+            (stated := await described_by_state(ask, asked_kind)) is not None:
+        # "uncordon the patched node": no object is named so, and the change names the state its object is in (the
+        # cordoned node) -- never the object the conversation is on, which may not be in that state at all
+        ask.notes.append(f"(no object is named {subject!r}; took the question to be about {stated}, the one the change "
+                         "applies to)")
+        return stated
     if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and ("-" in subject or
                                                                                                 "_" in subject)):
         # No object has that name ("what image does it go back to", "how much memory does each replica ask

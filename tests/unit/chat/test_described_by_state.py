@@ -60,3 +60,16 @@ def test_an_env_var_or_key_is_never_taken_for_an_objects_name():
     from sre_agent.chat.understand.forms import clean_subject
     assert clean_subject("CUSTOMS_CLIENT_SECRET") is None and clean_subject("cache_ttl") is None  # never a k8s name
     assert clean_subject("customs-client") == "customs-client"
+
+
+def test_a_change_naming_no_object_goes_to_the_one_in_the_state_it_needs_never_the_conversations():
+    """gorsedale: "uncordon the patched node" while the conversation was on a dead (schedulable) node had been pinned on
+    that node; no object is named 'patched', and the one node uncordon can change is the cordoned one."""
+    from sre_agent.chat.understand.references import resolve
+
+    nodes = [{**NODES[0], "labels": {"pool": "general"}}, {**NODES[1], "unschedulable": False}, NODES[2]]
+    question = "uncordon the patched node to get capacity back"
+    ask = Ask(question=question, recognised=recognise(question), tools=Cluster({"Pod": PODS, "Node": nodes}),
+              resource="Node/n3", focus=["Node/n3"])
+    assert asyncio.run(resolve(ask)) == "Node/n1"
+    assert any("no object is named 'patched'" in note for note in ask.notes)

@@ -158,6 +158,16 @@ def test_a_config_written_since_gives_no_restart_to_a_workload_whose_new_pods_fa
     assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is None
 
 
+def test_a_config_written_since_gives_no_restart_to_a_fault_only_the_template_acts_on():
+    # gorsedale: a feature flag edited since the pods started ("applied at next restart") beside a CPU limit cut in the
+    # template: what the restart brings in is read at start, the throttling is not acted on by anything read at start
+    ask = _ask("restart checkout", written="2026-11-28T11:00:00Z", fired="2026-11-28T10:30:00Z")
+    ask.last_diagnosis = {"category": "cpu_throttling", "resource": RID}
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is not None
+    ask.last_diagnosis = {"category": "stale_credential", "resource": RID}  # a rotated password read at start: brought in
+    assert asyncio.run(churn_refusal(ask, _restart(), RID, NOTE)) is None
+
+
 def test_a_kind_noun_in_a_reason_clause_names_no_subject():
     from sre_agent.chat.understand.forms import kind_nouns
     assert kind_nouns("scale payment-api to 6 so that one pod is not alone") == []

@@ -410,14 +410,23 @@ def test_a_value_chat_saw_masked_is_changed_in_place_never_written_back_masked()
     assert plan.kubectl.endswith("db.rx.svc:5432#' | kubectl replace -f -")
 
 
-@pytest.mark.parametrize("ask, tool, command", [
-    ("drain ip-10-4-1-9", BY_HAND, "kubectl drain ip-10-4-1-9 --ignore-daemonsets --delete-emptydir-data"),  # whole
-    ("cordon ip-10-4-1-9", "cordon", "kubectl cordon ip-10-4-1-9"),
-    ("uncordon ip-10-4-1-9", "uncordon", "kubectl uncordon ip-10-4-1-9"),
+@pytest.mark.parametrize("ask, tool, command, cordoned", [
+    ("drain ip-10-4-1-9", BY_HAND, "kubectl drain ip-10-4-1-9 --ignore-daemonsets --delete-emptydir-data", False),  # whole
+    ("cordon ip-10-4-1-9", "cordon", "kubectl cordon ip-10-4-1-9", False),
+    ("uncordon ip-10-4-1-9", "uncordon", "kubectl uncordon ip-10-4-1-9", True),
 ])
-def test_a_drain_is_pinned_whole_the_cordon_and_the_evictions(ask, tool, command):
-    plan = plan_for(ask, "Node/ip-10-4-1-9", {"spec": {"unschedulable": False}})
+def test_a_drain_is_pinned_whole_the_cordon_and_the_evictions(ask, tool, command, cordoned):
+    plan = plan_for(ask, "Node/ip-10-4-1-9", {"spec": {"unschedulable": cordoned}})
     assert isinstance(plan, Plan) and plan.tool == tool and plan.kubectl == command
+
+
+@pytest.mark.parametrize("ask, cordoned, said", [("uncordon ip-10-4-1-9", False, "not cordoned"),
+                                                 ("cordon ip-10-4-1-9", True, "cordoned already")])
+def test_a_node_asked_into_the_state_it_is_in_gets_no_plan(ask, cordoned, said):
+    """Nothing would change: never an approval for it (gorsedale's "uncordon the patched node" had been pinned on the
+    schedulable node the conversation was about)."""
+    plan = plan_for(ask, "Node/ip-10-4-1-9", {"spec": {"unschedulable": cordoned}})
+    assert isinstance(plan, str) and said in plan and "changes nothing" in plan
 
 
 @pytest.mark.parametrize("ask, edit", [
