@@ -130,10 +130,15 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
                 return idle  # it found nothing either: churn ("restart it to be safe")
             diagnosis = ask.last_diagnosis or {}  # what it found, when it found a fault
     root, found = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
-    if found == "none":
-        summary = str(diagnosis.get("summary") or "")
-        if _found_nothing(summary, subject, rid) is not None and (idle := await nothing_to_clear(ask, plan, rid)) is not None:
+    summary = str(diagnosis.get("summary") or "")
+    if found == "none" and _found_nothing(summary, subject, rid) is not None:
+        if (idle := await nothing_to_clear(ask, plan, rid)) is not None:
             return idle  # what pages shows no fault, nor does the object changed ("bump its cpu just in case"): churn
+        if str((own := ask.last_diagnosis or {}).get("category") or "none") != "none":
+            # what pages found no root, the object changed shows a fault of its own (a probe that kills it): the change
+            # is weighed against that fault, never refused for what the other investigation did not find
+            diagnosis, root, found = own, str(own.get("resource") or ""), str(own.get("category"))
+    if found == "none":
         return as_note(_outside_note(summary, rid, change_kind(plan, verb)), "outside") or \
             as_note(_paging_elsewhere(summary, rid), "elsewhere") or as_note(_found_nothing(summary, subject, rid), "found_nothing") \
             or as_note(_nothing_on_it(summary, subject, rid), "nothing")
@@ -171,12 +176,24 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
     kind = change_kind(plan, verb)
     if (acts := acted_on_by(found)) is None:
         return None
+    if kind == "image" and "undo" in acts and await _ran_before(ask, root, str(plan.args.get("image") or "")):
+        return None  # "set it back to 2.8.4": an image an earlier revision ran is an undo said by its tag
     if kind == "restart" and kind in acts:
         return as_note(await _restart_comes_after(ask, root), "after")
     if kind is None or kind in acts:
         return None
     return CauseNote(f"note: {root}'s fault is {found} ({why}) -- {_a(kind)} change does not "
                      f"act on it (what does: {', '.join(acts) or 'nothing chat pins'})", "kind")
+
+
+async def _ran_before(ask: Ask, rid: str, image: str) -> bool:
+    """Whether an earlier revision of the workload ran `image` (rollout_history lists each revision's images)."""
+    namespace, kind, name = parse_resource_id(rid)
+    if not image or not namespace or kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return False
+    history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
+    return any(image in (row.get("images") or []) for row in (history.data or {}).get("revisions") or []
+               if not row.get("current"))
 
 
 def _a(word: str) -> str:

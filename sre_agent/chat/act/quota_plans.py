@@ -10,8 +10,25 @@ from ...contracts import parse_resource_id
 from ...graph.quantities import quantity as quantity_value
 from .plans import Plan, quantity_asked, resource_named
 
-KEY_QUANTITY = re.compile(r"\b((?:requests|limits)\.(?:cpu|memory))\s*(?:to|=|:)?\s*(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti)?)(?![\w.])",
-                          re.IGNORECASE)
+KEY_QUANTITY = re.compile(r"\b((?:requests|limits)\.(?:cpu|memory))\s*(?:(?:back|up|down)\s+)?(?:to|=|:)?\s*"
+                          r"(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti)?)(?![\w.])", re.IGNORECASE)
+# the amount said before its part: "put the quota back to 8Gi limits 6Gi requests"
+QUANTITY_PART = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?\s*(?:m|ki|mi|gi|ti)?)\s+(?:of\s+)?(requests?|limits?)\b(?!\.)",
+                           re.IGNORECASE)
+
+
+def _pairs(question: str, hard: dict[str, str]) -> dict[str, str]:
+    """Each hard key the question names with its own value, as "limits.memory to 6Gi" or "6Gi limits" -- the
+    resource a bare part is about read from its amount's unit (bytes: memory)."""
+    pairs = {k.lower(): v.replace(" ", "") for k, v in KEY_QUANTITY.findall(question) if k.lower() in hard}
+    for value, part in QUANTITY_PART.findall(question):
+        resource = "memory" if re.search(r"[kmgt]i$", value.strip(), re.IGNORECASE) else "cpu"
+        key = f"{part.lower().rstrip('s')}s.{resource}"
+        if key not in hard and key.startswith("requests.") and resource in hard:
+            key = resource  # a quota's bare "memory" is its requests.memory
+        if key in hard:
+            pairs.setdefault(key, value.replace(" ", ""))
+    return pairs
 
 
 def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
@@ -23,8 +40,13 @@ def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
         count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
     # "raise web-quota requests.cpu to 4 and limits.cpu to 14": each hard key named with its own value
-    pairs = {k.lower(): v.replace(" ", "") for k, v in KEY_QUANTITY.findall(question) if k.lower() in hard}
-    if len(pairs) > 1:
+    pairs = _pairs(question, hard)
+    # a key said at the value it has already is no change ("limits.memory back to 6Gi and limits.cpu to 6" with cpu at 6)
+    pairs = {k: v for k, v in pairs.items() if quantity_value(v) is None or quantity_value(v) != quantity_value(hard[k])} \
+        if pairs else pairs
+    if not pairs and _pairs(question, hard):
+        return f"{rid} has every value said already (hard: {hard}): nothing to raise"
+    if pairs and not count:
         lower = [f"{k} {hard[k]} -> {v}" for k, v in pairs.items()
                  if (now := quantity_value(hard[k])) is not None and (new := quantity_value(v)) is not None and new <= now]
         if lower:

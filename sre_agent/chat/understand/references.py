@@ -417,8 +417,10 @@ async def resolve(ask: Ask) -> str | Answer:
         ask.notes.append(f"(no object is named {subject!r}; took the question to be about {stated}, the one the change "
                          "applies to)")
         return stated
-    if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and ("-" in subject or
-                                                                                                "_" in subject)):
+    if chosen is None and outcome.error is None and ask.focus and not (ask.form in WRITE_FORMS and any(
+            "-" in word or "_" in word for word in [subject, *rec.candidates])):
+        # (never for a change whose words carry a name: "delete secret paynova-credentials" is never the Service the
+        # conversation is on, whatever word was taken for its subject)
         # No object has that name ("what image does it go back to", "how much memory does each replica ask
         # for"): the word was not a name, and the conversation says what the question is about.
         chosen = next((r for r in ask.focus if asked_kind and kind_of(r) == asked_kind), ask.focus[0])

@@ -73,3 +73,22 @@ def test_a_change_naming_no_object_goes_to_the_one_in_the_state_it_needs_never_t
               resource="Node/n3", focus=["Node/n3"])
     assert asyncio.run(resolve(ask)) == "Node/n1"
     assert any("no object is named 'patched'" in note for note in ask.notes)
+
+
+def test_a_kind_said_before_a_name_in_a_delete_is_no_name():
+    assert recognise("delete secret paynova-credentials in payments like the annotation says").subject == "paynova-credentials"
+    assert recognise("kill job reindex-288").subject == "reindex-288"
+
+
+def test_a_change_whose_words_carry_a_name_never_falls_back_to_the_object_talked_about():
+    """kingsmere: "delete secret paynova-credentials ..." had been pinned as a delete of the Service the conversation was
+    on ("no object is named 'delete'"): a name the change says and no object carries is said as not found."""
+    from sre_agent.chat.models import Answer
+    from sre_agent.chat.understand.references import resolve
+
+    question = "delete the creds thing paynova-credentials"
+    recognised = recognise(question).model_copy(update={"subject": "creds"})
+    ask = Ask(question=question, recognised=recognised, tools=Cluster({"Pod": PODS, "Node": NODES}),
+              resource="web/Service/guest-web", focus=["web/Service/guest-web"])
+    resolved = asyncio.run(resolve(ask))
+    assert isinstance(resolved, Answer) and "guest-web" not in resolved.headline

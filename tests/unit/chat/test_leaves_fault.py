@@ -198,3 +198,52 @@ def test_a_change_to_what_pages_when_its_investigation_found_nothing_has_nothing
     assert refuses(cordon, CauseNote(note, "nothing"))
     assert _nothing_on_it(summary, "Node/ip-10-1-1-7", "shop/Deployment/checkout") is None
     assert _nothing_on_it("the root cause is X", "Node/ip-10-1-1-7", "Node/ip-10-1-1-7") is None
+
+
+class WithHistory(Cluster):
+    """checkout's revisions: 1 ran shop/checkout:4.2.0, 2 (current) runs shop/checkout:4.3.0."""
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        if tool == "rollout_history":
+            return ToolOutcome(record=ToolCallRecord(id="ev-2", agent=agent, server=server, tool=tool, ok=True), data={
+                "revisions": [{"revision": 1, "images": ["shop/checkout:4.2.0"]},
+                              {"revision": 2, "images": ["shop/checkout:4.3.0"], "current": True}]})
+        return await super().call(agent, server, tool, args, brain)
+
+
+def _set_image(image: str) -> Plan:
+    return Plan("set_image", {"namespace": "shop", "name": "checkout", "kind": "Deployment", "image": image},
+                f"container checkout: image shop/checkout:4.3.0 -> {image}", "kubectl set image")
+
+
+def test_an_image_an_earlier_revision_ran_is_an_undo_said_by_its_tag():
+    # kingsmere: "set housekeeping-app image back to 2.8.4" for a leak 2.9.0 brought had been refused as "an image change
+    # does not act on it" -- a memory leak is acted on by an undo, and that image is what the undo goes back to
+    from sre_agent.chat.act.cause_note import cause_note
+    ask = Ask(question="set checkout image back to 4.2.0", recognised=recognise("set checkout image back to 4.2.0"),
+              tools=WithHistory("2026-11-27T09:00:00Z"))
+    ask.last_diagnosis = {"category": "memory_leak", "resource": RID}
+    assert asyncio.run(cause_note(ask, _set_image("shop/checkout:4.2.0"), RID)) is None
+    note = asyncio.run(cause_note(ask, _set_image("shop/checkout:4.4.0"), RID))  # never ran: no undo
+    assert note is not None and note.leaves == "kind"
+
+
+def test_a_fault_the_changed_object_shows_is_weighed_when_what_pages_found_none(monkeypatch):
+    # kingsmere: the alarm on a caller found no root; "undo the room-inventory rollout" (whose probe kills its pods) had
+    # been refused as "nothing it found asks for this change"
+    from sre_agent.chat.act import cause_note as notes
+
+    async def paging(ask, near=None, own_node=True):
+        return "shop/Deployment/storefront"  # what pages: the caller
+
+    async def investigate(q: str, rid: str) -> dict:
+        if rid == RID:
+            return {"diagnosis": {"category": "probe_misconfig", "resource": rid, "summary": "liveness path 404"}}
+        return {"diagnosis": {"category": "none", "resource": "", "summary": f"{notes.NO_ROOT}{rid} 5xxCount anomalous"}}
+    monkeypatch.setattr(notes, "wider_subject", paging)
+    ask = Ask(question="undo the checkout rollout", recognised=recognise("undo the checkout rollout"),
+              tools=WithHistory("2026-11-27T09:00:00Z"), investigate=investigate)
+    undo = Plan("rollout_undo", {"namespace": "shop", "name": "checkout", "kind": "Deployment"}, "revision 2 -> 1",
+                "kubectl rollout undo")
+    note = asyncio.run(notes.cause_note(ask, undo, RID))
+    assert note is None or note.leaves not in ("found_nothing", "nothing"), note

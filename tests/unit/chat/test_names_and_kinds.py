@@ -129,6 +129,19 @@ def test_a_quota_bump_pins_raise_quota_on_the_key_asked():
     assert isinstance(limits, Plan) and limits.args["hard"] == {"limits.cpu": "10"}
 
 
+@pytest.mark.parametrize("question, hard", [
+    # gorsedale: the amount said before its part -- the requests part had been dropped, the limit alone pinned
+    ("put the quota back to 12Gi limits 10Gi requests", {"limits.memory": "12Gi", "requests.memory": "10Gi"}),
+    # kingsmere: "back" between a key and its amount -- the memory key had been lost, the cpu one taken for memory
+    ("bump compute limits.memory back to 16Gi and limits.cpu to 12", {"limits.memory": "16Gi", "limits.cpu": "12"}),
+    ("raise limits.memory back to 16Gi and limits.cpu to 8", {"limits.memory": "16Gi"}),  # cpu at 8 already: no change
+])
+def test_every_quota_key_said_with_its_amount_is_in_the_one_plan(question, hard):
+    quota = {"spec": {"hard": {**QUOTA["spec"]["hard"], "limits.memory": "8Gi"}}}
+    plan = plan_for(question, "billing/ResourceQuota/compute", quota)
+    assert isinstance(plan, Plan) and plan.tool == "raise_quota" and plan.args["hard"] == hard
+
+
 def test_a_delete_with_no_tool_is_the_kubectl_command_a_human_runs():
     plan = plan_for("delete the pvc", "billing/PersistentVolumeClaim/archive-data", {})
     assert isinstance(plan, Plan) and plan.tool == BY_HAND
