@@ -9,8 +9,9 @@ each plain word, so a slip ("restat", "waht") still shares most of its features 
 regression rather than the naive Bayes it replaced: it weighs features against each other instead of counting each
 as independent evidence, so the words every intent shares stop voting -- on phrasings it was not trained on, 82% read
 right instead of 78%, follow-ups 84% instead of 76% (docs/evaluation.md) -- and its posteriors are probabilities a
-threshold can be read against. It learns in about a second from the data (no weights shipped); the chat session
-starts learning in a background thread when it opens.
+threshold can be read against. It learns in a few seconds from the data (no weights shipped; kept in the user's cache
+after, keyed by the data and this module: `cached_model_path`); the chat session starts learning, or reading it, in a
+background thread when it opens.
 
 A turn of a conversation may lean on the answer before it: "would that hold" after a rollback request asks whether
 rolling back helps, after a diagnosis how to fix it; "exit code?" after a diagnosis asks a property of what was
@@ -27,12 +28,15 @@ form's pattern matched (chat/understand/forms.yaml), so a misread question can n
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -130,6 +134,25 @@ class IntentModel:
                 squared_bias += step_bias * step_bias
                 self.bias -= RATE * step_bias / np.sqrt(squared_bias)
 
+    @classmethod
+    def read(cls, path: Path) -> IntentModel:
+        """A model written by `write` (what was learned, without learning it again)."""
+        with np.load(path, allow_pickle=False) as saved:
+            model = cls([])
+            model.intents = [str(i) for i in saved["intents"]]
+            model.vocabulary = {str(f): i for i, f in enumerate(saved["vocabulary"])}
+            model.weights, model.bias = saved["weights"], saved["bias"]
+        return model
+
+    def write(self, path: Path) -> None:
+        """Written whole or not at all: to a file beside it, then renamed over it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        with partial.open("wb") as out:
+            np.savez(out, intents=np.array(self.intents), vocabulary=np.array(list(self.vocabulary)),
+                     weights=self.weights, bias=self.bias)
+        os.replace(partial, path)
+
     def ranked(self, text: str) -> list[tuple[str, float]]:
         """(intent, confidence) best first; empty when the text has no feature the model knows."""
         seen = [i for f in set(features(text)) if (i := self.vocabulary.get(f)) is not None]
@@ -202,7 +225,30 @@ def model() -> IntentModel:
 
 @lru_cache(maxsize=1)
 def _learned() -> IntentModel:
-    return IntentModel([*labelled(), *labelled_follow_ups()])
+    """Learned from the data, or read from the user's cache where this module learned from the same data before:
+    learning takes seconds, reading a few milliseconds. The cache is keyed by the data and this module's own code, so
+    an edit to either learns again; a cache that cannot be read or written is learned past."""
+    path = cached_model_path()
+    try:
+        return IntentModel.read(path)
+    except (OSError, ValueError, KeyError):
+        pass
+    learned = IntentModel([*labelled(), *labelled_follow_ups()])
+    try:
+        learned.write(path)
+    except OSError:
+        pass  # a read-only home: learned again next time
+    return learned
+
+
+def cached_model_path() -> Path:
+    """Where the learned model is kept: $SRE_AGENT_CACHE_DIR, else $XDG_CACHE_HOME (else ~/.cache)/sre-agent/, named
+    by the hash of the data and of this module."""
+    digest = hashlib.sha256(resources.files("sre_agent.chat.understand").joinpath("intents.yaml").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    base = Path(os.environ.get("SRE_AGENT_CACHE_DIR") or
+                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sre-agent")
+    return base / f"intent-model-{digest.hexdigest()[:16]}.npz"
 
 
 def _posterior(model: IntentModel, text: str) -> dict[str, float]:

@@ -160,18 +160,20 @@ def test_a_relation_of_the_problem_discussed_is_not_read_as_the_cluster_listing(
     assert overruled(recognise(question), question).form == form
 
 
-def test_the_sessions_background_learning_and_a_first_question_share_one_model(monkeypatch):
+def test_the_sessions_background_learning_and_a_first_question_share_one_model(monkeypatch, tmp_path):
     """The session starts learning in a thread when it opens; a question asked before that is done waits for the same
-    learning instead of starting its own (it takes a second or more)."""
+    learning instead of starting its own (it takes seconds)."""
     from sre_agent.chat.understand import intent_model
 
     learnt: list[IntentModel] = []
 
-    def learn(examples):
-        learnt.append(IntentModel(list(examples)[:300]))  # a few hundred phrasings: the sharing is the point, not the model
-        return learnt[-1]
+    class Counted(IntentModel):
+        def __init__(self, examples):
+            learnt.append(self)
+            super().__init__(list(examples)[:300])  # a few hundred phrasings: the sharing is the point, not the model
 
-    monkeypatch.setattr(intent_model, "IntentModel", learn)
+    monkeypatch.setattr(intent_model, "IntentModel", Counted)
+    monkeypatch.setattr(intent_model, "cached_model_path", lambda: tmp_path / "model.npz")
     intent_model._learned.cache_clear()
     try:
         got: list[IntentModel] = []
@@ -183,3 +185,20 @@ def test_the_sessions_background_learning_and_a_first_question_share_one_model(m
         assert len(learnt) == 1 and len(got) == 4 and all(model is learnt[0] for model in got)
     finally:
         intent_model._learned.cache_clear()  # the next test learns the whole data again
+
+
+def test_a_model_learned_once_is_read_back_from_the_cache_whole(monkeypatch, tmp_path):
+    """What was learned is kept in the user's cache (keyed by the data and the module), so the next session reads it in
+    milliseconds; read back, it reads every question as it did."""
+    from sre_agent.chat.understand import intent_model
+
+    monkeypatch.delenv("SRE_AGENT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = intent_model.cached_model_path()
+    assert path.parent == tmp_path / "sre-agent" and path.suffix == ".npz"
+    learned = IntentModel((labelled() + labelled_follow_ups())[::7])
+    learned.write(path)
+    again = IntentModel.read(path)
+    for question in ("why is ledger-api down", "whats the mem limit on it", "exit code?", "restat it"):
+        assert again.ranked(question) == learned.ranked(question)
+    assert not list(path.parent.glob("*.partial"))  # written whole, by a rename
