@@ -43,7 +43,8 @@ def category_verdict(thing: str, diagnosis: dict) -> str | None:
     return f"No: the fault is {category} at {culprit}, not {said}"
 
 
-_FAULT_GUESS = re.compile(r"(?:,\s*|^\W*(?:so\s+|ok\s+)?(?:(?:is|was)\s+(?:it|this|that)|it.?s|its|that.?s|thats)\s+)"
+_FAULT_GUESS = re.compile(r"(?:,\s*|^\W*(?:so\s+|ok\s+|and\s+|but\s+)?(?:(?:is|was)\s+(?:it|this|that)|it.?s|its|that.?s|thats|"
+                          r"(?:are|were)\s+(?:they|the\s+pods|its\s+pods|those|these)(?:\s+(?:getting|being|all))?)\s+)"
                           r"(?:an?\s+|the\s+|just\s+)?(?P<fault>(?:" + fault_words() + r")(?:\s+(?!(?:right|then|yeah|or)\b)\w+)?)"
                           r"(?:\s+(?:right|then|yeah|or\s+\w+(?:\s+\w+)?))?\s*\??\s*$", re.IGNORECASE)
 

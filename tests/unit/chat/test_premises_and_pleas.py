@@ -345,6 +345,8 @@ def test_a_key_reverted_in_a_named_config_object_is_that_objects_change(question
     ("is it the image", "image"),
     ("so its a memory leak right", "memory leak"),
     ("is it dns", "dns"),
+    ("are they OOMing?", "OOMing"),  # the guess said of the pods (gorsedale)
+    ("were the pods throttled", "throttled"),
     ("is it the db", None),  # an object's word, not a kind of fault: the blame of an object
     ("is it running", None),
 ])
