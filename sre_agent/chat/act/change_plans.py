@@ -58,7 +58,8 @@ VERBS = (("hpa", r"\bhpa\b|autoscaler|\b(max|min)\s*replicas\b"),
          ("selector", r"\bselector\b"),  # "point the X selector at app=y": the selector, not a port
          # "livenessProbe path to /healthz" too -- and before "port": "point readiness back to 8080" is the probe's
          ("probe", r"\b(liveness|readiness|startup)(\s*probe)?\b|\bprobes?\s+(timeouts?|ports?|paths?)\b"),
-         ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(port\s+)?\w+"),
+         # (never "point it back at key token": a key, not a port)
+         ("port", r"\btarget\s*port\b|\b(service|svc)\s+ports?\b|\b(point|route|send)\b.*\b(at|to)\s+(?!(the\s+)?keys?\b)(port\s+)?\w+"),
          ("tolerate", r"\btolerat(e|es|ion|ions)\b"),  # before "taint": "a toleration for the drain taint"
          ("taint", r"\b(un)?taints?\b"),
          ("rerun", RERUN_ASKED),

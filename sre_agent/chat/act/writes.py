@@ -55,15 +55,23 @@ from .values_before import with_value_before
 from .verb_targets import UNDONE_BY_ROLLBACK, config_reader, verb_target
 
 # a key a workload is to read, no value said: its reference, not the ConfigMap's value
-USE_KEY = re.compile(r"\b(use|uses|read|reads|point\w*\s+(it\s+)?at|switch\w*\s+to|reference)\b", re.IGNORECASE)
+# a reference re-pointed at another key: "use OUTPUT_BUCKET", "point it back at key token", "fix the secret key ref back
+# to token", "repoint the ref"
+USE_KEY = re.compile(r"\b(use|uses|read|reads|point\w*\s+(it\s+)?(back\s+)?(at|to)\s+(the\s+)?key|point\w*\s+(it\s+)?at|"
+                     r"switch\w*\s+to|reference|re-?point\w*|key\s*-?refs?\b|(secret|config\s*map)KeyRef)\b", re.IGNORECASE)
 RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
 
 
-def _reader_said(ask: Ask) -> str | None:
+def _reader_said(ask: Ask, rid: str = "") -> str | None:
     """The root cause (else the conversation's object) when it is of the workload kind the request names ("the
-    cronjob"): the reader a key was resolved past."""
+    cronjob"): the reader a key was resolved past -- or, the request being about a ConfigMap/Secret ("point it back at
+    key token" after the Secret's keys were read), the root cause that reads it (the diagnosis names the object)."""
     said = set(kind_nouns(ask.question))
-    return next((r for r in [str((ask.last_diagnosis or {}).get("resource") or ""), *ask.focus]
+    root = str((ask.last_diagnosis or {}).get("resource") or "")
+    if parse_resource_id(rid)[1] in ("ConfigMap", "Secret") and root.count("/") == 2 and \
+            parse_resource_id(root)[1] in ENV_KINDS and parse_resource_id(rid)[2] in str(ask.last_diagnosis):
+        return root
+    return next((r for r in [root, *ask.focus]
                  if r.count("/") == 2 and parse_resource_id(r)[1] in said & set(ENV_KINDS)), None)
 
 
@@ -113,7 +121,7 @@ async def write_request(ask: Ask) -> Answer:
     if ask.recognised.subject is None and (setter := await object_setting_field(ask, rid, obj, [culprit, *ask.focus])):
         rid, (namespace, kind, name), obj = setter[0], parse_resource_id(setter[0]), setter[1]  # the one with the field
     if verb in ("env", "unknown") and USE_KEY.search(ask.question) and not (env_change(ask.question) or ("", ""))[1] and (
-            reader := rid if kind in ENV_KINDS else _reader_said(ask)) and (fixed := await found_fix(ask, reader)) is not None:
+            reader := rid if kind in ENV_KINDS else _reader_said(ask, rid)) and (fixed := await found_fix(ask, reader)) is not None:
         return fixed  # "patch the cronjob to use OUTPUT_BUCKET": its reference re-pointed (the fix found), never the key's value
     if verb in ("env", "unknown") and kind in ENV_KINDS and (holder := await key_holder(ask, rid, obj)) is not None:
         # "set ENGINE_TIMEOUT_MS back to 5000 on journey-planner": a key its pods read from a ConfigMap is that

@@ -582,3 +582,31 @@ def test_a_memory_change_on_a_container_other_than_the_one_killed_is_said_with_t
     assert other_container_killed(_ask("give the consumer 1Gi anyway", None), plan, "gps/Deployment/ingest", killed) is None
     own = Plan("set_resources", {"container": "log-forwarder", "limits": {"memory": "256Mi"}}, "c", "k")
     assert other_container_killed(_ask("bump the forwarder to 256Mi", None), own, "gps/Deployment/ingest", killed) is None
+
+
+@pytest.mark.parametrize(("question", "verb", "repoints"), [
+    # gorsedale: "at key token" had been read as a Service's port change -- of a Service named after the Secret
+    ("point it back at key token pls", "unknown", True),
+    ("fine, fix the deployment's secret key ref back to token", "unknown", True),
+    ("repoint the secretKeyRef to token", "unknown", True),
+    ("point the svc at port 8080", "port", None),  # (a port change never asks whether a key is re-pointed)
+    ("point it at 8443", "port", None),
+])
+def test_a_reference_pointed_at_another_key_is_no_port_change(question, verb, repoints):
+    from sre_agent.chat.act.writes import USE_KEY
+    assert change_verb(question) == verb
+    assert repoints is None or bool(USE_KEY.search(question)) == repoints
+
+
+def test_a_key_reference_asked_of_the_secret_talked_about_is_its_readers_to_change():
+    # gorsedale: "point it back at key token" after the Secret's keys were read -- the reference is the workload's
+    from sre_agent.chat.act.writes import _reader_said
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+
+    question = "point it back at key token pls"
+    ask = Ask(question=question, recognised=recognise(question), tools=None, focus=["climate/Secret/doser-pump-api"])
+    ask.last_diagnosis = {"category": "missing_config_ref", "resource": "climate/Deployment/nutrient-doser",
+                          "summary": "couldn't find key api-token in Secret climate/doser-pump-api"}
+    assert _reader_said(ask, "climate/Secret/doser-pump-api") == "climate/Deployment/nutrient-doser"
+    assert _reader_said(ask, "climate/Secret/other-secret") is None  # a Secret the diagnosis does not name: no reader
