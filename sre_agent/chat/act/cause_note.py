@@ -14,6 +14,7 @@ from ...categories import acted_on_by
 from ...contracts import OUTSIDE_THE_CLUSTER, parse_resource_id
 from ...quoting import clip
 from ..answer.diagnosis_text import cause_text
+from ..answer.objects import pod_spec_of
 from ..answer.wider_subject import wider_subject
 from ..ask import Ask
 from ..models import Answer
@@ -178,6 +179,8 @@ async def cause_note(ask: Ask, plan: Plan, rid: str, verb: str = "") -> CauseNot
         return None
     if kind == "image" and "undo" in acts and await _ran_before(ask, root, str(plan.args.get("image") or "")):
         return None  # "set it back to 2.8.4": an image an earlier revision ran is an undo said by its tag
+    if kind == "toleration" and (unfit := await _tainted_nodes_unfit(ask, root, plan.args.get("toleration") or {})):
+        return CauseNote(f"note: {root}'s fault is {found} ({why}) -- {unfit}", "kind")
     if kind == "restart" and kind in acts:
         return as_note(await _restart_comes_after(ask, root), "after")
     if kind is None or kind in acts:
@@ -194,6 +197,27 @@ async def _ran_before(ask: Ask, rid: str, image: str) -> bool:
     history = await ask.call("kubernetes", "rollout_history", {"namespace": namespace, "name": name, "kind": kind})
     return any(image in (row.get("images") or []) for row in (history.data or {}).get("revisions") or []
                if not row.get("current"))
+
+
+async def _tainted_nodes_unfit(ask: Ask, rid: str, toleration: dict) -> str | None:
+    """Why a toleration places no pod, when it does not: no node carrying the taint has the labels the pods' nodeSelector
+    asks -- the scheduler counts a tainted node as refused for its taint alone, so the selector it also fails goes
+    unsaid (kingsmere: "tolerate kingsmere.io/pci so it can use the pci nodes" for pods whose selector no node matched)."""
+    namespace, kind, name = parse_resource_id(rid)
+    key = str(toleration.get("key") or "")
+    if not key or not namespace:
+        return None
+    described = await ask.call("kubernetes", "describe", {"kind": kind, "name": name, "namespace": namespace, "events_limit": 0})
+    selector = pod_spec_of(kind, (described.data or {}).get("object") or {}).get("nodeSelector") or {}
+    if not selector:
+        return None
+    listed = await ask.call("kubernetes", "get_resources", {"kind": "Node", "limit": 2000})
+    tainted = [n for n in (listed.data or {}).get("items") or [] if any(str(t).split("=")[0].split(":")[0] == key
+                                                                          for t in n.get("taints") or [])]
+    if not tainted or any(all(str((n.get("labels") or {}).get(k)) == str(v) for k, v in selector.items()) for n in tainted):
+        return None
+    return (f"no node tainted {key} ({', '.join(str(n.get('name')) for n in tainted[:3])}) carries its nodeSelector "
+            f"{selector}: a toleration for the taint places no pod")
 
 
 def _a(word: str) -> str:

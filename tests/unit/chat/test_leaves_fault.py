@@ -247,3 +247,38 @@ def test_a_fault_the_changed_object_shows_is_weighed_when_what_pages_found_none(
                 "kubectl rollout undo")
     note = asyncio.run(notes.cause_note(ask, undo, RID))
     assert note is None or note.leaves not in ("found_nothing", "nothing"), note
+
+
+class Placement(Cluster):
+    """keys/StatefulSet/lock-gateway's pods ask nodeSelector site-vpn=enabled; the pci nodes are tainted and carry
+    site-vpn=true (or, `fits`, enabled)."""
+
+    def __init__(self, fits: bool) -> None:
+        super().__init__("2026-11-27T09:00:00Z")
+        self.fits = fits
+
+    async def call(self, agent, server, tool, args, brain="offline"):
+        data: dict = {}
+        if tool == "describe":
+            data = {"object": {"spec": {"template": {"spec": {"nodeSelector": {"site-vpn": "enabled"}}}}}}
+        elif tool == "get_resources" and args["kind"] == "Node":
+            data = {"items": [{"name": "ip-10-0-9-1", "taints": ["kingsmere.io/pci=true:NoSchedule"],
+                               "labels": {"site-vpn": "enabled" if self.fits else "true"}},
+                              {"name": "ip-10-0-1-1", "taints": [], "labels": {"site-vpn": "true"}}]}
+        else:
+            return await super().call(agent, server, tool, args, brain)
+        return ToolOutcome(record=ToolCallRecord(id="ev-3", agent=agent, server=server, tool=tool, ok=True), data=data)
+
+
+def test_a_toleration_for_nodes_the_pods_selector_does_not_match_places_no_pod():
+    from sre_agent.chat.act.cause_note import cause_note
+    rid = "keys/StatefulSet/lock-gateway"
+    plan = Plan(BY_HAND, {"kind": "StatefulSet", "name": "lock-gateway", "namespace": "keys",
+                          "toleration": {"key": "kingsmere.io/pci", "value": "true", "effect": "NoSchedule"}},
+                "tolerate taint kingsmere.io/pci=true:NoSchedule", "kubectl patch statefulset lock-gateway")
+    for fits, refused in ((False, True), (True, False)):
+        question = "add a toleration for kingsmere.io/pci to lock-gateway"
+        ask = Ask(question=question, recognised=recognise(question), tools=Placement(fits))
+        ask.last_diagnosis = {"category": "unschedulable", "resource": rid}
+        note = asyncio.run(cause_note(ask, plan, rid, "tolerate"))
+        assert (note is not None and note.leaves == "kind" and "places no pod" in note) == refused
