@@ -105,6 +105,10 @@ def _containers(obj: dict) -> list[dict]:
 
 
 DRAIN = re.compile(r"\bdrain", re.IGNORECASE)
+# two amounts joined by a slash are a request and its limit, in that order (as `kubectl top`-style notes and people write
+# them: "300m/1", "512Mi/1Gi")
+REQUEST_SLASH_LIMIT = re.compile(r"(?<![\w./])(\d+(?:\.\d+)?(?:m|ki|mi|gi|ti)?)\s*/\s*(\d+(?:\.\d+)?(?:m|ki|mi|gi|ti)?)(?![\w./])",
+                                 re.IGNORECASE)
 
 
 def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | None = None,
@@ -238,6 +242,7 @@ def plan_for(question: str, rid: str, obj: dict, troubled: tuple[str, str] | Non
                     f"container {cname}: image {container.get('image')} -> {image}",
                     f"kubectl set image {target} {cname}={image}", f"image {container.get('image')}")
     if verb == "resources":
+        question = REQUEST_SLASH_LIMIT.sub(r"\1 request \2 limit", question)  # "cpu back to 300m/1": request 300m, limit 1
         chosen = container_for(question, _containers(obj), troubled_name, rid)
         if isinstance(chosen, str):
             return chosen

@@ -142,6 +142,14 @@ def test_every_quota_key_said_with_its_amount_is_in_the_one_plan(question, hard)
     assert isinstance(plan, Plan) and plan.tool == "raise_quota" and plan.args["hard"] == hard
 
 
+def test_two_amounts_joined_by_a_slash_are_the_request_and_its_limit():
+    # gorsedale: "set cpu back to 300m/1" had been pinned as a 300m limit (the request's amount, on the limit)
+    deploy = {"spec": {"template": {"spec": {"containers": [
+        {"name": "lighting", "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "125m"}}}]}}}}
+    plan = plan_for("set cpu back to 300m/1 on lighting-scheduler", "climate/Deployment/lighting-scheduler", deploy)
+    assert isinstance(plan, Plan) and plan.args["requests"] == {"cpu": "300m"} and plan.args["limits"] == {"cpu": "1"}
+
+
 def test_a_delete_with_no_tool_is_the_kubectl_command_a_human_runs():
     plan = plan_for("delete the pvc", "billing/PersistentVolumeClaim/archive-data", {})
     assert isinstance(plan, Plan) and plan.tool == BY_HAND
