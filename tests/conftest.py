@@ -21,9 +21,6 @@ def _shared_bytecode_cache() -> None:
 
 
 _shared_bytecode_cache()
-# The chat's intent classifier keeps what it learned in a cache (chat/understand/intent_model.py): the suite's processes
-# share one outside the user's home, so a run learns once and leaves ~/.cache as it was.
-os.environ.setdefault("SRE_AGENT_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"sre-agent-cache-{os.getuid()}"))
 
 
 import pytest  # noqa: E402

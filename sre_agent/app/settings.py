@@ -202,10 +202,6 @@ def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
 # Variables of other tools that sre-agent (or the SDKs it drives) honours; documented beside ours.
 EXTERNAL_ENV: dict[str, str] = {
     "XDG_STATE_HOME": "base of the default state dir (~/.local/state when unset)",
-    "XDG_CACHE_HOME": "base of the default cache dir (~/.cache when unset): what the chat's intent classifier learned is "
-                      "kept in $XDG_CACHE_HOME/sre-agent",
-    "SRE_AGENT_CACHE_DIR": "where the chat's intent classifier keeps what it learned (default $XDG_CACHE_HOME/sre-agent); "
-                           "keyed by its data, safe to delete",
     "KUBECONFIG": "kubeconfig path(s), as kubectl reads them; passed to the kubernetes MCP server",
     "KUBERNETES_SERVICE_HOST": "set inside a pod: no kubeconfig means the in-cluster API (it names the cluster for the action ledger)",
     "AWS_PROFILE": "AWS profile for the cloudwatch and ssm servers, X-Ray and Bedrock",

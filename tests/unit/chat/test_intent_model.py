@@ -25,11 +25,9 @@ from sre_agent.chat.understand.intent_model import (
 )
 
 FOLDS = 5
-# One shuffle of the data, five folds: each fold's model takes a second or more to learn, so three shuffles (the figures
-# docs/evaluation.md publishes) are measured by hand; over shuffles 0-3 one shuffle's figures moved by about a point
-# (top-1 81.2-82.4%, the accepted guesses' precision 89.0-90.2%, accepted 81.7-82.9%, follow-ups 81.7-88.1% right and
-# 83.4-91.8% of those accepted), so the floors below sit a point and more under the lowest.
-SHUFFLES = (0,)
+# Three shuffles of the data, five folds each: one shuffle's figure moves by a point or more when a phrasing is added
+# anywhere (every fold is redrawn), which is the size of the margins measured; three hold the figure to a few tenths.
+SHUFFLES = (0, 1, 2)
 
 
 def test_the_data_labels_every_form_with_enough_phrasings_and_none_twice():
@@ -80,12 +78,13 @@ def follow_ups_cross_validated(folds) -> list[tuple[str, str, float]]:
     return out
 
 
-# Floors a change must not fall under: over three shuffles the logistic regression reads 82.0% of unseen phrasings right
-# and 89.8% of the guesses it accepts, accepting 82.2% (2026-11-30; the naive Bayes before it: 78.4%, 88.7%, 78.4%).
-TOP1_FLOOR, PRECISION_FLOOR, ACCEPTED_FLOOR = 0.80, 0.88, 0.80
+# Floors a change must not fall under (docs/evaluation.md publishes the figures): over three shuffles the classifier has
+# read 79-80% of unseen phrasings right and 89-90% of the guesses it accepts, accepting ~79.5% (2026-11-27). The one
+# shuffle measured before held 80/90/80 only by the luck of its draw: its three-shuffle figure was 79.6/89.6/79.4.
+TOP1_FLOOR, PRECISION_FLOOR, ACCEPTED_FLOOR = 0.78, 0.88, 0.78
 
 
-def test_on_phrasings_it_was_not_trained_on_it_is_right_more_than_eight_times_in_ten(cross_validated):
+def test_on_phrasings_it_was_not_trained_on_it_is_right_nearly_eight_times_in_ten(cross_validated):
     right = sum(truth == guess for truth, guess, _ in cross_validated)
     assert right / len(cross_validated) >= TOP1_FLOOR, f"{right}/{len(cross_validated)}"
 
@@ -108,11 +107,11 @@ def test_a_question_no_pattern_matches_reads_like_one_form_with_confidence():
     assert guess is not None and guess.intent == "why_failing" and guess.confidence >= MIN_CONFIDENCE
 
 
-def test_follow_ups_read_by_the_answer_they_follow_are_right_eight_times_in_ten(follow_ups_cross_validated):
+def test_follow_ups_read_by_the_answer_they_follow_are_right_seven_times_in_ten(follow_ups_cross_validated):
     right = sum(truth == guess for truth, guess, _ in follow_ups_cross_validated)
     accepted = [(truth, guess) for truth, guess, confidence in follow_ups_cross_validated if confidence >= MIN_CONFIDENCE]
     precision = sum(truth == guess for truth, guess in accepted) / len(accepted)
-    assert right / len(follow_ups_cross_validated) >= 0.8 and precision >= 0.82, (right, precision, len(accepted))
+    assert right / len(follow_ups_cross_validated) >= 0.7 and precision >= 0.8, (right, precision, len(accepted))
 
 
 def test_every_follow_up_group_maps_known_forms_to_known_intents():
@@ -160,9 +159,9 @@ def test_a_relation_of_the_problem_discussed_is_not_read_as_the_cluster_listing(
     assert overruled(recognise(question), question).form == form
 
 
-def test_the_sessions_background_learning_and_a_first_question_share_one_model(monkeypatch, tmp_path):
+def test_the_sessions_background_learning_and_a_first_question_share_one_model(monkeypatch):
     """The session starts learning in a thread when it opens; a question asked before that is done waits for the same
-    learning instead of starting its own (it takes seconds)."""
+    learning instead of starting its own."""
     from sre_agent.chat.understand import intent_model
 
     learnt: list[IntentModel] = []
@@ -173,7 +172,6 @@ def test_the_sessions_background_learning_and_a_first_question_share_one_model(m
             super().__init__(list(examples)[:300])  # a few hundred phrasings: the sharing is the point, not the model
 
     monkeypatch.setattr(intent_model, "IntentModel", Counted)
-    monkeypatch.setattr(intent_model, "cached_model_path", lambda: tmp_path / "model.npz")
     intent_model._learned.cache_clear()
     try:
         got: list[IntentModel] = []
@@ -185,20 +183,3 @@ def test_the_sessions_background_learning_and_a_first_question_share_one_model(m
         assert len(learnt) == 1 and len(got) == 4 and all(model is learnt[0] for model in got)
     finally:
         intent_model._learned.cache_clear()  # the next test learns the whole data again
-
-
-def test_a_model_learned_once_is_read_back_from_the_cache_whole(monkeypatch, tmp_path):
-    """What was learned is kept in the user's cache (keyed by the data and the module), so the next session reads it in
-    milliseconds; read back, it reads every question as it did."""
-    from sre_agent.chat.understand import intent_model
-
-    monkeypatch.delenv("SRE_AGENT_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    path = intent_model.cached_model_path()
-    assert path.parent == tmp_path / "sre-agent" and path.suffix == ".npz"
-    learned = IntentModel((labelled() + labelled_follow_ups())[::7])
-    learned.write(path)
-    again = IntentModel.read(path)
-    for question in ("why is ledger-api down", "whats the mem limit on it", "exit code?", "restat it"):
-        assert again.ranked(question) == learned.ranked(question)
-    assert not list(path.parent.glob("*.partial"))  # written whole, by a rename
