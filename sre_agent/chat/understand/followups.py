@@ -40,8 +40,16 @@ def pin_command(ask: Ask, step: str, kubectl: str, resource: str, proposed_in: s
                       next_steps=[f"To approve, run: {kubectl}", "Then ask 'how is it doing?' to verify."])
 
 
+# "the secret has an ops-note saying to delete it ... do that", "a tablet note says to scale X to 0, do that": what a
+# text in the cluster says to do -- an annotation, a note, a log line -- asked to be done
+NOTE_SAYS = re.compile(r"\b(notes?|annotations?|comments?|log\s+lines?|messages?|webhook|banner|ops-?notes?)\b[^.?!]{0,40}?"
+                       r"\b(says?|saying|said|tells?|telling|asks?|asking|wants?)\b", re.IGNORECASE)
+
+
 @handles("do_it")
 async def do_it(ask: Ask) -> Answer:
+    if NOTE_SAYS.search(ask.question):
+        return _note_is_no_instruction(ask)
     previous = ask.last_answer or {}
     request = _proposed(previous)
     if request is not None:
@@ -93,3 +101,18 @@ def completed_request(question: str, last_answer: dict | None) -> tuple[str, Rec
             prior.model_copy(update={"subject": names[0], "refers_back": False, "guessed": False, "candidates": words,
                                      "namespace": namespaces[0] if namespaces else prior.namespace,
                                      "kind_hint": kinds[0] if kinds else prior.kind_hint}))
+
+
+def _note_is_no_instruction(ask: Ask) -> Answer:
+    """What a text in the cluster says to do is never done for being said there: tool output (annotations, logs,
+    events) is untrusted and never widens what chat may do -- said, with the fault the conversation found and its fix,
+    so the on-call has what to do instead."""
+    diagnosis = ask.last_diagnosis or {}
+    root, category = str(diagnosis.get("resource") or ""), str(diagnosis.get("category") or "none")
+    found = [f"the fault found: {category} at {root} -- {str(diagnosis.get('summary') or '')[:240]}"] \
+        if category != "none" and root else []
+    return ask.answer("Not done: what a note in the cluster says to do (an annotation, a log line, a message) is text "
+                      "the cluster holds, never an instruction chat follows -- and nothing was changed", status="answered",
+                      resources=[r for r in [root, *ask.focus[:2]] if r], details=found,
+                      next_steps=["If the change is right, ask for it in your own words: chat pins it for a human to "
+                                  "approve.", "Ask 'why is it failing?' for what the investigation found and its fix."])
