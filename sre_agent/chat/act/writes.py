@@ -62,13 +62,16 @@ USE_KEY = re.compile(r"\b(use|uses|read|reads|point\w*\s+(it\s+)?(back\s+)?(at|t
 RESTART_TOO = re.compile(r"\b(restart|restrat|bounce|roll|redeploy|recycle)\w*", re.IGNORECASE)  # "... and restart the deploy"
 
 
+KEY_SAID = re.compile(r"\bkeys?\b|key\s*-?refs?\b|KeyRef\b", re.IGNORECASE)  # the reference's key, not a value to point at
+
+
 def _reader_said(ask: Ask, rid: str = "") -> str | None:
     """The root cause (else the conversation's object) when it is of the workload kind the request names ("the
     cronjob"): the reader a key was resolved past -- or, the request being about a ConfigMap/Secret ("point it back at
     key token" after the Secret's keys were read), the root cause that reads it (the diagnosis names the object)."""
     said = set(kind_nouns(ask.question))
     root = str((ask.last_diagnosis or {}).get("resource") or "")
-    if parse_resource_id(rid)[1] in ("ConfigMap", "Secret") and root.count("/") == 2 and \
+    if parse_resource_id(rid)[1] in ("ConfigMap", "Secret") and KEY_SAID.search(ask.question) and root.count("/") == 2 and \
             parse_resource_id(root)[1] in ENV_KINDS and parse_resource_id(rid)[2] in str(ask.last_diagnosis):
         return root
     return next((r for r in [root, *ask.focus]

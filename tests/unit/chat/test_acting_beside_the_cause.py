@@ -610,3 +610,17 @@ def test_a_key_reference_asked_of_the_secret_talked_about_is_its_readers_to_chan
                           "summary": "couldn't find key api-token in Secret climate/doser-pump-api"}
     assert _reader_said(ask, "climate/Secret/doser-pump-api") == "climate/Deployment/nutrient-doser"
     assert _reader_said(ask, "climate/Secret/other-secret") is None  # a Secret the diagnosis does not name: no reader
+
+
+def test_a_value_to_point_a_config_key_at_is_no_key_reference():
+    # kingsmere: "add LOCK_GATEWAY_URL back into keycard-issuer-config pointing at lock-gateway 8080" adds a key with a
+    # value -- the ConfigMap's change, never its reader's reference re-pointed
+    from sre_agent.chat.act.writes import _reader_said
+    from sre_agent.chat.ask import Ask
+    from sre_agent.chat.understand.forms import recognise
+
+    question = "add LOCK_GATEWAY_URL back into keycard-issuer-config pointing at lock-gateway 8080"
+    ask = Ask(question=question, recognised=recognise(question), tools=None, focus=["keys/ConfigMap/keycard-issuer-config"])
+    ask.last_diagnosis = {"category": "crash_missing_config", "resource": "keys/Deployment/keycard-issuer",
+                          "summary": "LOCK_GATEWAY_URL is empty or unset, see keycard-issuer-config"}
+    assert _reader_said(ask, "keys/ConfigMap/keycard-issuer-config") is None
