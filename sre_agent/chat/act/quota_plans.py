@@ -8,6 +8,7 @@ import re
 
 from ...contracts import parse_resource_id
 from ...graph.quantities import quantity as quantity_value
+from ..understand.quantities import unit_of
 from .plans import Plan, quantity_asked, resource_named
 
 KEY_QUANTITY = re.compile(r"\b((?:requests|limits)\.(?:cpu|memory))\s*(?:(?:back|up|down)\s+)?(?:to|=|:)?\s*"
@@ -22,7 +23,7 @@ def _pairs(question: str, hard: dict[str, str]) -> dict[str, str]:
     resource a bare part is about read from its amount's unit (bytes: memory)."""
     pairs = {k.lower(): v.replace(" ", "") for k, v in KEY_QUANTITY.findall(question) if k.lower() in hard}
     for value, part in QUANTITY_PART.findall(question):
-        resource = "memory" if re.search(r"[kmgt]i$", value.strip(), re.IGNORECASE) else "cpu"
+        resource = unit_of(value) or "cpu"  # bytes are memory; milli-units and a bare count, CPU
         key = f"{part.lower().rstrip('s')}s.{resource}"
         if key not in hard and key.startswith("requests.") and resource in hard:
             key = resource  # a quota's bare "memory" is its requests.memory
@@ -40,11 +41,10 @@ def quota_plan(question: str, rid: str, obj: dict) -> Plan | str:
     if not count and re.search(r"\bpods?\b", question, re.IGNORECASE):
         count = re.search(r"\bto\s+(\d+)(?![\w.])()", question)  # "raise the pods quota in portal to 20": a bare count
     # "raise web-quota requests.cpu to 4 and limits.cpu to 14": each hard key named with its own value
-    pairs = _pairs(question, hard)
+    said = _pairs(question, hard)
     # a key said at the value it has already is no change ("limits.memory back to 6Gi and limits.cpu to 6" with cpu at 6)
-    pairs = {k: v for k, v in pairs.items() if quantity_value(v) is None or quantity_value(v) != quantity_value(hard[k])} \
-        if pairs else pairs
-    if not pairs and _pairs(question, hard):
+    pairs = {k: v for k, v in said.items() if quantity_value(v) is None or quantity_value(v) != quantity_value(hard[k])}
+    if said and not pairs:
         return f"{rid} has every value said already (hard: {hard}): nothing to raise"
     if pairs and not count:
         lower = [f"{k} {hard[k]} -> {v}" for k, v in pairs.items()

@@ -23,26 +23,22 @@ def _resource(template: dict, container: str, resource: str, which: str) -> str 
     return str(value) if value is not None else None
 
 
-async def resource_before(ask: Ask, rid: str, container: str, resource: str, which: str) -> str | None:
-    """The container's `resource` `which` ("limits", "requests") in the revision before the current one, when the
-    current one changed it."""
+async def with_value_before(ask: Ask, rid: str, obj: dict, question: str, first: str | None = None) -> str | None:
+    """The request with the value it asks back said ("give it its cpu back" -> "... back to 1"): the container's
+    resource part ("limits", "requests") in the revision before the current one, when the current one changed it --
+    the troubled container (`first`) read first; None when the latest rollout changed no container's value."""
+    if not BACK_SAID.search(question):
+        return None
     namespace, kind, name = parse_resource_id(rid)
     if kind not in ROLLABLE or not namespace or (revisions := await latest_rollout(ask, namespace, kind, name)) is None:
         return None
     previous, current = revisions
-    before = _resource(await revision_template(ask, namespace, kind, previous["replicaset"]), container, resource, which)
-    now = _resource(await revision_template(ask, namespace, kind, current["replicaset"]), container, resource, which)
-    return before if before is not None and before != now else None
-
-
-async def with_value_before(ask: Ask, rid: str, obj: dict, question: str, first: str | None = None) -> str | None:
-    """The request with the value it asks back said ("give it its cpu back" -> "... back to 1"), the container
-    troubled (`first`) read first; None when no container's value was changed by the latest rollout."""
-    if not BACK_SAID.search(question):
-        return None
+    before = await revision_template(ask, namespace, kind, previous["replicaset"])
+    now = await revision_template(ask, namespace, kind, current["replicaset"])
     resource, which = resource_part(question)
-    containers = [str(c.get("name")) for c in pod_spec_of(parse_resource_id(rid)[1], obj).get("containers") or []]
+    containers = [str(c.get("name")) for c in pod_spec_of(kind, obj).get("containers") or []]
     for container in sorted(containers, key=lambda name: name != first):
-        if (before := await resource_before(ask, rid, container, resource, which)) is not None:
-            return f"{question} to {before}"
+        value = _resource(before, container, resource, which)
+        if value is not None and value != _resource(now, container, resource, which):
+            return f"{question} to {value}"
     return None
